@@ -1,0 +1,107 @@
+"""The results-store interface: one contract, several backends (SQLite, Firestore).
+
+A store holds published runs. Publishing is atomic from a reader's point of view: a run is
+marked in-progress while its documents are written and becomes visible (and, if newest, the
+"latest" run) only once everything is written. Readers never see in-progress runs.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from typing import Any
+
+from ml.store.bundle import RunBundle
+
+RUN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+class StoreError(RuntimeError):
+    """A store operation failed (connection, quota, corrupt data)."""
+
+
+class RunNotFound(KeyError):
+    """The run id is unknown (or the run is not complete)."""
+
+
+class PersonaNotFound(KeyError):
+    """The persona id is unknown in this run."""
+
+
+def validate_run_id(run_id: str) -> str:
+    if not isinstance(run_id, str) or not RUN_ID_RE.match(run_id) or ".." in run_id:
+        raise ValueError(f"invalid run id {run_id!r}: use letters, digits, '_', '-', '.' (max 64)")
+    return run_id
+
+
+class RunStore(ABC):
+    """Abstract results store. Every method takes and returns plain JSON-able dicts."""
+
+    url: str = ""
+
+    # -- writing ---------------------------------------------------------------------------
+    @abstractmethod
+    def publish(self, bundle: RunBundle) -> str:
+        """Write a whole run; visible to readers only once complete. Returns the run id."""
+
+    @abstractmethod
+    def delete_run(self, run_id: str) -> bool:
+        """Delete a run and all its documents. False when it did not exist."""
+
+    # -- reading ---------------------------------------------------------------------------
+    @abstractmethod
+    def list_runs(self, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+        """Complete runs, newest first: `{id, created_at, source, counts, unit}` each."""
+
+    @abstractmethod
+    def count_runs(self) -> int:
+        """Number of complete runs."""
+
+    @abstractmethod
+    def get_run(self, run_id: str) -> dict[str, Any]:
+        """The run's manifest (raises RunNotFound)."""
+
+    @abstractmethod
+    def latest_run_id(self) -> str | None:
+        """Id of the newest complete run, or None when the store is empty."""
+
+    @abstractmethod
+    def get_personas(self, run_id: str) -> list[dict[str, Any]]:
+        """All personas of a run with their full profiles, ordered by id (no member lists)."""
+
+    @abstractmethod
+    def get_persona(self, run_id: str, persona_id: int) -> dict[str, Any]:
+        """One persona's full profile (raises RunNotFound / PersonaNotFound)."""
+
+    @abstractmethod
+    def get_members(
+        self, run_id: str, persona_id: int, offset: int = 0, limit: int = 50, query: str | None = None
+    ) -> tuple[list[dict[str, Any]], int]:
+        """A page of a persona's members (ordered by distance to the centre, then member id)
+        and the total count; `query` filters by case-insensitive substring of the text."""
+
+    @abstractmethod
+    def get_map(self, run_id: str, limit: int = 5000) -> list[dict[str, Any]]:
+        """At most `limit` members `{member_id, persona_id, x, y, reassigned, text}`, a
+        deterministic sample stratified by persona."""
+
+    @abstractmethod
+    def get_strategies(self, run_id: str) -> dict[str, Any]:
+        """Cached strategies of a run (may be empty)."""
+
+    def resolve_run_id(self, run_id: str) -> str:
+        """`latest` → the newest complete run id; otherwise validate and return."""
+        if run_id == "latest":
+            latest = self.latest_run_id()
+            if latest is None:
+                raise RunNotFound("no runs yet")
+            return latest
+        return validate_run_id(run_id)
+
+    def ping(self) -> bool:
+        """Cheap readiness check; raises StoreError when the store cannot be reached."""
+        self.count_runs()
+        return True
+
+    def close(self) -> None:  # pragma: no cover - default no-op
+        pass
