@@ -1,0 +1,131 @@
+"""One typed configuration object for every knob of the pipeline.
+
+``PipelineConfig`` nests one section per stage. Values come from the defaults below, then a
+``--config`` file (YAML or JSON, same structure), then command-line flags. Unknown keys are
+errors, so a typo never silently runs the defaults. The config is written into every run's
+``manifest.json``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ml.errors import InputError
+from ml.filtering import FilterConfig
+from ml.profile.config import ProfileConfig
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class InputConfig(_Section):
+    text_col: str | None = None
+    id_col: str | None = None
+    author_col: str | None = None
+    time_col: str | None = None
+    reply_to_col: str | None = None
+    label_col: str | None = Field(None, description="evaluation only: never used for fitting")
+    unit: Literal["message", "conversation", "author"] = "message"
+    inbound_only: bool = False
+    min_members: int = Field(50, ge=10, description="fewer kept members than this is an error")
+
+
+class EmbedConfig(_Section):
+    model_name: str = "all-MiniLM-L6-v2"
+    batch_size: int = Field(64, ge=1)
+    cache_dir: str | None = Field(None, description="None: PERSONAS_CACHE_DIR or ~/.cache/personas")
+    device: str = "cpu"
+    strip_handles_urls: bool = Field(
+        True, description="embed the text without @handles and URLs (who is addressed is a network feature)"
+    )
+
+
+class FusionConfig(_Section):
+    text_weight: float = Field(0.75, ge=0.0, le=1.0, description="share of squared distance from text")
+
+
+class ReduceConfig(_Section):
+    n_components: int = Field(50, ge=2)
+    n_neighbors: int = Field(30, ge=2)
+    min_dist: float = Field(0.0, ge=0.0, le=1.0)
+    metric: str = "euclidean"
+    fit_sample_size: int = Field(20000, ge=100)
+
+
+class ClusterConfig(_Section):
+    min_cluster_size: int | None = Field(None, ge=2, description="None: min_cluster_share of the data")
+    min_cluster_share: float = Field(0.003, gt=0.0, lt=1.0)
+    min_samples: int | None = Field(10, ge=1)
+    cluster_selection_method: Literal["eom", "leaf"] = "eom"
+    cluster_selection_epsilon: float = Field(0.0, ge=0.0)
+    merge_threshold: float = Field(0.0, ge=0.0, le=2.0)
+
+
+class ReassignConfig(_Section):
+    space: Literal["embedding", "fused", "reduced"] = "embedding"
+    metric: Literal["cosine", "euclidean"] = "cosine"
+    noise_quantile: float = Field(0.95, gt=0.0, le=1.0)
+
+
+class MetricsConfig(_Section):
+    stability: bool = True
+    stability_sample: int = Field(3000, ge=100)
+    silhouette_sample: int = Field(5000, ge=100)
+    dbcv_sample: int = Field(3000, ge=100)
+
+
+class PipelineConfig(_Section):
+    seed: int = 42
+    input: InputConfig = InputConfig()
+    filtering: FilterConfig = FilterConfig()
+    embed: EmbedConfig = EmbedConfig()
+    fusion: FusionConfig = FusionConfig()
+    reduce: ReduceConfig = ReduceConfig()
+    cluster: ClusterConfig = ClusterConfig()
+    reassign: ReassignConfig = ReassignConfig()
+    metrics: MetricsConfig = MetricsConfig()
+    profile: ProfileConfig = ProfileConfig()
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> "PipelineConfig":
+        """Read a YAML or JSON config; errors name the file and the bad key."""
+        path = Path(path)
+        if not path.is_file():
+            raise InputError(f"{path}: config file not found")
+        try:
+            text = path.read_text(encoding="utf-8")
+            if path.suffix.lower() in {".yaml", ".yml"}:
+                import yaml
+
+                data = yaml.safe_load(text) or {}
+            else:
+                data = json.loads(text)
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise InputError(f"{path}: cannot parse config ({exc.__class__.__name__}: {exc})".splitlines()[0])
+        except Exception as exc:  # yaml.YAMLError
+            raise InputError(f"{path}: cannot parse config: {str(exc).splitlines()[0]}")
+        return cls.validated(data, source=str(path))
+
+    @classmethod
+    def validated(cls, data: dict, source: str = "config") -> "PipelineConfig":
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(p) for p in err["loc"])
+            raise InputError(f"{source}: invalid value for '{where}': {err['msg']}")
+
+    def updated(self, overrides: dict) -> "PipelineConfig":
+        """A copy with nested overrides applied (``{"fusion": {"text_weight": 0.5}}``), validated."""
+        data = self.model_dump()
+        for section, values in overrides.items():
+            if isinstance(values, dict):
+                data.setdefault(section, {}).update(values)
+            else:
+                data[section] = values
+        return self.validated(data, source="command line")

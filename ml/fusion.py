@@ -1,0 +1,113 @@
+"""Fusion of text embeddings with behavioral features.
+
+In: text embeddings (n, 384, L2-normalised) and raw behavioral features (n, 36, NaN = unknown).
+Out: one (n, 384 + 36) float32 matrix whose squared Euclidean distances are split between the two
+blocks exactly by ``text_weight``.
+
+How the weight is applied
+-------------------------
+1. Behavioral features: NaN → the column's mean (so "unknown" sits at the population centre);
+   then z-score. A column with no variance (all missing, or constant) becomes exactly 0.
+2. Each block B is scaled by ``sqrt(w_B / E_B)`` where ``E_B`` is its mean squared pairwise
+   distance, ``E_B = 2 · Σ_columns var(column)`` (for any data set, the mean of ||x_i − x_j||²
+   over all pairs i, j equals twice the total variance). After scaling, the text block contributes
+   ``w_text`` and the behavioral block ``1 − w_text`` of the mean squared distance.
+3. If a block carries no variance (e.g. text weight 1.0, or no usable feature at all), it gets
+   scale 0 and the other block keeps its full share, so missing metadata never injects noise.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+
+def block_energy(X: np.ndarray) -> float:
+    """Mean squared pairwise Euclidean distance of the rows of X (= 2 × total variance)."""
+    if X.shape[0] < 2 or X.shape[1] == 0:
+        return 0.0
+    return float(2.0 * X.var(axis=0).sum())
+
+
+class FeatureFusion(BaseEstimator, TransformerMixin):
+    """Weighted concatenation of text embeddings and standardized behavioral features.
+
+    Attributes: ``feature_mean_``, ``feature_std_`` (per column, std 0 → column zeroed),
+    ``text_scale_``, ``behavior_scale_``, ``text_share_`` (the realised share of the squared
+    distance, equal to ``text_weight`` unless a block is empty).
+    """
+
+    def __init__(self, text_weight: float = 0.75):
+        self.text_weight = text_weight
+
+    def fit(self, embeddings: np.ndarray, features: np.ndarray | None = None):
+        if not 0.0 <= float(self.text_weight) <= 1.0:
+            raise ValueError(f"text_weight must be within [0, 1], got {self.text_weight}")
+        E = np.asarray(embeddings, dtype=np.float64)
+        F = self._as_features(features, E.shape[0])
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: mean NaN → 0 below
+            mean = np.nanmean(np.where(np.isfinite(F), F, np.nan), axis=0) if F.shape[1] else np.zeros(0)
+        mean = np.where(np.isfinite(mean), mean, 0.0)
+        self.feature_mean_ = mean
+        Z0 = self._impute(F, mean)
+        std = Z0.std(axis=0) if F.shape[1] else np.zeros(0)
+        self.feature_std_ = np.where(std > 1e-12, std, 0.0)
+        Z = self._standardize(Z0)
+        w = float(self.text_weight)
+        e_text, e_beh = block_energy(E), block_energy(Z)
+        if e_beh == 0.0 or w >= 1.0:  # no usable behaviour (or text only): text keeps it all
+            t_scale, b_scale = (1.0 / np.sqrt(e_text) if e_text > 0 else 1.0), 0.0
+        elif e_text == 0.0 or w <= 0.0:  # behaviour only
+            t_scale, b_scale = 0.0, 1.0 / np.sqrt(e_beh)
+        else:
+            t_scale, b_scale = np.sqrt(w / e_text), np.sqrt((1.0 - w) / e_beh)
+        self.text_scale_ = float(t_scale)
+        self.behavior_scale_ = float(b_scale)
+        total = (t_scale**2) * e_text + (b_scale**2) * e_beh
+        self.text_share_ = float((t_scale**2) * e_text / total) if total > 0 else 1.0
+        self.n_features_in_ = F.shape[1]
+        return self
+
+    def transform(self, embeddings: np.ndarray, features: np.ndarray | None = None) -> np.ndarray:
+        check_is_fitted(self, "text_scale_")
+        E = np.asarray(embeddings, dtype=np.float64)
+        F = self._as_features(features, E.shape[0])
+        if F.shape[1] != self.n_features_in_:
+            raise ValueError(f"expected {self.n_features_in_} behavioral features, got {F.shape[1]}")
+        Z = self._standardize(self._impute(F, self.feature_mean_))
+        return np.hstack([E * self.text_scale_, Z * self.behavior_scale_]).astype(np.float32)
+
+    def fit_transform(self, embeddings, features=None, **_):
+        return self.fit(embeddings, features).transform(embeddings, features)
+
+    def standardized_features(self, features: np.ndarray) -> np.ndarray:
+        """Imputed, z-scored features (0 where unknown or without variance)."""
+        check_is_fitted(self, "feature_mean_")
+        F = self._as_features(features, len(features))
+        return self._standardize(self._impute(F, self.feature_mean_))
+
+    # -- helpers -------------------------------------------------------------------------------
+    @staticmethod
+    def _as_features(features, n: int) -> np.ndarray:
+        if features is None:
+            return np.zeros((n, 0))
+        F = np.asarray(features, dtype=np.float64)
+        if F.ndim != 2 or F.shape[0] != n:
+            raise ValueError(f"features must have shape ({n}, k), got {F.shape}")
+        return F
+
+    @staticmethod
+    def _impute(F: np.ndarray, mean: np.ndarray) -> np.ndarray:
+        return np.where(np.isfinite(F), F, mean[None, :]) if F.shape[1] else F
+
+    def _standardize(self, F: np.ndarray) -> np.ndarray:
+        if not F.shape[1]:
+            return F
+        safe = np.where(self.feature_std_ > 0, self.feature_std_, 1.0)
+        Z = (F - self.feature_mean_[None, :]) / safe[None, :]
+        Z[:, self.feature_std_ == 0] = 0.0
+        return Z

@@ -1,0 +1,111 @@
+"""The persona model saved with a run: assigns new conversations to the run's personas.
+
+In: canonical message rows (``text`` and, when known, ``author``, ``timestamp``, ``reply_to``).
+Out: one row per input with ``persona_id``, ``distance`` (to the persona centroid) and
+``would_be_noise`` (farther than the persona's core radius: HDBSCAN would likely have called it
+noise).
+
+New rows are embedded and featurized by the same fitted stage objects as the pipeline, then placed
+by the same nearest-centroid rule that reassigned noise during the run (``NoiseReassigner``), so
+assignment needs neither UMAP nor HDBSCAN at serving time and is deterministic.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import pandas as pd
+
+from ml.embed import SentenceEmbedder, clean_for_embedding
+from ml.features import BehavioralFeatures
+from ml.fusion import FeatureFusion
+from ml.reassign import NoiseReassigner
+from ml.units import build_units
+
+MODEL_FILE = "persona_model.joblib"
+META_FILE = "model.json"
+
+
+class PersonaModel:
+    """Fitted stages + centroids; ``predict`` places new conversations."""
+
+    def __init__(
+        self,
+        embedder: SentenceEmbedder,
+        features: BehavioralFeatures,
+        fusion: FeatureFusion,
+        reassigner: NoiseReassigner,
+        space: str,
+        strip_handles_urls: bool = True,
+        persona_names: dict[int, str] | None = None,
+        run_id: str | None = None,
+    ):
+        if space not in {"embedding", "fused"}:
+            raise ValueError(f"persona model supports the 'embedding' or 'fused' space, not {space!r}")
+        self.embedder = embedder
+        self.features = features
+        self.fusion = fusion
+        self.reassigner = reassigner
+        self.space = space
+        self.strip_handles_urls = strip_handles_urls
+        self.persona_names = persona_names or {}
+        self.run_id = run_id
+
+    # -- assignment ------------------------------------------------------------------------------
+    def vectors(self, members: pd.DataFrame, messages: pd.DataFrame) -> np.ndarray:
+        """The vectors of the assignment space for members built from ``messages``."""
+        texts = members["text"].tolist()
+        emb = self.embedder.transform(clean_for_embedding(texts) if self.strip_handles_urls else texts)
+        if self.space == "embedding":
+            return emb
+        feats = self.features.transform(members, messages)
+        return self.fusion.transform(emb, feats)
+
+    def predict(self, messages: pd.DataFrame) -> pd.DataFrame:
+        """Assign every message row (one member each) to a persona."""
+        members = build_units(messages, "message")
+        if members.empty:
+            return pd.DataFrame({"member_id": [], "persona_id": [], "distance": [], "would_be_noise": []})
+        pid, dist, noise = self.reassigner.predict(self.vectors(members, messages))
+        return pd.DataFrame(
+            {
+                "member_id": members["member_id"].astype(str).to_numpy(),
+                "persona_id": pid.astype(np.int64),
+                "distance": dist.astype(np.float64),
+                "would_be_noise": noise.astype(bool),
+            }
+        )
+
+    # -- persistence ----------------------------------------------------------------------------
+    def save(self, directory: str | Path) -> Path:
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        joblib.dump(self, directory / MODEL_FILE, compress=3)
+        meta: dict[str, Any] = {
+            "run_id": self.run_id,
+            "space": self.space,
+            "metric": self.reassigner.metric,
+            "n_personas": int(len(self.reassigner.persona_ids_)),
+            "embedding_model": self.embedder.model_name,
+            "text_weight": self.fusion.text_weight,
+        }
+        (directory / META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
+        return directory
+
+    @classmethod
+    def load(cls, run_dir: str | Path) -> "PersonaModel":
+        """Load from a run directory (``RUN_DIR/model/``) or the model directory itself."""
+        path = Path(run_dir)
+        candidates = [path / "model" / MODEL_FILE, path / MODEL_FILE]
+        for candidate in candidates:
+            if candidate.is_file():
+                model = joblib.load(candidate)
+                if not isinstance(model, cls):
+                    raise TypeError(f"{candidate} does not hold a PersonaModel")
+                model.embedder.show_progress = False
+                return model
+        raise FileNotFoundError(f"no persona model under {path} (expected {candidates[0]})")

