@@ -64,6 +64,7 @@ class ClusterConfig(_Section):
     cluster_selection_method: Literal["eom", "leaf"] = "eom"
     cluster_selection_epsilon: float = Field(0.0, ge=0.0)
     merge_threshold: float = Field(0.0, ge=0.0, le=2.0)
+    max_cluster_share: float = Field(0.2, gt=0.0, le=1.0, description="no persona above this share (1: off)")
 
 
 class ReassignConfig(_Section):

@@ -181,7 +181,8 @@ class PersonaPipeline:
     def _clusterer(self) -> PersonaClusterer:
         c = self.config.cluster
         return PersonaClusterer(c.min_cluster_size, c.min_cluster_share, c.min_samples,
-                                c.cluster_selection_method, c.cluster_selection_epsilon, c.merge_threshold)
+                                c.cluster_selection_method, c.cluster_selection_epsilon, c.merge_threshold,
+                                c.max_cluster_share)
 
     def _space(self, embeddings, fused, reduced):
         return {"embedding": embeddings, "fused": fused, "reduced": reduced}[self.config.reassign.space]
