@@ -1,0 +1,412 @@
+"""`BehavioralFeatures`: the 36 behavioral features of docs/CONTRACTS.md §7, per member.
+
+In: `members` (member frame: `member_id`, `message_ids` list, ...) and `messages` (the full canonical
+message frame: every ingested row, brand side and filtered rows included, since threads and reply graphs
+need them). Out: `transform -> np.ndarray float64 (n_members, 36)`, raw values in `FEATURE_NAMES` order,
+NaN where metadata is missing (no timestamp / author / reply structure). Each feature is computed per
+message and averaged over the member's messages (NaN values ignored); a member none of whose ids is in
+`messages` gets its style features from its own `text` and NaN elsewhere.
+
+Everything is vectorised (pandas `str.count` with compiled patterns, groupby, numpy indexing); thread
+depth and roots come from pointer jumping on the id -> parent mapping (O(n log depth)).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+from ml.errors import InputError
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    name: str
+    group: str
+    description: str
+    missing: str
+
+
+_NO_TS = "NaN without a timestamp"
+_NO_AUTHOR_TS = "NaN without author or timestamp"
+_NO_REPLY = "NaN when the data has no reply structure"
+_NO_AUTHOR_REPLY = "NaN without author or reply structure"
+_NEVER = "never missing"
+
+FEATURE_SPECS: list[FeatureSpec] = [
+    FeatureSpec("hour_sin", "temporal", "Sine of the local hour of posting (2π·hour/24).", _NO_TS),
+    FeatureSpec("hour_cos", "temporal", "Cosine of the local hour of posting (2π·hour/24).", _NO_TS),
+    FeatureSpec("night_share", "temporal", "Share of messages posted 22:00–05:59 local time.", _NO_TS),
+    FeatureSpec(
+        "business_hours_share",
+        "temporal",
+        "Share of messages posted Monday–Friday 09:00–17:59 local.",
+        _NO_TS,
+    ),
+    FeatureSpec(
+        "weekend_share", "temporal", "Share of messages posted on Saturday or Sunday (local).", _NO_TS
+    ),
+    FeatureSpec(
+        "author_span_days_log",
+        "temporal",
+        "log(1 + days between the author's first and last message in the data).",
+        _NO_AUTHOR_TS,
+    ),
+    FeatureSpec(
+        "author_msgs_per_active_day_log",
+        "temporal",
+        "log(1 + the author's messages per day on which they posted at all).",
+        _NO_AUTHOR_TS,
+    ),
+    FeatureSpec(
+        "author_median_gap_hours_log",
+        "temporal",
+        "log(1 + median hours between the author's consecutive messages).",
+        "NaN without author/timestamp or with fewer than 2 messages",
+    ),
+    FeatureSpec(
+        "reply_delay_min_log",
+        "temporal",
+        "log(1 + minutes since the message this one replies to was posted).",
+        "NaN when not a reply or the replied-to message or a timestamp is unknown",
+    ),
+    FeatureSpec("is_reply", "interaction", "1 if the message replies to another message, else 0.", _NO_REPLY),
+    FeatureSpec(
+        "thread_depth_log",
+        "interaction",
+        "log(1 + position in its reply chain; the chain's first message is 0).",
+        _NO_REPLY,
+    ),
+    FeatureSpec("thread_size_log", "interaction", "log(1 + number of messages in its thread).", _NO_REPLY),
+    FeatureSpec(
+        "got_response", "interaction", "1 if another account replied to the message, else 0.", _NO_REPLY
+    ),
+    FeatureSpec(
+        "response_latency_min_log",
+        "interaction",
+        "log(1 + minutes until the first reply from another account).",
+        "NaN when nobody replied or a timestamp is unknown",
+    ),
+    FeatureSpec(
+        "author_msg_count_log",
+        "interaction",
+        "log(1 + messages the author wrote in the data).",
+        "NaN without author",
+    ),
+    FeatureSpec(
+        "author_thread_count_log",
+        "interaction",
+        "log(1 + distinct threads the author took part in).",
+        _NO_AUTHOR_REPLY,
+    ),
+    FeatureSpec(
+        "author_turn_share",
+        "interaction",
+        "Share of the message's thread written by the same author.",
+        _NO_AUTHOR_REPLY,
+    ),
+    FeatureSpec(
+        "followup_share",
+        "interaction",
+        "1 if the message answers a reply the author got (they follow up), else 0.",
+        _NO_AUTHOR_REPLY,
+    ),
+    FeatureSpec("chars_log", "style", "log(1 + characters).", _NEVER),
+    FeatureSpec("words_log", "style", "log(1 + words).", _NEVER),
+    FeatureSpec("mean_word_len", "style", "Mean word length in characters (0 for an empty text).", _NEVER),
+    FeatureSpec("upper_ratio", "style", "Uppercase letters / letters (0 without letters).", _NEVER),
+    FeatureSpec("exclaim_log", "style", "log(1 + number of '!').", _NEVER),
+    FeatureSpec("question_log", "style", "log(1 + number of '?').", _NEVER),
+    FeatureSpec(
+        "repeated_punct", "style", "1 if the text has '!!', '??', '?!', '!?' or '...' runs, else 0.", _NEVER
+    ),
+    FeatureSpec("emoji_log", "style", "log(1 + number of emoji).", _NEVER),
+    FeatureSpec("digit_ratio", "style", "Digits / characters (0 for an empty text).", _NEVER),
+    FeatureSpec("has_url", "style", "1 if the text contains a URL, else 0.", _NEVER),
+    FeatureSpec(
+        "politeness", "style", "1 if the text says please, thanks, thank you or appreciate, else 0.", _NEVER
+    ),
+    FeatureSpec(
+        "first_person_ratio", "style", "Share of words that are I, me, my, mine, we, us or our.", _NEVER
+    ),
+    FeatureSpec("mentions_log", "network", "log(1 + @mentions in the text).", _NEVER),
+    FeatureSpec("hashtags_log", "network", "log(1 + #hashtags in the text).", _NEVER),
+    FeatureSpec(
+        "author_counterparts_log",
+        "network",
+        "log(1 + distinct accounts the author replied to or got replies from).",
+        _NO_AUTHOR_REPLY,
+    ),
+    FeatureSpec(
+        "author_addressed_accounts_log",
+        "network",
+        "log(1 + distinct @accounts the author mentions across their messages).",
+        "NaN without author",
+    ),
+    FeatureSpec(
+        "author_replies_received_log",
+        "network",
+        "log(1 + replies from other accounts to the author's messages).",
+        _NO_AUTHOR_REPLY,
+    ),
+    FeatureSpec(
+        "author_reply_share", "network", "Share of the author's messages that are replies.", _NO_AUTHOR_REPLY
+    ),
+]
+FEATURE_NAMES: list[str] = [s.name for s in FEATURE_SPECS]
+_COL = {name: i for i, name in enumerate(FEATURE_NAMES)}
+
+_URL = re.compile(r"(?:https?://|www\.)\S+")
+_HANDLE = re.compile(r"(?<![\w@])@\w+")
+_HASHTAG = re.compile(r"(?<![\w#])#\w+")
+_TOKEN = re.compile(r"\S+")
+_REPEATED = re.compile(r"!!|\?\?|\?!|!\?|\.\.\.|…")
+_EMOJI = re.compile(
+    "[\U0001f1e6-\U0001f1ff\U0001f300-\U0001f5ff\U0001f600-\U0001f64f\U0001f680-\U0001f6ff"
+    "\U0001f900-\U0001f9ff\U0001fa70-\U0001faff\u2600-\u26ff\u2700-\u27bf\u2b50\u2b55\u2764]"
+)
+_POLITE = re.compile(r"\b(?:please|pls|plz|thanks|thank\s*(?:you|u)|thx|appreciate\w*)\b", re.IGNORECASE)
+_FIRST_PERSON = re.compile(r"\b(?:[Ii]|[Mm][Ee]|[Mm][Yy]|[Mm]ine|[Ww][Ee]|[Uu]s|[Oo]ur)\b")
+
+
+def describe_features() -> str:
+    """Markdown table of the 36 features (name, group, definition, when missing) for docs and UI."""
+    lines = ["| # | name | group | definition | when metadata is missing |", "|---|---|---|---|---|"]
+    lines += [
+        f"| {i} | `{s.name}` | {s.group} | {s.description} | {s.missing} |"
+        for i, s in enumerate(FEATURE_SPECS, 1)
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def style_features(texts: pd.Series) -> pd.DataFrame:
+    """Per-text style and text-network features (columns 19–32), vectorised over a Series."""
+    t = texts.fillna("").astype(str)
+    chars = t.str.len().to_numpy(float)
+    tokens = t.str.count(_TOKEN).to_numpy(float)
+    nonspace = chars - t.str.count(r"\s").to_numpy(float)
+    letters = t.str.count(r"[^\W\d_]").to_numpy(float)
+    upper = t.str.count(r"[A-Z\u00C0-\u00DE]").to_numpy(float)
+
+    def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+        return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
+
+    return pd.DataFrame(
+        {
+            "chars_log": np.log1p(chars),
+            "words_log": np.log1p(tokens),
+            "mean_word_len": ratio(nonspace, tokens),
+            "upper_ratio": ratio(upper, letters),
+            "exclaim_log": np.log1p(t.str.count("!").to_numpy(float)),
+            "question_log": np.log1p(t.str.count(r"\?").to_numpy(float)),
+            "repeated_punct": t.str.contains(_REPEATED).to_numpy(float),
+            "emoji_log": np.log1p(t.str.count(_EMOJI).to_numpy(float)),
+            "digit_ratio": ratio(t.str.count(r"\d").to_numpy(float), chars),
+            "has_url": t.str.contains(_URL).to_numpy(float),
+            "politeness": t.str.contains(_POLITE).to_numpy(float),
+            "first_person_ratio": ratio(t.str.count(_FIRST_PERSON).to_numpy(float), tokens),
+            "mentions_log": np.log1p(t.str.count(_HANDLE).to_numpy(float)),
+            "hashtags_log": np.log1p(t.str.count(_HASHTAG).to_numpy(float)),
+        },
+        index=texts.index,
+    )
+
+
+def thread_structure(
+    parent: np.ndarray, dangling: np.ndarray, max_rounds: int = 64
+) -> tuple[np.ndarray, np.ndarray]:
+    """Root position and depth of each message by pointer jumping.
+
+    `parent[i]` is the row of i's parent or -1; `dangling[i]` says i replies to a message outside the data
+    (its chain then starts one level deeper). Returns (root, depth as float; NaN on reply cycles).
+    """
+    n = len(parent)
+    has = parent >= 0
+    ptr = np.where(has, parent, np.arange(n))
+    depth = has.astype(np.int64)
+    for _ in range(max_rounds):
+        nxt = ptr[ptr]
+        if np.array_equal(nxt, ptr):
+            break
+        depth = depth + depth[ptr]
+        ptr = nxt
+    out = (depth + dangling[ptr]).astype(float)
+    out[has[ptr]] = np.nan  # the "root" still has a parent: a cycle
+    return ptr, out
+
+
+def _log(x: np.ndarray | pd.Series) -> np.ndarray:
+    return np.log1p(np.asarray(x, dtype=float))
+
+
+def message_features(messages: pd.DataFrame) -> np.ndarray:
+    """(n_messages, 36) per-message values for the canonical message frame (rows in frame order)."""
+    n = len(messages)
+    out = np.full((n, len(FEATURE_NAMES)), np.nan)
+    m = messages.reset_index(drop=True)
+    ids = m["message_id"].astype(str)
+    style = style_features(m["text"] if "text" in m else pd.Series([""] * n))
+    out[:, _COL["chars_log"] : _COL["hashtags_log"] + 1] = style.to_numpy(float)
+
+    # -- time of day / week ------------------------------------------------------------------
+    hour = pd.to_numeric(m.get("local_hour", pd.Series([pd.NA] * n)), errors="coerce").to_numpy(float)
+    wday = pd.to_numeric(m.get("local_weekday", pd.Series([pd.NA] * n)), errors="coerce").to_numpy(float)
+    known_h = ~np.isnan(hour)
+    out[:, _COL["hour_sin"]] = np.sin(2 * np.pi * hour / 24)
+    out[:, _COL["hour_cos"]] = np.cos(2 * np.pi * hour / 24)
+    out[:, _COL["night_share"]] = np.where(known_h, (hour >= 22) | (hour < 6), np.nan)
+    both = known_h & ~np.isnan(wday)
+    out[:, _COL["business_hours_share"]] = np.where(both, (wday < 5) & (hour >= 9) & (hour < 18), np.nan)
+    out[:, _COL["weekend_share"]] = np.where(~np.isnan(wday), wday >= 5, np.nan)
+
+    ts = m["timestamp"] if "timestamp" in m else pd.Series(pd.NaT, index=m.index, dtype="datetime64[ns, UTC]")
+    ts = pd.to_datetime(ts, utc=True, errors="coerce")
+    secs = ((ts - pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds()).to_numpy(float)
+    author = m["author"] if "author" in m else pd.Series([None] * n)
+    author = author.astype(object).where(author.notna() & (author.astype(str).str.len() > 0), None)
+    has_author = author.notna().to_numpy()
+
+    # -- reply structure -----------------------------------------------------------------------
+    reply_to = m["reply_to"] if "reply_to" in m else pd.Series([None] * n)
+    reply_to = reply_to.astype(object).where(reply_to.notna(), None)
+    has_replies = bool(reply_to.notna().any())
+    first_rows = np.flatnonzero(~ids.duplicated().to_numpy())  # duplicate ids: the first row is the parent
+    hit = pd.Index(ids.to_numpy()[first_rows]).get_indexer(reply_to.astype(object).to_numpy())
+    pos = np.where(hit >= 0, first_rows[np.maximum(hit, 0)], -1)
+    parent = np.where(reply_to.notna().to_numpy(), pos, -1)
+    is_reply = reply_to.notna().to_numpy()
+    if has_replies:
+        root, depth = thread_structure(parent, (is_reply & (parent < 0)).astype(np.int64))
+        size = np.bincount(root, minlength=n)[root].astype(float)
+        out[:, _COL["is_reply"]] = is_reply
+        out[:, _COL["thread_depth_log"]] = _log(depth)
+        out[:, _COL["thread_size_log"]] = _log(size)
+        has_parent = parent >= 0
+        par = np.maximum(parent, 0)
+        out[:, _COL["reply_delay_min_log"]] = np.where(
+            has_parent, _log(np.clip((secs - secs[par]) / 60, 0, None)), np.nan
+        )
+        a = author.to_numpy(object)
+        # a reply "from another account": authors differ or either is unknown
+        other = has_parent & ~(has_author & has_author[par] & (a == a[par]))
+        kids = pd.DataFrame({"parent": parent[other], "t": secs[other]})
+        n_resp = np.bincount(kids["parent"].to_numpy(), minlength=n)
+        first_t = kids.groupby("parent")["t"].min().reindex(range(n)).to_numpy(float)
+        out[:, _COL["got_response"]] = n_resp > 0
+        out[:, _COL["response_latency_min_log"]] = _log(np.clip((first_t - secs) / 60, 0, None))
+        grand = np.where(has_parent, parent[par], -1)
+        gpar = np.maximum(grand, 0)
+        follow = (grand >= 0) & has_author & has_author[gpar] & (a == a[gpar]) & (a != a[par])
+        out[:, _COL["followup_share"]] = np.where(has_author, follow, np.nan)
+
+    # -- author aggregates -------------------------------------------------------------------------
+    if has_author.any():
+        frame = pd.DataFrame({"author": author, "t": secs})
+        frame = frame[has_author]
+        grp = frame.groupby("author", sort=False)
+        count = grp.size()
+        out[has_author, _COL["author_msg_count_log"]] = _log(author[has_author].map(count))
+        mentions = (
+            m["text"].fillna("").astype(str)[has_author].str.lower().str.findall(_HANDLE).explode().dropna()
+        )
+        addressed = mentions.groupby(author[has_author].loc[mentions.index]).nunique()
+        out[has_author, _COL["author_addressed_accounts_log"]] = _log(
+            author[has_author].map(addressed).fillna(0).to_numpy(float)
+        )
+        timed = frame.dropna(subset=["t"])
+        if len(timed):
+            offset = pd.to_numeric(m.get("utc_offset_min", pd.Series(np.nan, index=m.index)), errors="coerce")
+            local_day = np.floor((timed["t"] + offset.loc[timed.index].fillna(0) * 60) / 86400)
+            tg = timed.groupby("author", sort=False)
+            span = (tg["t"].max() - tg["t"].min()) / 86400
+            per_day = tg.size() / local_day.groupby(timed["author"]).nunique()
+            timed = timed.sort_values(["author", "t"], kind="stable")
+            gaps = timed.groupby("author", sort=False)["t"].diff() / 3600
+            med_gap = gaps.groupby(timed["author"]).median()
+            sel = author[has_author]
+            out[has_author, _COL["author_span_days_log"]] = _log(sel.map(span).to_numpy(float))
+            out[has_author, _COL["author_msgs_per_active_day_log"]] = _log(sel.map(per_day).to_numpy(float))
+            out[has_author, _COL["author_median_gap_hours_log"]] = _log(sel.map(med_gap).to_numpy(float))
+        if has_replies:
+            a = author.to_numpy(object)
+            sel = author[has_author]
+            roots = pd.DataFrame({"author": author, "root": root})[has_author]
+            threads = roots.groupby("author", sort=False)["root"].nunique()
+            out[has_author, _COL["author_thread_count_log"]] = _log(sel.map(threads).to_numpy(float))
+            turns = roots.groupby(["root", "author"], sort=False)["root"].transform("size").to_numpy(float)
+            out[has_author, _COL["author_turn_share"]] = turns / size[has_author]
+            edge = has_parent & has_author & has_author[par] & (a != a[par])
+            pairs = pd.DataFrame(
+                {"a": np.concatenate([a[edge], a[par][edge]]), "b": np.concatenate([a[par][edge], a[edge]])}
+            )
+            counterparts = pairs.groupby("a")["b"].nunique()
+            out[has_author, _COL["author_counterparts_log"]] = _log(
+                sel.map(counterparts).fillna(0).to_numpy(float)
+            )
+            received = pd.Series(n_resp[has_author], index=sel.index).groupby(sel).sum()
+            out[has_author, _COL["author_replies_received_log"]] = _log(sel.map(received).to_numpy(float))
+            share = pd.Series(is_reply[has_author].astype(float), index=sel.index).groupby(sel).mean()
+            out[has_author, _COL["author_reply_share"]] = sel.map(share).to_numpy(float)
+    return out
+
+
+class BehavioralFeatures(BaseEstimator):
+    """The 36 behavioral features per member (estimator style; no parameters).
+
+    `fit(members, messages)` records which metadata the data has (`has_timestamps_`, `has_authors_`,
+    `has_replies_`); no population statistics are needed because the fusion stage standardises.
+    `transform(members, messages)` returns the raw float64 matrix (n_members, 36).
+    """
+
+    def fit(self, members: pd.DataFrame, messages: pd.DataFrame) -> BehavioralFeatures:
+        self._check(members, messages)
+        self.has_timestamps_ = bool("timestamp" in messages and messages["timestamp"].notna().any())
+        self.has_authors_ = bool("author" in messages and messages["author"].notna().any())
+        self.has_replies_ = bool("reply_to" in messages and messages["reply_to"].notna().any())
+        self.feature_names_out_ = list(FEATURE_NAMES)
+        return self
+
+    @staticmethod
+    def _check(members: pd.DataFrame, messages: pd.DataFrame) -> None:
+        for name, frame, cols in (
+            ("members", members, ("member_id", "message_ids")),
+            ("messages", messages, ("message_id", "text")),
+        ):
+            if not isinstance(frame, pd.DataFrame):
+                raise InputError(
+                    f"BehavioralFeatures: {name} must be a pandas DataFrame, got {type(frame).__name__}"
+                )
+            missing = [c for c in cols if c not in frame.columns]
+            if missing:
+                raise InputError(
+                    f"BehavioralFeatures: {name} frame lacks column(s) {missing}; build it with "
+                    f"{'ml.units.build_units' if name == 'members' else 'ml.ingest.load_messages'}"
+                )
+
+    def transform(self, members: pd.DataFrame, messages: pd.DataFrame) -> np.ndarray:
+        check_is_fitted(self, "feature_names_out_")
+        self._check(members, messages)
+        per_msg = message_features(messages)
+        ids = messages["message_id"].astype(str).reset_index(drop=True)
+        row_of = pd.Series(np.arange(len(ids)), index=ids)
+        row_of = row_of[~row_of.index.duplicated()]
+        links = members["message_ids"].reset_index(drop=True).explode()
+        rows = links.astype(str).map(row_of).dropna()
+        out = np.full((len(members), len(FEATURE_NAMES)), np.nan)
+        if len(rows):
+            agg = pd.DataFrame(per_msg[rows.to_numpy(int)], index=rows.index).groupby(level=0).mean()
+            out[agg.index.to_numpy(int)] = agg.to_numpy(float)
+        unmatched = np.setdiff1d(np.arange(len(members)), rows.index.unique().to_numpy(int))
+        if len(unmatched):
+            text = members["text"] if "text" in members else pd.Series([""] * len(members))
+            style = style_features(text.reset_index(drop=True).iloc[unmatched])
+            out[unmatched, _COL["chars_log"] : _COL["hashtags_log"] + 1] = style.to_numpy(float)
+        return out
+
+    def fit_transform(self, members: pd.DataFrame, messages: pd.DataFrame) -> np.ndarray:
+        return self.fit(members, messages).transform(members, messages)

@@ -1,0 +1,217 @@
+"""`QualityFilter`: six filter stages that run in order over the canonical message frame.
+
+In: the message frame of CONTRACTS §1 (needs `message_id`, `text`; uses `author` when present).
+Out: the kept rows (same columns, original order and index) and `report_`, one entry per stage:
+`{stage, enabled, input, removed, kept, kept_share, examples}` where `kept_share` = rows kept after the stage
+/ rows given to the filter, and `examples` are up to 3 removed `{message_id, text}` (masked, 160 chars).
+
+What `fit` learns: the first message_id of each normalised text (exact duplicates), the MinHash-LSH index of
+kept texts (near duplicates) and the template skeletons (counted over *all* fit rows, before duplicates are
+removed: otherwise stage 1 would hide how often a brand auto-reply recurs). `transform` applies them to any
+frame; on the fit frame it removes exactly what fit did. The stage logic and the choice of stage 6 are
+described in `ml.filtering` (package docstring).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+from ml.errors import InputError
+from ml.filtering.config import FilterConfig
+from ml.filtering.language import non_english_mask
+from ml.filtering.near_duplicates import NearDuplicateIndex
+from ml.filtering.text import (
+    as_text,
+    fillers,
+    normalize,
+    skeleton,
+    strip_handles_urls,
+    word_count,
+)
+
+STAGES = ("exact_duplicates", "near_duplicates", "retweets_forwards", "length", "templates", "non_english")
+
+_RT = re.compile(r"^(?P<own>.*?)\b(?:RT|MT)\s*@\w+", re.DOTALL | re.IGNORECASE)
+_QUOTE = re.compile(r"^\s*[\"“]\s*@\w+\s*:(?:.*?[\"”](?P<own>.*)|[^\"”]*)$", re.DOTALL)
+_FWD_PREFIX = re.compile(r"^\s*(?:fwd?|fw)\s*:", re.IGNORECASE)
+_FWD_MARKER = re.compile(
+    r"^(?P<own>.*?)(?:-{2,}\s*forwarded message|begin forwarded message)", re.DOTALL | re.IGNORECASE
+)
+
+
+def display_text(texts: pd.Series, limit: int = 160) -> pd.Series:
+    """Texts safe to show: e-mails, @handles, phone/card/order-like numbers masked; cut to `limit` chars."""
+    out = as_text(texts).str.replace(r"[\w.+-]+@[\w-]+\.[\w.]+", "<email>", regex=True)
+    out = out.str.replace(r"(?<![\w@])@\w+", "@user", regex=True)
+    out = out.str.replace(r"\+?\d[\d\s().-]{5,}\d", "<number>", regex=True)
+    return out.where(out.str.len() <= limit, out.str.slice(0, limit - 1) + "…")
+
+
+def forward_mask(texts: pd.Series, min_own_words: int) -> np.ndarray:
+    """True for retweets (RT/MT @x), quoted tweets ("@x: ...") and forwards (Fwd:/FW:, forwarded-message
+    markers) whose author added fewer than `min_own_words` words of their own."""
+    texts = as_text(texts)
+    own = pd.Series(np.nan, index=texts.index, dtype=object)
+    for pattern in (_FWD_MARKER, _RT):
+        hit = texts.str.extract(pattern)["own"]
+        own = own.where(own.notna(), hit)
+    quote = texts.str.match(_QUOTE)
+    quoted_own = texts.str.extract(_QUOTE)["own"].fillna("")
+    own = own.where(own.notna() | ~quote, quoted_own)
+    own = own.where(~texts.str.contains(_FWD_PREFIX) | own.notna(), "")
+    is_forward = own.notna().to_numpy()
+    own_words = word_count(strip_handles_urls(own.fillna(""))).to_numpy()
+    return is_forward & (own_words < min_own_words)
+
+
+def unique_keys(message_ids: pd.Series) -> pd.Series:
+    """message_id as str, with repeats of an id made unique ("<id>#dup<k>") so every row has its own key."""
+    ids = message_ids.astype(str).reset_index(drop=True)
+    rank = ids.groupby(ids, sort=False).cumcount()
+    return ids.where(rank == 0, ids + "#dup" + rank.astype(str))
+
+
+class QualityFilter(BaseEstimator):
+    """Six-stage quality filter over messages (estimator style).
+
+    Parameters: `config` — a `FilterConfig` (or a dict of its fields, or None for defaults).
+    Learned: `report_` (list of 6 stage dicts), `exact_keepers_` (normalised text -> first message_id),
+    `near_index_` (`NearDuplicateIndex`), `templates_` (skeleton -> count), `n_input_`.
+    """
+
+    def __init__(self, config: FilterConfig | dict | None = None) -> None:
+        self.config = config
+
+    # ----------------------------------------------------------------- public API
+    def fit(self, messages: pd.DataFrame, y=None) -> QualityFilter:
+        """Learn duplicate keys, the LSH index and template skeletons from `messages`; returns self."""
+        self._run(messages, learn=True)
+        return self
+
+    def fit_transform(self, messages: pd.DataFrame, y=None) -> pd.DataFrame:
+        """Fit on `messages` and return its kept rows."""
+        return self._run(messages, learn=True)
+
+    def transform(self, messages: pd.DataFrame) -> pd.DataFrame:
+        """Return the rows of `messages` that pass all enabled stages under the fitted state."""
+        return self.transform_with_report(messages)[0]
+
+    def transform_with_report(self, messages: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
+        """Like `transform`, also returning the per-stage report for this frame."""
+        check_is_fitted(self, "report_")
+        kept, report = self._cascade(messages, learn=False)
+        return kept, report
+
+    # ----------------------------------------------------------------- internals
+    def _cfg(self) -> FilterConfig:
+        if self.config is None:
+            return FilterConfig()
+        if isinstance(self.config, FilterConfig):
+            return self.config
+        return FilterConfig.model_validate(self.config)
+
+    def _run(self, messages: pd.DataFrame, learn: bool) -> pd.DataFrame:
+        cfg = self._cfg()
+        self.exact_keepers_: dict[str, str] = {}
+        self.near_index_ = NearDuplicateIndex(cfg.near_duplicates)
+        self.templates_: dict[str, int] = {}
+        self.n_input_ = len(messages)
+        kept, report = self._cascade(messages, learn=learn)
+        self.report_ = report
+        return kept
+
+    @staticmethod
+    def _validate(messages: pd.DataFrame) -> None:
+        if not isinstance(messages, pd.DataFrame):
+            raise TypeError(
+                f"QualityFilter expects a pandas DataFrame of messages, got {type(messages).__name__}"
+            )
+        missing = [c for c in ("message_id", "text") if c not in messages.columns]
+        if missing:
+            raise InputError(f"message frame lacks column(s) {missing}: load it with ml.ingest.load_messages")
+
+    def _learn_templates(self, texts: pd.Series, authors: pd.Series | None) -> None:
+        tcfg = self._cfg().templates
+        sk = skeleton(texts)
+        plain_words = word_count(sk.str.replace(r"<\w+>", " ", regex=True))
+        frame = pd.DataFrame(
+            {"sk": sk, "fill": fillers(texts), "author": authors if authors is not None else None}
+        )
+        frame = frame[plain_words >= tcfg.min_words]
+        stats = frame.groupby("sk", sort=False).agg(
+            n=("fill", "size"), authors=("author", "nunique"), fills=("fill", "nunique")
+        )
+        is_template = (stats["n"] >= tcfg.min_count) & ((stats["authors"] >= 2) | (stats["fills"] >= 2))
+        self.templates_ = stats.loc[is_template, "n"].astype(int).sort_values(ascending=False).to_dict()
+
+    def _cascade(self, messages: pd.DataFrame, learn: bool) -> tuple[pd.DataFrame, list[dict]]:
+        self._validate(messages)
+        cfg = self._cfg()
+        ids = unique_keys(messages["message_id"])
+        raw_ids = messages["message_id"].astype(str).reset_index(drop=True)
+        texts = as_text(messages["text"]).reset_index(drop=True)
+        authors = messages["author"].reset_index(drop=True) if "author" in messages.columns else None
+        n = len(messages)
+        keys = normalize(texts)
+        if learn and cfg.templates.enabled:
+            self._learn_templates(texts, authors)
+
+        alive = np.ones(n, dtype=bool)
+        report: list[dict] = []
+        for stage in STAGES:
+            stage_cfg = getattr(cfg, stage)
+            n_in = int(alive.sum())
+            removed = np.zeros(n, dtype=bool)
+            if stage_cfg.enabled and n_in:
+                removed[alive] = self._stage_mask(stage, ids[alive], texts[alive], keys[alive], learn)
+            alive &= ~removed
+            shown = display_text(texts[removed].head(3))
+            report.append(
+                {
+                    "stage": stage,
+                    "enabled": stage_cfg.enabled,
+                    "input": n_in,
+                    "removed": int(removed.sum()),
+                    "kept": int(alive.sum()),
+                    "kept_share": float(alive.sum() / n) if n else 1.0,
+                    "examples": [
+                        {"message_id": mid, "text": txt}
+                        for mid, txt in zip(raw_ids[removed].head(3).tolist(), shown.tolist(), strict=True)
+                    ],
+                }
+            )
+        return messages.iloc[np.flatnonzero(alive)], report
+
+    def _stage_mask(
+        self, stage: str, ids: pd.Series, texts: pd.Series, keys: pd.Series, learn: bool
+    ) -> np.ndarray:
+        """Removal mask (aligned with the given alive rows) for one stage."""
+        cfg = self._cfg()
+        if stage == "exact_duplicates":
+            if learn:
+                first = ~keys.duplicated()
+                self.exact_keepers_ = dict(zip(keys[first].tolist(), ids[first].tolist(), strict=True))
+                return (~first).to_numpy()
+            keeper = keys.map(self.exact_keepers_)
+            unknown = keeper.isna()
+            dup_unknown = unknown & keys.where(unknown).duplicated()
+            return ((~unknown & (keeper != ids)) | dup_unknown).to_numpy()
+        if stage == "near_duplicates":
+            return self.near_index_.scan(ids, keys, learn=learn)
+        if stage == "retweets_forwards":
+            return forward_mask(texts, cfg.retweets_forwards.min_own_words)
+        if stage == "length":
+            lc = cfg.length
+            body = strip_handles_urls(texts)
+            short = (word_count(body) < lc.min_words) | (body.str.len() < lc.min_chars)
+            return (short | (texts.str.len() > lc.max_chars)).to_numpy()
+        if stage == "templates":
+            return skeleton(texts).isin(self.templates_.keys()).to_numpy()
+        if stage == "non_english":
+            return non_english_mask(texts, cfg.non_english)
+        raise ValueError(f"unknown filter stage {stage!r}")  # pragma: no cover

@@ -1,0 +1,86 @@
+"""`python -m ml.run` on bad input: exit 2, one clear line, no traceback, earlier results intact."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import REPO
+
+
+def _run(args, cwd=REPO):
+    env = dict(os.environ, HF_HUB_OFFLINE="1")
+    env.pop("PERSONAS_DEBUG", None)
+    return subprocess.run([sys.executable, "-m", "ml.run", *args, "--quiet"], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def _write(path, data: bytes):
+    path.write_bytes(data)
+    return path
+
+
+CASES = {
+    "missing_text_column": (b"id,body_text_x\n1,hello there\n", "text", "--text-col"),
+    "empty_file": (b"", "empty", None),
+    "header_only": (b"text,author\n", "no data rows", None),
+    "undecodable": (b"text\nhello \xff\xfe world there\n", "UTF-8", None),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_csv_exits_2_with_one_line(tmp_path, case):
+    data, needle, flag = CASES[case]
+    src = _write(tmp_path / f"{case}.csv", data)
+    proc = _run([str(src), "--out", str(tmp_path / "run"), "--no-store"])
+    assert proc.returncode == 2, proc.stderr
+    lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
+    assert len(lines) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert src.name in lines[0]
+    assert needle.lower() in lines[0].lower()
+    if flag:
+        assert flag in lines[0]
+
+
+def test_broken_json_line_names_the_line(tmp_path):
+    src = _write(tmp_path / "chat.jsonl", b'{"text": "hello there friend"}\n{"text": "oops\n')
+    proc = _run([str(src), "--out", str(tmp_path / "run"), "--no-store"])
+    assert proc.returncode == 2
+    assert "chat.jsonl" in proc.stderr and "line 2" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_missing_file_and_bad_config(tmp_path):
+    proc = _run([str(tmp_path / "nope.csv"), "--out", str(tmp_path / "run"), "--no-store"])
+    assert proc.returncode == 2 and "nope.csv" in proc.stderr
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text("fusion: {text_weight: 3}\n")
+    src = _write(tmp_path / "ok.csv", b"text\nhello there my friend\n")
+    proc = _run([str(src), "--out", str(tmp_path / "run"), "--no-store", "--config", str(cfg)])
+    assert proc.returncode == 2 and "fusion.text_weight" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_too_few_rows_keeps_previous_run(tmp_path):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "manifest.json").write_text(json.dumps({"run_id": "earlier-good-run"}))
+    rows = "\n".join(f"distinct message number {w} about topic {w * 7}" for w in range(20))
+    src = _write(tmp_path / "tiny.csv", ("text\n" + rows + "\n").encode())
+    proc = _run([str(src), "--out", str(out), "--no-store"])
+    assert proc.returncode == 2
+    assert "tiny.csv" in proc.stderr and "at least" in proc.stderr
+    assert json.loads((out / "manifest.json").read_text())["run_id"] == "earlier-good-run"
+    assert not list(tmp_path.glob(".run.tmp-*"))  # nothing half-written left behind
+
+
+def test_inbound_only_without_inbound_column(tmp_path):
+    rows = "\n".join(f"message {i} asking about refunds and delivery times" for i in range(60))
+    src = _write(tmp_path / "plain.csv", ("text\n" + rows + "\n").encode())
+    proc = _run([str(src), "--out", str(tmp_path / "run"), "--no-store", "--inbound-only"])
+    assert proc.returncode == 2 and "inbound" in proc.stderr
