@@ -1,0 +1,215 @@
+"""Timestamp parsing for the ingest stage.
+
+`parse_timestamps(values)` takes a Series of raw timestamps (strings, numbers or datetimes) and
+returns, aligned to its index:
+
+- `timestamp` (datetime64[ns, UTC], NaT when missing or unparseable),
+- `utc_offset_min` (float: the offset written in the value, e.g. -480 for `-0800`; NaN when the
+  value carries no offset),
+- `local_hour`, `local_weekday` (Int64: in local time when the offset is known, else UTC;
+  0=Monday),
+- `unparseable` (bool: a non-empty value that could not be read; it never raises).
+
+Formats read vectorised, in this order: epoch seconds/milliseconds/microseconds/nanoseconds
+(chosen by magnitude), Twitter API `Tue Oct 31 22:11:45 +0000 2017`, ISO 8601 with or without a
+zone, including `2015-02-24 11:35:52 -0800` (space before the offset). Whatever is left is tried
+once per distinct value with dateutil; a value missing its year, month or day is refused rather
+than silently completed with today's date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+from dateutil import parser as du_parser
+
+TS_DTYPE = "datetime64[ns, UTC]"
+
+# Matching is done with anchored regexes (fast, vectorised); values are then normalised with
+# fixed-width slices so that pandas' C parsers (ISO 8601, strptime) do the parsing.
+_TWITTER_RE = r"^[A-Za-z]{3} [A-Za-z]{3} [0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4} [0-9]{4}$"
+_ISO_RE = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]+)?)?"
+    r" ?(?:Z|z|UTC|GMT|[+-][0-9]{2}(?::?[0-9]{2})?)?)?$"
+)
+_EPOCH_RE = r"^[+-]?[0-9]{1,19}(?:\.[0-9]+)?$"
+_STR = "string[pyarrow]"  # regexes run in Arrow (RE2): no \\d, \\s or lookarounds, or pandas loops in Python
+
+
+def _mask(values: pd.Series) -> np.ndarray:
+    return values.fillna(False).to_numpy(dtype=bool)
+
+
+_TIME_END = r"[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]+)?)?"
+
+
+def offset_minutes(tokens: pd.Series) -> pd.Series:
+    """Zone tokens (`Z`, `UTC`, `+0530`, `-08:00`, `-08`) → minutes east of UTC; NaN otherwise."""
+    tok = tokens.astype(_STR).str.strip().str.upper()
+    out = pd.Series(np.nan, index=tokens.index, dtype="float64")
+    out[_mask(tok.isin(["Z", "UTC", "GMT"]))] = 0.0
+    num = tok.str.replace(":", "", regex=False)
+    num = num.where(num.str.len() != 3, num + "00")
+    ok = _mask(num.str.match(r"^[+-][0-9]{4}$"))
+    if ok.any():
+        t = num[ok]
+        sign = np.where(t.str[0] == "-", -1.0, 1.0)
+        minutes = t.str[1:3].astype(float) * 60 + t.str[3:5].astype(float)
+        out[ok] = sign * minutes.to_numpy()
+    return out
+
+
+def local_parts(timestamp: pd.Series, utc_offset_min: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Hour (0..23) and weekday (0=Monday) in local time where the offset is known, else UTC."""
+    shift = pd.to_timedelta(utc_offset_min.fillna(0.0), unit="m")
+    local = timestamp + shift
+    hour = local.dt.hour.astype("Int64")
+    weekday = local.dt.day_of_week.astype("Int64")
+    return hour, weekday
+
+
+def _epoch_nanos(numbers: pd.Series) -> np.ndarray:
+    """Epoch numbers → UTC datetime64[ns] (NaT where invalid); unit by magnitude:
+    seconds < 1e11 ≤ milliseconds < 1e14 ≤ microseconds < 1e17 ≤ nanoseconds."""
+    floats = numbers.astype("float64").to_numpy()
+    mag = np.abs(floats)
+    scale = np.select([mag < 1e11, mag < 1e14, mag < 1e17], [10**9, 10**6, 10**3], default=1)
+    ok = np.isfinite(floats) & (mag * scale < 9.2e18)
+    whole = ok & (np.floor(floats) == floats)
+    nanos = np.full(len(floats), np.iinfo("int64").min, dtype="int64")  # = NaT
+    # Integers stay exact in int64 arithmetic; fractional values go through float.
+    nanos[whole] = floats[whole].astype("int64") * scale[whole].astype("int64")
+    frac = ok & ~whole
+    nanos[frac] = (floats[frac] * scale[frac]).astype("int64")
+    return nanos.view("datetime64[ns]")
+
+
+_LOW = pd.Timestamp.min.tz_localize("UTC")
+_HIGH = pd.Timestamp.max.tz_localize("UTC")
+
+
+def _utc_ns(parsed: pd.Series) -> np.ndarray:
+    """tz-aware UTC Series → naive datetime64[ns] numpy array (no per-element objects)."""
+    parsed = parsed.where((parsed >= _LOW) & (parsed <= _HIGH))  # outside ns range → NaT
+    return parsed.astype(TS_DTYPE).dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
+
+
+_MONTHS = {m: f"{i:02d}" for i, m in enumerate(
+    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1)}
+
+
+def _dateutil_one(value: str) -> tuple[pd.Timestamp | None, float]:
+    """One leftover value; refuses values that lack a year, month or day (dateutil would guess)."""
+    try:
+        a = du_parser.parse(value, default=dt.datetime(2001, 1, 1))
+        b = du_parser.parse(value, default=dt.datetime(2002, 2, 2))
+    except (ValueError, OverflowError, TypeError):
+        return None, np.nan
+    if a.tzinfo is None and b.tzinfo is None and a != b:
+        return None, np.nan
+    if a.tzinfo is not None and b.tzinfo is not None and a != b:
+        return None, np.nan
+    stamp = pd.Timestamp(a, tz="UTC") if a.tzinfo is None else pd.Timestamp(a).tz_convert("UTC")
+    if not _LOW <= stamp <= _HIGH:
+        return None, np.nan
+    if a.tzinfo is None:
+        return stamp, np.nan
+    off = a.utcoffset()
+    minutes = off.total_seconds() / 60.0 if off is not None else np.nan
+    return stamp, minutes
+
+
+def _result(index: pd.Index, ts: np.ndarray, off: np.ndarray, bad: np.ndarray) -> pd.DataFrame:
+    stamp = pd.Series(ts.astype("datetime64[ns]")).dt.tz_localize("UTC")
+    offset = pd.Series(off, dtype="float64")
+    hour, weekday = local_parts(stamp, offset)
+    frame = pd.DataFrame({"timestamp": stamp, "utc_offset_min": offset, "local_hour": hour,
+                          "local_weekday": weekday, "unparseable": np.asarray(bad, dtype=bool)})
+    frame.index = index
+    return frame
+
+
+def parse_timestamps(values: pd.Series) -> pd.DataFrame:
+    """Parse raw timestamps; see the module docstring for the output columns. Never raises."""
+    values = pd.Series(values)
+    index = values.index
+    values = values.reset_index(drop=True)
+    n = len(values)
+    ts = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    off = np.full(n, np.nan)
+    bad = np.zeros(n, dtype=bool)
+
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        utc = values.dt.tz_convert("UTC")
+        wall = values.dt.tz_localize(None)
+        minutes = (wall - utc.dt.tz_localize(None)).dt.total_seconds() / 60.0
+        return _result(index, _utc_ns(utc), minutes.to_numpy(dtype=float, na_value=np.nan), bad)
+    if pd.api.types.is_datetime64_dtype(values.dtype):
+        return _result(index, values.to_numpy(dtype="datetime64[ns]"), off, bad)
+    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+        ts = _epoch_nanos(values)
+        return _result(index, ts, off, values.notna().to_numpy() & np.isnat(ts))
+
+    text = values.astype(_STR).str.strip()
+    text = text[_mask(text != "")]
+    if text.empty:
+        return _result(index, ts, off, bad)
+    pos = text.index.to_numpy()  # positions (values has a RangeIndex)
+    left = np.ones(len(text), dtype=bool)
+
+    def take(m: np.ndarray, parsed: np.ndarray, tokens: pd.Series | None) -> None:
+        ok = ~np.isnat(parsed)
+        rows = np.flatnonzero(m)[ok]
+        ts[pos[rows]] = parsed[ok]
+        if tokens is not None:
+            off[pos[rows]] = offset_minutes(tokens[ok]).to_numpy()
+        left[rows] = False
+
+    # Epoch numbers.
+    m = _mask(text.str.match(_EPOCH_RE))
+    if m.any():
+        take(m, _epoch_nanos(pd.to_numeric(text[m], errors="coerce")), None)
+
+    # Twitter API "Tue Oct 31 22:11:45 +0000 2017": rearranged by fixed positions into ISO 8601.
+    m = left & _mask(text.str.match(_TWITTER_RE))
+    if m.any():
+        rows = text[m]
+        month = rows.str[4:7].map(_MONTHS).astype(_STR)
+        iso = rows.str[-4:] + "-" + month + "-" + rows.str[8:10] + "T" + rows.str[11:19] + rows.str[-10:-5]
+        parsed = pd.to_datetime(iso, format="ISO8601", errors="coerce", utc=True)
+        take(m, _utc_ns(parsed), rows.str[-10:-5])
+
+    # ISO 8601, also "2015-02-24 11:35:52 -0800" and "... UTC": drop the space before the zone.
+    m = left & _mask(text.str.match(_ISO_RE))
+    if m.any():
+        norm = text[m]
+        named = _mask(norm.str.contains(r"[0-9] ?(?:Z|z|UTC|GMT)$"))
+        norm = norm.where(~named, norm.str.replace(r" ?(?:Z|z|UTC|GMT)$", "", regex=True) + "Z")
+        for width in (5, 6):  # "-0800", "-08:00"
+            spaced = _mask(norm.str.contains(r"[0-9] [+-][0-9]{2}:?[0-9]{2}$")) & \
+                _mask(norm.str[-width:].str.match(r"^[+-][0-9]{2}:?[0-9]{2}$"))
+            norm = norm.where(~spaced, norm.str[: -width - 1] + norm.str[-width:])
+        tokens = pd.Series(None, index=norm.index, dtype=_STR)
+        zoned = _mask(norm.str.contains(_TIME_END + r"(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)$"))
+        for pattern, width in ((r"Z$", 1), (r"[+-][0-9]{2}:[0-9]{2}$", 6), (r"[+-][0-9]{4}$", 5),
+                               (r"[+-][0-9]{2}$", 3)):
+            pick = zoned & tokens.isna().to_numpy() & _mask(norm.str.contains(pattern))
+            tokens[pick] = norm[pick].str[-width:]
+        parsed = pd.to_datetime(norm, format="ISO8601", errors="coerce", utc=True)
+        take(m, _utc_ns(parsed), tokens)
+
+    # Leftovers: dateutil once per distinct value.
+    if left.any():
+        rest = text[left].astype(object)
+        cache = {v: _dateutil_one(v) for v in rest.unique()}
+        rows = pos[left]
+        for i, v in zip(rows, rest):
+            stamp, minutes = cache[v]
+            if stamp is None:
+                bad[i] = True
+            else:
+                ts[i] = stamp.tz_localize(None).as_unit("ns").to_datetime64()
+                off[i] = minutes
+    return _result(index, ts, off, bad)

@@ -1,0 +1,180 @@
+"""Bad input gives one clear line (file, row or column, and what to do), never a traceback."""
+
+from __future__ import annotations
+
+import gzip
+
+import pandas as pd
+import pytest
+
+from ml.errors import InputError, TooFewRowsError
+from ml.ingest import ColumnMapping, load_messages
+
+
+def fails(path_or_paths, *words, **kwargs) -> str:
+    with pytest.raises(InputError) as err:
+        load_messages(path_or_paths, **kwargs)
+    message = str(err.value)
+    assert "\n" not in message and "Traceback" not in message
+    for word in words:
+        assert word in message, f"{word!r} not in {message!r}"
+    return message
+
+
+def test_errors_are_one_line_and_too_few_rows_is_an_input_error():
+    err = TooFewRowsError("only 3 members\nleft", n_rows=3, min_rows=50)
+    assert isinstance(err, InputError) and str(err) == "only 3 members left" and err.min_rows == 50
+
+
+def test_file_not_found(tmp_path):
+    fails(tmp_path / "nope.csv", "nope.csv", "not found")
+
+
+def test_unsupported_extension(tmp_path):
+    (tmp_path / "data.xlsx").write_bytes(b"PK\x03\x04")
+    fails(tmp_path / "data.xlsx", "data.xlsx", ".xlsx", ".csv", ".jsonl", ".parquet")
+
+
+def test_folder_without_supported_files(tmp_path):
+    (tmp_path / "readme.txt").write_text("hi")
+    fails(tmp_path, str(tmp_path), "no supported files")
+
+
+def test_missing_text_column_lists_columns_and_suggests_flag(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text("user,event\n1,click\n")
+    fails(path, "events.csv", "user, event", "--text-col")
+
+
+def test_mapped_column_not_present(tmp_path):
+    path = tmp_path / "chat.csv"
+    path.write_text("text,author_name\nhi,ann\n")
+    msg = fails(path, "chat.csv", "'author'", "--author-col", "text, author_name",
+                mapping=ColumnMapping(author="author"))
+    assert "did you mean 'author_name'" in msg
+    fails(path, "'intent'", "--label-col", label_col="intent")
+
+
+@pytest.mark.parametrize("name", ["empty.csv", "empty.jsonl", "empty.parquet", "empty.csv.gz"])
+def test_empty_file(tmp_path, name):
+    path = tmp_path / name
+    if name.endswith(".gz"):
+        with gzip.open(path, "wb"):
+            pass
+    else:
+        path.write_bytes(b"")
+    fails(path, name, "empty")
+
+
+def test_blank_only_file(tmp_path):
+    path = tmp_path / "blank.csv"
+    path.write_text("\n\n   \n")
+    fails(path, "blank.csv", "no data")
+
+
+def test_header_only(tmp_path):
+    path = tmp_path / "head.csv"
+    path.write_text("text,author\n")
+    fails(path, "head.csv", "header only", "text, author")
+    pq = tmp_path / "head.parquet"
+    pd.DataFrame({"text": pd.Series([], dtype=str)}).to_parquet(pq)
+    fails(pq, "head.parquet", "no data rows")
+
+
+def test_undecodable_bytes_are_refused_with_offset_and_line(tmp_path):
+    path = tmp_path / "latin.csv"
+    body = "text\nfine\ncaf\xe9 au lait\n".encode("latin-1")
+    path.write_bytes(body)
+    offset = body.index(b"\xe9")
+    assert offset == 13
+    fails(path, "latin.csv", f"byte offset {offset}", "line 3", "UTF-8")
+    # a caller who knows the encoding can say so
+    msgs, _ = load_messages(path, encoding="latin-1")
+    assert msgs["text"].tolist() == ["fine", "café au lait"]
+
+
+def test_utf8_bom_is_accepted(tmp_path):
+    path = tmp_path / "bom.csv"
+    path.write_bytes("text,author\nhéllo,ann\n".encode("utf-8-sig"))
+    msgs, _ = load_messages(path)
+    assert msgs["text"].tolist() == ["héllo"] and msgs["author"].tolist() == ["ann"]
+
+
+def test_broken_json_line_names_the_line(tmp_path):
+    path = tmp_path / "msgs.jsonl"
+    path.write_text('{"text": "ok"}\n\n{"text": "broken"\n{"text": "ok"}\n')
+    fails(path, "msgs.jsonl", "line 3", "not valid JSON")
+    path.write_text('{"text": "ok"}\n["a list"]\n')
+    fails(path, "line 2", "not a JSON object")
+
+
+def test_malformed_csv_names_the_line(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("text,author\nhi,ann\nhello,bob,extra,fields\n")
+    fails(path, "bad.csv", "line 3", "quoting")
+
+
+def test_corrupt_gzip_and_parquet(tmp_path):
+    gz = tmp_path / "x.csv.gz"
+    gz.write_bytes(b"this is not gzip")
+    fails(gz, "x.csv.gz", "gzip")
+    pq = tmp_path / "x.parquet"
+    pq.write_bytes(b"PAR1 garbage")
+    fails(pq, "x.parquet", "Parquet")
+
+
+def test_bare_carriage_returns_inside_an_unquoted_field(tmp_path):
+    path = tmp_path / "cr.csv"
+    path.write_bytes(b"id,text,author\n1,hello \r\rworld,ann\n2,second,bob\n3,\"quoted\r\nline\",cid\n")
+    msgs, _ = load_messages(path)
+    assert len(msgs) == 3
+    assert msgs["text"].tolist() == ["hello world", "second", "quoted\nline"]
+    assert msgs["author"].tolist() == ["ann", "bob", "cid"]
+
+
+def test_crlf_and_cr_only_line_endings(tmp_path):
+    crlf = tmp_path / "crlf.csv"
+    crlf.write_bytes(b"text,author\r\nhi there,ann\r\n\"two\r\nlines\",bob\r\n")
+    msgs, report = load_messages(crlf)
+    assert msgs["text"].tolist() == ["hi there", "two\nlines"] and msgs["author"].tolist() == ["ann", "bob"]
+    assert report.files[0].mapping["author"] == "author"  # header name has no trailing \r
+    cr = tmp_path / "cr_only.csv"
+    cr.write_bytes(b"text,author\rhi,ann\rbye,bob\r")
+    msgs, _ = load_messages(cr)
+    assert msgs["text"].tolist() == ["hi", "bye"] and msgs["author"].tolist() == ["ann", "bob"]
+
+
+def test_unparseable_timestamps_are_counted_not_fatal(tmp_path):
+    path = tmp_path / "times.csv"
+    rows = ["text,timestamp", "a,2020-01-01T10:00:00Z", "b,yesterday-ish", "c,", "d,31/31/2020", "e,??", "f,nope"]
+    path.write_text("\n".join(rows) + "\n")
+    msgs, report = load_messages(path)
+    assert len(msgs) == 6 and msgs["timestamp"].notna().sum() == 1
+    assert report.timestamps_unparseable == 4 and report.timestamps_missing == 1
+    assert [(e["file"], e["row"]) for e in report.timestamp_examples] == [
+        ("times.csv", 2), ("times.csv", 4), ("times.csv", 5)]
+
+
+def test_inbound_only_without_inbound_information(tmp_path):
+    path = tmp_path / "plain.csv"
+    path.write_text("text\nhello\n")
+    fails(path, "plain.csv", "--inbound-only", inbound_only=True)
+
+
+def test_no_text_left(tmp_path):
+    path = tmp_path / "blanks.csv"
+    path.write_text("text,author\n,ann\n  ,bob\n")
+    fails(path, "blanks.csv", "no messages with text")
+
+
+def test_two_different_label_columns(tmp_path):
+    path = tmp_path / "l.csv"
+    path.write_text("text,a,b\nhi,x,y\n")
+    fails(path, "label", mapping=ColumnMapping(label="a"), label_col="b")
+
+
+def test_jsonl_with_unicode_line_separator_and_crlf(tmp_path):
+    path = tmp_path / "u.jsonl"
+    path.write_bytes('{"text": "one\u2028two"}\r\n{"text": "three"}\r\n'.encode("utf-8"))
+    msgs, _ = load_messages(path)
+    assert msgs["text"].tolist() == ["one\u2028two", "three"]
