@@ -20,6 +20,10 @@ class StoreError(RuntimeError):
     """A store operation failed (connection, quota, corrupt data)."""
 
 
+class InjectedFailure(StoreError):
+    """Raised by the `_fail_after_writes` test hook to simulate a crash mid-publish."""
+
+
 class RunNotFound(KeyError):
     """The run id is unknown (or the run is not complete)."""
 
@@ -38,11 +42,19 @@ class RunStore(ABC):
     """Abstract results store. Every method takes and returns plain JSON-able dicts."""
 
     url: str = ""
+    #: Test hook: when set to N, publishing raises `InjectedFailure` once N more rows/documents
+    #: would be written (earlier ones are already committed), as a crash would leave them.
+    _fail_after_writes: int | None = None
+    #: In-progress runs older than this many seconds are leftovers of a crash (see cleanup).
+    stale_after_s: float = 3600.0
 
     # -- writing ---------------------------------------------------------------------------
     @abstractmethod
-    def publish(self, bundle: RunBundle) -> str:
-        """Write a whole run; visible to readers only once complete. Returns the run id."""
+    def publish(self, bundle: RunBundle, replace: bool = False) -> str:
+        """Write a whole run; visible to readers only once complete. Returns the run id.
+
+        A complete run with the same id raises StoreError unless `replace` (then the old one is
+        deleted first); leftovers of an earlier failed publish of that id are removed."""
 
     @abstractmethod
     def delete_run(self, run_id: str) -> bool:
@@ -88,6 +100,23 @@ class RunStore(ABC):
     @abstractmethod
     def get_strategies(self, run_id: str) -> dict[str, Any]:
         """Cached strategies of a run (may be empty)."""
+
+    def incomplete_run_ids(self) -> list[str]:
+        """Runs whose publishing started but never finished (crashed, failed or still going)."""
+        return []
+
+    def cleanup_incomplete(self, older_than_s: float | None = None) -> list[str]:
+        """Delete incomplete runs started more than `older_than_s` seconds ago (default
+        `stale_after_s`, so a publish still going on elsewhere is left alone). Returns their ids."""
+        return []
+
+    def _writes_allowed(self, done: int, adding: int) -> int:
+        """How many of `adding` writes may go ahead under the `_fail_after_writes` test hook
+        (`done` already happened). A caller getting fewer commits those, then raises
+        `InjectedFailure` without cleaning up, as a crash would."""
+        if self._fail_after_writes is None:
+            return adding
+        return max(0, min(adding, self._fail_after_writes - done))
 
     def resolve_run_id(self, run_id: str) -> str:
         """`latest` → the newest complete run id; otherwise validate and return."""

@@ -19,7 +19,7 @@ class RunBundle:
     strategies: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_dir(cls, run_dir: str | Path) -> "RunBundle":
+    def from_dir(cls, run_dir: str | Path) -> RunBundle:
         run_dir = Path(run_dir)
         manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
         personas = json.loads((run_dir / "personas.json").read_text(encoding="utf-8"))
