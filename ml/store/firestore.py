@@ -1,0 +1,445 @@
+"""FirestoreStore: the production results store on Google Cloud Firestore.
+
+Layout (all JSON payloads are compact JSON strings, so nested lists and odd keys never hit
+Firestore's type rules, and one string field costs one encode instead of thousands of maps):
+
+    runs/{run_id}                      status, created_key, started_at, summary_json,
+                                       manifest_json | manifest_parts, strategies_json | ..._parts,
+                                       map_chunks [n per chunk]
+    runs/{run_id}/personas/{pid:08d}   id, n_members, member_chunks [n per chunk], profile_json | _parts
+    runs/{run_id}/members/{pid}-{seq}  persona_id, seq, start, n, rows_json (members in page order)
+    runs/{run_id}/map/{seq}            seq, n, rows_json (map points in stratified order)
+    runs/{run_id}/blobs/{name}-{k}     one part of a JSON value too big to sit inline
+    meta/latest                        run_id, created_key
+
+Production limits are enforced, not assumed from the emulator: every document's encoded size is
+measured before writing (≤ 1 MiB; chunks target `chunk_bytes`, 256 KB: few documents, yet a
+page read parses little JSON), and a batch holds at most 500
+writes and `batch_bytes` of payload (3.5 MB: the emulator, like gRPC by default, refuses
+messages over 4 MiB; production allows 10 MiB per request). Publishing writes the run document as `in_progress` first,
+then everything else, then flips status and the `latest` pointer in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from typing import Any
+
+from ml.store import records as R
+from ml.store.base import InjectedFailure, PersonaNotFound, RunNotFound, RunStore, StoreError, validate_run_id
+from ml.store.bundle import RunBundle
+from ml.store.firestore_limits import (  # noqa: F401 - re-exported
+    MAX_BATCH_WRITES,
+    MAX_DOC_BYTES,
+    _Batcher,
+    firestore_doc_size,
+    firestore_value_size,
+    pack_rows,
+    split_utf8,
+)
+
+INLINE_JSON_BYTES = 700_000  # a JSON value bigger than this goes to blob parts
+DONE = "complete"
+#: Composite indexes the queries here need (mirrored in firestore.indexes.json, checked by a test):
+#: `runs where status == 'complete' order by created_key desc` (list_runs, count_runs, delete).
+COMPOSITE_INDEXES = [("runs", [("status", "ASCENDING"), ("created_key", "DESCENDING")])]
+#: Bulky fields never queried: exempt from automatic single-field indexes (cheaper, faster writes).
+UNINDEXED_FIELDS = [
+    ("runs", "summary_json"), ("runs", "manifest_json"), ("runs", "strategies_json"), ("runs", "map_chunks"),
+    ("personas", "profile_json"), ("personas", "member_chunks"), ("members", "rows_json"),
+    ("map", "rows_json"), ("blobs", "json"),
+]
+
+
+def parse_firestore_url(url: str) -> tuple[str, str]:
+    """`firestore://project-id` or `firestore://project-id/database-id` → (project, database)."""
+    rest = url[len("firestore://") :] if url.startswith("firestore://") else ""
+    project, _, database = rest.strip("/").partition("/")
+    if not project:
+        raise ValueError(f"store URL {url!r} names no project: use firestore://PROJECT-ID")
+    return project, database or "(default)"
+
+
+
+class FirestoreStore(RunStore):
+    """Results store in a Firestore database. With `FIRESTORE_EMULATOR_HOST` set the client
+    talks to that emulator; otherwise it uses Application Default Credentials."""
+
+    def __init__(self, project: str, database: str = "(default)", chunk_bytes: int = 256_000,
+                 batch_writes: int = MAX_BATCH_WRITES, batch_bytes: int = 3_500_000, cache_ttl_s: float = 30.0,
+                 client: Any = None):
+        if not 1 <= batch_writes <= MAX_BATCH_WRITES:
+            raise ValueError(f"batch_writes must be 1..{MAX_BATCH_WRITES}, got {batch_writes}")
+        if not 1_000 <= chunk_bytes <= 900_000:
+            raise ValueError(f"chunk_bytes must be 1000..900000, got {chunk_bytes}")
+        self.project, self.database = project, database
+        self.chunk_bytes, self.batch_writes, self.batch_bytes = chunk_bytes, batch_writes, batch_bytes
+        self.cache_ttl_s = cache_ttl_s
+        self.url = f"firestore://{project}" + ("" if database == "(default)" else f"/{database}")
+        self.stats = {"commits": 0, "writes": 0, "max_batch_writes": 0, "max_batch_bytes": 0}
+        self._cache: dict[tuple, tuple[float, Any]] = {}
+        self._cache_lock = threading.Lock()
+        if client is None:
+            try:
+                from google.cloud import firestore
+            except ImportError as exc:  # pragma: no cover - dependency is pinned
+                raise StoreError("google-cloud-firestore is not installed: pip install google-cloud-firestore") from exc
+            try:
+                client = firestore.Client(project=project, database=database)
+            except Exception as exc:  # credentials / configuration
+                hint = "" if os.environ.get("FIRESTORE_EMULATOR_HOST") else (
+                    " (set FIRESTORE_EMULATOR_HOST for the emulator, or configure Application Default Credentials)")
+                raise StoreError(f"cannot open Firestore project {project}: {exc}{hint}") from exc
+        self.client = client
+
+    def close(self) -> None:
+        close = getattr(self.client, "close", None)
+        if close:
+            close()
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _call(self, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except (StoreError, RunNotFound, PersonaNotFound):
+            raise
+        except Exception as exc:
+            if type(exc).__module__.startswith(("google.", "grpc")):
+                raise StoreError(f"Firestore {self.url}: {type(exc).__name__}: {exc}") from exc
+            raise
+
+    def _run(self, run_id: str):
+        return self.client.collection("runs").document(run_id)
+
+    def _latest_ref(self):
+        return self.client.collection("meta").document("latest")
+
+    def _cache_get(self, key: tuple) -> Any:
+        with self._cache_lock:
+            hit = self._cache.get(key)
+        return hit[1] if hit and hit[0] > time.monotonic() else None
+
+    def _cache_put(self, key: tuple, value: Any) -> Any:
+        with self._cache_lock:
+            if len(self._cache) > 1024:
+                self._cache.clear()
+            self._cache[key] = (time.monotonic() + self.cache_ttl_s, value)
+        return value
+
+    def _cached(self, key: tuple, load):
+        """Published runs never change, so reads are cached for `cache_ttl_s` (a run deleted by
+        another process may be served that long; this process forgets it at once)."""
+        value = self._cache_get(key)
+        return value if value is not None else self._cache_put(key, load())
+
+    def _forget(self, run_id: str) -> None:
+        with self._cache_lock:
+            for key in [k for k in self._cache if k[1] == run_id]:
+                del self._cache[key]
+
+    def _json_fields(self, run_id: str, field: str, obj: Any, blob: str) -> tuple[dict, list[tuple[Any, dict]]]:
+        """Inline `{field}_json`, or `{field}_parts` plus blob documents for big values."""
+        text = R.dumps(obj)
+        if len(text.encode("utf-8")) <= INLINE_JSON_BYTES:
+            return {f"{field}_json": text}, []
+        parts = split_utf8(text, self.chunk_bytes)
+        blobs = self._run(run_id).collection("blobs")
+        docs = [(blobs.document(f"{blob}-{k:04d}"), {"name": blob, "part": k, "json": p}) for k, p in enumerate(parts)]
+        return {f"{field}_parts": len(parts)}, docs
+
+    def _read_json(self, run_id: str, data: dict, field: str, blob: str) -> Any:
+        if f"{field}_json" in data:
+            return json.loads(data[f"{field}_json"])
+        n = data.get(f"{field}_parts")
+        if n is None:
+            return None
+        blobs = self._run(run_id).collection("blobs")
+        refs = [blobs.document(f"{blob}-{k:04d}") for k in range(n)]
+        snaps = {s.id: s.to_dict() for s in self._call(lambda: list(self.client.get_all(refs)))}
+        try:
+            return json.loads("".join(snaps[r.id]["json"] for r in refs))
+        except (KeyError, TypeError) as exc:
+            raise StoreError(f"Firestore {self.url}: run {run_id} has a missing part of {field}") from exc
+
+    # -- writing -----------------------------------------------------------------------------
+    def publish(self, bundle: RunBundle, replace: bool = False) -> str:
+        run_id = validate_run_id(bundle.run_id)
+        R.check_bundle(bundle)
+        self.cleanup_incomplete()
+        snap = self._call(self._run(run_id).get)
+        if snap.exists:
+            if snap.get("status") == DONE and not replace:
+                raise StoreError(f"run {run_id} is already published; delete it first or publish with replace")
+            self.delete_run(run_id) if snap.get("status") == DONE else self._delete_all(run_id)
+        self.stats = {"commits": 0, "writes": 0, "max_batch_writes": 0, "max_batch_bytes": 0}
+        recs = R.member_records(bundle.members)
+        manifest = R.to_jsonable(bundle.manifest)
+        created = R.run_created_at(bundle)
+        map_chunks = pack_rows((R.map_point(recs[i]) for i in R.map_order(recs)), self.chunk_bytes)
+        run_doc = {"id": run_id, "status": "in_progress", "created_key": R.created_key(created),
+                   "started_at": time.time(), "published_at": None,
+                   "summary_json": R.dumps(R.run_summary(run_id, manifest)),
+                   "map_chunks": [len(c) for c in map_chunks]}
+        extra_m, blob_m = self._json_fields(run_id, "manifest", manifest, "manifest")
+        extra_s, blob_s = self._json_fields(run_id, "strategies", R.to_jsonable(bundle.strategies or {}), "strategies")
+        run_doc.update(extra_m | extra_s)
+        run_ref = self._run(run_id)
+        batcher = _Batcher(self)
+        batcher.set(run_ref, run_doc)
+        batcher.commit()  # the in-progress marker goes first, alone
+        try:
+            for ref, data in blob_m + blob_s:
+                batcher.set(ref, data)
+            self._write_members(run_id, bundle.personas, recs, batcher)
+            for seq, chunk in enumerate(map_chunks):
+                batcher.set(run_ref.collection("map").document(f"{seq:05d}"),
+                            {"seq": seq, "n": len(chunk), "rows_json": "[" + ",".join(chunk) + "]"})
+            batcher.commit()
+            if not self._writes_allowed(self.stats["writes"], 1):
+                raise InjectedFailure(f"injected failure after {self.stats['writes']} writes")
+            self._flip_complete(run_id, run_doc["created_key"])
+        except InjectedFailure:
+            raise  # a simulated crash cleans nothing up: that is what it tests
+        except BaseException:
+            try:
+                self._delete_all(run_id)
+            except StoreError:
+                pass  # stays in progress: invisible, and cleanup_incomplete removes it
+            raise
+        self._forget(run_id)
+        return run_id
+
+    def _write_members(self, run_id: str, personas: list[dict], recs: list[dict], batcher: _Batcher) -> None:
+        by_persona: dict[int, list[dict]] = {}
+        for rec in recs:
+            by_persona.setdefault(rec["persona_id"], []).append(rec)
+        run_ref = self._run(run_id)
+        for persona in personas:
+            pid = int(persona["id"])
+            rows = by_persona.get(pid, [])
+            chunks = pack_rows(rows, self.chunk_bytes)
+            start = 0
+            for seq, chunk in enumerate(chunks):
+                batcher.set(run_ref.collection("members").document(f"{pid:08d}-{seq:05d}"),
+                            {"persona_id": pid, "seq": seq, "start": start, "n": len(chunk),
+                             "rows_json": "[" + ",".join(chunk) + "]"})
+                start += len(chunk)
+            doc = {"id": pid, "n_members": len(rows), "member_chunks": [len(c) for c in chunks]}
+            fields, blobs = self._json_fields(run_id, "profile", R.persona_profile(persona), f"persona-{pid:08d}")
+            for ref, data in blobs:
+                batcher.set(ref, data)
+            batcher.set(run_ref.collection("personas").document(f"{pid:08d}"), doc | fields)
+
+    def _flip_complete(self, run_id: str, created_key: str) -> None:
+        from google.cloud import firestore
+
+        run_ref, latest_ref = self._run(run_id), self._latest_ref()
+
+        @firestore.transactional
+        def flip(tx) -> None:
+            latest = latest_ref.get(transaction=tx)
+            cur = latest.to_dict() if latest.exists else None
+            tx.update(run_ref, {"status": DONE, "published_at": R.utc_now_iso()})
+            if not cur or not cur.get("run_id") or (created_key, run_id) >= (cur.get("created_key", ""), cur["run_id"]):
+                tx.set(latest_ref, {"run_id": run_id, "created_key": created_key})
+
+        self._call(flip, self.client.transaction())
+        self.stats["writes"] += 2
+
+    def _delete_all(self, run_id: str) -> None:
+        """Remove every document of a run (sub-collections first, the run document last)."""
+        run_ref = self._run(run_id)
+        batcher = _Batcher(self)
+        hook, self._fail_after_writes = self._fail_after_writes, None
+        try:
+            for sub in ("members", "map", "blobs", "personas"):
+                for ref in self._call(lambda sub=sub: list(run_ref.collection(sub).list_documents(page_size=500))):
+                    batcher.delete(ref)
+            batcher.delete(run_ref)
+            batcher.commit()
+        finally:
+            self._fail_after_writes = hook
+        self._forget(run_id)
+
+    def delete_run(self, run_id: str) -> bool:
+        from google.cloud import firestore
+
+        run_id = self.resolve_run_id(run_id)
+        run_ref, latest_ref = self._run(run_id), self._latest_ref()
+        newest = (self.client.collection("runs").where(filter=firestore.FieldFilter("status", "==", DONE))
+                  .order_by("created_key", direction=firestore.Query.DESCENDING).limit(2))
+
+        @firestore.transactional
+        def hide(tx) -> str | None:
+            snap = run_ref.get(transaction=tx)
+            if not snap.exists:
+                return None
+            status = snap.get("status")
+            latest = latest_ref.get(transaction=tx)
+            if latest.exists and latest.get("run_id") == run_id:
+                nxt = [s for s in tx.get(newest) if s.id != run_id]
+                tx.set(latest_ref, {"run_id": nxt[0].id if nxt else None,
+                                    "created_key": nxt[0].get("created_key") if nxt else ""})
+            tx.update(run_ref, {"status": "deleting"})
+            return status
+
+        status = self._call(hide, self.client.transaction())
+        self._forget(run_id)
+        if status is None:
+            return False
+        self._delete_all(run_id)
+        return status == DONE
+
+    def incomplete_run_ids(self) -> list[str]:
+        from google.cloud import firestore
+
+        query = self.client.collection("runs").where(
+            filter=firestore.FieldFilter("status", "in", ["in_progress", "deleting"])).select(["started_at"])
+        return sorted(s.id for s in self._call(lambda: list(query.stream())))
+
+    def cleanup_incomplete(self, older_than_s: float | None = None) -> list[str]:
+        from google.cloud import firestore
+
+        age = self.stale_after_s if older_than_s is None else older_than_s
+        cutoff = time.time() - age
+        query = self.client.collection("runs").where(
+            filter=firestore.FieldFilter("status", "in", ["in_progress", "deleting"])).select(["started_at"])
+        stale = [s.id for s in self._call(lambda: list(query.stream())) if (s.get("started_at") or 0) <= cutoff]
+        for run_id in stale:
+            self._delete_all(run_id)
+        return sorted(stale)
+
+    # -- reading -----------------------------------------------------------------------------
+    def _run_doc(self, run_id: str) -> dict[str, Any]:
+        run_id = self.resolve_run_id(run_id)
+
+        def load() -> dict[str, Any]:
+            snap = self._call(self._run(run_id).get)
+            if not snap.exists or snap.get("status") != DONE:
+                raise RunNotFound(run_id)
+            return snap.to_dict()
+
+        return self._cached(("run", run_id), load)
+
+    def _complete_query(self, select: list[str]):
+        from google.cloud import firestore
+
+        return (self.client.collection("runs").where(filter=firestore.FieldFilter("status", "==", DONE))
+                .order_by("created_key", direction=firestore.Query.DESCENDING).select(select))
+
+    def list_runs(self, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+        R.check_page(offset, limit)
+        if limit == 0:
+            return []
+        query = self._complete_query(["summary_json", "created_key"]).offset(offset).limit(limit)
+        snaps = self._call(lambda: list(query.stream()))
+        return [json.loads(s.get("summary_json")) for s in snaps]
+
+    def count_runs(self) -> int:
+        query = self._complete_query(["created_key"]).count()
+        result = self._call(query.get)
+        return int(result[0][0].value)
+
+    def get_run(self, run_id: str) -> dict[str, Any]:
+        run_id = self.resolve_run_id(run_id)
+        data = self._run_doc(run_id)
+        return self._cached(("manifest", run_id), lambda: self._read_json(run_id, data, "manifest", "manifest"))
+
+    def latest_run_id(self) -> str | None:
+        snap = self._call(self._latest_ref().get)
+        return snap.get("run_id") if snap.exists else None
+
+    def _persona_docs(self, run_id: str) -> dict[int, dict[str, Any]]:
+        run_id = self.resolve_run_id(run_id)
+        self._run_doc(run_id)
+
+        def load() -> dict[int, dict[str, Any]]:
+            col = self._run(run_id).collection("personas").order_by("id")
+            return {s.get("id"): s.to_dict() for s in self._call(lambda: list(col.stream()))}
+
+        return self._cached(("personas", run_id), load)
+
+    def _profile(self, run_id: str, doc: dict[str, Any]) -> dict[str, Any]:
+        pid = doc["id"]
+        return self._cached(("profile", run_id, pid),
+                            lambda: self._read_json(run_id, doc, "profile", f"persona-{pid:08d}"))
+
+    def get_personas(self, run_id: str) -> list[dict[str, Any]]:
+        run_id = self.resolve_run_id(run_id)
+        docs = self._persona_docs(run_id)
+        return [self._profile(run_id, docs[pid]) for pid in sorted(docs)]
+
+    def get_persona(self, run_id: str, persona_id: int) -> dict[str, Any]:
+        run_id = self.resolve_run_id(run_id)
+        doc = self._persona_docs(run_id).get(int(persona_id))
+        if doc is None:
+            raise PersonaNotFound(persona_id)
+        return self._profile(run_id, doc)
+
+    def _member_chunks(self, run_id: str, pid: int, seqs: list[int]) -> list[list[dict[str, Any]]]:
+        col = self._run(run_id).collection("members")
+        found = {s: self._cache_get(("members", run_id, pid, s)) for s in seqs}
+        missing = [s for s, rows in found.items() if rows is None]
+        if missing:
+            refs = [col.document(f"{pid:08d}-{s:05d}") for s in missing]
+            for snap in self._call(lambda: list(self.client.get_all(refs))):
+                data = snap.to_dict() or {}
+                if "seq" in data:
+                    found[data["seq"]] = self._cache_put(("members", run_id, pid, data["seq"]),
+                                                         json.loads(data["rows_json"]))
+        if any(found[s] is None for s in seqs):
+            raise StoreError(f"Firestore {self.url}: run {run_id} persona {pid} lacks a member chunk")
+        return [found[s] for s in seqs]
+
+    def get_members(
+        self, run_id: str, persona_id: int, offset: int = 0, limit: int = 50, query: str | None = None
+    ) -> tuple[list[dict[str, Any]], int]:
+        R.check_page(offset, limit)
+        run_id = self.resolve_run_id(run_id)
+        pid = int(persona_id)
+        doc = self._persona_docs(run_id).get(pid)
+        if doc is None:
+            raise PersonaNotFound(persona_id)
+        sizes = doc["member_chunks"]
+        if query:
+            needle = R.fold(query)
+            rows = [r for chunk in self._member_chunks(run_id, pid, list(range(len(sizes))))
+                    for r in chunk if needle in R.fold(r.get("text"))]
+            return rows[offset : offset + limit], len(rows)
+        seqs, start, first = [], 0, None
+        for seq, n in enumerate(sizes):
+            if start + n > offset and start < offset + limit:
+                seqs.append(seq)
+                first = start if first is None else first
+            start += n
+        rows = [r for chunk in self._member_chunks(run_id, pid, seqs) for r in chunk] if seqs else []
+        skip = offset - (first or 0)
+        return rows[skip : skip + limit], doc["n_members"]
+
+    def get_map(self, run_id: str, limit: int = 5000) -> list[dict[str, Any]]:
+        R.check_page(0, limit)
+        run_id = self.resolve_run_id(run_id)
+        sizes = self._run_doc(run_id)["map_chunks"]
+        need, total = [], 0
+        for seq, n in enumerate(sizes):
+            if total >= limit:
+                break
+            need.append(seq)
+            total += n
+        col = self._run(run_id).collection("map")
+
+        def load(seq: int) -> list[dict[str, Any]]:
+            snap = self._call(col.document(f"{seq:05d}").get)
+            return json.loads(snap.get("rows_json")) if snap.exists else []
+
+        points = [p for seq in need for p in self._cached(("map", run_id, seq), lambda seq=seq: load(seq))]
+        return points[:limit]
+
+    def get_strategies(self, run_id: str) -> dict[str, Any]:
+        run_id = self.resolve_run_id(run_id)
+        data = self._run_doc(run_id)
+        return self._cached(("strategies", run_id),
+                            lambda: self._read_json(run_id, data, "strategies", "strategies") or {})

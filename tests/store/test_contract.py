@@ -1,0 +1,184 @@
+"""One contract, every store: the same tests run on SQLite and on the real Firestore emulator."""
+
+from __future__ import annotations
+
+import pytest
+
+from ml.store import InjectedFailure, PersonaNotFound, RunNotFound, StoreError
+from ml.store import records as R
+from ml.store.sqlite import SqliteStore
+from tests.store.synthetic import make_bundle
+
+
+@pytest.fixture(params=["sqlite", pytest.param("firestore", marks=pytest.mark.firestore)])
+def store(request, tmp_path):
+    if request.param == "sqlite":
+        st = SqliteStore(tmp_path / "personas.db")
+        yield st
+        st.close()
+    else:
+        yield request.getfixturevalue("firestore_store")
+
+
+def expected_members(bundle, pid):
+    return [r for r in R.member_records(bundle.members) if r["persona_id"] == pid]
+
+
+def all_pages(store, run_id, pid, limit, query=None):
+    out, offset = [], 0
+    while True:
+        page, total = store.get_members(run_id, pid, offset=offset, limit=limit, query=query)
+        out.extend(page)
+        offset += limit
+        if offset >= total:
+            return out, total
+
+
+def test_publish_reads_back_equal(store):
+    bundle = make_bundle("run-a", [30, 12, 1])
+    assert store.latest_run_id() is None and store.list_runs() == [] and store.count_runs() == 0
+    assert store.publish(bundle) == "run-a"
+    assert store.latest_run_id() == "run-a"
+    assert store.count_runs() == 1
+    assert store.list_runs() == [R.run_summary("run-a", bundle.manifest)]
+    assert store.get_run("run-a") == R.to_jsonable(bundle.manifest)
+    assert store.get_run("latest") == store.get_run("run-a")
+    profiles = [R.persona_profile(p) for p in bundle.personas]
+    assert store.get_personas("run-a") == profiles
+    assert "member_ids" not in profiles[0] and profiles[0]["top_ngrams"] == [["late order", 0.5], ["refund please", 0.25]]
+    for p in profiles:
+        assert store.get_persona("run-a", p["id"]) == p
+        members, total = store.get_members("run-a", p["id"], limit=1000)
+        assert total == p["size"] and members == expected_members(bundle, p["id"])
+    assert store.get_strategies("run-a") == bundle.strategies
+
+
+def test_map_is_deterministic_and_stratified(store):
+    bundle = make_bundle("run-map", [300, 60, 3, 1])
+    store.publish(bundle)
+    sample = store.get_map("run-map", limit=40)
+    assert len(sample) == 40 and sample == store.get_map("run-map", limit=40)
+    assert {p["persona_id"] for p in sample} == {0, 1, 2, 3}  # even the 1-member persona
+    assert 25 <= sum(p["persona_id"] == 0 for p in sample) <= 35  # ~300/364 of 40
+    everything = store.get_map("run-map", limit=10_000)
+    assert sorted(p["member_id"] for p in everything) == sorted(bundle.members["member_id"])
+    first = everything[0]
+    assert set(first) == {"member_id", "persona_id", "x", "y", "reassigned", "text"}
+
+
+def test_runs_newest_first_and_latest(store):
+    store.publish(make_bundle("run-new", [5], created_at="2026-03-01T00:00:00Z"))
+    store.publish(make_bundle("run-old", [5], created_at="2026-01-01T00:00:00+00:00"))
+    store.publish(make_bundle("run-mid", [5], created_at="2026-02-01T00:00:00Z"))
+    assert [r["id"] for r in store.list_runs()] == ["run-new", "run-mid", "run-old"]
+    assert [r["id"] for r in store.list_runs(limit=1, offset=1)] == ["run-mid"]
+    assert store.latest_run_id() == "run-new"
+    with pytest.raises(StoreError, match="already published"):
+        store.publish(make_bundle("run-old", [5]))
+    store.publish(make_bundle("run-old", [7], created_at="2026-01-01T00:00:00Z"), replace=True)
+    assert store.get_persona("run-old", 0)["size"] == 7 and store.count_runs() == 3
+
+
+def test_unknown_ids_raise(store):
+    store.publish(make_bundle("run-a", [3]))
+    with pytest.raises(RunNotFound):
+        store.get_run("nope")
+    with pytest.raises(RunNotFound):
+        store.get_personas("nope")
+    with pytest.raises(PersonaNotFound):
+        store.get_persona("run-a", 99)
+    with pytest.raises(PersonaNotFound):
+        store.get_members("run-a", 99)
+    with pytest.raises(ValueError, match="invalid run id"):
+        store.get_run("../etc")
+    with pytest.raises(ValueError, match="offset"):
+        store.get_members("run-a", 0, offset=-1)
+
+
+@pytest.mark.parametrize("fail_after", [1, 2, 40])
+def test_failed_publish_is_invisible_and_cleaned(store, fail_after):
+    store.publish(make_bundle("run-good", [20, 20], created_at="2026-01-01T00:00:00Z"))
+    broken = make_bundle("run-broken", [600, 400], created_at="2026-05-01T00:00:00Z", words=30)
+    # small batches/chunks so that a crash lands between partial writes on every backend
+    if isinstance(store, SqliteStore):
+        store.batch_rows = 25
+    else:
+        store.chunk_bytes, store.batch_writes = 5_000, 10
+    store._fail_after_writes = fail_after
+    with pytest.raises(InjectedFailure):
+        store.publish(broken)
+    store._fail_after_writes = None
+    assert store.latest_run_id() == "run-good"
+    assert [r["id"] for r in store.list_runs()] == ["run-good"] and store.count_runs() == 1
+    with pytest.raises(RunNotFound):
+        store.get_run("run-broken")
+    with pytest.raises(RunNotFound):
+        store.get_members("run-broken", 0)
+    assert store.incomplete_run_ids() == ["run-broken"]
+    assert store.cleanup_incomplete() == []  # fresh leftovers may be a publish still going on
+    assert store.cleanup_incomplete(older_than_s=0) == ["run-broken"]
+    assert store.incomplete_run_ids() == []
+    store.publish(broken)
+    assert store.latest_run_id() == "run-broken"
+    assert all_pages(store, "run-broken", 0, 250)[0] == expected_members(broken, 0)
+
+
+def test_republish_after_failure_replaces_leftovers(store):
+    bundle = make_bundle("run-x", [50])
+    store._fail_after_writes = 2
+    with pytest.raises(InjectedFailure):
+        store.publish(bundle)
+    store._fail_after_writes = None
+    store.publish(bundle)
+    assert store.incomplete_run_ids() == [] and store.latest_run_id() == "run-x"
+    assert store.get_members("run-x", 0, limit=100)[0] == expected_members(bundle, 0)
+
+
+def test_persona_over_one_mib(store):
+    # ~2.4 MB of member text and ~1.3 MB of evidence in one persona
+    bundle = make_bundle("run-big", [4000, 10], words=90, evidence_per_persona=2000, evidence_words=90)
+    assert len(" ".join(bundle.members["text"]).encode()) > 2 * 2**20
+    store.publish(bundle)
+    assert store.get_persona("run-big", 0) == R.persona_profile(bundle.personas[0])
+    members, total = all_pages(store, "run-big", 0, 700)
+    assert total == 4000 and members == expected_members(bundle, 0)
+
+
+def test_twenty_thousand_members_paged(store):
+    bundle = make_bundle("run-20k", [20_000, 7], words=6)
+    store.publish(bundle)
+    expected = expected_members(bundle, 0)
+    members, total = all_pages(store, "run-20k", 0, 500)
+    assert total == 20_000 and members == expected
+    page, total = store.get_members("run-20k", 0, offset=19_990, limit=50)
+    assert total == 20_000 and page == expected[19_990:]
+    assert store.get_members("run-20k", 0, offset=25_000, limit=50) == ([], 20_000)
+    # case-insensitive substring search, paged the same way
+    hits = [m for m in expected if "café" in m["text"].casefold()]
+    found, n_found = all_pages(store, "run-20k", 0, 300, query="CAFÉ")
+    assert n_found == len(hits) > 1000 and found == hits
+    assert store.get_members("run-20k", 0, query="no-such-text") == ([], 0)
+
+
+def test_delete(store):
+    store.publish(make_bundle("run-1", [10], created_at="2026-01-01T00:00:00Z"))
+    store.publish(make_bundle("run-2", [10], created_at="2026-02-01T00:00:00Z"))
+    assert store.delete_run("latest") is True
+    assert store.latest_run_id() == "run-1"
+    with pytest.raises(RunNotFound):
+        store.get_run("run-2")
+    with pytest.raises(RunNotFound):
+        store.get_members("run-2", 0)
+    assert store.delete_run("run-2") is False
+    assert store.delete_run("run-1") is True
+    assert store.latest_run_id() is None and store.list_runs() == [] and store.count_runs() == 0
+    store.publish(make_bundle("run-2", [4]))  # the id can be used again
+    assert store.get_members("run-2", 0)[1] == 4
+
+
+def test_bad_bundle_is_refused(store):
+    bundle = make_bundle("run-bad", [3])
+    bundle.members = bundle.members.drop(columns=["distance"])
+    with pytest.raises(ValueError, match="distance"):
+        store.publish(bundle)
+    assert store.list_runs() == [] and store.incomplete_run_ids() == []
