@@ -1,0 +1,124 @@
+"""Persona profiles: language, activity, behavioral fingerprint, evidence, name, description, separators.
+
+``build_profiles(members, features, labels, reassigned, embeddings, config)`` (CONTRACTS §4):
+
+- ``members``: member frame (``member_id``, ``text`` raw, optional ``local_hour``, ``local_weekday``);
+- ``features``: raw (n, 36) matrix in ``ml.features.FEATURE_NAMES`` order (NaN = missing);
+- ``labels``: persona id per member (no -1); ``reassigned``: bool per member (True = was noise);
+- ``embeddings``: (n, d) L2-normalised text embeddings;
+
+returns one JSON-ready dict per persona, sorted by id, with ``id``, ``size``, ``share``, ``core_size``,
+``reassigned_count``, ``name``, ``description``, ``top_terms``/``top_ngrams`` (``[{term, weight}]``),
+``activity``, ``fingerprint``, ``highlights``, ``evidence`` (``[{member_id, text, similarity}]``,
+masked), ``separators`` and ``brand_handles`` (accounts left unmasked). Nothing about protected
+attributes is inferred; sensitive words are kept out of terms and names (``terms.SENSITIVE_TERMS``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ml.errors import InputError
+from ml.profile.activity import ActivityProfiler
+from ml.profile.config import ProfileConfig
+from ml.profile.describe import describe
+from ml.profile.evidence import EvidenceSelector
+from ml.profile.fingerprint import BehavioralFingerprint, feature_specs, highlights
+from ml.profile.masking import detect_brand_handles, mask_pii
+from ml.profile.naming import persona_name, unique_names
+from ml.profile.separators import SurrogateSeparator
+from ml.profile.terms import ClassTfidf
+
+__all__ = ["ProfileConfig", "build_profiles", "detect_brand_handles", "mask_pii"]
+
+
+def _check_inputs(members, features, labels, reassigned, embeddings) -> None:
+    if not isinstance(members, pd.DataFrame):
+        raise InputError("build_profiles: members must be a pandas DataFrame (the member frame)")
+    for col in ("member_id", "text"):
+        if col not in members.columns:
+            raise InputError(f"build_profiles: members has no '{col}' column; build it with ml.units.build_units")
+    n = len(members)
+    for name, arr in (("features", features), ("labels", labels), ("reassigned", reassigned),
+                      ("embeddings", embeddings)):
+        if len(arr) != n:
+            raise InputError(f"build_profiles: {name} has {len(arr)} rows but members has {n}; pass aligned arrays")
+    if n and (np.asarray(labels) < 0).any():
+        raise InputError("build_profiles: labels contain -1 (noise); reassign noise before profiling")
+
+
+def build_profiles(members: pd.DataFrame, features, labels, reassigned, embeddings,
+                   config: ProfileConfig | None = None) -> list[dict]:
+    """Profile every persona; see the module docstring for inputs and output."""
+    cfg = config or ProfileConfig()
+    _check_inputs(members, features, labels, reassigned, embeddings)
+    labels = np.asarray(labels)
+    reassigned = np.asarray(reassigned, dtype=bool)
+    embeddings = np.asarray(embeddings)
+    members = members.reset_index(drop=True)
+    texts = members["text"].fillna("").astype(str).tolist()
+    member_ids = members["member_id"].astype(str).to_numpy()
+    n = len(members)
+    ids = np.unique(labels)
+    if n == 0:
+        return []
+
+    keep_handles = cfg.brand_handles
+    if keep_handles is None:
+        keep_handles = detect_brand_handles(
+            texts, min_share=cfg.brand_min_mention_share, min_mentions=cfg.brand_min_mentions
+        )
+
+    brands = tuple(keep_handles)
+    words = ClassTfidf((1, 1), cfg.min_df, cfg.max_features, brands).fit(texts, labels)
+    grams = ClassTfidf((2, 3), cfg.min_df, cfg.max_features, brands).fit(texts, labels)
+    activity = ActivityProfiler(cfg.n_peak_hours).fit(members, labels)
+    specs = feature_specs()
+    X = np.asarray(features, dtype=np.float64)
+    if X.ndim != 2 or X.shape[1] != len(specs):
+        raise InputError(f"build_profiles: features has shape {X.shape}; expected ({n}, {len(specs)}) "
+                         "raw values in ml.features.FEATURE_NAMES order")
+    fp = BehavioralFingerprint().fit(X, labels)
+    selector = EvidenceSelector(cfg.n_evidence, cfg.evidence_pool, cfg.mmr_lambda, cfg.near_duplicate_cosine,
+                                cfg.near_duplicate_jaccard, cfg.min_evidence_words, cfg.evidence_max_chars)
+
+    profiles = []
+    for pid in ids:
+        mask = labels == pid
+        top_terms = [{"term": t, "weight": round(w, 6)} for t, w in words.top_terms(pid, cfg.n_terms)]
+        fingerprint = fp.profile(pid)
+        hl = highlights(fingerprint, cfg.n_highlights, cfg.min_effect, cfg.min_feature_coverage)
+        profiles.append({
+            "id": int(pid),
+            "size": int(mask.sum()),
+            "share": float(mask.sum() / n),
+            "core_size": int((mask & ~reassigned).sum()),
+            "reassigned_count": int((mask & reassigned).sum()),
+            "top_terms": top_terms,
+            "top_ngrams": [{"term": t, "weight": round(w, 6)} for t, w in grams.top_terms(pid, cfg.n_ngrams)],
+            "activity": activity.profile(pid),
+            "fingerprint": fingerprint,
+            "highlights": [f["sentence"] for f in hl],
+            "highlight_features": [f["feature"] for f in hl],
+            "evidence": selector.select(member_ids[mask], [texts[i] for i in np.flatnonzero(mask)],
+                                        embeddings[mask], ~reassigned[mask], keep_handles),
+            "brand_handles": list(keep_handles),
+            "_hl": hl,
+        })
+
+    # separators: term indicators of every persona's top terms + standardized features
+    vocab = list(dict.fromkeys(t for p in profiles for t, _ in words.top_terms(p["id"], cfg.surrogate_terms_per_persona)))
+    index = {t: j for j, t in enumerate(words.vocabulary_)}
+    T = words.transform(texts)[:, [index[t] for t in vocab]] if vocab else np.zeros((n, 0))
+    sep = SurrogateSeparator(cfg.surrogate_test_size, cfg.surrogate_max_rows, cfg.random_state).fit(
+        T, vocab, X, [name for name, _ in specs], labels)
+
+    names = [persona_name([t["term"] for t in p["top_terms"]], p["_hl"]) for p in profiles]
+    names = unique_names(names, [[t["term"] for t in p["top_terms"]] for p in profiles], [p["id"] for p in profiles])
+    for p, name in zip(profiles, names):
+        del p["_hl"]
+        p["name"] = name
+        p["separators"] = sep.signals(p["id"], cfg.n_separator_signals)
+        p["description"] = describe(p)
+    return profiles

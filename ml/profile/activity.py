@@ -1,0 +1,118 @@
+"""When a persona is active: 24-hour and weekday counts beside the population's.
+
+Input: the member frame's ``local_hour`` and ``local_weekday`` (local time where the source gives an
+offset, else UTC; NA without a timestamp) and persona labels. Output per persona (``activity_profile``):
+
+- ``has_timestamps``: whether the data has any timestamp. When False, ``hourly``/``weekday`` and the
+  population curves are ``None`` and ``note`` says so, instead of showing a flat or borrowed curve.
+- ``hourly`` (24 ints) and ``weekday`` (7 ints, 0 = Monday): counts of this persona's members with a
+  timestamp, so ``sum(hourly) == timestamped_members``.
+- ``population_hourly`` / ``population_weekday``: the same counts over all kept members.
+- ``peak_hours``: the busiest hours (by count, ties to the earlier hour), ``population_peak_hours``.
+- ``hourly_difference``: total-variation distance between the persona's and the population's hour
+  shares (0 = same shape, 1 = disjoint), and ``weekday_difference`` likewise.
+- ``peak_lift``: share of the persona's members in its peak hours divided by the population's share in
+  the same hours.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+def _int_column(members: pd.DataFrame, name: str, upper: int) -> np.ndarray:
+    """Column as float array with NaN for missing/out-of-range values."""
+    if name not in members.columns:
+        return np.full(len(members), np.nan)
+    vals = pd.to_numeric(members[name], errors="coerce").astype("float64").to_numpy(copy=True)
+    vals[(vals < 0) | (vals >= upper)] = np.nan
+    return np.floor(vals)
+
+
+def _counts(values: np.ndarray, size: int) -> np.ndarray:
+    ok = ~np.isnan(values)
+    return np.bincount(values[ok].astype(int), minlength=size)[:size]
+
+
+def _tv(a: np.ndarray, b: np.ndarray) -> float | None:
+    if a.sum() == 0 or b.sum() == 0:
+        return None
+    return float(0.5 * np.abs(a / a.sum() - b / b.sum()).sum())
+
+
+def _peaks(counts: np.ndarray, n: int) -> list[int]:
+    if counts.sum() == 0:
+        return []
+    order = np.argsort(-counts, kind="stable")[:n]
+    return sorted(int(h) for h in order if counts[h] > 0)
+
+
+class ActivityProfiler:
+    """Hour/weekday counts per persona. ``fit(members, labels)`` then ``profile(persona_id)``."""
+
+    def __init__(self, n_peak_hours: int = 3):
+        self.n_peak_hours = n_peak_hours
+
+    def fit(self, members: pd.DataFrame, labels) -> ActivityProfiler:
+        self.labels_ = np.asarray(labels)
+        self.hours_ = _int_column(members, "local_hour", 24)
+        self.weekdays_ = _int_column(members, "local_weekday", 7)
+        self.has_timestamps_ = bool((~np.isnan(self.hours_)).any())
+        self.population_hourly_ = _counts(self.hours_, 24)
+        self.population_weekday_ = _counts(self.weekdays_, 7)
+        return self
+
+    def profile(self, persona_id) -> dict:
+        if not hasattr(self, "labels_"):
+            raise RuntimeError("ActivityProfiler is not fitted: call fit(members, labels) first")
+        if not self.has_timestamps_:
+            return {
+                "has_timestamps": False,
+                "note": "The data has no timestamps, so no activity pattern can be shown.",
+                "timestamped_members": 0,
+                "hourly": None,
+                "weekday": None,
+                "population_hourly": None,
+                "population_weekday": None,
+                "peak_hours": [],
+                "population_peak_hours": [],
+                "peak_weekdays": [],
+                "hourly_difference": None,
+                "weekday_difference": None,
+                "peak_lift": None,
+            }
+        mask = self.labels_ == persona_id
+        hourly = _counts(self.hours_[mask], 24)
+        weekday = _counts(self.weekdays_[mask], 7)
+        peaks = _peaks(hourly, self.n_peak_hours)
+        pop = self.population_hourly_
+        lift = None
+        if peaks and hourly.sum() and pop.sum() and pop[peaks].sum():
+            lift = float((hourly[peaks].sum() / hourly.sum()) / (pop[peaks].sum() / pop.sum()))
+        n_ts = int(hourly.sum())
+        return {
+            "has_timestamps": True,
+            "note": None if n_ts else "None of this persona's members has a timestamp.",
+            "timestamped_members": n_ts,
+            "hourly": hourly.astype(int).tolist(),
+            "weekday": weekday.astype(int).tolist(),
+            "population_hourly": pop.astype(int).tolist(),
+            "population_weekday": self.population_weekday_.astype(int).tolist(),
+            "peak_hours": peaks,
+            "population_peak_hours": _peaks(pop, self.n_peak_hours),
+            "peak_weekdays": _peaks(weekday, 2),
+            "hourly_difference": _tv(hourly, pop),
+            "weekday_difference": _tv(weekday, self.population_weekday_),
+            "peak_lift": lift,
+        }
+
+
+def format_hours(hours: list[int]) -> str:
+    """[22, 23, 0] → "22:00, 23:00 and 00:00"."""
+    parts = [f"{h:02d}:00" for h in hours]
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]

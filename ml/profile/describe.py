@@ -1,0 +1,49 @@
+"""One-paragraph persona description built only from measured facts of the profile dict."""
+
+from __future__ import annotations
+
+from ml.profile.activity import WEEKDAYS, format_hours
+
+
+def _quote_list(items: list[str]) -> str:
+    items = [f"“{t}”" for t in items]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def describe(profile: dict) -> str:
+    """Paragraph from size, terms, n-grams, activity, highlights and separators (no invented facts)."""
+    parts = [(
+        f"{profile['size']:,} members ({100 * profile['share']:.1f}% of all kept conversations; "
+        f"{profile['core_size']:,} core, {profile['reassigned_count']:,} reassigned from noise)."
+    )]
+    terms = [t["term"] for t in profile.get("top_terms", [])[:5]]
+    if terms:
+        parts.append(f"Its most distinctive words are {_quote_list(terms)}.")
+    grams = [g["term"] for g in profile.get("top_ngrams", [])[:3]]
+    if grams:
+        parts.append(f"Typical phrases: {_quote_list(grams)}.")
+    act = profile.get("activity", {})
+    if not act.get("has_timestamps"):
+        parts.append("The data has no timestamps, so no activity pattern is shown.")
+    elif act.get("peak_hours"):
+        sentence = f"It is busiest at {format_hours(act['peak_hours'])}"
+        if act.get("population_peak_hours"):
+            sentence += f" (everyone: {format_hours(act['population_peak_hours'])})"
+        if act.get("peak_weekdays"):
+            sentence += ", mostly on " + " and ".join(WEEKDAYS[d] for d in act["peak_weekdays"])
+        if act.get("hourly_difference") is not None:
+            sentence += (f"; its daily rhythm differs from the population's by "
+                         f"{100 * act['hourly_difference']:.0f}% (total-variation distance)")
+        parts.append(sentence + ".")
+    hl = profile.get("highlights", [])[:3]
+    if hl:
+        parts.append("Compared with everyone, it " + "; it ".join(hl) + ".")
+    sep = profile.get("separators", {})
+    if sep.get("accuracy") is not None:
+        parts.append(
+            f"A simple classifier tells it apart from the other personas with "
+            f"{100 * sep['accuracy']:.0f}% balanced accuracy on held-out members."
+        )
+    return " ".join(parts)

@@ -1,0 +1,106 @@
+"""Evidence snippets: real member texts that best represent a persona.
+
+For a persona: take its core members (not reassigned from noise; all members when it has none), compute
+the centre of their L2-normalised embeddings, rank by cosine similarity to it and keep the
+``evidence_pool`` closest. Pick greedily by maximal marginal relevance
+``λ·sim(centre) − (1−λ)·max sim(already picked)``, skipping near duplicates (cosine above
+``near_duplicate_cosine`` or token Jaccard above ``near_duplicate_jaccard`` to a picked text) and texts
+with fewer than ``min_evidence_words`` words. Each snippet is masked with ``mask_pii`` and keeps its
+``member_id``; ``similarity`` is its cosine to the centre.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from ml.profile.masking import mask_pii
+
+_WORD_RE = re.compile(r"\w+")
+
+
+def _tokens(text: str) -> set[str]:
+    return set(_WORD_RE.findall(text.lower()))
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    if not a and not b:
+        return 1.0
+    return len(a & b) / len(a | b)
+
+
+def _cut(text: str, max_chars: int) -> str:
+    text = " ".join(text.split())
+    if len(text) <= max_chars:
+        return text
+    cut = text[:max_chars].rsplit(" ", 1)[0]
+    return cut + " …"
+
+
+class EvidenceSelector:
+    """Choose representative, diverse, masked snippets.
+
+    ``select(member_ids, texts, embeddings, core_mask, keep_handles)``: arrays for ONE persona's members;
+    returns ``[{member_id, text, similarity}]`` (at most ``n``).
+    """
+
+    def __init__(self, n: int = 8, pool: int = 60, mmr_lambda: float = 0.7, dup_cosine: float = 0.9,
+                 dup_jaccard: float = 0.7, min_words: int = 3, max_chars: int = 400):
+        self.n = n
+        self.pool = pool
+        self.mmr_lambda = mmr_lambda
+        self.dup_cosine = dup_cosine
+        self.dup_jaccard = dup_jaccard
+        self.min_words = min_words
+        self.max_chars = max_chars
+
+    def select(self, member_ids, texts, embeddings, core_mask=None, keep_handles=()) -> list[dict]:
+        E = np.asarray(embeddings, dtype=np.float64)
+        n = len(E)
+        if n == 0:
+            return []
+        norms = np.linalg.norm(E, axis=1, keepdims=True)
+        E = E / np.where(norms > 0, norms, 1.0)
+        core = np.ones(n, bool) if core_mask is None else np.asarray(core_mask, bool)
+        if not core.any():
+            core = np.ones(n, bool)
+        centre = E[core].mean(axis=0)
+        centre /= max(np.linalg.norm(centre), 1e-12)
+        sim = E @ centre
+        cand = np.flatnonzero(core)
+        cand = cand[np.argsort(-sim[cand], kind="stable")]
+        words = {int(i): _tokens(str(texts[i])) for i in cand[: self.pool * 3]}
+        usable = [int(i) for i in cand[: self.pool * 3] if len(words[int(i)]) >= self.min_words]
+        if len(usable) < self.n:  # short texts only: accept them rather than show nothing
+            usable = [int(i) for i in cand[: self.pool * 3]]
+        usable = usable[: self.pool]
+        picked: list[int] = []
+        while usable and len(picked) < self.n:
+            if picked:
+                red = (E[usable] @ E[picked].T).max(axis=1)
+            else:
+                red = np.zeros(len(usable))
+            score = self.mmr_lambda * sim[usable] - (1 - self.mmr_lambda) * red
+            order = np.argsort(-score, kind="stable")
+            chosen = None
+            for k in order:
+                i = usable[k]
+                if picked and (red[k] > self.dup_cosine
+                               or max(_jaccard(words.get(i, set()), words.get(j, set())) for j in picked)
+                               > self.dup_jaccard):
+                    continue
+                chosen = i
+                break
+            if chosen is None:
+                break
+            picked.append(chosen)
+            usable.remove(chosen)
+        return [
+            {
+                "member_id": str(member_ids[i]),
+                "text": _cut(mask_pii(str(texts[i]), keep_handles=keep_handles), self.max_chars),
+                "similarity": round(float(sim[i]), 4),
+            }
+            for i in picked
+        ]

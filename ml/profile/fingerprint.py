@@ -1,0 +1,212 @@
+"""Behavioral fingerprint: each of the 36 features, persona vs population, in plain words.
+
+Input: the raw (n, 36) feature matrix in ``FEATURE_NAMES`` order (NaN = missing) and persona labels.
+For every feature: NaN-aware persona mean, population mean and std, and the standardized difference
+``(persona mean − population mean) / population std``. A feature with no values, or with zero spread,
+gets ``std_diff = None`` and the sentence "not available" and is never highlighted. Sentences use the raw
+scale: shares as percentages, log1p features converted back with ``expm1`` and compared as a ratio
+("replies 2.3× deeper in threads than average"), the two hour features as a circular mean hour.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+# CONTRACTS §7: (name, group), in column order. Used when ml.features is not importable.
+_CONTRACT_FEATURES = [
+    ("hour_sin", "temporal"), ("hour_cos", "temporal"), ("night_share", "temporal"),
+    ("business_hours_share", "temporal"), ("weekend_share", "temporal"),
+    ("author_span_days_log", "temporal"), ("author_msgs_per_active_day_log", "temporal"),
+    ("author_median_gap_hours_log", "temporal"), ("reply_delay_min_log", "temporal"),
+    ("is_reply", "interaction"), ("thread_depth_log", "interaction"), ("thread_size_log", "interaction"),
+    ("got_response", "interaction"), ("response_latency_min_log", "interaction"),
+    ("author_msg_count_log", "interaction"), ("author_thread_count_log", "interaction"),
+    ("author_turn_share", "interaction"), ("followup_share", "interaction"),
+    ("chars_log", "style"), ("words_log", "style"), ("mean_word_len", "style"), ("upper_ratio", "style"),
+    ("exclaim_log", "style"), ("question_log", "style"), ("repeated_punct", "style"),
+    ("emoji_log", "style"), ("digit_ratio", "style"), ("has_url", "style"), ("politeness", "style"),
+    ("first_person_ratio", "style"), ("mentions_log", "network"), ("hashtags_log", "network"),
+    ("author_counterparts_log", "network"), ("author_addressed_accounts_log", "network"),
+    ("author_replies_received_log", "network"), ("author_reply_share", "network"),
+]
+
+
+def feature_specs() -> list[tuple[str, str]]:
+    """(name, group) per feature column, from ``ml.features.FEATURE_SPECS`` when available."""
+    try:
+        from ml.features import FEATURE_SPECS
+    except ImportError:
+        return list(_CONTRACT_FEATURES)
+    return [(s.name, s.group) for s in FEATURE_SPECS]
+
+
+# share features: "{text}" with {p} persona %, {q} population %
+SHARE_TEMPLATES = {
+    "night_share": "posts {p} of messages between 22:00 and 05:59 (population {q})",
+    "business_hours_share": "posts {p} of messages in business hours, Mon–Fri 09:00–17:59 (population {q})",
+    "weekend_share": "posts {p} of messages at the weekend (population {q})",
+    "is_reply": "replies to someone in {p} of messages (population {q})",
+    "got_response": "gets a reply to {p} of messages (population {q})",
+    "author_turn_share": "writes {p} of the messages in their threads (population {q})",
+    "followup_share": "follows up on a reply in {p} of messages (population {q})",
+    "upper_ratio": "writes {p} of letters in capitals (population {q})",
+    "repeated_punct": "uses repeated punctuation (!!, ??, ...) in {p} of messages (population {q})",
+    "digit_ratio": "uses digits for {p} of characters (population {q})",
+    "has_url": "includes a link in {p} of messages (population {q})",
+    "politeness": "says please or thanks in {p} of messages (population {q})",
+    "first_person_ratio": "uses I/me/my/we/our for {p} of words (population {q})",
+    "author_reply_share": "has authors whose messages are replies {p} of the time (population {q})",
+}
+# log1p features: (subject, more-word, less-word, unit) → "… {r}× {more|less} … ({a} vs {b} unit)"
+LOG_TEMPLATES = {
+    "author_span_days_log": ("has authors active over {r}× {w} spans than average", "longer", "shorter", "days"),
+    "author_msgs_per_active_day_log": ("posts {r}× {w} messages per active day than average", "more",
+                                       "fewer", "messages"),
+    "author_median_gap_hours_log": ("waits {r}× {w} between messages than average", "longer", "shorter",
+                                    "hours"),
+    "reply_delay_min_log": ("answers {r}× {w} than average", "slower", "faster", "minutes"),
+    "thread_depth_log": ("replies {r}× {w} in threads than average", "deeper", "shallower", "levels"),
+    "thread_size_log": ("sits in threads {r}× {w} than average", "longer", "shorter", "messages"),
+    "response_latency_min_log": ("waits {r}× {w} for a first reply than average", "longer", "shorter",
+                                 "minutes"),
+    "author_msg_count_log": ("has authors who write {r}× {w} messages than average", "more", "fewer",
+                             "messages"),
+    "author_thread_count_log": ("has authors who join {r}× {w} threads than average", "more", "fewer",
+                                "threads"),
+    "chars_log": ("writes {r}× {w} messages than average", "longer", "shorter", "characters"),
+    "words_log": ("uses {r}× {w} words per message than average", "more", "fewer", "words"),
+    "exclaim_log": ("uses {r}× {w} exclamation marks than average", "more", "fewer", "per message"),
+    "question_log": ("asks {r}× {w} questions than average", "more", "fewer", "question marks"),
+    "emoji_log": ("uses {r}× {w} emoji than average", "more", "fewer", "per message"),
+    "mentions_log": ("@mentions {r}× {w} accounts than average", "more", "fewer", "per message"),
+    "hashtags_log": ("uses {r}× {w} hashtags than average", "more", "fewer", "per message"),
+    "author_counterparts_log": ("has authors who talk with {r}× {w} people than average", "more", "fewer",
+                                "counterparts"),
+    "author_addressed_accounts_log": ("has authors who address {r}× {w} accounts than average", "more",
+                                      "fewer", "accounts"),
+    "author_replies_received_log": ("has authors who receive {r}× {w} replies than average", "more", "fewer",
+                                    "replies"),
+}
+
+
+def _fmt_pct(x: float) -> str:
+    return f"{100 * x:.0f}%"
+
+
+def _fmt_num(x: float) -> str:
+    return f"{x:.1f}" if abs(x) < 100 else f"{x:,.0f}"
+
+
+def _circular_hour(sin_mean: float, cos_mean: float) -> int:
+    return round((math.atan2(sin_mean, cos_mean) % (2 * math.pi)) * 24 / (2 * math.pi)) % 24
+
+
+def describe_feature(name: str, p: float, q: float, extra: dict | None = None) -> str:
+    """Plain-words sentence comparing persona value ``p`` with population value ``q`` (raw scale)."""
+    if name in SHARE_TEMPLATES:
+        return SHARE_TEMPLATES[name].format(p=_fmt_pct(p), q=_fmt_pct(q))
+    if name in LOG_TEMPLATES:
+        text, more, less, unit = LOG_TEMPLATES[name]
+        a, b = math.expm1(p), math.expm1(q)
+        if b > 1e-9 and a > 1e-9:
+            ratio = a / b
+            r, w = (ratio, more) if ratio >= 1 else (1 / ratio, less)
+            return text.format(r=f"{r:.1f}", w=w) + f" ({_fmt_num(a)} vs {_fmt_num(b)} {unit})"
+        w = more if a >= b else less
+        return text.format(r="", w=w).replace(" × ", " ").replace("× ", "") + (
+            f" ({_fmt_num(a)} vs {_fmt_num(b)} {unit})"
+        )
+    if name in ("hour_sin", "hour_cos") and extra:
+        hp, hq = extra.get("persona_hour"), extra.get("population_hour")
+        if hp is not None and hq is not None:
+            return f"typically posts around {hp:02d}:00 (population {hq:02d}:00)"
+    if name == "mean_word_len":
+        return f"uses words of {p:.1f} letters on average (population {q:.1f})"
+    return f"{name.replace('_', ' ')} is {p:.2f} (population {q:.2f})"
+
+
+class BehavioralFingerprint:
+    """NaN-aware standardized differences per persona.
+
+    ``fit(features, labels)``: features (n, n_features) raw matrix, labels (n,). Learns
+    ``population_mean_``, ``population_std_`` and ``names_``/``groups_``. ``profile(persona_id)`` returns
+    the list of ``{feature, group, persona_mean, population_mean, std_diff, coverage, sentence}`` and
+    ``highlights(fingerprint, n, min_effect, min_coverage)`` the strongest plain-word sentences.
+    """
+
+    def __init__(self, names: list[str] | None = None, groups: list[str] | None = None):
+        self.names = names
+        self.groups = groups
+
+    def fit(self, features, labels) -> BehavioralFingerprint:
+        X = np.asarray(features, dtype=np.float64)
+        if X.ndim != 2:
+            raise ValueError(f"features must be a 2-D (members × features) matrix, got shape {X.shape}")
+        specs = feature_specs()
+        names = self.names or [n for n, _ in specs]
+        groups = self.groups or [g for _, g in specs]
+        if X.shape[1] != len(names):
+            raise ValueError(
+                f"features has {X.shape[1]} columns but {len(names)} feature names are known; "
+                "pass the raw matrix in ml.features.FEATURE_NAMES order"
+            )
+        self.names_, self.groups_ = list(names), list(groups)
+        self.X_ = X
+        self.labels_ = np.asarray(labels)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            self.population_mean_ = np.nanmean(X, axis=0) if len(X) else np.full(X.shape[1], np.nan)
+            self.population_std_ = np.nanstd(X, axis=0) if len(X) else np.full(X.shape[1], np.nan)
+        return self
+
+    def profile(self, persona_id) -> list[dict]:
+        if not hasattr(self, "X_"):
+            raise RuntimeError("BehavioralFingerprint is not fitted: call fit(features, labels) first")
+        sub = self.X_[self.labels_ == persona_id]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            pm = np.nanmean(sub, axis=0) if len(sub) else np.full(self.X_.shape[1], np.nan)
+        coverage = (~np.isnan(sub)).mean(axis=0) if len(sub) else np.zeros(self.X_.shape[1])
+        idx = {n: i for i, n in enumerate(self.names_)}
+        hours = {}
+        if "hour_sin" in idx and "hour_cos" in idx:
+            s, c = idx["hour_sin"], idx["hour_cos"]
+            if np.isfinite([pm[s], pm[c], self.population_mean_[s], self.population_mean_[c]]).all():
+                hours = {
+                    "persona_hour": _circular_hour(pm[s], pm[c]),
+                    "population_hour": _circular_hour(self.population_mean_[s], self.population_mean_[c]),
+                }
+        out = []
+        for j, name in enumerate(self.names_):
+            p, q, sd = pm[j], self.population_mean_[j], self.population_std_[j]
+            available = np.isfinite(p) and np.isfinite(q) and np.isfinite(sd) and sd > 1e-12
+            out.append({
+                "feature": name,
+                "group": self.groups_[j],
+                "persona_mean": float(p) if np.isfinite(p) else None,
+                "population_mean": float(q) if np.isfinite(q) else None,
+                "std_diff": float((p - q) / sd) if available else None,
+                "coverage": float(coverage[j]),
+                "sentence": describe_feature(name, float(p), float(q), hours) if available else "not available",
+            })
+        return out
+
+
+def highlights(fingerprint: list[dict], n: int = 4, min_effect: float = 0.2,
+               min_coverage: float = 0.2) -> list[dict]:
+    """The ``n`` entries with the largest |std_diff| (≥ ``min_effect``), one sentence each."""
+    ok = [f for f in fingerprint
+          if f["std_diff"] is not None and abs(f["std_diff"]) >= min_effect and f["coverage"] >= min_coverage]
+    ok.sort(key=lambda f: -abs(f["std_diff"]))
+    seen, out = set(), []
+    for f in ok:
+        if f["sentence"] in seen:
+            continue
+        seen.add(f["sentence"])
+        out.append(f)
+        if len(out) >= n:
+            break
+    return out

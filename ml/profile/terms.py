@@ -1,0 +1,153 @@
+"""Distinctive terms per persona by class-based TF-IDF (c-TF-IDF, as in BERTopic).
+
+All members of a persona form one document. For term t and persona c:
+``w(t, c) = tf(t, c) / |c| × log(1 + A / f(t))`` where ``tf`` is the count of t in c, ``|c|`` the
+number of tokens in c, ``A`` the mean number of tokens per persona and ``f(t)`` the count of t over all
+personas. Texts are cleaned first (``clean_for_terms``): URLs, @handles, e-mails, HTML entities and
+placeholders are removed, and the token pattern needs a letter, so numbers-only tokens never become
+terms. Stop words: scikit-learn's English list plus Twitter/support boiler-plate (``EXTRA_STOP_WORDS``).
+Terms naming protected or sensitive attributes (``SENSITIVE_TERMS``) are dropped from the vocabulary, so
+they never appear in terms, names or descriptions.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.exceptions import NotFittedError
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+
+from ml.profile.masking import EMAIL_RE, HANDLE_RE, URL_RE
+
+EXTRA_STOP_WORDS = frozenset(
+    ["rt", "amp", "dm", "dms", "pm", "via", "im", "ive", "id", "ill", "youre", "youve", "theyre", "dont", "doesnt", "didnt", "cant", "wont", "isnt", "arent", "wasnt", "werent", "shouldnt", "wouldnt", "couldnt", "thats", "whats", "theres", "hes", "shes", "lets", "u", "ur", "ya", "yo", "pls", "plz", "thx", "ty", "hi", "hey", "hello", "ok", "okay", "just", "like", "got", "get", "gets", "getting", "really", "hi", "guys", "lol", "omg", "gonna", "wanna", "gt", "lt", "quot", "http", "https", "www", "com", "co", "html", "tco"]
+)
+STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | EXTRA_STOP_WORDS
+
+# protected / sensitive attributes: never shown as distinctive terms (age, gender, ethnicity, religion,
+# health, income, family).
+SENSITIVE_TERMS = frozenset(
+    ["age", "aged", "old", "older", "young", "younger", "elderly", "teen", "teenager", "senior", "seniors", "boomer", "millennial", "man", "men", "woman", "women", "male", "female", "boy", "boys", "girl", "girls", "guy", "lady", "ladies", "gentleman", "gay", "lesbian", "trans", "transgender", "husband", "wife", "wives", "boyfriend", "girlfriend", "fiance", "fiancee", "mom", "mum", "mother", "dad", "father", "son", "daughter", "kid", "kids", "child", "children", "baby", "babies", "pregnant", "pregnancy", "family", "families", "grandma", "grandpa", "grandmother", "grandfather", "sister", "brother", "parent", "parents", "black", "white", "asian", "hispanic", "latino", "latina", "african", "arab", "jewish", "jew", "muslim", "christian", "catholic", "hindu", "buddhist", "sikh", "religion", "religious", "church", "mosque", "temple", "synagogue", "god", "jesus", "allah", "bible", "pray", "prayer", "prayers", "immigrant", "ethnic", "race", "racist", "sick", "illness", "ill", "disease", "cancer", "diabetes", "diabetic", "disabled", "disability", "wheelchair", "pregnant", "hospital", "doctor", "medication", "meds", "medical", "health", "mental", "depression", "anxiety", "autism", "autistic", "blind", "deaf", "hiv", "therapy", "surgery", "income", "salary", "poor", "broke", "rich", "wealthy", "unemployed", "welfare", "debt"]
+)
+
+TOKEN_PATTERN = r"(?u)\b[^\W\d_][^\W_]*(?:'[^\W\d_]+)?\b"
+_ENTITY_RE = re.compile(r"&\w+;|&#\d+;")
+_PLACEHOLDER_RE = re.compile(r"\[(?:url|email|phone|card|order|@user)\]")
+_HASH_RE = re.compile(r"#(?=\w)")
+_APOS_RE = re.compile(r"[’‘`]")
+
+
+def clean_for_terms(text: object) -> str:
+    """Lower-cased text with URLs, e-mails, @handles, HTML entities and mask placeholders removed."""
+    if not isinstance(text, str):
+        return ""
+    out = html.unescape(_ENTITY_RE.sub(lambda m: html.unescape(m.group()), text))
+    out = URL_RE.sub(" ", out)
+    out = EMAIL_RE.sub(" ", out)
+    out = HANDLE_RE.sub(" ", out)
+    out = _PLACEHOLDER_RE.sub(" ", out)
+    out = _HASH_RE.sub(" ", out)
+    out = _APOS_RE.sub("", out).replace("'", "")
+    return out.lower()
+
+
+def _ok_term(term: str) -> bool:
+    words = term.split()
+    if any(w in SENSITIVE_TERMS for w in words):
+        return False
+    return all(len(w) > 1 and not w.isdigit() for w in words)
+
+
+class ClassTfidf:
+    """c-TF-IDF over persona documents.
+
+    ``fit(texts, labels)``: texts (n,) raw member texts, labels (n,) persona ids. Learns
+    ``classes_`` (sorted ids), ``vocabulary_`` (array of terms), ``weights_`` (n_classes × n_terms,
+    dense float) and ``counts_`` (n_classes × n_terms term counts). ``top_terms(cls, n)`` returns
+    ``[(term, weight), ...]``; ``transform(texts)`` gives the binary member × term indicator matrix.
+    ``exclude``: words never used as terms (brand account names, so "#usairways" cannot come back as one).
+    """
+
+    def __init__(self, ngram_range: tuple[int, int] = (1, 1), min_df: int = 2, max_features: int = 30000,
+                 exclude: tuple[str, ...] = ()):
+        self.ngram_range = ngram_range
+        self.min_df = min_df
+        self.max_features = max_features
+        self.exclude = exclude
+
+    def _vectorizer(self, min_df: int) -> CountVectorizer:
+        return CountVectorizer(
+            preprocessor=clean_for_terms,
+            token_pattern=TOKEN_PATTERN,
+            stop_words=sorted(STOP_WORDS),
+            ngram_range=self.ngram_range,
+            min_df=min_df,
+            max_features=self.max_features,
+            dtype=np.float64,
+        )
+
+    def fit(self, texts, labels) -> ClassTfidf:
+        labels = np.asarray(labels)
+        texts = list(texts)
+        if len(texts) != len(labels):
+            raise ValueError(f"texts ({len(texts)}) and labels ({len(labels)}) differ in length")
+        self.classes_ = np.unique(labels)
+        vec = self._vectorizer(min(self.min_df, max(1, len(texts))))
+        try:
+            X = vec.fit_transform(texts)
+        except ValueError:  # empty vocabulary (no usable words at all)
+            self.vectorizer_ = None
+            self.vocabulary_ = np.array([], dtype=object)
+            self.counts_ = np.zeros((len(self.classes_), 0))
+            self.weights_ = np.zeros((len(self.classes_), 0))
+            return self
+        terms = vec.get_feature_names_out()
+        banned = {e.lower().lstrip("@") for e in self.exclude}
+        keep = np.array([_ok_term(t) and not banned & set(t.split()) for t in terms], dtype=bool)
+        X = X[:, keep]
+        self.vectorizer_ = vec
+        self.keep_ = keep
+        self.vocabulary_ = terms[keep]
+        index = {c: i for i, c in enumerate(self.classes_)}
+        rows = np.array([index[c] for c in labels])
+        onehot = sp.csr_matrix(
+            (np.ones(len(rows)), (rows, np.arange(len(rows)))), shape=(len(self.classes_), len(rows))
+        )
+        counts = np.asarray((onehot @ X).todense())
+        self.counts_ = counts
+        f_t = counts.sum(axis=0)
+        class_tokens = counts.sum(axis=1, keepdims=True)
+        avg_tokens = class_tokens.mean() if counts.size else 0.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tf = np.where(class_tokens > 0, counts / np.maximum(class_tokens, 1e-12), 0.0)
+            idf = np.log1p(avg_tokens / np.maximum(f_t, 1e-12))
+        self.weights_ = tf * idf
+        return self
+
+    def _check(self) -> None:
+        if not hasattr(self, "weights_"):
+            raise NotFittedError("ClassTfidf is not fitted: call fit(texts, labels) first")
+
+    def top_terms(self, cls, n: int = 10, min_count: int = 2) -> list[tuple[str, float]]:
+        """The ``n`` highest-weighted terms of persona ``cls`` (used at least ``min_count`` times in it)."""
+        self._check()
+        hits = np.flatnonzero(self.classes_ == cls)
+        if not len(hits) or not self.weights_.shape[1]:
+            return []
+        i = hits[0]
+        w = np.where(self.counts_[i] >= min_count, self.weights_[i], 0.0)
+        order = np.argsort(-w, kind="stable")[:n]
+        return [(str(self.vocabulary_[j]), float(w[j])) for j in order if w[j] > 0]
+
+    def transform(self, texts) -> sp.csr_matrix:
+        """Binary (n_texts × n_terms) indicator of which vocabulary terms each text contains."""
+        self._check()
+        if self.vectorizer_ is None:
+            return sp.csr_matrix((len(list(texts)), 0))
+        X = self.vectorizer_.transform(list(texts))[:, self.keep_]
+        X = X.tocsr()
+        X.data[:] = 1.0
+        return X

@@ -1,0 +1,340 @@
+"""Evidence-linked marketing strategy from a persona profile: deterministic rules over measured signals.
+
+``generate_strategy(profile, goal, channels=None)`` → a JSON-ready dict valid against
+``ml/strategy/schema.json``. Every recommendation carries ``citations = {signals, evidence}``:
+
+- signal references: ``term:<t>`` / ``ngram:<t>`` (in ``top_terms`` / ``top_ngrams``),
+  ``feature:<name>`` (a fingerprint entry with a standardized difference), ``activity:peak_hours``,
+  ``activity:peak_weekdays``, ``activity:has_timestamps``, ``separator:<signal>``,
+  ``separators:accuracy``, ``profile:size``;
+- evidence references: ``member_id`` of a snippet in ``profile["evidence"]``.
+
+``resolve_citation(profile, ref)`` says whether a signal reference exists in the profile;
+``cited_signals`` in the output explains every reference used. Timing comes from the measured activity
+peaks, tone from the style features; nothing is invented. An optional LLM (``ml.strategy.llm``) may
+rewrite sentences afterwards; citations, hours and numbers stay as computed.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from ml.profile.activity import WEEKDAYS, format_hours
+from ml.strategy.llm import TextRewriter, facts_kept, rewriter_from_env
+
+GOALS = ("acquisition", "retention", "win_back", "support_deflection", "upsell")
+DEFAULT_CHANNELS = ("social", "email", "help_center", "in_app", "chat", "sms")
+SCHEMA_VERSION = 1
+
+GOAL_TEXT = {
+    "acquisition": ("win new people like these", "show that {themes} is handled better here than elsewhere"),
+    "retention": ("keep these people", "prove that {themes} problems get fixed before they turn into churn"),
+    "win_back": ("bring these people back", "acknowledge what went wrong around {themes} and show what changed"),
+    "support_deflection": ("answer these people before they have to ask",
+                           "make self-service the fastest way to solve {themes}"),
+    "upsell": ("offer these people more", "extend what they already care about, {themes}, with a paid upgrade"),
+}
+OFFERS = {
+    "acquisition": ["Publish a short public guide on how {theme} works here, linked from replies",
+                    "Run a referral offer in the persona's busiest hours, led by {theme}"],
+    "retention": ["Send a proactive status update whenever {theme} changes, before they ask",
+                  "Give a named follow-up owner for open {theme} cases"],
+    "win_back": ["Send a personal apology with a concrete goodwill credit tied to the {theme} issue",
+                 "Invite them back with a 'what we changed about {theme}' note"],
+    "support_deflection": ["Write a help-center article and a canned reply for {theme}",
+                           "Add an in-product or chat-bot flow that resolves {theme} without an agent"],
+    "upsell": ["Bundle a premium option that removes the {theme} pain point",
+               "Offer a trial of the upgrade at the moment {theme} comes up"],
+}
+KPIS = {
+    "acquisition": [("conversion_rate", "share of reached people who sign up or buy"),
+                    ("cost_per_acquisition", "spend per new customer from this persona")],
+    "retention": [("churn_rate", "share of this persona leaving per month"),
+                  ("repeat_contact_rate", "share who write again about the same issue")],
+    "win_back": [("reactivation_rate", "share of lapsed members who return"),
+                 ("sentiment_shift", "change in negative mentions after the campaign")],
+    "support_deflection": [("self_service_resolution", "share of contacts solved without an agent"),
+                           ("contact_volume", "messages per week about the persona's themes")],
+    "upsell": [("upgrade_rate", "share who take the paid upgrade"),
+               ("revenue_per_member", "average revenue per member of this persona")],
+}
+# goal → channel preference (earlier = better)
+GOAL_CHANNELS = {
+    "acquisition": ["social", "email", "in_app", "chat", "help_center", "sms"],
+    "retention": ["email", "in_app", "chat", "social", "sms", "help_center"],
+    "win_back": ["email", "sms", "social", "in_app", "chat", "help_center"],
+    "support_deflection": ["help_center", "chat", "in_app", "social", "email", "sms"],
+    "upsell": ["in_app", "email", "chat", "social", "sms", "help_center"],
+}
+# feature (higher than population) → channels it favours
+FEATURE_CHANNELS = {
+    "mentions_log": ["social"], "hashtags_log": ["social"], "is_reply": ["social", "chat"],
+    "question_log": ["help_center", "chat"], "words_log": ["email"], "chars_log": ["email"],
+    "night_share": ["chat", "in_app"], "has_url": ["social"], "followup_share": ["chat"],
+    "got_response": ["social", "chat"], "emoji_log": ["social", "sms"],
+}
+# feature → (tone trait when higher, trait when lower)
+TONE = {
+    "question_log": ("direct answers first", None),
+    "exclaim_log": ("calm and empathetic: acknowledge the frustration first", None),
+    "upper_ratio": ("calm and empathetic: acknowledge the frustration first", None),
+    "repeated_punct": ("calm and empathetic: acknowledge the frustration first", None),
+    "politeness": ("warm and appreciative", "efficient and to the point"),
+    "words_log": ("detailed, step-by-step", "short and scannable"),
+    "chars_log": ("detailed, step-by-step", "short and scannable"),
+    "emoji_log": ("light and informal (emoji welcome)", None),
+    "first_person_ratio": ("personal: speak to their own situation", None),
+    "digit_ratio": ("precise: quote the numbers they care about", None),
+}
+
+
+class StrategyError(ValueError):
+    """Bad goal or profile for strategy generation (one-line message)."""
+
+
+def _cite(signals=(), evidence=()) -> dict:
+    return {"signals": list(dict.fromkeys(signals)), "evidence": list(dict.fromkeys(evidence))}
+
+
+def _fp(profile: dict) -> dict[str, dict]:
+    return {f["feature"]: f for f in profile.get("fingerprint", []) if f.get("std_diff") is not None}
+
+
+def resolve_citation(profile: dict, ref: str) -> bool:
+    """True when signal reference ``ref`` names something that exists in ``profile``."""
+    kind, _, value = ref.partition(":")
+    act = profile.get("activity") or {}
+    if kind == "term":
+        return value in {t["term"] for t in profile.get("top_terms", [])}
+    if kind == "ngram":
+        return value in {t["term"] for t in profile.get("top_ngrams", [])}
+    if kind == "feature":
+        return value in _fp(profile)
+    if kind == "activity":
+        return value == "has_timestamps" or bool(act.get(value))
+    if kind == "separator":
+        return value in {s["signal"] for s in (profile.get("separators") or {}).get("signals", [])}
+    if kind == "separators":
+        return value == "accuracy" and (profile.get("separators") or {}).get("accuracy") is not None
+    if kind == "profile":
+        return value in ("size", "share")
+    return False
+
+
+def _explain(profile: dict, ref: str) -> str:
+    kind, _, value = ref.partition(":")
+    if kind in ("term", "ngram"):
+        return f"distinctive {'term' if kind == 'term' else 'phrase'} “{value}”"
+    if kind == "feature":
+        return _fp(profile)[value]["sentence"]
+    act = profile.get("activity") or {}
+    if ref == "activity:peak_hours":
+        return f"busiest hours {format_hours(act['peak_hours'])}"
+    if ref == "activity:peak_weekdays":
+        return "busiest days " + ", ".join(WEEKDAYS[d] for d in act["peak_weekdays"])
+    if ref == "activity:has_timestamps":
+        return "data has timestamps" if act.get("has_timestamps") else "data has no timestamps"
+    if kind == "separator":
+        return f"separating signal {value}"
+    if ref == "separators:accuracy":
+        return f"surrogate balanced accuracy {100 * profile['separators']['accuracy']:.0f}%"
+    return f"{profile['size']:,} members, {100 * profile['share']:.1f}% of all"
+
+
+def _evidence_for(profile: dict, term: str, limit: int = 2) -> list[str]:
+    hits = [e["member_id"] for e in profile.get("evidence", []) if term.lower() in e["text"].lower()]
+    return hits[:limit]
+
+
+def _standouts(profile: dict, min_effect: float = 0.2) -> list[dict]:
+    feats = [f for f in _fp(profile).values() if abs(f["std_diff"]) >= min_effect]
+    return sorted(feats, key=lambda f: -abs(f["std_diff"]))
+
+
+def _themes(profile: dict) -> list[tuple[str, str]]:
+    """(reference, label) for the top n-grams and terms, n-grams first, without overlaps."""
+    out, used = [], set()
+    for key, kind in (("top_ngrams", "ngram"), ("top_terms", "term")):
+        for t in profile.get(key, [])[:3]:
+            words = set(t["term"].split())
+            if words & used:
+                continue
+            used |= words
+            out.append((f"{kind}:{t['term']}", t["term"]))
+    return out[:4]
+
+
+def _rewrite(doc: dict, rewriter: TextRewriter) -> None:
+    slots = [(doc["positioning"], "text"), (doc["timing"], "text"), (doc["tone"], "text")]
+    for key, field in (("key_messages", "text"), ("channels", "rationale"), ("offers", "text"),
+                       ("kpis", "text"), ("risks", "text")):
+        slots += [(item, field) for item in doc[key]]
+    old = [obj[field] for obj, field in slots]
+    try:
+        new = rewriter.rewrite(old, f"persona “{doc['persona_name']}”, goal {doc['goal']}")
+    except Exception as exc:  # noqa: BLE001 - any provider failure keeps the rule-based wording
+        doc["generated_by"]["llm_error"] = f"{type(exc).__name__}: {exc}"[:300]
+        return
+    kept = 0
+    for (obj, field), a, b in zip(slots, old, new):
+        if b.strip() and facts_kept(a, b):
+            obj[field] = b.strip()
+            kept += 1
+    doc["generated_by"]["llm"] = rewriter.name
+    doc["generated_by"]["llm_rewritten"] = kept
+
+
+def generate_strategy(profile: dict, goal: str, channels: list[str] | None = None,
+                      rewriter: TextRewriter | None | str = "env") -> dict:
+    """Strategy document for ``profile`` and ``goal`` (one of ``GOALS``).
+
+    ``channels``: optional list of channel names to choose from (default ``DEFAULT_CHANNELS``).
+    ``rewriter``: ``"env"`` (default) uses ``rewriter_from_env()`` (off unless configured), None turns
+    wording changes off, or pass any ``TextRewriter``.
+    """
+    if goal not in GOALS:
+        raise StrategyError(f"unknown goal {goal!r}: use one of {', '.join(GOALS)}")
+    for key in ("id", "name", "size", "share", "top_terms", "activity", "fingerprint", "evidence"):
+        if key not in profile:
+            raise StrategyError(f"profile has no '{key}' field: pass a profile built by ml.profile.build_profiles")
+    if channels is not None and (not isinstance(channels, list) or not all(isinstance(c, str) and c.strip()
+                                                                           for c in channels)):
+        raise StrategyError("channels must be a list of non-empty channel names, e.g. ['email', 'social']")
+    profile = copy.deepcopy(profile)
+    themes = _themes(profile) or [("profile:size", "their everyday questions")]
+    theme_refs = [r for r, _ in themes]
+    theme_words = ", ".join(f"“{label}”" for _, label in themes[:3]) if _themes(profile) else themes[0][1]
+    standouts = _standouts(profile)
+    stand_refs = [f"feature:{f['feature']}" for f in standouts[:3]]
+    all_evidence = [e["member_id"] for e in profile["evidence"]]
+    act = profile["activity"] or {}
+    objective, angle = GOAL_TEXT[goal]
+
+    positioning = {
+        "text": f"For {profile['name']}: {angle.format(themes=theme_words)}.",
+        "citations": _cite(theme_refs[:3] + stand_refs[:1], all_evidence[:2]),
+    }
+    key_messages = []
+    for ref, label in themes[:3]:
+        ev = _evidence_for(profile, label.split()[0]) or all_evidence[:1]
+        key_messages.append({
+            "id": f"m{len(key_messages) + 1}",
+            "text": f"On “{label}”: say plainly what happens next and when, in their own words.",
+            "citations": _cite([ref], ev),
+        })
+    for f in standouts[:1]:
+        key_messages.append({
+            "id": f"m{len(key_messages) + 1}",
+            "text": f"Match how they write: this persona {f['sentence']}.",
+            "citations": _cite([f"feature:{f['feature']}"], all_evidence[:1]),
+        })
+
+    # channels: goal preference + favoured by stand-out features
+    pool = list(dict.fromkeys(c.strip() for c in channels)) if channels else list(DEFAULT_CHANNELS)
+    order = GOAL_CHANNELS[goal]
+    scored = []
+    for c in pool:
+        refs = [f"feature:{f['feature']}" for f in standouts if f["std_diff"] > 0
+                and c in FEATURE_CHANNELS.get(f["feature"], [])]
+        score = len(refs) * 2 + (len(order) - order.index(c) if c in order else 0)
+        scored.append((score, c, refs))
+    scored.sort(key=lambda s: -s[0])
+    channel_items = []
+    for score, c, refs in scored[: min(3, len(scored))]:
+        why = [f"suits the goal {goal.replace('_', ' ')}"] if c in order[:3] else []
+        why += [_fp(profile)[r.split(':', 1)[1]]["sentence"] for r in refs[:2]]
+        text = "; ".join(why) if why else f"requested channel, used to carry the messages on {theme_words}"
+        channel_items.append({"channel": c, "rationale": text[0].upper() + text[1:] + ".",
+                              "citations": _cite(refs[:2] + theme_refs[:1], all_evidence[:1])})
+
+    if act.get("has_timestamps") and act.get("peak_hours"):
+        days = [WEEKDAYS[d] for d in act.get("peak_weekdays", [])]
+        text = (f"Schedule sends and staff replies for {format_hours(act['peak_hours'])} local time, when this "
+                f"persona is most active")
+        text += f", especially on {' and '.join(days)}." if days else "."
+        refs = ["activity:peak_hours"] + (["activity:peak_weekdays"] if days else [])
+        refs += [f"feature:{n}" for n in ("night_share", "weekend_share", "business_hours_share")
+                 if any(f["feature"] == n for f in standouts)]
+        timing = {"text": text, "best_hours": act["peak_hours"], "best_weekdays": act.get("peak_weekdays", []),
+                  "has_timestamps": True, "citations": _cite(refs)}
+    else:
+        timing = {"text": "The data has no timestamps, so no send time is recommended: test send times.",
+                  "best_hours": [], "best_weekdays": [], "has_timestamps": False,
+                  "citations": _cite(["activity:has_timestamps"])}
+
+    traits, tone_refs = [], []
+    for f in standouts:
+        words = TONE.get(f["feature"])
+        trait = words and (words[0] if f["std_diff"] > 0 else words[1])
+        if trait and trait not in traits:
+            traits.append(trait)
+            tone_refs.append(f"feature:{f['feature']}")
+    if not traits:
+        traits, tone_refs = ["plain and friendly"], theme_refs[:1]
+    tone = {"text": "Tone: " + "; ".join(traits[:3]) + ".", "traits": traits[:3],
+            "citations": _cite(tone_refs[:3], all_evidence[:2])}
+
+    offers = []
+    for template, (ref, label) in zip(OFFERS[goal], themes + themes):
+        offers.append({"text": template.format(theme=f"“{label}”") + ".",
+                       "citations": _cite([ref], _evidence_for(profile, label.split()[0]))})
+    kpis = [{"name": name, "text": f"{desc.capitalize()} (focus: {theme_words}).",
+             "citations": _cite(theme_refs[:2])} for name, desc in KPIS[goal]]
+    if act.get("has_timestamps") and act.get("peak_hours"):
+        kpis.append({"name": "peak_hour_response_time",
+                     "text": f"Median reply time during {format_hours(act['peak_hours'])}.",
+                     "citations": _cite(["activity:peak_hours"])})
+
+    risks = []
+    upset = [f for f in standouts if f["feature"] in ("exclaim_log", "upper_ratio", "repeated_punct")
+             and f["std_diff"] > 0]
+    if upset and goal in ("acquisition", "upsell"):
+        risks.append({"text": "This persona writes with visible frustration; promotion before the issue is "
+                              "solved may backfire.", "citations": _cite([f"feature:{upset[0]['feature']}"])})
+    if profile["share"] < 0.05:
+        risks.append({"text": f"Small segment ({100 * profile['share']:.1f}% of members): test on a sample "
+                              "before scaling.", "citations": _cite(["profile:size"])})
+    sep = profile.get("separators") or {}
+    if sep.get("accuracy") is not None and sep["accuracy"] < 0.7:
+        risks.append({"text": f"The persona is only loosely separated from others (balanced accuracy "
+                              f"{100 * sep['accuracy']:.0f}%); messages will also reach neighbouring personas.",
+                      "citations": _cite(["separators:accuracy"])})
+    if not act.get("has_timestamps"):
+        risks.append({"text": "No activity data: timing must be learned by testing.",
+                      "citations": _cite(["activity:has_timestamps"])})
+    risks.append({"text": "Target by behaviour and topic only, never by age, gender, ethnicity, religion, "
+                          "health, income or family (none are inferred).",
+                  "citations": _cite(["profile:size"])})
+
+    doc = {
+        "schema_version": SCHEMA_VERSION,
+        "persona_id": int(profile["id"]),
+        "persona_name": profile["name"],
+        "goal": goal,
+        "objective": objective,
+        "generated_by": {"generator": "rules", "llm": None},
+        "positioning": positioning,
+        "key_messages": key_messages,
+        "channels": channel_items,
+        "timing": timing,
+        "tone": tone,
+        "offers": offers,
+        "kpis": kpis,
+        "risks": risks,
+    }
+    refs = [r for item in iter_citations(doc) for r in item["signals"]]
+    doc["cited_signals"] = {r: _explain(profile, r) for r in dict.fromkeys(refs)}
+    if rewriter == "env":
+        rewriter = rewriter_from_env()
+    if rewriter is not None:
+        _rewrite(doc, rewriter)
+    return doc
+
+
+def iter_citations(doc: dict):
+    """Every ``citations`` object in a strategy document."""
+    for key in ("positioning", "timing", "tone"):
+        yield doc[key]["citations"]
+    for key in ("key_messages", "channels", "offers", "kpis", "risks"):
+        for item in doc[key]:
+            yield item["citations"]

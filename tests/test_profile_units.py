@@ -1,0 +1,117 @@
+"""Unit and bad-input tests for the profile parts (small synthetic inputs; quality is tested on real data)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from pydantic import ValidationError
+
+from ml.errors import InputError
+from ml.profile import ProfileConfig, build_profiles
+from ml.profile.activity import ActivityProfiler
+from ml.profile.fingerprint import BehavioralFingerprint, describe_feature, feature_specs, highlights
+from ml.profile.naming import unique_names
+from ml.profile.terms import STOP_WORDS, ClassTfidf
+
+
+def test_ctfidf_prefers_class_specific_terms_and_drops_junk():
+    texts = ["@AmericanAir my refund refund is late http://t.co/x 12345", "refund please @united rt",
+             "baggage lost at the airport 2015", "lost baggage again #baggage amp"]
+    m = ClassTfidf(min_df=1).fit(texts, [0, 0, 1, 1])
+    top0 = [t for t, _ in m.top_terms(0, 5, min_count=1)]
+    top1 = [t for t, _ in m.top_terms(1, 5, min_count=1)]
+    assert top0[0] == "refund" and top1[0] in {"baggage", "lost"}
+    vocab = set(m.vocabulary_)
+    assert not vocab & {"americanair", "united", "http", "t", "co", "12345", "2015", "rt", "amp"}
+    assert not vocab & STOP_WORDS
+
+
+def test_ctfidf_weights_match_formula():
+    texts = ["apple apple pear", "pear kiwi"]
+    m = ClassTfidf(min_df=1).fit(texts, [0, 1])
+    j = list(m.vocabulary_).index("apple")
+    avg = (3 + 2) / 2  # mean tokens per class
+    assert m.weights_[0, j] == pytest.approx(2 / 3 * np.log1p(avg / 2))
+
+
+def test_sensitive_terms_never_become_terms():
+    texts = ["my wife and kids missed the flight", "wife kids flight missed again", "bag lost", "bag lost again"]
+    m = ClassTfidf(min_df=1).fit(texts, [0, 0, 1, 1])
+    assert not {"wife", "kids"} & set(m.vocabulary_)
+
+
+def test_activity_without_timestamps_says_so():
+    members = pd.DataFrame({"local_hour": pd.array([pd.NA] * 4, dtype="Int64"),
+                            "local_weekday": pd.array([pd.NA] * 4, dtype="Int64")})
+    prof = ActivityProfiler().fit(members, [0, 0, 1, 1]).profile(0)
+    assert prof["has_timestamps"] is False and prof["hourly"] is None and "no timestamps" in prof["note"]
+
+
+def test_activity_counts_and_peaks():
+    members = pd.DataFrame({"local_hour": pd.array([23, 23, 1, 10, None], dtype="Int64"),
+                            "local_weekday": pd.array([5, 5, 6, 0, None], dtype="Int64")})
+    act = ActivityProfiler(n_peak_hours=1).fit(members, [0, 0, 0, 1, 0])
+    prof = act.profile(0)
+    assert sum(prof["hourly"]) == prof["timestamped_members"] == 3
+    assert prof["peak_hours"] == [23] and sum(prof["population_hourly"]) == 4
+    assert prof["hourly_difference"] == pytest.approx(0.25)
+
+
+def test_fingerprint_nan_columns_not_available_and_never_highlighted():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 36))
+    X[:, 5] = np.nan
+    labels = np.repeat([0, 1], 20)
+    X[labels == 0, 2] = 1.0  # night_share
+    X[labels == 1, 2] = 0.0
+    fp = BehavioralFingerprint().fit(X, labels).profile(0)
+    assert fp[5]["std_diff"] is None and fp[5]["sentence"] == "not available"
+    hl = highlights(fp, n=3)
+    assert hl[0]["feature"] == "night_share" and hl[0]["std_diff"] == pytest.approx(1.0)
+    assert "100%" in hl[0]["sentence"] and "50%" in hl[0]["sentence"]
+    assert all(h["feature"] != feature_specs()[5][0] for h in hl)
+
+
+def test_plain_words_use_raw_scale():
+    s = describe_feature("thread_depth_log", np.log1p(2.3), np.log1p(1.0))
+    assert s.startswith("replies 2.3× deeper")
+    assert describe_feature("night_share", 0.68, 0.21).startswith("posts 68% of messages between 22:00")
+
+
+def test_names_unique():
+    names = unique_names(["A x", "A x", "A x"], [["a", "b", "c"], ["a", "b", "d"], ["a", "b"]], [1, 2, 3])
+    assert len({n.lower() for n in names}) == 3 and names[1] == "A x (d)" and names[2] == "A x (#3)"
+
+
+def test_config_forbids_unknown_fields():
+    with pytest.raises(ValidationError):
+        ProfileConfig(n_term=5)
+    with pytest.raises(ValidationError):
+        ProfileConfig(n_evidence=3)
+
+
+def _tiny(n=6):
+    members = pd.DataFrame({"member_id": [str(i) for i in range(n)], "text": ["late bag lost"] * n})
+    E = np.eye(n, 8)
+    return members, np.full((n, 36), np.nan), np.zeros(n, int), np.zeros(n, bool), E
+
+
+def test_bad_inputs_give_one_line_errors():
+    members, X, labels, re_, E = _tiny()
+    with pytest.raises(InputError, match="labels has 5 rows but members has 6"):
+        build_profiles(members, X, labels[:5], re_, E)
+    with pytest.raises(InputError, match="no 'text' column"):
+        build_profiles(members.drop(columns="text"), X, labels, re_, E)
+    with pytest.raises(InputError, match="-1"):
+        build_profiles(members, X, labels - 1, re_, E)
+    with pytest.raises(InputError, match="FEATURE_NAMES order"):
+        build_profiles(members, X[:, :30], labels, re_, E)
+
+
+def test_single_persona_all_nan_features_still_profiles():
+    members, X, labels, re_, E = _tiny()
+    [p] = build_profiles(members, X, labels, re_, E)
+    assert p["size"] == 6 and p["share"] == 1.0 and p["highlights"] == []
+    assert p["activity"]["has_timestamps"] is False and p["separators"]["accuracy"] is None
+    assert p["name"] and p["description"]

@@ -1,0 +1,156 @@
+"""Strategies from real persona profiles: schema-valid, every citation resolves, LLM cannot change facts."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import jsonschema
+import pytest
+
+from ml.strategy import (
+    GOALS,
+    SCHEMA_PATH,
+    StrategyError,
+    generate_strategy,
+    iter_citations,
+    load_schema,
+    resolve_citation,
+    validate_strategy,
+)
+from ml.strategy.llm import OpenAICompatibleRewriter, facts_kept, rewriter_from_env
+from tests.test_profile_inputs import cached_run
+
+
+@pytest.fixture(scope="session")
+def airline_run():
+    return cached_run("airline")
+
+
+@pytest.fixture(scope="session")
+def twcs_run():
+    return cached_run("twcs")
+
+
+@pytest.fixture(scope="session")
+def banking_run():
+    return cached_run("banking")
+
+
+def test_schema_is_valid_draft_2020_12():
+    jsonschema.Draft202012Validator.check_schema(load_schema())
+    assert json.loads(SCHEMA_PATH.read_text())["$schema"].endswith("2020-12/schema")
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("which", ["airline_run", "twcs_run", "banking_run"])
+def test_every_goal_validates_and_every_citation_resolves(request, which):
+    for profile in request.getfixturevalue(which)["profiles"]:
+        snippet_ids = {e["member_id"] for e in profile["evidence"]}
+        for goal in GOALS:
+            doc = generate_strategy(profile, goal, rewriter=None)
+            validate_strategy(doc)
+            n = 0
+            for c in iter_citations(doc):
+                n += 1
+                assert c["signals"] or c["evidence"]
+                assert all(resolve_citation(profile, ref) for ref in c["signals"]), c
+                assert set(c["evidence"]) <= snippet_ids, c
+            assert n >= 8
+            assert set(doc["cited_signals"]) == {r for c in iter_citations(doc) for r in c["signals"]}
+
+
+@pytest.mark.shared
+def test_timing_comes_from_measured_peaks(airline_run, banking_run):
+    p = airline_run["profiles"][0]
+    doc = generate_strategy(p, "retention", rewriter=None)
+    assert doc["timing"]["best_hours"] == p["activity"]["peak_hours"] and doc["timing"]["has_timestamps"]
+    doc = generate_strategy(banking_run["profiles"][0], "retention", rewriter=None)
+    assert doc["timing"]["best_hours"] == [] and not doc["timing"]["has_timestamps"]
+    assert "activity:has_timestamps" in doc["timing"]["citations"]["signals"]
+
+
+@pytest.mark.shared
+def test_deterministic_and_channels_respected(twcs_run):
+    p = twcs_run["profiles"][1]
+    a = generate_strategy(p, "upsell", ["email", "sms"], rewriter=None)
+    assert a == generate_strategy(p, "upsell", ["email", "sms"], rewriter=None)
+    assert {c["channel"] for c in a["channels"]} == {"email", "sms"}
+
+
+@pytest.mark.shared
+def test_tone_follows_style_features(airline_run):
+    for p in airline_run["profiles"]:
+        doc = generate_strategy(p, "win_back", rewriter=None)
+        for ref in doc["tone"]["citations"]["signals"]:
+            if ref.startswith("feature:"):
+                assert ref.split(":", 1)[1] in {f["feature"] for f in p["fingerprint"] if f["group"] == "style"}
+
+
+def test_bad_goal_and_profile_are_clear_errors():
+    with pytest.raises(StrategyError, match="unknown goal 'growth'"):
+        generate_strategy({}, "growth")
+    with pytest.raises(StrategyError, match="no 'id' field"):
+        generate_strategy({}, "retention")
+
+
+def test_citation_resolution_rejects_made_up_refs():
+    profile = {"top_terms": [{"term": "bag"}], "top_ngrams": [], "fingerprint": [], "activity": {},
+               "separators": {"accuracy": None, "signals": []}, "size": 1, "share": 1.0}
+    assert resolve_citation(profile, "term:bag")
+    assert not resolve_citation(profile, "term:refund")
+    assert not resolve_citation(profile, "feature:night_share")
+    assert not resolve_citation(profile, "activity:peak_hours")
+    assert not resolve_citation(profile, "separators:accuracy")
+
+
+def test_facts_kept_guard():
+    assert facts_kept("Busiest at 09:00 and 22:00 on “refund”.", "Most active 09:00 and 22:00 around “refund”!")
+    assert not facts_kept("Busiest at 09:00.", "Busiest at 10:00.")
+    assert not facts_kept("Talk about “refund”.", "Talk about money.")
+
+
+def _mock_llm(answer):
+    calls = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        calls.append(body)
+        texts = json.loads(body["messages"][1]["content"].split("Sentences:\n", 1)[1])
+        return httpx.Response(200, json={"choices": [{"message": {"content": json.dumps(answer(texts))}}]})
+
+    return httpx.MockTransport(handler), calls
+
+
+@pytest.mark.shared
+def test_llm_rewrites_wording_but_not_facts(airline_run):
+    p = airline_run["profiles"][0]
+    base = generate_strategy(p, "acquisition", rewriter=None)
+    # the fake model polishes every sentence and also tries to change one number
+    transport, calls = _mock_llm(lambda ts: ["Polished: " + t.replace("09:00", "07:00") for t in ts])
+    rw = OpenAICompatibleRewriter("http://llm.local/v1", "fake", api_key="k", transport=transport)
+    doc = generate_strategy(p, "acquisition", rewriter=rw)
+    validate_strategy(doc)
+    assert calls and calls[0]["model"] == "fake"
+    assert doc["positioning"]["text"].startswith("Polished: ")
+    assert doc["generated_by"]["llm"] == "openai-compatible:fake" and doc["generated_by"]["llm_rewritten"] > 0
+    assert list(iter_citations(doc)) == list(iter_citations(base))
+    assert doc["timing"]["best_hours"] == base["timing"]["best_hours"]
+    if "09:00" in base["timing"]["text"]:
+        assert doc["timing"]["text"] == base["timing"]["text"]
+
+
+@pytest.mark.shared
+def test_llm_failure_keeps_rule_text(airline_run):
+    p = airline_run["profiles"][0]
+    transport = httpx.MockTransport(lambda r: httpx.Response(500, json={"error": "down"}))
+    doc = generate_strategy(p, "retention", rewriter=OpenAICompatibleRewriter("http://x/v1", "m", transport=transport))
+    assert doc["positioning"] == generate_strategy(p, "retention", rewriter=None)["positioning"]
+    assert "llm_error" in doc["generated_by"]
+    validate_strategy(doc)
+
+
+def test_llm_off_by_default():
+    assert rewriter_from_env({}) is None
+    rw = rewriter_from_env({"PERSONAS_LLM_BASE_URL": "http://h/v1", "PERSONAS_LLM_MODEL": "m"})
+    assert rw is not None and rw.name == "openai-compatible:m"
