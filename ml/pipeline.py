@@ -147,7 +147,7 @@ class PersonaPipeline:
                     "or supply more rows", n_rows=len(members))
         with self._stage("reassign"):
             space = self._space(embeddings, fused, reduced)
-            reassigner = NoiseReassigner(cfg.reassign.metric, cfg.reassign.noise_quantile).fit(space, raw_labels)
+            reassigner = NoiseReassigner(self._metric(), cfg.reassign.noise_quantile).fit(space, raw_labels)
             labels, reassigned, distance = reassigner.reassign(space, raw_labels)
         with self._stage("metrics"):
             metrics = self._metrics(members, raw_labels, labels, reduced, fused, embeddings)
@@ -156,8 +156,9 @@ class PersonaPipeline:
 
             personas = build_profiles(members, features, labels, reassigned, embeddings, cfg.profile)
         model_space = cfg.reassign.space if cfg.reassign.space != "reduced" else "embedding"
-        if model_space != cfg.reassign.space:  # new points can't be UMAP-placed cheaply: fall back
-            reassigner = NoiseReassigner(cfg.reassign.metric, cfg.reassign.noise_quantile).fit(embeddings, labels)
+        if model_space != cfg.reassign.space:  # new points can't be UMAP-placed cheaply: place them by
+            # the final personas' centroids in embedding space (cosine) instead
+            reassigner = NoiseReassigner("cosine", cfg.reassign.noise_quantile).fit(embeddings, labels)
         model = PersonaModel(
             embedder, featurizer, fusion, reassigner, model_space, cfg.embed.strip_handles_urls,
             {int(p["id"]): p.get("name", f"Persona {p['id']}") for p in personas},
@@ -183,6 +184,12 @@ class PersonaPipeline:
         return PersonaClusterer(c.min_cluster_size, c.min_cluster_share, c.min_samples,
                                 c.cluster_selection_method, c.cluster_selection_epsilon, c.merge_threshold,
                                 c.max_cluster_share)
+
+    def _metric(self) -> str:
+        r = self.config.reassign
+        if r.metric != "auto":
+            return r.metric
+        return "cosine" if r.space == "embedding" else "euclidean"
 
     def _space(self, embeddings, fused, reduced):
         return {"embedding": embeddings, "fused": fused, "reduced": reduced}[self.config.reassign.space]
@@ -225,7 +232,7 @@ class PersonaPipeline:
             if (labels >= 0).sum() == 0:
                 return None
             space = self._space(embeddings[idx], fused[idx], red)
-            runs.append(NoiseReassigner(self.config.reassign.metric).fit(space, labels).reassign(space, labels)[0])
+            runs.append(NoiseReassigner(self._metric()).fit(space, labels).reassign(space, labels)[0])
         return stability_ari(*runs)
 
     def _run_id(self, paths) -> str:

@@ -40,8 +40,9 @@ def write_json(path: Path, data) -> None:
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=_json_default), encoding="utf-8")
 
 
-def assignments_frame(members: pd.DataFrame) -> pd.DataFrame:
-    """The assignments table: ids, persona, flags, map coordinates and the masked text."""
+def assignments_frame(members: pd.DataFrame, keep_handles: list[str] | None = None) -> pd.DataFrame:
+    """The assignments table: ids, persona, flags, map coordinates and the masked text
+    (brand accounts in ``keep_handles`` stay readable; customer handles are masked)."""
     ts = members["timestamp"] if "timestamp" in members else pd.Series([pd.NaT] * len(members))
     return pd.DataFrame(
         {
@@ -51,7 +52,7 @@ def assignments_frame(members: pd.DataFrame) -> pd.DataFrame:
             "distance": members["distance"].astype(np.float64).to_numpy(),
             "x": members["x"].astype(np.float64).to_numpy(),
             "y": members["y"].astype(np.float64).to_numpy(),
-            "text": [mask_pii(t) for t in members["text"].astype(str)],
+            "text": [mask_pii(t, keep_handles) for t in members["text"].astype(str)],
             "author": [None if pd.isna(a) else str(a) for a in members.get("author", [None] * len(members))],
             "timestamp": [None if pd.isna(t) else pd.Timestamp(t).isoformat() for t in ts],
             "n_messages": members.get("n_messages", pd.Series(1, index=members.index)).astype(np.int64).to_numpy(),
@@ -78,7 +79,8 @@ def write_run(result: PipelineResult, out_dir: str | Path) -> Path:
             p = dict(persona)
             p["member_ids"] = ids_by_persona.get(int(p["id"]), [])
             personas.append(p)
-        assignments_frame(members).to_parquet(tmp / "assignments.parquet", index=False)
+        brands = next((p.get("brand_handles") for p in result.personas if p.get("brand_handles")), None)
+        assignments_frame(members, brands).to_parquet(tmp / "assignments.parquet", index=False)
         write_json(tmp / "personas.json", personas)
         result.model.save(tmp / "model")
         write_json(tmp / "manifest.json", manifest)  # last: its presence marks a complete run
