@@ -24,7 +24,7 @@ import pandas as pd
 
 from ml.cluster import PersonaClusterer
 from ml.config import PipelineConfig
-from ml.embed import SentenceEmbedder, clean_for_embedding
+from ml.embed import SentenceEmbedder, clean_for_embedding, default_cache_dir
 from ml.errors import InputError, TooFewRowsError
 from ml.features import BehavioralFeatures
 from ml.filtering import QualityFilter
@@ -44,6 +44,12 @@ VERSION_PACKAGES = [
 
 def _peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1)
+
+
+def _fit_reduce(params: dict, fused: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """Reduced and 2-D coordinates of ``fused`` (module-level so joblib.Memory can cache it)."""
+    reducer = UMAPReducer(**params).fit(fused)
+    return reducer.embedding_, reducer.embedding_2d_
 
 
 def package_versions() -> dict[str, str]:
@@ -136,8 +142,7 @@ class PersonaPipeline:
             fusion = FeatureFusion(cfg.fusion.text_weight).fit(embeddings, features)
             fused = fusion.transform(embeddings, features)
         with self._stage("reduce"):
-            reducer = self._reducer(cfg.seed).fit(fused)
-            reduced, coords = reducer.embedding_, reducer.embedding_2d_
+            reduced, coords = self._reduce(fused, cfg.seed)
         with self._stage("cluster"):
             clusterer = self._clusterer().fit(reduced, embeddings=embeddings)
             raw_labels = clusterer.labels_
@@ -178,6 +183,18 @@ class PersonaPipeline:
     def _reducer(self, seed: int) -> UMAPReducer:
         r = self.config.reduce
         return UMAPReducer(r.n_components, r.n_neighbors, r.min_dist, r.metric, seed, r.fit_sample_size)
+
+    def _reduce(self, fused: np.ndarray, seed: int, map_2d: bool = True):
+        """UMAP coordinates, cached on disk by (parameters, input matrix) next to the embedding
+        cache: a re-run on the same data with the same settings does not fit UMAP again."""
+        params = self._reducer(seed).set_params(map_2d=map_2d).get_params()
+        fit = _fit_reduce
+        if self.config.embed.cache_dir != "":
+            import joblib
+
+            root = Path(self.config.embed.cache_dir) if self.config.embed.cache_dir else default_cache_dir()
+            fit = joblib.Memory(root / "reduce", verbose=0).cache(_fit_reduce)
+        return fit(params, np.ascontiguousarray(fused, dtype=np.float32))
 
     def _clusterer(self) -> PersonaClusterer:
         c = self.config.cluster
@@ -221,10 +238,9 @@ class PersonaPipeline:
         idx = np.sort(np.random.default_rng(self.config.seed).choice(n, size=size, replace=False))
         runs = []
         for seed in (self.config.seed + 1, self.config.seed + 2):
-            reducer = self._reducer(seed).set_params(map_2d=False)
-            if size <= reducer.n_neighbors + 1:
+            if size <= self.config.reduce.n_neighbors + 1:
                 return None
-            red = reducer.fit(fused[idx]).embedding_
+            red = self._reduce(fused[idx], seed, map_2d=False)[0]
             clusterer = self._clusterer().set_params(
                 min_cluster_size=self.config.cluster.min_cluster_size
                 and max(2, int(self.config.cluster.min_cluster_size * size / n)))
