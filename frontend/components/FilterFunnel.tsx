@@ -1,0 +1,85 @@
+"use client";
+
+import { Bar, BarChart, CartesianGrid, LabelList, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+
+import type { FilterStage } from "@/lib/api";
+import { int, pct } from "@/lib/format";
+
+interface Step {
+  label: string;
+  kept: number;
+  removed: number;
+}
+
+function stageLabel(stage: string): string {
+  return stage.replace(/_/g, " ");
+}
+
+/** Input → each filtering stage → kept, as a horizontal funnel plus a table of the numbers. */
+export default function FilterFunnel({
+  input,
+  stages,
+  kept,
+}: {
+  input: number | undefined;
+  stages: FilterStage[];
+  kept: number | undefined;
+}) {
+  const total = input ?? (stages[0] ? stages[0].kept + stages[0].removed : 0);
+  const steps: Step[] = [{ label: "input", kept: total, removed: 0 }];
+  const first = stages[0];
+  if (first && first.kept + first.removed !== total) {
+    // Rows dropped before the six stages (e.g. the company's own replies with --inbound-only).
+    const entering = first.kept + first.removed;
+    steps.push({ label: "selected", kept: entering, removed: total - entering });
+  }
+  steps.push(...stages.map((s) => ({ label: stageLabel(s.stage), kept: s.kept, removed: s.removed })));
+  const last = stages[stages.length - 1];
+  const finalKept = kept ?? last?.kept ?? total;
+  steps.push({ label: "kept", kept: finalKept, removed: 0 });
+
+  return (
+    <div data-testid="filter-funnel">
+      <div className="chart" style={{ height: 40 + steps.length * 34 }}>
+        <ResponsiveContainer width="100%" height="100%">
+          <BarChart data={steps} layout="vertical" margin={{ left: 8, right: 64, top: 4, bottom: 4 }}>
+            <CartesianGrid horizontal={false} strokeDasharray="3 3" />
+            <XAxis type="number" tickFormatter={(v: number) => int(v)} domain={[0, Math.max(1, total)]} />
+            <YAxis type="category" dataKey="label" width={150} tick={{ fontSize: 12 }} interval={0} />
+            <Tooltip
+              isAnimationActive={false}
+              formatter={(value, _name, item) => {
+                const step = item.payload as Step;
+                return [`${int(Number(value))} kept (${pct(total ? step.kept / total : 0)})${step.removed ? `, ${int(step.removed)} removed` : ""}`, ""];
+              }}
+            />
+            <Bar dataKey="kept" fill="#0072B2" isAnimationActive={false}>
+              <LabelList dataKey="kept" position="right" formatter={(v) => int(Number(v))} style={{ fontSize: 12 }} />
+            </Bar>
+          </BarChart>
+        </ResponsiveContainer>
+      </div>
+      <table>
+        <caption className="sr-only">Members kept after each filtering stage</caption>
+        <thead>
+          <tr>
+            <th scope="col">Step</th>
+            <th scope="col" className="num">Removed</th>
+            <th scope="col" className="num">Kept</th>
+            <th scope="col" className="num">Kept share</th>
+          </tr>
+        </thead>
+        <tbody>
+          {steps.map((s, i) => (
+            <tr key={`${s.label}-${i}`}>
+              <th scope="row">{s.label}</th>
+              <td className="num">{i === 0 || i === steps.length - 1 ? "" : int(s.removed)}</td>
+              <td className="num">{int(s.kept)}</td>
+              <td className="num">{pct(total ? s.kept / total : null)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,82 @@
+"use client";
+
+import { Bar, BarChart, CartesianGrid, Cell, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+
+import type { FingerprintItem } from "@/lib/api";
+import { ABOVE, BELOW } from "@/lib/colors";
+import { featureLabel, num } from "@/lib/format";
+
+interface Row {
+  label: string;
+  diff: number;
+  item: FingerprintItem;
+}
+
+/** The `n` features where the persona differs most from the population (standardised), as a diverging bar chart. */
+export function topFingerprint(items: FingerprintItem[], n: number): FingerprintItem[] {
+  return items
+    .filter((f) => typeof f.std_diff === "number" && Number.isFinite(f.std_diff) && Math.abs(f.std_diff) > 1e-9)
+    .sort((a, b) => Math.abs(b.std_diff as number) - Math.abs(a.std_diff as number))
+    .slice(0, n);
+}
+
+export default function FingerprintChart({ items, n = 12 }: { items: FingerprintItem[]; n?: number }) {
+  const rows: Row[] = topFingerprint(items, n).map((f) => ({ label: featureLabel(f.feature), diff: f.std_diff as number, item: f }));
+  if (rows.length === 0) {
+    return <p className="state-none">No behavioural feature differs from the population for this persona.</p>;
+  }
+  const bound = Math.max(0.5, ...rows.map((r) => Math.abs(r.diff)));
+  return (
+    <figure data-testid="fingerprint-chart" style={{ margin: 0 }}>
+      <div className="chart" style={{ height: 40 + rows.length * 30 }}>
+        <ResponsiveContainer width="100%" height="100%">
+          <BarChart data={rows} layout="vertical" margin={{ top: 4, right: 16, left: 8, bottom: 4 }}>
+            <CartesianGrid horizontal={false} strokeDasharray="3 3" />
+            <XAxis
+              type="number"
+              domain={[-Math.ceil(bound * 2) / 2, Math.ceil(bound * 2) / 2]}
+              tickFormatter={(v: number) => `${v > 0 ? "+" : ""}${v}`}
+              tick={{ fontSize: 11 }}
+            />
+            <YAxis type="category" dataKey="label" width={200} tick={{ fontSize: 12 }} interval={0} />
+            <ReferenceLine x={0} stroke="#555" />
+            <Tooltip
+              isAnimationActive={false}
+              content={({ active, payload }) => {
+                const row = payload?.[0]?.payload as Row | undefined;
+                if (!active || !row) return null;
+                return (
+                  <div className="tooltip">
+                    <strong>{row.label}</strong>
+                    {row.diff > 0 ? "+" : ""}
+                    {num(row.diff)} standard deviations vs. all members
+                    <div className="muted">
+                      persona mean {num(row.item.persona_mean, 3)} · population {num(row.item.population_mean, 3)}
+                    </div>
+                    {row.item.sentence ? <div>{row.item.sentence}</div> : null}
+                  </div>
+                );
+              }}
+            />
+            <Bar dataKey="diff" name="Difference (sd)" isAnimationActive={false}>
+              {rows.map((r) => (
+                <Cell key={r.item.feature} fill={r.diff >= 0 ? ABOVE : BELOW} />
+              ))}
+            </Bar>
+          </BarChart>
+        </ResponsiveContainer>
+      </div>
+      <figcaption className="legend">
+        <span>
+          <span className="swatch" style={{ background: ABOVE }} />
+          higher than all members
+        </span>
+        <span>
+          <span className="swatch" style={{ background: BELOW }} />
+          lower than all members
+        </span>
+        <span>bars in standard deviations of the population</span>
+      </figcaption>
+    </figure>
+  );
+}

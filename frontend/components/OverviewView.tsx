@@ -1,0 +1,202 @@
+"use client";
+
+import Link from "next/link";
+import { useRouter, useSearchParams } from "next/navigation";
+import { useMemo, useState } from "react";
+
+import FilterFunnel from "@/components/FilterFunnel";
+import PersonaTreemap from "@/components/PersonaTreemap";
+import QualityMetrics from "@/components/QualityMetrics";
+import RunSelector from "@/components/RunSelector";
+import { EmptyRuns, ErrorState, Loading } from "@/components/States";
+import { itemsOf, paths, termText, type PersonaList, type Page, type RunManifest, type RunSummary } from "@/lib/api";
+import { dateTime, int, pct } from "@/lib/format";
+import { availableMeasures, coloring } from "@/lib/measures";
+import { sourceText } from "@/lib/runs";
+import { useApi } from "@/lib/useApi";
+
+/** Overview of one run: selector, treemap, funnel, metrics and a persona table. */
+export default function OverviewView() {
+  const params = useSearchParams();
+  const router = useRouter();
+  const runs = useApi<Page<RunSummary>>(paths.runs());
+
+  if (runs.status === "loading" || runs.status === "idle") return <Loading what="runs" />;
+  if (runs.status === "error") return <ErrorState error={runs.error} title="Could not load the runs" />;
+  const list = itemsOf(runs.data);
+  if (list.length === 0) return <EmptyRuns />;
+
+  const requested = params.get("run");
+  const runId = requested && requested !== "latest" ? requested : (list[0]?.id ?? "latest");
+  const choices = list.some((r) => r.id === runId) ? list : [{ id: runId }, ...list];
+  return (
+    <RunOverview
+      key={runId}
+      runId={runId}
+      runs={choices}
+      onSelect={(id) => router.push(`/?run=${encodeURIComponent(id)}`)}
+    />
+  );
+}
+
+function RunOverview({ runId, runs, onSelect }: { runId: string; runs: RunSummary[]; onSelect: (id: string) => void }) {
+  const manifest = useApi<RunManifest>(paths.run(runId));
+  const personas = useApi<PersonaList>(paths.personas(runId));
+  const [measureKey, setMeasureKey] = useState("persona");
+
+  const items = useMemo(() => (personas.status === "ok" ? itemsOf(personas.data) : []), [personas]);
+  const measures = useMemo(() => availableMeasures(items), [items]);
+  const measure = measures.find((m) => m.key === measureKey) ?? measures[0];
+  const scale = useMemo(() => (measure ? coloring(measure, items) : null), [measure, items]);
+
+  const head = (
+    <div className="page-head">
+      <div>
+        <h1>Run overview</h1>
+        {manifest.status === "ok" ? (
+          <p className="meta" data-testid="run-meta">
+            Run <strong>{manifest.data.id ?? manifest.data.run_id}</strong> · created {dateTime(manifest.data.created_at)} ·
+            source {sourceText(manifest.data.source)} · unit {manifest.data.unit ?? "–"}
+          </p>
+        ) : null}
+      </div>
+      <RunSelector runs={runs} value={runId} onChange={onSelect} />
+    </div>
+  );
+
+  if (manifest.status === "error") {
+    return (
+      <>
+        {head}
+        <ErrorState error={manifest.error} title={`Could not load run ${runId}`} />
+      </>
+    );
+  }
+  if (manifest.status !== "ok") {
+    return (
+      <>
+        {head}
+        <Loading what="the run" />
+      </>
+    );
+  }
+  const m = manifest.data;
+  const counts = m.counts ?? {};
+
+  return (
+    <>
+      {head}
+      <div className="stat-row" aria-label="Run counts">
+        <Stat label="conversations in" value={int(counts.input)} />
+        <Stat label="members kept" value={int(counts.kept)} />
+        <Stat label="personas" value={int(counts.personas ?? items.length)} />
+        <Stat label="noise before reassignment" value={int(counts.noise_before_reassign)} />
+      </div>
+
+      <div className="grid grid-3">
+        <section className="panel span-2" aria-labelledby="treemap-title">
+          <h2 id="treemap-title">
+            Personas by share
+            <Link href={`/map/?run=${encodeURIComponent(runId)}`} className="muted" style={{ fontSize: "0.9rem" }}>
+              Member map →
+            </Link>
+          </h2>
+          {personas.status === "error" ? (
+            <ErrorState error={personas.error} title="Could not load the personas" />
+          ) : personas.status !== "ok" || !measure || !scale ? (
+            <Loading what="personas" />
+          ) : items.length === 0 ? (
+            <p className="state-none">This run found no personas.</p>
+          ) : (
+            <>
+              <div className="controls">
+                <label htmlFor="measure-select">Colour by</label>
+                <select
+                  id="measure-select"
+                  data-testid="measure-select"
+                  value={measure.key}
+                  onChange={(e) => setMeasureKey(e.target.value)}
+                >
+                  {measures.map((ms) => (
+                    <option key={ms.key} value={ms.key}>
+                      {ms.label}
+                    </option>
+                  ))}
+                </select>
+              </div>
+              <p className="hint">
+                Area = share of members. {measure.description} Click a cell (or Tab to it and press Enter) to open the
+                persona.
+              </p>
+              <PersonaTreemap runId={runId} personas={items} measure={measure} coloring={scale} />
+              {measure.kind !== "category" ? (
+                <div className="legend" aria-label="Colour scale">
+                  <span>{scale.format(scale.min)}</span>
+                  <span
+                    className="ramp"
+                    style={{
+                      background:
+                        measure.kind === "diverging"
+                          ? "linear-gradient(to right, #2166ac, #f7f7f7, #b2182b)"
+                          : "linear-gradient(to right, #440154, #2a788e, #22a884, #7ad151, #fde725)",
+                    }}
+                  />
+                  <span>{scale.format(scale.max)}</span>
+                  <span>grey = no value</span>
+                </div>
+              ) : null}
+            </>
+          )}
+        </section>
+
+        <section className="panel" aria-labelledby="metrics-title">
+          <h2 id="metrics-title">Quality</h2>
+          <QualityMetrics metrics={m.metrics} />
+        </section>
+
+        <section className="panel span-2" aria-labelledby="personas-title">
+          <h2 id="personas-title">All personas</h2>
+          {personas.status === "ok" ? (
+            <table data-testid="persona-table">
+              <thead>
+                <tr>
+                  <th scope="col">Persona</th>
+                  <th scope="col" className="num">Members</th>
+                  <th scope="col" className="num">Share</th>
+                  <th scope="col">Top terms</th>
+                </tr>
+              </thead>
+              <tbody>
+                {items.map((p) => (
+                  <tr key={p.id}>
+                    <td>
+                      <Link href={`/persona/?run=${encodeURIComponent(runId)}&id=${p.id}`}>{p.name}</Link>
+                    </td>
+                    <td className="num">{int(p.size)}</td>
+                    <td className="num">{pct(p.share)}</td>
+                    <td className="muted">{(p.top_terms ?? []).slice(0, 6).map(termText).join(", ")}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          ) : null}
+        </section>
+
+        <section className="panel" aria-labelledby="funnel-title">
+          <h2 id="funnel-title">Filtering funnel</h2>
+          <p className="hint">Members left after each of the filtering stages.</p>
+          <FilterFunnel input={counts.input} stages={m.filtering ?? []} kept={counts.kept} />
+        </section>
+      </div>
+    </>
+  );
+}
+
+function Stat({ label, value }: { label: string; value: string }) {
+  return (
+    <div className="stat">
+      <span className="value">{value}</span>
+      <span className="label">{label}</span>
+    </div>
+  );
+}

@@ -1,0 +1,192 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { Rectangle, ResponsiveContainer, Tooltip, Treemap } from "recharts";
+
+import { termText, type PersonaSummary } from "@/lib/api";
+import { textOn } from "@/lib/colors";
+import { int, pct } from "@/lib/format";
+import type { Coloring, Measure } from "@/lib/measures";
+
+interface Cell {
+  [key: string]: unknown;
+  name: string;
+  size: number;
+  id: number;
+  share: number;
+  fill: string;
+  valueLabel: string;
+  terms: string;
+}
+
+interface NodeProps {
+  x?: number;
+  y?: number;
+  width?: number;
+  height?: number;
+  depth?: number;
+  name?: string;
+  id?: number;
+  share?: number;
+  fill?: string;
+  valueLabel?: string;
+}
+
+let canvas: HTMLCanvasElement | null = null;
+
+/** Rendered width of `text` in `font` (canvas measureText; a per-character estimate without a DOM). */
+function textWidth(text: string, font: string, fallbackPx: number): number {
+  if (typeof document === "undefined") return text.length * fallbackPx;
+  canvas ??= document.createElement("canvas");
+  const ctx = canvas.getContext("2d");
+  if (!ctx) return text.length * fallbackPx;
+  ctx.font = font;
+  return ctx.measureText(text).width;
+}
+
+const TITLE_FONT = '600 13px system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
+const SUB_FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
+
+/** `text` cut with "…" so that it fits `width` pixels ("" when not even one letter fits). */
+function fitText(text: string, width: number, font: string, fallbackPx: number): string {
+  const room = width - 12;
+  if (textWidth(text, font, fallbackPx) <= room) return text;
+  for (let n = text.length - 1; n >= 1; n--) {
+    const cut = `${text.slice(0, n).trimEnd()}…`;
+    if (textWidth(cut, font, fallbackPx) <= room) return cut;
+  }
+  return "";
+}
+
+/** Word-wrap `text` into at most `maxLines` lines that fit `width` (the last one cut with "…"). */
+export function wrapText(text: string, width: number, font: string, fallbackPx: number, maxLines: number): string[] {
+  const room = width - 12;
+  if (room <= fallbackPx || maxLines < 1) return [];
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    const next = line ? `${line} ${word}` : word;
+    if (!line || textWidth(next, font, fallbackPx) <= room) {
+      line = next;
+    } else {
+      lines.push(line);
+      line = word;
+    }
+  }
+  if (line) lines.push(line);
+  if (lines.length > maxLines) {
+    lines.length = maxLines;
+    lines[maxLines - 1] = `${lines[maxLines - 1] ?? ""}…`;
+  }
+  return lines.map((l) => fitText(l, width, font, fallbackPx)).filter(Boolean);
+}
+
+function personaHref(runId: string, id: number): string {
+  return `/persona/?run=${encodeURIComponent(runId)}&id=${id}`;
+}
+
+/**
+ * Treemap of a run's personas, area = share of members, colour = the chosen measure.
+ * Each cell is a link: click or Enter/Space opens the persona.
+ */
+export default function PersonaTreemap({
+  runId,
+  personas,
+  measure,
+  coloring,
+}: {
+  runId: string;
+  personas: PersonaSummary[];
+  measure: Measure;
+  coloring: Coloring;
+}) {
+  const router = useRouter();
+  const data: Cell[] = personas
+    .filter((p) => p.size > 0)
+    .map((p) => ({
+      name: p.name,
+      size: p.size,
+      id: p.id,
+      share: p.share,
+      fill: coloring.color(p),
+      valueLabel: measure.kind === "category" ? "" : coloring.format(measure.value(p)),
+      terms: (p.top_terms ?? []).slice(0, 5).map(termText).join(", "),
+    }));
+
+  const open = (id: number) => router.push(personaHref(runId, id));
+
+  const renderCell = (props: NodeProps) => {
+    const { x = 0, y = 0, width = 0, height = 0, depth = 0, name = "", id = 0, share = 0, fill = "#ccc" } = props;
+    if (depth !== 1) return <g />;
+    const ink = textOn(fill);
+    const maxLines = Math.max(0, Math.min(3, Math.floor((height - 24) / 16)));
+    const titleLines = wrapText(name, width, TITLE_FONT, 7.6, Math.max(1, maxLines));
+    const sub = fitText(`${pct(share)}${props.valueLabel ? ` · ${props.valueLabel}` : ""}`, width, SUB_FONT, 6.8);
+    const subY = y + 17 + titleLines.length * 16;
+    return (
+      <g
+        role="link"
+        tabIndex={0}
+        aria-label={`${name}: ${pct(share)} of members${props.valueLabel ? `, ${measure.label} ${props.valueLabel}` : ""}. Open persona.`}
+        data-persona-id={id}
+        style={{ cursor: "pointer" }}
+        onClick={() => open(id)}
+        onKeyDown={(e) => {
+          if (e.key === "Enter" || e.key === " ") {
+            e.preventDefault();
+            open(id);
+          }
+        }}
+      >
+        <Rectangle x={x} y={y} width={width} height={height} fill={fill} stroke="#ffffff" strokeWidth={2} />
+        {height > 22
+          ? titleLines.map((line, i) => (
+              <text key={i} x={x + 6} y={y + 17 + i * 16} fill={ink} fontSize={13} fontWeight={600} pointerEvents="none">
+                {line}
+              </text>
+            ))
+          : null}
+        {subY < y + height - 4 && sub ? (
+          <text x={x + 6} y={subY} fill={ink} fontSize={12} pointerEvents="none">
+            {sub}
+          </text>
+        ) : null}
+      </g>
+    );
+  };
+
+  return (
+    <div className="chart chart-treemap" data-testid="persona-treemap">
+      <ResponsiveContainer width="100%" height="100%">
+        <Treemap
+          data={data}
+          dataKey="size"
+          nameKey="name"
+          aspectRatio={4 / 3}
+          isAnimationActive={false}
+          content={renderCell as unknown as (props: unknown) => React.ReactElement}
+        >
+          <Tooltip
+            isAnimationActive={false}
+            content={({ active, payload }) => {
+              const cell = payload?.[0]?.payload as Cell | undefined;
+              if (!active || !cell) return null;
+              return (
+                <div className="tooltip">
+                  <strong>{cell.name}</strong>
+                  {int(cell.size)} members · {pct(cell.share)}
+                  {cell.valueLabel ? (
+                    <div>
+                      {measure.label}: {cell.valueLabel}
+                    </div>
+                  ) : null}
+                  {cell.terms ? <div className="muted">{cell.terms}</div> : null}
+                </div>
+              );
+            }}
+          />
+        </Treemap>
+      </ResponsiveContainer>
+    </div>
+  );
+}

@@ -1,0 +1,154 @@
+"use client";
+
+import Link from "next/link";
+import { useSearchParams } from "next/navigation";
+
+import ActivityChart from "@/components/ActivityChart";
+import FingerprintChart from "@/components/FingerprintChart";
+import MemberSearch from "@/components/MemberSearch";
+import SeparatorsPanel from "@/components/SeparatorsPanel";
+import { ErrorState, Loading } from "@/components/States";
+import StrategyPanel from "@/components/StrategyPanel";
+import { ApiError, paths, termText, type Persona, type TermLike } from "@/lib/api";
+import { WEEKDAYS, int, pct } from "@/lib/format";
+import { useApi } from "@/lib/useApi";
+
+const HOURS = Array.from({ length: 24 }, (_, h) => String(h).padStart(2, "0"));
+
+/** Deep dive into one persona: `/persona/?run=RUN&id=PID`. */
+export default function PersonaView() {
+  const params = useSearchParams();
+  const runId = params.get("run") || "latest";
+  const rawId = params.get("id");
+  const personaId = rawId !== null && /^\d+$/.test(rawId) ? Number(rawId) : null;
+  const persona = useApi<Persona>(personaId === null ? null : paths.persona(runId, personaId));
+  const back = (
+    <p className="breadcrumb">
+      <Link href={`/?run=${encodeURIComponent(runId)}`}>← Run overview</Link>
+    </p>
+  );
+
+  if (personaId === null) {
+    return (
+      <>
+        {back}
+        <ErrorState error={new ApiError(400, "bad_link", "This link names no persona (it needs ?run=RUN&id=NUMBER).")} />
+      </>
+    );
+  }
+  if (persona.status === "error") {
+    return (
+      <>
+        {back}
+        <ErrorState error={persona.error} title={`Could not load persona ${personaId}`} />
+      </>
+    );
+  }
+  if (persona.status !== "ok") return (
+    <>
+      {back}
+      <Loading what="the persona" />
+    </>
+  );
+  const p = persona.data;
+  const resolvedRun = p.run_id ?? runId;
+  return (
+    <>
+      {back}
+      <div className="page-head">
+        <div>
+          <h1 data-testid="persona-name">{p.name || `Persona ${p.id}`}</h1>
+          <p className="meta">
+            {int(p.size)} members · {pct(p.share)} of the run
+            {typeof p.reassigned_count === "number" ? ` · ${int(p.reassigned_count)} reassigned from noise` : ""} · run{" "}
+            {resolvedRun}
+          </p>
+        </div>
+      </div>
+      {p.description ? (
+        <p style={{ maxWidth: "60rem" }} data-testid="persona-description">
+          {p.description}
+        </p>
+      ) : null}
+      {p.highlights && p.highlights.length ? (
+        <ul className="bullets">
+          {p.highlights.map((h, i) => (
+            <li key={i}>{h}</li>
+          ))}
+        </ul>
+      ) : null}
+
+      <div className="grid grid-2">
+        <section className="panel span-2" aria-labelledby="activity-title">
+          <h2 id="activity-title">When they are active</h2>
+          {p.activity && p.activity.has_timestamps !== false && p.activity.hourly && p.activity.population_hourly ? (
+            <div className="grid grid-2">
+              <ActivityChart
+                testId="activity-hourly"
+                title="Share of members by hour of day (local time where known, else UTC)"
+                labels={HOURS}
+                persona={p.activity.hourly}
+                population={p.activity.population_hourly}
+              />
+              <ActivityChart
+                testId="activity-weekday"
+                title="Share of members by weekday"
+                labels={WEEKDAYS}
+                persona={p.activity.weekday ?? []}
+                population={p.activity.population_weekday ?? []}
+              />
+            </div>
+          ) : (
+            <p className="state-none">{p.activity?.note ?? "The data has no timestamps, so no activity pattern can be shown."}</p>
+          )}
+        </section>
+
+        <section className="panel" aria-labelledby="fingerprint-title">
+          <h2 id="fingerprint-title">Behavioural fingerprint</h2>
+          <p className="hint">The features where this persona differs most from all members.</p>
+          <FingerprintChart items={p.fingerprint ?? []} />
+        </section>
+
+        <section className="panel" aria-labelledby="separates-title">
+          <h2 id="separates-title">What separates it</h2>
+          <SeparatorsPanel separators={p.separators} />
+        </section>
+
+        <section className="panel" aria-labelledby="terms-title">
+          <h2 id="terms-title">Top terms and phrases</h2>
+          <TermChips label="Terms" terms={p.top_terms ?? []} testId="top-terms" />
+          <TermChips label="Phrases" terms={p.top_ngrams ?? []} testId="top-ngrams" />
+        </section>
+
+        <section className="panel" aria-labelledby="evidence-title">
+          <h2 id="evidence-title">Evidence</h2>
+          <MemberSearch runId={resolvedRun} personaId={p.id} evidence={p.evidence ?? []} size={p.size} />
+        </section>
+
+        <section className="panel span-2" aria-labelledby="strategy-title">
+          <h2 id="strategy-title">Strategy</h2>
+          <p className="hint">Pick a goal: the recommendations below cite the members they rest on.</p>
+          <StrategyPanel runId={resolvedRun} personaId={p.id} evidence={p.evidence ?? []} />
+        </section>
+      </div>
+    </>
+  );
+}
+
+function TermChips({ label, terms, testId }: { label: string; terms: TermLike[]; testId: string }) {
+  const texts = terms.map(termText).filter(Boolean);
+  return (
+    <div style={{ marginBottom: "0.75rem" }}>
+      <h3>{label}</h3>
+      {texts.length ? (
+        <ul className="chips" data-testid={testId}>
+          {texts.map((t) => (
+            <li key={t}>{t}</li>
+          ))}
+        </ul>
+      ) : (
+        <p className="state-none">None stood out.</p>
+      )}
+    </div>
+  );
+}

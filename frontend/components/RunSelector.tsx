@@ -1,0 +1,29 @@
+"use client";
+
+import type { RunSummary } from "@/lib/api";
+import { dateTime } from "@/lib/format";
+
+/** Pick one of the store's runs (newest first). */
+export default function RunSelector({
+  runs,
+  value,
+  onChange,
+}: {
+  runs: RunSummary[];
+  value: string;
+  onChange: (runId: string) => void;
+}) {
+  return (
+    <div className="controls">
+      <label htmlFor="run-select">Run</label>
+      <select id="run-select" value={value} onChange={(e) => onChange(e.target.value)} data-testid="run-select">
+        {runs.map((r) => (
+          <option key={r.id} value={r.id}>
+            {r.id} — {dateTime(r.created_at)}
+            {r.counts?.personas !== undefined ? ` — ${r.counts.personas} personas` : ""}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}

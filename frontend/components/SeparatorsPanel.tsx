@@ -1,0 +1,47 @@
+import type { Separators } from "@/lib/api";
+import { featureLabel, num, pct } from "@/lib/format";
+
+/** "What separates it": the signals a simple classifier leans on to tell this persona from the rest. */
+export default function SeparatorsPanel({ separators }: { separators: Separators | undefined }) {
+  const signals = separators?.signals ?? [];
+  if (!separators || signals.length === 0) {
+    return <p className="state-none">No separating signals were found for this persona.</p>;
+  }
+  const top = Math.max(...signals.map((s) => s.importance), 1e-9);
+  return (
+    <div data-testid="separators">
+      {typeof separators.accuracy === "number" ? (
+        <p>
+          A simple classifier tells this persona from the others with <strong>{pct(separators.accuracy, 0)}</strong>{" "}
+          balanced accuracy on held-out members
+          {typeof separators.overall_accuracy === "number" ? ` (all personas: ${pct(separators.overall_accuracy, 0)})` : ""}.
+          It relies most on:
+        </p>
+      ) : null}
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Signal</th>
+            <th scope="col">Kind</th>
+            <th scope="col">Weight</th>
+          </tr>
+        </thead>
+        <tbody>
+          {signals.map((s) => (
+            <tr key={`${s.kind}:${s.signal}`}>
+              <td>
+                {s.kind === "feature" ? featureLabel(s.signal) : `“${s.signal}”`}
+                {s.direction ? <span className="muted"> ({s.direction})</span> : null}
+              </td>
+              <td className="muted">{s.kind === "feature" ? "behaviour" : s.kind === "term" ? "word" : s.kind}</td>
+              <td>
+                <span className="bar-cell" style={{ width: `${Math.max(4, (s.importance / top) * 80)}px` }} aria-hidden="true" />{" "}
+                {num(s.importance)}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

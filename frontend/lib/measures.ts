@@ -1,0 +1,131 @@
+/**
+ * Colour measures for the persona treemap: categorical (persona), per-persona metrics from the
+ * list endpoint (`metrics`) and the behavioural fingerprint (`feature_z`, standardised difference).
+ */
+import type { PersonaSummary } from "./api";
+import { categoryColor, diverging, sequential } from "./colors";
+import { featureLabel, num, pct } from "./format";
+
+export interface Measure {
+  key: string;
+  label: string;
+  kind: "category" | "share" | "diverging";
+  description: string;
+  value: (p: PersonaSummary) => number | null;
+}
+
+const METRIC_INFO: Record<string, { label: string; description: string }> = {
+  reassigned_share: {
+    label: "Reassigned share",
+    description: "Share of members that clustering left as noise and were reassigned to their nearest persona.",
+  },
+  core_share: { label: "Core share", description: "Share of members the clustering placed in the persona directly." },
+  separability: {
+    label: "Separability",
+    description: "Accuracy of a simple classifier telling this persona from the rest.",
+  },
+  night_share: { label: "Night activity", description: "Share of messages posted 22:00–05:59 local time." },
+  business_hours_share: {
+    label: "Business hours",
+    description: "Share of messages posted Mon–Fri 09:00–17:59 local time.",
+  },
+  weekend_share: { label: "Weekend activity", description: "Share of messages posted on Saturday or Sunday." },
+};
+
+function finite(v: number | null | undefined): number | null {
+  return typeof v === "number" && Number.isFinite(v) ? v : null;
+}
+
+/** All measures the personas of a run offer, persona colours first. */
+export function availableMeasures(personas: PersonaSummary[]): Measure[] {
+  const measures: Measure[] = [
+    {
+      key: "persona",
+      label: "Persona (same colours as the map)",
+      kind: "category",
+      description: "Each persona has its own colour.",
+      value: (p) => p.id,
+    },
+  ];
+  const metricKeys = new Set<string>();
+  const featureKeys = new Set<string>();
+  for (const p of personas) {
+    for (const [k, v] of Object.entries(p.metrics ?? {})) if (finite(v) !== null) metricKeys.add(k);
+    for (const [k, v] of Object.entries(p.feature_z ?? {})) if (finite(v) !== null) featureKeys.add(k);
+  }
+  if (!metricKeys.has("reassigned_share") && personas.some((p) => finite(p.reassigned_count) !== null)) {
+    metricKeys.add("reassigned_share");
+  }
+  for (const key of metricKeys) {
+    const info = METRIC_INFO[key] ?? { label: featureLabel(key), description: key };
+    measures.push({
+      key: `metric:${key}`,
+      label: info.label,
+      kind: "share",
+      description: info.description,
+      value: (p) => {
+        const v = finite(p.metrics?.[key]);
+        if (v !== null) return v;
+        if (key === "reassigned_share" && p.size > 0 && finite(p.reassigned_count) !== null) {
+          return (p.reassigned_count as number) / p.size;
+        }
+        return null;
+      },
+    });
+  }
+  for (const key of [...featureKeys].sort()) {
+    measures.push({
+      key: `feature:${key}`,
+      label: `Fingerprint: ${featureLabel(key)}`,
+      kind: "diverging",
+      description: `How far the persona's ${featureLabel(key)} lies above (orange/red) or below (blue) the population, in standard deviations.`,
+      value: (p) => finite(p.feature_z?.[key]),
+    });
+  }
+  return measures;
+}
+
+export interface Coloring {
+  color: (p: PersonaSummary) => string;
+  format: (v: number | null) => string;
+  min: number;
+  max: number;
+}
+
+/** Colour function and scale for a measure over the given personas. */
+export function coloring(measure: Measure, personas: PersonaSummary[]): Coloring {
+  if (measure.kind === "category") {
+    const order = new Map(personas.map((p, i) => [p.id, i]));
+    return {
+      color: (p) => categoryColor(order.get(p.id) ?? p.id),
+      format: (v) => (v === null ? "–" : String(v)),
+      min: 0,
+      max: personas.length,
+    };
+  }
+  const values = personas.map(measure.value).filter((v): v is number => v !== null);
+  if (measure.kind === "diverging") {
+    const bound = Math.max(0.5, ...values.map((v) => Math.abs(v)));
+    return {
+      color: (p) => {
+        const v = measure.value(p);
+        return v === null ? "#cccccc" : diverging(v / bound);
+      },
+      format: (v) => (v === null ? "–" : `${v >= 0 ? "+" : ""}${num(v, 2)} sd`),
+      min: -bound,
+      max: bound,
+    };
+  }
+  const min = values.length ? Math.min(...values) : 0;
+  const max = values.length ? Math.max(...values) : 1;
+  const span = max - min || 1;
+  return {
+    color: (p) => {
+      const v = measure.value(p);
+      return v === null ? "#cccccc" : sequential((v - min) / span);
+    },
+    format: (v) => pct(v, 1),
+    min,
+    max,
+  };
+}

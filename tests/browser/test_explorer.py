@@ -1,0 +1,285 @@
+"""End-to-end: the built explorer in Chromium against the real backend serving a real pipeline run.
+
+Each page is checked against what the API says about the same run, and screenshotted to
+test-artifacts/browser/.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CELLS = ".recharts-treemap-depth-1 path.recharts-rectangle"
+SIX_STAGES = 6
+PALETTE_SIZE = 20  # distinct categorical colours in frontend/lib/colors.ts
+
+
+def _personas(server) -> list[dict]:
+    return server.api("/runs/latest/personas")["items"]
+
+
+def _persona_url(server, run_id: str, persona_id: int) -> str:
+    return f"{server.url}/persona/?run={quote(run_id)}&id={persona_id}"
+
+
+def _no_horizontal_overflow(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def test_overview_shows_run_treemap_funnel_and_metrics(live_server, page, artifacts):
+    run = live_server.api("/runs/latest")
+    personas = [p for p in _personas(live_server) if p["size"] > 0]
+    page.goto(live_server.url + "/")
+    page.wait_for_selector(CELLS)
+
+    cells = page.locator(CELLS)
+    assert cells.count() == len(personas) == run["counts"]["personas"]
+    # one labelled link per persona, each with its own colour
+    links = page.locator('[data-testid="persona-treemap"] g[role="link"]')
+    assert sorted(int(links.nth(i).get_attribute("data-persona-id")) for i in range(links.count())) == sorted(
+        p["id"] for p in personas)
+    fills = {cells.nth(i).get_attribute("fill") for i in range(cells.count())}
+    assert len(fills) == min(len(personas), PALETTE_SIZE)
+    biggest = max(personas, key=lambda p: p["size"])
+    assert biggest["name"][:10] in page.locator('[data-testid="persona-treemap"]').inner_text()
+
+    meta = page.get_by_test_id("run-meta").inner_text()
+    assert run["id"] in meta and "twcs_sample.csv" in meta
+    assert page.get_by_test_id("run-select").input_value() == run["id"]
+
+    funnel = page.get_by_test_id("filter-funnel").inner_text()
+    assert len(run["filtering"]) == SIX_STAGES
+    for stage in run["filtering"]:
+        assert stage["stage"].replace("_", " ") in funnel
+    assert f"{run['counts']['kept']:,}" in funnel and f"{run['counts']['input']:,}" in funnel
+
+    metrics = page.get_by_test_id("quality-metrics").inner_text()
+    for label in ("Noise share", "Silhouette", "DBCV", "Stability (ARI)"):
+        assert label in metrics
+    assert f"{run['metrics']['silhouette']:.2f}" in metrics
+    assert _no_horizontal_overflow(page)
+    page.screenshot(path=str(artifacts / "overview-laptop.png"), full_page=True)
+
+
+def test_colour_measure_recolours_the_treemap(live_server, page, artifacts):
+    personas = _personas(live_server)
+    page.goto(live_server.url + "/")
+    page.wait_for_selector(CELLS)
+    before = [page.locator(CELLS).nth(i).get_attribute("fill") for i in range(page.locator(CELLS).count())]
+    options = page.locator('[data-testid="measure-select"] option')
+    values = [options.nth(i).get_attribute("value") for i in range(options.count())]
+    assert "metric:reassigned_share" in values
+    feature = next(v for v in values if v.startswith("feature:"))
+    assert feature.split(":", 1)[1] in personas[0]["feature_z"]
+
+    page.get_by_test_id("measure-select").select_option(feature)
+    page.wait_for_function(
+        "([sel, before]) => [...document.querySelectorAll(sel)].some((c, i) => c.getAttribute('fill') !== before[i])",
+        arg=[CELLS, before])
+    assert page.locator(".legend .ramp").count() == 1
+    page.screenshot(path=str(artifacts / "overview-coloured-by-feature.png"), full_page=False)
+
+
+def test_clicking_a_cell_opens_that_persona(live_server, page):
+    personas = sorted(_personas(live_server), key=lambda p: -p["size"])
+    target = personas[1] if len(personas) > 1 else personas[0]
+    page.goto(live_server.url + "/")
+    page.wait_for_selector(CELLS)
+    page.locator(f'g[data-persona-id="{target["id"]}"] path.recharts-rectangle').click()
+    page.wait_for_url(re.compile(rf"/persona/\?run=[^&]+&id={target['id']}$"))
+    assert page.get_by_test_id("persona-name").inner_text() == target["name"]
+
+
+def test_treemap_cells_are_keyboard_reachable(live_server, page):
+    personas = _personas(live_server)
+    page.goto(live_server.url + "/")
+    page.wait_for_selector(CELLS)
+    page.get_by_test_id("measure-select").focus()
+    reached = None
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        reached = page.evaluate("document.activeElement.getAttribute('data-persona-id')")
+        if reached is not None:
+            break
+    assert reached is not None, "Tab never reached a treemap cell"
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(rf"id={reached}$"))
+    name = next(p["name"] for p in personas if str(p["id"]) == reached)
+    assert page.get_by_test_id("persona-name").inner_text() == name
+
+
+def test_persona_page_renders_activity_and_fingerprint(live_server, page, artifacts):
+    run_id = live_server.api("/runs/latest")["id"]
+    summary = max(_personas(live_server), key=lambda p: p["size"])
+    profile = live_server.api(f"/runs/{run_id}/personas/{summary['id']}")
+    page.goto(_persona_url(live_server, run_id, summary["id"]))
+    page.wait_for_selector('[data-testid="fingerprint-chart"] .recharts-bar-rectangle')
+
+    assert page.get_by_test_id("persona-name").inner_text() == profile["name"]
+    assert page.get_by_test_id("persona-description").inner_text() == profile["description"]
+    assert f"{profile['size']:,} members" in page.locator(".page-head .meta").inner_text()
+
+    act = profile["activity"]
+    assert act["has_timestamps"]
+    # One bar per hour (weekday) for the persona and for all members; Recharts draws no
+    # rectangle for a zero count, so the drawn bars are the non-zero hours (days).
+    for test_id, series_data, n in [("activity-hourly", [act["hourly"], act["population_hourly"]], 24),
+                                    ("activity-weekday", [act["weekday"], act["population_weekday"]], 7)]:
+        series = page.locator(f'[data-testid="{test_id}"] .recharts-bar')
+        assert series.count() == 2  # this persona and all members
+        for i, values in enumerate(series_data):
+            assert len(values) == n
+            drawn = series.nth(i).locator(".recharts-bar-rectangle")
+            assert drawn.count() == sum(1 for v in values if v > 0) > 0
+    ticks = [t for t in page.locator('[data-testid="activity-hourly"] .recharts-xAxis-tick-labels .recharts-cartesian-axis-tick-value')
+             .all_text_contents() if t]
+    assert ticks[0] == "00" and ticks[-1] == "21"
+    days = [t for t in page.locator('[data-testid="activity-weekday"] .recharts-xAxis-tick-labels .recharts-cartesian-axis-tick-value')
+            .all_text_contents() if t]
+    assert days == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+    distinct = [f for f in profile["fingerprint"] if f.get("std_diff") not in (None, 0)]
+    bars = page.locator('[data-testid="fingerprint-chart"] .recharts-bar-rectangle')
+    assert bars.count() == min(12, len(distinct))
+    top = max(distinct, key=lambda f: abs(f["std_diff"]))
+    ticks = page.locator('[data-testid="fingerprint-chart"] .recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value')
+    # tick labels wrap into <tspan>s, so compare without spaces
+    assert top["feature"].removesuffix("_log").replace("_", "") in ticks.first.text_content().replace(" ", "")
+
+    terms = page.get_by_test_id("top-terms").inner_text()
+    first_term = profile["top_terms"][0]
+    assert (first_term["term"] if isinstance(first_term, dict) else str(first_term)) in terms
+    evidence = page.locator('[data-testid="evidence-list"] li')
+    assert evidence.count() == len(profile["evidence"]) > 0
+    assert page.get_by_test_id("separators").is_visible()
+    page.screenshot(path=str(artifacts / "persona-laptop.png"), full_page=True)
+
+
+def test_snippet_search_filters_members(live_server, page, artifacts):
+    run_id = live_server.api("/runs/latest")["id"]
+    persona = max(_personas(live_server), key=lambda p: p["size"])
+    term = persona["top_terms"][0]
+    expected = live_server.api(f"/runs/{run_id}/personas/{persona['id']}/members?q={quote(term)}&limit=1")["total"]
+    assert 0 < expected < persona["size"]
+
+    page.goto(_persona_url(live_server, run_id, persona["id"]))
+    box = page.get_by_test_id("member-search-input")
+    box.fill(term)
+    count = page.get_by_test_id("search-count")
+    count.wait_for()
+    assert count.inner_text().startswith(f"{expected:,} member")
+    results = page.locator('[data-testid="search-results"] li')
+    assert 0 < results.count() <= expected
+    for i in range(results.count()):
+        assert term.lower() in results.nth(i).inner_text().lower()
+    assert page.locator('[data-testid="search-results"] mark').count() >= results.count()
+    page.screenshot(path=str(artifacts / "persona-search.png"), clip=_clip(page, '[data-testid="member-search"]'), full_page=True)
+
+    box.fill("zzqx no such words qxzz")
+    page.wait_for_function("() => document.querySelector('[data-testid=search-count]')?.innerText.startsWith('No member')")
+    assert page.locator('[data-testid="search-results"] li').count() == 0
+
+    box.fill("")
+    page.get_by_test_id("evidence-list").wait_for()
+
+
+def test_strategy_panel_returns_a_strategy_for_each_goal(live_server, page, artifacts):
+    run_id = live_server.api("/runs/latest")["id"]
+    persona = max(_personas(live_server), key=lambda p: p["size"])
+    profile = live_server.api(f"/runs/{run_id}/personas/{persona['id']}")
+    evidence_texts = {e["text"] for e in profile["evidence"]}
+    page.goto(_persona_url(live_server, run_id, persona["id"]))
+    select = page.get_by_test_id("goal-select")
+    select.wait_for()
+    goals = [o.get_attribute("value") for o in select.locator("option").all()]
+    assert set(goals) == {"acquisition", "retention", "win_back", "support_deflection", "upsell"}
+    seen_texts = set()
+    for goal in goals:
+        select.select_option(goal)
+        result = page.locator(f'[data-testid="strategy-result"][data-goal="{goal}"]')
+        result.wait_for()
+        api = live_server.post("/strategy", {"run_id": run_id, "persona_id": persona["id"], "goal": goal})
+        assert api["goal"] == goal
+        assert api["strategy"]["objective"] in result.inner_text()
+        recs = result.get_by_test_id("recommendation")
+        assert recs.count() >= 5
+        cited = result.get_by_test_id("recommendation-evidence")
+        assert cited.count() > 0
+        for i in range(min(cited.count(), 5)):
+            assert cited.nth(i).inner_text() in evidence_texts
+        seen_texts.add(result.locator(".recommendation").first.inner_text())
+        page.screenshot(path=str(artifacts / f"strategy-{goal}.png"), clip=_clip(page, '[data-testid="strategy-panel"]'), full_page=True)
+    assert len(seen_texts) == len(goals), "each goal should give a different positioning"
+
+
+def _clip(page, selector: str) -> dict:
+    """Page-coordinates clip around `selector` (screenshots of one panel)."""
+    box = page.locator(selector).evaluate(
+        "e => { const r = e.getBoundingClientRect(); return {x: r.x + scrollX, y: r.y + scrollY, w: r.width, h: r.height}; }")
+    return {"x": box["x"], "y": box["y"], "width": box["w"], "height": min(box["h"], 1600)}
+
+
+def test_member_map_colours_by_persona_and_shows_snippets(live_server, page, artifacts):
+    run_id = live_server.api("/runs/latest")["id"]
+    points = live_server.api(f"/runs/{run_id}/map?limit=3000")["points"]
+    personas = {p["id"] for p in _personas(live_server)}
+    page.goto(f"{live_server.url}/map/?run={quote(run_id)}")
+    page.wait_for_selector('[data-testid="member-map"] .recharts-scatter-symbol')
+    symbols = page.locator('[data-testid="member-map"] .recharts-scatter-symbol')
+    assert symbols.count() == len(points)
+    assert page.locator('[data-testid="member-map"] .recharts-scatter').count() == len({p["persona_id"] for p in points})
+    assert {p["persona_id"] for p in points} <= personas
+
+    symbols.nth(0).hover()
+    tip = page.get_by_test_id("map-tooltip")
+    tip.wait_for()
+    assert len(tip.inner_text()) > 10
+    page.screenshot(path=str(artifacts / "map-laptop.png"), full_page=True)
+
+    legend = page.locator('.legend button[aria-pressed="true"]').first
+    legend.click()
+    page.wait_for_function(
+        "n => document.querySelectorAll('[data-testid=member-map] .recharts-scatter').length === n - 1",
+        arg=len({p["persona_id"] for p in points}))
+
+
+def test_tablet_width_has_no_horizontal_scroll(live_server, page, artifacts):
+    run_id = live_server.api("/runs/latest")["id"]
+    persona = max(_personas(live_server), key=lambda p: p["size"])
+    page.set_viewport_size({"width": 820, "height": 1180})
+    for name, url, ready in [
+        ("overview", "/", CELLS),
+        ("persona", f"/persona/?run={quote(run_id)}&id={persona['id']}", '[data-testid="strategy-result"]'),
+        ("map", f"/map/?run={quote(run_id)}", ".recharts-scatter-symbol"),
+    ]:
+        page.goto(live_server.url + url)
+        page.wait_for_selector(ready)
+        assert _no_horizontal_overflow(page), f"{name} scrolls sideways at tablet width"
+        page.screenshot(path=str(artifacts / f"{name}-tablet.png"), full_page=True)
+
+
+def test_empty_store_explains_how_to_create_a_run(empty_server, page, artifacts):
+    page.goto(empty_server.url + "/")
+    empty = page.get_by_test_id("empty-state")
+    empty.wait_for()
+    text = empty.inner_text()
+    assert "No runs yet" in text and "python -m ml.run" in text
+    assert page.locator(CELLS).count() == 0
+    page.screenshot(path=str(artifacts / "empty-store.png"), full_page=True)
+
+
+def test_unknown_persona_and_run_show_error_states(live_server, page, artifacts):
+    run_id = live_server.api("/runs/latest")["id"]
+    page.goto(_persona_url(live_server, run_id, 9999))
+    error = page.get_by_test_id("error-state")
+    error.wait_for()
+    assert "9999" in error.inner_text()
+    page.screenshot(path=str(artifacts / "error-unknown-persona.png"), full_page=True)
+
+    page.goto(f"{live_server.url}/?run=no-such-run")
+    page.get_by_test_id("error-state").wait_for()
+    assert "no-such-run" in page.get_by_test_id("error-state").inner_text()
