@@ -1,0 +1,49 @@
+"""`python -m backend --store URL --port P [--host H]`: serve the API and the built explorer.
+
+Options not given on the command line come from the environment (`PERSONAS_*`, see settings.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pydantic import ValidationError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m backend", description=__doc__.splitlines()[0])
+    parser.add_argument("--store", help="results store URL (sqlite:///path.db or firestore://project)")
+    parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    parser.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
+    parser.add_argument("--runs-dir", type=Path, help="folder of run directories (for assign)")
+    parser.add_argument("--frontend-dir", type=Path, help="built frontend to serve at / (default frontend/out)")
+    parser.add_argument("--allow-writes", action="store_true", help="enable DELETE /api/v1/runs/{id}")
+    parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    args = parser.parse_args(argv)
+
+    import uvicorn
+
+    from backend.app import create_app
+    from backend.settings import Settings
+
+    overrides = {"store_url": args.store, "runs_dir": args.runs_dir, "frontend_dir": args.frontend_dir,
+                 "allow_writes": True if args.allow_writes else None}
+    try:
+        settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        print(f"error: setting {'.'.join(map(str, first['loc']))}: {first['msg']}", file=sys.stderr)
+        return 2
+    app = create_app(settings)
+    shown_host = "localhost" if args.host in ("0.0.0.0", "::") else args.host
+    url = f"http://{shown_host}:{args.port}/"
+    what = "explorer" if app.state.frontend_mounted else "API only (no built frontend found)"
+    print(f"Personas serving at {url} ({what}); API at {url}api/v1, docs at {url}api/v1/docs", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

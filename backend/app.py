@@ -1,0 +1,108 @@
+"""`create_app(settings)`: the FastAPI application (API under `/api/v1`, explorer at `/`)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from backend.deps import ModelRegistry, ReadCache
+from backend.errors import error_body, install_error_handlers
+from backend.routes import api_router
+from backend.settings import Settings, get_settings
+from backend.static import mount_frontend
+
+API_PREFIX = "/api/v1"
+
+
+class BodySizeLimit:
+    """Reject request bodies over `max_bytes` with 413 (by Content-Length, or while streaming)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers") or []).get(b"content-length")
+        if length is not None:
+            try:
+                too_big = int(length) > self.max_bytes
+            except ValueError:
+                too_big = False
+            if too_big:
+                await self._reject(send)
+                return
+        elif scope["method"] in ("POST", "PUT", "PATCH"):
+            # No Content-Length (chunked): read up to the limit first, then replay to the app.
+            messages, received = [], 0
+            while True:
+                message = await receive()
+                messages.append(message)
+                if message["type"] != "http.request":
+                    break
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    await self._reject(send)
+                    return
+                if not message.get("more_body", False):
+                    break
+            replay = iter(messages)
+
+            async def replay_receive() -> Message:
+                return next(replay, None) or await receive()
+
+            await self.app(scope, replay_receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    async def _reject(self, send: Send) -> None:
+        body = json.dumps(error_body("payload_too_large",
+                                     f"request body over {self.max_bytes} bytes; send smaller batches")).encode()
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app. Nothing is opened or loaded here: the store and models load on first use."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Personas API",
+        version="1.0.0",
+        description="Explore behavioural personas found in customer conversations; assign new "
+                    "conversations to them; generate engagement strategies. Errors are "
+                    '`{"error": {"code", "message"}}`.',
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+        lifespan=_lifespan,
+    )
+    app.state.settings = settings
+    app.state.lock = threading.Lock()
+    app.state.store = None
+    app.state.read_cache = ReadCache(settings.cache_ttl_s)
+    app.state.models = ModelRegistry(settings, capacity=settings.model_cache_size)
+    install_error_handlers(app)
+    app.include_router(api_router, prefix=API_PREFIX)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
+                           allow_methods=["GET", "POST", "DELETE", "OPTIONS"], allow_headers=["*"])
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.state.frontend_mounted = mount_frontend(app, settings.frontend_dir)
+
+    return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    store = getattr(app.state, "store", None)
+    if store is not None:
+        store.close()

@@ -1,0 +1,177 @@
+"""Request dependencies as `Annotated` aliases; tests override the functions via
+`app.dependency_overrides` (e.g. `app.dependency_overrides[get_store] = lambda: my_store`).
+
+Process-wide state (the open store, the persona-model cache) lives on `app.state` and is created
+lazily on first use, so importing or creating the app never touches the store or loads a model.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from backend.errors import APIError
+from backend.settings import Settings
+from ml.store.base import RunStore, StoreError, validate_run_id
+
+
+def get_app_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+
+def get_store(request: Request) -> RunStore:
+    """The app's store, opened on first use (thread-safe) from `settings.store_url`."""
+    state = request.app.state
+    store = getattr(state, "store", None)
+    if store is None:
+        with state.lock:
+            store = getattr(state, "store", None)
+            if store is None:
+                from ml.store import open_store  # lazy: the store package may be heavy (firestore)
+
+                try:
+                    store = open_store(state.settings.store_url)
+                except StoreError:
+                    raise
+                except Exception as exc:
+                    raise StoreError(f"cannot open the store {state.settings.store_url!r}: {exc}") from exc
+                state.store = store
+    return store
+
+
+StoreDep = Annotated[RunStore, Depends(get_store)]
+
+
+class ReadCache:
+    """Recently read store documents, kept `ttl_s` seconds (published runs do not change; a
+    deleted or replaced run is seen by every process within `ttl_s`). Thread-safe."""
+
+    def __init__(self, ttl_s: float, max_entries: int = 256) -> None:
+        self.ttl_s, self.max_entries = ttl_s, max_entries
+        self._items: OrderedDict[tuple, tuple[float, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_load(self, key: tuple, load: Callable[[], Any]) -> Any:
+        if self.ttl_s <= 0:
+            return load()
+        now = time.monotonic()
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None and now - hit[0] < self.ttl_s:
+                return hit[1]
+        value = load()  # outside the lock: a slow store never blocks other keys
+        with self._lock:
+            self._items[key] = (now, value)
+            self._items.move_to_end(key)
+            while len(self._items) > self.max_entries:
+                self._items.popitem(last=False)
+        return value
+
+    def forget_run(self, run_id: str) -> None:
+        with self._lock:
+            for key in [k for k in self._items if k[1:2] == (run_id,)]:
+                del self._items[key]
+
+
+def get_read_cache(request: Request) -> ReadCache:
+    return request.app.state.read_cache
+
+
+CacheDep = Annotated[ReadCache, Depends(get_read_cache)]
+
+
+class ModelRegistry:
+    """Loads each run's `PersonaModel` once and shares it across requests.
+
+    Thread-safe: one lock per run id serialises loading, so concurrent first requests load the model
+    once. Keeps at most `capacity` models (least recently used are dropped).
+    """
+
+    def __init__(self, settings: Settings, capacity: int = 4) -> None:
+        self.settings = settings
+        self.capacity = capacity
+        self._models: OrderedDict[str, Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self._load_locks: dict[str, threading.Lock] = {}
+
+    def model_dir_candidates(self, run_id: str, manifest: dict[str, Any]) -> list[Path]:
+        """Run directories to look in: `manifest["run_dir"]`, then `<runs_dir>/<run_id>`."""
+        candidates: list[Path] = []
+        if manifest.get("run_dir"):
+            candidates.append(Path(str(manifest["run_dir"])))
+        if self.settings.runs_dir is not None:
+            candidates.append(Path(self.settings.runs_dir) / validate_run_id(run_id))
+        return candidates
+
+    def find_run_dir(self, run_id: str, manifest: dict[str, Any]) -> Path | None:
+        for run_dir in self.model_dir_candidates(run_id, manifest):
+            if (run_dir / "model").is_dir():
+                return run_dir
+        return None
+
+    def get(self, run_id: str, manifest: dict[str, Any]) -> Any:
+        """The loaded model of `run_id`; raises APIError(409) when it is not available."""
+        with self._lock:
+            if run_id in self._models:
+                self._models.move_to_end(run_id)
+                return self._models[run_id]
+            load_lock = self._load_locks.setdefault(run_id, threading.Lock())
+        with load_lock:
+            with self._lock:
+                if run_id in self._models:
+                    return self._models[run_id]
+            model = self._load(run_id, manifest)
+            with self._lock:
+                self._models[run_id] = model
+                while len(self._models) > self.capacity:
+                    self._models.popitem(last=False)
+        return model
+
+    def _load(self, run_id: str, manifest: dict[str, Any]) -> Any:
+        run_dir = self.find_run_dir(run_id, manifest)
+        if run_dir is None:
+            looked = ", ".join(str(p / "model") for p in self.model_dir_candidates(run_id, manifest)) or "nowhere"
+            raise APIError(409, "model_unavailable",
+                           f"the persona model of run {run_id!r} is not available on this server "
+                           f"(looked in: {looked}); set PERSONAS_RUNS_DIR to the folder holding the run directories")
+        try:
+            from ml.model import PersonaModel
+        except ImportError as exc:  # pragma: no cover - depends on the installed pipeline
+            raise APIError(409, "model_unavailable", f"the pipeline's model code cannot be imported: {exc}") from exc
+        try:
+            return PersonaModel.load(run_dir)
+        except Exception as exc:  # corrupt / incompatible model files
+            raise APIError(409, "model_unavailable",
+                           f"the persona model in {run_dir / 'model'} could not be loaded: {exc}") from exc
+
+    def evict(self, run_id: str) -> None:
+        with self._lock:
+            self._models.pop(run_id, None)
+
+
+def get_models(request: Request) -> ModelRegistry:
+    return request.app.state.models
+
+
+ModelsDep = Annotated[ModelRegistry, Depends(get_models)]
+
+
+def get_strategy_generator(request: Request) -> Any:
+    """`ml.strategy.generate_strategy`, imported on first use (overridable in tests)."""
+    try:
+        from ml.strategy import generate_strategy
+    except ImportError as exc:
+        raise APIError(503, "strategy_unavailable", f"the strategy generator cannot be imported: {exc}") from exc
+    return generate_strategy
+
+
+StrategyDep = Annotated[Any, Depends(get_strategy_generator)]

@@ -1,0 +1,108 @@
+"""One JSON error shape for every failure: `{"error": {"code": "...", "message": "..."}}`.
+
+`APIError` is raised by routes; store exceptions and validation errors are translated here so no
+traceback ever reaches a client (unexpected errors become a 500 with a generic message and are logged).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ml.store.base import PersonaNotFound, RunNotFound, StoreError
+
+log = logging.getLogger("backend")
+
+_HTTP_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+               409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type",
+               422: "invalid_request", 429: "too_many_requests", 503: "unavailable"}
+
+
+class APIError(Exception):
+    """An error with an HTTP status, a stable machine-readable code and a one-line message."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def error_body(code: str, message: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message}}
+
+
+def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(error_body(code, message), status_code=status, headers=headers)
+
+
+def _field_name(loc: tuple | list) -> str:
+    parts = [str(p) for p in loc if p not in ("body",)]
+    return ".".join(parts) or "body"
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    errors = exc.errors()
+    if not errors:
+        return "invalid request"
+    first = errors[0]
+    msg = f"{_field_name(first.get('loc', ()))}: {first.get('msg', 'invalid value')}"
+    if len(errors) > 1:
+        msg += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+    return msg
+
+
+def _key_message(exc: KeyError, fallback: str) -> str:
+    return str(exc.args[0]) if exc.args and isinstance(exc.args[0], str) else fallback
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    methods: set[str] = set()
+    for route in request.app.routes:
+        regex, route_methods = getattr(route, "path_regex", None), getattr(route, "methods", None)
+        if regex is not None and route_methods and regex.match(request.url.path):
+            methods |= set(route_methods)
+    return sorted(methods)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers that turn every exception into the JSON error shape."""
+
+    @app.exception_handler(APIError)
+    async def _api_error(_: Request, exc: APIError) -> JSONResponse:
+        return error_response(exc.status, exc.code, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return error_response(422, "invalid_request", _validation_message(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            # Starlette lists the methods of the first matching route only; one path may have several.
+            headers["Allow"] = ", ".join(_allowed_methods(request))
+        return error_response(exc.status_code, code, message, headers=headers or None)
+
+    @app.exception_handler(RunNotFound)
+    async def _run_not_found(_: Request, exc: RunNotFound) -> JSONResponse:
+        return error_response(404, "run_not_found", _key_message(exc, "run not found"))
+
+    @app.exception_handler(PersonaNotFound)
+    async def _persona_not_found(_: Request, exc: PersonaNotFound) -> JSONResponse:
+        return error_response(404, "persona_not_found", _key_message(exc, "persona not found"))
+
+    @app.exception_handler(StoreError)
+    async def _store_error(_: Request, exc: StoreError) -> JSONResponse:
+        log.error("store error: %s", exc)
+        return error_response(503, "store_unavailable", f"the results store failed: {exc}")
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(500, "internal_error", "internal server error; see the server log")

@@ -1,0 +1,11 @@
+"""One router per resource; `api_router` collects them under `/api/v1`."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from backend.routes import assign, health, personas, runs, strategy
+
+api_router = APIRouter()
+for _module in (health, runs, personas, assign, strategy):
+    api_router.include_router(_module.router)

@@ -1,0 +1,130 @@
+"""Assign new conversations to a run's saved persona model.
+
+The posted conversations become the pipeline's canonical message frame (docs/CONTRACTS.md §1) and
+go through `PersonaModel.predict`, which embeds and featurizes exactly as the pipeline did.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+from fastapi import APIRouter
+
+from backend.deps import ModelsDep, SettingsDep, StoreDep
+from backend.errors import APIError
+from backend.routes.common import RunIdPath, errors, resolve_run
+from backend.schemas import Assignment, AssignRequest, AssignResponse, Conversation
+
+router = APIRouter(prefix="/runs/{run_id}", tags=["assign"])
+log = logging.getLogger("backend")
+
+
+def _unreadable(parse_timestamps, one: pd.Series) -> bool:
+    try:
+        return bool(parse_timestamps(one)["unparseable"].iloc[0])
+    except (OverflowError, ValueError):
+        return True
+
+
+def conversations_to_frame(conversations: list[Conversation]) -> pd.DataFrame:
+    """Posted conversations → the canonical message frame, built as `ml.ingest.load_messages` does.
+
+    Same helpers as ingest: `parse_timestamps` (Twitter, ISO 8601 with or without offset, epoch;
+    local hour in the written offset, else UTC), `normalize_ids`, and `thread_roots` for
+    `thread_id` when reply links are given. Raises APIError(422) naming an unreadable timestamp.
+    """
+    from ml.ingest import normalize_ids
+    from ml.timeparse import parse_timestamps
+    from ml.units import thread_roots
+
+    n = len(conversations)
+    raw_time = pd.Series([c.timestamp for c in conversations], dtype=object)
+    try:
+        times = parse_timestamps(raw_time)
+        bad = np.flatnonzero(times["unparseable"].to_numpy())
+    except (OverflowError, ValueError):  # a date pandas cannot hold (before 1677 / after 2262)
+        bad = [i for i in range(n) if _unreadable(parse_timestamps, raw_time.iloc[i : i + 1])] or [0]
+    if len(bad):
+        i = int(bad[0])
+        raise APIError(422, "invalid_request", f"conversations.{i}.timestamp: cannot read {raw_time[i]!r}; use ISO "
+                                               "8601 (2017-10-31T22:10:47+02:00), the Twitter format or epoch seconds")
+    ids = normalize_ids(pd.Series([c.id for c in conversations], dtype=object))
+    fallback = pd.Series([f"api:{i}" for i in range(n)], dtype=object)
+    frame = pd.DataFrame({
+        "message_id": ids.where(ids.notna(), fallback).astype(str).to_numpy(),
+        "text": [c.text for c in conversations],
+        "author": normalize_ids(pd.Series([c.author for c in conversations], dtype=object)).to_numpy(),
+        "timestamp": times["timestamp"].astype("datetime64[ns, UTC]").to_numpy(),
+        "utc_offset_min": times["utc_offset_min"].astype(float).to_numpy(),
+        "local_hour": times["local_hour"].astype("Int64").array,
+        "local_weekday": times["local_weekday"].astype("Int64").array,
+        "reply_to": normalize_ids(pd.Series([c.reply_to for c in conversations], dtype=object)).to_numpy(),
+        "inbound": pd.array([c.inbound for c in conversations], dtype="boolean"),
+        "label": [None] * n,
+        "source_file": ["api"] * n,
+        "source_row": np.arange(1, n + 1, dtype="int64"),
+    })
+    dup = frame["message_id"].duplicated()
+    if dup.any():
+        i = int(np.flatnonzero(dup.to_numpy())[0])
+        raise APIError(422, "invalid_request", f"conversations.{i}.id: {frame['message_id'][i]!r} is used twice; "
+                                               "ids must be unique within one call")
+    frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True).astype("datetime64[ns, UTC]")
+    has_reply = frame["reply_to"].notna().any()
+    frame["thread_id"] = thread_roots(frame["message_id"], frame["reply_to"]) if has_reply else None
+    for col in ("author", "reply_to", "label", "thread_id"):
+        frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
+    return frame
+
+
+def _check_request(body: AssignRequest, max_batch: int, max_chars: int) -> None:
+    n = len(body.conversations)
+    if n > max_batch:
+        raise APIError(413, "too_many_conversations",
+                       f"conversations: {n} in one call, the limit is {max_batch}; split the batch")
+    for i, conv in enumerate(body.conversations):
+        if not conv.text.strip():
+            raise APIError(422, "invalid_request", f"conversations.{i}.text: empty; send the message text")
+        if len(conv.text) > max_chars:
+            raise APIError(422, "invalid_request",
+                           f"conversations.{i}.text: {len(conv.text)} characters, the limit is {max_chars}")
+
+
+def _to_items(result: pd.DataFrame, frame: pd.DataFrame, conversations: list[Conversation],
+              names: dict[int, str]) -> list[Assignment]:
+    """One Assignment per posted conversation, matched on member_id (= message_id for unit message)."""
+    if "member_id" in result.columns:
+        result = result.set_index(result["member_id"].astype(str))
+        missing = [m for m in frame["message_id"] if m not in result.index]
+        if missing:
+            raise APIError(422, "invalid_request", f"conversations: the model returned no persona for {missing[0]!r}")
+        result = result.loc[frame["message_id"].tolist()]
+    elif len(result) != len(frame):
+        raise APIError(500, "internal_error", "the persona model returned a different number of rows")
+    items = []
+    for i, (conv, row) in enumerate(zip(conversations, result.itertuples(index=False))):
+        distance = float(row.distance)
+        pid = int(row.persona_id)
+        items.append(Assignment(index=i, id=conv.id, persona_id=pid, persona_name=names.get(pid),
+                                distance=distance if np.isfinite(distance) else None,
+                                would_be_noise=bool(row.would_be_noise)))
+    return items
+
+
+@router.post("/assign", response_model=AssignResponse, responses=errors(400, 404, 409, 413),
+             summary="Assign new conversations to the run's personas")
+def assign(run_id: RunIdPath, body: AssignRequest, store: StoreDep, models: ModelsDep,
+           settings: SettingsDep) -> AssignResponse:
+    _check_request(body, settings.max_assign_batch, settings.max_text_chars)
+    frame = conversations_to_frame(body.conversations)
+    resolved = resolve_run(store, run_id)
+    manifest = store.get_run(resolved)
+    model = models.get(resolved, manifest)
+    try:
+        result = model.predict(frame)
+    except ValueError as exc:
+        raise APIError(422, "invalid_request", f"conversations: {exc}") from exc
+    names = {int(p["id"]): str(p.get("name") or "") for p in store.get_personas(resolved)}
+    return AssignResponse(run_id=resolved, items=_to_items(result, frame, body.conversations, names))

@@ -1,0 +1,36 @@
+"""Liveness (`/health`, no dependencies) and readiness (`/ready`, checks the store)."""
+
+from __future__ import annotations
+
+from importlib import metadata
+
+from fastapi import APIRouter
+
+from backend.deps import SettingsDep, StoreDep
+from backend.errors import APIError
+from backend.routes.common import errors
+from backend.schemas import Health, Ready
+from backend.settings import public_store_url
+
+router = APIRouter(tags=["health"])
+
+
+def _version() -> str:
+    try:
+        return metadata.version("personas")
+    except metadata.PackageNotFoundError:
+        return "0.1.0"
+
+
+@router.get("/health", response_model=Health, summary="Liveness: the process is up")
+def health() -> Health:
+    return Health(status="ok", version=_version())
+
+
+@router.get("/ready", response_model=Ready, responses=errors(503), summary="Readiness: the store answers")
+def ready(store: StoreDep, settings: SettingsDep) -> Ready:
+    try:
+        store.ping()
+    except Exception as exc:
+        raise APIError(503, "store_unavailable", f"the results store does not answer: {exc}") from exc
+    return Ready(status="ready", store=public_store_url(settings.store_url))

@@ -1,0 +1,66 @@
+"""Runs: list (newest first, paged), one run's manifest, delete (write access only)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from backend.deps import CacheDep, ModelsDep, SettingsDep, StoreDep
+from backend.errors import APIError
+from backend.routes.common import RunIdPath, errors, resolve_run
+from backend.schemas import DeleteResult, RunManifest, RunPage, RunSummary
+
+router = APIRouter(prefix="/runs", tags=["runs"])
+
+_PRIVATE_MANIFEST_KEYS = ("run_dir",)  # server paths stay on the server
+
+
+def public_manifest(run_id: str, manifest: dict[str, Any], model_available: bool) -> dict[str, Any]:
+    body = {k: v for k, v in manifest.items() if k not in _PRIVATE_MANIFEST_KEYS}
+    body.setdefault("run_id", run_id)
+    body["id"] = run_id
+    body["model_available"] = model_available
+    return body
+
+
+@router.get("", response_model=RunPage, responses=errors(), summary="Complete runs, newest first")
+def list_runs(
+    store: StoreDep,
+    settings: SettingsDep,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Annotated[int | None, Query(ge=1, le=10_000, description="Clamped to the server's page size cap.")] = None,
+) -> RunPage:
+    limit = min(limit or settings.default_page_size, settings.max_page_size)
+    items = [RunSummary.model_validate(_summary(run)) for run in store.list_runs(limit=limit, offset=offset)]
+    return RunPage(items=items, total=store.count_runs(), offset=offset, limit=limit)
+
+
+def _summary(run: dict[str, Any]) -> dict[str, Any]:
+    run = dict(run)
+    run.setdefault("id", run.get("run_id"))
+    run.pop("run_dir", None)
+    return run
+
+
+@router.get("/{run_id}", response_model=RunManifest, responses=errors(404),
+            summary="One run's manifest (`latest` = newest run)")
+def get_run(run_id: RunIdPath, store: StoreDep, models: ModelsDep) -> dict[str, Any]:
+    resolved = resolve_run(store, run_id)
+    manifest = store.get_run(resolved)
+    return public_manifest(resolved, manifest, models.find_run_dir(resolved, manifest) is not None)
+
+
+@router.delete("/{run_id}", response_model=DeleteResult, responses=errors(403, 404),
+               summary="Delete a run (only when PERSONAS_ALLOW_WRITES=true)")
+def delete_run(run_id: RunIdPath, store: StoreDep, settings: SettingsDep, models: ModelsDep,
+               cache: CacheDep) -> DeleteResult:
+    if not settings.allow_writes:
+        raise APIError(403, "writes_disabled", "deleting runs is disabled; start the server with "
+                                              "PERSONAS_ALLOW_WRITES=true to allow it")
+    resolved = resolve_run(store, run_id)
+    if not store.delete_run(resolved):
+        raise APIError(404, "run_not_found", f"run {resolved!r} not found")
+    models.evict(resolved)
+    cache.forget_run(resolved)
+    return DeleteResult(id=resolved, deleted=True)

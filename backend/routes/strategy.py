@@ -1,0 +1,42 @@
+"""Strategy: a persona's engagement strategy for a goal, from `ml.strategy.generate_strategy`.
+
+The generator is deterministic by default, so the same request always returns the same JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter
+
+from backend.deps import StoreDep, StrategyDep
+from backend.errors import APIError
+from backend.routes.common import errors, resolve_run
+from backend.schemas import StrategyRequest, StrategyResponse
+
+router = APIRouter(tags=["strategy"])
+
+
+def _json_safe(value: Any) -> Any:
+    """Round-trip through JSON so non-finite floats and odd types cannot break the response."""
+    return json.loads(json.dumps(value, default=str, allow_nan=True),
+                      parse_constant=lambda _: None)
+
+
+@router.post("/strategy", response_model=StrategyResponse, responses=errors(400, 404, 413, 503),
+             summary="Strategy JSON for one persona and goal (deterministic)")
+def strategy(body: StrategyRequest, store: StoreDep, generate: StrategyDep) -> StrategyResponse:
+    resolved = resolve_run(store, body.run_id)
+    profile = dict(store.get_persona(resolved, body.persona_id))
+    profile.pop("member_ids", None)
+    channels = [c.strip() for c in body.channels] if body.channels is not None else None
+    try:
+        result = generate(profile, body.goal, channels)
+    except ValueError as exc:  # ml.strategy.StrategyError: bad goal, channels or profile
+        message = str(exc).splitlines()[0] if str(exc) else "invalid strategy request"
+        raise APIError(422, "invalid_request", message) from exc
+    if not isinstance(result, dict):
+        raise APIError(500, "internal_error", "the strategy generator returned no JSON object")
+    return StrategyResponse(run_id=resolved, persona_id=body.persona_id, goal=body.goal,
+                            channels=channels, strategy=_json_safe(result))

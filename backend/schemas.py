@@ -1,0 +1,204 @@
+"""Request and response models of the JSON API (they make the OpenAPI schema).
+
+Documents stored by the pipeline carry more fields than listed here; models that mirror them
+allow extra fields so new profile fields reach clients without an API change.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+RUN_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+#: The strategy goals of `ml.strategy.GOALS` (repeated here so the OpenAPI schema lists them without
+#: importing the profiling code at start-up; tests/backend checks they stay equal).
+Goal = Literal["acquisition", "retention", "win_back", "support_deflection", "upsell"]
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Stable machine-readable code, e.g. run_not_found.")
+    message: str = Field(description="One line saying what went wrong and what to do.")
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorDetail
+
+
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+# -- runs ------------------------------------------------------------------------------------
+class RunSummary(_Open):
+    id: str
+    created_at: str | None = None
+    unit: str | None = None
+    source: Any = None
+    counts: dict[str, Any] = Field(default_factory=dict)
+
+
+class RunPage(BaseModel):
+    items: list[RunSummary]
+    total: int
+    offset: int
+    limit: int
+
+
+class RunManifest(_Open):
+    """The run's manifest (counts, filtering stages, metrics, timings, config, versions)."""
+
+    id: str
+    run_id: str
+    created_at: str | None = None
+    unit: str | None = None
+    counts: dict[str, Any] = Field(default_factory=dict)
+    filtering: list[dict[str, Any]] = Field(default_factory=list)
+    metrics: dict[str, Any] = Field(default_factory=dict)
+    timings_s: dict[str, Any] = Field(default_factory=dict)
+    config: dict[str, Any] = Field(default_factory=dict)
+    model_available: bool = Field(False, description="Whether this server can assign new conversations to this run.")
+
+
+class DeleteResult(BaseModel):
+    id: str
+    deleted: bool
+
+
+# -- personas --------------------------------------------------------------------------------
+class PersonaSummary(BaseModel):
+    """What the treemap needs: size, share, label terms and colour metrics."""
+
+    id: int
+    name: str
+    description: str = ""
+    size: int
+    share: float
+    core_size: int | None = None
+    reassigned_count: int | None = None
+    top_terms: list[str] = Field(default_factory=list)
+    metrics: dict[str, float | None] = Field(
+        default_factory=dict,
+        description="Colour metrics: reassigned_share, core_share, separability (separator accuracy) "
+                    "and night_share / business_hours_share / weekend_share when the run has timestamps.")
+    feature_z: dict[str, float | None] = Field(
+        default_factory=dict, description="Standardised difference to the population per behavioural feature.")
+
+
+class PersonaList(BaseModel):
+    run_id: str
+    items: list[PersonaSummary]
+    total: int
+
+
+class PersonaProfile(_Open):
+    """One persona's full profile as `ml.profile.build_profiles` wrote it (see docs/CONTRACTS.md)."""
+
+    id: int
+    run_id: str
+    name: str = ""
+    size: int = 0
+    share: float = 0.0
+
+
+class Member(_Open):
+    member_id: str
+    persona_id: int | None = None
+    distance: float | None = None
+    reassigned: bool | None = None
+    text: str | None = None
+    author: str | None = None
+    timestamp: str | None = None
+
+
+class MemberPage(BaseModel):
+    run_id: str
+    persona_id: int
+    items: list[Member]
+    total: int
+    offset: int
+    limit: int
+    q: str | None = None
+
+
+class MapPoint(_Open):
+    member_id: str
+    persona_id: int
+    x: float
+    y: float
+    reassigned: bool | None = None
+    text: str | None = None
+
+
+class MapResponse(BaseModel):
+    run_id: str
+    points: list[MapPoint]
+    limit: int
+
+
+# -- assign ----------------------------------------------------------------------------------
+class Conversation(BaseModel):
+    """One new conversation (or message), with the fields the pipeline reads."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    text: str = Field(min_length=1, description="Raw text (several messages may be joined with newlines).")
+    author: str | None = Field(None, max_length=256, description="Author id or handle, if known.")
+    timestamp: str | None = Field(
+        None, max_length=64, examples=["2017-10-31T22:10:47+02:00", "Tue Oct 31 22:10:47 +0000 2017"],
+        description="When it was written, in any format the pipeline reads (ISO 8601 with or without an "
+                    "offset, the Twitter format, epoch seconds). With an offset the local hour is used.")
+    id: str | None = Field(None, max_length=256, description="Your id, echoed back.")
+    reply_to: str | None = Field(None, max_length=256, description="Id of the message this one answers.")
+    inbound: bool | None = Field(None, description="True = customer side.")
+
+
+class AssignRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    conversations: list[Conversation] = Field(min_length=1)
+
+
+class Assignment(BaseModel):
+    index: int = Field(description="Position in the request.")
+    id: str | None = None
+    persona_id: int
+    persona_name: str | None = None
+    distance: float | None
+    would_be_noise: bool
+
+
+class AssignResponse(BaseModel):
+    run_id: str
+    items: list[Assignment]
+
+
+# -- strategy --------------------------------------------------------------------------------
+class StrategyRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    run_id: str = Field(pattern=RUN_ID_PATTERN, description="A run id or `latest`.")
+    persona_id: int = Field(ge=0)
+    goal: Goal = Field(description="What the strategy is for.")
+    channels: list[Annotated[str, Field(min_length=1, max_length=64, pattern=r"\S")]] | None = Field(
+        None, max_length=20, description="Channels to choose from (default: social, email, help_center, "
+                                         "in_app, chat, sms).")
+
+
+class StrategyResponse(BaseModel):
+    run_id: str
+    persona_id: int
+    goal: str
+    channels: list[str] | None = None
+    strategy: dict[str, Any] = Field(description="Strategy document valid against ml/strategy/schema.json.")
+
+
+# -- health ----------------------------------------------------------------------------------
+class Health(BaseModel):
+    status: str
+    version: str
+
+
+class Ready(BaseModel):
+    status: str
+    store: str

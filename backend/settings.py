@@ -1,0 +1,77 @@
+"""All backend settings in one place (pydantic-settings, environment prefix `PERSONAS_`).
+
+Every field can come from the environment, e.g. `PERSONAS_STORE_URL=sqlite:///x.db`,
+`PERSONAS_CORS_ORIGINS=http://localhost:3000,https://example.org`, `PERSONAS_ALLOW_WRITES=true`.
+Bad values fail at start-up with the field named, not on the first request.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+class Settings(BaseSettings):
+    """Backend configuration; see docs/api.md for the list and defaults."""
+
+    model_config = SettingsConfigDict(env_prefix="PERSONAS_", extra="ignore", validate_default=True)
+
+    home: Path = Field(default_factory=lambda: Path("~/.personas").expanduser(),
+                       description="Directory for the default SQLite store.")
+    store_url: str = Field("", description="Results store URL (sqlite:///path.db or firestore://project). "
+                                            "Empty = sqlite:///<home>/personas.db.")
+    runs_dir: Path | None = Field(None, description="Optional directory of run directories "
+                                                    "(<runs_dir>/<run_id>/model) for the assign endpoint.")
+    frontend_dir: Path | None = Field(REPO / "frontend" / "out",
+                                      description="Built static frontend served at / when present.")
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list,
+                                                         description="Allowed CORS origins (comma-separated).")
+    allow_writes: bool = Field(False, description="Enable DELETE /runs/{id}.")
+    max_body_bytes: int = Field(5_000_000, ge=1024, description="Largest accepted request body.")
+    max_assign_batch: int = Field(2_000, ge=1, description="Most conversations in one assign call.")
+    max_text_chars: int = Field(20_000, ge=1, description="Longest text of one posted conversation.")
+    default_page_size: int = Field(50, ge=1)
+    max_page_size: int = Field(200, ge=1, description="Page size cap (larger requests are clamped).")
+    default_map_points: int = Field(5_000, ge=1)
+    max_map_points: int = Field(20_000, ge=1, description="Map sample cap (larger requests are clamped).")
+    map_text_chars: int = Field(160, ge=0, description="Member texts in the map are cut to this length.")
+    cache_ttl_s: float = Field(10.0, ge=0, description="Seconds persona documents stay cached in memory (0 = off).")
+    model_cache_size: int = Field(4, ge=1, description="Persona models kept in memory (one per run).")
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _defaults(self) -> Settings:
+        if not self.store_url:
+            self.store_url = f"sqlite:///{self.home / 'personas.db'}"
+        if self.default_page_size > self.max_page_size:
+            raise ValueError("default_page_size must not exceed max_page_size")
+        if self.default_map_points > self.max_map_points:
+            raise ValueError("default_map_points must not exceed max_map_points")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment (tests pass their own)."""
+    return Settings()
+
+
+def public_store_url(url: str) -> str:
+    """The store URL without credentials or local paths beyond the scheme and name (for /ready)."""
+    scheme, _, rest = url.partition("://")
+    if scheme == "sqlite":
+        return f"sqlite:///{os.path.basename(rest)}"
+    return f"{scheme}://{rest.split('@')[-1]}"

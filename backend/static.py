@@ -1,0 +1,41 @@
+"""Serve the built explorer (Next.js static export in `frontend/out/`) at `/`.
+
+Files are served with `html=True` semantics (`/persona/` → `persona/index.html`); unknown non-API
+paths fall back to `index.html` so client-side routes work; `/api/...` paths never do.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from fastapi import FastAPI
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
+
+log = logging.getLogger("backend")
+
+
+class ExplorerFiles(StaticFiles):
+    """StaticFiles that answers unknown non-API paths with the app shell (`index.html`)."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        try:
+            return await super().get_response(path, scope)
+        except HTTPException as exc:
+            if exc.status_code != 404 or path == "api" or path.startswith("api/"):
+                raise
+            if scope["method"] not in ("GET", "HEAD"):
+                raise
+            return await super().get_response("index.html", scope)
+
+
+def mount_frontend(app: FastAPI, frontend_dir: Path | None) -> bool:
+    """Mount the frontend at `/` when `frontend_dir/index.html` exists; True when mounted."""
+    if frontend_dir is None or not (Path(frontend_dir) / "index.html").is_file():
+        log.info("no built frontend at %s; serving the API only", frontend_dir)
+        return False
+    app.mount("/", ExplorerFiles(directory=str(frontend_dir), html=True), name="frontend")
+    return True

@@ -1,0 +1,191 @@
+"""Load benchmark of the JSON API against a local server (uvicorn started here).
+
+Open-loop load: requests are sent on a fixed schedule (`--rate` per second for `--duration`
+seconds) whatever the server does, and latency is measured from each request's scheduled time, so
+a slow server cannot hide its queueing (no coordinated omission). Scenarios: persona list,
+persona detail (cycling over the run's personas); then assign throughput with batches of
+`--batch` fresh conversations (texts made unique so the embedding cache cannot answer).
+
+    python scripts/bench_api.py --run-dir RUN_DIR [--rate 200] [--duration 30] [--out bench.json]
+    python scripts/bench_api.py --store sqlite:///path.db --run-id latest ...
+
+Prints a table and writes JSON. Target: p99 < 50 ms with zero errors on the embedded store.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import numpy as np
+import psutil
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(store_url: str, port: int) -> subprocess.Popen:
+    env = {**os.environ, "PERSONAS_FRONTEND_DIR": "/nonexistent", "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "backend", "--store", store_url, "--port", str(port),
+                             "--log-level", "warning"], cwd=REPO, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            sys.exit(f"error: the server exited: {proc.stderr.read()[-500:]}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/v1/ready", timeout=2).status_code == 200:
+                return proc
+        except httpx.TransportError:
+            time.sleep(0.2)
+    proc.terminate()
+    sys.exit("error: the server did not become ready within 60 s")
+
+
+async def open_loop(base: str, paths: list[str], rate: float, duration: float) -> dict:
+    """Send `rate` GET/s for `duration` s on schedule; latency from the scheduled send time."""
+    n = int(rate * duration)
+    latencies = np.full(n, np.nan)
+    errors: dict[str, int] = {}
+    limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=10) as client:
+        await client.get(paths[0])  # warm-up (opens the store, fills caches)
+
+        async def one(i: int, scheduled: float) -> None:
+            try:
+                response = await client.get(paths[i % len(paths)])
+                if response.status_code != 200:
+                    errors[str(response.status_code)] = errors.get(str(response.status_code), 0) + 1
+                    return
+                latencies[i] = time.perf_counter() - scheduled
+            except httpx.HTTPError as exc:
+                errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
+
+        start = time.perf_counter() + 0.1
+        tasks = []
+        for i in range(n):
+            scheduled = start + i / rate
+            delay = scheduled - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(i, scheduled)))
+        await asyncio.gather(*tasks)
+        elapsed = time.perf_counter() - start
+    ok = latencies[~np.isnan(latencies)] * 1000
+    return {"requests": n, "ok": int(ok.size), "errors": errors, "achieved_rps": round(n / elapsed, 1),
+            "p50_ms": round(float(np.percentile(ok, 50)), 2) if ok.size else None,
+            "p99_ms": round(float(np.percentile(ok, 99)), 2) if ok.size else None,
+            "max_ms": round(float(ok.max()), 2) if ok.size else None}
+
+
+def assign_throughput(base: str, run_id: str, texts: list[str], batch: int, batches: int) -> dict:
+    seconds, sent = [], 0
+    nonce = uuid.uuid4().hex[:8]  # fresh texts every run: the embedder's on-disk cache must not answer
+    with httpx.Client(base_url=base, timeout=600) as client:
+        warm = client.post(f"/api/v1/runs/{run_id}/assign", json={"conversations": [{"text": "warm up the model"}]})
+        if warm.status_code != 200:
+            return {"error": f"{warm.status_code}: {warm.text[:200]}"}
+        for b in range(batches):
+            body = {"conversations": [{"text": f"{texts[(b * batch + k) % len(texts)]} (ref {nonce}-{b}-{k})"}
+                                      for k in range(batch)]}
+            t0 = time.perf_counter()
+            response = client.post(f"/api/v1/runs/{run_id}/assign", json=body)
+            seconds.append(time.perf_counter() - t0)
+            if response.status_code != 200:
+                return {"error": f"{response.status_code}: {response.text[:200]}"}
+            sent += batch
+    total = sum(seconds)
+    return {"batch": batch, "batches": batches, "conversations_per_s": round(sent / total, 1),
+            "batch_p50_ms": round(float(np.percentile(seconds, 50)) * 1000, 1),
+            "batch_max_ms": round(max(seconds) * 1000, 1)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--run-dir", type=Path, help="run directory to publish into a temporary SQLite store")
+    source.add_argument("--store", help="existing store URL")
+    parser.add_argument("--run-id", default="latest")
+    parser.add_argument("--rate", type=float, default=200.0)
+    parser.add_argument("--duration", type=float, default=30.0)
+    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--batches", type=int, default=10)
+    parser.add_argument("--out", type=Path, default=Path("bench_api.json"))
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store_url = args.store
+        if args.run_dir:
+            from ml.store import RunBundle, open_store
+
+            store_url = f"sqlite:///{tmp}/bench.db"
+            store = open_store(store_url)
+            store.publish(RunBundle.from_dir(args.run_dir))
+            store.close()
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        proc = start_server(store_url, port)
+        try:
+            run = httpx.get(f"{base}/api/v1/runs/{args.run_id}").json()
+            run_id = run["id"]
+            personas = httpx.get(f"{base}/api/v1/runs/{run_id}/personas").json()["items"]
+            texts = [m["text"] for p in personas[:5] for m in httpx.get(
+                f"{base}/api/v1/runs/{run_id}/personas/{p['id']}/members", params={"limit": 100}).json()["items"]]
+            scenarios = {
+                "persona_list": [f"/api/v1/runs/{run_id}/personas"],
+                "persona_detail": [f"/api/v1/runs/{run_id}/personas/{p['id']}" for p in personas],
+            }
+            server = psutil.Process(proc.pid)
+            results = {}
+            for name, paths in scenarios.items():
+                cpu0, client0 = sum(server.cpu_times()[:2]), time.process_time()
+                results[name] = asyncio.run(open_loop(base, paths, args.rate, args.duration))
+                results[name]["client_cpu_ms_per_request"] = round(
+                    (time.process_time() - client0) * 1000 / max(results[name]["requests"], 1), 3)
+                # CPU the server spent per request: its cost independent of other load on the machine
+                results[name]["server_cpu_ms_per_request"] = round(
+                    (sum(server.cpu_times()[:2]) - cpu0) * 1000 / max(results[name]["requests"], 1), 3)
+            results["assign"] = assign_throughput(base, run_id, texts or ["hello"], args.batch, args.batches)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+    report = {"run_id": run_id, "personas": len(personas), "rate": args.rate, "duration_s": args.duration,
+              "store": "sqlite (temporary)" if args.run_dir else store_url.split("://")[0],
+              "cpus": os.cpu_count(), "load_avg_1m_after": round(os.getloadavg()[0], 2), "results": results}
+    args.out.write_text(json.dumps(report, indent=2), encoding="utf-8")
+    print(f"run {run_id} ({len(personas)} personas), open loop at {args.rate:g} req/s for {args.duration:g} s")
+    print(f"{'scenario':<16}{'requests':>9}{'errors':>8}{'rps':>8}{'p50 ms':>10}{'p99 ms':>10}{'max ms':>10}"
+          f"{'server CPU ms/req':>19}{'client CPU ms/req':>19}")
+    for name in scenarios:
+        r = results[name]
+        print(f"{name:<16}{r['requests']:>9}{sum(r['errors'].values()):>8}{r['achieved_rps']:>8}"
+              f"{r['p50_ms']!s:>10}{r['p99_ms']!s:>10}{r['max_ms']!s:>10}{r['server_cpu_ms_per_request']:>19}{r['client_cpu_ms_per_request']:>19}")
+    a = results["assign"]
+    if "error" in a:
+        print(f"assign: {a['error']}")
+    else:
+        print(f"assign: batches of {a['batch']}: {a['conversations_per_s']} conversations/s "
+              f"(batch p50 {a['batch_p50_ms']} ms, max {a['batch_max_ms']} ms)")
+    print(f"machine: {os.cpu_count()} CPUs, 1-minute load average {os.getloadavg()[0]:.1f} (shared with other work)")
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

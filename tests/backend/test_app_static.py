@@ -1,0 +1,93 @@
+"""Settings, the built frontend at `/`, and `python -m backend`."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+from pydantic import ValidationError
+
+from backend.settings import Settings, get_settings
+from tests.backend.conftest import error_of
+from tests.conftest import REPO
+
+API = "/api/v1"
+
+
+def test_settings_come_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("PERSONAS_HOME", str(tmp_path))
+    monkeypatch.setenv("PERSONAS_CORS_ORIGINS", "http://a.example, http://b.example")
+    monkeypatch.setenv("PERSONAS_ALLOW_WRITES", "true")
+    monkeypatch.delenv("PERSONAS_STORE_URL", raising=False)
+    settings = Settings()
+    assert settings.cors_origins == ["http://a.example", "http://b.example"]
+    assert settings.allow_writes is True
+    assert settings.store_url == f"sqlite:///{tmp_path / 'personas.db'}"
+    monkeypatch.setenv("PERSONAS_MAX_PAGE_SIZE", "0")
+    with pytest.raises(ValidationError, match="max_page_size"):
+        Settings()
+    get_settings.cache_clear()
+
+
+def test_writes_are_off_by_default(monkeypatch):
+    monkeypatch.delenv("PERSONAS_ALLOW_WRITES", raising=False)
+    assert Settings().allow_writes is False
+
+
+def test_frontend_is_served_with_spa_fallback(make_client, frontend_dir):
+    client = make_client(frontend_dir=frontend_dir)
+    assert client.get("/").text == "<html>home</html>"
+    assert client.get("/persona/", params={"run": "latest", "id": "1"}).text == "<html>persona page</html>"
+    assert client.get("/map/?run=x").text == "<html>map page</html>"
+    assert client.get("/_next/static/app.js").text == "console.log(1)"
+    assert client.get("/some/client/route").text == "<html>home</html>"
+    missing_api = client.get(f"{API}/not-an-endpoint")
+    assert missing_api.status_code == 404 and error_of(missing_api)["code"] == "not_found"
+    assert client.get(f"{API}/health").json()["status"] == "ok"
+
+
+def test_no_frontend_means_api_only(make_client, tmp_path):
+    client = make_client(frontend_dir=tmp_path / "nothing")
+    assert client.get("/").status_code == 404
+    assert client.get(f"{API}/openapi.json").json()["info"]["title"] == "Personas API"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_python_m_backend_serves_and_prints_its_url(populated_store, store_url):
+    port = _free_port()
+    env = {**os.environ, "PERSONAS_FRONTEND_DIR": "/nonexistent"}
+    proc = subprocess.Popen([sys.executable, "-m", "backend", "--store", store_url, "--port", str(port)],
+                            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        first_line = proc.stdout.readline()
+        assert f"http://127.0.0.1:{port}/" in first_line
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}{API}/runs/latest", timeout=2)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.2)
+        assert response.status_code == 200 and response.json()["id"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_python_m_backend_rejects_bad_settings(tmp_path):
+    env = {**os.environ, "PERSONAS_MAX_ASSIGN_BATCH": "zero"}
+    result = subprocess.run([sys.executable, "-m", "backend", "--port", "1"], check=False, cwd=REPO, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "max_assign_batch" in result.stderr
+    assert "Traceback" not in result.stderr
