@@ -17,7 +17,7 @@ from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.utils.validation import check_is_fitted
 
 
-def auto_min_cluster_size(n: int, share: float = 0.003, floor: int = 10, ceiling: int = 500) -> int:
+def auto_min_cluster_size(n: int, share: float = 0.005, floor: int = 10, ceiling: int = 500) -> int:
     """Default HDBSCAN min_cluster_size for n members: ``share`` of n, within [floor, ceiling]."""
     return int(min(ceiling, max(floor, round(n * share))))
 
@@ -61,8 +61,9 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
         merged; 0 disables the merge.
     max_cluster_share: HDBSCAN may not select a cluster holding more than this share of the data
         (its ``max_cluster_size``); 1 disables. Without it, excess-of-mass selection collapses loosely
-        structured data (support tweets) into one persona holding ~90% of members (measured on the
-        TWCS sample: 3 personas, the largest 88%; with 0.2: 13 personas, the largest 16%).
+        structured data (support tweets) into one persona: on the bundled TWCS sample 2 personas,
+        the largest 99%; capped at 0.5: 20 personas, the largest 10%. When the cap leaves no
+        cluster at all, the uncapped result is kept.
 
     Attributes: ``labels_``, ``n_clusters_``, ``min_cluster_size_`` (the value used),
     ``n_clusters_before_merge_``, ``hdbscan_`` (the fitted model, for DBCV), ``probabilities_``.
@@ -71,12 +72,12 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
     def __init__(
         self,
         min_cluster_size: int | None = None,
-        min_cluster_share: float = 0.003,
-        min_samples: int | None = 10,
+        min_cluster_share: float = 0.005,
+        min_samples: int | None = 5,
         cluster_selection_method: str = "eom",
         cluster_selection_epsilon: float = 0.0,
         merge_threshold: float = 0.0,
-        max_cluster_share: float = 0.2,
+        max_cluster_share: float = 0.5,
     ):
         self.min_cluster_size = min_cluster_size
         self.min_cluster_share = min_cluster_share
@@ -94,14 +95,20 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
         mcs = self.min_cluster_size or auto_min_cluster_size(n, self.min_cluster_share)
         self.min_cluster_size_ = int(max(2, min(mcs, n)))
         ms = None if self.min_samples is None else int(max(1, min(self.min_samples, n - 1)))
-        self.hdbscan_ = hdbscan.HDBSCAN(
-            min_cluster_size=self.min_cluster_size_,
-            min_samples=ms,
-            cluster_selection_method=self.cluster_selection_method,
-            cluster_selection_epsilon=float(self.cluster_selection_epsilon),
-            max_cluster_size=int(self.max_cluster_share * n) if self.max_cluster_share < 1 else 0,
-            core_dist_n_jobs=-1,
-        ).fit(X)
+        def fit_hdbscan(max_size: int):
+            return hdbscan.HDBSCAN(
+                min_cluster_size=self.min_cluster_size_,
+                min_samples=ms,
+                cluster_selection_method=self.cluster_selection_method,
+                cluster_selection_epsilon=float(self.cluster_selection_epsilon),
+                max_cluster_size=max_size,
+                core_dist_n_jobs=-1,
+            ).fit(X)
+
+        cap = int(self.max_cluster_share * n) if self.max_cluster_share < 1 else 0
+        self.hdbscan_ = fit_hdbscan(cap)
+        if cap and (self.hdbscan_.labels_ < 0).all():
+            self.hdbscan_ = fit_hdbscan(0)
         labels = self.hdbscan_.labels_.astype(np.int64)
         self.probabilities_ = self.hdbscan_.probabilities_
         self.n_clusters_before_merge_ = int(np.unique(labels[labels >= 0]).size)

@@ -26,7 +26,7 @@ from ml.cluster import PersonaClusterer
 from ml.config import PipelineConfig
 from ml.embed import SentenceEmbedder, clean_for_embedding, default_cache_dir
 from ml.errors import InputError, TooFewRowsError
-from ml.features import BehavioralFeatures
+from ml.features import FEATURE_SPECS, BehavioralFeatures
 from ml.filtering import QualityFilter
 from ml.fusion import FeatureFusion
 from ml.ingest import ColumnMapping, load_messages
@@ -139,7 +139,8 @@ class PersonaPipeline:
             embeddings = embedder.transform(clean_for_embedding(texts) if cfg.embed.strip_handles_urls else texts)
             embed_stats = {"cached": embedder.n_cached_, "encoded": embedder.n_encoded_}
         with self._stage("fuse"):
-            fusion = FeatureFusion(cfg.fusion.text_weight).fit(embeddings, features)
+            text_weight, fusion_note = self._text_weight(features)
+            fusion = FeatureFusion(text_weight).fit(embeddings, features)
             fused = fusion.transform(embeddings, features)
         with self._stage("reduce"):
             reduced, coords = self._reduce(fused, cfg.seed)
@@ -176,10 +177,25 @@ class PersonaPipeline:
         run_id = self._run_id(paths)
         model.run_id = run_id
         manifest = self._manifest(run_id, paths, messages, candidates, members, load_report, filter_report,
-                                  metrics, labels, raw_labels, clusterer, fusion, embed_stats, t0)
+                                  metrics, labels, raw_labels, clusterer, fusion, fusion_note, embed_stats, t0)
         return PipelineResult(run_id, manifest, out, personas, model, embeddings, features, reduced)
 
     # -- helpers ---------------------------------------------------------------------------------
+    def _text_weight(self, features: np.ndarray) -> tuple[float, str]:
+        """The configured text weight, or 1.0 when the data carries no behavioral metadata.
+
+        Without timestamps, authors or reply links only the style features vary, and those are
+        read off the same text the embedding already sees; measured on Banking77 (text only) they
+        cost 0.05 NMI at 75/25 (0.767 vs 0.816). So the behavioral block needs real metadata.
+        """
+        w = self.config.fusion.text_weight
+        if not self.config.fusion.require_metadata:
+            return w, "as configured"
+        meta = [i for i, spec in enumerate(FEATURE_SPECS) if spec.group != "style"]
+        if np.isfinite(features[:, meta]).any():
+            return w, "as configured"
+        return 1.0, "no behavioral metadata (timestamps, authors, reply links): text only"
+
     def _reducer(self, seed: int) -> UMAPReducer:
         r = self.config.reduce
         return UMAPReducer(r.n_components, r.n_neighbors, r.min_dist, r.metric, seed, r.fit_sample_size)
@@ -260,7 +276,7 @@ class PersonaPipeline:
         return f"{now:%Y%m%dT%H%M%SZ}-{digest}"
 
     def _manifest(self, run_id, paths, messages, candidates, members, load_report, filter_report, metrics,
-                  labels, raw_labels, clusterer, fusion, embed_stats, t0) -> dict[str, Any]:
+                  labels, raw_labels, clusterer, fusion, fusion_note, embed_stats, t0) -> dict[str, Any]:
         report = load_report.to_dict() if hasattr(load_report, "to_dict") else dict(load_report or {})
         stages = filter_report.get("stages", filter_report) if isinstance(filter_report, dict) else filter_report
         self.timings_["total"] = round(time.perf_counter() - t0, 3)
@@ -280,7 +296,9 @@ class PersonaPipeline:
             },
             "filtering": stages,
             "metrics": metrics,
-            "cluster": {"min_cluster_size": clusterer.min_cluster_size_, "text_share": fusion.text_share_},
+            "cluster": {"min_cluster_size": clusterer.min_cluster_size_},
+            "fusion": {"text_weight": self.config.fusion.text_weight, "effective_text_weight": fusion.text_weight,
+                       "text_share": fusion.text_share_, "note": fusion_note},
             "embedding_cache": embed_stats,
             "has_timestamps": bool(members["timestamp"].notna().any()) if "timestamp" in members else False,
             "has_authors": bool(members["author"].notna().any()) if "author" in members else False,

@@ -114,7 +114,8 @@ def test_relabel_by_size_orders_personas():
 
 def test_auto_min_cluster_size_scales_with_n():
     assert auto_min_cluster_size(100) == 10
-    assert auto_min_cluster_size(13083) == 39
+    assert auto_min_cluster_size(13083) == 65
+    assert auto_min_cluster_size(13083, share=0.003) == 39
     assert auto_min_cluster_size(10**7) == 500
 
 
@@ -141,3 +142,17 @@ def test_umap_reducer_fits_on_sample_and_places_the_rest():
     assert np.isfinite(r.embedding_).all()
     c = PersonaClusterer(min_cluster_size=15, min_samples=5).fit(r.embedding_)
     assert label_scores(y, c.labels_)["nmi"] > 0.8
+
+
+def test_clusterer_caps_a_collapsing_persona():
+    """Excess of mass may call almost everything one cluster; the share cap forces the split."""
+    rng = np.random.default_rng(0)
+    # one loose super-group of 6 tight sub-groups (90%), plus a small far group (10%)
+    centres = rng.normal(size=(6, 5)) * 0.9
+    X = np.vstack([c + rng.normal(scale=0.3, size=(90, 5)) for c in centres] + [rng.normal(size=(60, 5)) + 40])
+    uncapped = PersonaClusterer(min_cluster_size=20, min_samples=5, max_cluster_share=1.0).fit(X)
+    assert np.bincount(uncapped.labels_[uncapped.labels_ >= 0]).max() == 540  # the collapse
+    capped = PersonaClusterer(min_cluster_size=20, min_samples=5, max_cluster_share=0.5).fit(X)
+    sizes = np.bincount(capped.labels_[capped.labels_ >= 0])
+    assert sizes.max() <= 0.5 * len(X)
+    assert capped.n_clusters_ >= 3
