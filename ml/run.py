@@ -64,6 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cache-dir", default=None, help="embedding cache folder (default PERSONAS_CACHE_DIR)")
     p.add_argument("--config", default=None, metavar="FILE", help="YAML/JSON file with PipelineConfig values")
     p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.add_argument("--kind", choices=["conversations", "events"], default="conversations",
+                   help="conversations (default) or product-usage event logs (users x events, NMF)")
+    from ml.events.cli import add_event_arguments
+
+    add_event_arguments(p)
     return p
 
 
@@ -111,6 +116,10 @@ def _print_summary(console, result, out_dir: Path, published: str | None) -> Non
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.kind == "events":
+        from ml.events.cli import run_events
+
+        return run_events(args)
     from rich.console import Console
 
     console = Console(stderr=True, quiet=args.quiet)

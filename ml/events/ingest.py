@@ -1,0 +1,279 @@
+"""Ingest for event runs: raw event rows or a ready users × events count matrix → one long table.
+
+``load_events(paths, config: EventInputConfig) -> EventTable``. Files are CSV/TSV/JSONL/Parquet
+(text formats may be gzipped; read by ``ml.ingest.read_table``, so encodings and malformed files fail
+the same way as the conversation path). Two layouts:
+
+- ``rows``: one event per row: user column(s), event-name column(s) (or an id column resolved to
+  names through ``event_lookup``), optional time and count columns;
+- ``matrix``: one row per user (or per user and day, like the KDD Cup daily files) with one count
+  column per event type.
+
+Both become ``EventTable.events``: ``user`` (str), ``event`` (str), ``count`` (float > 0), ``day``
+(float, NaN without a time), ``hour``/``weekday`` (Int64, NA when unknown), ``group`` (str or None),
+plus ``EventTable.users`` (``user``, ``group``, ``outcome``; outcome for evaluation only). Every bad
+input raises ``ml.errors.InputError`` with one line naming the file, row and column and what to do.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ml.errors import InputError
+from ml.events.config import EventInputConfig
+from ml.events.timecol import parse_event_times
+from ml.ingest import read_table, resolve_paths
+
+USER_NAMES = ["user_id", "user", "userid", "member_id", "distinct_id", "customer_id", "account_id",
+              "enrollment_id", "id_student", "user full name", "student_id", "studentid"]
+EVENT_NAMES = ["event", "event_name", "event name", "event_type", "activity_type", "action", "eventname"]
+TIME_NAMES = ["timestamp", "time", "event_time", "date", "ts", "created_at", "datetime"]
+COUNT_NAMES = ["count", "sum_click", "clicks", "n_events"]
+#: matrix layout: numeric columns that are totals or dates, not event types
+NON_EVENT_PREFIXES = ("total", "n_records", "active_days", "first_", "last_", "course_file", "num_")
+FLAGS = {"user_cols": "--user-col", "event_cols": "--event-col", "time_col": "--time-col",
+         "count_col": "--count-col", "group_cols": "--group-col", "outcome_col": "--outcome-col"}
+
+
+@dataclass
+class EventTable:
+    events: pd.DataFrame
+    users: pd.DataFrame
+    resolution: str                     # hour | day | offset | none
+    layout: str
+    mapping: dict
+    report: dict = field(default_factory=dict)
+    yearless: bool = False              # times read without a year: no weekdays, no absolute dates
+
+
+def _find(columns: list[str], names: list[str]) -> str | None:
+    lower = {c.lower().strip(): c for c in columns}
+    return next((lower[n] for n in names if n in lower), None)
+
+
+def _require(path: Path, columns: list[str], wanted: list[str], flag: str) -> None:
+    for col in wanted:
+        if col not in columns:
+            close = difflib.get_close_matches(col, columns, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise InputError(f"{path}: column '{col}' ({flag}) not found; the file has columns "
+                             f"{', '.join(columns[:20])}{hint}")
+
+
+def _key(frame: pd.DataFrame, cols: list[str], path: Path, what: str, flag: str) -> pd.Series:
+    parts = [frame[c].astype(str).str.strip() for c in cols]
+    for c, part in zip(cols, parts):
+        blank = part.eq("") | part.str.lower().isin(["nan", "none", "null"])
+        if blank.any():
+            row = int(np.flatnonzero(blank.to_numpy())[0]) + 1
+            raise InputError(f"{path}: data row {row} has an empty {what} in column '{c}' ({flag}); fill it "
+                             "in or remove the row")
+    out = parts[0]
+    for part in parts[1:]:
+        out = out + "|" + part
+    return out
+
+
+def _numbers(frame: pd.DataFrame, col: str, path: Path, flag: str) -> np.ndarray:
+    raw = frame[col]
+    vals = pd.to_numeric(raw, errors="coerce")
+    bad = vals.isna() & raw.notna() & raw.astype(str).str.strip().ne("")
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(f"{path}: data row {row + 1}, column '{col}' ({flag}): {str(raw.iloc[row])[:40]!r} is "
+                         "not a number; counts must be numbers >= 0: fix or remove that row")
+    vals = vals.fillna(0.0).to_numpy(dtype=np.float64)
+    if (vals < 0).any() or not np.isfinite(vals).all():
+        row = int(np.flatnonzero((vals < 0) | ~np.isfinite(vals))[0])
+        raise InputError(f"{path}: data row {row + 1}, column '{col}' ({flag}): {vals[row]} is negative or "
+                         "infinite; counts must be numbers >= 0: fix or remove that row")
+    return vals
+
+
+def _lookup(cfg: EventInputConfig) -> dict[str, str]:
+    path = Path(cfg.event_lookup)
+    if not cfg.event_lookup_key or not cfg.event_lookup_value:
+        raise InputError(f"{path}: an event lookup needs --event-lookup-key (id column) and "
+                         "--event-lookup-value (event-name column)")
+    table, _ = read_table(resolve_paths(path)[0])
+    _require(path, list(table.columns), [cfg.event_lookup_key], "--event-lookup-key")
+    _require(path, list(table.columns), [cfg.event_lookup_value], "--event-lookup-value")
+    keys = table[cfg.event_lookup_key].astype(str).str.strip()
+    return dict(zip(keys, table[cfg.event_lookup_value].astype(str).str.strip()))
+
+
+def _detect(path: Path, columns: list[str], cfg: EventInputConfig) -> dict:
+    user = cfg.user_cols or ([c] if (c := _find(columns, USER_NAMES)) else None)
+    if not user:
+        raise InputError(f"{path}: no user column found among {', '.join(columns[:20])}; name it with "
+                         "--user-col (several columns: --user-col a,b)")
+    _require(path, columns, user, FLAGS["user_cols"])
+    layout = cfg.layout
+    event = cfg.event_cols
+    if layout != "matrix" and event is None and not cfg.event_lookup:
+        found = _find(columns, EVENT_NAMES)
+        event = [found] if found else None
+    if layout == "auto":
+        layout = "rows" if (event or cfg.event_lookup) else "matrix"
+    time = cfg.time_col or _find([c for c in columns if c not in user], TIME_NAMES)
+    if time:
+        _require(path, columns, [time], FLAGS["time_col"])
+    count = cfg.count_col
+    if layout == "rows":
+        if cfg.event_lookup:
+            event = event or [cfg.event_lookup_key]
+        if not event:
+            raise InputError(f"{path}: no event column found among {', '.join(columns[:20])}; name it with "
+                             "--event-col, or pass --layout matrix for a users × events count table")
+        _require(path, columns, event, FLAGS["event_cols"])
+        count = count or _find([c for c in columns if c not in user + event], COUNT_NAMES)
+        if count:
+            _require(path, columns, [count], FLAGS["count_col"])
+    groups = cfg.group_cols or []
+    _require(path, columns, groups, FLAGS["group_cols"])
+    if cfg.outcome_col and not cfg.outcome_file:
+        _require(path, columns, [cfg.outcome_col], FLAGS["outcome_col"])
+    return {"layout": layout, "user": user, "event": event, "time": time, "count": count, "group": groups}
+
+
+def _matrix_events(frame: pd.DataFrame, path: Path, m: dict, cfg: EventInputConfig) -> list[str]:
+    if m["event"]:
+        _require(path, list(frame.columns), m["event"], FLAGS["event_cols"])
+        return list(m["event"])
+    skip = set(m["user"]) | set(m["group"]) | {m["time"], cfg.outcome_col}
+    cols = []
+    for c in frame.columns:
+        if c in skip or c.lower().startswith(NON_EVENT_PREFIXES):
+            continue
+        vals = pd.to_numeric(frame[c], errors="coerce")
+        if vals.notna().mean() > 0.99:
+            cols.append(c)
+    if len(cols) < 2:
+        raise InputError(f"{path}: found {len(cols)} numeric event-count column(s); a matrix needs at least 2: "
+                         "name them with --event-col a,b,c or map --event-col for one-event-per-row data")
+    return cols
+
+
+def _one_file(path: Path, cfg: EventInputConfig, lookup: dict | None) -> tuple[pd.DataFrame, dict]:
+    frame, fmt = read_table(path)
+    columns = list(frame.columns)
+    m = _detect(path, columns, cfg)
+    user = _key(frame, m["user"], path, "user id", FLAGS["user_cols"])
+    group = _key(frame, m["group"], path, "group", FLAGS["group_cols"]) if m["group"] else None
+    if m["layout"] == "rows":
+        if lookup is not None:
+            ids = frame[m["event"][0]].astype(str).str.strip()
+            event = ids.map(lookup)
+            if event.isna().any():
+                row = int(np.flatnonzero(event.isna().to_numpy())[0])
+                raise InputError(f"{path}: data row {row + 1}, column '{m['event'][0]}': id {ids.iloc[row]!r} is "
+                                 f"not in the event lookup {Path(cfg.event_lookup).name}; add it there or "
+                                 "remove the row")
+        else:
+            event = _key(frame, m["event"], path, "event name", FLAGS["event_cols"])
+        count = _numbers(frame, m["count"], path, FLAGS["count_col"]) if m["count"] else np.ones(len(frame))
+        long = pd.DataFrame({"user": user.to_numpy(), "event": event.to_numpy(), "count": count,
+                             "row": np.arange(1, len(frame) + 1)})
+        if group is not None:
+            long["group"] = group.to_numpy()
+    else:
+        cols = _matrix_events(frame, path, m, cfg)
+        m["event"] = cols
+        mats = np.column_stack([_numbers(frame, c, path, FLAGS["event_cols"]) for c in cols])
+        r, c = np.nonzero(mats)
+        long = pd.DataFrame({"user": user.to_numpy()[r], "event": np.asarray(cols, dtype=object)[c],
+                             "count": mats[r, c], "row": r + 1})
+        if group is not None:
+            long["group"] = group.to_numpy()[r]
+    if m["time"]:
+        times, resolution = parse_event_times(frame[m["time"]], cfg.assume_year)
+        bad = times["bad"].to_numpy()
+        if bad.mean() > 0.01:
+            row = int(np.flatnonzero(bad)[0])
+            raise InputError(f"{path}: data row {row + 1}, column '{m['time']}' ({FLAGS['time_col']}): "
+                             f"{str(frame[m['time']].iloc[row])[:40]!r} is not a time or day offset "
+                             f"({bad.sum()} such rows); fix them, pass --assume-year for dates without a "
+                             "year, or leave --time-col out")
+        idx = long["row"].to_numpy() - 1
+        for col in ("day", "hour", "weekday"):
+            long[col] = times[col].to_numpy()[idx] if col == "day" else times[col].array[idx]
+        m["resolution"] = resolution
+    else:
+        m["resolution"] = "none"
+    if cfg.outcome_col and not cfg.outcome_file:
+        m["outcome"] = pd.DataFrame({"user": user.to_numpy(), "outcome": frame[cfg.outcome_col].to_numpy()})
+    long["file"] = path.name
+    m.update(format=fmt, rows=len(frame))
+    return long, m
+
+
+def _outcomes(cfg: EventInputConfig, users: pd.Index, per_file: list[pd.DataFrame]) -> pd.Series:
+    if cfg.outcome_file:
+        path = resolve_paths(cfg.outcome_file)[0]
+        table, _ = read_table(path)
+        keys = cfg.outcome_key_cols or cfg.user_cols
+        if not keys:
+            raise InputError(f"{path}: an outcome file needs the user key: pass --user-col (and "
+                             "--outcome-key-col when the outcome file names it differently)")
+        _require(path, list(table.columns), keys, "--outcome-key-col")
+        if not cfg.outcome_col:
+            raise InputError(f"{path}: name the outcome column with --outcome-col")
+        _require(path, list(table.columns), [cfg.outcome_col], FLAGS["outcome_col"])
+        key = _key(table, keys, path, "user id", "--outcome-key-col")
+        series = pd.Series(table[cfg.outcome_col].to_numpy(), index=key.to_numpy())
+        series = series[~series.index.duplicated()]
+    elif per_file:
+        both = pd.concat(per_file)
+        series = both.groupby("user")["outcome"].agg(lambda s: s.mode().iloc[0] if s.notna().any() else None)
+    else:
+        return pd.Series([None] * len(users), index=users, dtype=object)
+    series = series.replace({"": None, "?": None})
+    return series.reindex(users)
+
+
+def load_events(paths, config: EventInputConfig | None = None) -> EventTable:
+    """Read every file into one ``EventTable`` (see the module docstring)."""
+    cfg = config or EventInputConfig()
+    files = resolve_paths(paths)
+    lookup = _lookup(cfg) if cfg.event_lookup else None
+    parts, maps, outcome_parts, used = [], [], [], []
+    for path in files:
+        if cfg.outcome_file and Path(cfg.outcome_file).resolve() == path.resolve():
+            continue
+        long, m = _one_file(path, cfg, lookup)
+        parts.append(long)
+        if "outcome" in m:
+            outcome_parts.append(m.pop("outcome"))
+        maps.append(m)
+        used.append(path)
+    if not maps:
+        raise InputError(f"{files[0]}: no event files given besides the outcome file; pass the event data too")
+    layouts = {m["layout"] for m in maps}
+    if len(layouts) > 1:
+        raise InputError(f"{files[0]}: files mix layouts ({', '.join(sorted(layouts))}); pass files of one kind")
+    resolutions = {m["resolution"] for m in maps}
+    resolution = resolutions.pop() if len(resolutions) == 1 else "none"
+    events = pd.concat(parts, ignore_index=True)
+    events = events[events["count"] > 0].reset_index(drop=True)
+    if "group" not in events:
+        events["group"] = None
+    if resolution == "none":
+        events["day"] = np.nan
+        events["hour"] = pd.array([pd.NA] * len(events), dtype="Int64")
+        events["weekday"] = pd.array([pd.NA] * len(events), dtype="Int64")
+    first_group = events.groupby("user", sort=True)["group"].first()
+    users = pd.DataFrame({"user": first_group.index.astype(str), "group": first_group.to_numpy()})
+    users["outcome"] = _outcomes(cfg, pd.Index(users["user"]), outcome_parts).to_numpy()
+    mapping = {k: maps[0][k] for k in ("layout", "user", "event", "time", "count", "group")}
+    if len(mapping["event"] or []) > 12:
+        mapping["event"] = mapping["event"][:12] + [f"... {len(mapping['event']) - 12} more"]
+    report = {"files": [{"file": str(p), "format": m["format"], "rows": m["rows"]} for p, m in zip(used, maps)],
+              "rows": int(sum(m["rows"] for m in maps)), "resolution": resolution}
+    yearless = resolution in ("hour", "day") and bool(events["weekday"].isna().all())
+    report["dates_without_year"] = yearless
+    return EventTable(events, users, resolution, mapping["layout"], mapping, report, yearless)

@@ -1,0 +1,206 @@
+"""Event-run orchestrator: ingest → matrix → NMF (k by CV) → assign → map → metrics → profiles → model.
+
+``EventPipeline(config).run(paths) -> EventRunResult`` (the fields of ``ml.pipeline.PipelineResult``
+that writers and stores read: ``run_id``, ``manifest``, ``members``, ``personas``, ``model``). Nothing
+here writes files: ``ml.events.rundir.write_event_run`` does. Each stage is timed and its peak memory
+recorded, like the conversation pipeline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import resource
+import time
+from collections.abc import Callable, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.cluster import KMeans
+from sklearn.decomposition import PCA
+from sklearn.metrics import adjusted_rand_score
+
+from ml.events.config import EventConfig
+from ml.events.ingest import load_events
+from ml.events.matrix import EventMatrix
+from ml.events.model import EventRunModel
+from ml.events.nmf import EventPersonaModel, size_balance
+from ml.events.outcomes import outcome_table
+from ml.events.profile import ProfileInputs, build_event_profiles, mix_text
+
+VERSION_PACKAGES = ["numpy", "pandas", "scikit-learn", "scipy", "pyarrow", "pydantic"]
+
+
+def peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1)
+
+
+def package_versions() -> dict[str, str]:
+    out = {"python": platform.python_version(), "personas": __import__("ml").__version__}
+    for name in VERSION_PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+@dataclass
+class EventRunResult:
+    run_id: str
+    manifest: dict[str, Any]
+    members: pd.DataFrame            # member_id, persona_id, reassigned (= mixed), distance, x, y, text, ...
+    personas: list[dict[str, Any]]
+    model: EventRunModel
+    X: np.ndarray = field(repr=False)
+    counts: np.ndarray = field(repr=False)
+    outcome: np.ndarray = field(repr=False)
+
+
+class EventPipeline:
+    """``run(paths)`` → ``EventRunResult``; see the module docstring."""
+
+    def __init__(self, config: EventConfig | None = None, log: Callable[[str], None] | None = None):
+        self.config = config or EventConfig()
+        self.log = log or (lambda msg: None)
+        self.timings_: dict[str, float] = {}
+        self.peak_rss_: dict[str, float] = {}
+
+    @contextmanager
+    def _stage(self, name: str):
+        self.log(f"{name} ...")
+        start = time.perf_counter()
+        yield
+        self.timings_[name] = round(time.perf_counter() - start, 3)
+        self.peak_rss_[name] = peak_rss_mb()
+        self.log(f"{name} done in {self.timings_[name]:.1f}s")
+
+    def matrix_builder(self) -> EventMatrix:
+        c = self.config
+        return EventMatrix(**c.matrix.model_dump(), min_users=c.input.min_users)
+
+    def persona_model(self) -> EventPersonaModel:
+        c = self.config
+        return EventPersonaModel(**c.nmf.model_dump(), random_state=c.seed)
+
+    def run(self, paths: Sequence[str | Path]) -> EventRunResult:
+        cfg = self.config
+        t0 = time.perf_counter()
+        with self._stage("ingest"):
+            table = load_events(paths, cfg.input)
+        with self._stage("matrix"):
+            builder = self.matrix_builder().fit(table.events)
+            X, counts, users = builder.X_, builder.counts_, builder.users_
+            if cfg.nmf.k is not None and cfg.nmf.k > len(builder.events_):
+                from ml.errors import InputError
+
+                raise InputError(f"nmf.k={cfg.nmf.k} is more personas than the {len(builder.events_)} event types "
+                                 "kept; choose a smaller --k or keep more events")
+        with self._stage("nmf"):
+            model = self.persona_model().fit(X)
+            labels, mixed, margin = model.labels_, model.mixed_, model.margin_
+        with self._stage("map"):
+            coords = PCA(2, random_state=cfg.seed).fit_transform(model.membership_) if model.k_ > 2 \
+                else np.column_stack([model.membership_[:, 0] - model.membership_[:, 1],
+                                      np.log1p(counts.sum(axis=1))])
+        outcome = table.users.set_index("user")["outcome"].reindex(users).to_numpy(dtype=object)
+        with self._stage("metrics"):
+            metrics = self._metrics(model, X, labels, outcome)
+        windowed = builder._window(table.events)
+        kept_rows = windowed[windowed["user"].isin(set(users)) & windowed["event"].isin(builder.events_)]
+        with self._stage("profile"):
+            inputs = ProfileInputs(users, builder.events_, counts, X, model.components_, model.membership_,
+                                   labels, mixed, kept_rows, table.resolution)
+            personas = build_event_profiles(inputs, cfg.profile, cfg.seed)
+        run_id = self._run_id(paths)
+        run_model = EventRunModel(builder, model, table.mapping, {p["id"]: p["name"] for p in personas}, run_id,
+                                  cfg.input.assume_year)
+        first = kept_rows.groupby("user")["day"].min().reindex(users)
+        members = pd.DataFrame({
+            "member_id": users.astype(str), "persona_id": labels.astype(np.int64),
+            "reassigned": mixed.astype(bool), "distance": (1.0 - margin).astype(np.float64),
+            "x": coords[:, 0].astype(np.float64), "y": coords[:, 1].astype(np.float64),
+            "text": [mix_text(row, builder.events_) for row in counts],
+            "author": None, "timestamp": self._first_times(first, table.resolution, table.yearless),
+            "n_messages": counts.sum(axis=1).round().astype(np.int64),
+        })
+        manifest = self._manifest(run_id, paths, table, builder, model, metrics, t0)
+        return EventRunResult(run_id, manifest, members, personas, run_model, X, counts, outcome)
+
+    # -- helpers ---------------------------------------------------------------------------------
+    @staticmethod
+    def _first_times(first_day: pd.Series, resolution: str, yearless: bool) -> list:
+        """ISO time of each user's first kept event (None for day offsets or dates without a year)."""
+        if resolution in ("hour", "day") and not yearless:
+            return [None if pd.isna(d) else (pd.Timestamp(0, tz="UTC") + pd.Timedelta(seconds=round(d * 86400)))
+                    .isoformat() for d in first_day]
+        return [None] * len(first_day)
+
+    def _metrics(self, model: EventPersonaModel, X, labels, outcome) -> dict[str, Any]:
+        cfg = self.config
+        entropy, smallest = size_balance(labels, model.k_)
+        out: dict[str, Any] = {
+            "n_personas": int(np.unique(labels).size), "k": int(model.k_), "k_chosen_by": "fixed" if cfg.nmf.k
+            else ("cv (one standard error rule)" if cfg.nmf.one_se else "cv (lowest held-out error)"),
+            "k_selection": model.k_table_, "noise_share": 0.0, "dbcv": None,
+            "mixed_share": round(float(model.mixed_.mean()), 4), "mixed_margin": cfg.nmf.mixed_margin,
+            "silhouette": model._silhouette(X, labels), "balance": entropy, "min_share": smallest,
+            "reconstruction_error": round(model.reconstruction_err_, 4),
+            "stability_ari": self._stability(X, labels),
+        }
+        kmeans = KMeans(model.k_, n_init=4, random_state=cfg.seed).fit(X).labels_
+        out["baseline_kmeans"] = {"silhouette": model._silhouette(X, kmeans),
+                                  "ari_vs_nmf": round(float(adjusted_rand_score(labels, kmeans)), 4)}
+        table = outcome_table(labels, outcome, cfg.input.outcome_bins)
+        if table is not None:
+            out["outcomes"] = {"column": cfg.input.outcome_col, "nmf": table,
+                               "kmeans": outcome_table(kmeans, outcome, cfg.input.outcome_bins)}
+        return out
+
+    def _stability(self, X, labels) -> float | None:
+        """ARI between the personas of all users and those of a refit on a random 80% of them."""
+        n = len(X)
+        if n < 50:
+            return None
+        idx = np.random.default_rng(self.config.seed + 1).choice(n, int(0.8 * n), replace=False)
+        refit = self.persona_model().set_params(k=int(labels.max()) + 1).fit(X[idx])
+        return round(float(adjusted_rand_score(labels, refit.predict(X))), 4)
+
+    def _run_id(self, paths) -> str:
+        now = datetime.now(UTC)
+        digest = hashlib.sha1((json.dumps(self.config.model_dump(), sort_keys=True, default=str)
+                               + "|".join(map(str, paths)) + now.isoformat()).encode()).hexdigest()[:6]
+        return f"{now:%Y%m%dT%H%M%SZ}-{digest}"
+
+    def _manifest(self, run_id, paths, table, builder: EventMatrix, model, metrics, t0) -> dict[str, Any]:
+        self.timings_["total"] = round(time.perf_counter() - t0, 3)
+        return {
+            "run_id": run_id, "kind": "events",
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "source": {"inputs": [str(Path(p)) for p in paths], "load": table.report, "mapping": table.mapping,
+                       "layout": table.layout},
+            "unit": "user",
+            "counts": {
+                "input": int(table.report["rows"]), "input_users": int(table.events["user"].nunique()),
+                "kept": len(builder.users_), "events_in_window": builder.n_events_kept_,
+                "event_types": len(builder.events_), "personas": int(np.unique(model.labels_).size),
+                "components": int(model.k_),
+                "mixed": int(model.mixed_.sum()), "noise_before_reassign": 0,
+            },
+            "events": builder.events_, "event_reach": builder.reach_, "dropped_events": builder.dropped_,
+            "weighting": {"weighting": builder.weighting, "group_normalize": builder.group_normalize and
+                          bool(table.mapping.get("group")), "row_normalize": builder.row_normalize},
+            "filtering": builder.report_, "metrics": metrics, "time_resolution": table.resolution,
+            "dates_without_year": table.yearless,
+            "has_timestamps": table.resolution == "hour", "has_authors": False,
+            "timings_s": dict(self.timings_), "peak_rss_mb": peak_rss_mb(),
+            "peak_rss_mb_by_stage": dict(self.peak_rss_),
+            "config": self.config.model_dump(mode="json"), "versions": package_versions(),
+        }

@@ -1,0 +1,237 @@
+"""Persona profiles for event runs, in the shape of the conversation profiles (CONTRACTS §4).
+
+``build_event_profiles(inputs: ProfileInputs, config) -> list[dict]``. Per persona: ``id``, ``size``,
+``share``, ``core_size`` (users not flagged mixed), ``reassigned_count`` (users flagged mixed), ``name``,
+``description``, ``top_events`` (``[{event, weight, lift, sentence}]``: weight = the event's share of the
+persona's NMF component H; lift = the persona's mean count per user ÷ everyone's), ``top_terms`` (the same
+events as ``[{term, weight}]`` so the strategy generator and term views work unchanged),
+``top_ngrams`` (empty), ``activity`` (hours and weekdays when the data has times of day, else a day-offset
+curve), ``fingerprint`` (one entry per event plus overall volume: persona vs population, standardized
+difference, sentence), ``highlights``, ``evidence`` (example users: id and their top events, nothing
+else) and ``separators`` (``ml.profile.separators.SurrogateSeparator`` over the event columns).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ml.events.config import EventProfileConfig
+from ml.profile.activity import WEEKDAYS, ActivityProfiler, format_hours
+from ml.profile.naming import unique_names
+from ml.profile.separators import SurrogateSeparator
+
+VOLUME = "total_events"
+
+
+@dataclass
+class ProfileInputs:
+    users: np.ndarray          # (n,) user ids
+    events: list[str]          # (m,) kept event names
+    counts: np.ndarray         # (n, m) raw counts in the window
+    X: np.ndarray              # (n, m) weighted matrix the model was fitted on
+    components: np.ndarray     # (k, m) H
+    membership: np.ndarray     # (n, k) W rows scaled to sum to 1
+    labels: np.ndarray         # (n,)
+    mixed: np.ndarray          # (n,) bool
+    rows: pd.DataFrame         # kept event rows: user, event, count, day, hour, weekday
+    resolution: str            # hour | day | offset | none
+
+
+def mix_text(counts_row: np.ndarray, events: list[str], n: int = 3) -> str:
+    """"forumng 45%, quiz 20%, homepage 15%": a user's top events by share of their counts."""
+    total = counts_row.sum()
+    if total <= 0:
+        return "no activity"
+    order = np.argsort(-counts_row, kind="stable")[:n]
+    return ", ".join(f"{events[j]} {100 * counts_row[j] / total:.0f}%" for j in order if counts_row[j] > 0)
+
+
+def lift_sentence(event: str, persona_mean: float, population_mean: float) -> str:
+    if population_mean <= 0:
+        return f"{event}: {persona_mean:.1f} per user (nobody else)"
+    lift = persona_mean / population_mean
+    if lift >= 1:
+        head = f"{lift:.1f}× more {event} than average"
+    elif lift > 0:
+        head = f"{1 / lift:.1f}× less {event} than average"
+    else:
+        head = f"no {event} at all"
+    return f"{head} ({persona_mean:.1f} vs {population_mean:.1f} per user)"
+
+
+def _fingerprint(inp: ProfileInputs, mask: np.ndarray) -> list[dict]:
+    cols = [(e, inp.X[:, j], inp.counts[:, j], "event") for j, e in enumerate(inp.events)]
+    total = inp.counts.sum(axis=1)
+    cols.append((VOLUME, np.log1p(total), total, "activity"))
+    out = []
+    for name, weighted, raw, group in cols:
+        mu, sd = float(weighted.mean()), float(weighted.std())
+        pm = float(weighted[mask].mean())
+        p_raw, q_raw = float(raw[mask].mean()), float(raw.mean())
+        sentence = lift_sentence("events in total" if name == VOLUME else name, p_raw, q_raw)
+        out.append({"feature": name, "group": group, "persona_mean": pm, "population_mean": mu,
+                    "std_diff": (pm - mu) / sd if sd > 1e-12 else None,
+                    "coverage": float((raw[mask] > 0).mean()), "persona_count_mean": p_raw,
+                    "population_count_mean": q_raw, "sentence": sentence})
+    return out
+
+
+def _highlights(fp: list[dict], n: int, min_effect: float) -> list[dict]:
+    ok = [f for f in fp if f["std_diff"] is not None and abs(f["std_diff"]) >= min_effect]
+    return sorted(ok, key=lambda f: -abs(f["std_diff"]))[:n]
+
+
+class DayActivity:
+    """Share of a persona's events per bin of ``bin_days`` days, beside the population's."""
+
+    def __init__(self, bin_days: int = 7):
+        self.bin_days = bin_days
+
+    def fit(self, rows: pd.DataFrame, label_of: dict) -> DayActivity:
+        day = rows["day"].to_numpy(dtype=float)
+        ok = ~np.isnan(day)
+        self.start_ = float(np.floor(day[ok].min())) if ok.any() else 0.0
+        self.bins_ = np.floor((day - self.start_) / self.bin_days)
+        self.n_bins_ = int(np.nanmax(self.bins_)) + 1 if ok.any() else 0
+        self.ok_ = ok
+        self.count_ = rows["count"].to_numpy(dtype=float)
+        self.label_ = rows["user"].map(label_of).to_numpy()
+        self.population_ = self._curve(ok)
+        return self
+
+    def _curve(self, mask: np.ndarray) -> list[float]:
+        b = self.bins_[mask].astype(int)
+        c = np.bincount(b, weights=self.count_[mask], minlength=self.n_bins_)
+        return [round(float(v), 5) for v in (c / c.sum() if c.sum() else c)]
+
+    def profile(self, pid) -> dict:
+        curve = self._curve(self.ok_ & (self.label_ == pid))
+        peak = int(np.argmax(curve)) if curve and max(curve) > 0 else None
+        return {"bin_days": self.bin_days, "start_day": self.start_, "persona": curve,
+                "population": self.population_,
+                "peak_day": None if peak is None else self.start_ + peak * self.bin_days,
+                "difference": round(0.5 * float(np.abs(np.subtract(curve, self.population_)).sum()), 4)}
+
+
+def _activity(inp: ProfileInputs, label_of: dict, cfg: EventProfileConfig):
+    hourly = None
+    if inp.resolution == "hour":
+        # ActivityProfiler counts rows: one row per event, repeated by its count (capped for memory)
+        rows = inp.rows.loc[inp.rows.index.repeat(inp.rows["count"].clip(upper=50).astype(int))]
+        frame = pd.DataFrame({"local_hour": rows["hour"].to_numpy(), "local_weekday": rows["weekday"].to_numpy()})
+        hourly = ActivityProfiler(cfg.n_peak_hours).fit(frame, rows["user"].map(label_of).to_numpy())
+    daily = DayActivity(cfg.day_bin).fit(inp.rows, label_of) if inp.resolution in ("hour", "day", "offset") \
+        else None
+
+    def profile(pid) -> dict:
+        if hourly is not None:
+            out = hourly.profile(pid)
+        else:
+            out = ActivityProfiler(cfg.n_peak_hours).fit(pd.DataFrame(index=range(1)), [pid]).profile(pid)
+            out["note"] = {"day": "The data has dates but no times of day: activity is shown by day.",
+                           "offset": "The data has day offsets (no dates or times of day): activity is "
+                                     "shown by day from the start."}.get(inp.resolution, out["note"])
+        if hourly is not None and inp.rows["weekday"].isna().all():
+            out["note"] = "Times have no year, so weekdays are unknown; hours are shown."
+            out["weekday"] = out["population_weekday"] = None
+            out["weekday_difference"] = None
+        out["resolution"] = inp.resolution
+        out["unit"] = "events"
+        out["by_day"] = daily.profile(pid) if daily is not None else None
+        return out
+    return profile
+
+
+def _short(event: str, limit: int = 28) -> str:
+    """Event label for names: the last '|' part when the name joins columns, cut at ``limit``."""
+    label = event.split("|")[-1].strip().rstrip(".") or event
+    return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
+
+
+def _name(top: list[dict], volume: dict | None) -> str:
+    adj = None
+    if volume and volume["population_count_mean"] > 0:
+        ratio = volume["persona_count_mean"] / volume["population_count_mean"]
+        adj = "Heavy" if ratio >= 1.5 else "Light" if ratio <= 0.67 else None
+    core = " & ".join(_short(t["event"]) for t in top[:2]) or "general"
+    return f"{adj} {core} users" if adj else f"{core[0].upper()}{core[1:]} users"
+
+
+def _describe(p: dict) -> str:
+    parts = [(f"{p['size']:,} users ({100 * p['share']:.1f}% of all kept users; {p['core_size']:,} clear, "
+             f"{p['reassigned_count']:,} flagged as mixed between personas).")]
+    if p["top_events"]:
+        parts.append("Its pattern is led by " + ", ".join(
+            f"{t['event']} ({100 * t['weight']:.0f}%)" for t in p["top_events"][:4]) + ".")
+    if p["highlights"]:
+        parts.append("Compared with everyone it shows " + "; ".join(p["highlights"][:3]) + ".")
+    act = p["activity"]
+    if act.get("has_timestamps") and act.get("peak_hours"):
+        s = f"It is busiest at {format_hours(act['peak_hours'])}"
+        if act.get("peak_weekdays"):
+            s += ", mostly on " + " and ".join(WEEKDAYS[d] for d in act["peak_weekdays"])
+        parts.append(s + ".")
+    elif act.get("by_day") and act["by_day"]["peak_day"] is not None:
+        parts.append(f"Its busiest {act['by_day']['bin_days']}-day stretch starts at day "
+                     f"{act['by_day']['peak_day']:.0f}.")
+    sep = p.get("separators") or {}
+    if sep.get("accuracy") is not None:
+        parts.append(f"A simple classifier tells it apart from the other personas with "
+                     f"{100 * sep['accuracy']:.0f}% balanced accuracy on held-out users.")
+    return " ".join(parts)
+
+
+def build_event_profiles(inp: ProfileInputs, config: EventProfileConfig | None = None,
+                         random_state: int = 0) -> list[dict]:
+    """One JSON-ready dict per persona, sorted by id (see the module docstring)."""
+    cfg = config or EventProfileConfig()
+    n = len(inp.users)
+    labels = np.asarray(inp.labels)
+    label_of = dict(zip(inp.users, labels))
+    activity = _activity(inp, label_of, cfg)
+    sep = SurrogateSeparator(random_state=random_state).fit(
+        np.zeros((n, 0)), [], inp.X, list(inp.events), labels)
+    profiles = []
+    for pid in range(inp.components.shape[0]):
+        mask = labels == pid
+        if not mask.any():
+            continue
+        h = inp.components[pid]
+        weights = h / h.sum() if h.sum() > 0 else h
+        fp = _fingerprint(inp, mask)
+        by_event = {f["feature"]: f for f in fp}
+        top = []
+        for j in np.argsort(-weights, kind="stable")[: cfg.n_top_events]:
+            if weights[j] <= 0:
+                break
+            f = by_event[inp.events[j]]
+            lift = f["persona_count_mean"] / f["population_count_mean"] if f["population_count_mean"] else None
+            top.append({"event": inp.events[j], "weight": round(float(weights[j]), 4),
+                        "lift": None if lift is None else round(float(lift), 3), "sentence": f["sentence"]})
+        hl = _highlights(fp, cfg.n_highlights, cfg.min_effect)
+        idx = np.flatnonzero(mask)
+        order = idx[np.argsort(-inp.membership[idx, pid], kind="stable")]
+        clear = [i for i in order if not inp.mixed[i]] or list(order)
+        evidence = [{"member_id": str(inp.users[i]), "text": mix_text(inp.counts[i], inp.events),
+                     "similarity": round(float(inp.membership[i, pid]), 4),
+                     "top_events": [{"event": inp.events[j], "count": float(inp.counts[i, j])}
+                                    for j in np.argsort(-inp.counts[i], kind="stable")[:3] if inp.counts[i, j] > 0]}
+                    for i in clear[: cfg.n_evidence]]
+        profiles.append({
+            "id": int(pid), "size": int(mask.sum()), "share": float(mask.sum() / n),
+            "core_size": int((mask & ~inp.mixed).sum()), "reassigned_count": int((mask & inp.mixed).sum()),
+            "top_events": top, "top_terms": [{"term": t["event"], "weight": t["weight"]} for t in top],
+            "top_ngrams": [], "activity": activity(pid), "fingerprint": fp,
+            "highlights": [f["sentence"] for f in hl], "highlight_features": [f["feature"] for f in hl],
+            "evidence": evidence, "separators": sep.signals(pid, 8),
+            "_volume": by_event[VOLUME],
+        })
+    names = unique_names([_name(p["top_events"], p.pop("_volume")) for p in profiles],
+                         [[t["event"] for t in p["top_events"]] for p in profiles], [p["id"] for p in profiles])
+    for p, name in zip(profiles, names):
+        p["name"] = name
+        p["description"] = _describe(p)
+    return profiles

@@ -1,0 +1,101 @@
+"""Writes an event run directory atomically, with the same files as a conversation run (CONTRACTS §3).
+
+``write_event_run(result, out_dir)`` writes ``manifest.json`` (with ``kind: "events"``),
+``assignments.parquet`` (``member_id``, ``persona_id``, ``reassigned`` = flagged mixed, ``distance`` =
+1 − margin, ``x``, ``y``, ``text`` = the user's event mix, ``author`` (None), ``timestamp`` (first event or
+None), ``n_messages`` = events in the window), ``personas.json`` (profiles + ``member_ids``) and
+``model/`` (``EventRunModel``). Files go to a hidden sibling ``.NAME.tmp-PID`` first and are swapped into
+place only when complete, so a failed run never replaces an earlier good one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ml.profile.masking import mask_pii
+
+ASSIGNMENT_COLUMNS = ["member_id", "persona_id", "reassigned", "distance", "x", "y",
+                      "text", "author", "timestamp", "n_messages"]
+
+
+def _json_default(obj):
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return float(obj) if np.isfinite(obj) else None
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, pd.Timestamp):
+        return obj.isoformat()
+    if obj is pd.NA or obj is pd.NaT:
+        return None
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def _clean(obj):
+    """NaN/inf floats → None, recursively (json.dumps would write NaN, which is not JSON)."""
+    if isinstance(obj, float):
+        return obj if np.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    return obj
+
+
+def write_json(path: Path, data) -> None:
+    path.write_text(json.dumps(_clean(data), indent=2, ensure_ascii=False, default=_json_default,
+                               allow_nan=False), encoding="utf-8")
+
+
+def assignments_frame(members: pd.DataFrame) -> pd.DataFrame:
+    frame = pd.DataFrame({
+        "member_id": members["member_id"].astype(str).to_numpy(),
+        "persona_id": members["persona_id"].astype(np.int64).to_numpy(),
+        "reassigned": members["reassigned"].astype(bool).to_numpy(),
+        "distance": members["distance"].astype(np.float64).to_numpy(),
+        "x": members["x"].astype(np.float64).to_numpy(),
+        "y": members["y"].astype(np.float64).to_numpy(),
+        "text": [mask_pii(str(t)) for t in members["text"]],
+        "author": pd.Series([None] * len(members), dtype=object),
+        "timestamp": pd.Series(list(members["timestamp"]), dtype=object),
+        "n_messages": members["n_messages"].astype(np.int64).to_numpy(),
+    }, columns=ASSIGNMENT_COLUMNS)
+    return frame
+
+
+def write_event_run(result, out_dir: str | Path) -> Path:
+    """Write the run directory for an ``EventRunResult``; returns its resolved path."""
+    out_dir = Path(out_dir).resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir()
+    try:
+        manifest = dict(result.manifest)
+        manifest["run_dir"] = str(out_dir)
+        ids = result.members.groupby("persona_id")["member_id"].apply(lambda s: [str(x) for x in s])
+        personas = [dict(p, member_ids=ids.get(int(p["id"]), [])) for p in result.personas]
+        assignments_frame(result.members).to_parquet(tmp / "assignments.parquet", index=False)
+        write_json(tmp / "personas.json", personas)
+        result.model.save(tmp / "model")
+        write_json(tmp / "manifest.json", manifest)  # last: its presence marks a complete run
+        backup = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
+        if out_dir.exists():
+            out_dir.rename(backup)
+        tmp.rename(out_dir)
+        if backup.exists():
+            shutil.rmtree(backup, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out_dir

@@ -1,0 +1,84 @@
+"""Event times at whatever resolution the data has: hours, days, or day offsets.
+
+``parse_event_times(values, assume_year=None) -> (frame, resolution)`` with ``frame`` aligned to
+``values`` holding ``day`` (float days from the data's origin: a day offset as given, or days since
+1970-01-01 for timestamps; NaN when missing/unparseable), ``hour`` and ``weekday`` (Int64, NA when
+the data has no time of day / no calendar date) and ``bad`` (bool: a non-empty value that could not
+be read). ``resolution`` is ``"hour"`` (time of day known), ``"day"`` (calendar dates only),
+``"offset"`` (integer day offsets such as OULAD's ``date``) or ``"none"``.
+
+Rules: numbers with magnitude below 100 000 are day offsets (OULAD ``date``: -25..269); larger
+numbers are epoch times (``ml.timeparse``). Strings go through ``ml.timeparse.parse_timestamps``
+(ISO 8601, Twitter, dateutil); values that all fall at 00:00 are dates, not times. Strings written
+without a year (Moodle's "11 May, 09:44") are read with ``assume_year`` when given; without it they
+are placed in the leap year 2000 so that month, day and hour survive, and weekdays are reported as
+unknown (a weekday needs the real year).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ml.timeparse import parse_timestamps
+
+DAY_NS = 86_400 * 10**9
+_YEARLESS = ["%d %b, %H:%M", "%d %B, %H:%M", "%d %b %H:%M", "%b %d, %H:%M", "%d %b", "%d/%m %H:%M"]
+PLACEHOLDER_YEAR = 2000
+
+
+def _na_int(n: int) -> pd.Series:
+    return pd.Series(pd.array([pd.NA] * n, dtype="Int64"))
+
+
+def _from_datetimes(ts: pd.Series, bad: np.ndarray, weekday_known: bool = True) -> tuple[pd.DataFrame, str]:
+    ok = ts.notna().to_numpy()
+    ns = ts.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]").astype("int64") if ts.dt.tz is not None \
+        else ts.to_numpy(dtype="datetime64[ns]").astype("int64")
+    day = np.where(ok, ns / DAY_NS, np.nan)
+    has_time = bool(ok.any() and (ns[ok] % DAY_NS != 0).any())
+    hour = pd.Series(ts.dt.hour.to_numpy(), dtype="Int64") if has_time else _na_int(len(ts))
+    weekday = pd.Series(ts.dt.day_of_week.to_numpy(), dtype="Int64") if weekday_known else _na_int(len(ts))
+    if not ok.any():
+        return _frame(day, _na_int(len(ts)), _na_int(len(ts)), bad), "none"
+    return _frame(day, hour, weekday, bad), "hour" if has_time else "day"
+
+
+def _frame(day, hour, weekday, bad) -> pd.DataFrame:
+    return pd.DataFrame({"day": np.asarray(day, dtype=np.float64), "hour": pd.array(hour, dtype="Int64"),
+                         "weekday": pd.array(weekday, dtype="Int64"), "bad": np.asarray(bad, dtype=bool)})
+
+
+def _yearless(text: pd.Series, year: int) -> pd.Series:
+    """Parse strings without a year by trying the known layouts with ``year`` prepended."""
+    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    for fmt in _YEARLESS:
+        left = out.isna() & text.ne("")
+        if not left.any():
+            break
+        parsed = pd.to_datetime(f"{year} " + text[left], format=f"%Y {fmt}", errors="coerce")
+        out[left] = parsed
+    return out
+
+
+def parse_event_times(values: pd.Series, assume_year: int | None = None) -> tuple[pd.DataFrame, str]:
+    """See the module docstring. Never raises; unreadable values are marked in ``bad``."""
+    values = pd.Series(values).reset_index(drop=True)
+    n = len(values)
+    empty = values.isna() | values.astype(str).str.strip().eq("")
+    numeric = pd.to_numeric(values.where(~empty), errors="coerce")
+    is_num = numeric.notna() | empty
+    if n and is_num.all() and numeric.notna().any() and numeric.abs().max() < 100_000:
+        bad = np.zeros(n, dtype=bool)
+        return _frame(numeric.to_numpy(dtype=float), _na_int(n), _na_int(n), bad), "offset"
+    parsed = parse_timestamps(values)
+    ts = parsed["timestamp"]
+    bad = parsed["unparseable"].to_numpy(dtype=bool)
+    if bad.sum() > 0.5 * max(1, (~empty).sum()):
+        text = values.astype(str).str.strip().where(~empty, "")
+        year = assume_year or PLACEHOLDER_YEAR
+        alt = _yearless(text, year)
+        if alt.notna().sum() > ts.notna().sum():
+            alt_bad = (~empty.to_numpy()) & alt.isna().to_numpy()
+            return _from_datetimes(alt, alt_bad, weekday_known=assume_year is not None)
+    return _from_datetimes(ts, bad)

@@ -1,0 +1,148 @@
+"""Bad input to event runs: one-line InputError naming file/row/column and what to do; exit status 2."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import pytest
+
+from ml.errors import InputError, TooFewRowsError
+from ml.events.cli import main
+from ml.events.config import EventConfig, EventInputConfig
+from ml.events.ingest import load_events
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def rows_csv(tmp_path: Path, n_users: int = 30, extra: str = "") -> Path:
+    lines = ["user_id,event,timestamp,count"]
+    for u in range(n_users):
+        for j, ev in enumerate(["open", "search", "buy", "share"][: 2 + u % 3]):
+            lines.append(f"u{u},{ev},2024-03-0{1 + j}T1{j}:00:00Z,{1 + (u + j) % 4}")
+    return write(tmp_path / "events.csv", "\n".join(lines) + "\n" + extra)
+
+
+def one_line(err: pytest.ExceptionInfo) -> str:
+    msg = str(err.value)
+    assert "\n" not in msg and "Traceback" not in msg
+    return msg
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(InputError) as err:
+        load_events([tmp_path / "nope.csv"])
+    assert "nope.csv" in one_line(err) and "not found" in str(err.value)
+
+
+def test_unknown_user_column_is_named_with_a_suggestion(tmp_path):
+    path = rows_csv(tmp_path)
+    with pytest.raises(InputError) as err:
+        load_events([path], EventInputConfig(user_cols=["userid"]))
+    msg = one_line(err)
+    assert "events.csv" in msg and "'userid'" in msg and "--user-col" in msg and "user_id" in msg
+
+
+def test_no_user_column_detectable(tmp_path):
+    path = write(tmp_path / "x.csv", "who,event\na,open\n")
+    with pytest.raises(InputError) as err:
+        load_events([path])
+    assert "--user-col" in one_line(err)
+
+
+def test_non_numeric_count_names_row_and_column(tmp_path):
+    path = rows_csv(tmp_path, extra="u1,open,2024-03-01T10:00:00Z,lots\n")
+    with pytest.raises(InputError) as err:
+        load_events([path])
+    msg = one_line(err)
+    assert "'count'" in msg and "'lots'" in msg and "data row" in msg and "fix or remove" in msg
+
+
+def test_negative_count(tmp_path):
+    path = rows_csv(tmp_path, extra="u1,open,2024-03-01T10:00:00Z,-3\n")
+    with pytest.raises(InputError) as err:
+        load_events([path])
+    assert "negative" in one_line(err)
+
+
+def test_empty_user_id_names_the_row(tmp_path):
+    path = write(tmp_path / "e.csv", "user_id,event\nu1,open\n,open\n")
+    with pytest.raises(InputError) as err:
+        load_events([path])
+    msg = one_line(err)
+    assert "data row 2" in msg and "'user_id'" in msg
+
+
+def test_unreadable_times(tmp_path):
+    path = write(tmp_path / "t.csv", "user_id,event,timestamp\n" + "".join(f"u{i},open,soon\n" for i in range(5)))
+    with pytest.raises(InputError) as err:
+        load_events([path])
+    msg = one_line(err)
+    assert "'timestamp'" in msg and "'soon'" in msg and "--time-col" in msg
+
+
+def test_empty_and_header_only_files(tmp_path):
+    for name, text in (("empty.csv", ""), ("header.csv", "user_id,event\n")):
+        with pytest.raises(InputError) as err:
+            load_events([write(tmp_path / name, text)])
+        assert name in one_line(err)
+
+
+def test_broken_gzip(tmp_path):
+    path = tmp_path / "e.csv.gz"
+    path.write_bytes(gzip.compress(b"user_id,event\nu1,open\n" * 50)[:40])
+    with pytest.raises(InputError) as err:
+        load_events([path])
+    assert "e.csv.gz" in one_line(err)
+
+
+def test_lookup_id_missing(tmp_path):
+    data = write(tmp_path / "clicks.csv", "user_id,site,n\nu1,10,2\nu2,99,1\n")
+    lookup = write(tmp_path / "sites.csv", "site,kind\n10,forum\n")
+    cfg = EventInputConfig(event_lookup=str(lookup), event_lookup_key="site", event_lookup_value="kind",
+                           count_col="n")
+    with pytest.raises(InputError) as err:
+        load_events([data], cfg)
+    msg = one_line(err)
+    assert "data row 2" in msg and "'99'" in msg and "sites.csv" in msg
+
+
+def test_matrix_with_one_numeric_column(tmp_path):
+    path = write(tmp_path / "m.csv", "user_id,clicks,name\nu1,3,a\nu2,4,b\n")
+    with pytest.raises(InputError) as err:
+        load_events([path], EventInputConfig(layout="matrix"))
+    assert "--event-col" in one_line(err)
+
+
+def test_too_few_users_after_filtering(tmp_path):
+    path = rows_csv(tmp_path, n_users=30)
+    with pytest.raises(TooFewRowsError) as err:
+        from ml.events.pipeline import EventPipeline
+
+        EventPipeline(EventConfig.validated({"matrix": {"min_user_events": 10000}})).run([path])
+    assert "min_user_events" in one_line(err)
+
+
+def test_unknown_config_key_is_refused(tmp_path):
+    cfg = write(tmp_path / "c.json", '{"nmf": {"kk": 3}}')
+    with pytest.raises(InputError) as err:
+        EventConfig.from_file(cfg)
+    assert "nmf.kk" in one_line(err)
+
+
+def test_cli_exit_status_and_single_line(tmp_path, capsys):
+    path = rows_csv(tmp_path, extra="u1,open,2024-03-01T10:00:00Z,lots\n")
+    status = main([str(path), "--out", str(tmp_path / "run"), "--no-store", "--quiet"])
+    err = capsys.readouterr().err.strip()
+    assert status == 2 and err.startswith("error: ") and "'count'" in err
+    assert len([line for line in err.splitlines() if line.strip()]) <= 3  # one message, maybe soft-wrapped
+    assert not (tmp_path / "run").exists()
+
+
+def test_cli_k_larger_than_event_types(tmp_path, capsys):
+    path = rows_csv(tmp_path)
+    status = main([str(path), "--out", str(tmp_path / "run"), "--no-store", "--quiet", "--k", "9"])
+    assert status == 2 and "--k" in capsys.readouterr().err

@@ -1,0 +1,117 @@
+"""NMF persona model: planted event mixtures are recovered; estimator contract; mixed users flagged."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.optimize import linear_sum_assignment
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+from ml.events.matrix import EventMatrix
+from ml.events.nmf import EventPersonaModel, shares_margin
+
+N_EVENTS = 12
+
+
+def archetypes() -> np.ndarray:
+    """Three known event mixtures (rows sum to 1), each led by its own four events."""
+    P = np.full((3, N_EVENTS), 0.02)
+    for a in range(3):
+        P[a, 4 * a: 4 * a + 4] = [0.35, 0.25, 0.15, 0.07]
+    return P / P.sum(axis=1, keepdims=True)
+
+
+def planted_events(n_pure: int = 510, n_mixed: int = 90, seed: int = 0):
+    """Long event table: pure users from one archetype, mixed users 50/50 from two."""
+    rng = np.random.default_rng(seed)
+    P = archetypes()
+    rows, truth, is_mixed = [], {}, {}
+    for i in range(n_pure + n_mixed):
+        user = f"u{i:04d}"
+        if i < n_pure:
+            a = i % 3
+            p, truth[user], is_mixed[user] = P[a], a, False
+        else:
+            a, b = rng.choice(3, 2, replace=False)
+            p, truth[user], is_mixed[user] = 0.5 * P[a] + 0.5 * P[b], -1, True
+        counts = rng.multinomial(rng.poisson(80) + 10, p)
+        rows += [(user, f"e{j:02d}", float(c)) for j, c in enumerate(counts) if c > 0]
+    events = pd.DataFrame(rows, columns=["user", "event", "count"])
+    events["day"], events["group"] = np.nan, None
+    return events, truth, is_mixed
+
+
+@pytest.fixture(scope="module")
+def planted():
+    events, truth, is_mixed = planted_events()
+    matrix = EventMatrix(min_reach=0.0, min_spread=0.0).fit(events)
+    model = EventPersonaModel(k_max=6, random_state=0).fit(matrix.X_)
+    return matrix, model, truth, is_mixed
+
+
+def test_cv_chooses_the_planted_number_of_mixtures(planted):
+    _, model, _, _ = planted
+    assert model.k_ == 3
+    errors = {r["k"]: r["cv_error"] for r in model.k_table_}
+    assert errors[3] < errors[2]
+    assert [r["k"] for r in model.k_table_ if r["chosen"]] == [3]
+
+
+def test_components_recover_the_planted_mixtures(planted):
+    matrix, model, _, _ = planted
+    order = [int(e[1:]) for e in matrix.events_]
+    truth = archetypes()[:, order]
+    H = model.components_ / np.linalg.norm(model.components_, axis=1, keepdims=True)
+    T = truth / np.linalg.norm(truth, axis=1, keepdims=True)
+    cos = H @ T.T
+    r, c = linear_sum_assignment(-cos)
+    assert cos[r, c].min() > 0.9, cos
+
+
+def test_pure_users_are_assigned_to_their_mixture(planted):
+    matrix, model, truth, _ = planted
+    order = [int(e[1:]) for e in matrix.events_]
+    T = archetypes()[:, order]
+    cos = (model.components_ / np.linalg.norm(model.components_, axis=1, keepdims=True)) @ \
+        (T / np.linalg.norm(T, axis=1, keepdims=True)).T
+    persona_to_truth = dict(zip(*linear_sum_assignment(-cos)))
+    pure = np.array([truth[u] >= 0 for u in matrix.users_])
+    predicted = np.array([persona_to_truth[p] for p in model.labels_])
+    expected = np.array([truth[u] for u in matrix.users_])
+    assert (predicted[pure] == expected[pure]).mean() > 0.95
+
+
+def test_mixed_users_are_flagged_not_silently_forced(planted):
+    matrix, model, _, is_mixed = planted
+    mixed_truth = np.array([is_mixed[u] for u in matrix.users_])
+    assert model.mixed_[mixed_truth].mean() > 0.5
+    assert model.mixed_[~mixed_truth].mean() < 0.1
+    assert model.margin_[mixed_truth].mean() < model.margin_[~mixed_truth].mean()
+
+
+def test_estimator_contract(planted):
+    matrix, _, _, _ = planted
+    X = matrix.X_
+    est = EventPersonaModel(k=3, random_state=0)
+    assert est.get_params()["k"] == 3 and not hasattr(est, "components_")
+    with pytest.raises(NotFittedError):
+        est.predict(X)
+    assert est.fit(X) is est
+    first = est.labels_.copy()
+    assert np.array_equal(clone(est).fit(X).labels_, first)
+    assert np.array_equal(est.predict(X), first)
+    with pytest.raises(NotFittedError):
+        EventMatrix().transform(pd.DataFrame({"user": [], "event": [], "count": [], "day": []}))
+
+
+def test_fixed_k_skips_the_search(planted):
+    matrix, _, _, _ = planted
+    est = EventPersonaModel(k=4).fit(matrix.X_)
+    assert est.k_ == 4 and est.k_table_ == [] and est.components_.shape == (4, len(matrix.events_))
+
+
+def test_shares_margin_of_a_zero_row_is_zero():
+    S, margin = shares_margin(np.array([[0.0, 0.0], [3.0, 1.0]]))
+    assert margin.tolist() == [0.0, 0.5] and S[1].tolist() == [0.75, 0.25]
