@@ -1,0 +1,409 @@
+"""Benchmark the whole pipeline: per-stage time and peak RSS at several input sizes.
+
+    python scripts/bench_pipeline.py [--sizes 5000 15000 50000] [--out bench-results/pipeline.json]
+                                     [--skip-warm] [--skip-numba-probe] [--work-dir DIR] [--keep]
+
+Inputs are real texts from ../shared/data (PERSONAS_SHARED_DATA overrides): Twitter US Airline
+Sentiment (14,640 tweets, author + timestamp), Banking77 train+test (13,083 queries, text only) and
+the TWCS slice (5,000 tweets, author + timestamp): 32,723 real texts. A size up to that is a
+seeded, source-proportional sample of them. Above that every real text is used once and the rest is
+FILLED WITH JOINED TEXTS: "A B", two real texts from different data sets with lengths within 2x of
+each other (so no joined text is a near-duplicate of either part under the 0.8 Jaccard filter),
+each pair used once; author and timestamp come from part A. So "50k" is 32,723 real messages plus
+17,277 joined ones, not 50k distinct real messages; the JSON says so under `data`.
+
+Each size is written as a generic-layout CSV (message_id, text, author, timestamp, source) and
+run in a fresh process, ``python -m ml.run CSV --out RUN --no-store --cache-dir CACHE``, twice:
+cold (empty embedding cache for that size) then warm (same cache). Recorded per run: wall time of
+the process (imports included), the manifest's per-stage ``timings_s`` and ``peak_rss_mb`` (by
+stage), and the child's own peak RSS from ``wait4``. Numba's JIT cache goes to NUMBA_CACHE_DIR
+(default ``.numba_cache/`` in the repo); a probe times a small UMAP + HDBSCAN fit in a fresh process
+with an empty cache and again with it populated, which is the compile cost a first-ever run pays.
+
+Targets (issue): on 2 cores at 50k, end-to-end (process wall) ≤ 1.3x the embed stage; the warm
+run ≤ 15% of the cold run's wall time at every size; peak RSS ≤ 3 GB. Timings are only comparable
+on an otherwise idle machine: the load average is recorded at start and end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+SHARED_DATA = Path(os.environ.get("PERSONAS_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+STAGES = ["ingest", "filter", "units", "features", "embed", "fuse", "reduce", "cluster", "reassign",
+          "metrics", "profile"]
+TARGETS = {"e2e_over_embed_max": 1.3, "e2e_target_min_size": 50000, "warm_over_cold_max": 0.15,
+           "peak_rss_mb_max": 3072.0}
+SOURCES = {  # name: (relative paths, note)
+    "airline": (["twitter_airline_sentiment/Tweets.csv"], "author + timestamp"),
+    "banking77": (["banking77/train.csv", "banking77/test.csv"], "text only"),
+    "twcs": (["twcs_sample/twcs_first5000.csv"], "author + timestamp"),
+}
+
+
+# ------------------------------------------------------------------------------------ data
+
+
+def _iso(ts: pd.Series, offset_min: pd.Series) -> list[str | None]:
+    """UTC timestamps as ISO 8601 in the author's local offset when known (keeps the local hour)."""
+    out: list[str | None] = []
+    for t, off in zip(ts, offset_min):
+        if pd.isna(t):
+            out.append(None)
+        elif pd.isna(off):
+            out.append(t.isoformat())
+        else:
+            out.append(t.tz_convert(timezone(pd.Timedelta(minutes=float(off)).to_pytimedelta())).isoformat())
+    return out
+
+
+def load_real_texts(data_dir: Path = SHARED_DATA) -> pd.DataFrame:
+    """All real texts: columns text, author, timestamp (ISO str or None), source. Read with ml.ingest."""
+    from ml.ingest import load_messages
+
+    frames = []
+    for name, (parts, _) in SOURCES.items():
+        paths = [data_dir / p for p in parts]
+        missing = [str(p) for p in paths if not p.exists()]
+        if missing:
+            raise SystemExit(f"error: {missing[0]} not found: the benchmark needs ../shared/data "
+                             "(or set PERSONAS_SHARED_DATA)")
+        msgs, _ = load_messages(paths)
+        frames.append(pd.DataFrame({
+            "text": msgs["text"].astype(str).to_numpy(),
+            "author": msgs["author"].to_numpy(),
+            "timestamp": _iso(msgs["timestamp"], msgs["utc_offset_min"]),
+            "source": name,
+        }))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _joined(pool: pd.DataFrame, n: int, rng: np.random.Generator) -> pd.DataFrame:
+    """n new texts "A B" from two real texts of different data sets with lengths within 2x."""
+    lengths = pool["text"].str.len().to_numpy()
+    sources = pool["source"].to_numpy()
+    seen_pairs: set[tuple[int, int]] = set()
+    seen_texts = set(pool["text"])
+    rows: list[tuple[int, int]] = []
+    for _ in range(50):
+        a, b = rng.permutation(len(pool)), rng.permutation(len(pool))
+        ok = (sources[a] != sources[b]) & (np.minimum(lengths[a], lengths[b]) * 2 >= np.maximum(lengths[a], lengths[b]))
+        for i, j in zip(a[ok], b[ok]):
+            if (i, j) in seen_pairs:
+                continue
+            text = f"{pool.at[i, 'text']} {pool.at[j, 'text']}"
+            if text in seen_texts:
+                continue
+            seen_pairs.add((i, j))
+            seen_texts.add(text)
+            rows.append((i, j))
+            if len(rows) == n:
+                break
+        if len(rows) == n:
+            break
+    if len(rows) < n:
+        raise SystemExit(f"error: could only build {len(rows)} of {n} joined texts")
+    a_idx = [i for i, _ in rows]
+    out = pool.loc[a_idx, ["author", "timestamp"]].reset_index(drop=True)
+    out.insert(0, "text", [f"{pool.at[i, 'text']} {pool.at[j, 'text']}" for i, j in rows])
+    out["source"] = [f"joined:{sources[i]}+{sources[j]}" for i, j in rows]
+    return out
+
+
+def build_input(size: int, pool: pd.DataFrame, path: Path, seed: int = 0) -> dict:
+    """Write a CSV of `size` texts to `path`; return its composition."""
+    rng = np.random.default_rng(seed)
+    if size <= len(pool):
+        shares = pool["source"].value_counts(normalize=True)
+        take = {s: round(size * float(shares[s])) for s in shares.index}
+        take[shares.index[0]] += size - sum(take.values())
+        parts = [pool[pool["source"] == s].sample(n=k, random_state=seed) for s, k in take.items()]
+        frame = pd.concat(parts).sample(frac=1.0, random_state=seed).reset_index(drop=True)
+        n_joined = 0
+    else:
+        n_joined = size - len(pool)
+        frame = pd.concat([pool, _joined(pool, n_joined, rng)], ignore_index=True)
+        frame = frame.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+    frame.insert(0, "message_id", [f"m{i}" for i in range(len(frame))])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, index=False)
+    by_source = frame["source"].map(lambda s: "joined" if s.startswith("joined:") else s).value_counts()
+    return {"path": str(path), "rows": len(frame), "real": len(frame) - n_joined,
+            "joined": int(n_joined), "by_source": {k: int(v) for k, v in by_source.items()},
+            "with_timestamp": int(frame["timestamp"].notna().sum()),
+            "with_author": int(frame["author"].notna().sum())}
+
+
+# ------------------------------------------------------------------------------------ runs
+
+
+def run_process(cmd: list[str], env: dict, log: Path, timeout: float) -> dict:
+    """Run cmd in a fresh process; wall time, exit code and the child's own peak RSS (wait4)."""
+    with log.open("w") as fh:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=fh, stderr=subprocess.STDOUT)
+        timer = threading.Timer(timeout, proc.kill)
+        timer.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            timer.cancel()
+        wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return {"rc": proc.returncode, "wall_s": round(wall, 2),
+            "process_peak_rss_mb": round(usage.ru_maxrss / 1024.0, 1),
+            "cpu_user_s": round(usage.ru_utime, 1), "cpu_sys_s": round(usage.ru_stime, 1)}
+
+
+def pipeline_run(csv: Path, run_dir: Path, cache_dir: Path, env: dict, timeout: float) -> dict:
+    cmd = [sys.executable, "-m", "ml.run", str(csv), "--out", str(run_dir), "--no-store",
+           "--cache-dir", str(cache_dir), "--quiet"]
+    log = run_dir.with_suffix(".log")
+    out = run_process(cmd, env, log, timeout)
+    manifest_path = run_dir / "manifest.json"
+    if out["rc"] != 0 or not manifest_path.exists():
+        tail = log.read_text(errors="replace").strip().splitlines()[-3:]
+        return {**out, "error": " | ".join(tail) or f"exit {out['rc']}"}
+    m = json.loads(manifest_path.read_text())
+    return {**out, "timings_s": m["timings_s"], "peak_rss_mb": m["peak_rss_mb"],
+            "peak_rss_mb_by_stage": m.get("peak_rss_mb_by_stage", {}), "counts": m["counts"],
+            "embedding_cache": m.get("embedding_cache"),
+            "overhead_s": round(out["wall_s"] - m["timings_s"].get("total", 0.0), 2)}
+
+
+NUMBA_PROBE = """
+import time, warnings; warnings.filterwarnings("ignore")
+t0 = time.perf_counter()
+import numpy as np, umap, hdbscan
+t1 = time.perf_counter()
+x = np.random.default_rng(0).normal(size=(600, 20)).astype("float32")
+def fit():
+    r = umap.UMAP(n_components=5, n_neighbors=15, min_dist=0.0, random_state=0,
+                  force_approximation_algorithm=True).fit(x)
+    hdbscan.HDBSCAN(min_cluster_size=10, prediction_data=True).fit(r.embedding_)
+fit()
+t2 = time.perf_counter()
+fit()
+print(round(t1 - t0, 2), round(t2 - t1, 2), round(time.perf_counter() - t2, 2))
+"""
+
+
+def _numba_files(path: Path) -> int:
+    return sum(1 for _ in path.rglob("*.nbi")) if path.exists() else 0
+
+
+def numba_probe(persistent: Path, env: dict, work: Path, timeout: float) -> dict:
+    """Small UMAP+HDBSCAN fit in fresh processes: empty NUMBA_CACHE_DIR, then the same dir populated."""
+    probe_dir = work / "numba-probe-cache"
+    out: dict = {"persistent_dir": str(persistent), "index_files_at_start": _numba_files(persistent)}
+    for label in ("empty_cache", "populated_cache"):
+        log = work / f"numba-probe-{label}.log"
+        res = run_process([sys.executable, "-c", NUMBA_PROBE], {**env, "NUMBA_CACHE_DIR": str(probe_dir)},
+                          log, timeout)
+        parts = log.read_text().split()
+        if res["rc"] == 0 and len(parts) >= 3:  # import, first fit (JIT + work), second fit (work only)
+            res.update(import_s=float(parts[-3]), first_fit_s=float(parts[-2]), second_fit_s=float(parts[-1]),
+                       jit_in_first_fit_s=round(float(parts[-2]) - float(parts[-1]), 2))
+        out[label] = res
+    if "first_fit_s" in out["empty_cache"] and "first_fit_s" in out["populated_cache"]:
+        e, p = out["empty_cache"], out["populated_cache"]
+        out["saved_by_cache_s"] = round(e["wall_s"] - p["wall_s"], 1)
+        # umap-learn JIT-compiles most of its functions without cache=True: paid by every process
+        out["uncached_jit_per_process_s"] = p["jit_in_first_fit_s"]
+    return out
+
+
+# ------------------------------------------------------------------------------------ checks
+
+
+def checks_for(size: int, cold: dict, warm: dict | None) -> dict:
+    out: dict = {}
+    if "timings_s" in cold and cold["timings_s"].get("embed"):
+        embed = cold["timings_s"]["embed"]
+        ratio = cold["wall_s"] / embed
+        out["e2e_over_embed"] = {"value": round(ratio, 2), "pipeline_only": round(cold["timings_s"]["total"] / embed, 2),
+                                 "target": TARGETS["e2e_over_embed_max"], "pass": ratio <= TARGETS["e2e_over_embed_max"],
+                                 "in_scope": size >= TARGETS["e2e_target_min_size"]}
+    if warm is not None and "timings_s" in warm and "timings_s" in cold:
+        ratio = warm["wall_s"] / cold["wall_s"]
+        out["warm_over_cold"] = {"value": round(ratio, 3),
+                                 "pipeline_only": round(warm["timings_s"]["total"] / cold["timings_s"]["total"], 3),
+                                 "target": TARGETS["warm_over_cold_max"],
+                                 "pass": ratio <= TARGETS["warm_over_cold_max"], "in_scope": True}
+    peaks = [r.get("process_peak_rss_mb", 0.0) for r in (cold, warm) if r]
+    out["peak_rss"] = {"value": max(peaks), "target": TARGETS["peak_rss_mb_max"],
+                       "pass": max(peaks) <= TARGETS["peak_rss_mb_max"],
+                       "in_scope": size >= TARGETS["e2e_target_min_size"]}
+    return out
+
+
+def _verdict(check: dict | None) -> str:
+    if not check:
+        return "-"
+    word = "PASS" if check["pass"] else "FAIL"
+    return f"{check['value']} {word}" + ("" if check["in_scope"] else " (info)")
+
+
+def print_table(results: list[dict], checks: dict, console) -> None:
+    """One column per (size, run), one row per stage, then totals, memory and the checks."""
+    from rich.table import Table
+
+    table = Table(title="Pipeline benchmark (seconds; RSS in MB)")
+    table.add_column("")
+    for r in results:
+        table.add_column(f"{r['size']} {r['run']}", justify="right")
+
+    def row(label, fn):
+        table.add_row(label, *[("-" if "error" in r else fn(r)) for r in results])
+
+    row("kept members", lambda r: str(r["counts"].get("kept", "")))
+    for stage in STAGES:
+        row(stage, lambda r, s=stage: f"{r['timings_s'].get(s, 0.0):.1f}")
+    row("pipeline total", lambda r: f"{r['timings_s'].get('total', 0.0):.1f}")
+    table.add_row("process wall", *[f"{r['wall_s']:.1f}" for r in results])
+    row("embed share of wall", lambda r: f"{100 * r['timings_s'].get('embed', 0.0) / r['wall_s']:.0f}%")
+    row("embeddings cached/encoded",
+        lambda r: "{cached}/{encoded}".format(**(r.get("embedding_cache") or {"cached": "?", "encoded": "?"})))
+    row("peak RSS (process)", lambda r: f"{r['process_peak_rss_mb']:.0f}")
+
+    def check(name, run):
+        return lambda r: _verdict(checks.get(str(r["size"]), {}).get(name)) if r["run"] == run else ""
+
+    row(f"wall/embed ≤ {TARGETS['e2e_over_embed_max']}", check("e2e_over_embed", "cold"))
+    row(f"warm/cold ≤ {TARGETS['warm_over_cold_max']}", check("warm_over_cold", "warm"))
+    row(f"peak RSS ≤ {TARGETS['peak_rss_mb_max']:.0f}", check("peak_rss", "cold"))
+    for r in results:
+        if "error" in r:
+            table.add_row(f"error ({r['size']} {r['run']})", *[""] * len(results))
+            console.print(f"[red]{r['size']} {r['run']}: {r['error']}[/red]")
+    console.print(table)
+
+
+# ------------------------------------------------------------------------------------ main
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--sizes", type=int, nargs="+", default=[5000, 15000, 50000])
+    p.add_argument("--out", type=Path, default=REPO / "bench-results" / "pipeline.json")
+    p.add_argument("--skip-warm", action="store_true", help="only the cold-cache run per size")
+    p.add_argument("--skip-numba-probe", action="store_true", help="don't time numba compilation")
+    p.add_argument("--work-dir", type=Path, default=None, help="inputs, caches and run dirs (default: temp)")
+    p.add_argument("--keep", action="store_true", help="keep the work dir")
+    p.add_argument("--data-dir", type=Path, default=SHARED_DATA)
+    p.add_argument("--numba-cache-dir", type=Path,
+                   default=Path(os.environ.get("NUMBA_CACHE_DIR", REPO / ".numba_cache")))
+    p.add_argument("--timeout", type=float, default=3600.0, help="seconds per process")
+    p.add_argument("--seed", type=int, default=0)
+    args = p.parse_args(argv)
+    if min(args.sizes) < 100:
+        p.error("--sizes: each size must be at least 100 (the pipeline needs 50 kept members)")
+
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    work = args.work_dir or Path(tempfile.mkdtemp(prefix="personas-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    args.numba_cache_dir.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
+           "NUMBA_CACHE_DIR": str(args.numba_cache_dir), "PYTHONPATH": str(REPO)}
+    report: dict = {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"platform": platform.platform(), "python": platform.python_version(),
+                    "cpu_count": os.cpu_count(), "cpus_usable": len(os.sched_getaffinity(0)),
+                    "loadavg_start": [round(x, 2) for x in os.getloadavg()]},
+        "targets": TARGETS,
+        "definitions": {
+            "wall_s": "wall time of the `python -m ml.run` process, imports and run-dir writing included",
+            "e2e_over_embed": "cold wall_s / cold timings_s.embed (pipeline_only: timings_s.total / embed)",
+            "warm_over_cold": "warm wall_s / cold wall_s, same input and embedding cache",
+            "peak_rss": "max of the child processes' ru_maxrss (wait4), MB",
+        },
+        "data": {"sources": {k: v[1] for k, v in SOURCES.items()},
+                 "fill_rule": "sizes above the real pool use every real text once, the rest are joined "
+                              "texts 'A B' from two different data sets (lengths within 2x, each pair "
+                              "once; author/timestamp of A)", "inputs": {}},
+    }
+    try:
+        if not args.skip_numba_probe:
+            console.log("numba probe (small UMAP + HDBSCAN fit, empty then populated cache) ...")
+            report["numba"] = numba_probe(args.numba_cache_dir, env, work, args.timeout)
+        else:
+            report["numba"] = {"persistent_dir": str(args.numba_cache_dir),
+                               "index_files_at_start": _numba_files(args.numba_cache_dir)}
+        pool = load_real_texts(args.data_dir)
+        report["data"]["real_pool"] = {"rows": len(pool),
+                                       "by_source": {k: int(v) for k, v in pool["source"].value_counts().items()}}
+        results: list[dict] = []
+        checks: dict = {}
+        for size in args.sizes:
+            csv = work / f"bench-{size}.csv"
+            info = build_input(size, pool, csv, args.seed)
+            report["data"]["inputs"][str(size)] = info
+            note = f" ({info['joined']} joined 'A B' texts)" if info["joined"] else ""
+            console.log(f"size {size}: {info['real']} real texts{note}")
+            cache = work / f"cache-{size}"
+            shutil.rmtree(cache, ignore_errors=True)
+            runs = {}
+            for run in ("cold", "warm")[: 1 if args.skip_warm else 2]:
+                console.log(f"size {size}: {run} run ...")
+                res = pipeline_run(csv, work / f"run-{size}-{run}", cache, env, args.timeout)
+                res = {"size": size, "run": run, **res}
+                results.append(res)
+                runs[run] = res
+                console.log(f"size {size}: {run} run {res['wall_s']:.1f}s" + (f" ERROR {res['error']}" if "error" in res else ""))
+            checks[str(size)] = checks_for(size, runs["cold"], runs.get("warm"))
+        report["numba"]["index_files_at_end"] = _numba_files(args.numba_cache_dir)
+        report["numba"]["cached_before_first_run"] = report["numba"]["index_files_at_start"] > 0
+        report["machine"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
+        report["results"], report["checks"] = results, checks
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(report, indent=2, default=str))
+        print_table(results, checks, console)
+        _print_notes(report, console)
+        console.print(f"JSON written to {args.out}")
+        return 1 if any("error" in r for r in results) else 0
+    finally:
+        if not args.keep and args.work_dir is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _print_notes(report: dict, console) -> None:
+    nb = report["numba"]
+    if "empty_cache" in nb:
+        e, pop = nb["empty_cache"], nb["populated_cache"]
+        console.print(f"numba probe (600-point UMAP + HDBSCAN, fresh process): empty cache {e['wall_s']:.1f}s, "
+                      f"populated cache {pop['wall_s']:.1f}s: the cache saves {nb.get('saved_by_cache_s', '?')}s; "
+                      f"JIT that is compiled again in every process anyway (umap-learn functions without "
+                      f"cache=True) ≈ {nb.get('uncached_jit_per_process_s', '?')}s")
+    console.print(f"NUMBA_CACHE_DIR {nb['persistent_dir']}: {nb['index_files_at_start']} index files before the "
+                  f"first run ({'cached' if nb['index_files_at_start'] else 'NOT cached: the first run compiled'}), "
+                  f"{nb.get('index_files_at_end', '?')} after")
+    for size, info in report["data"]["inputs"].items():
+        if info["joined"]:
+            console.print(f"size {size}: {info['real']} real texts + {info['joined']} joined 'A B' texts "
+                          "(not distinct real messages)")
+    la, lb = report["machine"]["loadavg_start"], report["machine"].get("loadavg_end")
+    console.print(f"load average at start {la}, end {lb} on {report['machine']['cpus_usable']} usable CPUs: "
+                  "timings are only comparable on an idle machine")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
