@@ -7,6 +7,7 @@ lazily on first use, so importing or creating the app never touches the store or
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import OrderedDict
@@ -89,8 +90,21 @@ def get_read_cache(request: Request) -> ReadCache:
 CacheDep = Annotated[ReadCache, Depends(get_read_cache)]
 
 
+def is_event_run(manifest: dict[str, Any], run_dir: Path | None = None) -> bool:
+    """True for a run made from event logs (`manifest.kind == "events"`, or `model/model.json` says so)."""
+    if manifest.get("kind") == "events":
+        return True
+    if run_dir is not None:
+        try:
+            meta = json.loads((run_dir / "model" / "model.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        return isinstance(meta, dict) and meta.get("kind") == "events"
+    return False
+
+
 class ModelRegistry:
-    """Loads each run's `PersonaModel` once and shares it across requests.
+    """Loads each run's model (`PersonaModel`, or `EventRunModel` for an event run) once and shares it across requests.
 
     Thread-safe: one lock per run id serialises loading, so concurrent first requests load the model
     once. Keeps at most `capacity` models (least recently used are dropped).
@@ -144,11 +158,14 @@ class ModelRegistry:
                            f"the persona model of run {run_id!r} is not available on this server "
                            f"(looked in: {looked}); set PERSONAS_RUNS_DIR to the folder holding the run directories")
         try:
-            from ml.model import PersonaModel
+            if is_event_run(manifest, run_dir):
+                from ml.events.model import EventRunModel as model_class
+            else:
+                from ml.model import PersonaModel as model_class
         except ImportError as exc:  # pragma: no cover - depends on the installed pipeline
             raise APIError(409, "model_unavailable", f"the pipeline's model code cannot be imported: {exc}") from exc
         try:
-            return PersonaModel.load(run_dir)
+            return model_class.load(run_dir)
         except Exception as exc:  # corrupt / incompatible model files
             raise APIError(409, "model_unavailable",
                            f"the persona model in {run_dir / 'model'} could not be loaded: {exc}") from exc

@@ -153,10 +153,32 @@ class Conversation(BaseModel):
     inbound: bool | None = Field(None, description="True = customer side.")
 
 
-class AssignRequest(BaseModel):
+class EventRow(BaseModel):
+    """One product-usage event of a user, for a run made from event logs (`manifest.kind == "events"`)."""
+
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    conversations: list[Conversation] = Field(min_length=1)
+    user: str | int = Field(description="User id; one assignment comes back per distinct user.")
+    event: str = Field(min_length=1, max_length=512, description="Event name as in the run's data "
+                                                                 "(types the run did not keep are ignored).")
+    count: float | None = Field(None, gt=0, allow_inf_nan=False,
+                                description="How many times the user did it (default 1).")
+    time: str | float | None = Field(
+        None, examples=["2024-05-11T09:44:00Z", "11 May, 09:44", 12],
+        description="When: a timestamp, a date, epoch seconds or a day offset, as the run's data wrote it. "
+                    "Needed only when the run uses a time window.")
+    group: str | None = Field(None, max_length=256, description="Cohort (e.g. course), for runs fitted with one.")
+
+
+class AssignRequest(BaseModel):
+    """`conversations` for a conversation run, `events` for an event run (exactly one of them)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    conversations: list[Conversation] | None = Field(None, min_length=1,
+                                                     description="New conversations (conversation runs).")
+    events: list[EventRow] | None = Field(None, min_length=1,
+                                          description="Event rows of new users (event runs, kind `events`).")
 
 
 class Assignment(BaseModel):
@@ -171,6 +193,24 @@ class Assignment(BaseModel):
 class AssignResponse(BaseModel):
     run_id: str
     items: list[Assignment]
+
+
+class UserAssignment(BaseModel):
+    """One new user of an event run and the persona their event mix belongs to."""
+
+    user: str
+    persona_id: int | None = Field(description="None when none of the user's events is a type the run kept.")
+    persona_name: str | None = None
+    distance: float | None = Field(description="1 − margin (0 = clearly one persona, 1 = evenly mixed).")
+    margin: float | None = Field(description="Best minus second-best membership share.")
+    would_be_noise: bool = Field(description="Flagged as mixed: margin below the run's threshold.")
+    n_events: float = Field(description="The user's events of the run's kept types (in its window).")
+
+
+class EventAssignResponse(BaseModel):
+    run_id: str
+    kind: Literal["events"] = "events"
+    items: list[UserAssignment]
 
 
 # -- strategy --------------------------------------------------------------------------------

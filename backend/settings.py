@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     allow_writes: bool = Field(False, description="Enable DELETE /runs/{id}.")
     max_body_bytes: int = Field(5_000_000, ge=1024, description="Largest accepted request body.")
     max_assign_batch: int = Field(2_000, ge=1, description="Most conversations in one assign call.")
+    max_assign_events: int = Field(100_000, ge=1, description="Most event rows in one assign call (event runs).")
     max_text_chars: int = Field(20_000, ge=1, description="Longest text of one posted conversation.")
     default_page_size: int = Field(50, ge=1)
     max_page_size: int = Field(200, ge=1, description="Page size cap (larger requests are clamped).")

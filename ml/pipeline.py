@@ -191,7 +191,8 @@ class PersonaPipeline:
         w = self.config.fusion.text_weight
         if not self.config.fusion.require_metadata:
             return w, "as configured"
-        meta = [i for i, spec in enumerate(FEATURE_SPECS) if spec.group != "style"]
+        # features that need metadata (the ones not read off the text itself)
+        meta = [i for i, spec in enumerate(FEATURE_SPECS) if not spec.missing.startswith("never")]
         if np.isfinite(features[:, meta]).any():
             return w, "as configured"
         return 1.0, "no behavioral metadata (timestamps, authors, reply links): text only"

@@ -1,7 +1,8 @@
-"""Assign new conversations to a run's saved persona model.
+"""Assign new conversations (or, for an event run, new users' event rows) to a run's saved model.
 
 The posted conversations become the pipeline's canonical message frame (docs/CONTRACTS.md §1) and
-go through `PersonaModel.predict`, which embeds and featurizes exactly as the pipeline did.
+go through `PersonaModel.predict`, which embeds and featurizes exactly as the pipeline did. An event
+run (`manifest.kind == "events"`) takes `{"events": [...]}` instead (see `assign_events`).
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ import numpy as np
 import pandas as pd
 from fastapi import APIRouter
 
-from backend.deps import ModelsDep, SettingsDep, StoreDep
+from backend.deps import ModelsDep, SettingsDep, StoreDep, is_event_run
 from backend.errors import APIError
+from backend.routes.assign_events import CONVERSATIONS_BODY, EVENTS_BODY, check_event_rows, events_to_frame, user_items
 from backend.routes.common import RunIdPath, errors, resolve_run
-from backend.schemas import Assignment, AssignRequest, AssignResponse, Conversation
+from backend.schemas import Assignment, AssignRequest, AssignResponse, Conversation, EventAssignResponse
 
 router = APIRouter(prefix="/runs/{run_id}", tags=["assign"])
 log = logging.getLogger("backend")
@@ -80,6 +82,7 @@ def conversations_to_frame(conversations: list[Conversation]) -> pd.DataFrame:
 
 
 def _check_request(body: AssignRequest, max_batch: int, max_chars: int) -> None:
+    assert body.conversations is not None
     n = len(body.conversations)
     if n > max_batch:
         raise APIError(413, "too_many_conversations",
@@ -113,18 +116,51 @@ def _to_items(result: pd.DataFrame, frame: pd.DataFrame, conversations: list[Con
     return items
 
 
-@router.post("/assign", response_model=AssignResponse, responses=errors(400, 404, 409, 413),
-             summary="Assign new conversations to the run's personas")
+def _check_body_kind(body: AssignRequest, run_id: str, events_run: bool) -> None:
+    """422 when the body's form does not fit the run: `events` for an event run, else `conversations`."""
+    if events_run and body.events is None:
+        sent = "conversations, but " if body.conversations is not None else ""
+        raise APIError(422, "invalid_request",
+                       f"events: {sent}run {run_id!r} was made from event logs and assigns users from their "
+                       f"event rows; send {EVENTS_BODY}")
+    if not events_run and body.conversations is None:
+        sent = "events, but " if body.events is not None else ""
+        raise APIError(422, "invalid_request",
+                       f"conversations: {sent}run {run_id!r} was made from conversations; send {CONVERSATIONS_BODY}")
+
+
+@router.post("/assign", response_model=AssignResponse | EventAssignResponse, responses=errors(400, 404, 409, 413),
+             summary="Assign new conversations (or, for an event run, new users' events) to the run's personas",
+             description="A conversation run takes `conversations` and answers one item per conversation; an "
+                         "event run (`kind: events`) takes `events` (one row per user and event) and answers "
+                         "one item per user.")
 def assign(run_id: RunIdPath, body: AssignRequest, store: StoreDep, models: ModelsDep,
-           settings: SettingsDep) -> AssignResponse:
-    _check_request(body, settings.max_assign_batch, settings.max_text_chars)
-    frame = conversations_to_frame(body.conversations)
+           settings: SettingsDep) -> AssignResponse | EventAssignResponse:
+    if body.conversations is not None and body.events is not None:
+        raise APIError(422, "invalid_request", "body: send either conversations or events, not both")
+    frame = None
+    if body.conversations is not None:
+        _check_request(body, settings.max_assign_batch, settings.max_text_chars)
+        frame = conversations_to_frame(body.conversations)
+    if body.events is not None:
+        check_event_rows(body.events, settings.max_assign_events)
     resolved = resolve_run(store, run_id)
     manifest = store.get_run(resolved)
+    events_run = is_event_run(manifest, models.find_run_dir(resolved, manifest))
+    _check_body_kind(body, resolved, events_run)
     model = models.get(resolved, manifest)
+    names = {int(p["id"]): str(p.get("name") or "") for p in store.get_personas(resolved)}
+    if events_run:
+        assert body.events is not None
+        rows = events_to_frame(body.events, getattr(model, "assume_year", None))
+        try:
+            result = model.predict(rows)
+        except (ValueError, KeyError) as exc:  # ml.errors.InputError is a ValueError
+            raise APIError(422, "invalid_request", f"events: {exc}") from exc
+        return EventAssignResponse(run_id=resolved, items=user_items(result, rows, names))
+    assert body.conversations is not None and frame is not None
     try:
         result = model.predict(frame)
     except ValueError as exc:
         raise APIError(422, "invalid_request", f"conversations: {exc}") from exc
-    names = {int(p["id"]): str(p.get("name") or "") for p in store.get_personas(resolved)}
     return AssignResponse(run_id=resolved, items=_to_items(result, frame, body.conversations, names))

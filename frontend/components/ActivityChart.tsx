@@ -29,12 +29,14 @@ export default function ActivityChart({
   persona,
   population,
   testId,
+  populationName = "All members",
 }: {
   title: string;
   labels: string[];
   persona: number[];
   population: number[];
   testId: string;
+  populationName?: string;
 }) {
   const p = shares(persona);
   const q = shares(population);
@@ -58,7 +60,7 @@ export default function ActivityChart({
             <Tooltip isAnimationActive={false} formatter={(v) => pct(Number(v))} />
             <Legend wrapperStyle={{ fontSize: 12 }} />
             <Bar dataKey="persona" name="This persona" fill={PERSONA_COLOR} isAnimationActive={false} />
-            <Bar dataKey="population" name="All members" fill={POPULATION_COLOR} isAnimationActive={false} />
+            <Bar dataKey="population" name={populationName} fill={POPULATION_COLOR} isAnimationActive={false} />
           </BarChart>
         </ResponsiveContainer>
       </div>

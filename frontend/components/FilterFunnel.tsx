@@ -15,7 +15,37 @@ function stageLabel(stage: string): string {
   return stage.replace(/_/g, " ");
 }
 
-/** Input → each filtering stage → kept, as a horizontal funnel plus a table of the numbers. */
+/** Steps that count different things (an event run: events, users, event types): a table with the unit of each. */
+function StepTable({ stages }: { stages: FilterStage[] }) {
+  return (
+    <table data-testid="filter-funnel">
+      <caption className="sr-only">What each step kept</caption>
+      <thead>
+        <tr>
+          <th scope="col">Step</th>
+          <th scope="col">Counts</th>
+          <th scope="col" className="num">Removed</th>
+          <th scope="col" className="num">Kept</th>
+          <th scope="col" className="num">Kept share</th>
+        </tr>
+      </thead>
+      <tbody>
+        {stages.map((s, i) => (
+          <tr key={`${s.stage}-${i}`}>
+            <th scope="row">{stageLabel(s.stage)}</th>
+            <td>{s.unit ?? "members"}</td>
+            <td className="num">{int(s.removed)}</td>
+            <td className="num">{int(s.kept)}</td>
+            <td className="num">{pct(s.kept + s.removed ? s.kept / (s.kept + s.removed) : null)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** Input → each filtering stage → kept, as a horizontal funnel plus a table of the numbers
+ * (a table per step with its unit when the stages count different things, as in an event run). */
 export default function FilterFunnel({
   input,
   stages,
@@ -25,6 +55,7 @@ export default function FilterFunnel({
   stages: FilterStage[];
   kept: number | undefined;
 }) {
+  if (new Set(stages.map((s) => s.unit).filter(Boolean)).size > 1) return <StepTable stages={stages} />;
   const total = input ?? (stages[0] ? stages[0].kept + stages[0].removed : 0);
   const steps: Step[] = [{ label: "input", kept: total, removed: 0 }];
   const first = stages[0];

@@ -6,9 +6,10 @@ import { useMemo, useState } from "react";
 import { CartesianGrid, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis } from "recharts";
 
 import { ErrorState, Loading } from "@/components/States";
-import { itemsOf, paths, type MapPoint, type MapResponse, type PersonaList } from "@/lib/api";
+import { itemsOf, paths, type MapPoint, type MapResponse, type PersonaList, type RunManifest } from "@/lib/api";
 import { categoryColor } from "@/lib/colors";
 import { int, truncate } from "@/lib/format";
+import { isEventRun } from "@/lib/runs";
 import { useApi } from "@/lib/useApi";
 
 const LIMIT = 3000;
@@ -17,12 +18,15 @@ interface Dot extends MapPoint {
   personaName: string;
 }
 
-/** 2-D map of a run's members (UMAP coordinates), coloured by persona; hover shows a snippet. */
+/** 2-D map of a run's members (UMAP coordinates), coloured by persona; hover shows a snippet
+ * (for an event run: its users, and the snippet is the user's event mix). */
 export default function MapView() {
   const params = useSearchParams();
   const runId = params.get("run") || "latest";
   const map = useApi<MapResponse>(paths.map(runId, LIMIT));
   const personas = useApi<PersonaList>(paths.personas(runId));
+  const manifest = useApi<RunManifest>(paths.run(runId));
+  const eventRun = manifest.status === "ok" && isEventRun(manifest.data);
   const [hidden, setHidden] = useState<Set<number>>(new Set());
 
   const list = useMemo(() => (personas.status === "ok" ? itemsOf(personas.data) : []), [personas]);
@@ -77,11 +81,18 @@ export default function MapView() {
       {back}
       <div className="page-head">
         <div>
-          <h1>Member map</h1>
-          <p className="meta">
-            {int(shown)} members{shown >= LIMIT ? ` (a sample stratified by persona)` : ""} placed by the 2-D projection
-            of their texts and behaviour; nearby members wrote alike. Hover a point to read it.
-          </p>
+          <h1>{eventRun ? "User map" : "Member map"}</h1>
+          {eventRun ? (
+            <p className="meta">
+              {int(shown)} users{shown >= LIMIT ? ` (a sample stratified by persona)` : ""} placed by a 2-D projection of
+              their event mixes; nearby users did similar things. Hover a point to read the user&apos;s event mix.
+            </p>
+          ) : (
+            <p className="meta">
+              {int(shown)} members{shown >= LIMIT ? ` (a sample stratified by persona)` : ""} placed by the 2-D projection
+              of their texts and behaviour; nearby members wrote alike. Hover a point to read it.
+            </p>
+          )}
         </div>
       </div>
       <section className="panel" aria-label="Member map">
@@ -106,7 +117,9 @@ export default function MapView() {
                         <div className="tooltip" data-testid="map-tooltip">
                           <strong>{dot.personaName}</strong>
                           {dot.text ? truncate(dot.text, 220) : <span className="muted">(no text)</span>}
-                          {dot.reassigned ? <div className="muted">reassigned from noise</div> : null}
+                          {dot.reassigned ? (
+                            <div className="muted">{eventRun ? "flagged as mixed" : "reassigned from noise"}</div>
+                          ) : null}
                         </div>
                       );
                     }}

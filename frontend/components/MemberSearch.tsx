@@ -6,25 +6,30 @@ import Highlight from "@/components/Highlight";
 import { ErrorState, Loading } from "@/components/States";
 import { paths, type Evidence, type MemberPage } from "@/lib/api";
 import { int, num } from "@/lib/format";
+import { memberNoun } from "@/lib/runs";
 import { useApi } from "@/lib/useApi";
 
 const PAGE = 20;
 
 /**
  * The persona's evidence snippets; typing searches the text of all its members (server-side,
- * case-insensitive) and lists the matches, nearest the persona's centre first.
+ * case-insensitive) and lists the matches, nearest the persona's centre first. In an event run the
+ * members are users and their text is their event mix ("Course viewed 40%, Quiz attempt viewed 20%").
  */
 export default function MemberSearch({
   runId,
   personaId,
   evidence,
   size,
+  eventRun = false,
 }: {
   runId: string;
   personaId: number;
   evidence: Evidence[];
   size: number;
+  eventRun?: boolean;
 }) {
+  const noun = memberNoun(eventRun);
   const [input, setInput] = useState("");
   const [query, setQuery] = useState("");
   const [limit, setLimit] = useState(PAGE);
@@ -42,11 +47,11 @@ export default function MemberSearch({
   return (
     <div data-testid="member-search">
       <div className="controls">
-        <label htmlFor="member-q">Search all {int(size)} members</label>
+        <label htmlFor="member-q">Search all {int(size)} {noun}</label>
         <input
           id="member-q"
           type="search"
-          placeholder="e.g. refund, delay, password"
+          placeholder={eventRun ? "e.g. quiz, forum, viewed" : "e.g. refund, delay, password"}
           value={input}
           onChange={(e) => setInput(e.target.value)}
           data-testid="member-search-input"
@@ -56,7 +61,9 @@ export default function MemberSearch({
       {!query ? (
         <>
           <p className="hint" style={{ marginTop: "0.5rem" }}>
-            Representative snippets (personal details masked).
+            {eventRun
+              ? "Representative users and their event mix (share of their events)."
+              : "Representative snippets (personal details masked)."}
           </p>
           {evidence.length === 0 ? (
             <p className="state-none">No evidence snippets were stored for this persona.</p>
@@ -76,8 +83,8 @@ export default function MemberSearch({
         <>
           <p className="hint" style={{ marginTop: "0.5rem" }} aria-live="polite" data-testid="search-count">
             {page.data.total === 0
-              ? `No member of this persona mentions “${query}”.`
-              : `${int(page.data.total)} member${page.data.total === 1 ? "" : "s"} match “${query}”${
+              ? `No ${memberNoun(eventRun, true)} of this persona ${eventRun ? "has" : "mentions"} “${query}”.`
+              : `${int(page.data.total)} ${memberNoun(eventRun, page.data.total === 1)} match “${query}”${
                   page.data.total > page.data.items.length ? `, showing the ${page.data.items.length} nearest the centre` : ""
                 }.`}
           </p>
@@ -86,7 +93,8 @@ export default function MemberSearch({
               <li key={m.member_id}>
                 <Highlight text={m.text ?? ""} query={query} />
                 <span className="snippet-meta">
-                  {m.reassigned ? "reassigned from noise · " : ""}distance {num(m.distance ?? null, 3)}
+                  {m.reassigned ? (eventRun ? "flagged as mixed · " : "reassigned from noise · ") : ""}
+                  {eventRun ? `margin ${num(m.distance == null ? null : 1 - m.distance, 2)}` : `distance ${num(m.distance ?? null, 3)}`}
                 </span>
               </li>
             ))}

@@ -12,7 +12,7 @@ import { EmptyRuns, ErrorState, Loading } from "@/components/States";
 import { itemsOf, paths, termText, type PersonaList, type Page, type RunManifest, type RunSummary } from "@/lib/api";
 import { dateTime, int, pct } from "@/lib/format";
 import { availableMeasures, coloring } from "@/lib/measures";
-import { sourceText } from "@/lib/runs";
+import { isEventRun, memberNoun, sourceText } from "@/lib/runs";
 import { useApi } from "@/lib/useApi";
 
 /** Overview of one run: selector, treemap, funnel, metrics and a persona table. */
@@ -45,7 +45,9 @@ function RunOverview({ runId, runs, onSelect }: { runId: string; runs: RunSummar
   const [measureKey, setMeasureKey] = useState("persona");
 
   const items = useMemo(() => (personas.status === "ok" ? itemsOf(personas.data) : []), [personas]);
-  const measures = useMemo(() => availableMeasures(items), [items]);
+  const eventRun = manifest.status === "ok" && isEventRun(manifest.data);
+  const noun = memberNoun(eventRun);
+  const measures = useMemo(() => availableMeasures(items, eventRun), [items, eventRun]);
   const measure = measures.find((m) => m.key === measureKey) ?? measures[0];
   const scale = useMemo(() => (measure ? coloring(measure, items) : null), [measure, items]);
 
@@ -86,19 +88,29 @@ function RunOverview({ runId, runs, onSelect }: { runId: string; runs: RunSummar
   return (
     <>
       {head}
-      <div className="stat-row" aria-label="Run counts">
-        <Stat label="conversations in" value={int(counts.input)} />
-        <Stat label="members kept" value={int(counts.kept)} />
-        <Stat label="personas" value={int(counts.personas ?? items.length)} />
-        <Stat label="noise before reassignment" value={int(counts.noise_before_reassign)} />
-      </div>
+      {eventRun ? (
+        <div className="stat-row" aria-label="Run counts">
+          <Stat label="event rows in" value={int(counts.input)} />
+          <Stat label="users kept" value={int(counts.kept)} />
+          <Stat label="event types" value={int(counts.event_types)} />
+          <Stat label="personas" value={int(counts.personas ?? items.length)} />
+          <Stat label="users flagged as mixed" value={int(counts.mixed)} />
+        </div>
+      ) : (
+        <div className="stat-row" aria-label="Run counts">
+          <Stat label="conversations in" value={int(counts.input)} />
+          <Stat label="members kept" value={int(counts.kept)} />
+          <Stat label="personas" value={int(counts.personas ?? items.length)} />
+          <Stat label="noise before reassignment" value={int(counts.noise_before_reassign)} />
+        </div>
+      )}
 
       <div className="grid grid-3">
         <section className="panel span-2" aria-labelledby="treemap-title">
           <h2 id="treemap-title">
             Personas by share
             <Link href={`/map/?run=${encodeURIComponent(runId)}`} className="muted" style={{ fontSize: "0.9rem" }}>
-              Member map →
+              {eventRun ? "User map →" : "Member map →"}
             </Link>
           </h2>
           {personas.status === "error" ? (
@@ -125,10 +137,10 @@ function RunOverview({ runId, runs, onSelect }: { runId: string; runs: RunSummar
                 </select>
               </div>
               <p className="hint">
-                Area = share of members. {measure.description} Click a cell (or Tab to it and press Enter) to open the
+                Area = share of {noun}. {measure.description} Click a cell (or Tab to it and press Enter) to open the
                 persona.
               </p>
-              <PersonaTreemap runId={runId} personas={items} measure={measure} coloring={scale} />
+              <PersonaTreemap runId={runId} personas={items} measure={measure} coloring={scale} noun={noun} />
               {measure.kind !== "category" ? (
                 <div className="legend" aria-label="Colour scale">
                   <span>{scale.format(scale.min)}</span>
@@ -151,7 +163,7 @@ function RunOverview({ runId, runs, onSelect }: { runId: string; runs: RunSummar
 
         <section className="panel" aria-labelledby="metrics-title">
           <h2 id="metrics-title">Quality</h2>
-          <QualityMetrics metrics={m.metrics} />
+          <QualityMetrics metrics={m.metrics} eventRun={eventRun} />
         </section>
 
         <section className="panel span-2" aria-labelledby="personas-title">
@@ -161,9 +173,9 @@ function RunOverview({ runId, runs, onSelect }: { runId: string; runs: RunSummar
               <thead>
                 <tr>
                   <th scope="col">Persona</th>
-                  <th scope="col" className="num">Members</th>
+                  <th scope="col" className="num">{eventRun ? "Users" : "Members"}</th>
                   <th scope="col" className="num">Share</th>
-                  <th scope="col">Top terms</th>
+                  <th scope="col">{eventRun ? "Top events" : "Top terms"}</th>
                 </tr>
               </thead>
               <tbody>
@@ -184,7 +196,11 @@ function RunOverview({ runId, runs, onSelect }: { runId: string; runs: RunSummar
 
         <section className="panel" aria-labelledby="funnel-title">
           <h2 id="funnel-title">Filtering funnel</h2>
-          <p className="hint">Members left after each of the filtering stages.</p>
+          <p className="hint">
+            {eventRun
+              ? "What each step of building the users × events matrix kept (events, users or event types)."
+              : "Members left after each of the filtering stages."}
+          </p>
           <FilterFunnel input={counts.input} stages={m.filtering ?? []} kept={counts.kept} />
         </section>
       </div>

@@ -94,11 +94,14 @@ export default function PersonaTreemap({
   personas,
   measure,
   coloring,
+  noun = "members",
 }: {
   runId: string;
   personas: PersonaSummary[];
   measure: Measure;
   coloring: Coloring;
+  /** What a member is called: "members", or "users" for an event run. */
+  noun?: string;
 }) {
   const router = useRouter();
   const data: Cell[] = personas
@@ -127,7 +130,7 @@ export default function PersonaTreemap({
       <g
         role="link"
         tabIndex={0}
-        aria-label={`${name}: ${pct(share)} of members${props.valueLabel ? `, ${measure.label} ${props.valueLabel}` : ""}. Open persona.`}
+        aria-label={`${name}: ${pct(share)} of ${noun}${props.valueLabel ? `, ${measure.label} ${props.valueLabel}` : ""}. Open persona.`}
         data-persona-id={id}
         style={{ cursor: "pointer" }}
         onClick={() => open(id)}
@@ -174,7 +177,7 @@ export default function PersonaTreemap({
               return (
                 <div className="tooltip">
                   <strong>{cell.name}</strong>
-                  {int(cell.size)} members · {pct(cell.share)}
+                  {int(cell.size)} {noun} · {pct(cell.share)}
                   {cell.valueLabel ? (
                     <div>
                       {measure.label}: {cell.valueLabel}

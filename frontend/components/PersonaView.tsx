@@ -3,17 +3,16 @@
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 
-import ActivityChart from "@/components/ActivityChart";
+import ActivityPanel from "@/components/ActivityPanel";
 import FingerprintChart from "@/components/FingerprintChart";
 import MemberSearch from "@/components/MemberSearch";
 import SeparatorsPanel from "@/components/SeparatorsPanel";
 import { ErrorState, Loading } from "@/components/States";
 import StrategyPanel from "@/components/StrategyPanel";
-import { ApiError, paths, termText, type Persona, type TermLike } from "@/lib/api";
-import { WEEKDAYS, int, pct } from "@/lib/format";
+import { ApiError, paths, termText, type Persona, type TermLike, type TopEvent } from "@/lib/api";
+import { int, num, pct } from "@/lib/format";
+import { memberNoun } from "@/lib/runs";
 import { useApi } from "@/lib/useApi";
-
-const HOURS = Array.from({ length: 24 }, (_, h) => String(h).padStart(2, "0"));
 
 /** Deep dive into one persona: `/persona/?run=RUN&id=PID`. */
 export default function PersonaView() {
@@ -52,6 +51,9 @@ export default function PersonaView() {
   );
   const p = persona.data;
   const resolvedRun = p.run_id ?? runId;
+  // Event runs (NMF on users × events) store `top_events`; their members are users.
+  const eventRun = Array.isArray(p.top_events);
+  const noun = memberNoun(eventRun);
   return (
     <>
       {back}
@@ -59,8 +61,11 @@ export default function PersonaView() {
         <div>
           <h1 data-testid="persona-name">{p.name || `Persona ${p.id}`}</h1>
           <p className="meta">
-            {int(p.size)} members · {pct(p.share)} of the run
-            {typeof p.reassigned_count === "number" ? ` · ${int(p.reassigned_count)} reassigned from noise` : ""} · run{" "}
+            {int(p.size)} {noun} · {pct(p.share)} of the run
+            {typeof p.reassigned_count === "number"
+              ? ` · ${int(p.reassigned_count)} ${eventRun ? "flagged as mixed" : "reassigned from noise"}`
+              : ""}{" "}
+            · run{" "}
             {resolvedRun}
           </p>
         </div>
@@ -81,31 +86,14 @@ export default function PersonaView() {
       <div className="grid grid-2">
         <section className="panel span-2" aria-labelledby="activity-title">
           <h2 id="activity-title">When they are active</h2>
-          {p.activity && p.activity.has_timestamps !== false && p.activity.hourly && p.activity.population_hourly ? (
-            <div className="grid grid-2">
-              <ActivityChart
-                testId="activity-hourly"
-                title="Share of members by hour of day (local time where known, else UTC)"
-                labels={HOURS}
-                persona={p.activity.hourly}
-                population={p.activity.population_hourly}
-              />
-              <ActivityChart
-                testId="activity-weekday"
-                title="Share of members by weekday"
-                labels={WEEKDAYS}
-                persona={p.activity.weekday ?? []}
-                population={p.activity.population_weekday ?? []}
-              />
-            </div>
-          ) : (
-            <p className="state-none">{p.activity?.note ?? "The data has no timestamps, so no activity pattern can be shown."}</p>
-          )}
+          <ActivityPanel activity={p.activity} eventRun={eventRun} />
         </section>
 
         <section className="panel" aria-labelledby="fingerprint-title">
           <h2 id="fingerprint-title">Behavioural fingerprint</h2>
-          <p className="hint">The features where this persona differs most from all members.</p>
+          <p className="hint">
+            The {eventRun ? "events" : "features"} where this persona differs most from all {noun}.
+          </p>
           <FingerprintChart items={p.fingerprint ?? []} />
         </section>
 
@@ -114,15 +102,28 @@ export default function PersonaView() {
           <SeparatorsPanel separators={p.separators} />
         </section>
 
-        <section className="panel" aria-labelledby="terms-title">
-          <h2 id="terms-title">Top terms and phrases</h2>
-          <TermChips label="Terms" terms={p.top_terms ?? []} testId="top-terms" />
-          <TermChips label="Phrases" terms={p.top_ngrams ?? []} testId="top-ngrams" />
-        </section>
+        {eventRun ? (
+          <section className="panel" aria-labelledby="terms-title">
+            <h2 id="terms-title">Top events</h2>
+            <TopEvents events={p.top_events ?? []} />
+          </section>
+        ) : (
+          <section className="panel" aria-labelledby="terms-title">
+            <h2 id="terms-title">Top terms and phrases</h2>
+            <TermChips label="Terms" terms={p.top_terms ?? []} testId="top-terms" />
+            <TermChips label="Phrases" terms={p.top_ngrams ?? []} testId="top-ngrams" />
+          </section>
+        )}
 
         <section className="panel" aria-labelledby="evidence-title">
           <h2 id="evidence-title">Evidence</h2>
-          <MemberSearch runId={resolvedRun} personaId={p.id} evidence={p.evidence ?? []} size={p.size} />
+          <MemberSearch
+            runId={resolvedRun}
+            personaId={p.id}
+            evidence={p.evidence ?? []}
+            size={p.size}
+            eventRun={eventRun}
+          />
         </section>
 
         <section className="panel span-2" aria-labelledby="strategy-title">
@@ -150,5 +151,27 @@ function TermChips({ label, terms, testId }: { label: string; terms: TermLike[];
         <p className="state-none">None stood out.</p>
       )}
     </div>
+  );
+}
+
+/** The events that mark an event-run persona: share of its pattern, lift vs. everyone, and the plain-word sentence. */
+function TopEvents({ events }: { events: TopEvent[] }) {
+  if (events.length === 0) return <p className="state-none">No event stood out.</p>;
+  return (
+    <>
+      <p className="hint">Share = the event&apos;s part of this persona&apos;s pattern; lift = its users&apos; mean count ÷ everyone&apos;s.</p>
+      <ol className="top-events" data-testid="top-events">
+        {events.map((e) => (
+          <li key={e.event} data-event={e.event}>
+            <strong className="event-name">{e.event}</strong>{" "}
+            <span className="muted">
+              {typeof e.weight === "number" ? `${pct(e.weight, 0)} of the pattern` : ""}
+              {typeof e.lift === "number" ? ` · lift ${num(e.lift, 2)}×` : ""}
+            </span>
+            {e.sentence ? <div className="event-sentence">{e.sentence}</div> : null}
+          </li>
+        ))}
+      </ol>
+    </>
   );
 }

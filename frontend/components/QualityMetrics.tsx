@@ -11,9 +11,42 @@ function finite(v: unknown): number | null {
   return typeof v === "number" && Number.isFinite(v) ? v : null;
 }
 
-/** The run's quality metrics, each with a one-line meaning. */
-export default function QualityMetrics({ metrics }: { metrics: RunMetrics | undefined }) {
+/** Quality of an event run (NMF on users × events): k, mixed users, separation, balance, stability. */
+function eventRows(m: RunMetrics): Row[] {
+  const k = finite(m.k);
+  return [
+    {
+      label: "Personas (k)",
+      value: k === null ? "–" : String(k),
+      meaning: `Number of NMF components, chosen by ${typeof m.k_chosen_by === "string" ? m.k_chosen_by : "held-out reconstruction error"}.`,
+    },
+    {
+      label: "Mixed share",
+      value: pct(finite(m.mixed_share)),
+      meaning: "Users whose top two personas are nearly tied (flagged as mixed); lower is crisper.",
+    },
+    {
+      label: "Silhouette",
+      value: num(finite(m.silhouette)),
+      meaning: "How much nearer users' event mixes are to their own persona than to the next (−1…1); higher is better separated.",
+    },
+    {
+      label: "Balance",
+      value: num(finite(m.balance)),
+      meaning: `Evenness of persona sizes (0…1, normalised entropy); the smallest persona holds ${pct(finite(m.min_share))} of users.`,
+    },
+    {
+      label: "Stability (ARI)",
+      value: num(finite(m.stability_ari)),
+      meaning: "Agreement of personas refitted on 80% of users with the full fit (0…1); higher is more reproducible.",
+    },
+  ];
+}
+
+/** The run's quality metrics, each with a one-line meaning (`eventRun`: the event-run metrics). */
+export default function QualityMetrics({ metrics, eventRun = false }: { metrics: RunMetrics | undefined; eventRun?: boolean }) {
   const m = metrics ?? {};
+  if (eventRun) return <MetricList rows={eventRows(m)} />;
   const rows: Row[] = [
     {
       label: "Noise share",
@@ -45,6 +78,10 @@ export default function QualityMetrics({ metrics }: { metrics: RunMetrics | unde
       meaning: `Agreement with the data set's own labels, used for evaluation only (ARI ${num(finite(scored.ari))}, accuracy ${pct(finite(scored.acc))}).`,
     });
   }
+  return <MetricList rows={rows} />;
+}
+
+function MetricList({ rows }: { rows: Row[] }) {
   return (
     <dl className="metric-list" data-testid="quality-metrics">
       {rows.map((r) => (

@@ -39,10 +39,14 @@ export interface RunSummary {
   source?: RunSource | string | null;
   counts?: RunCounts;
   unit?: string;
+  /** `"events"` for a run made from product-usage event logs (members are users); absent for conversation runs. */
+  kind?: string;
 }
 
 export interface FilterStage {
   stage: string;
+  /** What the stage counts (event runs: "events", "users", "event types"); absent = members. */
+  unit?: string;
   removed: number;
   kept: number;
   kept_share?: number;
@@ -76,8 +80,21 @@ export interface RunManifest extends RunSummary {
   versions?: Record<string, string>;
 }
 
-/** Hour (24) and weekday (7, Monday first) counts; null when the data has no timestamps. */
+/** Share of events per `bin_days`-day bin from `start_day` (event runs), persona beside population. */
+export interface ActivityByDay {
+  bin_days?: number;
+  start_day?: number | null;
+  persona: number[];
+  population: number[];
+  difference?: number | null;
+}
+
+/** Hour (24) and weekday (7, Monday first) counts; null when the data has no timestamps (or, for
+ * weekdays, when the times have no year). Event runs add `resolution`, `unit: "events"` and `by_day`. */
 export interface Activity {
+  resolution?: string;
+  unit?: string;
+  by_day?: ActivityByDay | null;
   has_timestamps?: boolean;
   note?: string | null;
   timestamped_members?: number;
@@ -153,11 +170,21 @@ export interface PersonaList extends Page<PersonaSummary> {
   run_id?: string;
 }
 
+/** An event that marks an event-run persona: share of its NMF component, lift vs. the population, a sentence. */
+export interface TopEvent {
+  event: string;
+  weight?: number | null;
+  lift?: number | null;
+  sentence?: string;
+}
+
 export interface Persona extends PersonaSummary {
   run_id?: string;
   description: string;
   top_terms: TermLike[];
   top_ngrams?: TermLike[];
+  /** Event runs only: the events that mark the persona (shown where a text run shows terms). */
+  top_events?: TopEvent[];
   activity?: Activity;
   fingerprint: FingerprintItem[];
   highlights?: string[];

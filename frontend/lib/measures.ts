@@ -36,8 +36,17 @@ function finite(v: number | null | undefined): number | null {
   return typeof v === "number" && Number.isFinite(v) ? v : null;
 }
 
-/** All measures the personas of a run offer, persona colours first. */
-export function availableMeasures(personas: PersonaSummary[]): Measure[] {
+/** Event runs: "reassigned" means flagged as mixed, and the fingerprint features are events. */
+const EVENT_METRIC_INFO: Record<string, { label: string; description: string }> = {
+  reassigned_share: {
+    label: "Mixed share",
+    description: "Share of users flagged as mixed: their top two personas' shares differ by less than the run's margin.",
+  },
+  core_share: { label: "Clear share", description: "Share of users who clearly belong to this persona (not mixed)." },
+};
+
+/** All measures the personas of a run offer, persona colours first (`eventRun`: wording for users × events). */
+export function availableMeasures(personas: PersonaSummary[], eventRun = false): Measure[] {
   const measures: Measure[] = [
     {
       key: "persona",
@@ -57,7 +66,8 @@ export function availableMeasures(personas: PersonaSummary[]): Measure[] {
     metricKeys.add("reassigned_share");
   }
   for (const key of metricKeys) {
-    const info = METRIC_INFO[key] ?? { label: featureLabel(key), description: key };
+    const info = (eventRun ? EVENT_METRIC_INFO[key] : undefined) ??
+      METRIC_INFO[key] ?? { label: featureLabel(key), description: key };
     measures.push({
       key: `metric:${key}`,
       label: info.label,
@@ -74,11 +84,12 @@ export function availableMeasures(personas: PersonaSummary[]): Measure[] {
     });
   }
   for (const key of [...featureKeys].sort()) {
+    const what = eventRun ? `share of “${key}” events` : featureLabel(key);
     measures.push({
       key: `feature:${key}`,
-      label: `Fingerprint: ${featureLabel(key)}`,
+      label: `${eventRun ? "Event" : "Fingerprint"}: ${eventRun ? key : featureLabel(key)}`,
       kind: "diverging",
-      description: `How far the persona's ${featureLabel(key)} lies above (orange/red) or below (blue) the population, in standard deviations.`,
+      description: `How far the persona's ${what} lies above (orange/red) or below (blue) the population, in standard deviations.`,
       value: (p) => finite(p.feature_z?.[key]),
     });
   }

@@ -1,4 +1,4 @@
-import type { RunSource } from "./api";
+import type { RunSource, RunSummary } from "./api";
 
 /** Human-readable data source of a run: file names and the detected layout. */
 export function sourceText(source: RunSource | string | null | undefined): string {
@@ -12,4 +12,14 @@ export function sourceText(source: RunSource | string | null | undefined): strin
   const rawLayout = source.layout ?? load.layout;
   const layout = typeof rawLayout === "string" ? rawLayout : null;
   return [shown || "unknown files", layout ? `(${layout} layout)` : ""].filter(Boolean).join(" ");
+}
+
+/** True for a run made from product-usage event logs (members are users, texts are event mixes). */
+export function isEventRun(run: Pick<RunSummary, "kind" | "unit"> | null | undefined): boolean {
+  return run?.kind === "events";
+}
+
+/** What one member of a run is called on screen: "users" for event runs, else "members". */
+export function memberNoun(eventRun: boolean, one = false): string {
+  return eventRun ? (one ? "user" : "users") : one ? "member" : "members";
 }
