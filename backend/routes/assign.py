@@ -15,7 +15,13 @@ from fastapi import APIRouter
 
 from backend.deps import ModelsDep, SettingsDep, StoreDep, is_event_run
 from backend.errors import APIError
-from backend.routes.assign_events import CONVERSATIONS_BODY, EVENTS_BODY, check_event_rows, events_to_frame, user_items
+from backend.routes.assign_events import (
+    CONVERSATIONS_BODY,
+    EVENTS_BODY,
+    check_event_rows,
+    events_to_frame,
+    user_items,
+)
 from backend.routes.common import RunIdPath, errors, resolve_run
 from backend.schemas import Assignment, AssignRequest, AssignResponse, Conversation, EventAssignResponse
 

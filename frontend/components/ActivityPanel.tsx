@@ -1,0 +1,70 @@
+"use client";
+
+import ActivityChart from "@/components/ActivityChart";
+import type { Activity } from "@/lib/api";
+import { WEEKDAYS } from "@/lib/format";
+
+const HOURS = Array.from({ length: 24 }, (_, h) => String(h).padStart(2, "0"));
+
+function usable(series: number[] | null | undefined): series is number[] {
+  return Array.isArray(series) && series.length > 0;
+}
+
+/**
+ * "When they are active": hour of day and weekday (persona vs. everyone) when the data has them,
+ * and for event runs the share of events per 7-day bin (`by_day`). A run whose times carry no year
+ * (Moodle's "11 May, 09:44") has hours but `weekday: null`; that chart is replaced by the run's note.
+ */
+export default function ActivityPanel({ activity, eventRun }: { activity: Activity | undefined; eventRun: boolean }) {
+  const a = activity;
+  const what = eventRun || a?.unit === "events" ? "events" : "members";
+  const everyone = eventRun ? "All users" : "All members";
+  const hasHours = a && a.has_timestamps !== false && usable(a.hourly) && usable(a.population_hourly);
+  const hasWeekdays = hasHours && usable(a.weekday) && usable(a.population_weekday);
+  const byDay = a?.by_day && usable(a.by_day.persona) && usable(a.by_day.population) ? a.by_day : null;
+  const note = a?.note ?? "The data has no timestamps, so no activity pattern can be shown.";
+  if (!hasHours && !byDay) return <p className="state-none">{note}</p>;
+  const bin = byDay?.bin_days ?? 7;
+  return (
+    <>
+      {hasHours ? (
+        <div className="grid grid-2">
+          <ActivityChart
+            testId="activity-hourly"
+            title={`Share of ${what} by hour of day (local time where known, else UTC)`}
+            labels={HOURS}
+            persona={a.hourly ?? []}
+            population={a.population_hourly ?? []}
+            populationName={everyone}
+          />
+          {hasWeekdays ? (
+            <ActivityChart
+              testId="activity-weekday"
+              title={`Share of ${what} by weekday`}
+              labels={WEEKDAYS}
+              persona={a.weekday ?? []}
+              population={a.population_weekday ?? []}
+              populationName={everyone}
+            />
+          ) : (
+            <p className="state-none" data-testid="activity-weekday-missing">
+              {a.note ?? "The times carry no weekday, so no weekday pattern can be shown."}
+            </p>
+          )}
+        </div>
+      ) : (
+        <p className="state-none">{note}</p>
+      )}
+      {byDay ? (
+        <ActivityChart
+          testId="activity-by-day"
+          title={`Share of ${what} per ${bin}-day period, from the first event in the data (period 1)`}
+          labels={byDay.persona.map((_, i) => String(i + 1))}
+          persona={byDay.persona}
+          population={byDay.population}
+          populationName={everyone}
+        />
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,190 @@
+"""The API over a real event run (the Moodle course log, NMF on users × events): persona list and
+detail show events, assign takes event rows and places the run's own users back on their personas.
+
+`moodle_event_run` runs `python -m ml.run --kind events` in-process (about 5 s) once per session and
+publishes it to a SQLite store; the app loads the run's `EventRunModel` from the run directory.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+from backend.app import create_app
+from backend.settings import Settings
+from ml.store import RunBundle, open_store
+from tests.backend.conftest import OLD_RUN, error_of
+from tests.fixtures.data import shared_path
+
+API = "/api/v1"
+MOODLE = ("events_moodle", "Course_Activity_Obfuscated.csv.gz")
+
+
+def make_moodle_event_run(out: Path) -> Path:
+    """Run the event pipeline on the Moodle log into `out`; returns `out`."""
+    from ml.run import main
+
+    source = shared_path(*MOODLE)
+    code = main([str(source), "--kind", "events", "--out", str(out), "--no-store", "--quiet"])
+    assert code == 0, "the event pipeline failed on the Moodle log"
+    return out
+
+
+def moodle_rows() -> pd.DataFrame:
+    """The Moodle log's raw rows (user, event, time), as the API would receive them."""
+    with gzip.open(shared_path(*MOODLE), "rt", newline="", encoding="utf-8") as handle:
+        raw = pd.read_csv(handle, dtype=str, keep_default_na=False)
+    return pd.DataFrame({"user": raw["User full name"], "event": raw["Event name"], "time": raw["Time"]})
+
+
+@pytest.fixture(scope="session")
+def moodle_event_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_moodle_event_run(tmp_path_factory.mktemp("event-runs") / "moodle")
+
+
+@pytest.fixture(scope="session")
+def event_store_url(moodle_event_run: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A SQLite store holding the Moodle event run and one synthetic conversation run (OLD_RUN)."""
+    from tests.backend.synthetic import synthetic_bundle
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('event-store') / 'personas.db'}"
+    store = open_store(url)
+    try:
+        store.publish(synthetic_bundle(OLD_RUN, "2017-10-01T00:00:00Z", n_personas=3, seed=1), replace=True)
+        store.publish(RunBundle.from_dir(moodle_event_run), replace=True)
+    finally:
+        store.close()
+    return url
+
+
+@pytest.fixture(scope="module")
+def event_client(event_store_url: str) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(store_url=event_store_url, frontend_dir=None))) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def run_id(moodle_event_run: Path) -> str:
+    return json.loads((moodle_event_run / "manifest.json").read_text())["run_id"]
+
+
+def test_manifest_says_event_run_and_model_available(event_client, run_id):
+    body = event_client.get(f"{API}/runs/{run_id}").json()
+    assert body["kind"] == "events" and body["unit"] == "user"
+    assert body["model_available"] is True and "run_dir" not in body
+
+
+def test_persona_list_has_event_names(event_client, run_id, moodle_event_run):
+    events = set(json.loads((moodle_event_run / "manifest.json").read_text())["events"])
+    body = event_client.get(f"{API}/runs/{run_id}/personas").json()
+    assert body["total"] == len(json.loads((moodle_event_run / "personas.json").read_text())) >= 2
+    for item in body["items"]:
+        assert item["top_terms"] and set(item["top_terms"]) <= events, item["top_terms"]
+        assert set(item["feature_z"]) & events  # fingerprint features are the events (colour measures)
+    assert sum(i["size"] for i in body["items"]) == 113
+
+
+def test_persona_detail_has_top_events_and_activity_without_weekdays(event_client, run_id):
+    body = event_client.get(f"{API}/runs/{run_id}/personas/0").json()
+    assert body["top_events"] and body["top_ngrams"] == []
+    first = body["top_events"][0]
+    assert set(first) >= {"event", "weight", "lift", "sentence"} and first["event"] in first["sentence"]
+    activity = body["activity"]
+    assert activity["has_timestamps"] is True and activity["weekday"] is None  # Moodle times have no year
+    assert activity["by_day"]["persona"] and len(activity["hourly"]) == 24
+    members = event_client.get(f"{API}/runs/{run_id}/personas/0/members?limit=3").json()
+    assert members["items"] and "%" in members["items"][0]["text"]  # the user's event mix
+
+
+def test_assign_event_rows_returns_one_item_per_user(event_client, run_id):
+    rows = [{"user": "new-1", "event": "Course viewed", "count": 30, "time": "11 May, 09:44"},
+            {"user": "new-1", "event": "Course module viewed", "count": 20},
+            {"user": "new-1", "event": "Quiz attempt viewed", "count": 2},
+            {"user": 7, "event": "Submission form viewed.", "count": 12},
+            {"user": 7, "event": "The user has accepted the statement of the submission.", "count": 10},
+            {"user": "nobody", "event": "An event this run never saw"}]
+    response = event_client.post(f"{API}/runs/{run_id}/assign", json={"events": rows})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    personas = {p["id"]: p["name"] for p in event_client.get(f"{API}/runs/{run_id}/personas").json()["items"]}
+    assert body["run_id"] == run_id and body["kind"] == "events"
+    assert [i["user"] for i in body["items"]] == ["new-1", "7", "nobody"]
+    for item in body["items"][:2]:
+        assert item["persona_id"] in personas and item["persona_name"] == personas[item["persona_id"]]
+        assert 0 <= item["margin"] <= 1 and item["distance"] == pytest.approx(1 - item["margin"])
+        assert item["would_be_noise"] == (item["margin"] < 0.15)
+    assert body["items"][0]["n_events"] == 52
+    unknown = body["items"][2]
+    assert unknown["persona_id"] is None and unknown["would_be_noise"] is True and unknown["n_events"] == 0
+
+
+def test_assign_agrees_with_the_runs_own_users(event_client, run_id, moodle_event_run):
+    """Each of the 113 users' own rows, posted back, lands on the persona the run gave them."""
+    rows = moodle_rows()
+    response = event_client.post(f"{API}/runs/{run_id}/assign", json={"events": rows.to_dict("records")})
+    assert response.status_code == 200, response.text
+    got = {i["user"]: i for i in response.json()["items"]}
+    fitted = pd.read_parquet(moodle_event_run / "assignments.parquet")
+    assert set(got) >= set(fitted["member_id"])
+    same = sum(got[m]["persona_id"] == p for m, p in zip(fitted["member_id"], fitted["persona_id"]))
+    agreement = same / len(fitted)
+    mixed_same = sum(got[m]["would_be_noise"] == r for m, r in zip(fitted["member_id"], fitted["reassigned"]))
+    print(f"assign agreement with the run's own users: {agreement:.3f} ({same}/{len(fitted)}); "
+          f"mixed flag agreement {mixed_same / len(fitted):.3f}")
+    assert agreement >= 0.95
+
+
+def test_assign_loads_the_event_model_once(event_client, run_id):
+    registry = event_client.app.state.models
+    body = {"events": [{"user": "u", "event": "Course viewed"}]}
+    assert event_client.post(f"{API}/runs/{run_id}/assign", json=body).status_code == 200
+    model = registry.get(run_id, {})
+    assert event_client.post(f"{API}/runs/latest/assign", json=body).status_code == 200
+    assert registry.get(run_id, {}) is model and type(model).__name__ == "EventRunModel"
+
+
+@pytest.mark.parametrize("body, field", [
+    ({}, "events"),
+    ({"events": []}, "events"),
+    ({"events": [{"event": "Course viewed"}]}, "events.0.user"),
+    ({"events": [{"user": "u"}]}, "events.0.event"),
+    ({"events": [{"user": "u", "event": "Course viewed", "count": -1}]}, "events.0.count"),
+    ({"events": [{"user": "u", "event": "Course viewed", "count": "3"}]}, "events.0.count"),
+    ({"events": [{"user": "u", "event": "x"}, {"user": " ", "event": "Course viewed"}]}, "events.1.user"),
+    ({"events": [{"user": "u", "event": "x", "colour": "red"}]}, "events.0.colour"),
+    ({"events": [{"user": "u", "event": "x", "time": "11 May, 09:44"},
+                 {"user": "u", "event": "x", "time": "not a time"}]}, "events.1.time"),
+    ({"events": [{"user": "u", "event": "x"}], "conversations": [{"text": "hi"}]}, "body"),
+])
+def test_bad_event_bodies_name_the_field(event_client, run_id, body, field):
+    response = event_client.post(f"{API}/runs/{run_id}/assign", json=body)
+    assert response.status_code == 422, response.text
+    assert error_of(response)["message"].startswith(field)
+
+
+def test_wrong_body_form_says_which_body_the_run_expects(event_client, run_id):
+    response = event_client.post(f"{API}/runs/{run_id}/assign", json={"conversations": [{"text": "hello"}]})
+    assert response.status_code == 422
+    message = error_of(response)["message"]
+    assert message.startswith("events:") and "event logs" in message and '"events"' in message
+    response = event_client.post(f"{API}/runs/{OLD_RUN}/assign", json={"events": [{"user": "u", "event": "x"}]})
+    assert response.status_code == 422
+    message = error_of(response)["message"]
+    assert message.startswith("conversations:") and "from conversations" in message and '"conversations"' in message
+
+
+def test_event_assign_limits_are_413(event_store_url, run_id):
+    settings = Settings(store_url=event_store_url, frontend_dir=None, max_assign_events=3, max_body_bytes=2048)
+    with TestClient(create_app(settings)) as client:
+        rows = [{"user": "u", "event": "Course viewed"}] * 4
+        response = client.post(f"{API}/runs/{run_id}/assign", json={"events": rows})
+        assert response.status_code == 413 and error_of(response)["code"] == "too_many_events"
+        big = [{"user": "u", "event": "x" * 500}] * 5  # over the body limit before the row limit
+        response = client.post(f"{API}/runs/{run_id}/assign", json={"events": big})
+        assert response.status_code == 413 and error_of(response)["code"] == "payload_too_large"

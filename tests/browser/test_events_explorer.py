@@ -1,0 +1,128 @@
+"""End-to-end: the explorer in Chromium over a real event run (the Moodle course log, NMF on
+users × events) served by the real backend. Each page is checked against the API's numbers for the
+same run and screenshotted to test-artifacts/browser/events-*.png.
+
+The Moodle log writes times without a year ("11 May, 09:44"), so the run has hours but
+`weekday: null`: the persona page must show hours and the weekly curve and say why weekdays are missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from tests.backend.test_events_api import make_moodle_event_run
+from tests.browser.conftest import Server, _start_backend, _stop
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CELLS = ".recharts-treemap-depth-1 path.recharts-rectangle"
+
+
+@pytest.fixture(scope="module")
+def event_server(frontend_out: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """`python -m backend` over a SQLite store holding only the Moodle event run."""
+    from ml.store import RunBundle, open_store
+
+    workdir = tmp_path_factory.mktemp("backend-events")
+    run_dir = make_moodle_event_run(workdir / "moodle")
+    url = f"sqlite:///{workdir / 'events.db'}"
+    store = open_store(url)
+    try:
+        store.publish(RunBundle.from_dir(run_dir))
+    finally:
+        store.close()
+    server = _start_backend(url, workdir, "backend-events")
+    yield server
+    _stop(server)
+
+
+def _run_and_personas(server: Server) -> tuple[dict, list[dict]]:
+    run = server.api("/runs/latest")
+    assert run["kind"] == "events"
+    return run, server.api(f"/runs/{run['id']}/personas")["items"]
+
+
+def test_overview_treemap_has_one_cell_per_persona(event_server, page, artifacts):
+    run, personas = _run_and_personas(event_server)
+    page.goto(f"{event_server.url}/?run={quote(run['id'])}")
+    page.wait_for_selector(CELLS)
+    assert page.locator(CELLS).count() == len(personas) == run["counts"]["personas"]
+    links = page.locator('[data-testid="persona-treemap"] g[role="link"]')
+    assert sorted(int(links.nth(i).get_attribute("data-persona-id")) for i in range(links.count())) == sorted(
+        p["id"] for p in personas)
+    assert "of users" in links.first.get_attribute("aria-label")
+
+    stats = page.locator(".stat-row").inner_text()
+    assert "users kept" in stats and f"{run['counts']['kept']:,}" in stats and "event types" in stats
+    table = page.get_by_test_id("persona-table")
+    assert "Top events" in table.locator("thead").inner_text()
+    assert personas[0]["top_terms"][0] in table.inner_text()  # the event names
+    metrics = page.get_by_test_id("quality-metrics").inner_text()
+    assert "Mixed share" in metrics and f"{run['metrics']['mixed_share'] * 100:.1f}%" in metrics
+    steps = page.get_by_test_id("filter-funnel").inner_text()
+    for stage in run["filtering"]:
+        assert stage["stage"].replace("_", " ") in steps and stage["unit"] in steps
+    options = page.locator('[data-testid="measure-select"] option').all_text_contents()
+    assert "Mixed share" in options and any(o.startswith("Event: ") for o in options)
+    page.screenshot(path=str(artifacts / "events-overview.png"), full_page=True)
+
+
+def test_persona_page_shows_top_events_and_activity_without_weekdays(event_server, page, artifacts):
+    run, personas = _run_and_personas(event_server)
+    biggest = max(personas, key=lambda p: p["size"])
+    profile = event_server.api(f"/runs/{run['id']}/personas/{biggest['id']}")
+    page.goto(f"{event_server.url}/persona/?run={quote(run['id'])}&id={biggest['id']}")
+    page.get_by_test_id("top-events").wait_for()
+
+    assert page.get_by_test_id("persona-name").inner_text() == profile["name"]
+    meta = page.locator(".page-head .meta").inner_text()
+    assert f"{profile['size']:,} users" in meta and "flagged as mixed" in meta
+
+    rows = page.locator('[data-testid="top-events"] li')
+    assert [rows.nth(i).get_attribute("data-event") for i in range(rows.count())] == [
+        e["event"] for e in profile["top_events"]]
+    first = rows.first.inner_text()
+    assert profile["top_events"][0]["sentence"] in first and f"{profile['top_events'][0]['lift']:.2f}×" in first
+    assert page.get_by_role("heading", name="Top events").is_visible()
+    assert page.get_by_test_id("top-ngrams").count() == 0 and page.get_by_text("Phrases").count() == 0
+
+    act = profile["activity"]
+    assert act["weekday"] is None and act["has_timestamps"] is True
+    page.wait_for_selector('[data-testid="activity-hourly"] .recharts-bar-rectangle')
+    assert page.locator('[data-testid="activity-hourly"] .recharts-bar').count() == 2
+    assert page.get_by_test_id("activity-weekday").count() == 0
+    assert page.get_by_test_id("activity-weekday-missing").inner_text() == act["note"]
+    by_day = page.locator('[data-testid="activity-by-day"] .recharts-bar')
+    assert by_day.count() == 2
+    for i, values in enumerate([act["by_day"]["persona"], act["by_day"]["population"]]):
+        assert by_day.nth(i).locator(".recharts-bar-rectangle").count() == sum(1 for v in values if v > 0) > 0
+
+    page.wait_for_selector('[data-testid="fingerprint-chart"] .recharts-bar-rectangle')
+    evidence = page.locator('[data-testid="evidence-list"] li')
+    assert evidence.count() == len(profile["evidence"]) > 0 and "%" in evidence.first.inner_text()
+    page.screenshot(path=str(artifacts / "events-persona.png"), full_page=True)
+
+    page.get_by_test_id("member-search-input").fill("quiz")
+    count = page.get_by_test_id("search-count")
+    count.wait_for()
+    expected = event_server.api(f"/runs/{run['id']}/personas/{biggest['id']}/members?q=quiz&limit=1")["total"]
+    assert count.inner_text().startswith(f"{expected:,} user" if expected else "No user")
+
+
+def test_user_map_shows_event_mixes(event_server, page, artifacts):
+    run, _ = _run_and_personas(event_server)
+    points = event_server.api(f"/runs/{run['id']}/map?limit=3000")["points"]
+    page.goto(f"{event_server.url}/map/?run={quote(run['id'])}")
+    page.wait_for_selector('[data-testid="member-map"] .recharts-scatter-symbol')
+    assert page.locator('[data-testid="member-map"] .recharts-scatter-symbol').count() == len(points)
+    page.get_by_role("heading", name="User map").wait_for()
+    page.locator('[data-testid="member-map"] .recharts-scatter-symbol').first.hover()
+    tip = page.get_by_test_id("map-tooltip")
+    tip.wait_for()
+    assert "%" in tip.inner_text()
+    page.screenshot(path=str(artifacts / "events-map.png"), full_page=True)
+
