@@ -78,6 +78,9 @@ class ReassignConfig(_Section):
     )
     metric: Literal["auto", "cosine", "euclidean"] = Field("auto", description="auto: cosine for embedding, else euclidean")
     noise_quantile: float = Field(0.95, gt=0.0, le=1.0)
+    model_space: Literal["embedding", "fused"] = Field(
+        "embedding", description="where the saved persona model places new conversations"
+    )
 
 
 class MetricsConfig(_Section):

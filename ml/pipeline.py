@@ -161,10 +161,13 @@ class PersonaPipeline:
             from ml.profile import build_profiles
 
             personas = build_profiles(members, features, labels, reassigned, embeddings, cfg.profile)
-        model_space = cfg.reassign.space if cfg.reassign.space != "reduced" else "embedding"
-        if model_space != cfg.reassign.space:  # new points can't be UMAP-placed cheaply: place them by
-            # the final personas' centroids in embedding space (cosine) instead
-            reassigner = NoiseReassigner("cosine", cfg.reassign.noise_quantile).fit(embeddings, labels)
+        # New points can't be UMAP-placed cheaply (the UMAP graph was built from an exact kNN with
+        # no search index), so the saved model places them by the final personas' centroids in
+        # `reassign.model_space` (measured agreement in docs/benchmarks.md).
+        model_space = cfg.reassign.model_space
+        model_vectors = embeddings if model_space == "embedding" else fused
+        reassigner = NoiseReassigner("cosine" if model_space == "embedding" else "euclidean",
+                                     cfg.reassign.noise_quantile).fit(model_vectors, labels)
         model = PersonaModel(
             embedder, featurizer, fusion, reassigner, model_space, cfg.embed.strip_handles_urls,
             {int(p["id"]): p.get("name", f"Persona {p['id']}") for p in personas},
