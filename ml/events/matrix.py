@@ -81,11 +81,11 @@ class EventMatrix(BaseEstimator):
 
     @staticmethod
     def _pivot(events: pd.DataFrame, users: pd.Index, names: list[str]) -> np.ndarray:
-        u = pd.Categorical(events["user"], categories=users)
-        e = pd.Categorical(events["event"], categories=names)
-        ok = (u.codes >= 0) & (e.codes >= 0)
+        u_codes = users.get_indexer(events["user"])  # -1: not a known user / event type
+        e_codes = pd.Index(names).get_indexer(events["event"])
+        ok = (u_codes >= 0) & (e_codes >= 0)
         out = np.zeros((len(users), len(names)), dtype=np.float64)
-        np.add.at(out, (u.codes[ok], e.codes[ok]), events["count"].to_numpy(dtype=np.float64)[ok])
+        np.add.at(out, (u_codes[ok], e_codes[ok]), events["count"].to_numpy(dtype=np.float64)[ok])
         return out
 
     def _weigh(self, counts: np.ndarray, groups: np.ndarray) -> np.ndarray:
