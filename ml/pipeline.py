@@ -108,6 +108,8 @@ class PersonaPipeline:
         t0 = time.perf_counter()
         with self._stage("ingest"):
             messages, load_report = self.load(paths)
+            for line in load_report.summary_lines():
+                self.log(line)
             candidates = messages
             if cfg.input.inbound_only:
                 if "inbound" not in messages or messages["inbound"].isna().all():
