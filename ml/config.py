@@ -8,13 +8,11 @@ errors, so a typo never silently runs the defaults. The config is written into e
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from ml.errors import InputError
+from ml.configfile import ConfigFile
 from ml.filtering import FilterConfig
 from ml.profile.config import ProfileConfig
 
@@ -90,7 +88,9 @@ class MetricsConfig(_Section):
     dbcv_sample: int = Field(3000, ge=100)
 
 
-class PipelineConfig(_Section):
+class PipelineConfig(ConfigFile):
+    """Every knob of a conversation run; ``from_file``/``validated``/``updated`` come from ``ConfigFile``."""
+
     seed: int = 42
     input: InputConfig = InputConfig()
     filtering: FilterConfig = FilterConfig()
@@ -101,42 +101,3 @@ class PipelineConfig(_Section):
     reassign: ReassignConfig = ReassignConfig()
     metrics: MetricsConfig = MetricsConfig()
     profile: ProfileConfig = ProfileConfig()
-
-    @classmethod
-    def from_file(cls, path: str | Path) -> "PipelineConfig":
-        """Read a YAML or JSON config; errors name the file and the bad key."""
-        path = Path(path)
-        if not path.is_file():
-            raise InputError(f"{path}: config file not found")
-        try:
-            text = path.read_text(encoding="utf-8")
-            if path.suffix.lower() in {".yaml", ".yml"}:
-                import yaml
-
-                data = yaml.safe_load(text) or {}
-            else:
-                data = json.loads(text)
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise InputError(f"{path}: cannot parse config ({exc.__class__.__name__}: {exc})".splitlines()[0])
-        except Exception as exc:  # yaml.YAMLError
-            raise InputError(f"{path}: cannot parse config: {str(exc).splitlines()[0]}")
-        return cls.validated(data, source=str(path))
-
-    @classmethod
-    def validated(cls, data: dict, source: str = "config") -> "PipelineConfig":
-        try:
-            return cls.model_validate(data)
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            where = ".".join(str(p) for p in err["loc"])
-            raise InputError(f"{source}: invalid value for '{where}': {err['msg']}")
-
-    def updated(self, overrides: dict) -> "PipelineConfig":
-        """A copy with nested overrides applied (``{"fusion": {"text_weight": 0.5}}``), validated."""
-        data = self.model_dump()
-        for section, values in overrides.items():
-            if isinstance(values, dict):
-                data.setdefault(section, {}).update(values)
-            else:
-                data[section] = values
-        return self.validated(data, source="command line")

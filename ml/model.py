@@ -89,7 +89,7 @@ class PersonaModel:
             "run_id": self.run_id,
             "space": self.space,
             "metric": self.reassigner.metric,
-            "n_personas": int(len(self.reassigner.persona_ids_)),
+            "n_personas": len(self.reassigner.persona_ids_),
             "embedding_model": self.embedder.model_name,
             "text_weight": self.fusion.text_weight,
         }
@@ -97,7 +97,7 @@ class PersonaModel:
         return directory
 
     @classmethod
-    def load(cls, run_dir: str | Path) -> "PersonaModel":
+    def load(cls, run_dir: str | Path) -> PersonaModel:
         """Load from a run directory (``RUN_DIR/model/``) or the model directory itself."""
         path = Path(run_dir)
         candidates = [path / "model" / MODEL_FILE, path / MODEL_FILE]

@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import platform
-import resource
 import time
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from importlib import metadata
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -34,6 +31,7 @@ from ml.metrics import dbcv, label_scores, silhouette, stability_ari
 from ml.model import PersonaModel
 from ml.reassign import NoiseReassigner
 from ml.reduce import UMAPReducer
+from ml.timing import StageTimer, package_versions
 from ml.units import build_units
 
 VERSION_PACKAGES = [
@@ -42,24 +40,31 @@ VERSION_PACKAGES = [
 ]
 
 
-def _peak_rss_mb() -> float:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1)
-
-
 def _fit_reduce(params: dict, fused: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     """Reduced and 2-D coordinates of ``fused`` (module-level so joblib.Memory can cache it)."""
     reducer = UMAPReducer(**params).fit(fused)
     return reducer.embedding_, reducer.embedding_2d_
 
 
-def package_versions() -> dict[str, str]:
-    out = {"python": platform.python_version(), "personas": __import__("ml").__version__}
-    for name in VERSION_PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
+@dataclass
+class Prepared:
+    """What ``PersonaPipeline.prepare`` produced: the stages up to the embeddings.
+
+    ``messages`` (all rows read), ``candidates`` (the rows the filter saw: inbound only with
+    ``input.inbound_only``), ``members`` (one row per unit), ``features`` (n, 36) raw behavioral
+    features, ``embeddings`` (n, 384) L2-normalised, the ingest and filter reports, and the fitted
+    ``featurizer`` and ``embedder`` (the persona model reuses them).
+    """
+
+    messages: pd.DataFrame
+    candidates: pd.DataFrame
+    members: pd.DataFrame
+    features: np.ndarray = field(repr=False)
+    embeddings: np.ndarray = field(repr=False)
+    load_report: Any
+    filter_report: Any
+    featurizer: BehavioralFeatures
+    embedder: SentenceEmbedder
 
 
 @dataclass
@@ -84,17 +89,8 @@ class PersonaPipeline:
         self.config = config or PipelineConfig()
         self.progress = progress
         self.log = log or (lambda msg: None)
-        self.timings_: dict[str, float] = {}
-        self.peak_rss_: dict[str, float] = {}
-
-    @contextmanager
-    def _stage(self, name: str):
-        self.log(f"{name} ...")
-        start = time.perf_counter()
-        yield
-        self.timings_[name] = round(time.perf_counter() - start, 3)
-        self.peak_rss_[name] = _peak_rss_mb()
-        self.log(f"{name} done in {self.timings_[name]:.1f}s")
+        self.timer_ = StageTimer(lambda msg: self.log(msg))
+        self.timings_, self.peak_rss_ = self.timer_.timings_, self.timer_.peak_rss_
 
     # -- stages ----------------------------------------------------------------------------------
     def load(self, paths: Sequence[str | Path]):
@@ -103,11 +99,17 @@ class PersonaPipeline:
                                 reply_to=c.reply_to_col, label=c.label_col)
         return load_messages(paths, mapping=mapping, inbound_only=False)
 
-    def run(self, paths: Sequence[str | Path]) -> PipelineResult:
+    def prepare(self, paths: Sequence[str | Path],
+                loaded: tuple[pd.DataFrame, Any] | None = None) -> Prepared:
+        """ingest → filter → units → features → embed on ``paths``; see ``Prepared``.
+
+        ``loaded``: a ``(messages, load_report)`` pair already read by ``load(paths)`` (for example
+        with evaluation labels added) to use instead of reading ``paths`` again. Raises
+        ``TooFewRowsError`` when fewer than ``input.min_members`` units survive the filters.
+        """
         cfg = self.config
-        t0 = time.perf_counter()
-        with self._stage("ingest"):
-            messages, load_report = self.load(paths)
+        with self.timer_.stage("ingest"):
+            messages, load_report = loaded if loaded is not None else self.load(paths)
             for line in load_report.summary_lines():
                 self.log(line)
             candidates = messages
@@ -118,11 +120,11 @@ class PersonaPipeline:
                         "drop the flag for this data"
                     )
                 candidates = messages[messages["inbound"].fillna(False).astype(bool)]
-        with self._stage("filter"):
+        with self.timer_.stage("filter"):
             qfilter = QualityFilter(cfg.filtering)
             kept = qfilter.fit_transform(candidates)
             filter_report = qfilter.report_
-        with self._stage("units"):
+        with self.timer_.stage("units"):
             members = build_units(kept, cfg.input.unit).reset_index(drop=True)
         if len(members) < cfg.input.min_members:
             raise TooFewRowsError(
@@ -131,35 +133,44 @@ class PersonaPipeline:
                 "personas: supply more rows or relax the filters in --config",
                 n_rows=len(members), min_rows=cfg.input.min_members,
             )
-        with self._stage("features"):
+        with self.timer_.stage("features"):
             featurizer = BehavioralFeatures().fit(members, messages)
             features = featurizer.transform(members, messages)
-        with self._stage("embed"):
+        with self.timer_.stage("embed"):
             embedder = SentenceEmbedder(cfg.embed.model_name, cfg.embed.batch_size, cfg.embed.cache_dir,
                                         cfg.embed.device, show_progress=self.progress).fit()
             texts = members["text"].tolist()
             embeddings = embedder.transform(clean_for_embedding(texts) if cfg.embed.strip_handles_urls else texts)
-            embed_stats = {"cached": embedder.n_cached_, "encoded": embedder.n_encoded_}
-        with self._stage("fuse"):
-            text_weight, fusion_note = self._text_weight(features)
+        return Prepared(messages, candidates, members, features, embeddings, load_report, filter_report,
+                        featurizer, embedder)
+
+    def run(self, paths: Sequence[str | Path]) -> PipelineResult:
+        cfg = self.config
+        t0 = time.perf_counter()
+        prep = self.prepare(paths)
+        messages, candidates, members = prep.messages, prep.candidates, prep.members
+        features, embeddings, embedder = prep.features, prep.embeddings, prep.embedder
+        embed_stats = {"cached": embedder.n_cached_, "encoded": embedder.n_encoded_}
+        with self.timer_.stage("fuse"):
+            text_weight, fusion_note = self.text_weight_for(features)
             fusion = FeatureFusion(text_weight).fit(embeddings, features)
             fused = fusion.transform(embeddings, features)
-        with self._stage("reduce"):
+        with self.timer_.stage("reduce"):
             reduced, coords = self._reduce(fused, cfg.seed)
-        with self._stage("cluster"):
+        with self.timer_.stage("cluster"):
             clusterer = self._clusterer().fit(reduced, embeddings=embeddings)
             raw_labels = clusterer.labels_
             if clusterer.n_clusters_ == 0:
                 raise TooFewRowsError(
                     f"no dense group found among {len(members)} members: lower cluster.min_cluster_size "
                     "or supply more rows", n_rows=len(members))
-        with self._stage("reassign"):
+        with self.timer_.stage("reassign"):
             space = self._space(embeddings, fused, reduced)
             reassigner = NoiseReassigner(self._metric(), cfg.reassign.noise_quantile).fit(space, raw_labels)
             labels, reassigned, distance = reassigner.reassign(space, raw_labels)
-        with self._stage("metrics"):
+        with self.timer_.stage("metrics"):
             metrics = self._metrics(members, raw_labels, labels, reduced, fused, embeddings)
-        with self._stage("profile"):
+        with self.timer_.stage("profile"):
             from ml.profile import build_profiles
 
             personas = build_profiles(members, features, labels, reassigned, embeddings, cfg.profile)
@@ -171,7 +182,7 @@ class PersonaPipeline:
         reassigner = NoiseReassigner("cosine" if model_space == "embedding" else "euclidean",
                                      cfg.reassign.noise_quantile).fit(model_vectors, labels)
         model = PersonaModel(
-            embedder, featurizer, fusion, reassigner, model_space, cfg.embed.strip_handles_urls,
+            embedder, prep.featurizer, fusion, reassigner, model_space, cfg.embed.strip_handles_urls,
             {int(p["id"]): p.get("name", f"Persona {p['id']}") for p in personas},
         )
         out = members.copy()
@@ -181,13 +192,14 @@ class PersonaPipeline:
         out["x"], out["y"] = (coords[:, 0], coords[:, 1]) if coords is not None else (0.0, 0.0)
         run_id = self._run_id(paths)
         model.run_id = run_id
-        manifest = self._manifest(run_id, paths, messages, candidates, members, load_report, filter_report,
+        manifest = self._manifest(run_id, paths, messages, candidates, members, prep.load_report, prep.filter_report,
                                   metrics, labels, raw_labels, clusterer, fusion, fusion_note, embed_stats, t0)
         return PipelineResult(run_id, manifest, out, personas, model, embeddings, features, reduced)
 
     # -- helpers ---------------------------------------------------------------------------------
-    def _text_weight(self, features: np.ndarray) -> tuple[float, str]:
-        """The configured text weight, or 1.0 when the data carries no behavioral metadata.
+    def text_weight_for(self, features: np.ndarray) -> tuple[float, str]:
+        """``(weight, note)``: the configured text weight, or 1.0 when the data carries no behavioral
+        metadata. ``features`` is the raw (n, 36) matrix from ``BehavioralFeatures``.
 
         Without timestamps, authors or reply links only the style features vary, and those are
         read off the same text the embedding already sees; measured on Banking77 (text only) they
@@ -274,7 +286,7 @@ class PersonaPipeline:
         return stability_ari(*runs)
 
     def _run_id(self, paths) -> str:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         digest = hashlib.sha1(
             (json.dumps(self.config.model_dump(), sort_keys=True, default=str) + "|".join(map(str, paths))
              + now.isoformat()).encode()
@@ -285,17 +297,16 @@ class PersonaPipeline:
                   labels, raw_labels, clusterer, fusion, fusion_note, embed_stats, t0) -> dict[str, Any]:
         report = load_report.to_dict() if hasattr(load_report, "to_dict") else dict(load_report or {})
         stages = filter_report.get("stages", filter_report) if isinstance(filter_report, dict) else filter_report
-        self.timings_["total"] = round(time.perf_counter() - t0, 3)
         return {
             "run_id": run_id,
-            "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "source": {"inputs": [str(Path(p)) for p in paths], "load": report},
             "unit": self.config.input.unit,
             "counts": {
-                "input": int(len(messages)),
-                "candidates": int(len(candidates)),
-                "kept_messages": int(stages[-1]["kept"]) if stages else int(len(candidates)),
-                "kept": int(len(members)),
+                "input": len(messages),
+                "candidates": len(candidates),
+                "kept_messages": int(stages[-1]["kept"]) if stages else len(candidates),
+                "kept": len(members),
                 "personas": int(np.unique(labels).size),
                 "noise_before_reassign": int((raw_labels < 0).sum()),
                 "clusters_before_merge": int(clusterer.n_clusters_before_merge_),
@@ -308,9 +319,7 @@ class PersonaPipeline:
             "embedding_cache": embed_stats,
             "has_timestamps": bool(members["timestamp"].notna().any()) if "timestamp" in members else False,
             "has_authors": bool(members["author"].notna().any()) if "author" in members else False,
-            "timings_s": dict(self.timings_),
-            "peak_rss_mb": _peak_rss_mb(),
-            "peak_rss_mb_by_stage": dict(self.peak_rss_),
+            **self.timer_.summary(t0),
             "config": self.config.model_dump(mode="json"),
-            "versions": package_versions(),
+            "versions": package_versions(VERSION_PACKAGES),
         }

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import traceback
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -114,6 +113,21 @@ def _print_summary(console, result, out_dir: Path, published: str | None) -> Non
         console.print(f"published to {published}")
 
 
+def publish_run(out_dir: Path, store_url: str | None) -> str:
+    """Publish the run directory ``out_dir`` to the results store at ``store_url`` (None: the
+    default store, PERSONAS_STORE_URL or ~/.personas); returns the URL used."""
+    from ml.store import default_store_url, open_store
+    from ml.store.bundle import RunBundle
+
+    url = store_url or default_store_url()
+    store = open_store(url)
+    try:
+        store.publish(RunBundle.from_dir(out_dir))
+    finally:
+        store.close()
+    return url
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.kind == "events":
@@ -122,11 +136,11 @@ def main(argv: list[str] | None = None) -> int:
         return run_events(args)
     from rich.console import Console
 
-    console = Console(stderr=True, quiet=args.quiet)
-    err = Console(stderr=True)
-    from ml.errors import InputError
+    from ml.errors import run_guarded
 
-    try:
+    console = Console(stderr=True, quiet=args.quiet)
+
+    def run() -> int:
         config = config_from_args(args)
         from ml.pipeline import PersonaPipeline
         from ml.rundir import write_run
@@ -134,33 +148,11 @@ def main(argv: list[str] | None = None) -> int:
         pipeline = PersonaPipeline(config, progress=not args.quiet, log=lambda m: console.log(m))
         result = pipeline.run(args.inputs)
         out_dir = write_run(result, args.out)
-        published = None
-        if not args.no_store:
-            from ml.store import default_store_url, open_store
-            from ml.store.bundle import RunBundle
-
-            url = args.store or default_store_url()
-            store = open_store(url)
-            try:
-                store.publish(RunBundle.from_dir(out_dir))
-            finally:
-                store.close()
-            published = url
+        published = None if args.no_store else publish_run(out_dir, args.store)
         _print_summary(console, result, out_dir, published)
         return 0
-    except InputError as exc:
-        err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
-        return 2
-    except KeyboardInterrupt:
-        err.print("interrupted: the previous run directory and store are unchanged", markup=False)
-        return 130
-    except Exception as exc:  # noqa: BLE001 - one line for people, traceback on request
-        if os.environ.get("PERSONAS_DEBUG"):
-            traceback.print_exc()
-        first = (str(exc).splitlines() or [""])[0]
-        err.print(f"error: {exc.__class__.__name__}: {first} (set PERSONAS_DEBUG=1 for the traceback)",
-                  markup=False, highlight=False, soft_wrap=True)
-        return 1
+
+    return run_guarded(run)
 
 
 if __name__ == "__main__":

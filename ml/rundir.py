@@ -8,13 +8,12 @@ last good one at the same path.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ml.atomic import atomic_directory
 from ml.pipeline import PipelineResult
 from ml.profile.masking import mask_pii
 
@@ -64,12 +63,7 @@ def assignments_frame(members: pd.DataFrame, keep_handles: list[str] | None = No
 def write_run(result: PipelineResult, out_dir: str | Path) -> Path:
     """Write manifest.json, assignments.parquet, personas.json and model/ into ``out_dir``."""
     out_dir = Path(out_dir).resolve()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
-    try:
+    with atomic_directory(out_dir) as tmp:
         manifest = dict(result.manifest)
         manifest["run_dir"] = str(out_dir)
         members = result.members
@@ -84,13 +78,4 @@ def write_run(result: PipelineResult, out_dir: str | Path) -> Path:
         write_json(tmp / "personas.json", personas)
         result.model.save(tmp / "model")
         write_json(tmp / "manifest.json", manifest)  # last: its presence marks a complete run
-        backup = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
-        if out_dir.exists():
-            out_dir.rename(backup)
-        tmp.rename(out_dir)
-        if backup.exists():
-            shutil.rmtree(backup, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out_dir

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -53,8 +52,7 @@ def test_twcs_sample_run_directory(pipeline_run_dir):
     assert manifest["counts"]["input"] == 3000
     assert manifest["has_timestamps"] and manifest["has_authors"]
     assert 3 <= manifest["counts"]["personas"] <= 60
-    # the model saved with the run assigns its own members mostly to their persona
-    from ml.ingest import load_messages
+    # the model saved with the run knows every persona (agreement: tests/backend/test_pipeline_run.py)
     from ml.model import PersonaModel
 
     model = PersonaModel.load(pipeline_run_dir)

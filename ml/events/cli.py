@@ -11,9 +11,7 @@ column and what to do), 1 anything else (one line; PERSONAS_DEBUG=1 for the trac
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import traceback
 
 
 def _csv(value: str) -> list[str]:
@@ -139,45 +137,23 @@ def run_events(args) -> int:
     """Run an event pipeline from parsed ``args``; returns the exit status."""
     from rich.console import Console
 
-    from ml.errors import InputError
+    from ml.errors import run_guarded
 
-    quiet = bool(getattr(args, "quiet", False))
-    console = Console(stderr=True, quiet=quiet)
-    err = Console(stderr=True)
-    try:
+    console = Console(stderr=True, quiet=bool(getattr(args, "quiet", False)))
+
+    def run() -> int:
         config = config_from_args(args)
         from ml.events.pipeline import EventPipeline
         from ml.events.rundir import write_event_run
+        from ml.run import publish_run
 
         result = EventPipeline(config, log=lambda m: console.log(m)).run(args.inputs)
         out_dir = write_event_run(result, args.out)
-        published = None
-        if not getattr(args, "no_store", False):
-            from ml.store import default_store_url, open_store
-            from ml.store.bundle import RunBundle
-
-            url = getattr(args, "store", None) or default_store_url()
-            store = open_store(url)
-            try:
-                store.publish(RunBundle.from_dir(out_dir))
-            finally:
-                store.close()
-            published = url
+        published = None if getattr(args, "no_store", False) else publish_run(out_dir, getattr(args, "store", None))
         print_summary(console, result, out_dir, published)
         return 0
-    except InputError as exc:
-        err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
-        return 2
-    except KeyboardInterrupt:
-        err.print("interrupted: the previous run directory and store are unchanged", markup=False)
-        return 130
-    except Exception as exc:  # noqa: BLE001 - one line for people, traceback on request
-        if os.environ.get("PERSONAS_DEBUG"):
-            traceback.print_exc()
-        first = (str(exc).splitlines() or [""])[0]
-        err.print(f"error: {exc.__class__.__name__}: {first} (set PERSONAS_DEBUG=1 for the traceback)",
-                  markup=False, highlight=False, soft_wrap=True)
-        return 1
+
+    return run_guarded(run)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,13 +7,11 @@ defaults. The config is written into the run's ``manifest.json``.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ml.errors import InputError
+from ml.configfile import ConfigFile
 
 
 class _Section(BaseModel):
@@ -97,46 +95,11 @@ class EventProfileConfig(_Section):
     day_bin: int = Field(7, ge=1, description="days per bin of the day-offset activity curve")
 
 
-class EventConfig(_Section):
+class EventConfig(ConfigFile):
+    """Every knob of an event run; ``from_file``/``validated``/``updated`` come from ``ConfigFile``."""
+
     seed: int = 42
     input: EventInputConfig = EventInputConfig()
     matrix: MatrixConfig = MatrixConfig()
     nmf: NMFConfig = NMFConfig()
     profile: EventProfileConfig = EventProfileConfig()
-
-    @classmethod
-    def from_file(cls, path: str | Path) -> EventConfig:
-        """Read a YAML or JSON config; errors name the file and the bad key."""
-        path = Path(path)
-        if not path.is_file():
-            raise InputError(f"{path}: config file not found")
-        try:
-            text = path.read_text(encoding="utf-8")
-            if path.suffix.lower() in {".yaml", ".yml"}:
-                import yaml
-
-                data = yaml.safe_load(text) or {}
-            else:
-                data = json.loads(text)
-        except Exception as exc:  # noqa: BLE001 - JSON/YAML/decoding errors, one line
-            raise InputError(f"{path}: cannot parse config: {str(exc).splitlines()[0]}")
-        return cls.validated(data, source=str(path))
-
-    @classmethod
-    def validated(cls, data: dict, source: str = "config") -> EventConfig:
-        try:
-            return cls.model_validate(data)
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            where = ".".join(str(p) for p in err["loc"]) or "(top level)"
-            raise InputError(f"{source}: invalid value for '{where}': {err['msg']}")
-
-    def updated(self, overrides: dict) -> EventConfig:
-        """A copy with nested overrides applied (``{"nmf": {"k": 4}}``), validated."""
-        data = self.model_dump()
-        for section, values in overrides.items():
-            if isinstance(values, dict):
-                data.setdefault(section, {}).update(values)
-            else:
-                data[section] = values
-        return self.validated(data, source="command line")

@@ -10,14 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import platform
-import resource
 import time
 from collections.abc import Callable, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -34,22 +30,9 @@ from ml.events.model import EventRunModel
 from ml.events.nmf import EventPersonaModel, size_balance
 from ml.events.outcomes import outcome_table
 from ml.events.profile import ProfileInputs, build_event_profiles, mix_text
+from ml.timing import StageTimer, package_versions
 
 VERSION_PACKAGES = ["numpy", "pandas", "scikit-learn", "scipy", "pyarrow", "pydantic"]
-
-
-def peak_rss_mb() -> float:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1)
-
-
-def package_versions() -> dict[str, str]:
-    out = {"python": platform.python_version(), "personas": __import__("ml").__version__}
-    for name in VERSION_PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
 
 
 @dataclass
@@ -70,17 +53,8 @@ class EventPipeline:
     def __init__(self, config: EventConfig | None = None, log: Callable[[str], None] | None = None):
         self.config = config or EventConfig()
         self.log = log or (lambda msg: None)
-        self.timings_: dict[str, float] = {}
-        self.peak_rss_: dict[str, float] = {}
-
-    @contextmanager
-    def _stage(self, name: str):
-        self.log(f"{name} ...")
-        start = time.perf_counter()
-        yield
-        self.timings_[name] = round(time.perf_counter() - start, 3)
-        self.peak_rss_[name] = peak_rss_mb()
-        self.log(f"{name} done in {self.timings_[name]:.1f}s")
+        self.timer_ = StageTimer(lambda msg: self.log(msg))
+        self.timings_, self.peak_rss_ = self.timer_.timings_, self.timer_.peak_rss_
 
     def matrix_builder(self) -> EventMatrix:
         c = self.config
@@ -93,9 +67,9 @@ class EventPipeline:
     def run(self, paths: Sequence[str | Path]) -> EventRunResult:
         cfg = self.config
         t0 = time.perf_counter()
-        with self._stage("ingest"):
+        with self.timer_.stage("ingest"):
             table = load_events(paths, cfg.input)
-        with self._stage("matrix"):
+        with self.timer_.stage("matrix"):
             builder = self.matrix_builder().fit(table.events)
             X, counts, users = builder.X_, builder.counts_, builder.users_
             if cfg.nmf.k is not None and cfg.nmf.k > len(builder.events_):
@@ -103,19 +77,19 @@ class EventPipeline:
 
                 raise InputError(f"nmf.k={cfg.nmf.k} is more personas than the {len(builder.events_)} event types "
                                  "kept; choose a smaller --k or keep more events")
-        with self._stage("nmf"):
+        with self.timer_.stage("nmf"):
             model = self.persona_model().fit(X)
             labels, mixed, margin = model.labels_, model.mixed_, model.margin_
-        with self._stage("map"):
+        with self.timer_.stage("map"):
             coords = PCA(2, random_state=cfg.seed).fit_transform(model.membership_) if model.k_ > 2 \
                 else np.column_stack([model.membership_[:, 0] - model.membership_[:, 1],
                                       np.log1p(counts.sum(axis=1))])
         outcome = table.users.set_index("user")["outcome"].reindex(users).to_numpy(dtype=object)
-        with self._stage("metrics"):
+        with self.timer_.stage("metrics"):
             metrics = self._metrics(model, X, labels, outcome)
         windowed = builder._window(table.events)
         kept_rows = windowed[windowed["user"].isin(set(users)) & windowed["event"].isin(builder.events_)]
-        with self._stage("profile"):
+        with self.timer_.stage("profile"):
             inputs = ProfileInputs(users, builder.events_, counts, X, model.components_, model.membership_,
                                    labels, mixed, kept_rows, table.resolution)
             personas = build_event_profiles(inputs, cfg.profile, cfg.seed)
@@ -180,7 +154,6 @@ class EventPipeline:
         return f"{now:%Y%m%dT%H%M%SZ}-{digest}"
 
     def _manifest(self, run_id, paths, table, builder: EventMatrix, model, metrics, t0) -> dict[str, Any]:
-        self.timings_["total"] = round(time.perf_counter() - t0, 3)
         return {
             "run_id": run_id, "kind": "events",
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -200,7 +173,6 @@ class EventPipeline:
             "filtering": builder.report_, "metrics": metrics, "time_resolution": table.resolution,
             "dates_without_year": table.yearless,
             "has_timestamps": table.resolution == "hour", "has_authors": False,
-            "timings_s": dict(self.timings_), "peak_rss_mb": peak_rss_mb(),
-            "peak_rss_mb_by_stage": dict(self.peak_rss_),
-            "config": self.config.model_dump(mode="json"), "versions": package_versions(),
+            **self.timer_.summary(t0),
+            "config": self.config.model_dump(mode="json"), "versions": package_versions(VERSION_PACKAGES),
         }

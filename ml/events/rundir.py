@@ -11,13 +11,12 @@ place only when complete, so a failed run never replaces an earlier good one.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ml.atomic import atomic_directory
 from ml.profile.masking import mask_pii
 
 ASSIGNMENT_COLUMNS = ["member_id", "persona_id", "reassigned", "distance", "x", "y",
@@ -75,12 +74,7 @@ def assignments_frame(members: pd.DataFrame) -> pd.DataFrame:
 def write_event_run(result, out_dir: str | Path) -> Path:
     """Write the run directory for an ``EventRunResult``; returns its resolved path."""
     out_dir = Path(out_dir).resolve()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_dir.parent / f".{out_dir.name}.tmp-{os.getpid()}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
-    try:
+    with atomic_directory(out_dir) as tmp:
         manifest = dict(result.manifest)
         manifest["run_dir"] = str(out_dir)
         ids = result.members.groupby("persona_id")["member_id"].apply(lambda s: [str(x) for x in s])
@@ -89,13 +83,4 @@ def write_event_run(result, out_dir: str | Path) -> Path:
         write_json(tmp / "personas.json", personas)
         result.model.save(tmp / "model")
         write_json(tmp / "manifest.json", manifest)  # last: its presence marks a complete run
-        backup = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}"
-        if out_dir.exists():
-            out_dir.rename(backup)
-        tmp.rename(out_dir)
-        if backup.exists():
-            shutil.rmtree(backup, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out_dir

@@ -2,7 +2,7 @@
 
 ``prepare(spec, config)`` runs ingest → (inbound filter) → quality filter → units → behavioral
 features → text embeddings (through ``ml.embed``'s on-disk cache, so a second run encodes nothing)
-exactly as ``ml.pipeline.PersonaPipeline.run`` does, and returns a ``Prepared`` bundle: the member
+with ``ml.pipeline.PersonaPipeline.prepare``, the same code ``PersonaPipeline.run`` uses, and returns a ``Prepared`` bundle: the member
 frame, the raw (n, 36) features, the (n, 384) L2-normalised embeddings and one label array per
 label column (None where a member has no label). Labels are for evaluation only.
 
@@ -102,27 +102,24 @@ def _member_labels(members: pd.DataFrame, by_message: dict[str, object]) -> np.n
 
 
 def _load(paths, label: str | None):
+    """``(messages, load_report)`` of ``paths`` with ``label`` read as the label column."""
     from ml.ingest import ColumnMapping, load_messages
 
-    messages, _ = load_messages([str(p) for p in paths], mapping=ColumnMapping(label=label))
-    return messages
+    return load_messages([str(p) for p in paths], mapping=ColumnMapping(label=label))
 
 
 def prepare(spec: DatasetSpec, config=None, progress: bool = False) -> Prepared:
     """Run the pipeline's stages up to the embeddings on ``spec`` (see the module docstring)."""
     from ml.config import PipelineConfig
-    from ml.embed import SentenceEmbedder, clean_for_embedding
-    from ml.features import BehavioralFeatures
-    from ml.filtering import QualityFilter
-    from ml.units import build_units
+    from ml.pipeline import PersonaPipeline
 
-    cfg = config or PipelineConfig()
+    cfg = (config or PipelineConfig()).updated({"input": {"inbound_only": spec.inbound_only}})
     paths = spec.resolved()
     for p in paths:
         if not p.exists():
             raise FileNotFoundError(f"{p}: data file not found (set PERSONAS_SHARED_DATA or pass --data)")
     first = None if spec.derive or not spec.labels else spec.labels[0]
-    messages = _load(paths, first)
+    messages, load_report = _load(paths, first)
     by_label: dict[str, dict[str, object]] = {}
     for i, col in enumerate(spec.labels):
         if spec.derive:
@@ -130,23 +127,15 @@ def prepare(spec: DatasetSpec, config=None, progress: bool = False) -> Prepared:
         elif i == 0:
             values = messages["label"]
         else:
-            values = _load(paths, col)["label"]
+            values = _load(paths, col)[0]["label"]
         by_label[col] = {m: (v if isinstance(v, str) and v.strip() else None)
                          for m, v in zip(messages["message_id"].astype(str), values.astype(object))}
     if spec.labels:
         messages = messages.assign(label=messages["message_id"].astype(str).map(by_label[spec.labels[0]]))
-    candidates = messages
-    if spec.inbound_only:
-        candidates = messages[messages["inbound"].fillna(False).astype(bool)]
-    kept = QualityFilter(cfg.filtering).fit_transform(candidates)
-    members = build_units(kept, cfg.input.unit).reset_index(drop=True)
-    features = BehavioralFeatures().fit(members, messages).transform(members, messages)
-    embedder = SentenceEmbedder(cfg.embed.model_name, cfg.embed.batch_size, cfg.embed.cache_dir, cfg.embed.device,
-                                show_progress=progress).fit()
-    texts = members["text"].tolist()
-    embeddings = embedder.transform(clean_for_embedding(texts) if cfg.embed.strip_handles_urls else texts)
+    prep = PersonaPipeline(cfg, progress=progress).prepare(paths, loaded=(messages, load_report))
+    members = prep.members
     labels = {col: _member_labels(members, table) for col, table in by_label.items()}
-    counts = {"input": len(messages), "candidates": len(candidates), "kept": len(members),
-              "embedded_now": int(embedder.n_encoded_), "from_cache": int(embedder.n_cached_)}
-    return Prepared(spec.name, members, np.asarray(features, dtype=np.float32),
-                    np.asarray(embeddings, dtype=np.float32), labels, counts)
+    counts = {"input": len(messages), "candidates": len(prep.candidates), "kept": len(members),
+              "embedded_now": int(prep.embedder.n_encoded_), "from_cache": int(prep.embedder.n_cached_)}
+    return Prepared(spec.name, members, np.asarray(prep.features, dtype=np.float32),
+                    np.asarray(prep.embeddings, dtype=np.float32), labels, counts)

@@ -113,7 +113,7 @@ class Experiment:
         """The configured text weight as the pipeline applies it (1.0 when the data lack metadata)."""
         from ml.pipeline import PersonaPipeline
 
-        return float(PersonaPipeline(self.config, progress=False)._text_weight(self.data.features)[0])
+        return float(PersonaPipeline(self.config, progress=False).text_weight_for(self.data.features)[0])
 
     def reducer(self, reduce: dict, seed: int) -> UMAPReducer:
         base = UMAPReducer(**_params_for(UMAPReducer, self.config.reduce.model_dump()))

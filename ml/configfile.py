@@ -1,0 +1,64 @@
+"""Reading a nested pydantic config from a YAML/JSON file or overrides, with one-line errors.
+
+``ConfigFile`` is the base of ``ml.config.PipelineConfig`` and ``ml.events.config.EventConfig``:
+``from_file(path)`` reads YAML (``.yaml``/``.yml``) or JSON, ``validated(data, source)`` checks a dict
+and ``config.updated(overrides)`` returns a validated copy with nested overrides applied. Every
+failure is an ``InputError`` naming the file (or "command line") and the bad key
+(``invalid value for 'fusion.text_weight': ...``). Unknown keys are errors (``extra="forbid"``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Self
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from ml.errors import InputError
+
+
+class ConfigFile(BaseModel):
+    """A strict (unknown keys forbidden) config model that loads from files and overrides."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Self:
+        """Read a YAML or JSON config; errors name the file and the bad key."""
+        path = Path(path)
+        if not path.is_file():
+            raise InputError(f"{path}: config file not found")
+        try:
+            text = path.read_text(encoding="utf-8")
+            if path.suffix.lower() in {".yaml", ".yml"}:
+                import yaml
+
+                data = yaml.safe_load(text) or {}
+            else:
+                data = json.loads(text)
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise InputError(f"{path}: cannot parse config ({exc.__class__.__name__}: {exc})".splitlines()[0])
+        except Exception as exc:  # noqa: BLE001 - yaml.YAMLError and the like, one line
+            raise InputError(f"{path}: cannot parse config: {str(exc).splitlines()[0]}")
+        return cls.validated(data, source=str(path))
+
+    @classmethod
+    def validated(cls, data: dict, source: str = "config") -> Self:
+        """``data`` checked against the model; the first error becomes an ``InputError`` naming its key."""
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+            raise InputError(f"{source}: invalid value for '{where}': {err['msg']}")
+
+    def updated(self, overrides: dict) -> Self:
+        """A copy with nested overrides applied (``{"section": {"key": value}}``), validated."""
+        data = self.model_dump()
+        for section, values in overrides.items():
+            if isinstance(values, dict):
+                data.setdefault(section, {}).update(values)
+            else:
+                data[section] = values
+        return self.validated(data, source="command line")
