@@ -17,4 +17,4 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("PERSONAS_SHARED_DATA", REPO.parent / "shared" / "data"))
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
-pytest_plugins = ["tests.fixtures.data", "tests.fixtures.firestore", "tests.fixtures.runs"]
+pytest_plugins = ["tests.fixtures.data", "tests.fixtures.firestore", "tests.fixtures.runs", "tests.fixtures.profile_runs"]

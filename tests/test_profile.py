@@ -10,22 +10,6 @@ import pytest
 
 from ml.profile.masking import URL_RE
 from ml.profile.terms import STOP_WORDS
-from tests.test_profile_inputs import cached_run
-
-
-@pytest.fixture(scope="session")
-def airline_run():
-    return cached_run("airline")
-
-
-@pytest.fixture(scope="session")
-def twcs_run():
-    return cached_run("twcs")
-
-
-@pytest.fixture(scope="session")
-def banking_run():
-    return cached_run("banking")
 
 pytestmark = pytest.mark.shared
 

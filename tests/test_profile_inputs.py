@@ -160,21 +160,6 @@ def cached_run(name: str) -> dict:
     return _build(banking_members(), k=4)
 
 
-@pytest.fixture(scope="session")
-def airline_run():
-    return cached_run("airline")
-
-
-@pytest.fixture(scope="session")
-def twcs_run():
-    return cached_run("twcs")
-
-
-@pytest.fixture(scope="session")
-def banking_run():
-    return cached_run("banking")
-
-
 @pytest.mark.shared
 def test_fixture_inputs_are_real_and_aligned(airline_run, twcs_run):
     for run in (airline_run, twcs_run):

@@ -19,22 +19,6 @@ from ml.strategy import (
     validate_strategy,
 )
 from ml.strategy.llm import OpenAICompatibleRewriter, facts_kept, rewriter_from_env
-from tests.test_profile_inputs import cached_run
-
-
-@pytest.fixture(scope="session")
-def airline_run():
-    return cached_run("airline")
-
-
-@pytest.fixture(scope="session")
-def twcs_run():
-    return cached_run("twcs")
-
-
-@pytest.fixture(scope="session")
-def banking_run():
-    return cached_run("banking")
 
 
 def test_schema_is_valid_draft_2020_12():
