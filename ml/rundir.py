@@ -7,7 +7,6 @@ last good one at the same path.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -16,27 +15,7 @@ import pandas as pd
 from ml.atomic import atomic_directory
 from ml.pipeline import PipelineResult
 from ml.profile.masking import mask_pii
-
-ASSIGNMENT_COLUMNS = ["member_id", "persona_id", "reassigned", "distance", "x", "y",
-                      "text", "author", "timestamp", "n_messages"]
-
-
-def _json_default(obj):
-    if isinstance(obj, (np.integer,)):
-        return int(obj)
-    if isinstance(obj, (np.floating,)):
-        return None if not np.isfinite(obj) else float(obj)
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, (pd.Timestamp,)):
-        return obj.isoformat()
-    if obj is pd.NA or obj is pd.NaT:
-        return None
-    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
-
-
-def write_json(path: Path, data) -> None:
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=_json_default), encoding="utf-8")
+from ml.runfiles import ASSIGNMENT_COLUMNS, write_json
 
 
 def assignments_frame(members: pd.DataFrame, keep_handles: list[str] | None = None) -> pd.DataFrame:

@@ -10,7 +10,6 @@ place only when complete, so a failed run never replaces an earlier good one.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -18,41 +17,7 @@ import pandas as pd
 
 from ml.atomic import atomic_directory
 from ml.profile.masking import mask_pii
-
-ASSIGNMENT_COLUMNS = ["member_id", "persona_id", "reassigned", "distance", "x", "y",
-                      "text", "author", "timestamp", "n_messages"]
-
-
-def _json_default(obj):
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating):
-        return float(obj) if np.isfinite(obj) else None
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, pd.Timestamp):
-        return obj.isoformat()
-    if obj is pd.NA or obj is pd.NaT:
-        return None
-    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
-
-
-def _clean(obj):
-    """NaN/inf floats → None, recursively (json.dumps would write NaN, which is not JSON)."""
-    if isinstance(obj, float):
-        return obj if np.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {k: _clean(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_clean(v) for v in obj]
-    return obj
-
-
-def write_json(path: Path, data) -> None:
-    path.write_text(json.dumps(_clean(data), indent=2, ensure_ascii=False, default=_json_default,
-                               allow_nan=False), encoding="utf-8")
+from ml.runfiles import ASSIGNMENT_COLUMNS, write_json
 
 
 def assignments_frame(members: pd.DataFrame) -> pd.DataFrame:
