@@ -88,6 +88,13 @@ class MetricsConfig(_Section):
     dbcv_sample: int = Field(3000, ge=100)
 
 
+class HierarchyConfig(_Section):
+    n_families: int | Literal["auto"] = Field(
+        "auto", description="families of personas: auto = round(sqrt(number of personas)), or a fixed count"
+    )
+    max_families: int = Field(30, ge=1)
+
+
 class PipelineConfig(ConfigFile):
     """Every knob of a conversation run; ``from_file``/``validated``/``updated`` come from ``ConfigFile``."""
 
@@ -101,3 +108,4 @@ class PipelineConfig(ConfigFile):
     reassign: ReassignConfig = ReassignConfig()
     metrics: MetricsConfig = MetricsConfig()
     profile: ProfileConfig = ProfileConfig()
+    hierarchy: HierarchyConfig = HierarchyConfig()

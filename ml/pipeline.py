@@ -26,6 +26,7 @@ from ml.errors import InputError, TooFewRowsError
 from ml.features import FEATURE_SPECS, BehavioralFeatures
 from ml.filtering import QualityFilter
 from ml.fusion import FeatureFusion
+from ml.hierarchy import PersonaFamilies, family_records
 from ml.ingest import ColumnMapping, load_messages
 from ml.metrics import dbcv, label_scores, silhouette, stability_ari
 from ml.model import PersonaModel
@@ -174,6 +175,8 @@ class PersonaPipeline:
             from ml.profile import build_profiles
 
             personas = build_profiles(members, features, labels, reassigned, embeddings, cfg.profile)
+        with self.timer_.stage("hierarchy"):
+            hierarchy = self._families(members, personas, labels, reassigned, embeddings)
         # New points can't be UMAP-placed cheaply (the UMAP graph was built from an exact kNN with
         # no search index), so the saved model places them by the final personas' centroids in
         # `reassign.model_space` (measured agreement in docs/benchmarks.md).
@@ -194,9 +197,23 @@ class PersonaPipeline:
         model.run_id = run_id
         manifest = self._manifest(run_id, paths, messages, candidates, members, prep.load_report, prep.filter_report,
                                   metrics, labels, raw_labels, clusterer, fusion, fusion_note, embed_stats, t0)
+        manifest["hierarchy"] = hierarchy
         return PipelineResult(run_id, manifest, out, personas, model, embeddings, features, reduced)
 
     # -- helpers ---------------------------------------------------------------------------------
+    def _families(self, members, personas, labels, reassigned, embeddings) -> dict[str, Any]:
+        """Group the personas into families (``ml.hierarchy``): sets ``parent_id`` and ``level`` on
+        each persona and returns the manifest's ``hierarchy`` section with the family records."""
+        h = self.config.hierarchy
+        fams = PersonaFamilies(h.n_families, h.max_families).fit(embeddings, labels)
+        brands = tuple(next((p.get("brand_handles") for p in personas if p.get("brand_handles")), []) or ())
+        records = family_records(fams, members["text"].fillna("").astype(str).tolist(), labels, reassigned,
+                                 exclude=brands)
+        for p in personas:
+            p["parent_id"] = int(fams.family_of_[int(p["id"])])
+            p["level"] = 1
+        return {"levels": ["family", "persona"], "rule": fams.rule_, "families": records}
+
     def text_weight_for(self, features: np.ndarray) -> tuple[float, str]:
         """``(weight, note)``: the configured text weight, or 1.0 when the data carries no behavioral
         metadata. ``features`` is the raw (n, 36) matrix from ``BehavioralFeatures``.

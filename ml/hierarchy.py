@@ -1,0 +1,126 @@
+"""Persona families: personas that sit close together in the text-embedding space, merged upwards.
+
+``PersonaFamilies(n_families="auto").fit(embeddings, labels)``
+
+- in: ``embeddings`` (n, d) L2-normalised text embeddings of the members; ``labels`` (n,) persona id
+  per member (no -1: reassign noise first);
+- learned: ``persona_ids_`` (sorted persona ids), ``centroids_`` (one L2-normalised mean embedding per
+  persona), ``linkage_`` (scipy average-linkage matrix over the centroids, cosine distance),
+  ``n_families_``, ``family_of_`` ({persona id: family id}), ``families_`` (persona ids per family,
+  family ids ordered by size, largest first) and ``rule_`` (how the number of families was chosen).
+
+``n_families="auto"`` cuts the tree into ``round(sqrt(n_personas))`` families (at least one, at most
+``max_families``): a reading aid, not a quality claim. 120 personas read as 11 families of about
+eleven, 20 personas as 4. The cut is made on the same tree for any count, so an integer asks for
+exactly that many (capped at the number of personas). Average linkage on centroid cosine distance
+keeps a family's personas close to each other on average, not just chained through one neighbour.
+
+``family_records(...)`` turns a fitted hierarchy into JSON-ready family records (id, name, size,
+share, core/reassigned counts, persona ids, distinctive terms).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.cluster.hierarchy import fcluster, linkage
+from sklearn.exceptions import NotFittedError
+
+
+class PersonaFamilies:
+    """Agglomerative merge of persona centroids into families; see the module docstring."""
+
+    def __init__(self, n_families: int | str = "auto", max_families: int = 30):
+        self.n_families = n_families
+        self.max_families = max_families
+
+    def _target(self, n_personas: int) -> tuple[int, str]:
+        if self.n_families == "auto":
+            k = max(1, min(self.max_families, round(math.sqrt(n_personas))))
+            return k, f"round(sqrt({n_personas} personas)) = {k}, capped at {self.max_families}"
+        if not isinstance(self.n_families, int) or self.n_families < 1:
+            raise ValueError(f"n_families must be 'auto' or a positive integer, got {self.n_families!r}")
+        k = min(self.n_families, n_personas)
+        return k, f"fixed: {k}"
+
+    def fit(self, embeddings, labels) -> PersonaFamilies:
+        X = np.asarray(embeddings, dtype=np.float64)
+        labels = np.asarray(labels)
+        if X.ndim != 2 or len(X) != len(labels):
+            raise ValueError(f"embeddings {X.shape} and labels ({len(labels)}) do not align")
+        if (labels < 0).any():
+            raise ValueError("labels contain -1 (noise): reassign noise before building families")
+        self.persona_ids_ = np.unique(labels)
+        cents = np.vstack([X[labels == p].mean(axis=0) for p in self.persona_ids_]) if len(X) else np.zeros((0, 0))
+        norms = np.linalg.norm(cents, axis=1, keepdims=True) if len(cents) else np.zeros((0, 1))
+        self.centroids_ = cents / np.maximum(norms, 1e-12)
+        n_p = len(self.persona_ids_)
+        k, self.rule_ = self._target(n_p)
+        if n_p <= 1 or k <= 1:
+            raw = np.ones(n_p, dtype=int)
+            self.linkage_ = np.zeros((0, 4))
+        else:
+            self.linkage_ = linkage(self.centroids_, method="average", metric="cosine")
+            raw = fcluster(self.linkage_, t=k, criterion="maxclust")
+        sizes = {p: int((labels == p).sum()) for p in self.persona_ids_}
+        groups: dict[int, list[int]] = {}
+        for p, f in zip(self.persona_ids_, raw):
+            groups.setdefault(int(f), []).append(int(p))
+        ordered = sorted(groups.values(), key=lambda ps: (-sum(sizes[p] for p in ps), min(ps)))
+        self.families_ = [sorted(ps) for ps in ordered]
+        self.family_of_ = {p: fid for fid, ps in enumerate(self.families_) for p in ps}
+        self.n_families_ = len(self.families_)
+        return self
+
+    def _check(self) -> None:
+        if not hasattr(self, "family_of_"):
+            raise NotFittedError("PersonaFamilies is not fitted: call fit(embeddings, labels) first")
+
+    def predict(self, labels) -> np.ndarray:
+        """Family id of each member (from its persona id)."""
+        self._check()
+        return np.array([self.family_of_[int(p)] for p in np.asarray(labels)], dtype=np.int64)
+
+
+def _family_name(terms: list[str]) -> str:
+    if not terms:
+        return "General"
+    words = terms[:3]
+    text = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " & " + words[-1]
+    return text[0].upper() + text[1:]
+
+
+def family_records(hierarchy: PersonaFamilies, texts: list[str], labels, reassigned, n_terms: int = 10,
+                   exclude: tuple[str, ...] = ()) -> list[dict]:
+    """One JSON-ready record per family: ``id``, ``name`` (from its three most distinctive terms),
+    ``size``, ``share``, ``core_size``, ``reassigned_count``, ``persona_ids``, ``top_terms``
+    (``[{term, weight}]``, c-TF-IDF over the families)."""
+    from ml.profile.naming import unique_names
+    from ml.profile.terms import ClassTfidf
+
+    hierarchy._check()
+    labels = np.asarray(labels)
+    reassigned = np.asarray(reassigned, dtype=bool)
+    fam = hierarchy.predict(labels)
+    words = ClassTfidf((1, 1), 2, 30000, exclude).fit(texts, fam)
+    n = max(len(labels), 1)
+    records = []
+    for fid, persona_ids in enumerate(hierarchy.families_):
+        mask = fam == fid
+        terms = [{"term": t, "weight": round(w, 6)} for t, w in words.top_terms(fid, n_terms)]
+        records.append({
+            "id": fid,
+            "name": _family_name([t["term"] for t in terms]),
+            "size": int(mask.sum()),
+            "share": float(mask.sum() / n),
+            "core_size": int((mask & ~reassigned).sum()),
+            "reassigned_count": int((mask & reassigned).sum()),
+            "persona_ids": list(persona_ids),
+            "top_terms": terms,
+        })
+    names = unique_names([r["name"] for r in records], [[t["term"] for t in r["top_terms"]] for r in records],
+                         [r["id"] for r in records])
+    for r, name in zip(records, names):
+        r["name"] = name
+    return records

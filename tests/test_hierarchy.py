@@ -1,0 +1,88 @@
+"""Persona families (ml.hierarchy): personas close in embedding space share a family."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.exceptions import NotFittedError
+
+from ml.hierarchy import PersonaFamilies, family_records
+
+
+def _nested_blobs(seed: int = 0):
+    """Three well-separated directions (families), each with three nearby personas of 40 members."""
+    rng = np.random.default_rng(seed)
+    d = 32
+    family_axes = np.eye(d)[:3] * 10.0
+    X, labels, truth = [], [], {}
+    pid = 0
+    for f, axis in enumerate(family_axes):
+        for _ in range(3):
+            centre = axis + rng.normal(0, 1.0, d)
+            X.append(centre + rng.normal(0, 0.3, (40, d)))
+            labels += [pid] * 40
+            truth[pid] = f
+            pid += 1
+    X = np.vstack(X)
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    return X, np.array(labels), truth
+
+
+def test_nearby_personas_share_a_family_and_far_ones_do_not():
+    X, labels, truth = _nested_blobs()
+    fams = PersonaFamilies(n_families=3).fit(X, labels)
+    assert fams.n_families_ == 3
+    for a in truth:
+        for b in truth:
+            same_truth = truth[a] == truth[b]
+            assert (fams.family_of_[a] == fams.family_of_[b]) == same_truth, (a, b)
+
+
+def test_auto_count_is_sqrt_of_personas_and_every_persona_has_one_family():
+    X, labels, _ = _nested_blobs()
+    fams = PersonaFamilies().fit(X, labels)
+    assert fams.n_families_ == 3  # round(sqrt(9))
+    assert sorted(p for ps in fams.families_ for p in ps) == list(range(9))
+    assert "sqrt" in fams.rule_
+    sizes = [sum((labels == p).sum() for p in ps) for ps in fams.families_]
+    assert sizes == sorted(sizes, reverse=True)  # family 0 is the largest
+
+
+def test_single_persona_is_one_family_and_refit_forgets():
+    X, labels, _ = _nested_blobs()
+    one = PersonaFamilies().fit(X[:40], labels[:40])
+    assert one.n_families_ == 1 and one.families_ == [[0]]
+    fams = PersonaFamilies(n_families=2).fit(X, labels)
+    fams.fit(X[:80], labels[:80])
+    assert sorted(fams.family_of_) == [0, 1]
+
+
+def test_rejects_noise_and_unfitted_use():
+    X, labels, _ = _nested_blobs()
+    bad = labels.copy()
+    bad[0] = -1
+    with pytest.raises(ValueError, match="noise"):
+        PersonaFamilies().fit(X, bad)
+    with pytest.raises(NotFittedError):
+        PersonaFamilies().predict(labels)
+    with pytest.raises(ValueError, match="n_families"):
+        PersonaFamilies(n_families=0).fit(X, labels)
+
+
+def test_family_records_sum_to_the_population_and_name_from_terms():
+    X, labels, truth = _nested_blobs()
+    topics = ["refund money back refund", "delivery parcel late delivery", "password login reset password"]
+    texts = [f"{topics[truth[p]]} item {i}" for i, p in enumerate(labels)]
+    reassigned = np.zeros(len(labels), dtype=bool)
+    reassigned[::10] = True
+    fams = PersonaFamilies(n_families=3).fit(X, labels)
+    records = family_records(fams, texts, labels, reassigned)
+    assert sum(r["size"] for r in records) == len(labels)
+    assert sum(r["reassigned_count"] for r in records) == int(reassigned.sum())
+    assert abs(sum(r["share"] for r in records) - 1.0) < 1e-9
+    names = [r["name"] for r in records]
+    assert len(set(names)) == 3
+    for r in records:
+        topic = topics[truth[r["persona_ids"][0]]]
+        assert r["top_terms"][0]["term"] in topic.split()
+        assert r["top_terms"][0]["term"] in r["name"].lower()
