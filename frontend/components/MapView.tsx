@@ -6,7 +6,15 @@ import { useMemo, useState } from "react";
 import { CartesianGrid, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis } from "recharts";
 
 import { ErrorState, Loading } from "@/components/States";
-import { itemsOf, paths, type MapPoint, type MapResponse, type PersonaList, type RunManifest } from "@/lib/api";
+import {
+  itemsOf,
+  paths,
+  type FamilyTree,
+  type MapPoint,
+  type MapResponse,
+  type PersonaList,
+  type RunManifest,
+} from "@/lib/api";
 import { categoryColor } from "@/lib/colors";
 import { int, truncate } from "@/lib/format";
 import { isEventRun } from "@/lib/runs";
@@ -27,7 +35,10 @@ export default function MapView() {
   const personas = useApi<PersonaList>(paths.personas(runId));
   const manifest = useApi<RunManifest>(paths.run(runId));
   const eventRun = manifest.status === "ok" && isEventRun(manifest.data);
+  const tree = useApi<FamilyTree>(paths.families(runId));
+  const families = useMemo(() => (tree.status === "ok" ? tree.data.families : []), [tree]);
   const [hidden, setHidden] = useState<Set<number>>(new Set());
+  const [colorBy, setColorBy] = useState<"persona" | "family">("persona");
 
   const list = useMemo(() => (personas.status === "ok" ? itemsOf(personas.data) : []), [personas]);
   const groups = useMemo(() => {
@@ -44,6 +55,23 @@ export default function MapView() {
       .map((id, index) => ({ id, index, name: names.get(id) ?? `Persona ${id}`, dots: byPersona.get(id) ?? [] }))
       .filter((g) => g.dots.length > 0);
   }, [map, list]);
+  /** persona id → index of its family (colour), and the legend entries for the chosen colouring. */
+  const familyIndex = useMemo(
+    () => new Map(families.flatMap((f, i) => f.persona_ids.map((pid) => [pid, i] as [number, number]))),
+    [families],
+  );
+  const byFamily = colorBy === "family" && families.length > 0;
+  const colorOf = (g: { id: number; index: number }) =>
+    categoryColor(byFamily ? (familyIndex.get(g.id) ?? families.length) : g.index);
+  const legend = byFamily
+    ? families.map((f, i) => ({
+        key: f.id,
+        name: f.name,
+        color: categoryColor(i),
+        ids: f.persona_ids,
+        count: groups.filter((g) => f.persona_ids.includes(g.id)).reduce((n, g) => n + g.dots.length, 0),
+      }))
+    : groups.map((g) => ({ key: g.id, name: g.name, color: categoryColor(g.index), ids: [g.id], count: g.dots.length }));
 
   const back = (
     <p className="breadcrumb">
@@ -68,10 +96,13 @@ export default function MapView() {
     );
   }
 
-  const toggle = (id: number) => {
+  const toggle = (ids: number[]) => {
     const next = new Set(hidden);
-    if (next.has(id)) next.delete(id);
-    else next.add(id);
+    const show = ids.every((id) => next.has(id));
+    for (const id of ids) {
+      if (show) next.delete(id);
+      else next.add(id);
+    }
     setHidden(next);
   };
   const shown = map.data.points.length;
@@ -131,7 +162,7 @@ export default function MapView() {
                         key={g.id}
                         name={g.name}
                         data={g.dots}
-                        fill={categoryColor(g.index)}
+                        fill={colorOf(g)}
                         fillOpacity={0.75}
                         isAnimationActive={false}
                       />
@@ -139,19 +170,35 @@ export default function MapView() {
                 </ScatterChart>
               </ResponsiveContainer>
             </div>
-            <div className="legend" role="group" aria-label="Show or hide personas">
-              {groups.map((g) => (
-                <button
-                  key={g.id}
-                  type="button"
-                  aria-pressed={!hidden.has(g.id)}
-                  onClick={() => toggle(g.id)}
-                  title={hidden.has(g.id) ? "Show" : "Hide"}
+            {families.length > 1 ? (
+              <div className="controls" style={{ marginTop: "0.5rem" }}>
+                <label htmlFor="map-color">Colour by</label>
+                <select
+                  id="map-color"
+                  data-testid="map-color"
+                  value={colorBy}
+                  onChange={(e) => setColorBy(e.target.value === "family" ? "family" : "persona")}
                 >
-                  <span className="swatch" style={{ background: categoryColor(g.index) }} />
-                  {g.name} ({int(g.dots.length)})
-                </button>
-              ))}
+                  <option value="persona">Persona</option>
+                  <option value="family">Family ({families.length})</option>
+                </select>
+              </div>
+            ) : null}
+            <div
+              className="legend"
+              role="group"
+              aria-label={byFamily ? "Show or hide families" : "Show or hide personas"}
+              data-testid="map-legend"
+            >
+              {legend.map((l) => {
+                const off = l.ids.every((id) => hidden.has(id));
+                return (
+                  <button key={l.key} type="button" aria-pressed={!off} onClick={() => toggle(l.ids)} title={off ? "Show" : "Hide"}>
+                    <span className="swatch" style={{ background: l.color }} />
+                    {l.name} ({int(l.count)})
+                  </button>
+                );
+              })}
             </div>
             <p className="hint" style={{ marginTop: "0.5rem" }}>
               Open a persona:{" "}

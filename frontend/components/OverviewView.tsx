@@ -9,7 +9,17 @@ import PersonaTreemap from "@/components/PersonaTreemap";
 import QualityMetrics from "@/components/QualityMetrics";
 import RunSelector from "@/components/RunSelector";
 import { EmptyRuns, ErrorState, Loading } from "@/components/States";
-import { itemsOf, paths, termText, type PersonaList, type Page, type RunManifest, type RunSummary } from "@/lib/api";
+import FamilyLevel, { familyNav, type FamilyNav } from "@/components/FamilyLevel";
+import {
+  itemsOf,
+  paths,
+  termText,
+  type FamilyTree,
+  type PersonaList,
+  type Page,
+  type RunManifest,
+  type RunSummary,
+} from "@/lib/api";
 import { dateTime, int, pct } from "@/lib/format";
 import { availableMeasures, coloring } from "@/lib/measures";
 import { isEventRun, memberNoun, sourceText } from "@/lib/runs";
@@ -35,13 +45,27 @@ export default function OverviewView() {
       runId={runId}
       runs={choices}
       onSelect={(id) => router.push(`/?run=${encodeURIComponent(id)}`)}
+      nav={familyNav(runId, params, (href) => router.push(href))}
     />
   );
 }
 
-function RunOverview({ runId, runs, onSelect }: { runId: string; runs: RunSummary[]; onSelect: (id: string) => void }) {
+function RunOverview({
+  runId,
+  runs,
+  onSelect,
+  nav,
+}: {
+  runId: string;
+  runs: RunSummary[];
+  onSelect: (id: string) => void;
+  nav: FamilyNav;
+}) {
   const manifest = useApi<RunManifest>(paths.run(runId));
   const personas = useApi<PersonaList>(paths.personas(runId));
+  const tree = useApi<FamilyTree>(paths.families(runId));
+  const families = tree.status === "ok" ? tree.data.families : [];
+  const familyName = new Map(families.map((f) => [f.id, f.name]));
   const [measureKey, setMeasureKey] = useState("persona");
 
   const items = useMemo(() => (personas.status === "ok" ? itemsOf(personas.data) : []), [personas]);
@@ -140,7 +164,11 @@ function RunOverview({ runId, runs, onSelect }: { runId: string; runs: RunSummar
                 Area = share of {noun}. {measure.description} Click a cell (or Tab to it and press Enter) to open the
                 persona.
               </p>
-              <PersonaTreemap runId={runId} personas={items} measure={measure} coloring={scale} noun={noun} />
+              <FamilyLevel nav={nav} families={families} personas={items} noun={noun}>
+                {(shown) => (
+                  <PersonaTreemap runId={runId} personas={shown} measure={measure} coloring={scale} noun={noun} />
+                )}
+              </FamilyLevel>
               {measure.kind !== "category" ? (
                 <div className="legend" aria-label="Colour scale">
                   <span>{scale.format(scale.min)}</span>
@@ -173,6 +201,7 @@ function RunOverview({ runId, runs, onSelect }: { runId: string; runs: RunSummar
               <thead>
                 <tr>
                   <th scope="col">Persona</th>
+                  {families.length ? <th scope="col">Family</th> : null}
                   <th scope="col" className="num">{eventRun ? "Users" : "Members"}</th>
                   <th scope="col" className="num">Share</th>
                   <th scope="col">{eventRun ? "Top events" : "Top terms"}</th>
@@ -184,6 +213,9 @@ function RunOverview({ runId, runs, onSelect }: { runId: string; runs: RunSummar
                     <td>
                       <Link href={`/persona/?run=${encodeURIComponent(runId)}&id=${p.id}`}>{p.name}</Link>
                     </td>
+                    {families.length ? (
+                      <td className="muted">{p.parent_id != null ? familyName.get(p.parent_id) ?? "–" : "–"}</td>
+                    ) : null}
                     <td className="num">{int(p.size)}</td>
                     <td className="num">{pct(p.share)}</td>
                     <td className="muted">{(p.top_terms ?? []).slice(0, 6).map(termText).join(", ")}</td>

@@ -85,6 +85,13 @@ function personaHref(runId: string, id: number): string {
   return `/persona/?run=${encodeURIComponent(runId)}&id=${id}`;
 }
 
+/** One rectangle of a treemap: a persona, or a family of personas. */
+export interface TreemapCell extends Cell {
+  kind: "persona" | "family";
+  /** Accessible label read out for the cell. */
+  label: string;
+}
+
 /**
  * Treemap of a run's personas, area = share of members, colour = the chosen measure.
  * Each cell is a link: click or Enter/Space opens the persona.
@@ -104,40 +111,72 @@ export default function PersonaTreemap({
   noun?: string;
 }) {
   const router = useRouter();
-  const data: Cell[] = personas
+  const cells: TreemapCell[] = personas
     .filter((p) => p.size > 0)
-    .map((p) => ({
-      name: p.name,
-      size: p.size,
-      id: p.id,
-      share: p.share,
-      fill: coloring.color(p),
-      valueLabel: measure.kind === "category" ? "" : coloring.format(measure.value(p)),
-      terms: (p.top_terms ?? []).slice(0, 5).map(termText).join(", "),
-    }));
+    .map((p) => {
+      const valueLabel = measure.kind === "category" ? "" : coloring.format(measure.value(p));
+      return {
+        kind: "persona",
+        name: p.name,
+        size: p.size,
+        id: p.id,
+        share: p.share,
+        fill: coloring.color(p),
+        valueLabel,
+        terms: (p.top_terms ?? []).slice(0, 5).map(termText).join(", "),
+        label: `${p.name}: ${pct(p.share)} of ${noun}${valueLabel ? `, ${measure.label} ${valueLabel}` : ""}. Open persona.`,
+      };
+    });
+  return (
+    <TreemapChart
+      cells={cells}
+      noun={noun}
+      valueName={measure.label}
+      testId="persona-treemap"
+      onOpen={(cell) => router.push(personaHref(runId, cell.id))}
+    />
+  );
+}
 
-  const open = (id: number) => router.push(personaHref(runId, id));
+/** A treemap of labelled, clickable cells (personas or families); `onOpen` runs on click, Enter or Space. */
+export function TreemapChart({
+  cells,
+  noun,
+  valueName,
+  testId,
+  onOpen,
+}: {
+  cells: TreemapCell[];
+  noun: string;
+  valueName: string;
+  testId: string;
+  onOpen: (cell: TreemapCell) => void;
+}) {
+  const byKey = new Map(cells.map((c) => [`${c.kind}:${c.id}`, c]));
 
-  const renderCell = (props: NodeProps) => {
+  const renderCell = (props: NodeProps & { kind?: string }) => {
     const { x = 0, y = 0, width = 0, height = 0, depth = 0, name = "", id = 0, share = 0, fill = "#ccc" } = props;
     if (depth !== 1) return <g />;
+    const cell = byKey.get(`${props.kind}:${id}`);
+    if (!cell) return <g />;
     const ink = textOn(fill);
     const maxLines = Math.max(0, Math.min(3, Math.floor((height - 24) / 16)));
     const titleLines = wrapText(name, width, TITLE_FONT, 7.6, Math.max(1, maxLines));
     const sub = fitText(`${pct(share)}${props.valueLabel ? ` · ${props.valueLabel}` : ""}`, width, SUB_FONT, 6.8);
     const subY = y + 17 + titleLines.length * 16;
+    const idAttr = cell.kind === "family" ? { "data-family-id": id } : { "data-persona-id": id };
     return (
       <g
         role="link"
         tabIndex={0}
-        aria-label={`${name}: ${pct(share)} of ${noun}${props.valueLabel ? `, ${measure.label} ${props.valueLabel}` : ""}. Open persona.`}
-        data-persona-id={id}
+        aria-label={cell.label}
+        {...idAttr}
         style={{ cursor: "pointer" }}
-        onClick={() => open(id)}
+        onClick={() => onOpen(cell)}
         onKeyDown={(e) => {
           if (e.key === "Enter" || e.key === " ") {
             e.preventDefault();
-            open(id);
+            onOpen(cell);
           }
         }}
       >
@@ -159,10 +198,10 @@ export default function PersonaTreemap({
   };
 
   return (
-    <div className="chart chart-treemap" data-testid="persona-treemap">
+    <div className="chart chart-treemap" data-testid={testId}>
       <ResponsiveContainer width="100%" height="100%">
         <Treemap
-          data={data}
+          data={cells}
           dataKey="size"
           nameKey="name"
           aspectRatio={4 / 3}
@@ -172,7 +211,7 @@ export default function PersonaTreemap({
           <Tooltip
             isAnimationActive={false}
             content={({ active, payload }) => {
-              const cell = payload?.[0]?.payload as Cell | undefined;
+              const cell = payload?.[0]?.payload as TreemapCell | undefined;
               if (!active || !cell) return null;
               return (
                 <div className="tooltip">
@@ -180,7 +219,7 @@ export default function PersonaTreemap({
                   {int(cell.size)} {noun} · {pct(cell.share)}
                   {cell.valueLabel ? (
                     <div>
-                      {measure.label}: {cell.valueLabel}
+                      {valueName}: {cell.valueLabel}
                     </div>
                   ) : null}
                   {cell.terms ? <div className="muted">{cell.terms}</div> : null}

@@ -163,7 +163,30 @@ export interface PersonaSummary {
   metrics?: Record<string, number | null>;
   /** Standardised difference to the population per behavioural feature. */
   feature_z?: Record<string, number | null>;
+  /** The persona's family (`/runs/{id}/families`); null for runs made before families existed. */
+  parent_id?: number | null;
+  level?: number | null;
   [key: string]: unknown;
+}
+
+/** A family of personas: personas whose centroids sit close together. */
+export interface Family {
+  id: number;
+  name: string;
+  size: number;
+  share: number;
+  core_size: number;
+  reassigned_count: number;
+  persona_ids: number[];
+  top_terms: { term: string; weight: number }[];
+}
+
+export interface FamilyTree {
+  run_id: string;
+  /** ["family", "persona"], or ["persona"] for runs made before families existed. */
+  levels: string[];
+  rule?: string | null;
+  families: Family[];
 }
 
 export interface PersonaList extends Page<PersonaSummary> {
@@ -352,6 +375,7 @@ export const paths = {
   runs: (limit = 50) => `/runs?limit=${limit}`,
   run: (runId: string) => `/runs/${enc(runId)}`,
   personas: (runId: string) => `/runs/${enc(runId)}/personas`,
+  families: (runId: string) => `/runs/${enc(runId)}/families`,
   persona: (runId: string, personaId: number | string) => `/runs/${enc(runId)}/personas/${enc(String(personaId))}`,
   members: (runId: string, personaId: number | string, q: string, offset: number, limit: number) =>
     `/runs/${enc(runId)}/personas/${enc(String(personaId))}/members?` +
