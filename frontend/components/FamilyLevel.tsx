@@ -117,6 +117,10 @@ export default function FamilyLevel({
         <nav className="breadcrumbs" aria-label="Breadcrumbs" data-testid="breadcrumbs">
           <span aria-current="page">All families</span>
         </nav>
+        <p className="hint">
+          Each cell is a family: personas whose conversations read alike. Click one (or Tab to it and press Enter) to
+          see its personas.
+        </p>
         <TreemapChart
           cells={cells}
           noun={noun}

@@ -33,7 +33,7 @@ def _no_horizontal_overflow(page) -> bool:
 def test_overview_shows_run_treemap_funnel_and_metrics(live_server, page, artifacts):
     run = live_server.api("/runs/latest")
     personas = [p for p in _personas(live_server) if p["size"] > 0]
-    page.goto(live_server.url + "/")
+    page.goto(live_server.url + "/?view=personas")
     page.wait_for_selector(CELLS)
 
     cells = page.locator(CELLS)
@@ -67,7 +67,7 @@ def test_overview_shows_run_treemap_funnel_and_metrics(live_server, page, artifa
 
 def test_colour_measure_recolours_the_treemap(live_server, page, artifacts):
     personas = _personas(live_server)
-    page.goto(live_server.url + "/")
+    page.goto(live_server.url + "/?view=personas")
     page.wait_for_selector(CELLS)
     before = [page.locator(CELLS).nth(i).get_attribute("fill") for i in range(page.locator(CELLS).count())]
     options = page.locator('[data-testid="measure-select"] option')
@@ -87,7 +87,7 @@ def test_colour_measure_recolours_the_treemap(live_server, page, artifacts):
 def test_clicking_a_cell_opens_that_persona(live_server, page):
     personas = sorted(_personas(live_server), key=lambda p: -p["size"])
     target = personas[1] if len(personas) > 1 else personas[0]
-    page.goto(live_server.url + "/")
+    page.goto(live_server.url + "/?view=personas")
     page.wait_for_selector(CELLS)
     page.locator(f'g[data-persona-id="{target["id"]}"] path.recharts-rectangle').click()
     page.wait_for_url(re.compile(rf"/persona/\?run=[^&]+&id={target['id']}$"))
@@ -96,7 +96,7 @@ def test_clicking_a_cell_opens_that_persona(live_server, page):
 
 def test_treemap_cells_are_keyboard_reachable(live_server, page):
     personas = _personas(live_server)
-    page.goto(live_server.url + "/")
+    page.goto(live_server.url + "/?view=personas")
     page.wait_for_selector(CELLS)
     page.get_by_test_id("measure-select").focus()
     reached = None

@@ -1,0 +1,93 @@
+"""The persona hierarchy in the explorer: a run opens on its families, a family zooms into its
+personas, breadcrumbs go back, and the member map colours by family. Real run, real backend, Chromium."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+FAMILY_CELLS = '[data-testid="family-treemap"] g[data-family-id]'
+PERSONA_CELLS = '[data-testid="persona-treemap"] g[data-persona-id]'
+
+
+def test_open_a_family_see_its_personas_and_go_back(live_server, page, artifacts):
+    tree = live_server.api("/runs/latest/families")
+    personas = live_server.api("/runs/latest/personas")["items"]
+    families = tree["families"]
+    assert len(families) >= 2 and len(personas) > 12  # the sample run opens on its families
+    page.goto(live_server.url + "/")
+    page.wait_for_selector(FAMILY_CELLS)
+    cells = page.locator(FAMILY_CELLS)
+    assert sorted(int(cells.nth(i).get_attribute("data-family-id")) for i in range(cells.count())) == sorted(
+        f["id"] for f in families)
+    assert page.get_by_test_id("breadcrumbs").inner_text().strip() == "All families"
+    page.screenshot(path=str(artifacts / "overview-families.png"), full_page=True)
+
+    target = max(families, key=lambda f: len(f["persona_ids"]))
+    page.locator(f'g[data-family-id="{target["id"]}"] path.recharts-rectangle').click()
+    page.wait_for_url(re.compile(rf"family={target['id']}"))
+    page.wait_for_selector(PERSONA_CELLS)
+    shown = page.locator(PERSONA_CELLS)
+    assert sorted(int(shown.nth(i).get_attribute("data-persona-id")) for i in range(shown.count())) == sorted(
+        target["persona_ids"])
+    assert page.get_by_test_id("family-name").inner_text() == target["name"]
+    page.screenshot(path=str(artifacts / "overview-family-zoomed.png"), full_page=True)
+
+    page.get_by_test_id("breadcrumbs").get_by_role("button", name="All families").click()
+    page.wait_for_selector(FAMILY_CELLS)
+    assert page.locator(PERSONA_CELLS).count() == 0
+
+    page.get_by_test_id("level-personas").click()
+    page.wait_for_selector(PERSONA_CELLS)
+    assert page.locator(PERSONA_CELLS).count() == len([p for p in personas if p["size"] > 0])
+    # the persona table names each persona's family
+    table = page.get_by_test_id("persona-table").inner_text()
+    assert "Family" in table and families[0]["name"] in table
+
+
+def test_family_cells_open_with_the_keyboard(live_server, page):
+    families = live_server.api("/runs/latest/families")["families"]
+    page.goto(live_server.url + "/?view=families")
+    page.wait_for_selector(FAMILY_CELLS)
+    page.get_by_test_id("level-personas").focus()
+    reached = None
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        reached = page.evaluate("document.activeElement.getAttribute('data-family-id')")
+        if reached is not None:
+            break
+    assert reached is not None, "Tab never reached a family cell"
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(rf"family={reached}"))
+    name = next(f["name"] for f in families if str(f["id"]) == reached)
+    assert page.get_by_test_id("family-name").inner_text() == name
+
+
+def test_member_map_colours_by_family(live_server, page, artifacts):
+    run_id = live_server.api("/runs/latest")["id"]
+    families = live_server.api(f"/runs/{run_id}/families")["families"]
+    page.goto(f"{live_server.url}/map/?run={quote(run_id)}")
+    page.wait_for_selector('[data-testid="member-map"] .recharts-scatter')
+    page.get_by_test_id("map-color").select_option("family")
+    legend = page.get_by_test_id("map-legend")
+    legend.get_by_role("button").first.wait_for()
+    buttons = legend.get_by_role("button")
+    assert buttons.count() == len(families)
+    assert [buttons.nth(i).inner_text().rsplit(" (", 1)[0] for i in range(buttons.count())] == [
+        f["name"] for f in families]
+    fills = page.evaluate(
+        "[...document.querySelectorAll('[data-testid=\"member-map\"] .recharts-scatter')]"
+        ".map(s => s.querySelector('path, circle, .recharts-symbols')?.getAttribute('fill'))")
+    assert len(set(fills)) == len({f["id"] for f in families if f["persona_ids"]})
+    # hiding a family hides every persona of it
+    before = page.locator('[data-testid="member-map"] .recharts-scatter').count()
+    buttons.first.click()
+    page.wait_for_function(
+        "n => document.querySelectorAll('[data-testid=\"member-map\"] .recharts-scatter').length < n", arg=before)
+    after = page.locator('[data-testid="member-map"] .recharts-scatter').count()
+    assert before - after == len(families[0]["persona_ids"])
+    page.screenshot(path=str(artifacts / "map-by-family.png"), full_page=False)
