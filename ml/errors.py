@@ -2,7 +2,8 @@
 
 `InputError` carries a one-line message that names the file, row or column and says what to do;
 the command line prints it and exits with status 2 (no traceback). Later stages raise
-`TooFewRowsError` when too little data survives to fit a model. `run_guarded(fn)` is the command
+`TooFewRowsError` when too little data survives to fit a model. `OutputError`: a finished run could
+not be put in place (its message says what was kept; exit 1). `run_guarded(fn)` is the command
 lines' error handling: it turns what ``fn`` raises into one line on stderr and an exit status.
 """
 
@@ -36,6 +37,10 @@ class TooFewRowsError(InputError):
         self.min_rows = min_rows
 
 
+class OutputError(RuntimeError):
+    """A computed run could not be moved into its run directory; the message says what was kept."""
+
+
 def run_guarded(fn: Callable[[], int]) -> int:
     """``fn()``'s exit status, or one line on stderr and: 2 for an ``InputError`` (its message),
     130 for Ctrl-C, 1 for anything else (class and first line; ``PERSONAS_DEBUG=1`` adds the traceback)."""
@@ -47,6 +52,9 @@ def run_guarded(fn: Callable[[], int]) -> int:
     except InputError as exc:
         err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         return 2
+    except OutputError as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        return 1
     except KeyboardInterrupt:
         err.print("interrupted: the previous run directory and store are unchanged", markup=False)
         return 130

@@ -1,8 +1,9 @@
 """Command line: ``python -m ml.run INPUT [INPUT ...] --out RUN_DIR [options]``.
 
 Exit status: 0 success, 2 bad input (one line on stderr naming the file, row or column and what to
-do), 1 anything else (one line; set PERSONAS_DEBUG=1 for the traceback). A failed run never
-replaces the last good run directory or the store's latest run.
+do), 1 anything else (one line; set PERSONAS_DEBUG=1 for the traceback). ``--out`` and the store are
+checked before any work (``ml.output.RunOutput``); the run directory and the store's latest run change
+together or not at all, so a failed run never replaces the last good one.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ FLAG_TO_CONFIG = {
     "label_col": ("input", "label_col"),
     "unit": ("input", "unit"),
     "inbound_only": ("input", "inbound_only"),
+    "sep": ("input", "sep"),
+    "encoding": ("input", "encoding"),
     "text_weight": ("fusion", "text_weight"),
     "cache_dir": ("embed", "cache_dir"),
     "min_cluster_size": ("cluster", "min_cluster_size"),
@@ -56,6 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="cluster single messages (default), whole reply threads, or all messages of an author")
     p.add_argument("--inbound-only", action="store_true", default=None,
                    help="support data: keep the customers' side only")
+    p.add_argument("--sep", default=None, metavar="CHAR",
+                   help="CSV delimiter, e.g. ';' or '\\t' (default: sniffed among , ; tab |)")
+    p.add_argument("--encoding", default=None, metavar="NAME",
+                   help="text files' encoding, e.g. cp1252 (default: by byte-order mark, else UTF-8)")
     p.add_argument("--text-weight", type=float, default=None, help="share of distance from text (default 0.75)")
     p.add_argument("--dims", type=int, default=None, help="UMAP dimensions (default 50)")
     p.add_argument("--min-cluster-size", type=int, default=None, help="HDBSCAN min_cluster_size (default: scaled)")
@@ -113,21 +120,6 @@ def _print_summary(console, result, out_dir: Path, published: str | None) -> Non
         console.print(f"published to {published}")
 
 
-def publish_run(out_dir: Path, store_url: str | None) -> str:
-    """Publish the run directory ``out_dir`` to the results store at ``store_url`` (None: the
-    default store, PERSONAS_STORE_URL or ~/.personas); returns the URL used."""
-    from ml.store import default_store_url, open_store
-    from ml.store.bundle import RunBundle
-
-    url = store_url or default_store_url()
-    store = open_store(url)
-    try:
-        store.publish(RunBundle.from_dir(out_dir))
-    finally:
-        store.close()
-    return url
-
-
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.kind == "events":
@@ -142,14 +134,17 @@ def main(argv: list[str] | None = None) -> int:
 
     def run() -> int:
         config = config_from_args(args)
-        from ml.pipeline import PersonaPipeline
-        from ml.rundir import write_run
+        from ml.output import RunOutput
 
-        pipeline = PersonaPipeline(config, progress=not args.quiet, log=lambda m: console.log(m))
-        result = pipeline.run(args.inputs)
-        out_dir = write_run(result, args.out)
-        published = None if args.no_store else publish_run(out_dir, args.store)
-        _print_summary(console, result, out_dir, published)
+        protect = [*args.inputs, args.config, args.cache_dir]
+        with RunOutput(args.out, protect, store_url=args.store, no_store=args.no_store) as output:
+            from ml.pipeline import PersonaPipeline
+            from ml.rundir import write_run_files
+
+            pipeline = PersonaPipeline(config, progress=not args.quiet, log=lambda m: console.log(m))
+            result = pipeline.run(args.inputs)
+            out_dir = output.commit(lambda tmp: write_run_files(result, tmp, output.run_dir))
+        _print_summary(console, result, out_dir, output.store_url)
         return 0
 
     return run_guarded(run)

@@ -1,8 +1,9 @@
-"""Writes a run directory atomically.
+"""Writes a run directory: ``manifest.json``, ``assignments.parquet``, ``personas.json`` and ``model/``.
 
-Files are written to a hidden sibling ``.NAME.tmp-PID`` and swapped into place only when
-everything is on disk, so a failed or interrupted run never replaces (or half-overwrites) the
-last good one at the same path.
+``write_run_files(result, folder, run_dir)`` fills a staging folder whose manifest names ``run_dir``, the
+path it will be moved to; the command line stages, publishes and swaps it in through
+``ml.atomic.RunDirectory``. ``write_run(result, out_dir)`` does all of that without a store: ``out_dir``
+must be absent, empty or an earlier run directory, and a failed write never replaces the last good run.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ml.atomic import atomic_directory
+from ml.atomic import RunDirectory
 from ml.pipeline import PipelineResult
 from ml.profile.masking import mask_pii
 from ml.runfiles import ASSIGNMENT_COLUMNS, write_json
@@ -39,22 +40,25 @@ def assignments_frame(members: pd.DataFrame, keep_handles: list[str] | None = No
     )
 
 
+def write_run_files(result: PipelineResult, folder: Path, run_dir: Path) -> None:
+    """Write the run's files into ``folder``; the manifest's ``run_dir`` names ``run_dir``."""
+    manifest = dict(result.manifest)
+    manifest["run_dir"] = str(run_dir)
+    members = result.members
+    ids_by_persona = members.groupby("persona_id")["member_id"].apply(lambda s: [str(x) for x in s])
+    personas = []
+    for persona in result.personas:
+        p = dict(persona)
+        p["member_ids"] = ids_by_persona.get(int(p["id"]), [])
+        personas.append(p)
+    brands = next((p.get("brand_handles") for p in result.personas if p.get("brand_handles")), None)
+    assignments_frame(members, brands).to_parquet(folder / "assignments.parquet", index=False)
+    write_json(folder / "personas.json", personas)
+    result.model.save(folder / "model")
+    write_json(folder / "manifest.json", manifest)  # last: its presence marks a complete run
+
+
 def write_run(result: PipelineResult, out_dir: str | Path) -> Path:
-    """Write manifest.json, assignments.parquet, personas.json and model/ into ``out_dir``."""
-    out_dir = Path(out_dir).resolve()
-    with atomic_directory(out_dir) as tmp:
-        manifest = dict(result.manifest)
-        manifest["run_dir"] = str(out_dir)
-        members = result.members
-        ids_by_persona = members.groupby("persona_id")["member_id"].apply(lambda s: [str(x) for x in s])
-        personas = []
-        for persona in result.personas:
-            p = dict(persona)
-            p["member_ids"] = ids_by_persona.get(int(p["id"]), [])
-            personas.append(p)
-        brands = next((p.get("brand_handles") for p in result.personas if p.get("brand_handles")), None)
-        assignments_frame(members, brands).to_parquet(tmp / "assignments.parquet", index=False)
-        write_json(tmp / "personas.json", personas)
-        result.model.save(tmp / "model")
-        write_json(tmp / "manifest.json", manifest)  # last: its presence marks a complete run
-    return out_dir
+    """Write the run directory ``out_dir`` (checked first, replaced only when complete); its path."""
+    target = RunDirectory(out_dir).check()
+    return target.commit(lambda tmp: write_run_files(result, tmp, target.path))

@@ -10,12 +10,13 @@ import sys
 import pytest
 
 from tests.conftest import REPO
+from tests.run_safety_helpers import make_previous_run
 
 
 def _run(args, cwd=REPO):
     env = dict(os.environ, HF_HUB_OFFLINE="1")
     env.pop("PERSONAS_DEBUG", None)
-    return subprocess.run([sys.executable, "-m", "ml.run", *args, "--quiet"], cwd=cwd, env=env,
+    return subprocess.run([sys.executable, "-m", "ml.run", *args, "--quiet"], check=False, cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=300)
 
 
@@ -67,16 +68,14 @@ def test_missing_file_and_bad_config(tmp_path):
 
 
 def test_too_few_rows_keeps_previous_run(tmp_path):
-    out = tmp_path / "run"
-    out.mkdir()
-    (out / "manifest.json").write_text(json.dumps({"run_id": "earlier-good-run"}))
+    out = make_previous_run(tmp_path / "run", "earlier-good-run")
     rows = "\n".join(f"distinct message number {w} about topic {w * 7}" for w in range(20))
     src = _write(tmp_path / "tiny.csv", ("text\n" + rows + "\n").encode())
     proc = _run([str(src), "--out", str(out), "--no-store"])
     assert proc.returncode == 2
     assert "tiny.csv" in proc.stderr and "at least" in proc.stderr
     assert json.loads((out / "manifest.json").read_text())["run_id"] == "earlier-good-run"
-    assert not list(tmp_path.glob(".run.tmp-*"))  # nothing half-written left behind
+    assert not list(tmp_path.glob(".run.*"))  # nothing half-written left behind
 
 
 def test_inbound_only_without_inbound_column(tmp_path):

@@ -2,8 +2,8 @@
 
 ``add_event_arguments(parser)`` adds the event flags to an ``argparse`` parser (flags the parser already
 has, such as ``--out`` or ``--time-col``, are reused, so it can extend ``ml.run``'s parser);
-``run_events(args) -> int`` runs the pipeline, writes the run directory, publishes it to the store and
-prints a summary. Exit status as ``ml.run``: 0 success, 2 bad input (one line naming the file, row or
+``run_events(args) -> int`` checks ``--out`` and the store first (``ml.output.RunOutput``), runs the
+pipeline, writes and publishes the run, swaps the run directory in and prints a summary. Exit status as ``ml.run``: 0 success, 2 bad input (one line naming the file, row or
 column and what to do), 1 anything else (one line; PERSONAS_DEBUG=1 for the traceback), 130 interrupted.
 ``python -m ml.events.cli`` runs the same thing on its own.
 """
@@ -143,14 +143,17 @@ def run_events(args) -> int:
 
     def run() -> int:
         config = config_from_args(args)
-        from ml.events.pipeline import EventPipeline
-        from ml.events.rundir import write_event_run
-        from ml.run import publish_run
+        from ml.output import RunOutput
 
-        result = EventPipeline(config, log=lambda m: console.log(m)).run(args.inputs)
-        out_dir = write_event_run(result, args.out)
-        published = None if getattr(args, "no_store", False) else publish_run(out_dir, getattr(args, "store", None))
-        print_summary(console, result, out_dir, published)
+        protect = [*args.inputs, *(getattr(args, a, None) for a in ("config", "outcome_file", "event_lookup"))]
+        store, no_store = getattr(args, "store", None), bool(getattr(args, "no_store", False))
+        with RunOutput(args.out, protect, store_url=store, no_store=no_store) as output:
+            from ml.events.pipeline import EventPipeline
+            from ml.events.rundir import write_event_run_files
+
+            result = EventPipeline(config, log=lambda m: console.log(m)).run(args.inputs)
+            out_dir = output.commit(lambda tmp: write_event_run_files(result, tmp, output.run_dir))
+        print_summary(console, result, out_dir, output.store_url)
         return 0
 
     return run_guarded(run)

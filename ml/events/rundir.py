@@ -4,8 +4,9 @@
 ``assignments.parquet`` (``member_id``, ``persona_id``, ``reassigned`` = flagged mixed, ``distance`` =
 1 − margin, ``x``, ``y``, ``text`` = the user's event mix, ``author`` (None), ``timestamp`` (first event or
 None), ``n_messages`` = events in the window), ``personas.json`` (profiles + ``member_ids``) and
-``model/`` (``EventRunModel``). Files go to a hidden sibling ``.NAME.tmp-PID`` first and are swapped into
-place only when complete, so a failed run never replaces an earlier good one.
+``model/`` (``EventRunModel``). ``write_event_run_files(result, folder, run_dir)`` fills a staging folder
+whose manifest names ``run_dir``; the command line stages, publishes and swaps it in through
+``ml.atomic.RunDirectory``, so a failed run never replaces an earlier good one.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ml.atomic import atomic_directory
+from ml.atomic import RunDirectory
 from ml.profile.masking import mask_pii
 from ml.runfiles import ASSIGNMENT_COLUMNS, write_json
 
@@ -36,16 +37,19 @@ def assignments_frame(members: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def write_event_run_files(result, folder: Path, run_dir: Path) -> None:
+    """Write an ``EventRunResult``'s files into ``folder``; the manifest's ``run_dir`` names ``run_dir``."""
+    manifest = dict(result.manifest)
+    manifest["run_dir"] = str(run_dir)
+    ids = result.members.groupby("persona_id")["member_id"].apply(lambda s: [str(x) for x in s])
+    personas = [dict(p, member_ids=ids.get(int(p["id"]), [])) for p in result.personas]
+    assignments_frame(result.members).to_parquet(folder / "assignments.parquet", index=False)
+    write_json(folder / "personas.json", personas)
+    result.model.save(folder / "model")
+    write_json(folder / "manifest.json", manifest)  # last: its presence marks a complete run
+
+
 def write_event_run(result, out_dir: str | Path) -> Path:
-    """Write the run directory for an ``EventRunResult``; returns its resolved path."""
-    out_dir = Path(out_dir).resolve()
-    with atomic_directory(out_dir) as tmp:
-        manifest = dict(result.manifest)
-        manifest["run_dir"] = str(out_dir)
-        ids = result.members.groupby("persona_id")["member_id"].apply(lambda s: [str(x) for x in s])
-        personas = [dict(p, member_ids=ids.get(int(p["id"]), [])) for p in result.personas]
-        assignments_frame(result.members).to_parquet(tmp / "assignments.parquet", index=False)
-        write_json(tmp / "personas.json", personas)
-        result.model.save(tmp / "model")
-        write_json(tmp / "manifest.json", manifest)  # last: its presence marks a complete run
-    return out_dir
+    """Write the run directory for an ``EventRunResult`` without a store; returns its resolved path."""
+    target = RunDirectory(out_dir).check()
+    return target.commit(lambda tmp: write_event_run_files(result, tmp, target.path))

@@ -57,6 +57,12 @@ class RunStore(ABC):
         deleted first); leftovers of an earlier failed publish of that id are removed."""
 
     @abstractmethod
+    def preflight(self, timeout_s: float = 10.0) -> None:
+        """Check, before any work, that this store can be read and written now: connect, read, and
+        write a probe that is removed again (nothing is left behind). Raises StoreError with one
+        line; gives up after about `timeout_s` seconds instead of waiting on a lock or a network."""
+
+    @abstractmethod
     def delete_run(self, run_id: str) -> bool:
         """Delete a run and all its documents. False when it did not exist."""
 

@@ -23,68 +23,7 @@ from typing import Any
 from ml.store import records as R
 from ml.store.base import InjectedFailure, PersonaNotFound, RunNotFound, RunStore, StoreError, validate_run_id
 from ml.store.bundle import RunBundle
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    id TEXT PRIMARY KEY,
-    status TEXT NOT NULL CHECK (status IN ('in_progress', 'complete')),
-    created_at TEXT,
-    created_key TEXT NOT NULL,
-    started_at REAL NOT NULL,
-    published_at TEXT,
-    manifest TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS runs_by_status_created ON runs (status, created_key DESC, id DESC);
-CREATE TABLE IF NOT EXISTS personas (
-    run_id TEXT NOT NULL,
-    id INTEGER NOT NULL,
-    n_members INTEGER NOT NULL,
-    profile TEXT NOT NULL,
-    PRIMARY KEY (run_id, id)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS members (
-    run_id TEXT NOT NULL,
-    persona_id INTEGER NOT NULL,
-    rank INTEGER NOT NULL,
-    member_id TEXT NOT NULL,
-    distance REAL,
-    reassigned INTEGER NOT NULL,
-    x REAL,
-    y REAL,
-    text TEXT,
-    text_fold TEXT NOT NULL,
-    extra TEXT NOT NULL,
-    PRIMARY KEY (run_id, persona_id, rank)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS map_points (
-    run_id TEXT NOT NULL,
-    map_order INTEGER NOT NULL,
-    member_id TEXT NOT NULL,
-    persona_id INTEGER NOT NULL,
-    x REAL,
-    y REAL,
-    reassigned INTEGER NOT NULL,
-    text TEXT,
-    PRIMARY KEY (run_id, map_order)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS strategies (run_id TEXT PRIMARY KEY, data TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
-"""
-
-SCHEMA_VERSION = "1"
-MEMBER_COLS = "member_id, distance, reassigned, x, y, text, extra"
-
-
-def parse_sqlite_url(url: str) -> str:
-    """`sqlite:///rel/path.db`, `sqlite:////abs/path.db` (SQLAlchemy style), `sqlite:///:memory:`,
-    or a bare path → the database path (':memory:' for an in-memory database)."""
-    if url.startswith("sqlite://"):
-        path = url[len("sqlite://") :]
-        path = path.removeprefix("/")
-        if not path:
-            raise ValueError(f"store URL {url!r} has no path: use sqlite:///path/to/personas.db")
-        return path
-    return url
+from ml.store.sqlite_schema import MEMBER_COLS, SCHEMA, SCHEMA_VERSION, parse_sqlite_url  # noqa: F401
 
 
 class SqliteStore(RunStore):
@@ -109,15 +48,38 @@ class SqliteStore(RunStore):
         self.url = "sqlite:///" + self.path
         self._keepalive = self._conn()  # holds an in-memory database alive; creates the schema
         try:
-            self._keepalive.executescript(SCHEMA)
-            self._keepalive.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
-                                    (SCHEMA_VERSION,))
-            found = self._keepalive.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+            found = self._schema_version()
+            if found is None:  # a new file: only then is a write lock needed here
+                self._keepalive.executescript(SCHEMA)
+                self._keepalive.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
+                                        (SCHEMA_VERSION,))
+                found = self._schema_version()
         except sqlite3.Error as exc:
             raise StoreError(f"SQLite store {self.path} cannot be used: {exc}") from exc
         if found != SCHEMA_VERSION:
             raise StoreError(f"SQLite store {self.path} has schema {found}, this version needs {SCHEMA_VERSION}: "
                              "use a new file or delete this one")
+
+    def _schema_version(self) -> str | None:
+        conn = self._keepalive
+        if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone():
+            return None
+        row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return row[0] if row else None
+
+    def preflight(self, timeout_s: float = 10.0) -> None:
+        """Read, then write and delete a probe row in `meta`, waiting at most `timeout_s` for a lock."""
+        conn = self._conn()
+        conn.execute(f"PRAGMA busy_timeout = {int(timeout_s * 1000)}")
+        key = f"preflight-{uuid.uuid4().hex}"
+        try:
+            self.count_runs()
+            with self._tx() as cur:
+                cur.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (key, R.utc_now_iso()))
+            with self._tx() as cur:
+                cur.execute("DELETE FROM meta WHERE key = ?", (key,))
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {int(self.timeout_s * 1000)}")
 
     # -- connections -------------------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
