@@ -9,17 +9,28 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import subprocess
+import sys
 from contextlib import closing
 from pathlib import Path
 
 import pytest
 
 from ml.atomic import MARKER, RunDirectory
-from ml.errors import InputError
-from ml.store import open_store
+from ml.errors import InputError, OutputError
+from ml.output import RunOutput
+from ml.store import InjectedFailure, open_store
+from ml.store.publish import StorePublisher
 from ml.store.sqlite import SqliteStore
 from tests.conftest import REPO
-from tests.run_safety_helpers import make_previous_run, manifest_run_id, run_main, run_subprocess, snapshot
+from tests.run_safety_helpers import (
+    make_previous_run,
+    manifest_run_id,
+    run_main,
+    run_subprocess,
+    snapshot,
+    write_bundle_files,
+)
 
 SAMPLE_TWCS = REPO / "data" / "sample" / "twcs_sample.csv"
 FAST_S = 15  # a refusal takes well under this; the pipeline on the sample takes longer
@@ -193,3 +204,99 @@ def test_previous_run_is_replaced_only_on_success(tmp_path, capsys):
         assert store.latest_run_id() == new_id
         assert store.get_run(new_id)["run_dir"] == str(out.resolve())
 
+
+
+# -- publish order: the run directory and the store's latest run change together or not at all -------------
+class DroppingPublisher(StorePublisher):
+    """A real publisher to a real store; ``during`` runs right after the store publish (a user saving a
+    file into the run directory, or Ctrl-C), to fail the step that follows."""
+
+    def __init__(self, url, during):
+        super().__init__(url)
+        self.during = during
+
+    def publish(self, folder):
+        run_id = super().publish(folder)
+        self.during()
+        return run_id
+
+
+def publish_first_run(tmp_path):
+    out, url = tmp_path / "run", f"sqlite:///{tmp_path / 'personas.db'}"
+    with RunOutput(out, store_url=url) as output:
+        output.commit(lambda tmp: write_bundle_files(tmp, "run-1", output.run_dir))
+    return out, url
+
+
+def assert_still_first_run(tmp_path, out, url, before):
+    assert snapshot(out) == before and manifest_run_id(out) == "run-1"
+    with closing(open_store(url)) as store:
+        assert store.latest_run_id() == "run-1" and [r["id"] for r in store.list_runs()] == ["run-1"]
+    assert not [p for p in os.listdir(tmp_path) if p.startswith(".run.")]  # staging folder removed
+
+
+def test_first_run_publishes_the_final_path(tmp_path):
+    out, url = publish_first_run(tmp_path)
+    with closing(open_store(url)) as store:
+        assert store.latest_run_id() == "run-1"
+        assert store.get_run("run-1")["run_dir"] == str(out.resolve())  # not the staging folder
+
+
+def test_failed_publish_keeps_previous_run_dir_and_store(tmp_path):
+    out, url = publish_first_run(tmp_path)
+    before = snapshot(out)
+    with RunOutput(out, store_url=url) as output:
+        output.publisher.store.batch_rows = 5
+        output.publisher.store._fail_after_writes = 7  # a crash mid-publish
+        with pytest.raises(InjectedFailure):
+            output.commit(lambda tmp: write_bundle_files(tmp, "run-2", output.run_dir))
+    assert_still_first_run(tmp_path, out, url, before)
+
+
+def test_swap_failure_after_publish_takes_the_run_back(tmp_path):
+    out, url = publish_first_run(tmp_path)
+    output = RunOutput(out, store_url=url)
+    output.publisher = DroppingPublisher(url, lambda: (out / "draft.txt").write_text("saved meanwhile\n"))
+    with output, pytest.raises(OutputError, match="taken back out of the store") as err:
+        output.commit(lambda tmp: write_bundle_files(tmp, "run-2", output.run_dir))
+    assert "draft.txt" in str(err.value) and "\n" not in str(err.value)
+    assert (out / "draft.txt").read_text() == "saved meanwhile\n"
+    (out / "draft.txt").unlink()
+    assert_still_first_run(tmp_path, out, url, snapshot(out))
+
+
+@pytest.mark.parametrize("when", ["while writing", "right after publishing"])
+def test_ctrl_c_leaves_previous_state(tmp_path, when):
+    out, url = publish_first_run(tmp_path)
+    before = snapshot(out)
+
+    def interrupt():
+        raise KeyboardInterrupt
+
+    def fill(tmp):
+        write_bundle_files(tmp, "run-2", out)
+        if when == "while writing":
+            interrupt()
+
+    output = RunOutput(out, store_url=url)
+    if when == "right after publishing":
+        output.publisher = DroppingPublisher(url, interrupt)
+    with output, pytest.raises(KeyboardInterrupt):
+        output.commit(fill)
+    assert_still_first_run(tmp_path, out, url, before)
+
+
+def test_event_runs_refuse_before_work_too(tmp_path, monkeypatch, capsys):
+    events = tmp_path / "events.csv"
+    events.write_text("user,event,day\nu1,login,1\nu2,view,2\n")
+    monkeypatch.chdir(tmp_path)
+    code, lines, took = run_main(["--kind", "events", str(events), "--out", ".", "--no-store"], capsys)
+    assert_refused(code, lines, took, "current folder")
+    code, lines, took = run_main(["--kind", "events", str(events), "--out", "run", "--store", "mongodb://x"], capsys)
+    assert_refused(code, lines, took, "unknown scheme")
+    assert sorted(os.listdir(tmp_path)) == ["events.csv"]
+
+
+def test_event_cli_does_not_import_the_conversation_cli():
+    code = "import sys, ml.events.cli; sys.exit('ml.run' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], cwd=REPO, check=False).returncode == 0
