@@ -4,7 +4,7 @@
 (one line, exit 2) unless ``out`` is absent, an empty folder, or a run directory this tool wrote:
 
 - a folder holding the marker ``.personas-run`` (JSON: ``tool``, ``version``, ``run_id``, ``created``,
-  ``files``) and nothing but the files that marker lists, or
+  ``files``) and nothing but the files that marker lists (and the optional ``strategies.json``), or
 - a legacy run written before the marker existed: ``manifest.json`` with a ``run_id``, ``personas.json``,
   ``assignments.parquet`` and ``model/``, and nothing else but ``strategies.json``.
 
@@ -60,7 +60,7 @@ def owned_files(folder: Path) -> frozenset[str] | None:
     if marker is not None and marker.get("tool") == TOOL:
         files = marker.get("files")
         if isinstance(files, list) and all(isinstance(f, str) and "/" not in f for f in files):
-            return frozenset(files) | {MARKER}
+            return frozenset(files) | {MARKER, "strategies.json"}
         return None
     legacy = all((folder / name).exists() for name in LEGACY_REQUIRED) and (folder / "model").is_dir()
     manifest = _read_json(folder / "manifest.json") if legacy else None

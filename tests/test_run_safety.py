@@ -120,9 +120,15 @@ def test_which_existing_folders_count_as_runs(tmp_path):
         RunDirectory(half).check()
 
 
-def test_read_only_parent_is_refused(tmp_path, tiny_csv, capsys):
+def test_unwritable_parent_is_refused(tmp_path, tiny_csv, capsys):
+    """/proc takes no new files even from root (the tests run as root, who ignores chmod); as
+    another user a chmod'ed folder is checked too."""
+    if not Path("/proc/self").exists():
+        pytest.skip("needs Linux /proc as a folder nobody can create files in")
+    code, lines, took = run_main([str(tiny_csv), "--out", "/proc/personas-run", "--no-store"], capsys)
+    assert_refused(code, lines, took, "cannot write in /proc")
     if os.geteuid() == 0:
-        pytest.skip("root writes into read-only folders; the parent-is-a-file case covers this check as root")
+        return
     parent = tmp_path / "locked"
     parent.mkdir()
     parent.chmod(0o555)
