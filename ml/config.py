@@ -31,6 +31,10 @@ class InputConfig(_Section):
     unit: Literal["message", "conversation", "author"] = "message"
     inbound_only: bool = False
     min_members: int = Field(50, ge=10, description="fewer kept members than this is an error")
+    sep: str | None = Field(None, description="CSV delimiter (one character, or \\t); None: sniffed among , ; tab |")
+    encoding: str | None = Field(
+        None, description="encoding of text files; None: by byte-order mark (UTF-8/16/32), else UTF-8"
+    )
 
 
 class EmbedConfig(_Section):

@@ -12,27 +12,60 @@ returns, aligned to its index:
 
 Formats read vectorised, in this order: epoch seconds/milliseconds/microseconds/nanoseconds
 (chosen by magnitude), Twitter API `Tue Oct 31 22:11:45 +0000 2017`, ISO 8601 with or without a
-zone, including `2015-02-24 11:35:52 -0800` (space before the offset). Whatever is left is tried
-once per distinct value with dateutil; a value missing its year, month or day is refused rather
-than silently completed with today's date.
+zone, including `2015-02-24 11:35:52 -0800` (space before the offset), `... UTC+05:30` and a zone
+abbreviation from `TZ_ABBREVIATIONS` (`2015-02-24 11:35:52 PST`). Whatever is left is tried once
+per distinct value with dateutil; a value missing its year, month or day is refused rather than
+silently completed with today's date.
+
+Zone abbreviations are read only through `TZ_ABBREVIATIONS` (fixed offsets; the US names are
+RFC 5322's). Any other abbreviation (`IST`, `BST`, ... in `AMBIGUOUS_TZ`, or unknown) makes the
+value unparseable: it is counted and reported, never read as UTC, and nothing is printed (a
+warning from dateutil also makes the value unparseable). `GMT+3` means three hours east of UTC,
+as people write it (not the POSIX sign). The table and the rules: docs/ingest.md.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+import warnings
 
 import numpy as np
 import pandas as pd
 from dateutil import parser as du_parser
+from dateutil import tz as du_tz
 
 TS_DTYPE = "datetime64[ns, UTC]"
+
+#: Zone abbreviations read as fixed offsets (minutes east of UTC). UT/GMT and the US zones
+#: EST/EDT, CST/CDT, MST/MDT, PST/PDT are the ones RFC 5322 (§4.3) defines; the others have one
+#: meaning in common use. Standard and daylight names are distinct offsets, whatever the date.
+TZ_ABBREVIATIONS = {
+    "Z": 0, "UT": 0, "UTC": 0, "GMT": 0,
+    "EST": -300, "EDT": -240, "CST": -360, "CDT": -300, "MST": -420, "MDT": -360, "PST": -480, "PDT": -420,
+    "AKST": -540, "AKDT": -480, "HST": -600,
+    "WET": 0, "WEST": 60, "CET": 60, "CEST": 120, "EET": 120, "EEST": 180, "MSK": 180,
+    "JST": 540, "KST": 540, "AWST": 480, "ACST": 570, "ACDT": 630, "AEST": 600, "AEDT": 660,
+    "NZST": 720, "NZDT": 780,
+}
+#: Abbreviations with several meanings: a value using one is unparseable (so is any name not in
+#: `TZ_ABBREVIATIONS`); listed for the documentation and the tests.
+AMBIGUOUS_TZ = {
+    "IST": "India, Israel or Irish Standard Time", "BST": "British Summer or Bangladesh Standard Time",
+    "AST": "Atlantic or Arabia Standard Time", "ADT": "Atlantic or Arabia Daylight Time",
+    "CCT": "China Coast or Cocos Islands Time", "SST": "Samoa or Singapore Standard Time",
+    "GST": "Gulf or South Georgia Standard Time", "ECT": "Ecuador or Eastern Caribbean Time",
+}
+_ZONE_NAMES = "|".join(sorted(TZ_ABBREVIATIONS, key=len, reverse=True))
+_ZONE_TEXT = {name: f"{'-' if m < 0 else '+'}{abs(m) // 60:02d}:{abs(m) % 60:02d}"
+              for name, m in TZ_ABBREVIATIONS.items()}
 
 # Matching is done with anchored regexes (fast, vectorised); values are then normalised with
 # fixed-width slices so that pandas' C parsers (ISO 8601, strptime) do the parsing.
 _TWITTER_RE = r"^[A-Za-z]{3} [A-Za-z]{3} [0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4} [0-9]{4}$"
 _ISO_RE = (
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]+)?)?"
-    r" ?(?:Z|z|UTC|GMT|[+-][0-9]{2}(?::?[0-9]{2})?)?)?$"
+    rf" ?(?:z|{_ZONE_NAMES}|(?:(?:UTC|GMT) ?)?[+-][0-9]{{2}}(?::?[0-9]{{2}})?)?)?$"
 )
 _EPOCH_RE = r"^[+-]?[0-9]{1,19}(?:\.[0-9]+)?$"
 _STR = "string[pyarrow]"  # regexes run in Arrow (RE2): no \\d, \\s or lookarounds, or pandas loops in Python
@@ -46,10 +79,12 @@ _TIME_END = r"[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]+)?)?"
 
 
 def offset_minutes(tokens: pd.Series) -> pd.Series:
-    """Zone tokens (`Z`, `UTC`, `+0530`, `-08:00`, `-08`) → minutes east of UTC; NaN otherwise."""
+    """Zone tokens (`Z`, `UTC`, `PST` and the rest of `TZ_ABBREVIATIONS`, `+0530`, `-08:00`, `-08`)
+    → minutes east of UTC; NaN otherwise."""
     tok = tokens.astype(_STR).str.strip().str.upper()
     out = pd.Series(np.nan, index=tokens.index, dtype="float64")
-    out[_mask(tok.isin(["Z", "UTC", "GMT"]))] = 0.0
+    named = _mask(tok.isin(list(TZ_ABBREVIATIONS)))
+    out[named] = tok[named].map(TZ_ABBREVIATIONS).astype(float).to_numpy()
     num = tok.str.replace(":", "", regex=False)
     num = num.where(num.str.len() != 3, num + "00")
     ok = _mask(num.str.match(r"^[+-][0-9]{4}$"))
@@ -100,12 +135,34 @@ _MONTHS = {m: f"{i:02d}" for i, m in enumerate(
     ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1)}
 
 
+class _UnknownZone(ValueError):
+    """A zone name outside `TZ_ABBREVIATIONS`."""
+
+
+def _zone_info(name: str | None, offset: int | None) -> dt.tzinfo | None:
+    """dateutil's `tzinfos` hook: a written offset wins, else the table; other names raise."""
+    if offset is not None:
+        return du_tz.tzoffset(name, offset)
+    if name is None:
+        return None
+    if name in TZ_ABBREVIATIONS:
+        return du_tz.tzoffset(name, TZ_ABBREVIATIONS[name] * 60)
+    raise _UnknownZone(name)
+
+
+_GMT_SIGN = re.compile(r"\b(?:UTC|GMT) ?(?=[+-][0-9])")  # "GMT+3": three hours east, as people mean it
+
+
 def _dateutil_one(value: str) -> tuple[pd.Timestamp | None, float]:
-    """One leftover value; refuses values that lack a year, month or day (dateutil would guess)."""
+    """One leftover value; refuses values that lack a year, month or day (dateutil would guess),
+    name a zone outside `TZ_ABBREVIATIONS`, or make dateutil warn."""
+    value = _GMT_SIGN.sub("", value)
     try:
-        a = du_parser.parse(value, default=dt.datetime(2001, 1, 1))
-        b = du_parser.parse(value, default=dt.datetime(2002, 2, 2))
-    except (ValueError, OverflowError, TypeError):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            a = du_parser.parse(value, default=dt.datetime(2001, 1, 1), tzinfos=_zone_info)
+            b = du_parser.parse(value, default=dt.datetime(2002, 2, 2), tzinfos=_zone_info)
+    except (ValueError, OverflowError, TypeError, Warning):
         return None, np.nan
     if a.tzinfo is None and b.tzinfo is None and a != b:
         return None, np.nan
@@ -121,6 +178,29 @@ def _dateutil_one(value: str) -> tuple[pd.Timestamp | None, float]:
     return stamp, minutes
 
 
+def _iso_zones(norm: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Values matched by `_ISO_RE` → strings pandas' ISO 8601 parser reads, and their zone tokens
+    (`Z`, `+05:30`, `-0800`, `-08`; NA without a zone)."""
+    norm = norm.str.replace(r" ?(?:UTC|GMT) ?([+-][0-9])", r"\1", regex=True)  # "UTC+05:30" → "+05:30"
+    name = norm.str.extract(r"[0-9] ?([A-Za-z]+)$", expand=False)
+    has = _mask(name.notna())
+    if has.any():  # "PST" → "-08:00" (the regex admitted only names in the table, and z)
+        zone = name[has].str.upper().map(_ZONE_TEXT).astype(_STR)
+        norm = norm.copy()
+        norm[has] = norm[has].str.replace(r" ?[A-Za-z]+$", "", regex=True) + zone
+    for width in (5, 6):  # "-0800", "-08:00"
+        spaced = _mask(norm.str.contains(r"[0-9] [+-][0-9]{2}:?[0-9]{2}$")) & \
+            _mask(norm.str[-width:].str.match(r"^[+-][0-9]{2}:?[0-9]{2}$"))
+        norm = norm.where(~spaced, norm.str[: -width - 1] + norm.str[-width:])
+    tokens = pd.Series(None, index=norm.index, dtype=_STR)
+    zoned = _mask(norm.str.contains(_TIME_END + r"(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)$"))
+    for pattern, width in ((r"Z$", 1), (r"[+-][0-9]{2}:[0-9]{2}$", 6), (r"[+-][0-9]{4}$", 5),
+                           (r"[+-][0-9]{2}$", 3)):
+        pick = zoned & tokens.isna().to_numpy() & _mask(norm.str.contains(pattern))
+        tokens[pick] = norm[pick].str[-width:]
+    return norm, tokens
+
+
 def _result(index: pd.Index, ts: np.ndarray, off: np.ndarray, bad: np.ndarray) -> pd.DataFrame:
     stamp = pd.Series(ts.astype("datetime64[ns]")).dt.tz_localize("UTC")
     offset = pd.Series(off, dtype="float64")
@@ -129,6 +209,36 @@ def _result(index: pd.Index, ts: np.ndarray, off: np.ndarray, bad: np.ndarray) -
                           "local_weekday": weekday, "unparseable": np.asarray(bad, dtype=bool)})
     frame.index = index
     return frame
+
+
+def _typed_values(index: pd.Index, values: pd.Series) -> pd.DataFrame | None:
+    """The result for datetime and numeric (epoch) columns; None for text."""
+    n = len(values)
+    off, bad = np.full(n, np.nan), np.zeros(n, dtype=bool)
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        utc = values.dt.tz_convert("UTC")
+        wall = values.dt.tz_localize(None)
+        minutes = (wall - utc.dt.tz_localize(None)).dt.total_seconds() / 60.0
+        return _result(index, _utc_ns(utc), minutes.to_numpy(dtype=float, na_value=np.nan), bad)
+    if pd.api.types.is_datetime64_dtype(values.dtype):
+        return _result(index, values.to_numpy(dtype="datetime64[ns]"), off, bad)
+    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+        ts = _epoch_nanos(values)
+        return _result(index, ts, off, values.notna().to_numpy() & np.isnat(ts))
+    return None
+
+
+def _leftovers(rest: pd.Series, rows: np.ndarray, ts: np.ndarray, off: np.ndarray, bad: np.ndarray) -> None:
+    """Values no vectorised format took: dateutil once per distinct value, written into place."""
+    rest = rest.astype(object)
+    cache = {v: _dateutil_one(v) for v in rest.unique()}
+    for i, v in zip(rows, rest):
+        stamp, minutes = cache[v]
+        if stamp is None:
+            bad[i] = True
+        else:
+            ts[i] = stamp.tz_localize(None).as_unit("ns").to_datetime64()
+            off[i] = minutes
 
 
 def parse_timestamps(values: pd.Series) -> pd.DataFrame:
@@ -141,17 +251,9 @@ def parse_timestamps(values: pd.Series) -> pd.DataFrame:
     off = np.full(n, np.nan)
     bad = np.zeros(n, dtype=bool)
 
-    if isinstance(values.dtype, pd.DatetimeTZDtype):
-        utc = values.dt.tz_convert("UTC")
-        wall = values.dt.tz_localize(None)
-        minutes = (wall - utc.dt.tz_localize(None)).dt.total_seconds() / 60.0
-        return _result(index, _utc_ns(utc), minutes.to_numpy(dtype=float, na_value=np.nan), bad)
-    if pd.api.types.is_datetime64_dtype(values.dtype):
-        return _result(index, values.to_numpy(dtype="datetime64[ns]"), off, bad)
-    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
-        ts = _epoch_nanos(values)
-        return _result(index, ts, off, values.notna().to_numpy() & np.isnat(ts))
-
+    typed = _typed_values(index, values)
+    if typed is not None:
+        return typed
     text = values.astype(_STR).str.strip()
     text = text[_mask(text != "")]
     if text.empty:
@@ -181,35 +283,13 @@ def parse_timestamps(values: pd.Series) -> pd.DataFrame:
         parsed = pd.to_datetime(iso, format="ISO8601", errors="coerce", utc=True)
         take(m, _utc_ns(parsed), rows.str[-10:-5])
 
-    # ISO 8601, also "2015-02-24 11:35:52 -0800" and "... UTC": drop the space before the zone.
+    # ISO 8601, also "2015-02-24 11:35:52 -0800", "... UTC", "... PST": zones made numeric.
     m = left & _mask(text.str.match(_ISO_RE))
     if m.any():
-        norm = text[m]
-        named = _mask(norm.str.contains(r"[0-9] ?(?:Z|z|UTC|GMT)$"))
-        norm = norm.where(~named, norm.str.replace(r" ?(?:Z|z|UTC|GMT)$", "", regex=True) + "Z")
-        for width in (5, 6):  # "-0800", "-08:00"
-            spaced = _mask(norm.str.contains(r"[0-9] [+-][0-9]{2}:?[0-9]{2}$")) & \
-                _mask(norm.str[-width:].str.match(r"^[+-][0-9]{2}:?[0-9]{2}$"))
-            norm = norm.where(~spaced, norm.str[: -width - 1] + norm.str[-width:])
-        tokens = pd.Series(None, index=norm.index, dtype=_STR)
-        zoned = _mask(norm.str.contains(_TIME_END + r"(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)$"))
-        for pattern, width in ((r"Z$", 1), (r"[+-][0-9]{2}:[0-9]{2}$", 6), (r"[+-][0-9]{4}$", 5),
-                               (r"[+-][0-9]{2}$", 3)):
-            pick = zoned & tokens.isna().to_numpy() & _mask(norm.str.contains(pattern))
-            tokens[pick] = norm[pick].str[-width:]
+        norm, tokens = _iso_zones(text[m])
         parsed = pd.to_datetime(norm, format="ISO8601", errors="coerce", utc=True)
         take(m, _utc_ns(parsed), tokens)
 
-    # Leftovers: dateutil once per distinct value.
     if left.any():
-        rest = text[left].astype(object)
-        cache = {v: _dateutil_one(v) for v in rest.unique()}
-        rows = pos[left]
-        for i, v in zip(rows, rest):
-            stamp, minutes = cache[v]
-            if stamp is None:
-                bad[i] = True
-            else:
-                ts[i] = stamp.tz_localize(None).as_unit("ns").to_datetime64()
-                off[i] = minutes
+        _leftovers(text[left], pos[left], ts, off, bad)
     return _result(index, ts, off, bad)

@@ -27,7 +27,7 @@ import pandas as pd
 from ml.errors import InputError
 from ml.events.config import EventInputConfig
 from ml.events.timecol import parse_event_times
-from ml.ingest import read_table, resolve_paths
+from ml.ingest import missing_labels, read_table, resolve_paths
 
 USER_NAMES = ["user_id", "user", "userid", "member_id", "distinct_id", "customer_id", "account_id",
               "enrollment_id", "id_student", "user full name", "student_id", "studentid"]
@@ -206,10 +206,17 @@ def _one_file(path: Path, cfg: EventInputConfig, lookup: dict | None) -> tuple[p
     else:
         m["resolution"] = "none"
     if cfg.outcome_col and not cfg.outcome_file:
-        m["outcome"] = pd.DataFrame({"user": user.to_numpy(), "outcome": frame[cfg.outcome_col].to_numpy()})
+        m["outcome"] = pd.DataFrame({"user": user.to_numpy(), "outcome": _outcome_values(frame[cfg.outcome_col])})
     long["file"] = path.name
     m.update(format=fmt, rows=len(frame))
     return long, m
+
+
+def _outcome_values(values: pd.Series) -> np.ndarray:
+    """Outcomes with "NaN", "null", "", "?" and the rest of ``ml.ingest.MISSING_LABELS`` as None."""
+    out = values.astype(object).to_numpy(copy=True)
+    out[missing_labels(values) | (values.astype(str).str.strip() == "?").to_numpy()] = None
+    return out
 
 
 def _outcomes(cfg: EventInputConfig, users: pd.Index, per_file: list[pd.DataFrame]) -> pd.Series:
@@ -225,14 +232,13 @@ def _outcomes(cfg: EventInputConfig, users: pd.Index, per_file: list[pd.DataFram
             raise InputError(f"{path}: name the outcome column with --outcome-col")
         _require(path, list(table.columns), [cfg.outcome_col], FLAGS["outcome_col"])
         key = _key(table, keys, path, "user id", "--outcome-key-col")
-        series = pd.Series(table[cfg.outcome_col].to_numpy(), index=key.to_numpy())
+        series = pd.Series(_outcome_values(table[cfg.outcome_col]), index=key.to_numpy())
         series = series[~series.index.duplicated()]
     elif per_file:
         both = pd.concat(per_file)
         series = both.groupby("user")["outcome"].agg(lambda s: s.mode().iloc[0] if s.notna().any() else None)
     else:
         return pd.Series([None] * len(users), index=users, dtype=object)
-    series = series.replace({"": None, "?": None})
     return series.reindex(users)
 
 

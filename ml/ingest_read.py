@@ -1,0 +1,400 @@
+"""Ingest, file level: which files to read, their encoding, delimiter and raw table.
+
+`read_file(path, encoding=None, sep=None)` returns a file's raw table (text formats as strings)
+and a `TableInfo` saying how it was read; `read_table` is the same returning the format name;
+`resolve_paths` expands folders. Rules (docs/ingest.md):
+
+- Encoding: a byte-order mark decides (UTF-8, UTF-16 LE/BE, UTF-32 LE/BE); without one the
+  bytes must be UTF-8. Other bytes are refused with their byte offset, line and a guess of the
+  real encoding (charset-normalizer); NUL bytes without a BOM (UTF-16/32 without a BOM, or a
+  binary file) are refused too. A caller who knows the encoding passes `encoding`.
+- Delimiter (CSV): `,` `;` tab or `|`, sniffed from the first records (quotes respected): the
+  candidate whose records all fit the header's field count, then the most columns, then that
+  order; `sep` overrides. TSV files use tab.
+- Line ends: in files with "\\n" line ends a carriage return is not a line end: CRs are removed
+  from fields (the TWCS slice has bare CRs in an unquoted field). Files with only "\\r" line ends
+  are read as such.
+- Column names must be unique: a repeated name is refused, naming it and its positions.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ml.errors import InputError
+
+FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json",
+           ".parquet": "parquet", ".pq": "parquet"}
+GZIP_OK = {"csv", "tsv", "jsonl", "json"}
+DELIMITERS = (",", ";", "\t", "|")
+#: byte-order marks, longest first (the UTF-32 LE mark starts with the UTF-16 LE one):
+#: (mark, codec that strips it, name reported)
+BOMS = [(codecs.BOM_UTF32_LE, "utf-32", "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32", "utf-32-be"),
+        (codecs.BOM_UTF8, "utf-8-sig", "utf-8"), (codecs.BOM_UTF16_LE, "utf-16", "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16", "utf-16-be")]
+_SNIFF_CHARS = 1 << 16
+_SNIFF_RECORDS = 50
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    """How one file was read: format, encoding (text formats) and delimiter (CSV/TSV)."""
+
+    format: str
+    encoding: str | None = None
+    delimiter: str | None = None
+
+
+# ---------------------------------------------------------------- paths
+
+
+def suffix_format(path: Path) -> tuple[str | None, bool]:
+    """(format name or None when unsupported, gzipped?) from the file name."""
+    suffixes = [s.lower() for s in path.suffixes]
+    gz = bool(suffixes) and suffixes[-1] == ".gz"
+    ext = suffixes[-2] if gz and len(suffixes) > 1 else (suffixes[-1] if suffixes and not gz else "")
+    fmt = FORMATS.get(ext)
+    if fmt is not None and gz and fmt not in GZIP_OK:
+        fmt = None
+    return fmt, gz
+
+
+def stem(path: Path) -> str:
+    """The file name without its format and .gz suffixes."""
+    name = path.name
+    for s in reversed(path.suffixes):
+        if s.lower() in FORMATS or s.lower() == ".gz":
+            name = name[: -len(s)]
+    return name
+
+
+def resolve_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
+    """Files to read: each path, or the supported files in a folder (sorted by name)."""
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    supported = ", ".join(sorted(FORMATS)) + " (text formats also .gz)"
+    out: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise InputError(f"{path}: file not found; check the path")
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.is_file() and suffix_format(p)[0])
+            if not found:
+                raise InputError(f"{path}: folder has no supported files; expected {supported}")
+            out.extend(found)
+        elif suffix_format(path)[0] is None:
+            raise InputError(f"{path}: unsupported file type {''.join(path.suffixes) or '(none)'}; "
+                             f"use one of {supported}")
+        else:
+            out.append(path)
+    if not out:
+        raise InputError("no input files given; pass one or more files or a folder")
+    return out
+
+
+# ---------------------------------------------------------------- encoding
+
+
+def _guess_encoding(sample: bytes) -> str | None:
+    """The most likely encoding of `sample` (charset-normalizer), or None. Among candidates that
+    read the bytes equally well, cp1252 (Windows Western, what Excel writes) is preferred."""
+    from charset_normalizer import from_bytes
+
+    matches = list(from_bytes(sample))
+    if not matches:
+        return None
+    tied = [m for m in matches if m.chaos <= matches[0].chaos]
+    if any("cp1252" in m.could_be_from_charset for m in tied):
+        return "cp1252"
+    return codecs.lookup(matches[0].encoding).name
+
+
+def _bomless_wide(sample: bytes) -> str | None:
+    """UTF-32/16 (LE/BE) that decodes `sample` into lines of printable text, if any."""
+    for name in ("utf-32-le", "utf-32-be", "utf-16-le", "utf-16-be"):
+        try:
+            text = codecs.getincrementaldecoder(name)().decode(sample, final=False)
+        except UnicodeDecodeError:
+            continue
+        if "\n" in text and all(c.isprintable() or c in "\t\r\n" for c in text):
+            return name
+    return None
+
+
+def _advice(path: Path, guess: str | None) -> str:
+    if guess:
+        return (f"it looks like {guess} (a guess from the bytes): pass --encoding {guess} or re-encode the file, e.g. "
+                f"iconv -f {guess} -t utf-8 {path.name} > OUT")
+    return ("find its encoding (e.g. file -i) and pass --encoding NAME or re-encode it, e.g. "
+            "iconv -f NAME -t utf-8 IN > OUT")
+
+
+def _undecodable(path: Path, err: UnicodeDecodeError, chunk: bytes, offset: int, lines: int,
+                 codec: str) -> InputError:
+    line = lines + chunk[: err.start].count(b"\n")
+    window = chunk[max(0, err.start - (1 << 15)): err.start + (1 << 15)]
+    shown = "UTF-8" if codec.replace("_", "-").lower() in ("utf-8", "utf-8-sig", "utf8") else codec
+    return InputError(f"{path}: bytes are not valid {shown} at byte offset {offset + err.start} "
+                      f"(line {line}); {_advice(path, _guess_encoding(window))}")
+
+
+def _nul_bytes(path: Path, chunk: bytes, offset: int) -> InputError:
+    wide = _bomless_wide(chunk[: 1 << 16])
+    where = f"byte offset {offset + chunk.index(bytes(1))}"
+    if wide:
+        return InputError(f"{path}: NUL bytes at {where} and no byte-order mark: this looks like "
+                          f"{wide} text without a BOM; pass --encoding {wide} or re-encode it, e.g. "
+                          f"iconv -f {wide} -t utf-8 {path.name} > OUT")
+    return InputError(f"{path}: NUL bytes at {where}: this is not a text file; export the data as "
+                      "UTF-8 CSV, JSON Lines or Parquet")
+
+
+def detect_encoding(path: Path, gz: bool, encoding: str | None) -> tuple[str, str]:
+    """(codec to read with, name to report): `encoding` when given, else by BOM, else UTF-8."""
+    if encoding:
+        try:
+            return encoding, codecs.lookup(encoding).name
+        except LookupError:
+            raise InputError(f"{path}: unknown encoding {encoding!r}; use a Python codec name such "
+                             "as utf-8, utf-16, cp1252 or latin-1") from None
+    opener = gzip.open if gz else open
+    try:
+        with opener(path, "rb") as fh:
+            head = fh.read(4)
+    except (OSError, EOFError, gzip.BadGzipFile) as err:
+        raise InputError(f"{path}: cannot read the file ({err}); check it is a complete "
+                         f"{'gzip' if gz else 'text'} file") from None
+    for mark, codec, name in BOMS:
+        if head.startswith(mark):
+            return codec, f"{name} (BOM)"
+    return "utf-8", "utf-8"
+
+
+def scan(path: Path, gz: bool, codec: str, checked: bool) -> dict:
+    """Check the bytes decode with `codec` and note line ends; InputError otherwise. `checked`: the
+    codec was named by the caller or a BOM, so NUL bytes are not suspicious."""
+    opener = gzip.open if gz else open
+    decoder = codecs.getincrementaldecoder(codec)("strict")
+    info = {"lf": False, "cr": False, "text": False}
+    offset, lines = 0, 1
+    try:
+        with opener(path, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                if not checked and b"\x00" in chunk:
+                    raise _nul_bytes(path, chunk, offset)
+                try:
+                    text = decoder.decode(chunk)
+                except UnicodeDecodeError as err:
+                    raise _undecodable(path, err, chunk, offset, lines, codec) from None
+                offset += len(chunk)
+                lines += chunk.count(b"\n")
+                info["lf"] |= "\n" in text
+                info["cr"] |= "\r" in text
+                info["text"] |= bool(text.strip())
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: the file ends inside a character ({codec}); it is truncated or "
+                         "not in that encoding") from None
+    except (OSError, EOFError, gzip.BadGzipFile) as err:
+        raise InputError(f"{path}: cannot read the file ({err}); check it is a complete "
+                         f"{'gzip' if gz else 'text'} file") from None
+    if offset == 0:
+        raise InputError(f"{path}: file is empty (0 bytes); export the data again")
+    if not info["text"]:
+        raise InputError(f"{path}: file holds only blank space, no data; export the data again")
+    return info
+
+
+# ---------------------------------------------------------------- delimited text
+
+
+def _sample(path: Path, gz: bool, codec: str) -> tuple[str, bool]:
+    """The file's first characters (whole lines; CRs dropped where "\\n" ends lines) and
+    whether that is the whole file."""
+    opener = gzip.open if gz else open
+    with opener(path, "rt", encoding=codec, newline="") as fh:
+        sample = fh.read(_SNIFF_CHARS)
+        complete = not fh.read(1)
+    if "\n" in sample:  # a CR is not a line end here (see the module docstring)
+        sample = sample.replace("\r", "")
+    if not complete:  # the last line may be cut
+        sample = sample[: max(sample.rfind("\n"), sample.rfind("\r")) + 1]
+    return sample, complete
+
+
+def _records(sample: str, complete: bool, delimiter: str) -> list[list[str]]:
+    """The first non-blank records of `sample`, parsed with `delimiter` and double quotes."""
+    records = []
+    try:
+        for record in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter):
+            if any(field.strip() for field in record):
+                records.append(record)
+            if len(records) > _SNIFF_RECORDS:
+                break
+    except csv.Error:
+        pass
+    if not complete and 1 < len(records) <= _SNIFF_RECORDS:
+        records.pop()  # may end inside a quoted field cut by the sample
+    return records
+
+
+def sniff_delimiter(sample: str, complete: bool = True) -> str:
+    """The delimiter whose first records fit the header (see the module docstring); "," if none."""
+    best, best_score = ",", None
+    for order, delimiter in enumerate(DELIMITERS):
+        records = _records(sample, complete, delimiter)
+        if not records or len(records[0]) < 2:
+            continue
+        width, rows = len(records[0]), [len(r) for r in records[1:]]
+        if any(n > width for n in rows):
+            continue
+        score = (all(n == width for n in rows), width, -order)
+        if best_score is None or score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _repeated(names: list[str]) -> dict[str, list[int]]:
+    where: dict[str, list[int]] = defaultdict(list)
+    for i, name in enumerate(names, 1):
+        if name.strip():
+            where[name].append(i)
+    return {name: pos for name, pos in where.items() if len(pos) > 1}
+
+
+def check_unique_columns(path: Path, names: list[str]) -> None:
+    """InputError naming every repeated column name and its positions (1-based)."""
+    repeated = _repeated([str(n) for n in names])
+    if repeated:
+        shown = "; ".join(f"{name!r} (columns {', '.join(map(str, pos))})" for name, pos in repeated.items())
+        raise InputError(f"{path}: column names repeated: {shown}; every column needs "
+                         "its own name: rename or remove the extra columns")
+
+
+def _read_csv(path: Path, fmt: str, gz: bool, codec: str, info: dict, sep: str | None) -> tuple[pd.DataFrame, str]:
+    sample, complete = _sample(path, gz, codec)
+    delimiter = sep or ("\t" if fmt == "tsv" else sniff_delimiter(sample, complete))
+    header = _records(sample, complete, delimiter)[:1]
+    check_unique_columns(path, header[0] if header else [])
+    kwargs = {"sep": delimiter, "dtype": str, "keep_default_na": False, "encoding": codec,
+              "compression": "infer"}
+    if info["lf"]:
+        kwargs["lineterminator"] = "\n"
+    try:
+        frame = pd.read_csv(path, **kwargs)
+    except pd.errors.EmptyDataError:
+        raise InputError(f"{path}: no columns found; the file needs a header row") from None
+    except (pd.errors.ParserError, ValueError) as err:
+        detail = str(err).replace("Error tokenizing data. C error: ", "").strip()
+        raise InputError(f"{path}: malformed {fmt.upper()} with delimiter {delimiter!r} ({detail}); check "
+                         "the quoting and delimiters around that line, or pass --sep") from None
+    if info["cr"]:
+        frame.columns = [str(c).replace("\r", "") for c in frame.columns]
+        for col in frame.columns:
+            frame[col] = frame[col].str.replace("\r", "", regex=False)
+    return frame, delimiter
+
+
+def _json_records(path: Path, content: str, fmt: str) -> list:
+    if fmt == "json" and content.lstrip().startswith("["):
+        try:
+            records = json.loads(content)
+        except json.JSONDecodeError as err:
+            raise InputError(f"{path}: invalid JSON at line {err.lineno} column {err.colno} "
+                             f"({err.msg}); fix the file or export it as JSON Lines") from None
+        bad = next((i for i, r in enumerate(records, 1) if not isinstance(r, dict)), None)
+        if bad is not None:
+            raise InputError(f"{path}: item {bad} of the JSON array is not an object; each "
+                             "message must be an object with named fields")
+        return records
+    records = []
+    # split on "\n" only: str.splitlines() would also split at U+2028 inside a JSON string
+    for lineno, line in enumerate(content.split("\n"), 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise InputError(f"{path}: line {lineno} is not valid JSON ({err.msg} at column "
+                             f"{err.colno}); fix or remove that line") from None
+        if not isinstance(rec, dict):
+            raise InputError(f"{path}: line {lineno} is not a JSON object; each line must be "
+                             "one message object with named fields")
+        records.append(rec)
+    return records
+
+
+def _read_json(path: Path, gz: bool, fmt: str, codec: str) -> pd.DataFrame:
+    opener = gzip.open if gz else open
+    with opener(path, "rt", encoding=codec) as fh:
+        content = fh.read()
+    return pd.DataFrame.from_records(_json_records(path, content, fmt))
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    if path.stat().st_size == 0:
+        raise InputError(f"{path}: file is empty (0 bytes); export the data again")
+    try:
+        check_unique_columns(path, pq.read_schema(path).names)
+        return pd.read_parquet(path)
+    except (OSError, ValueError, pa.ArrowException) as err:
+        if isinstance(err, InputError):
+            raise
+        raise InputError(f"{path}: cannot read as Parquet ({type(err).__name__}: {err}); "
+                         "check the file is complete") from None
+
+
+def normalize_sep(sep: str | None) -> str | None:
+    """A delimiter as given on a command line ("\\t" or "tab" for a tab) → one character."""
+    if sep is None:
+        return None
+    sep = {"\\t": "\t", "tab": "\t", "TAB": "\t"}.get(sep, sep)
+    if len(sep) != 1 or sep in "\"\r\n":
+        raise InputError(f"--sep (input.sep) {sep!r} is not a delimiter; pass one character such as , ; | "
+                         "or \\t")
+    return sep
+
+
+def read_file(path: Path, encoding: str | None = None, sep: str | None = None) -> tuple[pd.DataFrame, TableInfo]:
+    """Raw table of one file (text formats as strings) and how it was read."""
+    fmt, gz = suffix_format(path)
+    sep = normalize_sep(sep)
+    if fmt == "parquet":
+        frame, info = _read_parquet(path), TableInfo(fmt)
+    else:
+        codec, name = detect_encoding(path, gz, encoding)
+        scanned = scan(path, gz, codec, checked=bool(encoding) or name != "utf-8")
+        if fmt in ("csv", "tsv"):
+            frame, delimiter = _read_csv(path, fmt, gz, codec, scanned, sep)
+            info = TableInfo(fmt, name, delimiter)
+        else:
+            frame, info = _read_json(path, gz, fmt, codec), TableInfo(fmt, name)
+    check_unique_columns(path, [str(c) for c in frame.columns])
+    first = str(frame.columns[0]) if len(frame.columns) else ""
+    if first in ("", "__index_level_0__") or first.startswith("Unnamed: 0"):
+        frame = frame.drop(columns=frame.columns[0])  # a pandas index written out
+    frame.columns = [str(c) for c in frame.columns]
+    if len(frame) == 0:
+        cols = ", ".join(frame.columns) or "none"
+        raise InputError(f"{path}: header only, no data rows (columns: {cols}); export the data "
+                         "with its rows")
+    return frame, info
+
+
+def read_table(path: Path, encoding: str | None = None, sep: str | None = None) -> tuple[pd.DataFrame, str]:
+    """Raw table of one file (text formats as strings) and its format name."""
+    frame, info = read_file(path, encoding, sep)
+    return frame, info.format
