@@ -28,8 +28,6 @@ FLAG_TO_CONFIG = {
     "inbound_only": ("input", "inbound_only"),
     "sep": ("input", "sep"),
     "encoding": ("input", "encoding"),
-    "sep": ("input", "sep"),
-    "encoding": ("input", "encoding"),
     "text_weight": ("fusion", "text_weight"),
     "cache_dir": ("embed", "cache_dir"),
     "min_cluster_size": ("cluster", "min_cluster_size"),
@@ -61,10 +59,6 @@ def build_parser() -> argparse.ArgumentParser:
                    help="cluster single messages (default), whole reply threads, or all messages of an author")
     p.add_argument("--inbound-only", action="store_true", default=None,
                    help="support data: keep the customers' side only")
-    p.add_argument("--sep", default=None, metavar="CHAR",
-                   help="CSV delimiter, e.g. ';' or '\\t' (default: sniffed among , ; tab |)")
-    p.add_argument("--encoding", default=None, metavar="NAME",
-                   help="text files' encoding, e.g. cp1252 (default: by byte-order mark, else UTF-8)")
     p.add_argument("--sep", default=None, metavar="CHAR",
                    help="CSV delimiter, e.g. ';' or '\\t' (default: sniffed among , ; tab |)")
     p.add_argument("--encoding", default=None, metavar="NAME",
