@@ -166,10 +166,10 @@ def detect_encoding(path: Path, gz: bool, encoding: str | None) -> tuple[str, st
     """(codec to read with, name to report): `encoding` when given, else by BOM, else UTF-8."""
     if encoding:
         try:
-            return encoding, codecs.lookup(encoding).name
+            name = codecs.lookup(encoding).name
+            return ("utf-8-sig" if name == "utf-8" else encoding), name  # a UTF-8 BOM is still dropped
         except LookupError:
-            raise InputError(f"{path}: unknown encoding {encoding!r}; use a Python codec name such "
-                             "as utf-8, utf-16, cp1252 or latin-1") from None
+            raise InputError(f"{path}: unknown encoding {encoding!r}; use a codec name like cp1252") from None
     opener = gzip.open if gz else open
     try:
         with opener(path, "rb") as fh:

@@ -154,6 +154,13 @@ def test_byte_order_marks_decide_the_encoding(tmp_path, codec, bom, name):
     assert report.files[0].encoding == name
 
 
+def test_explicit_utf8_still_drops_a_bom(tmp_path):
+    path = tmp_path / "bom.csv"
+    path.write_bytes(BODY.encode("utf-8-sig"))
+    msgs, report = load_messages(path, encoding="UTF8")
+    assert msgs["author"].tolist() == ["ann", "bob"] and report.files[0].encoding == "utf-8"
+
+
 def test_gzipped_utf16_csv_and_utf16_jsonl(tmp_path):
     gz = tmp_path / "wide.csv.gz"
     gz.write_bytes(gzip.compress(BODY.encode("utf-16")))
