@@ -30,6 +30,7 @@ class InputConfig(_Section):
     label_col: str | None = Field(None, description="evaluation only: never used for fitting")
     unit: Literal["message", "conversation", "author"] = "message"
     inbound_only: bool = False
+    keep_agents: bool = Field(False, description="support data: keep brand/agent accounts (ml.filtering.agents)")
     min_members: int = Field(50, ge=10, description="fewer kept members than this is an error")
     sep: str | None = Field(None, description="CSV delimiter (one character, or \\t); None: sniffed among , ; tab |")
     encoding: str | None = Field(

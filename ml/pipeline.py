@@ -25,6 +25,7 @@ from ml.embed import SentenceEmbedder, clean_for_embedding, default_cache_dir
 from ml.errors import InputError, TooFewRowsError
 from ml.features import FEATURE_SPECS, BehavioralFeatures
 from ml.filtering import QualityFilter
+from ml.filtering.agents import AgentDetector
 from ml.fusion import FeatureFusion
 from ml.hierarchy import PersonaFamilies, family_records
 from ml.ingest import ColumnMapping, load_messages
@@ -66,6 +67,7 @@ class Prepared:
     filter_report: Any
     featurizer: BehavioralFeatures
     embedder: SentenceEmbedder
+    agent_report: dict | None = None
 
 
 @dataclass
@@ -122,11 +124,13 @@ class PersonaPipeline:
                     )
                 candidates = messages[messages["inbound"].fillna(False).astype(bool)]
         with self.timer_.stage("filter"):
+            candidates, agent_report = self._drop_agents(messages, candidates)
             qfilter = QualityFilter(cfg.filtering)
             kept = qfilter.fit_transform(candidates)
             filter_report = qfilter.report_
         with self.timer_.stage("units"):
             members = build_units(kept, cfg.input.unit).reset_index(drop=True)
+            agent_report["agent_members"] = int(members["author"].astype(str).isin(agent_report.pop("_accounts")).sum())
         if len(members) < cfg.input.min_members:
             raise TooFewRowsError(
                 f"{', '.join(Path(p).name for p in paths)}: only {len(members)} {cfg.input.unit}s left after "
@@ -143,7 +147,7 @@ class PersonaPipeline:
             texts = members["text"].tolist()
             embeddings = embedder.transform(clean_for_embedding(texts) if cfg.embed.strip_handles_urls else texts)
         return Prepared(messages, candidates, members, features, embeddings, load_report, filter_report,
-                        featurizer, embedder)
+                        featurizer, embedder, agent_report)
 
     def run(self, paths: Sequence[str | Path]) -> PipelineResult:
         cfg = self.config
@@ -198,9 +202,26 @@ class PersonaPipeline:
         manifest = self._manifest(run_id, paths, messages, candidates, members, prep.load_report, prep.filter_report,
                                   metrics, labels, raw_labels, clusterer, fusion, fusion_note, embed_stats, t0)
         manifest["hierarchy"] = hierarchy
+        manifest["agents"] = prep.agent_report
+        manifest["counts"]["agent_messages_removed"] = prep.agent_report["removed"]
         return PipelineResult(run_id, manifest, out, personas, model, embeddings, features, reduced)
 
     # -- helpers ---------------------------------------------------------------------------------
+    def _drop_agents(self, messages: pd.DataFrame, candidates: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+        """Brand/agent accounts (``ml.filtering.agents``), learned from every row read, are removed from
+        the candidates in support layouts (inbound flags or reply links) unless ``input.keep_agents``;
+        elsewhere (and with keep_agents) they are only counted (``marked``). Returns the rows left and
+        the manifest's ``agents`` section."""
+        detector = AgentDetector().fit(messages)
+        support = any(col in messages and messages[col].notna().any() for col in ("inbound", "reply_to"))
+        remove = bool(support and not self.config.input.keep_agents)
+        report = {**detector.report(candidates, removed=remove), "support_layout": bool(support),
+                  "_accounts": detector.agent_accounts_}
+        if remove:
+            candidates = detector.transform(candidates)
+            self.log(f"agents: removed {report['removed']} messages of {report['accounts']} brand/agent accounts")
+        return candidates, report
+
     def _families(self, members, personas, labels, reassigned, embeddings) -> dict[str, Any]:
         """Group the personas into families (``ml.hierarchy``): sets ``parent_id`` and ``level`` on
         each persona and returns the manifest's ``hierarchy`` section with the family records."""

@@ -28,6 +28,7 @@ FLAG_TO_CONFIG = {
     "inbound_only": ("input", "inbound_only"),
     "sep": ("input", "sep"),
     "encoding": ("input", "encoding"),
+    "keep_agents": ("input", "keep_agents"),
     "text_weight": ("fusion", "text_weight"),
     "cache_dir": ("embed", "cache_dir"),
     "min_cluster_size": ("cluster", "min_cluster_size"),
@@ -63,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="CSV delimiter, e.g. ';' or '\\t' (default: sniffed among , ; tab |)")
     p.add_argument("--encoding", default=None, metavar="NAME",
                    help="text files' encoding, e.g. cp1252 (default: by byte-order mark, else UTF-8)")
+    p.add_argument("--keep-agents", action="store_true", default=None,
+                   help="support data: keep brand/agent accounts (removed by default; see the manifest's 'agents')")
     p.add_argument("--text-weight", type=float, default=None, help="share of distance from text (default 0.75)")
     p.add_argument("--dims", type=int, default=None, help="UMAP dimensions (default 50)")
     p.add_argument("--min-cluster-size", type=int, default=None, help="HDBSCAN min_cluster_size (default: scaled)")

@@ -4,8 +4,10 @@ All members of a persona form one document. For term t and persona c:
 ``w(t, c) = tf(t, c) / |c| × log(1 + A / f(t))`` where ``tf`` is the count of t in c, ``|c|`` the
 number of tokens in c, ``A`` the mean number of tokens per persona and ``f(t)`` the count of t over all
 personas. Texts are cleaned first (``clean_for_terms``): URLs, @handles, e-mails, HTML entities and
-placeholders are removed, and the token pattern needs a letter, so numbers-only tokens never become
-terms. Stop words: scikit-learn's English list plus Twitter/support boiler-plate (``EXTRA_STOP_WORDS``).
+placeholders are removed, agent sign-offs at line ends ("*ErikS", "^JAY", "-Becky":
+``ml.filtering.agents.strip_signoffs``) too, and the token pattern needs a letter, so numbers-only tokens
+never become terms. Profanity (better-profanity's word list, ``is_profane``) is masked: a term containing
+a profane word is dropped from the vocabulary, so it reaches neither terms nor names. Stop words: scikit-learn's English list plus Twitter/support boiler-plate (``EXTRA_STOP_WORDS``).
 Terms naming protected or sensitive attributes (``SENSITIVE_TERMS``) are dropped from the vocabulary, so
 they never appear in terms, names or descriptions.
 """
@@ -14,12 +16,15 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.exceptions import NotFittedError
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
+from ml.filtering.agents import strip_signoffs
+from ml.profile.stems import stem
 from ml.profile.masking import EMAIL_RE, HANDLE_RE, URL_RE
 
 EXTRA_STOP_WORDS = frozenset(
@@ -44,7 +49,7 @@ def clean_for_terms(text: object) -> str:
     """Lower-cased text with URLs, e-mails, @handles, HTML entities and mask placeholders removed."""
     if not isinstance(text, str):
         return ""
-    out = html.unescape(_ENTITY_RE.sub(lambda m: html.unescape(m.group()), text))
+    out = html.unescape(_ENTITY_RE.sub(lambda m: html.unescape(m.group()), strip_signoffs(text)))
     out = URL_RE.sub(" ", out)
     out = EMAIL_RE.sub(" ", out)
     out = HANDLE_RE.sub(" ", out)
@@ -54,9 +59,31 @@ def clean_for_terms(text: object) -> str:
     return out.lower()
 
 
+@lru_cache(maxsize=1)
+def profane_words() -> frozenset[str]:
+    """better-profanity's word list (its package data file; leetspeak variants are not needed here: the
+    token pattern keeps letters only), with Snowball stems so "sucks"/"crappy" match "sucked"/"crap"."""
+    from importlib.resources import files
+
+    words = {w.strip().lower() for w in files("better_profanity").joinpath("profanity_wordlist.txt")
+             .read_text(encoding="utf-8").splitlines() if w.strip() and " " not in w.strip()}
+    return frozenset(words | {stem(w) for w in words})
+
+
+@lru_cache(maxsize=200_000)
+def _profane_word(word: str) -> bool:
+    bad = profane_words()
+    return word in bad or stem(word) in bad
+
+
+def is_profane(text: str) -> bool:
+    """True when a word of ``text`` (or its stem) is on the profanity list."""
+    return any(_profane_word(w) for w in re.findall(r"[a-z]+", text.lower()))
+
+
 def _ok_term(term: str) -> bool:
     words = term.split()
-    if any(w in SENSITIVE_TERMS for w in words):
+    if any(w in SENSITIVE_TERMS for w in words) or any(_profane_word(w) for w in words):
         return False
     return all(len(w) > 1 and not w.isdigit() for w in words)
 

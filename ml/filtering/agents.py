@@ -1,0 +1,183 @@
+"""`AgentDetector`: which accounts are brands or support agents, judged from behaviour.
+
+In support data the inbound flag is not enough: brand rows get marked inbound, agents' sign-offs
+("^GWS", "*ErikS", "-Becky") become persona names, and with `--unit author` help desks become personas.
+The detector looks at what each account *does* in the message frame (CONTRACTS §1: `message_id`, `text`,
+`author`, optional `reply_to`):
+
+- `answered`: distinct other authors it replies to (the author of the `reply_to` message, else the
+  @handle a reply opens with);
+- `reply_share`: share of its messages that are replies (a `reply_to`, or text opening with an @handle);
+- `signoff_share` / `signoffs`: share and count of its messages that end with an agent sign-off
+  (`^AB`, `^Helen`, `*ErikS`, `-Becky`, `- JD`; see `SIGNOFF_RE`);
+- `addressed_by`: distinct other authors whose messages @mention the account's handle (customers
+  address the company).
+
+An account is an agent when any rule holds (thresholds are the estimator's parameters):
+`answered >= min_answered and reply_share >= min_reply_share` (a help desk answers many people, and
+does little else), `signoffs >= min_signoffs and signoff_share >= min_signoff_share` (agents sign their
+replies), or `addressed_by >= min_addressed_by and reply_share >= min_reply_share` (the handle customers
+write to, when it also answers). Measured against TWCS's inbound column in docs/profiles.md.
+
+Learned: `agent_accounts_` (sorted list), `evidence_` (DataFrame, one row per author with the signals
+above, `is_agent` and `reasons`). `transform(frame)` drops the rows written by agent accounts;
+`report(frame, removed)` gives a manifest entry shaped like a filter stage.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+from ml.errors import InputError
+from ml.filtering.text import as_text
+
+# A sign-off: the last token of a line (trailing URLs, spaces and closing punctuation allowed after it).
+_TAIL = r"(?=(?:\s+https?://\S+)*[\s.!)]*$)"
+SIGNOFF_RE = re.compile(
+    r"(?:(?<=\s)|^)(?:\^\s?[A-Za-z]{1,12}\d?|\*[A-Z][A-Za-z]{1,12}|[-–—~]\s?[A-Z][a-z]{1,12}|[-–—~]\s?[A-Z]{2,4})"
+    + _TAIL,
+    re.MULTILINE,
+)
+_LEADING_HANDLE = re.compile(r"^\s*@(\w+)")
+_HANDLES = re.compile(r"(?<![\w@])@(\w+)")
+
+
+def has_signoff(texts: pd.Series) -> np.ndarray:
+    """True where a text (any of its lines) ends with an agent sign-off such as "^AB" or "*ErikS"."""
+    return as_text(texts).str.contains(SIGNOFF_RE).to_numpy()
+
+
+def strip_signoffs(text: str) -> str:
+    """``text`` without agent sign-off tokens at line ends ("Thanks! *ErikS" → "Thanks! ")."""
+    return SIGNOFF_RE.sub(" ", text) if text else text
+
+
+class AgentDetector(BaseEstimator):
+    """Finds brand/agent accounts in a message frame from behaviour (see the module docstring)."""
+
+    def __init__(self, min_answered: int = 3, min_reply_share: float = 0.8, min_signoffs: int = 1,
+                 min_signoff_share: float = 0.3, min_addressed_by: int = 3, max_handles: int = 2,
+                 min_threads: int = 2):
+        self.min_answered = min_answered
+        self.min_reply_share = min_reply_share
+        self.min_signoffs = min_signoffs
+        self.min_signoff_share = min_signoff_share
+        self.min_addressed_by = min_addressed_by
+        self.max_handles = max_handles
+        self.min_threads = min_threads
+
+    def fit(self, messages: pd.DataFrame, y=None) -> AgentDetector:
+        """Learn ``evidence_`` and ``agent_accounts_`` from every row of ``messages`` (both sides)."""
+        if not isinstance(messages, pd.DataFrame) or "text" not in messages:
+            raise InputError("AgentDetector needs the message frame (with 'text'): load it with ml.ingest")
+        self.evidence_ = self._evidence(messages.reset_index(drop=True))
+        self.agent_accounts_ = sorted(self.evidence_.index[self.evidence_["is_agent"]].tolist())
+        return self
+
+    def agent_rows(self, frame: pd.DataFrame) -> np.ndarray:
+        """Boolean mask of rows of ``frame`` written by a learned agent account."""
+        check_is_fitted(self, "agent_accounts_")
+        if "author" not in frame or not self.agent_accounts_:
+            return np.zeros(len(frame), dtype=bool)
+        return frame["author"].astype(str).isin(set(self.agent_accounts_)).to_numpy() & frame["author"].notna().to_numpy()
+
+    def transform(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The rows of ``frame`` not written by agent accounts (same columns, order and index)."""
+        return frame[~self.agent_rows(frame)]
+
+    def report(self, frame: pd.DataFrame, removed: bool = True, n_examples: int = 3) -> dict:
+        """Manifest entry: rows of ``frame`` by agents (removed or only marked), accounts with evidence."""
+        from ml.filtering.quality import display_text
+
+        hit = self.agent_rows(frame)
+        n = len(frame)
+        kept = int(n - hit.sum()) if removed else n
+        texts = display_text(as_text(frame["text"])[hit].head(n_examples))
+        ids = frame["message_id"].astype(str)[hit].head(n_examples) if "message_id" in frame else texts.index
+        present = frame.loc[hit, "author"].astype(str).value_counts() if hit.any() else pd.Series(dtype=int)
+        ev = self.evidence_.loc[present.index[:n_examples]] if len(present) else self.evidence_.iloc[:0]
+        return {
+            "stage": "agents",
+            "enabled": bool(removed),
+            "input": n,
+            "removed": int(hit.sum()) if removed else 0,
+            "marked": int(hit.sum()),
+            "kept": kept,
+            "kept_share": float(kept / n) if n else 1.0,
+            "accounts": int(len(present)),
+            "accounts_in_data": len(self.agent_accounts_),
+            "examples": [{"message_id": str(m), "text": t} for m, t in zip(ids.tolist(), texts.tolist(), strict=True)],
+            "account_examples": [
+                {"account": str(a), "messages": int(r.n_messages), "answered": int(r.answered),
+                 "reply_share": round(float(r.reply_share), 3), "signoff_share": round(float(r.signoff_share), 3),
+                 "addressed_by": int(r.addressed_by), "reasons": list(r.reasons)}
+                for a, r in ev.iterrows()
+            ],
+        }
+
+    # ------------------------------------------------------------------ internals
+    def _evidence(self, m: pd.DataFrame) -> pd.DataFrame:
+        cols = ["n_messages", "answered", "threads", "reply_share", "signoffs", "signoff_share", "addressed_by",
+                "is_agent", "reasons"]
+        if "author" not in m or m["author"].notna().sum() == 0:
+            return pd.DataFrame(columns=cols).astype({"is_agent": bool})
+        m = m[m["author"].notna()].reset_index(drop=True)
+        author = m["author"].astype(str)
+        texts = as_text(m["text"])
+        lead = texts.str.extract(_LEADING_HANDLE)[0].str.lower()
+        target = pd.Series([None] * len(m), dtype=object)
+        is_reply = lead.notna()
+        if "reply_to" in m and m["reply_to"].notna().any():
+            parent_author = dict(zip(m["message_id"].astype(str), author, strict=False))
+            target = m["reply_to"].map(lambda r: parent_author.get(str(r)) if pd.notna(r) else None)
+            is_reply = m["reply_to"].notna()  # with reply links, a reply is what has a parent
+        lower = author.str.lower()
+        target = target.where(target.notna(), lead.where(is_reply, None))  # openers answer nobody
+        target = target.map(lambda t: str(t).lower() if t is not None and pd.notna(t) else None)
+        # group threads ("@a @b @c @d ...") are conversations among customers, not someone addressed
+        direct = (texts.str.count(_HANDLES) <= self.max_handles).to_numpy()
+        target = target.where((target != lower) & direct, None)
+        thread = m["thread_id"].astype(object) if "thread_id" in m else m["message_id"].astype(object)
+        frame = pd.DataFrame({"author": author, "target": target, "thread": thread.where(target.notna(), None),
+                              "reply": is_reply.to_numpy(), "signoff": has_signoff(texts)})
+        g = frame.groupby("author", sort=True)
+        ev = pd.DataFrame({
+            "n_messages": g.size(),
+            "answered": g["target"].nunique(),
+            "threads": g["thread"].nunique(),
+            "reply_share": g["reply"].mean(),
+            "signoffs": g["signoff"].sum().astype(int),
+            "signoff_share": g["signoff"].mean(),
+        })
+        opener = ~m["reply_to"].notna().to_numpy() if "reply_to" in m else np.ones(len(m), dtype=bool)
+        opener &= direct
+        ev["addressed_by"] = self._addressed_by(author[opener], texts[opener]).reindex(ev.index.str.lower()).fillna(0).astype(int).to_numpy()
+        return self._decide(ev)[cols]
+
+    @staticmethod
+    def _addressed_by(author: pd.Series, texts: pd.Series) -> pd.Series:
+        """Distinct other authors that @mention each handle (lower-cased handle → count)."""
+        mentions = texts.str.findall(_HANDLES)
+        pairs = pd.DataFrame({"author": author.str.lower(), "handle": mentions}).explode("handle").dropna()
+        pairs["handle"] = pairs["handle"].str.lower()
+        pairs = pairs[pairs["handle"] != pairs["author"]]
+        return pairs.groupby("handle")["author"].nunique()
+
+    def _decide(self, ev: pd.DataFrame) -> pd.DataFrame:
+        desk = ((ev["answered"] >= self.min_answered) & (ev["threads"] >= self.min_threads)
+                & (ev["reply_share"] >= self.min_reply_share))
+        signs = ((ev["signoffs"] >= self.min_signoffs) & (ev["signoff_share"] >= self.min_signoff_share)
+                 & (ev["reply_share"] >= 0.5))  # a signed reply, not a customer's "- Mike" on a post
+        company = (ev["addressed_by"] >= self.min_addressed_by) & (ev["reply_share"] >= self.min_reply_share)
+        ev["is_agent"] = (desk | signs | company).to_numpy()
+        ev["reasons"] = [
+            [r for r, hit in (("answers many authors", a), ("signs replies", b), ("addressed as the company", c))
+             if hit]
+            for a, b, c in zip(desk, signs, company, strict=True)
+        ]
+        return ev

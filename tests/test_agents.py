@@ -1,0 +1,108 @@
+"""Brand/agent account detection (ml.filtering.agents) on real TWCS texts, and its wiring in the pipeline."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ml.config import PipelineConfig
+from ml.filtering.agents import AgentDetector, has_signoff, strip_signoffs
+from ml.ingest import load_messages
+from ml.pipeline import PersonaPipeline
+from ml.profile.terms import clean_for_terms
+from tests.fixtures.runs import SAMPLE_TWCS
+
+# real TWCS texts: agents' signed replies, and customers' messages that must not look signed
+SIGNED = ["@115910 Go for it Trevor *ErikS", "@115721 Are you referring to wireless or residential service? ^JAY",
+          "@115794 @115795 my colleagues @nationalrailenq for more info, thanks. 2/2 ^JP",
+          "@115800 Please DM us your order number so we can look into this. -Becky",
+          "@116426 That's what we're here for! Check out #CarrierFreedom! https://t.co/QoxoxGa5yo *ErikS"]
+UNSIGNED = ["@sprintcare and how do you propose we do that", "@sprintcare I did.",
+            "@116447 - And the issue is still not fixed!  No one can help!", "@AppleSupport the update broke my phone :-("]
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return load_messages([SAMPLE_TWCS])[0]
+
+
+def test_signoffs_found_and_stripped():
+    assert has_signoff(pd.Series(SIGNED)).all()
+    assert not has_signoff(pd.Series(UNSIGNED)).any()
+    assert "erik" not in clean_for_terms(SIGNED[0]) and "trevor" in clean_for_terms(SIGNED[0])
+    assert "becky" not in clean_for_terms(SIGNED[3]) and strip_signoffs("") == ""
+
+
+def _frame(rows):
+    return pd.DataFrame(rows, columns=["message_id", "author", "text", "reply_to"])
+
+
+def test_help_desk_found_chatty_customer_not():
+    rows = []
+    for i in range(6):  # six customers write in, the desk answers each one with a signed reply
+        rows.append([f"c{i}", f"cust{i}", f"@AcmeHelp my order {i} never arrived, what now?", None])
+        rows.append([f"a{i}", "AcmeHelp", f"@cust{i} Sorry to hear that! Please DM us the order number. ^JS", f"c{i}"])
+    for j in range(8):  # one chatty customer keeps replying in their own thread
+        rows.append([f"x{j}", "cust0", f"@AcmeHelp still waiting on this, day {j} and nothing", f"a0" if j == 0 else f"x{j-1}"])
+    det = AgentDetector().fit(_frame(rows))
+    assert det.agent_accounts_ == ["AcmeHelp"]
+    ev = det.evidence_
+    assert ev.loc["AcmeHelp", "answered"] == 6 and ev.loc["AcmeHelp", "addressed_by"] == 6
+    assert set(ev.loc["AcmeHelp", "reasons"]) == {"answers many authors", "signs replies", "addressed as the company"}
+    assert not ev.loc["cust0", "is_agent"] and ev.loc["cust0", "n_messages"] == 9
+    assert len(det.transform(_frame(rows))) == 6 + 8
+
+
+def test_sample_agents_match_the_inbound_column(sample):
+    det = AgentDetector().fit(sample)
+    brand = sample.groupby(sample["author"].astype(str))["inbound"].agg(lambda s: not s.astype(bool).any())
+    found = pd.Series(det.evidence_["is_agent"]).reindex(brand.index)
+    tp = int((found & brand).sum())
+    assert tp / found.sum() >= 0.9 and tp / brand.sum() >= 0.8
+    rows = det.agent_rows(sample)
+    outbound = ~sample["inbound"].astype(bool).to_numpy()
+    assert (rows & outbound).sum() / outbound.sum() >= 0.97  # agent rows recalled
+    # accounts "wrongly" flagged are agents marked inbound: every one of their messages is a signed reply
+    for acc in found.index[found & ~brand]:
+        assert det.evidence_.loc[acc, "signoff_share"] >= 0.5
+
+
+def _twcs_file(sample, tmp_path, n=500):
+    raw = pd.read_csv(SAMPLE_TWCS, dtype=str).head(n)
+    path = tmp_path / "twcs_slice.csv"
+    raw.to_csv(path, index=False)
+    return path
+
+
+def _config(**inp):
+    return PipelineConfig().updated({"input": {"min_members": 10, **inp}, "metrics": {"stability": False}})
+
+
+def test_support_layout_drops_agents_by_default_keep_agents_keeps(sample, tmp_path):
+    path = _twcs_file(sample, tmp_path)
+    messages, _ = load_messages([path])
+    pipe = PersonaPipeline(_config(), progress=False)
+    kept, report = pipe._drop_agents(messages, messages)
+    agents = set(AgentDetector().fit(messages).agent_accounts_)
+    assert report["removed"] > 100 and report["support_layout"] and report["enabled"]
+    assert not kept["author"].isin(agents).any()
+    assert report["kept"] == len(kept) == len(messages) - report["removed"]
+    assert report["examples"] and report["account_examples"][0]["reasons"]
+    assert report["accounts"] >= 5
+    kept2, report2 = PersonaPipeline(_config(keep_agents=True), progress=False)._drop_agents(messages, messages)
+    assert len(kept2) == len(messages) and report2["removed"] == 0 and report2["marked"] == report["removed"]
+    assert not report2["enabled"]
+
+
+def test_author_units_exclude_agents_and_manifest_counts(sample, tmp_path):
+    path = _twcs_file(sample, tmp_path)
+    result = PersonaPipeline(_config(unit="author"), progress=False).run([path])
+    m = result.manifest
+    agents = set(AgentDetector().fit(load_messages([path])[0]).agent_accounts_)
+    assert not result.members["author"].isin(agents).any()
+    assert m["agents"]["removed"] == m["counts"]["agent_messages_removed"] > 0
+    assert m["agents"]["agent_members"] == 0
+    assert m["counts"]["candidates"] == m["agents"]["kept"]
+    for p in result.personas:
+        assert not np.any([a in p["name"] for a in agents])
