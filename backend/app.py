@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from backend.assign_queue import AssignQueues
 from backend.deps import ModelRegistry, ReadCache
 from backend.errors import error_body, install_error_handlers
 from backend.routes import api_router
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.store = None
     app.state.read_cache = ReadCache(settings.cache_ttl_s)
     app.state.models = ModelRegistry(settings, capacity=settings.model_cache_size)
+    app.state.assign_queues = AssignQueues(settings)
     install_error_handlers(app)
     app.include_router(api_router, prefix=API_PREFIX)
     if settings.cors_origins:
@@ -103,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
+    app.state.assign_queues.close()  # refuse queued assigns, stop the worker threads
     store = getattr(app.state, "store", None)
     if store is not None:
         store.close()

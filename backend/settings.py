@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     map_text_chars: int = Field(160, ge=0, description="Member texts in the map are cut to this length.")
     cache_ttl_s: float = Field(10.0, ge=0, description="Seconds persona documents stay cached in memory (0 = off).")
     model_cache_size: int = Field(4, ge=1, description="Persona models kept in memory (one per run).")
+    assign_queue_max_texts: int = Field(256, ge=1, description="Texts (or event users) waiting per run's "
+                                        "assign queue; over it: 429 with Retry-After.")
+    assign_max_batch_texts: int = Field(64, ge=1, description="Most texts the assign worker encodes in one pass.")
+    assign_max_wait_s: float = Field(2.0, gt=0, description="Longest wait in the assign queue; then 503.")
+    assign_torch_threads: int = Field(0, ge=0, description="torch threads for assign encoding (0 = CPUs - 1).")
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -56,29 +56,46 @@ class PersonaModel:
         self.run_id = run_id
 
     # -- assignment ------------------------------------------------------------------------------
-    def vectors(self, members: pd.DataFrame, messages: pd.DataFrame) -> np.ndarray:
-        """The vectors of the assignment space for members built from ``messages``."""
-        texts = members["text"].tolist()
-        emb = self.embedder.transform(clean_for_embedding(texts) if self.strip_handles_urls else texts)
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        return self.embedder.transform(clean_for_embedding(texts) if self.strip_handles_urls else texts)
+
+    def _place(self, emb: np.ndarray, members: pd.DataFrame, messages: pd.DataFrame) -> np.ndarray:
         if self.space == "embedding":
             return emb
-        feats = self.features.transform(members, messages)
-        return self.fusion.transform(emb, feats)
+        return self.fusion.transform(emb, self.features.transform(members, messages))
+
+    def vectors(self, members: pd.DataFrame, messages: pd.DataFrame) -> np.ndarray:
+        """The vectors of the assignment space for members built from ``messages``."""
+        return self._place(self._embed(members["text"].tolist()), members, messages)
 
     def predict(self, messages: pd.DataFrame) -> pd.DataFrame:
         """Assign every message row (one member each) to a persona."""
-        members = build_units(messages, "message")
-        if members.empty:
-            return pd.DataFrame({"member_id": [], "persona_id": [], "distance": [], "would_be_noise": []})
-        pid, dist, noise = self.reassigner.predict(self.vectors(members, messages))
-        return pd.DataFrame(
-            {
-                "member_id": members["member_id"].astype(str).to_numpy(),
+        return self.predict_many([messages])[0]
+
+    def predict_many(self, frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
+        """``predict`` of each frame, with one embedding pass over the texts of all of them.
+
+        A text's embedding does not depend on the other texts, so all are encoded together (the
+        costly part); the behavioral features aggregate over authors and threads, so they are
+        computed per frame: each result equals ``predict(frame)`` on that frame alone.
+        """
+        members = [build_units(messages, "message") for messages in frames]
+        texts = [t for m in members for t in m["text"].tolist()]
+        emb = self._embed(texts) if texts else np.zeros((0, 0), dtype=np.float32)
+        out, start = [], 0
+        for m, messages in zip(members, frames):
+            if m.empty:
+                out.append(pd.DataFrame({"member_id": [], "persona_id": [], "distance": [], "would_be_noise": []}))
+                continue
+            pid, dist, noise = self.reassigner.predict(self._place(emb[start : start + len(m)], m, messages))
+            start += len(m)
+            out.append(pd.DataFrame({
+                "member_id": m["member_id"].astype(str).to_numpy(),
                 "persona_id": pid.astype(np.int64),
                 "distance": dist.astype(np.float64),
                 "would_be_noise": noise.astype(bool),
-            }
-        )
+            }))
+        return out
 
     # -- persistence ----------------------------------------------------------------------------
     def save(self, directory: str | Path) -> Path:

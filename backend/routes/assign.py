@@ -8,11 +8,15 @@ run (`manifest.kind == "events"`) takes `{"events": [...]}` instead (see `assign
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
 
+from backend.assign_queue import QueuesDep, wait_for_result
 from backend.deps import ModelsDep, SettingsDep, StoreDep, is_event_run
 from backend.errors import APIError
 from backend.routes.assign_events import (
@@ -135,13 +139,20 @@ def _check_body_kind(body: AssignRequest, run_id: str, events_run: bool) -> None
                        f"conversations: {sent}run {run_id!r} was made from conversations; send {CONVERSATIONS_BODY}")
 
 
-@router.post("/assign", response_model=AssignResponse | EventAssignResponse, responses=errors(400, 404, 409, 413),
-             summary="Assign new conversations (or, for an event run, new users' events) to the run's personas",
-             description="A conversation run takes `conversations` and answers one item per conversation; an "
-                         "event run (`kind: events`) takes `events` (one row per user and event) and answers "
-                         "one item per user.")
-def assign(run_id: RunIdPath, body: AssignRequest, store: StoreDep, models: ModelsDep,
-           settings: SettingsDep) -> AssignResponse | EventAssignResponse:
+@dataclass
+class _Prepared:
+    """A validated request, ready for the queue: the run, its model and the frame to predict."""
+
+    run_id: str
+    model: Any
+    frame: pd.DataFrame
+    weight: int
+    names: dict[int, str]
+    events_run: bool
+
+
+def _prepare(run_id: str, body: AssignRequest, store, models, settings) -> _Prepared:
+    """Validate, build the frame, resolve the run and load its model (blocking: run in a thread)."""
     if body.conversations is not None and body.events is not None:
         raise APIError(422, "invalid_request", "body: send either conversations or events, not both")
     frame = None
@@ -158,15 +169,37 @@ def assign(run_id: RunIdPath, body: AssignRequest, store: StoreDep, models: Mode
     names = {int(p["id"]): str(p.get("name") or "") for p in store.get_personas(resolved)}
     if events_run:
         assert body.events is not None
-        rows = events_to_frame(body.events, getattr(model, "assume_year", None))
+        frame = events_to_frame(body.events, getattr(model, "assume_year", None))
+        weight = int(frame["user"].nunique())  # an event user costs about what one text does
+    else:
+        assert frame is not None
+        weight = len(frame)
+    return _Prepared(resolved, model, frame, weight, names, events_run)
+
+
+@router.post("/assign", response_model=AssignResponse | EventAssignResponse,
+             responses=errors(400, 404, 409, 413, 429, 503),
+             summary="Assign new conversations (or, for an event run, new users' events) to the run's personas",
+             description="A conversation run takes `conversations` and answers one item per conversation; an "
+                         "event run (`kind: events`) takes `events` (one row per user and event) and answers "
+                         "one item per user. Requests wait on a bounded queue in front of the run's model: "
+                         "429 with `Retry-After` when it is full, 503 with `Retry-After` when a request "
+                         "waited longer than `PERSONAS_ASSIGN_MAX_WAIT_S`.")
+async def assign(run_id: RunIdPath, body: AssignRequest, store: StoreDep, models: ModelsDep,
+                 settings: SettingsDep, queues: QueuesDep) -> AssignResponse | EventAssignResponse:
+    job = await run_in_threadpool(_prepare, run_id, body, store, models, settings)
+    batcher = queues.for_model(job.run_id, job.model)
+    future = batcher.submit(job.frame, job.weight)
+    if job.events_run:
+        assert body.events is not None
         try:
-            result = model.predict(rows)
+            result = await wait_for_result(batcher, future, settings.assign_max_wait_s)
         except (ValueError, KeyError) as exc:  # ml.errors.InputError is a ValueError
             raise APIError(422, "invalid_request", f"events: {exc}") from exc
-        return EventAssignResponse(run_id=resolved, items=user_items(result, rows, names))
-    assert body.conversations is not None and frame is not None
+        return EventAssignResponse(run_id=job.run_id, items=user_items(result, job.frame, job.names))
+    assert body.conversations is not None
     try:
-        result = model.predict(frame)
+        result = await wait_for_result(batcher, future, settings.assign_max_wait_s)
     except ValueError as exc:
         raise APIError(422, "invalid_request", f"conversations: {exc}") from exc
-    return AssignResponse(run_id=resolved, items=_to_items(result, frame, body.conversations, names))
+    return AssignResponse(run_id=job.run_id, items=_to_items(result, job.frame, body.conversations, job.names))

@@ -1,0 +1,237 @@
+"""Backpressure and micro-batching for `POST /runs/{run_id}/assign`.
+
+Each run's model gets one `AssignBatcher`: requests put their frame on a bounded queue and await a
+future; one worker thread takes everything waiting (whole requests, up to `max_batch` texts), runs
+the model once for all of them (`PersonaModel.predict_many`: one embedding pass, features per
+request) and resolves each request's future with its own result. The event loop only waits, so
+reads stay fast while texts are encoded.
+
+Bounds: a request that would push the queue past `max_queue` texts is refused at once (429 with
+`Retry-After`); a request still queued after `max_wait_s` is withdrawn and refused (503 with
+`Retry-After`), so no client waits in the queue longer than that. A request bigger than
+`max_queue` is admitted only when the queue is empty, and served alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import os
+import threading
+import time
+from collections import OrderedDict, deque
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request
+
+from backend.settings import Settings
+
+log = logging.getLogger("backend")
+
+
+def _refuse(status: int, message: str, retry_after: int) -> HTTPException:
+    return HTTPException(status, detail=message, headers={"Retry-After": str(retry_after)})
+
+
+@dataclass(eq=False)
+class _Job:
+    frame: Any
+    weight: int
+    future: Future = field(default_factory=Future)
+
+
+class AssignBatcher:
+    """A bounded queue and one worker thread in front of one model.
+
+    `model` needs `predict(frame)`; with `predict_many(frames)` the worker serves every request it
+    takes in one call (else one `predict` each). The worker starts on the first `submit`.
+    Attributes for tests and monitoring: `batch_sizes` (requests served per model call, last 1000),
+    `texts_per_s` (moving average of the measured throughput, None before the first batch).
+    """
+
+    def __init__(self, model: Any, max_queue: int, max_batch: int, torch_threads: int = 0,
+                 name: str = "model") -> None:
+        self.model, self.max_queue, self.max_batch = model, max_queue, max_batch
+        self.torch_threads, self.name = torch_threads, name
+        self.batch_sizes: deque[int] = deque(maxlen=1000)
+        self.texts_per_s: float | None = None
+        self._pending: deque[_Job] = deque()
+        self._queued = 0
+        self._cond = threading.Condition()
+        self._closed = False
+        self._thread: threading.Thread | None = None
+
+    @property
+    def queued_texts(self) -> int:
+        return self._queued
+
+    @property
+    def thread(self) -> threading.Thread | None:
+        return self._thread
+
+    def retry_after(self) -> int:
+        """Seconds until the queue has likely drained (1 to 60)."""
+        rate = self.texts_per_s or 0.0
+        return 1 if rate <= 0 else max(1, min(60, math.ceil(self._queued / rate)))
+
+    def submit(self, frame: Any, weight: int) -> Future:
+        """Queue one request of `weight` texts; raises HTTPException 429 when the queue is full."""
+        job = _Job(frame, max(1, int(weight)))
+        with self._cond:
+            if self._closed:
+                raise _refuse(503, "the assign queue is closed (the server is stopping); retry", 1)
+            if self._pending and self._queued + job.weight > self.max_queue:
+                raise _refuse(429, f"assign queue full ({self._queued} texts waiting, the limit is "
+                                   f"{self.max_queue}); retry after the Retry-After seconds", self.retry_after())
+            self._pending.append(job)
+            self._queued += job.weight
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name=f"assign-{self.name}", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+        return job.future
+
+    def withdraw(self, future: Future) -> bool:
+        """Take a request off the queue if no worker has started it; True when withdrawn."""
+        with self._cond:
+            for job in self._pending:
+                if job.future is future:
+                    self._pending.remove(job)
+                    self._queued -= job.weight
+                    job.future.cancel()
+                    return True
+        return False
+
+    def close(self, drain: bool = False, timeout: float = 10.0) -> None:
+        """Stop taking requests; refuse the queued ones (503) unless `drain`; wait for the worker."""
+        with self._cond:
+            self._closed = True
+            dropped = [] if drain else list(self._pending)
+            if not drain:
+                self._pending.clear()
+                self._queued = 0
+            self._cond.notify_all()
+        for job in dropped:
+            if job.future.set_running_or_notify_cancel():
+                job.future.set_exception(_refuse(503, "the server is stopping; retry", 1))
+        if self._thread is not None and not drain and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+
+    def _take(self) -> list[_Job] | None:
+        """The next batch: whole requests in arrival order up to `max_batch` texts (at least one)."""
+        with self._cond:
+            while not self._pending and not self._closed:
+                self._cond.wait()
+            if not self._pending:
+                return None
+            batch = [self._pending.popleft()]
+            texts = batch[0].weight
+            while self._pending and texts + self._pending[0].weight <= self.max_batch:
+                batch.append(self._pending.popleft())
+                texts += batch[-1].weight
+            self._queued -= texts
+        return [job for job in batch if job.future.set_running_or_notify_cancel()]
+
+    def _run(self) -> None:
+        self._limit_torch_threads()
+        while (batch := self._take()) is not None:
+            if batch:
+                self._serve(batch)
+
+    def _limit_torch_threads(self) -> None:
+        """Leave a core to the event loop: torch's intra-op threads = CPUs - 1 unless set."""
+        if not hasattr(self.model, "embedder"):
+            return
+        try:
+            import torch
+        except ImportError:  # pragma: no cover - torch comes with sentence-transformers
+            return
+        torch.set_num_threads(self.torch_threads or max(1, (os.cpu_count() or 2) - 1))
+
+    def _serve(self, batch: list[_Job]) -> None:
+        start = time.perf_counter()
+        many = getattr(self.model, "predict_many", None)
+        results: list[Any] | None = None
+        if many is not None and len(batch) > 1:
+            try:
+                results = many([job.frame for job in batch])
+            except Exception:  # one bad request must not fail the others: served one by one below
+                results = None
+        if results is not None:
+            for job, result in zip(batch, results):
+                job.future.set_result(result)
+        else:
+            for job in batch:
+                try:
+                    job.future.set_result(self.model.predict(job.frame))
+                except Exception as exc:
+                    job.future.set_exception(exc)
+        self.batch_sizes.append(len(batch))
+        seconds = time.perf_counter() - start
+        rate = sum(job.weight for job in batch) / max(seconds, 1e-6)
+        self.texts_per_s = rate if self.texts_per_s is None else 0.7 * self.texts_per_s + 0.3 * rate
+
+
+async def wait_for_result(batcher: AssignBatcher, future: Future, max_wait_s: float) -> Any:
+    """The request's result; 503 with Retry-After when it is still queued after `max_wait_s`.
+
+    A request the worker has started is always waited for; a client that disconnects while
+    queued is withdrawn so the worker does not encode for nobody.
+    """
+    waiting = asyncio.wrap_future(future)
+    try:
+        done, _ = await asyncio.wait({waiting}, timeout=max_wait_s)
+        if not done and batcher.withdraw(future):
+            raise _refuse(503, f"assign request waited {max_wait_s:g} s in the queue without being served; "
+                               "retry after the Retry-After seconds", batcher.retry_after())
+        return await waiting
+    except asyncio.CancelledError:
+        batcher.withdraw(future)
+        raise
+
+
+class AssignQueues:
+    """One `AssignBatcher` per run id (recently used first kept, `capacity` at most); thread-safe."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.capacity = settings.model_cache_size
+        self._batchers: OrderedDict[str, AssignBatcher] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def for_model(self, run_id: str, model: Any) -> AssignBatcher:
+        """The batcher of `run_id`'s model (a new one when the model was reloaded)."""
+        retired: list[AssignBatcher] = []
+        with self._lock:
+            batcher = self._batchers.get(run_id)
+            if batcher is None or batcher.model is not model:
+                if batcher is not None:
+                    retired.append(batcher)
+                s = self.settings
+                batcher = AssignBatcher(model, s.assign_queue_max_texts, s.assign_max_batch_texts,
+                                        s.assign_torch_threads, name=run_id)
+                self._batchers[run_id] = batcher
+            self._batchers.move_to_end(run_id)
+            while len(self._batchers) > self.capacity:
+                retired.append(self._batchers.popitem(last=False)[1])
+        for old in retired:
+            old.close(drain=True)  # finishes what it holds, then its worker exits
+        return batcher
+
+    def close(self, timeout: float = 10.0) -> None:
+        """At shutdown: refuse what is queued and stop every worker."""
+        with self._lock:
+            batchers = list(self._batchers.values())
+            self._batchers.clear()
+        for batcher in batchers:
+            batcher.close(timeout=timeout)
+
+
+def get_assign_queues(request: Request) -> AssignQueues:
+    return request.app.state.assign_queues
+
+
+QueuesDep = Annotated[AssignQueues, Depends(get_assign_queues)]

@@ -1,0 +1,244 @@
+"""The assign queue: 429 with Retry-After when full, 503 past the queue deadline, reads served while
+assigns wait, requests batched across callers with the same results as alone, workers stopped at
+shutdown. Slow models are test doubles whose predict waits on a threading.Event the test controls;
+the store is real (the populated SQLite / Firestore store of conftest), and the batching test runs
+the real PersonaModel (MiniLM embeddings + behavioral features, fused space)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+
+import numpy as np
+import pandas as pd
+import pytest
+from fastapi import HTTPException
+from fastapi.testclient import TestClient
+
+from backend.app import create_app
+from backend.assign_queue import AssignBatcher
+from backend.routes.assign import conversations_to_frame
+from backend.schemas import Conversation
+from backend.settings import Settings
+from tests.backend.conftest import NEW_RUN, error_of
+from tests.conftest import REPO
+
+API = "/api/v1"
+ASSIGN = f"{API}/runs/{NEW_RUN}/assign"
+WAIT = 30  # seconds a test waits for a thread before failing (never reached when the code works)
+
+
+class GatedModel:
+    """Stands in for a model: every call waits until `gate` is set (or wraps a real model)."""
+
+    def __init__(self, inner=None) -> None:
+        self.gate, self.entered = threading.Event(), threading.Event()
+        self.inner, self.calls = inner, []  # calls: the texts of each frame, per model call
+
+    def _result(self, frame: pd.DataFrame) -> pd.DataFrame:
+        if self.inner is not None:
+            return self.inner.predict(frame)
+        n = frame["text"].str.len()
+        return pd.DataFrame({"member_id": frame["message_id"], "persona_id": n % 3,
+                             "distance": n / 100.0, "would_be_noise": n > 50})
+
+    def predict_many(self, frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
+        self.calls.append([f["text"].tolist() for f in frames])
+        self.entered.set()
+        assert self.gate.wait(WAIT), "the test never opened the gate"
+        if self.inner is not None:
+            return self.inner.predict_many(frames)
+        return [self._result(f) for f in frames]
+
+    def predict(self, frame: pd.DataFrame) -> pd.DataFrame:
+        return self.predict_many([frame])[0]
+
+
+@pytest.fixture
+def serve(populated_store, store_url: str) -> Iterator[Callable[..., tuple[TestClient, GatedModel]]]:
+    """Factory: a started app (lifespan running, one event loop for every request) whose runs all
+    use the given model; yields (client, model)."""
+    opened: list[TestClient] = []
+
+    def build(model: GatedModel | None = None, **overrides) -> tuple[TestClient, GatedModel]:
+        model = model or GatedModel()
+        app = create_app(Settings(store_url=store_url, frontend_dir=None, **overrides))
+        app.state.models._load = lambda run_id, manifest: model
+        client = TestClient(app)
+        client.__enter__()
+        opened.append(client)
+        return client, model
+
+    yield build
+    for client in opened:
+        client.__exit__(None, None, None)
+
+
+def in_thread(call: Callable[[], object]) -> tuple[threading.Thread, list]:
+    out: list = []
+    thread = threading.Thread(target=lambda: out.append(call()), daemon=True)
+    thread.start()
+    return thread, out
+
+
+def body(*texts: str) -> dict:
+    return {"conversations": [{"text": t} for t in texts]}
+
+
+def wait_until(condition: Callable[[], bool]) -> None:
+    done = threading.Event()
+    for _ in range(WAIT * 100):
+        if condition():
+            return
+        done.wait(0.01)
+    raise AssertionError("condition not reached")
+
+
+def test_full_queue_is_429_with_retry_after(serve):
+    client, model = serve(assign_queue_max_texts=3, assign_max_batch_texts=64)
+    first, first_out = in_thread(lambda: client.post(ASSIGN, json=body("busy one", "busy two")))
+    assert model.entered.wait(WAIT)  # the worker holds the first request
+    second, second_out = in_thread(lambda: client.post(ASSIGN, json=body("a", "b", "c")))
+    batcher = client.app.state.assign_queues.for_model(NEW_RUN, model)
+    wait_until(lambda: batcher.queued_texts == 3)
+    refused = client.post(ASSIGN, json=body("one more"))
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert error_of(refused)["code"] == "too_many_requests" and "queue full" in error_of(refused)["message"]
+    model.gate.set()
+    for thread in (first, second):
+        thread.join(WAIT)
+    assert [r.status_code for r in first_out + second_out] == [200, 200]
+    assert len(second_out[0].json()["items"]) == 3
+    assert ["one more"] not in [texts for call in model.calls for texts in call]  # never reached the model
+
+
+def test_request_waiting_past_the_deadline_is_refused_and_never_served(serve):
+    client, model = serve(assign_max_wait_s=0.3)
+    first, first_out = in_thread(lambda: client.post(ASSIGN, json=body("holds the worker")))
+    assert model.entered.wait(WAIT)
+    late = client.post(ASSIGN, json=body("too late"))
+    assert late.status_code == 503 and int(late.headers["Retry-After"]) >= 1
+    assert "waited 0.3 s" in error_of(late)["message"]
+    assert client.app.state.assign_queues.for_model(NEW_RUN, model).queued_texts == 0  # withdrawn
+    model.gate.set()
+    first.join(WAIT)
+    assert first_out[0].status_code == 200  # a request the worker started is always answered
+    assert model.calls == [[["holds the worker"]]]
+
+
+def test_reads_are_served_while_assigns_wait(serve):
+    """More waiting assigns than the server has worker threads (40): reads must still be answered."""
+    client, model = serve(assign_queue_max_texts=1000, assign_max_wait_s=60)
+    posts = [in_thread(lambda: client.post(ASSIGN, json=body("text 0")))]
+    assert model.entered.wait(WAIT)  # the worker holds the first request
+    posts += [in_thread(lambda i=i: client.post(ASSIGN, json=body(f"text {i}"))) for i in range(1, 45)]
+    batcher = client.app.state.assign_queues.for_model(NEW_RUN, model)
+    wait_until(lambda: batcher.queued_texts == 44)
+    reader, read_out = in_thread(lambda: client.get(f"{API}/runs/{NEW_RUN}/personas"))
+    reader.join(WAIT)
+    assert read_out and read_out[0].status_code == 200 and not model.gate.is_set()
+    model.gate.set()
+    for thread, _ in posts:
+        thread.join(WAIT)
+    assert all(out[0].status_code == 200 for _, out in posts)
+    assert list(batcher.batch_sizes) == [1, 44]  # everything that waited went through in one model call
+
+
+def test_shutdown_refuses_queued_requests_and_stops_the_worker():
+    model = GatedModel()
+    batcher = AssignBatcher(model, max_queue=100, max_batch=1)
+    frame = pd.DataFrame({"text": ["x"], "message_id": ["a"]})
+    running = batcher.submit(frame, 1)
+    assert model.entered.wait(WAIT)
+    queued = batcher.submit(frame, 1)
+    closer, _ = in_thread(lambda: batcher.close(timeout=WAIT))
+    with pytest.raises(HTTPException) as refused:
+        queued.result(WAIT)
+    assert refused.value.status_code == 503
+    with pytest.raises(HTTPException):
+        batcher.submit(frame, 1)  # closed: nothing new is queued
+    model.gate.set()
+    closer.join(WAIT)
+    assert running.result(WAIT)["persona_id"].tolist() == [1]
+    assert batcher.thread is not None and not batcher.thread.is_alive()
+
+
+def test_app_shutdown_stops_the_worker_threads(serve):
+    client, model = serve()
+    model.gate.set()
+    assert client.post(ASSIGN, json=body("hello")).status_code == 200
+    worker = client.app.state.assign_queues.for_model(NEW_RUN, model).thread
+    assert worker is not None and worker.is_alive()
+    client.__exit__(None, None, None)  # lifespan shutdown
+    assert not worker.is_alive()
+
+
+@pytest.fixture(scope="module")
+def real_model():
+    """A real PersonaModel in the fused space (MiniLM + the 36 behavioral features), fitted on 60
+    customer messages of the bundled TWCS sample (3 personas by row order: enough to place points)."""
+    from ml.embed import SentenceEmbedder, clean_for_embedding
+    from ml.features import BehavioralFeatures
+    from ml.fusion import FeatureFusion
+    from ml.model import PersonaModel
+    from ml.reassign import NoiseReassigner
+    from ml.units import build_units
+
+    rows = pd.read_csv(REPO / "data" / "sample" / "twcs_sample.csv")
+    rows = rows[(rows["inbound"].astype(str).str.lower() == "true") & rows["text"].notna()].head(60)
+    frame = conversations_to_frame([Conversation(text=r.text, author=str(r.author_id), timestamp=r.created_at)
+                                    for r in rows.itertuples()])
+    members = build_units(frame, "message")
+    embedder = SentenceEmbedder(cache_dir="", show_progress=False).fit()
+    emb = embedder.transform(clean_for_embedding(members["text"].tolist()))
+    features = BehavioralFeatures().fit(members, frame)
+    fusion = FeatureFusion().fit(emb, features.transform(members, frame))
+    vectors = fusion.transform(emb, features.transform(members, frame))
+    reassigner = NoiseReassigner().fit(vectors, np.arange(len(members)) % 3)
+    return PersonaModel(embedder, features, fusion, reassigner, space="fused")
+
+
+REQUESTS = [  # the same author in several requests: author features must only see their own request
+    [{"id": "a1", "text": "my order never arrived, third time asking", "author": "u1",
+      "timestamp": "2017-10-31T22:10:47+00:00"},
+     {"id": "a2", "text": "@acme still waiting for a refund", "author": "u1", "timestamp": "2017-11-02T08:00:00Z",
+      "reply_to": "a1"}],
+    [{"id": "b1", "text": "love the new app update!", "author": "u1", "timestamp": "2017-11-01T12:00:00Z"}],
+    [{"id": "c1", "text": "how do I reset my password", "author": "u2"},
+     {"id": "c2", "text": "the wifi on my flight does not work https://t.co/x", "author": "u3",
+      "timestamp": "Tue Oct 31 22:11:45 +0000 2017"}],
+]
+
+
+def test_batched_results_equal_each_request_alone(serve, real_model):
+    """Requests served together in one predict_many call get exactly what each would alone."""
+    client, gated = serve(GatedModel(real_model), assign_max_wait_s=60)
+    first, first_out = in_thread(lambda: client.post(ASSIGN, json=body("warm the worker")))
+    assert gated.entered.wait(WAIT)
+    batcher = client.app.state.assign_queues.for_model(NEW_RUN, gated)
+    posts = []
+    for i, convs in enumerate(REQUESTS):
+        posts.append(in_thread(lambda c=convs: client.post(ASSIGN, json={"conversations": c})))
+        wait_until(lambda i=i: batcher.queued_texts == sum(len(r) for r in REQUESTS[: i + 1]))
+    gated.gate.set()
+    for thread, _ in [(first, first_out), *posts]:
+        thread.join(WAIT)
+    assert list(batcher.batch_sizes) == [1, 3]
+    for convs, (_, out) in zip(REQUESTS, posts):
+        assert out[0].status_code == 200, out[0].text
+        alone = real_model.predict(conversations_to_frame([Conversation(**c) for c in convs]))
+        items = out[0].json()["items"]
+        assert [i["persona_id"] for i in items] == alone["persona_id"].tolist()
+        assert [i["would_be_noise"] for i in items] == alone["would_be_noise"].tolist()
+        np.testing.assert_allclose([i["distance"] for i in items], alone["distance"], atol=1e-5)
+
+
+def test_merging_requests_would_change_the_answer(real_model):
+    """Why the features are computed per request: u1's author features differ when merged."""
+    frames = [conversations_to_frame([Conversation(**c) for c in convs]) for convs in REQUESTS]
+    separate = pd.concat(real_model.predict_many(frames), ignore_index=True)
+    merged = real_model.predict(pd.concat(frames, ignore_index=True))
+    u1 = [0, 1, 2]  # a1, a2, b1
+    assert not np.allclose(separate["distance"][u1], merged["distance"][u1], atol=1e-4)
+    np.testing.assert_allclose(separate["distance"][3:], merged["distance"][3:], atol=1e-5)
