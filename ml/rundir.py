@@ -15,7 +15,7 @@ import pandas as pd
 
 from ml.atomic import RunDirectory
 from ml.pipeline import PipelineResult
-from ml.profile.masking import mask_pii
+from ml.profile.masking import mask_texts
 from ml.runfiles import ASSIGNMENT_COLUMNS, write_json
 
 
@@ -31,7 +31,7 @@ def assignments_frame(members: pd.DataFrame, keep_handles: list[str] | None = No
             "distance": members["distance"].astype(np.float64).to_numpy(),
             "x": members["x"].astype(np.float64).to_numpy(),
             "y": members["y"].astype(np.float64).to_numpy(),
-            "text": [mask_pii(t, keep_handles) for t in members["text"].astype(str)],
+            "text": mask_texts(members["text"].astype(str), keep_handles),
             "author": [None if pd.isna(a) else str(a) for a in members.get("author", [None] * len(members))],
             "timestamp": [None if pd.isna(t) else pd.Timestamp(t).isoformat() for t in ts],
             "n_messages": members.get("n_messages", pd.Series(1, index=members.index)).astype(np.int64).to_numpy(),

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ml.atomic import RunDirectory
-from ml.profile.masking import mask_pii
+from ml.profile.masking import mask_texts
 from ml.runfiles import ASSIGNMENT_COLUMNS, write_json
 
 
@@ -29,7 +29,7 @@ def assignments_frame(members: pd.DataFrame) -> pd.DataFrame:
         "distance": members["distance"].astype(np.float64).to_numpy(),
         "x": members["x"].astype(np.float64).to_numpy(),
         "y": members["y"].astype(np.float64).to_numpy(),
-        "text": [mask_pii(str(t)) for t in members["text"]],
+        "text": mask_texts(str(t) for t in members["text"]),
         "author": pd.Series([None] * len(members), dtype=object),
         "timestamp": pd.Series(list(members["timestamp"]), dtype=object),
         "n_messages": members["n_messages"].astype(np.int64).to_numpy(),
