@@ -13,12 +13,13 @@ after decoding HTML entities) that masking removed. It also times the masker (te
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import re
 import subprocess
 import sys
+import tempfile
 import time
-import types
 from collections import Counter
 from pathlib import Path
 
@@ -27,7 +28,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ml.profile.masking import HANDLE_RE, decode_entities, detect_brand_handles, mask_texts  # noqa: E402
+from ml.profile.masking import HANDLE_RE, decode_entities, detect_brand_handles, mask_texts
 
 WORD_RE = re.compile(r"\w+")
 PLACEHOLDER_RE = re.compile(r"\[(?:@user|name|email|phone|card|iban|account|address|url|order)\]")
@@ -73,8 +74,11 @@ def baseline_masker(rev: str):
     """``mask_pii`` from ``ml/profile/masking.py`` at git revision ``rev`` (must not import ml.profile.pii)."""
     src = subprocess.run(["git", "show", f"{rev}:ml/profile/masking.py"], cwd=ROOT, capture_output=True,
                          text=True, check=True).stdout
-    mod = types.ModuleType("masking_baseline")
-    exec(compile(src, f"masking@{rev}", "exec"), mod.__dict__)
+    path = Path(tempfile.mkdtemp()) / "masking_baseline.py"
+    path.write_text(src)
+    spec = importlib.util.spec_from_file_location("masking_baseline", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
     return lambda texts, keep: [mod.mask_pii(t, keep) for t in texts]
 
 

@@ -95,7 +95,7 @@ def value(kind: str, fake: dict, rng: random.Random) -> str:
     if kind == "account":
         return "".join(rng.choice("0123456789") for _ in range(rng.randint(8, 12)))
     if kind == "order":
-        d = lambda k: "".join(rng.choice("0123456789") for _ in range(k))  # noqa: E731
+        d = lambda k: "".join(rng.choice("0123456789") for _ in range(k))
         return rng.choice([f"{d(3)}-{d(7)}-{d(7)}", f"W{d(9)}", d(8), d(10), d(16), f"{d(4)}-{d(4)}"])
     return rng.choice([f"{rng.choice(AIRLINES)}{rng.randint(10, 2999)}", f"{rng.choice(AIRLINES)} {rng.randint(10, 2999)}",
                        str(rng.randint(100, 2999))])

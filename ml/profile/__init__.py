@@ -10,7 +10,9 @@
 returns one JSON-ready dict per persona, sorted by id, with ``id``, ``size``, ``share``, ``core_size``,
 ``reassigned_count``, ``name``, ``description``, ``top_terms``/``top_ngrams`` (``[{term, weight}]``),
 ``activity``, ``fingerprint``, ``highlights``, ``evidence`` (``[{member_id, text, similarity}]``,
-masked), ``separators`` and ``brand_handles`` (accounts left unmasked). Nothing about protected
+masked; empty with ``evidence_withheld: true`` and ``evidence_withheld_reason`` when fewer than
+``min_evidence_authors`` distinct authors back the persona, ``distinct_authors`` None where unknown),
+``separators`` and ``brand_handles`` (accounts left unmasked). Nothing about protected
 attributes is inferred; sensitive words are kept out of terms and names (``terms.SENSITIVE_TERMS``).
 """
 
@@ -23,7 +25,7 @@ from ml.errors import InputError
 from ml.profile.activity import ActivityProfiler
 from ml.profile.config import ProfileConfig
 from ml.profile.describe import describe
-from ml.profile.evidence import EvidenceSelector
+from ml.profile.evidence import EvidenceSelector, privacy_floor
 from ml.profile.fingerprint import BehavioralFingerprint, feature_specs, highlights
 from ml.profile.masking import detect_brand_handles, mask_pii
 from ml.profile.naming import persona_name, unique_names
@@ -71,6 +73,8 @@ def build_profiles(members: pd.DataFrame, features, labels, reassigned, embeddin
         )
 
     brands = tuple(keep_handles)
+    known = "author" in members and members["author"].notna().any()
+    authors = members["author"].to_numpy(dtype=object) if known else None  # privacy floor: None = unknown
     words = ClassTfidf((1, 1), cfg.min_df, cfg.max_features, brands).fit(texts, labels)
     grams = ClassTfidf((2, 3), cfg.min_df, cfg.max_features, brands).fit(texts, labels)
     activity = ActivityProfiler(cfg.n_peak_hours).fit(members, labels)
@@ -89,6 +93,7 @@ def build_profiles(members: pd.DataFrame, features, labels, reassigned, embeddin
         top_terms = [{"term": t, "weight": round(w, 6)} for t, w in words.top_terms(pid, cfg.n_terms)]
         fingerprint = fp.profile(pid)
         hl = highlights(fingerprint, cfg.n_highlights, cfg.min_effect, cfg.min_feature_coverage)
+        privacy = privacy_floor(None if authors is None else authors[mask], cfg.min_evidence_authors)
         profiles.append({
             "id": int(pid),
             "size": int(mask.sum()),
@@ -101,8 +106,10 @@ def build_profiles(members: pd.DataFrame, features, labels, reassigned, embeddin
             "fingerprint": fingerprint,
             "highlights": [f["sentence"] for f in hl],
             "highlight_features": [f["feature"] for f in hl],
-            "evidence": selector.select(member_ids[mask], [texts[i] for i in np.flatnonzero(mask)],
-                                        embeddings[mask], ~reassigned[mask], keep_handles),
+            "evidence": [] if privacy["evidence_withheld"] else selector.select(
+                member_ids[mask], [texts[i] for i in np.flatnonzero(mask)], embeddings[mask], ~reassigned[mask],
+                keep_handles),
+            **privacy,
             "brand_handles": list(keep_handles),
             "_hl": hl,
         })

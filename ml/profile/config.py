@@ -34,6 +34,9 @@ class ProfileConfig(BaseModel):
     near_duplicate_jaccard: float = Field(0.7, gt=0.0, le=1.0)
     min_evidence_words: int = Field(3, ge=1, description="shorter texts are not used as evidence")
     evidence_max_chars: int = Field(400, ge=80, description="longer snippets are cut with an ellipsis")
+    min_evidence_authors: int = Field(
+        5, ge=1, description="privacy floor: personas with fewer distinct authors (where known) show no evidence"
+    )
     brand_handles: list[str] | None = Field(
         None,
         description="@handles kept unmasked; None = detect the most-mentioned accounts from the data",

@@ -7,6 +7,10 @@ the centre of their L2-normalised embeddings, rank by cosine similarity to it an
 ``near_duplicate_cosine`` or token Jaccard above ``near_duplicate_jaccard`` to a picked text) and texts
 with fewer than ``min_evidence_words`` words. Each snippet is masked with ``mask_pii`` and keeps its
 ``member_id``; ``similarity`` is its cosine to the centre.
+
+Privacy floor (``privacy_floor``): where authors are known, a persona backed by fewer than
+``min_evidence_authors`` distinct authors shows no snippets at all (``evidence_withheld: true`` and a
+reason): with so few people behind it, a quote is close to identifying its author.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pandas as pd
 
 from ml.profile.masking import mask_pii
 
@@ -36,6 +41,21 @@ def _cut(text: str, max_chars: int) -> str:
         return text
     cut = text[:max_chars].rsplit(" ", 1)[0]
     return cut + " …"
+
+
+def privacy_floor(authors, min_authors: int) -> dict:
+    """Privacy fields of one persona's profile from its members' ``authors`` (None: authors unknown).
+
+    Returns ``{distinct_authors, evidence_withheld, evidence_withheld_reason}``; ``distinct_authors`` is
+    None and nothing is withheld when authors are unknown.
+    """
+    if authors is None:
+        return {"distinct_authors": None, "evidence_withheld": False, "evidence_withheld_reason": None}
+    n = int(pd.Series(authors, dtype=object).dropna().nunique())
+    withheld = n < min_authors
+    reason = (f"only {n} distinct author{'s' if n != 1 else ''} behind this persona; evidence is shown from "
+              f"{min_authors} (profile.min_evidence_authors)") if withheld else None
+    return {"distinct_authors": n, "evidence_withheld": withheld, "evidence_withheld_reason": reason}
 
 
 class EvidenceSelector:

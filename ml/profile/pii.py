@@ -102,11 +102,10 @@ _NAME_CUE_RE = re.compile(
 _WORDISH_RE = re.compile(r"[^\W\d_]")
 # words the small NER model tags as PERSON in support tweets ("Email me", "DM us", "Glad to help")
 _NOT_NAMES = frozenset(
-    "email e-mail dm text call message tweet twitter glad bummer app wifi hi hey hello thanks thx pls please "
-    "lol omg ok okay yes no sorry".split()
+    ["email", "e-mail", "dm", "text", "call", "message", "tweet", "twitter", "glad", "bummer", "app", "wifi", "hi", "hey", "hello", "thanks", "thx", "pls", "please", "lol", "omg", "ok", "okay", "yes", "no", "sorry"]
 )
 
-__all__ = ["EMAIL_RE", "HANDLE_RE", "PiiMasker", "URL_RE", "decode_entities", "load_ner"]
+__all__ = ["EMAIL_RE", "HANDLE_RE", "URL_RE", "PiiMasker", "decode_entities", "load_ner"]
 
 
 @lru_cache(maxsize=1)
