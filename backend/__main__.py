@@ -19,7 +19,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
     parser.add_argument("--runs-dir", type=Path, help="folder of run directories (for assign)")
     parser.add_argument("--frontend-dir", type=Path, help="built frontend to serve at / (default frontend/out)")
-    parser.add_argument("--allow-writes", action="store_true", help="enable DELETE /api/v1/runs/{id}")
+    parser.add_argument("--allow-writes", action="store_true",
+                        help="enable DELETE /api/v1/runs/{id} (needs PERSONAS_ADMIN_KEY; docs/security.md)")
     parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
     args = parser.parse_args(argv)
 
@@ -40,7 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     shown_host = "localhost" if args.host in ("0.0.0.0", "::") else args.host
     url = f"http://{shown_host}:{args.port}/"
     what = "explorer" if app.state.frontend_mounted else "API only (no built frontend found)"
-    print(f"Personas serving at {url} ({what}); API at {url}api/v1, docs at {url}api/v1/docs", flush=True)
+    docs = f", docs at {url}api/v1/docs" if settings.docs else ""
+    key = " (API key required)" if settings.api_key is not None else ""
+    print(f"Personas serving at {url} ({what}); API at {url}api/v1{key}{docs}", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
     return 0
 

@@ -13,8 +13,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.assign_queue import AssignQueues
 from backend.deps import ModelRegistry, ReadCache
-from backend.errors import error_body, install_error_handlers
+from backend.errors import UnhandledErrors, error_body, install_error_handlers
 from backend.routes import api_router
+from backend.security import (
+    ApiKeyAuth,
+    ExplorerPolicy,
+    SecurityHeaders,
+    add_docs_page,
+    cors_methods,
+    document_bearer_auth,
+)
 from backend.settings import Settings, get_settings
 from backend.static import mount_frontend
 
@@ -80,8 +88,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Explore behavioural personas found in customer conversations; assign new "
                     "conversations to them; generate engagement strategies. Errors are "
                     '`{"error": {"code", "message"}}`.',
-        openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        openapi_url=f"{API_PREFIX}/openapi.json" if settings.docs else None,
+        docs_url=None,  # served by add_docs_page, with its own CSP
         redoc_url=None,
         lifespan=_lifespan,
     )
@@ -93,13 +101,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.assign_queues = AssignQueues(settings)
     install_error_handlers(app)
     app.include_router(api_router, prefix=API_PREFIX)
-    if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
-                           allow_methods=["GET", "POST", "DELETE", "OPTIONS"], allow_headers=["*"])
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    _add_middleware(app, settings)
     app.state.frontend_mounted = mount_frontend(app, settings.frontend_dir)
 
     return app
+
+
+def _add_middleware(app: FastAPI, settings: Settings) -> None:
+    """Outermost first: security headers, CORS (answers preflights), API key, body size, and a
+    catch-all that turns a crash into the JSON 500 (docs/security.md)."""
+    policies = add_docs_page(app, f"{API_PREFIX}/docs", app.openapi_url) if app.openapi_url else {}
+    app.add_middleware(UnhandledErrors)  # added first = innermost
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    if settings.api_key is not None:
+        app.add_middleware(ApiKeyAuth, prefix=API_PREFIX, api_key=settings.api_key, admin_key=settings.admin_key)
+        document_bearer_auth(app, open_paths={f"{API_PREFIX}/health"})
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
+                           allow_methods=cors_methods(settings.writes_enabled),
+                           allow_headers=["Authorization", "Content-Type"])
+    app.add_middleware(SecurityHeaders, api_prefix=API_PREFIX, explorer=ExplorerPolicy(settings.frontend_dir),
+                       page_policies=policies)
 
 
 @asynccontextmanager

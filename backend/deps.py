@@ -8,6 +8,7 @@ lazily on first use, so importing or creating the app never touches the store or
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -20,6 +21,8 @@ from fastapi import Depends, Request
 from backend.errors import APIError
 from backend.settings import Settings
 from ml.store.base import RunStore, StoreError, validate_run_id
+
+log = logging.getLogger("backend")
 
 
 def get_app_settings(request: Request) -> Settings:
@@ -151,24 +154,30 @@ class ModelRegistry:
         return model
 
     def _load(self, run_id: str, manifest: dict[str, Any]) -> Any:
+        # Server paths go to the log only; the client learns what to do, not where files live.
         run_dir = self.find_run_dir(run_id, manifest)
         if run_dir is None:
             looked = ", ".join(str(p / "model") for p in self.model_dir_candidates(run_id, manifest)) or "nowhere"
+            log.warning("model of run %r not found; looked in: %s", run_id, looked)
             raise APIError(409, "model_unavailable",
-                           f"the persona model of run {run_id!r} is not available on this server "
-                           f"(looked in: {looked}); set PERSONAS_RUNS_DIR to the folder holding the run directories")
+                           f"the persona model of run {run_id!r} is not available on this server; set "
+                           "PERSONAS_RUNS_DIR to the folder holding the run directories (the server log "
+                           "says where it looked)")
         try:
             if is_event_run(manifest, run_dir):
                 from ml.events.model import EventRunModel as model_class
             else:
                 from ml.model import PersonaModel as model_class
         except ImportError as exc:  # pragma: no cover - depends on the installed pipeline
-            raise APIError(409, "model_unavailable", f"the pipeline's model code cannot be imported: {exc}") from exc
+            log.error("model code cannot be imported: %s", exc)
+            raise APIError(409, "model_unavailable", "the pipeline's model code cannot be imported; "
+                                                     "see the server log") from exc
         try:
             return model_class.load(run_dir)
         except Exception as exc:  # corrupt / incompatible model files
-            raise APIError(409, "model_unavailable",
-                           f"the persona model in {run_dir / 'model'} could not be loaded: {exc}") from exc
+            log.error("model of run %r in %s could not be loaded: %s", run_id, run_dir / "model", exc)
+            raise APIError(409, "model_unavailable", f"the persona model of run {run_id!r} could not be "
+                                                     "loaded; see the server log") from exc
 
     def evict(self, run_id: str) -> None:
         with self._lock:

@@ -13,22 +13,23 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ml.store.base import PersonaNotFound, RunNotFound, StoreError
 
 log = logging.getLogger("backend")
 
-_HTTP_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-               409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type",
+_HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type",
                422: "invalid_request", 429: "too_many_requests", 503: "unavailable"}
 
 
 class APIError(Exception):
     """An error with an HTTP status, a stable machine-readable code and a one-line message."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+        self.status, self.code, self.message, self.headers = status, code, message, headers
 
 
 def error_body(code: str, message: str) -> dict[str, Any]:
@@ -68,12 +69,43 @@ def _allowed_methods(request: Request) -> list[str]:
     return sorted(methods)
 
 
+class UnhandledErrors:
+    """Turn an exception no handler took into the JSON 500, logged once, and end the request there.
+
+    Without it Starlette's outermost middleware answers 500 but re-raises, so the server logs a
+    second traceback and closes the connection: the client's next keep-alive request fails.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            if started:  # too late for an error response: let the server close the connection
+                raise
+            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            response = error_response(500, "internal_error", "internal server error; see the server log")
+            await response(scope, receive, send)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers that turn every exception into the JSON error shape."""
 
     @app.exception_handler(APIError)
     async def _api_error(_: Request, exc: APIError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message)
+        return error_response(exc.status, exc.code, exc.message, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -99,8 +131,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StoreError)
     async def _store_error(_: Request, exc: StoreError) -> JSONResponse:
-        log.error("store error: %s", exc)
-        return error_response(503, "store_unavailable", f"the results store failed: {exc}")
+        log.error("store error: %s", exc)  # its message may name server paths: the log only
+        return error_response(503, "store_unavailable", "the results store failed; the server log has the details")
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

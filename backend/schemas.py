@@ -11,6 +11,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 RUN_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+#: Every integer a client sends is bounded in the schema (422, never an overflow deeper down).
+MAX_ID = 2**31 - 1
+MAX_INT64 = 2**63 - 1
 #: The strategy goals of `ml.strategy.GOALS` (repeated here so the OpenAPI schema lists them without
 #: importing the profiling code at start-up; tests/backend checks they stay equal).
 Goal = Literal["acquisition", "retention", "win_back", "support_deflection", "upsell"]
@@ -158,10 +161,11 @@ class EventRow(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    user: str | int = Field(description="User id; one assignment comes back per distinct user.")
+    user: str | Annotated[int, Field(ge=-MAX_INT64, le=MAX_INT64)] = Field(
+        description="User id; one assignment comes back per distinct user.")
     event: str = Field(min_length=1, max_length=512, description="Event name as in the run's data "
                                                                  "(types the run did not keep are ignored).")
-    count: float | None = Field(None, gt=0, allow_inf_nan=False,
+    count: float | None = Field(None, gt=0, le=1e9, allow_inf_nan=False,
                                 description="How many times the user did it (default 1).")
     time: str | float | None = Field(
         None, examples=["2024-05-11T09:44:00Z", "11 May, 09:44", 12],
@@ -218,7 +222,7 @@ class StrategyRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     run_id: str = Field(pattern=RUN_ID_PATTERN, description="A run id or `latest`.")
-    persona_id: int = Field(ge=0)
+    persona_id: int = Field(ge=0, le=MAX_ID, description="Persona id within the run.")
     goal: Goal = Field(description="What the strategy is for.")
     channels: list[Annotated[str, Field(min_length=1, max_length=64, pattern=r"\S")]] | None = Field(
         None, max_length=20, description="Channels to choose from (default: social, email, help_center, "

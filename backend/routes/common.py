@@ -7,12 +7,12 @@ from typing import Annotated, Any
 from fastapi import Path
 
 from backend.errors import APIError
-from backend.schemas import RUN_ID_PATTERN, ErrorResponse
+from backend.schemas import MAX_ID, RUN_ID_PATTERN, ErrorResponse
 from ml.store.base import RunStore
 
 RunIdPath = Annotated[str, Path(pattern=RUN_ID_PATTERN, max_length=64, examples=["latest"],
                                 description="A run id, or `latest` for the newest run.")]
-PersonaIdPath = Annotated[int, Path(ge=0, le=2**31 - 1, examples=[0], description="Persona id within the run.")]
+PersonaIdPath = Annotated[int, Path(ge=0, le=MAX_ID, examples=[0], description="Persona id within the run.")]
 
 
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from importlib import metadata
 
 from fastapi import APIRouter
@@ -13,6 +14,7 @@ from backend.schemas import Health, Ready
 from backend.settings import public_store_url
 
 router = APIRouter(tags=["health"])
+log = logging.getLogger("backend")
 
 
 def _version() -> str:
@@ -32,5 +34,7 @@ def ready(store: StoreDep, settings: SettingsDep) -> Ready:
     try:
         store.ping()
     except Exception as exc:
-        raise APIError(503, "store_unavailable", f"the results store does not answer: {exc}") from exc
+        log.error("readiness: the store does not answer: %s", exc)  # may name server paths: the log only
+        raise APIError(503, "store_unavailable", "the results store does not answer; the server log has "
+                                                 "the details") from exc
     return Ready(status="ready", store=public_store_url(settings.store_url))

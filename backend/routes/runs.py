@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from backend.deps import CacheDep, ModelsDep, SettingsDep, StoreDep
 from backend.errors import APIError
+from backend.redact import public_document
 from backend.routes.common import RunIdPath, errors, resolve_run
 from backend.schemas import DeleteResult, RunManifest, RunPage, RunSummary
+from backend.security import require_admin
 
 router = APIRouter(prefix="/runs", tags=["runs"])
 
-_PRIVATE_MANIFEST_KEYS = ("run_dir",)  # server paths stay on the server
-
 
 def public_manifest(run_id: str, manifest: dict[str, Any], model_available: bool) -> dict[str, Any]:
-    body = {k: v for k, v in manifest.items() if k not in _PRIVATE_MANIFEST_KEYS}
+    """The manifest as clients see it: no `run_dir`, input and cache paths cut to their names."""
+    body = public_document(manifest)
     body.setdefault("run_id", run_id)
     body["id"] = run_id
     body["model_available"] = model_available
@@ -37,9 +38,8 @@ def list_runs(
 
 
 def _summary(run: dict[str, Any]) -> dict[str, Any]:
-    run = dict(run)
+    run = public_document(run)
     run.setdefault("id", run.get("run_id"))
-    run.pop("run_dir", None)
     return run
 
 
@@ -51,13 +51,10 @@ def get_run(run_id: RunIdPath, store: StoreDep, models: ModelsDep) -> dict[str, 
     return public_manifest(resolved, manifest, models.find_run_dir(resolved, manifest) is not None)
 
 
-@router.delete("/{run_id}", response_model=DeleteResult, responses=errors(403, 404),
-               summary="Delete a run (only when PERSONAS_ALLOW_WRITES=true)")
-def delete_run(run_id: RunIdPath, store: StoreDep, settings: SettingsDep, models: ModelsDep,
-               cache: CacheDep) -> DeleteResult:
-    if not settings.allow_writes:
-        raise APIError(403, "writes_disabled", "deleting runs is disabled; start the server with "
-                                              "PERSONAS_ALLOW_WRITES=true to allow it")
+@router.delete("/{run_id}", response_model=DeleteResult, responses=errors(401, 403, 404),
+               dependencies=[Depends(require_admin)],
+               summary="Delete a run (writes on: PERSONAS_ADMIN_KEY set; needs Authorization: Bearer <admin key>)")
+def delete_run(run_id: RunIdPath, store: StoreDep, models: ModelsDep, cache: CacheDep) -> DeleteResult:
     resolved = resolve_run(store, run_id)
     if not store.delete_run(resolved):
         raise APIError(404, "run_not_found", f"run {resolved!r} not found")

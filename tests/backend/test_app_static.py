@@ -23,10 +23,13 @@ def test_settings_come_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("PERSONAS_HOME", str(tmp_path))
     monkeypatch.setenv("PERSONAS_CORS_ORIGINS", "http://a.example, http://b.example")
     monkeypatch.setenv("PERSONAS_ALLOW_WRITES", "true")
+    monkeypatch.setenv("PERSONAS_ADMIN_KEY", "admin-key-0123456789abcdef")
     monkeypatch.delenv("PERSONAS_STORE_URL", raising=False)
     settings = Settings()
     assert settings.cors_origins == ["http://a.example", "http://b.example"]
-    assert settings.allow_writes is True
+    assert settings.allow_writes is True and settings.writes_enabled
+    assert settings.admin_key.get_secret_value() == "admin-key-0123456789abcdef"
+    assert "admin-key" not in repr(settings)  # keys never show in a repr or log
     assert settings.store_url == f"sqlite:///{tmp_path / 'personas.db'}"
     monkeypatch.setenv("PERSONAS_MAX_PAGE_SIZE", "0")
     with pytest.raises(ValidationError, match="max_page_size"):
@@ -35,8 +38,10 @@ def test_settings_come_from_the_environment(monkeypatch, tmp_path):
 
 
 def test_writes_are_off_by_default(monkeypatch):
-    monkeypatch.delenv("PERSONAS_ALLOW_WRITES", raising=False)
-    assert Settings().allow_writes is False
+    for name in ("PERSONAS_ALLOW_WRITES", "PERSONAS_ADMIN_KEY", "PERSONAS_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings()
+    assert settings.writes_enabled is False and settings.api_key is None
 
 
 def test_frontend_is_served_with_spa_fallback(make_client, frontend_dir):

@@ -118,15 +118,16 @@ def test_map_is_bounded(make_client):
 def test_delete_needs_write_access(make_client, store_url):
     response = make_client().delete(f"{API}/runs/{OLD_RUN}")
     assert response.status_code == 403 and error_of(response)["code"] == "writes_disabled"
-    writer = make_client(allow_writes=True)
+    admin = {"Authorization": "Bearer admin-key-0123456789abcdef"}  # more in test_security.py
+    writer = make_client(admin_key=admin["Authorization"].split()[1])
     from ml.store import open_store
 
     open_store(store_url).publish(synthetic_bundle("run-doomed", "2001-01-01T00:00:00Z"), replace=True)
     assert writer.get(f"{API}/runs/run-doomed/personas/0").status_code == 200  # now cached
-    assert writer.delete(f"{API}/runs/run-doomed").json() == {"id": "run-doomed", "deleted": True}
+    assert writer.delete(f"{API}/runs/run-doomed", headers=admin).json() == {"id": "run-doomed", "deleted": True}
     assert writer.get(f"{API}/runs/run-doomed").status_code == 404
     assert writer.get(f"{API}/runs/run-doomed/personas/0").status_code == 404  # the cache forgot it
-    assert writer.delete(f"{API}/runs/run-doomed").status_code == 404
+    assert writer.delete(f"{API}/runs/run-doomed", headers=admin).status_code == 404
 
 
 def test_cors_origins_from_settings(make_client):
