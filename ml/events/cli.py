@@ -3,8 +3,9 @@
 ``add_event_arguments(parser)`` adds the event flags to an ``argparse`` parser (flags the parser already
 has, such as ``--out`` or ``--time-col``, are reused, so it can extend ``ml.run``'s parser);
 ``run_events(args) -> int`` checks ``--out`` and the store first (``ml.output.RunOutput``), runs the
-pipeline, writes and publishes the run, swaps the run directory in and prints a summary. Exit status as ``ml.run``: 0 success, 2 bad input (one line naming the file, row or
-column and what to do), 1 anything else (one line; PERSONAS_DEBUG=1 for the traceback), 130 interrupted.
+pipeline, writes and publishes the run, swaps the run directory in and prints a summary. Exit status
+as ``ml.run``: 0 success, 2 bad input (one line naming the file, row or column and what to do), 1
+anything else (one line; PERSONAS_DEBUG=1 for the traceback), 130 interrupted.
 ``python -m ml.events.cli`` runs the same thing on its own.
 """
 
