@@ -132,7 +132,8 @@ def _card(m: re.Match, text: str) -> str:
 def _phone_spans(text: str) -> list[tuple[int, int]]:
     spans = [(m.start(), m.end()) for m in PHONE_SHAPE_RE.finditer(text)]
     for match in phonenumbers.PhoneNumberMatcher(text, "US", leniency=phonenumbers.Leniency.VALID):
-        spans.append((match.start, match.end))
+        raw = match.raw_string  # can start with the space before the number
+        spans.append((match.start + len(raw) - len(raw.lstrip()), match.end))
     spans = [(a, b) for a, b in spans if not _order_context(text, a)]
     return _merge(spans)
 
@@ -164,7 +165,7 @@ def _name_token_ok(tok) -> bool:
     if (t[0] in "@#^[*" or before in "[@#^*" or tok.like_url or tok.like_email or not _WORDISH_RE.search(t)
             or any(c.isdigit() for c in t) or t.lower() in _NOT_NAMES):
         return False
-    return not (t.isupper() and len(t) <= 3)  # sign-off initials (^AB), airline codes
+    return not t.isupper()  # sign-off initials (^AB), airport codes, shouting, booking codes
 
 
 class PiiMasker:

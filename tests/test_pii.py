@@ -1,0 +1,127 @@
+"""PII detectors on real support tweets with planted items, and the planted evaluation's targets."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ml.profile.masking import detect_brand_handles, mask_texts
+from tests.fixtures.data import shared_path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def tweets() -> list[str]:
+    """Ten real customer tweets (TWCS inbound), one line each."""
+    df = pd.read_csv(shared_path("twcs_sample", "twcs_first5000.csv"))
+    texts = df.loc[df["inbound"].astype(str) == "True", "text"].dropna()
+    return [" ".join(t.split()) for t in texts if 40 <= len(t) <= 140 and "http" not in t][:10]
+
+
+def _check(tweets, clause: str, value: str, placeholder: str | None):
+    """Plant ``clause`` after each real tweet; ``value`` must be gone (or kept when placeholder is None)."""
+    texts = [f"{t} {clause}" for t in tweets]
+    for out in mask_texts(texts, detect_brand_handles(texts, min_mentions=2, min_share=0.1)):
+        if placeholder is None:
+            assert value in out, out
+        else:
+            assert value not in out and placeholder in out, out
+
+
+@pytest.mark.parametrize("clause,value", [
+    ("My name is Paul Garrison.", "Garrison"),
+    ("I spoke to Maria Gonzalez yesterday and nothing.", "Gonzalez"),
+    ("Manager Élodie Lefèvre promised a call back.", "Lefèvre"),
+    ("Thanks Dorothy Wainwright for sorting it out!", "Wainwright"),
+])
+def test_person_names(tweets, clause, value):
+    _check(tweets, clause, value, "[name]")
+
+
+@pytest.mark.parametrize("clause,value", [
+    ("email me at paul.garrison@example.com", "garrison@"),
+    ("sent it to j_doe+support@mail.co.uk twice", "j_doe"),
+])
+def test_emails(tweets, clause, value):
+    _check(tweets, clause, value, "[email]")
+
+
+@pytest.mark.parametrize("clause,value", [
+    ("Call me on (312) 555-0142", "555-0142"),
+    ("my number is 415.555.0199", "555.0199"),
+    ("reach me at +44 20 7946 0958 after 5pm", "7946"),
+    ("text +33 6 12 34 56 78 pls", "12 34 56"),
+    ("my number is 202-555-0173 x204", "0173"),
+    ("call 6502530000", "6502530000"),
+])
+def test_phones(tweets, clause, value):
+    _check(tweets, clause, value, "[phone]")
+
+
+@pytest.mark.parametrize("clause,value,placeholder", [
+    ("charged twice on card 4539 1488 0343 6467", "4539", "[card]"),
+    ("my card 5555555555554444 was declined", "5555555555554444", "[card]"),
+    ("amex 3714 496353 98431 declined", "496353", "[card]"),
+    ("order #112-3456789-1234567 never arrived", "112-3456789-1234567", None),  # an order number
+    ("number 4539 1488 0343 6468 is wrong", "4539 1488 0343 6468", None),  # fails the Luhn check
+    ("my order 4539148803436467 is missing", "4539148803436467", None),  # Luhn-valid but an order number
+])
+def test_cards_are_luhn_checked_and_order_numbers_kept(tweets, clause, value, placeholder):
+    _check(tweets, clause, value, placeholder)
+
+
+@pytest.mark.parametrize("clause,value", [
+    ("deliver to 742 Evergreen Terrace please", "Evergreen"),
+    ("package went to 1600 Pennsylvania Ave NW, Washington, DC 20500 instead", "Pennsylvania"),
+    ("I live at 221 Baker Street Apt. 2B", "Baker"),
+])
+def test_street_addresses(tweets, clause, value):
+    _check(tweets, clause, value, "[address]")
+
+
+@pytest.mark.parametrize("clause,value,placeholder", [
+    ("refund to IBAN DE89 3704 0044 0532 0130 00", "3704", "[iban]"),
+    ("my IBAN is GB82WEST12345698765432", "GB82", "[iban]"),
+    ("account number 12345678 still locked", "12345678", "[account]"),
+    ("routing number 021000021, please check", "021000021", "[account]"),
+    ("code GB82WEST12345698765433 is wrong", "GB82WEST12345698765433", None),  # fails mod-97
+])
+def test_iban_and_account_numbers(tweets, clause, value, placeholder):
+    _check(tweets, clause, value, placeholder)
+
+
+@pytest.mark.parametrize("clause,value", [
+    ("flight UA823 to Boston was cancelled", "UA823"),
+    ("stuck on AA 1948 again", "AA 1948"),
+    ("JFK to LAX tomorrow at 10:30, paid $450", "JFK to LAX tomorrow at 10:30, paid $450"),
+])
+def test_flight_numbers_and_ordinary_words_kept(tweets, clause, value):
+    _check(tweets, clause, value, None)
+
+
+def test_brand_handles_kept_customer_handles_masked(tweets):
+    texts = [f"@AmazonHelp {t} cc @115712 @dhepburn" for t in tweets]
+    outs = mask_texts(texts, ["amazonhelp"])
+    assert all(o.startswith("@AmazonHelp ") and "@115712" not in o and "@dhepburn" not in o for o in outs)
+    assert all(o.count("[@user]") >= 2 for o in outs)
+
+
+def test_eval_script_meets_targets(tmp_path):
+    out = tmp_path / "pii.json"
+    proc = subprocess.run([sys.executable, "scripts/eval_pii.py", "--json", str(out)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    res = json.loads(out.read_text())["new"]
+    planted = pd.read_csv(ROOT / "data" / "eval" / "pii_planted.csv")
+    assert int(planted["must_mask"].sum()) >= 200
+    assert res["recall"]["name"] >= 0.95
+    assert all(v >= 0.99 for k, v in res["recall"].items() if k != "name"), res["recall"]
+    assert set(res["recall"]) == {"name", "email", "phone", "card", "address", "iban", "account"}
+    assert res["kept"] == {"order": 1.0, "flight": 1.0}
+    assert res["unplanted_masked"] < 0.01 and res["meets_targets"] is True
