@@ -86,6 +86,9 @@ class PersonaSummary(BaseModel):
                     "and night_share / business_hours_share / weekend_share when the run has timestamps.")
     feature_z: dict[str, float | None] = Field(
         default_factory=dict, description="Standardised difference to the population per behavioural feature.")
+    parent_id: int | None = Field(None, description="The persona's family (GET /runs/{id}/families); "
+                                                    "None for runs made before families existed.")
+    level: int | None = Field(None, description="1 for a persona (0 is a family).")
 
 
 class PersonaList(BaseModel):
@@ -246,3 +249,43 @@ class Health(BaseModel):
 class Ready(BaseModel):
     status: str
     store: str
+
+
+# -- hierarchy -------------------------------------------------------------------------------
+class TermWeight(BaseModel):
+    term: str
+    weight: float
+
+
+class Family(BaseModel):
+    """A family of personas: personas whose centroids are close in the text-embedding space."""
+
+    id: int
+    name: str
+    size: int
+    share: float
+    core_size: int
+    reassigned_count: int
+    persona_ids: list[int]
+    top_terms: list[TermWeight] = Field(default_factory=list)
+
+
+class FamilyTree(BaseModel):
+    run_id: str
+    levels: list[str] = Field(description='["family", "persona"], or ["persona"] for runs made before families.')
+    rule: str | None = Field(None, description="How the number of families was chosen.")
+    families: list[Family]
+
+
+# -- features --------------------------------------------------------------------------------
+class FeatureInfo(BaseModel):
+    name: str = Field(description="Column name, as in fingerprints and feature_z.")
+    group: Literal["temporal", "interaction", "style", "network"]
+    label: str = Field(description="Plain label for people.")
+    meaning: str = Field(description="One line: what a higher value means.")
+    definition: str = Field(description="Technical definition (transforms, units).")
+    missing: str = Field(description="When the feature has no value.")
+
+
+class FeatureTable(BaseModel):
+    features: list[FeatureInfo]

@@ -119,8 +119,8 @@ def family_records(hierarchy: PersonaFamilies, texts: list[str], labels, reassig
             "persona_ids": list(persona_ids),
             "top_terms": terms,
         })
-    names = unique_names([r["name"] for r in records], [[t["term"] for t in r["top_terms"]] for r in records],
-                         [r["id"] for r in records])
-    for r, name in zip(records, names):
-        r["name"] = name
+    names = unique_names({r["id"]: r["name"] for r in records},
+                         {r["id"]: [t["term"] for t in r["top_terms"][3:]] for r in records})
+    for r in records:
+        r["name"] = names[r["id"]]
     return records

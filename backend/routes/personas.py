@@ -62,6 +62,8 @@ def persona_summary(profile: dict[str, Any], top_terms: int = 8) -> dict[str, An
         "top_terms": [t for t in (term_text(x) for x in (profile.get("top_terms") or [])[:top_terms]) if t],
         "metrics": metrics,
         "feature_z": feature_z,
+        "parent_id": profile.get("parent_id"),
+        "level": profile.get("level"),
     }
 
 

@@ -4,7 +4,8 @@ import { Bar, BarChart, CartesianGrid, Cell, ReferenceLine, ResponsiveContainer,
 
 import type { FingerprintItem } from "@/lib/api";
 import { ABOVE, BELOW } from "@/lib/colors";
-import { featureLabel, num } from "@/lib/format";
+import { useFeatureWords } from "@/lib/features";
+import { num } from "@/lib/format";
 
 interface Row {
   label: string;
@@ -20,12 +21,26 @@ export function topFingerprint(items: FingerprintItem[], n: number): Fingerprint
     .slice(0, n);
 }
 
+/** Symmetric axis ticks around zero at a readable step (0 always among them). */
+export function symmetricTicks(bound: number): number[] {
+  const steps = [0.25, 0.5, 1, 2, 2.5, 5, 10, 20, 25, 50, 100];
+  const step = steps.find((s) => bound / s <= 4) ?? Math.ceil(bound / 4);
+  const k = Math.ceil(bound / step - 1e-9);
+  return Array.from({ length: 2 * k + 1 }, (_, i) => (i - k) * step);
+}
+
 export default function FingerprintChart({ items, n = 12 }: { items: FingerprintItem[]; n?: number }) {
-  const rows: Row[] = topFingerprint(items, n).map((f) => ({ label: featureLabel(f.feature), diff: f.std_diff as number, item: f }));
+  const words = useFeatureWords();
+  const rows: Row[] = topFingerprint(items, n).map((f) => ({
+    label: words.label(f.feature),
+    diff: f.std_diff as number,
+    item: f,
+  }));
   if (rows.length === 0) {
     return <p className="state-none">No behavioural feature differs from the population for this persona.</p>;
   }
-  const bound = Math.max(0.5, ...rows.map((r) => Math.abs(r.diff)));
+  const ticks = symmetricTicks(Math.max(0.5, ...rows.map((r) => Math.abs(r.diff))));
+  const edge = ticks[ticks.length - 1] ?? 1;
   return (
     <figure data-testid="fingerprint-chart" style={{ margin: 0 }}>
       <div className="chart" style={{ height: 40 + rows.length * 30 }}>
@@ -34,7 +49,8 @@ export default function FingerprintChart({ items, n = 12 }: { items: Fingerprint
             <CartesianGrid horizontal={false} strokeDasharray="3 3" />
             <XAxis
               type="number"
-              domain={[-Math.ceil(bound * 2) / 2, Math.ceil(bound * 2) / 2]}
+              domain={[-edge, edge]}
+              ticks={ticks}
               tickFormatter={(v: number) => `${v > 0 ? "+" : ""}${v}`}
               tick={{ fontSize: 11 }}
             />
@@ -48,6 +64,7 @@ export default function FingerprintChart({ items, n = 12 }: { items: Fingerprint
                 return (
                   <div className="tooltip">
                     <strong>{row.label}</strong>
+                    {words.meaning(row.item.feature) ? <div className="muted">{words.meaning(row.item.feature)}</div> : null}
                     {row.diff > 0 ? "+" : ""}
                     {num(row.diff)} standard deviations vs. all members
                     <div className="muted">

@@ -21,6 +21,7 @@ import {
   type RunSummary,
 } from "@/lib/api";
 import { dateTime, int, pct } from "@/lib/format";
+import { useFeatureWords } from "@/lib/features";
 import { availableMeasures, coloring } from "@/lib/measures";
 import { isEventRun, memberNoun, sourceText } from "@/lib/runs";
 import { useApi } from "@/lib/useApi";
@@ -71,7 +72,8 @@ function RunOverview({
   const items = useMemo(() => (personas.status === "ok" ? itemsOf(personas.data) : []), [personas]);
   const eventRun = manifest.status === "ok" && isEventRun(manifest.data);
   const noun = memberNoun(eventRun);
-  const measures = useMemo(() => availableMeasures(items, eventRun), [items, eventRun]);
+  const words = useFeatureWords();
+  const measures = useMemo(() => availableMeasures(items, eventRun, words), [items, eventRun, words]);
   const measure = measures.find((m) => m.key === measureKey) ?? measures[0];
   const scale = useMemo(() => (measure ? coloring(measure, items) : null), [measure, items]);
 

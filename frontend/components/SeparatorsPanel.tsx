@@ -1,8 +1,10 @@
 import type { Separators } from "@/lib/api";
-import { featureLabel, num, pct } from "@/lib/format";
+import { useFeatureWords } from "@/lib/features";
+import { num, pct } from "@/lib/format";
 
 /** "What separates it": the signals a simple classifier leans on to tell this persona from the rest. */
 export default function SeparatorsPanel({ separators }: { separators: Separators | undefined }) {
+  const words = useFeatureWords();
   const signals = separators?.signals ?? [];
   if (!separators || signals.length === 0) {
     return <p className="state-none">No separating signals were found for this persona.</p>;
@@ -30,7 +32,11 @@ export default function SeparatorsPanel({ separators }: { separators: Separators
           {signals.map((s) => (
             <tr key={`${s.kind}:${s.signal}`}>
               <td>
-                {s.kind === "feature" ? featureLabel(s.signal) : `“${s.signal}”`}
+                {s.kind === "feature" ? (
+                  <span title={words.meaning(s.signal)}>{words.label(s.signal)}</span>
+                ) : (
+                  `“${s.signal}”`
+                )}
                 {s.direction ? <span className="muted"> ({s.direction})</span> : null}
               </td>
               <td className="muted">{s.kind === "feature" ? "behaviour" : s.kind === "term" ? "word" : s.kind}</td>

@@ -4,6 +4,7 @@
  */
 import type { PersonaSummary } from "./api";
 import { categoryColor, diverging, sequential } from "./colors";
+import type { FeatureWords } from "./features";
 import { featureLabel, num, pct } from "./format";
 
 export interface Measure {
@@ -46,7 +47,8 @@ const EVENT_METRIC_INFO: Record<string, { label: string; description: string }> 
 };
 
 /** All measures the personas of a run offer, persona colours first (`eventRun`: wording for users × events). */
-export function availableMeasures(personas: PersonaSummary[], eventRun = false): Measure[] {
+export function availableMeasures(personas: PersonaSummary[], eventRun = false, words?: FeatureWords): Measure[] {
+  const label = words?.label ?? featureLabel;
   const measures: Measure[] = [
     {
       key: "persona",
@@ -67,7 +69,7 @@ export function availableMeasures(personas: PersonaSummary[], eventRun = false):
   }
   for (const key of metricKeys) {
     const info = (eventRun ? EVENT_METRIC_INFO[key] : undefined) ??
-      METRIC_INFO[key] ?? { label: featureLabel(key), description: key };
+      METRIC_INFO[key] ?? { label: label(key), description: words?.meaning(key) || key };
     measures.push({
       key: `metric:${key}`,
       label: info.label,
@@ -84,10 +86,10 @@ export function availableMeasures(personas: PersonaSummary[], eventRun = false):
     });
   }
   for (const key of [...featureKeys].sort()) {
-    const what = eventRun ? `share of “${key}” events` : featureLabel(key);
+    const what = eventRun ? `share of “${key}” events` : label(key).toLowerCase();
     measures.push({
       key: `feature:${key}`,
-      label: `${eventRun ? "Event" : "Fingerprint"}: ${eventRun ? key : featureLabel(key)}`,
+      label: `${eventRun ? "Event" : "Behaviour"}: ${eventRun ? key : label(key)}`,
       kind: "diverging",
       description: `How far the persona's ${what} lies above (orange/red) or below (blue) the population, in standard deviations.`,
       value: (p) => finite(p.feature_z?.[key]),

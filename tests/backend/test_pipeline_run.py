@@ -124,3 +124,23 @@ def test_fuzz_assign_and_strategy_with_the_real_model(case, _pipeline_store):
     if "{run_id}" in case.path:
         case.path_parameters = {"run_id": "latest"}
     case.call_and_validate(excluded_checks=[positive_data_acceptance])
+
+
+def test_families_nest_every_persona_once(run_client, run_files):
+    manifest, members = run_files
+    tree = run_client.get(f"{API}/runs/latest/families").json()
+    assert tree["levels"] == ["family", "persona"] and "sqrt" in tree["rule"]
+    families = tree["families"]
+    personas = run_client.get(f"{API}/runs/latest/personas").json()["items"]
+    assert len(families) == max(1, round(len(personas) ** 0.5))
+    ids = [pid for f in families for pid in f["persona_ids"]]
+    assert sorted(ids) == sorted(p["id"] for p in personas)  # each persona in exactly one family
+    by_id = {p["id"]: p for p in personas}
+    for f in families:
+        assert f["name"] and f["top_terms"] and {"term", "weight"} <= set(f["top_terms"][0])
+        assert f["size"] == sum(by_id[pid]["size"] for pid in f["persona_ids"])
+        assert f["core_size"] + f["reassigned_count"] == f["size"]
+        assert all(by_id[pid]["parent_id"] == f["id"] and by_id[pid]["level"] == 1 for pid in f["persona_ids"])
+    assert [f["size"] for f in families] == sorted((f["size"] for f in families), reverse=True)
+    assert sum(f["size"] for f in families) == len(members)
+    assert len({f["name"] for f in families}) == len(families)

@@ -136,3 +136,11 @@ def test_cors_origins_from_settings(make_client):
     assert response.headers["access-control-allow-origin"] == "http://localhost:3000"
     assert "access-control-allow-origin" not in make_client().get(
         f"{API}/health", headers={"Origin": "http://localhost:3000"}).headers
+
+
+def test_runs_made_before_families_answer_a_flat_tree(client):
+    tree = client.get("/api/v1/runs/latest/families")
+    assert tree.status_code == 200
+    assert tree.json()["families"] == [] and tree.json()["levels"] == ["persona"]
+    assert all(p["parent_id"] is None for p in client.get("/api/v1/runs/latest/personas").json()["items"])
+    assert client.get("/api/v1/runs/no-such-run/families").status_code == 404

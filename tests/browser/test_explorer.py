@@ -147,8 +147,12 @@ def test_persona_page_renders_activity_and_fingerprint(live_server, page, artifa
     assert bars.count() == min(12, len(distinct))
     top = max(distinct, key=lambda f: abs(f["std_diff"]))
     ticks = page.locator('[data-testid="fingerprint-chart"] .recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value')
-    # tick labels wrap into <tspan>s, so compare without spaces
-    assert top["feature"].removesuffix("_log").replace("_", "") in ticks.first.text_content().replace(" ", "")
+    # the bar is labelled in plain words from GET /features (tick labels wrap into <tspan>s)
+    plain = next(f["label"] for f in live_server.api("/features")["features"] if f["name"] == top["feature"])
+    page.wait_for_function("([sel, want]) => document.querySelector(sel)?.textContent.replace(/\\s/g, '') === want",
+                           arg=['[data-testid="fingerprint-chart"] .recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value',
+                                plain.replace(" ", "")])
+    assert ticks.first.text_content().replace(" ", "") == plain.replace(" ", "")
 
     terms = page.get_by_test_id("top-terms").inner_text()
     first_term = profile["top_terms"][0]

@@ -1,0 +1,34 @@
+"""The persona hierarchy of a run: families of personas (`ml.hierarchy`), for the nested treemap.
+
+Runs made before families existed answer with an empty `families` list and `levels: ["persona"]`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from backend.deps import CacheDep, StoreDep
+from backend.routes.common import RunIdPath, errors, resolve_run
+from backend.schemas import FamilyTree
+
+router = APIRouter(prefix="/runs/{run_id}", tags=["personas"])
+
+
+def family_tree(run_id: str, manifest: dict[str, Any]) -> FamilyTree:
+    section = manifest.get("hierarchy") or {}
+    families = section.get("families") or []
+    return FamilyTree.model_validate({
+        "run_id": run_id,
+        "levels": section.get("levels") or (["family", "persona"] if families else ["persona"]),
+        "rule": section.get("rule"),
+        "families": families,
+    })
+
+
+@router.get("/families", response_model=FamilyTree, responses=errors(404),
+            summary="Families of personas (the level above personas), largest first")
+def list_families(run_id: RunIdPath, store: StoreDep, cache: CacheDep) -> FamilyTree:
+    resolved = resolve_run(store, run_id)
+    return cache.get_or_load(("families", resolved), lambda: family_tree(resolved, store.get_run(resolved)))

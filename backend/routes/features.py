@@ -1,0 +1,18 @@
+"""The behavioral features in plain words: the one table the explorer uses wherever a feature is shown."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from backend.routes.common import errors
+from backend.schemas import FeatureTable
+
+router = APIRouter(tags=["features"])
+
+
+@router.get("/features", response_model=FeatureTable, responses=errors(),
+            summary="The 36 behavioral features: plain label, what a higher value means, technical definition")
+def list_features() -> FeatureTable:
+    from ml.feature_labels import feature_table
+
+    return FeatureTable.model_validate({"features": feature_table()})

@@ -1,0 +1,61 @@
+"use client";
+
+/**
+ * Plain words for the behavioural features, from the API's one table (`GET /features`): every screen
+ * that names a feature uses `useFeatureWords()` so raw column names ("hour cos", "digit ratio")
+ * never reach people. The table is fetched once per page load and shared by all components.
+ */
+import { useEffect, useMemo, useState } from "react";
+
+import { apiGet } from "./api";
+import { featureLabel } from "./format";
+
+export interface FeatureInfo {
+  name: string;
+  group: string;
+  label: string;
+  meaning: string;
+  definition: string;
+  missing: string;
+}
+
+export interface FeatureWords {
+  /** Plain label ("Night-time posting"); the spaced name while the table loads or when unknown. */
+  label: (name: string) => string;
+  /** One line on what a higher value means ("" when unknown). */
+  meaning: (name: string) => string;
+}
+
+let table: Promise<Map<string, FeatureInfo>> | null = null;
+
+function loadTable(): Promise<Map<string, FeatureInfo>> {
+  table ??= apiGet<{ features: FeatureInfo[] }>("/features").then(
+    (body) => new Map(body.features.map((f) => [f.name, f])),
+    () => {
+      table = null; // retry on the next use
+      return new Map<string, FeatureInfo>();
+    },
+  );
+  return table;
+}
+
+export function featureWords(map: Map<string, FeatureInfo>): FeatureWords {
+  return {
+    label: (name) => map.get(name)?.label ?? featureLabel(name),
+    meaning: (name) => map.get(name)?.meaning ?? "",
+  };
+}
+
+export function useFeatureWords(): FeatureWords {
+  const [map, setMap] = useState<Map<string, FeatureInfo>>(new Map());
+  useEffect(() => {
+    let live = true;
+    loadTable().then((m) => {
+      if (live) setMap(m);
+    });
+    return () => {
+      live = false;
+    };
+  }, []);
+  return useMemo(() => featureWords(map), [map]);
+}
