@@ -38,7 +38,7 @@ def test_profile_fields_and_json(run):
 def test_names_unique_and_readable(run):
     names = [p["name"] for p in run["profiles"]]
     assert len({n.lower() for n in names}) == len(names)
-    assert all(3 <= len(n.split()) <= 9 for n in names)
+    assert all(1 <= len(n.split()) <= 9 for n in names)  # short phrases (rules: tests/test_naming.py)
 
 
 def test_terms_have_no_urls_handles_numbers_or_stop_words(run):

@@ -1,18 +1,36 @@
-"""Readable, unique persona names from distinctive terms and behavior.
+"""Persona names a person would write: a short phrase from the persona's own words.
 
-A name is ``"<Behavior> <term> & <term> <noun>"``, e.g. "Late-night delivery & refund chasers":
+``PersonaNamer.fit(texts, labels, embeddings, words, grams, highlights)`` names every persona:
 
-- behavior: the adjective of the strongest highlighted feature that has one (``BEHAVIOR_WORDS``),
-  omitted when nothing stands out;
-- terms: the persona's top two c-TF-IDF terms (or one when only one exists);
-- noun: from the interaction/style signal that stands out ("askers" when it asks more questions, ...),
-  else "talkers".
+1. candidates: the persona's top c-TF-IDF n-grams and single terms (``ClassTfidf`` in ``ml.profile.terms``:
+   sign-offs, profanity and sensitive words are already out of their vocabularies);
+2. each candidate is scored KeyBERT-style against the persona's embedding centroid, without a model call:
+   the centroid of the persona's members that contain the candidate, compared by cosine with the
+   persona's centroid, times the square root of the share of members that contain it (a phrase that
+   describes the bulk of the persona, not a side thread);
+3. a candidate is refused when it repeats a stem ("flight flights"), holds profanity, a person's name
+   (a census first name that the persona's texts write capitalised: "Trevor", not "bill") or a sign-off;
+4. the name is the best candidate, joined by " & " with the next one that adds new stems when the first
+   has a single content word; at most ``max_words`` content words, no stem twice;
+5. a behaviour word ("Late-night", "Brief", ...; ``BEHAVIOR_WORDS``) leads the name only when the
+   persona's highlighted effect is large: ``|std_diff| >= behavior_min_effect`` (1.0 by default; the
+   measurement behind it is in docs/profiles.md);
+6. names are unique across the run: a clash gets the next unused candidate, else the persona id.
 
-``unique_names`` makes names unique across a run: a clash gets the next distinctive term not yet used
-in its name, and only as a last resort the persona id.
+An optional ``proposer`` (``ml.profile.llm_names.LLMNamer``) may propose a name per persona first; a
+proposal is used only when it passes the same rules (and is unique), otherwise the phrase above is.
 """
 
 from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import numpy as np
+from sklearn.base import BaseEstimator
+
+from ml.profile.stems import stem
+from ml.profile.terms import SENSITIVE_TERMS, STOP_WORDS, is_profane
 
 # feature → (adjective when higher, adjective when lower)
 BEHAVIOR_WORDS = {
@@ -36,61 +54,207 @@ BEHAVIOR_WORDS = {
     "first_person_ratio": ("Personal", None),
     "mentions_log": ("Multi-mention", None),
 }
-# feature → noun when higher
-NOUNS = {
-    "followup_share": "chasers",
-    "is_reply": "responders",
-    "thread_depth_log": "chasers",
-    "question_log": "askers",
-    "politeness": "thankers",
-    "exclaim_log": "venters",
-    "upper_ratio": "venters",
-    "repeated_punct": "venters",
-    "has_url": "sharers",
-    "author_msg_count_log": "regulars",
-}
+BEHAVIOR_MIN_EFFECT = 1.0  # |std_diff| (persona mean − population mean, in population stds)
+_WORD_RE = re.compile(r"[a-z]+")
+_SIGNOFF_WORD_RE = re.compile(r"^[\^*][a-z]+$")
 
 
-def _behavior(highlighted: list[dict]) -> str | None:
-    for f in highlighted:
+def content_stems(text: str, unique: bool = True):
+    """Snowball stems of the content words of ``text`` (stop words and non-letters left out)."""
+    stems = [stem(w) for w in _WORD_RE.findall(text.lower()) if w not in STOP_WORDS and len(w) > 1]
+    return set(stems) if unique else stems
+
+
+@lru_cache(maxsize=1)
+def first_names() -> frozenset[str]:
+    """US census first names (the ``names`` package's data files), lower-cased."""
+    from importlib.resources import files
+
+    out: set[str] = set()
+    for fname in ("dist.male.first", "dist.female.first"):
+        for line in files("names").joinpath(fname).read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                out.add(line.split()[0].lower())
+    return frozenset(out)
+
+
+def written_as_name(word: str, text: str, min_share: float = 0.5) -> bool:
+    """True when ``word`` is a census first name and ``text`` writes it capitalised at least
+    ``min_share`` of the time ("Trevor" is a name; "bill" in "my bill" is not)."""
+    if word.lower() not in first_names():
+        return False
+    hits = re.findall(rf"(?<![\w@#]){re.escape(word)}(?!\w)", text, flags=re.IGNORECASE)
+    return bool(hits) and sum(h[0].isupper() for h in hits) / len(hits) >= min_share
+
+
+def phrase_ok(phrase: str, persona_text: str = "") -> bool:
+    """The naming rules for one phrase: no repeated stem, no profanity, no sensitive word, no sign-off,
+    no person's name (as ``persona_text`` writes it)."""
+    words = phrase.split()
+    plain = [w.lower().strip(".,!?&") for w in words]
+    if not any(w not in STOP_WORDS for w in plain if w):
+        return False
+    if any(_SIGNOFF_WORD_RE.match(w) for w in plain) or is_profane(phrase):
+        return False
+    if any(w in SENSITIVE_TERMS for w in plain):
+        return False
+    stems = content_stems(phrase, unique=False)
+    if len(stems) != len(set(stems)):
+        return False
+    return not any(written_as_name(w, persona_text) for w in plain if w.isalpha())
+
+
+def behavior_word(highlighted: list[dict], min_effect: float = BEHAVIOR_MIN_EFFECT) -> str | None:
+    """The adjective of the strongest highlighted feature with |std_diff| >= ``min_effect``, else None."""
+    for f in sorted(highlighted, key=lambda f: -abs(f["std_diff"] or 0.0)):
         words = BEHAVIOR_WORDS.get(f["feature"])
-        if words:
+        if words and f["std_diff"] is not None and abs(f["std_diff"]) >= min_effect:
             word = words[0] if f["std_diff"] > 0 else words[1]
             if word:
                 return word
     return None
 
 
-def _noun(highlighted: list[dict], behavior: str | None) -> str:
-    for f in highlighted:
-        noun = NOUNS.get(f["feature"])
-        if noun and f["std_diff"] > 0 and not (behavior and behavior.lower().startswith(noun[:4])):
-            return noun
-    return "talkers"
+def score_candidates(candidates: list[str], indicator: np.ndarray, embeddings: np.ndarray,
+                     distinctiveness: np.ndarray | None = None) -> np.ndarray:
+    """KeyBERT-style relevance of each candidate to the persona centroid.
+
+    ``indicator``: (n_members × n_candidates) bool, member contains candidate; ``embeddings``: the
+    persona's (n_members × d) L2-normalised embeddings; ``distinctiveness``: the candidate's c-TF-IDF
+    weight over the best weight of its kind in the persona (1 when omitted). Score = cos(centroid of
+    members containing the candidate, persona centroid) × sqrt(share of members containing it) ×
+    sqrt(distinctiveness); 0 when no member contains it.
+    """
+    centroid = embeddings.mean(axis=0)
+    centroid /= max(np.linalg.norm(centroid), 1e-12)
+    scores = np.zeros(len(candidates))
+    for j in range(len(candidates)):
+        rows = indicator[:, j]
+        if not rows.any():
+            continue
+        c = embeddings[rows].mean(axis=0)
+        scores[j] = float(c @ centroid / max(np.linalg.norm(c), 1e-12)) * np.sqrt(rows.mean())
+    if distinctiveness is not None:
+        scores *= np.sqrt(np.clip(distinctiveness, 0.0, 1.0))
+    return scores
 
 
-def persona_name(terms: list[str], highlighted: list[dict]) -> str:
-    """Name from the persona's top terms and its highlighted fingerprint entries (strongest first)."""
-    behavior = _behavior(highlighted)
-    noun = _noun(highlighted, behavior)
-    core = " & ".join(terms[:2]) if terms else "general"
-    name = f"{behavior} {core} {noun}" if behavior else f"{core.capitalize()} {noun}"
-    return name[0].upper() + name[1:]
+def prefer_phrases(ranked: list[str], scores: dict[str, float], min_ratio: float = 0.6) -> list[str]:
+    """Put an n-gram in place of a single word it contains when it scores at least ``min_ratio`` of it
+    ("customer service" rather than "customer")."""
+    out: list[str] = []
+    for cand in ranked:
+        if len(cand.split()) == 1:
+            stems = content_stems(cand)
+            longer = [g for g in ranked if len(g.split()) > 1 and stems <= content_stems(g)
+                      and scores[g] >= min_ratio * scores[cand] and g not in out]
+            cand = longer[0] if longer else cand
+        if cand not in out:
+            out.append(cand)
+    return out
 
 
-def unique_names(names: list[str], terms: list[list[str]], ids: list) -> list[str]:
-    """Make ``names`` unique; clashes get an extra distinguishing term, else ``(#id)``."""
-    out = list(names)
-    taken: set[str] = set()
-    for i, name in enumerate(out):
-        if name.lower() in {n.lower() for n in out[:i]} or name.lower() in taken:
-            for t in terms[i][2:]:
-                cand = f"{name} ({t})"
-                if cand.lower() not in taken and cand.lower() not in {n.lower() for n in out}:
-                    name = cand
+def compose(ranked: list[str], max_words: int = 4) -> tuple[str, list[str]]:
+    """Name phrase from candidates ranked best first, and the candidates left unused (for clashes)."""
+    if not ranked:
+        return "General", []
+    parts, stems = [ranked[0]], content_stems(ranked[0])
+    rest = []
+    for cand in ranked[1:]:
+        cs = content_stems(cand)
+        if any(a.startswith(b) or b.startswith(a) for a in cs for b in stems if min(len(a), len(b)) >= 4):
+            continue  # "flight" / "flightled": one word in two spellings
+        if len(parts) == 1 and len(stems) == 1 and cs and not cs & stems and len(stems | cs) <= max_words:
+            parts.append(cand)
+            stems |= cs
+        elif not cs & stems:
+            rest.append(cand)
+    return " & ".join(parts), rest
+
+
+def capitalized(name: str) -> str:
+    return name[:1].upper() + name[1:]
+
+
+class PersonaNamer(BaseEstimator):
+    """Names every persona (see the module docstring). Learned: ``names_`` (persona id → name) and
+    ``candidates_`` (persona id → ranked candidate phrases that passed the rules)."""
+
+    def __init__(self, n_candidates: int = 10, behavior_min_effect: float = BEHAVIOR_MIN_EFFECT,
+                 max_words: int = 4, proposer=None):
+        self.n_candidates = n_candidates
+        self.behavior_min_effect = behavior_min_effect
+        self.max_words = max_words
+        self.proposer = proposer
+
+    def fit(self, texts: list[str], labels, embeddings, words, grams, highlighted: dict) -> PersonaNamer:
+        """``texts`` raw member texts, ``labels`` persona ids, ``embeddings`` (n, d) L2-normalised,
+        ``words``/``grams`` fitted ``ClassTfidf`` (single terms / n-grams), ``highlighted`` persona id →
+        highlighted fingerprint entries (``{feature, std_diff, ...}``)."""
+        labels = np.asarray(labels)
+        embeddings = np.asarray(embeddings, dtype=np.float64)
+        mats = [(m, m.transform(texts), {t: j for j, t in enumerate(m.vocabulary_)}) for m in (grams, words)
+                if m.weights_.shape[1]]
+        self.names_, self.candidates_ = {}, {}
+        rest = {}
+        for pid in np.unique(labels):
+            rows = np.flatnonzero(labels == pid)
+            persona_text = "\n".join(texts[i] for i in rows)
+            cands, cols, weight = [], [], []
+            for model, X, index in mats:
+                top = model.top_terms(pid, self.n_candidates)
+                for term, w in top:
+                    if term not in cands and phrase_ok(term, persona_text):
+                        cands.append(term)
+                        cols.append(X[rows][:, [index[term]]].toarray().ravel() > 0)
+                        weight.append(w / top[0][1])
+            ind = np.column_stack(cols) if cols else np.zeros((len(rows), 0), dtype=bool)
+            scores = score_candidates(cands, ind, embeddings[rows], np.asarray(weight))
+            ranked = [cands[j] for j in np.argsort(-scores, kind="stable") if scores[j] > 0]
+            ranked = prefer_phrases(ranked, dict(zip(cands, scores, strict=True)))
+            self.candidates_[int(pid)] = ranked
+            phrase, rest[int(pid)] = compose(ranked, self.max_words)
+            bw = behavior_word(highlighted.get(pid, highlighted.get(int(pid), [])), self.behavior_min_effect)
+            self.names_[int(pid)] = capitalized(f"{bw} {phrase}" if bw else phrase)
+        self._propose(texts, labels, highlighted)
+        self.names_ = unique_names(self.names_, rest)
+        return self
+
+    def _propose(self, texts, labels, highlighted) -> None:
+        """Replace a name by the proposer's when the proposal passes every rule (silently kept otherwise)."""
+        if self.proposer is None:
+            return
+        allowed_behavior = {w for pair in BEHAVIOR_WORDS.values() for w in pair if w}
+        for pid, name in list(self.names_.items()):
+            try:
+                proposal = self.proposer.propose(self.candidates_[pid][:8], name)
+            except Exception:  # noqa: BLE001 - the proposer is optional: any failure keeps the phrase
+                proposal = None
+            if not proposal or not isinstance(proposal, str) or len(proposal.split()) > self.max_words + 1:
+                continue
+            bw = behavior_word(highlighted.get(pid, []), self.behavior_min_effect)
+            used = {w for w in proposal.split() if w in allowed_behavior}
+            persona_text = "\n".join(t for t, lab in zip(texts, labels, strict=True) if lab == pid)
+            if used - {bw} or not phrase_ok(proposal, persona_text):
+                continue
+            if proposal.lower() not in {n.lower() for p, n in self.names_.items() if p != pid}:
+                self.names_[pid] = capitalized(proposal.strip())
+
+
+def unique_names(names: dict[int, str], rest: dict[int, list[str]]) -> dict[int, str]:
+    """Make ``names`` unique (case-insensitive): a clash gets the next unused candidate that adds new
+    stems (``rest``), and only as a last resort the persona id."""
+    out, taken = {}, set()
+    for pid, name in names.items():
+        if name.lower() in taken:
+            stems = content_stems(name)
+            for cand in rest.get(pid, []):
+                new = f"{name} ({cand})"
+                if not content_stems(cand) & stems and new.lower() not in taken:
+                    name = new
                     break
             else:
-                name = f"{name} (#{ids[i]})"
-        out[i] = name
+                name = f"{name} (#{pid})"
+        out[pid] = name
         taken.add(name.lower())
     return out

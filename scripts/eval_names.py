@@ -1,0 +1,109 @@
+"""How well persona names say what a persona is about, and how large the effects behind behaviour words are.
+
+    python scripts/eval_names.py                      # Banking77 (train + test), label "category"
+    python scripts/eval_names.py --data data/sample/twcs_sample.csv --inbound-only
+
+Runs the pipeline (``PersonaPipeline.run``: the embeddings come from the on-disk cache, UMAP from its
+joblib cache, so a second run mostly re-does clustering and profiles) and prints, as JSON:
+
+- ``label_match``: share of personas whose name shares a content word (same Snowball stem) with the
+  persona's commonest label (Banking77 intents such as ``card_arrival``), with the misses;
+- ``std_diff``: quantiles of |std_diff| of every persona's highlighted features (``highlight_features``),
+  and of the strongest one per persona: the numbers behind the behaviour-word threshold in
+  docs/profiles.md;
+- ``names``: every name, ``behaviour_words``: how many names carry one, ``repeated_stem``, ``duplicates``.
+
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("PERSONAS_CACHE_DIR", str(REPO / ".cache" / "personas"))
+BANKING77 = [REPO.parent / "shared" / "data" / "banking77" / f for f in ("train.csv", "test.csv")]
+
+from ml.profile.naming import BEHAVIOR_WORDS, content_stems  # noqa: E402
+
+
+def label_match(names: dict[int, str], labels_by_persona: dict[int, str]) -> dict:
+    """Share of personas whose name shares a content stem with their commonest label."""
+    hits, misses = 0, []
+    for pid, name in names.items():
+        label = labels_by_persona.get(pid)
+        if label is None:
+            continue
+        if content_stems(name) & content_stems(re.sub(r"[_\-]", " ", str(label))):
+            hits += 1
+        else:
+            misses.append({"id": pid, "name": name, "label": label})
+    n = hits + len(misses)
+    return {"share": round(hits / n, 4) if n else None, "hits": hits, "personas": n, "misses": misses}
+
+
+def effect_sizes(personas: list[dict]) -> dict:
+    """Quantiles of |std_diff| over highlighted features (all, and the strongest per persona)."""
+    every, top = [], []
+    for p in personas:
+        by_name = {f["feature"]: f for f in p["fingerprint"]}
+        vals = [abs(by_name[f]["std_diff"]) for f in p.get("highlight_features", []) if f in BEHAVIOR_WORDS]
+        every += vals
+        if vals:
+            top.append(max(vals))
+    q = [0.1, 0.25, 0.5, 0.75, 0.9]
+
+    def quant(v):
+        return {str(k): round(float(x), 3) for k, x in zip(q, np.quantile(v, q))} if v else {}
+    return {"highlighted": quant(every), "strongest_per_persona": quant(top), "n": len(every)}
+
+
+def name_checks(names: list[str]) -> dict:
+    repeated = [n for n in names if len(content_stems(n, unique=False)) != len(content_stems(n))]
+    dup = [n for n, c in Counter(x.lower() for x in names).items() if c > 1]
+    firsts = {w for pair in BEHAVIOR_WORDS.values() for w in pair if w}
+    return {"behaviour_words": sum(n.split()[0] in firsts for n in names), "repeated_stem": repeated,
+            "duplicates": dup}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data", nargs="*", default=[str(p) for p in BANKING77])
+    ap.add_argument("--label-col", default=None, help="default: category for Banking77")
+    ap.add_argument("--inbound-only", action="store_true")
+    args = ap.parse_args(argv)
+    from ml.config import PipelineConfig
+    from ml.pipeline import PersonaPipeline
+
+    label_col = args.label_col or ("category" if args.data == [str(p) for p in BANKING77] else None)
+    cfg = PipelineConfig().updated({"input": {"label_col": label_col, "inbound_only": args.inbound_only},
+                                    "metrics": {"stability": False}})
+    result = PersonaPipeline(cfg, progress=False).run(args.data)
+    members = result.members
+    labels = {}
+    if "label" in members and members["label"].notna().any():
+        for pid, grp in members.groupby("persona_id"):
+            top = grp["label"].dropna().value_counts()
+            if len(top):
+                labels[int(pid)] = str(top.index[0])
+    names = {int(p["id"]): p["name"] for p in result.personas}
+    out = {"data": args.data, "personas": len(names), "metrics": result.manifest["metrics"].get("labels"),
+           "label_match": label_match(names, labels) if labels else None,
+           "std_diff": effect_sizes(result.personas), **name_checks(list(names.values())),
+           "names": [f"{pid}: {n}" + (f"  [{labels[pid]}]" if pid in labels else "") for pid, n in names.items()]}
+    print(json.dumps(out, indent=1, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,149 @@
+"""Persona naming rules (ml.profile.naming) on real texts, and the optional LLM proposer against a local
+fake OpenAI-compatible server."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import numpy as np
+import pytest
+
+from ml.profile.llm_names import LLMNamer, name_proposer_from_env
+from ml.profile.naming import (
+    BEHAVIOR_MIN_EFFECT,
+    BEHAVIOR_WORDS,
+    PersonaNamer,
+    behavior_word,
+    compose,
+    content_stems,
+    phrase_ok,
+    unique_names,
+    written_as_name,
+)
+from ml.profile.terms import ClassTfidf, is_profane
+
+# real customer tweets (TWCS / airline): two topics, a profane one, a signed agent reply, a person's name
+FLIGHTS = ["@united my flight got delayed again, third flight this week", "@Delta weekend flight cancelled, rebook me",
+           "flight from Denver delayed 3 hours and no gate agent", "@united flights keep getting delayed at ORD",
+           "Our flight was cancelled and the rebooking line is on hold forever", "delayed flight, missed my connection"]
+ORDERS = ["@AmazonHelp my package never arrived, order says delivered", "@AmazonHelp where is my order? tracking stuck",
+          "package marked delivered but not at my door", "@AmazonHelp the order tracking has not moved in days",
+          "My package arrived damaged, the order was a gift", "order delivered to the wrong address, package missing"]
+EXTRA = ["this shit service again, flight delayed", "Go for it Trevor *ErikS", "Trevor said the order is late"]
+
+
+def test_rules_on_phrases():
+    assert not phrase_ok("flight flights") and not phrase_ok("charged charge") and phrase_ok("weekend flight")
+    assert not phrase_ok("shit service") and is_profane("yall shit") and not is_profane("assistance class")
+    assert not phrase_ok("*eriks") and not phrase_ok("^jay")
+    assert not phrase_ok("trevor order", "Trevor said the order is late")
+    assert phrase_ok("bill payment", "my bill payment failed, the bill is wrong")  # "bill" is not a name here
+    assert written_as_name("becky", "thanks Becky!") and not written_as_name("delivery", "Delivery late")
+    assert content_stems("Weekend flights & flight") == {"weekend", "flight"}
+
+
+def test_behavior_word_only_for_large_effects():
+    small = [{"feature": "words_log", "std_diff": 0.6}]
+    large = [{"feature": "words_log", "std_diff": -1.3}, {"feature": "night_share", "std_diff": 1.1}]
+    assert behavior_word(small) is None and BEHAVIOR_MIN_EFFECT == 1.0
+    assert behavior_word(large) == "Brief"
+    assert behavior_word([{"feature": "night_share", "std_diff": 2.0}], min_effect=2.5) is None
+
+
+def test_compose_and_unique():
+    name, rest = compose(["flight", "flights delayed", "delayed", "gate"])
+    assert name == "flight & delayed" and "gate" in rest
+    assert compose([]) == ("General", [])
+    out = unique_names({0: "Flight & delayed", 1: "Flight & delayed", 2: "Flight & delayed"},
+                       {0: [], 1: ["gate agent"], 2: []})
+    assert out == {0: "Flight & delayed", 1: "Flight & delayed (gate agent)", 2: "Flight & delayed (#2)"}
+
+
+def _namer_inputs():
+    from tests.test_profile_inputs import embed
+
+    texts = FLIGHTS + ORDERS + EXTRA
+    labels = np.array([0] * len(FLIGHTS) + [1] * len(ORDERS) + [0, 1, 1])
+    words = ClassTfidf((1, 1), 2).fit(texts, labels)
+    grams = ClassTfidf((2, 3), 2).fit(texts, labels)
+    return texts, labels, embed(texts), words, grams
+
+
+def test_namer_on_real_texts():
+    texts, labels, E, words, grams = _namer_inputs()
+    hl = {0: [{"feature": "night_share", "std_diff": 0.4}], 1: [{"feature": "words_log", "std_diff": -1.5}]}
+    namer = PersonaNamer().fit(texts, labels, E, words, grams, hl)
+    n0, n1 = namer.names_[0], namer.names_[1]
+    assert "flight" in n0.lower() and ("order" in n1.lower() or "package" in n1.lower())
+    assert not n0.startswith("Late-night") and n1.startswith("Brief ")  # only the large effect names
+    for name in (n0, n1):
+        assert phrase_ok(name) and "trevor" not in name.lower() and "erik" not in name.lower()
+        assert len(content_stems(name, unique=False)) == len(content_stems(name)) <= 5
+    assert n0.lower() != n1.lower()
+
+
+class _FakeLLM(BaseHTTPRequestHandler):
+    answers: list[str] = []
+
+    def do_POST(self):  # noqa: N802
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        assert body["messages"][0]["role"] == "system"
+        answer = self.answers.pop(0) if self.answers else "Late package deliveries"
+        if answer == "500":
+            self.send_response(500)
+            self.end_headers()
+            return
+        data = json.dumps({"choices": [{"message": {"content": answer}}]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def fake_llm():
+    server = HTTPServer(("127.0.0.1", 0), _FakeLLM)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/v1"
+    server.shutdown()
+
+
+def test_llm_namer_off_by_default_and_rules_still_apply(fake_llm):
+    assert name_proposer_from_env({}) is None
+    assert name_proposer_from_env({"PERSONAS_LLM_BASE_URL": fake_llm, "PERSONAS_LLM_MODEL": "m"}) is None
+    proposer = name_proposer_from_env({"PERSONAS_LLM_BASE_URL": fake_llm, "PERSONAS_LLM_MODEL": "m",
+                                       "PERSONAS_LLM_NAMES": "1"})
+    texts, labels, E, words, grams = _namer_inputs()
+    rule_names = PersonaNamer().fit(texts, labels, E, words, grams, {}).names_
+    # persona 0 gets a profane proposal (refused), persona 1 a good one (used)
+    _FakeLLM.answers = ["Shit flight delays", "\"Missing package orders\""]
+    names = PersonaNamer(proposer=proposer).fit(texts, labels, E, words, grams, {}).names_
+    assert names[0] == rule_names[0] and names[1] == "Missing package orders"
+    _FakeLLM.answers = ["Late-night flight delays", "500"]  # behaviour word without the effect; server error
+    names = PersonaNamer(proposer=proposer).fit(texts, labels, E, words, grams, {}).names_
+    assert names == rule_names
+    assert LLMNamer("http://127.0.0.1:9/v1", "m", timeout_s=0.5).propose(["x"], "y") is None  # nothing listening
+
+
+@pytest.mark.parametrize("fixture", ["twcs_run", "banking_run", "airline_run"])
+def test_names_of_real_runs_follow_the_rules(fixture, request):
+    run = request.getfixturevalue(fixture)
+    names = [p["name"] for p in run["profiles"]]
+    assert len({n.lower() for n in names}) == len(names)
+    behaviour = {w for pair in BEHAVIOR_WORDS.values() for w in pair if w}
+    for p in run["profiles"]:
+        name = p["name"].split(" (")[0]
+        assert phrase_ok(name), name
+        first = name.split()[0]
+        if first in behaviour:
+            effects = [abs(f["std_diff"]) for f in p["fingerprint"] if f["feature"] in p["highlight_features"]]
+            assert max(effects) >= BEHAVIOR_MIN_EFFECT
+        for t in p["top_terms"] + p["top_ngrams"]:
+            assert not is_profane(t["term"])
