@@ -15,7 +15,7 @@ import {
   type PersonaList,
   type RunManifest,
 } from "@/lib/api";
-import { categoryColor } from "@/lib/colors";
+import { categoryColor, personaColors, textOn } from "@/lib/colors";
 import { int, truncate } from "@/lib/format";
 import { isEventRun } from "@/lib/runs";
 import { useApi } from "@/lib/useApi";
@@ -61,8 +61,37 @@ export default function MapView() {
     [families],
   );
   const byFamily = colorBy === "family" && families.length > 0;
+  const palette = useMemo(
+    () =>
+      personaColors(
+        groups.map((g) => g.id),
+        families,
+      ),
+    [groups, families],
+  );
   const colorOf = (g: { id: number; index: number }) =>
-    categoryColor(byFamily ? (familyIndex.get(g.id) ?? families.length) : g.index);
+    byFamily ? categoryColor(familyIndex.get(g.id) ?? families.length) : (palette.get(g.id) ?? categoryColor(g.index));
+  /** Name labels at the centre (median x, y) of each shown persona, or of each family. */
+  const labels = useMemo(() => {
+    const shownGroups = groups.filter((g) => !hidden.has(g.id));
+    const sets = byFamily
+      ? families.map((f, i) => ({
+          key: `f${f.id}`,
+          name: f.name,
+          color: categoryColor(i),
+          dots: shownGroups.filter((g) => f.persona_ids.includes(g.id)).flatMap((g) => g.dots),
+        }))
+      : shownGroups.map((g) => ({ key: `p${g.id}`, name: g.name, color: colorOf(g), dots: g.dots }));
+    const median = (v: number[]) => {
+      const s = [...v].sort((a, b) => a - b);
+      return s[Math.floor(s.length / 2)] ?? 0;
+    };
+    return sets
+      .filter((l) => l.dots.length > 0)
+      .sort((a, b) => b.dots.length - a.dots.length)
+      .map((l) => ({ key: l.key, name: l.name, color: l.color, x: median(l.dots.map((d) => d.x)), y: median(l.dots.map((d) => d.y)) }));
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [groups, hidden, byFamily, families, palette]);
   const legend = byFamily
     ? families.map((f, i) => ({
         key: f.id,
@@ -71,7 +100,7 @@ export default function MapView() {
         ids: f.persona_ids,
         count: groups.filter((g) => f.persona_ids.includes(g.id)).reduce((n, g) => n + g.dots.length, 0),
       }))
-    : groups.map((g) => ({ key: g.id, name: g.name, color: categoryColor(g.index), ids: [g.id], count: g.dots.length }));
+    : groups.map((g) => ({ key: g.id, name: g.name, color: colorOf(g), ids: [g.id], count: g.dots.length }));
 
   const back = (
     <p className="breadcrumb">
@@ -143,7 +172,7 @@ export default function MapView() {
                     cursor={false}
                     content={({ active, payload }) => {
                       const dot = payload?.[0]?.payload as Dot | undefined;
-                      if (!active || !dot) return null;
+                      if (!active || !dot || !("member_id" in dot)) return null;
                       return (
                         <div className="tooltip" data-testid="map-tooltip">
                           <strong>{dot.personaName}</strong>
@@ -163,10 +192,17 @@ export default function MapView() {
                         name={g.name}
                         data={g.dots}
                         fill={colorOf(g)}
-                        fillOpacity={0.75}
+                        shape={memberDot}
                         isAnimationActive={false}
                       />
                     ))}
+                  <Scatter
+                    name="labels"
+                    data={labels}
+                    shape={(props: unknown) => <MapLabel {...(props as LabelProps)} />}
+                    isAnimationActive={false}
+                    legendType="none"
+                  />
                 </ScatterChart>
               </ResponsiveContainer>
             </div>
@@ -200,6 +236,20 @@ export default function MapView() {
                 );
               })}
             </div>
+            <p className="legend">
+              <span>
+                <svg width="12" height="12" aria-hidden="true">
+                  <circle cx="6" cy="6" r="4" fill="#555" />
+                </svg>{" "}
+                core member
+              </span>
+              <span>
+                <svg width="12" height="12" aria-hidden="true">
+                  <circle cx="6" cy="6" r="4" fill="#555" fillOpacity={0.2} stroke="#555" />
+                </svg>{" "}
+                {eventRun ? "flagged as mixed" : "reassigned from noise (placed by nearest persona)"}
+              </span>
+            </p>
             <p className="hint" style={{ marginTop: "0.5rem" }}>
               Open a persona:{" "}
               {groups.map((g, i) => (
@@ -213,5 +263,61 @@ export default function MapView() {
         )}
       </section>
     </>
+  );
+}
+
+interface DotProps {
+  cx?: number;
+  cy?: number;
+  fill?: string;
+  payload?: Dot;
+}
+
+/** A member: filled when the clustering placed it, hollow when it was reassigned from noise. */
+function memberDot(props: unknown) {
+  const { cx = 0, cy = 0, fill = "#555", payload } = props as DotProps;
+  const forced = Boolean(payload?.reassigned);
+  return (
+    <circle
+      cx={cx}
+      cy={cy}
+      r={forced ? 2.6 : 2.4}
+      fill={fill}
+      fillOpacity={forced ? 0.18 : 0.8}
+      stroke={forced ? fill : "none"}
+      strokeWidth={forced ? 1 : 0}
+      data-reassigned={forced ? "1" : "0"}
+    />
+  );
+}
+
+interface LabelProps {
+  cx?: number;
+  cy?: number;
+  payload?: { key: string; name: string; color: string };
+}
+
+/** A persona's (or family's) name at its centre, on a white halo so it reads over the dots. */
+function MapLabel({ cx = 0, cy = 0, payload }: LabelProps) {
+  if (!payload) return <g />;
+  const name = payload.name.length > 28 ? `${payload.name.slice(0, 27)}…` : payload.name;
+  return (
+    <g pointerEvents="none" data-testid="map-label" data-label={payload.name}>
+      <text
+        x={cx}
+        y={cy}
+        textAnchor="middle"
+        dominantBaseline="middle"
+        fontSize={12}
+        fontWeight={600}
+        stroke="#ffffff"
+        strokeWidth={3.5}
+        strokeLinejoin="round"
+        paintOrder="stroke"
+        fill={textOn(payload.color) === "#ffffff" ? payload.color : "#222"}
+      >
+        {name}
+      </text>
+    </g>
   );
 }

@@ -5,7 +5,7 @@ import { useEffect, useState } from "react";
 import Highlight from "@/components/Highlight";
 import { ErrorState, Loading } from "@/components/States";
 import { paths, type Evidence, type MemberPage } from "@/lib/api";
-import { int, num } from "@/lib/format";
+import { int, num, pct } from "@/lib/format";
 import { memberNoun } from "@/lib/runs";
 import { useApi } from "@/lib/useApi";
 
@@ -94,6 +94,11 @@ export default function MemberSearch({
                 <Highlight text={m.text ?? ""} query={query} />
                 <span className="snippet-meta">
                   {m.reassigned ? (eventRun ? "flagged as mixed · " : "reassigned from noise · ") : ""}
+                  {typeof m.confidence === "number" ? (
+                    <span title="How typical the member is of this persona: 100% at the centre of its core members, 0% at or beyond the edge.">
+                      confidence {pct(m.confidence, 0)} ·{" "}
+                    </span>
+                  ) : null}
                   {eventRun ? `margin ${num(m.distance == null ? null : 1 - m.distance, 2)}` : `distance ${num(m.distance ?? null, 3)}`}
                 </span>
               </li>

@@ -65,7 +65,7 @@ function RunOverview({
   const manifest = useApi<RunManifest>(paths.run(runId));
   const personas = useApi<PersonaList>(paths.personas(runId));
   const tree = useApi<FamilyTree>(paths.families(runId));
-  const families = tree.status === "ok" ? tree.data.families : [];
+  const families = useMemo(() => (tree.status === "ok" ? tree.data.families : []), [tree]);
   const familyName = new Map(families.map((f) => [f.id, f.name]));
   const [measureKey, setMeasureKey] = useState("persona");
 
@@ -75,7 +75,7 @@ function RunOverview({
   const words = useFeatureWords();
   const measures = useMemo(() => availableMeasures(items, eventRun, words), [items, eventRun, words]);
   const measure = measures.find((m) => m.key === measureKey) ?? measures[0];
-  const scale = useMemo(() => (measure ? coloring(measure, items) : null), [measure, items]);
+  const scale = useMemo(() => (measure ? coloring(measure, items, families) : null), [measure, items, families]);
 
   const head = (
     <div className="page-head">
@@ -168,9 +168,24 @@ function RunOverview({
               </p>
               <FamilyLevel nav={nav} families={families} personas={items} noun={noun}>
                 {(shown) => (
-                  <PersonaTreemap runId={runId} personas={shown} measure={measure} coloring={scale} noun={noun} />
+                  <PersonaTreemap
+                    runId={runId}
+                    personas={shown}
+                    measure={measure}
+                    coloring={scale}
+                    noun={noun}
+                    forcedLabel={eventRun ? "flagged as mixed" : "reassigned from noise"}
+                  />
                 )}
               </FamilyLevel>
+              <p className="legend" data-testid="forced-legend">
+                <span>
+                  <span className="swatch hatched" aria-hidden="true" />
+                  {eventRun
+                    ? "hatched part = users flagged as mixed (no clear persona)"
+                    : "hatched part = members the clustering left as noise and reassigned to their nearest persona"}
+                </span>
+              </p>
               {measure.kind !== "category" ? (
                 <div className="legend" aria-label="Colour scale">
                   <span>{scale.format(scale.min)}</span>
@@ -206,6 +221,8 @@ function RunOverview({
                   {families.length ? <th scope="col">Family</th> : null}
                   <th scope="col" className="num">{eventRun ? "Users" : "Members"}</th>
                   <th scope="col" className="num">Share</th>
+                  <th scope="col" className="num">Core</th>
+                  <th scope="col" className="num">{eventRun ? "Mixed" : "Reassigned"}</th>
                   <th scope="col">{eventRun ? "Top events" : "Top terms"}</th>
                 </tr>
               </thead>
@@ -220,6 +237,8 @@ function RunOverview({
                     ) : null}
                     <td className="num">{int(p.size)}</td>
                     <td className="num">{pct(p.share)}</td>
+                    <td className="num">{int(p.core_size)}</td>
+                    <td className="num">{int(p.reassigned_count)}</td>
                     <td className="muted">{(p.top_terms ?? []).slice(0, 6).map(termText).join(", ")}</td>
                   </tr>
                 ))}

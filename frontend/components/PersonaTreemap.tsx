@@ -17,6 +17,8 @@ interface Cell {
   fill: string;
   valueLabel: string;
   terms: string;
+  /** Share of the cell's members placed by the clustering itself (the rest were reassigned from noise). */
+  coreShare?: number | null;
 }
 
 interface NodeProps {
@@ -102,6 +104,7 @@ export default function PersonaTreemap({
   measure,
   coloring,
   noun = "members",
+  forcedLabel = "reassigned from noise",
 }: {
   runId: string;
   personas: PersonaSummary[];
@@ -109,12 +112,16 @@ export default function PersonaTreemap({
   coloring: Coloring;
   /** What a member is called: "members", or "users" for an event run. */
   noun?: string;
+  /** What "not core" means: "reassigned from noise", or "flagged as mixed" for an event run. */
+  forcedLabel?: string;
 }) {
   const router = useRouter();
   const cells: TreemapCell[] = personas
     .filter((p) => p.size > 0)
     .map((p) => {
       const valueLabel = measure.kind === "category" ? "" : coloring.format(measure.value(p));
+      const coreShare = typeof p.core_size === "number" && p.size > 0 ? p.core_size / p.size : null;
+      const coreText = coreShare === null ? "" : `, ${pct(coreShare, 0)} core, ${pct(1 - coreShare, 0)} ${forcedLabel}`;
       return {
         kind: "persona",
         name: p.name,
@@ -124,7 +131,8 @@ export default function PersonaTreemap({
         fill: coloring.color(p),
         valueLabel,
         terms: (p.top_terms ?? []).slice(0, 5).map(termText).join(", "),
-        label: `${p.name}: ${pct(p.share)} of ${noun}${valueLabel ? `, ${measure.label} ${valueLabel}` : ""}. Open persona.`,
+        coreShare,
+        label: `${p.name}: ${pct(p.share)} of ${noun}${coreText}${valueLabel ? `, ${measure.label} ${valueLabel}` : ""}. Open persona.`,
       };
     });
   return (
@@ -133,6 +141,7 @@ export default function PersonaTreemap({
       noun={noun}
       valueName={measure.label}
       testId="persona-treemap"
+      forcedLabel={forcedLabel}
       onOpen={(cell) => router.push(personaHref(runId, cell.id))}
     />
   );
@@ -145,12 +154,14 @@ export function TreemapChart({
   valueName,
   testId,
   onOpen,
+  forcedLabel = "reassigned from noise",
 }: {
   cells: TreemapCell[];
   noun: string;
   valueName: string;
   testId: string;
   onOpen: (cell: TreemapCell) => void;
+  forcedLabel?: string;
 }) {
   const byKey = new Map(cells.map((c) => [`${c.kind}:${c.id}`, c]));
 
@@ -162,7 +173,11 @@ export function TreemapChart({
     const ink = textOn(fill);
     const maxLines = Math.max(0, Math.min(3, Math.floor((height - 24) / 16)));
     const titleLines = wrapText(name, width, TITLE_FONT, 7.6, Math.max(1, maxLines));
-    const sub = fitText(`${pct(share)}${props.valueLabel ? ` · ${props.valueLabel}` : ""}`, width, SUB_FONT, 6.8);
+    const core = typeof cell.coreShare === "number" ? cell.coreShare : null;
+    const coreText = core === null ? "" : ` · ${pct(core, 0)} core`;
+    const sub = fitText(`${pct(share)}${coreText}${props.valueLabel ? ` · ${props.valueLabel}` : ""}`, width, SUB_FONT, 6.8);
+    const hatchId = `hatch-${cell.kind}-${id}`;
+    const forcedH = core === null ? 0 : height * (1 - core);
     const subY = y + 17 + titleLines.length * 16;
     const idAttr = cell.kind === "family" ? { "data-family-id": id } : { "data-persona-id": id };
     return (
@@ -181,6 +196,25 @@ export function TreemapChart({
         }}
       >
         <Rectangle x={x} y={y} width={width} height={height} fill={fill} stroke="#ffffff" strokeWidth={2} />
+        {forcedH > 1 ? (
+          <>
+            <defs>
+              <pattern id={hatchId} width={7} height={7} patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
+                <rect width={7} height={7} fill={fill} />
+                <line x1={0} y1={0} x2={0} y2={7} stroke={ink} strokeOpacity={0.45} strokeWidth={3} />
+              </pattern>
+            </defs>
+            <rect
+              x={x + 1}
+              y={y + height - forcedH}
+              width={Math.max(0, width - 2)}
+              height={Math.max(0, forcedH - 1)}
+              fill={`url(#${hatchId})`}
+              data-testid="forced-part"
+              pointerEvents="none"
+            />
+          </>
+        ) : null}
         {height > 22
           ? titleLines.map((line, i) => (
               <text key={i} x={x + 6} y={y + 17 + i * 16} fill={ink} fontSize={13} fontWeight={600} pointerEvents="none">
@@ -217,6 +251,11 @@ export function TreemapChart({
                 <div className="tooltip">
                   <strong>{cell.name}</strong>
                   {int(cell.size)} {noun} · {pct(cell.share)}
+                  {typeof cell.coreShare === "number" ? (
+                    <div>
+                      {pct(cell.coreShare, 0)} core · {pct(1 - cell.coreShare, 0)} {forcedLabel} (hatched)
+                    </div>
+                  ) : null}
                   {cell.valueLabel ? (
                     <div>
                       {valueName}: {cell.valueLabel}

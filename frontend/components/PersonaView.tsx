@@ -62,9 +62,11 @@ export default function PersonaView() {
           <h1 data-testid="persona-name">{p.name || `Persona ${p.id}`}</h1>
           <p className="meta">
             {int(p.size)} {noun} · {pct(p.share)} of the run
-            {typeof p.reassigned_count === "number"
-              ? ` · ${int(p.reassigned_count)} ${eventRun ? "flagged as mixed" : "reassigned from noise"}`
-              : ""}{" "}
+            {typeof p.reassigned_count === "number" && typeof p.core_size === "number"
+              ? ` (${int(p.core_size)} core · ${int(p.reassigned_count)} ${eventRun ? "flagged as mixed" : "reassigned from noise"})`
+              : typeof p.reassigned_count === "number"
+                ? ` · ${int(p.reassigned_count)} ${eventRun ? "flagged as mixed" : "reassigned from noise"}`
+                : ""}{" "}
             · run{" "}
             {resolvedRun}
           </p>

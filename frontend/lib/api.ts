@@ -221,6 +221,8 @@ export interface Member {
   text: string;
   distance?: number | null;
   reassigned?: boolean;
+  /** 0–1: how typical the member is of its persona (1 = at the centre of the persona's core). */
+  confidence?: number | null;
   author?: string | null;
   timestamp?: string | null;
   n_messages?: number;
@@ -232,6 +234,7 @@ export interface MapPoint {
   x: number;
   y: number;
   reassigned?: boolean;
+  confidence?: number | null;
   text?: string;
 }
 

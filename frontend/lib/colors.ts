@@ -81,3 +81,46 @@ export function textOn(color: string): string {
   const lum = 0.2126 * r + 0.7152 * g + 0.0722 * b;
   return lum > 0.22 ? "#111111" : "#ffffff";
 }
+
+function toHex(rgb: number[]): string {
+  return `#${rgb.map((c) => Math.round(Math.min(255, Math.max(0, c))).toString(16).padStart(2, "0")).join("")}`;
+}
+
+/** `hex` mixed towards white (t > 0) or black (t < 0) by |t|. */
+export function shade(hex: string, t: number): string {
+  const target = t >= 0 ? 255 : 0;
+  return toHex(hexToRgb(hex).map((c) => c + (target - c) * Math.abs(t)));
+}
+
+/** The k-th of n shades around a base colour, lightest and darkest kept readable. */
+function familyShade(base: string, k: number, n: number): string {
+  if (n <= 1) return base;
+  const steps = [0, 0.45, -0.35, 0.25, -0.55, 0.6, -0.2, 0.35];
+  return shade(base, steps[k % steps.length] ?? 0);
+}
+
+/**
+ * One colour per persona, distinct as long as the palette lasts (`CATEGORICAL`, 20 colours, in the
+ * given order). Past that, personas take their family's colour in different shades when the run has
+ * families (so a colour still says something), else evenly spread hues.
+ */
+export function personaColors(ids: number[], families: { id: number; persona_ids: number[] }[] = []): Map<number, string> {
+  const out = new Map<number, string>();
+  if (ids.length <= CATEGORICAL.length) {
+    ids.forEach((id, i) => out.set(id, categoryColor(i)));
+    return out;
+  }
+  if (families.length >= 2) {
+    families.forEach((f, i) => {
+      const members = f.persona_ids.filter((id) => ids.includes(id));
+      members.forEach((id, k) => out.set(id, familyShade(categoryColor(i), k, members.length)));
+    });
+  }
+  ids.forEach((id, i) => {
+    if (!out.has(id)) {
+      const hue = Math.round((i * 137.508) % 360);
+      out.set(id, `hsl(${hue}, 62%, ${i % 2 ? 38 : 55}%)`);
+    }
+  });
+  return out;
+}

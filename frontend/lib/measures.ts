@@ -3,7 +3,7 @@
  * list endpoint (`metrics`) and the behavioural fingerprint (`feature_z`, standardised difference).
  */
 import type { PersonaSummary } from "./api";
-import { categoryColor, diverging, sequential } from "./colors";
+import { diverging, personaColors, sequential } from "./colors";
 import type { FeatureWords } from "./features";
 import { featureLabel, num, pct } from "./format";
 
@@ -106,11 +106,18 @@ export interface Coloring {
 }
 
 /** Colour function and scale for a measure over the given personas. */
-export function coloring(measure: Measure, personas: PersonaSummary[]): Coloring {
+export function coloring(
+  measure: Measure,
+  personas: PersonaSummary[],
+  families: { id: number; persona_ids: number[] }[] = [],
+): Coloring {
   if (measure.kind === "category") {
-    const order = new Map(personas.map((p, i) => [p.id, i]));
+    const colors = personaColors(
+      personas.map((p) => p.id),
+      families,
+    );
     return {
-      color: (p) => categoryColor(order.get(p.id) ?? p.id),
+      color: (p) => colors.get(p.id) ?? "#7F7F7F",
       format: (v) => (v === null ? "–" : String(v)),
       min: 0,
       max: personas.length,

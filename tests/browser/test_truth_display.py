@@ -1,0 +1,71 @@
+"""Core vs reassigned members are shown wherever a size is (treemap, table, persona header, map), and the
+member map names its personas at their centres with a legend that filters. Real run, real backend, Chromium."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def test_treemap_and_table_show_core_and_reassigned(live_server, page, artifacts):
+    personas = [p for p in live_server.api("/runs/latest/personas")["items"] if p["size"] > 0]
+    page.goto(live_server.url + "/?view=personas")
+    page.wait_for_selector('[data-testid="persona-treemap"] g[data-persona-id]')
+    for p in personas:
+        cell = page.locator(f'[data-testid="persona-treemap"] g[data-persona-id="{p["id"]}"]')
+        label = cell.get_attribute("aria-label")
+        core = p["core_size"] / p["size"]
+        assert f"{round(core * 100)}% core" in label and "reassigned from noise" in label
+        forced = cell.locator('[data-testid="forced-part"]')
+        box = cell.locator("path.recharts-rectangle").bounding_box()
+        if p["reassigned_count"] and box["height"] * (1 - core) > 2:
+            assert forced.count() == 1
+            hatch = forced.bounding_box()
+            assert hatch["height"] / box["height"] == pytest.approx(1 - core, abs=0.03)
+        elif not p["reassigned_count"]:
+            assert forced.count() == 0
+    assert "reassigned to their nearest persona" in page.get_by_test_id("forced-legend").inner_text()
+    rows = page.get_by_test_id("persona-table").locator("tbody tr")
+    header = page.get_by_test_id("persona-table").locator("thead").inner_text()
+    assert "Core" in header and "Reassigned" in header
+    by_name = {p["name"]: p for p in personas}
+    for i in range(rows.count()):
+        cells = rows.nth(i).locator("td")
+        texts = [cells.nth(j).inner_text() for j in range(cells.count())]
+        p = by_name[texts[0]]
+        assert f"{p['core_size']:,}" in texts and f"{p['reassigned_count']:,}" in texts
+    page.screenshot(path=str(artifacts / "overview-core-reassigned.png"), full_page=False)
+
+
+def test_persona_header_splits_core_and_reassigned(live_server, page):
+    run_id = live_server.api("/runs/latest")["id"]
+    p = max(live_server.api("/runs/latest/personas")["items"], key=lambda q: q["reassigned_count"])
+    page.goto(f"{live_server.url}/persona/?run={quote(run_id)}&id={p['id']}")
+    meta = page.locator(".page-head .meta")
+    meta.wait_for()
+    assert f"({p['core_size']:,} core · {p['reassigned_count']:,} reassigned from noise)" in meta.inner_text()
+
+
+def test_map_names_personas_at_their_centres_and_marks_reassigned(live_server, page, artifacts):
+    run_id = live_server.api("/runs/latest")["id"]
+    personas = live_server.api("/runs/latest/personas")["items"]
+    points = live_server.api(f"/runs/{run_id}/map?limit=3000")["points"]
+    page.goto(f"{live_server.url}/map/?run={quote(run_id)}")
+    page.wait_for_selector('[data-testid="map-label"]')
+    shown_ids = {pt["persona_id"] for pt in points}
+    names = {p["name"] for p in personas if p["id"] in shown_ids}
+    labels = page.locator('[data-testid="map-label"]')
+    assert {labels.nth(i).get_attribute("data-label") for i in range(labels.count())} == names
+    hollow = page.locator('[data-testid="member-map"] circle[data-reassigned="1"]').count()
+    assert hollow == sum(1 for pt in points if pt.get("reassigned"))
+    page.screenshot(path=str(artifacts / "map-labelled.png"), full_page=False)
+    # the legend filters: hiding a persona removes its label too
+    first = page.get_by_test_id("map-legend").get_by_role("button").first
+    hidden_name = first.inner_text().rsplit(" (", 1)[0]
+    first.click()
+    page.wait_for_function("n => document.querySelectorAll('[data-testid=\"map-label\"]').length === n",
+                           arg=len(names) - 1)
+    assert hidden_name not in {labels.nth(i).get_attribute("data-label") for i in range(labels.count())}
