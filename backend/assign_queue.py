@@ -6,8 +6,9 @@ the model once for all of them (`PersonaModel.predict_many`: one embedding pass,
 request) and resolves each request's future with its own result. The event loop only waits, so
 reads stay fast while texts are encoded.
 
-Bounds: a request that would push the queue past `max_queue` texts is refused at once (429 with
-`Retry-After`); a request still queued after `max_wait_s` is withdrawn and refused (503 with
+Bounds: a request that would push the queue past `max_queue` texts, or whose texts would wait
+longer than `max_wait_s` at the measured throughput, is refused at once (429 with `Retry-After`); a
+request still queued after `max_wait_s` is withdrawn and refused (503 with
 `Retry-After`), so no client waits in the queue longer than that. A request bigger than
 `max_queue` is admitted only when the queue is empty, and served alone.
 """
@@ -53,8 +54,9 @@ class AssignBatcher:
     """
 
     def __init__(self, model: Any, max_queue: int, max_batch: int, torch_threads: int = 0,
-                 name: str = "model") -> None:
+                 name: str = "model", max_wait_s: float = float("inf")) -> None:
         self.model, self.max_queue, self.max_batch = model, max_queue, max_batch
+        self.max_wait_s = max_wait_s
         self.torch_threads, self.name = torch_threads, name
         self.batch_sizes: deque[int] = deque(maxlen=1000)
         self.texts_per_s: float | None = None
@@ -62,6 +64,7 @@ class AssignBatcher:
         self._queued = 0
         self._cond = threading.Condition()
         self._closed = False
+        self._ready = False  # the worker has started (torch imported and configured)
         self._thread: threading.Thread | None = None
 
     @property
@@ -86,6 +89,11 @@ class AssignBatcher:
             if self._pending and self._queued + job.weight > self.max_queue:
                 raise _refuse(429, f"assign queue full ({self._queued} texts waiting, the limit is "
                                    f"{self.max_queue}); retry after the Retry-After seconds", self.retry_after())
+            expected = (self._queued + job.weight) / self.texts_per_s if self.texts_per_s else 0.0
+            if self._pending and expected > self.max_wait_s:
+                raise _refuse(429, f"assign queue full ({self._queued} texts waiting, about {expected:.1f} s at "
+                                   f"{self.texts_per_s:.0f} texts/s); retry after the Retry-After seconds",
+                              self.retry_after())
             self._pending.append(job)
             self._queued += job.weight
             if self._thread is None:
@@ -95,8 +103,11 @@ class AssignBatcher:
         return job.future
 
     def withdraw(self, future: Future) -> bool:
-        """Take a request off the queue if no worker has started it; True when withdrawn."""
+        """Take a request off the queue if the worker has not started it; True when withdrawn.
+        While the worker itself is still starting (first request of a model) nothing is withdrawn."""
         with self._cond:
+            if not self._ready and not self._closed:
+                return False
             for job in self._pending:
                 if job.future is future:
                     self._pending.remove(job)
@@ -137,19 +148,29 @@ class AssignBatcher:
 
     def _run(self) -> None:
         self._limit_torch_threads()
+        with self._cond:
+            self._ready = True
         while (batch := self._take()) is not None:
             if batch:
                 self._serve(batch)
 
     def _limit_torch_threads(self) -> None:
-        """Leave a core to the event loop: torch's intra-op threads = CPUs - 1 unless set."""
-        if not hasattr(self.model, "embedder"):
+        """Leave a core to the event loop (torch's intra-op threads = CPUs - 1 unless set) and load
+        the sentence model before the first request is timed."""
+        embedder = getattr(self.model, "embedder", None)
+        if embedder is None:
             return
         try:
             import torch
+
+            from ml.embed import load_sentence_model
         except ImportError:  # pragma: no cover - torch comes with sentence-transformers
             return
         torch.set_num_threads(self.torch_threads or max(1, (os.cpu_count() or 2) - 1))
+        try:
+            load_sentence_model(embedder.model_name, embedder.device)
+        except Exception as exc:  # the first predict reports it to the client
+            log.error("assign worker %s: the sentence model did not load: %s", self.name, exc)
 
     def _serve(self, batch: list[_Job]) -> None:
         start = time.perf_counter()
@@ -212,7 +233,7 @@ class AssignQueues:
                     retired.append(batcher)
                 s = self.settings
                 batcher = AssignBatcher(model, s.assign_queue_max_texts, s.assign_max_batch_texts,
-                                        s.assign_torch_threads, name=run_id)
+                                        s.assign_torch_threads, name=run_id, max_wait_s=s.assign_max_wait_s)
                 self._batchers[run_id] = batcher
             self._batchers.move_to_end(run_id)
             while len(self._batchers) > self.capacity:

@@ -8,8 +8,15 @@ persona detail (cycling over the run's personas); then assign throughput with ba
 
     python scripts/bench_api.py --run-dir RUN_DIR [--rate 200] [--duration 30] [--out bench.json]
     python scripts/bench_api.py --store sqlite:///path.db --run-id latest ...
+    python scripts/bench_api.py --run-dir RUN_DIR --mixed [--assign-rate 20] [--assign-batch 10]
+
+`--mixed`: `/assign` open-loop at `--assign-rate` requests/s of `--assign-batch` fresh texts for
+`--duration` s while reads (persona list and details) run at `--rate`/s; per endpoint p50/p99, assign
+requests served vs refused (429 queue full, 503 queue deadline) and the longest any assign request
+waited for its answer, served or refused. Targets: no assign waits past 5 s; reads p99 < 50 ms.
 
 Prints a table and writes JSON. Target: p99 < 50 ms with zero errors on the embedded store.
+Only 127.0.0.1 is loaded, for a bounded number of requests.
 """
 
 from __future__ import annotations
@@ -115,19 +122,147 @@ def assign_throughput(base: str, run_id: str, texts: list[str], batch: int, batc
             "batch_max_ms": round(max(seconds) * 1000, 1)}
 
 
-def main(argv: list[str] | None = None) -> int:
+async def _drive(n: int, rate: float, start: float, fire) -> None:
+    """Start `fire(i, scheduled)` for i < n on a fixed schedule (open loop) and wait for all."""
+    tasks = []
+    for i in range(n):
+        scheduled = start + i / rate
+        delay = scheduled - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(fire(i, scheduled)))
+    await asyncio.gather(*tasks)
+
+
+def _latency_summary(seconds: list[float]) -> dict:
+    ms = np.asarray(seconds, dtype=float) * 1000
+    if not ms.size:
+        return {"p50_ms": None, "p99_ms": None, "max_ms": None}
+    return {"p50_ms": round(float(np.percentile(ms, 50)), 1), "p99_ms": round(float(np.percentile(ms, 99)), 1),
+            "max_ms": round(float(ms.max()), 1)}
+
+
+async def mixed_load(base: str, run_id: str, read_paths: list[str], texts: list[str], args) -> dict:
+    """Assigns at `args.assign_rate`/s × `args.assign_batch` texts while reads run at `args.rate`/s."""
+    n_reads, n_assigns = int(args.rate * args.duration), int(args.assign_rate * args.duration)
+    reads: dict = {"ok": [], "status": {}}
+    assigns: dict = {"ok": [], "all": [], "status": {}, "texts_served": 0}
+    nonce = uuid.uuid4().hex[:8]  # fresh texts: the embedder's on-disk cache must not answer
+    limits = httpx.Limits(max_connections=512, max_keepalive_connections=512)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+        await client.get(read_paths[0])
+        warm = await client.post(f"/api/v1/runs/{run_id}/assign", json={"conversations": [{"text": "warm up"}]})
+        if warm.status_code != 200:
+            return {"error": f"{warm.status_code}: {warm.text[:200]}"}
+
+        async def read(i: int, scheduled: float) -> None:
+            try:
+                status = str((await client.get(read_paths[i % len(read_paths)])).status_code)
+            except httpx.HTTPError as exc:
+                status = type(exc).__name__
+            reads["status"][status] = reads["status"].get(status, 0) + 1
+            if status == "200":
+                reads["ok"].append(time.perf_counter() - scheduled)
+
+        async def assign(i: int, scheduled: float) -> None:
+            body = {"conversations": [{"text": f"{texts[(i * args.assign_batch + k) % len(texts)]} "
+                                               f"(ref {nonce}-{i}-{k})"} for k in range(args.assign_batch)]}
+            try:
+                status = str((await client.post(f"/api/v1/runs/{run_id}/assign", json=body)).status_code)
+            except httpx.HTTPError as exc:
+                status = type(exc).__name__
+            waited = time.perf_counter() - scheduled
+            assigns["status"][status] = assigns["status"].get(status, 0) + 1
+            assigns["all"].append(waited)
+            if status == "200":
+                assigns["ok"].append(waited)
+                assigns["texts_served"] += args.assign_batch
+
+        start = time.perf_counter() + 0.2
+        await asyncio.gather(_drive(n_reads, args.rate, start, read),
+                             _drive(n_assigns, args.assign_rate, start, assign))
+        elapsed = time.perf_counter() - start
+    return {
+        "reads": {"requests": n_reads, "status": reads["status"], **_latency_summary(reads["ok"])},
+        "assign": {"requests": n_assigns, "texts_per_request": args.assign_batch, "status": assigns["status"],
+                   "served": assigns["status"].get("200", 0), "refused_429": assigns["status"].get("429", 0),
+                   "refused_503": assigns["status"].get("503", 0),
+                   "texts_served_per_s": round(assigns["texts_served"] / elapsed, 1),
+                   "max_wait_s": round(max(assigns["all"], default=0.0), 2), **_latency_summary(assigns["ok"])},
+    }
+
+
+def print_mixed(result: dict, args) -> None:
+    print(f"mixed load for {args.duration:g} s: assign {args.assign_rate:g} req/s x {args.assign_batch} texts, "
+          f"reads {args.rate:g} req/s")
+    if "error" in result:
+        print(f"assign: {result['error']}")
+        return
+    print(f"{'endpoint':<10}{'requests':>9}{'served':>8}{'429':>6}{'503':>6}{'other':>7}{'p50 ms':>9}{'p99 ms':>9}"
+          f"{'max ms':>9}")
+    for name in ("reads", "assign"):
+        r = result[name]
+        served = r["status"].get("200", 0)
+        r429, r503 = r["status"].get("429", 0), r["status"].get("503", 0)
+        print(f"{name:<10}{r['requests']:>9}{served:>8}{r429:>6}{r503:>6}{r['requests'] - served - r429 - r503:>7}"
+              f"{r['p50_ms']!s:>9}{r['p99_ms']!s:>9}{r['max_ms']!s:>9}")
+    a = result["assign"]
+    print(f"assign: {a['texts_served_per_s']} texts/s served; longest wait of any assign request "
+          f"(served or refused): {a['max_wait_s']} s")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--run-dir", type=Path, help="run directory to publish into a temporary SQLite store")
     source.add_argument("--store", help="existing store URL")
     parser.add_argument("--run-id", default="latest")
-    parser.add_argument("--rate", type=float, default=200.0)
+    parser.add_argument("--rate", type=float, default=200.0, help="reads per second")
     parser.add_argument("--duration", type=float, default=30.0)
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--batches", type=int, default=10)
+    parser.add_argument("--mixed", action="store_true", help="assigns and reads at once (see the module doc)")
+    parser.add_argument("--assign-rate", type=float, default=20.0, help="assign requests per second (--mixed)")
+    parser.add_argument("--assign-batch", type=int, default=10, help="texts per assign request (--mixed)")
     parser.add_argument("--out", type=Path, default=Path("bench_api.json"))
     args = parser.parse_args(argv)
+    if not (0 < args.rate <= 1000 and 0 < args.assign_rate <= 200 and 0 < args.duration <= 600):
+        parser.error("keep the load bounded: --rate <= 1000, --assign-rate <= 200, --duration <= 600")
+    return args
 
+
+def read_scenarios(base: str, proc: subprocess.Popen, scenarios: dict[str, list[str]], args) -> dict:
+    server = psutil.Process(proc.pid)
+    results = {}
+    for name, paths in scenarios.items():
+        cpu0, client0 = sum(server.cpu_times()[:2]), time.process_time()
+        results[name] = asyncio.run(open_loop(base, paths, args.rate, args.duration))
+        results[name]["client_cpu_ms_per_request"] = round(
+            (time.process_time() - client0) * 1000 / max(results[name]["requests"], 1), 3)
+        # CPU the server spent per request: its cost independent of other load on the machine
+        results[name]["server_cpu_ms_per_request"] = round(
+            (sum(server.cpu_times()[:2]) - cpu0) * 1000 / max(results[name]["requests"], 1), 3)
+    return results
+
+
+def print_reads(results: dict, scenarios: dict[str, list[str]], args) -> None:
+    print(f"{'scenario':<16}{'requests':>9}{'errors':>8}{'rps':>8}{'p50 ms':>10}{'p99 ms':>10}{'max ms':>10}"
+          f"{'server CPU ms/req':>19}{'client CPU ms/req':>19}")
+    for name in scenarios:
+        r = results[name]
+        print(f"{name:<16}{r['requests']:>9}{sum(r['errors'].values()):>8}{r['achieved_rps']:>8}"
+              f"{r['p50_ms']!s:>10}{r['p99_ms']!s:>10}{r['max_ms']!s:>10}{r['server_cpu_ms_per_request']:>19}"
+              f"{r['client_cpu_ms_per_request']:>19}")
+    a = results["assign"]
+    if "error" in a:
+        print(f"assign: {a['error']}")
+    else:
+        print(f"assign: batches of {a['batch']}: {a['conversations_per_s']} conversations/s "
+              f"(batch p50 {a['batch_p50_ms']} ms, max {a['batch_max_ms']} ms)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         store_url = args.store
         if args.run_dir:
@@ -141,8 +276,7 @@ def main(argv: list[str] | None = None) -> int:
         base = f"http://127.0.0.1:{port}"
         proc = start_server(store_url, port)
         try:
-            run = httpx.get(f"{base}/api/v1/runs/{args.run_id}").json()
-            run_id = run["id"]
+            run_id = httpx.get(f"{base}/api/v1/runs/{args.run_id}").json()["id"]
             personas = httpx.get(f"{base}/api/v1/runs/{run_id}/personas").json()["items"]
             texts = [m["text"] for p in personas[:5] for m in httpx.get(
                 f"{base}/api/v1/runs/{run_id}/personas/{p['id']}/members", params={"limit": 100}).json()["items"]]
@@ -150,17 +284,12 @@ def main(argv: list[str] | None = None) -> int:
                 "persona_list": [f"/api/v1/runs/{run_id}/personas"],
                 "persona_detail": [f"/api/v1/runs/{run_id}/personas/{p['id']}" for p in personas],
             }
-            server = psutil.Process(proc.pid)
-            results = {}
-            for name, paths in scenarios.items():
-                cpu0, client0 = sum(server.cpu_times()[:2]), time.process_time()
-                results[name] = asyncio.run(open_loop(base, paths, args.rate, args.duration))
-                results[name]["client_cpu_ms_per_request"] = round(
-                    (time.process_time() - client0) * 1000 / max(results[name]["requests"], 1), 3)
-                # CPU the server spent per request: its cost independent of other load on the machine
-                results[name]["server_cpu_ms_per_request"] = round(
-                    (sum(server.cpu_times()[:2]) - cpu0) * 1000 / max(results[name]["requests"], 1), 3)
-            results["assign"] = assign_throughput(base, run_id, texts or ["hello"], args.batch, args.batches)
+            if args.mixed:
+                paths = scenarios["persona_list"] + scenarios["persona_detail"]
+                results = {"mixed": asyncio.run(mixed_load(base, run_id, paths, texts or ["hello"], args))}
+            else:
+                results = read_scenarios(base, proc, scenarios, args)
+                results["assign"] = assign_throughput(base, run_id, texts or ["hello"], args.batch, args.batches)
         finally:
             proc.terminate()
             proc.wait(timeout=10)
@@ -168,24 +297,17 @@ def main(argv: list[str] | None = None) -> int:
     report = {"run_id": run_id, "personas": len(personas), "rate": args.rate, "duration_s": args.duration,
               "store": "sqlite (temporary)" if args.run_dir else store_url.split("://")[0],
               "cpus": os.cpu_count(), "load_avg_1m_after": round(os.getloadavg()[0], 2), "results": results}
+    if args.mixed:
+        report.update(assign_rate=args.assign_rate, assign_batch=args.assign_batch)
     args.out.write_text(json.dumps(report, indent=2), encoding="utf-8")
     print(f"run {run_id} ({len(personas)} personas), open loop at {args.rate:g} req/s for {args.duration:g} s")
-    print(f"{'scenario':<16}{'requests':>9}{'errors':>8}{'rps':>8}{'p50 ms':>10}{'p99 ms':>10}{'max ms':>10}"
-          f"{'server CPU ms/req':>19}{'client CPU ms/req':>19}")
-    for name in scenarios:
-        r = results[name]
-        print(f"{name:<16}{r['requests']:>9}{sum(r['errors'].values()):>8}{r['achieved_rps']:>8}"
-              f"{r['p50_ms']!s:>10}{r['p99_ms']!s:>10}{r['max_ms']!s:>10}{r['server_cpu_ms_per_request']:>19}{r['client_cpu_ms_per_request']:>19}")
-    a = results["assign"]
-    if "error" in a:
-        print(f"assign: {a['error']}")
+    if args.mixed:
+        print_mixed(results["mixed"], args)
     else:
-        print(f"assign: batches of {a['batch']}: {a['conversations_per_s']} conversations/s "
-              f"(batch p50 {a['batch_p50_ms']} ms, max {a['batch_max_ms']} ms)")
+        print_reads(results, scenarios, args)
     print(f"machine: {os.cpu_count()} CPUs, 1-minute load average {os.getloadavg()[0]:.1f} (shared with other work)")
     print(f"wrote {args.out}")
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -3,6 +3,10 @@
 The posted conversations become the pipeline's canonical message frame (docs/CONTRACTS.md §1) and
 go through `PersonaModel.predict`, which embeds and featurizes exactly as the pipeline did. An event
 run (`manifest.kind == "events"`) takes `{"events": [...]}` instead (see `assign_events`).
+
+The route validates and builds the frame in the thread pool, then waits on the run's bounded queue
+(`backend.assign_queue`): nothing is encoded on the event loop, texts of concurrent requests are
+encoded together, and a full queue answers 429 with Retry-After.
 """
 
 from __future__ import annotations

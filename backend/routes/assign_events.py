@@ -3,6 +3,9 @@
 The rows become the frame `ml.events.model.EventRunModel.predict` reads (`user`, `event`, `count`,
 and `time` / `group` when given), which builds each user's row with the run's fitted matrix (same
 window, event types, weighting, scaling) and places it with the run's NMF components fixed.
+Event requests wait on the same bounded per-run queue as conversations (`backend.assign_queue`:
+429 when full, 503 past the deadline) and are predicted one request at a time, never merged, so
+the same user id in two calls stays two users.
 """
 
 from __future__ import annotations

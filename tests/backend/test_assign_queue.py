@@ -113,6 +113,23 @@ def test_full_queue_is_429_with_retry_after(serve):
     assert ["one more"] not in [texts for call in model.calls for texts in call]  # never reached the model
 
 
+def test_request_that_would_wait_past_the_deadline_is_refused_at_once():
+    """At the measured throughput, texts that could not start within max_wait_s get 429 now."""
+    model = GatedModel()
+    batcher = AssignBatcher(model, max_queue=1000, max_batch=1000, max_wait_s=2.0)
+    frame = pd.DataFrame({"text": ["x"], "message_id": ["a"]})
+    running = batcher.submit(frame, 1)
+    assert model.entered.wait(WAIT)
+    batcher.texts_per_s = 10.0  # as if measured on earlier batches
+    admitted = batcher.submit(frame, 15)  # about 1.5 s of work ahead of it: queued
+    with pytest.raises(HTTPException) as refused:
+        batcher.submit(frame, 10)  # about 2.5 s: refused without waiting
+    assert refused.value.status_code == 429 and refused.value.headers["Retry-After"] == "2"
+    model.gate.set()
+    assert running.result(WAIT) is not None and admitted.result(WAIT) is not None
+    batcher.close()
+
+
 def test_request_waiting_past_the_deadline_is_refused_and_never_served(serve):
     client, model = serve(assign_max_wait_s=0.3)
     first, first_out = in_thread(lambda: client.post(ASSIGN, json=body("holds the worker")))
