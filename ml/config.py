@@ -36,6 +36,10 @@ class InputConfig(_Section):
     encoding: str | None = Field(
         None, description="encoding of text files; None: by byte-order mark (UTF-8/16/32), else UTF-8"
     )
+    timezone: str | None = Field(
+        None, description="IANA zone (Area/City) to read hours and weekdays in; None: the data's own offsets, "
+        "else UTC (ml.timebasis)"
+    )
 
 
 class EmbedConfig(_Section):

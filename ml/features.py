@@ -39,17 +39,17 @@ _NO_AUTHOR_REPLY = "NaN without author or reply structure"
 _NEVER = "never missing"
 
 FEATURE_SPECS: list[FeatureSpec] = [
-    FeatureSpec("hour_sin", "temporal", "Sine of the local hour of posting (2π·hour/24).", _NO_TS),
-    FeatureSpec("hour_cos", "temporal", "Cosine of the local hour of posting (2π·hour/24).", _NO_TS),
-    FeatureSpec("night_share", "temporal", "Share of messages posted 22:00–05:59 local time.", _NO_TS),
+    FeatureSpec("hour_sin", "temporal", "Sine of the hour of posting in the run's time basis (2π·hour/24).", _NO_TS),
+    FeatureSpec("hour_cos", "temporal", "Cosine of the hour of posting in the run's time basis (2π·hour/24).", _NO_TS),
+    FeatureSpec("night_share", "temporal", "Share of messages posted 22:00–05:59 in the run's time basis.", _NO_TS),
     FeatureSpec(
         "business_hours_share",
         "temporal",
-        "Share of messages posted Monday–Friday 09:00–17:59 local.",
+        "Share of messages posted Monday–Friday 09:00–17:59 in the run's time basis.",
         _NO_TS,
     ),
     FeatureSpec(
-        "weekend_share", "temporal", "Share of messages posted on Saturday or Sunday (local).", _NO_TS
+        "weekend_share", "temporal", "Share of messages posted on Saturday or Sunday in the run's time basis.", _NO_TS
     ),
     FeatureSpec(
         "author_span_days_log",

@@ -33,6 +33,7 @@ from ml.metrics import dbcv, label_scores, silhouette, stability_ari
 from ml.model import PersonaModel
 from ml.reassign import NoiseReassigner
 from ml.reduce import UMAPReducer
+from ml.timebasis import TimeBasis, check_timezone
 from ml.timing import StageTimer, package_versions
 from ml.units import build_units
 
@@ -68,6 +69,7 @@ class Prepared:
     featurizer: BehavioralFeatures
     embedder: SentenceEmbedder
     agent_report: dict | None = None
+    time: dict | None = None  # the manifest's ``time`` section (ml.timebasis)
 
 
 @dataclass
@@ -111,10 +113,14 @@ class PersonaPipeline:
         ``TooFewRowsError`` when fewer than ``input.min_members`` units survive the filters.
         """
         cfg = self.config
+        check_timezone(cfg.input.timezone)
         with self.timer_.stage("ingest"):
             messages, load_report = loaded if loaded is not None else self.load(paths)
             for line in load_report.summary_lines():
                 self.log(line)
+            clock = TimeBasis(cfg.input.timezone).fit(messages)
+            messages = clock.transform(messages)
+            self.log(f"time basis: {clock.basis_}")
             candidates = messages
             if cfg.input.inbound_only:
                 if "inbound" not in messages or messages["inbound"].isna().all():
@@ -147,7 +153,7 @@ class PersonaPipeline:
             texts = members["text"].tolist()
             embeddings = embedder.transform(clean_for_embedding(texts) if cfg.embed.strip_handles_urls else texts)
         return Prepared(messages, candidates, members, features, embeddings, load_report, filter_report,
-                        featurizer, embedder, agent_report)
+                        featurizer, embedder, agent_report, clock.record())
 
     def run(self, paths: Sequence[str | Path]) -> PipelineResult:
         cfg = self.config
@@ -178,7 +184,8 @@ class PersonaPipeline:
         with self.timer_.stage("profile"):
             from ml.profile import build_profiles
 
-            personas = build_profiles(members, features, labels, reassigned, embeddings, cfg.profile)
+            personas = build_profiles(members, features, labels, reassigned, embeddings, cfg.profile,
+                                      time_basis=prep.time["basis"])
         with self.timer_.stage("hierarchy"):
             hierarchy = self._families(members, personas, labels, reassigned, embeddings)
         # New points can't be UMAP-placed cheaply (the UMAP graph was built from an exact kNN with
@@ -203,6 +210,7 @@ class PersonaPipeline:
                                   metrics, labels, raw_labels, clusterer, fusion, fusion_note, embed_stats, t0)
         manifest["hierarchy"] = hierarchy
         manifest["agents"] = prep.agent_report
+        manifest["time"] = prep.time
         manifest["counts"]["agent_messages_removed"] = prep.agent_report["removed"]
         return PipelineResult(run_id, manifest, out, personas, model, embeddings, features, reduced)
 

@@ -29,6 +29,7 @@ FLAG_TO_CONFIG = {
     "sep": ("input", "sep"),
     "encoding": ("input", "encoding"),
     "keep_agents": ("input", "keep_agents"),
+    "timezone": ("input", "timezone"),
     "text_weight": ("fusion", "text_weight"),
     "cache_dir": ("embed", "cache_dir"),
     "min_cluster_size": ("cluster", "min_cluster_size"),
@@ -66,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="text files' encoding, e.g. cp1252 (default: by byte-order mark, else UTF-8)")
     p.add_argument("--keep-agents", action="store_true", default=None,
                    help="support data: keep brand/agent accounts (removed by default; see the manifest's 'agents')")
+    p.add_argument("--timezone", default=None, metavar="AREA/CITY",
+                   help="read hours and weekdays in this IANA zone, e.g. America/New_York (default: the "
+                        "timestamps' own offsets, else UTC); recorded in the manifest's 'time'")
     p.add_argument("--text-weight", type=float, default=None, help="share of distance from text (default 0.75)")
     p.add_argument("--dims", type=int, default=None, help="UMAP dimensions (default 50)")
     p.add_argument("--min-cluster-size", type=int, default=None, help="HDBSCAN min_cluster_size (default: scaled)")

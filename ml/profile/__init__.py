@@ -32,6 +32,7 @@ from ml.profile.llm_names import name_proposer_from_env
 from ml.profile.naming import PersonaNamer
 from ml.profile.separators import SurrogateSeparator
 from ml.profile.terms import ClassTfidf
+from ml.timebasis import CLOCK_FEATURES, clock_words_allowed
 
 __all__ = ["ProfileConfig", "build_profiles", "detect_brand_handles", "mask_pii"]
 
@@ -51,9 +52,16 @@ def _check_inputs(members, features, labels, reassigned, embeddings) -> None:
         raise InputError("build_profiles: labels contain -1 (noise); reassign noise before profiling")
 
 
+def _nameable(highlighted: list[dict], time_basis: str | None) -> list[dict]:
+    """Highlights a name may draw a behaviour word from: no clock words ("Late-night", "Weekend") unless
+    the hours are the customers' own (``ml.timebasis.clock_words_allowed``)."""
+    return [f for f in highlighted if clock_words_allowed(time_basis) or f["feature"] not in CLOCK_FEATURES]
+
+
 def build_profiles(members: pd.DataFrame, features, labels, reassigned, embeddings,
-                   config: ProfileConfig | None = None) -> list[dict]:
-    """Profile every persona; see the module docstring for inputs and output."""
+                   config: ProfileConfig | None = None, time_basis: str | None = None) -> list[dict]:
+    """Profile every persona; see the module docstring for inputs and output. ``time_basis``: the clock
+    of ``local_hour``/``local_weekday`` ("UTC", "local", an IANA zone; None = unknown; ``ml.timebasis``)."""
     cfg = config or ProfileConfig()
     _check_inputs(members, features, labels, reassigned, embeddings)
     labels = np.asarray(labels)
@@ -78,13 +86,13 @@ def build_profiles(members: pd.DataFrame, features, labels, reassigned, embeddin
     authors = members["author"].to_numpy(dtype=object) if known else None  # privacy floor: None = unknown
     words = ClassTfidf((1, 1), cfg.min_df, cfg.max_features, brands).fit(texts, labels)
     grams = ClassTfidf((2, 3), cfg.min_df, cfg.max_features, brands).fit(texts, labels)
-    activity = ActivityProfiler(cfg.n_peak_hours).fit(members, labels)
+    activity = ActivityProfiler(cfg.n_peak_hours, time_basis).fit(members, labels)
     specs = feature_specs()
     X = np.asarray(features, dtype=np.float64)
     if X.ndim != 2 or X.shape[1] != len(specs):
         raise InputError(f"build_profiles: features has shape {X.shape}; expected ({n}, {len(specs)}) "
                          "raw values in ml.features.FEATURE_NAMES order")
-    fp = BehavioralFingerprint().fit(X, labels)
+    fp = BehavioralFingerprint(time_basis=time_basis).fit(X, labels)
     selector = EvidenceSelector(cfg.n_evidence, cfg.evidence_pool, cfg.mmr_lambda, cfg.near_duplicate_cosine,
                                 cfg.near_duplicate_jaccard, cfg.min_evidence_words, cfg.evidence_max_chars)
 
@@ -123,7 +131,7 @@ def build_profiles(members: pd.DataFrame, features, labels, reassigned, embeddin
         T, vocab, X, [name for name, _ in specs], labels)
 
     names = PersonaNamer(proposer=name_proposer_from_env()).fit(
-        texts, labels, embeddings, words, grams, {p["id"]: p["_hl"] for p in profiles}).names_
+        texts, labels, embeddings, words, grams, {p["id"]: _nameable(p["_hl"], time_basis) for p in profiles}).names_
     for p in profiles:
         del p["_hl"]
         p["name"] = names[p["id"]]

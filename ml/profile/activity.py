@@ -1,7 +1,11 @@
 """When a persona is active: 24-hour and weekday counts beside the population's.
 
-Input: the member frame's ``local_hour`` and ``local_weekday`` (local time where the source gives an
-offset, else UTC; NA without a timestamp) and persona labels. Output per persona (``activity_profile``):
+Input: the member frame's ``local_hour`` and ``local_weekday`` (in the run's time basis: local time where
+the source gives offsets, UTC where it gives none, or the ``--timezone`` zone; ``ml.timebasis``; NA without
+a timestamp) and persona labels. Output per persona (``activity_profile``):
+
+- ``time_basis``: the clock of the hours and weekdays ("UTC", "local" or an IANA zone; ``None``: unknown),
+  given as ``ActivityProfiler(time_basis=...)``, so every chart and sentence can say which it is.
 
 - ``has_timestamps``: whether the data has any timestamp. When False, ``hourly``/``weekday`` and the
   population curves are ``None`` and ``note`` says so, instead of showing a flat or borrowed curve.
@@ -19,6 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+from ml.timebasis import clock_words
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
@@ -53,8 +59,9 @@ def _peaks(counts: np.ndarray, n: int) -> list[int]:
 class ActivityProfiler:
     """Hour/weekday counts per persona. ``fit(members, labels)`` then ``profile(persona_id)``."""
 
-    def __init__(self, n_peak_hours: int = 3):
+    def __init__(self, n_peak_hours: int = 3, time_basis: str | None = None):
         self.n_peak_hours = n_peak_hours
+        self.time_basis = time_basis
 
     def fit(self, members: pd.DataFrame, labels) -> ActivityProfiler:
         self.labels_ = np.asarray(labels)
@@ -71,6 +78,7 @@ class ActivityProfiler:
         if not self.has_timestamps_:
             return {
                 "has_timestamps": False,
+                "time_basis": self.time_basis,
                 "note": "The data has no timestamps, so no activity pattern can be shown.",
                 "timestamped_members": 0,
                 "hourly": None,
@@ -95,6 +103,7 @@ class ActivityProfiler:
         n_ts = int(hourly.sum())
         return {
             "has_timestamps": True,
+            "time_basis": self.time_basis,
             "note": None if n_ts else "None of this persona's members has a timestamp.",
             "timestamped_members": n_ts,
             "hourly": hourly.astype(int).tolist(),
@@ -110,9 +119,12 @@ class ActivityProfiler:
         }
 
 
-def format_hours(hours: list[int]) -> str:
-    """[22, 23, 0] → "22:00, 23:00 and 00:00"."""
+def format_hours(hours: list[int], basis: str | None | bool = False) -> str:
+    """[22, 23, 0] → "22:00, 23:00 and 00:00"; with a ``basis`` (``ml.timebasis``) the clock follows:
+    "22:00, 23:00 and 00:00 UTC" ("local time", "Europe/London time"; ``None``: "(UTC or local time,
+    unknown)"). The default ``False`` leaves the clock out."""
     parts = [f"{h:02d}:00" for h in hours]
-    if len(parts) <= 1:
-        return "".join(parts)
-    return ", ".join(parts[:-1]) + " and " + parts[-1]
+    text = "".join(parts) if len(parts) <= 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    if basis is False or not parts:
+        return text
+    return f"{text} {clock_words(basis)}"

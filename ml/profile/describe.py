@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ml.profile.activity import WEEKDAYS, format_hours
+from ml.timebasis import LOCAL, clock_name
 
 
 def _quote_list(items: list[str]) -> str:
@@ -10,6 +11,21 @@ def _quote_list(items: list[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _activity_sentence(act: dict) -> str:
+    """Peak hours and days, each with its clock ("14:00 UTC", "Monday (UTC)"; ``ml.timebasis``)."""
+    basis = act.get("time_basis")
+    sentence = f"It is busiest at {format_hours(act['peak_hours'], basis)}"
+    if act.get("population_peak_hours"):
+        sentence += f" (everyone: {format_hours(act['population_peak_hours'], basis)})"
+    if act.get("peak_weekdays"):
+        sentence += ", mostly on " + " and ".join(WEEKDAYS[d] for d in act["peak_weekdays"])
+        sentence += "" if basis == LOCAL else f" ({clock_name(basis)})"
+    if act.get("hourly_difference") is not None:
+        sentence += (f"; its daily rhythm differs from the population's by "
+                     f"{100 * act['hourly_difference']:.0f}% (total-variation distance)")
+    return sentence + "."
 
 
 def describe(profile: dict) -> str:
@@ -28,15 +44,7 @@ def describe(profile: dict) -> str:
     if not act.get("has_timestamps"):
         parts.append("The data has no timestamps, so no activity pattern is shown.")
     elif act.get("peak_hours"):
-        sentence = f"It is busiest at {format_hours(act['peak_hours'])}"
-        if act.get("population_peak_hours"):
-            sentence += f" (everyone: {format_hours(act['population_peak_hours'])})"
-        if act.get("peak_weekdays"):
-            sentence += ", mostly on " + " and ".join(WEEKDAYS[d] for d in act["peak_weekdays"])
-        if act.get("hourly_difference") is not None:
-            sentence += (f"; its daily rhythm differs from the population's by "
-                         f"{100 * act['hourly_difference']:.0f}% (total-variation distance)")
-        parts.append(sentence + ".")
+        parts.append(_activity_sentence(act))
     hl = profile.get("highlights", [])[:3]
     if hl:
         parts.append("Compared with everyone, it " + "; it ".join(hl) + ".")

@@ -6,6 +6,8 @@ For every feature: NaN-aware persona mean, population mean and std, and the stan
 gets ``std_diff = None`` and the sentence "not available" and is never highlighted. Sentences use the raw
 scale: shares as percentages, log1p features converted back with ``expm1`` and compared as a ratio
 ("replies 2.3× deeper in threads than average"), the two hour features as a circular mean hour.
+Sentences about the clock (hours, night, weekday/weekend shares) name the run's time basis
+(``BehavioralFingerprint(time_basis=...)``, ``ml.timebasis``): "between 22:00 and 05:59 UTC".
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import math
 import warnings
 
 import numpy as np
+
+from ml.timebasis import LOCAL, clock_name, clock_words
 
 # CONTRACTS §7: (name, group), in column order. Used when ml.features is not importable.
 _CONTRACT_FEATURES = [
@@ -45,9 +49,9 @@ def feature_specs() -> list[tuple[str, str]]:
 
 # share features: "{text}" with {p} persona %, {q} population %
 SHARE_TEMPLATES = {
-    "night_share": "posts {p} of messages between 22:00 and 05:59 (population {q})",
-    "business_hours_share": "posts {p} of messages in business hours, Mon–Fri 09:00–17:59 (population {q})",
-    "weekend_share": "posts {p} of messages at the weekend (population {q})",
+    "night_share": "posts {p} of messages between 22:00 and 05:59 {clock} (population {q})",
+    "business_hours_share": "posts {p} of messages Mon–Fri 09:00–17:59 {clock} (population {q})",
+    "weekend_share": "posts {p} of messages on Saturday or Sunday{days} (population {q})",
     "is_reply": "replies to someone in {p} of messages (population {q})",
     "got_response": "gets a reply to {p} of messages (population {q})",
     "author_turn_share": "writes {p} of the messages in their threads (population {q})",
@@ -104,10 +108,13 @@ def _circular_hour(sin_mean: float, cos_mean: float) -> int:
     return round((math.atan2(sin_mean, cos_mean) % (2 * math.pi)) * 24 / (2 * math.pi)) % 24
 
 
-def describe_feature(name: str, p: float, q: float, extra: dict | None = None) -> str:
-    """Plain-words sentence comparing persona value ``p`` with population value ``q`` (raw scale)."""
+def describe_feature(name: str, p: float, q: float, extra: dict | None = None,
+                     time_basis: str | None = None) -> str:
+    """Plain-words sentence comparing persona value ``p`` with population value ``q`` (raw scale);
+    hours and days say their clock (``time_basis``: "UTC", "local", an IANA zone, None = unknown)."""
     if name in SHARE_TEMPLATES:
-        return SHARE_TEMPLATES[name].format(p=_fmt_pct(p), q=_fmt_pct(q))
+        days = "" if time_basis == LOCAL else f" ({clock_name(time_basis)})"
+        return SHARE_TEMPLATES[name].format(p=_fmt_pct(p), q=_fmt_pct(q), clock=clock_words(time_basis), days=days)
     if name in LOG_TEMPLATES:
         text, more, less, unit = LOG_TEMPLATES[name]
         a, b = math.expm1(p), math.expm1(q)
@@ -122,7 +129,8 @@ def describe_feature(name: str, p: float, q: float, extra: dict | None = None) -
     if name in ("hour_sin", "hour_cos") and extra:
         hp, hq = extra.get("persona_hour"), extra.get("population_hour")
         if hp is not None and hq is not None:
-            return f"typically posts around {hp:02d}:00 (population {hq:02d}:00)"
+            clock = clock_words(time_basis)
+            return f"typically posts around {hp:02d}:00 {clock} (population {hq:02d}:00 {clock})"
     if name == "mean_word_len":
         return f"uses words of {p:.1f} letters on average (population {q:.1f})"
     return f"{name.replace('_', ' ')} is {p:.2f} (population {q:.2f})"
@@ -137,9 +145,11 @@ class BehavioralFingerprint:
     ``highlights(fingerprint, n, min_effect, min_coverage)`` the strongest plain-word sentences.
     """
 
-    def __init__(self, names: list[str] | None = None, groups: list[str] | None = None):
+    def __init__(self, names: list[str] | None = None, groups: list[str] | None = None,
+                 time_basis: str | None = None):
         self.names = names
         self.groups = groups
+        self.time_basis = time_basis
 
     def fit(self, features, labels) -> BehavioralFingerprint:
         X = np.asarray(features, dtype=np.float64)
@@ -190,7 +200,8 @@ class BehavioralFingerprint:
                 "population_mean": float(q) if np.isfinite(q) else None,
                 "std_diff": float((p - q) / sd) if available else None,
                 "coverage": float(coverage[j]),
-                "sentence": describe_feature(name, float(p), float(q), hours) if available else "not available",
+                "sentence": (describe_feature(name, float(p), float(q), hours, self.time_basis)
+                             if available else "not available"),
             })
         return out
 

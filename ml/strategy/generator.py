@@ -21,6 +21,7 @@ import copy
 
 from ml.profile.activity import WEEKDAYS, format_hours
 from ml.strategy.llm import TextRewriter, facts_kept, rewriter_from_env
+from ml.timebasis import LOCAL, UTC, clock_name
 
 GOALS = ("acquisition", "retention", "win_back", "support_deflection", "upsell")
 DEFAULT_CHANNELS = ("social", "email", "help_center", "in_app", "chat", "sms")
@@ -129,9 +130,9 @@ def _explain(profile: dict, ref: str) -> str:
         return _fp(profile)[value]["sentence"]
     act = profile.get("activity") or {}
     if ref == "activity:peak_hours":
-        return f"busiest hours {format_hours(act['peak_hours'])}"
+        return f"busiest hours {format_hours(act['peak_hours'], act.get('time_basis'))}"
     if ref == "activity:peak_weekdays":
-        return "busiest days " + ", ".join(WEEKDAYS[d] for d in act["peak_weekdays"])
+        return "busiest days " + ", ".join(WEEKDAYS[d] for d in act["peak_weekdays"]) + _day_clock(act)
     if ref == "activity:has_timestamps":
         return "data has timestamps" if act.get("has_timestamps") else "data has no timestamps"
     if kind == "separator":
@@ -182,6 +183,36 @@ def _rewrite(doc: dict, rewriter: TextRewriter) -> None:
             kept += 1
     doc["generated_by"]["llm"] = rewriter.name
     doc["generated_by"]["llm_rewritten"] = kept
+
+
+def _day_clock(act: dict) -> str:
+    """" (UTC)" after weekdays read on a UTC (or unknown) clock; nothing for local days."""
+    basis = act.get("time_basis")
+    return "" if basis == LOCAL else f" ({clock_name(basis)})"
+
+
+def _timing(act: dict, standouts: list[dict]) -> dict:
+    """When to send: the measured peak hours and days, each with its clock (``ml.timebasis``); on a UTC
+    (or unknown) clock the text says so and asks for the market's zone instead of claiming the customers' day."""
+    if not (act.get("has_timestamps") and act.get("peak_hours")):
+        return {"text": "The data has no timestamps, so no send time is recommended: test send times.",
+                "best_hours": [], "best_weekdays": [], "has_timestamps": False,
+                "citations": _cite(["activity:has_timestamps"])}
+    basis = act.get("time_basis")
+    days = [WEEKDAYS[d] for d in act.get("peak_weekdays", [])]
+    text = (f"Schedule sends and staff replies for {format_hours(act['peak_hours'], basis)}, when this "
+            f"persona is most active")
+    text += f", especially on {' and '.join(days)}{_day_clock(act)}." if days else "."
+    if basis == UTC:
+        text += (" These are UTC hours, not the customers' own clock: convert them to your market's time zone "
+                 "(or rerun with --timezone Area/City).")
+    elif not basis:
+        text += " Whether these hours are UTC or the customers' own clock is unknown: check before scheduling."
+    refs = ["activity:peak_hours"] + (["activity:peak_weekdays"] if days else [])
+    refs += [f"feature:{n}" for n in ("night_share", "weekend_share", "business_hours_share")
+             if any(f["feature"] == n for f in standouts)]
+    return {"text": text, "best_hours": act["peak_hours"], "best_weekdays": act.get("peak_weekdays", []),
+            "has_timestamps": True, "citations": _cite(refs)}
 
 
 def generate_strategy(profile: dict, goal: str, channels: list[str] | None = None,
@@ -247,20 +278,7 @@ def generate_strategy(profile: dict, goal: str, channels: list[str] | None = Non
         channel_items.append({"channel": c, "rationale": text[0].upper() + text[1:] + ".",
                               "citations": _cite(refs[:2] + theme_refs[:1], all_evidence[:1])})
 
-    if act.get("has_timestamps") and act.get("peak_hours"):
-        days = [WEEKDAYS[d] for d in act.get("peak_weekdays", [])]
-        text = (f"Schedule sends and staff replies for {format_hours(act['peak_hours'])} local time, when this "
-                f"persona is most active")
-        text += f", especially on {' and '.join(days)}." if days else "."
-        refs = ["activity:peak_hours"] + (["activity:peak_weekdays"] if days else [])
-        refs += [f"feature:{n}" for n in ("night_share", "weekend_share", "business_hours_share")
-                 if any(f["feature"] == n for f in standouts)]
-        timing = {"text": text, "best_hours": act["peak_hours"], "best_weekdays": act.get("peak_weekdays", []),
-                  "has_timestamps": True, "citations": _cite(refs)}
-    else:
-        timing = {"text": "The data has no timestamps, so no send time is recommended: test send times.",
-                  "best_hours": [], "best_weekdays": [], "has_timestamps": False,
-                  "citations": _cite(["activity:has_timestamps"])}
+    timing = _timing(act, standouts)
 
     traits, tone_refs = [], []
     for f in standouts:
@@ -282,7 +300,7 @@ def generate_strategy(profile: dict, goal: str, channels: list[str] | None = Non
              "citations": _cite(theme_refs[:2])} for name, desc in KPIS[goal]]
     if act.get("has_timestamps") and act.get("peak_hours"):
         kpis.append({"name": "peak_hour_response_time",
-                     "text": f"Median reply time during {format_hours(act['peak_hours'])}.",
+                     "text": f"Median reply time during {format_hours(act['peak_hours'], act.get('time_basis'))}.",
                      "citations": _cite(["activity:peak_hours"])})
 
     risks = []

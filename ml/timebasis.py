@@ -1,0 +1,139 @@
+"""The run's time basis: what the hours and weekdays of a run are measured in.
+
+Timestamps are stored in UTC; ``local_hour``/``local_weekday`` (``ml.timeparse``) are the wall clock of
+the offset written in each value, or UTC when a value carries none. So whether "14:00" means the
+customer's afternoon depends on the data, and every hour a run shows or writes says which it is.
+
+``TimeBasis(timezone=None).fit(messages)`` reads the ingest frame's ``timestamp`` and ``utc_offset_min``
+and learns ``basis_``:
+
+- ``"local"``: some timestamps carry a non-zero offset (the airline set writes ``-0800``): hours are
+  each author's own wall clock (values without an offset, if any, are read as UTC; ``note_`` counts them);
+- ``"UTC"``: every parsed offset is zero or absent (Customer Support on Twitter writes ``+0000``, the
+  server's clock, not the customer's);
+- the IANA zone given as ``timezone`` (``--timezone America/New_York``, validated with ``zoneinfo``):
+  ``transform`` converts every timestamp to that zone (daylight saving included), rewriting
+  ``local_hour``, ``local_weekday`` and ``utc_offset_min``; for a known market;
+- ``None`` when no value parsed as a timestamp.
+
+``record()`` is the manifest's ``time`` section. ``clock_words(basis)`` is the label every sentence and
+chart uses ("UTC", "local time", "America/New_York time"), and ``clock_words_allowed(basis)`` says whether
+words that read the clock as the customer's day ("Late-night", "Office-hours", "Weekend") may be used:
+only in local time or a named zone (a UTC day boundary is hours off for most markets).
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+from ml.errors import InputError
+
+UTC, LOCAL = "UTC", "local"
+#: Features whose meaning depends on the clock the hours are read in.
+CLOCK_FEATURES = ("hour_sin", "hour_cos", "night_share", "business_hours_share", "weekend_share")
+_NOTES = {
+    UTC: "Every timestamp is UTC (offset +0000 or none written): hours and weekdays are UTC, not the "
+         "customers' local time. Pass --timezone Area/City to read them in a market's time.",
+    LOCAL: "Timestamps carry non-zero UTC offsets: hours and weekdays are the clock of the offset written in "
+           "each timestamp (the authors' local time where the source writes theirs).",
+}
+
+
+def clock_name(basis: str | None) -> str:
+    """A chart label's clock: "UTC", "local time", "Europe/London" or "UTC or local time, unknown"."""
+    if basis == UTC:
+        return "UTC"
+    if basis == LOCAL:
+        return "local time"
+    return basis or "UTC or local time, unknown"
+
+
+def clock_words(basis: str | None) -> str:
+    """The words that follow an hour: "UTC", "local time", "Europe/London time", or, for a profile made
+    before the basis was recorded, "(UTC or local time, unknown)"."""
+    if basis == UTC:
+        return "UTC"
+    if basis == LOCAL:
+        return "local time"
+    if basis:
+        return f"{basis} time"
+    return "(UTC or local time, unknown)"
+
+
+def clock_words_allowed(basis: str | None) -> bool:
+    """Whether the hours may be read as the customer's day (night, office hours, weekend)."""
+    return bool(basis) and basis != UTC
+
+
+def check_timezone(name: str | None) -> None:
+    """Refuses (``InputError`` naming ``--timezone``) a name ``zoneinfo`` does not know; None passes."""
+    if name is not None:
+        _zone(name)
+
+
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+        raise InputError(f"--timezone {name!r}: not a known IANA time zone; use an Area/City name such as "
+                         "Europe/London or America/New_York") from None
+
+
+class TimeBasis(BaseEstimator):
+    """Decides (and with ``timezone`` applies) the clock a run's hours are read in; see the module doc.
+
+    ``fit(messages)`` learns ``basis_``, ``timezone_``, ``note_`` and ``offsets_`` (counts of timestamps
+    with a non-zero, a zero and no written offset); ``transform(messages)`` returns the frame with the
+    clock columns in ``timezone`` (unchanged without one)."""
+
+    def __init__(self, timezone: str | None = None):
+        self.timezone = timezone
+
+    def fit(self, messages: pd.DataFrame, y=None) -> TimeBasis:
+        self.timezone_ = None
+        if self.timezone:
+            check_timezone(self.timezone)
+            self.timezone_ = self.timezone
+        stamped = _column(messages, "timestamp").notna().to_numpy()
+        offset = pd.to_numeric(_column(messages, "utc_offset_min"), errors="coerce").to_numpy(float)[stamped]
+        nonzero = int((np.nan_to_num(offset) != 0).sum())
+        absent = int(np.isnan(offset).sum())
+        self.offsets_ = {"nonzero": nonzero, "zero": len(offset) - nonzero - absent, "absent": absent}
+        if not stamped.any():
+            self.basis_, self.note_ = None, "The data has no timestamps."
+        elif self.timezone_:
+            self.basis_ = self.timezone_
+            self.note_ = f"Every timestamp converted to {self.timezone_} (--timezone), daylight saving included."
+        else:
+            self.basis_ = LOCAL if nonzero else UTC
+            self.note_ = _NOTES[self.basis_]
+            if nonzero and absent:
+                self.note_ += f" {absent} timestamps without an offset are read as UTC."
+        return self
+
+    def transform(self, messages: pd.DataFrame) -> pd.DataFrame:
+        check_is_fitted(self, "basis_")
+        if not self.timezone_ or "timestamp" not in messages:
+            return messages
+        stamp = pd.to_datetime(messages["timestamp"], utc=True)
+        wall = stamp.dt.tz_convert(_zone(self.timezone_))
+        out = messages.copy()
+        out["local_hour"] = wall.dt.hour.astype("Int64")
+        out["local_weekday"] = wall.dt.day_of_week.astype("Int64")
+        shift = wall.dt.tz_localize(None) - stamp.dt.tz_localize(None)
+        out["utc_offset_min"] = (shift.dt.total_seconds() / 60.0).astype("float64")
+        return out
+
+    def record(self) -> dict:
+        """The manifest's ``time`` section."""
+        check_is_fitted(self, "basis_")
+        return {"basis": self.basis_, "timezone": self.timezone_, "note": self.note_, "offsets": self.offsets_}
+
+
+def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+    return frame[name] if name in frame else pd.Series(np.nan, index=frame.index)

@@ -1,0 +1,178 @@
+"""Times that say what they are (issue 13.6): the run's time basis (UTC, local or --timezone) decided from
+the data, recorded in the manifest and each persona's activity, and named in every sentence about hours."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from ml.errors import InputError
+from ml.ingest import load_messages
+from ml.profile.activity import ActivityProfiler, format_hours
+from ml.profile.describe import describe
+from ml.profile.fingerprint import describe_feature
+from ml.strategy.generator import GOALS, generate_strategy
+from ml.timebasis import LOCAL, UTC, TimeBasis, clock_words, clock_words_allowed
+from ml.timeparse import parse_timestamps
+from tests.conftest import REPO
+from tests.fixtures.runs import SAMPLE_TWCS, run_cli
+
+AIRLINE = REPO / "data" / "sample" / "airline_tweets_sample.csv"
+CLOCK_NAME_WORDS = ("Late-night", "Daytime", "Office-hours", "After-hours", "Weekend", "Weekday")
+# "local" or "night" as words of our own sentences (quoted terms such as “tonight” are the customers')
+CLAIMS = re.compile(r"\b(local|night|late-night)\b", re.IGNORECASE)
+
+
+def _ours(text: str) -> str:
+    """Text without the quoted customer words (“...”)."""
+    return re.sub(r"“[^”]*”", "", text)
+
+
+def _frame(values: list[str]) -> pd.DataFrame:
+    return parse_timestamps(pd.Series(values))
+
+
+# -- the basis, from the data --------------------------------------------------------------------------
+def test_zero_or_absent_offsets_are_utc_and_real_offsets_are_local():
+    utc = TimeBasis().fit(_frame(["Tue Oct 31 22:11:45 +0000 2017", "2017-10-31 08:00:00", ""]))
+    assert utc.basis_ == UTC and utc.offsets_ == {"nonzero": 0, "zero": 1, "absent": 1}
+    assert "not the customers' local time" in utc.note_
+    local = TimeBasis().fit(_frame(["2015-02-24 11:35:52 -0800", "2015-02-24 11:35:52"]))
+    assert local.basis_ == LOCAL and local.offsets_ == {"nonzero": 1, "zero": 0, "absent": 1}
+    assert "1 timestamps without an offset are read as UTC" in local.note_
+    none = TimeBasis().fit(_frame(["", "not a time"]))
+    assert none.basis_ is None and none.record()["basis"] is None
+
+
+def test_bundled_samples_twcs_is_utc_and_airline_is_local():
+    twcs, _ = load_messages([SAMPLE_TWCS])
+    airline, _ = load_messages([AIRLINE])
+    assert TimeBasis().fit(twcs).basis_ == UTC
+    fitted = TimeBasis().fit(airline)
+    assert fitted.basis_ == LOCAL and fitted.offsets_["nonzero"] == airline["timestamp"].notna().sum()
+    assert TimeBasis().fit(twcs).transform(twcs) is twcs  # no zone: nothing converted
+
+
+def test_timezone_converts_hours_weekdays_and_offsets_with_daylight_saving():
+    msgs = _frame(["Mon Jan 02 03:30:00 +0000 2017", "2017-07-01T12:00:00Z", "2015-02-24 11:35:52 -0800", ""])
+    out = TimeBasis("America/New_York").fit(msgs).transform(msgs)
+    # 03:30 UTC Monday = 22:30 EST Sunday; 12:00 UTC = 08:00 EDT; 19:35 UTC = 14:35 EST (written -0800)
+    assert out["local_hour"].tolist()[:3] == [22, 8, 14]
+    assert out["local_weekday"].tolist()[:3] == [6, 5, 1]
+    assert out["utc_offset_min"].tolist()[:3] == [-300.0, -240.0, -300.0]
+    assert out["local_hour"].isna().iloc[3] and out["timestamp"].equals(msgs["timestamp"])
+    rec = TimeBasis("America/New_York").fit(msgs).record()
+    assert rec["basis"] == rec["timezone"] == "America/New_York" and "America/New_York" in rec["note"]
+
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus_Mons", "../etc/passwd", "EST5EDT_nope"])
+def test_unknown_zone_is_an_input_error_naming_the_flag(zone):
+    with pytest.raises(InputError, match="--timezone"):
+        TimeBasis(zone).fit(_frame(["2017-07-01T12:00:00Z"]))
+
+
+def test_words_follow_the_basis():
+    assert format_hours([22, 0], UTC) == "22:00 and 00:00 UTC"
+    assert format_hours([9], LOCAL) == "09:00 local time"
+    assert format_hours([9], "Europe/London") == "09:00 Europe/London time"
+    assert format_hours([9], None) == "09:00 (UTC or local time, unknown)"
+    assert format_hours([9]) == "09:00"
+    assert clock_words_allowed(LOCAL) and clock_words_allowed("Europe/London")
+    assert not clock_words_allowed(UTC) and not clock_words_allowed(None)
+    night = describe_feature("night_share", 0.68, 0.21, time_basis=UTC)
+    assert night == "posts 68% of messages between 22:00 and 05:59 UTC (population 21%)"
+    assert describe_feature("weekend_share", 0.3, 0.2, time_basis=UTC).endswith("Saturday or Sunday (UTC) (population 20%)")
+    assert describe_feature("hour_sin", 0.0, 0.0, {"persona_hour": 23, "population_hour": 14}, LOCAL) == (
+        "typically posts around 23:00 local time (population 14:00 local time)")
+    assert clock_words("Asia/Tokyo") == "Asia/Tokyo time"
+
+
+def test_activity_and_description_carry_the_basis():
+    members = pd.DataFrame({"local_hour": [22, 22, 23, 9], "local_weekday": [5, 5, 6, 0]})
+    act = ActivityProfiler(n_peak_hours=2, time_basis=UTC).fit(members, [0, 0, 0, 1]).profile(0)
+    assert act["time_basis"] == UTC
+    text = describe({"size": 3, "share": 0.75, "core_size": 3, "reassigned_count": 0, "activity": act})
+    assert "busiest at 22:00 and 23:00 UTC" in text and "Saturday and Sunday (UTC)" in text
+    assert not CLAIMS.search(text)
+    act_local = {**act, "time_basis": LOCAL}
+    local_text = describe({"size": 3, "share": 0.75, "core_size": 3, "reassigned_count": 0, "activity": act_local})
+    assert "22:00 and 23:00 local time" in local_text and "Saturday and Sunday;" in local_text
+
+
+# -- a real run on the bundled TWCS sample (+0000): UTC everywhere -------------------------------------
+def test_twcs_run_says_utc_and_never_local_or_night(pipeline_run_dir):
+    manifest = json.loads((pipeline_run_dir / "manifest.json").read_text())
+    assert manifest["time"]["basis"] == UTC and manifest["time"]["timezone"] is None
+    assert manifest["time"]["offsets"]["nonzero"] == 0 and manifest["time"]["offsets"]["zero"] > 0
+    personas = json.loads((pipeline_run_dir / "personas.json").read_text())
+    personas = personas["personas"] if isinstance(personas, dict) else personas
+    with_peaks = 0
+    for p in personas:
+        act = p["activity"]
+        assert act["has_timestamps"] and act["time_basis"] == UTC
+        if act["peak_hours"]:
+            with_peaks += 1
+            assert f"{format_hours(act['peak_hours'])} UTC" in p["description"]
+        texts = [p["description"], *p["highlights"], *(f["sentence"] for f in p["fingerprint"])]
+        assert not [t for t in texts if CLAIMS.search(_ours(t))], p["id"]
+        assert not any(w.lower() in p["name"].lower() for w in CLOCK_NAME_WORDS), p["name"]
+        clock = [f for f in p["fingerprint"] if f["feature"] in ("night_share", "hour_sin") and f["std_diff"] is not None]
+        assert clock and all("UTC" in f["sentence"] for f in clock)
+        for goal in GOALS:
+            doc = generate_strategy(p, goal, rewriter=None)
+            assert "UTC" in doc["timing"]["text"] and "--timezone" in doc["timing"]["text"]
+            assert not CLAIMS.search(_ours(json.dumps(doc, ensure_ascii=False))), (p["id"], goal)
+    assert with_peaks == len(personas)
+
+
+# -- --timezone on a tiny file of real TWCS texts with planted times ----------------------------------
+def _planted_file(path) -> int:
+    """Customers' tweets from the bundled sample, every other one at Monday 03:30 UTC (Sunday 22:30 in
+    New York, EST) and the rest at Saturday 12:00 UTC in July (08:00 EDT); reply links dropped."""
+    with SAMPLE_TWCS.open(newline="", encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["inbound"] == "True"][:160]
+    for i, r in enumerate(rows):
+        r["created_at"] = "Mon Jan 02 03:30:00 +0000 2017" if i % 2 == 0 else "Sat Jul 01 12:00:00 +0000 2017"
+        r["response_tweet_id"] = r["in_response_to_tweet_id"] = ""
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return len(rows)
+
+
+def test_timezone_flag_converts_the_run_and_is_in_the_manifest(tmp_path):
+    src = tmp_path / "planted.csv"
+    _planted_file(src)
+    cfg = tmp_path / "fast.json"
+    cfg.write_text(json.dumps({"metrics": {"stability": False}}))
+    out = tmp_path / "run"
+    assert run_cli([str(src), "--out", str(out), "--no-store", "--timezone", "America/New_York",
+                    "--config", str(cfg)]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["time"]["basis"] == manifest["time"]["timezone"] == "America/New_York"
+    assert manifest["config"]["input"]["timezone"] == "America/New_York"
+    personas = json.loads((out / "personas.json").read_text())
+    personas = personas["personas"] if isinstance(personas, dict) else personas
+    act = personas[0]["activity"]
+    assert act["time_basis"] == "America/New_York"
+    hourly, weekday = act["population_hourly"], act["population_weekday"]
+    assert sum(hourly) == manifest["counts"]["kept"] == hourly[22] + hourly[8]
+    assert hourly[22] > 0 and hourly[8] > 0 and weekday[6] == hourly[22] and weekday[5] == hourly[8]
+    assert any("America/New_York time" in p["description"] for p in personas)
+
+
+def test_unknown_timezone_exits_2_with_one_line(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "ml.run", str(SAMPLE_TWCS), "--out", str(tmp_path / "run"),
+                           "--no-store", "--quiet", "--timezone", "Mars/Olympus_Mons"],
+                          check=False, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2, proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "--timezone" in lines[0] and "Mars/Olympus_Mons" in lines[0], proc.stderr
+    assert "Traceback" not in proc.stderr and not (tmp_path / "run").exists()
