@@ -7,7 +7,8 @@ its first word masked is a miss). For the ids that must stay (order, flight) it 
 whole. ``unplanted_masked`` is the share of the real text's own words (everything outside the planted item,
 after decoding HTML entities) that masking removed. It also times the masker (texts/s). With
 ``--baseline-rev REV`` the same is measured for ``ml/profile/masking.py`` as it was at git revision REV
-(for example the last regex-only version) and both are reported.
+(for example the last regex-only version) and both are reported. ``--speed N`` also masks N real tweets
+from ../shared/data and reports texts/s (wall clock and per CPU-second) and what was masked as names there.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ml.profile.masking import HANDLE_RE, decode_entities, detect_brand_handles, mask_texts
+from ml.profile.masking import HANDLE_RE, decode_entities, detect_brand_handles
+from ml.profile.pii import PiiMasker
 
 WORD_RE = re.compile(r"\w+")
 PLACEHOLDER_RE = re.compile(r"\[(?:@user|name|email|phone|card|iban|account|address|url|order)\]")
@@ -93,6 +95,33 @@ def run(df: pd.DataFrame, masker) -> dict:
     return res
 
 
+def speed(n: int) -> dict:
+    """Mask ``n`` real tweets (TWCS slice + airline, both sides): texts/s wall and per CPU-second, with and
+    without the name detector, and what the name detector masked on real text (its most common strings)."""
+    data = ROOT.parent / "shared" / "data"
+    texts = (pd.read_csv(data / "twcs_sample" / "twcs_first5000.csv")["text"].dropna().astype(str).tolist()
+             + pd.read_csv(data / "twitter_airline_sentiment" / "Tweets.csv")["text"].dropna().astype(str).tolist())
+    texts = list(dict.fromkeys(texts))[:n]
+    brands = detect_brand_handles(texts)
+    out: dict = {"texts": len(texts)}
+    for label, masker in (("patterns_only", PiiMasker(names=False)), ("with_names", PiiMasker())):
+        w0, c0 = time.perf_counter(), time.process_time()
+        masked = masker.mask_many(texts, brands)
+        wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+        out[label] = {"texts_per_s_wall": round(len(texts) / wall, 1), "texts_per_s_cpu": round(len(texts) / cpu, 1)}
+    names = Counter(w for t, m in zip(texts, masked) if "[name]" in m for w in _removed_words(t, m))
+    out["texts_with_a_name"] = sum("[name]" in m for m in masked)
+    out["name_words_masked"] = sum(names.values())
+    out["real_words"] = sum(len(WORD_RE.findall(t)) for t in texts)
+    out["most_masked_as_names"] = names.most_common(40)
+    return out
+
+
+def _removed_words(before: str, after: str) -> list[str]:
+    left = _words(after)
+    return [w for w, c in _words(decode_entities(before)).items() if c > left[w]]
+
+
 def meets_targets(res: dict) -> bool:
     rec = res["recall"]
     return (rec.get("name", 0) >= TARGETS["name"]
@@ -106,10 +135,12 @@ def main() -> int:
     ap.add_argument("--csv", type=Path, default=ROOT / "data" / "eval" / "pii_planted.csv")
     ap.add_argument("--json", type=Path, default=None, help="write the results here")
     ap.add_argument("--baseline-rev", default=None, help="also measure masking.py at this git revision")
+    ap.add_argument("--speed", type=int, default=0, metavar="N", help="also time masking of N real tweets")
     args = ap.parse_args()
     df = pd.read_csv(args.csv, keep_default_na=False)
-    mask_texts(["warm up Paul"])  # load the model outside the timing
-    results = {"new": run(df, mask_texts)}
+    masker = PiiMasker()  # no on-disk cache: every text is masked from scratch
+    masker.mask("warm up Paul")  # load the model outside the timing
+    results = {"new": run(df, masker.mask_many)}
     if args.baseline_rev:
         results["baseline"] = run(df, baseline_masker(args.baseline_rev))
         results["baseline"]["rev"] = args.baseline_rev
@@ -121,6 +152,10 @@ def main() -> int:
             print(f"  kept   {k:8s} {v:.3f}  (n={res['n'][k]})")
         print(f"  unplanted words masked {res['unplanted_masked']:.4f} of {res['unplanted_words']}")
         print(f"  most masked unplanted words: {res['masked_unplanted_examples'][:12]}")
+    if args.speed:
+        results["speed"] = speed(args.speed)
+        print("== speed:", {k: v for k, v in results["speed"].items() if k != "most_masked_as_names"})
+        print("  most masked as names on real text:", results["speed"]["most_masked_as_names"][:25])
     results["new"]["meets_targets"] = meets_targets(results["new"])
     print("new masker meets targets:", results["new"]["meets_targets"])
     if args.json:

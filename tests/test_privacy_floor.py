@@ -55,7 +55,7 @@ def test_floor_is_configurable(airline_members):
 
 
 def test_no_floor_where_authors_are_unknown(airline_members):
-    few, many = _profiles(airline_members.assign(author=None))
+    few, _ = _profiles(airline_members.assign(author=None))
     assert few["distinct_authors"] is None and few["evidence_withheld"] is False and few["evidence"]
     few, _ = _profiles(airline_members.drop(columns="author"))
     assert few["distinct_authors"] is None and few["evidence"]

