@@ -227,7 +227,15 @@ class PersonaPipeline:
                   "_accounts": detector.agent_accounts_}
         if remove:
             candidates = detector.transform(candidates)
-            self.log(f"agents: removed {report['removed']} messages of {report['accounts']} brand/agent accounts")
+            # customers only: rows the data itself marks as the brand's side go too (counted apart)
+            outbound = candidates["inbound"].eq(False).fillna(False).to_numpy() if "inbound" in candidates else None
+            report["removed_outbound_flag"] = int(outbound.sum()) if outbound is not None else 0
+            if report["removed_outbound_flag"]:
+                candidates = candidates[~outbound]
+                report["removed"] += report["removed_outbound_flag"]
+                report["kept"] -= report["removed_outbound_flag"]
+                report["kept_share"] = report["kept"] / report["input"] if report["input"] else 1.0
+            self.log(f"agents: removed {report['removed']} messages of brand/agent accounts")
         return candidates, report
 
     def _families(self, members, personas, labels, reassigned, embeddings) -> dict[str, Any]:
