@@ -29,7 +29,7 @@ def assignments_frame(members: pd.DataFrame) -> pd.DataFrame:
         "distance": members["distance"].astype(np.float64).to_numpy(),
         "x": members["x"].astype(np.float64).to_numpy(),
         "y": members["y"].astype(np.float64).to_numpy(),
-        "text": mask_texts(str(t) for t in members["text"]),
+        "text": mask_texts((str(t) for t in members["text"]), names=False),  # event mixes name no one
         "author": pd.Series([None] * len(members), dtype=object),
         "timestamp": pd.Series(list(members["timestamp"]), dtype=object),
         "n_messages": members["n_messages"].astype(np.int64).to_numpy(),

@@ -23,6 +23,7 @@ __all__ = ["EMAIL_RE", "HANDLE_RE", "URL_RE", "decode_entities", "detect_brand_h
 
 _MASKER = PiiMasker()
 _BULK = PiiMasker(n_process=None, cache_dir=None)  # run writers: parallel NER when large, cached on disk
+_BULK_PATTERNS = PiiMasker(names=False)
 
 
 def _norm(handle: str) -> str:
@@ -34,10 +35,11 @@ def mask_pii(text, keep_handles: Iterable[str] | None = None) -> str:
     return _MASKER.mask(text, keep_handles)
 
 
-def mask_texts(texts: Iterable, keep_handles: Iterable[str] | None = None) -> list[str]:
+def mask_texts(texts: Iterable, keep_handles: Iterable[str] | None = None, *, names: bool = True) -> list[str]:
     """``mask_pii`` over many texts: names found in batches (in parallel from 20,000 texts), and masked
-    texts kept in the on-disk cache (``ml.profile.mask_cache``) so that a re-run reuses them."""
-    return _BULK.mask_many(list(texts), keep_handles)
+    texts kept in the on-disk cache (``ml.profile.mask_cache``) so that a re-run reuses them.
+    ``names=False``: patterns only, for generated texts such as event mixes ("quiz 20%, forum 15%")."""
+    return (_BULK if names else _BULK_PATTERNS).mask_many(list(texts), keep_handles)
 
 
 def detect_brand_handles(
