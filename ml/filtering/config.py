@@ -55,12 +55,35 @@ class TemplatesConfig(_Stage):
     min_words: int = Field(4, ge=1, description="skeletons with fewer plain words are ordinary short phrases")
 
 
-class NonEnglishConfig(_Stage):
-    """Drop texts that are not English (the embedding model and the style word lists are English-only)."""
+# py3langid codes: English plus the languages that customer-support dumps actually contain (TWCS has Spanish,
+# Japanese, German, Portuguese, French, Turkish, Hindi, Chinese) and their close neighbours.
+_LANGUAGE_CODES = "en es pt fr de it nl ja zh ko hi ar ru tr id pl sv tl"
+DEFAULT_LANGUAGES = tuple(_LANGUAGE_CODES.split())
 
-    min_latin_share: float = Field(0.5, ge=0.0, le=1.0, description="share of letters in Latin script")
-    min_words: int = Field(4, ge=1, description="Latin-script texts shorter than this are never judged")
-    min_foreign_hits: int = Field(2, ge=1, description="distinct non-English function words needed")
+
+class NonEnglishConfig(_Stage):
+    """Drop texts that are not English (the embedding model and the style word lists are English-only).
+
+    Rule and measurements: `ml.filtering.language`, docs/language.md."""
+
+    min_letters: int = Field(
+        5, ge=1, description="texts with fewer letters (handles, URLs, emoji removed) are kept"
+    )
+    min_latin_share: float = Field(
+        0.5, ge=0.0, le=1.0, description="below this share of Latin letters: not English"
+    )
+    max_english_probability: float = Field(
+        0.05, gt=0.0, le=1.0, description="remove only if English is not top and P(English) is below this"
+    )
+    languages: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_LANGUAGES), min_length=2, description="py3langid candidates"
+    )
+
+    @model_validator(mode="after")
+    def _has_english(self) -> NonEnglishConfig:
+        if "en" not in self.languages:
+            raise ValueError("non_english.languages must include 'en'")
+        return self
 
 
 class FilterConfig(BaseModel):
