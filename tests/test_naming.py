@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import typing
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import numpy as np
@@ -85,9 +86,9 @@ def test_namer_on_real_texts():
 
 
 class _FakeLLM(BaseHTTPRequestHandler):
-    answers: list[str] = []
+    answers: typing.ClassVar[list[str]] = []
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         assert body["messages"][0]["role"] == "system"
         answer = self.answers.pop(0) if self.answers else "Late package deliveries"

@@ -109,7 +109,7 @@ class AgentDetector(BaseEstimator):
             "marked": int(hit.sum()),
             "kept": kept,
             "kept_share": float(kept / n) if n else 1.0,
-            "accounts": int(len(present)),
+            "accounts": len(present),
             "accounts_in_data": len(self.agent_accounts_),
             "examples": [{"message_id": str(m), "text": t} for m, t in zip(ids.tolist(), texts.tolist(), strict=True)],
             "account_examples": [

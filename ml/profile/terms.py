@@ -24,8 +24,8 @@ from sklearn.exceptions import NotFittedError
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
 from ml.filtering.agents import strip_signoffs
-from ml.profile.stems import stem
 from ml.profile.masking import EMAIL_RE, HANDLE_RE, URL_RE
+from ml.profile.stems import stem
 
 EXTRA_STOP_WORDS = frozenset(
     ["rt", "amp", "dm", "dms", "pm", "via", "im", "ive", "id", "ill", "youre", "youve", "theyre", "dont", "doesnt", "didnt", "cant", "wont", "isnt", "arent", "wasnt", "werent", "shouldnt", "wouldnt", "couldnt", "thats", "whats", "theres", "hes", "shes", "lets", "u", "ur", "ya", "yo", "pls", "plz", "thx", "ty", "hi", "hey", "hello", "ok", "okay", "just", "like", "got", "get", "gets", "getting", "really", "hi", "guys", "lol", "omg", "gonna", "wanna", "gt", "lt", "quot", "http", "https", "www", "com", "co", "html", "tco"]
