@@ -21,7 +21,8 @@ function shareTicks(max: number): number[] {
 
 /**
  * Share of the persona's members per hour (or weekday) beside the population's share,
- * so the shapes compare regardless of size.
+ * so the shapes compare regardless of size. `axisLabel` names the x axis with its clock
+ * ("Hour of day (UTC)"), shown under the axis.
  */
 export default function ActivityChart({
   title,
@@ -30,8 +31,10 @@ export default function ActivityChart({
   population,
   testId,
   populationName = "All members",
+  axisLabel,
 }: {
   title: string;
+  axisLabel?: string;
   labels: string[];
   persona: number[];
   population: number[];
@@ -43,13 +46,18 @@ export default function ActivityChart({
   const data = labels.map((label, i) => ({ label, persona: p[i] ?? 0, population: q[i] ?? 0 }));
   const ticks = shareTicks(Math.max(0, ...p, ...q));
   return (
-    <figure className="chart-figure" data-testid={testId} style={{ margin: 0 }}>
+    <figure className="chart-figure" data-testid={testId} data-axis-label={axisLabel} style={{ margin: 0 }}>
       <figcaption className="hint">{title}</figcaption>
       <div className="chart chart-md">
         <ResponsiveContainer width="100%" height="100%">
-          <BarChart data={data} margin={{ top: 8, right: 8, left: 0, bottom: 0 }} barGap={1}>
+          <BarChart data={data} margin={{ top: 8, right: 8, left: 0, bottom: axisLabel ? 14 : 0 }} barGap={1}>
             <CartesianGrid vertical={false} strokeDasharray="3 3" />
-            <XAxis dataKey="label" tick={{ fontSize: 11 }} interval={labels.length > 12 ? 2 : 0} />
+            <XAxis
+              dataKey="label"
+              tick={{ fontSize: 11 }}
+              interval={labels.length > 12 ? 2 : 0}
+              label={axisLabel ? { value: axisLabel, position: "insideBottom", offset: -8, fontSize: 11 } : undefined}
+            />
             <YAxis
               tickFormatter={(v: number) => pct(v, 0)}
               width={44}
@@ -58,7 +66,8 @@ export default function ActivityChart({
               ticks={ticks}
             />
             <Tooltip isAnimationActive={false} formatter={(v) => pct(Number(v))} />
-            <Legend wrapperStyle={{ fontSize: 12 }} />
+            {/* with an axis label under the ticks, the legend goes on top so the two never overlap */}
+            <Legend wrapperStyle={{ fontSize: 12 }} verticalAlign={axisLabel ? "top" : "bottom"} />
             <Bar dataKey="persona" name="This persona" fill={PERSONA_COLOR} isAnimationActive={false} />
             <Bar dataKey="population" name={populationName} fill={POPULATION_COLOR} isAnimationActive={false} />
           </BarChart>

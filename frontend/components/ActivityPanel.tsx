@@ -6,6 +6,17 @@ import { WEEKDAYS } from "@/lib/format";
 
 const HOURS = Array.from({ length: 24 }, (_, h) => String(h).padStart(2, "0"));
 
+/**
+ * The clock the hours and weekdays are read in (`activity.time_basis`, ml/timebasis.py): "UTC" when the
+ * timestamps carry no offset of their own, "local time" when they do, or the zone of `--timezone`.
+ * Runs made before it was recorded cannot say which.
+ */
+export function clockLabel(basis: string | null | undefined): string {
+  if (basis === "UTC") return "UTC";
+  if (basis === "local") return "local time";
+  return basis ? basis : "UTC or local, unknown";
+}
+
 function usable(series: number[] | null | undefined): series is number[] {
   return Array.isArray(series) && series.length > 0;
 }
@@ -25,13 +36,15 @@ export default function ActivityPanel({ activity, eventRun }: { activity: Activi
   const note = a?.note ?? "The data has no timestamps, so no activity pattern can be shown.";
   if (!hasHours && !byDay) return <p className="state-none">{note}</p>;
   const bin = byDay?.bin_days ?? 7;
+  const clock = clockLabel(a?.time_basis);
   return (
     <>
       {hasHours ? (
         <div className="grid grid-2">
           <ActivityChart
             testId="activity-hourly"
-            title={`Share of ${what} by hour of day (local time where known, else UTC)`}
+            title={`Share of ${what} by hour of day (${clock})`}
+            axisLabel={`Hour of day (${clock})`}
             labels={HOURS}
             persona={a.hourly ?? []}
             population={a.population_hourly ?? []}
@@ -40,7 +53,8 @@ export default function ActivityPanel({ activity, eventRun }: { activity: Activi
           {hasWeekdays ? (
             <ActivityChart
               testId="activity-weekday"
-              title={`Share of ${what} by weekday`}
+              title={`Share of ${what} by weekday (${clock})`}
+              axisLabel={`Weekday (${clock})`}
               labels={WEEKDAYS}
               persona={a.weekday ?? []}
               population={a.population_weekday ?? []}

@@ -25,12 +25,18 @@ const METRIC_INFO: Record<string, { label: string; description: string }> = {
     label: "Separability",
     description: "Accuracy of a simple classifier telling this persona from the rest.",
   },
-  night_share: { label: "Night activity", description: "Share of messages posted 22:00–05:59 local time." },
+  night_share: {
+    label: "Night activity",
+    description: "Share of messages posted 22:00–05:59 in the run's clock (UTC unless the timestamps carry offsets or the run set --timezone).",
+  },
   business_hours_share: {
     label: "Business hours",
-    description: "Share of messages posted Mon–Fri 09:00–17:59 local time.",
+    description: "Share of messages posted Mon–Fri 09:00–17:59 in the run's clock (UTC unless the timestamps carry offsets or the run set --timezone).",
   },
-  weekend_share: { label: "Weekend activity", description: "Share of messages posted on Saturday or Sunday." },
+  weekend_share: {
+    label: "Weekend activity",
+    description: "Share of messages posted on Saturday or Sunday in the run's clock (UTC unless the timestamps carry offsets or the run set --timezone).",
+  },
 };
 
 function finite(v: number | null | undefined): number | null {
