@@ -114,6 +114,10 @@ class TimeBasis(BaseEstimator):
             self.note_ = _NOTES[self.basis_]
             if nonzero and absent:
                 self.note_ += f" {absent} timestamps without an offset are read as UTC."
+            written = np.unique(offset[~np.isnan(offset)])
+            if nonzero and len(written) == 1:
+                self.note_ += (f" Every timestamp carries the same offset ({_offset_text(written[0])}): it may be "
+                               "the collector's clock rather than each author's.")
         return self
 
     def transform(self, messages: pd.DataFrame) -> pd.DataFrame:
@@ -133,6 +137,12 @@ class TimeBasis(BaseEstimator):
         """The manifest's ``time`` section."""
         check_is_fitted(self, "basis_")
         return {"basis": self.basis_, "timezone": self.timezone_, "note": self.note_, "offsets": self.offsets_}
+
+
+def _offset_text(minutes: float) -> str:
+    """-480 → "-0800"."""
+    m = round(float(minutes))
+    return f"{'-' if m < 0 else '+'}{abs(m) // 60:02d}{abs(m) % 60:02d}"
 
 
 def _column(frame: pd.DataFrame, name: str) -> pd.Series:

@@ -56,6 +56,8 @@ def test_bundled_samples_twcs_is_utc_and_airline_is_local():
     assert TimeBasis().fit(twcs).basis_ == UTC
     fitted = TimeBasis().fit(airline)
     assert fitted.basis_ == LOCAL and fitted.offsets_["nonzero"] == airline["timestamp"].notna().sum()
+    # all 3,000 rows say -0800, though most authors state another zone: the note says so
+    assert "same offset (-0800)" in fitted.note_
     assert TimeBasis().fit(twcs).transform(twcs) is twcs  # no zone: nothing converted
 
 
