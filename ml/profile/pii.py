@@ -49,7 +49,8 @@ EMAIL_RE = re.compile(r"(?i)(?<![\w.+-])[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a
 HANDLE_RE = re.compile(r"(?<![\w@])@(\w{1,30})")
 IBAN_RE = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
 CARD_RE = re.compile(
-    r"(?<![\w-])(?:\d{12,19}|\d{4}(?:[ -]\d{4}){3}[ -]\d{1,3}|\d{4}(?:[ -]\d{4}){2}(?:[ -]\d{1,7})?|\d{4}[ -]\d{6}[ -]\d{4,5})(?![\w-])"
+    r"(?<![\w-])(?:\d{12,19}|\d{4}(?:[ -]\d{4}){3}[ -]\d{1,3}|\d{4}(?:[ -]\d{4}){2}(?:[ -]\d{1,7})?"
+    r"|\d{4}[ -]\d{6}[ -]\d{4,5})(?![\w-])"
 )
 _CARD_CONTEXT_RE = re.compile(r"(?i)\b(?:card|maestro|visa|mastercard|debit|credit)\b\W*(?:\w+\W+)?$")
 _ACCOUNT_KW = r"account|acct|a/c|routing|sort\s+code|bsb|aba"
@@ -63,25 +64,27 @@ PHONE_SHAPE_RE = re.compile(
 )
 _ORDER_CONTEXT_RE = re.compile(
     r"(?i)\b(?:order|booking|confirmation|conf|reservation|ticket|case|reference|ref|tracking|invoice|"
-    r"claim|pnr|flight|flt|receipt|item|model|serial|sku|po)\b\s*(?:(?:number|no\.?|num|nr|id|code|is|was|:|#)\s*){0,3}#?\s*$"
+    r"claim|pnr|flight|flt|receipt|item|model|serial|sku|po)\b\s*"
+    r"(?:(?:number|no\.?|num|nr|id|code|is|was|:|#)\s*){0,3}#?\s*$"
 )
 # USPS Publication 28, appendix C1: primary street suffix names, plus their common abbreviations
 _USPS_SUFFIXES = (
-    "Alley Avenue Branch Bridge Brook Brooks Burg Burgs Bypass Camp Canyon Cape Causeway Center Centers Circle "
-    "Circles Cliff Cliffs Club Common Commons Corner Corners Course Court Courts Cove Coves Creek Crescent Crest "
-    "Crossing Crossroad Curve Dale Dam Divide Drive Drives Estate Estates Expressway Extension Extensions Fall "
-    "Falls Ferry Field Fields Flat Flats Ford Fords Forest Forge Forges Fork Forks Fort Freeway Garden Gardens "
-    "Gateway Glen Glens Green Greens Grove Groves Harbor Harbors Haven Heights Highway Hill Hills Hollow Inlet "
-    "Island Islands Isle Junction Junctions Key Keys Knoll Knolls Lake Lakes Land Landing Lane Light Lights "
-    "Loaf Lock Locks Lodge Loop Mall Manor Manors Meadow Meadows Mews Mill Mills Mission Motorway Mount "
-    "Mountain Mountains Neck Orchard Oval Overpass Park Parks Parkway Parkways Pass Passage Path Pike Pine Pines "
-    "Place Plain Plains Plaza Point Points Port Ports Prairie Radial Ramp Ranch Rapid Rapids Rest Ridge Ridges "
-    "River Road Roads Route Row Rue Run Shoal Shoals Shore Shores Skyway Spring Springs Spur Spurs Square "
-    "Squares Station Stravenue Stream Street Streets Summit Terrace Throughway Trace Track Trafficway Trail "
-    "Tunnel Turnpike Underpass Union Unions Valley Valleys Via Viaduct View Views Village Villages Ville Vista "
-    "Walk Walks Wall Way Ways Well Wells "
-    "Aly Ave Av Blvd Boulevard Byp Cswy Ctr Cir Close Ct Cv Cres Xing Dr Expy Ext Fwy Gdns Grv Hts Hwy Jct Ln "
-    "Mnr Pkwy Pl Plz Rd Rte Sq St Ter Trl Tpke Wy Pt Rdg Parade Esplanade"
+    "Alley Avenue Branch Bridge Brook Brooks Burg Burgs Bypass Camp Canyon Cape Causeway Center "
+    "Centers Circle Circles Cliff Cliffs Club Common Commons Corner Corners Course Court Courts Cove "
+    "Coves Creek Crescent Crest Crossing Crossroad Curve Dale Dam Divide Drive Drives Estate Estates "
+    "Expressway Extension Extensions Fall Falls Ferry Field Fields Flat Flats Ford Fords Forest Forge "
+    "Forges Fork Forks Fort Freeway Garden Gardens Gateway Glen Glens Green Greens Grove Groves "
+    "Harbor Harbors Haven Heights Highway Hill Hills Hollow Inlet Island Islands Isle Junction "
+    "Junctions Key Keys Knoll Knolls Lake Lakes Land Landing Lane Light Lights Loaf Lock Locks Lodge "
+    "Loop Mall Manor Manors Meadow Meadows Mews Mill Mills Mission Motorway Mount Mountain Mountains "
+    "Neck Orchard Oval Overpass Park Parks Parkway Parkways Pass Passage Path Pike Pine Pines Place "
+    "Plain Plains Plaza Point Points Port Ports Prairie Radial Ramp Ranch Rapid Rapids Rest Ridge "
+    "Ridges River Road Roads Route Row Rue Run Shoal Shoals Shore Shores Skyway Spring Springs Spur "
+    "Spurs Square Squares Station Stravenue Stream Street Streets Summit Terrace Throughway Trace "
+    "Track Trafficway Trail Tunnel Turnpike Underpass Union Unions Valley Valleys Via Viaduct View "
+    "Views Village Villages Ville Vista Walk Walks Wall Way Ways Well Wells Aly Ave Av Blvd Boulevard "
+    "Byp Cswy Ctr Cir Close Ct Cv Cres Xing Dr Expy Ext Fwy Gdns Grv Hts Hwy Jct Ln Mnr Pkwy Pl Plz "
+    "Rd Rte Sq St Ter Trl Tpke Wy Pt Rdg Parade Esplanade"
 )
 _STREET_SUFFIXES = "|".join(sorted(set(_USPS_SUFFIXES.split()), key=len, reverse=True))
 ADDRESS_RE = re.compile(
@@ -98,16 +101,19 @@ _FULL_NAME = rf"{_CAP}(?:\s+(?:{_PARTICLE}\s+){{0,2}}{_CAP}){{1,3}}"
 # cues that introduce a name: one capitalised word is enough after "my name is"; after weaker cues
 # ("thanks", "spoke to", "ask for", "under") a full name of two or more capitalised words is required
 _NAME_CUE_RE = re.compile(
-    rf"(?i:\b(?:my\s+name\s+is|my\s+name's|name\s*:|signed,?|regards,?|sincerely,?|mr\.?|mrs\.?|ms\.?|miss|dr\.?)"
+    rf"(?i:\b(?:my\s+name\s+is|my\s+name's|name\s*:|signed,?|regards,?|sincerely,?"
+    rf"|mr\.?|mrs\.?|ms\.?|miss|dr\.?)"
     rf")\s+((?-i:{_CAP}(?:\s+(?:{_PARTICLE}\s+){{0,2}}{_CAP}){{0,3}}))"
     rf"|(?i:\b(?:thanks|thank\s+you|spoke\s+(?:to|with)|talked\s+to|ask\s+for|under|agent|rep|"
     rf"representative|manager|supervisor|i'm|i\s+am)),?\s+((?-i:{_FULL_NAME}))"
 )
 _WORDISH_RE = re.compile(r"[^\W\d_]")
 # words the small NER model tags as PERSON in support tweets ("Email me", "DM us", "Glad to help")
-_NOT_NAMES = frozenset(
-    ["email", "e-mail", "dm", "text", "call", "message", "tweet", "twitter", "glad", "bummer", "app", "wifi", "hi", "hey", "hello", "thanks", "thx", "pls", "please", "lol", "omg", "ok", "okay", "yes", "no", "sorry"]
-)
+_NOT_NAMES = frozenset({
+    "email", "e-mail", "dm", "text", "call", "message", "tweet", "twitter", "glad", "bummer", "app", "wifi",
+    "hi", "hey", "hello", "thanks", "thx", "pls", "please", "lol", "omg", "ok", "okay", "yes", "no", "sorry",
+    "hmm", "ya", "ty", "good", "great", "yay", "ugh", "wow",
+})
 
 __all__ = ["EMAIL_RE", "HANDLE_RE", "URL_RE", "PiiMasker", "decode_entities", "load_ner"]
 
@@ -167,7 +173,7 @@ def _name_token_ok(tok) -> bool:
     t = tok.text
     before = tok.doc.text[tok.idx - 1] if tok.idx else " "
     if (t[0] in "@#^[*" or before in "[@#^*" or tok.like_url or tok.like_email or not _WORDISH_RE.search(t)
-            or any(c.isdigit() for c in t) or t.lower() in _NOT_NAMES):
+            or any(c.isdigit() for c in t) or t.lower() in _NOT_NAMES or tok.is_stop or len(t) < 2):
         return False
     return not t.isupper()  # sign-off initials (^AB), airport codes, shouting, booking codes
 
