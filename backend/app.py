@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.assign_queue import AssignQueues
@@ -110,7 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def _add_middleware(app: FastAPI, settings: Settings) -> None:
     """Outermost first: security headers, CORS (answers preflights), API key, body size, and a
     catch-all that turns a crash into the JSON 500 (docs/security.md)."""
-    policies = add_docs_page(app, f"{API_PREFIX}/docs", app.openapi_url) if app.openapi_url else {}
+    policies = _add_docs(app) if app.openapi_url else {}
     app.add_middleware(UnhandledErrors)  # added first = innermost
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     if settings.api_key is not None:
@@ -122,6 +123,16 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
                            allow_headers=["Authorization", "Content-Type"])
     app.add_middleware(SecurityHeaders, api_prefix=API_PREFIX, explorer=ExplorerPolicy(settings.frontend_dir),
                        page_policies=policies)
+
+
+def _add_docs(app: FastAPI) -> dict[str, str]:
+    """Swagger UI at /api/v1/docs with its assets from the installed `swagger-ui-bundle` package
+    (served under /api/v1/docs/assets), so the page works offline; returns the page's CSP."""
+    import swagger_ui_bundle
+
+    assets = f"{API_PREFIX}/docs/assets"
+    app.mount(assets, StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="docs-assets")
+    return add_docs_page(app, f"{API_PREFIX}/docs", str(app.openapi_url), assets)
 
 
 @asynccontextmanager

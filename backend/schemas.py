@@ -69,6 +69,14 @@ class DeleteResult(BaseModel):
 
 
 # -- personas --------------------------------------------------------------------------------
+class Term(BaseModel):
+    """A top term or n-gram: the same shape in the persona list and the persona detail."""
+
+    term: str
+    weight: float | None = Field(None, description="Its distinctiveness (c-TF-IDF, or lift for event "
+                                                   "runs); None when the run stored no weight.")
+
+
 class PersonaSummary(BaseModel):
     """What the treemap needs: size, share, label terms and colour metrics."""
 
@@ -79,7 +87,7 @@ class PersonaSummary(BaseModel):
     share: float
     core_size: int | None = None
     reassigned_count: int | None = None
-    top_terms: list[str] = Field(default_factory=list)
+    top_terms: list[Term] = Field(default_factory=list, description="Up to 8, most distinctive first.")
     metrics: dict[str, float | None] = Field(
         default_factory=dict,
         description="Colour metrics: reassigned_share, core_share, separability (separator accuracy) "
@@ -105,6 +113,10 @@ class PersonaProfile(_Open):
     name: str = ""
     size: int = 0
     share: float = 0.0
+    core_size: int | None = None
+    reassigned_count: int | None = None
+    top_terms: list[Term] = Field(default_factory=list)
+    top_ngrams: list[Term] = Field(default_factory=list)
 
 
 class Member(_Open):
@@ -112,6 +124,8 @@ class Member(_Open):
     persona_id: int | None = None
     distance: float | None = None
     reassigned: bool | None = None
+    confidence: float | None = Field(None, description="0..1: share of the persona's core members farther from "
+                                                       "its centre (docs/api.md#confidence).")
     text: str | None = None
     author: str | None = None
     timestamp: str | None = None
@@ -133,6 +147,7 @@ class MapPoint(_Open):
     x: float
     y: float
     reassigned: bool | None = None
+    confidence: float | None = Field(None, description="As in members; None for runs published before it.")
     text: str | None = None
 
 
@@ -232,12 +247,25 @@ class StrategyRequest(BaseModel):
                                          "in_app, chat, sms).")
 
 
+class CitedSnippet(BaseModel):
+    """A member the strategy cites as evidence, with the snippet text as stored (masked)."""
+
+    member_id: str
+    text: str | None = Field(description="The evidence snippet (PII masked at publish); None if the persona's "
+                                         "profile no longer holds it.")
+    author: str | None = None
+    timestamp: str | None = None
+
+
 class StrategyResponse(BaseModel):
     run_id: str
     persona_id: int
     goal: str
     channels: list[str] | None = None
     strategy: dict[str, Any] = Field(description="Strategy document valid against ml/strategy/schema.json.")
+    evidence: list[CitedSnippet] = Field(
+        default_factory=list, description="Every member id cited in `strategy` (citations.evidence), in order "
+                                          "of first citation, with its snippet text.")
 
 
 # -- health ----------------------------------------------------------------------------------

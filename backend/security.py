@@ -9,7 +9,7 @@
 - `SecurityHeaders` (ASGI middleware): nosniff, `X-Frame-Options: DENY`, `Referrer-Policy:
   no-referrer` and a Content-Security-Policy on every response: `default-src 'none'` for the API,
   the explorer's own policy for HTML pages (its inline scripts allowed by hash, see `ExplorerPolicy`)
-  and the docs page's (Swagger UI from its CDN, its inline script by hash).
+  and the docs page's (Swagger UI from this server, its inline script by hash).
 """
 
 from __future__ import annotations
@@ -167,10 +167,10 @@ class ExplorerPolicy:
 
 
 def docs_policy(html: str) -> str:
-    """The CSP of the Swagger UI page: its bundle and styles from jsDelivr, its one inline script by hash."""
-    scripts = " ".join(["https://cdn.jsdelivr.net", *script_hashes(html)])
-    return (f"default-src 'none'; script-src {scripts}; style-src https://cdn.jsdelivr.net 'unsafe-inline'; "
-            "img-src 'self' data: https://fastapi.tiangolo.com; connect-src 'self'; "
+    """The CSP of the Swagger UI page: its bundle and styles from this server, its one inline script by hash."""
+    scripts = " ".join(["'self'", *script_hashes(html)])
+    return (f"default-src 'none'; script-src {scripts}; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data:; connect-src 'self'; "
             "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 
 
@@ -212,9 +212,14 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def add_docs_page(app: FastAPI, path: str, openapi_url: str) -> dict[str, str]:
-    """Serve Swagger UI at `path` (outside the schema); returns `{path: its CSP}` for `SecurityHeaders`."""
-    html = get_swagger_ui_html(openapi_url=openapi_url, title=f"{app.title} - docs").body.decode()
+def add_docs_page(app: FastAPI, path: str, openapi_url: str, assets_url: str) -> dict[str, str]:
+    """Serve Swagger UI at `path` (outside the schema), its bundle, styles and icon from `assets_url`
+    (this server; see `backend.app`); returns `{path: its CSP}` for `SecurityHeaders`."""
+    html = get_swagger_ui_html(
+        openapi_url=openapi_url, title=f"{app.title} - docs",
+        swagger_js_url=f"{assets_url}/swagger-ui-bundle.js", swagger_css_url=f"{assets_url}/swagger-ui.css",
+        swagger_favicon_url=f"{assets_url}/favicon-32x32.png",
+        swagger_ui_parameters={"validatorUrl": None}).body.decode()  # no badge from validator.swagger.io
 
     @app.get(path, include_in_schema=False)
     def docs_page() -> HTMLResponse:

@@ -2,8 +2,10 @@
 
 In: canonical message rows (``text`` and, when known, ``author``, ``timestamp``, ``reply_to``).
 Out: one row per input with ``persona_id``, ``distance`` (to the persona centroid) and
-``would_be_noise`` (farther than the persona's core radius: HDBSCAN would likely have called it
-noise).
+``would_be_noise``: the run would not have kept the text as a member of that persona, because it is
+too short for the run's length filter (fewer than ``min_words`` words or ``min_chars`` characters
+once handles and URLs are removed, as ``filter.length``: "hi") or lies beyond the persona's radius
+calibrated on the run's own noise (``NoiseReassigner``; shares flagged in docs/api.md).
 
 New rows are embedded and featurized by the same fitted stage objects as the pipeline, then placed
 by the same nearest-centroid rule that reassigned noise during the run (``NoiseReassigner``), so
@@ -22,6 +24,8 @@ import pandas as pd
 
 from ml.embed import SentenceEmbedder, clean_for_embedding
 from ml.features import BehavioralFeatures
+from ml.filtering.config import LengthConfig
+from ml.filtering.text import strip_handles_urls, word_count
 from ml.fusion import FeatureFusion
 from ml.reassign import NoiseReassigner
 from ml.units import build_units
@@ -43,6 +47,8 @@ class PersonaModel:
         strip_handles_urls: bool = True,
         persona_names: dict[int, str] | None = None,
         run_id: str | None = None,
+        min_words: int = LengthConfig().min_words,
+        min_chars: int = LengthConfig().min_chars,
     ):
         if space not in {"embedding", "fused"}:
             raise ValueError(f"persona model supports the 'embedding' or 'fused' space, not {space!r}")
@@ -54,6 +60,7 @@ class PersonaModel:
         self.strip_handles_urls = strip_handles_urls
         self.persona_names = persona_names or {}
         self.run_id = run_id
+        self.min_words, self.min_chars = min_words, min_chars
 
     # -- assignment ------------------------------------------------------------------------------
     def _embed(self, texts: list[str]) -> np.ndarray:
@@ -88,6 +95,7 @@ class PersonaModel:
                 out.append(pd.DataFrame({"member_id": [], "persona_id": [], "distance": [], "would_be_noise": []}))
                 continue
             pid, dist, noise = self.reassigner.predict(self._place(emb[start : start + len(m)], m, messages))
+            noise = noise | self.too_short(m["text"])
             start += len(m)
             out.append(pd.DataFrame({
                 "member_id": m["member_id"].astype(str).to_numpy(),
@@ -96,6 +104,13 @@ class PersonaModel:
                 "would_be_noise": noise.astype(bool),
             }))
         return out
+
+    def too_short(self, texts: pd.Series) -> np.ndarray:
+        """Texts the run's length filter would have dropped (models saved before this rule: defaults)."""
+        body = strip_handles_urls(texts)
+        min_words = getattr(self, "min_words", LengthConfig().min_words)
+        min_chars = getattr(self, "min_chars", LengthConfig().min_chars)
+        return ((word_count(body) < min_words) | (body.str.len() < min_chars)).to_numpy()
 
     # -- persistence ----------------------------------------------------------------------------
     def save(self, directory: str | Path) -> Path:

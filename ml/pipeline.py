@@ -194,7 +194,7 @@ class PersonaPipeline:
         model_space = cfg.reassign.model_space
         model_vectors = embeddings if model_space == "embedding" else fused
         reassigner = NoiseReassigner("cosine" if model_space == "embedding" else "euclidean",
-                                     cfg.reassign.noise_quantile).fit(model_vectors, labels)
+                                     cfg.reassign.noise_quantile).fit(model_vectors, labels, reassigned)
         model = PersonaModel(
             embedder, prep.featurizer, fusion, reassigner, model_space, cfg.embed.strip_handles_urls,
             {int(p["id"]): p.get("name", f"Persona {p['id']}") for p in personas},

@@ -15,29 +15,48 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 
+def _separating_ratio(core: np.ndarray, noise: np.ndarray) -> float:
+    """The cut-off t maximising (share of `noise` > t) − (share of `core` > t) (Youden's J)."""
+    cuts = np.unique(np.concatenate([core, noise]))
+    core_s, noise_s = np.sort(core), np.sort(noise)
+    beyond_core = 1.0 - np.searchsorted(core_s, cuts, side="right") / core_s.size
+    beyond_noise = 1.0 - np.searchsorted(noise_s, cuts, side="right") / noise_s.size
+    return float(cuts[int(np.argmax(beyond_noise - beyond_core))])
+
+
 def _normalize(X: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(X, axis=1, keepdims=True)
     return X / np.where(norms > 0, norms, 1.0)
 
 
 class NoiseReassigner(BaseEstimator):
-    """Nearest-centroid reassignment of noise.
+    """Nearest-centroid reassignment of noise, and the "would have been noise" rule for new points.
 
     Parameters
     ----------
     metric: ``cosine`` (centroids re-normalised; distance = 1 − cos) or ``euclidean``.
-    noise_quantile: for ``predict``: a new point farther from its centroid than this quantile of
-        the centroid's core members' distances "would have been noise".
+    noise_quantile: fallback radius when the fit sees fewer than ``min_noise`` noise points: a new
+        point farther from its centroid than this quantile of the persona's core distances.
+    min_noise: noise points needed to calibrate the radius on them.
 
-    Attributes: ``persona_ids_`` (sorted cluster ids), ``centroids_`` (one row each),
-    ``radius_`` (per persona, the noise_quantile of core distances).
+    Calibration (``fit`` with noise): every distance is divided by its persona's median core
+    distance; the ratio ``noise_ratio_`` that best separates the run's noise points from its core
+    members (Youden's J: share of noise beyond it minus share of core beyond it, maximal) gives
+    each persona's radius = ``noise_ratio_`` × its median core distance.
+
+    Attributes: ``persona_ids_`` (sorted cluster ids), ``centroids_`` (one row each), ``radius_``
+    (per persona), ``noise_ratio_`` (None when the quantile fallback was used) and ``calibration_``
+    (shares of the fit's core and noise points beyond the radius).
     """
 
-    def __init__(self, metric: str = "cosine", noise_quantile: float = 0.95):
+    def __init__(self, metric: str = "cosine", noise_quantile: float = 0.95, min_noise: int = 10):
         self.metric = metric
         self.noise_quantile = noise_quantile
+        self.min_noise = min_noise
 
-    def fit(self, vectors: np.ndarray, labels: np.ndarray):
+    def fit(self, vectors: np.ndarray, labels: np.ndarray, reassigned: np.ndarray | None = None):
+        """Centroids of the clusters (labels ≥ 0) and the noise radius. Noise is ``labels == -1``, or,
+        when ``labels`` are final (no −1), the members flagged in ``reassigned``."""
         V = np.asarray(vectors, dtype=np.float64)
         labels = np.asarray(labels)
         ids = np.unique(labels[labels >= 0])
@@ -48,11 +67,26 @@ class NoiseReassigner(BaseEstimator):
         cents = np.vstack([V[labels == c].mean(axis=0) for c in ids])
         self.persona_ids_ = ids
         self.centroids_ = _normalize(cents) if self.metric == "cosine" else cents
-        core = labels >= 0
-        d_core = self._distances(V[core])[np.arange(core.sum()), np.searchsorted(ids, labels[core])]
-        self.radius_ = np.array(
-            [np.quantile(d_core[labels[core] == c], self.noise_quantile) for c in ids], dtype=np.float64
-        )
+        noise = labels < 0 if reassigned is None else np.asarray(reassigned, dtype=bool) & (labels >= 0)
+        core = (labels >= 0) & ~noise
+        D = self._distances(V)
+        d_core = D[core, np.searchsorted(ids, labels[core])]
+        owner = np.where(labels >= 0, np.searchsorted(ids, np.clip(labels, ids[0], None)), D.argmin(axis=1))
+        d_noise, noise_owner = D[noise, owner[noise]], owner[noise]
+        core_owner = np.searchsorted(ids, labels[core])
+        scale = np.array([np.median(d_core[core_owner == k]) if (core_owner == k).any() else np.nan
+                          for k in range(ids.size)])
+        self.radius_ = np.array([np.quantile(d_core[core_owner == k], self.noise_quantile)
+                                 if (core_owner == k).any() else np.inf for k in range(ids.size)])
+        self.noise_ratio_ = None
+        if noise.sum() >= self.min_noise and np.isfinite(scale).all() and (scale > 0).all():
+            self.noise_ratio_ = _separating_ratio(d_core / scale[core_owner], d_noise / scale[noise_owner])
+            self.radius_ = self.noise_ratio_ * scale
+        self.calibration_ = {
+            "core_flagged": float(np.mean(d_core > self.radius_[core_owner])) if d_core.size else None,
+            "noise_flagged": float(np.mean(d_noise > self.radius_[noise_owner])) if d_noise.size else None,
+            "noise_ratio": self.noise_ratio_, "n_core": int(d_core.size), "n_noise": int(d_noise.size),
+        }
         return self
 
     def _distances(self, V: np.ndarray) -> np.ndarray:
@@ -79,3 +113,19 @@ class NoiseReassigner(BaseEstimator):
         labels[noise] = nearest[noise]
         dist = D[np.arange(D.shape[0]), np.searchsorted(self.persona_ids_, labels)]
         return labels, noise, dist
+
+
+def core_confidence(persona_id: np.ndarray, distance: np.ndarray, reassigned: np.ndarray) -> np.ndarray:
+    """Each member's confidence in 0..1: the share of its persona's core (not reassigned) members that
+    lie farther from the persona centroid than it does. 1 = nearer than every core member, 0.5 = as
+    near as the median core member, 0 = beyond every core member (most reassigned noise)."""
+    persona_id = np.asarray(persona_id)
+    distance = np.asarray(distance, dtype=np.float64)
+    core = ~np.asarray(reassigned, dtype=bool)
+    out = np.zeros(distance.size, dtype=np.float64)
+    for pid in np.unique(persona_id):
+        mine = persona_id == pid
+        ref = np.sort(distance[mine & core])
+        if ref.size:
+            out[mine] = 1.0 - np.searchsorted(ref, distance[mine], side="right") / ref.size
+    return out

@@ -16,14 +16,15 @@ import pandas as pd
 from ml.atomic import RunDirectory
 from ml.pipeline import PipelineResult
 from ml.profile.masking import mask_texts
+from ml.reassign import core_confidence
 from ml.runfiles import ASSIGNMENT_COLUMNS, write_json
 
 
 def assignments_frame(members: pd.DataFrame, keep_handles: list[str] | None = None) -> pd.DataFrame:
-    """The assignments table: ids, persona, flags, map coordinates and the masked text
-    (brand accounts in ``keep_handles`` stay readable; customer handles are masked)."""
+    """The assignments table: ids, persona, flags, map coordinates, the masked text (brand accounts in
+    ``keep_handles`` stay readable; customer handles are masked) and ``confidence`` (``core_confidence``)."""
     ts = members["timestamp"] if "timestamp" in members else pd.Series([pd.NaT] * len(members))
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "member_id": members["member_id"].astype(str).to_numpy(),
             "persona_id": members["persona_id"].astype(np.int64).to_numpy(),
@@ -38,6 +39,8 @@ def assignments_frame(members: pd.DataFrame, keep_handles: list[str] | None = No
         },
         columns=ASSIGNMENT_COLUMNS,
     )
+    frame["confidence"] = core_confidence(frame["persona_id"], frame["distance"], frame["reassigned"])
+    return frame
 
 
 def write_run_files(result: PipelineResult, folder: Path, run_dir: Path) -> None:

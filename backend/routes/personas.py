@@ -24,16 +24,27 @@ def _finite(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def term_text(term: Any) -> str:
-    """A top term as plain text, whether stored as "word", {"term": "word", ...} or ["word", score]."""
+def term_weight(term: Any) -> dict[str, Any] | None:
+    """A top term as `{term, weight}` (the one shape of every response), whether stored as "word",
+    {"term": "word", "weight"|"score": w} or ["word", w]; None for an empty term. `weight` is None
+    when the stored term had none."""
+    weight: Any = None
     if isinstance(term, dict):
-        for key in ("term", "ngram", "text", "word"):
-            if key in term:
-                return str(term[key])
-        return next((str(v) for v in term.values() if isinstance(v, str)), "")
-    if isinstance(term, (list, tuple)):
-        return str(term[0]) if term else ""
-    return str(term)
+        text = next((term[k] for k in ("term", "ngram", "text", "word", "event") if k in term),
+                    next((v for v in term.values() if isinstance(v, str)), ""))
+        weight = next((term[k] for k in ("weight", "score", "lift") if k in term), None)
+    elif isinstance(term, (list, tuple)):
+        text, weight = (term[0] if term else ""), (term[1] if len(term) > 1 else None)
+    else:
+        text = term
+    text = str(text) if text is not None else ""
+    return {"term": text, "weight": _finite(weight)} if text else None
+
+
+def term_list(terms: Any, limit: int | None = None) -> list[dict[str, Any]]:
+    """Stored top terms (any shape) as `[{term, weight}]`, at most `limit`."""
+    items = [t for t in (term_weight(x) for x in (terms or [])) if t]
+    return items[:limit] if limit is not None else items
 
 
 def persona_summary(profile: dict[str, Any], top_terms: int = 8) -> dict[str, Any]:
@@ -59,7 +70,7 @@ def persona_summary(profile: dict[str, Any], top_terms: int = 8) -> dict[str, An
         "share": _finite(profile.get("share")) or 0.0,
         "core_size": profile.get("core_size"),
         "reassigned_count": profile.get("reassigned_count"),
-        "top_terms": [t for t in (term_text(x) for x in (profile.get("top_terms") or [])[:top_terms]) if t],
+        "top_terms": term_list(profile.get("top_terms"), top_terms),
         "metrics": metrics,
         "feature_z": feature_z,
         "parent_id": profile.get("parent_id"),
@@ -95,6 +106,9 @@ def get_persona(run_id: RunIdPath, persona_id: PersonaIdPath, store: StoreDep, c
         profile = dict(store.get_persona(resolved, persona_id))
         profile.pop("member_ids", None)
         profile["run_id"] = resolved
+        for key in ("top_terms", "top_ngrams"):
+            if key in profile:
+                profile[key] = term_list(profile[key])
         return profile
 
     return cache.get_or_load(("persona", resolved, persona_id), load)

@@ -13,7 +13,7 @@ from fastapi import APIRouter
 from backend.deps import StoreDep, StrategyDep
 from backend.errors import APIError
 from backend.routes.common import errors, resolve_run
-from backend.schemas import StrategyRequest, StrategyResponse
+from backend.schemas import CitedSnippet, StrategyRequest, StrategyResponse
 
 router = APIRouter(tags=["strategy"])
 
@@ -38,5 +38,36 @@ def strategy(body: StrategyRequest, store: StoreDep, generate: StrategyDep) -> S
         raise APIError(422, "invalid_request", message) from exc
     if not isinstance(result, dict):
         raise APIError(500, "internal_error", "the strategy generator returned no JSON object")
+    document = _json_safe(result)
     return StrategyResponse(run_id=resolved, persona_id=body.persona_id, goal=body.goal,
-                            channels=channels, strategy=_json_safe(result))
+                            channels=channels, strategy=document, evidence=cited_snippets(document, profile))
+
+
+def _cited_ids(node: Any, found: dict[str, None]) -> None:
+    if isinstance(node, dict):
+        citations = node.get("citations")
+        if isinstance(citations, dict):
+            for member_id in citations.get("evidence") or []:
+                found.setdefault(str(member_id), None)
+        for value in node.values():
+            _cited_ids(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _cited_ids(value, found)
+
+
+def cited_snippets(document: dict[str, Any], profile: dict[str, Any]) -> list[CitedSnippet]:
+    """The evidence snippets (masked, as stored in the profile) of every member id the strategy cites."""
+    found: dict[str, None] = {}
+    _cited_ids(document, found)
+    by_id = {str(e.get("member_id")): e for e in profile.get("evidence") or [] if isinstance(e, dict)}
+    out = []
+    for member_id in found:
+        snippet = by_id.get(member_id, {})
+        out.append(CitedSnippet(member_id=member_id, text=snippet.get("text"), author=_text(snippet.get("author")),
+                                timestamp=_text(snippet.get("timestamp"))))
+    return out
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)

@@ -1,7 +1,8 @@
 """Backend-neutral conversions shared by every store: bundle → plain JSON-able records.
 
 In: a `RunBundle` (CONTRACTS §3). Out: run summaries, persona profiles without member lists,
-member records sorted the way every store pages them (persona, distance, member id), and a
+member records sorted the way every store pages them (persona, distance, member id) with each
+member's `confidence` (`ml.reassign.core_confidence`, computed here for runs written without it), and a
 deterministic persona-stratified map order. Keeping these here means SQLite and Firestore
 return byte-for-byte the same dicts, which the shared contract tests check.
 """
@@ -17,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ml.reassign import core_confidence
 from ml.store.bundle import RunBundle
 
 #: Member columns every store keeps as first-class fields (the rest travel as extras).
@@ -113,6 +115,8 @@ def member_records(members: pd.DataFrame) -> list[dict[str, Any]]:
     frame["distance"] = frame["distance"].astype("float64")
     if "reassigned" not in frame:
         frame["reassigned"] = False
+    if "confidence" not in frame:  # runs written before the column: the same rule, from the same columns
+        frame["confidence"] = core_confidence(frame["persona_id"], frame["distance"], frame["reassigned"])
     for col in ("x", "y", "text"):
         if col not in frame:
             frame[col] = None
@@ -162,6 +166,7 @@ def map_point(rec: dict[str, Any]) -> dict[str, Any]:
         "y": rec.get("y"),
         "reassigned": rec["reassigned"],
         "text": text[:MAP_TEXT_CHARS] if isinstance(text, str) else text,
+        "confidence": rec.get("confidence"),
     }
 
 

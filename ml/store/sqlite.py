@@ -56,9 +56,22 @@ class SqliteStore(RunStore):
                 found = self._schema_version()
         except sqlite3.Error as exc:
             raise StoreError(f"SQLite store {self.path} cannot be used: {exc}") from exc
+        if found == SCHEMA_VERSION:
+            self._add_map_confidence()
         if found != SCHEMA_VERSION:
             raise StoreError(f"SQLite store {self.path} has schema {found}, this version needs {SCHEMA_VERSION}: "
                              "use a new file or delete this one")
+
+    def _add_map_confidence(self) -> None:
+        """Files made before map points carried `confidence` get the (nullable) column: old runs read None."""
+        conn = self._keepalive
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(map_points)")}
+        self._map_confidence = "confidence"
+        if "confidence" not in columns:
+            try:
+                conn.execute("ALTER TABLE map_points ADD COLUMN confidence REAL")
+            except sqlite3.Error:  # e.g. a read-only file: its maps read None
+                self._map_confidence = "NULL"
 
     def _schema_version(self) -> str | None:
         conn = self._keepalive
@@ -155,9 +168,10 @@ class SqliteStore(RunStore):
                 written,
             )
             written = self._insert(
-                "INSERT INTO map_points (run_id, map_order, member_id, persona_id, x, y, reassigned, text) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                ((run_id, pos, p["member_id"], p["persona_id"], p["x"], p["y"], int(p["reassigned"]), p["text"])
+                "INSERT INTO map_points (run_id, map_order, member_id, persona_id, x, y, reassigned, text, "
+                "confidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                ((run_id, pos, p["member_id"], p["persona_id"], p["x"], p["y"], int(p["reassigned"]), p["text"],
+                  p["confidence"])
                  for pos, p in enumerate(R.map_point(recs[i]) for i in R.map_order(recs))),
                 written,
             )
@@ -310,12 +324,13 @@ class SqliteStore(RunStore):
         R.check_page(0, limit)
         run_id = self._complete(run_id)
         rows = self._read(
-            "SELECT member_id, persona_id, x, y, reassigned, text FROM map_points "
+            f"SELECT member_id, persona_id, x, y, reassigned, text, {getattr(self, '_map_confidence', 'confidence')} "
+            "FROM map_points "
             "WHERE run_id = ? ORDER BY map_order LIMIT ?",
             (run_id, limit),
         )
-        return [{"member_id": m, "persona_id": p, "x": x, "y": y, "reassigned": bool(r), "text": t}
-                for m, p, x, y, r, t in rows]
+        return [{"member_id": m, "persona_id": p, "x": x, "y": y, "reassigned": bool(r), "text": t, "confidence": c}
+                for m, p, x, y, r, t, c in rows]
 
     def get_strategies(self, run_id: str) -> dict[str, Any]:
         run_id = self._complete(run_id)

@@ -43,6 +43,7 @@ CREATE TABLE IF NOT EXISTS map_points (
     y REAL,
     reassigned INTEGER NOT NULL,
     text TEXT,
+    confidence REAL,
     PRIMARY KEY (run_id, map_order)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS strategies (run_id TEXT PRIMARY KEY, data TEXT NOT NULL);

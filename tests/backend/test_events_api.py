@@ -85,7 +85,7 @@ def test_persona_list_has_event_names(event_client, run_id, moodle_event_run):
     body = event_client.get(f"{API}/runs/{run_id}/personas").json()
     assert body["total"] == len(json.loads((moodle_event_run / "personas.json").read_text())) >= 2
     for item in body["items"]:
-        assert item["top_terms"] and set(item["top_terms"]) <= events, item["top_terms"]
+        assert item["top_terms"] and {t["term"] for t in item["top_terms"]} <= events, item["top_terms"]
         assert set(item["feature_z"]) & events  # fingerprint features are the events (colour measures)
     assert sum(i["size"] for i in body["items"]) == 113
 

@@ -45,7 +45,7 @@ def test_run_and_personas_match_the_run_directory(run_client, run_files):
     assert len(personas) == manifest["counts"]["personas"]
     assert sum(p["size"] for p in personas) == len(members)
     assert sum(p["share"] for p in personas) == pytest.approx(1.0)
-    assert all(p["name"] and p["top_terms"] and all(isinstance(t, str) for t in p["top_terms"]) for p in personas)
+    assert all(p["name"] and p["top_terms"] and all(isinstance(t["term"], str) for t in p["top_terms"]) for p in personas)
     assert {p["id"]: p["size"] for p in personas} == members["persona_id"].value_counts().to_dict()
 
 
@@ -58,7 +58,7 @@ def test_profile_members_and_map(run_client, run_files):
     assert not any(email.search(e["text"]) for e in profile["evidence"])
     page = run_client.get(f"{API}/runs/latest/personas/{biggest}/members", params={"limit": 25}).json()
     assert page["total"] == int((members["persona_id"] == biggest).sum()) and len(page["items"]) == 25
-    term = run_client.get(f"{API}/runs/latest/personas").json()["items"][0]["top_terms"][0]
+    term = run_client.get(f"{API}/runs/latest/personas").json()["items"][0]["top_terms"][0]["term"]
     found = run_client.get(f"{API}/runs/latest/personas/0/members", params={"q": term, "limit": 200}).json()
     assert found["total"] > 0 and all(term.lower() in m["text"].lower() for m in found["items"])
     points = run_client.get(f"{API}/runs/latest/map", params={"limit": 300}).json()["points"]

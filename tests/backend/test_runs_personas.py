@@ -76,7 +76,8 @@ def test_persona_list_has_treemap_fields(client):
     assert sum(p["share"] for p in items) == pytest.approx(1.0)
     first = items[0]
     assert first["name"] and first["size"] == 40
-    assert first["top_terms"] == ["refund", "order", "late"]
+    assert [t["term"] for t in first["top_terms"]] == ["refund", "order", "late"]
+    assert [t["weight"] for t in first["top_terms"]] == pytest.approx([1.0, 0.5, 1 / 3])
     assert first["metrics"]["reassigned_share"] == pytest.approx(6 / 40)
     assert first["metrics"]["separability"] == pytest.approx(0.8)
     assert first["metrics"]["night_share"] == pytest.approx(0.1)

@@ -166,7 +166,7 @@ def test_persona_page_renders_activity_and_fingerprint(live_server, page, artifa
 def test_snippet_search_filters_members(live_server, page, artifacts):
     run_id = live_server.api("/runs/latest")["id"]
     persona = max(_personas(live_server), key=lambda p: p["size"])
-    term = persona["top_terms"][0]
+    term = persona["top_terms"][0]["term"]
     expected = live_server.api(f"/runs/{run_id}/personas/{persona['id']}/members?q={quote(term)}&limit=1")["total"]
     assert 0 < expected < persona["size"]
 

@@ -63,7 +63,8 @@ def test_map_is_deterministic_and_stratified(store):
     everything = store.get_map("run-map", limit=10_000)
     assert sorted(p["member_id"] for p in everything) == sorted(bundle.members["member_id"])
     first = everything[0]
-    assert set(first) == {"member_id", "persona_id", "x", "y", "reassigned", "text"}
+    assert set(first) == {"member_id", "persona_id", "x", "y", "reassigned", "text", "confidence"}
+    assert all(0.0 <= p["confidence"] <= 1.0 for p in everything)
 
 
 def test_runs_newest_first_and_latest(store):

@@ -1,0 +1,175 @@
+"""Exports of a run (docs/exports.md): members as CSV or Parquet, personas as JSON or CSV.
+
+Members are streamed persona by persona, one store page at a time, so an export of any size never
+sits in memory whole; texts are masked as the run stored them. Exports are reads: with an API key
+set they need it like every other read (backend/security.py).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from fastapi import APIRouter
+from fastapi.responses import Response, StreamingResponse
+
+from backend.deps import StoreDep
+from backend.routes.common import RunIdPath, errors, resolve_run
+from backend.routes.personas import term_list
+from ml.feature_labels import feature_label
+from ml.store.base import RunStore
+
+router = APIRouter(prefix="/runs/{run_id}/export", tags=["exports"])
+
+PAGE = 1000
+MEMBER_COLUMNS = ("member_id", "persona_id", "persona_name", "membership", "confidence", "distance",
+                  "author", "timestamp", "text")
+_MEMBER_SCHEMA = pa.schema([("member_id", pa.string()), ("persona_id", pa.int64()), ("persona_name", pa.string()),
+                            ("membership", pa.string()), ("confidence", pa.float64()), ("distance", pa.float64()),
+                            ("author", pa.string()), ("timestamp", pa.string()), ("text", pa.string())])
+EVIDENCE_COLUMNS = 5
+CSV_MEDIA, PARQUET_MEDIA, JSON_MEDIA = "text/csv; charset=utf-8", "application/vnd.apache.parquet", "application/json"
+
+
+def attachment(run_id: str, name: str) -> dict[str, str]:
+    """`Content-Disposition` naming the download after the run, e.g. `personas-<run>-members.csv`."""
+    return {"Content-Disposition": f'attachment; filename="personas-{run_id}-{name}"'}
+
+
+def member_rows(store: RunStore, run_id: str) -> Iterator[list[dict[str, Any]]]:
+    """Every member of the run as export rows, one list per store page (persona order, nearest first)."""
+    for persona in store.get_personas(run_id):
+        pid, name = int(persona["id"]), str(persona.get("name") or f"Persona {persona['id']}")
+        offset = 0
+        while True:
+            page, total = store.get_members(run_id, pid, offset=offset, limit=PAGE)
+            if page:
+                yield [_member_row(m, pid, name) for m in page]
+            offset += len(page)
+            if not page or offset >= total:
+                break
+
+
+def _member_row(member: dict[str, Any], pid: int, name: str) -> dict[str, Any]:
+    def text(key: str) -> str | None:
+        value = member.get(key)
+        return None if value is None else str(value)
+
+    confidence, distance = member.get("confidence"), member.get("distance")
+    return {"member_id": str(member["member_id"]), "persona_id": pid, "persona_name": name,
+            "membership": "reassigned" if member.get("reassigned") else "core",
+            "confidence": None if confidence is None else float(confidence),
+            "distance": None if distance is None else float(distance),
+            "author": text("author"), "timestamp": text("timestamp"), "text": text("text")}
+
+
+def _csv_chunks(header: tuple[str, ...], pages: Iterator[list[dict[str, Any]]]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(header), extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for rows in pages:
+        writer.writerows(rows)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _parquet_chunks(pages: Iterator[list[dict[str, Any]]]) -> Iterator[bytes]:
+    """Parquet written one row group per page; the bytes go out as soon as each group is written."""
+    sink = io.BytesIO()
+    with pq.ParquetWriter(sink, _MEMBER_SCHEMA, compression="zstd") as writer:
+        for rows in pages:
+            writer.write_table(pa.Table.from_pylist(rows, schema=_MEMBER_SCHEMA))
+            yield sink.getvalue()
+            sink.seek(0)
+            sink.truncate()
+    yield sink.getvalue()  # the footer written on close
+
+
+@router.get("/members.csv", responses=errors(404), response_class=StreamingResponse,
+            summary="Every member: persona, core/reassigned, confidence, masked text (CSV, streamed)")
+def export_members_csv(run_id: RunIdPath, store: StoreDep) -> StreamingResponse:
+    resolved = resolve_run(store, run_id)
+    store.get_run(resolved)  # 404 before the stream starts
+    return StreamingResponse(_csv_chunks(MEMBER_COLUMNS, member_rows(store, resolved)), media_type=CSV_MEDIA,
+                             headers=attachment(resolved, "members.csv"))
+
+
+@router.get("/members.parquet", responses=errors(404), response_class=StreamingResponse,
+            summary="Every member: persona, core/reassigned, confidence, masked text (Parquet, streamed)")
+def export_members_parquet(run_id: RunIdPath, store: StoreDep) -> StreamingResponse:
+    resolved = resolve_run(store, run_id)
+    store.get_run(resolved)
+    return StreamingResponse(_parquet_chunks(member_rows(store, resolved)), media_type=PARQUET_MEDIA,
+                             headers=attachment(resolved, "members.parquet"))
+
+
+def export_profile(profile: dict[str, Any]) -> dict[str, Any]:
+    """A stored profile as exported: no member list, terms as `[{term, weight}]`."""
+    out = {k: v for k, v in profile.items() if k != "member_ids"}
+    for key in ("top_terms", "top_ngrams"):
+        if key in out:
+            out[key] = term_list(out[key])
+    return out
+
+
+@router.get("/personas.json", responses=errors(404),
+            summary="Every persona's profile: terms, fingerprint, activity, evidence (JSON)")
+def export_personas_json(run_id: RunIdPath, store: StoreDep) -> Response:
+    resolved = resolve_run(store, run_id)
+    body = {"run_id": resolved, "personas": [export_profile(p) for p in store.get_personas(resolved)]}
+    return Response(json.dumps(body, ensure_ascii=False, indent=1), media_type=JSON_MEDIA,
+                    headers=attachment(resolved, "personas.json"))
+
+
+def persona_csv_row(profile: dict[str, Any]) -> dict[str, Any]:
+    """One persona as a flat CSV row: sizes, words, activity peaks, evidence and one `z:<feature>`
+    column per fingerprint feature (standardised difference to the population)."""
+    activity = profile.get("activity") or {}
+    evidence = [e.get("text") for e in profile.get("evidence") or [] if isinstance(e, dict)]
+    row: dict[str, Any] = {
+        "persona_id": profile.get("id"), "name": profile.get("name"), "size": profile.get("size"),
+        "share": profile.get("share"), "core_size": profile.get("core_size"),
+        "reassigned_count": profile.get("reassigned_count"), "description": profile.get("description"),
+        "top_terms": "; ".join(t["term"] for t in term_list(profile.get("top_terms"))),
+        "top_ngrams": "; ".join(t["term"] for t in term_list(profile.get("top_ngrams"))),
+        "highlights": "; ".join(str(h) for h in profile.get("highlights") or []),
+        "peak_hours": " ".join(str(h) for h in activity.get("peak_hours") or []),
+        "peak_weekdays": " ".join(str(d) for d in activity.get("peak_weekdays") or []),
+        "time_basis": activity.get("time_basis"),
+        "separability": (profile.get("separators") or {}).get("accuracy"),
+        "evidence_withheld": profile.get("evidence_withheld"),
+    }
+    for k in range(EVIDENCE_COLUMNS):
+        row[f"evidence_{k + 1}"] = evidence[k] if k < len(evidence) else None
+    for f in profile.get("fingerprint") or []:
+        if isinstance(f, dict) and "feature" in f:
+            row[f"z:{f['feature']}"] = f.get("std_diff")
+    return row
+
+
+@router.get("/personas.csv", responses=errors(404),
+            summary="One row per persona: sizes, words, peaks, evidence, fingerprint (CSV)")
+def export_personas_csv(run_id: RunIdPath, store: StoreDep) -> Response:
+    resolved = resolve_run(store, run_id)
+    rows = [persona_csv_row(p) for p in store.get_personas(resolved)]
+    header = list(dict.fromkeys(k for row in rows for k in row))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return Response(buffer.getvalue(), media_type=CSV_MEDIA, headers=attachment(resolved, "personas.csv"))
+
+
+def plain_differences(profile: dict[str, Any], n: int = 4) -> list[dict[str, str]]:
+    """The `n` features where the persona differs most from everyone, in plain words."""
+    rows = [f for f in profile.get("fingerprint") or [] if isinstance(f, dict) and f.get("std_diff") is not None]
+    rows.sort(key=lambda f: -abs(float(f["std_diff"])))
+    return [{"label": feature_label(str(f["feature"])), "sentence": str(f.get("sentence") or ""),
+             "direction": "more" if float(f["std_diff"]) > 0 else "less"} for f in rows[:n]]

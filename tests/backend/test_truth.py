@@ -1,0 +1,140 @@
+"""The API tells the whole truth (issue 15): one `top_terms` shape, cited snippet texts with strategies,
+Swagger UI served from this server (works offline), would-be-noise calibrated on the run's own noise,
+and per-member confidence, on the real bundled-sample run (SQLite, and Firestore on its emulator)."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+from backend.app import create_app
+from backend.routes.assign import conversations_to_frame
+from backend.schemas import Conversation
+from backend.settings import Settings
+from ml.model import PersonaModel
+from ml.reassign import core_confidence
+from ml.store import open_store
+from tests.backend.synthetic import synthetic_bundle
+
+API = "/api/v1"
+
+
+@pytest.fixture
+def run_client(pipeline_store_url):
+    with TestClient(create_app(Settings(store_url=pipeline_store_url, frontend_dir=None))) as client:
+        yield client
+
+
+def _is_term(term) -> bool:
+    return set(term) == {"term", "weight"} and isinstance(term["term"], str) and term["term"] \
+        and isinstance(term["weight"], float)
+
+
+@pytest.mark.slow
+def test_top_terms_have_one_shape_in_list_and_detail(run_client):
+    items = run_client.get(f"{API}/runs/latest/personas").json()["items"]
+    for item in items:
+        detail = run_client.get(f"{API}/runs/latest/personas/{item['id']}").json()
+        assert item["top_terms"] and all(_is_term(t) for t in item["top_terms"])
+        assert all(_is_term(t) for t in detail["top_terms"]) and all(_is_term(t) for t in detail["top_ngrams"])
+        assert item["top_terms"] == detail["top_terms"][: len(item["top_terms"])]
+        assert (item["core_size"], item["reassigned_count"]) == (detail["core_size"], detail["reassigned_count"])
+        assert item["core_size"] + item["reassigned_count"] == item["size"] == detail["size"]
+
+
+@pytest.mark.slow
+def test_strategy_includes_the_text_of_every_cited_snippet(run_client):
+    persona = max(run_client.get(f"{API}/runs/latest/personas").json()["items"], key=lambda p: p["size"])
+    profile = run_client.get(f"{API}/runs/latest/personas/{persona['id']}").json()
+    body = run_client.post(f"{API}/strategy", json={"run_id": "latest", "persona_id": persona["id"],
+                                                    "goal": "retention"}).json()
+    cited = list(dict.fromkeys(re.findall(r'"evidence": \[([^\]]*)\]', str(body["strategy"]).replace("'", '"'))))
+    cited_ids = list(dict.fromkeys(i for group in cited for i in re.findall(r'"([^"]+)"', group)))
+    assert cited_ids and [e["member_id"] for e in body["evidence"]] == cited_ids
+    stored = {e["member_id"]: e["text"] for e in profile["evidence"]}
+    for snippet in body["evidence"]:
+        assert snippet["text"] and snippet["text"] == stored[snippet["member_id"]]  # masked, as stored
+
+
+def test_docs_page_loads_every_asset_from_this_server(client):
+    page = client.get(f"{API}/docs")
+    assert page.status_code == 200
+    refs = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert len(refs) == 3  # the bundle, the styles and the icon
+    assert not re.search(r"https?://", page.text), "the docs page names an external host"
+    csp = page.headers["content-security-policy"]
+    assert "http" not in csp and "'self'" in csp
+    kinds = set()
+    for ref in refs:
+        asset = client.get(ref)
+        assert asset.status_code == 200 and len(asset.content) > 100, ref
+        kinds.add(asset.headers["content-type"].split(";")[0])
+    assert kinds == {"text/javascript", "text/css", "image/png"}
+    assert "SwaggerUIBundle" in client.get(refs[-1] if refs[-1].endswith(".js") else
+                                           next(r for r in refs if r.endswith(".js"))).text
+
+
+@pytest.mark.slow
+def test_would_be_noise_is_calibrated_on_the_runs_own_noise(run_client, pipeline_run_dir):
+    model = PersonaModel.load(pipeline_run_dir)
+    calibration = model.reassigner.calibration_
+    assert model.reassigner.noise_ratio_ is not None and calibration["n_noise"] > 100
+    assert calibration["noise_flagged"] > calibration["core_flagged"] + 0.2  # it separates noise from core
+    members = pd.read_parquet(pipeline_run_dir / "assignments.parquet")
+    core = members[~members["reassigned"]]
+    # the core member of the biggest persona closest to its centre, in the model's space
+    pid = int(core["persona_id"].value_counts().idxmax())
+    candidates = core[core["persona_id"] == pid]["text"].head(40).tolist()
+    placed = model.predict(conversations_to_frame([Conversation(text=t) for t in candidates]))
+    typical = candidates[int(placed["distance"].idxmin())]
+    texts = ["hi", "ok", "asdf", typical]
+    body = run_client.post(f"{API}/runs/latest/assign",
+                           json={"conversations": [{"text": t} for t in texts]})
+    assert body.status_code == 200, body.text
+    flags = [item["would_be_noise"] for item in body.json()["items"]]
+    assert flags == [True, True, True, False]
+
+
+@pytest.mark.slow
+def test_members_and_map_carry_confidence(run_client, pipeline_run_dir):
+    personas = run_client.get(f"{API}/runs/latest/personas").json()["items"]
+    biggest = max(personas, key=lambda p: p["size"])
+    page = run_client.get(f"{API}/runs/latest/personas/{biggest['id']}/members", params={"limit": 200}).json()
+    items = page["items"]
+    assert all(0.0 <= m["confidence"] <= 1.0 for m in items)
+    # nearest first: confidence never rises down the page
+    assert all(a["confidence"] >= b["confidence"] for a, b in zip(items, items[1:]))
+    core = [m["confidence"] for m in items if not m["reassigned"]]
+    assert max(core) > 0.9
+    members = pd.read_parquet(pipeline_run_dir / "assignments.parquet").set_index("member_id")
+    for m in items[:20]:
+        assert m["confidence"] == pytest.approx(members.loc[m["member_id"], "confidence"])
+    points = run_client.get(f"{API}/runs/latest/map", params={"limit": 300}).json()["points"]
+    assert len(points) == 300
+    for p in points:
+        assert p["confidence"] == pytest.approx(members.loc[p["member_id"], "confidence"])
+
+
+def test_core_confidence_rule():
+    # persona 0: core at 0.1, 0.2, 0.3, 0.4; a reassigned member at 0.35 and one beyond every core member
+    conf = core_confidence([0, 0, 0, 0, 0, 0, 1], [0.1, 0.2, 0.3, 0.4, 0.35, 0.9, 0.5],
+                           [False, False, False, False, True, True, True])
+    assert conf.tolist() == [0.75, 0.5, 0.25, 0.0, 0.25, 0.0, 0.0]  # persona 1 has no core members
+
+
+def test_sqlite_files_from_before_map_confidence_still_open(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    store = open_store(url)
+    store.publish(synthetic_bundle("old-run", "2017-10-01T00:00:00Z", n_personas=2, seed=3))
+    store.close()
+    with sqlite3.connect(tmp_path / "old.db") as conn:  # the table as it was before the column
+        conn.execute("ALTER TABLE map_points DROP COLUMN confidence")
+    store = open_store(url)
+    assert {p["confidence"] for p in store.get_map("old-run", limit=50)} == {None}
+    store.publish(synthetic_bundle("new-run", "2017-11-01T00:00:00Z", n_personas=2, seed=4))
+    assert all(0 <= p["confidence"] <= 1 for p in store.get_map("new-run", limit=50))
+    store.close()
