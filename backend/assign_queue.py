@@ -169,7 +169,7 @@ class AssignBatcher:
         torch.set_num_threads(self.torch_threads or max(1, (os.cpu_count() or 2) - 1))
         try:
             load_sentence_model(embedder.model_name, embedder.device)
-        except Exception as exc:  # the first predict reports it to the client
+        except Exception as exc:  # noqa: BLE001 - the first predict reports it to the client
             log.error("assign worker %s: the sentence model did not load: %s", self.name, exc)
 
     def _serve(self, batch: list[_Job]) -> None:
@@ -179,7 +179,7 @@ class AssignBatcher:
         if many is not None and len(batch) > 1:
             try:
                 results = many([job.frame for job in batch])
-            except Exception:  # one bad request must not fail the others: served one by one below
+            except Exception:  # noqa: BLE001 - one bad request must not fail the others: one by one below
                 results = None
         if results is not None:
             for job, result in zip(batch, results):
@@ -188,7 +188,7 @@ class AssignBatcher:
             for job in batch:
                 try:
                     job.future.set_result(self.model.predict(job.frame))
-                except Exception as exc:
+                except Exception as exc:  # noqa: BLE001 - the request gets it (a 422 or the JSON 500)
                     job.future.set_exception(exc)
         self.batch_sizes.append(len(batch))
         seconds = time.perf_counter() - start
