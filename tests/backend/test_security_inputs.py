@@ -106,6 +106,59 @@ def test_huge_integers_are_422_and_the_connection_keeps_serving(live_app, value,
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], [r.getMessage() for r in caplog.records]
 
 
+def _integers(node, components: dict, seen: set[str]) -> Iterator[dict]:
+    """Every integer sub-schema of `node`, following `$ref`s into the components."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if ref and ref not in seen:
+            seen.add(ref)
+            yield from _integers(components[ref.rsplit("/", 1)[-1]], components, seen)
+        if node.get("type") == "integer":
+            yield node
+        for value in node.values():
+            yield from _integers(value, components, seen)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _integers(value, components, seen)
+
+
+def _operations(client) -> Iterator[tuple[str, str, dict]]:
+    schema = client.get(f"{API}/openapi.json").json()
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            yield method.upper(), path, operation
+
+
+def test_every_integer_a_client_sends_is_bounded_in_the_schema(client):
+    components = client.get(f"{API}/openapi.json").json()["components"]["schemas"]
+    checked = 0
+    for method, path, operation in _operations(client):
+        roots = [p["schema"] for p in operation.get("parameters", [])]
+        roots.append(operation.get("requestBody", {}).get("content", {}).get("application/json", {}))
+        for integer in _integers(roots, components, set()):
+            assert "maximum" in integer and "minimum" in integer, (method, path, integer)
+            assert float(integer["maximum"]) <= 2.0**63, (method, path, integer)  # int64 (JSON writes a float)
+            checked += 1
+    assert checked >= 10  # persona ids, offsets, limits, strategy and event bodies at least
+
+
+@pytest.mark.parametrize("value", [2**63, 10**30])
+def test_every_integer_parameter_refuses_huge_values(client, value):
+    tried = 0
+    for method, path, operation in _operations(client):
+        ints = [p for p in operation.get("parameters", []) if "integer" in json.dumps(p["schema"])]
+        for param in ints:
+            url = path.replace("{run_id}", NEW_RUN).replace("{persona_id}", "0")
+            if param["in"] == "path":
+                url = path.replace("{run_id}", NEW_RUN).replace("{" + param["name"] + "}", str(value))
+                url = url.replace("{persona_id}", "0")
+            params = {param["name"]: value} if param["in"] == "query" else None
+            response = client.request(method, url, params=params)
+            assert response.status_code == 422, (method, url, params, response.text)
+            tried += 1
+    assert tried >= 7
+
+
 def test_a_crash_is_one_logged_json_500_and_the_connection_survives(live_app, caplog):
     def broken_generator(profile, goal, channels):
         raise RuntimeError("generator bug at /srv/secret/path.py")
