@@ -16,6 +16,8 @@ from typing import Annotated
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from ml.store.settings import default_store_url
+
 REPO = Path(__file__).resolve().parents[1]
 _KEY = re.compile(r"[!-~]{16,}")  # printable ASCII, no spaces (it travels in an HTTP header)
 _ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?|https?://\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?")
@@ -111,8 +113,8 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _defaults(self) -> Settings:
-        if not self.store_url:
-            self.store_url = f"sqlite:///{self.home / 'personas.db'}"
+        if not self.store_url:  # the pipeline's default too (ml.store.settings.default_store_url)
+            self.store_url = default_store_url(self.home)
         if self.default_page_size > self.max_page_size:
             raise ValueError("default_page_size must not exceed max_page_size")
         if self.default_map_points > self.max_map_points:
