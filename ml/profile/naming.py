@@ -7,14 +7,16 @@
 2. each candidate is scored KeyBERT-style against the persona's embedding centroid, without a model call:
    the centroid of the persona's members that contain the candidate, compared by cosine with the
    persona's centroid, times the square root of the share of members that contain it (a phrase that
-   describes the bulk of the persona, not a side thread);
+   describes the bulk of the persona, not a side thread) and of its relative c-TF-IDF weight; an n-gram
+   takes the place of a single word it contains when it scores at least half as much ("card pin", not
+   "pin"); phrases of filler words ("tried using", "long does": ``FILLER_WORDS``) keep half their score;
 3. a candidate is refused when it repeats a stem ("flight flights"), holds profanity, a person's name
    (a census first name that the persona's texts write capitalised: "Trevor", not "bill") or a sign-off;
 4. the name is the best candidate, joined by " & " with the next one that adds new stems when the first
    has a single content word; at most ``max_words`` content words, no stem twice;
 5. a behaviour word ("Late-night", "Brief", ...; ``BEHAVIOR_WORDS``) leads the name only when the
    persona's highlighted effect is large: ``|std_diff| >= behavior_min_effect`` (1.0 by default; the
-   measurement behind it is in docs/profiles.md);
+   measurement behind it is in docs/profiles.md), and does not repeat a stem of the phrase;
 6. names are unique across the run: a clash gets the next unused candidate, else the persona id.
 
 An optional ``proposer`` (``ml.profile.llm_names.LLMNamer``) may propose a name per persona first; a
@@ -54,6 +56,10 @@ BEHAVIOR_WORDS = {
     "first_person_ratio": ("Personal", None),
     "mentions_log": ("Multi-mention", None),
 }
+# words that carry no topic on their own ("tried using", "oh", "did"): a phrase made only of them, or an
+# n-gram that starts or ends with one ("long does", "need verify"), keeps half its score, so it names a
+# persona only when nothing better is there
+FILLER_WORDS = frozenset(["oh", "ah", "yes", "yeah", "did", "does", "done", "doing", "tried", "try", "trying", "using", "use", "used", "want", "wanted", "need", "needed", "know", "think", "let", "make", "sure", "going", "said", "say", "tell", "told", "ask", "asked", "thing", "things", "way", "today", "ago"])
 BEHAVIOR_MIN_EFFECT = 1.0  # |std_diff| (persona mean − population mean, in population stds)
 _WORD_RE = re.compile(r"[a-z]+")
 _SIGNOFF_WORD_RE = re.compile(r"^[\^*][a-z]+$")
@@ -139,7 +145,7 @@ def score_candidates(candidates: list[str], indicator: np.ndarray, embeddings: n
     return scores
 
 
-def prefer_phrases(ranked: list[str], scores: dict[str, float], min_ratio: float = 0.6) -> list[str]:
+def prefer_phrases(ranked: list[str], scores: dict[str, float], min_ratio: float = 0.5) -> list[str]:
     """Put an n-gram in place of a single word it contains when it scores at least ``min_ratio`` of it
     ("customer service" rather than "customer")."""
     out: list[str] = []
@@ -152,6 +158,11 @@ def prefer_phrases(ranked: list[str], scores: dict[str, float], min_ratio: float
         if cand not in out:
             out.append(cand)
     return out
+
+
+def _filler(phrase: str) -> bool:
+    words = phrase.split()
+    return set(words) <= FILLER_WORDS or (len(words) > 1 and (words[0] in FILLER_WORDS or words[-1] in FILLER_WORDS))
 
 
 def compose(ranked: list[str], max_words: int = 4) -> tuple[str, list[str]]:
@@ -210,11 +221,14 @@ class PersonaNamer(BaseEstimator):
                         weight.append(w / top[0][1])
             ind = np.column_stack(cols) if cols else np.zeros((len(rows), 0), dtype=bool)
             scores = score_candidates(cands, ind, embeddings[rows], np.asarray(weight))
+            scores *= [0.5 if _filler(c) else 1.0 for c in cands]
             ranked = [cands[j] for j in np.argsort(-scores, kind="stable") if scores[j] > 0]
             ranked = prefer_phrases(ranked, dict(zip(cands, scores, strict=True)))
             self.candidates_[int(pid)] = ranked
             phrase, rest[int(pid)] = compose(ranked, self.max_words)
             bw = behavior_word(highlighted.get(pid, highlighted.get(int(pid), [])), self.behavior_min_effect)
+            if bw and content_stems(bw.replace("-", " ")) & content_stems(phrase):
+                bw = None  # "Personal" before "personal details": the phrase says it already
             self.names_[int(pid)] = capitalized(f"{bw} {phrase}" if bw else phrase)
         self._propose(texts, labels, highlighted)
         self.names_ = unique_names(self.names_, rest)
