@@ -59,7 +59,11 @@ BEHAVIOR_WORDS = {
 # words that carry no topic on their own ("tried using", "oh", "did"): a phrase made only of them, or an
 # n-gram that starts or ends with one ("long does", "need verify"), keeps half its score, so it names a
 # persona only when nothing better is there
-FILLER_WORDS = frozenset(["oh", "ah", "yes", "yeah", "did", "does", "done", "doing", "tried", "try", "trying", "using", "use", "used", "want", "wanted", "need", "needed", "know", "think", "let", "make", "sure", "going", "said", "say", "tell", "told", "ask", "asked", "thing", "things", "way", "today", "ago"])
+FILLER_WORDS = frozenset([
+    "oh", "ah", "yes", "yeah", "did", "does", "done", "doing", "tried", "try", "trying", "using", "use",
+    "used", "want", "wanted", "need", "needed", "know", "think", "let", "make", "sure", "going", "said",
+    "say", "tell", "told", "ask", "asked", "thing", "things", "way", "today", "ago"
+])
 BEHAVIOR_MIN_EFFECT = 1.0  # |std_diff| (persona mean − population mean, in population stds)
 _WORD_RE = re.compile(r"[a-z]+")
 _SIGNOFF_WORD_RE = re.compile(r"^[\^*][a-z]+$")
@@ -162,7 +166,8 @@ def prefer_phrases(ranked: list[str], scores: dict[str, float], min_ratio: float
 
 def _filler(phrase: str) -> bool:
     words = phrase.split()
-    return set(words) <= FILLER_WORDS or (len(words) > 1 and (words[0] in FILLER_WORDS or words[-1] in FILLER_WORDS))
+    edges = len(words) > 1 and (words[0] in FILLER_WORDS or words[-1] in FILLER_WORDS)
+    return set(words) <= FILLER_WORDS or edges
 
 
 def compose(ranked: list[str], max_words: int = 4) -> tuple[str, list[str]]:
