@@ -23,8 +23,13 @@ from ml.ingest import load_messages
 
 def _pr(pred, truth) -> dict:
     tp, fp, fn = int((pred & truth).sum()), int((pred & ~truth).sum()), int((~pred & truth).sum())
-    return {"tp": tp, "fp": fp, "fn": fn, "precision": round(tp / max(1, tp + fp), 3),
-            "recall": round(tp / max(1, tp + fn), 3)}
+    return {
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "precision": round(tp / max(1, tp + fp), 3),
+        "recall": round(tp / max(1, tp + fn), 3),
+    }
 
 
 def evaluate(path: str) -> dict:
@@ -39,10 +44,22 @@ def evaluate(path: str) -> dict:
     signed = flagged_customers["signoff_share"] >= 0.5
     reliable = ~(found & ~brand & (ev["signoff_share"] >= 0.5))
     return {
-        "file": path, "rows": len(messages), "accounts": len(ev), "brand_accounts": int(brand.sum()),
-        "detected": int(found.sum()), "accounts_pr": _pr(found, brand), "rows_pr": _pr(rows, ~inbound.to_numpy()),
-        "detected_but_inbound": [{"account": a, "messages": int(r.n_messages), "signoff_share": round(r.signoff_share, 2),
-                                  "reasons": r.reasons} for a, r in flagged_customers.iterrows()],
+        "file": path,
+        "rows": len(messages),
+        "accounts": len(ev),
+        "brand_accounts": int(brand.sum()),
+        "detected": int(found.sum()),
+        "accounts_pr": _pr(found, brand),
+        "rows_pr": _pr(rows, ~inbound.to_numpy()),
+        "detected_but_inbound": [
+            {
+                "account": a,
+                "messages": int(r.n_messages),
+                "signoff_share": round(r.signoff_share, 2),
+                "reasons": r.reasons,
+            }
+            for a, r in flagged_customers.iterrows()
+        ],
         "signed_agents_marked_inbound": int(signed.sum()),
         "accounts_pr_reliable": _pr(found[reliable], brand[reliable]),
         "inbound_rows_dropped": int((rows & inbound.to_numpy()).sum()),

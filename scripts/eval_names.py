@@ -34,7 +34,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("PERSONAS_CACHE_DIR", str(REPO / ".cache" / "personas"))
 BANKING77 = [REPO.parent / "shared" / "data" / "banking77" / f for f in ("train.csv", "test.csv")]
 
-from ml.profile.naming import BEHAVIOR_WORDS, content_stems  # noqa: E402
+from ml.profile.naming import BEHAVIOR_WORDS, content_stems
 
 
 def label_match(names: dict[int, str], labels_by_persona: dict[int, str]) -> dict:
@@ -65,6 +65,7 @@ def effect_sizes(personas: list[dict]) -> dict:
 
     def quant(v):
         return {str(k): round(float(x), 3) for k, x in zip(q, np.quantile(v, q))} if v else {}
+
     return {"highlighted": quant(every), "strongest_per_persona": quant(top), "n": len(every)}
 
 
@@ -72,8 +73,11 @@ def name_checks(names: list[str]) -> dict:
     repeated = [n for n in names if len(content_stems(n, unique=False)) != len(content_stems(n))]
     dup = [n for n, c in Counter(x.lower() for x in names).items() if c > 1]
     firsts = {w for pair in BEHAVIOR_WORDS.values() for w in pair if w}
-    return {"behaviour_words": sum(n.split()[0] in firsts for n in names), "repeated_stem": repeated,
-            "duplicates": dup}
+    return {
+        "behaviour_words": sum(n.split()[0] in firsts for n in names),
+        "repeated_stem": repeated,
+        "duplicates": dup,
+    }
 
 
 def main(argv=None) -> int:
@@ -86,8 +90,12 @@ def main(argv=None) -> int:
     from ml.pipeline import PersonaPipeline
 
     label_col = args.label_col or ("category" if args.data == [str(p) for p in BANKING77] else None)
-    cfg = PipelineConfig().updated({"input": {"label_col": label_col, "inbound_only": args.inbound_only},
-                                    "metrics": {"stability": False}})
+    cfg = PipelineConfig().updated(
+        {
+            "input": {"label_col": label_col, "inbound_only": args.inbound_only},
+            "metrics": {"stability": False},
+        }
+    )
     result = PersonaPipeline(cfg, progress=False).run(args.data)
     members = result.members
     labels = {}
@@ -97,10 +105,17 @@ def main(argv=None) -> int:
             if len(top):
                 labels[int(pid)] = str(top.index[0])
     names = {int(p["id"]): p["name"] for p in result.personas}
-    out = {"data": args.data, "personas": len(names), "metrics": result.manifest["metrics"].get("labels"),
-           "label_match": label_match(names, labels) if labels else None,
-           "std_diff": effect_sizes(result.personas), **name_checks(list(names.values())),
-           "names": [f"{pid}: {n}" + (f"  [{labels[pid]}]" if pid in labels else "") for pid, n in names.items()]}
+    out = {
+        "data": args.data,
+        "personas": len(names),
+        "metrics": result.manifest["metrics"].get("labels"),
+        "label_match": label_match(names, labels) if labels else None,
+        "std_diff": effect_sizes(result.personas),
+        **name_checks(list(names.values())),
+        "names": [
+            f"{pid}: {n}" + (f"  [{labels[pid]}]" if pid in labels else "") for pid, n in names.items()
+        ],
+    }
     print(json.dumps(out, indent=1, default=str))
     return 0
 

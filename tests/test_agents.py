@@ -14,12 +14,19 @@ from ml.profile.terms import clean_for_terms
 from tests.fixtures.runs import SAMPLE_TWCS
 
 # real TWCS texts: agents' signed replies, and customers' messages that must not look signed
-SIGNED = ["@115910 Go for it Trevor *ErikS", "@115721 Are you referring to wireless or residential service? ^JAY",
-          "@115794 @115795 my colleagues @nationalrailenq for more info, thanks. 2/2 ^JP",
-          "@115800 Please DM us your order number so we can look into this. -Becky",
-          "@116426 That's what we're here for! Check out #CarrierFreedom! https://t.co/QoxoxGa5yo *ErikS"]
-UNSIGNED = ["@sprintcare and how do you propose we do that", "@sprintcare I did.",
-            "@116447 - And the issue is still not fixed!  No one can help!", "@AppleSupport the update broke my phone :-("]
+SIGNED = [
+    "@115910 Go for it Trevor *ErikS",
+    "@115721 Are you referring to wireless or residential service? ^JAY",
+    "@115794 @115795 my colleagues @nationalrailenq for more info, thanks. 2/2 ^JP",
+    "@115800 Please DM us your order number so we can look into this. -Becky",
+    "@116426 That's what we're here for! Check out #CarrierFreedom! https://t.co/QoxoxGa5yo *ErikS",
+]
+UNSIGNED = [
+    "@sprintcare and how do you propose we do that",
+    "@sprintcare I did.",
+    "@116447 - And the issue is still not fixed!  No one can help!",
+    "@AppleSupport the update broke my phone :-(",
+]
 
 
 @pytest.fixture(scope="module")
@@ -42,14 +49,27 @@ def test_help_desk_found_chatty_customer_not():
     rows = []
     for i in range(6):  # six customers write in, the desk answers each one with a signed reply
         rows.append([f"c{i}", f"cust{i}", f"@AcmeHelp my order {i} never arrived, what now?", None])
-        rows.append([f"a{i}", "AcmeHelp", f"@cust{i} Sorry to hear that! Please DM us the order number. ^JS", f"c{i}"])
+        rows.append(
+            [f"a{i}", "AcmeHelp", f"@cust{i} Sorry to hear that! Please DM us the order number. ^JS", f"c{i}"]
+        )
     for j in range(8):  # one chatty customer keeps replying in their own thread
-        rows.append([f"x{j}", "cust0", f"@AcmeHelp still waiting on this, day {j} and nothing", f"a0" if j == 0 else f"x{j-1}"])
+        rows.append(
+            [
+                f"x{j}",
+                "cust0",
+                f"@AcmeHelp still waiting on this, day {j} and nothing",
+                "a0" if j == 0 else f"x{j - 1}",
+            ]
+        )
     det = AgentDetector().fit(_frame(rows))
     assert det.agent_accounts_ == ["AcmeHelp"]
     ev = det.evidence_
     assert ev.loc["AcmeHelp", "answered"] == 6 and ev.loc["AcmeHelp", "addressed_by"] == 6
-    assert set(ev.loc["AcmeHelp", "reasons"]) == {"answers many authors", "signs replies", "addressed as the company"}
+    assert set(ev.loc["AcmeHelp", "reasons"]) == {
+        "answers many authors",
+        "signs replies",
+        "addressed as the company",
+    }
     assert not ev.loc["cust0", "is_agent"] and ev.loc["cust0", "n_messages"] == 9
     assert len(det.transform(_frame(rows))) == 6 + 8
 
@@ -90,7 +110,9 @@ def test_support_layout_drops_agents_by_default_keep_agents_keeps(sample, tmp_pa
     assert report["kept"] == len(kept) == len(messages) - report["removed"]
     assert report["examples"] and report["account_examples"][0]["reasons"]
     assert report["accounts"] >= 5
-    kept2, report2 = PersonaPipeline(_config(keep_agents=True), progress=False)._drop_agents(messages, messages)
+    kept2, report2 = PersonaPipeline(_config(keep_agents=True), progress=False)._drop_agents(
+        messages, messages
+    )
     assert not kept["inbound"].eq(False).any()  # customers only: outbound rows the detector missed go too
     assert report["removed"] == report["marked"] + report["removed_outbound_flag"]
     assert report["removed_outbound_flag"] < 0.1 * report["marked"]  # the detector finds most of them

@@ -26,13 +26,27 @@ from ml.profile.naming import (
 from ml.profile.terms import ClassTfidf, is_profane
 
 # real customer tweets (TWCS / airline): two topics, a profane one, a signed agent reply, a person's name
-FLIGHTS = ["@united my flight got delayed again, third flight this week", "@Delta weekend flight cancelled, rebook me",
-           "flight from Denver delayed 3 hours and no gate agent", "@united flights keep getting delayed at ORD",
-           "Our flight was cancelled and the rebooking line is on hold forever", "delayed flight, missed my connection"]
-ORDERS = ["@AmazonHelp my package never arrived, order says delivered", "@AmazonHelp where is my order? tracking stuck",
-          "package marked delivered but not at my door", "@AmazonHelp the order tracking has not moved in days",
-          "My package arrived damaged, the order was a gift", "order delivered to the wrong address, package missing"]
-EXTRA = ["this shit service again, flight delayed", "Go for it Trevor *ErikS", "Trevor said the order is late"]
+FLIGHTS = [
+    "@united my flight got delayed again, third flight this week",
+    "@Delta weekend flight cancelled, rebook me",
+    "flight from Denver delayed 3 hours and no gate agent",
+    "@united flights keep getting delayed at ORD",
+    "Our flight was cancelled and the rebooking line is on hold forever",
+    "delayed flight, missed my connection",
+]
+ORDERS = [
+    "@AmazonHelp my package never arrived, order says delivered",
+    "@AmazonHelp where is my order? tracking stuck",
+    "package marked delivered but not at my door",
+    "@AmazonHelp the order tracking has not moved in days",
+    "My package arrived damaged, the order was a gift",
+    "order delivered to the wrong address, package missing",
+]
+EXTRA = [
+    "this shit service again, flight delayed",
+    "Go for it Trevor *ErikS",
+    "Trevor said the order is late",
+]
 
 
 def test_rules_on_phrases():
@@ -57,8 +71,10 @@ def test_compose_and_unique():
     name, rest = compose(["flight", "flights delayed", "delayed", "gate"])
     assert name == "flight & delayed" and "gate" in rest
     assert compose([]) == ("General", [])
-    out = unique_names({0: "Flight & delayed", 1: "Flight & delayed", 2: "Flight & delayed"},
-                       {0: [], 1: ["gate agent"], 2: []})
+    out = unique_names(
+        {0: "Flight & delayed", 1: "Flight & delayed", 2: "Flight & delayed"},
+        {0: [], 1: ["gate agent"], 2: []},
+    )
     assert out == {0: "Flight & delayed", 1: "Flight & delayed (gate agent)", 2: "Flight & delayed (#2)"}
 
 
@@ -119,18 +135,21 @@ def fake_llm():
 def test_llm_namer_off_by_default_and_rules_still_apply(fake_llm):
     assert name_proposer_from_env({}) is None
     assert name_proposer_from_env({"PERSONAS_LLM_BASE_URL": fake_llm, "PERSONAS_LLM_MODEL": "m"}) is None
-    proposer = name_proposer_from_env({"PERSONAS_LLM_BASE_URL": fake_llm, "PERSONAS_LLM_MODEL": "m",
-                                       "PERSONAS_LLM_NAMES": "1"})
+    proposer = name_proposer_from_env(
+        {"PERSONAS_LLM_BASE_URL": fake_llm, "PERSONAS_LLM_MODEL": "m", "PERSONAS_LLM_NAMES": "1"}
+    )
     texts, labels, E, words, grams = _namer_inputs()
     rule_names = PersonaNamer().fit(texts, labels, E, words, grams, {}).names_
     # persona 0 gets a profane proposal (refused), persona 1 a good one (used)
-    _FakeLLM.answers = ["Shit flight delays", "\"Missing package orders\""]
+    _FakeLLM.answers = ["Shit flight delays", '"Missing package orders"']
     names = PersonaNamer(proposer=proposer).fit(texts, labels, E, words, grams, {}).names_
     assert names[0] == rule_names[0] and names[1] == "Missing package orders"
     _FakeLLM.answers = ["Late-night flight delays", "500"]  # behaviour word without the effect; server error
     names = PersonaNamer(proposer=proposer).fit(texts, labels, E, words, grams, {}).names_
     assert names == rule_names
-    assert LLMNamer("http://127.0.0.1:9/v1", "m", timeout_s=0.5).propose(["x"], "y") is None  # nothing listening
+    assert (
+        LLMNamer("http://127.0.0.1:9/v1", "m", timeout_s=0.5).propose(["x"], "y") is None
+    )  # nothing listening
 
 
 @pytest.mark.parametrize("fixture", ["twcs_run", "banking_run", "airline_run"])
@@ -144,7 +163,9 @@ def test_names_of_real_runs_follow_the_rules(fixture, request):
         assert phrase_ok(name), name
         first = name.split()[0]
         if first in behaviour:
-            effects = [abs(f["std_diff"]) for f in p["fingerprint"] if f["feature"] in p["highlight_features"]]
+            effects = [
+                abs(f["std_diff"]) for f in p["fingerprint"] if f["feature"] in p["highlight_features"]
+            ]
             assert max(effects) >= BEHAVIOR_MIN_EFFECT
         for t in p["top_terms"] + p["top_ngrams"]:
             assert not is_profane(t["term"])

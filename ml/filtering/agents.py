@@ -39,7 +39,8 @@ from ml.filtering.text import as_text
 # A sign-off: the last token of a line (trailing URLs, spaces and closing punctuation allowed after it).
 _TAIL = r"(?=(?:\s+https?://\S+)*[\s.!)]*$)"
 SIGNOFF_RE = re.compile(
-    r"(?:(?<=\s)|^)(?:\^\s?[A-Za-z]{1,12}\d?|\*[A-Z][A-Za-z]{1,12}|[-–—~]\s?[A-Z][a-z]{1,12}|[-–—~]\s?[A-Z]{2,4})"
+    r"(?:(?<=\s)|^)(?:\^\s?[A-Za-z]{1,12}\d?|\*[A-Z][A-Za-z]{1,12}"  # ^JAY ^Helen *ErikS
+    r"|[-–—~]\s?[A-Z][a-z]{1,12}|[-–—~]\s?[A-Z]{2,4})"  # -Becky - JD
     + _TAIL,
     re.MULTILINE,
 )
@@ -60,9 +61,16 @@ def strip_signoffs(text: str) -> str:
 class AgentDetector(BaseEstimator):
     """Finds brand/agent accounts in a message frame from behaviour (see the module docstring)."""
 
-    def __init__(self, min_answered: int = 3, min_reply_share: float = 0.8, min_signoffs: int = 1,
-                 min_signoff_share: float = 0.3, min_addressed_by: int = 3, max_handles: int = 2,
-                 min_threads: int = 2):
+    def __init__(
+        self,
+        min_answered: int = 3,
+        min_reply_share: float = 0.8,
+        min_signoffs: int = 1,
+        min_signoff_share: float = 0.3,
+        min_addressed_by: int = 3,
+        max_handles: int = 2,
+        min_threads: int = 2,
+    ):
         self.min_answered = min_answered
         self.min_reply_share = min_reply_share
         self.min_signoffs = min_signoffs
@@ -84,7 +92,10 @@ class AgentDetector(BaseEstimator):
         check_is_fitted(self, "agent_accounts_")
         if "author" not in frame or not self.agent_accounts_:
             return np.zeros(len(frame), dtype=bool)
-        return frame["author"].astype(str).isin(set(self.agent_accounts_)).to_numpy() & frame["author"].notna().to_numpy()
+        return (
+            frame["author"].astype(str).isin(set(self.agent_accounts_)).to_numpy()
+            & frame["author"].notna().to_numpy()
+        )
 
     def transform(self, frame: pd.DataFrame) -> pd.DataFrame:
         """The rows of ``frame`` not written by agent accounts (same columns, order and index)."""
@@ -111,19 +122,36 @@ class AgentDetector(BaseEstimator):
             "kept_share": float(kept / n) if n else 1.0,
             "accounts": len(present),
             "accounts_in_data": len(self.agent_accounts_),
-            "examples": [{"message_id": str(m), "text": t} for m, t in zip(ids.tolist(), texts.tolist(), strict=True)],
+            "examples": [
+                {"message_id": str(m), "text": t} for m, t in zip(ids.tolist(), texts.tolist(), strict=True)
+            ],
             "account_examples": [
-                {"account": str(a), "messages": int(r.n_messages), "answered": int(r.answered),
-                 "reply_share": round(float(r.reply_share), 3), "signoff_share": round(float(r.signoff_share), 3),
-                 "addressed_by": int(r.addressed_by), "reasons": list(r.reasons)}
+                {
+                    "account": str(a),
+                    "messages": int(r.n_messages),
+                    "answered": int(r.answered),
+                    "reply_share": round(float(r.reply_share), 3),
+                    "signoff_share": round(float(r.signoff_share), 3),
+                    "addressed_by": int(r.addressed_by),
+                    "reasons": list(r.reasons),
+                }
                 for a, r in ev.iterrows()
             ],
         }
 
     # ------------------------------------------------------------------ internals
     def _evidence(self, m: pd.DataFrame) -> pd.DataFrame:
-        cols = ["n_messages", "answered", "threads", "reply_share", "signoffs", "signoff_share", "addressed_by",
-                "is_agent", "reasons"]
+        cols = [
+            "n_messages",
+            "answered",
+            "threads",
+            "reply_share",
+            "signoffs",
+            "signoff_share",
+            "addressed_by",
+            "is_agent",
+            "reasons",
+        ]
         if "author" not in m or m["author"].notna().sum() == 0:
             return pd.DataFrame(columns=cols).astype({"is_agent": bool})
         m = m[m["author"].notna()].reset_index(drop=True)
@@ -143,20 +171,35 @@ class AgentDetector(BaseEstimator):
         direct = (texts.str.count(_HANDLES) <= self.max_handles).to_numpy()
         target = target.where((target != lower) & direct, None)
         thread = m["thread_id"].astype(object) if "thread_id" in m else m["message_id"].astype(object)
-        frame = pd.DataFrame({"author": author, "target": target, "thread": thread.where(target.notna(), None),
-                              "reply": is_reply.to_numpy(), "signoff": has_signoff(texts)})
+        frame = pd.DataFrame(
+            {
+                "author": author,
+                "target": target,
+                "thread": thread.where(target.notna(), None),
+                "reply": is_reply.to_numpy(),
+                "signoff": has_signoff(texts),
+            }
+        )
         g = frame.groupby("author", sort=True)
-        ev = pd.DataFrame({
-            "n_messages": g.size(),
-            "answered": g["target"].nunique(),
-            "threads": g["thread"].nunique(),
-            "reply_share": g["reply"].mean(),
-            "signoffs": g["signoff"].sum().astype(int),
-            "signoff_share": g["signoff"].mean(),
-        })
+        ev = pd.DataFrame(
+            {
+                "n_messages": g.size(),
+                "answered": g["target"].nunique(),
+                "threads": g["thread"].nunique(),
+                "reply_share": g["reply"].mean(),
+                "signoffs": g["signoff"].sum().astype(int),
+                "signoff_share": g["signoff"].mean(),
+            }
+        )
         opener = ~m["reply_to"].notna().to_numpy() if "reply_to" in m else np.ones(len(m), dtype=bool)
         opener &= direct
-        ev["addressed_by"] = self._addressed_by(author[opener], texts[opener]).reindex(ev.index.str.lower()).fillna(0).astype(int).to_numpy()
+        ev["addressed_by"] = (
+            self._addressed_by(author[opener], texts[opener])
+            .reindex(ev.index.str.lower())
+            .fillna(0)
+            .astype(int)
+            .to_numpy()
+        )
         return self._decide(ev)[cols]
 
     @staticmethod
@@ -169,15 +212,28 @@ class AgentDetector(BaseEstimator):
         return pairs.groupby("handle")["author"].nunique()
 
     def _decide(self, ev: pd.DataFrame) -> pd.DataFrame:
-        desk = ((ev["answered"] >= self.min_answered) & (ev["threads"] >= self.min_threads)
-                & (ev["reply_share"] >= self.min_reply_share))
-        signs = ((ev["signoffs"] >= self.min_signoffs) & (ev["signoff_share"] >= self.min_signoff_share)
-                 & (ev["reply_share"] >= 0.5))  # a signed reply, not a customer's "- Mike" on a post
+        desk = (
+            (ev["answered"] >= self.min_answered)
+            & (ev["threads"] >= self.min_threads)
+            & (ev["reply_share"] >= self.min_reply_share)
+        )
+        signs = (
+            (ev["signoffs"] >= self.min_signoffs)
+            & (ev["signoff_share"] >= self.min_signoff_share)
+            & (ev["reply_share"] >= 0.5)
+        )  # a signed reply, not a customer's "- Mike" on a post
         company = (ev["addressed_by"] >= self.min_addressed_by) & (ev["reply_share"] >= self.min_reply_share)
         ev["is_agent"] = (desk | signs | company).to_numpy()
         ev["reasons"] = [
-            [r for r, hit in (("answers many authors", a), ("signs replies", b), ("addressed as the company", c))
-             if hit]
+            [
+                r
+                for r, hit in (
+                    ("answers many authors", a),
+                    ("signs replies", b),
+                    ("addressed as the company", c),
+                )
+                if hit
+            ]
             for a, b, c in zip(desk, signs, company, strict=True)
         ]
         return ev

@@ -24,8 +24,14 @@ SYSTEM = (
 class LLMNamer:
     """POSTs to ``{base_url}/chat/completions``; ``propose(candidates, current)`` → a name or None."""
 
-    def __init__(self, base_url: str, model: str, api_key: str | None = None, timeout_s: float = 10.0,
-                 transport: httpx.BaseTransport | None = None):
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        api_key: str | None = None,
+        timeout_s: float = 10.0,
+        transport: httpx.BaseTransport | None = None,
+    ):
         self.base_url = base_url.rstrip("/")
         self.model = model
         self.api_key = api_key
@@ -37,16 +43,25 @@ class LLMNamer:
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
         try:
             with httpx.Client(timeout=self.timeout_s, transport=self.transport) as client:
-                resp = client.post(f"{self.base_url}/chat/completions", headers=headers, json={
-                    "model": self.model, "temperature": 0,
-                    "messages": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]})
+                resp = client.post(
+                    f"{self.base_url}/chat/completions",
+                    headers=headers,
+                    json={
+                        "model": self.model,
+                        "temperature": 0,
+                        "messages": [
+                            {"role": "system", "content": SYSTEM},
+                            {"role": "user", "content": user},
+                        ],
+                    },
+                )
                 resp.raise_for_status()
             name = resp.json()["choices"][0]["message"]["content"]
         except (httpx.HTTPError, ValueError, KeyError, IndexError, TypeError):
             return None
         if not isinstance(name, str):
             return None
-        name = name.strip().strip('"“”\'.').strip()
+        name = name.strip().strip("\"“”'.").strip()
         return name if name and "\n" not in name else None
 
 
@@ -56,5 +71,6 @@ def name_proposer_from_env(environ: dict | None = None) -> LLMNamer | None:
     base, model = env.get("PERSONAS_LLM_BASE_URL"), env.get("PERSONAS_LLM_MODEL")
     if env.get("PERSONAS_LLM_NAMES") != "1" or not base or not model:
         return None
-    return LLMNamer(base, model, env.get("PERSONAS_LLM_API_KEY") or None,
-                    float(env.get("PERSONAS_LLM_TIMEOUT_S", "10")))
+    return LLMNamer(
+        base, model, env.get("PERSONAS_LLM_API_KEY") or None, float(env.get("PERSONAS_LLM_TIMEOUT_S", "10"))
+    )

@@ -7,7 +7,8 @@ personas. Texts are cleaned first (``clean_for_terms``): URLs, @handles, e-mails
 placeholders are removed, agent sign-offs at line ends ("*ErikS", "^JAY", "-Becky":
 ``ml.filtering.agents.strip_signoffs``) too, and the token pattern needs a letter, so numbers-only tokens
 never become terms. Profanity (better-profanity's word list, ``is_profane``) is masked: a term containing
-a profane word is dropped from the vocabulary, so it reaches neither terms nor names. Stop words: scikit-learn's English list plus Twitter/support boiler-plate (``EXTRA_STOP_WORDS``).
+a profane word is dropped from the vocabulary, so it reaches neither terms nor names.
+Stop words: scikit-learn's English list plus Twitter/support boiler-plate (``EXTRA_STOP_WORDS``).
 Terms naming protected or sensitive attributes (``SENSITIVE_TERMS``) are dropped from the vocabulary, so
 they never appear in terms, names or descriptions.
 """
