@@ -144,3 +144,9 @@ def test_disk_cache_reuses_masked_texts_and_stores_no_raw_text(tweets, tmp_path)
 def test_parallel_name_detection_matches_serial(tweets):
     texts = [f"{t} I spoke to Maria Gonzalez" for t in tweets]
     assert PiiMasker(n_process=2).mask_many(texts) == PiiMasker(n_process=1).mask_many(texts)
+
+
+def test_brand_words_are_not_names(tweets):
+    texts = [f"@ChipotleTweets {t} Chipotle was great, Kevin Smith helped" for t in tweets]
+    for out in mask_texts(texts, ["chipotletweets"]):
+        assert "Chipotle was great" in out and "Kevin" not in out and "Smith" not in out, out
