@@ -6,6 +6,7 @@ import json
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -126,12 +127,14 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
 
 
 def _add_docs(app: FastAPI) -> dict[str, str]:
-    """Swagger UI at /api/v1/docs with its assets from the installed `swagger-ui-bundle` package
-    (served under /api/v1/docs/assets), so the page works offline; returns the page's CSP."""
-    import swagger_ui_bundle
+    """Swagger UI at /api/v1/docs with its assets (Swagger UI 5, which reads OpenAPI 3.1) from the
+    installed `fastapi-offline` package, served under /api/v1/docs/assets, so the page works offline;
+    returns the page's CSP."""
+    from importlib.resources import files
 
     assets = f"{API_PREFIX}/docs/assets"
-    app.mount(assets, StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="docs-assets")
+    directory = Path(str(files("fastapi_offline") / "static"))
+    app.mount(assets, StaticFiles(directory=directory), name="docs-assets")
     return add_docs_page(app, f"{API_PREFIX}/docs", str(app.openapi_url), assets)
 
 

@@ -218,7 +218,7 @@ def add_docs_page(app: FastAPI, path: str, openapi_url: str, assets_url: str) ->
     html = get_swagger_ui_html(
         openapi_url=openapi_url, title=f"{app.title} - docs",
         swagger_js_url=f"{assets_url}/swagger-ui-bundle.js", swagger_css_url=f"{assets_url}/swagger-ui.css",
-        swagger_favicon_url=f"{assets_url}/favicon-32x32.png",
+        swagger_favicon_url=f"{assets_url}/favicon.png",
         swagger_ui_parameters={"validatorUrl": None}).body.decode()  # no badge from validator.swagger.io
 
     @app.get(path, include_in_schema=False)

@@ -4,9 +4,9 @@
 #   scripts/build_frontend.sh            install deps if package*.json changed, build if sources changed
 #   FORCE=1 scripts/build_frontend.sh    reinstall and rebuild regardless
 #
-# Idempotent: `npm install` runs only when package.json/package-lock.json differ from the last
-# install (stamp in node_modules/), `npm run build` only when a source file differs from the last
-# build (stamp in out/). Uses `npm install`, not `npm ci`: the lock file lacks other platforms' SWC builds.
+# Idempotent: `npm ci` (exactly the committed package-lock.json, which it never rewrites) runs only
+# when package.json/package-lock.json differ from the last install (stamp in node_modules/), `npm run
+# build` only when a source file differs from the last build (stamp in out/).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -32,8 +32,8 @@ hash_of() { sha256sum "$@" | sha256sum | cut -d' ' -f1; }
 deps_hash="$(hash_of package.json package-lock.json)"
 deps_stamp="node_modules/.personas-deps.sha256"
 if [ "${FORCE:-0}" = "1" ] || [ ! -f "$deps_stamp" ] || [ "$(cat "$deps_stamp")" != "$deps_hash" ]; then
-  echo "frontend: npm install" >&2
-  npm install --no-audit --no-fund --loglevel=error
+  echo "frontend: npm ci" >&2
+  npm ci --no-audit --no-fund --loglevel=error
   echo "$deps_hash" > "$deps_stamp"
 else
   echo "frontend: node_modules is current" >&2

@@ -13,13 +13,29 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 . .venv/bin/activate
+# Progress without the noise: pip's Collecting / Downloading / Installing lines as they happen (none
+# for packages already there); on failure the last 40 lines of pip's output.
+pip_install() {
+  local log
+  log="$(mktemp)"
+  { python -m pip install "$@" 2>&1 || echo "pip_install_failed $?"; } | tee "$log" \
+    | { grep --line-buffered -E '^(Collecting|  Downloading|Installing collected|Successfully installed)' || true; }
+  if grep -q '^pip_install_failed' "$log"; then
+    tail -n 40 "$log" >&2
+    rm -f "$log"
+    return 1
+  fi
+  rm -f "$log"
+}
 python -m pip install -q --upgrade pip
 # torch first and pinned: the CPU build on disk; an unpinned torch pulls a multi-GB CUDA build.
-python -m pip install -q torch==2.13.0
+echo "== installing torch (CPU build; a few minutes on a fresh machine)"
+pip_install torch==2.13.0
+echo "== installing Personas and its dependencies$([ "$DEV" = 1 ] && echo ' (with test tools)')"
 if [ "$DEV" = 1 ]; then
-  python -m pip install -q -e ".[dev]"
+  pip_install -e ".[dev]"
 else
-  python -m pip install -q -e .
+  pip_install -e .
 fi
 
 if [ "$DEV" = 1 ] && [ ! -x /usr/bin/chromium ]; then

@@ -4,9 +4,14 @@ and per-member confidence, on the real bundled-sample run (SQLite, and Firestore
 
 from __future__ import annotations
 
+import itertools
 import re
 import sqlite3
+import subprocess
+import sys
+import time
 
+import httpx
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
@@ -19,6 +24,7 @@ from ml.model import PersonaModel
 from ml.reassign import core_confidence
 from ml.store import open_store
 from tests.backend.synthetic import synthetic_bundle
+from tests.conftest import REPO
 
 API = "/api/v1"
 
@@ -107,7 +113,7 @@ def test_members_and_map_carry_confidence(run_client, pipeline_run_dir):
     items = page["items"]
     assert all(0.0 <= m["confidence"] <= 1.0 for m in items)
     # nearest first: confidence never rises down the page
-    assert all(a["confidence"] >= b["confidence"] for a, b in zip(items, items[1:]))
+    assert all(a["confidence"] >= b["confidence"] for a, b in itertools.pairwise(items))
     core = [m["confidence"] for m in items if not m["reassigned"]]
     assert max(core) > 0.9
     members = pd.read_parquet(pipeline_run_dir / "assignments.parquet").set_index("member_id")
@@ -138,3 +144,46 @@ def test_sqlite_files_from_before_map_confidence_still_open(tmp_path):
     store.publish(synthetic_bundle("new-run", "2017-11-01T00:00:00Z", n_personas=2, seed=4))
     assert all(0 <= p["confidence"] <= 1 for p in store.get_map("new-run", limit=50))
     store.close()
+
+
+@pytest.mark.browser
+def test_docs_render_in_chromium_with_no_network(tmp_path):
+    """Swagger UI draws every operation from this server alone (Chromium resolves no other host):
+    the first offline bundle tried (Swagger UI 4) loaded with 200s but could not read OpenAPI 3.1."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+    from tests.test_default_store import _free_port
+
+    assert CHROMIUM.is_file(), f"{CHROMIUM} not found: apt-get install -y chromium"
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "backend", "--store", f"sqlite:///{tmp_path / 'p.db'}",
+                               "--port", str(port), "--log-level", "warning"], cwd=REPO)
+    try:
+        url = f"http://127.0.0.1:{port}{API}"
+        deadline = time.monotonic() + 60
+        while not _answers(f"{url}/health"):
+            assert server.poll() is None and time.monotonic() < deadline, "backend did not start"
+            time.sleep(0.5)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+            page, problems = browser.new_page(), []
+            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+            page.on("requestfailed", lambda r: problems.append(r.url))
+            page.goto(f"{url}/docs")
+            page.wait_for_selector(".opblock", timeout=30_000)
+            assert page.inner_text(".swagger-ui .info .title").startswith("Personas API")
+            operations = sum(len(ops) for ops in httpx.get(f"{url}/openapi.json").json()["paths"].values())
+            assert page.locator(".opblock").count() == operations > 15
+            assert problems == []
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
