@@ -119,13 +119,22 @@ export default function PersonaView() {
 
         <section className="panel" aria-labelledby="evidence-title">
           <h2 id="evidence-title">Evidence</h2>
-          <MemberSearch
-            runId={resolvedRun}
-            personaId={p.id}
-            evidence={p.evidence ?? []}
-            size={p.size}
-            eventRun={eventRun}
-          />
+          {p.evidence_withheld ? (
+            <p className="state-none" data-testid="evidence-withheld">
+              Evidence withheld for privacy: this persona rests on{" "}
+              {typeof p.distinct_authors === "number" ? `only ${int(p.distinct_authors)}` : "too few"} distinct
+              authors, so quoting its members could identify them.
+              {p.evidence_withheld_reason ? <span className="muted"> ({String(p.evidence_withheld_reason)})</span> : null}
+            </p>
+          ) : (
+            <MemberSearch
+              runId={resolvedRun}
+              personaId={p.id}
+              evidence={p.evidence ?? []}
+              size={p.size}
+              eventRun={eventRun}
+            />
+          )}
         </section>
 
         <section className="panel span-2" aria-labelledby="strategy-title">

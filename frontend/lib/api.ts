@@ -215,6 +215,10 @@ export interface Persona extends PersonaSummary {
   fingerprint: FingerprintItem[];
   highlights?: string[];
   evidence?: Evidence[];
+  /** Privacy floor: no evidence is shown when fewer than the run's minimum of distinct authors back the persona. */
+  evidence_withheld?: boolean;
+  evidence_withheld_reason?: string | null;
+  distinct_authors?: number | null;
   separators?: Separators;
 }
 
