@@ -80,8 +80,12 @@ def test_plain_words_use_raw_scale():
 
 
 def test_names_unique():
-    names = unique_names(["A x", "A x", "A x"], [["a", "b", "c"], ["a", "b", "d"], ["a", "b"]], [1, 2, 3])
-    assert len({n.lower() for n in names}) == 3 and names[1] == "A x (d)" and names[2] == "A x (#3)"
+    names = unique_names({1: "Late refund", 2: "Late refund", 3: "Late refund"},
+                         {1: ["delivery"], 2: ["refunds", "parcel"], 3: ["refund"]})
+    assert len({n.lower() for n in names.values()}) == 3
+    assert names[1] == "Late refund"
+    assert names[2] == "Late refund (parcel)"  # "refunds" adds no new stem
+    assert names[3] == "Late refund (#3)"
 
 
 def test_config_forbids_unknown_fields():

@@ -229,9 +229,9 @@ def build_event_profiles(inp: ProfileInputs, config: EventProfileConfig | None =
             "evidence": evidence, "separators": sep.signals(pid, 8),
             "_volume": by_event[VOLUME],
         })
-    names = unique_names([_name(p["top_events"], p.pop("_volume")) for p in profiles],
-                         [[t["event"] for t in p["top_events"]] for p in profiles], [p["id"] for p in profiles])
-    for p, name in zip(profiles, names):
-        p["name"] = name
+    names = unique_names({p["id"]: _name(p["top_events"], p.pop("_volume")) for p in profiles},
+                         {p["id"]: [t["event"] for t in p["top_events"][2:]] for p in profiles})
+    for p in profiles:
+        p["name"] = names[p["id"]]
         p["description"] = _describe(p)
     return profiles
