@@ -84,9 +84,21 @@ class PersonaFamilies:
 
 
 def _family_name(terms: list[str]) -> str:
-    if not terms:
+    """The family's three most distinctive terms that pass the persona naming rules (no repeated stem,
+    profanity, sign-off or person's name), e.g. "Delivery, parcel & refund"."""
+    from ml.profile.naming import content_stems, phrase_ok
+
+    words: list[str] = []
+    seen: set[str] = set()
+    for term in terms:
+        stems = content_stems(term)
+        if stems and not stems & seen and phrase_ok(term):
+            words.append(term)
+            seen |= stems
+        if len(words) == 3:
+            break
+    if not words:
         return "General"
-    words = terms[:3]
     text = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " & " + words[-1]
     return text[0].upper() + text[1:]
 

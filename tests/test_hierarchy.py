@@ -86,3 +86,11 @@ def test_family_records_sum_to_the_population_and_name_from_terms():
         topic = topics[truth[r["persona_ids"][0]]]
         assert r["top_terms"][0]["term"] in topic.split()
         assert r["top_terms"][0]["term"] in r["name"].lower()
+
+
+def test_family_names_skip_repeated_stems_and_profanity():
+    from ml.hierarchy import _family_name
+
+    assert _family_name(["flight", "flights", "gate", "delayed"]) == "Flight, gate & delayed"
+    assert _family_name(["shit", "refund", "money"]) == "Refund & money"
+    assert _family_name([]) == "General"
