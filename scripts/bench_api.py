@@ -152,14 +152,17 @@ def _reads_process(base: str, paths: list[str], rate: float, duration: float, st
 async def _read_load(base: str, paths: list[str], rate: float, duration: float, start_at: float) -> dict:
     ok: list[float] = []
     status: dict[str, int] = {}
-    # a small pool: httpcore matches waiting requests to connections in O(requests x connections)
+    # At most 32 requests inside httpx: its pool matches waiting requests to connections in
+    # O(waiting x connections), which a backlog turns quadratic. Time waiting here still counts.
     limits = httpx.Limits(max_connections=32, max_keepalive_connections=32)
+    gate = asyncio.Semaphore(32)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
         await client.get(paths[0])
 
         async def read(i: int, scheduled: float) -> None:
             try:
-                code = str((await client.get(paths[i % len(paths)])).status_code)
+                async with gate:
+                    code = str((await client.get(paths[i % len(paths)])).status_code)
             except httpx.HTTPError as exc:
                 code = type(exc).__name__
             status[code] = status.get(code, 0) + 1
@@ -179,13 +182,15 @@ async def _assign_load(base: str, run_id: str, texts: list[str], args, start_at:
     status: dict[str, int] = {}
     nonce = uuid.uuid4().hex[:8]  # fresh texts: the embedder's on-disk cache must not answer
     limits = httpx.Limits(max_connections=128, max_keepalive_connections=128)
+    gate = asyncio.Semaphore(128)  # as in _read_load
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
 
         async def assign(i: int, scheduled: float) -> None:
             body = {"conversations": [{"text": f"{texts[(i * args.assign_batch + k) % len(texts)]} "
                                                f"(ref {nonce}-{i}-{k})"} for k in range(args.assign_batch)]}
             try:
-                code = str((await client.post(f"/api/v1/runs/{run_id}/assign", json=body)).status_code)
+                async with gate:
+                    code = str((await client.post(f"/api/v1/runs/{run_id}/assign", json=body)).status_code)
             except httpx.HTTPError as exc:
                 code = type(exc).__name__
             waits.append(time.perf_counter() - scheduled)
