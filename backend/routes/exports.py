@@ -16,7 +16,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 from fastapi import APIRouter
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from backend.deps import StoreDep
 from backend.routes.common import RunIdPath, errors, resolve_run
@@ -34,6 +34,25 @@ _MEMBER_SCHEMA = pa.schema([("member_id", pa.string()), ("persona_id", pa.int64(
                             ("author", pa.string()), ("timestamp", pa.string()), ("text", pa.string())])
 EVIDENCE_COLUMNS = 5
 CSV_MEDIA, PARQUET_MEDIA, JSON_MEDIA = "text/csv; charset=utf-8", "application/vnd.apache.parquet", "application/json"
+
+
+class CsvResponse(Response):
+    """Documents `text/csv` as the answer's type in the OpenAPI schema."""
+
+    media_type = "text/csv"
+
+
+class ParquetResponse(Response):
+    """Documents `application/vnd.apache.parquet` as the answer's type in the OpenAPI schema."""
+
+    media_type = "application/vnd.apache.parquet"
+
+
+def json_errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """`errors()` for routes whose success is not JSON: the error bodies are still JSON."""
+    schema = {"$ref": "#/components/schemas/ErrorResponse"}
+    return {status: {"description": "Error", "content": {"application/json": {"schema": schema}}}
+            for status in errors(*statuses)}
 
 
 def attachment(run_id: str, name: str) -> dict[str, str]:
@@ -92,7 +111,7 @@ def _parquet_chunks(pages: Iterator[list[dict[str, Any]]]) -> Iterator[bytes]:
     yield sink.getvalue()  # the footer written on close
 
 
-@router.get("/members.csv", responses=errors(404), response_class=StreamingResponse,
+@router.get("/members.csv", responses=json_errors(404), response_class=CsvResponse,
             summary="Every member: persona, core/reassigned, confidence, masked text (CSV, streamed)")
 def export_members_csv(run_id: RunIdPath, store: StoreDep) -> StreamingResponse:
     resolved = resolve_run(store, run_id)
@@ -101,7 +120,7 @@ def export_members_csv(run_id: RunIdPath, store: StoreDep) -> StreamingResponse:
                              headers=attachment(resolved, "members.csv"))
 
 
-@router.get("/members.parquet", responses=errors(404), response_class=StreamingResponse,
+@router.get("/members.parquet", responses=json_errors(404), response_class=ParquetResponse,
             summary="Every member: persona, core/reassigned, confidence, masked text (Parquet, streamed)")
 def export_members_parquet(run_id: RunIdPath, store: StoreDep) -> StreamingResponse:
     resolved = resolve_run(store, run_id)
@@ -119,7 +138,7 @@ def export_profile(profile: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-@router.get("/personas.json", responses=errors(404),
+@router.get("/personas.json", responses=errors(404), response_class=JSONResponse,
             summary="Every persona's profile: terms, fingerprint, activity, evidence (JSON)")
 def export_personas_json(run_id: RunIdPath, store: StoreDep) -> Response:
     resolved = resolve_run(store, run_id)
@@ -154,7 +173,7 @@ def persona_csv_row(profile: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-@router.get("/personas.csv", responses=errors(404),
+@router.get("/personas.csv", responses=json_errors(404), response_class=CsvResponse,
             summary="One row per persona: sizes, words, peaks, evidence, fingerprint (CSV)")
 def export_personas_csv(run_id: RunIdPath, store: StoreDep) -> Response:
     resolved = resolve_run(store, run_id)

@@ -14,8 +14,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from backend.deps import StoreDep
 from backend.errors import APIError
-from backend.routes.common import RunIdPath, errors, resolve_run
-from backend.routes.exports import plain_differences
+from backend.routes.common import RunIdPath, resolve_run
+from backend.routes.exports import json_errors, plain_differences
 from backend.routes.personas import term_list
 from backend.schemas import MAX_ID
 
@@ -73,7 +73,7 @@ def report_persona(profile: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@router.get("/report.html", response_class=HTMLResponse, responses=errors(404),
+@router.get("/report.html", response_class=HTMLResponse, responses=json_errors(404),
             summary="Print-friendly persona report (HTML; one page per persona in print)")
 def report(
     run_id: RunIdPath,
