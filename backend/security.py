@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import json
 import re
+import time
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -132,13 +133,16 @@ class ExplorerPolicy:
     """The CSP of the explorer's HTML pages: scripts from this origin plus the inline scripts the
     Next.js export wrote, allowed one by one by their SHA-256 (no 'unsafe-inline' for scripts).
 
-    The hashes come from every `*.html` under `frontend_dir`, read again whenever `index.html`
-    changes (a rebuild needs no restart).
+    The hashes come from every `*.html` under `frontend_dir`; at most every `recheck_s` seconds the
+    pages' modification times are compared and, when any changed, read again (a rebuild needs no
+    restart, whichever page the build writes last).
     """
 
-    def __init__(self, frontend_dir: Path | None) -> None:
+    def __init__(self, frontend_dir: Path | None, recheck_s: float = 1.0) -> None:
         self.frontend_dir = Path(frontend_dir) if frontend_dir is not None else None
-        self._stamp: int | None = None
+        self.recheck_s = recheck_s
+        self._checked = float("-inf")
+        self._pages: tuple[tuple[str, int], ...] | None = None
         self._header = self.build([])
 
     @staticmethod
@@ -148,21 +152,29 @@ class ExplorerPolicy:
                 "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
                 "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 
+    def _stamps(self, root: Path) -> tuple[tuple[str, int], ...]:
+        found = []
+        for page in root.rglob("*.html"):
+            try:
+                found.append((str(page), page.stat().st_mtime_ns))
+            except OSError:  # removed while a rebuild runs
+                continue
+        return tuple(sorted(found))
+
     def header(self) -> str:
-        if self.frontend_dir is None:
+        now = time.monotonic()
+        if self.frontend_dir is None or now - self._checked < self.recheck_s:
             return self._header
-        try:
-            stamp = (self.frontend_dir / "index.html").stat().st_mtime_ns
-        except OSError:
-            return self._header
-        if stamp != self._stamp:
+        self._checked = now
+        pages = self._stamps(self.frontend_dir)
+        if pages != self._pages:
             hashes: set[str] = set()
-            for page in sorted(self.frontend_dir.rglob("*.html")):
+            for page, _ in pages:
                 try:
-                    hashes.update(script_hashes(page.read_text(encoding="utf-8", errors="replace")))
+                    hashes.update(script_hashes(Path(page).read_text(encoding="utf-8", errors="replace")))
                 except OSError:
                     continue
-            self._header, self._stamp = self.build(sorted(hashes)), stamp
+            self._header, self._pages = self.build(sorted(hashes)), pages
         return self._header
 
 
