@@ -3,11 +3,17 @@
 In: reduced coordinates (n, d) and, for the merge, the L2-normalised text embeddings (n, 384).
 Out: ``labels_`` (−1 = noise, personas numbered 0.. by decreasing size), ``n_clusters_``.
 
-No k is given by the user: ``min_cluster_size`` defaults to a share of the data size
-(``auto_min_cluster_size``). HDBSCAN tends to split one intent into several dense pieces when the
-data are large; the merge step joins clusters whose centroids in embedding space are closer than
-``merge_threshold`` (cosine distance, average linkage over centroids), which is what brings the
-persona count toward the number of real segments (measured in docs/ablations.md).
+No k is given by the user. ``granularity="share"`` (default): ``min_cluster_size`` is a share of
+the data size (``auto_min_cluster_size``); ``granularity="silhouette"``: it is chosen from the data
+(``ml.granularity``: HDBSCAN's tree built once, condensed at a grid of sizes, the size whose
+personas are most coherent in the text-embedding space wins). The persona size cap
+(``max_cluster_share``) is decided from the data either way: it is dropped only when it would turn
+a majority cluster into noise rather than split it (one real majority topic), so a collapse of
+several groups into one persona is still prevented.
+Measured on five labelled sets in docs/ablations.md ("Granularity"): the silhouette choice wins on
+the short-text sets and loses on Banking77, so the share stays the default. The optional merge
+step joins clusters whose centroids in embedding space are closer than ``merge_threshold``
+(cosine distance, average linkage over centroids); measured not to help, so it is off.
 """
 
 from __future__ import annotations
@@ -16,9 +22,18 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.utils.validation import check_is_fitted
 
+from ml.granularity import (
+    Candidate,
+    candidate_sizes,
+    coherence,
+    labels_from_tree,
+    select_min_cluster_size,
+    with_noise_assigned,
+)
+
 
 def auto_min_cluster_size(n: int, share: float = 0.005, floor: int = 10, ceiling: int = 500) -> int:
-    """Default HDBSCAN min_cluster_size for n members: ``share`` of n, within [floor, ceiling]."""
+    """``share`` of n within [floor, ceiling]: the former default (0.005·n), kept for the ablations."""
     return int(min(ceiling, max(floor, round(n * share))))
 
 
@@ -53,7 +68,8 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
 
     Parameters
     ----------
-    min_cluster_size: None → ``auto_min_cluster_size(n, min_cluster_share)``.
+    min_cluster_size: an int fixes it; None → chosen by ``granularity``.
+    min_cluster_share: ``granularity="share"``: ``auto_min_cluster_size(n, min_cluster_share)``.
     min_samples: HDBSCAN's density smoothing.
     cluster_selection_method: ``eom`` or ``leaf``.
     cluster_selection_epsilon: HDBSCAN's epsilon.
@@ -61,11 +77,16 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
         merged; 0 disables the merge.
     max_cluster_share: HDBSCAN may not select a cluster holding more than this share of the data
         (its ``max_cluster_size``); 1 disables. Without it, excess-of-mass selection collapses loosely
-        structured data (support tweets) into one persona: on the bundled TWCS sample 2 personas,
-        the largest 99%; capped at 0.5: 20 personas, the largest 10%. When the cap leaves no
-        cluster at all, the uncapped result is kept.
+        structured data (support tweets) into one persona. The cap is dropped when it would turn
+        most of the over-cap cluster into noise instead of splitting it: under
+        ``cap_min_split_share`` of its members in smaller clusters (one real majority topic).
+    granularity: ``share`` or ``silhouette`` (see the module docstring).
+    smallest_cluster_size, largest_cluster_share: ``silhouette``: the range of sizes tried.
+    selection_tolerance: ``silhouette``: standard errors within which the larger size wins.
+    selection_sample: members scored per candidate (one fixed sample, ``random_state``).
 
     Attributes: ``labels_``, ``n_clusters_``, ``min_cluster_size_`` (the value used),
+    ``granularity_`` (how size and cap were chosen: rule, candidates with their scores, the reason),
     ``n_clusters_before_merge_``, ``hdbscan_`` (the fitted model, for DBCV), ``probabilities_``.
     """
 
@@ -78,6 +99,13 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
         cluster_selection_epsilon: float = 0.0,
         merge_threshold: float = 0.0,
         max_cluster_share: float = 0.5,
+        cap_min_split_share: float = 0.25,
+        granularity: str = "share",
+        smallest_cluster_size: int = 5,
+        largest_cluster_share: float = 0.02,
+        selection_tolerance: float = 1.0,
+        selection_sample: int = 3000,
+        random_state: int = 0,
     ):
         self.min_cluster_size = min_cluster_size
         self.min_cluster_share = min_cluster_share
@@ -86,29 +114,109 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
         self.cluster_selection_epsilon = cluster_selection_epsilon
         self.merge_threshold = merge_threshold
         self.max_cluster_share = max_cluster_share
+        self.cap_min_split_share = cap_min_split_share
+        self.granularity = granularity
+        self.smallest_cluster_size = smallest_cluster_size
+        self.largest_cluster_share = largest_cluster_share
+        self.selection_tolerance = selection_tolerance
+        self.selection_sample = selection_sample
+        self.random_state = random_state
 
-    def fit(self, X: np.ndarray, y=None, embeddings: np.ndarray | None = None):
+    def _hdbscan(self, X: np.ndarray, min_cluster_size: int, max_size: int):
         import hdbscan
 
+        n = X.shape[0]
+        ms = None if self.min_samples is None else int(max(1, min(self.min_samples, n - 1)))
+        return hdbscan.HDBSCAN(
+            min_cluster_size=int(max(2, min(min_cluster_size, n))),
+            min_samples=ms,
+            cluster_selection_method=self.cluster_selection_method,
+            cluster_selection_epsilon=float(self.cluster_selection_epsilon),
+            max_cluster_size=max_size,
+            core_dist_n_jobs=-1,
+        ).fit(X)
+
+    def _scorer(self, X: np.ndarray, embeddings: np.ndarray | None):
+        """Members' silhouettes (noise given to the nearest centroid) on one fixed sample."""
+        from sklearn.metrics import pairwise_distances
+
+        n = X.shape[0]
+        vectors, metric = (X, "euclidean") if embeddings is None else (np.asarray(embeddings), "cosine")
+        sample = np.sort(np.random.default_rng(self.random_state).choice(
+            n, size=min(n, self.selection_sample), replace=False))
+        distances = pairwise_distances(vectors[sample], metric=metric).astype(np.float32)
+        np.fill_diagonal(distances, 0.0)
+
+        def score(labels: np.ndarray) -> np.ndarray | None:
+            if np.unique(labels[labels >= 0]).size < 2:
+                return None
+            return coherence(distances, with_noise_assigned(X, labels)[sample])
+
+        return score
+
+    def _cap_labels(self, tree: np.ndarray, size: int, cap: int) -> tuple[np.ndarray, bool]:
+        """Labels at ``size`` and whether the share cap was kept.
+
+        The cap is kept when it splits the over-cap cluster into smaller clusters that hold at least
+        ``cap_min_split_share`` of its members; when most of them would only become noise (one
+        homogeneous majority topic, not a collapse of several), the uncapped labels are kept."""
+        method, eps = self.cluster_selection_method, self.cluster_selection_epsilon
+        free = labels_from_tree(tree, size, method, eps, 0)
+        if not cap:
+            return free, False
+        ids, counts = np.unique(free[free >= 0], return_counts=True)
+        over = np.isin(free, ids[counts > cap])
+        if not over.any():
+            return free, False
+        capped = labels_from_tree(tree, size, method, eps, cap)
+        split = float((capped[over] >= 0).mean())
+        return (capped, True) if split >= self.cap_min_split_share else (free, False)
+
+    def _choose(self, X: np.ndarray, embeddings: np.ndarray | None, size: int | None, cap: int) -> tuple[int, int]:
+        """Choose the cap (and, when ``size`` is None, the size); record why in ``granularity_``."""
+        n = X.shape[0]
+        sizes = [size] if size else candidate_sizes(n, self.smallest_cluster_size, self.largest_cluster_share)
+        shared = self.min_samples is not None  # with min_samples = size the tree changes with the size
+        tree = self._hdbscan(X, sizes[0], 0).single_linkage_tree_.to_numpy() if shared else None
+        score = self._scorer(X, embeddings) if size is None else None
+        found, values = [], []
+        for s in sizes:
+            labels, capped = self._cap_labels(tree if shared else self._hdbscan(X, s, 0).single_linkage_tree_.to_numpy(),
+                                              s, cap)
+            values.append(score(labels) if score else None)
+            found.append(Candidate(s, capped, int(np.unique(labels[labels >= 0]).size), float((labels < 0).mean()),
+                                   None if values[-1] is None else float(values[-1].mean())))
+        if size is None:
+            best, found, why = select_min_cluster_size(found, values, float(self.selection_tolerance))
+        else:
+            best, why = found[0], self.granularity_["why"]
+        self.granularity_ = {"rule": self.granularity_.get("rule", "silhouette"),
+                             "space": "embedding" if embeddings is not None else "reduced",
+                             "chosen": best.min_cluster_size, "capped": best.capped, "why": why,
+                             "candidates": [c.to_dict() for c in found]}
+        return best.min_cluster_size, cap if best.capped else 0
+
+    def fit(self, X: np.ndarray, y=None, embeddings: np.ndarray | None = None):
         X = np.asarray(X, dtype=np.float64)
         n = X.shape[0]
-        mcs = self.min_cluster_size or auto_min_cluster_size(n, self.min_cluster_share)
-        self.min_cluster_size_ = int(max(2, min(mcs, n)))
-        ms = None if self.min_samples is None else int(max(1, min(self.min_samples, n - 1)))
-        def fit_hdbscan(max_size: int):
-            return hdbscan.HDBSCAN(
-                min_cluster_size=self.min_cluster_size_,
-                min_samples=ms,
-                cluster_selection_method=self.cluster_selection_method,
-                cluster_selection_epsilon=float(self.cluster_selection_epsilon),
-                max_cluster_size=max_size,
-                core_dist_n_jobs=-1,
-            ).fit(X)
-
         cap = int(self.max_cluster_share * n) if self.max_cluster_share < 1 else 0
-        self.hdbscan_ = fit_hdbscan(cap)
+        size, self.granularity_ = None, {"rule": "silhouette"}
+        if self.min_cluster_size is not None:
+            size = int(self.min_cluster_size)
+            self.granularity_ = {"rule": "fixed", "why": "min_cluster_size set in the config"}
+        elif self.granularity == "share":
+            size = auto_min_cluster_size(n, self.min_cluster_share)
+            self.granularity_ = {"rule": "share", "why": f"{self.min_cluster_share} of {n} members (floor 10)"}
+        elif self.granularity != "silhouette":
+            raise ValueError(f"granularity must be 'share' or 'silhouette', got {self.granularity!r}")
+        if size is None or cap:
+            size, cap = self._choose(X, embeddings, size and int(max(2, min(size, n))), cap)
+        else:
+            self.granularity_.update(chosen=size, capped=False, candidates=[])
+        self.min_cluster_size_ = int(max(2, min(size, n)))
+        self.hdbscan_ = self._hdbscan(X, self.min_cluster_size_, cap)
         if cap and (self.hdbscan_.labels_ < 0).all():
-            self.hdbscan_ = fit_hdbscan(0)
+            self.hdbscan_ = self._hdbscan(X, self.min_cluster_size_, 0)
         labels = self.hdbscan_.labels_.astype(np.int64)
         self.probabilities_ = self.hdbscan_.probabilities_
         self.n_clusters_before_merge_ = int(np.unique(labels[labels >= 0]).size)

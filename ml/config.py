@@ -73,13 +73,23 @@ class ReduceConfig(_Section):
 
 
 class ClusterConfig(_Section):
-    min_cluster_size: int | None = Field(None, ge=2, description="None: min_cluster_share of the data")
-    min_cluster_share: float = Field(0.005, gt=0.0, lt=1.0)
+    min_cluster_size: int | None = Field(None, ge=2, description="None: chosen by `granularity`")
+    min_cluster_share: float = Field(0.005, gt=0.0, lt=1.0, description="granularity 'share': this share of n")
     min_samples: int | None = Field(5, ge=1, description="None: equal to min_cluster_size")
     cluster_selection_method: Literal["eom", "leaf"] = "eom"
     cluster_selection_epsilon: float = Field(0.0, ge=0.0)
     merge_threshold: float = Field(0.0, ge=0.0, le=2.0)
     max_cluster_share: float = Field(0.5, gt=0.0, le=1.0, description="no persona above this share (1: off)")
+    cap_min_split_share: float = Field(
+        0.25, ge=0.0, le=1.0,
+        description="the share cap is kept when the cluster it breaks up keeps at least this share in smaller clusters")
+    granularity: Literal["share", "silhouette"] = Field(
+        "share", description="how min_cluster_size is chosen when not given (docs/ablations.md, Granularity)")
+    smallest_cluster_size: int = Field(5, ge=2, description="silhouette: smallest min_cluster_size tried")
+    largest_cluster_share: float = Field(0.02, gt=0.0, lt=1.0, description="silhouette: largest size tried, share of n")
+    selection_tolerance: float = Field(
+        1.0, ge=0.0, description="silhouette: standard errors within which the larger min_cluster_size wins")
+    selection_sample: int = Field(3000, ge=100, description="members whose silhouette is scored")
 
 
 class ReassignConfig(_Section):

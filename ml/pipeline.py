@@ -287,9 +287,7 @@ class PersonaPipeline:
 
     def _clusterer(self) -> PersonaClusterer:
         c = self.config.cluster
-        return PersonaClusterer(c.min_cluster_size, c.min_cluster_share, c.min_samples,
-                                c.cluster_selection_method, c.cluster_selection_epsilon, c.merge_threshold,
-                                c.max_cluster_share)
+        return PersonaClusterer(**c.model_dump(), random_state=self.config.seed)
 
     def _metric(self) -> str:
         r = self.config.reassign
@@ -368,7 +366,7 @@ class PersonaPipeline:
             },
             "filtering": stages,
             "metrics": metrics,
-            "cluster": {"min_cluster_size": clusterer.min_cluster_size_},
+            "cluster": {"min_cluster_size": clusterer.min_cluster_size_, "granularity": clusterer.granularity_},
             "fusion": {"text_weight": self.config.fusion.text_weight, "effective_text_weight": fusion.text_weight,
                        "text_share": fusion.text_share_, "note": fusion_note},
             "embedding_cache": embed_stats,

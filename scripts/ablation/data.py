@@ -8,7 +8,8 @@ label column (None where a member has no label). Labels are for evaluation only.
 
 Built-in sets live in ../shared/data (``PERSONAS_SHARED_DATA`` overrides):
 ``banking77`` (intent), ``airline`` (negativereason, on negative tweets; airline), ``twcs`` (brand
-of the account that answered an inbound tweet, derived from the reply links). Any other labelled
+of the account that answered an inbound tweet, derived from the reply links), ``googlenews`` and
+``tweet`` (short-text clustering benchmarks, label ``cluster``; texts preprocessed by their authors). Any other labelled
 dump: ``DatasetSpec("name", [path], ["label_col"])``.
 """
 
@@ -67,6 +68,10 @@ BUILTIN = {
                            note="14,640 tweets; negativereason on the 9,178 negative ones"),
     "twcs": DatasetSpec("twcs", ["twcs_sample/twcs_first5000.csv"], ["brand"], inbound_only=True,
                         derive=twcs_brand, note="TWCS first 5,000 rows, customer side, brand that answered"),
+    "googlenews": DatasetSpec("googlenews", ["short_text_clustering/googlenews_ts.jsonl"], ["cluster"],
+                              note="GoogleNews-TS: 11,109 preprocessed news titles+snippets, 152 stories of 3-430"),
+    "tweet": DatasetSpec("tweet", ["short_text_clustering/tweet.jsonl"], ["cluster"],
+                         note="Tweet (TREC microblog): 2,472 preprocessed tweets, 89 topics of 1-249"),
 }
 
 
@@ -101,6 +106,14 @@ def _member_labels(members: pd.DataFrame, by_message: dict[str, object]) -> np.n
     return np.array(out, dtype=object)
 
 
+def _label_value(v) -> str | None:
+    """A label as text (numeric cluster ids included); None for missing or blank."""
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return None
+    text = str(v).strip()
+    return text or None
+
+
 def _load(paths, label: str | None):
     """``(messages, load_report)`` of ``paths`` with ``label`` read as the label column."""
     from ml.ingest import ColumnMapping, load_messages
@@ -128,8 +141,7 @@ def prepare(spec: DatasetSpec, config=None, progress: bool = False) -> Prepared:
             values = messages["label"]
         else:
             values = _load(paths, col)[0]["label"]
-        by_label[col] = {m: (v if isinstance(v, str) and v.strip() else None)
-                         for m, v in zip(messages["message_id"].astype(str), values.astype(object))}
+        by_label[col] = {m: _label_value(v) for m, v in zip(messages["message_id"].astype(str), values.astype(object))}
     if spec.labels:
         messages = messages.assign(label=messages["message_id"].astype(str).map(by_label[spec.labels[0]]))
     prep = PersonaPipeline(cfg, progress=progress).prepare(paths, loaded=(messages, load_report))

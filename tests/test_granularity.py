@@ -1,0 +1,128 @@
+"""The label-free granularity choice (ml/granularity.py, PersonaClusterer with min_cluster_size=None)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from ml.cluster import PersonaClusterer
+from ml.granularity import Candidate, candidate_sizes, coherence, labels_from_tree, select_min_cluster_size
+
+
+def uneven_blobs(seed: int = 0, big: int = 1000, small: int = 30, n_small: int = 20, dim: int = 10):
+    """One cluster of ``big`` points and ``n_small`` of ``small``, well separated, in ``dim`` dimensions."""
+    rng = np.random.default_rng(seed)
+    centers = rng.normal(size=(n_small + 1, dim))
+    centers *= 12.0 / np.linalg.norm(centers, axis=1, keepdims=True)  # on a sphere of radius 12
+    while True:  # keep every pair of centres at least 6 apart (blobs have sd 0.5 per axis)
+        d = np.linalg.norm(centers[:, None] - centers[None], axis=2) + np.eye(n_small + 1) * 99
+        if d.min() >= 6.0:
+            break
+        centers = rng.normal(size=(n_small + 1, dim))
+        centers *= 12.0 / np.linalg.norm(centers, axis=1, keepdims=True)
+    sizes = [big] + [small] * n_small
+    X = np.vstack([c + rng.normal(scale=0.5, size=(s, dim)) for c, s in zip(centers, sizes)])
+    y = np.repeat(np.arange(n_small + 1), sizes)
+    return X, y
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("granularity", ["share", "silhouette"])
+def test_defaults_find_one_big_and_twenty_small_clusters(seed, granularity):
+    """The 1,000-point cluster is 62 % of the data, above the 0.5 share cap: the cap must give way."""
+    X, y = uneven_blobs(seed)
+    c = PersonaClusterer(granularity=granularity).fit(X)
+    assert c.n_clusters_ == 21
+    core = c.labels_ >= 0
+    assert core.mean() > 0.95
+    assert adjusted_rand_score(y[core], c.labels_[core]) > 0.99
+    assert c.granularity_["rule"] == granularity and c.granularity_["chosen"] == c.min_cluster_size_
+    assert c.granularity_["capped"] is False and c.granularity_["why"]
+    assert c.min_cluster_size_ <= 30  # a size above 30 would have thrown the small clusters away
+    assert len(c.granularity_["candidates"]) >= (5 if granularity == "silhouette" else 1)
+
+
+def test_the_same_data_scored_in_another_space_still_finds_them():
+    """``embeddings`` (here: the points themselves, normalised) is where coherence is measured."""
+    X, _ = uneven_blobs(3)
+    E = X / np.linalg.norm(X, axis=1, keepdims=True)
+    c = PersonaClusterer(granularity="silhouette").fit(X, embeddings=E)
+    assert c.n_clusters_ == 21 and c.granularity_["space"] == "embedding"
+
+
+def test_the_cap_still_prevents_a_collapse_when_it_costs_nothing():
+    """Three touching blobs that excess of mass calls one cluster: capped at 0.5 they stay apart."""
+    from sklearn.datasets import make_blobs
+
+    X, _ = make_blobs(n_samples=[400, 400, 400, 30], centers=[[0, 0], [2.2, 0], [1.1, 1.9], [30, 30]],
+                      cluster_std=0.9, random_state=0)
+    free = PersonaClusterer(min_cluster_size=20, max_cluster_share=1.0).fit(X)
+    capped = PersonaClusterer(min_cluster_size=20).fit(X)
+    assert np.bincount(free.labels_[free.labels_ >= 0]).max() > 0.5 * len(X)
+    assert np.bincount(capped.labels_[capped.labels_ >= 0]).max() <= 0.5 * len(X)
+    assert capped.granularity_["capped"] is True
+
+
+def test_fixed_min_cluster_size_is_used_as_given():
+    X, _ = uneven_blobs(0)
+    c = PersonaClusterer(min_cluster_size=40).fit(X)  # above the small clusters' size: they are lost
+    assert c.min_cluster_size_ == 40 and c.granularity_["rule"] == "fixed"
+    assert c.n_clusters_ < 21 and np.bincount(c.labels_[c.labels_ >= 0]).min() >= 40
+    with pytest.raises(ValueError, match="granularity"):
+        PersonaClusterer(granularity="nope").fit(X)
+
+
+def test_candidate_sizes_are_a_geometric_grid_up_to_a_share_of_n():
+    assert candidate_sizes(12_800) == [5, 7, 10, 14, 20, 28, 40, 57, 80, 113, 160, 226]
+    assert candidate_sizes(1000) == [5, 7, 10, 14, 20]
+    assert candidate_sizes(100) == [5]  # 2 % of 100 is below the smallest size
+    assert candidate_sizes(4) == [3]  # never above n - 1
+
+
+def test_labels_from_tree_match_a_full_hdbscan_fit():
+    """The shortcut that re-condenses one tree equals hdbscan's own fit at that size (pinned 0.8.44)."""
+    import hdbscan
+
+    X, _ = uneven_blobs(1, big=300, small=25, n_small=8)
+    tree = hdbscan.HDBSCAN(min_cluster_size=5, min_samples=10).fit(X).single_linkage_tree_.to_numpy()
+    for size in (5, 14, 40):
+        full = hdbscan.HDBSCAN(min_cluster_size=size, min_samples=10).fit(X).labels_
+        assert adjusted_rand_score(full, labels_from_tree(tree, size)) == 1.0
+
+
+def test_coherence_is_the_silhouette_and_none_below_two_clusters():
+    from sklearn.metrics import pairwise_distances, silhouette_score
+
+    X, y = uneven_blobs(0, big=60, small=20, n_small=3)
+    D = pairwise_distances(X)
+    assert coherence(D, y).mean() == pytest.approx(silhouette_score(X, y))
+    assert coherence(D, np.zeros(len(y), dtype=int)) is None
+
+
+def test_select_prefers_the_larger_size_within_one_standard_error():
+    rng = np.random.default_rng(0)
+    base = rng.normal(0.3, 0.2, size=400)
+    wobble = np.where(np.arange(400) % 2 == 0, 0.05, -0.05)  # paired difference: sd 0.05, SE 0.0025
+    values = [base, base + 0.01, base + 0.008 + wobble, base - 0.1, None]
+    cands = [Candidate(5, True, 60, 0.1, float(values[0].mean())), Candidate(10, True, 50, 0.1, float(values[1].mean())),
+             Candidate(20, True, 40, 0.1, float(values[2].mean())), Candidate(40, True, 20, 0.1, float(values[3].mean())),
+             Candidate(80, True, 1, 0.1, None)]
+    best, out, why = select_min_cluster_size(cands, values, n_se=1.0)
+    assert best.min_cluster_size == 20 and "min_cluster_size 20" in why  # 0.002 below, SE 0.0025: a tie
+    assert out[1].se == 0.0 and out[3].se is not None and out[4].se is None
+    best, _, _ = select_min_cluster_size(cands, values, n_se=0.0)
+    assert best.min_cluster_size == 10
+    best, _, why = select_min_cluster_size([Candidate(5, True, 1, 0.2, None), Candidate(10, True, 0, 1.0, None)],
+                                           [None, None])
+    assert best.min_cluster_size == 5 and "no candidate" in why
+
+
+def test_refit_forgets_the_first_fit():
+    X, _ = uneven_blobs(0)
+    small, _ = uneven_blobs(1, big=200, small=20, n_small=4)
+    c = PersonaClusterer(granularity="silhouette")
+    c.fit(small)
+    first = c.granularity_["candidates"]
+    c.fit(X)
+    assert c.n_clusters_ == 21 and c.granularity_["candidates"] != first
