@@ -108,7 +108,10 @@ def test_report_names_every_persona_with_masked_snippets_and_no_external_url(run
         for e in p["evidence"][:3]:
             assert _escaped(e["text"]) in html
     assert not EMAIL.search(re.sub(r"<[^>]+>", " ", html))
-    assert "[name]" in html or "[@user]" in html  # the masking placeholders of the stored snippets
+    # every quoted snippet is a stored (masked) evidence text, never a member's raw text
+    stored = {_escaped(e["text"]) for p in personas for e in p["evidence"]}
+    quotes = re.findall(r"<blockquote>(.*?)</blockquote>", html, re.DOTALL)
+    assert quotes and set(quotes) <= stored
 
     one = run_client.get(f"{API}/runs/latest/report.html", params={"persona": personas[1]["id"]}).text
     assert one.count('<section class="persona"') == 1 and _escaped(personas[1]["name"]) in one
