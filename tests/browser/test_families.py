@@ -79,9 +79,8 @@ def test_member_map_colours_by_family(live_server, page, artifacts):
     assert buttons.count() == len(families)
     assert [buttons.nth(i).inner_text().rsplit(" (", 1)[0] for i in range(buttons.count())] == [
         f["name"] for f in families]
-    fills = page.evaluate(
-        "[...document.querySelectorAll('[data-testid=\"member-map\"] .recharts-scatter')]"
-        ".map(s => s.querySelector('path, circle, .recharts-symbols')?.getAttribute('fill'))")
+    fills = page.eval_on_selector_all('[data-testid="member-map"] circle[data-reassigned]',
+                                      "cs => cs.map(c => c.getAttribute('fill'))")
     assert len(set(fills)) == len({f["id"] for f in families if f["persona_ids"]})
     # hiding a family hides every persona of it
     before = page.locator('[data-testid="member-map"] .recharts-scatter').count()

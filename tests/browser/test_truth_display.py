@@ -24,7 +24,8 @@ def test_treemap_and_table_show_core_and_reassigned(live_server, page, artifacts
         if p["reassigned_count"] and box["height"] * (1 - core) > 2:
             assert forced.count() == 1
             hatch = forced.bounding_box()
-            assert hatch["height"] / box["height"] == pytest.approx(1 - core, abs=0.03)
+            # the hatched band is the reassigned share of the cell's height (within the 2-px border)
+            assert abs(hatch["height"] - box["height"] * (1 - core)) <= max(6, 0.05 * box["height"]), (p["id"], hatch, box)
         elif not p["reassigned_count"]:
             assert forced.count() == 0
     assert "reassigned to their nearest persona" in page.get_by_test_id("forced-legend").inner_text()
