@@ -150,7 +150,7 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
         def score(labels: np.ndarray) -> np.ndarray | None:
             if np.unique(labels[labels >= 0]).size < 2:
                 return None
-            return coherence(distances, with_noise_assigned(X, labels)[sample])
+            return coherence(distances, with_noise_assigned(X, labels, sample))
 
         return score
 

@@ -77,13 +77,22 @@ def coherence(distances: np.ndarray, labels: np.ndarray) -> np.ndarray | None:
     return silhouette_samples(distances, labels, metric="precomputed")
 
 
-def with_noise_assigned(X: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Every noise point given the nearest cluster centroid in ``X``: the pipeline's default noise step."""
-    from ml.reassign import NoiseReassigner
-
-    if not (labels < 0).any() or not (labels >= 0).any():
-        return labels
-    return NoiseReassigner(metric="euclidean").fit(X, labels).reassign(X, labels)[0]
+def with_noise_assigned(X: np.ndarray, labels: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+    """Labels of ``rows`` (default: all) with noise given the nearest cluster centroid in ``X`` (the
+    pipeline's default noise step; centroids from all clustered points)."""
+    rows = np.arange(len(labels)) if rows is None else rows
+    out = labels[rows].copy()
+    noise = out < 0
+    ids = np.unique(labels[labels >= 0])
+    if not noise.any() or ids.size == 0:
+        return out
+    core = labels >= 0
+    sums = np.zeros((ids.size, X.shape[1]))
+    np.add.at(sums, np.searchsorted(ids, labels[core]), X[core])
+    cents = sums / np.bincount(np.searchsorted(ids, labels[core]))[:, None]
+    d = ((X[rows[noise], None, :] - cents[None]) ** 2).sum(-1)
+    out[noise] = ids[d.argmin(1)]
+    return out
 
 
 def select_min_cluster_size(candidates: list[Candidate], values: list[np.ndarray | None],

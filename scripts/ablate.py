@@ -22,6 +22,8 @@ Groups (rows):
                   agglomerative Ward (k by silhouette)                           (full data)
   merge_refine    centroid merge thresholds; k-means refine seeded from HDBSCAN (full data)
   baselines       k-means told the true k (text embeddings), BERTopic defaults   (full data)
+  granularity     how min_cluster_size is chosen: share 0.005 (default) eom / leaf, the
+                  label-free silhouette choice (min_samples 5 / 10), fixed small sizes (full data)
 
 UMAP rows run on a seeded random subsample (``--subsample``, default 3000; 0 = full data) because
 a UMAP fit per setting and seed does not fit the time budget at full size; the subsample's default
@@ -52,7 +54,7 @@ from scripts.ablation.report import markdown_table, plot, print_table, write_jso
 
 SUBSAMPLED = {"text_weight", "dims", "min_dist", "n_neighbors"}
 GROUPS = ["default", "text_weight", "dims", "min_dist", "n_neighbors", "min_cluster", "selection", "noise",
-          "clusterer", "merge_refine", "baselines"]
+          "clusterer", "merge_refine", "baselines", "granularity"]
 
 
 def settings(group: str, config) -> list[Setting]:
@@ -85,6 +87,12 @@ def settings(group: str, config) -> list[Setting]:
                 *[S(group, f"merge cos-dist < {t}", cluster={"merge_threshold": t}) for t in (0.1, 0.15, 0.2)],
                 S(group, "refine k-means (reduced)", algo="refine-reduced"),
                 S(group, "refine k-means (embedding)", algo="refine-embedding")]
+    if group == "granularity":
+        return [S(group, "share 0.005, eom (default)"),
+                S(group, "share 0.005, leaf", cluster={"cluster_selection_method": "leaf"}),
+                S(group, "silhouette, ms 5", cluster={"granularity": "silhouette"}),
+                S(group, "silhouette, ms 10", cluster={"granularity": "silhouette", "min_samples": 10}),
+                *[S(group, f"fixed {m}, ms 10", cluster={"min_cluster_size": m, "min_samples": 10}) for m in (10, 15)]]
     if group == "baselines":
         return [S(group, "k-means, true k", algo="kmeans-true-k"), S(group, "BERTopic 0.17 defaults", algo="bertopic")]
     raise SystemExit(f"unknown group {group!r}; choose from: {', '.join(GROUPS)}")

@@ -81,3 +81,29 @@ def test_ablate_runs_on_a_labelled_banking_slice(tmp_path):
     assert (out / "b8.png").stat().st_size > 10_000 and (out / "b8.md").exists()
     keep = next(r for r in rows if r["setting"] == "noise: keep")
     assert np.isclose(keep["category.reassigned.nmi"], keep["category.with_noise.nmi"])
+
+
+def test_persona_shape_and_target_count():
+    """Largest persona's share and purity, large impure personas, and the issue-12 class count."""
+    from scripts.ablation.evaluate import persona_shape, target_count
+
+    y = np.array(["a"] * 60 + ["b"] * 30 + ["c"] * 9 + [None], dtype=object)
+    assert target_count(y) == 2  # "c" has fewer than 10 members
+    mixed = np.array([0] * 50 + [1] * 50)  # persona 1 = 10 "a" + 30 "b" + 9 "c" + 1 unlabelled
+    shape = persona_shape(y, [mixed])
+    assert shape["largest_share"] == 0.5 and shape["largest_purity"] == 1.0  # ties: the first id
+    assert shape["impure_large"] == 0  # persona 1: "b" is 30 of 49 labelled
+    worse = np.array([0] * 40 + [1] * 60)  # persona 1 = 20 "a" + 30 "b" + 9 "c" + 1 none
+    assert persona_shape(y, [worse])["largest_purity"] == pytest.approx(30 / 59, abs=1e-4)
+    blend = np.array([0] * 30 + [1] * 70)  # persona 1: 30 "a", 30 "b", 9 "c" -> 30/69 < .5
+    assert persona_shape(y, [blend])["impure_large"] == 1
+    assert persona_shape(y, [blend])["classes"] == 3
+
+
+def test_short_text_sets_are_built_in_and_numeric_labels_are_read():
+    from scripts.ablation.data import BUILTIN, _label_value
+
+    assert {"googlenews", "tweet"} <= set(BUILTIN)
+    assert BUILTIN["tweet"].labels == ["cluster"]
+    assert BUILTIN["googlenews"].resolved()[0].name == "googlenews_ts.jsonl"
+    assert [_label_value(v) for v in (37, "37", " x ", "", None, float("nan"))] == ["37", "37", "x", None, None, None]

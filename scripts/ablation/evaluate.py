@@ -227,6 +227,10 @@ class Experiment:
                     row[f"{col}.{which}.{m}"] = _mean(vals)
                     if which == "reassigned":
                         row[f"{col}.{which}.{m}_sd"] = round(float(np.std(vals)), 4)
+                        row[f"{col}.{which}.{m}_per_seed"] = [round(float(v), 4) for v in vals]
+        row["personas_per_seed"] = [len(np.unique(f[f >= 0])) for f in finals]
+        if self.data.labels:
+            row.update(persona_shape(next(iter(self.data.labels.values())), finals))
         sils, dbcvs = [], []
         for r in runs:
             if r.get("Z") is not None and r["Z"].shape[1] <= 64:
@@ -241,6 +245,34 @@ class Experiment:
             if key in runs[0]:
                 row[key] = _mean([r[key] for r in runs])
         return row
+
+
+def target_count(y: np.ndarray) -> int:
+    """Classes holding at least 0.2 % of the labelled members and at least 10 of them (issue 12)."""
+    _, counts = np.unique(np.asarray([v for v in y if v is not None], dtype=object).astype(str),
+                               return_counts=True)
+    return int(((counts >= 10) & (counts >= 0.002 * counts.sum())).sum())
+
+
+def persona_shape(y: np.ndarray, finals: list[np.ndarray]) -> dict:
+    """Largest persona's share and purity (its commonest label's share of its labelled members), the
+    number of personas above 5 % whose commonest label is under half of them (worst seed), and the
+    class counts to compare the persona count with."""
+    has = np.array([v is not None for v in y])
+    labels = np.asarray(y, dtype=object)
+    shares, purities, impure = [], [], []
+    for f in finals:
+        ids, counts = np.unique(f, return_counts=True)
+        pur = {}
+        for i in ids:
+            _, c = np.unique(labels[(f == i) & has].astype(str), return_counts=True)
+            pur[i] = c.max() / c.sum() if c.size else 0.0
+        big = ids[counts.argmax()]
+        shares.append(counts.max() / f.size)
+        purities.append(pur[big])
+        impure.append(int(sum(1 for i, c in zip(ids, counts) if c > 0.05 * f.size and pur[i] < 0.5)))
+    return {"largest_share": _mean(shares), "largest_purity": _mean(purities), "impure_large": max(impure),
+            "classes": len({v for v in y if v is not None}), "target_count": target_count(y)}
 
 
 def _mean(values) -> float | None:
