@@ -28,11 +28,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ml.config import PipelineConfig  # noqa: E402
-from ml.embed import SentenceEmbedder, _model_path  # noqa: E402
-from ml.embed_onnx import ensure_int8_model, load_int8_encoder  # noqa: E402
-from scripts.ablation.data import BUILTIN, prepare  # noqa: E402
-from scripts.ablation.evaluate import Experiment, Setting  # noqa: E402
+from ml.config import PipelineConfig
+from ml.embed import SentenceEmbedder, _model_path
+from ml.embed_onnx import ensure_int8_model, load_int8_encoder
+from scripts.ablation.data import BUILTIN, prepare
+from scripts.ablation.evaluate import Experiment, Setting
 
 
 def export_seconds() -> float:
@@ -79,6 +79,7 @@ def quality(encoder: str, seeds: list[int]) -> tuple[dict, np.ndarray, dict]:
     prep_s = time.perf_counter() - start
     row = Experiment(data, cfg, seeds=seeds).evaluate(Setting("encoder", encoder))
     scores = {m: row[f"category.reassigned.{m}"] for m in ("nmi", "ari", "acc")}
+    scores.update({f"{m}_sd": row[f"category.reassigned.{m}_sd"] for m in ("nmi", "ari", "acc")})
     scores.update({"personas": row["personas"], "n": data.n})
     return scores, data.embeddings, {"prepare_seconds": prep_s, **data.counts}
 
@@ -115,16 +116,18 @@ def table(r: dict) -> str:
     t = r["throughput"]
     lines = [f"export + quantise (one time): {r['export_seconds']:.1f} s",
              f"throughput, paired interleaved, {t['texts']} texts, batch {t['batch_size']}:",
-             f"  fp32 {t['fp32_texts_per_s']:.1f} texts/s | int8 {t['int8_texts_per_s']:.1f} texts/s | "
-             f"speedup {t['speedup']:.2f}x"]
+             (f"  fp32 {t['fp32_texts_per_s']:.1f} texts/s | int8 {t['int8_texts_per_s']:.1f} texts/s | "
+              f"speedup {t['speedup']:.2f}x")]
     if "agreement" in r:
         a, b = r["agreement"], r["banking77"]
         lines.append(f"int8 vs fp32 cosine: mean {a['mean_cosine']:.4f}, min {a['min_cosine']:.4f}; "
                      f"same nearest neighbour {a['same_nearest_neighbour']:.3f}")
-        lines.append(f"Banking77 (n={b['fp32']['n']}, seeds {b['seeds']}) | NMI | ARI | ACC | personas")
+        lines.append(f"Banking77 (n={b['fp32']['n']}, seeds {b['seeds']}, mean ± sd over seeds) "
+                     "| NMI | ARI | ACC | personas")
         for name in ("fp32", "int8"):
             s = b[name]
-            lines.append(f"  {name} | {s['nmi']:.4f} | {s['ari']:.4f} | {s['acc']:.4f} | {s['personas']}")
+            cells = " | ".join(f"{s[m]:.4f} ± {s[m + '_sd']:.4f}" for m in ("nmi", "ari", "acc"))
+            lines.append(f"  {name} | {cells} | {s['personas']:.1f}")
         d = b["delta"]
         lines.append(f"  delta | {d['nmi']:+.4f} | {d['ari']:+.4f} | {d['acc']:+.4f} |")
     return "\n".join(lines)
