@@ -11,6 +11,7 @@ import RunSelector from "@/components/RunSelector";
 import { EmptyRuns, ErrorState, Loading } from "@/components/States";
 import FamilyLevel, { familyNav, type FamilyNav } from "@/components/FamilyLevel";
 import {
+  API_BASE,
   itemsOf,
   paths,
   termText,
@@ -247,6 +248,40 @@ function RunOverview({
           ) : null}
         </section>
 
+        <section className="panel" aria-labelledby="download-title">
+          <h2 id="download-title">Download</h2>
+          <p className="hint">Take the personas with you (member texts masked as shown here).</p>
+          <ul className="downloads" data-testid="downloads">
+            <li>
+              <a href={exportUrl(runId, "report.html")} target="_blank" rel="noopener" data-testid="download-report">
+                Printable report
+              </a>{" "}
+              <span className="muted">(one page per persona; print to PDF)</span>
+            </li>
+            <li>
+              {noun === "users" ? "Users" : "Members"} with persona, core/{eventRun ? "mixed" : "reassigned"} and
+              confidence:{" "}
+              <a href={exportUrl(runId, "export/members.csv")} download data-testid="download-members-csv">
+                CSV
+              </a>{" "}
+              ·{" "}
+              <a href={exportUrl(runId, "export/members.parquet")} download data-testid="download-members-parquet">
+                Parquet
+              </a>
+            </li>
+            <li>
+              Personas (profile, terms, fingerprint, evidence):{" "}
+              <a href={exportUrl(runId, "export/personas.json")} download data-testid="download-personas-json">
+                JSON
+              </a>{" "}
+              ·{" "}
+              <a href={exportUrl(runId, "export/personas.csv")} download data-testid="download-personas-csv">
+                CSV
+              </a>
+            </li>
+          </ul>
+        </section>
+
         <section className="panel" aria-labelledby="funnel-title">
           <h2 id="funnel-title">Filtering funnel</h2>
           <p className="hint">
@@ -259,6 +294,10 @@ function RunOverview({
       </div>
     </>
   );
+}
+
+function exportUrl(runId: string, what: string): string {
+  return `${API_BASE}/runs/${encodeURIComponent(runId)}/${what}`;
 }
 
 function Stat({ label, value }: { label: string; value: string }) {
