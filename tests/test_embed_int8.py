@@ -70,3 +70,11 @@ def test_export_is_cached_and_keyed_by_the_model_files(cache_dir, texts):
 def test_unknown_encoder_is_an_input_error():
     with pytest.raises(InputError, match="embed.encoder"):
         SentenceEmbedder(encoder="fp16").fit()
+
+
+def test_encoder_flag_sets_the_config():
+    from ml.run import build_parser, config_from_args
+
+    args = build_parser().parse_args(["data.csv", "--out", "run", "--encoder", "int8"])
+    assert config_from_args(args).embed.encoder == "int8"
+    assert config_from_args(build_parser().parse_args(["data.csv", "--out", "run"])).embed.encoder == "fp32"
