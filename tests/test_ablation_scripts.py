@@ -107,3 +107,19 @@ def test_short_text_sets_are_built_in_and_numeric_labels_are_read():
     assert BUILTIN["tweet"].labels == ["cluster"]
     assert BUILTIN["googlenews"].resolved()[0].name == "googlenews_ts.jsonl"
     assert [_label_value(v) for v in (37, "37", " x ", "", None, float("nan"))] == ["37", "37", "x", None, None, None]
+
+
+def test_summary_table_has_one_line_per_setting_with_per_seed_scores():
+    from scripts.ablation.report import summary_table
+
+    row = {"group": "granularity", "setting": "share 0.005, eom (default)", "n": 100, "personas": 3.0,
+           "personas_per_seed": [3, 3], "classes": 4, "target_count": 3, "largest_share": 0.5,
+           "largest_purity": 0.9, "impure_large": 0, "cluster.reassigned.nmi": 0.8, "cluster.reassigned.ari": 0.7,
+           "cluster.reassigned.acc": 0.6, "cluster.reassigned.nmi_per_seed": [0.8, 0.8],
+           "cluster.reassigned.ari_per_seed": [0.7, 0.7], "cluster.reassigned.acc_per_seed": [0.6, 0.6]}
+    other = {**row, "group": "noise"}
+    table = summary_table([{"meta": {"dataset": "toy"}, "rows": [row, other]}])
+    lines = table.strip().splitlines()
+    assert len(lines) == 3  # header, rule, the one granularity row
+    assert "toy (n=100, cluster)" in lines[2] and "3 (3, 3)" in lines[2] and "4 / 3" in lines[2]
+    assert "0.800/0.700/0.600; 0.800/0.700/0.600" in lines[2] and "0.500 / 0.90" in lines[2]

@@ -117,3 +117,33 @@ def markdown_table(rows: list[dict]) -> str:
                   _fmt(r.get("seconds_per_seed"), 1)]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def summary_table(payloads: list[dict], groups=("granularity", "baselines")) -> str:
+    """One Markdown table over data sets (issue 12): per setting the persona count (per seed) against
+    the class count, NMI / ARI / ACC after the noise step (mean, then per seed), the largest
+    persona's share and purity, and how many personas above 5 % have a commonest label under 50 %."""
+    head = ["data set", "setting", "personas (per seed)", "classes: all / ≥0.2 %", "NMI / ARI / ACC",
+            "per seed NMI / ARI / ACC", "largest: share / purity", "impure >5 %"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for payload in payloads:
+        rows = [r for r in payload["rows"] if r["group"] in groups]
+        name = payload["meta"]["dataset"]
+        for r in rows:
+            col = metric_columns([r])[0]
+            per = zip(*(r.get(f"{col}.reassigned.{m}_per_seed", []) for m in ("nmi", "ari", "acc")))
+            cells = [f"{name} (n={r['n']}, {col})", r["setting"],
+                     f"{_fmt(r.get('personas'), 0)} ({', '.join(map(str, r.get('personas_per_seed', [])))})",
+                     f"{r.get('classes', '–')} / {r.get('target_count', '–')}",
+                     " / ".join(_fmt(r.get(f"{col}.reassigned.{m}")) for m in ("nmi", "ari", "acc")),
+                     "; ".join("/".join(f"{v:.3f}" for v in t) for t in per),
+                     f"{_fmt(r.get('largest_share'), 3)} / {_fmt(r.get('largest_purity'), 2)}",
+                     _fmt(r.get("impure_large"))]
+            lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # python -m scripts.ablation.report ablation-results/*.json
+    import sys
+
+    print(summary_table([json.loads(Path(p).read_text()) for p in sys.argv[1:]]), end="")
