@@ -86,14 +86,7 @@ async def open_loop(base: str, paths: list[str], rate: float, duration: float) -
                 errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
 
         start = time.perf_counter() + 0.1
-        tasks = []
-        for i in range(n):
-            scheduled = start + i / rate
-            delay = scheduled - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(i, scheduled)))
-        await asyncio.gather(*tasks)
+        await _drive(n, rate, start, one)
         elapsed = time.perf_counter() - start
     ok = latencies[~np.isnan(latencies)] * 1000
     return {"requests": n, "ok": int(ok.size), "errors": errors, "achieved_rps": round(n / elapsed, 1),

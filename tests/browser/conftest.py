@@ -194,3 +194,13 @@ def page(browser_context: Any) -> Iterator[Any]:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+def tab_to(page, attribute: str, tries: int = 10) -> str | None:
+    """Press Tab until the focused element carries `attribute`; its value, or None if never reached."""
+    for _ in range(tries):
+        page.keyboard.press("Tab")
+        reached = page.evaluate(f"document.activeElement.getAttribute('{attribute}')")
+        if reached is not None:
+            return reached
+    return None

@@ -11,6 +11,8 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.browser.conftest import tab_to
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CELLS = ".recharts-treemap-depth-1 path.recharts-rectangle"
@@ -99,12 +101,7 @@ def test_treemap_cells_are_keyboard_reachable(live_server, page):
     page.goto(live_server.url + "/?view=personas")
     page.wait_for_selector(CELLS)
     page.get_by_test_id("measure-select").focus()
-    reached = None
-    for _ in range(10):
-        page.keyboard.press("Tab")
-        reached = page.evaluate("document.activeElement.getAttribute('data-persona-id')")
-        if reached is not None:
-            break
+    reached = tab_to(page, "data-persona-id")
     assert reached is not None, "Tab never reached a treemap cell"
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(rf"id={reached}$"))

@@ -8,6 +8,8 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.browser.conftest import tab_to
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 FAMILY_CELLS = '[data-testid="family-treemap"] g[data-family-id]'
@@ -54,12 +56,7 @@ def test_family_cells_open_with_the_keyboard(live_server, page):
     page.goto(live_server.url + "/?view=families")
     page.wait_for_selector(FAMILY_CELLS)
     page.get_by_test_id("level-personas").focus()
-    reached = None
-    for _ in range(10):
-        page.keyboard.press("Tab")
-        reached = page.evaluate("document.activeElement.getAttribute('data-family-id')")
-        if reached is not None:
-            break
+    reached = tab_to(page, "data-family-id")
     assert reached is not None, "Tab never reached a family cell"
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(rf"family={reached}"))
