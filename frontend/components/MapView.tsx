@@ -198,6 +198,7 @@ export default function MapView() {
                     ))}
                   <Scatter
                     name="labels"
+                    className="map-labels"
                     data={labels}
                     shape={(props: unknown) => <MapLabel {...(props as LabelProps)} />}
                     isAnimationActive={false}

@@ -117,10 +117,10 @@ def test_user_map_shows_event_mixes(event_server, page, artifacts):
     run, _ = _run_and_personas(event_server)
     points = event_server.api(f"/runs/{run['id']}/map?limit=3000")["points"]
     page.goto(f"{event_server.url}/map/?run={quote(run['id'])}")
-    page.wait_for_selector('[data-testid="member-map"] .recharts-scatter-symbol')
-    assert page.locator('[data-testid="member-map"] .recharts-scatter-symbol').count() == len(points)
+    page.wait_for_selector('[data-testid="member-map"] circle[data-reassigned]')
+    assert page.locator('[data-testid="member-map"] circle[data-reassigned]').count() == len(points)
     page.get_by_role("heading", name="User map").wait_for()
-    page.locator('[data-testid="member-map"] .recharts-scatter-symbol').first.hover()
+    page.locator('[data-testid="member-map"] circle[data-reassigned]').last.hover()
     tip = page.get_by_test_id("map-tooltip")
     tip.wait_for()
     assert "%" in tip.inner_text()

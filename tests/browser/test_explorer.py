@@ -229,13 +229,13 @@ def test_member_map_colours_by_persona_and_shows_snippets(live_server, page, art
     points = live_server.api(f"/runs/{run_id}/map?limit=3000")["points"]
     personas = {p["id"] for p in _personas(live_server)}
     page.goto(f"{live_server.url}/map/?run={quote(run_id)}")
-    page.wait_for_selector('[data-testid="member-map"] .recharts-scatter-symbol')
-    symbols = page.locator('[data-testid="member-map"] .recharts-scatter-symbol')
+    page.wait_for_selector('[data-testid="member-map"] circle[data-reassigned]')
+    symbols = page.locator('[data-testid="member-map"] circle[data-reassigned]')
     assert symbols.count() == len(points)
-    assert page.locator('[data-testid="member-map"] .recharts-scatter').count() == len({p["persona_id"] for p in points})
+    assert page.locator('[data-testid="member-map"] .recharts-scatter:not(.map-labels)').count() == len({p["persona_id"] for p in points})
     assert {p["persona_id"] for p in points} <= personas
 
-    symbols.nth(0).hover()
+    symbols.last.hover()  # drawn last, so no other dot lies on top of it
     tip = page.get_by_test_id("map-tooltip")
     tip.wait_for()
     assert len(tip.inner_text()) > 10
@@ -244,7 +244,7 @@ def test_member_map_colours_by_persona_and_shows_snippets(live_server, page, art
     legend = page.locator('.legend button[aria-pressed="true"]').first
     legend.click()
     page.wait_for_function(
-        "n => document.querySelectorAll('[data-testid=member-map] .recharts-scatter').length === n - 1",
+        "n => document.querySelectorAll('[data-testid=member-map] .recharts-scatter:not(.map-labels)').length === n - 1",
         arg=len({p["persona_id"] for p in points}))
 
 
@@ -255,7 +255,7 @@ def test_tablet_width_has_no_horizontal_scroll(live_server, page, artifacts):
     for name, url, ready in [
         ("overview", "/", CELLS),
         ("persona", f"/persona/?run={quote(run_id)}&id={persona['id']}", '[data-testid="strategy-result"]'),
-        ("map", f"/map/?run={quote(run_id)}", ".recharts-scatter-symbol"),
+        ("map", f"/map/?run={quote(run_id)}", "circle[data-reassigned]"),
     ]:
         page.goto(live_server.url + url)
         page.wait_for_selector(ready)

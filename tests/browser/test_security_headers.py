@@ -37,7 +37,7 @@ def test_explorer_pages_render_without_csp_violations(live_server, page):
     visits = [
         ("/?view=personas", ".recharts-treemap-depth-1 path.recharts-rectangle"),
         (f"/persona/?run={quote(run_id)}&id={persona['id']}", '[data-testid="persona-name"]'),
-        (f"/map/?run={quote(run_id)}", '[data-testid="member-map"] .recharts-scatter-symbol'),
+        (f"/map/?run={quote(run_id)}", '[data-testid="member-map"] circle[data-reassigned]'),
     ]
     for path, ready in visits:
         page.goto(live_server.url + path)
