@@ -19,6 +19,7 @@ import asyncio
 import logging
 import math
 import os
+import sys
 import threading
 import time
 from collections import OrderedDict, deque
@@ -167,6 +168,10 @@ class AssignBatcher:
         except ImportError:  # pragma: no cover - torch comes with sentence-transformers
             return
         torch.set_num_threads(self.torch_threads or max(1, (os.cpu_count() or 2) - 1))
+        # A CPU-bound worker thread holds the GIL for whole switch intervals (5 ms by default), so the
+        # event loop answering reads waits behind it; a shorter interval lets reads through between
+        # the worker's Python steps (measured with scripts/bench_api.py --mixed, docs/api.md).
+        sys.setswitchinterval(min(sys.getswitchinterval(), 0.0005))
         try:
             load_sentence_model(embedder.model_name, embedder.device)
         except Exception as exc:  # noqa: BLE001 - the first predict reports it to the client
