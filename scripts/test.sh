@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # Set up everything the tests need, then run the whole suite (unit, pipeline end-to-end, store on
 # SQLite and the Firestore emulator, API, browser). CI runs exactly this.
+#
+# With no arguments the browser tests run in a second pytest process after the rest: in one process
+# with everything else, five browser tests that follow tests/browser/test_frontend_checks.py timed out
+# waiting for pages to render (twice, on a fresh clone too), while the same tests pass in a process of
+# their own and after tests/backend alone; the cause is not found yet (see the closing note of stop 18).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --dev
@@ -8,4 +13,10 @@ bash scripts/setup.sh --dev
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
 export NUMBA_CACHE_DIR="${NUMBA_CACHE_DIR:-$PWD/.numba_cache}"
 export PERSONAS_CACHE_DIR="${PERSONAS_CACHE_DIR:-$PWD/.cache/personas}"
-python -m pytest -q "$@"
+if [ "$#" -gt 0 ]; then
+  exec python -m pytest -q "$@"
+fi
+status=0
+python -m pytest -q --ignore=tests/browser || status=$?
+python -m pytest -q tests/browser || status=$?
+exit "$status"
