@@ -178,14 +178,36 @@ def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
             context.close()
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item, so fixtures can tell a failed test at teardown."""
+    outcome = yield
+    setattr(item, f"rep_{call.when}", outcome.get_result())
+
+
 @pytest.fixture
-def page(browser_context: Any) -> Iterator[Any]:
-    """A fresh tab at laptop size; uncaught page errors fail the test."""
+def page(browser_context: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A fresh tab at laptop size; uncaught page errors fail the test. When a test fails, a
+    screenshot and the page's console (errors, CSP reports, failed requests) are saved to
+    test-artifacts/browser/failures/ to show why a page did not render."""
     tab = browser_context.new_page()
     tab.set_viewport_size(LAPTOP)
     errors: list[str] = []
+    console: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    tab.on("console", lambda msg: console.append(f"{msg.type}: {msg.text}"))
+    tab.on("requestfailed", lambda req: console.append(f"request failed: {req.url} {req.failure}"))
     yield tab
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        failures = ARTIFACTS / "failures"
+        failures.mkdir(parents=True, exist_ok=True)
+        name = request.node.name.replace("/", "_")[:120]
+        try:
+            tab.screenshot(path=str(failures / f"{name}.png"), full_page=True)
+        except Exception as exc:  # noqa: BLE001 - a dead page still gets its log
+            console.append(f"screenshot failed: {exc}")
+        (failures / f"{name}.log").write_text(f"url: {tab.url}\n" + "\n".join(console + errors), encoding="utf-8")
     tab.close()
     assert not errors, f"uncaught errors in the page: {errors}"
 
