@@ -4,8 +4,10 @@
 #
 # With no arguments the browser tests run in a second pytest process after the rest: in one process
 # with everything else, five browser tests that follow tests/browser/test_frontend_checks.py timed out
-# waiting for pages to render (twice, on a fresh clone too), while the same tests pass in a process of
-# their own and after tests/backend alone; the cause is not found yet (see the closing note of stop 18).
+# waiting for pages to render twice (on a fresh clone with cold caches, and on a heavily loaded
+# machine), while they passed in a process of their own, after tests/backend alone, and in one warm
+# full run; the cause is not found yet. A failing browser test now saves its screenshot and console
+# to test-artifacts/browser/failures/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --dev
