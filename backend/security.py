@@ -197,10 +197,13 @@ class SecurityHeaders:
         self.app, self.api_prefix, self.explorer = app, api_prefix.rstrip("/"), explorer
         self.page_policies = page_policies or {}
 
-    def _policy(self, path: str, headers: MutableHeaders) -> str:
+    def _policy(self, path: str, status: int, is_api: bool, headers: MutableHeaders) -> str:
+        """Pages get the explorer's policy, everything else the API's. A 304 Not Modified outside
+        the API counts as a page: it has no content type, and browsers merge its headers into the
+        cached page, so the API's `default-src 'none'` on it would block a revisited page's scripts."""
         if path in self.page_policies:
             return self.page_policies[path]
-        if headers.get("content-type", "").startswith("text/html"):
+        if headers.get("content-type", "").startswith("text/html") or (status == 304 and not is_api):
             return self.explorer.header()
         return API_CSP
 
@@ -216,7 +219,7 @@ class SecurityHeaders:
                 headers = MutableHeaders(scope=message)
                 for name, value in _STATIC_HEADERS:
                     headers.setdefault(name, value)
-                headers.setdefault("content-security-policy", self._policy(path, headers))
+                headers.setdefault("content-security-policy", self._policy(path, message["status"], is_api, headers))
                 if is_api:
                     headers.setdefault("cache-control", "no-store")
             await send(message)

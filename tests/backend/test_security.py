@@ -265,3 +265,18 @@ def test_docs_can_be_turned_off(make_client, monkeypatch):
         assert response.status_code == 404 and error_of(response)["code"] == "not_found"
     assert client.get(f"{API}/runs/latest").status_code == 200
     assert make_client(docs=True).get(f"{API}/openapi.json").json()["info"]["title"] == "Personas API"
+
+
+def test_a_revalidated_explorer_page_keeps_the_explorer_policy(make_client, frontend_dir):
+    """A 304 has no content type; browsers merge its headers into the cached page, so it must carry
+    the explorer's policy, not the API's `default-src 'none'` (which blocked every script)."""
+    client = make_client(frontend_dir=frontend_dir)
+    first = client.get("/")
+    assert first.status_code == 200
+    validator = {k: v for k, v in (("if-none-match", first.headers.get("etag")),
+                                   ("if-modified-since", first.headers.get("last-modified"))) if v}
+    assert validator, "the explorer's pages should be cacheable with a validator"
+    again = client.get("/", headers=validator)
+    assert again.status_code == 304
+    assert again.headers["content-security-policy"] == first.headers["content-security-policy"]
+    assert "default-src 'none'" not in again.headers["content-security-policy"]
