@@ -10,6 +10,8 @@ own, the writer's local time when they do, or the time zone given with ``--timez
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 FEATURE_LABELS: dict[str, tuple[str, str]] = {
     "hour_sin": ("Time of day (morning ↔ evening)", "Where in the day messages fall, as one side of the 24-hour clock."),
     "hour_cos": ("Time of day (midnight ↔ noon)", "Where in the day messages fall, as the other side of the 24-hour clock."),
@@ -55,13 +57,14 @@ def feature_label(name: str) -> str:
     return FEATURE_LABELS.get(name, (name.replace("_", " "), ""))[0]
 
 
-def feature_table() -> list[dict[str, str]]:
+@lru_cache(maxsize=1)
+def feature_table() -> tuple[dict[str, str], ...]:
     """One row per feature in column order: ``name``, ``group``, ``label``, ``meaning``,
     ``definition`` (technical) and ``missing`` (when it has no value)."""
     from ml.features import FEATURE_SPECS
 
-    return [
+    return tuple(
         {"name": s.name, "group": s.group, "label": FEATURE_LABELS[s.name][0], "meaning": FEATURE_LABELS[s.name][1],
          "definition": s.description, "missing": s.missing}
         for s in FEATURE_SPECS
-    ]
+    )

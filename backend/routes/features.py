@@ -15,4 +15,4 @@ router = APIRouter(tags=["features"])
 def list_features() -> FeatureTable:
     from ml.feature_labels import feature_table
 
-    return FeatureTable.model_validate({"features": feature_table()})
+    return FeatureTable.model_validate({"features": list(feature_table())})

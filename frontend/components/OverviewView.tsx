@@ -261,23 +261,11 @@ function RunOverview({
             <li>
               {noun === "users" ? "Users" : "Members"} with persona, core/{eventRun ? "mixed" : "reassigned"} and
               confidence:{" "}
-              <a href={exportUrl(runId, "export/members.csv")} download data-testid="download-members-csv">
-                CSV
-              </a>{" "}
-              ·{" "}
-              <a href={exportUrl(runId, "export/members.parquet")} download data-testid="download-members-parquet">
-                Parquet
-              </a>
+              <Formats runId={runId} what="members" formats={["csv", "parquet"]} />
             </li>
             <li>
               Personas (profile, terms, fingerprint, evidence):{" "}
-              <a href={exportUrl(runId, "export/personas.json")} download data-testid="download-personas-json">
-                JSON
-              </a>{" "}
-              ·{" "}
-              <a href={exportUrl(runId, "export/personas.csv")} download data-testid="download-personas-csv">
-                CSV
-              </a>
+              <Formats runId={runId} what="personas" formats={["json", "csv"]} />
             </li>
           </ul>
         </section>
@@ -298,6 +286,22 @@ function RunOverview({
 
 function exportUrl(runId: string, what: string): string {
   return `${API_BASE}/runs/${encodeURIComponent(runId)}/${what}`;
+}
+
+/** Download links for one export in several formats ("CSV · Parquet"). */
+function Formats({ runId, what, formats }: { runId: string; what: string; formats: string[] }) {
+  return (
+    <>
+      {formats.map((f, i) => (
+        <span key={f}>
+          {i ? " · " : ""}
+          <a href={exportUrl(runId, `export/${what}.${f}`)} download data-testid={`download-${what}-${f}`}>
+            {f === "parquet" ? "Parquet" : f.toUpperCase()}
+          </a>
+        </span>
+      ))}
+    </>
+  );
 }
 
 function Stat({ label, value }: { label: string; value: string }) {
