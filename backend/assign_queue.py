@@ -164,7 +164,7 @@ class AssignBatcher:
         try:
             import torch
 
-            from ml.embed import load_sentence_model
+            from ml.features.embed import load_sentence_model
         except ImportError:  # pragma: no cover - torch comes with sentence-transformers
             return
         torch.set_num_threads(self.torch_threads or max(1, (os.cpu_count() or 2) - 1))

@@ -167,7 +167,7 @@ class ModelRegistry:
             if is_event_run(manifest, run_dir):
                 from ml.events.model import EventRunModel as model_class
             else:
-                from ml.model import PersonaModel as model_class
+                from ml.runtime.model import PersonaModel as model_class
         except ImportError as exc:  # pragma: no cover - depends on the installed pipeline
             log.error("model code cannot be imported: %s", exc)
             raise APIError(409, "model_unavailable", "the pipeline's model code cannot be imported; "

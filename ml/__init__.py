@@ -1,7 +1,7 @@
 """Personas: behavioral personas from customer conversations.
 
 Pipeline stages live one per module (ingest, filtering, embed, features, fusion, reduce, cluster,
-reassign, profile); `ml.pipeline` composes them from one typed config (`ml.config.PipelineConfig`)
+reassign, profile); `ml.runtime.pipeline` composes them from one typed config (`ml.runtime.config.PipelineConfig`)
 and `ml.run` is the command line. Stages never import the store, the web framework or a
 distributed engine.
 """

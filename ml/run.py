@@ -2,7 +2,7 @@
 
 Exit status: 0 success, 2 bad input (one line on stderr naming the file, row or column and what to
 do), 1 anything else (one line; set PERSONAS_DEBUG=1 for the traceback). ``--out`` and the store are
-checked before any work (``ml.output.RunOutput``); the run directory and the store's latest run change
+checked before any work (``ml.runtime.output.RunOutput``); the run directory and the store's latest run change
 together or not at all, so a failed run never replaces the last good one.
 """
 
@@ -88,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def config_from_args(args):
-    from ml.config import PipelineConfig
+    from ml.runtime.config import PipelineConfig
 
     config = PipelineConfig.from_file(args.config) if args.config else PipelineConfig()
     overrides: dict = {}
@@ -137,18 +137,18 @@ def main(argv: list[str] | None = None) -> int:
         return run_events(args)
     from rich.console import Console
 
-    from ml.errors import run_guarded
+    from ml.runtime.errors import run_guarded
 
     console = Console(stderr=True, quiet=args.quiet)
 
     def run() -> int:
         config = config_from_args(args)
-        from ml.output import RunOutput
+        from ml.runtime.output import RunOutput
 
         protect = [*args.inputs, args.config, args.cache_dir]
         with RunOutput(args.out, protect, store_url=args.store, no_store=args.no_store) as output:
-            from ml.pipeline import PersonaPipeline
-            from ml.rundir import write_run_files
+            from ml.runtime.pipeline import PersonaPipeline
+            from ml.runtime.rundir import write_run_files
 
             pipeline = PersonaPipeline(config, progress=not args.quiet, log=lambda m: console.log(m))
             result = pipeline.run(args.inputs)

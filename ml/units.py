@@ -1,13 +1,13 @@
 """Group messages into members, the rows that get clustered.
 
-`build_units(messages, unit)` takes the canonical message frame of `ml.ingest` and returns the
+`build_units(messages, unit)` takes the canonical message frame of `ml.ingest.load` and returns the
 member frame of docs/CONTRACTS.md §1: `member_id`, `text` (the member's messages joined with "\\n"
 in time order), `author`, `timestamp` / `local_hour` / `local_weekday` (of its first message),
 `label` (majority label), `n_messages`, `message_ids` (list[str]), one row per member, ordered by
 the first appearance of the member in the input.
 
 Units: `message` (one member per message), `conversation` (one per reply thread: the chain of
-`reply_to` links followed up to its root; uses the `thread_id` column that `ml.ingest` computes
+`reply_to` links followed up to its root; uses the `thread_id` column that `ml.ingest.load` computes
 before any filtering when present), `author` (one per author; messages without an author are
 left out and counted in `members.attrs["dropped_no_author"]`).
 """
@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ml.errors import InputError
+from ml.runtime.errors import InputError
 
 UNITS = ("message", "conversation", "author")
 MEMBER_COLUMNS = [

@@ -5,7 +5,7 @@
     python scripts/ablate.py --data my.csv --label-col intent [--name mine] [--inbound-only]
 
 Data sets come from ../shared/data (``PERSONAS_SHARED_DATA`` overrides) and are prepared with the
-pipeline's own stages (ingest → filter → units → features → embeddings through ``ml.embed``'s
+pipeline's own stages (ingest → filter → units → features → embeddings through ``ml.features.embed``'s
 cache, ``PERSONAS_CACHE_DIR``); see ``scripts/ablation/data.py``. Every row changes one thing of
 the ``PipelineConfig`` defaults (``--config FILE`` changes the defaults) and is fitted once per seed.
 
@@ -117,7 +117,7 @@ def parse_args(argv=None):
 
 
 def cache_folder(arg: str | None) -> Path:
-    from ml.embed import default_cache_dir
+    from ml.features.embed import default_cache_dir
 
     return Path(arg) if arg else default_cache_dir() / "ablation"
 
@@ -161,7 +161,7 @@ def run_dataset(spec: DatasetSpec, args, config) -> list[dict]:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from ml.config import PipelineConfig
+    from ml.runtime.config import PipelineConfig
 
     config = PipelineConfig.from_file(args.config) if args.config else PipelineConfig()
     if args.data:

@@ -2,7 +2,7 @@
 
     python scripts/bench_encoders.py [--throughput-texts 2000] [--rounds 3] [--seeds 0 1 2] [--out FILE]
 
-1. Export: the seconds ``ml.embed_onnx.ensure_int8_model`` takes in a fresh folder (the one-time cost).
+1. Export: the seconds ``ml.features.embed_onnx.ensure_int8_model`` takes in a fresh folder (the one-time cost).
 2. Throughput, paired and interleaved: the same Banking77 texts (longest first, as the embedder
    orders them) in batches; each batch is encoded by fp32 then int8, or int8 then fp32 on odd
    batches, with no cache, so both encoders see the same load on this shared machine. The ratio is
@@ -28,9 +28,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ml.config import PipelineConfig
-from ml.embed import SentenceEmbedder, _model_path
-from ml.embed_onnx import ensure_int8_model, load_int8_encoder
+from ml.runtime.config import PipelineConfig
+from ml.features.embed import SentenceEmbedder, _model_path
+from ml.features.embed_onnx import ensure_int8_model, load_int8_encoder
 from scripts.ablation.data import BUILTIN, prepare
 from scripts.ablation.evaluate import Experiment, Setting
 

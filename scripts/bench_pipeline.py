@@ -75,8 +75,8 @@ def _iso(ts: pd.Series, offset_min: pd.Series) -> list[str | None]:
 
 
 def load_real_texts(data_dir: Path = SHARED_DATA) -> pd.DataFrame:
-    """All real texts: columns text, author, timestamp (ISO str or None), source. Read with ml.ingest."""
-    from ml.ingest import load_messages
+    """All real texts: columns text, author, timestamp (ISO str or None), source. Read with ml.ingest.load."""
+    from ml.ingest.load import load_messages
 
     frames = []
     for name, (parts, _) in SOURCES.items():

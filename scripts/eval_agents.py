@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ml.filtering.agents import AgentDetector
-from ml.ingest import load_messages
+from ml.ingest.load import load_messages
 
 
 def _pr(pred, truth) -> dict:

@@ -86,8 +86,8 @@ def main(argv=None) -> int:
     ap.add_argument("--label-col", default=None, help="default: category for Banking77")
     ap.add_argument("--inbound-only", action="store_true")
     args = ap.parse_args(argv)
-    from ml.config import PipelineConfig
-    from ml.pipeline import PersonaPipeline
+    from ml.runtime.config import PipelineConfig
+    from ml.runtime.pipeline import PersonaPipeline
 
     label_col = args.label_col or ("category" if args.data == [str(p) for p in BANKING77] else None)
     cfg = PipelineConfig().updated(

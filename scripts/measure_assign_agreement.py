@@ -1,7 +1,7 @@
 """How often does the assign endpoint put a run's own members back in their fitted persona?
 
 In: a run directory (unit `message`) whose input files are still at the paths in its manifest.
-Its members' raw messages are re-read with `ml.ingest.load_messages` (same mapping and
+Its members' raw messages are re-read with `ml.ingest.load.load_messages` (same mapping and
 inbound rule as the run), posted to `POST /api/v1/runs/{id}/assign` of an in-process app over a
 temporary SQLite store holding the run, in batches, and compared with `assignments.parquet`.
 Out: a table (overall, core members, members reassigned from noise, `would_be_noise` rates) and
@@ -25,7 +25,7 @@ import pandas as pd
 
 def load_member_messages(run_dir: Path, manifest: dict, members: pd.DataFrame) -> pd.DataFrame:
     """The raw message rows of the run's members, in the order of `members`."""
-    from ml.ingest import ColumnMapping, load_messages
+    from ml.ingest.load import ColumnMapping, load_messages
 
     if manifest.get("unit") != "message":
         sys.exit(f"error: {run_dir}: unit is {manifest.get('unit')!r}; this measure needs unit 'message' "
@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # The same batches straight through PersonaModel.predict on the ingest frame: the API's own
     # conversion of posted JSON must give the same personas.
-    from ml.model import PersonaModel
+    from ml.runtime.model import PersonaModel
 
     model = PersonaModel.load(args.run_dir)
     direct = np.concatenate([model.predict(messages.iloc[s : s + args.batch])["persona_id"].to_numpy()

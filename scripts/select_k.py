@@ -49,7 +49,7 @@ STABILITY_SLACK, NOISE_WARN, MAX_PERSONA_SHARE, TIE = 0.05, 0.5, 0.2, 0.01
 
 def sweep(exp: Experiment, shares=SHARES) -> list[dict]:
     """One row per min_cluster_size: personas, noise, silhouette, DBCV, stability (+ labels if any)."""
-    from ml.cluster import auto_min_cluster_size
+    from ml.cluster.density import auto_min_cluster_size
     from ml.metrics import dbcv, label_scores, silhouette, stability_ari
 
     X = exp.fused({})
@@ -185,8 +185,8 @@ def main(argv=None) -> int:
     p.add_argument("--out", default="ablation-results")
     p.add_argument("--cache-dir", default=None, help="UMAP layout cache (default <embedding cache>/ablation)")
     args = p.parse_args(argv)
-    from ml.config import PipelineConfig
-    from ml.embed import default_cache_dir
+    from ml.runtime.config import PipelineConfig
+    from ml.features.embed import default_cache_dir
 
     if bool(args.dataset) == bool(args.data):
         raise SystemExit("give either --dataset NAME or --data FILE [FILE ...]")

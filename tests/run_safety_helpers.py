@@ -9,8 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from ml.atomic import write_marker
-from ml.runfiles import write_json
+from ml.runtime.atomic import write_marker
+from ml.runtime.runfiles import write_json
 from tests.conftest import REPO
 from tests.store.synthetic import make_bundle
 

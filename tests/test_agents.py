@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ml.config import PipelineConfig
+from ml.runtime.config import PipelineConfig
 from ml.filtering.agents import AgentDetector, has_signoff, strip_signoffs
-from ml.ingest import load_messages
-from ml.pipeline import PersonaPipeline
+from ml.ingest.load import load_messages
+from ml.runtime.pipeline import PersonaPipeline
 from ml.profile.terms import clean_for_terms
 from tests.fixtures.runs import SAMPLE_TWCS
 

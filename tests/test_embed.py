@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ml.embed import SentenceEmbedder, clean_for_embedding
+from ml.features.embed import SentenceEmbedder, clean_for_embedding
 
 
 def test_embeddings_are_normalised_and_cached(tmp_path):

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ml.embed import SentenceEmbedder, _model_path
-from ml.embed_onnx import INT8_FILE, ensure_int8_model
-from ml.errors import InputError
+from ml.features.embed import SentenceEmbedder, _model_path
+from ml.features.embed_onnx import INT8_FILE, ensure_int8_model
+from ml.runtime.errors import InputError
 
 BANKING = Path(__file__).resolve().parents[2] / "shared" / "data" / "banking77" / "test.csv"
 

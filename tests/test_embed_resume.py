@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ml.embed import SentenceEmbedder
+from ml.features.embed import SentenceEmbedder
 
 REPO = Path(__file__).resolve().parents[1]
 BANKING = REPO.parent / "shared" / "data" / "banking77" / "test.csv"
@@ -40,7 +40,7 @@ def _rows(cache_dir: Path) -> int:
 _CHILD = """
 import sys
 import pandas as pd
-from ml.embed import SentenceEmbedder
+from ml.features.embed import SentenceEmbedder
 texts = pd.read_csv(sys.argv[1])["text"].astype(str).drop_duplicates().tolist()[: int(sys.argv[2])]
 SentenceEmbedder(batch_size=int(sys.argv[3]), cache_dir=sys.argv[4], show_progress=False).transform(texts)
 """

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ml.errors import InputError, TooFewRowsError
+from ml.runtime.errors import InputError, TooFewRowsError
 from ml.events.cli import main
 from ml.events.config import EventConfig, EventInputConfig
 from ml.events.ingest import load_events

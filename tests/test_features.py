@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from sklearn.exceptions import NotFittedError
 
-from ml.errors import InputError
-from ml.features import FEATURE_NAMES, FEATURE_SPECS, BehavioralFeatures, describe_features
+from ml.runtime.errors import InputError
+from ml.features.behavioral import FEATURE_NAMES, FEATURE_SPECS, BehavioralFeatures, describe_features
 from tests.conftest import REPO
 from tests.fixtures.data import shared_path
 
@@ -171,7 +171,7 @@ def test_reply_cycle_gives_nan_depth():
 
 @pytest.mark.shared
 def test_real_twcs_and_banking77():
-    from ml.ingest import load_messages
+    from ml.ingest.load import load_messages
     from ml.units import build_units
 
     msgs, _ = load_messages(shared_path("twcs_sample", "twcs_first5000.csv"))

@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 from sklearn.exceptions import NotFittedError
 
-from ml.errors import InputError
+from ml.runtime.errors import InputError
 from ml.filtering import STAGES, FilterConfig, QualityFilter
 from tests.fixtures.data import shared_path
 
@@ -205,7 +205,7 @@ def test_examples_are_masked():
 
 
 def _load(*parts: str, inbound_only: bool = False) -> pd.DataFrame:
-    from ml.ingest import load_messages
+    from ml.ingest.load import load_messages
 
     msgs, _ = load_messages(shared_path(*parts), inbound_only=inbound_only)
     return msgs

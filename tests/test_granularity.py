@@ -1,4 +1,4 @@
-"""The label-free granularity choice (ml/granularity.py, PersonaClusterer with min_cluster_size=None)."""
+"""The label-free granularity choice (ml/cluster/granularity.py, PersonaClusterer with min_cluster_size=None)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from ml.cluster import PersonaClusterer
-from ml.granularity import Candidate, candidate_sizes, coherence, labels_from_tree, select_min_cluster_size
+from ml.cluster.density import PersonaClusterer
+from ml.cluster.granularity import Candidate, candidate_sizes, coherence, labels_from_tree, select_min_cluster_size
 
 
 def uneven_blobs(seed: int = 0, big: int = 1000, small: int = 30, n_small: int = 20, dim: int = 10):

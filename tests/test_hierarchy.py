@@ -1,4 +1,4 @@
-"""Persona families (ml.hierarchy): personas close in embedding space share a family."""
+"""Persona families (ml.cluster.hierarchy): personas close in embedding space share a family."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.exceptions import NotFittedError
 
-from ml.hierarchy import PersonaFamilies, family_records
+from ml.cluster.hierarchy import PersonaFamilies, family_records
 
 
 def _nested_blobs(seed: int = 0):
@@ -89,7 +89,7 @@ def test_family_records_sum_to_the_population_and_name_from_terms():
 
 
 def test_family_names_skip_repeated_stems_and_profanity():
-    from ml.hierarchy import _family_name
+    from ml.cluster.hierarchy import _family_name
 
     assert _family_name(["flight", "flights", "gate", "delayed"]) == "Flight, gate & delayed"
     assert _family_name(["shit", "refund", "money"]) == "Refund & money"

@@ -9,7 +9,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from ml.ingest import COLUMNS, ColumnMapping, detect_layout, load_messages
+from ml.ingest.load import COLUMNS, ColumnMapping, detect_layout, load_messages
 from tests.fixtures.data import SAMPLE_DIR, shared_path
 
 TWCS = SAMPLE_DIR / "twcs_sample.csv"

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
-from ml.errors import InputError
+from ml.runtime.errors import InputError
 from ml.filtering import STAGES, FilterConfig, QualityFilter
 from ml.filtering.config import NonEnglishConfig
 from ml.filtering.language import detector_text, english_scores, non_english_mask

@@ -53,7 +53,7 @@ def test_twcs_sample_run_directory(pipeline_run_dir):
     assert manifest["has_timestamps"] and manifest["has_authors"]
     assert 3 <= manifest["counts"]["personas"] <= 60
     # the model saved with the run knows every persona (agreement: tests/backend/test_pipeline_run.py)
-    from ml.model import PersonaModel
+    from ml.runtime.model import PersonaModel
 
     model = PersonaModel.load(pipeline_run_dir)
     assert set(model.persona_names) == {p["id"] for p in personas}

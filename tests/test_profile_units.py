@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
-from ml.errors import InputError
+from ml.runtime.errors import InputError
 from ml.profile import ProfileConfig, build_profiles
 from ml.profile.activity import ActivityProfiler
 from ml.profile.fingerprint import BehavioralFingerprint, describe_feature, feature_specs, highlights

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from ml.atomic import MARKER, RunDirectory
-from ml.errors import InputError, OutputError
-from ml.output import RunOutput
+from ml.runtime.atomic import MARKER, RunDirectory
+from ml.runtime.errors import InputError, OutputError
+from ml.runtime.output import RunOutput
 from ml.store import InjectedFailure, open_store
 from ml.store.publish import StorePublisher
 from ml.store.sqlite import SqliteStore

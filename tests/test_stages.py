@@ -7,10 +7,10 @@ import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-from ml.cluster import PersonaClusterer, auto_min_cluster_size, merge_close_clusters, relabel_by_size
-from ml.fusion import FeatureFusion
+from ml.cluster.density import PersonaClusterer, auto_min_cluster_size, merge_close_clusters, relabel_by_size
+from ml.features.fusion import FeatureFusion
 from ml.metrics import hungarian_accuracy, label_scores
-from ml.reassign import NoiseReassigner
+from ml.cluster.reassign import NoiseReassigner
 from ml.reduce import UMAPReducer
 
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import ml.timeparse as tp
-from ml.timeparse import parse_timestamps
+import ml.ingest.timeparse as tp
+from ml.ingest.timeparse import parse_timestamps
 
 
 def one(value):

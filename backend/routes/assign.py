@@ -45,14 +45,14 @@ def _unreadable(parse_timestamps, one: pd.Series) -> bool:
 
 
 def conversations_to_frame(conversations: list[Conversation]) -> pd.DataFrame:
-    """Posted conversations → the canonical message frame, built as `ml.ingest.load_messages` does.
+    """Posted conversations → the canonical message frame, built as `ml.ingest.load.load_messages` does.
 
     Same helpers as ingest: `parse_timestamps` (Twitter, ISO 8601 with or without offset, epoch;
     local hour in the written offset, else UTC), `normalize_ids`, and `thread_roots` for
     `thread_id` when reply links are given. Raises APIError(422) naming an unreadable timestamp.
     """
-    from ml.ingest import normalize_ids
-    from ml.timeparse import parse_timestamps
+    from ml.ingest.load import normalize_ids
+    from ml.ingest.timeparse import parse_timestamps
     from ml.units import thread_roots
 
     n = len(conversations)
@@ -198,7 +198,7 @@ async def assign(run_id: RunIdPath, body: AssignRequest, store: StoreDep, models
         assert body.events is not None
         try:
             result = await wait_for_result(batcher, future, settings.assign_max_wait_s)
-        except (ValueError, KeyError) as exc:  # ml.errors.InputError is a ValueError
+        except (ValueError, KeyError) as exc:  # ml.runtime.errors.InputError is a ValueError
             raise APIError(422, "invalid_request", f"events: {exc}") from exc
         return EventAssignResponse(run_id=job.run_id, items=user_items(result, job.frame, job.names))
     assert body.conversations is not None

@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from backend.deps import StoreDep
 from backend.routes.common import RunIdPath, errors, resolve_run
 from backend.routes.personas import term_list
-from ml.feature_labels import feature_label
+from ml.features.labels import feature_label
 from ml.store.base import RunStore
 
 router = APIRouter(prefix="/runs/{run_id}/export", tags=["exports"])

@@ -1,4 +1,4 @@
-"""The persona hierarchy of a run: families of personas (`ml.hierarchy`), for the nested treemap.
+"""The persona hierarchy of a run: families of personas (`ml.cluster.hierarchy`), for the nested treemap.
 
 Runs made before families existed answer with an empty `families` list and `levels: ["persona"]`.
 """

@@ -13,6 +13,6 @@ router = APIRouter(tags=["features"])
 @router.get("/features", response_model=FeatureTable, responses=errors(),
             summary="The 36 behavioral features: plain label, what a higher value means, technical definition")
 def list_features() -> FeatureTable:
-    from ml.feature_labels import feature_table
+    from ml.features.labels import feature_table
 
     return FeatureTable.model_validate({"features": list(feature_table())})

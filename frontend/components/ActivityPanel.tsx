@@ -7,7 +7,7 @@ import { WEEKDAYS } from "@/lib/format";
 const HOURS = Array.from({ length: 24 }, (_, h) => String(h).padStart(2, "0"));
 
 /**
- * The clock the hours and weekdays are read in (`activity.time_basis`, ml/timebasis.py): "UTC" when the
+ * The clock the hours and weekdays are read in (`activity.time_basis`, ml/ingest/timebasis.py): "UTC" when the
  * timestamps carry no offset of their own, "local time" when they do, or the zone of `--timezone`.
  * Runs made before it was recorded cannot say which.
  */

@@ -92,7 +92,7 @@ export interface ActivityByDay {
 /** Hour (24) and weekday (7, Monday first) counts; null when the data has no timestamps (or, for
  * weekdays, when the times have no year). Event runs add `resolution`, `unit: "events"` and `by_day`. */
 export interface Activity {
-  /** The clock of the hours and weekdays: "UTC", "local" or an IANA zone (ml.timebasis); absent in
+  /** The clock of the hours and weekdays: "UTC", "local" or an IANA zone (ml.ingest.timebasis); absent in
    * runs made before it was recorded. */
   time_basis?: string | null;
   resolution?: string;

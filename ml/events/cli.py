@@ -2,7 +2,7 @@
 
 ``add_event_arguments(parser)`` adds the event flags to an ``argparse`` parser (flags the parser already
 has, such as ``--out`` or ``--time-col``, are reused, so it can extend ``ml.run``'s parser);
-``run_events(args) -> int`` checks ``--out`` and the store first (``ml.output.RunOutput``), runs the
+``run_events(args) -> int`` checks ``--out`` and the store first (``ml.runtime.output.RunOutput``), runs the
 pipeline, writes and publishes the run, swaps the run directory in and prints a summary. Exit status
 as ``ml.run``: 0 success, 2 bad input (one line naming the file, row or column and what to do), 1
 anything else (one line; PERSONAS_DEBUG=1 for the traceback), 130 interrupted.
@@ -138,13 +138,13 @@ def run_events(args) -> int:
     """Run an event pipeline from parsed ``args``; returns the exit status."""
     from rich.console import Console
 
-    from ml.errors import run_guarded
+    from ml.runtime.errors import run_guarded
 
     console = Console(stderr=True, quiet=bool(getattr(args, "quiet", False)))
 
     def run() -> int:
         config = config_from_args(args)
-        from ml.output import RunOutput
+        from ml.runtime.output import RunOutput
 
         protect = [*args.inputs, *(getattr(args, a, None) for a in ("config", "outcome_file", "event_lookup"))]
         store, no_store = getattr(args, "store", None), bool(getattr(args, "no_store", False))

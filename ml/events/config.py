@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ml.configfile import ConfigFile
+from ml.runtime.configfile import ConfigFile
 
 
 class _Section(BaseModel):

@@ -1,7 +1,7 @@
 """Ingest for event runs: raw event rows or a ready users × events count matrix → one long table.
 
 ``load_events(paths, config: EventInputConfig) -> EventTable``. Files are CSV/TSV/JSONL/Parquet
-(text formats may be gzipped; read by ``ml.ingest.read_table``, so encodings and malformed files fail
+(text formats may be gzipped; read by ``ml.ingest.load.read_table``, so encodings and malformed files fail
 the same way as the conversation path). Two layouts:
 
 - ``rows``: one event per row: user column(s), event-name column(s) (or an id column resolved to
@@ -12,7 +12,7 @@ the same way as the conversation path). Two layouts:
 Both become ``EventTable.events``: ``user`` (str), ``event`` (str), ``count`` (float > 0), ``day``
 (float, NaN without a time), ``hour``/``weekday`` (Int64, NA when unknown), ``group`` (str or None),
 plus ``EventTable.users`` (``user``, ``group``, ``outcome``; outcome for evaluation only). Every bad
-input raises ``ml.errors.InputError`` with one line naming the file, row and column and what to do.
+input raises ``ml.runtime.errors.InputError`` with one line naming the file, row and column and what to do.
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ml.errors import InputError
+from ml.runtime.errors import InputError
 from ml.events.config import EventInputConfig
 from ml.events.timecol import parse_event_times
-from ml.ingest import missing_labels, read_table, resolve_paths
+from ml.ingest.load import missing_labels, read_table, resolve_paths
 
 USER_NAMES = ["user_id", "user", "userid", "member_id", "distinct_id", "customer_id", "account_id",
               "enrollment_id", "id_student", "user full name", "student_id", "studentid"]
@@ -213,7 +213,7 @@ def _one_file(path: Path, cfg: EventInputConfig, lookup: dict | None) -> tuple[p
 
 
 def _outcome_values(values: pd.Series) -> np.ndarray:
-    """Outcomes with "NaN", "null", "", "?" and the rest of ``ml.ingest.MISSING_LABELS`` as None."""
+    """Outcomes with "NaN", "null", "", "?" and the rest of ``ml.ingest.load.MISSING_LABELS`` as None."""
     out = values.astype(object).to_numpy(copy=True)
     out[missing_labels(values) | (values.astype(str).str.strip() == "?").to_numpy()] = None
     return out

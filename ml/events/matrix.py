@@ -32,7 +32,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from ml.errors import TooFewRowsError
+from ml.runtime.errors import TooFewRowsError
 
 
 def _stage(stage: str, unit: str, before: int, after: int, **extra) -> dict:
@@ -66,7 +66,7 @@ class EventMatrix(BaseEstimator):
             return events
         day = events["day"].to_numpy(dtype=float)
         if np.isnan(day).all():
-            from ml.errors import InputError
+            from ml.runtime.errors import InputError
 
             raise InputError("a window (matrix.window_start/window_end) needs a time column: map it with "
                              "--time-col or drop the window")

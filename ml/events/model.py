@@ -22,10 +22,11 @@ import joblib
 import numpy as np
 import pandas as pd
 
-from ml.errors import InputError
+from ml.runtime.errors import InputError
 from ml.events.matrix import EventMatrix
 from ml.events.nmf import EventPersonaModel
 from ml.events.timecol import parse_event_times
+from ml.runtime.legacy import old_module_paths
 
 MODEL_FILE = "event_model.joblib"
 META_FILE = "model.json"
@@ -111,7 +112,8 @@ class EventRunModel:
         path = Path(run_dir)
         for candidate in (path / "model" / MODEL_FILE, path / MODEL_FILE):
             if candidate.is_file():
-                model = joblib.load(candidate)
+                with old_module_paths():
+                    model = joblib.load(candidate)
                 if not isinstance(model, cls):
                     raise TypeError(f"{candidate} does not hold an EventRunModel")
                 return model

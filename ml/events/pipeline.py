@@ -1,6 +1,6 @@
 """Event-run orchestrator: ingest → matrix → NMF (k by CV) → assign → map → metrics → profiles → model.
 
-``EventPipeline(config).run(paths) -> EventRunResult`` (the fields of ``ml.pipeline.PipelineResult``
+``EventPipeline(config).run(paths) -> EventRunResult`` (the fields of ``ml.runtime.pipeline.PipelineResult``
 that writers and stores read: ``run_id``, ``manifest``, ``members``, ``personas``, ``model``). Nothing
 here writes files: ``ml.events.rundir.write_event_run`` does. Each stage is timed and its peak memory
 recorded, like the conversation pipeline.
@@ -30,7 +30,7 @@ from ml.events.model import EventRunModel
 from ml.events.nmf import EventPersonaModel, size_balance
 from ml.events.outcomes import outcome_table
 from ml.events.profile import ProfileInputs, build_event_profiles, mix_text
-from ml.timing import StageTimer, package_versions
+from ml.runtime.timing import StageTimer, package_versions
 
 VERSION_PACKAGES = ["numpy", "pandas", "scikit-learn", "scipy", "pyarrow", "pydantic"]
 
@@ -73,7 +73,7 @@ class EventPipeline:
             builder = self.matrix_builder().fit(table.events)
             X, counts, users = builder.X_, builder.counts_, builder.users_
             if cfg.nmf.k is not None and cfg.nmf.k > len(builder.events_):
-                from ml.errors import InputError
+                from ml.runtime.errors import InputError
 
                 raise InputError(f"nmf.k={cfg.nmf.k} is more personas than the {len(builder.events_)} event types "
                                  "kept; choose a smaller --k or keep more events")

@@ -6,7 +6,7 @@
 None), ``n_messages`` = events in the window), ``personas.json`` (profiles + ``member_ids``) and
 ``model/`` (``EventRunModel``). ``write_event_run_files(result, folder, run_dir)`` fills a staging folder
 whose manifest names ``run_dir``; the command line stages, publishes and swaps it in through
-``ml.atomic.RunDirectory``, so a failed run never replaces an earlier good one.
+``ml.runtime.atomic.RunDirectory``, so a failed run never replaces an earlier good one.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ml.atomic import RunDirectory
+from ml.runtime.atomic import RunDirectory
 from ml.profile.masking import mask_texts
-from ml.runfiles import ASSIGNMENT_COLUMNS, write_json
+from ml.runtime.runfiles import ASSIGNMENT_COLUMNS, write_json
 
 
 def assignments_frame(members: pd.DataFrame) -> pd.DataFrame:

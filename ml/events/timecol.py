@@ -8,7 +8,7 @@ be read). ``resolution`` is ``"hour"`` (time of day known), ``"day"`` (calendar 
 ``"offset"`` (integer day offsets such as OULAD's ``date``) or ``"none"``.
 
 Rules: numbers with magnitude below 100 000 are day offsets (OULAD ``date``: -25..269); larger
-numbers are epoch times (``ml.timeparse``). Strings go through ``ml.timeparse.parse_timestamps``
+numbers are epoch times (``ml.ingest.timeparse``). Strings go through ``ml.ingest.timeparse.parse_timestamps``
 (ISO 8601, Twitter, dateutil); values that all fall at 00:00 are dates, not times. Strings written
 without a year (Moodle's "11 May, 09:44") are read with ``assume_year`` when given; without it they
 are placed in the leap year 2000 so that month, day and hour survive, and weekdays are reported as
@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ml.timeparse import parse_timestamps
+from ml.ingest.timeparse import parse_timestamps
 
 DAY_NS = 86_400 * 10**9
 _YEARLESS = ["%d %b, %H:%M", "%d %B, %H:%M", "%d %b %H:%M", "%b %d, %H:%M", "%d %b", "%d/%m %H:%M"]

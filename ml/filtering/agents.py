@@ -33,7 +33,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from ml.errors import InputError
+from ml.runtime.errors import InputError
 from ml.filtering.text import as_text
 
 # A sign-off: the last token of a line (trailing URLs, spaces and closing punctuation allowed after it).
@@ -82,7 +82,7 @@ class AgentDetector(BaseEstimator):
     def fit(self, messages: pd.DataFrame, y=None) -> AgentDetector:
         """Learn ``evidence_`` and ``agent_accounts_`` from every row of ``messages`` (both sides)."""
         if not isinstance(messages, pd.DataFrame) or "text" not in messages:
-            raise InputError("AgentDetector needs the message frame (with 'text'): load it with ml.ingest")
+            raise InputError("AgentDetector needs the message frame (with 'text'): load it with ml.ingest.load")
         self.evidence_ = self._evidence(messages.reset_index(drop=True))
         self.agent_accounts_ = sorted(self.evidence_.index[self.evidence_["is_agent"]].tolist())
         return self

@@ -25,7 +25,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from ml.errors import InputError
+from ml.runtime.errors import InputError
 from ml.filtering.config import NonEnglishConfig
 from ml.filtering.text import HASHTAG_RE, LATIN_LETTER_RE, LETTER_RE, URL_RE, as_text
 

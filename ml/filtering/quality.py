@@ -21,7 +21,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from ml.errors import InputError
+from ml.runtime.errors import InputError
 from ml.filtering.config import FilterConfig
 from ml.filtering.language import non_english_mask
 from ml.filtering.near_duplicates import NearDuplicateIndex
@@ -133,7 +133,7 @@ class QualityFilter(BaseEstimator):
             )
         missing = [c for c in ("message_id", "text") if c not in messages.columns]
         if missing:
-            raise InputError(f"message frame lacks column(s) {missing}: load it with ml.ingest.load_messages")
+            raise InputError(f"message frame lacks column(s) {missing}: load it with ml.ingest.load.load_messages")
 
     def _learn_templates(self, texts: pd.Series, authors: pd.Series | None) -> None:
         tcfg = self._cfg().templates

@@ -3,7 +3,7 @@
 ``build_profiles(members, features, labels, reassigned, embeddings, config)`` (CONTRACTS §4):
 
 - ``members``: member frame (``member_id``, ``text`` raw, optional ``local_hour``, ``local_weekday``);
-- ``features``: raw (n, 36) matrix in ``ml.features.FEATURE_NAMES`` order (NaN = missing);
+- ``features``: raw (n, 36) matrix in ``ml.features.behavioral.FEATURE_NAMES`` order (NaN = missing);
 - ``labels``: persona id per member (no -1); ``reassigned``: bool per member (True = was noise);
 - ``embeddings``: (n, d) L2-normalised text embeddings;
 
@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ml.errors import InputError
+from ml.runtime.errors import InputError
 from ml.profile.activity import ActivityProfiler
 from ml.profile.config import ProfileConfig
 from ml.profile.describe import describe
@@ -32,7 +32,7 @@ from ml.profile.llm_names import name_proposer_from_env
 from ml.profile.naming import PersonaNamer
 from ml.profile.separators import SurrogateSeparator
 from ml.profile.terms import ClassTfidf
-from ml.timebasis import CLOCK_FEATURES, clock_words_allowed
+from ml.ingest.timebasis import CLOCK_FEATURES, clock_words_allowed
 
 __all__ = ["ProfileConfig", "build_profiles", "detect_brand_handles", "mask_pii"]
 
@@ -54,14 +54,14 @@ def _check_inputs(members, features, labels, reassigned, embeddings) -> None:
 
 def _nameable(highlighted: list[dict], time_basis: str | None) -> list[dict]:
     """Highlights a name may draw a behaviour word from: no clock words ("Late-night", "Weekend") unless
-    the hours are the customers' own (``ml.timebasis.clock_words_allowed``)."""
+    the hours are the customers' own (``ml.ingest.timebasis.clock_words_allowed``)."""
     return [f for f in highlighted if clock_words_allowed(time_basis) or f["feature"] not in CLOCK_FEATURES]
 
 
 def build_profiles(members: pd.DataFrame, features, labels, reassigned, embeddings,
                    config: ProfileConfig | None = None, time_basis: str | None = None) -> list[dict]:
     """Profile every persona; see the module docstring for inputs and output. ``time_basis``: the clock
-    of ``local_hour``/``local_weekday`` ("UTC", "local", an IANA zone; None = unknown; ``ml.timebasis``)."""
+    of ``local_hour``/``local_weekday`` ("UTC", "local", an IANA zone; None = unknown; ``ml.ingest.timebasis``)."""
     cfg = config or ProfileConfig()
     _check_inputs(members, features, labels, reassigned, embeddings)
     labels = np.asarray(labels)
@@ -91,7 +91,7 @@ def build_profiles(members: pd.DataFrame, features, labels, reassigned, embeddin
     X = np.asarray(features, dtype=np.float64)
     if X.ndim != 2 or X.shape[1] != len(specs):
         raise InputError(f"build_profiles: features has shape {X.shape}; expected ({n}, {len(specs)}) "
-                         "raw values in ml.features.FEATURE_NAMES order")
+                         "raw values in ml.features.behavioral.FEATURE_NAMES order")
     fp = BehavioralFingerprint(time_basis=time_basis).fit(X, labels)
     selector = EvidenceSelector(cfg.n_evidence, cfg.evidence_pool, cfg.mmr_lambda, cfg.near_duplicate_cosine,
                                 cfg.near_duplicate_jaccard, cfg.min_evidence_words, cfg.evidence_max_chars)

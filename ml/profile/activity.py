@@ -1,7 +1,7 @@
 """When a persona is active: 24-hour and weekday counts beside the population's.
 
 Input: the member frame's ``local_hour`` and ``local_weekday`` (in the run's time basis: local time where
-the source gives offsets, UTC where it gives none, or the ``--timezone`` zone; ``ml.timebasis``; NA without
+the source gives offsets, UTC where it gives none, or the ``--timezone`` zone; ``ml.ingest.timebasis``; NA without
 a timestamp) and persona labels. Output per persona (``activity_profile``):
 
 - ``time_basis``: the clock of the hours and weekdays ("UTC", "local" or an IANA zone; ``None``: unknown),
@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ml.timebasis import clock_words
+from ml.ingest.timebasis import clock_words
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
@@ -120,7 +120,7 @@ class ActivityProfiler:
 
 
 def format_hours(hours: list[int], basis: str | None | bool = False) -> str:
-    """[22, 23, 0] → "22:00, 23:00 and 00:00"; with a ``basis`` (``ml.timebasis``) the clock follows:
+    """[22, 23, 0] → "22:00, 23:00 and 00:00"; with a ``basis`` (``ml.ingest.timebasis``) the clock follows:
     "22:00, 23:00 and 00:00 UTC" ("local time", "Europe/London time"; ``None``: "(UTC or local time,
     unknown)"). The default ``False`` leaves the clock out."""
     parts = [f"{h:02d}:00" for h in hours]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ml.profile.activity import WEEKDAYS, format_hours
-from ml.timebasis import LOCAL, clock_name
+from ml.ingest.timebasis import LOCAL, clock_name
 
 
 def _quote_list(items: list[str]) -> str:
@@ -14,7 +14,7 @@ def _quote_list(items: list[str]) -> str:
 
 
 def _activity_sentence(act: dict) -> str:
-    """Peak hours and days, each with its clock ("14:00 UTC", "Monday (UTC)"; ``ml.timebasis``)."""
+    """Peak hours and days, each with its clock ("14:00 UTC", "Monday (UTC)"; ``ml.ingest.timebasis``)."""
     basis = act.get("time_basis")
     sentence = f"It is busiest at {format_hours(act['peak_hours'], basis)}"
     if act.get("population_peak_hours"):

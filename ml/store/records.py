@@ -2,7 +2,7 @@
 
 In: a `RunBundle` (CONTRACTS §3). Out: run summaries, persona profiles without member lists,
 member records sorted the way every store pages them (persona, distance, member id) with each
-member's `confidence` (`ml.reassign.core_confidence`, computed here for runs written without it), and a
+member's `confidence` (`ml.cluster.reassign.core_confidence`, computed here for runs written without it), and a
 deterministic persona-stratified map order. Keeping these here means SQLite and Firestore
 return byte-for-byte the same dicts, which the shared contract tests check.
 """
@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ml.reassign import core_confidence
+from ml.cluster.reassign import core_confidence
 from ml.store.bundle import RunBundle
 
 #: Member columns every store keeps as first-class fields (the rest travel as extras).

@@ -21,7 +21,7 @@ import copy
 
 from ml.profile.activity import WEEKDAYS, format_hours
 from ml.strategy.llm import TextRewriter, facts_kept, rewriter_from_env
-from ml.timebasis import LOCAL, UTC, clock_name
+from ml.ingest.timebasis import LOCAL, UTC, clock_name
 
 GOALS = ("acquisition", "retention", "win_back", "support_deflection", "upsell")
 DEFAULT_CHANNELS = ("social", "email", "help_center", "in_app", "chat", "sms")
@@ -192,7 +192,7 @@ def _day_clock(act: dict) -> str:
 
 
 def _timing(act: dict, standouts: list[dict]) -> dict:
-    """When to send: the measured peak hours and days, each with its clock (``ml.timebasis``); on a UTC
+    """When to send: the measured peak hours and days, each with its clock (``ml.ingest.timebasis``); on a UTC
     (or unknown) clock the text says so and asks for the market's zone instead of claiming the customers' day."""
     if not (act.get("has_timestamps") and act.get("peak_hours")):
         return {"text": "The data has no timestamps, so no send time is recommended: test send times.",

@@ -1,8 +1,8 @@
 """Labelled data sets for the ablations, prepared with the pipeline's own stages.
 
 ``prepare(spec, config)`` runs ingest → (inbound filter) → quality filter → units → behavioral
-features → text embeddings (through ``ml.embed``'s on-disk cache, so a second run encodes nothing)
-with ``ml.pipeline.PersonaPipeline.prepare``, the same code ``PersonaPipeline.run`` uses, and returns a ``Prepared`` bundle: the member
+features → text embeddings (through ``ml.features.embed``'s on-disk cache, so a second run encodes nothing)
+with ``ml.runtime.pipeline.PersonaPipeline.prepare``, the same code ``PersonaPipeline.run`` uses, and returns a ``Prepared`` bundle: the member
 frame, the raw (n, 36) features, the (n, 384) L2-normalised embeddings and one label array per
 label column (None where a member has no label). Labels are for evaluation only.
 
@@ -116,15 +116,15 @@ def _label_value(v) -> str | None:
 
 def _load(paths, label: str | None):
     """``(messages, load_report)`` of ``paths`` with ``label`` read as the label column."""
-    from ml.ingest import ColumnMapping, load_messages
+    from ml.ingest.load import ColumnMapping, load_messages
 
     return load_messages([str(p) for p in paths], mapping=ColumnMapping(label=label))
 
 
 def prepare(spec: DatasetSpec, config=None, progress: bool = False) -> Prepared:
     """Run the pipeline's stages up to the embeddings on ``spec`` (see the module docstring)."""
-    from ml.config import PipelineConfig
-    from ml.pipeline import PersonaPipeline
+    from ml.runtime.config import PipelineConfig
+    from ml.runtime.pipeline import PersonaPipeline
 
     cfg = (config or PipelineConfig()).updated({"input": {"inbound_only": spec.inbound_only}})
     paths = spec.resolved()

@@ -1,8 +1,8 @@
 """Evaluate one setting of the pipeline's stages over several seeds on a prepared data set.
 
 A ``Setting`` names the overrides of one row: ``fusion`` / ``reduce`` / ``cluster`` parameters
-(applied with ``set_params`` to ``ml.fusion.FeatureFusion``, ``ml.reduce.UMAPReducer`` and
-``ml.cluster.PersonaClusterer`` built from the ``PipelineConfig`` defaults), a ``noise`` mode and
+(applied with ``set_params`` to ``ml.features.fusion.FeatureFusion``, ``ml.reduce.UMAPReducer`` and
+``ml.cluster.density.PersonaClusterer`` built from the ``PipelineConfig`` defaults), a ``noise`` mode and
 an ``algo``. ``Experiment.evaluate(setting)`` fits the setting once per seed and returns a row:
 persona count, noise share, NMI/ARI/ACC per label column with noise kept (−1 is one more cluster)
 and after the noise step, silhouette and DBCV of the clustering in the reduced space (non-noise
@@ -40,11 +40,11 @@ from pathlib import Path
 import joblib
 import numpy as np
 
-from ml.cluster import PersonaClusterer
-from ml.config import PipelineConfig
-from ml.fusion import FeatureFusion
+from ml.cluster.density import PersonaClusterer
+from ml.runtime.config import PipelineConfig
+from ml.features.fusion import FeatureFusion
 from ml.metrics import dbcv, label_scores, silhouette, stability_ari
-from ml.reassign import NoiseReassigner
+from ml.cluster.reassign import NoiseReassigner
 from ml.reduce import UMAPReducer
 
 from .data import Prepared
@@ -111,7 +111,7 @@ class Experiment:
 
     def effective_text_weight(self) -> float:
         """The configured text weight as the pipeline applies it (1.0 when the data lack metadata)."""
-        from ml.pipeline import PersonaPipeline
+        from ml.runtime.pipeline import PersonaPipeline
 
         return float(PersonaPipeline(self.config, progress=False).text_weight_for(self.data.features)[0])
 

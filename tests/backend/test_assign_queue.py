@@ -195,11 +195,11 @@ def test_app_shutdown_stops_the_worker_threads(serve):
 def real_model():
     """A real PersonaModel in the fused space (MiniLM + the 36 behavioral features), fitted on 60
     customer messages of the bundled TWCS sample (3 personas by row order: enough to place points)."""
-    from ml.embed import SentenceEmbedder, clean_for_embedding
-    from ml.features import BehavioralFeatures
-    from ml.fusion import FeatureFusion
-    from ml.model import PersonaModel
-    from ml.reassign import NoiseReassigner
+    from ml.features.embed import SentenceEmbedder, clean_for_embedding
+    from ml.features.behavioral import BehavioralFeatures
+    from ml.features.fusion import FeatureFusion
+    from ml.runtime.model import PersonaModel
+    from ml.cluster.reassign import NoiseReassigner
     from ml.units import build_units
 
     rows = pd.read_csv(REPO / "data" / "sample" / "twcs_sample.csv")

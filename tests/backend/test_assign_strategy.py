@@ -33,7 +33,7 @@ class RecordingModel:
 
 
 def test_conversations_become_the_canonical_message_frame():
-    """Same columns, dtypes and timestamp rules as ml.ingest.load_messages."""
+    """Same columns, dtypes and timestamp rules as ml.ingest.load.load_messages."""
     convs = [Conversation(text="hi @acme", author="u1", timestamp="2017-10-31T22:10:47+02:00", id="a"),
              Conversation(text="late order", timestamp="Sat Oct 28 09:00:00 +0000 2017", reply_to="a", id="b"),
              Conversation(text="no time")]

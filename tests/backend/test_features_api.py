@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ml.features import FEATURE_NAMES, FEATURE_SPECS
+from ml.features.behavioral import FEATURE_NAMES, FEATURE_SPECS
 
 
 def test_every_feature_has_a_plain_label_and_meaning(client):

@@ -74,7 +74,7 @@ def test_assign_puts_members_back_in_their_persona(run_client, pipeline_run_dir,
     sys.path.insert(0, str(REPO / "scripts"))
     from measure_assign_agreement import load_member_messages, to_conversation
 
-    from ml.model import PersonaModel
+    from ml.runtime.model import PersonaModel
 
     manifest, members = run_files
     sample = members.sample(120, random_state=0).reset_index(drop=True)

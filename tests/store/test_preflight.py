@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from ml.errors import InputError
+from ml.runtime.errors import InputError
 from ml.store import StoreError
 from ml.store.publish import StorePublisher
 from ml.store.sqlite import SqliteStore

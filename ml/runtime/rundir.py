@@ -2,7 +2,7 @@
 
 ``write_run_files(result, folder, run_dir)`` fills a staging folder whose manifest names ``run_dir``, the
 path it will be moved to; the command line stages, publishes and swaps it in through
-``ml.atomic.RunDirectory``. ``write_run(result, out_dir)`` does all of that without a store: ``out_dir``
+``ml.runtime.atomic.RunDirectory``. ``write_run(result, out_dir)`` does all of that without a store: ``out_dir``
 must be absent, empty or an earlier run directory, and a failed write never replaces the last good run.
 """
 
@@ -13,11 +13,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ml.atomic import RunDirectory
-from ml.pipeline import PipelineResult
+from ml.runtime.atomic import RunDirectory
+from ml.runtime.pipeline import PipelineResult
 from ml.profile.masking import mask_texts
-from ml.reassign import core_confidence
-from ml.runfiles import ASSIGNMENT_COLUMNS, write_json
+from ml.cluster.reassign import core_confidence
+from ml.runtime.runfiles import ASSIGNMENT_COLUMNS, write_json
 
 
 def assignments_frame(members: pd.DataFrame, keep_handles: list[str] | None = None) -> pd.DataFrame:

@@ -22,12 +22,13 @@ import joblib
 import numpy as np
 import pandas as pd
 
-from ml.embed import SentenceEmbedder, clean_for_embedding
-from ml.features import BehavioralFeatures
+from ml.features.embed import SentenceEmbedder, clean_for_embedding
+from ml.features.behavioral import BehavioralFeatures
 from ml.filtering.config import LengthConfig
 from ml.filtering.text import strip_handles_urls, word_count
-from ml.fusion import FeatureFusion
-from ml.reassign import NoiseReassigner
+from ml.features.fusion import FeatureFusion
+from ml.cluster.reassign import NoiseReassigner
+from ml.runtime.legacy import old_module_paths
 from ml.units import build_units
 
 MODEL_FILE = "persona_model.joblib"
@@ -135,7 +136,8 @@ class PersonaModel:
         candidates = [path / "model" / MODEL_FILE, path / MODEL_FILE]
         for candidate in candidates:
             if candidate.is_file():
-                model = joblib.load(candidate)
+                with old_module_paths():
+                    model = joblib.load(candidate)
                 if not isinstance(model, cls):
                     raise TypeError(f"{candidate} does not hold a PersonaModel")
                 model.embedder.show_progress = False

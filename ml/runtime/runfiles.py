@@ -1,4 +1,4 @@
-"""What both run writers (conversations: ``ml.rundir``, events: ``ml.events.rundir``) share:
+"""What both run writers (conversations: ``ml.runtime.rundir``, events: ``ml.events.rundir``) share:
 the assignments table's columns and strict JSON output.
 
 JSON is written with NaN/inf as ``null`` (``json.dumps`` would otherwise write ``NaN``, which is not

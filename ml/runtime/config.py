@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ml.configfile import ConfigFile
+from ml.runtime.configfile import ConfigFile
 from ml.filtering import FilterConfig
 from ml.profile.config import ProfileConfig
 
@@ -38,7 +38,7 @@ class InputConfig(_Section):
     )
     timezone: str | None = Field(
         None, description="IANA zone (Area/City) to read hours and weekdays in; None: the data's own offsets, "
-        "else UTC (ml.timebasis)"
+        "else UTC (ml.ingest.timebasis)"
     )
 
 
@@ -48,7 +48,7 @@ class EmbedConfig(_Section):
     cache_dir: str | None = Field(None, description="None: PERSONAS_CACHE_DIR or ~/.cache/personas")
     device: str = "cpu"
     encoder: Literal["fp32", "int8"] = Field(
-        "fp32", description="fp32: sentence-transformers on torch; int8: ONNX Runtime with int8 weights (ml.embed_onnx)"
+        "fp32", description="fp32: sentence-transformers on torch; int8: ONNX Runtime with int8 weights (ml.features.embed_onnx)"
     )
     strip_handles_urls: bool = Field(
         True, description="embed the text without @handles and URLs (who is addressed is a network feature)"

@@ -10,7 +10,7 @@ where it stopped (at most one batch is encoded again). Texts are encoded in batc
 run on any batch of rows (a distributed engine would call ``transform`` per block).
 
 Two encoders: ``fp32`` (sentence-transformers on torch) and ``int8`` (the same model exported once to
-ONNX with int8 weights, run by ONNX Runtime: ``ml.embed_onnx``); each has its own cache key.
+ONNX with int8 weights, run by ONNX Runtime: ``ml.features.embed_onnx``); each has its own cache key.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from tqdm import tqdm
 
-from ml.errors import InputError
+from ml.runtime.errors import InputError
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 EMBEDDING_DIM = 384
@@ -126,7 +126,7 @@ class SentenceEmbedder(BaseEstimator, TransformerMixin):
     device: torch device (``cpu`` by default; fp32 only).
     show_progress: draw a progress bar (rate and ETA) and print cache hits / encoded counts.
     encoder: ``fp32`` (sentence-transformers on torch) or ``int8`` (ONNX Runtime, int8 weights,
-        exported once; see ``ml.embed_onnx``). Each has its own cache key.
+        exported once; see ``ml.features.embed_onnx``). Each has its own cache key.
 
     Attributes
     ----------
@@ -172,7 +172,7 @@ class SentenceEmbedder(BaseEstimator, TransformerMixin):
     def _encode_fn(self):
         """A function: list of texts (one batch) → (n, 384) float32 normalised vectors."""
         if self.encoder == "int8":
-            from ml.embed_onnx import load_int8_encoder
+            from ml.features.embed_onnx import load_int8_encoder
 
             return load_int8_encoder(_model_path(self.model_name), self._root()).encode
         model = load_sentence_model(self.model_name, self.device)

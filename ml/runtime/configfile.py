@@ -1,6 +1,6 @@
 """Reading a nested pydantic config from a YAML/JSON file or overrides, with one-line errors.
 
-``ConfigFile`` is the base of ``ml.config.PipelineConfig`` and ``ml.events.config.EventConfig``:
+``ConfigFile`` is the base of ``ml.runtime.config.PipelineConfig`` and ``ml.events.config.EventConfig``:
 ``from_file(path)`` reads YAML (``.yaml``/``.yml``) or JSON, ``validated(data, source)`` checks a dict
 and ``config.updated(overrides)`` returns a validated copy with nested overrides applied. Every
 failure is an ``InputError`` naming the file (or "command line") and the bad key
@@ -15,7 +15,7 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from ml.errors import InputError
+from ml.runtime.errors import InputError
 
 
 class ConfigFile(BaseModel):
