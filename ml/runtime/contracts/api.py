@@ -1,0 +1,195 @@
+"""Records the API serves beyond the stored documents: run summaries (with ``kind``), manifests as served,
+persona summaries for the treemap, assignment rows (members, map points), the feature table and pages.
+
+Every JSON API response is one of these models or a page of them (``backend/schemas.py`` keeps only the
+request models and the error body), so the OpenAPI schema is the contract (``python -m backend.openapi``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Discriminator, Field, Tag, TypeAdapter
+
+from ml.runtime.contracts.base import Contract, Term, kind_of, with_kind
+from ml.runtime.contracts.manifest import (ConversationCounts, ConversationManifest, ConversationSource,
+                                           EventCounts, EventManifest, EventSource)
+
+
+# -- runs -----------------------------------------------------------------------------------------
+class ConversationRunSummary(Contract):
+    """One item of ``GET /runs`` (``ml.store.records.run_summary``)."""
+
+    id: str
+    kind: Literal["conversations"] = "conversations"
+    created_at: str | None = None
+    unit: str | None = None
+    source: ConversationSource | None = None
+    counts: ConversationCounts | None = None
+
+
+class EventRunSummary(Contract):
+    id: str
+    kind: Literal["events"] = "events"
+    created_at: str | None = None
+    unit: str | None = None
+    source: EventSource | None = None
+    counts: EventCounts | None = None
+
+
+def _union(conversations: type, events: type) -> Any:
+    return Annotated[Annotated[conversations, Tag("conversations")] | Annotated[events, Tag("events")],
+                     Discriminator(kind_of)]
+
+
+RunSummary = _union(ConversationRunSummary, EventRunSummary)
+_SUMMARY = TypeAdapter(RunSummary)
+
+
+def parse_run_summary(document: dict[str, Any]) -> ConversationRunSummary | EventRunSummary:
+    """A stored run summary (any version; ``kind`` inferred when missing) as its model."""
+    return _SUMMARY.validate_python(with_kind(document))
+
+
+class RunPage(Contract):
+    items: list[RunSummary]
+    total: int
+    offset: int
+    limit: int
+
+
+class _ServedManifest(Contract):
+    id: str
+    model_available: bool = Field(False, description="Whether this server can assign new conversations to this run.")
+
+
+class ConversationRunManifest(ConversationManifest, _ServedManifest):
+    """``GET /runs/{id}`` for a conversation run: the manifest, server paths cut to names."""
+
+    run_dir: None = Field(None, exclude=True, description="Never served.")
+
+
+class EventRunManifest(EventManifest, _ServedManifest):
+    """``GET /runs/{id}`` for an event run."""
+
+    run_dir: None = Field(None, exclude=True, description="Never served.")
+
+
+RunManifest = _union(ConversationRunManifest, EventRunManifest)
+_MANIFEST = TypeAdapter(RunManifest)
+
+
+def served_manifest(document: dict[str, Any], run_id: str, model_available: bool
+                    ) -> ConversationRunManifest | EventRunManifest:
+    """The served form of a (path-redacted) stored manifest."""
+    body = {k: v for k, v in document.items() if k != "run_dir"}
+    body.setdefault("run_id", run_id)
+    return _MANIFEST.validate_python(with_kind({**body, "id": run_id, "model_available": model_available}))
+
+
+class DeleteResult(Contract):
+    id: str
+    deleted: bool
+
+
+# -- personas -------------------------------------------------------------------------------------
+class PersonaSummary(Contract):
+    """What the treemap needs: size, share, label terms and colour metrics."""
+
+    id: int
+    name: str
+    description: str = ""
+    size: int
+    share: float
+    core_size: int | None = None
+    reassigned_count: int | None = None
+    top_terms: list[Term] = Field(default_factory=list, description="Up to 8, most distinctive first.")
+    metrics: dict[str, float | None] = Field(
+        default_factory=dict,
+        description="Colour metrics: reassigned_share, core_share, separability (separator accuracy) "
+                    "and night_share / business_hours_share / weekend_share when the run has timestamps.")
+    feature_z: dict[str, float | None] = Field(
+        default_factory=dict, description="Standardised difference to the population per behavioural feature.")
+    parent_id: int | None = Field(None, description="The persona's family (GET /runs/{id}/families); "
+                                                    "None for runs made before families existed.")
+    level: int | None = Field(None, description="1 for a persona (0 is a family).")
+
+
+class PersonaList(Contract):
+    run_id: str
+    items: list[PersonaSummary]
+    total: int
+
+
+# -- members --------------------------------------------------------------------------------------
+class AssignmentRow(Contract):
+    """One member of a run: a row of ``assignments.parquet`` and an item of the members page.
+
+    For event runs a member is a user: ``text`` is their event mix, ``reassigned`` = flagged as mixed,
+    ``distance`` = 1 − margin, ``n_messages`` = events.
+    """
+
+    member_id: str
+    persona_id: int
+    reassigned: bool = Field(False, description="Was noise, placed at the nearest persona.")
+    distance: float | None = None
+    x: float | None = Field(None, description="2-D map coordinate.")
+    y: float | None = None
+    text: str | None = Field(None, description="Masked for display.")
+    author: str | None = None
+    timestamp: str | None = None
+    n_messages: int | None = None
+    confidence: float | None = Field(None, description="0..1: share of the persona's core members farther from "
+                                                       "its centre (docs/api.md#confidence).")
+
+
+#: Columns of ``assignments.parquet``, in order.
+ASSIGNMENT_COLUMNS: list[str] = list(AssignmentRow.model_fields)
+
+
+class MemberPage(Contract):
+    run_id: str
+    persona_id: int
+    items: list[AssignmentRow]
+    total: int
+    offset: int
+    limit: int
+    q: str | None = None
+
+
+class MapPoint(Contract):
+    member_id: str
+    persona_id: int
+    x: float | None = None
+    y: float | None = None
+    reassigned: bool | None = None
+    confidence: float | None = Field(None, description="As in members; None for runs published before it.")
+    text: str | None = None
+
+
+class MapResponse(Contract):
+    run_id: str
+    points: list[MapPoint]
+    limit: int
+
+
+# -- features -------------------------------------------------------------------------------------
+class FeatureInfo(Contract):
+    name: str = Field(description="Column name, as in fingerprints and feature_z.")
+    group: Literal["temporal", "interaction", "style", "network"]
+    label: str = Field(description="Plain label for people.")
+    meaning: str = Field(description="One line: what a higher value means.")
+    definition: str = Field(description="Technical definition (transforms, units).")
+    missing: str = Field(description="When the feature has no value.")
+
+
+class FeatureTable(Contract):
+    features: list[FeatureInfo]
+
+
+__all__ = [
+    "ASSIGNMENT_COLUMNS", "AssignmentRow", "ConversationRunManifest", "ConversationRunSummary", "DeleteResult",
+    "EventManifest", "EventRunManifest", "EventRunSummary", "FeatureInfo", "FeatureTable", "MapPoint",
+    "MapResponse", "MemberPage", "PersonaList", "PersonaSummary", "RunManifest", "RunPage", "RunSummary",
+    "parse_run_summary", "served_manifest",
+]

@@ -1,0 +1,71 @@
+"""What every contract model shares: unknown fields are refused, one term shape, the run kinds, run ids.
+
+Documents written by earlier versions lack fields added since; those fields are optional with
+defaults, so runs already in a store still load. ``kind_of`` tells the two run kinds apart in
+documents written before ``kind`` was recorded everywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+RunKind = Literal["conversations", "events"]
+RUN_KINDS: tuple[str, ...] = ("conversations", "events")
+#: The unit of every event run (conversation runs use message, conversation or author).
+EVENT_UNIT = "user"
+
+
+class Contract(BaseModel):
+    """Base of every contract model: an unknown field is an error, never silently kept or dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Term(Contract):
+    """A top term or n-gram (for event runs: an event name): the one shape everywhere."""
+
+    term: str
+    weight: float | None = Field(None, description="Its distinctiveness (c-TF-IDF, or the event's share of the "
+                                                   "persona's NMF component for event runs); None when unknown.")
+
+
+def kind_of(document: Any) -> str:
+    """``"conversations"`` or ``"events"`` for a stored manifest, summary or persona (a dict or a model).
+
+    The recorded ``kind`` when there is one; otherwise an event document is recognised by what only event
+    runs write (unit ``user``, ``top_events``), anything else is a conversation run's.
+    """
+    if not isinstance(document, dict):
+        return getattr(document, "kind", "conversations")
+    kind = document.get("kind")
+    if kind in RUN_KINDS:
+        return kind
+    if kind is not None:
+        return str(kind)  # an unknown kind: validation names it
+    return "events" if document.get("unit") == EVENT_UNIT or "top_events" in document else "conversations"
+
+
+def with_kind(document: Any) -> Any:
+    """``document`` with its ``kind`` filled in (a copy; non-dicts are returned as they are)."""
+    if isinstance(document, dict) and "kind" not in document:
+        return {**document, "kind": kind_of(document)}
+    return document
+
+
+def new_run_id(config: dict[str, Any], paths: Iterable[Any], now: datetime | None = None) -> str:
+    """A run id: UTC time of the run and a short digest of its config, inputs and time
+    (``20260130T164639Z-3fa2c1``; sorts by time, matches the store's run-id pattern)."""
+    now = now or datetime.now(UTC)
+    text = json.dumps(config, sort_keys=True, default=str) + "|".join(map(str, paths)) + now.isoformat()
+    return f"{now:%Y%m%dT%H%M%SZ}-{hashlib.sha1(text.encode()).hexdigest()[:6]}"
+
+
+def utc_now() -> str:
+    """ISO time of now in UTC, to the second (a manifest's ``created_at``)."""
+    return datetime.now(UTC).isoformat(timespec="seconds")

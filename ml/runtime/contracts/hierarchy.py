@@ -1,0 +1,42 @@
+"""Families of personas (``ml.cluster.hierarchy``): the manifest's ``hierarchy`` section and the
+``GET /runs/{id}/families`` answer."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from ml.runtime.contracts.base import Contract, Term
+
+
+class FamilyRecord(Contract):
+    """A family: personas whose centroids are close in the text-embedding space (level 0)."""
+
+    id: int
+    name: str
+    size: int
+    share: float
+    core_size: int
+    reassigned_count: int
+    persona_ids: list[int]
+    top_terms: list[Term] = Field(default_factory=list)
+
+
+class Hierarchy(Contract):
+    levels: list[str] = Field(default_factory=lambda: ["family", "persona"])
+    rule: str | None = Field(None, description="How the number of families was chosen.")
+    families: list[FamilyRecord] = Field(default_factory=list, description="Largest first.")
+
+
+class FamilyTree(Contract):
+    """``GET /runs/{id}/families``; runs made before families answer ``levels: ["persona"]``, no families."""
+
+    run_id: str
+    levels: list[str] = Field(description='["family", "persona"], or ["persona"] for runs made before families.')
+    rule: str | None = Field(None, description="How the number of families was chosen.")
+    families: list[FamilyRecord]
+
+    @classmethod
+    def of(cls, run_id: str, hierarchy: Hierarchy | None) -> FamilyTree:
+        h = hierarchy or Hierarchy(levels=["persona"])
+        levels = h.levels or (["family", "persona"] if h.families else ["persona"])
+        return cls(run_id=run_id, levels=levels, rule=h.rule, families=h.families)

@@ -1,0 +1,268 @@
+"""The run manifest (``manifest.json``, ``GET /runs/{id}``) for both run kinds, and its sections.
+
+``ConversationManifest`` (``ml.runtime.pipeline``) and ``EventManifest`` (``ml.events.pipeline``) share the
+run-level fields of ``_ManifestBase``; ``Manifest`` is either, told apart by ``kind`` (``kind_of`` for
+manifests written before conversation runs recorded it). Diagnostic reports whose shape belongs to one
+stage (the ingest report, configs, package versions, the granularity and k-selection tables) are typed
+as JSON objects and documented where they are made.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Discriminator, Field, Tag, TypeAdapter
+
+from ml.runtime.contracts.base import Contract, Term, kind_of, with_kind
+from ml.runtime.contracts.hierarchy import Hierarchy
+
+Report = dict[str, Any]
+
+
+# -- sections shared by both kinds ---------------------------------------------------------------
+class LabelScores(Contract):
+    nmi: float | None = None
+    ari: float | None = None
+    acc: float | None = None
+    n_labelled: int | None = None
+
+
+class LabelMetrics(Contract):
+    """Agreement with an evaluation label column (never used for fitting)."""
+
+    column: str | None = None
+    with_noise: LabelScores
+    reassigned: LabelScores
+    n_classes: int | None = None
+
+
+class Example(Contract):
+    """A row quoted in a report (masked for display)."""
+
+    message_id: str | None = None
+    text: str | None = None
+
+
+# -- conversation runs --------------------------------------------------------------------------
+class ConversationSource(Contract):
+    inputs: list[str] = Field(default_factory=list, description="Input files as given (the API serves names only).")
+    load: Report = Field(default_factory=dict, description="The ingest report (ml.ingest.load.LoadReport.to_dict).")
+
+
+class FilterStage(Contract):
+    """One of the quality filter's stages (ml.filtering.quality) or the agent stage."""
+
+    stage: str
+    enabled: bool | None = None
+    input: int | None = None
+    removed: int
+    kept: int
+    kept_share: float
+    examples: list[Example] = Field(default_factory=list)
+
+
+class ConversationCounts(Contract):
+    input: int
+    candidates: int | None = None
+    kept_messages: int | None = None
+    kept: int
+    personas: int
+    noise_before_reassign: int | None = None
+    clusters_before_merge: int | None = None
+    agent_messages_removed: int | None = None
+
+
+class ConversationMetrics(Contract):
+    noise_share: float | None = None
+    n_personas: int | None = None
+    silhouette: float | None = None
+    dbcv: float | None = None
+    stability_ari: float | None = None
+    labels: LabelMetrics | None = None
+
+
+class Granularity(Contract):
+    """How min_cluster_size was chosen (ml.cluster.density.PersonaClusterer.granularity_)."""
+
+    rule: str
+    why: str | None = None
+    space: str | None = None
+    chosen: int | None = None
+    capped: bool | None = None
+    candidates: list[Report] = Field(default_factory=list, description="ml.cluster.granularity.Candidate.to_dict")
+
+
+class ClusterSection(Contract):
+    min_cluster_size: int | None = None
+    granularity: Granularity | None = None
+
+
+class FusionSection(Contract):
+    text_weight: float
+    effective_text_weight: float | None = None
+    text_share: float | None = None
+    note: str | None = None
+
+
+class EmbeddingCache(Contract):
+    cached: int
+    encoded: int
+
+
+class TimeOffsets(Contract):
+    zero: int = 0
+    nonzero: int = 0
+    absent: int = 0
+
+
+class TimeSection(Contract):
+    """The clock of hours and weekdays (ml.ingest.timebasis; docs/profiles.md#times)."""
+
+    basis: str | None = Field(None, description='"UTC", "local", an IANA zone, or None without timestamps.')
+    timezone: str | None = None
+    note: str | None = None
+    offsets: TimeOffsets | None = None
+
+
+class AgentsSection(Contract):
+    """Brand/agent accounts found from behaviour (ml.filtering.agents.AgentDetector.report)."""
+
+    stage: str = "agents"
+    enabled: bool
+    input: int
+    removed: int
+    marked: int
+    kept: int
+    kept_share: float
+    accounts: int
+    accounts_in_data: int
+    examples: list[Example] = Field(default_factory=list)
+    account_examples: list[Report] = Field(default_factory=list, description="Per-account evidence.")
+    support_layout: bool | None = None
+    removed_outbound_flag: int | None = None
+    agent_members: int | None = None
+
+
+class _ManifestBase(Contract):
+    run_id: str
+    created_at: str | None = Field(None, description="ISO 8601, UTC.")
+    unit: str | None = Field(None, description="message, conversation or author; user for event runs.")
+    has_timestamps: bool | None = None
+    has_authors: bool | None = None
+    timings_s: dict[str, float] = Field(default_factory=dict, description="Seconds per stage and total.")
+    peak_rss_mb: float | None = None
+    peak_rss_mb_by_stage: dict[str, float] = Field(default_factory=dict)
+    config: Report = Field(default_factory=dict, description="The full config the run used.")
+    versions: dict[str, str | None] = Field(default_factory=dict, description="Package versions.")
+    run_dir: str | None = Field(None, description="Where the run directory was written (server-side only: "
+                                                 "the API never serves it).")
+
+
+class ConversationManifest(_ManifestBase):
+    kind: Literal["conversations"] = "conversations"
+    source: ConversationSource = Field(default_factory=ConversationSource)
+    counts: ConversationCounts
+    filtering: list[FilterStage] = Field(default_factory=list)
+    metrics: ConversationMetrics = Field(default_factory=ConversationMetrics)
+    cluster: ClusterSection | None = None
+    fusion: FusionSection | None = None
+    embedding_cache: EmbeddingCache | None = None
+    hierarchy: Hierarchy | None = Field(None, description="Families of personas; None for runs made before them.")
+    agents: AgentsSection | None = None
+    time: TimeSection | None = None
+
+
+# -- event runs -------------------------------------------------------------------------------
+class EventSource(Contract):
+    inputs: list[str] = Field(default_factory=list)
+    load: Report = Field(default_factory=dict, description="The event ingest report (ml.events.ingest).")
+    mapping: Report = Field(default_factory=dict, description="Which columns were read as user, event, time, ...")
+    layout: str | None = None
+
+
+class EventFilterStage(Contract):
+    """One step of ml.events.matrix.EventMatrix (window, min_activity, key_events)."""
+
+    stage: str
+    unit: str | None = None
+    removed: int
+    kept: int
+    kept_share: float
+    window: list[float | None] | None = None
+    origin: str | None = None
+    min_user_events: float | None = None
+    dropped: list[Report] | None = None
+    users_removed: int | None = None
+
+
+class EventCounts(Contract):
+    input: int
+    input_users: int | None = None
+    kept: int
+    events_in_window: float | None = None
+    event_types: int | None = None
+    personas: int
+    components: int | None = None
+    mixed: int | None = None
+    noise_before_reassign: int | None = 0
+
+
+class EventMetrics(Contract):
+    n_personas: int | None = None
+    k: int | None = None
+    k_chosen_by: str | None = None
+    k_selection: list[Report] = Field(default_factory=list, description="Cross-validated error per k.")
+    noise_share: float | None = None
+    dbcv: float | None = None
+    mixed_share: float | None = None
+    mixed_margin: float | None = None
+    silhouette: float | None = None
+    balance: float | None = None
+    min_share: float | None = None
+    reconstruction_error: float | None = None
+    stability_ari: float | None = None
+    baseline_kmeans: Report | None = None
+    outcomes: Report | None = Field(None, description="Outcome rates per persona (ml.events.outcomes).")
+
+
+class Weighting(Contract):
+    weighting: str | None = None
+    group_normalize: bool | None = None
+    row_normalize: str | bool | None = None
+
+
+class EventManifest(_ManifestBase):
+    kind: Literal["events"] = "events"
+    source: EventSource = Field(default_factory=EventSource)
+    counts: EventCounts
+    filtering: list[EventFilterStage] = Field(default_factory=list)
+    metrics: EventMetrics = Field(default_factory=EventMetrics)
+    events: list[str] = Field(default_factory=list, description="Event types kept.")
+    event_reach: dict[str, float] = Field(default_factory=dict, description="Share of users with each kept event.")
+    dropped_events: list[Report] = Field(default_factory=list)
+    weighting: Weighting | None = None
+    time_resolution: str | None = Field(None, description="hour, day, offset or none.")
+    dates_without_year: bool | None = None
+
+
+Manifest = Annotated[
+    Annotated[ConversationManifest, Tag("conversations")] | Annotated[EventManifest, Tag("events")],
+    Discriminator(kind_of),
+]
+_MANIFEST = TypeAdapter(Manifest)
+
+
+def parse_manifest(document: dict[str, Any] | ConversationManifest | EventManifest
+                   ) -> ConversationManifest | EventManifest:
+    """A stored manifest (any version) as its contract model; ``pydantic.ValidationError`` when it is not one."""
+    if isinstance(document, (ConversationManifest, EventManifest)):
+        return document
+    return _MANIFEST.validate_python(with_kind(document))
+
+
+__all__ = [
+    "AgentsSection", "ClusterSection", "ConversationCounts", "ConversationManifest", "ConversationMetrics",
+    "ConversationSource", "EmbeddingCache", "EventCounts", "EventFilterStage", "EventManifest", "EventMetrics",
+    "EventSource", "Example", "FilterStage", "FusionSection", "Granularity", "LabelMetrics", "LabelScores",
+    "Manifest", "Term", "TimeSection", "Weighting", "parse_manifest",
+]

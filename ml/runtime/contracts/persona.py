@@ -1,0 +1,195 @@
+"""A persona's profile, for both run kinds: what ``personas.json`` holds (with ``member_ids``), what the
+store keeps (without) and what ``GET /runs/{id}/personas/{pid}`` answers (with ``run_id``).
+
+``ConversationPersona`` comes from ``ml.profile.build_profiles`` plus the family link set by
+``ml.runtime.pipeline``; ``EventPersona`` from ``ml.events.profile.build_event_profiles``. Their common
+fields live in ``_PersonaBase``; ``kind`` tells them apart (``kind_of`` for profiles stored before it).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Discriminator, Field, Tag, TypeAdapter
+
+from ml.runtime.contracts.base import Contract, Term, kind_of, with_kind
+
+
+class Activity(Contract):
+    """When a persona writes, beside the population (ml.profile.activity.ActivityProfiler.profile)."""
+
+    has_timestamps: bool
+    hourly: list[float] | None = None
+    weekday: list[float] | None = None
+    population_hourly: list[float] | None = None
+    population_weekday: list[float] | None = None
+    peak_hours: list[int] = Field(default_factory=list)
+    peak_weekdays: list[int] = Field(default_factory=list)
+    population_peak_hours: list[int] = Field(default_factory=list)
+    hourly_difference: float | None = None
+    weekday_difference: float | None = None
+    peak_lift: float | None = None
+    timestamped_members: int | None = None
+    time_basis: str | None = Field(None, description='The clock of the hours: "UTC", "local", an IANA zone.')
+    note: str | None = None
+
+
+class ActivityByDay(Contract):
+    """Share of a persona's events per bin of ``bin_days`` days (ml.events.profile.DayActivity)."""
+
+    bin_days: int
+    start_day: float
+    persona: list[float]
+    population: list[float]
+    peak_day: float | None = None
+    difference: float | None = None
+
+
+class EventActivity(Activity):
+    resolution: str = Field(description="hour, day, offset or none: the finest time the event data carries.")
+    unit: Literal["events"] = "events"
+    by_day: ActivityByDay | None = None
+
+
+class FingerprintItem(Contract):
+    """One behavioral feature: persona vs population (ml.profile.fingerprint)."""
+
+    feature: str
+    group: str
+    persona_mean: float | None = None
+    population_mean: float | None = None
+    std_diff: float | None = Field(None, description="Standardised difference to the population.")
+    coverage: float | None = None
+    sentence: str = ""
+
+
+class EventFingerprintItem(FingerprintItem):
+    persona_count_mean: float | None = None
+    population_count_mean: float | None = None
+
+
+class Evidence(Contract):
+    """A representative member, its text masked for display."""
+
+    member_id: str
+    text: str
+    similarity: float | None = None
+
+
+class EventCount(Contract):
+    event: str
+    count: float
+
+
+class EventEvidence(Evidence):
+    top_events: list[EventCount] = Field(default_factory=list)
+
+
+class SeparatorSignal(Contract):
+    signal: str
+    kind: str = Field(description="term or feature (event runs: feature = an event column).")
+    importance: float
+    direction: str | None = None
+
+
+class Separators(Contract):
+    """How well a simple classifier tells this persona apart (ml.profile.separators)."""
+
+    accuracy: float | None = None
+    overall_accuracy: float | None = None
+    method: str | None = None
+    signals: list[SeparatorSignal] = Field(default_factory=list)
+
+
+class TopEvent(Contract):
+    event: str
+    weight: float = Field(description="The event's share of the persona's NMF component.")
+    lift: float | None = Field(None, description="Persona's mean count per user ÷ everyone's.")
+    sentence: str = ""
+
+
+class _PersonaBase(Contract):
+    id: int
+    name: str = ""
+    description: str = ""
+    size: int
+    share: float
+    core_size: int | None = None
+    reassigned_count: int | None = None
+    top_terms: list[Term] = Field(default_factory=list, description="Most distinctive first.")
+    top_ngrams: list[Term] = Field(default_factory=list)
+    fingerprint: list[FingerprintItem] = Field(default_factory=list)
+    highlights: list[str] = Field(default_factory=list, description="Plain-word sentences.")
+    highlight_features: list[str] = Field(default_factory=list, description="The features of `highlights`.")
+    evidence: list[Evidence] = Field(default_factory=list)
+    separators: Separators | None = None
+
+
+class ConversationPersona(_PersonaBase):
+    kind: Literal["conversations"] = "conversations"
+    activity: Activity | None = None
+    distinct_authors: int | None = Field(None, description="None where authors are unknown.")
+    evidence_withheld: bool = False
+    evidence_withheld_reason: str | None = None
+    brand_handles: list[str] = Field(default_factory=list, description="Accounts left unmasked.")
+    parent_id: int | None = Field(None, description="The persona's family (GET /runs/{id}/families); "
+                                                    "None for runs made before families existed.")
+    level: int | None = Field(None, description="1 for a persona (0 is a family).")
+
+
+class EventPersona(_PersonaBase):
+    kind: Literal["events"] = "events"
+    activity: EventActivity | None = None
+    fingerprint: list[EventFingerprintItem] = Field(default_factory=list)
+    evidence: list[EventEvidence] = Field(default_factory=list)
+    top_events: list[TopEvent] = Field(default_factory=list)
+
+
+class _Members(Contract):
+    member_ids: list[str] = Field(default_factory=list, description="Every member of the persona.")
+
+
+class ConversationPersonaRecord(ConversationPersona, _Members):
+    """A conversation persona as ``personas.json`` holds it."""
+
+
+class EventPersonaRecord(EventPersona, _Members):
+    """An event persona as ``personas.json`` holds it."""
+
+
+class _Served(Contract):
+    run_id: str
+
+
+class ConversationPersonaDetail(ConversationPersona, _Served):
+    """``GET /runs/{id}/personas/{pid}`` for a conversation run."""
+
+
+class EventPersonaDetail(EventPersona, _Served):
+    """``GET /runs/{id}/personas/{pid}`` for an event run."""
+
+
+def _union(conversations: type, events: type) -> Any:
+    return Annotated[Annotated[conversations, Tag("conversations")] | Annotated[events, Tag("events")],
+                     Discriminator(kind_of)]
+
+
+PersonaProfile = _union(ConversationPersona, EventPersona)
+PersonaRecord = _union(ConversationPersonaRecord, EventPersonaRecord)
+PersonaDetail = _union(ConversationPersonaDetail, EventPersonaDetail)
+_ADAPTERS = {name: TypeAdapter(t) for name, t in
+             (("profile", PersonaProfile), ("record", PersonaRecord), ("detail", PersonaDetail))}
+
+
+def parse_persona(document: dict[str, Any], shape: str = "profile") -> Any:
+    """A stored persona (any version) as its contract model. ``shape``: ``profile`` (as the store keeps it),
+    ``record`` (``personas.json``, with ``member_ids``) or ``detail`` (the API answer, with ``run_id``)."""
+    return _ADAPTERS[shape].validate_python(with_kind(document))
+
+
+__all__ = [
+    "Activity", "ActivityByDay", "ConversationPersona", "ConversationPersonaDetail", "ConversationPersonaRecord",
+    "EventActivity", "EventCount", "EventEvidence", "EventFingerprintItem", "EventPersona", "EventPersonaDetail",
+    "EventPersonaRecord", "Evidence", "FingerprintItem", "PersonaDetail", "PersonaProfile", "PersonaRecord",
+    "SeparatorSignal", "Separators", "TopEvent", "parse_persona",
+]
