@@ -1,0 +1,239 @@
+"""Comparing two runs: lineage, population shift and movers in one ``Comparison``.
+
+In: two ``RunSnapshot``s (``ml.lineage.snapshot``: base = the earlier run, new = the later one) and a
+``LineageConfig``. Out (``RunComparer.fit(base, new).comparison_``, or ``compare_runs``): a
+``ml.runtime.contracts.compare.Comparison``. Personas are matched by ``PersonaMatcher`` (centroid cosine,
+Hungarian, confirmed by recurring members); a matched persona keeps its base persona's ``lineage_id``
+and name and is ``continued``, ``grown`` or ``shrunk`` (share ratio ≥ ``growth_ratio`` with Wilson
+intervals apart); the main piece of a split or merge keeps the lineage too, other pieces start one with
+the base lineage as parent; unmatched personas are ``born`` / ``died``. PSI runs over the connected
+groups of linked personas, plus one bucket for the unmatched (died then, born now).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator
+
+from ml.lineage.config import LineageConfig
+from ml.lineage.matching import PersonaMatcher
+from ml.lineage.movers import choose_keys, crosstab, movers, recurring
+from ml.lineage.shift import activity_change, fingerprint_change, psi, share_ci, term_change
+from ml.lineage.snapshot import RunSnapshot, check_comparable
+from ml.runtime.contracts.compare import BasePersona, Comparison, Link, NewPersona, RunRef
+
+
+def aligned_centroids(base: RunSnapshot, new: RunSnapshot) -> tuple[np.ndarray, np.ndarray]:
+    """Both runs' centroids over the same columns (event runs: the union of their event types)."""
+    if base.axes is None and new.axes is None:
+        return base.centroids, new.centroids
+    axes = list(dict.fromkeys([*(base.axes or []), *(new.axes or [])]))
+
+    def spread(s: RunSnapshot) -> np.ndarray:
+        out = np.zeros((s.centroids.shape[0], len(axes)))
+        out[:, [axes.index(a) for a in s.axes or []]] = s.centroids
+        return out
+
+    return spread(base), spread(new)
+
+
+def run_ref(s: RunSnapshot) -> RunRef:
+    return RunRef(run_id=s.run_id, run_dir=s.run_dir, kind=s.kind, unit=s.unit, n_members=s.n_members,
+                  n_personas=int(len(s.persona_ids)), space=s.space)
+
+
+def _components(m: int, links: list[tuple[int, int, str]]) -> list[tuple[set[int], set[int]]]:
+    """Connected groups of linked personas (base indices, new indices)."""
+    parent = list(range(m + 1 + max([j for _, j, _ in links], default=0)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for i, j, _ in links:
+        parent[find(i)] = find(m + j)
+    groups: dict[int, tuple[set[int], set[int]]] = {}
+    for i, j, _ in links:
+        g = groups.setdefault(find(i), (set(), set()))
+        g[0].add(i)
+        g[1].add(j)
+    return list(groups.values())
+
+
+class RunComparer(BaseEstimator):
+    """``fit(base, new)`` compares two runs; the result is ``comparison_``."""
+
+    def __init__(self, config: LineageConfig | None = None):
+        self.config = config
+
+    def fit(self, base: RunSnapshot, new: RunSnapshot):
+        cfg = self.config or LineageConfig()
+        check_comparable(base, new)
+        A, B = aligned_centroids(base, new)
+        overlap_key, movers_key = choose_keys(base.members, new.members, base.unit, cfg.min_shared_members)
+        pairs = recurring(base.members, new.members, overlap_key) if overlap_key != "none" else None
+        counts = crosstab(pairs, base.persona_ids, new.persona_ids) if pairs is not None else None
+        matcher = PersonaMatcher(cfg.match_similarity, cfg.piece_similarity, cfg.piece_margin,
+                                 cfg.min_shared_members, cfg.min_overlap).fit(A, B, counts)
+        self.matcher_ = matcher
+        self._cfg, self._base, self._new = cfg, base, new
+        self._nb, self._nn = base.sizes(), new.sizes()
+        new_personas = [self._new_persona(j) for j in range(len(new.persona_ids))]
+        base_personas = [self._base_persona(i, new_personas) for i in range(len(base.persona_ids))]
+        lineage_now = {p.id: p.lineage_id for p in new_personas}
+        lineage_then = {p.id: p.lineage_id for p in base_personas}
+        mover_pairs = recurring(base.members, new.members, movers_key) if movers_key != "none" else None
+        self.comparison_ = Comparison(
+            base=run_ref(base), new=run_ref(new), config=cfg.model_dump(mode="json"),
+            counts=self._counts(base_personas, new_personas),
+            base_personas=base_personas, new_personas=new_personas, links=self._links(),
+            shift=self._shift(), notes=self._notes(overlap_key),
+            movers=movers(mover_pairs if mover_pairs is not None else recurring(base.members.iloc[:0],
+                          new.members.iloc[:0], "member"), movers_key, lineage_then, lineage_now, cfg.max_moves),
+        )
+        return self
+
+    # -- per persona -------------------------------------------------------------------------------
+    def _share(self, counts: np.ndarray, idx, total: int):
+        return share_ci(int(sum(int(counts[k]) for k in idx)), total, self._cfg.confidence)
+
+    def _partners(self, j: int) -> tuple[int | None, list[int]]:
+        """(matched base index or None, every linked base index, the matched one first) of new index ``j``."""
+        main = next((i for i, jj in self.matcher_.matches_ if jj == j), None)
+        pieces = [i for i, jj, _ in self.matcher_.pieces_ if jj == j and i != main]
+        return main, ([main] if main is not None else []) + pieces
+
+    def _status(self, j: int, main: int | None, then, now) -> str:
+        role = self.matcher_.new_role_[j]
+        if role != "matched":
+            return str(role)
+        ratio = now.share / then.share if then.share > 0 else np.inf
+        if ratio >= self._cfg.growth_ratio and now.low > then.high:
+            return "grown"
+        if ratio <= 1 / self._cfg.growth_ratio and now.high < then.low:
+            return "shrunk"
+        return "continued"
+
+    def _new_persona(self, j: int) -> NewPersona:
+        base, new, S = self._base, self._new, self.matcher_.similarity_
+        pid = int(new.persona_ids[j])
+        main, linked = self._partners(j)
+        now = self._share(self._nn, [j], new.n_members)
+        then = self._share(self._nb, linked, base.n_members) if linked else None
+        status = self._status(j, main, then, now) if then is not None else "born"
+        anchor = main if main is not None else (linked[0] if linked else None)
+        keeps = main is not None
+        lineage = base.lineage(base.persona_ids[main]) if keeps else new.lineage(pid)
+        parents = [base.lineage(base.persona_ids[i]) for i in linked]
+        scores = self._scores(anchor, j, then, now)
+        changes = self._changes(anchor, pid) if anchor is not None else {}
+        return NewPersona(
+            id=pid, name=base.name(base.persona_ids[main]) if keeps else new.name(pid), own_name=new.name(pid),
+            lineage_id=lineage, parent_lineage_ids=parents, status=status,
+            base_ids=[int(base.persona_ids[i]) for i in linked], then=then, now=now,
+            share_change=round(now.share - then.share, 6) if then is not None and status != "split" else None,
+            scores=scores, confirmed=self._confirmed(anchor, j), reason=self._reason(status, anchor, j, scores),
+            **changes,
+        )
+
+    def _scores(self, i: int | None, j: int, then, now) -> dict[str, float | None]:
+        col = self.matcher_.similarity_[:, j]
+        if col.size == 0:
+            return {"similarity": None, "next_similarity": None, "overlap": None, "share_ratio": None}
+        order = np.argsort(-col)
+        best = int(order[0]) if i is None else i
+        others = [k for k in order if k != best]
+        ov = self.matcher_.overlap_[best, j]
+        return {
+            "similarity": round(float(col[best]), 4),
+            "next_similarity": round(float(col[others[0]]), 4) if others else None,
+            "overlap": None if np.isnan(ov) else round(float(ov), 4),
+            "share_ratio": round(now.share / then.share, 4) if then is not None and then.share > 0 else None,
+        }
+
+    def _confirmed(self, i: int | None, j: int) -> bool | None:
+        if i is None:
+            return None
+        c = int(self.matcher_.confirmed_[i, j])
+        return None if c == 0 else c > 0
+
+    def _reason(self, status: str, i: int | None, j: int, s: dict) -> str:
+        cfg = self._cfg
+        near = f"nearest base persona {int(self._base.persona_ids[i])}" if i is not None else "no base persona"
+        sim = f"cosine {s['similarity']}" if s.get("similarity") is not None else "no centroid"
+        ov = f", member overlap {s['overlap']}" if s.get("overlap") is not None else ""
+        if status == "born":
+            return (f"born: nearest base persona at {sim} (< {cfg.piece_similarity} or not clearly one persona's)"
+                    f"{ov}")
+        if status == "split":
+            return f"split: piece of {near} ({sim} ≥ {cfg.piece_similarity}{ov}); the parent has other pieces"
+        if status == "merged":
+            return f"merged: {near} ({sim}{ov}) and other base personas (≥ {cfg.piece_similarity}) joined here"
+        ratio = s.get("share_ratio")
+        return (f"{status}: matched one-to-one with {near} ({sim} ≥ {cfg.match_similarity}{ov}); share ×{ratio} "
+                f"({'≥' if status == 'grown' else '≤ 1/' if status == 'shrunk' else 'within 1/'}"
+                f"{cfg.growth_ratio}{'' if status != 'continued' else ' or intervals overlap'})")
+
+    def _changes(self, i: int, pid: int) -> dict:
+        a = self._base.profiles.get(int(self._base.persona_ids[i]), {})
+        b = self._new.profiles.get(pid, {})
+        return {"activity": activity_change(a.get("activity"), b.get("activity")),
+                "terms": term_change(a, b, self._cfg.top_terms), "fingerprint": fingerprint_change(a, b)}
+
+    def _base_persona(self, i: int, new_personas: list[NewPersona]) -> BasePersona:
+        pid = int(self._base.persona_ids[i])
+        children = [p for p in new_personas if pid in p.base_ids]
+        role = self.matcher_.base_role_[i]
+        main = next((p for p in children if p.lineage_id == self._base.lineage(pid)), None)
+        status = main.status if role == "matched" and main is not None else str(role)
+        then = self._share(self._nb, [i], self._base.n_members)
+        where = ", ".join(f"{p.id} ({p.status})" for p in children) or "none"
+        return BasePersona(id=pid, name=self._base.name(pid), lineage_id=self._base.lineage(pid), status=status,
+                           new_ids=[p.id for p in children], then=then,
+                           reason=f"{status}: new personas {where}")
+
+    # -- run level ----------------------------------------------------------------------------------
+    def _links(self) -> list[Link]:
+        M, out = self.matcher_, []
+        for i, j, kind in M.links():
+            ov = M.overlap_[i, j]
+            out.append(Link(base_id=int(self._base.persona_ids[i]), new_id=int(self._new.persona_ids[j]), kind=kind,
+                            similarity=round(float(M.similarity_[i, j]), 4),
+                            overlap=None if np.isnan(ov) else round(float(ov), 4),
+                            shared_members=int(M.counts_[i, j])))
+        return out
+
+    def _shift(self):
+        nb, nn = self._nb / max(1, self._base.n_members), self._nn / max(1, self._new.n_members)
+        buckets, seen_b, seen_n = [], set(), set()
+        for bs, ns in _components(len(nb), self.matcher_.links()):
+            name = "+".join(str(int(self._new.persona_ids[j])) for j in sorted(ns))
+            buckets.append((f"now {name}", float(nb[list(bs)].sum()), float(nn[list(ns)].sum())))
+            seen_b |= bs
+            seen_n |= ns
+        died = [i for i in range(len(nb)) if i not in seen_b]
+        born = [j for j in range(len(nn)) if j not in seen_n]
+        buckets.append(("unmatched", float(nb[died].sum()), float(nn[born].sum())))
+        c = self._cfg
+        return psi(buckets, c.psi_moderate, c.psi_major, c.psi_floor)
+
+    def _counts(self, base_personas, new_personas) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for p in base_personas:
+            out[f"base_{p.status}"] = out.get(f"base_{p.status}", 0) + 1
+        for p in new_personas:
+            out[f"new_{p.status}"] = out.get(f"new_{p.status}", 0) + 1
+        return dict(sorted(out.items()))
+
+    def _notes(self, overlap_key: str) -> list[str]:
+        if overlap_key == "none":
+            return ["too few members recur in both runs: matches rest on centroid similarity alone"]
+        what = {"member": "member ids", "text": "identical texts"}[overlap_key]
+        return [f"matches confirmed by recurring {what}"]
+
+
+def compare_runs(base: RunSnapshot, new: RunSnapshot, config: LineageConfig | None = None) -> Comparison:
+    """The ``Comparison`` of ``new`` against ``base`` (see the module docstring)."""
+    return RunComparer(config).fit(base, new).comparison_

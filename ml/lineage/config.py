@@ -1,0 +1,47 @@
+"""Thresholds of run comparison and drift checks, in one typed config section.
+
+``LineageConfig`` is written into every comparison (``Comparison.config``) and every ``ml.assign``
+summary, so a result always says which thresholds decided it. Unknown keys are errors
+(``ConfigFile``), and ``LineageConfig.from_file(path)`` reads YAML or JSON like the pipeline's config.
+Defaults are measured in docs/lineage.md.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from ml.runtime.configfile import ConfigFile
+
+
+class LineageConfig(ConfigFile):
+    """How personas of two runs are matched and when a population shift is reported."""
+
+    match_similarity: float = Field(
+        0.85, ge=-1.0, le=1.0,
+        description="cosine of two persona centroids (embedding space) from which a one-to-one match is kept")
+    piece_similarity: float = Field(
+        0.80, ge=-1.0, le=1.0,
+        description="cosine from which an unmatched persona counts as a piece of its nearest matched one "
+                    "(split or merged)")
+    piece_margin: float = Field(
+        0.03, ge=0.0, le=1.0,
+        description="a piece must be this much more similar to its parent than to any other persona "
+                    "of the parent's run")
+    min_shared_members: int = Field(
+        10, ge=1, description="recurring members (same id, author or text) a persona needs before overlap counts")
+    min_overlap: float = Field(
+        0.5, ge=0.0, le=1.0,
+        description="share of a persona's recurring members that must land in its match to confirm it")
+    growth_ratio: float = Field(
+        1.5, gt=1.0, description="share ratio (now/then) from which a matched persona grew (or 1/ratio: shrank)")
+    confidence: float = Field(0.95, gt=0.5, lt=1.0, description="level of the Wilson intervals of shares")
+    psi_moderate: float = Field(0.1, ge=0.0, description="PSI from which the population shift is moderate")
+    psi_major: float = Field(0.25, ge=0.0, description="PSI from which the population shift is major")
+    psi_floor: float = Field(1e-4, gt=0.0, lt=0.01, description="share used for an empty PSI bucket")
+    novelty_quantile: float = Field(
+        0.95, gt=0.0, lt=1.0,
+        description="ml.assign: a new member is novel beyond this quantile of its persona's own member distances")
+    novelty_alert: float = Field(
+        0.2, gt=0.0, le=1.0, description="ml.assign: novelty share from which a refit is recommended")
+    top_terms: int = Field(10, ge=1, description="top terms compared per persona")
+    max_moves: int = Field(1000, ge=0, description="movers listed one by one at most (the matrix counts all)")

@@ -1,0 +1,133 @@
+"""Matching the personas of a base run to those of a new run.
+
+In: unit centroids of both runs' personas (rows; same columns) and, when members recur, the counts of
+recurring members per (base persona, new persona). Out (``PersonaMatcher.fit``): ``similarity_``
+(cosine, base × new), ``overlap_`` (Jaccard of recurring members, NaN where too few recur),
+``matches_`` (one-to-one pairs), ``pieces_`` (extra parts of splits and merges), ``base_role_`` and
+``new_role_`` (``matched``, ``split``, ``merged``, ``died`` / ``born``) and ``decisions_`` (per new
+persona, the scores that decided it).
+
+Rule: the Hungarian assignment (``scipy.optimize.linear_sum_assignment``) maximises the summed score
+(cosine + overlap where members recur); a pair is kept when its cosine reaches ``match_similarity``
+and the overlap does not contradict it (at least ``min_overlap`` of either side's recurring members
+land in the other), or when the overlap confirms it and the cosine reaches ``piece_similarity``. An
+unmatched persona whose nearest persona on the other side is matched, at ``piece_similarity`` or
+more and ``piece_margin`` nearer than the next, is a piece: a new one splits off its base persona, a
+base one merges into the new persona. The rest died (base) or were born (new).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+
+def jaccard_overlap(counts: np.ndarray, min_shared: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(jaccard, evidence)``: Jaccard of recurring members per pair, and whether a pair has enough
+    recurring members (its base row or new column holds ``min_shared`` or more) to count."""
+    C = np.asarray(counts, dtype=np.float64)
+    rows, cols = C.sum(axis=1, keepdims=True), C.sum(axis=0, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        jac = np.where(C > 0, C / (rows + cols - C), 0.0)
+    evidence = (rows >= min_shared) | (cols >= min_shared)
+    return jac, evidence
+
+
+class PersonaMatcher(BaseEstimator):
+    """One-to-one matching plus split/merge pieces; see the module docstring."""
+
+    def __init__(self, match_similarity: float = 0.85, piece_similarity: float = 0.80, piece_margin: float = 0.03,
+                 min_shared_members: int = 10, min_overlap: float = 0.5):
+        self.match_similarity = match_similarity
+        self.piece_similarity = piece_similarity
+        self.piece_margin = piece_margin
+        self.min_shared_members = min_shared_members
+        self.min_overlap = min_overlap
+
+    def fit(self, base: np.ndarray, new: np.ndarray, counts: np.ndarray | None = None):
+        A, B = np.asarray(base, dtype=np.float64), np.asarray(new, dtype=np.float64)
+        if A.ndim != 2 or B.ndim != 2 or A.shape[1] != B.shape[1]:
+            raise ValueError(f"centroids must be 2-D with the same columns, got {A.shape} and {B.shape}")
+        m, n = A.shape[0], B.shape[0]
+        S = A @ B.T
+        C = np.zeros((m, n)) if counts is None else np.asarray(counts, dtype=np.float64)
+        jac, evidence = jaccard_overlap(C, self.min_shared_members)
+        self.similarity_ = S
+        self.counts_ = C
+        self.overlap_ = np.where(evidence, jac, np.nan)
+        self.confirmed_ = self._confirmation(C, evidence)
+        self.matches_ = self._match(S, np.where(evidence, jac, 0.0))
+        self.pieces_ = self._pieces(S)
+        self._roles(m, n)
+        return self
+
+    def _confirmation(self, C: np.ndarray, evidence: np.ndarray) -> np.ndarray:
+        """+1 overlap confirms the pair, −1 contradicts it, 0 too few members recur."""
+        rows, cols = C.sum(axis=1, keepdims=True), C.sum(axis=0, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.maximum(np.where(rows > 0, C / rows, 0.0), np.where(cols > 0, C / cols, 0.0))
+        return np.where(evidence, np.where(share >= self.min_overlap, 1, -1), 0).astype(np.int8)
+
+    def _match(self, S: np.ndarray, jac: np.ndarray) -> list[tuple[int, int]]:
+        if S.size == 0:
+            return []
+        rows, cols = linear_sum_assignment(-(S + jac))
+        keep = []
+        for i, j in zip(rows.tolist(), cols.tolist()):
+            conf = self.confirmed_[i, j]
+            by_centroid = S[i, j] >= self.match_similarity and conf >= 0
+            by_members = conf > 0 and S[i, j] >= self.piece_similarity
+            if by_centroid or by_members:
+                keep.append((i, j))
+        return keep
+
+    def _nearest(self, S_row: np.ndarray) -> tuple[int, float, float]:
+        """Index of the nearest, its similarity and the margin to the next nearest."""
+        order = np.argsort(-S_row)
+        best = float(S_row[order[0]])
+        second = float(S_row[order[1]]) if S_row.size > 1 else -1.0
+        return int(order[0]), best, best - second
+
+    def _pieces(self, S: np.ndarray) -> list[tuple[int, int, str]]:
+        matched_base = {i for i, _ in self.matches_}
+        matched_new = {j for _, j in self.matches_}
+        out: list[tuple[int, int, str]] = []
+        if S.size == 0:
+            return out
+        for j in sorted(set(range(S.shape[1])) - matched_new):
+            i, sim, margin = self._nearest(S[:, j])
+            if i in matched_base and self._is_piece(sim, margin, self.confirmed_[i, j]):
+                out.append((i, j, "split"))
+        for i in sorted(set(range(S.shape[0])) - matched_base):
+            j, sim, margin = self._nearest(S[i, :])
+            if j in matched_new and self._is_piece(sim, margin, self.confirmed_[i, j]):
+                out.append((i, j, "merge"))
+        return out
+
+    def _is_piece(self, sim: float, margin: float, confirmed: int) -> bool:
+        if confirmed < 0:
+            return False
+        return sim >= self.piece_similarity and (margin >= self.piece_margin or confirmed > 0)
+
+    def _roles(self, m: int, n: int) -> None:
+        base_role = np.array(["died"] * m, dtype=object)
+        new_role = np.array(["born"] * n, dtype=object)
+        for i, j in self.matches_:
+            base_role[i], new_role[j] = "matched", "matched"
+        partner_of_base = {i: j for i, j in self.matches_}
+        partner_of_new = {j: i for i, j in self.matches_}
+        for i, j, kind in self.pieces_:
+            if kind == "split":  # new j split off base i (matched to partner_of_base[i])
+                base_role[i] = "split"
+                new_role[j] = new_role[partner_of_base[i]] = "split"
+            else:  # base i merged into new j (matched to partner_of_new[j])
+                new_role[j] = "merged"
+                base_role[i] = base_role[partner_of_new[j]] = "merged"
+        self.base_role_, self.new_role_ = base_role, new_role
+
+    def links(self) -> list[tuple[int, int, str]]:
+        """Every (base index, new index, 'match' | 'piece') link."""
+        check_is_fitted(self, "matches_")
+        return [(i, j, "match") for i, j in self.matches_] + [(i, j, "piece") for i, j, _ in self.pieces_]

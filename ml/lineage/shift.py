@@ -1,0 +1,108 @@
+"""Population shift between two runs, and what changed in one persona.
+
+In: member counts per persona (or per bucket of personas) in both runs, and persona profiles
+(``personas.json`` entries). Out: Wilson intervals of shares (``share_ci``), the population stability
+index over buckets (``psi``: Σ (now − then) · ln(now / then), an empty bucket counted at ``floor``),
+its level against the configured thresholds, and per persona the change in activity (total variation
+distance of the hourly and weekday profiles, peak hour then/now), in top terms (kept, new, lost) and in
+the behavioural fingerprint (standardised differences from the population, then vs now).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from scipy.stats import norm
+
+from ml.runtime.contracts.compare import (
+    ActivityChange, FeatureShift, FingerprintChange, PsiBucket, ShareCI, Shift, TermChange,
+)
+
+
+def share_ci(count: int, total: int, confidence: float = 0.95) -> ShareCI:
+    """``count / total`` with its Wilson score interval."""
+    if total <= 0:
+        return ShareCI(count=int(count), share=0.0, low=0.0, high=0.0)
+    z = float(norm.ppf(0.5 + confidence / 2))
+    p = count / total
+    denom = 1 + z * z / total
+    centre = (p + z * z / (2 * total)) / denom
+    half = z * np.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / denom
+    return ShareCI(count=int(count), share=round(p, 6), low=round(max(0.0, centre - half), 6),
+                   high=round(min(1.0, centre + half), 6))
+
+
+def psi(buckets: Sequence[tuple[str, float, float]], moderate: float = 0.1, major: float = 0.25,
+        floor: float = 1e-4) -> Shift:
+    """PSI over ``(name, share then, share now)`` buckets, each share floored at ``floor``."""
+    rows, total = [], 0.0
+    for name, then, now in buckets:
+        a, b = max(float(then), floor), max(float(now), floor)
+        contrib = (b - a) * np.log(b / a)
+        total += contrib
+        rows.append(PsiBucket(bucket=name, then=round(float(then), 6), now=round(float(now), 6),
+                              contribution=round(float(contrib), 6)))
+    level = "major" if total >= major else "moderate" if total >= moderate else "stable"
+    return Shift(psi=round(float(total), 6), level=level, moderate=moderate, major=major, buckets=rows)
+
+
+def _distribution(values: Any) -> np.ndarray | None:
+    if not values:
+        return None
+    v = np.asarray(values, dtype=np.float64)
+    return v / v.sum() if v.sum() > 0 else None
+
+
+def activity_change(then: dict | None, now: dict | None) -> ActivityChange | None:
+    """Hourly/weekday change of one persona (None unless both runs have timestamps on one clock)."""
+    if not then or not now or not then.get("has_timestamps") or not now.get("has_timestamps"):
+        return None
+    if then.get("time_basis") != now.get("time_basis"):
+        return None
+    out: dict[str, Any] = {"time_basis": then.get("time_basis")}
+    for key in ("hourly", "weekday"):
+        a, b = _distribution(then.get(key)), _distribution(now.get(key))
+        out[f"{key}_tv"] = round(float(0.5 * np.abs(a - b).sum()), 4) if a is not None and b is not None \
+            and a.size == b.size else None
+    for label, prof in (("then", then), ("now", now)):
+        hourly = prof.get("hourly")
+        out[f"peak_hour_{label}"] = int(np.argmax(hourly)) if hourly and sum(hourly) > 0 else None
+    return ActivityChange(**out)
+
+
+def _terms(profile: dict, k: int) -> list[str]:
+    items = profile.get("top_terms") or profile.get("top_events") or []
+    out = []
+    for item in items[:k]:
+        out.append(str(item.get("term") or item.get("event") or "") if isinstance(item, dict) else str(item))
+    return [t for t in out if t]
+
+
+def term_change(then: dict, now: dict, k: int = 10) -> TermChange | None:
+    """Top terms (event runs: top events) kept, new and lost between two profiles."""
+    a, b = _terms(then, k), _terms(now, k)
+    if not a and not b:
+        return None
+    union = set(a) | set(b)
+    return TermChange(kept=[t for t in b if t in a], new=[t for t in b if t not in a],
+                      lost=[t for t in a if t not in b], jaccard=round(len(set(a) & set(b)) / len(union), 4))
+
+
+def fingerprint_change(then: dict, now: dict, top: int = 3) -> FingerprintChange | None:
+    """Change of the standardised differences from the population, feature by feature."""
+    a = {f["feature"]: f.get("std_diff") for f in then.get("fingerprint") or [] if isinstance(f, dict)}
+    b = {f["feature"]: f.get("std_diff") for f in now.get("fingerprint") or [] if isinstance(f, dict)}
+    rows = []
+    for feat in a.keys() & b.keys():
+        x, y = a[feat], b[feat]
+        if x is None or y is None or not np.isfinite(x) or not np.isfinite(y):
+            continue
+        rows.append(FeatureShift(feature=feat, then=round(float(x), 4), now=round(float(y), 4),
+                                 change=round(float(y - x), 4)))
+    if not rows:
+        return None
+    rows.sort(key=lambda r: -abs(r.change))
+    return FingerprintChange(mean_abs_change=round(float(np.mean([abs(r.change) for r in rows])), 4),
+                             largest=rows[:top])

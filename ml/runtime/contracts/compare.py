@@ -1,0 +1,183 @@
+"""Typed results of comparing two runs (``ml.lineage``, ``python -m ml.compare``) and of placing fresh
+data with a run's model (``python -m ml.assign``).
+
+``Comparison``: the two runs, the thresholds used, one ``BasePersona`` per persona of the base run (what
+became of it), one ``NewPersona`` per persona of the new run (where it came from, its kept lineage id and
+name, the scores that decided it, its share then/now and what changed), the links between them, the
+population shift (PSI) and the movers. ``AssignSummary``: novelty, shares and PSI of fresh data against
+its run, and whether to refit. Unknown fields are refused everywhere.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+BaseStatus = Literal["continued", "grown", "shrunk", "split", "merged", "died"]
+NewStatus = Literal["continued", "grown", "shrunk", "split", "merged", "born"]
+ShiftLevel = Literal["stable", "moderate", "major"]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ShareCI(_Record):
+    """A persona's share of its run's members with a Wilson interval."""
+
+    count: int
+    share: float
+    low: float
+    high: float
+
+
+class RunRef(_Record):
+    run_id: str
+    run_dir: str | None = None
+    kind: Literal["conversations", "events"] = "conversations"
+    unit: str
+    n_members: int
+    n_personas: int
+    space: str = Field(description="where persona centroids were compared, e.g. 'all-MiniLM-L6-v2' or 'events'")
+
+
+class Link(_Record):
+    """A base persona and a new persona that the matching tied together."""
+
+    base_id: int
+    new_id: int
+    kind: Literal["match", "piece"] = Field(description="match: one-to-one (Hungarian); piece: split or merge part")
+    similarity: float = Field(description="cosine of the two centroids")
+    overlap: float | None = Field(None, description="recurring members shared / recurring members of either "
+                                                     "(Jaccard); None when too few recur")
+    shared_members: int = 0
+
+
+class ActivityChange(_Record):
+    time_basis: str | None = None
+    hourly_tv: float | None = Field(None, description="total variation distance of the hourly profiles, 0..1")
+    weekday_tv: float | None = None
+    peak_hour_then: int | None = None
+    peak_hour_now: int | None = None
+
+
+class TermChange(_Record):
+    kept: list[str]
+    new: list[str]
+    lost: list[str]
+    jaccard: float
+
+
+class FeatureShift(_Record):
+    feature: str
+    then: float | None
+    now: float | None
+    change: float
+
+
+class FingerprintChange(_Record):
+    mean_abs_change: float = Field(description="mean |Δ standardised difference from the population| over features")
+    largest: list[FeatureShift]
+
+
+class BasePersona(_Record):
+    id: int
+    name: str
+    lineage_id: str
+    status: BaseStatus
+    new_ids: list[int] = Field(default_factory=list)
+    then: ShareCI
+    reason: str
+
+
+class NewPersona(_Record):
+    id: int
+    name: str = Field(description="the lineage's name (kept from the base run when the lineage continues)")
+    own_name: str = Field(description="the name this run gave it")
+    lineage_id: str
+    parent_lineage_ids: list[str] = Field(default_factory=list)
+    status: NewStatus
+    base_ids: list[int] = Field(default_factory=list)
+    then: ShareCI | None = Field(None, description="share of its base persona(s) in the base run")
+    now: ShareCI
+    share_change: float | None = None
+    scores: dict[str, float | None] = Field(default_factory=dict)
+    confirmed: bool | None = Field(None, description="member overlap agrees (None: too few members recur)")
+    reason: str
+    activity: ActivityChange | None = None
+    terms: TermChange | None = None
+    fingerprint: FingerprintChange | None = None
+
+
+class PsiBucket(_Record):
+    bucket: str
+    then: float
+    now: float
+    contribution: float
+
+
+class Shift(_Record):
+    psi: float
+    level: ShiftLevel
+    moderate: float
+    major: float
+    buckets: list[PsiBucket]
+
+
+class Move(_Record):
+    key: str
+    from_id: int
+    to_id: int
+    from_lineage: str
+    to_lineage: str
+    moved: bool = Field(description="the member's lineage changed")
+
+
+class Movers(_Record):
+    key: Literal["member", "author", "text", "none"] = Field(
+        description="what recurs: member ids (threads, authors as units), authors of messages, or identical texts")
+    n_shared: int
+    n_moved: int
+    matrix: list[dict[str, int]] = Field(default_factory=list, description="{from_id, to_id, count} cells")
+    moves: list[Move] = Field(default_factory=list)
+    truncated: bool = False
+
+
+class Comparison(_Record):
+    base: RunRef
+    new: RunRef
+    config: dict[str, Any]
+    counts: dict[str, int]
+    base_personas: list[BasePersona]
+    new_personas: list[NewPersona]
+    links: list[Link]
+    shift: Shift
+    movers: Movers
+    notes: list[str] = Field(default_factory=list)
+
+
+class AssignShare(_Record):
+    persona_id: int
+    name: str
+    run: ShareCI
+    new: ShareCI
+    novel_share: float | None = Field(None, description="share of this persona's new members that are novel")
+
+
+class AssignSummary(_Record):
+    run: RunRef
+    inputs: list[str]
+    n_rows: int
+    n_assigned: int
+    novelty_share: float
+    novelty_reference: Literal["assignments", "re-embedded"] = Field(
+        description="where each persona's distance quantile came from: the run's assignments (same space as "
+                    "the model) or the run's own texts placed again by the model")
+    would_be_noise_share: float
+    shares: list[AssignShare]
+    shift: Shift
+    refit: bool
+    reasons: list[str]
+    config: dict[str, Any]
+    timings_s: dict[str, float] = Field(default_factory=dict)
