@@ -21,144 +21,13 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
+from ml.features.specs import FEATURE_NAMES, FEATURE_SPECS, FeatureSpec, describe_features
 from ml.runtime.errors import InputError
 
-
-@dataclass(frozen=True)
-class FeatureSpec:
-    name: str
-    group: str
-    description: str
-    missing: str
+__all__ = ["FEATURE_NAMES", "FEATURE_SPECS", "BehavioralFeatures", "FeatureSpec", "describe_features",
+           "message_features", "style_features", "thread_structure"]
 
 
-_NO_TS = "NaN without a timestamp"
-_NO_AUTHOR_TS = "NaN without author or timestamp"
-_NO_REPLY = "NaN when the data has no reply structure"
-_NO_AUTHOR_REPLY = "NaN without author or reply structure"
-_NEVER = "never missing"
-
-FEATURE_SPECS: list[FeatureSpec] = [
-    FeatureSpec("hour_sin", "temporal", "Sine of the hour of posting in the run's time basis (2π·hour/24).", _NO_TS),
-    FeatureSpec("hour_cos", "temporal", "Cosine of the hour of posting in the run's time basis (2π·hour/24).", _NO_TS),
-    FeatureSpec("night_share", "temporal", "Share of messages posted 22:00–05:59 in the run's time basis.", _NO_TS),
-    FeatureSpec(
-        "business_hours_share",
-        "temporal",
-        "Share of messages posted Monday–Friday 09:00–17:59 in the run's time basis.",
-        _NO_TS,
-    ),
-    FeatureSpec(
-        "weekend_share", "temporal", "Share of messages posted on Saturday or Sunday in the run's time basis.", _NO_TS
-    ),
-    FeatureSpec(
-        "author_span_days_log",
-        "temporal",
-        "log(1 + days between the author's first and last message in the data).",
-        _NO_AUTHOR_TS,
-    ),
-    FeatureSpec(
-        "author_msgs_per_active_day_log",
-        "temporal",
-        "log(1 + the author's messages per day on which they posted at all).",
-        _NO_AUTHOR_TS,
-    ),
-    FeatureSpec(
-        "author_median_gap_hours_log",
-        "temporal",
-        "log(1 + median hours between the author's consecutive messages).",
-        "NaN without author/timestamp or with fewer than 2 messages",
-    ),
-    FeatureSpec(
-        "reply_delay_min_log",
-        "temporal",
-        "log(1 + minutes since the message this one replies to was posted).",
-        "NaN when not a reply or the replied-to message or a timestamp is unknown",
-    ),
-    FeatureSpec("is_reply", "interaction", "1 if the message replies to another message, else 0.", _NO_REPLY),
-    FeatureSpec(
-        "thread_depth_log",
-        "interaction",
-        "log(1 + position in its reply chain; the chain's first message is 0).",
-        _NO_REPLY,
-    ),
-    FeatureSpec("thread_size_log", "interaction", "log(1 + number of messages in its thread).", _NO_REPLY),
-    FeatureSpec(
-        "got_response", "interaction", "1 if another account replied to the message, else 0.", _NO_REPLY
-    ),
-    FeatureSpec(
-        "response_latency_min_log",
-        "interaction",
-        "log(1 + minutes until the first reply from another account).",
-        "NaN when nobody replied or a timestamp is unknown",
-    ),
-    FeatureSpec(
-        "author_msg_count_log",
-        "interaction",
-        "log(1 + messages the author wrote in the data).",
-        "NaN without author",
-    ),
-    FeatureSpec(
-        "author_thread_count_log",
-        "interaction",
-        "log(1 + distinct threads the author took part in).",
-        _NO_AUTHOR_REPLY,
-    ),
-    FeatureSpec(
-        "author_turn_share",
-        "interaction",
-        "Share of the message's thread written by the same author.",
-        _NO_AUTHOR_REPLY,
-    ),
-    FeatureSpec(
-        "followup_share",
-        "interaction",
-        "1 if the message answers a reply the author got (they follow up), else 0.",
-        _NO_AUTHOR_REPLY,
-    ),
-    FeatureSpec("chars_log", "style", "log(1 + characters).", _NEVER),
-    FeatureSpec("words_log", "style", "log(1 + words).", _NEVER),
-    FeatureSpec("mean_word_len", "style", "Mean word length in characters (0 for an empty text).", _NEVER),
-    FeatureSpec("upper_ratio", "style", "Uppercase letters / letters (0 without letters).", _NEVER),
-    FeatureSpec("exclaim_log", "style", "log(1 + number of '!').", _NEVER),
-    FeatureSpec("question_log", "style", "log(1 + number of '?').", _NEVER),
-    FeatureSpec(
-        "repeated_punct", "style", "1 if the text has '!!', '??', '?!', '!?' or '...' runs, else 0.", _NEVER
-    ),
-    FeatureSpec("emoji_log", "style", "log(1 + number of emoji).", _NEVER),
-    FeatureSpec("digit_ratio", "style", "Digits / characters (0 for an empty text).", _NEVER),
-    FeatureSpec("has_url", "style", "1 if the text contains a URL, else 0.", _NEVER),
-    FeatureSpec(
-        "politeness", "style", "1 if the text says please, thanks, thank you or appreciate, else 0.", _NEVER
-    ),
-    FeatureSpec(
-        "first_person_ratio", "style", "Share of words that are I, me, my, mine, we, us or our.", _NEVER
-    ),
-    FeatureSpec("mentions_log", "network", "log(1 + @mentions in the text).", _NEVER),
-    FeatureSpec("hashtags_log", "network", "log(1 + #hashtags in the text).", _NEVER),
-    FeatureSpec(
-        "author_counterparts_log",
-        "network",
-        "log(1 + distinct accounts the author replied to or got replies from).",
-        _NO_AUTHOR_REPLY,
-    ),
-    FeatureSpec(
-        "author_addressed_accounts_log",
-        "network",
-        "log(1 + distinct @accounts the author mentions across their messages).",
-        "NaN without author",
-    ),
-    FeatureSpec(
-        "author_replies_received_log",
-        "network",
-        "log(1 + replies from other accounts to the author's messages).",
-        _NO_AUTHOR_REPLY,
-    ),
-    FeatureSpec(
-        "author_reply_share", "network", "Share of the author's messages that are replies.", _NO_AUTHOR_REPLY
-    ),
-]
-FEATURE_NAMES: list[str] = [s.name for s in FEATURE_SPECS]
 _COL = {name: i for i, name in enumerate(FEATURE_NAMES)}
 
 _URL = re.compile(r"(?:https?://|www\.)\S+")
@@ -172,16 +41,6 @@ _EMOJI = re.compile(
 )
 _POLITE = re.compile(r"\b(?:please|pls|plz|thanks|thank\s*(?:you|u)|thx|appreciate\w*)\b", re.IGNORECASE)
 _FIRST_PERSON = re.compile(r"\b(?:[Ii]|[Mm][Ee]|[Mm][Yy]|[Mm]ine|[Ww][Ee]|[Uu]s|[Oo]ur)\b")
-
-
-def describe_features() -> str:
-    """Markdown table of the 36 features (name, group, definition, when missing) for docs and UI."""
-    lines = ["| # | name | group | definition | when metadata is missing |", "|---|---|---|---|---|"]
-    lines += [
-        f"| {i} | `{s.name}` | {s.group} | {s.description} | {s.missing} |"
-        for i, s in enumerate(FEATURE_SPECS, 1)
-    ]
-    return "\n".join(lines) + "\n"
 
 
 def style_features(texts: pd.Series) -> pd.DataFrame:
@@ -244,16 +103,50 @@ def _log(x: np.ndarray | pd.Series) -> np.ndarray:
     return np.log1p(np.asarray(x, dtype=float))
 
 
-def message_features(messages: pd.DataFrame) -> np.ndarray:
-    """(n_messages, 36) per-message values for the canonical message frame (rows in frame order)."""
-    n = len(messages)
-    out = np.full((n, len(FEATURE_NAMES)), np.nan)
-    m = messages.reset_index(drop=True)
-    ids = m["message_id"].astype(str)
-    style = style_features(m["text"] if "text" in m else pd.Series([""] * n))
-    out[:, _COL["chars_log"] : _COL["hashtags_log"] + 1] = style.to_numpy(float)
+@dataclass
+class _Frame:
+    """The columns every section reads: ids, epoch seconds and authors (None where unknown)."""
 
-    # -- time of day / week ------------------------------------------------------------------
+    m: pd.DataFrame
+    ids: pd.Series
+    secs: np.ndarray
+    author: pd.Series
+    has_author: np.ndarray
+
+    @classmethod
+    def of(cls, messages: pd.DataFrame) -> _Frame:
+        m = messages.reset_index(drop=True)
+        n = len(m)
+        ts = m["timestamp"] if "timestamp" in m else pd.Series(pd.NaT, index=m.index, dtype="datetime64[ns, UTC]")
+        ts = pd.to_datetime(ts, utc=True, errors="coerce")
+        secs = ((ts - pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds()).to_numpy(float)
+        author = m["author"] if "author" in m else pd.Series([None] * n)
+        author = author.astype(object).where(author.notna() & (author.astype(str).str.len() > 0), None)
+        return cls(m, m["message_id"].astype(str), secs, author, author.notna().to_numpy())
+
+
+@dataclass
+class _Replies:
+    """Reply structure: parent row (−1: none in the data), thread root and size, replies received."""
+
+    parent: np.ndarray
+    is_reply: np.ndarray
+    root: np.ndarray
+    size: np.ndarray
+    n_resp: np.ndarray
+
+    @property
+    def has_parent(self) -> np.ndarray:
+        return self.parent >= 0
+
+    @property
+    def par(self) -> np.ndarray:
+        return np.maximum(self.parent, 0)
+
+
+def _time_of_day(out: np.ndarray, m: pd.DataFrame) -> None:
+    """Hour (sine/cosine), night, business hours and weekend from the local hour and weekday."""
+    n = len(m)
     hour = pd.to_numeric(m.get("local_hour", pd.Series([pd.NA] * n)), errors="coerce").to_numpy(float)
     wday = pd.to_numeric(m.get("local_weekday", pd.Series([pd.NA] * n)), errors="coerce").to_numpy(float)
     known_h = ~np.isnan(hour)
@@ -264,94 +157,120 @@ def message_features(messages: pd.DataFrame) -> np.ndarray:
     out[:, _COL["business_hours_share"]] = np.where(both, (wday < 5) & (hour >= 9) & (hour < 18), np.nan)
     out[:, _COL["weekend_share"]] = np.where(~np.isnan(wday), wday >= 5, np.nan)
 
-    ts = m["timestamp"] if "timestamp" in m else pd.Series(pd.NaT, index=m.index, dtype="datetime64[ns, UTC]")
-    ts = pd.to_datetime(ts, utc=True, errors="coerce")
-    secs = ((ts - pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds()).to_numpy(float)
-    author = m["author"] if "author" in m else pd.Series([None] * n)
-    author = author.astype(object).where(author.notna() & (author.astype(str).str.len() > 0), None)
-    has_author = author.notna().to_numpy()
 
-    # -- reply structure -----------------------------------------------------------------------
-    reply_to = m["reply_to"] if "reply_to" in m else pd.Series([None] * n)
+def _reply_parents(f: _Frame) -> tuple[np.ndarray, np.ndarray]:
+    """(parent row or −1, is_reply); a reply to an id outside the data has no parent row."""
+    n = len(f.m)
+    reply_to = f.m["reply_to"] if "reply_to" in f.m else pd.Series([None] * n)
     reply_to = reply_to.astype(object).where(reply_to.notna(), None)
-    has_replies = bool(reply_to.notna().any())
-    first_rows = np.flatnonzero(~ids.duplicated().to_numpy())  # duplicate ids: the first row is the parent
-    hit = pd.Index(ids.to_numpy()[first_rows]).get_indexer(reply_to.astype(object).to_numpy())
+    first_rows = np.flatnonzero(~f.ids.duplicated().to_numpy())  # duplicate ids: the first row is the parent
+    hit = pd.Index(f.ids.to_numpy()[first_rows]).get_indexer(reply_to.astype(object).to_numpy())
     pos = np.where(hit >= 0, first_rows[np.maximum(hit, 0)], -1)
-    parent = np.where(reply_to.notna().to_numpy(), pos, -1)
     is_reply = reply_to.notna().to_numpy()
-    if has_replies:
-        root, depth = thread_structure(parent, (is_reply & (parent < 0)).astype(np.int64))
-        size = np.bincount(root, minlength=n)[root].astype(float)
-        out[:, _COL["is_reply"]] = is_reply
-        out[:, _COL["thread_depth_log"]] = _log(depth)
-        out[:, _COL["thread_size_log"]] = _log(size)
-        has_parent = parent >= 0
-        par = np.maximum(parent, 0)
-        out[:, _COL["reply_delay_min_log"]] = np.where(
-            has_parent, _log(np.clip((secs - secs[par]) / 60, 0, None)), np.nan
-        )
-        a = author.to_numpy(object)
-        # a reply "from another account": authors differ or either is unknown
-        other = has_parent & ~(has_author & has_author[par] & (a == a[par]))
-        kids = pd.DataFrame({"parent": parent[other], "t": secs[other]})
-        n_resp = np.bincount(kids["parent"].to_numpy(), minlength=n)
-        first_t = kids.groupby("parent")["t"].min().reindex(range(n)).to_numpy(float)
-        out[:, _COL["got_response"]] = n_resp > 0
-        out[:, _COL["response_latency_min_log"]] = _log(np.clip((first_t - secs) / 60, 0, None))
-        grand = np.where(has_parent, parent[par], -1)
-        gpar = np.maximum(grand, 0)
-        follow = (grand >= 0) & has_author & has_author[gpar] & (a == a[gpar]) & (a != a[par])
-        out[:, _COL["followup_share"]] = np.where(has_author, follow, np.nan)
+    return np.where(is_reply, pos, -1), is_reply
 
-    # -- author aggregates -------------------------------------------------------------------------
-    if has_author.any():
-        frame = pd.DataFrame({"author": author, "t": secs})
-        frame = frame[has_author]
-        grp = frame.groupby("author", sort=False)
-        count = grp.size()
-        out[has_author, _COL["author_msg_count_log"]] = _log(author[has_author].map(count))
-        mentions = (
-            m["text"].fillna("").astype(str)[has_author].str.lower().str.findall(_HANDLE).explode().dropna()
-        )
-        addressed = mentions.groupby(author[has_author].loc[mentions.index]).nunique()
-        out[has_author, _COL["author_addressed_accounts_log"]] = _log(
-            author[has_author].map(addressed).fillna(0).to_numpy(float)
-        )
-        timed = frame.dropna(subset=["t"])
-        if len(timed):
-            offset = pd.to_numeric(m.get("utc_offset_min", pd.Series(np.nan, index=m.index)), errors="coerce")
-            local_day = np.floor((timed["t"] + offset.loc[timed.index].fillna(0) * 60) / 86400)
-            tg = timed.groupby("author", sort=False)
-            span = (tg["t"].max() - tg["t"].min()) / 86400
-            per_day = tg.size() / local_day.groupby(timed["author"]).nunique()
-            timed = timed.sort_values(["author", "t"], kind="stable")
-            gaps = timed.groupby("author", sort=False)["t"].diff() / 3600
-            med_gap = gaps.groupby(timed["author"]).median()
-            sel = author[has_author]
-            out[has_author, _COL["author_span_days_log"]] = _log(sel.map(span).to_numpy(float))
-            out[has_author, _COL["author_msgs_per_active_day_log"]] = _log(sel.map(per_day).to_numpy(float))
-            out[has_author, _COL["author_median_gap_hours_log"]] = _log(sel.map(med_gap).to_numpy(float))
-        if has_replies:
-            a = author.to_numpy(object)
-            sel = author[has_author]
-            roots = pd.DataFrame({"author": author, "root": root})[has_author]
-            threads = roots.groupby("author", sort=False)["root"].nunique()
-            out[has_author, _COL["author_thread_count_log"]] = _log(sel.map(threads).to_numpy(float))
-            turns = roots.groupby(["root", "author"], sort=False)["root"].transform("size").to_numpy(float)
-            out[has_author, _COL["author_turn_share"]] = turns / size[has_author]
-            edge = has_parent & has_author & has_author[par] & (a != a[par])
-            pairs = pd.DataFrame(
-                {"a": np.concatenate([a[edge], a[par][edge]]), "b": np.concatenate([a[par][edge], a[edge]])}
-            )
-            counterparts = pairs.groupby("a")["b"].nunique()
-            out[has_author, _COL["author_counterparts_log"]] = _log(
-                sel.map(counterparts).fillna(0).to_numpy(float)
-            )
-            received = pd.Series(n_resp[has_author], index=sel.index).groupby(sel).sum()
-            out[has_author, _COL["author_replies_received_log"]] = _log(sel.map(received).to_numpy(float))
-            share = pd.Series(is_reply[has_author].astype(float), index=sel.index).groupby(sel).mean()
-            out[has_author, _COL["author_reply_share"]] = sel.map(share).to_numpy(float)
+
+def _reply_features(out: np.ndarray, f: _Frame, parent: np.ndarray, is_reply: np.ndarray) -> _Replies:
+    """is_reply, thread depth/size, reply delay, got_response, response latency, followup_share."""
+    n = len(f.m)
+    root, depth = thread_structure(parent, (is_reply & (parent < 0)).astype(np.int64))
+    size = np.bincount(root, minlength=n)[root].astype(float)
+    out[:, _COL["is_reply"]] = is_reply
+    out[:, _COL["thread_depth_log"]] = _log(depth)
+    out[:, _COL["thread_size_log"]] = _log(size)
+    has_parent, par, secs = parent >= 0, np.maximum(parent, 0), f.secs
+    out[:, _COL["reply_delay_min_log"]] = np.where(
+        has_parent, _log(np.clip((secs - secs[par]) / 60, 0, None)), np.nan
+    )
+    a, has_author = f.author.to_numpy(object), f.has_author
+    # a reply "from another account": authors differ or either is unknown
+    other = has_parent & ~(has_author & has_author[par] & (a == a[par]))
+    kids = pd.DataFrame({"parent": parent[other], "t": secs[other]})
+    n_resp = np.bincount(kids["parent"].to_numpy(), minlength=n)
+    first_t = kids.groupby("parent")["t"].min().reindex(range(n)).to_numpy(float)
+    out[:, _COL["got_response"]] = n_resp > 0
+    out[:, _COL["response_latency_min_log"]] = _log(np.clip((first_t - secs) / 60, 0, None))
+    grand = np.where(has_parent, parent[par], -1)
+    gpar = np.maximum(grand, 0)
+    follow = (grand >= 0) & has_author & has_author[gpar] & (a == a[gpar]) & (a != a[par])
+    out[:, _COL["followup_share"]] = np.where(has_author, follow, np.nan)
+    return _Replies(parent, is_reply, root, size, n_resp)
+
+
+def _author_counts(out: np.ndarray, f: _Frame) -> None:
+    """Messages per author and distinct @accounts each author addresses."""
+    has_author, author = f.has_author, f.author
+    count = pd.DataFrame({"author": author, "t": f.secs})[has_author].groupby("author", sort=False).size()
+    out[has_author, _COL["author_msg_count_log"]] = _log(author[has_author].map(count))
+    mentions = (
+        f.m["text"].fillna("").astype(str)[has_author].str.lower().str.findall(_HANDLE).explode().dropna()
+    )
+    addressed = mentions.groupby(author[has_author].loc[mentions.index]).nunique()
+    out[has_author, _COL["author_addressed_accounts_log"]] = _log(
+        author[has_author].map(addressed).fillna(0).to_numpy(float)
+    )
+
+
+def _author_timing(out: np.ndarray, f: _Frame) -> None:
+    """Each author's span in days, messages per active (local) day and median gap between messages."""
+    timed = pd.DataFrame({"author": f.author, "t": f.secs})[f.has_author].dropna(subset=["t"])
+    if not len(timed):
+        return
+    offset = pd.to_numeric(f.m.get("utc_offset_min", pd.Series(np.nan, index=f.m.index)), errors="coerce")
+    local_day = np.floor((timed["t"] + offset.loc[timed.index].fillna(0) * 60) / 86400)
+    tg = timed.groupby("author", sort=False)
+    span = (tg["t"].max() - tg["t"].min()) / 86400
+    per_day = tg.size() / local_day.groupby(timed["author"]).nunique()
+    timed = timed.sort_values(["author", "t"], kind="stable")
+    gaps = timed.groupby("author", sort=False)["t"].diff() / 3600
+    med_gap = gaps.groupby(timed["author"]).median()
+    sel = f.author[f.has_author]
+    out[f.has_author, _COL["author_span_days_log"]] = _log(sel.map(span).to_numpy(float))
+    out[f.has_author, _COL["author_msgs_per_active_day_log"]] = _log(sel.map(per_day).to_numpy(float))
+    out[f.has_author, _COL["author_median_gap_hours_log"]] = _log(sel.map(med_gap).to_numpy(float))
+
+
+def _author_threads(out: np.ndarray, f: _Frame, r: _Replies) -> None:
+    """Threads per author, turn share, counterparts, replies received and reply share."""
+    has_author, author, a = f.has_author, f.author, f.author.to_numpy(object)
+    sel = author[has_author]
+    roots = pd.DataFrame({"author": author, "root": r.root})[has_author]
+    threads = roots.groupby("author", sort=False)["root"].nunique()
+    out[has_author, _COL["author_thread_count_log"]] = _log(sel.map(threads).to_numpy(float))
+    turns = roots.groupby(["root", "author"], sort=False)["root"].transform("size").to_numpy(float)
+    out[has_author, _COL["author_turn_share"]] = turns / r.size[has_author]
+    par = r.par
+    edge = r.has_parent & has_author & has_author[par] & (a != a[par])
+    pairs = pd.DataFrame(
+        {"a": np.concatenate([a[edge], a[par][edge]]), "b": np.concatenate([a[par][edge], a[edge]])}
+    )
+    counterparts = pairs.groupby("a")["b"].nunique()
+    out[has_author, _COL["author_counterparts_log"]] = _log(sel.map(counterparts).fillna(0).to_numpy(float))
+    received = pd.Series(r.n_resp[has_author], index=sel.index).groupby(sel).sum()
+    out[has_author, _COL["author_replies_received_log"]] = _log(sel.map(received).to_numpy(float))
+    share = pd.Series(r.is_reply[has_author].astype(float), index=sel.index).groupby(sel).mean()
+    out[has_author, _COL["author_reply_share"]] = sel.map(share).to_numpy(float)
+
+
+def message_features(messages: pd.DataFrame) -> np.ndarray:
+    """(n_messages, 36) per-message values for the canonical message frame (rows in frame order).
+
+    Sections: style (from the text), time of day/week, reply structure (when the data have reply
+    links), author counts, author timing (authors with timestamps) and author threads (authors and
+    reply links)."""
+    f = _Frame.of(messages)
+    n = len(f.m)
+    out = np.full((n, len(FEATURE_NAMES)), np.nan)
+    style = style_features(f.m["text"] if "text" in f.m else pd.Series([""] * n))
+    out[:, _COL["chars_log"] : _COL["hashtags_log"] + 1] = style.to_numpy(float)
+    _time_of_day(out, f.m)
+    parent, is_reply = _reply_parents(f)
+    replies = _reply_features(out, f, parent, is_reply) if is_reply.any() else None
+    if f.has_author.any():
+        _author_counts(out, f)
+        _author_timing(out, f)
+        if replies is not None:
+            _author_threads(out, f, replies)
     return out
 
 
