@@ -104,7 +104,7 @@ def config_from_args(args):
 def _print_summary(console, result, out_dir: Path, published: str | None) -> None:
     from rich.table import Table
 
-    m = result.manifest
+    m = result.manifest.model_dump(mode="json")
     table = Table(title=f"Run {result.run_id}", show_header=True)
     table.add_column("filter stage")
     table.add_column("removed", justify="right")
@@ -118,12 +118,12 @@ def _print_summary(console, result, out_dir: Path, published: str | None) -> Non
         f"{m['counts']['personas']} personas; noise before reassignment {met['noise_share']:.1%}, "
         f"silhouette {met['silhouette']}, DBCV {met['dbcv']}, stability ARI {met['stability_ari']}"
     )
-    if "labels" in met:
+    if met.get("labels"):
         lw, lr = met["labels"]["with_noise"], met["labels"]["reassigned"]
         console.print(f"labels ({met['labels']['column']}): with noise NMI {lw['nmi']} ARI {lw['ari']} ACC {lw['acc']}; "
                       f"reassigned NMI {lr['nmi']} ARI {lr['ari']} ACC {lr['acc']}")
-    for p in sorted(result.personas, key=lambda p: -p["size"])[:12]:
-        console.print(f"  #{p['id']:<3} {p['share']:6.1%}  {p.get('name', '')}")
+    for p in sorted(result.personas, key=lambda p: -p.size)[:12]:
+        console.print(f"  #{p.id:<3} {p.share:6.1%}  {p.name}")
     console.print(f"run directory: {out_dir}  ({m['timings_s']['total']:.0f}s, peak RSS {m['peak_rss_mb']:.0f} MB)")
     if published:
         console.print(f"published to {published}")

@@ -104,13 +104,13 @@ def main(argv=None) -> int:
             top = grp["label"].dropna().value_counts()
             if len(top):
                 labels[int(pid)] = str(top.index[0])
-    names = {int(p["id"]): p["name"] for p in result.personas}
+    names = {p.id: p.name for p in result.personas}
     out = {
         "data": args.data,
         "personas": len(names),
-        "metrics": result.manifest["metrics"].get("labels"),
+        "metrics": result.manifest.metrics.labels and result.manifest.metrics.labels.model_dump(),
         "label_match": label_match(names, labels) if labels else None,
-        "std_diff": effect_sizes(result.personas),
+        "std_diff": effect_sizes([p.model_dump() for p in result.personas]),
         **name_checks(list(names.values())),
         "names": [
             f"{pid}: {n}" + (f"  [{labels[pid]}]" if pid in labels else "") for pid, n in names.items()

@@ -101,16 +101,17 @@ def run_set(name: str, spec: dict, do_ablation: bool) -> dict:
     t0 = time.perf_counter()
     pipe = EventPipeline(cfg)
     res = pipe.run(spec["paths"])
-    k = res.manifest["counts"]["personas"]
+    manifest = res.manifest.model_dump()
+    k = manifest["counts"]["personas"]
     labels = res.members["persona_id"].to_numpy()
-    out = {"users": len(labels), "event_types": res.manifest["counts"]["event_types"], "k": k,
-           "k_selection": res.manifest["metrics"]["k_selection"], "seconds": round(time.perf_counter() - t0, 1),
-           "mixed_share": res.manifest["metrics"]["mixed_share"],
+    out = {"users": len(labels), "event_types": manifest["counts"]["event_types"], "k": k,
+           "k_selection": manifest["metrics"]["k_selection"], "seconds": round(time.perf_counter() - t0, 1),
+           "mixed_share": manifest["metrics"]["mixed_share"],
            "methods": {"nmf": summarise(outcome_table(labels, res.outcome, cfg.input.outcome_bins), spec["rates"])},
            "nmf_rates": outcome_table(labels, res.outcome, cfg.input.outcome_bins)}
     for method, lab in baselines(res.X, k, cfg.seed).items():
         out["methods"][method] = summarise(outcome_table(lab, res.outcome, cfg.input.outcome_bins), spec["rates"])
-    out["personas"] = [{"id": p["id"], "name": p["name"], "share": round(p["share"], 3)} for p in res.personas]
+    out["personas"] = [{"id": p.id, "name": p.name, "share": round(p.share, 3)} for p in res.personas]
     if do_ablation:
         from ml.events.ingest import load_events
 

@@ -123,11 +123,11 @@ def test_support_layout_drops_agents_by_default_keep_agents_keeps(sample, tmp_pa
 def test_author_units_exclude_agents_and_manifest_counts(sample, tmp_path):
     path = _twcs_file(sample, tmp_path)
     result = PersonaPipeline(_config(unit="author"), progress=False).run([path])
-    m = result.manifest
+    m = result.manifest.model_dump()
     agents = set(AgentDetector().fit(load_messages([path])[0]).agent_accounts_)
     assert not result.members["author"].isin(agents).any()
     assert m["agents"]["removed"] == m["counts"]["agent_messages_removed"] > 0
     assert m["agents"]["agent_members"] == 0
     assert m["counts"]["candidates"] == m["agents"]["kept"]
     for p in result.personas:
-        assert not np.any([a in p["name"] for a in agents])
+        assert not np.any([a in p.name for a in agents])

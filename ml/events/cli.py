@@ -104,7 +104,7 @@ def config_from_args(args):
 def print_summary(console, result, out_dir, published: str | None) -> None:
     from rich.table import Table
 
-    m = result.manifest
+    m = result.manifest.model_dump(mode="json")
     table = Table(title=f"Event run {result.run_id}")
     for col in ("stage", "unit", "removed", "kept"):
         table.add_column(col, justify="right" if col in ("removed", "kept") else "left")
@@ -127,8 +127,8 @@ def print_summary(console, result, out_dir, published: str | None) -> None:
     if outcomes:
         console.print(f"outcome {outcomes['column']}: Cramér's V {outcomes['nmf']['cramers_v']} "
                       f"(k-means {outcomes['kmeans']['cramers_v'] if outcomes['kmeans'] else None})")
-    for p in sorted(result.personas, key=lambda p: -p["size"]):
-        console.print(f"  #{p['id']:<3} {p['share']:6.1%}  {p['name']}  ({', '.join(t['event'] for t in p['top_events'][:3])})")
+    for p in sorted(result.personas, key=lambda p: -p.size):
+        console.print(f"  #{p.id:<3} {p.share:6.1%}  {p.name}  ({', '.join(t.event for t in p.top_events[:3])})")
     console.print(f"run directory: {out_dir}  ({m['timings_s']['total']:.0f}s, peak RSS {m['peak_rss_mb']:.0f} MB)")
     if published:
         console.print(f"published to {published}")

@@ -8,12 +8,9 @@ recorded, like the conversation pipeline.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +27,17 @@ from ml.events.model import EventRunModel
 from ml.events.nmf import EventPersonaModel, size_balance
 from ml.events.outcomes import outcome_table
 from ml.events.profile import ProfileInputs, build_event_profiles, mix_text
+from ml.runtime.contracts import (
+    EventCounts,
+    EventFilterStage,
+    EventManifest,
+    EventMetrics,
+    EventPersona,
+    EventSource,
+    Weighting,
+    new_run_id,
+    utc_now,
+)
 from ml.runtime.timing import StageTimer, package_versions
 
 VERSION_PACKAGES = ["numpy", "pandas", "scikit-learn", "scipy", "pyarrow", "pydantic"]
@@ -38,9 +46,9 @@ VERSION_PACKAGES = ["numpy", "pandas", "scikit-learn", "scipy", "pyarrow", "pyda
 @dataclass
 class EventRunResult:
     run_id: str
-    manifest: dict[str, Any]
+    manifest: EventManifest
     members: pd.DataFrame            # member_id, persona_id, reassigned (= mixed), distance, x, y, text, ...
-    personas: list[dict[str, Any]]
+    personas: list[EventPersona]
     model: EventRunModel
     X: np.ndarray = field(repr=False)
     counts: np.ndarray = field(repr=False)
@@ -92,9 +100,9 @@ class EventPipeline:
         with self.timer_.stage("profile"):
             inputs = ProfileInputs(users, builder.events_, counts, X, model.components_, model.membership_,
                                    labels, mixed, kept_rows, table.resolution)
-            personas = build_event_profiles(inputs, cfg.profile, cfg.seed)
-        run_id = self._run_id(paths)
-        run_model = EventRunModel(builder, model, table.mapping, {p["id"]: p["name"] for p in personas}, run_id,
+            personas = [EventPersona(**p) for p in build_event_profiles(inputs, cfg.profile, cfg.seed)]
+        run_id = new_run_id(cfg.model_dump(), paths)
+        run_model = EventRunModel(builder, model, table.mapping, {p.id: p.name for p in personas}, run_id,
                                   cfg.input.assume_year)
         first = kept_rows.groupby("user")["day"].min().reindex(users)
         members = pd.DataFrame({
@@ -147,32 +155,26 @@ class EventPipeline:
         refit = self.persona_model().set_params(k=int(labels.max()) + 1).fit(X[idx])
         return round(float(adjusted_rand_score(labels, refit.predict(X))), 4)
 
-    def _run_id(self, paths) -> str:
-        now = datetime.now(UTC)
-        digest = hashlib.sha1((json.dumps(self.config.model_dump(), sort_keys=True, default=str)
-                               + "|".join(map(str, paths)) + now.isoformat()).encode()).hexdigest()[:6]
-        return f"{now:%Y%m%dT%H%M%SZ}-{digest}"
-
-    def _manifest(self, run_id, paths, table, builder: EventMatrix, model, metrics, t0) -> dict[str, Any]:
-        return {
-            "run_id": run_id, "kind": "events",
-            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "source": {"inputs": [str(Path(p)) for p in paths], "load": table.report, "mapping": table.mapping,
-                       "layout": table.layout},
-            "unit": "user",
-            "counts": {
-                "input": int(table.report["rows"]), "input_users": int(table.events["user"].nunique()),
-                "kept": len(builder.users_), "events_in_window": builder.n_events_kept_,
-                "event_types": len(builder.events_), "personas": int(np.unique(model.labels_).size),
-                "components": int(model.k_),
-                "mixed": int(model.mixed_.sum()), "noise_before_reassign": 0,
-            },
-            "events": builder.events_, "event_reach": builder.reach_, "dropped_events": builder.dropped_,
-            "weighting": {"weighting": builder.weighting, "group_normalize": builder.group_normalize and
-                          bool(table.mapping.get("group")), "row_normalize": builder.row_normalize},
-            "filtering": builder.report_, "metrics": metrics, "time_resolution": table.resolution,
-            "dates_without_year": table.yearless,
-            "has_timestamps": table.resolution == "hour", "has_authors": False,
+    def _manifest(self, run_id, paths, table, builder: EventMatrix, model, metrics, t0) -> EventManifest:
+        return EventManifest(
+            run_id=run_id,
+            created_at=utc_now(),
+            source=EventSource(inputs=[str(Path(p)) for p in paths], load=table.report, mapping=table.mapping,
+                               layout=table.layout),
+            unit="user",
+            counts=EventCounts(
+                input=int(table.report["rows"]), input_users=int(table.events["user"].nunique()),
+                kept=len(builder.users_), events_in_window=builder.n_events_kept_,
+                event_types=len(builder.events_), personas=int(np.unique(model.labels_).size),
+                components=int(model.k_), mixed=int(model.mixed_.sum()), noise_before_reassign=0,
+            ),
+            events=builder.events_, event_reach=builder.reach_, dropped_events=builder.dropped_,
+            weighting=Weighting(weighting=builder.weighting, row_normalize=builder.row_normalize,
+                                group_normalize=builder.group_normalize and bool(table.mapping.get("group"))),
+            filtering=[EventFilterStage.model_validate(s) for s in builder.report_],
+            metrics=EventMetrics.model_validate(metrics), time_resolution=table.resolution,
+            dates_without_year=table.yearless,
+            has_timestamps=table.resolution == "hour", has_authors=False,
             **self.timer_.summary(t0),
-            "config": self.config.model_dump(mode="json"), "versions": package_versions(VERSION_PACKAGES),
-        }
+            config=self.config.model_dump(mode="json"), versions=package_versions(VERSION_PACKAGES),
+        )

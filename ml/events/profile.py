@@ -194,7 +194,7 @@ def build_event_profiles(inp: ProfileInputs, config: EventProfileConfig | None =
     activity = _activity(inp, label_of, cfg)
     sep = SurrogateSeparator(random_state=random_state).fit(
         np.zeros((n, 0)), [], inp.X, list(inp.events), labels)
-    profiles = []
+    profiles, volumes = [], {}
     for pid in range(inp.components.shape[0]):
         mask = labels == pid
         if not mask.any():
@@ -227,9 +227,9 @@ def build_event_profiles(inp: ProfileInputs, config: EventProfileConfig | None =
             "top_ngrams": [], "activity": activity(pid), "fingerprint": fp,
             "highlights": [f["sentence"] for f in hl], "highlight_features": [f["feature"] for f in hl],
             "evidence": evidence, "separators": sep.signals(pid, 8),
-            "_volume": by_event[VOLUME],
         })
-    names = unique_names({p["id"]: _name(p["top_events"], p.pop("_volume")) for p in profiles},
+        volumes[int(pid)] = by_event[VOLUME]
+    names = unique_names({p["id"]: _name(p["top_events"], volumes[p["id"]]) for p in profiles},
                          {p["id"]: [t["event"] for t in p["top_events"][2:]] for p in profiles})
     for p in profiles:
         p["name"] = names[p["id"]]

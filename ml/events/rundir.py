@@ -3,7 +3,7 @@
 ``write_event_run(result, out_dir)`` writes ``manifest.json`` (with ``kind: "events"``),
 ``assignments.parquet`` (``member_id``, ``persona_id``, ``reassigned`` = flagged mixed, ``distance`` =
 1 − margin, ``x``, ``y``, ``text`` = the user's event mix, ``author`` (None), ``timestamp`` (first event or
-None), ``n_messages`` = events in the window), ``personas.json`` (profiles + ``member_ids``) and
+None), ``n_messages`` = events in the window, ``confidence``), ``personas.json`` (profiles + ``member_ids``) and
 ``model/`` (``EventRunModel``). ``write_event_run_files(result, folder, run_dir)`` fills a staging folder
 whose manifest names ``run_dir``; the command line stages, publishes and swaps it in through
 ``ml.runtime.atomic.RunDirectory``, so a failed run never replaces an earlier good one.
@@ -16,9 +16,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ml.runtime.atomic import RunDirectory
 from ml.profile.masking import mask_texts
-from ml.runtime.runfiles import ASSIGNMENT_COLUMNS, write_json
+from ml.runtime.atomic import RunDirectory
+from ml.runtime.runfiles import ASSIGNMENT_COLUMNS, with_confidence, write_documents
+
+__all__ = ["ASSIGNMENT_COLUMNS", "assignments_frame", "write_event_run", "write_event_run_files"]
 
 
 def assignments_frame(members: pd.DataFrame) -> pd.DataFrame:
@@ -33,20 +35,13 @@ def assignments_frame(members: pd.DataFrame) -> pd.DataFrame:
         "author": pd.Series([None] * len(members), dtype=object),
         "timestamp": pd.Series(list(members["timestamp"]), dtype=object),
         "n_messages": members["n_messages"].astype(np.int64).to_numpy(),
-    }, columns=ASSIGNMENT_COLUMNS)
-    return frame
+    })
+    return with_confidence(frame)
 
 
 def write_event_run_files(result, folder: Path, run_dir: Path) -> None:
     """Write an ``EventRunResult``'s files into ``folder``; the manifest's ``run_dir`` names ``run_dir``."""
-    manifest = dict(result.manifest)
-    manifest["run_dir"] = str(run_dir)
-    ids = result.members.groupby("persona_id")["member_id"].apply(lambda s: [str(x) for x in s])
-    personas = [dict(p, member_ids=ids.get(int(p["id"]), [])) for p in result.personas]
-    assignments_frame(result.members).to_parquet(folder / "assignments.parquet", index=False)
-    write_json(folder / "personas.json", personas)
-    result.model.save(folder / "model")
-    write_json(folder / "manifest.json", manifest)  # last: its presence marks a complete run
+    write_documents(result, folder, run_dir, assignments_frame(result.members))
 
 
 def write_event_run(result, out_dir: str | Path) -> Path:

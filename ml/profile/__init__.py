@@ -18,21 +18,23 @@ attributes is inferred; sensitive words are kept out of terms and names (``terms
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
-from ml.runtime.errors import InputError
+from ml.ingest.timebasis import CLOCK_FEATURES, clock_words_allowed
 from ml.profile.activity import ActivityProfiler
 from ml.profile.config import ProfileConfig
 from ml.profile.describe import describe
 from ml.profile.evidence import EvidenceSelector, privacy_floor
 from ml.profile.fingerprint import BehavioralFingerprint, feature_specs, highlights
-from ml.profile.masking import detect_brand_handles, mask_pii
 from ml.profile.llm_names import name_proposer_from_env
+from ml.profile.masking import detect_brand_handles, mask_pii
 from ml.profile.naming import PersonaNamer
 from ml.profile.separators import SurrogateSeparator
 from ml.profile.terms import ClassTfidf
-from ml.ingest.timebasis import CLOCK_FEATURES, clock_words_allowed
+from ml.runtime.errors import InputError
 
 __all__ = ["ProfileConfig", "build_profiles", "detect_brand_handles", "mask_pii"]
 
@@ -58,6 +60,39 @@ def _nameable(highlighted: list[dict], time_basis: str | None) -> list[dict]:
     return [f for f in highlighted if clock_words_allowed(time_basis) or f["feature"] not in CLOCK_FEATURES]
 
 
+@dataclass
+class _Fitted:
+    """The estimators fitted on all members that every persona's profile reads."""
+
+    words: ClassTfidf
+    grams: ClassTfidf
+    activity: ActivityProfiler
+    fingerprint: BehavioralFingerprint
+    selector: EvidenceSelector
+    X: np.ndarray
+    specs: list
+
+
+def _fit_parts(members, texts, features, labels, cfg: ProfileConfig, brands: tuple, time_basis) -> _Fitted:
+    specs = feature_specs()
+    X = np.asarray(features, dtype=np.float64)
+    if X.ndim != 2 or X.shape[1] != len(specs):
+        raise InputError(f"build_profiles: features has shape {X.shape}; expected ({len(members)}, {len(specs)}) "
+                         "raw values in ml.features.behavioral.FEATURE_NAMES order")
+    return _Fitted(
+        ClassTfidf((1, 1), cfg.min_df, cfg.max_features, brands).fit(texts, labels),
+        ClassTfidf((2, 3), cfg.min_df, cfg.max_features, brands).fit(texts, labels),
+        ActivityProfiler(cfg.n_peak_hours, time_basis).fit(members, labels),
+        BehavioralFingerprint(time_basis=time_basis).fit(X, labels),
+        EvidenceSelector(cfg.n_evidence, cfg.evidence_pool, cfg.mmr_lambda, cfg.near_duplicate_cosine,
+                         cfg.near_duplicate_jaccard, cfg.min_evidence_words, cfg.evidence_max_chars),
+        X, specs)
+
+
+def _terms(tfidf: ClassTfidf, pid, n: int) -> list[dict]:
+    return [{"term": t, "weight": round(w, 6)} for t, w in tfidf.top_terms(pid, n)]
+
+
 def build_profiles(members: pd.DataFrame, features, labels, reassigned, embeddings,
                    config: ProfileConfig | None = None, time_basis: str | None = None) -> list[dict]:
     """Profile every persona; see the module docstring for inputs and output. ``time_basis``: the clock
@@ -71,70 +106,55 @@ def build_profiles(members: pd.DataFrame, features, labels, reassigned, embeddin
     texts = members["text"].fillna("").astype(str).tolist()
     member_ids = members["member_id"].astype(str).to_numpy()
     n = len(members)
-    ids = np.unique(labels)
     if n == 0:
         return []
-
     keep_handles = cfg.brand_handles
     if keep_handles is None:
         keep_handles = detect_brand_handles(
             texts, min_share=cfg.brand_min_mention_share, min_mentions=cfg.brand_min_mentions
         )
-
-    brands = tuple(keep_handles)
     known = "author" in members and members["author"].notna().any()
     authors = members["author"].to_numpy(dtype=object) if known else None  # privacy floor: None = unknown
-    words = ClassTfidf((1, 1), cfg.min_df, cfg.max_features, brands).fit(texts, labels)
-    grams = ClassTfidf((2, 3), cfg.min_df, cfg.max_features, brands).fit(texts, labels)
-    activity = ActivityProfiler(cfg.n_peak_hours, time_basis).fit(members, labels)
-    specs = feature_specs()
-    X = np.asarray(features, dtype=np.float64)
-    if X.ndim != 2 or X.shape[1] != len(specs):
-        raise InputError(f"build_profiles: features has shape {X.shape}; expected ({n}, {len(specs)}) "
-                         "raw values in ml.features.behavioral.FEATURE_NAMES order")
-    fp = BehavioralFingerprint(time_basis=time_basis).fit(X, labels)
-    selector = EvidenceSelector(cfg.n_evidence, cfg.evidence_pool, cfg.mmr_lambda, cfg.near_duplicate_cosine,
-                                cfg.near_duplicate_jaccard, cfg.min_evidence_words, cfg.evidence_max_chars)
+    fit = _fit_parts(members, texts, features, labels, cfg, tuple(keep_handles), time_basis)
 
-    profiles = []
-    for pid in ids:
+    profiles, highlighted = [], {}
+    for pid in np.unique(labels):
         mask = labels == pid
-        top_terms = [{"term": t, "weight": round(w, 6)} for t, w in words.top_terms(pid, cfg.n_terms)]
-        fingerprint = fp.profile(pid)
-        hl = highlights(fingerprint, cfg.n_highlights, cfg.min_effect, cfg.min_feature_coverage)
+        fingerprint = fit.fingerprint.profile(pid)
+        hl = highlighted[int(pid)] = highlights(fingerprint, cfg.n_highlights, cfg.min_effect,
+                                                cfg.min_feature_coverage)
         privacy = privacy_floor(None if authors is None else authors[mask], cfg.min_evidence_authors)
         profiles.append({
-            "id": int(pid),
-            "size": int(mask.sum()),
-            "share": float(mask.sum() / n),
-            "core_size": int((mask & ~reassigned).sum()),
-            "reassigned_count": int((mask & reassigned).sum()),
-            "top_terms": top_terms,
-            "top_ngrams": [{"term": t, "weight": round(w, 6)} for t, w in grams.top_terms(pid, cfg.n_ngrams)],
-            "activity": activity.profile(pid),
+            "id": int(pid), "size": int(mask.sum()), "share": float(mask.sum() / n),
+            "core_size": int((mask & ~reassigned).sum()), "reassigned_count": int((mask & reassigned).sum()),
+            "top_terms": _terms(fit.words, pid, cfg.n_terms), "top_ngrams": _terms(fit.grams, pid, cfg.n_ngrams),
+            "activity": fit.activity.profile(pid),
             "fingerprint": fingerprint,
             "highlights": [f["sentence"] for f in hl],
             "highlight_features": [f["feature"] for f in hl],
-            "evidence": [] if privacy["evidence_withheld"] else selector.select(
+            "evidence": [] if privacy["evidence_withheld"] else fit.selector.select(
                 member_ids[mask], [texts[i] for i in np.flatnonzero(mask)], embeddings[mask], ~reassigned[mask],
                 keep_handles),
             **privacy,
             "brand_handles": list(keep_handles),
-            "_hl": hl,
         })
+    _name_and_describe(profiles, highlighted, fit, texts, labels, embeddings, cfg, time_basis)
+    return profiles
 
-    # separators: term indicators of every persona's top terms + standardized features
+
+def _name_and_describe(profiles, highlighted, fit: _Fitted, texts, labels, embeddings, cfg, time_basis) -> None:
+    """Separators (term indicators of every persona's top terms + standardized features), names and
+    descriptions, set on ``profiles`` in place."""
+    words = fit.words
     vocab = list(dict.fromkeys(t for p in profiles for t, _ in words.top_terms(p["id"], cfg.surrogate_terms_per_persona)))
     index = {t: j for j, t in enumerate(words.vocabulary_)}
-    T = words.transform(texts)[:, [index[t] for t in vocab]] if vocab else np.zeros((n, 0))
+    T = words.transform(texts)[:, [index[t] for t in vocab]] if vocab else np.zeros((len(texts), 0))
     sep = SurrogateSeparator(cfg.surrogate_test_size, cfg.surrogate_max_rows, cfg.random_state).fit(
-        T, vocab, X, [name for name, _ in specs], labels)
-
+        T, vocab, fit.X, [name for name, _ in fit.specs], labels)
+    nameable = {pid: _nameable(hl, time_basis) for pid, hl in highlighted.items()}
     names = PersonaNamer(proposer=name_proposer_from_env()).fit(
-        texts, labels, embeddings, words, grams, {p["id"]: _nameable(p["_hl"], time_basis) for p in profiles}).names_
+        texts, labels, embeddings, words, fit.grams, nameable).names_
     for p in profiles:
-        del p["_hl"]
         p["name"] = names[p["id"]]
         p["separators"] = sep.signals(p["id"], cfg.n_separator_signals)
         p["description"] = describe(p)
-    return profiles

@@ -7,12 +7,9 @@ files or talks to a store: ``ml.runtime.rundir`` writes the run directory and ``
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,20 +17,37 @@ import numpy as np
 import pandas as pd
 
 from ml.cluster.density import PersonaClusterer
-from ml.runtime.config import PipelineConfig
-from ml.features.embed import SentenceEmbedder, clean_for_embedding, default_cache_dir
-from ml.runtime.errors import InputError, TooFewRowsError
+from ml.cluster.hierarchy import PersonaFamilies, family_records
+from ml.cluster.reassign import NoiseReassigner
 from ml.features.behavioral import FEATURE_SPECS, BehavioralFeatures
+from ml.features.embed import SentenceEmbedder, clean_for_embedding, default_cache_dir
+from ml.features.fusion import FeatureFusion
 from ml.filtering import QualityFilter
 from ml.filtering.agents import AgentDetector
-from ml.features.fusion import FeatureFusion
-from ml.cluster.hierarchy import PersonaFamilies, family_records
 from ml.ingest.load import ColumnMapping, load_messages
-from ml.metrics import dbcv, label_scores, silhouette, stability_ari
-from ml.runtime.model import PersonaModel
-from ml.cluster.reassign import NoiseReassigner
-from ml.reduce import UMAPReducer
 from ml.ingest.timebasis import TimeBasis, check_timezone
+from ml.metrics import dbcv, label_scores, silhouette, stability_ari
+from ml.reduce import UMAPReducer
+from ml.runtime.config import PipelineConfig
+from ml.runtime.contracts import (
+    AgentsSection,
+    ClusterSection,
+    ConversationCounts,
+    ConversationManifest,
+    ConversationMetrics,
+    ConversationPersona,
+    ConversationSource,
+    EmbeddingCache,
+    FilterStage,
+    FusionSection,
+    Granularity,
+    Hierarchy,
+    TimeSection,
+    new_run_id,
+    utc_now,
+)
+from ml.runtime.errors import InputError, TooFewRowsError
+from ml.runtime.model import PersonaModel
 from ml.runtime.timing import StageTimer, package_versions
 from ml.units import build_units
 
@@ -73,13 +87,27 @@ class Prepared:
 
 
 @dataclass
+class _Fitted:
+    """What the fitted stages tell the manifest."""
+
+    labels: np.ndarray
+    raw_labels: np.ndarray
+    clusterer: PersonaClusterer
+    fusion: FeatureFusion
+    fusion_note: str
+    metrics: dict[str, Any]
+    hierarchy: Hierarchy
+    embed_stats: dict[str, int]
+
+
+@dataclass
 class PipelineResult:
-    """Everything a run produced, in memory."""
+    """Everything a run produced, in memory: the contract models and the arrays behind them."""
 
     run_id: str
-    manifest: dict[str, Any]
+    manifest: ConversationManifest
     members: pd.DataFrame          # member frame + persona_id, reassigned, distance, x, y
-    personas: list[dict[str, Any]]
+    personas: list[ConversationPersona]
     model: PersonaModel
     embeddings: np.ndarray = field(repr=False)
     features: np.ndarray = field(repr=False)
@@ -160,7 +188,7 @@ class PersonaPipeline:
         cfg = self.config
         t0 = time.perf_counter()
         prep = self.prepare(paths)
-        messages, candidates, members = prep.messages, prep.candidates, prep.members
+        members = prep.members
         features, embeddings, embedder = prep.features, prep.embeddings, prep.embedder
         embed_stats = {"cached": embedder.n_cached_, "encoded": embedder.n_encoded_}
         with self.timer_.stage("fuse"):
@@ -185,10 +213,26 @@ class PersonaPipeline:
         with self.timer_.stage("profile"):
             from ml.profile import build_profiles
 
-            personas = build_profiles(members, features, labels, reassigned, embeddings, cfg.profile,
+            profiles = build_profiles(members, features, labels, reassigned, embeddings, cfg.profile,
                                       time_basis=prep.time["basis"])
         with self.timer_.stage("hierarchy"):
-            hierarchy = self._families(members, personas, labels, reassigned, embeddings)
+            family_of, hierarchy = self._families(members, profiles, labels, reassigned, embeddings)
+        personas = [ConversationPersona(**p, parent_id=family_of[int(p["id"])], level=1) for p in profiles]
+        model = self._persona_model(prep, fusion, embeddings, fused, labels, reassigned, personas)
+        out = members.copy()
+        out["persona_id"] = labels.astype(np.int64)
+        out["reassigned"] = reassigned.astype(bool)
+        out["distance"] = distance.astype(np.float64)
+        out["x"], out["y"] = (coords[:, 0], coords[:, 1]) if coords is not None else (0.0, 0.0)
+        run_id = new_run_id(cfg.model_dump(), paths)
+        model.run_id = run_id
+        fitted = _Fitted(labels, raw_labels, clusterer, fusion, fusion_note, metrics, hierarchy, embed_stats)
+        manifest = self._manifest(run_id, paths, prep, fitted, t0)
+        return PipelineResult(run_id, manifest, out, personas, model, embeddings, features, reduced)
+
+    def _persona_model(self, prep, fusion, embeddings, fused, labels, reassigned, personas) -> PersonaModel:
+        """The saved model that assigns new conversations to the final personas."""
+        cfg = self.config
         # New points can't be UMAP-placed cheaply (the UMAP graph was built from an exact kNN with
         # no search index), so the saved model places them by the final personas' centroids in
         # `reassign.model_space` (measured agreement in docs/benchmarks.md).
@@ -196,24 +240,8 @@ class PersonaPipeline:
         model_vectors = embeddings if model_space == "embedding" else fused
         reassigner = NoiseReassigner("cosine" if model_space == "embedding" else "euclidean",
                                      cfg.reassign.noise_quantile).fit(model_vectors, labels, reassigned)
-        model = PersonaModel(
-            embedder, prep.featurizer, fusion, reassigner, model_space, cfg.embed.strip_handles_urls,
-            {int(p["id"]): p.get("name", f"Persona {p['id']}") for p in personas},
-        )
-        out = members.copy()
-        out["persona_id"] = labels.astype(np.int64)
-        out["reassigned"] = reassigned.astype(bool)
-        out["distance"] = distance.astype(np.float64)
-        out["x"], out["y"] = (coords[:, 0], coords[:, 1]) if coords is not None else (0.0, 0.0)
-        run_id = self._run_id(paths)
-        model.run_id = run_id
-        manifest = self._manifest(run_id, paths, messages, candidates, members, prep.load_report, prep.filter_report,
-                                  metrics, labels, raw_labels, clusterer, fusion, fusion_note, embed_stats, t0)
-        manifest["hierarchy"] = hierarchy
-        manifest["agents"] = prep.agent_report
-        manifest["time"] = prep.time
-        manifest["counts"]["agent_messages_removed"] = prep.agent_report["removed"]
-        return PipelineResult(run_id, manifest, out, personas, model, embeddings, features, reduced)
+        return PersonaModel(prep.embedder, prep.featurizer, fusion, reassigner, model_space,
+                            cfg.embed.strip_handles_urls, {p.id: p.name or f"Persona {p.id}" for p in personas})
 
     # -- helpers ---------------------------------------------------------------------------------
     def _drop_agents(self, messages: pd.DataFrame, candidates: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
@@ -239,18 +267,16 @@ class PersonaPipeline:
             self.log(f"agents: removed {report['removed']} messages of brand/agent accounts")
         return candidates, report
 
-    def _families(self, members, personas, labels, reassigned, embeddings) -> dict[str, Any]:
-        """Group the personas into families (``ml.cluster.hierarchy``): sets ``parent_id`` and ``level`` on
-        each persona and returns the manifest's ``hierarchy`` section with the family records."""
+    def _families(self, members, profiles, labels, reassigned, embeddings) -> tuple[dict[int, int], Hierarchy]:
+        """Group the personas into families (``ml.cluster.hierarchy``): each persona id's family id and the
+        manifest's ``hierarchy`` section with the family records."""
         h = self.config.hierarchy
         fams = PersonaFamilies(h.n_families, h.max_families).fit(embeddings, labels)
-        brands = tuple(next((p.get("brand_handles") for p in personas if p.get("brand_handles")), []) or ())
+        brands = tuple(next((p.get("brand_handles") for p in profiles if p.get("brand_handles")), []) or ())
         records = family_records(fams, members["text"].fillna("").astype(str).tolist(), labels, reassigned,
                                  exclude=brands)
-        for p in personas:
-            p["parent_id"] = int(fams.family_of_[int(p["id"])])
-            p["level"] = 1
-        return {"levels": ["family", "persona"], "rule": fams.rule_, "families": records}
+        family_of = {int(p["id"]): int(fams.family_of_[int(p["id"])]) for p in profiles}
+        return family_of, Hierarchy(levels=["family", "persona"], rule=fams.rule_, families=records)
 
     def text_weight_for(self, features: np.ndarray) -> tuple[float, str]:
         """``(weight, note)``: the configured text weight, or 1.0 when the data carries no behavioral
@@ -338,41 +364,49 @@ class PersonaPipeline:
             runs.append(NoiseReassigner(self._metric()).fit(space, labels).reassign(space, labels)[0])
         return stability_ari(*runs)
 
-    def _run_id(self, paths) -> str:
-        now = datetime.now(UTC)
-        digest = hashlib.sha1(
-            (json.dumps(self.config.model_dump(), sort_keys=True, default=str) + "|".join(map(str, paths))
-             + now.isoformat()).encode()
-        ).hexdigest()[:6]
-        return f"{now:%Y%m%dT%H%M%SZ}-{digest}"
-
-    def _manifest(self, run_id, paths, messages, candidates, members, load_report, filter_report, metrics,
-                  labels, raw_labels, clusterer, fusion, fusion_note, embed_stats, t0) -> dict[str, Any]:
-        report = load_report.to_dict() if hasattr(load_report, "to_dict") else dict(load_report or {})
-        stages = filter_report.get("stages", filter_report) if isinstance(filter_report, dict) else filter_report
-        return {
-            "run_id": run_id,
-            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "source": {"inputs": [str(Path(p)) for p in paths], "load": report},
-            "unit": self.config.input.unit,
-            "counts": {
-                "input": len(messages),
-                "candidates": len(candidates),
-                "kept_messages": int(stages[-1]["kept"]) if stages else len(candidates),
-                "kept": len(members),
-                "personas": int(np.unique(labels).size),
-                "noise_before_reassign": int((raw_labels < 0).sum()),
-                "clusters_before_merge": int(clusterer.n_clusters_before_merge_),
-            },
-            "filtering": stages,
-            "metrics": metrics,
-            "cluster": {"min_cluster_size": clusterer.min_cluster_size_, "granularity": clusterer.granularity_},
-            "fusion": {"text_weight": self.config.fusion.text_weight, "effective_text_weight": fusion.text_weight,
-                       "text_share": fusion.text_share_, "note": fusion_note},
-            "embedding_cache": embed_stats,
-            "has_timestamps": bool(members["timestamp"].notna().any()) if "timestamp" in members else False,
-            "has_authors": bool(members["author"].notna().any()) if "author" in members else False,
+    def _manifest(self, run_id: str, paths, prep: Prepared, fit: _Fitted, t0: float) -> ConversationManifest:
+        """The run's manifest from its typed parts (CONTRACTS §3)."""
+        report = prep.load_report.to_dict() if hasattr(prep.load_report, "to_dict") else dict(prep.load_report or {})
+        stages = [FilterStage.model_validate(s) for s in _stage_list(prep.filter_report)]
+        members = prep.members
+        return ConversationManifest(
+            run_id=run_id,
+            created_at=utc_now(),
+            source=ConversationSource(inputs=[str(Path(p)) for p in paths], load=report),
+            unit=self.config.input.unit,
+            counts=self._counts(prep, stages, fit),
+            filtering=stages,
+            metrics=ConversationMetrics.model_validate(fit.metrics),
+            cluster=ClusterSection(min_cluster_size=fit.clusterer.min_cluster_size_,
+                                   granularity=Granularity.model_validate(fit.clusterer.granularity_)),
+            fusion=FusionSection(text_weight=self.config.fusion.text_weight,
+                                 effective_text_weight=fit.fusion.text_weight, text_share=fit.fusion.text_share_,
+                                 note=fit.fusion_note),
+            embedding_cache=EmbeddingCache.model_validate(fit.embed_stats),
+            has_timestamps=bool(members["timestamp"].notna().any()) if "timestamp" in members else False,
+            has_authors=bool(members["author"].notna().any()) if "author" in members else False,
             **self.timer_.summary(t0),
-            "config": self.config.model_dump(mode="json"),
-            "versions": package_versions(VERSION_PACKAGES),
-        }
+            config=self.config.model_dump(mode="json"),
+            versions=package_versions(VERSION_PACKAGES),
+            hierarchy=fit.hierarchy,
+            agents=AgentsSection.model_validate(prep.agent_report),
+            time=TimeSection.model_validate(prep.time),
+        )
+
+    @staticmethod
+    def _counts(prep: Prepared, stages: list[FilterStage], fit: _Fitted) -> ConversationCounts:
+        return ConversationCounts(
+            input=len(prep.messages),
+            candidates=len(prep.candidates),
+            kept_messages=stages[-1].kept if stages else len(prep.candidates),
+            kept=len(prep.members),
+            personas=int(np.unique(fit.labels).size),
+            noise_before_reassign=int((fit.raw_labels < 0).sum()),
+            clusters_before_merge=int(fit.clusterer.n_clusters_before_merge_),
+            agent_messages_removed=prep.agent_report["removed"],
+        )
+
+
+def _stage_list(filter_report) -> list[dict]:
+    """The filter's stage dicts, whether the report is the list itself or ``{"stages": [...]}``."""
+    return filter_report.get("stages", []) if isinstance(filter_report, dict) else list(filter_report or [])

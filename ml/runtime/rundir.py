@@ -13,11 +13,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ml.profile.masking import mask_texts
 from ml.runtime.atomic import RunDirectory
 from ml.runtime.pipeline import PipelineResult
-from ml.profile.masking import mask_texts
-from ml.cluster.reassign import core_confidence
-from ml.runtime.runfiles import ASSIGNMENT_COLUMNS, write_json
+from ml.runtime.runfiles import with_confidence, write_documents
 
 
 def assignments_frame(members: pd.DataFrame, keep_handles: list[str] | None = None) -> pd.DataFrame:
@@ -36,29 +35,15 @@ def assignments_frame(members: pd.DataFrame, keep_handles: list[str] | None = No
             "author": [None if pd.isna(a) else str(a) for a in members.get("author", [None] * len(members))],
             "timestamp": [None if pd.isna(t) else pd.Timestamp(t).isoformat() for t in ts],
             "n_messages": members.get("n_messages", pd.Series(1, index=members.index)).astype(np.int64).to_numpy(),
-        },
-        columns=ASSIGNMENT_COLUMNS,
+        }
     )
-    frame["confidence"] = core_confidence(frame["persona_id"], frame["distance"], frame["reassigned"])
-    return frame
+    return with_confidence(frame)
 
 
 def write_run_files(result: PipelineResult, folder: Path, run_dir: Path) -> None:
     """Write the run's files into ``folder``; the manifest's ``run_dir`` names ``run_dir``."""
-    manifest = dict(result.manifest)
-    manifest["run_dir"] = str(run_dir)
-    members = result.members
-    ids_by_persona = members.groupby("persona_id")["member_id"].apply(lambda s: [str(x) for x in s])
-    personas = []
-    for persona in result.personas:
-        p = dict(persona)
-        p["member_ids"] = ids_by_persona.get(int(p["id"]), [])
-        personas.append(p)
-    brands = next((p.get("brand_handles") for p in result.personas if p.get("brand_handles")), None)
-    assignments_frame(members, brands).to_parquet(folder / "assignments.parquet", index=False)
-    write_json(folder / "personas.json", personas)
-    result.model.save(folder / "model")
-    write_json(folder / "manifest.json", manifest)  # last: its presence marks a complete run
+    brands = next((p.brand_handles for p in result.personas if p.brand_handles), None)
+    write_documents(result, folder, run_dir, assignments_frame(result.members, brands))
 
 
 def write_run(result: PipelineResult, out_dir: str | Path) -> Path:

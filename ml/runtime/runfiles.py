@@ -1,5 +1,6 @@
-"""What both run writers (conversations: ``ml.runtime.rundir``, events: ``ml.events.rundir``) share:
-the assignments table's columns and strict JSON output.
+"""What both run writers (conversations: ``ml.runtime.rundir``, events: ``ml.events.rundir``) share: the
+assignments table's columns (``ml.runtime.contracts.AssignmentRow``), the contract documents
+(``manifest.json``, ``personas.json``) and strict JSON output.
 
 JSON is written with NaN/inf as ``null`` (``json.dumps`` would otherwise write ``NaN``, which is not
 JSON and which browsers' ``JSON.parse`` rejects), numpy scalars and arrays as plain numbers/lists,
@@ -14,8 +15,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-ASSIGNMENT_COLUMNS = ["member_id", "persona_id", "reassigned", "distance", "x", "y",
-                      "text", "author", "timestamp", "n_messages"]
+from ml.cluster.reassign import core_confidence
+from ml.runtime.contracts import (
+    ASSIGNMENT_COLUMNS,
+    ConversationPersonaRecord,
+    EventPersonaRecord,
+    PersonaProfile,
+)
+
+__all__ = ["ASSIGNMENT_COLUMNS", "persona_records", "with_confidence", "write_documents", "write_json"]
+
+_RECORDS = {"conversations": ConversationPersonaRecord, "events": EventPersonaRecord}
 
 
 def _json_default(obj):
@@ -49,3 +59,29 @@ def write_json(path: Path, data) -> None:
     """Write ``data`` as strict, indented UTF-8 JSON."""
     path.write_text(json.dumps(_finite(data), indent=2, ensure_ascii=False, default=_json_default,
                                allow_nan=False), encoding="utf-8")
+
+
+def with_confidence(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (the assignment columns but ``confidence``) with ``confidence`` (``core_confidence``),
+    its columns in ``ASSIGNMENT_COLUMNS`` order."""
+    frame = frame.copy()
+    frame["confidence"] = core_confidence(frame["persona_id"], frame["distance"], frame["reassigned"])
+    return frame[ASSIGNMENT_COLUMNS]
+
+
+def persona_records(personas: list[PersonaProfile], members: pd.DataFrame) -> list:
+    """The ``personas.json`` records: each profile with its ``member_ids`` (from ``members``' persona_id)."""
+    ids = members.groupby("persona_id")["member_id"].apply(lambda s: [str(x) for x in s])
+    return [_RECORDS[p.kind](**dict(p), member_ids=ids.get(p.id, [])) for p in personas]
+
+
+def write_documents(result, folder: Path, run_dir: Path, assignments: pd.DataFrame) -> None:
+    """Write a run's files into ``folder``: ``assignments.parquet``, ``personas.json``, ``model/`` and
+    ``manifest.json`` (naming ``run_dir``; written last, its presence marks a complete run). ``result``:
+    a ``PipelineResult`` or ``EventRunResult`` (``manifest``, ``personas``, ``members``, ``model``)."""
+    assignments.to_parquet(folder / "assignments.parquet", index=False)
+    records = persona_records(result.personas, result.members)
+    write_json(folder / "personas.json", [r.model_dump(mode="json") for r in records])
+    result.model.save(folder / "model")
+    manifest = result.manifest.model_copy(update={"run_dir": str(run_dir)})
+    write_json(folder / "manifest.json", manifest.model_dump(mode="json"))

@@ -12,8 +12,14 @@ from typing import Annotated, Any, Literal
 from pydantic import Discriminator, Field, Tag, TypeAdapter
 
 from ml.runtime.contracts.base import Contract, Term, kind_of, with_kind
-from ml.runtime.contracts.manifest import (ConversationCounts, ConversationManifest, ConversationSource,
-                                           EventCounts, EventManifest, EventSource)
+from ml.runtime.contracts.manifest import (
+    ConversationCounts,
+    ConversationManifest,
+    ConversationSource,
+    EventCounts,
+    EventManifest,
+    EventSource,
+)
 
 
 # -- runs -----------------------------------------------------------------------------------------
