@@ -10,11 +10,12 @@ placed by the fitted ``EventPersonaModel`` with H fixed. ``distance`` is 1 − m
 run did not keep are ignored.
 
 Saved as ``RUN_DIR/model/event_model.joblib`` plus ``model.json`` (``kind: "events"``); load with
-``EventRunModel.load(run_dir)``.
+``EventRunModel.load(run_dir)``, or from the bytes the results store keeps with ``EventRunModel.from_bytes``.
 """
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -112,9 +113,20 @@ class EventRunModel:
         path = Path(run_dir)
         for candidate in (path / "model" / MODEL_FILE, path / MODEL_FILE):
             if candidate.is_file():
-                with old_module_paths():
-                    model = joblib.load(candidate)
-                if not isinstance(model, cls):
-                    raise TypeError(f"{candidate} does not hold an EventRunModel")
-                return model
+                return cls._unpickled(candidate, str(candidate))
         raise FileNotFoundError(f"no event model under {path} (expected {path / 'model' / MODEL_FILE})")
+
+    @classmethod
+    def from_bytes(cls, data: bytes, source: str = "the stored model") -> EventRunModel:
+        """Load from the bytes of an ``event_model.joblib`` file (as the results store keeps them).
+
+        This unpickles: only bytes written by this pipeline may be given (docs/security.md)."""
+        return cls._unpickled(io.BytesIO(data), source)
+
+    @classmethod
+    def _unpickled(cls, file, source: str) -> EventRunModel:
+        with old_module_paths():
+            model = joblib.load(file)
+        if not isinstance(model, cls):
+            raise TypeError(f"{source} does not hold an EventRunModel")
+        return model

@@ -14,6 +14,7 @@ assignment needs neither UMAP nor HDBSCAN at serving time and is deterministic.
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -136,10 +137,21 @@ class PersonaModel:
         candidates = [path / "model" / MODEL_FILE, path / MODEL_FILE]
         for candidate in candidates:
             if candidate.is_file():
-                with old_module_paths():
-                    model = joblib.load(candidate)
-                if not isinstance(model, cls):
-                    raise TypeError(f"{candidate} does not hold a PersonaModel")
-                model.embedder.show_progress = False
-                return model
+                return cls._unpickled(candidate, str(candidate))
         raise FileNotFoundError(f"no persona model under {path} (expected {candidates[0]})")
+
+    @classmethod
+    def from_bytes(cls, data: bytes, source: str = "the stored model") -> PersonaModel:
+        """Load from the bytes of a ``persona_model.joblib`` file (as the results store keeps them).
+
+        This unpickles: only bytes written by this pipeline may be given (docs/security.md)."""
+        return cls._unpickled(io.BytesIO(data), source)
+
+    @classmethod
+    def _unpickled(cls, file, source: str) -> PersonaModel:
+        with old_module_paths():
+            model = joblib.load(file)
+        if not isinstance(model, cls):
+            raise TypeError(f"{source} does not hold a PersonaModel")
+        model.embedder.show_progress = False
+        return model

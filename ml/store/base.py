@@ -11,7 +11,7 @@ import re
 from abc import ABC, abstractmethod
 from typing import Any
 
-from ml.store.bundle import RunBundle
+from ml.store.bundle import RunBundle, StoredModel
 
 RUN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -64,7 +64,13 @@ class RunStore(ABC):
 
     @abstractmethod
     def delete_run(self, run_id: str) -> bool:
-        """Delete a run and all its documents. False when it did not exist."""
+        """Delete a run and all its documents (its model too). False when it did not exist."""
+
+    @abstractmethod
+    def put_model(self, run_id: str, model: StoredModel) -> None:
+        """Store (or replace) the persona model of a complete run, for runs published before models were
+        stored (`publish` stores `bundle.model` itself). All or nothing: a reader sees the old model (or
+        none) until the new one is completely written. Raises RunNotFound for an unknown run."""
 
     # -- reading ---------------------------------------------------------------------------
     @abstractmethod
@@ -106,6 +112,16 @@ class RunStore(ABC):
     @abstractmethod
     def get_strategies(self, run_id: str) -> dict[str, Any]:
         """Cached strategies of a run (may be empty)."""
+
+    @abstractmethod
+    def get_model_info(self, run_id: str) -> dict[str, Any] | None:
+        """`{kind, size, sha256}` of the run's stored model without its bytes; None when the run was
+        published without one (raises RunNotFound)."""
+
+    @abstractmethod
+    def get_model(self, run_id: str) -> StoredModel | None:
+        """The run's stored model, its bytes checked against the stored sha256 (StoreError when they
+        differ); None when the run was published without one (raises RunNotFound)."""
 
     def incomplete_run_ids(self) -> list[str]:
         """Runs whose publishing started but never finished (crashed, failed or still going)."""

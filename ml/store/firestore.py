@@ -10,6 +10,8 @@ Firestore's type rules, and one string field costs one encode instead of thousan
     runs/{run_id}/members/{pid}-{seq}  persona_id, seq, start, n, rows_json (members in page order)
     runs/{run_id}/map/{seq}            seq, n, rows_json (map points in stratified order)
     runs/{run_id}/blobs/{name}-{k}     one part of a JSON value too big to sit inline
+    runs/{run_id}/model/{gen}-{k}      one part of the persona model file; header `model` on the run
+                                       document (kind, size, sha256, parts, gen): ml.store.firestore_models
     meta/latest                        run_id, created_key
 
 Production limits are enforced, not assumed from the emulator: every document's encoded size is
@@ -17,7 +19,7 @@ measured before writing (≤ 1 MiB; chunks target `chunk_bytes`, 256 KB: few doc
 page read parses little JSON), and a batch holds at most 500
 writes and `batch_bytes` of payload (3.5 MB: the emulator, like gRPC by default, refuses
 messages over 4 MiB; production allows 10 MiB per request). Publishing writes the run document as `in_progress` first,
-then everything else, then flips status and the `latest` pointer in one transaction. Reads live in
+then everything else, then flips status, the `latest` pointer and the model header in one transaction. Reads live in
 `ml.store.firestore_reads.FirestoreReads`.
 """
 
@@ -41,6 +43,7 @@ from ml.store.firestore_limits import (  # noqa: F401 - re-exported
     pack_rows,
     split_utf8,
 )
+from ml.store.firestore_models import FirestoreModels
 from ml.store.firestore_reads import DONE, FirestoreReads
 
 INLINE_JSON_BYTES = 700_000  # a JSON value bigger than this goes to blob parts
@@ -51,7 +54,7 @@ COMPOSITE_INDEXES = [("runs", [("status", "ASCENDING"), ("created_key", "DESCEND
 UNINDEXED_FIELDS = [
     ("runs", "summary_json"), ("runs", "manifest_json"), ("runs", "strategies_json"), ("runs", "map_chunks"),
     ("personas", "profile_json"), ("personas", "member_chunks"), ("members", "rows_json"),
-    ("map", "rows_json"), ("blobs", "json"),
+    ("map", "rows_json"), ("blobs", "json"), ("runs", "model"), ("model", "data"),
 ]
 
 
@@ -65,7 +68,7 @@ def parse_firestore_url(url: str) -> tuple[str, str]:
 
 
 
-class FirestoreStore(FirestoreReads, RunStore):
+class FirestoreStore(FirestoreModels, FirestoreReads, RunStore):
     """Results store in a Firestore database. With `FIRESTORE_EMULATOR_HOST` set the client
     talks to that emulator; otherwise it uses Application Default Credentials."""
 
@@ -158,10 +161,11 @@ class FirestoreStore(FirestoreReads, RunStore):
             for seq, chunk in enumerate(map_chunks):
                 batcher.set(run_ref.collection("map").document(f"{seq:05d}"),
                             {"seq": seq, "n": len(chunk), "rows_json": "[" + ",".join(chunk) + "]"})
+            model = self._write_model_parts(run_id, bundle.model, batcher) if bundle.model else None
             batcher.commit()
             if not self._writes_allowed(self.stats["writes"], 1):
                 raise InjectedFailure(f"injected failure after {self.stats['writes']} writes")
-            self._flip_complete(run_id, run_doc["created_key"])
+            self._flip_complete(run_id, run_doc["created_key"], model)
         except InjectedFailure:
             raise  # a simulated crash cleans nothing up: that is what it tests
         except BaseException:
@@ -194,7 +198,7 @@ class FirestoreStore(FirestoreReads, RunStore):
                 batcher.set(ref, data)
             batcher.set(run_ref.collection("personas").document(f"{pid:08d}"), doc | fields)
 
-    def _flip_complete(self, run_id: str, created_key: str) -> None:
+    def _flip_complete(self, run_id: str, created_key: str, model: dict | None = None) -> None:
         from google.cloud import firestore
 
         run_ref, latest_ref = self._run(run_id), self._latest_ref()
@@ -203,7 +207,7 @@ class FirestoreStore(FirestoreReads, RunStore):
         def flip(tx) -> None:
             latest = latest_ref.get(transaction=tx)
             cur = latest.to_dict() if latest.exists else None
-            tx.update(run_ref, {"status": DONE, "published_at": R.utc_now_iso()})
+            tx.update(run_ref, {"status": DONE, "published_at": R.utc_now_iso(), "model": model})
             if not cur or not cur.get("run_id") or (created_key, run_id) >= (cur.get("created_key", ""), cur["run_id"]):
                 tx.set(latest_ref, {"run_id": run_id, "created_key": created_key})
 
@@ -216,7 +220,7 @@ class FirestoreStore(FirestoreReads, RunStore):
         batcher = _Batcher(self)
         hook, self._fail_after_writes = self._fail_after_writes, None
         try:
-            for sub in ("members", "map", "blobs", "personas"):
+            for sub in ("members", "map", "blobs", "model", "personas"):
                 for ref in self._call(lambda sub=sub: list(run_ref.collection(sub).list_documents(page_size=500))):
                     batcher.delete(ref)
             batcher.delete(run_ref)

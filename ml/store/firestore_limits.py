@@ -54,6 +54,11 @@ def split_utf8(text: str, max_bytes: int) -> list[str]:
     return parts or [""]
 
 
+def split_bytes(data: bytes, max_bytes: int) -> list[bytes]:
+    """`data` in consecutive pieces of at most `max_bytes` bytes each (one empty piece for no data)."""
+    return [data[i : i + max_bytes] for i in range(0, len(data), max_bytes)] or [b""]
+
+
 def pack_rows(rows: Iterable[dict[str, Any]], max_bytes: int) -> list[list[str]]:
     """Group rows (as JSON strings) into chunks whose JSON array stays under `max_bytes`."""
     chunks: list[list[str]] = []

@@ -3,7 +3,8 @@
 Layout: `runs` (status 'in_progress' | 'complete', manifest JSON), `personas` (profile JSON),
 `members` (one row per member, clustered by (run, persona, rank) so a page is one index range),
 `map_points` (the persona-stratified map sample order, clustered so a map is one range scan),
-`strategies`, and `meta` holding the `latest` pointer. Publishing writes the run row as
+`strategies`, `models` (each run's persona model file, ``ml.store.sqlite_models``), and `meta` holding
+the `latest` pointer. Publishing writes the run row as
 in-progress, then personas and members in transactions of `batch_rows`, then flips status and
 pointer in one final transaction; readers only ever see complete runs. WAL mode lets readers
 run while a publish is writing. One connection per thread.
@@ -23,10 +24,11 @@ from typing import Any
 from ml.store import records as R
 from ml.store.base import InjectedFailure, PersonaNotFound, RunNotFound, RunStore, StoreError, validate_run_id
 from ml.store.bundle import RunBundle
-from ml.store.sqlite_schema import MEMBER_COLS, SCHEMA, SCHEMA_VERSION, parse_sqlite_url  # noqa: F401
+from ml.store.sqlite_models import SqliteModels
+from ml.store.sqlite_schema import MEMBER_COLS, SCHEMA, SCHEMA_VERSION, migrate, parse_sqlite_url  # noqa: F401
 
 
-class SqliteStore(RunStore):
+class SqliteStore(SqliteModels, RunStore):
     """Results store in one SQLite file. `path` may be ':memory:' (private, for tests)."""
 
     def __init__(self, path: str | Path, batch_rows: int = 5000, timeout_s: float = 30.0):
@@ -56,22 +58,15 @@ class SqliteStore(RunStore):
                 found = self._schema_version()
         except sqlite3.Error as exc:
             raise StoreError(f"SQLite store {self.path} cannot be used: {exc}") from exc
-        if found == SCHEMA_VERSION:
-            self._add_map_confidence()
         if found != SCHEMA_VERSION:
             raise StoreError(f"SQLite store {self.path} has schema {found}, this version needs {SCHEMA_VERSION}: "
                              "use a new file or delete this one")
-
-    def _add_map_confidence(self) -> None:
-        """Files made before map points carried `confidence` get the (nullable) column: old runs read None."""
-        conn = self._keepalive
-        columns = {row[1] for row in conn.execute("PRAGMA table_info(map_points)")}
-        self._map_confidence = "confidence"
-        if "confidence" not in columns:
-            try:
-                conn.execute("ALTER TABLE map_points ADD COLUMN confidence REAL")
-            except sqlite3.Error:  # e.g. a read-only file: its maps read None
-                self._map_confidence = "NULL"
+        try:
+            has = migrate(self._keepalive)  # files made before a column or table existed get it
+        except sqlite3.Error as exc:
+            raise StoreError(f"SQLite store {self.path} cannot be used: {exc}") from exc
+        self._map_confidence = "confidence" if has["confidence"] else "NULL"  # read-only old file: maps read None
+        self._has_models = has["models"]  # read-only old file: no run has a stored model
 
     def _schema_version(self) -> str | None:
         conn = self._keepalive
@@ -180,6 +175,8 @@ class SqliteStore(RunStore):
             with self._tx() as cur:
                 cur.execute("INSERT INTO strategies (run_id, data) VALUES (?, ?)",
                             (run_id, R.dumps(R.to_jsonable(bundle.strategies or {}))))
+                if bundle.model is not None:  # the model becomes visible with the run, never apart
+                    self._write_model(cur, run_id, bundle.model)
                 cur.execute("UPDATE runs SET status = 'complete', published_at = ? WHERE id = ?",
                             (R.utc_now_iso(), run_id))
                 self._repoint_latest(cur)
@@ -213,7 +210,8 @@ class SqliteStore(RunStore):
 
     @staticmethod
     def _delete_rows(cur: sqlite3.Cursor, run_id: str) -> None:
-        for table, col in (("members", "run_id"), ("map_points", "run_id"), ("personas", "run_id"), ("strategies", "run_id"), ("runs", "id")):
+        for table, col in (("members", "run_id"), ("map_points", "run_id"), ("personas", "run_id"),
+                           ("strategies", "run_id"), ("models", "run_id"), ("runs", "id")):
             cur.execute(f"DELETE FROM {table} WHERE {col} = ?", (run_id,))
 
     @staticmethod

@@ -1,6 +1,23 @@
-"""The SQLite store's tables and URL form (used by ``ml.store.sqlite.SqliteStore``)."""
+"""The SQLite store's tables, their migration and URL form (used by ``ml.store.sqlite.SqliteStore``).
+
+Version "1" files grow additively: ``migrate`` adds what later code needs to a file made before it
+(the map points' ``confidence`` column, the ``models`` table) and says what a read-only file lacks.
+"""
 
 from __future__ import annotations
+
+import sqlite3
+
+#: One row per run with a stored persona model: the joblib file's bytes, checked on read by sha256.
+MODELS_TABLE = """
+CREATE TABLE IF NOT EXISTS models (
+    run_id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    data BLOB NOT NULL
+);
+"""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -48,10 +65,32 @@ CREATE TABLE IF NOT EXISTS map_points (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS strategies (run_id TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
-"""
+""" + MODELS_TABLE
 
 SCHEMA_VERSION = "1"
 MEMBER_COLS = "member_id, distance, reassigned, x, y, text, extra"
+
+
+def migrate(conn: sqlite3.Connection) -> dict[str, bool]:
+    """Bring a version-"1" file up to date: the map points' nullable `confidence` column (old runs read
+    None) and the `models` table (old runs have no stored model). Returns which of the two the file
+    has afterwards; a read-only file keeps what it had and its readers do without the rest."""
+    has = {}
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(map_points)")}
+    has["confidence"] = "confidence" in columns
+    if not has["confidence"]:
+        has["confidence"] = _try(conn, "ALTER TABLE map_points ADD COLUMN confidence REAL")
+    found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'models'").fetchone()
+    has["models"] = bool(found) or _try(conn, MODELS_TABLE)
+    return has
+
+
+def _try(conn: sqlite3.Connection, sql: str) -> bool:
+    try:
+        conn.executescript(sql)
+    except sqlite3.Error:  # e.g. a read-only file
+        return False
+    return True
 
 
 def parse_sqlite_url(url: str) -> str:

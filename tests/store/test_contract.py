@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from ml.store import InjectedFailure, PersonaNotFound, RunNotFound, StoreError
 from ml.store import records as R
+from ml.store.bundle import StoredModel
 from ml.store.sqlite import SqliteStore
 from tests.store.synthetic import make_bundle
 
@@ -183,3 +185,86 @@ def test_bad_bundle_is_refused(store):
     with pytest.raises(ValueError, match="distance"):
         store.publish(bundle)
     assert store.list_runs() == [] and store.incomplete_run_ids() == []
+
+
+def model_of(kind: str, n_bytes: int, seed: int) -> StoredModel:
+    """Incompressible bytes standing in for a model file (the store never looks inside)."""
+    return StoredModel(kind, np.random.default_rng(seed).bytes(n_bytes))
+
+
+def small_chunks(store) -> None:
+    """Small parts and batches, so that a model spans many documents and commits on Firestore."""
+    if not isinstance(store, SqliteStore):
+        store.chunk_bytes, store.batch_writes = 5_000, 4
+
+
+def corrupt_model(store, run_id: str) -> None:
+    """Change one stored byte of the run's model behind the store's back."""
+    if isinstance(store, SqliteStore):
+        with store._tx() as cur:
+            cur.execute("UPDATE models SET data = ? WHERE run_id = ?", (b"x" + store.get_model(run_id).data[1:], run_id))
+        return
+    header = store._run(run_id).get().get("model")
+    part = store._run(run_id).collection("model").document(f"{header['gen']}-00000")
+    part.update({"data": b"x" + part.get().get("data")[1:]})
+
+
+def test_model_is_published_with_the_run(store):
+    small_chunks(store)
+    bundle = make_bundle("run-model", [6, 3])
+    bundle.model = model_of("conversations", 23_456, seed=1)  # several parts on Firestore
+    store.publish(bundle)
+    store.publish(make_bundle("run-plain", [4]))
+    assert store.get_model_info("run-model") == bundle.model.info()
+    assert store.get_model("run-model") == bundle.model
+    assert store.get_model_info("run-plain") is None and store.get_model("run-plain") is None
+    with pytest.raises(RunNotFound):
+        store.get_model("nope")
+    with pytest.raises(RunNotFound):
+        store.put_model("nope", bundle.model)
+    corrupt_model(store, "run-model")
+    with pytest.raises(StoreError, match="checksum"):
+        store.get_model("run-model")
+
+
+@pytest.mark.parametrize("fail_after", [0, 3, 6])
+def test_a_crash_never_leaves_a_partial_model(store, fail_after):
+    small_chunks(store)
+    old, new = model_of("events", 9_000, seed=2), model_of("events", 30_000, seed=3)
+    bundle = make_bundle("run-m", [5])
+    bundle.model = old
+    store.publish(bundle)
+    store._fail_after_writes = fail_after
+    if isinstance(store, SqliteStore) and fail_after:  # one transaction: no crash point inside it
+        store.put_model("run-m", new)
+        assert store.get_model("run-m") == new
+    else:  # Firestore: 6 parts, then the header
+        with pytest.raises(InjectedFailure):
+            store.put_model("run-m", new)
+        assert store.get_model("run-m") == old  # the partial write of `new` is never read
+    store._fail_after_writes = None
+    store.put_model("run-m", new)
+    assert store.get_model("run-m") == new and store.get_model_info("run-m")["kind"] == "events"
+    broken = make_bundle("run-broken", [40])
+    broken.model = new
+    store._fail_after_writes = fail_after + 2
+    with pytest.raises(InjectedFailure):
+        store.publish(broken)
+    store._fail_after_writes = None
+    with pytest.raises(RunNotFound):
+        store.get_model("run-broken")
+    assert store.cleanup_incomplete(older_than_s=0) == ["run-broken"]
+
+
+def test_deleting_a_run_deletes_its_model(store):
+    bundle = make_bundle("run-d", [5])
+    bundle.model = model_of("conversations", 2_000, seed=4)
+    store.publish(bundle)
+    assert store.delete_run("run-d") is True
+    with pytest.raises(RunNotFound):
+        store.get_model_info("run-d")
+    store.publish(make_bundle("run-d", [5]))  # the same id again, without a model: none is left over
+    assert store.get_model("run-d") is None and store.get_model_info("run-d") is None
+    bundle.model = model_of("conversations", 2_000, seed=5)
+    store.publish(bundle, replace=True)
+    assert store.get_model("run-d") == bundle.model

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from ml.store import StoreError, open_store
+from ml.store import InjectedFailure, RunNotFound, StoreError, open_store
 from ml.store import records as R
 from ml.store.firestore import (
     MAX_DOC_BYTES,
@@ -15,9 +16,10 @@ from ml.store.firestore import (
     parse_firestore_url,
     split_utf8,
 )
+from ml.store.bundle import StoredModel
 from tests.store.synthetic import make_bundle
 
-SUBS = ("personas", "members", "map", "blobs")
+SUBS = ("personas", "members", "map", "blobs", "model")
 
 
 def run_docs(store: FirestoreStore, run_id: str):
@@ -93,7 +95,10 @@ def test_big_run_documents_are_all_under_one_mib(firestore_store):
 
 @pytest.mark.firestore
 def test_delete_leaves_no_documents(firestore_store):
-    firestore_store.publish(make_bundle("run-del", [3000, 20], words=40))
+    bundle = make_bundle("run-del", [3000, 20], words=40)
+    bundle.model = StoredModel("conversations", b"m" * 600_000)
+    firestore_store.publish(bundle)
+    assert len(list(firestore_store._run("run-del").collection("model").stream())) == 3
     assert len(run_docs(firestore_store, "run-del")) > 3
     firestore_store.delete_run("run-del")
     assert run_docs(firestore_store, "run-del") == []
@@ -121,3 +126,36 @@ def test_indexes_file_declares_what_the_queries_need():
     assert declared == COMPOSITE_INDEXES and all(i["queryScope"] == "COLLECTION" for i in spec["indexes"])
     overrides = [(o["collectionGroup"], o["fieldPath"]) for o in spec["fieldOverrides"]]
     assert overrides == UNINDEXED_FIELDS and all(o["indexes"] == [] for o in spec["fieldOverrides"])
+
+
+@pytest.mark.firestore
+def test_model_parts_stay_under_the_limits(firestore_store):
+    model = StoredModel("conversations", np.random.default_rng(0).bytes(3_000_000))  # 3 MB, more than a batch
+    bundle = make_bundle("run-model", [10])
+    bundle.model = model
+    firestore_store.publish(bundle)
+    assert firestore_store.stats["max_batch_bytes"] <= firestore_store.batch_bytes
+    parts = list(firestore_store._run("run-model").collection("model").stream())
+    assert len(parts) == 12 and max(firestore_doc_size(s.reference.path, s.to_dict()) for s in parts) <= 257_000
+    assert firestore_store.get_model("run-model") == model
+    firestore_store.put_model("run-model", StoredModel("conversations", b"small"))
+    assert [s.id.endswith("-00000") for s in firestore_store._run("run-model").collection("model").stream()] == [True]
+
+
+@pytest.mark.firestore
+@pytest.mark.parametrize("into_parts", [1, 3, 6])
+def test_a_publish_crash_among_model_parts_leaves_no_model(firestore_project, into_parts):
+    store = FirestoreStore(firestore_project, chunk_bytes=5_000, batch_writes=2)
+    store.publish(make_bundle("run-probe", [30]))
+    before_model = store.stats["writes"] - 2  # the final transaction writes the run and `latest`
+    bundle = make_bundle("run-crash", [30])
+    bundle.model = StoredModel("events", np.random.default_rng(1).bytes(30_000))  # 6 parts
+    store._fail_after_writes = before_model + into_parts
+    with pytest.raises(InjectedFailure):
+        store.publish(bundle)
+    store._fail_after_writes = None
+    assert 0 < len(list(store._run("run-crash").collection("model").stream())) <= into_parts
+    with pytest.raises(RunNotFound):
+        store.get_model("run-crash")
+    assert store.cleanup_incomplete(older_than_s=0) == ["run-crash"]
+    assert run_docs(store, "run-crash") == []

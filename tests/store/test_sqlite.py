@@ -87,3 +87,23 @@ def test_reader_latency(tmp_path):
         timings.append(time.perf_counter() - t0)
     # backend target is p99 < 50 ms per request; three reads together must stay well under that
     assert statistics.quantiles(timings, n=100)[98] < 0.05
+
+
+
+def test_old_file_gains_the_models_table(tmp_path):
+    """A store file made before models were stored: opening it adds the table; its runs have no model."""
+    import sqlite3
+
+    from ml.store.bundle import StoredModel
+
+    path = tmp_path / "old.db"
+    old = SqliteStore(path)
+    old.publish(make_bundle("run-old", [4]))
+    old.close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP TABLE models")
+    store = SqliteStore(path)
+    assert store.get_model_info("run-old") is None and store.get_model("run-old") is None
+    store.put_model("run-old", StoredModel("conversations", b"model bytes"))
+    assert store.get_model("run-old") == StoredModel("conversations", b"model bytes")
+    assert SqliteStore(path).get_model_info("run-old")["size"] == len(b"model bytes")
