@@ -14,6 +14,15 @@ How the weight is applied
    ``w_text`` and the behavioral block ``1 − w_text`` of the mean squared distance.
 3. If a block carries no variance (e.g. text weight 1.0, or no usable feature at all), it gets
    scale 0 and the other block keeps its full share, so missing metadata never injects noise.
+
+Text only without metadata
+--------------------------
+With ``require_metadata`` (the default) the weight actually used, ``effective_text_weight_``, is 1.0
+when none of the ``metadata_columns`` varies (no timestamps, authors or reply links): the remaining
+features are read off the same text the embedding already sees, and on Banking77 (text only) they
+cost 0.05 NMI at 75/25 (0.767 vs 0.816). ``weight_reason_`` says which case applied. The pipeline
+passes ``ml.features.specs.metadata_columns()`` (the features whose spec has ``needs_metadata``);
+``None`` counts every column.
 """
 
 from __future__ import annotations
@@ -35,13 +44,30 @@ def block_energy(X: np.ndarray) -> float:
 class FeatureFusion(BaseEstimator, TransformerMixin):
     """Weighted concatenation of text embeddings and standardized behavioral features.
 
+    Parameters: ``text_weight`` (share of the squared distance from text), ``require_metadata`` and
+    ``metadata_columns`` (text only when no metadata column varies; see the module docstring).
     Attributes: ``feature_mean_``, ``feature_std_`` (per column, std 0 → column zeroed),
-    ``text_scale_``, ``behavior_scale_``, ``text_share_`` (the realised share of the squared
-    distance, equal to ``text_weight`` unless a block is empty).
+    ``effective_text_weight_`` and ``weight_reason_`` (the weight used and why), ``text_scale_``,
+    ``behavior_scale_``, ``text_share_`` (the realised share of the squared distance, equal to
+    ``effective_text_weight_`` unless a block is empty).
     """
 
-    def __init__(self, text_weight: float = 0.75):
+    AS_CONFIGURED = "as configured"
+    TEXT_ONLY = "no behavioral metadata (timestamps, authors, reply links): text only"
+
+    def __init__(self, text_weight: float = 0.75, require_metadata: bool = True,
+                 metadata_columns: tuple[int, ...] | None = None):
         self.text_weight = text_weight
+        self.require_metadata = require_metadata
+        self.metadata_columns = metadata_columns
+
+    def __setstate__(self, state):
+        """Models pickled before the metadata rule moved here hold the effective weight as ``text_weight``."""
+        state = {"require_metadata": False, "metadata_columns": None, **state}
+        if "text_scale_" in state:
+            state.setdefault("effective_text_weight_", float(state["text_weight"]))
+            state.setdefault("weight_reason_", self.AS_CONFIGURED)
+        super().__setstate__(state)
 
     def fit(self, embeddings: np.ndarray, features: np.ndarray | None = None):
         if not 0.0 <= float(self.text_weight) <= 1.0:
@@ -57,7 +83,8 @@ class FeatureFusion(BaseEstimator, TransformerMixin):
         std = Z0.std(axis=0) if F.shape[1] else np.zeros(0)
         self.feature_std_ = np.where(std > 1e-12, std, 0.0)
         Z = self._standardize(Z0)
-        w = float(self.text_weight)
+        w, self.weight_reason_ = self._weight()
+        self.effective_text_weight_ = w
         e_text, e_beh = block_energy(E), block_energy(Z)
         if e_beh == 0.0 or w >= 1.0:  # no usable behaviour (or text only): text keeps it all
             t_scale, b_scale = (1.0 / np.sqrt(e_text) if e_text > 0 else 1.0), 0.0
@@ -91,6 +118,19 @@ class FeatureFusion(BaseEstimator, TransformerMixin):
         return self._standardize(self._impute(F, self.feature_mean_))
 
     # -- helpers -------------------------------------------------------------------------------
+    def _weight(self) -> tuple[float, str]:
+        """The text weight to use and why: 1.0 when metadata is required and no metadata column varies."""
+        w = float(self.text_weight)
+        if not self.require_metadata:
+            return w, self.AS_CONFIGURED
+        n = self.feature_std_.shape[0]
+        cols = np.arange(n) if self.metadata_columns is None else np.asarray(self.metadata_columns, dtype=int)
+        if cols.size and (cols.min() < 0 or cols.max() >= n):
+            raise ValueError(f"metadata_columns must lie within the {n} feature columns, got {list(cols)}")
+        if cols.size and (self.feature_std_[cols] > 0).any():
+            return w, self.AS_CONFIGURED
+        return 1.0, self.TEXT_ONLY
+
     @staticmethod
     def _as_features(features, n: int) -> np.ndarray:
         if features is None:

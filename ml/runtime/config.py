@@ -4,6 +4,12 @@
 ``--config`` file (YAML or JSON, same structure), then command-line flags. Unknown keys are
 errors, so a typo never silently runs the defaults. The config is written into every run's
 ``manifest.json``.
+
+The estimator sections' keys are the estimators' own parameters, one to one
+(``ml.runtime.stages.build_stages`` builds them; tests/test_stages_config.py checks it): ``embed`` →
+``SentenceEmbedder``, ``fusion`` → ``FeatureFusion``, ``reduce`` → ``UMAPReducer``, ``cluster`` →
+``PersonaClusterer``, ``reassign`` → ``NoiseReassigner``, ``hierarchy`` → ``PersonaFamilies``. The few
+keys that are not parameters say where the pipeline applies them (``ml.runtime.stages.NOT_PARAMETERS``).
 """
 
 from __future__ import annotations
@@ -12,9 +18,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ml.runtime.configfile import ConfigFile
 from ml.filtering import FilterConfig
 from ml.profile.config import ProfileConfig
+from ml.reduce import N_COMPONENTS
+from ml.runtime.configfile import ConfigFile
 
 
 class _Section(BaseModel):
@@ -64,12 +71,13 @@ class FusionConfig(_Section):
 
 class ReduceConfig(_Section):
     n_components: int = Field(
-        5, ge=2, description="5: as good as the design's 50 on Banking77 over 5 seeds, 4-9x less UMAP time"
+        N_COMPONENTS, ge=2, description="UMAP dimensions; the default is ml.reduce.N_COMPONENTS"
     )
     n_neighbors: int = Field(30, ge=2)
     min_dist: float = Field(0.0, ge=0.0, le=1.0)
     metric: str = "euclidean"
     fit_sample_size: int = Field(20000, ge=100)
+    low_memory: bool = Field(True, description="UMAP's low_memory nearest-neighbour search for sampled fits")
 
 
 class ClusterConfig(_Section):
@@ -98,6 +106,7 @@ class ReassignConfig(_Section):
     )
     metric: Literal["auto", "cosine", "euclidean"] = Field("auto", description="auto: cosine for embedding, else euclidean")
     noise_quantile: float = Field(0.95, gt=0.0, le=1.0)
+    min_noise: int = Field(10, ge=1, description="noise points needed to calibrate the radius on them")
     model_space: Literal["embedding", "fused"] = Field(
         "embedding", description="where the saved persona model places new conversations"
     )

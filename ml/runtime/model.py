@@ -125,7 +125,7 @@ class PersonaModel:
             "metric": self.reassigner.metric,
             "n_personas": len(self.reassigner.persona_ids_),
             "embedding_model": self.embedder.model_name,
-            "text_weight": self.fusion.text_weight,
+            "text_weight": getattr(self.fusion, "effective_text_weight_", self.fusion.text_weight),
         }
         (directory / META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
         return directory

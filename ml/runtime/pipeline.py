@@ -17,9 +17,8 @@ import numpy as np
 import pandas as pd
 
 from ml.cluster.density import PersonaClusterer
-from ml.cluster.hierarchy import PersonaFamilies, family_records
-from ml.cluster.reassign import NoiseReassigner
-from ml.features.behavioral import FEATURE_SPECS, BehavioralFeatures
+from ml.cluster.hierarchy import family_records
+from ml.features.behavioral import BehavioralFeatures
 from ml.features.embed import SentenceEmbedder, clean_for_embedding, default_cache_dir
 from ml.features.fusion import FeatureFusion
 from ml.filtering import QualityFilter
@@ -48,6 +47,7 @@ from ml.runtime.contracts import (
 )
 from ml.runtime.errors import InputError, TooFewRowsError
 from ml.runtime.model import PersonaModel
+from ml.runtime.stages import Stages, build_stages
 from ml.runtime.timing import StageTimer, package_versions
 from ml.units import build_units
 
@@ -176,9 +176,7 @@ class PersonaPipeline:
             featurizer = BehavioralFeatures().fit(members, messages)
             features = featurizer.transform(members, messages)
         with self.timer_.stage("embed"):
-            embedder = SentenceEmbedder(cfg.embed.model_name, cfg.embed.batch_size, cfg.embed.cache_dir,
-                                        cfg.embed.device, show_progress=self.progress,
-                                        encoder=cfg.embed.encoder).fit()
+            embedder = self.stages.embedder.fit()
             texts = members["text"].tolist()
             embeddings = embedder.transform(clean_for_embedding(texts) if cfg.embed.strip_handles_urls else texts)
         return Prepared(messages, candidates, members, features, embeddings, load_report, filter_report,
@@ -192,8 +190,8 @@ class PersonaPipeline:
         features, embeddings, embedder = prep.features, prep.embeddings, prep.embedder
         embed_stats = {"cached": embedder.n_cached_, "encoded": embedder.n_encoded_}
         with self.timer_.stage("fuse"):
-            text_weight, fusion_note = self.text_weight_for(features)
-            fusion = FeatureFusion(text_weight).fit(embeddings, features)
+            fusion = self.stages.fusion.fit(embeddings, features)  # text only without metadata (weight_reason_)
+            fusion_note = fusion.weight_reason_
             fused = fusion.transform(embeddings, features)
         with self.timer_.stage("reduce"):
             reduced, coords = self._reduce(fused, cfg.seed)
@@ -206,7 +204,7 @@ class PersonaPipeline:
                     "or supply more rows", n_rows=len(members))
         with self.timer_.stage("reassign"):
             space = self._space(embeddings, fused, reduced)
-            reassigner = NoiseReassigner(self._metric(), cfg.reassign.noise_quantile).fit(space, raw_labels)
+            reassigner = self.stages.reassigner.fit(space, raw_labels)
             labels, reassigned, distance = reassigner.reassign(space, raw_labels)
         with self.timer_.stage("metrics"):
             metrics = self._metrics(members, raw_labels, labels, reduced, fused, embeddings)
@@ -238,8 +236,7 @@ class PersonaPipeline:
         # `reassign.model_space` (measured agreement in docs/benchmarks.md).
         model_space = cfg.reassign.model_space
         model_vectors = embeddings if model_space == "embedding" else fused
-        reassigner = NoiseReassigner("cosine" if model_space == "embedding" else "euclidean",
-                                     cfg.reassign.noise_quantile).fit(model_vectors, labels, reassigned)
+        reassigner = self.stages.model_reassigner.fit(model_vectors, labels, reassigned)
         return PersonaModel(prep.embedder, prep.featurizer, fusion, reassigner, model_space,
                             cfg.embed.strip_handles_urls, {p.id: p.name or f"Persona {p.id}" for p in personas})
 
@@ -270,34 +267,20 @@ class PersonaPipeline:
     def _families(self, members, profiles, labels, reassigned, embeddings) -> tuple[dict[int, int], Hierarchy]:
         """Group the personas into families (``ml.cluster.hierarchy``): each persona id's family id and the
         manifest's ``hierarchy`` section with the family records."""
-        h = self.config.hierarchy
-        fams = PersonaFamilies(h.n_families, h.max_families).fit(embeddings, labels)
+        fams = self.stages.families.fit(embeddings, labels)
         brands = tuple(next((p.get("brand_handles") for p in profiles if p.get("brand_handles")), []) or ())
         records = family_records(fams, members["text"].fillna("").astype(str).tolist(), labels, reassigned,
                                  exclude=brands)
         family_of = {int(p["id"]): int(fams.family_of_[int(p["id"])]) for p in profiles}
         return family_of, Hierarchy(levels=["family", "persona"], rule=fams.rule_, families=records)
 
-    def text_weight_for(self, features: np.ndarray) -> tuple[float, str]:
-        """``(weight, note)``: the configured text weight, or 1.0 when the data carries no behavioral
-        metadata. ``features`` is the raw (n, 36) matrix from ``BehavioralFeatures``.
-
-        Without timestamps, authors or reply links only the style features vary, and those are
-        read off the same text the embedding already sees; measured on Banking77 (text only) they
-        cost 0.05 NMI at 75/25 (0.767 vs 0.816). So the behavioral block needs real metadata.
-        """
-        w = self.config.fusion.text_weight
-        if not self.config.fusion.require_metadata:
-            return w, "as configured"
-        # features that need metadata (the ones not read off the text itself)
-        meta = [i for i, spec in enumerate(FEATURE_SPECS) if not spec.missing.startswith("never")]
-        if np.isfinite(features[:, meta]).any():
-            return w, "as configured"
-        return 1.0, "no behavioral metadata (timestamps, authors, reply links): text only"
+    @property
+    def stages(self) -> Stages:
+        """The configured, unfitted estimators (``ml.runtime.stages.build_stages``), built afresh."""
+        return build_stages(self.config, show_progress=self.progress)
 
     def _reducer(self, seed: int) -> UMAPReducer:
-        r = self.config.reduce
-        return UMAPReducer(r.n_components, r.n_neighbors, r.min_dist, r.metric, seed, r.fit_sample_size)
+        return self.stages.reducer.set_params(random_state=seed)
 
     def _reduce(self, fused: np.ndarray, seed: int, map_2d: bool = True):
         """UMAP coordinates, cached on disk by (parameters, input matrix) next to the embedding
@@ -312,14 +295,7 @@ class PersonaPipeline:
         return fit(params, np.ascontiguousarray(fused, dtype=np.float32))
 
     def _clusterer(self) -> PersonaClusterer:
-        c = self.config.cluster
-        return PersonaClusterer(**c.model_dump(), random_state=self.config.seed)
-
-    def _metric(self) -> str:
-        r = self.config.reassign
-        if r.metric != "auto":
-            return r.metric
-        return "cosine" if r.space == "embedding" else "euclidean"
+        return self.stages.clusterer
 
     def _space(self, embeddings, fused, reduced):
         return {"embedding": embeddings, "fused": fused, "reduced": reduced}[self.config.reassign.space]
@@ -361,7 +337,7 @@ class PersonaPipeline:
             if (labels >= 0).sum() == 0:
                 return None
             space = self._space(embeddings[idx], fused[idx], red)
-            runs.append(NoiseReassigner(self._metric()).fit(space, labels).reassign(space, labels)[0])
+            runs.append(self.stages.reassigner.fit(space, labels).reassign(space, labels)[0])
         return stability_ari(*runs)
 
     def _manifest(self, run_id: str, paths, prep: Prepared, fit: _Fitted, t0: float) -> ConversationManifest:
@@ -380,8 +356,8 @@ class PersonaPipeline:
             cluster=ClusterSection(min_cluster_size=fit.clusterer.min_cluster_size_,
                                    granularity=Granularity.model_validate(fit.clusterer.granularity_)),
             fusion=FusionSection(text_weight=self.config.fusion.text_weight,
-                                 effective_text_weight=fit.fusion.text_weight, text_share=fit.fusion.text_share_,
-                                 note=fit.fusion_note),
+                                 effective_text_weight=fit.fusion.effective_text_weight_,
+                                 text_share=fit.fusion.text_share_, note=fit.fusion_note),
             embedding_cache=EmbeddingCache.model_validate(fit.embed_stats),
             has_timestamps=bool(members["timestamp"].notna().any()) if "timestamp" in members else False,
             has_authors=bool(members["author"].notna().any()) if "author" in members else False,
