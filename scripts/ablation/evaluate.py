@@ -1,9 +1,10 @@
 """Evaluate one setting of the pipeline's stages over several seeds on a prepared data set.
 
 A ``Setting`` names the overrides of one row: ``fusion`` / ``reduce`` / ``cluster`` parameters
-(applied with ``set_params`` to ``ml.features.fusion.FeatureFusion``, ``ml.reduce.UMAPReducer`` and
-``ml.cluster.density.PersonaClusterer`` built from the ``PipelineConfig`` defaults), a ``noise`` mode and
-an ``algo``. ``Experiment.evaluate(setting)`` fits the setting once per seed and returns a row:
+(applied with ``set_params`` to clones of the estimators the pipeline itself builds,
+``ml.runtime.stages.build_stages(config)``), a ``noise`` mode and an ``algo``. A row that sets
+``text_weight`` gets exactly that weight (the fusion's text-only-without-metadata rule is off for it);
+otherwise the weight is the one the pipeline would use on these data. ``Experiment.evaluate(setting)`` fits the setting once per seed and returns a row:
 persona count, noise share, NMI/ARI/ACC per label column with noise kept (−1 is one more cluster)
 and after the noise step, silhouette and DBCV of the clustering in the reduced space (non-noise
 points), stability (mean pairwise ARI of the final labels across seeds) and wall time per seed.
@@ -39,13 +40,13 @@ from pathlib import Path
 
 import joblib
 import numpy as np
+from sklearn.base import clone
 
 from ml.cluster.density import PersonaClusterer
-from ml.runtime.config import PipelineConfig
-from ml.features.fusion import FeatureFusion
 from ml.metrics import dbcv, label_scores, silhouette, stability_ari
-from ml.cluster.reassign import NoiseReassigner
 from ml.reduce import UMAPReducer
+from ml.runtime.config import PipelineConfig
+from ml.runtime.stages import build_stages, reassign_metric
 
 from .data import Prepared
 
@@ -71,12 +72,6 @@ class Setting:
                 "algo": self.algo}
 
 
-def _params_for(estimator_cls, section: dict) -> dict:
-    """The config section's keys that the estimator accepts (so new config fields never break this)."""
-    accepted = estimator_cls().get_params()
-    return {k: v for k, v in section.items() if k in accepted}
-
-
 def k_grid(n: int) -> list[int]:
     """Candidate k for the k-choosing baselines: a geometric grid from 5 to min(200, n/20)."""
     top = int(max(6, min(200, n // 20)))
@@ -91,6 +86,7 @@ class Experiment:
                  cache_dir: str | Path | None = None, log=print):
         self.data = data
         self.config = config or PipelineConfig()
+        self.stages = build_stages(self.config)
         self.seeds = [int(s) for s in seeds]
         self.cache_dir = Path(cache_dir) if cache_dir else None
         self.log = log
@@ -100,24 +96,20 @@ class Experiment:
 
     # -- stages ------------------------------------------------------------------------------------
     def fused(self, fusion: dict) -> np.ndarray:
-        if "text_weight" not in fusion:  # the weight the pipeline would use on these data
-            fusion = {**fusion, "text_weight": self.effective_text_weight()}
         key = json.dumps(fusion, sort_keys=True)
         if key not in self._fused:
-            params = {**self.config.fusion.model_dump(), **fusion}
-            stage = FeatureFusion(**_params_for(FeatureFusion, params))
+            explicit = {"require_metadata": False} if "text_weight" in fusion else {}
+            stage = clone(self.stages.fusion).set_params(**{**explicit, **fusion})
             self._fused[key] = stage.fit_transform(self.data.embeddings, self.data.features).astype(np.float32)
         return self._fused[key]
 
     def effective_text_weight(self) -> float:
         """The configured text weight as the pipeline applies it (1.0 when the data lack metadata)."""
-        from ml.runtime.pipeline import PersonaPipeline
-
-        return float(PersonaPipeline(self.config, progress=False).text_weight_for(self.data.features)[0])
+        fusion = clone(self.stages.fusion).fit(self.data.embeddings, self.data.features)
+        return float(fusion.effective_text_weight_)
 
     def reducer(self, reduce: dict, seed: int) -> UMAPReducer:
-        base = UMAPReducer(**_params_for(UMAPReducer, self.config.reduce.model_dump()))
-        return base.set_params(**reduce, random_state=seed, map_2d=False)
+        return clone(self.stages.reducer).set_params(**reduce, random_state=seed, map_2d=False)
 
     def reduced(self, X: np.ndarray, reduce: dict, seed: int) -> tuple[np.ndarray, float]:
         """UMAP coordinates of X and the seconds the fit took (from the disk cache when present)."""
@@ -140,19 +132,19 @@ class Experiment:
         return Z, seconds
 
     def clusterer(self, cluster: dict) -> PersonaClusterer:
-        base = PersonaClusterer(**_params_for(PersonaClusterer, self.config.cluster.model_dump()))
-        return base.set_params(**cluster)
+        # random_state 0 (not the pipeline's seed) as the published rows were made; it only seeds the
+        # member sample that granularity "silhouette" scores
+        return clone(self.stages.clusterer).set_params(random_state=0, **cluster)
 
     def _reassign(self, mode: str, raw: np.ndarray, Z: np.ndarray, X: np.ndarray) -> np.ndarray:
         if mode == "keep" or not (raw < 0).any():
             return raw
-        rc = self.config.reassign
+        where = mode if mode in ("reduced", "embedding") else self.config.reassign.space
+        space = {"embedding": self.data.embeddings, "fused": X, "reduced": Z}[where]
+        stage = clone(self.stages.reassigner)
         if mode in ("reduced", "embedding"):
-            space, metric = (Z, "euclidean") if mode == "reduced" else (self.data.embeddings, "cosine")
-        else:
-            space = {"embedding": self.data.embeddings, "fused": X, "reduced": Z}[rc.space]
-            metric = rc.metric if rc.metric != "auto" else ("cosine" if rc.space == "embedding" else "euclidean")
-        stage = NoiseReassigner(metric=metric, noise_quantile=rc.noise_quantile).fit(space, raw)
+            stage.set_params(metric=reassign_metric(mode))
+        stage = stage.fit(space, raw)
         labels, noise, _ = stage.reassign(space, raw)
         if mode == "threshold":
             _, _, beyond = stage.predict(space)
