@@ -22,8 +22,9 @@ Groups (rows):
                   agglomerative Ward (k by silhouette)                           (full data)
   merge_refine    centroid merge thresholds; k-means refine seeded from HDBSCAN (full data)
   baselines       k-means told the true k (text embeddings), BERTopic defaults   (full data)
-  granularity     how min_cluster_size is chosen: share 0.005 (default) eom / leaf, the
-                  label-free silhouette choice (min_samples 5 / 10), fixed small sizes (full data)
+  granularity     how min_cluster_size is chosen: share 0.005 with the noise rescue (default),
+                  without it (the former default), leaf, the label-free silhouette choice
+                  (min_samples 5 / 10), fixed small sizes (full data)
 
 UMAP rows run on a seeded random subsample (``--subsample``, default 3000; 0 = full data) because
 a UMAP fit per setting and seed does not fit the time budget at full size; the subsample's default
@@ -88,7 +89,8 @@ def settings(group: str, config) -> list[Setting]:
                 S(group, "refine k-means (reduced)", algo="refine-reduced"),
                 S(group, "refine k-means (embedding)", algo="refine-embedding")]
     if group == "granularity":
-        return [S(group, "share 0.005, eom (default)"),
+        return [S(group, "share 0.005 + rescue (default)"),
+                S(group, "share 0.005, no rescue", cluster={"rescue_ratio": 0.0}),
                 S(group, "share 0.005, leaf", cluster={"cluster_selection_method": "leaf"}),
                 S(group, "silhouette, ms 5", cluster={"granularity": "silhouette"}),
                 S(group, "silhouette, ms 10", cluster={"granularity": "silhouette", "min_samples": 10}),

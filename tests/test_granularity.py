@@ -126,3 +126,45 @@ def test_refit_forgets_the_first_fit():
     first = c.granularity_["candidates"]
     c.fit(X)
     assert c.n_clusters_ == 21 and c.granularity_["candidates"] != first
+
+
+def islands(seed: int = 0, big: int = 300, n_big: int = 4, small: int = 25, n_small: int = 6, dim: int = 5):
+    """``n_big`` broad clusters and ``n_small`` tight small ones, all well apart."""
+    rng = np.random.default_rng(seed)
+    centers = np.eye(n_big + n_small, dim * 4)[:, :dim * 4] * 20.0
+    sizes, scales = [big] * n_big + [small] * n_small, [1.0] * n_big + [0.2] * n_small
+    X = np.vstack([c + rng.normal(scale=s, size=(k, c.size)) for c, k, s in zip(centers, sizes, scales)])
+    return X, np.repeat(np.arange(n_big + n_small), sizes)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_small_dense_clusters_left_in_the_noise_are_taken_back(seed):
+    """The share rule (3 % of 1,350 = 40) is above the islands' size (25): without the rescue they
+    are noise (and the noise step would spread them over the big clusters); with it they are found,
+    and the big clusters are not cut into pieces."""
+    from ml.cluster.granularity import rescue_from_noise
+
+    X, y = islands(seed)
+    before = PersonaClusterer(min_cluster_share=0.03, rescue_ratio=0.0).fit(X)
+    after = PersonaClusterer(min_cluster_share=0.03).fit(X)
+    assert before.n_clusters_ == 4 and (before.labels_[y >= 4] < 0).all()
+    assert after.n_clusters_ == 10 and after.min_cluster_size_ == 40
+    core = after.labels_ >= 0
+    assert core.mean() > 0.95 and adjusted_rand_score(y[core], after.labels_[core]) > 0.99
+    assert "6 smaller clusters (min_cluster_size 20) taken from the noise" in after.granularity_["why"]
+    tree = before.hdbscan_.single_linkage_tree_.to_numpy()
+    same, added, size = rescue_from_noise(tree, before.hdbscan_.labels_, 40, ratio=0.0)
+    assert added == 0 and (same == before.hdbscan_.labels_).all()
+
+
+def test_no_rescue_where_the_size_cap_was_needed_or_the_size_was_given():
+    from sklearn.datasets import make_blobs
+
+    X, _ = make_blobs(n_samples=[400, 400, 400, 30], centers=[[0, 0], [2.2, 0], [1.1, 1.9], [30, 30]],
+                      cluster_std=0.9, random_state=0)
+    c = PersonaClusterer(min_cluster_share=0.02).fit(X)
+    assert c.granularity_["capped"] is True and "size cap was needed" in c.granularity_["why"]
+    assert (c.labels_ == PersonaClusterer(min_cluster_share=0.02, rescue_ratio=0.0).fit(X).labels_).all()
+    X, _ = islands(0)
+    fixed = PersonaClusterer(min_cluster_size=40).fit(X)
+    assert fixed.n_clusters_ == 4 and "taken from the noise" not in fixed.granularity_["why"]

@@ -27,6 +27,7 @@ from ml.cluster.granularity import (
     candidate_sizes,
     coherence,
     labels_from_tree,
+    rescue_from_noise,
     select_min_cluster_size,
     with_noise_assigned,
 )
@@ -84,6 +85,9 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
     smallest_cluster_size, largest_cluster_share: ``silhouette``: the range of sizes tried.
     selection_tolerance: ``silhouette``: standard errors within which the larger size wins.
     selection_sample: members scored per candidate (one fixed sample, ``random_state``).
+    rescue_ratio: when the size was chosen by a rule (not given) and the cap was not needed, the
+        clusters of the same tree at ``rescue_ratio``·min_cluster_size that lie in the noise become
+        personas too (``ml.cluster.granularity.rescue_from_noise``); 0 disables (the former default).
 
     Attributes: ``labels_``, ``n_clusters_``, ``min_cluster_size_`` (the value used),
     ``granularity_`` (how size and cap were chosen: rule, candidates with their scores, the reason),
@@ -105,6 +109,7 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
         largest_cluster_share: float = 0.02,
         selection_tolerance: float = 1.0,
         selection_sample: int = 3000,
+        rescue_ratio: float = 0.5,
         random_state: int = 0,
     ):
         self.min_cluster_size = min_cluster_size
@@ -120,6 +125,7 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
         self.largest_cluster_share = largest_cluster_share
         self.selection_tolerance = selection_tolerance
         self.selection_sample = selection_sample
+        self.rescue_ratio = rescue_ratio
         self.random_state = random_state
 
     def _hdbscan(self, X: np.ndarray, min_cluster_size: int, max_size: int):
@@ -217,7 +223,7 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
         self.hdbscan_ = self._hdbscan(X, self.min_cluster_size_, cap)
         if cap and (self.hdbscan_.labels_ < 0).all():
             self.hdbscan_ = self._hdbscan(X, self.min_cluster_size_, 0)
-        labels = self.hdbscan_.labels_.astype(np.int64)
+        labels = self._rescue(self.hdbscan_.labels_.astype(np.int64), bool(cap))
         self.probabilities_ = self.hdbscan_.probabilities_
         self.n_clusters_before_merge_ = int(np.unique(labels[labels >= 0]).size)
         if self.merge_threshold and embeddings is not None:
@@ -225,6 +231,20 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
         self.labels_ = relabel_by_size(labels)
         self.n_clusters_ = int(np.unique(self.labels_[self.labels_ >= 0]).size)
         return self
+
+    def _rescue(self, labels: np.ndarray, capped: bool) -> np.ndarray:
+        """Add the small dense clusters left in the noise (see ``rescue_ratio``); say so in ``why``."""
+        if self.rescue_ratio <= 0 or self.granularity_["rule"] == "fixed":
+            return labels
+        if capped:  # personas are slices of one majority blob: islands in its noise are no topics
+            self.granularity_["why"] += "; none taken from the noise (the size cap was needed)"
+            return labels
+        tree = self.hdbscan_.single_linkage_tree_.to_numpy()
+        labels, added, size = rescue_from_noise(tree, labels, self.min_cluster_size_, float(self.rescue_ratio),
+                                                self.cluster_selection_method, self.cluster_selection_epsilon)
+        self.granularity_["why"] = (f"{self.granularity_['why']}; {added} smaller clusters (min_cluster_size {size}) "
+                                    f"taken from the noise")
+        return labels
 
     def fit_predict(self, X, y=None, embeddings=None, **_):
         return self.fit(X, embeddings=embeddings).labels_

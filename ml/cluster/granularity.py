@@ -67,6 +67,33 @@ def labels_from_tree(tree: np.ndarray, min_cluster_size: int, method: str = "eom
                            cluster_selection_epsilon=float(epsilon), max_cluster_size=int(max_cluster_size))[0]
 
 
+def rescue_from_noise(tree: np.ndarray, labels: np.ndarray, min_cluster_size: int, ratio: float = 0.5,
+                      method: str = "eom", epsilon: float = 0.0) -> tuple[np.ndarray, int, int]:
+    """``labels`` plus the clusters of the same tree read at ``ratio``·``min_cluster_size`` that lie
+    mostly (over half their members) in the noise of ``labels``: each becomes one more cluster made
+    of its noise members. Returns the labels, how many clusters were added and the size used.
+
+    A fine cluster is either inside a cluster of ``labels`` (a piece of a persona: left alone) or
+    outside all of them (a dense topic too small for ``min_cluster_size``, which the noise step
+    would otherwise spread over its neighbours). Both readings come from the one single-linkage tree.
+    """
+    labels = np.asarray(labels, dtype=np.int64)
+    size = int(max(2, round(min_cluster_size * ratio)))
+    if ratio <= 0 or size >= min_cluster_size or not (labels < 0).any():
+        return labels, 0, size
+    fine = labels_from_tree(tree, size, method, epsilon)
+    noise = labels < 0
+    ids = np.unique(fine[fine >= 0])
+    share = np.bincount(fine[fine >= 0], weights=noise[fine >= 0], minlength=ids.max() + 1 if ids.size else 0)
+    counts = np.bincount(fine[fine >= 0], minlength=share.size)
+    out, nxt, added = labels.copy(), int(labels.max()) + 1, 0
+    for c in ids:
+        if share[c] > 0.5 * counts[c]:
+            out[(fine == c) & noise] = nxt
+            nxt, added = nxt + 1, added + 1
+    return out, added, size
+
+
 def coherence(distances: np.ndarray, labels: np.ndarray) -> np.ndarray | None:
     """Each member's silhouette under ``labels`` given the pairwise ``distances`` (None: fewer than two
     clusters); their mean is the silhouette score."""
