@@ -20,8 +20,8 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from backend.deps import StoreDep
 from backend.routes.common import RunIdPath, errors, resolve_run
-from backend.routes.personas import term_list
 from ml.features.labels import feature_label
+from ml.runtime.contracts import parse_persona
 from ml.store.base import RunStore
 
 router = APIRouter(prefix="/runs/{run_id}/export", tags=["exports"])
@@ -130,12 +130,8 @@ def export_members_parquet(run_id: RunIdPath, store: StoreDep) -> StreamingRespo
 
 
 def export_profile(profile: dict[str, Any]) -> dict[str, Any]:
-    """A stored profile as exported: no member list, terms as `[{term, weight}]`."""
-    out = {k: v for k, v in profile.items() if k != "member_ids"}
-    for key in ("top_terms", "top_ngrams"):
-        if key in out:
-            out[key] = term_list(out[key])
-    return out
+    """A stored profile as exported: the contract's profile (`PersonaProfile`), no member list."""
+    return parse_persona({k: v for k, v in profile.items() if k != "member_ids"}).model_dump(mode="json")
 
 
 @router.get("/personas.json", responses=errors(404), response_class=JSONResponse,
@@ -156,8 +152,8 @@ def persona_csv_row(profile: dict[str, Any]) -> dict[str, Any]:
         "persona_id": profile.get("id"), "name": profile.get("name"), "size": profile.get("size"),
         "share": profile.get("share"), "core_size": profile.get("core_size"),
         "reassigned_count": profile.get("reassigned_count"), "description": profile.get("description"),
-        "top_terms": "; ".join(t["term"] for t in term_list(profile.get("top_terms"))),
-        "top_ngrams": "; ".join(t["term"] for t in term_list(profile.get("top_ngrams"))),
+        "top_terms": "; ".join(t["term"] for t in profile.get("top_terms") or []),
+        "top_ngrams": "; ".join(t["term"] for t in profile.get("top_ngrams") or []),
         "highlights": "; ".join(str(h) for h in profile.get("highlights") or []),
         "peak_hours": " ".join(str(h) for h in activity.get("peak_hours") or []),
         "peak_weekdays": " ".join(str(d) for d in activity.get("peak_weekdays") or []),

@@ -5,26 +5,18 @@ Runs made before families existed answer with an empty `families` list and `leve
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
 
 from backend.deps import CacheDep, StoreDep
 from backend.routes.common import RunIdPath, errors, resolve_run
-from backend.schemas import FamilyTree
+from ml.runtime.contracts import FamilyTree, parse_manifest
 
 router = APIRouter(prefix="/runs/{run_id}", tags=["personas"])
 
 
-def family_tree(run_id: str, manifest: dict[str, Any]) -> FamilyTree:
-    section = manifest.get("hierarchy") or {}
-    families = section.get("families") or []
-    return FamilyTree.model_validate({
-        "run_id": run_id,
-        "levels": section.get("levels") or (["family", "persona"] if families else ["persona"]),
-        "rule": section.get("rule"),
-        "families": families,
-    })
+def family_tree(run_id: str, manifest: dict) -> FamilyTree:
+    """The families of a stored manifest (any version; none before families existed)."""
+    return FamilyTree.of(run_id, getattr(parse_manifest(manifest), "hierarchy", None))
 
 
 @router.get("/families", response_model=FamilyTree, responses=errors(404),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from backend.routes.common import errors
-from backend.schemas import FeatureTable
+from ml.runtime.contracts import FeatureTable
 
 router = APIRouter(tags=["features"])
 

@@ -9,7 +9,15 @@ from fastapi import APIRouter, Query
 
 from backend.deps import CacheDep, SettingsDep, StoreDep
 from backend.routes.common import PersonaIdPath, RunIdPath, errors, resolve_run
-from backend.schemas import MapResponse, MemberPage, PersonaList, PersonaProfile, PersonaSummary
+from ml.runtime.contracts import (
+    MapResponse,
+    MemberPage,
+    PersonaDetail,
+    PersonaList,
+    PersonaProfile,
+    PersonaSummary,
+    parse_persona,
+)
 
 router = APIRouter(prefix="/runs/{run_id}", tags=["personas"])
 
@@ -24,58 +32,26 @@ def _finite(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def term_weight(term: Any) -> dict[str, Any] | None:
-    """A top term as `{term, weight}` (the one shape of every response), whether stored as "word",
-    {"term": "word", "weight"|"score": w} or ["word", w]; None for an empty term. `weight` is None
-    when the stored term had none."""
-    weight: Any = None
-    if isinstance(term, dict):
-        text = next((term[k] for k in ("term", "ngram", "text", "word", "event") if k in term),
-                    next((v for v in term.values() if isinstance(v, str)), ""))
-        weight = next((term[k] for k in ("weight", "score", "lift") if k in term), None)
-    elif isinstance(term, (list, tuple)):
-        text, weight = (term[0] if term else ""), (term[1] if len(term) > 1 else None)
-    else:
-        text = term
-    text = str(text) if text is not None else ""
-    return {"term": text, "weight": _finite(weight)} if text else None
-
-
-def term_list(terms: Any, limit: int | None = None) -> list[dict[str, Any]]:
-    """Stored top terms (any shape) as `[{term, weight}]`, at most `limit`."""
-    items = [t for t in (term_weight(x) for x in (terms or [])) if t]
-    return items[:limit] if limit is not None else items
-
-
-def persona_summary(profile: dict[str, Any], top_terms: int = 8) -> dict[str, Any]:
+def persona_summary(profile: PersonaProfile, top_terms: int = 8) -> PersonaSummary:
     """Project a full profile onto the treemap fields (see `PersonaSummary`)."""
-    size = int(profile.get("size") or 0)
-    fingerprint = profile.get("fingerprint") or []
-    feature_z = {f["feature"]: _finite(f.get("std_diff")) for f in fingerprint if isinstance(f, dict) and "feature" in f}
-    means = {f["feature"]: _finite(f.get("persona_mean")) for f in fingerprint if isinstance(f, dict) and "feature" in f}
-    core, reassigned = _finite(profile.get("core_size")), _finite(profile.get("reassigned_count"))
+    size = profile.size
+    feature_z = {f.feature: _finite(f.std_diff) for f in profile.fingerprint}
+    means = {f.feature: _finite(f.persona_mean) for f in profile.fingerprint}
+    core, reassigned = profile.core_size, profile.reassigned_count
     metrics: dict[str, float | None] = {
         "reassigned_share": reassigned / size if size and reassigned is not None else None,
         "core_share": core / size if size and core is not None else None,
-        "separability": _finite((profile.get("separators") or {}).get("accuracy")),
+        "separability": _finite(profile.separators.accuracy) if profile.separators else None,
     }
     for name in _ACTIVITY_FEATURES:
         if name in means:
             metrics[name] = means[name]
-    return {
-        "id": int(profile["id"]),
-        "name": str(profile.get("name") or f"Persona {profile['id']}"),
-        "description": str(profile.get("description") or ""),
-        "size": size,
-        "share": _finite(profile.get("share")) or 0.0,
-        "core_size": profile.get("core_size"),
-        "reassigned_count": profile.get("reassigned_count"),
-        "top_terms": term_list(profile.get("top_terms"), top_terms),
-        "metrics": metrics,
-        "feature_z": feature_z,
-        "parent_id": profile.get("parent_id"),
-        "level": profile.get("level"),
-    }
+    return PersonaSummary(
+        id=profile.id, name=profile.name or f"Persona {profile.id}", description=profile.description,
+        size=size, share=_finite(profile.share) or 0.0, core_size=core, reassigned_count=reassigned,
+        top_terms=profile.top_terms[:top_terms], metrics=metrics, feature_z=feature_z,
+        parent_id=getattr(profile, "parent_id", None), level=getattr(profile, "level", None),
+    )
 
 
 def _cut_text(point: dict[str, Any], cut: int) -> dict[str, Any]:
@@ -91,25 +67,20 @@ def list_personas(run_id: RunIdPath, store: StoreDep, cache: CacheDep) -> Person
     resolved = resolve_run(store, run_id)
 
     def load() -> PersonaList:
-        items = [PersonaSummary.model_validate(persona_summary(p)) for p in store.get_personas(resolved)]
+        items = [persona_summary(parse_persona(p)) for p in store.get_personas(resolved)]
         return PersonaList(run_id=resolved, items=items, total=len(items))
 
     return cache.get_or_load(("personas", resolved), load)
 
 
-@router.get("/personas/{persona_id}", response_model=PersonaProfile, responses=errors(404),
+@router.get("/personas/{persona_id}", response_model=PersonaDetail, responses=errors(404),
             summary="One persona's full profile")
-def get_persona(run_id: RunIdPath, persona_id: PersonaIdPath, store: StoreDep, cache: CacheDep) -> dict[str, Any]:
+def get_persona(run_id: RunIdPath, persona_id: PersonaIdPath, store: StoreDep, cache: CacheDep) -> PersonaDetail:
     resolved = resolve_run(store, run_id)
 
-    def load() -> dict[str, Any]:
-        profile = dict(store.get_persona(resolved, persona_id))
-        profile.pop("member_ids", None)
-        profile["run_id"] = resolved
-        for key in ("top_terms", "top_ngrams"):
-            if key in profile:
-                profile[key] = term_list(profile[key])
-        return profile
+    def load() -> PersonaDetail:
+        profile = {k: v for k, v in store.get_persona(resolved, persona_id).items() if k != "member_ids"}
+        return parse_persona({**profile, "run_id": resolved}, "detail")
 
     return cache.get_or_load(("persona", resolved, persona_id), load)
 

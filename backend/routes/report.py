@@ -16,7 +16,6 @@ from backend.deps import StoreDep
 from backend.errors import APIError
 from backend.routes.common import RunIdPath, resolve_run
 from backend.routes.exports import json_errors, plain_differences
-from backend.routes.personas import term_list
 from backend.schemas import MAX_ID
 
 router = APIRouter(prefix="/runs/{run_id}", tags=["exports"])
@@ -64,8 +63,8 @@ def report_persona(profile: dict[str, Any]) -> dict[str, Any]:
         "size": size, "share": float(profile.get("share") or 0.0), "core": core, "reassigned": reassigned,
         "core_pct": 100.0 * core / size if size and core is not None else None,
         "description": str(profile.get("description") or ""),
-        "terms": [t["term"] for t in term_list(profile.get("top_terms"), 10)],
-        "phrases": [t["term"] for t in term_list(profile.get("top_ngrams"), 5)],
+        "terms": [t["term"] for t in (profile.get("top_terms") or [])[:10]],
+        "phrases": [t["term"] for t in (profile.get("top_ngrams") or [])[:5]],
         "peaks": _peaks(profile.get("activity") or {}),
         "differences": plain_differences(profile),
         "evidence": evidence, "evidence_withheld": bool(profile.get("evidence_withheld")),

@@ -10,19 +10,15 @@ from backend.deps import CacheDep, ModelsDep, SettingsDep, StoreDep
 from backend.errors import APIError
 from backend.redact import public_document
 from backend.routes.common import RunIdPath, errors, resolve_run
-from backend.schemas import DeleteResult, RunManifest, RunPage, RunSummary
 from backend.security import require_admin
+from ml.runtime.contracts import DeleteResult, RunManifest, RunPage, parse_run_summary, served_manifest
 
 router = APIRouter(prefix="/runs", tags=["runs"])
 
 
-def public_manifest(run_id: str, manifest: dict[str, Any], model_available: bool) -> dict[str, Any]:
-    """The manifest as clients see it: no `run_dir`, input and cache paths cut to their names."""
-    body = public_document(manifest)
-    body.setdefault("run_id", run_id)
-    body["id"] = run_id
-    body["model_available"] = model_available
-    return body
+def public_manifest(run_id: str, manifest: dict[str, Any], model_available: bool) -> RunManifest:
+    """The manifest as clients see it (`RunManifest`): no `run_dir`, input and cache paths cut to their names."""
+    return served_manifest(public_document(manifest), run_id, model_available)
 
 
 @router.get("", response_model=RunPage, responses=errors(), summary="Complete runs, newest first")
@@ -33,7 +29,7 @@ def list_runs(
     limit: Annotated[int | None, Query(ge=1, le=10_000, description="Clamped to the server's page size cap.")] = None,
 ) -> RunPage:
     limit = min(limit or settings.default_page_size, settings.max_page_size)
-    items = [RunSummary.model_validate(_summary(run)) for run in store.list_runs(limit=limit, offset=offset)]
+    items = [parse_run_summary(_summary(run)) for run in store.list_runs(limit=limit, offset=offset)]
     return RunPage(items=items, total=store.count_runs(), offset=offset, limit=limit)
 
 
@@ -45,10 +41,10 @@ def _summary(run: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("/{run_id}", response_model=RunManifest, responses=errors(404),
             summary="One run's manifest (`latest` = newest run)")
-def get_run(run_id: RunIdPath, store: StoreDep, models: ModelsDep) -> dict[str, Any]:
+def get_run(run_id: RunIdPath, store: StoreDep, models: ModelsDep) -> RunManifest:
     resolved = resolve_run(store, run_id)
     manifest = store.get_run(resolved)
-    return public_manifest(resolved, manifest, models.find_run_dir(resolved, manifest) is not None)
+    return public_manifest(resolved, manifest, models.available(resolved, manifest, store))
 
 
 @router.delete("/{run_id}", response_model=DeleteResult, responses=errors(401, 403, 404),

@@ -98,7 +98,8 @@ class FirestoreReads:
             return []
         query = self._complete_query(["summary_json", "created_key"]).offset(offset).limit(limit)
         snaps = self._call(lambda: list(query.stream()))
-        return [json.loads(s.get("summary_json")) for s in snaps]
+        # summaries written before `kind` existed get it here (R.summary_record), as SQLite's do
+        return [R.summary_record(json.loads(s.get("summary_json"))) for s in snaps]
 
     def count_runs(self) -> int:
         query = self._complete_query(["created_key"]).count()

@@ -1,6 +1,8 @@
 """Backend-neutral conversions shared by every store: bundle → plain JSON-able records.
 
-In: a `RunBundle` (CONTRACTS §3). Out: run summaries, persona profiles without member lists,
+In: a `RunBundle` (CONTRACTS §3), checked against the run contract (`ml.runtime.contracts`) before
+anything is written. Out: run summaries (`RunSummary`, with `kind`), persona profiles without member
+lists (`PersonaProfile` dumps),
 member records sorted the way every store pages them (persona, distance, member id) with each
 member's `confidence` (`ml.cluster.reassign.core_confidence`, computed here for runs written without it), and a
 deterministic persona-stratified map order. Keeping these here means SQLite and Firestore
@@ -17,8 +19,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
 from ml.cluster.reassign import core_confidence
+from ml.runtime.contracts import RUN_KINDS, kind_of, parse_manifest, parse_persona, parse_run_summary
 from ml.store.bundle import RunBundle
 
 #: Member columns every store keeps as first-class fields (the rest travel as extras).
@@ -27,8 +31,8 @@ CORE_MEMBER_COLUMNS = ("member_id", "persona_id", "distance", "reassigned", "x",
 REQUIRED_MEMBER_COLUMNS = ("member_id", "persona_id", "distance")
 #: Persona fields that are not stored with the profile (members are paged instead).
 PERSONA_DROP_FIELDS = ("member_ids",)
-#: Keys of a run summary (`list_runs` items).
-SUMMARY_KEYS = ("id", "created_at", "source", "counts", "unit")
+#: Keys of a run summary (`list_runs` items; `ml.runtime.contracts.RunSummary`).
+SUMMARY_KEYS = ("id", "kind", "created_at", "source", "counts", "unit")
 #: Map points carry at most this many characters of text (a tooltip, not the evidence).
 MAP_TEXT_CHARS = 200
 #: A member's display text is capped here so one member always fits a Firestore document.
@@ -75,22 +79,36 @@ def run_created_at(bundle: RunBundle) -> str:
 
 
 def run_summary(run_id: str, manifest: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": run_id,
-        "created_at": manifest.get("created_at"),
-        "source": manifest.get("source"),
-        "counts": manifest.get("counts"),
-        "unit": manifest.get("unit"),
-    }
+    """The `list_runs` item of a run (`RunSummary` as JSON): its kind is the manifest's, or inferred
+    for manifests written before conversation runs recorded it."""
+    return summary_record({"id": run_id, "kind": kind_of(manifest), "created_at": manifest.get("created_at"),
+                           "source": manifest.get("source"), "counts": manifest.get("counts"),
+                           "unit": manifest.get("unit")})
+
+
+def summary_record(summary: dict[str, Any]) -> dict[str, Any]:
+    """A stored run summary (any version, e.g. a Firestore `summary_json` written before `kind`) as the
+    contract's JSON."""
+    return parse_run_summary(summary).model_dump(mode="json")
 
 
 def persona_profile(persona: dict[str, Any]) -> dict[str, Any]:
-    """The stored form of a persona: its profile without the member list."""
-    return {k: to_jsonable(v) for k, v in persona.items() if k not in PERSONA_DROP_FIELDS}
+    """The stored form of a persona: its contract profile (`PersonaProfile`) without the member list."""
+    doc = {k: to_jsonable(v) for k, v in persona.items() if k not in PERSONA_DROP_FIELDS}
+    return parse_persona(doc).model_dump(mode="json")
+
+
+def _contract_error(run_id: str, what: str, exc: ValidationError) -> ValueError:
+    err = exc.errors()[0]
+    loc = err["loc"][1:] if err["loc"] and err["loc"][0] in RUN_KINDS else err["loc"]  # the kind's tag
+    where = ".".join(str(x) for x in loc)
+    return ValueError(f"run {run_id}: {what} does not match the run contract at '{where}': {err['msg']} "
+                      "(docs/CONTRACTS.md); re-run ml.run")
 
 
 def check_bundle(bundle: RunBundle) -> None:
-    """One-line errors for bundles a store cannot hold."""
+    """One-line errors for bundles a store cannot hold (the manifest and every persona are checked
+    against the contract: documents written by earlier versions pass)."""
     missing = [c for c in REQUIRED_MEMBER_COLUMNS if c not in bundle.members.columns]
     if missing:
         raise ValueError(f"run {bundle.run_id}: assignments lack column(s) {missing}; re-run ml.run")
@@ -101,6 +119,15 @@ def check_bundle(bundle: RunBundle) -> None:
         raise ValueError(f"run {bundle.run_id}: persona ids are not unique")
     if bundle.members["member_id"].astype(str).duplicated().any():
         raise ValueError(f"run {bundle.run_id}: member ids are not unique")
+    try:
+        parse_manifest(to_jsonable(bundle.manifest))
+    except ValidationError as exc:
+        raise _contract_error(bundle.run_id, "manifest.json", exc) from None
+    for p in bundle.personas:
+        try:
+            parse_persona(to_jsonable(p), "record")
+        except ValidationError as exc:
+            raise _contract_error(bundle.run_id, f"persona {p.get('id')}", exc) from None
 
 
 def member_records(members: pd.DataFrame) -> list[dict[str, Any]]:

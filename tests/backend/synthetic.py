@@ -41,8 +41,8 @@ def synthetic_bundle(run_id: str, created_at: str, n_personas: int = 3, members_
             "id": pid, "size": size, "share": size / total, "core_size": size - size // 7,
             "reassigned_count": (size + 6) // 7, "member_ids": member_ids,
             "name": f"{words[0].title()} {words[1]} askers", "description": f"Writes about {', '.join(words)}.",
-            "top_terms": [{"term": w, "score": 1.0 / (k + 1)} for k, w in enumerate(words)],
-            "top_ngrams": [{"term": f"{words[0]} {words[1]}", "score": 0.5}],
+            "top_terms": [{"term": w, "weight": 1.0 / (k + 1)} for k, w in enumerate(words)],
+            "top_ngrams": [{"term": f"{words[0]} {words[1]}", "weight": 0.5}],
             "activity": {"hourly": [1 / 24] * 24, "weekday": [1 / 7] * 7, "population_hourly": [1 / 24] * 24,
                          "population_weekday": [1 / 7] * 7, "peak_hours": [pid + 9], "has_timestamps": True},
             "fingerprint": [{"feature": f, "group": g, "persona_mean": 0.1 * (pid + 1), "population_mean": 0.2,
@@ -54,7 +54,7 @@ def synthetic_bundle(run_id: str, created_at: str, n_personas: int = 3, members_
                            "signals": [{"signal": words[0], "kind": "term", "importance": 0.4}]},
         })
     manifest = {
-        "run_id": run_id, "created_at": created_at, "source": {"paths": ["synthetic.csv"], "layout": "generic"},
+        "run_id": run_id, "created_at": created_at, "source": {"inputs": ["synthetic.csv"], "load": {"layout": "generic"}},
         "unit": "message", "counts": {"input": total + 10, "kept": total, "personas": n_personas,
                                       "noise_before_reassign": total // 7},
         "filtering": [{"stage": f"stage{i}", "removed": 1 if i < 4 else 2, "kept": total + 10 - i, "kept_share": 0.99,

@@ -184,10 +184,10 @@ def _publish_with_paths(store_url: str, run_id: str, run_dir) -> dict:
         "source": {"inputs": ["/srv/private/data/tweets.csv", "relative/dir/more.jsonl"],
                    "load": {"files": [{"path": "/srv/private/data/tweets.csv", "format": "csv", "rows_read": 9},
                                       {"file": "C:\\Users\\ana\\events.csv.gz", "rows": 3}],
-                            "timestamp_examples": [{"file": "tweets.csv", "row": 2, "value": "yesterday"}]}},
+                            "timestamp_examples": [{"file": "tweets.csv", "row": 2, "value": "yesterday"}],
+                            "notes": {"where": "/var/lib/personas/runs/x"}}},
         "config": {"embed": {"cache_dir": "/home/ana/.cache/personas", "model_name":
                              "sentence-transformers/all-MiniLM-L6-v2"}, "config_file": "~/conf/run.yaml"},
-        "notes": {"where": "/var/lib/personas/runs/x"},
         "filtering": [{**stage, "examples": [{"text": "/r/funny/"}, {"text": "/cc help me w/ my card"}]}
                       for stage in bundle.manifest["filtering"]],
     })
@@ -214,8 +214,8 @@ def test_manifests_in_answers_hold_no_server_paths(client, store_url, tmp_path):
             "tweets.csv", "events.csv.gz"]
     assert "run_dir" not in run and run["model_available"] is True  # the server still finds the model
     assert run["config"]["embed"] == {"cache_dir": "personas", "model_name": "sentence-transformers/all-MiniLM-L6-v2"}
-    assert run["config"]["config_file"] == "run.yaml" and run["notes"]["where"] == "x"
-    assert run["filtering"][0]["examples"] == [{"text": "/r/funny/"}, {"text": "/cc help me w/ my card"}]
+    assert run["config"]["config_file"] == "run.yaml" and run["source"]["load"]["notes"]["where"] == "x"
+    assert [e["text"] for e in run["filtering"][0]["examples"]] == ["/r/funny/", "/cc help me w/ my card"]
     store = open_store(store_url)
     assert store.get_run("run-with-paths")["run_dir"] == str(run_dir)  # the stored manifest keeps it
     store.close()

@@ -46,8 +46,8 @@ def make_bundle(run_id: str, sizes: list[int], created_at: str = "2026-01-01T00:
         personas.append({
             "id": pid, "size": int(size), "share": round(size / max(n, 1), 6), "core_size": int(size * 0.9),
             "reassigned_count": int(size * 0.1), "member_ids": ids, "name": f"Persona {pid}",
-            "description": f"Synthetic persona {pid}", "top_terms": ["refund", "order", "late"],
-            "top_ngrams": [["late order", 0.5], ["refund please", 0.25]],
+            "description": f"Synthetic persona {pid}", "top_terms": [{"term": "refund", "weight": 0.3}, {"term": "order", "weight": 0.2}, {"term": "late", "weight": 0.1}],
+            "top_ngrams": [{"term": "late order", "weight": 0.5}, {"term": "refund please", "weight": 0.25}],
             "activity": {"hourly": [i / 24 for i in range(24)], "weekday": [1 / 7] * 7,
                          "population_hourly": [1 / 24] * 24, "population_weekday": [1 / 7] * 7,
                          "peak_hours": [9, 10], "has_timestamps": True},
@@ -60,9 +60,9 @@ def make_bundle(run_id: str, sizes: list[int], created_at: str = "2026-01-01T00:
         })
     manifest = {
         "run_id": run_id, "created_at": created_at,
-        "source": {"paths": ["data/sample/twcs.csv"], "layout": "twcs"}, "unit": "message",
+        "source": {"inputs": ["data/sample/twcs.csv"], "load": {"layout": "twcs"}}, "unit": "message",
         "counts": {"input": n + 10, "kept": n, "personas": len(sizes), "noise_before_reassign": n // 10},
-        "filtering": [{"stage": "empty", "removed": 10, "kept": n, "kept_share": 0.99, "examples": ["", " "]}],
+        "filtering": [{"stage": "empty", "removed": 10, "kept": n, "kept_share": 0.99, "examples": [{"message_id": "e1", "text": ""}, {"message_id": "e2", "text": " "}]}],
         "metrics": {"noise_share": 0.1, "silhouette": 0.2, "dbcv": 0.3, "stability_ari": 0.9},
         "timings_s": {"embed": 1.5}, "peak_rss_mb": 512.0, "config": {"min_cluster_size": 40, "grid": [[1, 2], [3]]},
         "versions": {"personas": "0.1.0"}, "has_timestamps": True, "has_authors": True,
