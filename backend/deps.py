@@ -3,6 +3,8 @@
 
 Process-wide state (the open store, the persona-model cache) lives on `app.state` and is created
 lazily on first use, so importing or creating the app never touches the store or loads a model.
+Persona models are read from the store (`RunStore.get_model`): unpickling them trusts the store, which
+must be writable only by the pipeline (docs/security.md).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -106,17 +109,35 @@ def is_event_run(manifest: dict[str, Any], run_dir: Path | None = None) -> bool:
     return False
 
 
-class ModelRegistry:
-    """Loads each run's model (`PersonaModel`, or `EventRunModel` for an event run) once and shares it across requests.
+@dataclass(frozen=True)
+class ModelSource:
+    """Where a run's model is: in the store (`info`: kind, size, sha256) or, for a run published before
+    models were stored, in a run directory on this server (`run_dir`)."""
 
-    Thread-safe: one lock per run id serialises loading, so concurrent first requests load the model
-    once. Keeps at most `capacity` models (least recently used are dropped).
+    kind: str  # "conversations" | "events"
+    info: dict[str, Any] | None = None
+    run_dir: Path | None = None
+
+    @property
+    def tag(self) -> str:
+        """Changes when the stored model does (a run republished under the same id)."""
+        return self.info["sha256"] if self.info else f"dir:{self.run_dir}"
+
+
+class ModelRegistry:
+    """Loads each run's model (`PersonaModel`, or `EventRunModel` for an event run) once and shares it.
+
+    The model comes from the store (the bytes published with the run), so a server needs nothing but the
+    store URL; runs published before models were stored fall back to their run directory
+    (`manifest["run_dir"]`, then `<runs_dir>/<run_id>`). Thread-safe: one lock per run id serialises
+    loading, so concurrent first requests load once. At most `capacity` models are kept (least recently
+    used dropped); a stored model whose sha256 changed is loaded again.
     """
 
     def __init__(self, settings: Settings, capacity: int = 4) -> None:
         self.settings = settings
         self.capacity = capacity
-        self._models: OrderedDict[str, Any] = OrderedDict()
+        self._models: OrderedDict[str, tuple[str, Any]] = OrderedDict()
         self._lock = threading.Lock()
         self._load_locks: dict[str, threading.Lock] = {}
 
@@ -135,53 +156,92 @@ class ModelRegistry:
                 return run_dir
         return None
 
-    def get(self, run_id: str, manifest: dict[str, Any]) -> Any:
+    def source(self, run_id: str, manifest: dict[str, Any], store: RunStore | None = None) -> ModelSource | None:
+        """Where the model of `run_id` is (the store first); None when neither the store nor a run
+        directory has it."""
+        info = store.get_model_info(run_id) if store is not None else None
+        if info:
+            return ModelSource(info["kind"], info=info)
+        run_dir = self.find_run_dir(run_id, manifest)
+        if run_dir is None:
+            return None
+        return ModelSource("events" if is_event_run(manifest, run_dir) else "conversations", run_dir=run_dir)
+
+    def available(self, run_id: str, manifest: dict[str, Any], store: RunStore | None = None) -> bool:
+        return self.source(run_id, manifest, store) is not None
+
+    def is_events(self, run_id: str, manifest: dict[str, Any], store: RunStore | None = None) -> bool:
+        """True for an event run: by its manifest, else by its model's kind."""
+        if manifest.get("kind") == "events":
+            return True
+        found = self.source(run_id, manifest, store)
+        return found is not None and found.kind == "events"
+
+    def get(self, run_id: str, manifest: dict[str, Any], store: RunStore | None = None) -> Any:
         """The loaded model of `run_id`; raises APIError(409) when it is not available."""
+        found = self.source(run_id, manifest, store)
+        tag = found.tag if found else None
         with self._lock:
-            if run_id in self._models:
+            hit = self._models.get(run_id)
+            if hit is not None and hit[0] == tag:
                 self._models.move_to_end(run_id)
-                return self._models[run_id]
+                return hit[1]
             load_lock = self._load_locks.setdefault(run_id, threading.Lock())
         with load_lock:
             with self._lock:
-                if run_id in self._models:
-                    return self._models[run_id]
-            model = self._load(run_id, manifest)
+                hit = self._models.get(run_id)
+                if hit is not None and hit[0] == tag:
+                    return hit[1]
+            model = self._load(run_id, manifest, found, store)
             with self._lock:
-                self._models[run_id] = model
+                self._models[run_id] = (tag, model)
+                self._models.move_to_end(run_id)
                 while len(self._models) > self.capacity:
                     self._models.popitem(last=False)
         return model
 
-    def _load(self, run_id: str, manifest: dict[str, Any]) -> Any:
+    def _load(self, run_id: str, manifest: dict[str, Any], found: ModelSource | None,
+              store: RunStore | None = None) -> Any:
         # Server paths go to the log only; the client learns what to do, not where files live.
-        run_dir = self.find_run_dir(run_id, manifest)
-        if run_dir is None:
+        if found is None:
             looked = ", ".join(str(p / "model") for p in self.model_dir_candidates(run_id, manifest)) or "nowhere"
-            log.warning("model of run %r not found; looked in: %s", run_id, looked)
+            log.warning("model of run %r is not in the store nor on disk; looked in: %s", run_id, looked)
             raise APIError(409, "model_unavailable",
-                           f"the persona model of run {run_id!r} is not available on this server; set "
-                           "PERSONAS_RUNS_DIR to the folder holding the run directories (the server log "
-                           "says where it looked)")
+                           f"the persona model of run {run_id!r} is not in the store (the run was published "
+                           "before models were stored): publish the run again, or set PERSONAS_RUNS_DIR to "
+                           "the folder holding its run directory (the server log says where it looked)")
+        model_class = _model_class(found.kind)
+        where = "the store" if found.info else str(found.run_dir / "model")
         try:
-            if is_event_run(manifest, run_dir):
-                from ml.events.model import EventRunModel as model_class
-            else:
-                from ml.runtime.model import PersonaModel as model_class
-        except ImportError as exc:  # pragma: no cover - depends on the installed pipeline
-            log.error("model code cannot be imported: %s", exc)
-            raise APIError(409, "model_unavailable", "the pipeline's model code cannot be imported; "
-                                                     "see the server log") from exc
-        try:
-            return model_class.load(run_dir)
-        except Exception as exc:  # corrupt / incompatible model files
-            log.error("model of run %r in %s could not be loaded: %s", run_id, run_dir / "model", exc)
+            if found.info is None:
+                return model_class.load(found.run_dir)
+            stored = store.get_model(run_id)
+            if stored is None:
+                raise FileNotFoundError("the run has no stored model any more")
+            return model_class.from_bytes(stored.data, f"the stored model of run {run_id!r}")
+        except Exception as exc:  # corrupt / incompatible model, a checksum that does not match
+            log.error("model of run %r in %s could not be loaded: %s", run_id, where, exc)
             raise APIError(409, "model_unavailable", f"the persona model of run {run_id!r} could not be "
                                                      "loaded; see the server log") from exc
 
     def evict(self, run_id: str) -> None:
         with self._lock:
             self._models.pop(run_id, None)
+
+
+def _model_class(kind: str) -> type:
+    try:
+        if kind == "events":
+            from ml.events.model import EventRunModel
+
+            return EventRunModel
+        from ml.runtime.model import PersonaModel
+
+        return PersonaModel
+    except ImportError as exc:  # pragma: no cover - depends on the installed pipeline
+        log.error("model code cannot be imported: %s", exc)
+        raise APIError(409, "model_unavailable", "the pipeline's model code cannot be imported; "
+                                                 "see the server log") from exc
 
 
 def get_models(request: Request) -> ModelRegistry:

@@ -1,8 +1,9 @@
 """Assign new conversations (or, for an event run, new users' event rows) to a run's saved model.
 
-The posted conversations become the pipeline's canonical message frame (docs/CONTRACTS.md §1) and
-go through `PersonaModel.predict`, which embeds and featurizes exactly as the pipeline did. An event
-run (`manifest.kind == "events"`) takes `{"events": [...]}` instead (see `assign_events`).
+The posted conversations become the pipeline's canonical message frame (docs/CONTRACTS.md §1) through
+`ml.ingest.records.messages_from_records` and go through `PersonaModel.predict`, which embeds and
+featurizes exactly as the pipeline did; the model comes from the store (`backend.deps.ModelRegistry`).
+An event run (`manifest.kind == "events"`) takes `{"events": [...]}` instead (see `assign_events`).
 
 The route validates and builds the frame in the thread pool, then waits on the run's bounded queue
 (`backend.assign_queue`): nothing is encoded on the event loop, texts of concurrent requests are
@@ -21,7 +22,7 @@ from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
 from backend.assign_queue import QueuesDep, wait_for_result
-from backend.deps import ModelsDep, SettingsDep, StoreDep, is_event_run
+from backend.deps import ModelsDep, SettingsDep, StoreDep
 from backend.errors import APIError
 from backend.routes.assign_events import (
     CONVERSATIONS_BODY,
@@ -37,62 +38,26 @@ router = APIRouter(prefix="/runs/{run_id}", tags=["assign"])
 log = logging.getLogger("backend")
 
 
-def _unreadable(parse_timestamps, one: pd.Series) -> bool:
-    try:
-        return bool(parse_timestamps(one)["unparseable"].iloc[0])
-    except (OverflowError, ValueError):
-        return True
+#: The posted conversation's fields, by the ingest mapping's names (ml.ingest.load.ColumnMapping).
+CONVERSATION_FIELDS = {"text": "text", "id": "id", "author": "author", "timestamp": "timestamp",
+                       "reply_to": "reply_to", "inbound": "inbound"}
 
 
 def conversations_to_frame(conversations: list[Conversation]) -> pd.DataFrame:
-    """Posted conversations → the canonical message frame, built as `ml.ingest.load.load_messages` does.
-
-    Same helpers as ingest: `parse_timestamps` (Twitter, ISO 8601 with or without offset, epoch;
-    local hour in the written offset, else UTC), `normalize_ids`, and `thread_roots` for
-    `thread_id` when reply links are given. Raises APIError(422) naming an unreadable timestamp.
+    """Posted conversations → the canonical message frame, by `ml.ingest.records.messages_from_records`: the
+    pipeline's own canonicalisation (entities decoded, ids normalised, timestamps read as ingest reads
+    them, thread roots from reply links). Raises APIError(422) naming the field, e.g.
+    `conversations.1.timestamp`; conversations without an id get `conversations:<n>` (n from 1).
     """
-    from ml.ingest.load import normalize_ids
-    from ml.ingest.timeparse import parse_timestamps
-    from ml.units import thread_roots
+    from ml.ingest.load import ColumnMapping
+    from ml.ingest.records import messages_from_records
+    from ml.runtime.errors import InputError
 
-    n = len(conversations)
-    raw_time = pd.Series([c.timestamp for c in conversations], dtype=object)
     try:
-        times = parse_timestamps(raw_time)
-        bad = np.flatnonzero(times["unparseable"].to_numpy())
-    except (OverflowError, ValueError):  # a date pandas cannot hold (before 1677 / after 2262)
-        bad = [i for i in range(n) if _unreadable(parse_timestamps, raw_time.iloc[i : i + 1])] or [0]
-    if len(bad):
-        i = int(bad[0])
-        raise APIError(422, "invalid_request", f"conversations.{i}.timestamp: cannot read {raw_time[i]!r}; use ISO "
-                                               "8601 (2017-10-31T22:10:47+02:00), the Twitter format or epoch seconds")
-    ids = normalize_ids(pd.Series([c.id for c in conversations], dtype=object))
-    fallback = pd.Series([f"api:{i}" for i in range(n)], dtype=object)
-    frame = pd.DataFrame({
-        "message_id": ids.where(ids.notna(), fallback).astype(str).to_numpy(),
-        "text": [c.text for c in conversations],
-        "author": normalize_ids(pd.Series([c.author for c in conversations], dtype=object)).to_numpy(),
-        "timestamp": times["timestamp"].astype("datetime64[ns, UTC]").to_numpy(),
-        "utc_offset_min": times["utc_offset_min"].astype(float).to_numpy(),
-        "local_hour": times["local_hour"].astype("Int64").array,
-        "local_weekday": times["local_weekday"].astype("Int64").array,
-        "reply_to": normalize_ids(pd.Series([c.reply_to for c in conversations], dtype=object)).to_numpy(),
-        "inbound": pd.array([c.inbound for c in conversations], dtype="boolean"),
-        "label": [None] * n,
-        "source_file": ["api"] * n,
-        "source_row": np.arange(1, n + 1, dtype="int64"),
-    })
-    dup = frame["message_id"].duplicated()
-    if dup.any():
-        i = int(np.flatnonzero(dup.to_numpy())[0])
-        raise APIError(422, "invalid_request", f"conversations.{i}.id: {frame['message_id'][i]!r} is used twice; "
-                                               "ids must be unique within one call")
-    frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True).astype("datetime64[ns, UTC]")
-    has_reply = frame["reply_to"].notna().any()
-    frame["thread_id"] = thread_roots(frame["message_id"], frame["reply_to"]) if has_reply else None
-    for col in ("author", "reply_to", "label", "thread_id"):
-        frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
-    return frame
+        return messages_from_records([c.model_dump() for c in conversations], ColumnMapping(**CONVERSATION_FIELDS),
+                                     name="conversations")
+    except InputError as exc:
+        raise APIError(422, "invalid_request", str(exc)) from exc
 
 
 def _check_request(body: AssignRequest, max_batch: int, max_chars: int) -> None:
@@ -167,9 +132,9 @@ def _prepare(run_id: str, body: AssignRequest, store, models, settings) -> _Prep
         check_event_rows(body.events, settings.max_assign_events)
     resolved = resolve_run(store, run_id)
     manifest = store.get_run(resolved)
-    events_run = is_event_run(manifest, models.find_run_dir(resolved, manifest))
+    events_run = models.is_events(resolved, manifest, store)
     _check_body_kind(body, resolved, events_run)
-    model = models.get(resolved, manifest)
+    model = models.get(resolved, manifest, store)
     names = {int(p["id"]): str(p.get("name") or "") for p in store.get_personas(resolved)}
     if events_run:
         assert body.events is not None

@@ -128,21 +128,7 @@ class SqliteStore(SqliteModels, RunStore):
         run_id = validate_run_id(bundle.run_id)
         R.check_bundle(bundle)
         self.cleanup_incomplete()
-        manifest = R.to_jsonable(bundle.manifest)
-        created = R.run_created_at(bundle)
-        with self._tx() as cur:
-            row = cur.execute("SELECT status FROM runs WHERE id = ?", (run_id,)).fetchone()
-            if row and row[0] == "complete" and not replace:
-                raise StoreError(f"run {run_id} is already published; delete it first or publish with replace")
-            if row:
-                self._delete_rows(cur, run_id)
-                self._repoint_latest(cur)
-            cur.execute(
-                "INSERT INTO runs (id, status, created_at, created_key, started_at, manifest) "
-                "VALUES (?, 'in_progress', ?, ?, ?, ?)",
-                (run_id, manifest.get("created_at", created), R.created_key(created), time.time(),
-                 R.dumps(manifest)),
-            )
+        self._begin(run_id, bundle, replace)
         written = 1
         try:
             recs = R.member_records(bundle.members)
@@ -186,6 +172,24 @@ class SqliteStore(SqliteModels, RunStore):
             self._try_delete(run_id)
             raise
         return run_id
+
+    def _begin(self, run_id: str, bundle: RunBundle, replace: bool) -> None:
+        """Write the run row as in progress (removing an earlier run of that id when `replace`)."""
+        manifest = R.to_jsonable(bundle.manifest)
+        created = R.run_created_at(bundle)
+        with self._tx() as cur:
+            row = cur.execute("SELECT status FROM runs WHERE id = ?", (run_id,)).fetchone()
+            if row and row[0] == "complete" and not replace:
+                raise StoreError(f"run {run_id} is already published; delete it first or publish with replace")
+            if row:
+                self._delete_rows(cur, run_id)
+                self._repoint_latest(cur)
+            cur.execute(
+                "INSERT INTO runs (id, status, created_at, created_key, started_at, manifest) "
+                "VALUES (?, 'in_progress', ?, ?, ?, ?)",
+                (run_id, manifest.get("created_at", created), R.created_key(created), time.time(),
+                 R.dumps(manifest)),
+            )
 
     def _insert(self, sql: str, rows: Iterator[tuple] | list[tuple], written: int) -> int:
         batch: list[tuple] = []

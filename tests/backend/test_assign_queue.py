@@ -63,7 +63,7 @@ def serve(populated_store, store_url: str) -> Iterator[Callable[..., tuple[TestC
     def build(model: GatedModel | None = None, **overrides) -> tuple[TestClient, GatedModel]:
         model = model or GatedModel()
         app = create_app(Settings(store_url=store_url, frontend_dir=None, **overrides))
-        app.state.models._load = lambda run_id, manifest: model
+        app.state.models._load = lambda run_id, *where: model
         client = TestClient(app)
         client.__enter__()
         opened.append(client)

@@ -40,8 +40,8 @@ def test_conversations_become_the_canonical_message_frame():
     frame = conversations_to_frame(convs)
     assert list(frame.columns) == CANONICAL
     assert str(frame["timestamp"].dtype) == "datetime64[ns, UTC]"
-    assert frame["message_id"].tolist() == ["a", "b", "api:2"]
-    assert frame["thread_id"].tolist() == ["a", "a", "api:2"]
+    assert frame["message_id"].tolist() == ["a", "b", "conversations:3"]
+    assert frame["thread_id"].tolist() == ["a", "a", "conversations:3"]
     # with an offset: local time is used (22:10 local on a Tuesday); without: UTC (Saturday 09:00)
     assert frame["local_hour"].tolist()[:2] == [22, 9] and frame["local_weekday"].tolist()[:2] == [1, 5]
     assert frame["utc_offset_min"].tolist()[:2] == [120, 0]
@@ -61,7 +61,7 @@ def test_assign_uses_the_cached_model(make_client):
     client = make_client()
     model, loads = RecordingModel(), []
     registry = client.app.state.models
-    registry._load = lambda run_id, manifest: loads.append(run_id) or model
+    registry._load = lambda run_id, *where: loads.append(run_id) or model
     body = {"conversations": [{"text": "where is my order", "author": "u1", "timestamp": "2017-10-31T22:10:47Z"},
                               {"text": "x" * 60, "id": "mine"}]}
     first = client.post(f"{API}/runs/latest/assign", json=body)
@@ -80,7 +80,7 @@ def test_model_loads_once_under_concurrent_first_requests(make_client):
     registry = make_client().app.state.models
     loads = []
 
-    def slow_load(run_id, manifest):
+    def slow_load(run_id, *where):
         loads.append(run_id)
         time.sleep(0.2)
         return object()
@@ -113,7 +113,7 @@ def test_model_is_found_under_runs_dir(make_client, tmp_path):
     ({"conversations": [{"text": "a"}, {"text": "b", "timestamp": "0001-01-01T00:00:00"}]},
      "conversations.1.timestamp"),
     ({"conversations": [{"text": "a", "id": "7"}, {"text": "b", "id": "7.0"}]}, "conversations.1.id"),
-    ({"conversations": [{"text": "a"}, {"text": "b", "id": "api:0"}]}, "conversations.1.id"),
+    ({"conversations": [{"text": "a"}, {"text": "b", "id": "conversations:1"}]}, "conversations.1.id"),
 ])
 def test_bad_assign_bodies_name_the_field(client, body, field):
     response = client.post(f"{API}/runs/{OLD_RUN}/assign", json=body)

@@ -2,7 +2,7 @@
 detail show events, assign takes event rows and places the run's own users back on their personas.
 
 `moodle_event_run` runs `python -m ml.run --kind events` in-process (about 5 s) once per session and
-publishes it to a SQLite store; the app loads the run's `EventRunModel` from the run directory.
+publishes it to a SQLite store; the app loads the run's `EventRunModel` from the store.
 """
 
 from __future__ import annotations
@@ -144,9 +144,11 @@ def test_assign_loads_the_event_model_once(event_client, run_id):
     registry = event_client.app.state.models
     body = {"events": [{"user": "u", "event": "Course viewed"}]}
     assert event_client.post(f"{API}/runs/{run_id}/assign", json=body).status_code == 200
-    model = registry.get(run_id, {})
+    store = event_client.app.state.store
+    assert registry.source(run_id, {}, store).info == store.get_model_info(run_id)  # from the store
+    model = registry.get(run_id, {}, store)
     assert event_client.post(f"{API}/runs/latest/assign", json=body).status_code == 200
-    assert registry.get(run_id, {}) is model and type(model).__name__ == "EventRunModel"
+    assert registry.get(run_id, {}, store) is model and type(model).__name__ == "EventRunModel"
 
 
 @pytest.mark.parametrize("body, field", [

@@ -7,6 +7,7 @@ import pytest
 
 from ml.store import InjectedFailure, RunNotFound, StoreError, open_store
 from ml.store import records as R
+from ml.store.bundle import StoredModel
 from ml.store.firestore import (
     MAX_DOC_BYTES,
     FirestoreStore,
@@ -16,7 +17,6 @@ from ml.store.firestore import (
     parse_firestore_url,
     split_utf8,
 )
-from ml.store.bundle import StoredModel
 from tests.store.synthetic import make_bundle
 
 SUBS = ("personas", "members", "map", "blobs", "model")
