@@ -1,0 +1,157 @@
+"""The one command line behind ``python -m ml.run`` (and ``python -m ml.events.cli``), for any run kind.
+
+``build_parser(kinds, prog, description)`` has the common flags (inputs, ``--out``, ``--store``,
+``--no-store``, ``--config``, ``--seed``, ``--quiet``, ``--kind`` when there are several kinds) and each
+kind's own (``ml.runtime.kinds.RunKind.flags``; a flag two kinds share is added once, the others in a
+group per kind). ``config_from_args(kind, args)`` reads the kind's config: defaults, then ``--config``,
+then flags; a flag of another kind is refused. ``run(kind, args)`` checks ``--out`` and the store first
+(``ml.runtime.output.RunOutput``), runs the pipeline, writes the run with the kind's writer, publishes
+it and swaps the run directory in, then prints the summary. Exit status: 0 success, 2 bad input (one
+line naming the file, row or column and what to do), 1 anything else (one line; PERSONAS_DEBUG=1 for
+the traceback), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+from ml.runtime.errors import InputError, run_guarded
+from ml.runtime.kinds import Flag, RunKind
+
+COMMON = (
+    Flag("--out", None, "run directory to write", {"required": True, "metavar": "RUN_DIR"}),
+    Flag("--store", None, "results store: sqlite:///path.db (default: PERSONAS_STORE_URL or ~/.personas) "
+         "or firestore://PROJECT", {"metavar": "URL"}),
+    Flag("--no-store", None, "write the run directory only", {"action": "store_true"}),
+    Flag("--config", None, "YAML/JSON file with the run's config values (conversations: PipelineConfig; "
+         "events: EventConfig)", {"metavar": "FILE"}),
+    Flag("--seed", "seed", "random seed (default {seed})", {"type": int}),
+    Flag("--quiet", None, "no progress output", {"action": "store_true"}),
+)
+_PLACEHOLDER = re.compile(r"\{(\w+(?:\.\w+)*)\}")
+
+
+def _help_formatter(kinds: Mapping[str, RunKind]) -> type[argparse.HelpFormatter]:
+    """A formatter that fills ``{section.key}`` in help texts with the config's default, importing the
+    config classes only when help is printed (so the defaults are written in one place: the config)."""
+
+    def default(match: re.Match) -> str:
+        for kind in kinds.values():
+            value = kind.config_class()().model_dump()
+            for part in match.group(1).split("."):
+                value = value.get(part) if isinstance(value, dict) else None
+            if value is not None:
+                return str(value)
+        return match.group(0)
+
+    class Formatter(argparse.HelpFormatter):
+        def _get_help_string(self, action):
+            return _PLACEHOLDER.sub(default, action.help or "")
+
+    return Formatter
+
+
+def build_parser(kinds: Mapping[str, RunKind], prog: str, description: str) -> argparse.ArgumentParser:
+    """The parser for ``kinds`` (the first is the default ``--kind``); see the module docstring."""
+    p = argparse.ArgumentParser(prog=prog, description=description, formatter_class=_help_formatter(kinds))
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="files or folders to read")
+    for f in COMMON:
+        p.add_argument(f.flag, dest=f.dest, help=f.help, **{"default": None, **f.options})
+    if len(kinds) > 1:
+        p.add_argument("--kind", choices=list(kinds), default=next(iter(kinds)),
+                       help="; ".join(f"{k.name}: {k.help}" for k in kinds.values()))
+    seen = set(p._option_string_actions)
+    for i, kind in enumerate(kinds.values()):
+        group = p if i == 0 else p.add_argument_group(f"{kind.name} runs (--kind {kind.name})")
+        for f in kind.flags:
+            if f.flag not in seen:
+                group.add_argument(f.flag, dest=f.dest, default=None, help=f.help, **f.options)
+                seen.add(f.flag)
+    p.set_defaults(_kinds=dict(kinds))
+    return p
+
+
+def kind_of(args: argparse.Namespace) -> RunKind:
+    kinds = args._kinds
+    return kinds[getattr(args, "kind", None) or next(iter(kinds))]
+
+
+def _set(overrides: dict, key: str, value) -> None:
+    section, _, name = key.rpartition(".")
+    (overrides.setdefault(section, {}) if section else overrides)[name] = value
+
+
+def _refuse_foreign_flags(kind: RunKind, args: argparse.Namespace) -> None:
+    own = {f.dest for f in (*COMMON, *kind.flags)}
+    for other in args._kinds.values():
+        for f in other.flags:
+            if f.dest not in own and getattr(args, f.dest, None) is not None:
+                raise InputError(f"{f.flag} is a flag of --kind {other.name}, not of --kind {kind.name}; "
+                                 f"drop it or pass --kind {other.name}")
+
+
+def config_from_args(kind: RunKind, args: argparse.Namespace):
+    """The kind's config: its defaults, then ``--config``, then the flags given (see the module docstring)."""
+    _refuse_foreign_flags(kind, args)
+    cls = kind.config_class()
+    config = cls.from_file(args.config) if getattr(args, "config", None) else cls()
+    overrides: dict = {}
+    for f in (*COMMON, *kind.flags):
+        value = getattr(args, f.dest, None)
+        if f.key is not None and value is not None:
+            _set(overrides, f.key, value)
+    for key, value in (kind.overrides(args) if kind.overrides else {}).items():
+        _set(overrides, key, value)
+    return config.updated(overrides) if overrides else config
+
+
+def print_summary(console, kind: RunKind, result, out_dir: Path, published: str | None) -> None:
+    """The run's filter stages, the kind's own lines, its personas by size, where it went."""
+    from rich.table import Table
+
+    m = result.manifest.model_dump(mode="json")
+    cols = ["stage", "unit", "removed", "kept"] if any("unit" in s for s in m["filtering"]) else \
+        ["stage", "removed", "kept"]
+    table = Table(title=f"{kind.title} {result.run_id}")
+    for col in cols:
+        table.add_column(col, justify="right" if col in ("removed", "kept") else "left")
+    for stage in m["filtering"]:
+        table.add_row(*(str(stage.get(col, "")) for col in cols))
+    console.print(table)
+    for line in kind.summary(result, m):
+        console.print(line)
+    for p in sorted(result.personas, key=lambda p: -p.size)[: kind.personas_listed]:
+        console.print(kind.persona_line(p))
+    console.print(f"run directory: {out_dir}  ({m['timings_s']['total']:.0f}s, peak RSS {m['peak_rss_mb']:.0f} MB)")
+    if published:
+        console.print(f"published to {published}")
+
+
+def run(kind: RunKind, args: argparse.Namespace) -> int:
+    """Run ``kind`` on the parsed ``args``; returns the exit status (see the module docstring)."""
+    from rich.console import Console
+
+    console = Console(stderr=True, quiet=bool(args.quiet))
+
+    def work() -> int:
+        config = config_from_args(kind, args)
+        from ml.runtime.output import RunOutput
+
+        protect = [*args.inputs, args.config, *(getattr(args, dest, None) for dest in kind.protect)]
+        with RunOutput(args.out, protect, store_url=args.store, no_store=bool(args.no_store)) as output:
+            pipeline = kind.make_pipeline(config, quiet=bool(args.quiet), log=lambda msg: console.log(msg))
+            result = pipeline.run(args.inputs)
+            out_dir = output.commit(lambda tmp: kind.write_files(result, tmp, output.run_dir))
+        print_summary(console, kind, result, out_dir, output.store_url)
+        return 0
+
+    return run_guarded(work)
+
+
+def main(parser: argparse.ArgumentParser, argv: list[str] | None = None) -> int:
+    """Parse ``argv`` with ``parser`` (from ``build_parser``) and run the chosen kind."""
+    args = parser.parse_args(argv)
+    return run(kind_of(args), args)

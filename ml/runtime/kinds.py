@@ -1,0 +1,140 @@
+"""Run kinds: what ``python -m ml.run [--kind KIND]`` runs (``conversations`` by default, or ``events``).
+
+A ``RunKind`` holds everything that differs between kinds: its command-line flags and the config key
+each one sets (``Flag``), its config class, pipeline, run-file writer and persona model (as
+``"module:attribute"`` names, imported only when a run starts, so ``--help`` stays fast), and the lines
+of the summary that only it prints. Everything else exists once, in ``ml.runtime.cli``: the common
+flags, reading the config (defaults → ``--config`` file → flags), checking ``--out`` and the store before
+any work, writing and publishing the run, and the summary printout.
+
+Each kind is defined next to its pipeline: ``CONVERSATIONS`` here, ``EVENTS`` in ``ml.events.cli``;
+``ml.run`` puts them together, so nothing under ``ml.events`` imports ``ml.run``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One command-line flag: ``key`` is the config key it sets (``"section.key"`` or ``"seed"``; None:
+    read by the kind's ``overrides``); ``options`` are ``argparse`` keyword arguments."""
+
+    flag: str
+    key: str | None
+    help: str = ""
+    options: dict = field(default_factory=dict)
+
+    @property
+    def dest(self) -> str:
+        return self.flag.lstrip("-").replace("-", "_")
+
+
+def resolve(ref: str) -> Any:
+    """The object a ``"module:attribute"`` name refers to (imported now)."""
+    module, _, attr = ref.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+@dataclass(frozen=True)
+class RunKind:
+    """One kind of run; see the module docstring. ``summary(result, manifest)`` returns the kind's own
+    summary lines (strings or rich renderables), ``persona_line(persona)`` one line per persona."""
+
+    name: str
+    title: str
+    help: str
+    flags: tuple[Flag, ...]
+    config: str
+    pipeline: str
+    writer: str
+    model: str
+    summary: Callable[[Any, dict], list]
+    persona_line: Callable[[Any], str]
+    personas_listed: int | None = None
+    protect: tuple[str, ...] = ()
+    overrides: Callable[[argparse.Namespace], dict] | None = None
+    progress: bool = False
+
+    def config_class(self):
+        return resolve(self.config)
+
+    def make_pipeline(self, config, quiet: bool, log: Callable[[str], None]):
+        """The kind's pipeline for ``config``; ``progress`` bars only where the pipeline has them."""
+        cls = resolve(self.pipeline)
+        return cls(config, progress=not quiet, log=log) if self.progress else cls(config, log=log)
+
+    def write_files(self, result, folder, run_dir) -> None:
+        resolve(self.writer)(result, folder, run_dir)
+
+    def load_model(self, run_dir):
+        """The persona model saved in ``run_dir`` (``RUN_DIR/model/``)."""
+        return resolve(self.model).load(run_dir)
+
+
+# -- the conversations kind -------------------------------------------------------------------------
+CONVERSATION_FLAGS = (
+    Flag("--text-col", "input.text_col", "column holding the message text", {"metavar": "C"}),
+    Flag("--id-col", "input.id_col", "column holding a message id", {"metavar": "C"}),
+    Flag("--author-col", "input.author_col", "column holding the author id or handle", {"metavar": "C"}),
+    Flag("--time-col", "input.time_col", "column holding the timestamp (events: or a day offset)",
+         {"metavar": "C"}),
+    Flag("--reply-to-col", "input.reply_to_col", "column holding the id of the message replied to",
+         {"metavar": "C"}),
+    Flag("--label-col", "input.label_col", "label column used only for evaluation (NMI/ARI/ACC; events: "
+         "same as --outcome-col)", {"metavar": "C"}),
+    Flag("--unit", "input.unit", "cluster single messages (default), whole reply threads, or all messages "
+         "of an author", {"choices": ["message", "conversation", "author"]}),
+    Flag("--inbound-only", "input.inbound_only", "support data: keep the customers' side only",
+         {"action": "store_true"}),
+    Flag("--sep", "input.sep", "CSV delimiter, e.g. ';' or '\\t' (default: sniffed among , ; tab |)",
+         {"metavar": "CHAR"}),
+    Flag("--encoding", "input.encoding", "text files' encoding, e.g. cp1252 (default: by byte-order mark, "
+         "else UTF-8)", {"metavar": "NAME"}),
+    Flag("--keep-agents", "input.keep_agents", "support data: keep brand/agent accounts (removed by "
+         "default; see the manifest's 'agents')", {"action": "store_true"}),
+    Flag("--timezone", "input.timezone", "read hours and weekdays in this IANA zone, e.g. America/New_York "
+         "(default: the timestamps' own offsets, else UTC); recorded in the manifest's 'time'",
+         {"metavar": "AREA/CITY"}),
+    Flag("--text-weight", "fusion.text_weight", "share of distance from text (default {fusion.text_weight})",
+         {"type": float}),
+    Flag("--dims", "reduce.n_components", "UMAP dimensions (default {reduce.n_components})", {"type": int}),
+    Flag("--min-cluster-size", "cluster.min_cluster_size", "HDBSCAN min_cluster_size (default: scaled)",
+         {"type": int}),
+    Flag("--cache-dir", "embed.cache_dir", "embedding cache folder (default PERSONAS_CACHE_DIR)", {"metavar": "DIR"}),
+    Flag("--encoder", "embed.encoder", "text encoder (default {embed.encoder})", {"choices": ["fp32", "int8"]}),
+)
+
+
+def _conversation_summary(result, m: dict) -> list:
+    met = m["metrics"]
+    lines = [(f"input {m['counts']['input']} → kept {m['counts']['kept']} {m['unit']}s → "
+              f"{m['counts']['personas']} personas; noise before reassignment {met['noise_share']:.1%}, "
+              f"silhouette {met['silhouette']}, DBCV {met['dbcv']}, stability ARI {met['stability_ari']}")]
+    if met.get("labels"):
+        lw, lr = met["labels"]["with_noise"], met["labels"]["reassigned"]
+        lines.append(f"labels ({met['labels']['column']}): with noise NMI {lw['nmi']} ARI {lw['ari']} "
+                     f"ACC {lw['acc']}; reassigned NMI {lr['nmi']} ARI {lr['ari']} ACC {lr['acc']}")
+    return lines
+
+
+CONVERSATIONS = RunKind(
+    name="conversations",
+    title="Run",
+    help="conversation dumps (CSV, JSONL, Parquet; files or folders): embeddings + behaviour → HDBSCAN",
+    flags=CONVERSATION_FLAGS,
+    config="ml.runtime.config:PipelineConfig",
+    pipeline="ml.runtime.pipeline:PersonaPipeline",
+    writer="ml.runtime.rundir:write_run_files",
+    model="ml.runtime.model:PersonaModel",
+    summary=_conversation_summary,
+    persona_line=lambda p: f"  #{p.id:<3} {p.share:6.1%}  {p.name}",
+    personas_listed=12,
+    protect=("cache_dir",),
+    progress=True,
+)
