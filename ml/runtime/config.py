@@ -98,6 +98,9 @@ class ClusterConfig(_Section):
     selection_tolerance: float = Field(
         1.0, ge=0.0, description="silhouette: standard errors within which the larger min_cluster_size wins")
     selection_sample: int = Field(3000, ge=100, description="members whose silhouette is scored")
+    rescue_ratio: float = Field(
+        0.5, ge=0.0, lt=1.0,
+        description="small dense clusters (this share of min_cluster_size) left in the noise become personas; 0: off")
 
 
 class ReassignConfig(_Section):
