@@ -309,6 +309,28 @@ def _typed(msgs: pd.DataFrame) -> pd.DataFrame:
     return msgs
 
 
+def _drop_rows(msgs: pd.DataFrame, inbound_only: bool, report: LoadReport) -> pd.DataFrame:
+    """Rows without text, and with `inbound_only` the brand side, are dropped and counted."""
+    empty = msgs["text"].str.strip() == ""
+    report.dropped_empty_text = int(empty.sum())
+    msgs = msgs[~empty]
+    if inbound_only:
+        keep = msgs["inbound"].fillna(False).astype(bool)
+        report.dropped_not_inbound = int((~keep).sum())
+        msgs = msgs[keep]
+    return msgs
+
+
+def _record_presence(msgs: pd.DataFrame, report: LoadReport, has_reply: bool) -> None:
+    """Which metadata the kept rows carry (timestamps, authors, reply links, labels, inbound flags)."""
+    report.rows_kept = len(msgs)
+    report.has_timestamps = bool(msgs["timestamp"].notna().any())
+    report.has_authors = bool(msgs["author"].notna().any())
+    report.has_replies = has_reply
+    report.has_labels = bool(msgs["label"].notna().any())
+    report.has_inbound = bool(msgs["inbound"].notna().any())
+
+
 def load_messages(
     paths: str | Path | Iterable[str | Path],
     mapping: ColumnMapping | None = None,
@@ -332,22 +354,8 @@ def load_messages(
     _add_times(msgs, report)
     has_reply = msgs["reply_to"].notna().any()
     msgs["thread_id"] = thread_roots(msgs["message_id"], msgs["reply_to"]) if has_reply else None
-
-    empty = msgs["text"].str.strip() == ""
-    report.dropped_empty_text = int(empty.sum())
-    msgs = msgs[~empty]
-    if inbound_only:
-        keep = msgs["inbound"].fillna(False).astype(bool)
-        report.dropped_not_inbound = int((~keep).sum())
-        msgs = msgs[keep]
-    msgs = _typed(msgs)
-
-    report.rows_kept = len(msgs)
-    report.has_timestamps = bool(msgs["timestamp"].notna().any())
-    report.has_authors = bool(msgs["author"].notna().any())
-    report.has_replies = bool(has_reply)
-    report.has_labels = bool(msgs["label"].notna().any())
-    report.has_inbound = bool(msgs["inbound"].notna().any())
+    msgs = _typed(_drop_rows(msgs, inbound_only, report))
+    _record_presence(msgs, report, bool(has_reply))
     if len(msgs) == 0:
         why = " after --inbound-only" if inbound_only and report.dropped_not_inbound else ""
         raise InputError(f"no messages with text left{why} in {report.files[0].path}"
