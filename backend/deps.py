@@ -208,8 +208,9 @@ class ModelRegistry:
             log.warning("model of run %r is not in the store nor on disk; looked in: %s", run_id, looked)
             raise APIError(409, "model_unavailable",
                            f"the persona model of run {run_id!r} is not in the store (the run was published "
-                           "before models were stored): publish the run again, or set PERSONAS_RUNS_DIR to "
-                           "the folder holding its run directory (the server log says where it looked)")
+                           "before models were stored): store it with python -m ml.store.upload_model RUN_DIR, "
+                           "or set PERSONAS_RUNS_DIR to the folder holding the run directory (the server log "
+                           "says where it looked)")
         model_class = _model_class(found.kind)
         where = "the store" if found.info else str(found.run_dir / "model")
         try:
