@@ -26,13 +26,15 @@ function usable(series: number[] | null | undefined): series is number[] {
  * and for event runs the share of events per 7-day bin (`by_day`). A run whose times carry no year
  * (Moodle's "11 May, 09:44") has hours but `weekday: null`; that chart is replaced by the run's note.
  */
-export default function ActivityPanel({ activity, eventRun }: { activity: Activity | undefined; eventRun: boolean }) {
+export default function ActivityPanel({ activity, eventRun }: { activity: Activity | null | undefined; eventRun: boolean }) {
   const a = activity;
-  const what = eventRun || a?.unit === "events" ? "events" : "members";
+  // An event run's activity (EventActivity, `unit: "events"`) adds `resolution` and `by_day`.
+  const events = a && "unit" in a ? a : null;
+  const what = eventRun || events?.unit === "events" ? "events" : "members";
   const everyone = eventRun ? "All users" : "All members";
   const hasHours = a && a.has_timestamps !== false && usable(a.hourly) && usable(a.population_hourly);
   const hasWeekdays = hasHours && usable(a.weekday) && usable(a.population_weekday);
-  const byDay = a?.by_day && usable(a.by_day.persona) && usable(a.by_day.population) ? a.by_day : null;
+  const byDay = events?.by_day && usable(events.by_day.persona) && usable(events.by_day.population) ? events.by_day : null;
   const note = a?.note ?? "The data has no timestamps, so no activity pattern can be shown.";
   if (!hasHours && !byDay) return <p className="state-none">{note}</p>;
   const bin = byDay?.bin_days ?? 7;

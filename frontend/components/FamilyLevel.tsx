@@ -106,7 +106,7 @@ export default function FamilyLevel({
         fill: categoryColor(i),
         valueLabel: `${f.persona_ids.length} persona${f.persona_ids.length === 1 ? "" : "s"}`,
         coreShare: f.size > 0 ? f.core_size / f.size : null,
-        terms: f.top_terms
+        terms: (f.top_terms ?? [])
           .slice(0, 6)
           .map((t) => t.term)
           .join(", "),

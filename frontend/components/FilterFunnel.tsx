@@ -11,6 +11,11 @@ interface Step {
   removed: number;
 }
 
+/** What a step counts: event runs name it per step (events, users, event types); conversation runs count members. */
+function unitOf(stage: FilterStage): string | null {
+  return "unit" in stage ? (stage.unit ?? null) : null;
+}
+
 function stageLabel(stage: string): string {
   return stage.replace(/_/g, " ");
 }
@@ -33,7 +38,7 @@ function StepTable({ stages }: { stages: FilterStage[] }) {
         {stages.map((s, i) => (
           <tr key={`${s.stage}-${i}`}>
             <th scope="row">{stageLabel(s.stage)}</th>
-            <td>{s.unit ?? "members"}</td>
+            <td>{unitOf(s) ?? "members"}</td>
             <td className="num">{int(s.removed)}</td>
             <td className="num">{int(s.kept)}</td>
             <td className="num">{pct(s.kept + s.removed ? s.kept / (s.kept + s.removed) : null)}</td>
@@ -55,7 +60,7 @@ export default function FilterFunnel({
   stages: FilterStage[];
   kept: number | undefined;
 }) {
-  if (new Set(stages.map((s) => s.unit).filter(Boolean)).size > 1) return <StepTable stages={stages} />;
+  if (new Set(stages.map(unitOf).filter(Boolean)).size > 1) return <StepTable stages={stages} />;
   const total = input ?? (stages[0] ? stages[0].kept + stages[0].removed : 0);
   const steps: Step[] = [{ label: "input", kept: total, removed: 0 }];
   const first = stages[0];

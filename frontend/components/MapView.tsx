@@ -6,15 +6,7 @@ import { useMemo, useState } from "react";
 import { CartesianGrid, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis } from "recharts";
 
 import { ErrorState, Loading } from "@/components/States";
-import {
-  itemsOf,
-  paths,
-  type FamilyTree,
-  type MapPoint,
-  type MapResponse,
-  type PersonaList,
-  type RunManifest,
-} from "@/lib/api";
+import { paths, type MapPoint } from "@/lib/api";
 import { categoryColor, personaColors, textOn } from "@/lib/colors";
 import { int, truncate } from "@/lib/format";
 import { isEventRun } from "@/lib/runs";
@@ -22,7 +14,10 @@ import { useApi } from "@/lib/useApi";
 
 const LIMIT = 3000;
 
+/** A point with map coordinates (a run stored without a 2-D map has none to draw). */
 interface Dot extends MapPoint {
+  x: number;
+  y: number;
   personaName: string;
 }
 
@@ -31,23 +26,25 @@ interface Dot extends MapPoint {
 export default function MapView() {
   const params = useSearchParams();
   const runId = params.get("run") || "latest";
-  const map = useApi<MapResponse>(paths.map(runId, LIMIT));
-  const personas = useApi<PersonaList>(paths.personas(runId));
-  const manifest = useApi<RunManifest>(paths.run(runId));
+  const map = useApi(paths.map(runId, LIMIT));
+  const personas = useApi(paths.personas(runId));
+  const manifest = useApi(paths.run(runId));
   const eventRun = manifest.status === "ok" && isEventRun(manifest.data);
-  const tree = useApi<FamilyTree>(paths.families(runId));
+  const tree = useApi(paths.families(runId));
   const families = useMemo(() => (tree.status === "ok" ? tree.data.families : []), [tree]);
   const [hidden, setHidden] = useState<Set<number>>(new Set());
   const [colorBy, setColorBy] = useState<"persona" | "family">("persona");
 
-  const list = useMemo(() => (personas.status === "ok" ? itemsOf(personas.data) : []), [personas]);
+  const list = useMemo(() => (personas.status === "ok" ? personas.data.items : []), [personas]);
   const groups = useMemo(() => {
     if (map.status !== "ok") return [];
     const names = new Map(list.map((p) => [p.id, p.name]));
     const byPersona = new Map<number, Dot[]>();
     for (const pt of map.data.points) {
+      const { x, y } = pt;
+      if (typeof x !== "number" || typeof y !== "number") continue;
       const dots = byPersona.get(pt.persona_id) ?? [];
-      dots.push({ ...pt, personaName: names.get(pt.persona_id) ?? `Persona ${pt.persona_id}` });
+      dots.push({ ...pt, x, y, personaName: names.get(pt.persona_id) ?? `Persona ${pt.persona_id}` });
       byPersona.set(pt.persona_id, dots);
     }
     const order = list.length ? list.map((p) => p.id) : [...byPersona.keys()].sort((a, b) => a - b);

@@ -4,7 +4,7 @@ import { useEffect, useState } from "react";
 
 import Highlight from "@/components/Highlight";
 import { ErrorState, Loading } from "@/components/States";
-import { paths, type Evidence, type MemberPage } from "@/lib/api";
+import { paths, type Evidence } from "@/lib/api";
 import { int, num, pct } from "@/lib/format";
 import { memberNoun } from "@/lib/runs";
 import { useApi } from "@/lib/useApi";
@@ -42,7 +42,7 @@ export default function MemberSearch({
     return () => window.clearTimeout(t);
   }, [input]);
 
-  const page = useApi<MemberPage>(query ? paths.members(runId, personaId, query, 0, limit) : null);
+  const page = useApi(query ? paths.members(runId, personaId, query, 0, limit) : null);
 
   return (
     <div data-testid="member-search">

@@ -7,20 +7,10 @@ import { useMemo, useState } from "react";
 import FilterFunnel from "@/components/FilterFunnel";
 import PersonaTreemap from "@/components/PersonaTreemap";
 import QualityMetrics from "@/components/QualityMetrics";
-import RunSelector from "@/components/RunSelector";
+import RunSelector, { type RunChoice } from "@/components/RunSelector";
 import { EmptyRuns, ErrorState, Loading } from "@/components/States";
 import FamilyLevel, { familyNav, type FamilyNav } from "@/components/FamilyLevel";
-import {
-  API_BASE,
-  itemsOf,
-  paths,
-  termText,
-  type FamilyTree,
-  type PersonaList,
-  type Page,
-  type RunManifest,
-  type RunSummary,
-} from "@/lib/api";
+import { paths, runFileUrl, type RunFileName } from "@/lib/api";
 import { dateTime, int, pct } from "@/lib/format";
 import { useFeatureWords } from "@/lib/features";
 import { availableMeasures, coloring } from "@/lib/measures";
@@ -31,11 +21,11 @@ import { useApi } from "@/lib/useApi";
 export default function OverviewView() {
   const params = useSearchParams();
   const router = useRouter();
-  const runs = useApi<Page<RunSummary>>(paths.runs());
+  const runs = useApi(paths.runs());
 
   if (runs.status === "loading" || runs.status === "idle") return <Loading what="runs" />;
   if (runs.status === "error") return <ErrorState error={runs.error} title="Could not load the runs" />;
-  const list = itemsOf(runs.data);
+  const list = runs.data.items;
   if (list.length === 0) return <EmptyRuns />;
 
   const requested = params.get("run");
@@ -59,18 +49,18 @@ function RunOverview({
   nav,
 }: {
   runId: string;
-  runs: RunSummary[];
+  runs: RunChoice[];
   onSelect: (id: string) => void;
   nav: FamilyNav;
 }) {
-  const manifest = useApi<RunManifest>(paths.run(runId));
-  const personas = useApi<PersonaList>(paths.personas(runId));
-  const tree = useApi<FamilyTree>(paths.families(runId));
+  const manifest = useApi(paths.run(runId));
+  const personas = useApi(paths.personas(runId));
+  const tree = useApi(paths.families(runId));
   const families = useMemo(() => (tree.status === "ok" ? tree.data.families : []), [tree]);
   const familyName = new Map(families.map((f) => [f.id, f.name]));
   const [measureKey, setMeasureKey] = useState("persona");
 
-  const items = useMemo(() => (personas.status === "ok" ? itemsOf(personas.data) : []), [personas]);
+  const items = useMemo(() => (personas.status === "ok" ? personas.data.items : []), [personas]);
   const eventRun = manifest.status === "ok" && isEventRun(manifest.data);
   const noun = memberNoun(eventRun);
   const words = useFeatureWords();
@@ -110,25 +100,24 @@ function RunOverview({
     );
   }
   const m = manifest.data;
-  const counts = m.counts ?? {};
 
   return (
     <>
       {head}
-      {eventRun ? (
+      {m.kind === "events" ? (
         <div className="stat-row" aria-label="Run counts">
-          <Stat label="event rows in" value={int(counts.input)} />
-          <Stat label="users kept" value={int(counts.kept)} />
-          <Stat label="event types" value={int(counts.event_types)} />
-          <Stat label="personas" value={int(counts.personas ?? items.length)} />
-          <Stat label="users flagged as mixed" value={int(counts.mixed)} />
+          <Stat label="event rows in" value={int(m.counts.input)} />
+          <Stat label="users kept" value={int(m.counts.kept)} />
+          <Stat label="event types" value={int(m.counts.event_types)} />
+          <Stat label="personas" value={int(m.counts.personas)} />
+          <Stat label="users flagged as mixed" value={int(m.counts.mixed)} />
         </div>
       ) : (
         <div className="stat-row" aria-label="Run counts">
-          <Stat label="conversations in" value={int(counts.input)} />
-          <Stat label="members kept" value={int(counts.kept)} />
-          <Stat label="personas" value={int(counts.personas ?? items.length)} />
-          <Stat label="noise before reassignment" value={int(counts.noise_before_reassign)} />
+          <Stat label="conversations in" value={int(m.counts.input)} />
+          <Stat label="members kept" value={int(m.counts.kept)} />
+          <Stat label="personas" value={int(m.counts.personas)} />
+          <Stat label="noise before reassignment" value={int(m.counts.noise_before_reassign)} />
         </div>
       )}
 
@@ -209,7 +198,7 @@ function RunOverview({
 
         <section className="panel" aria-labelledby="metrics-title">
           <h2 id="metrics-title">Quality</h2>
-          <QualityMetrics metrics={m.metrics} eventRun={eventRun} />
+          <QualityMetrics manifest={m} />
         </section>
 
         <section className="panel span-2" aria-labelledby="personas-title">
@@ -240,7 +229,7 @@ function RunOverview({
                     <td className="num">{pct(p.share)}</td>
                     <td className="num">{int(p.core_size)}</td>
                     <td className="num">{int(p.reassigned_count)}</td>
-                    <td className="muted">{(p.top_terms ?? []).slice(0, 6).map(termText).join(", ")}</td>
+                    <td className="muted">{(p.top_terms ?? []).slice(0, 6).map((t) => t.term).join(", ")}</td>
                   </tr>
                 ))}
               </tbody>
@@ -253,7 +242,7 @@ function RunOverview({
           <p className="hint">Take the personas with you (member texts masked as shown here).</p>
           <ul className="downloads" data-testid="downloads">
             <li>
-              <a href={exportUrl(runId, "report.html")} target="_blank" rel="noopener" data-testid="download-report">
+              <a href={runFileUrl(runId, "report.html")} target="_blank" rel="noopener" data-testid="download-report">
                 Printable report
               </a>{" "}
               <span className="muted">(one page per persona; print to PDF)</span>
@@ -261,11 +250,11 @@ function RunOverview({
             <li>
               {noun === "users" ? "Users" : "Members"} with persona, core/{eventRun ? "mixed" : "reassigned"} and
               confidence:{" "}
-              <Formats runId={runId} what="members" formats={["csv", "parquet"]} />
+              <Formats runId={runId} files={["export/members.csv", "export/members.parquet"]} />
             </li>
             <li>
               Personas (profile, terms, fingerprint, evidence):{" "}
-              <Formats runId={runId} what="personas" formats={["json", "csv"]} />
+              <Formats runId={runId} files={["export/personas.json", "export/personas.csv"]} />
             </li>
           </ul>
         </section>
@@ -277,29 +266,28 @@ function RunOverview({
               ? "What each step of building the users × events matrix kept (events, users or event types)."
               : "Members left after each of the filtering stages."}
           </p>
-          <FilterFunnel input={counts.input} stages={m.filtering ?? []} kept={counts.kept} />
+          <FilterFunnel input={m.counts.input} stages={m.filtering ?? []} kept={m.counts.kept} />
         </section>
       </div>
     </>
   );
 }
 
-function exportUrl(runId: string, what: string): string {
-  return `${API_BASE}/runs/${encodeURIComponent(runId)}/${what}`;
-}
-
-/** Download links for one export in several formats ("CSV · Parquet"). */
-function Formats({ runId, what, formats }: { runId: string; what: string; formats: string[] }) {
+/** Download links for one export in several formats ("CSV · Parquet"); `files` are the API's export routes. */
+function Formats({ runId, files }: { runId: string; files: RunFileName[] }) {
   return (
     <>
-      {formats.map((f, i) => (
-        <span key={f}>
-          {i ? " · " : ""}
-          <a href={exportUrl(runId, `export/${what}.${f}`)} download data-testid={`download-${what}-${f}`}>
-            {f === "parquet" ? "Parquet" : f.toUpperCase()}
-          </a>
-        </span>
-      ))}
+      {files.map((file, i) => {
+        const [what, format = ""] = file.replace(/^export\//, "").split(".");
+        return (
+          <span key={file}>
+            {i ? " · " : ""}
+            <a href={runFileUrl(runId, file)} download data-testid={`download-${what}-${format}`}>
+              {format === "parquet" ? "Parquet" : format.toUpperCase()}
+            </a>
+          </span>
+        );
+      })}
     </>
   );
 }

@@ -3,7 +3,7 @@
 import { useRouter } from "next/navigation";
 import { Rectangle, ResponsiveContainer, Tooltip, Treemap } from "recharts";
 
-import { termText, type PersonaSummary } from "@/lib/api";
+import type { PersonaSummary } from "@/lib/api";
 import { textOn } from "@/lib/colors";
 import { int, pct } from "@/lib/format";
 import type { Coloring, Measure } from "@/lib/measures";
@@ -130,7 +130,7 @@ export default function PersonaTreemap({
         share: p.share,
         fill: coloring.color(p),
         valueLabel,
-        terms: (p.top_terms ?? []).slice(0, 5).map(termText).join(", "),
+        terms: (p.top_terms ?? []).slice(0, 5).map((t) => t.term).join(", "),
         coreShare,
         label: `${p.name}: ${pct(p.share)} of ${noun}${coreText}${valueLabel ? `, ${measure.label} ${valueLabel}` : ""}. Open persona.`,
       };

@@ -9,7 +9,7 @@ import MemberSearch from "@/components/MemberSearch";
 import SeparatorsPanel from "@/components/SeparatorsPanel";
 import { ErrorState, Loading } from "@/components/States";
 import StrategyPanel from "@/components/StrategyPanel";
-import { ApiError, paths, termText, type Persona, type TermLike, type TopEvent } from "@/lib/api";
+import { ApiError, paths, type Term, type TopEvent } from "@/lib/api";
 import { int, num, pct } from "@/lib/format";
 import { memberNoun } from "@/lib/runs";
 import { useApi } from "@/lib/useApi";
@@ -20,7 +20,7 @@ export default function PersonaView() {
   const runId = params.get("run") || "latest";
   const rawId = params.get("id");
   const personaId = rawId !== null && /^\d+$/.test(rawId) ? Number(rawId) : null;
-  const persona = useApi<Persona>(personaId === null ? null : paths.persona(runId, personaId));
+  const persona = useApi(personaId === null ? null : paths.persona(runId, personaId));
   const back = (
     <p className="breadcrumb">
       <Link href={`/?run=${encodeURIComponent(runId)}`}>← Run overview</Link>
@@ -51,8 +51,10 @@ export default function PersonaView() {
   );
   const p = persona.data;
   const resolvedRun = p.run_id ?? runId;
-  // Event runs (NMF on users × events) store `top_events`; their members are users.
-  const eventRun = Array.isArray(p.top_events);
+  // Event runs (NMF on users × events) have `top_events` where conversation runs have terms; members are users.
+  const eventRun = p.kind === "events";
+  // The privacy floor applies to conversation runs (authors); event personas carry no such fields.
+  const withheld = p.kind === "conversations" && p.evidence_withheld ? p : null;
   const noun = memberNoun(eventRun);
   return (
     <>
@@ -104,7 +106,7 @@ export default function PersonaView() {
           <SeparatorsPanel separators={p.separators} />
         </section>
 
-        {eventRun ? (
+        {p.kind === "events" ? (
           <section className="panel" aria-labelledby="terms-title">
             <h2 id="terms-title">Top events</h2>
             <TopEvents events={p.top_events ?? []} />
@@ -119,12 +121,12 @@ export default function PersonaView() {
 
         <section className="panel" aria-labelledby="evidence-title">
           <h2 id="evidence-title">Evidence</h2>
-          {p.evidence_withheld ? (
+          {withheld ? (
             <p className="state-none" data-testid="evidence-withheld">
               Evidence withheld for privacy: this persona rests on{" "}
-              {typeof p.distinct_authors === "number" ? `only ${int(p.distinct_authors)}` : "too few"} distinct
+              {typeof withheld.distinct_authors === "number" ? `only ${int(withheld.distinct_authors)}` : "too few"} distinct
               authors, so quoting its members could identify them.
-              {p.evidence_withheld_reason ? <span className="muted"> ({String(p.evidence_withheld_reason)})</span> : null}
+              {withheld.evidence_withheld_reason ? <span className="muted"> ({withheld.evidence_withheld_reason})</span> : null}
             </p>
           ) : (
             <MemberSearch
@@ -147,8 +149,8 @@ export default function PersonaView() {
   );
 }
 
-function TermChips({ label, terms, testId }: { label: string; terms: TermLike[]; testId: string }) {
-  const texts = terms.map(termText).filter(Boolean);
+function TermChips({ label, terms, testId }: { label: string; terms: Term[]; testId: string }) {
+  const texts = terms.map((t) => t.term).filter(Boolean);
   return (
     <div style={{ marginBottom: "0.75rem" }}>
       <h3>{label}</h3>

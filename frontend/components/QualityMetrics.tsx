@@ -1,4 +1,4 @@
-import type { RunMetrics } from "@/lib/api";
+import type { ConversationMetrics, EventMetrics, RunManifest } from "@/lib/api";
 import { num, pct } from "@/lib/format";
 
 interface Row {
@@ -7,18 +7,18 @@ interface Row {
   meaning: string;
 }
 
-function finite(v: unknown): number | null {
+function finite(v: number | null | undefined): number | null {
   return typeof v === "number" && Number.isFinite(v) ? v : null;
 }
 
 /** Quality of an event run (NMF on users × events): k, mixed users, separation, balance, stability. */
-function eventRows(m: RunMetrics): Row[] {
+function eventRows(m: EventMetrics): Row[] {
   const k = finite(m.k);
   return [
     {
       label: "Personas (k)",
       value: k === null ? "–" : String(k),
-      meaning: `Number of NMF components, chosen by ${typeof m.k_chosen_by === "string" ? m.k_chosen_by : "held-out reconstruction error"}.`,
+      meaning: `Number of NMF components, chosen by ${m.k_chosen_by ?? "held-out reconstruction error"}.`,
     },
     {
       label: "Mixed share",
@@ -43,10 +43,14 @@ function eventRows(m: RunMetrics): Row[] {
   ];
 }
 
-/** The run's quality metrics, each with a one-line meaning (`eventRun`: the event-run metrics). */
-export default function QualityMetrics({ metrics, eventRun = false }: { metrics: RunMetrics | undefined; eventRun?: boolean }) {
-  const m = metrics ?? {};
-  if (eventRun) return <MetricList rows={eventRows(m)} />;
+/** The run's quality metrics, each with a one-line meaning (an event run has metrics of its own). */
+export default function QualityMetrics({ manifest }: { manifest: RunManifest }) {
+  if (manifest.kind === "events") return <MetricList rows={eventRows(manifest.metrics ?? {})} />;
+  return <MetricList rows={conversationRows(manifest.metrics ?? {})} />;
+}
+
+/** Quality of a conversation run (HDBSCAN on embeddings ⊕ features), and label agreement when the data has labels. */
+function conversationRows(m: ConversationMetrics): Row[] {
   const rows: Row[] = [
     {
       label: "Noise share",
@@ -69,8 +73,7 @@ export default function QualityMetrics({ metrics, eventRun = false }: { metrics:
       meaning: "Agreement of personas found again on resampled data (0…1); higher is more reproducible.",
     },
   ];
-  const labels = m.labels ?? undefined;
-  const scored = labels?.reassigned ?? labels?.with_noise;
+  const scored = m.labels?.reassigned ?? m.labels?.with_noise;
   if (scored) {
     rows.push({
       label: "Label agreement",
@@ -78,7 +81,7 @@ export default function QualityMetrics({ metrics, eventRun = false }: { metrics:
       meaning: `Agreement with the data set's own labels, used for evaluation only (ARI ${num(finite(scored.ari))}, accuracy ${pct(finite(scored.acc))}).`,
     });
   }
-  return <MetricList rows={rows} />;
+  return rows;
 }
 
 function MetricList({ rows }: { rows: Row[] }) {

@@ -1,6 +1,9 @@
 "use client";
 
 import type { RunSummary } from "@/lib/api";
+
+/** A run to offer: one from the run list, or only the id of a linked run the list does not hold. */
+export type RunChoice = Pick<RunSummary, "id"> & Partial<Pick<RunSummary, "created_at" | "counts">>;
 import { dateTime } from "@/lib/format";
 
 /** Pick one of the store's runs (newest first). */
@@ -9,7 +12,7 @@ export default function RunSelector({
   value,
   onChange,
 }: {
-  runs: RunSummary[];
+  runs: RunChoice[];
   value: string;
   onChange: (runId: string) => void;
 }) {

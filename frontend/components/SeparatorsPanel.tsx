@@ -3,7 +3,7 @@ import { useFeatureWords } from "@/lib/features";
 import { num, pct } from "@/lib/format";
 
 /** "What separates it": the signals a simple classifier leans on to tell this persona from the rest. */
-export default function SeparatorsPanel({ separators }: { separators: Separators | undefined }) {
+export default function SeparatorsPanel({ separators }: { separators: Separators | null | undefined }) {
   const words = useFeatureWords();
   const signals = separators?.signals ?? [];
   if (!separators || signals.length === 0) {

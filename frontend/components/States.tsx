@@ -1,6 +1,6 @@
 "use client";
 
-import type { ApiError } from "@/lib/api";
+import { paths, type ApiError } from "@/lib/api";
 import { useApi } from "@/lib/useApi";
 
 /** Shown while data is on its way. */
@@ -32,7 +32,7 @@ export function ErrorState({ error, title = "Something went wrong" }: { error: A
 
 /** The store holds no runs yet: explain how to create one. */
 export function EmptyRuns() {
-  const ready = useApi<{ status: string; store: string }>("/ready");
+  const ready = useApi(paths.ready());
   const store = ready.status === "ok" && ready.data.store ? ready.data.store : null;
   return (
     <section className="state state-empty" data-testid="empty-state" aria-labelledby="empty-title">

@@ -3,39 +3,69 @@
 import { useEffect, useState } from "react";
 
 import { ErrorState, Loading } from "@/components/States";
-import { ApiError, apiPost, paths, type Evidence, type StrategyItem, type StrategyResponse } from "@/lib/api";
+import {
+  ApiError,
+  postStrategy,
+  type Evidence,
+  type Strategy,
+  type StrategyCitations,
+  type StrategyRequest,
+  type StrategyResponse,
+} from "@/lib/api";
 import { toApiError } from "@/lib/useApi";
 
-/** The goals `ml.strategy.generate_strategy` knows (ml.strategy.generator.GOALS). */
-export const GOALS: { value: string; label: string }[] = [
-  { value: "retention", label: "Retention: keep these people" },
-  { value: "acquisition", label: "Acquisition: win new people like these" },
-  { value: "win_back", label: "Win back: bring these people back" },
-  { value: "support_deflection", label: "Support deflection: answer before they ask" },
-  { value: "upsell", label: "Upsell: offer these people more" },
-];
+type Goal = StrategyRequest["goal"];
+
+/** A label for every goal of the API's `Goal` enum (a goal added there is a type error here until labelled). */
+const GOAL_LABELS: Record<Goal, string> = {
+  retention: "Retention: keep these people",
+  acquisition: "Acquisition: win new people like these",
+  win_back: "Win back: bring these people back",
+  support_deflection: "Support deflection: answer before they ask",
+  upsell: "Upsell: offer these people more",
+};
+
+export const GOALS = (Object.keys(GOAL_LABELS) as Goal[]).map((value) => ({ value, label: GOAL_LABELS[value] }));
 
 type State =
   | { status: "ok"; key: string; data: StrategyResponse }
   | { status: "error"; key: string; error: ApiError };
 
+/** One cited statement of the document, whatever its section: a heading (channel, KPI name), text, citations. */
+interface Item {
+  heading: string | null;
+  text: string;
+  citations: StrategyCitations;
+}
+
 interface Section {
   key: string;
   title: string;
-  items: StrategyItem[];
+  items: Item[];
 }
 
-function sections(doc: StrategyResponse["strategy"]): Section[] {
-  const one = (item: StrategyItem | undefined) => (item ? [item] : []);
+function plain(item: { text: string; citations: StrategyCitations }): Item {
+  return { heading: null, text: item.text, citations: item.citations };
+}
+
+function sections(doc: Strategy): Section[] {
   return [
-    { key: "positioning", title: "Positioning", items: one(doc.positioning) },
-    { key: "key_messages", title: "Key messages", items: doc.key_messages ?? [] },
-    { key: "channels", title: "Channels", items: doc.channels ?? [] },
-    { key: "timing", title: "Timing", items: one(doc.timing) },
-    { key: "tone", title: "Tone", items: one(doc.tone) },
-    { key: "offers", title: "Offers", items: doc.offers ?? [] },
-    { key: "kpis", title: "How to measure it", items: doc.kpis ?? [] },
-    { key: "risks", title: "Risks", items: doc.risks ?? [] },
+    { key: "positioning", title: "Positioning", items: [plain(doc.positioning)] },
+    { key: "key_messages", title: "Key messages", items: doc.key_messages.map(plain) },
+    {
+      key: "channels",
+      title: "Channels",
+      items: doc.channels.map((c) => ({ heading: c.channel, text: c.rationale, citations: c.citations })),
+    },
+    { key: "timing", title: "Timing", items: [plain(doc.timing)] },
+    { key: "tone", title: "Tone", items: [plain(doc.tone)] },
+    { key: "offers", title: "Offers", items: doc.offers.map(plain) },
+    {
+      key: "kpis",
+      title: "How to measure it",
+      items: doc.kpis.map((k) => ({ heading: k.name, text: k.text, citations: k.citations })),
+    },
+    { key: "risks", title: "Risks", items: doc.risks.map(plain) },
   ].filter((s) => s.items.length > 0);
 }
 
@@ -52,13 +82,13 @@ export default function StrategyPanel({
   personaId: number;
   evidence: Evidence[];
 }) {
-  const [goal, setGoal] = useState(GOALS[0]?.value ?? "retention");
+  const [goal, setGoal] = useState<Goal>(GOALS[0]?.value ?? "retention");
   const [state, setState] = useState<State | null>(null);
   const key = `${runId}|${personaId}|${goal}`;
 
   useEffect(() => {
     const controller = new AbortController();
-    apiPost<StrategyResponse>(paths.strategy(), { run_id: runId, persona_id: personaId, goal }, controller.signal).then(
+    postStrategy({ run_id: runId, persona_id: personaId, goal }, controller.signal).then(
       (data) => setState({ status: "ok", key, data }),
       (err: unknown) => {
         if (!controller.signal.aborted) setState({ status: "error", key, error: toApiError(err) });
@@ -74,7 +104,7 @@ export default function StrategyPanel({
     <div data-testid="strategy-panel">
       <div className="controls">
         <label htmlFor="goal-select">Goal</label>
-        <select id="goal-select" value={goal} onChange={(e) => setGoal(e.target.value)} data-testid="goal-select">
+        <select id="goal-select" value={goal} onChange={(e) => setGoal(e.target.value as Goal)} data-testid="goal-select">
           {GOALS.map((g) => (
             <option key={g.value} value={g.value}>
               {g.label}
@@ -97,7 +127,7 @@ export default function StrategyPanel({
 
 function StrategyView({ data, snippets }: { data: StrategyResponse; snippets: Map<string, string> }) {
   const doc = data.strategy;
-  const explain = doc.cited_signals ?? {};
+  const explain = doc.cited_signals;
   const parts = sections(doc);
   return (
     <div data-testid="strategy-result" data-goal={data.goal}>
@@ -131,18 +161,16 @@ function Recommendation({
   explain,
   snippets,
 }: {
-  item: StrategyItem;
+  item: Item;
   explain: Record<string, string>;
   snippets: Map<string, string>;
 }) {
-  const text = item.channel ? item.rationale : item.text;
-  const signals = item.citations?.signals ?? [];
-  const evidence = (item.citations?.evidence ?? []).filter((id) => snippets.has(id));
+  const signals = item.citations.signals;
+  const evidence = item.citations.evidence.filter((id) => snippets.has(id));
   return (
     <li className="recommendation" data-testid="recommendation">
-      {item.channel ? <div style={{ fontWeight: 600 }}>{item.channel.replace(/_/g, " ")}</div> : null}
-      {item.name && !item.channel ? <div style={{ fontWeight: 600 }}>{item.name.replace(/_/g, " ")}</div> : null}
-      {text ? <p style={{ margin: "0.15rem 0 0.3rem" }}>{text}</p> : null}
+      {item.heading ? <div style={{ fontWeight: 600 }}>{item.heading.replace(/_/g, " ")}</div> : null}
+      {item.text ? <p style={{ margin: "0.15rem 0 0.3rem" }}>{item.text}</p> : null}
       {signals.length ? (
         <div className="channel">
           Based on: {signals.map((s) => explain[s] ?? s).join("; ")}

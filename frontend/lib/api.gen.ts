@@ -302,6 +302,103 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
+         * Activity
+         * @description When a persona writes, beside the population (ml.profile.activity.ActivityProfiler.profile).
+         */
+        Activity: {
+            /** Has Timestamps */
+            has_timestamps: boolean;
+            /** Hourly */
+            hourly?: number[] | null;
+            /** Hourly Difference */
+            hourly_difference?: number | null;
+            /** Note */
+            note?: string | null;
+            /** Peak Hours */
+            peak_hours?: number[];
+            /** Peak Lift */
+            peak_lift?: number | null;
+            /** Peak Weekdays */
+            peak_weekdays?: number[];
+            /** Population Hourly */
+            population_hourly?: number[] | null;
+            /** Population Peak Hours */
+            population_peak_hours?: number[];
+            /** Population Weekday */
+            population_weekday?: number[] | null;
+            /**
+             * Time Basis
+             * @description The clock of the hours: "UTC", "local", an IANA zone.
+             */
+            time_basis?: string | null;
+            /** Timestamped Members */
+            timestamped_members?: number | null;
+            /** Weekday */
+            weekday?: number[] | null;
+            /** Weekday Difference */
+            weekday_difference?: number | null;
+        };
+        /**
+         * ActivityByDay
+         * @description Share of a persona's events per bin of ``bin_days`` days (ml.events.profile.DayActivity).
+         */
+        ActivityByDay: {
+            /** Bin Days */
+            bin_days: number;
+            /** Difference */
+            difference?: number | null;
+            /** Peak Day */
+            peak_day?: number | null;
+            /** Persona */
+            persona: number[];
+            /** Population */
+            population: number[];
+            /** Start Day */
+            start_day: number;
+        };
+        /**
+         * AgentsSection
+         * @description Brand/agent accounts found from behaviour (ml.filtering.agents.AgentDetector.report).
+         */
+        AgentsSection: {
+            /**
+             * Account Examples
+             * @description Per-account evidence.
+             */
+            account_examples?: {
+                [key: string]: unknown;
+            }[];
+            /** Accounts */
+            accounts: number;
+            /** Accounts In Data */
+            accounts_in_data: number;
+            /** Agent Members */
+            agent_members?: number | null;
+            /** Enabled */
+            enabled: boolean;
+            /** Examples */
+            examples?: components["schemas"]["Example"][];
+            /** Input */
+            input: number;
+            /** Kept */
+            kept: number;
+            /** Kept Share */
+            kept_share: number;
+            /** Marked */
+            marked: number;
+            /** Removed */
+            removed: number;
+            /** Removed Outbound Flag */
+            removed_outbound_flag?: number | null;
+            /**
+             * Stage
+             * @default agents
+             */
+            stage: string;
+            /** Support Layout */
+            support_layout?: boolean | null;
+        };
+        /**
          * AssignRequest
          * @description `conversations` for a conversation run, `events` for an event run (exactly one of them).
          */
@@ -343,6 +440,50 @@ export interface components {
             would_be_noise: boolean;
         };
         /**
+         * AssignmentRow
+         * @description One member of a run: a row of ``assignments.parquet`` and an item of the members page.
+         *
+         *     For event runs a member is a user: ``text`` is their event mix, ``reassigned`` = flagged as mixed,
+         *     ``distance`` = 1 − margin, ``n_messages`` = events.
+         */
+        AssignmentRow: {
+            /** Author */
+            author?: string | null;
+            /**
+             * Confidence
+             * @description 0..1: share of the persona's core members farther from its centre (docs/api.md#confidence).
+             */
+            confidence?: number | null;
+            /** Distance */
+            distance?: number | null;
+            /** Member Id */
+            member_id: string;
+            /** N Messages */
+            n_messages?: number | null;
+            /** Persona Id */
+            persona_id: number;
+            /**
+             * Reassigned
+             * @description Was noise, placed at the nearest persona.
+             * @default false
+             */
+            reassigned: boolean;
+            /**
+             * Text
+             * @description Masked for display.
+             */
+            text?: string | null;
+            /** Timestamp */
+            timestamp?: string | null;
+            /**
+             * X
+             * @description 2-D map coordinate.
+             */
+            x?: number | null;
+            /** Y */
+            y?: number | null;
+        };
+        /**
          * CitedSnippet
          * @description A member the strategy cites as evidence, with the snippet text as stored (masked).
          */
@@ -358,6 +499,12 @@ export interface components {
             text: string | null;
             /** Timestamp */
             timestamp?: string | null;
+        };
+        /** ClusterSection */
+        ClusterSection: {
+            granularity?: components["schemas"]["Granularity"] | null;
+            /** Min Cluster Size */
+            min_cluster_size?: number | null;
         };
         /**
          * Conversation
@@ -397,12 +544,246 @@ export interface components {
              */
             timestamp?: string | null;
         };
+        /** ConversationCounts */
+        ConversationCounts: {
+            /** Agent Messages Removed */
+            agent_messages_removed?: number | null;
+            /** Candidates */
+            candidates?: number | null;
+            /** Clusters Before Merge */
+            clusters_before_merge?: number | null;
+            /** Input */
+            input: number;
+            /** Kept */
+            kept: number;
+            /** Kept Messages */
+            kept_messages?: number | null;
+            /** Noise Before Reassign */
+            noise_before_reassign?: number | null;
+            /** Personas */
+            personas: number;
+        };
+        /** ConversationMetrics */
+        ConversationMetrics: {
+            /** Dbcv */
+            dbcv?: number | null;
+            labels?: components["schemas"]["LabelMetrics"] | null;
+            /** N Personas */
+            n_personas?: number | null;
+            /** Noise Share */
+            noise_share?: number | null;
+            /** Silhouette */
+            silhouette?: number | null;
+            /** Stability Ari */
+            stability_ari?: number | null;
+        };
+        /**
+         * ConversationPersonaDetail
+         * @description ``GET /runs/{id}/personas/{pid}`` for a conversation run.
+         */
+        ConversationPersonaDetail: {
+            activity?: components["schemas"]["Activity"] | null;
+            /**
+             * Brand Handles
+             * @description Accounts left unmasked.
+             */
+            brand_handles?: string[];
+            /** Core Size */
+            core_size?: number | null;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /**
+             * Distinct Authors
+             * @description None where authors are unknown.
+             */
+            distinct_authors?: number | null;
+            /** Evidence */
+            evidence?: components["schemas"]["Evidence"][];
+            /**
+             * Evidence Withheld
+             * @default false
+             */
+            evidence_withheld: boolean;
+            /** Evidence Withheld Reason */
+            evidence_withheld_reason?: string | null;
+            /** Fingerprint */
+            fingerprint?: components["schemas"]["FingerprintItem"][];
+            /**
+             * Highlight Features
+             * @description The features of `highlights`.
+             */
+            highlight_features?: string[];
+            /**
+             * Highlights
+             * @description Plain-word sentences.
+             */
+            highlights?: string[];
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @default conversations
+             * @constant
+             */
+            kind: "conversations";
+            /**
+             * Level
+             * @description 1 for a persona (0 is a family).
+             */
+            level?: number | null;
+            /**
+             * Name
+             * @default
+             */
+            name: string;
+            /**
+             * Parent Id
+             * @description The persona's family (GET /runs/{id}/families); None for runs made before families existed.
+             */
+            parent_id?: number | null;
+            /** Reassigned Count */
+            reassigned_count?: number | null;
+            /** Run Id */
+            run_id: string;
+            separators?: components["schemas"]["Separators"] | null;
+            /** Share */
+            share: number;
+            /** Size */
+            size: number;
+            /** Top Ngrams */
+            top_ngrams?: components["schemas"]["Term"][];
+            /**
+             * Top Terms
+             * @description Most distinctive first.
+             */
+            top_terms?: components["schemas"]["Term"][];
+        };
+        /**
+         * ConversationRunManifest
+         * @description ``GET /runs/{id}`` for a conversation run: the manifest, server paths cut to names.
+         */
+        ConversationRunManifest: {
+            agents?: components["schemas"]["AgentsSection"] | null;
+            cluster?: components["schemas"]["ClusterSection"] | null;
+            /**
+             * Config
+             * @description The full config the run used.
+             */
+            config?: {
+                [key: string]: unknown;
+            };
+            counts: components["schemas"]["ConversationCounts"];
+            /**
+             * Created At
+             * @description ISO 8601, UTC.
+             */
+            created_at?: string | null;
+            embedding_cache?: components["schemas"]["EmbeddingCache"] | null;
+            /** Filtering */
+            filtering?: components["schemas"]["FilterStage"][];
+            fusion?: components["schemas"]["FusionSection"] | null;
+            /** Has Authors */
+            has_authors?: boolean | null;
+            /** Has Timestamps */
+            has_timestamps?: boolean | null;
+            /** @description Families of personas; None for runs made before them. */
+            hierarchy?: components["schemas"]["Hierarchy"] | null;
+            /** Id */
+            id: string;
+            /**
+             * Kind
+             * @default conversations
+             * @constant
+             */
+            kind: "conversations";
+            metrics?: components["schemas"]["ConversationMetrics"];
+            /**
+             * Model Available
+             * @description Whether this server can assign new conversations to this run.
+             * @default false
+             */
+            model_available: boolean;
+            /** Peak Rss Mb */
+            peak_rss_mb?: number | null;
+            /** Peak Rss Mb By Stage */
+            peak_rss_mb_by_stage?: {
+                [key: string]: number;
+            };
+            /** Run Id */
+            run_id: string;
+            source?: components["schemas"]["ConversationSource"];
+            time?: components["schemas"]["TimeSection"] | null;
+            /**
+             * Timings S
+             * @description Seconds per stage and total.
+             */
+            timings_s?: {
+                [key: string]: number;
+            };
+            /**
+             * Unit
+             * @description message, conversation or author; user for event runs.
+             */
+            unit?: string | null;
+            /**
+             * Versions
+             * @description Package versions.
+             */
+            versions?: {
+                [key: string]: string | null;
+            };
+        };
+        /**
+         * ConversationRunSummary
+         * @description One item of ``GET /runs`` (``ml.store.records.run_summary``).
+         */
+        ConversationRunSummary: {
+            counts?: components["schemas"]["ConversationCounts"] | null;
+            /** Created At */
+            created_at?: string | null;
+            /** Id */
+            id: string;
+            /**
+             * Kind
+             * @default conversations
+             * @constant
+             */
+            kind: "conversations";
+            source?: components["schemas"]["ConversationSource"] | null;
+            /** Unit */
+            unit?: string | null;
+        };
+        /** ConversationSource */
+        ConversationSource: {
+            /**
+             * Inputs
+             * @description Input files as given (the API serves names only).
+             */
+            inputs?: string[];
+            /**
+             * Load
+             * @description The ingest report (ml.ingest.load.LoadReport.to_dict).
+             */
+            load?: {
+                [key: string]: unknown;
+            };
+        };
         /** DeleteResult */
         DeleteResult: {
             /** Deleted */
             deleted: boolean;
             /** Id */
             id: string;
+        };
+        /** EmbeddingCache */
+        EmbeddingCache: {
+            /** Cached */
+            cached: number;
+            /** Encoded */
+            encoded: number;
         };
         /** ErrorDetail */
         ErrorDetail: {
@@ -421,6 +802,52 @@ export interface components {
         ErrorResponse: {
             error: components["schemas"]["ErrorDetail"];
         };
+        /** EventActivity */
+        EventActivity: {
+            by_day?: components["schemas"]["ActivityByDay"] | null;
+            /** Has Timestamps */
+            has_timestamps: boolean;
+            /** Hourly */
+            hourly?: number[] | null;
+            /** Hourly Difference */
+            hourly_difference?: number | null;
+            /** Note */
+            note?: string | null;
+            /** Peak Hours */
+            peak_hours?: number[];
+            /** Peak Lift */
+            peak_lift?: number | null;
+            /** Peak Weekdays */
+            peak_weekdays?: number[];
+            /** Population Hourly */
+            population_hourly?: number[] | null;
+            /** Population Peak Hours */
+            population_peak_hours?: number[];
+            /** Population Weekday */
+            population_weekday?: number[] | null;
+            /**
+             * Resolution
+             * @description hour, day, offset or none: the finest time the event data carries.
+             */
+            resolution: string;
+            /**
+             * Time Basis
+             * @description The clock of the hours: "UTC", "local", an IANA zone.
+             */
+            time_basis?: string | null;
+            /** Timestamped Members */
+            timestamped_members?: number | null;
+            /**
+             * Unit
+             * @default events
+             * @constant
+             */
+            unit: "events";
+            /** Weekday */
+            weekday?: number[] | null;
+            /** Weekday Difference */
+            weekday_difference?: number | null;
+        };
         /** EventAssignResponse */
         EventAssignResponse: {
             /** Items */
@@ -433,6 +860,207 @@ export interface components {
             kind: "events";
             /** Run Id */
             run_id: string;
+        };
+        /** EventCount */
+        EventCount: {
+            /** Count */
+            count: number;
+            /** Event */
+            event: string;
+        };
+        /** EventCounts */
+        EventCounts: {
+            /** Components */
+            components?: number | null;
+            /** Event Types */
+            event_types?: number | null;
+            /** Events In Window */
+            events_in_window?: number | null;
+            /** Input */
+            input: number;
+            /** Input Users */
+            input_users?: number | null;
+            /** Kept */
+            kept: number;
+            /** Mixed */
+            mixed?: number | null;
+            /**
+             * Noise Before Reassign
+             * @default 0
+             */
+            noise_before_reassign: number | null;
+            /** Personas */
+            personas: number;
+        };
+        /** EventEvidence */
+        EventEvidence: {
+            /** Member Id */
+            member_id: string;
+            /** Similarity */
+            similarity?: number | null;
+            /** Text */
+            text: string;
+            /** Top Events */
+            top_events?: components["schemas"]["EventCount"][];
+        };
+        /**
+         * EventFilterStage
+         * @description One step of ml.events.matrix.EventMatrix (window, min_activity, key_events).
+         */
+        EventFilterStage: {
+            /** Dropped */
+            dropped?: {
+                [key: string]: unknown;
+            }[] | null;
+            /** Kept */
+            kept: number;
+            /** Kept Share */
+            kept_share: number;
+            /** Min User Events */
+            min_user_events?: number | null;
+            /** Origin */
+            origin?: string | null;
+            /** Removed */
+            removed: number;
+            /** Stage */
+            stage: string;
+            /** Unit */
+            unit?: string | null;
+            /** Users Removed */
+            users_removed?: number | null;
+            /** Window */
+            window?: (number | null)[] | null;
+        };
+        /** EventFingerprintItem */
+        EventFingerprintItem: {
+            /** Coverage */
+            coverage?: number | null;
+            /** Feature */
+            feature: string;
+            /** Group */
+            group: string;
+            /** Persona Count Mean */
+            persona_count_mean?: number | null;
+            /** Persona Mean */
+            persona_mean?: number | null;
+            /** Population Count Mean */
+            population_count_mean?: number | null;
+            /** Population Mean */
+            population_mean?: number | null;
+            /**
+             * Sentence
+             * @default
+             */
+            sentence: string;
+            /**
+             * Std Diff
+             * @description Standardised difference to the population.
+             */
+            std_diff?: number | null;
+        };
+        /** EventMetrics */
+        EventMetrics: {
+            /** Balance */
+            balance?: number | null;
+            /** Baseline Kmeans */
+            baseline_kmeans?: {
+                [key: string]: unknown;
+            } | null;
+            /** Dbcv */
+            dbcv?: number | null;
+            /** K */
+            k?: number | null;
+            /** K Chosen By */
+            k_chosen_by?: string | null;
+            /**
+             * K Selection
+             * @description Cross-validated error per k.
+             */
+            k_selection?: {
+                [key: string]: unknown;
+            }[];
+            /** Min Share */
+            min_share?: number | null;
+            /** Mixed Margin */
+            mixed_margin?: number | null;
+            /** Mixed Share */
+            mixed_share?: number | null;
+            /** N Personas */
+            n_personas?: number | null;
+            /** Noise Share */
+            noise_share?: number | null;
+            /**
+             * Outcomes
+             * @description Outcome rates per persona (ml.events.outcomes).
+             */
+            outcomes?: {
+                [key: string]: unknown;
+            } | null;
+            /** Reconstruction Error */
+            reconstruction_error?: number | null;
+            /** Silhouette */
+            silhouette?: number | null;
+            /** Stability Ari */
+            stability_ari?: number | null;
+        };
+        /**
+         * EventPersonaDetail
+         * @description ``GET /runs/{id}/personas/{pid}`` for an event run.
+         */
+        EventPersonaDetail: {
+            activity?: components["schemas"]["EventActivity"] | null;
+            /** Core Size */
+            core_size?: number | null;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /** Evidence */
+            evidence?: components["schemas"]["EventEvidence"][];
+            /** Fingerprint */
+            fingerprint?: components["schemas"]["EventFingerprintItem"][];
+            /**
+             * Highlight Features
+             * @description The features of `highlights`.
+             */
+            highlight_features?: string[];
+            /**
+             * Highlights
+             * @description Plain-word sentences.
+             */
+            highlights?: string[];
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @default events
+             * @constant
+             */
+            kind: "events";
+            /**
+             * Name
+             * @default
+             */
+            name: string;
+            /** Reassigned Count */
+            reassigned_count?: number | null;
+            /** Run Id */
+            run_id: string;
+            separators?: components["schemas"]["Separators"] | null;
+            /** Share */
+            share: number;
+            /** Size */
+            size: number;
+            /** Top Events */
+            top_events?: components["schemas"]["TopEvent"][];
+            /** Top Ngrams */
+            top_ngrams?: components["schemas"]["Term"][];
+            /**
+             * Top Terms
+             * @description Most distinctive first.
+             */
+            top_terms?: components["schemas"]["Term"][];
         };
         /**
          * EventRow
@@ -469,10 +1097,162 @@ export interface components {
             user: string | number;
         };
         /**
-         * Family
-         * @description A family of personas: personas whose centroids are close in the text-embedding space.
+         * EventRunManifest
+         * @description ``GET /runs/{id}`` for an event run.
          */
-        Family: {
+        EventRunManifest: {
+            /**
+             * Config
+             * @description The full config the run used.
+             */
+            config?: {
+                [key: string]: unknown;
+            };
+            counts: components["schemas"]["EventCounts"];
+            /**
+             * Created At
+             * @description ISO 8601, UTC.
+             */
+            created_at?: string | null;
+            /** Dates Without Year */
+            dates_without_year?: boolean | null;
+            /** Dropped Events */
+            dropped_events?: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Event Reach
+             * @description Share of users with each kept event.
+             */
+            event_reach?: {
+                [key: string]: number;
+            };
+            /**
+             * Events
+             * @description Event types kept.
+             */
+            events?: string[];
+            /** Filtering */
+            filtering?: components["schemas"]["EventFilterStage"][];
+            /** Has Authors */
+            has_authors?: boolean | null;
+            /** Has Timestamps */
+            has_timestamps?: boolean | null;
+            /** Id */
+            id: string;
+            /**
+             * Kind
+             * @default events
+             * @constant
+             */
+            kind: "events";
+            metrics?: components["schemas"]["EventMetrics"];
+            /**
+             * Model Available
+             * @description Whether this server can assign new conversations to this run.
+             * @default false
+             */
+            model_available: boolean;
+            /** Peak Rss Mb */
+            peak_rss_mb?: number | null;
+            /** Peak Rss Mb By Stage */
+            peak_rss_mb_by_stage?: {
+                [key: string]: number;
+            };
+            /** Run Id */
+            run_id: string;
+            source?: components["schemas"]["EventSource"];
+            /**
+             * Time Resolution
+             * @description hour, day, offset or none.
+             */
+            time_resolution?: string | null;
+            /**
+             * Timings S
+             * @description Seconds per stage and total.
+             */
+            timings_s?: {
+                [key: string]: number;
+            };
+            /**
+             * Unit
+             * @description message, conversation or author; user for event runs.
+             */
+            unit?: string | null;
+            /**
+             * Versions
+             * @description Package versions.
+             */
+            versions?: {
+                [key: string]: string | null;
+            };
+            weighting?: components["schemas"]["Weighting"] | null;
+        };
+        /** EventRunSummary */
+        EventRunSummary: {
+            counts?: components["schemas"]["EventCounts"] | null;
+            /** Created At */
+            created_at?: string | null;
+            /** Id */
+            id: string;
+            /**
+             * Kind
+             * @default events
+             * @constant
+             */
+            kind: "events";
+            source?: components["schemas"]["EventSource"] | null;
+            /** Unit */
+            unit?: string | null;
+        };
+        /** EventSource */
+        EventSource: {
+            /** Inputs */
+            inputs?: string[];
+            /** Layout */
+            layout?: string | null;
+            /**
+             * Load
+             * @description The event ingest report (ml.events.ingest).
+             */
+            load?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Mapping
+             * @description Which columns were read as user, event, time, ...
+             */
+            mapping?: {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * Evidence
+         * @description A representative member, its text masked for display.
+         */
+        Evidence: {
+            /** Member Id */
+            member_id: string;
+            /** Similarity */
+            similarity?: number | null;
+            /** Text */
+            text: string;
+        };
+        /**
+         * Example
+         * @description A row quoted in a report (masked for display).
+         */
+        Example: {
+            /** Message Id */
+            message_id?: string | null;
+            /** Text */
+            text?: string | null;
+        };
+        /**
+         * FamilyRecord
+         * @description A family: personas whose centroids are close in the text-embedding space (level 0).
+         */
+        FamilyRecord: {
             /** Core Size */
             core_size: number;
             /** Id */
@@ -488,12 +1268,15 @@ export interface components {
             /** Size */
             size: number;
             /** Top Terms */
-            top_terms?: components["schemas"]["TermWeight"][];
+            top_terms?: components["schemas"]["Term"][];
         };
-        /** FamilyTree */
+        /**
+         * FamilyTree
+         * @description ``GET /runs/{id}/families``; runs made before families answer ``levels: ["persona"]``, no families.
+         */
         FamilyTree: {
             /** Families */
-            families: components["schemas"]["Family"][];
+            families: components["schemas"]["FamilyRecord"][];
             /**
              * Levels
              * @description ["family", "persona"], or ["persona"] for runs made before families.
@@ -545,12 +1328,130 @@ export interface components {
             /** Features */
             features: components["schemas"]["FeatureInfo"][];
         };
+        /**
+         * FilterStage
+         * @description One of the quality filter's stages (ml.filtering.quality) or the agent stage.
+         */
+        FilterStage: {
+            /** Enabled */
+            enabled?: boolean | null;
+            /** Examples */
+            examples?: components["schemas"]["Example"][];
+            /** Input */
+            input?: number | null;
+            /** Kept */
+            kept: number;
+            /** Kept Share */
+            kept_share: number;
+            /** Removed */
+            removed: number;
+            /** Stage */
+            stage: string;
+        };
+        /**
+         * FingerprintItem
+         * @description One behavioral feature: persona vs population (ml.profile.fingerprint).
+         */
+        FingerprintItem: {
+            /** Coverage */
+            coverage?: number | null;
+            /** Feature */
+            feature: string;
+            /** Group */
+            group: string;
+            /** Persona Mean */
+            persona_mean?: number | null;
+            /** Population Mean */
+            population_mean?: number | null;
+            /**
+             * Sentence
+             * @default
+             */
+            sentence: string;
+            /**
+             * Std Diff
+             * @description Standardised difference to the population.
+             */
+            std_diff?: number | null;
+        };
+        /** FusionSection */
+        FusionSection: {
+            /** Effective Text Weight */
+            effective_text_weight?: number | null;
+            /** Note */
+            note?: string | null;
+            /** Text Share */
+            text_share?: number | null;
+            /** Text Weight */
+            text_weight: number;
+        };
+        /**
+         * Granularity
+         * @description How min_cluster_size was chosen (ml.cluster.density.PersonaClusterer.granularity_).
+         */
+        Granularity: {
+            /**
+             * Candidates
+             * @description ml.cluster.granularity.Candidate.to_dict
+             */
+            candidates?: {
+                [key: string]: unknown;
+            }[];
+            /** Capped */
+            capped?: boolean | null;
+            /** Chosen */
+            chosen?: number | null;
+            /** Rule */
+            rule: string;
+            /** Space */
+            space?: string | null;
+            /** Why */
+            why?: string | null;
+        };
         /** Health */
         Health: {
             /** Status */
             status: string;
             /** Version */
             version: string;
+        };
+        /** Hierarchy */
+        Hierarchy: {
+            /**
+             * Families
+             * @description Largest first.
+             */
+            families?: components["schemas"]["FamilyRecord"][];
+            /** Levels */
+            levels?: string[];
+            /**
+             * Rule
+             * @description How the number of families was chosen.
+             */
+            rule?: string | null;
+        };
+        /**
+         * LabelMetrics
+         * @description Agreement with an evaluation label column (never used for fitting).
+         */
+        LabelMetrics: {
+            /** Column */
+            column?: string | null;
+            /** N Classes */
+            n_classes?: number | null;
+            reassigned: components["schemas"]["LabelScores"];
+            with_noise: components["schemas"]["LabelScores"];
+        };
+        /** LabelScores */
+        LabelScores: {
+            /** Acc */
+            acc?: number | null;
+            /** Ari */
+            ari?: number | null;
+            /** N Labelled */
+            n_labelled?: number | null;
+            /** Nmi */
+            nmi?: number | null;
         };
         /** MapPoint */
         MapPoint: {
@@ -568,11 +1469,9 @@ export interface components {
             /** Text */
             text?: string | null;
             /** X */
-            x: number;
+            x?: number | null;
             /** Y */
-            y: number;
-        } & {
-            [key: string]: unknown;
+            y?: number | null;
         };
         /** MapResponse */
         MapResponse: {
@@ -583,34 +1482,10 @@ export interface components {
             /** Run Id */
             run_id: string;
         };
-        /** Member */
-        Member: {
-            /** Author */
-            author?: string | null;
-            /**
-             * Confidence
-             * @description 0..1: share of the persona's core members farther from its centre (docs/api.md#confidence).
-             */
-            confidence?: number | null;
-            /** Distance */
-            distance?: number | null;
-            /** Member Id */
-            member_id: string;
-            /** Persona Id */
-            persona_id?: number | null;
-            /** Reassigned */
-            reassigned?: boolean | null;
-            /** Text */
-            text?: string | null;
-            /** Timestamp */
-            timestamp?: string | null;
-        } & {
-            [key: string]: unknown;
-        };
         /** MemberPage */
         MemberPage: {
             /** Items */
-            items: components["schemas"]["Member"][];
+            items: components["schemas"]["AssignmentRow"][];
             /** Limit */
             limit: number;
             /** Offset */
@@ -632,41 +1507,6 @@ export interface components {
             run_id: string;
             /** Total */
             total: number;
-        };
-        /**
-         * PersonaProfile
-         * @description One persona's full profile as `ml.profile.build_profiles` wrote it (see docs/CONTRACTS.md).
-         */
-        PersonaProfile: {
-            /** Core Size */
-            core_size?: number | null;
-            /** Id */
-            id: number;
-            /**
-             * Name
-             * @default
-             */
-            name: string;
-            /** Reassigned Count */
-            reassigned_count?: number | null;
-            /** Run Id */
-            run_id: string;
-            /**
-             * Share
-             * @default 0
-             */
-            share: number;
-            /**
-             * Size
-             * @default 0
-             */
-            size: number;
-            /** Top Ngrams */
-            top_ngrams?: components["schemas"]["Term"][];
-            /** Top Terms */
-            top_terms?: components["schemas"]["Term"][];
-        } & {
-            [key: string]: unknown;
         };
         /**
          * PersonaSummary
@@ -727,52 +1567,10 @@ export interface components {
             /** Store */
             store: string;
         };
-        /**
-         * RunManifest
-         * @description The run's manifest (counts, filtering stages, metrics, timings, config, versions).
-         */
-        RunManifest: {
-            /** Config */
-            config?: {
-                [key: string]: unknown;
-            };
-            /** Counts */
-            counts?: {
-                [key: string]: unknown;
-            };
-            /** Created At */
-            created_at?: string | null;
-            /** Filtering */
-            filtering?: {
-                [key: string]: unknown;
-            }[];
-            /** Id */
-            id: string;
-            /** Metrics */
-            metrics?: {
-                [key: string]: unknown;
-            };
-            /**
-             * Model Available
-             * @description Whether this server can assign new conversations to this run.
-             * @default false
-             */
-            model_available: boolean;
-            /** Run Id */
-            run_id: string;
-            /** Timings S */
-            timings_s?: {
-                [key: string]: unknown;
-            };
-            /** Unit */
-            unit?: string | null;
-        } & {
-            [key: string]: unknown;
-        };
         /** RunPage */
         RunPage: {
             /** Items */
-            items: components["schemas"]["RunSummary"][];
+            items: (components["schemas"]["ConversationRunSummary"] | components["schemas"]["EventRunSummary"])[];
             /** Limit */
             limit: number;
             /** Offset */
@@ -780,22 +1578,33 @@ export interface components {
             /** Total */
             total: number;
         };
-        /** RunSummary */
-        RunSummary: {
-            /** Counts */
-            counts?: {
-                [key: string]: unknown;
-            };
-            /** Created At */
-            created_at?: string | null;
-            /** Id */
-            id: string;
-            /** Source */
-            source?: unknown;
-            /** Unit */
-            unit?: string | null;
-        } & {
-            [key: string]: unknown;
+        /** SeparatorSignal */
+        SeparatorSignal: {
+            /** Direction */
+            direction?: string | null;
+            /** Importance */
+            importance: number;
+            /**
+             * Kind
+             * @description term or feature (event runs: feature = an event column).
+             */
+            kind: string;
+            /** Signal */
+            signal: string;
+        };
+        /**
+         * Separators
+         * @description How well a simple classifier tells this persona apart (ml.profile.separators).
+         */
+        Separators: {
+            /** Accuracy */
+            accuracy?: number | null;
+            /** Method */
+            method?: string | null;
+            /** Overall Accuracy */
+            overall_accuracy?: number | null;
+            /** Signals */
+            signals?: components["schemas"]["SeparatorSignal"][];
         };
         /** StrategyRequest */
         StrategyRequest: {
@@ -846,22 +1655,69 @@ export interface components {
         };
         /**
          * Term
-         * @description A top term or n-gram: the same shape in the persona list and the persona detail.
+         * @description A top term or n-gram (for event runs: an event name): the one shape everywhere.
          */
         Term: {
             /** Term */
             term: string;
             /**
              * Weight
-             * @description Its distinctiveness (c-TF-IDF, or lift for event runs); None when the run stored no weight.
+             * @description Its distinctiveness (c-TF-IDF, or the event's share of the persona's NMF component for event runs); None when unknown.
              */
             weight?: number | null;
         };
-        /** TermWeight */
-        TermWeight: {
-            /** Term */
-            term: string;
-            /** Weight */
+        /** TimeOffsets */
+        TimeOffsets: {
+            /**
+             * Absent
+             * @default 0
+             */
+            absent: number;
+            /**
+             * Nonzero
+             * @default 0
+             */
+            nonzero: number;
+            /**
+             * Zero
+             * @default 0
+             */
+            zero: number;
+        };
+        /**
+         * TimeSection
+         * @description The clock of hours and weekdays (ml.ingest.timebasis; docs/profiles.md#times).
+         */
+        TimeSection: {
+            /**
+             * Basis
+             * @description "UTC", "local", an IANA zone, or None without timestamps.
+             */
+            basis?: string | null;
+            /** Note */
+            note?: string | null;
+            offsets?: components["schemas"]["TimeOffsets"] | null;
+            /** Timezone */
+            timezone?: string | null;
+        };
+        /** TopEvent */
+        TopEvent: {
+            /** Event */
+            event: string;
+            /**
+             * Lift
+             * @description Persona's mean count per user ÷ everyone's.
+             */
+            lift?: number | null;
+            /**
+             * Sentence
+             * @default
+             */
+            sentence: string;
+            /**
+             * Weight
+             * @description The event's share of the persona's NMF component.
+             */
             weight: number;
         };
         /**
@@ -898,6 +1754,15 @@ export interface components {
              * @description Flagged as mixed: margin below the run's threshold.
              */
             would_be_noise: boolean;
+        };
+        /** Weighting */
+        Weighting: {
+            /** Group Normalize */
+            group_normalize?: boolean | null;
+            /** Row Normalize */
+            row_normalize?: string | boolean | null;
+            /** Weighting */
+            weighting?: string | null;
         };
     };
     responses: never;
@@ -1046,7 +1911,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RunManifest"];
+                    "application/json": components["schemas"]["ConversationRunManifest"] | components["schemas"]["EventRunManifest"];
                 };
             };
             /** @description Not Found */
@@ -1528,7 +2393,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PersonaProfile"];
+                    "application/json": components["schemas"]["ConversationPersonaDetail"] | components["schemas"]["EventPersonaDetail"];
                 };
             };
             /** @description Not Found */

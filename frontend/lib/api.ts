@@ -1,318 +1,130 @@
 /**
- * Typed client for the Personas JSON API (`/api/v1`, docs/CONTRACTS.md §6).
+ * Typed client for the Personas JSON API (`/api/v1`, docs/api.md).
  *
- * The types mirror the backend's response models and the run/profile fields of CONTRACTS §3–§4.
- * Fields the UI can live without are optional so that an older run still renders.
+ * Every type here comes from `api.gen.ts`, which `bash scripts/gen_client.sh` generates from the
+ * server's OpenAPI schema (`openapi.json`), and the strategy document from `strategy.gen.ts` (generated
+ * from ml/strategy/schema.json); tests/test_generated_client.py fails when any of them is stale.
+ * Endpoints are named by their schema path (`apiPath("/runs/{run_id}", ...)`), so a renamed route, a
+ * missing parameter or a changed response model is a type error here, not a blank panel at run time.
  */
+
+import type { components, paths as Endpoints } from "./api.gen";
+import type { components as StrategyComponents } from "./strategy.gen";
+
+type StrategySchemas = StrategyComponents["schemas"];
 
 /** Base URL of the API: same origin by default, `NEXT_PUBLIC_API_BASE` to point elsewhere. */
 export const API_BASE: string = (process.env.NEXT_PUBLIC_API_BASE ?? "/api/v1").replace(/\/+$/, "");
 
 // ---------------------------------------------------------------------------------------------
-// Response types
+// Response types: the server's models, by name
 // ---------------------------------------------------------------------------------------------
 
-export interface Page<T> {
-  items: T[];
-  total: number;
-  offset?: number;
-  limit?: number;
+type Schemas = components["schemas"];
+
+/** A run in the run list; `kind` tells a conversation run from an event run (members are users). */
+export type RunSummary = Schemas["RunPage"]["items"][number];
+export type RunSource = NonNullable<RunSummary["source"]>;
+/** `GET /runs/{id}`: a conversation or an event run's manifest (narrow on `kind`). */
+export type RunManifest = Answer<"/runs/{run_id}">;
+export type ConversationMetrics = Schemas["ConversationMetrics"];
+export type EventMetrics = Schemas["EventMetrics"];
+export type FilterStage = NonNullable<RunManifest["filtering"]>[number];
+export type PersonaSummary = Schemas["PersonaSummary"];
+export type PersonaList = Schemas["PersonaList"];
+/** `GET /runs/{id}/personas/{pid}`: a conversation or an event persona (narrow on `kind`). */
+export type Persona = Answer<"/runs/{run_id}/personas/{persona_id}">;
+export type Activity = Schemas["Activity"] | Schemas["EventActivity"];
+export type FingerprintItem = Schemas["FingerprintItem"] | Schemas["EventFingerprintItem"];
+export type Separators = Schemas["Separators"];
+export type Evidence = Schemas["Evidence"];
+export type TopEvent = Schemas["TopEvent"];
+export type Term = Schemas["Term"];
+export type Family = Schemas["FamilyRecord"];
+export type FamilyTree = Schemas["FamilyTree"];
+export type Member = Schemas["MemberPage"]["items"][number];
+export type MemberPage = Schemas["MemberPage"];
+export type MapPoint = Schemas["MapPoint"];
+export type MapResponse = Schemas["MapResponse"];
+export type FeatureInfo = Schemas["FeatureInfo"];
+export type StrategyRequest = Schemas["StrategyRequest"];
+/** `POST /strategy`; its `strategy` document is typed from ml/strategy/schema.json (`strategy.gen.ts`), which
+ * the OpenAPI schema carries only as an object. */
+export type StrategyResponse = Omit<Schemas["StrategyResponse"], "strategy"> & { strategy: Strategy };
+export type Strategy = StrategySchemas["Strategy"];
+export type StrategyCitations = StrategySchemas["StrategyCitations"];
+export type ApiErrorBody = Schemas["ErrorResponse"];
+
+// ---------------------------------------------------------------------------------------------
+// Endpoints: URLs built from the schema's paths, carrying the type of their JSON answer
+// ---------------------------------------------------------------------------------------------
+
+type Prefix = "/api/v1";
+type StripPrefix<K> = K extends `${Prefix}${infer Route}` ? Route : never;
+/** The API's routes as the schema names them, without the `/api/v1` prefix (`"/runs/{run_id}"`). */
+export type Route = StripPrefix<keyof Endpoints>;
+type Method = "get" | "post";
+type Operation<R extends Route, M extends Method> = Endpoints[`${Prefix}${R}`][M];
+type RoutesWith<M extends Method> = { [R in Route]: Operation<R, M> extends undefined ? never : R }[Route];
+
+type JsonOk<Op> = Op extends { responses: { 200: { content: { "application/json": infer Body } } } } ? Body : never;
+type JsonBody<Op> = Op extends { requestBody: { content: { "application/json": infer Body } } } ? Body : never;
+type PathArg<Op> = Op extends { parameters: { path: infer P } } ? { path: P } : { path?: never };
+type QueryArg<Op> = Op extends { parameters: { query?: infer Q } } ? { query?: Q } : { query?: never };
+/** The path and query parameters of a route's operation, as the schema declares them. */
+export type Params<R extends Route, M extends Method = "get"> = PathArg<Operation<R, M>> & QueryArg<Operation<R, M>>;
+/** The JSON body of a route's 200 answer. */
+export type Answer<R extends Route, M extends Method = "get"> = JsonOk<Operation<R, M>>;
+
+declare const answerType: unique symbol;
+/** A URL under API_BASE (a plain string at run time) that remembers the type of its JSON answer. */
+export type ApiPath<T> = string & { readonly [answerType]?: T };
+
+type Scalar = string | number | boolean;
+
+function fill(route: string, params: { path?: object; query?: object }): string {
+  const values = (params.path ?? {}) as Record<string, Scalar>;
+  const url = route.replace(/\{(\w+)\}/g, (_, name: string) => {
+    if (!(name in values)) throw new Error(`apiPath: ${route} needs the path parameter ${name}`);
+    return encodeURIComponent(String(values[name]));
+  });
+  const query = Object.entries((params.query ?? {}) as Record<string, Scalar | null | undefined>).filter(
+    (entry): entry is [string, Scalar] => entry[1] !== undefined && entry[1] !== null,
+  );
+  return query.length ? `${url}?${new URLSearchParams(query.map(([k, v]) => [k, String(v)])).toString()}` : url;
 }
 
-export interface RunCounts {
-  input?: number;
-  kept?: number;
-  personas?: number;
-  noise_before_reassign?: number;
-  [key: string]: number | undefined;
+/** The URL of a GET route with its parameters filled in (values URL-encoded), typed by its answer. */
+export function apiPath<R extends RoutesWith<"get">>(route: R, params: Params<R>): ApiPath<Answer<R>> {
+  return fill(route, params);
 }
 
-export interface RunSource {
-  paths?: string[];
-  layout?: string;
-  [key: string]: unknown;
+type RunFile<R> = R extends `/runs/{run_id}/${infer File}` ? (File extends `export/${string}` | "report.html" ? File : never) : never;
+/** A run's downloads and report as the schema names them (`"export/members.csv"`, `"report.html"`). */
+export type RunFileName = RunFile<Route>;
+
+/** A link (for `<a href>`) to one of a run's downloads or its printable report. */
+export function runFileUrl(runId: string, file: RunFileName): string {
+  return `${API_BASE}${fill(`/runs/{run_id}/${file}`, { path: { run_id: runId } })}`;
 }
 
-export interface RunSummary {
-  id: string;
-  created_at?: string;
-  source?: RunSource | string | null;
-  counts?: RunCounts;
-  unit?: string;
-  /** `"events"` for a run made from product-usage event logs (members are users); absent for conversation runs. */
-  kind?: string;
-}
-
-export interface FilterStage {
-  stage: string;
-  /** What the stage counts (event runs: "events", "users", "event types"); absent = members. */
-  unit?: string;
-  removed: number;
-  kept: number;
-  kept_share?: number;
-  examples?: unknown[];
-}
-
-export interface LabelScores {
-  nmi?: number;
-  ari?: number;
-  acc?: number;
-}
-
-export interface RunMetrics {
-  noise_share?: number | null;
-  silhouette?: number | null;
-  dbcv?: number | null;
-  stability_ari?: number | null;
-  labels?: { with_noise?: LabelScores; reassigned?: LabelScores } | null;
-  [key: string]: unknown;
-}
-
-export interface RunManifest extends RunSummary {
-  run_id?: string;
-  filtering?: FilterStage[];
-  metrics?: RunMetrics;
-  timings_s?: Record<string, number>;
-  peak_rss_mb?: number;
-  has_timestamps?: boolean;
-  has_authors?: boolean;
-  config?: Record<string, unknown>;
-  versions?: Record<string, string>;
-}
-
-/** Share of events per `bin_days`-day bin from `start_day` (event runs), persona beside population. */
-export interface ActivityByDay {
-  bin_days?: number;
-  start_day?: number | null;
-  persona: number[];
-  population: number[];
-  difference?: number | null;
-}
-
-/** Hour (24) and weekday (7, Monday first) counts; null when the data has no timestamps (or, for
- * weekdays, when the times have no year). Event runs add `resolution`, `unit: "events"` and `by_day`. */
-export interface Activity {
-  /** The clock of the hours and weekdays: "UTC", "local" or an IANA zone (ml.ingest.timebasis); absent in
-   * runs made before it was recorded. */
-  time_basis?: string | null;
-  resolution?: string;
-  unit?: string;
-  by_day?: ActivityByDay | null;
-  has_timestamps?: boolean;
-  note?: string | null;
-  timestamped_members?: number;
-  hourly: number[] | null;
-  weekday: number[] | null;
-  population_hourly: number[] | null;
-  population_weekday: number[] | null;
-  peak_hours?: number[];
-  population_peak_hours?: number[];
-  peak_weekdays?: number[];
-  hourly_difference?: number | null;
-  weekday_difference?: number | null;
-  peak_lift?: number | null;
-}
-
-/** A top term or n-gram: plain text, `{term, ...}` or `[term, score]`. */
-export type TermLike = string | { term?: string; ngram?: string; text?: string; score?: number } | [string, number];
-
-/** The text of a term whatever shape it was stored in. */
-export function termText(term: TermLike): string {
-  if (typeof term === "string") return term;
-  if (Array.isArray(term)) return String(term[0] ?? "");
-  return String(term.term ?? term.ngram ?? term.text ?? "");
-}
-
-export interface FingerprintItem {
-  feature: string;
-  group: string;
-  persona_mean: number | null;
-  population_mean: number | null;
-  std_diff: number | null;
-  sentence?: string;
-}
-
-export interface SeparatorSignal {
-  signal: string;
-  kind: string;
-  importance: number;
-  direction?: "higher" | "lower" | string;
-}
-
-export interface Separators {
-  accuracy?: number | null;
-  overall_accuracy?: number | null;
-  method?: string | null;
-  signals: SeparatorSignal[];
-}
-
-export interface Evidence {
-  member_id: string;
-  text: string;
-  [key: string]: unknown;
-}
-
-export interface PersonaSummary {
-  id: number;
-  name: string;
-  size: number;
-  share: number;
-  top_terms?: TermLike[];
-  description?: string;
-  core_size?: number;
-  reassigned_count?: number;
-  reassigned_share?: number;
-  /** Colour measures: reassigned_share, core_share, separability, night_share, ... */
-  metrics?: Record<string, number | null>;
-  /** Standardised difference to the population per behavioural feature. */
-  feature_z?: Record<string, number | null>;
-  /** The persona's family (`/runs/{id}/families`); null for runs made before families existed. */
-  parent_id?: number | null;
-  level?: number | null;
-  [key: string]: unknown;
-}
-
-/** A family of personas: personas whose centroids sit close together. */
-export interface Family {
-  id: number;
-  name: string;
-  size: number;
-  share: number;
-  core_size: number;
-  reassigned_count: number;
-  persona_ids: number[];
-  top_terms: { term: string; weight: number }[];
-}
-
-export interface FamilyTree {
-  run_id: string;
-  /** ["family", "persona"], or ["persona"] for runs made before families existed. */
-  levels: string[];
-  rule?: string | null;
-  families: Family[];
-}
-
-export interface PersonaList extends Page<PersonaSummary> {
-  run_id?: string;
-}
-
-/** An event that marks an event-run persona: share of its NMF component, lift vs. the population, a sentence. */
-export interface TopEvent {
-  event: string;
-  weight?: number | null;
-  lift?: number | null;
-  sentence?: string;
-}
-
-export interface Persona extends PersonaSummary {
-  run_id?: string;
-  description: string;
-  top_terms: TermLike[];
-  top_ngrams?: TermLike[];
-  /** Event runs only: the events that mark the persona (shown where a text run shows terms). */
-  top_events?: TopEvent[];
-  activity?: Activity;
-  fingerprint: FingerprintItem[];
-  highlights?: string[];
-  evidence?: Evidence[];
-  /** Privacy floor: no evidence is shown when fewer than the run's minimum of distinct authors back the persona. */
-  evidence_withheld?: boolean;
-  evidence_withheld_reason?: string | null;
-  distinct_authors?: number | null;
-  separators?: Separators;
-}
-
-export interface Member {
-  member_id: string;
-  persona_id?: number;
-  text: string;
-  distance?: number | null;
-  reassigned?: boolean;
-  /** 0–1: how typical the member is of its persona (1 = at the centre of the persona's core). */
-  confidence?: number | null;
-  author?: string | null;
-  timestamp?: string | null;
-  n_messages?: number;
-}
-
-export interface MapPoint {
-  member_id: string;
-  persona_id: number;
-  x: number;
-  y: number;
-  reassigned?: boolean;
-  confidence?: number | null;
-  text?: string;
-}
-
-export interface MemberPage extends Page<Member> {
-  run_id?: string;
-  persona_id?: number;
-  q?: string | null;
-}
-
-export interface MapResponse {
-  run_id?: string;
-  points: MapPoint[];
-  limit?: number;
-}
-
-/** Where a recommendation comes from: signal references (`term:refund`, `feature:night_share`, ...)
- * and the member ids of evidence snippets in the persona's `evidence`. */
-export interface Citations {
-  signals: string[];
-  evidence: string[];
-}
-
-/** One cited statement of a strategy (key message, channel, offer, KPI, risk, ...). */
-export interface StrategyItem {
-  text?: string;
-  id?: string;
-  name?: string;
-  channel?: string;
-  rationale?: string;
-  citations?: Citations;
-  [key: string]: unknown;
-}
-
-/** The strategy document of `ml.strategy.generate_strategy` (ml/strategy/schema.json). */
-export interface Strategy {
-  schema_version?: number;
-  persona_id?: number;
-  persona_name?: string;
-  goal?: string;
-  objective?: string;
-  generated_by?: Record<string, unknown>;
-  positioning?: StrategyItem;
-  key_messages?: StrategyItem[];
-  channels?: StrategyItem[];
-  timing?: StrategyItem & { best_hours?: number[]; best_weekdays?: number[]; has_timestamps?: boolean };
-  tone?: StrategyItem & { traits?: string[] };
-  offers?: StrategyItem[];
-  kpis?: StrategyItem[];
-  risks?: StrategyItem[];
-  cited_signals?: Record<string, string>;
-  [key: string]: unknown;
-}
-
-export interface StrategyRequest {
-  run_id: string;
-  persona_id: number;
-  goal: string;
-  channels?: string[] | null;
-}
-
-export interface StrategyResponse {
-  run_id: string;
-  persona_id: number;
-  goal: string;
-  channels?: string[] | null;
-  strategy: Strategy;
-}
-
-export interface ApiErrorBody {
-  error: { code: string; message: string };
-}
+/** The endpoints the explorer reads. */
+export const paths = {
+  runs: (limit = 50) => apiPath("/runs", { query: { limit } }),
+  run: (runId: string) => apiPath("/runs/{run_id}", { path: { run_id: runId } }),
+  personas: (runId: string) => apiPath("/runs/{run_id}/personas", { path: { run_id: runId } }),
+  families: (runId: string) => apiPath("/runs/{run_id}/families", { path: { run_id: runId } }),
+  persona: (runId: string, personaId: number) =>
+    apiPath("/runs/{run_id}/personas/{persona_id}", { path: { run_id: runId, persona_id: personaId } }),
+  members: (runId: string, personaId: number, q: string, offset: number, limit: number) =>
+    apiPath("/runs/{run_id}/personas/{persona_id}/members", {
+      path: { run_id: runId, persona_id: personaId },
+      query: { q, offset, limit },
+    }),
+  map: (runId: string, limit = 5000) => apiPath("/runs/{run_id}/map", { path: { run_id: runId }, query: { limit } }),
+  features: () => apiPath("/features", {}),
+  ready: () => apiPath("/ready", {}),
+};
 
 // ---------------------------------------------------------------------------------------------
 // Fetching
@@ -365,37 +177,28 @@ async function request<T>(path: string, init?: RequestInit): Promise<T> {
   return body as T;
 }
 
-export function apiGet<T>(path: string, signal?: AbortSignal): Promise<T> {
+/** GET a URL made by `apiPath`/`paths`; resolves to its typed JSON answer. */
+export function apiGet<T>(path: ApiPath<T>, signal?: AbortSignal): Promise<T> {
   return request<T>(path, { signal });
 }
 
-export function apiPost<T>(path: string, payload: unknown, signal?: AbortSignal): Promise<T> {
-  return request<T>(path, {
+/** `POST /strategy`, its document typed by ml/strategy/schema.json: the OpenAPI schema declares it only as an
+ * object; the generator's documents are checked against that schema in tests/test_strategy.py and
+ * tests/backend/test_assign_strategy.py. */
+export function postStrategy(body: StrategyRequest, signal?: AbortSignal): Promise<StrategyResponse> {
+  return apiPost("/strategy", body, signal) as Promise<StrategyResponse>;
+}
+
+/** POST `body` (the route's request model) to a POST route without path parameters. */
+export function apiPost<R extends RoutesWith<"post">>(
+  route: R,
+  body: JsonBody<Operation<R, "post">>,
+  signal?: AbortSignal,
+): Promise<Answer<R, "post">> {
+  return request<Answer<R, "post">>(fill(route, {}), {
     method: "POST",
-    body: JSON.stringify(payload),
+    body: JSON.stringify(body),
     headers: { "Content-Type": "application/json" },
     signal,
   });
-}
-
-const enc = encodeURIComponent;
-
-/** Paths of the endpoints the UI uses. */
-export const paths = {
-  runs: (limit = 50) => `/runs?limit=${limit}`,
-  run: (runId: string) => `/runs/${enc(runId)}`,
-  personas: (runId: string) => `/runs/${enc(runId)}/personas`,
-  families: (runId: string) => `/runs/${enc(runId)}/families`,
-  persona: (runId: string, personaId: number | string) => `/runs/${enc(runId)}/personas/${enc(String(personaId))}`,
-  members: (runId: string, personaId: number | string, q: string, offset: number, limit: number) =>
-    `/runs/${enc(runId)}/personas/${enc(String(personaId))}/members?` +
-    new URLSearchParams({ q, offset: String(offset), limit: String(limit) }).toString(),
-  map: (runId: string, limit = 5000) => `/runs/${enc(runId)}/map?limit=${limit}`,
-  strategy: () => `/strategy`,
-};
-
-/** Accept both `{items, total}` pages and bare arrays. */
-export function itemsOf<T>(payload: Page<T> | T[] | null | undefined): T[] {
-  if (!payload) return [];
-  return Array.isArray(payload) ? payload : payload.items;
 }

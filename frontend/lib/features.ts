@@ -7,17 +7,8 @@
  */
 import { useEffect, useMemo, useState } from "react";
 
-import { apiGet } from "./api";
+import { apiGet, paths, type FeatureInfo } from "./api";
 import { featureLabel } from "./format";
-
-export interface FeatureInfo {
-  name: string;
-  group: string;
-  label: string;
-  meaning: string;
-  definition: string;
-  missing: string;
-}
 
 export interface FeatureWords {
   /** Plain label ("Night-time posting"); the spaced name while the table loads or when unknown. */
@@ -29,7 +20,7 @@ export interface FeatureWords {
 let table: Promise<Map<string, FeatureInfo>> | null = null;
 
 function loadTable(): Promise<Map<string, FeatureInfo>> {
-  table ??= apiGet<{ features: FeatureInfo[] }>("/features").then(
+  table ??= apiGet(paths.features()).then(
     (body) => new Map(body.features.map((f) => [f.name, f])),
     () => {
       table = null; // retry on the next use

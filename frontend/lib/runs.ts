@@ -1,21 +1,18 @@
 import type { RunSource, RunSummary } from "./api";
 
 /** Human-readable data source of a run: file names and the detected layout. */
-export function sourceText(source: RunSource | string | null | undefined): string {
-  if (!source) return "unknown source";
-  if (typeof source === "string") return source;
-  const raw = source.paths ?? source.inputs ?? source.files ?? source.path;
-  const list = (Array.isArray(raw) ? raw : raw ? [raw] : []).map(String);
+export function sourceText(source: RunSource | null | undefined): string {
+  const list = source?.inputs ?? [];
   const names = list.map((p) => p.split(/[\\/]/).filter(Boolean).slice(-2).join("/"));
   const shown = names.length > 3 ? `${names.slice(0, 3).join(", ")} and ${names.length - 3} more` : names.join(", ");
-  const load = (source.load ?? {}) as { layout?: unknown };
-  const rawLayout = source.layout ?? load.layout;
+  // Event runs record the layout beside the inputs; conversation runs inside the ingest report (`load`).
+  const rawLayout = source && "layout" in source ? source.layout : source?.load?.layout;
   const layout = typeof rawLayout === "string" ? rawLayout : null;
   return [shown || "unknown files", layout ? `(${layout} layout)` : ""].filter(Boolean).join(" ");
 }
 
 /** True for a run made from product-usage event logs (members are users, texts are event mixes). */
-export function isEventRun(run: Pick<RunSummary, "kind" | "unit"> | null | undefined): boolean {
+export function isEventRun(run: Pick<RunSummary, "kind"> | null | undefined): boolean {
   return run?.kind === "events";
 }
 

@@ -2,7 +2,7 @@
 
 import { useEffect, useState } from "react";
 
-import { ApiError, apiGet } from "./api";
+import { ApiError, apiGet, type ApiPath } from "./api";
 
 export type ApiState<T> =
   | { status: "idle" }
@@ -16,10 +16,11 @@ function toApiError(err: unknown): ApiError {
 }
 
 /**
- * GET `path` from the API and follow it as it changes; `null` means "nothing to fetch yet".
- * The state is keyed by path, so a new path shows "loading" until its own answer arrives.
+ * GET `path` (from `paths` / `apiPath`, which also gives the answer's type) and follow it as it changes;
+ * `null` means "nothing to fetch yet". The state is keyed by path, so a new path shows "loading" until
+ * its own answer arrives.
  */
-export function useApi<T>(path: string | null): ApiState<T> {
+export function useApi<T>(path: ApiPath<T> | null): ApiState<T> {
   const [result, setResult] = useState<{ path: string; data?: T; error?: ApiError } | null>(null);
 
   useEffect(() => {
