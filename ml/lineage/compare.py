@@ -75,11 +75,12 @@ class RunComparer(BaseEstimator):
         overlap_key, movers_key = choose_keys(base.members, new.members, base.unit, cfg.min_shared_members)
         pairs = recurring(base.members, new.members, overlap_key) if overlap_key != "none" else None
         counts = crosstab(pairs, base.persona_ids, new.persona_ids) if pairs is not None else None
+        self._nb, self._nn = base.sizes(), new.sizes()
         matcher = PersonaMatcher(cfg.match_similarity, cfg.piece_similarity, cfg.piece_margin,
-                                 cfg.min_shared_members, cfg.min_overlap).fit(A, B, counts)
+                                 cfg.min_shared_members, cfg.min_overlap, cfg.piece_share).fit(
+            A, B, counts, self._nb / max(1, base.n_members), self._nn / max(1, new.n_members))
         self.matcher_ = matcher
         self._cfg, self._base, self._new = cfg, base, new
-        self._nb, self._nn = base.sizes(), new.sizes()
         new_personas = [self._new_persona(j) for j in range(len(new.persona_ids))]
         base_personas = [self._base_persona(i, new_personas) for i in range(len(base.persona_ids))]
         lineage_now = {p.id: p.lineage_id for p in new_personas}

@@ -27,6 +27,10 @@ class LineageConfig(ConfigFile):
         0.03, ge=0.0, le=1.0,
         description="a piece must be this much more similar to its parent than to any other persona "
                     "of the parent's run")
+    piece_share: float = Field(
+        0.5, ge=0.0, le=1.0,
+        description="a split piece needs its parent to have lost (a merge: the merged persona to have gained) at "
+                    "least this share of the piece's own share, unless recurring members confirm it")
     min_shared_members: int = Field(
         10, ge=1, description="recurring members (same id, author or text) a persona needs before overlap counts")
     min_overlap: float = Field(

@@ -7,13 +7,16 @@ recurring members per (base persona, new persona). Out (``PersonaMatcher.fit``):
 ``new_role_`` (``matched``, ``split``, ``merged``, ``died`` / ``born``) and ``decisions_`` (per new
 persona, the scores that decided it).
 
-Rule: the Hungarian assignment (``scipy.optimize.linear_sum_assignment``) maximises the summed score
-(cosine + overlap where members recur); a pair is kept when its cosine reaches ``match_similarity``
-and the overlap does not contradict it (at least ``min_overlap`` of either side's recurring members
-land in the other), or when the overlap confirms it and the cosine reaches ``piece_similarity``. An
+Rule: a pair is eligible when its cosine reaches ``match_similarity`` and the overlap does not
+contradict it (at least ``min_overlap`` of either side's recurring members land in the other), or
+when the overlap confirms it and the cosine reaches ``piece_similarity``; the Hungarian assignment
+(``scipy.optimize.linear_sum_assignment``) picks the one-to-one pairs among the eligible ones with the
+most eligible pairs first, then the highest summed score (cosine + overlap where members recur). An
 unmatched persona whose nearest persona on the other side is matched, at ``piece_similarity`` or
 more and ``piece_margin`` nearer than the next, is a piece: a new one splits off its base persona, a
-base one merges into the new persona. The rest died (base) or were born (new).
+base one merges into the new persona, provided the shares agree (unless recurring members confirm
+it): the parent lost, or the merged persona gained, at least ``piece_share`` of the piece's share
+(pieces taken nearest first). The rest died (base) or were born (new).
 """
 
 from __future__ import annotations
@@ -39,14 +42,18 @@ class PersonaMatcher(BaseEstimator):
     """One-to-one matching plus split/merge pieces; see the module docstring."""
 
     def __init__(self, match_similarity: float = 0.85, piece_similarity: float = 0.80, piece_margin: float = 0.03,
-                 min_shared_members: int = 10, min_overlap: float = 0.5):
+                 min_shared_members: int = 10, min_overlap: float = 0.5, piece_share: float = 0.5):
         self.match_similarity = match_similarity
         self.piece_similarity = piece_similarity
         self.piece_margin = piece_margin
         self.min_shared_members = min_shared_members
         self.min_overlap = min_overlap
+        self.piece_share = piece_share
 
-    def fit(self, base: np.ndarray, new: np.ndarray, counts: np.ndarray | None = None):
+    def fit(self, base: np.ndarray, new: np.ndarray, counts: np.ndarray | None = None,
+            base_shares: np.ndarray | None = None, new_shares: np.ndarray | None = None):
+        """``base``/``new``: unit centroids (rows); ``counts``: recurring members per pair; the shares
+        (persona share of its run) switch on the share check of pieces (None: no check)."""
         A, B = np.asarray(base, dtype=np.float64), np.asarray(new, dtype=np.float64)
         if A.ndim != 2 or B.ndim != 2 or A.shape[1] != B.shape[1]:
             raise ValueError(f"centroids must be 2-D with the same columns, got {A.shape} and {B.shape}")
@@ -60,6 +67,8 @@ class PersonaMatcher(BaseEstimator):
         self.confirmed_ = self._confirmation(C, evidence)
         self.matches_ = self._match(S, np.where(evidence, jac, 0.0))
         self.pieces_ = self._pieces(S)
+        if base_shares is not None and new_shares is not None:
+            self.pieces_ = self._share_checked(np.asarray(base_shares, float), np.asarray(new_shares, float))
         self._roles(m, n)
         return self
 
@@ -71,17 +80,15 @@ class PersonaMatcher(BaseEstimator):
         return np.where(evidence, np.where(share >= self.min_overlap, 1, -1), 0).astype(np.int8)
 
     def _match(self, S: np.ndarray, jac: np.ndarray) -> list[tuple[int, int]]:
+        """Hungarian over the eligible pairs only (an ineligible pair scores 0), so a strong pair is never
+        given up for two weak ones that the thresholds then reject."""
         if S.size == 0:
             return []
-        rows, cols = linear_sum_assignment(-(S + jac))
-        keep = []
-        for i, j in zip(rows.tolist(), cols.tolist()):
-            conf = self.confirmed_[i, j]
-            by_centroid = S[i, j] >= self.match_similarity and conf >= 0
-            by_members = conf > 0 and S[i, j] >= self.piece_similarity
-            if by_centroid or by_members:
-                keep.append((i, j))
-        return keep
+        conf = self.confirmed_
+        eligible = ((S >= self.match_similarity) & (conf >= 0)) | ((conf > 0) & (S >= self.piece_similarity))
+        gain = np.where(eligible, 1.0 + S + jac, 0.0)
+        rows, cols = linear_sum_assignment(-gain)
+        return [(i, j) for i, j in zip(rows.tolist(), cols.tolist()) if eligible[i, j]]
 
     def _nearest(self, S_row: np.ndarray) -> tuple[int, float, float]:
         """Index of the nearest, its similarity and the margin to the next nearest."""
@@ -105,6 +112,22 @@ class PersonaMatcher(BaseEstimator):
             if j in matched_new and self._is_piece(sim, margin, self.confirmed_[i, j]):
                 out.append((i, j, "merge"))
         return out
+
+    def _share_checked(self, p: np.ndarray, q: np.ndarray) -> list[tuple[int, int, str]]:
+        """Pieces whose shares agree: a split piece j of base i needs p_i − q_(i's match) − (pieces kept so far)
+        ≥ piece_share · q_j; a merge piece i into new j needs q_j − p_(j's match) − (kept so far) ≥
+        piece_share · p_i. Pieces that recurring members confirm are kept without the check."""
+        partner_b = {i: j for i, j in self.matches_}
+        partner_n = {j: i for i, j in self.matches_}
+        room = {("split", i): p[i] - q[partner_b[i]] for i in partner_b}
+        room.update({("merge", j): q[j] - p[partner_n[j]] for j in partner_n})
+        kept = []
+        for i, j, kind in sorted(self.pieces_, key=lambda t: -self.similarity_[t[0], t[1]]):
+            key, size = ((kind, i), q[j]) if kind == "split" else ((kind, j), p[i])
+            if self.confirmed_[i, j] > 0 or room[key] >= self.piece_share * size:
+                room[key] -= size
+                kept.append((i, j, kind))
+        return sorted(kept)
 
     def _is_piece(self, sim: float, margin: float, confirmed: int) -> bool:
         if confirmed < 0:

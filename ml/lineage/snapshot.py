@@ -48,7 +48,7 @@ class RunSnapshot:
 
     ``centroids`` has one unit row per id in ``persona_ids`` (ascending); ``axes`` names its columns
     when they are event types (event runs), else None; ``members`` has ``member_id``, ``persona_id``,
-    ``author``, ``text_key`` and, when the run wrote them, ``distance`` and ``reassigned``.
+    ``author``, ``text_key`` and, when the run wrote them, ``distance``, ``reassigned`` and ``text``.
     """
 
     run_id: str
@@ -62,6 +62,8 @@ class RunSnapshot:
     axes: list[str] | None = None
     run_dir: str | None = None
     time_basis: str | None = None
+    config: dict[str, Any] = field(default_factory=dict, repr=False)  # the run's manifest config
+    model: Any = field(default=None, repr=False)  # PersonaModel / EventRunModel as loaded
 
     @property
     def n_members(self) -> int:
@@ -89,7 +91,7 @@ def member_table(members: pd.DataFrame) -> pd.DataFrame:
         "author": [None if pd.isna(a) else str(a) for a in members["author"]] if "author" in members else [None] * n,
         "text_key": [text_key(t) for t in members["text"]] if "text" in members else [None] * n,
     })
-    for col in ("distance", "reassigned"):
+    for col in ("distance", "reassigned", "text"):
         if col in members:
             out[col] = members[col].to_numpy()
     return out
@@ -141,7 +143,7 @@ def model_centroids(model) -> tuple[np.ndarray, np.ndarray, str]:
     return np.asarray(r.persona_ids_), _unit_rows(cents), str(model.embedder.model_name)
 
 
-def _event_centroids(run_dir: Path) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def _event_centroids(run_dir: Path) -> tuple[np.ndarray, np.ndarray, list[str], Any]:
     from ml.events.model import EventRunModel
 
     try:
@@ -149,7 +151,7 @@ def _event_centroids(run_dir: Path) -> tuple[np.ndarray, np.ndarray, list[str]]:
     except (FileNotFoundError, TypeError) as exc:
         raise InputError(f"{run_dir}: {exc}; re-run python -m ml.run --kind events to write the model")
     H = np.asarray(model.model.components_, dtype=np.float64)
-    return np.arange(H.shape[0]), _unit_rows(H), [str(e) for e in model.matrix.events_]
+    return np.arange(H.shape[0]), _unit_rows(H), [str(e) for e in model.matrix.events_], model
 
 
 def load_snapshot(run_dir: str | Path) -> RunSnapshot:
@@ -164,10 +166,10 @@ def load_snapshot(run_dir: str | Path) -> RunSnapshot:
     members = member_table(pd.read_parquet(p / "assignments.parquet"))
     axes = None
     if kind == "events":
-        ids, cents, axes = _event_centroids(p)
+        ids, cents, axes, model = _event_centroids(p)
         space = "events"
     else:
-        ids, cents, space, _ = _conversation_centroids(p)
+        ids, cents, space, model = _conversation_centroids(p)
     known = {int(q["id"]) for q in personas}
     if known != {int(i) for i in ids}:
         raise InputError(f"{p}: personas.json and the model disagree on the personas; the run directory "
@@ -176,18 +178,27 @@ def load_snapshot(run_dir: str | Path) -> RunSnapshot:
         run_id=str(manifest.get("run_id") or p.name), kind=kind, unit=str(manifest.get("unit") or "message"),
         space=space, persona_ids=np.asarray(ids, dtype=np.int64), centroids=cents, members=members,
         profiles={int(q["id"]): q for q in personas}, axes=axes, run_dir=str(p),
-        time_basis=(manifest.get("time") or {}).get("basis"),
+        time_basis=(manifest.get("time") or {}).get("basis"), config=manifest.get("config") or {}, model=model,
     )
+
+
+def manifest_dict(manifest: Any) -> dict[str, Any]:
+    """A manifest or persona profile as a plain dict (pipeline results carry typed contract models)."""
+    if hasattr(manifest, "model_dump"):
+        return manifest.model_dump(mode="json")
+    return dict(manifest or {})
 
 
 def snapshot_from_result(result) -> RunSnapshot:
     """A ``RunSnapshot`` of an in-memory ``ml.runtime.pipeline.PipelineResult`` (no run directory)."""
     ids, cents, space = model_centroids(result.model)
+    manifest = manifest_dict(result.manifest)
     return RunSnapshot(
-        run_id=str(result.run_id), kind="conversations", unit=str(result.manifest.get("unit", "message")),
+        run_id=str(result.run_id), kind="conversations", unit=str(manifest.get("unit", "message")),
         space=space, persona_ids=np.asarray(ids, dtype=np.int64), centroids=cents,
-        members=member_table(result.members), profiles={int(q["id"]): dict(q) for q in result.personas},
-        time_basis=(result.manifest.get("time") or {}).get("basis"),
+        members=member_table(result.members), profiles={int(q["id"]): q for q in map(manifest_dict, result.personas)},
+        time_basis=(manifest.get("time") or {}).get("basis"), config=manifest.get("config") or {},
+        model=result.model,
     )
 
 

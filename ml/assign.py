@@ -1,0 +1,148 @@
+"""Command line: ``python -m ml.assign RUN_DIR INPUT [INPUT ...] --out DIR [options]``.
+
+Places fresh conversations with a run's persona model, without refitting: the rows are read by
+``ml.ingest.load`` and assigned by ``PersonaModel.predict_many`` (the code behind the API's /assign).
+Writes ``DIR/assignments.parquet`` (``member_id, persona_id, persona_name, distance, would_be_noise,
+novel``) and ``DIR/summary.json`` (``ml.runtime.contracts.compare.AssignSummary``: novelty share, persona
+shares run vs new with Wilson intervals, PSI, refit recommendation, thresholds used).
+
+Exit status: 0 the model still fits; 3 a refit is recommended (novelty or PSI passed its threshold;
+one line on stdout says which); 2 bad input (one line naming the path or column); 1 anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+REFIT_EXIT = 3
+OUT_FILES = {"assignments.parquet", "summary.json"}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m ml.assign",
+                                description="Place fresh conversations with a run's persona model; report novelty, "
+                                            "shares and PSI against the run, and whether to refit.")
+    p.add_argument("run_dir", metavar="RUN_DIR", help="run directory written by python -m ml.run")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="files or folders of fresh conversations")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for assignments.parquet and summary.json")
+    p.add_argument("--config", metavar="FILE", default=None, help="YAML/JSON with LineageConfig thresholds")
+    for flag in ("--text-col", "--id-col", "--author-col", "--time-col", "--reply-to-col"):
+        p.add_argument(flag, metavar="C", default=None, help=f"column for {flag[2:-4].replace('-', ' ')}")
+    p.add_argument("--sep", default=None, metavar="CHAR", help="CSV delimiter (default: sniffed)")
+    p.add_argument("--encoding", default=None, metavar="NAME", help="text files' encoding (default UTF-8/BOM)")
+    p.add_argument("--inbound-only", action="store_true", help="support data: keep the customers' side only")
+    p.add_argument("--quiet", action="store_true", help="no table on stderr")
+    return p
+
+
+def check_out(out: str | Path, protect: list[str | Path]) -> Path:
+    """``--out`` as a folder this command may fill: absent, empty or an earlier ``ml.assign`` output,
+    and neither holding nor inside the run directory or an input."""
+    from ml.runtime.errors import InputError
+
+    path = Path(out).resolve()
+    for item in protect:
+        other = Path(item).resolve()
+        if path == other or other.is_relative_to(path) or path.is_relative_to(other):
+            raise InputError(f"--out {out}: overlaps {item}; choose a separate folder for the assignments")
+    if path.exists() and not path.is_dir():
+        raise InputError(f"--out {out}: is a file; pass a folder (absent, empty or an earlier ml.assign output)")
+    if path.is_dir():
+        extra = sorted(p.name for p in path.iterdir() if p.name not in OUT_FILES)
+        if extra:
+            raise InputError(f"--out {out}: holds other files ({', '.join(extra[:3])}); pass an absent or empty "
+                             "folder, or an earlier ml.assign output")
+    if not path.parent.is_dir():
+        raise InputError(f"--out {out}: parent folder {path.parent} does not exist")
+    return path
+
+
+def _read(args):
+    from ml.ingest.load import ColumnMapping, load_messages
+
+    mapping = ColumnMapping(text=args.text_col, id=args.id_col, author=args.author_col, timestamp=args.time_col,
+                            reply_to=args.reply_to_col)
+    return load_messages(args.inputs, mapping=mapping, inbound_only=args.inbound_only, encoding=args.encoding,
+                         sep=args.sep)
+
+
+def _load_run(run_dir: str):
+    from ml.lineage.snapshot import load_snapshot
+    from ml.runtime.errors import InputError
+
+    snapshot = load_snapshot(run_dir)
+    if snapshot.kind == "events":
+        raise InputError(f"{run_dir}: is an event run; ml.assign places conversations with a conversation run's "
+                         "model (event runs: the API's /assign with event rows)")
+    return snapshot
+
+
+def _write(out: Path, assignments, summary) -> None:
+    from ml.runtime.runfiles import write_json
+
+    out.mkdir(exist_ok=True)
+    tmp = out / ".assignments.parquet.tmp"
+    assignments.to_parquet(tmp, index=False)
+    os.replace(tmp, out / "assignments.parquet")
+    tmp = out / ".summary.json.tmp"
+    write_json(tmp, json.loads(summary.model_dump_json()))
+    os.replace(tmp, out / "summary.json")
+
+
+def _print(console, summary) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"Fresh data vs run {summary.run.run_id}")
+    for col in ("persona", "name", "run share", "new share", "novel"):
+        table.add_column(col, justify="left" if col == "name" else "right")
+    for s in sorted(summary.shares, key=lambda s: -s.new.share)[:25]:
+        table.add_row(str(s.persona_id), s.name, f"{s.run.share:.1%}", f"{s.new.share:.1%}",
+                      "" if s.novel_share is None else f"{s.novel_share:.0%}")
+    console.print(table)
+    console.print(f"{summary.n_assigned} assigned; novelty {summary.novelty_share:.1%} "
+                  f"(reference: {summary.novelty_reference}); PSI {summary.shift.psi:.3f} ({summary.shift.level})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from rich.console import Console
+
+    from ml.runtime.errors import run_guarded
+
+    console = Console(stderr=True, quiet=args.quiet)
+
+    def run() -> int:
+        from ml.lineage.config import LineageConfig
+        from ml.lineage.compare import run_ref
+        from ml.lineage.novelty import FreshDataScorer, timed
+        config = LineageConfig.from_file(args.config) if args.config else LineageConfig()
+        out = check_out(args.out, [args.run_dir, *args.inputs, *([args.config] if args.config else [])])
+        timings: dict[str, float] = {}
+        snapshot = timed(lambda: _load_run(args.run_dir), timings, "load_run")
+        messages, _ = timed(lambda: _read(args), timings, "read")
+        scorer = timed(lambda: FreshDataScorer(config).fit(snapshot.model, snapshot, snapshot.config), timings,
+                       "reference")
+        assigned = timed(lambda: scorer.assign(messages), timings, "assign")
+        summary = scorer.summary(assigned, [str(p) for p in args.inputs], len(messages), run_ref(snapshot), timings)
+        _write(out, assigned, summary)
+        _print(console, summary)
+        if summary.refit:
+            print(f"refit recommended: {'; '.join(summary.reasons)}")
+            return REFIT_EXIT
+        print(f"no refit needed: novelty {summary.novelty_share:.3f} < {config.novelty_alert}, "
+              f"PSI {summary.shift.psi:.3f} < {config.psi_major}")
+        return 0
+
+    return run_guarded(run)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,89 @@
+"""Command line: ``python -m ml.compare BASE NEW [--json FILE] [--config FILE]``.
+
+BASE and NEW are run directories written by ``python -m ml.run`` (conversation or event runs, one
+kind, one unit, one embedding model). Prints what became of every persona (continued, grown, shrunk,
+split, merged, born, died, with the cosine and overlap that decided it), the population shift (PSI)
+and the movers; ``--json FILE`` writes the full ``ml.runtime.contracts.compare.Comparison``.
+
+Exit status: 0 compared; 2 bad input (one line naming the directory and what to pass instead); 1
+anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m ml.compare",
+                                description="Compare two runs: persona lineage, population shift, movers.")
+    p.add_argument("base", metavar="BASE", help="the earlier run directory")
+    p.add_argument("new", metavar="NEW", help="the later run directory")
+    p.add_argument("--json", metavar="FILE", default=None, help="write the full comparison as JSON")
+    p.add_argument("--config", metavar="FILE", default=None, help="YAML/JSON with LineageConfig thresholds")
+    p.add_argument("--all", action="store_true", help="list every persona (default: the 30 largest now)")
+    return p
+
+
+def _pct(x) -> str:
+    return "" if x is None else f"{x.share:.1%}"
+
+
+def print_comparison(c, show_all: bool = False, file=None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(file=file or sys.stdout, width=160)
+    table = Table(title=f"{c.base.run_id} → {c.new.run_id}")
+    for col in ("now", "status", "from", "name", "then", "now share", "cosine", "overlap", "terms new / lost"):
+        table.add_column(col, justify="left" if col in ("status", "name", "terms new / lost") else "right")
+    personas = sorted(c.new_personas, key=lambda p: -p.now.share)
+    for p in personas if show_all else personas[:30]:
+        terms = "" if p.terms is None else f"+{', '.join(p.terms.new[:3])} / -{', '.join(p.terms.lost[:3])}"
+        ov = p.scores.get("overlap")
+        table.add_row(str(p.id), p.status, ",".join(map(str, p.base_ids)), p.name, _pct(p.then), _pct(p.now),
+                      f"{p.scores.get('similarity')}", "" if ov is None else f"{ov}", terms)
+    console.print(table)
+    died = [p for p in c.base_personas if p.status == "died"]
+    if died:
+        console.print("died: " + "; ".join(f"{p.id} {p.name} ({p.then.share:.1%})" for p in died))
+    console.print(f"counts: {', '.join(f'{k} {v}' for k, v in c.counts.items())}")
+    console.print(f"PSI {c.shift.psi:.3f} ({c.shift.level}; moderate ≥ {c.shift.moderate}, major ≥ {c.shift.major})")
+    console.print(f"movers ({c.movers.key}): {c.movers.n_shared} in both runs, {c.movers.n_moved} changed lineage")
+    for note in c.notes:
+        console.print(f"note: {note}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from ml.runtime.errors import run_guarded
+
+    def run() -> int:
+        from ml.lineage import LineageConfig, compare_runs, load_snapshot
+        from ml.lineage.snapshot import check_run_dir
+        from ml.runtime.errors import InputError
+        from ml.runtime.runfiles import write_json
+
+        config = LineageConfig.from_file(args.config) if args.config else LineageConfig()
+        base_dir, new_dir = check_run_dir(args.base), check_run_dir(args.new)
+        if args.json and Path(args.json).resolve().parent in {base_dir.resolve(), new_dir.resolve()}:
+            raise InputError(f"--json {args.json}: inside a run directory; write the comparison elsewhere")
+        comparison = compare_runs(load_snapshot(base_dir), load_snapshot(new_dir), config)
+        print_comparison(comparison, args.all)
+        if args.json:
+            write_json(Path(args.json), json.loads(comparison.model_dump_json()))
+        return 0
+
+    return run_guarded(run)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

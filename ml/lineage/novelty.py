@@ -1,0 +1,156 @@
+"""Fresh data placed by a run's persona model: novelty, shares and PSI against the run, refit or not.
+
+In: a conversation run's ``PersonaModel`` and member table (``RunSnapshot``), the run's manifest config,
+and canonical message rows of fresh data. ``FreshDataScorer(config).fit(model, snapshot, run_config)``
+learns each persona's ``novelty_quantile`` distance of the run's own members in the model's space
+(``reference_``: from the run's assignments when they were measured in that space, else by placing the
+run's own texts again with the model). ``score(messages)`` assigns the rows with the model's
+``predict_many`` (the code the API's /assign runs) and returns the assignments (``novel``: farther from
+every persona than that persona's quantile) and an ``AssignSummary``: novelty share, persona shares
+then/now with Wilson intervals, PSI over persona shares, and ``refit`` when novelty reaches
+``novelty_alert`` or PSI reaches ``psi_major``.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+from ml.lineage.config import LineageConfig
+from ml.lineage.shift import psi, share_ci
+from ml.lineage.snapshot import RunSnapshot
+from ml.runtime.contracts.compare import AssignShare, AssignSummary, RunRef
+from ml.runtime.errors import InputError
+from ml.units import build_units
+
+
+class _RecordingEmbedder:
+    """Wraps the model's embedder and keeps what it returned, so novelty needs no second encoding."""
+
+    def __init__(self, inner):
+        self.inner, self.outputs = inner, []
+
+    def transform(self, texts):
+        vectors = self.inner.transform(texts)
+        self.outputs.append(np.asarray(vectors))
+        return vectors
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+def distances(model, vectors: np.ndarray) -> np.ndarray:
+    """Distance of every vector to every persona centroid of ``model`` (its metric), members × personas."""
+    r = model.reassigner
+    V, C = np.asarray(vectors, dtype=np.float64), np.asarray(r.centroids_, dtype=np.float64)
+    if r.metric == "cosine":
+        norms = np.linalg.norm(V, axis=1, keepdims=True)
+        return 1.0 - (V / np.where(norms > 0, norms, 1.0)) @ C.T
+    sq = (V**2).sum(1)[:, None] - 2 * V @ C.T + (C**2).sum(1)[None, :]
+    return np.sqrt(np.maximum(sq, 0.0))
+
+
+def _same_space(run_config: dict, model) -> bool:
+    """Whether the run's assignment distances were measured where the model places new members."""
+    r = (run_config or {}).get("reassign") or {}
+    metric = r.get("metric", "auto")
+    expected = "cosine" if model.space == "embedding" else "euclidean"
+    return r.get("space") == model.space and metric in {"auto", expected}
+
+
+class FreshDataScorer(BaseEstimator):
+    """See the module docstring. ``fit`` → ``reference_``, ``quantiles_`` (per persona, model order)."""
+
+    def __init__(self, config: LineageConfig | None = None):
+        self.config = config
+
+    def fit(self, model, snapshot: RunSnapshot, run_config: dict | None = None):
+        cfg = self.config or LineageConfig()
+        members = snapshot.members
+        ids = np.asarray(model.reassigner.persona_ids_)
+        if _same_space(run_config, model) and "distance" in members:
+            own = members["distance"].to_numpy(dtype=np.float64)
+            self.reference_ = "assignments"
+        elif model.space == "embedding":
+            texts = members["text"].astype(str).tolist() if "text" in members else None
+            if texts is None:
+                raise InputError(f"{snapshot.run_dir}: assignments.parquet has no text column to place the run's "
+                                 "members again; re-run python -m ml.run")
+            D = distances(model, model._embed(texts))
+            own = D[np.arange(len(members)), np.searchsorted(ids, members["persona_id"].to_numpy())]
+            self.reference_ = "re-embedded"
+        else:
+            raise InputError(f"{snapshot.run_dir}: the run's distances were measured in another space than its "
+                             "model's (fused); set reassign.space to 'fused' or model_space to 'embedding' and re-run")
+        pid = members["persona_id"].to_numpy()
+        self.quantiles_ = np.array([np.quantile(own[pid == p], cfg.novelty_quantile) if (pid == p).any()
+                                    else np.inf for p in ids])
+        self.run_counts_ = np.array([int((pid == p).sum()) for p in ids])
+        self.model_, self.snapshot_, self.config_ = model, snapshot, cfg
+        return self
+
+    def assign(self, messages: pd.DataFrame) -> pd.DataFrame:
+        """The model's assignments of ``messages`` plus ``novel`` and the persona's name."""
+        check_is_fitted(self, "quantiles_")
+        model = self.model_
+        recorder = _RecordingEmbedder(model.embedder)
+        model.embedder = recorder
+        try:
+            out = model.predict_many([messages])[0]
+        finally:
+            model.embedder = recorder.inner
+        emb = np.vstack(recorder.outputs) if recorder.outputs else np.zeros((0, 1))
+        if len(out) == 0:
+            return out.assign(novel=pd.Series(dtype=bool), persona_name=pd.Series(dtype=str))
+        vectors = emb if model.space == "embedding" else self._fused(emb, messages)
+        D = distances(model, vectors)
+        out["novel"] = (D > self.quantiles_[None, :]).all(axis=1)
+        out["persona_name"] = [model.persona_names.get(int(p), f"Persona {p}") for p in out["persona_id"]]
+        return out
+
+    def _fused(self, emb: np.ndarray, messages: pd.DataFrame) -> np.ndarray:
+        m = build_units(messages, "message")
+        return self.model_.fusion.transform(emb, self.model_.features.transform(m, messages))
+
+    def summary(self, out: pd.DataFrame, inputs: list[str], n_rows: int, run: RunRef,
+                timings: dict[str, float] | None = None) -> AssignSummary:
+        """The ``AssignSummary`` of assignments ``out`` (from ``assign``)."""
+        cfg, ids = self.config_, np.asarray(self.model_.reassigner.persona_ids_)
+        n_run, n_new = int(self.run_counts_.sum()), int(len(out))
+        new_counts = out["persona_id"].value_counts()
+        shares, buckets = [], []
+        for k, p in enumerate(ids):
+            cnt = int(new_counts.get(int(p), 0))
+            mine = out["persona_id"].to_numpy() == p
+            shares.append(AssignShare(
+                persona_id=int(p), name=self.snapshot_.name(int(p)),
+                run=share_ci(int(self.run_counts_[k]), n_run, cfg.confidence), new=share_ci(cnt, n_new, cfg.confidence),
+                novel_share=round(float(out["novel"].to_numpy()[mine].mean()), 4) if mine.any() else None))
+            buckets.append((str(int(p)), self.run_counts_[k] / max(1, n_run), cnt / max(1, n_new)))
+        shift = psi(buckets, cfg.psi_moderate, cfg.psi_major, cfg.psi_floor)
+        novelty = float(out["novel"].mean()) if n_new else 0.0
+        reasons = []
+        if novelty >= cfg.novelty_alert:
+            reasons.append(f"novelty share {novelty:.3f} ≥ {cfg.novelty_alert} (members beyond every persona's "
+                           f"{cfg.novelty_quantile:.0%} distance of the run)")
+        if shift.psi >= cfg.psi_major:
+            reasons.append(f"PSI {shift.psi:.3f} ≥ {cfg.psi_major} over persona shares")
+        return AssignSummary(
+            run=run, inputs=inputs, n_rows=int(n_rows), n_assigned=n_new, novelty_share=round(novelty, 4),
+            novelty_reference=self.reference_,
+            would_be_noise_share=round(float(out["would_be_noise"].mean()), 4) if n_new else 0.0,
+            shares=shares, shift=shift, refit=bool(reasons), reasons=reasons,
+            config=cfg.model_dump(mode="json"), timings_s=timings or {})
+
+
+def timed(fn, timings: dict[str, float], name: str):
+    """``fn()``, adding its wall time in seconds to ``timings[name]``."""
+    t0 = time.perf_counter()
+    try:
+        return fn()
+    finally:
+        timings[name] = round(timings.get(name, 0.0) + time.perf_counter() - t0, 3)
