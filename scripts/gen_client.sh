@@ -6,8 +6,7 @@
 #   bash scripts/gen_client.sh --schema-only --out DIR   only DIR/openapi.json
 #   bash scripts/gen_client.sh --ts-only --out DIR       only DIR/*.gen.ts, from frontend/lib/openapi.json
 #
-# 1. frontend/lib/openapi.json: the OpenAPI schema of `backend.app.create_app()` (keys sorted, 2-space
-#    indent), from `python -m backend.openapi` when that module exists.
+# 1. frontend/lib/openapi.json: `python -m backend.openapi`, the app's OpenAPI schema (keys sorted, indented).
 # 2. frontend/lib/api.gen.ts: `openapi-typescript` (exact pin in frontend/package.json) over that schema.
 # 3. frontend/lib/strategy.gen.ts: the same generator over ml/strategy/schema.json (the strategy document,
 #    which the OpenAPI schema carries only as an object), wrapped as an OpenAPI document on the fly.
@@ -38,20 +37,13 @@ scratch="$(mktemp -d "${TMPDIR:-/tmp}/gen_client.XXXXXX")"
 trap 'rm -rf "$scratch"' EXIT
 
 export_schema() {
-  # The schema must not depend on this shell's PERSONAS_* settings (an API key adds a security scheme).
-  cd "$ROOT"
-  if [ -f backend/openapi.py ]; then
-    "$PYTHON" -m backend.openapi
-  else
-    "$PYTHON" - <<'EOF'
-import json, sys
-from backend.app import create_app
-from backend.settings import Settings
-app = create_app(Settings(docs=True, api_key=None, admin_key=None, frontend_dir=None, cors_origins=[]))
-json.dump(app.openapi(), sys.stdout, indent=2, sort_keys=True, ensure_ascii=False)
-sys.stdout.write("\n")
-EOF
-  fi
+  # Runs in a subshell: the schema must not depend on this shell's PERSONAS_* settings (backend.openapi
+  # fixes docs and keys, but pydantic-settings still reads the rest from the environment).
+  local name
+  for name in $(compgen -e); do
+    case "$name" in PERSONAS_*) unset "$name" ;; esac
+  done
+  cd "$ROOT" && "$PYTHON" -m backend.openapi
 }
 
 wrap_strategy_schema() {
