@@ -6,12 +6,18 @@ holds the 2-D map of the fitted rows.
 Reproducible without paying blindly for it
 ------------------------------------------
 A fixed ``random_state`` makes UMAP single-threaded. The expensive part that it would otherwise
-parallelise is the nearest-neighbour search, so for fits of up to ``fit_sample_size`` rows we
-compute the exact k-nearest-neighbour graph ourselves (brute force through BLAS, multi-threaded and
-deterministic) and hand it to UMAP as ``precomputed_knn``; only the layout optimisation runs
-single-threaded under the seed. The same graph is reused for the 2-D map, so the neighbours are
-searched once. Larger inputs are fitted on a deterministic sample of ``fit_sample_size`` rows and
-the rest is placed with ``UMAP.transform`` (a global step fitted on a sample, applied per batch).
+parallelise is the nearest-neighbour search, so we compute the exact k-nearest-neighbour graph
+ourselves (brute force through BLAS, multi-threaded and deterministic) and hand it to UMAP as
+``precomputed_knn``; only the layout optimisation runs single-threaded under the seed. The same graph
+is reused for the 2-D map, so the neighbours are searched once.
+
+Sample-fit above ``fit_sample_size`` rows
+-----------------------------------------
+Larger inputs are fitted on a seeded uniform sample of ``fit_sample_size`` rows; every other row is
+*placed* (``ml.cluster.placement``): its ``place_neighbors`` nearest sampled rows in the input space give
+its layout and map coordinates (inverse-distance weighted mean) and, in the pipeline, its persona (vote).
+``placement_`` says which rows were placed and from which neighbours. This replaced ``UMAP.transform``,
+which was 5x slower than fitting everything at 22,500 rows (issue 17).
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils.validation import check_is_fitted
+
+from ml.cluster.placement import NeighbourPlacer, Placement, mean_of, sample_index
 
 # The one default for the UMAP dimensions (``ReduceConfig.n_components`` and ``--dims`` read it):
 # 5 was as good as the design's 50 on Banking77 over 5 seeds and 4-9x less UMAP time (docs/ablations.md).
@@ -75,7 +83,8 @@ class UMAPReducer(BaseEstimator, TransformerMixin):
     """UMAP to ``n_components`` dims (default ``N_COMPONENTS``), plus a 2-D map.
 
     Attributes: ``umap_`` (fitted UMAP), ``map_`` (2-D UMAP or None), ``embedding_`` (reduced
-    coordinates of the fitted rows), ``embedding_2d_``, ``fit_index_`` (rows used for fitting).
+    coordinates of every row), ``embedding_2d_``, ``fit_index_`` (rows used for fitting),
+    ``placement_`` (``ml.cluster.placement.Placement`` of a sampled fit, else None), ``placer_``.
     """
 
     def __init__(
@@ -86,6 +95,7 @@ class UMAPReducer(BaseEstimator, TransformerMixin):
         metric: str = "euclidean",
         random_state: int | None = 42,
         fit_sample_size: int = 20000,
+        place_neighbors: int = 10,
         map_2d: bool = True,
         low_memory: bool = True,
     ):
@@ -95,6 +105,7 @@ class UMAPReducer(BaseEstimator, TransformerMixin):
         self.metric = metric
         self.random_state = random_state
         self.fit_sample_size = fit_sample_size
+        self.place_neighbors = place_neighbors
         self.map_2d = map_2d
         self.low_memory = low_memory
 
@@ -118,44 +129,37 @@ class UMAPReducer(BaseEstimator, TransformerMixin):
         n = X.shape[0]
         if n <= self.n_neighbors + 1:
             raise ValueError(f"UMAP needs more than n_neighbors+1={self.n_neighbors + 1} rows, got {n}")
-        if n > self.fit_sample_size:
-            rng = np.random.default_rng(self.random_state if self.random_state is not None else 0)
-            self.fit_index_ = np.sort(rng.choice(n, size=self.fit_sample_size, replace=False))
-            knn = (None, None, None)  # UMAP builds a search index so the rest can be transformed
-        else:
-            self.fit_index_ = np.arange(n)
-            idx, dist = exact_knn(X, self.n_neighbors, self.metric)
-            knn = (idx, dist, None)
+        sampled = n > max(self.fit_sample_size, self.n_neighbors + 2)
+        self.fit_index_ = sample_index(n, self.fit_sample_size, self.random_state) if sampled else np.arange(n)
         Xf = X[self.fit_index_]
+        idx, dist = exact_knn(Xf, self.n_neighbors, self.metric)
+        knn = (idx, dist, None)
         n_comp = min(self.n_components, max(2, Xf.shape[0] - 2))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             self.umap_ = self._umap(n_comp, knn).fit(Xf)
             self.map_ = self._umap(2, knn, n_epochs=200).fit(Xf) if self.map_2d else None
         self.n_fit_ = Xf.shape[0]
-        self.embedding_ = self._place(self.umap_, X)
-        self.embedding_2d_ = self._place(self.map_, X) if self.map_ is not None else None
+        self.placer_ = NeighbourPlacer(self.place_neighbors, self.metric).fit(Xf)
+        self.placement_ = self.placer_.place(X, self.fit_index_) if sampled else None
+        self.embedding_ = self._place(self.umap_.embedding_, n)
+        self.embedding_2d_ = self._place(self.map_.embedding_, n) if self.map_ is not None else None
         return self
 
-    def _place(self, model, X: np.ndarray) -> np.ndarray:
-        """Coordinates for every row of X: fitted rows keep their layout, others are transformed."""
-        out = np.zeros((X.shape[0], model.embedding_.shape[1]), dtype=np.float32)
-        out[self.fit_index_] = model.embedding_
-        rest = np.setdiff1d(np.arange(X.shape[0]), self.fit_index_)
-        if rest.size:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                for start in range(0, rest.size, 10000):
-                    part = rest[start : start + 10000]
-                    out[part] = model.transform(X[part])
+    def _place(self, fitted: np.ndarray, n: int) -> np.ndarray:
+        """Coordinates for all ``n`` rows: fitted rows keep their layout, placed rows their neighbours' mean."""
+        out = np.zeros((n, fitted.shape[1]), dtype=np.float32)
+        out[self.fit_index_] = fitted
+        p: Placement | None = self.placement_
+        if p is not None and p.n_placed:
+            out[p.placed] = mean_of(fitted, p.neighbours, p.weights)
         return out
 
     def transform(self, X: np.ndarray) -> np.ndarray:
-        """Reduced coordinates of new rows (requires a fit with a search index, i.e. a sampled fit)."""
+        """Reduced coordinates of new rows: the mean layout of their nearest fitted rows."""
         check_is_fitted(self, "umap_")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return np.asarray(self.umap_.transform(np.asarray(X, dtype=np.float32)), dtype=np.float32)
+        idx, w = self.placer_.kneighbors(X)
+        return mean_of(np.asarray(self.umap_.embedding_, dtype=np.float32), idx, w)
 
     def fit_transform(self, X, y=None, **_):
         return self.fit(X).embedding_

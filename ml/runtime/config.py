@@ -76,7 +76,10 @@ class ReduceConfig(_Section):
     n_neighbors: int = Field(30, ge=2)
     min_dist: float = Field(0.0, ge=0.0, le=1.0)
     metric: str = "euclidean"
-    fit_sample_size: int = Field(20000, ge=100)
+    fit_sample_size: int = Field(
+        20000, ge=100, description="above this many members UMAP and HDBSCAN fit a seeded sample of this size; "
+        "the rest are placed by their nearest sampled members (placed: true in assignments)")
+    place_neighbors: int = Field(10, ge=1, description="sampled members each placed member is placed from")
     low_memory: bool = Field(True, description="UMAP's low_memory nearest-neighbour search for sampled fits")
 
 
@@ -133,6 +136,10 @@ class PipelineConfig(ConfigFile):
     """Every knob of a conversation run; ``from_file``/``validated``/``updated`` come from ``ConfigFile``."""
 
     seed: int = 42
+    executor: Literal["local", "ray"] = Field(
+        "local", description="where per-row work runs (encoding, row-local features): local = this process; "
+        "ray = Ray Data on RAY_ADDRESS or a local Ray (pip install '.[ray]'; ml.runtime.executor, docs/scale.md)"
+    )
     input: InputConfig = InputConfig()
     filtering: FilterConfig = FilterConfig()
     embed: EmbedConfig = EmbedConfig()

@@ -18,6 +18,7 @@ import pandas as pd
 
 from ml.cluster.density import PersonaClusterer
 from ml.cluster.hierarchy import family_records
+from ml.cluster.placement import Placement
 from ml.features.behavioral import BehavioralFeatures
 from ml.features.embed import SentenceEmbedder, clean_for_embedding, default_cache_dir
 from ml.features.fusion import FeatureFusion
@@ -46,6 +47,7 @@ from ml.runtime.contracts import (
     utc_now,
 )
 from ml.runtime.errors import InputError, TooFewRowsError
+from ml.runtime.executor import open_executor
 from ml.runtime.model import PersonaModel
 from ml.runtime.stages import Stages, build_stages
 from ml.runtime.timing import StageTimer, package_versions
@@ -57,10 +59,11 @@ VERSION_PACKAGES = [
 ]
 
 
-def _fit_reduce(params: dict, fused: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-    """Reduced and 2-D coordinates of ``fused`` (module-level so joblib.Memory can cache it)."""
+def _fit_reduce(params: dict, fused: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, Placement | None]:
+    """Reduced and 2-D coordinates of ``fused`` and the sample-fit ``Placement`` (None: every row was
+    fitted); module-level so joblib.Memory can cache it."""
     reducer = UMAPReducer(**params).fit(fused)
-    return reducer.embedding_, reducer.embedding_2d_
+    return reducer.embedding_, reducer.embedding_2d_, reducer.placement_
 
 
 @dataclass
@@ -98,6 +101,7 @@ class _Fitted:
     metrics: dict[str, Any]
     hierarchy: Hierarchy
     embed_stats: dict[str, int]
+    placed: int = 0
 
 
 @dataclass
@@ -106,7 +110,7 @@ class PipelineResult:
 
     run_id: str
     manifest: ConversationManifest
-    members: pd.DataFrame          # member frame + persona_id, reassigned, distance, x, y
+    members: pd.DataFrame          # member frame + persona_id, reassigned, placed, distance, x, y
     personas: list[ConversationPersona]
     model: PersonaModel
     embeddings: np.ndarray = field(repr=False)
@@ -172,13 +176,16 @@ class PersonaPipeline:
                 "personas: supply more rows or relax the filters in --config",
                 n_rows=len(members), min_rows=cfg.input.min_members,
             )
-        with self.timer_.stage("features"):
-            featurizer = BehavioralFeatures().fit(members, messages)
-            features = featurizer.transform(members, messages)
-        with self.timer_.stage("embed"):
-            embedder = self.stages.embedder.fit()
-            texts = members["text"].tolist()
-            embeddings = embedder.transform(clean_for_embedding(texts) if cfg.embed.strip_handles_urls else texts)
+        # per-row work on the configured executor (ml.runtime.executor); fitting stays in this process
+        with open_executor(cfg.executor, log=self.log, progress=self.progress) as executor:
+            with self.timer_.stage("features"):
+                featurizer = BehavioralFeatures().fit(members, messages)
+                features = executor.features(featurizer, members, messages)
+            with self.timer_.stage("embed"):
+                embedder = self.stages.embedder.fit()
+                texts = members["text"].tolist()
+                embeddings = executor.encode(embedder, clean_for_embedding(texts) if cfg.embed.strip_handles_urls
+                                             else texts)
         return Prepared(messages, candidates, members, features, embeddings, load_report, filter_report,
                         featurizer, embedder, agent_report, clock.record())
 
@@ -194,10 +201,9 @@ class PersonaPipeline:
             fusion_note = fusion.weight_reason_
             fused = fusion.transform(embeddings, features)
         with self.timer_.stage("reduce"):
-            reduced, coords = self._reduce(fused, cfg.seed)
+            reduced, coords, placement = self._reduce(fused, cfg.seed)
         with self.timer_.stage("cluster"):
-            clusterer = self._clusterer().fit(reduced, embeddings=embeddings)
-            raw_labels = clusterer.labels_
+            clusterer, raw_labels = self._cluster(reduced, embeddings, placement)
             if clusterer.n_clusters_ == 0:
                 raise TooFewRowsError(
                     f"no dense group found among {len(members)} members: lower cluster.min_cluster_size "
@@ -220,11 +226,13 @@ class PersonaPipeline:
         out = members.copy()
         out["persona_id"] = labels.astype(np.int64)
         out["reassigned"] = reassigned.astype(bool)
+        out["placed"] = placement.placed if placement is not None else False
         out["distance"] = distance.astype(np.float64)
         out["x"], out["y"] = (coords[:, 0], coords[:, 1]) if coords is not None else (0.0, 0.0)
         run_id = new_run_id(cfg.model_dump(), paths)
         model.run_id = run_id
-        fitted = _Fitted(labels, raw_labels, clusterer, fusion, fusion_note, metrics, hierarchy, embed_stats)
+        fitted = _Fitted(labels, raw_labels, clusterer, fusion, fusion_note, metrics, hierarchy, embed_stats,
+                         placement.n_placed if placement is not None else 0)
         manifest = self._manifest(run_id, paths, prep, fitted, t0)
         return PipelineResult(run_id, manifest, out, personas, model, embeddings, features, reduced)
 
@@ -297,6 +305,22 @@ class PersonaPipeline:
     def _clusterer(self) -> PersonaClusterer:
         return self.stages.clusterer
 
+    def _cluster(self, reduced: np.ndarray, embeddings: np.ndarray, placement: Placement | None,
+                 n_total: int | None = None) -> tuple[PersonaClusterer, np.ndarray]:
+        """HDBSCAN (``PersonaClusterer``) on the fitted rows; placed rows take their neighbours' vote.
+
+        A ``cluster.min_cluster_size`` given in the config counts members of all ``n_total`` rows (default:
+        all of ``reduced``), so it is scaled to the share of them fitted; the share rule scales by itself.
+        """
+        fit = placement.fit_index if placement is not None else np.arange(reduced.shape[0])
+        n_total = n_total or reduced.shape[0]
+        clusterer, size = self._clusterer(), self.config.cluster.min_cluster_size
+        if size and fit.size < n_total:
+            clusterer.set_params(min_cluster_size=max(2, int(size * fit.size / n_total)))
+        clusterer.fit(reduced[fit], embeddings=embeddings[fit])
+        labels = placement.labels(clusterer.labels_) if placement is not None else clusterer.labels_
+        return clusterer, labels
+
     def _space(self, embeddings, fused, reduced):
         return {"embedding": embeddings, "fused": fused, "reduced": reduced}[self.config.reassign.space]
 
@@ -329,11 +353,8 @@ class PersonaPipeline:
         for seed in (self.config.seed + 1, self.config.seed + 2):
             if size <= self.config.reduce.n_neighbors + 1:
                 return None
-            red = self._reduce(fused[idx], seed, map_2d=False)[0]
-            clusterer = self._clusterer().set_params(
-                min_cluster_size=self.config.cluster.min_cluster_size
-                and max(2, int(self.config.cluster.min_cluster_size * size / n)))
-            labels = clusterer.fit(red, embeddings=embeddings[idx]).labels_
+            red, _, placement = self._reduce(fused[idx], seed, map_2d=False)
+            labels = self._cluster(red, embeddings[idx], placement, n_total=n)[1]
             if (labels >= 0).sum() == 0:
                 return None
             space = self._space(embeddings[idx], fused[idx], red)
@@ -380,6 +401,7 @@ class PersonaPipeline:
             noise_before_reassign=int((fit.raw_labels < 0).sum()),
             clusters_before_merge=int(fit.clusterer.n_clusters_before_merge_),
             agent_messages_removed=prep.agent_report["removed"],
+            placed=fit.placed,
         )
 
 

@@ -28,6 +28,7 @@ def assignments_frame(members: pd.DataFrame, keep_handles: list[str] | None = No
             "member_id": members["member_id"].astype(str).to_numpy(),
             "persona_id": members["persona_id"].astype(np.int64).to_numpy(),
             "reassigned": members["reassigned"].astype(bool).to_numpy(),
+            "placed": members["placed"].astype(bool).to_numpy() if "placed" in members else False,
             "distance": members["distance"].astype(np.float64).to_numpy(),
             "x": members["x"].astype(np.float64).to_numpy(),
             "y": members["y"].astype(np.float64).to_numpy(),

@@ -66,6 +66,8 @@ def with_confidence(frame: pd.DataFrame) -> pd.DataFrame:
     its columns in ``ASSIGNMENT_COLUMNS`` order."""
     frame = frame.copy()
     frame["confidence"] = core_confidence(frame["persona_id"], frame["distance"], frame["reassigned"])
+    if "placed" not in frame:  # only sample-fitted conversation runs place members
+        frame["placed"] = False
     return frame[ASSIGNMENT_COLUMNS]
 
 

@@ -70,6 +70,8 @@ class ConversationCounts(Contract):
     noise_before_reassign: int | None = None
     clusters_before_merge: int | None = None
     agent_messages_removed: int | None = None
+    placed: int | None = Field(None, description="Members placed from their nearest sampled members, not fitted "
+                                                "(above reduce.fit_sample_size); None for runs made before it.")
 
 
 class ConversationMetrics(Contract):

@@ -1,0 +1,107 @@
+"""Sample-fit above reduce.fit_sample_size: placed members take their nearest sampled members' layout and persona."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ml.cluster.placement import NeighbourPlacer, mean_of, vote
+from ml.metrics import label_scores
+from ml.reduce import UMAPReducer
+from ml.runtime.config import PipelineConfig
+from ml.runtime.pipeline import PersonaPipeline
+
+
+def _blobs(n_per=100, k=6, d=20, seed=0):
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(k, d)) * 8
+    X = np.vstack([c + rng.normal(size=(n_per, d)) for c in centres]).astype(np.float32)
+    return X, np.repeat(np.arange(k), n_per)
+
+
+def _pipeline(fit_sample_size: int) -> PersonaPipeline:
+    cfg = PipelineConfig().updated({
+        "embed": {"cache_dir": ""},  # no on-disk UMAP cache in tests
+        "reduce": {"n_neighbors": 10, "fit_sample_size": fit_sample_size},
+        "cluster": {"min_cluster_size": 40, "min_samples": 5},
+    })
+    return PersonaPipeline(cfg, progress=False)
+
+
+def test_vote_and_mean_use_the_weights():
+    labels = np.array([3, 3, -1, 7])
+    nbrs = np.array([[0, 1, 2], [2, 3, 3], [0, 3, 2]])
+    w = np.array([[0.2, 0.2, 0.6], [0.1, 0.45, 0.45], [0.4, 0.4, 0.2]], dtype=np.float32)
+    assert vote(labels, nbrs, w).tolist() == [-1, 7, 3]  # 3 vs 7 tie at 0.4: the smaller label
+    coords = np.array([[0.0, 0.0], [2.0, 0.0], [0.0, 4.0], [1.0, 1.0]], dtype=np.float32)
+    np.testing.assert_allclose(mean_of(coords, nbrs, w), [[0.4, 2.4], [0.9, 1.3], [0.4, 1.2]], atol=1e-6)
+
+
+def test_placer_gives_an_exact_duplicate_all_the_weight():
+    X, _ = _blobs(n_per=20, k=3)
+    placer = NeighbourPlacer(n_neighbors=5).fit(X[:40])
+    idx, w = placer.kneighbors(X[[7, 45]])
+    assert idx[0, 0] == 7 and w[0, 0] == pytest.approx(1.0) and w[0, 1:].sum() == pytest.approx(0.0)
+    assert (w[1] > 0).all() and w[1].sum() == pytest.approx(1.0)
+    assert w[1, 0] >= w[1, -1]  # nearer neighbours weigh more
+
+
+def test_sample_fit_places_members_in_their_blobs_persona():
+    X, y = _blobs()
+    pipe = _pipeline(fit_sample_size=240)
+    reduced, coords, placement = pipe._reduce(X, seed=0)
+    assert placement is not None and placement.fit_index.size == 240
+    assert placement.n_placed == 360 and not placement.placed[placement.fit_index].any()
+    assert reduced.shape == (600, 5) and coords.shape == (600, 2) and np.isfinite(reduced).all()
+    clusterer, labels = pipe._cluster(reduced, X, placement)
+    assert clusterer.labels_.shape == (240,)  # HDBSCAN saw the sample only
+    fitted = np.zeros(600, dtype=bool)
+    fitted[placement.fit_index] = True
+    for blob in range(6):
+        own = labels[fitted & (y == blob) & (labels >= 0)]
+        persona = np.bincount(own).argmax()  # the blob's persona among its fitted members
+        placed = labels[placement.placed & (y == blob)]
+        assert (placed == persona).mean() >= 0.98, blob
+    assert label_scores(y, labels)["nmi"] > 0.95
+    # placed members lie on the map next to their blob: nearest blob centre in 2-D is their own
+    centres = np.array([coords[fitted & (y == b)].mean(axis=0) for b in range(6)])
+    nearest = np.argmin(((coords[placement.placed, None, :] - centres[None]) ** 2).sum(-1), axis=1)
+    assert (nearest == y[placement.placed]).mean() >= 0.98
+
+
+def test_below_the_threshold_nothing_is_placed():
+    X, _ = _blobs(n_per=50)
+    pipe = _pipeline(fit_sample_size=300)
+    reduced, coords, placement = pipe._reduce(X, seed=0)
+    assert placement is None and reduced.shape == (300, 5)
+    clusterer, labels = pipe._cluster(reduced, X, None)
+    assert clusterer.labels_.shape == (300,) and np.array_equal(labels, clusterer.labels_)
+    r = UMAPReducer(n_neighbors=10, fit_sample_size=300, random_state=0).fit(X)
+    assert r.placement_ is None and r.fit_index_.size == 300
+
+
+def test_reducer_transform_places_new_rows_near_their_blob():
+    X, y = _blobs(n_per=60, k=4)
+    r = UMAPReducer(n_neighbors=10, fit_sample_size=100, random_state=0).fit(X)
+    assert r.n_fit_ == 100 and r.placement_.n_placed == 140
+    new = X[:5] + 0.01
+    np.testing.assert_allclose(r.transform(new), r.embedding_[:5], atol=0.5)
+
+
+@pytest.mark.slow
+def test_run_marks_placed_members_in_assignments_and_manifest(tmp_path):
+    from ml.runtime.rundir import assignments_frame
+    from tests.fixtures.runs import SAMPLE_TWCS
+
+    path = tmp_path / "twcs_slice.csv"
+    pd.read_csv(SAMPLE_TWCS, dtype=str).head(600).to_csv(path, index=False)
+    cfg = PipelineConfig().updated({"input": {"min_members": 10}, "metrics": {"stability": False},
+                                    "reduce": {"fit_sample_size": 100}})
+    result = PersonaPipeline(cfg, progress=False).run([path])
+    kept = result.manifest.counts.kept
+    assert kept > 150
+    assert result.manifest.counts.placed == kept - 100 == int(result.members["placed"].sum())
+    frame = assignments_frame(result.members)
+    assert frame["placed"].dtype == bool and int(frame["placed"].sum()) == kept - 100
+    assert (frame["persona_id"] >= 0).all()
