@@ -206,7 +206,9 @@ def check_comparable(base: RunSnapshot, new: RunSnapshot) -> None:
     """One ``InputError`` line when two runs cannot be compared (other kind, unit or embedding model)."""
     b, n = base.run_dir or base.run_id, new.run_dir or new.run_id
     if base.kind != new.kind:
-        raise InputError(f"{b} is a {base.kind} run and {n} a {new.kind} run: compare two runs of one kind")
+        label = {"events": "an event run", "conversations": "a conversation run"}
+        raise InputError(f"{b} is {label.get(base.kind, base.kind)} and {n} {label.get(new.kind, new.kind)}: "
+                         "compare two runs of one kind")
     if base.unit != new.unit:
         raise InputError(f"{b} clusters {base.unit}s and {n} {new.unit}s: compare runs of one unit "
                          "(--unit of python -m ml.run)")

@@ -1,0 +1,74 @@
+"""python -m ml.assign on a real run: fresh data placed with the run's model, novelty and PSI against
+the run, the refit exit status, and bad input (missing run, event run, missing column, --out checks)."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from ml.assign import REFIT_EXIT, main
+from tests.fixtures.data import SAMPLE_DIR
+
+
+def _one_line_error(capsys) -> str:
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert err.startswith("error: ") and "Traceback" not in err
+    return err
+
+
+def test_the_runs_own_data_is_not_novel(pipeline_run_dir, tmp_path, capsys):
+    out = tmp_path / "own"
+    code = main([str(pipeline_run_dir), str(SAMPLE_DIR / "twcs_sample.csv"), "--inbound-only", "--out", str(out),
+                 "--quiet"])
+    summary = json.loads((out / "summary.json").read_text())
+    assigned = pd.read_parquet(out / "assignments.parquet")
+    assert len(assigned) == summary["n_assigned"] > 100
+    assert {"member_id", "persona_id", "persona_name", "distance", "would_be_noise", "novel"} <= set(assigned)
+    # the run's own texts: about 1 − novelty_quantile lie beyond their persona's quantile, fewer beyond all
+    assert summary["novelty_share"] <= 0.1
+    assert summary["novelty_reference"] in {"assignments", "re-embedded"}
+    assert abs(sum(s["new"]["share"] for s in summary["shares"]) - 1) < 1e-3
+    assert summary["refit"] is (code == REFIT_EXIT) and code in {0, REFIT_EXIT}
+    assert summary["config"]["novelty_alert"] == 0.2
+    line = capsys.readouterr().out.strip()
+    assert line.startswith("refit recommended" if code else "no refit needed")
+
+
+def test_other_data_recommends_a_refit(pipeline_run_dir, tmp_path, capsys):
+    """Airline tweets placed with a model of telecom/retail support tweets: novelty or PSI passes, exit 3."""
+    out = tmp_path / "air"
+    code = main([str(pipeline_run_dir), str(SAMPLE_DIR / "airline_tweets_sample.csv"), "--out", str(out), "--quiet"])
+    summary = json.loads((out / "summary.json").read_text())
+    assert code == REFIT_EXIT and summary["refit"] and summary["reasons"]
+    assert summary["shift"]["psi"] >= summary["config"]["psi_major"] or summary["novelty_share"] >= 0.2
+    assert capsys.readouterr().out.startswith("refit recommended: ")
+    # a second call may replace its own earlier output
+    assert main([str(pipeline_run_dir), str(SAMPLE_DIR / "airline_tweets_sample.csv"), "--out", str(out),
+                 "--quiet"]) == REFIT_EXIT
+
+
+def test_bad_input_is_one_line_and_exit_2(pipeline_run_dir, tmp_path, capsys):
+    sample = str(SAMPLE_DIR / "twcs_sample.csv")
+    assert main([str(tmp_path / "nope"), sample, "--out", str(tmp_path / "o1")]) == 2
+    assert "no such run directory" in _one_line_error(capsys)
+    assert main([str(pipeline_run_dir), sample, "--text-col", "missing", "--out", str(tmp_path / "o2")]) == 2
+    assert "missing" in _one_line_error(capsys)
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "keep.txt").write_text("mine")
+    assert main([str(pipeline_run_dir), sample, "--out", str(busy)]) == 2
+    assert "holds other files" in _one_line_error(capsys) and (busy / "keep.txt").exists()
+    assert main([str(pipeline_run_dir), sample, "--out", str(pipeline_run_dir / "fresh")]) == 2
+    assert "overlaps" in _one_line_error(capsys)
+
+
+def test_an_event_run_is_refused(tmp_path, capsys):
+    from ml.run import main as run_main
+    from tests.fixtures.data import shared_path
+
+    run = tmp_path / "moodle"
+    path = shared_path("events_moodle", "Course_Activity_Obfuscated.csv.gz")
+    assert run_main(["--kind", "events", str(path), "--out", str(run), "--no-store", "--quiet"]) == 0
+    assert main([str(run), str(SAMPLE_DIR / "twcs_sample.csv"), "--out", str(tmp_path / "o")]) == 2
+    assert "is an event run" in _one_line_error(capsys)

@@ -1,0 +1,85 @@
+"""python -m ml.compare on real run directories: a run against itself, an event run against itself,
+and the refusals (missing folder, a folder that is no run, runs of two kinds) as one line with exit 2."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from ml.compare import main
+from tests.fixtures.data import shared_path
+
+
+@pytest.fixture(scope="module")
+def event_run(tmp_path_factory):
+    from ml.run import main as run_main
+
+    out = tmp_path_factory.mktemp("ev") / "moodle"
+    path = shared_path("events_moodle", "Course_Activity_Obfuscated.csv.gz")
+    assert run_main(["--kind", "events", str(path), "--out", str(out), "--no-store", "--quiet"]) == 0
+    return out
+
+
+def _one_line_error(capsys) -> str:
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "\n" not in err and "Traceback" not in err
+    return err
+
+
+def test_a_run_against_itself_continues_everything(pipeline_run_dir, tmp_path, capsys):
+    out = tmp_path / "cmp.json"
+    assert main([str(pipeline_run_dir), str(pipeline_run_dir), "--json", str(out)]) == 0
+    data = json.loads(out.read_text())
+    personas = json.loads((pipeline_run_dir / "personas.json").read_text())
+    assert len(data["new_personas"]) == len(personas)
+    assert {p["status"] for p in data["new_personas"]} == {"continued"}
+    assert all(p["base_ids"] == [p["id"]] and p["scores"]["similarity"] > 0.999 for p in data["new_personas"])
+    assert data["shift"]["psi"] == 0.0 and data["shift"]["level"] == "stable"
+    assert data["movers"]["n_moved"] == 0 and data["movers"]["n_shared"] > 0
+    assert data["config"]["psi_major"] == 0.25
+    assert "PSI 0.000" in capsys.readouterr().out
+
+
+def test_a_copy_without_a_personas_members_reports_it_shrunk(pipeline_run_dir, tmp_path):
+    """Drop the largest persona's members from a copy: it shrank to nothing, the others stay, PSI moves."""
+    import pandas as pd
+
+    copy = tmp_path / "copy"
+    shutil.copytree(pipeline_run_dir, copy)
+    assignments = pd.read_parquet(copy / "assignments.parquet")
+    largest = int(assignments["persona_id"].value_counts().idxmax())
+    # the copy keeps the model (same centroids) but none of the persona's members
+    assignments[assignments["persona_id"] != largest].to_parquet(copy / "assignments.parquet", index=False)
+    out = tmp_path / "cmp.json"
+    assert main([str(pipeline_run_dir), str(copy), "--json", str(out)]) == 0
+    data = json.loads(out.read_text())
+    new = {p["id"]: p for p in data["new_personas"]}
+    assert new[largest]["now"]["count"] == 0 and new[largest]["status"] == "shrunk"
+    assert {p["status"] for i, p in new.items() if i != largest} <= {"continued", "grown"}
+    assert data["shift"]["psi"] > 0.05
+
+
+def test_event_runs_compare_by_their_components(event_run, tmp_path):
+    out = tmp_path / "cmp.json"
+    assert main([str(event_run), str(event_run), "--json", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert data["base"]["kind"] == "events" and data["movers"]["key"] == "member"
+    assert {p["status"] for p in data["new_personas"]} == {"continued"}
+
+
+def test_missing_run_dir(pipeline_run_dir, tmp_path, capsys):
+    assert main([str(tmp_path / "nope"), str(pipeline_run_dir)]) == 2
+    assert "no such run directory" in _one_line_error(capsys)
+
+
+def test_a_folder_that_is_no_run(pipeline_run_dir, tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("hello")
+    assert main([str(pipeline_run_dir), str(tmp_path)]) == 2
+    assert "not a run directory" in _one_line_error(capsys)
+
+
+def test_runs_of_two_kinds(pipeline_run_dir, event_run, capsys):
+    assert main([str(event_run), str(pipeline_run_dir)]) == 2
+    assert "compare two runs of one kind" in _one_line_error(capsys)

@@ -1,0 +1,142 @@
+"""ml.lineage on synthetic runs whose truth is known: planted split, merge, birth, death, growth,
+recurring members, and the refusals (other kind, unit, embedding model)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ml.lineage import LineageConfig, compare_runs
+from ml.lineage.matching import PersonaMatcher
+from ml.lineage.shift import psi, share_ci
+from ml.lineage.snapshot import RunSnapshot, check_comparable
+from ml.runtime.errors import InputError
+
+DIM = 32
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / np.linalg.norm(v, axis=-1, keepdims=True)
+
+
+def _topics(n: int, seed: int = 0) -> np.ndarray:
+    return _unit(np.random.default_rng(seed).normal(size=(n, DIM)))
+
+
+def _snapshot(run_id: str, centroids: np.ndarray, sizes: list[int], ids: list[list[str]] | None = None,
+              **kw) -> RunSnapshot:
+    rows = []
+    for pid, size in enumerate(sizes):
+        names = ids[pid] if ids else [f"{run_id}-{pid}-{k}" for k in range(size)]
+        rows += [{"member_id": m, "persona_id": pid, "author": None, "text_key": None} for m in names]
+    profiles = {pid: {"id": pid, "name": f"{run_id} persona {pid}",
+                      "top_terms": [{"term": f"t{pid}_{k}"} for k in range(5)]} for pid in range(len(sizes))}
+    return RunSnapshot(run_id=run_id, kind=kw.get("kind", "conversations"), unit=kw.get("unit", "message"),
+                       space=kw.get("space", "all-MiniLM-L6-v2"), persona_ids=np.arange(len(sizes)),
+                       centroids=_unit(np.asarray(centroids)), members=pd.DataFrame(rows), profiles=profiles)
+
+
+def _near(v: np.ndarray, cos: float, seed: int) -> np.ndarray:
+    """A unit vector at cosine ``cos`` from unit vector ``v``."""
+    r = np.random.default_rng(seed).normal(size=v.shape)
+    r = _unit(r - (r @ v) * v)
+    return cos * v + np.sqrt(1 - cos**2) * r
+
+
+def test_planted_split_merge_birth_death_growth():
+    T = _topics(8)
+    T[2] = _near(T[1], 0.8, 7)  # two neighbouring topics (merged below: each at cosine 0.95 to their union)
+    # base: topics 0..5 (0 will split, 1 and 2 merge, 3 grows, 4 dies, 5 continues)
+    base = _snapshot("A", T[[0, 1, 2, 3, 4, 5]], [200, 100, 100, 50, 100, 150])
+    mid12 = _unit(T[1] + T[2])
+    new_c = [_near(T[0], 0.9, 1), _near(T[0], 0.9, 2), mid12, T[3], T[5], T[7]]
+    # split halves of 0 (new 0, 1), merged 1+2 (new 2), 3 grown ×3, 5 same, 7 born
+    new = _snapshot("B", new_c, [100, 100, 200, 150, 150, 100])
+    cfg = LineageConfig(match_similarity=0.85, piece_similarity=0.6, piece_margin=0.0)
+    c = compare_runs(base, new, cfg)
+    b = {p.id: p.status for p in c.base_personas}
+    n = {p.id: p for p in c.new_personas}
+    assert b == {0: "split", 1: "merged", 2: "merged", 3: "grown", 4: "died", 5: "continued"}
+    assert {n[0].status, n[1].status} == {"split"} and sorted(n[0].base_ids + n[1].base_ids) == [0, 0]
+    assert n[2].status == "merged" and sorted(n[2].base_ids) == [1, 2]
+    assert n[3].status == "grown" and n[3].now.low > n[3].then.high
+    assert n[4].status == "continued" and n[4].lineage_id == "A/5" and n[4].name == "A persona 5"
+    assert n[4].own_name == "B persona 4"
+    assert n[5].status == "born" and n[5].lineage_id == "B/5" and n[5].parent_lineage_ids == []
+    # the split's main piece keeps the lineage, the other starts one with the parent recorded
+    pieces = sorted([n[0], n[1]], key=lambda p: p.lineage_id)
+    assert pieces[0].lineage_id == "A/0" and pieces[1].lineage_id.startswith("B/")
+    assert pieces[1].parent_lineage_ids == ["A/0"]
+    assert c.counts["base_died"] == 1 and c.counts["new_born"] == 1
+    assert c.config["match_similarity"] == 0.85 and c.shift.moderate == 0.1
+
+
+def test_share_check_turns_a_lookalike_into_a_death():
+    """A removed topic close to a continuing one is no merge when the continuing one did not grow."""
+    T = _topics(3, seed=5)
+    lookalike = _near(T[0], 0.88, 3)
+    base = _snapshot("A", [T[0], lookalike, T[1]], [100, 60, 100])
+    new = _snapshot("B", [_near(T[0], 0.97, 4), T[1]], [100, 100])
+    cfg = LineageConfig(match_similarity=0.9, piece_similarity=0.8, piece_margin=0.0)
+    statuses = {p.id: p.status for p in compare_runs(base, new, cfg).base_personas}
+    assert statuses == {0: "continued", 1: "died", 2: "continued"}
+    loose = compare_runs(base, new, cfg.model_copy(update={"piece_share": 0.0}))
+    assert {p.id: p.status for p in loose.base_personas}[1] == "merged"
+
+
+def test_hungarian_never_trades_a_strong_pair_for_two_weak_ones():
+    S = np.array([[0.95, 0.84], [0.84, 0.0]])
+    # plain max-sum would take (0,1)+(1,0) = 1.68 over (0,0) = 0.95; both are below 0.85 and get dropped
+    A = np.eye(2)
+    m = PersonaMatcher(match_similarity=0.85).fit(A, S.T)  # similarity = A @ (S.T).T = S
+    assert m.matches_ == [(0, 0)]
+
+
+def test_recurring_members_confirm_or_veto():
+    T = _topics(2, seed=9)
+    ids = [[f"u{k}" for k in range(50)], [f"v{k}" for k in range(50)]]
+    base = _snapshot("A", T, [50, 50], ids)
+    # same centroids, but every member of persona 0 now sits in persona 1 and vice versa
+    new = _snapshot("B", T, [50, 50], [ids[1], ids[0]])
+    c = compare_runs(base, new)
+    assert c.notes == ["matches confirmed by recurring member ids"]
+    assert all(p.status in {"born", "died"} for p in [*c.new_personas, *c.base_personas])
+    same = compare_runs(base, _snapshot("B", T, [50, 50], ids))
+    assert all(p.confirmed for p in same.new_personas) and same.movers.n_shared == 100
+    assert same.movers.n_moved == 0 and same.shift.psi == 0.0
+
+
+def test_movers_list_who_changed_lineage():
+    T = _topics(2, seed=11)
+    ids = [[f"u{k}" for k in range(40)], [f"v{k}" for k in range(40)]]
+    moved = [ids[0][:30], ids[1] + ids[0][30:]]  # ten of persona 0's members move to persona 1
+    c = compare_runs(_snapshot("A", T, [40, 40], ids), _snapshot("B", T, [30, 50], moved))
+    assert c.movers.key == "member" and c.movers.n_shared == 80 and c.movers.n_moved == 10
+    assert {(m.from_id, m.to_id) for m in c.movers.moves} == {(0, 1)}
+    cells = {(cell["from_id"], cell["to_id"]): cell["count"] for cell in c.movers.matrix}
+    assert cells == {(0, 0): 30, (0, 1): 10, (1, 1): 40}
+
+
+def test_wilson_and_psi():
+    ci = share_ci(10, 100)
+    assert ci.low == pytest.approx(0.0552, abs=1e-3) and ci.high == pytest.approx(0.1744, abs=1e-3)
+    assert share_ci(0, 50).low == 0.0 and share_ci(0, 50).high > 0
+    assert psi([("a", 0.5, 0.5), ("b", 0.5, 0.5)]).psi == 0.0
+    big = psi([("a", 0.9, 0.1), ("b", 0.1, 0.9)])
+    assert big.level == "major" and big.psi == pytest.approx(2 * 0.8 * np.log(9), rel=1e-4)
+    assert psi([("a", 0.55, 0.45), ("b", 0.45, 0.55)]).level == "stable"
+
+
+@pytest.mark.parametrize("field,value,fragment", [
+    ("kind", "events", "compare two runs of one kind"),
+    ("unit", "author", "compare runs of one unit"),
+    ("space", "paraphrase-MiniLM-L3-v2", "compare runs of one embedding model"),
+])
+def test_incompatible_runs_are_refused_in_one_line(field, value, fragment):
+    T = _topics(2)
+    base = _snapshot("A", T, [10, 10])
+    other = _snapshot("B", T, [10, 10], **{field: value})
+    with pytest.raises(InputError) as err:
+        check_comparable(base, other)
+    assert fragment in str(err.value) and "\n" not in str(err.value)
