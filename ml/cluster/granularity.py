@@ -17,6 +17,9 @@ members): then the larger one wins, as in the one-standard-error rule of model s
 larger personas unless the data show the finer split is better). The persona size cap (``max_cluster_share``) is decided per size by
 ``PersonaClusterer._cap_labels``. Measured on five labelled sets of very different cluster sizes in
 docs/ablations.md ("Granularity").
+
+``rescue_from_noise`` is the default's second step (``PersonaClusterer.rescue_ratio``): the same
+tree read at half the chosen size, its clusters that lie in the noise added as personas.
 """
 
 from __future__ import annotations

@@ -1,0 +1,111 @@
+"""Sub-personas (level 2 of families → personas → sub-personas): the clusters that HDBSCAN's own
+tree holds inside each persona when it is read at a finer ``min_cluster_size``.
+
+``SubPersonas(ratio=0.25).fit(tree, labels, X, min_cluster_size, max_cluster_size=0)``
+
+- in: ``tree``, the single-linkage tree the persona clustering was read from
+  (``PersonaClusterer.hdbscan_.single_linkage_tree_.to_numpy()``); ``labels`` (n,) persona id per
+  member after the noise step (no -1); ``X`` (n, d) the reduced coordinates the tree was built on;
+  ``min_cluster_size`` and ``max_cluster_size`` the persona level used
+  (``PersonaClusterer.min_cluster_size_`` / ``max_cluster_size_``).
+- learned: ``size_`` (the finer min_cluster_size: ``ratio``·min_cluster_size, at least ``smallest``),
+  ``sub_labels_`` (n,) sub-persona id per member, −1 for members of personas that do not split;
+  ``parent_of_`` ({sub-persona id: persona id}); ``subs_of_`` ({persona id: [sub-persona ids]}, only
+  personas that split); ``n_subpersonas_``.
+
+How: the tree is read once more at ``size_`` (same excess-of-mass selection and size cap). A
+persona splits when two or more of these finer clusters lie mostly (over half their members) inside
+it; its members outside them go to the nearest one (centroid in ``X``). No new distance is
+computed and the split is nested by construction: a sub-persona never crosses its persona's
+border. Sub-persona ids run 0.. by persona id, then by decreasing size. Measured (docs/ablations.md,
+"Sub-personas"): at ratio 0.25 on GoogleNews-TS seed 0, 42 of 93 personas split into 100
+sub-personas and the label purity of the level-2 grouping rises from .86 to .94.
+
+``subpersona_records(...)`` turns a fit into JSON-ready level-2 records (``id``, ``parent_id``,
+``level`` 2, ``name``, ``size``, ``share``, ``share_of_parent``, ``top_terms``: c-TF-IDF among the
+sub-personas of the same persona, so the terms say what sets a sub-persona apart from its siblings).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.exceptions import NotFittedError
+
+from ml.cluster.granularity import labels_from_tree
+
+
+class SubPersonas:
+    """Nested split of each persona from the finer reading of HDBSCAN's tree; see the module docstring."""
+
+    def __init__(self, ratio: float = 0.25, smallest: int = 5, method: str = "eom"):
+        self.ratio = ratio
+        self.smallest = smallest
+        self.method = method
+
+    def fit(self, tree: np.ndarray, labels, X, min_cluster_size: int, max_cluster_size: int = 0) -> SubPersonas:
+        labels = np.asarray(labels, dtype=np.int64)
+        X = np.asarray(X, dtype=np.float64)
+        if len(X) != len(labels) or int(np.asarray(tree).shape[0]) != len(labels) - 1:
+            raise ValueError(f"tree ({np.asarray(tree).shape[0] + 1} points), labels ({len(labels)}) and X "
+                             f"({len(X)}) must describe the same members")
+        if (labels < 0).any():
+            raise ValueError("labels contain -1 (noise): reassign noise before splitting personas")
+        if not 0 < self.ratio < 1:
+            raise ValueError(f"ratio must be between 0 and 1, got {self.ratio!r}")
+        self.size_ = int(max(self.smallest, round(min_cluster_size * self.ratio)))
+        fine = labels_from_tree(tree, self.size_, self.method, 0.0, int(max_cluster_size))
+        self.sub_labels_ = np.full(len(labels), -1, dtype=np.int64)
+        self.parent_of_, self.subs_of_ = {}, {}
+        if self.size_ >= min_cluster_size or not (fine >= 0).any():
+            self.n_subpersonas_ = 0
+            return self
+        totals = np.bincount(fine[fine >= 0])
+        next_id = 0
+        for persona in np.unique(labels):
+            rows = np.where(labels == persona)[0]
+            inside = fine[rows]
+            ids, counts = np.unique(inside[inside >= 0], return_counts=True)
+            ids = ids[counts > 0.5 * totals[ids]]
+            if ids.size < 2:
+                continue
+            cents = np.vstack([X[rows[inside == i]].mean(axis=0) for i in ids])
+            nearest = ((X[rows, None, :] - cents[None]) ** 2).sum(-1).argmin(1)
+            local, member = nearest, np.isin(inside, ids)
+            local[member] = np.searchsorted(ids, inside[member])
+            order = np.argsort(-np.bincount(local, minlength=ids.size), kind="stable")
+            rank = np.empty_like(order)
+            rank[order] = np.arange(order.size)
+            self.sub_labels_[rows] = next_id + rank[local]
+            subs = list(range(next_id, next_id + ids.size))
+            self.subs_of_[int(persona)] = subs
+            self.parent_of_.update({s: int(persona) for s in subs})
+            next_id += ids.size
+        self.n_subpersonas_ = next_id
+        return self
+
+    def _check(self) -> None:
+        if not hasattr(self, "sub_labels_"):
+            raise NotFittedError("SubPersonas is not fitted: call fit(tree, labels, X, min_cluster_size) first")
+
+
+def subpersona_records(sub: SubPersonas, texts: list[str], labels, n_terms: int = 10,
+                       exclude: tuple[str, ...] = ()) -> list[dict]:
+    """One JSON-ready record per sub-persona (see the module docstring), ids as in ``sub``."""
+    from ml.cluster.hierarchy import _family_name
+    from ml.profile.terms import ClassTfidf
+
+    sub._check()
+    labels = np.asarray(labels)
+    n = max(len(labels), 1)
+    records = []
+    for persona, subs in sub.subs_of_.items():
+        rows = np.where(labels == persona)[0]
+        local = sub.sub_labels_[rows]
+        words = ClassTfidf((1, 1), 2, 30000, exclude).fit([texts[i] for i in rows], local)
+        for s in subs:
+            size = int((local == s).sum())
+            terms = [{"term": t, "weight": round(w, 6)} for t, w in words.top_terms(s, n_terms)]
+            records.append({"id": s, "parent_id": int(persona), "level": 2,
+                            "name": _family_name([t["term"] for t in terms]), "size": size,
+                            "share": size / n, "share_of_parent": size / max(rows.size, 1), "top_terms": terms})
+    return records

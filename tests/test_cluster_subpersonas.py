@@ -1,0 +1,87 @@
+"""Sub-personas (ml/cluster/subpersonas.py): the finer reading of HDBSCAN's tree inside each persona."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.exceptions import NotFittedError
+from sklearn.metrics import adjusted_rand_score
+
+from ml.cluster.density import PersonaClusterer
+from ml.cluster.subpersonas import SubPersonas, subpersona_records
+
+WORDS = ["refund", "parcel", "password", "invoice", "upgrade", "delay", "coupon", "login", "battery"]
+
+
+def nested_blobs(seed: int = 0):
+    """Three groups far apart, each made of three tight sub-groups of 100 a little apart, and one
+    plain group of 300 with no inner structure."""
+    rng = np.random.default_rng(seed)
+    parts, persona, sub = [], [], []
+    for g in range(3):
+        for s in range(3):
+            centre = np.array([40.0 * g, 0, 0]) + 4.0 * np.array([np.cos(2 * np.pi * s / 3), np.sin(2 * np.pi * s / 3), 0])
+            parts.append(centre + rng.normal(scale=0.5, size=(100, 3)))
+            persona += [g] * 100
+            sub += [3 * g + s] * 100
+    parts.append(np.array([0, 40.0, 0]) + rng.normal(scale=1.5, size=(300, 3)))
+    persona += [3] * 300
+    sub += [-1] * 300
+    return np.vstack(parts), np.array(persona), np.array(sub)
+
+
+def fitted(seed: int = 0):
+    X, persona, sub = nested_blobs(seed)
+    clusterer = PersonaClusterer(min_cluster_size=150).fit(X)  # above a sub-group's 100: whole groups
+    assert clusterer.n_clusters_ == 4 and (clusterer.labels_ >= 0).mean() > 0.95
+    labels = np.where(clusterer.labels_ >= 0, clusterer.labels_, 0)
+    labels[clusterer.labels_ < 0] = [persona_of(clusterer.labels_, persona, p) for p in persona[clusterer.labels_ < 0]]
+    tree = clusterer.hdbscan_.single_linkage_tree_.to_numpy()
+    model = SubPersonas().fit(tree, labels, X, clusterer.min_cluster_size_, clusterer.max_cluster_size_)
+    return X, persona, sub, labels, model
+
+
+def persona_of(found: np.ndarray, truth: np.ndarray, group: int) -> int:
+    """The found persona id that holds most of the true group (stands in for the noise step)."""
+    ids, counts = np.unique(found[(truth == group) & (found >= 0)], return_counts=True)
+    return int(ids[counts.argmax()])
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_each_persona_splits_into_its_inner_groups_and_a_plain_one_does_not(seed):
+    X, persona, sub, labels, model = fitted(seed)
+    assert model.size_ == 38 and model.n_subpersonas_ == 9
+    split = sub >= 0
+    assert (model.sub_labels_[~split] == -1).all()  # the plain group keeps no sub-personas
+    assert adjusted_rand_score(sub[split], model.sub_labels_[split]) == 1.0
+    for s, parent in model.parent_of_.items():  # nested: a sub-persona never crosses its persona
+        assert set(labels[model.sub_labels_ == s]) == {parent}
+    assert sorted(model.subs_of_) == sorted({persona_of(labels, persona, g) for g in range(3)})
+    sizes = [np.bincount(model.sub_labels_[model.sub_labels_ >= 0])[subs] for subs in model.subs_of_.values()]
+    assert all((np.diff(s) <= 0).all() for s in sizes)  # numbered by decreasing size within a persona
+
+
+def test_records_say_what_sets_a_sub_persona_apart_from_its_siblings():
+    X, persona, sub, labels, model = fitted(0)
+    texts = [f"{WORDS[s]} question {WORDS[s]} please" if s >= 0 else "hello there question" for s in sub]
+    records = subpersona_records(model, texts, labels)
+    assert len(records) == 9 and {r["level"] for r in records} == {2}
+    for r in records:
+        members = model.sub_labels_ == r["id"]
+        assert r["parent_id"] == model.parent_of_[r["id"]] and r["size"] == int(members.sum())
+        assert abs(r["share_of_parent"] - r["size"] / (labels == r["parent_id"]).sum()) < 1e-9
+        word = WORDS[np.bincount(sub[members]).argmax()]
+        assert r["top_terms"][0]["term"] == word and r["name"].lower().startswith(word)
+
+
+def test_refuses_noise_misaligned_inputs_and_use_before_fit():
+    X, persona, sub, labels, _ = fitted(0)
+    tree = PersonaClusterer(min_cluster_size=150).fit(X).hdbscan_.single_linkage_tree_.to_numpy()
+    with pytest.raises(ValueError, match="noise"):
+        SubPersonas().fit(tree, np.where(labels == 0, -1, labels), X, 150)
+    with pytest.raises(ValueError, match="same members"):
+        SubPersonas().fit(tree, labels[:-1], X[:-1], 150)
+    with pytest.raises(ValueError, match="ratio"):
+        SubPersonas(ratio=1.5).fit(tree, labels, X, 150)
+    with pytest.raises(NotFittedError):
+        subpersona_records(SubPersonas(), [], [])
