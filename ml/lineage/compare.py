@@ -166,8 +166,9 @@ class RunComparer(BaseEstimator):
         sim = f"cosine {s['similarity']}" if s.get("similarity") is not None else "no centroid"
         ov = f", member overlap {s['overlap']}" if s.get("overlap") is not None else ""
         if status == "born":
-            return (f"born: nearest base persona at {sim} (< {cfg.piece_similarity} or not clearly one persona's)"
-                    f"{ov}")
+            return (f"born: no match or piece; {near.replace('nearest base persona', 'nearest base persona is')} "
+                    f"at {sim}{ov} (a match needs ≥ {cfg.match_similarity} and a free partner, a piece ≥ "
+                    f"{cfg.piece_similarity}, a {cfg.piece_margin} margin and the parent's lost share)")
         if status == "split":
             return f"split: piece of {near} ({sim} ≥ {cfg.piece_similarity}{ov}); the parent has other pieces"
         if status == "merged":
