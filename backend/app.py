@@ -141,7 +141,7 @@ def _add_docs(app: FastAPI) -> dict[str, str]:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
-    app.state.assign_queues.close()  # refuse queued assigns, stop the worker threads
+    app.state.assign_queues.close()  # refuse queued assigns, stop the encoder process and worker threads
     store = getattr(app.state, "store", None)
     if store is not None:
         store.close()

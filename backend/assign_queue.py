@@ -3,8 +3,11 @@
 Each run's model gets one `AssignBatcher`: requests put their frame on a bounded queue and await a
 future; one worker thread takes everything waiting (whole requests, up to `max_batch` texts), runs
 the model once for all of them (`PersonaModel.predict_many`: one embedding pass, features per
-request) and resolves each request's future with its own result. The event loop only waits, so
-reads stay fast while texts are encoded.
+request) and resolves each request's future with its own result. The embedding pass runs in the
+encoder process (`backend.encoder_worker`, shared by every run), so the event loop does not compete
+with the encoder for the GIL and reads stay fast while texts are encoded; the worker thread keeps
+the light part (features, placement). If the encoder process dies during a batch, the batch's
+requests get 503 with `Retry-After` and a fresh process is started.
 
 Bounds: a request that would push the queue past `max_queue` texts, or whose texts would wait
 longer than `max_wait_s` at the measured throughput, is refused at once (429 with `Retry-After`); a
@@ -16,6 +19,7 @@ request still queued after `max_wait_s` is withdrawn and refused (503 with
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import math
 import os
@@ -29,6 +33,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 
+from backend.encoder_worker import EncoderUnavailable, EncoderWorker
 from backend.settings import Settings
 
 log = logging.getLogger("backend")
@@ -49,14 +54,17 @@ class AssignBatcher:
     """A bounded queue and one worker thread in front of one model.
 
     `model` needs `predict(frame)`; with `predict_many(frames)` the worker serves every request it
-    takes in one call (else one `predict` each). The worker starts on the first `submit`.
+    takes in one call (else one `predict` each). With an `encoder` and a model whose `predict_many`
+    takes `encode` (and that has an `embedder`), texts are encoded in the encoder process; without
+    one, in the worker thread. The worker starts on the first `submit`.
     Attributes for tests and monitoring: `batch_sizes` (requests served per model call, last 1000),
     `texts_per_s` (moving average of the measured throughput, None before the first batch).
     """
 
     def __init__(self, model: Any, max_queue: int, max_batch: int, torch_threads: int = 0,
-                 name: str = "model", max_wait_s: float = float("inf")) -> None:
+                 name: str = "model", max_wait_s: float = float("inf"), encoder: EncoderWorker | None = None) -> None:
         self.model, self.max_queue, self.max_batch = model, max_queue, max_batch
+        self.encoder = encoder if encoder is not None and takes_encoder(model) else None
         self.max_wait_s = max_wait_s
         self.torch_threads, self.name = torch_threads, name
         self.batch_sizes: deque[int] = deque(maxlen=1000)
@@ -129,7 +137,12 @@ class AssignBatcher:
         for job in dropped:
             if job.future.set_running_or_notify_cancel():
                 job.future.set_exception(_refuse(503, "the server is stopping; retry", 1))
-        if self._thread is not None and not drain and self._thread is not threading.current_thread():
+        if not drain:
+            self.join(timeout)
+
+    def join(self, timeout: float) -> None:
+        """Wait up to `timeout` s for the worker thread to end (after `close`)."""
+        if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout)
 
     def _take(self) -> list[_Job] | None:
@@ -148,7 +161,13 @@ class AssignBatcher:
         return [job for job in batch if job.future.set_running_or_notify_cancel()]
 
     def _run(self) -> None:
-        self._limit_torch_threads()
+        if self.encoder is not None:
+            try:  # start the encoder process and load the model before the first request is timed
+                self.encoder.warm(self.model.embedder)
+            except Exception as exc:  # noqa: BLE001 - the first request reports it
+                log.error("assign worker %s: the encoder did not start: %s", self.name, exc)
+        else:
+            self._limit_torch_threads()
         with self._cond:
             self._ready = True
         while (batch := self._take()) is not None:
@@ -156,7 +175,7 @@ class AssignBatcher:
                 self._serve(batch)
 
     def _limit_torch_threads(self) -> None:
-        """Leave a core to the event loop (torch's intra-op threads = CPUs - 1 unless set) and load
+        """Encoding in this thread (no encoder process): leave a core to the event loop (torch's intra-op threads = CPUs - 1 unless set) and load
         the sentence model before the first request is timed."""
         embedder = getattr(self.model, "embedder", None)
         if embedder is None:
@@ -177,28 +196,55 @@ class AssignBatcher:
         except Exception as exc:  # noqa: BLE001 - the first predict reports it to the client
             log.error("assign worker %s: the sentence model did not load: %s", self.name, exc)
 
+    def _predict(self, frames: list[Any]) -> list[Any]:
+        if self.encoder is not None:
+            return self.model.predict_many(frames, encode=self.encoder.encode_fn(self.model.embedder))
+        if len(frames) == 1:
+            return [self.model.predict(frames[0])]
+        return self.model.predict_many(frames)
+
     def _serve(self, batch: list[_Job]) -> None:
         start = time.perf_counter()
-        many = getattr(self.model, "predict_many", None)
         results: list[Any] | None = None
-        if many is not None and len(batch) > 1:
-            try:
-                results = many([job.frame for job in batch])
-            except Exception:  # noqa: BLE001 - one bad request must not fail the others: one by one below
-                results = None
+        try:
+            if len(batch) > 1 and (self.encoder is not None or hasattr(self.model, "predict_many")):
+                results = self._predict([job.frame for job in batch])
+        except EncoderUnavailable as exc:
+            self._fail(batch, exc)
+            return
+        except Exception:  # noqa: BLE001 - one bad request must not fail the others: one by one below
+            results = None
         if results is not None:
             for job, result in zip(batch, results):
                 job.future.set_result(result)
         else:
             for job in batch:
                 try:
-                    job.future.set_result(self.model.predict(job.frame))
+                    job.future.set_result(self._predict([job.frame])[0])
+                except EncoderUnavailable as exc:
+                    self._fail([job], exc)
                 except Exception as exc:  # noqa: BLE001 - the request gets it (a 422 or the JSON 500)
                     job.future.set_exception(exc)
         self.batch_sizes.append(len(batch))
         seconds = time.perf_counter() - start
         rate = sum(job.weight for job in batch) / max(seconds, 1e-6)
         self.texts_per_s = rate if self.texts_per_s is None else 0.7 * self.texts_per_s + 0.3 * rate
+
+    def _fail(self, batch: list[_Job], exc: EncoderUnavailable) -> None:
+        """The encoder process stopped under these requests: 503, retry once a new one has loaded."""
+        for job in batch:
+            job.future.set_exception(_refuse(503, f"{exc}; retry after the Retry-After seconds", 5))
+
+
+def takes_encoder(model: Any) -> bool:
+    """True when `model.predict_many` accepts `encode=` and the model has an `embedder` to send."""
+    many = getattr(model, "predict_many", None)
+    if many is None or getattr(model, "embedder", None) is None:
+        return False
+    try:
+        return "encode" in inspect.signature(many).parameters
+    except (TypeError, ValueError):  # pragma: no cover - a builtin without a signature
+        return False
 
 
 async def wait_for_result(batcher: AssignBatcher, future: Future, max_wait_s: float) -> Any:
@@ -225,6 +271,8 @@ class AssignQueues:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.capacity = settings.model_cache_size
+        self.encoder = EncoderWorker(settings.assign_torch_threads, settings.assign_encoder_nice,
+                                     settings.assign_encode_timeout_s) if settings.assign_encoder_process else None
         self._batchers: OrderedDict[str, AssignBatcher] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -238,7 +286,8 @@ class AssignQueues:
                     retired.append(batcher)
                 s = self.settings
                 batcher = AssignBatcher(model, s.assign_queue_max_texts, s.assign_max_batch_texts,
-                                        s.assign_torch_threads, name=run_id, max_wait_s=s.assign_max_wait_s)
+                                        s.assign_torch_threads, name=run_id, max_wait_s=s.assign_max_wait_s,
+                                        encoder=self.encoder)
                 self._batchers[run_id] = batcher
             self._batchers.move_to_end(run_id)
             while len(self._batchers) > self.capacity:
@@ -248,12 +297,17 @@ class AssignQueues:
         return batcher
 
     def close(self, timeout: float = 10.0) -> None:
-        """At shutdown: refuse what is queued and stop every worker."""
+        """At shutdown: refuse what is queued, stop the encoder process (a batch in flight gets
+        503) and every worker thread."""
         with self._lock:
             batchers = list(self._batchers.values())
             self._batchers.clear()
         for batcher in batchers:
-            batcher.close(timeout=timeout)
+            batcher.close(timeout=0)
+        if self.encoder is not None:
+            self.encoder.close()
+        for batcher in batchers:
+            batcher.join(timeout)
 
 
 def get_assign_queues(request: Request) -> AssignQueues:

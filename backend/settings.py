@@ -63,7 +63,14 @@ class Settings(BaseSettings):
                                         "assign queue; over it: 429 with Retry-After.")
     assign_max_batch_texts: int = Field(64, ge=1, description="Most texts the assign worker encodes in one pass.")
     assign_max_wait_s: float = Field(2.0, gt=0, description="Longest wait in the assign queue; then 503.")
-    assign_torch_threads: int = Field(0, ge=0, description="torch threads for assign encoding (0 = CPUs - 1).")
+    assign_torch_threads: int = Field(0, ge=0, description="torch threads of the assign encoder (0 = CPUs - 1, "
+                                                           "at least 1: a core stays with the API).")
+    assign_encoder_process: bool = Field(True, description="Encode assign texts in a separate process "
+                                                           "(false: in a thread of the API process).")
+    assign_encoder_nice: int = Field(10, ge=0, le=19, description="Priority increment (os.nice) of the encoder "
+                                                                  "process, so reads go first.")
+    assign_encode_timeout_s: float = Field(120.0, gt=0, description="An encoder call running longer is killed "
+                                                                    "(503) and the process restarted.")
 
     @field_validator("cors_origins", mode="before")
     @classmethod

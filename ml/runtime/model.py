@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -65,8 +66,9 @@ class PersonaModel:
         self.min_words, self.min_chars = min_words, min_chars
 
     # -- assignment ------------------------------------------------------------------------------
-    def _embed(self, texts: list[str]) -> np.ndarray:
-        return self.embedder.transform(clean_for_embedding(texts) if self.strip_handles_urls else texts)
+    def _embed(self, texts: list[str], encode: Callable[[list[str]], np.ndarray] | None = None) -> np.ndarray:
+        texts = clean_for_embedding(texts) if self.strip_handles_urls else texts
+        return (encode or self.embedder.transform)(texts)
 
     def _place(self, emb: np.ndarray, members: pd.DataFrame, messages: pd.DataFrame) -> np.ndarray:
         if self.space == "embedding":
@@ -81,16 +83,19 @@ class PersonaModel:
         """Assign every message row (one member each) to a persona."""
         return self.predict_many([messages])[0]
 
-    def predict_many(self, frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    def predict_many(self, frames: list[pd.DataFrame],
+                     encode: Callable[[list[str]], np.ndarray] | None = None) -> list[pd.DataFrame]:
         """``predict`` of each frame, with one embedding pass over the texts of all of them.
 
         A text's embedding does not depend on the other texts, so all are encoded together (the
         costly part); the behavioral features aggregate over authors and threads, so they are
         computed per frame: each result equals ``predict(frame)`` on that frame alone.
+        ``encode`` replaces ``self.embedder.transform`` (same texts in, same vectors out), e.g. to
+        encode in another process (the API's ``backend.encoder_worker``).
         """
         members = [build_units(messages, "message") for messages in frames]
         texts = [t for m in members for t in m["text"].tolist()]
-        emb = self._embed(texts) if texts else np.zeros((0, 0), dtype=np.float32)
+        emb = self._embed(texts, encode) if texts else np.zeros((0, 0), dtype=np.float32)
         out, start = [], 0
         for m, messages in zip(members, frames):
             if m.empty:
