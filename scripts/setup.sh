@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up Personas on a fresh machine (idempotent).
 #   bash scripts/setup.sh          # Python env + the explorer's frontend build
-#   bash scripts/setup.sh --dev    # also test tools and Debian's chromium for browser tests
+#   bash scripts/setup.sh --dev    # also test tools, Ray (the ray extra) and Debian's chromium for browser tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DEV=0
@@ -33,7 +33,8 @@ echo "== installing torch (CPU build; a few minutes on a fresh machine)"
 pip_install torch==2.13.0
 echo "== installing Personas and its dependencies$([ "$DEV" = 1 ] && echo ' (with test tools)')"
 if [ "$DEV" = 1 ]; then
-  pip_install -e ".[dev]"
+  # the ray extra too: tests/test_ray_executor.py runs --executor ray on a local 2-CPU Ray
+  pip_install -e ".[dev,ray]"
 else
   pip_install -e .
 fi

@@ -252,16 +252,18 @@ def _author_threads(out: np.ndarray, f: _Frame, r: _Replies) -> None:
     out[has_author, _COL["author_reply_share"]] = sel.map(share).to_numpy(float)
 
 
-def message_features(messages: pd.DataFrame) -> np.ndarray:
+def message_features(messages: pd.DataFrame, style: pd.DataFrame | None = None) -> np.ndarray:
     """(n_messages, 36) per-message values for the canonical message frame (rows in frame order).
 
     Sections: style (from the text), time of day/week, reply structure (when the data have reply
     links), author counts, author timing (authors with timestamps) and author threads (authors and
-    reply links)."""
+    reply links). ``style``: ``style_features`` of the messages' text already computed (row-local, so an
+    executor may compute it per block elsewhere), in frame order; None computes it here."""
     f = _Frame.of(messages)
     n = len(f.m)
     out = np.full((n, len(FEATURE_NAMES)), np.nan)
-    style = style_features(f.m["text"] if "text" in f.m else pd.Series([""] * n))
+    if style is None:
+        style = style_features(f.m["text"] if "text" in f.m else pd.Series([""] * n))
     out[:, _COL["chars_log"] : _COL["hashtags_log"] + 1] = style.to_numpy(float)
     _time_of_day(out, f.m)
     parent, is_reply = _reply_parents(f)
@@ -307,10 +309,15 @@ class BehavioralFeatures(BaseEstimator):
                     f"{'ml.units.build_units' if name == 'members' else 'ml.ingest.load.load_messages'}"
                 )
 
-    def transform(self, members: pd.DataFrame, messages: pd.DataFrame) -> np.ndarray:
+    def transform(self, members: pd.DataFrame, messages: pd.DataFrame,
+                  style: pd.DataFrame | None = None) -> np.ndarray:
+        """``style``: the messages' ``style_features`` computed elsewhere (see ``message_features``)."""
         check_is_fitted(self, "feature_names_out_")
         self._check(members, messages)
-        per_msg = message_features(messages)
+        if style is not None and len(style) != len(messages):
+            raise InputError(f"BehavioralFeatures: style has {len(style)} rows for {len(messages)} messages; "
+                             "compute it with style_features(messages['text'])")
+        per_msg = message_features(messages, style)
         ids = messages["message_id"].astype(str).reset_index(drop=True)
         row_of = pd.Series(np.arange(len(ids)), index=ids)
         row_of = row_of[~row_of.index.duplicated()]

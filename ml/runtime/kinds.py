@@ -108,6 +108,9 @@ CONVERSATION_FLAGS = (
          {"type": int}),
     Flag("--cache-dir", "embed.cache_dir", "embedding cache folder (default PERSONAS_CACHE_DIR)", {"metavar": "DIR"}),
     Flag("--encoder", "embed.encoder", "text encoder (default {embed.encoder})", {"choices": ["fp32", "int8"]}),
+    Flag("--executor", "executor", "where per-row work (encoding, row-local features) runs: local (this process, "
+         "default {executor}) or ray (Ray Data on RAY_ADDRESS or a local Ray; pip install '.[ray]')",
+         {"choices": ["local", "ray"]}),
 )
 
 
