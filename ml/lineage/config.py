@@ -3,7 +3,7 @@
 ``LineageConfig`` is written into every comparison (``Comparison.config``) and every ``ml.assign``
 summary, so a result always says which thresholds decided it. Unknown keys are errors
 (``ConfigFile``), and ``LineageConfig.from_file(path)`` reads YAML or JSON like the pipeline's config.
-Defaults are measured in docs/lineage.md.
+Defaults are measured in docs/drift.md.
 """
 
 from __future__ import annotations
@@ -49,3 +49,9 @@ class LineageConfig(ConfigFile):
         0.2, gt=0.0, le=1.0, description="ml.assign: novelty share from which a refit is recommended")
     top_terms: int = Field(10, ge=1, description="top terms compared per persona")
     max_moves: int = Field(1000, ge=0, description="movers listed one by one at most (the matrix counts all)")
+    alert_psi: float = Field(
+        0.1, ge=0.0, description="ml.run --notify: PSI from which the webhook is called")
+    alert_share: float = Field(
+        0.02, ge=0.0, le=1.0,
+        description="ml.run --notify: a born persona's share now (a died persona's share then) from which the "
+                    "webhook is called")

@@ -119,14 +119,19 @@ def check_run_dir(path: str | Path) -> Path:
     return p
 
 
-def _conversation_centroids(run_dir: Path) -> tuple[np.ndarray, np.ndarray, str, Any]:
-    from ml.runtime.model import PersonaModel
-
+def _load_model(kind: str, run_dir: Path | None, data: bytes | None, where: str) -> Any:
+    """The run's persona model (``PersonaModel``, or ``EventRunModel`` for an event run) from its run
+    directory or from the bytes a store keeps; one ``InputError`` line when it cannot be read."""
+    if kind == "events":
+        from ml.events.model import EventRunModel as cls
+        again = "python -m ml.run --kind events"
+    else:
+        from ml.runtime.model import PersonaModel as cls
+        again = "python -m ml.run"
     try:
-        model = PersonaModel.load(run_dir)
-    except (FileNotFoundError, TypeError) as exc:
-        raise InputError(f"{run_dir}: {exc}; re-run python -m ml.run to write the persona model")
-    return (*model_centroids(model), model)
+        return cls.from_bytes(data, where) if data is not None else cls.load(run_dir)
+    except (FileNotFoundError, TypeError, ValueError) as exc:
+        raise InputError(f"{where}: {exc}; re-run {again} to write the persona model")
 
 
 def model_centroids(model) -> tuple[np.ndarray, np.ndarray, str]:
@@ -143,15 +148,9 @@ def model_centroids(model) -> tuple[np.ndarray, np.ndarray, str]:
     return np.asarray(r.persona_ids_), _unit_rows(cents), str(model.embedder.model_name)
 
 
-def _event_centroids(run_dir: Path) -> tuple[np.ndarray, np.ndarray, list[str], Any]:
-    from ml.events.model import EventRunModel
-
-    try:
-        model = EventRunModel.load(run_dir)
-    except (FileNotFoundError, TypeError) as exc:
-        raise InputError(f"{run_dir}: {exc}; re-run python -m ml.run --kind events to write the model")
+def _event_centroids(model) -> tuple[np.ndarray, np.ndarray, list[str]]:
     H = np.asarray(model.model.components_, dtype=np.float64)
-    return np.arange(H.shape[0]), _unit_rows(H), [str(e) for e in model.matrix.events_], model
+    return np.arange(H.shape[0]), _unit_rows(H), [str(e) for e in model.matrix.events_]
 
 
 def load_snapshot(run_dir: str | Path) -> RunSnapshot:
@@ -163,22 +162,36 @@ def load_snapshot(run_dir: str | Path) -> RunSnapshot:
         raise InputError(f"{p}: manifest.json or personas.json is not what python -m ml.run writes; "
                          "pass a run directory")
     kind = "events" if manifest.get("kind") == "events" else "conversations"
-    members = member_table(pd.read_parquet(p / "assignments.parquet"))
+    model = _load_model(kind, p, None, str(p))
+    return snapshot_from_documents(manifest, personas, pd.read_parquet(p / "assignments.parquet"), model,
+                                   run_dir=str(p))
+
+
+def snapshot_from_documents(manifest: dict[str, Any], personas: list[dict[str, Any]], members: pd.DataFrame,
+                            model: Any, run_dir: str | None = None, where: str | None = None) -> RunSnapshot:
+    """A ``RunSnapshot`` of a run given as its documents: manifest, persona profiles, the member rows
+    (``assignments.parquet`` or a store's member records) and its loaded persona model (or the model
+    file's bytes). Callers that read a store pass what it returns; nothing here reads one."""
+    where = where or run_dir or str(manifest.get("run_id"))
+    kind = "events" if manifest.get("kind") == "events" else "conversations"
+    if isinstance(model, bytes):
+        model = _load_model(kind, None, model, where)
     axes = None
     if kind == "events":
-        ids, cents, axes, model = _event_centroids(p)
+        ids, cents, axes = _event_centroids(model)
         space = "events"
     else:
-        ids, cents, space, model = _conversation_centroids(p)
+        ids, cents, space = model_centroids(model)
     known = {int(q["id"]) for q in personas}
     if known != {int(i) for i in ids}:
-        raise InputError(f"{p}: personas.json and the model disagree on the personas; the run directory "
-                         "is damaged: run python -m ml.run again")
+        raise InputError(f"{where}: the personas and the model disagree on the personas; the run is "
+                         "damaged: run python -m ml.run again")
     return RunSnapshot(
-        run_id=str(manifest.get("run_id") or p.name), kind=kind, unit=str(manifest.get("unit") or "message"),
-        space=space, persona_ids=np.asarray(ids, dtype=np.int64), centroids=cents, members=members,
-        profiles={int(q["id"]): q for q in personas}, axes=axes, run_dir=str(p),
-        time_basis=(manifest.get("time") or {}).get("basis"), config=manifest.get("config") or {}, model=model,
+        run_id=str(manifest.get("run_id") or Path(where).name), kind=kind,
+        unit=str(manifest.get("unit") or "message"), space=space, persona_ids=np.asarray(ids, dtype=np.int64),
+        centroids=cents, members=member_table(members), profiles={int(q["id"]): q for q in personas}, axes=axes,
+        run_dir=run_dir, time_basis=(manifest.get("time") or {}).get("basis"), config=manifest.get("config") or {},
+        model=model,
     )
 
 

@@ -1,12 +1,15 @@
 """The one command line behind ``python -m ml.run`` (and ``python -m ml.events.cli``), for any run kind.
 
 ``build_parser(kinds, prog, description)`` has the common flags (inputs, ``--out``, ``--store``,
-``--no-store``, ``--config``, ``--seed``, ``--quiet``, ``--kind`` when there are several kinds) and each
+``--no-store``, ``--config``, ``--seed``, ``--quiet``, ``--series``, ``--baseline``, ``--notify``, ``--kind``
+when there are several kinds) and each
 kind's own (``ml.runtime.kinds.RunKind.flags``; a flag two kinds share is added once, the others in a
 group per kind). ``config_from_args(kind, args)`` reads the kind's config: defaults, then ``--config``,
 then flags; a flag of another kind is refused. ``run(kind, args)`` checks ``--out`` and the store first
 (``ml.runtime.output.RunOutput``), runs the pipeline, writes the run with the kind's writer, publishes
-it and swaps the run directory in, then prints the summary. Exit status: 0 success, 2 bad input (one
+it and swaps the run directory in (with ``--baseline``/``--series`` the comparison with the baseline is
+written into the staged directory first and published with it: ``ml.runtime.series``), then prints the
+summary and calls the ``--notify`` webhook. Exit status: 0 success, 2 bad input (one
 line naming the file, row or column and what to do), 1 anything else (one line; PERSONAS_DEBUG=1 for
 the traceback), 130 interrupted.
 """
@@ -30,6 +33,12 @@ COMMON = (
          "events: EventConfig)", {"metavar": "FILE"}),
     Flag("--seed", "seed", "random seed (default {seed})", {"type": int}),
     Flag("--quiet", None, "no progress output", {"action": "store_true"}),
+    Flag("--series", None, "the series this run belongs to; compared with the series' newest run in the store "
+         "unless --baseline says otherwise (docs/drift.md)", {"metavar": "NAME"}),
+    Flag("--baseline", None, "compare with this run and store the comparison with the new one: latest (the "
+         "series' newest run, or the store's), a stored run id, or a run directory", {"metavar": "latest|RUN_ID"}),
+    Flag("--notify", None, "POST a JSON drift summary to this http(s) URL when the comparison crosses a "
+         "threshold (5 s timeout; a failure never fails the run)", {"metavar": "URL"}),
 )
 _PLACEHOLDER = re.compile(r"\{(\w+(?:\.\w+)*)\}")
 
@@ -130,6 +139,15 @@ def print_summary(console, kind: RunKind, result, out_dir: Path, published: str 
         console.print(f"published to {published}")
 
 
+def _series_plan(kind: RunKind, args: argparse.Namespace, config, output):
+    """``--series`` / ``--baseline`` / ``--notify`` checked before any work (``ml.runtime.series``)."""
+    from ml.runtime.series import SeriesPlan
+
+    store = output.publisher.store if output.publisher is not None else None
+    return SeriesPlan.resolve(getattr(args, "series", None), getattr(args, "baseline", None),
+                              getattr(args, "notify", None), store, kind.name, config.model_dump(mode="json"))
+
+
 def run(kind: RunKind, args: argparse.Namespace) -> int:
     """Run ``kind`` on the parsed ``args``; returns the exit status (see the module docstring)."""
     from rich.console import Console
@@ -142,10 +160,18 @@ def run(kind: RunKind, args: argparse.Namespace) -> int:
 
         protect = [*args.inputs, args.config, *(getattr(args, dest, None) for dest in kind.protect)]
         with RunOutput(args.out, protect, store_url=args.store, no_store=bool(args.no_store)) as output:
+            plan = _series_plan(kind, args, config, output)
             pipeline = kind.make_pipeline(config, quiet=bool(args.quiet), log=lambda msg: console.log(msg))
             result = pipeline.run(args.inputs)
-            out_dir = output.commit(lambda tmp: kind.write_files(result, tmp, output.run_dir))
+
+            def fill(tmp: Path) -> None:
+                kind.write_files(result, tmp, output.run_dir)
+                plan.apply(tmp, output.run_dir)  # series, comparison and lineage, published with the run
+
+            out_dir = output.commit(fill)
         print_summary(console, kind, result, out_dir, output.store_url)
+        plan.report(console)
+        plan.notify(console)
         return 0
 
     return run_guarded(work)

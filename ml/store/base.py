@@ -123,6 +123,40 @@ class RunStore(ABC):
         """The run's stored model, its bytes checked against the stored sha256 (StoreError when they
         differ); None when the run was published without one (raises RunNotFound)."""
 
+    # -- series and comparisons (ml.store.series) -----------------------------------------------
+    @abstractmethod
+    def put_comparison(self, run_id: str, comparison: Any) -> None:
+        """Store (or replace) the comparison of complete run `run_id` with its baseline (a
+        `ml.runtime.contracts.compare.Comparison` or its JSON, whose `new.run_id` is `run_id`); all or
+        nothing. `publish` stores `bundle.comparison` itself. Raises RunNotFound / ValueError."""
+
+    @abstractmethod
+    def get_comparison(self, run_id: str) -> dict[str, Any] | None:
+        """The run's stored comparison (JSON), None when it has none (raises RunNotFound)."""
+
+    @abstractmethod
+    def series_runs(self, series: str, limit: int = 100, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+        """A page of the complete runs of `series`, oldest first, as `SeriesEntry` dicts (run id, created
+        at, kind, personas, the headline of its stored comparison), and how many runs the series has."""
+
+    def latest_in_series(self, series: str) -> str | None:
+        """Id of the newest complete run of `series`, None when it has none."""
+        _, total = self.series_runs(series, limit=0)
+        if total == 0:
+            return None
+        items, _ = self.series_runs(series, limit=1, offset=total - 1)
+        return items[0]["run_id"] if items else None
+
+    def get_movers(self, run_id: str, from_persona: int | None = None, to_persona: int | None = None,
+                   offset: int = 0, limit: int = 50) -> dict[str, Any] | None:
+        """A page of the movers of the run's stored comparison (`MoversPage` as JSON); None without one."""
+        from ml.store.series import movers_page
+
+        comparison = self.get_comparison(run_id)
+        if comparison is None:
+            return None
+        return movers_page(self.resolve_run_id(run_id), comparison, from_persona, to_persona, offset, limit)
+
     def incomplete_run_ids(self) -> list[str]:
         """Runs whose publishing started but never finished (crashed, failed or still going)."""
         return []

@@ -18,6 +18,8 @@ import pandas as pd
 
 #: model kind -> the file a run directory keeps it in (the `MODEL_FILE` of ml.runtime.model / ml.events.model)
 MODEL_FILES = {"conversations": "persona_model.joblib", "events": "event_model.joblib"}
+#: The run's comparison with its baseline, written by ``python -m ml.run --baseline`` (ml.runtime.series)
+COMPARISON_FILE = "comparison.json"
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class RunBundle:
     members: pd.DataFrame  # assignments.parquet (member_id, persona_id, reassigned, distance, x, y, text, ...)
     strategies: dict[str, Any] = field(default_factory=dict)
     model: StoredModel | None = None  # published with the run, in the same all-or-nothing publish
+    comparison: dict[str, Any] | None = None  # comparison.json: the run against its baseline (ml.store.series)
 
     @classmethod
     def from_dir(cls, run_dir: str | Path) -> RunBundle:
@@ -69,5 +72,8 @@ class RunBundle:
         members = pd.read_parquet(run_dir / "assignments.parquet")
         strategies_path = run_dir / "strategies.json"
         strategies = json.loads(strategies_path.read_text(encoding="utf-8")) if strategies_path.exists() else {}
+        comparison_path = run_dir / COMPARISON_FILE
+        comparison = json.loads(comparison_path.read_text(encoding="utf-8")) if comparison_path.exists() else None
         manifest.setdefault("run_dir", str(run_dir.resolve()))
-        return cls(manifest["run_id"], manifest, personas, members, strategies, StoredModel.from_dir(run_dir))
+        return cls(manifest["run_id"], manifest, personas, members, strategies, StoredModel.from_dir(run_dir),
+                   comparison)

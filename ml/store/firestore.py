@@ -5,13 +5,14 @@ Firestore's type rules, and one string field costs one encode instead of thousan
 
     runs/{run_id}                      status, created_key, started_at, summary_json,
                                        manifest_json | manifest_parts, strategies_json | ..._parts,
-                                       map_chunks [n per chunk]
+                                       map_chunks [n per chunk], series, comparison (header)
     runs/{run_id}/personas/{pid:08d}   id, n_members, member_chunks [n per chunk], profile_json | _parts
     runs/{run_id}/members/{pid}-{seq}  persona_id, seq, start, n, rows_json (members in page order)
     runs/{run_id}/map/{seq}            seq, n, rows_json (map points in stratified order)
     runs/{run_id}/blobs/{name}-{k}     one part of a JSON value too big to sit inline
     runs/{run_id}/model/{gen}-{k}      one part of the persona model file; header `model` on the run
                                        document (kind, size, sha256, parts, gen): ml.store.firestore_models
+    runs/{run_id}/comparison/{gen}-{k} one part of the run's comparison JSON: ml.store.firestore_series
     meta/latest                        run_id, created_key
 
 Production limits are enforced, not assumed from the emulator: every document's encoded size is
@@ -45,6 +46,8 @@ from ml.store.firestore_limits import (  # noqa: F401 - re-exported
 )
 from ml.store.firestore_models import FirestoreModels
 from ml.store.firestore_reads import DONE, FirestoreReads
+from ml.store.firestore_series import FirestoreSeries
+from ml.store.series import check_comparison, validate_series
 
 INLINE_JSON_BYTES = 700_000  # a JSON value bigger than this goes to blob parts
 #: Composite indexes the queries here need (mirrored in firestore.indexes.json, checked by a test):
@@ -55,6 +58,7 @@ UNINDEXED_FIELDS = [
     ("runs", "summary_json"), ("runs", "manifest_json"), ("runs", "strategies_json"), ("runs", "map_chunks"),
     ("personas", "profile_json"), ("personas", "member_chunks"), ("members", "rows_json"),
     ("map", "rows_json"), ("blobs", "json"), ("runs", "model"), ("model", "data"),
+    ("runs", "comparison"), ("comparison", "json"),
 ]
 
 
@@ -68,7 +72,7 @@ def parse_firestore_url(url: str) -> tuple[str, str]:
 
 
 
-class FirestoreStore(FirestoreModels, FirestoreReads, RunStore):
+class FirestoreStore(FirestoreModels, FirestoreSeries, FirestoreReads, RunStore):
     """Results store in a Firestore database. With `FIRESTORE_EMULATOR_HOST` set the client
     talks to that emulator; otherwise it uses Application Default Credentials."""
 
@@ -132,6 +136,8 @@ class FirestoreStore(FirestoreModels, FirestoreReads, RunStore):
     def publish(self, bundle: RunBundle, replace: bool = False) -> str:
         run_id = validate_run_id(bundle.run_id)
         R.check_bundle(bundle)
+        comparison = check_comparison(run_id, bundle.comparison) if bundle.comparison is not None else None
+        series = validate_series(bundle.manifest["series"]) if bundle.manifest.get("series") is not None else None
         self.cleanup_incomplete()
         snap = self._call(self._run(run_id).get)
         if snap.exists:
@@ -146,7 +152,7 @@ class FirestoreStore(FirestoreModels, FirestoreReads, RunStore):
         run_doc = {"id": run_id, "status": "in_progress", "created_key": R.created_key(created),
                    "started_at": time.time(), "published_at": None,
                    "summary_json": R.dumps(R.run_summary(run_id, manifest)),
-                   "map_chunks": [len(c) for c in map_chunks]}
+                   "map_chunks": [len(c) for c in map_chunks], "series": series}
         extra_m, blob_m = self._json_fields(run_id, "manifest", manifest, "manifest")
         extra_s, blob_s = self._json_fields(run_id, "strategies", R.to_jsonable(bundle.strategies or {}), "strategies")
         run_doc.update(extra_m | extra_s)
@@ -162,10 +168,11 @@ class FirestoreStore(FirestoreModels, FirestoreReads, RunStore):
                 batcher.set(run_ref.collection("map").document(f"{seq:05d}"),
                             {"seq": seq, "n": len(chunk), "rows_json": "[" + ",".join(chunk) + "]"})
             model = self._write_model_parts(run_id, bundle.model, batcher) if bundle.model else None
+            header = self._write_comparison_parts(run_id, comparison, batcher) if comparison else None
             batcher.commit()
             if not self._writes_allowed(self.stats["writes"], 1):
                 raise InjectedFailure(f"injected failure after {self.stats['writes']} writes")
-            self._flip_complete(run_id, run_doc["created_key"], model)
+            self._flip_complete(run_id, run_doc["created_key"], model, header)
         except InjectedFailure:
             raise  # a simulated crash cleans nothing up: that is what it tests
         except BaseException:
@@ -198,7 +205,8 @@ class FirestoreStore(FirestoreModels, FirestoreReads, RunStore):
                 batcher.set(ref, data)
             batcher.set(run_ref.collection("personas").document(f"{pid:08d}"), doc | fields)
 
-    def _flip_complete(self, run_id: str, created_key: str, model: dict | None = None) -> None:
+    def _flip_complete(self, run_id: str, created_key: str, model: dict | None = None,
+                       comparison: dict | None = None) -> None:
         from google.cloud import firestore
 
         run_ref, latest_ref = self._run(run_id), self._latest_ref()
@@ -207,7 +215,8 @@ class FirestoreStore(FirestoreModels, FirestoreReads, RunStore):
         def flip(tx) -> None:
             latest = latest_ref.get(transaction=tx)
             cur = latest.to_dict() if latest.exists else None
-            tx.update(run_ref, {"status": DONE, "published_at": R.utc_now_iso(), "model": model})
+            tx.update(run_ref, {"status": DONE, "published_at": R.utc_now_iso(), "model": model,
+                                "comparison": comparison})
             if not cur or not cur.get("run_id") or (created_key, run_id) >= (cur.get("created_key", ""), cur["run_id"]):
                 tx.set(latest_ref, {"run_id": run_id, "created_key": created_key})
 
@@ -220,7 +229,7 @@ class FirestoreStore(FirestoreModels, FirestoreReads, RunStore):
         batcher = _Batcher(self)
         hook, self._fail_after_writes = self._fail_after_writes, None
         try:
-            for sub in ("members", "map", "blobs", "model", "personas"):
+            for sub in ("members", "map", "blobs", "model", "comparison", "personas"):
                 for ref in self._call(lambda sub=sub: list(run_ref.collection(sub).list_documents(page_size=500))):
                     batcher.delete(ref)
             batcher.delete(run_ref)

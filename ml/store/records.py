@@ -32,7 +32,7 @@ REQUIRED_MEMBER_COLUMNS = ("member_id", "persona_id", "distance")
 #: Persona fields that are not stored with the profile (members are paged instead).
 PERSONA_DROP_FIELDS = ("member_ids",)
 #: Keys of a run summary (`list_runs` items; `ml.runtime.contracts.RunSummary`).
-SUMMARY_KEYS = ("id", "kind", "created_at", "source", "counts", "unit")
+SUMMARY_KEYS = ("id", "kind", "created_at", "source", "counts", "unit", "series")
 #: Map points carry at most this many characters of text (a tooltip, not the evidence).
 MAP_TEXT_CHARS = 200
 #: A member's display text is capped here so one member always fits a Firestore document.
@@ -83,7 +83,7 @@ def run_summary(run_id: str, manifest: dict[str, Any]) -> dict[str, Any]:
     for manifests written before conversation runs recorded it."""
     return summary_record({"id": run_id, "kind": kind_of(manifest), "created_at": manifest.get("created_at"),
                            "source": manifest.get("source"), "counts": manifest.get("counts"),
-                           "unit": manifest.get("unit")})
+                           "unit": manifest.get("unit"), "series": manifest.get("series")})
 
 
 def summary_record(summary: dict[str, Any]) -> dict[str, Any]:

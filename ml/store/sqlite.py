@@ -3,7 +3,8 @@
 Layout: `runs` (status 'in_progress' | 'complete', manifest JSON), `personas` (profile JSON),
 `members` (one row per member, clustered by (run, persona, rank) so a page is one index range),
 `map_points` (the persona-stratified map sample order, clustered so a map is one range scan),
-`strategies`, `models` (each run's persona model file, ``ml.store.sqlite_models``), and `meta` holding
+`strategies`, `models` (each run's persona model file, ``ml.store.sqlite_models``), `comparisons`
+(``ml.store.sqlite_series``), and `meta` holding
 the `latest` pointer. Publishing writes the run row as
 in-progress, then personas and members in transactions of `batch_rows`, then flips status and
 pointer in one final transaction; readers only ever see complete runs. WAL mode lets readers
@@ -24,11 +25,13 @@ from typing import Any
 from ml.store import records as R
 from ml.store.base import InjectedFailure, PersonaNotFound, RunNotFound, RunStore, StoreError, validate_run_id
 from ml.store.bundle import RunBundle
+from ml.store.series import check_comparison, validate_series
 from ml.store.sqlite_models import SqliteModels
 from ml.store.sqlite_schema import MEMBER_COLS, SCHEMA, SCHEMA_VERSION, migrate, parse_sqlite_url  # noqa: F401
+from ml.store.sqlite_series import SqliteSeries
 
 
-class SqliteStore(SqliteModels, RunStore):
+class SqliteStore(SqliteModels, SqliteSeries, RunStore):
     """Results store in one SQLite file. `path` may be ':memory:' (private, for tests)."""
 
     def __init__(self, path: str | Path, batch_rows: int = 5000, timeout_s: float = 30.0):
@@ -67,6 +70,7 @@ class SqliteStore(SqliteModels, RunStore):
             raise StoreError(f"SQLite store {self.path} cannot be used: {exc}") from exc
         self._map_confidence = "confidence" if has["confidence"] else "NULL"  # read-only old file: maps read None
         self._has_models = has["models"]  # read-only old file: no run has a stored model
+        self._has = has  # and no series or comparisons (ml.store.sqlite_series)
 
     def _schema_version(self) -> str | None:
         conn = self._keepalive
@@ -127,6 +131,7 @@ class SqliteStore(SqliteModels, RunStore):
     def publish(self, bundle: RunBundle, replace: bool = False) -> str:
         run_id = validate_run_id(bundle.run_id)
         R.check_bundle(bundle)
+        comparison = check_comparison(run_id, bundle.comparison) if bundle.comparison is not None else None
         self.cleanup_incomplete()
         self._begin(run_id, bundle, replace)
         written = 1
@@ -163,6 +168,8 @@ class SqliteStore(SqliteModels, RunStore):
                             (run_id, R.dumps(R.to_jsonable(bundle.strategies or {}))))
                 if bundle.model is not None:  # the model becomes visible with the run, never apart
                     self._write_model(cur, run_id, bundle.model)
+                if comparison is not None:  # and so does the comparison with its baseline
+                    self._write_comparison(cur, run_id, comparison)
                 cur.execute("UPDATE runs SET status = 'complete', published_at = ? WHERE id = ?",
                             (R.utc_now_iso(), run_id))
                 self._repoint_latest(cur)
@@ -177,6 +184,7 @@ class SqliteStore(SqliteModels, RunStore):
         """Write the run row as in progress (removing an earlier run of that id when `replace`)."""
         manifest = R.to_jsonable(bundle.manifest)
         created = R.run_created_at(bundle)
+        series = validate_series(manifest["series"]) if manifest.get("series") is not None else None
         with self._tx() as cur:
             row = cur.execute("SELECT status FROM runs WHERE id = ?", (run_id,)).fetchone()
             if row and row[0] == "complete" and not replace:
@@ -185,10 +193,10 @@ class SqliteStore(SqliteModels, RunStore):
                 self._delete_rows(cur, run_id)
                 self._repoint_latest(cur)
             cur.execute(
-                "INSERT INTO runs (id, status, created_at, created_key, started_at, manifest) "
-                "VALUES (?, 'in_progress', ?, ?, ?, ?)",
+                "INSERT INTO runs (id, status, created_at, created_key, started_at, manifest, series) "
+                "VALUES (?, 'in_progress', ?, ?, ?, ?, ?)",
                 (run_id, manifest.get("created_at", created), R.created_key(created), time.time(),
-                 R.dumps(manifest)),
+                 R.dumps(manifest), series),
             )
 
     def _insert(self, sql: str, rows: Iterator[tuple] | list[tuple], written: int) -> int:
@@ -215,7 +223,8 @@ class SqliteStore(SqliteModels, RunStore):
     @staticmethod
     def _delete_rows(cur: sqlite3.Cursor, run_id: str) -> None:
         for table, col in (("members", "run_id"), ("map_points", "run_id"), ("personas", "run_id"),
-                           ("strategies", "run_id"), ("models", "run_id"), ("runs", "id")):
+                           ("strategies", "run_id"), ("models", "run_id"), ("comparisons", "run_id"),
+                           ("runs", "id")):
             cur.execute(f"DELETE FROM {table} WHERE {col} = ?", (run_id,))
 
     @staticmethod

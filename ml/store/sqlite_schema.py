@@ -1,7 +1,8 @@
 """The SQLite store's tables, their migration and URL form (used by ``ml.store.sqlite.SqliteStore``).
 
 Version "1" files grow additively: ``migrate`` adds what later code needs to a file made before it
-(the map points' ``confidence`` column, the ``models`` table) and says what a read-only file lacks.
+(the map points' ``confidence`` column, the ``models`` table, the runs' ``series`` column and the
+``comparisons`` table) and says what a read-only file lacks.
 """
 
 from __future__ import annotations
@@ -18,6 +19,18 @@ CREATE TABLE IF NOT EXISTS models (
     data BLOB NOT NULL
 );
 """
+
+#: One row per run stored with a comparison (ml.store.series): the headline for series histories, the document.
+COMPARISONS_TABLE = """
+CREATE TABLE IF NOT EXISTS comparisons (
+    run_id TEXT PRIMARY KEY,
+    base_run_id TEXT NOT NULL,
+    headline TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+"""
+#: Runs of a series, in order (the `series` column is added by `migrate`, to old and new files alike).
+SERIES_INDEX = "CREATE INDEX IF NOT EXISTS runs_by_series ON runs (series, status, created_key, id);"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -73,8 +86,9 @@ MEMBER_COLS = "member_id, distance, reassigned, x, y, text, extra"
 
 def migrate(conn: sqlite3.Connection) -> dict[str, bool]:
     """Bring a version-"1" file up to date: the map points' nullable `confidence` column (old runs read
-    None) and the `models` table (old runs have no stored model). Returns which of the two the file
-    has afterwards; a read-only file keeps what it had and its readers do without the rest."""
+    None), the `models` table (old runs have no stored model), the runs' `series` column and the
+    `comparisons` table (old runs belong to no series and have no comparison). Returns which of them the
+    file has afterwards; a read-only file keeps what it had and its readers do without the rest."""
     has = {}
     columns = {row[1] for row in conn.execute("PRAGMA table_info(map_points)")}
     has["confidence"] = "confidence" in columns
@@ -82,6 +96,12 @@ def migrate(conn: sqlite3.Connection) -> dict[str, bool]:
         has["confidence"] = _try(conn, "ALTER TABLE map_points ADD COLUMN confidence REAL")
     found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'models'").fetchone()
     has["models"] = bool(found) or _try(conn, MODELS_TABLE)
+    run_columns = {row[1] for row in conn.execute("PRAGMA table_info(runs)")}
+    has["series"] = "series" in run_columns or _try(conn, "ALTER TABLE runs ADD COLUMN series TEXT")
+    if has["series"]:
+        _try(conn, SERIES_INDEX)
+    found = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'comparisons'").fetchone()
+    has["comparisons"] = bool(found) or _try(conn, COMPARISONS_TABLE)
     return has
 
 

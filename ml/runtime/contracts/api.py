@@ -32,6 +32,7 @@ class ConversationRunSummary(Contract):
     unit: str | None = None
     source: ConversationSource | None = None
     counts: ConversationCounts | None = None
+    series: str | None = Field(None, description="The series the run belongs to (python -m ml.run --series).")
 
 
 class EventRunSummary(Contract):
@@ -41,6 +42,7 @@ class EventRunSummary(Contract):
     unit: str | None = None
     source: EventSource | None = None
     counts: EventCounts | None = None
+    series: str | None = Field(None, description="The series the run belongs to (python -m ml.run --series).")
 
 
 def _union(conversations: type, events: type) -> Any:

@@ -4,7 +4,9 @@ data with a run's model (``python -m ml.assign``).
 ``Comparison``: the two runs, the thresholds used, one ``BasePersona`` per persona of the base run (what
 became of it), one ``NewPersona`` per persona of the new run (where it came from, its kept lineage id and
 name, the scores that decided it, its share then/now and what changed), the links between them, the
-population shift (PSI) and the movers. ``AssignSummary``: novelty, shares and PSI of fresh data against
+population shift (PSI) and the movers. ``ComparisonHeadline`` / ``SeriesHistory``: a series' runs in
+order with the headline of each one's stored comparison; ``MoversPage``: a page of a stored comparison's
+movers (the API). ``AssignSummary``: novelty, shares and PSI of fresh data against
 its run, and whether to refit. Unknown fields are refused everywhere.
 """
 
@@ -12,15 +14,16 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from ml.runtime.contracts.base import Contract
 
 BaseStatus = Literal["continued", "grown", "shrunk", "split", "merged", "died"]
 NewStatus = Literal["continued", "grown", "shrunk", "split", "merged", "born"]
 ShiftLevel = Literal["stable", "moderate", "major"]
 
 
-class _Record(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+_Record = Contract  # extra fields forbidden, as every contract model
 
 
 class ShareCI(_Record):
@@ -181,3 +184,82 @@ class AssignSummary(_Record):
     reasons: list[str]
     config: dict[str, Any]
     timings_s: dict[str, float] = Field(default_factory=dict)
+
+
+# -- stored comparisons and series (ml.store, the API) ---------------------------------------------
+class ComparisonHeadline(_Record):
+    """What a series history shows of a run's stored comparison."""
+
+    base_run_id: str
+    psi: float
+    level: ShiftLevel
+    counts: dict[str, int] = Field(description="personas per status: base_<status> and new_<status>")
+    n_moved: int = 0
+
+
+class SeriesEntry(_Record):
+    run_id: str
+    created_at: str | None = None
+    kind: Literal["conversations", "events"] = "conversations"
+    n_personas: int | None = None
+    comparison: ComparisonHeadline | None = Field(None, description="None for the series' first run (or a run "
+                                                                    "stored without a comparison)")
+
+
+class SeriesHistory(_Record):
+    """``GET /series/{name}``: the series' complete runs, oldest first."""
+
+    series: str
+    items: list[SeriesEntry]
+    total: int
+    offset: int
+    limit: int
+
+
+class MoversPage(_Record):
+    """``GET /runs/{id}/movers``: a page of the movers listed in the run's stored comparison."""
+
+    run_id: str
+    base_run_id: str
+    key: Literal["member", "author", "text", "none"]
+    n_shared: int
+    n_moved: int
+    listed: int = Field(description="movers the comparison lists (at most its max_moves); pages cover these")
+    truncated: bool = Field(description="more members moved than the comparison lists")
+    items: list[Move]
+    total: int = Field(description="listed movers matching the filters")
+    offset: int
+    limit: int
+    from_persona: int | None = None
+    to_persona: int | None = None
+
+
+def comparison_headline(comparison: dict[str, Any]) -> dict[str, Any]:
+    """The ``ComparisonHeadline`` (as JSON) of a stored comparison document."""
+    return ComparisonHeadline(base_run_id=comparison["base"]["run_id"], psi=comparison["shift"]["psi"],
+                              level=comparison["shift"]["level"], counts=comparison["counts"],
+                              n_moved=comparison["movers"]["n_moved"]).model_dump(mode="json")
+
+
+class AlertPersona(_Record):
+    id: int
+    name: str
+    share: float = Field(description="share now (born) or then (died)")
+
+
+class DriftAlert(_Record):
+    """What ``python -m ml.run --notify URL`` POSTs when a comparison crosses a threshold."""
+
+    event: Literal["personas.drift"] = "personas.drift"
+    run_id: str
+    series: str | None = None
+    base_run_id: str
+    psi: float
+    level: ShiftLevel
+    counts: dict[str, int]
+    born: list[AlertPersona] = Field(default_factory=list, description="born personas at or above alert_share")
+    died: list[AlertPersona] = Field(default_factory=list, description="died personas at or above alert_share")
+    refit: bool = Field(description="the baseline's persona model no longer describes the data: assign with "
+                                    "the new run's model (PSI at or above psi_major, or a large persona born or died)")
+    reasons: list[str]
+    thresholds: dict[str, float]

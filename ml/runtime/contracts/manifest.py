@@ -158,6 +158,8 @@ class _ManifestBase(Contract):
     versions: dict[str, str | None] = Field(default_factory=dict, description="Package versions.")
     run_dir: str | None = Field(None, description="Where the run directory was written (server-side only: "
                                                  "the API never serves it).")
+    series: str | None = Field(None, description="The series the run belongs to (python -m ml.run --series); "
+                                                "None for a run of no series.")
 
 
 class ConversationManifest(_ManifestBase):

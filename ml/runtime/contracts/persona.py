@@ -123,6 +123,8 @@ class _PersonaBase(Contract):
     highlight_features: list[str] = Field(default_factory=list, description="The features of `highlights`.")
     evidence: list[Evidence] = Field(default_factory=list)
     separators: Separators | None = None
+    lineage_id: str | None = Field(None, description="Stable across runs of a series: kept from the baseline's "
+                                                    "persona when this one continues it (docs/drift.md).")
 
 
 class ConversationPersona(_PersonaBase):

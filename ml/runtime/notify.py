@@ -1,0 +1,71 @@
+"""The drift webhook of ``python -m ml.run --notify URL``: a JSON summary POSTed when a comparison
+crosses a threshold.
+
+``check_url(url)`` refuses anything but an http(s) URL with a host (one ``InputError`` line, before any
+work). ``drift_alert(comparison, series)`` returns the ``DriftAlert`` to send, or None when nothing
+crossed a threshold: PSI ≥ ``alert_psi``, or a born persona (share now) or died persona (share then) ≥
+``alert_share`` (``ml.lineage.LineageConfig``, as written in the comparison). ``post_json(url, alert)``
+sends it with a 5 s timeout and returns one line saying what happened; it never raises, so a webhook
+that is down never fails the run.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from ml.runtime.contracts.compare import AlertPersona, Comparison, DriftAlert
+from ml.runtime.errors import InputError
+
+TIMEOUT_S = 5.0
+
+
+def check_url(url: str) -> str:
+    """``url`` when it is http(s) with a host, else one ``InputError`` line."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError(f"--notify {url}: not an http(s) URL; pass e.g. https://hooks.example.com/personas")
+    return url
+
+
+def drift_alert(comparison: Comparison, series: str | None = None) -> DriftAlert | None:
+    """The alert for ``comparison`` (see the module docstring), None when no threshold is crossed."""
+    cfg = comparison.config
+    alert_psi, alert_share = float(cfg.get("alert_psi", 0.1)), float(cfg.get("alert_share", 0.02))
+    psi_major = float(cfg.get("psi_major", comparison.shift.major))
+    born = [AlertPersona(id=p.id, name=p.name, share=p.now.share) for p in comparison.new_personas
+            if p.status == "born" and p.now.share >= alert_share]
+    died = [AlertPersona(id=p.id, name=p.name, share=p.then.share) for p in comparison.base_personas
+            if p.status == "died" and p.then.share >= alert_share]
+    reasons = []
+    if comparison.shift.psi >= alert_psi:
+        reasons.append(f"PSI {comparison.shift.psi:.3f} ≥ {alert_psi}")
+    if born:
+        reasons.append(f"{len(born)} persona(s) born with ≥ {alert_share:.0%} share")
+    if died:
+        reasons.append(f"{len(died)} persona(s) died that held ≥ {alert_share:.0%} share")
+    if not reasons:
+        return None
+    return DriftAlert(
+        run_id=comparison.new.run_id, series=series, base_run_id=comparison.base.run_id,
+        psi=comparison.shift.psi, level=comparison.shift.level, counts=comparison.counts, born=born, died=died,
+        refit=comparison.shift.psi >= psi_major or bool(born or died), reasons=reasons,
+        thresholds={"alert_psi": alert_psi, "alert_share": alert_share, "psi_major": psi_major},
+    )
+
+
+def post_json(url: str, alert: DriftAlert, timeout_s: float = TIMEOUT_S) -> str:
+    """POST ``alert`` as JSON to ``url``; one line saying it was delivered or why not (never raises)."""
+    body = json.dumps(alert.model_dump(mode="json"), ensure_ascii=False).encode("utf-8")
+    request = urllib.request.Request(url, data=body, method="POST",
+                                     headers={"Content-Type": "application/json", "User-Agent": "personas-notify"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout_s) as response:  # noqa: S310 - http(s) checked
+            return f"notified {url} (HTTP {response.status})"
+    except urllib.error.HTTPError as exc:
+        return f"notify {url} failed: HTTP {exc.code}; the run is complete"
+    except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        return f"notify {url} failed: {type(exc).__name__}: {reason}; the run is complete".replace("\n", " ")

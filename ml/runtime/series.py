@@ -1,0 +1,181 @@
+"""Series, baseline and drift webhook of ``python -m ml.run ... --series NAME --baseline latest|RUN_ID|RUN_DIR
+[--notify URL]``.
+
+``SeriesPlan.resolve(...)`` runs before any work: it checks the series name and the webhook URL and finds
+the baseline (``latest``: the newest run of the series in the store, or the store's newest run when no
+series is given; a run id in the store; or a run directory). ``--series`` alone compares with the series'
+newest run when there is one (its first run has no baseline). A missing baseline, a baseline of another
+kind or unit, or one without a stored persona model is one ``InputError`` line (exit 2), nothing computed.
+
+``plan.apply(folder, run_dir)`` runs on the staged run directory, after the run's files are written and
+before it is published: it records the series in ``manifest.json``, compares the run with its baseline
+(``ml.lineage.compare_runs``), writes ``comparison.json`` and gives every persona its lineage id and the
+lineage's name (a persona that continues one of the baseline keeps its name) in ``personas.json``, so the
+store publishes the run and its comparison together. A comparison that fails there (e.g. runs of two
+embedding models) is reported in one line and the run is kept without one. ``plan.notify(console)`` calls
+the webhook after publishing (``ml.runtime.notify``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ml.runtime.errors import InputError
+
+ALL = 2**31 - 1  # a page holding every member of a persona
+
+
+@dataclass
+class Baseline:
+    """Where the baseline run is: a run id in ``store``, or a run directory."""
+
+    run_id: str
+    manifest: dict[str, Any]
+    store: Any = None
+    run_dir: Path | None = None
+
+    def snapshot(self):
+        from ml.lineage import load_snapshot
+        from ml.lineage.snapshot import snapshot_from_documents
+
+        if self.run_dir is not None:
+            return load_snapshot(self.run_dir)
+        personas = self.store.get_personas(self.run_id)
+        rows = [r for p in personas for r in self.store.get_members(self.run_id, p["id"], 0, ALL)[0]]
+        stored = self.store.get_model(self.run_id)
+        return snapshot_from_documents(self.manifest, personas, pd.DataFrame(rows), stored.data,
+                                       where=f"run {self.run_id} in {self.store.url}")
+
+
+def _stored_baseline(store, ref: str, series: str | None) -> Baseline:
+    from ml.store.base import RunNotFound
+
+    if store is None:
+        raise InputError(f"--baseline {ref}: a run id needs the store; drop --no-store, or pass a run directory")
+    if ref == "latest":
+        run_id = store.latest_in_series(series) if series else store.latest_run_id()
+        if run_id is None:
+            where = f"no run of series {series}" if series else "no run"
+            raise InputError(f"--baseline latest: {where} in {store.url} yet; drop --baseline for a first run")
+    else:
+        run_id = ref
+    try:
+        manifest = store.get_run(run_id)
+    except (RunNotFound, ValueError):
+        raise InputError(f"--baseline {ref}: no run {run_id} in {store.url}, and no such run directory; pass a "
+                         "stored run id (GET /api/v1/runs) or a run directory") from None
+    if store.get_model_info(run_id) is None:
+        raise InputError(f"--baseline {run_id}: the run has no stored persona model; store it with "
+                         "python -m ml.store.upload_model RUN_DIR, or pass its run directory")
+    return Baseline(run_id, manifest, store=store)
+
+
+def _dir_baseline(path: Path) -> Baseline:
+    from ml.lineage.snapshot import check_run_dir
+
+    p = check_run_dir(path)
+    manifest = json.loads((p / "manifest.json").read_text(encoding="utf-8"))
+    return Baseline(str(manifest.get("run_id") or p.name), manifest, run_dir=p)
+
+
+def _check_fits(baseline: Baseline, kind: str, config: dict[str, Any]) -> None:
+    """Refuse, before any work, a baseline the new run cannot be compared with."""
+    base_kind = "events" if baseline.manifest.get("kind") == "events" else "conversations"
+    if base_kind != kind:
+        raise InputError(f"--baseline {baseline.run_id} is a run of --kind {base_kind}, this one of --kind {kind}: "
+                         "compare runs of one kind")
+    unit = (config.get("input") or {}).get("unit")
+    if kind == "conversations" and unit and baseline.manifest.get("unit") not in (None, unit):
+        raise InputError(f"--baseline {baseline.run_id} clusters {baseline.manifest['unit']}s and this run "
+                         f"{unit}s: pass --unit {baseline.manifest['unit']} or another baseline")
+
+
+@dataclass
+class SeriesPlan:
+    series: str | None = None
+    baseline: Baseline | None = None
+    notify_url: str | None = None
+    comparison: Any = None
+    messages: list[str] = field(default_factory=list)
+
+    @classmethod
+    def resolve(cls, series: str | None, baseline: str | None, notify: str | None, store, kind: str,
+                config: dict[str, Any]) -> SeriesPlan:
+        from ml.runtime.notify import check_url
+        from ml.store.series import validate_series
+
+        if series is not None:
+            try:
+                validate_series(series)
+            except ValueError as exc:
+                raise InputError(f"--series: {exc}") from None
+        if notify is not None:
+            check_url(notify)
+            if baseline is None and series is None:
+                raise InputError("--notify needs a comparison: pass --series NAME or --baseline latest|RUN_ID")
+        base = None
+        if baseline is not None and baseline != "latest" and Path(baseline).exists():
+            base = _dir_baseline(Path(baseline))
+        elif baseline is not None:
+            base = _stored_baseline(store, baseline, series)
+        elif series is not None and store is not None and store.latest_in_series(series) is not None:
+            base = _stored_baseline(store, "latest", series)
+        if base is not None:
+            _check_fits(base, kind, config)
+        return cls(series, base, notify)
+
+    def apply(self, folder: Path, run_dir: Path) -> None:
+        """Series, comparison and lineage into the staged run directory ``folder`` (module docstring)."""
+        from ml.runtime.runfiles import write_json
+
+        if self.series is not None:
+            manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+            write_json(folder / "manifest.json", {**manifest, "series": self.series})
+        if self.baseline is None:
+            return
+        from ml.lineage import LineageConfig, compare_runs, load_snapshot
+        from ml.store.bundle import COMPARISON_FILE
+
+        try:
+            new = load_snapshot(folder)
+            new.run_dir = str(run_dir)
+            self.comparison = compare_runs(self.baseline.snapshot(), new, LineageConfig())
+        except InputError as exc:
+            self.messages.append(f"no comparison with {self.baseline.run_id}: {exc}")
+            return
+        write_json(folder / COMPARISON_FILE, json.loads(self.comparison.model_dump_json()))
+        lineage = {p.id: p for p in self.comparison.new_personas}
+        personas = json.loads((folder / "personas.json").read_text(encoding="utf-8"))
+        for p in personas:
+            if int(p["id"]) in lineage:
+                p["name"], p["lineage_id"] = lineage[int(p["id"])].name, lineage[int(p["id"])].lineage_id
+        write_json(folder / "personas.json", personas)
+
+    def report(self, console) -> None:
+        """Lines for the run's summary: the comparison's headline, or why there is none."""
+        for line in self.messages:
+            console.print(line, markup=False)
+        c = self.comparison
+        if c is not None:
+            counts = ", ".join(f"{k.removeprefix('new_')} {v}" for k, v in c.counts.items() if k.startswith("new_"))
+            died = c.counts.get("base_died", 0)
+            console.print(f"compared with {c.base.run_id}: PSI {c.shift.psi:.3f} ({c.shift.level}); {counts}; "
+                          f"died {died}; movers {c.movers.n_moved} of {c.movers.n_shared} (comparison.json)",
+                          markup=False)
+
+    def notify(self, console) -> None:
+        """Call the webhook when the comparison crossed a threshold (never fails the run)."""
+        if self.notify_url is None or self.comparison is None:
+            return
+        from ml.runtime.notify import drift_alert, post_json
+
+        alert = drift_alert(self.comparison, self.series)
+        if alert is None:
+            console.print(f"no threshold crossed: {self.notify_url} not called", markup=False)
+            return
+        console.print(post_json(self.notify_url, alert), markup=False)

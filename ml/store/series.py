@@ -1,0 +1,70 @@
+"""Series and stored comparisons, the backend-neutral part (SQLite and Firestore share these).
+
+A run may belong to a series (``manifest.series``, set by ``python -m ml.run --series NAME``); a run
+compared with a baseline carries the ``Comparison`` (``ml.runtime.contracts.compare``) as a JSON
+document, published with the run (``RunBundle.comparison``) or added later (``RunStore.put_comparison``).
+``check_comparison`` refuses a document that is no comparison of that run (one line);
+``series_entry`` builds one item of a series' history; ``movers_page`` pages a comparison's movers.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import ValidationError
+
+from ml.runtime.contracts.compare import Comparison, comparison_headline
+from ml.store import records as R
+
+SERIES_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+#: History pages hold at most this many runs.
+MAX_SERIES_PAGE = 1000
+
+
+def validate_series(name: str) -> str:
+    """A series name (letters, digits, '_', '-', '.'; at most 64), or ValueError saying so."""
+    if not isinstance(name, str) or not SERIES_RE.match(name) or ".." in name:
+        raise ValueError(f"invalid series name {name!r}: use letters, digits, '_', '-', '.' (max 64)")
+    return name
+
+
+def check_comparison(run_id: str, comparison: Any) -> dict[str, Any]:
+    """``comparison`` (a ``Comparison`` or its JSON) as a JSON-able dict, checked against the contract and
+    against ``run_id`` (it must be that run's comparison); ValueError with one line otherwise."""
+    doc = comparison.model_dump(mode="json") if hasattr(comparison, "model_dump") else R.to_jsonable(comparison)
+    try:
+        model = Comparison.model_validate(doc)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(x) for x in err["loc"])
+        raise ValueError(f"run {run_id}: the comparison does not match its contract at '{where}': {err['msg']}; "
+                         "compute it again with ml.lineage.compare_runs") from None
+    if model.new.run_id != run_id:
+        raise ValueError(f"run {run_id}: the comparison is of run {model.new.run_id}; store it with that run")
+    return model.model_dump(mode="json")
+
+
+def headline_of(comparison: dict[str, Any] | None) -> dict[str, Any] | None:
+    return comparison_headline(comparison) if comparison else None
+
+
+def series_entry(summary: dict[str, Any], headline: dict[str, Any] | None) -> dict[str, Any]:
+    """One item of a series' history (``SeriesEntry`` as JSON) from a run summary and its headline."""
+    counts = summary.get("counts") or {}
+    return {"run_id": summary["id"], "created_at": summary.get("created_at"), "kind": summary.get("kind"),
+            "n_personas": counts.get("personas"), "comparison": headline}
+
+
+def movers_page(run_id: str, comparison: dict[str, Any], from_persona: int | None = None,
+                to_persona: int | None = None, offset: int = 0, limit: int = 50) -> dict[str, Any]:
+    """A page of the movers a stored comparison lists (``MoversPage`` as JSON), filtered by the persona
+    they came from and/or went to."""
+    R.check_page(offset, limit)
+    movers = comparison["movers"]
+    rows = [m for m in movers["moves"]
+            if (from_persona is None or m["from_id"] == from_persona) and (to_persona is None or m["to_id"] == to_persona)]
+    return {"run_id": run_id, "base_run_id": comparison["base"]["run_id"], "key": movers["key"],
+            "n_shared": movers["n_shared"], "n_moved": movers["n_moved"], "listed": len(movers["moves"]),
+            "truncated": movers["truncated"], "items": rows[offset : offset + limit], "total": len(rows),
+            "offset": offset, "limit": limit, "from_persona": from_persona, "to_persona": to_persona}
