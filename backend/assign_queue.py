@@ -22,7 +22,6 @@ import asyncio
 import inspect
 import logging
 import math
-import os
 import sys
 import threading
 import time
@@ -33,7 +32,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 
-from backend.encoder_worker import EncoderUnavailable, EncoderWorker
+from backend.encoder_worker import EncoderUnavailable, EncoderWorker, default_threads
 from backend.settings import Settings
 
 log = logging.getLogger("backend")
@@ -89,20 +88,28 @@ class AssignBatcher:
         rate = self.texts_per_s or 0.0
         return 1 if rate <= 0 else max(1, min(60, math.ceil(self._queued / rate)))
 
+    def check(self, weight: int) -> None:
+        """Raise what `submit` would for `weight` texts now (429 full, 503 closed); queues nothing."""
+        with self._cond:
+            self._check(max(1, int(weight)))
+
+    def _check(self, weight: int) -> None:
+        if self._closed:
+            raise _refuse(503, "the assign queue is closed (the server is stopping); retry", 1)
+        if self._pending and self._queued + weight > self.max_queue:
+            raise _refuse(429, f"assign queue full ({self._queued} texts waiting, the limit is "
+                               f"{self.max_queue}); retry after the Retry-After seconds", self.retry_after())
+        expected = (self._queued + weight) / self.texts_per_s if self.texts_per_s else 0.0
+        if self._pending and expected > self.max_wait_s:
+            raise _refuse(429, f"assign queue full ({self._queued} texts waiting, about {expected:.1f} s at "
+                               f"{self.texts_per_s:.0f} texts/s); retry after the Retry-After seconds",
+                          self.retry_after())
+
     def submit(self, frame: Any, weight: int) -> Future:
         """Queue one request of `weight` texts; raises HTTPException 429 when the queue is full."""
         job = _Job(frame, max(1, int(weight)))
         with self._cond:
-            if self._closed:
-                raise _refuse(503, "the assign queue is closed (the server is stopping); retry", 1)
-            if self._pending and self._queued + job.weight > self.max_queue:
-                raise _refuse(429, f"assign queue full ({self._queued} texts waiting, the limit is "
-                                   f"{self.max_queue}); retry after the Retry-After seconds", self.retry_after())
-            expected = (self._queued + job.weight) / self.texts_per_s if self.texts_per_s else 0.0
-            if self._pending and expected > self.max_wait_s:
-                raise _refuse(429, f"assign queue full ({self._queued} texts waiting, about {expected:.1f} s at "
-                                   f"{self.texts_per_s:.0f} texts/s); retry after the Retry-After seconds",
-                              self.retry_after())
+            self._check(job.weight)
             self._pending.append(job)
             self._queued += job.weight
             if self._thread is None:
@@ -161,6 +168,10 @@ class AssignBatcher:
         return [job for job in batch if job.future.set_running_or_notify_cancel()]
 
     def _run(self) -> None:
+        # This thread (features, placement) and the request threads (parsing) hold the GIL in steps of
+        # up to the switch interval (5 ms by default) while the event loop answering reads waits; a
+        # shorter interval lets reads through between those steps (scripts/bench_api.py --mixed).
+        sys.setswitchinterval(min(sys.getswitchinterval(), 0.0005))
         if self.encoder is not None:
             try:  # start the encoder process and load the model before the first request is timed
                 self.encoder.warm(self.model.embedder)
@@ -186,11 +197,7 @@ class AssignBatcher:
             from ml.features.embed import load_sentence_model
         except ImportError:  # pragma: no cover - torch comes with sentence-transformers
             return
-        torch.set_num_threads(self.torch_threads or max(1, (os.cpu_count() or 2) - 1))
-        # A CPU-bound worker thread holds the GIL for whole switch intervals (5 ms by default), so the
-        # event loop answering reads waits behind it; a shorter interval lets reads through between
-        # the worker's Python steps (measured with scripts/bench_api.py --mixed, docs/api.md).
-        sys.setswitchinterval(min(sys.getswitchinterval(), 0.0005))
+        torch.set_num_threads(self.torch_threads or default_threads())
         try:
             load_sentence_model(embedder.model_name, embedder.device)
         except Exception as exc:  # noqa: BLE001 - the first predict reports it to the client
@@ -275,6 +282,14 @@ class AssignQueues:
                                      settings.assign_encode_timeout_s) if settings.assign_encoder_process else None
         self._batchers: OrderedDict[str, AssignBatcher] = OrderedDict()
         self._lock = threading.Lock()
+
+    def admit(self, run_id: str, weight: int) -> None:
+        """Refuse now (429 with Retry-After) a request of `weight` texts that `run_id`'s queue would
+        refuse, before the request is parsed and its model looked up (refusals stay cheap)."""
+        with self._lock:
+            batcher = self._batchers.get(run_id)
+        if batcher is not None and weight > 0:
+            batcher.check(weight)
 
     def for_model(self, run_id: str, model: Any) -> AssignBatcher:
         """The batcher of `run_id`'s model (a new one when the model was reloaded)."""

@@ -37,8 +37,9 @@ class EncoderUnavailable(RuntimeError):
 
 
 def default_threads() -> int:
-    """Torch threads for the encoder: all CPUs but one (at least one)."""
-    return max(1, (os.cpu_count() or 2) - 1)
+    """Torch threads for the encoder: all CPUs this process may use but one (at least one)."""
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 2
+    return max(1, usable - 1)
 
 
 # -- the API side ---------------------------------------------------------------------------------

@@ -14,6 +14,10 @@ persona detail (cycling over the run's personas); then assign throughput with ba
 `--duration` s while reads (persona list and details) run at `--rate`/s; per endpoint p50/p99, assign
 requests served vs refused (429 queue full, 503 queue deadline) and the longest any assign request
 waited for its answer, served or refused. Targets: no assign waits past 5 s; reads p99 < 50 ms.
+It also reports the CPU each side used during the load (in cores: CPU seconds / duration): the API
+process, its encoder process (`backend.encoder_worker`), and the load generator (this process and
+its read child). `--server-cpus` / `--client-cpus` (e.g. `0-1`, `2,3`) pin the two sides to separate
+CPUs where the machine has enough; by default all share every CPU.
 
 Prints a table and writes JSON. Target: p99 < 50 ms with zero errors on the embedded store.
 Only 127.0.0.1 is loaded, for a bounded number of requests.
@@ -48,11 +52,33 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(store_url: str, port: int) -> subprocess.Popen:
+def cpu_list(text: str) -> set[int]:
+    """`0-1,3` -> {0, 1, 3}."""
+    cpus: set[int] = set()
+    for part in text.split(","):
+        low, _, high = part.partition("-")
+        cpus.update(range(int(low), int(high or low) + 1))
+    return cpus
+
+
+def cpu_seconds(proc: psutil.Process) -> dict[str, float]:
+    """User + system CPU seconds of `proc` ("server") and of its children ("encoder")."""
+    def used(p: psutil.Process) -> float:
+        try:
+            times = p.cpu_times()
+            return times.user + times.system
+        except psutil.NoSuchProcess:
+            return 0.0
+    return {"server": used(proc), "encoder": sum(used(c) for c in proc.children(recursive=True))}
+
+
+def start_server(store_url: str, port: int, cpus: set[int] | None = None) -> subprocess.Popen:
     env = {**os.environ, "PERSONAS_FRONTEND_DIR": "/nonexistent", "HF_HUB_OFFLINE": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "backend", "--store", store_url, "--port", str(port),
                              "--log-level", "warning"], cwd=REPO, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if cpus:  # the encoder process, started later, inherits it
+        psutil.Process(proc.pid).cpu_affinity(sorted(cpus))
     deadline = time.monotonic() + 180  # a loaded machine starts slowly
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -139,7 +165,9 @@ def _latency_summary(seconds: list[float]) -> dict:
 
 def _reads_process(base: str, paths: list[str], rate: float, duration: float, start_at: float) -> dict:
     """Child process: reads on schedule from wall-clock `start_at` (its own client, CPU and GIL)."""
-    return asyncio.run(_read_load(base, paths, rate, duration, start_at))
+    cpu0 = time.process_time()
+    result = asyncio.run(_read_load(base, paths, rate, duration, start_at))
+    return {**result, "client_cpu_s": round(time.process_time() - cpu0, 2)}
 
 
 async def _read_load(base: str, paths: list[str], rate: float, duration: float, start_at: float) -> dict:
@@ -201,7 +229,8 @@ async def _assign_load(base: str, run_id: str, texts: list[str], args, start_at:
             "max_wait_s": round(max(waits, default=0.0), 2), **_latency_summary(ok)}
 
 
-def mixed_load(base: str, run_id: str, read_paths: list[str], texts: list[str], args) -> dict:
+def mixed_load(base: str, server: psutil.Process, run_id: str, read_paths: list[str], texts: list[str],
+               args) -> dict:
     """Assigns at `args.assign_rate`/s x `args.assign_batch` texts (this process) while reads run at
     `args.rate`/s (a child process, so neither client's CPU delays the other's schedule)."""
     warm = httpx.post(f"{base}/api/v1/runs/{run_id}/assign", json={"conversations": [{"text": "warm up"}]},
@@ -211,8 +240,15 @@ def mixed_load(base: str, run_id: str, read_paths: list[str], texts: list[str], 
     start_at = time.time() + 3.0
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
         reads = pool.submit(_reads_process, base, read_paths, args.rate, args.duration, start_at)
+        time.sleep(max(0.0, start_at - time.time() - 0.5))
+        before, client0, wall0 = cpu_seconds(server), time.process_time(), time.perf_counter()
         assigns = asyncio.run(_assign_load(base, run_id, texts, args, start_at))
-        return {"reads": reads.result(), "assign": assigns}
+        read_result = reads.result()
+        after, wall = cpu_seconds(server), time.perf_counter() - wall0
+    client = time.process_time() - client0 + read_result["client_cpu_s"]
+    cores = {name: round((after[name] - before[name]) / wall, 2) for name in after}
+    return {"reads": read_result, "assign": assigns,
+            "cores_used": {**cores, "load_generator": round(client / wall, 2)}, "measured_s": round(wall, 1)}
 
 
 def print_mixed(result: dict, args) -> None:
@@ -232,6 +268,9 @@ def print_mixed(result: dict, args) -> None:
     a = result["assign"]
     print(f"assign: {a['texts_served_per_s']} texts/s served; longest wait of any assign request "
           f"(served or refused): {a['max_wait_s']} s")
+    c = result["cores_used"]
+    print(f"CPU used over {result['measured_s']} s, in cores: API process {c['server']}, encoder process "
+          f"{c['encoder']}, load generator {c['load_generator']}")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -247,6 +286,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--mixed", action="store_true", help="assigns and reads at once (see the module doc)")
     parser.add_argument("--assign-rate", type=float, default=20.0, help="assign requests per second (--mixed)")
     parser.add_argument("--assign-batch", type=int, default=10, help="texts per assign request (--mixed)")
+    parser.add_argument("--server-cpus", type=cpu_list, help="pin the server (and its encoder) to these CPUs")
+    parser.add_argument("--client-cpus", type=cpu_list, help="pin the load generator to these CPUs")
     parser.add_argument("--out", type=Path, default=Path("bench_api.json"))
     args = parser.parse_args(argv)
     if not (0 < args.rate <= 1000 and 0 < args.assign_rate <= 200 and 0 < args.duration <= 600):
@@ -286,6 +327,7 @@ def print_reads(results: dict, scenarios: dict[str, list[str]], args) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    load_before = round(os.getloadavg()[0], 2)
     with tempfile.TemporaryDirectory() as tmp:
         store_url = args.store
         if args.run_dir:
@@ -297,7 +339,9 @@ def main(argv: list[str] | None = None) -> int:
             store.close()
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        proc = start_server(store_url, port)
+        proc = start_server(store_url, port, args.server_cpus)
+        if args.client_cpus:  # the read child, spawned later, inherits it
+            os.sched_setaffinity(0, args.client_cpus)
         try:
             run_id = httpx.get(f"{base}/api/v1/runs/{args.run_id}").json()["id"]
             personas = httpx.get(f"{base}/api/v1/runs/{run_id}/personas").json()["items"]
@@ -309,7 +353,8 @@ def main(argv: list[str] | None = None) -> int:
             }
             if args.mixed:
                 paths = scenarios["persona_list"] + scenarios["persona_detail"]
-                results = {"mixed": mixed_load(base, run_id, paths, texts or ["hello"], args)}
+                results = {"mixed": mixed_load(base, psutil.Process(proc.pid), run_id, paths, texts or ["hello"],
+                                               args)}
             else:
                 results = read_scenarios(base, proc, scenarios, args)
                 results["assign"] = assign_throughput(base, run_id, texts or ["hello"], args.batch, args.batches)
@@ -319,7 +364,9 @@ def main(argv: list[str] | None = None) -> int:
 
     report = {"run_id": run_id, "personas": len(personas), "rate": args.rate, "duration_s": args.duration,
               "store": "sqlite (temporary)" if args.run_dir else store_url.split("://")[0],
-              "cpus": os.cpu_count(), "load_avg_1m_after": round(os.getloadavg()[0], 2), "results": results}
+              "cpus": os.cpu_count(), "server_cpus": sorted(args.server_cpus or []) or "all",
+              "client_cpus": sorted(args.client_cpus or []) or "all", "load_avg_1m_before": load_before,
+              "load_avg_1m_after": round(os.getloadavg()[0], 2), "results": results}
     if args.mixed:
         report.update(assign_rate=args.assign_rate, assign_batch=args.assign_batch)
     args.out.write_text(json.dumps(report, indent=2), encoding="utf-8")

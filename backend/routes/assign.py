@@ -156,6 +156,7 @@ def _prepare(run_id: str, body: AssignRequest, store, models, settings) -> _Prep
                          "waited longer than `PERSONAS_ASSIGN_MAX_WAIT_S`.")
 async def assign(run_id: RunIdPath, body: AssignRequest, store: StoreDep, models: ModelsDep,
                  settings: SettingsDep, queues: QueuesDep) -> AssignResponse | EventAssignResponse:
+    queues.admit(run_id, len(body.conversations or ()))  # a full queue refuses before any parsing (429)
     job = await run_in_threadpool(_prepare, run_id, body, store, models, settings)
     batcher = queues.for_model(job.run_id, job.model)
     future = batcher.submit(job.frame, job.weight)

@@ -116,6 +116,8 @@ def test_full_queue_is_429_with_retry_after(serve):
     assert refused.status_code == 429
     assert int(refused.headers["Retry-After"]) >= 1
     assert error_of(refused)["code"] == "too_many_requests" and "queue full" in error_of(refused)["message"]
+    unread = client.post(ASSIGN, json={"conversations": [{"text": "x", "timestamp": "not a time"}]})
+    assert unread.status_code == 429  # refused before parsing (parsed, this timestamp is a 422)
     model.gate.set()
     for thread in (first, second):
         thread.join(WAIT)
