@@ -268,3 +268,77 @@ def test_deleting_a_run_deletes_its_model(store):
     bundle.model = model_of("conversations", 2_000, seed=5)
     store.publish(bundle, replace=True)
     assert store.get_model("run-d") == bundle.model
+
+
+# -- series and comparisons ------------------------------------------------------------------------
+def series_bundle(run_id: str, series: str | None, created_at: str, comparison=None, sizes=(6, 6)):
+    bundle = make_bundle(run_id, list(sizes), created_at=created_at)
+    bundle.manifest["series"] = series
+    bundle.comparison = comparison
+    return bundle
+
+
+def test_series_history_in_order_with_headlines(store):
+    from tests.store.synthetic_compare import make_comparison
+
+    second = make_comparison("s-1", "s-2")
+    store.publish(series_bundle("s-2", "weekly", "2026-02-01T00:00:00Z", second))
+    store.publish(series_bundle("s-1", "weekly", "2026-01-01T00:00:00Z"))
+    store.publish(series_bundle("other", "daily", "2026-03-01T00:00:00Z"))
+    store.publish(series_bundle("none", None, "2026-04-01T00:00:00Z"))
+    items, total = store.series_runs("weekly")
+    assert total == 2 and [i["run_id"] for i in items] == ["s-1", "s-2"]
+    assert items[0]["comparison"] is None and items[0]["n_personas"] == 2 and items[0]["kind"] == "conversations"
+    head = items[1]["comparison"]
+    assert head["base_run_id"] == "s-1" and head["psi"] == second.shift.psi and head["counts"] == second.counts
+    assert store.series_runs("weekly", limit=1, offset=1)[0] == items[1:]
+    assert store.series_runs("nothing") == ([], 0)
+    assert store.latest_in_series("weekly") == "s-2" and store.latest_in_series("nothing") is None
+    assert {r["id"]: r["series"] for r in store.list_runs()} == {"none": None, "other": "daily", "s-2": "weekly",
+                                                                  "s-1": "weekly"}
+    assert store.get_comparison("s-2") == second.model_dump(mode="json")
+    assert store.get_comparison("s-1") is None
+    with pytest.raises(RunNotFound):
+        store.get_comparison("missing")
+    with pytest.raises(ValueError, match="invalid series name"):
+        store.series_runs("../x")
+
+
+def test_put_comparison_replaces_and_is_checked(store):
+    from tests.store.synthetic_compare import make_comparison
+
+    store.publish(series_bundle("c-1", "s", "2026-01-01T00:00:00Z"))
+    store.publish(series_bundle("c-2", "s", "2026-02-01T00:00:00Z"))
+    first, second = make_comparison("c-1", "c-2", seed=1), make_comparison("c-1", "c-2", seed=2, moved=0.5)
+    store.put_comparison("c-2", first)
+    store.put_comparison("c-2", second)  # replaces: the reader sees the newer one
+    assert store.get_comparison("c-2") == second.model_dump(mode="json")
+    assert store.series_runs("s")[0][1]["comparison"]["n_moved"] == second.movers.n_moved
+    with pytest.raises(ValueError, match="is of run c-2"):
+        store.put_comparison("c-1", second)
+    with pytest.raises(ValueError, match="does not match its contract"):
+        store.put_comparison("c-2", {**second.model_dump(mode="json"), "shift": {"psi": "high"}})
+    with pytest.raises(RunNotFound):
+        store.put_comparison("missing", second)
+    with pytest.raises(ValueError, match="is of run"):  # a bundle's comparison is checked before any write
+        store.publish(series_bundle("c-3", "s", "2026-03-01T00:00:00Z", second))
+    assert "c-3" not in {r["id"] for r in store.list_runs()}
+
+
+def test_two_hundred_personas_with_movers_fit_and_page(store):
+    """A comparison of 200 personas listing 1,700 movers (about 0.6 MB) is stored in parts on Firestore."""
+    from tests.store.synthetic_compare import make_comparison
+
+    big = make_comparison("big-1", "big-2", n_personas=200, per_persona=30, moved=0.3)
+    assert len(big.model_dump_json()) > 500_000 and len(big.movers.moves) > 1000
+    store.publish(series_bundle("big-1", "big", "2026-01-01T00:00:00Z"))
+    store.publish(series_bundle("big-2", "big", "2026-02-01T00:00:00Z", big))
+    assert store.get_comparison("big-2") == big.model_dump(mode="json")
+    page = store.get_movers("big-2", offset=10, limit=5)
+    assert page["total"] == page["listed"] == len(big.movers.moves) and page["base_run_id"] == "big-1"
+    assert page["items"] == [m.model_dump(mode="json") for m in big.movers.moves[10:15]]
+    src = big.movers.moves[0].from_id
+    only = store.get_movers("big-2", from_persona=src, limit=10_000)
+    assert only["total"] == sum(m.from_id == src for m in big.movers.moves) and {m["from_id"] for m in only["items"]} == {src}
+    assert store.get_movers("big-1") is None
+    assert store.delete_run("big-2") and store.series_runs("big")[1] == 1
