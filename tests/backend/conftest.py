@@ -15,6 +15,7 @@ from ml.store import RunBundle, open_store
 from tests.backend.synthetic import synthetic_bundle
 
 OLD_RUN, NEW_RUN = "run-2017-old", "run-2017-new"
+SERIES = "monthly"
 
 
 FIRESTORE_PROJECT = "personas-backend-test"
@@ -53,10 +54,17 @@ def pipeline_store_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.
 
 @pytest.fixture(scope="session")
 def populated_store(store_url: str) -> Iterator:
-    """The store with two synthetic runs: OLD_RUN (3 personas) and the newer NEW_RUN (4)."""
+    """The store with two synthetic runs of series SERIES: OLD_RUN (3 personas) and the newer NEW_RUN (4),
+    stored with a (synthetic) comparison against OLD_RUN."""
+    from tests.store.synthetic_compare import make_comparison
+
     store = open_store(store_url)
-    store.publish(synthetic_bundle(OLD_RUN, "2017-10-01T00:00:00Z", n_personas=3, seed=1), replace=True)
-    store.publish(synthetic_bundle(NEW_RUN, "2017-11-01T00:00:00Z", n_personas=4, seed=2), replace=True)
+    old = synthetic_bundle(OLD_RUN, "2017-10-01T00:00:00Z", n_personas=3, seed=1)
+    new = synthetic_bundle(NEW_RUN, "2017-11-01T00:00:00Z", n_personas=4, seed=2)
+    old.manifest["series"] = new.manifest["series"] = SERIES
+    new.comparison = make_comparison(OLD_RUN, NEW_RUN, n_personas=4, moved=0.3)
+    store.publish(old, replace=True)
+    store.publish(new, replace=True)
     yield store
     store.close()
 

@@ -1,0 +1,84 @@
+"""Comparisons and series: a run's stored comparison with its baseline, its movers (paged), a series'
+history. Written by ``python -m ml.run --series NAME --baseline ...`` (docs/drift.md)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from backend.deps import CacheDep, SettingsDep, StoreDep
+from backend.errors import APIError
+from backend.routes.common import RunIdPath, errors, resolve_run
+from backend.schemas import MAX_ID, RUN_ID_PATTERN
+from ml.runtime.contracts.compare import Comparison, MoversPage, SeriesHistory
+
+router = APIRouter(tags=["comparisons"])
+
+SeriesPath = Annotated[str, Path(pattern=RUN_ID_PATTERN, max_length=64, examples=["weekly"],
+                                 description="A series name (python -m ml.run --series NAME).")]
+PersonaFilter = Annotated[int | None, Query(ge=0, le=MAX_ID, description="Only movers from (to) this persona id.")]
+
+
+def _no_comparison(run_id: str) -> APIError:
+    return APIError(404, "comparison_not_found",
+                    f"run {run_id!r} has no comparison; runs made with python -m ml.run --baseline or --series have one")
+
+
+def _served(document: dict) -> Comparison:
+    """The stored comparison without server paths (each run's `run_dir`)."""
+    body = {**document, "base": {**document["base"], "run_dir": None}, "new": {**document["new"], "run_dir": None}}
+    return Comparison.model_validate(body)
+
+
+@router.get("/runs/{run_id}/comparison", response_model=Comparison, responses=errors(404),
+            summary="The run compared with its baseline: lineage per persona, population shift (PSI), movers")
+def get_comparison(run_id: RunIdPath, store: StoreDep, cache: CacheDep) -> Comparison:
+    resolved = resolve_run(store, run_id)
+
+    def load() -> Comparison | None:
+        document = store.get_comparison(resolved)
+        return None if document is None else _served(document)
+
+    comparison = cache.get_or_load(("comparison", resolved), load)
+    if comparison is None:
+        raise _no_comparison(resolved)
+    return comparison
+
+
+@router.get("/runs/{run_id}/movers", response_model=MoversPage, responses=errors(404),
+            summary="Members whose persona lineage changed since the baseline, paged, by persona")
+def get_movers(
+    run_id: RunIdPath,
+    store: StoreDep,
+    settings: SettingsDep,
+    from_persona: PersonaFilter = None,
+    to_persona: PersonaFilter = None,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    limit: Annotated[int | None, Query(ge=1, le=10_000, description="Clamped to the page size cap.")] = None,
+) -> MoversPage:
+    resolved = resolve_run(store, run_id)
+    limit = min(limit or settings.default_page_size, settings.max_page_size)
+    page = store.get_movers(resolved, from_persona=from_persona, to_persona=to_persona, offset=offset, limit=limit)
+    if page is None:
+        raise _no_comparison(resolved)
+    return MoversPage.model_validate(page)
+
+
+@router.get("/series/{name}", response_model=SeriesHistory, responses=errors(404),
+            summary="A series' runs, oldest first, with the headline of each one's comparison")
+def get_series(
+    name: SeriesPath,
+    store: StoreDep,
+    settings: SettingsDep,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Annotated[int | None, Query(ge=1, le=10_000, description="Clamped to the page size cap.")] = None,
+) -> SeriesHistory:
+    limit = min(limit or settings.default_page_size, settings.max_page_size)
+    try:
+        items, total = store.series_runs(name, limit=limit, offset=offset)
+    except ValueError as exc:
+        raise APIError(422, "invalid_id", f"name: {exc}") from exc
+    if total == 0:
+        raise APIError(404, "series_not_found", f"no run of series {name!r}; python -m ml.run --series {name} makes one")
+    return SeriesHistory(series=name, items=items, total=total, offset=offset, limit=limit)

@@ -1,0 +1,53 @@
+"""GET /runs/{id}/comparison, /runs/{id}/movers and /series/{name} on both stores (the populated store's
+NEW_RUN carries a comparison against OLD_RUN; both belong to SERIES)."""
+
+from __future__ import annotations
+
+from tests.backend.conftest import NEW_RUN, OLD_RUN, SERIES, error_of
+
+API = "/api/v1"
+
+
+def test_comparison_is_served_without_server_paths(client, populated_store):
+    stored = populated_store.get_comparison(NEW_RUN)
+    body = client.get(f"{API}/runs/latest/comparison").json()
+    assert body["new"]["run_id"] == NEW_RUN and body["base"]["run_id"] == OLD_RUN
+    assert body["base"]["run_dir"] is None and body["new"]["run_dir"] is None
+    assert body["counts"] == stored["counts"] and body["shift"] == stored["shift"]
+    assert [p["status"] for p in body["new_personas"]] == [p["status"] for p in stored["new_personas"]]
+
+
+def test_movers_are_paged_and_filtered(client, populated_store):
+    moves = populated_store.get_comparison(NEW_RUN)["movers"]["moves"]
+    assert len(moves) > 5
+    page = client.get(f"{API}/runs/{NEW_RUN}/movers", params={"offset": 2, "limit": 3}).json()
+    assert page["items"] == moves[2:5] and page["total"] == page["listed"] == len(moves)
+    assert page["base_run_id"] == OLD_RUN and page["offset"] == 2 and page["limit"] == 3
+    src, dst = moves[0]["from_id"], moves[0]["to_id"]
+    both = client.get(f"{API}/runs/{NEW_RUN}/movers", params={"from_persona": src, "to_persona": dst}).json()
+    assert both["total"] == sum(m["from_id"] == src and m["to_id"] == dst for m in moves) >= 1
+    assert all(m["from_id"] == src and m["to_id"] == dst for m in both["items"])
+    assert client.get(f"{API}/runs/{NEW_RUN}/movers", params={"from_persona": 999}).json()["total"] == 0
+
+
+def test_series_history_oldest_first(client):
+    body = client.get(f"{API}/series/{SERIES}").json()
+    assert body["series"] == SERIES and body["total"] == 2
+    assert [i["run_id"] for i in body["items"]] == [OLD_RUN, NEW_RUN]
+    assert body["items"][0]["comparison"] is None
+    assert body["items"][1]["comparison"]["base_run_id"] == OLD_RUN
+    runs = {r["id"]: r["series"] for r in client.get(f"{API}/runs").json()["items"]}
+    assert runs[OLD_RUN] == runs[NEW_RUN] == SERIES
+
+
+def test_errors(client):
+    r = client.get(f"{API}/runs/{OLD_RUN}/comparison")
+    assert r.status_code == 404 and error_of(r)["code"] == "comparison_not_found"
+    r = client.get(f"{API}/runs/{OLD_RUN}/movers")
+    assert r.status_code == 404 and error_of(r)["code"] == "comparison_not_found"
+    r = client.get(f"{API}/runs/no-such-run/comparison")
+    assert r.status_code == 404 and error_of(r)["code"] == "run_not_found"
+    r = client.get(f"{API}/series/no-such-series")
+    assert r.status_code == 404 and error_of(r)["code"] == "series_not_found"
+    assert client.get(f"{API}/series/a..b").status_code == 422
+    assert client.get(f"{API}/runs/{NEW_RUN}/movers", params={"from_persona": -1}).status_code == 422
