@@ -10,10 +10,10 @@ import QualityMetrics from "@/components/QualityMetrics";
 import RunSelector, { type RunChoice } from "@/components/RunSelector";
 import { EmptyRuns, ErrorState, Loading } from "@/components/States";
 import FamilyLevel, { familyNav, type FamilyNav } from "@/components/FamilyLevel";
-import { paths, runFileUrl, type RunFileName } from "@/lib/api";
+import { paths, runFileUrl, type Family, type PersonaSummary, type RunFileName, type RunManifest } from "@/lib/api";
 import { dateTime, int, pct } from "@/lib/format";
 import { useFeatureWords } from "@/lib/features";
-import { availableMeasures, coloring } from "@/lib/measures";
+import { availableMeasures, coloring, type Coloring } from "@/lib/measures";
 import { isEventRun, memberNoun, sourceText } from "@/lib/runs";
 import { useApi } from "@/lib/useApi";
 
@@ -57,70 +57,26 @@ function RunOverview({
   const personas = useApi(paths.personas(runId));
   const tree = useApi(paths.families(runId));
   const families = useMemo(() => (tree.status === "ok" ? tree.data.families : []), [tree]);
-  const familyName = new Map(families.map((f) => [f.id, f.name]));
-  const [measureKey, setMeasureKey] = useState("persona");
-
   const items = useMemo(() => (personas.status === "ok" ? personas.data.items : []), [personas]);
-  const eventRun = manifest.status === "ok" && isEventRun(manifest.data);
-  const noun = memberNoun(eventRun);
-  const words = useFeatureWords();
-  const measures = useMemo(() => availableMeasures(items, eventRun, words), [items, eventRun, words]);
-  const measure = measures.find((m) => m.key === measureKey) ?? measures[0];
-  const scale = useMemo(() => (measure ? coloring(measure, items, families) : null), [measure, items, families]);
 
   const head = (
     <div className="page-head">
       <div>
         <h1>Run overview</h1>
-        {manifest.status === "ok" ? (
-          <p className="meta" data-testid="run-meta">
-            Run <strong>{manifest.data.id ?? manifest.data.run_id}</strong> · created {dateTime(manifest.data.created_at)} ·
-            source {sourceText(manifest.data.source)} · unit {manifest.data.unit ?? "–"}
-          </p>
-        ) : null}
+        {manifest.status === "ok" ? <RunMeta manifest={manifest.data} /> : null}
       </div>
       <RunSelector runs={runs} value={runId} onChange={onSelect} />
     </div>
   );
-
-  if (manifest.status === "error") {
-    return (
-      <>
-        {head}
-        <ErrorState error={manifest.error} title={`Could not load run ${runId}`} />
-      </>
-    );
-  }
-  if (manifest.status !== "ok") {
-    return (
-      <>
-        {head}
-        <Loading what="the run" />
-      </>
-    );
-  }
+  if (manifest.status === "error") return <>{head}<ErrorState error={manifest.error} title={`Could not load run ${runId}`} /></>;
+  if (manifest.status !== "ok") return <>{head}<Loading what="the run" /></>;
   const m = manifest.data;
-
+  const eventRun = isEventRun(m);
+  const noun = memberNoun(eventRun);
   return (
     <>
       {head}
-      {m.kind === "events" ? (
-        <div className="stat-row" aria-label="Run counts">
-          <Stat label="event rows in" value={int(m.counts.input)} />
-          <Stat label="users kept" value={int(m.counts.kept)} />
-          <Stat label="event types" value={int(m.counts.event_types)} />
-          <Stat label="personas" value={int(m.counts.personas)} />
-          <Stat label="users flagged as mixed" value={int(m.counts.mixed)} />
-        </div>
-      ) : (
-        <div className="stat-row" aria-label="Run counts">
-          <Stat label="conversations in" value={int(m.counts.input)} />
-          <Stat label="members kept" value={int(m.counts.kept)} />
-          <Stat label="personas" value={int(m.counts.personas)} />
-          <Stat label="noise before reassignment" value={int(m.counts.noise_before_reassign)} />
-        </div>
-      )}
-
+      <RunCounts manifest={m} />
       <div className="grid grid-3">
         <section className="panel span-2" aria-labelledby="treemap-title">
           <h2 id="treemap-title">
@@ -129,147 +85,222 @@ function RunOverview({
               {eventRun ? "User map →" : "Member map →"}
             </Link>
           </h2>
-          {personas.status === "error" ? (
+          {personas.status === "ok" ? (
+            <TreemapPanel runId={runId} items={items} families={families} nav={nav} eventRun={eventRun} />
+          ) : personas.status === "error" ? (
             <ErrorState error={personas.error} title="Could not load the personas" />
-          ) : personas.status !== "ok" || !measure || !scale ? (
-            <Loading what="personas" />
-          ) : items.length === 0 ? (
-            <p className="state-none">This run found no personas.</p>
           ) : (
-            <>
-              <div className="controls">
-                <label htmlFor="measure-select">Colour by</label>
-                <select
-                  id="measure-select"
-                  data-testid="measure-select"
-                  value={measure.key}
-                  onChange={(e) => setMeasureKey(e.target.value)}
-                >
-                  {measures.map((ms) => (
-                    <option key={ms.key} value={ms.key}>
-                      {ms.label}
-                    </option>
-                  ))}
-                </select>
-              </div>
-              <p className="hint">
-                Area = share of {noun}. {measure.description} Click a cell (or Tab to it and press Enter) to open the
-                persona.
-              </p>
-              <FamilyLevel nav={nav} families={families} personas={items} noun={noun}>
-                {(shown) => (
-                  <PersonaTreemap
-                    runId={runId}
-                    personas={shown}
-                    measure={measure}
-                    coloring={scale}
-                    noun={noun}
-                    forcedLabel={eventRun ? "flagged as mixed" : "reassigned from noise"}
-                  />
-                )}
-              </FamilyLevel>
-              <p className="legend" data-testid="forced-legend">
-                <span>
-                  <span className="swatch hatched" aria-hidden="true" />
-                  {eventRun
-                    ? "hatched part = users flagged as mixed (no clear persona)"
-                    : "hatched part = members the clustering left as noise and reassigned to their nearest persona"}
-                </span>
-              </p>
-              {measure.kind !== "category" ? (
-                <div className="legend" aria-label="Colour scale">
-                  <span>{scale.format(scale.min)}</span>
-                  <span
-                    className="ramp"
-                    style={{
-                      background:
-                        measure.kind === "diverging"
-                          ? "linear-gradient(to right, #2166ac, #f7f7f7, #b2182b)"
-                          : "linear-gradient(to right, #440154, #2a788e, #22a884, #7ad151, #fde725)",
-                    }}
-                  />
-                  <span>{scale.format(scale.max)}</span>
-                  <span>grey = no value</span>
-                </div>
-              ) : null}
-            </>
+            <Loading what="personas" />
           )}
         </section>
-
         <section className="panel" aria-labelledby="metrics-title">
           <h2 id="metrics-title">Quality</h2>
           <QualityMetrics manifest={m} />
         </section>
-
         <section className="panel span-2" aria-labelledby="personas-title">
           <h2 id="personas-title">All personas</h2>
-          {personas.status === "ok" ? (
-            <table data-testid="persona-table">
-              <thead>
-                <tr>
-                  <th scope="col">Persona</th>
-                  {families.length ? <th scope="col">Family</th> : null}
-                  <th scope="col" className="num">{eventRun ? "Users" : "Members"}</th>
-                  <th scope="col" className="num">Share</th>
-                  <th scope="col" className="num">Core</th>
-                  <th scope="col" className="num">{eventRun ? "Mixed" : "Reassigned"}</th>
-                  <th scope="col">{eventRun ? "Top events" : "Top terms"}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {items.map((p) => (
-                  <tr key={p.id}>
-                    <td>
-                      <Link href={`/persona/?run=${encodeURIComponent(runId)}&id=${p.id}`}>{p.name}</Link>
-                    </td>
-                    {families.length ? (
-                      <td className="muted">{p.parent_id != null ? familyName.get(p.parent_id) ?? "–" : "–"}</td>
-                    ) : null}
-                    <td className="num">{int(p.size)}</td>
-                    <td className="num">{pct(p.share)}</td>
-                    <td className="num">{int(p.core_size)}</td>
-                    <td className="num">{int(p.reassigned_count)}</td>
-                    <td className="muted">{(p.top_terms ?? []).slice(0, 6).map((t) => t.term).join(", ")}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          ) : null}
+          {personas.status === "ok" ? <PersonaTable runId={runId} items={items} families={families} eventRun={eventRun} /> : null}
         </section>
-
-        <section className="panel" aria-labelledby="download-title">
-          <h2 id="download-title">Download</h2>
-          <p className="hint">Take the personas with you (member texts masked as shown here).</p>
-          <ul className="downloads" data-testid="downloads">
-            <li>
-              <a href={runFileUrl(runId, "report.html")} target="_blank" rel="noopener" data-testid="download-report">
-                Printable report
-              </a>{" "}
-              <span className="muted">(one page per persona; print to PDF)</span>
-            </li>
-            <li>
-              {noun === "users" ? "Users" : "Members"} with persona, core/{eventRun ? "mixed" : "reassigned"} and
-              confidence:{" "}
-              <Formats runId={runId} files={["export/members.csv", "export/members.parquet"]} />
-            </li>
-            <li>
-              Personas (profile, terms, fingerprint, evidence):{" "}
-              <Formats runId={runId} files={["export/personas.json", "export/personas.csv"]} />
-            </li>
-          </ul>
-        </section>
-
-        <section className="panel" aria-labelledby="funnel-title">
-          <h2 id="funnel-title">Filtering funnel</h2>
-          <p className="hint">
-            {eventRun
-              ? "What each step of building the users × events matrix kept (events, users or event types)."
-              : "Members left after each of the filtering stages."}
-          </p>
-          <FilterFunnel input={m.counts.input} stages={m.filtering ?? []} kept={m.counts.kept} />
-        </section>
+        <DownloadPanel runId={runId} noun={noun} eventRun={eventRun} />
+        <FunnelPanel manifest={m} />
       </div>
     </>
+  );
+}
+
+function RunMeta({ manifest: m }: { manifest: RunManifest }) {
+  return (
+    <p className="meta" data-testid="run-meta">
+      Run <strong>{m.id}</strong> · created {dateTime(m.created_at)} · source {sourceText(m.source)} · unit{" "}
+      {m.unit ?? "–"}
+    </p>
+  );
+}
+
+function FunnelPanel({ manifest: m }: { manifest: RunManifest }) {
+  return (
+    <section className="panel" aria-labelledby="funnel-title">
+      <h2 id="funnel-title">Filtering funnel</h2>
+      <p className="hint">
+        {isEventRun(m)
+          ? "What each step of building the users × events matrix kept (events, users or event types)."
+          : "Members left after each of the filtering stages."}
+      </p>
+      <FilterFunnel input={m.counts.input} stages={m.filtering ?? []} kept={m.counts.kept} />
+    </section>
+  );
+}
+
+/** The run's headline counts, per run kind. */
+function RunCounts({ manifest: m }: { manifest: RunManifest }) {
+  return m.kind === "events" ? (
+    <div className="stat-row" aria-label="Run counts">
+      <Stat label="event rows in" value={int(m.counts.input)} />
+      <Stat label="users kept" value={int(m.counts.kept)} />
+      <Stat label="event types" value={int(m.counts.event_types)} />
+      <Stat label="personas" value={int(m.counts.personas)} />
+      <Stat label="users flagged as mixed" value={int(m.counts.mixed)} />
+    </div>
+  ) : (
+    <div className="stat-row" aria-label="Run counts">
+      <Stat label="conversations in" value={int(m.counts.input)} />
+      <Stat label="members kept" value={int(m.counts.kept)} />
+      <Stat label="personas" value={int(m.counts.personas)} />
+      <Stat label="noise before reassignment" value={int(m.counts.noise_before_reassign)} />
+    </div>
+  );
+}
+
+/** The treemap of the run's personas (or families), coloured by a chosen measure, with its legends. */
+function TreemapPanel({
+  runId,
+  items,
+  families,
+  nav,
+  eventRun,
+}: {
+  runId: string;
+  items: PersonaSummary[];
+  families: Family[];
+  nav: FamilyNav;
+  eventRun: boolean;
+}) {
+  const [measureKey, setMeasureKey] = useState("persona");
+  const noun = memberNoun(eventRun);
+  const words = useFeatureWords();
+  const measures = useMemo(() => availableMeasures(items, eventRun, words), [items, eventRun, words]);
+  const measure = measures.find((m) => m.key === measureKey) ?? measures[0];
+  const scale = useMemo(() => (measure ? coloring(measure, items, families) : null), [measure, items, families]);
+  if (!measure || !scale) return <Loading what="personas" />;
+  if (items.length === 0) return <p className="state-none">This run found no personas.</p>;
+  return (
+    <>
+      <div className="controls">
+        <label htmlFor="measure-select">Colour by</label>
+        <select id="measure-select" data-testid="measure-select" value={measure.key} onChange={(e) => setMeasureKey(e.target.value)}>
+          {measures.map((ms) => (
+            <option key={ms.key} value={ms.key}>
+              {ms.label}
+            </option>
+          ))}
+        </select>
+      </div>
+      <p className="hint">
+        Area = share of {noun}. {measure.description} Click a cell (or Tab to it and press Enter) to open the persona.
+      </p>
+      <FamilyLevel nav={nav} families={families} personas={items} noun={noun}>
+        {(shown) => (
+          <PersonaTreemap
+            runId={runId}
+            personas={shown}
+            measure={measure}
+            coloring={scale}
+            noun={noun}
+            forcedLabel={eventRun ? "flagged as mixed" : "reassigned from noise"}
+          />
+        )}
+      </FamilyLevel>
+      <p className="legend" data-testid="forced-legend">
+        <span>
+          <span className="swatch hatched" aria-hidden="true" />
+          {eventRun
+            ? "hatched part = users flagged as mixed (no clear persona)"
+            : "hatched part = members the clustering left as noise and reassigned to their nearest persona"}
+        </span>
+      </p>
+      {measure.kind !== "category" ? <ScaleLegend scale={scale} diverging={measure.kind === "diverging"} /> : null}
+    </>
+  );
+}
+
+function ScaleLegend({ scale, diverging }: { scale: Coloring; diverging: boolean }) {
+  return (
+    <div className="legend" aria-label="Colour scale">
+      <span>{scale.format(scale.min)}</span>
+      <span
+        className="ramp"
+        style={{
+          background: diverging
+            ? "linear-gradient(to right, #2166ac, #f7f7f7, #b2182b)"
+            : "linear-gradient(to right, #440154, #2a788e, #22a884, #7ad151, #fde725)",
+        }}
+      />
+      <span>{scale.format(scale.max)}</span>
+      <span>grey = no value</span>
+    </div>
+  );
+}
+
+/** Every persona of the run in a table: family, size, share, core, reassigned (mixed) and top terms. */
+function PersonaTable({
+  runId,
+  items,
+  families,
+  eventRun,
+}: {
+  runId: string;
+  items: PersonaSummary[];
+  families: Family[];
+  eventRun: boolean;
+}) {
+  const familyName = new Map(families.map((f) => [f.id, f.name]));
+  return (
+    <table data-testid="persona-table">
+      <thead>
+        <tr>
+          <th scope="col">Persona</th>
+          {families.length ? <th scope="col">Family</th> : null}
+          <th scope="col" className="num">{eventRun ? "Users" : "Members"}</th>
+          <th scope="col" className="num">Share</th>
+          <th scope="col" className="num">Core</th>
+          <th scope="col" className="num">{eventRun ? "Mixed" : "Reassigned"}</th>
+          <th scope="col">{eventRun ? "Top events" : "Top terms"}</th>
+        </tr>
+      </thead>
+      <tbody>
+        {items.map((p) => (
+          <tr key={p.id}>
+            <td>
+              <Link href={`/persona/?run=${encodeURIComponent(runId)}&id=${p.id}`}>{p.name}</Link>
+            </td>
+            {families.length ? (
+              <td className="muted">{p.parent_id != null ? familyName.get(p.parent_id) ?? "–" : "–"}</td>
+            ) : null}
+            <td className="num">{int(p.size)}</td>
+            <td className="num">{pct(p.share)}</td>
+            <td className="num">{int(p.core_size)}</td>
+            <td className="num">{int(p.reassigned_count)}</td>
+            <td className="muted">{(p.top_terms ?? []).slice(0, 6).map((t) => t.term).join(", ")}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** Links to the run's printable report and its exports. */
+function DownloadPanel({ runId, noun, eventRun }: { runId: string; noun: string; eventRun: boolean }) {
+  return (
+    <section className="panel" aria-labelledby="download-title">
+      <h2 id="download-title">Download</h2>
+      <p className="hint">Take the personas with you (member texts masked as shown here).</p>
+      <ul className="downloads" data-testid="downloads">
+        <li>
+          <a href={runFileUrl(runId, "report.html")} target="_blank" rel="noopener" data-testid="download-report">
+            Printable report
+          </a>{" "}
+          <span className="muted">(one page per persona; print to PDF)</span>
+        </li>
+        <li>
+          {noun === "users" ? "Users" : "Members"} with persona, core/{eventRun ? "mixed" : "reassigned"} and
+          confidence: <Formats runId={runId} files={["export/members.csv", "export/members.parquet"]} />
+        </li>
+        <li>
+          Personas (profile, terms, fingerprint, evidence):{" "}
+          <Formats runId={runId} files={["export/personas.json", "export/personas.csv"]} />
+        </li>
+      </ul>
+    </section>
   );
 }
 

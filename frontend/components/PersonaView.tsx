@@ -9,7 +9,7 @@ import MemberSearch from "@/components/MemberSearch";
 import SeparatorsPanel from "@/components/SeparatorsPanel";
 import { ErrorState, Loading } from "@/components/States";
 import StrategyPanel from "@/components/StrategyPanel";
-import { ApiError, paths, type Term, type TopEvent } from "@/lib/api";
+import { ApiError, paths, type Persona, type Term, type TopEvent } from "@/lib/api";
 import { int, num, pct } from "@/lib/format";
 import { memberNoun } from "@/lib/runs";
 import { useApi } from "@/lib/useApi";
@@ -49,31 +49,69 @@ export default function PersonaView() {
       <Loading what="the persona" />
     </>
   );
-  const p = persona.data;
-  const resolvedRun = p.run_id ?? runId;
-  // Event runs (NMF on users × events) have `top_events` where conversation runs have terms; members are users.
-  const eventRun = p.kind === "events";
-  // The privacy floor applies to conversation runs (authors); event personas carry no such fields.
-  const withheld = p.kind === "conversations" && p.evidence_withheld ? p : null;
-  const noun = memberNoun(eventRun);
   return (
     <>
       {back}
-      <div className="page-head">
-        <div>
-          <h1 data-testid="persona-name">{p.name || `Persona ${p.id}`}</h1>
-          <p className="meta">
-            {int(p.size)} {noun} · {pct(p.share)} of the run
-            {typeof p.reassigned_count === "number" && typeof p.core_size === "number"
-              ? ` (${int(p.core_size)} core · ${int(p.reassigned_count)} ${eventRun ? "flagged as mixed" : "reassigned from noise"})`
-              : typeof p.reassigned_count === "number"
-                ? ` · ${int(p.reassigned_count)} ${eventRun ? "flagged as mixed" : "reassigned from noise"}`
-                : ""}{" "}
-            · run{" "}
-            {resolvedRun}
-          </p>
-        </div>
+      <PersonaPage p={persona.data} />
+    </>
+  );
+}
+
+function PersonaHead({ p }: { p: Persona }) {
+  const eventRun = p.kind === "events";
+  const forced = eventRun ? "flagged as mixed" : "reassigned from noise";
+  return (
+    <div className="page-head">
+      <div>
+        <h1 data-testid="persona-name">{p.name || `Persona ${p.id}`}</h1>
+        <p className="meta">
+          {int(p.size)} {memberNoun(eventRun)} · {pct(p.share)} of the run
+          {typeof p.reassigned_count === "number" && typeof p.core_size === "number"
+            ? ` (${int(p.core_size)} core · ${int(p.reassigned_count)} ${forced})`
+            : typeof p.reassigned_count === "number"
+              ? ` · ${int(p.reassigned_count)} ${forced}`
+              : ""}{" "}
+          · run {p.run_id}
+        </p>
       </div>
+    </div>
+  );
+}
+
+/** The persona's evidence and member search, or why the evidence is withheld (the privacy floor). */
+function EvidencePanel({ p }: { p: Persona }) {
+  // The privacy floor applies to conversation runs (authors); event personas carry no such fields.
+  const withheld = p.kind === "conversations" && p.evidence_withheld ? p : null;
+  return (
+    <section className="panel" aria-labelledby="evidence-title">
+      <h2 id="evidence-title">Evidence</h2>
+      {withheld ? (
+        <p className="state-none" data-testid="evidence-withheld">
+          Evidence withheld for privacy: this persona rests on{" "}
+          {typeof withheld.distinct_authors === "number" ? `only ${int(withheld.distinct_authors)}` : "too few"} distinct
+          authors, so quoting its members could identify them.
+          {withheld.evidence_withheld_reason ? <span className="muted"> ({withheld.evidence_withheld_reason})</span> : null}
+        </p>
+      ) : (
+        <MemberSearch
+          runId={p.run_id}
+          personaId={p.id}
+          evidence={p.evidence ?? []}
+          size={p.size}
+          eventRun={p.kind === "events"}
+        />
+      )}
+    </section>
+  );
+}
+
+function PersonaPage({ p }: { p: Persona }) {
+  // Event runs (NMF on users × events) have `top_events` where conversation runs have terms; members are users.
+  const eventRun = p.kind === "events";
+  const noun = memberNoun(eventRun);
+  return (
+    <>
+      <PersonaHead p={p} />
       {p.description ? (
         <p style={{ maxWidth: "60rem" }} data-testid="persona-description">
           {p.description}
@@ -119,30 +157,12 @@ export default function PersonaView() {
           </section>
         )}
 
-        <section className="panel" aria-labelledby="evidence-title">
-          <h2 id="evidence-title">Evidence</h2>
-          {withheld ? (
-            <p className="state-none" data-testid="evidence-withheld">
-              Evidence withheld for privacy: this persona rests on{" "}
-              {typeof withheld.distinct_authors === "number" ? `only ${int(withheld.distinct_authors)}` : "too few"} distinct
-              authors, so quoting its members could identify them.
-              {withheld.evidence_withheld_reason ? <span className="muted"> ({withheld.evidence_withheld_reason})</span> : null}
-            </p>
-          ) : (
-            <MemberSearch
-              runId={resolvedRun}
-              personaId={p.id}
-              evidence={p.evidence ?? []}
-              size={p.size}
-              eventRun={eventRun}
-            />
-          )}
-        </section>
+        <EvidencePanel p={p} />
 
         <section className="panel span-2" aria-labelledby="strategy-title">
           <h2 id="strategy-title">Strategy</h2>
           <p className="hint">Pick a goal: the recommendations below cite the members they rest on.</p>
-          <StrategyPanel runId={resolvedRun} personaId={p.id} evidence={p.evidence ?? []} />
+          <StrategyPanel runId={p.run_id} personaId={p.id} evidence={p.evidence ?? []} />
         </section>
       </div>
     </>

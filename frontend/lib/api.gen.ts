@@ -463,6 +463,12 @@ export interface components {
             /** Persona Id */
             persona_id: number;
             /**
+             * Placed
+             * @description Not in the sample UMAP and HDBSCAN were fitted on (above reduce.fit_sample_size): took its nearest sampled members' persona.
+             * @default false
+             */
+            placed: boolean;
+            /**
              * Reassigned
              * @description Was noise, placed at the nearest persona.
              * @default false
@@ -562,6 +568,11 @@ export interface components {
             noise_before_reassign?: number | null;
             /** Personas */
             personas: number;
+            /**
+             * Placed
+             * @description Members placed from their nearest sampled members, not fitted (above reduce.fit_sample_size); None for runs made before it.
+             */
+            placed?: number | null;
         };
         /** ConversationMetrics */
         ConversationMetrics: {
@@ -634,6 +645,11 @@ export interface components {
              * @description 1 for a persona (0 is a family).
              */
             level?: number | null;
+            /**
+             * Lineage Id
+             * @description Stable across runs of a series: kept from the baseline's persona when this one continues it (docs/drift.md).
+             */
+            lineage_id?: string | null;
             /**
              * Name
              * @default
@@ -714,6 +730,11 @@ export interface components {
             };
             /** Run Id */
             run_id: string;
+            /**
+             * Series
+             * @description The series the run belongs to (python -m ml.run --series); None for a run of no series.
+             */
+            series?: string | null;
             source?: components["schemas"]["ConversationSource"];
             time?: components["schemas"]["TimeSection"] | null;
             /**
@@ -752,6 +773,11 @@ export interface components {
              * @constant
              */
             kind: "conversations";
+            /**
+             * Series
+             * @description The series the run belongs to (python -m ml.run --series).
+             */
+            series?: string | null;
             source?: components["schemas"]["ConversationSource"] | null;
             /** Unit */
             unit?: string | null;
@@ -1039,6 +1065,11 @@ export interface components {
              */
             kind: "events";
             /**
+             * Lineage Id
+             * @description Stable across runs of a series: kept from the baseline's persona when this one continues it (docs/drift.md).
+             */
+            lineage_id?: string | null;
+            /**
              * Name
              * @default
              */
@@ -1161,6 +1192,11 @@ export interface components {
             };
             /** Run Id */
             run_id: string;
+            /**
+             * Series
+             * @description The series the run belongs to (python -m ml.run --series); None for a run of no series.
+             */
+            series?: string | null;
             source?: components["schemas"]["EventSource"];
             /**
              * Time Resolution
@@ -1201,6 +1237,11 @@ export interface components {
              * @constant
              */
             kind: "events";
+            /**
+             * Series
+             * @description The series the run belongs to (python -m ml.run --series).
+             */
+            series?: string | null;
             source?: components["schemas"]["EventSource"] | null;
             /** Unit */
             unit?: string | null;

@@ -1,0 +1,114 @@
+/**
+ * What the member map draws, from the API's map points, the persona list and the families: dots grouped
+ * by persona, a colour per persona (or per family), name labels at each group's centre and the legend.
+ */
+import { useMemo } from "react";
+
+import type { Family, MapPoint, PersonaSummary } from "./api";
+import { categoryColor, personaColors } from "./colors";
+
+/** A point with map coordinates (a run stored without a 2-D map has none to draw). */
+export interface Dot extends MapPoint {
+  x: number;
+  y: number;
+  personaName: string;
+}
+
+export interface DotGroup {
+  id: number;
+  index: number;
+  name: string;
+  dots: Dot[];
+}
+
+export interface MapLabelDatum {
+  key: string;
+  name: string;
+  color: string;
+  x: number;
+  y: number;
+}
+
+export interface LegendEntry {
+  key: number;
+  name: string;
+  color: string;
+  ids: number[];
+  count: number;
+}
+
+/** Dots per persona, in the persona list's order (personas without placed points left out). */
+export function groupDots(points: MapPoint[], personas: PersonaSummary[]): DotGroup[] {
+  const names = new Map(personas.map((p) => [p.id, p.name]));
+  const byPersona = new Map<number, Dot[]>();
+  for (const pt of points) {
+    const { x, y } = pt;
+    if (typeof x !== "number" || typeof y !== "number") continue;
+    const dots = byPersona.get(pt.persona_id) ?? [];
+    dots.push({ ...pt, x, y, personaName: names.get(pt.persona_id) ?? `Persona ${pt.persona_id}` });
+    byPersona.set(pt.persona_id, dots);
+  }
+  const order = personas.length ? personas.map((p) => p.id) : [...byPersona.keys()].sort((a, b) => a - b);
+  return order
+    .map((id, index) => ({ id, index, name: names.get(id) ?? `Persona ${id}`, dots: byPersona.get(id) ?? [] }))
+    .filter((g) => g.dots.length > 0);
+}
+
+/** `hidden` with `ids` shown again when all of them were hidden, else with all of them hidden. */
+export function toggled(hidden: Set<number>, ids: number[]): Set<number> {
+  const next = new Set(hidden);
+  const show = ids.every((id) => next.has(id));
+  for (const id of ids) {
+    if (show) next.delete(id);
+    else next.add(id);
+  }
+  return next;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
+/** Name labels at the centre (median x, y) of each shown persona, or of each family; largest first. */
+function centreLabels(sets: { key: string; name: string; color: string; dots: Dot[] }[]): MapLabelDatum[] {
+  return sets
+    .filter((l) => l.dots.length > 0)
+    .sort((a, b) => b.dots.length - a.dots.length)
+    .map((l) => ({ key: l.key, name: l.name, color: l.color, x: median(l.dots.map((d) => d.x)), y: median(l.dots.map((d) => d.y)) }));
+}
+
+/** Groups, colours, labels and legend for the chosen colouring (`byFamily`) and the hidden personas. */
+export function useMapLayers(points: MapPoint[] | null, personas: PersonaSummary[], families: Family[],
+                             hidden: Set<number>, byFamily: boolean) {
+  const groups = useMemo(() => (points ? groupDots(points, personas) : []), [points, personas]);
+  const palette = useMemo(() => personaColors(groups.map((g) => g.id), families), [groups, families]);
+  const colorOf = useMemo(() => {
+    const familyIndex = new Map(families.flatMap((f, i) => f.persona_ids.map((pid) => [pid, i] as [number, number])));
+    return (g: { id: number; index: number }) =>
+      byFamily ? categoryColor(familyIndex.get(g.id) ?? families.length) : (palette.get(g.id) ?? categoryColor(g.index));
+  }, [byFamily, families, palette]);
+  const labels = useMemo(() => {
+    const shown = groups.filter((g) => !hidden.has(g.id));
+    return centreLabels(
+      byFamily
+        ? families.map((f, i) => ({
+            key: `f${f.id}`,
+            name: f.name,
+            color: categoryColor(i),
+            dots: shown.filter((g) => f.persona_ids.includes(g.id)).flatMap((g) => g.dots),
+          }))
+        : shown.map((g) => ({ key: `p${g.id}`, name: g.name, color: colorOf(g), dots: g.dots })),
+    );
+  }, [groups, hidden, byFamily, families, colorOf]);
+  const legend: LegendEntry[] = byFamily
+    ? families.map((f, i) => ({
+        key: f.id,
+        name: f.name,
+        color: categoryColor(i),
+        ids: f.persona_ids,
+        count: groups.filter((g) => f.persona_ids.includes(g.id)).reduce((n, g) => n + g.dots.length, 0),
+      }))
+    : groups.map((g) => ({ key: g.id, name: g.name, color: colorOf(g), ids: [g.id], count: g.dots.length }));
+  return { groups, colorOf, labels, legend };
+}
