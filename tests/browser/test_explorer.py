@@ -45,7 +45,9 @@ def test_overview_shows_run_treemap_funnel_and_metrics(live_server, page, artifa
     assert sorted(int(links.nth(i).get_attribute("data-persona-id")) for i in range(links.count())) == sorted(
         p["id"] for p in personas)
     fills = {cells.nth(i).get_attribute("fill") for i in range(cells.count())}
-    assert len(fills) == min(len(personas), PALETTE_SIZE)
+    # up to the palette's size every persona has its own colour; past it, personas take shades of their
+    # family's colour (frontend/lib/colors.ts), which are still distinct
+    assert len(fills) >= min(len(personas), PALETTE_SIZE)
     biggest = max(personas, key=lambda p: p["size"])
     assert biggest["name"][:10] in page.locator('[data-testid="persona-treemap"]').inner_text()
 
