@@ -10,7 +10,9 @@ the light part (features, placement). If the encoder process dies during a batch
 requests get 503 with `Retry-After` and a fresh process is started.
 
 Bounds: a request that would push the queue past `max_queue` texts, or whose texts would wait
-longer than `max_wait_s` at the measured throughput, is refused at once (429 with `Retry-After`); a
+longer than `max_wait_s` at the measured throughput (the batch being encoded counted in full), is
+refused at once (429 with `Retry-After`); a batch holds at most `max_batch_s` seconds of work at
+that throughput (and `max_batch` texts), so a served request waits about `max_wait_s` plus one batch; a
 request still queued after `max_wait_s` is withdrawn and refused (503 with
 `Retry-After`), so no client waits in the queue longer than that. A request bigger than
 `max_queue` is admitted only when the queue is empty, and served alone.
@@ -61,8 +63,9 @@ class AssignBatcher:
     """
 
     def __init__(self, model: Any, max_queue: int, max_batch: int, torch_threads: int = 0,
-                 name: str = "model", max_wait_s: float = float("inf"), encoder: EncoderWorker | None = None) -> None:
-        self.model, self.max_queue, self.max_batch = model, max_queue, max_batch
+                 name: str = "model", max_wait_s: float = float("inf"), encoder: EncoderWorker | None = None,
+                 max_batch_s: float = float("inf")) -> None:
+        self.model, self.max_queue, self.max_batch, self.max_batch_s = model, max_queue, max_batch, max_batch_s
         self.encoder = encoder if encoder is not None and takes_encoder(model) else None
         self.max_wait_s = max_wait_s
         self.torch_threads, self.name = torch_threads, name
@@ -70,6 +73,7 @@ class AssignBatcher:
         self.texts_per_s: float | None = None
         self._pending: deque[_Job] = deque()
         self._queued = 0
+        self._in_flight = 0  # texts of the batch being served
         self._cond = threading.Condition()
         self._closed = False
         self._ready = False  # the worker has started (torch imported and configured)
@@ -86,7 +90,7 @@ class AssignBatcher:
     def retry_after(self) -> int:
         """Seconds until the queue has likely drained (1 to 60)."""
         rate = self.texts_per_s or 0.0
-        return 1 if rate <= 0 else max(1, min(60, math.ceil(self._queued / rate)))
+        return 1 if rate <= 0 else max(1, min(60, math.ceil((self._queued + self._in_flight) / rate)))
 
     def check(self, weight: int) -> None:
         """Raise what `submit` would for `weight` texts now (429 full, 503 closed); queues nothing."""
@@ -99,7 +103,8 @@ class AssignBatcher:
         if self._pending and self._queued + weight > self.max_queue:
             raise _refuse(429, f"assign queue full ({self._queued} texts waiting, the limit is "
                                f"{self.max_queue}); retry after the Retry-After seconds", self.retry_after())
-        expected = (self._queued + weight) / self.texts_per_s if self.texts_per_s else 0.0
+        ahead = self._queued + self._in_flight
+        expected = (ahead + weight) / self.texts_per_s if self.texts_per_s else 0.0
         if self._pending and expected > self.max_wait_s:
             raise _refuse(429, f"assign queue full ({self._queued} texts waiting, about {expected:.1f} s at "
                                f"{self.texts_per_s:.0f} texts/s); retry after the Retry-After seconds",
@@ -153,7 +158,8 @@ class AssignBatcher:
             self._thread.join(timeout)
 
     def _take(self) -> list[_Job] | None:
-        """The next batch: whole requests in arrival order up to `max_batch` texts (at least one)."""
+        """The next batch: whole requests in arrival order up to `max_batch` texts and `max_batch_s`
+        seconds of work at the measured throughput (at least one request)."""
         with self._cond:
             while not self._pending and not self._closed:
                 self._cond.wait()
@@ -161,10 +167,14 @@ class AssignBatcher:
                 return None
             batch = [self._pending.popleft()]
             texts = batch[0].weight
-            while self._pending and texts + self._pending[0].weight <= self.max_batch:
+            limit = self.max_batch
+            if self.texts_per_s:
+                limit = max(1, int(min(limit, self.texts_per_s * self.max_batch_s)))
+            while self._pending and texts + self._pending[0].weight <= limit:
                 batch.append(self._pending.popleft())
                 texts += batch[-1].weight
             self._queued -= texts
+            self._in_flight = texts
         return [job for job in batch if job.future.set_running_or_notify_cancel()]
 
     def _run(self) -> None:
@@ -184,6 +194,8 @@ class AssignBatcher:
         while (batch := self._take()) is not None:
             if batch:
                 self._serve(batch)
+            with self._cond:
+                self._in_flight = 0
 
     def _limit_torch_threads(self) -> None:
         """Encoding in this thread (no encoder process): leave a core to the event loop (torch's intra-op threads = CPUs - 1 unless set) and load
@@ -302,7 +314,7 @@ class AssignQueues:
                 s = self.settings
                 batcher = AssignBatcher(model, s.assign_queue_max_texts, s.assign_max_batch_texts,
                                         s.assign_torch_threads, name=run_id, max_wait_s=s.assign_max_wait_s,
-                                        encoder=self.encoder)
+                                        encoder=self.encoder, max_batch_s=s.assign_max_batch_s)
                 self._batchers[run_id] = batcher
             self._batchers.move_to_end(run_id)
             while len(self._batchers) > self.capacity:

@@ -63,6 +63,8 @@ class Settings(BaseSettings):
                                         "assign queue; over it: 429 with Retry-After.")
     assign_max_batch_texts: int = Field(64, ge=1, description="Most texts the assign worker encodes in one pass.")
     assign_max_wait_s: float = Field(2.0, gt=0, description="Longest wait in the assign queue; then 503.")
+    assign_max_batch_s: float = Field(1.0, gt=0, description="Most seconds of work (at the measured throughput) "
+                                                             "the assign worker takes in one batch.")
     assign_torch_threads: int = Field(0, ge=0, description="torch threads of the assign encoder (0 = CPUs - 1, "
                                                            "at least 1: a core stays with the API).")
     assign_encoder_process: bool = Field(True, description="Encode assign texts in a separate process "

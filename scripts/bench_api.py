@@ -16,7 +16,8 @@ requests served vs refused (429 queue full, 503 queue deadline) and the longest 
 waited for its answer, served or refused. Targets: no assign waits past 5 s; reads p99 < 50 ms.
 It also reports the CPU each side used during the load (in cores: CPU seconds / duration): the API
 process, its encoder process (`backend.encoder_worker`), and the load generator (this process and
-its read child). `--server-cpus` / `--client-cpus` (e.g. `0-1`, `2,3`) pin the two sides to separate
+its read child; both use the lean keep-alive client of `scripts/bench_http.py`, about a tenth of
+httpx's CPU per request). `--server-cpus` / `--client-cpus` (e.g. `0-1`, `2,3`) pin the two sides to separate
 CPUs where the machine has enough; by default all share every CPU.
 
 Prints a table and writes JSON. Target: p99 < 50 ms with zero errors on the embedded store.
@@ -42,6 +43,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 import psutil
+from bench_http import KeepAliveClient
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -173,27 +175,29 @@ def _reads_process(base: str, paths: list[str], rate: float, duration: float, st
 async def _read_load(base: str, paths: list[str], rate: float, duration: float, start_at: float) -> dict:
     ok: list[float] = []
     status: dict[str, int] = {}
-    # At most 32 requests inside httpx: its pool matches waiting requests to connections in
-    # O(waiting x connections), which a backlog turns quadratic. Time waiting here still counts.
-    limits = httpx.Limits(max_connections=32, max_keepalive_connections=32)
-    gate = asyncio.Semaphore(32)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
-        await client.get(paths[0])
+    client = _lean_client(base, 32)
+    await client.get(paths[0])
 
-        async def read(i: int, scheduled: float) -> None:
-            try:
-                async with gate:
-                    code = str((await client.get(paths[i % len(paths)])).status_code)
-            except httpx.HTTPError as exc:
-                code = type(exc).__name__
-            status[code] = status.get(code, 0) + 1
-            if code == "200":
-                ok.append(time.perf_counter() - scheduled)
+    async def read(i: int, scheduled: float) -> None:
+        try:
+            code = str(await client.get(paths[i % len(paths)]))
+        except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError) as exc:
+            code = type(exc).__name__
+        status[code] = status.get(code, 0) + 1
+        if code == "200":
+            ok.append(time.perf_counter() - scheduled)
 
-        n = int(rate * duration)
-        await asyncio.sleep(max(0.0, start_at - time.time()))
-        await _drive(n, rate, time.perf_counter(), read)
+    n = int(rate * duration)
+    await asyncio.sleep(max(0.0, start_at - time.time()))
+    await _drive(n, rate, time.perf_counter(), read)
+    await client.aclose()
     return {"requests": n, "status": status, **_latency_summary(ok)}
+
+
+def _lean_client(base: str, size: int) -> KeepAliveClient:
+    """The mixed load's client: time waiting for one of its `size` connections counts as latency."""
+    host, _, port = base.removeprefix("http://").partition(":")
+    return KeepAliveClient(host, int(port), size)
 
 
 async def _assign_load(base: str, run_id: str, texts: list[str], args, start_at: float) -> dict:
@@ -202,27 +206,26 @@ async def _assign_load(base: str, run_id: str, texts: list[str], args, start_at:
     waits: list[float] = []
     status: dict[str, int] = {}
     nonce = uuid.uuid4().hex[:8]  # fresh texts: the embedder's on-disk cache must not answer
-    limits = httpx.Limits(max_connections=128, max_keepalive_connections=128)
-    gate = asyncio.Semaphore(128)  # as in _read_load
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+    bodies = [json.dumps({"conversations": [{"text": f"{texts[(i * args.assign_batch + k) % len(texts)]} "
+                                                     f"(ref {nonce}-{i}-{k})"} for k in range(args.assign_batch)]
+                          }).encode() for i in range(n)]
+    client = _lean_client(base, 128)
 
-        async def assign(i: int, scheduled: float) -> None:
-            body = {"conversations": [{"text": f"{texts[(i * args.assign_batch + k) % len(texts)]} "
-                                               f"(ref {nonce}-{i}-{k})"} for k in range(args.assign_batch)]}
-            try:
-                async with gate:
-                    code = str((await client.post(f"/api/v1/runs/{run_id}/assign", json=body)).status_code)
-            except httpx.HTTPError as exc:
-                code = type(exc).__name__
-            waits.append(time.perf_counter() - scheduled)
-            status[code] = status.get(code, 0) + 1
-            if code == "200":
-                ok.append(waits[-1])
+    async def assign(i: int, scheduled: float) -> None:
+        try:
+            code = str(await client.post_json(f"/api/v1/runs/{run_id}/assign", bodies[i]))
+        except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError) as exc:
+            code = type(exc).__name__
+        waits.append(time.perf_counter() - scheduled)
+        status[code] = status.get(code, 0) + 1
+        if code == "200":
+            ok.append(waits[-1])
 
-        await asyncio.sleep(max(0.0, start_at - time.time()))
-        begin = time.perf_counter()
-        await _drive(n, args.assign_rate, begin, assign)
-        elapsed = time.perf_counter() - begin
+    await asyncio.sleep(max(0.0, start_at - time.time()))
+    begin = time.perf_counter()
+    await _drive(n, args.assign_rate, begin, assign)
+    elapsed = time.perf_counter() - begin
+    await client.aclose()
     return {"requests": n, "texts_per_request": args.assign_batch, "status": status,
             "served": status.get("200", 0), "refused_429": status.get("429", 0), "refused_503": status.get("503", 0),
             "texts_served_per_s": round(status.get("200", 0) * args.assign_batch / elapsed, 1),

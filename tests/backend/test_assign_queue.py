@@ -143,6 +143,38 @@ def test_request_that_would_wait_past_the_deadline_is_refused_at_once():
     batcher.close()
 
 
+def test_the_batch_being_encoded_counts_towards_the_deadline():
+    model = GatedModel()
+    batcher = AssignBatcher(model, max_queue=1000, max_batch=1000, max_wait_s=2.0)
+    frame = pd.DataFrame({"text": ["x"], "message_id": ["a"]})
+    running = batcher.submit(frame, 15)  # in flight: 1.5 s of work at 10 texts/s
+    assert model.entered.wait(WAIT)
+    batcher.texts_per_s = 10.0
+    queued = batcher.submit(frame, 1)
+    with pytest.raises(HTTPException) as refused:
+        batcher.submit(frame, 5)  # 15 + 1 + 5 texts ahead: 2.1 s
+    assert refused.value.status_code == 429 and refused.value.headers["Retry-After"] == "2"
+    model.gate.set()
+    assert running.result(WAIT) is not None and queued.result(WAIT) is not None
+    batcher.close()
+
+
+@pytest.mark.parametrize(("max_batch_s", "batches"), [(1.0, [1, 2, 1]), (float("inf"), [1, 3])])
+def test_a_batch_holds_at_most_max_batch_s_of_work(max_batch_s, batches):
+    model = GatedModel()
+    batcher = AssignBatcher(model, max_queue=1000, max_batch=1000, max_batch_s=max_batch_s)
+    frame = pd.DataFrame({"text": ["x"], "message_id": ["a"]})
+    futures = [batcher.submit(frame, 1)]
+    assert model.entered.wait(WAIT)
+    futures += [batcher.submit(frame, 3) for _ in range(3)]
+    batcher.texts_per_s = 10.0  # after the first batch (held 0.3 s): 7 to 8 texts/s, so 6 texts fit, 9 do not
+    threading.Event().wait(0.3)
+    model.gate.set()
+    assert all(f.result(WAIT) is not None for f in futures)
+    assert list(batcher.batch_sizes) == batches
+    batcher.close()
+
+
 def test_request_waiting_past_the_deadline_is_refused_and_never_served(serve):
     client, model = serve(assign_max_wait_s=0.3)
     first, first_out = in_thread(lambda: client.post(ASSIGN, json=body("holds the worker")))
@@ -159,7 +191,7 @@ def test_request_waiting_past_the_deadline_is_refused_and_never_served(serve):
 
 def test_reads_are_served_while_assigns_wait(serve):
     """More waiting assigns than the server has worker threads (40): reads must still be answered."""
-    client, model = serve(assign_queue_max_texts=1000, assign_max_wait_s=60)
+    client, model = serve(assign_queue_max_texts=1000, assign_max_wait_s=60, assign_max_batch_s=1e6)
     posts = [in_thread(lambda: client.post(ASSIGN, json=body("text 0")))]
     assert model.entered.wait(WAIT)  # the worker holds the first request
     posts += [in_thread(lambda i=i: client.post(ASSIGN, json=body(f"text {i}"))) for i in range(1, 45)]
@@ -244,7 +276,7 @@ REQUESTS = [  # the same author in several requests: author features must only s
 def test_batched_results_equal_each_request_alone(serve, real_model):
     """Requests served together in one predict_many call get exactly what each would alone (texts
     encoded in the encoder process, features and placement here)."""
-    client, gated = serve(GatedModel(real_model), assign_max_wait_s=60)
+    client, gated = serve(GatedModel(real_model), assign_max_wait_s=60, assign_max_batch_s=1e6)
     first, first_out = in_thread(lambda: client.post(ASSIGN, json=body("warm the worker")))
     assert gated.entered.wait(WAIT)
     batcher = client.app.state.assign_queues.for_model(NEW_RUN, gated)
