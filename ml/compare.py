@@ -1,7 +1,8 @@
-"""Command line: ``python -m ml.compare BASE NEW [--json FILE] [--config FILE]``.
+"""Command line: ``python -m ml.compare BASE NEW [--json FILE] [--config FILE] [--store URL]``.
 
-BASE and NEW are run directories written by ``python -m ml.run`` (conversation or event runs, one
-kind, one unit, one embedding model). Prints what became of every persona (continued, grown, shrunk,
+BASE and NEW are run directories written by ``python -m ml.run``, or ids of runs in the store
+(``--store URL``, default ``PERSONAS_STORE_URL``; ``latest`` is the store's newest run); conversation
+or event runs, one kind, one unit, one embedding model. Prints what became of every persona (continued, grown, shrunk,
 split, merged, born, died, with the cosine and overlap that decided it), the population shift (PSI)
 and the movers; ``--json FILE`` writes the full ``ml.runtime.contracts.compare.Comparison``.
 
@@ -25,8 +26,10 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m ml.compare",
                                 description="Compare two runs: persona lineage, population shift, movers.")
-    p.add_argument("base", metavar="BASE", help="the earlier run directory")
-    p.add_argument("new", metavar="NEW", help="the later run directory")
+    p.add_argument("base", metavar="BASE", help="the earlier run: a run directory or a stored run id")
+    p.add_argument("new", metavar="NEW", help="the later run: a run directory or a stored run id")
+    p.add_argument("--store", metavar="URL", default=None,
+                   help="store holding run ids given as BASE/NEW (default: PERSONAS_STORE_URL or ~/.personas)")
     p.add_argument("--json", metavar="FILE", default=None, help="write the full comparison as JSON")
     p.add_argument("--config", metavar="FILE", default=None, help="YAML/JSON with LineageConfig thresholds")
     p.add_argument("--all", action="store_true", help="list every persona (default: the 30 largest now)")
@@ -62,21 +65,49 @@ def print_comparison(c, show_all: bool = False, file=None) -> None:
         console.print(f"note: {note}")
 
 
+def _snapshot(ref: str, store_url: str | None, stores: dict):
+    """The run ``ref``: a run directory when one exists there, else a run id in the store."""
+    from ml.lineage import load_snapshot
+    from ml.lineage.snapshot import check_run_dir
+
+    path = Path(ref)
+    if path.exists() or ("/" in ref or "\\" in ref):
+        return load_snapshot(check_run_dir(path))
+    from ml.runtime.errors import InputError
+    from ml.runtime.series import stored_baseline
+    from ml.store import open_store
+    from ml.store.base import StoreError
+
+    if "store" not in stores:
+        try:
+            stores["store"] = open_store(store_url)
+        except (StoreError, ValueError) as exc:
+            raise InputError(f"{ref}: not a run directory, and the store cannot be opened ({exc}); pass --store "
+                             "URL or a run directory") from None
+    return stored_baseline(stores["store"], ref, None, flag=ref).snapshot()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from ml.runtime.errors import run_guarded
 
     def run() -> int:
-        from ml.lineage import LineageConfig, compare_runs, load_snapshot
-        from ml.lineage.snapshot import check_run_dir
+        from ml.lineage import LineageConfig, compare_runs
         from ml.runtime.errors import InputError
         from ml.runtime.runfiles import write_json
 
         config = LineageConfig.from_file(args.config) if args.config else LineageConfig()
-        base_dir, new_dir = check_run_dir(args.base), check_run_dir(args.new)
-        if args.json and Path(args.json).resolve().parent in {base_dir.resolve(), new_dir.resolve()}:
+        dirs = [Path(r).resolve() for r in (args.base, args.new) if Path(r).is_dir()]
+        if args.json and Path(args.json).resolve().parent in dirs:
             raise InputError(f"--json {args.json}: inside a run directory; write the comparison elsewhere")
-        comparison = compare_runs(load_snapshot(base_dir), load_snapshot(new_dir), config)
+        stores: dict = {}
+        try:
+            base = _snapshot(args.base, args.store, stores)
+            new = _snapshot(args.new, args.store, stores)
+        finally:
+            if "store" in stores:
+                stores["store"].close()
+        comparison = compare_runs(base, new, config)
         print_comparison(comparison, args.all)
         if args.json:
             write_json(Path(args.json), json.loads(comparison.model_dump_json()))

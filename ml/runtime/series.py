@@ -52,25 +52,28 @@ class Baseline:
                                        where=f"run {self.run_id} in {self.store.url}")
 
 
-def _stored_baseline(store, ref: str, series: str | None) -> Baseline:
+def stored_baseline(store, ref: str, series: str | None, flag: str | None = None) -> Baseline:
+    """Run ``ref`` (a run id, or ``latest``: the newest run of ``series``, else of the store) in ``store``;
+    one ``InputError`` line naming ``flag`` (default ``--baseline REF``) when it is not there."""
     from ml.store.base import RunNotFound
 
+    flag = flag or f"--baseline {ref}"
     if store is None:
-        raise InputError(f"--baseline {ref}: a run id needs the store; drop --no-store, or pass a run directory")
+        raise InputError(f"{flag}: a run id needs the store; drop --no-store, or pass a run directory")
     if ref == "latest":
         run_id = store.latest_in_series(series) if series else store.latest_run_id()
         if run_id is None:
             where = f"no run of series {series}" if series else "no run"
-            raise InputError(f"--baseline latest: {where} in {store.url} yet; drop --baseline for a first run")
+            raise InputError(f"{flag}: {where} in {store.url} yet; drop --baseline for a first run")
     else:
         run_id = ref
     try:
         manifest = store.get_run(run_id)
     except (RunNotFound, ValueError):
-        raise InputError(f"--baseline {ref}: no run {run_id} in {store.url}, and no such run directory; pass a "
+        raise InputError(f"{flag}: no run {run_id} in {store.url}, and no such run directory; pass a "
                          "stored run id (GET /api/v1/runs) or a run directory") from None
     if store.get_model_info(run_id) is None:
-        raise InputError(f"--baseline {run_id}: the run has no stored persona model; store it with "
+        raise InputError(f"{flag}: run {run_id} has no stored persona model; store it with "
                          "python -m ml.store.upload_model RUN_DIR, or pass its run directory")
     return Baseline(run_id, manifest, store=store)
 
@@ -122,9 +125,9 @@ class SeriesPlan:
         if baseline is not None and baseline != "latest" and Path(baseline).exists():
             base = _dir_baseline(Path(baseline))
         elif baseline is not None:
-            base = _stored_baseline(store, baseline, series)
+            base = stored_baseline(store, baseline, series)
         elif series is not None and store is not None and store.latest_in_series(series) is not None:
-            base = _stored_baseline(store, "latest", series)
+            base = stored_baseline(store, "latest", series)
         if base is not None:
             _check_fits(base, kind, config)
         return cls(series, base, notify)
@@ -159,14 +162,14 @@ class SeriesPlan:
     def report(self, console) -> None:
         """Lines for the run's summary: the comparison's headline, or why there is none."""
         for line in self.messages:
-            console.print(line, markup=False)
+            console.print(line, markup=False, soft_wrap=True)
         c = self.comparison
         if c is not None:
             counts = ", ".join(f"{k.removeprefix('new_')} {v}" for k, v in c.counts.items() if k.startswith("new_"))
             died = c.counts.get("base_died", 0)
             console.print(f"compared with {c.base.run_id}: PSI {c.shift.psi:.3f} ({c.shift.level}); {counts}; "
                           f"died {died}; movers {c.movers.n_moved} of {c.movers.n_shared} (comparison.json)",
-                          markup=False)
+                          markup=False, soft_wrap=True)
 
     def notify(self, console) -> None:
         """Call the webhook when the comparison crossed a threshold (never fails the run)."""
@@ -176,6 +179,6 @@ class SeriesPlan:
 
         alert = drift_alert(self.comparison, self.series)
         if alert is None:
-            console.print(f"no threshold crossed: {self.notify_url} not called", markup=False)
+            console.print(f"no threshold crossed: {self.notify_url} not called", markup=False, soft_wrap=True)
             return
-        console.print(post_json(self.notify_url, alert), markup=False)
+        console.print(post_json(self.notify_url, alert), markup=False, soft_wrap=True)

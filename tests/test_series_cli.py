@@ -1,0 +1,149 @@
+"""python -m ml.run --series/--baseline/--notify and python -m ml.compare on stored run ids, on real runs:
+event runs (fast) for the store round trip and the webhook, one conversation run against a baseline
+read back from the store (stored personas, members and model bytes), and the refusals before any work."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+
+from ml.compare import main as compare_main
+from ml.run import main as run_main
+from ml.store import RunBundle, open_store
+from tests.fixtures.data import shared_path
+from tests.fixtures.runs import SAMPLE_TWCS
+
+
+class _Hook(BaseHTTPRequestHandler):
+    received: list = []
+
+    def do_POST(self):  # noqa: N802 - http.server's name
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        type(self).received.append((self.headers["Content-Type"], json.loads(body)))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def webhook():
+    _Hook.received = []
+    server = HTTPServer(("127.0.0.1", 0), _Hook)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook", _Hook.received
+    server.shutdown()
+    server.server_close()
+
+
+def _events(tmp_path, name, store, *extra):
+    path = shared_path("events_moodle", "Course_Activity_Obfuscated.csv.gz")
+    return run_main(["--kind", "events", str(path), "--out", str(tmp_path / name), "--store", store, "--quiet",
+                     *extra])
+
+
+def _always_alert(monkeypatch):
+    """Thresholds at 0, so the webhook is called for any comparison."""
+    import ml.lineage
+
+    real = ml.lineage.LineageConfig
+    monkeypatch.setattr(ml.lineage, "LineageConfig", lambda: real(alert_psi=0.0))
+
+
+def test_event_series_through_the_store_and_webhook(tmp_path, webhook, monkeypatch, capsys):
+    url, received = webhook
+    store_url = f"sqlite:///{tmp_path / 'personas.db'}"
+    assert _events(tmp_path, "a", store_url, "--series", "moodle") == 0
+    assert not (tmp_path / "a" / "comparison.json").exists()  # the series' first run has no baseline
+    _always_alert(monkeypatch)
+    assert _events(tmp_path, "b", store_url, "--series", "moodle", "--seed", "3", "--notify", url) == 0
+    store = open_store(store_url)
+    items, total = store.series_runs("moodle")
+    a, b = (i["run_id"] for i in items)
+    comparison = store.get_comparison(b)
+    assert total == 2 and items[1]["comparison"]["base_run_id"] == a and comparison["base"]["kind"] == "events"
+    assert comparison == json.loads((tmp_path / "b" / "comparison.json").read_text())
+    assert store.get_run(b)["series"] == "moodle" and store.list_runs()[0]["series"] == "moodle"
+    lineage = {p["id"]: p["lineage_id"] for p in store.get_personas(b)}
+    kept = [p for p in comparison["new_personas"] if p["status"] == "continued"]
+    assert kept and all(lineage[p["id"]] == p["lineage_id"] and p["lineage_id"].startswith(f"{a}/") for p in kept)
+    [(ctype, alert)] = received
+    assert ctype == "application/json" and alert["event"] == "personas.drift"
+    assert alert["run_id"] == b and alert["base_run_id"] == a and alert["series"] == "moodle"
+    assert alert["psi"] == comparison["shift"]["psi"] and alert["counts"] == comparison["counts"]
+    # ml.compare reads stored run ids too
+    out = tmp_path / "cmp.json"
+    assert compare_main([a, b, "--store", store_url, "--json", str(out)]) == 0
+    assert json.loads(out.read_text())["counts"] == comparison["counts"]
+    store.close()
+
+
+def test_a_webhook_that_is_down_never_fails_the_run(tmp_path, monkeypatch, capsys):
+    store_url = f"sqlite:///{tmp_path / 'personas.db'}"
+    assert _events(tmp_path, "a", store_url) == 0
+    _always_alert(monkeypatch)
+    started = time.monotonic()
+    code = run_main(["--kind", "events", str(shared_path("events_moodle", "Course_Activity_Obfuscated.csv.gz")),
+                     "--out", str(tmp_path / "b"), "--store", store_url, "--baseline", "latest",
+                     "--notify", "http://127.0.0.1:9/closed"])
+    assert code == 0 and time.monotonic() - started < 120
+    err = capsys.readouterr().err
+    [line] = [x for x in err.splitlines() if "notify" in x]
+    assert "failed" in line and "the run is complete" in line
+
+
+def test_conversation_run_against_a_stored_baseline(pipeline_run_dir, tmp_path):
+    """The baseline is read back from the store only (its run directory is not used): continued
+    personas keep the baseline's names and lineage ids."""
+    store_url = f"sqlite:///{tmp_path / 'personas.db'}"
+    bundle = RunBundle.from_dir(pipeline_run_dir)
+    bundle.manifest.update(series="twcs", run_dir=None)
+    store = open_store(store_url)
+    store.publish(bundle)
+    assert run_main([str(SAMPLE_TWCS), "--out", str(tmp_path / "b"), "--store", store_url, "--inbound-only",
+                     "--series", "twcs", "--seed", "1", "--quiet"]) == 0
+    new_id = store.latest_run_id()
+    comparison = store.get_comparison(new_id)
+    assert comparison["base"]["run_id"] == bundle.run_id and comparison["base"]["run_dir"] is None
+    base_names = {p["id"]: p["name"] for p in json.loads((pipeline_run_dir / "personas.json").read_text())}
+    stored = {p["id"]: p for p in store.get_personas(new_id)}
+    kept = [p for p in comparison["new_personas"] if p["status"] in ("continued", "grown", "shrunk")]
+    assert len(kept) >= len(comparison["new_personas"]) // 2
+    for p in kept:
+        assert stored[p["id"]]["name"] == base_names[p["base_ids"][0]] == p["name"]
+        assert stored[p["id"]]["lineage_id"] == f"{bundle.run_id}/{p['base_ids'][0]}"
+    assert comparison["movers"]["n_shared"] > 0  # the same authors recur
+    store.close()
+
+
+@pytest.mark.parametrize("flags, needle", [
+    (["--baseline", "latest"], "no run in"),
+    (["--series", "w", "--baseline", "latest"], "no run of series w"),
+    (["--baseline", "20260101T000000Z-abcdef"], "no run 20260101T000000Z-abcdef"),
+    (["--baseline", "latest", "--no-store"], "needs the store"),
+    (["--series", "../x"], "invalid series name"),
+    (["--baseline", "latest", "--notify", "ftp://example.com/x"], "not an http(s) URL"),
+    (["--notify", "http://example.com/x"], "--notify needs a comparison"),
+])
+def test_refused_before_any_work(tmp_path, capsys, flags, needle):
+    src = tmp_path / "in.csv"
+    src.write_text("text\n" + "\n".join(f"distinct message {i} about refunds" for i in range(30)) + "\n")
+    cache = tmp_path / "cache"
+    started = time.monotonic()
+    code = run_main([str(src), "--out", str(tmp_path / "run"), "--store", f"sqlite:///{tmp_path / 's.db'}",
+                     "--cache-dir", str(cache), *flags])
+    lines = [x for x in capsys.readouterr().err.splitlines() if x.strip()]
+    assert code == 2 and len(lines) == 1 and needle in lines[0], lines
+    assert time.monotonic() - started < 20 and not cache.exists() and not (tmp_path / "run").exists()
+
+
+def test_compare_refuses_an_unknown_stored_run(pipeline_run_dir, tmp_path, capsys):
+    assert compare_main([str(pipeline_run_dir), "nope", "--store", f"sqlite:///{tmp_path / 's.db'}"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: nope: no run nope in") and "\n" not in err
