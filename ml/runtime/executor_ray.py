@@ -89,8 +89,9 @@ class RayExecutor:
     ----------
     address: cluster to join; None → ``RAY_ADDRESS``, else a local Ray is started.
     num_cpus: CPUs of a local Ray (None: all of this machine's).
-    concurrency: encoder actors (None: one per GPU when the cluster has GPUs, else one per CPU), at most
-        one per embedder batch.
+    concurrency: encoder actors (None: ``PERSONAS_RAY_ACTORS``, else one per GPU when the cluster has GPUs,
+        else one per CPU), at most one per embedder batch. Each CPU actor runs torch on its share of the
+        CPUs; torch's vectors depend on its thread count in the last float bits (docs/scale.md).
     object_store_memory: bytes of a local Ray's object store (None: Ray's default).
     log, progress: messages for the run log; a progress bar over encoded blocks.
 
@@ -143,10 +144,15 @@ class RayExecutor:
 
     def _pool(self) -> dict[str, Any]:
         """The encoder pool: ``actors``, each one's ``num_cpus`` / ``num_gpus`` and torch ``threads``."""
+        env = os.environ.get("PERSONAS_RAY_ACTORS", "").strip()
+        if env and not (env.isdigit() and int(env) > 0):
+            raise InputError(f"PERSONAS_RAY_ACTORS={env!r}: expected a positive number of encoder actors; "
+                             "unset it for one per CPU (or GPU)")
+        concurrency = self.concurrency or (int(env) if env else None)
         if self.gpus_:
-            n = self.concurrency or self.gpus_
+            n = concurrency or self.gpus_
             return {"actors": n, "num_gpus": 1, "num_cpus": 1, "threads": max(1, self.cpus_ // n)}
-        n = self.concurrency or self.cpus_
+        n = concurrency or self.cpus_
         per = max(1, self.cpus_ // n)
         return {"actors": n, "num_cpus": per, "threads": per}
 
