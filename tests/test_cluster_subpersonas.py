@@ -49,7 +49,7 @@ def persona_of(found: np.ndarray, truth: np.ndarray, group: int) -> int:
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_each_persona_splits_into_its_inner_groups_and_a_plain_one_does_not(seed):
-    X, persona, sub, labels, model = fitted(seed)
+    _, persona, sub, labels, model = fitted(seed)
     assert model.size_ == 38 and model.n_subpersonas_ == 9
     split = sub >= 0
     assert (model.sub_labels_[~split] == -1).all()  # the plain group keeps no sub-personas
@@ -62,7 +62,7 @@ def test_each_persona_splits_into_its_inner_groups_and_a_plain_one_does_not(seed
 
 
 def test_records_say_what_sets_a_sub_persona_apart_from_its_siblings():
-    X, persona, sub, labels, model = fitted(0)
+    _, _, sub, labels, model = fitted(0)
     texts = [f"{WORDS[s]} question {WORDS[s]} please" if s >= 0 else "hello there question" for s in sub]
     records = subpersona_records(model, texts, labels)
     assert len(records) == 9 and {r["level"] for r in records} == {2}
@@ -75,7 +75,7 @@ def test_records_say_what_sets_a_sub_persona_apart_from_its_siblings():
 
 
 def test_refuses_noise_misaligned_inputs_and_use_before_fit():
-    X, persona, sub, labels, _ = fitted(0)
+    X, _, _, labels, _ = fitted(0)
     tree = PersonaClusterer(min_cluster_size=150).fit(X).hdbscan_.single_linkage_tree_.to_numpy()
     with pytest.raises(ValueError, match="noise"):
         SubPersonas().fit(tree, np.where(labels == 0, -1, labels), X, 150)

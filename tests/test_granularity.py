@@ -7,7 +7,13 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from ml.cluster.density import PersonaClusterer
-from ml.cluster.granularity import Candidate, candidate_sizes, coherence, labels_from_tree, select_min_cluster_size
+from ml.cluster.granularity import (
+    Candidate,
+    candidate_sizes,
+    coherence,
+    labels_from_tree,
+    select_min_cluster_size,
+)
 
 
 def uneven_blobs(seed: int = 0, big: int = 1000, small: int = 30, n_small: int = 20, dim: int = 10):
@@ -153,7 +159,7 @@ def test_small_dense_clusters_left_in_the_noise_are_taken_back(seed):
     assert core.mean() > 0.95 and adjusted_rand_score(y[core], after.labels_[core]) > 0.99
     assert "6 smaller clusters (min_cluster_size 20) taken from the noise" in after.granularity_["why"]
     tree = before.hdbscan_.single_linkage_tree_.to_numpy()
-    same, added, size = rescue_from_noise(tree, before.hdbscan_.labels_, 40, ratio=0.0)
+    same, added, _ = rescue_from_noise(tree, before.hdbscan_.labels_, 40, ratio=0.0)
     assert added == 0 and (same == before.hdbscan_.labels_).all()
 
 
