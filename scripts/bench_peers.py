@@ -1,0 +1,135 @@
+"""Ours vs BERTopic after the encode, back to back on the same cached vectors.
+
+    python scripts/bench_peers.py [--datasets banking77 googlenews] [--seed 42] [--out bench-results/peers.json]
+
+For each labelled set (``scripts/ablation/data.py``: Banking77 train+test, intent ``category``; GoogleNews-TS,
+story ``cluster``) the pipeline's own ``prepare`` reads, filters and embeds the texts (all-MiniLM-L6-v2 vectors
+from the embedding cache), then, timed on the same ``Prepared`` bundle:
+
+- **ours**: ``PersonaPipeline.run_prepared`` — every stage after the encode (fuse, UMAP 5-d + 2-d map, HDBSCAN,
+  noise reassignment, metrics with the stability refits, profiles, families, the persona model), with the
+  UMAP disk cache off, so nothing is reused from an earlier run. Scores: the final personas (noise reassigned).
+- **BERTopic** 0.17.4 with its defaults: ``BERTopic().fit_transform(docs, embeddings=vectors)`` (UMAP 5-d,
+  n_neighbors 15, cosine; HDBSCAN min_cluster_size 10; c-TF-IDF topic words) on the same member texts and
+  vectors. Scores with its outliers (-1) as a cluster of their own, and after
+  ``reduce_outliers(strategy="embeddings")`` (time added) as a second row, comparable to our reassigned personas.
+
+NMI / ARI / ACC on members with a label (``ml.metrics.label_scores``; noise is a cluster of its own). The load
+average (``os.getloadavg``) is recorded before and after each fit: timings on the shared 2-core machine are
+comparable only within one run of this script. Prints a table and writes JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from ml.metrics import label_scores  # noqa: E402
+from ml.runtime.config import PipelineConfig  # noqa: E402
+from ml.runtime.pipeline import PersonaPipeline  # noqa: E402
+from scripts.ablation.data import BUILTIN, _load  # noqa: E402
+
+TARGET_RATIO = 0.67  # ours ≤ 0.67 × BERTopic's fit_transform seconds (issue 17)
+
+
+def prepared(name: str, seed: int):
+    """(pipeline Prepared with labels in members["label"], its paths) through the embedding cache."""
+    spec = BUILTIN[name]
+    paths = spec.resolved()
+    cfg = PipelineConfig().updated({"seed": seed, "input": {"label_col": spec.labels[0]}})
+    messages, report = _load(paths, spec.labels[0])
+    return PersonaPipeline(cfg, progress=False).prepare(paths, loaded=(messages, report)), paths, cfg
+
+
+def _scores(members, labels) -> dict:
+    y = members["label"].to_numpy()
+    has = members["label"].notna().to_numpy()
+    return label_scores(y[has], np.asarray(labels)[has])
+
+
+def run_ours(prep, paths, cfg) -> dict:
+    pipe = PersonaPipeline(cfg.updated({"embed": {"cache_dir": ""}}), progress=False)
+    load0, start = os.getloadavg()[0], time.perf_counter()
+    result = pipe.run_prepared(prep, paths)
+    seconds = time.perf_counter() - start
+    labels = result.members["persona_id"].to_numpy()
+    timings = {k: v for k, v in result.manifest.timings_s.items() if k != "total"}
+    return {"method": "ours", "seconds": round(seconds, 2), "stages_s": timings,
+            "clusters": int(np.unique(labels).size), "scores": _scores(prep.members, labels),
+            "placed": result.manifest.counts.placed, "load": [load0, os.getloadavg()[0]]}
+
+
+def run_bertopic(prep) -> list[dict]:
+    from bertopic import BERTopic
+
+    docs = prep.members["text"].astype(str).tolist()
+    vectors = np.asarray(prep.embeddings, dtype=np.float32)
+    load0, start = os.getloadavg()[0], time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = BERTopic()
+        topics, _ = model.fit_transform(docs, embeddings=vectors)
+        fit_s = time.perf_counter() - start
+        reduced = model.reduce_outliers(docs, topics, strategy="embeddings", embeddings=vectors)
+    total_s = time.perf_counter() - start
+    load = [load0, os.getloadavg()[0]]
+    topics, reduced = np.asarray(topics), np.asarray(reduced)
+    return [
+        {"method": "BERTopic fit_transform", "seconds": round(fit_s, 2), "clusters": int(np.unique(topics).size),
+         "outlier_share": round(float((topics < 0).mean()), 4), "scores": _scores(prep.members, topics), "load": load},
+        {"method": "BERTopic + reduce_outliers", "seconds": round(total_s, 2), "clusters": int(np.unique(reduced).size),
+         "scores": _scores(prep.members, reduced), "load": load},
+    ]
+
+
+def verdict(ours: dict, bertopic: dict) -> dict:
+    ratio = ours["seconds"] / bertopic["seconds"]
+    better = all(ours["scores"][k] >= bertopic["scores"][k] for k in ("nmi", "ari", "acc"))
+    return {"ratio": round(ratio, 3), "time_pass": ratio <= TARGET_RATIO, "quality_pass": better}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--datasets", nargs="+", default=["banking77", "googlenews"], choices=sorted(BUILTIN))
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--out", default="bench-results/peers.json")
+    args = ap.parse_args(argv)
+    results = []
+    for name in args.datasets:
+        prep, paths, cfg = prepared(name, args.seed)
+        ours = run_ours(prep, paths, cfg)
+        peers = run_bertopic(prep)
+        results.append({"dataset": name, "n": len(prep.members), "embedding_cache": {
+            "cached": prep.embedder.n_cached_, "encoded": prep.embedder.n_encoded_},
+            "runs": [ours, *peers], "target": verdict(ours, peers[0])})
+        print(f"{name}: ours {ours['seconds']:.1f}s, BERTopic {peers[0]['seconds']:.1f}s", flush=True)
+    print("\n| data set | method | seconds after the encode | clusters | NMI / ARI / ACC | load |")
+    print("|---|---|---:|---:|---|---|")
+    for r in results:
+        for run in r["runs"]:
+            s = run["scores"]
+            print(f"| {r['dataset']} (n={r['n']}) | {run['method']} | {run['seconds']:.1f} | {run['clusters']} | "
+                  f"{s['nmi']:.3f} / {s['ari']:.3f} / {s['acc']:.3f} | {run['load'][0]:.1f}–{run['load'][1]:.1f} |")
+        t = r["target"]
+        print(f"| {r['dataset']} | ours / BERTopic fit_transform | {t['ratio']:.2f}× "
+              f"({'PASS' if t['time_pass'] else 'FAIL'} ≤ {TARGET_RATIO}) | | quality "
+              f"{'PASS' if t['quality_pass'] else 'FAIL'} | |")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"seed": args.seed, "target_ratio": TARGET_RATIO, "results": results}, indent=2))
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
