@@ -11,11 +11,13 @@ requests get 503 with `Retry-After` and a fresh process is started.
 
 Bounds: a request that would push the queue past `max_queue` texts, or whose texts would wait
 longer than `max_wait_s` at the measured throughput (the batch being encoded counted in full), is
-refused at once (429 with `Retry-After`); a batch holds at most `max_batch_s` seconds of work at
-that throughput (and `max_batch` texts), so a served request waits about `max_wait_s` plus one batch; a
-request still queued after `max_wait_s` is withdrawn and refused (503 with
-`Retry-After`), so no client waits in the queue longer than that. A request bigger than
-`max_queue` is admitted only when the queue is empty, and served alone.
+refused at once (429 with `Retry-After`), before it is even parsed when its run's queue exists
+(`AssignQueues.admit`). A batch holds at most `max_batch_s` seconds of work at that throughput (and
+`max_batch` texts), so a served request waits about `max_wait_s` plus one batch. Backstops when
+the throughput drops (other load on the machine): a request still queued after `max_wait_s` is
+withdrawn (503 with `Retry-After`), and one not answered `deadline_s` after it was queued gets 503
+(its batch finishes, the answer is dropped). A request bigger than `max_queue` is admitted only
+when the queue is empty, and served alone.
 """
 
 from __future__ import annotations
@@ -64,8 +66,9 @@ class AssignBatcher:
 
     def __init__(self, model: Any, max_queue: int, max_batch: int, torch_threads: int = 0,
                  name: str = "model", max_wait_s: float = float("inf"), encoder: EncoderWorker | None = None,
-                 max_batch_s: float = float("inf")) -> None:
+                 max_batch_s: float = float("inf"), deadline_s: float = float("inf")) -> None:
         self.model, self.max_queue, self.max_batch, self.max_batch_s = model, max_queue, max_batch, max_batch_s
+        self.deadline_s = deadline_s
         self.encoder = encoder if encoder is not None and takes_encoder(model) else None
         self.max_wait_s = max_wait_s
         self.torch_threads, self.name = torch_threads, name
@@ -78,6 +81,11 @@ class AssignBatcher:
         self._closed = False
         self._ready = False  # the worker has started (torch imported and configured)
         self._thread: threading.Thread | None = None
+
+    @property
+    def ready(self) -> bool:
+        """The worker has started (and loaded the model, when it has an encoder process)."""
+        return self._ready
 
     @property
     def queued_texts(self) -> int:
@@ -267,17 +275,28 @@ def takes_encoder(model: Any) -> bool:
 
 
 async def wait_for_result(batcher: AssignBatcher, future: Future, max_wait_s: float) -> Any:
-    """The request's result; 503 with Retry-After when it is still queued after `max_wait_s`.
+    """The request's result; 503 with Retry-After when it is still queued after `max_wait_s`, or
+    not answered `batcher.deadline_s` after it was queued (a slow batch: the answer is dropped).
 
-    A request the worker has started is always waited for; a client that disconnects while
-    queued is withdrawn so the worker does not encode for nobody.
+    While the worker is still starting (the first request of a model loads it) there is no
+    deadline. A client that disconnects while queued is withdrawn so the worker does not encode
+    for nobody.
     """
     waiting = asyncio.wrap_future(future)
+    start = time.monotonic()
     try:
         done, _ = await asyncio.wait({waiting}, timeout=max_wait_s)
         if not done and batcher.withdraw(future):
             raise _refuse(503, f"assign request waited {max_wait_s:g} s in the queue without being served; "
                                "retry after the Retry-After seconds", batcher.retry_after())
+        if not done and batcher.ready:
+            left = batcher.deadline_s - (time.monotonic() - start)
+            done, _ = await asyncio.wait({waiting}, timeout=max(0.0, left))
+            if not done:
+                waiting.cancel()
+                raise _refuse(503, f"assign request not answered within {batcher.deadline_s:g} s (the encoder "
+                                   "is slower than measured); retry after the Retry-After seconds",
+                              batcher.retry_after())
         return await waiting
     except asyncio.CancelledError:
         batcher.withdraw(future)
@@ -314,7 +333,8 @@ class AssignQueues:
                 s = self.settings
                 batcher = AssignBatcher(model, s.assign_queue_max_texts, s.assign_max_batch_texts,
                                         s.assign_torch_threads, name=run_id, max_wait_s=s.assign_max_wait_s,
-                                        encoder=self.encoder, max_batch_s=s.assign_max_batch_s)
+                                        encoder=self.encoder, max_batch_s=s.assign_max_batch_s,
+                                        deadline_s=s.assign_deadline_s)
                 self._batchers[run_id] = batcher
             self._batchers.move_to_end(run_id)
             while len(self._batchers) > self.capacity:

@@ -63,12 +63,14 @@ class EncoderWorker:
         self._conn: Connection | None = None
         self._last_embedder: Any = None
         self._lock = threading.Lock()  # one call on the pipe at a time
-        self._closed = False
+        self._generation = 0  # + 1 at every close: a call that spans a close does not restart the child
+        self._proc_generation = 0
 
     @property
     def pid(self) -> int | None:
+        """The current child's pid; None before the first call and after `close`."""
         proc = self._proc
-        return proc.pid if proc is not None else None
+        return proc.pid if proc is not None and self._proc_generation == self._generation else None
 
     def encode(self, embedder: Any, texts: list[str]) -> np.ndarray:
         """Vectors of `texts` by `embedder` (its `transform`), computed in the encoder process."""
@@ -89,8 +91,9 @@ class EncoderWorker:
         return self._call("pid")
 
     def close(self, timeout: float = 5.0) -> None:
-        """Stop the child (a call in flight fails with EncoderUnavailable); nothing is left running."""
-        self._closed = True
+        """Stop the child; a call in flight fails with EncoderUnavailable ("the server is stopping").
+        Nothing is left running; a later call starts a new child (an app started again)."""
+        self._generation += 1
         proc, conn = self._proc, self._conn
         if proc is None:
             return
@@ -108,6 +111,7 @@ class EncoderWorker:
                     proc.join(timeout)
             if idle and conn is not None:
                 conn.close()
+                self._proc = self._conn = None
         finally:
             if idle:
                 self._lock.release()
@@ -119,32 +123,41 @@ class EncoderWorker:
         proc.start()
         child.close()
         self._proc, self._conn, self._starting = proc, parent, True
+        self._proc_generation = self._generation
 
     def _call(self, op: str, *args: Any) -> Any:
         with self._lock:
-            if self._closed:
-                raise EncoderUnavailable("the server is stopping")
-            if self._proc is None or wait([self._proc.sentinel], timeout=0):
-                if self._proc is not None:  # died while idle: replace it, this call is not lost
-                    self._replace("died while idle")
-                else:
-                    self._start()
+            if self._proc is not None and self._proc_generation != self._generation:
+                self._stop_stale()  # stopped by a close while this call waited
+            if self._proc is None:
+                self._start()
+            elif wait([self._proc.sentinel], timeout=0):  # died while idle: replace it, this call is not lost
+                self._replace("died while idle")
             return self._exchange(op, args)
+
+    def _stop_stale(self) -> None:
+        assert self._proc is not None and self._conn is not None
+        if self._proc.is_alive():
+            self._proc.kill()
+        self._proc.join(5)
+        self._conn.close()
+        self._proc = self._conn = None
 
     def _exchange(self, op: str, args: tuple) -> Any:
         assert self._conn is not None
+        generation = self._generation
         if self._starting:  # a fresh child: wait for it to load (not counted in call_timeout_s)
             ready = self._receive(self.start_timeout_s, "did not start")
             if isinstance(ready, str):
-                return self._lost(ready)
+                return self._lost(ready, generation)
             self._starting = False
         try:
             self._conn.send((op, *args))
         except (BrokenPipeError, ConnectionResetError):
-            return self._lost("stopped")
+            return self._lost("stopped", generation)
         answer = self._receive(self.call_timeout_s, "did not answer")
         if isinstance(answer, str):
-            return self._lost(answer)
+            return self._lost(answer, generation)
         status, value = answer
         if status == "error":
             raise value
@@ -161,9 +174,10 @@ class EncoderWorker:
         except (EOFError, OSError):
             return "stopped"
 
-    def _lost(self, why: str) -> Any:
-        """The child died or hung under a call: replace it and fail the call."""
-        if self._closed:
+    def _lost(self, why: str, generation: int) -> Any:
+        """The child died or hung under a call: replace it and fail the call (not when `close`
+        stopped it: then the call fails and nothing is started)."""
+        if generation != self._generation:
             raise EncoderUnavailable("the server is stopping")
         self._replace(f"{why} while encoding")
         raise EncoderUnavailable(f"the text encoder {why} while serving this request (a new one is starting)")

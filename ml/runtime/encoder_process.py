@@ -1,11 +1,12 @@
 """The child side of the API's encoder process (`backend.encoder_worker.EncoderWorker` starts it).
 
-`serve(conn, threads, nice, preload)` lowers its priority (`os.nice`), bounds torch's threads, loads
-the `preload` embedder's model, answers ("ready", pid), then serves requests from the pipe until the
-pipe closes or "stop" arrives: ("encode", embedder, texts) -> ("ok", vectors) with the embedder's own
-`transform` (its on-disk cache included), ("warm", embedder) -> ("ok", pid), ("pid",) -> ("ok", pid);
-a failure -> ("error", exception). It lives in `ml` (not in `backend`) so the spawned process imports
-only numpy and the embedder, not the web framework.
+`serve(conn, threads, nice, preload)` bounds torch's threads, loads the `preload` embedder's model,
+lowers its priority (`os.nice`; after the load, which callers wait for), answers ("ready", pid),
+then serves requests from the pipe until the pipe closes or "stop" arrives: ("encode", embedder,
+texts) -> ("ok", vectors) with the embedder's own `transform` (its on-disk cache included), ("warm",
+embedder) -> ("ok", pid), ("pid",) -> ("ok", pid); a failure -> ("error", exception). It lives in
+`ml` (not in `backend`) so the spawned process imports only numpy and the embedder, not the web
+framework.
 """
 
 from __future__ import annotations
@@ -63,18 +64,18 @@ def serve(conn: Connection, threads: int, nice: int, preload: Any) -> None:
     """Child main loop: ("encode", embedder, texts) → ("ok", vectors); ("pid",) → ("ok", pid)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the server stops us
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    if nice:
-        try:
-            os.nice(nice)
-        except OSError:  # pragma: no cover - not permitted here: run at the server's priority
-            pass
     os.environ["OMP_NUM_THREADS"] = str(threads)  # torch's default, read when it is first imported
-    if preload is not None:
+    if preload is not None:  # at the server's priority: start-up is paid once, callers wait for it
         try:
             warm(preload)
         except Exception as exc:  # noqa: BLE001 - the first encode reports it
             log.error("encoder process: the model did not load: %s", exc)
     limit_torch_threads(threads)
+    if nice:
+        try:
+            os.nice(nice)
+        except OSError:  # pragma: no cover - not permitted here: run at the server's priority
+            pass
     try:
         conn.send(("ready", os.getpid()))
     except OSError:

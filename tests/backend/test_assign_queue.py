@@ -189,9 +189,21 @@ def test_request_waiting_past_the_deadline_is_refused_and_never_served(serve):
     assert model.calls == [[["holds the worker"]]]
 
 
+def test_request_not_answered_by_the_deadline_is_503(serve):
+    """A batch slower than measured: the request in it is answered 503 at the deadline."""
+    client, model = serve(assign_max_wait_s=0.2, assign_deadline_s=0.5)
+    slow, slow_out = in_thread(lambda: client.post(ASSIGN, json=body("slow batch")))
+    assert model.entered.wait(WAIT)
+    slow.join(WAIT)
+    assert slow_out[0].status_code == 503 and int(slow_out[0].headers["Retry-After"]) >= 1
+    assert "not answered within 0.5 s" in error_of(slow_out[0])["message"]
+    model.gate.set()
+    assert client.post(ASSIGN, json=body("fast again")).status_code == 200
+
+
 def test_reads_are_served_while_assigns_wait(serve):
     """More waiting assigns than the server has worker threads (40): reads must still be answered."""
-    client, model = serve(assign_queue_max_texts=1000, assign_max_wait_s=60, assign_max_batch_s=1e6)
+    client, model = serve(assign_queue_max_texts=1000, assign_max_wait_s=60, assign_deadline_s=60, assign_max_batch_s=1e6)
     posts = [in_thread(lambda: client.post(ASSIGN, json=body("text 0")))]
     assert model.entered.wait(WAIT)  # the worker holds the first request
     posts += [in_thread(lambda i=i: client.post(ASSIGN, json=body(f"text {i}"))) for i in range(1, 45)]
@@ -276,7 +288,7 @@ REQUESTS = [  # the same author in several requests: author features must only s
 def test_batched_results_equal_each_request_alone(serve, real_model):
     """Requests served together in one predict_many call get exactly what each would alone (texts
     encoded in the encoder process, features and placement here)."""
-    client, gated = serve(GatedModel(real_model), assign_max_wait_s=60, assign_max_batch_s=1e6)
+    client, gated = serve(GatedModel(real_model), assign_max_wait_s=60, assign_deadline_s=60, assign_max_batch_s=1e6)
     first, first_out = in_thread(lambda: client.post(ASSIGN, json=body("warm the worker")))
     assert gated.entered.wait(WAIT)
     batcher = client.app.state.assign_queues.for_model(NEW_RUN, gated)
@@ -355,7 +367,7 @@ def test_a_process_killed_while_idle_is_replaced_without_failing_a_request(serve
 
 def test_full_queue_is_429_while_the_encoder_process_works(serve, tmp_path):
     gate = tmp_path / "open"
-    client, model = serve(EncodingModel(str(gate)), assign_queue_max_texts=3, assign_max_wait_s=60)
+    client, model = serve(EncodingModel(str(gate)), assign_queue_max_texts=3, assign_max_wait_s=60, assign_deadline_s=60)
     batcher = client.app.state.assign_queues.for_model(NEW_RUN, model)
     first, first_out = in_thread(lambda: client.post(ASSIGN, json=body("busy one", "busy two")))
     wait_until(lambda: batcher.thread is not None and len(batcher.batch_sizes) == 0 and batcher.queued_texts == 0
@@ -392,6 +404,7 @@ def test_shutdown_answers_the_request_in_flight_and_leaves_no_process(tmp_path):
         future.result(WAIT)
     assert refused.value.status_code == 503 and "stopping" in refused.value.detail
     assert not alive(pid) and not batcher.thread.is_alive()
+    assert queues.encoder.pid is None  # the call cut short by the shutdown started no new process
 
 
 def test_a_hung_encode_is_killed_after_the_timeout(tmp_path):
@@ -401,10 +414,25 @@ def test_a_hung_encode_is_killed_after_the_timeout(tmp_path):
         with pytest.raises(EncoderUnavailable, match="did not answer within 1 s"):
             worker.encode(PidEmbedder(str(tmp_path / "never")), ["x"])
         assert worker.pid != first and not alive(first)
-        assert worker.encode(PidEmbedder(), ["y"])[0, 0] == worker.pid
+        second = worker.pid
+        assert worker.encode(PidEmbedder(), ["y"])[0, 0] == second
     finally:
         worker.close()
-    assert not alive(worker.pid)
+    assert not alive(second) and worker.pid is None
+
+
+def test_a_closed_worker_starts_a_new_process_when_used_again():
+    """An app started again after a shutdown (tests, schemathesis) gets a new encoder process."""
+    worker = EncoderWorker(threads=1)
+    first = worker.child_pid()
+    worker.close()
+    assert not alive(first)
+    try:
+        second = worker.child_pid()
+        assert second != first and alive(second) and worker.restarts == 0  # a start, not a crash
+    finally:
+        worker.close()
+    assert not alive(second)
 
 
 def test_the_encoder_process_exits_when_the_server_process_dies():

@@ -103,7 +103,10 @@ def test_real_strategy_for_every_persona(run_client):
 
 
 _current: dict = {}
-_app = create_app(Settings(store_url="sqlite:///:memory:", frontend_dir=None, max_assign_batch=20))
+# Encoding in a thread: a cold encoder process (importing torch: 5-15 s on a busy machine) would pass
+# schemathesis' 10 s read timeout on the first case; the process itself is tested in test_assign_queue.py.
+_app = create_app(Settings(store_url="sqlite:///:memory:", frontend_dir=None, max_assign_batch=20,
+                           assign_encoder_process=False))
 _app.dependency_overrides[get_store] = lambda: _current["store"]
 _schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", _app).include(method="POST")
 
