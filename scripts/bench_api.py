@@ -287,13 +287,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--batches", type=int, default=10)
     parser.add_argument("--mixed", action="store_true", help="assigns and reads at once (see the module doc)")
-    parser.add_argument("--assign-rate", type=float, default=20.0, help="assign requests per second (--mixed)")
+    parser.add_argument("--assign-rate", type=float, default=20.0, help="assign requests per second (--mixed; 0: reads only, the baseline)")
     parser.add_argument("--assign-batch", type=int, default=10, help="texts per assign request (--mixed)")
     parser.add_argument("--server-cpus", type=cpu_list, help="pin the server (and its encoder) to these CPUs")
     parser.add_argument("--client-cpus", type=cpu_list, help="pin the load generator to these CPUs")
     parser.add_argument("--out", type=Path, default=Path("bench_api.json"))
     args = parser.parse_args(argv)
-    if not (0 < args.rate <= 1000 and 0 < args.assign_rate <= 200 and 0 < args.duration <= 600):
+    if not (0 < args.rate <= 1000 and 0 <= args.assign_rate <= 200 and 0 < args.duration <= 600):
         parser.error("keep the load bounded: --rate <= 1000, --assign-rate <= 200, --duration <= 600")
     return args
 
