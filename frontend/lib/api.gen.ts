@@ -110,6 +110,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/runs/{run_id}/comparison": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The run compared with its baseline: lineage per persona, population shift (PSI), movers */
+        get: operations["get_comparison_api_v1_runs__run_id__comparison_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/runs/{run_id}/export/members.csv": {
         parameters: {
             query?: never;
@@ -212,6 +229,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/runs/{run_id}/movers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Members whose persona lineage changed since the baseline, paged, by persona */
+        get: operations["get_movers_api_v1_runs__run_id__movers_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/runs/{run_id}/personas": {
         parameters: {
             query?: never;
@@ -272,6 +306,23 @@ export interface paths {
         };
         /** Print-friendly persona report (HTML; one page per persona in print) */
         get: operations["report_api_v1_runs__run_id__report_html_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/series/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A series' runs, oldest first, with the headline of each one's comparison */
+        get: operations["get_series_api_v1_series__name__get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -355,6 +406,22 @@ export interface components {
             population: number[];
             /** Start Day */
             start_day: number;
+        };
+        /** ActivityChange */
+        ActivityChange: {
+            /**
+             * Hourly Tv
+             * @description total variation distance of the hourly profiles, 0..1
+             */
+            hourly_tv?: number | null;
+            /** Peak Hour Now */
+            peak_hour_now?: number | null;
+            /** Peak Hour Then */
+            peak_hour_then?: number | null;
+            /** Time Basis */
+            time_basis?: string | null;
+            /** Weekday Tv */
+            weekday_tv?: number | null;
         };
         /**
          * AgentsSection
@@ -489,6 +556,25 @@ export interface components {
             /** Y */
             y?: number | null;
         };
+        /** BasePersona */
+        BasePersona: {
+            /** Id */
+            id: number;
+            /** Lineage Id */
+            lineage_id: string;
+            /** Name */
+            name: string;
+            /** New Ids */
+            new_ids?: number[];
+            /** Reason */
+            reason: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "continued" | "grown" | "shrunk" | "split" | "merged" | "died";
+            then: components["schemas"]["ShareCI"];
+        };
         /**
          * CitedSnippet
          * @description A member the strategy cites as evidence, with the snippet text as stored (masked).
@@ -511,6 +597,56 @@ export interface components {
             granularity?: components["schemas"]["Granularity"] | null;
             /** Min Cluster Size */
             min_cluster_size?: number | null;
+        };
+        /** Comparison */
+        Comparison: {
+            base: components["schemas"]["RunRef"];
+            /** Base Personas */
+            base_personas: components["schemas"]["BasePersona"][];
+            /** Config */
+            config: {
+                [key: string]: unknown;
+            };
+            /** Counts */
+            counts: {
+                [key: string]: number;
+            };
+            /** Links */
+            links: components["schemas"]["Link"][];
+            movers: components["schemas"]["Movers"];
+            new: components["schemas"]["RunRef"];
+            /** New Personas */
+            new_personas: components["schemas"]["NewPersona"][];
+            /** Notes */
+            notes?: string[];
+            shift: components["schemas"]["Shift"];
+        };
+        /**
+         * ComparisonHeadline
+         * @description What a series history shows of a run's stored comparison.
+         */
+        ComparisonHeadline: {
+            /** Base Run Id */
+            base_run_id: string;
+            /**
+             * Counts
+             * @description personas per status: base_<status> and new_<status>
+             */
+            counts: {
+                [key: string]: number;
+            };
+            /**
+             * Level
+             * @enum {string}
+             */
+            level: "stable" | "moderate" | "major";
+            /**
+             * N Moved
+             * @default 0
+             */
+            n_moved: number;
+            /** Psi */
+            psi: number;
         };
         /**
          * Conversation
@@ -1364,6 +1500,17 @@ export interface components {
              */
             name: string;
         };
+        /** FeatureShift */
+        FeatureShift: {
+            /** Change */
+            change: number;
+            /** Feature */
+            feature: string;
+            /** Now */
+            now: number | null;
+            /** Then */
+            then: number | null;
+        };
         /** FeatureTable */
         FeatureTable: {
             /** Features */
@@ -1388,6 +1535,16 @@ export interface components {
             removed: number;
             /** Stage */
             stage: string;
+        };
+        /** FingerprintChange */
+        FingerprintChange: {
+            /** Largest */
+            largest: components["schemas"]["FeatureShift"][];
+            /**
+             * Mean Abs Change
+             * @description mean |Δ standardised difference from the population| over features
+             */
+            mean_abs_change: number;
         };
         /**
          * FingerprintItem
@@ -1494,6 +1651,37 @@ export interface components {
             /** Nmi */
             nmi?: number | null;
         };
+        /**
+         * Link
+         * @description A base persona and a new persona that the matching tied together.
+         */
+        Link: {
+            /** Base Id */
+            base_id: number;
+            /**
+             * Kind
+             * @description match: one-to-one (Hungarian); piece: split or merge part
+             * @enum {string}
+             */
+            kind: "match" | "piece";
+            /** New Id */
+            new_id: number;
+            /**
+             * Overlap
+             * @description recurring members shared / recurring members of either (Jaccard); None when too few recur
+             */
+            overlap?: number | null;
+            /**
+             * Shared Members
+             * @default 0
+             */
+            shared_members: number;
+            /**
+             * Similarity
+             * @description cosine of the two centroids
+             */
+            similarity: number;
+        };
         /** MapPoint */
         MapPoint: {
             /**
@@ -1539,6 +1727,140 @@ export interface components {
             run_id: string;
             /** Total */
             total: number;
+        };
+        /** Move */
+        Move: {
+            /** From Id */
+            from_id: number;
+            /** From Lineage */
+            from_lineage: string;
+            /** Key */
+            key: string;
+            /**
+             * Moved
+             * @description the member's lineage changed
+             */
+            moved: boolean;
+            /** To Id */
+            to_id: number;
+            /** To Lineage */
+            to_lineage: string;
+        };
+        /** Movers */
+        Movers: {
+            /**
+             * Key
+             * @description what recurs: member ids (threads, authors as units), authors of messages, or identical texts
+             * @enum {string}
+             */
+            key: "member" | "author" | "text" | "none";
+            /**
+             * Matrix
+             * @description {from_id, to_id, count} cells
+             */
+            matrix?: {
+                [key: string]: number;
+            }[];
+            /** Moves */
+            moves?: components["schemas"]["Move"][];
+            /** N Moved */
+            n_moved: number;
+            /** N Shared */
+            n_shared: number;
+            /**
+             * Truncated
+             * @default false
+             */
+            truncated: boolean;
+        };
+        /**
+         * MoversPage
+         * @description ``GET /runs/{id}/movers``: a page of the movers listed in the run's stored comparison.
+         */
+        MoversPage: {
+            /** Base Run Id */
+            base_run_id: string;
+            /** From Persona */
+            from_persona?: number | null;
+            /** Items */
+            items: components["schemas"]["Move"][];
+            /**
+             * Key
+             * @enum {string}
+             */
+            key: "member" | "author" | "text" | "none";
+            /** Limit */
+            limit: number;
+            /**
+             * Listed
+             * @description movers the comparison lists (at most its max_moves); pages cover these
+             */
+            listed: number;
+            /** N Moved */
+            n_moved: number;
+            /** N Shared */
+            n_shared: number;
+            /** Offset */
+            offset: number;
+            /** Run Id */
+            run_id: string;
+            /** To Persona */
+            to_persona?: number | null;
+            /**
+             * Total
+             * @description listed movers matching the filters
+             */
+            total: number;
+            /**
+             * Truncated
+             * @description more members moved than the comparison lists
+             */
+            truncated: boolean;
+        };
+        /** NewPersona */
+        NewPersona: {
+            activity?: components["schemas"]["ActivityChange"] | null;
+            /** Base Ids */
+            base_ids?: number[];
+            /**
+             * Confirmed
+             * @description member overlap agrees (None: too few members recur)
+             */
+            confirmed?: boolean | null;
+            fingerprint?: components["schemas"]["FingerprintChange"] | null;
+            /** Id */
+            id: number;
+            /** Lineage Id */
+            lineage_id: string;
+            /**
+             * Name
+             * @description the lineage's name (kept from the base run when the lineage continues)
+             */
+            name: string;
+            now: components["schemas"]["ShareCI"];
+            /**
+             * Own Name
+             * @description the name this run gave it
+             */
+            own_name: string;
+            /** Parent Lineage Ids */
+            parent_lineage_ids?: string[];
+            /** Reason */
+            reason: string;
+            /** Scores */
+            scores?: {
+                [key: string]: number | null;
+            };
+            /** Share Change */
+            share_change?: number | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "continued" | "grown" | "shrunk" | "split" | "merged" | "born";
+            terms?: components["schemas"]["TermChange"] | null;
+            /** @description share of its base persona(s) in the base run */
+            then?: components["schemas"]["ShareCI"] | null;
         };
         /** PersonaList */
         PersonaList: {
@@ -1601,6 +1923,17 @@ export interface components {
              */
             top_terms?: components["schemas"]["Term"][];
         };
+        /** PsiBucket */
+        PsiBucket: {
+            /** Bucket */
+            bucket: string;
+            /** Contribution */
+            contribution: number;
+            /** Now */
+            now: number;
+            /** Then */
+            then: number;
+        };
         /** Ready */
         Ready: {
             /** Status */
@@ -1618,6 +1951,30 @@ export interface components {
             offset: number;
             /** Total */
             total: number;
+        };
+        /** RunRef */
+        RunRef: {
+            /**
+             * Kind
+             * @default conversations
+             * @enum {string}
+             */
+            kind: "conversations" | "events";
+            /** N Members */
+            n_members: number;
+            /** N Personas */
+            n_personas: number;
+            /** Run Dir */
+            run_dir?: string | null;
+            /** Run Id */
+            run_id: string;
+            /**
+             * Space
+             * @description where persona centroids were compared, e.g. 'all-MiniLM-L6-v2' or 'events'
+             */
+            space: string;
+            /** Unit */
+            unit: string;
         };
         /** SeparatorSignal */
         SeparatorSignal: {
@@ -1646,6 +2003,69 @@ export interface components {
             overall_accuracy?: number | null;
             /** Signals */
             signals?: components["schemas"]["SeparatorSignal"][];
+        };
+        /** SeriesEntry */
+        SeriesEntry: {
+            /** @description None for the series' first run (or a run stored without a comparison) */
+            comparison?: components["schemas"]["ComparisonHeadline"] | null;
+            /** Created At */
+            created_at?: string | null;
+            /**
+             * Kind
+             * @default conversations
+             * @enum {string}
+             */
+            kind: "conversations" | "events";
+            /** N Personas */
+            n_personas?: number | null;
+            /** Run Id */
+            run_id: string;
+        };
+        /**
+         * SeriesHistory
+         * @description ``GET /series/{name}``: the series' complete runs, oldest first.
+         */
+        SeriesHistory: {
+            /** Items */
+            items: components["schemas"]["SeriesEntry"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Series */
+            series: string;
+            /** Total */
+            total: number;
+        };
+        /**
+         * ShareCI
+         * @description A persona's share of its run's members with a Wilson interval.
+         */
+        ShareCI: {
+            /** Count */
+            count: number;
+            /** High */
+            high: number;
+            /** Low */
+            low: number;
+            /** Share */
+            share: number;
+        };
+        /** Shift */
+        Shift: {
+            /** Buckets */
+            buckets: components["schemas"]["PsiBucket"][];
+            /**
+             * Level
+             * @enum {string}
+             */
+            level: "stable" | "moderate" | "major";
+            /** Major */
+            major: number;
+            /** Moderate */
+            moderate: number;
+            /** Psi */
+            psi: number;
         };
         /** StrategyRequest */
         StrategyRequest: {
@@ -1706,6 +2126,17 @@ export interface components {
              * @description Its distinctiveness (c-TF-IDF, or the event's share of the persona's NMF component for event runs); None when unknown.
              */
             weight?: number | null;
+        };
+        /** TermChange */
+        TermChange: {
+            /** Jaccard */
+            jaccard: number;
+            /** Kept */
+            kept: string[];
+            /** Lost */
+            lost: string[];
+            /** New */
+            new: string[];
         };
         /** TimeOffsets */
         TimeOffsets: {
@@ -2124,6 +2555,47 @@ export interface operations {
             };
         };
     };
+    get_comparison_api_v1_runs__run_id__comparison_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A run id, or `latest` for the newest run. */
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Comparison"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     export_members_csv_api_v1_runs__run_id__export_members_csv_get: {
         parameters: {
             query?: never;
@@ -2373,6 +2845,55 @@ export interface operations {
             };
         };
     };
+    get_movers_api_v1_runs__run_id__movers_get: {
+        parameters: {
+            query?: {
+                /** @description Only movers from (to) this persona id. */
+                from_persona?: number | null;
+                /** @description Only movers from (to) this persona id. */
+                to_persona?: number | null;
+                offset?: number;
+                /** @description Clamped to the page size cap. */
+                limit?: number | null;
+            };
+            header?: never;
+            path: {
+                /** @description A run id, or `latest` for the newest run. */
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MoversPage"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     list_personas_api_v1_runs__run_id__personas_get: {
         parameters: {
             query?: never;
@@ -2540,6 +3061,51 @@ export interface operations {
                 };
             };
             /** @description Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_series_api_v1_series__name__get: {
+        parameters: {
+            query?: {
+                offset?: number;
+                /** @description Clamped to the page size cap. */
+                limit?: number | null;
+            };
+            header?: never;
+            path: {
+                /** @description A series name (python -m ml.run --series NAME). */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeriesHistory"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
