@@ -181,7 +181,7 @@ async def _read_load(base: str, paths: list[str], rate: float, duration: float, 
     async def read(i: int, scheduled: float) -> None:
         try:
             code = str(await client.get(paths[i % len(paths)]))
-        except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError) as exc:
+        except (TimeoutError, OSError, asyncio.IncompleteReadError) as exc:
             code = type(exc).__name__
         status[code] = status.get(code, 0) + 1
         if code == "200":
@@ -214,7 +214,7 @@ async def _assign_load(base: str, run_id: str, texts: list[str], args, start_at:
     async def assign(i: int, scheduled: float) -> None:
         try:
             code = str(await client.post_json(f"/api/v1/runs/{run_id}/assign", bodies[i]))
-        except (OSError, asyncio.TimeoutError, asyncio.IncompleteReadError) as exc:
+        except (TimeoutError, OSError, asyncio.IncompleteReadError) as exc:
             code = type(exc).__name__
         waits.append(time.perf_counter() - scheduled)
         status[code] = status.get(code, 0) + 1

@@ -33,7 +33,7 @@ def warm(embedder: Any) -> None:
     else:
         if not hasattr(embedder, "model_id_"):
             embedder.fit()
-        embedder._encode_fn()  # noqa: SLF001 - loads (first time: exports) the int8 encoder
+        embedder._encode_fn()  # loads (first time: exports) the int8 encoder
 
 
 def encode(embedder: Any, texts: list[str]) -> np.ndarray:
