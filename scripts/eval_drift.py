@@ -30,7 +30,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from scripts.ablation.data import SHARED_DATA  # noqa: E402
+from scripts.ablation.data import SHARED_DATA
 
 AIRLINE = SHARED_DATA / "twitter_airline_sentiment" / "Tweets.csv"
 
@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         stamp = pd.to_datetime(df["tweet_created"], utc=True)
         cut = stamp.median()
         early, late = df[stamp < cut], df[stamp >= cut]
-        dir_e, took_e = run(early, folder, "early", store, "dates")
+        _, took_e = run(early, folder, "early", store, "dates")
         dir_l, took_l = run(late, folder, "late", store, "dates")
         out["by_date"] = {**summarise(comparison_of(dir_l)), "cut": str(cut), "rows": [len(early), len(late)],
                           "run_s": [took_e, took_l]}

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import typing
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
@@ -19,9 +20,9 @@ from tests.fixtures.runs import SAMPLE_TWCS
 
 
 class _Hook(BaseHTTPRequestHandler):
-    received: list = []
+    received: typing.ClassVar[list] = []
 
-    def do_POST(self):  # noqa: N802 - http.server's name
+    def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         type(self).received.append((self.headers["Content-Type"], json.loads(body)))
         self.send_response(204)

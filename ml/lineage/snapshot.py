@@ -67,7 +67,7 @@ class RunSnapshot:
 
     @property
     def n_members(self) -> int:
-        return int(len(self.members))
+        return len(self.members)
 
     def sizes(self) -> np.ndarray:
         """Members per persona, in ``persona_ids`` order."""
