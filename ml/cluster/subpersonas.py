@@ -11,7 +11,10 @@ tree holds inside each persona when it is read at a finer ``min_cluster_size``.
 - learned: ``size_`` (the finer min_cluster_size: ``ratio``·min_cluster_size, at least ``smallest``),
   ``sub_labels_`` (n,) sub-persona id per member, −1 for members of personas that do not split;
   ``parent_of_`` ({sub-persona id: persona id}); ``subs_of_`` ({persona id: [sub-persona ids]}, only
-  personas that split); ``n_subpersonas_``.
+  personas that split); ``n_subpersonas_``; ``centroids_`` (n_subpersonas_, d) each sub-persona's mean in ``X``.
+
+``predict(X, labels)`` gives the sub-persona of other rows of the same space (members placed after a
+sampled fit): the nearest centroid among their own persona's sub-personas, −1 where it did not split.
 
 How: the tree is read once more at ``size_`` (same excess-of-mass selection and size cap). A
 persona splits when two or more of these finer clusters lie mostly (over half their members) inside
@@ -23,7 +26,8 @@ sub-personas and the label purity of the level-2 grouping rises from .86 to .94.
 
 ``subpersona_records(...)`` turns a fit into JSON-ready level-2 records (``id``, ``parent_id``,
 ``level`` 2, ``name``, ``size``, ``share``, ``share_of_parent``, ``top_terms``: c-TF-IDF among the
-sub-personas of the same persona, so the terms say what sets a sub-persona apart from its siblings).
+sub-personas of the same persona, so the terms say what sets a sub-persona apart from its siblings;
+names unique among siblings). Pass ``sub_labels`` (from ``predict``) to count members the fit did not see.
 """
 
 from __future__ import annotations
@@ -58,6 +62,7 @@ class SubPersonas:
         self.parent_of_, self.subs_of_ = {}, {}
         if self.size_ >= min_cluster_size or not (fine >= 0).any():
             self.n_subpersonas_ = 0
+            self.centroids_ = np.zeros((0, X.shape[1]))
             return self
         totals = np.bincount(fine[fine >= 0])
         next_id = 0
@@ -81,7 +86,30 @@ class SubPersonas:
             self.parent_of_.update({s: int(persona) for s in subs})
             next_id += ids.size
         self.n_subpersonas_ = next_id
+        self.centroids_ = self._centroids(X, X.shape[1])
         return self
+
+    def _centroids(self, X: np.ndarray, d: int) -> np.ndarray:
+        cents = np.zeros((self.n_subpersonas_, d))
+        for s in range(self.n_subpersonas_):
+            cents[s] = X[self.sub_labels_ == s].mean(axis=0)
+        return cents
+
+    def predict(self, X, labels) -> np.ndarray:
+        """Sub-persona id per row of ``X`` (the fitted space) whose persona is ``labels``; −1 where the
+        persona did not split."""
+        self._check()
+        X, labels = np.asarray(X, dtype=np.float64), np.asarray(labels, dtype=np.int64)
+        if len(X) != len(labels) or X.ndim != 2 or X.shape[1] != self.centroids_.shape[1]:
+            raise ValueError(f"X {X.shape} and labels ({len(labels)}) must align with the fitted space "
+                             f"({self.centroids_.shape[1]} dimensions)")
+        out = np.full(len(labels), -1, dtype=np.int64)
+        for persona, subs in self.subs_of_.items():
+            rows = np.where(labels == persona)[0]
+            if rows.size:
+                d = ((X[rows, None, :] - self.centroids_[subs][None]) ** 2).sum(-1)
+                out[rows] = np.asarray(subs)[d.argmin(1)]
+        return out
 
     def _check(self) -> None:
         if not hasattr(self, "sub_labels_"):
@@ -89,23 +117,33 @@ class SubPersonas:
 
 
 def subpersona_records(sub: SubPersonas, texts: list[str], labels, n_terms: int = 10,
-                       exclude: tuple[str, ...] = ()) -> list[dict]:
-    """One JSON-ready record per sub-persona (see the module docstring), ids as in ``sub``."""
+                       exclude: tuple[str, ...] = (), sub_labels=None) -> list[dict]:
+    """One JSON-ready record per sub-persona (see the module docstring), ids as in ``sub``;
+    ``sub_labels`` (n,) default ``sub.sub_labels_`` (the rows the fit saw)."""
     from ml.cluster.hierarchy import _family_name
+    from ml.profile.naming import unique_names
     from ml.profile.terms import ClassTfidf
 
     sub._check()
     labels = np.asarray(labels)
+    sub_labels = sub.sub_labels_ if sub_labels is None else np.asarray(sub_labels)
+    if len(sub_labels) != len(labels) or len(texts) != len(labels):
+        raise ValueError(f"texts ({len(texts)}), labels ({len(labels)}) and sub_labels ({len(sub_labels)}) "
+                         "must describe the same members")
     n = max(len(labels), 1)
     records = []
     for persona, subs in sub.subs_of_.items():
         rows = np.where(labels == persona)[0]
-        local = sub.sub_labels_[rows]
+        local = sub_labels[rows]
         words = ClassTfidf((1, 1), 2, 30000, exclude).fit([texts[i] for i in rows], local)
+        siblings = []
         for s in subs:
             size = int((local == s).sum())
             terms = [{"term": t, "weight": round(w, 6)} for t, w in words.top_terms(s, n_terms)]
-            records.append({"id": s, "parent_id": int(persona), "level": 2,
-                            "name": _family_name([t["term"] for t in terms]), "size": size,
-                            "share": size / n, "share_of_parent": size / max(rows.size, 1), "top_terms": terms})
+            siblings.append({"id": s, "parent_id": int(persona), "level": 2,
+                             "name": _family_name([t["term"] for t in terms]), "size": size,
+                             "share": size / n, "share_of_parent": size / max(rows.size, 1), "top_terms": terms})
+        names = unique_names({r["id"]: r["name"] for r in siblings},
+                             {r["id"]: [t["term"] for t in r["top_terms"][3:]] for r in siblings})
+        records += [{**r, "name": names[r["id"]]} for r in siblings]
     return records

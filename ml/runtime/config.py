@@ -8,7 +8,8 @@ errors, so a typo never silently runs the defaults. The config is written into e
 The estimator sections' keys are the estimators' own parameters, one to one
 (``ml.runtime.stages.build_stages`` builds them; tests/test_stages_config.py checks it): ``embed`` →
 ``SentenceEmbedder``, ``fusion`` → ``FeatureFusion``, ``reduce`` → ``UMAPReducer``, ``cluster`` →
-``PersonaClusterer``, ``reassign`` → ``NoiseReassigner``, ``hierarchy`` → ``PersonaFamilies``. The few
+``PersonaClusterer``, ``reassign`` → ``NoiseReassigner``, ``hierarchy`` → ``PersonaFamilies`` (its nested
+``subpersonas`` → ``SubPersonas``). The few
 keys that are not parameters say where the pipeline applies them (``ml.runtime.stages.NOT_PARAMETERS``).
 """
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ml.filtering import FilterConfig
 from ml.profile.config import ProfileConfig
@@ -81,6 +82,7 @@ class ReduceConfig(_Section):
         "the rest are placed by their nearest sampled members (placed: true in assignments)")
     sample_n_neighbors: int | None = Field(
         15, ge=2, description="UMAP n_neighbors of a sampled fit (a sample's groups are smaller); None: n_neighbors")
+    n_epochs: int | None = Field(None, ge=10, description="UMAP epochs; None: UMAP's rule (500 up to 10,000 rows, 200 above)")
     place_neighbors: int = Field(10, ge=1, description="sampled members each placed member is placed from")
     low_memory: bool = Field(True, description="UMAP's low_memory nearest-neighbour search for sampled fits")
 
@@ -127,11 +129,28 @@ class MetricsConfig(_Section):
     dbcv_sample: int = Field(3000, ge=100)
 
 
+class SubPersonasConfig(_Section):
+    """``hierarchy.subpersonas`` → ``ml.cluster.subpersonas.SubPersonas`` (``enabled`` aside);
+    ``hierarchy: {subpersonas: false}`` is short for ``{subpersonas: {enabled: false}}``."""
+
+    enabled: bool = Field(True, description="split personas into sub-personas (level 2); conversation runs only")
+    ratio: float = Field(0.25, gt=0.0, lt=1.0,
+                         description="the finer min_cluster_size as a share of the personas' (docs/ablations.md)")
+    smallest: int = Field(5, ge=2, description="the finer min_cluster_size is at least this")
+    method: Literal["eom", "leaf"] = Field("eom", description="HDBSCAN cluster selection of the finer reading")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_bool(cls, value):
+        return {"enabled": value} if isinstance(value, bool) else value
+
+
 class HierarchyConfig(_Section):
     n_families: int | Literal["auto"] = Field(
         "auto", description="families of personas: auto = round(sqrt(number of personas)), or a fixed count"
     )
     max_families: int = Field(30, ge=1)
+    subpersonas: SubPersonasConfig = SubPersonasConfig()
 
 
 class PipelineConfig(ConfigFile):

@@ -50,6 +50,7 @@ from ml.runtime.layout import Reduced, cluster_fitted, fit_reduce
 from ml.runtime.executor import open_executor
 from ml.runtime.model import PersonaModel
 from ml.runtime.stages import Stages, build_stages
+from ml.runtime.subpersona_step import add_subpersonas
 from ml.runtime.timing import StageTimer, package_versions
 from ml.units import build_units
 
@@ -220,12 +221,16 @@ class PersonaPipeline:
         with self.timer_.stage("hierarchy"):
             family_of, hierarchy = self._families(members, profiles, labels, reassigned, embeddings)
         personas = [ConversationPersona(**p, parent_id=family_of[int(p["id"])], level=1) for p in profiles]
+        with self.timer_.stage("subpersonas"):  # level 2; hierarchy gains the level (ml.runtime.subpersona_step)
+            personas, sub_ids = add_subpersonas(self.config, self.stages.subpersonas, clusterer, placement, prep,
+                                                (labels, reassigned, reduced), personas, hierarchy)
         model = self._persona_model(prep, fusion, embeddings, fused, labels, reassigned, personas)
         out = members.copy()
         out["persona_id"] = labels.astype(np.int64)
         out["reassigned"] = reassigned.astype(bool)
         out["placed"] = placement.placed if placement is not None else False
         out["distance"] = distance.astype(np.float64)
+        out["subpersona_id"] = sub_ids
         out["x"], out["y"] = (coords[:, 0], coords[:, 1]) if coords is not None else (0.0, 0.0)
         run_id = new_run_id(cfg.model_dump(), paths)
         model.run_id = run_id

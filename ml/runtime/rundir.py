@@ -36,6 +36,8 @@ def assignments_frame(members: pd.DataFrame, keep_handles: list[str] | None = No
             "author": [None if pd.isna(a) else str(a) for a in members.get("author", [None] * len(members))],
             "timestamp": [None if pd.isna(t) else pd.Timestamp(t).isoformat() for t in ts],
             "n_messages": members.get("n_messages", pd.Series(1, index=members.index)).astype(np.int64).to_numpy(),
+            "subpersona_id": (members["subpersona_id"].astype("Int64").array if "subpersona_id" in members
+                              else pd.array([None] * len(members), dtype="Int64")),
         }
     )
     return with_confidence(frame)

@@ -68,6 +68,8 @@ def with_confidence(frame: pd.DataFrame) -> pd.DataFrame:
     frame["confidence"] = core_confidence(frame["persona_id"], frame["distance"], frame["reassigned"])
     if "placed" not in frame:  # only sample-fitted conversation runs place members
         frame["placed"] = False
+    if "subpersona_id" not in frame:  # only conversation runs split personas (level 2)
+        frame["subpersona_id"] = pd.array([None] * len(frame), dtype="Int64")
     return frame[ASSIGNMENT_COLUMNS]
 
 

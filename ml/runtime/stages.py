@@ -1,7 +1,7 @@
 """``build_stages(config)``: the configured, unfitted estimators of a conversation run.
 
 In: a ``PipelineConfig``. Out: ``Stages`` (embedder, fusion, reducer, clusterer, reassigner,
-model_reassigner, families), each built from its config section, whose keys are the estimator's
+model_reassigner, families, subpersonas), each built from its config section, whose keys are the estimator's
 parameters one to one:
 
 ==============  ==================  ==================================================================
@@ -12,7 +12,9 @@ section         estimator           set here rather than from the section
 ``reduce``      UMAPReducer         ``random_state`` = ``seed``; ``map_2d`` per fit (``set_params``)
 ``cluster``     PersonaClusterer    ``random_state`` = ``seed``
 ``reassign``    NoiseReassigner     ``metric`` ``auto`` resolved by ``space``
-``hierarchy``   PersonaFamilies
+``hierarchy``   PersonaFamilies     ``subpersonas``: its own section, nested (below)
+``hierarchy.    SubPersonas         ``enabled``: whether the pipeline runs it
+subpersonas``
 ==============  ==================  ==================================================================
 
 Section keys that are no estimator's parameter are listed in ``NOT_PARAMETERS`` with where the
@@ -28,6 +30,7 @@ from dataclasses import dataclass
 from ml.cluster.density import PersonaClusterer
 from ml.cluster.hierarchy import PersonaFamilies
 from ml.cluster.reassign import NoiseReassigner
+from ml.cluster.subpersonas import SubPersonas
 from ml.features.embed import SentenceEmbedder
 from ml.features.fusion import FeatureFusion
 from ml.features.specs import metadata_columns
@@ -39,7 +42,11 @@ NOT_PARAMETERS: dict[str, dict[str, str]] = {
     "embed": {"strip_handles_urls": "texts are cleaned before the embedder sees them (and by the model)"},
     "reassign": {"space": "the vectors the run's noise is reassigned in",
                  "model_space": "the vectors the saved persona model places new members in"},
+    "hierarchy": {"subpersonas": "a section of its own: SubPersonas (SUBSECTIONS)"},
+    "hierarchy.subpersonas": {"enabled": "the pipeline splits personas only when true (PersonaPipeline._subpersonas)"},
 }
+# sections nested in another section → the Stages field built from them
+SUBSECTIONS: dict[str, str] = {"hierarchy.subpersonas": "subpersonas"}
 # estimator parameters that no config key sets → who sets them
 SET_BY_PIPELINE: dict[str, dict[str, str]] = {
     "embed": {"show_progress": "the command line's --quiet"},
@@ -60,6 +67,7 @@ class Stages:
     reassigner: NoiseReassigner        # the run's noise, in ``reassign.space``
     model_reassigner: NoiseReassigner  # the saved model's placement, in ``reassign.model_space``
     families: PersonaFamilies
+    subpersonas: SubPersonas           # level 2, fitted on the persona tree after the noise step
 
 
 def reassign_metric(space: str, metric: str = "auto") -> str:
@@ -72,7 +80,10 @@ def reassign_metric(space: str, metric: str = "auto") -> str:
 def section_params(config: PipelineConfig, section: str) -> dict:
     """The section's keys that are estimator parameters (``NOT_PARAMETERS`` left out)."""
     skip = set(NOT_PARAMETERS.get(section, {}))
-    return {k: v for k, v in getattr(config, section).model_dump().items() if k not in skip}
+    values = config
+    for part in section.split("."):  # "hierarchy.subpersonas": a section nested in another
+        values = getattr(values, part)
+    return {k: v for k, v in values.model_dump().items() if k not in skip}
 
 
 def build_stages(config: PipelineConfig | None = None, show_progress: bool = False) -> Stages:
@@ -88,4 +99,5 @@ def build_stages(config: PipelineConfig | None = None, show_progress: bool = Fal
         reassigner=NoiseReassigner(**{**reassign, "metric": reassign_metric(r.space, r.metric)}),
         model_reassigner=NoiseReassigner(**{**reassign, "metric": reassign_metric(r.model_space)}),
         families=PersonaFamilies(**section_params(config, "hierarchy")),
+        subpersonas=SubPersonas(**section_params(config, "hierarchy.subpersonas")),
     )

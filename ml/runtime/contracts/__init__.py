@@ -10,7 +10,8 @@ versions are optional, so runs already in a store still load. Field-by-field: do
 - ``manifest``: ``ConversationManifest`` | ``EventManifest`` (``Manifest``, ``parse_manifest``);
 - ``persona``: ``ConversationPersona`` | ``EventPersona`` (``PersonaProfile``), with ``member_ids``
   (``PersonaRecord``, ``personas.json``) or ``run_id`` (``PersonaDetail``, the API), ``parse_persona``;
-- ``hierarchy``: ``FamilyRecord``, ``Hierarchy`` (the manifest section), ``FamilyTree`` (the API);
+- ``hierarchy``: ``FamilyRecord``, ``Hierarchy`` (the manifest section), ``FamilyTree`` (the API); the
+  level-2 ``SubPersona`` lives in its persona (``persona``), served by ``SubPersonaList`` (``api``);
 - ``api``: ``RunSummary`` (with ``kind``), ``RunManifest`` as served, ``PersonaSummary``, ``AssignmentRow``,
   ``MapPoint``, ``FeatureTable`` and the page wrappers.
 """
@@ -35,6 +36,7 @@ from ml.runtime.contracts.api import (
     RunManifest,
     RunPage,
     RunSummary,
+    SubPersonaList,
     parse_run_summary,
     served_manifest,
 )
@@ -96,6 +98,7 @@ from ml.runtime.contracts.persona import (
     PersonaRecord,
     Separators,
     SeparatorSignal,
+    SubPersona,
     TopEvent,
     parse_persona,
 )
@@ -162,6 +165,8 @@ __all__ = [
     "RunSummary",
     "SeparatorSignal",
     "Separators",
+    "SubPersona",
+    "SubPersonaList",
     "Term",
     "TimeSection",
     "TopEvent",

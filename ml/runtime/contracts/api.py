@@ -20,6 +20,7 @@ from ml.runtime.contracts.manifest import (
     EventManifest,
     EventSource,
 )
+from ml.runtime.contracts.persona import SubPersona
 
 
 # -- runs -----------------------------------------------------------------------------------------
@@ -121,6 +122,16 @@ class PersonaSummary(Contract):
     parent_id: int | None = Field(None, description="The persona's family (GET /runs/{id}/families); "
                                                     "None for runs made before families existed.")
     level: int | None = Field(None, description="1 for a persona (0 is a family).")
+    sub_persona_count: int = Field(0, description="Its sub-personas (level 2); 0 when it does not split.")
+
+
+class SubPersonaList(Contract):
+    """``GET /runs/{id}/personas/{pid}/sub-personas``: the persona's sub-personas, largest first."""
+
+    run_id: str
+    persona_id: int
+    items: list[SubPersona]
+    total: int
 
 
 class PersonaList(Contract):
@@ -151,6 +162,8 @@ class AssignmentRow(Contract):
     n_messages: int | None = None
     confidence: float | None = Field(None, description="0..1: share of the persona's core members farther from "
                                                        "its centre (docs/api.md#confidence).")
+    subpersona_id: int | None = Field(None, description="Its sub-persona (level 2); None where the persona does "
+                                                        "not split, for event runs and runs made before.")
 
 
 #: Columns of ``assignments.parquet``, in order.
@@ -200,6 +213,6 @@ class FeatureTable(Contract):
 __all__ = [
     "ASSIGNMENT_COLUMNS", "AssignmentRow", "ConversationRunManifest", "ConversationRunSummary", "DeleteResult",
     "EventManifest", "EventRunManifest", "EventRunSummary", "FeatureInfo", "FeatureTable", "MapPoint",
-    "MapResponse", "MemberPage", "PersonaList", "PersonaSummary", "RunManifest", "RunPage", "RunSummary",
+    "MapResponse", "MemberPage", "PersonaList", "PersonaSummary", "RunManifest", "RunPage", "RunSummary", "SubPersonaList",
     "parse_run_summary", "served_manifest",
 ]

@@ -22,21 +22,29 @@ class FamilyRecord(Contract):
 
 
 class Hierarchy(Contract):
-    levels: list[str] = Field(default_factory=lambda: ["family", "persona"])
+    levels: list[str] = Field(default_factory=lambda: ["family", "persona"],
+                              description='["family", "persona", "sub-persona"] when personas were split.')
     rule: str | None = Field(None, description="How the number of families was chosen.")
     families: list[FamilyRecord] = Field(default_factory=list, description="Largest first.")
+    subpersona_rule: str | None = Field(None, description="How personas were split (level 2); None without.")
+    n_subpersonas: int | None = Field(None, description="Sub-personas in the run; None without level 2.")
 
 
 class FamilyTree(Contract):
     """``GET /runs/{id}/families``; runs made before families answer ``levels: ["persona"]``, no families."""
 
     run_id: str
-    levels: list[str] = Field(description='["family", "persona"], or ["persona"] for runs made before families.')
+    levels: list[str] = Field(description='["family", "persona", "sub-persona"]; ["family", "persona"] without '
+                                          'sub-personas, ["persona"] for runs made before families.')
     rule: str | None = Field(None, description="How the number of families was chosen.")
     families: list[FamilyRecord]
+    subpersona_rule: str | None = Field(None, description="How personas were split (level 2); None without.")
+    n_subpersonas: int | None = Field(None, description="Sub-personas in the run (GET .../personas/{pid}/"
+                                                        "sub-personas); None without level 2.")
 
     @classmethod
     def of(cls, run_id: str, hierarchy: Hierarchy | None) -> FamilyTree:
         h = hierarchy or Hierarchy(levels=["persona"])
         levels = h.levels or (["family", "persona"] if h.families else ["persona"])
-        return cls(run_id=run_id, levels=levels, rule=h.rule, families=h.families)
+        return cls(run_id=run_id, levels=levels, rule=h.rule, families=h.families,
+                   subpersona_rule=h.subpersona_rule, n_subpersonas=h.n_subpersonas)

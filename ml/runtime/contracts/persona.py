@@ -108,6 +108,23 @@ class TopEvent(Contract):
     sentence: str = ""
 
 
+class SubPersona(Contract):
+    """A sub-persona (level 2, ``ml.cluster.subpersonas``): a finer cluster of HDBSCAN's tree inside one
+    persona; its members are a part of the parent's, never another persona's."""
+
+    id: int = Field(description="Unique in the run (0.. by persona id, then by decreasing size).")
+    parent_id: int = Field(description="The persona it splits.")
+    level: Literal[2] = 2
+    name: str = Field(description="Its three most distinctive terms among its siblings.")
+    size: int
+    share: float = Field(description="Of all members of the run.")
+    share_of_parent: float = Field(description="Of its persona's members.")
+    top_terms: list[Term] = Field(default_factory=list, description="c-TF-IDF among the persona's sub-personas.")
+    evidence: list[Evidence] = Field(default_factory=list, description="At most one snippet, masked; none when "
+                                                                       "withheld.")
+    evidence_withheld: bool = Field(False, description="Fewer distinct authors than profile.min_evidence_authors.")
+
+
 class _PersonaBase(Contract):
     id: int
     name: str = ""
@@ -137,6 +154,9 @@ class ConversationPersona(_PersonaBase):
     parent_id: int | None = Field(None, description="The persona's family (GET /runs/{id}/families); "
                                                     "None for runs made before families existed.")
     level: int | None = Field(None, description="1 for a persona (0 is a family).")
+    sub_personas: list[SubPersona] = Field(
+        default_factory=list, description="Level 2, largest first; empty when the persona does not split, "
+                                          "for runs made before sub-personas and with hierarchy.subpersonas off.")
 
 
 class EventPersona(_PersonaBase):
@@ -193,5 +213,5 @@ __all__ = [
     "Activity", "ActivityByDay", "ConversationPersona", "ConversationPersonaDetail", "ConversationPersonaRecord",
     "EventActivity", "EventCount", "EventEvidence", "EventFingerprintItem", "EventPersona", "EventPersonaDetail",
     "EventPersonaRecord", "Evidence", "FingerprintItem", "PersonaDetail", "PersonaProfile", "PersonaRecord",
-    "SeparatorSignal", "Separators", "TopEvent", "parse_persona",
+    "SeparatorSignal", "Separators", "SubPersona", "TopEvent", "parse_persona",
 ]
