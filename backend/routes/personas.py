@@ -1,4 +1,5 @@
-"""Personas of a run: treemap list, full profile, members (paged, searchable), 2-D map."""
+"""Personas of a run: treemap list, full profile (with its sub-personas), sub-personas alone, members
+(paged, searchable), 2-D map."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from ml.runtime.contracts import (
     PersonaList,
     PersonaProfile,
     PersonaSummary,
+    SubPersonaList,
     parse_persona,
 )
 
@@ -51,6 +53,7 @@ def persona_summary(profile: PersonaProfile, top_terms: int = 8) -> PersonaSumma
         size=size, share=_finite(profile.share) or 0.0, core_size=core, reassigned_count=reassigned,
         top_terms=profile.top_terms[:top_terms], metrics=metrics, feature_z=feature_z,
         parent_id=getattr(profile, "parent_id", None), level=getattr(profile, "level", None),
+        sub_persona_count=len(getattr(profile, "sub_personas", None) or []),
     )
 
 
@@ -83,6 +86,14 @@ def get_persona(run_id: RunIdPath, persona_id: PersonaIdPath, store: StoreDep, c
         return parse_persona({**profile, "run_id": resolved}, "detail")
 
     return cache.get_or_load(("persona", resolved, persona_id), load)
+
+
+@router.get("/personas/{persona_id}/sub-personas", response_model=SubPersonaList, responses=errors(404),
+            summary="A persona's sub-personas (level 2), largest first; empty when it does not split")
+def get_sub_personas(run_id: RunIdPath, persona_id: PersonaIdPath, store: StoreDep, cache: CacheDep) -> SubPersonaList:
+    detail = get_persona(run_id, persona_id, store, cache)
+    items = list(getattr(detail, "sub_personas", None) or [])  # event runs have none
+    return SubPersonaList(run_id=detail.run_id, persona_id=persona_id, items=items, total=len(items))
 
 
 @router.get("/personas/{persona_id}/members", response_model=MemberPage, responses=errors(404),

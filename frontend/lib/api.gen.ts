@@ -297,6 +297,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/runs/{run_id}/personas/{persona_id}/sub-personas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A persona's sub-personas (level 2), largest first; empty when it does not split */
+        get: operations["get_sub_personas_api_v1_runs__run_id__personas__persona_id__sub_personas_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/runs/{run_id}/report.html": {
         parameters: {
             query?: never;
@@ -541,6 +558,11 @@ export interface components {
              * @default false
              */
             reassigned: boolean;
+            /**
+             * Subpersona Id
+             * @description Its sub-persona (level 2); None where the persona does not split, for event runs and runs made before.
+             */
+            subpersona_id?: number | null;
             /**
              * Text
              * @description Masked for display.
@@ -805,6 +827,11 @@ export interface components {
             share: number;
             /** Size */
             size: number;
+            /**
+             * Sub Personas
+             * @description Level 2, largest first; empty when the persona does not split, for runs made before sub-personas and with hierarchy.subpersonas off.
+             */
+            sub_personas?: components["schemas"]["SubPersona"][];
             /** Top Ngrams */
             top_ngrams?: components["schemas"]["Term"][];
             /**
@@ -1456,9 +1483,14 @@ export interface components {
             families: components["schemas"]["FamilyRecord"][];
             /**
              * Levels
-             * @description ["family", "persona"], or ["persona"] for runs made before families.
+             * @description ["family", "persona", "sub-persona"]; ["family", "persona"] without sub-personas, ["persona"] for runs made before families.
              */
             levels: string[];
+            /**
+             * N Subpersonas
+             * @description Sub-personas in the run (GET .../personas/{pid}/sub-personas); None without level 2.
+             */
+            n_subpersonas?: number | null;
             /**
              * Rule
              * @description How the number of families was chosen.
@@ -1466,6 +1498,11 @@ export interface components {
             rule?: string | null;
             /** Run Id */
             run_id: string;
+            /**
+             * Subpersona Rule
+             * @description How personas were split (level 2); None without.
+             */
+            subpersona_rule?: string | null;
         };
         /** FeatureInfo */
         FeatureInfo: {
@@ -1620,13 +1657,26 @@ export interface components {
              * @description Largest first.
              */
             families?: components["schemas"]["FamilyRecord"][];
-            /** Levels */
+            /**
+             * Levels
+             * @description ["family", "persona", "sub-persona"] when personas were split.
+             */
             levels?: string[];
+            /**
+             * N Subpersonas
+             * @description Sub-personas in the run; None without level 2.
+             */
+            n_subpersonas?: number | null;
             /**
              * Rule
              * @description How the number of families was chosen.
              */
             rule?: string | null;
+            /**
+             * Subpersona Rule
+             * @description How personas were split (level 2); None without.
+             */
+            subpersona_rule?: string | null;
         };
         /**
          * LabelMetrics
@@ -1918,6 +1968,12 @@ export interface components {
             /** Size */
             size: number;
             /**
+             * Sub Persona Count
+             * @description Its sub-personas (level 2); 0 when it does not split.
+             * @default 0
+             */
+            sub_persona_count: number;
+            /**
              * Top Terms
              * @description Up to 8, most distinctive first.
              */
@@ -2113,6 +2169,76 @@ export interface components {
             strategy: {
                 [key: string]: unknown;
             };
+        };
+        /**
+         * SubPersona
+         * @description A sub-persona (level 2, ``ml.cluster.subpersonas``): a finer cluster of HDBSCAN's tree inside one
+         *     persona; its members are a part of the parent's, never another persona's.
+         */
+        SubPersona: {
+            /**
+             * Evidence
+             * @description At most one snippet, masked; none when withheld.
+             */
+            evidence?: components["schemas"]["Evidence"][];
+            /**
+             * Evidence Withheld
+             * @description Fewer distinct authors than profile.min_evidence_authors.
+             * @default false
+             */
+            evidence_withheld: boolean;
+            /**
+             * Id
+             * @description Unique in the run (0.. by persona id, then by decreasing size).
+             */
+            id: number;
+            /**
+             * Level
+             * @default 2
+             * @constant
+             */
+            level: 2;
+            /**
+             * Name
+             * @description Its three most distinctive terms among its siblings.
+             */
+            name: string;
+            /**
+             * Parent Id
+             * @description The persona it splits.
+             */
+            parent_id: number;
+            /**
+             * Share
+             * @description Of all members of the run.
+             */
+            share: number;
+            /**
+             * Share Of Parent
+             * @description Of its persona's members.
+             */
+            share_of_parent: number;
+            /** Size */
+            size: number;
+            /**
+             * Top Terms
+             * @description c-TF-IDF among the persona's sub-personas.
+             */
+            top_terms?: components["schemas"]["Term"][];
+        };
+        /**
+         * SubPersonaList
+         * @description ``GET /runs/{id}/personas/{pid}/sub-personas``: the persona's sub-personas, largest first.
+         */
+        SubPersonaList: {
+            /** Items */
+            items: components["schemas"]["SubPersona"][];
+            /** Persona Id */
+            persona_id: number;
+            /** Run Id */
+            run_id: string;
+            /** Total */
+            total: number;
         };
         /**
          * Term
@@ -3005,6 +3131,49 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MemberPage"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_sub_personas_api_v1_runs__run_id__personas__persona_id__sub_personas_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A run id, or `latest` for the newest run. */
+                run_id: string;
+                /** @description Persona id within the run. */
+                persona_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubPersonaList"];
                 };
             };
             /** @description Not Found */
