@@ -9,7 +9,8 @@ A fixed ``random_state`` makes UMAP single-threaded. The expensive part that it 
 parallelise is the nearest-neighbour search, so we compute the exact k-nearest-neighbour graph
 ourselves (brute force through BLAS, multi-threaded and deterministic) and hand it to UMAP as
 ``precomputed_knn``; only the layout optimisation runs single-threaded under the seed. The same graph
-is reused for the 2-D map, so the neighbours are searched once.
+is reused for the 2-D map, so the neighbours are searched once; the map starts from the layout's first
+two principal axes (``map_init``) instead of a second spectral embedding, and runs ``MAP_EPOCHS``.
 
 Sample-fit above ``fit_sample_size`` rows
 -----------------------------------------
@@ -37,6 +38,9 @@ from ml.cluster.placement import NeighbourPlacer, Placement, mean_of, sample_ind
 # The one default for the UMAP dimensions (``ReduceConfig.n_components`` and ``--dims`` read it):
 # 5 was as good as the design's 50 on Banking77 over 5 seeds and 4-9x less UMAP time (docs/ablations.md).
 N_COMPONENTS = 5
+# The 2-D map starts from the layout's first two principal axes, so it needs fewer epochs than a
+# spectral start (measured: docs/benchmarks.md, "Peers").
+MAP_EPOCHS = 100
 
 
 def import_umap():
@@ -82,6 +86,16 @@ def exact_knn(X: np.ndarray, k: int, metric: str = "euclidean") -> tuple[np.ndar
     return idx.astype(np.int64), dist.astype(np.float32)
 
 
+def map_init(layout: np.ndarray) -> np.ndarray:
+    """Start of the 2-D map: the layout's first two principal axes, scaled like UMAP's spectral start (|x| ≤ 10)."""
+    centred = np.asarray(layout, dtype=np.float64) - np.mean(layout, axis=0)
+    _, _, vt = np.linalg.svd(centred[:, :], full_matrices=False)
+    init = centred @ vt[:2].T
+    if init.shape[1] < 2:
+        init = np.c_[init, np.zeros(len(init))]
+    return (10.0 * init / max(np.abs(init).max(), 1e-12)).astype(np.float32)
+
+
 class UMAPReducer(BaseEstimator, TransformerMixin):
     """UMAP to ``n_components`` dims (default ``N_COMPONENTS``), plus a 2-D map.
 
@@ -100,6 +114,7 @@ class UMAPReducer(BaseEstimator, TransformerMixin):
         fit_sample_size: int = 20000,
         sample_n_neighbors: int | None = 15,
         place_neighbors: int = 10,
+        n_epochs: int | None = None,
         map_2d: bool = True,
         low_memory: bool = True,
     ):
@@ -111,10 +126,11 @@ class UMAPReducer(BaseEstimator, TransformerMixin):
         self.fit_sample_size = fit_sample_size
         self.sample_n_neighbors = sample_n_neighbors
         self.place_neighbors = place_neighbors
+        self.n_epochs = n_epochs
         self.map_2d = map_2d
         self.low_memory = low_memory
 
-    def _umap(self, n_components: int, knn, n_epochs=None):
+    def _umap(self, n_components: int, knn, n_epochs=None, init="spectral"):
         umap = import_umap()
 
         return umap.UMAP(
@@ -126,6 +142,7 @@ class UMAPReducer(BaseEstimator, TransformerMixin):
             low_memory=self.low_memory,
             precomputed_knn=knn,
             n_epochs=n_epochs,
+            init=init,
             verbose=False,
         )
 
@@ -143,8 +160,9 @@ class UMAPReducer(BaseEstimator, TransformerMixin):
         n_comp = min(self.n_components, max(2, Xf.shape[0] - 2))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            self.umap_ = self._umap(n_comp, knn).fit(Xf)
-            self.map_ = self._umap(2, knn, n_epochs=200).fit(Xf) if self.map_2d else None
+            self.umap_ = self._umap(n_comp, knn, n_epochs=self.n_epochs).fit(Xf)
+            self.map_ = (self._umap(2, knn, n_epochs=MAP_EPOCHS, init=map_init(self.umap_.embedding_)).fit(Xf)
+                         if self.map_2d else None)
         self.n_fit_ = Xf.shape[0]
         self.placer_ = NeighbourPlacer(self.place_neighbors, self.metric).fit(Xf)
         self.placement_ = self.placer_.place(X, self.fit_index_) if sampled else None
