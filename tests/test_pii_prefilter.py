@@ -7,7 +7,7 @@ import re
 import pandas as pd
 import pytest
 
-import ml.profile.pii as pii
+from ml.profile import pii
 from ml.profile.masking import detect_brand_handles
 from ml.profile.pii import PiiMasker, load_ner, may_hold_name
 from tests.fixtures.data import shared_path
@@ -51,6 +51,7 @@ def test_lower_case_names_in_real_tweets_are_masked():
 @pytest.mark.parametrize("text,expected", [
     ("I am still waiting on my card?", False),  # Banking77: "I" only
     ("@united Thanks for nothing. The flight was late", False),  # chat word, stop word
+    ("I'm sure we're late, Can't you help? Thank you", False),  # contractions split as spaCy does
     ("^AB *ErikS", False),  # sign-offs are never names
     ("Kevin at the desk was great", True),
     ("we spoke to kevin yesterday", True),  # a lower-case census first name

@@ -121,8 +121,10 @@ _LOWER_NAME_CUE_RE = re.compile(r"(?i:\b(?:my\s+name\s+is|my\s+name's|name\s*:))
 _NOT_NAMES = frozenset({
     "email", "e-mail", "dm", "text", "call", "message", "tweet", "twitter", "glad", "bummer", "app", "wifi",
     "hi", "hey", "hello", "thanks", "thx", "pls", "please", "lol", "omg", "ok", "okay", "yes", "no", "sorry",
-    "hmm", "ya", "ty", "good", "great", "yay", "ugh", "wow",
+    "hmm", "ya", "ty", "good", "great", "yay", "ugh", "wow", "thank", "help", "oh", "send", "plz", "smh",
 })
+# spaCy splits "I'm", "We're", "Can't" into "I" + "'m" …: the first part is what the name rules see
+_CONTRACTION_RE = re.compile(r"(?:['’](?:m|ve|re|ll|d|s)|n['’]t)$")
 
 __all__ = ["EMAIL_RE", "HANDLE_RE", "URL_RE", "PiiMasker", "decode_entities", "load_ner", "may_hold_name"]
 
@@ -166,7 +168,7 @@ def may_hold_name(text: str) -> bool:
         if not first.isupper() and not first.islower():
             return True  # caseless script: the capitalisation test says nothing
         if (first.isupper() and len(w) >= 2 and not w.isupper() and not any(c.isdigit() for c in w)
-                and re.sub(r"['’]s$", "", w.lower()) not in stop):
+                and _CONTRACTION_RE.sub("", w.lower()) not in stop):
             return True
     return False
 
