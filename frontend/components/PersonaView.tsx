@@ -6,15 +6,17 @@ import { useSearchParams } from "next/navigation";
 import ActivityPanel from "@/components/ActivityPanel";
 import FingerprintChart from "@/components/FingerprintChart";
 import MemberSearch from "@/components/MemberSearch";
+import PersonaTrail from "@/components/PersonaTrail";
 import SeparatorsPanel from "@/components/SeparatorsPanel";
 import { ErrorState, Loading } from "@/components/States";
 import StrategyPanel from "@/components/StrategyPanel";
+import SubPersonaPanel from "@/components/SubPersonaPanel";
 import { ApiError, paths, type Persona, type Term, type TopEvent } from "@/lib/api";
 import { int, num, pct } from "@/lib/format";
 import { memberNoun } from "@/lib/runs";
 import { useApi } from "@/lib/useApi";
 
-/** Deep dive into one persona: `/persona/?run=RUN&id=PID`. */
+/** Deep dive into one persona: `/persona/?run=RUN&id=PID`, under breadcrumbs of its family, above its sub-personas. */
 export default function PersonaView() {
   const params = useSearchParams();
   const runId = params.get("run") || "latest";
@@ -51,7 +53,7 @@ export default function PersonaView() {
   );
   return (
     <>
-      {back}
+      <PersonaTrail p={persona.data} />
       <PersonaPage p={persona.data} />
     </>
   );
@@ -126,6 +128,8 @@ function PersonaPage({ p }: { p: Persona }) {
       ) : null}
 
       <div className="grid grid-2">
+        <SubPersonaPanel p={p} />
+
         <section className="panel span-2" aria-labelledby="activity-title">
           <h2 id="activity-title">When they are active</h2>
           <ActivityPanel activity={p.activity} eventRun={eventRun} />
@@ -144,18 +148,7 @@ function PersonaPage({ p }: { p: Persona }) {
           <SeparatorsPanel separators={p.separators} />
         </section>
 
-        {p.kind === "events" ? (
-          <section className="panel" aria-labelledby="terms-title">
-            <h2 id="terms-title">Top events</h2>
-            <TopEvents events={p.top_events ?? []} />
-          </section>
-        ) : (
-          <section className="panel" aria-labelledby="terms-title">
-            <h2 id="terms-title">Top terms and phrases</h2>
-            <TermChips label="Terms" terms={p.top_terms ?? []} testId="top-terms" />
-            <TermChips label="Phrases" terms={p.top_ngrams ?? []} testId="top-ngrams" />
-          </section>
-        )}
+        <TermsPanel p={p} />
 
         <EvidencePanel p={p} />
 
@@ -166,6 +159,22 @@ function PersonaPage({ p }: { p: Persona }) {
         </section>
       </div>
     </>
+  );
+}
+
+/** Top events (event runs) or top terms and phrases (conversation runs). */
+function TermsPanel({ p }: { p: Persona }) {
+  return p.kind === "events" ? (
+    <section className="panel" aria-labelledby="terms-title">
+      <h2 id="terms-title">Top events</h2>
+      <TopEvents events={p.top_events ?? []} />
+    </section>
+  ) : (
+    <section className="panel" aria-labelledby="terms-title">
+      <h2 id="terms-title">Top terms and phrases</h2>
+      <TermChips label="Terms" terms={p.top_terms ?? []} testId="top-terms" />
+      <TermChips label="Phrases" terms={p.top_ngrams ?? []} testId="top-ngrams" />
+    </section>
   );
 }
 
