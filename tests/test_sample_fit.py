@@ -105,3 +105,17 @@ def test_run_marks_placed_members_in_assignments_and_manifest(tmp_path):
     frame = assignments_frame(result.members)
     assert frame["placed"].dtype == bool and int(frame["placed"].sum()) == kept - 100
     assert (frame["persona_id"] >= 0).all()
+
+
+def test_map_starts_from_the_layouts_principal_axes():
+    from ml.reduce import map_init
+
+    rng = np.random.default_rng(0)
+    layout = rng.normal(size=(200, 5)) * np.array([5.0, 2.0, 0.1, 0.1, 0.1]) + 3.0
+    init = map_init(layout)
+    assert init.shape == (200, 2) and init.dtype == np.float32
+    assert np.abs(init).max() == pytest.approx(10.0)
+    # the first axis is the layout's widest direction
+    assert abs(np.corrcoef(init[:, 0], layout[:, 0])[0, 1]) > 0.95
+    r = UMAPReducer(n_neighbors=10, random_state=0).fit(_blobs(n_per=40, k=3)[0])
+    assert r.embedding_2d_.shape == (120, 2) and np.isfinite(r.embedding_2d_).all()
