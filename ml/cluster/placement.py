@@ -16,11 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from sklearn import config_context
 from sklearn.base import BaseEstimator
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils.validation import check_is_fitted
 
-CHUNK_ROWS = 8192  # rows searched at once: chunk × sample distances (8,192 × 20,000 × 4 B = 0.66 GB at most)
+CHUNK_ROWS = 8192  # rows searched per call; results (rows × k) are written into preallocated arrays
+WORKING_MEMORY_MB = 256  # sklearn computes the chunk's distances to the sample in blocks of at most this
 
 
 @dataclass
@@ -95,7 +97,8 @@ class NeighbourPlacer(BaseEstimator):
         idx = np.empty((X.shape[0], self.k_), dtype=np.int64)
         dist = np.empty((X.shape[0], self.k_), dtype=np.float32)
         for start in range(0, X.shape[0], CHUNK_ROWS):
-            d, i = self.nn_.kneighbors(X[start : start + CHUNK_ROWS])
+            with config_context(working_memory=WORKING_MEMORY_MB):
+                d, i = self.nn_.kneighbors(X[start : start + CHUNK_ROWS])
             idx[start : start + CHUNK_ROWS], dist[start : start + CHUNK_ROWS] = i, d
         return idx, _weights(dist)
 
