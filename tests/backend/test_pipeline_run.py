@@ -132,7 +132,7 @@ def test_fuzz_assign_and_strategy_with_the_real_model(case, _pipeline_store):
 def test_families_nest_every_persona_once(run_client, run_files):
     manifest, members = run_files
     tree = run_client.get(f"{API}/runs/latest/families").json()
-    assert tree["levels"] == ["family", "persona"] and "sqrt" in tree["rule"]
+    assert tree["levels"] == ["family", "persona", "sub-persona"] and "sqrt" in tree["rule"]
     families = tree["families"]
     personas = run_client.get(f"{API}/runs/latest/personas").json()["items"]
     assert len(families) == max(1, round(len(personas) ** 0.5))
