@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
 import { useMemo, useState } from "react";
 
+import ComparisonLink from "@/components/ComparisonLink";
 import FilterFunnel from "@/components/FilterFunnel";
 import PersonaTreemap from "@/components/PersonaTreemap";
 import QualityMetrics from "@/components/QualityMetrics";
@@ -63,7 +64,12 @@ function RunOverview({
     <div className="page-head">
       <div>
         <h1>Run overview</h1>
-        {manifest.status === "ok" ? <RunMeta manifest={manifest.data} /> : null}
+        {manifest.status === "ok" ? (
+          <>
+            <RunMeta manifest={manifest.data} />
+            <ComparisonLink runId={runId} series={manifest.data.series} />
+          </>
+        ) : null}
       </div>
       <RunSelector runs={runs} value={runId} onChange={onSelect} />
     </div>

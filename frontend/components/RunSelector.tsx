@@ -3,7 +3,7 @@
 import type { RunSummary } from "@/lib/api";
 
 /** A run to offer: one from the run list, or only the id of a linked run the list does not hold. */
-export type RunChoice = Pick<RunSummary, "id"> & Partial<Pick<RunSummary, "created_at" | "counts">>;
+export type RunChoice = Pick<RunSummary, "id"> & Partial<Pick<RunSummary, "created_at" | "counts" | "series">>;
 import { dateTime } from "@/lib/format";
 
 /** Pick one of the store's runs (newest first). */
@@ -24,6 +24,7 @@ export default function RunSelector({
           <option key={r.id} value={r.id}>
             {r.id} — {dateTime(r.created_at)}
             {r.counts?.personas !== undefined ? ` — ${r.counts.personas} personas` : ""}
+            {r.series ? ` — series ${r.series}` : ""}
           </option>
         ))}
       </select>

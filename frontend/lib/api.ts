@@ -54,6 +54,15 @@ export type StrategyResponse = Omit<Schemas["StrategyResponse"], "strategy"> & {
 export type Strategy = StrategySchemas["Strategy"];
 export type StrategyCitations = StrategySchemas["StrategyCitations"];
 export type ApiErrorBody = Schemas["ErrorResponse"];
+/** `GET /runs/{id}/comparison`: the run compared with its baseline (docs/drift.md). */
+export type Comparison = Schemas["Comparison"];
+export type BasePersona = Schemas["BasePersona"];
+export type NewPersona = Schemas["NewPersona"];
+export type LineageLink = Schemas["Link"];
+export type ShareCI = Schemas["ShareCI"];
+export type Shift = Schemas["Shift"];
+export type MoversPage = Schemas["MoversPage"];
+export type Move = Schemas["Move"];
 
 // ---------------------------------------------------------------------------------------------
 // Endpoints: URLs built from the schema's paths, carrying the type of their JSON answer
@@ -122,6 +131,12 @@ export const paths = {
       query: { q, offset, limit },
     }),
   map: (runId: string, limit = 5000) => apiPath("/runs/{run_id}/map", { path: { run_id: runId }, query: { limit } }),
+  comparison: (runId: string) => apiPath("/runs/{run_id}/comparison", { path: { run_id: runId } }),
+  movers: (runId: string, offset: number, limit: number, from?: number | null, to?: number | null) =>
+    apiPath("/runs/{run_id}/movers", {
+      path: { run_id: runId },
+      query: { offset, limit, from_persona: from ?? undefined, to_persona: to ?? undefined },
+    }),
   features: () => apiPath("/features", {}),
   ready: () => apiPath("/ready", {}),
 };

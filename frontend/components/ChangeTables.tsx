@@ -1,0 +1,152 @@
+"use client";
+
+import Link from "next/link";
+
+import type { BasePersona, Comparison, NewPersona, ShareCI } from "@/lib/api";
+import { pct } from "@/lib/format";
+import { STATUS, type LineageStatus } from "@/lib/lineage";
+
+/** A status badge: the word (never colour alone) with its meaning for screen readers and on hover. */
+export function StatusBadge({ status }: { status: LineageStatus }) {
+  const s = STATUS[status];
+  return (
+    <span className="badge" style={{ color: s.ink, background: s.fill }} data-testid="status-badge" data-status={status}>
+      {s.label}
+      <span className="sr-only">: {s.meaning}</span>
+    </span>
+  );
+}
+
+/** "10.7% (9.3–12.4%)": a share with its Wilson interval. */
+function ShareCell({ share }: { share: ShareCI | null | undefined }) {
+  if (!share) return <span className="muted">–</span>;
+  return (
+    <>
+      {pct(share.share)}{" "}
+      <span className="muted ci" title="95% Wilson interval">
+        <br />
+        ({pct(share.low)}–{pct(share.high)})
+      </span>
+    </>
+  );
+}
+
+function delta(now: number, then: number | null | undefined): string {
+  if (then === null || then === undefined) return "new";
+  const points = (now - then) * 100;
+  return `${points >= 0 ? "+" : "−"}${Math.abs(points).toFixed(1)} pts`;
+}
+
+function Terms({ words, kind }: { words: string[]; kind: "new" | "lost" }) {
+  if (!words.length) return <span className="muted">–</span>;
+  return (
+    <ul className={`chips chips-${kind}`} aria-label={kind === "new" ? "New terms" : "Lost terms"}>
+      {words.slice(0, 5).map((w) => (
+        <li key={w}>{w}</li>
+      ))}
+    </ul>
+  );
+}
+
+function personaHref(runId: string, id: number): string {
+  return `/persona/?run=${encodeURIComponent(runId)}&id=${id}`;
+}
+
+/** "was App & phone + Work & app": the baseline persona(s) a persona of this run comes from. */
+function Origin({ p, comparison }: { p: NewPersona; comparison: Comparison }) {
+  const names = new Map(comparison.base_personas.map((b) => [b.id, b.name]));
+  const ids = p.base_ids ?? [];
+  if (!ids.length) return <span className="muted origin">no baseline persona</span>;
+  if (ids.length === 1 && names.get(ids[0] ?? -1) === p.name && p.own_name === p.name) return null;
+  return (
+    <span className="muted origin">
+      from{" "}
+      {ids.map((id, i) => (
+        <span key={id}>
+          {i ? " + " : ""}
+          <Link href={personaHref(comparison.base.run_id, id)}>{names.get(id) ?? `#${id}`}</Link>
+        </span>
+      ))}
+      {p.own_name !== p.name ? <> · this run called it “{p.own_name}”</> : null}
+    </span>
+  );
+}
+
+/** Every persona of this run: status, origin, share then → now with intervals, and new / lost terms. */
+export function NewPersonaTable({ comparison }: { comparison: Comparison }) {
+  const runId = comparison.new.run_id;
+  const rows = [...comparison.new_personas].sort((a, b) => b.now.share - a.now.share);
+  return (
+    <div className="table-scroll">
+      <table data-testid="change-table">
+        <caption className="sr-only">Personas of this run compared with the baseline</caption>
+        <thead>
+          <tr>
+            <th scope="col">Persona</th>
+            <th scope="col">Change</th>
+            <th scope="col" className="num">Share then</th>
+            <th scope="col" className="num">Share now</th>
+            <th scope="col" className="num">Δ</th>
+            <th scope="col">New terms</th>
+            <th scope="col">Lost terms</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((p) => (
+            <tr key={p.id} data-persona-id={p.id} data-status={p.status}>
+              <td>
+                <Link href={personaHref(runId, p.id)}>{p.name}</Link>
+                <Origin p={p} comparison={comparison} />
+              </td>
+              <td>
+                <StatusBadge status={p.status} />
+                <details className="why">
+                  <summary>why</summary>
+                  {p.reason}
+                </details>
+              </td>
+              <td className="num"><ShareCell share={p.then} /></td>
+              <td className="num"><ShareCell share={p.now} /></td>
+              <td className="num nowrap">{delta(p.now.share, p.then?.share)}</td>
+              <td><Terms words={p.terms?.new ?? []} kind="new" /></td>
+              <td><Terms words={p.terms?.lost ?? []} kind="lost" /></td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** The baseline's personas that no persona of this run continues. */
+export function GoneTable({ comparison }: { comparison: Comparison }) {
+  const gone: BasePersona[] = comparison.base_personas
+    .filter((b) => b.status === "died")
+    .sort((a, b) => b.then.share - a.then.share);
+  if (!gone.length) return <p className="state-none">Every persona of the baseline is still here (continued, split or merged).</p>;
+  return (
+    <table data-testid="gone-table">
+      <caption className="sr-only">Baseline personas with no match in this run</caption>
+      <thead>
+        <tr>
+          <th scope="col">Baseline persona</th>
+          <th scope="col">Change</th>
+          <th scope="col" className="num">Share then</th>
+        </tr>
+      </thead>
+      <tbody>
+        {gone.map((b) => (
+          <tr key={b.id} data-persona-id={b.id}>
+            <td>
+              <Link href={personaHref(comparison.base.run_id, b.id)}>{b.name}</Link>
+            </td>
+            <td>
+              <StatusBadge status="died" />
+            </td>
+            <td className="num"><ShareCell share={b.then} /></td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

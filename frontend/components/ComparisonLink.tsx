@@ -1,0 +1,40 @@
+"use client";
+
+import Link from "next/link";
+
+import { ErrorState } from "@/components/States";
+import { isNoComparison } from "@/components/WhatChangedView";
+import { paths } from "@/lib/api";
+import { useApi } from "@/lib/useApi";
+
+/**
+ * On the run overview: a link to "What changed" with the headline when the run was compared with a
+ * baseline, else one line on how to get a comparison (`--baseline latest`).
+ */
+export default function ComparisonLink({ runId, series }: { runId: string; series?: string | null }) {
+  const comparison = useApi(paths.comparison(runId));
+  if (comparison.status === "loading" || comparison.status === "idle") return null;
+  if (comparison.status === "error") {
+    if (!isNoComparison(comparison.error)) return <ErrorState error={comparison.error} title="Could not load the comparison" />;
+    return (
+      <p className="hint comparison-note" data-testid="no-comparison-hint">
+        {series ? `Series ${series}. ` : ""}Not compared with an earlier run: re-run with{" "}
+        <code>--series NAME --baseline latest</code> to see what changed.
+      </p>
+    );
+  }
+  const c = comparison.data;
+  const died = c.counts.base_died ?? 0;
+  const born = c.counts.new_born ?? 0;
+  return (
+    <p className="comparison-note" data-testid="comparison-link">
+      <Link href={`/changes/?run=${encodeURIComponent(runId)}`}>
+        <strong>What changed</strong> since run {c.base.run_id} →
+      </Link>{" "}
+      <span className="muted">
+        {series ? `series ${series} · ` : ""}PSI {c.shift.psi.toFixed(3)} ({c.shift.level}) · {born} new, {died} gone ·{" "}
+        {c.movers.n_moved} moved
+      </span>
+    </p>
+  );
+}

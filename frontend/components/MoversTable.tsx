@@ -1,0 +1,117 @@
+"use client";
+
+import { useState } from "react";
+
+import { ErrorState, Loading } from "@/components/States";
+import { paths, type Comparison } from "@/lib/api";
+import { int } from "@/lib/format";
+import { personaNames } from "@/lib/lineage";
+import { useApi } from "@/lib/useApi";
+
+const PAGE = 20;
+
+const KEY_WORDS: Record<Comparison["movers"]["key"], string> = {
+  member: "Member",
+  author: "Author",
+  text: "Text",
+  none: "Member",
+};
+
+function PersonaFilter({
+  id,
+  label,
+  value,
+  options,
+  onChange,
+}: {
+  id: string;
+  label: string;
+  value: number | null;
+  options: Map<number, string>;
+  onChange: (value: number | null) => void;
+}) {
+  return (
+    <>
+      <label htmlFor={id}>{label}</label>
+      <select id={id} data-testid={id} value={value ?? ""} onChange={(e) => onChange(e.target.value === "" ? null : Number(e.target.value))}>
+        <option value="">any persona</option>
+        {[...options].map(([pid, name]) => (
+          <option key={pid} value={pid}>
+            {name}
+          </option>
+        ))}
+      </select>
+    </>
+  );
+}
+
+/**
+ * Members found in both runs whose persona lineage changed (`GET /runs/{id}/movers`), 20 a page,
+ * filtered by the persona they left and the one they joined.
+ */
+export default function MoversTable({ comparison }: { comparison: Comparison }) {
+  const runId = comparison.new.run_id;
+  const [offset, setOffset] = useState(0);
+  const [from, setFrom] = useState<number | null>(null);
+  const [to, setTo] = useState<number | null>(null);
+  const names = personaNames(comparison);
+  const key = comparison.movers.key;
+  const page = useApi(key === "none" ? null : paths.movers(runId, offset, PAGE, from, to));
+
+  if (key === "none") {
+    return (
+      <p className="state-none">
+        No member, author or text recurs in both runs, so nobody can be followed from one persona to another.
+      </p>
+    );
+  }
+  const filters = (
+    <div className="controls">
+      <PersonaFilter id="movers-from" label="Left" value={from} options={names.base} onChange={(v) => { setFrom(v); setOffset(0); }} />
+      <PersonaFilter id="movers-to" label="Joined" value={to} options={names.now} onChange={(v) => { setTo(v); setOffset(0); }} />
+    </div>
+  );
+  if (page.status === "error") return <>{filters}<ErrorState error={page.error} title="Could not load the movers" /></>;
+  if (page.status !== "ok") return <>{filters}<Loading what="movers" /></>;
+  const { items, total, truncated, n_moved } = page.data;
+  const last = Math.min(offset + items.length, total);
+  return (
+    <div data-testid="movers">
+      {filters}
+      <p className="hint" aria-live="polite" data-testid="movers-count">
+        {total === 0
+          ? "Nobody moved between these personas."
+          : `Showing ${int(offset + 1)}–${int(last)} of ${int(total)} listed${truncated ? ` (${int(n_moved)} moved in all; the comparison lists the first ${int(page.data.listed)})` : ""}.`}
+      </p>
+      {items.length ? (
+        <table data-testid="movers-table">
+          <caption className="sr-only">Who moved from which baseline persona to which persona of this run</caption>
+          <thead>
+            <tr>
+              <th scope="col">{KEY_WORDS[key]}</th>
+              <th scope="col">Was in (baseline)</th>
+              <th scope="col">Now in (this run)</th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((m) => (
+              <tr key={`${m.key}-${m.from_id}-${m.to_id}`}>
+                <td><code>{m.key}</code></td>
+                <td>{names.base.get(m.from_id) ?? `#${m.from_id}`}</td>
+                <td>{names.now.get(m.to_id) ?? `#${m.to_id}`}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      <div className="controls pager">
+        <button type="button" className="secondary" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
+          ← Previous
+        </button>
+        <button type="button" className="secondary" disabled={last >= total} onClick={() => setOffset(offset + PAGE)} data-testid="movers-next">
+          Next →
+        </button>
+      </div>
+    </div>
+  );
+}

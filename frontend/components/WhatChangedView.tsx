@@ -1,0 +1,164 @@
+"use client";
+
+import Link from "next/link";
+import { useSearchParams } from "next/navigation";
+
+import { GoneTable, NewPersonaTable, StatusBadge } from "@/components/ChangeTables";
+import LineageSankey from "@/components/LineageSankey";
+import MoversTable from "@/components/MoversTable";
+import { ErrorState, Loading } from "@/components/States";
+import { paths, type ApiError, type Comparison } from "@/lib/api";
+import { int, pct } from "@/lib/format";
+import { STATUS, shiftMeaning, shiftWords, type LineageStatus } from "@/lib/lineage";
+import { useApi } from "@/lib/useApi";
+
+/** The run has no stored comparison: the API's 404 `comparison_not_found`. */
+export function isNoComparison(error: ApiError): boolean {
+  return error.status === 404 && error.code === "comparison_not_found";
+}
+
+/** How to get a comparison for a run made without one. */
+export function NoComparison({ runId }: { runId: string }) {
+  return (
+    <div className="state state-empty" data-testid="no-comparison">
+      <h2>No comparison for this run</h2>
+      <p>
+        Run {runId} was not compared with an earlier run. Re-run the pipeline on fresh data with a baseline, and the
+        comparison is stored with the new run:
+      </p>
+      <pre>
+        <code>python -m ml.run NEW_DATA.csv --out runs/next --series NAME --baseline latest</code>
+      </pre>
+      <p className="muted">
+        <code>--baseline latest</code> compares with the newest run of the series (or of the store); <code>--baseline RUN_ID</code>{" "}
+        with a run of your choice. See docs/drift.md.
+      </p>
+    </div>
+  );
+}
+
+/** `/changes/?run=RUN`: what changed between the run's baseline and the run. */
+export default function WhatChangedView() {
+  const params = useSearchParams();
+  const runId = params.get("run") || "latest";
+  const comparison = useApi(paths.comparison(runId));
+  const back = (
+    <p className="breadcrumb">
+      <Link href={`/?run=${encodeURIComponent(runId)}`}>← Run overview</Link>
+    </p>
+  );
+  if (comparison.status === "error") {
+    return (
+      <>
+        {back}
+        <h1>What changed</h1>
+        {isNoComparison(comparison.error) ? (
+          <NoComparison runId={runId} />
+        ) : (
+          <ErrorState error={comparison.error} title={`Could not load what changed in run ${runId}`} />
+        )}
+      </>
+    );
+  }
+  if (comparison.status !== "ok") return <>{back}<Loading what="the comparison" /></>;
+  return (
+    <>
+      {back}
+      <ChangesPage c={comparison.data} />
+    </>
+  );
+}
+
+const ORDER: LineageStatus[] = ["continued", "grown", "shrunk", "split", "merged", "born", "died"];
+
+/** Personas per status: this run's (continued … born) and the baseline's gone ones. */
+function statusCounts(c: Comparison): { status: LineageStatus; n: number }[] {
+  return ORDER.map((status) => ({
+    status,
+    n: status === "died" ? c.counts.base_died ?? 0 : c.counts[`new_${status}`] ?? 0,
+  })).filter((x) => x.n > 0);
+}
+
+function ChangesPage({ c }: { c: Comparison }) {
+  const noun = `${c.new.unit}s`;
+  return (
+    <>
+      <div className="page-head">
+        <div>
+          <h1>What changed</h1>
+          <p className="meta" data-testid="changes-meta">
+            Run <strong>{c.new.run_id}</strong> ({int(c.new.n_members)} {noun}, {c.new.n_personas} personas) compared with
+            its baseline{" "}
+            <Link href={`/?run=${encodeURIComponent(c.base.run_id)}`}>{c.base.run_id}</Link> ({int(c.base.n_members)}{" "}
+            {noun}, {c.base.n_personas} personas)
+          </p>
+        </div>
+      </div>
+      <div className="grid grid-3">
+        <ShiftPanel c={c} />
+        <section className="panel span-2" aria-labelledby="status-title">
+          <h2 id="status-title">Personas by change</h2>
+          <ul className="status-counts" data-testid="status-counts">
+            {statusCounts(c).map(({ status, n }) => (
+              <li key={status}>
+                <StatusBadge status={status} /> <strong>{n}</strong>{" "}
+                <span className="muted">{STATUS[status].meaning}</span>
+              </li>
+            ))}
+          </ul>
+          {c.notes?.length ? <p className="hint" style={{ marginTop: "0.75rem" }}>Note: {c.notes.join("; ")}.</p> : null}
+        </section>
+        <section className="panel span-3" aria-labelledby="flows-title">
+          <h2 id="flows-title">Where the personas went</h2>
+          <p className="hint">
+            Each band carries share of {noun} from a baseline persona to the persona that continues it here. Bars are
+            links: click one (or Tab to it and press Enter) to open that persona.
+          </p>
+          <LineageSankey comparison={c} />
+        </section>
+        <section className="panel span-3" aria-labelledby="table-title">
+          <h2 id="table-title">Persona by persona</h2>
+          <p className="hint">
+            Share then → now with its 95% interval; Δ in percentage points. Terms: the persona&apos;s top terms that are new
+            here, and those it no longer uses.
+          </p>
+          <NewPersonaTable comparison={c} />
+        </section>
+        <section className="panel span-2" aria-labelledby="movers-title">
+          <h2 id="movers-title">Who moved</h2>
+          <p className="hint">
+            {int(c.movers.n_moved)} of the {int(c.movers.n_shared)} {c.movers.key === "none" ? "members" : `${c.movers.key}s`} found
+            in both runs now belong to another persona lineage.
+          </p>
+          <MoversTable comparison={c} />
+        </section>
+        <section className="panel" aria-labelledby="gone-title">
+          <h2 id="gone-title">Gone since the baseline</h2>
+          <GoneTable comparison={c} />
+        </section>
+      </div>
+    </>
+  );
+}
+
+function ShiftPanel({ c }: { c: Comparison }) {
+  const unmatched = c.shift.buckets.find((b) => b.bucket === "unmatched");
+  return (
+    <section className="panel" aria-labelledby="shift-title" data-testid="shift-panel">
+      <h2 id="shift-title">Population shift</h2>
+      <p className={`shift shift-${c.shift.level}`} data-testid="shift-level">
+        {shiftWords(c.shift)}
+      </p>
+      <p>{shiftMeaning(c.shift.level)}</p>
+      {unmatched ? (
+        <p className="hint">
+          Personas with no counterpart: {pct(unmatched.then)} of the baseline, {pct(unmatched.now)} of this run.
+        </p>
+      ) : null}
+      <p className="hint">
+        PSI (population stability index) compares the persona shares of the two runs: under {c.shift.moderate} stable,{" "}
+        {c.shift.moderate}–{c.shift.major} moderate, {c.shift.major} or more major.
+      </p>
+    </section>
+  );
+}

@@ -1,0 +1,150 @@
+/**
+ * What the "What changed" page shows of a comparison (`GET /runs/{id}/comparison`, docs/drift.md):
+ * plain words per lineage status, and the flows of the Sankey between the baseline's personas and
+ * this run's.
+ */
+
+import type { BasePersona, Comparison, NewPersona } from "./api";
+
+export type LineageStatus = BasePersona["status"] | NewPersona["status"];
+
+/** How a status reads to an analyst: badge text, one sentence, and badge colours (dark on light, ≥ 4.5:1). */
+export const STATUS: Record<LineageStatus, { label: string; meaning: string; ink: string; fill: string }> = {
+  continued: { label: "continued", meaning: "the same persona as in the baseline, about the same size", ink: "#1f3a5f", fill: "#e3ebf5" },
+  grown: { label: "grown", meaning: "the same persona, now a clearly larger share (×1.5 or more)", ink: "#0b5d3b", fill: "#dcf2e6" },
+  shrunk: { label: "shrunk", meaning: "the same persona, now a clearly smaller share (÷1.5 or more)", ink: "#8a3b00", fill: "#fde8d7" },
+  split: { label: "split", meaning: "one baseline persona became several personas here", ink: "#5b2a86", fill: "#efe4f8" },
+  merged: { label: "merged", meaning: "several baseline personas became one persona here", ink: "#004f7a", fill: "#dcedf8" },
+  born: { label: "new", meaning: "no persona of the baseline matches it", ink: "#0b5d3b", fill: "#c9ecd9" },
+  died: { label: "gone", meaning: "no persona of this run matches it", ink: "#9b1c1c", fill: "#fbe0e0" },
+};
+
+/** Sankey colours: a lineage kept (or split/merged), and the two bands that balance the sides. */
+export const FLOW_COLORS = { kept: "#0072B2", arrived: "#009E73", gone: "#D55E00" } as const;
+
+export type FlowSide = "base" | "new" | "arrived" | "gone";
+
+/** A Sankey node: a persona of either run, or one of the balancing nodes. */
+export type FlowNode = {
+  name: string;
+  side: FlowSide;
+  /** persona id in its run (null for the balancing nodes) */
+  id: number | null;
+  status: LineageStatus | null;
+  /** share of its run's members (balancing nodes: the share they stand for) */
+  share: number;
+};
+
+export type FlowLink = { source: number; target: number; value: number; kind: "kept" | "arrived" | "gone" };
+
+const EPS = 1e-6;
+/** Balancing bands thinner than this share are not drawn unless the persona is new, gone, grown or shrunk:
+ * removing one persona re-normalises every other share a little, which is not a change of its own. */
+const MIN_BALANCE = 0.01;
+
+/** Base id → new ids it links to, from the comparison's match and piece links. */
+function linksByBase(c: Comparison): Map<number, number[]> {
+  const out = new Map<number, number[]>();
+  for (const l of c.links) out.set(l.base_id, [...(out.get(l.base_id) ?? []), l.new_id]);
+  return out;
+}
+
+/** New personas in the order of their first linked base persona (born ones last), so bands rarely cross. */
+function newOrder(c: Comparison, baseOrder: number[]): NewPersona[] {
+  const rank = new Map(baseOrder.map((id, i) => [id, i]));
+  const firstBase = (p: NewPersona) => {
+    const ranks = c.links.filter((l) => l.new_id === p.id).map((l) => rank.get(l.base_id) ?? Infinity);
+    return ranks.length ? Math.min(...ranks) : Infinity;
+  };
+  return [...c.new_personas].sort((a, b) => firstBase(a) - firstBase(b) || b.now.share - a.now.share);
+}
+
+/**
+ * The Sankey of a comparison, in shares of each run's members (percentage points).
+ *
+ * Left: the baseline's personas (height = share then) and "New since the baseline"; right: this run's
+ * personas (height = share now) and "Gone since the baseline". Each baseline persona's share flows to
+ * the personas it is linked to (one-to-one matches, split pieces, merged parts) in proportion to their
+ * shares now; a persona that receives more than its share now takes a proportional part of each band;
+ * what a baseline persona could not pass on flows to "Gone" (died, shrunk), what a persona of this run
+ * did not receive comes from "New" (born, grown). Bands under 1 point of share that only re-normalise
+ * (MIN_BALANCE) are left out, so a bar is at most that much shorter than its share (its label says it).
+ */
+export function lineageFlows(c: Comparison): { nodes: FlowNode[]; links: FlowLink[] } {
+  const base = [...c.base_personas].sort((a, b) => b.then.share - a.then.share);
+  const order = newOrder(c, base.map((b) => b.id));
+  const newById = new Map(c.new_personas.map((p) => [p.id, p]));
+  const byBase = linksByBase(c);
+
+  // proportional offers from each base persona to its linked personas
+  const offers: { b: BasePersona; n: NewPersona; value: number }[] = [];
+  for (const b of base) {
+    const targets = (byBase.get(b.id) ?? []).map((id) => newById.get(id)).filter((n): n is NewPersona => !!n);
+    const total = targets.reduce((s, n) => s + n.now.share, 0);
+    for (const n of targets) offers.push({ b, n, value: total > 0 ? (b.then.share * n.now.share) / total : 0 });
+  }
+  const received = new Map<number, number>();
+  for (const o of offers) received.set(o.n.id, (received.get(o.n.id) ?? 0) + o.value);
+  const kept = offers.map((o) => {
+    const got = received.get(o.n.id) ?? 0;
+    return { ...o, value: got > o.n.now.share ? (o.value * o.n.now.share) / got : o.value };
+  });
+
+  const nodes: FlowNode[] = base.map((b) => ({ name: b.name, side: "base", id: b.id, status: b.status, share: b.then.share }));
+  const newIndex = new Map<number, number>();
+  const rightStart = nodes.length + 1;
+  order.forEach((n, i) => newIndex.set(n.id, rightStart + i));
+
+  const links: FlowLink[] = [];
+  const passed = new Map<number, number>();
+  const filled = new Map<number, number>();
+  base.forEach((b, i) => {
+    for (const k of kept.filter((x) => x.b.id === b.id && x.value > EPS)) {
+      links.push({ source: i, target: newIndex.get(k.n.id) ?? 0, value: k.value * 100, kind: "kept" });
+      passed.set(b.id, (passed.get(b.id) ?? 0) + k.value);
+      filled.set(k.n.id, (filled.get(k.n.id) ?? 0) + k.value);
+    }
+  });
+
+  const arrivedIndex = nodes.length;
+  const goneIndex = rightStart + order.length;
+  const drawn = (v: number, status: LineageStatus, always: LineageStatus[]) =>
+    always.includes(status) || v >= MIN_BALANCE ? v : 0;
+  const arrived = order.map((n) => drawn(Math.max(0, n.now.share - (filled.get(n.id) ?? 0)), n.status, ["born", "grown"]));
+  const gone = base.map((b) => drawn(Math.max(0, b.then.share - (passed.get(b.id) ?? 0)), b.status, ["died", "shrunk"]));
+  const arrivedTotal = arrived.reduce((s, v) => s + v, 0);
+  const goneTotal = gone.reduce((s, v) => s + v, 0);
+  nodes.push({ name: "New since the baseline", side: "arrived", id: null, status: null, share: arrivedTotal });
+  for (const n of order) nodes.push({ name: n.name, side: "new", id: n.id, status: n.status, share: n.now.share });
+  nodes.push({ name: "Gone since the baseline", side: "gone", id: null, status: null, share: goneTotal });
+  arrived.forEach((v, i) => {
+    if (v > EPS) links.push({ source: arrivedIndex, target: rightStart + i, value: v * 100, kind: "arrived" });
+  });
+  gone.forEach((v, i) => {
+    if (v > EPS) links.push({ source: i, target: goneIndex, value: v * 100, kind: "gone" });
+  });
+  return { nodes, links };
+}
+
+/** "PSI 0.96 (major: 0.25 or more)": the run's population shift with the thresholds written in the result. */
+export function shiftWords(shift: Comparison["shift"]): string {
+  const { psi, level, moderate, major } = shift;
+  const rule =
+    level === "major" ? `${major} or more` : level === "moderate" ? `${moderate} to ${major}` : `under ${moderate}`;
+  return `PSI ${psi.toFixed(3)} — ${level} (${rule})`;
+}
+
+/** One plain sentence on the size of the shift, for the page's summary. */
+export function shiftMeaning(level: Comparison["shift"]["level"]): string {
+  if (level === "major") return "The mix of personas changed a lot: re-read the personas before reusing last run's decisions.";
+  if (level === "moderate") return "The mix of personas moved noticeably: check the personas that grew, shrank or are new.";
+  return "The mix of personas is about the same as in the baseline.";
+}
+
+/** Base persona id → name, and new persona id → name, for labels (movers, links). */
+export function personaNames(c: Comparison): { base: Map<number, string>; now: Map<number, string> } {
+  return {
+    base: new Map(c.base_personas.map((p) => [p.id, p.name])),
+    now: new Map(c.new_personas.map((p) => [p.id, p.name])),
+  };
+}

@@ -1,0 +1,187 @@
+"""The explorer's "What changed" page over two real runs of a series.
+
+Run A is the bundled TWCS sample (customers' side); run B is the same sample without the messages of one
+of A's personas, made with `--series sample --baseline latest`, so the comparison stored with B must
+report that persona gone (or shrunk). Real pipeline, real backend over SQLite, Debian's Chromium.
+Screenshots go to test-artifacts/browser/what-changed-*.png.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import pandas as pd
+import pytest
+
+expect = pytest.importorskip("playwright.sync_api").expect
+
+from tests.browser.conftest import TABLET, Server, _start_backend, _stop, tab_to
+from tests.fixtures.runs import SAMPLE_TWCS, run_cli
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+SERIES = "sample-weekly"
+
+
+@dataclass
+class SeriesRuns:
+    server: Server
+    base_id: str
+    new_id: str
+    dropped: int  # the persona of run A whose messages run B lacks
+    dropped_name: str
+
+
+def _drop_persona(run_dir: Path, source: Path, out: Path) -> tuple[int, str]:
+    """Write the sample without the messages of run A's sixth-largest persona; its id and name."""
+    members = pd.read_parquet(run_dir / "assignments.parquet", columns=["member_id", "persona_id"])
+    sizes = members["persona_id"].value_counts()
+    dropped = int(sizes[sizes.index >= 0].index[5])
+    gone = set(members.loc[members["persona_id"] == dropped, "member_id"].astype(str))
+    with source.open(newline="", encoding="utf-8") as fin, out.open("w", newline="", encoding="utf-8") as fout:
+        reader = csv.DictReader(fin)
+        writer = csv.DictWriter(fout, fieldnames=reader.fieldnames or [])
+        writer.writeheader()
+        writer.writerows(row for row in reader if row["tweet_id"] not in gone)
+    personas = json.loads((run_dir / "personas.json").read_text(encoding="utf-8"))
+    return dropped, next(p["name"] for p in personas if p["id"] == dropped)
+
+
+def _run_id(run_dir: Path) -> str:
+    return json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))["run_id"]
+
+
+@pytest.fixture(scope="module")
+def series_runs(frontend_out: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeriesRuns]:
+    work = tmp_path_factory.mktemp("what-changed")
+    store = f"sqlite:///{work / 'personas.db'}"
+    common = ["--store", store, "--inbound-only", "--series", SERIES]
+    assert run_cli([str(SAMPLE_TWCS), "--out", str(work / "a"), *common]) == 0
+    dropped, name = _drop_persona(work / "a", SAMPLE_TWCS, work / "b.csv")
+    assert run_cli([str(work / "b.csv"), "--out", str(work / "b"), *common, "--baseline", "latest"]) == 0
+    assert (work / "b" / "comparison.json").is_file()
+    server = _start_backend(store, work, "backend-series")
+    try:
+        yield SeriesRuns(server, _run_id(work / "a"), _run_id(work / "b"), dropped, name)
+    finally:
+        _stop(server)
+
+
+def test_overview_links_to_what_changed(series_runs, page):
+    s = series_runs
+    page.goto(f"{s.server.url}/?run={quote(s.new_id)}")
+    link = page.get_by_test_id("comparison-link")
+    link.wait_for()
+    assert s.base_id in link.inner_text() and "PSI" in link.inner_text()
+    assert f"series {SERIES}" in page.get_by_test_id("run-select").inner_text()
+    link.get_by_role("link").click()
+    page.wait_for_url(re.compile(r"/changes/\?run="))
+    page.get_by_test_id("lineage-sankey").wait_for()
+
+    # the baseline run has no comparison: no link, a hint on how to get one, and the page says so too
+    page.goto(f"{s.server.url}/?run={quote(s.base_id)}")
+    hint = page.get_by_test_id("no-comparison-hint")
+    hint.wait_for()
+    assert "--baseline latest" in hint.inner_text()
+    assert page.get_by_test_id("comparison-link").count() == 0
+    page.goto(f"{s.server.url}/changes/?run={quote(s.base_id)}")
+    assert "--baseline latest" in page.get_by_test_id("no-comparison").inner_text()
+
+
+def test_flows_badges_and_shift(series_runs, page, artifacts):
+    s = series_runs
+    c = s.server.api(f"/runs/{s.new_id}/comparison")
+    status = {b["id"]: b["status"] for b in c["base_personas"]}
+    assert status[s.dropped] in {"died", "shrunk"}, f"dropping persona {s.dropped} was not noticed: {status}"
+
+    page.goto(f"{s.server.url}/changes/?run={quote(s.new_id)}")
+    sankey = page.get_by_test_id("lineage-sankey")
+    sankey.locator("g[data-flow-side]").first.wait_for()
+    base_nodes = sankey.locator('g[data-flow-side="base"]')
+    new_nodes = sankey.locator('g[data-flow-side="new"]')
+    assert sorted(int(base_nodes.nth(i).get_attribute("data-persona-id")) for i in range(base_nodes.count())) == sorted(
+        status)
+    assert new_nodes.count() == len(c["new_personas"])
+    # a band for every lineage link; the gone persona's share flows to "Gone since the baseline"
+    assert sankey.locator('path[data-flow-kind="kept"]').count() >= len(c["links"])
+    if status[s.dropped] == "died":
+        assert sankey.locator('g[data-flow-side="gone"]').count() == 1
+        assert sankey.locator('path[data-flow-kind="gone"]').count() >= 1
+
+    # one badge per persona of this run, as the API classified it
+    table = page.get_by_test_id("change-table")
+    for p in c["new_personas"]:
+        row = table.locator(f'tr[data-persona-id="{p["id"]}"]')
+        assert row.get_by_test_id("status-badge").get_attribute("data-status") == p["status"]
+        assert f"{p['now']['share'] * 100:.1f}%" in row.inner_text()
+    # the dropped persona: a "gone" badge in the gone table, or "shrunk" on the persona continuing it
+    if status[s.dropped] == "died":
+        gone = page.get_by_test_id("gone-table").locator(f'tr[data-persona-id="{s.dropped}"]')
+        assert gone.get_by_test_id("status-badge").inner_text().startswith("gone")
+        assert s.dropped_name in gone.inner_text()
+    else:
+        assert table.locator('[data-status="shrunk"]').count() >= 1
+    shift = page.get_by_test_id("shift-level").inner_text()
+    assert f"PSI {c['shift']['psi']:.3f}" in shift and c["shift"]["level"] in shift
+    page.screenshot(path=str(artifacts / "what-changed-page.png"), full_page=True)
+    sankey.screenshot(path=str(artifacts / "what-changed-sankey.png"))
+
+
+def test_movers_table_pages_and_filters(series_runs, page, artifacts):
+    s = series_runs
+    c = s.server.api(f"/runs/{s.new_id}/comparison")
+    first = s.server.api(f"/runs/{s.new_id}/movers?offset=0&limit=20")
+    assert first["total"] > 20, "the planted change should move more than one page of authors"
+    base_names = {b["id"]: b["name"] for b in c["base_personas"]}
+    new_names = {p["id"]: p["name"] for p in c["new_personas"]}
+
+    page.goto(f"{s.server.url}/changes/?run={quote(s.new_id)}")
+    rows = page.get_by_test_id("movers-table").locator("tbody tr")
+    rows.first.wait_for()
+    assert rows.count() == 20
+    for i, m in enumerate(first["items"][:3]):
+        cells = rows.nth(i).locator("td")
+        assert [cells.nth(j).inner_text() for j in range(3)] == [m["key"], base_names[m["from_id"]], new_names[m["to_id"]]]
+    assert page.get_by_test_id("movers-count").inner_text().startswith(f"Showing 1–20 of {first['total']}")
+    page.get_by_test_id("movers-next").click()
+    expect(page.get_by_test_id("movers-count")).to_have_text(re.compile(r"^Showing 21–40 of "))
+    page.get_by_test_id("movers-table").screenshot(path=str(artifacts / "what-changed-movers.png"))
+
+    source = first["items"][0]["from_id"]
+    expected = s.server.api(f"/runs/{s.new_id}/movers?from_persona={source}&limit=20")
+    page.get_by_test_id("movers-from").select_option(str(source))
+    expect(page.get_by_test_id("movers-count")).to_have_text(re.compile(rf"^Showing 1–\d+ of {expected['total']} listed"))
+    shown = page.get_by_test_id("movers-table").locator("tbody tr td:nth-child(2)")
+    assert shown.count() == min(20, expected["total"])
+    assert {shown.nth(i).inner_text() for i in range(shown.count())} == {base_names[source]}
+
+
+def test_sankey_bars_open_personas_with_the_keyboard(series_runs, page):
+    s = series_runs
+    page.goto(f"{s.server.url}/changes/?run={quote(s.new_id)}")
+    page.get_by_test_id("lineage-sankey").locator("g[data-flow-side]").first.wait_for()
+    page.get_by_role("link", name="← Run overview").focus()
+    reached = tab_to(page, "data-persona-id", tries=30)
+    assert reached is not None, "Tab never reached a Sankey bar"
+    side = page.evaluate("document.activeElement.getAttribute('data-flow-side')")
+    label = page.evaluate("document.activeElement.getAttribute('aria-label')")
+    assert "%" in label and ("baseline run" in label or "this run" in label)  # a reader hears share and run
+    page.keyboard.press("Enter")
+    run = s.base_id if side == "base" else s.new_id
+    page.wait_for_url(re.compile(rf"/persona/\?run={re.escape(quote(run))}&id={reached}"))
+
+
+def test_fits_a_tablet_without_sideways_scrolling(series_runs, page, artifacts):
+    s = series_runs
+    page.set_viewport_size(TABLET)
+    page.goto(f"{s.server.url}/changes/?run={quote(s.new_id)}")
+    page.get_by_test_id("lineage-sankey").locator("g[data-flow-side]").first.wait_for()
+    page.get_by_test_id("movers-table").wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    page.screenshot(path=str(artifacts / "what-changed-tablet.png"), full_page=True)
