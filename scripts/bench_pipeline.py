@@ -229,7 +229,7 @@ def print_table(results: list[dict], checks: dict, console) -> None:
         lambda r: "{cached}/{encoded}".format(**(r.get("embedding_cache") or {"cached": "?", "encoded": "?"})))
     row("overhead (wall − stages)", lambda r: f"{r['overhead_s']:.1f}")
     row("  of it PII masking (probe)",
-        lambda r: f"{r['mask_probe']['parent_cpu_s']:.1f} cpu" if "wall_s" in r.get("mask_probe", {}) else "")
+        lambda r: f"{r['mask_probe']['wall_s']:.1f}" if "parent_cpu_s" in r.get("mask_probe", {}) else "")
     row("  texts / through NER",
         lambda r: "{texts}/{ner_texts}".format(**r["mask_probe"]) if "ner_texts" in r.get("mask_probe", {}) else "")
     row("peak RSS (process)", lambda r: f"{r['process_peak_rss_mb']:.0f}")
@@ -268,8 +268,9 @@ def _report_header() -> dict:
             "caches": "embedding and PII mask caches in one folder per size (--cache-dir and "
                       "PERSONAS_CACHE_DIR): empty for the cold run, filled for the warm run",
             "mask_probe": "after the cold run: the run's kept texts masked again in a fresh process with an "
-                          "empty mask cache, as the run writer does (mask_texts); parent_cpu_s / wall_s exclude "
-                          "imports and the model load, cpu_user_s includes the NER worker processes",
+                          "empty mask cache, as the run writer does (mask_texts); wall_s / parent_cpu_s: the masking "
+                          "call alone; process_wall_s / cpu_user_s: the whole probe process, imports, model "
+                          "load and NER worker processes included",
         },
         "data": {"sources": {k: v[1] for k, v in SOURCES.items()},
                  "fill_rule": "sizes above the real pool use every real text once, the rest are joined "

@@ -115,5 +115,6 @@ def mask_probe(csv: Path, run_dir: Path, env: dict, work: Path, timeout: float) 
     lines = [ln for ln in log.read_text(errors="replace").splitlines() if ln.startswith("{")]
     if res["rc"] != 0 or not lines:
         return {**res, "error": (log.read_text(errors="replace").strip().splitlines() or ["?"])[-1]}
-    # cpu_user_s + cpu_sys_s (wait4) include the NER worker processes; wall_s includes imports
-    return {**res, **json.loads(lines[-1])}
+    # process_wall_s, cpu_user_s + cpu_sys_s (wait4): the whole process, imports and NER workers included;
+    # wall_s and parent_cpu_s: the masking call alone
+    return {**res, "process_wall_s": res["wall_s"], **json.loads(lines[-1])}
