@@ -19,6 +19,81 @@ function nodeLabel(n: FlowNode, baseRun: string, newRun: string): string {
     : `${n.name}: ${pct(n.share)} of this run ${newRun}, ${status}`;
 }
 
+/** The SVG of one node: a bar and its label; persona bars are links (click, or Tab then Enter/Space). */
+function nodeRenderer(baseRun: string, newRun: string, open: (n: FlowNode) => void) {
+  return function FlowBar({ x, y, width, height: h, payload }: SankeyNodeProps) {
+    const n = payload as unknown as FlowNode;
+    const left = n.side === "base" || n.side === "arrived";
+    const fill = n.side === "arrived" ? FLOW_COLORS.arrived : n.side === "gone" ? FLOW_COLORS.gone : "#44505f";
+    const badge = n.status && n.status !== "continued" ? ` · ${STATUS[n.status].label}` : "";
+    const linkable = n.id !== null;
+    return (
+      <g
+        key={`${n.side}-${n.id ?? "x"}`}
+        data-flow-side={n.side}
+        data-persona-id={n.id ?? undefined}
+        data-status={n.status ?? undefined}
+        role={linkable ? "link" : "img"}
+        tabIndex={linkable ? 0 : undefined}
+        aria-label={nodeLabel(n, baseRun, newRun)}
+        style={linkable ? { cursor: "pointer" } : undefined}
+        onClick={() => open(n)}
+        onKeyDown={(e) => {
+          if (e.key === "Enter" || e.key === " ") {
+            e.preventDefault();
+            open(n);
+          }
+        }}
+      >
+        <rect x={x} y={y} width={width} height={Math.max(h, 1)} fill={fill} />
+        <text x={left ? x - 6 : x + width + 6} y={y + h / 2} dy="0.35em" textAnchor={left ? "end" : "start"} fontSize={12} fill="#1b1f24">
+          {truncate(n.name, 26)}
+          <tspan fill="#5a6370">{` ${pct(n.share)}${badge}`}</tspan>
+        </text>
+      </g>
+    );
+  };
+}
+
+/** The SVG of one band, coloured by what it carries (kept, new, gone). */
+function FlowBand(p: SankeyLinkProps) {
+  const { sourceX, targetX, sourceY, targetY, sourceControlX, targetControlX, linkWidth } = p;
+  const kind = (p.payload as unknown as FlowLink).kind;
+  return (
+    <path
+      d={`M${sourceX},${sourceY}C${sourceControlX},${sourceY} ${targetControlX},${targetY} ${targetX},${targetY}`}
+      fill="none"
+      stroke={FLOW_COLORS[kind]}
+      strokeOpacity={kind === "kept" ? 0.3 : 0.45}
+      strokeWidth={Math.max(1, linkWidth)}
+      data-flow-kind={kind}
+    />
+  );
+}
+
+function FlowLegend({ comparison }: { comparison: Comparison }) {
+  return (
+    <figcaption className="legend">
+      <span>
+        Left: baseline run {comparison.base.run_id} · right: this run · bar height = share of each run&apos;s{" "}
+        {comparison.new.unit}s
+      </span>
+      <span>
+        <span className="swatch" style={{ background: FLOW_COLORS.kept }} aria-hidden="true" />
+        same persona (or its split/merged parts)
+      </span>
+      <span>
+        <span className="swatch" style={{ background: FLOW_COLORS.arrived }} aria-hidden="true" />
+        new or grown
+      </span>
+      <span>
+        <span className="swatch" style={{ background: FLOW_COLORS.gone }} aria-hidden="true" />
+        gone or shrunk
+      </span>
+    </figcaption>
+  );
+}
+
 /**
  * Flows from the baseline's personas (left, height = share then) to this run's (right, height = share
  * now), with "New since the baseline" and "Gone since the baseline" balancing the two sides (lib/lineage.ts).
@@ -33,72 +108,18 @@ export default function LineageSankey({ comparison }: { comparison: Comparison }
     data.nodes.filter((n) => n.side === "base" || n.side === "arrived").length,
     data.nodes.filter((n) => n.side === "new" || n.side === "gone").length,
   );
-  const height = Math.max(320, perSide * 30 + 20);
-
   const open = (n: FlowNode) => {
     if (n.id === null) return;
     router.push(`/persona/?run=${encodeURIComponent(n.side === "base" ? baseRun : newRun)}&id=${n.id}`);
   };
-
-  const renderNode = ({ x, y, width, height: h, payload }: SankeyNodeProps) => {
-    const n = payload as unknown as FlowNode;
-    const left = n.side === "base" || n.side === "arrived";
-    const fill = n.side === "arrived" ? FLOW_COLORS.arrived : n.side === "gone" ? FLOW_COLORS.gone : "#44505f";
-    const label = nodeLabel(n, baseRun, newRun);
-    const textX = left ? x - 6 : x + width + 6;
-    const anchor = left ? "end" : "start";
-    const badge = n.status && n.status !== "continued" ? ` · ${STATUS[n.status].label}` : "";
-    const linkable = n.id !== null;
-    return (
-      <g
-        key={`${n.side}-${n.id ?? "x"}`}
-        data-flow-side={n.side}
-        data-persona-id={n.id ?? undefined}
-        data-status={n.status ?? undefined}
-        role={linkable ? "link" : "img"}
-        tabIndex={linkable ? 0 : undefined}
-        aria-label={label}
-        style={linkable ? { cursor: "pointer" } : undefined}
-        onClick={() => open(n)}
-        onKeyDown={(e) => {
-          if (e.key === "Enter" || e.key === " ") {
-            e.preventDefault();
-            open(n);
-          }
-        }}
-      >
-        <rect x={x} y={y} width={width} height={Math.max(h, 1)} fill={fill} />
-        <text x={textX} y={y + h / 2} dy="0.35em" textAnchor={anchor} fontSize={12} fill="#1b1f24">
-          {truncate(n.name, 26)}
-          <tspan fill="#5a6370">{` ${pct(n.share)}${badge}`}</tspan>
-        </text>
-      </g>
-    );
-  };
-
-  const renderLink = (p: SankeyLinkProps) => {
-    const { sourceX, targetX, sourceY, targetY, sourceControlX, targetControlX, linkWidth } = p;
-    const kind = (p.payload as unknown as FlowLink).kind;
-    return (
-      <path
-        d={`M${sourceX},${sourceY}C${sourceControlX},${sourceY} ${targetControlX},${targetY} ${targetX},${targetY}`}
-        fill="none"
-        stroke={FLOW_COLORS[kind]}
-        strokeOpacity={kind === "kept" ? 0.3 : 0.45}
-        strokeWidth={Math.max(1, linkWidth)}
-        data-flow-kind={kind}
-      />
-    );
-  };
-
   return (
     <figure className="chart-figure" style={{ margin: 0 }} data-testid="lineage-sankey">
-      <div className="chart" style={{ height }}>
+      <div className="chart" style={{ height: Math.max(320, perSide * 30 + 20) }}>
         <ResponsiveContainer width="100%" height="100%">
           <Sankey
             data={data}
-            node={renderNode}
-            link={renderLink}
+            node={nodeRenderer(baseRun, newRun, open)}
+            link={FlowBand}
             nodeWidth={12}
             nodePadding={10}
             iterations={0}
@@ -112,21 +133,7 @@ export default function LineageSankey({ comparison }: { comparison: Comparison }
           </Sankey>
         </ResponsiveContainer>
       </div>
-      <figcaption className="legend">
-        <span>Left: baseline run {baseRun} · right: this run · bar height = share of each run&apos;s {comparison.new.unit}s</span>
-        <span>
-          <span className="swatch" style={{ background: FLOW_COLORS.kept }} aria-hidden="true" />
-          same persona (or its split/merged parts)
-        </span>
-        <span>
-          <span className="swatch" style={{ background: FLOW_COLORS.arrived }} aria-hidden="true" />
-          new or grown
-        </span>
-        <span>
-          <span className="swatch" style={{ background: FLOW_COLORS.gone }} aria-hidden="true" />
-          gone or shrunk
-        </span>
-      </figcaption>
+      <FlowLegend comparison={comparison} />
     </figure>
   );
 }

@@ -3,7 +3,7 @@
 import { useState } from "react";
 
 import { ErrorState, Loading } from "@/components/States";
-import { paths, type Comparison } from "@/lib/api";
+import { paths, type Comparison, type Move } from "@/lib/api";
 import { int } from "@/lib/format";
 import { personaNames } from "@/lib/lineage";
 import { useApi } from "@/lib/useApi";
@@ -45,6 +45,38 @@ function PersonaFilter({
   );
 }
 
+function MoverRows({
+  items,
+  moverKey,
+  names,
+}: {
+  items: Move[];
+  moverKey: Comparison["movers"]["key"];
+  names: ReturnType<typeof personaNames>;
+}) {
+  return (
+    <table data-testid="movers-table">
+      <caption className="sr-only">Who moved from which baseline persona to which persona of this run</caption>
+      <thead>
+        <tr>
+          <th scope="col">{KEY_WORDS[moverKey]}</th>
+          <th scope="col">Was in (baseline)</th>
+          <th scope="col">Now in (this run)</th>
+        </tr>
+      </thead>
+      <tbody>
+        {items.map((m) => (
+          <tr key={`${m.key}-${m.from_id}-${m.to_id}`}>
+            <td><code>{m.key}</code></td>
+            <td>{names.base.get(m.from_id) ?? `#${m.from_id}`}</td>
+            <td>{names.now.get(m.to_id) ?? `#${m.to_id}`}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 /**
  * Members found in both runs whose persona lineage changed (`GET /runs/{id}/movers`), 20 a page,
  * filtered by the persona they left and the one they joined.
@@ -83,27 +115,7 @@ export default function MoversTable({ comparison }: { comparison: Comparison }) 
           ? "Nobody moved between these personas."
           : `Showing ${int(offset + 1)}–${int(last)} of ${int(total)} listed${truncated ? ` (${int(n_moved)} moved in all; the comparison lists the first ${int(page.data.listed)})` : ""}.`}
       </p>
-      {items.length ? (
-        <table data-testid="movers-table">
-          <caption className="sr-only">Who moved from which baseline persona to which persona of this run</caption>
-          <thead>
-            <tr>
-              <th scope="col">{KEY_WORDS[key]}</th>
-              <th scope="col">Was in (baseline)</th>
-              <th scope="col">Now in (this run)</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((m) => (
-              <tr key={`${m.key}-${m.from_id}-${m.to_id}`}>
-                <td><code>{m.key}</code></td>
-                <td>{names.base.get(m.from_id) ?? `#${m.from_id}`}</td>
-                <td>{names.now.get(m.to_id) ?? `#${m.to_id}`}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
+      {items.length ? <MoverRows items={items} moverKey={key} names={names} /> : null}
       <div className="controls pager">
         <button type="button" className="secondary" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
           ← Previous

@@ -83,17 +83,7 @@ function ChangesPage({ c }: { c: Comparison }) {
   const noun = `${c.new.unit}s`;
   return (
     <>
-      <div className="page-head">
-        <div>
-          <h1>What changed</h1>
-          <p className="meta" data-testid="changes-meta">
-            Run <strong>{c.new.run_id}</strong> ({int(c.new.n_members)} {noun}, {c.new.n_personas} personas) compared with
-            its baseline{" "}
-            <Link href={`/?run=${encodeURIComponent(c.base.run_id)}`}>{c.base.run_id}</Link> ({int(c.base.n_members)}{" "}
-            {noun}, {c.base.n_personas} personas)
-          </p>
-        </div>
-      </div>
+      <ChangesHead c={c} />
       <div className="grid grid-3">
         <ShiftPanel c={c} />
         <section className="panel span-2" aria-labelledby="status-title">
@@ -138,6 +128,23 @@ function ChangesPage({ c }: { c: Comparison }) {
         </section>
       </div>
     </>
+  );
+}
+
+function ChangesHead({ c }: { c: Comparison }) {
+  const noun = `${c.new.unit}s`;
+  return (
+    <div className="page-head">
+      <div>
+        <h1>What changed</h1>
+        <p className="meta" data-testid="changes-meta">
+          Run <strong>{c.new.run_id}</strong> ({int(c.new.n_members)} {noun}, {c.new.n_personas} personas) compared with
+          its baseline{" "}
+          <Link href={`/?run=${encodeURIComponent(c.base.run_id)}`}>{c.base.run_id}</Link> ({int(c.base.n_members)}{" "}
+          {noun}, {c.base.n_personas} personas)
+        </p>
+      </div>
+    </div>
   );
 }
 
