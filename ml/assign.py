@@ -120,8 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     console = Console(stderr=True, quiet=args.quiet)
 
     def run() -> int:
-        from ml.lineage.config import LineageConfig
         from ml.lineage.compare import run_ref
+        from ml.lineage.config import LineageConfig
         from ml.lineage.novelty import FreshDataScorer, timed
         config = LineageConfig.from_file(args.config) if args.config else LineageConfig()
         out = check_out(args.out, [args.run_dir, *args.inputs, *([args.config] if args.config else [])])

@@ -28,9 +28,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ml.runtime.config import PipelineConfig
 from ml.features.embed import SentenceEmbedder, _model_path
 from ml.features.embed_onnx import ensure_int8_model, load_int8_encoder
+from ml.runtime.config import PipelineConfig
 from scripts.ablation.data import BUILTIN, prepare
 from scripts.ablation.evaluate import Experiment, Setting
 

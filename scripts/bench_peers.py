@@ -37,10 +37,10 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from ml.metrics import label_scores  # noqa: E402
-from ml.runtime.config import PipelineConfig  # noqa: E402
-from ml.runtime.pipeline import PersonaPipeline  # noqa: E402
-from scripts.ablation.data import BUILTIN, _load  # noqa: E402
+from ml.metrics import label_scores
+from ml.runtime.config import PipelineConfig
+from ml.runtime.pipeline import PersonaPipeline
+from scripts.ablation.data import BUILTIN, _load
 
 TARGET_RATIO = 0.67  # ours ≤ 0.67 × BERTopic's fit_transform seconds (issue 17)
 

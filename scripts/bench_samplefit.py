@@ -27,10 +27,10 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from ml.metrics import label_scores  # noqa: E402
-from ml.runtime.config import PipelineConfig  # noqa: E402
-from ml.runtime.pipeline import PersonaPipeline  # noqa: E402
-from scripts.ablation.data import BUILTIN, prepare  # noqa: E402
+from ml.metrics import label_scores
+from ml.runtime.config import PipelineConfig
+from ml.runtime.pipeline import PersonaPipeline
+from scripts.ablation.data import BUILTIN, prepare
 
 
 def fit_once(data, seed: int, sample_size: int) -> dict:

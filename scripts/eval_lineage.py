@@ -33,7 +33,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from scripts.ablation.data import SHARED_DATA  # noqa: E402
+from scripts.ablation.data import SHARED_DATA
 
 GRID = [  # (match_similarity, piece_similarity, piece_margin, piece_share); first: the default LineageConfig
     (0.85, 0.80, 0.03, 0.5), (0.80, 0.75, 0.03, 0.5), (0.90, 0.80, 0.03, 0.5), (0.85, 0.75, 0.03, 0.5),
@@ -135,7 +135,7 @@ def novelty(result_a, snap_a, split: dict, folder: Path) -> dict:
         messages, _ = load_messages([str(path)], mapping=ColumnMapping(id="id", text="text"))
         t0 = time.perf_counter()
         assigned = scorer.assign(messages)
-        out[name] = {"n": int(len(assigned)), "novelty_share": round(float(assigned["novel"].mean()), 4),
+        out[name] = {"n": len(assigned), "novelty_share": round(float(assigned["novel"].mean()), 4),
                      "would_be_noise_share": round(float(assigned["would_be_noise"].mean()), 4),
                      "assign_s": round(time.perf_counter() - t0, 2)}
     return out

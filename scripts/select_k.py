@@ -185,8 +185,8 @@ def main(argv=None) -> int:
     p.add_argument("--out", default="ablation-results")
     p.add_argument("--cache-dir", default=None, help="UMAP layout cache (default <embedding cache>/ablation)")
     args = p.parse_args(argv)
-    from ml.runtime.config import PipelineConfig
     from ml.features.embed import default_cache_dir
+    from ml.runtime.config import PipelineConfig
 
     if bool(args.dataset) == bool(args.data):
         raise SystemExit("give either --dataset NAME or --data FILE [FILE ...]")

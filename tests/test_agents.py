@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ml.runtime.config import PipelineConfig
 from ml.filtering.agents import AgentDetector, has_signoff, strip_signoffs
 from ml.ingest.load import load_messages
-from ml.runtime.pipeline import PersonaPipeline
 from ml.profile.terms import clean_for_terms
+from ml.runtime.config import PipelineConfig
+from ml.runtime.pipeline import PersonaPipeline
 from tests.fixtures.runs import SAMPLE_TWCS
 
 # real TWCS texts: agents' signed replies, and customers' messages that must not look signed

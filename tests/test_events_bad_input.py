@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from ml.runtime.errors import InputError, TooFewRowsError
 from ml.events.cli import main
 from ml.events.config import EventConfig, EventInputConfig
 from ml.events.ingest import load_events
+from ml.runtime.errors import InputError, TooFewRowsError
 
 
 def write(path: Path, text: str) -> Path:

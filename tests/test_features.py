@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from sklearn.exceptions import NotFittedError
 
-from ml.runtime.errors import InputError
 from ml.features.behavioral import FEATURE_NAMES, FEATURE_SPECS, BehavioralFeatures, describe_features
+from ml.runtime.errors import InputError
 from tests.conftest import REPO
 from tests.fixtures.data import shared_path
 

@@ -8,8 +8,8 @@ import pytest
 from pydantic import ValidationError
 from sklearn.exceptions import NotFittedError
 
-from ml.runtime.errors import InputError
 from ml.filtering import STAGES, FilterConfig, QualityFilter
+from ml.runtime.errors import InputError
 from tests.fixtures.data import shared_path
 
 ONLY = {s: {"enabled": False} for s in STAGES}

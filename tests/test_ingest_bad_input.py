@@ -7,8 +7,8 @@ import gzip
 import pandas as pd
 import pytest
 
-from ml.runtime.errors import InputError, TooFewRowsError
 from ml.ingest.load import ColumnMapping, load_messages
+from ml.runtime.errors import InputError, TooFewRowsError
 
 
 def fails(path_or_paths, *words, **kwargs) -> str:

@@ -14,11 +14,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from ml.runtime.errors import InputError
 from ml.events.config import EventInputConfig
 from ml.events.ingest import load_events
 from ml.ingest.load import MISSING_LABELS, load_messages
 from ml.ingest.timeparse import AMBIGUOUS_TZ, TZ_ABBREVIATIONS, parse_timestamps
+from ml.runtime.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
 ROWS = [("1", "my card was charged twice, please help", "ann"), ("2", "where is my parcel; it is late", "bob")]

@@ -15,10 +15,10 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
-from ml.runtime.errors import InputError
 from ml.filtering import STAGES, FilterConfig, QualityFilter
 from ml.filtering.config import NonEnglishConfig
 from ml.filtering.language import detector_text, english_scores, non_english_mask
+from ml.runtime.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL_CSV = ROOT / "data" / "eval" / "language_eval.csv"

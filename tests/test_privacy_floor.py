@@ -8,10 +8,10 @@ import pytest
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from ml.runtime.config import PipelineConfig
 from ml.profile import ProfileConfig, build_profiles
 from ml.profile.evidence import privacy_floor
 from ml.profile.fingerprint import feature_specs
+from ml.runtime.config import PipelineConfig
 from tests.fixtures.data import shared_path
 
 

@@ -7,12 +7,12 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
-from ml.runtime.errors import InputError
 from ml.profile import ProfileConfig, build_profiles
 from ml.profile.activity import ActivityProfiler
 from ml.profile.fingerprint import BehavioralFingerprint, describe_feature, feature_specs, highlights
 from ml.profile.naming import unique_names
 from ml.profile.terms import STOP_WORDS, ClassTfidf
+from ml.runtime.errors import InputError
 
 
 def test_ctfidf_prefers_class_specific_terms_and_drops_junk():

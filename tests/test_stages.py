@@ -8,9 +8,9 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from ml.cluster.density import PersonaClusterer, auto_min_cluster_size, merge_close_clusters, relabel_by_size
+from ml.cluster.reassign import NoiseReassigner
 from ml.features.fusion import FeatureFusion
 from ml.metrics import hungarian_accuracy, label_scores
-from ml.cluster.reassign import NoiseReassigner
 from ml.reduce import UMAPReducer
 
 

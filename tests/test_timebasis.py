@@ -12,14 +12,14 @@ import sys
 import pandas as pd
 import pytest
 
-from ml.runtime.errors import InputError
 from ml.ingest.load import load_messages
+from ml.ingest.timebasis import LOCAL, UTC, TimeBasis, clock_words, clock_words_allowed
+from ml.ingest.timeparse import parse_timestamps
 from ml.profile.activity import ActivityProfiler, format_hours
 from ml.profile.describe import describe
 from ml.profile.fingerprint import describe_feature
+from ml.runtime.errors import InputError
 from ml.strategy.generator import GOALS, generate_strategy
-from ml.ingest.timebasis import LOCAL, UTC, TimeBasis, clock_words, clock_words_allowed
-from ml.ingest.timeparse import parse_timestamps
 from tests.conftest import REPO
 from tests.fixtures.runs import SAMPLE_TWCS, run_cli
 

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ml.runtime.errors import InputError
 from ml.ingest.load import load_messages
+from ml.runtime.errors import InputError
 from ml.units import MEMBER_COLUMNS, build_units, thread_roots
 from tests.fixtures.data import SAMPLE_DIR
 

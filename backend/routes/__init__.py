@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from backend.routes import assign, compare, exports, families, features, health, personas, report, runs, strategy
+from backend.routes import (
+    assign,
+    compare,
+    exports,
+    families,
+    features,
+    health,
+    personas,
+    report,
+    runs,
+    strategy,
+)
 
 api_router = APIRouter()
 for _module in (health, runs, personas, families, features, assign, strategy, exports, report, compare):

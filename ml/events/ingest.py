@@ -24,10 +24,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ml.runtime.errors import InputError
 from ml.events.config import EventInputConfig
 from ml.events.timecol import parse_event_times
 from ml.ingest.load import missing_labels, read_table, resolve_paths
+from ml.runtime.errors import InputError
 
 USER_NAMES = ["user_id", "user", "userid", "member_id", "distinct_id", "customer_id", "account_id",
               "enrollment_id", "id_student", "user full name", "student_id", "studentid"]

@@ -23,10 +23,10 @@ import joblib
 import numpy as np
 import pandas as pd
 
-from ml.runtime.errors import InputError
 from ml.events.matrix import EventMatrix
 from ml.events.nmf import EventPersonaModel
 from ml.events.timecol import parse_event_times
+from ml.runtime.errors import InputError
 from ml.runtime.legacy import old_module_paths
 
 MODEL_FILE = "event_model.joblib"

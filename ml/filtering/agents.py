@@ -33,8 +33,8 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from ml.runtime.errors import InputError
 from ml.filtering.text import as_text
+from ml.runtime.errors import InputError
 
 # A sign-off: the last token of a line (trailing URLs, spaces and closing punctuation allowed after it).
 _TAIL = r"(?=(?:\s+https?://\S+)*[\s.!)]*$)"

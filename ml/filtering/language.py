@@ -25,9 +25,9 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from ml.runtime.errors import InputError
 from ml.filtering.config import NonEnglishConfig
 from ml.filtering.text import HASHTAG_RE, LATIN_LETTER_RE, LETTER_RE, URL_RE, as_text
+from ml.runtime.errors import InputError
 
 # Handles as in ml.filtering.text, plus ".@x" and "@ x" forms; agent sign-offs such as "^KN" or "*HCK".
 _HANDLE_RE = r"(?<!\w)@\w+"

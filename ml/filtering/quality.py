@@ -21,7 +21,6 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from ml.runtime.errors import InputError
 from ml.filtering.config import FilterConfig
 from ml.filtering.language import non_english_mask
 from ml.filtering.near_duplicates import NearDuplicateIndex
@@ -33,6 +32,7 @@ from ml.filtering.text import (
     strip_handles_urls,
     word_count,
 )
+from ml.runtime.errors import InputError
 
 STAGES = ("exact_duplicates", "near_duplicates", "retweets_forwards", "length", "templates", "non_english")
 

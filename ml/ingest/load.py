@@ -29,10 +29,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ml.runtime.errors import InputError
 from ml.ingest.read import FORMATS, GZIP_OK, read_file, read_table, resolve_paths, stem
 from ml.ingest.textclean import decode_entities
 from ml.ingest.timeparse import parse_timestamps
+from ml.runtime.errors import InputError
 from ml.units import thread_roots
 
 __all__ = ["COLUMNS", "FORMATS", "GZIP_OK", "MISSING_LABELS", "ColumnMapping", "FileReport", "LoadReport",

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ml.profile.activity import WEEKDAYS, format_hours
 from ml.ingest.timebasis import LOCAL, clock_name
+from ml.profile.activity import WEEKDAYS, format_hours
 
 
 def _quote_list(items: list[str]) -> str:

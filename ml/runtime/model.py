@@ -24,12 +24,12 @@ import joblib
 import numpy as np
 import pandas as pd
 
-from ml.features.embed import SentenceEmbedder, clean_for_embedding
+from ml.cluster.reassign import NoiseReassigner
 from ml.features.behavioral import BehavioralFeatures
+from ml.features.embed import SentenceEmbedder, clean_for_embedding
+from ml.features.fusion import FeatureFusion
 from ml.filtering.config import LengthConfig
 from ml.filtering.text import strip_handles_urls, word_count
-from ml.features.fusion import FeatureFusion
-from ml.cluster.reassign import NoiseReassigner
 from ml.runtime.legacy import old_module_paths
 from ml.units import build_units
 

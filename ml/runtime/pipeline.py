@@ -46,8 +46,8 @@ from ml.runtime.contracts import (
     utc_now,
 )
 from ml.runtime.errors import InputError, TooFewRowsError
-from ml.runtime.layout import Reduced, cluster_fitted, fit_reduce
 from ml.runtime.executor import open_executor
+from ml.runtime.layout import Reduced, cluster_fitted, fit_reduce
 from ml.runtime.model import PersonaModel
 from ml.runtime.stages import Stages, build_stages
 from ml.runtime.subpersona_step import add_subpersonas

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import copy
 
+from ml.ingest.timebasis import LOCAL, UTC, clock_name
 from ml.profile.activity import WEEKDAYS, format_hours
 from ml.strategy.llm import TextRewriter, facts_kept, rewriter_from_env
-from ml.ingest.timebasis import LOCAL, UTC, clock_name
 
 GOALS = ("acquisition", "retention", "win_back", "support_deflection", "upsell")
 DEFAULT_CHANNELS = ("social", "email", "help_center", "in_app", "chat", "sms")

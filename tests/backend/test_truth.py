@@ -20,8 +20,8 @@ from backend.app import create_app
 from backend.routes.assign import conversations_to_frame
 from backend.schemas import Conversation
 from backend.settings import Settings
-from ml.runtime.model import PersonaModel
 from ml.cluster.reassign import core_confidence
+from ml.runtime.model import PersonaModel
 from ml.store import open_store
 from tests.backend.synthetic import synthetic_bundle
 from tests.conftest import REPO
