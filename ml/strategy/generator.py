@@ -18,6 +18,7 @@ rewrite sentences afterwards; citations, hours and numbers stay as computed.
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 
 from ml.ingest.timebasis import LOCAL, UTC, clock_name
 from ml.profile.activity import WEEKDAYS, format_hours
@@ -215,14 +216,22 @@ def _timing(act: dict, standouts: list[dict]) -> dict:
             "has_timestamps": True, "citations": _cite(refs)}
 
 
-def generate_strategy(profile: dict, goal: str, channels: list[str] | None = None,
-                      rewriter: TextRewriter | None | str = "env") -> dict:
-    """Strategy document for ``profile`` and ``goal`` (one of ``GOALS``).
+@dataclass(frozen=True)
+class _Basis:
+    """What every section of a strategy cites: the persona's themes, stand-out features and evidence."""
 
-    ``channels``: optional list of channel names to choose from (default ``DEFAULT_CHANNELS``).
-    ``rewriter``: ``"env"`` (default) uses ``rewriter_from_env()`` (off unless configured), None turns
-    wording changes off, or pass any ``TextRewriter``.
-    """
+    profile: dict
+    goal: str
+    themes: list
+    theme_refs: list
+    theme_words: str
+    standouts: list
+    stand_refs: list
+    evidence: list
+    activity: dict
+
+
+def _check(profile: dict, goal: str, channels: list[str] | None) -> None:
     if goal not in GOALS:
         raise StrategyError(f"unknown goal {goal!r}: use one of {', '.join(GOALS)}")
     for key in ("id", "name", "size", "share", "top_terms", "activity", "fingerprint", "evidence"):
@@ -231,82 +240,89 @@ def generate_strategy(profile: dict, goal: str, channels: list[str] | None = Non
     if channels is not None and (not isinstance(channels, list) or not all(isinstance(c, str) and c.strip()
                                                                            for c in channels)):
         raise StrategyError("channels must be a list of non-empty channel names, e.g. ['email', 'social']")
-    profile = copy.deepcopy(profile)
+
+
+def _basis(profile: dict, goal: str) -> _Basis:
     themes = _themes(profile) or [("profile:size", "their everyday questions")]
-    theme_refs = [r for r, _ in themes]
-    theme_words = ", ".join(f"“{label}”" for _, label in themes[:3]) if _themes(profile) else themes[0][1]
     standouts = _standouts(profile)
-    stand_refs = [f"feature:{f['feature']}" for f in standouts[:3]]
-    all_evidence = [e["member_id"] for e in profile["evidence"]]
-    act = profile["activity"] or {}
-    objective, angle = GOAL_TEXT[goal]
+    return _Basis(
+        profile=profile, goal=goal, themes=themes, theme_refs=[r for r, _ in themes],
+        theme_words=", ".join(f"“{label}”" for _, label in themes[:3]) if _themes(profile) else themes[0][1],
+        standouts=standouts, stand_refs=[f"feature:{f['feature']}" for f in standouts[:3]],
+        evidence=[e["member_id"] for e in profile["evidence"]], activity=profile["activity"] or {},
+    )
 
-    positioning = {
-        "text": f"For {profile['name']}: {angle.format(themes=theme_words)}.",
-        "citations": _cite(theme_refs[:3] + stand_refs[:1], all_evidence[:2]),
-    }
-    key_messages = []
-    for ref, label in themes[:3]:
-        ev = _evidence_for(profile, label.split()[0]) or all_evidence[:1]
-        key_messages.append({
-            "id": f"m{len(key_messages) + 1}",
-            "text": f"On “{label}”: say plainly what happens next and when, in their own words.",
-            "citations": _cite([ref], ev),
-        })
-    for f in standouts[:1]:
-        key_messages.append({
-            "id": f"m{len(key_messages) + 1}",
-            "text": f"Match how they write: this persona {f['sentence']}.",
-            "citations": _cite([f"feature:{f['feature']}"], all_evidence[:1]),
-        })
 
-    # channels: goal preference + favoured by stand-out features
+def _key_messages(b: _Basis) -> list[dict]:
+    out = []
+    for ref, label in b.themes[:3]:
+        ev = _evidence_for(b.profile, label.split()[0]) or b.evidence[:1]
+        out.append({"id": f"m{len(out) + 1}",
+                    "text": f"On “{label}”: say plainly what happens next and when, in their own words.",
+                    "citations": _cite([ref], ev)})
+    for f in b.standouts[:1]:
+        out.append({"id": f"m{len(out) + 1}", "text": f"Match how they write: this persona {f['sentence']}.",
+                    "citations": _cite([f"feature:{f['feature']}"], b.evidence[:1])})
+    return out
+
+
+def _channels(b: _Basis, channels: list[str] | None) -> list[dict]:
+    """Goal preference + channels favoured by stand-out features."""
     pool = list(dict.fromkeys(c.strip() for c in channels)) if channels else list(DEFAULT_CHANNELS)
-    order = GOAL_CHANNELS[goal]
+    order = GOAL_CHANNELS[b.goal]
     scored = []
     for c in pool:
-        refs = [f"feature:{f['feature']}" for f in standouts if f["std_diff"] > 0
+        refs = [f"feature:{f['feature']}" for f in b.standouts if f["std_diff"] > 0
                 and c in FEATURE_CHANNELS.get(f["feature"], [])]
         score = len(refs) * 2 + (len(order) - order.index(c) if c in order else 0)
         scored.append((score, c, refs))
     scored.sort(key=lambda s: -s[0])
-    channel_items = []
-    for score, c, refs in scored[: min(3, len(scored))]:
-        why = [f"suits the goal {goal.replace('_', ' ')}"] if c in order[:3] else []
-        why += [_fp(profile)[r.split(':', 1)[1]]["sentence"] for r in refs[:2]]
-        text = "; ".join(why) if why else f"requested channel, used to carry the messages on {theme_words}"
-        channel_items.append({"channel": c, "rationale": text[0].upper() + text[1:] + ".",
-                              "citations": _cite(refs[:2] + theme_refs[:1], all_evidence[:1])})
+    items = []
+    for _score, c, refs in scored[: min(3, len(scored))]:
+        why = [f"suits the goal {b.goal.replace('_', ' ')}"] if c in order[:3] else []
+        why += [_fp(b.profile)[r.split(':', 1)[1]]["sentence"] for r in refs[:2]]
+        text = "; ".join(why) if why else f"requested channel, used to carry the messages on {b.theme_words}"
+        items.append({"channel": c, "rationale": text[0].upper() + text[1:] + ".",
+                      "citations": _cite(refs[:2] + b.theme_refs[:1], b.evidence[:1])})
+    return items
 
-    timing = _timing(act, standouts)
 
+def _tone(b: _Basis) -> dict:
     traits, tone_refs = [], []
-    for f in standouts:
+    for f in b.standouts:
         words = TONE.get(f["feature"])
         trait = words and (words[0] if f["std_diff"] > 0 else words[1])
         if trait and trait not in traits:
             traits.append(trait)
             tone_refs.append(f"feature:{f['feature']}")
     if not traits:
-        traits, tone_refs = ["plain and friendly"], theme_refs[:1]
-    tone = {"text": "Tone: " + "; ".join(traits[:3]) + ".", "traits": traits[:3],
-            "citations": _cite(tone_refs[:3], all_evidence[:2])}
+        traits, tone_refs = ["plain and friendly"], b.theme_refs[:1]
+    return {"text": "Tone: " + "; ".join(traits[:3]) + ".", "traits": traits[:3],
+            "citations": _cite(tone_refs[:3], b.evidence[:2])}
 
-    offers = []
-    for template, (ref, label) in zip(OFFERS[goal], themes + themes):
-        offers.append({"text": template.format(theme=f"“{label}”") + ".",
-                       "citations": _cite([ref], _evidence_for(profile, label.split()[0]))})
-    kpis = [{"name": name, "text": f"{desc.capitalize()} (focus: {theme_words}).",
-             "citations": _cite(theme_refs[:2])} for name, desc in KPIS[goal]]
+
+def _offers(b: _Basis) -> list[dict]:
+    return [{"text": template.format(theme=f"“{label}”") + ".",
+             "citations": _cite([ref], _evidence_for(b.profile, label.split()[0]))}
+            for template, (ref, label) in zip(OFFERS[b.goal], b.themes + b.themes)]
+
+
+def _kpis(b: _Basis) -> list[dict]:
+    act = b.activity
+    kpis = [{"name": name, "text": f"{desc.capitalize()} (focus: {b.theme_words}).",
+             "citations": _cite(b.theme_refs[:2])} for name, desc in KPIS[b.goal]]
     if act.get("has_timestamps") and act.get("peak_hours"):
         kpis.append({"name": "peak_hour_response_time",
                      "text": f"Median reply time during {format_hours(act['peak_hours'], act.get('time_basis'))}.",
                      "citations": _cite(["activity:peak_hours"])})
+    return kpis
 
-    risks = []
-    upset = [f for f in standouts if f["feature"] in ("exclaim_log", "upper_ratio", "repeated_punct")
+
+def _risks(b: _Basis) -> list[dict]:
+    profile, risks = b.profile, []
+    upset = [f for f in b.standouts if f["feature"] in ("exclaim_log", "upper_ratio", "repeated_punct")
              and f["std_diff"] > 0]
-    if upset and goal in ("acquisition", "upsell"):
+    if upset and b.goal in ("acquisition", "upsell"):
         risks.append({"text": "This persona writes with visible frustration; promotion before the issue is "
                               "solved may backfire.", "citations": _cite([f"feature:{upset[0]['feature']}"])})
     if profile["share"] < 0.05:
@@ -317,31 +333,45 @@ def generate_strategy(profile: dict, goal: str, channels: list[str] | None = Non
         risks.append({"text": f"The persona is only loosely separated from others (balanced accuracy "
                               f"{100 * sep['accuracy']:.0f}%); messages will also reach neighbouring personas.",
                       "citations": _cite(["separators:accuracy"])})
-    if not act.get("has_timestamps"):
+    if not b.activity.get("has_timestamps"):
         risks.append({"text": "No activity data: timing must be learned by testing.",
                       "citations": _cite(["activity:has_timestamps"])})
     risks.append({"text": "Target by behaviour and topic only, never by age, gender, ethnicity, religion, "
                           "health, income or family (none are inferred).",
                   "citations": _cite(["profile:size"])})
+    return risks
 
+
+def generate_strategy(profile: dict, goal: str, channels: list[str] | None = None,
+                      rewriter: TextRewriter | None | str = "env") -> dict:
+    """Strategy document for ``profile`` and ``goal`` (one of ``GOALS``).
+
+    ``channels``: optional list of channel names to choose from (default ``DEFAULT_CHANNELS``).
+    ``rewriter``: ``"env"`` (default) uses ``rewriter_from_env()`` (off unless configured), None turns
+    wording changes off, or pass any ``TextRewriter``.
+    """
+    _check(profile, goal, channels)
+    b = _basis(copy.deepcopy(profile), goal)
+    objective, angle = GOAL_TEXT[goal]
     doc = {
         "schema_version": SCHEMA_VERSION,
-        "persona_id": int(profile["id"]),
-        "persona_name": profile["name"],
+        "persona_id": int(b.profile["id"]),
+        "persona_name": b.profile["name"],
         "goal": goal,
         "objective": objective,
         "generated_by": {"generator": "rules", "llm": None},
-        "positioning": positioning,
-        "key_messages": key_messages,
-        "channels": channel_items,
-        "timing": timing,
-        "tone": tone,
-        "offers": offers,
-        "kpis": kpis,
-        "risks": risks,
+        "positioning": {"text": f"For {b.profile['name']}: {angle.format(themes=b.theme_words)}.",
+                        "citations": _cite(b.theme_refs[:3] + b.stand_refs[:1], b.evidence[:2])},
+        "key_messages": _key_messages(b),
+        "channels": _channels(b, channels),
+        "timing": _timing(b.activity, b.standouts),
+        "tone": _tone(b),
+        "offers": _offers(b),
+        "kpis": _kpis(b),
+        "risks": _risks(b),
     }
     refs = [r for item in iter_citations(doc) for r in item["signals"]]
-    doc["cited_signals"] = {r: _explain(profile, r) for r in dict.fromkeys(refs)}
+    doc["cited_signals"] = {r: _explain(b.profile, r) for r in dict.fromkeys(refs)}
     if rewriter == "env":
         rewriter = rewriter_from_env()
     if rewriter is not None:
