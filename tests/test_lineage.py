@@ -93,6 +93,26 @@ def test_hungarian_never_trades_a_strong_pair_for_two_weak_ones():
     assert m.matches_ == [(0, 0)]
 
 
+def test_near_tie_between_two_matched_parents_is_settled_by_shares():
+    """Airline halves: a second "Cancelled flight" persona sits 0.935 from one matched base persona and 0.915
+    from another (margin 0.02 < 0.03). The margin rule alone called it born; with shares, it is a split piece
+    of the tied parent whose share leaves room for it, and born only when neither parent lost share."""
+    S = np.array([[0.99, 0.10, 0.935], [0.10, 0.99, 0.915]])  # base × new cosines
+    A = np.eye(2)
+    alone = PersonaMatcher().fit(A, S.T)
+    assert alone.pieces_ == [] and list(alone.new_role_) == ["matched", "matched", "born"]
+    q = np.array([0.084, 0.068, 0.035])
+    nearest_has_room = PersonaMatcher().fit(A, S.T, base_shares=np.array([0.129, 0.081]), new_shares=q)
+    assert nearest_has_room.pieces_ == [(0, 2, "split")]
+    second_has_room = PersonaMatcher().fit(A, S.T, base_shares=np.array([0.084, 0.110]), new_shares=q)
+    assert second_has_room.pieces_ == [(1, 2, "split")] and second_has_room.new_role_[2] == "split"
+    no_room = PersonaMatcher().fit(A, S.T, base_shares=np.array([0.085, 0.069]), new_shares=q)
+    assert no_room.pieces_ == [] and no_room.new_role_[2] == "born"
+    # a parent farther than the margin from the nearest is no candidate, however much share it lost
+    far = np.array([[0.99, 0.10, 0.935], [0.10, 0.99, 0.880]])
+    assert PersonaMatcher().fit(A, far.T, base_shares=np.array([0.084, 0.110]), new_shares=q).pieces_ == []
+
+
 def test_recurring_members_confirm_or_veto():
     T = _topics(2, seed=9)
     ids = [[f"u{k}" for k in range(50)], [f"v{k}" for k in range(50)]]

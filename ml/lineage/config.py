@@ -26,7 +26,8 @@ class LineageConfig(ConfigFile):
     piece_margin: float = Field(
         0.03, ge=0.0, le=1.0,
         description="a piece must be this much more similar to its parent than to any other persona "
-                    "of the parent's run")
+                    "of the parent's run; matched personas within this margin of the nearest are tied parents, "
+                    "and the share check picks the one whose lost (gained) share leaves room for the piece")
     piece_share: float = Field(
         0.5, ge=0.0, le=1.0,
         description="a split piece needs its parent to have lost (a merge: the merged persona to have gained) at "
