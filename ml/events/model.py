@@ -27,7 +27,7 @@ from ml.events.matrix import EventMatrix
 from ml.events.nmf import EventPersonaModel
 from ml.events.timecol import parse_event_times
 from ml.runtime.errors import InputError
-from ml.runtime.legacy import old_module_paths
+from ml.runtime.legacy import unpickle_model
 
 MODEL_FILE = "event_model.joblib"
 META_FILE = "model.json"
@@ -125,8 +125,4 @@ class EventRunModel:
 
     @classmethod
     def _unpickled(cls, file, source: str) -> EventRunModel:
-        with old_module_paths():
-            model = joblib.load(file)
-        if not isinstance(model, cls):
-            raise TypeError(f"{source} does not hold an EventRunModel")
-        return model
+        return unpickle_model(file, cls, source)

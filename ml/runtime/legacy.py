@@ -11,6 +11,7 @@ import importlib
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 #: old module path -> new module path
 MOVED = {
@@ -54,3 +55,16 @@ def old_module_paths() -> Iterator[None]:
             sys.modules.pop(old, None)
         for module, name, _ in patched:
             delattr(module, name)
+
+
+def unpickle_model(file: Any, cls: type, source: str) -> Any:
+    """A joblib-pickled model of class ``cls`` from a path or file object, old module paths included.
+
+    This unpickles: only files written by this pipeline may be given (docs/security.md)."""
+    import joblib
+
+    with old_module_paths():
+        model = joblib.load(file)
+    if not isinstance(model, cls):
+        raise TypeError(f"{source} does not hold a{'n' if cls.__name__[0] in 'AEIOU' else ''} {cls.__name__}")
+    return model

@@ -30,7 +30,7 @@ from ml.features.embed import SentenceEmbedder, clean_for_embedding
 from ml.features.fusion import FeatureFusion
 from ml.filtering.config import LengthConfig
 from ml.filtering.text import strip_handles_urls, word_count
-from ml.runtime.legacy import old_module_paths
+from ml.runtime.legacy import unpickle_model
 from ml.units import build_units
 
 MODEL_FILE = "persona_model.joblib"
@@ -154,9 +154,6 @@ class PersonaModel:
 
     @classmethod
     def _unpickled(cls, file, source: str) -> PersonaModel:
-        with old_module_paths():
-            model = joblib.load(file)
-        if not isinstance(model, cls):
-            raise TypeError(f"{source} does not hold a PersonaModel")
+        model = unpickle_model(file, cls, source)
         model.embedder.show_progress = False
         return model

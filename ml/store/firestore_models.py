@@ -41,8 +41,6 @@ class FirestoreModels:
         return {**model.info(), "parts": len(parts), "gen": gen}
 
     def put_model(self, run_id: str, model: StoredModel) -> None:
-        from google.cloud import firestore
-
         run_id = self.resolve_run_id(run_id)
         self._run_doc(run_id)  # RunNotFound for an unknown or incomplete run
         self.stats = {"commits": 0, "writes": 0, "max_batch_writes": 0, "max_batch_bytes": 0}
@@ -51,24 +49,7 @@ class FirestoreModels:
         batcher.commit()
         if not self._writes_allowed(self.stats["writes"], 1):  # test hook: a crash before the header
             raise InjectedFailure(f"injected failure after {self.stats['writes']} writes")
-        run_ref = self._run(run_id)
-
-        @firestore.transactional
-        def point(tx) -> None:
-            snap = run_ref.get(transaction=tx)
-            if not snap.exists or snap.get("status") != DONE:
-                raise RunNotFound(run_id)
-            tx.update(run_ref, {"model": header})
-
-        self._call(point, self.client.transaction())
-        self._forget(run_id)
-        col = run_ref.collection(MODEL_COLLECTION)
-        old = [ref for ref in self._call(lambda: list(col.list_documents(page_size=500)))
-               if not ref.id.startswith(header["gen"] + "-")]
-        cleanup = _Batcher(self)
-        for ref in old:
-            cleanup.delete(ref)
-        cleanup.commit()
+        swap_in_header(self, run_id, "model", header, MODEL_COLLECTION)
 
     def get_model_info(self, run_id: str) -> dict[str, Any] | None:
         header = self._run_doc(run_id).get("model")
@@ -92,3 +73,30 @@ class FirestoreModels:
             raise StoreError(f"Firestore {self.url}: the stored model of run {run_id} does not match its "
                              "checksum; publish the run again")
         return StoredModel(header["kind"], data)
+
+
+def swap_in_header(store: Any, run_id: str, field: str, header: dict[str, Any], collection: str) -> None:
+    """Point the run document's ``field`` at the parts of ``header["gen"]`` (committed before), in a
+    transaction that refuses a run that is gone or incomplete; then delete the parts of other generations.
+
+    Used for every "parts, then a header written last" record of a published run (models, comparisons)."""
+    from google.cloud import firestore
+
+    run_ref = store._run(run_id)
+
+    @firestore.transactional
+    def point(tx) -> None:
+        snap = run_ref.get(transaction=tx)
+        if not snap.exists or snap.get("status") != DONE:
+            raise RunNotFound(run_id)
+        tx.update(run_ref, {field: header})
+
+    store._call(point, store.client.transaction())
+    store._forget(run_id)
+    col = run_ref.collection(collection)
+    old = [ref for ref in store._call(lambda: list(col.list_documents(page_size=500)))
+           if not ref.id.startswith(header["gen"] + "-")]
+    cleanup = _Batcher(store)
+    for ref in old:
+        cleanup.delete(ref)
+    cleanup.commit()

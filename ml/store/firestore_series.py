@@ -21,8 +21,9 @@ import uuid
 from typing import Any
 
 from ml.store import records as R
-from ml.store.base import RunNotFound, StoreError
+from ml.store.base import StoreError
 from ml.store.firestore_limits import _Batcher, split_utf8
+from ml.store.firestore_models import swap_in_header
 from ml.store.firestore_reads import DONE
 from ml.store.series import check_comparison, headline_of, series_entry, validate_series
 
@@ -44,8 +45,6 @@ class FirestoreSeries:
         return {"gen": gen, "parts": len(parts), "bytes": len(text.encode("utf-8")), "headline": headline_of(doc)}
 
     def put_comparison(self, run_id: str, comparison: Any) -> None:
-        from google.cloud import firestore
-
         run_id = self.resolve_run_id(run_id)
         self._run_doc(run_id)  # RunNotFound for an unknown or incomplete run
         doc = check_comparison(run_id, comparison)
@@ -53,23 +52,7 @@ class FirestoreSeries:
         batcher = _Batcher(self)
         header = self._write_comparison_parts(run_id, doc, batcher)
         batcher.commit()
-        run_ref = self._run(run_id)
-
-        @firestore.transactional
-        def point(tx) -> None:
-            snap = run_ref.get(transaction=tx)
-            if not snap.exists or snap.get("status") != DONE:
-                raise RunNotFound(run_id)
-            tx.update(run_ref, {"comparison": header})
-
-        self._call(point, self.client.transaction())
-        self._forget(run_id)
-        col = run_ref.collection(COMPARISON_COLLECTION)
-        cleanup = _Batcher(self)
-        for ref in self._call(lambda: list(col.list_documents(page_size=500))):
-            if not ref.id.startswith(header["gen"] + "-"):
-                cleanup.delete(ref)
-        cleanup.commit()
+        swap_in_header(self, run_id, "comparison", header, COMPARISON_COLLECTION)
 
     def get_comparison(self, run_id: str) -> dict[str, Any] | None:
         run_id = self.resolve_run_id(run_id)
