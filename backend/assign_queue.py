@@ -70,6 +70,8 @@ class AssignBatcher:
         self.model, self.max_queue, self.max_batch, self.max_batch_s = model, max_queue, max_batch, max_batch_s
         self.deadline_s = deadline_s
         self.encoder = encoder if encoder is not None and takes_encoder(model) else None
+        # a batcher never outlives a shutdown of its encoder: its calls fail rather than start a child
+        self._since = self.encoder.generation if self.encoder is not None else None
         self.max_wait_s = max_wait_s
         self.torch_threads, self.name = torch_threads, name
         self.batch_sizes: deque[int] = deque(maxlen=1000)
@@ -192,7 +194,7 @@ class AssignBatcher:
         sys.setswitchinterval(min(sys.getswitchinterval(), 0.0005))
         if self.encoder is not None:
             try:  # start the encoder process and load the model before the first request is timed
-                self.encoder.warm(self.model.embedder)
+                self.encoder.warm(self.model.embedder, self._since)
             except Exception as exc:  # noqa: BLE001 - the first request reports it
                 log.error("assign worker %s: the encoder did not start: %s", self.name, exc)
         else:
@@ -225,7 +227,7 @@ class AssignBatcher:
 
     def _predict(self, frames: list[Any]) -> list[Any]:
         if self.encoder is not None:
-            return self.model.predict_many(frames, encode=self.encoder.encode_fn(self.model.embedder))
+            return self.model.predict_many(frames, encode=self.encoder.encode_fn(self.model.embedder, self._since))
         if len(frames) == 1:
             return [self.model.predict(frames[0])]
         return self.model.predict_many(frames)

@@ -67,24 +67,30 @@ class EncoderWorker:
         self._proc_generation = 0
 
     @property
+    def generation(self) -> int:
+        """Changes at every `close`: a caller that records it can refuse to outlive a shutdown."""
+        return self._generation
+
+    @property
     def pid(self) -> int | None:
         """The current child's pid; None before the first call and after `close`."""
         proc = self._proc
         return proc.pid if proc is not None and self._proc_generation == self._generation else None
 
-    def encode(self, embedder: Any, texts: list[str]) -> np.ndarray:
-        """Vectors of `texts` by `embedder` (its `transform`), computed in the encoder process."""
+    def encode(self, embedder: Any, texts: list[str], since: int | None = None) -> np.ndarray:
+        """Vectors of `texts` by `embedder` (its `transform`), computed in the encoder process.
+        With `since` (a `generation`), a `close` after it fails the call instead of starting a child."""
         self._last_embedder = embedder
-        return self._call("encode", embedder, list(texts))
+        return self._call("encode", embedder, list(texts), since=since)
 
-    def encode_fn(self, embedder: Any):
+    def encode_fn(self, embedder: Any, since: int | None = None):
         """`texts -> vectors` for `PersonaModel.predict_many(frames, encode=...)`."""
-        return lambda texts: self.encode(embedder, texts)
+        return lambda texts: self.encode(embedder, texts, since)
 
-    def warm(self, embedder: Any) -> int:
+    def warm(self, embedder: Any, since: int | None = None) -> int:
         """Start the process if needed and load `embedder`'s model; returns the child's pid."""
         self._last_embedder = embedder
-        return self._call("warm", embedder)
+        return self._call("warm", embedder, since=since)
 
     def child_pid(self) -> int:
         """The pid the child itself reports (starting it if needed)."""
@@ -125,8 +131,10 @@ class EncoderWorker:
         self._proc, self._conn, self._starting = proc, parent, True
         self._proc_generation = self._generation
 
-    def _call(self, op: str, *args: Any) -> Any:
+    def _call(self, op: str, *args: Any, since: int | None = None) -> Any:
         with self._lock:
+            if since is not None and since != self._generation:
+                raise EncoderUnavailable("the server is stopping")  # work taken before a close
             if self._proc is not None and self._proc_generation != self._generation:
                 self._stop_stale()  # stopped by a close while this call waited
             if self._proc is None:

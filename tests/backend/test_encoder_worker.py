@@ -172,3 +172,19 @@ def test_the_encoder_process_exits_when_the_server_process_dies():
         server.kill()
         server.wait(WAIT)
     wait_until(lambda: not alive(child))
+
+
+def test_a_call_for_work_taken_before_a_close_starts_no_process(tmp_path):
+    """The race behind a CI failure: the batch was taken, then the server closed, then the batch's
+    encode began. That encode must fail ("stopping") instead of starting a child that outlives shutdown."""
+    worker = EncoderWorker(threads=1)
+    try:
+        taken = worker.generation
+        first = worker.child_pid()
+        worker.close()
+        with pytest.raises(EncoderUnavailable, match="stopping"):
+            worker.encode(PidEmbedder(str(tmp_path / "never")), ["taken before the close"], since=taken)
+        assert worker.pid is None and not alive(first)
+        assert worker.encode(PidEmbedder(), ["a new app"], since=worker.generation)[0, 0] == worker.pid
+    finally:
+        worker.close()
