@@ -94,7 +94,8 @@ def test_sampled_run_nests_every_member_and_records_the_level(sampled_run):
         for s in p.sub_personas:
             assert s.parent_id == p.id and s.level == 2 and s.size == int((ids == s.id).sum())
             assert s.share_of_parent == pytest.approx(s.size / p.size) and s.top_terms and s.name
-        # the order by size is not asserted here: after sample-fit placement it follows the fitted sizes
+        sizes = [s.size for s in p.sub_personas]
+        assert sizes == sorted(sizes, reverse=True), "sub-personas are listed largest first, placed members counted"
         assert len({s.name.lower() for s in p.sub_personas}) == len(p.sub_personas)
     evidence = [(s, e) for p in split for s in p.sub_personas for e in s.evidence]
     assert evidence and all(len(s.evidence) <= 1 for p in split for s in p.sub_personas)

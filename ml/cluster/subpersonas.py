@@ -27,7 +27,8 @@ sub-personas and the label purity of the level-2 grouping rises from .86 to .94.
 ``subpersona_records(...)`` turns a fit into JSON-ready level-2 records (``id``, ``parent_id``,
 ``level`` 2, ``name``, ``size``, ``share``, ``share_of_parent``, ``top_terms``: c-TF-IDF among the
 sub-personas of the same persona, so the terms say what sets a sub-persona apart from its siblings;
-names unique among siblings). Pass ``sub_labels`` (from ``predict``) to count members the fit did not see.
+names unique among siblings; listed largest first, counted over ``sub_labels``). Pass ``sub_labels`` (from
+``predict``) to count members the fit did not see.
 """
 
 from __future__ import annotations
@@ -143,6 +144,7 @@ def subpersona_records(sub: SubPersonas, texts: list[str], labels, n_terms: int 
             siblings.append({"id": s, "parent_id": int(persona), "level": 2,
                              "name": _family_name([t["term"] for t in terms]), "size": size,
                              "share": size / n, "share_of_parent": size / max(rows.size, 1), "top_terms": terms})
+        siblings.sort(key=lambda r: (-r["size"], r["id"]))  # largest first, also after sample-fit placement
         names = unique_names({r["id"]: r["name"] for r in siblings},
                              {r["id"]: [t["term"] for t in r["top_terms"][3:]] for r in siblings})
         records += [{**r, "name": names[r["id"]]} for r in siblings]
