@@ -1,13 +1,16 @@
 """Backpressure and micro-batching for `POST /runs/{run_id}/assign`.
 
-Each run's model gets one `AssignBatcher`: requests put their frame on a bounded queue and await a
-future; one worker thread takes everything waiting (whole requests, up to `max_batch` texts), runs
-the model once for all of them (`PersonaModel.predict_many`: one embedding pass, features per
-request) and resolves each request's future with its own result. The embedding pass runs in the
-encoder process (`backend.encoder_worker`, shared by every run), so the event loop does not compete
-with the encoder for the GIL and reads stay fast while texts are encoded; the worker thread keeps
-the light part (features, placement). If the encoder process dies during a batch, the batch's
-requests get 503 with `Retry-After` and a fresh process is started.
+Each run's model gets one `AssignBatcher`: requests put their posted records on a bounded queue and
+await a future; one worker thread takes everything waiting (whole requests, up to `max_batch` texts)
+and has them assigned in one call (`ml.runtime.assign_batch.assign_conversations`: a frame per
+request, one `predict_many` pass, one `Placement` per conversation), resolving each request's
+future with its own outcome. For a text model that call runs in the assign worker process
+(`backend.encoder_worker`, shared by every run): frame building, behavioral features, fusion,
+encoding and placement all happen there, so this process's event loop shares the GIL with none of
+it and reads stay fast; the worker thread here only waits on the pipe. If that process dies during a
+batch, the batch's requests get 503 with `Retry-After` and a fresh process is started. Event runs
+(and models without an `embedder`, or with the process turned off) are served in the worker thread,
+one request at a time for event runs.
 
 Bounds: a request that would push the queue past `max_queue` texts, or whose texts would wait
 longer than `max_wait_s` at the measured throughput (the batch being encoded counted in full), is
@@ -23,7 +26,7 @@ when the queue is empty, and served alone.
 from __future__ import annotations
 
 import asyncio
-import inspect
+import itertools
 import logging
 import math
 import sys
@@ -38,6 +41,7 @@ from fastapi import Depends, HTTPException, Request
 
 from backend.encoder_worker import EncoderUnavailable, EncoderWorker, default_threads
 from backend.settings import Settings
+from ml.runtime.assign_batch import Outcome, assign_conversations
 
 log = logging.getLogger("backend")
 
@@ -46,9 +50,12 @@ def _refuse(status: int, message: str, retry_after: int) -> HTTPException:
     return HTTPException(status, detail=message, headers={"Retry-After": str(retry_after)})
 
 
+_KEYS = itertools.count(1)  # one key per batcher: names its model in the assign worker process
+
+
 @dataclass(eq=False)
 class _Job:
-    frame: Any
+    payload: Any  # the posted conversation records (list of dicts), or an event run's frame
     weight: int
     future: Future = field(default_factory=Future)
 
@@ -57,19 +64,23 @@ class AssignBatcher:
     """A bounded queue and one worker thread in front of one model.
 
     `model` needs `predict(frame)`; with `predict_many(frames)` the worker serves every request it
-    takes in one call (else one `predict` each). With an `encoder` and a model whose `predict_many`
-    takes `encode` (and that has an `embedder`), texts are encoded in the encoder process; without
-    one, in the worker thread. The worker starts on the first `submit`.
+    takes in one call (else one `predict` each). A request's payload is its list of conversation
+    records, answered with a list of `Placement`; with `events`, it is an event run's frame, answered
+    with `model.predict(frame)` (one request at a time, never merged). With an `encoder` and a
+    conversation model that has an `embedder`, the model is sent to that process once and each batch
+    is assigned there; else in the worker thread. The worker starts on the first `submit`.
     Attributes for tests and monitoring: `batch_sizes` (requests served per model call, last 1000),
-    `texts_per_s` (moving average of the measured throughput, None before the first batch).
+    `texts_per_s` (moving average of the measured throughput, None before the first batch), `key`
+    (the model's name in the assign worker process).
     """
 
     def __init__(self, model: Any, max_queue: int, max_batch: int, torch_threads: int = 0,
                  name: str = "model", max_wait_s: float = float("inf"), encoder: EncoderWorker | None = None,
-                 max_batch_s: float = float("inf"), deadline_s: float = float("inf")) -> None:
+                 max_batch_s: float = float("inf"), deadline_s: float = float("inf"), events: bool = False) -> None:
         self.model, self.max_queue, self.max_batch, self.max_batch_s = model, max_queue, max_batch, max_batch_s
-        self.deadline_s = deadline_s
-        self.encoder = encoder if encoder is not None and takes_encoder(model) else None
+        self.deadline_s, self.events, self.key = deadline_s, events, f"{name}#{next(_KEYS)}"
+        in_process = not events and getattr(model, "embedder", None) is not None
+        self.encoder = encoder if encoder is not None and in_process else None
         # a batcher never outlives a shutdown of its encoder: its calls fail rather than start a child
         self._since = self.encoder.generation if self.encoder is not None else None
         self.max_wait_s = max_wait_s
@@ -120,9 +131,9 @@ class AssignBatcher:
                                f"{self.texts_per_s:.0f} texts/s); retry after the Retry-After seconds",
                           self.retry_after())
 
-    def submit(self, frame: Any, weight: int) -> Future:
+    def submit(self, payload: Any, weight: int) -> Future:
         """Queue one request of `weight` texts; raises HTTPException 429 when the queue is full."""
-        job = _Job(frame, max(1, int(weight)))
+        job = _Job(payload, max(1, int(weight)))
         with self._cond:
             self._check(job.weight)
             self._pending.append(job)
@@ -188,15 +199,15 @@ class AssignBatcher:
         return [job for job in batch if job.future.set_running_or_notify_cancel()]
 
     def _run(self) -> None:
-        # This thread (features, placement) and the request threads (parsing) hold the GIL in steps of
-        # up to the switch interval (5 ms by default) while the event loop answering reads waits; a
+        # This thread and the request threads (validation, store look-ups) hold the GIL in steps of up
+        # to the switch interval (5 ms by default) while the event loop answering reads waits; a
         # shorter interval lets reads through between those steps (scripts/bench_api.py --mixed).
         sys.setswitchinterval(min(sys.getswitchinterval(), 0.0005))
         if self.encoder is not None:
-            try:  # start the encoder process and load the model before the first request is timed
-                self.encoder.warm(self.model.embedder, self._since)
+            try:  # start the process and load the model before the first request is timed
+                self.encoder.load(self.key, self.model, self._since)
             except Exception as exc:  # noqa: BLE001 - the first request reports it
-                log.error("assign worker %s: the encoder did not start: %s", self.name, exc)
+                log.error("assign worker %s: the assign process did not load the model: %s", self.name, exc)
         else:
             self._limit_torch_threads()
         with self._cond:
@@ -206,6 +217,8 @@ class AssignBatcher:
                 self._serve(batch)
             with self._cond:
                 self._in_flight = 0
+        if self.encoder is not None:  # this run's queue is gone: the process drops its model
+            self.encoder.forget(self.key, self._since)
 
     def _limit_torch_threads(self) -> None:
         """Encoding in this thread (no encoder process): leave a core to the event loop (torch's intra-op threads = CPUs - 1 unless set) and load
@@ -225,55 +238,43 @@ class AssignBatcher:
         except Exception as exc:  # noqa: BLE001 - the first predict reports it to the client
             log.error("assign worker %s: the sentence model did not load: %s", self.name, exc)
 
-    def _predict(self, frames: list[Any]) -> list[Any]:
+    def _assign(self, payloads: list[Any]) -> list[Outcome]:
+        """One outcome per payload: ("ok", result) or ("error", exception)."""
         if self.encoder is not None:
-            return self.model.predict_many(frames, encode=self.encoder.encode_fn(self.model.embedder, self._since))
-        if len(frames) == 1:
-            return [self.model.predict(frames[0])]
-        return self.model.predict_many(frames)
+            return self.encoder.assign(self.key, self.model, payloads, self._since)
+        if not self.events:
+            return assign_conversations(self.model, payloads)
+        outcomes: list[Outcome] = []
+        for frame in payloads:  # an event run: one request at a time (the same user id in two stays two)
+            try:
+                outcomes.append(("ok", self.model.predict(frame)))
+            except Exception as exc:  # noqa: BLE001 - the request gets it (a 422 or the JSON 500)
+                outcomes.append(("error", exc))
+        return outcomes
 
     def _serve(self, batch: list[_Job]) -> None:
         start = time.perf_counter()
-        results: list[Any] | None = None
         try:
-            if len(batch) > 1 and (self.encoder is not None or hasattr(self.model, "predict_many")):
-                results = self._predict([job.frame for job in batch])
+            outcomes = self._assign([job.payload for job in batch])
         except EncoderUnavailable as exc:
             self._fail(batch, exc)
             return
-        except Exception:  # noqa: BLE001 - one bad request must not fail the others: one by one below
-            results = None
-        if results is not None:
-            for job, result in zip(batch, results):
-                job.future.set_result(result)
-        else:
-            for job in batch:
-                try:
-                    job.future.set_result(self._predict([job.frame])[0])
-                except EncoderUnavailable as exc:
-                    self._fail([job], exc)
-                except Exception as exc:  # noqa: BLE001 - the request gets it (a 422 or the JSON 500)
-                    job.future.set_exception(exc)
+        except Exception as exc:  # noqa: BLE001 - e.g. a model the process cannot load: each request gets it
+            outcomes = [("error", exc)] * len(batch)
+        for job, (status, value) in zip(batch, outcomes):
+            if status == "ok":
+                job.future.set_result(value)
+            else:
+                job.future.set_exception(value)
         self.batch_sizes.append(len(batch))
         seconds = time.perf_counter() - start
         rate = sum(job.weight for job in batch) / max(seconds, 1e-6)
         self.texts_per_s = rate if self.texts_per_s is None else 0.7 * self.texts_per_s + 0.3 * rate
 
     def _fail(self, batch: list[_Job], exc: EncoderUnavailable) -> None:
-        """The encoder process stopped under these requests: 503, retry once a new one has loaded."""
+        """The assign worker process stopped under these requests: 503, retry once a new one has loaded."""
         for job in batch:
             job.future.set_exception(_refuse(503, f"{exc}; retry after the Retry-After seconds", 5))
-
-
-def takes_encoder(model: Any) -> bool:
-    """True when `model.predict_many` accepts `encode=` and the model has an `embedder` to send."""
-    many = getattr(model, "predict_many", None)
-    if many is None or getattr(model, "embedder", None) is None:
-        return False
-    try:
-        return "encode" in inspect.signature(many).parameters
-    except (TypeError, ValueError):  # pragma: no cover - a builtin without a signature
-        return False
 
 
 async def wait_for_result(batcher: AssignBatcher, future: Future, max_wait_s: float) -> Any:
@@ -324,8 +325,9 @@ class AssignQueues:
         if batcher is not None and weight > 0:
             batcher.check(weight)
 
-    def for_model(self, run_id: str, model: Any) -> AssignBatcher:
-        """The batcher of `run_id`'s model (a new one when the model was reloaded)."""
+    def for_model(self, run_id: str, model: Any, events: bool = False) -> AssignBatcher:
+        """The batcher of `run_id`'s model (a new one when the model was reloaded); `events`: an
+        event run's model (requests are event frames, predicted one at a time)."""
         retired: list[AssignBatcher] = []
         with self._lock:
             batcher = self._batchers.get(run_id)
@@ -336,7 +338,7 @@ class AssignQueues:
                 batcher = AssignBatcher(model, s.assign_queue_max_texts, s.assign_max_batch_texts,
                                         s.assign_torch_threads, name=run_id, max_wait_s=s.assign_max_wait_s,
                                         encoder=self.encoder, max_batch_s=s.assign_max_batch_s,
-                                        deadline_s=s.assign_deadline_s)
+                                        deadline_s=s.assign_deadline_s, events=events)
                 self._batchers[run_id] = batcher
             self._batchers.move_to_end(run_id)
             while len(self._batchers) > self.capacity:
@@ -346,7 +348,7 @@ class AssignQueues:
         return batcher
 
     def close(self, timeout: float = 10.0) -> None:
-        """At shutdown: refuse what is queued, stop the encoder process (a batch in flight gets
+        """At shutdown: refuse what is queued, stop the assign worker process (a batch in flight gets
         503) and every worker thread."""
         with self._lock:
             batchers = list(self._batchers.values())

@@ -1,19 +1,23 @@
-"""The text encoder in its own process, so `/assign` does not compete with reads for the GIL.
+"""The assign worker process: `/assign`'s work runs there, so it does not compete with reads for the GIL.
 
-`EncoderWorker` owns one long-lived child process (multiprocessing, "spawn" context) that loads the
-sentence model once and turns texts into vectors: `encode(embedder, texts)` sends the run's fitted
-`SentenceEmbedder` (a few fields) and the texts over a pipe and gets back an `(n, 384)` array. The API
-process keeps the light work (behavioral features, fusion, nearest-centroid placement: see
-`PersonaModel.predict_many(frames, encode=...)`).
+`EncoderWorker` owns one long-lived child process (multiprocessing, "spawn" context;
+`ml.runtime.encoder_process.serve`) that runs the whole assign of a batch: `assign(key, model,
+requests)` sends the posted conversation records of each request and gets back one outcome per request
+(`ml.runtime.assign_batch`: canonical frame, behavioral features, fusion, text encoding, placement →
+`Placement` rows). Each run's model is sent to the child once (`load`, under a key chosen by the
+caller: one per run's loaded model) and kept there until `forget(key)`; a fresh child gets the last
+used model at start and the others again on their next call. The API process keeps validation,
+queueing and the JSON answer.
 
 The child runs at a lower priority (`os.nice`, default +10) with a bounded number of torch threads
 (default `max(1, CPUs - 1)`: a core stays with the event loop on small machines), ignores Ctrl-C
 (the server stops it) and exits when the API process goes away (its pipe closes). One call at a time:
 callers queue on a lock, the bound lives in front of it (`backend.assign_queue`).
 
-A child that dies while encoding (killed, out of memory, a native crash) fails that call with
-`EncoderUnavailable` (the request gets 503) and a fresh child is started at once, loading the same
-model; a child that dies while idle is replaced on the next call without failing it.
+A child that dies while working (killed, out of memory, a native crash) or stays silent past
+`call_timeout_s` fails that call with `EncoderUnavailable` (the requests get 503) and a fresh child is
+started at once, loading the same model; a child that dies while idle is replaced on the next call
+without failing it.
 """
 
 from __future__ import annotations
@@ -25,43 +29,43 @@ import threading
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-import numpy as np
-
 from ml.runtime.encoder_process import serve
 
 log = logging.getLogger("backend")
 
 
 class EncoderUnavailable(RuntimeError):
-    """The encoder process stopped (crashed, timed out or shut down) before answering."""
+    """The assign worker process stopped (crashed, timed out or shut down) before answering."""
 
 
 def default_threads() -> int:
-    """Torch threads for the encoder: all CPUs this process may use but one (at least one)."""
+    """Torch threads for the assign worker process: all CPUs this process may use but one (at least one)."""
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 2
     return max(1, usable - 1)
 
 
 # -- the API side ---------------------------------------------------------------------------------
 class EncoderWorker:
-    """One encoder process, started on first use, restarted after a crash; thread-safe.
+    """One assign worker process, started on first use, restarted after a crash; thread-safe.
 
     Parameters: `threads` (torch threads in the child; 0 = `default_threads()`), `nice` (priority
-    increment of the child), `call_timeout_s` (a call running longer kills the child: 503),
-    `start_timeout_s` (start-up, with the model load, before the child's first answer).
-    Attributes: `restarts` (children replaced after dying), `pid` (the current child, None if none).
+    increment of the child), `call_timeout_s` (an assign call running longer kills the child: 503),
+    `start_timeout_s` (start-up or a model load, sentence model included, before the child answers).
+    Attributes: `restarts` (children replaced after dying), `models_sent` (models sent to a child:
+    once per key and child), `pid` (the current child, None if none).
     """
 
     def __init__(self, threads: int = 0, nice: int = 10, call_timeout_s: float = 120.0,
                  start_timeout_s: float = 300.0) -> None:
         self.threads, self.nice = threads or default_threads(), nice
         self.call_timeout_s, self.start_timeout_s = call_timeout_s, start_timeout_s
-        self.restarts = 0
+        self.restarts, self.models_sent = 0, 0
         self._starting = False  # the child's "ready" message is still to be read
         self._ctx = multiprocessing.get_context("spawn")
         self._proc: Any = None
         self._conn: Connection | None = None
-        self._last_embedder: Any = None
+        self._last: tuple[str, Any] | None = None  # (key, model) of the last call: a fresh child loads it
+        self._loaded: set[str] = set()  # keys of the models the current child keeps
         self._lock = threading.Lock()  # one call on the pipe at a time
         self._generation = 0  # + 1 at every close: a call that spans a close does not restart the child
         self._proc_generation = 0
@@ -77,20 +81,30 @@ class EncoderWorker:
         proc = self._proc
         return proc.pid if proc is not None and self._proc_generation == self._generation else None
 
-    def encode(self, embedder: Any, texts: list[str], since: int | None = None) -> np.ndarray:
-        """Vectors of `texts` by `embedder` (its `transform`), computed in the encoder process.
-        With `since` (a `generation`), a `close` after it fails the call instead of starting a child."""
-        self._last_embedder = embedder
-        return self._call("encode", embedder, list(texts), since=since)
+    def assign(self, key: str, model: Any, requests: list[list[dict]], since: int | None = None) -> list:
+        """One outcome per request (`ml.runtime.assign_batch.assign_conversations`), computed in the
+        child with `model` (sent there first unless the child already keeps it under `key`). With
+        `since` (a `generation`), a `close` after it fails the call instead of starting a child."""
+        return self._call("assign", key, model, requests, since=since)
 
-    def encode_fn(self, embedder: Any, since: int | None = None):
-        """`texts -> vectors` for `PersonaModel.predict_many(frames, encode=...)`."""
-        return lambda texts: self.encode(embedder, texts, since)
+    def load(self, key: str, model: Any, since: int | None = None) -> int:
+        """Start the process if needed and send it `model` under `key` (its sentence model loaded
+        now); returns the child's pid."""
+        return self._call("load", key, model, since=since)
 
-    def warm(self, embedder: Any, since: int | None = None) -> int:
-        """Start the process if needed and load `embedder`'s model; returns the child's pid."""
-        self._last_embedder = embedder
-        return self._call("warm", embedder, since=since)
+    def forget(self, key: str, since: int | None = None) -> None:
+        """The child drops the model kept under `key` (its run's queue is gone); nothing is started."""
+        with self._lock:
+            if self._last is not None and self._last[0] == key:
+                self._last = None
+            if key not in self._loaded or since not in (None, self._generation):
+                return
+            self._loaded.discard(key)
+            if self._proc is not None and self._proc.is_alive():
+                try:
+                    self._exchange("drop", (key,))
+                except EncoderUnavailable as exc:
+                    log.warning("assign worker process: dropping model %s: %s", key, exc)
 
     def child_pid(self) -> int:
         """The pid the child itself reports (starting it if needed)."""
@@ -105,7 +119,7 @@ class EncoderWorker:
             return
         idle = self._lock.acquire(timeout=0.5)
         try:
-            if idle and conn is not None:  # ask it to stop; else it is encoding: terminate
+            if idle and conn is not None:  # ask it to stop; else it is working: terminate
                 try:
                     conn.send(("stop",))
                 except OSError:
@@ -124,24 +138,37 @@ class EncoderWorker:
 
     def _start(self) -> None:
         parent, child = self._ctx.Pipe()
-        proc = self._ctx.Process(target=serve, args=(child, self.threads, self.nice, self._last_embedder),
-                                 name="personas-encoder", daemon=True)
+        proc = self._ctx.Process(target=serve, args=(child, self.threads, self.nice, self._last),
+                                 name="personas-assign", daemon=True)
         proc.start()
         child.close()
         self._proc, self._conn, self._starting = proc, parent, True
+        self._loaded = {self._last[0]} if self._last is not None else set()
+        self.models_sent += self._last is not None
         self._proc_generation = self._generation
 
     def _call(self, op: str, *args: Any, since: int | None = None) -> Any:
         with self._lock:
             if since is not None and since != self._generation:
                 raise EncoderUnavailable("the server is stopping")  # work taken before a close
+            if op in ("assign", "load"):
+                self._last = args[:2]  # (key, model): a child started from here loads it at once
             if self._proc is not None and self._proc_generation != self._generation:
                 self._stop_stale()  # stopped by a close while this call waited
             if self._proc is None:
                 self._start()
             elif wait([self._proc.sentinel], timeout=0):  # died while idle: replace it, this call is not lost
                 self._replace("died while idle")
-            return self._exchange(op, args)
+            if op == "pid":
+                return self._exchange("pid", ())
+            key, model = args[:2]
+            if key not in self._loaded:
+                self.models_sent += 1
+                pid = self._exchange("load", (key, model), self.start_timeout_s)
+                self._loaded.add(key)
+                if op == "load":
+                    return pid
+            return self._exchange("assign", (key, *args[2:])) if op == "assign" else self._exchange("pid", ())
 
     def _stop_stale(self) -> None:
         assert self._proc is not None and self._conn is not None
@@ -151,7 +178,9 @@ class EncoderWorker:
         self._conn.close()
         self._proc = self._conn = None
 
-    def _exchange(self, op: str, args: tuple) -> Any:
+    def _exchange(self, op: str, args: tuple, timeout: float | None = None) -> Any:
+        """Send one request to the child and return its answer; `timeout` (default `call_timeout_s`)
+        without one kills the child (EncoderUnavailable)."""
         assert self._conn is not None
         generation = self._generation
         if self._starting:  # a fresh child: wait for it to load (not counted in call_timeout_s)
@@ -163,7 +192,7 @@ class EncoderWorker:
             self._conn.send((op, *args))
         except (BrokenPipeError, ConnectionResetError):
             return self._lost("stopped", generation)
-        answer = self._receive(self.call_timeout_s, "did not answer")
+        answer = self._receive(timeout or self.call_timeout_s, "did not answer")
         if isinstance(answer, str):
             return self._lost(answer, generation)
         status, value = answer
@@ -187,8 +216,8 @@ class EncoderWorker:
         stopped it: then the call fails and nothing is started)."""
         if generation != self._generation:
             raise EncoderUnavailable("the server is stopping")
-        self._replace(f"{why} while encoding")
-        raise EncoderUnavailable(f"the text encoder {why} while serving this request (a new one is starting)")
+        self._replace(f"{why} while working")
+        raise EncoderUnavailable(f"the assign worker process {why} while serving this request (a new one is starting)")
 
     def _replace(self, why: str) -> None:
         """Kill what is left of the child and start a fresh one (it loads the last model at once)."""
@@ -201,5 +230,5 @@ class EncoderWorker:
             self._conn.close()
         self.restarts += 1
         self._start()
-        log.error("encoder process %s %s (exit code %s); restarted as %s",
+        log.error("assign worker process %s %s (exit code %s); restarted as %s",
                   getattr(old, "pid", None), why, getattr(old, "exitcode", None), self.pid)

@@ -1,22 +1,24 @@
 """Assign new conversations (or, for an event run, new users' event rows) to a run's saved model.
 
 The posted conversations become the pipeline's canonical message frame (docs/CONTRACTS.md §1) through
-`ml.ingest.records.messages_from_records` and go through `PersonaModel.predict`, which embeds and
+`ml.ingest.records.messages_from_records` and go through `PersonaModel.predict_many`, which embeds and
 featurizes exactly as the pipeline did; the model comes from the store (`backend.deps.ModelRegistry`).
 An event run (`manifest.kind == "events"`) takes `{"events": [...]}` instead (see `assign_events`).
 
-The route validates and builds the frame in the thread pool, then waits on the run's bounded queue
-(`backend.assign_queue`): nothing is encoded on the event loop, texts of concurrent requests are
-encoded together, and a full queue answers 429 with Retry-After.
+The route validates the request, resolves the run and its model in the thread pool, then puts the posted
+records on the run's bounded queue (`backend.assign_queue`; a full queue answers 429 with Retry-After).
+The frame, features, encoding and placement happen in the assign worker process
+(`ml.runtime.assign_batch`, texts of concurrent requests encoded together); this process turns the
+returned `Placement` rows into the answer.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
@@ -33,30 +35,22 @@ from backend.routes.assign_events import (
 )
 from backend.routes.common import RunIdPath, errors, resolve_run
 from backend.schemas import Assignment, AssignRequest, AssignResponse, Conversation, EventAssignResponse
+from ml.runtime.assign_batch import Placement, RecordsError, conversation_frame
 
 router = APIRouter(prefix="/runs/{run_id}", tags=["assign"])
 log = logging.getLogger("backend")
 
 
-#: The posted conversation's fields, by the ingest mapping's names (ml.ingest.load.ColumnMapping).
-CONVERSATION_FIELDS = {"text": "text", "id": "id", "author": "author", "timestamp": "timestamp",
-                       "reply_to": "reply_to", "inbound": "inbound"}
-
-
 def conversations_to_frame(conversations: list[Conversation]) -> pd.DataFrame:
     """Posted conversations → the canonical message frame, by `ml.ingest.records.messages_from_records`: the
     pipeline's own canonicalisation (entities decoded, ids normalised, timestamps read as ingest reads
-    them, thread roots from reply links). Raises APIError(422) naming the field, e.g.
-    `conversations.1.timestamp`; conversations without an id get `conversations:<n>` (n from 1).
+    them, thread roots from reply links), as the assign worker process builds it. Raises APIError(422)
+    naming the field, e.g. `conversations.1.timestamp`; conversations without an id get
+    `conversations:<n>` (n from 1).
     """
-    from ml.ingest.load import ColumnMapping
-    from ml.ingest.records import messages_from_records
-    from ml.runtime.errors import InputError
-
     try:
-        return messages_from_records([c.model_dump() for c in conversations], ColumnMapping(**CONVERSATION_FIELDS),
-                                     name="conversations")
-    except InputError as exc:
+        return conversation_frame([c.model_dump() for c in conversations])
+    except RecordsError as exc:
         raise APIError(422, "invalid_request", str(exc)) from exc
 
 
@@ -74,25 +68,14 @@ def _check_request(body: AssignRequest, max_batch: int, max_chars: int) -> None:
                            f"conversations.{i}.text: {len(conv.text)} characters, the limit is {max_chars}")
 
 
-def _to_items(result: pd.DataFrame, frame: pd.DataFrame, conversations: list[Conversation],
-              names: dict[int, str]) -> list[Assignment]:
-    """One Assignment per posted conversation, matched on member_id (= message_id for unit message)."""
-    if "member_id" in result.columns:
-        result = result.set_index(result["member_id"].astype(str))
-        missing = [m for m in frame["message_id"] if m not in result.index]
-        if missing:
-            raise APIError(422, "invalid_request", f"conversations: the model returned no persona for {missing[0]!r}")
-        result = result.loc[frame["message_id"].tolist()]
-    elif len(result) != len(frame):
+def _to_items(rows: list[Placement], conversations: list[Conversation], names: dict[int, str]) -> list[Assignment]:
+    """One Assignment per posted conversation, from the worker's rows (in posted order)."""
+    if len(rows) != len(conversations):
         raise APIError(500, "internal_error", "the persona model returned a different number of rows")
-    items = []
-    for i, (conv, row) in enumerate(zip(conversations, result.itertuples(index=False))):
-        distance = float(row.distance)
-        pid = int(row.persona_id)
-        items.append(Assignment(index=i, id=conv.id, persona_id=pid, persona_name=names.get(pid),
-                                distance=distance if np.isfinite(distance) else None,
-                                would_be_noise=bool(row.would_be_noise)))
-    return items
+    return [Assignment(index=i, id=conv.id, persona_id=row.persona_id, persona_name=names.get(row.persona_id),
+                       distance=row.distance if math.isfinite(row.distance) else None,
+                       would_be_noise=row.would_be_noise)
+            for i, (conv, row) in enumerate(zip(conversations, rows))]
 
 
 def _check_body_kind(body: AssignRequest, run_id: str, events_run: bool) -> None:
@@ -110,24 +93,24 @@ def _check_body_kind(body: AssignRequest, run_id: str, events_run: bool) -> None
 
 @dataclass
 class _Prepared:
-    """A validated request, ready for the queue: the run, its model and the frame to predict."""
+    """A validated request, ready for the queue: the run, its model and what to assign (the posted
+    conversation records, or an event run's frame)."""
 
     run_id: str
     model: Any
-    frame: pd.DataFrame
+    payload: Any
     weight: int
     names: dict[int, str]
     events_run: bool
 
 
 def _prepare(run_id: str, body: AssignRequest, store, models, settings) -> _Prepared:
-    """Validate, build the frame, resolve the run and load its model (blocking: run in a thread)."""
+    """Validate, resolve the run and load its model (blocking: run in a thread). Conversations are
+    forwarded as posted records: their frame is built where they are assigned."""
     if body.conversations is not None and body.events is not None:
         raise APIError(422, "invalid_request", "body: send either conversations or events, not both")
-    frame = None
     if body.conversations is not None:
         _check_request(body, settings.max_assign_batch, settings.max_text_chars)
-        frame = conversations_to_frame(body.conversations)
     if body.events is not None:
         check_event_rows(body.events, settings.max_assign_events)
     resolved = resolve_run(store, run_id)
@@ -139,11 +122,10 @@ def _prepare(run_id: str, body: AssignRequest, store, models, settings) -> _Prep
     if events_run:
         assert body.events is not None
         frame = events_to_frame(body.events, getattr(model, "assume_year", None))
-        weight = int(frame["user"].nunique())  # an event user costs about what one text does
-    else:
-        assert frame is not None
-        weight = len(frame)
-    return _Prepared(resolved, model, frame, weight, names, events_run)
+        return _Prepared(resolved, model, frame, int(frame["user"].nunique()), names, True)  # a user ≈ a text
+    assert body.conversations is not None
+    records = [c.model_dump() for c in body.conversations]
+    return _Prepared(resolved, model, records, len(records), names, False)
 
 
 @router.post("/assign", response_model=AssignResponse | EventAssignResponse,
@@ -158,18 +140,20 @@ async def assign(run_id: RunIdPath, body: AssignRequest, store: StoreDep, models
                  settings: SettingsDep, queues: QueuesDep) -> AssignResponse | EventAssignResponse:
     queues.admit(run_id, len(body.conversations or ()))  # a full queue refuses before any parsing (429)
     job = await run_in_threadpool(_prepare, run_id, body, store, models, settings)
-    batcher = queues.for_model(job.run_id, job.model)
-    future = batcher.submit(job.frame, job.weight)
+    batcher = queues.for_model(job.run_id, job.model, events=job.events_run)
+    future = batcher.submit(job.payload, job.weight)
     if job.events_run:
         assert body.events is not None
         try:
             result = await wait_for_result(batcher, future, settings.assign_max_wait_s)
         except (ValueError, KeyError) as exc:  # ml.runtime.errors.InputError is a ValueError
             raise APIError(422, "invalid_request", f"events: {exc}") from exc
-        return EventAssignResponse(run_id=job.run_id, items=user_items(result, job.frame, job.names))
+        return EventAssignResponse(run_id=job.run_id, items=user_items(result, job.payload, job.names))
     assert body.conversations is not None
     try:
-        result = await wait_for_result(batcher, future, settings.assign_max_wait_s)
+        rows = await wait_for_result(batcher, future, settings.assign_max_wait_s)
+    except RecordsError as exc:  # the posted records (e.g. an unreadable timestamp), named by field
+        raise APIError(422, "invalid_request", str(exc)) from exc
     except ValueError as exc:
         raise APIError(422, "invalid_request", f"conversations: {exc}") from exc
-    return AssignResponse(run_id=job.run_id, items=_to_items(result, job.frame, body.conversations, job.names))
+    return AssignResponse(run_id=job.run_id, items=_to_items(rows, body.conversations, job.names))

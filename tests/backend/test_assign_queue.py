@@ -1,105 +1,66 @@
 """The assign queue: 429 with Retry-After when full (before the request is parsed), 503 past the
 queue deadline and past the answer deadline, batches bounded by texts and by seconds of work, reads
 served while assigns wait, requests batched across callers with the same results as alone, workers
-stopped at shutdown. Slow models are test doubles whose predict waits on a threading.Event the test
-controls; the store is real (the populated SQLite / Firestore store of conftest), and the batching
-test runs the real PersonaModel (MiniLM embeddings in the encoder process + behavioral features,
-fused space). The encoder process itself: test_encoder_worker.py."""
+stopped at shutdown. Slow models are test doubles served in the worker thread whose predict waits on
+a threading.Event the test controls; the store is real (the populated SQLite / Firestore store of
+conftest), and the batching test runs the real PersonaModel (MiniLM + behavioral features, fused
+space) in the assign worker process, held by a file gate. The process itself: test_encoder_worker.py."""
 
 from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterator
 
 import numpy as np
 import pandas as pd
 import pytest
 from fastapi import HTTPException
-from fastapi.testclient import TestClient
 
-from backend.app import create_app
 from backend.assign_queue import AssignBatcher
 from backend.routes.assign import conversations_to_frame
 from backend.schemas import Conversation
-from backend.settings import Settings
+from tests.backend.assign_helpers import (
+    API,
+    ASSIGN,
+    WAIT,
+    body,
+    in_thread,
+    records,
+    serve_fixture,  # noqa: F401 - the `serve` fixture
+    wait_until,
+)
 from tests.backend.conftest import NEW_RUN, error_of
+from tests.backend.encoder_doubles import FileGatedModel
 from tests.conftest import REPO
-
-API = "/api/v1"
-ASSIGN = f"{API}/runs/{NEW_RUN}/assign"
-WAIT = 30  # seconds a test waits for a thread before failing (never reached when the code works)
 
 
 class GatedModel:
-    """Stands in for a model: every call waits until `gate` is set (or wraps a real model)."""
+    """Stands in for a model (served in the worker thread: it has no embedder): every call waits until
+    `gate` is set; persona = text length mod 3."""
 
-    def __init__(self, inner=None) -> None:
+    embedder = None
+
+    def __init__(self) -> None:
         self.gate, self.entered = threading.Event(), threading.Event()
-        self.inner, self.calls = inner, []  # calls: the texts of each frame, per model call
-        self.embedder = getattr(inner, "embedder", None)  # with one, the queue encodes in its process
+        self.calls: list = []  # the texts of each frame, per model call
 
-    def _result(self, frame: pd.DataFrame) -> pd.DataFrame:
-        if self.inner is not None:
-            return self.inner.predict(frame)
-        n = frame["text"].str.len()
-        return pd.DataFrame({"member_id": frame["message_id"], "persona_id": n % 3,
-                             "distance": n / 100.0, "would_be_noise": n > 50})
-
-    def predict_many(self, frames: list[pd.DataFrame], encode=None) -> list[pd.DataFrame]:
+    def predict_many(self, frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
         self.calls.append([f["text"].tolist() for f in frames])
         self.entered.set()
         assert self.gate.wait(WAIT), "the test never opened the gate"
-        if self.inner is not None:
-            return self.inner.predict_many(frames, encode=encode)
-        return [self._result(f) for f in frames]
+        out = []
+        for frame in frames:
+            n = frame["text"].str.len()
+            out.append(pd.DataFrame({"member_id": frame["message_id"], "persona_id": n % 3,
+                                     "distance": n / 100.0, "would_be_noise": n > 50}))
+        return out
 
     def predict(self, frame: pd.DataFrame) -> pd.DataFrame:
         return self.predict_many([frame])[0]
 
 
-@pytest.fixture
-def serve(populated_store, store_url: str) -> Iterator[Callable[..., tuple[TestClient, GatedModel]]]:
-    """Factory: a started app (lifespan running, one event loop for every request) whose runs all
-    use the given model; yields (client, model)."""
-    opened: list[TestClient] = []
-
-    def build(model: GatedModel | None = None, **overrides) -> tuple[TestClient, GatedModel]:
-        model = model or GatedModel()
-        app = create_app(Settings(store_url=store_url, frontend_dir=None, **overrides))
-        app.state.models._load = lambda run_id, *where: model
-        client = TestClient(app)
-        client.__enter__()
-        opened.append(client)
-        return client, model
-
-    yield build
-    for client in opened:
-        client.__exit__(None, None, None)
-
-
-def in_thread(call: Callable[[], object]) -> tuple[threading.Thread, list]:
-    out: list = []
-    thread = threading.Thread(target=lambda: out.append(call()), daemon=True)
-    thread.start()
-    return thread, out
-
-
-def body(*texts: str) -> dict:
-    return {"conversations": [{"text": t} for t in texts]}
-
-
-def wait_until(condition: Callable[[], bool]) -> None:
-    done = threading.Event()
-    for _ in range(WAIT * 100):
-        if condition():
-            return
-        done.wait(0.01)
-    raise AssertionError("condition not reached")
-
-
 def test_full_queue_is_429_with_retry_after(serve):
-    client, model = serve(assign_queue_max_texts=3, assign_max_batch_texts=64)
+    client, model = serve(GatedModel(), assign_queue_max_texts=3, assign_max_batch_texts=64)
     first, first_out = in_thread(lambda: client.post(ASSIGN, json=body("busy one", "busy two")))
     assert model.entered.wait(WAIT)  # the worker holds the first request
     second, second_out = in_thread(lambda: client.post(ASSIGN, json=body("a", "b", "c")))
@@ -123,13 +84,13 @@ def test_request_that_would_wait_past_the_deadline_is_refused_at_once():
     """At the measured throughput, texts that could not start within max_wait_s get 429 now."""
     model = GatedModel()
     batcher = AssignBatcher(model, max_queue=1000, max_batch=1000, max_wait_s=2.0)
-    frame = pd.DataFrame({"text": ["x"], "message_id": ["a"]})
-    running = batcher.submit(frame, 1)
+    posted = records("x")
+    running = batcher.submit(posted, 1)
     assert model.entered.wait(WAIT)
     batcher.texts_per_s = 10.0  # as if measured on earlier batches
-    admitted = batcher.submit(frame, 15)  # about 1.5 s of work ahead of it: queued
+    admitted = batcher.submit(posted, 15)  # about 1.5 s of work ahead of it: queued
     with pytest.raises(HTTPException) as refused:
-        batcher.submit(frame, 10)  # about 2.5 s: refused without waiting
+        batcher.submit(posted, 10)  # about 2.5 s: refused without waiting
     assert refused.value.status_code == 429 and refused.value.headers["Retry-After"] == "2"
     model.gate.set()
     assert running.result(WAIT) is not None and admitted.result(WAIT) is not None
@@ -139,13 +100,13 @@ def test_request_that_would_wait_past_the_deadline_is_refused_at_once():
 def test_the_batch_being_encoded_counts_towards_the_deadline():
     model = GatedModel()
     batcher = AssignBatcher(model, max_queue=1000, max_batch=1000, max_wait_s=2.0)
-    frame = pd.DataFrame({"text": ["x"], "message_id": ["a"]})
-    running = batcher.submit(frame, 15)  # in flight: 1.5 s of work at 10 texts/s
+    posted = records("x")
+    running = batcher.submit(posted, 15)  # in flight: 1.5 s of work at 10 texts/s
     assert model.entered.wait(WAIT)
     batcher.texts_per_s = 10.0
-    queued = batcher.submit(frame, 1)
+    queued = batcher.submit(posted, 1)
     with pytest.raises(HTTPException) as refused:
-        batcher.submit(frame, 5)  # 15 + 1 + 5 texts ahead: 2.1 s
+        batcher.submit(posted, 5)  # 15 + 1 + 5 texts ahead: 2.1 s
     assert refused.value.status_code == 429 and refused.value.headers["Retry-After"] == "2"
     model.gate.set()
     assert running.result(WAIT) is not None and queued.result(WAIT) is not None
@@ -156,10 +117,10 @@ def test_the_batch_being_encoded_counts_towards_the_deadline():
 def test_a_batch_holds_at_most_max_batch_s_of_work(max_batch_s, batches):
     model = GatedModel()
     batcher = AssignBatcher(model, max_queue=1000, max_batch=1000, max_batch_s=max_batch_s)
-    frame = pd.DataFrame({"text": ["x"], "message_id": ["a"]})
-    futures = [batcher.submit(frame, 1)]
+    posted = records("x")
+    futures = [batcher.submit(posted, 1)]
     assert model.entered.wait(WAIT)
-    futures += [batcher.submit(frame, 3) for _ in range(3)]
+    futures += [batcher.submit(posted, 3) for _ in range(3)]
     batcher.texts_per_s = 10.0  # after the first batch (held 0.3 s): 7 to 8 texts/s, so 6 texts fit, 9 do not
     threading.Event().wait(0.3)
     model.gate.set()
@@ -169,7 +130,7 @@ def test_a_batch_holds_at_most_max_batch_s_of_work(max_batch_s, batches):
 
 
 def test_request_waiting_past_the_deadline_is_refused_and_never_served(serve):
-    client, model = serve(assign_max_wait_s=0.3)
+    client, model = serve(GatedModel(), assign_max_wait_s=0.3)
     first, first_out = in_thread(lambda: client.post(ASSIGN, json=body("holds the worker")))
     assert model.entered.wait(WAIT)
     late = client.post(ASSIGN, json=body("too late"))
@@ -184,7 +145,7 @@ def test_request_waiting_past_the_deadline_is_refused_and_never_served(serve):
 
 def test_request_not_answered_by_the_deadline_is_503(serve):
     """A batch slower than measured: the request in it is answered 503 at the deadline."""
-    client, model = serve(assign_max_wait_s=0.2, assign_deadline_s=0.5)
+    client, model = serve(GatedModel(), assign_max_wait_s=0.2, assign_deadline_s=0.5)
     slow, slow_out = in_thread(lambda: client.post(ASSIGN, json=body("slow batch")))
     assert model.entered.wait(WAIT)
     slow.join(WAIT)
@@ -196,7 +157,8 @@ def test_request_not_answered_by_the_deadline_is_503(serve):
 
 def test_reads_are_served_while_assigns_wait(serve):
     """More waiting assigns than the server has worker threads (40): reads must still be answered."""
-    client, model = serve(assign_queue_max_texts=1000, assign_max_wait_s=60, assign_deadline_s=60, assign_max_batch_s=1e6)
+    client, model = serve(GatedModel(), assign_queue_max_texts=1000, assign_max_wait_s=60, assign_deadline_s=60,
+                          assign_max_batch_s=1e6)
     posts = [in_thread(lambda: client.post(ASSIGN, json=body("text 0")))]
     assert model.entered.wait(WAIT)  # the worker holds the first request
     posts += [in_thread(lambda i=i: client.post(ASSIGN, json=body(f"text {i}"))) for i in range(1, 45)]
@@ -215,24 +177,24 @@ def test_reads_are_served_while_assigns_wait(serve):
 def test_shutdown_refuses_queued_requests_and_stops_the_worker():
     model = GatedModel()
     batcher = AssignBatcher(model, max_queue=100, max_batch=1)
-    frame = pd.DataFrame({"text": ["x"], "message_id": ["a"]})
-    running = batcher.submit(frame, 1)
+    posted = records("x")
+    running = batcher.submit(posted, 1)
     assert model.entered.wait(WAIT)
-    queued = batcher.submit(frame, 1)
+    queued = batcher.submit(posted, 1)
     closer, _ = in_thread(lambda: batcher.close(timeout=WAIT))
     with pytest.raises(HTTPException) as refused:
         queued.result(WAIT)
     assert refused.value.status_code == 503
     with pytest.raises(HTTPException):
-        batcher.submit(frame, 1)  # closed: nothing new is queued
+        batcher.submit(posted, 1)  # closed: nothing new is queued
     model.gate.set()
     closer.join(WAIT)
-    assert running.result(WAIT)["persona_id"].tolist() == [1]
+    assert [row.persona_id for row in running.result(WAIT)] == [1]
     assert batcher.thread is not None and not batcher.thread.is_alive()
 
 
 def test_app_shutdown_stops_the_worker_threads(serve):
-    client, model = serve()
+    client, model = serve(GatedModel())
     model.gate.set()
     assert client.post(ASSIGN, json=body("hello")).status_code == 200
     worker = client.app.state.assign_queues.for_model(NEW_RUN, model).thread
@@ -278,27 +240,32 @@ REQUESTS = [  # the same author in several requests: author features must only s
 ]
 
 
-def test_batched_results_equal_each_request_alone(serve, real_model):
-    """Requests served together in one predict_many call get exactly what each would alone (texts
-    encoded in the encoder process, features and placement here)."""
-    client, gated = serve(GatedModel(real_model), assign_max_wait_s=60, assign_deadline_s=60, assign_max_batch_s=1e6)
+def test_batched_results_equal_each_request_alone(serve, real_model, tmp_path):
+    """Requests served together in one call of the assign worker process (frames, features, encoding
+    and placement all there) get exactly what each would alone in this process."""
+    gate = tmp_path / "open"
+    client, gated = serve(FileGatedModel(real_model, str(gate)), assign_max_wait_s=60, assign_deadline_s=60,
+                          assign_max_batch_s=1e6)
     first, first_out = in_thread(lambda: client.post(ASSIGN, json=body("warm the worker")))
-    assert gated.entered.wait(WAIT)
+    entered = tmp_path / "open.entered"
+    wait_until(entered.exists)
     batcher = client.app.state.assign_queues.for_model(NEW_RUN, gated)
     posts = []
     for i, convs in enumerate(REQUESTS):
         posts.append(in_thread(lambda c=convs: client.post(ASSIGN, json={"conversations": c})))
         wait_until(lambda i=i: batcher.queued_texts == sum(len(r) for r in REQUESTS[: i + 1]))
-    gated.gate.set()
+    gate.touch()
     for thread, _ in [(first, first_out), *posts]:
         thread.join(WAIT)
     assert list(batcher.batch_sizes) == [1, 3]
     encoder = client.app.state.assign_queues.encoder
     assert batcher.encoder is encoder and encoder.pid not in (None, os.getpid())
+    assert int(entered.read_text()) == encoder.pid  # predict_many (features, placement) ran there
     for convs, (_, out) in zip(REQUESTS, posts):
         assert out[0].status_code == 200, out[0].text
         alone = real_model.predict(conversations_to_frame([Conversation(**c) for c in convs]))
         items = out[0].json()["items"]
+        assert [i["id"] for i in items] == [c["id"] for c in convs]
         assert [i["persona_id"] for i in items] == alone["persona_id"].tolist()
         assert [i["would_be_noise"] for i in items] == alone["would_be_noise"].tolist()
         np.testing.assert_allclose([i["distance"] for i in items], alone["distance"], atol=1e-5)

@@ -1,9 +1,10 @@
-"""The encoder process behind /assign (backend/encoder_worker.py): texts are encoded there (another
-pid, lower priority), a crash under a request is a 503 and a fresh process serves the next one, a
-process killed while idle is replaced without failing a request, the queue bound still answers 429,
-a hung encode is killed, nothing is left running after shutdown or when the server process dies.
-The embedder and model are stand-ins (tests/backend/encoder_doubles.py) whose encode runs in the
-child; the store is the populated one of conftest. The real model through the process:
+"""The assign worker process behind /assign (backend/encoder_worker.py): the whole assign (frame,
+features, encoding, placement) runs there (another pid, lower priority), each run's model is sent to
+it once, a crash under a request is a 503 and a fresh process serves the next one, a process killed
+while idle is replaced without failing a request, the queue bound still answers 429, a hung call is
+killed, nothing is left running after shutdown or when the server process dies. The model is a
+stand-in (tests/backend/encoder_doubles.py) that runs in the child and answers with its pid; the
+store is the populated one of conftest. The real model through the process:
 test_assign_queue.py::test_batched_results_equal_each_request_alone."""
 
 from __future__ import annotations
@@ -12,40 +13,27 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
 
-import pandas as pd
 import psutil
 import pytest
 from fastapi import HTTPException
-from fastapi.testclient import TestClient
 
-from backend.app import create_app
 from backend.assign_queue import AssignQueues
 from backend.encoder_worker import EncoderUnavailable, EncoderWorker
 from backend.settings import Settings
+from ml.runtime.assign_batch import RecordsError
+from tests.backend.assign_helpers import (
+    ASSIGN,
+    WAIT,
+    body,
+    in_thread,
+    records,
+    serve_fixture,  # noqa: F401 - the `serve` fixture
+    wait_until,
+)
 from tests.backend.conftest import NEW_RUN, error_of
-from tests.backend.encoder_doubles import CRASH, EncodingModel, PidEmbedder
-from tests.backend.test_assign_queue import ASSIGN, WAIT, body, in_thread, wait_until
+from tests.backend.encoder_doubles import CRASH, EncodingModel
 from tests.conftest import REPO
-
-
-@pytest.fixture
-def serve(populated_store, store_url: str) -> Iterator[Callable[..., tuple[TestClient, EncodingModel]]]:
-    """Factory: a started app (lifespan running) whose runs all use the given model."""
-    opened: list[TestClient] = []
-
-    def build(model: EncodingModel, **overrides) -> tuple[TestClient, EncodingModel]:
-        app = create_app(Settings(store_url=store_url, frontend_dir=None, **overrides))
-        app.state.models._load = lambda run_id, *where: model
-        client = TestClient(app)
-        client.__enter__()
-        opened.append(client)
-        return client, model
-
-    yield build
-    for client in opened:
-        client.__exit__(None, None, None)
 
 
 def alive(pid: int) -> bool:
@@ -55,43 +43,85 @@ def alive(pid: int) -> bool:
         return False
 
 
-def test_texts_are_encoded_in_the_encoder_process_at_lower_priority(serve):
-    client, model = serve(EncodingModel())
-    response = client.post(ASSIGN, json=body("hello there", "a second text"))
+def distances(response) -> list[float]:
+    """The distances of an answer: with EncodingModel, the pid of the process that did the work."""
     assert response.status_code == 200, response.text
+    return [item["distance"] for item in response.json()["items"]]
+
+
+def test_requests_are_assigned_in_the_worker_process_at_lower_priority(serve):
+    client, _ = serve(EncodingModel())
     encoder = client.app.state.assign_queues.encoder
+    first = client.post(ASSIGN, json=body("hello there", "a second text"))
     assert encoder.pid is not None and encoder.pid != os.getpid()
-    assert model.encoded_by == [encoder.pid]  # the vectors were made in that process
+    assert distances(first) == [encoder.pid] * 2  # frame, vectors and placement were made in that process
+    assert [item["persona_id"] for item in first.json()["items"]] == [len("hello there") % 3, len("a second text") % 3]
     assert psutil.Process(encoder.pid).nice() == min(19, os.nice(0) + 10)
+    assert distances(client.post(ASSIGN, json=body("third"))) == [encoder.pid]
+    assert encoder.models_sent == 1  # the run's model went to the process once
+
+
+def test_records_the_process_cannot_read_are_422_naming_the_field(serve):
+    client, _ = serve(EncodingModel())
+    bad = client.post(ASSIGN, json={"conversations": [{"text": "fine"}, {"text": "x", "timestamp": "not a time"}]})
+    assert bad.status_code == 422
+    assert error_of(bad)["message"].startswith("conversations.1.timestamp:")
+    assert client.post(ASSIGN, json=body("still served")).status_code == 200
+
+
+def test_one_bad_request_in_a_batch_fails_alone():
+    worker = EncoderWorker(threads=1)
+    try:
+        outcomes = worker.assign("run#1", EncodingModel(), [records("fine"), [{"text": "x", "timestamp": "never"}],
+                                                            records("also fine", "two")])
+        assert [status for status, _ in outcomes] == ["ok", "error", "ok"]
+        assert isinstance(outcomes[1][1], RecordsError) and "conversations.0.timestamp" in str(outcomes[1][1])
+        assert [row.distance for row in outcomes[2][1]] == [worker.pid] * 2
+        assert [row.persona_id for row in outcomes[2][1]] == [len("also fine") % 3, len("two") % 3]
+    finally:
+        worker.close()
+
+
+def test_a_forgotten_model_is_sent_again():
+    worker = EncoderWorker(threads=1)
+    try:
+        model = EncodingModel()
+        pid = worker.load("run#1", model)
+        worker.assign("run#1", model, [records("a")])
+        assert worker.models_sent == 1
+        worker.forget("run#1")  # its queue was retired: the process drops it
+        assert worker.assign("run#1", model, [records("b")])[0][0] == "ok"
+        assert worker.models_sent == 2 and worker.pid == pid
+    finally:
+        worker.close()
 
 
 def test_a_crash_under_a_request_is_503_and_a_new_process_serves_the_next(serve):
-    client, model = serve(EncodingModel())
+    client, _ = serve(EncodingModel())
     assert client.post(ASSIGN, json=body("warm up")).status_code == 200
     encoder = client.app.state.assign_queues.encoder
     first = encoder.pid
     crashed = client.post(ASSIGN, json=body(CRASH))
     assert crashed.status_code == 503 and int(crashed.headers["Retry-After"]) >= 1
     message = error_of(crashed)["message"]
-    assert "text encoder stopped while serving this request" in message and "\n" not in message
+    assert "assign worker process stopped while serving this request" in message and "\n" not in message
     assert encoder.restarts == 1 and encoder.pid != first and not alive(first)
-    again = client.post(ASSIGN, json=body("after the crash"))
-    assert again.status_code == 200 and model.encoded_by[-1] == encoder.pid
+    assert distances(client.post(ASSIGN, json=body("after the crash"))) == [encoder.pid]
+    assert encoder.models_sent == 2  # the fresh process got the model at start, once
 
 
 def test_a_process_killed_while_idle_is_replaced_without_failing_a_request(serve):
-    client, model = serve(EncodingModel())
+    client, _ = serve(EncodingModel())
     assert client.post(ASSIGN, json=body("warm up")).status_code == 200
     encoder = client.app.state.assign_queues.encoder
     first = encoder.pid
     os.kill(first, signal.SIGKILL)
     wait_until(lambda: not alive(first))
     response = client.post(ASSIGN, json=body("after the kill"))
-    assert response.status_code == 200 and encoder.restarts == 1
-    assert model.encoded_by[-1] == encoder.pid != first
+    assert distances(response) == [encoder.pid] and encoder.pid != first and encoder.restarts == 1
 
 
-def test_full_queue_is_429_while_the_encoder_process_works(serve, tmp_path):
+def test_full_queue_is_429_while_the_worker_process_works(serve, tmp_path):
     gate = tmp_path / "open"
     client, model = serve(EncodingModel(str(gate)), assign_queue_max_texts=3, assign_max_wait_s=60, assign_deadline_s=60)
     batcher = client.app.state.assign_queues.for_model(NEW_RUN, model)
@@ -105,11 +135,11 @@ def test_full_queue_is_429_while_the_encoder_process_works(serve, tmp_path):
     gate.touch()
     for thread in (first, second):
         thread.join(WAIT)
-    assert [r.status_code for r in first_out + second_out] == [200, 200]
-    assert set(model.encoded_by) == {client.app.state.assign_queues.encoder.pid}
+    pid = client.app.state.assign_queues.encoder.pid
+    assert distances(first_out[0]) == [pid] * 2 and distances(second_out[0]) == [pid] * 3
 
 
-def test_app_shutdown_stops_the_encoder_process(serve):
+def test_app_shutdown_stops_the_worker_process(serve):
     client, _ = serve(EncodingModel())
     assert client.post(ASSIGN, json=body("hello")).status_code == 200
     pid = client.app.state.assign_queues.encoder.pid
@@ -121,8 +151,7 @@ def test_app_shutdown_stops_the_encoder_process(serve):
 def test_shutdown_answers_the_request_in_flight_and_leaves_no_process(tmp_path):
     queues = AssignQueues(Settings(store_url=f"sqlite:///{tmp_path / 'unused.db'}", frontend_dir=None))
     batcher = queues.for_model(NEW_RUN, EncodingModel(str(tmp_path / "never")))
-    frame = pd.DataFrame({"text": ["in flight"], "message_id": ["a"]})
-    future = batcher.submit(frame, 1)
+    future = batcher.submit(records("in flight"), 1)
     wait_until(lambda: queues.encoder.pid is not None and batcher.queued_texts == 0)
     pid = queues.encoder.pid
     queues.close()  # what the app's lifespan calls at shutdown
@@ -133,22 +162,23 @@ def test_shutdown_answers_the_request_in_flight_and_leaves_no_process(tmp_path):
     assert queues.encoder.pid is None  # the call cut short by the shutdown started no new process
 
 
-def test_a_hung_encode_is_killed_after_the_timeout(tmp_path):
+def test_a_hung_call_is_killed_after_the_timeout(tmp_path):
     worker = EncoderWorker(threads=1, call_timeout_s=1.0)
     try:
         first = worker.child_pid()  # start-up is not counted in the call timeout
         with pytest.raises(EncoderUnavailable, match="did not answer within 1 s"):
-            worker.encode(PidEmbedder(str(tmp_path / "never")), ["x"])
+            worker.assign("run#1", EncodingModel(str(tmp_path / "never")), [records("x")])
         assert worker.pid != first and not alive(first)
         second = worker.pid
-        assert worker.encode(PidEmbedder(), ["y"])[0, 0] == second
+        [(status, rows)] = worker.assign("run#2", EncodingModel(), [records("y")])
+        assert status == "ok" and rows[0].distance == second
     finally:
         worker.close()
     assert not alive(second) and worker.pid is None
 
 
 def test_a_closed_worker_starts_a_new_process_when_used_again():
-    """An app started again after a shutdown (tests, schemathesis) gets a new encoder process."""
+    """An app started again after a shutdown (tests, schemathesis) gets a new worker process."""
     worker = EncoderWorker(threads=1)
     first = worker.child_pid()
     worker.close()
@@ -161,7 +191,7 @@ def test_a_closed_worker_starts_a_new_process_when_used_again():
     assert not alive(second)
 
 
-def test_the_encoder_process_exits_when_the_server_process_dies():
+def test_the_worker_process_exits_when_the_server_process_dies():
     script = ("import time; from backend.encoder_worker import EncoderWorker; "
               "print(EncoderWorker(threads=1).child_pid(), flush=True); time.sleep(120)")
     server = subprocess.Popen([sys.executable, "-c", script], cwd=REPO, stdout=subprocess.PIPE, text=True)
@@ -176,15 +206,17 @@ def test_the_encoder_process_exits_when_the_server_process_dies():
 
 def test_a_call_for_work_taken_before_a_close_starts_no_process(tmp_path):
     """The race behind a CI failure: the batch was taken, then the server closed, then the batch's
-    encode began. That encode must fail ("stopping") instead of starting a child that outlives shutdown."""
+    call began. That call must fail ("stopping") instead of starting a child that outlives shutdown."""
     worker = EncoderWorker(threads=1)
     try:
         taken = worker.generation
         first = worker.child_pid()
         worker.close()
         with pytest.raises(EncoderUnavailable, match="stopping"):
-            worker.encode(PidEmbedder(str(tmp_path / "never")), ["taken before the close"], since=taken)
+            worker.assign("run#1", EncodingModel(str(tmp_path / "never")), [records("taken before the close")],
+                          since=taken)
         assert worker.pid is None and not alive(first)
-        assert worker.encode(PidEmbedder(), ["a new app"], since=worker.generation)[0, 0] == worker.pid
+        [(status, rows)] = worker.assign("run#1", EncodingModel(), [records("a new app")], since=worker.generation)
+        assert status == "ok" and rows[0].distance == worker.pid
     finally:
         worker.close()
