@@ -173,7 +173,7 @@ def _reads_process(base: str, paths: list[str], rate: float, duration: float, st
 
 
 async def _read_load(base: str, paths: list[str], rate: float, duration: float, start_at: float) -> dict:
-    ok: list[float] = []
+    ok: list[tuple[float, float]] = []  # (scheduled, latency) of each read answered 200
     status: dict[str, int] = {}
     client = _lean_client(base, 32)
     await client.get(paths[0])
@@ -185,13 +185,27 @@ async def _read_load(base: str, paths: list[str], rate: float, duration: float, 
             code = type(exc).__name__
         status[code] = status.get(code, 0) + 1
         if code == "200":
-            ok.append(time.perf_counter() - scheduled)
+            ok.append((scheduled, time.perf_counter() - scheduled))
 
     n = int(rate * duration)
     await asyncio.sleep(max(0.0, start_at - time.time()))
-    await _drive(n, rate, time.perf_counter(), read)
+    begin = time.perf_counter()
+    await _drive(n, rate, begin, read)
     await client.aclose()
-    return {"requests": n, "status": status, **_latency_summary(ok)}
+    return {"requests": n, "status": status, **_latency_summary([w for _, w in ok]),
+            "slow_windows": slow_windows(ok, begin)}
+
+
+def slow_windows(reads: list[tuple[float, float]], begin: float, slow_s: float = 0.05) -> list[list[float]]:
+    """When the slow reads (over `slow_s`) were sent: [from s, to s, count, worst ms] per stretch of
+    slow reads less than 0.2 s apart (seconds from the start of the load), the 10 worst stretches."""
+    windows: list[list[float]] = []
+    for sent, wait in sorted((sent - begin, wait) for sent, wait in reads if wait > slow_s):
+        if windows and sent - windows[-1][1] < 0.2:
+            windows[-1][1:] = [round(sent, 2), windows[-1][2] + 1, max(windows[-1][3], round(wait * 1000))]
+        else:
+            windows.append([round(sent, 2), round(sent, 2), 1, round(wait * 1000)])
+    return sorted(windows, key=lambda w: -w[3])[:10]
 
 
 def _lean_client(base: str, size: int) -> KeepAliveClient:
@@ -271,6 +285,10 @@ def print_mixed(result: dict, args) -> None:
     a = result["assign"]
     print(f"assign: {a['texts_served_per_s']} texts/s served; longest wait of any assign request "
           f"(served or refused): {a['max_wait_s']} s")
+    windows = result["reads"]["slow_windows"]
+    if windows:
+        print("reads over 50 ms, worst stretches [from s, to s, reads, worst ms]: "
+              + ", ".join(str(w) for w in windows[:5]))
     c = result["cores_used"]
     print(f"CPU used over {result['measured_s']} s, in cores: API process {c['server']}, encoder process "
           f"{c['encoder']}, load generator {c['load_generator']}")

@@ -24,7 +24,7 @@ from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
 from backend.assign_queue import QueuesDep, wait_for_result
-from backend.deps import ModelsDep, SettingsDep, StoreDep
+from backend.deps import CacheDep, ModelsDep, SettingsDep, StoreDep
 from backend.errors import APIError
 from backend.routes.assign_events import (
     CONVERSATIONS_BODY,
@@ -104,21 +104,32 @@ class _Prepared:
     events_run: bool
 
 
-def _prepare(run_id: str, body: AssignRequest, store, models, settings) -> _Prepared:
+def _persona_names(store, resolved: str) -> dict[int, str]:
+    return {int(p["id"]): str(p.get("name") or "") for p in store.get_personas(resolved)}
+
+
+def _prepare(run_id: str, body: AssignRequest, store, models, settings, cache) -> _Prepared:
     """Validate, resolve the run and load its model (blocking: run in a thread). Conversations are
-    forwarded as posted records: their frame is built where they are assigned."""
+    forwarded as posted records: their frame is built where they are assigned, or here when the run or
+    its model cannot be had (a bad body is a 422 before anything about the run). The persona names
+    come from the read cache (decoding every persona per request cost more than the rest)."""
     if body.conversations is not None and body.events is not None:
         raise APIError(422, "invalid_request", "body: send either conversations or events, not both")
     if body.conversations is not None:
         _check_request(body, settings.max_assign_batch, settings.max_text_chars)
     if body.events is not None:
         check_event_rows(body.events, settings.max_assign_events)
-    resolved = resolve_run(store, run_id)
-    manifest = store.get_run(resolved)
-    events_run = models.is_events(resolved, manifest, store)
-    _check_body_kind(body, resolved, events_run)
-    model = models.get(resolved, manifest, store)
-    names = {int(p["id"]): str(p.get("name") or "") for p in store.get_personas(resolved)}
+    try:
+        resolved = resolve_run(store, run_id)
+        manifest = store.get_run(resolved)
+        events_run = models.is_events(resolved, manifest, store)
+        _check_body_kind(body, resolved, events_run)
+        model = models.get(resolved, manifest, store)
+    except Exception:
+        if body.conversations is not None:
+            conversations_to_frame(body.conversations)  # raises the records' 422, if any
+        raise
+    names = cache.get_or_load(("assign-names", resolved), lambda: _persona_names(store, resolved))
     if events_run:
         assert body.events is not None
         frame = events_to_frame(body.events, getattr(model, "assume_year", None))
@@ -137,9 +148,9 @@ def _prepare(run_id: str, body: AssignRequest, store, models, settings) -> _Prep
                          "429 with `Retry-After` when it is full, 503 with `Retry-After` when a request "
                          "waited longer than `PERSONAS_ASSIGN_MAX_WAIT_S`.")
 async def assign(run_id: RunIdPath, body: AssignRequest, store: StoreDep, models: ModelsDep,
-                 settings: SettingsDep, queues: QueuesDep) -> AssignResponse | EventAssignResponse:
+                 settings: SettingsDep, queues: QueuesDep, cache: CacheDep) -> AssignResponse | EventAssignResponse:
     queues.admit(run_id, len(body.conversations or ()))  # a full queue refuses before any parsing (429)
-    job = await run_in_threadpool(_prepare, run_id, body, store, models, settings)
+    job = await run_in_threadpool(_prepare, run_id, body, store, models, settings, cache)
     batcher = queues.for_model(job.run_id, job.model, events=job.events_run)
     future = batcher.submit(job.payload, job.weight)
     if job.events_run:
