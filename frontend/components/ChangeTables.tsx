@@ -33,8 +33,9 @@ function ShareCell({ share }: { share: ShareCI | null | undefined }) {
 
 function delta(now: number, then: number | null | undefined): string {
   if (then === null || then === undefined) return "new";
-  const points = (now - then) * 100;
-  return `${points >= 0 ? "+" : "−"}${Math.abs(points).toFixed(1)} pts`;
+  const shown = Math.abs((now - then) * 100).toFixed(1);
+  if (Number(shown) === 0) return "0.0 pts"; // no "−0.0" for a change that rounds away
+  return `${now > then ? "+" : "−"}${shown} pts`;
 }
 
 function Terms({ words, kind }: { words: string[]; kind: "new" | "lost" }) {

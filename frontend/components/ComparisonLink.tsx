@@ -32,8 +32,10 @@ export default function ComparisonLink({ runId, series }: { runId: string; serie
         <strong>What changed</strong> since run {c.base.run_id} →
       </Link>{" "}
       <span className="muted">
-        {series ? `series ${series} · ` : ""}PSI {c.shift.psi.toFixed(3)} ({c.shift.level}) · {born} new, {died} gone ·{" "}
-        {c.movers.n_moved} moved
+        {series ? `series ${series} · ` : ""}
+        {born} new persona{born === 1 ? "" : "s"}, {died} gone · {c.movers.n_moved.toLocaleString("en-US")}{" "}
+        {c.movers.key === "none" ? "members" : `${c.movers.key}s`} changed
+        persona · mix of personas {c.shift.level} (PSI {c.shift.psi.toFixed(3)})
       </span>
     </p>
   );

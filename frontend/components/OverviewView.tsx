@@ -117,8 +117,8 @@ function RunOverview({
 function RunMeta({ manifest: m }: { manifest: RunManifest }) {
   return (
     <p className="meta" data-testid="run-meta">
-      Run <strong>{m.id}</strong> · created {dateTime(m.created_at)} · source {sourceText(m.source)} · unit{" "}
-      {m.unit ?? "–"}
+      Run <strong>{m.id}</strong> · created {dateTime(m.created_at)} · source {sourceText(m.source)}
+      {isEventRun(m) ? " · each member is one user" : m.unit ? ` · each member is one ${m.unit}` : ""}
     </p>
   );
 }
@@ -179,43 +179,58 @@ function TreemapPanel({
   const scale = useMemo(() => (measure ? coloring(measure, items, families) : null), [measure, items, families]);
   if (!measure || !scale) return <Loading what="personas" />;
   if (items.length === 0) return <p className="state-none">This run found no personas.</p>;
+  const forcedLabel = eventRun ? "flagged as mixed" : "reassigned from noise";
   return (
-    <>
-      <div className="controls">
-        <label htmlFor="measure-select">Colour by</label>
-        <select id="measure-select" data-testid="measure-select" value={measure.key} onChange={(e) => setMeasureKey(e.target.value)}>
-          {measures.map((ms) => (
-            <option key={ms.key} value={ms.key}>
-              {ms.label}
-            </option>
-          ))}
-        </select>
-      </div>
-      <p className="hint">
-        Area = share of {noun}. {measure.description} Click a cell (or Tab to it and press Enter) to open the persona.
-      </p>
-      <FamilyLevel nav={nav} families={families} personas={items} noun={noun}>
-        {(shown) => (
+    <FamilyLevel
+      runId={runId}
+      nav={nav}
+      families={families}
+      personas={items}
+      noun={noun}
+      legend={<ForcedLegend eventRun={eventRun} />}
+    >
+      {(shown, onZoom) => (
+        <>
+          <div className="controls">
+            <label htmlFor="measure-select">Colour by</label>
+            <select id="measure-select" data-testid="measure-select" value={measure.key} onChange={(e) => setMeasureKey(e.target.value)}>
+              {measures.map((ms) => (
+                <option key={ms.key} value={ms.key}>
+                  {ms.label}
+                </option>
+              ))}
+            </select>
+          </div>
+          <p className="hint">
+            Area = share of {noun}. {measure.description} Click a cell (or Tab to it and press Enter) to open the
+            persona{onZoom ? "; a cell marked ▸ opens its sub-personas first" : ""}.
+          </p>
           <PersonaTreemap
             runId={runId}
             personas={shown}
             measure={measure}
             coloring={scale}
             noun={noun}
-            forcedLabel={eventRun ? "flagged as mixed" : "reassigned from noise"}
+            forcedLabel={forcedLabel}
+            onZoom={onZoom}
           />
-        )}
-      </FamilyLevel>
-      <p className="legend" data-testid="forced-legend">
-        <span>
-          <span className="swatch hatched" aria-hidden="true" />
-          {eventRun
-            ? "hatched part = users flagged as mixed (no clear persona)"
-            : "hatched part = members the clustering left as noise and reassigned to their nearest persona"}
-        </span>
-      </p>
-      {measure.kind !== "category" ? <ScaleLegend scale={scale} diverging={measure.kind === "diverging"} /> : null}
-    </>
+          {measure.kind !== "category" ? <ScaleLegend scale={scale} diverging={measure.kind === "diverging"} /> : null}
+        </>
+      )}
+    </FamilyLevel>
+  );
+}
+
+function ForcedLegend({ eventRun }: { eventRun: boolean }) {
+  return (
+    <p className="legend" data-testid="forced-legend">
+      <span>
+        <span className="swatch hatched" aria-hidden="true" />
+        {eventRun
+          ? "hatched part = users flagged as mixed (no clear persona)"
+          : "hatched part = members the clustering left as noise and reassigned to their nearest persona"}
+      </span>
+    </p>
   );
 }
 
@@ -264,7 +279,7 @@ function PersonaTable({
         </tr>
       </thead>
       <tbody>
-        {items.map((p) => (
+        {[...items].sort((a, b) => b.size - a.size || a.id - b.id).map((p) => (
           <tr key={p.id}>
             <td>
               <Link href={`/persona/?run=${encodeURIComponent(runId)}&id=${p.id}`}>{p.name}</Link>

@@ -5,7 +5,7 @@ import { Rectangle, ResponsiveContainer, Tooltip, Treemap } from "recharts";
 
 import type { PersonaSummary } from "@/lib/api";
 import { textOn } from "@/lib/colors";
-import { int, pct } from "@/lib/format";
+import { int, pct, subPersonaWords } from "@/lib/format";
 import type { Coloring, Measure } from "@/lib/measures";
 
 interface Cell {
@@ -19,6 +19,10 @@ interface Cell {
   terms: string;
   /** Share of the cell's members placed by the clustering itself (the rest were reassigned from noise). */
   coreShare?: number | null;
+  /** What `share` is a share of, when not of the run ("of this persona"). */
+  shareOf?: string;
+  /** A last word on the cell and in its tooltip ("3 sub-personas"). */
+  note?: string;
 }
 
 interface NodeProps {
@@ -87,16 +91,17 @@ function personaHref(runId: string, id: number): string {
   return `/persona/?run=${encodeURIComponent(runId)}&id=${id}`;
 }
 
-/** One rectangle of a treemap: a persona, or a family of personas. */
+/** One rectangle of a treemap: a family of personas, a persona, or a sub-persona. */
 export interface TreemapCell extends Cell {
-  kind: "persona" | "family";
+  kind: "persona" | "family" | "subpersona";
   /** Accessible label read out for the cell. */
   label: string;
 }
 
 /**
  * Treemap of a run's personas, area = share of members, colour = the chosen measure.
- * Each cell is a link: click or Enter/Space opens the persona.
+ * Each cell is a link: click or Enter/Space opens the persona, or, with `onZoom`, a persona that splits zooms
+ * into its sub-personas (its cell says how many).
  */
 export default function PersonaTreemap({
   runId,
@@ -105,6 +110,7 @@ export default function PersonaTreemap({
   coloring,
   noun = "members",
   forcedLabel = "reassigned from noise",
+  onZoom,
 }: {
   runId: string;
   personas: PersonaSummary[];
@@ -114,12 +120,17 @@ export default function PersonaTreemap({
   noun?: string;
   /** What "not core" means: "reassigned from noise", or "flagged as mixed" for an event run. */
   forcedLabel?: string;
+  /** Open the sub-personas of a persona that splits (in place of its persona page). */
+  onZoom?: (persona: PersonaSummary) => void;
 }) {
   const router = useRouter();
+  const byId = new Map(personas.map((p) => [p.id, p]));
   const cells: TreemapCell[] = personas
     .filter((p) => p.size > 0)
     .map((p) => {
+      const zooms = onZoom !== undefined && p.sub_persona_count > 0;
       const valueLabel = measure.kind === "category" ? "" : coloring.format(measure.value(p));
+      const subs = zooms ? subPersonaWords(p.sub_persona_count) : "";
       const coreShare = typeof p.core_size === "number" && p.size > 0 ? p.core_size / p.size : null;
       const coreText = coreShare === null ? "" : `, ${pct(coreShare, 0)} core, ${pct(1 - coreShare, 0)} ${forcedLabel}`;
       return {
@@ -130,9 +141,12 @@ export default function PersonaTreemap({
         share: p.share,
         fill: coloring.color(p),
         valueLabel,
+        note: subs || undefined,
         terms: (p.top_terms ?? []).slice(0, 5).map((t) => t.term).join(", "),
         coreShare,
-        label: `${p.name}: ${pct(p.share)} of ${noun}${coreText}${valueLabel ? `, ${measure.label} ${valueLabel}` : ""}. Open persona.`,
+        label: `${p.name}: ${pct(p.share)} of ${noun}${coreText}${valueLabel ? `, ${measure.label} ${valueLabel}` : ""}. ${
+          zooms ? `Open its ${subs}.` : "Open persona."
+        }`,
       };
     });
   return (
@@ -142,12 +156,126 @@ export default function PersonaTreemap({
       valueName={measure.label}
       testId="persona-treemap"
       forcedLabel={forcedLabel}
-      onOpen={(cell) => router.push(personaHref(runId, cell.id))}
+      onOpen={(cell) => {
+        const p = byId.get(cell.id);
+        if (onZoom !== undefined && p !== undefined && p.sub_persona_count > 0) onZoom(p);
+        else router.push(personaHref(runId, cell.id));
+      }}
     />
   );
 }
 
-/** A treemap of labelled, clickable cells (personas or families); `onOpen` runs on click, Enter or Space. */
+/** The hatched bottom band of a cell: the share of its members reassigned from noise (or flagged as mixed). */
+function ForcedBand({ cell, x, y, width, height, ink }: { cell: TreemapCell; x: number; y: number; width: number; height: number; ink: string }) {
+  const core = typeof cell.coreShare === "number" ? cell.coreShare : null;
+  const forcedH = core === null ? 0 : height * (1 - core);
+  if (forcedH <= 1) return null;
+  const hatchId = `hatch-${cell.kind}-${cell.id}`;
+  return (
+    <>
+      <defs>
+        <pattern id={hatchId} width={7} height={7} patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
+          <rect width={7} height={7} fill={cell.fill} />
+          <line x1={0} y1={0} x2={0} y2={7} stroke={ink} strokeOpacity={0.45} strokeWidth={3} />
+        </pattern>
+      </defs>
+      <rect
+        x={x + 1}
+        y={y + height - forcedH}
+        width={Math.max(0, width - 2)}
+        height={Math.max(0, forcedH - 1)}
+        fill={`url(#${hatchId})`}
+        data-testid="forced-part"
+        pointerEvents="none"
+      />
+    </>
+  );
+}
+
+/** A cell's words: its name (wrapped, up to 3 lines), share · core · value, and its note ("▸ 3 sub-personas"). */
+function CellText({ cell, x, y, width, height, ink }: { cell: TreemapCell; x: number; y: number; width: number; height: number; ink: string }) {
+  const maxLines = Math.max(0, Math.min(3, Math.floor((height - 24) / 16)));
+  const titleLines = wrapText(cell.name, width, TITLE_FONT, 7.6, Math.max(1, maxLines));
+  const core = typeof cell.coreShare === "number" ? ` · ${pct(cell.coreShare, 0)} core` : "";
+  const shareOf = cell.shareOf ? ` ${cell.shareOf}` : "";
+  const value = cell.valueLabel ? ` · ${cell.valueLabel}` : "";
+  const sub = fitText(`${pct(cell.share)}${shareOf}${core}${value}`, width, SUB_FONT, 6.8);
+  const note = cell.note ? fitText(`▸ ${cell.note}`, width, SUB_FONT, 6.8) : "";
+  const subY = y + 17 + titleLines.length * 16;
+  return (
+    <>
+      {height > 22
+        ? titleLines.map((line, i) => (
+            <text key={i} x={x + 6} y={y + 17 + i * 16} fill={ink} fontSize={13} fontWeight={600} pointerEvents="none">
+              {line}
+            </text>
+          ))
+        : null}
+      {subY < y + height - 4 && sub ? (
+        <text x={x + 6} y={subY} fill={ink} fontSize={12} pointerEvents="none">
+          {sub}
+        </text>
+      ) : null}
+      {note && subY + 15 < y + height - 4 ? (
+        <text x={x + 6} y={subY + 15} fill={ink} fontSize={12} fontWeight={600} pointerEvents="none" data-testid="cell-note">
+          {note}
+        </text>
+      ) : null}
+    </>
+  );
+}
+
+/** One cell: a link (click, Enter or Space runs `onOpen`) with its rectangle, hatched band and words. */
+function CellNode({ cell, box, onOpen }: { cell: TreemapCell; box: Required<Pick<NodeProps, "x" | "y" | "width" | "height">>; onOpen: (cell: TreemapCell) => void }) {
+  const ink = textOn(cell.fill);
+  const idAttr = { [`data-${cell.kind}-id`]: cell.id };
+  return (
+    <g
+      role="link"
+      tabIndex={0}
+      aria-label={cell.label}
+      {...idAttr}
+      style={{ cursor: "pointer" }}
+      onClick={() => onOpen(cell)}
+      onKeyDown={(e) => {
+        if (e.key === "Enter" || e.key === " ") {
+          e.preventDefault();
+          onOpen(cell);
+        }
+      }}
+    >
+      <Rectangle {...box} fill={cell.fill} stroke="#ffffff" strokeWidth={2} />
+      <ForcedBand cell={cell} {...box} ink={ink} />
+      <CellText cell={cell} {...box} ink={ink} />
+    </g>
+  );
+}
+
+/** The tooltip of a cell: size and share, core vs reassigned, the coloured value, its note and terms. */
+function CellTooltip({ cell, noun, valueName, forcedLabel }: { cell: TreemapCell; noun: string; valueName: string; forcedLabel: string }) {
+  return (
+    <div className="tooltip">
+      <strong>{cell.name}</strong>
+      {int(cell.size)} {noun} · {pct(cell.share)}
+      {cell.shareOf ? ` ${cell.shareOf}` : ""}
+      {typeof cell.coreShare === "number" ? (
+        <div>
+          {pct(cell.coreShare, 0)} core · {pct(1 - cell.coreShare, 0)} {forcedLabel} (hatched)
+        </div>
+      ) : null}
+      {cell.valueLabel ? (
+        <div>
+          {valueName ? `${valueName}: ` : ""}
+          {cell.valueLabel}
+        </div>
+      ) : null}
+      {cell.note ? <div>{cell.note}: click to open them</div> : null}
+      {cell.terms ? <div className="muted">{cell.terms}</div> : null}
+    </div>
+  );
+}
+
+/** A treemap of labelled, clickable cells (families, personas or sub-personas); `onOpen` runs on click, Enter or Space. */
 export function TreemapChart({
   cells,
   noun,
@@ -164,73 +292,11 @@ export function TreemapChart({
   forcedLabel?: string;
 }) {
   const byKey = new Map(cells.map((c) => [`${c.kind}:${c.id}`, c]));
-
   const renderCell = (props: NodeProps & { kind?: string }) => {
-    const { x = 0, y = 0, width = 0, height = 0, depth = 0, name = "", id = 0, share = 0, fill = "#ccc" } = props;
-    if (depth !== 1) return <g />;
-    const cell = byKey.get(`${props.kind}:${id}`);
-    if (!cell) return <g />;
-    const ink = textOn(fill);
-    const maxLines = Math.max(0, Math.min(3, Math.floor((height - 24) / 16)));
-    const titleLines = wrapText(name, width, TITLE_FONT, 7.6, Math.max(1, maxLines));
-    const core = typeof cell.coreShare === "number" ? cell.coreShare : null;
-    const coreText = core === null ? "" : ` · ${pct(core, 0)} core`;
-    const sub = fitText(`${pct(share)}${coreText}${props.valueLabel ? ` · ${props.valueLabel}` : ""}`, width, SUB_FONT, 6.8);
-    const hatchId = `hatch-${cell.kind}-${id}`;
-    const forcedH = core === null ? 0 : height * (1 - core);
-    const subY = y + 17 + titleLines.length * 16;
-    const idAttr = cell.kind === "family" ? { "data-family-id": id } : { "data-persona-id": id };
-    return (
-      <g
-        role="link"
-        tabIndex={0}
-        aria-label={cell.label}
-        {...idAttr}
-        style={{ cursor: "pointer" }}
-        onClick={() => onOpen(cell)}
-        onKeyDown={(e) => {
-          if (e.key === "Enter" || e.key === " ") {
-            e.preventDefault();
-            onOpen(cell);
-          }
-        }}
-      >
-        <Rectangle x={x} y={y} width={width} height={height} fill={fill} stroke="#ffffff" strokeWidth={2} />
-        {forcedH > 1 ? (
-          <>
-            <defs>
-              <pattern id={hatchId} width={7} height={7} patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
-                <rect width={7} height={7} fill={fill} />
-                <line x1={0} y1={0} x2={0} y2={7} stroke={ink} strokeOpacity={0.45} strokeWidth={3} />
-              </pattern>
-            </defs>
-            <rect
-              x={x + 1}
-              y={y + height - forcedH}
-              width={Math.max(0, width - 2)}
-              height={Math.max(0, forcedH - 1)}
-              fill={`url(#${hatchId})`}
-              data-testid="forced-part"
-              pointerEvents="none"
-            />
-          </>
-        ) : null}
-        {height > 22
-          ? titleLines.map((line, i) => (
-              <text key={i} x={x + 6} y={y + 17 + i * 16} fill={ink} fontSize={13} fontWeight={600} pointerEvents="none">
-                {line}
-              </text>
-            ))
-          : null}
-        {subY < y + height - 4 && sub ? (
-          <text x={x + 6} y={subY} fill={ink} fontSize={12} pointerEvents="none">
-            {sub}
-          </text>
-        ) : null}
-      </g>
-    );
+    const { x = 0, y = 0, width = 0, height = 0, depth = 0, id = 0 } = props;
+    const cell = depth === 1 ? byKey.get(`${props.kind}:${id}`) : undefined;
+    return cell ? <CellNode cell={cell} box={{ x, y, width, height }} onOpen={onOpen} /> : <g />;
   };
-
   return (
     <div className="chart chart-treemap" data-testid={testId}>
       <ResponsiveContainer width="100%" height="100%">
@@ -247,23 +313,7 @@ export function TreemapChart({
             content={({ active, payload }) => {
               const cell = payload?.[0]?.payload as TreemapCell | undefined;
               if (!active || !cell) return null;
-              return (
-                <div className="tooltip">
-                  <strong>{cell.name}</strong>
-                  {int(cell.size)} {noun} · {pct(cell.share)}
-                  {typeof cell.coreShare === "number" ? (
-                    <div>
-                      {pct(cell.coreShare, 0)} core · {pct(1 - cell.coreShare, 0)} {forcedLabel} (hatched)
-                    </div>
-                  ) : null}
-                  {cell.valueLabel ? (
-                    <div>
-                      {valueName}: {cell.valueLabel}
-                    </div>
-                  ) : null}
-                  {cell.terms ? <div className="muted">{cell.terms}</div> : null}
-                </div>
-              );
+              return <CellTooltip cell={cell} noun={noun} valueName={valueName} forcedLabel={forcedLabel} />;
             }}
           />
         </Treemap>

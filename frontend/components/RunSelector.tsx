@@ -3,8 +3,19 @@
 import type { RunSummary } from "@/lib/api";
 
 /** A run to offer: one from the run list, or only the id of a linked run the list does not hold. */
-export type RunChoice = Pick<RunSummary, "id"> & Partial<Pick<RunSummary, "created_at" | "counts" | "series">>;
+export type RunChoice = Pick<RunSummary, "id"> & Partial<Pick<RunSummary, "created_at" | "counts" | "series" | "source">>;
 import { dateTime } from "@/lib/format";
+import { sourceText } from "@/lib/runs";
+
+/** A run as a person reads it: when, from what, how many personas, its series, then its id. */
+export function runLabel(r: RunChoice): string {
+  if (r.created_at === undefined) return `run ${r.id}`;
+  const parts = [dateTime(r.created_at)];
+  if (r.source) parts.push(sourceText(r.source));
+  if (r.counts?.personas !== undefined) parts.push(`${r.counts.personas} personas`);
+  if (r.series) parts.push(`series ${r.series}`);
+  return `${parts.join(" · ")} — run ${r.id}`;
+}
 
 /** Pick one of the store's runs (newest first). */
 export default function RunSelector({
@@ -22,9 +33,7 @@ export default function RunSelector({
       <select id="run-select" value={value} onChange={(e) => onChange(e.target.value)} data-testid="run-select">
         {runs.map((r) => (
           <option key={r.id} value={r.id}>
-            {r.id} — {dateTime(r.created_at)}
-            {r.counts?.personas !== undefined ? ` — ${r.counts.personas} personas` : ""}
-            {r.series ? ` — series ${r.series}` : ""}
+            {runLabel(r)}
           </option>
         ))}
       </select>

@@ -125,6 +125,8 @@ export const paths = {
   families: (runId: string) => apiPath("/runs/{run_id}/families", { path: { run_id: runId } }),
   persona: (runId: string, personaId: number) =>
     apiPath("/runs/{run_id}/personas/{persona_id}", { path: { run_id: runId, persona_id: personaId } }),
+  subPersonas: (runId: string, personaId: number) =>
+    apiPath("/runs/{run_id}/personas/{persona_id}/sub-personas", { path: { run_id: runId, persona_id: personaId } }),
   members: (runId: string, personaId: number, q: string, offset: number, limit: number) =>
     apiPath("/runs/{run_id}/personas/{persona_id}/members", {
       path: { run_id: runId, persona_id: personaId },

@@ -42,4 +42,9 @@ export function truncate(text: string, max = 160): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
+/** How many sub-personas, in words ("3 sub-personas"). */
+export function subPersonaWords(n: number): string {
+  return `${n} sub-persona${n === 1 ? "" : "s"}`;
+}
+
 export const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
