@@ -109,6 +109,10 @@ def _print(console, summary) -> None:
     console.print(table)
     console.print(f"{summary.n_assigned} assigned; novelty {summary.novelty_share:.1%} "
                   f"(reference: {summary.novelty_reference}); PSI {summary.shift.psi:.3f} ({summary.shift.level})")
+    if summary.novelty_reference != "member-sample":
+        console.print("note: this run's model has no member sample (saved before it); novelty falls back to "
+                      "per-persona distance quantiles, which miss most texts of unseen topics: re-run python -m "
+                      "ml.run for the neighbourhood rule")
 
 
 def main(argv: list[str] | None = None) -> int:

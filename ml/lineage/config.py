@@ -45,7 +45,9 @@ class LineageConfig(ConfigFile):
     psi_floor: float = Field(1e-4, gt=0.0, lt=0.01, description="share used for an empty PSI bucket")
     novelty_quantile: float = Field(
         0.95, gt=0.0, lt=1.0,
-        description="ml.assign: a new member is novel beyond this quantile of its persona's own member distances")
+        description="ml.assign: a new member is novel when its fresh neighbourhood lies farther from the run than "
+                    "this quantile of the run's own members (models without the member sample: beyond this "
+                    "quantile of every persona's own member distances)")
     novelty_alert: float = Field(
         0.2, gt=0.0, le=1.0, description="ml.assign: novelty share from which a refit is recommended")
     top_terms: int = Field(10, ge=1, description="top terms compared per persona")

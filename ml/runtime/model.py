@@ -64,6 +64,15 @@ class PersonaModel:
         self.persona_names = persona_names or {}
         self.run_id = run_id
         self.min_words, self.min_chars = min_words, min_chars
+        self.novelty = None  # ml.lineage.neighbourhood.NeighbourhoodNovelty, set by fit_novelty
+
+    def fit_novelty(self, embeddings: np.ndarray, seed: int = 0) -> PersonaModel:
+        """Keep a bounded sample of the run's member text embeddings for novelty of fresh data
+        (``ml.assign``; ``ml.lineage.neighbourhood``). Models saved before this have ``novelty`` None."""
+        from ml.lineage.neighbourhood import NeighbourhoodNovelty
+
+        self.novelty = NeighbourhoodNovelty(random_state=seed).fit(embeddings)
+        return self
 
     # -- assignment ------------------------------------------------------------------------------
     def _embed(self, texts: list[str], encode: Callable[[list[str]], np.ndarray] | None = None) -> np.ndarray:

@@ -246,8 +246,9 @@ class PersonaPipeline:
         model_space = cfg.reassign.model_space
         model_vectors = embeddings if model_space == "embedding" else fused
         reassigner = self.stages.model_reassigner.fit(model_vectors, labels, reassigned)
-        return PersonaModel(prep.embedder, prep.featurizer, fusion, reassigner, model_space,
-                            cfg.embed.strip_handles_urls, {p.id: p.name or f"Persona {p.id}" for p in personas})
+        model = PersonaModel(prep.embedder, prep.featurizer, fusion, reassigner, model_space,
+                             cfg.embed.strip_handles_urls, {p.id: p.name or f"Persona {p.id}" for p in personas})
+        return model.fit_novelty(embeddings, cfg.seed)
 
     # -- helpers ---------------------------------------------------------------------------------
     def _drop_agents(self, messages: pd.DataFrame, candidates: pd.DataFrame) -> tuple[pd.DataFrame, dict]:

@@ -174,9 +174,10 @@ class AssignSummary(_Record):
     n_rows: int
     n_assigned: int
     novelty_share: float
-    novelty_reference: Literal["assignments", "re-embedded"] = Field(
-        description="where each persona's distance quantile came from: the run's assignments (same space as "
-                    "the model) or the run's own texts placed again by the model")
+    novelty_reference: Literal["member-sample", "assignments", "re-embedded"] = Field(
+        description="member-sample: the model's sample of its run's member embeddings (neighbourhood rule); "
+                    "models saved before it fall back to per-persona distance quantiles from the run's "
+                    "assignments (same space as the model) or the run's own texts placed again by the model")
     would_be_noise_share: float
     shares: list[AssignShare]
     shift: Shift
