@@ -54,7 +54,7 @@ function personaHref(runId: string, id: number): string {
 }
 
 /** "was App & phone + Work & app": the baseline persona(s) a persona of this run comes from. */
-function Origin({ p, comparison }: { p: NewPersona; comparison: Comparison }) {
+export function Origin({ p, comparison }: { p: NewPersona; comparison: Comparison }) {
   const names = new Map(comparison.base_personas.map((b) => [b.id, b.name]));
   const ids = p.base_ids ?? [];
   if (!ids.length) return <span className="muted origin">no baseline persona</span>;

@@ -6,6 +6,7 @@ import { useSearchParams } from "next/navigation";
 import ActivityPanel from "@/components/ActivityPanel";
 import FingerprintChart from "@/components/FingerprintChart";
 import MemberSearch from "@/components/MemberSearch";
+import PersonaLineage from "@/components/PersonaLineage";
 import PersonaTrail from "@/components/PersonaTrail";
 import SeparatorsPanel from "@/components/SeparatorsPanel";
 import { ErrorState, Loading } from "@/components/States";
@@ -107,21 +108,30 @@ function EvidencePanel({ p }: { p: Persona }) {
   );
 }
 
+/** The highlights the description does not already say word for word (it often repeats most of them). */
+function newHighlights(highlights: string[], description: string): string[] {
+  const flat = (t: string) => t.toLowerCase().replace(/[^a-z0-9×%.]+/g, " ").trim().replace(/\.+$/, "");
+  const said = flat(description);
+  return highlights.filter((h) => !said.includes(flat(h)));
+}
+
 function PersonaPage({ p }: { p: Persona }) {
   // Event runs (NMF on users × events) have `top_events` where conversation runs have terms; members are users.
   const eventRun = p.kind === "events";
   const noun = memberNoun(eventRun);
+  const highlights = newHighlights(p.highlights ?? [], p.description ?? "");
   return (
     <>
       <PersonaHead p={p} />
+      <PersonaLineage p={p} />
       {p.description ? (
         <p style={{ maxWidth: "60rem" }} data-testid="persona-description">
           {p.description}
         </p>
       ) : null}
-      {p.highlights && p.highlights.length ? (
-        <ul className="bullets">
-          {p.highlights.map((h, i) => (
+      {highlights.length ? (
+        <ul className="bullets" data-testid="persona-highlights">
+          {highlights.map((h, i) => (
             <li key={i}>{h}</li>
           ))}
         </ul>

@@ -1,0 +1,34 @@
+"use client";
+
+import Link from "next/link";
+
+import { Origin, StatusBadge } from "@/components/ChangeTables";
+import { paths, type Persona } from "@/lib/api";
+import { pct } from "@/lib/format";
+import { useApi } from "@/lib/useApi";
+
+/**
+ * Where this persona comes from when its run was compared with a baseline (docs/drift.md): its status badge,
+ * the baseline persona(s) it continues, its share then → now, and a link to the run's "What changed" page.
+ * Nothing for a run without a comparison.
+ */
+export default function PersonaLineage({ p }: { p: Persona }) {
+  const comparison = useApi(paths.comparison(p.run_id));
+  if (comparison.status !== "ok") return null;
+  const c = comparison.data;
+  const mine = c.new_personas.find((n) => n.id === p.id);
+  if (mine === undefined) return null;
+  return (
+    <p className="comparison-note" data-testid="persona-lineage">
+      <span className="muted">Since the baseline run: </span>
+      <StatusBadge status={mine.status} />
+      <span className="muted">
+        {" "}
+        · share {mine.then ? `${pct(mine.then.share)} → ` : ""}
+        {pct(mine.now.share)} ·{" "}
+      </span>
+      <Link href={`/changes/?run=${encodeURIComponent(p.run_id)}`}>What changed →</Link>
+      <Origin p={mine} comparison={c} />
+    </p>
+  );
+}
