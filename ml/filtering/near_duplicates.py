@@ -29,12 +29,45 @@ def shingle_sets(keys: pd.Series, k: int) -> list[set[bytes]]:
     ]
 
 
+def _min_hashes(hashes: np.ndarray, starts: np.ndarray, perm: np.ndarray) -> np.ndarray:
+    """Per-text minimum of datasketch's affine32 permutations (MurmurHash3 finaliser, then a*h + b mod
+    2^32) over the texts' shingle hashes: `hashes` concatenated, text t at `starts[t]`, every text non-empty."""
+    hv = hashes.astype(np.uint32)
+    hv ^= hv >> np.uint32(16)
+    hv *= np.uint32(0x85EBCA6B)
+    hv ^= hv >> np.uint32(13)
+    hv *= np.uint32(0xC2B2AE35)
+    hv ^= hv >> np.uint32(16)
+    a, b = perm
+    permuted = a[:, None] * hv[None, :]  # num_perm x shingles: the reduction runs along contiguous rows
+    permuted += b[:, None]
+    return np.minimum.reduceat(permuted, starts, axis=1).T
+
+
 def signatures(keys: pd.Series, cfg: NearDuplicatesConfig) -> list[LeanMinHash | None]:
-    """One LeanMinHash per key (None for an empty key, which has nothing to compare)."""
-    sets = shingle_sets(keys, cfg.shingle_chars)
-    nonempty = [s for s in sets if s]
-    hashes = iter(MinHash.bulk(nonempty, num_perm=cfg.num_perm, seed=cfg.seed, hashfunc=zlib.crc32))
-    return [LeanMinHash(next(hashes)) if s else None for s in sets]
+    """One LeanMinHash per key (None for an empty key, which has nothing to compare).
+
+    The same hash values as `MinHash.bulk(shingle_sets(keys), hashfunc=zlib.crc32)` (datasketch's default
+    affine32 scheme, asserted in tests), computed for many texts at once in numpy: a minimum does not
+    depend on order or repeats, so each text's shingles are hashed as a list and reduced with
+    `np.minimum.reduceat` in chunks of about `chunk` shingles (memory: chunk x num_perm x 4 bytes)."""
+    k = cfg.shingle_chars
+    perm = MinHash(num_perm=cfg.num_perm, seed=cfg.seed, hashfunc=zlib.crc32).permutations
+    crc = zlib.crc32
+    out: list[LeanMinHash | None] = [None] * len(keys)
+    chunk, rows, hashes, starts = 1 << 16, [], [], []
+    texts = keys.tolist()
+    for i, s in enumerate(texts):
+        if s:
+            starts.append(len(hashes))
+            rows.append(i)
+            hashes.extend(crc(s[j : j + k].encode()) for j in range(max(1, len(s) - k + 1)))
+        if rows and (len(hashes) >= chunk or i == len(texts) - 1):
+            mins = _min_hashes(np.asarray(hashes, dtype=np.uint64), np.asarray(starts), perm)
+            for r, values in zip(rows, mins, strict=True):
+                out[r] = LeanMinHash(seed=cfg.seed, hashvalues=values, scheme="affine32")
+            rows, hashes, starts = [], [], []
+    return out
 
 
 class NearDuplicateIndex:
