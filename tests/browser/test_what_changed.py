@@ -120,6 +120,7 @@ def test_flows_badges_and_shift(series_runs, page, artifacts):
         row = table.locator(f'tr[data-persona-id="{p["id"]}"]')
         assert row.get_by_test_id("status-badge").get_attribute("data-status") == p["status"]
         assert f"{p['now']['share'] * 100:.1f}%" in row.inner_text()
+        assert "−0.0" not in row.inner_text()  # a change that rounds to nothing reads 0.0 pts
     # the dropped persona: a "gone" badge in the gone table, or "shrunk" on the persona continuing it
     if status[s.dropped] == "died":
         gone = page.get_by_test_id("gone-table").locator(f'tr[data-persona-id="{s.dropped}"]')
@@ -131,6 +132,32 @@ def test_flows_badges_and_shift(series_runs, page, artifacts):
     assert f"PSI {c['shift']['psi']:.3f}" in shift and c["shift"]["level"] in shift
     page.screenshot(path=str(artifacts / "what-changed-page.png"), full_page=True)
     sankey.screenshot(path=str(artifacts / "what-changed-sankey.png"))
+
+
+def test_persona_page_says_where_the_persona_comes_from(series_runs, page, artifacts):
+    s = series_runs
+    c = s.server.api(f"/runs/{s.new_id}/comparison")
+    base_names = {b["id"]: b["name"] for b in c["base_personas"]}
+    p = max(c["new_personas"], key=lambda q: (len(q.get("base_ids") or []), q["now"]["share"]))
+    page.goto(f"{s.server.url}/persona/?run={quote(s.new_id)}&id={p['id']}")
+    line = page.get_by_test_id("persona-lineage")
+    line.wait_for()
+    assert line.get_by_test_id("status-badge").get_attribute("data-status") == p["status"]
+    text = line.inner_text()
+    assert f"{p['now']['share'] * 100:.1f}%" in text
+    if p.get("then"):
+        assert f"{p['then']['share'] * 100:.1f}% → " in text
+    for base_id in p.get("base_ids") or []:
+        if len(p["base_ids"]) > 1 or base_names[base_id] != p["name"] or p["own_name"] != p["name"]:
+            assert base_names[base_id] in text
+    page.screenshot(path=str(artifacts / "persona-lineage.png"), full_page=False)
+    line.get_by_role("link", name="What changed →").click()
+    page.wait_for_url(re.compile(r"/changes/\?run="))
+    # the baseline run was compared with nothing: its personas carry no lineage line
+    page.goto(f"{s.server.url}/persona/?run={quote(s.base_id)}&id={p['base_ids'][0] if p.get('base_ids') else 0}")
+    page.get_by_test_id("persona-name").wait_for()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_test_id("persona-lineage").count() == 0
 
 
 def test_movers_table_pages_and_filters(series_runs, page, artifacts):
