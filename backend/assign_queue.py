@@ -26,6 +26,7 @@ when the queue is empty, and served alone.
 from __future__ import annotations
 
 import asyncio
+import gc
 import itertools
 import logging
 import math
@@ -210,6 +211,7 @@ class AssignBatcher:
                 log.error("assign worker %s: the assign process did not load the model: %s", self.name, exc)
         else:
             self._limit_torch_threads()
+        freeze_heap()
         with self._cond:
             self._ready = True
         while (batch := self._take()) is not None:
@@ -275,6 +277,15 @@ class AssignBatcher:
         """The assign worker process stopped under these requests: 503, retry once a new one has loaded."""
         for job in batch:
             job.future.set_exception(_refuse(503, f"{exc}; retry after the Retry-After seconds", 5))
+
+
+def freeze_heap() -> None:
+    """Move what is alive now (the modules, the model just loaded) out of the garbage collector's
+    generations, so the full collections that pause the event loop only walk what was allocated
+    since: with a model loaded they took 100-500 ms each on the shared 2-core machine (scripts/bench_api.py
+    --mixed). Once per model load; a model retired later keeps what it had in reference cycles."""
+    gc.collect()
+    gc.freeze()
 
 
 async def wait_for_result(batcher: AssignBatcher, future: Future, max_wait_s: float) -> Any:

@@ -173,38 +173,42 @@ def _reads_process(base: str, paths: list[str], rate: float, duration: float, st
 
 
 async def _read_load(base: str, paths: list[str], rate: float, duration: float, start_at: float) -> dict:
-    ok: list[tuple[float, float]] = []  # (scheduled, latency) of each read answered 200
+    ok: list[tuple[float, float, float]] = []  # (scheduled, latency, client lateness) of each read answered 200
     status: dict[str, int] = {}
     client = _lean_client(base, 32)
     await client.get(paths[0])
 
     async def read(i: int, scheduled: float) -> None:
+        late = time.perf_counter() - scheduled  # this client's own delay (starved of CPU) before sending
         try:
             code = str(await client.get(paths[i % len(paths)]))
         except (TimeoutError, OSError, asyncio.IncompleteReadError) as exc:
             code = type(exc).__name__
         status[code] = status.get(code, 0) + 1
         if code == "200":
-            ok.append((scheduled, time.perf_counter() - scheduled))
+            ok.append((scheduled, time.perf_counter() - scheduled, late))
 
     n = int(rate * duration)
     await asyncio.sleep(max(0.0, start_at - time.time()))
     begin = time.perf_counter()
     await _drive(n, rate, begin, read)
     await client.aclose()
-    return {"requests": n, "status": status, **_latency_summary([w for _, w in ok]),
+    return {"requests": n, "status": status, **_latency_summary([w for _, w, _ in ok]),
             "slow_windows": slow_windows(ok, begin)}
 
 
-def slow_windows(reads: list[tuple[float, float]], begin: float, slow_s: float = 0.05) -> list[list[float]]:
-    """When the slow reads (over `slow_s`) were sent: [from s, to s, count, worst ms] per stretch of
-    slow reads less than 0.2 s apart (seconds from the start of the load), the 10 worst stretches."""
-    windows: list[list[float]] = []
-    for sent, wait in sorted((sent - begin, wait) for sent, wait in reads if wait > slow_s):
-        if windows and sent - windows[-1][1] < 0.2:
-            windows[-1][1:] = [round(sent, 2), windows[-1][2] + 1, max(windows[-1][3], round(wait * 1000))]
+def slow_windows(reads: list[tuple[float, float, float]], begin: float, slow_s: float = 0.05) -> list[list]:
+    """When the slow reads (over `slow_s`) were due: [from s, to s, reads, worst ms, worst client delay ms]
+    per stretch of slow reads less than 0.2 s apart (seconds from the start of the load), the 10 worst.
+    The client delay is how late the load generator itself sent (it was starved of CPU), not the server."""
+    windows: list[list] = []
+    for due, wait, late in sorted((due - begin, wait, late) for due, wait, late in reads if wait > slow_s):
+        ms, late_ms = round(wait * 1000), round(late * 1000)
+        if windows and due - windows[-1][1] < 0.2:
+            w = windows[-1]
+            windows[-1] = [w[0], round(due, 2), w[2] + 1, max(w[3], ms), max(w[4], late_ms)]
         else:
-            windows.append([round(sent, 2), round(sent, 2), 1, round(wait * 1000)])
+            windows.append([round(due, 2), round(due, 2), 1, ms, late_ms])
     return sorted(windows, key=lambda w: -w[3])[:10]
 
 
@@ -287,7 +291,7 @@ def print_mixed(result: dict, args) -> None:
           f"(served or refused): {a['max_wait_s']} s")
     windows = result["reads"]["slow_windows"]
     if windows:
-        print("reads over 50 ms, worst stretches [from s, to s, reads, worst ms]: "
+        print("reads over 50 ms, worst stretches [from s, to s, reads, worst ms, worst client delay ms]: "
               + ", ".join(str(w) for w in windows[:5]))
     c = result["cores_used"]
     print(f"CPU used over {result['measured_s']} s, in cores: API process {c['server']}, encoder process "

@@ -22,6 +22,7 @@ It lives in `ml` (not in `backend`) so the spawned process imports only the pipe
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import signal
@@ -75,6 +76,8 @@ class _Models:
     def load(self, key: str, model: Any) -> int:
         self.by_key[key] = model
         warm(getattr(model, "embedder", None))
+        gc.collect()  # the model and torch are long-lived: keep them out of later full collections
+        gc.freeze()
         return os.getpid()
 
     def assign(self, key: str, requests: list[list[dict]]) -> list[tuple[str, Any]]:
