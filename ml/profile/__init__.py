@@ -132,12 +132,14 @@ def build_profiles(members: pd.DataFrame, features, labels, reassigned, embeddin
             "fingerprint": fingerprint,
             "highlights": [f["sentence"] for f in hl],
             "highlight_features": [f["feature"] for f in hl],
-            "evidence": [] if privacy["evidence_withheld"] else fit.selector.select(
-                member_ids[mask], [texts[i] for i in np.flatnonzero(mask)], embeddings[mask], ~reassigned[mask],
-                keep_handles),
+            "evidence": [] if privacy["evidence_withheld"] else fit.selector.pick(  # masked below
+                member_ids[mask], [texts[i] for i in np.flatnonzero(mask)], embeddings[mask], ~reassigned[mask]),
             **privacy,
             "brand_handles": list(keep_handles),
         })
+    masked = fit.selector.mask([p["evidence"] for p in profiles], keep_handles)
+    for p, evidence in zip(profiles, masked, strict=True):
+        p["evidence"] = evidence
     _name_and_describe(profiles, highlighted, fit, texts, labels, embeddings, cfg, time_basis)
     return profiles
 

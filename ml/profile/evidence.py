@@ -5,8 +5,9 @@ the centre of their L2-normalised embeddings, rank by cosine similarity to it an
 ``evidence_pool`` closest. Pick greedily by maximal marginal relevance
 ``λ·sim(centre) − (1−λ)·max sim(already picked)``, skipping near duplicates (cosine above
 ``near_duplicate_cosine`` or token Jaccard above ``near_duplicate_jaccard`` to a picked text) and texts
-with fewer than ``min_evidence_words`` words. Each snippet is masked with ``mask_pii`` and keeps its
-``member_id``; ``similarity`` is its cosine to the centre.
+with fewer than ``min_evidence_words`` words. Each snippet is masked (``mask_texts``: one batch for all
+personas, through the on-disk mask cache, so a re-run loads no name model when its texts were masked
+before) and keeps its ``member_id``; ``similarity`` is its cosine to the centre.
 
 Privacy floor (``privacy_floor``): where authors are known, a persona backed by fewer than
 ``min_evidence_authors`` distinct authors shows no snippets at all (``evidence_withheld: true`` and a
@@ -20,7 +21,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from ml.profile.masking import mask_pii
+from ml.profile.masking import mask_texts
 
 _WORD_RE = re.compile(r"\w+")
 
@@ -62,7 +63,8 @@ class EvidenceSelector:
     """Choose representative, diverse, masked snippets.
 
     ``select(member_ids, texts, embeddings, core_mask, keep_handles)``: arrays for ONE persona's members;
-    returns ``[{member_id, text, similarity}]`` (at most ``n``).
+    returns ``[{member_id, text, similarity}]`` (at most ``n``). For many personas, ``pick`` each (raw
+    texts, never shown) and ``mask`` them all in one batch.
     """
 
     def __init__(self, n: int = 8, pool: int = 60, mmr_lambda: float = 0.7, dup_cosine: float = 0.9,
@@ -76,6 +78,15 @@ class EvidenceSelector:
         self.max_chars = max_chars
 
     def select(self, member_ids, texts, embeddings, core_mask=None, keep_handles=()) -> list[dict]:
+        return self.mask([self.pick(member_ids, texts, embeddings, core_mask)], keep_handles)[0]
+
+    def mask(self, picked: list[list[dict]], keep_handles=()) -> list[list[dict]]:
+        """``pick`` results (one list per persona), every text masked and cut, in one ``mask_texts`` call."""
+        masked = iter(mask_texts([s["text"] for group in picked for s in group], keep_handles))
+        return [[{**s, "text": _cut(next(masked), self.max_chars)} for s in group] for group in picked]
+
+    def pick(self, member_ids, texts, embeddings, core_mask=None) -> list[dict]:
+        """Like ``select``, texts *unmasked* and uncut: pass the result to ``mask`` before showing it."""
         E = np.asarray(embeddings, dtype=np.float64)
         n = len(E)
         if n == 0:
@@ -119,7 +130,7 @@ class EvidenceSelector:
         return [
             {
                 "member_id": str(member_ids[i]),
-                "text": _cut(mask_pii(str(texts[i]), keep_handles=keep_handles), self.max_chars),
+                "text": str(texts[i]),
                 "similarity": round(float(sim[i]), 4),
             }
             for i in picked

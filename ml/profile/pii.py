@@ -283,7 +283,7 @@ class PiiMasker:
         staged = cache.get(unique)
         todo = [t for t, m in zip(unique, staged) if m is None]
         fresh = [self._patterns(t) for t in todo]
-        if self.names:
+        if self.names and todo:  # all cached: the name model is not even loaded
             fresh = self._mask_names(fresh, keep)
         cache.put(todo, fresh)
         new = dict(zip(todo, fresh))
