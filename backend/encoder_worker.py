@@ -100,7 +100,7 @@ class EncoderWorker:
             if key not in self._loaded or since not in (None, self._generation):
                 return
             self._loaded.discard(key)
-            if self._proc is not None and self._proc.is_alive():
+            if self._proc is not None and self._proc_generation == self._generation and self._proc.is_alive():
                 try:
                     self._exchange("drop", (key,))
                 except EncoderUnavailable as exc:
