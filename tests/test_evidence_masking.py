@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import ml.profile.pii as pii
+from ml.profile import pii
 from ml.profile.evidence import EvidenceSelector
 from ml.profile.pii import PiiMasker
 

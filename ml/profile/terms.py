@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import html
 import re
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import numpy as np
 import scipy.sparse as sp
@@ -58,6 +58,26 @@ def clean_for_terms(text: object) -> str:
     out = _HASH_RE.sub(" ", out)
     out = _APOS_RE.sub("", out).replace("'", "")
     return out.lower()
+
+
+_TOKEN_RE = re.compile(TOKEN_PATTERN)
+
+
+@lru_cache(maxsize=1 << 17)
+def _words(text: str) -> tuple[str, ...]:
+    """The text's words, stop words removed (memoised: a run reads each text in several fits)."""
+    return tuple(w for w in _TOKEN_RE.findall(clean_for_terms(text)) if w not in STOP_WORDS)
+
+
+def term_tokens(text: object, ngram_range: tuple[int, int] = (1, 1)) -> list[str]:
+    """Terms of one text: exactly what scikit-learn's word analyzer gives with ``clean_for_terms`` as
+    preprocessor, ``TOKEN_PATTERN`` and ``STOP_WORDS`` (stop words dropped, then 1..n-grams of the rest)."""
+    words = _words(text) if isinstance(text, str) else ()
+    lo, hi = ngram_range
+    out = list(words) if lo == 1 else []
+    for n in range(max(lo, 2), min(hi, len(words)) + 1):
+        out.extend(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
+    return out
 
 
 @lru_cache(maxsize=1)
@@ -108,10 +128,7 @@ class ClassTfidf:
 
     def _vectorizer(self, min_df: int) -> CountVectorizer:
         return CountVectorizer(
-            preprocessor=clean_for_terms,
-            token_pattern=TOKEN_PATTERN,
-            stop_words=sorted(STOP_WORDS),
-            ngram_range=self.ngram_range,
+            analyzer=partial(term_tokens, ngram_range=tuple(self.ngram_range)),
             min_df=min_df,
             max_features=self.max_features,
             dtype=np.float64,

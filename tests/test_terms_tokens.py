@@ -1,0 +1,43 @@
+"""ClassTfidf's memoised analyzer gives exactly scikit-learn's word analyzer with the same settings."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pandas as pd
+from sklearn.feature_extraction.text import CountVectorizer
+
+from ml.profile.terms import STOP_WORDS, TOKEN_PATTERN, ClassTfidf, clean_for_terms, term_tokens
+from tests.fixtures.data import shared_path
+
+
+def sklearn_analyzer(ngram_range):
+    return CountVectorizer(preprocessor=clean_for_terms, token_pattern=TOKEN_PATTERN,
+                           stop_words=sorted(STOP_WORDS), ngram_range=ngram_range).build_analyzer()
+
+
+def test_term_tokens_equal_sklearn_on_real_tweets():
+    texts = pd.read_csv(shared_path("twitter_airline_sentiment", "Tweets.csv"), usecols=["text"])["text"]
+    texts = texts.head(2000).tolist() + ["", "the a an", "Flight", "&amp; @united #delay ^KN", "it's don’t"]
+    for ngram_range in [(1, 1), (2, 3), (1, 2), (3, 3)]:
+        want = sklearn_analyzer(ngram_range)
+        for text in texts:
+            assert term_tokens(text, ngram_range) == want(text), (ngram_range, text)
+    assert term_tokens(None) == [] and term_tokens(float("nan")) == []
+
+
+def test_fitted_terms_equal_a_plain_count_vectorizer_and_pickle():
+    texts = pd.read_csv(shared_path("twitter_airline_sentiment", "Tweets.csv"), usecols=["text"])["text"]
+    texts = texts.head(3000).tolist()
+    labels = np.arange(len(texts)) % 7
+    for ngram_range in [(1, 1), (2, 3)]:
+        fitted = ClassTfidf(ngram_range, 2, 30000).fit(texts, labels)
+        plain = CountVectorizer(preprocessor=clean_for_terms, token_pattern=TOKEN_PATTERN,
+                                stop_words=sorted(STOP_WORDS), ngram_range=ngram_range, min_df=2,
+                                max_features=30000, dtype=np.float64)
+        X = plain.fit_transform(texts)
+        assert list(plain.get_feature_names_out()) == list(fitted.vectorizer_.get_feature_names_out())
+        assert (fitted.vectorizer_.transform(texts) != X).nnz == 0
+        again = pickle.loads(pickle.dumps(fitted))
+        assert (again.transform(texts[:50]) != fitted.transform(texts[:50])).nnz == 0
