@@ -11,8 +11,10 @@ Persona ↔ intent: a persona stands for the intent most of its members carry.
 
 Scored per intent, as the targets are: a removed intent is reported died when most of its A texts sit
 in personas that ``died``; a new intent born when most of its B texts sit in personas ``born``; a shared
-intent is kept when the A persona holding most of its texts did not die and links (continued, grown,
-shrunk, split or merged) to the B persona holding most of its B texts. False died / born: personas that
+intent is kept ("main persona") when the A persona holding most of its texts did not die and links
+(continued, grown, shrunk, split or merged) to the B persona holding most of its B texts, and "linked" when
+at least half of it is carried over by groups of linked personas (``linked_share``: both runs may cut one
+intent into several personas, and the pieces link to each other rather than the two largest). False died / born: personas that
 stand for a shared intent (most of their members carry it) yet died / were born. Each row of the table is one LineageConfig (the grid below; the first row
 is the default). Novelty (``ml.lineage.novelty``, run A's model): share of novel texts among B's texts of
 the 7 new intents (target ≥ 0.8) and among B's held-back texts of shared intents (target ≤ 0.1).
@@ -35,9 +37,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from scripts.ablation.data import SHARED_DATA
 
-GRID = [  # (match_similarity, piece_similarity, piece_margin, piece_share); first: the default LineageConfig
-    (0.85, 0.80, 0.03, 0.5), (0.80, 0.75, 0.03, 0.5), (0.90, 0.80, 0.03, 0.5), (0.85, 0.75, 0.03, 0.5),
-    (0.85, 0.80, 0.03, 0.3),
+GRID = [  # (match_similarity, piece_similarity, piece_margin, piece_share, novel_persona_share); first: the default
+    (0.85, 0.80, 0.03, 0.5, 0.5), (0.85, 0.80, 0.03, 0.5, 0.7), (0.85, 0.80, 0.03, 0.5, 1.0),
+    (0.80, 0.75, 0.03, 0.5, 0.5), (0.90, 0.80, 0.03, 0.5, 0.5), (0.85, 0.75, 0.03, 0.5, 0.5),
+    (0.85, 0.80, 0.03, 0.3, 0.5),
 ]
 
 
@@ -114,11 +117,36 @@ def score(comparison, split: dict, table_a: pd.DataFrame, table_b: pd.DataFrame,
         a, b = main(table_a, intent), main(table_b, intent)
         if a is not None and b is not None and base[a].status != "died" and b in base[a].new_ids:
             kept.append(intent)
+    linked = linked_share(comparison, split["shared"], table_a, table_b)
     false_died = sum(1 for pid, (lab, _) in maj_a.items() if lab in split["shared"] and base[pid].status == "died")
     false_born = sum(1 for pid, (lab, _) in maj_b.items() if lab in split["shared"] and new[pid].status == "born")
     return {"died_found": len(died), "born_found": len(born), "shared_kept": round(len(kept) / len(split["shared"]), 4),
+            "shared_linked": round(float(np.mean([v >= 0.5 for v in linked.values()])), 4),
             "false_died": int(false_died), "false_born": int(false_born), "psi": comparison.shift.psi,
             "counts": comparison.counts}
+
+
+def linked_share(comparison, intents: list[str], table_a: pd.DataFrame, table_b: pd.DataFrame) -> dict[str, float]:
+    """Per intent: the share of it that the lineage carries over, Σ over groups of linked personas (connected
+    by matches and pieces) of min(share of its A texts in the group's A personas, share of its B texts in
+    the group's B personas). An intent that both runs cut into several personas is kept when its pieces
+    link to each other, which the one-persona rule above misses."""
+    parent: dict = {}
+
+    def find(x):
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+
+    for link in comparison.links:
+        parent[find(("a", link.base_id))] = find(("b", link.new_id))
+    out = {}
+    for intent in intents:
+        ra, rb = table_a[table_a["label"] == intent], table_b[table_b["label"] == intent]
+        fa = ra.groupby(ra["persona_id"].map(lambda p: find(("a", int(p)))))["n"].sum() / max(1, ra["n"].sum())
+        fb = rb.groupby(rb["persona_id"].map(lambda p: find(("b", int(p)))))["n"].sum() / max(1, rb["n"].sum())
+        out[intent] = float(sum(min(fa[g], fb[g]) for g in set(fa.index) & set(fb.index)))
+    return out
 
 
 def novelty(result_a, snap_a, split: dict, folder: Path) -> dict:
@@ -154,12 +182,12 @@ def evaluate_seed(df: pd.DataFrame, seed: int) -> dict:
         maj_a, maj_b = majority(snap_a, label_of), majority(snap_b, label_of)
         table_a, table_b = _intent_table(snap_a, label_of), _intent_table(snap_b, label_of)
         rows = []
-        for match, piece, margin, piece_share in GRID:
+        for match, piece, margin, piece_share, novel_share in GRID:
             cfg = LineageConfig(match_similarity=match, piece_similarity=piece, piece_margin=margin,
-                                piece_share=piece_share)
+                                piece_share=piece_share, novel_persona_share=novel_share)
             comp = compare_runs(snap_a, snap_b, cfg)
             rows.append({"match_similarity": match, "piece_similarity": piece, "piece_margin": margin,
-                         "piece_share": piece_share,
+                         "piece_share": piece_share, "novel_persona_share": novel_share,
                          **score(comp, split, table_a, table_b, maj_a, maj_b)})
         nov = novelty(res_a, snap_a, split, folder)
     return {"seed": seed, "removed": split["removed"], "new": split["new"], "n_A": snap_a.n_members,
@@ -169,13 +197,14 @@ def evaluate_seed(df: pd.DataFrame, seed: int) -> dict:
 
 
 def print_table(results: list[dict]) -> None:
-    print("| seed | match / piece / margin / piece share | removed intents died (of 7) | new intents born (of 7) | shared intents "
-          "kept (of 63) | false died | false born | PSI |")
+    print("| seed | match / piece / margin / piece share / novel share | removed intents died (of 7) | new intents born "
+          "(of 7) | shared intents kept (of 63): main persona / linked | false died | false born | PSI |")
     print("|---|---|---|---|---|---|---|---|")
     for r in results:
         for g in r["grid"]:
-            print(f"| {r['seed']} | {g['match_similarity']} / {g['piece_similarity']} / {g['piece_margin']} / {g['piece_share']} | "
-                  f"{g['died_found']} | {g['born_found']} | {g['shared_kept']:.3f} | "
+            print(f"| {r['seed']} | {g['match_similarity']} / {g['piece_similarity']} / {g['piece_margin']} / "
+                  f"{g['piece_share']} / {g['novel_persona_share']} | {g['died_found']} | {g['born_found']} | "
+                  f"{g['shared_kept']:.3f} / {g['shared_linked']:.3f} | "
                   f"{g['false_died']} | {g['false_born']} | {g['psi']:.3f} |")
     print()
     print("| seed | personas A / B | purity A | novelty: unseen intents | novelty: held-back known | reference |")

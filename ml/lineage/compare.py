@@ -18,6 +18,7 @@ from sklearn.base import BaseEstimator
 from ml.lineage.config import LineageConfig
 from ml.lineage.matching import PersonaMatcher
 from ml.lineage.movers import choose_keys, crosstab, movers, recurring
+from ml.lineage.neighbourhood import novel_persona_shares
 from ml.lineage.shift import activity_change, fingerprint_change, psi, share_ci, term_change
 from ml.lineage.snapshot import RunSnapshot, check_comparable
 from ml.runtime.contracts.compare import BasePersona, Comparison, Link, NewPersona, RunRef
@@ -62,6 +63,16 @@ def _components(m: int, links: list[tuple[int, int, str]]) -> list[tuple[set[int
     return list(groups.values())
 
 
+def novel_shares(base: RunSnapshot, new: RunSnapshot, quantile: float):
+    """(per base persona: share of its members novel against the new run, per new persona: against the
+    base run); (None, None) unless both runs' models keep a labelled member sample."""
+    nb, nn = (getattr(getattr(s, "model", None), "novelty", None) for s in (base, new))
+    if nb is None or nn is None:
+        return None, None
+    return (novel_persona_shares(nn, nb, base.persona_ids, quantile),
+            novel_persona_shares(nb, nn, new.persona_ids, quantile))
+
+
 class RunComparer(BaseEstimator):
     """``fit(base, new)`` compares two runs; the result is ``comparison_``."""
 
@@ -76,9 +87,12 @@ class RunComparer(BaseEstimator):
         pairs = recurring(base.members, new.members, overlap_key) if overlap_key != "none" else None
         counts = crosstab(pairs, base.persona_ids, new.persona_ids) if pairs is not None else None
         self._nb, self._nn = base.sizes(), new.sizes()
+        self.novel_base_, self.novel_new_ = novel_shares(base, new, cfg.novelty_quantile)
+        flag = (lambda x: None if x is None else x >= cfg.novel_persona_share)
         matcher = PersonaMatcher(cfg.match_similarity, cfg.piece_similarity, cfg.piece_margin,
                                  cfg.min_shared_members, cfg.min_overlap, cfg.piece_share).fit(
-            A, B, counts, self._nb / max(1, base.n_members), self._nn / max(1, new.n_members))
+            A, B, counts, self._nb / max(1, base.n_members), self._nn / max(1, new.n_members),
+            flag(self.novel_base_), flag(self.novel_new_))
         self.matcher_ = matcher
         self._cfg, self._base, self._new = cfg, base, new
         new_personas = [self._new_persona(j) for j in range(len(new.persona_ids))]
@@ -147,7 +161,9 @@ class RunComparer(BaseEstimator):
         best = int(order[0]) if i is None else i
         others = [k for k in order if k != best]
         ov = self.matcher_.overlap_[best, j]
+        novel = None if self.novel_new_ is None else round(float(self.novel_new_[j]), 4)
         return {
+            "novel_share": novel,
             "similarity": round(float(col[best]), 4),
             "next_similarity": round(float(col[others[0]]), 4) if others else None,
             "overlap": None if np.isnan(ov) else round(float(ov), 4),
@@ -165,6 +181,10 @@ class RunComparer(BaseEstimator):
         near = f"nearest base persona {int(self._base.persona_ids[i])}" if i is not None else "no base persona"
         sim = f"cosine {s['similarity']}" if s.get("similarity") is not None else "no centroid"
         ov = f", member overlap {s['overlap']}" if s.get("overlap") is not None else ""
+        if status == "born" and self.matcher_.novel_new_[j]:
+            return (f"born: {s['novel_share']:.0%} of its members lie where the base run has none (novel, ≥ "
+                    f"{cfg.novel_persona_share:.0%}); {near.replace('nearest base persona', 'nearest base persona is')} "
+                    f"at {sim}")
         if status == "born":
             return (f"born: no match or piece; {near.replace('nearest base persona', 'nearest base persona is')} "
                     f"at {sim}{ov} (a match needs ≥ {cfg.match_similarity} and a free partner, a piece ≥ "
@@ -192,9 +212,12 @@ class RunComparer(BaseEstimator):
         status = main.status if role == "matched" and main is not None else str(role)
         then = self._share(self._nb, [i], self._base.n_members)
         where = ", ".join(f"{p.id} ({p.status})" for p in children) or "none"
+        why = f"{status}: new personas {where}"
+        if self.matcher_.novel_base_[i]:
+            why += (f"; {self.novel_base_[i]:.0%} of its members lie where the new run has none (novel, ≥ "
+                    f"{self._cfg.novel_persona_share:.0%})")
         return BasePersona(id=pid, name=self._base.name(pid), lineage_id=self._base.lineage(pid), status=status,
-                           new_ids=[p.id for p in children], then=then,
-                           reason=f"{status}: new personas {where}")
+                           new_ids=[p.id for p in children], then=then, reason=why)
 
     # -- run level ----------------------------------------------------------------------------------
     def _links(self) -> list[Link]:

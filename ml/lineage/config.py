@@ -37,6 +37,11 @@ class LineageConfig(ConfigFile):
     min_overlap: float = Field(
         0.5, ge=0.0, le=1.0,
         description="share of a persona's recurring members that must land in its match to confirm it")
+    novel_persona_share: float = Field(
+        0.5, gt=0.0, le=1.0,
+        description="share of a persona's members lying where the other run has none (novel, as ml.assign judges "
+                    "fresh texts) from which it died / was born whatever its centroid; runs whose models keep a "
+                    "member sample only")
     growth_ratio: float = Field(
         1.5, gt=1.0, description="share ratio (now/then) from which a matched persona grew (or 1/ratio: shrank)")
     confidence: float = Field(0.95, gt=0.5, lt=1.0, description="level of the Wilson intervals of shares")

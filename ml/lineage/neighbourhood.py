@@ -54,7 +54,8 @@ def _kth_and_neighbours(Q: np.ndarray, R: np.ndarray, k: int, m: int, self_in_r:
 
 
 class NeighbourhoodNovelty(BaseEstimator):
-    """See the module docstring. ``fit(vectors)`` → ``vectors_``, ``reference_``, ``n_members_``."""
+    """See the module docstring. ``fit(vectors, labels)`` → ``vectors_``, ``labels_``, ``reference_``,
+    ``n_members_``."""
 
     def __init__(self, max_members: int = 10_000, k: int = 1, smooth: int = 30, random_state: int = 0):
         self.max_members = max_members
@@ -62,14 +63,17 @@ class NeighbourhoodNovelty(BaseEstimator):
         self.smooth = smooth
         self.random_state = random_state
 
-    def fit(self, vectors: np.ndarray):
+    def fit(self, vectors: np.ndarray, labels: np.ndarray | None = None):
+        """``labels``: the members' persona ids (kept for the sample as ``labels_``, else None)."""
         X = unit_rows(vectors)
         if X.ndim != 2 or len(X) < 2:
             raise ValueError(f"need at least 2 member vectors (rows), got shape {X.shape}")
-        self.n_members_ = int(len(X))
+        self.n_members_ = len(X)
+        keep = np.arange(len(X))
         if len(X) > self.max_members:
-            keep = np.random.default_rng(self.random_state).choice(len(X), self.max_members, replace=False)
-            X = X[np.sort(keep)]
+            keep = np.sort(np.random.default_rng(self.random_state).choice(len(X), self.max_members, replace=False))
+            X = X[keep]
+        self.labels_ = None if labels is None else np.asarray(labels, dtype=np.int64)[keep]
         m = min(self.smooth, len(X))
         kth, nbrs = _kth_and_neighbours(X, X, self.k, m, self_in_r=True)
         self.vectors_ = X.astype(np.float16)
@@ -95,3 +99,15 @@ class NeighbourhoodNovelty(BaseEstimator):
     def novel(self, vectors: np.ndarray, quantile: float) -> np.ndarray:
         """Whether each fresh row scores beyond the ``quantile`` of the run's own reference scores."""
         return self.scores(vectors) > self.threshold(quantile)
+
+
+def novel_persona_shares(reference: NeighbourhoodNovelty, other: NeighbourhoodNovelty, persona_ids: np.ndarray,
+                         quantile: float) -> np.ndarray | None:
+    """Per persona of ``other``'s run (``persona_ids`` order): the share of its sampled members that are
+    novel against ``reference``'s run, the sample taken as one fresh batch; None without labels or when the
+    two samples live in different spaces."""
+    labels = getattr(other, "labels_", None)
+    if labels is None or reference.vectors_.shape[1] != other.vectors_.shape[1]:
+        return None
+    novel = reference.novel(other.vectors_, quantile)
+    return np.array([float(novel[labels == p].mean()) if (labels == p).any() else 0.0 for p in persona_ids])

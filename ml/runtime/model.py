@@ -66,12 +66,13 @@ class PersonaModel:
         self.min_words, self.min_chars = min_words, min_chars
         self.novelty = None  # ml.lineage.neighbourhood.NeighbourhoodNovelty, set by fit_novelty
 
-    def fit_novelty(self, embeddings: np.ndarray, seed: int = 0) -> PersonaModel:
-        """Keep a bounded sample of the run's member text embeddings for novelty of fresh data
-        (``ml.assign``; ``ml.lineage.neighbourhood``). Models saved before this have ``novelty`` None."""
+    def fit_novelty(self, embeddings: np.ndarray, labels: np.ndarray | None = None, seed: int = 0) -> PersonaModel:
+        """Keep a bounded sample of the run's member text embeddings (and persona ids) for novelty of fresh
+        data (``ml.assign``) and of another run's personas (``ml.lineage.compare``); see
+        ``ml.lineage.neighbourhood``. Models saved before this have ``novelty`` None."""
         from ml.lineage.neighbourhood import NeighbourhoodNovelty
 
-        self.novelty = NeighbourhoodNovelty(random_state=seed).fit(embeddings)
+        self.novelty = NeighbourhoodNovelty(random_state=seed).fit(embeddings, labels)
         return self
 
     # -- assignment ------------------------------------------------------------------------------

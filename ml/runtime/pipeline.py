@@ -248,7 +248,7 @@ class PersonaPipeline:
         reassigner = self.stages.model_reassigner.fit(model_vectors, labels, reassigned)
         model = PersonaModel(prep.embedder, prep.featurizer, fusion, reassigner, model_space,
                              cfg.embed.strip_handles_urls, {p.id: p.name or f"Persona {p.id}" for p in personas})
-        return model.fit_novelty(embeddings, cfg.seed)
+        return model.fit_novelty(embeddings, labels, cfg.seed)
 
     # -- helpers ---------------------------------------------------------------------------------
     def _drop_agents(self, messages: pd.DataFrame, candidates: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
