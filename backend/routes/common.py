@@ -1,18 +1,23 @@
-"""Helpers shared by the route modules: run-id resolution and documented error responses."""
+"""Helpers shared by the route modules: run-id resolution, documented error responses, paging."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Path
+from fastapi import Path, Query
 
 from backend.errors import APIError
 from backend.schemas import MAX_ID, RUN_ID_PATTERN, ErrorResponse
+from backend.settings import Settings
 from ml.store.base import RunStore
 
 RunIdPath = Annotated[str, Path(pattern=RUN_ID_PATTERN, max_length=64, examples=["latest"],
                                 description="A run id, or `latest` for the newest run.")]
 PersonaIdPath = Annotated[int, Path(ge=0, le=MAX_ID, examples=[0], description="Persona id within the run.")]
+# Paging: `offset` into a list of runs (RunOffset) or of a run's rows (RowOffset), `limit` clamped by `page_limit`.
+RunOffset = Annotated[int, Query(ge=0, le=1_000_000)]
+RowOffset = Annotated[int, Query(ge=0, le=10_000_000)]
+PageLimit = Annotated[int | None, Query(ge=1, le=10_000, description="Clamped to the page size cap.")]
 
 
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -26,3 +31,8 @@ def resolve_run(store: RunStore, run_id: str) -> str:
         return store.resolve_run_id(run_id)
     except ValueError as exc:
         raise APIError(422, "invalid_id", f"run_id: {exc}") from exc
+
+
+def page_limit(limit: int | None, settings: Settings) -> int:
+    """The page size asked for (the default page size when none), clamped to the server's cap."""
+    return min(limit or settings.default_page_size, settings.max_page_size)

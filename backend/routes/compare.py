@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 
 from backend.deps import CacheDep, SettingsDep, StoreDep
 from backend.errors import APIError
-from backend.routes.common import RunIdPath, errors, resolve_run
+from backend.routes.common import PageLimit, RowOffset, RunIdPath, RunOffset, errors, page_limit, resolve_run
 from backend.schemas import MAX_ID, RUN_ID_PATTERN
 from ml.runtime.contracts.compare import Comparison, MoversPage, SeriesHistory
 
@@ -54,11 +54,11 @@ def get_movers(
     settings: SettingsDep,
     from_persona: PersonaFilter = None,
     to_persona: PersonaFilter = None,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-    limit: Annotated[int | None, Query(ge=1, le=10_000, description="Clamped to the page size cap.")] = None,
+    offset: RowOffset = 0,
+    limit: PageLimit = None,
 ) -> MoversPage:
     resolved = resolve_run(store, run_id)
-    limit = min(limit or settings.default_page_size, settings.max_page_size)
+    limit = page_limit(limit, settings)
     page = store.get_movers(resolved, from_persona=from_persona, to_persona=to_persona, offset=offset, limit=limit)
     if page is None:
         raise _no_comparison(resolved)
@@ -71,10 +71,10 @@ def get_series(
     name: SeriesPath,
     store: StoreDep,
     settings: SettingsDep,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-    limit: Annotated[int | None, Query(ge=1, le=10_000, description="Clamped to the page size cap.")] = None,
+    offset: RunOffset = 0,
+    limit: PageLimit = None,
 ) -> SeriesHistory:
-    limit = min(limit or settings.default_page_size, settings.max_page_size)
+    limit = page_limit(limit, settings)
     try:
         items, total = store.series_runs(name, limit=limit, offset=offset)
     except ValueError as exc:

@@ -9,7 +9,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from backend.deps import CacheDep, SettingsDep, StoreDep
-from backend.routes.common import PersonaIdPath, RunIdPath, errors, resolve_run
+from backend.routes.common import (
+    PageLimit,
+    PersonaIdPath,
+    RowOffset,
+    RunIdPath,
+    errors,
+    page_limit,
+    resolve_run,
+)
 from ml.runtime.contracts import (
     MapResponse,
     MemberPage,
@@ -104,11 +112,11 @@ def get_members(
     store: StoreDep,
     settings: SettingsDep,
     q: Annotated[str | None, Query(max_length=200, description="Case-insensitive text filter.")] = None,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-    limit: Annotated[int | None, Query(ge=1, le=10_000, description="Clamped to the page size cap.")] = None,
+    offset: RowOffset = 0,
+    limit: PageLimit = None,
 ) -> MemberPage:
     resolved = resolve_run(store, run_id)
-    limit = min(limit or settings.default_page_size, settings.max_page_size)
+    limit = page_limit(limit, settings)
     query = q.strip() if q and q.strip() else None
     store.get_persona(resolved, persona_id)  # 404 for an unknown persona rather than an empty page
     items, total = store.get_members(resolved, persona_id, offset=offset, limit=limit, query=query)

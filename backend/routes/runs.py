@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 
 from backend.deps import CacheDep, ModelsDep, SettingsDep, StoreDep
 from backend.errors import APIError
 from backend.redact import public_document
-from backend.routes.common import RunIdPath, errors, resolve_run
+from backend.routes.common import PageLimit, RunIdPath, RunOffset, errors, page_limit, resolve_run
 from backend.security import require_admin
 from ml.runtime.contracts import DeleteResult, RunManifest, RunPage, parse_run_summary, served_manifest
 
@@ -25,10 +25,10 @@ def public_manifest(run_id: str, manifest: dict[str, Any], model_available: bool
 def list_runs(
     store: StoreDep,
     settings: SettingsDep,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-    limit: Annotated[int | None, Query(ge=1, le=10_000, description="Clamped to the server's page size cap.")] = None,
+    offset: RunOffset = 0,
+    limit: PageLimit = None,
 ) -> RunPage:
-    limit = min(limit or settings.default_page_size, settings.max_page_size)
+    limit = page_limit(limit, settings)
     items = [parse_run_summary(_summary(run)) for run in store.list_runs(limit=limit, offset=offset)]
     return RunPage(items=items, total=store.count_runs(), offset=offset, limit=limit)
 

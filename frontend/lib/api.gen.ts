@@ -2462,7 +2462,7 @@ export interface operations {
         parameters: {
             query?: {
                 offset?: number;
-                /** @description Clamped to the server's page size cap. */
+                /** @description Clamped to the page size cap. */
                 limit?: number | null;
             };
             header?: never;
