@@ -6,7 +6,9 @@
    at random (seed 0) into halves A and B; each half is a full ``python -m ml.run`` (default config, a
    SQLite store in a temporary folder, ``--series halves``), so B is compared with A by the run itself
    (``--series`` → the series' newest run is the baseline). Target: no born or died persona above 2 %
-   share, PSI < 0.1.
+   share, PSI < 0.1. Also: novelty share of half B's tweets placed with half A's model (``ml.lineage.novelty``),
+   by the neighbourhood rule and by the per-persona centroid quantiles it replaced (known texts: low).
+   ``--halves-only`` stops here (about 3 min).
 2. By date: tweets before the median ``tweet_created`` vs after (``--series dates``): what changed.
 3. ``ml.assign`` on 10,000 Banking77 texts (seeded sample) with run A's model, against the time the
    same encoder takes to embed those texts: both with an empty embedding cache (``PERSONAS_CACHE_DIR``
@@ -98,10 +100,30 @@ def assign_timing(run_dir: Path, folder: Path, n: int = 10_000) -> dict:
             "novelty_share": summary["novelty_share"]}
 
 
+def halves_novelty(run_dir: Path, frame: pd.DataFrame, folder: Path) -> dict:
+    """Novelty share of half B's tweets placed with half A's model (known texts: should stay low), by the
+    neighbourhood rule (the model's member sample) and by the per-persona centroid quantiles it replaced."""
+    from ml.ingest.load import ColumnMapping, load_messages
+    from ml.lineage.novelty import FreshDataScorer
+    from ml.lineage.snapshot import load_snapshot
+
+    path = folder / "fresh_half_b.csv"
+    frame.to_csv(path, index=False)
+    messages, _ = load_messages([str(path)], mapping=ColumnMapping())
+    snap = load_snapshot(run_dir)
+    out = {}
+    for name, sample in (("member_sample", snap.model.novelty), ("centroid_quantiles", None)):
+        snap.model.novelty = sample
+        scorer = FreshDataScorer().fit(snap.model, snap, snap.config)
+        out[name] = round(float(scorer.assign(messages)["novel"].mean()), 4)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--json", default=None, help="write the results here")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--halves-only", action="store_true", help="only part 1 (+ novelty of half B vs half A's model)")
     args = p.parse_args(argv)
     df = pd.read_csv(AIRLINE)
     out: dict = {"n": len(df)}
@@ -112,7 +134,11 @@ def main(argv: list[str] | None = None) -> int:
         a, b = df.iloc[np.sort(perm[: len(df) // 2])], df.iloc[np.sort(perm[len(df) // 2 :])]
         dir_a, took_a = run(a, folder, "half_a", store, "halves")
         dir_b, took_b = run(b, folder, "half_b", store, "halves")
-        out["halves"] = {**summarise(comparison_of(dir_b)), "run_s": [took_a, took_b]}
+        out["halves"] = {**summarise(comparison_of(dir_b)), "run_s": [took_a, took_b],
+                         "novelty_of_b_vs_a": halves_novelty(dir_a, b, folder)}
+        if args.halves_only:
+            print(json.dumps(out, indent=2, ensure_ascii=False))
+            return 0
         stamp = pd.to_datetime(df["tweet_created"], utc=True)
         cut = stamp.median()
         early, late = df[stamp < cut], df[stamp >= cut]
