@@ -16,11 +16,16 @@ The rule, in order (every step is vectorised except the per-text model call):
 4. Otherwise py3langid, restricted to `languages`, scores the text; it is removed only when English is not the
    top language *and* its probability is below `max_english_probability` (a confidence margin: short, slangy
    English such as "Okee doke" or "DM sent" often has another top language but keeps P(English) >= 0.07).
+
+Step 4's scores are kept per text in an on-disk cache (``score_cache``, in ``PERSONAS_CACHE_DIR``): a re-run
+over the same texts reads them instead of running the model (50k texts: about 6 s of CPU saved).
 """
 
 from __future__ import annotations
 
+import hashlib
 from functools import lru_cache
+from importlib.metadata import version
 
 import numpy as np
 import pandas as pd
@@ -28,6 +33,7 @@ import pandas as pd
 from ml.filtering.config import NonEnglishConfig
 from ml.filtering.text import HASHTAG_RE, LATIN_LETTER_RE, LETTER_RE, URL_RE, as_text
 from ml.runtime.errors import InputError
+from ml.text_cache import TextCache
 
 # Handles as in ml.filtering.text, plus ".@x" and "@ x" forms; agent sign-offs such as "^KN" or "*HCK".
 _HANDLE_RE = r"(?<!\w)@\w+"
@@ -60,15 +66,30 @@ def _identifier(languages: tuple[str, ...]):
     return identifier
 
 
-def english_scores(bodies: pd.Series, languages: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """(top language, P(English)) for each detector text, from py3langid restricted to `languages`."""
-    identifier = _identifier(tuple(languages))
-    top = np.empty(len(bodies), dtype=object)
-    p_en = np.zeros(len(bodies), dtype=float)
-    for i, body in enumerate(bodies.tolist()):
+def score_cache(languages: tuple[str, ...], folder: str | None = None) -> TextCache:
+    """Where (top language, P(English)) of each detector text is kept: named by py3langid's version and
+    the language set (``ml.text_cache``; ``folder`` None: ``PERSONAS_CACHE_DIR``, "": no cache)."""
+    langs = hashlib.sha1(",".join(languages).encode()).hexdigest()[:8]
+    return TextCache(folder, "langid", f"{version('py3langid')}-{langs}")
+
+
+def english_scores(bodies: pd.Series, languages: tuple[str, ...],
+                   cache_dir: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(top language, P(English)) for each detector text, from py3langid restricted to `languages`; texts
+    scored by an earlier run come from the on-disk cache (exact: the float is stored as its repr)."""
+    texts = bodies.tolist()
+    cache = score_cache(tuple(languages), cache_dir)
+    stored = cache.get(texts)
+    todo = [t for t, v in zip(texts, stored, strict=True) if v is None]
+    identifier = _identifier(tuple(languages)) if todo else None
+    fresh = {}
+    for body in dict.fromkeys(todo):
         ranked = identifier.rank(body)
-        top[i] = ranked[0][0]
-        p_en[i] = next(p for lang, p in ranked if lang == "en")
+        fresh[body] = f"{ranked[0][0]}\t{next(p for lang, p in ranked if lang == 'en')!r}"
+    cache.put(list(fresh), list(fresh.values()))
+    pairs = [(v if v is not None else fresh[t]).split("\t") for t, v in zip(texts, stored, strict=True)]
+    top = np.array([lang for lang, _ in pairs], dtype=object)
+    p_en = np.array([float(p) for _, p in pairs], dtype=float)
     return top, p_en
 
 
