@@ -2,9 +2,10 @@
 
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
-import { useMemo, useState } from "react";
+import { useMemo, useRef, useState } from "react";
 import { CartesianGrid, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis } from "recharts";
 
+import { textWidth } from "@/components/PersonaTreemap";
 import { ErrorState, Loading } from "@/components/States";
 import { paths } from "@/lib/api";
 import { textOn } from "@/lib/colors";
@@ -134,6 +135,8 @@ function ColourBy({ value, onChange, families }: { value: ColourMode; onChange: 
 
 /** The scatter of member dots (one series per shown persona) with name labels and a hover snippet. */
 function MapChart({ layers, hidden, eventRun }: { layers: ReturnType<typeof useMapLayers>; hidden: Set<number>; eventRun: boolean }) {
+  const placed = useRef<LabelBox[]>([]);
+  const firstLabel = layers.labels[0]?.key;
   return (
     <div className="chart chart-lg" data-testid="member-map">
       <ResponsiveContainer width="100%" height="100%">
@@ -166,7 +169,11 @@ function MapChart({ layers, hidden, eventRun }: { layers: ReturnType<typeof useM
             name="labels"
             className="map-labels"
             data={layers.labels}
-            shape={(props: unknown) => <MapLabel {...(props as LabelProps)} />}
+            shape={(props: unknown) => {
+              const p = props as LabelProps;
+              if (p.payload?.key === firstLabel) placed.current = []; // a new pass over the labels, largest first
+              return <MapLabel {...p} dy={freeRow(p, placed.current)} />;
+            }}
             isAnimationActive={false}
             legendType="none"
           />
@@ -254,19 +261,53 @@ function memberDot(props: unknown) {
 interface LabelProps {
   cx?: number;
   cy?: number;
-  payload?: { key: string; name: string; color: string };
+  payload?: { key: string; name: string; color: string; anchor?: "start" | "middle" | "end" };
 }
 
-/** A persona's (or family's) name at its centre, on a white halo so it reads over the dots. */
-function MapLabel({ cx = 0, cy = 0, payload }: LabelProps) {
+interface LabelBox {
+  x0: number;
+  x1: number;
+  y0: number;
+  y1: number;
+}
+
+const LABEL_H = 15;
+const LABEL_FONT = '600 12px system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
+
+function labelText(name: string): string {
+  return name.length > 28 ? `${name.slice(0, 27)}…` : name;
+}
+
+/**
+ * The vertical shift (px) that keeps a label clear of the labels already placed (larger groups come first):
+ * its centre, else the nearest free row above or below within 3 rows, else its centre anyway. Records its box.
+ */
+function freeRow({ cx = 0, cy = 0, payload }: LabelProps, placed: LabelBox[]): number {
+  if (!payload) return 0;
+  const w = textWidth(labelText(payload.name), LABEL_FONT, 7.2) + 4;
+  const anchor = payload.anchor ?? "middle";
+  const x0 = anchor === "start" ? cx : anchor === "end" ? cx - w : cx - w / 2;
+  const clear = (b: LabelBox) => placed.every((o) => b.x1 <= o.x0 || b.x0 >= o.x1 || b.y1 <= o.y0 || b.y0 >= o.y1);
+  for (const dy of [0, -LABEL_H, LABEL_H, -2 * LABEL_H, 2 * LABEL_H, -3 * LABEL_H, 3 * LABEL_H]) {
+    const box = { x0, x1: x0 + w, y0: cy + dy - LABEL_H / 2, y1: cy + dy + LABEL_H / 2 };
+    if (clear(box)) {
+      placed.push(box);
+      return dy;
+    }
+  }
+  return 0;
+}
+
+/** A persona's (or family's) name at its centre (shifted `dy` px clear of other names), on a white halo so it reads over the dots. */
+function MapLabel({ cx = 0, cy = 0, payload, dy = 0 }: LabelProps & { dy?: number }) {
   if (!payload) return <g />;
-  const name = payload.name.length > 28 ? `${payload.name.slice(0, 27)}…` : payload.name;
+  const name = labelText(payload.name);
   return (
     <g pointerEvents="none" data-testid="map-label" data-label={payload.name}>
       <text
         x={cx}
-        y={cy}
-        textAnchor="middle"
+        y={cy + dy}
+        textAnchor={payload.anchor ?? "middle"}
         dominantBaseline="middle"
         fontSize={12}
         fontWeight={600}

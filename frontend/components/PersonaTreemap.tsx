@@ -41,7 +41,7 @@ interface NodeProps {
 let canvas: HTMLCanvasElement | null = null;
 
 /** Rendered width of `text` in `font` (canvas measureText; a per-character estimate without a DOM). */
-function textWidth(text: string, font: string, fallbackPx: number): number {
+export function textWidth(text: string, font: string, fallbackPx: number): number {
   if (typeof document === "undefined") return text.length * fallbackPx;
   canvas ??= document.createElement("canvas");
   const ctx = canvas.getContext("2d");

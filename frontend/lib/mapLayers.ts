@@ -25,6 +25,8 @@ export interface MapLabelDatum {
   key: string;
   name: string;
   color: string;
+  /** Text anchor: names near the left or right edge of the map run inwards so they are never cut off. */
+  anchor: "start" | "middle" | "end";
   x: number;
   y: number;
 }
@@ -72,10 +74,17 @@ function median(values: number[]): number {
 
 /** Name labels at the centre (median x, y) of each shown persona, or of each family; largest first. */
 function centreLabels(sets: { key: string; name: string; color: string; dots: Dot[] }[]): MapLabelDatum[] {
+  const xs = sets.flatMap((l) => l.dots.map((d) => d.x));
+  const lo = Math.min(...xs);
+  const span = Math.max(...xs) - lo || 1;
+  const anchor = (x: number) => ((x - lo) / span < 0.2 ? "start" : (x - lo) / span > 0.8 ? "end" : "middle");
   return sets
     .filter((l) => l.dots.length > 0)
     .sort((a, b) => b.dots.length - a.dots.length)
-    .map((l) => ({ key: l.key, name: l.name, color: l.color, x: median(l.dots.map((d) => d.x)), y: median(l.dots.map((d) => d.y)) }));
+    .map((l) => {
+      const x = median(l.dots.map((d) => d.x));
+      return { key: l.key, name: l.name, color: l.color, x, y: median(l.dots.map((d) => d.y)), anchor: anchor(x) };
+    });
 }
 
 /** Groups, colours, labels and legend for the chosen colouring (`byFamily`) and the hidden personas. */

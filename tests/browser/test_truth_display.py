@@ -65,6 +65,15 @@ def test_map_names_personas_at_their_centres_and_marks_reassigned(live_server, p
     hollow = page.locator('[data-testid="member-map"] circle[data-reassigned="1"]').count()
     assert hollow == sum(1 for pt in points if pt.get("reassigned"))
     page.screenshot(path=str(artifacts / "map-labelled.png"), full_page=False)
+    # names are readable: none overlaps another, none is cut off by the plot's edge
+    boxes = page.eval_on_selector_all('[data-testid="map-label"] text', "ts => ts.map(t => { const b = t.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; })")
+    plot = page.locator('[data-testid="member-map"] .recharts-cartesian-grid').bounding_box()
+    for i, a in enumerate(boxes):
+        assert plot["x"] - 1 <= a[0] and a[2] <= plot["x"] + plot["width"] + 1, f"label {i} runs off the map: {a}"
+        for b in boxes[i + 1:]:
+            overlap_w = min(a[2], b[2]) - max(a[0], b[0])
+            overlap_h = min(a[3], b[3]) - max(a[1], b[1])
+            assert overlap_w <= 1 or overlap_h <= 1, f"map labels overlap: {a} {b}"
     # the legend filters: hiding a persona removes its label too
     first = page.get_by_test_id("map-legend").get_by_role("button").first
     hidden_name = first.inner_text().rsplit(" (", 1)[0]
