@@ -3,9 +3,12 @@ holding synthetic runs, and apps/clients built on it with test settings."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import NamedTuple
 
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
@@ -50,6 +53,30 @@ def pipeline_store_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.
     yield url
     if request.param == "firestore":
         request.getfixturevalue("firestore_emulator").clear(FIRESTORE_PROJECT + "-run")
+
+
+class RunFiles(NamedTuple):
+    """The real pipeline run's files as the tests read them."""
+
+    manifest: dict
+    personas: list[dict]
+    members: pd.DataFrame  # assignments.parquet
+
+
+@pytest.fixture(scope="session")
+def run_files(pipeline_run_dir: Path) -> RunFiles:
+    """`pipeline_run_dir`'s manifest.json, personas.json and assignments.parquet, read once."""
+    def read(name: str):
+        return json.loads((pipeline_run_dir / name).read_text())
+
+    return RunFiles(read("manifest.json"), read("personas.json"), pd.read_parquet(pipeline_run_dir / "assignments.parquet"))
+
+
+@pytest.fixture
+def run_client(pipeline_store_url: str) -> Iterator[TestClient]:
+    """A client of an app on the store holding only the real pipeline run (`pipeline_store_url`)."""
+    with TestClient(create_app(Settings(store_url=pipeline_store_url, frontend_dir=None))) as client:
+        yield client
 
 
 @pytest.fixture(scope="session")

@@ -10,27 +10,12 @@ import re
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from fastapi.testclient import TestClient
 
-from backend.app import create_app
-from backend.settings import Settings
 from tests.backend.conftest import NEW_RUN, error_of
 
 API = "/api/v1"
 EXPORTS = ("members.csv", "members.parquet", "personas.json", "personas.csv")
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
-
-
-@pytest.fixture(scope="module")
-def run_client(pipeline_store_url):
-    with TestClient(create_app(Settings(store_url=pipeline_store_url, frontend_dir=None))) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def run_files(pipeline_run_dir):
-    members = pd.read_parquet(pipeline_run_dir / "assignments.parquet")
-    return members, json.loads((pipeline_run_dir / "personas.json").read_text())
 
 
 def _download(client, path: str, media: str):
@@ -57,7 +42,7 @@ def _check_members(frame: pd.DataFrame, members: pd.DataFrame, personas: list[di
 
 @pytest.mark.slow
 def test_members_csv_and_parquet_hold_every_member(run_client, run_files):
-    members, personas = run_files
+    members, personas = run_files.members, run_files.personas
     csv = _download(run_client, "export/members.csv", "text/csv")
     frame = pd.read_csv(io.StringIO(csv.text), dtype={"member_id": str, "author": str}, keep_default_na=False,
                         na_values=[""])
@@ -72,7 +57,7 @@ def test_members_csv_and_parquet_hold_every_member(run_client, run_files):
 
 @pytest.mark.slow
 def test_personas_json_and_csv(run_client, run_files):
-    _, personas = run_files
+    personas = run_files.personas
     body = json.loads(_download(run_client, "export/personas.json", "application/json").content)
     assert [p["id"] for p in body["personas"]] == [p["id"] for p in personas]
     for exported, stored in zip(body["personas"], personas):
@@ -93,7 +78,7 @@ def test_personas_json_and_csv(run_client, run_files):
 
 @pytest.mark.slow
 def test_report_names_every_persona_with_masked_snippets_and_no_external_url(run_client, run_files):
-    _, personas = run_files
+    personas = run_files.personas
     page = run_client.get(f"{API}/runs/latest/report.html")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert page.headers["content-disposition"].startswith('inline; filename="personas-')

@@ -3,15 +3,12 @@ real profiles, members, map, assignment through the saved PersonaModel, real str
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 
 import numpy as np
-import pandas as pd
 import pytest
 import schemathesis
-from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 
@@ -24,20 +21,8 @@ pytestmark = pytest.mark.slow
 API = "/api/v1"
 
 
-@pytest.fixture
-def run_client(pipeline_store_url):
-    with TestClient(create_app(Settings(store_url=pipeline_store_url, frontend_dir=None))) as client:
-        yield client
-
-
-@pytest.fixture(scope="session")
-def run_files(pipeline_run_dir):
-    manifest = json.loads((pipeline_run_dir / "manifest.json").read_text())
-    return manifest, pd.read_parquet(pipeline_run_dir / "assignments.parquet")
-
-
 def test_run_and_personas_match_the_run_directory(run_client, run_files):
-    manifest, members = run_files
+    manifest, members = run_files.manifest, run_files.members
     run = run_client.get(f"{API}/runs/latest").json()
     assert run["id"] == manifest["run_id"] and run["model_available"] is True
     assert run["counts"]["kept"] == len(members) and len(run["filtering"]) == 6
@@ -50,7 +35,7 @@ def test_run_and_personas_match_the_run_directory(run_client, run_files):
 
 
 def test_profile_members_and_map(run_client, run_files):
-    _, members = run_files
+    members = run_files.members
     biggest = int(members["persona_id"].value_counts().idxmax())
     profile = run_client.get(f"{API}/runs/latest/personas/{biggest}").json()
     assert len(profile["fingerprint"]) == 36 and profile["evidence"] and profile["separators"]
@@ -76,7 +61,7 @@ def test_assign_puts_members_back_in_their_persona(run_client, pipeline_run_dir,
 
     from ml.runtime.model import PersonaModel
 
-    manifest, members = run_files
+    manifest, members = run_files.manifest, run_files.members
     sample = members.sample(120, random_state=0).reset_index(drop=True)
     messages = load_member_messages(pipeline_run_dir, manifest, sample)
     body = {"conversations": [to_conversation(r) for r in messages.itertuples(index=False)]}
@@ -130,7 +115,7 @@ def test_fuzz_assign_and_strategy_with_the_real_model(case, _pipeline_store):
 
 
 def test_families_nest_every_persona_once(run_client, run_files):
-    manifest, members = run_files
+    members = run_files.members
     tree = run_client.get(f"{API}/runs/latest/families").json()
     assert tree["levels"] == ["family", "persona", "sub-persona"] and "sqrt" in tree["rule"]
     families = tree["families"]

@@ -4,33 +4,14 @@ sub-persona id, the family tree names the level; runs without sub-personas answe
 
 from __future__ import annotations
 
-import json
-
-import pandas as pd
 import pytest
-from fastapi.testclient import TestClient
-
-from backend.app import create_app
-from backend.settings import Settings
 
 pytestmark = pytest.mark.slow
 API = "/api/v1/runs"
 
 
-@pytest.fixture
-def run_client(pipeline_store_url):
-    with TestClient(create_app(Settings(store_url=pipeline_store_url, frontend_dir=None))) as client:
-        yield client
-
-
-@pytest.fixture(scope="session")
-def run_files(pipeline_run_dir):
-    personas = json.loads((pipeline_run_dir / "personas.json").read_text())
-    return personas, pd.read_parquet(pipeline_run_dir / "assignments.parquet")
-
-
 def test_split_personas_serve_their_sub_personas(run_client, run_files):
-    personas, members = run_files
+    personas, members = run_files.personas, run_files.members
     split = [p for p in personas if p["sub_personas"]]
     assert split, "the bundled sample has personas that split"
     summaries = {p["id"]: p for p in run_client.get(f"{API}/latest/personas").json()["items"]}
@@ -49,7 +30,7 @@ def test_split_personas_serve_their_sub_personas(run_client, run_files):
 
 
 def test_unsplit_persona_and_the_family_tree(run_client, run_files):
-    personas, _ = run_files
+    personas = run_files.personas
     plain = next(p for p in personas if not p["sub_personas"])
     listed = run_client.get(f"{API}/latest/personas/{plain['id']}/sub-personas").json()
     assert listed["items"] == [] and listed["total"] == 0

@@ -14,12 +14,9 @@ import time
 import httpx
 import pandas as pd
 import pytest
-from fastapi.testclient import TestClient
 
-from backend.app import create_app
 from backend.routes.assign import conversations_to_frame
 from backend.schemas import Conversation
-from backend.settings import Settings
 from ml.cluster.reassign import core_confidence
 from ml.runtime.model import PersonaModel
 from ml.store import open_store
@@ -27,12 +24,6 @@ from tests.backend.synthetic import synthetic_bundle
 from tests.conftest import REPO
 
 API = "/api/v1"
-
-
-@pytest.fixture
-def run_client(pipeline_store_url):
-    with TestClient(create_app(Settings(store_url=pipeline_store_url, frontend_dir=None))) as client:
-        yield client
 
 
 def _is_term(term) -> bool:
