@@ -11,6 +11,15 @@ function finite(v: number | null | undefined): number | null {
   return typeof v === "number" && Number.isFinite(v) ? v : null;
 }
 
+/** How k was chosen, in words: the pipeline writes "fixed" or "cv (...)" (cross-validation on held-out events). */
+function kMeaning(by: string | null | undefined): string {
+  if (by === "fixed") return "Number of personas (NMF components), set in the run's config.";
+  const rule = by?.includes("standard error")
+    ? "the smallest k within one standard error of the best"
+    : "the k that best rebuilds users' held-out events";
+  return `Number of personas (NMF components), chosen by cross-validation: ${rule}.`;
+}
+
 /** Quality of an event run (NMF on users × events): k, mixed users, separation, balance, stability. */
 function eventRows(m: EventMetrics): Row[] {
   const k = finite(m.k);
@@ -18,7 +27,7 @@ function eventRows(m: EventMetrics): Row[] {
     {
       label: "Personas (k)",
       value: k === null ? "–" : String(k),
-      meaning: `Number of NMF components, chosen by ${m.k_chosen_by ?? "held-out reconstruction error"}.`,
+      meaning: kMeaning(m.k_chosen_by),
     },
     {
       label: "Mixed share",
