@@ -49,7 +49,7 @@ class LineageConfig(ConfigFile):
     psi_major: float = Field(0.25, ge=0.0, description="PSI from which the population shift is major")
     psi_floor: float = Field(1e-4, gt=0.0, lt=0.01, description="share used for an empty PSI bucket")
     novelty_quantile: float = Field(
-        0.95, gt=0.0, lt=1.0,
+        0.98, gt=0.0, lt=1.0,
         description="ml.assign: a new member is novel when its fresh neighbourhood lies farther from the run than "
                     "this quantile of the run's own members (models without the member sample: beyond this "
                     "quantile of every persona's own member distances)")

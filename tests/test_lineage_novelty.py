@@ -1,0 +1,85 @@
+"""Neighbourhood novelty (ml.lineage.neighbourhood): fresh texts near a run's members are not novel, a new
+topic next to a known one is, a batch concentrated on a few known topics is not; the member sample is
+bounded; a persona whose members are novel against the other run is born / died whatever its centroid."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ml.lineage.matching import PersonaMatcher
+from ml.lineage.neighbourhood import NeighbourhoodNovelty, novel_persona_shares
+
+DIM = 32
+
+
+def _unit(X: np.ndarray) -> np.ndarray:
+    return X / np.linalg.norm(X, axis=-1, keepdims=True)
+
+
+def _centres(n: int, rng) -> np.ndarray:
+    return _unit(rng.normal(size=(n, DIM)))
+
+
+def _beside(c: np.ndarray, cos: float, rng) -> np.ndarray:
+    """A unit vector at cosine ``cos`` from ``c``."""
+    o = rng.normal(size=DIM)
+    o = _unit(o - (o @ c) * c)
+    return cos * c + np.sqrt(1 - cos**2) * o
+
+
+def _members(centres: np.ndarray, per: int, rng, spread: float = 0.35) -> tuple[np.ndarray, np.ndarray]:
+    X = np.vstack([_unit(c + spread * rng.normal(size=(per, DIM)) / np.sqrt(DIM) * 3) for c in centres])
+    return X, np.repeat(np.arange(len(centres)), per)
+
+
+def test_new_topic_beside_a_known_one_is_novel_known_texts_are_not():
+    rng = np.random.default_rng(0)
+    known = _centres(10, rng)
+    run, labels = _members(known, 150, rng)
+    det = NeighbourhoodNovelty().fit(run, labels)
+    held_back, _ = _members(known, 60, rng)
+    new_topic, _ = _members(np.array([_beside(known[0], 0.8, rng)]), 80, rng)
+    # a per-text centroid radius misses it: many texts of the new topic are nearer known[0] than its members
+    assert np.mean(1 - new_topic @ known[0] > np.quantile(1 - run[labels == 0] @ known[0], 0.98)) < 0.8
+    assert det.novel(new_topic, 0.98).mean() >= 0.8
+    assert det.novel(held_back, 0.98).mean() <= 0.1
+    # a batch concentrated on two known topics is a shift of shares, not novelty
+    two, _ = _members(known[:2], 200, rng)
+    assert det.novel(two, 0.98).mean() <= 0.1
+    # mixed into a batch of known texts, the new topic is still found
+    mixed = det.novel(np.vstack([held_back, new_topic]), 0.98)
+    assert mixed[len(held_back):].mean() >= 0.8 and mixed[: len(held_back)].mean() <= 0.1
+
+
+def test_member_sample_is_bounded_and_keeps_persona_ids():
+    rng = np.random.default_rng(1)
+    run, labels = _members(_centres(4, rng), 300, rng)
+    det = NeighbourhoodNovelty(max_members=500, random_state=3).fit(run, labels * 10)
+    assert det.vectors_.shape == (500, DIM) and det.vectors_.dtype == np.float16
+    assert det.n_members_ == 1200 and set(det.labels_) == {0, 10, 20, 30} and len(det.reference_) == 500
+    again = NeighbourhoodNovelty(max_members=500, random_state=3).fit(run, labels * 10)
+    assert np.array_equal(det.vectors_, again.vectors_)
+    assert det.scores(run[:0]).shape == (0,)
+
+
+def test_novel_persona_is_born_and_its_lookalike_died():
+    rng = np.random.default_rng(2)
+    known = _centres(6, rng)
+    run_a, lab_a = _members(known, 100, rng)
+    # run B: topics 1..5 again, and in place of topic 0 a new topic at cosine 0.8 of it
+    fresh = np.vstack([_beside(known[0], 0.8, rng), known[1:]])
+    run_b, lab_b = _members(fresh, 100, rng)
+    det_a, det_b = NeighbourhoodNovelty().fit(run_a, lab_a), NeighbourhoodNovelty().fit(run_b, lab_b)
+    ids = np.arange(6)
+    novel_b = novel_persona_shares(det_a, det_b, ids, 0.98)
+    novel_a = novel_persona_shares(det_b, det_a, ids, 0.98)
+    assert novel_b[0] >= 0.5 and (novel_b[1:] < 0.5).all() and novel_a[0] >= 0.5 and (novel_a[1:] < 0.5).all()
+    cents_a = _unit(np.vstack([run_a[lab_a == k].mean(0) for k in ids]))
+    cents_b = _unit(np.vstack([run_b[lab_b == k].mean(0) for k in ids]))
+    assert (cents_a[0] @ cents_b[0]) >= 0.75  # close enough to be a split piece by centroid alone
+    plain = PersonaMatcher(match_similarity=0.75, piece_similarity=0.7).fit(cents_a, cents_b)
+    assert plain.new_role_[0] != "born"
+    m = PersonaMatcher(match_similarity=0.75, piece_similarity=0.7).fit(
+        cents_a, cents_b, novel_base=novel_a >= 0.5, novel_new=novel_b >= 0.5)
+    assert m.new_role_[0] == "born" and m.base_role_[0] == "died"
+    assert all(m.new_role_[k] == "matched" for k in range(1, 6))
