@@ -15,11 +15,8 @@ Saved as ``RUN_DIR/model/event_model.joblib`` plus ``model.json`` (``kind: "even
 
 from __future__ import annotations
 
-import io
-import json
 from pathlib import Path
 
-import joblib
 import numpy as np
 import pandas as pd
 
@@ -27,13 +24,12 @@ from ml.events.matrix import EventMatrix
 from ml.events.nmf import EventPersonaModel
 from ml.events.timecol import parse_event_times
 from ml.runtime.errors import InputError
-from ml.runtime.legacy import unpickle_model
+from ml.runtime.modelfile import SavedModel
 
 MODEL_FILE = "event_model.joblib"
-META_FILE = "model.json"
 
 
-class EventRunModel:
+class EventRunModel(SavedModel):
     """Fitted matrix builder + NMF model; ``predict(rows)`` places new users."""
 
     def __init__(self, matrix: EventMatrix, model: EventPersonaModel, mapping: dict,
@@ -97,32 +93,12 @@ class EventRunModel:
         })
 
     # -- persistence ----------------------------------------------------------------------------
+    model_file = MODEL_FILE
+    what = "event model"
+
     def save(self, directory: str | Path) -> Path:
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        joblib.dump(self, directory / MODEL_FILE, compress=3)
         meta = {"kind": "events", "run_id": self.run_id, "n_personas": int(self.model.k_),
                 "events": list(self.matrix.events_), "mapping": self.mapping,
                 "mixed_margin": self.model.mixed_margin,
                 "input": "event rows: user, event (+ count, time, group), or the run's own column names"}
-        (directory / META_FILE).write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
-        return directory
-
-    @classmethod
-    def load(cls, run_dir: str | Path) -> EventRunModel:
-        path = Path(run_dir)
-        for candidate in (path / "model" / MODEL_FILE, path / MODEL_FILE):
-            if candidate.is_file():
-                return cls._unpickled(candidate, str(candidate))
-        raise FileNotFoundError(f"no event model under {path} (expected {path / 'model' / MODEL_FILE})")
-
-    @classmethod
-    def from_bytes(cls, data: bytes, source: str = "the stored model") -> EventRunModel:
-        """Load from the bytes of an ``event_model.joblib`` file (as the results store keeps them).
-
-        This unpickles: only bytes written by this pipeline may be given (docs/security.md)."""
-        return cls._unpickled(io.BytesIO(data), source)
-
-    @classmethod
-    def _unpickled(cls, file, source: str) -> EventRunModel:
-        return unpickle_model(file, cls, source)
+        return self._save(directory, meta, default=str)

@@ -14,13 +14,10 @@ assignment needs neither UMAP nor HDBSCAN at serving time and is deterministic.
 
 from __future__ import annotations
 
-import io
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
 import pandas as pd
 
@@ -30,14 +27,13 @@ from ml.features.embed import SentenceEmbedder, clean_for_embedding
 from ml.features.fusion import FeatureFusion
 from ml.filtering.config import LengthConfig
 from ml.filtering.text import strip_handles_urls, word_count
-from ml.runtime.legacy import unpickle_model
+from ml.runtime.modelfile import SavedModel
 from ml.units import build_units
 
 MODEL_FILE = "persona_model.joblib"
-META_FILE = "model.json"
 
 
-class PersonaModel:
+class PersonaModel(SavedModel):
     """Fitted stages + centroids; ``predict`` places new conversations."""
 
     def __init__(
@@ -130,10 +126,10 @@ class PersonaModel:
         return ((word_count(body) < min_words) | (body.str.len() < min_chars)).to_numpy()
 
     # -- persistence ----------------------------------------------------------------------------
+    model_file = MODEL_FILE
+    what = "persona model"
+
     def save(self, directory: str | Path) -> Path:
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        joblib.dump(self, directory / MODEL_FILE, compress=3)
         meta: dict[str, Any] = {
             "run_id": self.run_id,
             "space": self.space,
@@ -142,28 +138,10 @@ class PersonaModel:
             "embedding_model": self.embedder.model_name,
             "text_weight": getattr(self.fusion, "effective_text_weight_", self.fusion.text_weight),
         }
-        (directory / META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
-        return directory
-
-    @classmethod
-    def load(cls, run_dir: str | Path) -> PersonaModel:
-        """Load from a run directory (``RUN_DIR/model/``) or the model directory itself."""
-        path = Path(run_dir)
-        candidates = [path / "model" / MODEL_FILE, path / MODEL_FILE]
-        for candidate in candidates:
-            if candidate.is_file():
-                return cls._unpickled(candidate, str(candidate))
-        raise FileNotFoundError(f"no persona model under {path} (expected {candidates[0]})")
-
-    @classmethod
-    def from_bytes(cls, data: bytes, source: str = "the stored model") -> PersonaModel:
-        """Load from the bytes of a ``persona_model.joblib`` file (as the results store keeps them).
-
-        This unpickles: only bytes written by this pipeline may be given (docs/security.md)."""
-        return cls._unpickled(io.BytesIO(data), source)
+        return self._save(directory, meta)
 
     @classmethod
     def _unpickled(cls, file, source: str) -> PersonaModel:
-        model = unpickle_model(file, cls, source)
+        model = super()._unpickled(file, source)
         model.embedder.show_progress = False
         return model
