@@ -54,6 +54,10 @@ def test_overview_shows_run_treemap_funnel_and_metrics(live_server, page, artifa
     meta = page.get_by_test_id("run-meta").inner_text()
     assert run["id"] in meta and "twcs_sample.csv" in meta
     assert page.get_by_test_id("run-select").input_value() == run["id"]
+    # a run reads as when · what · how many personas, its id last
+    label = page.locator('[data-testid="run-select"] option:checked').inner_text()
+    assert label.endswith(f"run {run['id']}") and not label.startswith(run["id"])
+    assert "twcs_sample.csv" in label and f"{run['counts']['personas']} personas" in label
 
     funnel = page.get_by_test_id("filter-funnel").inner_text()
     assert len(run["filtering"]) == SIX_STAGES
