@@ -149,7 +149,7 @@ function RunCounts({ manifest: m }: { manifest: RunManifest }) {
     </div>
   ) : (
     <div className="stat-row" aria-label="Run counts">
-      <Stat label="conversations in" value={int(m.counts.input)} />
+      <Stat label="messages read" value={int(m.counts.input)} />
       <Stat label="members kept" value={int(m.counts.kept)} />
       <Stat label="personas" value={int(m.counts.personas)} />
       <Stat label="noise before reassignment" value={int(m.counts.noise_before_reassign)} />
