@@ -126,6 +126,11 @@ def error_of(response) -> dict:
     return body["error"]
 
 
+def error_answer(response) -> tuple[int, str]:
+    """`(status, error code)` of an error response (asserting the shape, as `error_of`)."""
+    return response.status_code, error_of(response)["code"]
+
+
 @pytest.fixture
 def frontend_dir(tmp_path: Path) -> Path:
     """A minimal static export like `next export` writes (query-string pages)."""

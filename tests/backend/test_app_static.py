@@ -13,7 +13,7 @@ import pytest
 from pydantic import ValidationError
 
 from backend.settings import Settings, get_settings
-from tests.backend.conftest import error_of
+from tests.backend.conftest import error_answer
 from tests.conftest import REPO
 
 API = "/api/v1"
@@ -52,7 +52,7 @@ def test_frontend_is_served_with_spa_fallback(make_client, frontend_dir):
     assert client.get("/_next/static/app.js").text == "console.log(1)"
     assert client.get("/some/client/route").text == "<html>home</html>"
     missing_api = client.get(f"{API}/not-an-endpoint")
-    assert missing_api.status_code == 404 and error_of(missing_api)["code"] == "not_found"
+    assert error_answer(missing_api) == (404, "not_found")
     assert client.get(f"{API}/health").json()["status"] == "ok"
 
 

@@ -3,7 +3,7 @@ NEW_RUN carries a comparison against OLD_RUN; both belong to SERIES)."""
 
 from __future__ import annotations
 
-from tests.backend.conftest import NEW_RUN, OLD_RUN, SERIES, error_of
+from tests.backend.conftest import NEW_RUN, OLD_RUN, SERIES, error_answer
 
 API = "/api/v1"
 
@@ -41,13 +41,9 @@ def test_series_history_oldest_first(client):
 
 
 def test_errors(client):
-    r = client.get(f"{API}/runs/{OLD_RUN}/comparison")
-    assert r.status_code == 404 and error_of(r)["code"] == "comparison_not_found"
-    r = client.get(f"{API}/runs/{OLD_RUN}/movers")
-    assert r.status_code == 404 and error_of(r)["code"] == "comparison_not_found"
-    r = client.get(f"{API}/runs/no-such-run/comparison")
-    assert r.status_code == 404 and error_of(r)["code"] == "run_not_found"
-    r = client.get(f"{API}/series/no-such-series")
-    assert r.status_code == 404 and error_of(r)["code"] == "series_not_found"
+    assert error_answer(client.get(f"{API}/runs/{OLD_RUN}/comparison")) == (404, "comparison_not_found")
+    assert error_answer(client.get(f"{API}/runs/{OLD_RUN}/movers")) == (404, "comparison_not_found")
+    assert error_answer(client.get(f"{API}/runs/no-such-run/comparison")) == (404, "run_not_found")
+    assert error_answer(client.get(f"{API}/series/no-such-series")) == (404, "series_not_found")
     assert client.get(f"{API}/series/a..b").status_code == 422
     assert client.get(f"{API}/runs/{NEW_RUN}/movers", params={"from_persona": -1}).status_code == 422

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.backend.conftest import NEW_RUN, OLD_RUN, error_of
+from tests.backend.conftest import NEW_RUN, OLD_RUN, error_answer, error_of
 from tests.backend.synthetic import synthetic_bundle
 
 API = "/api/v1"
@@ -59,12 +59,9 @@ def test_odd_run_ids_are_rejected_before_the_store(client, bad):
 
 
 def test_unknown_run_and_persona_are_404(client):
-    response = client.get(f"{API}/runs/nope-123")
-    assert response.status_code == 404 and error_of(response)["code"] == "run_not_found"
-    response = client.get(f"{API}/runs/{OLD_RUN}/personas/99")
-    assert response.status_code == 404 and error_of(response)["code"] == "persona_not_found"
-    response = client.get(f"{API}/runs/{OLD_RUN}/personas/99/members")
-    assert response.status_code == 404 and error_of(response)["code"] == "persona_not_found"
+    assert error_answer(client.get(f"{API}/runs/nope-123")) == (404, "run_not_found")
+    assert error_answer(client.get(f"{API}/runs/{OLD_RUN}/personas/99")) == (404, "persona_not_found")
+    assert error_answer(client.get(f"{API}/runs/{OLD_RUN}/personas/99/members")) == (404, "persona_not_found")
     assert client.get(f"{API}/runs/nope-123/map").status_code == 404
     assert error_of(client.get(f"{API}/nothing-here"))["code"] == "not_found"
 
@@ -118,7 +115,7 @@ def test_map_is_bounded(make_client):
 
 def test_delete_needs_write_access(make_client, store_url):
     response = make_client().delete(f"{API}/runs/{OLD_RUN}")
-    assert response.status_code == 403 and error_of(response)["code"] == "writes_disabled"
+    assert error_answer(response) == (403, "writes_disabled")
     admin = {"Authorization": "Bearer admin-key-0123456789abcdef"}  # more in test_security.py
     writer = make_client(admin_key=admin["Authorization"].split()[1])
     from ml.store import open_store

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from backend.settings import Settings
 from ml.store import open_store
-from tests.backend.conftest import NEW_RUN, error_of
+from tests.backend.conftest import NEW_RUN, error_answer, error_of
 from tests.backend.synthetic import synthetic_bundle
 from tests.conftest import REPO
 
@@ -145,7 +145,7 @@ def test_writes_are_off_without_an_admin_key(make_client, store_url):
     for client, passing in cases:
         for headers in passing:
             response = client.delete(f"{API}/runs/run-kept", headers=headers)
-            assert response.status_code == 403 and error_of(response)["code"] == "writes_disabled"
+            assert error_answer(response) == (403, "writes_disabled")
     assert make_client().get(f"{API}/runs/run-kept").status_code == 200
 
 
@@ -158,7 +158,7 @@ def test_delete_needs_the_admin_key(make_client, store_url, api_key):
     assert missing.status_code == 401 and missing.headers["www-authenticate"].startswith("Bearer")
     for wrong in (_bearer(KEY), _bearer("y" * 26), _bearer(ADMIN[:-1])):  # the reader's key is not enough
         response = client.delete(f"{API}/runs/run-doomed", headers=wrong)
-        assert response.status_code == 403 and error_of(response)["code"] == "forbidden"
+        assert error_answer(response) == (403, "forbidden")
     assert client.get(f"{API}/runs/run-doomed", headers=reader).status_code == 200  # still there
     done = client.delete(f"{API}/runs/run-doomed", headers=_bearer(ADMIN))
     assert done.json() == {"id": "run-doomed", "deleted": True}
@@ -262,7 +262,7 @@ def test_docs_can_be_turned_off(make_client, monkeypatch):
     assert client.app.state.settings.docs is False
     for path in (f"{API}/docs", f"{API}/openapi.json", f"{API}/redoc"):
         response = client.get(path)
-        assert response.status_code == 404 and error_of(response)["code"] == "not_found"
+        assert error_answer(response) == (404, "not_found")
     assert client.get(f"{API}/runs/latest").status_code == 200
     assert make_client(docs=True).get(f"{API}/openapi.json").json()["info"]["title"] == "Personas API"
 

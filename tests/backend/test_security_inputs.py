@@ -22,7 +22,7 @@ from backend.app import create_app
 from backend.deps import get_strategy_generator
 from backend.settings import Settings
 from ml.store import open_store
-from tests.backend.conftest import NEW_RUN, error_of
+from tests.backend.conftest import NEW_RUN, error_answer, error_of
 from tests.backend.synthetic import synthetic_bundle
 
 API = "/api/v1"
@@ -247,7 +247,7 @@ def test_store_errors_name_no_server_path(make_client, tmp_path):
     client = make_client(store_url=f"sqlite:///{blocker}/sub/personas.db")
     for path in ("/ready", "/runs", "/runs/latest/personas"):
         response = client.get(f"{API}{path}")
-        assert response.status_code == 503 and error_of(response)["code"] == "store_unavailable"
+        assert error_answer(response) == (503, "store_unavailable")
         assert str(tmp_path) not in response.text and "personas.db" not in response.text
 
 
