@@ -154,7 +154,8 @@ def mixed_load(base: str, server: psutil.Process, run_id: str, read_paths: list[
     client = time.process_time() - client0 + read_result["client_cpu_s"]
     cores = {name: round((after[name] - before[name]) / wall, 2) for name in after}
     return {"reads": read_result, "assign": assigns,
-            "cores_used": {**cores, "load_generator": round(client / wall, 2)}, "measured_s": round(wall, 1)}
+            "cores_used": {**cores, "load_generator": round(client / wall, 2)}, "measured_s": round(wall, 1),
+            "load_started_at_unix": round(start_at, 3)}
 
 
 def print_mixed(result: dict, args) -> None:
