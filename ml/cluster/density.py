@@ -37,6 +37,7 @@ from ml.cluster.granularity import (
     select_min_cluster_size,
     with_noise_assigned,
 )
+from ml.params import keep_params
 
 
 def auto_min_cluster_size(n: int, share: float = 0.005, floor: int = 10, ceiling: int = 500) -> int:
@@ -120,21 +121,7 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
         rescue_ratio: float = 0.5,
         random_state: int = 0,
     ):
-        self.min_cluster_size = min_cluster_size
-        self.min_cluster_share = min_cluster_share
-        self.min_samples = min_samples
-        self.cluster_selection_method = cluster_selection_method
-        self.cluster_selection_epsilon = cluster_selection_epsilon
-        self.merge_threshold = merge_threshold
-        self.max_cluster_share = max_cluster_share
-        self.cap_min_split_share = cap_min_split_share
-        self.granularity = granularity
-        self.smallest_cluster_size = smallest_cluster_size
-        self.largest_cluster_share = largest_cluster_share
-        self.selection_tolerance = selection_tolerance
-        self.selection_sample = selection_sample
-        self.rescue_ratio = rescue_ratio
-        self.random_state = random_state
+        keep_params(self, locals())
 
     def _hdbscan(self, X: np.ndarray, min_cluster_size: int, max_size: int):
         import hdbscan

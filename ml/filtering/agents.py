@@ -34,6 +34,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from ml.filtering.text import as_text
+from ml.params import keep_params
 from ml.runtime.errors import InputError
 
 # A sign-off: the last token of a line (trailing URLs, spaces and closing punctuation allowed after it).
@@ -71,13 +72,7 @@ class AgentDetector(BaseEstimator):
         max_handles: int = 2,
         min_threads: int = 2,
     ):
-        self.min_answered = min_answered
-        self.min_reply_share = min_reply_share
-        self.min_signoffs = min_signoffs
-        self.min_signoff_share = min_signoff_share
-        self.min_addressed_by = min_addressed_by
-        self.max_handles = max_handles
-        self.min_threads = min_threads
+        keep_params(self, locals())
 
     def fit(self, messages: pd.DataFrame, y=None) -> AgentDetector:
         """Learn ``evidence_`` and ``agent_accounts_`` from every row of ``messages`` (both sides)."""
