@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sys
 
-from ml.runtime.kinds import Flag, RunKind
+from ml.runtime.kinds import TIME_COL, Flag, RunKind
 
 
 def _csv(value: str) -> list[str]:
@@ -22,7 +22,7 @@ def _csv(value: str) -> list[str]:
 
 
 EVENT_FLAGS = (
-    Flag("--time-col", "input.time_col", "timestamp or day-offset column", {"metavar": "C"}),
+    TIME_COL,
     Flag("--label-col", None, "same as --outcome-col", {"metavar": "C"}),
     Flag("--layout", "input.layout", "rows: one event per row; matrix: counts in columns",
          {"choices": ["auto", "rows", "matrix"]}),

@@ -68,7 +68,7 @@ def build_parser(kinds: Mapping[str, RunKind], prog: str, description: str) -> a
     p = argparse.ArgumentParser(prog=prog, description=description, formatter_class=_help_formatter(kinds))
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="files or folders to read")
     for f in COMMON:
-        p.add_argument(f.flag, dest=f.dest, help=f.help, **{"default": None, **f.options})
+        f.add_to(p)
     if len(kinds) > 1:
         p.add_argument("--kind", choices=list(kinds), default=next(iter(kinds)),
                        help="; ".join(f"{k.name}: {k.help}" for k in kinds.values()))
@@ -77,7 +77,7 @@ def build_parser(kinds: Mapping[str, RunKind], prog: str, description: str) -> a
         group = p if i == 0 else p.add_argument_group(f"{kind.name} runs (--kind {kind.name})")
         for f in kind.flags:
             if f.flag not in seen:
-                group.add_argument(f.flag, dest=f.dest, default=None, help=f.help, **f.options)
+                f.add_to(group)
                 seen.add(f.flag)
     p.set_defaults(_kinds=dict(kinds))
     return p

@@ -34,6 +34,10 @@ class Flag:
     def dest(self) -> str:
         return self.flag.lstrip("-").replace("-", "_")
 
+    def add_to(self, parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+        """Add the flag to ``parser`` (a group too), ``None`` when not given unless ``options`` say otherwise."""
+        parser.add_argument(self.flag, dest=self.dest, help=self.help, **{"default": None, **self.options})
+
 
 def resolve(ref: str) -> Any:
     """The object a ``"module:attribute"`` name refers to (imported now)."""
@@ -77,13 +81,16 @@ class RunKind:
         return resolve(self.model).load(run_dir)
 
 
+#: ``--time-col``, a flag of both kinds (``ml.events.cli`` uses it too): one declaration, one help text.
+TIME_COL = Flag("--time-col", "input.time_col", "column holding the timestamp (events: or a day offset)",
+                {"metavar": "C"})
+
 # -- the conversations kind -------------------------------------------------------------------------
 CONVERSATION_FLAGS = (
     Flag("--text-col", "input.text_col", "column holding the message text", {"metavar": "C"}),
     Flag("--id-col", "input.id_col", "column holding a message id", {"metavar": "C"}),
     Flag("--author-col", "input.author_col", "column holding the author id or handle", {"metavar": "C"}),
-    Flag("--time-col", "input.time_col", "column holding the timestamp (events: or a day offset)",
-         {"metavar": "C"}),
+    TIME_COL,
     Flag("--reply-to-col", "input.reply_to_col", "column holding the id of the message replied to",
          {"metavar": "C"}),
     Flag("--label-col", "input.label_col", "label column used only for evaluation (NMI/ARI/ACC; events: "
