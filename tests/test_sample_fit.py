@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ml.cluster.placement import NeighbourPlacer, mean_of, vote
+from ml.cluster.placement import NeighbourPlacer, Placement, mean_of, spread_graph, vote
 from ml.metrics import label_scores
 from ml.reduce import UMAPReducer
 from ml.runtime.config import PipelineConfig
@@ -45,6 +45,34 @@ def test_placer_gives_an_exact_duplicate_all_the_weight():
     assert idx[0, 0] == 7 and w[0, 0] == pytest.approx(1.0) and w[0, 1:].sum() == pytest.approx(0.0)
     assert (w[1] > 0).all() and w[1].sum() == pytest.approx(1.0)
     assert w[1, 0] >= w[1, -1]  # nearer neighbours weigh more
+
+
+def test_the_vote_spreads_over_the_placed_rows_neighbourhood():
+    # rows 0-2 fitted (labels 5, 5, 9); rows 3 and 4 placed; their sampled neighbours say 5,
+    # but their nearest rows among all rows are row 2 (9) and each other: the spread makes both 9
+    fit_index = np.array([0, 1, 2])
+    placed = np.array([False, False, False, True, True])
+    sampled = np.array([[0, 1], [1, 0]]), np.full((2, 2), 0.5, dtype=np.float32)
+    graph = np.array([[2, 4], [3, 2]]), np.array([[0.6, 0.4], [0.5, 0.5]], dtype=np.float32)
+    fitted = np.array([5, 5, 9])
+    assert Placement(fit_index, placed, *sampled).labels(fitted).tolist() == [5, 5, 9, 5, 5]
+    assert Placement(fit_index, placed, *sampled, graph, 0).labels(fitted).tolist() == [5, 5, 9, 5, 5]
+    assert Placement(fit_index, placed, *sampled, graph, 5).labels(fitted).tolist() == [5, 5, 9, 9, 9]
+
+
+def test_spread_graph_leaves_out_the_row_itself_and_caps_the_reference_rows():
+    X, _ = _blobs(n_per=30, k=4)
+    fit_index = np.arange(0, 120, 3)
+    placed = np.ones(120, dtype=bool)
+    placed[fit_index] = False
+    placer = NeighbourPlacer(n_neighbors=5).fit(X[fit_index])
+    rows, w = spread_graph(X, fit_index, placed, placer, max_rows=1000, seed=0)
+    placed_rows = np.flatnonzero(placed)
+    assert rows.shape == (80, 5) and not (rows == placed_rows[:, None]).any()
+    assert np.isin(rows, placed_rows).any()  # placed rows are neighbours of each other
+    np.testing.assert_allclose(w.sum(axis=1), 1.0, atol=1e-5)
+    capped, _ = spread_graph(X, fit_index, placed, placer, max_rows=60, seed=0)
+    assert np.unique(capped[np.isin(capped, placed_rows)]).size <= 20  # 40 fitted + at most 20 placed
 
 
 def test_sample_fit_places_members_in_their_blobs_persona():
