@@ -45,7 +45,8 @@ def _kth_and_neighbours(Q: np.ndarray, R: np.ndarray, k: int, m: int, self_in_r:
         if self_in_r:
             S[np.arange(len(q)), s + np.arange(len(q))] = -np.inf
         kk = min(k, S.shape[1]) - 1
-        kth[s : s + len(q)] = 1.0 - np.partition(S, S.shape[1] - 1 - kk, axis=1)[:, S.shape[1] - 1 - kk]
+        top = S.max(axis=1) if kk == 0 else np.partition(S, S.shape[1] - 1 - kk, axis=1)[:, S.shape[1] - 1 - kk]
+        kth[s : s + len(q)] = 1.0 - top
         if m:
             T = S if (self_in_r or R is Q) else q @ Q.T
             T[np.arange(len(q)), s + np.arange(len(q))] = np.inf  # itself first (and kept when Q is R)
