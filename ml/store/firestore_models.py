@@ -33,11 +33,8 @@ class FirestoreModels:
 
     def _write_model_parts(self, run_id: str, model: StoredModel, batcher: _Batcher) -> dict[str, Any]:
         """Queue the parts of `model` on `batcher`; returns the header to write once they are committed."""
-        gen = uuid.uuid4().hex[:12]
         parts = split_bytes(model.data, self.chunk_bytes)
-        col = self._run(run_id).collection(MODEL_COLLECTION)
-        for k, part in enumerate(parts):
-            batcher.set(col.document(f"{gen}-{k:05d}"), {"gen": gen, "part": k, "data": part})
+        gen = write_parts(self, run_id, MODEL_COLLECTION, "data", parts, batcher)
         return {**model.info(), "parts": len(parts), "gen": gen}
 
     def put_model(self, run_id: str, model: StoredModel) -> None:
@@ -63,16 +60,32 @@ class FirestoreModels:
         header = (snap.to_dict() or {}).get("model")
         if not header:
             return None
-        col = self._run(run_id).collection(MODEL_COLLECTION)
-        refs = [col.document(f"{header['gen']}-{k:05d}") for k in range(int(header["parts"]))]
-        parts = {s.id: (s.to_dict() or {}).get("data") for s in self._call(lambda: list(self.client.get_all(refs)))}
-        if any(parts.get(ref.id) is None for ref in refs):
-            raise StoreError(f"Firestore {self.url}: run {run_id} lacks a part of its model; publish the run again")
-        data = b"".join(parts[ref.id] for ref in refs)
+        data = b"".join(read_parts(self, run_id, MODEL_COLLECTION, "data", header, "model; publish the run again"))
         if len(data) != header["size"] or hashlib.sha256(data).hexdigest() != header["sha256"]:
             raise StoreError(f"Firestore {self.url}: the stored model of run {run_id} does not match its "
                              "checksum; publish the run again")
         return StoredModel(header["kind"], data)
+
+
+def write_parts(store: Any, run_id: str, collection: str, field: str, parts: list, batcher: _Batcher) -> str:
+    """Queue ``parts`` on ``batcher`` as the run's ``collection/{gen}-{k:05d}`` documents (``gen``, ``part``
+    and the part under ``field``) of a new generation; returns that ``gen`` for the header."""
+    gen = uuid.uuid4().hex[:12]
+    col = store._run(run_id).collection(collection)
+    for k, part in enumerate(parts):
+        batcher.set(col.document(f"{gen}-{k:05d}"), {"gen": gen, "part": k, field: part})
+    return gen
+
+
+def read_parts(store: Any, run_id: str, collection: str, field: str, header: dict[str, Any], what: str) -> list:
+    """The parts a header names (``header["gen"]``, ``header["parts"]``), in order; StoreError naming
+    ``what`` (and what to do) when one is missing."""
+    col = store._run(run_id).collection(collection)
+    refs = [col.document(f"{header['gen']}-{k:05d}") for k in range(int(header["parts"]))]
+    parts = {s.id: (s.to_dict() or {}).get(field) for s in store._call(lambda: list(store.client.get_all(refs)))}
+    if any(parts.get(ref.id) is None for ref in refs):
+        raise StoreError(f"Firestore {store.url}: run {run_id} lacks a part of its {what}")
+    return [parts[ref.id] for ref in refs]
 
 
 def swap_in_header(store: Any, run_id: str, field: str, header: dict[str, Any], collection: str) -> None:

@@ -17,13 +17,11 @@ so a partial write is never read.
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Any
 
 from ml.store import records as R
-from ml.store.base import StoreError
 from ml.store.firestore_limits import _Batcher, split_utf8
-from ml.store.firestore_models import swap_in_header
+from ml.store.firestore_models import read_parts, swap_in_header, write_parts
 from ml.store.firestore_reads import DONE
 from ml.store.series import check_comparison, headline_of, series_entry, validate_series
 
@@ -36,12 +34,9 @@ class FirestoreSeries:
 
     def _write_comparison_parts(self, run_id: str, doc: dict[str, Any], batcher: _Batcher) -> dict[str, Any]:
         """Queue the parts of comparison `doc` on `batcher`; returns the header to write once committed."""
-        gen = uuid.uuid4().hex[:12]
         text = R.dumps(doc)
         parts = split_utf8(text, self.chunk_bytes)
-        col = self._run(run_id).collection(COMPARISON_COLLECTION)
-        for k, part in enumerate(parts):
-            batcher.set(col.document(f"{gen}-{k:05d}"), {"gen": gen, "part": k, "json": part})
+        gen = write_parts(self, run_id, COMPARISON_COLLECTION, "json", parts, batcher)
         return {"gen": gen, "parts": len(parts), "bytes": len(text.encode("utf-8")), "headline": headline_of(doc)}
 
     def put_comparison(self, run_id: str, comparison: Any) -> None:
@@ -61,12 +56,8 @@ class FirestoreSeries:
             return None
 
         def load() -> dict[str, Any]:
-            col = self._run(run_id).collection(COMPARISON_COLLECTION)
-            refs = [col.document(f"{header['gen']}-{k:05d}") for k in range(int(header["parts"]))]
-            parts = {s.id: (s.to_dict() or {}).get("json") for s in self._call(lambda: list(self.client.get_all(refs)))}
-            if any(parts.get(ref.id) is None for ref in refs):
-                raise StoreError(f"Firestore {self.url}: run {run_id} lacks a part of its comparison; store it again")
-            return json.loads("".join(parts[ref.id] for ref in refs))
+            parts = read_parts(self, run_id, COMPARISON_COLLECTION, "json", header, "comparison; store it again")
+            return json.loads("".join(parts))
 
         return self._cached(("comparison", run_id, header["gen"]), load)
 
