@@ -118,7 +118,7 @@ def get_members(
     resolved = resolve_run(store, run_id)
     limit = page_limit(limit, settings)
     query = q.strip() if q and q.strip() else None
-    store.get_persona(resolved, persona_id)  # 404 for an unknown persona rather than an empty page
+    # the store raises PersonaNotFound (404) for an unknown persona, rather than answering an empty page
     items, total = store.get_members(resolved, persona_id, offset=offset, limit=limit, query=query)
     return MemberPage(run_id=resolved, persona_id=persona_id, items=items, total=total,
                       offset=offset, limit=limit, q=query)

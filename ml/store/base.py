@@ -102,7 +102,8 @@ class RunStore(ABC):
         self, run_id: str, persona_id: int, offset: int = 0, limit: int = 50, query: str | None = None
     ) -> tuple[list[dict[str, Any]], int]:
         """A page of a persona's members (ordered by distance to the centre, then member id)
-        and the total count; `query` filters by case-insensitive substring of the text."""
+        and the total count; `query` filters by case-insensitive substring of the text (raises RunNotFound /
+        PersonaNotFound)."""
 
     @abstractmethod
     def get_map(self, run_id: str, limit: int = 5000) -> list[dict[str, Any]]:
