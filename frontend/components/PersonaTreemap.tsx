@@ -202,6 +202,8 @@ function CellText({ cell, x, y, width, height, ink }: { cell: TreemapCell; x: nu
   const sub = fitText(`${pct(cell.share)}${shareOf}${core}${value}`, width, SUB_FONT, 6.8);
   const note = cell.note ? fitText(`▸ ${cell.note}`, width, SUB_FONT, 6.8) : "";
   const subY = y + 17 + titleLines.length * 16;
+  const termsY = subY + (note ? 30 : 15) + 4;
+  const termLines = cell.terms ? wrapText(cell.terms, width, SUB_FONT, 6.8, Math.min(3, Math.floor((y + height - 6 - termsY) / 15) + 1)) : [];
   return (
     <>
       {height > 22
@@ -221,6 +223,13 @@ function CellText({ cell, x, y, width, height, ink }: { cell: TreemapCell; x: nu
           {note}
         </text>
       ) : null}
+      {height > 110 && termsY < y + height - 6
+        ? termLines.map((line, i) => (
+            <text key={`t${i}`} x={x + 6} y={termsY + i * 15} fill={ink} fillOpacity={0.85} fontSize={12} fontStyle="italic" pointerEvents="none" data-testid="cell-terms">
+              {line}
+            </text>
+          ))
+        : null}
     </>
   );
 }
