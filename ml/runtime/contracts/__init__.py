@@ -6,7 +6,8 @@ response models are these models, so the OpenAPI schema (``python -m backend.ope
 generated TypeScript client follows. Unknown fields are refused everywhere; fields added since earlier
 versions are optional, so runs already in a store still load. Field-by-field: docs/CONTRACTS.md.
 
-- ``base``: ``Contract`` (extra fields forbidden), ``Term``, ``RunKind``, ``kind_of``, ``new_run_id``;
+- ``base``: ``Contract`` (extra fields forbidden), ``Term``, ``RunKind``, ``kind_of``, ``by_kind`` (a
+  conversation | event union), ``new_run_id``;
 - ``manifest``: ``ConversationManifest`` | ``EventManifest`` (``Manifest``, ``parse_manifest``);
 - ``persona``: ``ConversationPersona`` | ``EventPersona`` (``PersonaProfile``), with ``member_ids``
   (``PersonaRecord``, ``personas.json``) or ``run_id`` (``PersonaDetail``, the API), ``parse_persona``;

@@ -7,11 +7,11 @@ request models and the error body), so the OpenAPI schema is the contract (``pyt
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import Discriminator, Field, Tag, TypeAdapter
+from pydantic import Field, TypeAdapter
 
-from ml.runtime.contracts.base import Contract, Term, kind_of, with_kind
+from ml.runtime.contracts.base import Contract, Term, by_kind, with_kind
 from ml.runtime.contracts.manifest import (
     ConversationCounts,
     ConversationManifest,
@@ -46,12 +46,7 @@ class EventRunSummary(Contract):
     series: str | None = Field(None, description="The series the run belongs to (python -m ml.run --series).")
 
 
-def _union(conversations: type, events: type) -> Any:
-    return Annotated[Annotated[conversations, Tag("conversations")] | Annotated[events, Tag("events")],
-                     Discriminator(kind_of)]
-
-
-RunSummary = _union(ConversationRunSummary, EventRunSummary)
+RunSummary = by_kind(ConversationRunSummary, EventRunSummary)
 _SUMMARY = TypeAdapter(RunSummary)
 
 
@@ -84,7 +79,7 @@ class EventRunManifest(EventManifest, _ServedManifest):
     run_dir: None = Field(None, exclude=True, description="Never served.")
 
 
-RunManifest = _union(ConversationRunManifest, EventRunManifest)
+RunManifest = by_kind(ConversationRunManifest, EventRunManifest)
 _MANIFEST = TypeAdapter(RunManifest)
 
 

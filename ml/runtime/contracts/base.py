@@ -11,9 +11,9 @@ import hashlib
 import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
 RunKind = Literal["conversations", "events"]
 RUN_KINDS: tuple[str, ...] = ("conversations", "events")
@@ -49,6 +49,12 @@ def kind_of(document: Any) -> str:
     if kind is not None:
         return str(kind)  # an unknown kind: validation names it
     return "events" if document.get("unit") == EVENT_UNIT or "top_events" in document else "conversations"
+
+
+def by_kind(conversations: type, events: type) -> Any:
+    """The union of a conversation run's model and an event run's, told apart by ``kind_of``."""
+    return Annotated[Annotated[conversations, Tag("conversations")] | Annotated[events, Tag("events")],
+                     Discriminator(kind_of)]
 
 
 def with_kind(document: Any) -> Any:

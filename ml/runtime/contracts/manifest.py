@@ -9,11 +9,11 @@ as JSON objects and documented where they are made.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import Discriminator, Field, Tag, TypeAdapter
+from pydantic import Field, TypeAdapter
 
-from ml.runtime.contracts.base import Contract, Term, kind_of, with_kind
+from ml.runtime.contracts.base import Contract, Term, by_kind, with_kind
 from ml.runtime.contracts.hierarchy import Hierarchy
 
 Report = dict[str, Any]
@@ -249,10 +249,7 @@ class EventManifest(_ManifestBase):
     dates_without_year: bool | None = None
 
 
-Manifest = Annotated[
-    Annotated[ConversationManifest, Tag("conversations")] | Annotated[EventManifest, Tag("events")],
-    Discriminator(kind_of),
-]
+Manifest = by_kind(ConversationManifest, EventManifest)
 _MANIFEST = TypeAdapter(Manifest)
 
 

@@ -8,11 +8,11 @@ fields live in ``_PersonaBase``; ``kind`` tells them apart (``kind_of`` for prof
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import Discriminator, Field, Tag, TypeAdapter
+from pydantic import Field, TypeAdapter
 
-from ml.runtime.contracts.base import Contract, Term, kind_of, with_kind
+from ml.runtime.contracts.base import Contract, Term, by_kind, with_kind
 
 
 class Activity(Contract):
@@ -191,14 +191,9 @@ class EventPersonaDetail(EventPersona, _Served):
     """``GET /runs/{id}/personas/{pid}`` for an event run."""
 
 
-def _union(conversations: type, events: type) -> Any:
-    return Annotated[Annotated[conversations, Tag("conversations")] | Annotated[events, Tag("events")],
-                     Discriminator(kind_of)]
-
-
-PersonaProfile = _union(ConversationPersona, EventPersona)
-PersonaRecord = _union(ConversationPersonaRecord, EventPersonaRecord)
-PersonaDetail = _union(ConversationPersonaDetail, EventPersonaDetail)
+PersonaProfile = by_kind(ConversationPersona, EventPersona)
+PersonaRecord = by_kind(ConversationPersonaRecord, EventPersonaRecord)
+PersonaDetail = by_kind(ConversationPersonaDetail, EventPersonaDetail)
 _ADAPTERS = {name: TypeAdapter(t) for name, t in
              (("profile", PersonaProfile), ("record", PersonaRecord), ("detail", PersonaDetail))}
 
