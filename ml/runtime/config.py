@@ -84,6 +84,10 @@ class ReduceConfig(_Section):
         15, ge=2, description="UMAP n_neighbors of a sampled fit (a sample's groups are smaller); None: n_neighbors")
     n_epochs: int | None = Field(None, ge=10, description="UMAP epochs; None: UMAP's rule (500 up to 10,000 rows, 200 above)")
     place_neighbors: int = Field(10, ge=1, description="sampled members each placed member is placed from")
+    spread_rounds: int = Field(5, ge=0, description="rounds the placed members' persona vote spreads over their "
+                               "nearest rows among all rows (0: the sampled neighbours' vote only)")
+    spread_rows: int = Field(50000, ge=100, description="most rows the spread searches (above: the fitted rows plus "
+                             "a seeded sample of the placed ones)")
     low_memory: bool = Field(True, description="UMAP's low_memory nearest-neighbour search for sampled fits")
 
 
