@@ -96,7 +96,11 @@ function ChangesPage({ c }: { c: Comparison }) {
               </li>
             ))}
           </ul>
-          {c.notes?.length ? <p className="hint" style={{ marginTop: "0.75rem" }}>Note: {c.notes.join("; ")}.</p> : null}
+          {c.notes?.length ? (
+            <p className="hint" style={{ marginTop: "0.75rem" }} data-testid="comparison-notes">
+              {c.notes.map(plainNote).join(" ")}
+            </p>
+          ) : null}
         </section>
         <section className="panel span-3" aria-labelledby="flows-title">
           <h2 id="flows-title">Where the personas went</h2>
@@ -168,4 +172,15 @@ function ShiftPanel({ c }: { c: Comparison }) {
       </p>
     </section>
   );
+}
+
+/** The comparison's notes (ml/lineage/compare.py) in an analyst's words; a note not known here is shown as written. */
+export function plainNote(note: string): string {
+  if (note === "matches confirmed by recurring member ids")
+    return "Matches were checked against the members found in both runs (same ids), not only by how alike the personas read.";
+  if (note === "matches confirmed by recurring identical texts")
+    return "Matches were checked against the texts found word for word in both runs, not only by how alike the personas read.";
+  if (note.startsWith("too few members recur"))
+    return "Too few members appear in both runs to check the matches: they rest on how alike the personas read alone.";
+  return `Note: ${note}.`;
 }
