@@ -98,11 +98,16 @@ def persona_profile(persona: dict[str, Any]) -> dict[str, Any]:
     return parse_persona(doc).model_dump(mode="json")
 
 
-def _contract_error(run_id: str, what: str, exc: ValidationError) -> ValueError:
+def first_error(exc: ValidationError) -> tuple[str, str]:
+    """Where (``"a.b.0"``, without a run kind's union tag) and what the first error of ``exc`` is."""
     err = exc.errors()[0]
     loc = err["loc"][1:] if err["loc"] and err["loc"][0] in RUN_KINDS else err["loc"]  # the kind's tag
-    where = ".".join(str(x) for x in loc)
-    return ValueError(f"run {run_id}: {what} does not match the run contract at '{where}': {err['msg']} "
+    return ".".join(str(x) for x in loc), err["msg"]
+
+
+def _contract_error(run_id: str, what: str, exc: ValidationError) -> ValueError:
+    where, msg = first_error(exc)
+    return ValueError(f"run {run_id}: {what} does not match the run contract at '{where}': {msg} "
                       "(docs/CONTRACTS.md); re-run ml.run")
 
 

@@ -36,9 +36,8 @@ def check_comparison(run_id: str, comparison: Any) -> dict[str, Any]:
     try:
         model = Comparison.model_validate(doc)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(x) for x in err["loc"])
-        raise ValueError(f"run {run_id}: the comparison does not match its contract at '{where}': {err['msg']}; "
+        where, msg = R.first_error(exc)
+        raise ValueError(f"run {run_id}: the comparison does not match its contract at '{where}': {msg}; "
                          "compute it again with ml.lineage.compare_runs") from None
     if model.new.run_id != run_id:
         raise ValueError(f"run {run_id}: the comparison is of run {model.new.run_id}; store it with that run")
