@@ -40,7 +40,7 @@ def aligned_centroids(base: RunSnapshot, new: RunSnapshot) -> tuple[np.ndarray, 
 
 def run_ref(s: RunSnapshot) -> RunRef:
     return RunRef(run_id=s.run_id, run_dir=s.run_dir, kind=s.kind, unit=s.unit, n_members=s.n_members,
-                  n_personas=int(len(s.persona_ids)), space=s.space)
+                  n_personas=len(s.persona_ids), space=s.space)
 
 
 def _components(m: int, links: list[tuple[int, int, str]]) -> list[tuple[set[int], set[int]]]:
@@ -132,7 +132,7 @@ class RunComparer(BaseEstimator):
         return "continued"
 
     def _new_persona(self, j: int) -> NewPersona:
-        base, new, S = self._base, self._new, self.matcher_.similarity_
+        base, new = self._base, self._new
         pid = int(new.persona_ids[j])
         main, linked = self._partners(j)
         now = self._share(self._nn, [j], new.n_members)

@@ -138,7 +138,7 @@ class FreshDataScorer(BaseEstimator):
                 timings: dict[str, float] | None = None) -> AssignSummary:
         """The ``AssignSummary`` of assignments ``out`` (from ``assign``)."""
         cfg, ids = self.config_, np.asarray(self.model_.reassigner.persona_ids_)
-        n_run, n_new = int(self.run_counts_.sum()), int(len(out))
+        n_run, n_new = int(self.run_counts_.sum()), len(out)
         new_counts = out["persona_id"].value_counts()
         shares, buckets = [], []
         for k, p in enumerate(ids):
