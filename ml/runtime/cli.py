@@ -47,9 +47,12 @@ def _help_formatter(kinds: Mapping[str, RunKind]) -> type[argparse.HelpFormatter
     """A formatter that fills ``{section.key}`` in help texts with the config's default, importing the
     config classes only when help is printed (so the defaults are written in one place: the config)."""
 
+    dumps: list[dict] = []  # each kind's default config, made once when the first help text needs it
+
     def default(match: re.Match) -> str:
-        for kind in kinds.values():
-            value = kind.config_class()().model_dump()
+        if not dumps:
+            dumps.extend(kind.config_class()().model_dump() for kind in kinds.values())
+        for value in dumps:
             for part in match.group(1).split("."):
                 value = value.get(part) if isinstance(value, dict) else None
             if value is not None:
