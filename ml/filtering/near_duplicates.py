@@ -31,7 +31,7 @@ def shingle_sets(keys: pd.Series, k: int) -> list[set[bytes]]:
 
 def _min_hashes(hashes: np.ndarray, starts: np.ndarray, perm: np.ndarray) -> np.ndarray:
     """Per-text minimum of datasketch's affine32 permutations (MurmurHash3 finaliser, then a*h + b mod
-    2^32) over the texts' shingle hashes: `hashes` concatenated, text t at `starts[t]`, every text non-empty."""
+    2^32) over the texts' shingle hashes: `hashes` concatenated, text t from `starts[t]`, none empty."""
     hv = hashes.astype(np.uint32)
     hv ^= hv >> np.uint32(16)
     hv *= np.uint32(0x85EBCA6B)

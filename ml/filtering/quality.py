@@ -135,9 +135,8 @@ class QualityFilter(BaseEstimator):
         if missing:
             raise InputError(f"message frame lacks column(s) {missing}: load it with ml.ingest.load.load_messages")
 
-    def _learn_templates(self, texts: pd.Series, authors: pd.Series | None) -> None:
+    def _learn_templates(self, texts: pd.Series, authors: pd.Series | None, sk: pd.Series) -> None:
         tcfg = self._cfg().templates
-        sk = skeleton(texts)
         plain_words = word_count(sk.str.replace(r"<\w+>", " ", regex=True))
         frame = pd.DataFrame(
             {"sk": sk, "fill": fillers(texts), "author": authors if authors is not None else None}
@@ -158,8 +157,9 @@ class QualityFilter(BaseEstimator):
         authors = messages["author"].reset_index(drop=True) if "author" in messages.columns else None
         n = len(messages)
         keys = normalize(texts)
+        skeletons = skeleton(texts) if cfg.templates.enabled else None  # read by fit and by stage 5
         if learn and cfg.templates.enabled:
-            self._learn_templates(texts, authors)
+            self._learn_templates(texts, authors, skeletons)
 
         alive = np.ones(n, dtype=bool)
         report: list[dict] = []
@@ -168,7 +168,8 @@ class QualityFilter(BaseEstimator):
             n_in = int(alive.sum())
             removed = np.zeros(n, dtype=bool)
             if stage_cfg.enabled and n_in:
-                removed[alive] = self._stage_mask(stage, ids[alive], texts[alive], keys[alive], learn)
+                sk = skeletons[alive] if stage == "templates" else None
+                removed[alive] = self._stage_mask(stage, ids[alive], texts[alive], keys[alive], learn, sk)
             alive &= ~removed
             shown = display_text(texts[removed].head(3))
             report.append(
@@ -188,7 +189,8 @@ class QualityFilter(BaseEstimator):
         return messages.iloc[np.flatnonzero(alive)], report
 
     def _stage_mask(
-        self, stage: str, ids: pd.Series, texts: pd.Series, keys: pd.Series, learn: bool
+        self, stage: str, ids: pd.Series, texts: pd.Series, keys: pd.Series, learn: bool,
+        skeletons: pd.Series | None = None,
     ) -> np.ndarray:
         """Removal mask (aligned with the given alive rows) for one stage."""
         cfg = self._cfg()
@@ -211,7 +213,8 @@ class QualityFilter(BaseEstimator):
             short = (word_count(body) < lc.min_words) | (body.str.len() < lc.min_chars)
             return (short | (texts.str.len() > lc.max_chars)).to_numpy()
         if stage == "templates":
-            return skeleton(texts).isin(self.templates_.keys()).to_numpy()
+            sk = skeleton(texts) if skeletons is None else skeletons
+            return sk.isin(self.templates_.keys()).to_numpy()
         if stage == "non_english":
             return non_english_mask(texts, cfg.non_english)
         raise ValueError(f"unknown filter stage {stage!r}")  # pragma: no cover
