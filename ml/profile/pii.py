@@ -133,10 +133,21 @@ __all__ = ["EMAIL_RE", "HANDLE_RE", "URL_RE", "PiiMasker", "decode_entities", "l
 def load_ner():
     """spaCy's small English pipeline with only its named-entity recogniser (loaded once per process)."""
     import spacy
+    from spacy.util import registry
 
-    # the shared tok2vec feeds only the tagger and parser: the sm model's ner embeds tokens itself
-    return spacy.load(SPACY_MODEL, exclude=["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer",
-                                            "senter"])
+    # Third-party pipe factories (entry points) are not needed by this model's ner and can be costly to
+    # import (presidio-analyzer's, if installed, imports transformers: ~3 s of the 5 s load).
+    plugins = getattr(registry, "_entry_point_factories", None)
+    saved = getattr(plugins, "entry_points", None)
+    if plugins is not None:
+        plugins.entry_points = False
+    try:
+        # the shared tok2vec feeds only the tagger and parser: the sm model's ner embeds tokens itself
+        return spacy.load(SPACY_MODEL, exclude=["tok2vec", "tagger", "parser", "attribute_ruler",
+                                                "lemmatizer", "senter"])
+    finally:
+        if plugins is not None:
+            plugins.entry_points = saved
 
 
 @lru_cache(maxsize=1)
