@@ -69,8 +69,9 @@ class Settings(BaseSettings):
                                                              "the assign worker takes in one batch.")
     assign_torch_threads: int = Field(0, ge=0, description="torch threads of the assign encoder (0 = CPUs - 1, "
                                                            "at least 1: a core stays with the API).")
-    assign_encoder_process: bool = Field(True, description="Encode assign texts in a separate process "
-                                                           "(false: in a thread of the API process).")
+    assign_encoder_process: bool = Field(True, description="Assign (frames, features, encoding, "
+                                                           "placement) in a separate process (false: in a thread "
+                                                           "of the API process).")
     assign_encoder_nice: int = Field(10, ge=0, le=19, description="Priority increment (os.nice) of the encoder "
                                                                   "process, so reads go first.")
     assign_encode_timeout_s: float = Field(120.0, gt=0, description="An encoder call running longer is killed "
