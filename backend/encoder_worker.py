@@ -76,6 +76,12 @@ class EncoderWorker:
         return self._generation
 
     @property
+    def running(self) -> bool:
+        """A child is started and has not exited (reaps it when it has)."""
+        proc = self._proc
+        return proc is not None and proc.is_alive()
+
+    @property
     def pid(self) -> int | None:
         """The current child's pid; None before the first call and after `close`."""
         proc = self._proc
@@ -157,7 +163,9 @@ class EncoderWorker:
                 self._stop_stale()  # stopped by a close while this call waited
             if self._proc is None:
                 self._start()
-            elif wait([self._proc.sentinel], timeout=0):  # died while idle: replace it, this call is not lost
+            elif not self._proc.is_alive():  # died while idle: replace it, this call is not lost
+                # (a child killed a moment ago whose threads are still exiting is not yet reapable:
+                # such a call finds it dead under the request instead, a 503)
                 self._replace("died while idle")
             if op == "pid":
                 return self._exchange("pid", ())
