@@ -21,7 +21,7 @@ __all__ = ["TextCache", "default_cache_dir"]
 
 
 def default_cache_dir() -> Path:
-    """``PERSONAS_CACHE_DIR``, else ``~/.cache/personas`` (as ``ml.features.embed.default_cache_dir``)."""
+    """``PERSONAS_CACHE_DIR``, else ``~/.cache/personas``: the folder of every per-text cache (embeddings too)."""
     env = os.environ.get("PERSONAS_CACHE_DIR")
     return Path(env) if env else Path.home() / ".cache" / "personas"
 

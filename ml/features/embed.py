@@ -29,6 +29,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from tqdm import tqdm
 
 from ml.runtime.errors import InputError
+from ml.text_cache import default_cache_dir
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 EMBEDDING_DIM = 384
@@ -36,12 +37,6 @@ ENCODERS = ("fp32", "int8")
 
 _MODEL_LOCK = threading.Lock()
 _MODELS: dict[tuple[str, str], object] = {}
-
-
-def default_cache_dir() -> Path:
-    """``PERSONAS_CACHE_DIR``, else ``~/.cache/personas``."""
-    env = os.environ.get("PERSONAS_CACHE_DIR")
-    return Path(env) if env else Path.home() / ".cache" / "personas"
 
 
 def _model_path(model_name: str) -> str:
