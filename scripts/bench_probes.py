@@ -24,21 +24,61 @@ REPO = Path(__file__).resolve().parents[1]
 __all__ = ["mask_probe", "numba_files", "numba_probe", "run_process"]
 
 
+def tree_rss_mb(pid: int) -> float:
+    """RSS of process `pid` plus all its descendants now, MB (0.0 when it is gone)."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0.0
+    total = 0
+    for proc in procs:
+        try:
+            total += proc.memory_info().rss
+        except psutil.Error:
+            pass
+    return total / 2**20
+
+
+class _TreeSampler(threading.Thread):
+    """Samples tree_rss_mb(pid) every `every` seconds until stopped; keeps the largest value."""
+
+    def __init__(self, pid: int, every: float = 0.5):
+        super().__init__(daemon=True)
+        self.pid, self.every, self.peak_mb = pid, every, 0.0
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.wait(self.every):
+            self.peak_mb = max(self.peak_mb, tree_rss_mb(self.pid))
+
+    def stop(self) -> float:
+        self._stop_event.set()
+        self.join()
+        return round(self.peak_mb, 1)
+
+
 def run_process(cmd: list[str], env: dict, log: Path, timeout: float) -> dict:
-    """Run cmd in a fresh process; wall time, exit code and the child's own peak RSS (wait4)."""
+    """Run cmd in a fresh process; wall time, exit code, the child's own peak RSS (wait4) and the largest
+    sampled RSS of the child with all its descendants (``tree_peak_rss_mb``)."""
     with log.open("w") as fh:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=fh, stderr=subprocess.STDOUT)
         timer = threading.Timer(timeout, proc.kill)
         timer.start()
+        sampler = _TreeSampler(proc.pid)
+        sampler.start()
         try:
             _, status, usage = os.wait4(proc.pid, 0)
         finally:
             timer.cancel()
+            tree_peak = sampler.stop()
         wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return {"rc": proc.returncode, "wall_s": round(wall, 2),
-            "process_peak_rss_mb": round(usage.ru_maxrss / 1024.0, 1),
+    return {"rc": proc.returncode, "wall_s": round(wall, 2), "timed_out": wall >= timeout,
+            "process_peak_rss_mb": round(usage.ru_maxrss / 1024.0, 1), "tree_peak_rss_mb": tree_peak,
             "cpu_user_s": round(usage.ru_utime, 1), "cpu_sys_s": round(usage.ru_stime, 1)}
 
 
