@@ -34,11 +34,33 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 
+CHUNK_ROWS = 65_536  # rows converted to float64 at a time: 1M x 384 in float64 would be 3 GB
+
+
 def block_energy(X: np.ndarray) -> float:
-    """Mean squared pairwise Euclidean distance of the rows of X (= 2 × total variance)."""
-    if X.shape[0] < 2 or X.shape[1] == 0:
+    """Mean squared pairwise Euclidean distance of the rows of X (= 2 × total variance).
+
+    Two passes over row chunks in float64 (mean, then squared deviations), so a float32 X of any
+    size is never copied whole into float64; one chunk is numpy's own ``var``."""
+    n = X.shape[0]
+    if n < 2 or X.shape[1] == 0:
         return 0.0
-    return float(2.0 * X.var(axis=0).sum())
+    if n <= CHUNK_ROWS:
+        return float(2.0 * np.asarray(X, dtype=np.float64).var(axis=0).sum())
+    mean = sum(np.asarray(X[s:s + CHUNK_ROWS], dtype=np.float64).sum(axis=0) for s in range(0, n, CHUNK_ROWS)) / n
+    squares = sum(float(((np.asarray(X[s:s + CHUNK_ROWS], dtype=np.float64) - mean) ** 2).sum())
+                  for s in range(0, n, CHUNK_ROWS))
+    return float(2.0 * squares / n)
+
+
+def _as_matrix(embeddings) -> np.ndarray:
+    """A 2-D float array as given (float32 stays float32; converted to float64 per chunk where used)."""
+    E = np.asarray(embeddings)
+    if E.dtype.kind != "f":
+        E = E.astype(np.float64)
+    if E.ndim != 2:
+        raise ValueError(f"embeddings must be a 2-D array, got shape {E.shape}")
+    return E
 
 
 class FeatureFusion(BaseEstimator, TransformerMixin):
@@ -72,7 +94,7 @@ class FeatureFusion(BaseEstimator, TransformerMixin):
     def fit(self, embeddings: np.ndarray, features: np.ndarray | None = None):
         if not 0.0 <= float(self.text_weight) <= 1.0:
             raise ValueError(f"text_weight must be within [0, 1], got {self.text_weight}")
-        E = np.asarray(embeddings, dtype=np.float64)
+        E = _as_matrix(embeddings)
         F = self._as_features(features, E.shape[0])
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: mean NaN → 0 below
@@ -101,12 +123,19 @@ class FeatureFusion(BaseEstimator, TransformerMixin):
 
     def transform(self, embeddings: np.ndarray, features: np.ndarray | None = None) -> np.ndarray:
         check_is_fitted(self, "text_scale_")
-        E = np.asarray(embeddings, dtype=np.float64)
+        E = _as_matrix(embeddings)
         F = self._as_features(features, E.shape[0])
         if F.shape[1] != self.n_features_in_:
             raise ValueError(f"expected {self.n_features_in_} behavioral features, got {F.shape[1]}")
         Z = self._standardize(self._impute(F, self.feature_mean_))
-        return np.hstack([E * self.text_scale_, Z * self.behavior_scale_]).astype(np.float32)
+        # float64 products cast to float32 chunk by chunk: the same values as one hstack, without the
+        # whole-matrix float64 copies (about 10 GB at 1M rows)
+        d = E.shape[1]
+        out = np.empty((E.shape[0], d + Z.shape[1]), dtype=np.float32)
+        for s in range(0, E.shape[0], CHUNK_ROWS):
+            out[s:s + CHUNK_ROWS, :d] = np.asarray(E[s:s + CHUNK_ROWS], dtype=np.float64) * self.text_scale_
+            out[s:s + CHUNK_ROWS, d:] = Z[s:s + CHUNK_ROWS] * self.behavior_scale_
+        return out
 
     def fit_transform(self, embeddings, features=None, **_):
         return self.fit(embeddings, features).transform(embeddings, features)
