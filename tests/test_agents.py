@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ml.filtering.agents import AgentDetector, has_signoff, strip_signoffs
+from ml.filtering.agents import AgentDetector, drop_agents, has_signoff, strip_signoffs
 from ml.ingest.load import load_messages
 from ml.profile.terms import clean_for_terms
 from ml.runtime.config import PipelineConfig
@@ -102,17 +102,14 @@ def _config(**inp):
 def test_support_layout_drops_agents_by_default_keep_agents_keeps(sample, tmp_path):
     path = _twcs_file(sample, tmp_path)
     messages, _ = load_messages([path])
-    pipe = PersonaPipeline(_config(), progress=False)
-    kept, report = pipe._drop_agents(messages, messages)
+    kept, report = drop_agents(messages, messages)
     agents = set(AgentDetector().fit(messages).agent_accounts_)
     assert report["removed"] > 100 and report["support_layout"] and report["enabled"]
     assert not kept["author"].isin(agents).any()
     assert report["kept"] == len(kept) == len(messages) - report["removed"]
     assert report["examples"] and report["account_examples"][0]["reasons"]
     assert report["accounts"] >= 5
-    kept2, report2 = PersonaPipeline(_config(keep_agents=True), progress=False)._drop_agents(
-        messages, messages
-    )
+    kept2, report2 = drop_agents(messages, messages, keep_agents=True)
     assert not kept["inbound"].eq(False).any()  # customers only: outbound rows the detector missed go too
     assert report["removed"] == report["marked"] + report["removed_outbound_flag"]
     assert report["removed_outbound_flag"] < 0.1 * report["marked"]  # the detector finds most of them

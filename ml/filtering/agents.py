@@ -223,3 +223,28 @@ class AgentDetector(BaseEstimator):
             for a, b, c in zip(desk, signs, company, strict=True)
         ]
         return ev
+
+
+def drop_agents(messages: pd.DataFrame, candidates: pd.DataFrame, keep_agents: bool = False,
+                log=lambda msg: None) -> tuple[pd.DataFrame, dict]:
+    """Brand/agent accounts (``AgentDetector``), learned from every row read, are removed from the
+    candidates in support layouts (inbound flags or reply links) unless ``keep_agents``; elsewhere (and
+    with keep_agents) they are only counted (``marked``). Returns the rows left and the manifest's
+    ``agents`` section (plus ``_accounts``, the agent accounts, for the caller to pop)."""
+    detector = AgentDetector().fit(messages)
+    support = any(col in messages and messages[col].notna().any() for col in ("inbound", "reply_to"))
+    remove = bool(support and not keep_agents)
+    report = {**detector.report(candidates, removed=remove), "support_layout": bool(support),
+              "_accounts": detector.agent_accounts_}
+    if remove:
+        candidates = detector.transform(candidates)
+        # customers only: rows the data itself marks as the brand's side go too (counted apart)
+        outbound = candidates["inbound"].eq(False).fillna(False).to_numpy() if "inbound" in candidates else None
+        report["removed_outbound_flag"] = int(outbound.sum()) if outbound is not None else 0
+        if report["removed_outbound_flag"]:
+            candidates = candidates[~outbound]
+            report["removed"] += report["removed_outbound_flag"]
+            report["kept"] -= report["removed_outbound_flag"]
+            report["kept_share"] = report["kept"] / report["input"] if report["input"] else 1.0
+        log(f"agents: removed {report['removed']} messages of brand/agent accounts")
+    return candidates, report

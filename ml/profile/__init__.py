@@ -30,7 +30,7 @@ from ml.profile.describe import describe
 from ml.profile.evidence import EvidenceSelector, privacy_floor
 from ml.profile.fingerprint import BehavioralFingerprint, feature_specs, highlights
 from ml.profile.llm_names import name_proposer_from_env
-from ml.profile.masking import detect_brand_handles, mask_pii
+from ml.profile.masking import detect_brand_handles, keep_handles_for, mask_pii
 from ml.profile.naming import PersonaNamer
 from ml.profile.separators import SurrogateSeparator
 from ml.profile.terms import ClassTfidf
@@ -108,11 +108,7 @@ def build_profiles(members: pd.DataFrame, features, labels, reassigned, embeddin
     n = len(members)
     if n == 0:
         return []
-    keep_handles = cfg.brand_handles
-    if keep_handles is None:
-        keep_handles = detect_brand_handles(
-            texts, min_share=cfg.brand_min_mention_share, min_mentions=cfg.brand_min_mentions
-        )
+    keep_handles = keep_handles_for(texts, cfg)
     known = "author" in members and members["author"].notna().any()
     authors = members["author"].to_numpy(dtype=object) if known else None  # privacy floor: None = unknown
     fit = _fit_parts(members, texts, features, labels, cfg, tuple(keep_handles), time_basis)

@@ -8,21 +8,23 @@ with placeholders (``[name]``, ``[email]``, ``[phone]``, ``[card]``, ``[iban]``,
 ``@<digits>``, those are always masked. Order, booking and flight numbers, times, prices and years are
 kept. Prefer ``mask_texts`` for many texts: names are found in batches.
 
-``detect_brand_handles`` finds the accounts a data set addresses most, for use as ``keep_handles``.
+``detect_brand_handles`` finds the accounts a data set addresses most, for use as ``keep_handles``;
+``keep_handles_for(texts, profile_config)`` is the list a run uses (the configured one, else detected).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from ml.profile.pii import EMAIL_RE, HANDLE_RE, URL_RE, PiiMasker, decode_entities
 
-__all__ = ["EMAIL_RE", "HANDLE_RE", "URL_RE", "decode_entities", "detect_brand_handles", "mask_pii",
-           "mask_texts"]
+__all__ = ["EMAIL_RE", "HANDLE_RE", "URL_RE", "decode_entities", "detect_brand_handles", "keep_handles_for",
+           "mask_pii", "mask_texts"]
 
 _MASKER = PiiMasker()
 _BULK = PiiMasker(n_process=None, cache_dir=None)  # run writers: parallel NER when large, cached on disk
+_SERIAL = PiiMasker(n_process=1, cache_dir=None)  # a background masker (ml.runtime.mask_prefetch)
 _BULK_PATTERNS = PiiMasker(names=False)
 
 
@@ -35,11 +37,25 @@ def mask_pii(text, keep_handles: Iterable[str] | None = None) -> str:
     return _MASKER.mask(text, keep_handles)
 
 
-def mask_texts(texts: Iterable, keep_handles: Iterable[str] | None = None, *, names: bool = True) -> list[str]:
-    """``mask_pii`` over many texts: names found in batches (in parallel from 20,000 texts), and masked
-    texts kept in the on-disk cache (``ml.profile.mask_cache``) so that a re-run reuses them.
-    ``names=False``: patterns only, for generated texts such as event mixes ("quiz 20%, forum 15%")."""
-    return (_BULK if names else _BULK_PATTERNS).mask_many(list(texts), keep_handles)
+def mask_texts(texts: Iterable, keep_handles: Iterable[str] | None = None, *, names: bool = True,
+               parallel: bool = True) -> list[str]:
+    """``mask_pii`` over many texts: names found in batches (in parallel from 20,000 texts unless
+    ``parallel=False``), and masked texts kept in the on-disk cache (``ml.profile.mask_cache``) so that a
+    re-run reuses them. ``names=False``: patterns only, for generated texts such as event mixes
+    ("quiz 20%, forum 15%")."""
+    masker = _BULK if parallel else _SERIAL
+    return (masker if names else _BULK_PATTERNS).mask_many(list(texts), keep_handles)
+
+
+def keep_handles_for(texts: Sequence[str], config=None) -> list[str]:
+    """The @handles a run leaves readable: ``config.brand_handles`` (a ``ProfileConfig``) when set, else
+    ``detect_brand_handles`` with its thresholds. The profiles and the run writer use the same list."""
+    from ml.profile.config import ProfileConfig
+
+    cfg = config or ProfileConfig()
+    if cfg.brand_handles is not None:
+        return list(cfg.brand_handles)
+    return detect_brand_handles(texts, min_share=cfg.brand_min_mention_share, min_mentions=cfg.brand_min_mentions)
 
 
 def detect_brand_handles(

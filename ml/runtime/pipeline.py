@@ -22,10 +22,11 @@ from ml.features.behavioral import BehavioralFeatures
 from ml.features.embed import SentenceEmbedder, clean_for_embedding, default_cache_dir
 from ml.features.fusion import FeatureFusion
 from ml.filtering import QualityFilter
-from ml.filtering.agents import AgentDetector
+from ml.filtering.agents import drop_agents
 from ml.ingest.load import ColumnMapping, load_messages
 from ml.ingest.timebasis import TimeBasis, check_timezone
 from ml.metrics import dbcv, label_scores, silhouette, stability_ari
+from ml.profile.masking import keep_handles_for
 from ml.reduce import UMAPReducer
 from ml.runtime.config import PipelineConfig
 from ml.runtime.contracts import (
@@ -48,6 +49,7 @@ from ml.runtime.contracts import (
 from ml.runtime.errors import InputError, TooFewRowsError
 from ml.runtime.executor import open_executor
 from ml.runtime.layout import Reduced, cluster_fitted, fit_reduce
+from ml.runtime.mask_prefetch import MaskPrefetch
 from ml.runtime.model import PersonaModel
 from ml.runtime.stages import Stages, build_stages
 from ml.runtime.subpersona_step import add_subpersonas
@@ -120,6 +122,7 @@ class PersonaPipeline:
         self.log = log or (lambda msg: None)
         self.timer_ = StageTimer(lambda msg: self.log(msg))
         self.timings_, self.peak_rss_ = self.timer_.timings_, self.timer_.peak_rss_
+        self.mask_prefetch_: MaskPrefetch | None = None
 
     # -- stages ----------------------------------------------------------------------------------
     def load(self, paths: Sequence[str | Path]):
@@ -129,12 +132,14 @@ class PersonaPipeline:
         return load_messages(paths, mapping=mapping, inbound_only=False, encoding=c.encoding, sep=c.sep)
 
     def prepare(self, paths: Sequence[str | Path],
-                loaded: tuple[pd.DataFrame, Any] | None = None) -> Prepared:
+                loaded: tuple[pd.DataFrame, Any] | None = None, prefetch_masks: bool = False) -> Prepared:
         """ingest → filter → units → features → embed on ``paths``; see ``Prepared``.
 
         ``loaded``: a ``(messages, load_report)`` pair already read by ``load(paths)`` (for example
         with evaluation labels added) to use instead of reading ``paths`` again. Raises
         ``TooFewRowsError`` when fewer than ``input.min_members`` units survive the filters.
+        ``prefetch_masks``: start masking the members' texts in the background (``mask_prefetch_``,
+        ``ml.runtime.mask_prefetch``; ``run`` stops it) for the run writer.
         """
         cfg = self.config
         check_timezone(cfg.input.timezone)
@@ -154,7 +159,7 @@ class PersonaPipeline:
                     )
                 candidates = messages[messages["inbound"].fillna(False).astype(bool)]
         with self.timer_.stage("filter"):
-            candidates, agent_report = self._drop_agents(messages, candidates)
+            candidates, agent_report = drop_agents(messages, candidates, cfg.input.keep_agents, self.log)
             qfilter = QualityFilter(cfg.filtering)
             kept = qfilter.fit_transform(candidates)
             filter_report = qfilter.report_
@@ -168,6 +173,9 @@ class PersonaPipeline:
                 "personas: supply more rows or relax the filters in --config",
                 n_rows=len(members), min_rows=cfg.input.min_members,
             )
+        if prefetch_masks and cfg.profile.mask_in_background:
+            texts = members["text"].astype(str).tolist()  # what the writer masks, with the profiles' handles
+            self.mask_prefetch_ = MaskPrefetch.start(texts, keep_handles_for(texts, cfg.profile))
         # per-row work on the configured executor (ml.runtime.executor); fitting stays in this process
         with open_executor(cfg.executor, log=self.log, progress=self.progress) as executor:
             with self.timer_.stage("features"):
@@ -183,7 +191,12 @@ class PersonaPipeline:
 
     def run(self, paths: Sequence[str | Path]) -> PipelineResult:
         t0 = time.perf_counter()
-        return self.run_prepared(self.prepare(paths), paths, t0)
+        try:
+            return self.run_prepared(self.prepare(paths, prefetch_masks=True), paths, t0)
+        finally:
+            if self.mask_prefetch_ is not None:  # the writer masks what it has not reached
+                self.mask_prefetch_.stop()
+                self.mask_prefetch_ = None
 
     def run_prepared(self, prep: Prepared, paths: Sequence[str | Path], t0: float | None = None) -> PipelineResult:
         """Every stage after the embeddings (fuse → … → persona model) on ``prep`` from ``prepare(paths)``;
@@ -251,29 +264,6 @@ class PersonaPipeline:
         return model.fit_novelty(embeddings, labels, cfg.seed)
 
     # -- helpers ---------------------------------------------------------------------------------
-    def _drop_agents(self, messages: pd.DataFrame, candidates: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
-        """Brand/agent accounts (``ml.filtering.agents``), learned from every row read, are removed from
-        the candidates in support layouts (inbound flags or reply links) unless ``input.keep_agents``;
-        elsewhere (and with keep_agents) they are only counted (``marked``). Returns the rows left and
-        the manifest's ``agents`` section."""
-        detector = AgentDetector().fit(messages)
-        support = any(col in messages and messages[col].notna().any() for col in ("inbound", "reply_to"))
-        remove = bool(support and not self.config.input.keep_agents)
-        report = {**detector.report(candidates, removed=remove), "support_layout": bool(support),
-                  "_accounts": detector.agent_accounts_}
-        if remove:
-            candidates = detector.transform(candidates)
-            # customers only: rows the data itself marks as the brand's side go too (counted apart)
-            outbound = candidates["inbound"].eq(False).fillna(False).to_numpy() if "inbound" in candidates else None
-            report["removed_outbound_flag"] = int(outbound.sum()) if outbound is not None else 0
-            if report["removed_outbound_flag"]:
-                candidates = candidates[~outbound]
-                report["removed"] += report["removed_outbound_flag"]
-                report["kept"] -= report["removed_outbound_flag"]
-                report["kept_share"] = report["kept"] / report["input"] if report["input"] else 1.0
-            self.log(f"agents: removed {report['removed']} messages of brand/agent accounts")
-        return candidates, report
-
     def _families(self, members, profiles, labels, reassigned, embeddings) -> tuple[dict[int, int], Hierarchy]:
         """Group the personas into families (``ml.cluster.hierarchy``): each persona id's family id and the
         manifest's ``hierarchy`` section with the family records."""
