@@ -24,45 +24,49 @@ REPO = Path(__file__).resolve().parents[1]
 __all__ = ["mask_probe", "numba_files", "numba_probe", "run_process"]
 
 
-def tree_rss_mb(pid: int) -> float:
-    """RSS of process `pid` plus all its descendants now, MB (0.0 when it is gone)."""
+def tree_memory_mb(pid: int) -> tuple[float, float]:
+    """(RSS, PSS) of process `pid` plus all its descendants now, MB ((0, 0) when it is gone). RSS counts
+    pages shared by forked workers once per process; PSS splits them between the sharers."""
     import psutil
 
     try:
         root = psutil.Process(pid)
         procs = [root, *root.children(recursive=True)]
     except psutil.Error:
-        return 0.0
-    total = 0
+        return 0.0, 0.0
+    rss = pss = 0
     for proc in procs:
         try:
-            total += proc.memory_info().rss
+            info = proc.memory_full_info()
+            rss += info.rss
+            pss += getattr(info, "pss", info.rss)
         except psutil.Error:
             pass
-    return total / 2**20
+    return rss / 2**20, pss / 2**20
 
 
 class _TreeSampler(threading.Thread):
-    """Samples tree_rss_mb(pid) every `every` seconds until stopped; keeps the largest value."""
+    """Samples tree_memory_mb(pid) every `every` seconds until stopped; keeps the largest values."""
 
     def __init__(self, pid: int, every: float = 0.5):
         super().__init__(daemon=True)
-        self.pid, self.every, self.peak_mb = pid, every, 0.0
+        self.pid, self.every, self.peak_rss, self.peak_pss = pid, every, 0.0, 0.0
         self._stop_event = threading.Event()
 
     def run(self) -> None:
         while not self._stop_event.wait(self.every):
-            self.peak_mb = max(self.peak_mb, tree_rss_mb(self.pid))
+            rss, pss = tree_memory_mb(self.pid)
+            self.peak_rss, self.peak_pss = max(self.peak_rss, rss), max(self.peak_pss, pss)
 
-    def stop(self) -> float:
+    def stop(self) -> tuple[float, float]:
         self._stop_event.set()
         self.join()
-        return round(self.peak_mb, 1)
+        return round(self.peak_rss, 1), round(self.peak_pss, 1)
 
 
 def run_process(cmd: list[str], env: dict, log: Path, timeout: float) -> dict:
     """Run cmd in a fresh process; wall time, exit code, the child's own peak RSS (wait4) and the largest
-    sampled RSS of the child with all its descendants (``tree_peak_rss_mb``)."""
+    sampled RSS and PSS of the child with all its descendants (``tree_peak_rss_mb``, ``tree_peak_pss_mb``)."""
     with log.open("w") as fh:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=fh, stderr=subprocess.STDOUT)
@@ -74,11 +78,12 @@ def run_process(cmd: list[str], env: dict, log: Path, timeout: float) -> dict:
             _, status, usage = os.wait4(proc.pid, 0)
         finally:
             timer.cancel()
-            tree_peak = sampler.stop()
+            tree_rss, tree_pss = sampler.stop()
         wall = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
     return {"rc": proc.returncode, "wall_s": round(wall, 2), "timed_out": wall >= timeout,
-            "process_peak_rss_mb": round(usage.ru_maxrss / 1024.0, 1), "tree_peak_rss_mb": tree_peak,
+            "process_peak_rss_mb": round(usage.ru_maxrss / 1024.0, 1), "tree_peak_rss_mb": tree_rss,
+            "tree_peak_pss_mb": tree_pss,
             "cpu_user_s": round(usage.ru_utime, 1), "cpu_sys_s": round(usage.ru_stime, 1)}
 
 

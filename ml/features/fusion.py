@@ -33,7 +33,6 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-
 CHUNK_ROWS = 65_536  # rows converted to float64 at a time: 1M x 384 in float64 would be 3 GB
 
 
