@@ -33,6 +33,7 @@ from ml.text_cache import default_cache_dir
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 EMBEDDING_DIM = 384
+LOOKUP_CHUNK = 50_000  # cache keys looked up (and vectors held) at a time
 ENCODERS = ("fp32", "int8")
 
 _MODEL_LOCK = threading.Lock()
@@ -179,14 +180,16 @@ class SentenceEmbedder(BaseEstimator, TransformerMixin):
         if cache is None or not texts:
             return [], list(range(len(texts)))
         keys = cache.keys_for(texts)
-        found = cache.get_many(keys)
         missing = []
-        for i, key in enumerate(keys):
-            vec = found.get(key)
-            if vec is None:
-                missing.append(i)
-            else:
-                out[i] = vec
+        for start in range(0, len(keys), LOOKUP_CHUNK):  # all found vectors at once: ~1.7 GB at 1M rows
+            chunk = keys[start : start + LOOKUP_CHUNK]
+            found = cache.get_many(chunk)
+            for i, key in enumerate(chunk, start):
+                vec = found.get(key)
+                if vec is None:
+                    missing.append(i)
+                else:
+                    out[i] = vec
         return keys, missing
 
     def transform(self, texts: Sequence[str]) -> np.ndarray:
