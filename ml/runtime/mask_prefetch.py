@@ -53,8 +53,10 @@ class MaskPrefetch:
             return None
         folder = Path(tempfile.mkdtemp(prefix="personas-mask-"))  # mode 0700: the raw texts stay private
         try:
-            with open(folder / "texts.pkl", "wb") as fh:
-                pickle.dump({"texts": list(texts), "keep": list(keep_handles), "parent": os.getpid()}, fh)
+            with open(folder / "texts.pkl", "wb") as fh:  # a header, then one pickle per chunk
+                pickle.dump({"keep": list(keep_handles), "parent": os.getpid()}, fh)
+                for i in range(0, len(texts), CHUNK):
+                    pickle.dump(list(texts[i:i + CHUNK]), fh)
             proc = subprocess.Popen([sys.executable, "-m", "ml.runtime.mask_prefetch", str(folder)],
                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                     stderr=subprocess.DEVNULL, start_new_session=True)
@@ -79,19 +81,21 @@ class MaskPrefetch:
 
 
 def _work(folder: Path) -> None:
-    with open(folder / "texts.pkl", "rb") as fh:
-        job = pickle.load(fh)
+    """Mask the chunks of ``folder/texts.pkl`` one by one (only one chunk in memory at a time)."""
     try:
         os.nice(19)
     except OSError:
         pass
     from ml.profile.masking import mask_texts
 
-    texts, keep, parent = job["texts"], job["keep"], job["parent"]
-    for i in range(0, len(texts), CHUNK):
-        if os.getppid() != parent:  # the run is gone: nobody will read the rest
-            return
-        mask_texts(texts[i:i + CHUNK], keep, parallel=False)
+    with open(folder / "texts.pkl", "rb") as fh:
+        job = pickle.load(fh)
+        while os.getppid() == job["parent"]:  # the run gone: nobody will read the rest
+            try:
+                chunk = pickle.load(fh)
+            except EOFError:
+                return
+            mask_texts(chunk, job["keep"], parallel=False)
 
 
 if __name__ == "__main__":
