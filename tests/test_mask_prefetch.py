@@ -80,6 +80,7 @@ def test_stop_ends_a_running_child_and_leaves_no_process(tmp_path, monkeypatch):
 def test_a_run_with_the_background_masker_writes_the_same_texts(tmp_path, monkeypatch):
     monkeypatch.setenv("PERSONAS_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(MaskPrefetch, "min_texts", 1)
+    monkeypatch.setattr(MaskPrefetch, "keep_texts", True)
     started = []
     real_start = MaskPrefetch.start.__func__
 
@@ -94,10 +95,13 @@ def test_a_run_with_the_background_masker_writes_the_same_texts(tmp_path, monkey
     assert len(started) == 1 and started[0] is not None
     assert started[0].proc_.poll() is not None  # run() stopped it
     assert pipe.mask_prefetch_ is None
+    assert "mask" in result.manifest.timings_s
     run_dir = write_run(result, tmp_path / "run")
     written = pd.read_parquet(run_dir / "assignments.parquet")["text"].tolist()
     brands = next((p.brand_handles for p in result.personas if p.brand_handles), None)
-    assert written == PiiMasker(cache_dir="").mask_many(result.members["text"].astype(str).tolist(), brands)
+    raw = started[0].texts_  # the members' texts, as the mask stage read them
+    assert written == result.members["text"].tolist() == PiiMasker(cache_dir="").mask_many(raw, brands)
+    assert written != raw
 
 
 def test_the_background_masker_can_be_switched_off(tmp_path, monkeypatch):

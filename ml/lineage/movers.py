@@ -77,5 +77,5 @@ def movers(pairs: pd.DataFrame, key: str, base_lineage: dict[int, str], new_line
         fl, tl = base_lineage.get(b, f"?/{b}"), new_lineage.get(n, f"?/{n}")
         if fl != tl:
             moved.append(Move(key=str(k), from_id=b, to_id=n, from_lineage=fl, to_lineage=tl, moved=True))
-    return Movers(key=key, n_shared=int(len(pairs)), n_moved=len(moved), matrix=matrix,
+    return Movers(key=key, n_shared=len(pairs), n_moved=len(moved), matrix=matrix,
                   moves=moved[:max_moves], truncated=len(moved) > max_moves)

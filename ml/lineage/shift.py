@@ -17,7 +17,13 @@ import numpy as np
 from scipy.stats import norm
 
 from ml.runtime.contracts.compare import (
-    ActivityChange, FeatureShift, FingerprintChange, PsiBucket, ShareCI, Shift, TermChange,
+    ActivityChange,
+    FeatureShift,
+    FingerprintChange,
+    PsiBucket,
+    ShareCI,
+    Shift,
+    TermChange,
 )
 
 

@@ -94,9 +94,13 @@ def _terms(tfidf: ClassTfidf, pid, n: int) -> list[dict]:
 
 
 def build_profiles(members: pd.DataFrame, features, labels, reassigned, embeddings,
-                   config: ProfileConfig | None = None, time_basis: str | None = None) -> list[dict]:
+                   config: ProfileConfig | None = None, time_basis: str | None = None,
+                   term_texts=None) -> list[dict]:
     """Profile every persona; see the module docstring for inputs and output. ``time_basis``: the clock
-    of ``local_hour``/``local_weekday`` ("UTC", "local", an IANA zone; None = unknown; ``ml.ingest.timebasis``)."""
+    of ``local_hour``/``local_weekday`` ("UTC", "local", an IANA zone; None = unknown; ``ml.ingest.timebasis``).
+    ``term_texts``: the texts terms, n-grams, names and separators are read from, aligned with ``members``
+    (the pipeline passes the masked texts, so no person's name, number or handle can become a term; None:
+    the members' texts). Evidence is picked from the members' texts and masked."""
     cfg = config or ProfileConfig()
     _check_inputs(members, features, labels, reassigned, embeddings)
     labels = np.asarray(labels)
@@ -111,7 +115,10 @@ def build_profiles(members: pd.DataFrame, features, labels, reassigned, embeddin
     keep_handles = keep_handles_for(texts, cfg)
     known = "author" in members and members["author"].notna().any()
     authors = members["author"].to_numpy(dtype=object) if known else None  # privacy floor: None = unknown
-    fit = _fit_parts(members, texts, features, labels, cfg, tuple(keep_handles), time_basis)
+    words = texts if term_texts is None else [t if isinstance(t, str) else "" for t in term_texts]
+    if len(words) != n:
+        raise InputError(f"build_profiles: term_texts has {len(words)} texts but members has {n} rows")
+    fit = _fit_parts(members, words, features, labels, cfg, tuple(keep_handles), time_basis)
 
     profiles, highlighted = [], {}
     for pid in np.unique(labels):
@@ -136,7 +143,7 @@ def build_profiles(members: pd.DataFrame, features, labels, reassigned, embeddin
     masked = fit.selector.mask([p["evidence"] for p in profiles], keep_handles)
     for p, evidence in zip(profiles, masked, strict=True):
         p["evidence"] = evidence
-    _name_and_describe(profiles, highlighted, fit, texts, labels, embeddings, cfg, time_basis)
+    _name_and_describe(profiles, highlighted, fit, words, labels, embeddings, cfg, time_basis)
     return profiles
 
 

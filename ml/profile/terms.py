@@ -41,7 +41,7 @@ SENSITIVE_TERMS = frozenset(
 
 TOKEN_PATTERN = r"(?u)\b[^\W\d_][^\W_]*(?:'[^\W\d_]+)?\b"
 _ENTITY_RE = re.compile(r"&\w+;|&#\d+;")
-_PLACEHOLDER_RE = re.compile(r"\[(?:url|email|phone|card|order|@user)\]")
+_PLACEHOLDER_RE = re.compile(r"\[(?:url|email|phone|card|order|@user|name|iban|account|address)\]")
 _HASH_RE = re.compile(r"#(?=\w)")
 _APOS_RE = re.compile(r"[’‘`]")
 

@@ -36,10 +36,12 @@ CHUNK = 1000  # texts per cache write: a killed child loses at most this many
 class MaskPrefetch:
     """A background masker of ``texts``; ``start`` (a classmethod) → instance or None, then ``stop()``.
 
-    Attributes: ``proc_`` (the child ``subprocess.Popen``), ``n_texts_``, ``folder_`` (temporary folder).
+    Attributes: ``proc_`` (the child ``subprocess.Popen``), ``n_texts_``, ``folder_`` (temporary folder),
+    ``texts_`` (the texts handed over, kept only while ``keep_texts`` is set: tests).
     """
 
     min_texts = 5000
+    keep_texts = False
 
     def __init__(self, proc: subprocess.Popen, folder: Path, n_texts: int):
         self.proc_, self.folder_, self.n_texts_ = proc, folder, n_texts
@@ -63,7 +65,9 @@ class MaskPrefetch:
         except OSError:  # no room for the file, no process: the writer masks everything itself
             shutil.rmtree(folder, ignore_errors=True)
             return None
-        return cls(proc, folder, len(texts))
+        out = cls(proc, folder, len(texts))
+        out.texts_ = list(texts) if cls.keep_texts else None
+        return out
 
     def stop(self) -> int | None:
         """End the child (if still running) and delete the texts; its exit code (negative: killed)."""

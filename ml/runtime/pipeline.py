@@ -26,7 +26,7 @@ from ml.filtering.agents import drop_agents
 from ml.ingest.load import ColumnMapping, load_messages
 from ml.ingest.timebasis import TimeBasis, check_timezone
 from ml.metrics import dbcv, label_scores, silhouette, stability_ari
-from ml.profile.masking import keep_handles_for
+from ml.profile.masking import keep_handles_for, mask_texts
 from ml.reduce import UMAPReducer
 from ml.runtime.config import PipelineConfig
 from ml.runtime.contracts import (
@@ -104,7 +104,7 @@ class PipelineResult:
 
     run_id: str
     manifest: ConversationManifest
-    members: pd.DataFrame          # member frame + persona_id, reassigned, placed, distance, x, y
+    members: pd.DataFrame          # member frame (text masked) + persona_id, reassigned, placed, distance, x, y
     personas: list[ConversationPersona]
     model: PersonaModel
     embeddings: np.ndarray = field(repr=False)
@@ -174,7 +174,7 @@ class PersonaPipeline:
                 n_rows=len(members), min_rows=cfg.input.min_members,
             )
         if prefetch_masks and cfg.profile.mask_in_background:
-            texts = members["text"].astype(str).tolist()  # what the writer masks, with the profiles' handles
+            texts = member_texts(members)  # what the mask stage masks, with the same handles
             self.mask_prefetch_ = MaskPrefetch.start(texts, keep_handles_for(texts, cfg.profile))
         # per-row work on the configured executor (ml.runtime.executor); fitting stays in this process
         with open_executor(cfg.executor, log=self.log, progress=self.progress) as executor:
@@ -194,9 +194,13 @@ class PersonaPipeline:
         try:
             return self.run_prepared(self.prepare(paths, prefetch_masks=True), paths, t0)
         finally:
-            if self.mask_prefetch_ is not None:  # the writer masks what it has not reached
-                self.mask_prefetch_.stop()
-                self.mask_prefetch_ = None
+            self._stop_prefetch()
+
+    def _stop_prefetch(self) -> None:
+        """End the background masker (``prepare(prefetch_masks=True)``): the mask stage masks what it left."""
+        if self.mask_prefetch_ is not None:
+            self.mask_prefetch_.stop()
+            self.mask_prefetch_ = None
 
     def run_prepared(self, prep: Prepared, paths: Sequence[str | Path], t0: float | None = None) -> PipelineResult:
         """Every stage after the embeddings (fuse → … → persona model) on ``prep`` from ``prepare(paths)``;
@@ -224,19 +228,25 @@ class PersonaPipeline:
             labels, reassigned, distance = reassigner.reassign(space, raw_labels)
         with self.timer_.stage("metrics"):
             metrics = self._metrics(members, raw_labels, labels, reduced, fused, embeddings)
+        with self.timer_.stage("mask"):  # every text shown or written, masked once (ml.profile.masking)
+            self._stop_prefetch()
+            texts = member_texts(members)
+            profile_cfg = cfg.profile.model_copy(update={"brand_handles": keep_handles_for(texts, cfg.profile)})
+            masked = mask_texts(texts, profile_cfg.brand_handles)
         with self.timer_.stage("profile"):
             from ml.profile import build_profiles
 
-            profiles = build_profiles(members, features, labels, reassigned, embeddings, cfg.profile,
-                                      time_basis=prep.time["basis"])
+            profiles = build_profiles(members, features, labels, reassigned, embeddings, profile_cfg,
+                                      time_basis=prep.time["basis"], term_texts=masked)
         with self.timer_.stage("hierarchy"):
-            family_of, hierarchy = self._families(members, profiles, labels, reassigned, embeddings)
+            family_of, hierarchy = self._families(masked, profiles, labels, reassigned, embeddings)
         personas = [ConversationPersona(**p, parent_id=family_of[int(p["id"])], level=1) for p in profiles]
         with self.timer_.stage("subpersonas"):  # level 2; hierarchy gains the level (ml.runtime.subpersona_step)
             personas, sub_ids = add_subpersonas(self.config, self.stages.subpersonas, clusterer, placement, prep,
-                                                (labels, reassigned, reduced), personas, hierarchy)
+                                                (labels, reassigned, reduced), personas, hierarchy, masked)
         model = self._persona_model(prep, fusion, embeddings, fused, labels, reassigned, personas)
         out = members.copy()
+        out["text"] = masked  # what is written and compared with other runs
         out["persona_id"] = labels.astype(np.int64)
         out["reassigned"] = reassigned.astype(bool)
         out["placed"] = placement.placed if placement is not None else False
@@ -264,13 +274,12 @@ class PersonaPipeline:
         return model.fit_novelty(embeddings, labels, cfg.seed)
 
     # -- helpers ---------------------------------------------------------------------------------
-    def _families(self, members, profiles, labels, reassigned, embeddings) -> tuple[dict[int, int], Hierarchy]:
+    def _families(self, texts, profiles, labels, reassigned, embeddings) -> tuple[dict[int, int], Hierarchy]:
         """Group the personas into families (``ml.cluster.hierarchy``): each persona id's family id and the
-        manifest's ``hierarchy`` section with the family records."""
+        manifest's ``hierarchy`` section with the family records (terms from ``texts``, the masked texts)."""
         fams = self.stages.families.fit(embeddings, labels)
         brands = tuple(next((p.get("brand_handles") for p in profiles if p.get("brand_handles")), []) or ())
-        records = family_records(fams, members["text"].fillna("").astype(str).tolist(), labels, reassigned,
-                                 exclude=brands)
+        records = family_records(fams, texts, labels, reassigned, exclude=brands)
         family_of = {int(p["id"]): int(fams.family_of_[int(p["id"])]) for p in profiles}
         return family_of, Hierarchy(levels=["family", "persona"], rule=fams.rule_, families=records)
 
@@ -388,3 +397,8 @@ class PersonaPipeline:
 def _stage_list(filter_report) -> list[dict]:
     """The filter's stage dicts, whether the report is the list itself or ``{"stages": [...]}``."""
     return filter_report.get("stages", []) if isinstance(filter_report, dict) else list(filter_report or [])
+
+
+def member_texts(members: pd.DataFrame) -> list[str]:
+    """The members' texts as the mask stage and the background masker read them."""
+    return members["text"].fillna("").astype(str).tolist()

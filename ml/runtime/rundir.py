@@ -13,15 +13,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ml.profile.masking import mask_texts
 from ml.runtime.atomic import RunDirectory
 from ml.runtime.pipeline import PipelineResult
 from ml.runtime.runfiles import with_confidence, write_documents
 
 
-def assignments_frame(members: pd.DataFrame, keep_handles: list[str] | None = None) -> pd.DataFrame:
-    """The assignments table: ids, persona, flags, map coordinates, the masked text (brand accounts in
-    ``keep_handles`` stay readable; customer handles are masked) and ``confidence`` (``core_confidence``)."""
+def assignments_frame(members: pd.DataFrame) -> pd.DataFrame:
+    """The assignments table: ids, persona, flags, map coordinates, the text (the pipeline's members carry it
+    masked: ``PersonaPipeline``'s mask stage) and ``confidence`` (``core_confidence``)."""
     ts = members["timestamp"] if "timestamp" in members else pd.Series([pd.NaT] * len(members))
     frame = pd.DataFrame(
         {
@@ -32,7 +31,7 @@ def assignments_frame(members: pd.DataFrame, keep_handles: list[str] | None = No
             "distance": members["distance"].astype(np.float64).to_numpy(),
             "x": members["x"].astype(np.float64).to_numpy(),
             "y": members["y"].astype(np.float64).to_numpy(),
-            "text": mask_texts(members["text"].astype(str), keep_handles),
+            "text": members["text"].fillna("").astype(str).to_numpy(),
             "author": [None if pd.isna(a) else str(a) for a in members.get("author", [None] * len(members))],
             "timestamp": [None if pd.isna(t) else pd.Timestamp(t).isoformat() for t in ts],
             "n_messages": members.get("n_messages", pd.Series(1, index=members.index)).astype(np.int64).to_numpy(),
@@ -45,8 +44,7 @@ def assignments_frame(members: pd.DataFrame, keep_handles: list[str] | None = No
 
 def write_run_files(result: PipelineResult, folder: Path, run_dir: Path) -> None:
     """Write the run's files into ``folder``; the manifest's ``run_dir`` names ``run_dir``."""
-    brands = next((p.brand_handles for p in result.personas if p.brand_handles), None)
-    write_documents(result, folder, run_dir, assignments_frame(result.members, brands))
+    write_documents(result, folder, run_dir, assignments_frame(result.members))
 
 
 def write_run(result: PipelineResult, out_dir: str | Path) -> Path:
