@@ -37,7 +37,7 @@ FILL_RULE = ("sizes above the real pool use every real text once, the rest are j
              "different data sets (lengths within 2x, each ordered pair at most once, drawn uniformly at "
              "random; no joined text equals a real or another joined text; author/timestamp of A)")
 
-__all__ = ["FILL_RULE", "SHARED_DATA", "SOURCES", "build_input", "joined_texts", "load_real_texts"]
+__all__ = ["FILL_RULE", "SHARED_DATA", "SOURCES", "build_input", "joined_pairs", "joined_texts", "load_real_texts"]
 
 
 def _iso(ts: pd.Series, offset_min: pd.Series) -> list[str | None]:
@@ -94,6 +94,16 @@ def _eligible_pairs(lengths: np.ndarray, sources: np.ndarray, n: int, rng: np.ra
 
 def joined_texts(pool: pd.DataFrame, n: int, rng: np.random.Generator) -> pd.DataFrame:
     """n new texts "A B" (columns text, author, timestamp, source), as described in the module doc."""
+    a, b, out_texts = joined_pairs(pool, n, rng)
+    sources = pool["source"].to_numpy(dtype=object)
+    out = pool.iloc[a][["author", "timestamp"]].reset_index(drop=True)
+    out.insert(0, "text", out_texts)
+    out["source"] = ["joined:" + x + "+" + y for x, y in zip(sources[a], sources[b])]
+    return out
+
+
+def joined_pairs(pool: pd.DataFrame, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Pool positions of A and B, and the texts "A B", of the n joined texts (the same draws as joined_texts)."""
     texts = pool["text"].to_numpy(dtype=object)
     lengths = pool["text"].str.len().to_numpy()
     sources = pool["source"].to_numpy(dtype=object)
@@ -122,11 +132,7 @@ def joined_texts(pool: pd.DataFrame, n: int, rng: np.random.Generator) -> pd.Dat
     if have < n:
         raise SystemExit(f"error: could only build {have} of {n} joined texts")
     keys = np.concatenate(picked)
-    a, b = keys // len(pool), keys % len(pool)
-    out = pool.iloc[a][["author", "timestamp"]].reset_index(drop=True)
-    out.insert(0, "text", out_texts)
-    out["source"] = ["joined:" + x + "+" + y for x, y in zip(sources[a], sources[b])]
-    return out
+    return keys // len(pool), keys % len(pool), out_texts
 
 
 def build_input(size: int, pool: pd.DataFrame, path: Path, seed: int = 0) -> dict:

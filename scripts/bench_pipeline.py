@@ -186,7 +186,7 @@ def _report_header() -> dict:
             "warm_over_cold": "warm wall_s / cold wall_s, same input and embedding cache",
             "peak_rss": "max of the child processes' ru_maxrss (wait4), MB: the largest single process",
             "tree_peak_rss_mb": "largest sum of RSS over the ml.run process and all its descendants, sampled "
-                                "every 0.5 s (psutil), MB: pages shared by forked workers count once per process",
+                                "every 2 s (psutil), MB: pages shared by forked workers count once per process",
             "tree_peak_pss_mb": "the same with PSS (shared pages split between the processes sharing them), MB",
             "caches": "embedding and PII mask caches in one folder per size (--cache-dir and "
                       "PERSONAS_CACHE_DIR): empty for the cold run, filled for the warm run",
@@ -217,6 +217,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--encoder", choices=["fp32", "int8"], default=None,
                    help="passed to ml.run as --encoder (default: the pipeline's default)")
     p.add_argument("--config", type=Path, default=None, help="passed to ml.run as --config")
+    p.add_argument("--embedding-cache-from", type=Path, default=None,
+                   help="copy this cache folder (scripts/bench_proxy_vectors.py) into each size's cache first: "
+                        "the cold run then reads its vectors instead of encoding (PROXY vectors, see that script)")
     p.add_argument("--progress", action="store_true", help="let ml.run print its progress into the run's log")
     p.add_argument("--onnx-from", type=Path, default=Path(os.environ.get("PERSONAS_CACHE_DIR", REPO / ".cache" / "personas")),
                    help="with --encoder int8: copy this cache's exported ONNX model (onnx/) into each cold cache")
@@ -274,7 +277,10 @@ def _bench_size(size: int, pool: pd.DataFrame, args, env: dict, work: Path, repo
     cache = work / f"cache-{size}"
     shutil.rmtree(cache, ignore_errors=True)
     size_env = {**env, "PERSONAS_CACHE_DIR": str(cache)}  # the mask cache starts empty too
-    if args.encoder == "int8" and args.onnx_from and (args.onnx_from / "onnx").is_dir():
+    if args.embedding_cache_from:  # scripts/bench_proxy_vectors.py: the embed stage becomes a cache read
+        shutil.copytree(args.embedding_cache_from, cache, dirs_exist_ok=True)
+        info["embeddings_preseeded_from"] = str(args.embedding_cache_from)
+    if args.encoder == "int8" and args.onnx_from and (args.onnx_from / "onnx").is_dir() and not (cache / "onnx").exists():
         # the int8 model is exported once per machine (ml.features.embed_onnx), not per run: copy it in
         shutil.copytree(args.onnx_from / "onnx", cache / "onnx")
         info["onnx_model_preseeded_from"] = str(args.onnx_from / "onnx")

@@ -46,9 +46,9 @@ def tree_memory_mb(pid: int) -> tuple[float, float]:
 
 
 class _TreeSampler(threading.Thread):
-    """Samples tree_memory_mb(pid) every `every` seconds until stopped; keeps the largest values."""
+    """Samples tree_memory_mb(pid) every `every` seconds (reading smaps costs CPU: 2 s) until stopped; keeps the largest values."""
 
-    def __init__(self, pid: int, every: float = 0.5):
+    def __init__(self, pid: int, every: float = 2.0):
         super().__init__(daemon=True)
         self.pid, self.every, self.peak_rss, self.peak_pss = pid, every, 0.0, 0.0
         self._stop_event = threading.Event()
