@@ -160,3 +160,43 @@ def test_incompatible_runs_are_refused_in_one_line(field, value, fragment):
     with pytest.raises(InputError) as err:
         check_comparable(base, other)
     assert fragment in str(err.value) and "\n" not in str(err.value)
+
+
+def test_reach_makes_an_unmatched_persona_a_piece_of_where_its_members_land():
+    """``reach_share`` (opt-in): a persona with no centroid match whose members' nearest members of the other
+    run lie mostly in one matched persona is a piece of it; off, novel, or spread out: born / died."""
+    A = np.eye(2)
+    B = np.array([[0.99, 0.141], [-0.6, 0.8]])  # new 0 continues base 0; new 1 is far from both
+    reach_base = np.array([[1.0, 0.0], [0.3, 0.7]])  # base 1's members land in new 1 (unmatched) mostly
+    reach_new = np.array([[1.0, 0.0], [0.8, 0.2]])   # new 1's members land in base 0 (matched)
+    off = PersonaMatcher(match_similarity=0.85).fit(A, B, reach_base=reach_base, reach_new=reach_new)
+    assert off.new_role_.tolist() == ["matched", "born"] and off.base_role_.tolist() == ["matched", "died"]
+    on = PersonaMatcher(match_similarity=0.85, reach_share=0.5).fit(A, B, reach_base=reach_base, reach_new=reach_new)
+    assert on.pieces_ == [(0, 1, "split")]
+    assert on.new_role_.tolist() == ["split", "split"]
+    assert on.base_role_.tolist() == ["split", "died"]  # base 1 lands in a persona that is no match: still died
+    novel = PersonaMatcher(match_similarity=0.85, reach_share=0.5).fit(
+        A, B, reach_base=reach_base, reach_new=reach_new, novel_new=np.array([False, True]))
+    assert novel.new_role_.tolist() == ["matched", "born"]
+    spread = PersonaMatcher(match_similarity=0.85, reach_share=0.9).fit(A, B, reach_base=reach_base,
+                                                                        reach_new=reach_new)
+    assert spread.new_role_.tolist() == ["matched", "born"]
+
+
+def test_neighbour_reach_counts_where_sampled_members_land():
+    from ml.lineage.neighbourhood import NeighbourhoodNovelty, neighbour_reach
+
+    T = _topics(3, seed=11)
+    rng = np.random.default_rng(0)
+
+    def sample(centres, labels, n=40):
+        X = np.vstack([_unit(centres[k] + 0.05 * rng.normal(size=(n, DIM))) for k in range(len(centres))])
+        return NeighbourhoodNovelty(smooth=5).fit(X, np.repeat(labels, n))
+
+    base = sample([T[0], T[1], T[2]], [10, 11, 12])
+    new = sample([T[0], T[1]], [20, 21])  # topic 2 is gone: its members land on whatever is nearest
+    reach = neighbour_reach(base, new, np.array([10, 11, 12]), np.array([21, 20]))
+    assert reach.shape == (3, 2)
+    np.testing.assert_allclose(reach.sum(axis=1), 1.0)
+    assert reach[0, 1] == 1.0 and reach[1, 0] == 1.0
+    assert neighbour_reach(base, NeighbourhoodNovelty().fit(np.eye(3, DIM)), np.array([10]), np.array([0])) is None

@@ -18,7 +18,7 @@ from sklearn.base import BaseEstimator
 from ml.lineage.config import LineageConfig
 from ml.lineage.matching import PersonaMatcher
 from ml.lineage.movers import choose_keys, crosstab, movers, recurring
-from ml.lineage.neighbourhood import novel_persona_shares
+from ml.lineage.neighbourhood import neighbour_reach, novel_persona_shares
 from ml.lineage.shift import activity_change, fingerprint_change, psi, share_ci, term_change
 from ml.lineage.snapshot import RunSnapshot, check_comparable
 from ml.runtime.contracts.compare import BasePersona, Comparison, Link, NewPersona, RunRef
@@ -63,6 +63,16 @@ def _components(m: int, links: list[tuple[int, int, str]]) -> list[tuple[set[int
     return list(groups.values())
 
 
+def reaches(base: RunSnapshot, new: RunSnapshot):
+    """(base personas → where their sampled members' nearest new members lie, new → base), shares per pair
+    (``ml.lineage.neighbourhood.neighbour_reach``); (None, None) unless both models keep a labelled sample."""
+    nb, nn = (getattr(getattr(s, "model", None), "novelty", None) for s in (base, new))
+    if nb is None or nn is None:
+        return None, None
+    return (neighbour_reach(nb, nn, base.persona_ids, new.persona_ids),
+            neighbour_reach(nn, nb, new.persona_ids, base.persona_ids))
+
+
 def novel_shares(base: RunSnapshot, new: RunSnapshot, quantile: float):
     """(per base persona: share of its members novel against the new run, per new persona: against the
     base run); (None, None) unless both runs' models keep a labelled member sample."""
@@ -89,10 +99,11 @@ class RunComparer(BaseEstimator):
         self._nb, self._nn = base.sizes(), new.sizes()
         self.novel_base_, self.novel_new_ = novel_shares(base, new, cfg.novelty_quantile)
         flag = (lambda x: None if x is None else x >= cfg.novel_persona_share)
+        self.reach_base_, self.reach_new_ = reaches(base, new) if cfg.reach_share is not None else (None, None)
         matcher = PersonaMatcher(cfg.match_similarity, cfg.piece_similarity, cfg.piece_margin,
-                                 cfg.min_shared_members, cfg.min_overlap, cfg.piece_share).fit(
+                                 cfg.min_shared_members, cfg.min_overlap, cfg.piece_share, cfg.reach_share).fit(
             A, B, counts, self._nb / max(1, base.n_members), self._nn / max(1, new.n_members),
-            flag(self.novel_base_), flag(self.novel_new_))
+            flag(self.novel_base_), flag(self.novel_new_), self.reach_base_, self.reach_new_)
         self.matcher_ = matcher
         self._cfg, self._base, self._new = cfg, base, new
         new_personas = [self._new_persona(j) for j in range(len(new.persona_ids))]

@@ -42,6 +42,11 @@ class LineageConfig(ConfigFile):
         description="share of a persona's members lying where the other run has none (novel, as ml.assign judges "
                     "fresh texts) from which it died / was born whatever its centroid; runs whose models keep a "
                     "member sample only")
+    reach_share: float | None = Field(
+        None, gt=0.0, le=1.0,
+        description="a persona left unmatched and not novel whose sampled members' nearest members of the other "
+                    "run lie, at this share or more, in one matched persona is a piece of it (split / merged) "
+                    "rather than born / died; None: off; runs whose models keep a member sample only")
     growth_ratio: float = Field(
         1.5, gt=1.0, description="share ratio (now/then) from which a matched persona grew (or 1/ratio: shrank)")
     confidence: float = Field(0.95, gt=0.5, lt=1.0, description="level of the Wilson intervals of shares")

@@ -24,7 +24,10 @@ a 3.5 % persona born next to the continued one, PSI 0.158; with the tie settled 
 rest died (base) or were born (new). A persona whose members mostly lie where the other run has none
 (``novel_base`` / ``novel_new``, from ``ml.lineage.neighbourhood``) is never matched nor a piece: it died
 or was born whatever its centroid (unseen Banking77 intents next to seen ones have centroid cosines up to
-0.99 with them).
+0.99 with them). Opt-in (``reach_share``, off by default): an unmatched, not novel persona whose sampled
+members' nearest members of the other run lie at ``reach_share`` or more in one matched persona
+(``reach_base`` / ``reach_new``, from ``ml.lineage.neighbourhood.neighbour_reach``) is a piece of it
+(measured in docs/drift.md: fewer false born/died, but near-duplicate new topics become pieces).
 """
 
 from __future__ import annotations
@@ -50,7 +53,9 @@ class PersonaMatcher(BaseEstimator):
     """One-to-one matching plus split/merge pieces; see the module docstring."""
 
     def __init__(self, match_similarity: float = 0.85, piece_similarity: float = 0.80, piece_margin: float = 0.03,
-                 min_shared_members: int = 10, min_overlap: float = 0.5, piece_share: float = 0.5):
+                 min_shared_members: int = 10, min_overlap: float = 0.5, piece_share: float = 0.5,
+                 reach_share: float | None = None):
+        self.reach_share = reach_share
         self.match_similarity = match_similarity
         self.piece_similarity = piece_similarity
         self.piece_margin = piece_margin
@@ -60,7 +65,8 @@ class PersonaMatcher(BaseEstimator):
 
     def fit(self, base: np.ndarray, new: np.ndarray, counts: np.ndarray | None = None,
             base_shares: np.ndarray | None = None, new_shares: np.ndarray | None = None,
-            novel_base: np.ndarray | None = None, novel_new: np.ndarray | None = None):
+            novel_base: np.ndarray | None = None, novel_new: np.ndarray | None = None,
+            reach_base: np.ndarray | None = None, reach_new: np.ndarray | None = None):
         """``base``/``new``: unit centroids (rows); ``counts``: recurring members per pair; the shares
         (persona share of its run) switch on the share check of pieces (None: no check); ``novel_base`` /
         ``novel_new``: personas whose members lie where the other run has none (they die / are born)."""
@@ -82,6 +88,8 @@ class PersonaMatcher(BaseEstimator):
         self.pieces_ = self._pieces(S)
         if base_shares is not None and new_shares is not None:
             self.pieces_ = self._share_checked(np.asarray(base_shares, float), np.asarray(new_shares, float))
+        if self.reach_share is not None and reach_base is not None and reach_new is not None:
+            self.pieces_ = sorted(self.pieces_ + self._reach_pieces(np.asarray(reach_base), np.asarray(reach_new)))
         self._roles(m, n)
         return self
 
@@ -155,6 +163,28 @@ class PersonaMatcher(BaseEstimator):
                 kept.append((i, j, kind))
                 placed.add(piece)
         return sorted(kept)
+
+    def _reach_pieces(self, reach_base: np.ndarray, reach_new: np.ndarray) -> list[tuple[int, int, str]]:
+        """Pieces by where members land: a persona left unmatched and not novel whose sampled members' nearest
+        members of the other run lie, at ``reach_share`` or more, in one matched persona is a piece of it."""
+        matched_base = {i for i, _ in self.matches_}
+        matched_new = {j for _, j in self.matches_}
+        merged = {i for i, _, kind in self.pieces_ if kind == "merge"}
+        split = {j for _, j, kind in self.pieces_ if kind == "split"}
+        out: list[tuple[int, int, str]] = []
+        for i in range(reach_base.shape[0]):
+            if i in matched_base or i in merged or self.novel_base_[i] or not reach_base[i].any():
+                continue
+            j = int(np.argmax(reach_base[i]))
+            if reach_base[i, j] >= self.reach_share and j in matched_new:
+                out.append((i, j, "merge"))
+        for j in range(reach_new.shape[0]):
+            if j in matched_new or j in split or self.novel_new_[j] or not reach_new[j].any():
+                continue
+            i = int(np.argmax(reach_new[j]))
+            if reach_new[j, i] >= self.reach_share and i in matched_base:
+                out.append((i, j, "split"))
+        return out
 
     def _is_piece(self, sim: float, margin: float, confirmed: int) -> bool:
         if confirmed < 0:

@@ -112,3 +112,23 @@ def novel_persona_shares(reference: NeighbourhoodNovelty, other: NeighbourhoodNo
         return None
     novel = reference.novel(other.vectors_, quantile)
     return np.array([float(novel[labels == p].mean()) if (labels == p).any() else 0.0 for p in persona_ids])
+
+
+def neighbour_reach(source: NeighbourhoodNovelty, target: NeighbourhoodNovelty, source_ids: np.ndarray,
+                    target_ids: np.ndarray) -> np.ndarray | None:
+    """Where each persona of the source run lands in the target run: ``(len(source_ids), len(target_ids))``
+    shares of the persona's sampled members whose nearest sampled member of the target run belongs to each
+    target persona (rows sum to 1; 0 for a persona without sampled members). None without labels on both
+    samples or when they live in different spaces."""
+    if source.labels_ is None or target.labels_ is None or source.vectors_.shape[1] != target.vectors_.shape[1]:
+        return None
+    Q, R = source.vectors_.astype(np.float32), target.vectors_.astype(np.float32)
+    nearest = np.concatenate([np.argmax(Q[s : s + CHUNK] @ R.T, axis=1) for s in range(0, len(Q), CHUNK)])
+    src = {int(p): k for k, p in enumerate(source_ids)}
+    tgt = {int(p): k for k, p in enumerate(target_ids)}
+    out = np.zeros((len(source_ids), len(target_ids)))
+    for a, b in zip(source.labels_.tolist(), target.labels_[nearest].tolist()):
+        if a in src and b in tgt:
+            out[src[a], tgt[b]] += 1
+    totals = out.sum(axis=1, keepdims=True)
+    return np.divide(out, totals, out=np.zeros_like(out), where=totals > 0)
