@@ -169,22 +169,21 @@ class PersonaMatcher(BaseEstimator):
         members of the other run lie, at ``reach_share`` or more, in one matched persona is a piece of it."""
         matched_base = {i for i, _ in self.matches_}
         matched_new = {j for _, j in self.matches_}
-        merged = {i for i, _, kind in self.pieces_ if kind == "merge"}
-        split = {j for _, j, kind in self.pieces_ if kind == "split"}
-        out: list[tuple[int, int, str]] = []
-        for i in range(reach_base.shape[0]):
-            if i in matched_base or i in merged or self.novel_base_[i] or not reach_base[i].any():
+        merged = matched_base | {i for i, _, kind in self.pieces_ if kind == "merge"}
+        split = matched_new | {j for _, j, kind in self.pieces_ if kind == "split"}
+        merges = self._landing(reach_base, merged, self.novel_base_, matched_new)
+        splits = self._landing(reach_new, split, self.novel_new_, matched_base)
+        return [(i, j, "merge") for i, j in merges] + [(i, j, "split") for j, i in splits]
+
+    def _landing(self, reach: np.ndarray, placed: set[int], novel: np.ndarray, targets: set[int]):
+        """(persona, the matched persona of the other run its members mostly land in) for every persona not
+        yet placed, not novel, reaching ``reach_share`` in one of ``targets``."""
+        for k in range(reach.shape[0]):
+            if k in placed or novel[k] or not reach[k].any():
                 continue
-            j = int(np.argmax(reach_base[i]))
-            if reach_base[i, j] >= self.reach_share and j in matched_new:
-                out.append((i, j, "merge"))
-        for j in range(reach_new.shape[0]):
-            if j in matched_new or j in split or self.novel_new_[j] or not reach_new[j].any():
-                continue
-            i = int(np.argmax(reach_new[j]))
-            if reach_new[j, i] >= self.reach_share and i in matched_base:
-                out.append((i, j, "split"))
-        return out
+            t = int(np.argmax(reach[k]))
+            if reach[k, t] >= self.reach_share and t in targets:
+                yield k, t
 
     def _is_piece(self, sim: float, margin: float, confirmed: int) -> bool:
         if confirmed < 0:
