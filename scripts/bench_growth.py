@@ -14,10 +14,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from itertools import pairwise
 from pathlib import Path
 
 STAGES = ["ingest", "filter", "units", "features", "embed", "fuse", "reduce", "cluster", "reassign", "metrics",
-          "profile", "hierarchy", "subpersonas"]
+          "mask", "profile", "hierarchy", "subpersonas"]
 MIN_SECONDS = 1.0
 
 
@@ -43,7 +44,7 @@ def stage_times(r: dict) -> dict[str, float]:
 def growth(runs: list[dict]) -> list[dict]:
     """One entry per consecutive pair: per stage time ratio, size ratio and growth factor."""
     out = []
-    for a, b in zip(runs, runs[1:]):
+    for a, b in pairwise(runs):
         ta, tb = stage_times(a), stage_times(b)
         size_ratio = b["size"] / a["size"]
         stages = {}

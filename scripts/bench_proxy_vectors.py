@@ -26,7 +26,7 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-from scripts.bench_data import SHARED_DATA, build_input, joined_pairs, load_real_texts  # noqa: E402
+from scripts.bench_data import SHARED_DATA, build_input, joined_pairs, load_real_texts
 
 
 def main(argv: list[str] | None = None) -> int:
