@@ -94,7 +94,8 @@ def test_benchmark_run_writes_json_with_stages_memory_and_checks(tmp_path):
     assert run["embedding_cache"]["encoded"] > 0 and run["embedding_cache"]["cached"] == 0
     assert 0 < run["timings_s"]["total"] <= run["wall_s"]
     assert run["process_peak_rss_mb"] >= run["peak_rss_mb"] > 0
-    assert set(report["checks"]["300"]) == {"e2e_over_embed", "peak_rss"}  # no warm run: no warm check
+    assert set(report["checks"]["300"]) == {"e2e_over_embed", "peak_rss", "tree_peak_pss"}  # no warm run: no warm check
+    assert run["tree_peak_rss_mb"] >= run["tree_peak_pss_mb"] > 0  # the process with its children, sampled
     assert len(run["loadavg_1m"]) == 2
     probe = run["mask_probe"]  # the run writer's PII masking, timed again with an empty mask cache
     assert probe["rc"] == 0 and probe["process_wall_s"] >= probe["wall_s"] > 0 and probe["texts"] == run["counts"]["kept"] and 0 < probe["ner_texts"] < probe["unique"]
