@@ -80,11 +80,13 @@ def test_stop_ends_a_running_child_and_leaves_no_process(tmp_path, monkeypatch):
 def test_a_run_with_the_background_masker_writes_the_same_texts(tmp_path, monkeypatch):
     monkeypatch.setenv("PERSONAS_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(MaskPrefetch, "min_texts", 1)
-    monkeypatch.setattr(MaskPrefetch, "keep_texts", True)
     started = []
     real_start = MaskPrefetch.start.__func__
 
+    handed = []
+
     def spy(cls, texts, keep_handles=(), min_texts=None):
+        handed.append(list(texts))
         started.append(real_start(cls, texts, keep_handles, min_texts))
         return started[-1]
 
@@ -99,7 +101,7 @@ def test_a_run_with_the_background_masker_writes_the_same_texts(tmp_path, monkey
     run_dir = write_run(result, tmp_path / "run")
     written = pd.read_parquet(run_dir / "assignments.parquet")["text"].tolist()
     brands = next((p.brand_handles for p in result.personas if p.brand_handles), None)
-    raw = started[0].texts_  # the members' texts, as the mask stage read them
+    raw = handed[0]  # the members' texts, as the mask stage read them
     assert written == result.members["text"].tolist() == PiiMasker(cache_dir="").mask_many(raw, brands)
     assert written != raw
 

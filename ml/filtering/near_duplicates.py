@@ -173,14 +173,16 @@ class NearDuplicateIndex:
         """Per row: 1 if its own id is indexed, 2 if an indexed other text is similar enough, else 0."""
         out = np.zeros(len(ids), dtype=np.int8)
         own = {mid: i for i, mid in enumerate(self.ids_)}
-        sorted_bands = [(np.argsort(self.hashes_[:, t], kind="stable"), t) for t in range(self.hashes_.shape[1])]
+        bands = []  # per band: the index rows in hash order and their sorted hashes, built once for all rows
+        for t in range(self.hashes_.shape[1]):
+            order = np.argsort(self.hashes_[:, t], kind="stable")
+            bands.append((order, self.hashes_[order, t], t))
         for j, mid in enumerate(ids):
             if mid in own:
                 out[j] = 1
                 continue
             cands: set[int] = set()
-            for order, t in sorted_bands:
-                col = self.hashes_[order, t]
+            for order, col, t in bands:
                 lo, hi = np.searchsorted(col, hashes[j, t], "left"), np.searchsorted(col, hashes[j, t], "right")
                 cands.update(order[lo:hi].tolist())
             if cands:

@@ -217,10 +217,7 @@ def _addressed_names(text: str, brands: set[str]) -> str:
         a, b = m.start(g) - m.start(), m.end(g) - m.start()
         return m.group()[:a] + "[name]" + m.group()[b:]
 
-    return _ADDRESSED_NAME_RE.sub(one, text) if "," in text or _GREETING_HINT_RE.search(text) else text
-
-
-_GREETING_HINT_RE = re.compile(r"(?i)\b(?:thanks|thank|thx|hey|hi|hello|dear|cheers|bye)\b")
+    return _ADDRESSED_NAME_RE.sub(one, text)
 
 
 def _order_context(text: str, start: int) -> bool:

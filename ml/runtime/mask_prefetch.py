@@ -1,4 +1,4 @@
-"""Masks a run's texts in a background process while the run goes on, so the run writer finds them masked.
+"""Masks a run's texts in a background process while the run goes on, so its mask stage finds them masked.
 
 Every text a run writes is masked for personal data (``ml.profile.masking.mask_texts``: patterns, then
 spaCy's name recogniser, cached per text in ``ml.profile.mask_cache``). On a cold 50k run that was 34 s
@@ -36,12 +36,10 @@ CHUNK = 1000  # texts per cache write: a killed child loses at most this many
 class MaskPrefetch:
     """A background masker of ``texts``; ``start`` (a classmethod) → instance or None, then ``stop()``.
 
-    Attributes: ``proc_`` (the child ``subprocess.Popen``), ``n_texts_``, ``folder_`` (temporary folder),
-    ``texts_`` (the texts handed over, kept only while ``keep_texts`` is set: tests).
+    Attributes: ``proc_`` (the child ``subprocess.Popen``), ``n_texts_``, ``folder_`` (temporary folder).
     """
 
     min_texts = 5000
-    keep_texts = False
 
     def __init__(self, proc: subprocess.Popen, folder: Path, n_texts: int):
         self.proc_, self.folder_, self.n_texts_ = proc, folder, n_texts
@@ -62,12 +60,10 @@ class MaskPrefetch:
             proc = subprocess.Popen([sys.executable, "-m", "ml.runtime.mask_prefetch", str(folder)],
                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                     stderr=subprocess.DEVNULL, start_new_session=True)
-        except OSError:  # no room for the file, no process: the writer masks everything itself
+        except OSError:  # no room for the file, no process: the mask stage masks everything itself
             shutil.rmtree(folder, ignore_errors=True)
             return None
-        out = cls(proc, folder, len(texts))
-        out.texts_ = list(texts) if cls.keep_texts else None
-        return out
+        return cls(proc, folder, len(texts))
 
     def stop(self) -> int | None:
         """End the child (if still running) and delete the texts; its exit code (negative: killed)."""
