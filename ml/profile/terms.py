@@ -109,6 +109,25 @@ def _ok_term(term: str) -> bool:
     return all(len(w) > 1 and not w.isdigit() for w in words)
 
 
+def vocabulary_rows(labels: np.ndarray, limit: int | None, floor: int = 500, seed: int = 0) -> np.ndarray | None:
+    """Rows to learn a vocabulary from: None (all) when there are at most ``limit``; else about ``limit``
+    rows, the same share of each persona but at least ``floor`` (or all) of every persona, so that a
+    small persona's own words are in the sample. Sorted; fixed by ``seed``."""
+    labels = np.asarray(labels)
+    n = len(labels)
+    if limit is None or n <= limit:
+        return None
+    _, inverse, sizes = np.unique(labels, return_inverse=True, return_counts=True)
+    order = np.argsort(inverse, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    rng = np.random.default_rng(seed)
+    picks = []
+    for start, size in zip(starts, sizes):
+        take = min(int(size), max(int(round(size * limit / n)), floor))
+        picks.append(rng.choice(order[start : start + size], take, replace=False))
+    return np.sort(np.concatenate(picks))
+
+
 class ClassTfidf:
     """c-TF-IDF over persona documents.
 
@@ -117,14 +136,19 @@ class ClassTfidf:
     dense float) and ``counts_`` (n_classes × n_terms term counts). ``top_terms(cls, n)`` returns
     ``[(term, weight), ...]``; ``transform(texts)`` gives the binary member × term indicator matrix.
     ``exclude``: words never used as terms (brand account names, so "#usairways" cannot come back as one).
+    ``vocab_sample``: above this many texts the vocabulary (``min_df``, ``max_features``) is learned from a
+    per-persona sample of that size (``vocabulary_rows``) and the counts from every text. Building it from
+    every text held each distinct n-gram of the run in memory at once (+590 MB for the 2–3-grams of 300k
+    texts); below the size nothing changes. None: always every text.
     """
 
     def __init__(self, ngram_range: tuple[int, int] = (1, 1), min_df: int = 2, max_features: int = 30000,
-                 exclude: tuple[str, ...] = ()):
+                 exclude: tuple[str, ...] = (), vocab_sample: int | None = 100_000):
         self.ngram_range = ngram_range
         self.min_df = min_df
         self.max_features = max_features
         self.exclude = exclude
+        self.vocab_sample = vocab_sample
 
     def _vectorizer(self, min_df: int) -> CountVectorizer:
         return CountVectorizer(
@@ -141,8 +165,9 @@ class ClassTfidf:
             raise ValueError(f"texts ({len(texts)}) and labels ({len(labels)}) differ in length")
         self.classes_ = np.unique(labels)
         vec = self._vectorizer(min(self.min_df, max(1, len(texts))))
+        rows = vocabulary_rows(labels, self.vocab_sample)
         try:
-            X = vec.fit_transform(texts)
+            X = vec.fit_transform(texts) if rows is None else vec.fit([texts[i] for i in rows]).transform(texts)
         except ValueError:  # empty vocabulary (no usable words at all)
             self.vectorizer_ = None
             self.vocabulary_ = np.array([], dtype=object)

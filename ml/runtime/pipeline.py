@@ -64,14 +64,15 @@ VERSION_PACKAGES = ["numpy", "pandas", "scikit-learn", "torch", "sentence-transf
 class Prepared:
     """What ``PersonaPipeline.prepare`` produced: the stages up to the embeddings.
 
-    ``messages`` (all rows read), ``candidates`` (the rows the filter saw: inbound only with
+    ``n_messages`` (rows read), ``n_candidates`` (rows the filter saw: inbound only with
     ``input.inbound_only``), ``members`` (one row per unit), ``features`` (n, 36) raw behavioral
     features, ``embeddings`` (n, 384) L2-normalised, the ingest and filter reports, and the fitted
-    ``featurizer`` and ``embedder`` (the persona model reuses them).
+    ``featurizer`` and ``embedder`` (the persona model reuses them). The message frames themselves are
+    not kept: every later stage reads the members, and at 1M rows the frames held 3 GB through the run.
     """
 
-    messages: pd.DataFrame
-    candidates: pd.DataFrame
+    n_messages: int
+    n_candidates: int
     members: pd.DataFrame
     features: np.ndarray = field(repr=False)
     embeddings: np.ndarray = field(repr=False)
@@ -181,12 +182,14 @@ class PersonaPipeline:
             with self.timer_.stage("features"):
                 featurizer = BehavioralFeatures().fit(members, messages)
                 features = executor.features(featurizer, members, messages)
+                n_messages, n_candidates = len(messages), len(candidates)
+                del messages, candidates, kept, qfilter  # the members carry on: free the message frames now
             with self.timer_.stage("embed"):
                 embedder = self.stages.embedder.fit()
                 texts = members["text"].tolist()
                 embeddings = executor.encode(embedder, clean_for_embedding(texts) if cfg.embed.strip_handles_urls
                                              else texts)
-        return Prepared(messages, candidates, members, features, embeddings, load_report, filter_report,
+        return Prepared(n_messages, n_candidates, members, features, embeddings, load_report, filter_report,
                         featurizer, embedder, agent_report, clock.record())
 
     def run(self, paths: Sequence[str | Path]) -> PipelineResult:
@@ -228,6 +231,8 @@ class PersonaPipeline:
             labels, reassigned, distance = reassigner.reassign(space, raw_labels)
         with self.timer_.stage("metrics"):
             metrics = self._metrics(members, raw_labels, labels, reduced, fused, embeddings)
+        model_reassigner = self._model_reassigner(embeddings, fused, labels, reassigned)
+        del fused, space  # later stages read the embeddings: free the (n, 420) fused matrix before the profiles
         with self.timer_.stage("mask"):  # every text shown or written, masked once (ml.profile.masking)
             self._stop_prefetch()
             texts = member_texts(members)
@@ -244,7 +249,7 @@ class PersonaPipeline:
         with self.timer_.stage("subpersonas"):  # level 2; hierarchy gains the level (ml.runtime.subpersona_step)
             personas, sub_ids = add_subpersonas(self.config, self.stages.subpersonas, clusterer, placement, prep,
                                                 (labels, reassigned, reduced), personas, hierarchy, masked)
-        model = self._persona_model(prep, fusion, embeddings, fused, labels, reassigned, personas)
+        model = self._persona_model(prep, fusion, model_reassigner, embeddings, labels, personas)
         out = members.copy()
         out["text"] = masked  # what is written and compared with other runs
         out["persona_id"] = labels.astype(np.int64)
@@ -260,16 +265,17 @@ class PersonaPipeline:
         manifest = self._manifest(run_id, paths, prep, fitted, t0)
         return PipelineResult(run_id, manifest, out, personas, model, embeddings, features, reduced)
 
-    def _persona_model(self, prep, fusion, embeddings, fused, labels, reassigned, personas) -> PersonaModel:
+    def _model_reassigner(self, embeddings, fused, labels, reassigned):
+        """The persona model's placement of new conversations: the final personas' centroids in
+        ``reassign.model_space``. New points can't be UMAP-placed cheaply (the UMAP graph was built from an
+        exact kNN with no search index); measured agreement in docs/benchmarks.md."""
+        model_vectors = embeddings if self.config.reassign.model_space == "embedding" else fused
+        return self.stages.model_reassigner.fit(model_vectors, labels, reassigned)
+
+    def _persona_model(self, prep, fusion, reassigner, embeddings, labels, personas) -> PersonaModel:
         """The saved model that assigns new conversations to the final personas."""
         cfg = self.config
-        # New points can't be UMAP-placed cheaply (the UMAP graph was built from an exact kNN with
-        # no search index), so the saved model places them by the final personas' centroids in
-        # `reassign.model_space` (measured agreement in docs/benchmarks.md).
-        model_space = cfg.reassign.model_space
-        model_vectors = embeddings if model_space == "embedding" else fused
-        reassigner = self.stages.model_reassigner.fit(model_vectors, labels, reassigned)
-        model = PersonaModel(prep.embedder, prep.featurizer, fusion, reassigner, model_space,
+        model = PersonaModel(prep.embedder, prep.featurizer, fusion, reassigner, cfg.reassign.model_space,
                              cfg.embed.strip_handles_urls, {p.id: p.name or f"Persona {p.id}" for p in personas})
         return model.fit_novelty(embeddings, labels, cfg.seed)
 
@@ -382,9 +388,9 @@ class PersonaPipeline:
     @staticmethod
     def _counts(prep: Prepared, stages: list[FilterStage], fit: _Fitted) -> ConversationCounts:
         return ConversationCounts(
-            input=len(prep.messages),
-            candidates=len(prep.candidates),
-            kept_messages=stages[-1].kept if stages else len(prep.candidates),
+            input=prep.n_messages,
+            candidates=prep.n_candidates,
+            kept_messages=stages[-1].kept if stages else prep.n_candidates,
             kept=len(prep.members),
             personas=int(np.unique(fit.labels).size),
             noise_before_reassign=int((fit.raw_labels < 0).sum()),

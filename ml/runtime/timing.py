@@ -4,12 +4,16 @@
 "embed done in 1.2s" through ``log`` and stores the seconds in ``timings_[name]`` and the process's
 peak RSS (MB) so far in ``peak_rss_[name]``. ``timer.summary(started)`` gives the manifest fields
 ``timings_s`` (with ``total`` since ``started``, a ``time.perf_counter()`` value), ``peak_rss_mb``
-and ``peak_rss_mb_by_stage``. ``package_versions(names)`` maps python, personas and each package
+and ``peak_rss_mb_by_stage``. After each stage the freed memory is handed back (``release_memory``) and
+the log line gives the memory now and the peak so far. ``package_versions(names)`` maps python, personas and each package
 to its installed version ("not installed" when missing).
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import platform
 import resource
 import time
@@ -22,6 +26,34 @@ from typing import Any
 def peak_rss_mb() -> float:
     """The process's peak resident memory so far, in MB (Linux ``ru_maxrss`` is in KB)."""
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1)
+
+
+def rss_mb() -> float:
+    """The process's resident memory now, in MB (0.0 where ``/proc`` is not there)."""
+    try:
+        with open("/proc/self/statm") as f:
+            return round(int(f.read().split()[1]) * resource.getpagesize() / 2**20, 1)
+    except OSError:
+        return 0.0
+
+
+def _libc():
+    try:
+        lib = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return lib if hasattr(lib, "malloc_trim") else None
+    except OSError:
+        return None
+
+
+_LIBC = _libc()
+
+
+def release_memory() -> None:
+    """Collect garbage and hand the freed heap back to the OS (glibc's ``malloc_trim``; elsewhere only the
+    collection). Between stages, so that what one stage freed is not still counted in the next one's RSS."""
+    gc.collect()
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
 
 
 def package_versions(names: Iterable[str]) -> dict[str, str]:
@@ -51,7 +83,8 @@ class StageTimer:
         yield
         self.timings_[name] = round(time.perf_counter() - start, 3)
         self.peak_rss_[name] = peak_rss_mb()
-        self.log(f"{name} done in {self.timings_[name]:.1f}s")
+        release_memory()
+        self.log(f"{name} done in {self.timings_[name]:.1f}s (memory now {rss_mb():,.0f} MB, peak {self.peak_rss_[name]:,.0f} MB)")
 
     def summary(self, started: float) -> dict[str, Any]:
         """Manifest fields ``timings_s`` (``total`` since ``started``), ``peak_rss_mb``, ``peak_rss_mb_by_stage``."""

@@ -147,7 +147,7 @@ def prepare(spec: DatasetSpec, config=None, progress: bool = False) -> Prepared:
     prep = PersonaPipeline(cfg, progress=progress).prepare(paths, loaded=(messages, load_report))
     members = prep.members
     labels = {col: _member_labels(members, table) for col, table in by_label.items()}
-    counts = {"input": len(messages), "candidates": len(prep.candidates), "kept": len(members),
+    counts = {"input": len(messages), "candidates": prep.n_candidates, "kept": len(members),
               "embedded_now": int(prep.embedder.n_encoded_), "from_cache": int(prep.embedder.n_cached_)}
     return Prepared(spec.name, members, np.asarray(prep.features, dtype=np.float32),
                     np.asarray(prep.embeddings, dtype=np.float32), labels, counts)
