@@ -25,7 +25,8 @@ placeholder    how it is found
                handle ("Chipotle" for @ChipotleTweets) are never names. The NER runs only on texts that
                could hold a name it would keep (``may_hold_name``: a capitalised word that is not a stop
                word, or letters of a script without case); elsewhere every word it could tag is rejected
-               by the token rules anyway, except all-lower-case names, which it rarely finds
+               by the token rules anyway, except all-lower-case names, which it rarely finds. It runs in
+               bounded memory, in worker processes for many texts (``ml.profile.ner_spans``)
 ``[@user]``    @handles, except brand accounts in ``keep_handles``; numeric handles always
 =============  ===========================================================================================
 
@@ -339,21 +340,15 @@ class PiiMasker:
         return _LOWER_NAME_CUE_RE.sub(_lower_cued_name, out)
 
     def _mask_names(self, texts: list[str], brands: set[str] = frozenset()) -> list[str]:
+        from ml.profile.ner_spans import person_spans  # imports this module
+
         todo = [i for i, t in enumerate(texts) if may_hold_name(t)]
-        nlp = load_ner()
         out = list(texts)
         n_process = self.n_process
         if n_process is None:
             n_process = min(4, os.cpu_count() or 1) if len(todo) >= self.parallel_from else 1
-        docs = nlp.pipe((texts[i] for i in todo), batch_size=self.batch_size, n_process=n_process)
-        for i, doc in zip(todo, docs):
-            spans = []
-            for ent in doc.ents:
-                if ent.label_ != "PERSON":
-                    continue
-                toks = [t for t in ent if _name_token_ok(t) and not _brand_word(t.text, brands)]
-                if toks:
-                    spans.append((toks[0].idx, toks[-1].idx + len(toks[-1].text)))
+        found = person_spans([texts[i] for i in todo], frozenset(brands), n_process, self.batch_size)
+        for i, spans in zip(todo, found):
             if spans:
                 out[i] = _replace(out[i], spans, "[name]")
         return out
