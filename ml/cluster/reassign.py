@@ -11,6 +11,7 @@ The fitted centroids are also the persona model's assignment rule for new conver
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
@@ -27,6 +28,24 @@ def _separating_ratio(core: np.ndarray, noise: np.ndarray) -> float:
 def _normalize(X: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(X, axis=1, keepdims=True)
     return X / np.where(norms > 0, norms, 1.0)
+
+
+CHUNK_ROWS = 65536  # rows converted to float64 at a time: a whole (n, 420) copy was 1 GB per 300k rows
+
+
+def _class_means(V: np.ndarray, labels: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Mean row of ``V`` per id in ``ids`` (rows labelled −1 or not in ``ids`` left out), in float64,
+    ``CHUNK_ROWS`` rows at a time."""
+    sums, counts = np.zeros((ids.size, V.shape[1])), np.zeros(ids.size)
+    for start in range(0, V.shape[0], CHUNK_ROWS):
+        lab = labels[start : start + CHUNK_ROWS]
+        pos = np.searchsorted(ids, lab)
+        ok = (lab >= 0) & (pos < ids.size)
+        ok[ok] = ids[pos[ok]] == lab[ok]
+        onehot = sp.csr_matrix((np.ones(ok.sum()), (pos[ok], np.flatnonzero(ok))), shape=(ids.size, lab.size))
+        sums += onehot @ np.asarray(V[start : start + CHUNK_ROWS], dtype=np.float64)
+        counts += np.bincount(pos[ok], minlength=ids.size)
+    return sums / counts[:, None]
 
 
 class NoiseReassigner(BaseEstimator):
@@ -57,14 +76,14 @@ class NoiseReassigner(BaseEstimator):
     def fit(self, vectors: np.ndarray, labels: np.ndarray, reassigned: np.ndarray | None = None):
         """Centroids of the clusters (labels ≥ 0) and the noise radius. Noise is ``labels == -1``, or,
         when ``labels`` are final (no −1), the members flagged in ``reassigned``."""
-        V = np.asarray(vectors, dtype=np.float64)
+        V = np.asarray(vectors)  # float32 stays float32: blocks are converted as they are read
         labels = np.asarray(labels)
         ids = np.unique(labels[labels >= 0])
         if ids.size == 0:
             raise ValueError("no clusters to reassign noise to (every point is noise)")
         if self.metric not in {"cosine", "euclidean"}:
             raise ValueError(f"metric must be 'cosine' or 'euclidean', got {self.metric!r}")
-        cents = np.vstack([V[labels == c].mean(axis=0) for c in ids])
+        cents = _class_means(V, labels, ids)
         self.persona_ids_ = ids
         self.centroids_ = _normalize(cents) if self.metric == "cosine" else cents
         noise = labels < 0 if reassigned is None else np.asarray(reassigned, dtype=bool) & (labels >= 0)
@@ -90,6 +109,14 @@ class NoiseReassigner(BaseEstimator):
         return self
 
     def _distances(self, V: np.ndarray) -> np.ndarray:
+        """(n, n_personas) distances, ``CHUNK_ROWS`` rows of ``V`` at a time in float64."""
+        out = np.empty((V.shape[0], self.centroids_.shape[0]))
+        for start in range(0, V.shape[0], CHUNK_ROWS):
+            out[start : start + CHUNK_ROWS] = self._block_distances(
+                np.asarray(V[start : start + CHUNK_ROWS], dtype=np.float64))
+        return out
+
+    def _block_distances(self, V: np.ndarray) -> np.ndarray:
         if self.metric == "cosine":
             return 1.0 - _normalize(V) @ self.centroids_.T
         sq = (V**2).sum(1)[:, None] - 2 * V @ self.centroids_.T + (self.centroids_**2).sum(1)[None, :]
@@ -98,7 +125,7 @@ class NoiseReassigner(BaseEstimator):
     def predict(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Nearest persona id, distance to it, and whether it lies beyond the persona's radius."""
         check_is_fitted(self, "centroids_")
-        D = self._distances(np.asarray(vectors, dtype=np.float64))
+        D = self._distances(np.asarray(vectors))
         best = D.argmin(axis=1)
         dist = D[np.arange(D.shape[0]), best]
         return self.persona_ids_[best], dist, dist > self.radius_[best]
@@ -108,7 +135,7 @@ class NoiseReassigner(BaseEstimator):
         check_is_fitted(self, "centroids_")
         labels = np.asarray(labels).copy()
         noise = labels < 0
-        D = self._distances(np.asarray(vectors, dtype=np.float64))
+        D = self._distances(np.asarray(vectors))
         nearest = self.persona_ids_[D.argmin(axis=1)]
         labels[noise] = nearest[noise]
         dist = D[np.arange(D.shape[0]), np.searchsorted(self.persona_ids_, labels)]

@@ -208,7 +208,7 @@ class PersonaNamer(BaseEstimator):
         ``words``/``grams`` fitted ``ClassTfidf`` (single terms / n-grams), ``highlighted`` persona id →
         highlighted fingerprint entries (``{feature, std_diff, ...}``)."""
         labels = np.asarray(labels)
-        embeddings = np.asarray(embeddings, dtype=np.float64)
+        embeddings = np.asarray(embeddings)  # each persona's rows are converted to float64 below
         mats = [(m, m.transform(texts), {t: j for j, t in enumerate(m.vocabulary_)}) for m in (grams, words)
                 if m.weights_.shape[1]]
         self.names_, self.candidates_ = {}, {}
@@ -225,7 +225,7 @@ class PersonaNamer(BaseEstimator):
                         cols.append(X[rows][:, [index[term]]].toarray().ravel() > 0)
                         weight.append(w / top[0][1])
             ind = np.column_stack(cols) if cols else np.zeros((len(rows), 0), dtype=bool)
-            scores = score_candidates(cands, ind, embeddings[rows], np.asarray(weight))
+            scores = score_candidates(cands, ind, np.asarray(embeddings[rows], dtype=np.float64), np.asarray(weight))
             scores *= [0.5 if _filler(c) else 1.0 for c in cands]
             ranked = [cands[j] for j in np.argsort(-scores, kind="stable") if scores[j] > 0]
             ranked = prefer_phrases(ranked, dict(zip(cands, scores, strict=True)))

@@ -123,7 +123,7 @@ def vocabulary_rows(labels: np.ndarray, limit: int | None, floor: int = 500, see
     rng = np.random.default_rng(seed)
     picks = []
     for start, size in zip(starts, sizes):
-        take = min(int(size), max(int(round(size * limit / n)), floor))
+        take = min(int(size), max(round(size * limit / n), floor))
         picks.append(rng.choice(order[start : start + size], take, replace=False))
     return np.sort(np.concatenate(picks))
 
