@@ -147,3 +147,19 @@ def test_map_starts_from_the_layouts_principal_axes():
     assert abs(np.corrcoef(init[:, 0], layout[:, 0])[0, 1]) > 0.95
     r = UMAPReducer(n_neighbors=10, random_state=0).fit(_blobs(n_per=40, k=3)[0])
     assert r.embedding_2d_.shape == (120, 2) and np.isfinite(r.embedding_2d_).all()
+
+
+def test_neighbours_of_chosen_rows_match_those_of_their_copy(monkeypatch):
+    """``kneighbors_dist(X, rows)`` reads the rows a chunk at a time: the same answer as on ``X[rows]``."""
+    from ml.cluster import placement
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(500, 8)).astype(np.float32)
+    rows = np.sort(rng.choice(500, 300, replace=False))
+    placer = NeighbourPlacer(5).fit(X[:120])
+    monkeypatch.setattr(placement, "CHUNK_ROWS", 64)
+    idx, dist = placer.kneighbors_dist(X, rows)
+    ref_idx, ref_dist = placer.kneighbors_dist(X[rows])
+    assert np.array_equal(idx, ref_idx)
+    np.testing.assert_allclose(dist, ref_dist, rtol=0, atol=1e-6)
+    assert idx.shape == (300, 5)

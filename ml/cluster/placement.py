@@ -111,19 +111,22 @@ class NeighbourPlacer(BaseEstimator):
         self.nn_ = NearestNeighbors(n_neighbors=self.k_, algorithm="brute", metric=self.metric, n_jobs=-1).fit(X_fit)
         return self
 
-    def kneighbors(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        idx, dist = self.kneighbors_dist(X)
+    def kneighbors(self, X: np.ndarray, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        idx, dist = self.kneighbors_dist(X, rows)
         return idx, _weights(dist)
 
-    def kneighbors_dist(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(positions in X_fit, distances) of the nearest fitted rows of each row of ``X``."""
+    def kneighbors_dist(self, X: np.ndarray, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(positions in X_fit, distances) of the nearest fitted rows of each row of ``X``, or of the rows
+        ``rows`` of it (read a chunk at a time: no copy of all the queried rows)."""
         check_is_fitted(self, "nn_")
-        X = np.asarray(X, dtype=np.float32)
-        idx = np.empty((X.shape[0], self.k_), dtype=np.int64)
-        dist = np.empty((X.shape[0], self.k_), dtype=np.float32)
-        for start in range(0, X.shape[0], CHUNK_ROWS):
+        X = np.asarray(X)
+        rows = np.arange(X.shape[0]) if rows is None else np.asarray(rows)
+        idx = np.empty((rows.size, self.k_), dtype=np.int64)
+        dist = np.empty((rows.size, self.k_), dtype=np.float32)
+        for start in range(0, rows.size, CHUNK_ROWS):
+            block = np.asarray(X[rows[start : start + CHUNK_ROWS]], dtype=np.float32)
             with config_context(working_memory=WORKING_MEMORY_MB):
-                d, i = self.nn_.kneighbors(X[start : start + CHUNK_ROWS])
+                d, i = self.nn_.kneighbors(block)
             idx[start : start + CHUNK_ROWS], dist[start : start + CHUNK_ROWS] = i, d
         return idx, dist
 
@@ -136,7 +139,7 @@ class NeighbourPlacer(BaseEstimator):
         if not placed.any():
             empty = np.zeros((0, self.k_), dtype=np.int64), np.zeros((0, self.k_), dtype=np.float32)
             return Placement(np.asarray(fit_index), placed, *empty)
-        idx, w = self.kneighbors(X[placed])
+        idx, w = self.kneighbors(X, np.flatnonzero(placed))
         graph = spread_graph(X, np.asarray(fit_index), placed, self, spread_rows, seed) if spread_rounds > 0 else None
         return Placement(np.asarray(fit_index), placed, idx, w, graph, spread_rounds)
 
@@ -152,7 +155,7 @@ def spread_graph(X: np.ndarray, fit_index: np.ndarray, placed: np.ndarray, place
         ref = np.sort(np.r_[fit_index, placed_rows[sample_index(placed_rows.size, extra, seed)]]) if extra else fit_index
     k = int(min(placer.k_, ref.size - 1))
     graph = NeighbourPlacer(k + 1, placer.metric).fit(X[ref])
-    idx, w = graph.kneighbors_dist(X[placed_rows])
+    idx, w = graph.kneighbors_dist(X, placed_rows)
     rows = ref[idx]
     is_self = rows == placed_rows[:, None]
     # drop the row itself where it is among its neighbours, otherwise the farthest neighbour
