@@ -276,6 +276,40 @@ def message_features(messages: pd.DataFrame, style: pd.DataFrame | None = None) 
     return out
 
 
+def _links(members: pd.DataFrame, messages: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(member row, message row) for each of a member's ``message_ids`` found among the messages (a
+    duplicated message id: its first row)."""
+    ids = messages["message_id"].astype(str)
+    first = ~ids.duplicated().to_numpy()
+    index, positions = pd.Index(ids.to_numpy()[first]), np.flatnonzero(first)
+    links = members["message_ids"].reset_index(drop=True).explode()
+    found = index.get_indexer(links.astype(str).to_numpy())
+    ok = found >= 0
+    return links.index.to_numpy()[ok].astype(np.int64), positions[found[ok]]
+
+
+def _member_means(per_msg: np.ndarray, member_row: np.ndarray, msg_row: np.ndarray, n: int) -> np.ndarray:
+    """(n, d) mean of each member's message rows, column by column over the values that are not NaN (as
+    pandas' groupby mean); NaN where a member has none. Sparse products: no (links, d) frame is built."""
+    import scipy.sparse as sp
+
+    out = np.full((n, per_msg.shape[1]), np.nan)
+    if not member_row.size:
+        return out
+    if np.unique(member_row).size == member_row.size:  # one message per member (``--unit message``)
+        out[member_row] = per_msg[msg_row]
+        return out
+    link = sp.csr_matrix((np.ones(member_row.size), (member_row, msg_row)), shape=(n, per_msg.shape[0]))
+    rows = np.unique(member_row)
+    for c in range(0, per_msg.shape[1], 8):  # a few columns at a time: small temporaries
+        block = per_msg[:, c : c + 8]
+        seen = ~np.isnan(block)
+        sums, counts = link @ np.where(seen, block, 0.0), link @ seen.astype(np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[rows, c : c + 8] = np.where(counts[rows] > 0, sums[rows] / counts[rows], np.nan)
+    return out
+
+
 class BehavioralFeatures(BaseEstimator):
     """The 36 behavioral features per member (estimator style; no parameters).
 
@@ -318,16 +352,9 @@ class BehavioralFeatures(BaseEstimator):
             raise InputError(f"BehavioralFeatures: style has {len(style)} rows for {len(messages)} messages; "
                              "compute it with style_features(messages['text'])")
         per_msg = message_features(messages, style)
-        ids = messages["message_id"].astype(str).reset_index(drop=True)
-        row_of = pd.Series(np.arange(len(ids)), index=ids)
-        row_of = row_of[~row_of.index.duplicated()]
-        links = members["message_ids"].reset_index(drop=True).explode()
-        rows = links.astype(str).map(row_of).dropna()
-        out = np.full((len(members), len(FEATURE_NAMES)), np.nan)
-        if len(rows):
-            agg = pd.DataFrame(per_msg[rows.to_numpy(int)], index=rows.index).groupby(level=0).mean()
-            out[agg.index.to_numpy(int)] = agg.to_numpy(float)
-        unmatched = np.setdiff1d(np.arange(len(members)), rows.index.unique().to_numpy(int))
+        member_row, msg_row = _links(members, messages)
+        out = _member_means(per_msg, member_row, msg_row, len(members))
+        unmatched = np.setdiff1d(np.arange(len(members)), member_row)
         if len(unmatched):
             text = members["text"] if "text" in members else pd.Series([""] * len(members))
             style = style_features(text.reset_index(drop=True).iloc[unmatched])
