@@ -49,9 +49,10 @@ def test_the_child_fills_the_cache_with_what_the_masker_gives(tmp_path, monkeypa
     keep = keep_handles_for(texts)
     assert keep, "the TWCS sample addresses brand accounts"
     assert all(v is None for v in _cached(texts, keep))
-    prefetch = MaskPrefetch.start(texts, keep, min_texts=1)
+    # at the run's own priority: at nice 19 the child may wait minutes when the machine is busy
+    prefetch = MaskPrefetch.start(texts, keep, min_texts=1, nice=0)
     assert prefetch is not None and prefetch.n_texts_ == 300
-    assert _wait(prefetch.proc_) == 0
+    assert _wait(prefetch.proc_, 600) == 0
     assert prefetch.proc_.args[-1] == str(prefetch.folder_)
     prefetch.stop()
     assert not prefetch.folder_.exists()  # the raw texts do not outlive the prefetch
@@ -70,6 +71,10 @@ def test_stop_ends_a_running_child_and_leaves_no_process(tmp_path, monkeypatch):
     pid = prefetch.proc_.pid
     time.sleep(1.0)
     assert prefetch.proc_.poll() is None
+    deadline = time.monotonic() + 60  # the child lowers itself once it has read the job's header
+    while psutil.Process(pid).nice() != 19 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert psutil.Process(pid).nice() == 19  # the default: the lowest CPU priority, below the run's
     code = prefetch.stop()
     assert code is not None and code != 0  # terminated, not finished
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
@@ -85,9 +90,9 @@ def test_a_run_with_the_background_masker_writes_the_same_texts(tmp_path, monkey
 
     handed = []
 
-    def spy(cls, texts, keep_handles=(), min_texts=None):
+    def spy(cls, texts, keep_handles=(), min_texts=None, nice=19):
         handed.append(list(texts))
-        started.append(real_start(cls, texts, keep_handles, min_texts))
+        started.append(real_start(cls, texts, keep_handles, min_texts, nice))
         return started[-1]
 
     monkeypatch.setattr(MaskPrefetch, "start", classmethod(spy))

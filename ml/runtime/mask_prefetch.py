@@ -47,14 +47,15 @@ class MaskPrefetch:
 
     @classmethod
     def start(cls, texts: Sequence[str], keep_handles: Sequence[str] = (),
-              min_texts: int | None = None) -> MaskPrefetch | None:
-        """Start masking ``texts`` in the background; None when not worth it or not possible."""
+              min_texts: int | None = None, nice: int = 19) -> MaskPrefetch | None:
+        """Start masking ``texts`` in the background; None when not worth it or not possible. ``nice``: the
+        child's CPU priority (19, the lowest, yields to the run; 0 leaves it as the run's)."""
         if len(texts) < (cls.min_texts if min_texts is None else min_texts):
             return None
         folder = Path(tempfile.mkdtemp(prefix="personas-mask-"))  # mode 0700: the raw texts stay private
         try:
             with open(folder / "texts.pkl", "wb") as fh:  # a header, then one pickle per chunk
-                pickle.dump({"keep": list(keep_handles), "parent": os.getpid()}, fh)
+                pickle.dump({"keep": list(keep_handles), "parent": os.getpid(), "nice": int(nice)}, fh)
                 for i in range(0, len(texts), CHUNK):
                     pickle.dump(list(texts[i:i + CHUNK]), fh)
             proc = subprocess.Popen([sys.executable, "-m", "ml.runtime.mask_prefetch", str(folder)],
@@ -82,22 +83,28 @@ class MaskPrefetch:
 
 def _work(folder: Path) -> None:
     """Mask the chunks of ``folder/texts.pkl`` one by one (only one chunk in memory at a time)."""
-    try:
-        os.nice(19)
-        # a new session is its own scheduling group under Linux autogroup, where nice alone does not yield
-        Path("/proc/self/autogroup").write_text("19")
-    except OSError:
-        pass
-    from ml.profile.masking import mask_texts
-
     with open(folder / "texts.pkl", "rb") as fh:
         job = pickle.load(fh)
+        _lower_priority(job.get("nice", 19))  # first: loading the masker is already work
+        from ml.profile.masking import mask_texts
+
         while os.getppid() == job["parent"]:  # the run gone: nobody will read the rest
             try:
                 chunk = pickle.load(fh)
             except EOFError:
                 return
             mask_texts(chunk, job["keep"], parallel=False)
+
+
+def _lower_priority(nice: int) -> None:
+    if nice <= 0:
+        return
+    try:
+        os.nice(nice)
+        # a new session is its own scheduling group under Linux autogroup, where nice alone does not yield
+        Path("/proc/self/autogroup").write_text(str(nice))
+    except OSError:
+        pass
 
 
 if __name__ == "__main__":
