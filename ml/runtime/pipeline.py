@@ -229,9 +229,9 @@ class PersonaPipeline:
             space = self._space(embeddings, fused, reduced)
             reassigner = self.stages.reassigner.fit(space, raw_labels)
             labels, reassigned, distance = reassigner.reassign(space, raw_labels)
+            model_reassigner = self._model_reassigner(embeddings, fused, labels, reassigned)  # for new data
         with self.timer_.stage("metrics"):
             metrics = self._metrics(members, raw_labels, labels, reduced, fused, embeddings)
-        model_reassigner = self._model_reassigner(embeddings, fused, labels, reassigned)
         del fused, space  # later stages read the embeddings: free the (n, 420) fused matrix before the profiles
         with self.timer_.stage("mask"):  # every text shown or written, masked once (ml.profile.masking)
             self._stop_prefetch()
