@@ -30,7 +30,8 @@ def _normalize(X: np.ndarray) -> np.ndarray:
     return X / np.where(norms > 0, norms, 1.0)
 
 
-CHUNK_ROWS = 65536  # rows converted to float64 at a time: a whole (n, 420) copy was 1 GB per 300k rows
+CHUNK_ROWS = 16384  # rows converted to float64 at a time (a block and its normalised copy: ~160 MB at 420-d);
+# a whole (n, 420) copy was 1 GB per 300k rows
 
 
 def _class_means(V: np.ndarray, labels: np.ndarray, ids: np.ndarray) -> np.ndarray:
