@@ -27,6 +27,8 @@ import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 from sklearn.exceptions import NotFittedError
 
+from ml.cluster.reassign import class_means
+
 
 class PersonaFamilies:
     """Agglomerative merge of persona centroids into families; see the module docstring."""
@@ -45,15 +47,14 @@ class PersonaFamilies:
         return k, f"fixed: {k}"
 
     def fit(self, embeddings, labels) -> PersonaFamilies:
-        X = np.asarray(embeddings)  # float32 kept: each persona's rows are converted for its mean
+        X = np.asarray(embeddings)  # float32 kept: class_means converts blocks of rows
         labels = np.asarray(labels)
         if X.ndim != 2 or len(X) != len(labels):
             raise ValueError(f"embeddings {X.shape} and labels ({len(labels)}) do not align")
         if (labels < 0).any():
             raise ValueError("labels contain -1 (noise): reassign noise before building families")
         self.persona_ids_ = np.unique(labels)
-        cents = (np.vstack([np.asarray(X[labels == p], dtype=np.float64).mean(axis=0) for p in self.persona_ids_])
-                 if len(X) else np.zeros((0, 0)))
+        cents = class_means(X, labels, self.persona_ids_) if len(X) else np.zeros((0, 0))
         norms = np.linalg.norm(cents, axis=1, keepdims=True) if len(cents) else np.zeros((0, 1))
         self.centroids_ = cents / np.maximum(norms, 1e-12)
         n_p = len(self.persona_ids_)

@@ -34,18 +34,17 @@ CHUNK_ROWS = 16384  # rows converted to float64 at a time (a block and its norma
 # a whole (n, 420) copy was 1 GB per 300k rows
 
 
-def _class_means(V: np.ndarray, labels: np.ndarray, ids: np.ndarray) -> np.ndarray:
-    """Mean row of ``V`` per id in ``ids`` (rows labelled −1 or not in ``ids`` left out), in float64,
-    ``CHUNK_ROWS`` rows at a time."""
+def class_means(V: np.ndarray, labels: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Mean row of ``V`` per id in ``ids`` (sorted; every label ≥ 0 is one of them, −1 rows are left out),
+    in float64, ``CHUNK_ROWS`` rows at a time: no float64 copy of all of ``V``."""
     sums, counts = np.zeros((ids.size, V.shape[1])), np.zeros(ids.size)
     for start in range(0, V.shape[0], CHUNK_ROWS):
         lab = labels[start : start + CHUNK_ROWS]
-        pos = np.searchsorted(ids, lab)
-        ok = (lab >= 0) & (pos < ids.size)
-        ok[ok] = ids[pos[ok]] == lab[ok]
-        onehot = sp.csr_matrix((np.ones(ok.sum()), (pos[ok], np.flatnonzero(ok))), shape=(ids.size, lab.size))
+        rows = np.flatnonzero(lab >= 0)
+        pos = np.searchsorted(ids, lab[rows])
+        onehot = sp.csr_matrix((np.ones(rows.size), (pos, rows)), shape=(ids.size, lab.size))
         sums += onehot @ np.asarray(V[start : start + CHUNK_ROWS], dtype=np.float64)
-        counts += np.bincount(pos[ok], minlength=ids.size)
+        counts += np.bincount(pos, minlength=ids.size)
     return sums / counts[:, None]
 
 
@@ -84,7 +83,7 @@ class NoiseReassigner(BaseEstimator):
             raise ValueError("no clusters to reassign noise to (every point is noise)")
         if self.metric not in {"cosine", "euclidean"}:
             raise ValueError(f"metric must be 'cosine' or 'euclidean', got {self.metric!r}")
-        cents = _class_means(V, labels, ids)
+        cents = class_means(V, labels, ids)
         self.persona_ids_ = ids
         self.centroids_ = _normalize(cents) if self.metric == "cosine" else cents
         noise = labels < 0 if reassigned is None else np.asarray(reassigned, dtype=bool) & (labels >= 0)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
@@ -291,16 +292,12 @@ def _links(members: pd.DataFrame, messages: pd.DataFrame) -> tuple[np.ndarray, n
 def _member_means(per_msg: np.ndarray, member_row: np.ndarray, msg_row: np.ndarray, n: int) -> np.ndarray:
     """(n, d) mean of each member's message rows, column by column over the values that are not NaN (as
     pandas' groupby mean); NaN where a member has none. Sparse products: no (links, d) frame is built."""
-    import scipy.sparse as sp
-
     out = np.full((n, per_msg.shape[1]), np.nan)
-    if not member_row.size:
-        return out
-    if np.unique(member_row).size == member_row.size:  # one message per member (``--unit message``)
+    rows = np.unique(member_row)
+    if rows.size == member_row.size:  # at most one message per member (``--unit message``)
         out[member_row] = per_msg[msg_row]
         return out
     link = sp.csr_matrix((np.ones(member_row.size), (member_row, msg_row)), shape=(n, per_msg.shape[0]))
-    rows = np.unique(member_row)
     for c in range(0, per_msg.shape[1], 8):  # a few columns at a time: small temporaries
         block = per_msg[:, c : c + 8]
         seen = ~np.isnan(block)

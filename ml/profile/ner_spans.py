@@ -8,8 +8,8 @@ spaCy interns every new token string into the pipeline's vocabulary and keeps it
 process, and its own ``nlp.pipe(n_process=...)`` sends whole Docs back to the parent, which interns
 their strings too: masking the 300,000 texts of the scale benchmark grew the run by 2 GB. Here texts go
 through ``nlp.memory_zone()`` (spaCy ≥ 3.8) ``CHUNK`` at a time, which frees what a chunk added; with
-``n_process`` > 1 they go to worker processes of this module (spawned, each loading the model once) that
-return only the offsets.
+``n_process`` > 1 they go to worker processes of this module (forked, as spaCy's own ``n_process``; each
+loads the model once) that return only the offsets.
 """
 
 from __future__ import annotations

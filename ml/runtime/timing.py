@@ -5,8 +5,8 @@
 peak RSS (MB) so far in ``peak_rss_[name]``. ``timer.summary(started)`` gives the manifest fields
 ``timings_s`` (with ``total`` since ``started``, a ``time.perf_counter()`` value), ``peak_rss_mb``
 and ``peak_rss_mb_by_stage``. After each stage the freed memory is handed back (``release_memory``) and
-the log line gives the memory now and the peak so far. ``package_versions(names)`` maps python, personas and each package
-to its installed version ("not installed" when missing).
+the log line gives the memory now and the peak so far. ``package_versions(names)`` maps python, personas
+and each package to its installed version ("not installed" when missing).
 """
 
 from __future__ import annotations
