@@ -1,6 +1,6 @@
 """Dimension reduction: UMAP to ``n_components`` dims for clustering, plus 2-D map coordinates.
 
-In: the fused matrix (n, d). Out: ``transform`` → (n, n_components) float32; ``embedding_2d_``
+In: the fused matrix (n, d), or a ``FusedRows`` view of it (rows built as read). Out: ``transform`` → (n, n_components) float32; ``embedding_2d_``
 holds the 2-D map of the fitted rows.
 
 Reproducible without paying blindly for it
@@ -35,6 +35,7 @@ from sklearn.neighbors import NearestNeighbors
 from sklearn.utils.validation import check_is_fitted
 
 from ml.cluster.placement import NeighbourPlacer, Placement, mean_of, sample_index
+from ml.features.fusion import FusedRows, as_rows
 
 # The one default for the UMAP dimensions (``ReduceConfig.n_components`` and ``--dims`` read it):
 # 5 was as good as the design's 50 on Banking77 over 5 seeds and 4-9x less UMAP time (docs/ablations.md).
@@ -151,8 +152,8 @@ class UMAPReducer(BaseEstimator, TransformerMixin):
             verbose=False,
         )
 
-    def fit(self, X: np.ndarray, y=None):
-        X = np.asarray(X, dtype=np.float32)
+    def fit(self, X: np.ndarray | FusedRows, y=None):
+        X = as_rows(X)  # a FusedRows view stays a view: only the sample and blocks of rows are built
         n = X.shape[0]
         if n <= self.n_neighbors + 1:
             raise ValueError(f"UMAP needs more than n_neighbors+1={self.n_neighbors + 1} rows, got {n}")

@@ -61,3 +61,48 @@ def test_transform_allocates_about_its_output_not_float64_copies(monkeypatch):
     # hstack held float64 copies of the whole text block (about 5x the output)
     assert out.nbytes == out_bytes
     assert peak < 1.6 * out_bytes, peak / out_bytes
+
+
+def test_fused_rows_view_gives_the_transform_rows_exactly(monkeypatch):
+    """The view the pipeline holds instead of the fused matrix: any rows, the same float32 values."""
+    from ml.features.fusion import FusedRows, as_rows
+
+    E, F = _data(500)
+    monkeypatch.setattr(fusion_mod, "CHUNK_ROWS", 64)
+    f = FeatureFusion(text_weight=0.75, require_metadata=False).fit(E, F)
+    full = f.transform(E, F)
+    view = f.rows(E, F)
+    assert isinstance(view, FusedRows) and view.shape == full.shape and len(view) == 500
+    idx = np.array([7, 3, 499, 3])
+    mask = np.zeros(500, bool)
+    mask[::7] = True
+    assert np.array_equal(view[idx], full[idx])
+    assert np.array_equal(view[10:137], full[10:137])
+    assert np.array_equal(view[mask], full[mask])
+    assert np.array_equal(view[42], full[42])
+    assert np.array_equal(np.asarray(view), full)
+    assert as_rows(view) is view and as_rows(full.astype(np.float64)).dtype == np.float32
+    with pytest.raises(TypeError, match="rows only"):
+        view[:, 3]
+    assert view.embeddings is E  # the embeddings are shared, not copied
+
+
+def test_sampled_reduce_on_the_view_equals_the_reduce_on_the_matrix(tmp_path):
+    """UMAP's sample-fit and the placement of the rest read rows from the view: the same layout, map and
+    placement as on the whole matrix, also through the disk cache (hashed from the view's parts)."""
+    from ml.runtime.layout import fit_reduce
+
+    rng = np.random.default_rng(1)
+    centres = rng.normal(size=(4, 384)) * 3
+    E = (centres[rng.integers(0, 4, 400)] + rng.normal(size=(400, 384))).astype(np.float32)
+    E /= np.linalg.norm(E, axis=1, keepdims=True)
+    F = rng.normal(size=(400, 36))
+    f = FeatureFusion(text_weight=0.75, require_metadata=False).fit(E, F)
+    params = {"n_neighbors": 10, "fit_sample_size": 150, "random_state": 0, "n_epochs": 30}
+    a = fit_reduce(params, f.transform(E, F))
+    b = fit_reduce(params, f.rows(E, F), tmp_path)
+    c = fit_reduce(params, f.rows(E, F), tmp_path)  # from the cache
+    for got in (b, c):
+        assert np.array_equal(got[0], a[0]) and np.array_equal(got[1], a[1])
+        assert np.array_equal(got[2].neighbours, a[2].neighbours) and got[2].n_placed == 250
+    assert any((tmp_path / "reduce").rglob("output.pkl"))

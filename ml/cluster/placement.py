@@ -119,7 +119,7 @@ class NeighbourPlacer(BaseEstimator):
         """(positions in X_fit, distances) of the nearest fitted rows of each row of ``X``, or of the rows
         ``rows`` of it (read a chunk at a time: no copy of all the queried rows)."""
         check_is_fitted(self, "nn_")
-        X = np.asarray(X)
+        X = X if hasattr(X, "shape") and hasattr(X, "__getitem__") else np.asarray(X)  # arrays and row views
         rows = np.arange(X.shape[0]) if rows is None else np.asarray(rows)
         idx = np.empty((rows.size, self.k_), dtype=np.int64)
         dist = np.empty((rows.size, self.k_), dtype=np.float32)

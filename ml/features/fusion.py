@@ -139,6 +139,16 @@ class FeatureFusion(BaseEstimator, TransformerMixin):
     def fit_transform(self, embeddings, features=None, **_):
         return self.fit(embeddings, features).transform(embeddings, features)
 
+    def rows(self, embeddings: np.ndarray, features: np.ndarray | None = None) -> FusedRows:
+        """``transform``'s matrix as a ``FusedRows`` view: any block of rows on demand, the same values."""
+        check_is_fitted(self, "text_scale_")
+        E = _as_matrix(embeddings)
+        F = self._as_features(features, E.shape[0])
+        if F.shape[1] != self.n_features_in_:
+            raise ValueError(f"expected {self.n_features_in_} behavioral features, got {F.shape[1]}")
+        behavior = (self._standardize(self._impute(F, self.feature_mean_)) * self.behavior_scale_).astype(np.float32)
+        return FusedRows(E, behavior, self.text_scale_)
+
     def standardized_features(self, features: np.ndarray) -> np.ndarray:
         """Imputed, z-scored features (0 where unknown or without variance)."""
         check_is_fitted(self, "feature_mean_")
@@ -179,3 +189,57 @@ class FeatureFusion(BaseEstimator, TransformerMixin):
         Z = (F - self.feature_mean_[None, :]) / safe[None, :]
         Z[:, self.feature_std_ == 0] = 0.0
         return Z
+
+
+class FusedRows:
+    """The fused matrix without holding it: rows are computed when indexed.
+
+    ``FeatureFusion.rows(E, F)`` keeps the embeddings (no copy) and the scaled behavioral block (n, 36)
+    float32; ``view[rows]`` (an int array, a slice, a bool mask or an int) returns those rows of
+    ``transform(E, F)`` exactly, as a float32 ndarray. At 1M rows the whole matrix is 1.7 GB held from the
+    fusion to the metrics; the stages after it read a sample (UMAP's fit, the stability check) or a block
+    of rows at a time (sample-fit placement). ``np.asarray(view)`` builds the whole matrix (small inputs,
+    or a configuration that needs it whole).
+    """
+
+    ndim = 2
+    dtype = np.dtype(np.float32)
+
+    def __init__(self, embeddings: np.ndarray, behavior: np.ndarray, text_scale: float):
+        if len(embeddings) != len(behavior):
+            raise ValueError(f"embeddings ({len(embeddings)}) and behavior ({len(behavior)}) rows differ")
+        self.embeddings = embeddings
+        self.behavior = behavior
+        self.text_scale = float(text_scale)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.embeddings.shape[0], self.embeddings.shape[1] + self.behavior.shape[1])
+
+    def __len__(self) -> int:
+        return self.embeddings.shape[0]
+
+    def __getitem__(self, rows) -> np.ndarray:
+        if isinstance(rows, tuple):
+            raise TypeError("FusedRows is indexed by rows only: view[rows], then index the columns of the block")
+        E = np.asarray(self.embeddings[rows], dtype=np.float64)
+        B = self.behavior[rows]
+        if E.ndim == 1:
+            return np.concatenate([(E * self.text_scale).astype(np.float32), B])
+        d = E.shape[1]
+        out = np.empty((E.shape[0], d + B.shape[1]), dtype=np.float32)
+        out[:, :d] = E * self.text_scale
+        out[:, d:] = B
+        return out
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        out = np.empty(self.shape, dtype=np.float32)
+        for s in range(0, len(self), CHUNK_ROWS):
+            out[s:s + CHUNK_ROWS] = self[s:s + CHUNK_ROWS]
+        return out if dtype is None else out.astype(dtype, copy=False)
+
+
+def as_rows(X) -> np.ndarray | FusedRows:
+    """``X`` unchanged when it is a ``FusedRows`` view, else a float32 ndarray (for stages that only read
+    row blocks of their input)."""
+    return X if isinstance(X, FusedRows) else np.asarray(X, dtype=np.float32)

@@ -136,7 +136,8 @@ def build_profiles(members: pd.DataFrame, features, labels, reassigned, embeddin
             "highlights": [f["sentence"] for f in hl],
             "highlight_features": [f["feature"] for f in hl],
             "evidence": [] if privacy["evidence_withheld"] else fit.selector.pick(  # masked below
-                member_ids[mask], [texts[i] for i in np.flatnonzero(mask)], embeddings[mask], ~reassigned[mask]),
+                member_ids[mask], [texts[i] for i in np.flatnonzero(mask)], embeddings, ~reassigned[mask],
+                rows=np.flatnonzero(mask)),
             **privacy,
             "brand_handles": list(keep_handles),
         })
@@ -153,9 +154,10 @@ def _name_and_describe(profiles, highlighted, fit: _Fitted, texts, labels, embed
     words = fit.words
     vocab = list(dict.fromkeys(t for p in profiles for t, _ in words.top_terms(p["id"], cfg.surrogate_terms_per_persona)))
     index = {t: j for j, t in enumerate(words.vocabulary_)}
-    T = words.transform(texts)[:, [index[t] for t in vocab]] if vocab else np.zeros((len(texts), 0))
-    sep = SurrogateSeparator(cfg.surrogate_test_size, cfg.surrogate_max_rows, cfg.random_state).fit(
-        T, vocab, fit.X, [name for name, _ in fit.specs], labels)
+    sep = SurrogateSeparator(cfg.surrogate_test_size, cfg.surrogate_max_rows, cfg.random_state)
+    sample = [texts[i] for i in sep.sample_rows(len(texts))]  # the separator reads a sample: count its texts only
+    T = words.transform(sample)[:, [index[t] for t in vocab]] if vocab else np.zeros((len(sample), 0))
+    sep.fit(T, vocab, fit.X, [name for name, _ in fit.specs], labels)
     nameable = {pid: _nameable(hl, time_basis) for pid, hl in highlighted.items()}
     names = PersonaNamer(proposer=name_proposer_from_env()).fit(
         texts, labels, embeddings, words, fit.grams, nameable).names_

@@ -59,6 +59,35 @@ def privacy_floor(authors, min_authors: int) -> dict:
     return {"distinct_authors": n, "evidence_withheld": withheld, "evidence_withheld_reason": reason}
 
 
+class _UnitRows:
+    """L2-normalised float64 rows of ``embeddings`` (or of its rows ``rows``), built a block at a time."""
+
+    BLOCK = 16384
+
+    def __init__(self, embeddings, rows=None):
+        self.embeddings = embeddings if hasattr(embeddings, "shape") else np.asarray(embeddings)
+        self.rows = None if rows is None else np.asarray(rows)
+
+    def __len__(self) -> int:
+        return len(self.embeddings) if self.rows is None else self.rows.size
+
+    def __getitem__(self, idx) -> np.ndarray:
+        idx = np.asarray(idx)
+        E = np.asarray(self.embeddings[idx if self.rows is None else self.rows[idx]], dtype=np.float64)
+        norms = np.linalg.norm(E, axis=-1, keepdims=True)
+        return E / np.where(norms > 0, norms, 1.0)
+
+    def mean(self, idx: np.ndarray) -> np.ndarray:
+        """Mean of the normalised rows ``idx``."""
+        total = sum(self[idx[s:s + self.BLOCK]].sum(axis=0) for s in range(0, idx.size, self.BLOCK))
+        return total / idx.size
+
+    def dot(self, v: np.ndarray) -> np.ndarray:
+        """Every normalised row's dot product with ``v``."""
+        return np.concatenate([self[np.arange(s, min(s + self.BLOCK, len(self)))] @ v
+                               for s in range(0, len(self), self.BLOCK)])
+
+
 class EvidenceSelector:
     """Choose representative, diverse, masked snippets.
 
@@ -77,28 +106,29 @@ class EvidenceSelector:
         self.min_words = min_words
         self.max_chars = max_chars
 
-    def select(self, member_ids, texts, embeddings, core_mask=None, keep_handles=()) -> list[dict]:
-        return self.mask([self.pick(member_ids, texts, embeddings, core_mask)], keep_handles)[0]
+    def select(self, member_ids, texts, embeddings, core_mask=None, keep_handles=(), rows=None) -> list[dict]:
+        return self.mask([self.pick(member_ids, texts, embeddings, core_mask, rows)], keep_handles)[0]
 
     def mask(self, picked: list[list[dict]], keep_handles=()) -> list[list[dict]]:
         """``pick`` results (one list per persona), every text masked and cut, in one ``mask_texts`` call."""
         masked = iter(mask_texts([s["text"] for group in picked for s in group], keep_handles))
         return [[{**s, "text": _cut(next(masked), self.max_chars)} for s in group] for group in picked]
 
-    def pick(self, member_ids, texts, embeddings, core_mask=None) -> list[dict]:
-        """Like ``select``, texts *unmasked* and uncut: pass the result to ``mask`` before showing it."""
-        E = np.asarray(embeddings, dtype=np.float64)
-        n = len(E)
+    def pick(self, member_ids, texts, embeddings, core_mask=None, rows=None) -> list[dict]:
+        """Like ``select``, texts *unmasked* and uncut: pass the result to ``mask`` before showing it.
+
+        ``rows``: the persona's row positions in ``embeddings`` (then all members' embeddings, read a block
+        at a time: a persona of 200,000 members is never copied whole); None: ``embeddings`` are the persona's."""
+        unit = _UnitRows(embeddings, rows)
+        n = len(unit)
         if n == 0:
             return []
-        norms = np.linalg.norm(E, axis=1, keepdims=True)
-        E = E / np.where(norms > 0, norms, 1.0)
         core = np.ones(n, bool) if core_mask is None else np.asarray(core_mask, bool)
         if not core.any():
             core = np.ones(n, bool)
-        centre = E[core].mean(axis=0)
+        centre = unit.mean(np.flatnonzero(core))
         centre /= max(np.linalg.norm(centre), 1e-12)
-        sim = E @ centre
+        sim = unit.dot(centre)
         cand = np.flatnonzero(core)
         cand = cand[np.argsort(-sim[cand], kind="stable")]
         words = {int(i): _tokens(str(texts[i])) for i in cand[: self.pool * 3]}
@@ -109,7 +139,7 @@ class EvidenceSelector:
         picked: list[int] = []
         while usable and len(picked) < self.n:
             if picked:
-                red = (E[usable] @ E[picked].T).max(axis=1)
+                red = (unit[usable] @ unit[picked].T).max(axis=1)
             else:
                 red = np.zeros(len(usable))
             score = self.mmr_lambda * sim[usable] - (1 - self.mmr_lambda) * red

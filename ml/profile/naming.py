@@ -65,6 +65,7 @@ FILLER_WORDS = frozenset([
     "say", "tell", "told", "ask", "asked", "thing", "things", "way", "today", "ago"
 ])
 BEHAVIOR_MIN_EFFECT = 1.0  # |std_diff| (persona mean − population mean, in population stds)
+BLOCK_ROWS = 16384  # members whose embeddings score_candidates converts to float64 at a time
 _WORD_RE = re.compile(r"[a-z]+")
 _SIGNOFF_WORD_RE = re.compile(r"^[\^*][a-z]+$")
 
@@ -126,24 +127,31 @@ def behavior_word(highlighted: list[dict], min_effect: float = BEHAVIOR_MIN_EFFE
 
 
 def score_candidates(candidates: list[str], indicator: np.ndarray, embeddings: np.ndarray,
-                     distinctiveness: np.ndarray | None = None) -> np.ndarray:
+                     distinctiveness: np.ndarray | None = None, rows: np.ndarray | None = None) -> np.ndarray:
     """KeyBERT-style relevance of each candidate to the persona centroid.
 
     ``indicator``: (n_members × n_candidates) bool, member contains candidate; ``embeddings``: the
-    persona's (n_members × d) L2-normalised embeddings; ``distinctiveness``: the candidate's c-TF-IDF
-    weight over the best weight of its kind in the persona (1 when omitted). Score = cos(centroid of
-    members containing the candidate, persona centroid) × sqrt(share of members containing it) ×
-    sqrt(distinctiveness); 0 when no member contains it.
+    persona's (n_members × d) L2-normalised embeddings, or with ``rows`` every member's, of which the
+    persona's are ``rows``; ``distinctiveness``: the candidate's c-TF-IDF weight over the best weight of
+    its kind in the persona (1 when omitted). Score = cos(centroid of members containing the candidate,
+    persona centroid) × sqrt(share of members containing it) × sqrt(distinctiveness); 0 when no member
+    contains it. Sums run in float64 over blocks of ``BLOCK_ROWS`` members (no copy of a large persona).
     """
-    centroid = embeddings.mean(axis=0)
+    indicator = np.asarray(indicator, dtype=bool)
+    n, d = indicator.shape[0], embeddings.shape[1]
+    total, sums = np.zeros(d), np.zeros((indicator.shape[1], d))
+    for s in range(0, n, BLOCK_ROWS):
+        block = slice(s, s + BLOCK_ROWS)
+        E = np.asarray(embeddings[block] if rows is None else embeddings[rows[block]], dtype=np.float64)
+        total += E.sum(axis=0)
+        sums += indicator[block].T.astype(np.float64) @ E
+    centroid = total / max(n, 1)
     centroid /= max(np.linalg.norm(centroid), 1e-12)
+    counts = indicator.sum(axis=0)
     scores = np.zeros(len(candidates))
-    for j in range(len(candidates)):
-        rows = indicator[:, j]
-        if not rows.any():
-            continue
-        c = embeddings[rows].mean(axis=0)
-        scores[j] = float(c @ centroid / max(np.linalg.norm(c), 1e-12)) * np.sqrt(rows.mean())
+    for j in np.flatnonzero(counts):
+        c = sums[j] / counts[j]
+        scores[j] = float(c @ centroid / max(np.linalg.norm(c), 1e-12)) * np.sqrt(counts[j] / n)
     if distinctiveness is not None:
         scores *= np.sqrt(np.clip(distinctiveness, 0.0, 1.0))
     return scores
@@ -208,7 +216,7 @@ class PersonaNamer(BaseEstimator):
         ``words``/``grams`` fitted ``ClassTfidf`` (single terms / n-grams), ``highlighted`` persona id →
         highlighted fingerprint entries (``{feature, std_diff, ...}``)."""
         labels = np.asarray(labels)
-        embeddings = np.asarray(embeddings)  # each persona's rows are converted to float64 below
+        embeddings = np.asarray(embeddings)  # read a block of each persona's rows at a time (score_candidates)
         mats = [(m, m.transform(texts), {t: j for j, t in enumerate(m.vocabulary_)}) for m in (grams, words)
                 if m.weights_.shape[1]]
         self.names_, self.candidates_ = {}, {}
@@ -219,13 +227,14 @@ class PersonaNamer(BaseEstimator):
             cands, cols, weight = [], [], []
             for model, X, index in mats:
                 top = model.top_terms(pid, self.n_candidates)
-                for term, w in top:
-                    if term not in cands and phrase_ok(term, persona_text):
-                        cands.append(term)
-                        cols.append(X[rows][:, [index[term]]].toarray().ravel() > 0)
-                        weight.append(w / top[0][1])
+                picked = [(term, w) for term, w in top if term not in cands and phrase_ok(term, persona_text)]
+                if picked:
+                    hits = X[rows][:, [index[term] for term, _ in picked]].toarray() > 0
+                    cands += [term for term, _ in picked]
+                    cols += list(hits.T)
+                    weight += [w / top[0][1] for _, w in picked]
             ind = np.column_stack(cols) if cols else np.zeros((len(rows), 0), dtype=bool)
-            scores = score_candidates(cands, ind, np.asarray(embeddings[rows], dtype=np.float64), np.asarray(weight))
+            scores = score_candidates(cands, ind, embeddings, np.asarray(weight), rows=rows)
             scores *= [0.5 if _filler(c) else 1.0 for c in cands]
             ranked = [cands[j] for j in np.argsort(-scores, kind="stable") if scores[j] > 0]
             ranked = prefer_phrases(ranked, dict(zip(cands, scores, strict=True)))

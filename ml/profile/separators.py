@@ -29,15 +29,21 @@ class SurrogateSeparator:
         self.random_state = random_state
         self.C = C
 
+    def sample_rows(self, n: int) -> np.ndarray:
+        """The rows ``fit`` learns from among ``n``: a seeded sample of ``max_rows`` above that, else all."""
+        if n <= self.max_rows:
+            return np.arange(n)
+        return np.sort(np.random.default_rng(self.random_state).choice(n, self.max_rows, replace=False))
+
     def fit(self, term_matrix, terms, features, feature_names, labels) -> SurrogateSeparator:
+        """``term_matrix``: one row per label, or only the rows ``sample_rows(len(labels))`` (so that a caller
+        with many rows builds the term indicators of the sample alone)."""
         labels = np.asarray(labels)
-        rng = np.random.default_rng(self.random_state)
-        n = len(labels)
-        rows = np.arange(n)
-        if n > self.max_rows:
-            rows = np.sort(rng.choice(n, self.max_rows, replace=False))
+        rows = self.sample_rows(len(labels))
         y = labels[rows]
-        T = sp.csr_matrix(term_matrix)[rows]
+        T = sp.csr_matrix(term_matrix)
+        if T.shape[0] != rows.size:
+            T = T[rows]
         X = np.asarray(features, dtype=np.float64)[rows]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)

@@ -17,6 +17,7 @@ import numpy as np
 
 from ml.cluster.density import PersonaClusterer
 from ml.cluster.placement import Placement
+from ml.features.fusion import FusedRows, as_rows
 from ml.reduce import UMAPReducer
 
 Reduced = tuple[np.ndarray, np.ndarray | None, Placement | None]
@@ -35,7 +36,8 @@ def fit_reduce(params: dict, fused: np.ndarray, cache_root: Path | None = None) 
         import joblib
 
         fit = joblib.Memory(Path(cache_root) / "reduce", verbose=0).cache(_fit_reduce)
-    return fit(params, np.ascontiguousarray(fused, dtype=np.float32))
+    rows = as_rows(fused)  # a FusedRows view is hashed by its parts, never built whole
+    return fit(params, rows if isinstance(rows, FusedRows) else np.ascontiguousarray(rows))
 
 
 def cluster_fitted(clusterer: PersonaClusterer, reduced: np.ndarray, embeddings: np.ndarray,

@@ -216,7 +216,7 @@ class PersonaPipeline:
         with self.timer_.stage("fuse"):
             fusion = self.stages.fusion.fit(embeddings, features)  # text only without metadata (weight_reason_)
             fusion_note = fusion.weight_reason_
-            fused = fusion.transform(embeddings, features)
+            fused = fusion.rows(embeddings, features)  # a view: rows built as read, never the whole (n, 420)
         with self.timer_.stage("reduce"):
             reduced, coords, placement = self._reduce(fused, cfg.seed)
         with self.timer_.stage("cluster"):
@@ -232,7 +232,7 @@ class PersonaPipeline:
             model_reassigner = self._model_reassigner(embeddings, fused, labels, reassigned)  # for new data
         with self.timer_.stage("metrics"):
             metrics = self._metrics(members, raw_labels, labels, reduced, fused, embeddings)
-        del fused, space  # later stages read the embeddings: free the (n, 420) fused matrix before the profiles
+        del fused, space  # later stages read the embeddings (the fused view holds a (n, 36) block)
         with self.timer_.stage("mask"):  # every text shown or written, masked once (ml.profile.masking)
             self._stop_prefetch()
             texts = member_texts(members)
@@ -269,7 +269,7 @@ class PersonaPipeline:
         """The persona model's placement of new conversations: the final personas' centroids in
         ``reassign.model_space``. New points can't be UMAP-placed cheaply (the UMAP graph was built from an
         exact kNN with no search index); measured agreement in docs/benchmarks.md."""
-        model_vectors = embeddings if self.config.reassign.model_space == "embedding" else fused
+        model_vectors = embeddings if self.config.reassign.model_space == "embedding" else np.asarray(fused)
         return self.stages.model_reassigner.fit(model_vectors, labels, reassigned)
 
     def _persona_model(self, prep, fusion, reassigner, embeddings, labels, personas) -> PersonaModel:
@@ -313,7 +313,8 @@ class PersonaPipeline:
         return cluster_fitted(self._clusterer(), reduced, embeddings, placement, n_total)
 
     def _space(self, embeddings, fused, reduced):
-        return {"embedding": embeddings, "fused": fused, "reduced": reduced}[self.config.reassign.space]
+        space = self.config.reassign.space
+        return np.asarray(fused) if space == "fused" else {"embedding": embeddings, "reduced": reduced}[space]
 
     def _metrics(self, members, raw_labels, labels, reduced, fused, embeddings) -> dict[str, Any]:
         mc, seed = self.config.metrics, self.config.seed

@@ -65,7 +65,7 @@ def subpersona_documents(stage: SubPersonas, sub_ids: np.ndarray, members: pd.Da
         rows = np.flatnonzero(sub_ids == rec["id"])
         withheld = privacy_floor(None if authors is None else authors[rows], min_authors)["evidence_withheld"]
         evidence = [] if withheld else selector.select(member_ids[rows], [texts[i] for i in rows],
-                                                       embeddings[rows], ~reassigned[rows], keep_handles)
+                                                       embeddings, ~reassigned[rows], keep_handles, rows)
         out.setdefault(rec["parent_id"], []).append({**rec, "evidence": evidence, "evidence_withheld": withheld})
     return out
 

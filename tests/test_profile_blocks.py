@@ -1,0 +1,72 @@
+"""Profiles read a large persona's embeddings a block at a time (issue 17: a 1M-row run within 4 GB): the
+evidence, the name scores and the separator give what the whole-persona copies gave."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from ml.profile import evidence as evidence_mod
+from ml.profile import naming as naming_mod
+from ml.profile.evidence import EvidenceSelector
+from ml.profile.naming import score_candidates
+from ml.profile.separators import SurrogateSeparator
+
+
+def _unit(n: int, seed: int = 0) -> np.ndarray:
+    E = np.random.default_rng(seed).normal(size=(n, 16)).astype(np.float32)
+    return E / np.linalg.norm(E, axis=1, keepdims=True)
+
+
+def test_evidence_from_rows_of_all_embeddings_equals_evidence_from_the_persona_copy(monkeypatch):
+    monkeypatch.setattr(evidence_mod._UnitRows, "BLOCK", 37)  # many blocks, a ragged last one
+    E = _unit(900)
+    rows = np.flatnonzero(np.random.default_rng(2).random(900) < 0.4)
+    texts = [f"member {i} writes about topic {i % 13} and item {i % 7}" for i in rows]
+    ids = [f"m{i}" for i in rows]
+    core = np.random.default_rng(3).random(rows.size) < 0.8
+    sel = EvidenceSelector(n=6, pool=40)
+    by_rows = sel.pick(ids, texts, E, core, rows=rows)
+    by_copy = sel.pick(ids, texts, E[rows], core)
+    assert [p["member_id"] for p in by_rows] == [p["member_id"] for p in by_copy] and len(by_rows) == 6
+    assert [p["similarity"] for p in by_rows] == [p["similarity"] for p in by_copy]
+
+
+def _reference_scores(indicator, embeddings, distinctiveness):
+    """The per-candidate formula on a float64 copy of the persona."""
+    E = np.asarray(embeddings, dtype=np.float64)
+    centroid = E.mean(axis=0)
+    centroid /= np.linalg.norm(centroid)
+    out = np.zeros(indicator.shape[1])
+    for j in range(indicator.shape[1]):
+        if indicator[:, j].any():
+            c = E[indicator[:, j]].mean(axis=0)
+            out[j] = c @ centroid / np.linalg.norm(c) * np.sqrt(indicator[:, j].mean())
+    return out * np.sqrt(np.clip(distinctiveness, 0, 1))
+
+
+def test_name_scores_in_blocks_equal_the_whole_persona_formula(monkeypatch):
+    monkeypatch.setattr(naming_mod, "BLOCK_ROWS", 23)
+    E = _unit(500, seed=4)
+    rows = np.arange(3, 500, 2)
+    ind = np.random.default_rng(5).random((rows.size, 6)) < 0.3
+    ind[:, 4] = False  # a candidate no member contains scores 0
+    weight = np.array([1.0, 0.8, 0.5, 0.3, 0.9, 1.2])
+    got = score_candidates(list("abcdef"), ind, E, weight, rows=rows)
+    want = _reference_scores(ind, E[rows], weight)
+    assert np.allclose(got, want, rtol=0, atol=1e-12) and got[4] == 0.0 and (got[[0, 1, 2, 3, 5]] > 0).all()
+    assert np.allclose(score_candidates(list("abcdef"), ind, E[rows], weight), want, rtol=0, atol=1e-12)
+
+
+def test_separator_fitted_on_the_sampled_term_rows_equals_the_full_matrix():
+    rng = np.random.default_rng(6)
+    n = 3000
+    labels = rng.integers(0, 4, n)
+    T = sp.csr_matrix((rng.random((n, 10)) < 0.1 + 0.2 * (labels[:, None] == np.arange(10)[None, :] % 4)).astype(float))
+    X = rng.normal(size=(n, 5)) + labels[:, None]
+    sep = SurrogateSeparator(max_rows=1000, random_state=0)
+    full = SurrogateSeparator(max_rows=1000, random_state=0).fit(T, list("abcdefghij"), X, list("vwxyz"), labels)
+    sampled = sep.fit(T[sep.sample_rows(n)], list("abcdefghij"), X, list("vwxyz"), labels)
+    assert sep.sample_rows(n).size == 1000
+    assert np.array_equal(sampled.coef_, full.coef_) and sampled.overall_accuracy_ == full.overall_accuracy_
+    assert full.overall_accuracy_ > 0.5
