@@ -163,3 +163,40 @@ def test_neighbours_of_chosen_rows_match_those_of_their_copy(monkeypatch):
     assert np.array_equal(idx, ref_idx)
     np.testing.assert_allclose(dist, ref_dist, rtol=0, atol=1e-6)
     assert idx.shape == (300, 5)
+
+
+def _reference_vote(labels, neighbours, weights):
+    """The one-matrix formula the blocked vote replaced."""
+    codes, inverse = np.unique(labels, return_inverse=True)
+    scores = np.zeros((neighbours.shape[0], codes.size))
+    np.add.at(scores, (np.repeat(np.arange(neighbours.shape[0]), neighbours.shape[1]),
+                       inverse[neighbours].ravel()), weights.ravel())
+    return codes[np.argmax(scores, axis=1)]
+
+
+def test_placement_in_blocks_equals_the_whole_arrays(monkeypatch):
+    """Weights, votes, means and the spread graph are computed BLOCK_ROWS placed rows at a time (1M rows:
+    no (rows × k × d) or (rows × labels) arrays): the same result as one block, and as the old formulas."""
+    from ml.cluster import placement
+
+    X, y = _blobs(n_per=60, k=5, d=6, seed=4)
+    fit_index = np.sort(np.random.default_rng(0).choice(len(X), 90, replace=False))
+    labels = y[fit_index] + np.where(np.random.default_rng(1).random(90) < 0.1, -10, 0)  # some "noise" labels
+
+    def run():
+        placer = NeighbourPlacer(7).fit(X[fit_index])
+        p = placer.place(X, fit_index, spread_rounds=3, spread_rows=150, seed=0)
+        layout = np.random.default_rng(2).normal(size=(90, 3)).astype(np.float32)
+        return p, p.labels(labels), mean_of(layout, p.neighbours, p.weights)
+
+    whole = run()
+    monkeypatch.setattr(placement, "BLOCK_ROWS", 13)
+    blocked = run()
+    for a, b in ((whole[0].neighbours, blocked[0].neighbours), (whole[0].weights, blocked[0].weights),
+                 (whole[0].graph[0], blocked[0].graph[0]), (whole[0].graph[1], blocked[0].graph[1]),
+                 (whole[1], blocked[1]), (whole[2], blocked[2])):
+        assert np.array_equal(a, b)
+    p = blocked[0]
+    assert np.array_equal(vote(labels, p.neighbours, p.weights), _reference_vote(labels, p.neighbours, p.weights))
+    assert p.neighbours.dtype == np.int32 and p.graph[0].dtype == np.int32
+    np.testing.assert_allclose(p.weights.sum(axis=1), 1.0, rtol=0, atol=1e-6)

@@ -30,6 +30,7 @@ from sklearn.neighbors import NearestNeighbors
 from sklearn.utils.validation import check_is_fitted
 
 CHUNK_ROWS = 8192  # rows searched per call; results (rows × k) are written into preallocated arrays
+BLOCK_ROWS = 65536  # placed rows whose weights, votes and means are computed at a time
 WORKING_MEMORY_MB = 256  # sklearn computes the chunk's distances to the sample in blocks of at most this
 
 
@@ -77,19 +78,32 @@ def sample_index(n: int, size: int, seed: int | None) -> np.ndarray:
 
 
 def mean_of(values: np.ndarray, neighbours: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Weighted mean of the neighbours' rows of ``values`` (fitted rows × d) for each placed row."""
+    """Weighted mean of the neighbours' rows of ``values`` (fitted rows × d) for each placed row
+    (``BLOCK_ROWS`` placed rows at a time: no (placed × k × d) array)."""
     values = np.asarray(values)
-    return np.einsum("nk,nkd->nd", weights, values[neighbours]).astype(values.dtype, copy=False)
+    out = np.empty((neighbours.shape[0], values.shape[1]), dtype=values.dtype)
+    for s in range(0, neighbours.shape[0], BLOCK_ROWS):
+        b = slice(s, s + BLOCK_ROWS)
+        out[b] = np.einsum("nk,nkd->nd", weights[b], values[neighbours[b]])
+    return out
 
 
 def vote(labels: np.ndarray, neighbours: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """The label with the largest summed weight among each row's neighbours (ties: the smaller label)."""
+    """The label with the largest summed weight among each row's neighbours (ties: the smaller label).
+
+    Scores are summed neighbour by neighbour (per row in the order of its neighbours) for ``BLOCK_ROWS`` rows
+    at a time: no (rows × labels) matrix of all rows."""
     labels = np.asarray(labels)
     codes, inverse = np.unique(labels, return_inverse=True)
-    scores = np.zeros((neighbours.shape[0], codes.size))
-    np.add.at(scores, (np.repeat(np.arange(neighbours.shape[0]), neighbours.shape[1]),
-                       inverse[neighbours].ravel()), weights.ravel())
-    return codes[np.argmax(scores, axis=1)]
+    out = np.empty(neighbours.shape[0], dtype=labels.dtype)
+    for s in range(0, neighbours.shape[0], BLOCK_ROWS):
+        nb, w = neighbours[s:s + BLOCK_ROWS], weights[s:s + BLOCK_ROWS]
+        scores = np.zeros((nb.shape[0], codes.size))
+        at = np.arange(nb.shape[0])
+        for j in range(nb.shape[1]):
+            scores[at, inverse[nb[:, j]]] += w[:, j]
+        out[s:s + BLOCK_ROWS] = codes[np.argmax(scores, axis=1)]
+    return out
 
 
 class NeighbourPlacer(BaseEstimator):
@@ -121,7 +135,7 @@ class NeighbourPlacer(BaseEstimator):
         check_is_fitted(self, "nn_")
         X = X if hasattr(X, "shape") and hasattr(X, "__getitem__") else np.asarray(X)  # arrays and row views
         rows = np.arange(X.shape[0]) if rows is None else np.asarray(rows)
-        idx = np.empty((rows.size, self.k_), dtype=np.int64)
+        idx = np.empty((rows.size, self.k_), dtype=self._index_dtype())  # int32 below 2**31 fitted rows
         dist = np.empty((rows.size, self.k_), dtype=np.float32)
         for start in range(0, rows.size, CHUNK_ROWS):
             block = np.asarray(X[rows[start : start + CHUNK_ROWS]], dtype=np.float32)
@@ -129,6 +143,9 @@ class NeighbourPlacer(BaseEstimator):
                 d, i = self.nn_.kneighbors(block)
             idx[start : start + CHUNK_ROWS], dist[start : start + CHUNK_ROWS] = i, d
         return idx, dist
+
+    def _index_dtype(self):
+        return np.int32 if self.nn_.n_samples_fit_ < np.iinfo(np.int32).max else np.int64
 
     def place(self, X: np.ndarray, fit_index: np.ndarray, spread_rounds: int = 0, spread_rows: int = 50000,
               seed: int | None = 0) -> Placement:
@@ -155,17 +172,26 @@ def spread_graph(X: np.ndarray, fit_index: np.ndarray, placed: np.ndarray, place
         ref = np.sort(np.r_[fit_index, placed_rows[sample_index(placed_rows.size, extra, seed)]]) if extra else fit_index
     k = int(min(placer.k_, ref.size - 1))
     graph = NeighbourPlacer(k + 1, placer.metric).fit(X[ref])
-    idx, w = graph.kneighbors_dist(X, placed_rows)
-    rows = ref[idx]
-    is_self = rows == placed_rows[:, None]
-    # drop the row itself where it is among its neighbours, otherwise the farthest neighbour
-    keep = np.where(is_self.any(axis=1, keepdims=True), ~is_self, np.arange(k + 1)[None, :] < k)
-    return rows[keep].reshape(-1, k), _weights(w[keep].reshape(-1, k))
+    idx, dist = graph.kneighbors_dist(X, placed_rows)
+    out_rows = np.empty((placed_rows.size, k), dtype=np.int32 if X.shape[0] < np.iinfo(np.int32).max else np.int64)
+    out_w = np.empty((placed_rows.size, k), dtype=np.float32)
+    for s in range(0, placed_rows.size, BLOCK_ROWS):
+        b = slice(s, s + BLOCK_ROWS)
+        rows = ref[idx[b]]
+        is_self = rows == placed_rows[b, None]
+        # drop the row itself where it is among its neighbours, otherwise the farthest neighbour
+        keep = np.where(is_self.any(axis=1, keepdims=True), ~is_self, np.arange(k + 1)[None, :] < k)
+        out_rows[b], out_w[b] = rows[keep].reshape(-1, k), _weights(dist[b][keep].reshape(-1, k))
+    return out_rows, out_w
 
 
 def _weights(dist: np.ndarray) -> np.ndarray:
-    """Inverse-distance weights per row, summing to 1; a zero distance takes all the weight."""
-    dist = np.asarray(dist, dtype=np.float64)
-    zero = dist <= 1e-12
-    w = np.where(zero.any(axis=1, keepdims=True), zero.astype(np.float64), 1.0 / np.maximum(dist, 1e-12))
-    return (w / w.sum(axis=1, keepdims=True)).astype(np.float32)
+    """Inverse-distance weights per row, summing to 1; a zero distance takes all the weight (float64
+    arithmetic ``BLOCK_ROWS`` rows at a time, float32 out)."""
+    out = np.empty(dist.shape, dtype=np.float32)
+    for s in range(0, dist.shape[0], BLOCK_ROWS):
+        d = np.asarray(dist[s:s + BLOCK_ROWS], dtype=np.float64)
+        zero = d <= 1e-12
+        w = np.where(zero.any(axis=1, keepdims=True), zero.astype(np.float64), 1.0 / np.maximum(d, 1e-12))
+        out[s:s + BLOCK_ROWS] = w / w.sum(axis=1, keepdims=True)
+    return out
