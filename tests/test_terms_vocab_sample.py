@@ -37,3 +37,16 @@ def test_sampled_vocabulary_gives_the_same_terms_and_counts_from_every_text():
     j = list(sampled.vocabulary_).index("parcel")
     assert sampled.counts_[0, j] == 3000
     assert "blender" in set(sampled.vocabulary_)  # the small persona's words were sampled (floor)
+
+
+def test_counts_from_every_text_are_summed_a_chunk_at_a_time(monkeypatch):
+    """Above the vocabulary sample the counts are summed COUNT_TEXTS texts at a time (no (n × terms) matrix
+    of a 1M-text run): the same counts and weights as one pass."""
+    from ml.profile import terms
+
+    texts, labels = _texts(np.random.default_rng(1))
+    one = ClassTfidf((2, 3), vocab_sample=500).fit(texts, labels)
+    monkeypatch.setattr(terms, "COUNT_TEXTS", 37)
+    chunked = ClassTfidf((2, 3), vocab_sample=500).fit(texts, labels)
+    assert np.array_equal(chunked.counts_, one.counts_) and np.array_equal(chunked.weights_, one.weights_)
+    assert one.counts_.sum() > 3000  # every text's n-grams were counted

@@ -97,13 +97,16 @@ class FeatureFusion(BaseEstimator, TransformerMixin):
         F = self._as_features(features, E.shape[0])
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: mean NaN → 0 below
-            mean = np.nanmean(np.where(np.isfinite(F), F, np.nan), axis=0) if F.shape[1] else np.zeros(0)
+            # ±inf counts as unknown; without any, no (n, k) copy is needed to say so
+            finite = F if not np.isinf(F).any() else np.where(np.isfinite(F), F, np.nan)
+            mean = np.nanmean(finite, axis=0) if F.shape[1] else np.zeros(0)
+            del finite
         mean = np.where(np.isfinite(mean), mean, 0.0)
         self.feature_mean_ = mean
-        Z0 = self._impute(F, mean)
-        std = Z0.std(axis=0) if F.shape[1] else np.zeros(0)
+        Z = self._impute(F, mean)
+        std = Z.std(axis=0) if F.shape[1] else np.zeros(0)
         self.feature_std_ = np.where(std > 1e-12, std, 0.0)
-        Z = self._standardize(Z0)
+        Z = self._standardize(Z, inplace=True)  # (n, k) float64 copies are 288 MB each at 1M rows
         w, self.weight_reason_ = self._weight()
         self.effective_text_weight_ = w
         e_text, e_beh = block_energy(E), block_energy(Z)
@@ -126,7 +129,7 @@ class FeatureFusion(BaseEstimator, TransformerMixin):
         F = self._as_features(features, E.shape[0])
         if F.shape[1] != self.n_features_in_:
             raise ValueError(f"expected {self.n_features_in_} behavioral features, got {F.shape[1]}")
-        Z = self._standardize(self._impute(F, self.feature_mean_))
+        Z = self._standardize(self._impute(F, self.feature_mean_), inplace=True)
         # float64 products cast to float32 chunk by chunk: the same values as one hstack, without the
         # whole-matrix float64 copies (about 10 GB at 1M rows)
         d = E.shape[1]
@@ -146,14 +149,15 @@ class FeatureFusion(BaseEstimator, TransformerMixin):
         F = self._as_features(features, E.shape[0])
         if F.shape[1] != self.n_features_in_:
             raise ValueError(f"expected {self.n_features_in_} behavioral features, got {F.shape[1]}")
-        behavior = (self._standardize(self._impute(F, self.feature_mean_)) * self.behavior_scale_).astype(np.float32)
-        return FusedRows(E, behavior, self.text_scale_)
+        behavior = self._standardize(self._impute(F, self.feature_mean_), inplace=True)
+        behavior *= self.behavior_scale_
+        return FusedRows(E, behavior.astype(np.float32), self.text_scale_)
 
     def standardized_features(self, features: np.ndarray) -> np.ndarray:
         """Imputed, z-scored features (0 where unknown or without variance)."""
         check_is_fitted(self, "feature_mean_")
         F = self._as_features(features, len(features))
-        return self._standardize(self._impute(F, self.feature_mean_))
+        return self._standardize(self._impute(F, self.feature_mean_), inplace=True)
 
     # -- helpers -------------------------------------------------------------------------------
     def _weight(self) -> tuple[float, str]:
@@ -182,11 +186,13 @@ class FeatureFusion(BaseEstimator, TransformerMixin):
     def _impute(F: np.ndarray, mean: np.ndarray) -> np.ndarray:
         return np.where(np.isfinite(F), F, mean[None, :]) if F.shape[1] else F
 
-    def _standardize(self, F: np.ndarray) -> np.ndarray:
+    def _standardize(self, F: np.ndarray, inplace: bool = False) -> np.ndarray:
+        """z-scores of ``F`` (a new array, or ``F`` itself with ``inplace``: the same values, no copy)."""
         if not F.shape[1]:
             return F
         safe = np.where(self.feature_std_ > 0, self.feature_std_, 1.0)
-        Z = (F - self.feature_mean_[None, :]) / safe[None, :]
+        Z = np.subtract(F, self.feature_mean_[None, :], out=F if inplace else None)
+        Z /= safe[None, :]
         Z[:, self.feature_std_ == 0] = 0.0
         return Z
 

@@ -217,19 +217,20 @@ class PersonaNamer(BaseEstimator):
         highlighted fingerprint entries (``{feature, std_diff, ...}``)."""
         labels = np.asarray(labels)
         embeddings = np.asarray(embeddings)  # read a block of each persona's rows at a time (score_candidates)
-        mats = [(m, m.transform(texts), {t: j for j, t in enumerate(m.vocabulary_)}) for m in (grams, words)
-                if m.weights_.shape[1]]
+        # (model, term index) pairs; each persona's texts are counted when it is named (no (n × terms) matrix)
+        mats = [(m, {t: j for j, t in enumerate(m.vocabulary_)}) for m in (grams, words) if m.weights_.shape[1]]
         self.names_, self.candidates_ = {}, {}
         rest = {}
         for pid in np.unique(labels):
             rows = np.flatnonzero(labels == pid)
             persona_text = "\n".join(texts[i] for i in rows)
             cands, cols, weight = [], [], []
-            for model, X, index in mats:
+            for model, index in mats:
                 top = model.top_terms(pid, self.n_candidates)
                 picked = [(term, w) for term, w in top if term not in cands and phrase_ok(term, persona_text)]
                 if picked:
-                    hits = X[rows][:, [index[term] for term, _ in picked]].toarray() > 0
+                    counted = model.transform([texts[i] for i in rows])
+                    hits = counted[:, [index[term] for term, _ in picked]].toarray() > 0
                     cands += [term for term, _ in picked]
                     cols += list(hits.T)
                     weight += [w / top[0][1] for _, w in picked]

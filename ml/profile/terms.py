@@ -61,6 +61,7 @@ def clean_for_terms(text: object) -> str:
 
 
 _TOKEN_RE = re.compile(TOKEN_PATTERN)
+COUNT_TEXTS = 50_000  # texts counted at a time above the vocabulary sample (ClassTfidf.fit)
 
 
 @lru_cache(maxsize=1 << 17)
@@ -167,7 +168,7 @@ class ClassTfidf:
         vec = self._vectorizer(min(self.min_df, max(1, len(texts))))
         rows = vocabulary_rows(labels, self.vocab_sample)
         try:
-            X = vec.fit_transform(texts) if rows is None else vec.fit([texts[i] for i in rows]).transform(texts)
+            X = vec.fit_transform(texts) if rows is None else vec.fit([texts[i] for i in rows])
         except ValueError:  # empty vocabulary (no usable words at all)
             self.vectorizer_ = None
             self.vocabulary_ = np.array([], dtype=object)
@@ -177,16 +178,19 @@ class ClassTfidf:
         terms = vec.get_feature_names_out()
         banned = {e.lower().lstrip("@") for e in self.exclude}
         keep = np.array([_ok_term(t) and not banned & set(t.split()) for t in terms], dtype=bool)
-        X = X[:, keep]
         self.vectorizer_ = vec
         self.keep_ = keep
         self.vocabulary_ = terms[keep]
         index = {c: i for i, c in enumerate(self.classes_)}
-        rows = np.array([index[c] for c in labels])
-        onehot = sp.csr_matrix(
-            (np.ones(len(rows)), (rows, np.arange(len(rows)))), shape=(len(self.classes_), len(rows))
-        )
-        counts = np.asarray((onehot @ X).todense())
+        onehot = sp.csr_matrix((np.ones(len(labels)), ([index[c] for c in labels], np.arange(len(labels)))),
+                               shape=(len(self.classes_), len(labels)))
+        if rows is None:
+            counts = np.asarray((onehot @ X[:, keep]).todense())
+        else:  # counted COUNT_TEXTS texts at a time (whole-number sums: the same counts, no (n × terms) matrix)
+            counts = np.zeros((len(self.classes_), int(keep.sum())))
+            for s in range(0, len(texts), COUNT_TEXTS):
+                chunk = vec.transform(texts[s:s + COUNT_TEXTS])[:, keep]
+                counts += (onehot[:, s:s + COUNT_TEXTS] @ chunk).toarray()
         self.counts_ = counts
         f_t = counts.sum(axis=0)
         class_tokens = counts.sum(axis=1, keepdims=True)
