@@ -263,15 +263,16 @@ class AssignBatcher:
             return
         except Exception as exc:  # noqa: BLE001 - e.g. a model the process cannot load: each request gets it
             outcomes = [("error", exc)] * len(batch)
+        # the batch is on record before any of its requests is answered (a caller may read it right after)
+        self.batch_sizes.append(len(batch))
+        seconds = time.perf_counter() - start
+        rate = sum(job.weight for job in batch) / max(seconds, 1e-6)
+        self.texts_per_s = rate if self.texts_per_s is None else 0.7 * self.texts_per_s + 0.3 * rate
         for job, (status, value) in zip(batch, outcomes):
             if status == "ok":
                 job.future.set_result(value)
             else:
                 job.future.set_exception(value)
-        self.batch_sizes.append(len(batch))
-        seconds = time.perf_counter() - start
-        rate = sum(job.weight for job in batch) / max(seconds, 1e-6)
-        self.texts_per_s = rate if self.texts_per_s is None else 0.7 * self.texts_per_s + 0.3 * rate
 
     def _fail(self, batch: list[_Job], exc: EncoderUnavailable) -> None:
         """The assign worker process stopped under these requests: 503, retry once a new one has loaded."""
