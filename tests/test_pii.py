@@ -141,6 +141,22 @@ def test_disk_cache_reuses_masked_texts_and_stores_no_raw_text(tweets, tmp_path)
     assert again == first == PiiMasker().mask_many(texts, ["amazonhelp"])
 
 
+def test_masking_in_blocks_equals_one_pass_and_fills_the_cache(tweets, tmp_path, monkeypatch):
+    """mask_many masks BLOCK_TEXTS distinct texts at a time (1M texts: the per-text lists of one block):
+    the same masks as one pass, repeats across blocks included, and every block's texts cached."""
+    from ml.profile import pii
+
+    base = [f"{t} call Paul Garrison on 415-555-0123" for t in tweets[:40]]
+    texts = base + base[::3] + [None, base[5]]  # repeats that fall in other blocks, a non-string
+    whole = PiiMasker(cache_dir="").mask_many(texts, ["amazonhelp"])
+    monkeypatch.setattr(pii, "BLOCK_TEXTS", 3)
+    blocked = PiiMasker(cache_dir=str(tmp_path)).mask_many(texts, ["amazonhelp"])
+    assert blocked == whole and len(blocked) == len(texts) and blocked[-2] == ""
+    assert "[phone]" in blocked[0] and "Garrison" not in " ".join(blocked)
+    cached = MaskCache(tmp_path, next(tmp_path.glob("pii-*.sqlite")).stem[len("pii-"):]).get(base)
+    assert all(m is not None for m in cached) and len(base) > 2 * 3
+
+
 def test_parallel_name_detection_matches_serial(tweets):
     texts = [f"{t} I spoke to Maria Gonzalez" for t in tweets]
     assert PiiMasker(n_process=2).mask_many(texts) == PiiMasker(n_process=1).mask_many(texts)

