@@ -250,7 +250,7 @@ class PersonaPipeline:
             personas, sub_ids = add_subpersonas(self.config, self.stages.subpersonas, clusterer, placement, prep,
                                                 (labels, reassigned, reduced), personas, hierarchy, masked)
         model = self._persona_model(prep, fusion, model_reassigner, embeddings, labels, personas)
-        out = members.copy()
+        out = members.copy(deep=False)  # copy-on-write (pandas 3): the new columns are out's alone
         out["text"] = masked  # what is written and compared with other runs
         out["persona_id"] = labels.astype(np.int64)
         out["reassigned"] = reassigned.astype(bool)

@@ -24,14 +24,14 @@ def assignments_frame(members: pd.DataFrame) -> pd.DataFrame:
     ts = members["timestamp"] if "timestamp" in members else pd.Series([pd.NaT] * len(members))
     frame = pd.DataFrame(
         {
-            "member_id": members["member_id"].astype(str).to_numpy(),
+            "member_id": members["member_id"].astype(str).array,  # string arrays, not 1M Python str objects
             "persona_id": members["persona_id"].astype(np.int64).to_numpy(),
             "reassigned": members["reassigned"].astype(bool).to_numpy(),
             "placed": members["placed"].astype(bool).to_numpy() if "placed" in members else False,
             "distance": members["distance"].astype(np.float64).to_numpy(),
             "x": members["x"].astype(np.float64).to_numpy(),
             "y": members["y"].astype(np.float64).to_numpy(),
-            "text": members["text"].fillna("").astype(str).to_numpy(),
+            "text": members["text"].fillna("").astype(str).array,
             "author": [None if pd.isna(a) else str(a) for a in members.get("author", [None] * len(members))],
             "timestamp": [None if pd.isna(t) else pd.Timestamp(t).isoformat() for t in ts],
             "n_messages": members.get("n_messages", pd.Series(1, index=members.index)).astype(np.int64).to_numpy(),

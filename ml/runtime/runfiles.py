@@ -64,7 +64,7 @@ def write_json(path: Path, data) -> None:
 def with_confidence(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` (the assignment columns but ``confidence``) with ``confidence`` (``core_confidence``),
     its columns in ``ASSIGNMENT_COLUMNS`` order."""
-    frame = frame.copy()
+    frame = frame.copy(deep=False)  # copy-on-write (pandas 3): the caller's frame keeps its columns
     frame["confidence"] = core_confidence(frame["persona_id"], frame["distance"], frame["reassigned"])
     if "placed" not in frame:  # only sample-fitted conversation runs place members
         frame["placed"] = False
