@@ -107,7 +107,12 @@ def test_a_run_with_the_background_masker_writes_the_same_texts(tmp_path, monkey
     written = pd.read_parquet(run_dir / "assignments.parquet")["text"].tolist()
     brands = next((p.brand_handles for p in result.personas if p.brand_handles), None)
     raw = handed[0]  # the members' texts, as the mask stage read them
-    assert written == result.members["text"].tolist() == PiiMasker(cache_dir="").mask_many(raw, brands)
+    from ml.filtering.agents import AgentDetector
+    from ml.ingest.load import load_messages
+
+    messages = load_messages([str(SAMPLE_DIR / "twcs_sample.csv")])[0]
+    staff = AgentDetector().fit(messages).staff_names(messages)  # the agents' given names are masked too
+    assert written == result.members["text"].tolist() == PiiMasker(cache_dir="").mask_many(raw, brands, staff)
     assert written != raw
 
 

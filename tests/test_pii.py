@@ -192,3 +192,10 @@ def test_first_names_addressed_in_real_support_tweets_are_masked():
     assert "Love, an anxious flyer" in out[4]        # a closing, not a name
     assert "Paris, France." in out[5] and "Thanks Chipotle!" in out[5]  # a place; a brand's own name
     assert "Will," in out[6]                          # a stop word before it is a name
+
+
+def test_known_names_are_masked_capitalised_not_as_lower_case_words(tweets):
+    texts = ["Pray for me Becky", "BECKY you are the best", "it was becky it was", "Mark my words, Beckyfan"]
+    out = PiiMasker(names=False, cache_dir="").mask_many(texts, known_names=["Becky", "Mark"])
+    assert out == ["Pray for me [name]", "[name] you are the best", "it was becky it was", "[name] my words, Beckyfan"]
+    assert PiiMasker(names=False, cache_dir="").mask_many(texts) == texts  # no known names: as before

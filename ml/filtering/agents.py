@@ -31,6 +31,7 @@ import re
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.utils.validation import check_is_fitted
 
 from ml.filtering.text import as_text
@@ -45,6 +46,7 @@ SIGNOFF_RE = re.compile(
     + _TAIL,
     re.MULTILINE,
 )
+_SIGNOFF_NAME = re.compile(r"^[-–—~^*]\s?([A-Z][a-z]{2,12})[A-Z]?$")  # -Becky ^Helen *ErikS → a given name
 _LEADING_HANDLE = re.compile(r"^\s*@(\w+)")
 _HANDLES = re.compile(r"(?<![\w@])@(\w+)")
 
@@ -81,6 +83,19 @@ class AgentDetector(BaseEstimator):
         self.evidence_ = self._evidence(messages.reset_index(drop=True))
         self.agent_accounts_ = sorted(self.evidence_.index[self.evidence_["is_agent"]].tolist())
         return self
+
+    def staff_names(self, messages: pd.DataFrame, min_count: int = 2) -> list[str]:
+        """Given names the agent accounts sign with at least ``min_count`` times ("-Becky", "^Helen",
+        "*ErikS" → Erik; initials such as "^AB" or "- JD" are not names), most frequent first. Customers
+        address staff by them ("Thanks Becky!", "Pray for me Becky"), where a name model can miss them:
+        ``ml.profile.pii`` masks them in every text of the run."""
+        rows = self.agent_rows(messages)
+        if not rows.any():
+            return []
+        found = as_text(messages["text"][rows]).str.findall(SIGNOFF_RE).explode().dropna()
+        names = found.str.strip().str.extract(_SIGNOFF_NAME, expand=False).dropna()
+        counts = names[~names.str.lower().isin(ENGLISH_STOP_WORDS)].value_counts()
+        return counts[counts >= min_count].index.tolist()
 
     def agent_rows(self, frame: pd.DataFrame) -> np.ndarray:
         """Boolean mask of rows of ``frame`` written by a learned agent account."""
@@ -230,12 +245,13 @@ def drop_agents(messages: pd.DataFrame, candidates: pd.DataFrame, keep_agents: b
     """Brand/agent accounts (``AgentDetector``), learned from every row read, are removed from the
     candidates in support layouts (inbound flags or reply links) unless ``keep_agents``; elsewhere (and
     with keep_agents) they are only counted (``marked``). Returns the rows left and the manifest's
-    ``agents`` section (plus ``_accounts``, the agent accounts, for the caller to pop)."""
+    ``agents`` section (plus ``_accounts``, the agent accounts, and ``_staff_names``, the names they sign
+    with (``AgentDetector.staff_names``), for the caller to pop)."""
     detector = AgentDetector().fit(messages)
     support = any(col in messages and messages[col].notna().any() for col in ("inbound", "reply_to"))
     remove = bool(support and not keep_agents)
     report = {**detector.report(candidates, removed=remove), "support_layout": bool(support),
-              "_accounts": detector.agent_accounts_}
+              "_accounts": detector.agent_accounts_, "_staff_names": detector.staff_names(messages)}
     if remove:
         candidates = detector.transform(candidates)
         # customers only: rows the data itself marks as the brand's side go too (counted apart)

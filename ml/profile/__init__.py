@@ -95,12 +95,13 @@ def _terms(tfidf: ClassTfidf, pid, n: int) -> list[dict]:
 
 def build_profiles(members: pd.DataFrame, features, labels, reassigned, embeddings,
                    config: ProfileConfig | None = None, time_basis: str | None = None,
-                   term_texts=None) -> list[dict]:
+                   term_texts=None, known_names=()) -> list[dict]:
     """Profile every persona; see the module docstring for inputs and output. ``time_basis``: the clock
     of ``local_hour``/``local_weekday`` ("UTC", "local", an IANA zone; None = unknown; ``ml.ingest.timebasis``).
     ``term_texts``: the texts terms, n-grams, names and separators are read from, aligned with ``members``
     (the pipeline passes the masked texts, so no person's name, number or handle can become a term; None:
-    the members' texts). Evidence is picked from the members' texts and masked."""
+    the members' texts). Evidence is picked from the members' texts and masked (``known_names``: people's
+    given names known from the data, e.g. staff sign-offs, masked too: ``ml.profile.pii``)."""
     cfg = config or ProfileConfig()
     _check_inputs(members, features, labels, reassigned, embeddings)
     labels = np.asarray(labels)
@@ -141,7 +142,7 @@ def build_profiles(members: pd.DataFrame, features, labels, reassigned, embeddin
             **privacy,
             "brand_handles": list(keep_handles),
         })
-    masked = fit.selector.mask([p["evidence"] for p in profiles], keep_handles)
+    masked = fit.selector.mask([p["evidence"] for p in profiles], keep_handles, known_names)
     for p, evidence in zip(profiles, masked, strict=True):
         p["evidence"] = evidence
     _name_and_describe(profiles, highlighted, fit, words, labels, embeddings, cfg, time_basis)

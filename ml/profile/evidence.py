@@ -106,12 +106,15 @@ class EvidenceSelector:
         self.min_words = min_words
         self.max_chars = max_chars
 
-    def select(self, member_ids, texts, embeddings, core_mask=None, keep_handles=(), rows=None) -> list[dict]:
-        return self.mask([self.pick(member_ids, texts, embeddings, core_mask, rows)], keep_handles)[0]
+    def select(self, member_ids, texts, embeddings, core_mask=None, keep_handles=(), rows=None,
+               known_names=()) -> list[dict]:
+        return self.mask([self.pick(member_ids, texts, embeddings, core_mask, rows)], keep_handles, known_names)[0]
 
-    def mask(self, picked: list[list[dict]], keep_handles=()) -> list[list[dict]]:
-        """``pick`` results (one list per persona), every text masked and cut, in one ``mask_texts`` call."""
-        masked = iter(mask_texts([s["text"] for group in picked for s in group], keep_handles))
+    def mask(self, picked: list[list[dict]], keep_handles=(), known_names=()) -> list[list[dict]]:
+        """``pick`` results (one list per persona), every text masked and cut, in one ``mask_texts`` call
+        (``known_names``: people's given names known from the data, ``mask_texts``)."""
+        texts = [s["text"] for group in picked for s in group]
+        masked = iter(mask_texts(texts, keep_handles, known_names=known_names))
         return [[{**s, "text": _cut(next(masked), self.max_chars)} for s in group] for group in picked]
 
     def pick(self, member_ids, texts, embeddings, core_mask=None, rows=None) -> list[dict]:

@@ -288,6 +288,13 @@ def rules_version() -> str:
     return f"{digest}-{version(SPACY_MODEL)}"
 
 
+def known_names_re(names: Iterable[str]) -> re.Pattern | None:
+    """One pattern for the given names as whole words, capitalised or upper case; None for no names."""
+    forms = sorted({form for n in names if n and n.isalpha() for form in (n.capitalize(), n.upper())},
+                   key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, forms)) + r")\b") if forms else None
+
+
 class PiiMasker:
     """Masks personal data in texts (see the module docstring for what and how).
 
@@ -310,10 +317,15 @@ class PiiMasker:
         """One text; non-strings (None, NaN) give ""."""
         return self.mask_many([text], keep_handles)[0]
 
-    def mask_many(self, texts: Iterable, keep_handles: Iterable[str] | None = None) -> list[str]:
+    def mask_many(self, texts: Iterable, keep_handles: Iterable[str] | None = None,
+                  known_names: Iterable[str] = ()) -> list[str]:
         """Mask every text; each distinct text once, ``BLOCK_TEXTS`` distinct texts at a time (the per-text
-        lists of one block, not of a million), names found in batches through ``nlp.pipe``."""
+        lists of one block, not of a million), names found in batches through ``nlp.pipe``.
+        ``known_names``: given names known to be people's in this data (staff sign-offs,
+        ``ml.filtering.agents``), masked wherever they are written capitalised ("Becky", "BECKY"; not
+        "becky", which may be a word), after the cache (the cached masks do not depend on them)."""
         keep = {h.lstrip("@").lower() for h in (keep_handles or ())}
+        known = known_names_re(known_names)
         texts = [t if isinstance(t, str) else "" for t in texts]
         unique = list(dict.fromkeys(texts))
         brands = hashlib.sha1(" ".join(sorted(keep)).encode()).hexdigest()[:8]  # brand words are not names
@@ -321,10 +333,10 @@ class PiiMasker:
         done: dict[str, str] = {}
         for s in range(0, len(unique), BLOCK_TEXTS):
             block = unique[s : s + BLOCK_TEXTS]
-            done.update(zip(block, self._mask_block(block, cache, keep)))
+            done.update(zip(block, self._mask_block(block, cache, keep, known)))
         return [done[t] for t in texts]
 
-    def _mask_block(self, unique: list[str], cache: MaskCache, keep: set[str]) -> list[str]:
+    def _mask_block(self, unique: list[str], cache: MaskCache, keep: set[str], known: re.Pattern | None) -> list[str]:
         """Distinct texts masked: from the cache where they are, the rest masked now and cached."""
         staged = cache.get(unique)
         todo = [t for t, m in zip(unique, staged) if m is None]
@@ -333,7 +345,8 @@ class PiiMasker:
             fresh = self._mask_names([_addressed_names(t, keep) for t in fresh], keep)
         cache.put(todo, fresh)
         new = dict(zip(todo, fresh))
-        return [self._handles(m if m is not None else new[t], keep) for t, m in zip(unique, staged)]
+        out = [self._handles(m if m is not None else new[t], keep) for t, m in zip(unique, staged)]
+        return out if known is None else [known.sub("[name]", m) for m in out]
 
     @staticmethod
     def _patterns(text: str) -> str:

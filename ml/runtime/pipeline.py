@@ -82,6 +82,7 @@ class Prepared:
     embedder: SentenceEmbedder
     agent_report: dict | None = None
     time: dict | None = None  # the manifest's ``time`` section (ml.ingest.timebasis)
+    staff_names: tuple[str, ...] = ()  # given names agents sign with, masked in every text (ml.filtering.agents)
 
 
 @dataclass
@@ -167,6 +168,9 @@ class PersonaPipeline:
         with self.timer_.stage("units"):
             members = build_units(kept, cfg.input.unit).reset_index(drop=True)
             agent_report["agent_members"] = int(members["author"].astype(str).isin(agent_report.pop("_accounts")).sum())
+            staff_names = tuple(agent_report.pop("_staff_names"))
+            if staff_names:
+                self.log(f"agents: {len(staff_names)} given names from agent sign-offs are masked in every text")
         if len(members) < cfg.input.min_members:
             raise TooFewRowsError(
                 f"{', '.join(Path(p).name for p in paths)}: only {len(members)} {cfg.input.unit}s left after "
@@ -190,7 +194,7 @@ class PersonaPipeline:
                 embeddings = executor.encode(embedder, clean_for_embedding(texts) if cfg.embed.strip_handles_urls
                                              else texts)
         return Prepared(n_messages, n_candidates, members, features, embeddings, load_report, filter_report,
-                        featurizer, embedder, agent_report, clock.record())
+                        featurizer, embedder, agent_report, clock.record(), staff_names)
 
     def run(self, paths: Sequence[str | Path]) -> PipelineResult:
         t0 = time.perf_counter()
@@ -237,12 +241,12 @@ class PersonaPipeline:
             self._stop_prefetch()
             texts = member_texts(members)
             profile_cfg = cfg.profile.model_copy(update={"brand_handles": keep_handles_for(texts, cfg.profile)})
-            masked = mask_texts(texts, profile_cfg.brand_handles)
+            masked = mask_texts(texts, profile_cfg.brand_handles, known_names=prep.staff_names)
         with self.timer_.stage("profile"):
             from ml.profile import build_profiles
 
             profiles = build_profiles(members, features, labels, reassigned, embeddings, profile_cfg,
-                                      time_basis=prep.time["basis"], term_texts=masked)
+                                      time_basis=prep.time["basis"], term_texts=masked, known_names=prep.staff_names)
         with self.timer_.stage("hierarchy"):
             family_of, hierarchy = self._families(masked, profiles, labels, reassigned, embeddings)
         personas = [ConversationPersona(**p, parent_id=family_of[int(p["id"])], level=1) for p in profiles]

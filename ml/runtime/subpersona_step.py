@@ -50,7 +50,7 @@ def subpersona_rule(stage: SubPersonas, min_cluster_size: int) -> str:
 
 def subpersona_documents(stage: SubPersonas, sub_ids: np.ndarray, members: pd.DataFrame, labels: np.ndarray,
                          reassigned: np.ndarray, embeddings: np.ndarray, keep_handles=(),
-                         min_authors: int = 1, term_texts=None) -> dict[int, list[dict]]:
+                         min_authors: int = 1, term_texts=None, known_names=()) -> dict[int, list[dict]]:
     """``{persona id: [sub-persona records with evidence]}`` (see the module docstring); ``term_texts``: the
     texts the terms are read from (the masked texts; None: the members' texts)."""
     texts = members["text"].fillna("").astype(str).tolist()
@@ -65,7 +65,8 @@ def subpersona_documents(stage: SubPersonas, sub_ids: np.ndarray, members: pd.Da
         rows = np.flatnonzero(sub_ids == rec["id"])
         withheld = privacy_floor(None if authors is None else authors[rows], min_authors)["evidence_withheld"]
         evidence = [] if withheld else selector.select(member_ids[rows], [texts[i] for i in rows],
-                                                       embeddings, ~reassigned[rows], keep_handles, rows)
+                                                       embeddings, ~reassigned[rows], keep_handles, rows,
+                                                       known_names)
         out.setdefault(rec["parent_id"], []).append({**rec, "evidence": evidence, "evidence_withheld": withheld})
     return out
 
@@ -82,7 +83,8 @@ def add_subpersonas(config, stage: SubPersonas, clusterer: PersonaClusterer, pla
     sub_ids = split_personas(stage, clusterer, placement, labels, reduced)
     brands = next((p.brand_handles for p in personas if p.brand_handles), [])
     docs = subpersona_documents(stage, sub_ids, prep.members, labels, np.asarray(reassigned, dtype=bool),
-                                prep.embeddings, brands, config.profile.min_evidence_authors, term_texts)
+                                prep.embeddings, brands, config.profile.min_evidence_authors, term_texts,
+                                getattr(prep, "staff_names", ()))
     hierarchy.levels = ["family", "persona", "sub-persona"]
     hierarchy.subpersona_rule = subpersona_rule(stage, clusterer.min_cluster_size_)
     hierarchy.n_subpersonas = int(stage.n_subpersonas_)
