@@ -108,7 +108,7 @@ def build_profiles(members: pd.DataFrame, features, labels, reassigned, embeddin
     reassigned = np.asarray(reassigned, dtype=bool)
     embeddings = np.asarray(embeddings)
     members = members.reset_index(drop=True)
-    texts = members["text"].fillna("").astype(str).tolist()
+    texts = members["text"].fillna("").astype(str)  # a string column: Python strings per persona, as read
     member_ids = members["member_id"].astype(str).to_numpy()
     n = len(members)
     if n == 0:
@@ -116,7 +116,7 @@ def build_profiles(members: pd.DataFrame, features, labels, reassigned, embeddin
     keep_handles = keep_handles_for(texts, cfg)
     known = "author" in members and members["author"].notna().any()
     authors = members["author"].to_numpy(dtype=object) if known else None  # privacy floor: None = unknown
-    words = texts if term_texts is None else [t if isinstance(t, str) else "" for t in term_texts]
+    words = texts.tolist() if term_texts is None else [t if isinstance(t, str) else "" for t in term_texts]
     if len(words) != n:
         raise InputError(f"build_profiles: term_texts has {len(words)} texts but members has {n} rows")
     fit = _fit_parts(members, words, features, labels, cfg, tuple(keep_handles), time_basis)
@@ -137,7 +137,7 @@ def build_profiles(members: pd.DataFrame, features, labels, reassigned, embeddin
             "highlights": [f["sentence"] for f in hl],
             "highlight_features": [f["feature"] for f in hl],
             "evidence": [] if privacy["evidence_withheld"] else fit.selector.pick(  # masked below
-                member_ids[mask], [texts[i] for i in np.flatnonzero(mask)], embeddings, ~reassigned[mask],
+                member_ids[mask], texts[mask].tolist(), embeddings, ~reassigned[mask],
                 rows=np.flatnonzero(mask)),
             **privacy,
             "brand_handles": list(keep_handles),

@@ -242,6 +242,7 @@ class PersonaPipeline:
             texts = member_texts(members)
             profile_cfg = cfg.profile.model_copy(update={"brand_handles": keep_handles_for(texts, cfg.profile)})
             masked = mask_texts(texts, profile_cfg.brand_handles, known_names=prep.staff_names)
+            del texts  # 1M unmasked Python strings: the member frame keeps its own copy
         with self.timer_.stage("profile"):
             from ml.profile import build_profiles
 
