@@ -83,3 +83,17 @@ def test_novel_persona_is_born_and_its_lookalike_died():
         cents_a, cents_b, novel_base=novel_a >= 0.5, novel_new=novel_b >= 0.5)
     assert m.new_role_[0] == "born" and m.base_role_[0] == "died"
     assert all(m.new_role_[k] == "matched" for k in range(1, 6))
+
+
+def test_a_sampled_fit_normalises_only_the_sample():
+    """Above max_members the sample is drawn first and only its rows are normalised (a 1M run made a
+    normalised float32 copy of every embedding here, +1.5 GB): the same sample vectors as normalising all."""
+    from ml.lineage.neighbourhood import unit_rows
+
+    rng = np.random.default_rng(0)
+    V = (rng.normal(size=(2000, 16)) * rng.uniform(0.5, 3, size=(2000, 1))).astype(np.float32)
+    det = NeighbourhoodNovelty(max_members=300, random_state=1).fit(V, np.arange(2000) % 4)
+    keep = np.sort(np.random.default_rng(1).choice(2000, 300, replace=False))
+    assert det.n_members_ == 2000 and det.vectors_.shape == (300, 16)
+    assert np.array_equal(det.vectors_, unit_rows(V)[keep].astype(np.float16))
+    assert np.array_equal(det.labels_, (np.arange(2000) % 4)[keep])

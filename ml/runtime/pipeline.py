@@ -254,7 +254,8 @@ class PersonaPipeline:
         with self.timer_.stage("subpersonas"):  # level 2; hierarchy gains the level (ml.runtime.subpersona_step)
             personas, sub_ids = add_subpersonas(self.config, self.stages.subpersonas, clusterer, placement, prep,
                                                 (labels, reassigned, reduced), personas, hierarchy, masked)
-        model = self._persona_model(prep, fusion, model_reassigner, embeddings, labels, personas)
+        with self.timer_.stage("model"):  # the saved persona model (its novelty sample: ml.lineage.neighbourhood)
+            model = self._persona_model(prep, fusion, model_reassigner, embeddings, labels, personas)
         out = members.copy(deep=False)  # copy-on-write (pandas 3): the new columns are out's alone
         out["text"] = masked  # what is written and compared with other runs
         out["persona_id"] = labels.astype(np.int64)
