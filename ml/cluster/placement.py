@@ -135,7 +135,7 @@ class NeighbourPlacer(BaseEstimator):
         check_is_fitted(self, "nn_")
         X = X if hasattr(X, "shape") and hasattr(X, "__getitem__") else np.asarray(X)  # arrays and row views
         rows = np.arange(X.shape[0]) if rows is None else np.asarray(rows)
-        idx = np.empty((rows.size, self.k_), dtype=self._index_dtype())  # int32 below 2**31 fitted rows
+        idx = np.empty((rows.size, self.k_), dtype=_index_dtype(self.nn_.n_samples_fit_))
         dist = np.empty((rows.size, self.k_), dtype=np.float32)
         for start in range(0, rows.size, CHUNK_ROWS):
             block = np.asarray(X[rows[start : start + CHUNK_ROWS]], dtype=np.float32)
@@ -143,9 +143,6 @@ class NeighbourPlacer(BaseEstimator):
                 d, i = self.nn_.kneighbors(block)
             idx[start : start + CHUNK_ROWS], dist[start : start + CHUNK_ROWS] = i, d
         return idx, dist
-
-    def _index_dtype(self):
-        return np.int32 if self.nn_.n_samples_fit_ < np.iinfo(np.int32).max else np.int64
 
     def place(self, X: np.ndarray, fit_index: np.ndarray, spread_rounds: int = 0, spread_rows: int = 50000,
               seed: int | None = 0) -> Placement:
@@ -173,7 +170,7 @@ def spread_graph(X: np.ndarray, fit_index: np.ndarray, placed: np.ndarray, place
     k = int(min(placer.k_, ref.size - 1))
     graph = NeighbourPlacer(k + 1, placer.metric).fit(X[ref])
     idx, dist = graph.kneighbors_dist(X, placed_rows)
-    out_rows = np.empty((placed_rows.size, k), dtype=np.int32 if X.shape[0] < np.iinfo(np.int32).max else np.int64)
+    out_rows = np.empty((placed_rows.size, k), dtype=_index_dtype(X.shape[0]))
     out_w = np.empty((placed_rows.size, k), dtype=np.float32)
     for s in range(0, placed_rows.size, BLOCK_ROWS):
         b = slice(s, s + BLOCK_ROWS)
@@ -183,6 +180,11 @@ def spread_graph(X: np.ndarray, fit_index: np.ndarray, placed: np.ndarray, place
         keep = np.where(is_self.any(axis=1, keepdims=True), ~is_self, np.arange(k + 1)[None, :] < k)
         out_rows[b], out_w[b] = rows[keep].reshape(-1, k), _weights(dist[b][keep].reshape(-1, k))
     return out_rows, out_w
+
+
+def _index_dtype(n: int) -> type:
+    """int32 for positions among ``n`` rows below 2**31 (half the memory of int64), else int64."""
+    return np.int32 if n < np.iinfo(np.int32).max else np.int64
 
 
 def _weights(dist: np.ndarray) -> np.ndarray:

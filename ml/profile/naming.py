@@ -223,13 +223,14 @@ class PersonaNamer(BaseEstimator):
         rest = {}
         for pid in np.unique(labels):
             rows = np.flatnonzero(labels == pid)
-            persona_text = "\n".join(texts[i] for i in rows)
+            persona_texts = [texts[i] for i in rows]  # joined for the phrase check, counted for the candidates
+            persona_text = "\n".join(persona_texts)
             cands, cols, weight = [], [], []
             for model, index in mats:
                 top = model.top_terms(pid, self.n_candidates)
                 picked = [(term, w) for term, w in top if term not in cands and phrase_ok(term, persona_text)]
                 if picked:
-                    counted = model.transform([texts[i] for i in rows])
+                    counted = model.transform(persona_texts)
                     hits = counted[:, [index[term] for term, _ in picked]].toarray() > 0
                     cands += [term for term, _ in picked]
                     cols += list(hits.T)

@@ -84,7 +84,7 @@ def add_subpersonas(config, stage: SubPersonas, clusterer: PersonaClusterer, pla
     brands = next((p.brand_handles for p in personas if p.brand_handles), [])
     docs = subpersona_documents(stage, sub_ids, prep.members, labels, np.asarray(reassigned, dtype=bool),
                                 prep.embeddings, brands, config.profile.min_evidence_authors, term_texts,
-                                getattr(prep, "staff_names", ()))
+                                prep.staff_names)
     hierarchy.levels = ["family", "persona", "sub-persona"]
     hierarchy.subpersona_rule = subpersona_rule(stage, clusterer.min_cluster_size_)
     hierarchy.n_subpersonas = int(stage.n_subpersonas_)
