@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 import time
 
 import pandas as pd
@@ -11,8 +12,10 @@ import pytest
 from ml.profile.mask_cache import MaskCache
 from ml.profile.masking import keep_handles_for, mask_texts
 from ml.profile.pii import PiiMasker, rules_version
+from ml.runtime import mask_prefetch
+from ml.runtime import pipeline as pipeline_module
 from ml.runtime.config import PipelineConfig
-from ml.runtime.mask_prefetch import MaskPrefetch
+from ml.runtime.mask_prefetch import MaskPrefetch, mask_ahead
 from ml.runtime.pipeline import PersonaPipeline
 from ml.runtime.rundir import write_run
 from tests.fixtures.data import SAMPLE_DIR
@@ -53,7 +56,7 @@ def test_the_child_fills_the_cache_with_what_the_masker_gives(tmp_path, monkeypa
     prefetch = MaskPrefetch.start(texts, keep, min_texts=1, nice=0)
     assert prefetch is not None and prefetch.n_texts_ == 300
     assert _wait(prefetch.proc_, 600) == 0
-    assert prefetch.proc_.args[-1] == str(prefetch.folder_)
+    assert prefetch.proc_.args[-3:] == [str(prefetch.folder_), "0", "1"]  # one child, every chunk
     prefetch.stop()
     assert not prefetch.folder_.exists()  # the raw texts do not outlive the prefetch
     cached = _cached(texts, keep)
@@ -62,6 +65,32 @@ def test_the_child_fills_the_cache_with_what_the_masker_gives(tmp_path, monkeypa
     fresh = PiiMasker(cache_dir="").mask_many(texts, keep)
     assert mask_texts(texts, keep) == fresh
     assert any("[name]" in t or "[@user]" in t for t in fresh)
+
+
+def _no_names_here(self, texts, brands=frozenset()):
+    raise AssertionError("the name model ran in the run's own process")
+
+
+def test_mask_ahead_masks_every_chunk_in_children_and_the_run_only_reads(tmp_path, monkeypatch):
+    monkeypatch.setenv("PERSONAS_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))  # where the job's raw texts are written
+    monkeypatch.setattr(mask_prefetch, "CHUNK", 40)  # 8 chunks: each of the two children masks every other one
+    texts = _texts(300)
+    keep = keep_handles_for(texts)
+    fresh = PiiMasker(cache_dir="").mask_many(texts, keep)
+    assert mask_ahead(texts, keep, workers=2, min_texts=1) is True
+    assert all(v is not None for v in _cached(texts, keep))
+    assert not list((tmp_path / "tmp").iterdir())  # the raw texts do not outlive the job
+    monkeypatch.setattr(PiiMasker, "_mask_names", _no_names_here)
+    assert mask_texts(texts, keep) == fresh
+
+
+def test_mask_ahead_leaves_few_texts_to_the_run(tmp_path, monkeypatch):
+    monkeypatch.setenv("PERSONAS_CACHE_DIR", str(tmp_path))
+    texts = _texts(50)
+    assert mask_ahead(texts, (), workers=2) is False  # below MASK_AHEAD_FROM: loading spaCy twice costs more
+    assert all(v is None for v in _cached(texts, ()))
 
 
 def test_stop_ends_a_running_child_and_leaves_no_process(tmp_path, monkeypatch):
@@ -90,17 +119,29 @@ def test_a_run_with_the_background_masker_writes_the_same_texts(tmp_path, monkey
 
     handed = []
 
-    def spy(cls, texts, keep_handles=(), min_texts=None, nice=19):
-        handed.append(list(texts))
-        started.append(real_start(cls, texts, keep_handles, min_texts, nice))
-        return started[-1]
+    def spy(cls, texts, keep_handles=(), min_texts=None, nice=19, workers=1):
+        job = real_start(cls, texts, keep_handles, min_texts, nice, workers)
+        if nice == 19:  # the background masker (mask_ahead's children run at the run's priority)
+            handed.append(list(texts))
+            started.append(job)
+        return job
+
+    ahead = []
+    real_names = PiiMasker._mask_names
+
+    def mask_ahead_spy(texts, keep_handles=()):  # the mask stage's children, on a sample this small too
+        ahead.append(mask_prefetch.mask_ahead(texts, keep_handles, workers=2, min_texts=1))
+        monkeypatch.setattr(PiiMasker, "_mask_names", _no_names_here)  # the run's process only reads the cache
 
     monkeypatch.setattr(MaskPrefetch, "start", classmethod(spy))
+    monkeypatch.setattr(pipeline_module, "mask_ahead", mask_ahead_spy)
     cfg = PipelineConfig().updated({"embed": {"cache_dir": ""}})
     pipe = PersonaPipeline(cfg, progress=False)
     result = pipe.run([str(SAMPLE_DIR / "twcs_sample.csv")])
     assert len(started) == 1 and started[0] is not None
     assert started[0].proc_.poll() is not None  # run() stopped it
+    assert ahead == [True]  # the children masked every text the run writes
+    monkeypatch.setattr(PiiMasker, "_mask_names", real_names)  # for the reference below
     assert pipe.mask_prefetch_ is None
     assert "mask" in result.manifest.timings_s
     run_dir = write_run(result, tmp_path / "run")

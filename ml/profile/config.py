@@ -42,8 +42,9 @@ class ProfileConfig(BaseModel):
         description="@handles kept unmasked; None = detect the most-mentioned accounts from the data",
     )
     mask_in_background: bool = Field(
-        True, description="mask the texts a run writes in a low-priority background process while the run "
-        "goes on (ml.runtime.mask_prefetch); the written texts are the same either way")
+        True, description="mask the texts a run writes in child processes (ml.runtime.mask_prefetch): one at "
+        "the lowest priority while the run goes on, and from 20,000 texts one per core at the mask stage, "
+        "so the run's own process only reads the mask cache; the written texts are the same either way")
     brand_min_mention_share: float = Field(0.005, ge=0.0, le=1.0)
     brand_min_mentions: int = Field(5, ge=1)
     # separators

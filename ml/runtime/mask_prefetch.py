@@ -14,6 +14,12 @@ same masker with the same brand handles (``ml.profile.masking.keep_handles_for``
 names both. The texts travel in a private temporary file, deleted by ``stop()``; the child exits on its
 own when its parent is gone. Nothing starts when the texts are few
 (``min_texts``: the child's start-up, loading spaCy, costs about as much as masking them).
+
+``mask_ahead(texts, keep_handles)`` is the mask stage's own use of the same children: from
+``MASK_AHEAD_FROM`` texts it masks whatever the cache lacks in one child per core at the run's priority
+and waits, so that the run's ``mask_texts`` only reads the cache. The run's process then never loads the
+name model nor fragments its heap with a million masked strings: at 1M rows this was about 0.3 GB that the
+profile stage still counted (docs/benchmarks.md). A child that fails leaves its texts to ``mask_texts``.
 """
 
 from __future__ import annotations
@@ -28,28 +34,35 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["MaskPrefetch"]
+__all__ = ["MASK_AHEAD_FROM", "MaskPrefetch", "mask_ahead"]
 
 CHUNK = 1000  # texts per cache write: a killed child loses at most this many
+MASK_AHEAD_FROM = 20_000  # texts from which the mask stage masks in children (PiiMasker.parallel_from)
 
 
 class MaskPrefetch:
     """A background masker of ``texts``; ``start`` (a classmethod) → instance or None, then ``stop()``.
 
-    Attributes: ``proc_`` (the child ``subprocess.Popen``), ``n_texts_``, ``folder_`` (temporary folder).
+    Attributes: ``procs_`` (the children, ``subprocess.Popen``; ``proc_`` the first), ``n_texts_``,
+    ``folder_`` (temporary folder).
     """
 
     min_texts = 5000
 
-    def __init__(self, proc: subprocess.Popen, folder: Path, n_texts: int):
-        self.proc_, self.folder_, self.n_texts_ = proc, folder, n_texts
+    def __init__(self, procs: list[subprocess.Popen], folder: Path, n_texts: int):
+        self.procs_, self.folder_, self.n_texts_ = procs, folder, n_texts
         atexit.register(self.stop)
+
+    @property
+    def proc_(self) -> subprocess.Popen:
+        return self.procs_[0]
 
     @classmethod
     def start(cls, texts: Sequence[str], keep_handles: Sequence[str] = (),
-              min_texts: int | None = None, nice: int = 19) -> MaskPrefetch | None:
+              min_texts: int | None = None, nice: int = 19, workers: int = 1) -> MaskPrefetch | None:
         """Start masking ``texts`` in the background; None when not worth it or not possible. ``nice``: the
-        child's CPU priority (19, the lowest, yields to the run; 0 leaves it as the run's)."""
+        children's CPU priority (19, the lowest, yields to the run; 0 leaves it as the run's). ``workers``:
+        child processes, each masking every ``workers``-th chunk."""
         if len(texts) < (cls.min_texts if min_texts is None else min_texts):
             return None
         folder = Path(tempfile.mkdtemp(prefix="personas-mask-"))  # mode 0700: the raw texts stay private
@@ -58,19 +71,26 @@ class MaskPrefetch:
                 pickle.dump({"keep": list(keep_handles), "parent": os.getpid(), "nice": int(nice)}, fh)
                 for i in range(0, len(texts), CHUNK):
                     pickle.dump(list(texts[i:i + CHUNK]), fh)
-            proc = subprocess.Popen([sys.executable, "-m", "ml.runtime.mask_prefetch", str(folder)],
-                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL, start_new_session=True)
+            procs = [subprocess.Popen([sys.executable, "-m", "ml.runtime.mask_prefetch", str(folder), str(i),
+                                       str(workers)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL, start_new_session=True)
+                     for i in range(workers)]
         except OSError:  # no room for the file, no process: the mask stage masks everything itself
             shutil.rmtree(folder, ignore_errors=True)
             return None
-        return cls(proc, folder, len(texts))
+        return cls(procs, folder, len(texts))
+
+    def wait(self) -> bool:
+        """Wait for every child to finish; True when all masked their share (exit code 0)."""
+        return all(proc.wait() == 0 for proc in self.procs_)
 
     def stop(self) -> int | None:
-        """End the child (if still running) and delete the texts; its exit code (negative: killed)."""
-        proc = self.proc_
-        if proc.poll() is None:
-            proc.terminate()
+        """End the children (if still running) and delete the texts; the first child's exit code
+        (negative: killed)."""
+        for proc in self.procs_:
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in self.procs_:
             try:
                 proc.wait(5)
             except subprocess.TimeoutExpired:
@@ -78,22 +98,43 @@ class MaskPrefetch:
                 proc.wait()
         shutil.rmtree(self.folder_, ignore_errors=True)
         atexit.unregister(self.stop)
-        return proc.returncode
+        return self.proc_.returncode
 
 
-def _work(folder: Path) -> None:
-    """Mask the chunks of ``folder/texts.pkl`` one by one (only one chunk in memory at a time)."""
+def mask_ahead(texts: Sequence[str], keep_handles: Sequence[str] = (), workers: int | None = None,
+               min_texts: int = MASK_AHEAD_FROM) -> bool:
+    """Mask into the mask cache what it lacks of ``texts`` in ``workers`` children (default: one per core,
+    at most 4) at the run's priority, and wait. False when nothing ran (fewer than ``min_texts`` texts, no
+    process) or a child failed: ``mask_texts`` masks what is missing itself, so the result is the same."""
+    if len(texts) < min_texts:
+        return False
+    workers = workers or min(4, os.cpu_count() or 1)
+    job = MaskPrefetch.start(texts, keep_handles, min_texts=0, nice=0, workers=workers)
+    if job is None:
+        return False
+    try:
+        return job.wait()
+    finally:
+        job.stop()
+
+
+def _work(folder: Path, index: int = 0, workers: int = 1) -> None:
+    """Mask chunks ``index``, ``index + workers``, … of ``folder/texts.pkl`` one by one (only one chunk in
+    memory at a time)."""
     with open(folder / "texts.pkl", "rb") as fh:
         job = pickle.load(fh)
         _lower_priority(job.get("nice", 19))  # first: loading the masker is already work
         from ml.profile.masking import mask_texts
 
+        n = 0
         while os.getppid() == job["parent"]:  # the run gone: nobody will read the rest
             try:
                 chunk = pickle.load(fh)
             except EOFError:
                 return
-            mask_texts(chunk, job["keep"], parallel=False)
+            if n % workers == index:
+                mask_texts(chunk, job["keep"], parallel=False)
+            n += 1
 
 
 def _lower_priority(nice: int) -> None:
@@ -108,4 +149,4 @@ def _lower_priority(nice: int) -> None:
 
 
 if __name__ == "__main__":
-    _work(Path(sys.argv[1]))
+    _work(Path(sys.argv[1]), *(int(a) for a in sys.argv[2:4]))

