@@ -141,6 +141,9 @@ def test_a_run_with_the_background_masker_writes_the_same_texts(tmp_path, monkey
     assert len(started) == 1 and started[0] is not None
     assert started[0].proc_.poll() is not None  # run() stopped it
     assert ahead == [True]  # the children masked every text the run writes
+    from ml.profile import terms
+
+    assert terms._WORDS_MEMO == {}  # the run forgot the words it memoised for its terms
     monkeypatch.setattr(PiiMasker, "_mask_names", real_names)  # for the reference below
     assert pipe.mask_prefetch_ is None
     assert "mask" in result.manifest.timings_s

@@ -41,3 +41,18 @@ def test_fitted_terms_equal_a_plain_count_vectorizer_and_pickle():
         assert (fitted.vectorizer_.transform(texts) != X).nnz == 0
         again = pickle.loads(pickle.dumps(fitted))
         assert (again.transform(texts[:50]) != fitted.transform(texts[:50])).nnz == 0
+
+
+def test_the_words_memo_stops_filling_at_its_size_and_is_cleared(monkeypatch):
+    from ml.profile import terms
+
+    texts = [f"refund for order {i} never arrived, parcel lost {i % 7}" for i in range(300)]
+    want = [sklearn_analyzer((1, 2))(t) for t in texts]
+    terms.clear_term_memo()
+    monkeypatch.setattr(terms, "WORDS_MEMO_SIZE", 100)
+    first = [term_tokens(t, (1, 2)) for t in texts]
+    assert len(terms._WORDS_MEMO) == 100  # the first 100 texts kept, none evicted for the later ones
+    assert set(terms._WORDS_MEMO) == set(texts[:100])
+    assert first == want == [term_tokens(t, (1, 2)) for t in texts]  # memoised or not, the same terms
+    terms.clear_term_memo()
+    assert terms._WORDS_MEMO == {}

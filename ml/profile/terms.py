@@ -64,16 +64,32 @@ _TOKEN_RE = re.compile(TOKEN_PATTERN)
 COUNT_TEXTS = 50_000  # texts counted at a time above the vocabulary sample (ClassTfidf.fit)
 
 
-@lru_cache(maxsize=1 << 17)
-def _words(text: str) -> tuple[str, ...]:
-    """The text's words, stop words removed (memoised: a run reads each text in several fits)."""
-    return tuple(w for w in _TOKEN_RE.findall(clean_for_terms(text)) if w not in STOP_WORDS)
+WORDS_MEMO_SIZE = 1 << 17  # texts whose words are kept (about 25 MB at most; clear_term_memo frees them)
+_WORDS_MEMO: dict[str, str] = {}
+
+
+def _words(text: str) -> list[str]:
+    """The text's words, stop words removed. Memoised (a run reads each text in several fits) as one
+    space-joined string per text (a word has no space), for the first ``WORDS_MEMO_SIZE`` texts seen and
+    never evicted. The LRU cache of word tuples it replaces hit nothing when a million distinct texts swept
+    it and held 120 MB through the profile stage (measured at 1M rows, docs/benchmarks.md)."""
+    joined = _WORDS_MEMO.get(text)
+    if joined is None:
+        joined = " ".join(w for w in _TOKEN_RE.findall(clean_for_terms(text)) if w not in STOP_WORDS)
+        if len(_WORDS_MEMO) < WORDS_MEMO_SIZE:
+            _WORDS_MEMO[text] = joined
+    return joined.split()
+
+
+def clear_term_memo() -> None:
+    """Forget the memoised words (``_words``): the pipeline calls it once the run's terms are read."""
+    _WORDS_MEMO.clear()
 
 
 def term_tokens(text: object, ngram_range: tuple[int, int] = (1, 1)) -> list[str]:
     """Terms of one text: exactly what scikit-learn's word analyzer gives with ``clean_for_terms`` as
     preprocessor, ``TOKEN_PATTERN`` and ``STOP_WORDS`` (stop words dropped, then 1..n-grams of the rest)."""
-    words = _words(text) if isinstance(text, str) else ()
+    words = _words(text) if isinstance(text, str) else []
     lo, hi = ngram_range
     out = list(words) if lo == 1 else []
     for n in range(max(lo, 2), min(hi, len(words)) + 1):

@@ -26,6 +26,7 @@ from ml.ingest.load import ColumnMapping, load_messages
 from ml.ingest.timebasis import TimeBasis, check_timezone
 from ml.metrics import dbcv, label_scores, silhouette, stability_ari
 from ml.profile.masking import keep_handles_for, mask_texts
+from ml.profile.terms import clear_term_memo
 from ml.reduce import UMAPReducer
 from ml.runtime.config import PipelineConfig
 from ml.runtime.contracts import ConversationManifest, ConversationPersona, Hierarchy, new_run_id
@@ -234,6 +235,7 @@ class PersonaPipeline:
         with self.timer_.stage("subpersonas"):  # level 2; hierarchy gains the level (ml.runtime.subpersona_step)
             personas, sub_ids = add_subpersonas(self.config, self.stages.subpersonas, clusterer, placement, prep,
                                                 (labels, reassigned, reduced), personas, hierarchy, masked)
+            clear_term_memo()  # every term of the run is read: the memoised words go
         with self.timer_.stage("model"):  # the saved persona model (its novelty sample: ml.lineage.neighbourhood)
             model = self._persona_model(prep, fusion, model_reassigner, embeddings, labels, personas)
         out = _members_out(members, masked, labels, reassigned, placement, distance, sub_ids, coords)
