@@ -200,7 +200,7 @@ def _report_header() -> dict:
     }
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--sizes", type=int, nargs="+", default=[5000, 15000, 50000])
     p.add_argument("--out", type=Path, default=REPO / "bench-results" / "pipeline.json")
@@ -223,6 +223,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--progress", action="store_true", help="let ml.run print its progress into the run's log")
     p.add_argument("--onnx-from", type=Path, default=Path(os.environ.get("PERSONAS_CACHE_DIR", REPO / ".cache" / "personas")),
                    help="with --encoder int8: copy this cache's exported ONNX model (onnx/) into each cold cache")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = _parser()
     args = p.parse_args(argv)
     if min(args.sizes) < 100:
         p.error("--sizes: each size must be at least 100 (the pipeline needs 50 kept members)")
