@@ -52,3 +52,31 @@ def test_release_memory_frees_cyclic_garbage():
     finally:
         gc.enable()
     assert ref() is None
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/statm")
+def test_the_peak_tracer_names_the_line_that_held_the_memory(monkeypatch):
+    monkeypatch.setenv("PERSONAS_TRACE_PEAK", "1")
+    lines = []
+    timer = StageTimer(lines.append)
+    try:
+        with timer.stage("big"):
+            _hold_a_block()
+    finally:
+        timer.tracer_.stop()
+    traced = lines[-1]
+    assert traced.startswith("big peak ") and "_hold_a_block" in traced, traced
+    assert "tests/test_stage_memory.py" in traced
+
+
+def _hold_a_block():
+    import time
+
+    block = np.ones((128, 2**20 // 8))  # 128 MB, touched, held long enough for the tracer's samples
+    time.sleep(0.5)
+    del block
+
+
+def test_no_tracer_unless_asked(monkeypatch):
+    monkeypatch.delenv("PERSONAS_TRACE_PEAK", raising=False)
+    assert StageTimer().tracer_ is None

@@ -23,6 +23,8 @@ from contextlib import contextmanager
 from importlib import metadata
 from typing import Any
 
+from ml.runtime.peaktrace import PeakTracer, tracing_requested
+
 
 def peak_rss_mb() -> float:
     """The process's peak resident memory so far, in MB (Linux ``ru_maxrss`` is in KB)."""
@@ -77,17 +79,23 @@ class StageTimer:
         self.log = log or (lambda msg: None)
         self.timings_: dict[str, float] = {}
         self.peak_rss_: dict[str, float] = {}
+        self.tracer_ = PeakTracer(rss_mb).start() if tracing_requested() else None  # ml.runtime.peaktrace
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
         """Time the block as stage ``name`` (nothing is recorded when the block raises)."""
         self.log(f"{name} ...")
+        if self.tracer_ is not None:
+            self.tracer_.reset()
         start = time.perf_counter()
         yield
         self.timings_[name] = round(time.perf_counter() - start, 3)
         self.peak_rss_[name] = peak_rss_mb()
         release_memory()
         self.log(f"{name} done in {self.timings_[name]:.1f}s (memory now {rss_mb():,.0f} MB, peak {self.peak_rss_[name]:,.0f} MB)")
+        if self.tracer_ is not None:
+            mb, stack = self.tracer_.peak()
+            self.log(f"{name} peak {mb:,.0f} MB at " + " ← ".join(stack))
 
     def summary(self, started: float) -> dict[str, Any]:
         """Manifest fields ``timings_s`` (``total`` since ``started``), ``peak_rss_mb``, ``peak_rss_mb_by_stage``."""
