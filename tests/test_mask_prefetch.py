@@ -10,7 +10,7 @@ import psutil
 import pytest
 
 from ml.profile.mask_cache import MaskCache
-from ml.profile.masking import keep_handles_for, mask_texts
+from ml.profile.masking import keep_handles_for, mask_texts, uncached_texts
 from ml.profile.pii import PiiMasker, rules_version
 from ml.runtime import mask_prefetch
 from ml.runtime import pipeline as pipeline_module
@@ -86,6 +86,18 @@ def test_mask_ahead_masks_every_chunk_in_children_and_the_run_only_reads(tmp_pat
     assert mask_texts(texts, keep) == fresh
 
 
+def test_uncached_texts_are_the_distinct_texts_without_a_cached_mask(tmp_path, monkeypatch):
+    monkeypatch.setenv("PERSONAS_CACHE_DIR", str(tmp_path))
+    texts = _texts(60)
+    keep = keep_handles_for(texts)
+    assert uncached_texts(texts + texts[:5], keep) == texts  # each once, in order
+    mask_texts(texts[:20], keep)
+    assert uncached_texts(texts, keep) == texts[20:]
+    assert uncached_texts(texts, ()) == texts  # another brand list is another cache
+    mask_texts(texts, keep)
+    assert uncached_texts(texts, keep) == []
+
+
 def test_mask_ahead_leaves_few_texts_to_the_run(tmp_path, monkeypatch):
     monkeypatch.setenv("PERSONAS_CACHE_DIR", str(tmp_path))
     texts = _texts(50)
@@ -130,7 +142,7 @@ def test_a_run_with_the_background_masker_writes_the_same_texts(tmp_path, monkey
     real_names = PiiMasker._mask_names
 
     def mask_ahead_spy(texts, keep_handles=()):  # the mask stage's children, on a sample this small too
-        ahead.append(mask_prefetch.mask_ahead(texts, keep_handles, workers=2, min_texts=1))
+        ahead.append((len(texts), mask_prefetch.mask_ahead(texts, keep_handles, workers=2, min_texts=1)))
         monkeypatch.setattr(PiiMasker, "_mask_names", _no_names_here)  # the run's process only reads the cache
 
     monkeypatch.setattr(MaskPrefetch, "start", classmethod(spy))
@@ -140,7 +152,8 @@ def test_a_run_with_the_background_masker_writes_the_same_texts(tmp_path, monkey
     result = pipe.run([str(SAMPLE_DIR / "twcs_sample.csv")])
     assert len(started) == 1 and started[0] is not None
     assert started[0].proc_.poll() is not None  # run() stopped it
-    assert ahead == [True]  # the children masked every text the run writes
+    # the children masked what the background masker left (if anything), and the run itself no text
+    assert len(ahead) == 1 and ahead[0][1] == (ahead[0][0] > 0)
     from ml.profile import terms
 
     assert terms._WORDS_MEMO == {}  # the run forgot the words it memoised for its terms

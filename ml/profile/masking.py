@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from ml.profile.pii import EMAIL_RE, HANDLE_RE, URL_RE, PiiMasker, decode_entities
 
 __all__ = ["EMAIL_RE", "HANDLE_RE", "URL_RE", "decode_entities", "detect_brand_handles", "keep_handles_for",
-           "mask_pii", "mask_texts"]
+           "mask_pii", "mask_texts", "uncached_texts"]
 
 _MASKER = PiiMasker()
 _BULK = PiiMasker(n_process=None, cache_dir=None)  # run writers: parallel NER when large, cached on disk
@@ -46,6 +46,11 @@ def mask_texts(texts: Iterable, keep_handles: Iterable[str] | None = None, *, na
     masked wherever written capitalised (``PiiMasker.mask_many``)."""
     masker = _BULK if parallel else _SERIAL
     return (masker if names else _BULK_PATTERNS).mask_many(list(texts), keep_handles, known_names)
+
+
+def uncached_texts(texts: Iterable, keep_handles: Iterable[str] | None = None) -> list[str]:
+    """The distinct texts ``mask_texts(texts, keep_handles)`` would mask now: those the mask cache lacks."""
+    return _BULK.uncached(texts, keep_handles)
 
 
 def keep_handles_for(texts: Sequence[str], config=None) -> list[str]:

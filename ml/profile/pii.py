@@ -328,13 +328,26 @@ class PiiMasker:
         known = known_names_re(known_names)
         texts = [t if isinstance(t, str) else "" for t in texts]
         unique = list(dict.fromkeys(texts))
-        brands = hashlib.sha1(" ".join(sorted(keep)).encode()).hexdigest()[:8]  # brand words are not names
-        cache = MaskCache(self.cache_dir, f"{rules_version()}-{brands if self.names else 'nonames'}")
+        cache = self._cache(keep)
         done: dict[str, str] = {}
         for s in range(0, len(unique), BLOCK_TEXTS):
             block = unique[s : s + BLOCK_TEXTS]
             done.update(zip(block, self._mask_block(block, cache, keep, known)))
         return [done[t] for t in texts]
+
+    def uncached(self, texts: Iterable, keep_handles: Iterable[str] | None = None) -> list[str]:
+        """The distinct texts of ``texts`` whose mask the cache does not hold (what ``mask_many`` would mask)."""
+        unique = list(dict.fromkeys(t if isinstance(t, str) else "" for t in texts))
+        cache = self._cache({h.lstrip("@").lower() for h in (keep_handles or ())})
+        missing: list[str] = []
+        for s in range(0, len(unique), BLOCK_TEXTS):
+            block = unique[s : s + BLOCK_TEXTS]
+            missing.extend(t for t, m in zip(block, cache.get(block)) if m is None)
+        return missing
+
+    def _cache(self, keep: set[str]) -> MaskCache:
+        brands = hashlib.sha1(" ".join(sorted(keep)).encode()).hexdigest()[:8]  # brand words are not names
+        return MaskCache(self.cache_dir, f"{rules_version()}-{brands if self.names else 'nonames'}")
 
     def _mask_block(self, unique: list[str], cache: MaskCache, keep: set[str], known: re.Pattern | None) -> list[str]:
         """Distinct texts masked: from the cache where they are, the rest masked now and cached."""

@@ -25,7 +25,7 @@ from ml.filtering.agents import drop_agents
 from ml.ingest.load import ColumnMapping, load_messages
 from ml.ingest.timebasis import TimeBasis, check_timezone
 from ml.metrics import dbcv, label_scores, silhouette, stability_ari
-from ml.profile.masking import keep_handles_for, mask_texts
+from ml.profile.masking import keep_handles_for, mask_texts, uncached_texts
 from ml.profile.terms import clear_term_memo
 from ml.reduce import UMAPReducer
 from ml.runtime.config import PipelineConfig
@@ -185,13 +185,13 @@ class PersonaPipeline:
 
     def _mask(self, prep: Prepared) -> tuple[list[str], Any]:
         """The members' texts masked (``ml.profile.masking.mask_texts``) and the profile config with the
-        run's brand handles. Many texts are masked in child processes first (``mask_ahead``), so that this
-        process only reads the mask cache."""
+        run's brand handles. When many are not in the mask cache yet (the background masker did not reach
+        them), child processes mask those first (``mask_ahead``), so that this process only reads the cache."""
         self._stop_prefetch()
         texts = member_texts(prep.members)
         profile_cfg = self.config.profile.model_copy(update={"brand_handles": keep_handles_for(texts, self.config.profile)})
-        if self.config.profile.mask_in_background:
-            mask_ahead(texts, profile_cfg.brand_handles)
+        if self.config.profile.mask_in_background:  # what the background masker has not reached
+            mask_ahead(uncached_texts(texts, profile_cfg.brand_handles), profile_cfg.brand_handles)
         return mask_texts(texts, profile_cfg.brand_handles, known_names=prep.staff_names), profile_cfg
 
     def run_prepared(self, prep: Prepared, paths: Sequence[str | Path], t0: float | None = None) -> PipelineResult:
