@@ -80,3 +80,30 @@ def _hold_a_block():
 def test_no_tracer_unless_asked(monkeypatch):
     monkeypatch.delenv("PERSONAS_TRACE_PEAK", raising=False)
     assert StageTimer().tracer_ is None
+
+
+def test_the_peak_tracer_keeps_no_frame_and_so_no_local_alive():
+    import time
+    import weakref
+
+    from ml.runtime.peaktrace import PeakTracer
+
+    class Big:
+        pass
+
+    state, refs = {"mb": 0}, []
+    tracer = PeakTracer(lambda: state["mb"], interval=0.001).start()
+    try:
+        def stage():
+            big = Big()
+            refs.append(weakref.ref(big))
+            for _ in range(50):  # new highs while this frame runs: the tracer reads this stack
+                state["mb"] += 1
+                time.sleep(0.002)
+
+        stage()
+        time.sleep(0.05)  # no new high after the stage: a kept frame would stay kept
+        assert "stage" in " ".join(tracer.peak()[1])
+        assert refs[0]() is None  # the stage's local was freed when the stage returned
+    finally:
+        tracer.stop()

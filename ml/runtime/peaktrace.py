@@ -52,9 +52,15 @@ class PeakTracer:
             mb = self.read_mb()
             if mb <= self.high_:
                 continue
-            frame = sys._current_frames().get(self.main_)
-            stack = traceback.extract_stack(frame) if frame is not None else []
-            ours = [f for f in stack if "site-packages" not in f.filename and "/lib/python" not in f.filename]
-            lines = [f"{os.path.relpath(f.filename)}:{f.lineno} {f.name}" for f in reversed(ours)][: self.frames]
+            lines = self._main_stack()
             with self.lock_:
                 self.high_, self.stack_ = mb, lines
+
+    def _main_stack(self) -> list[str]:
+        """The main thread's frames of this package as text, innermost first. No frame object outlives this
+        call: a kept frame would keep its locals (a stage's arrays) alive and change what is measured."""
+        frame = sys._current_frames().get(self.main_)
+        stack = traceback.extract_stack(frame) if frame is not None else []
+        del frame
+        ours = [f for f in stack if "site-packages" not in f.filename and "/lib/python" not in f.filename]
+        return [f"{os.path.relpath(f.filename)}:{f.lineno} {f.name}" for f in reversed(ours)][: self.frames]
