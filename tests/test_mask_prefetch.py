@@ -181,3 +181,21 @@ def test_the_background_masker_can_be_switched_off(tmp_path, monkeypatch):
     pipe = PersonaPipeline(cfg, progress=False)
     pipe.prepare([str(SAMPLE_DIR / "twcs_sample.csv")], prefetch_masks=True)
     assert calls == []
+
+
+def test_a_masking_child_imports_neither_torch_nor_the_profile_stack(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys; from ml.runtime.mask_prefetch import _masker_imports_only; _masker_imports_only(); "
+            "from ml.profile.masking import mask_texts; "
+            "print(mask_texts(['Thanks Becky, my card is 4111111111111111'], (), parallel=False)[0]); "
+            "print(sorted(m for m in ('torch', 'sklearn', 'scipy', 'pandas') if sys.modules.get(m)))")
+    env = {**os.environ, "PERSONAS_CACHE_DIR": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300,
+                         check=False)
+    assert out.returncode == 0, out.stderr[-2000:]
+    masked, loaded = out.stdout.strip().splitlines()[-2:]
+    assert masked == "Thanks [name], my card is [card]"  # the recogniser runs without torch
+    assert loaded == "[]"

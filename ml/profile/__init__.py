@@ -1,168 +1,22 @@
 """Persona profiles: language, activity, behavioral fingerprint, evidence, name, description, separators.
 
-``build_profiles(members, features, labels, reassigned, embeddings, config)`` (CONTRACTS §4):
-
-- ``members``: member frame (``member_id``, ``text`` raw, optional ``local_hour``, ``local_weekday``);
-- ``features``: raw (n, 36) matrix in ``ml.features.behavioral.FEATURE_NAMES`` order (NaN = missing);
-- ``labels``: persona id per member (no -1); ``reassigned``: bool per member (True = was noise);
-- ``embeddings``: (n, d) L2-normalised text embeddings;
-
-returns one JSON-ready dict per persona, sorted by id, with ``id``, ``size``, ``share``, ``core_size``,
-``reassigned_count``, ``name``, ``description``, ``top_terms``/``top_ngrams`` (``[{term, weight}]``),
-``activity``, ``fingerprint``, ``highlights``, ``evidence`` (``[{member_id, text, similarity}]``,
-masked; empty with ``evidence_withheld: true`` and ``evidence_withheld_reason`` when fewer than
-``min_evidence_authors`` distinct authors back the persona, ``distinct_authors`` None where unknown),
-``separators`` and ``brand_handles`` (accounts left unmasked). Nothing about protected
-attributes is inferred; sensitive words are kept out of terms and names (``terms.SENSITIVE_TERMS``).
+``build_profiles(members, features, labels, reassigned, embeddings, config)`` is in ``ml.profile.build``
+(its docstring gives the inputs and the output, CONTRACTS §4). The names below load on first use, so a
+process that only masks texts (``ml.runtime.mask_prefetch``'s children, ``ml.profile.masking``) does not
+import pandas, scikit-learn and SciPy with this package: about 200 MB per masking child.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import numpy as np
-import pandas as pd
-
-from ml.ingest.timebasis import CLOCK_FEATURES, clock_words_allowed
-from ml.profile.activity import ActivityProfiler
-from ml.profile.config import ProfileConfig
-from ml.profile.describe import describe
-from ml.profile.evidence import EvidenceSelector, privacy_floor
-from ml.profile.fingerprint import BehavioralFingerprint, feature_specs, highlights
-from ml.profile.llm_names import name_proposer_from_env
-from ml.profile.masking import detect_brand_handles, keep_handles_for, mask_pii
-from ml.profile.naming import PersonaNamer
-from ml.profile.separators import SurrogateSeparator
-from ml.profile.terms import ClassTfidf
-from ml.runtime.errors import InputError
-
 __all__ = ["ProfileConfig", "build_profiles", "detect_brand_handles", "mask_pii"]
 
-
-def _check_inputs(members, features, labels, reassigned, embeddings) -> None:
-    if not isinstance(members, pd.DataFrame):
-        raise InputError("build_profiles: members must be a pandas DataFrame (the member frame)")
-    for col in ("member_id", "text"):
-        if col not in members.columns:
-            raise InputError(f"build_profiles: members has no '{col}' column; build it with ml.units.build_units")
-    n = len(members)
-    for name, arr in (("features", features), ("labels", labels), ("reassigned", reassigned),
-                      ("embeddings", embeddings)):
-        if len(arr) != n:
-            raise InputError(f"build_profiles: {name} has {len(arr)} rows but members has {n}; pass aligned arrays")
-    if n and (np.asarray(labels) < 0).any():
-        raise InputError("build_profiles: labels contain -1 (noise); reassign noise before profiling")
+_HOMES = {"build_profiles": "ml.profile.build", "ProfileConfig": "ml.profile.config",
+          "detect_brand_handles": "ml.profile.masking", "mask_pii": "ml.profile.masking"}
 
 
-def _nameable(highlighted: list[dict], time_basis: str | None) -> list[dict]:
-    """Highlights a name may draw a behaviour word from: no clock words ("Late-night", "Weekend") unless
-    the hours are the customers' own (``ml.ingest.timebasis.clock_words_allowed``)."""
-    return [f for f in highlighted if clock_words_allowed(time_basis) or f["feature"] not in CLOCK_FEATURES]
+def __getattr__(name: str):
+    if name not in _HOMES:
+        raise AttributeError(f"module 'ml.profile' has no attribute {name!r}")
+    from importlib import import_module
 
-
-@dataclass
-class _Fitted:
-    """The estimators fitted on all members that every persona's profile reads."""
-
-    words: ClassTfidf
-    grams: ClassTfidf
-    activity: ActivityProfiler
-    fingerprint: BehavioralFingerprint
-    selector: EvidenceSelector
-    X: np.ndarray
-    specs: list
-
-
-def _fit_parts(members, texts, features, labels, cfg: ProfileConfig, brands: tuple, time_basis) -> _Fitted:
-    specs = feature_specs()
-    X = np.asarray(features, dtype=np.float64)
-    if X.ndim != 2 or X.shape[1] != len(specs):
-        raise InputError(f"build_profiles: features has shape {X.shape}; expected ({len(members)}, {len(specs)}) "
-                         "raw values in ml.features.behavioral.FEATURE_NAMES order")
-    return _Fitted(
-        ClassTfidf((1, 1), cfg.min_df, cfg.max_features, brands).fit(texts, labels),
-        ClassTfidf((2, 3), cfg.min_df, cfg.max_features, brands).fit(texts, labels),
-        ActivityProfiler(cfg.n_peak_hours, time_basis).fit(members, labels),
-        BehavioralFingerprint(time_basis=time_basis).fit(X, labels),
-        EvidenceSelector(cfg.n_evidence, cfg.evidence_pool, cfg.mmr_lambda, cfg.near_duplicate_cosine,
-                         cfg.near_duplicate_jaccard, cfg.min_evidence_words, cfg.evidence_max_chars),
-        X, specs)
-
-
-def _terms(tfidf: ClassTfidf, pid, n: int) -> list[dict]:
-    return [{"term": t, "weight": round(w, 6)} for t, w in tfidf.top_terms(pid, n)]
-
-
-def build_profiles(members: pd.DataFrame, features, labels, reassigned, embeddings,
-                   config: ProfileConfig | None = None, time_basis: str | None = None,
-                   term_texts=None, known_names=()) -> list[dict]:
-    """Profile every persona; see the module docstring for inputs and output. ``time_basis``: the clock
-    of ``local_hour``/``local_weekday`` ("UTC", "local", an IANA zone; None = unknown; ``ml.ingest.timebasis``).
-    ``term_texts``: the texts terms, n-grams, names and separators are read from, aligned with ``members``
-    (the pipeline passes the masked texts, so no person's name, number or handle can become a term; None:
-    the members' texts). Evidence is picked from the members' texts and masked (``known_names``: people's
-    given names known from the data, e.g. staff sign-offs, masked too: ``ml.profile.pii``)."""
-    cfg = config or ProfileConfig()
-    _check_inputs(members, features, labels, reassigned, embeddings)
-    labels = np.asarray(labels)
-    reassigned = np.asarray(reassigned, dtype=bool)
-    embeddings = np.asarray(embeddings)
-    members = members.reset_index(drop=True)
-    texts = members["text"].fillna("").astype(str)  # a string column: Python strings per persona, as read
-    member_ids = members["member_id"].astype(str).to_numpy()
-    n = len(members)
-    if n == 0:
-        return []
-    keep_handles = keep_handles_for(texts, cfg)
-    known = "author" in members and members["author"].notna().any()
-    authors = members["author"].to_numpy(dtype=object) if known else None  # privacy floor: None = unknown
-    words = texts.tolist() if term_texts is None else [t if isinstance(t, str) else "" for t in term_texts]
-    if len(words) != n:
-        raise InputError(f"build_profiles: term_texts has {len(words)} texts but members has {n} rows")
-    fit = _fit_parts(members, words, features, labels, cfg, tuple(keep_handles), time_basis)
-
-    profiles, highlighted = [], {}
-    for pid in np.unique(labels):
-        mask = labels == pid
-        fingerprint = fit.fingerprint.profile(pid)
-        hl = highlighted[int(pid)] = highlights(fingerprint, cfg.n_highlights, cfg.min_effect,
-                                                cfg.min_feature_coverage)
-        privacy = privacy_floor(None if authors is None else authors[mask], cfg.min_evidence_authors)
-        profiles.append({
-            "id": int(pid), "size": int(mask.sum()), "share": float(mask.sum() / n),
-            "core_size": int((mask & ~reassigned).sum()), "reassigned_count": int((mask & reassigned).sum()),
-            "top_terms": _terms(fit.words, pid, cfg.n_terms), "top_ngrams": _terms(fit.grams, pid, cfg.n_ngrams),
-            "activity": fit.activity.profile(pid),
-            "fingerprint": fingerprint,
-            "highlights": [f["sentence"] for f in hl],
-            "highlight_features": [f["feature"] for f in hl],
-            "evidence": [] if privacy["evidence_withheld"] else fit.selector.pick(  # masked below
-                member_ids[mask], texts[mask].tolist(), embeddings, ~reassigned[mask],
-                rows=np.flatnonzero(mask)),
-            **privacy,
-            "brand_handles": list(keep_handles),
-        })
-    masked = fit.selector.mask([p["evidence"] for p in profiles], keep_handles, known_names)
-    for p, evidence in zip(profiles, masked, strict=True):
-        p["evidence"] = evidence
-    _name_and_describe(profiles, highlighted, fit, words, labels, embeddings, cfg, time_basis)
-    return profiles
-
-
-def _name_and_describe(profiles, highlighted, fit: _Fitted, texts, labels, embeddings, cfg, time_basis) -> None:
-    """Separators (term indicators of every persona's top terms + standardized features), names and
-    descriptions, set on ``profiles`` in place."""
-    words = fit.words
-    vocab = list(dict.fromkeys(t for p in profiles for t, _ in words.top_terms(p["id"], cfg.surrogate_terms_per_persona)))
-    index = {t: j for j, t in enumerate(words.vocabulary_)}
-    sep = SurrogateSeparator(cfg.surrogate_test_size, cfg.surrogate_max_rows, cfg.random_state)
-    sample = [texts[i] for i in sep.sample_rows(len(texts))]  # the separator reads a sample: count its texts only
-    T = words.transform(sample)[:, [index[t] for t in vocab]] if vocab else np.zeros((len(sample), 0))
-    sep.fit(T, vocab, fit.X, [name for name, _ in fit.specs], labels)
-    nameable = {pid: _nameable(hl, time_basis) for pid, hl in highlighted.items()}
-    names = PersonaNamer(proposer=name_proposer_from_env()).fit(
-        texts, labels, embeddings, words, fit.grams, nameable).names_
-    for p in profiles:
-        p["name"] = names[p["id"]]
-        p["separators"] = sep.signals(p["id"], cfg.n_separator_signals)
-        p["description"] = describe(p)
+    return getattr(import_module(_HOMES[name]), name)

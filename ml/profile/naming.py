@@ -26,11 +26,11 @@ proposal is used only when it passes the same rules (and is unique), otherwise t
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 import numpy as np
 from sklearn.base import BaseEstimator
 
+from ml.profile.first_names import first_names
 from ml.profile.stems import stem
 from ml.profile.terms import SENSITIVE_TERMS, STOP_WORDS, is_profane
 
@@ -74,19 +74,6 @@ def content_stems(text: str, unique: bool = True):
     """Snowball stems of the content words of ``text`` (stop words and non-letters left out)."""
     stems = [stem(w) for w in _WORD_RE.findall(text.lower()) if w not in STOP_WORDS and len(w) > 1]
     return set(stems) if unique else stems
-
-
-@lru_cache(maxsize=1)
-def first_names() -> frozenset[str]:
-    """US census first names (the ``names`` package's data files), lower-cased."""
-    from importlib.resources import files
-
-    out: set[str] = set()
-    for fname in ("dist.male.first", "dist.female.first"):
-        for line in files("names").joinpath(fname).read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                out.add(line.split()[0].lower())
-    return frozenset(out)
 
 
 def written_as_name(word: str, text: str, min_share: float = 0.5) -> bool:

@@ -171,7 +171,7 @@ def _stop_words() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def _lower_first_names() -> frozenset[str]:
     """US census first names that are not stop words: "loreen" in "booking # chua loreen lee"."""
-    from ml.profile.naming import first_names  # lazy: naming imports this module through terms
+    from ml.profile.first_names import first_names
 
     return first_names() - _stop_words()
 
