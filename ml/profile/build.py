@@ -31,13 +31,13 @@ from ml.profile.describe import describe
 from ml.profile.evidence import EvidenceSelector, privacy_floor
 from ml.profile.fingerprint import BehavioralFingerprint, feature_specs, highlights
 from ml.profile.llm_names import name_proposer_from_env
-from ml.profile.masking import detect_brand_handles, keep_handles_for, mask_pii
+from ml.profile.masking import keep_handles_for
 from ml.profile.naming import PersonaNamer
 from ml.profile.separators import SurrogateSeparator
 from ml.profile.terms import ClassTfidf
 from ml.runtime.errors import InputError
 
-__all__ = ["ProfileConfig", "build_profiles", "detect_brand_handles", "mask_pii"]
+__all__ = ["build_profiles"]
 
 
 def _check_inputs(members, features, labels, reassigned, embeddings) -> None:

@@ -288,6 +288,11 @@ def rules_version() -> str:
     return f"{digest}-{version(SPACY_MODEL)}"
 
 
+def _handle_set(keep_handles: Iterable[str] | None) -> set[str]:
+    """Brand handles as the masker compares them: lower case, without "@"."""
+    return {h.lstrip("@").lower() for h in (keep_handles or ())}
+
+
 def known_names_re(names: Iterable[str]) -> re.Pattern | None:
     """One pattern for the given names as whole words, capitalised or upper case; None for no names."""
     forms = sorted({form for n in names if n and n.isalpha() for form in (n.capitalize(), n.upper())},
@@ -324,7 +329,7 @@ class PiiMasker:
         ``known_names``: given names known to be people's in this data (staff sign-offs,
         ``ml.filtering.agents``), masked wherever they are written capitalised ("Becky", "BECKY"; not
         "becky", which may be a word), after the cache (the cached masks do not depend on them)."""
-        keep = {h.lstrip("@").lower() for h in (keep_handles or ())}
+        keep = _handle_set(keep_handles)
         known = known_names_re(known_names)
         texts = [t if isinstance(t, str) else "" for t in texts]
         unique = list(dict.fromkeys(texts))
@@ -338,12 +343,9 @@ class PiiMasker:
     def uncached(self, texts: Iterable, keep_handles: Iterable[str] | None = None) -> list[str]:
         """The distinct texts of ``texts`` whose mask the cache does not hold (what ``mask_many`` would mask)."""
         unique = list(dict.fromkeys(t if isinstance(t, str) else "" for t in texts))
-        cache = self._cache({h.lstrip("@").lower() for h in (keep_handles or ())})
-        missing: list[str] = []
-        for s in range(0, len(unique), BLOCK_TEXTS):
-            block = unique[s : s + BLOCK_TEXTS]
-            missing.extend(t for t, m in zip(block, cache.get(block)) if m is None)
-        return missing
+        cache = self._cache(_handle_set(keep_handles))
+        blocks = (unique[s : s + BLOCK_TEXTS] for s in range(0, len(unique), BLOCK_TEXTS))
+        return [t for block in blocks for t, m in zip(block, cache.get(block)) if m is None]
 
     def _cache(self, keep: set[str]) -> MaskCache:
         brands = hashlib.sha1(" ".join(sorted(keep)).encode()).hexdigest()[:8]  # brand words are not names
