@@ -75,6 +75,25 @@ def test_spread_graph_leaves_out_the_row_itself_and_caps_the_reference_rows():
     assert np.unique(capped[np.isin(capped, placed_rows)]).size <= 20  # 40 fitted + at most 20 placed
 
 
+def test_spread_graph_equals_one_search_over_every_reference_row():
+    """The merged search (fitted rows from the placement, then the placed ones) finds what one brute-force
+    search over all reference rows finds: the same rows in the same order, the same weights."""
+    X = np.random.default_rng(3).normal(size=(400, 12)).astype(np.float32)
+    fit_index = np.sort(np.random.default_rng(4).choice(400, 150, replace=False))
+    placed = np.ones(400, dtype=bool)
+    placed[fit_index] = False
+    placer = NeighbourPlacer(n_neighbors=6).fit(X[fit_index])
+    placed_rows = np.flatnonzero(placed)
+    d = np.linalg.norm(X[placed_rows, None, :] - X[None, :, :], axis=2)
+    d[np.arange(placed_rows.size), placed_rows] = np.inf
+    want = np.argsort(d, axis=1, kind="stable")[:, :6]
+    for fitted in (None, placer.kneighbors_dist(X, placed_rows)):
+        rows, w = spread_graph(X, fit_index, placed, placer, max_rows=10_000, seed=0, fitted=fitted)
+        assert rows.tolist() == want.tolist()
+        inv = 1.0 / np.take_along_axis(d, want, axis=1)
+        np.testing.assert_allclose(w, inv / inv.sum(axis=1, keepdims=True), rtol=1e-4)
+
+
 def test_sample_fit_places_members_in_their_blobs_persona():
     X, y = _blobs()
     pipe = _pipeline(fit_sample_size=240)

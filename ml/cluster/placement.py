@@ -153,32 +153,46 @@ class NeighbourPlacer(BaseEstimator):
         if not placed.any():
             empty = np.zeros((0, self.k_), dtype=np.int64), np.zeros((0, self.k_), dtype=np.float32)
             return Placement(np.asarray(fit_index), placed, *empty)
-        idx, w = self.kneighbors(X, np.flatnonzero(placed))
-        graph = spread_graph(X, np.asarray(fit_index), placed, self, spread_rows, seed) if spread_rounds > 0 else None
-        return Placement(np.asarray(fit_index), placed, idx, w, graph, spread_rounds)
+        idx, dist = self.kneighbors_dist(X, np.flatnonzero(placed))
+        graph = (spread_graph(X, np.asarray(fit_index), placed, self, spread_rows, seed, fitted=(idx, dist))
+                 if spread_rounds > 0 else None)
+        return Placement(np.asarray(fit_index), placed, idx, _weights(dist), graph, spread_rounds)
 
 
 def spread_graph(X: np.ndarray, fit_index: np.ndarray, placed: np.ndarray, placer: NeighbourPlacer,
-                 max_rows: int, seed: int | None) -> tuple[np.ndarray, np.ndarray]:
+                 max_rows: int, seed: int | None,
+                 fitted: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Each placed row's ``placer.k_`` nearest other rows among the reference rows (all rows, or above
-    ``max_rows`` the fitted rows plus a seeded sample of the placed ones): (row positions, weights)."""
+    ``max_rows`` the fitted rows plus a seeded sample of the placed ones): (row positions, weights).
+
+    ``fitted``: the placed rows' nearest fitted rows already found by ``placer`` (positions in ``fit_index``,
+    distances), as ``place`` has them. Then only the placed reference rows are searched and the two lists
+    merged: the k nearest rows of a union are among the k nearest of each part, so the result is the same
+    as searching all reference rows, and the fitted rows are not searched twice (at 50k rows with 20,000
+    fitted, 8 of the placement's 29 s)."""
     placed_rows = np.flatnonzero(placed)
-    ref = np.arange(X.shape[0])
-    if ref.size > max_rows:
+    ref_placed = placed_rows
+    if fit_index.size + placed_rows.size > max_rows:
         extra = max(0, max_rows - fit_index.size)
-        ref = np.sort(np.r_[fit_index, placed_rows[sample_index(placed_rows.size, extra, seed)]]) if extra else fit_index
-    k = int(min(placer.k_, ref.size - 1))
-    graph = NeighbourPlacer(k + 1, placer.metric).fit(X[ref])
-    idx, dist = graph.kneighbors_dist(X, placed_rows)
+        ref_placed = placed_rows[sample_index(placed_rows.size, extra, seed)] if extra else placed_rows[:0]
+    k = int(min(placer.k_, fit_index.size + ref_placed.size - 1))
+    if fitted is None:
+        fitted = placer.kneighbors_dist(X, placed_rows)
+    parts = [(fit_index[fitted[0][:, :k]], fitted[1][:, :k])]
+    if ref_placed.size:
+        near = NeighbourPlacer(min(k + 1, ref_placed.size), placer.metric).fit(X[ref_placed])
+        idx, dist = near.kneighbors_dist(X, placed_rows)
+        parts.append((ref_placed[idx], dist))
     out_rows = np.empty((placed_rows.size, k), dtype=_index_dtype(X.shape[0]))
     out_w = np.empty((placed_rows.size, k), dtype=np.float32)
     for s in range(0, placed_rows.size, BLOCK_ROWS):
         b = slice(s, s + BLOCK_ROWS)
-        rows = ref[idx[b]]
-        is_self = rows == placed_rows[b, None]
-        # drop the row itself where it is among its neighbours, otherwise the farthest neighbour
-        keep = np.where(is_self.any(axis=1, keepdims=True), ~is_self, np.arange(k + 1)[None, :] < k)
-        out_rows[b], out_w[b] = rows[keep].reshape(-1, k), _weights(dist[b][keep].reshape(-1, k))
+        rows = np.concatenate([r[b] for r, _ in parts], axis=1)
+        dist = np.concatenate([d[b] for _, d in parts], axis=1).astype(np.float64)
+        dist[rows == placed_rows[b, None]] = np.inf  # the row itself is no neighbour of its own
+        order = np.argsort(dist, axis=1, kind="stable")[:, :k]
+        out_rows[b] = np.take_along_axis(rows, order, axis=1)
+        out_w[b] = _weights(np.take_along_axis(dist, order, axis=1))
     return out_rows, out_w
 
 

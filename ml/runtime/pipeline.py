@@ -132,9 +132,8 @@ class PersonaPipeline:
                 "personas: supply more rows or relax the filters in --config",
                 n_rows=len(members), min_rows=cfg.input.min_members,
             )
-        if prefetch_masks and cfg.profile.mask_in_background:
-            texts = member_texts(members)  # what the mask stage masks, with the same handles
-            self.mask_prefetch_ = MaskPrefetch.start(texts, keep_handles_for(texts, cfg.profile))
+        if prefetch_masks:
+            self._start_prefetch(members)
         # per-row work on the configured executor (ml.runtime.executor); fitting stays in this process
         with open_executor(cfg.executor, log=self.log, progress=self.progress) as executor:
             with self.timer_.stage("features"):
@@ -177,6 +176,13 @@ class PersonaPipeline:
         finally:
             self._stop_prefetch()
 
+    def _start_prefetch(self, members: pd.DataFrame) -> None:
+        """Start the background masker on the members' texts (``ml.runtime.mask_prefetch``), unless one runs,
+        masking is not wanted in the background, or the texts are too few to be worth a process."""
+        if self.mask_prefetch_ is None and self.config.profile.mask_in_background:
+            texts = member_texts(members)  # what the mask stage masks, with the same handles
+            self.mask_prefetch_ = MaskPrefetch.start(texts, keep_handles_for(texts, self.config.profile))
+
     def _stop_prefetch(self) -> None:
         """End the background masker (``prepare(prefetch_masks=True)``): the mask stage masks what it left."""
         if self.mask_prefetch_ is not None:
@@ -196,7 +202,17 @@ class PersonaPipeline:
 
     def run_prepared(self, prep: Prepared, paths: Sequence[str | Path], t0: float | None = None) -> PipelineResult:
         """Every stage after the embeddings (fuse → … → persona model) on ``prep`` from ``prepare(paths)``;
-        ``t0`` (a ``time.perf_counter()`` value) starts the manifest's total (default: now)."""
+        ``t0`` (a ``time.perf_counter()`` value) starts the manifest's total (default: now).
+
+        The background masker (``prepare(prefetch_masks=True)``, else started here) masks the texts on the
+        other core while the seeded, single-threaded layout and the clustering run; the mask stage stops it."""
+        self._start_prefetch(prep.members)
+        try:
+            return self._run_prepared(prep, paths, t0)
+        finally:
+            self._stop_prefetch()
+
+    def _run_prepared(self, prep: Prepared, paths: Sequence[str | Path], t0: float | None) -> PipelineResult:
         cfg = self.config
         t0 = time.perf_counter() if t0 is None else t0
         members = prep.members
