@@ -27,8 +27,6 @@ which was 5x slower than fitting everything at 22,500 rows (issue 17).
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.neighbors import NearestNeighbors
@@ -46,30 +44,42 @@ MAP_EPOCHS = 100
 
 
 def import_umap():
-    """Import umap-learn with numba's on-disk cache switched on for its kernels.
+    """Import umap-learn with numba's on-disk cache switched on for its kernels, and the GIL released in them.
 
     umap-learn 0.5.12 compiles its layout kernels with ``numba.njit`` without ``cache=True``,
     so every new process spent 30–90 s compiling them again. Importing it while ``njit``
     defaults to ``cache=True`` stores the compiled kernels under ``NUMBA_CACHE_DIR`` (set by
     ``ml/__init__.py``); measured: a second process imports and fits in 5 s instead of 47 s.
+    ``nogil=True`` lets a second fit run in a thread while this one goes on (the run's 2-D map and its
+    stability refits, ``ml.runtime.pipeline``): two 6,000-row fits in two threads took 4.2 s, as one
+    alone, against 8.1 s with the GIL held. numba's cache does not tell kernels compiled with and without
+    ``nogil`` apart, so these live in their own subfolder of the cache. umap's notes to its caller
+    ("n_jobs overridden by setting random_state", "precomputed_knn[2] is not an NNDescent object") are
+    filtered for good, by module: ``warnings.catch_warnings`` around each fit is not safe with threads.
     """
+    import os
     import sys
+    import warnings
 
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"umap(\.|$)")
     if "umap" in sys.modules:
         return sys.modules["umap"]
     import numba
 
-    original = numba.njit
+    original, cache_dir = numba.njit, numba.config.CACHE_DIR
 
     def njit_cached(*args, **kwargs):
         kwargs.setdefault("cache", True)
+        kwargs.setdefault("nogil", True)
         return original(*args, **kwargs)
 
     numba.njit = njit_cached
+    if cache_dir:
+        numba.config.CACHE_DIR = os.path.join(cache_dir, "umap-nogil")
     try:
         import umap
     finally:
-        numba.njit = original
+        numba.njit, numba.config.CACHE_DIR = original, cache_dir
     return umap
 
 
@@ -98,11 +108,21 @@ def map_init(layout: np.ndarray) -> np.ndarray:
     return (10.0 * init / max(np.abs(init).max(), 1e-12)).astype(np.float32)
 
 
+def place_rows(fitted: np.ndarray, n: int, fit_index: np.ndarray, placement: Placement | None) -> np.ndarray:
+    """Coordinates for all ``n`` rows: fitted rows keep their layout, placed rows their neighbours' mean."""
+    out = np.zeros((n, fitted.shape[1]), dtype=np.float32)
+    out[fit_index] = fitted
+    if placement is not None and placement.n_placed:
+        out[placement.placed] = mean_of(fitted, placement.neighbours, placement.weights)
+    return out
+
+
 class UMAPReducer(BaseEstimator, TransformerMixin):
     """UMAP to ``n_components`` dims (default ``N_COMPONENTS``), plus a 2-D map.
 
     Attributes: ``umap_`` (fitted UMAP), ``map_`` (2-D UMAP or None), ``embedding_`` (reduced
-    coordinates of every row), ``embedding_2d_``, ``fit_index_`` (rows used for fitting),
+    coordinates of every row), ``embedding_2d_``, ``fit_index_`` (rows used for fitting), ``knn_`` (their
+    exact neighbour graph: positions, distances),
     ``placement_`` (``ml.cluster.placement.Placement`` of a sampled fit, else None), ``placer_``.
     """
 
@@ -162,29 +182,29 @@ class UMAPReducer(BaseEstimator, TransformerMixin):
         Xf = X[self.fit_index_]
         self.n_neighbors_ = self.sample_n_neighbors if sampled and self.sample_n_neighbors else self.n_neighbors
         idx, dist = exact_knn(Xf, self.n_neighbors_, self.metric)
-        knn = (idx, dist, None)
+        self.knn_ = (idx, dist)
         n_comp = min(self.n_components, max(2, Xf.shape[0] - 2))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            self.umap_ = self._umap(n_comp, knn, n_epochs=self.n_epochs).fit(Xf)
-            self.map_ = (self._umap(2, knn, n_epochs=MAP_EPOCHS, init=map_init(self.umap_.embedding_)).fit(Xf)
-                         if self.map_2d else None)
+        self.umap_ = self._umap(n_comp, (idx, dist, None), n_epochs=self.n_epochs).fit(Xf)
         self.n_fit_ = Xf.shape[0]
         self.placer_ = NeighbourPlacer(self.place_neighbors, self.metric).fit(Xf)
         self.placement_ = (self.placer_.place(X, self.fit_index_, self.spread_rounds, self.spread_rows,
                                               self.random_state) if sampled else None)
-        self.embedding_ = self._place(self.umap_.embedding_, n)
-        self.embedding_2d_ = self._place(self.map_.embedding_, n) if self.map_ is not None else None
-        return self
+        self.embedding_ = place_rows(self.umap_.embedding_, n, self.fit_index_, self.placement_)
+        self.map_, self.embedding_2d_ = None, None
+        return self.fit_map(X, Xf) if self.map_2d else self
 
-    def _place(self, fitted: np.ndarray, n: int) -> np.ndarray:
-        """Coordinates for all ``n`` rows: fitted rows keep their layout, placed rows their neighbours' mean."""
-        out = np.zeros((n, fitted.shape[1]), dtype=np.float32)
-        out[self.fit_index_] = fitted
-        p: Placement | None = self.placement_
-        if p is not None and p.n_placed:
-            out[p.placed] = mean_of(fitted, p.neighbours, p.weights)
-        return out
+    def fit_map(self, X: np.ndarray | FusedRows, Xf: np.ndarray | None = None):
+        """Fit the 2-D map (``map_``, ``embedding_2d_``) after ``fit``: the same neighbour graph (``knn_``),
+        started from the layout's principal axes (``map_init``). ``fit`` calls it when ``map_2d``; a caller
+        that fitted with ``map_2d=False`` can call it later, for example in a thread. ``Xf``: the fitted
+        rows of ``X`` when already built."""
+        check_is_fitted(self, "knn_")
+        Xf = as_rows(X)[self.fit_index_] if Xf is None else Xf
+        idx, dist = self.knn_
+        init = map_init(self.embedding_[self.fit_index_])  # the fitted rows' layout
+        self.map_ = self._umap(2, (idx, dist, None), n_epochs=MAP_EPOCHS, init=init).fit(Xf)
+        self.embedding_2d_ = place_rows(self.map_.embedding_, as_rows(X).shape[0], self.fit_index_, self.placement_)
+        return self
 
     def transform(self, X: np.ndarray) -> np.ndarray:
         """Reduced coordinates of new rows: the mean layout of their nearest fitted rows."""

@@ -18,7 +18,7 @@ from itertools import pairwise
 from pathlib import Path
 
 STAGES = ["ingest", "filter", "units", "features", "embed", "fuse", "reduce", "cluster", "reassign", "metrics",
-          "mask", "profile", "hierarchy", "subpersonas", "model"]
+          "mask", "profile", "hierarchy", "subpersonas", "model", "side work"]
 MIN_SECONDS = 1.0
 
 

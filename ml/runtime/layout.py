@@ -1,9 +1,12 @@
 """Reduce and cluster for a run, with sample-fit above ``reduce.fit_sample_size``.
 
-``fit_reduce(params, fused, cache_root)`` → ``(reduced, coords_2d, placement)``: ``UMAPReducer(**params)``
-fitted on ``fused``, cached on disk by (parameters, input matrix) under ``cache_root/reduce`` when a root is
-given, so a re-run on the same data with the same settings (and the stability check's refits) does not fit
-UMAP again. ``placement`` is the ``ml.cluster.placement.Placement`` of a sampled fit, else None.
+``fit_reduce(params, fused, cache_root, background)`` → ``(reduced, coords_2d, placement)``:
+``UMAPReducer(**params)`` fitted on ``fused``, the layout and the 2-D map each cached on disk by (parameters,
+input matrix) under ``cache_root/reduce`` when a root is given, so a re-run on the same data with the same
+settings (and the stability check's refits) does not fit UMAP again. ``placement`` is the
+``ml.cluster.placement.Placement`` of a sampled fit, else None. With a ``background`` executor the map is
+fitted there and ``coords_2d`` is a ``concurrent.futures.Future``: the run clusters and profiles meanwhile
+(umap's kernels release the GIL: ``ml.reduce.import_umap``).
 
 ``cluster_fitted(clusterer, reduced, embeddings, placement, n_total)`` → ``(clusterer, labels)``: the
 clusterer fitted on the rows UMAP was fitted on; placed rows take their nearest sampled rows' vote.
@@ -11,6 +14,7 @@ clusterer fitted on the rows UMAP was fitted on; placed rows take their nearest 
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from pathlib import Path
 
 import numpy as np
@@ -23,21 +27,39 @@ from ml.reduce import UMAPReducer
 Reduced = tuple[np.ndarray, np.ndarray | None, Placement | None]
 
 
-def _fit_reduce(params: dict, fused: np.ndarray) -> Reduced:
-    """Reduced and 2-D coordinates of ``fused`` and the placement (module-level so joblib can cache it)."""
-    reducer = UMAPReducer(**params).fit(fused)
-    return reducer.embedding_, reducer.embedding_2d_, reducer.placement_
+def _fit_layout(params: dict, fused: np.ndarray) -> tuple[np.ndarray, Placement | None, np.ndarray, tuple]:
+    """Reduced coordinates of ``fused``, the placement, the fitted rows and their neighbour graph (no map;
+    module-level so joblib can cache it)."""
+    reducer = UMAPReducer(**{**params, "map_2d": False}).fit(fused)
+    return reducer.embedding_, reducer.placement_, reducer.fit_index_, reducer.knn_
 
 
-def fit_reduce(params: dict, fused: np.ndarray, cache_root: Path | None = None) -> Reduced:
-    """See the module docstring; ``cache_root`` None: no disk cache."""
-    fit = _fit_reduce
+def _fit_map(params: dict, fused: np.ndarray, layout: np.ndarray, fit_index: np.ndarray, knn: tuple,
+             placement: Placement | None) -> np.ndarray:
+    """2-D coordinates of every row from the fitted layout (``UMAPReducer.fit_map``; module-level so joblib
+    can cache it: keyed by the parameters, the rows and the layout)."""
+    reducer = UMAPReducer(**params)
+    reducer.embedding_, reducer.fit_index_, reducer.knn_, reducer.placement_ = layout, fit_index, knn, placement
+    return reducer.fit_map(fused).embedding_2d_
+
+
+def fit_reduce(params: dict, fused: np.ndarray, cache_root: Path | None = None,
+               background: Executor | None = None) -> Reduced:
+    """See the module docstring; ``cache_root`` None: no disk cache. ``background``: an executor (threads)
+    that fits the 2-D map while the caller goes on; the coordinates are then a ``Future``."""
+    fit_layout, fit_map = _fit_layout, _fit_map
     if cache_root is not None:
         import joblib
 
-        fit = joblib.Memory(Path(cache_root) / "reduce", verbose=0).cache(_fit_reduce)
+        memory = joblib.Memory(Path(cache_root) / "reduce", verbose=0)
+        fit_layout, fit_map = memory.cache(_fit_layout), memory.cache(_fit_map)
     rows = as_rows(fused)  # a FusedRows view is hashed by its parts, never built whole
-    return fit(params, rows if isinstance(rows, FusedRows) else np.ascontiguousarray(rows))
+    rows = rows if isinstance(rows, FusedRows) else np.ascontiguousarray(rows)
+    reduced, placement, fit_index, knn = fit_layout(params, rows)
+    if not params.get("map_2d", True):
+        return reduced, None, placement
+    job = (fit_map, params, rows, reduced, fit_index, knn, placement)
+    return reduced, background.submit(*job) if background is not None else job[0](*job[1:]), placement
 
 
 def cluster_fitted(clusterer: PersonaClusterer, reduced: np.ndarray, embeddings: np.ndarray,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -208,11 +209,16 @@ class PersonaPipeline:
         other core while the seeded, single-threaded layout and the clustering run; the mask stage stops it."""
         self._start_prefetch(prep.members)
         try:
-            return self._run_prepared(prep, paths, t0)
+            with ThreadPoolExecutor(max_workers=2, thread_name_prefix="personas-side") as side:
+                return self._run_prepared(prep, paths, t0, side)
         finally:
             self._stop_prefetch()
 
-    def _run_prepared(self, prep: Prepared, paths: Sequence[str | Path], t0: float | None) -> PipelineResult:
+    def _run_prepared(self, prep: Prepared, paths: Sequence[str | Path], t0: float | None,
+                      side: Executor) -> PipelineResult:
+        """``run_prepared``'s stages. ``side``: threads for the work no later stage reads, the 2-D map and
+        the stability refits; they run on the other core meanwhile (umap's kernels release the GIL) and are
+        awaited in the "side work" stage before the members are written."""
         cfg = self.config
         t0 = time.perf_counter() if t0 is None else t0
         members = prep.members
@@ -223,7 +229,7 @@ class PersonaPipeline:
             fusion_note = fusion.weight_reason_
             fused = fusion.rows(embeddings, features)  # a view: rows built as read, never the whole (n, 420)
         with self.timer_.stage("reduce"):
-            reduced, coords, placement = self._reduce(fused, cfg.seed)
+            reduced, coords, placement = self._reduce(fused, cfg.seed, background=side)
         with self.timer_.stage("cluster"):
             clusterer, raw_labels = self._cluster(reduced, embeddings, placement)
             if clusterer.n_clusters_ == 0:
@@ -236,7 +242,8 @@ class PersonaPipeline:
             labels, reassigned, distance = reassigner.reassign(space, raw_labels)
             model_reassigner = self._model_reassigner(embeddings, fused, labels, reassigned)  # for new data
         with self.timer_.stage("metrics"):
-            metrics = self._metrics(members, raw_labels, labels, reduced, fused, embeddings)
+            stability = side.submit(self._stability, *self._stability_sample(fused, embeddings))
+            metrics = self._metrics(members, raw_labels, labels, reduced)
         del fused, space  # later stages read the embeddings (the fused view holds a (n, 36) block)
         with self.timer_.stage("mask"):  # every text shown or written, masked once (ml.profile.masking)
             masked, profile_cfg = self._mask(prep)
@@ -254,6 +261,8 @@ class PersonaPipeline:
             clear_term_memo()  # every term of the run is read: the memoised words go
         with self.timer_.stage("model"):  # the saved persona model (its novelty sample: ml.lineage.neighbourhood)
             model = self._persona_model(prep, fusion, model_reassigner, embeddings, labels, personas)
+        with self.timer_.stage("side work"):  # what the side threads have left: the map, the stability refits
+            coords, metrics["stability_ari"] = coords.result(), stability.result()
         out = _members_out(members, masked, labels, reassigned, placement, distance, sub_ids, coords)
         run_id = new_run_id(cfg.model_dump(), paths)
         model.run_id = run_id
@@ -294,13 +303,15 @@ class PersonaPipeline:
     def _reducer(self, seed: int) -> UMAPReducer:
         return self.stages.reducer.set_params(random_state=seed)
 
-    def _reduce(self, fused: np.ndarray, seed: int, map_2d: bool = True, n_epochs: int | None = None) -> Reduced:
-        """``ml.runtime.layout.fit_reduce``, cached next to the embedding cache (none with cache_dir "")."""
+    def _reduce(self, fused: np.ndarray, seed: int, map_2d: bool = True, n_epochs: int | None = None,
+                background: Executor | None = None) -> Reduced:
+        """``ml.runtime.layout.fit_reduce``, cached next to the embedding cache (none with cache_dir "");
+        with ``background`` the 2-D coordinates are a ``Future`` of that executor."""
         reducer = self._reducer(seed).set_params(map_2d=map_2d)
         params = (reducer.set_params(n_epochs=n_epochs) if n_epochs else reducer).get_params()
         cache = self.config.embed.cache_dir
         root = None if cache == "" else Path(cache) if cache else default_cache_dir()
-        return fit_reduce(params, fused, root)
+        return fit_reduce(params, fused, root, background)
 
     def _clusterer(self) -> PersonaClusterer:
         return self.stages.clusterer
@@ -313,14 +324,15 @@ class PersonaPipeline:
         space = self.config.reassign.space
         return np.asarray(fused) if space == "fused" else {"embedding": embeddings, "reduced": reduced}[space]
 
-    def _metrics(self, members, raw_labels, labels, reduced, fused, embeddings) -> dict[str, Any]:
+    def _metrics(self, members, raw_labels, labels, reduced) -> dict[str, Any]:
+        """The manifest's metrics; ``stability_ari`` None here, filled in by ``_stability``'s result."""
         mc, seed = self.config.metrics, self.config.seed
         out: dict[str, Any] = {
             "noise_share": round(float((raw_labels < 0).mean()), 4),
             "n_personas": int(np.unique(labels).size),
             "silhouette": silhouette(reduced, raw_labels, mc.silhouette_sample, seed),
             "dbcv": dbcv(reduced, raw_labels, mc.dbcv_sample, seed),
-            "stability_ari": self._stability(fused, embeddings) if mc.stability else None,
+            "stability_ari": None,
         }
         if "label" in members and members["label"].notna().any():
             has = members["label"].notna().to_numpy()
@@ -333,24 +345,36 @@ class PersonaPipeline:
             }
         return out
 
-    def _stability(self, fused: np.ndarray, embeddings: np.ndarray) -> float | None:
-        """ARI between full reduce → cluster → reassign runs under two seeds, on a sample.
+    def _stability_sample(self, fused, embeddings) -> tuple[np.ndarray, np.ndarray, int] | tuple[()]:
+        """The stability check's seeded sample of rows (fused rows, embeddings, total rows); () when the
+        check is off."""
+        if not self.config.metrics.stability:
+            return ()
+        n = fused.shape[0]
+        size = min(n, self.config.metrics.stability_sample)
+        idx = np.sort(np.random.default_rng(self.config.seed).choice(n, size=size, replace=False))
+        return np.asarray(fused[idx]), embeddings[idx], n
+
+    def _stability(self, fused: np.ndarray | None = None, embeddings: np.ndarray | None = None,
+                   n: int = 0) -> float | None:
+        """ARI between full reduce → cluster → reassign runs under two seeds, on the sample of
+        ``_stability_sample`` (``n``: the run's rows); None when the check is off or cannot run.
 
         The refits run as many UMAP epochs as the run's own fit did (200 above 10,000 fitted rows), not
         the 500 UMAP gives a small sample: they measure the run's procedure, at less than half the cost."""
-        n, rc = fused.shape[0], self.config.reduce
+        if fused is None:
+            return None
+        rc, size = self.config.reduce, fused.shape[0]
         epochs = rc.n_epochs or (200 if min(n, rc.fit_sample_size) > 10000 else None)
-        size = min(n, self.config.metrics.stability_sample)
-        idx = np.sort(np.random.default_rng(self.config.seed).choice(n, size=size, replace=False))
         runs = []
         for seed in (self.config.seed + 1, self.config.seed + 2):
-            if size <= self.config.reduce.n_neighbors + 1:
+            if size <= rc.n_neighbors + 1:
                 return None
-            red, _, placement = self._reduce(fused[idx], seed, map_2d=False, n_epochs=epochs)
-            labels = self._cluster(red, embeddings[idx], placement, n_total=n)[1]
+            red, _, placement = self._reduce(fused, seed, map_2d=False, n_epochs=epochs)
+            labels = self._cluster(red, embeddings, placement, n_total=n)[1]
             if (labels >= 0).sum() == 0:
                 return None
-            space = self._space(embeddings[idx], fused[idx], red)
+            space = self._space(embeddings, fused, red)
             runs.append(self.stages.reassigner.fit(space, labels).reassign(space, labels)[0])
         return stability_ari(*runs)
 
