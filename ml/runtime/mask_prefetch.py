@@ -36,8 +36,8 @@ from pathlib import Path
 
 __all__ = ["MASK_AHEAD_FROM", "MaskPrefetch", "mask_ahead"]
 
-CHUNK = 1000  # texts per cache write: a killed child loses at most this many
-MASK_AHEAD_FROM = 20_000  # texts from which the mask stage masks in children (PiiMasker.parallel_from)
+CHUNK = 250  # texts per cache write: a killed child loses at most this many (about 1 s of work)
+MASK_AHEAD_FROM = 3_000  # texts from which the mask stage masks in children: each loads spaCy (2-3 s), then both cores mask
 
 
 class MaskPrefetch:

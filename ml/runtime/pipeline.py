@@ -198,7 +198,9 @@ class PersonaPipeline:
         texts = member_texts(prep.members)
         profile_cfg = self.config.profile.model_copy(update={"brand_handles": keep_handles_for(texts, self.config.profile)})
         if self.config.profile.mask_in_background:  # what the background masker has not reached
-            mask_ahead(uncached_texts(texts, profile_cfg.brand_handles), profile_cfg.brand_handles)
+            todo = uncached_texts(texts, profile_cfg.brand_handles)
+            if mask_ahead(todo, profile_cfg.brand_handles):
+                self.log(f"mask: {len(todo):,} texts the background masker had not reached, masked in child processes")
         return mask_texts(texts, profile_cfg.brand_handles, known_names=prep.staff_names), profile_cfg
 
     def run_prepared(self, prep: Prepared, paths: Sequence[str | Path], t0: float | None = None) -> PipelineResult:
