@@ -27,6 +27,8 @@ which was 5x slower than fitting everything at 22,500 rows (issue 17).
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.neighbors import NearestNeighbors
@@ -43,44 +45,54 @@ N_COMPONENTS = 5
 MAP_EPOCHS = 100
 
 
+_UMAP_IMPORT = threading.Lock()
+
+
 def import_umap():
-    """Import umap-learn with numba's on-disk cache switched on for its kernels, and the GIL released in them.
+    """Import umap-learn with numba's on-disk cache switched on for its kernels, and the GIL released in the
+    serial ones.
 
     umap-learn 0.5.12 compiles its layout kernels with ``numba.njit`` without ``cache=True``,
     so every new process spent 30–90 s compiling them again. Importing it while ``njit``
     defaults to ``cache=True`` stores the compiled kernels under ``NUMBA_CACHE_DIR`` (set by
     ``ml/__init__.py``); measured: a second process imports and fits in 5 s instead of 47 s.
-    ``nogil=True`` lets a second fit run in a thread while this one goes on (the run's 2-D map and its
-    stability refits, ``ml.runtime.pipeline``): two 6,000-row fits in two threads took 4.2 s, as one
-    alone, against 8.1 s with the GIL held. numba's cache does not tell kernels compiled with and without
-    ``nogil`` apart, so these live in their own subfolder of the cache. umap's notes to its caller
-    ("n_jobs overridden by setting random_state", "precomputed_knn[2] is not an NNDescent object") are
-    filtered for good, by module: ``warnings.catch_warnings`` around each fit is not safe with threads.
+    ``nogil=True`` on the kernels that are not ``parallel`` (the seeded layout's epochs among them) lets a
+    second fit run in a thread while this one goes on (the run's 2-D map and its stability refits,
+    ``ml.runtime.pipeline``): two 6,000-row fits in two threads took 4.2 s, as one alone, against 8.1 s
+    with the GIL held. The ``parallel`` kernels keep the GIL, so two threads never enter one at once: numba's
+    "workqueue" threading layer (where neither OpenMP nor TBB is installed) aborts the process on that.
+    numba's cache does not tell kernels compiled with and without ``nogil`` apart, so when ``NUMBA_CACHE_DIR``
+    is set these live in its subfolder ``umap-nogil-serial``. umap's notes to its caller ("n_jobs overridden by
+    setting random_state", "precomputed_knn[2] is not an NNDescent object") are filtered for good, by
+    module, instead of ``warnings.catch_warnings`` around each fit (which is not safe with threads). The
+    import holds a lock: a second thread never sees a half-imported module.
     """
     import os
     import sys
     import warnings
 
-    warnings.filterwarnings("ignore", category=UserWarning, module=r"umap(\.|$)")
-    if "umap" in sys.modules:
-        return sys.modules["umap"]
-    import numba
+    with _UMAP_IMPORT:
+        warnings.filterwarnings("ignore", category=UserWarning, module=r"umap(\.|$)")
+        if "umap" in sys.modules:
+            return sys.modules["umap"]
+        import numba
 
-    original, cache_dir = numba.njit, numba.config.CACHE_DIR
+        original, cache_dir = numba.njit, numba.config.CACHE_DIR
 
-    def njit_cached(*args, **kwargs):
-        kwargs.setdefault("cache", True)
-        kwargs.setdefault("nogil", True)
-        return original(*args, **kwargs)
+        def njit_cached(*args, **kwargs):
+            kwargs.setdefault("cache", True)
+            if not kwargs.get("parallel"):
+                kwargs.setdefault("nogil", True)
+            return original(*args, **kwargs)
 
-    numba.njit = njit_cached
-    if cache_dir:
-        numba.config.CACHE_DIR = os.path.join(cache_dir, "umap-nogil")
-    try:
-        import umap
-    finally:
-        numba.njit, numba.config.CACHE_DIR = original, cache_dir
-    return umap
+        numba.njit = njit_cached
+        if cache_dir:
+            numba.config.CACHE_DIR = os.path.join(cache_dir, "umap-nogil-serial")
+        try:
+            import umap
+        finally:
+            numba.njit, numba.config.CACHE_DIR = original, cache_dir
+        return umap
 
 
 def exact_knn(X: np.ndarray, k: int, metric: str = "euclidean") -> tuple[np.ndarray, np.ndarray]:

@@ -77,13 +77,16 @@ def test_stability_in_the_run_equals_the_refits_inline():
 
 
 def test_umap_kernels_release_the_gil_and_are_cached_apart(tmp_path):
-    code = ("import json, numba; from ml.reduce import import_umap; import_umap(); from umap import layouts; "
-            "f = layouts._nb_optimize_layout_euclidean_single_epoch; "
-            "print(json.dumps([f.targetoptions.get('nogil', False), numba.config.CACHE_DIR]))")
+    code = ("import json, numba; from ml.reduce import import_umap; import_umap(); from umap import layouts, umap_; "
+            "f = layouts._nb_optimize_layout_euclidean_single_epoch; p = umap_.smooth_knn_dist; "
+            "print(json.dumps([f.targetoptions.get('nogil', False), p.targetoptions.get('parallel', False), "
+            "p.targetoptions.get('nogil', False), numba.config.CACHE_DIR]))")
     env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True,
                          timeout=300, check=True)
-    nogil, cache_dir = json.loads(out.stdout.strip().splitlines()[-1])
-    assert nogil is True
+    serial_nogil, parallel, parallel_nogil, cache_dir = json.loads(out.stdout.strip().splitlines()[-1])
+    assert serial_nogil is True
+    # a parallel kernel keeps the GIL: numba's workqueue layer aborts when two threads enter one at once
+    assert parallel is True and parallel_nogil is False
     assert cache_dir == str(tmp_path)  # numba's setting is restored after the import
-    assert (tmp_path / "umap-nogil").is_dir()  # kernels compiled without nogil are never loaded for them
+    assert (tmp_path / "umap-nogil-serial").is_dir()  # kernels compiled with the GIL are never loaded for them

@@ -15,6 +15,9 @@ names both. The texts travel in a private temporary file, deleted by ``stop()``;
 own when its parent is gone. Nothing starts when the texts are few
 (``min_texts``: the child's start-up, loading spaCy, costs about as much as masking them).
 
+The cores are not always idle for it: after the encode the run's side threads (the 2-D map, the stability
+refits; ``ml.runtime.pipeline``) also want the second core, and they come first.
+
 ``mask_ahead(texts, keep_handles)`` is the mask stage's own use of the same children: from
 ``MASK_AHEAD_FROM`` texts it masks whatever the cache lacks in one child per core at the run's priority
 and waits, so that the run's ``mask_texts`` only reads the cache. The run's process then never loads the

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from ml.ingest.load import ColumnMapping, load_messages
 from ml.ingest.timebasis import TimeBasis, check_timezone
 from ml.metrics import dbcv, label_scores, silhouette, stability_ari
 from ml.profile.masking import keep_handles_for, mask_texts, uncached_texts
+from ml.profile.pii import PiiMasker
 from ml.profile.terms import clear_term_memo
 from ml.reduce import UMAPReducer
 from ml.runtime.config import PipelineConfig
@@ -36,6 +37,7 @@ from ml.runtime.executor import open_executor
 from ml.runtime.layout import Reduced, cluster_fitted, fit_reduce
 from ml.runtime.manifest import FittedParts, conversation_manifest
 from ml.runtime.mask_prefetch import MaskPrefetch, mask_ahead
+from ml.runtime.members import member_texts, members_out
 from ml.runtime.model import PersonaModel
 from ml.runtime.stages import Stages, build_stages
 from ml.runtime.subpersona_step import add_subpersonas
@@ -190,37 +192,47 @@ class PersonaPipeline:
             self.mask_prefetch_.stop()
             self.mask_prefetch_ = None
 
-    def _mask(self, prep: Prepared) -> tuple[list[str], Any]:
+    def _mask(self, prep: Prepared, settle: Callable[[], Any]) -> tuple[list[str], Any]:
         """The members' texts masked (``ml.profile.masking.mask_texts``) and the profile config with the
         run's brand handles. When many are not in the mask cache yet (the background masker did not reach
-        them), child processes mask those first (``mask_ahead``), so that this process only reads the cache."""
+        them), child processes mask those first (``mask_ahead``), so that this process only reads the cache.
+        ``settle``: waits for the side threads; called first when this process will mask so many texts that
+        the name finder forks workers (``PiiMasker.parallel_from``): a fork must not find a thread holding a lock."""
         self._stop_prefetch()
         texts = member_texts(prep.members)
         profile_cfg = self.config.profile.model_copy(update={"brand_handles": keep_handles_for(texts, self.config.profile)})
-        if self.config.profile.mask_in_background:  # what the background masker has not reached
-            todo = uncached_texts(texts, profile_cfg.brand_handles)
-            if mask_ahead(todo, profile_cfg.brand_handles):
-                self.log(f"mask: {len(todo):,} texts the background masker had not reached, masked in child processes")
+        todo = uncached_texts(texts, profile_cfg.brand_handles)  # what the background masker has not reached
+        if self.config.profile.mask_in_background and mask_ahead(todo, profile_cfg.brand_handles):
+            self.log(f"mask: {len(todo):,} texts the background masker had not reached, masked in child processes")
+        elif len(todo) >= PiiMasker.parallel_from:
+            settle()
         return mask_texts(texts, profile_cfg.brand_handles, known_names=prep.staff_names), profile_cfg
 
     def run_prepared(self, prep: Prepared, paths: Sequence[str | Path], t0: float | None = None) -> PipelineResult:
         """Every stage after the embeddings (fuse → … → persona model) on ``prep`` from ``prepare(paths)``;
         ``t0`` (a ``time.perf_counter()`` value) starts the manifest's total (default: now).
 
-        The background masker (``prepare(prefetch_masks=True)``, else started here) masks the texts on the
-        other core while the seeded, single-threaded layout and the clustering run; the mask stage stops it."""
+        The background masker (``prepare(prefetch_masks=True)``, else started here, at the lowest priority)
+        masks the texts with what the cores have left while the seeded, single-threaded layout and the
+        clustering run; the mask stage stops it. On an error the side threads' work not yet started is
+        dropped, and the masker stopped at once."""
         self._start_prefetch(prep.members)
+        side = ThreadPoolExecutor(max_workers=2, thread_name_prefix="personas-side")
         try:
-            with ThreadPoolExecutor(max_workers=2, thread_name_prefix="personas-side") as side:
-                return self._run_prepared(prep, paths, t0, side)
+            result = self._run_prepared(prep, paths, t0, side)
+        except BaseException:
+            side.shutdown(wait=False, cancel_futures=True)  # a running fit ends on its own; nothing waits for it
+            raise
         finally:
             self._stop_prefetch()
+        side.shutdown()
+        return result
 
     def _run_prepared(self, prep: Prepared, paths: Sequence[str | Path], t0: float | None,
                       side: Executor) -> PipelineResult:
         """``run_prepared``'s stages. ``side``: threads for the work no later stage reads, the 2-D map and
-        the stability refits; they run on the other core meanwhile (umap's kernels release the GIL) and are
-        awaited in the "side work" stage before the members are written."""
+        the stability refits; they run beside the stages that follow (umap's serial kernels release the GIL)
+        and are awaited in the "side work" stage before the members are written."""
         cfg = self.config
         t0 = time.perf_counter() if t0 is None else t0
         members = prep.members
@@ -248,7 +260,7 @@ class PersonaPipeline:
             metrics = self._metrics(members, raw_labels, labels, reduced)
         del fused, space  # later stages read the embeddings (the fused view holds a (n, 36) block)
         with self.timer_.stage("mask"):  # every text shown or written, masked once (ml.profile.masking)
-            masked, profile_cfg = self._mask(prep)
+            masked, profile_cfg = self._mask(prep, lambda: wait([coords, stability]))
         with self.timer_.stage("profile"):
             from ml.profile import build_profiles
 
@@ -265,7 +277,7 @@ class PersonaPipeline:
             model = self._persona_model(prep, fusion, model_reassigner, embeddings, labels, personas)
         with self.timer_.stage("side work"):  # what the side threads have left: the map, the stability refits
             coords, metrics["stability_ari"] = coords.result(), stability.result()
-        out = _members_out(members, masked, labels, reassigned, placement, distance, sub_ids, coords)
+        out = members_out(members, masked, labels, reassigned, placement, distance, sub_ids, coords)
         run_id = new_run_id(cfg.model_dump(), paths)
         model.run_id = run_id
         fitted = FittedParts(labels, raw_labels, clusterer, fusion, fusion_note, metrics, hierarchy, embed_stats,
@@ -379,21 +391,3 @@ class PersonaPipeline:
             space = self._space(embeddings, fused, red)
             runs.append(self.stages.reassigner.fit(space, labels).reassign(space, labels)[0])
         return stability_ari(*runs)
-
-
-def member_texts(members: pd.DataFrame) -> list[str]:
-    """The members' texts as the mask stage and the background masker read them."""
-    return members["text"].fillna("").astype(str).tolist()
-
-
-def _members_out(members, masked, labels, reassigned, placement, distance, sub_ids, coords) -> pd.DataFrame:
-    """The written member frame: the members (texts masked) with their persona, placement and map columns."""
-    out = members.copy(deep=False)  # copy-on-write (pandas 3): the new columns are out's alone
-    out["text"] = masked  # what is written and compared with other runs
-    out["persona_id"] = labels.astype(np.int64)
-    out["reassigned"] = reassigned.astype(bool)
-    out["placed"] = placement.placed if placement is not None else False
-    out["distance"] = distance.astype(np.float64)
-    out["subpersona_id"] = sub_ids
-    out["x"], out["y"] = (coords[:, 0], coords[:, 1]) if coords is not None else (0.0, 0.0)
-    return out
