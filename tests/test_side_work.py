@@ -90,3 +90,33 @@ def test_umap_kernels_release_the_gil_and_are_cached_apart(tmp_path):
     assert parallel is True and parallel_nogil is False
     assert cache_dir == str(tmp_path)  # numba's setting is restored after the import
     assert (tmp_path / "umap-nogil-serial").is_dir()  # kernels compiled with the GIL are never loaded for them
+
+
+def test_an_error_after_the_layout_stops_the_masker_and_is_raised(tmp_path, monkeypatch):
+    """A stage failing while the side threads and the background masker run: the error reaches the caller,
+    the masker's child is gone and its temporary texts deleted."""
+    from ml.runtime.mask_prefetch import MaskPrefetch
+    from tests.fixtures.data import SAMPLE_DIR
+
+    monkeypatch.setenv("PERSONAS_CACHE_DIR", str(tmp_path))  # nothing masked yet: the masker has work
+    monkeypatch.setattr(MaskPrefetch, "min_texts", 1)
+    pipe = PersonaPipeline(PipelineConfig().updated({"embed": {"cache_dir": ""}}), progress=False)
+    prep = pipe.prepare([str(SAMPLE_DIR / "twcs_sample.csv")])
+    started = []
+    real_start = MaskPrefetch.start.__func__
+    monkeypatch.setattr(MaskPrefetch, "start",
+                        classmethod(lambda cls, *a, **k: started.append(real_start(cls, *a, **k)) or started[-1]))
+
+    def fail(*_a, **_k):
+        raise RuntimeError("cluster failed")
+
+    monkeypatch.setattr(pipe, "_cluster", fail)
+    try:
+        pipe.run_prepared(prep, [str(SAMPLE_DIR / "twcs_sample.csv")])
+    except RuntimeError as err:
+        assert str(err) == "cluster failed"
+    else:
+        raise AssertionError("the stage's error was not raised")
+    assert started and started[0] is not None and pipe.mask_prefetch_ is None
+    assert all(proc.poll() is not None for proc in started[0].procs_)
+    assert not started[0].folder_.exists()
