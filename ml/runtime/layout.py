@@ -1,8 +1,9 @@
 """Reduce and cluster for a run, with sample-fit above ``reduce.fit_sample_size``.
 
 ``fit_reduce(params, fused, cache_root, background)`` → ``(reduced, coords_2d, placement)``:
-``UMAPReducer(**params)`` fitted on ``fused``, the layout and the 2-D map each cached on disk by (parameters,
-input matrix) under ``cache_root/reduce`` when a root is given, so a re-run on the same data with the same
+``UMAPReducer(**params)`` fitted on ``fused``, the layout (by parameters and input matrix) and the 2-D map
+(by parameters and the fitted rows, so the input is hashed once) each cached on disk under
+``cache_root/reduce`` when a root is given, so a re-run on the same data with the same
 settings (and the stability check's refits) does not fit UMAP again. ``placement`` is the
 ``ml.cluster.placement.Placement`` of a sampled fit, else None. With a ``background`` executor the map is
 fitted there and ``coords_2d`` is a ``concurrent.futures.Future``: the run clusters and profiles meanwhile
@@ -22,7 +23,7 @@ import numpy as np
 from ml.cluster.density import PersonaClusterer
 from ml.cluster.placement import Placement
 from ml.features.fusion import FusedRows, as_rows
-from ml.reduce import UMAPReducer
+from ml.reduce import UMAPReducer, place_rows
 
 Reduced = tuple[np.ndarray, np.ndarray | None, Placement | None]
 
@@ -34,13 +35,20 @@ def _fit_layout(params: dict, fused: np.ndarray) -> tuple[np.ndarray, Placement 
     return reducer.embedding_, reducer.placement_, reducer.fit_index_, reducer.knn_
 
 
-def _fit_map(params: dict, fused: np.ndarray, layout: np.ndarray, fit_index: np.ndarray, knn: tuple,
-             placement: Placement | None) -> np.ndarray:
-    """2-D coordinates of every row from the fitted layout (``UMAPReducer.fit_map``; module-level so joblib
-    can cache it: keyed by the parameters, the rows and the layout)."""
+def _fit_map(params: dict, fitted_rows: np.ndarray, fitted_layout: np.ndarray, knn: tuple) -> np.ndarray:
+    """2-D coordinates of the fitted rows from their layout and neighbour graph (``UMAPReducer.fit_map``;
+    module-level so joblib can cache it, keyed by the fitted rows only: the input is hashed once per run)."""
     reducer = UMAPReducer(**params)
-    reducer.embedding_, reducer.fit_index_, reducer.knn_, reducer.placement_ = layout, fit_index, knn, placement
-    return reducer.fit_map(fused).embedding_2d_
+    every = np.arange(fitted_rows.shape[0])
+    reducer.embedding_, reducer.fit_index_, reducer.knn_, reducer.placement_ = fitted_layout, every, knn, None
+    return reducer.fit_map(fitted_rows, fitted_rows).embedding_2d_
+
+
+def _map_of_all(fit_map, params: dict, rows, reduced: np.ndarray, fit_index: np.ndarray, knn: tuple,
+                placement: Placement | None) -> np.ndarray:
+    """The fitted rows' map, then every placed row at its neighbours' mean (``place_rows``)."""
+    fitted = fit_map(params, rows[fit_index], reduced[fit_index], knn)  # the rows fit() fitted on
+    return place_rows(fitted, reduced.shape[0], fit_index, placement)
 
 
 def fit_reduce(params: dict, fused: np.ndarray, cache_root: Path | None = None,
@@ -58,7 +66,7 @@ def fit_reduce(params: dict, fused: np.ndarray, cache_root: Path | None = None,
     reduced, placement, fit_index, knn = fit_layout(params, rows)
     if not params.get("map_2d", True):
         return reduced, None, placement
-    job = (fit_map, params, rows, reduced, fit_index, knn, placement)
+    job = (_map_of_all, fit_map, params, rows, reduced, fit_index, knn, placement)
     return reduced, background.submit(*job) if background is not None else job[0](*job[1:]), placement
 
 
