@@ -156,3 +156,25 @@ def test_eval_script_meets_target_on_committed_set(tmp_path):
         stage["texts_per_s"] > 0
         and len(stage["errors"]) == stage["non_english_kept"] + stage["english_removed"]
     )
+
+
+def test_bulk_scores_are_the_librarys_rank():
+    """`ml.filtering.langid_batch` walks py3langid's model for all texts at once: the top language must be
+    `rank`'s and P(English) equal to float32 rounding, on the committed real texts and on edge cases."""
+    from ml.filtering.langid_batch import BatchScorer
+    from ml.filtering.language import _identifier
+
+    identifier = _identifier(tuple(NonEnglishConfig().languages))
+    edge = ["", " ", "OK THANKS", "ñ", "🍟🍟", "a" * 3000, "Wo ist mein Koffer", "x"]
+    texts = detector_text(pd.read_csv(EVAL_CSV)["text"]).tolist() + edge
+    top, p_en = BatchScorer(identifier).scores(texts)
+    assert len(top) == len(p_en) == len(texts)
+    for text, t, p in zip(texts, top.tolist(), p_en.tolist(), strict=True):
+        ranked = identifier.rank(text)
+        expected = dict(ranked)["en"]
+        assert abs(p - expected) <= 1e-5, (text, p, expected)
+        # the top label is rank's unless the two best are tied within rounding
+        assert t == ranked[0][0] or abs(dict(ranked)[t] - ranked[0][1]) <= 1e-5, (text, t, ranked[:2])
+    # the cut is not tested only on near-certain texts: some scores are far from 0 and 1
+    assert ((p_en > 0.05) & (p_en < 0.95)).sum() >= 10
+    assert BatchScorer(identifier).scores([])[0].size == 0

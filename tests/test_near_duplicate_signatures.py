@@ -48,3 +48,20 @@ def test_bulk_signatures_equal_datasketch_on_real_tweets_across_chunks():
     texts = pd.read_csv(shared_path("twitter_airline_sentiment", "Tweets.csv"), usecols=["text"])["text"]
     keys = normalize(texts.head(3000))  # ~250k shingles: several chunks of 65,536
     assert_same(keys, NearDuplicatesConfig())
+
+
+def test_windowed_crc32_is_zlibs_on_every_byte_value():
+    import zlib
+
+    from ml.filtering.near_duplicates import _crc32_windows, _shingle_hashes
+
+    rng = np.random.default_rng(0)
+    buf = rng.integers(0, 256, size=4000, dtype=np.uint8)
+    starts = np.arange(0, 3990, 7)
+    got = _crc32_windows(buf, starts, 5)
+    assert got.tolist() == [zlib.crc32(buf[s : s + 5].tobytes()) for s in starts.tolist()]
+    # ASCII texts hashed window by window, others gram by gram: one array, in text order
+    texts = ["abcdefg", "héllo wörld", "abc", "zzzzzz"]
+    hashes, begins = _shingle_hashes(texts, 5)
+    expected = [zlib.crc32(t[j : j + 5].encode()) for t in texts for j in range(max(1, len(t) - 4))]
+    assert hashes.tolist() == expected and begins.tolist() == [0, 3, 10, 11]

@@ -30,7 +30,7 @@ def test_language_scores_come_back_from_the_cache_exactly(tmp_path, monkeypatch)
     def no_model(_languages):
         raise AssertionError("py3langid was loaded although every text was cached")
 
-    monkeypatch.setattr(language, "_identifier", no_model)
+    monkeypatch.setattr(language, "_batch_scorer", no_model)
     again = english_scores(bodies.iloc[::-1], langs, cache_dir=str(tmp_path))
     assert (again[0] == nocache[0][::-1]).all() and np.array_equal(again[1], nocache[1][::-1])
     with pytest.raises(AssertionError, match="py3langid"):

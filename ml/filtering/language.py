@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ml.filtering.config import NonEnglishConfig
+from ml.filtering.langid_batch import BatchScorer
 from ml.filtering.text import HASHTAG_RE, LATIN_LETTER_RE, LETTER_RE, URL_RE, as_text
 from ml.runtime.errors import InputError
 from ml.text_cache import TextCache
@@ -66,6 +67,12 @@ def _identifier(languages: tuple[str, ...]):
     return identifier
 
 
+@lru_cache(maxsize=4)
+def _batch_scorer(languages: tuple[str, ...]) -> BatchScorer:
+    """The identifier's model prepared for scoring many texts at once (``ml.filtering.langid_batch``)."""
+    return BatchScorer(_identifier(languages))
+
+
 def score_cache(languages: tuple[str, ...], folder: str | None = None) -> TextCache:
     """Where (top language, P(English)) of each detector text is kept: named by py3langid's version and
     the language set (``ml.text_cache``; ``folder`` None: ``PERSONAS_CACHE_DIR``, "": no cache)."""
@@ -75,17 +82,18 @@ def score_cache(languages: tuple[str, ...], folder: str | None = None) -> TextCa
 
 def english_scores(bodies: pd.Series, languages: tuple[str, ...],
                    cache_dir: str | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(top language, P(English)) for each detector text, from py3langid restricted to `languages`; texts
-    scored by an earlier run come from the on-disk cache (exact: the float is stored as its repr)."""
+    """(top language, P(English)) for each detector text, from py3langid's model restricted to `languages`
+    (scored in bulk, ``ml.filtering.langid_batch``); texts scored by an earlier run come from the on-disk
+    cache (exact: the float is stored as its repr)."""
     texts = bodies.tolist()
     cache = score_cache(tuple(languages), cache_dir)
     stored = cache.get(texts)
     todo = [t for t, v in zip(texts, stored, strict=True) if v is None]
-    identifier = _identifier(tuple(languages)) if todo else None
     fresh = {}
-    for body in dict.fromkeys(todo):
-        ranked = identifier.rank(body)
-        fresh[body] = f"{ranked[0][0]}\t{next(p for lang, p in ranked if lang == 'en')!r}"
+    if todo:
+        unique = list(dict.fromkeys(todo))
+        top, p_en = _batch_scorer(tuple(languages)).scores(unique)
+        fresh = {body: f"{lang}\t{p!r}" for body, lang, p in zip(unique, top.tolist(), p_en.tolist(), strict=True)}
     cache.put(list(fresh), list(fresh.values()))
     pairs = [(v if v is not None else fresh[t]).split("\t") for t, v in zip(texts, stored, strict=True)]
     top = np.array([lang for lang, _ in pairs], dtype=object)

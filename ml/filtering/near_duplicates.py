@@ -6,12 +6,12 @@ word of a 15-word tweet replaces 3 of its 13 word 3-grams (Jaccard ~0.63, missed
 about 6-10 of its ~80 character 5-grams (Jaccard ~0.85, caught). Character grams also survive typos
 and spacing changes.
 
-Cost is O(n): signatures are built in bulk (crc32 as the base hash: fast and deterministic; datasketch's
-affine32 permutations), reduced to one 64-bit hash per LSH band (datasketch's band count for the threshold),
-and rows that share a band with another row are resolved in order against the earlier kept ones, verified
-with the signatures' estimated Jaccard, so band collisions below the threshold do not remove anything. The
-result is what querying and inserting into datasketch's MinHashLSH row by row gives, in O(rows x bands)
-memory (see `NearDuplicateIndex`).
+Cost is O(n): signatures are built in bulk (crc32 as the base hash: fast and deterministic, computed for all
+k-byte windows of ASCII texts at once; datasketch's affine32 permutations), reduced to one 64-bit hash per LSH
+band (datasketch's band count for the threshold), and rows that share a band with another row are resolved in
+order against the earlier kept ones, verified with the signatures' estimated Jaccard, so band collisions below
+the threshold do not remove anything. The result is what querying and inserting into datasketch's MinHashLSH
+row by row gives, in O(rows x bands) memory (see `NearDuplicateIndex`).
 """
 
 from __future__ import annotations
@@ -47,21 +47,63 @@ def _min_hashes(hashes: np.ndarray, starts: np.ndarray, perm: np.ndarray) -> np.
     return np.minimum.reduceat(permuted, starts, axis=1).T
 
 
+def _crc_table() -> np.ndarray:
+    """zlib's CRC-32 table (reflected polynomial 0xEDB88320), one entry per byte value."""
+    t = np.arange(256, dtype=np.uint32)
+    for _ in range(8):
+        t = np.where(t & 1, (t >> np.uint32(1)) ^ np.uint32(0xEDB88320), t >> np.uint32(1))
+    return t
+
+
+_CRC_TABLE = _crc_table()
+
+
+def _crc32_windows(buf: np.ndarray, starts: np.ndarray, k: int) -> np.ndarray:
+    """zlib.crc32 of each k-byte window of ``buf`` beginning at ``starts``, for all windows at once."""
+    c = np.full(len(starts), 0xFFFFFFFF, dtype=np.uint32)
+    for j in range(k):
+        c = _CRC_TABLE[(c ^ buf[starts + j]) & np.uint32(0xFF)] ^ (c >> np.uint32(8))
+    return c ^ np.uint32(0xFFFFFFFF)
+
+
+def _shingle_hashes(texts: list[str], k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(crc32 of every character k-gram of the texts, concatenated; where each text's begin), none empty.
+
+    An ASCII text's k-grams are its k-byte windows, hashed for all such texts together; a text with other
+    characters (whose k characters are not k bytes) or shorter than k is hashed gram by gram."""
+    counts = np.fromiter((max(1, len(s) - k + 1) for s in texts), dtype=np.int64, count=len(texts))
+    begins = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
+    out = np.zeros(int(counts.sum()), dtype=np.uint64)
+    fast = [i for i, s in enumerate(texts) if len(s) >= k and s.isascii()]
+    if fast:
+        buf = np.frombuffer("".join(texts[i] for i in fast).encode("ascii"), dtype=np.uint8)
+        lens = np.array([len(texts[i]) for i in fast], dtype=np.int64)
+        n_win = counts[fast]
+        text_start = np.repeat(np.concatenate(([0], np.cumsum(lens)[:-1])), n_win)
+        within = np.arange(int(n_win.sum())) - np.repeat(np.concatenate(([0], np.cumsum(n_win)[:-1])), n_win)
+        out[np.repeat(begins[fast], n_win) + within] = _crc32_windows(buf, text_start + within, k)
+    crc, is_fast = zlib.crc32, np.zeros(len(texts), dtype=bool)
+    is_fast[fast] = True
+    for i in np.flatnonzero(~is_fast).tolist():
+        s = texts[i]
+        out[begins[i] : begins[i] + counts[i]] = [crc(s[j : j + k].encode()) for j in range(counts[i])]
+    return out, begins
+
+
 def _signature_chunks(texts: list[str], cfg: NearDuplicatesConfig):
     """Yield (row positions, (rows, num_perm) uint32 minimum hashes) for the non-empty texts, in chunks of
     about 65,536 shingles (memory: chunk x num_perm x 4 bytes)."""
     k = cfg.shingle_chars
     perm = MinHash(num_perm=cfg.num_perm, seed=cfg.seed, hashfunc=zlib.crc32).permutations
-    crc = zlib.crc32
-    chunk, rows, hashes, starts = 1 << 16, [], [], []
+    chunk, rows, size = 1 << 16, [], 0
     for i, s in enumerate(texts):
         if s:
-            starts.append(len(hashes))
             rows.append(i)
-            hashes.extend(crc(s[j : j + k].encode()) for j in range(max(1, len(s) - k + 1)))
-        if rows and (len(hashes) >= chunk or i == len(texts) - 1):
-            yield np.asarray(rows), _min_hashes(np.asarray(hashes, dtype=np.uint64), np.asarray(starts), perm)
-            rows, hashes, starts = [], [], []
+            size += max(1, len(s) - k + 1)
+        if rows and (size >= chunk or i == len(texts) - 1):
+            hashes, starts = _shingle_hashes([texts[r] for r in rows], k)
+            yield np.asarray(rows), _min_hashes(hashes, starts, perm)
+            rows, size = [], 0
 
 
 def signatures(keys: pd.Series, cfg: NearDuplicatesConfig) -> list[LeanMinHash | None]:

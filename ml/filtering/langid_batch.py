@@ -1,0 +1,100 @@
+"""py3langid's scores for many texts at once: its own model, walked over all texts in step.
+
+In: a py3langid ``LanguageIdentifier`` (``norm_probs=True``, optionally restricted with ``set_languages``) and
+a list of texts. Out: per text the top language and the probability of English, as ``identifier.rank(text)``
+gives them (``rank(text)[0][0]`` and the score of ``"en"``).
+
+Why: ``rank`` walks the model's byte automaton in a Python loop and scores each text with its own small
+matrix product; at 50k tweets that is about 9 s of one core in the filter stage. Here the automaton is walked
+for all texts together, one byte position per numpy step (a text's next state depends only on its own
+previous state and byte), and the feature counts of all texts are scored with one sparse product. The steps
+are py3langid 0.4's ``_encode``, ``visit_counts``, ``_sparse_score`` and ``_decide``: upper-case texts
+lowered, NFC, UTF-8; log1p of each feature's count times the model's per-class table plus the class prior;
+scores scaled by 1/sqrt(bytes) and soft-maxed; aliased labels folded into their first column. Only the order
+of float32 additions differs from the library's, so probabilities agree to about 1e-6 (asserted against
+``rank`` on real texts in tests/test_language.py). Memory: the automaton as an int32 array (about 40 MB,
+built once per identifier) and, per chunk of texts, one int64 per byte.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+
+_CHUNK_BYTES = 1 << 22  # texts are walked in chunks of about 4 MB of UTF-8
+
+
+class BatchScorer:
+    """Scores texts with ``identifier``'s model; ``scores(texts)`` → (top labels, P(English))."""
+
+    def __init__(self, identifier) -> None:
+        self.identifier = identifier
+        self.nextmove_ = np.asarray(identifier.tk_nextmove, dtype=np.int64)
+        self.rowbase_ = np.asarray(identifier._rowbase, dtype=np.int64)
+        self.output_ = np.asarray(identifier.tk_output, dtype=np.int64)
+        self.table_ = np.asarray(identifier.nb_ptc, dtype=np.float32)
+        self.prior_ = np.asarray(identifier.nb_pc, dtype=np.float32)
+        classes = list(identifier.nb_classes)
+        self.first_ = {}
+        for i, label in enumerate(classes):
+            self.first_.setdefault(label, i)
+        self.aliases_ = list(identifier._alias_pairs)
+        self.labels_ = np.array(classes, dtype=object)
+
+    def _features(self, encoded: list[bytes]) -> sparse.csr_matrix:
+        """(texts, features) float32 log1p(count) of the automaton's outputs over each text's bytes."""
+        n = len(encoded)
+        lengths = np.fromiter((len(b) for b in encoded), dtype=np.int64, count=n)
+        order = np.argsort(-lengths, kind="stable")
+        buf = np.frombuffer(b"".join(encoded[i] for i in order.tolist()), dtype=np.uint8)
+        sorted_len = lengths[order]
+        starts = np.concatenate(([0], np.cumsum(sorted_len)[:-1])).astype(np.int64)
+        state = np.zeros(n, dtype=np.int64)
+        texts, feats = [], []
+        for j in range(int(sorted_len[0]) if n else 0):
+            active = int(np.searchsorted(-sorted_len, -j, side="left"))  # texts longer than j: a prefix
+            s = self.nextmove_[self.rowbase_[state[:active]] + buf[starts[:active] + j]]
+            state[:active] = s
+            f = self.output_[s]
+            hit = np.flatnonzero(f >= 0)
+            texts.append(order[hit])
+            feats.append(f[hit])
+        n_feat = self.table_.shape[0]
+        if not texts:
+            return sparse.csr_matrix((n, n_feat), dtype=np.float32)
+        codes, counts = np.unique(np.concatenate(texts) * n_feat + np.concatenate(feats), return_counts=True)
+        values = np.log1p(counts.astype(np.float32))
+        return sparse.csr_matrix((values, (codes // n_feat, codes % n_feat)), shape=(n, n_feat), dtype=np.float32)
+
+    def _probabilities(self, encoded: list[bytes]) -> np.ndarray:
+        """(texts, classes) float32 probabilities, as ``identifier._decide`` gives them."""
+        x = self._features(encoded)
+        raw = np.asarray(x @ self.table_, dtype=np.float32) + self.prior_
+        raw[np.diff(x.indptr) == 0] = 0.0  # no feature: uniform, as the library's abstain
+        lengths = np.fromiter((len(b) or 1 for b in encoded), dtype=np.float64, count=len(encoded))
+        raw *= (1.0 / np.sqrt(lengths)).astype(np.float32)[:, None]
+        np.exp(raw - raw.max(axis=1, keepdims=True), out=raw)
+        raw /= raw.sum(axis=1, keepdims=True)
+        for i, j in self.aliases_:
+            raw[:, i] += raw[:, j]
+            raw[:, j] = 0.0
+        return raw
+
+    def scores(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(top language label per text, P(English) per text as float64)."""
+        encode = self.identifier._encode
+        top, p_en = [], []
+        chunk: list[bytes] = []
+        size = 0
+        for t in texts + [None]:
+            if t is not None:
+                chunk.append(encode(t))
+                size += len(chunk[-1])
+            if chunk and (t is None or size >= _CHUNK_BYTES):
+                probs = self._probabilities(chunk)
+                top.append(self.labels_[probs.argmax(axis=1)])
+                p_en.append(probs[:, self.first_["en"]].astype(np.float64))
+                chunk, size = [], 0
+        if not top:
+            return np.zeros(0, dtype=object), np.zeros(0, dtype=float)
+        return np.concatenate(top), np.concatenate(p_en)
