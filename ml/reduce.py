@@ -36,6 +36,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ml.cluster.placement import NeighbourPlacer, Placement, mean_of, sample_index
 from ml.features.fusion import FusedRows, as_rows
+from ml.runtime.gcfreeze import after_import
 
 # The one default for the UMAP dimensions (``ReduceConfig.n_components`` and ``--dims`` read it):
 # 5 was as good as the design's 50 on Banking77 over 5 seeds and 4-9x less UMAP time (docs/ablations.md).
@@ -92,6 +93,7 @@ def import_umap():
             import umap
         finally:
             numba.njit, numba.config.CACHE_DIR = original, cache_dir
+        after_import()  # umap, numba, pynndescent out of the run's garbage collections
         return umap
 
 

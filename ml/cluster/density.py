@@ -24,6 +24,8 @@ step joins clusters whose centroids in embedding space are closer than ``merge_t
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.utils.validation import check_is_fitted
@@ -38,6 +40,7 @@ from ml.cluster.granularity import (
     with_noise_assigned,
 )
 from ml.params import keep_params
+from ml.runtime.gcfreeze import after_import
 
 
 def auto_min_cluster_size(n: int, share: float = 0.005, floor: int = 10, ceiling: int = 500) -> int:
@@ -124,7 +127,11 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
         keep_params(self, locals())
 
     def _hdbscan(self, X: np.ndarray, min_cluster_size: int, max_size: int):
+        first = "hdbscan" not in sys.modules
         import hdbscan
+
+        if first:
+            after_import()
 
         n = X.shape[0]
         ms = None if self.min_samples is None else int(max(1, min(self.min_samples, n - 1)))

@@ -29,6 +29,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from tqdm import tqdm
 
 from ml.runtime.errors import InputError
+from ml.runtime.gcfreeze import after_import
 from ml.text_cache import default_cache_dir
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
@@ -59,6 +60,7 @@ def load_sentence_model(model_name: str = DEFAULT_MODEL, device: str = "cpu"):
             from sentence_transformers import SentenceTransformer
 
             _MODELS[key] = SentenceTransformer(_model_path(model_name), device=device, local_files_only=True)
+            after_import()  # torch and the model out of the run's garbage collections
         return _MODELS[key]
 
 

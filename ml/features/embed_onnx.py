@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ml.runtime.gcfreeze import after_import
+
 INT8_FILE = "model-int8.onnx"
 _HASHED_FILES = ("config.json", "model.safetensors", "tokenizer.json", "sentence_bert_config.json")
 _LOCK = threading.Lock()
@@ -119,6 +121,7 @@ class OnnxSentenceEncoder:
             opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
         self.session = ort.InferenceSession(str(onnx_path), opts, providers=["CPUExecutionProvider"])
+        after_import()  # ONNX Runtime out of the run's garbage collections
         self.tokenizer = Tokenizer.from_file(str(Path(model_dir) / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_length=max_seq_length(model_dir))
         self.tokenizer.no_padding()

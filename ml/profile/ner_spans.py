@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 from ml.profile import pii
+from ml.runtime.gcfreeze import after_import
 
 CHUNK = 2000
 
@@ -54,7 +55,10 @@ def person_spans(texts: Sequence[str], brands: frozenset[str] = frozenset(), n_p
     chunks = [texts[i : i + CHUNK] for i in range(0, len(texts), CHUNK)]
     brands = frozenset(brands)
     if n_process <= 1 or len(chunks) <= 1:
+        first = pii.load_ner.cache_info().currsize == 0
         nlp = pii.load_ner()
+        if first:
+            after_import()  # spaCy and the model out of the run's garbage collections
         return [s for chunk in chunks for s in _spans(nlp, chunk, brands, batch_size)]
     ctx = multiprocessing.get_context("fork")  # as spaCy's own n_process; scripts need no main guard
     with ProcessPoolExecutor(min(n_process, len(chunks)), mp_context=ctx) as pool:

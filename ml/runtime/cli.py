@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ml.runtime.errors import InputError, run_guarded
+from ml.runtime.gcfreeze import frozen_libraries
 from ml.runtime.kinds import Flag, RunKind
 
 COMMON = (
@@ -165,7 +166,8 @@ def run(kind: RunKind, args: argparse.Namespace) -> int:
         with RunOutput(args.out, protect, store_url=args.store, no_store=bool(args.no_store)) as output:
             plan = _series_plan(kind, args, config, output)
             pipeline = kind.make_pipeline(config, quiet=bool(args.quiet), log=lambda msg: console.log(msg))
-            result = pipeline.run(args.inputs)
+            with frozen_libraries():  # libraries out of the run's garbage collections (ml.runtime.gcfreeze)
+                result = pipeline.run(args.inputs)
 
             def fill(tmp: Path) -> None:
                 kind.write_files(result, tmp, output.run_dir)
