@@ -59,7 +59,11 @@ def print_comparison(c, show_all: bool = False, file=None) -> None:
     if died:
         console.print("died: " + "; ".join(f"{p.id} {p.name} ({p.then.share:.1%})" for p in died))
     console.print(f"counts: {', '.join(f'{k} {v}' for k, v in c.counts.items())}")
-    console.print(f"PSI {c.shift.psi:.3f} ({c.shift.level}; moderate ≥ {c.shift.moderate}, major ≥ {c.shift.major})")
+    console.print(f"PSI {c.shift.psi:.3f} ({c.shift.level}; moderate ≥ {c.shift.moderate}, major ≥ {c.shift.major}) "
+                  "over the linked personas of the two runs")
+    if c.placed_shift is not None:
+        console.print(f"PSI {c.placed_shift.psi:.3f} ({c.placed_shift.level}) with the new members placed on the base "
+                      "run's personas (the population's shift, whatever the two fits cut)")
     console.print(f"movers ({c.movers.key}): {c.movers.n_shared} in both runs, {c.movers.n_moved} changed lineage")
     for note in c.notes:
         console.print(f"note: {note}")

@@ -37,9 +37,12 @@ def test_a_run_against_itself_continues_everything(pipeline_run_dir, tmp_path, c
     assert {p["status"] for p in data["new_personas"]} == {"continued"}
     assert all(p["base_ids"] == [p["id"]] and p["scores"]["similarity"] > 0.999 for p in data["new_personas"])
     assert data["shift"]["psi"] == 0.0 and data["shift"]["level"] == "stable"
+    # the same members placed on the run's own personas: only the placement's leave-one-out differs
+    assert data["placed_shift"]["psi"] < 0.05 and len(data["placed_shift"]["buckets"]) == len(personas)
     assert data["movers"]["n_moved"] == 0 and data["movers"]["n_shared"] > 0
     assert data["config"]["psi_major"] == 0.25
-    assert "PSI 0.000" in capsys.readouterr().out
+    out_text = capsys.readouterr().out
+    assert "PSI 0.000" in out_text and "placed on the base run's personas" in out_text
 
 
 def test_a_copy_without_a_personas_members_reports_it_shrunk(pipeline_run_dir, tmp_path):

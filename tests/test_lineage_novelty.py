@@ -97,3 +97,28 @@ def test_a_sampled_fit_normalises_only_the_sample():
     assert det.n_members_ == 2000 and det.vectors_.shape == (300, 16)
     assert np.array_equal(det.vectors_, unit_rows(V)[keep].astype(np.float16))
     assert np.array_equal(det.labels_, (np.arange(2000) % 4)[keep])
+
+
+def test_placed_shares_see_the_population_not_the_clustering():
+    """Two samples of one population placed on the base personas give the same shares whatever labels the new
+    run gave its members; a topic that doubles, or a new one placed on its nearest persona, shows."""
+    from ml.lineage.neighbourhood import placed_shares
+    from ml.lineage.shift import psi
+
+    rng = np.random.default_rng(3)
+    known = _centres(6, rng)
+    X, y = _members(known, 200, rng)
+    base = NeighbourhoodNovelty(smooth=5).fit(X, y)
+    ids = np.arange(6)
+    same, _ = _members(known, 200, rng)
+    halves = NeighbourhoodNovelty(smooth=5).fit(same, np.zeros(len(same), dtype=int))  # one "persona": no matter
+    then, now = placed_shares(base, halves, ids)
+    np.testing.assert_allclose(then.sum(), 1.0) and np.testing.assert_allclose(now.sum(), 1.0)
+    assert psi([(str(i), a, b) for i, a, b in zip(ids, then, now)]).psi < 0.02
+
+    grown = np.vstack([same, _members(known[:1], 400, rng)[0]])  # topic 0 is now 3x as common
+    _, now_grown = placed_shares(base, NeighbourhoodNovelty(smooth=5).fit(grown), ids)
+    assert now_grown[0] > 2 * then[0]
+    assert psi([(str(i), a, b) for i, a, b in zip(ids, then, now_grown)]).psi > 0.1  # moderate or more
+    assert placed_shares(NeighbourhoodNovelty(smooth=5).fit(X), halves, ids) is None  # base without labels
+    assert placed_shares(base, NeighbourhoodNovelty(smooth=5).fit(np.eye(4, 8)), ids) is None  # other space

@@ -9,7 +9,7 @@ import MoversTable from "@/components/MoversTable";
 import { ErrorState, Loading } from "@/components/States";
 import { paths, type ApiError, type Comparison } from "@/lib/api";
 import { int, pct } from "@/lib/format";
-import { STATUS, shiftMeaning, shiftWords, type LineageStatus } from "@/lib/lineage";
+import { STATUS, personaNames, shiftMeaning, shiftWords, type LineageStatus } from "@/lib/lineage";
 import { useApi } from "@/lib/useApi";
 
 /** The run has no stored comparison: the API's 404 `comparison_not_found`. */
@@ -166,11 +166,34 @@ function ShiftPanel({ c }: { c: Comparison }) {
           Personas with no counterpart: {pct(unmatched.then)} of the baseline, {pct(unmatched.now)} of this run.
         </p>
       ) : null}
+      {c.placed_shift ? <PlacedShift c={c} placed={c.placed_shift} /> : null}
       <p className="hint">
         PSI (population stability index) compares the persona shares of the two runs: under {c.shift.moderate} stable,{" "}
-        {c.shift.moderate}–{c.shift.major} moderate, {c.shift.major} or more major.
+        {c.shift.moderate}–{c.shift.major} moderate, {c.shift.major} or more major. The second figure places each
+        member of this run on the baseline persona of its nearest baseline member and compares those shares with the
+        baseline&apos;s own, placed the same way.
       </p>
     </section>
+  );
+}
+
+/** The population's own shift: this run's members placed on the baseline's personas, with its largest moves. */
+function PlacedShift({ c, placed }: { c: Comparison; placed: Comparison["shift"] }) {
+  const names = personaNames(c).base;
+  const moves = [...placed.buckets]
+    .sort((a, b) => b.contribution - a.contribution)
+    .slice(0, 2)
+    .filter((b) => b.contribution >= 0.005)
+    .map((b) => `${names.get(Number(b.bucket.split(" ")[1])) ?? b.bucket} ${pct(b.then)} → ${pct(b.now)}`);
+  return (
+    <p data-testid="placed-shift">
+      Placed on the baseline&apos;s personas, this run&apos;s members give{" "}
+      <strong className={`shift-${placed.level}`}>{shiftWords(placed)}</strong>.{" "}
+      {placed.level === "stable" && c.shift.level !== "stable"
+        ? "The conversations themselves moved little: most of the change above is how the two fits cut the same kind of conversations."
+        : "This is how the conversations themselves moved, whatever the two fits cut."}
+      {moves.length ? ` Largest moves: ${moves.join("; ")}.` : null}
+    </p>
   );
 }
 

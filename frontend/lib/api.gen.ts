@@ -641,6 +641,8 @@ export interface components {
             new_personas: components["schemas"]["NewPersona"][];
             /** Notes */
             notes?: string[];
+            /** @description PSI of the new run's members placed on the base run's personas (each sampled member takes the persona of its nearest sampled base member) against the base run's own members placed the same way: the population's shift under the base model, whatever the two clusterings did; None unless both models keep a member sample */
+            placed_shift?: components["schemas"]["Shift"] | null;
             shift: components["schemas"]["Shift"];
         };
         /**

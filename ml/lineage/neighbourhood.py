@@ -132,3 +132,32 @@ def neighbour_reach(source: NeighbourhoodNovelty, target: NeighbourhoodNovelty, 
             out[src[a], tgt[b]] += 1
     totals = out.sum(axis=1, keepdims=True)
     return np.divide(out, totals, out=np.zeros_like(out), where=totals > 0)
+
+
+def placed_shares(base: NeighbourhoodNovelty, new: NeighbourhoodNovelty,
+                  base_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The new run's members placed on the base run's personas, against the base run's own, per persona of
+    ``base_ids``: (shares of the base sample when each member takes the persona of its nearest *other*
+    base sampled member, shares of the new sample when each takes the persona of its nearest base sampled
+    member). Both go through the same nearest-neighbour placement, so its own error cancels: two samples of
+    one population give the same shares up to sampling error, whatever the two runs' clusterings did.
+    None without labels on the base sample or when the samples live in different spaces."""
+    if base.labels_ is None or base.vectors_.shape[1] != new.vectors_.shape[1]:
+        return None
+    R = base.vectors_.astype(np.float32)
+    col = {int(p): k for k, p in enumerate(base_ids)}
+
+    def shares(Q: np.ndarray, leave_out: bool) -> np.ndarray:
+        nearest = np.empty(len(Q), dtype=np.int64)
+        for s in range(0, len(Q), CHUNK):
+            S = Q[s : s + CHUNK] @ R.T
+            if leave_out:
+                S[np.arange(len(S)), s + np.arange(len(S))] = -np.inf
+            nearest[s : s + len(S)] = np.argmax(S, axis=1)
+        counts = np.zeros(len(base_ids))
+        for p in base.labels_[nearest].tolist():
+            if p in col:
+                counts[col[p]] += 1
+        return counts / max(1.0, counts.sum())
+
+    return shares(R, True), shares(new.vectors_.astype(np.float32), False)

@@ -158,6 +158,11 @@ class Comparison(_Record):
     shift: Shift
     movers: Movers
     notes: list[str] = Field(default_factory=list)
+    placed_shift: Shift | None = Field(
+        None, description="PSI of the new run's members placed on the base run's personas (each sampled member "
+                          "takes the persona of its nearest sampled base member) against the base run's own members "
+                          "placed the same way: the population's shift under the base model, whatever the two "
+                          "clusterings did; None unless both models keep a member sample")
 
 
 class AssignShare(_Record):
