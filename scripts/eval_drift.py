@@ -58,6 +58,7 @@ def summarise(comparison: dict, top: int = 8) -> dict:
     return {
         "personas": [comparison["base"]["n_personas"], comparison["new"]["n_personas"]],
         "psi": comparison["shift"]["psi"], "level": comparison["shift"]["level"], "counts": comparison["counts"],
+        "placed_psi": (comparison.get("placed_shift") or {}).get("psi"),
         "max_born_share": born[0][0] if born else 0.0, "max_died_share": died[0][0] if died else 0.0,
         "born": [{"id": i, "name": n, "share": s} for s, i, n in born[:top]],
         "died": [{"id": i, "name": n, "share": s} for s, i, n in died[:top]],
