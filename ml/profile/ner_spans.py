@@ -55,7 +55,8 @@ def person_spans(texts: Sequence[str], brands: frozenset[str] = frozenset(), n_p
     chunks = [texts[i : i + CHUNK] for i in range(0, len(texts), CHUNK)]
     brands = frozenset(brands)
     if n_process <= 1 or len(chunks) <= 1:
-        first = pii.load_ner.cache_info().currsize == 0
+        info = getattr(pii.load_ner, "cache_info", None)  # the lru_cache of the model (a test may replace it)
+        first = info is not None and info().currsize == 0
         nlp = pii.load_ner()
         if first:
             after_import()  # spaCy and the model out of the run's garbage collections
