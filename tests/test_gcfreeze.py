@@ -5,8 +5,7 @@ from __future__ import annotations
 import gc
 import weakref
 
-import ml.runtime.timing as timing
-from ml.runtime import gcfreeze
+from ml.runtime import gcfreeze, timing
 from tests.fixtures.runs import SAMPLE_TWCS, run_cli
 
 
@@ -56,3 +55,25 @@ def test_a_cli_run_collects_with_the_libraries_frozen_and_unfreezes(tmp_path, mo
     assert code == 0
     assert len(seen) >= 10 and min(seen) > 0  # every stage's collection ran with the imports frozen
     assert gc.get_freeze_count() == 0
+
+
+def test_cache_dir_holds_every_per_text_cache(tmp_path, monkeypatch):
+    """`--cache-dir` names the folder of the masks and language scores too (they read PERSONAS_CACHE_DIR), and the
+    environment is as before once the run is over."""
+    import os
+    import shutil
+
+    from ml.text_cache import default_cache_dir
+
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    for f in default_cache_dir().glob("embeddings-*.sqlite"):  # the sample's vectors: no encode in this test
+        shutil.copy(f, cache / f.name)
+    monkeypatch.setenv("PERSONAS_CACHE_DIR", str(tmp_path / "elsewhere"))
+    code = run_cli([str(SAMPLE_TWCS), "--out", str(tmp_path / "run"), "--no-store", "--inbound-only",
+                    "--cache-dir", str(cache)])
+    assert code == 0
+    names = {p.name.split("-")[0] for p in cache.iterdir()}
+    assert {"embeddings", "pii", "langid"} <= names, sorted(names)
+    assert not (tmp_path / "elsewhere").exists() or not any((tmp_path / "elsewhere").glob("pii-*"))
+    assert os.environ["PERSONAS_CACHE_DIR"] == str(tmp_path / "elsewhere")

@@ -17,8 +17,10 @@ the traceback), 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 from ml.runtime.errors import InputError, run_guarded
@@ -152,6 +154,26 @@ def _series_plan(kind: RunKind, args: argparse.Namespace, config, output):
                               getattr(args, "notify", None), store, kind.name, config.model_dump(mode="json"))
 
 
+@contextmanager
+def cache_folder(config) -> Iterator[None]:
+    """While a run with ``embed.cache_dir`` set (``--cache-dir``) runs, ``PERSONAS_CACHE_DIR`` names that folder too,
+    so the per-text caches that read only the environment (PII masks, language scores; the background masker's
+    child processes inherit it) live beside the embeddings, as the README says; restored afterwards."""
+    folder = getattr(getattr(config, "embed", None), "cache_dir", None)
+    if not folder:  # None: the default folder already; "": no embedding cache, the others as the environment says
+        yield
+        return
+    saved = os.environ.get("PERSONAS_CACHE_DIR")
+    os.environ["PERSONAS_CACHE_DIR"] = str(folder)
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("PERSONAS_CACHE_DIR", None)
+        else:
+            os.environ["PERSONAS_CACHE_DIR"] = saved
+
+
 def run(kind: RunKind, args: argparse.Namespace) -> int:
     """Run ``kind`` on the parsed ``args``; returns the exit status (see the module docstring)."""
     from rich.console import Console
@@ -166,7 +188,7 @@ def run(kind: RunKind, args: argparse.Namespace) -> int:
         with RunOutput(args.out, protect, store_url=args.store, no_store=bool(args.no_store)) as output:
             plan = _series_plan(kind, args, config, output)
             pipeline = kind.make_pipeline(config, quiet=bool(args.quiet), log=lambda msg: console.log(msg))
-            with frozen_libraries():  # libraries out of the run's garbage collections (ml.runtime.gcfreeze)
+            with frozen_libraries(), cache_folder(config):  # ml.runtime.gcfreeze; every cache in --cache-dir
                 result = pipeline.run(args.inputs)
 
             def fill(tmp: Path) -> None:

@@ -113,7 +113,7 @@ CONVERSATION_FLAGS = (
     Flag("--dims", "reduce.n_components", "UMAP dimensions (default {reduce.n_components})", {"type": int}),
     Flag("--min-cluster-size", "cluster.min_cluster_size", "HDBSCAN min_cluster_size (default: scaled)",
          {"type": int}),
-    Flag("--cache-dir", "embed.cache_dir", "embedding cache folder (default PERSONAS_CACHE_DIR)", {"metavar": "DIR"}),
+    Flag("--cache-dir", "embed.cache_dir", "cache folder: embeddings, layouts, PII masks, language scores (default PERSONAS_CACHE_DIR)", {"metavar": "DIR"}),
     Flag("--encoder", "embed.encoder", "text encoder (default {embed.encoder})", {"choices": ["fp32", "int8"]}),
     Flag("--executor", "executor", "where per-row work (encoding, row-local features) runs: local (this process, "
          "default {executor}) or ray (Ray Data on RAY_ADDRESS or a local Ray; pip install '.[ray]')",
