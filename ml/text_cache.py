@@ -14,7 +14,8 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 __all__ = ["TextCache", "default_cache_dir"]
@@ -24,6 +25,21 @@ def default_cache_dir() -> Path:
     """``PERSONAS_CACHE_DIR``, else ``~/.cache/personas``: the folder of every per-text cache (embeddings too)."""
     env = os.environ.get("PERSONAS_CACHE_DIR")
     return Path(env) if env else Path.home() / ".cache" / "personas"
+
+
+@contextmanager
+def cache_dir_env(folder: str | Path) -> Iterator[None]:
+    """``PERSONAS_CACHE_DIR`` set to ``folder`` for the block (child processes started in it inherit it), then
+    restored as it was (unset if it was unset)."""
+    saved = os.environ.get("PERSONAS_CACHE_DIR")
+    os.environ["PERSONAS_CACHE_DIR"] = str(folder)
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("PERSONAS_CACHE_DIR", None)
+        else:
+            os.environ["PERSONAS_CACHE_DIR"] = saved
 
 
 def text_key(text: str) -> str:

@@ -72,16 +72,10 @@ def _scores(members, labels) -> dict:
 def empty_text_caches():
     """Point the per-text caches (masks, language ids; ``PERSONAS_CACHE_DIR``) at an empty folder for the
     block, so ours masks every text as a first run on these texts does (the vectors are already read)."""
-    saved = os.environ.get("PERSONAS_CACHE_DIR")
-    with tempfile.TemporaryDirectory(prefix="peers-cache-") as folder:
-        os.environ["PERSONAS_CACHE_DIR"] = folder
-        try:
-            yield
-        finally:
-            if saved is None:
-                os.environ.pop("PERSONAS_CACHE_DIR", None)
-            else:
-                os.environ["PERSONAS_CACHE_DIR"] = saved
+    from ml.text_cache import cache_dir_env
+
+    with tempfile.TemporaryDirectory(prefix="peers-cache-") as folder, cache_dir_env(folder):
+        yield
 
 
 def run_ours(prep, paths, cfg) -> dict:

@@ -17,7 +17,6 @@ the traceback), 130 interrupted.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -163,15 +162,10 @@ def cache_folder(config) -> Iterator[None]:
     if not folder:  # None: the default folder already; "": no embedding cache, the others as the environment says
         yield
         return
-    saved = os.environ.get("PERSONAS_CACHE_DIR")
-    os.environ["PERSONAS_CACHE_DIR"] = str(folder)
-    try:
+    from ml.text_cache import cache_dir_env
+
+    with cache_dir_env(folder):
         yield
-    finally:
-        if saved is None:
-            os.environ.pop("PERSONAS_CACHE_DIR", None)
-        else:
-            os.environ["PERSONAS_CACHE_DIR"] = saved
 
 
 def run(kind: RunKind, args: argparse.Namespace) -> int:
