@@ -67,10 +67,15 @@ def _components(m: int, links: list[tuple[int, int, str]]) -> list[tuple[set[int
     return list(groups.values())
 
 
+def member_samples(base: RunSnapshot, new: RunSnapshot):
+    """Both runs' member samples (``NeighbourhoodNovelty`` of their persona models), None where a model keeps none."""
+    return tuple(getattr(getattr(s, "model", None), "novelty", None) for s in (base, new))
+
+
 def reaches(base: RunSnapshot, new: RunSnapshot):
     """(base personas → where their sampled members' nearest new members lie, new → base), shares per pair
     (``ml.lineage.neighbourhood.neighbour_reach``); (None, None) unless both models keep a labelled sample."""
-    nb, nn = (getattr(getattr(s, "model", None), "novelty", None) for s in (base, new))
+    nb, nn = member_samples(base, new)
     if nb is None or nn is None:
         return None, None
     return (neighbour_reach(nb, nn, base.persona_ids, new.persona_ids),
@@ -80,7 +85,7 @@ def reaches(base: RunSnapshot, new: RunSnapshot):
 def novel_shares(base: RunSnapshot, new: RunSnapshot, quantile: float):
     """(per base persona: share of its members novel against the new run, per new persona: against the
     base run); (None, None) unless both runs' models keep a labelled member sample."""
-    nb, nn = (getattr(getattr(s, "model", None), "novelty", None) for s in (base, new))
+    nb, nn = member_samples(base, new)
     if nb is None or nn is None:
         return None, None
     return (novel_persona_shares(nn, nb, base.persona_ids, quantile),
@@ -262,7 +267,7 @@ class RunComparer(BaseEstimator):
     def _placed_shift(self):
         """PSI over the base run's personas of the new run's members placed with the base model (``placed_shares``);
         None unless both models keep a member sample."""
-        nb, nn = (getattr(getattr(s, "model", None), "novelty", None) for s in (self._base, self._new))
+        nb, nn = member_samples(self._base, self._new)
         placed = None if nb is None or nn is None else placed_shares(nb, nn, self._base.persona_ids)
         if placed is None:
             return None

@@ -114,6 +114,18 @@ def novel_persona_shares(reference: NeighbourhoodNovelty, other: NeighbourhoodNo
     return np.array([float(novel[labels == p].mean()) if (labels == p).any() else 0.0 for p in persona_ids])
 
 
+def _nearest_rows(Q: np.ndarray, R: np.ndarray, leave_out: bool = False) -> np.ndarray:
+    """Per row of Q the index of its most similar row of R (dot product of unit rows); ``leave_out``: Q is R
+    and a row may not be its own nearest."""
+    nearest = np.empty(len(Q), dtype=np.int64)
+    for s in range(0, len(Q), CHUNK):
+        S = Q[s : s + CHUNK] @ R.T
+        if leave_out:
+            S[np.arange(len(S)), s + np.arange(len(S))] = -np.inf
+        nearest[s : s + len(S)] = np.argmax(S, axis=1)
+    return nearest
+
+
 def neighbour_reach(source: NeighbourhoodNovelty, target: NeighbourhoodNovelty, source_ids: np.ndarray,
                     target_ids: np.ndarray) -> np.ndarray | None:
     """Where each persona of the source run lands in the target run: ``(len(source_ids), len(target_ids))``
@@ -122,8 +134,7 @@ def neighbour_reach(source: NeighbourhoodNovelty, target: NeighbourhoodNovelty, 
     samples or when they live in different spaces."""
     if source.labels_ is None or target.labels_ is None or source.vectors_.shape[1] != target.vectors_.shape[1]:
         return None
-    Q, R = source.vectors_.astype(np.float32), target.vectors_.astype(np.float32)
-    nearest = np.concatenate([np.argmax(Q[s : s + CHUNK] @ R.T, axis=1) for s in range(0, len(Q), CHUNK)])
+    nearest = _nearest_rows(source.vectors_.astype(np.float32), target.vectors_.astype(np.float32))
     src = {int(p): k for k, p in enumerate(source_ids)}
     tgt = {int(p): k for k, p in enumerate(target_ids)}
     out = np.zeros((len(source_ids), len(target_ids)))
@@ -148,12 +159,7 @@ def placed_shares(base: NeighbourhoodNovelty, new: NeighbourhoodNovelty,
     col = {int(p): k for k, p in enumerate(base_ids)}
 
     def shares(Q: np.ndarray, leave_out: bool) -> np.ndarray:
-        nearest = np.empty(len(Q), dtype=np.int64)
-        for s in range(0, len(Q), CHUNK):
-            S = Q[s : s + CHUNK] @ R.T
-            if leave_out:
-                S[np.arange(len(S)), s + np.arange(len(S))] = -np.inf
-            nearest[s : s + len(S)] = np.argmax(S, axis=1)
+        nearest = _nearest_rows(Q, R, leave_out)
         counts = np.zeros(len(base_ids))
         for p in base.labels_[nearest].tolist():
             if p in col:
