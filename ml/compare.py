@@ -59,14 +59,28 @@ def print_comparison(c, show_all: bool = False, file=None) -> None:
     if died:
         console.print("died: " + "; ".join(f"{p.id} {p.name} ({p.then.share:.1%})" for p in died))
     console.print(f"counts: {', '.join(f'{k} {v}' for k, v in c.counts.items())}")
-    console.print(f"PSI {c.shift.psi:.3f} ({c.shift.level}; moderate ≥ {c.shift.moderate}, major ≥ {c.shift.major}) "
-                  "over the linked personas of the two runs")
-    if c.placed_shift is not None:
-        console.print(f"PSI {c.placed_shift.psi:.3f} ({c.placed_shift.level}) with the new members placed on the base "
-                      "run's personas (the population's shift, whatever the two fits cut)")
+    how = {"placed": "with both runs' members placed on the base run's personas (+ a novel bucket)",
+           "linked": "over the linked personas of the two runs (the models keep no member sample)"}
+    console.print(f"population shift: PSI {c.shift.psi:.3f} ({c.shift.level}; moderate ≥ {c.shift.moderate}, major ≥ "
+                  f"{c.shift.major}) {how.get(c.shift.basis or 'linked', '')}")
+    moves = [b for b in sorted(c.shift.buckets, key=lambda b: -b.contribution)[:3] if b.contribution >= 0.005]
+    if c.shift.basis == "placed" and moves:
+        console.print("largest moves: " + "; ".join(f"{_bucket_name(c, b.bucket)} {b.then:.1%} → {b.now:.1%}"
+                                                      for b in moves))
+    if c.fit_shift is not None and c.shift.basis == "placed":
+        console.print(f"the two fits disagree by PSI {c.fit_shift.psi:.3f} over their linked personas "
+                      "(a re-cut of the same conversations counts there too)")
     console.print(f"movers ({c.movers.key}): {c.movers.n_shared} in both runs, {c.movers.n_moved} changed lineage")
     for note in c.notes:
         console.print(f"note: {note}")
+
+
+def _bucket_name(c, bucket: str) -> str:
+    """A placed-shift bucket ("then 7", "novel") in words: the base persona's name."""
+    if bucket.startswith("then "):
+        pid = int(bucket.split(" ")[1])
+        return next((f"{p.id} {p.name}" for p in c.base_personas if p.id == pid), bucket)
+    return "novel (where the base run has none)" if bucket == "novel" else bucket
 
 
 def _snapshot(ref: str, store_url: str | None, stores: dict):

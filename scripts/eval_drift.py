@@ -57,8 +57,8 @@ def summarise(comparison: dict, top: int = 8) -> dict:
                      key=lambda p: -abs(p["share_change"]))[:top]
     return {
         "personas": [comparison["base"]["n_personas"], comparison["new"]["n_personas"]],
-        "psi": comparison["shift"]["psi"], "level": comparison["shift"]["level"], "counts": comparison["counts"],
-        "placed_psi": (comparison.get("placed_shift") or {}).get("psi"),
+        "psi": comparison["shift"]["psi"], "level": comparison["shift"]["level"], "basis": comparison["shift"].get("basis"),
+        "counts": comparison["counts"], "fit_psi": (comparison.get("fit_shift") or {}).get("psi"),
         "max_born_share": born[0][0] if born else 0.0, "max_died_share": died[0][0] if died else 0.0,
         "born": [{"id": i, "name": n, "share": s} for s, i, n in born[:top]],
         "died": [{"id": i, "name": n, "share": s} for s, i, n in died[:top]],

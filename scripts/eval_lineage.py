@@ -123,7 +123,7 @@ def score(comparison, split: dict, table_a: pd.DataFrame, table_b: pd.DataFrame,
     return {"died_found": len(died), "born_found": len(born), "shared_kept": round(len(kept) / len(split["shared"]), 4),
             "shared_linked": round(float(np.mean([v >= 0.5 for v in linked.values()])), 4),
             "false_died": int(false_died), "false_born": int(false_born), "psi": comparison.shift.psi,
-            "counts": comparison.counts}
+            "fit_psi": comparison.fit_shift.psi if comparison.fit_shift else None, "counts": comparison.counts}
 
 
 def linked_share(comparison, intents: list[str], table_a: pd.DataFrame, table_b: pd.DataFrame) -> dict[str, float]:
@@ -198,14 +198,14 @@ def evaluate_seed(df: pd.DataFrame, seed: int) -> dict:
 
 def print_table(results: list[dict]) -> None:
     print("| seed | match / piece / margin / piece share / novel share | removed intents died (of 7) | new intents born "
-          "(of 7) | shared intents kept (of 63): main persona / linked | false died | false born | PSI |")
+          "(of 7) | shared intents kept (of 63): main persona / linked | false died | false born | PSI (placed / fits) |")
     print("|---|---|---|---|---|---|---|---|")
     for r in results:
         for g in r["grid"]:
             print(f"| {r['seed']} | {g['match_similarity']} / {g['piece_similarity']} / {g['piece_margin']} / "
                   f"{g['piece_share']} / {g['novel_persona_share']} | {g['died_found']} | {g['born_found']} | "
                   f"{g['shared_kept']:.3f} / {g['shared_linked']:.3f} | "
-                  f"{g['false_died']} | {g['false_born']} | {g['psi']:.3f} |")
+                  f"{g['false_died']} | {g['false_born']} | {g['psi']:.3f} / {g.get('fit_psi') or 0:.3f} |")
     print()
     print("| seed | personas A / B | purity A | novelty: unseen intents | novelty: held-back known | reference |")
     print("|---|---|---|---|---|---|")

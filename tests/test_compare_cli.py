@@ -36,13 +36,18 @@ def test_a_run_against_itself_continues_everything(pipeline_run_dir, tmp_path, c
     assert len(data["new_personas"]) == len(personas)
     assert {p["status"] for p in data["new_personas"]} == {"continued"}
     assert all(p["base_ids"] == [p["id"]] and p["scores"]["similarity"] > 0.999 for p in data["new_personas"])
-    assert data["shift"]["psi"] == 0.0 and data["shift"]["level"] == "stable"
-    # the same members placed on the run's own personas: only the placement's leave-one-out differs
-    assert data["placed_shift"]["psi"] < 0.05 and len(data["placed_shift"]["buckets"]) == len(personas)
+    # the headline: the same members placed on the run's own personas, only the placement's leave-one-out differs;
+    # one bucket per persona plus "novel", which cannot grow (nothing is new)
+    assert data["shift"]["basis"] == "placed" and data["shift"]["level"] == "stable"
+    assert data["shift"]["psi"] < 0.05 and len(data["shift"]["buckets"]) == len(personas) + 1
+    novel = data["shift"]["buckets"][-1]
+    assert novel["bucket"] == "novel" and novel["now"] == novel["then"]
+    assert data["fit_shift"]["psi"] == 0.0 and data["fit_shift"]["basis"] == "linked"
     assert data["movers"]["n_moved"] == 0 and data["movers"]["n_shared"] > 0
     assert data["config"]["psi_major"] == 0.25
     out_text = capsys.readouterr().out
-    assert "PSI 0.000" in out_text and "placed on the base run's personas" in out_text
+    assert "population shift: PSI" in out_text and "placed on the base run's personas" in out_text
+    assert "disagree by PSI 0.000" in out_text
 
 
 def test_a_copy_without_a_personas_members_reports_it_shrunk(pipeline_run_dir, tmp_path):
@@ -61,7 +66,8 @@ def test_a_copy_without_a_personas_members_reports_it_shrunk(pipeline_run_dir, t
     new = {p["id"]: p for p in data["new_personas"]}
     assert new[largest]["now"]["count"] == 0 and new[largest]["status"] == "shrunk"
     assert {p["status"] for i, p in new.items() if i != largest} <= {"continued", "grown"}
-    assert data["shift"]["psi"] > 0.05
+    # the assignments' shares moved; the placed shift reads the model's member sample, which the copy kept
+    assert data["fit_shift"]["psi"] > 0.05
 
 
 def test_event_runs_compare_by_their_components(event_run, tmp_path):
@@ -70,6 +76,8 @@ def test_event_runs_compare_by_their_components(event_run, tmp_path):
     data = json.loads(out.read_text())
     assert data["base"]["kind"] == "events" and data["movers"]["key"] == "member"
     assert {p["status"] for p in data["new_personas"]} == {"continued"}
+    # an event model keeps no member sample: the headline is the linked personas' PSI
+    assert data["shift"]["basis"] == "linked" and data["shift"] == data["fit_shift"]
 
 
 def test_missing_run_dir(pipeline_run_dir, tmp_path, capsys):

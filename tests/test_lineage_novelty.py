@@ -122,3 +122,30 @@ def test_placed_shares_see_the_population_not_the_clustering():
     assert psi([(str(i), a, b) for i, a, b in zip(ids, then, now_grown)]).psi > 0.1  # moderate or more
     assert placed_shares(NeighbourhoodNovelty(smooth=5).fit(X), halves, ids) is None  # base without labels
     assert placed_shares(base, NeighbourhoodNovelty(smooth=5).fit(np.eye(4, 8)), ids) is None  # other space
+
+
+def test_placed_shares_put_a_new_topic_in_the_novel_bucket():
+    """With a quantile, members unlike anything in the base run fill a last "novel" bucket instead of being spread
+    over their nearest personas; a sample of the base population keeps it at the base's own tail, and so does
+    the base sample itself (its texts recur: distance 0, never novel, yet no shift)."""
+    from ml.lineage.neighbourhood import placed_shares
+    from ml.lineage.shift import psi
+
+    rng = np.random.default_rng(5)
+    known = _centres(6, rng)
+    X, y = _members(known, 200, rng)
+    base = NeighbourhoodNovelty(smooth=5).fit(X, y)
+    ids, q = np.arange(6), 0.98
+    tail = float((base.reference_ > base.threshold(q)).mean())
+    same, _ = _members(known, 200, rng)
+    then, now = placed_shares(base, NeighbourhoodNovelty(smooth=5).fit(same), ids, quantile=q)
+    assert then.shape == now.shape == (7,) and abs(then.sum() - 1) < 1e-9 and abs(now.sum() - 1) < 1e-9
+    assert then[-1] == tail and now[-1] < 0.1
+    _, own = placed_shares(base, NeighbourhoodNovelty(smooth=5).fit(X), ids, quantile=q)
+    assert own[-1] == tail  # recurring texts are never novel: not read as less novelty than the base's tail
+
+    fresh = np.vstack([same, _members(_centres(2, rng), 300, rng)[0]])  # two topics the base never had: 33 %
+    _, moved = placed_shares(base, NeighbourhoodNovelty(smooth=5).fit(fresh), ids, quantile=q)
+    assert moved[-1] > 0.25 and moved[:-1].sum() < 0.75
+    buckets = [(str(i), a, b) for i, a, b in zip([*ids, "novel"], then, moved)]
+    assert psi(buckets).level == "major" and max(psi(buckets).buckets, key=lambda b: b.contribution).bucket == "novel"

@@ -153,7 +153,9 @@ function ChangesHead({ c }: { c: Comparison }) {
 }
 
 function ShiftPanel({ c }: { c: Comparison }) {
-  const unmatched = c.shift.buckets.find((b) => b.bucket === "unmatched");
+  const fit = c.fit_shift ?? c.shift;
+  const unmatched = fit.buckets.find((b) => b.bucket === "unmatched");
+  const placed = c.shift.basis === "placed";
   return (
     <section className="panel" aria-labelledby="shift-title" data-testid="shift-panel">
       <h2 id="shift-title">Population shift</h2>
@@ -161,40 +163,42 @@ function ShiftPanel({ c }: { c: Comparison }) {
         {shiftWords(c.shift)}
       </p>
       <p>{shiftMeaning(c.shift.level)}</p>
+      {placed ? <LargestMoves c={c} /> : null}
       {unmatched ? (
-        <p className="hint">
+        <p className="hint" data-testid="fit-shift">
           Personas with no counterpart: {pct(unmatched.then)} of the baseline, {pct(unmatched.now)} of this run.
+          {placed
+            ? ` The two persona lists differ by PSI ${fit.psi.toFixed(3)} (${fit.level})` +
+              (c.shift.level === "stable" && fit.level !== "stable"
+                ? ": the conversations themselves moved little, so most of that is how the two fits cut the same kind of conversations."
+                : ", counting how the two fits cut the conversations as well as how they moved.")
+            : null}
         </p>
       ) : null}
-      {c.placed_shift ? <PlacedShift c={c} placed={c.placed_shift} /> : null}
       <p className="hint">
-        PSI (population stability index) compares the persona shares of the two runs: under {c.shift.moderate} stable,{" "}
-        {c.shift.moderate}–{c.shift.major} moderate, {c.shift.major} or more major. The second figure places each
-        member of this run on the baseline persona of its nearest baseline member and compares those shares with the
-        baseline&apos;s own, placed the same way.
+        PSI (population stability index) compares shares over one set of groups: under {c.shift.moderate} stable,{" "}
+        {c.shift.moderate}–{c.shift.major} moderate, {c.shift.major} or more major.{" "}
+        {placed
+          ? "Here the groups are the baseline's personas: each member of this run is placed on the persona of its nearest baseline member, the baseline's own members are placed the same way, and members unlike anything in the baseline count as new kinds of conversation."
+          : "Here the groups are the personas linked across the two runs, plus one for those with no counterpart."}
       </p>
     </section>
   );
 }
 
-/** The population's own shift: this run's members placed on the baseline's personas, with its largest moves. */
-function PlacedShift({ c, placed }: { c: Comparison; placed: Comparison["shift"] }) {
+/** The placed shift's largest moves, by the baseline persona's name ("novel": conversations the baseline had none of). */
+function LargestMoves({ c }: { c: Comparison }) {
   const names = personaNames(c).base;
-  const moves = [...placed.buckets]
+  const label = (bucket: string) =>
+    bucket === "novel"
+      ? "new kinds of conversation (unlike any in the baseline)"
+      : (names.get(Number(bucket.split(" ")[1])) ?? bucket);
+  const moves = [...c.shift.buckets]
     .sort((a, b) => b.contribution - a.contribution)
-    .slice(0, 2)
+    .slice(0, 3)
     .filter((b) => b.contribution >= 0.005)
-    .map((b) => `${names.get(Number(b.bucket.split(" ")[1])) ?? b.bucket} ${pct(b.then)} → ${pct(b.now)}`);
-  return (
-    <p data-testid="placed-shift">
-      Placed on the baseline&apos;s personas, this run&apos;s members give{" "}
-      <strong className={`shift-${placed.level}`}>{shiftWords(placed)}</strong>.{" "}
-      {placed.level === "stable" && c.shift.level !== "stable"
-        ? "The conversations themselves moved little: most of the change above is how the two fits cut the same kind of conversations."
-        : "This is how the conversations themselves moved, whatever the two fits cut."}
-      {moves.length ? ` Largest moves: ${moves.join("; ")}.` : null}
-    </p>
-  );
+    .map((b) => `${label(b.bucket)} ${pct(b.then)} → ${pct(b.now)}`);
+  return moves.length ? <p data-testid="largest-moves">Largest moves: {moves.join("; ")}.</p> : null;
 }
 
 /** The comparison's notes (ml/lineage/compare.py) in an analyst's words; a note not known here is shown as written. */

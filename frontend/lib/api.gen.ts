@@ -633,6 +633,8 @@ export interface components {
             counts: {
                 [key: string]: number;
             };
+            /** @description PSI over groups of linked personas with each run's own shares, plus an 'unmatched' bucket (died then, born now): moves with the population and with how differently the two fits cut it (two random halves of one population: 0.08-0.24); equals the headline where that is linked too */
+            fit_shift?: components["schemas"]["Shift"] | null;
             /** Links */
             links: components["schemas"]["Link"][];
             movers: components["schemas"]["Movers"];
@@ -641,8 +643,7 @@ export interface components {
             new_personas: components["schemas"]["NewPersona"][];
             /** Notes */
             notes?: string[];
-            /** @description PSI of the new run's members placed on the base run's personas (each sampled member takes the persona of its nearest sampled base member) against the base run's own members placed the same way: the population's shift under the base model, whatever the two clusterings did; None unless both models keep a member sample */
-            placed_shift?: components["schemas"]["Shift"] | null;
+            /** @description the population shift: PSI over the base run's personas with the new run's members placed by the base model (basis 'placed', a fixed binning as PSI needs); basis 'linked' (the fits' own shares) where a model keeps no member sample (event runs, models saved before the sample) */
             shift: components["schemas"]["Shift"];
         };
         /**
@@ -2111,6 +2112,11 @@ export interface components {
         };
         /** Shift */
         Shift: {
+            /**
+             * Basis
+             * @description placed: both runs' sampled members placed on the base run's personas by their nearest sampled base member, plus a 'novel' bucket (members where the base run has none); linked: the two runs' own shares over groups of linked personas plus an 'unmatched' bucket; assigned: fresh texts assigned by the run's model (ml.assign)
+             */
+            basis?: ("placed" | "linked" | "assigned") | null;
             /** Buckets */
             buckets: components["schemas"]["PsiBucket"][];
             /**

@@ -6,12 +6,16 @@ In: two ``RunSnapshot``s (``ml.lineage.snapshot``: base = the earlier run, new =
 Hungarian, confirmed by recurring members); a matched persona keeps its base persona's ``lineage_id``
 and name and is ``continued``, ``grown`` or ``shrunk`` (share ratio ≥ ``growth_ratio`` with Wilson
 intervals apart); the main piece of a split or merge keeps the lineage too, other pieces start one with
-the base lineage as parent; unmatched personas are ``born`` / ``died``. PSI runs over the connected
-groups of linked personas, plus one bucket for the unmatched (died then, born now): it moves when the
-population moves *and* when two fits cut the same population differently (two random halves of the airline
-tweets: 0.08–0.24 over four seeds). ``placed_shift`` separates the first: both runs' sampled members placed
-on the base run's personas by their nearest sampled base member (``ml.lineage.neighbourhood.placed_shares``),
-PSI over those shares.
+the base lineage as parent; unmatched personas are ``born`` / ``died``.
+
+The population shift (``shift``) is a PSI over one fixed binning, as PSI needs: the base run's personas.
+Both runs' sampled members are placed on them by their nearest sampled base member
+(``ml.lineage.neighbourhood.placed_shares``), and members novel against the base run (as ``ml.assign``
+judges fresh texts) fill one more bucket, "novel". Where a model keeps no member sample (event runs), the
+shift falls back to ``fit_shift``: PSI over the connected groups of linked personas with each run's own
+shares, plus one bucket for the unmatched (died then, born now). That one moves when the population moves
+*and* when two fits cut the same population differently (two random halves of the airline tweets:
+0.08–0.24 over four seeds, against 0.01 placed), so it is kept as how far the two fits disagree.
 """
 
 from __future__ import annotations
@@ -82,14 +86,23 @@ def reaches(base: RunSnapshot, new: RunSnapshot):
             neighbour_reach(nn, nb, new.persona_ids, base.persona_ids))
 
 
-def novel_shares(base: RunSnapshot, new: RunSnapshot, quantile: float):
+def novel_masks(base: RunSnapshot, new: RunSnapshot, quantile: float):
+    """(base's sampled members novel against the new run, new's against the base run), each sample taken as
+    one fresh batch; (None, None) unless both models keep a member sample in one space."""
+    nb, nn = member_samples(base, new)
+    if nb is None or nn is None or nb.vectors_.shape[1] != nn.vectors_.shape[1]:
+        return None, None
+    return nn.novel(nb.vectors_, quantile), nb.novel(nn.vectors_, quantile)
+
+
+def novel_shares(base: RunSnapshot, new: RunSnapshot, quantile: float, masks=(None, None)):
     """(per base persona: share of its members novel against the new run, per new persona: against the
-    base run); (None, None) unless both runs' models keep a labelled member sample."""
+    base run); (None, None) unless both runs' models keep a labelled member sample. ``masks``: ``novel_masks``."""
     nb, nn = member_samples(base, new)
     if nb is None or nn is None:
         return None, None
-    return (novel_persona_shares(nn, nb, base.persona_ids, quantile),
-            novel_persona_shares(nb, nn, new.persona_ids, quantile))
+    return (novel_persona_shares(nn, nb, base.persona_ids, quantile, masks[0]),
+            novel_persona_shares(nb, nn, new.persona_ids, quantile, masks[1]))
 
 
 class RunComparer(BaseEstimator):
@@ -106,7 +119,8 @@ class RunComparer(BaseEstimator):
         pairs = recurring(base.members, new.members, overlap_key) if overlap_key != "none" else None
         counts = crosstab(pairs, base.persona_ids, new.persona_ids) if pairs is not None else None
         self._nb, self._nn = base.sizes(), new.sizes()
-        self.novel_base_, self.novel_new_ = novel_shares(base, new, cfg.novelty_quantile)
+        self._novel = novel_masks(base, new, cfg.novelty_quantile)
+        self.novel_base_, self.novel_new_ = novel_shares(base, new, cfg.novelty_quantile, self._novel)
         flag = (lambda x: None if x is None else x >= cfg.novel_persona_share)
         self.reach_base_, self.reach_new_ = reaches(base, new) if cfg.reach_share is not None else (None, None)
         matcher = PersonaMatcher(cfg.match_similarity, cfg.piece_similarity, cfg.piece_margin,
@@ -120,11 +134,12 @@ class RunComparer(BaseEstimator):
         lineage_now = {p.id: p.lineage_id for p in new_personas}
         lineage_then = {p.id: p.lineage_id for p in base_personas}
         mover_pairs = recurring(base.members, new.members, movers_key) if movers_key != "none" else None
+        fit_shift = self._shift()
         self.comparison_ = Comparison(
             base=run_ref(base), new=run_ref(new), config=cfg.model_dump(mode="json"),
             counts=self._counts(base_personas, new_personas),
             base_personas=base_personas, new_personas=new_personas, links=self._links(),
-            shift=self._shift(), placed_shift=self._placed_shift(), notes=self._notes(overlap_key),
+            shift=self._placed_shift() or fit_shift, fit_shift=fit_shift, notes=self._notes(overlap_key),
             movers=movers(mover_pairs if mover_pairs is not None else recurring(base.members.iloc[:0],
                           new.members.iloc[:0], "member"), movers_key, lineage_then, lineage_now, cfg.max_moves),
         )
@@ -262,18 +277,20 @@ class RunComparer(BaseEstimator):
         born = [j for j in range(len(nn)) if j not in seen_n]
         buckets.append(("unmatched", float(nb[died].sum()), float(nn[born].sum())))
         c = self._cfg
-        return psi(buckets, c.psi_moderate, c.psi_major, c.psi_floor)
+        return psi(buckets, c.psi_moderate, c.psi_major, c.psi_floor, basis="linked")
 
     def _placed_shift(self):
-        """PSI over the base run's personas of the new run's members placed with the base model (``placed_shares``);
-        None unless both models keep a member sample."""
+        """PSI over the base run's personas, plus a "novel" bucket, of both runs' sampled members placed with the
+        base model (``placed_shares``); None unless both models keep a member sample."""
         nb, nn = member_samples(self._base, self._new)
-        placed = None if nb is None or nn is None else placed_shares(nb, nn, self._base.persona_ids)
+        c = self._cfg
+        placed = None if nb is None or nn is None else placed_shares(nb, nn, self._base.persona_ids,
+                                                                      c.novelty_quantile, self._novel[1])
         if placed is None:
             return None
-        c = self._cfg
-        buckets = [(f"then {int(p)}", float(a), float(b)) for p, a, b in zip(self._base.persona_ids, *placed)]
-        return psi(buckets, c.psi_moderate, c.psi_major, c.psi_floor)
+        names = [f"then {int(p)}" for p in self._base.persona_ids] + ["novel"]
+        buckets = [(name, float(a), float(b)) for name, a, b in zip(names, *placed)]
+        return psi(buckets, c.psi_moderate, c.psi_major, c.psi_floor, basis="placed")
 
     def _counts(self, base_personas, new_personas) -> dict[str, int]:
         out: dict[str, int] = {}

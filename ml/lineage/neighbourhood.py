@@ -103,14 +103,14 @@ class NeighbourhoodNovelty(BaseEstimator):
 
 
 def novel_persona_shares(reference: NeighbourhoodNovelty, other: NeighbourhoodNovelty, persona_ids: np.ndarray,
-                         quantile: float) -> np.ndarray | None:
+                         quantile: float, novel: np.ndarray | None = None) -> np.ndarray | None:
     """Per persona of ``other``'s run (``persona_ids`` order): the share of its sampled members that are
-    novel against ``reference``'s run, the sample taken as one fresh batch; None without labels or when the
-    two samples live in different spaces."""
+    novel against ``reference``'s run, the sample taken as one fresh batch (``novel``: that mask, when already
+    computed); None without labels or when the two samples live in different spaces."""
     labels = getattr(other, "labels_", None)
     if labels is None or reference.vectors_.shape[1] != other.vectors_.shape[1]:
         return None
-    novel = reference.novel(other.vectors_, quantile)
+    novel = reference.novel(other.vectors_, quantile) if novel is None else novel
     return np.array([float(novel[labels == p].mean()) if (labels == p).any() else 0.0 for p in persona_ids])
 
 
@@ -145,25 +145,44 @@ def neighbour_reach(source: NeighbourhoodNovelty, target: NeighbourhoodNovelty, 
     return np.divide(out, totals, out=np.zeros_like(out), where=totals > 0)
 
 
-def placed_shares(base: NeighbourhoodNovelty, new: NeighbourhoodNovelty,
-                  base_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+def placed_shares(base: NeighbourhoodNovelty, new: NeighbourhoodNovelty, base_ids: np.ndarray,
+                  quantile: float | None = None, novel: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray] | None:
     """The new run's members placed on the base run's personas, against the base run's own, per persona of
     ``base_ids``: (shares of the base sample when each member takes the persona of its nearest *other*
     base sampled member, shares of the new sample when each takes the persona of its nearest base sampled
     member). Both go through the same nearest-neighbour placement, so its own error cancels: two samples of
     one population give the same shares up to sampling error, whatever the two runs' clusterings did.
+
+    With ``quantile``: one more share, last, for members that are novel against the base run (``novel``
+    from ``NeighbourhoodNovelty.novel`` at that quantile; computed when not given): new members that are
+    novel leave the persona shares for it, and the base sample holds its own share beyond the quantile
+    there (≈ 1 − quantile, taken from every persona in proportion), so a topic the base run never had shows
+    as a bucket that grew instead of being spread over its nearest personas. The new share is at least the
+    base's: texts that recur in both runs lie at distance 0 from the base sample and are never novel, so a
+    re-run over the same texts would otherwise read as a shift *away* from the base run's own tail.
     None without labels on the base sample or when the samples live in different spaces."""
     if base.labels_ is None or base.vectors_.shape[1] != new.vectors_.shape[1]:
         return None
     R = base.vectors_.astype(np.float32)
     col = {int(p): k for k, p in enumerate(base_ids)}
 
-    def shares(Q: np.ndarray, leave_out: bool) -> np.ndarray:
+    def counts(Q: np.ndarray, leave_out: bool, keep: np.ndarray | None = None) -> np.ndarray:
         nearest = _nearest_rows(Q, R, leave_out)
-        counts = np.zeros(len(base_ids))
-        for p in base.labels_[nearest].tolist():
+        out = np.zeros(len(base_ids))
+        for p in base.labels_[nearest if keep is None else nearest[keep]].tolist():
             if p in col:
-                counts[col[p]] += 1
-        return counts / max(1.0, counts.sum())
+                out[col[p]] += 1
+        return out
 
-    return shares(R, True), shares(new.vectors_.astype(np.float32), False)
+    Q = new.vectors_.astype(np.float32)
+    then = counts(R, True)
+    if quantile is None:
+        now = counts(Q, False)
+        return then / max(1.0, then.sum()), now / max(1.0, now.sum())
+    novel = base.novel(Q, quantile) if novel is None else np.asarray(novel, bool)
+    novel_then = float((base.reference_ > base.threshold(quantile)).mean())
+    novel_now = max(novel_then, float(novel.mean()) if len(novel) else 0.0)
+    now = counts(Q, False, ~novel)
+    then = (1.0 - novel_then) * then / max(1.0, then.sum())
+    now = (1.0 - novel_now) * now / max(1.0, now.sum())
+    return np.append(then, novel_then), np.append(now, novel_now)

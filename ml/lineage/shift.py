@@ -41,8 +41,9 @@ def share_ci(count: int, total: int, confidence: float = 0.95) -> ShareCI:
 
 
 def psi(buckets: Sequence[tuple[str, float, float]], moderate: float = 0.1, major: float = 0.25,
-        floor: float = 1e-4) -> Shift:
-    """PSI over ``(name, share then, share now)`` buckets, each share floored at ``floor``."""
+        floor: float = 1e-4, basis: str | None = None) -> Shift:
+    """PSI over ``(name, share then, share now)`` buckets, each share floored at ``floor``; ``basis`` says what
+    the buckets are (``Shift.basis``)."""
     rows, total = [], 0.0
     for name, then, now in buckets:
         a, b = max(float(then), floor), max(float(now), floor)
@@ -51,7 +52,7 @@ def psi(buckets: Sequence[tuple[str, float, float]], moderate: float = 0.1, majo
         rows.append(PsiBucket(bucket=name, then=round(float(then), 6), now=round(float(now), 6),
                               contribution=round(float(contrib), 6)))
     level = "major" if total >= major else "moderate" if total >= moderate else "stable"
-    return Shift(psi=round(float(total), 6), level=level, moderate=moderate, major=major, buckets=rows)
+    return Shift(psi=round(float(total), 6), level=level, moderate=moderate, major=major, buckets=rows, basis=basis)
 
 
 def _distribution(values: Any) -> np.ndarray | None:

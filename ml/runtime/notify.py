@@ -1,5 +1,7 @@
 """The drift webhook of ``python -m ml.run --notify URL``: a JSON summary POSTed when a comparison
-crosses a threshold.
+crosses a threshold. The PSI is the comparison's population shift (``Comparison.shift``: both runs'
+members placed on the base run's personas where the models keep a member sample), not how differently the
+two fits cut (``fit_shift``), so re-fitting the same population does not alert.
 
 ``check_url(url)`` refuses anything but an http(s) URL with a host (one ``InputError`` line, before any
 work). ``drift_alert(comparison, series)`` returns the ``DriftAlert`` to send, or None when nothing

@@ -130,9 +130,11 @@ def test_flows_badges_and_shift(series_runs, page, artifacts):
         assert table.locator('[data-status="shrunk"]').count() >= 1
     shift = page.get_by_test_id("shift-level").inner_text()
     assert f"PSI {c['shift']['psi']:.3f}" in shift and c["shift"]["level"] in shift
-    placed = c["placed_shift"]  # both runs' models keep a member sample: the population's own shift is shown
-    assert placed is not None
-    assert f"PSI {placed['psi']:.3f}" in page.get_by_test_id("placed-shift").inner_text()
+    # both runs' models keep a member sample: the headline is the placed shift, the fits' own PSI is the hint
+    assert c["shift"]["basis"] == "placed" and c["fit_shift"]["basis"] == "linked"
+    assert f"PSI {c['fit_shift']['psi']:.3f}" in page.get_by_test_id("fit-shift").inner_text()
+    if c["shift"]["level"] != "stable":  # the dropped persona is among the moves, by its baseline name
+        assert s.dropped_name in page.get_by_test_id("largest-moves").inner_text()
     if c.get("notes"):  # the comparison's notes in plain words, not the pipeline's shorthand
         notes = page.get_by_test_id("comparison-notes").inner_text()
         assert notes.strip() and "recurring member ids" not in notes and "centroid" not in notes

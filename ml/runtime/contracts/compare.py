@@ -126,6 +126,11 @@ class Shift(_Record):
     moderate: float
     major: float
     buckets: list[PsiBucket]
+    basis: Literal["placed", "linked", "assigned"] | None = Field(
+        None, description="placed: both runs' sampled members placed on the base run's personas by their nearest "
+                          "sampled base member, plus a 'novel' bucket (members where the base run has none); "
+                          "linked: the two runs' own shares over groups of linked personas plus an 'unmatched' "
+                          "bucket; assigned: fresh texts assigned by the run's model (ml.assign)")
 
 
 class Move(_Record):
@@ -155,14 +160,17 @@ class Comparison(_Record):
     base_personas: list[BasePersona]
     new_personas: list[NewPersona]
     links: list[Link]
-    shift: Shift
+    shift: Shift = Field(
+        description="the population shift: PSI over the base run's personas with the new run's members placed by "
+                    "the base model (basis 'placed', a fixed binning as PSI needs); basis 'linked' (the fits' own "
+                    "shares) where a model keeps no member sample (event runs, models saved before the sample)")
     movers: Movers
     notes: list[str] = Field(default_factory=list)
-    placed_shift: Shift | None = Field(
-        None, description="PSI of the new run's members placed on the base run's personas (each sampled member "
-                          "takes the persona of its nearest sampled base member) against the base run's own members "
-                          "placed the same way: the population's shift under the base model, whatever the two "
-                          "clusterings did; None unless both models keep a member sample")
+    fit_shift: Shift | None = Field(
+        None, description="PSI over groups of linked personas with each run's own shares, plus an 'unmatched' "
+                          "bucket (died then, born now): moves with the population and with how differently the "
+                          "two fits cut it (two random halves of one population: 0.08-0.24); equals the headline "
+                          "where that is linked too")
 
 
 class AssignShare(_Record):
