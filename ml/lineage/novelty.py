@@ -149,7 +149,7 @@ class FreshDataScorer(BaseEstimator):
                 run=share_ci(int(self.run_counts_[k]), n_run, cfg.confidence), new=share_ci(cnt, n_new, cfg.confidence),
                 novel_share=round(float(out["novel"].to_numpy()[mine].mean()), 4) if mine.any() else None))
             buckets.append((str(int(p)), self.run_counts_[k] / max(1, n_run), cnt / max(1, n_new)))
-        shift = psi(buckets, cfg.psi_moderate, cfg.psi_major, cfg.psi_floor)
+        shift = psi(buckets, cfg.psi_moderate, cfg.psi_major, cfg.psi_floor, basis="assigned")
         novelty = float(out["novel"].mean()) if n_new else 0.0
         reasons = []
         if novelty >= cfg.novelty_alert:
