@@ -183,6 +183,36 @@ def test_reach_makes_an_unmatched_persona_a_piece_of_where_its_members_land():
     assert spread.new_role_.tolist() == ["matched", "born"]
 
 
+def test_recut_makes_a_persona_without_novel_members_a_piece_of_where_they_land():
+    """``recut_novelty``: an unmatched persona that is no piece and whose members are hardly novel against the
+    other run (a re-cut of conversations it has too) is a piece of the matched persona most of its members
+    land in, even when they are spread; one with enough novel members stays born / died."""
+    A = np.eye(3)
+    B = np.array([[0.99, 0.141, 0.0], [-0.6, 0.8, 0.0], [0.0, 0.0, -1.0]])  # new 0 continues base 0 only
+    reach_base = np.array([[1.0, 0.0, 0.0], [0.3, 0.35, 0.35], [0.4, 0.3, 0.3]])
+    reach_new = np.array([[1.0, 0.0, 0.0], [0.4, 0.3, 0.3], [0.4, 0.3, 0.3]])  # spread: reach 0.5 leaves them
+    shares = np.array([0.5, 0.25, 0.25])
+    kept = (shares, shares)  # placed on the base personas, both runs' members give the same shares
+    kw = dict(reach_base=reach_base, reach_new=reach_new, base_shares=shares, new_shares=shares, placed=kept)
+    low, high = np.array([0.0, 0.02, 0.3]), np.array([0.0, 0.04, 0.3])
+    off = PersonaMatcher(match_similarity=0.85, reach_share=0.5).fit(A, B, **kw, novelty_base=low, novelty_new=high)
+    assert off.new_role_.tolist() == ["matched", "born", "born"] and off.recut_ == []
+    on = PersonaMatcher(match_similarity=0.85, recut_novelty=0.1).fit(A, B, **kw, novelty_base=low, novelty_new=high)
+    assert sorted(on.recut_) == [(0, 1, "split"), (1, 0, "merge")]
+    assert on.new_role_.tolist() == ["merged", "split", "born"]  # new 2: 30 % novel, born
+    assert on.base_role_.tolist() == ["merged", "merged", "died"]  # base 2: 30 % novel, died
+    flagged = PersonaMatcher(match_similarity=0.85, recut_novelty=0.1).fit(
+        A, B, **kw, novelty_base=low, novelty_new=high, novel_new=np.array([False, True, False]))
+    assert (0, 1, "split") not in flagged.recut_  # a persona flagged novel never becomes a re-cut
+    # the placed shares disagree: base 1's conversations are gone (0.25 -> 0.05), and base 0, where new 1 lands,
+    # gained new 1's share (new conversations there): both stay died / born
+    moved = (shares, np.array([0.8, 0.05, 0.15]))
+    gone = PersonaMatcher(match_similarity=0.85, recut_novelty=0.1).fit(
+        A, B, **{**kw, "placed": moved}, novelty_base=low, novelty_new=high)
+    assert gone.recut_ == [] and gone.new_role_.tolist() == ["matched", "born", "born"]
+    assert gone.base_role_.tolist() == ["matched", "died", "died"]
+
+
 def test_neighbour_reach_counts_where_sampled_members_land():
     from ml.lineage.neighbourhood import NeighbourhoodNovelty, neighbour_reach
 

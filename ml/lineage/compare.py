@@ -120,13 +120,20 @@ class RunComparer(BaseEstimator):
         counts = crosstab(pairs, base.persona_ids, new.persona_ids) if pairs is not None else None
         self._nb, self._nn = base.sizes(), new.sizes()
         self._novel = novel_masks(base, new, cfg.novelty_quantile)
+        nb, nn = member_samples(base, new)
+        self._placed = None if nb is None or nn is None else placed_shares(nb, nn, base.persona_ids,
+                                                                            cfg.novelty_quantile, self._novel[1])
         self.novel_base_, self.novel_new_ = novel_shares(base, new, cfg.novelty_quantile, self._novel)
         flag = (lambda x: None if x is None else x >= cfg.novel_persona_share)
-        self.reach_base_, self.reach_new_ = reaches(base, new) if cfg.reach_share is not None else (None, None)
+        wanted = cfg.reach_share is not None or cfg.recut_novelty is not None
+        self.reach_base_, self.reach_new_ = reaches(base, new) if wanted else (None, None)
         matcher = PersonaMatcher(cfg.match_similarity, cfg.piece_similarity, cfg.piece_margin,
-                                 cfg.min_shared_members, cfg.min_overlap, cfg.piece_share, cfg.reach_share).fit(
+                                 cfg.min_shared_members, cfg.min_overlap, cfg.piece_share, cfg.reach_share,
+                                 cfg.recut_novelty).fit(
             A, B, counts, self._nb / max(1, base.n_members), self._nn / max(1, new.n_members),
-            flag(self.novel_base_), flag(self.novel_new_), self.reach_base_, self.reach_new_)
+            flag(self.novel_base_), flag(self.novel_new_), self.reach_base_, self.reach_new_,
+            self.novel_base_, self.novel_new_, None if self._placed is None else (self._placed[0][:-1],
+                                                                                 self._placed[1][:-1]))
         self.matcher_ = matcher
         self._cfg, self._base, self._new = cfg, base, new
         new_personas = [self._new_persona(j) for j in range(len(new.persona_ids))]
@@ -224,10 +231,14 @@ class RunComparer(BaseEstimator):
             return (f"born: no match or piece; {near.replace('nearest base persona', 'nearest base persona is')} "
                     f"at {sim}{ov} (a match needs ≥ {cfg.match_similarity} and a free partner, a piece ≥ "
                     f"{cfg.piece_similarity}, a {cfg.piece_margin} margin and the parent's lost share)")
+        if status == "split" and i is not None and (i, j, "split") in self.matcher_.recut_:
+            return (f"split: a re-cut of {near.replace('nearest ', '')}, not new: {s['novel_share']:.0%} of its members lie "
+                    f"where the base run has none (< {cfg.recut_novelty:.0%}), and their nearest base members are "
+                    f"mostly in that persona ({sim})")
         if status == "split":
             return f"split: piece of {near} ({sim} ≥ {cfg.piece_similarity}{ov}); the parent has other pieces"
         if status == "merged":
-            return f"merged: {near} ({sim}{ov}) and other base personas (≥ {cfg.piece_similarity}) joined here"
+            return f"merged: {near} ({sim}{ov}) and other base personas joined here"
         ratio = s.get("share_ratio")
         return (f"{status}: matched one-to-one with {near} ({sim} ≥ {cfg.match_similarity}{ov}); share ×{ratio} "
                 f"({'≥' if status == 'grown' else '≤ 1/' if status == 'shrunk' else 'within 1/'}"
@@ -251,6 +262,11 @@ class RunComparer(BaseEstimator):
         if self.matcher_.novel_base_[i]:
             why += (f"; {self.novel_base_[i]:.0%} of its members lie where the new run has none (novel, ≥ "
                     f"{self._cfg.novel_persona_share:.0%})")
+        recut = [j for ii, j, kind in self.matcher_.recut_ if ii == i and kind == "merge"]
+        if recut:
+            why += (f"; a re-cut, not gone: {self.novel_base_[i]:.0%} of its members lie where the new run has none "
+                    f"(< {self._cfg.recut_novelty:.0%}), and their nearest new members are mostly in persona "
+                    f"{int(self._new.persona_ids[recut[0]])}")
         return BasePersona(id=pid, name=self._base.name(pid), lineage_id=self._base.lineage(pid), status=status,
                            new_ids=[p.id for p in children], then=then, reason=why)
 
@@ -282,10 +298,7 @@ class RunComparer(BaseEstimator):
     def _placed_shift(self):
         """PSI over the base run's personas, plus a "novel" bucket, of both runs' sampled members placed with the
         base model (``placed_shares``); None unless both models keep a member sample."""
-        nb, nn = member_samples(self._base, self._new)
-        c = self._cfg
-        placed = None if nb is None or nn is None else placed_shares(nb, nn, self._base.persona_ids,
-                                                                      c.novelty_quantile, self._novel[1])
+        c, placed = self._cfg, self._placed
         if placed is None:
             return None
         names = [f"then {int(p)}" for p in self._base.persona_ids] + ["novel"]

@@ -47,6 +47,13 @@ class LineageConfig(ConfigFile):
         description="a persona left unmatched and not novel whose sampled members' nearest members of the other "
                     "run lie, at this share or more, in one matched persona is a piece of it (split / merged) "
                     "rather than born / died; None: off; runs whose models keep a member sample only")
+    recut_novelty: float | None = Field(
+        0.05, gt=0.0, le=1.0,
+        description="a persona left unmatched and no piece whose share of members novel against the other run is "
+                    "below this (a run's own members are novel at 1 - novelty_quantile = 2 %), and whose "
+                    "conversations the placed shares still find in both runs, is a re-cut: a piece (split / merged) "
+                    "of the matched persona its sampled members' nearest members mostly lie in, not born / died; "
+                    "None: off; runs whose models keep a member sample only (docs/drift.md)")
     growth_ratio: float = Field(
         1.5, gt=1.0, description="share ratio (now/then) from which a matched persona grew (or 1/ratio: shrank)")
     confidence: float = Field(0.95, gt=0.5, lt=1.0, description="level of the Wilson intervals of shares")

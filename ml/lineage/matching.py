@@ -4,8 +4,8 @@ In: unit centroids of both runs' personas (rows; same columns) and, when members
 recurring members per (base persona, new persona). Out (``PersonaMatcher.fit``): ``similarity_``
 (cosine, base × new), ``overlap_`` (Jaccard of recurring members, NaN where too few recur),
 ``matches_`` (one-to-one pairs), ``pieces_`` (extra parts of splits and merges), ``base_role_`` and
-``new_role_`` (``matched``, ``split``, ``merged``, ``died`` / ``born``) and ``decisions_`` (per new
-persona, the scores that decided it).
+``new_role_`` (``matched``, ``split``, ``merged``, ``died`` / ``born``) and ``recut_`` (the pieces the re-cut
+rule added).
 
 Rule: a pair is eligible when its cosine reaches ``match_similarity`` and the overlap does not
 contradict it (at least ``min_overlap`` of either side's recurring members land in the other), or
@@ -28,6 +28,13 @@ or was born whatever its centroid (unseen Banking77 intents next to seen ones ha
 members' nearest members of the other run lie at ``reach_share`` or more in one matched persona
 (``reach_base`` / ``reach_new``, from ``ml.lineage.neighbourhood.neighbour_reach``) is a piece of it
 (measured in docs/drift.md: fewer false born/died, but near-duplicate new topics become pieces).
+Re-cut (``recut_novelty``): an unmatched persona that is no piece, whose share of members novel against the
+other run (``novelty_base`` / ``novelty_new``, continuous) is below ``recut_novelty``, and whose
+conversations the placed shares still find in both runs (``placed``: a base persona kept at least
+1 − ``piece_share`` of its share with both runs' members placed on the base personas; the base persona a new
+one lands in did not gain ``piece_share`` of the new one's share) holds conversations the other run has too,
+cut differently: it is a piece of the matched persona of the other run in which most of its sampled
+members' nearest members lie (``reach_base`` / ``reach_new``), not born / died.
 """
 
 from __future__ import annotations
@@ -54,8 +61,9 @@ class PersonaMatcher(BaseEstimator):
 
     def __init__(self, match_similarity: float = 0.85, piece_similarity: float = 0.80, piece_margin: float = 0.03,
                  min_shared_members: int = 10, min_overlap: float = 0.5, piece_share: float = 0.5,
-                 reach_share: float | None = None):
+                 reach_share: float | None = None, recut_novelty: float | None = None):
         self.reach_share = reach_share
+        self.recut_novelty = recut_novelty
         self.match_similarity = match_similarity
         self.piece_similarity = piece_similarity
         self.piece_margin = piece_margin
@@ -66,10 +74,15 @@ class PersonaMatcher(BaseEstimator):
     def fit(self, base: np.ndarray, new: np.ndarray, counts: np.ndarray | None = None,
             base_shares: np.ndarray | None = None, new_shares: np.ndarray | None = None,
             novel_base: np.ndarray | None = None, novel_new: np.ndarray | None = None,
-            reach_base: np.ndarray | None = None, reach_new: np.ndarray | None = None):
+            reach_base: np.ndarray | None = None, reach_new: np.ndarray | None = None,
+            novelty_base: np.ndarray | None = None, novelty_new: np.ndarray | None = None,
+            placed: tuple[np.ndarray, np.ndarray] | None = None):
         """``base``/``new``: unit centroids (rows); ``counts``: recurring members per pair; the shares
         (persona share of its run) switch on the share check of pieces (None: no check); ``novel_base`` /
-        ``novel_new``: personas whose members lie where the other run has none (they die / are born)."""
+        ``novel_new``: personas whose members lie where the other run has none (they die / are born);
+        ``reach_*``: where each persona's sampled members land in the other run; ``novelty_*``: each persona's
+        share of novel members and ``placed`` (base personas' shares then and now with both runs' members placed
+        on them, ``ml.lineage.neighbourhood.placed_shares``): the re-cut rule."""
         A, B = np.asarray(base, dtype=np.float64), np.asarray(new, dtype=np.float64)
         if A.ndim != 2 or B.ndim != 2 or A.shape[1] != B.shape[1]:
             raise ValueError(f"centroids must be 2-D with the same columns, got {A.shape} and {B.shape}")
@@ -90,6 +103,13 @@ class PersonaMatcher(BaseEstimator):
             self.pieces_ = self._share_checked(np.asarray(base_shares, float), np.asarray(new_shares, float))
         if self.reach_share is not None and reach_base is not None and reach_new is not None:
             self.pieces_ = sorted(self.pieces_ + self._reach_pieces(np.asarray(reach_base), np.asarray(reach_new)))
+        self.recut_ = []  # the pieces the re-cut rule added
+        if self.recut_novelty is not None and reach_base is not None and reach_new is not None \
+                and novelty_base is not None and novelty_new is not None and placed is not None \
+                and base_shares is not None and new_shares is not None:
+            self.recut_ = self._recut_pieces(np.asarray(reach_base), np.asarray(reach_new), np.asarray(novelty_base),
+                                             np.asarray(novelty_new), placed, np.asarray(new_shares, float))
+            self.pieces_ = sorted(self.pieces_ + self.recut_)
         self._roles(m, n)
         return self
 
@@ -175,14 +195,39 @@ class PersonaMatcher(BaseEstimator):
         splits = self._landing(reach_new, split, self.novel_new_, matched_base)
         return [(i, j, "merge") for i, j in merges] + [(i, j, "split") for j, i in splits]
 
-    def _landing(self, reach: np.ndarray, placed: set[int], novel: np.ndarray, targets: set[int]):
+    def _recut_pieces(self, reach_base: np.ndarray, reach_new: np.ndarray, novelty_base: np.ndarray,
+                      novelty_new: np.ndarray, placed: tuple[np.ndarray, np.ndarray],
+                      q: np.ndarray) -> list[tuple[int, int, str]]:
+        """Pieces of re-cuts: a persona still unmatched and no piece whose novel share is below ``recut_novelty``
+        joins the matched persona of the other run that most of its members land in, when the placed shares
+        agree that its conversations are in both runs: a base persona kept at least 1 − ``piece_share`` of its
+        placed share; the base persona a new one lands in did not gain ``piece_share`` of the new one's share
+        (conversations that are new there would have)."""
+        then, now = (np.asarray(x, float) for x in placed)
+        matched_base = {i for i, _ in self.matches_}
+        matched_new = {j for _, j in self.matches_}
+        merged = matched_base | {i for i, _, kind in self.pieces_ if kind == "merge"}
+        split = matched_new | {j for _, j, kind in self.pieces_ if kind == "split"}
+        cut, share = float(self.recut_novelty), float(self.piece_share)
+        gone = now < (1.0 - share) * then
+        merges = self._landing(reach_base, merged, self.novel_base_ | (novelty_base >= cut) | gone, matched_new, 0.0)
+        splits = [(j, i) for j, i in self._landing(reach_new, split, self.novel_new_ | (novelty_new >= cut),
+                                                    matched_base, 0.0) if now[i] - then[i] < share * q[j]]
+        return [(i, j, "merge") for i, j in merges] + [(i, j, "split") for j, i in splits]
+
+    def _landing(self, reach: np.ndarray, placed: set[int], novel: np.ndarray, targets: set[int],
+                 least: float | None = None):
         """(persona, the matched persona of the other run its members mostly land in) for every persona not
-        yet placed, not novel, reaching ``reach_share`` in one of ``targets``."""
+        yet placed, not novel, reaching ``least`` (default ``reach_share``) in one of ``targets``; with
+        ``least`` 0, the target that the most of its members land in."""
+        least = self.reach_share if least is None else least
+        allowed = np.zeros(reach.shape[1], bool)
+        allowed[sorted(targets)] = True
         for k in range(reach.shape[0]):
             if k in placed or novel[k] or not reach[k].any():
                 continue
-            t = int(np.argmax(reach[k]))
-            if reach[k, t] >= self.reach_share and t in targets:
+            t = int(np.argmax(reach[k])) if least else int(np.argmax(np.where(allowed, reach[k], -1.0)))
+            if reach[k, t] > 0 and reach[k, t] >= least and t in targets:
                 yield k, t
 
     def _is_piece(self, sim: float, margin: float, confirmed: int) -> bool:
