@@ -167,7 +167,8 @@ class SeriesPlan:
         if c is not None:
             counts = ", ".join(f"{k.removeprefix('new_')} {v}" for k, v in c.counts.items() if k.startswith("new_"))
             died = c.counts.get("base_died", 0)
-            console.print(f"compared with {c.base.run_id}: PSI {c.shift.psi:.3f} ({c.shift.level}); {counts}; "
+            shift = f"population shift PSI {c.shift.psi:.3f} ({c.shift.level})"
+            console.print(f"compared with {c.base.run_id}: {shift}; {counts}; "
                           f"died {died}; movers {c.movers.n_moved} of {c.movers.n_shared} (comparison.json)",
                           markup=False, soft_wrap=True)
 
