@@ -101,6 +101,11 @@ export function NewPersonaTable({ comparison }: { comparison: Comparison }) {
               </td>
               <td>
                 <StatusBadge status={p.status} />
+                {p.recut ? (
+                  <span className="muted recut" data-testid="recut" title="Its conversations were in the baseline too, cut differently: not new ones">
+                    re-cut, not new
+                  </span>
+                ) : null}
                 <details className="why">
                   <summary>why</summary>
                   {p.reason}

@@ -591,6 +591,12 @@ export interface components {
             /** Reason */
             reason: string;
             /**
+             * Recut
+             * @description merged as a re-cut: its conversations are in the new run too, cut differently (LineageConfig.recut_novelty), not a persona that joined another by its centroid
+             * @default false
+             */
+            recut: boolean;
+            /**
              * Status
              * @enum {string}
              */
@@ -1900,6 +1906,12 @@ export interface components {
             parent_lineage_ids?: string[];
             /** Reason */
             reason: string;
+            /**
+             * Recut
+             * @description split off as a re-cut: its conversations were in the base run too, cut differently (LineageConfig.recut_novelty), not new ones
+             * @default false
+             */
+            recut: boolean;
             /** Scores */
             scores?: {
                 [key: string]: number | null;

@@ -192,7 +192,7 @@ class RunComparer(BaseEstimator):
             base_ids=[int(base.persona_ids[i]) for i in linked], then=then, now=now,
             share_change=round(now.share - then.share, 6) if then is not None and status != "split" else None,
             scores=scores, confirmed=self._confirmed(anchor, j), reason=self._reason(status, anchor, j, scores),
-            **changes,
+            recut=any(jj == j and kind == "split" for _, jj, kind in self.matcher_.recut_), **changes,
         )
 
     def _scores(self, i: int | None, j: int, then, now) -> dict[str, float | None]:
@@ -268,7 +268,7 @@ class RunComparer(BaseEstimator):
                     f"(< {self._cfg.recut_novelty:.0%}), and their nearest new members are mostly in persona "
                     f"{int(self._new.persona_ids[recut[0]])}")
         return BasePersona(id=pid, name=self._base.name(pid), lineage_id=self._base.lineage(pid), status=status,
-                           new_ids=[p.id for p in children], then=then, reason=why)
+                           new_ids=[p.id for p in children], then=then, reason=why, recut=bool(recut))
 
     # -- run level ----------------------------------------------------------------------------------
     def _links(self) -> list[Link]:

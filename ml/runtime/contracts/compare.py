@@ -92,6 +92,9 @@ class BasePersona(_Record):
     new_ids: list[int] = Field(default_factory=list)
     then: ShareCI
     reason: str
+    recut: bool = Field(False, description="merged as a re-cut: its conversations are in the new run too, cut "
+                                           "differently (LineageConfig.recut_novelty), not a persona that joined "
+                                           "another by its centroid")
 
 
 class NewPersona(_Record):
@@ -108,6 +111,8 @@ class NewPersona(_Record):
     scores: dict[str, float | None] = Field(default_factory=dict)
     confirmed: bool | None = Field(None, description="member overlap agrees (None: too few members recur)")
     reason: str
+    recut: bool = Field(False, description="split off as a re-cut: its conversations were in the base run too, cut "
+                                           "differently (LineageConfig.recut_novelty), not new ones")
     activity: ActivityChange | None = None
     terms: TermChange | None = None
     fingerprint: FingerprintChange | None = None
