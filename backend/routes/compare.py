@@ -11,7 +11,7 @@ from backend.deps import CacheDep, SettingsDep, StoreDep
 from backend.errors import APIError
 from backend.routes.common import PageLimit, RowOffset, RunIdPath, RunOffset, errors, page_limit, resolve_run
 from backend.schemas import MAX_ID, RUN_ID_PATTERN
-from ml.runtime.contracts.compare import Comparison, MoversPage, SeriesHistory
+from ml.runtime.contracts.compare import Comparison, MoversPage, SeriesHistory, upgrade_comparison
 
 router = APIRouter(tags=["comparisons"])
 
@@ -26,7 +26,9 @@ def _no_comparison(run_id: str) -> APIError:
 
 
 def _served(document: dict) -> Comparison:
-    """The stored comparison without server paths (each run's `run_dir`)."""
+    """The stored comparison without server paths (each run's `run_dir`), in the current contract (a comparison
+    stored before the population shift is upgraded: ``upgrade_comparison``)."""
+    document = upgrade_comparison(document)
     body = {**document, "base": {**document["base"], "run_dir": None}, "new": {**document["new"], "run_dir": None}}
     return Comparison.model_validate(body)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ml.runtime.contracts.compare import Comparison, comparison_headline
+from ml.runtime.contracts.compare import Comparison, comparison_headline, upgrade_comparison
 from ml.store import records as R
 
 SERIES_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -33,6 +33,7 @@ def check_comparison(run_id: str, comparison: Any) -> dict[str, Any]:
     """``comparison`` (a ``Comparison`` or its JSON) as a JSON-able dict, checked against the contract and
     against ``run_id`` (it must be that run's comparison); ValueError with one line otherwise."""
     doc = comparison.model_dump(mode="json") if hasattr(comparison, "model_dump") else R.to_jsonable(comparison)
+    doc = upgrade_comparison(doc)  # a run directory written before the population shift
     try:
         model = Comparison.model_validate(doc)
     except ValidationError as exc:

@@ -47,3 +47,35 @@ def test_errors(client):
     assert error_answer(client.get(f"{API}/series/no-such-series")) == (404, "series_not_found")
     assert client.get(f"{API}/series/a..b").status_code == 422
     assert client.get(f"{API}/runs/{NEW_RUN}/movers", params={"from_persona": -1}).status_code == 422
+
+
+def _as_written_before(doc: dict, with_placed: bool) -> dict:
+    """A current comparison in the layout stored before 2026-12-01: the fits' PSI in `shift`, no `basis`, no
+    `fit_shift`, no `recut`; for one day the placed shift in `placed_shift`."""
+    old = {k: v for k, v in doc.items() if k != "fit_shift"}
+    old["shift"] = {k: v for k, v in (doc["fit_shift"] or doc["shift"]).items() if k != "basis"}
+    if with_placed:
+        old["placed_shift"] = {k: v for k, v in doc["shift"].items() if k != "basis"}
+    for side in ("base_personas", "new_personas"):
+        old[side] = [{k: v for k, v in p.items() if k != "recut"} for p in doc[side]]
+    return old
+
+
+def test_comparisons_stored_before_the_population_shift_are_still_served(make_client, populated_store, monkeypatch):
+    from ml.runtime.contracts.compare import Comparison, upgrade_comparison
+
+    current = populated_store.get_comparison(NEW_RUN)
+    assert upgrade_comparison(current) is current  # a current document is served as stored
+    client = make_client(cache_ttl_s=0)
+    for with_placed in (False, True):
+        old = _as_written_before(current, with_placed)
+        if with_placed:  # a placed shift that differs from the fits' one, so the test sees which is served
+            old["placed_shift"].update(psi=0.4321, level="major")
+        up = Comparison.model_validate(upgrade_comparison(old))
+        assert up.fit_shift.basis == "linked" and up.fit_shift.psi == old["shift"]["psi"]
+        assert up.shift.psi == (0.4321 if with_placed else old["shift"]["psi"])
+        assert up.shift.basis == ("placed" if with_placed else "linked")
+        assert not any(p.recut for p in up.new_personas)
+        monkeypatch.setattr(type(populated_store), "get_comparison", lambda self, run_id, doc=old: doc)
+        body = client.get(f"{API}/runs/{NEW_RUN}/comparison").json()
+        assert body["shift"]["psi"] == up.shift.psi and body["fit_shift"]["basis"] == "linked", body

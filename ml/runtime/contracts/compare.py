@@ -178,6 +178,21 @@ class Comparison(_Record):
                           "where that is linked too")
 
 
+def upgrade_comparison(doc: Any) -> Any:
+    """A stored comparison (JSON) in the current contract. Comparisons written before 2026-12-01 carry the PSI over
+    the two fits' linked personas in ``shift`` and no ``fit_shift``; for one day the placed shift sat in
+    ``placed_shift``. The placed one becomes ``shift`` (``basis: "placed"``), the linked one ``fit_shift`` (and
+    ``shift`` where no placed one was stored). Current documents and anything else are returned as given."""
+    if not isinstance(doc, dict) or "fit_shift" in doc or not isinstance(doc.get("shift"), dict):
+        return doc
+    out = dict(doc)
+    placed = out.pop("placed_shift", None)
+    linked = {**out["shift"], "basis": out["shift"].get("basis") or "linked"}
+    out["fit_shift"] = linked
+    out["shift"] = {**placed, "basis": "placed"} if isinstance(placed, dict) else linked
+    return out
+
+
 class AssignShare(_Record):
     persona_id: int
     name: str
