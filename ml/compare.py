@@ -52,9 +52,14 @@ def print_comparison(c, show_all: bool = False, file=None) -> None:
     for p in personas if show_all else personas[:30]:
         terms = "" if p.terms is None else f"+{', '.join(p.terms.new[:3])} / -{', '.join(p.terms.lost[:3])}"
         ov = p.scores.get("overlap")
-        table.add_row(str(p.id), p.status, ",".join(map(str, p.base_ids)), p.name, _pct(p.then), _pct(p.now),
+        table.add_row(str(p.id), p.status + (" (re-cut)" if p.recut else ""), ",".join(map(str, p.base_ids)), p.name,
+                      _pct(p.then), _pct(p.now),
                       f"{p.scores.get('similarity')}", "" if ov is None else f"{ov}", terms)
     console.print(table)
+    recut = [p for p in c.base_personas if p.recut]
+    if recut:
+        console.print("merged as re-cuts (their conversations are in the new run too): "
+                      + "; ".join(f"{p.id} {p.name}" for p in recut))
     died = [p for p in c.base_personas if p.status == "died"]
     if died:
         console.print("died: " + "; ".join(f"{p.id} {p.name} ({p.then.share:.1%})" for p in died))
