@@ -93,6 +93,10 @@ function ChangesPage({ c }: { c: Comparison }) {
               <li key={status}>
                 <StatusBadge status={status} /> <strong>{n}</strong>{" "}
                 <span className="muted">{STATUS[status].meaning}</span>
+                {status === "split" ? <RecutNote n={c.new_personas.filter((p) => p.recut).length} what="here" /> : null}
+                {status === "merged" ? (
+                  <RecutNote n={c.base_personas.filter((p) => p.recut).length} what="of the baseline" />
+                ) : null}
               </li>
             ))}
           </ul>
@@ -183,6 +187,18 @@ function ShiftPanel({ c }: { c: Comparison }) {
           : "Here the groups are the personas linked across the two runs, plus one for those with no counterpart."}
       </p>
     </section>
+  );
+}
+
+/** "(3 of them re-cuts: …)": how many split / merged pieces are re-cuts of conversations both runs have. */
+function RecutNote({ n, what }: { n: number; what: string }) {
+  if (!n) return null;
+  return (
+    <span className="muted" data-testid="recut-count">
+      {" "}
+      ({n} {n === 1 ? "persona" : "personas"} {what} {n === 1 ? "is a re-cut" : "are re-cuts"}: conversations both
+      runs have, cut differently)
+    </span>
   );
 }
 

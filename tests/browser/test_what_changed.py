@@ -120,6 +120,9 @@ def test_flows_badges_and_shift(series_runs, page, artifacts):
         row = table.locator(f'tr[data-persona-id="{p["id"]}"]')
         assert row.get_by_test_id("status-badge").get_attribute("data-status") == p["status"]
         assert row.get_by_test_id("recut").count() == (1 if p["recut"] else 0)  # re-cuts say so beside the badge
+    recut_notes = page.get_by_test_id("status-counts").get_by_test_id("recut-count").all_inner_texts()
+    for n in (sum(p["recut"] for p in c["new_personas"]), sum(p["recut"] for p in c["base_personas"])):
+        assert (n > 0) == any(t.strip().startswith(f"({n} persona") for t in recut_notes), (n, recut_notes)
         assert f"{p['now']['share'] * 100:.1f}%" in row.inner_text()
         assert "−0.0" not in row.inner_text()  # a change that rounds to nothing reads 0.0 pts
     # the dropped persona: a "gone" badge in the gone table, or "shrunk" on the persona continuing it
