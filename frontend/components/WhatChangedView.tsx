@@ -205,9 +205,10 @@ function RecutNote({ n, what }: { n: number; what: string }) {
 /** The placed shift's largest moves, by the baseline persona's name ("novel": conversations the baseline had none of). */
 function LargestMoves({ c }: { c: Comparison }) {
   const names = personaNames(c).base;
+  const homes = novelHomes(c);
   const label = (bucket: string) =>
     bucket === "novel"
-      ? "new kinds of conversation (unlike any in the baseline)"
+      ? `new kinds of conversation (${homes.length ? `mostly in ${homes.join(" and ")}` : "unlike any in the baseline"})`
       : (names.get(Number(bucket.split(" ")[1])) ?? bucket);
   const moves = [...c.shift.buckets]
     .sort((a, b) => b.contribution - a.contribution)
@@ -215,6 +216,16 @@ function LargestMoves({ c }: { c: Comparison }) {
     .filter((b) => b.contribution >= 0.005)
     .map((b) => `${label(b.bucket)} ${pct(b.then)} → ${pct(b.now)}`);
   return moves.length ? <p data-testid="largest-moves">Largest moves: {moves.join("; ")}.</p> : null;
+}
+
+/** The (at most two) personas of this run, mostly novel, that hold the most novel members: "Name, 97% of it novel". */
+export function novelHomes(c: Comparison): string[] {
+  return c.new_personas
+    .map((p) => ({ p, novel: p.scores?.novel_share ?? 0 }))
+    .filter(({ novel }) => novel >= 0.5)
+    .sort((a, b) => b.novel * b.p.now.share - a.novel * a.p.now.share)
+    .slice(0, 2)
+    .map(({ p, novel }) => `${p.name}, ${pct(novel)} of it novel`);
 }
 
 /** The comparison's notes (ml/lineage/compare.py) in an analyst's words; a note not known here is shown as written. */

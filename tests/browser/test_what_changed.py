@@ -139,6 +139,10 @@ def test_flows_badges_and_shift(series_runs, page, artifacts):
     assert f"PSI {c['fit_shift']['psi']:.3f}" in page.get_by_test_id("fit-shift").inner_text()
     if c["shift"]["level"] != "stable":  # the dropped persona is among the moves, by its baseline name
         assert s.dropped_name in page.get_by_test_id("largest-moves").inner_text()
+    moves = sorted(c["shift"]["buckets"], key=lambda b: -b["contribution"])[:3]
+    homes = [p["name"] for p in c["new_personas"] if (p["scores"].get("novel_share") or 0) >= 0.5]
+    if any(b["bucket"] == "novel" and b["contribution"] >= 0.005 for b in moves) and homes:
+        assert "mostly in" in page.get_by_test_id("largest-moves").inner_text()  # where the new conversations went
     if c.get("notes"):  # the comparison's notes in plain words, not the pipeline's shorthand
         notes = page.get_by_test_id("comparison-notes").inner_text()
         assert notes.strip() and "recurring member ids" not in notes and "centroid" not in notes
