@@ -26,7 +26,7 @@ from sklearn.base import BaseEstimator
 from ml.lineage.config import LineageConfig
 from ml.lineage.matching import PersonaMatcher
 from ml.lineage.movers import choose_keys, crosstab, movers, recurring
-from ml.lineage.neighbourhood import neighbour_reach, novel_persona_shares, placed_shares
+from ml.lineage.neighbourhood import nearest_members, neighbour_reach, novel_persona_shares, placed_shares
 from ml.lineage.shift import activity_change, fingerprint_change, psi, share_ci, term_change
 from ml.lineage.snapshot import RunSnapshot, check_comparable
 from ml.runtime.contracts.compare import BasePersona, Comparison, Link, NewPersona, RunRef
@@ -76,14 +76,15 @@ def member_samples(base: RunSnapshot, new: RunSnapshot):
     return tuple(getattr(getattr(s, "model", None), "novelty", None) for s in (base, new))
 
 
-def reaches(base: RunSnapshot, new: RunSnapshot):
+def reaches(base: RunSnapshot, new: RunSnapshot, new_in_base: np.ndarray | None = None):
     """(base personas → where their sampled members' nearest new members lie, new → base), shares per pair
-    (``ml.lineage.neighbourhood.neighbour_reach``); (None, None) unless both models keep a labelled sample."""
+    (``ml.lineage.neighbourhood.neighbour_reach``; ``new_in_base``: the new sample's nearest base members, when
+    known); (None, None) unless both models keep a labelled sample."""
     nb, nn = member_samples(base, new)
     if nb is None or nn is None:
         return None, None
     return (neighbour_reach(nb, nn, base.persona_ids, new.persona_ids),
-            neighbour_reach(nn, nb, new.persona_ids, base.persona_ids))
+            neighbour_reach(nn, nb, new.persona_ids, base.persona_ids, new_in_base))
 
 
 def novel_masks(base: RunSnapshot, new: RunSnapshot, quantile: float):
@@ -121,12 +122,14 @@ class RunComparer(BaseEstimator):
         self._nb, self._nn = base.sizes(), new.sizes()
         self._novel = novel_masks(base, new, cfg.novelty_quantile)
         nb, nn = member_samples(base, new)
-        self._placed = None if nb is None or nn is None else placed_shares(nb, nn, base.persona_ids,
-                                                                            cfg.novelty_quantile, self._novel[1])
+        # the new sample's nearest base members, searched once for the placed shares and the reach
+        into = nearest_members(nn, nb) if self._novel[1] is not None else None
+        self._placed = None if into is None else placed_shares(nb, nn, base.persona_ids, cfg.novelty_quantile,
+                                                               self._novel[1], into)
         self.novel_base_, self.novel_new_ = novel_shares(base, new, cfg.novelty_quantile, self._novel)
         flag = (lambda x: None if x is None else x >= cfg.novel_persona_share)
         wanted = cfg.reach_share is not None or cfg.recut_novelty is not None
-        self.reach_base_, self.reach_new_ = reaches(base, new) if wanted else (None, None)
+        self.reach_base_, self.reach_new_ = reaches(base, new, into) if wanted else (None, None)
         matcher = PersonaMatcher(cfg.match_similarity, cfg.piece_similarity, cfg.piece_margin,
                                  cfg.min_shared_members, cfg.min_overlap, cfg.piece_share, cfg.reach_share,
                                  cfg.recut_novelty).fit(
@@ -232,7 +235,8 @@ class RunComparer(BaseEstimator):
                     f"at {sim}{ov} (a match needs ≥ {cfg.match_similarity} and a free partner, a piece ≥ "
                     f"{cfg.piece_similarity}, a {cfg.piece_margin} margin and the parent's lost share)")
         if status == "split" and i is not None and (i, j, "split") in self.matcher_.recut_:
-            return (f"split: a re-cut of {near.replace('nearest ', '')}, not new: {s['novel_share']:.0%} of its members lie "
+            return (f"split: a re-cut of base persona {int(self._base.persona_ids[i])}, not new: "
+                    f"{s['novel_share']:.0%} of its members lie "
                     f"where the base run has none (< {cfg.recut_novelty:.0%}), and their nearest base members are "
                     f"mostly in that persona ({sim})")
         if status == "split":

@@ -126,15 +126,20 @@ def _nearest_rows(Q: np.ndarray, R: np.ndarray, leave_out: bool = False) -> np.n
     return nearest
 
 
+def nearest_members(source: NeighbourhoodNovelty, target: NeighbourhoodNovelty) -> np.ndarray:
+    """Per sampled member of ``source`` the index of its nearest sampled member of ``target`` (same space)."""
+    return _nearest_rows(source.vectors_.astype(np.float32), target.vectors_.astype(np.float32))
+
+
 def neighbour_reach(source: NeighbourhoodNovelty, target: NeighbourhoodNovelty, source_ids: np.ndarray,
-                    target_ids: np.ndarray) -> np.ndarray | None:
+                    target_ids: np.ndarray, nearest: np.ndarray | None = None) -> np.ndarray | None:
     """Where each persona of the source run lands in the target run: ``(len(source_ids), len(target_ids))``
     shares of the persona's sampled members whose nearest sampled member of the target run belongs to each
     target persona (rows sum to 1; 0 for a persona without sampled members). None without labels on both
-    samples or when they live in different spaces."""
+    samples or when they live in different spaces. ``nearest``: ``nearest_members(source, target)`` when known."""
     if source.labels_ is None or target.labels_ is None or source.vectors_.shape[1] != target.vectors_.shape[1]:
         return None
-    nearest = _nearest_rows(source.vectors_.astype(np.float32), target.vectors_.astype(np.float32))
+    nearest = nearest_members(source, target) if nearest is None else nearest
     src = {int(p): k for k, p in enumerate(source_ids)}
     tgt = {int(p): k for k, p in enumerate(target_ids)}
     out = np.zeros((len(source_ids), len(target_ids)))
@@ -146,7 +151,8 @@ def neighbour_reach(source: NeighbourhoodNovelty, target: NeighbourhoodNovelty, 
 
 
 def placed_shares(base: NeighbourhoodNovelty, new: NeighbourhoodNovelty, base_ids: np.ndarray,
-                  quantile: float | None = None, novel: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray] | None:
+                  quantile: float | None = None, novel: np.ndarray | None = None,
+                  nearest: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray] | None:
     """The new run's members placed on the base run's personas, against the base run's own, per persona of
     ``base_ids``: (shares of the base sample when each member takes the persona of its nearest *other*
     base sampled member, shares of the new sample when each takes the persona of its nearest base sampled
@@ -160,29 +166,29 @@ def placed_shares(base: NeighbourhoodNovelty, new: NeighbourhoodNovelty, base_id
     as a bucket that grew instead of being spread over its nearest personas. The new share is at least the
     base's: texts that recur in both runs lie at distance 0 from the base sample and are never novel, so a
     re-run over the same texts would otherwise read as a shift *away* from the base run's own tail.
-    None without labels on the base sample or when the samples live in different spaces."""
+    None without labels on the base sample or when the samples live in different spaces. ``nearest``:
+    ``nearest_members(new, base)`` when known."""
     if base.labels_ is None or base.vectors_.shape[1] != new.vectors_.shape[1]:
         return None
     R = base.vectors_.astype(np.float32)
     col = {int(p): k for k, p in enumerate(base_ids)}
 
-    def counts(Q: np.ndarray, leave_out: bool, keep: np.ndarray | None = None) -> np.ndarray:
-        nearest = _nearest_rows(Q, R, leave_out)
+    def counts(nearest: np.ndarray, keep: np.ndarray | None = None) -> np.ndarray:
         out = np.zeros(len(base_ids))
         for p in base.labels_[nearest if keep is None else nearest[keep]].tolist():
             if p in col:
                 out[col[p]] += 1
         return out
 
-    Q = new.vectors_.astype(np.float32)
-    then = counts(R, True)
+    then = counts(_nearest_rows(R, R, leave_out=True))
+    into = nearest_members(new, base) if nearest is None else nearest
     if quantile is None:
-        now = counts(Q, False)
+        now = counts(into)
         return then / max(1.0, then.sum()), now / max(1.0, now.sum())
-    novel = base.novel(Q, quantile) if novel is None else np.asarray(novel, bool)
+    novel = base.novel(new.vectors_, quantile) if novel is None else np.asarray(novel, bool)
     novel_then = float((base.reference_ > base.threshold(quantile)).mean())
     novel_now = max(novel_then, float(novel.mean()) if len(novel) else 0.0)
-    now = counts(Q, False, ~novel)
+    now = counts(into, ~novel)
     then = (1.0 - novel_then) * then / max(1.0, then.sum())
     now = (1.0 - novel_now) * now / max(1.0, now.sum())
     return np.append(then, novel_then), np.append(now, novel_now)
