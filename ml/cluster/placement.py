@@ -24,14 +24,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn import config_context
 from sklearn.base import BaseEstimator
-from sklearn.neighbors import NearestNeighbors
 from sklearn.utils.validation import check_is_fitted
+
+from ml.knn import BruteNeighbours
 
 CHUNK_ROWS = 8192  # rows searched per call; results (rows × k) are written into preallocated arrays
 BLOCK_ROWS = 65536  # placed rows whose weights, votes and means are computed at a time
-WORKING_MEMORY_MB = 256  # sklearn computes the chunk's distances to the sample in blocks of at most this
 
 
 @dataclass
@@ -122,7 +121,7 @@ class NeighbourPlacer(BaseEstimator):
         if X_fit.shape[0] < 1:
             raise ValueError("NeighbourPlacer needs at least one fitted row")
         self.k_ = int(min(self.n_neighbors, X_fit.shape[0]))
-        self.nn_ = NearestNeighbors(n_neighbors=self.k_, algorithm="brute", metric=self.metric, n_jobs=-1).fit(X_fit)
+        self.nn_ = BruteNeighbours(self.metric).fit(X_fit)
         return self
 
     def kneighbors(self, X: np.ndarray, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -139,8 +138,7 @@ class NeighbourPlacer(BaseEstimator):
         dist = np.empty((rows.size, self.k_), dtype=np.float32)
         for start in range(0, rows.size, CHUNK_ROWS):
             block = np.asarray(X[rows[start : start + CHUNK_ROWS]], dtype=np.float32)
-            with config_context(working_memory=WORKING_MEMORY_MB):
-                d, i = self.nn_.kneighbors(block)
+            d, i = self.nn_.kneighbors(block, self.k_)
             idx[start : start + CHUNK_ROWS], dist[start : start + CHUNK_ROWS] = i, d
         return idx, dist
 
