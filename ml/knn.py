@@ -6,14 +6,16 @@ reference rows and their distances (float32), nearest first, equal distances by 
 
 How: for a block of query rows, the scores ``|r|² − 2 q·r`` (euclidean; ``−q̂·r̂`` for cosine) of every
 reference row come from one float32 BLAS product, and a compiled one-pass selection (one thread per
-core) keeps the ``k + margin`` best as candidates. The candidates' distances are then computed again in float64 from the
-differences (``|q − r|``; cosine ``1 − q̂·r̂``) and sorted. The product's rounding can only reorder rows
+core) keeps the ``k + margin`` best as candidates. The candidates' distances are then computed again from the
+differences (``|q − r|``, summed in float64; cosine ``1 − q̂·r̂``) and sorted. The product's rounding can only reorder rows
 whose scores differ by about 1e-6, and the margin keeps such rows among the candidates, so the result is
 the exact neighbours (an exact duplicate of a reference row is at distance 0).
 
 Why not scikit-learn's brute search: for float32 input it computes the same product in float64 blocks
-(twice the flops) and selects in one thread per block. On 28,000 × 20,000 rows of 420 dims (the 50k run's
-sample-fit placement) it took 7.7 s against 4.5 s here on 2 cores (``scripts/bench_placement.py``).
+(twice the flops). The sample-fit placement of a 50,000-row run (30,000 rows placed, spread graph included)
+took 22.1 s with it and 13.9 s here, 300,000 rows 206 s and 137 s (``scripts/bench_placement.py``). UMAP's
+own neighbour graph (``ml.reduce.exact_knn``) keeps scikit-learn's search: a seeded layout follows the last
+bits of the distances it is given, and the measured tables in docs/ablations.md are of those layouts.
 Other metrics than euclidean and cosine use scikit-learn's search.
 """
 
