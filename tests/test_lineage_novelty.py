@@ -5,9 +5,11 @@ bounded; a persona whose members are novel against the other run is born / died 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from ml.lineage.compare import excess_novelty
 from ml.lineage.matching import PersonaMatcher
-from ml.lineage.neighbourhood import NeighbourhoodNovelty, novel_persona_shares
+from ml.lineage.neighbourhood import NeighbourhoodNovelty, neighbour_reach, novel_persona_shares, own_tail_shares
 
 DIM = 32
 
@@ -149,3 +151,34 @@ def test_placed_shares_put_a_new_topic_in_the_novel_bucket():
     assert moved[-1] > 0.25 and moved[:-1].sum() < 0.75
     buckets = [(str(i), a, b) for i, a, b in zip([*ids, "novel"], then, moved)]
     assert psi(buckets).level == "major" and max(psi(buckets).buckets, key=lambda b: b.contribution).bucket == "novel"
+
+
+def _scattered(c: np.ndarray, n: int, rng) -> np.ndarray:
+    """Members around ``c`` at very different distances (a loose persona, like short thank-you tweets)."""
+    scale = rng.uniform(0.1, 1.5, size=(n, 1))
+    return _unit(c + scale * rng.normal(size=(n, DIM)) / np.sqrt(DIM) * 3)
+
+
+def test_a_loose_persona_holds_more_of_its_runs_own_tail_and_explains_a_recuts_novelty():
+    """``own_tail_shares``: the run's own 2 % tail lies in its loose persona; a fresh batch of the same
+    population has that persona's conversations novel above 2 % (the raw share would call them new), but
+    hardly beyond that persona's own members (``excess_novelty``), while a new topic's excess stays large."""
+    rng = np.random.default_rng(0)
+    known = _centres(6, rng)
+    tight, tight_labels = _members(known[:5], 200, rng, spread=0.2)
+    base = NeighbourhoodNovelty().fit(np.vstack([tight, _scattered(known[5], 200, rng)]),
+                                      np.r_[tight_labels, np.full(200, 5)])
+    tails = own_tail_shares(base, np.arange(6), 0.98)
+    assert tails[5] > 0.1 and tails[:5].max() == 0.0
+
+    fresh_tight, fresh_labels = _members(known[:5], 200, rng, spread=0.2)  # the same population again …
+    new_topic, _ = _members(_centres(1, rng), 200, rng, spread=0.2)  # … and one topic the base lacks
+    batch = np.vstack([fresh_tight, _scattered(known[5], 200, rng), new_topic])
+    new = NeighbourhoodNovelty().fit(batch, np.r_[fresh_labels, np.full(200, 5), np.full(200, 6)])
+    ids_b, ids_n = np.arange(6), np.arange(7)
+    novel = (novel_persona_shares(new, base, ids_b, 0.98), novel_persona_shares(base, new, ids_n, 0.98))
+    reach = (neighbour_reach(base, new, ids_b, ids_n), neighbour_reach(new, base, ids_n, ids_b))
+    _, excess_new = excess_novelty(base, new, ids_b, ids_n, 0.98, novel, reach)
+    assert novel[1][5] >= 0.05  # above the re-cut threshold on its own …
+    assert excess_new[5] < 0.05 <= 0.5 < excess_new[6]  # … but not beyond its own members; the new topic is
+    assert novel[1][5] - excess_new[5] == pytest.approx(reach[1][5] @ tails)

@@ -26,7 +26,8 @@ from sklearn.base import BaseEstimator
 from ml.lineage.config import LineageConfig
 from ml.lineage.matching import PersonaMatcher
 from ml.lineage.movers import choose_keys, crosstab, movers, recurring
-from ml.lineage.neighbourhood import nearest_members, neighbour_reach, novel_persona_shares, placed_shares
+from ml.lineage.neighbourhood import (nearest_members, neighbour_reach, novel_persona_shares, own_tail_shares,
+                                      placed_shares)
 from ml.lineage.shift import activity_change, fingerprint_change, psi, share_ci, term_change
 from ml.lineage.snapshot import RunSnapshot, check_comparable
 from ml.runtime.contracts.compare import BasePersona, Comparison, Link, NewPersona, RunRef
@@ -96,6 +97,22 @@ def novel_masks(base: RunSnapshot, new: RunSnapshot, quantile: float):
     return nn.novel(nb.vectors_, quantile), nb.novel(nn.vectors_, quantile)
 
 
+def excess_novelty(nb, nn, base_ids: np.ndarray, new_ids: np.ndarray, quantile: float, novel: tuple,
+                   reach: tuple):
+    """(per base persona, per new persona) the novel share (``novel_shares``) less the share the other run's
+    own members have where the persona's members land: the landing personas' own tails
+    (``own_tail_shares``) weighted by the reach (``reaches``). A persona cut from a loose part of the other
+    run is about as novel as that part's own members are; a topic the other run lacks is novel beyond it.
+    ``nb``/``nn``: the runs' member samples (``member_samples``); (None, None) when anything is missing."""
+    if nb is None or nn is None or any(x is None for x in (*novel, *reach)):
+        return None, None
+    tail_base, tail_new = own_tail_shares(nb, base_ids, quantile), own_tail_shares(nn, new_ids, quantile)
+    if tail_base is None or tail_new is None:
+        return None, None
+    return (np.asarray(novel[0]) - np.asarray(reach[0]) @ tail_new,
+            np.asarray(novel[1]) - np.asarray(reach[1]) @ tail_base)
+
+
 def novel_shares(base: RunSnapshot, new: RunSnapshot, quantile: float, masks=(None, None)):
     """(per base persona: share of its members novel against the new run, per new persona: against the
     base run); (None, None) unless both runs' models keep a labelled member sample. ``masks``: ``novel_masks``."""
@@ -130,12 +147,16 @@ class RunComparer(BaseEstimator):
         flag = (lambda x: None if x is None else x >= cfg.novel_persona_share)
         wanted = cfg.reach_share is not None or cfg.recut_novelty is not None
         self.reach_base_, self.reach_new_ = reaches(base, new, into) if wanted else (None, None)
+        self.excess_base_, self.excess_new_ = (
+            excess_novelty(nb, nn, base.persona_ids, new.persona_ids, cfg.novelty_quantile,
+                           (self.novel_base_, self.novel_new_), (self.reach_base_, self.reach_new_))
+            if cfg.recut_novelty is not None else (None, None))
         matcher = PersonaMatcher(cfg.match_similarity, cfg.piece_similarity, cfg.piece_margin,
                                  cfg.min_shared_members, cfg.min_overlap, cfg.piece_share, cfg.reach_share,
                                  cfg.recut_novelty).fit(
             A, B, counts, self._nb / max(1, base.n_members), self._nn / max(1, new.n_members),
             flag(self.novel_base_), flag(self.novel_new_), self.reach_base_, self.reach_new_,
-            self.novel_base_, self.novel_new_, None if self._placed is None else (self._placed[0][:-1],
+            self.excess_base_, self.excess_new_, None if self._placed is None else (self._placed[0][:-1],
                                                                                  self._placed[1][:-1]))
         self.matcher_ = matcher
         self._cfg, self._base, self._new = cfg, base, new
@@ -236,9 +257,9 @@ class RunComparer(BaseEstimator):
                     f"{cfg.piece_similarity}, a {cfg.piece_margin} margin and the parent's lost share)")
         if status == "split" and i is not None and (i, j, "split") in self.matcher_.recut_:
             return (f"split: a re-cut of base persona {int(self._base.persona_ids[i])}, not new: "
-                    f"{s['novel_share']:.0%} of its members lie "
-                    f"where the base run has none (< {cfg.recut_novelty:.0%}), and their nearest base members are "
-                    f"mostly in that persona ({sim})")
+                    f"{s['novel_share']:.0%} of its members lie where the base run has none, "
+                    f"{self.excess_new_[j]:+.0%} beyond the base's own members where they land (< "
+                    f"{cfg.recut_novelty:.0%}), and their nearest base members are mostly in that persona ({sim})")
         if status == "split":
             return f"split: piece of {near} ({sim} ≥ {cfg.piece_similarity}{ov}); the parent has other pieces"
         if status == "merged":
@@ -268,8 +289,9 @@ class RunComparer(BaseEstimator):
                     f"{self._cfg.novel_persona_share:.0%})")
         recut = [j for ii, j, kind in self.matcher_.recut_ if ii == i and kind == "merge"]
         if recut:
-            why += (f"; a re-cut, not gone: {self.novel_base_[i]:.0%} of its members lie where the new run has none "
-                    f"(< {self._cfg.recut_novelty:.0%}), and their nearest new members are mostly in persona "
+            why += (f"; a re-cut, not gone: {self.novel_base_[i]:.0%} of its members lie where the new run has none, "
+                    f"{self.excess_base_[i]:+.0%} beyond the new run's own members where they land (< "
+                    f"{self._cfg.recut_novelty:.0%}), and their nearest new members are mostly in persona "
                     f"{int(self._new.persona_ids[recut[0]])}")
         return BasePersona(id=pid, name=self._base.name(pid), lineage_id=self._base.lineage(pid), status=status,
                            new_ids=[p.id for p in children], then=then, reason=why, recut=bool(recut))

@@ -49,8 +49,10 @@ class LineageConfig(ConfigFile):
                     "rather than born / died; None: off; runs whose models keep a member sample only")
     recut_novelty: float | None = Field(
         0.05, gt=0.0, le=1.0,
-        description="a persona left unmatched and no piece whose share of members novel against the other run is "
-                    "below this (a run's own members are novel at 1 - novelty_quantile = 2 %), and whose "
+        description="a persona left unmatched and no piece whose share of members novel against the other run, "
+                    "less the share of the other run's own members that are novel in their run where its members "
+                    "land (1 - novelty_quantile = 2 % over a whole run, more in loose personas), is below this, and "
+                    "whose "
                     "conversations the placed shares still find in both runs, is a re-cut: a piece (split / merged) "
                     "of the matched persona its sampled members' nearest members mostly lie in, not born / died; "
                     "None: off; runs whose models keep a member sample only (docs/drift.md)")

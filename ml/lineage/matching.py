@@ -29,7 +29,8 @@ members' nearest members of the other run lie at ``reach_share`` or more in one 
 (``reach_base`` / ``reach_new``, from ``ml.lineage.neighbourhood.neighbour_reach``) is a piece of it
 (measured in docs/drift.md: fewer false born/died, but near-duplicate new topics become pieces).
 Re-cut (``recut_novelty``): an unmatched persona that is no piece, whose share of members novel against the
-other run (``novelty_base`` / ``novelty_new``, continuous) is below ``recut_novelty``, and whose
+other run beyond what the other run's own members have where its members land (``novelty_base`` /
+``novelty_new``: ``ml.lineage.compare.excess_novelty``, continuous) is below ``recut_novelty``, and whose
 conversations the placed shares still find in both runs (``placed``: a base persona kept at least
 1 − ``piece_share`` of its share with both runs' members placed on the base personas; the base persona a new
 one lands in did not gain ``piece_share`` of the new one's share) holds conversations the other run has too,
@@ -198,7 +199,8 @@ class PersonaMatcher(BaseEstimator):
     def _recut_pieces(self, reach_base: np.ndarray, reach_new: np.ndarray, novelty_base: np.ndarray,
                       novelty_new: np.ndarray, placed: tuple[np.ndarray, np.ndarray],
                       q: np.ndarray) -> list[tuple[int, int, str]]:
-        """Pieces of re-cuts: a persona still unmatched and no piece whose novel share is below ``recut_novelty``
+        """Pieces of re-cuts: a persona still unmatched and no piece whose novel share (beyond the other run's
+        own tail where it lands: ``excess_novelty``) is below ``recut_novelty``
         joins the matched persona of the other run that most of its members land in, when the placed shares
         agree that its conversations are in both runs: a base persona kept at least 1 − ``piece_share`` of its
         placed share; the base persona a new one lands in did not gain ``piece_share`` of the new one's share

@@ -93,6 +93,14 @@ class NeighbourhoodNovelty(BaseEstimator):
         _, nbrs = _kth_and_neighbours(F, F, 1, m, self_in_r=False)
         return np.median(kth[nbrs], axis=1)
 
+    def own_scores(self) -> np.ndarray:
+        """Each sampled member's score against the rest of its own run (itself left out), as ``fit`` scored
+        them for ``reference_`` (in sample order, from the stored vectors)."""
+        check_is_fitted(self, "reference_")
+        X = self.vectors_.astype(np.float32)
+        kth, nbrs = _kth_and_neighbours(X, X, self.k, min(self.smooth, len(X)), self_in_r=True)
+        return np.median(kth[nbrs], axis=1)
+
     def threshold(self, quantile: float) -> float:
         check_is_fitted(self, "reference_")
         return float(np.quantile(self.reference_, quantile))
@@ -112,6 +120,17 @@ def novel_persona_shares(reference: NeighbourhoodNovelty, other: NeighbourhoodNo
         return None
     novel = reference.novel(other.vectors_, quantile) if novel is None else novel
     return np.array([float(novel[labels == p].mean()) if (labels == p).any() else 0.0 for p in persona_ids])
+
+
+def own_tail_shares(sample: NeighbourhoodNovelty, persona_ids: np.ndarray, quantile: float) -> np.ndarray | None:
+    """Per persona of the sample's own run: the share of its sampled members beyond the run's own
+    ``quantile`` (its part of the run's own 1 − quantile tail; loose, scattered personas hold more of it);
+    None without labels."""
+    labels = getattr(sample, "labels_", None)
+    if labels is None:
+        return None
+    tail = sample.own_scores() > sample.threshold(quantile)
+    return np.array([float(tail[labels == p].mean()) if (labels == p).any() else 0.0 for p in persona_ids])
 
 
 def _nearest_rows(Q: np.ndarray, R: np.ndarray, leave_out: bool = False) -> np.ndarray:
