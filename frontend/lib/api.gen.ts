@@ -660,6 +660,11 @@ export interface components {
             /** Base Run Id */
             base_run_id: string;
             /**
+             * Basis
+             * @description what ``psi`` compares (``Shift.basis``): 'placed', the population shift; 'linked', the two fits' own personas (runs whose models keep no member sample); None: not recorded (headlines stored before 2026-12-02: 'linked' before 2026-12-01, 'placed' after; the run's comparison endpoint says which)
+             */
+            basis?: ("placed" | "linked" | "assigned") | null;
+            /**
              * Counts
              * @description personas per status: base_<status> and new_<status>
              */

@@ -35,7 +35,10 @@ def test_series_history_oldest_first(client):
     assert body["series"] == SERIES and body["total"] == 2
     assert [i["run_id"] for i in body["items"]] == [OLD_RUN, NEW_RUN]
     assert body["items"][0]["comparison"] is None
-    assert body["items"][1]["comparison"]["base_run_id"] == OLD_RUN
+    headline = body["items"][1]["comparison"]
+    assert headline["base_run_id"] == OLD_RUN
+    served = client.get(f"{API}/runs/{NEW_RUN}/comparison").json()["shift"]
+    assert headline["basis"] == served["basis"] is not None and headline["psi"] == served["psi"]  # what psi compares
     runs = {r["id"]: r["series"] for r in client.get(f"{API}/runs").json()["items"]}
     assert runs[OLD_RUN] == runs[NEW_RUN] == SERIES
 

@@ -227,6 +227,11 @@ class ComparisonHeadline(_Record):
     base_run_id: str
     psi: float
     level: ShiftLevel
+    basis: Literal["placed", "linked", "assigned"] | None = Field(
+        None, description="what ``psi`` compares (``Shift.basis``): 'placed', the population shift; 'linked', the "
+                          "two fits' own personas (runs whose models keep no member sample); None: not recorded "
+                          "(headlines stored before 2026-12-02: 'linked' before 2026-12-01, 'placed' after; the "
+                          "run's comparison endpoint says which)")
     counts: dict[str, int] = Field(description="personas per status: base_<status> and new_<status>")
     n_moved: int = 0
 
@@ -270,9 +275,10 @@ class MoversPage(_Record):
 
 def comparison_headline(comparison: dict[str, Any]) -> dict[str, Any]:
     """The ``ComparisonHeadline`` (as JSON) of a stored comparison document."""
+    comparison = upgrade_comparison(comparison)
     return ComparisonHeadline(base_run_id=comparison["base"]["run_id"], psi=comparison["shift"]["psi"],
-                              level=comparison["shift"]["level"], counts=comparison["counts"],
-                              n_moved=comparison["movers"]["n_moved"]).model_dump(mode="json")
+                              level=comparison["shift"]["level"], basis=comparison["shift"].get("basis"),
+                              counts=comparison["counts"], n_moved=comparison["movers"]["n_moved"]).model_dump(mode="json")
 
 
 class AlertPersona(_Record):
