@@ -258,8 +258,8 @@ class RunComparer(BaseEstimator):
         if status == "split" and i is not None and (i, j, "split") in self.matcher_.recut_:
             return (f"split: a re-cut of base persona {int(self._base.persona_ids[i])}, not new: "
                     f"{s['novel_share']:.0%} of its members lie where the base run has none, "
-                    f"{self.excess_new_[j]:+.0%} beyond the base's own members where they land (< "
-                    f"{cfg.recut_novelty:.0%}), and their nearest base members are mostly in that persona ({sim})")
+                    f"{self.excess_new_[j]:+.1%} against the base's own members where they land (a re-cut below "
+                    f"+{cfg.recut_novelty:.1%}), and their nearest base members are mostly in that persona ({sim})")
         if status == "split":
             return f"split: piece of {near} ({sim} ≥ {cfg.piece_similarity}{ov}); the parent has other pieces"
         if status == "merged":
@@ -290,8 +290,8 @@ class RunComparer(BaseEstimator):
         recut = [j for ii, j, kind in self.matcher_.recut_ if ii == i and kind == "merge"]
         if recut:
             why += (f"; a re-cut, not gone: {self.novel_base_[i]:.0%} of its members lie where the new run has none, "
-                    f"{self.excess_base_[i]:+.0%} beyond the new run's own members where they land (< "
-                    f"{self._cfg.recut_novelty:.0%}), and their nearest new members are mostly in persona "
+                    f"{self.excess_base_[i]:+.1%} against the new run's own members where they land (a re-cut "
+                    f"below +{self._cfg.recut_novelty:.1%}), and their nearest new members are mostly in persona "
                     f"{int(self._new.persona_ids[recut[0]])}")
         return BasePersona(id=pid, name=self._base.name(pid), lineage_id=self._base.lineage(pid), status=status,
                            new_ids=[p.id for p in children], then=then, reason=why, recut=bool(recut))
