@@ -132,12 +132,12 @@ class BruteNeighbours:
             qa = -q
         scores = qa @ self.Ra_.T
         cand = np.empty((q.shape[0], n_cand), dtype=np.int64)
+        select = _smallest()  # compiled (or loaded from numba's cache) once, before the threads share it
         parts = np.array_split(np.arange(q.shape[0]), min(_threads(), q.shape[0]))
         if len(parts) == 1:
-            _smallest()(scores, cand)
+            select(scores, cand)
         else:
-            list(_pool().map(lambda rows: _smallest()(scores[rows[0]:rows[-1] + 1], cand[rows[0]:rows[-1] + 1]),
-                             parts))
+            list(_pool().map(lambda rows: select(scores[rows[0]:rows[-1] + 1], cand[rows[0]:rows[-1] + 1]), parts))
         return cand
 
     def _rerank(self, q: np.ndarray, cand: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
