@@ -55,7 +55,7 @@ def _kth_and_neighbours(Q: np.ndarray, R: np.ndarray, k: int, m: int, self_in_r:
 
 
 class NeighbourhoodNovelty(BaseEstimator):
-    """See the module docstring. ``fit(vectors, labels)`` → ``vectors_``, ``labels_``, ``reference_``,
+    """See the module docstring. ``fit(vectors, labels)`` → ``vectors_``, ``labels_``, ``reference_``, ``own_scores_``,
     ``n_members_``."""
 
     def __init__(self, max_members: int = 10_000, k: int = 1, smooth: int = 30, random_state: int = 0):
@@ -78,7 +78,8 @@ class NeighbourhoodNovelty(BaseEstimator):
         m = min(self.smooth, len(X))
         kth, nbrs = _kth_and_neighbours(X, X, self.k, m, self_in_r=True)
         self.vectors_ = X.astype(np.float16)
-        self.reference_ = np.sort(np.median(kth[nbrs], axis=1)).astype(np.float32)
+        self.own_scores_ = np.median(kth[nbrs], axis=1).astype(np.float32)  # in sample order
+        self.reference_ = np.sort(self.own_scores_)
         return self
 
     def scores(self, vectors: np.ndarray) -> np.ndarray:
@@ -95,8 +96,11 @@ class NeighbourhoodNovelty(BaseEstimator):
 
     def own_scores(self) -> np.ndarray:
         """Each sampled member's score against the rest of its own run (itself left out), as ``fit`` scored
-        them for ``reference_`` (in sample order, from the stored vectors)."""
+        them for ``reference_`` (in sample order: kept by ``fit``; recomputed from the stored vectors for
+        models fitted before 2026-12-02)."""
         check_is_fitted(self, "reference_")
+        if getattr(self, "own_scores_", None) is not None:
+            return self.own_scores_
         X = self.vectors_.astype(np.float32)
         kth, nbrs = _kth_and_neighbours(X, X, self.k, min(self.smooth, len(X)), self_in_r=True)
         return np.median(kth[nbrs], axis=1)
