@@ -26,8 +26,13 @@ from sklearn.base import BaseEstimator
 from ml.lineage.config import LineageConfig
 from ml.lineage.matching import PersonaMatcher
 from ml.lineage.movers import choose_keys, crosstab, movers, recurring
-from ml.lineage.neighbourhood import (nearest_members, neighbour_reach, novel_persona_shares, own_tail_shares,
-                                      placed_shares)
+from ml.lineage.neighbourhood import (
+    nearest_members,
+    neighbour_reach,
+    novel_persona_shares,
+    own_tail_shares,
+    placed_shares,
+)
 from ml.lineage.shift import activity_change, fingerprint_change, psi, share_ci, term_change
 from ml.lineage.snapshot import RunSnapshot, check_comparable
 from ml.runtime.contracts.compare import BasePersona, Comparison, Link, NewPersona, RunRef

