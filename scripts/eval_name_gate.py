@@ -1,11 +1,12 @@
 """The name recogniser's gate (``ml.profile.name_gate.may_hold_name``) against the gate before it skipped
 ordinary dictionary words that open a sentence (``f961445``), on real texts of ../shared/data.
 
-    python scripts/eval_name_gate.py [--sets airline twcs banking77] [--speed 3000] [--json out.json]
+    python scripts/eval_name_gate.py [--sets airline twcs banking77] [--csv FILE] [--speed 3000] [--json out.json]
 
 Per set: distinct texts, how many go through the NER with each gate, and every text that the new gate
 skips where the NER would have kept a ``[name]`` span, with the words it would have masked (printed, for a
-person to read: the claim is that none is a real name). ``--speed N``: N airline + N TWCS tweets masked
+person to read: the claim is that none is a real name). ``--csv FILE``: also 12,000 texts sampled from the
+``text`` column of FILE (for example a benchmark input of ``scripts/bench_pipeline.py``). ``--speed N``: N airline + N TWCS tweets masked
 from an empty cache with each gate, twice, alternating; CPU seconds and how many outputs differ.
 """
 
@@ -23,9 +24,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ml.profile import name_gate, pii  # noqa: E402
-from ml.profile.masking import keep_handles_for  # noqa: E402
-from ml.profile.ner_spans import person_spans  # noqa: E402
+from ml.profile import name_gate, pii
+from ml.profile.masking import keep_handles_for
+from ml.profile.ner_spans import person_spans
 
 DATA = ROOT.parent / "shared" / "data"
 SETS = {
@@ -51,8 +52,12 @@ def old_gate(text: str) -> bool:
     return False
 
 
-def compare(name: str) -> dict:
-    texts = list(dict.fromkeys(SETS[name]().dropna().astype(str)))
+def compare(name: str, csv: Path | None = None) -> dict:
+    if csv is not None:
+        column = pd.read_csv(csv, usecols=["text"])["text"].dropna()
+        texts = list(dict.fromkeys(column.sample(min(12000, len(column)), random_state=0).astype(str)))
+    else:
+        texts = list(dict.fromkeys(SETS[name]().dropna().astype(str)))
     keep = {h.lower() for h in keep_handles_for(texts)}
     pre = [pii._addressed_names(pii.PiiMasker._patterns(t), keep) for t in texts]  # what the gate sees
     old = [old_gate(t) for t in pre]
@@ -94,6 +99,7 @@ def speed(n: int) -> dict:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--sets", nargs="+", choices=sorted(SETS), default=sorted(SETS))
+    p.add_argument("--csv", type=Path, default=None, help="also 12,000 texts of this file's text column")
     p.add_argument("--speed", type=int, default=0, help="tweets per source for the paired CPU timing")
     p.add_argument("--json", type=Path, default=None)
     args = p.parse_args(argv)
@@ -102,11 +108,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     report: dict = {"sets": {}}
     print(f"{'set':<10} {'texts':>7} {'NER before':>11} {'NER after':>10} {'fewer':>7} {'lose a [name]':>14}")
-    for name in args.sets:
-        r = report["sets"][name] = compare(name)
+    jobs = [(name, None) for name in args.sets] + ([(args.csv.name, args.csv)] if args.csv else [])
+    for name, csv in jobs:
+        r = report["sets"][name] = compare(name, csv)
         fewer = 1 - r["ner_after"] / max(r["ner_before"], 1)
         print(f"{name:<10} {r['texts']:>7} {r['ner_before']:>11} {r['ner_after']:>10} {fewer:>7.1%} "
-              f"{r['texts_losing_a_name_mask']:>14}")
+              f"{r['texts_losing_a_name_mask']:>14}" + (f"  (new gate sends {r['new_gate_sends_more']} more!)"
+                                                        if r["new_gate_sends_more"] else ""))
     for name, r in report["sets"].items():
         for item in r["lost"]:
             print(f"  {name}: {item['words']} | {item['text'][:120]!r}")
