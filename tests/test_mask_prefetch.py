@@ -10,7 +10,7 @@ import psutil
 import pytest
 
 from ml.profile.mask_cache import MaskCache
-from ml.profile.masking import keep_handles_for, mask_texts, uncached_texts
+from ml.profile.masking import cache_masks, keep_handles_for, mask_texts, uncached_texts
 from ml.profile.pii import PiiMasker, rules_version
 from ml.runtime import mask_prefetch
 from ml.runtime import pipeline as pipeline_module
@@ -65,6 +65,21 @@ def test_the_child_fills_the_cache_with_what_the_masker_gives(tmp_path, monkeypa
     fresh = PiiMasker(cache_dir="").mask_many(texts, keep)
     assert mask_texts(texts, keep) == fresh
     assert any("[name]" in t or "[@user]" in t for t in fresh)
+
+
+def test_cache_masks_fills_the_cache_and_skips_what_it_holds(tmp_path, monkeypatch):
+    monkeypatch.setenv("PERSONAS_CACHE_DIR", str(tmp_path))
+    texts = _texts(40)
+    keep = keep_handles_for(texts)
+    assert cache_masks(texts[:25], keep) == 25
+    assert uncached_texts(texts, keep) == texts[25:]
+    calls = []
+    monkeypatch.setattr(PiiMasker, "_mask_names", lambda self, t, brands=frozenset(): calls.append(len(t)) or t)
+    assert cache_masks(texts[:25], keep) == 0 and calls == []  # all cached: a lookup, no masking
+    monkeypatch.undo()
+    monkeypatch.setenv("PERSONAS_CACHE_DIR", str(tmp_path))
+    assert cache_masks(texts + texts[:5], keep) == 15  # distinct texts the cache lacked
+    assert mask_texts(texts, keep) == PiiMasker(cache_dir="").mask_many(texts, keep)
 
 
 def _no_names_here(self, texts, brands=frozenset()):

@@ -19,8 +19,8 @@ from collections.abc import Iterable, Sequence
 
 from ml.profile.pii import EMAIL_RE, HANDLE_RE, URL_RE, PiiMasker, decode_entities
 
-__all__ = ["EMAIL_RE", "HANDLE_RE", "URL_RE", "decode_entities", "detect_brand_handles", "keep_handles_for",
-           "mask_pii", "mask_texts", "uncached_texts"]
+__all__ = ["EMAIL_RE", "HANDLE_RE", "URL_RE", "cache_masks", "decode_entities", "detect_brand_handles",
+           "keep_handles_for", "mask_pii", "mask_texts", "uncached_texts"]
 
 _MASKER = PiiMasker()
 _BULK = PiiMasker(n_process=None, cache_dir=None)  # run writers: parallel NER when large, cached on disk
@@ -46,6 +46,13 @@ def mask_texts(texts: Iterable, keep_handles: Iterable[str] | None = None, *, na
     masked wherever written capitalised (``PiiMasker.mask_many``)."""
     masker = _BULK if parallel else _SERIAL
     return (masker if names else _BULK_PATTERNS).mask_many(list(texts), keep_handles, known_names)
+
+
+def cache_masks(texts: Iterable, keep_handles: Iterable[str] | None = None) -> int:
+    """Put the masks of ``texts`` that the mask cache lacks into it, in this process, and return how many were
+    masked: what ``mask_texts(texts, keep_handles, parallel=False)`` would cache, without building its output
+    (the background masker's work; on a re-run every text is cached and this is only a lookup)."""
+    return _SERIAL.fill_cache(texts, keep_handles)
 
 
 def uncached_texts(texts: Iterable, keep_handles: Iterable[str] | None = None) -> list[str]:

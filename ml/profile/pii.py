@@ -314,15 +314,29 @@ class PiiMasker:
         brands = hashlib.sha1(" ".join(sorted(keep)).encode()).hexdigest()[:8]  # brand words are not names
         return MaskCache(self.cache_dir, f"{rules_version()}-{brands if self.names else 'nonames'}")
 
-    def _mask_block(self, unique: list[str], cache: MaskCache, keep: set[str], known: re.Pattern | None) -> list[str]:
-        """Distinct texts masked: from the cache where they are, the rest masked now and cached."""
-        staged = cache.get(unique)
-        todo = [t for t, m in zip(unique, staged) if m is None]
+    def fill_cache(self, texts: Iterable, keep_handles: Iterable[str] | None = None) -> int:
+        """Mask into the cache the distinct texts it lacks and nothing more (no per-text output: a background
+        masker's work, ``ml.runtime.mask_prefetch``); how many were masked. Texts already cached cost a lookup."""
+        keep = _handle_set(keep_handles)
+        unique = list(dict.fromkeys(t if isinstance(t, str) else "" for t in texts))
+        cache = self._cache(keep)
+        todo = [t for t, m in zip(unique, cache.get(unique)) if m is None]
+        self._mask_new(todo, cache, keep)
+        return len(todo)
+
+    def _mask_new(self, todo: list[str], cache: MaskCache, keep: set[str]) -> list[str]:
+        """``todo`` (distinct, not cached) masked, before the handles, and put in the cache."""
         fresh = [self._patterns(t) for t in todo]
         if self.names and todo:  # all cached: the name model is not even loaded
             fresh = self._mask_names([_addressed_names(t, keep) for t in fresh], keep)
         cache.put(todo, fresh)
-        new = dict(zip(todo, fresh))
+        return fresh
+
+    def _mask_block(self, unique: list[str], cache: MaskCache, keep: set[str], known: re.Pattern | None) -> list[str]:
+        """Distinct texts masked: from the cache where they are, the rest masked now and cached."""
+        staged = cache.get(unique)
+        todo = [t for t, m in zip(unique, staged) if m is None]
+        new = dict(zip(todo, self._mask_new(todo, cache, keep)))
         out = [self._handles(m if m is not None else new[t], keep) for t, m in zip(unique, staged)]
         return out if known is None else [known.sub("[name]", m) for m in out]
 

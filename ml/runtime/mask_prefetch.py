@@ -128,7 +128,7 @@ def _work(folder: Path, index: int = 0, workers: int = 1) -> None:
         job = pickle.load(fh)
         _lower_priority(job.get("nice", 19))  # first: loading the masker is already work
         _masker_imports_only()
-        from ml.profile.masking import mask_texts
+        from ml.profile.masking import cache_masks
 
         n = 0
         while os.getppid() == job["parent"]:  # the run gone: nobody will read the rest
@@ -137,7 +137,7 @@ def _work(folder: Path, index: int = 0, workers: int = 1) -> None:
             except EOFError:
                 return
             if n % workers == index:
-                mask_texts(chunk, job["keep"], parallel=False)
+                cache_masks(chunk, job["keep"])
             n += 1
 
 
