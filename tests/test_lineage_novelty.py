@@ -182,3 +182,26 @@ def test_a_loose_persona_holds_more_of_its_runs_own_tail_and_explains_a_recuts_n
     assert novel[1][5] >= 0.05  # above the re-cut threshold on its own …
     assert excess_new[5] < 0.05 <= 0.5 < excess_new[6]  # … but not beyond its own members; the new topic is
     assert novel[1][5] - excess_new[5] == pytest.approx(reach[1][5] @ tails)
+
+
+def test_kth_and_neighbours_is_the_exact_search_with_duplicates():
+    from ml.lineage.neighbourhood import _kth_and_neighbours, unit_rows
+
+    rng = np.random.default_rng(4)
+    X = unit_rows(rng.normal(size=(300, DIM)))
+    X[10:14] = X[9]  # five equal rows: each one's nearest other row is at distance 0
+    D = 1.0 - X @ X.T
+    np.fill_diagonal(D, np.inf)
+    for k in (1, 3):
+        kth, nbrs = _kth_and_neighbours(X, X, k, 7, self_in_r=True)
+        np.testing.assert_allclose(kth, np.sort(D, axis=1)[:, k - 1], atol=1e-5)
+        assert kth[9] < 1e-5 and kth[12] < 1e-5
+        rows = np.arange(len(X))
+        assert (nbrs == rows[:, None]).any(axis=1).all()  # itself always among its own neighbours
+        others = np.sort(D, axis=1)[:, 5]  # the 6 nearest others, beside itself
+        got = np.where(nbrs == rows[:, None], -np.inf, D[rows[:, None], nbrs]).max(axis=1)
+        assert (got <= others + 1e-5).all()
+    F = unit_rows(rng.normal(size=(40, DIM)))
+    kth, none = _kth_and_neighbours(F, X, 2, 0, self_in_r=False)
+    assert none is None
+    np.testing.assert_allclose(kth, np.sort(1.0 - F @ X.T, axis=1)[:, 1], atol=1e-5)

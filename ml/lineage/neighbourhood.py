@@ -35,23 +35,30 @@ def unit_rows(X: np.ndarray) -> np.ndarray:
 
 
 def _kth_and_neighbours(Q: np.ndarray, R: np.ndarray, k: int, m: int, self_in_r: bool):
-    """Per row of Q: cosine distance to its k-th nearest row of R (itself excluded when Q is R), and the
-    indices of its ``m`` nearest rows of Q (itself included; None when m is 0)."""
-    kth = np.empty(len(Q), dtype=np.float32)
-    nbrs = np.empty((len(Q), m), dtype=np.int64) if m else None
-    for s in range(0, len(Q), CHUNK):
-        q = Q[s : s + CHUNK]
-        S = q @ R.T
-        if self_in_r:
-            S[np.arange(len(q)), s + np.arange(len(q))] = -np.inf
-        kk = min(k, S.shape[1]) - 1
-        top = S.max(axis=1) if kk == 0 else np.partition(S, S.shape[1] - 1 - kk, axis=1)[:, S.shape[1] - 1 - kk]
-        kth[s : s + len(q)] = 1.0 - top
-        if m:
-            T = S if (self_in_r or R is Q) else q @ Q.T
-            T[np.arange(len(q)), s + np.arange(len(q))] = np.inf  # itself first (and kept when Q is R)
-            nbrs[s : s + len(q)] = np.argpartition(-T, m - 1, axis=1)[:, :m]
-    return kth, nbrs
+    """Per row of Q: cosine distance to its k-th nearest row of R (itself excluded when ``self_in_r``: Q is
+    R), and the indices of its ``m`` nearest rows of Q (itself included; None when m is 0). One exact search
+    (``ml.knn.BruteNeighbours``: a float32 product, a compiled selection, distances re-ranked from the rows)
+    serves both when Q is R."""
+    from ml.knn import BruteNeighbours
+
+    same = self_in_r or R is Q
+    want = min(len(R), max(k + int(self_in_r), m if same else 0))
+    dist, idx = BruteNeighbours("cosine").fit(R).kneighbors(Q, want)
+    rows = np.arange(len(Q))
+    if self_in_r:  # skip the row itself (a duplicate listed before it can push it out of the list)
+        is_self = idx == rows[:, None]
+        pos = np.where(is_self.any(axis=1), is_self.argmax(axis=1), want)
+        kth = dist[rows, np.minimum(k - 1 + (pos <= k - 1), want - 1)]
+    else:
+        kth = dist[:, min(k, want) - 1]
+    nbrs = None
+    if m:
+        if not same:
+            _, idx = BruteNeighbours("cosine").fit(Q).kneighbors(Q, m)
+        nbrs = idx[:, :m].copy()
+        missing = ~(nbrs == rows[:, None]).any(axis=1)  # itself always counts among its own neighbours
+        nbrs[missing, -1] = rows[missing]
+    return kth.astype(np.float32), nbrs
 
 
 class NeighbourhoodNovelty(BaseEstimator):
