@@ -38,18 +38,7 @@ SETS = {
 
 def old_gate(text: str) -> bool:
     """``may_hold_name`` as it was before ``f961445``: every capitalised candidate word counts."""
-    stop, lower_names = name_gate.stop_words(), name_gate.lower_first_names()
-    for m in name_gate.WORD_AT_RE.finditer(text):
-        w = m.group()
-        first = w[0]
-        if first.islower() and w in lower_names:
-            return True
-        if not first.isupper() and not first.islower():
-            return True
-        if (first.isupper() and len(w) >= 2 and not w.isupper() and not any(c.isdigit() for c in w)
-                and name_gate.CONTRACTION_RE.sub("", w.lower()) not in stop):
-            return True
-    return False
+    return name_gate.may_hold_name(text, openings=False)
 
 
 def compare(name: str, csv: Path | None = None) -> dict:

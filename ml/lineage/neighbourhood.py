@@ -82,10 +82,8 @@ class NeighbourhoodNovelty(BaseEstimator):
             keep = np.sort(np.random.default_rng(self.random_state).choice(len(V), self.max_members, replace=False))
         X = unit_rows(V[keep] if keep.size < len(V) else V)
         self.labels_ = None if labels is None else np.asarray(labels, dtype=np.int64)[keep]
-        m = min(self.smooth, len(X))
-        kth, nbrs = _kth_and_neighbours(X, X, self.k, m, self_in_r=True)
         self.vectors_ = X.astype(np.float16)
-        self.own_scores_ = np.median(kth[nbrs], axis=1).astype(np.float32)  # in sample order
+        self.own_scores_ = self._leave_one_out(X)  # in sample order
         self.reference_ = np.sort(self.own_scores_)
         return self
 
@@ -108,9 +106,12 @@ class NeighbourhoodNovelty(BaseEstimator):
         check_is_fitted(self, "reference_")
         if getattr(self, "own_scores_", None) is not None:
             return self.own_scores_
-        X = self.vectors_.astype(np.float32)
+        return self._leave_one_out(self.vectors_.astype(np.float32))
+
+    def _leave_one_out(self, X: np.ndarray) -> np.ndarray:
+        """Each row's score against the other rows of X (see the module docstring)."""
         kth, nbrs = _kth_and_neighbours(X, X, self.k, min(self.smooth, len(X)), self_in_r=True)
-        return np.median(kth[nbrs], axis=1)
+        return np.median(kth[nbrs], axis=1).astype(np.float32)
 
     def threshold(self, quantile: float) -> float:
         check_is_fitted(self, "reference_")

@@ -108,12 +108,12 @@ def ordinary_opening(text: str, start: int, word: str) -> bool:
             and opens_sentence(text, start))
 
 
-def may_hold_name(text: str) -> bool:
+def may_hold_name(text: str, openings: bool = True) -> bool:
     """Could the NER find a name here that the masker keeps? True when the text has a capitalised, not
     all-capital word of two or more letters, without digits, that is not a stop word or a chat word
     (``NOT_NAMES``), not glued to ``@ # ^ * [`` and not an ordinary word opening a sentence
-    (``ordinary_opening``); a lower-case US census first name; or a letter of a script without case (CJK,
-    Arabic…)."""
+    (``ordinary_opening``; ``openings=False``: such words count too, the gate before 2026-12-02); a
+    lower-case US census first name; or a letter of a script without case (CJK, Arabic…)."""
     stop, lower_names = stop_words(), lower_first_names()
     for m in WORD_AT_RE.finditer(text):
         w = m.group()
@@ -123,6 +123,7 @@ def may_hold_name(text: str) -> bool:
         if not first.isupper() and not first.islower():
             return True  # caseless script: the capitalisation test says nothing
         if (first.isupper() and len(w) >= 2 and not w.isupper() and not any(c.isdigit() for c in w)
-                and CONTRACTION_RE.sub("", w.lower()) not in stop and not ordinary_opening(text, m.start(), w)):
+                and CONTRACTION_RE.sub("", w.lower()) not in stop
+                and not (openings and ordinary_opening(text, m.start(), w))):
             return True
     return False

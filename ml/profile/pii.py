@@ -318,10 +318,8 @@ class PiiMasker:
         """Mask into the cache the distinct texts it lacks and nothing more (no per-text output: a background
         masker's work, ``ml.runtime.mask_prefetch``); how many were masked. Texts already cached cost a lookup."""
         keep = _handle_set(keep_handles)
-        unique = list(dict.fromkeys(t if isinstance(t, str) else "" for t in texts))
-        cache = self._cache(keep)
-        todo = [t for t, m in zip(unique, cache.get(unique)) if m is None]
-        self._mask_new(todo, cache, keep)
+        todo = self.uncached(texts, keep)
+        self._mask_new(todo, self._cache(keep), keep)
         return len(todo)
 
     def _mask_new(self, todo: list[str], cache: MaskCache, keep: set[str]) -> list[str]:
