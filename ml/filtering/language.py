@@ -32,12 +32,12 @@ import pandas as pd
 
 from ml.filtering.config import NonEnglishConfig
 from ml.filtering.langid_batch import BatchScorer
-from ml.filtering.text import HASHTAG_RE, LATIN_LETTER_RE, LETTER_RE, URL_RE, as_text
+from ml.filtering.text import HASHTAG_RE, LATIN_LETTER_RE, LETTER_RE, URL_RE, as_text, collapse_spaces
 from ml.runtime.errors import InputError
 from ml.text_cache import TextCache
 
 # Handles as in ml.filtering.text, plus ".@x" and "@ x" forms; agent sign-offs such as "^KN" or "*HCK".
-_HANDLE_RE = r"(?<!\w)@\w+"
+_HANDLE_RE = r"@(?<!\w@)\w+"  # "(?<!\w)@\w+", the literal first (see ml.filtering.text.HANDLE_RE)
 _SIGNOFF_RE = r"(?:\^|(?<=\s)\*)[A-Za-z]{1,4}\b"
 _ENTITY_RE = r"&(?:[a-zA-Z]+|#\d+);"
 # Pictographs, dingbats, symbols, flags, variation selectors and joiners (emoji and emoji sequences).
@@ -50,8 +50,7 @@ _STRIP_RE = f"{URL_RE}|{_HANDLE_RE}|{HASHTAG_RE}|{_SIGNOFF_RE}|{_ENTITY_RE}|{_EM
 
 def detector_text(texts: pd.Series) -> pd.Series:
     """What the detector sees: handles, URLs, hashtags, sign-offs, HTML entities and emoji removed."""
-    out = as_text(texts).str.replace(_STRIP_RE, " ", regex=True)
-    return out.str.replace(r"\s+", " ", regex=True).str.strip()
+    return collapse_spaces(as_text(texts).str.replace(_STRIP_RE, " ", regex=True))
 
 
 @lru_cache(maxsize=4)

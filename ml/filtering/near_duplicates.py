@@ -234,10 +234,12 @@ class NearDuplicateIndex:
                     out[j] = 2
         return out
 
-    def scan(self, ids: pd.Series, keys: pd.Series, learn: bool) -> np.ndarray:
+    def scan(self, ids: pd.Series, keys: pd.Series, learn: bool,
+             bands: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+        """`bands`: `band_hashes(keys.tolist(), cfg)` when the caller has them already (``ml.filtering.rows``)."""
         texts, id_list = keys.tolist(), ids.tolist()
         dup = np.zeros(len(texts), dtype=bool)
-        positions, hashes = band_hashes(texts, self.cfg)
+        positions, hashes = band_hashes(texts, self.cfg) if bands is None else bands
         if not learn and len(self):
             hit = self._against_index([id_list[p] for p in positions], [texts[p] for p in positions], hashes)
             dup[positions[hit == 2]] = True

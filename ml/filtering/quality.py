@@ -14,34 +14,19 @@ described in `ml.filtering` (package docstring).
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from ml.filtering.config import FilterConfig
-from ml.filtering.language import non_english_mask
 from ml.filtering.near_duplicates import NearDuplicateIndex
-from ml.filtering.text import (
-    as_text,
-    fillers,
-    normalize,
-    skeleton,
-    strip_handles_urls,
-    word_count,
-)
+from ml.filtering.rows import RowSignals, forward_mask, row_signals
+from ml.filtering.text import as_text
 from ml.runtime.errors import InputError
 
 STAGES = ("exact_duplicates", "near_duplicates", "retweets_forwards", "length", "templates", "non_english")
-
-_RT = re.compile(r"^(?P<own>.*?)\b(?:RT|MT)\s*@\w+", re.DOTALL | re.IGNORECASE)
-_QUOTE = re.compile(r"^\s*[\"“]\s*@\w+\s*:(?:.*?[\"”](?P<own>.*)|[^\"”]*)$", re.DOTALL)
-_FWD_PREFIX = re.compile(r"^\s*(?:fwd?|fw)\s*:", re.IGNORECASE)
-_FWD_MARKER = re.compile(
-    r"^(?P<own>.*?)(?:-{2,}\s*forwarded message|begin forwarded message)", re.DOTALL | re.IGNORECASE
-)
+__all__ = ["STAGES", "QualityFilter", "display_text", "forward_mask", "unique_keys"]
 
 
 def display_text(texts: pd.Series, limit: int = 160) -> pd.Series:
@@ -50,23 +35,6 @@ def display_text(texts: pd.Series, limit: int = 160) -> pd.Series:
     out = out.str.replace(r"(?<![\w@])@\w+", "@user", regex=True)
     out = out.str.replace(r"\+?\d[\d\s().-]{5,}\d", "<number>", regex=True)
     return out.where(out.str.len() <= limit, out.str.slice(0, limit - 1) + "…")
-
-
-def forward_mask(texts: pd.Series, min_own_words: int) -> np.ndarray:
-    """True for retweets (RT/MT @x), quoted tweets ("@x: ...") and forwards (Fwd:/FW:, forwarded-message
-    markers) whose author added fewer than `min_own_words` words of their own."""
-    texts = as_text(texts)
-    own = pd.Series(np.nan, index=texts.index, dtype=object)
-    for pattern in (_FWD_MARKER, _RT):
-        hit = texts.str.extract(pattern)["own"]
-        own = own.where(own.notna(), hit)
-    quote = texts.str.match(_QUOTE)
-    quoted_own = texts.str.extract(_QUOTE)["own"].fillna("")
-    own = own.where(own.notna() | ~quote, quoted_own)
-    own = own.where(~texts.str.contains(_FWD_PREFIX) | own.notna(), "")
-    is_forward = own.notna().to_numpy()
-    own_words = word_count(strip_handles_urls(own.fillna(""))).to_numpy()
-    return is_forward & (own_words < min_own_words)
 
 
 def unique_keys(message_ids: pd.Series) -> pd.Series:
@@ -135,13 +103,10 @@ class QualityFilter(BaseEstimator):
         if missing:
             raise InputError(f"message frame lacks column(s) {missing}: load it with ml.ingest.load.load_messages")
 
-    def _learn_templates(self, texts: pd.Series, authors: pd.Series | None, sk: pd.Series) -> None:
+    def _learn_templates(self, sig: RowSignals, authors: pd.Series | None) -> None:
         tcfg = self._cfg().templates
-        plain_words = word_count(sk.str.replace(r"<\w+>", " ", regex=True))
-        frame = pd.DataFrame(
-            {"sk": sk, "fill": fillers(texts), "author": authors if authors is not None else None}
-        )
-        frame = frame[plain_words >= tcfg.min_words]
+        frame = pd.DataFrame({"sk": sig.skeletons, "fill": sig.fills, "author": authors})
+        frame = frame[sig.plain_words >= tcfg.min_words]
         stats = frame.groupby("sk", sort=False).agg(
             n=("fill", "size"), authors=("author", "nunique"), fills=("fill", "nunique")
         )
@@ -156,10 +121,9 @@ class QualityFilter(BaseEstimator):
         texts = as_text(messages["text"]).reset_index(drop=True)
         authors = messages["author"].reset_index(drop=True) if "author" in messages.columns else None
         n = len(messages)
-        keys = normalize(texts)
-        skeletons = skeleton(texts) if cfg.templates.enabled else None  # read by fit and by stage 5
+        sig = row_signals(texts, cfg)  # every per-row signal at once, on all cores for many rows
         if learn and cfg.templates.enabled:
-            self._learn_templates(texts, authors, skeletons)
+            self._learn_templates(sig, authors)
 
         alive = np.ones(n, dtype=bool)
         report: list[dict] = []
@@ -168,8 +132,7 @@ class QualityFilter(BaseEstimator):
             n_in = int(alive.sum())
             removed = np.zeros(n, dtype=bool)
             if stage_cfg.enabled and n_in:
-                sk = skeletons[alive] if stage == "templates" else None
-                removed[alive] = self._stage_mask(stage, ids[alive], texts[alive], keys[alive], learn, sk)
+                removed[alive] = self._stage_mask(stage, ids[alive], sig, alive, learn)
             alive &= ~removed
             shown = display_text(texts[removed].head(3))
             report.append(
@@ -188,13 +151,10 @@ class QualityFilter(BaseEstimator):
             )
         return messages.iloc[np.flatnonzero(alive)], report
 
-    def _stage_mask(
-        self, stage: str, ids: pd.Series, texts: pd.Series, keys: pd.Series, learn: bool,
-        skeletons: pd.Series | None = None,
-    ) -> np.ndarray:
-        """Removal mask (aligned with the given alive rows) for one stage."""
-        cfg = self._cfg()
+    def _stage_mask(self, stage: str, ids: pd.Series, sig: RowSignals, alive: np.ndarray, learn: bool) -> np.ndarray:
+        """Removal mask (aligned with the `alive` rows) for one stage, from the rows' signals."""
         if stage == "exact_duplicates":
+            keys = sig.keys[alive]
             if learn:
                 first = ~keys.duplicated()
                 self.exact_keepers_ = dict(zip(keys[first].tolist(), ids[first].tolist(), strict=True))
@@ -204,17 +164,12 @@ class QualityFilter(BaseEstimator):
             dup_unknown = unknown & keys.where(unknown).duplicated()
             return ((~unknown & (keeper != ids)) | dup_unknown).to_numpy()
         if stage == "near_duplicates":
-            return self.near_index_.scan(ids, keys, learn=learn)
-        if stage == "retweets_forwards":
-            return forward_mask(texts, cfg.retweets_forwards.min_own_words)
-        if stage == "length":
-            lc = cfg.length
-            body = strip_handles_urls(texts)
-            short = (word_count(body) < lc.min_words) | (body.str.len() < lc.min_chars)
-            return (short | (texts.str.len() > lc.max_chars)).to_numpy()
+            has = sig.has_bands[alive]
+            bands = (np.flatnonzero(has), sig.bands[alive][has])
+            return self.near_index_.scan(ids, sig.keys[alive], learn=learn, bands=bands)
         if stage == "templates":
-            sk = skeleton(texts) if skeletons is None else skeletons
-            return sk.isin(self.templates_.keys()).to_numpy()
-        if stage == "non_english":
-            return non_english_mask(texts, cfg.non_english)
+            return sig.skeletons[alive].isin(self.templates_.keys()).to_numpy()
+        if stage in ("retweets_forwards", "length", "non_english"):
+            return {"retweets_forwards": sig.forward, "length": sig.bad_length,
+                    "non_english": sig.non_english}[stage][alive]
         raise ValueError(f"unknown filter stage {stage!r}")  # pragma: no cover

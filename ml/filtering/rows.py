@@ -1,0 +1,150 @@
+"""Per-row signals of the filter stages, computed once per text, over forked workers when the texts are many.
+
+In: the candidates' texts (a pandas Series of str) and the `FilterConfig`. Out: `RowSignals`, one entry per
+text in the same order: the duplicate key, the template skeleton and its fillers, the skeleton's plain-word
+count, the LSH band hashes of the key (near duplicates), and the per-row verdicts of the stages that judge a
+text alone: forward / retweet, too short or too long, not English.
+
+Each signal depends on its own text and the config only, so computing it for every candidate at once, in any
+chunking, gives what each stage computes on the rows still alive when it runs; `QualityFilter` selects from
+them in its cascade. The one difference is work: the stages after the duplicates also judge the duplicates
+(about 4 % more texts on real dumps), in exchange for running on all cores: from `parallel_from` texts the
+rows are cut into one contiguous chunk per usable core and computed in forked worker processes (as
+``ml.profile.ner_spans``), which return only these arrays. On the 2-core benchmark machine that halves the
+filter stage (`docs/benchmarks.md`).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import re
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, fields
+
+import numpy as np
+import pandas as pd
+
+from ml.filtering.config import FilterConfig
+from ml.filtering.language import non_english_mask
+from ml.filtering.near_duplicates import band_hashes, lsh_shape
+from ml.filtering.text import as_text, fillers, normalize, skeleton, strip_handles_urls, word_count
+
+_RT = re.compile(r"^(?P<own>.*?)\b(?:RT|MT)\s*@\w+", re.DOTALL | re.IGNORECASE)
+_QUOTE = re.compile(r"^\s*[\"“]\s*@\w+\s*:(?:.*?[\"”](?P<own>.*)|[^\"”]*)$", re.DOTALL)
+_FWD_PREFIX = re.compile(r"^\s*(?:fwd?|fw)\s*:", re.IGNORECASE)
+_FWD_MARKER = re.compile(
+    r"^(?P<own>.*?)(?:-{2,}\s*forwarded message|begin forwarded message)", re.DOTALL | re.IGNORECASE
+)
+
+PARALLEL_FROM = 20_000  # fewer texts than this are computed in this process (a fork costs more than it saves)
+MAX_WORKERS = 4
+
+
+@dataclass
+class RowSignals:
+    """Per-text signals, aligned with the texts given to `row_signals` (index 0..n-1). The strings stay pandas
+    str Series (Arrow: about a third of the memory of Python str objects at 1M rows)."""
+
+    keys: pd.Series  # normalised text (exact and near duplicates)
+    skeletons: pd.Series  # template skeleton ("" when the templates stage is off)
+    fills: pd.Series  # what the skeleton masked, joined (templates vs copies)
+    plain_words: np.ndarray  # words of the skeleton outside its <tags>
+    has_bands: np.ndarray  # bool: the key is not empty (an empty key has nothing to compare)
+    bands: np.ndarray  # (n, bands) uint64 LSH band hashes of the key; zeros where has_bands is False
+    forward: np.ndarray  # bool: retweets_forwards would remove it
+    bad_length: np.ndarray  # bool: length would remove it
+    non_english: np.ndarray  # bool: non_english would remove it
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+def _compute(texts: pd.Series, cfg: FilterConfig) -> RowSignals:
+    """All signals of `texts` in this process."""
+    n = len(texts)
+    keys = normalize(texts)
+    if cfg.templates.enabled:
+        sk, fills = skeleton(texts), fillers(texts)
+        plain = word_count(sk.str.replace(r"<\w+>", " ", regex=True)).to_numpy(dtype=np.int64)
+    else:
+        sk = fills = pd.Series([""] * n, dtype=keys.dtype)
+        plain = np.zeros(n, dtype=np.int64)
+    has_bands = np.zeros(n, dtype=bool)
+    bands = np.zeros((n, lsh_shape(cfg.near_duplicates)[0]), dtype=np.uint64)
+    if cfg.near_duplicates.enabled and n:
+        positions, hashes = band_hashes(keys.tolist(), cfg.near_duplicates)
+        has_bands[positions] = True
+        bands[positions] = hashes
+    off = np.zeros(n, dtype=bool)
+    if cfg.retweets_forwards.enabled and n:
+        forward = forward_mask(texts, cfg.retweets_forwards.min_own_words)
+    else:
+        forward = off
+    bad_length = _bad_length(texts, cfg) if cfg.length.enabled and n else off
+    non_english = non_english_mask(texts, cfg.non_english) if cfg.non_english.enabled and n else off
+    return RowSignals(keys, sk, fills, plain, has_bands, bands, forward, bad_length,
+                      non_english)
+
+
+def forward_mask(texts: pd.Series, min_own_words: int) -> np.ndarray:
+    """True for retweets (RT/MT @x), quoted tweets ("@x: ...") and forwards (Fwd:/FW:, forwarded-message
+    markers) whose author added fewer than `min_own_words` words of their own."""
+    texts = as_text(texts)
+    own = pd.Series(np.nan, index=texts.index, dtype=object)
+    for pattern in (_FWD_MARKER, _RT):
+        hit = texts.str.extract(pattern)["own"]
+        own = own.where(own.notna(), hit)
+    quote = texts.str.match(_QUOTE)
+    quoted_own = texts.str.extract(_QUOTE)["own"].fillna("")
+    own = own.where(own.notna() | ~quote, quoted_own)
+    own = own.where(~texts.str.contains(_FWD_PREFIX) | own.notna(), "")
+    is_forward = own.notna().to_numpy()
+    own_words = word_count(strip_handles_urls(own.fillna(""))).to_numpy()
+    return is_forward & (own_words < min_own_words)
+
+
+def _bad_length(texts: pd.Series, cfg: FilterConfig) -> np.ndarray:
+    """Fewer than min_words words or min_chars characters once handles and URLs are removed, or over max_chars."""
+    lc = cfg.length
+    body = strip_handles_urls(texts)
+    short = (word_count(body) < lc.min_words) | (body.str.len() < lc.min_chars)
+    return (short | (texts.str.len() > lc.max_chars)).to_numpy()
+
+
+_JOB: tuple[pd.Series, FilterConfig] | None = None  # the texts and config a forked worker reads (no pickling in)
+
+
+def _work(bounds: tuple[int, int]) -> RowSignals:
+    texts, cfg = _JOB
+    return _compute(texts.iloc[bounds[0] : bounds[1]].reset_index(drop=True), cfg)
+
+
+def usable_cores() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+def row_signals(texts: pd.Series, cfg: FilterConfig, workers: int | None = None,
+                parallel_from: int = PARALLEL_FROM) -> RowSignals:
+    """`RowSignals` of `texts` (see the module docstring). `workers`: processes to use (None: the usable cores,
+    at most `MAX_WORKERS`); below `parallel_from` texts, or with one worker, everything runs in this process."""
+    global _JOB
+    texts = texts.reset_index(drop=True)
+    workers = min(MAX_WORKERS, usable_cores()) if workers is None else workers
+    if workers <= 1 or len(texts) < max(parallel_from, 2):
+        return _compute(texts, cfg)
+    cuts = np.linspace(0, len(texts), workers + 1).astype(int)
+    _JOB = (texts, cfg)
+    try:
+        ctx = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+            parts = list(pool.map(_work, zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True)))
+    finally:
+        _JOB = None
+    return RowSignals(*(_concat([getattr(p, f.name) for p in parts]) for f in fields(RowSignals)))
+
+
+def _concat(parts: list) -> pd.Series | np.ndarray:
+    if isinstance(parts[0], pd.Series):
+        return pd.concat(parts, ignore_index=True)
+    return np.concatenate(parts)
