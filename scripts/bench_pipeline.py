@@ -222,7 +222,8 @@ def _parser() -> argparse.ArgumentParser:
                         "the cold run then reads its vectors instead of encoding (PROXY vectors, see that script)")
     p.add_argument("--progress", action="store_true", help="let ml.run print its progress into the run's log")
     p.add_argument("--onnx-from", type=Path, default=Path(os.environ.get("PERSONAS_CACHE_DIR", REPO / ".cache" / "personas")),
-                   help="with --encoder int8: copy this cache's exported ONNX model (onnx/) into each cold cache")
+                   help="copy this cache's model files into each cold cache: the language-ID tables "
+                        "(langid-tables-*.npz) and, with --encoder int8, the exported ONNX model (onnx/)")
     return p
 
 
@@ -289,6 +290,11 @@ def _bench_size(size: int, pool: pd.DataFrame, args, env: dict, work: Path, repo
         # the int8 model is exported once per machine (ml.features.embed_onnx), not per run: copy it in
         shutil.copytree(args.onnx_from / "onnx", cache / "onnx")
         info["onnx_model_preseeded_from"] = str(args.onnx_from / "onnx")
+    # py3langid's tables are built once per machine too (ml.filtering.language.scorer_path), not per input
+    for tables in sorted(args.onnx_from.glob("langid-tables-*.npz")) if args.onnx_from else []:
+        cache.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(tables, cache / tables.name)
+        info.setdefault("langid_tables_preseeded_from", []).append(str(tables))
     runs = {}
     for run in ("cold", "warm")[: 1 if args.skip_warm else 2]:
         console.log(f"size {size}: {run} run ...")

@@ -178,3 +178,35 @@ def test_bulk_scores_are_the_librarys_rank():
     # the cut is not tested only on near-certain texts: some scores are far from 0 and 1
     assert ((p_en > 0.05) & (p_en < 0.95)).sum() >= 10
     assert BatchScorer(identifier).scores([])[0].size == 0
+
+
+def test_scorer_tables_kept_in_the_cache_folder_score_the_same(tmp_path, monkeypatch):
+    """The scorer's tables are kept as one .npz in the cache folder; a scorer read back from it gives the
+    same scores as one built from py3langid's model, and a damaged file is rebuilt, not fatal."""
+    import numpy as np
+
+    from ml.filtering import language
+    from ml.filtering.langid_batch import BatchScorer
+
+    monkeypatch.setenv("PERSONAS_CACHE_DIR", str(tmp_path))
+    langs = tuple(NonEnglishConfig().languages)
+    texts = detector_text(pd.read_csv(EVAL_CSV)["text"]).tolist()[:200] + ["", "Wo ist mein Koffer"]
+    built = BatchScorer(language._identifier(langs))
+    path = language.scorer_path(langs)
+    assert path.parent == tmp_path and not path.exists()
+    language._batch_scorer.cache_clear()
+    try:
+        first = language._batch_scorer(langs)  # builds and keeps the tables
+        assert path.exists()
+        read = BatchScorer.load(path)
+        for scorer in (first, read):
+            top, p_en = scorer.scores(texts)
+            ref_top, ref_p = built.scores(texts)
+            assert top.tolist() == ref_top.tolist() and np.array_equal(p_en, ref_p)
+        path.write_bytes(b"not a zip file")
+        language._batch_scorer.cache_clear()
+        again = language._batch_scorer(langs)
+        assert again.scores(texts)[0].tolist() == built.scores(texts)[0].tolist()
+        assert BatchScorer.load(path).nextmove_.dtype == np.int32  # rewritten whole
+    finally:
+        language._batch_scorer.cache_clear()

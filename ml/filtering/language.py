@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 from functools import lru_cache
 from importlib.metadata import version
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -34,7 +35,7 @@ from ml.filtering.config import NonEnglishConfig
 from ml.filtering.langid_batch import BatchScorer
 from ml.filtering.text import HASHTAG_RE, LATIN_LETTER_RE, LETTER_RE, URL_RE, as_text, collapse_spaces
 from ml.runtime.errors import InputError
-from ml.text_cache import TextCache
+from ml.text_cache import TextCache, default_cache_dir
 
 # Handles as in ml.filtering.text, plus ".@x" and "@ x" forms; agent sign-offs such as "^KN" or "*HCK".
 _HANDLE_RE = r"@(?<!\w@)\w+"  # "(?<!\w)@\w+", the literal first (see ml.filtering.text.HANDLE_RE)
@@ -66,10 +67,35 @@ def _identifier(languages: tuple[str, ...]):
     return identifier
 
 
+def _read_tables(path: Path) -> BatchScorer | None:
+    """The scorer kept at `path`, or None when it is not there yet, truncated, unreadable or of another layout."""
+    try:
+        return BatchScorer.load(path)
+    except Exception:  # noqa: BLE001 - whatever is wrong with a cache file, the tables are rebuilt
+        return None
+
+
+def scorer_path(languages: tuple[str, ...]) -> Path:
+    """Where the scorer's tables for `languages` are kept: the cache folder (``ml.text_cache``), named by
+    py3langid's version and the language set."""
+    langs = hashlib.sha1(",".join(languages).encode()).hexdigest()[:8]
+    return default_cache_dir() / f"langid-tables-{version('py3langid')}-{langs}.npz"
+
+
 @lru_cache(maxsize=4)
 def _batch_scorer(languages: tuple[str, ...]) -> BatchScorer:
-    """The identifier's model prepared for scoring many texts at once (``ml.filtering.langid_batch``)."""
-    return BatchScorer(_identifier(languages))
+    """The identifier's model prepared for scoring many texts at once (``ml.filtering.langid_batch``), read
+    from the cache folder when an earlier run kept its tables there (about 1 s saved per process)."""
+    path = scorer_path(languages)
+    kept = _read_tables(path)
+    if kept is not None:
+        return kept
+    scorer = BatchScorer(_identifier(languages))
+    try:
+        scorer.save(path)
+    except OSError:  # a read-only or full cache folder must not fail a run
+        pass
+    return scorer
 
 
 def score_cache(languages: tuple[str, ...], folder: str | None = None) -> TextCache:
