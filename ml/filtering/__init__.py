@@ -22,6 +22,11 @@
    with another top language and P(English) < 0.05; shorter texts are kept (`ml.filtering.language`;
    measured against lingua and the old function-word test in docs/language.md).
 
+How they run: every stage but the two duplicate stages' bookkeeping judges a text on its own, so each text's
+signals (duplicate key, skeleton, LSH bands, forward / length / language verdicts) are computed once, up
+front, for all candidates (`ml.filtering.rows`): from 20,000 texts in one forked worker per core. The stages
+then only select; the result is what running each stage on the rows still alive gives (tested).
+
 Why stage 6 is `non_english` (measured with the defaults, `fit_transform` on the real data):
 the embedding model (all-MiniLM-L6-v2) and the style word lists (politeness, first person) are English-only,
 so non-English texts form one spurious "language" cluster with meaningless style features. On the TWCS
