@@ -291,10 +291,13 @@ def _bench_size(size: int, pool: pd.DataFrame, args, env: dict, work: Path, repo
         shutil.copytree(args.onnx_from / "onnx", cache / "onnx")
         info["onnx_model_preseeded_from"] = str(args.onnx_from / "onnx")
     # py3langid's tables are built once per machine too (ml.filtering.language.scorer_path), not per input
-    for tables in sorted(args.onnx_from.glob("langid-tables-*.npz")) if args.onnx_from else []:
+    found = sorted(args.onnx_from.glob("langid-tables-*.npz")) if args.onnx_from else []
+    for tables in found:
         cache.mkdir(parents=True, exist_ok=True)
         shutil.copy2(tables, cache / tables.name)
-        info.setdefault("langid_tables_preseeded_from", []).append(str(tables))
+    info["langid_tables_preseeded_from"] = [str(t) for t in found]
+    if not found:
+        console.log(f"no language-ID tables in {args.onnx_from}: the cold run builds them (about 1.5 s)")
     runs = {}
     for run in ("cold", "warm")[: 1 if args.skip_warm else 2]:
         console.log(f"size {size}: {run} run ...")

@@ -3,6 +3,7 @@ result does not depend on which ran, and the faster patterns match exactly what 
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -11,9 +12,20 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import ml.filtering.rows as rows
-from ml.filtering import FilterConfig, QualityFilter
-from ml.filtering.text import HANDLE_RE, HASHTAG_RE, as_text, collapse_spaces
+from ml.filtering import FilterConfig, QualityFilter, language, rows
+from ml.filtering.language import non_english_mask
+from ml.filtering.near_duplicates import NearDuplicateIndex
+from ml.filtering.quality import STAGES, unique_keys
+from ml.filtering.text import (
+    HANDLE_RE,
+    HASHTAG_RE,
+    as_text,
+    collapse_spaces,
+    fillers,
+    normalize,
+    skeleton,
+    word_count,
+)
 from ml.ingest.load import load_messages
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "twcs_sample.csv"
@@ -32,15 +44,97 @@ def _same(a: rows.RowSignals, b: rows.RowSignals) -> None:
         assert np.array_equal(getattr(a, name), getattr(b, name)), name
 
 
-def test_forked_signals_equal_in_process(messages):
+@pytest.fixture
+def fresh_language_cache(tmp_path, monkeypatch):
+    """An empty cache folder and no scorer loaded yet: workers score (and build the tables) themselves."""
+    monkeypatch.setenv("PERSONAS_CACHE_DIR", str(tmp_path))
+    language._batch_scorer.cache_clear()
+    yield tmp_path
+    language._batch_scorer.cache_clear()
+
+
+def test_forked_signals_equal_in_process(messages, fresh_language_cache, tmp_path, monkeypatch):
     texts = as_text(messages["text"])
     cfg = FilterConfig()
+    pids = tmp_path / "pids"
+    real = rows._compute
+
+    def noting(*args, **kwargs):  # runs in the workers: each notes its process id
+        with open(pids, "a") as fh:
+            fh.write(f"{os.getpid()}\n")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(rows, "_compute", noting)
+    forked = rows.row_signals(texts, cfg, workers=3, parallel_from=0)  # uneven chunks, three processes first
+    workers = set(pids.read_text().split())
+    assert len(workers) == 3 and str(os.getpid()) not in workers
+    monkeypatch.setattr(rows, "_compute", real)
     alone = rows.row_signals(texts, cfg, workers=1)
-    forked = rows.row_signals(texts, cfg, workers=3, parallel_from=0)  # uneven chunks, three processes
     _same(alone, forked)
     # real signals, not all-empty: the sample has duplicates' keys, retweets, short and non-English texts
     assert alone.has_bands.mean() > 0.9 and alone.bands[alone.has_bands].any(axis=1).all()
     assert alone.bad_length.any() and alone.non_english.any() and (alone.plain_words > 0).mean() > 0.5
+
+
+def _reference(qf: QualityFilter, messages: pd.DataFrame, learn: bool) -> tuple[np.ndarray, list[int]]:
+    """The cascade as it ran before per-row signals: each stage computed on the rows still alive, with the
+    stage's own functions. Returns the kept positions and the rows each stage removed; on fit, also checks
+    the learned templates."""
+    cfg = FilterConfig()
+    ids = unique_keys(messages["message_id"])
+    texts = as_text(messages["text"]).reset_index(drop=True)
+    keys = normalize(texts)
+    if learn:
+        sk = skeleton(texts)
+        plain = word_count(sk.str.replace(r"<\w+>", " ", regex=True))
+        frame = pd.DataFrame({"sk": sk, "fill": fillers(texts), "author": messages["author"].to_numpy()})
+        stats = frame[plain >= cfg.templates.min_words].groupby("sk", sort=False).agg(
+            n=("fill", "size"), authors=("author", "nunique"), fills=("fill", "nunique"))
+        rule = (stats["n"] >= cfg.templates.min_count) & ((stats["authors"] >= 2) | (stats["fills"] >= 2))
+        assert set(stats.index[rule]) == set(qf.templates_)
+    alive = np.ones(len(texts), dtype=bool)
+    removed = []
+    index = NearDuplicateIndex(cfg.near_duplicates)
+    for stage in STAGES:
+        t, k, i = texts[alive], keys[alive], ids[alive]
+        if stage == "exact_duplicates":
+            gone = k.duplicated().to_numpy() if learn else (
+                (k.map(qf.exact_keepers_).notna() & (k.map(qf.exact_keepers_) != i))
+                | (k.map(qf.exact_keepers_).isna() & k.where(k.map(qf.exact_keepers_).isna()).duplicated())
+            ).to_numpy()
+        elif stage == "near_duplicates":
+            gone = (index if learn else qf.near_index_).scan(i, k, learn=learn)
+        elif stage == "retweets_forwards":
+            gone = rows.forward_mask(t, cfg.retweets_forwards.min_own_words)
+        elif stage == "length":
+            gone = rows._bad_length(t, cfg)
+        elif stage == "templates":
+            gone = skeleton(t).isin(qf.templates_.keys()).to_numpy()
+        else:
+            gone = non_english_mask(t, cfg.non_english)
+        alive[np.flatnonzero(alive)[gone]] = False
+        removed.append(int(gone.sum()))
+    return np.flatnonzero(alive), removed
+
+
+def test_signals_cascade_equals_stage_by_stage_cascade(messages, monkeypatch):
+    """Fit, and transform on new rows (copies of fit rows under new and repeated ids, new texts), through the
+    forked path, keep exactly the rows the stage-by-stage cascade keeps."""
+    monkeypatch.setattr(rows, "PARALLEL_FROM", 0)
+    qf = QualityFilter()
+    kept = qf.fit_transform(messages)
+    positions, removed = _reference(qf, messages, learn=True)
+    assert np.array_equal(np.flatnonzero(messages.index.isin(kept.index)), positions)
+    assert [r["removed"] for r in qf.report_] == removed
+    assert 0 < len(kept) < len(messages) and sum(r > 0 for r in removed) >= 4
+    fresh = messages.sample(400, random_state=0).reset_index(drop=True)
+    fresh["message_id"] = [f"new{i % 350}" for i in range(len(fresh))]  # new ids, 50 of them repeated
+    fresh.loc[:49, "text"] = fresh.loc[:49, "text"] + " and one more thing please"  # near copies
+    new = pd.concat([fresh, messages.head(100)], ignore_index=True)  # and rows the fit has seen
+    got, report = qf.transform_with_report(new)
+    positions, removed = _reference(qf, new, learn=False)
+    assert np.array_equal(np.flatnonzero(new.index.isin(got.index)), positions)
+    assert [r["removed"] for r in report] == removed and removed[0] > 0 and removed[1] > 0
 
 
 def test_filter_result_does_not_depend_on_workers(messages, monkeypatch):
@@ -51,17 +145,17 @@ def test_filter_result_does_not_depend_on_workers(messages, monkeypatch):
     calls = []
     real = rows.row_signals
 
-    def spy(texts, cfg, workers=None, parallel_from=rows.PARALLEL_FROM):
-        calls.append(len(texts))
-        return real(texts, cfg, workers=workers, parallel_from=0)
+    def spy(texts, cfg, learn=True, workers=None, parallel_from=None):
+        calls.append((len(texts), learn))
+        return real(texts, cfg, learn=learn, workers=workers, parallel_from=parallel_from)
 
     monkeypatch.setattr("ml.filtering.quality.row_signals", spy)
     forked = QualityFilter()
     kept_forked = forked.fit_transform(messages)
-    assert calls == [len(messages)]
     assert kept_forked.index.equals(kept_alone.index)
     assert forked.report_ == alone.report_ and forked.templates_ == alone.templates_
     assert forked.transform(messages).index.equals(kept_alone.index)  # transform reads the same signals
+    assert calls == [(len(messages), True), (len(messages), False)]
 
 
 def test_disabled_stages_give_neutral_signals(messages):
@@ -69,7 +163,7 @@ def test_disabled_stages_give_neutral_signals(messages):
                                            "non_english")}
     sig = rows.row_signals(as_text(messages["text"]).head(50), FilterConfig.model_validate(off))
     assert not sig.has_bands.any() and not sig.forward.any() and not sig.bad_length.any()
-    assert not sig.non_english.any() and set(sig.skeletons) == {""}
+    assert not sig.non_english.any() and set(sig.skeletons) == {""} and sig.bands.shape == (50, 0)
 
 
 TRICKY = ["@a hi", "x@b.com", "@@c", "a@d", ".@e yes", "(@f) #g", "##h", "a#i", "#j#k", "@ l", "é@m",
@@ -77,7 +171,12 @@ TRICKY = ["@a hi", "x@b.com", "@@c", "a@d", ".@e yes", "(@f) #g", "##h", "a#i", 
 
 
 def test_literal_first_patterns_match_the_old_ones():
-    for new, old in ((HANDLE_RE, r"(?<![\w@])@\w+"), (HASHTAG_RE, r"(?<![\w#])#\w+")):
+    from ml.features.behavioral import _HANDLE, _HASHTAG
+
+    pairs = ((HANDLE_RE, r"(?<![\w@])@\w+"), (HASHTAG_RE, r"(?<![\w#])#\w+"),
+             (language._HANDLE_RE, r"(?<!\w)@\w+"), (_HANDLE.pattern, r"(?<![\w@])@\w+"),
+             (_HASHTAG.pattern, r"(?<![\w#])#\w+"))
+    for new, old in pairs:
         for text in TRICKY:
             assert [m.span() for m in re.finditer(new, text)] == [m.span() for m in re.finditer(old, text)], text
 

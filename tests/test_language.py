@@ -203,6 +203,15 @@ def test_scorer_tables_kept_in_the_cache_folder_score_the_same(tmp_path, monkeyp
             top, p_en = scorer.scores(texts)
             ref_top, ref_p = built.scores(texts)
             assert top.tolist() == ref_top.tolist() and np.array_equal(p_en, ref_p)
+        language._batch_scorer.cache_clear()
+
+        def no_model(_languages):
+            raise AssertionError("the model was loaded although its tables are in the cache folder")
+
+        monkeypatch.setattr(language, "_identifier", no_model)
+        assert language._batch_scorer(langs).scores(texts)[0].tolist() == built.scores(texts)[0].tolist()
+        monkeypatch.undo()
+        monkeypatch.setenv("PERSONAS_CACHE_DIR", str(tmp_path))
         path.write_bytes(b"not a zip file")
         language._batch_scorer.cache_clear()
         again = language._batch_scorer(langs)

@@ -44,13 +44,23 @@ _POLITE = re.compile(r"\b(?:please|pls|plz|thanks|thank\s*(?:you|u)|thx|apprecia
 _FIRST_PERSON = re.compile(r"\b(?:[Ii]|[Mm][Ee]|[Mm][Yy]|[Mm]ine|[Ww][Ee]|[Uu]s|[Oo]ur)\b")
 
 
+def _token_counts(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Per text: runs of non-space characters (``\\S+``) and non-space characters, from one ``str.split``
+    (it splits on exactly the characters of ``\\s``); no token list outlives its text."""
+    tokens = np.zeros(len(texts))
+    nonspace = np.zeros(len(texts))
+    for i, text in enumerate(texts):
+        words = text.split()
+        tokens[i] = len(words)
+        nonspace[i] = sum(map(len, words))
+    return tokens, nonspace
+
+
 def style_features(texts: pd.Series) -> pd.DataFrame:
     """Per-text style and text-network features (columns 19–32), vectorised over a Series."""
     t = texts.fillna("").astype(str)
     chars = t.str.len().to_numpy(float)
-    parts = [x.split() for x in t.tolist()]  # str.split() splits on exactly the characters of \s
-    tokens = np.fromiter((len(p) for p in parts), dtype=float, count=len(parts))  # runs of \S
-    nonspace = np.fromiter((sum(map(len, p)) for p in parts), dtype=float, count=len(parts))
+    tokens, nonspace = _token_counts(t.tolist())
     letters = t.str.count(r"[^\W\d_]").to_numpy(float)
     upper = t.str.count(r"[A-Z\u00C0-\u00DE]").to_numpy(float)
 

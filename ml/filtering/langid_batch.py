@@ -24,6 +24,7 @@ its own).
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +32,7 @@ from py3langid.langid import LanguageIdentifier
 from scipy import sparse
 
 _TABLES = ("nextmove_", "rowbase_", "output_", "table_", "prior_", "labels_", "aliases_")
+TABLES_FORMAT = 1  # the layout `save` writes; in the file's name, so a new layout never reads an old file
 
 _CHUNK_BYTES = 1 << 22  # texts are walked in chunks of about 4 MB of UTF-8
 
@@ -38,9 +40,7 @@ _CHUNK_BYTES = 1 << 22  # texts are walked in chunks of about 4 MB of UTF-8
 class BatchScorer:
     """Scores texts with ``identifier``'s model; ``scores(texts)`` → (top labels, P(English))."""
 
-    def __init__(self, identifier=None) -> None:
-        if identifier is None:  # `load` fills the tables
-            return
+    def __init__(self, identifier) -> None:
         self.nextmove_ = np.asarray(identifier.tk_nextmove, dtype=np.int32)  # states < 2^17, offsets < 2^25
         self.rowbase_ = np.asarray(identifier._rowbase, dtype=np.int32)
         self.output_ = np.asarray(identifier.tk_output, dtype=np.int32)
@@ -60,9 +60,12 @@ class BatchScorer:
         """The tables as one uncompressed ``.npz``, written atomically (a reader never sees half a file)."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")  # one writer per process; open() keeps the umask
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
-            with open(tmp, "wb") as fh:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.fchmod(fd, 0o666 & ~umask)  # as an ordinary new file (mkstemp makes it 0600)
+            with os.fdopen(fd, "wb") as fh:
                 np.savez(fh, **{k: (self.labels_.astype(str) if k == "labels_" else getattr(self, k))
                                 for k in _TABLES})
             os.replace(tmp, path)
@@ -72,11 +75,16 @@ class BatchScorer:
 
     @classmethod
     def load(cls, path: str | Path) -> BatchScorer:
-        """A scorer from `save`'s file."""
-        scorer = cls()
+        """A scorer from `save`'s file; ValueError when its tables do not fit together."""
+        scorer = cls.__new__(cls)
         with np.load(path, allow_pickle=False) as data:
             for k in _TABLES:
                 setattr(scorer, k, data[k])
+        ints = (scorer.nextmove_, scorer.rowbase_, scorer.output_, scorer.aliases_)
+        if (not all(np.issubdtype(a.dtype, np.integer) for a in ints) or scorer.table_.ndim != 2
+                or scorer.table_.shape[1] != len(scorer.labels_) or len(scorer.prior_) != len(scorer.labels_)
+                or len(scorer.rowbase_) != len(scorer.output_)):
+            raise ValueError(f"{path}: language-ID tables of another layout")
         scorer._index_labels()
         return scorer
 

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ml.filtering.config import NonEnglishConfig
-from ml.filtering.langid_batch import BatchScorer
+from ml.filtering.langid_batch import TABLES_FORMAT, BatchScorer
 from ml.filtering.text import HASHTAG_RE, LATIN_LETTER_RE, LETTER_RE, URL_RE, as_text, collapse_spaces
 from ml.runtime.errors import InputError
 from ml.text_cache import TextCache, default_cache_dir
@@ -68,7 +68,8 @@ def _identifier(languages: tuple[str, ...]):
 
 
 def _read_tables(path: Path) -> BatchScorer | None:
-    """The scorer kept at `path`, or None when it is not there yet, truncated, unreadable or of another layout."""
+    """The scorer kept at `path`, or None when it is not there yet, truncated, unreadable or of another
+    layout."""
     try:
         return BatchScorer.load(path)
     except Exception:  # noqa: BLE001 - whatever is wrong with a cache file, the tables are rebuilt
@@ -79,7 +80,7 @@ def scorer_path(languages: tuple[str, ...]) -> Path:
     """Where the scorer's tables for `languages` are kept: the cache folder (``ml.text_cache``), named by
     py3langid's version and the language set."""
     langs = hashlib.sha1(",".join(languages).encode()).hexdigest()[:8]
-    return default_cache_dir() / f"langid-tables-{version('py3langid')}-{langs}.npz"
+    return default_cache_dir() / f"langid-tables-{TABLES_FORMAT}-{version('py3langid')}-{langs}.npz"
 
 
 @lru_cache(maxsize=4)

@@ -121,7 +121,7 @@ class QualityFilter(BaseEstimator):
         texts = as_text(messages["text"]).reset_index(drop=True)
         authors = messages["author"].reset_index(drop=True) if "author" in messages.columns else None
         n = len(messages)
-        sig = row_signals(texts, cfg)  # every per-row signal at once, on all cores for many rows
+        sig = row_signals(texts, cfg, learn=learn)  # every per-row signal at once, on all cores for many rows
         if learn and cfg.templates.enabled:
             self._learn_templates(sig, authors)
 
@@ -151,7 +151,8 @@ class QualityFilter(BaseEstimator):
             )
         return messages.iloc[np.flatnonzero(alive)], report
 
-    def _stage_mask(self, stage: str, ids: pd.Series, sig: RowSignals, alive: np.ndarray, learn: bool) -> np.ndarray:
+    def _stage_mask(self, stage: str, ids: pd.Series, sig: RowSignals, alive: np.ndarray,
+                    learn: bool) -> np.ndarray:
         """Removal mask (aligned with the `alive` rows) for one stage, from the rows' signals."""
         if stage == "exact_duplicates":
             keys = sig.keys[alive]

@@ -22,6 +22,7 @@ import os
 import re
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, fields
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -44,15 +45,16 @@ MAX_WORKERS = 4
 
 @dataclass
 class RowSignals:
-    """Per-text signals, aligned with the texts given to `row_signals` (index 0..n-1). The strings stay pandas
-    str Series (Arrow: about a third of the memory of Python str objects at 1M rows)."""
+    """Per-text signals, aligned with the texts given to `row_signals` (index 0..n-1). The strings stay
+    pandas str Series (Arrow: about a third of the memory of Python str objects at 1M rows)."""
 
     keys: pd.Series  # normalised text (exact and near duplicates)
     skeletons: pd.Series  # template skeleton ("" when the templates stage is off)
-    fills: pd.Series  # what the skeleton masked, joined (templates vs copies)
-    plain_words: np.ndarray  # words of the skeleton outside its <tags>
+    fills: pd.Series  # what the skeleton masked, joined (templates vs copies); "" unless learning
+    plain_words: np.ndarray  # words of the skeleton outside its <tags>; 0 unless learning
     has_bands: np.ndarray  # bool: the key is not empty (an empty key has nothing to compare)
-    bands: np.ndarray  # (n, bands) uint64 LSH band hashes of the key; zeros where has_bands is False
+    bands: np.ndarray  # (n, bands) uint64 LSH band hashes of the key (zeros where not has_bands; no columns
+    #                    when the stage is off)
     forward: np.ndarray  # bool: retweets_forwards would remove it
     bad_length: np.ndarray  # bool: length would remove it
     non_english: np.ndarray  # bool: non_english would remove it
@@ -61,31 +63,31 @@ class RowSignals:
         return len(self.keys)
 
 
-def _compute(texts: pd.Series, cfg: FilterConfig) -> RowSignals:
-    """All signals of `texts` in this process."""
+def _compute(texts: pd.Series, cfg: FilterConfig, learn: bool = True) -> RowSignals:
+    """All signals of `texts` in this process (`learn` False: no fillers and plain-word counts, which only
+    learning the templates reads)."""
     n = len(texts)
     keys = normalize(texts)
+    sk = fills = pd.Series([""] * n, dtype=keys.dtype)
+    plain = np.zeros(n, dtype=np.int64)
     if cfg.templates.enabled:
-        sk, fills = skeleton(texts), fillers(texts)
-        plain = word_count(sk.str.replace(r"<\w+>", " ", regex=True)).to_numpy(dtype=np.int64)
-    else:
-        sk = fills = pd.Series([""] * n, dtype=keys.dtype)
-        plain = np.zeros(n, dtype=np.int64)
+        sk = skeleton(texts)
+        if learn:
+            fills = fillers(texts)
+            plain = word_count(sk.str.replace(r"<\w+>", " ", regex=True)).to_numpy(dtype=np.int64)
     has_bands = np.zeros(n, dtype=bool)
-    bands = np.zeros((n, lsh_shape(cfg.near_duplicates)[0]), dtype=np.uint64)
-    if cfg.near_duplicates.enabled and n:
+    n_bands = lsh_shape(cfg.near_duplicates)[0] if cfg.near_duplicates.enabled else 0
+    bands = np.zeros((n, n_bands), dtype=np.uint64)
+    if n_bands and n:
         positions, hashes = band_hashes(keys.tolist(), cfg.near_duplicates)
         has_bands[positions] = True
         bands[positions] = hashes
     off = np.zeros(n, dtype=bool)
-    if cfg.retweets_forwards.enabled and n:
-        forward = forward_mask(texts, cfg.retweets_forwards.min_own_words)
-    else:
-        forward = off
-    bad_length = _bad_length(texts, cfg) if cfg.length.enabled and n else off
+    rf = cfg.retweets_forwards
+    forward = forward_mask(texts, rf.min_own_words) if rf.enabled else off
+    bad_length = _bad_length(texts, cfg) if cfg.length.enabled else off
     non_english = non_english_mask(texts, cfg.non_english) if cfg.non_english.enabled and n else off
-    return RowSignals(keys, sk, fills, plain, has_bands, bands, forward, bad_length,
-                      non_english)
+    return RowSignals(keys, sk, fills, plain, has_bands, bands, forward, bad_length, non_english)
 
 
 def forward_mask(texts: pd.Series, min_own_words: int) -> np.ndarray:
@@ -106,49 +108,57 @@ def forward_mask(texts: pd.Series, min_own_words: int) -> np.ndarray:
 
 
 def _bad_length(texts: pd.Series, cfg: FilterConfig) -> np.ndarray:
-    """Fewer than min_words words or min_chars characters once handles and URLs are removed, or over max_chars."""
+    """Fewer than min_words words or min_chars characters once handles and URLs are removed, or more than
+    max_chars characters."""
     lc = cfg.length
     body = strip_handles_urls(texts)
     short = (word_count(body) < lc.min_words) | (body.str.len() < lc.min_chars)
     return (short | (texts.str.len() > lc.max_chars)).to_numpy()
 
 
-_JOB: tuple[pd.Series, FilterConfig] | None = None  # the texts and config a forked worker reads (no pickling in)
+_JOB: tuple[pd.Series, FilterConfig, bool] | None = None  # a worker's texts, config and learn flag
+
+
+def _start_worker(texts: pd.Series, cfg: FilterConfig, learn: bool) -> None:
+    """A forked worker's initializer: keeps its call's job (forked, the arguments are inherited, not pickled)
+    and freezes what it inherited out of its garbage collections (walking, and so copying, the parent's
+    objects cost a 50k run's workers about 1.4 s each)."""
+    global _JOB
+    _JOB = (texts, cfg, learn)
+    gc.freeze()
 
 
 def _work(bounds: tuple[int, int]) -> RowSignals:
-    """One chunk in a forked worker. What the worker inherited is frozen out of its garbage collections:
-    walking (and so copying) the parent's objects cost a 50k run's workers about 1.4 s each."""
-    gc.freeze()
-    texts, cfg = _JOB
-    return _compute(texts.iloc[bounds[0] : bounds[1]].reset_index(drop=True), cfg)
+    """One chunk of the worker's texts."""
+    texts, cfg, learn = _JOB
+    return _compute(texts.iloc[bounds[0] : bounds[1]].reset_index(drop=True), cfg, learn)
 
 
 def usable_cores() -> int:
+    """The cores this process may run on."""
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
-def row_signals(texts: pd.Series, cfg: FilterConfig, workers: int | None = None,
-                parallel_from: int = PARALLEL_FROM) -> RowSignals:
-    """`RowSignals` of `texts` (see the module docstring). `workers`: processes to use (None: the usable cores,
-    at most `MAX_WORKERS`); below `parallel_from` texts, or with one worker, everything runs in this process."""
-    global _JOB
+def row_signals(texts: pd.Series, cfg: FilterConfig, learn: bool = True, workers: int | None = None,
+                parallel_from: int | None = None) -> RowSignals:
+    """`RowSignals` of `texts` (see the module docstring); `learn` False leaves out what only fitting reads.
+    `workers`: processes (None: the usable cores, at most `MAX_WORKERS`); below `parallel_from` texts (None:
+    `PARALLEL_FROM`), or with one worker, everything runs in this process."""
     texts = texts.reset_index(drop=True)
     workers = min(MAX_WORKERS, usable_cores()) if workers is None else workers
-    if workers <= 1 or len(texts) < max(parallel_from, 2):
-        return _compute(texts, cfg)
-    cuts = np.linspace(0, len(texts), workers + 1).astype(int)
-    _JOB = (texts, cfg)
-    try:
-        ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-            parts = list(pool.map(_work, zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True)))
-    finally:
-        _JOB = None
+    workers = min(workers, len(texts))
+    if workers <= 1 or len(texts) < (PARALLEL_FROM if parallel_from is None else parallel_from):
+        return _compute(texts, cfg, learn)
+    cuts = np.linspace(0, len(texts), workers + 1).astype(int).tolist()
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_start_worker,
+                             initargs=(texts, cfg, learn)) as pool:
+        parts = list(pool.map(_work, pairwise(cuts)))
     return RowSignals(*(_concat([getattr(p, f.name) for p in parts]) for f in fields(RowSignals)))
 
 
 def _concat(parts: list) -> pd.Series | np.ndarray:
+    """The workers' pieces of one signal, in order."""
     if isinstance(parts[0], pd.Series):
         return pd.concat(parts, ignore_index=True)
     return np.concatenate(parts)

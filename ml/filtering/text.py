@@ -38,7 +38,8 @@ def collapse_spaces(texts: pd.Series) -> pd.Series:
 
 def strip_handles_urls(texts: pd.Series) -> pd.Series:
     """Remove URLs and @handles, collapse whitespace."""
-    return collapse_spaces(as_text(texts).str.replace(URL_RE, " ", regex=True).str.replace(HANDLE_RE, " ", regex=True))
+    out = as_text(texts).str.replace(URL_RE, " ", regex=True).str.replace(HANDLE_RE, " ", regex=True)
+    return collapse_spaces(out)
 
 
 def normalize(texts: pd.Series) -> pd.Series:
