@@ -67,7 +67,7 @@ def test_forked_signals_equal_in_process(messages, fresh_language_cache, tmp_pat
     monkeypatch.setattr(rows, "_compute", noting)
     forked = rows.row_signals(texts, cfg, workers=3, parallel_from=0)  # uneven chunks, three processes first
     workers = set(pids.read_text().split())
-    assert len(workers) == 3 and str(os.getpid()) not in workers
+    assert len(workers) >= 2 and str(os.getpid()) not in workers  # each builds the language tables: ~1 s
     monkeypatch.setattr(rows, "_compute", real)
     alone = rows.row_signals(texts, cfg, workers=1)
     _same(alone, forked)

@@ -8,21 +8,16 @@ text alone: forward / retweet, too short or too long, not English.
 Each signal depends on its own text and the config only, so computing it for every candidate at once, in any
 chunking, gives what each stage computes on the rows still alive when it runs; `QualityFilter` selects from
 them in its cascade. The one difference is work: the stages after the duplicates also judge the duplicates
-(about 4 % more texts on real dumps), in exchange for running on all cores: from `parallel_from` texts the
-rows are cut into one contiguous chunk per usable core and computed in forked worker processes (as
-``ml.profile.ner_spans``), which return only these arrays. On the 2-core benchmark machine that halves the
+(about 4 % more texts on real dumps), in exchange for running on all cores: from `PARALLEL_FROM` texts the
+rows are cut into one contiguous chunk per usable core and computed in forked worker processes
+(``ml.forked``), which return only these arrays. On the 2-core benchmark machine that halves the
 filter stage (`docs/benchmarks.md`).
 """
 
 from __future__ import annotations
 
-import gc
-import multiprocessing
-import os
 import re
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, fields
-from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -31,6 +26,7 @@ from ml.filtering.config import FilterConfig
 from ml.filtering.language import non_english_mask
 from ml.filtering.near_duplicates import band_hashes, lsh_shape
 from ml.filtering.text import as_text, fillers, normalize, skeleton, strip_handles_urls, word_count
+from ml.forked import MAX_WORKERS, map_rows, usable_cores
 
 _RT = re.compile(r"^(?P<own>.*?)\b(?:RT|MT)\s*@\w+", re.DOTALL | re.IGNORECASE)
 _QUOTE = re.compile(r"^\s*[\"“]\s*@\w+\s*:(?:.*?[\"”](?P<own>.*)|[^\"”]*)$", re.DOTALL)
@@ -40,7 +36,6 @@ _FWD_MARKER = re.compile(
 )
 
 PARALLEL_FROM = 20_000  # fewer texts than this are computed in this process (a fork costs more than it saves)
-MAX_WORKERS = 4
 
 
 @dataclass
@@ -116,44 +111,17 @@ def _bad_length(texts: pd.Series, cfg: FilterConfig) -> np.ndarray:
     return (short | (texts.str.len() > lc.max_chars)).to_numpy()
 
 
-_JOB: tuple[pd.Series, FilterConfig, bool] | None = None  # a worker's texts, config and learn flag
-
-
-def _start_worker(texts: pd.Series, cfg: FilterConfig, learn: bool) -> None:
-    """A forked worker's initializer: keeps its call's job (forked, the arguments are inherited, not pickled)
-    and freezes what it inherited out of its garbage collections (walking, and so copying, the parent's
-    objects cost a 50k run's workers about 1.4 s each)."""
-    global _JOB
-    _JOB = (texts, cfg, learn)
-    gc.freeze()
-
-
-def _work(bounds: tuple[int, int]) -> RowSignals:
-    """One chunk of the worker's texts."""
-    texts, cfg, learn = _JOB
-    return _compute(texts.iloc[bounds[0] : bounds[1]].reset_index(drop=True), cfg, learn)
-
-
-def usable_cores() -> int:
-    """The cores this process may run on."""
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
-
-
 def row_signals(texts: pd.Series, cfg: FilterConfig, learn: bool = True, workers: int | None = None,
                 parallel_from: int | None = None) -> RowSignals:
     """`RowSignals` of `texts` (see the module docstring); `learn` False leaves out what only fitting reads.
     `workers`: processes (None: the usable cores, at most `MAX_WORKERS`); below `parallel_from` texts (None:
-    `PARALLEL_FROM`), or with one worker, everything runs in this process."""
-    texts = texts.reset_index(drop=True)
+    `PARALLEL_FROM`), or with one worker, everything runs in this process (``ml.forked.map_rows``)."""
     workers = min(MAX_WORKERS, usable_cores()) if workers is None else workers
-    workers = min(workers, len(texts))
-    if workers <= 1 or len(texts) < (PARALLEL_FROM if parallel_from is None else parallel_from):
-        return _compute(texts, cfg, learn)
-    cuts = np.linspace(0, len(texts), workers + 1).astype(int).tolist()
-    ctx = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_start_worker,
-                             initargs=(texts, cfg, learn)) as pool:
-        parts = list(pool.map(_work, pairwise(cuts)))
+    parallel_from = PARALLEL_FROM if parallel_from is None else parallel_from
+    parts = map_rows(_compute, texts.reset_index(drop=True), cfg, learn, workers=workers,
+                     parallel_from=parallel_from)
+    if len(parts) == 1:
+        return parts[0]
     return RowSignals(*(_concat([getattr(p, f.name) for p in parts]) for f in fields(RowSignals)))
 
 
