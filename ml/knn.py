@@ -22,10 +22,11 @@ Other metrics than euclidean and cosine use scikit-learn's search.
 from __future__ import annotations
 
 import functools
-import os
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+
+from ml.forked import usable_cores
 
 BLOCK_FLOATS = 1 << 24  # scores of one block of queries against all references (64 MB of float32)
 MARGIN = 8  # candidates kept beyond k from the product, for rows whose scores round across each other
@@ -40,7 +41,7 @@ def _unit(X: np.ndarray) -> np.ndarray:
 
 
 def _threads() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+    return usable_cores()
 
 
 @functools.cache

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ml import forked as forking
 from ml.filtering import FilterConfig, QualityFilter, language, rows
 from ml.filtering.language import non_english_mask
 from ml.filtering.near_duplicates import NearDuplicateIndex
@@ -120,7 +121,7 @@ def _reference(qf: QualityFilter, messages: pd.DataFrame, learn: bool) -> tuple[
 def test_signals_cascade_equals_stage_by_stage_cascade(messages, monkeypatch):
     """Fit, and transform on new rows (copies of fit rows under new and repeated ids, new texts), through the
     forked path, keep exactly the rows the stage-by-stage cascade keeps."""
-    monkeypatch.setattr(rows, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(forking, "PARALLEL_FROM", 0)
     qf = QualityFilter()
     kept = qf.fit_transform(messages)
     positions, removed = _reference(qf, messages, learn=True)
@@ -140,8 +141,8 @@ def test_signals_cascade_equals_stage_by_stage_cascade(messages, monkeypatch):
 def test_filter_result_does_not_depend_on_workers(messages, monkeypatch):
     alone = QualityFilter()
     kept_alone = alone.fit_transform(messages)
-    monkeypatch.setattr(rows, "PARALLEL_FROM", 0)
-    monkeypatch.setattr(rows, "usable_cores", lambda: 2)
+    monkeypatch.setattr(forking, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(forking, "usable_cores", lambda: 2)
     calls = []
     real = rows.row_signals
 

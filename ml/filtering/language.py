@@ -76,11 +76,15 @@ def _read_tables(path: Path) -> BatchScorer | None:
         return None
 
 
+def _model_key(languages: tuple[str, ...]) -> str:
+    """py3langid's version and a short hash of the language set: what names the scores and the tables."""
+    return f"{version('py3langid')}-{hashlib.sha1(','.join(languages).encode()).hexdigest()[:8]}"
+
+
 def scorer_path(languages: tuple[str, ...]) -> Path:
     """Where the scorer's tables for `languages` are kept: the cache folder (``ml.text_cache``), named by
     py3langid's version and the language set."""
-    langs = hashlib.sha1(",".join(languages).encode()).hexdigest()[:8]
-    return default_cache_dir() / f"langid-tables-{TABLES_FORMAT}-{version('py3langid')}-{langs}.npz"
+    return default_cache_dir() / f"langid-tables-{TABLES_FORMAT}-{_model_key(languages)}.npz"
 
 
 @lru_cache(maxsize=4)
@@ -102,8 +106,7 @@ def _batch_scorer(languages: tuple[str, ...]) -> BatchScorer:
 def score_cache(languages: tuple[str, ...], folder: str | None = None) -> TextCache:
     """Where (top language, P(English)) of each detector text is kept: named by py3langid's version and
     the language set (``ml.text_cache``; ``folder`` None: ``PERSONAS_CACHE_DIR``, "": no cache)."""
-    langs = hashlib.sha1(",".join(languages).encode()).hexdigest()[:8]
-    return TextCache(folder, "langid", f"{version('py3langid')}-{langs}")
+    return TextCache(folder, "langid", _model_key(languages))
 
 
 def english_scores(bodies: pd.Series, languages: tuple[str, ...],

@@ -27,6 +27,7 @@ from ml.runtime.errors import InputError
 
 STAGES = ("exact_duplicates", "near_duplicates", "retweets_forwards", "length", "templates", "non_english")
 __all__ = ["STAGES", "QualityFilter", "display_text", "forward_mask", "unique_keys"]
+_VERDICTS = {"retweets_forwards": "forward", "length": "bad_length", "non_english": "non_english"}  # RowSignals
 
 
 def display_text(texts: pd.Series, limit: int = 160) -> pd.Series:
@@ -170,7 +171,6 @@ class QualityFilter(BaseEstimator):
             return self.near_index_.scan(ids, sig.keys[alive], learn=learn, bands=bands)
         if stage == "templates":
             return sig.skeletons[alive].isin(self.templates_.keys()).to_numpy()
-        if stage in ("retweets_forwards", "length", "non_english"):
-            return {"retweets_forwards": sig.forward, "length": sig.bad_length,
-                    "non_english": sig.non_english}[stage][alive]
+        if stage in _VERDICTS:
+            return getattr(sig, _VERDICTS[stage])[alive]
         raise ValueError(f"unknown filter stage {stage!r}")  # pragma: no cover

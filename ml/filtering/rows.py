@@ -8,8 +8,8 @@ text alone: forward / retweet, too short or too long, not English.
 Each signal depends on its own text and the config only, so computing it for every candidate at once, in any
 chunking, gives what each stage computes on the rows still alive when it runs; `QualityFilter` selects from
 them in its cascade. The one difference is work: the stages after the duplicates also judge the duplicates
-(about 4 % more texts on real dumps), in exchange for running on all cores: from `PARALLEL_FROM` texts the
-rows are cut into one contiguous chunk per usable core and computed in forked worker processes
+(about 4 % more texts on real dumps), in exchange for running on all cores: from ``ml.forked.PARALLEL_FROM``
+texts the rows are cut into one contiguous chunk per usable core and computed in forked worker processes
 (``ml.forked``), which return only these arrays. On the 2-core benchmark machine that halves the
 filter stage (`docs/benchmarks.md`).
 """
@@ -26,7 +26,7 @@ from ml.filtering.config import FilterConfig
 from ml.filtering.language import non_english_mask
 from ml.filtering.near_duplicates import band_hashes, lsh_shape
 from ml.filtering.text import as_text, fillers, normalize, skeleton, strip_handles_urls, word_count
-from ml.forked import MAX_WORKERS, map_rows, usable_cores
+from ml.forked import map_rows
 
 _RT = re.compile(r"^(?P<own>.*?)\b(?:RT|MT)\s*@\w+", re.DOTALL | re.IGNORECASE)
 _QUOTE = re.compile(r"^\s*[\"“]\s*@\w+\s*:(?:.*?[\"”](?P<own>.*)|[^\"”]*)$", re.DOTALL)
@@ -34,9 +34,6 @@ _FWD_PREFIX = re.compile(r"^\s*(?:fwd?|fw)\s*:", re.IGNORECASE)
 _FWD_MARKER = re.compile(
     r"^(?P<own>.*?)(?:-{2,}\s*forwarded message|begin forwarded message)", re.DOTALL | re.IGNORECASE
 )
-
-PARALLEL_FROM = 20_000  # fewer texts than this are computed in this process (a fork costs more than it saves)
-
 
 @dataclass
 class RowSignals:
@@ -47,8 +44,7 @@ class RowSignals:
     skeletons: pd.Series  # template skeleton ("" when the templates stage is off)
     fills: pd.Series  # what the skeleton masked, joined (templates vs copies); "" unless learning
     plain_words: np.ndarray  # words of the skeleton outside its <tags>; 0 unless learning
-    has_bands: np.ndarray  # bool: the key is not empty (an empty key has nothing to compare)
-    bands: np.ndarray  # (n, bands) uint64 LSH band hashes of the key (zeros where not has_bands; no columns
+    bands: np.ndarray  # (n, bands) uint64 LSH band hashes of the key (zeros where not `has_bands`; no columns
     #                    when the stage is off)
     forward: np.ndarray  # bool: retweets_forwards would remove it
     bad_length: np.ndarray  # bool: length would remove it
@@ -56,6 +52,12 @@ class RowSignals:
 
     def __len__(self) -> int:
         return len(self.keys)
+
+    @property
+    def has_bands(self) -> np.ndarray:
+        """bool per text: it has band hashes (near duplicates on, key not empty: an empty key has nothing
+        to compare)."""
+        return (self.keys.str.len() > 0).to_numpy() & (self.bands.shape[1] > 0)
 
 
 def _compute(texts: pd.Series, cfg: FilterConfig, learn: bool = True) -> RowSignals:
@@ -70,19 +72,17 @@ def _compute(texts: pd.Series, cfg: FilterConfig, learn: bool = True) -> RowSign
         if learn:
             fills = fillers(texts)
             plain = word_count(sk.str.replace(r"<\w+>", " ", regex=True)).to_numpy(dtype=np.int64)
-    has_bands = np.zeros(n, dtype=bool)
     n_bands = lsh_shape(cfg.near_duplicates)[0] if cfg.near_duplicates.enabled else 0
     bands = np.zeros((n, n_bands), dtype=np.uint64)
     if n_bands and n:
-        positions, hashes = band_hashes(keys.tolist(), cfg.near_duplicates)
-        has_bands[positions] = True
+        positions, hashes = band_hashes(keys.tolist(), cfg.near_duplicates)  # the non-empty keys
         bands[positions] = hashes
     off = np.zeros(n, dtype=bool)
     rf = cfg.retweets_forwards
     forward = forward_mask(texts, rf.min_own_words) if rf.enabled else off
     bad_length = _bad_length(texts, cfg) if cfg.length.enabled else off
     non_english = non_english_mask(texts, cfg.non_english) if cfg.non_english.enabled and n else off
-    return RowSignals(keys, sk, fills, plain, has_bands, bands, forward, bad_length, non_english)
+    return RowSignals(keys, sk, fills, plain, bands, forward, bad_length, non_english)
 
 
 def forward_mask(texts: pd.Series, min_own_words: int) -> np.ndarray:
@@ -114,10 +114,7 @@ def _bad_length(texts: pd.Series, cfg: FilterConfig) -> np.ndarray:
 def row_signals(texts: pd.Series, cfg: FilterConfig, learn: bool = True, workers: int | None = None,
                 parallel_from: int | None = None) -> RowSignals:
     """`RowSignals` of `texts` (see the module docstring); `learn` False leaves out what only fitting reads.
-    `workers`: processes (None: the usable cores, at most `MAX_WORKERS`); below `parallel_from` texts (None:
-    `PARALLEL_FROM`), or with one worker, everything runs in this process (``ml.forked.map_rows``)."""
-    workers = min(MAX_WORKERS, usable_cores()) if workers is None else workers
-    parallel_from = PARALLEL_FROM if parallel_from is None else parallel_from
+    `workers` and `parallel_from` as in ``ml.forked.map_rows`` (None: its defaults)."""
     parts = map_rows(_compute, texts.reset_index(drop=True), cfg, learn, workers=workers,
                      parallel_from=parallel_from)
     if len(parts) == 1:
