@@ -137,6 +137,34 @@ def test_stop_ends_a_running_child_and_leaves_no_process(tmp_path, monkeypatch):
     assert not prefetch.folder_.exists()
 
 
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, OSError])
+def test_a_start_cut_short_leaves_no_child_and_no_copy_of_the_texts(tmp_path, monkeypatch, stop):
+    """Ctrl-C or SIGTERM (``KeyboardInterrupt``), or no process to be had (``OSError``), after the first of
+    two children has started: that child is ended and the folder with the raw texts deleted; the interrupt
+    goes on, the error gives None (the mask stage masks everything itself)."""
+    monkeypatch.setenv("PERSONAS_CACHE_DIR", str(tmp_path))
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    real_popen, started = mask_prefetch.subprocess.Popen, []
+
+    def popen(*args, **kwargs):
+        if started:
+            raise stop()
+        started.append(real_popen(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(mask_prefetch.subprocess, "Popen", popen)
+    texts = [f"{t} ({i})" for i, t in enumerate(_texts(2000) * 3)]
+    if stop is KeyboardInterrupt:
+        with pytest.raises(KeyboardInterrupt):
+            MaskPrefetch.start(texts, (), min_texts=1, workers=2)
+    else:
+        assert MaskPrefetch.start(texts, (), min_texts=1, workers=2) is None
+    assert len(started) == 1 and started[0].poll() is not None  # ended, not left masking
+    assert not list(scratch.iterdir())
+
+
 @pytest.mark.slow
 def test_a_run_with_the_background_masker_writes_the_same_texts(tmp_path, monkeypatch):
     monkeypatch.setenv("PERSONAS_CACHE_DIR", str(tmp_path / "cache"))

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from contextlib import closing
 from pathlib import Path
 
@@ -308,28 +306,3 @@ def test_event_runs_refuse_before_work_too(tmp_path, monkeypatch, capsys):
 def test_event_cli_does_not_import_the_conversation_cli():
     code = "import sys, ml.events.cli; sys.exit('ml.run' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=REPO, check=False).returncode == 0
-
-
-@pytest.mark.slow
-def test_sigint_while_writing_or_publishing_keeps_previous_state(tmp_path):
-    """A real Ctrl-C (SIGINT) sent the moment the staging folder appears: after the work, while the
-    run is written and published. The previous run directory and the store's latest stay as they were."""
-    out = make_previous_run(tmp_path / "run")
-    before, db = snapshot(out), tmp_path / "personas.db"
-    SqliteStore(db).close()
-    cmd = [sys.executable, "-m", "ml.run", str(SAMPLE_TWCS), "--inbound-only", "--out", str(out),
-           "--store", f"sqlite:///{db}", "--quiet"]
-    proc = subprocess.Popen(cmd, cwd=REPO, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 240
-    while proc.poll() is None and time.monotonic() < deadline:
-        if [p for p in os.listdir(tmp_path) if p.startswith(".run.tmp-")]:
-            proc.send_signal(signal.SIGINT)
-            break
-        time.sleep(0.005)
-    _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130, err
-    assert "interrupted" in err and "Traceback" not in err
-    assert snapshot(out) == before
-    with closing(open_store(f"sqlite:///{db}")) as store:
-        assert store.latest_run_id() is None and store.count_runs() == 0
-    assert not [p for p in os.listdir(tmp_path) if p.startswith(".run.")]

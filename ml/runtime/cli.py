@@ -190,9 +190,13 @@ def run(kind: RunKind, args: argparse.Namespace) -> int:
                 plan.apply(tmp, output.run_dir)  # series, comparison and lineage, published with the run
 
             out_dir = output.commit(fill)
-        print_summary(console, kind, result, out_dir, output.store_url)
-        plan.report(console)
-        plan.notify(console)
+        try:
+            print_summary(console, kind, result, out_dir, output.store_url)
+            plan.report(console)
+            plan.notify(console)
+        except KeyboardInterrupt as exc:  # the run is in place: say so, not "unchanged" (run_guarded)
+            exc.kept = f"the run was already written to {out_dir}{' and published' if output.store_url else ''}"
+            raise
         return 0
 
     return run_guarded(work)

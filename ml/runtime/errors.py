@@ -5,14 +5,24 @@ the command line prints it and exits with status 2 (no traceback). Later stages 
 `TooFewRowsError` when too little data survives to fit a model. `OutputError`: a finished run could
 not be put in place (its message says what was kept; exit 1). `run_guarded(fn)` is the command
 lines' error handling: it turns what ``fn`` raises into one line on stderr and an exit status.
+
+A stop request is handled like Ctrl-C. While ``fn`` runs, SIGTERM (what ``kill``, cron's timeouts, systemd and
+Kubernetes send) raises `Terminated`, a `KeyboardInterrupt`, in the main thread, so every cleanup that
+Ctrl-C runs runs for it too: the staging folder is removed, a publish is taken back, the background maskers
+stop and their temporary copy of the raw texts is deleted. Without it the process would die where it
+stood and leave that copy behind. A process forked from the command (a worker pool) that gets SIGTERM dies
+as it would by default.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import signal
+import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 _WS = re.compile(r"\s+")
 
@@ -41,23 +51,63 @@ class OutputError(RuntimeError):
     """A computed run could not be moved into its run directory; the message says what was kept."""
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM while a command runs (``sigterm_as_interrupt``): handled as Ctrl-C is, exit status 143."""
+
+
+STOPPED_BEFORE_WRITING = "the previous run directory and store are unchanged"
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM raises `Terminated` in the main thread for the duration (see the module docstring). Nothing
+    changes off the main thread, where Python cannot set handlers, or when SIGTERM was ignored on entry (a
+    parent asked for that). The previous handler is put back on exit."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    owner = os.getpid()
+
+    def stop(signum, frame) -> None:
+        if os.getpid() != owner:  # a forked child inherited this handler: die as SIGTERM's default does
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
+        raise Terminated()
+
+    previous = signal.getsignal(signal.SIGTERM)
+    if previous == signal.SIG_IGN:
+        yield
+        return
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
+
+
 def run_guarded(fn: Callable[[], int]) -> int:
     """``fn()``'s exit status, or one line on stderr and: 2 for an ``InputError`` (its message),
-    130 for Ctrl-C, 1 for anything else (class and first line; ``PERSONAS_DEBUG=1`` adds the traceback)."""
+    130 for Ctrl-C, 143 for SIGTERM, 1 for anything else (class and first line; ``PERSONAS_DEBUG=1`` adds
+    the traceback). An interruption says what was kept: ``STOPPED_BEFORE_WRITING``, or the ``kept``
+    attribute a command set on it once its output was in place."""
     from rich.console import Console
 
     err = Console(stderr=True)
     try:
-        return fn()
+        with sigterm_as_interrupt():
+            return fn()
     except InputError as exc:
         err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         return 2
     except OutputError as exc:
         err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         return 1
-    except KeyboardInterrupt:
-        err.print("interrupted: the previous run directory and store are unchanged", markup=False)
-        return 130
+    except KeyboardInterrupt as exc:
+        kept = getattr(exc, "kept", None) or STOPPED_BEFORE_WRITING
+        stopped = "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
+        err.print(f"{stopped}: {kept}", markup=False, highlight=False, soft_wrap=True)
+        return 143 if isinstance(exc, Terminated) else 130
     except Exception as exc:  # noqa: BLE001 - one line for people, traceback on request
         if os.environ.get("PERSONAS_DEBUG"):
             traceback.print_exc()

@@ -69,18 +69,23 @@ class MaskPrefetch:
         if len(texts) < (cls.min_texts if min_texts is None else min_texts):
             return None
         folder = Path(tempfile.mkdtemp(prefix="personas-mask-"))  # mode 0700: the raw texts stay private
+        procs: list[subprocess.Popen] = []
         try:
             with open(folder / "texts.pkl", "wb") as fh:  # a header, then one pickle per chunk
                 pickle.dump({"keep": list(keep_handles), "parent": os.getpid(), "nice": int(nice)}, fh)
                 for i in range(0, len(texts), CHUNK):
                     pickle.dump(list(texts[i:i + CHUNK]), fh)
-            procs = [subprocess.Popen([sys.executable, "-m", "ml.runtime.mask_prefetch", str(folder), str(i),
-                                       str(workers)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.DEVNULL, start_new_session=True)
-                     for i in range(workers)]
+            for i in range(workers):
+                procs.append(subprocess.Popen([sys.executable, "-m", "ml.runtime.mask_prefetch", str(folder),
+                                               str(i), str(workers)], stdin=subprocess.DEVNULL,
+                                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                              start_new_session=True))
         except OSError:  # no room for the file, no process: the mask stage masks everything itself
-            shutil.rmtree(folder, ignore_errors=True)
+            cls(procs, folder, len(texts)).stop()
             return None
+        except BaseException:  # Ctrl-C or SIGTERM while starting: no child left running, no copy left behind
+            cls(procs, folder, len(texts)).stop()
+            raise
         return cls(procs, folder, len(texts))
 
     def wait(self) -> bool:
@@ -101,7 +106,7 @@ class MaskPrefetch:
                 proc.wait()
         shutil.rmtree(self.folder_, ignore_errors=True)
         atexit.unregister(self.stop)
-        return self.proc_.returncode
+        return self.procs_[0].returncode if self.procs_ else None
 
 
 def mask_ahead(texts: Sequence[str], keep_handles: Sequence[str] = (), workers: int | None = None,
