@@ -24,6 +24,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 REFIT_EXIT = 3
 OUT_FILES = {"assignments.parquet", "summary.json"}
+STAGED = {name: f".{name}.tmp" for name in OUT_FILES}  # written first, then both put in place (``_write``)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,7 +57,8 @@ def check_out(out: str | Path, protect: list[str | Path]) -> Path:
     if path.exists() and not path.is_dir():
         raise InputError(f"--out {out}: is a file; pass a folder (absent, empty or an earlier ml.assign output)")
     if path.is_dir():
-        extra = sorted(p.name for p in path.iterdir() if p.name not in OUT_FILES)
+        ours = OUT_FILES | set(STAGED.values())  # a staged file left by a killed run is ours, rewritten
+        extra = sorted(p.name for p in path.iterdir() if p.name not in ours)
         if extra:
             raise InputError(f"--out {out}: holds other files ({', '.join(extra[:3])}); pass an absent or empty "
                              "folder, or an earlier ml.assign output")
@@ -86,15 +88,20 @@ def _load_run(run_dir: str):
 
 
 def _write(out: Path, assignments, summary) -> None:
+    """Both files written under their ``STAGED`` names, then put in place one right after the other: an
+    error, Ctrl-C or SIGTERM while writing leaves the earlier pair as it was and no staged file behind."""
     from ml.runtime.runfiles import write_json
 
     out.mkdir(exist_ok=True)
-    tmp = out / ".assignments.parquet.tmp"
-    assignments.to_parquet(tmp, index=False)
-    os.replace(tmp, out / "assignments.parquet")
-    tmp = out / ".summary.json.tmp"
-    write_json(tmp, json.loads(summary.model_dump_json()))
-    os.replace(tmp, out / "summary.json")
+    staged = {out / tmp: out / name for name, tmp in sorted(STAGED.items())}
+    try:
+        assignments.to_parquet(out / STAGED["assignments.parquet"], index=False)
+        write_json(out / STAGED["summary.json"], json.loads(summary.model_dump_json()))
+        for tmp, final in staged.items():
+            os.replace(tmp, final)
+    finally:
+        for tmp in staged:
+            tmp.unlink(missing_ok=True)
 
 
 def _print(console, summary) -> None:
@@ -145,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
               f"PSI {summary.shift.psi:.3f} < {config.psi_major}")
         return 0
 
-    return run_guarded(run)
+    return run_guarded(run, kept="the earlier output in --out is unchanged")
 
 
 if __name__ == "__main__":

@@ -132,11 +132,17 @@ def main(argv: list[str] | None = None) -> int:
                 stores["store"].close()
         comparison = compare_runs(base, new, config)
         print_comparison(comparison, args.all)
-        if args.json:
-            write_json(Path(args.json), json.loads(comparison.model_dump_json()))
+        if args.json:  # beside it first, then in place: a stop while writing keeps an earlier file whole
+            target = Path(args.json)
+            staged = target.with_name(f".{target.name}.tmp")
+            try:
+                write_json(staged, json.loads(comparison.model_dump_json()))
+                os.replace(staged, target)
+            finally:
+                staged.unlink(missing_ok=True)
         return 0
 
-    return run_guarded(run)
+    return run_guarded(run, kept="no --json file was written or changed")
 
 
 if __name__ == "__main__":

@@ -92,3 +92,32 @@ def test_a_model_without_member_sample_falls_back_with_a_note(pipeline_run_dir, 
     assert code in {0, REFIT_EXIT} and summary["novelty_reference"] in {"assignments", "re-embedded"}
     assert summary["novelty_share"] <= 0.1
     assert "note: this run's model has no member sample" in capsys.readouterr().err.replace("\n", " ")
+
+
+def test_a_stop_while_writing_keeps_the_earlier_pair_and_no_staged_file(pipeline_run_dir, tmp_path, capsys,
+                                                                        monkeypatch):
+    """Ctrl-C (or SIGTERM, the same exception) after the new assignments are written but before the summary
+    is: both earlier files stay as they were, nothing staged is left, exit 130 with one line; a staged file
+    left by a killed run does not block the next call."""
+    import ml.runtime.runfiles as runfiles
+
+    args = [str(pipeline_run_dir), str(SAMPLE_DIR / "airline_tweets_sample.csv"), "--out", str(tmp_path / "o"),
+            "--quiet"]
+    assert main(args) == REFIT_EXIT
+    out = tmp_path / "o"
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    real = runfiles.write_json
+
+    def stopped(path, data):
+        real(path, data)  # the summary is staged too, then the stop comes before either is put in place
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runfiles, "write_json", stopped)
+    capsys.readouterr()
+    assert main(args) == 130
+    assert capsys.readouterr().err.strip() == "interrupted: the earlier output in --out is unchanged"
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    monkeypatch.setattr(runfiles, "write_json", real)
+    (out / ".summary.json.tmp").write_text("left by a killed run")
+    assert main(args) == REFIT_EXIT
+    assert sorted(p.name for p in out.iterdir()) == ["assignments.parquet", "summary.json"]

@@ -94,3 +94,21 @@ def test_a_folder_that_is_no_run(pipeline_run_dir, tmp_path, capsys):
 def test_runs_of_two_kinds(pipeline_run_dir, event_run, capsys):
     assert main([str(event_run), str(pipeline_run_dir)]) == 2
     assert "compare two runs of one kind" in _one_line_error(capsys)
+
+
+def test_a_stop_while_writing_the_json_keeps_the_earlier_file(pipeline_run_dir, tmp_path, capsys, monkeypatch):
+    import ml.runtime.runfiles as runfiles
+
+    out = tmp_path / "cmp.json"
+    out.write_text('{"earlier": true}')
+
+    def stopped(path, data):
+        path.write_text('{"half": ')  # a partial write, then Ctrl-C or SIGTERM
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runfiles, "write_json", stopped)
+    capsys.readouterr()
+    assert main([str(pipeline_run_dir), str(pipeline_run_dir), "--json", str(out)]) == 130
+    assert capsys.readouterr().err.strip() == "interrupted: no --json file was written or changed"
+    assert out.read_text() == '{"earlier": true}'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cmp.json"]

@@ -86,11 +86,11 @@ def sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
-def run_guarded(fn: Callable[[], int]) -> int:
+def run_guarded(fn: Callable[[], int], kept: str = STOPPED_BEFORE_WRITING) -> int:
     """``fn()``'s exit status, or one line on stderr and: 2 for an ``InputError`` (its message),
     130 for Ctrl-C, 143 for SIGTERM, 1 for anything else (class and first line; ``PERSONAS_DEBUG=1`` adds
-    the traceback). An interruption says what was kept: ``STOPPED_BEFORE_WRITING``, or the ``kept``
-    attribute a command set on it once its output was in place."""
+    the traceback). An interruption says what was kept: ``kept`` (the command's earlier output, which it
+    replaces only whole), or the ``kept`` attribute a command set on the interrupt once its output was in place."""
     from rich.console import Console
 
     err = Console(stderr=True)
@@ -104,7 +104,7 @@ def run_guarded(fn: Callable[[], int]) -> int:
         err.print(f"error: {exc}", markup=False, highlight=False, soft_wrap=True)
         return 1
     except KeyboardInterrupt as exc:
-        kept = getattr(exc, "kept", None) or STOPPED_BEFORE_WRITING
+        kept = getattr(exc, "kept", None) or kept
         stopped = "terminated (SIGTERM)" if isinstance(exc, Terminated) else "interrupted"
         err.print(f"{stopped}: {kept}", markup=False, highlight=False, soft_wrap=True)
         return 143 if isinstance(exc, Terminated) else 130
