@@ -100,11 +100,31 @@ def test_activity_and_description_carry_the_basis():
     act = ActivityProfiler(n_peak_hours=2, time_basis=UTC).fit(members, [0, 0, 0, 1]).profile(0)
     assert act["time_basis"] == UTC
     text = describe({"size": 3, "share": 0.75, "core_size": 3, "reassigned_count": 0, "activity": act})
-    assert "busiest at 22:00 and 23:00 UTC" in text and "Saturday and Sunday (UTC)" in text
+    days = "Saturday and Sunday (67% and 33% of its members; everyone: 50% and 25%)"
+    assert "busiest at 22:00 and 23:00 UTC" in text and f"most often on {days} (UTC)" in text
     assert not CLAIMS.search(text)
     act_local = {**act, "time_basis": LOCAL}
     local_text = describe({"size": 3, "share": 0.75, "core_size": 3, "reassigned_count": 0, "activity": act_local})
-    assert "22:00 and 23:00 local time" in local_text and "Saturday and Sunday;" in local_text
+    assert "22:00 and 23:00 local time" in local_text and f"{days};" in local_text
+
+
+def test_a_day_is_named_only_above_an_even_spread_and_beside_everyones_share():
+    """A persona of a dump whose dates are mostly one Tuesday: Tuesday is named with its share and the
+    whole data's, and Sunday (4 %) is not, though it is the second busiest day; an even week names none."""
+    days = [1] * 17 + [6] + [0, 2, 3, 4, 5] * 1  # 17 Tuesdays, 1 Sunday, one of each other day: 23 members
+    others = [1] * 60 + [0, 2, 3, 4, 5, 6] * 10
+    members = pd.DataFrame({"local_hour": [12] * (len(days) + len(others)), "local_weekday": days + others})
+    labels = [0] * len(days) + [1] * len(others)
+    act = ActivityProfiler(time_basis=UTC).fit(members, labels).profile(0)
+    assert act["peak_weekdays"] == [1]
+    text = describe({"size": 23, "share": 0.2, "core_size": 23, "reassigned_count": 0, "activity": act})
+    assert "most often on Tuesday (74% of its members; everyone: 54%) (UTC)" in text
+    assert "Sunday" not in text
+    even = pd.DataFrame({"local_hour": [9] * 14, "local_weekday": list(range(7)) * 2})
+    flat = ActivityProfiler(time_basis=UTC).fit(even, [0] * 14).profile(0)
+    assert flat["peak_weekdays"] == []
+    assert "most often" not in describe({"size": 14, "share": 1.0, "core_size": 14, "reassigned_count": 0,
+                                         "activity": flat})
 
 
 # -- a real run on the bundled TWCS sample (+0000): UTC everywhere -------------------------------------

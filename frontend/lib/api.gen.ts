@@ -386,7 +386,10 @@ export interface components {
             peak_hours?: number[];
             /** Peak Lift */
             peak_lift?: number | null;
-            /** Peak Weekdays */
+            /**
+             * Peak Weekdays
+             * @description At most two weekdays (0 = Monday), busiest first, each holding more than 1/7 of the persona's timestamped members; none when no day stands out. Runs before 2026-12-02 listed the two busiest in day order.
+             */
             peak_weekdays?: number[];
             /** Population Hourly */
             population_hourly?: number[] | null;
@@ -1020,7 +1023,10 @@ export interface components {
             peak_hours?: number[];
             /** Peak Lift */
             peak_lift?: number | null;
-            /** Peak Weekdays */
+            /**
+             * Peak Weekdays
+             * @description At most two weekdays (0 = Monday), busiest first, each holding more than 1/7 of the persona's timestamped members; none when no day stands out. Runs before 2026-12-02 listed the two busiest in day order.
+             */
             peak_weekdays?: number[];
             /** Population Hourly */
             population_hourly?: number[] | null;

@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from ml.events.config import EventProfileConfig
-from ml.profile.activity import WEEKDAYS, ActivityProfiler, format_hours
+from ml.profile.activity import ActivityProfiler, format_hours
+from ml.profile.describe import days_with_shares
 from ml.profile.naming import unique_names
 from ml.profile.separators import SurrogateSeparator
 
@@ -172,7 +173,7 @@ def _describe(p: dict) -> str:
     if act.get("has_timestamps") and act.get("peak_hours"):
         s = f"It is busiest at {format_hours(act['peak_hours'])}"
         if act.get("peak_weekdays"):
-            s += ", mostly on " + " and ".join(WEEKDAYS[d] for d in act["peak_weekdays"])
+            s += ", most often on " + days_with_shares(act)
         parts.append(s + ".")
     elif act.get("by_day") and act["by_day"]["peak_day"] is not None:
         parts.append(f"Its busiest {act['by_day']['bin_days']}-day stretch starts at day "

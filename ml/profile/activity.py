@@ -13,6 +13,9 @@ a timestamp) and persona labels. Output per persona (``activity_profile``):
   timestamp, so ``sum(hourly) == timestamped_members``.
 - ``population_hourly`` / ``population_weekday``: the same counts over all kept members.
 - ``peak_hours``: the busiest hours (by count, ties to the earlier hour), ``population_peak_hours``.
+- ``peak_weekdays``: at most two days, busiest first by count, each holding more of the persona's
+  members than an even spread would (over 1/7). So a day is never named for a few members ("mostly on
+  Tuesday and Sunday" with 4 % on Sunday), and a week without a busy day names none.
 - ``hourly_difference``: total-variation distance between the persona's and the population's hour
   shares (0 = same shape, 1 = disjoint), and ``weekday_difference`` likewise.
 - ``peak_lift``: share of the persona's members in its peak hours divided by the population's share in
@@ -54,6 +57,15 @@ def _peaks(counts: np.ndarray, n: int) -> list[int]:
         return []
     order = np.argsort(-counts, kind="stable")[:n]
     return sorted(int(h) for h in order if counts[h] > 0)
+
+
+def _busy_days(counts: np.ndarray, n: int = 2) -> list[int]:
+    """Up to ``n`` weekdays, busiest first, each above an even spread (see the module docstring)."""
+    total = counts.sum()
+    if total == 0:
+        return []
+    order = np.argsort(-counts, kind="stable")[:n]
+    return [int(d) for d in order if counts[d] * 7 > total]
 
 
 class ActivityProfiler:
@@ -112,7 +124,7 @@ class ActivityProfiler:
             "population_weekday": self.population_weekday_.astype(int).tolist(),
             "peak_hours": peaks,
             "population_peak_hours": _peaks(pop, self.n_peak_hours),
-            "peak_weekdays": _peaks(weekday, 2),
+            "peak_weekdays": _busy_days(weekday),
             "hourly_difference": _tv(hourly, pop),
             "weekday_difference": _tv(weekday, self.population_weekday_),
             "peak_lift": lift,

@@ -13,6 +13,20 @@ def _quote_list(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def days_with_shares(act: dict) -> str:
+    """"Tuesday (68% of its members; everyone: 69%)": the busy days with their shares beside the whole
+    data's share of the same days, so a day busy for everyone (the dates a dump happens to cover) reads as
+    such. Two days: "Monday and Tuesday (30% and 25% of its members; everyone: 20% and 18%)"."""
+    days, own, pop = act["peak_weekdays"], act.get("weekday") or [], act.get("population_weekday") or []
+
+    def shares(counts: list[int]) -> str:
+        total = sum(counts) if counts else 0
+        return " and ".join(f"{100 * counts[d] / total:.0f}%" if total else "?" for d in days)
+
+    return (" and ".join(WEEKDAYS[d] for d in days)
+            + f" ({shares(own)} of its members; everyone: {shares(pop)})")
+
+
 def _activity_sentence(act: dict) -> str:
     """Peak hours and days, each with its clock ("14:00 UTC", "Monday (UTC)"; ``ml.ingest.timebasis``)."""
     basis = act.get("time_basis")
@@ -20,7 +34,7 @@ def _activity_sentence(act: dict) -> str:
     if act.get("population_peak_hours"):
         sentence += f" (everyone: {format_hours(act['population_peak_hours'], basis)})"
     if act.get("peak_weekdays"):
-        sentence += ", mostly on " + " and ".join(WEEKDAYS[d] for d in act["peak_weekdays"])
+        sentence += ", most often on " + days_with_shares(act)
         sentence += "" if basis == LOCAL else f" ({clock_name(basis)})"
     if act.get("hourly_difference") is not None:
         sentence += (f"; its daily rhythm differs from the population's by "

@@ -24,7 +24,10 @@ class Activity(Contract):
     population_hourly: list[float] | None = None
     population_weekday: list[float] | None = None
     peak_hours: list[int] = Field(default_factory=list)
-    peak_weekdays: list[int] = Field(default_factory=list)
+    peak_weekdays: list[int] = Field(default_factory=list, description=(
+        "At most two weekdays (0 = Monday), busiest first, each holding more than 1/7 of the persona's "
+        "timestamped members; none when no day stands out. Runs before 2026-12-02 listed the two "
+        "busiest in day order."))
     population_peak_hours: list[int] = Field(default_factory=list)
     hourly_difference: float | None = None
     weekday_difference: float | None = None
