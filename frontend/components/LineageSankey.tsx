@@ -5,14 +5,14 @@ import { ResponsiveContainer, Sankey, Tooltip, type SankeyLinkProps, type Sankey
 
 import type { Comparison } from "@/lib/api";
 import { pct, truncate } from "@/lib/format";
-import { FLOW_COLORS, STATUS, lineageFlows, type FlowLink, type FlowNode } from "@/lib/lineage";
+import { ARRIVED, FLOW_COLORS, GONE, STATUS, lineageFlows, type FlowLink, type FlowNode } from "@/lib/lineage";
 
 const LABEL_ROOM = 270;
 
 /** The words a screen reader (and the tooltip) gives a node. */
 function nodeLabel(n: FlowNode, baseRun: string, newRun: string): string {
-  if (n.side === "arrived") return `New since the baseline: ${pct(n.share)} of this run (new personas and growth)`;
-  if (n.side === "gone") return `Gone since the baseline: ${pct(n.share)} of the baseline (gone personas and shrinkage)`;
+  if (n.side === "arrived") return `${ARRIVED}: ${pct(n.share)} of this run, the share its personas hold beyond what flowed from the baseline's`;
+  if (n.side === "gone") return `${GONE}: ${pct(n.share)} of the baseline, the share its personas did not pass on`;
   const status = n.status ? STATUS[n.status].label : "";
   return n.side === "base"
     ? `${n.name}: ${pct(n.share)} of baseline run ${baseRun}, ${status}`
@@ -96,7 +96,7 @@ function FlowLegend({ comparison }: { comparison: Comparison }) {
 
 /**
  * Flows from the baseline's personas (left, height = share then) to this run's (right, height = share
- * now), with "New since the baseline" and "Gone since the baseline" balancing the two sides (lib/lineage.ts).
+ * now), with "Growth, new personas" and "Shrinkage, gone personas" balancing the two sides (lib/lineage.ts).
  * Each persona bar is a link to that persona (Tab, Enter); the table below holds the same numbers.
  */
 export default function LineageSankey({ comparison }: { comparison: Comparison }) {

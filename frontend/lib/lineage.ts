@@ -21,6 +21,11 @@ export const STATUS: Record<LineageStatus, { label: string; meaning: string; ink
 
 /** Sankey colours: a lineage kept (or split/merged), and the two bands that balance the sides. */
 export const FLOW_COLORS = { kept: "#0072B2", arrived: "#009E73", gone: "#D55E00" } as const;
+/** The two balancing nodes: share a run's personas gained beyond their links (growth, born personas) and
+ * share the baseline's could not pass on (shrinkage, died personas). Not "new"/"gone" alone: with no persona
+ * born or died, growth and shrinkage still flow through them. */
+export const ARRIVED = "Growth, new personas";
+export const GONE = "Shrinkage, gone personas";
 
 export type FlowSide = "base" | "new" | "arrived" | "gone";
 
@@ -62,8 +67,8 @@ function newOrder(c: Comparison, baseOrder: number[]): NewPersona[] {
 /**
  * The Sankey of a comparison, in shares of each run's members (percentage points).
  *
- * Left: the baseline's personas (height = share then) and "New since the baseline"; right: this run's
- * personas (height = share now) and "Gone since the baseline". Each baseline persona's share flows to
+ * Left: the baseline's personas (height = share then) and "Growth, new personas"; right: this run's
+ * personas (height = share now) and "Shrinkage, gone personas". Each baseline persona's share flows to
  * the personas it is linked to (one-to-one matches, split pieces, merged parts) in proportion to their
  * shares now; a persona that receives more than its share now takes a proportional part of each band;
  * what a baseline persona could not pass on flows to "Gone" (died, shrunk), what a persona of this run
@@ -114,9 +119,9 @@ export function lineageFlows(c: Comparison): { nodes: FlowNode[]; links: FlowLin
   const gone = base.map((b) => drawn(Math.max(0, b.then.share - (passed.get(b.id) ?? 0)), b.status, ["died", "shrunk"]));
   const arrivedTotal = arrived.reduce((s, v) => s + v, 0);
   const goneTotal = gone.reduce((s, v) => s + v, 0);
-  nodes.push({ name: "New since the baseline", side: "arrived", id: null, status: null, share: arrivedTotal });
+  nodes.push({ name: ARRIVED, side: "arrived", id: null, status: null, share: arrivedTotal });
   for (const n of order) nodes.push({ name: n.name, side: "new", id: n.id, status: n.status, share: n.now.share });
-  nodes.push({ name: "Gone since the baseline", side: "gone", id: null, status: null, share: goneTotal });
+  nodes.push({ name: GONE, side: "gone", id: null, status: null, share: goneTotal });
   arrived.forEach((v, i) => {
     if (v > EPS) links.push({ source: arrivedIndex, target: rightStart + i, value: v * 100, kind: "arrived" });
   });

@@ -108,10 +108,11 @@ def test_flows_badges_and_shift(series_runs, page, artifacts):
     assert sorted(int(base_nodes.nth(i).get_attribute("data-persona-id")) for i in range(base_nodes.count())) == sorted(
         status)
     assert new_nodes.count() == len(c["new_personas"])
-    # a band for every lineage link; the gone persona's share flows to "Gone since the baseline"
+    # a band for every lineage link; the gone persona's share flows to "Shrinkage, gone personas"
     assert sankey.locator('path[data-flow-kind="kept"]').count() >= len(c["links"])
     if status[s.dropped] == "died":
         assert sankey.locator('g[data-flow-side="gone"]').count() == 1
+        assert sankey.locator('g[data-flow-side="gone"] text').text_content().startswith("Shrinkage, gone personas ")
         assert sankey.locator('path[data-flow-kind="gone"]').count() >= 1
 
     # one badge per persona of this run, as the API classified it
