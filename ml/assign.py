@@ -89,7 +89,9 @@ def _load_run(run_dir: str):
 
 def _write(out: Path, assignments, summary) -> None:
     """Both files written under their ``STAGED`` names, then put in place one right after the other: an
-    error, Ctrl-C or SIGTERM while writing leaves the earlier pair as it was and no staged file behind."""
+    error, Ctrl-C or SIGTERM while writing leaves the earlier pair as it was and no staged file behind, and a
+    stop during the two renames waits for the second (``stops_deferred``)."""
+    from ml.runtime.errors import stops_deferred
     from ml.runtime.runfiles import write_json
 
     out.mkdir(exist_ok=True)
@@ -97,8 +99,13 @@ def _write(out: Path, assignments, summary) -> None:
     try:
         assignments.to_parquet(out / STAGED["assignments.parquet"], index=False)
         write_json(out / STAGED["summary.json"], json.loads(summary.model_dump_json()))
-        for tmp, final in staged.items():
-            os.replace(tmp, final)
+        try:
+            with stops_deferred():  # a stop between the two renames waits for the second
+                for tmp, final in staged.items():
+                    os.replace(tmp, final)
+        except KeyboardInterrupt as exc:  # that stop, sent again once both are in place
+            exc.kept = f"the new assignments were already written to {out}"
+            raise
     finally:
         for tmp in staged:
             tmp.unlink(missing_ok=True)
@@ -122,6 +129,17 @@ def _print(console, summary) -> None:
                       "ml.run for the neighbourhood rule")
 
 
+def _report(console, summary, config) -> int:
+    """The table on stderr, the verdict line on stdout, and the exit status (``REFIT_EXIT`` or 0)."""
+    _print(console, summary)
+    if summary.refit:
+        print(f"refit recommended: {'; '.join(summary.reasons)}")
+        return REFIT_EXIT
+    print(f"no refit needed: novelty {summary.novelty_share:.3f} < {config.novelty_alert}, "
+          f"PSI {summary.shift.psi:.3f} < {config.psi_major}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from rich.console import Console
@@ -143,14 +161,15 @@ def main(argv: list[str] | None = None) -> int:
                        "reference")
         assigned = timed(lambda: scorer.assign(messages), timings, "assign")
         summary = scorer.summary(assigned, [str(p) for p in args.inputs], len(messages), run_ref(snapshot), timings)
-        _write(out, assigned, summary)
-        _print(console, summary)
-        if summary.refit:
-            print(f"refit recommended: {'; '.join(summary.reasons)}")
-            return REFIT_EXIT
-        print(f"no refit needed: novelty {summary.novelty_share:.3f} < {config.novelty_alert}, "
-              f"PSI {summary.shift.psi:.3f} < {config.psi_major}")
-        return 0
+        written = False
+        try:
+            _write(out, assigned, summary)
+            written = True
+            return _report(console, summary, config)
+        except KeyboardInterrupt as exc:
+            if written:
+                exc.kept = f"the new assignments were already written to {out}"
+            raise
 
     return run_guarded(run, kept="the earlier output in --out is unchanged")
 

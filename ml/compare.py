@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     def run() -> int:
         from ml.lineage import LineageConfig, compare_runs
         from ml.runtime.errors import InputError
-        from ml.runtime.runfiles import write_json
+        from ml.runtime.runfiles import write_json_replacing
 
         config = LineageConfig.from_file(args.config) if args.config else LineageConfig()
         dirs = [Path(r).resolve() for r in (args.base, args.new) if Path(r).is_dir()]
@@ -133,13 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         comparison = compare_runs(base, new, config)
         print_comparison(comparison, args.all)
         if args.json:  # beside it first, then in place: a stop while writing keeps an earlier file whole
-            target = Path(args.json)
-            staged = target.with_name(f".{target.name}.tmp")
-            try:
-                write_json(staged, json.loads(comparison.model_dump_json()))
-                os.replace(staged, target)
-            finally:
-                staged.unlink(missing_ok=True)
+            write_json_replacing(Path(args.json), json.loads(comparison.model_dump_json()))
         return 0
 
     return run_guarded(run, kept="no --json file was written or changed")

@@ -22,6 +22,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from itertools import pairwise
@@ -48,9 +49,12 @@ def _chunk(rows: Any, start: int, stop: int) -> Any:
 
 
 def _start_worker(func: Callable, rows: Any, args: tuple) -> None:
-    """A worker's initializer: keeps its call's job and freezes what it inherited out of its collections."""
+    """A worker's initializer: keeps its call's job, freezes what it inherited out of its collections, and
+    dies on SIGTERM at once, as by default (the parent's handler, ``ml.runtime.errors.sigterm_as_interrupt``,
+    would wait for the worker's next Python step)."""
     global _JOB
     _JOB = (func, rows, args)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     gc.freeze()
 
 

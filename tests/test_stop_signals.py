@@ -31,9 +31,12 @@ from tests.run_safety_helpers import make_previous_run, manifest_run_id, run_mai
 SAMPLE_TWCS = REPO / "data" / "sample" / "twcs_sample.csv"
 # The run under test gets the default handlers whatever this process inherited: a suite started in the
 # background by a non-interactive shell has SIGINT ignored, and a child would inherit that.
-_WITH_DEFAULT_HANDLERS = ("import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
-                          "signal.signal(signal.SIGTERM, signal.SIG_DFL); sys.argv = ['ml.run', *sys.argv[1:]]; "
-                          "runpy.run_module('ml.run', run_name='__main__', alter_sys=True)")
+# The run's marker is written 3 s late, so that the signal, sent when the staging folder appears, always
+# lands while the run is staged (not after the swap, which would make this test about another case).
+_WITH_DEFAULT_HANDLERS = ("import runpy, signal, sys, time; signal.signal(signal.SIGINT, signal.default_int_handler); "
+                          "signal.signal(signal.SIGTERM, signal.SIG_DFL); import ml.runtime.atomic as atomic; "
+                          "marker = atomic.write_marker; atomic.write_marker = lambda tmp: (time.sleep(3), marker(tmp))[1]; "
+                          "sys.argv = ['ml.run', *sys.argv[1:]]; runpy.run_module('ml.run', run_name='__main__', alter_sys=True)")
 
 
 def _staged(folder: Path, prefix: str) -> list[str]:
@@ -91,6 +94,7 @@ def test_sigterm_during_the_work_stops_the_maskers_and_deletes_their_copy_of_the
     """SIGTERM while the background masker runs: exit 143, the masker's children are gone and so is the
     temporary folder with the raw texts; nothing staged, the previous run and the store unchanged."""
     from ml.runtime.mask_prefetch import MaskPrefetch
+    from ml.runtime.pipeline import PersonaPipeline
 
     monkeypatch.setattr(MaskPrefetch, "min_texts", 1)  # the sample's members are fewer than the default
     scratch = tmp_path / "tmp"
@@ -100,23 +104,20 @@ def test_sigterm_during_the_work_stops_the_maskers_and_deletes_their_copy_of_the
     before, db = snapshot(out), tmp_path / "personas.db"
     SqliteStore(db).close()
     seen: list[int] = []
+    start = PersonaPipeline._start_prefetch
 
-    def watch() -> None:  # the masker's copy of the texts is complete once its child has started
-        deadline = time.monotonic() + 240
-        while time.monotonic() < deadline:
-            if _staged(scratch, "personas-mask-") and _masker_children():
-                seen.append(len(_masker_children()))
-                os.kill(os.getpid(), signal.SIGTERM)
-                return
-            time.sleep(0.005)
+    def start_then_stop(self, members) -> None:  # the signal comes once the masker has its copy and its child
+        start(self, members)
+        if self.mask_prefetch_ is not None and not seen:
+            seen.append(len(_masker_children()))
+            assert _staged(scratch, "personas-mask-")
+            os.kill(os.getpid(), signal.SIGTERM)
 
+    monkeypatch.setattr(PersonaPipeline, "_start_prefetch", start_then_stop)
     previous = signal.getsignal(signal.SIGTERM)
-    watcher = threading.Thread(target=watch, daemon=True)
-    watcher.start()
     code, lines, _ = run_main([str(SAMPLE_TWCS), "--inbound-only", "--out", str(out),
                                "--store", f"sqlite:///{db}"], capsys)
-    watcher.join(5)
-    assert seen, "the background masker never started"
+    assert seen and seen[0] >= 1, "the background masker never started"
     assert code == 143, lines
     assert lines == [f"terminated (SIGTERM): {STOPPED_BEFORE_WRITING}"]
     assert not _staged(scratch, "personas-mask-"), "the raw texts were left in the temporary folder"
@@ -143,6 +144,37 @@ def test_an_interrupt_after_the_run_is_in_place_says_so(tmp_path, monkeypatch, c
     assert lines == [f"interrupted: the run was already written to {out} and published"]
     with closing(open_store(f"sqlite:///{db}")) as store:
         assert store.latest_run_id() == manifest_run_id(out)
+
+
+def test_a_stop_between_the_swaps_renames_waits_and_keeps_the_new_run(tmp_path, monkeypatch):
+    """SIGTERM right after the previous run is moved aside: the new run still goes in (never neither), the
+    stop goes on afterwards, the publish is not taken back, and nothing is left beside the run directory."""
+    import pathlib
+
+    from ml.runtime.output import RunOutput
+    from tests.run_safety_helpers import write_bundle_files
+
+    out = make_previous_run(tmp_path / "run")
+    db = tmp_path / "personas.db"
+    SqliteStore(db).close()
+    real, sent = pathlib.Path.rename, []
+
+    def rename(self, target):
+        result = real(self, target)
+        if not sent and self == out:  # the previous run has just gone aside
+            sent.append(True)
+            os.kill(os.getpid(), signal.SIGTERM)
+        return result
+
+    monkeypatch.setattr(pathlib.Path, "rename", rename)
+    output = RunOutput(out, store_url=f"sqlite:///{db}")
+    with sigterm_as_interrupt(), pytest.raises(Terminated), output:
+        output.commit(lambda tmp: write_bundle_files(tmp, "run-2", out))
+    assert sent and output.swapped
+    assert manifest_run_id(out) == "run-2"
+    with closing(open_store(f"sqlite:///{db}")) as store:
+        assert store.latest_run_id() == "run-2"
+    assert sorted(os.listdir(tmp_path)) == ["personas.db", "run"]
 
 
 def test_sigterm_raises_terminated_only_inside_and_the_handler_is_put_back():

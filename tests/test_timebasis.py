@@ -16,7 +16,7 @@ from ml.ingest.load import load_messages
 from ml.ingest.timebasis import LOCAL, UTC, TimeBasis, clock_words, clock_words_allowed
 from ml.ingest.timeparse import parse_timestamps
 from ml.profile.activity import ActivityProfiler, format_hours
-from ml.profile.describe import describe
+from ml.profile.describe import days_with_shares, describe
 from ml.profile.fingerprint import describe_feature
 from ml.runtime.errors import InputError
 from ml.strategy.generator import GOALS, generate_strategy
@@ -111,15 +111,16 @@ def test_activity_and_description_carry_the_basis():
 def test_a_day_is_named_only_above_an_even_spread_and_beside_everyones_share():
     """A persona of a dump whose dates are mostly one Tuesday: Tuesday is named with its share and the
     whole data's, and Sunday (4 %) is not, though it is the second busiest day; an even week names none."""
-    days = [1] * 17 + [6] + [0, 2, 3, 4, 5] * 1  # 17 Tuesdays, 1 Sunday, one of each other day: 23 members
+    days = [1] * 17 + [6, 6] + [0, 2, 3, 4, 5]  # 17 Tuesdays, 2 Sundays (8 %), one of each other day: 24
     others = [1] * 60 + [0, 2, 3, 4, 5, 6] * 10
     members = pd.DataFrame({"local_hour": [12] * (len(days) + len(others)), "local_weekday": days + others})
     labels = [0] * len(days) + [1] * len(others)
     act = ActivityProfiler(time_basis=UTC).fit(members, labels).profile(0)
     assert act["peak_weekdays"] == [1]
-    text = describe({"size": 23, "share": 0.2, "core_size": 23, "reassigned_count": 0, "activity": act})
-    assert "most often on Tuesday (74% of its members; everyone: 54%) (UTC)" in text
-    assert "Sunday" not in text
+    text = describe({"size": 24, "share": 0.2, "core_size": 24, "reassigned_count": 0, "activity": act})
+    assert "most often on Tuesday (71% of its members; everyone: 53%) (UTC)" in text
+    assert "Sunday" not in text  # the second busiest day, under an even spread
+    assert days_with_shares(act, of="its events").endswith("(71% of its events; everyone: 53%)")
     even = pd.DataFrame({"local_hour": [9] * 14, "local_weekday": list(range(7)) * 2})
     flat = ActivityProfiler(time_basis=UTC).fit(even, [0] * 14).profile(0)
     assert flat["peak_weekdays"] == []

@@ -388,7 +388,7 @@ export interface components {
             peak_lift?: number | null;
             /**
              * Peak Weekdays
-             * @description At most two weekdays (0 = Monday), busiest first, each holding more than 1/7 of the persona's timestamped members; none when no day stands out. Runs before 2026-12-02 listed the two busiest in day order.
+             * @description At most two weekdays (0 = Monday), busiest first, each holding more than 1/7 of the persona's timestamped members (the busiest always does unless all days are equal). Runs before 2026-12-02 listed the two busiest in day order.
              */
             peak_weekdays?: number[];
             /** Population Hourly */
@@ -1025,7 +1025,7 @@ export interface components {
             peak_lift?: number | null;
             /**
              * Peak Weekdays
-             * @description At most two weekdays (0 = Monday), busiest first, each holding more than 1/7 of the persona's timestamped members; none when no day stands out. Runs before 2026-12-02 listed the two busiest in day order.
+             * @description At most two weekdays (0 = Monday), busiest first, each holding more than 1/7 of the persona's timestamped members (the busiest always does unless all days are equal). Runs before 2026-12-02 listed the two busiest in day order.
              */
             peak_weekdays?: number[];
             /** Population Hourly */

@@ -173,7 +173,7 @@ def _describe(p: dict) -> str:
     if act.get("has_timestamps") and act.get("peak_hours"):
         s = f"It is busiest at {format_hours(act['peak_hours'])}"
         if act.get("peak_weekdays"):
-            s += ", most often on " + days_with_shares(act)
+            s += ", most often on " + days_with_shares(act, of=f"its {act.get('unit') or 'events'}")
         parts.append(s + ".")
     elif act.get("by_day") and act["by_day"]["peak_day"] is not None:
         parts.append(f"Its busiest {act['by_day']['bin_days']}-day stretch starts at day "

@@ -14,8 +14,10 @@ a timestamp) and persona labels. Output per persona (``activity_profile``):
 - ``population_hourly`` / ``population_weekday``: the same counts over all kept members.
 - ``peak_hours``: the busiest hours (by count, ties to the earlier hour), ``population_peak_hours``.
 - ``peak_weekdays``: at most two days, busiest first by count, each holding more of the persona's
-  members than an even spread would (over 1/7). So a day is never named for a few members ("mostly on
-  Tuesday and Sunday" with 4 % on Sunday), and a week without a busy day names none.
+  members than an even spread would (over 1/7). The busiest day always does, unless all seven are equal;
+  the second is named only when it does too, so a day is never named for a few members ("mostly on
+  Tuesday and Sunday" with 4 % on Sunday). Whether the busiest day is a habit or the dates the dump
+  covers is for the reader, who gets both shares (``ml.profile.describe.days_with_shares``).
 - ``hourly_difference``: total-variation distance between the persona's and the population's hour
   shares (0 = same shape, 1 = disjoint), and ``weekday_difference`` likewise.
 - ``peak_lift``: share of the persona's members in its peak hours divided by the population's share in

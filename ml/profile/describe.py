@@ -13,10 +13,11 @@ def _quote_list(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def days_with_shares(act: dict) -> str:
+def days_with_shares(act: dict, of: str = "its members") -> str:
     """"Tuesday (68% of its members; everyone: 69%)": the busy days with their shares beside the whole
     data's share of the same days, so a day busy for everyone (the dates a dump happens to cover) reads as
-    such. Two days: "Monday and Tuesday (30% and 25% of its members; everyone: 20% and 18%)"."""
+    such. Two days: "Monday and Tuesday (30% and 25% of its members; everyone: 20% and 18%)". ``of``: what
+    the counts count ("its events" for event personas, whose activity counts event rows)."""
     days, own, pop = act["peak_weekdays"], act.get("weekday") or [], act.get("population_weekday") or []
 
     def shares(counts: list[int]) -> str:
@@ -24,7 +25,7 @@ def days_with_shares(act: dict) -> str:
         return " and ".join(f"{100 * counts[d] / total:.0f}%" if total else "?" for d in days)
 
     return (" and ".join(WEEKDAYS[d] for d in days)
-            + f" ({shares(own)} of its members; everyone: {shares(pop)})")
+            + f" ({shares(own)} of {of}; everyone: {shares(pop)})")
 
 
 def _activity_sentence(act: dict) -> str:

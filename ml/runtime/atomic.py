@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
-from ml.runtime.errors import InputError, OutputError
+from ml.runtime.errors import InputError, OutputError, stops_deferred
 
 MARKER = ".personas-run"
 TOOL = "personas"
@@ -103,6 +103,7 @@ class RunDirectory:
         self.path = Path(path).expanduser().resolve()
         self.protect = [Path(p).expanduser().resolve() for p in protect if p]
         self.cwd = Path(cwd or os.getcwd()).resolve()
+        self.swapped_ = False  # set by commit once the new run is in place (an interrupt after it keeps it)
 
     def _refuse(self, why: str) -> InputError:
         return InputError(f"--out {self.given}: {why}; nothing was changed")
@@ -155,6 +156,7 @@ class RunDirectory:
 
     def commit(self, fill: Callable[[Path], object], publisher: Publisher | None = None) -> Path:
         """Write the run with ``fill(tmp)``, publish it, then put it in place (see the module doc)."""
+        self.swapped_ = False
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = _fresh_dir(self.path.parent, f".{self.path.name}.tmp-")
         try:
@@ -174,6 +176,8 @@ class RunDirectory:
             swapping = True
             self._swap(tmp)
         except BaseException as exc:
+            if self.swapped_:  # interrupted after the swap (deleting the previous run): the new run stays
+                raise
             # a publish that raised an error cleaned up after itself; one interrupted may have finished
             undo = publisher is not None and run_id is not None and (swapping or not isinstance(exc, Exception))
             note = self._unpublish(publisher, run_id) if undo else ""
@@ -194,14 +198,21 @@ class RunDirectory:
         out = self.path
         self._check_contents()  # right before moving anything: only our own files go aside
         if not out.exists() or not any(out.iterdir()):
-            os.replace(tmp, out)  # absent, or an empty folder
+            with stops_deferred():
+                os.replace(tmp, out)  # absent, or an empty folder
+                self.swapped_ = True
             return
         trash = _fresh_dir(out.parent, f".{out.name}.old-")
         old = trash / "run"
         try:
-            out.rename(old)
-            tmp.rename(out)
+            with stops_deferred():  # Ctrl-C or SIGTERM between the two renames waits for the second
+                out.rename(old)
+                tmp.rename(out)
+                self.swapped_ = True
         except BaseException:
+            if self.swapped_:  # a stop that waited for the renames: the new run is in place, the stop goes on
+                shutil.rmtree(trash, ignore_errors=True)
+                raise
             if old.exists() and not out.exists():
                 old.rename(out)  # put the previous run back
             if not old.exists():

@@ -179,23 +179,26 @@ def run(kind: RunKind, args: argparse.Namespace) -> int:
         from ml.runtime.output import RunOutput
 
         protect = [*args.inputs, args.config, *(getattr(args, dest, None) for dest in kind.protect)]
-        with RunOutput(args.out, protect, store_url=args.store, no_store=bool(args.no_store)) as output:
-            plan = _series_plan(kind, args, config, output)
-            pipeline = kind.make_pipeline(config, quiet=bool(args.quiet), log=lambda msg: console.log(msg))
-            with frozen_libraries(), cache_folder(config):  # ml.runtime.gcfreeze; every cache in --cache-dir
-                result = pipeline.run(args.inputs)
-
-            def fill(tmp: Path) -> None:
-                kind.write_files(result, tmp, output.run_dir)
-                plan.apply(tmp, output.run_dir)  # series, comparison and lineage, published with the run
-
-            out_dir = output.commit(fill)
+        output = RunOutput(args.out, protect, store_url=args.store, no_store=bool(args.no_store))
         try:
+            with output:
+                plan = _series_plan(kind, args, config, output)
+                pipeline = kind.make_pipeline(config, quiet=bool(args.quiet), log=lambda msg: console.log(msg))
+                with frozen_libraries(), cache_folder(config):  # ml.runtime.gcfreeze; every cache in --cache-dir
+                    result = pipeline.run(args.inputs)
+
+                def fill(tmp: Path) -> None:
+                    kind.write_files(result, tmp, output.run_dir)
+                    plan.apply(tmp, output.run_dir)  # series, comparison and lineage, published with the run
+
+                out_dir = output.commit(fill)
             print_summary(console, kind, result, out_dir, output.store_url)
             plan.report(console)
             plan.notify(console)
-        except KeyboardInterrupt as exc:  # the run is in place: say so, not "unchanged" (run_guarded)
-            exc.kept = f"the run was already written to {out_dir}{' and published' if output.store_url else ''}"
+        except KeyboardInterrupt as exc:
+            if output.swapped:  # the run is in place: say so, not "unchanged" (run_guarded)
+                exc.kept = (f"the run was already written to {output.run_dir}"
+                            f"{' and published' if output.store_url else ''}")
             raise
         return 0
 

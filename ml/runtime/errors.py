@@ -10,8 +10,10 @@ A stop request is handled like Ctrl-C. While ``fn`` runs, SIGTERM (what ``kill``
 Kubernetes send) raises `Terminated`, a `KeyboardInterrupt`, in the main thread, so every cleanup that
 Ctrl-C runs runs for it too: the staging folder is removed, a publish is taken back, the background maskers
 stop and their temporary copy of the raw texts is deleted. Without it the process would die where it
-stood and leave that copy behind. A process forked from the command (a worker pool) that gets SIGTERM dies
-as it would by default.
+stood and leave that copy behind. The worker pools a run forks reset SIGTERM to its default, so they die
+on it at once; any other forked process that inherits the handler dies by it at its next Python step. A
+second SIGTERM during the clean-up is ignored. ``stops_deferred`` holds both signals for a few steps that
+must happen together (the swap's two renames).
 """
 
 from __future__ import annotations
@@ -73,6 +75,7 @@ def sigterm_as_interrupt() -> Iterator[None]:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             os.kill(os.getpid(), signal.SIGTERM)
             return
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one must not cut the clean-up short
         raise Terminated()
 
     previous = signal.getsignal(signal.SIGTERM)
@@ -84,6 +87,29 @@ def sigterm_as_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
+
+
+@contextmanager
+def stops_deferred() -> Iterator[None]:
+    """Ctrl-C and SIGTERM that arrive inside the block take effect at its end: for a few steps that must
+    happen together (two renames). The signal is sent again once the handlers are back, so it does what it
+    would have done. Only in the main thread, where Python runs handlers; elsewhere the block runs as is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig, handler in saved.items():
+        if handler not in (signal.SIG_IGN, None):
+            signal.signal(sig, lambda signum, frame: held.append(signum))
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            if handler is not None:
+                signal.signal(sig, handler)
+        for sig in dict.fromkeys(held):
+            os.kill(os.getpid(), sig)
 
 
 def run_guarded(fn: Callable[[], int], kept: str = STOPPED_BEFORE_WRITING) -> int:

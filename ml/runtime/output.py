@@ -35,6 +35,11 @@ class RunOutput:
         return self.directory.path
 
     @property
+    def swapped(self) -> bool:
+        """Whether the last ``commit`` put its run in place (and, with a store, published it)."""
+        return self.directory.swapped_
+
+    @property
     def store_url(self) -> str | None:
         return self.publisher.url if self.publisher else None
 

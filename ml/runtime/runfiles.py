@@ -10,6 +10,8 @@ timestamps as ISO 8601.
 from __future__ import annotations
 
 import json
+import os
+import secrets
 from pathlib import Path
 
 import numpy as np
@@ -59,6 +61,17 @@ def write_json(path: Path, data) -> None:
     """Write ``data`` as strict, indented UTF-8 JSON."""
     path.write_text(json.dumps(_finite(data), indent=2, ensure_ascii=False, default=_json_default,
                                allow_nan=False), encoding="utf-8")
+
+
+def write_json_replacing(path: Path, data) -> None:
+    """``write_json`` into a new hidden file beside ``path`` (a name of its own per call), then put it in place
+    with one rename: an error, Ctrl-C or SIGTERM while writing leaves an earlier ``path`` whole."""
+    staged = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+    try:
+        write_json(staged, data)
+        os.replace(staged, path)
+    finally:
+        staged.unlink(missing_ok=True)
 
 
 def with_confidence(frame: pd.DataFrame) -> pd.DataFrame:

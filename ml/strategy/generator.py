@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from ml.ingest.timebasis import LOCAL, UTC, clock_name
 from ml.profile.activity import WEEKDAYS, format_hours
+from ml.profile.describe import days_with_shares
 from ml.strategy.llm import TextRewriter, facts_kept, rewriter_from_env
 
 GOALS = ("acquisition", "retention", "win_back", "support_deflection", "upsell")
@@ -133,7 +134,7 @@ def _explain(profile: dict, ref: str) -> str:
     if ref == "activity:peak_hours":
         return f"busiest hours {format_hours(act['peak_hours'], act.get('time_basis'))}"
     if ref == "activity:peak_weekdays":
-        return "busiest days " + ", ".join(WEEKDAYS[d] for d in act["peak_weekdays"]) + _day_clock(act)
+        return "busiest days " + days_with_shares(act) + _day_clock(act)
     if ref == "activity:has_timestamps":
         return "data has timestamps" if act.get("has_timestamps") else "data has no timestamps"
     if kind == "separator":
@@ -203,7 +204,7 @@ def _timing(act: dict, standouts: list[dict]) -> dict:
     days = [WEEKDAYS[d] for d in act.get("peak_weekdays", [])]
     text = (f"Schedule sends and staff replies for {format_hours(act['peak_hours'], basis)}, when this "
             f"persona is most active")
-    text += f", especially on {' and '.join(days)}{_day_clock(act)}." if days else "."
+    text += f", especially on {days_with_shares(act)}{_day_clock(act)}." if days else "."
     if basis == UTC:
         text += (" These are UTC hours, not the customers' own clock: convert them to your market's time zone "
                  "(or rerun with --timezone Area/City).")

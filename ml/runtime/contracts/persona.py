@@ -26,8 +26,8 @@ class Activity(Contract):
     peak_hours: list[int] = Field(default_factory=list)
     peak_weekdays: list[int] = Field(default_factory=list, description=(
         "At most two weekdays (0 = Monday), busiest first, each holding more than 1/7 of the persona's "
-        "timestamped members; none when no day stands out. Runs before 2026-12-02 listed the two "
-        "busiest in day order."))
+        "timestamped members (the busiest always does unless all days are equal). Runs before "
+        "2026-12-02 listed the two busiest in day order."))
     population_peak_hours: list[int] = Field(default_factory=list)
     hourly_difference: float | None = None
     weekday_difference: float | None = None
