@@ -45,6 +45,8 @@ def test_a_run_against_itself_continues_everything(pipeline_run_dir, tmp_path, c
     assert data["fit_shift"]["psi"] == 0.0 and data["fit_shift"]["basis"] == "linked"
     assert data["movers"]["n_moved"] == 0 and data["movers"]["n_shared"] > 0
     assert data["config"]["psi_major"] == 0.25
+    # the same members on both sides: said first, so that no change is read as the customers' (What changed)
+    assert data["notes"][0].startswith("both runs hold the same members (")
     out_text = capsys.readouterr().out
     assert "population shift: PSI" in out_text and "placed on the base run's personas" in out_text
     assert "disagree by PSI 0.000" in out_text
@@ -68,6 +70,7 @@ def test_a_copy_without_a_personas_members_reports_it_shrunk(pipeline_run_dir, t
     assert {p["status"] for i, p in new.items() if i != largest} <= {"continued", "grown"}
     # the assignments' shares moved; the placed shift reads the model's member sample, which the copy kept
     assert data["fit_shift"]["psi"] > 0.05
+    assert not any(n.startswith("both runs hold the same members") for n in data["notes"])  # members differ
 
 
 def test_event_runs_compare_by_their_components(event_run, tmp_path):

@@ -84,6 +84,7 @@ function ChangesPage({ c }: { c: Comparison }) {
   return (
     <>
       <ChangesHead c={c} />
+      <SameDataNotice c={c} />
       <div className="grid grid-3">
         <ShiftPanel c={c} />
         <section className="panel span-2" aria-labelledby="status-title">
@@ -153,6 +154,19 @@ function ChangesHead({ c }: { c: Comparison }) {
         </p>
       </div>
     </div>
+  );
+}
+
+/** Two fits of the same data (another seed, other settings): said first, so that the splits, merges and
+ * movers below are not read as customers changing (ml/lineage/compare.py, ``same_members``). */
+function SameDataNotice({ c }: { c: Comparison }) {
+  if (!c.notes?.some((n) => n.startsWith(SAME_MEMBERS))) return null;
+  return (
+    <p className="panel" role="note" data-testid="same-data" style={{ borderLeft: "4px solid #D55E00" }}>
+      <strong>Both runs hold the same {int(c.new.n_members)} {c.new.unit}s.</strong> Nothing changed in the data:
+      every split, merge, share change and mover below comes from fitting the personas again (another seed or other
+      settings), not from the customers.
+    </p>
   );
 }
 
@@ -229,7 +243,10 @@ export function novelHomes(c: Comparison): string[] {
 }
 
 /** The comparison's notes (ml/lineage/compare.py) in an analyst's words; a note not known here is shown as written. */
+const SAME_MEMBERS = "both runs hold the same members";
+
 export function plainNote(note: string): string {
+  if (note.startsWith(SAME_MEMBERS)) return "Both runs hold the same members: the changes come from the fit, not the data.";
   if (note === "matches confirmed by recurring member ids")
     return "Matches were checked against the members found in both runs (same ids), not only by how alike the personas read.";
   if (note === "matches confirmed by recurring identical texts")

@@ -345,10 +345,33 @@ class RunComparer(BaseEstimator):
         return dict(sorted(out.items()))
 
     def _notes(self, overlap_key: str) -> list[str]:
+        same = [same_members_note(self._base, self._new)] if same_members(self._base, self._new) else []
         if overlap_key == "none":
-            return ["too few members recur in both runs: matches rest on centroid similarity alone"]
+            return [*same, "too few members recur in both runs: matches rest on centroid similarity alone"]
         what = {"member": "member ids", "text": "identical texts"}[overlap_key]
-        return [f"matches confirmed by recurring {what}"]
+        return [*same, f"matches confirmed by recurring {what}"]
+
+
+SAME_MEMBERS = "both runs hold the same members"
+
+
+def same_members(base: RunSnapshot, new: RunSnapshot) -> bool:
+    """Do the two runs hold the same members with the same texts (the same data after filtering)? Then
+    every split, merge and mover between them comes from fitting again (another seed or other settings)."""
+    a, b = base.members, new.members
+    if len(a) != len(b) or not len(a) or "member_id" not in a or "member_id" not in b:
+        return False
+    cols = ["member_id", "text_key"] if "text_key" in a and "text_key" in b else ["member_id"]
+
+    def rows(members) -> list[tuple]:
+        return sorted(map(tuple, members[cols].astype(str).to_numpy()))
+
+    return rows(a) == rows(b)
+
+
+def same_members_note(base: RunSnapshot, new: RunSnapshot) -> str:
+    return (f"{SAME_MEMBERS} ({new.n_members}): every change reported comes from fitting again, not from the "
+            "data")
 
 
 def compare_runs(base: RunSnapshot, new: RunSnapshot, config: LineageConfig | None = None) -> Comparison:

@@ -115,6 +115,7 @@ def test_flows_badges_and_shift(series_runs, page, artifacts):
         assert sankey.locator('g[data-flow-side="gone"] text').text_content().startswith("Shrinkage, gone personas ")
         assert sankey.locator('path[data-flow-kind="gone"]').count() >= 1
 
+    assert page.get_by_test_id("same-data").count() == 0  # run B lacks a persona's messages: not the same data
     # one badge per persona of this run, as the API classified it
     table = page.get_by_test_id("change-table")
     for p in c["new_personas"]:
@@ -229,3 +230,23 @@ def test_fits_a_tablet_without_sideways_scrolling(series_runs, page, artifacts):
     page.get_by_test_id("movers-table").wait_for()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     page.screenshot(path=str(artifacts / "what-changed-tablet.png"), full_page=True)
+
+
+def test_two_fits_of_the_same_data_say_so_first(frontend_out: Path, tmp_path: Path, page, artifacts):
+    """The same messages run again with another seed: the page says first that the data did not change, so
+    that the splits, merges and movers that two fits give are not read as customers changing."""
+    store = f"sqlite:///{tmp_path / 'personas.db'}"
+    common = ["--store", store, "--inbound-only", "--series", "same"]
+    assert run_cli([str(SAMPLE_TWCS), "--out", str(tmp_path / "a"), *common]) == 0
+    assert run_cli([str(SAMPLE_TWCS), "--out", str(tmp_path / "c"), *common, "--seed", "7", "--baseline", "latest"]) == 0
+    server = _start_backend(store, tmp_path, "backend-same")
+    try:
+        page.goto(f"{server.url}/changes/?run={quote(_run_id(tmp_path / 'c'))}")
+        notice = page.get_by_test_id("same-data")
+        notice.wait_for()
+        n = json.loads((tmp_path / "c" / "manifest.json").read_text())["counts"]["kept"]
+        assert f"Both runs hold the same {n:,} messages" in notice.inner_text()
+        assert "not from the customers" in notice.inner_text()
+        page.screenshot(path=str(artifacts / "what-changed-same-data.png"), full_page=False)
+    finally:
+        _stop(server)
