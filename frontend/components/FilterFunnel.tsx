@@ -5,6 +5,21 @@ import { Bar, BarChart, CartesianGrid, LabelList, ResponsiveContainer, Tooltip, 
 import type { FilterStage } from "@/lib/api";
 import { int, pct } from "@/lib/format";
 
+/** The step for rows set aside before the filters (named "selected" before 2026-12-02, which said nothing). */
+const CUSTOMER_STEP = "customer messages";
+
+/** Why rows were set aside before the filters: agent accounts' messages (their count) and the rest, the
+ * brand's side of the conversations that --inbound-only leaves out. */
+function setAsideWords(removed: number, agents: number | null | undefined): string {
+  const a = agents ?? 0;
+  const brand = Math.max(0, removed - a);
+  const parts = [
+    brand > 0 ? `${int(brand)} from the brand's side of the conversations (--inbound-only)` : null,
+    a > 0 ? `${int(a)} from support-agent accounts` : null,
+  ].filter(Boolean);
+  return `“${CUSTOMER_STEP}”: ${int(removed)} rows set aside before the filters, ${parts.join(" and ")}.`;
+}
+
 interface Step {
   label: string;
   kept: number;
@@ -55,20 +70,23 @@ export default function FilterFunnel({
   input,
   stages,
   kept,
+  agentsRemoved,
 }: {
   input: number | undefined;
   stages: FilterStage[];
   kept: number | undefined;
+  agentsRemoved?: number | null;
 }) {
   if (new Set(stages.map(unitOf).filter(Boolean)).size > 1) return <StepTable stages={stages} />;
   const total = input ?? (stages[0] ? stages[0].kept + stages[0].removed : 0);
   const steps: Step[] = [{ label: "input", kept: total, removed: 0 }];
   const first = stages[0];
   if (first && first.kept + first.removed !== total) {
-    // Rows dropped before the six stages (e.g. the company's own replies with --inbound-only).
+    // Rows set aside before the six stages: the brand's side with --inbound-only, agent accounts' messages.
     const entering = first.kept + first.removed;
-    steps.push({ label: "selected", kept: entering, removed: total - entering });
+    steps.push({ label: CUSTOMER_STEP, kept: entering, removed: total - entering });
   }
+  const setAside = steps.find((s) => s.label === CUSTOMER_STEP);
   steps.push(...stages.map((s) => ({ label: stageLabel(s.stage), kept: s.kept, removed: s.removed })));
   const last = stages[stages.length - 1];
   const finalKept = kept ?? last?.kept ?? total;
@@ -95,6 +113,11 @@ export default function FilterFunnel({
           </BarChart>
         </ResponsiveContainer>
       </div>
+      {setAside && setAside.removed > 0 ? (
+        <p className="hint" data-testid="set-aside">
+          {setAsideWords(setAside.removed, agentsRemoved)}
+        </p>
+      ) : null}
       <table>
         <caption className="sr-only">Members kept after each filtering stage</caption>
         <thead>

@@ -132,7 +132,12 @@ function FunnelPanel({ manifest: m }: { manifest: RunManifest }) {
           ? "What each step of building the users × events matrix kept (events, users or event types)."
           : "Members left after each of the filtering stages."}
       </p>
-      <FilterFunnel input={m.counts.input} stages={m.filtering ?? []} kept={m.counts.kept} />
+      <FilterFunnel
+        input={m.counts.input}
+        stages={m.filtering ?? []}
+        kept={m.counts.kept}
+        agentsRemoved={"agent_messages_removed" in m.counts ? m.counts.agent_messages_removed : null}
+      />
     </section>
   );
 }

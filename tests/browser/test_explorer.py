@@ -64,6 +64,14 @@ def test_overview_shows_run_treemap_funnel_and_metrics(live_server, page, artifa
     for stage in run["filtering"]:
         assert stage["stage"].replace("_", " ") in funnel
     assert f"{run['counts']['kept']:,}" in funnel and f"{run['counts']['input']:,}" in funnel
+    # the rows set aside before the filters, named and explained (the bundled run is --inbound-only)
+    agents = run["counts"]["agent_messages_removed"]
+    entering = run["filtering"][0]["kept"] + run["filtering"][0]["removed"]
+    brand = run["counts"]["input"] - entering - agents
+    assert "customer messages" in funnel and "selected" not in funnel
+    assert page.get_by_test_id("set-aside").inner_text() == (
+        f"“customer messages”: {brand + agents:,} rows set aside before the filters, {brand:,} from the brand's "
+        f"side of the conversations (--inbound-only) and {agents:,} from support-agent accounts.")
 
     metrics = page.get_by_test_id("quality-metrics").inner_text()
     for label in ("Noise share", "Silhouette", "DBCV", "Stability (ARI)"):
