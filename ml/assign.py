@@ -87,6 +87,11 @@ def _load_run(run_dir: str):
     return snapshot
 
 
+def _written(out: Path) -> str:
+    """What a stop after the new files are in place says it kept (``run_guarded``)."""
+    return f"the new assignments were already written to {out}"
+
+
 def _write(out: Path, assignments, summary) -> None:
     """Both files written under their ``STAGED`` names, then put in place one right after the other: an
     error, Ctrl-C or SIGTERM while writing leaves the earlier pair as it was and no staged file behind, and a
@@ -104,7 +109,7 @@ def _write(out: Path, assignments, summary) -> None:
                 for tmp, final in staged.items():
                     os.replace(tmp, final)
         except KeyboardInterrupt as exc:  # that stop, sent again once both are in place
-            exc.kept = f"the new assignments were already written to {out}"
+            exc.kept = _written(out)
             raise
     finally:
         for tmp in staged:
@@ -168,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
             return _report(console, summary, config)
         except KeyboardInterrupt as exc:
             if written:
-                exc.kept = f"the new assignments were already written to {out}"
+                exc.kept = _written(out)
             raise
 
     return run_guarded(run, kept="the earlier output in --out is unchanged")

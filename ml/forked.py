@@ -22,7 +22,6 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
-import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from itertools import pairwise
@@ -30,6 +29,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from ml.runtime.errors import default_sigterm
 
 PARALLEL_FROM = 20_000
 MAX_WORKERS = 4
@@ -50,11 +51,10 @@ def _chunk(rows: Any, start: int, stop: int) -> Any:
 
 def _start_worker(func: Callable, rows: Any, args: tuple) -> None:
     """A worker's initializer: keeps its call's job, freezes what it inherited out of its collections, and
-    dies on SIGTERM at once, as by default (the parent's handler, ``ml.runtime.errors.sigterm_as_interrupt``,
-    would wait for the worker's next Python step)."""
+    dies on SIGTERM at once (``default_sigterm``)."""
     global _JOB
     _JOB = (func, rows, args)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    default_sigterm()
     gc.freeze()
 
 

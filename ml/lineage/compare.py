@@ -21,6 +21,7 @@ shares, plus one bucket for the unmatched (died then, born now). That one moves 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator
 
 from ml.lineage.config import LineageConfig
@@ -363,10 +364,10 @@ def same_members(base: RunSnapshot, new: RunSnapshot) -> bool:
         return False
     cols = ["member_id", "text_key"] if "text_key" in a and "text_key" in b else ["member_id"]
 
-    def rows(members) -> list[tuple]:
-        return sorted(map(tuple, members[cols].astype(str).to_numpy()))
+    def rows(members) -> np.ndarray:  # one 64-bit hash per member, in sorted order: vectorised at any size
+        return np.sort(pd.util.hash_pandas_object(members[cols].astype(str), index=False).to_numpy())
 
-    return rows(a) == rows(b)
+    return bool(np.array_equal(rows(a), rows(b)))
 
 
 def same_members_note(base: RunSnapshot, new: RunSnapshot) -> str:

@@ -15,11 +15,11 @@ loads the model once) that return only the offsets.
 from __future__ import annotations
 
 import multiprocessing
-import signal
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 from ml.profile import pii
+from ml.runtime.errors import default_sigterm
 from ml.runtime.gcfreeze import after_import
 
 CHUNK = 2000
@@ -48,11 +48,6 @@ def _work(job: tuple[list[str], frozenset[str], int]) -> list[Spans]:
     return _spans(pii.load_ner(), texts, brands, batch_size)
 
 
-def _default_sigterm() -> None:
-    """A worker dies on SIGTERM at once, as by default (not through the parent's handler it inherited)."""
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
 def person_spans(texts: Sequence[str], brands: frozenset[str] = frozenset(), n_process: int = 1,
                  batch_size: int = 512) -> list[Spans]:
     """The kept PERSON spans of each text (see the module docstring); ``n_process`` worker processes
@@ -68,5 +63,5 @@ def person_spans(texts: Sequence[str], brands: frozenset[str] = frozenset(), n_p
             after_import()  # spaCy and the model out of the run's garbage collections
         return [s for chunk in chunks for s in _spans(nlp, chunk, brands, batch_size)]
     ctx = multiprocessing.get_context("fork")  # as spaCy's own n_process; scripts need no main guard
-    with ProcessPoolExecutor(min(n_process, len(chunks)), mp_context=ctx, initializer=_default_sigterm) as pool:
+    with ProcessPoolExecutor(min(n_process, len(chunks)), mp_context=ctx, initializer=default_sigterm) as pool:
         return [s for part in pool.map(_work, ((c, brands, batch_size) for c in chunks)) for s in part]

@@ -89,6 +89,12 @@ def sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
+def default_sigterm() -> None:
+    """In a forked worker (a pool's initializer): die on SIGTERM at once, as by default. The handler inherited
+    from the parent (``sigterm_as_interrupt``) would only act at the worker's next Python step."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 @contextmanager
 def stops_deferred() -> Iterator[None]:
     """Ctrl-C and SIGTERM that arrive inside the block take effect at its end: for a few steps that must

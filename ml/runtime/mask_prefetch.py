@@ -80,12 +80,11 @@ class MaskPrefetch:
                                                str(i), str(workers)], stdin=subprocess.DEVNULL,
                                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                               start_new_session=True))
-        except OSError:  # no room for the file, no process: the mask stage masks everything itself
+        except BaseException as exc:  # no child left running, no copy of the texts left behind
             cls(procs, folder, len(texts)).stop()
-            return None
-        except BaseException:  # Ctrl-C or SIGTERM while starting: no child left running, no copy left behind
-            cls(procs, folder, len(texts)).stop()
-            raise
+            if isinstance(exc, OSError):  # no room for the file, no process: the mask stage masks everything
+                return None
+            raise  # Ctrl-C or SIGTERM while starting
         return cls(procs, folder, len(texts))
 
     def wait(self) -> bool:

@@ -21,7 +21,7 @@ import copy
 from dataclasses import dataclass
 
 from ml.ingest.timebasis import LOCAL, UTC, clock_name
-from ml.profile.activity import WEEKDAYS, format_hours
+from ml.profile.activity import format_hours
 from ml.profile.describe import days_with_shares
 from ml.strategy.llm import TextRewriter, facts_kept, rewriter_from_env
 
@@ -201,7 +201,7 @@ def _timing(act: dict, standouts: list[dict]) -> dict:
                 "best_hours": [], "best_weekdays": [], "has_timestamps": False,
                 "citations": _cite(["activity:has_timestamps"])}
     basis = act.get("time_basis")
-    days = [WEEKDAYS[d] for d in act.get("peak_weekdays", [])]
+    days = act.get("peak_weekdays") or []
     text = (f"Schedule sends and staff replies for {format_hours(act['peak_hours'], basis)}, when this "
             f"persona is most active")
     text += f", especially on {days_with_shares(act)}{_day_clock(act)}." if days else "."
