@@ -849,6 +849,8 @@ export interface components {
              * @description Level 2, largest first; empty when the persona does not split, for runs made before sub-personas and with hierarchy.subpersonas off.
              */
             sub_personas?: components["schemas"]["SubPersona"][];
+            /** @description None for runs made before 2026-12-02. */
+            tone?: components["schemas"]["Tone"] | null;
             /** Top Ngrams */
             top_ngrams?: components["schemas"]["Term"][];
             /**
@@ -2328,6 +2330,49 @@ export interface components {
             offsets?: components["schemas"]["TimeOffsets"] | null;
             /** Timezone */
             timezone?: string | null;
+        };
+        /**
+         * Tone
+         * @description Whether the persona's members write more negatively than everyone (ml.profile.tone.ToneProfiler):
+         *     a comparison within the run's data, never a claim that a persona is happy.
+         */
+        Tone: {
+            /**
+             * Method
+             * @description The scorer and its threshold.
+             */
+            method: string;
+            /**
+             * Negative Share
+             * @description Share of its scored members whose text reads negative.
+             */
+            negative_share: number;
+            /**
+             * P Value
+             * @description Exact binomial test of its count against the population share.
+             */
+            p_value: number;
+            /**
+             * Population Negative Share
+             * @description The same over all members.
+             */
+            population_negative_share: number;
+            /**
+             * Reading
+             * @description more/less negative when |std_diff| >= profile.min_effect and p_value < 0.05.
+             * @enum {string}
+             */
+            reading: "more negative" | "less negative" | "like everyone";
+            /**
+             * Scored Members
+             * @description Members scored (at most profile.tone_sample_per_persona).
+             */
+            scored_members: number;
+            /**
+             * Std Diff
+             * @description (negative_share - population) / sqrt(p (1 - p)).
+             */
+            std_diff: number;
         };
         /** TopEvent */
         TopEvent: {

@@ -13,7 +13,8 @@ returns one JSON-ready dict per persona, sorted by id, with ``id``, ``size``, ``
 ``activity``, ``fingerprint``, ``highlights``, ``evidence`` (``[{member_id, text, similarity}]``,
 masked; empty with ``evidence_withheld: true`` and ``evidence_withheld_reason`` when fewer than
 ``min_evidence_authors`` distinct authors back the persona, ``distinct_authors`` None where unknown),
-``separators`` and ``brand_handles`` (accounts left unmasked). Nothing about protected
+``separators``, ``tone`` (negative share beside everyone's, ``ml.profile.tone``) and ``brand_handles``
+(accounts left unmasked). Nothing about protected
 attributes is inferred; sensitive words are kept out of terms and names (``terms.SENSITIVE_TERMS``).
 """
 
@@ -35,6 +36,7 @@ from ml.profile.masking import keep_handles_for
 from ml.profile.naming import PersonaNamer
 from ml.profile.separators import SurrogateSeparator
 from ml.profile.terms import ClassTfidf
+from ml.profile.tone import ToneProfiler
 from ml.runtime.errors import InputError
 
 __all__ = ["build_profiles"]
@@ -70,11 +72,13 @@ class _Fitted:
     activity: ActivityProfiler
     fingerprint: BehavioralFingerprint
     selector: EvidenceSelector
+    tone: ToneProfiler
     X: np.ndarray
     specs: list
 
 
 def _fit_parts(members, texts, features, labels, cfg: ProfileConfig, brands: tuple, time_basis) -> _Fitted:
+    """``texts``: what terms are read from (masked); the tone reads the members' own texts."""
     specs = feature_specs()
     X = np.asarray(features, dtype=np.float64)
     if X.ndim != 2 or X.shape[1] != len(specs):
@@ -87,6 +91,8 @@ def _fit_parts(members, texts, features, labels, cfg: ProfileConfig, brands: tup
         BehavioralFingerprint(time_basis=time_basis).fit(X, labels),
         EvidenceSelector(cfg.n_evidence, cfg.evidence_pool, cfg.mmr_lambda, cfg.near_duplicate_cosine,
                          cfg.near_duplicate_jaccard, cfg.min_evidence_words, cfg.evidence_max_chars),
+        ToneProfiler(cfg.tone_sample_per_persona, cfg.min_effect, random_state=cfg.random_state).fit(
+            members["text"].fillna("").astype(str), labels),
         X, specs)
 
 
@@ -134,6 +140,7 @@ def build_profiles(members: pd.DataFrame, features, labels, reassigned, embeddin
             "core_size": int((mask & ~reassigned).sum()), "reassigned_count": int((mask & reassigned).sum()),
             "top_terms": _terms(fit.words, pid, cfg.n_terms), "top_ngrams": _terms(fit.grams, pid, cfg.n_ngrams),
             "activity": fit.activity.profile(pid),
+            "tone": fit.tone.profile(pid),
             "fingerprint": fingerprint,
             "highlights": [f["sentence"] for f in hl],
             "highlight_features": [f["feature"] for f in hl],

@@ -26,6 +26,9 @@ class ProfileConfig(BaseModel):
     min_feature_coverage: float = Field(
         0.2, ge=0.0, le=1.0, description="share of a persona's members with a value needed to highlight"
     )
+    # tone (ml.profile.tone)
+    tone_sample_per_persona: int = Field(
+        1000, ge=10, description="members per persona whose text is scored for negative tone (a seeded sample)")
     # evidence
     n_evidence: int = Field(8, ge=5, le=10, description="snippets per persona (5-10; fewer if too few members)")
     evidence_pool: int = Field(60, ge=10, description="closest core members considered before MMR")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ml.ingest.timebasis import LOCAL, clock_name
 from ml.profile.activity import WEEKDAYS, format_hours
+from ml.profile.tone import tone_sentence
 
 
 def _quote_list(items: list[str]) -> str:
@@ -63,6 +64,8 @@ def describe(profile: dict) -> str:
     hl = profile.get("highlights", [])[:3]
     if hl:
         parts.append("Compared with everyone, it " + "; it ".join(hl) + ".")
+    if tone_sentence(profile.get("tone")):
+        parts.append(tone_sentence(profile.get("tone")))
     sep = profile.get("separators", {})
     if sep.get("accuracy") is not None:
         parts.append(

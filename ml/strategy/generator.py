@@ -6,12 +6,15 @@
 - signal references: ``term:<t>`` / ``ngram:<t>`` (in ``top_terms`` / ``top_ngrams``),
   ``feature:<name>`` (a fingerprint entry with a standardized difference), ``activity:peak_hours``,
   ``activity:peak_weekdays``, ``activity:has_timestamps``, ``separator:<signal>``,
-  ``separators:accuracy``, ``profile:size``;
+  ``separators:accuracy``, ``profile:size``, ``tone:negative`` (the persona writes more negatively than
+  everyone, ``ml.profile.tone``);
 - evidence references: ``member_id`` of a snippet in ``profile["evidence"]``.
 
 ``resolve_citation(profile, ref)`` says whether a signal reference exists in the profile;
 ``cited_signals`` in the output explains every reference used. Timing comes from the measured activity
-peaks, tone from the style features; nothing is invented. An optional LLM (``ml.strategy.llm``) may
+peaks, tone from the style features; nothing is invented. Frustration is spoken of (the tone, the
+retention and win-back angles, the promotion risk) only when the persona's texts read more negative than
+everyone's (``profile["tone"]``); exclamation marks and capitals alone say emphasis, not anger. An optional LLM (``ml.strategy.llm``) may
 rewrite sentences afterwards; citations, hours and numbers stay as computed.
 """
 
@@ -29,13 +32,18 @@ GOALS = ("acquisition", "retention", "win_back", "support_deflection", "upsell")
 DEFAULT_CHANNELS = ("social", "email", "help_center", "in_app", "chat", "sms")
 SCHEMA_VERSION = 1
 
+# goal → (objective, angle for a persona that reads more negative than everyone, angle otherwise)
 GOAL_TEXT = {
-    "acquisition": ("win new people like these", "show that {themes} is handled better here than elsewhere"),
-    "retention": ("keep these people", "prove that {themes} problems get fixed before they turn into churn"),
-    "win_back": ("bring these people back", "acknowledge what went wrong around {themes} and show what changed"),
+    "acquisition": ("win new people like these", "show that {themes} is handled better here than elsewhere",
+                    None),
+    "retention": ("keep these people", "prove that {themes} problems get fixed before they turn into churn",
+                  "keep {themes} working as well as it does today, and tell them first when it changes"),
+    "win_back": ("bring these people back", "acknowledge what went wrong around {themes} and show what changed",
+                 "remind them what {themes} gave them and show what is new"),
     "support_deflection": ("answer these people before they have to ask",
-                           "make self-service the fastest way to solve {themes}"),
-    "upsell": ("offer these people more", "extend what they already care about, {themes}, with a paid upgrade"),
+                           "make self-service the fastest way to solve {themes}", None),
+    "upsell": ("offer these people more", "extend what they already care about, {themes}, with a paid upgrade",
+               None),
 }
 OFFERS = {
     "acquisition": ["Publish a short public guide on how {theme} works here, linked from replies",
@@ -69,6 +77,7 @@ GOAL_CHANNELS = {
     "support_deflection": ["help_center", "chat", "in_app", "social", "email", "sms"],
     "upsell": ["in_app", "email", "chat", "social", "sms", "help_center"],
 }
+FRUSTRATED = "calm and empathetic: acknowledge the frustration first"  # only with tone:negative
 # feature (higher than population) → channels it favours
 FEATURE_CHANNELS = {
     "mentions_log": ["social"], "hashtags_log": ["social"], "is_reply": ["social", "chat"],
@@ -79,9 +88,9 @@ FEATURE_CHANNELS = {
 # feature → (tone trait when higher, trait when lower)
 TONE = {
     "question_log": ("direct answers first", None),
-    "exclaim_log": ("calm and empathetic: acknowledge the frustration first", None),
-    "upper_ratio": ("calm and empathetic: acknowledge the frustration first", None),
-    "repeated_punct": ("calm and empathetic: acknowledge the frustration first", None),
+    "exclaim_log": ("expressive: reply promptly and personally", None),
+    "upper_ratio": ("expressive: reply promptly and personally", None),
+    "repeated_punct": ("expressive: reply promptly and personally", None),
     "politeness": ("warm and appreciative", "efficient and to the point"),
     "words_log": ("detailed, step-by-step", "short and scannable"),
     "chars_log": ("detailed, step-by-step", "short and scannable"),
@@ -121,7 +130,14 @@ def resolve_citation(profile: dict, ref: str) -> bool:
         return value == "accuracy" and (profile.get("separators") or {}).get("accuracy") is not None
     if kind == "profile":
         return value in ("size", "share")
+    if kind == "tone":
+        return value == "negative" and reads_negative(profile)
     return False
+
+
+def reads_negative(profile: dict) -> bool:
+    """True when the persona's texts read more negative than everyone's (``ml.profile.tone``)."""
+    return (profile.get("tone") or {}).get("reading") == "more negative"
 
 
 def _explain(profile: dict, ref: str) -> str:
@@ -141,6 +157,10 @@ def _explain(profile: dict, ref: str) -> str:
         return f"separating signal {value}"
     if ref == "separators:accuracy":
         return f"surrogate balanced accuracy {100 * profile['separators']['accuracy']:.0f}%"
+    if ref == "tone:negative":
+        tone = profile["tone"]
+        return (f"{100 * tone['negative_share']:.0f}% of its members write negatively (everyone: "
+                f"{100 * tone['population_negative_share']:.0f}%; {tone['method']})")
     return f"{profile['size']:,} members, {100 * profile['share']:.1f}% of all"
 
 
@@ -230,6 +250,7 @@ class _Basis:
     stand_refs: list
     evidence: list
     activity: dict
+    negative: bool
 
 
 def _check(profile: dict, goal: str, channels: list[str] | None) -> None:
@@ -251,6 +272,7 @@ def _basis(profile: dict, goal: str) -> _Basis:
         theme_words=", ".join(f"“{label}”" for _, label in themes[:3]) if _themes(profile) else themes[0][1],
         standouts=standouts, stand_refs=[f"feature:{f['feature']}" for f in standouts[:3]],
         evidence=[e["member_id"] for e in profile["evidence"]], activity=profile["activity"] or {},
+        negative=reads_negative(profile),
     )
 
 
@@ -289,7 +311,7 @@ def _channels(b: _Basis, channels: list[str] | None) -> list[dict]:
 
 
 def _tone(b: _Basis) -> dict:
-    traits, tone_refs = [], []
+    traits, tone_refs = ([FRUSTRATED], ["tone:negative"]) if b.negative else ([], [])
     for f in b.standouts:
         words = TONE.get(f["feature"])
         trait = words and (words[0] if f["std_diff"] > 0 else words[1])
@@ -321,11 +343,9 @@ def _kpis(b: _Basis) -> list[dict]:
 
 def _risks(b: _Basis) -> list[dict]:
     profile, risks = b.profile, []
-    upset = [f for f in b.standouts if f["feature"] in ("exclaim_log", "upper_ratio", "repeated_punct")
-             and f["std_diff"] > 0]
-    if upset and b.goal in ("acquisition", "upsell"):
-        risks.append({"text": "This persona writes with visible frustration; promotion before the issue is "
-                              "solved may backfire.", "citations": _cite([f"feature:{upset[0]['feature']}"])})
+    if b.negative and b.goal in ("acquisition", "upsell"):
+        risks.append({"text": "This persona writes more negatively than everyone else; promotion before its "
+                              "issue is solved may backfire.", "citations": _cite(["tone:negative"])})
     if profile["share"] < 0.05:
         risks.append({"text": f"Small segment ({100 * profile['share']:.1f}% of members): test on a sample "
                               "before scaling.", "citations": _cite(["profile:size"])})
@@ -353,7 +373,8 @@ def generate_strategy(profile: dict, goal: str, channels: list[str] | None = Non
     """
     _check(profile, goal, channels)
     b = _basis(copy.deepcopy(profile), goal)
-    objective, angle = GOAL_TEXT[goal]
+    objective, upset_angle, calm_angle = GOAL_TEXT[goal]
+    angle = upset_angle if b.negative or calm_angle is None else calm_angle
     doc = {
         "schema_version": SCHEMA_VERSION,
         "persona_id": int(b.profile["id"]),
@@ -362,7 +383,8 @@ def generate_strategy(profile: dict, goal: str, channels: list[str] | None = Non
         "objective": objective,
         "generated_by": {"generator": "rules", "llm": None},
         "positioning": {"text": f"For {b.profile['name']}: {angle.format(themes=b.theme_words)}.",
-                        "citations": _cite(b.theme_refs[:3] + b.stand_refs[:1], b.evidence[:2])},
+                        "citations": _cite(b.theme_refs[:3] + (["tone:negative"] if b.negative and calm_angle
+                                                               else b.stand_refs[:1]), b.evidence[:2])},
         "key_messages": _key_messages(b),
         "channels": _channels(b, channels),
         "timing": _timing(b.activity, b.standouts),

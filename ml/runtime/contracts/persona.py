@@ -95,6 +95,20 @@ class SeparatorSignal(Contract):
     direction: str | None = None
 
 
+class Tone(Contract):
+    """Whether the persona's members write more negatively than everyone (ml.profile.tone.ToneProfiler):
+    a comparison within the run's data, never a claim that a persona is happy."""
+
+    negative_share: float = Field(description="Share of its scored members whose text reads negative.")
+    population_negative_share: float = Field(description="The same over all members.")
+    std_diff: float = Field(description="(negative_share - population) / sqrt(p (1 - p)).")
+    p_value: float = Field(description="Exact binomial test of its count against the population share.")
+    scored_members: int = Field(description="Members scored (at most profile.tone_sample_per_persona).")
+    reading: Literal["more negative", "less negative", "like everyone"] = Field(description=(
+        "more/less negative when |std_diff| >= profile.min_effect and p_value < 0.05."))
+    method: str = Field(description="The scorer and its threshold.")
+
+
 class Separators(Contract):
     """How well a simple classifier tells this persona apart (ml.profile.separators)."""
 
@@ -150,6 +164,7 @@ class _PersonaBase(Contract):
 class ConversationPersona(_PersonaBase):
     kind: Literal["conversations"] = "conversations"
     activity: Activity | None = None
+    tone: Tone | None = Field(None, description="None for runs made before 2026-12-02.")
     distinct_authors: int | None = Field(None, description="None where authors are unknown.")
     evidence_withheld: bool = False
     evidence_withheld_reason: str | None = None
@@ -211,5 +226,5 @@ __all__ = [
     "Activity", "ActivityByDay", "ConversationPersona", "ConversationPersonaDetail", "ConversationPersonaRecord",
     "EventActivity", "EventCount", "EventEvidence", "EventFingerprintItem", "EventPersona", "EventPersonaDetail",
     "EventPersonaRecord", "Evidence", "FingerprintItem", "PersonaDetail", "PersonaProfile", "PersonaRecord",
-    "SeparatorSignal", "Separators", "SubPersona", "TopEvent", "parse_persona",
+    "SeparatorSignal", "Separators", "SubPersona", "Tone", "TopEvent", "parse_persona",
 ]

@@ -1,0 +1,122 @@
+"""Negative tone per persona (ml.profile.tone) and the strategy wording that depends on it: frustration and
+churn are spoken of only for personas whose texts read more negative than everyone's."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import numpy as np
+import pytest
+
+from ml.profile.describe import describe
+from ml.profile.tone import ToneProfiler, negative_flags, tone_sentence
+from ml.runtime.contracts.persona import parse_persona
+from ml.strategy import GOALS, generate_strategy, resolve_citation
+from ml.strategy.generator import FRUSTRATED
+
+ANGRY = ["This is terrible, I hate waiting and nobody helps", "Worst service ever, awful and rude staff",
+         "My bag is lost and I am furious", "Still broken, what a horrible disappointing mess"]
+CALM = ["What time does the store open on Sunday", "I ordered a blue shirt in size medium",
+        "Can I change the delivery address", "Thank you, that works great"]
+
+
+def _texts(n_angry: int, n_calm: int) -> list[str]:
+    return [ANGRY[i % 4] for i in range(n_angry)] + [CALM[i % 4] for i in range(n_calm)]
+
+
+def test_vader_reads_plain_negative_and_neutral_texts():
+    assert negative_flags(ANGRY).all()
+    assert not negative_flags(CALM + ["", None]).any()
+
+
+def test_more_and_less_negative_against_everyone():
+    # persona 0 mostly angry, persona 1 mostly calm, persona 2 like the whole
+    texts = _texts(80, 20) + _texts(5, 95) + _texts(42, 58)
+    labels = np.repeat([0, 1, 2], 100)
+    tone = ToneProfiler().fit(texts, labels)
+    assert tone.population_negative_share_ == pytest.approx((80 + 5 + 42) / 300)
+    readings = [tone.profile(p)["reading"] for p in (0, 1, 2)]
+    assert readings == ["more negative", "less negative", "like everyone"]
+    first = tone.profile(0)
+    assert first["negative_share"] == 0.8 and first["scored_members"] == 100 and first["p_value"] < 1e-6
+    assert "more negative than everyone's: 80% of its members write negatively (everyone: 42%)" in \
+        tone_sentence(first)
+    assert tone_sentence(tone.profile(2)) == ""
+
+
+def test_sample_per_persona_caps_the_scored_texts_and_is_seeded():
+    texts = _texts(600, 400) + _texts(50, 50)
+    labels = np.repeat([0, 1], [1000, 100])
+    a = ToneProfiler(sample_per_persona=200).fit(texts, labels)
+    assert [a.profile(p)["scored_members"] for p in (0, 1)] == [200, 100]
+    assert a.counts_[0][2] == 1000  # sizes weigh the population share, not the sample
+    b = ToneProfiler(sample_per_persona=200).fit(texts, labels)
+    assert a.counts_ == b.counts_
+    assert abs(a.profile(0)["negative_share"] - 0.6) < 0.1
+
+
+def test_small_difference_is_not_a_reading():
+    """A difference below the fingerprint's effect threshold (0.2) is no claim, however many members."""
+    texts = _texts(3100, 6900) + _texts(3000, 7000)
+    labels = np.repeat([0, 1], 10000)
+    tone = ToneProfiler(sample_per_persona=10000).fit(texts, labels)
+    assert {tone.profile(p)["reading"] for p in (0, 1)} == {"like everyone"}
+
+
+@pytest.mark.shared
+def test_readings_follow_the_airline_sentiment_labels(airline_run):
+    """The airline fixture's label is the annotators' negative reason, set only on negative tweets: personas
+    read as more negative hold more labelled-negative tweets than those read as less negative."""
+    members, labels = airline_run["members"], airline_run["labels"]
+    labelled = members["label"].notna().to_numpy()
+    by_reading: dict[str, list[float]] = {}
+    for p in airline_run["profiles"]:
+        assert parse_persona(p).tone.reading == p["tone"]["reading"]
+        by_reading.setdefault(p["tone"]["reading"], []).append(labelled[labels == p["id"]].mean())
+    assert by_reading.get("more negative") and by_reading.get("less negative"), by_reading
+    assert min(by_reading["more negative"]) > labelled.mean() > max(by_reading["less negative"])
+
+
+def _with_reading(profile: dict, reading: str) -> dict:
+    p = copy.deepcopy(profile)
+    p["tone"] = {**p["tone"], "reading": reading}
+    return p
+
+
+def _all_text(doc: dict) -> str:
+    return json.dumps({k: v for k, v in doc.items() if k != "cited_signals"}).lower()
+
+
+@pytest.mark.shared
+def test_frustration_and_churn_only_for_negative_personas(twcs_run):
+    base = twcs_run["profiles"][0]
+    emphatic = copy.deepcopy(base)  # exclamation marks far above everyone's
+    emphatic["fingerprint"] = [{**f, "std_diff": 1.5} if f["feature"] == "exclaim_log" else f
+                               for f in emphatic["fingerprint"]]
+    calm = _with_reading(emphatic, "like everyone")
+    for goal in GOALS:
+        text = _all_text(generate_strategy(calm, goal, rewriter=None))
+        assert "frustrat" not in text and "churn\"" not in text and "turn into churn" not in text, goal
+        assert "went wrong" not in text and "more negatively" not in text, goal
+    doc = generate_strategy(calm, "retention", rewriter=None)
+    assert "expressive: reply promptly and personally" in doc["tone"]["traits"]
+    assert "keep “" in doc["positioning"]["text"].lower() or "working as well as it does" in doc["positioning"]["text"]
+
+    upset = _with_reading(emphatic, "more negative")
+    doc = generate_strategy(upset, "retention", rewriter=None)
+    assert doc["tone"]["traits"][0] == FRUSTRATED and "tone:negative" in doc["tone"]["citations"]["signals"]
+    assert "turn into churn" in doc["positioning"]["text"]
+    assert "tone:negative" in doc["positioning"]["citations"]["signals"]
+    assert resolve_citation(upset, "tone:negative") and not resolve_citation(calm, "tone:negative")
+    assert "write negatively (everyone:" in doc["cited_signals"]["tone:negative"]
+    risks = [r["text"] for r in generate_strategy(upset, "upsell", rewriter=None)["risks"]]
+    assert any("more negatively than everyone else" in r for r in risks)
+    assert "acknowledge what went wrong" in generate_strategy(upset, "win_back", rewriter=None)["positioning"]["text"]
+
+
+@pytest.mark.shared
+def test_description_says_the_reading(twcs_run):
+    p = _with_reading(twcs_run["profiles"][0], "less negative")
+    assert "read less negative than everyone's" in describe(p)
+    assert "negative" not in describe(_with_reading(p, "like everyone")).replace(p["name"], "")
