@@ -101,7 +101,9 @@ def test_frustration_and_churn_only_for_negative_personas(twcs_run):
         assert "went wrong" not in text and "more negatively" not in text, goal
     doc = generate_strategy(calm, "retention", rewriter=None)
     assert "expressive: reply promptly and personally" in doc["tone"]["traits"]
-    assert "keep “" in doc["positioning"]["text"].lower() or "working as well as it does" in doc["positioning"]["text"]
+    assert "stay close to what they come for" in doc["positioning"]["text"]
+    assert not any("open “" in o["text"] or "apology" in o["text"]
+                   for goal in ("retention", "win_back") for o in generate_strategy(calm, goal, rewriter=None)["offers"])
 
     upset = _with_reading(emphatic, "more negative")
     doc = generate_strategy(upset, "retention", rewriter=None)
@@ -113,6 +115,7 @@ def test_frustration_and_churn_only_for_negative_personas(twcs_run):
     risks = [r["text"] for r in generate_strategy(upset, "upsell", rewriter=None)["risks"]]
     assert any("more negatively than everyone else" in r for r in risks)
     assert "acknowledge what went wrong" in generate_strategy(upset, "win_back", rewriter=None)["positioning"]["text"]
+    assert any("cases" in o["text"] for o in doc["offers"])  # retention: a named owner for open cases
 
 
 @pytest.mark.shared

@@ -37,7 +37,7 @@ GOAL_TEXT = {
     "acquisition": ("win new people like these", "show that {themes} is handled better here than elsewhere",
                     None),
     "retention": ("keep these people", "prove that {themes} problems get fixed before they turn into churn",
-                  "keep {themes} working as well as it does today, and tell them first when it changes"),
+                  "stay close to what they come for, {themes}, and tell them first when it changes"),
     "win_back": ("bring these people back", "acknowledge what went wrong around {themes} and show what changed",
                  "remind them what {themes} gave them and show what is new"),
     "support_deflection": ("answer these people before they have to ask",
@@ -45,6 +45,7 @@ GOAL_TEXT = {
     "upsell": ("offer these people more", "extend what they already care about, {themes}, with a paid upgrade",
                None),
 }
+# goal → offers; a persona that reads more negative gets these, the others CALM_OFFERS where the goal has them
 OFFERS = {
     "acquisition": ["Publish a short public guide on how {theme} works here, linked from replies",
                     "Run a referral offer in the persona's busiest hours, led by {theme}"],
@@ -56,6 +57,12 @@ OFFERS = {
                            "Add an in-product or chat-bot flow that resolves {theme} without an agent"],
     "upsell": ["Bundle a premium option that removes the {theme} pain point",
                "Offer a trial of the upgrade at the moment {theme} comes up"],
+}
+CALM_OFFERS = {
+    "retention": ["Tell them first whenever something about {theme} changes, before they hear it elsewhere",
+                  "Invite them to hear {theme} news first (an opt-in list or a follow-up in the same channel)"],
+    "win_back": ["Send a personal 'we miss you' note with a goodwill credit tied to {theme}",
+                 "Invite them back with a 'what is new about {theme}' note"],
 }
 KPIS = {
     "acquisition": [("conversion_rate", "share of reached people who sign up or buy"),
@@ -325,9 +332,10 @@ def _tone(b: _Basis) -> dict:
 
 
 def _offers(b: _Basis) -> list[dict]:
+    templates = OFFERS[b.goal] if b.negative else CALM_OFFERS.get(b.goal, OFFERS[b.goal])
     return [{"text": template.format(theme=f"“{label}”") + ".",
              "citations": _cite([ref], _evidence_for(b.profile, label.split()[0]))}
-            for template, (ref, label) in zip(OFFERS[b.goal], b.themes + b.themes)]
+            for template, (ref, label) in zip(templates, b.themes + b.themes)]
 
 
 def _kpis(b: _Basis) -> list[dict]:
