@@ -40,12 +40,27 @@ def _pct(x) -> str:
     return "" if x is None else f"{x.share:.1%}"
 
 
+def _days(a: str, b: str | None) -> str:
+    first, last = a[:10], (b or a)[:10]
+    return first if first == last else f"{first} – {last}"
+
+
+def _span(ref) -> str:
+    """" (2015-02-16 – 2015-02-24 UTC)": the dates a run covers, with where 90% of them lie when a few stray
+    messages stretch the range ("; 90% within 2017-10-30 – 2017-11-26"); nothing without timestamps."""
+    if not ref.first:
+        return ""
+    whole = _days(ref.first, ref.last)
+    middle = _days(ref.p05, ref.p95) if ref.p05 else whole
+    return f" ({whole} UTC" + ("" if middle == whole else f"; 90% within {middle}") + ")"
+
+
 def print_comparison(c, show_all: bool = False, file=None) -> None:
     from rich.console import Console
     from rich.table import Table
 
     console = Console(file=file or sys.stdout, width=160)
-    table = Table(title=f"{c.base.run_id} → {c.new.run_id}")
+    table = Table(title=f"{c.base.run_id}{_span(c.base)} → {c.new.run_id}{_span(c.new)}")
     for col in ("now", "status", "from", "name", "then", "now share", "cosine", "overlap", "terms new / lost"):
         table.add_column(col, justify="left" if col in ("status", "name", "terms new / lost") else "right")
     personas = sorted(c.new_personas, key=lambda p: -p.now.share)

@@ -115,3 +115,28 @@ def test_a_stop_while_writing_the_json_keeps_the_earlier_file(pipeline_run_dir, 
     assert capsys.readouterr().err.strip() == "interrupted: no --json file was written or changed"
     assert out.read_text() == '{"earlier": true}'
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cmp.json"]
+
+
+def test_each_run_says_the_dates_it_covers(pipeline_run_dir, tmp_path, capsys):
+    """The manifest records the first and last kept timestamp; a comparison carries both runs' periods (read
+    from the members' timestamps for runs made before the manifest held them) and the CLI's title says them."""
+    import pandas as pd
+
+    manifest = json.loads((pipeline_run_dir / "manifest.json").read_text())
+    stamps = pd.to_datetime(pd.read_parquet(pipeline_run_dir / "assignments.parquet")["timestamp"], utc=True,
+                            format="ISO8601")
+    first, last, p05, p95 = (manifest["time"][k] for k in ("first", "last", "p05", "p95"))
+    assert pd.Timestamp(first) == stamps.min() and pd.Timestamp(last) == stamps.max()
+    assert ((stamps >= pd.Timestamp(p05)) & (stamps <= pd.Timestamp(p95))).mean() >= 0.9
+    assert first < p05 < p95 < last  # the sample holds stray tweets from 2011 and 2016
+    old = tmp_path / "old"
+    shutil.copytree(pipeline_run_dir, old)
+    for key in ("first", "last", "p05", "p95"):
+        manifest["time"].pop(key)
+    (old / "manifest.json").write_text(json.dumps(manifest))
+    out = tmp_path / "cmp.json"
+    assert main([str(old), str(pipeline_run_dir), "--json", str(out)]) == 0
+    data = json.loads(out.read_text())
+    for ref in (data["base"], data["new"]):
+        assert (ref["first"], ref["last"], ref["p05"], ref["p95"]) == (first, last, p05, p95)
+    assert f"({first[:10]} – {last[:10]} UTC; 90% within {p05[:10]} – {p95[:10]})" in capsys.readouterr().out

@@ -12,7 +12,7 @@ import RunSelector, { type RunChoice } from "@/components/RunSelector";
 import { EmptyRuns, ErrorState, Loading } from "@/components/States";
 import FamilyLevel, { familyNav, type FamilyNav } from "@/components/FamilyLevel";
 import { paths, runFileUrl, type Family, type PersonaSummary, type RunFileName, type RunManifest } from "@/lib/api";
-import { dateTime, int, pct } from "@/lib/format";
+import { dataPeriod, dateTime, int, pct } from "@/lib/format";
 import { useFeatureWords } from "@/lib/features";
 import { availableMeasures, coloring, type Coloring } from "@/lib/measures";
 import { isEventRun, memberNoun, sourceText } from "@/lib/runs";
@@ -115,9 +115,11 @@ function RunOverview({
 }
 
 function RunMeta({ manifest: m }: { manifest: RunManifest }) {
+  const span = m.kind !== "events" && m.time ? dataPeriod(m.time) : null;
   return (
     <p className="meta" data-testid="run-meta">
       Run <strong>{m.id}</strong> · created {dateTime(m.created_at)} · source {sourceText(m.source)}
+      {span ? <span data-testid="run-period"> · data from {span} (UTC)</span> : null}
       {isEventRun(m) ? " · each member is one user" : m.unit ? ` · each member is one ${m.unit}` : ""}
     </p>
   );

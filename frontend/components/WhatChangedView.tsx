@@ -8,7 +8,7 @@ import LineageSankey from "@/components/LineageSankey";
 import MoversTable from "@/components/MoversTable";
 import { ErrorState, Loading } from "@/components/States";
 import { paths, type ApiError, type Comparison } from "@/lib/api";
-import { int, pct } from "@/lib/format";
+import { dataPeriod, int, pct } from "@/lib/format";
 import { STATUS, personaNames, shiftMeaning, shiftWords, type LineageStatus } from "@/lib/lineage";
 import { useApi } from "@/lib/useApi";
 
@@ -140,6 +140,12 @@ function ChangesPage({ c }: { c: Comparison }) {
   );
 }
 
+/** " from 16 Feb 2015 – 20 Feb 2015 (UTC)", or nothing for a run without timestamps. */
+function spanText(ref: Comparison["new"]): string {
+  const span = dataPeriod(ref);
+  return span ? ` from ${span} (UTC)` : "";
+}
+
 function ChangesHead({ c }: { c: Comparison }) {
   const noun = `${c.new.unit}s`;
   return (
@@ -147,10 +153,11 @@ function ChangesHead({ c }: { c: Comparison }) {
       <div>
         <h1>What changed</h1>
         <p className="meta" data-testid="changes-meta">
-          Run <strong>{c.new.run_id}</strong> ({int(c.new.n_members)} {noun}, {c.new.n_personas} personas) compared with
-          its baseline{" "}
+          Run <strong>{c.new.run_id}</strong> ({int(c.new.n_members)} {noun}
+          {spanText(c.new)}, {c.new.n_personas} personas) compared with its baseline{" "}
           <Link href={`/?run=${encodeURIComponent(c.base.run_id)}`}>{c.base.run_id}</Link> ({int(c.base.n_members)}{" "}
-          {noun}, {c.base.n_personas} personas)
+          {noun}
+          {spanText(c.base)}, {c.base.n_personas} personas)
         </p>
       </div>
     </div>

@@ -2039,15 +2039,35 @@ export interface components {
         /** RunRef */
         RunRef: {
             /**
+             * First
+             * @description Its earliest member's timestamp (ISO 8601, UTC); None without timestamps (and for event runs).
+             */
+            first?: string | null;
+            /**
              * Kind
              * @default conversations
              * @enum {string}
              */
             kind: "conversations" | "events";
+            /**
+             * Last
+             * @description Its latest member's timestamp (ISO 8601, UTC).
+             */
+            last?: string | null;
             /** N Members */
             n_members: number;
             /** N Personas */
             n_personas: number;
+            /**
+             * P05
+             * @description 5th percentile of its members' timestamps (90% lie in p05..p95).
+             */
+            p05?: string | null;
+            /**
+             * P95
+             * @description 95th percentile of its members' timestamps.
+             */
+            p95?: string | null;
             /** Run Dir */
             run_dir?: string | null;
             /** Run Id */
@@ -2325,9 +2345,29 @@ export interface components {
              * @description "UTC", "local", an IANA zone, or None without timestamps.
              */
             basis?: string | null;
+            /**
+             * First
+             * @description The earliest kept member's timestamp (ISO 8601, UTC); None without timestamps and for runs made before 2026-12-02.
+             */
+            first?: string | null;
+            /**
+             * Last
+             * @description The latest kept member's timestamp (ISO 8601, UTC).
+             */
+            last?: string | null;
             /** Note */
             note?: string | null;
             offsets?: components["schemas"]["TimeOffsets"] | null;
+            /**
+             * P05
+             * @description 5th percentile of the kept members' timestamps: 90% lie between p05 and p95 (a few stray old messages can stretch first by years).
+             */
+            p05?: string | null;
+            /**
+             * P95
+             * @description 95th percentile of the kept members' timestamps.
+             */
+            p95?: string | null;
             /** Timezone */
             timezone?: string | null;
         };

@@ -48,3 +48,24 @@ export function subPersonaWords(n: number): string {
 }
 
 export const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+/** The dates a run's data covers, in UTC (manifest `time`, comparison `base`/`new`): "16 Feb 2015 – 24 Feb
+ * 2015", one date when both are the same day, and where 90% of the timestamps lie when a few stray messages
+ * stretch the range ("29 Aug 2011 – 3 Dec 2017; 90% within 30 Oct 2017 – 26 Nov 2017"); null without timestamps. */
+export function dataPeriod(t: {
+  first?: string | null;
+  last?: string | null;
+  p05?: string | null;
+  p95?: string | null;
+}): string | null {
+  if (!t.first) return null;
+  const day = (iso: string) => {
+    const d = new Date(iso);
+    if (Number.isNaN(d.getTime())) return iso.slice(0, 10);
+    return d.toLocaleDateString("en-GB", { year: "numeric", month: "short", day: "numeric", timeZone: "UTC" });
+  };
+  const span = (a: string, b: string | null | undefined) => (day(a) === day(b || a) ? day(a) : `${day(a)} – ${day(b || a)}`);
+  const whole = span(t.first, t.last);
+  const middle = t.p05 ? span(t.p05, t.p95) : whole;
+  return middle === whole ? whole : `${whole}; 90% within ${middle}`;
+}

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ml.ingest.timebasis import period
 from ml.runtime.errors import InputError
 
 RUN_FILES = ("manifest.json", "personas.json", "assignments.parquet")
@@ -62,6 +63,7 @@ class RunSnapshot:
     axes: list[str] | None = None
     run_dir: str | None = None
     time_basis: str | None = None
+    period: dict[str, str | None] = field(default_factory=lambda: dict.fromkeys(("first", "last", "p05", "p95")))
     config: dict[str, Any] = field(default_factory=dict, repr=False)  # the run's manifest config
     model: Any = field(default=None, repr=False)  # PersonaModel / EventRunModel as loaded
 
@@ -191,8 +193,19 @@ def snapshot_from_documents(manifest: dict[str, Any], personas: list[dict[str, A
         unit=str(manifest.get("unit") or "message"), space=space, persona_ids=np.asarray(ids, dtype=np.int64),
         centroids=cents, members=member_table(members), profiles={int(q["id"]): q for q in personas}, axes=axes,
         run_dir=run_dir, time_basis=(manifest.get("time") or {}).get("basis"), config=manifest.get("config") or {},
-        model=model,
+        model=model, period=_period(manifest, members, kind),
     )
+
+
+def _period(manifest: dict[str, Any], members: pd.DataFrame, kind: str) -> dict[str, str | None]:
+    """The dates the run covers: from the manifest, or from the members' timestamps for runs made before the
+    manifest recorded them; none for event runs (their members are users)."""
+    time = manifest.get("time") or {}
+    if kind == "events":
+        return dict.fromkeys(("first", "last", "p05", "p95"))
+    if time.get("first"):
+        return {k: time.get(k) for k in ("first", "last", "p05", "p95")}
+    return period(members.get("timestamp", []))
 
 
 def manifest_dict(manifest: Any) -> dict[str, Any]:

@@ -15,6 +15,7 @@ import numpy as np
 
 from ml.cluster.density import PersonaClusterer
 from ml.features.fusion import FeatureFusion
+from ml.ingest.timebasis import period
 from ml.runtime.contracts import (
     AgentsSection,
     ClusterSection,
@@ -80,7 +81,7 @@ def conversation_manifest(config, timing: dict[str, Any], run_id: str, paths, pr
         versions=package_versions(VERSION_PACKAGES),
         hierarchy=fit.hierarchy,
         agents=AgentsSection.model_validate(prep.agent_report),
-        time=TimeSection.model_validate(prep.time),
+        time=TimeSection.model_validate({**prep.time, **period(members.get("timestamp", []))}),
     )
 
 

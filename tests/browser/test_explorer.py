@@ -13,6 +13,8 @@ import pytest
 
 from tests.browser.conftest import tab_to
 
+MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CELLS = ".recharts-treemap-depth-1 path.recharts-rectangle"
@@ -53,6 +55,12 @@ def test_overview_shows_run_treemap_funnel_and_metrics(live_server, page, artifa
 
     meta = page.get_by_test_id("run-meta").inner_text()
     assert run["id"] in meta and "twcs_sample.csv" in meta
+    # the dates the data covers, from the manifest's first and last timestamps
+    t = run["time"]
+    day = lambda iso: f"{int(iso[8:10])} {MONTHS[int(iso[5:7]) - 1]} {iso[:4]}"  # noqa: E731
+    assert t["first"] < t["p05"] < t["p95"] < t["last"]  # two stray old tweets stretch the sample's range
+    assert (f"data from {day(t['first'])} – {day(t['last'])}; 90% within {day(t['p05'])} – {day(t['p95'])} (UTC)"
+            in page.get_by_test_id("run-period").inner_text())
     assert page.get_by_test_id("run-select").input_value() == run["id"]
     # a run reads as when · what · how many personas, its id last
     label = page.locator('[data-testid="run-select"] option:checked').inner_text()

@@ -103,6 +103,11 @@ def test_flows_badges_and_shift(series_runs, page, artifacts):
     page.goto(f"{s.server.url}/changes/?run={quote(s.new_id)}")
     sankey = page.get_by_test_id("lineage-sankey")
     sankey.locator("g[data-flow-side]").first.wait_for()
+    # each run says the dates its data covers: the sample holds two stray old tweets (2011, 2016), so the
+    # range starts in 2011 and the page adds where 90% of the messages lie (late Oct - late Nov 2017)
+    meta = page.get_by_test_id("changes-meta").inner_text()
+    assert c["base"]["first"] and c["new"]["first"] and meta.count(" from ") == 2 and meta.count("(UTC)") == 2
+    assert len(re.findall(r"from 29 Aug 2011 – \d+ Dec 2017; 90% within \d+ Oct 2017 – \d+ Nov 2017 \(UTC\)", meta)) == 2, meta
     base_nodes = sankey.locator('g[data-flow-side="base"]')
     new_nodes = sankey.locator('g[data-flow-side="new"]')
     assert sorted(int(base_nodes.nth(i).get_attribute("data-persona-id")) for i in range(base_nodes.count())) == sorted(

@@ -43,6 +43,11 @@ class RunRef(_Record):
     n_members: int
     n_personas: int
     space: str = Field(description="where persona centroids were compared, e.g. 'all-MiniLM-L6-v2' or 'events'")
+    first: str | None = Field(None, description="Its earliest member's timestamp (ISO 8601, UTC); None without "
+                                                "timestamps (and for event runs).")
+    last: str | None = Field(None, description="Its latest member's timestamp (ISO 8601, UTC).")
+    p05: str | None = Field(None, description="5th percentile of its members' timestamps (90% lie in p05..p95).")
+    p95: str | None = Field(None, description="95th percentile of its members' timestamps.")
 
 
 class Link(_Record):

@@ -124,6 +124,12 @@ class TimeSection(Contract):
     timezone: str | None = None
     note: str | None = None
     offsets: TimeOffsets | None = None
+    first: str | None = Field(None, description="The earliest kept member's timestamp (ISO 8601, UTC); None "
+                                                "without timestamps and for runs made before 2026-12-02.")
+    last: str | None = Field(None, description="The latest kept member's timestamp (ISO 8601, UTC).")
+    p05: str | None = Field(None, description="5th percentile of the kept members' timestamps: 90% lie between "
+                                              "p05 and p95 (a few stray old messages can stretch first by years).")
+    p95: str | None = Field(None, description="95th percentile of the kept members' timestamps.")
 
 
 class AgentsSection(Contract):
