@@ -5,6 +5,7 @@ read back from the store (stored personas, members and model bytes), and the ref
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 import typing
@@ -99,16 +100,17 @@ def test_a_webhook_that_is_down_never_fails_the_run(tmp_path, monkeypatch, capsy
     assert "failed" in line and "the run is complete" in line
 
 
-def test_conversation_run_against_a_stored_baseline(pipeline_run_dir, tmp_path):
+def test_conversation_run_against_a_stored_baseline(pipeline_run_dir, tmp_path, capsys):
     """The baseline is read back from the store only (its run directory is not used): continued
-    personas keep the baseline's names and lineage ids."""
+    personas keep the baseline's names and lineage ids, and the run's summary lists those names."""
     store_url = f"sqlite:///{tmp_path / 'personas.db'}"
     bundle = RunBundle.from_dir(pipeline_run_dir)
     bundle.manifest.update(series="twcs", run_dir=None)
     store = open_store(store_url)
     store.publish(bundle)
     assert run_main([str(SAMPLE_TWCS), "--out", str(tmp_path / "b"), "--store", store_url, "--inbound-only",
-                     "--series", "twcs", "--seed", "1", "--quiet"]) == 0
+                     "--series", "twcs", "--seed", "1"]) == 0
+    printed = capsys.readouterr().err
     new_id = store.latest_run_id()
     comparison = store.get_comparison(new_id)
     assert comparison["base"]["run_id"] == bundle.run_id and comparison["base"]["run_dir"] is None
@@ -122,6 +124,11 @@ def test_conversation_run_against_a_stored_baseline(pipeline_run_dir, tmp_path):
     for p in kept:
         assert stored[p["id"]]["name"] == base_names[p["base_ids"][0]] == p["name"]
         assert stored[p["id"]]["lineage_id"] == f"{bundle.run_id}/{p['base_ids'][0]}"
+    # the summary's persona list says the published names (the explorer's), not the fit's own
+    renamed = [p for p in kept if p["own_name"] != p["name"]]
+    assert renamed and "names of personas that continue the baseline's are kept from it" in printed
+    listed = {int(i): name.strip() for i, name in re.findall(r"^  #(\d+) +[\d.]+%  (.+)$", printed, re.MULTILINE)}
+    assert len(listed) == min(12, len(stored)) and all(stored[i]["name"] == n for i, n in listed.items())
     assert comparison["movers"]["n_shared"] > 0  # the same authors recur
     store.close()
 

@@ -122,8 +122,11 @@ def config_from_args(kind: RunKind, args: argparse.Namespace):
     return config.updated(overrides) if overrides else config
 
 
-def print_summary(console, kind: RunKind, result, out_dir: Path, published: str | None) -> None:
-    """The run's filter stages, the kind's own lines, its personas by size, where it went."""
+def print_summary(console, kind: RunKind, result, out_dir: Path, published: str | None,
+                  names: dict[int, str] | None = None) -> None:
+    """The run's filter stages, the kind's own lines, its personas by size, where it went. ``names``: the
+    names the run was published with where they differ from the fit's own (a persona that continues one of
+    the baseline keeps its name, ``ml.runtime.series``), so the list says what the explorer and API say."""
     from rich.table import Table
 
     m = result.manifest.model_dump(mode="json")
@@ -137,8 +140,11 @@ def print_summary(console, kind: RunKind, result, out_dir: Path, published: str 
     console.print(table)
     for line in kind.summary(result, m):
         console.print(line)
+    names = names or {}
+    if any(names.get(p.id, p.name) != p.name for p in result.personas):
+        console.print("names of personas that continue the baseline's are kept from it (comparison.json: own_name)")
     for p in sorted(result.personas, key=lambda p: -p.size)[: kind.personas_listed]:
-        console.print(kind.persona_line(p))
+        console.print(kind.persona_line(p.model_copy(update={"name": names.get(p.id, p.name)})))
     console.print(f"run directory: {out_dir}  ({m['timings_s']['total']:.0f}s, peak RSS {m['peak_rss_mb']:.0f} MB)")
     if published:
         console.print(f"published to {published}")
@@ -192,7 +198,7 @@ def run(kind: RunKind, args: argparse.Namespace) -> int:
                     plan.apply(tmp, output.run_dir)  # series, comparison and lineage, published with the run
 
                 out_dir = output.commit(fill)
-            print_summary(console, kind, result, out_dir, output.store_url)
+            print_summary(console, kind, result, out_dir, output.store_url, plan.published_names())
             plan.report(console)
             plan.notify(console)
         except KeyboardInterrupt as exc:

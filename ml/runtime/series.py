@@ -159,6 +159,10 @@ class SeriesPlan:
                 p["name"], p["lineage_id"] = lineage[int(p["id"])].name, lineage[int(p["id"])].lineage_id
         write_json(folder / "personas.json", personas)
 
+    def published_names(self) -> dict[int, str]:
+        """Persona id → the name ``apply`` gave it (the lineage's); empty without a comparison."""
+        return {} if self.comparison is None else {p.id: p.name for p in self.comparison.new_personas}
+
     def report(self, console) -> None:
         """Lines for the run's summary: the comparison's headline, or why there is none."""
         for line in self.messages:
