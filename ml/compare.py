@@ -90,7 +90,8 @@ def print_comparison(c, show_all: bool = False, file=None) -> None:
     if c.fit_shift is not None and c.shift.basis == "placed":
         console.print(f"the two fits disagree by PSI {c.fit_shift.psi:.3f} over their linked personas "
                       "(a re-cut of the same conversations counts there too)")
-    console.print(f"movers ({c.movers.key}): {c.movers.n_shared} in both runs, {c.movers.n_moved} changed lineage")
+    console.print(f"movers ({c.movers.key}): {c.movers.n_shared} in both runs, {c.movers.n_moved} changed lineage, "
+                  f"{c.movers.n_regrouped} stayed with their persona through its split or merge")
     for note in c.notes:
         console.print(f"note: {note}")
 

@@ -138,6 +138,26 @@ def test_movers_list_who_changed_lineage():
     assert {(m.from_id, m.to_id) for m in c.movers.moves} == {(0, 1)}
     cells = {(cell["from_id"], cell["to_id"]): cell["count"] for cell in c.movers.matrix}
     assert cells == {(0, 0): 30, (0, 1): 10, (1, 1): 40}
+    assert c.movers.n_regrouped == 0
+
+
+def test_members_of_a_split_or_merged_persona_did_not_move():
+    """The planted split / merge above with recurring members: those in the split's second piece (a lineage of
+    its own) and those of the merged-in persona (now under the other's lineage) stayed with their persona; only
+    the ten who went from persona 5 to persona 3 moved."""
+    T = _topics(8)
+    T[2] = _near(T[1], 0.8, 7)
+    ids = [[f"p{pid}-{k}" for k in range(size)] for pid, size in enumerate([200, 100, 100, 50, 100, 150])]
+    base = _snapshot("A", T[[0, 1, 2, 3, 4, 5]], [200, 100, 100, 50, 100, 150], ids)
+    new_ids = [ids[0][:100], ids[0][100:], ids[1] + ids[2], ids[3] + ids[5][:10], ids[5][10:],
+               [f"n{k}" for k in range(100)]]
+    new_c = [_near(T[0], 0.9, 1), _near(T[0], 0.9, 2), _unit(T[1] + T[2]), T[3], T[5], T[7]]
+    new = _snapshot("B", new_c, [len(x) for x in new_ids], new_ids)
+    c = compare_runs(base, new, LineageConfig(match_similarity=0.85, piece_similarity=0.6, piece_margin=0.0))
+    assert {p.id: p.status for p in c.base_personas}[0] == "split"
+    assert {p.id: p.status for p in c.new_personas}[2] == "merged"
+    assert c.movers.n_moved == 10 and {(m.from_id, m.to_id) for m in c.movers.moves} == {(5, 3)}
+    assert c.movers.n_regrouped == 100 + 100  # the split's second piece, the merged-in persona
 
 
 def test_wilson_and_psi():

@@ -38,6 +38,44 @@ function delta(now: number, then: number | null | undefined): string {
   return `${now > then ? "+" : "−"}${shown} pts`;
 }
 
+/** The baseline persona this row is a piece of, when its status is "split": the split parent whose pieces
+ * (``new_ids``) include it. */
+function splitParent(p: NewPersona, comparison: Comparison): BasePersona | null {
+  if (p.status !== "split") return null;
+  return comparison.base_personas.find((b) => b.status === "split" && (b.new_ids ?? []).includes(p.id)) ?? null;
+}
+
+/** Share then of a row; for a piece of a split, the share of the whole persona before it split. */
+function ThenCell({ p, comparison }: { p: NewPersona; comparison: Comparison }) {
+  const parent = splitParent(p, comparison);
+  if (!parent) return <ShareCell share={p.then} />;
+  return (
+    <>
+      <ShareCell share={parent.then} />
+      <span className="muted">
+        <br />
+        whole, before the split
+      </span>
+    </>
+  );
+}
+
+/** Δ of a row. A piece of a split is not compared with its whole parent (a piece of a persona that kept its size
+ * would read as shrunk): the change is that of all its pieces together, said as such. */
+function DeltaCell({ p, comparison }: { p: NewPersona; comparison: Comparison }) {
+  const parent = splitParent(p, comparison);
+  if (!parent) return <>{delta(p.now.share, p.then?.share)}</>;
+  const pieces = comparison.new_personas.filter((q) => (parent.new_ids ?? []).includes(q.id));
+  const together = pieces.reduce((sum, q) => sum + q.now.share, 0);
+  return (
+    <span data-testid="split-delta" title={`Its ${pieces.length} pieces together, against the persona they split from`}>
+      {delta(together, parent.then.share)}
+      <br />
+      <span className="muted">all {pieces.length} pieces</span>
+    </span>
+  );
+}
+
 function Terms({ words, kind }: { words: string[]; kind: "new" | "lost" }) {
   if (!words.length) return <span className="muted">–</span>;
   return (
@@ -111,9 +149,9 @@ export function NewPersonaTable({ comparison }: { comparison: Comparison }) {
                   {p.reason}
                 </details>
               </td>
-              <td className="num"><ShareCell share={p.then} /></td>
+              <td className="num"><ThenCell p={p} comparison={comparison} /></td>
               <td className="num"><ShareCell share={p.now} /></td>
-              <td className="num nowrap">{delta(p.now.share, p.then?.share)}</td>
+              <td className="num nowrap"><DeltaCell p={p} comparison={comparison} /></td>
               <td><Terms words={p.terms?.new ?? []} kind="new" /></td>
               <td><Terms words={p.terms?.lost ?? []} kind="lost" /></td>
             </tr>

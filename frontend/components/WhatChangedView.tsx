@@ -118,8 +118,9 @@ function ChangesPage({ c }: { c: Comparison }) {
         <section className="panel span-3" aria-labelledby="table-title">
           <h2 id="table-title">Persona by persona</h2>
           <p className="hint">
-            Share then → now with its 95% interval; Δ in percentage points. Terms: the persona&apos;s top terms that are new
-            here, and those it no longer uses.
+            Share then → now with its 95% interval; Δ in percentage points (for the pieces of a split: all pieces together
+            against the persona they split from). Terms: the persona&apos;s top terms that are new here, and those it no longer
+            uses.
           </p>
           <NewPersonaTable comparison={c} />
         </section>
@@ -127,7 +128,14 @@ function ChangesPage({ c }: { c: Comparison }) {
           <h2 id="movers-title">Who moved</h2>
           <p className="hint">
             {int(c.movers.n_moved)} of the {int(c.movers.n_shared)} {c.movers.key === "none" ? "members" : `${c.movers.key}s`} found
-            in both runs now belong to another persona lineage.
+            in both runs now belong to another persona lineage
+            {c.movers.n_regrouped ? (
+              <span data-testid="regrouped">
+                ; {int(c.movers.n_regrouped)} more are in a piece of their persona&apos;s split or in the persona it merged
+                into: their persona was re-cut around them, so they are not counted as moving
+              </span>
+            ) : null}
+            .
           </p>
           <MoversTable comparison={c} />
         </section>

@@ -1835,8 +1835,17 @@ export interface components {
             }[];
             /** Moves */
             moves?: components["schemas"]["Move"][];
-            /** N Moved */
+            /**
+             * N Moved
+             * @description Members now in a persona of another lineage that their persona did not split into or merge into (runs before 2026-12-02 counted those too).
+             */
             n_moved: number;
+            /**
+             * N Regrouped
+             * @description Members whose persona split (they are in one of its pieces) or merged (they are in the merged persona): re-cut around them, not moved.
+             * @default 0
+             */
+            n_regrouped: number;
             /** N Shared */
             n_shared: number;
             /**
@@ -1870,6 +1879,12 @@ export interface components {
             listed: number;
             /** N Moved */
             n_moved: number;
+            /**
+             * N Regrouped
+             * @description Members that stayed with their persona through its split or merge.
+             * @default 0
+             */
+            n_regrouped: number;
             /** N Shared */
             n_shared: number;
             /** Offset */

@@ -178,7 +178,8 @@ class RunComparer(BaseEstimator):
             base_personas=base_personas, new_personas=new_personas, links=self._links(),
             shift=self._placed_shift() or fit_shift, fit_shift=fit_shift, notes=self._notes(overlap_key),
             movers=movers(mover_pairs if mover_pairs is not None else recurring(base.members.iloc[:0],
-                          new.members.iloc[:0], "member"), movers_key, lineage_then, lineage_now, cfg.max_moves),
+                          new.members.iloc[:0], "member"), movers_key, lineage_then, lineage_now, cfg.max_moves,
+                          {p.id: set(p.parent_lineage_ids) for p in new_personas}),
         )
         return self
 

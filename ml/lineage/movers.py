@@ -5,7 +5,8 @@ with ``--unit conversation``, authors with ``--unit author``, users of event run
 ids when the runs' data overlap), else ``text`` (identical texts, case and spacing folded) for
 confirming matches, and ``author`` (each author's most frequent persona) for movers of message runs.
 Out: ``recurring`` pairs (key, base persona, new persona), the ``crosstab`` counts used by the matcher,
-and ``movers`` (transition matrix cells and the list of members whose lineage changed).
+and ``movers`` (transition matrix cells and the list of members whose lineage changed, other than by their
+own persona's split or merge).
 """
 
 from __future__ import annotations
@@ -65,17 +66,27 @@ def crosstab(pairs: pd.DataFrame, base_ids: np.ndarray, new_ids: np.ndarray) -> 
 
 
 def movers(pairs: pd.DataFrame, key: str, base_lineage: dict[int, str], new_lineage: dict[int, str],
-           max_moves: int = 1000) -> Movers:
-    """Transition matrix and the members whose lineage changed (at most ``max_moves`` listed)."""
+           max_moves: int = 1000, new_parents: dict[int, set[str]] | None = None) -> Movers:
+    """Transition matrix and the members whose lineage changed (at most ``max_moves`` listed).
+
+    ``new_parents``: each new persona's parent lineage ids (``NewPersona.parent_lineage_ids``). A member whose
+    persona split, now in a piece with a lineage of its own, or whose persona merged into another, now in the
+    merged one, did not move: their persona was re-cut around them. They are counted as ``n_regrouped``, not
+    as movers."""
     if pairs.empty or key == "none":
         return Movers(key="none" if pairs.empty else key, n_shared=0, n_moved=0)
     cells = pairs.groupby(["base_id", "new_id"]).size().reset_index(name="count")
     matrix = [{"from_id": int(r.base_id), "to_id": int(r.new_id), "count": int(r.count)}
               for r in cells.itertuples(index=False)]
-    moved = []
+    parents = new_parents or {}
+    moved, regrouped = [], 0
     for k, b, n in zip(pairs["key"], pairs["base_id"].astype(int), pairs["new_id"].astype(int)):
         fl, tl = base_lineage.get(b, f"?/{b}"), new_lineage.get(n, f"?/{n}")
-        if fl != tl:
+        if fl == tl:
+            continue
+        if fl in parents.get(n, ()):
+            regrouped += 1
+        else:
             moved.append(Move(key=str(k), from_id=b, to_id=n, from_lineage=fl, to_lineage=tl, moved=True))
-    return Movers(key=key, n_shared=len(pairs), n_moved=len(moved), matrix=matrix,
+    return Movers(key=key, n_shared=len(pairs), n_moved=len(moved), n_regrouped=regrouped, matrix=matrix,
                   moves=moved[:max_moves], truncated=len(moved) > max_moves)

@@ -127,11 +127,28 @@ def test_flows_badges_and_shift(series_runs, page, artifacts):
         row = table.locator(f'tr[data-persona-id="{p["id"]}"]')
         assert row.get_by_test_id("status-badge").get_attribute("data-status") == p["status"]
         assert row.get_by_test_id("recut").count() == (1 if p["recut"] else 0)  # re-cuts say so beside the badge
+        assert f"{p['now']['share'] * 100:.1f}%" in row.inner_text()
+        assert "−0.0" not in row.inner_text()  # a change that rounds to nothing reads 0.0 pts
+    # a piece of a split: share then is the whole persona's before it split, Δ that of all its pieces together
+    now = {p["id"]: p["now"]["share"] for p in c["new_personas"]}
+    parents = [b for b in c["base_personas"] if b["status"] == "split"]
+    checked = 0
+    for b in parents:
+        change = 100 * (sum(now[i] for i in b["new_ids"]) - b["then"]["share"])
+        for i in b["new_ids"]:
+            piece = table.locator(f'tr[data-persona-id="{i}"]')
+            if piece.get_attribute("data-status") != "split" or sum(i in q["new_ids"] for q in parents) != 1:
+                continue
+            cell = piece.get_by_test_id("split-delta").inner_text()
+            value = float(re.search(r"([+−]?)(\d+\.\d) pts", cell).group(0).replace("−", "-").replace(" pts", ""))
+            assert abs(value - change) <= 0.051 and f"all {len(b['new_ids'])} pieces" in cell, (cell, change)
+            text = piece.inner_text()
+            assert f"{b['then']['share'] * 100:.1f}%" in text and "whole, before the split" in text
+            checked += 1
+    assert checked or not parents
     recut_notes = page.get_by_test_id("status-counts").get_by_test_id("recut-count").all_inner_texts()
     for n in (sum(p["recut"] for p in c["new_personas"]), sum(p["recut"] for p in c["base_personas"])):
         assert (n > 0) == any(t.strip().startswith(f"({n} persona") for t in recut_notes), (n, recut_notes)
-        assert f"{p['now']['share'] * 100:.1f}%" in row.inner_text()
-        assert "−0.0" not in row.inner_text()  # a change that rounds to nothing reads 0.0 pts
     # the dropped persona: a "gone" badge in the gone table, or "shrunk" on the persona continuing it
     if status[s.dropped] == "died":
         gone = page.get_by_test_id("gone-table").locator(f'tr[data-persona-id="{s.dropped}"]')

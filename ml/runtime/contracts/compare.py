@@ -156,7 +156,10 @@ class Movers(_Record):
     key: Literal["member", "author", "text", "none"] = Field(
         description="what recurs: member ids (threads, authors as units), authors of messages, or identical texts")
     n_shared: int
-    n_moved: int
+    n_moved: int = Field(description="Members now in a persona of another lineage that their persona did not split "
+                                     "into or merge into (runs before 2026-12-02 counted those too).")
+    n_regrouped: int = Field(0, description="Members whose persona split (they are in one of its pieces) or merged "
+                                            "(they are in the merged persona): re-cut around them, not moved.")
     matrix: list[dict[str, int]] = Field(default_factory=list, description="{from_id, to_id, count} cells")
     moves: list[Move] = Field(default_factory=list)
     truncated: bool = False
@@ -268,6 +271,7 @@ class MoversPage(_Record):
     key: Literal["member", "author", "text", "none"]
     n_shared: int
     n_moved: int
+    n_regrouped: int = Field(0, description="Members that stayed with their persona through its split or merge.")
     listed: int = Field(description="movers the comparison lists (at most its max_moves); pages cover these")
     truncated: bool = Field(description="more members moved than the comparison lists")
     items: list[Move]
