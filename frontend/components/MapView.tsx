@@ -28,6 +28,7 @@ export default function MapView() {
   const tree = useApi(paths.families(runId));
   const families = useMemo(() => (tree.status === "ok" ? tree.data.families : []), [tree]);
   const [hidden, setHidden] = useState<Set<number>>(new Set());
+  const [focus, setFocus] = useState<Focus | null>(null);
   const [colorBy, setColorBy] = useState<ColourMode>("persona");
   const list = useMemo(() => (personas.status === "ok" ? personas.data.items : []), [personas]);
   const points = map.status === "ok" ? map.data.points : null;
@@ -67,9 +68,16 @@ export default function MapView() {
           <p className="state-none">This run has no members to show.</p>
         ) : (
           <>
-            <MapChart layers={layers} hidden={hidden} eventRun={eventRun} />
+            <MapChart layers={layers} hidden={hidden} focus={focus} eventRun={eventRun} />
             {families.length > 1 ? <ColourBy value={colorBy} onChange={setColorBy} families={families.length} /> : null}
-            <MapKey legend={layers.legend} hidden={hidden} toggle={toggle} byFamily={byFamily} eventRun={eventRun} />
+            <MapKey
+              legend={layers.legend}
+              hidden={hidden}
+              toggle={toggle}
+              setFocus={setFocus}
+              byFamily={byFamily}
+              eventRun={eventRun}
+            />
             <PersonaLinks runId={map.data.run_id} groups={layers.groups} />
           </>
         )}
@@ -133,10 +141,31 @@ function ColourBy({ value, onChange, families }: { value: ColourMode; onChange: 
   );
 }
 
-/** The scatter of member dots (one series per shown persona) with name labels and a hover snippet. */
-function MapChart({ layers, hidden, eventRun }: { layers: ReturnType<typeof useMapLayers>; hidden: Set<number>; eventRun: boolean }) {
+/** The persona(s) picked out by pointing at (or tabbing to) a legend entry: their ids and their label's key. */
+interface Focus {
+  ids: number[];
+  label: string;
+}
+
+/** The scatter of member dots (one series per shown persona) with name labels and a hover snippet. With a `focus`,
+ * the other personas' dots fade and only the focused name is shown, in full: a map of 30 colours stays readable. */
+function MapChart({
+  layers,
+  hidden,
+  focus: picked,
+  eventRun,
+}: {
+  layers: ReturnType<typeof useMapLayers>;
+  hidden: Set<number>;
+  focus: Focus | null;
+  eventRun: boolean;
+}) {
   const placed = useRef<LabelBox[]>([]);
-  const firstLabel = layers.labels[0]?.key;
+  const focus = picked && !picked.ids.every((id) => hidden.has(id)) ? picked : null;
+  const labels = focus
+    ? layers.labels.filter((l) => l.key === focus.label).map((l) => ({ ...l, full: true }))
+    : layers.labels;
+  const firstLabel = labels[0]?.key;
   return (
     <div className="chart chart-lg" data-testid="member-map">
       <ResponsiveContainer width="100%" height="100%">
@@ -162,13 +191,23 @@ function MapChart({ layers, hidden, eventRun }: { layers: ReturnType<typeof useM
           />
           {layers.groups
             .filter((g) => !hidden.has(g.id))
-            .map((g) => (
-              <Scatter key={g.id} name={g.name} data={g.dots} fill={layers.colorOf(g)} shape={memberDot} isAnimationActive={false} />
-            ))}
+            .map((g) => {
+              const faded = focus !== null && !focus.ids.includes(g.id);
+              return (
+                <Scatter
+                  key={g.id}
+                  name={g.name}
+                  data={g.dots}
+                  fill={layers.colorOf(g)}
+                  shape={(p: unknown) => memberDot(p, faded)}
+                  isAnimationActive={false}
+                />
+              );
+            })}
           <Scatter
             name="labels"
             className="map-labels"
-            data={layers.labels}
+            data={labels}
             shape={(props: unknown) => {
               const p = props as LabelProps;
               if (p.payload?.key === firstLabel) placed.current = []; // a new pass over the labels, largest first
@@ -183,22 +222,28 @@ function MapChart({ layers, hidden, eventRun }: { layers: ReturnType<typeof useM
   );
 }
 
-/** Legend buttons that show or hide personas (or families), and what filled and hollow dots mean. */
+/** Legend buttons that show or hide personas (or families) and, pointed at or focused, pick out their members;
+ * and what filled and hollow dots mean. */
 function MapKey({
   legend,
   hidden,
   toggle,
+  setFocus,
   byFamily,
   eventRun,
 }: {
   legend: LegendEntry[];
   hidden: Set<number>;
   toggle: (ids: number[]) => void;
+  setFocus: (focus: Focus | null) => void;
   byFamily: boolean;
   eventRun: boolean;
 }) {
   return (
     <>
+      <p className="hint" style={{ margin: "0.5rem 0 0.25rem" }}>
+        Point at a name (or Tab to it) to pick out its {eventRun ? "users" : "members"}; click it to hide or show them.
+      </p>
       <div
         className="legend"
         role="group"
@@ -208,7 +253,20 @@ function MapKey({
         {legend.map((l) => {
           const off = l.ids.every((id) => hidden.has(id));
           return (
-            <button key={l.key} type="button" aria-pressed={!off} onClick={() => toggle(l.ids)} title={off ? "Show" : "Hide"}>
+            <button
+              key={l.key}
+              type="button"
+              aria-pressed={!off}
+              onClick={() => {
+                toggle(l.ids);
+                setFocus(null); // hidden or shown again: the whole map, not a pick
+              }}
+              onMouseEnter={() => setFocus(off ? null : { ids: l.ids, label: `${byFamily ? "f" : "p"}${l.key}` })}
+              onMouseLeave={() => setFocus(null)}
+              onFocus={() => setFocus(off ? null : { ids: l.ids, label: `${byFamily ? "f" : "p"}${l.key}` })}
+              onBlur={() => setFocus(null)}
+              title={off ? "Show" : "Hide"}
+            >
               <span className="swatch" style={{ background: l.color }} />
               {l.name} ({int(l.count)})
             </button>
@@ -240,8 +298,9 @@ interface DotProps {
   payload?: Dot;
 }
 
-/** A member: filled when the clustering placed it, hollow when it was reassigned from noise. */
-function memberDot(props: unknown) {
+/** A member: filled when the clustering placed it, hollow when it was reassigned from noise; faint when another
+ * persona is picked out in the legend. */
+function memberDot(props: unknown, faded = false) {
   const { cx = 0, cy = 0, fill = "#555", payload } = props as DotProps;
   const forced = Boolean(payload?.reassigned);
   return (
@@ -249,11 +308,12 @@ function memberDot(props: unknown) {
       cx={cx}
       cy={cy}
       r={forced ? 2.6 : 2.4}
-      fill={fill}
-      fillOpacity={forced ? 0.18 : 0.8}
-      stroke={forced ? fill : "none"}
-      strokeWidth={forced ? 1 : 0}
+      fill={faded ? "#9aa0a6" : fill}
+      fillOpacity={faded ? 0.12 : forced ? 0.18 : 0.8}
+      stroke={forced && !faded ? fill : "none"}
+      strokeWidth={forced && !faded ? 1 : 0}
       data-reassigned={forced ? "1" : "0"}
+      data-faded={faded ? "1" : "0"}
     />
   );
 }
@@ -261,7 +321,7 @@ function memberDot(props: unknown) {
 interface LabelProps {
   cx?: number;
   cy?: number;
-  payload?: { key: string; name: string; color: string; anchor?: "start" | "middle" | "end" };
+  payload?: { key: string; name: string; color: string; anchor?: "start" | "middle" | "end"; full?: boolean };
 }
 
 interface LabelBox {
@@ -274,8 +334,8 @@ interface LabelBox {
 const LABEL_H = 15;
 const LABEL_FONT = '600 12px system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
 
-function labelText(name: string): string {
-  return name.length > 28 ? `${name.slice(0, 27)}…` : name;
+function labelText(name: string, full = false): string {
+  return full || name.length <= 28 ? name : `${name.slice(0, 27)}…`;
 }
 
 /**
@@ -284,7 +344,7 @@ function labelText(name: string): string {
  */
 function freeRow({ cx = 0, cy = 0, payload }: LabelProps, placed: LabelBox[]): number {
   if (!payload) return 0;
-  const w = textWidth(labelText(payload.name), LABEL_FONT, 7.2) + 4;
+  const w = textWidth(labelText(payload.name, payload.full), LABEL_FONT, 7.2) + 4;
   const anchor = payload.anchor ?? "middle";
   const x0 = anchor === "start" ? cx : anchor === "end" ? cx - w : cx - w / 2;
   const clear = (b: LabelBox) => placed.every((o) => b.x1 <= o.x0 || b.x0 >= o.x1 || b.y1 <= o.y0 || b.y0 >= o.y1);
@@ -301,7 +361,7 @@ function freeRow({ cx = 0, cy = 0, payload }: LabelProps, placed: LabelBox[]): n
 /** A persona's (or family's) name at its centre (shifted `dy` px clear of other names), on a white halo so it reads over the dots. */
 function MapLabel({ cx = 0, cy = 0, payload, dy = 0 }: LabelProps & { dy?: number }) {
   if (!payload) return <g />;
-  const name = labelText(payload.name);
+  const name = labelText(payload.name, payload.full);
   return (
     <g pointerEvents="none" data-testid="map-label" data-label={payload.name}>
       <text

@@ -263,11 +263,30 @@ def test_member_map_colours_by_persona_and_shows_snippets(live_server, page, art
     assert len(tip.inner_text()) > 10
     page.screenshot(path=str(artifacts / "map-laptop.png"), full_page=True)
 
+    # pointing at a legend entry picks its persona out: the others' dots fade, only its name shows, in full
+    by_name = {p["name"]: p for p in _personas(live_server)}
+    longest = max((p for p in points), key=lambda q: len(by_name_of(q, by_name)))
+    name = by_name_of(longest, by_name)
+    own = sum(q["persona_id"] == longest["persona_id"] for q in points)
+    page.get_by_test_id("map-legend").get_by_role("button", name=re.compile(re.escape(name))).hover()
+    page.wait_for_function("n => document.querySelectorAll('[data-testid=member-map] circle[data-faded=\"1\"]')"
+                           ".length === n", arg=len(points) - own)
+    labels = page.get_by_test_id("map-label")
+    assert labels.count() == 1 and labels.first.text_content() == name  # not cut at 28 characters
+    page.screenshot(path=str(artifacts / "map-focus.png"), full_page=True)
+    page.mouse.move(0, 0)
+    page.wait_for_function("() => !document.querySelector('[data-testid=member-map] circle[data-faded=\"1\"]')")
+
     legend = page.locator('.legend button[aria-pressed="true"]').first
     legend.click()
     page.wait_for_function(
         "n => document.querySelectorAll('[data-testid=member-map] .recharts-scatter:not(.map-labels)').length === n - 1",
         arg=len({p["persona_id"] for p in points}))
+
+
+def by_name_of(point: dict, by_name: dict) -> str:
+    """The name of the persona a map point belongs to."""
+    return next(n for n, p in by_name.items() if p["id"] == point["persona_id"])
 
 
 def test_tablet_width_has_no_horizontal_scroll(live_server, page, artifacts):
