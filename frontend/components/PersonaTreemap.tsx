@@ -64,6 +64,16 @@ function fitText(text: string, width: number, font: string, fallbackPx: number):
   return "";
 }
 
+/** The most of `parts` (most important first) that fits `width` whole: "6.7% · 51% core" in a wide cell, "6.7%"
+ * in a narrow one, instead of "6.7% · 5…"; the first part is cut only when nothing else fits. */
+function fitParts(parts: string[], width: number, font: string, fallbackPx: number): string {
+  for (let n = parts.length; n >= 1; n--) {
+    const text = parts.slice(0, n).join("");
+    if (textWidth(text, font, fallbackPx) <= width - 12) return text;
+  }
+  return fitText(parts[0] ?? "", width, font, fallbackPx);
+}
+
 /** Word-wrap `text` into at most `maxLines` lines that fit `width` (the last one cut with "…"). */
 export function wrapText(text: string, width: number, font: string, fallbackPx: number, maxLines: number): string[] {
   const room = width - 12;
@@ -199,7 +209,7 @@ function CellText({ cell, x, y, width, height, ink }: { cell: TreemapCell; x: nu
   const core = typeof cell.coreShare === "number" ? ` · ${pct(cell.coreShare, 0)} core` : "";
   const shareOf = cell.shareOf ? ` ${cell.shareOf}` : "";
   const value = cell.valueLabel ? ` · ${cell.valueLabel}` : "";
-  const sub = fitText(`${pct(cell.share)}${shareOf}${core}${value}`, width, SUB_FONT, 6.8);
+  const sub = fitParts([pct(cell.share), shareOf, value, core], width, SUB_FONT, 6.8);
   const note = cell.note ? fitText(`▸ ${cell.note}`, width, SUB_FONT, 6.8) : "";
   const subY = y + 17 + titleLines.length * 16;
   const termsY = subY + (note ? 30 : 15) + 4;

@@ -52,6 +52,10 @@ def test_overview_shows_run_treemap_funnel_and_metrics(live_server, page, artifa
     assert len(fills) >= min(len(personas), PALETTE_SIZE)
     biggest = max(personas, key=lambda p: p["size"])
     assert biggest["name"][:10] in page.locator('[data-testid="persona-treemap"]').inner_text()
+    # a cell's share line drops its least needed parts to fit ("2.3%" for "2.3% · 62% core"), never cut mid-word
+    words = page.eval_on_selector_all('[data-testid="persona-treemap"] text', "ts => ts.map(t => t.textContent)")
+    stats = [t for t in words if re.match(r"^\d+(\.\d+)?%", t)]
+    assert len(stats) >= len(personas) // 2 and not any("…" in t for t in stats), stats
 
     meta = page.get_by_test_id("run-meta").inner_text()
     assert run["id"] in meta and "twcs_sample.csv" in meta
