@@ -159,6 +159,8 @@ def persona_csv_row(profile: dict[str, Any]) -> dict[str, Any]:
         "peak_weekdays": " ".join(str(d) for d in activity.get("peak_weekdays") or []),
         "time_basis": activity.get("time_basis"),
         "separability": (profile.get("separators") or {}).get("accuracy"),
+        "negative_share": (profile.get("tone") or {}).get("negative_share"),
+        "tone": (profile.get("tone") or {}).get("reading"),
         "evidence_withheld": profile.get("evidence_withheld"),
     }
     for k in range(EVIDENCE_COLUMNS):

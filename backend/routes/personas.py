@@ -56,6 +56,9 @@ def persona_summary(profile: PersonaProfile, top_terms: int = 8) -> PersonaSumma
     for name in _ACTIVITY_FEATURES:
         if name in means:
             metrics[name] = means[name]
+    tone = getattr(profile, "tone", None)
+    if tone is not None:
+        metrics["negative_share"] = _finite(tone.negative_share)
     return PersonaSummary(
         id=profile.id, name=profile.name or f"Persona {profile.id}", description=profile.description,
         size=size, share=_finite(profile.share) or 0.0, core_size=core, reassigned_count=reassigned,

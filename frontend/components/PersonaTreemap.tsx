@@ -16,6 +16,8 @@ interface Cell {
   share: number;
   fill: string;
   valueLabel: string;
+  /** A word after the value on the cell ("22.6% negative"), where the measure has one. */
+  valueUnit?: string;
   terms: string;
   /** Share of the cell's members placed by the clustering itself (the rest were reassigned from noise). */
   coreShare?: number | null;
@@ -151,6 +153,7 @@ export default function PersonaTreemap({
         share: p.share,
         fill: coloring.color(p),
         valueLabel,
+        valueUnit: measure.unit,
         note: subs || undefined,
         terms: (p.top_terms ?? []).slice(0, 5).map((t) => t.term).join(", "),
         coreShare,
@@ -208,7 +211,7 @@ function CellText({ cell, x, y, width, height, ink }: { cell: TreemapCell; x: nu
   const titleLines = wrapText(cell.name, width, TITLE_FONT, 7.6, Math.max(1, maxLines));
   const core = typeof cell.coreShare === "number" ? ` · ${pct(cell.coreShare, 0)} core` : "";
   const shareOf = cell.shareOf ? ` ${cell.shareOf}` : "";
-  const value = cell.valueLabel ? ` · ${cell.valueLabel}` : "";
+  const value = cell.valueLabel ? ` · ${cell.valueLabel}${cell.valueUnit ? ` ${cell.valueUnit}` : ""}` : "";
   const sub = fitParts([pct(cell.share), shareOf, value, core], width, SUB_FONT, 6.8);
   const note = cell.note ? fitText(`▸ ${cell.note}`, width, SUB_FONT, 6.8) : "";
   const subY = y + 17 + titleLines.length * 16;

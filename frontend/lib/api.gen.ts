@@ -1992,7 +1992,7 @@ export interface components {
             level?: number | null;
             /**
              * Metrics
-             * @description Colour metrics: reassigned_share, core_share, separability (separator accuracy) and night_share / business_hours_share / weekend_share when the run has timestamps.
+             * @description Colour metrics: reassigned_share, core_share, separability (separator accuracy) and night_share / business_hours_share / weekend_share when the run has timestamps; negative_share (members whose text reads negative, ml.profile.tone) for conversation runs made since 2026-12-02.
              */
             metrics?: {
                 [key: string]: number | null;

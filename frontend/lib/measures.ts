@@ -12,29 +12,46 @@ export interface Measure {
   label: string;
   kind: "category" | "share" | "diverging";
   description: string;
+  /** A word shown after the value on a treemap cell ("22.6% negative"). */
+  unit?: string;
   value: (p: PersonaSummary) => number | null;
 }
 
-const METRIC_INFO: Record<string, { label: string; description: string }> = {
+const METRIC_INFO: Record<string, { label: string; description: string; unit?: string }> = {
   reassigned_share: {
     label: "Reassigned share",
+    unit: "reassigned",
     description: "Share of members that clustering left as noise and were reassigned to their nearest persona.",
   },
-  core_share: { label: "Core share", description: "Share of members the clustering placed in the persona directly." },
+  core_share: {
+    label: "Core share",
+    unit: "core",
+    description: "Share of members the clustering placed in the persona directly.",
+  },
   separability: {
     label: "Separability",
+    unit: "separable",
     description: "Accuracy of a simple classifier telling this persona from the rest.",
+  },
+  negative_share: {
+    label: "Negative tone",
+    unit: "negative",
+    description:
+      "Share of members whose text reads negative (VADER). Compare personas within this run: on complaint data the level runs low, and polite complaints read less negative.",
   },
   night_share: {
     label: "Night activity",
+    unit: "at night",
     description: "Share of messages posted 22:00–05:59 in the run's clock (UTC unless the timestamps carry offsets or the run set --timezone).",
   },
   business_hours_share: {
     label: "Business hours",
+    unit: "in business hours",
     description: "Share of messages posted Mon–Fri 09:00–17:59 in the run's clock (UTC unless the timestamps carry offsets or the run set --timezone).",
   },
   weekend_share: {
     label: "Weekend activity",
+    unit: "at weekends",
     description: "Share of messages posted on Saturday or Sunday in the run's clock (UTC unless the timestamps carry offsets or the run set --timezone).",
   },
 };
@@ -44,12 +61,17 @@ function finite(v: number | null | undefined): number | null {
 }
 
 /** Event runs: "reassigned" means flagged as mixed, and the fingerprint features are events. */
-const EVENT_METRIC_INFO: Record<string, { label: string; description: string }> = {
+const EVENT_METRIC_INFO: Record<string, { label: string; description: string; unit?: string }> = {
   reassigned_share: {
     label: "Mixed share",
+    unit: "mixed",
     description: "Share of users flagged as mixed: their top two personas' shares differ by less than the run's margin.",
   },
-  core_share: { label: "Clear share", description: "Share of users who clearly belong to this persona (not mixed)." },
+  core_share: {
+    label: "Clear share",
+    unit: "clear",
+    description: "Share of users who clearly belong to this persona (not mixed).",
+  },
 };
 
 /** All measures the personas of a run offer, persona colours first (`eventRun`: wording for users × events). */
@@ -74,13 +96,14 @@ export function availableMeasures(personas: PersonaSummary[], eventRun = false, 
     metricKeys.add("reassigned_share");
   }
   for (const key of metricKeys) {
-    const info = (eventRun ? EVENT_METRIC_INFO[key] : undefined) ??
+    const info: { label: string; description: string; unit?: string } = (eventRun ? EVENT_METRIC_INFO[key] : undefined) ??
       METRIC_INFO[key] ?? { label: label(key), description: words?.meaning(key) || key };
     measures.push({
       key: `metric:${key}`,
       label: info.label,
       kind: "share",
       description: info.description,
+      unit: info.unit,
       value: (p) => {
         const v = finite(p.metrics?.[key]);
         if (v !== null) return v;

@@ -111,6 +111,18 @@ def test_colour_measure_recolours_the_treemap(live_server, page, artifacts):
     assert page.locator(".legend .ramp").count() == 1
     page.screenshot(path=str(artifacts / "overview-coloured-by-feature.png"), full_page=False)
 
+    # the personas' negative tone (ml.profile.tone), from the list endpoint's metrics
+    assert all(p["metrics"]["negative_share"] is not None for p in personas)
+    assert "metric:negative_share" in values
+    fills = [page.locator(CELLS).nth(i).get_attribute("fill") for i in range(page.locator(CELLS).count())]
+    page.get_by_test_id("measure-select").select_option("metric:negative_share")
+    page.wait_for_function(
+        "([sel, before]) => [...document.querySelectorAll(sel)].some((c, i) => c.getAttribute('fill') !== before[i])",
+        arg=[CELLS, fills])
+    words = page.eval_on_selector_all(f"{CELLS} ~ text, [data-testid=persona-treemap] text", "ts => ts.map(t => t.textContent)")
+    assert any(re.search(r"^\d+(\.\d)?% · \d+(\.\d)?% negative", w) for w in words), words  # the value says what it is
+    page.screenshot(path=str(artifacts / "overview-coloured-by-tone.png"), full_page=False)
+
 
 def test_clicking_a_cell_opens_that_persona(live_server, page):
     personas = sorted(_personas(live_server), key=lambda p: -p["size"])

@@ -111,7 +111,8 @@ class PersonaSummary(Contract):
     metrics: dict[str, float | None] = Field(
         default_factory=dict,
         description="Colour metrics: reassigned_share, core_share, separability (separator accuracy) "
-                    "and night_share / business_hours_share / weekend_share when the run has timestamps.")
+                    "and night_share / business_hours_share / weekend_share when the run has timestamps; negative_share "
+                    "(members whose text reads negative, ml.profile.tone) for conversation runs made since 2026-12-02.")
     feature_z: dict[str, float | None] = Field(
         default_factory=dict, description="Standardised difference to the population per behavioural feature.")
     parent_id: int | None = Field(None, description="The persona's family (GET /runs/{id}/families); "
