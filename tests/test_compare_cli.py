@@ -36,6 +36,8 @@ def test_a_run_against_itself_continues_everything(pipeline_run_dir, tmp_path, c
     assert len(data["new_personas"]) == len(personas)
     assert {p["status"] for p in data["new_personas"]} == {"continued"}
     assert all(p["base_ids"] == [p["id"]] and p["scores"]["similarity"] > 0.999 for p in data["new_personas"])
+    # the tone of each persona, then and now: the same members, so no change
+    assert all(p["tone"]["change"] == 0 and p["tone"]["reading"] == "no clear change" for p in data["new_personas"])
     # the headline: the same members placed on the run's own personas, only the placement's leave-one-out differs;
     # one bucket per persona plus "novel", which cannot grow (nothing is new)
     assert data["shift"]["basis"] == "placed" and data["shift"]["level"] == "stable"

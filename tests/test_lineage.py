@@ -158,6 +158,14 @@ def test_members_of_a_split_or_merged_persona_did_not_move():
     assert {p.id: p.status for p in c.new_personas}[2] == "merged"
     assert c.movers.n_moved == 10 and {(m.from_id, m.to_id) for m in c.movers.moves} == {(5, 3)}
     assert c.movers.n_regrouped == 100 + 100  # the split's second piece, the merged-in persona
+    # tone then → now only where the same people continue: not for a split's pieces or a merger
+    for snap in (base, new):
+        for profile in snap.profiles.values():
+            profile["tone"] = {"negative_share": 0.3, "scored_members": 100}
+    c = compare_runs(base, new, LineageConfig(match_similarity=0.85, piece_similarity=0.6, piece_margin=0.0))
+    for p in c.new_personas:
+        assert (p.tone is not None) == (p.status in ("continued", "grown", "shrunk")), (p.status, p.tone)
+    assert any(p.tone is not None for p in c.new_personas) and any(p.tone is None for p in c.new_personas)
 
 
 def test_wilson_and_psi():

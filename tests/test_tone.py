@@ -123,3 +123,17 @@ def test_description_says_the_reading(twcs_run):
     p = _with_reading(twcs_run["profiles"][0], "less negative")
     assert "read less negative than everyone's" in describe(p)
     assert "negative" not in describe(_with_reading(p, "like everyone")).replace(p["name"], "")
+
+
+def test_tone_change_between_two_runs():
+    from ml.lineage.shift import tone_change
+
+    then = {"tone": {"negative_share": 0.2, "scored_members": 500}}
+    now = {"tone": {"negative_share": 0.35, "scored_members": 500}}
+    c = tone_change(then, now)
+    assert c.reading == "more negative" and c.change == pytest.approx(0.15) and c.p_value < 1e-4
+    assert tone_change(now, then).reading == "less negative"
+    assert tone_change(then, {"tone": {"negative_share": 0.22, "scored_members": 500}}).reading == "no clear change"
+    few = {"tone": {"negative_share": 0.35, "scored_members": 12}}  # large change, too few members to tell
+    assert tone_change(then, few).reading == "no clear change"
+    assert tone_change(then, {}) is None and tone_change({"tone": None}, now) is None

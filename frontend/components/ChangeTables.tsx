@@ -76,6 +76,18 @@ function DeltaCell({ p, comparison }: { p: NewPersona; comparison: Comparison })
   );
 }
 
+/** "more negative: 22% → 35% of its members": a clear change of tone (ml.lineage.shift.tone_change), else nothing. */
+function ToneLine({ p }: { p: NewPersona }) {
+  const t = p.tone;
+  if (!t || t.reading === "no clear change") return null;
+  return (
+    <span className="muted origin" data-testid="tone-change" data-reading={t.reading}>
+      <br />
+      {t.reading}: {pct(t.then, 0)} → {pct(t.now, 0)} of its members write negatively
+    </span>
+  );
+}
+
 function Terms({ words, kind }: { words: string[]; kind: "new" | "lost" }) {
   if (!words.length) return <span className="muted">–</span>;
   return (
@@ -136,6 +148,7 @@ export function NewPersonaTable({ comparison }: { comparison: Comparison }) {
               <td>
                 <Link href={personaHref(runId, p.id)}>{p.name}</Link>
                 <Origin p={p} comparison={comparison} />
+                <ToneLine p={p} />
               </td>
               <td>
                 <StatusBadge status={p.status} />

@@ -1954,6 +1954,8 @@ export interface components {
             terms?: components["schemas"]["TermChange"] | null;
             /** @description share of its base persona(s) in the base run */
             then?: components["schemas"]["ShareCI"] | null;
+            /** @description Continued, grown and shrunk personas only (a split piece or a merger holds other people than its parent); None when either run's profile has no tone (runs before 2026-12-02, event runs). */
+            tone?: components["schemas"]["ToneChange"] | null;
         };
         /** PersonaList */
         PersonaList: {
@@ -2428,6 +2430,35 @@ export interface components {
              * @description (negative_share - population) / sqrt(p (1 - p)).
              */
             std_diff: number;
+        };
+        /**
+         * ToneChange
+         * @description Its members' negative tone then and now (``ml.profile.tone``, the same scorer in both runs).
+         */
+        ToneChange: {
+            /**
+             * Change
+             * @description now - then
+             */
+            change: number;
+            /** Now */
+            now: number;
+            /**
+             * P Value
+             * @description two-proportion z-test
+             */
+            p_value: number;
+            /**
+             * Reading
+             * @description more/less negative when |change| / sqrt(p (1 - p)) >= 0.2 (p pooled) and p_value < 0.05
+             * @enum {string}
+             */
+            reading: "more negative" | "less negative" | "no clear change";
+            /**
+             * Then
+             * @description share of its scored members whose text read negative in the base run
+             */
+            then: number;
         };
         /** TopEvent */
         TopEvent: {

@@ -34,7 +34,7 @@ from ml.lineage.neighbourhood import (
     own_tail_shares,
     placed_shares,
 )
-from ml.lineage.shift import activity_change, fingerprint_change, psi, share_ci, term_change
+from ml.lineage.shift import activity_change, fingerprint_change, psi, share_ci, term_change, tone_change
 from ml.lineage.snapshot import RunSnapshot, check_comparable
 from ml.runtime.contracts.compare import BasePersona, Comparison, Link, NewPersona, RunRef
 
@@ -217,6 +217,8 @@ class RunComparer(BaseEstimator):
         parents = [base.lineage(base.persona_ids[i]) for i in linked]
         scores = self._scores(anchor, j, then, now)
         changes = self._changes(anchor, pid) if anchor is not None else {}
+        if status not in ("continued", "grown", "shrunk"):  # a piece or a merger: not the same people's tone
+            changes.pop("tone", None)
         return NewPersona(
             id=pid, name=base.name(base.persona_ids[main]) if keeps else new.name(pid), own_name=new.name(pid),
             lineage_id=lineage, parent_lineage_ids=parents, status=status,
@@ -280,7 +282,8 @@ class RunComparer(BaseEstimator):
         a = self._base.profiles.get(int(self._base.persona_ids[i]), {})
         b = self._new.profiles.get(pid, {})
         return {"activity": activity_change(a.get("activity"), b.get("activity")),
-                "terms": term_change(a, b, self._cfg.top_terms), "fingerprint": fingerprint_change(a, b)}
+                "terms": term_change(a, b, self._cfg.top_terms), "fingerprint": fingerprint_change(a, b),
+                "tone": tone_change(a, b)}
 
     def _base_persona(self, i: int, new_personas: list[NewPersona]) -> BasePersona:
         pid = int(self._base.persona_ids[i])

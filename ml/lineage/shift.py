@@ -4,8 +4,9 @@ In: member counts per persona (or per bucket of personas) in both runs, and pers
 (``personas.json`` entries). Out: Wilson intervals of shares (``share_ci``), the population stability
 index over buckets (``psi``: Σ (now − then) · ln(now / then), an empty bucket counted at ``floor``),
 its level against the configured thresholds, and per persona the change in activity (total variation
-distance of the hourly and weekday profiles, peak hour then/now), in top terms (kept, new, lost) and in
-the behavioural fingerprint (standardised differences from the population, then vs now).
+distance of the hourly and weekday profiles, peak hour then/now), in top terms (kept, new, lost), in
+the behavioural fingerprint (standardised differences from the population, then vs now) and in tone (the
+share of members whose text reads negative, then vs now, with a two-proportion test).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from ml.runtime.contracts.compare import (
     ShareCI,
     Shift,
     TermChange,
+    ToneChange,
 )
 
 
@@ -113,3 +115,20 @@ def fingerprint_change(then: dict, now: dict, top: int = 3) -> FingerprintChange
     rows.sort(key=lambda r: -abs(r.change))
     return FingerprintChange(mean_abs_change=round(float(np.mean([abs(r.change) for r in rows])), 4),
                              largest=rows[:top])
+
+
+def tone_change(then: dict, now: dict, min_effect: float = 0.2, alpha: float = 0.05) -> ToneChange | None:
+    """Negative tone then vs now (``profile["tone"]``): the change, a two-proportion z-test and a reading with
+    the profile's own rule (standardised change ≥ ``min_effect`` and p < ``alpha``)."""
+    a, b = then.get("tone") or {}, now.get("tone") or {}
+    if not a.get("scored_members") or not b.get("scored_members"):
+        return None
+    p1, n1, p2, n2 = a["negative_share"], a["scored_members"], b["negative_share"], b["scored_members"]
+    pooled = (p1 * n1 + p2 * n2) / (n1 + n2)
+    spread = np.sqrt(pooled * (1 - pooled))
+    se = spread * np.sqrt(1 / n1 + 1 / n2)
+    p_value = float(2 * norm.sf(abs(p2 - p1) / se)) if se > 0 else 1.0
+    reading = "no clear change"
+    if spread > 0 and abs(p2 - p1) / spread >= min_effect and p_value < alpha:
+        reading = "more negative" if p2 > p1 else "less negative"
+    return ToneChange(then=p1, now=p2, change=round(p2 - p1, 4), p_value=float(f"{p_value:.4g}"), reading=reading)

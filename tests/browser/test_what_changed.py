@@ -127,6 +127,11 @@ def test_flows_badges_and_shift(series_runs, page, artifacts):
         row = table.locator(f'tr[data-persona-id="{p["id"]}"]')
         assert row.get_by_test_id("status-badge").get_attribute("data-status") == p["status"]
         assert row.get_by_test_id("recut").count() == (1 if p["recut"] else 0)  # re-cuts say so beside the badge
+        tone = p.get("tone") or {}
+        said = row.get_by_test_id("tone-change")
+        assert said.count() == (0 if tone.get("reading") in (None, "no clear change") else 1)
+        if said.count():
+            assert said.inner_text().strip().startswith(tone["reading"]) and f"{tone['now'] * 100:.0f}%" in said.inner_text()
         assert f"{p['now']['share'] * 100:.1f}%" in row.inner_text()
         assert "−0.0" not in row.inner_text()  # a change that rounds to nothing reads 0.0 pts
     # a piece of a split: share then is the whole persona's before it split, Δ that of all its pieces together

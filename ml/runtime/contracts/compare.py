@@ -77,6 +77,17 @@ class TermChange(_Record):
     jaccard: float
 
 
+class ToneChange(_Record):
+    """Its members' negative tone then and now (``ml.profile.tone``, the same scorer in both runs)."""
+
+    then: float = Field(description="share of its scored members whose text read negative in the base run")
+    now: float
+    change: float = Field(description="now - then")
+    p_value: float = Field(description="two-proportion z-test")
+    reading: Literal["more negative", "less negative", "no clear change"] = Field(description=(
+        "more/less negative when |change| / sqrt(p (1 - p)) >= 0.2 (p pooled) and p_value < 0.05"))
+
+
 class FeatureShift(_Record):
     feature: str
     then: float | None
@@ -121,6 +132,10 @@ class NewPersona(_Record):
     activity: ActivityChange | None = None
     terms: TermChange | None = None
     fingerprint: FingerprintChange | None = None
+    tone: ToneChange | None = Field(None, description="Continued, grown and shrunk personas only (a split piece or "
+                                                      "a merger holds other people than its parent); None when "
+                                                      "either run's profile has no tone (runs before 2026-12-02, "
+                                                      "event runs).")
 
 
 class PsiBucket(_Record):
