@@ -65,7 +65,8 @@ function ThenCell({ p, comparison }: { p: NewPersona; comparison: Comparison }) 
 function DeltaCell({ p, comparison }: { p: NewPersona; comparison: Comparison }) {
   const parent = splitParent(p, comparison);
   if (!parent) return <>{delta(p.now.share, p.then?.share)}</>;
-  const pieces = comparison.new_personas.filter((q) => (parent.new_ids ?? []).includes(q.id));
+  // its pieces: the split's personas (a persona it also merged into holds other people as well)
+  const pieces = comparison.new_personas.filter((q) => q.status === "split" && (parent.new_ids ?? []).includes(q.id));
   const together = pieces.reduce((sum, q) => sum + q.now.share, 0);
   return (
     <span data-testid="split-delta" title={`Its ${pieces.length} pieces together, against the persona they split from`}>

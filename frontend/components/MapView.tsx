@@ -252,6 +252,7 @@ function MapKey({
       >
         {legend.map((l) => {
           const off = l.ids.every((id) => hidden.has(id));
+          const pick = () => setFocus(off ? null : { ids: l.ids, label: `${byFamily ? "f" : "p"}${l.key}` });
           return (
             <button
               key={l.key}
@@ -261,9 +262,9 @@ function MapKey({
                 toggle(l.ids);
                 setFocus(null); // hidden or shown again: the whole map, not a pick
               }}
-              onMouseEnter={() => setFocus(off ? null : { ids: l.ids, label: `${byFamily ? "f" : "p"}${l.key}` })}
+              onMouseEnter={pick}
               onMouseLeave={() => setFocus(null)}
-              onFocus={() => setFocus(off ? null : { ids: l.ids, label: `${byFamily ? "f" : "p"}${l.key}` })}
+              onFocus={pick}
               onBlur={() => setFocus(null)}
               title={off ? "Show" : "Hide"}
             >

@@ -221,7 +221,7 @@ function TreemapPanel({
             forcedLabel={forcedLabel}
             onZoom={onZoom}
           />
-          {measure.kind !== "category" ? <ScaleLegend scale={scale} diverging={measure.kind === "diverging"} /> : null}
+          {measure.kind !== "category" ? <ScaleLegend scale={scale} diverging={measure.kind === "diverging" || measure.kind === "centred"} /> : null}
         </>
       )}
     </FamilyLevel>

@@ -18,6 +18,8 @@ interface Cell {
   valueLabel: string;
   /** A word after the value on the cell ("22.6% negative"), where the measure has one. */
   valueUnit?: string;
+  /** The colour measure is the core share itself: the share line does not say it twice. */
+  coreInValue?: boolean;
   terms: string;
   /** Share of the cell's members placed by the clustering itself (the rest were reassigned from noise). */
   coreShare?: number | null;
@@ -154,6 +156,7 @@ export default function PersonaTreemap({
         fill: coloring.color(p),
         valueLabel,
         valueUnit: measure.unit,
+        coreInValue: measure.key === "metric:core_share",
         note: subs || undefined,
         terms: (p.top_terms ?? []).slice(0, 5).map((t) => t.term).join(", "),
         coreShare,
@@ -209,10 +212,10 @@ function ForcedBand({ cell, x, y, width, height, ink }: { cell: TreemapCell; x: 
 function CellText({ cell, x, y, width, height, ink }: { cell: TreemapCell; x: number; y: number; width: number; height: number; ink: string }) {
   const maxLines = Math.max(0, Math.min(3, Math.floor((height - 24) / 16)));
   const titleLines = wrapText(cell.name, width, TITLE_FONT, 7.6, Math.max(1, maxLines));
-  const core = typeof cell.coreShare === "number" ? ` · ${pct(cell.coreShare, 0)} core` : "";
+  const core = typeof cell.coreShare === "number" && !cell.coreInValue ? ` · ${pct(cell.coreShare, 0)} core` : "";
   const shareOf = cell.shareOf ? ` ${cell.shareOf}` : "";
   const value = cell.valueLabel ? ` · ${cell.valueLabel}${cell.valueUnit ? ` ${cell.valueUnit}` : ""}` : "";
-  const sub = fitParts([pct(cell.share), shareOf, value, core], width, SUB_FONT, 6.8);
+  const sub = fitParts([`${pct(cell.share)}${shareOf}`, value, core], width, SUB_FONT, 6.8);
   const note = cell.note ? fitText(`▸ ${cell.note}`, width, SUB_FONT, 6.8) : "";
   const subY = y + 17 + titleLines.length * 16;
   const termsY = subY + (note ? 30 : 15) + 4;

@@ -2390,7 +2390,7 @@ export interface components {
         };
         /**
          * Tone
-         * @description Whether the persona's members write more negatively than everyone (ml.profile.tone.ToneProfiler):
+         * @description Whether the persona's members write more negatively than the other personas' (ml.profile.tone):
          *     a comparison within the run's data, never a claim that a persona is happy.
          */
         Tone: {
@@ -2406,7 +2406,7 @@ export interface components {
             negative_share: number;
             /**
              * P Value
-             * @description Exact binomial test of its count against the population share.
+             * @description Pooled two-proportion z-test against the other personas' scored members.
              */
             p_value: number;
             /**
@@ -2421,13 +2421,18 @@ export interface components {
              */
             reading: "more negative" | "less negative" | "like everyone";
             /**
+             * Rest Negative Share
+             * @description The same over the other personas' members.
+             */
+            rest_negative_share?: number | null;
+            /**
              * Scored Members
              * @description Members scored (at most profile.tone_sample_per_persona).
              */
             scored_members: number;
             /**
              * Std Diff
-             * @description (negative_share - population) / sqrt(p (1 - p)).
+             * @description (negative_share - rest) / sqrt(p (1 - p)), p the population share.
              */
             std_diff: number;
         };
@@ -2450,7 +2455,7 @@ export interface components {
             p_value: number;
             /**
              * Reading
-             * @description more/less negative when |change| / sqrt(p (1 - p)) >= 0.2 (p pooled) and p_value < 0.05
+             * @description more/less negative when |change| / sqrt(p (1 - p)) >= the run's profile.min_effect (p pooled) and p_value < 0.05
              * @enum {string}
              */
             reading: "more negative" | "less negative" | "no clear change";

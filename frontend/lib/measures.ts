@@ -10,7 +10,8 @@ import { featureLabel, num, pct } from "./format";
 export interface Measure {
   key: string;
   label: string;
-  kind: "category" | "share" | "diverging";
+  /** centred: a share coloured below (blue) or above (red) everyone's, the size-weighted mean (white). */
+  kind: "category" | "share" | "diverging" | "centred";
   description: string;
   /** A word shown after the value on a treemap cell ("22.6% negative"). */
   unit?: string;
@@ -37,7 +38,7 @@ const METRIC_INFO: Record<string, { label: string; description: string; unit?: s
     label: "Negative tone",
     unit: "negative",
     description:
-      "Share of members whose text reads negative (VADER). Compare personas within this run: on complaint data the level runs low, and polite complaints read less negative.",
+      "Share of members whose text reads negative (VADER): red above everyone's share, blue below, white alike. Compare personas within this run: on complaint data the level runs low, and polite complaints read less negative.",
   },
   night_share: {
     label: "Night activity",
@@ -101,7 +102,7 @@ export function availableMeasures(personas: PersonaSummary[], eventRun = false, 
     measures.push({
       key: `metric:${key}`,
       label: info.label,
-      kind: "share",
+      kind: key === "negative_share" ? "centred" : "share",
       description: info.description,
       unit: info.unit,
       value: (p) => {
@@ -163,6 +164,21 @@ export function coloring(
       format: (v) => (v === null ? "–" : `${v >= 0 ? "+" : ""}${num(v, 2)} sd`),
       min: -bound,
       max: bound,
+    };
+  }
+  if (measure.kind === "centred") {
+    const weighted = personas.map((p) => [measure.value(p), p.size] as const).filter(([v]) => v !== null);
+    const total = weighted.reduce((n, [, size]) => n + size, 0);
+    const centre = total ? weighted.reduce((sum, [v, size]) => sum + (v as number) * size, 0) / total : 0;
+    const bound = Math.max(0.05, ...values.map((v) => Math.abs(v - centre)));
+    return {
+      color: (p) => {
+        const v = measure.value(p);
+        return v === null ? "#cccccc" : diverging((v - centre) / bound);
+      },
+      format: (v) => pct(v, 1),
+      min: Math.max(0, centre - bound),
+      max: Math.min(1, centre + bound),
     };
   }
   const min = values.length ? Math.min(...values) : 0;

@@ -149,6 +149,9 @@ def _column(frame: pd.DataFrame, name: str) -> pd.Series:
     return frame[name] if name in frame else pd.Series(np.nan, index=frame.index)
 
 
+PERIOD_FIELDS = ("first", "last", "p05", "p95")
+
+
 def period(timestamps) -> dict[str, str | None]:
     """``{"first", "last", "p05", "p95"}``: the earliest and latest of ``timestamps`` (datetimes or ISO strings,
     any offset) and the 5th and 95th percentiles, between which 90% of them lie (a few stray old messages
@@ -159,8 +162,10 @@ def period(timestamps) -> dict[str, str | None]:
         ts = pd.to_datetime(ts, utc=True, errors="coerce", format="ISO8601")
     elif ts.dt.tz is None:
         ts = ts.dt.tz_localize("UTC")
+    else:
+        ts = ts.dt.tz_convert("UTC")
     ts = ts.dropna().sort_values(ignore_index=True)
     if ts.empty:
-        return dict.fromkeys(("first", "last", "p05", "p95"))
+        return dict.fromkeys(PERIOD_FIELDS)
     at = [ts.iloc[0], ts.iloc[-1], ts.iloc[int(0.05 * (len(ts) - 1))], ts.iloc[int(np.ceil(0.95 * (len(ts) - 1)))]]
-    return {k: t.isoformat(timespec="seconds") for k, t in zip(("first", "last", "p05", "p95"), at)}
+    return {k: t.isoformat(timespec="seconds") for k, t in zip(PERIOD_FIELDS, at)}

@@ -283,7 +283,7 @@ class RunComparer(BaseEstimator):
         b = self._new.profiles.get(pid, {})
         return {"activity": activity_change(a.get("activity"), b.get("activity")),
                 "terms": term_change(a, b, self._cfg.top_terms), "fingerprint": fingerprint_change(a, b),
-                "tone": tone_change(a, b)}
+                "tone": tone_change(a, b, (self._new.config.get("profile") or {}).get("min_effect", 0.2))}
 
     def _base_persona(self, i: int, new_personas: list[NewPersona]) -> BasePersona:
         pid = int(self._base.persona_ids[i])

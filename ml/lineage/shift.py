@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import norm
 
+from ml.profile.tone import reading, two_proportions
 from ml.runtime.contracts.compare import (
     ActivityChange,
     FeatureShift,
@@ -118,17 +119,15 @@ def fingerprint_change(then: dict, now: dict, top: int = 3) -> FingerprintChange
 
 
 def tone_change(then: dict, now: dict, min_effect: float = 0.2, alpha: float = 0.05) -> ToneChange | None:
-    """Negative tone then vs now (``profile["tone"]``): the change, a two-proportion z-test and a reading with
-    the profile's own rule (standardised change ≥ ``min_effect`` and p < ``alpha``)."""
+    """Negative tone then vs now (``profile["tone"]``): the change, a pooled two-proportion z-test and a
+    reading with the profile's rule (``ml.profile.tone.reading``: standardised change ≥ ``min_effect``, the
+    run's ``profile.min_effect``, and p < ``alpha``). None unless both runs scored it the same way."""
     a, b = then.get("tone") or {}, now.get("tone") or {}
-    if not a.get("scored_members") or not b.get("scored_members"):
+    if not a.get("scored_members") or not b.get("scored_members") or a.get("method") != b.get("method"):
         return None
     p1, n1, p2, n2 = a["negative_share"], a["scored_members"], b["negative_share"], b["scored_members"]
     pooled = (p1 * n1 + p2 * n2) / (n1 + n2)
     spread = np.sqrt(pooled * (1 - pooled))
-    se = spread * np.sqrt(1 / n1 + 1 / n2)
-    p_value = float(2 * norm.sf(abs(p2 - p1) / se)) if se > 0 else 1.0
-    reading = "no clear change"
-    if spread > 0 and abs(p2 - p1) / spread >= min_effect and p_value < alpha:
-        reading = "more negative" if p2 > p1 else "less negative"
-    return ToneChange(then=p1, now=p2, change=round(p2 - p1, 4), p_value=float(f"{p_value:.4g}"), reading=reading)
+    p_value = two_proportions(p1, n1, p2, n2)
+    change = reading((p2 - p1) / spread if spread > 0 else 0.0, p_value, min_effect, alpha, "no clear change")
+    return ToneChange(then=p1, now=p2, change=round(p2 - p1, 4), p_value=float(f"{p_value:.4g}"), reading=change)

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ml.ingest.timebasis import period
+from ml.ingest.timebasis import PERIOD_FIELDS, period
 from ml.runtime.errors import InputError
 
 RUN_FILES = ("manifest.json", "personas.json", "assignments.parquet")
@@ -63,7 +63,7 @@ class RunSnapshot:
     axes: list[str] | None = None
     run_dir: str | None = None
     time_basis: str | None = None
-    period: dict[str, str | None] = field(default_factory=lambda: dict.fromkeys(("first", "last", "p05", "p95")))
+    period: dict[str, str | None] = field(default_factory=lambda: dict.fromkeys(PERIOD_FIELDS))
     config: dict[str, Any] = field(default_factory=dict, repr=False)  # the run's manifest config
     model: Any = field(default=None, repr=False)  # PersonaModel / EventRunModel as loaded
 
@@ -202,9 +202,9 @@ def _period(manifest: dict[str, Any], members: pd.DataFrame, kind: str) -> dict[
     manifest recorded them; none for event runs (their members are users)."""
     time = manifest.get("time") or {}
     if kind == "events":
-        return dict.fromkeys(("first", "last", "p05", "p95"))
+        return dict.fromkeys(PERIOD_FIELDS)
     if time.get("first"):
-        return {k: time.get(k) for k in ("first", "last", "p05", "p95")}
+        return {k: time.get(k) for k in PERIOD_FIELDS}
     return period(members.get("timestamp", []))
 
 

@@ -77,8 +77,9 @@ class _Fitted:
     specs: list
 
 
-def _fit_parts(members, texts, features, labels, cfg: ProfileConfig, brands: tuple, time_basis) -> _Fitted:
-    """``texts``: what terms are read from (masked); the tone reads the members' own texts."""
+def _fit_parts(members, texts, features, labels, cfg: ProfileConfig, brands: tuple, time_basis,
+               tone_texts) -> _Fitted:
+    """``texts``: what terms are read from (masked); ``tone_texts``: the members' own texts, for the tone."""
     specs = feature_specs()
     X = np.asarray(features, dtype=np.float64)
     if X.ndim != 2 or X.shape[1] != len(specs):
@@ -92,7 +93,7 @@ def _fit_parts(members, texts, features, labels, cfg: ProfileConfig, brands: tup
         EvidenceSelector(cfg.n_evidence, cfg.evidence_pool, cfg.mmr_lambda, cfg.near_duplicate_cosine,
                          cfg.near_duplicate_jaccard, cfg.min_evidence_words, cfg.evidence_max_chars),
         ToneProfiler(cfg.tone_sample_per_persona, cfg.min_effect, random_state=cfg.random_state).fit(
-            members["text"].fillna("").astype(str), labels),
+            tone_texts, labels),
         X, specs)
 
 
@@ -126,7 +127,7 @@ def build_profiles(members: pd.DataFrame, features, labels, reassigned, embeddin
     words = texts.tolist() if term_texts is None else [t if isinstance(t, str) else "" for t in term_texts]
     if len(words) != n:
         raise InputError(f"build_profiles: term_texts has {len(words)} texts but members has {n} rows")
-    fit = _fit_parts(members, words, features, labels, cfg, tuple(keep_handles), time_basis)
+    fit = _fit_parts(members, words, features, labels, cfg, tuple(keep_handles), time_basis, texts)
 
     profiles, highlighted = [], {}
     for pid in np.unique(labels):

@@ -64,8 +64,8 @@ def describe(profile: dict) -> str:
     hl = profile.get("highlights", [])[:3]
     if hl:
         parts.append("Compared with everyone, it " + "; it ".join(hl) + ".")
-    if tone_sentence(profile.get("tone")):
-        parts.append(tone_sentence(profile.get("tone")))
+    if tone := tone_sentence(profile.get("tone")):
+        parts.append(tone)
     sep = profile.get("separators", {})
     if sep.get("accuracy") is not None:
         parts.append(

@@ -1,4 +1,4 @@
-"""Whether a persona writes more negatively than everyone in the same data (``ToneProfiler``).
+"""Whether a persona writes more negatively than the other personas of the same run (``ToneProfiler``).
 
 Input: the members' texts and persona labels. Each text is scored with VADER (``vaderSentiment``, a
 lexicon and rule set made for social-media text; it ships its lexicon, nothing is downloaded) and counts as
@@ -6,10 +6,12 @@ negative when its compound score is at most -0.05, the authors' own threshold. O
 (``profile(pid)``, the ``tone`` field of a conversation persona):
 
 - ``negative_share``: share of the persona's scored members whose text reads negative;
-- ``population_negative_share``: the same over all members (each persona weighted by its size);
-- ``std_diff``: ``(negative_share - population) / sqrt(p(1 - p))``, the standardised difference the
-  behavioural fingerprint uses, and ``p_value``: an exact binomial test of the persona's count against the
-  population share;
+- ``rest_negative_share``: the same over the other personas' members, and ``population_negative_share`` over
+  all members (each persona weighted by its size, its sample standing for it);
+- ``std_diff``: ``(negative_share - rest) / sqrt(p(1 - p))`` with ``p`` the population share, as the
+  behavioural fingerprint standardises, and ``p_value``: a pooled two-proportion z-test of the persona's
+  scored members against the others' (against the rest, not everyone: a persona holding half the run would
+  otherwise be compared half with itself);
 - ``reading``: ``"more negative"`` or ``"less negative"`` when ``|std_diff| >= min_effect`` (the fingerprint's
   highlight threshold, 0.2) and ``p_value < 0.05``, otherwise ``"like everyone"``;
 - ``scored_members``: at most ``sample_per_persona`` members per persona are scored (a seeded sample), so a
@@ -24,7 +26,7 @@ as happy: so nothing here says a persona is happy, only more or less negative th
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import binomtest
+from scipy.stats import norm
 
 NEGATIVE_COMPOUND = -0.05  # VADER's documented threshold for a negative text
 METHOD = "VADER 3.3.2 compound <= -0.05"
@@ -39,8 +41,26 @@ def negative_flags(texts) -> np.ndarray:
                         for t in texts), dtype=bool, count=len(texts))
 
 
+def two_proportions(p1: float, n1: int, p2: float, n2: int) -> float:
+    """Two-sided p-value of a pooled two-proportion z-test (1.0 when either side is empty or constant)."""
+    if n1 <= 0 or n2 <= 0:
+        return 1.0
+    pooled = (p1 * n1 + p2 * n2) / (n1 + n2)
+    se = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    return float(2 * norm.sf(abs(p1 - p2) / se)) if se > 0 else 1.0
+
+
+def reading(std_diff: float, p_value: float, min_effect: float = 0.2, alpha: float = 0.05,
+            same: str = "like everyone") -> str:
+    """"more negative" / "less negative" when ``|std_diff| >= min_effect`` and ``p_value < alpha``, else
+    ``same``: the one rule of a persona against the rest and of a persona then against now."""
+    if abs(std_diff) >= min_effect and p_value < alpha:
+        return "more negative" if std_diff > 0 else "less negative"
+    return same
+
+
 class ToneProfiler:
-    """Negative share per persona beside everyone's (see the module docstring).
+    """Negative share per persona beside the other personas' (see the module docstring).
 
     Learned state: ``counts_`` (persona id → (negative, scored, size)), ``population_negative_share_``.
     """
@@ -68,29 +88,36 @@ class ToneProfiler:
         for pid in np.unique(labels):
             own = owner == pid
             self.counts_[pid.item()] = (int(negative[own].sum()), int(own.sum()), int((labels == pid).sum()))
-        total = sum(size for _, _, size in self.counts_.values())
-        self.population_negative_share_ = float(sum(neg / scored * size for neg, scored, size in
-                                                    self.counts_.values()) / total) if total else 0.0
+        self.population_negative_share_ = self._weighted(self.counts_.values())
         return self
 
+    @staticmethod
+    def _weighted(counts) -> float:
+        """Negative share over the personas in ``counts``, each weighted by its size (its sample stands for it)."""
+        counts = list(counts)
+        total = sum(size for _, _, size in counts)
+        return float(sum(neg / scored * size for neg, scored, size in counts) / total) if total else 0.0
+
     def profile(self, persona_id) -> dict:
-        neg, scored, _size = self.counts_[int(persona_id)]
+        pid = int(persona_id)
+        neg, scored, _size = self.counts_[pid]
+        others = [c for q, c in self.counts_.items() if q != pid]
         p0, share = self.population_negative_share_, neg / scored
+        rest = self._weighted(others) if others else share
         spread = np.sqrt(p0 * (1 - p0))
-        diff = (share - p0) / spread if spread > 0 else 0.0
-        p_value = binomtest(neg, scored, p0).pvalue if 0 < p0 < 1 else 1.0
-        reading = "like everyone"
-        if abs(diff) >= self.min_effect and p_value < self.alpha:
-            reading = "more negative" if diff > 0 else "less negative"
-        return {"negative_share": round(share, 4), "population_negative_share": round(p0, 4),
-                "std_diff": round(float(diff), 4), "p_value": float(f"{p_value:.4g}"), "scored_members": scored,
-                "reading": reading, "method": METHOD}
+        diff = (share - rest) / spread if spread > 0 else 0.0
+        p_value = two_proportions(share, scored, rest, sum(s for _, s, _ in others))
+        return {"negative_share": round(share, 4), "rest_negative_share": round(rest, 4),
+                "population_negative_share": round(p0, 4), "std_diff": round(float(diff), 4),
+                "p_value": float(f"{p_value:.4g}"), "scored_members": scored,
+                "reading": reading(diff, p_value, self.min_effect, self.alpha), "method": METHOD}
 
 
 def tone_sentence(tone: dict | None) -> str:
-    """"Its messages read more negative than everyone's: 50% of its members write negatively (everyone:
-    31%)." or "" when the persona reads like everyone (or was not scored)."""
+    """"Its messages read more negative than the other personas': 54% of its members write negatively,
+    against 29% of the others' members." or "" when the persona reads like everyone (or was not scored)."""
     if not tone or tone.get("reading") not in ("more negative", "less negative"):
         return ""
-    return (f"Its messages read {tone['reading']} than everyone's: {100 * tone['negative_share']:.0f}% of its "
-            f"members write negatively (everyone: {100 * tone['population_negative_share']:.0f}%).")
+    rest = tone.get("rest_negative_share", tone["population_negative_share"])
+    return (f"Its messages read {tone['reading']} than the other personas': {100 * tone['negative_share']:.0f}% of "
+            f"its members write negatively, against {100 * rest:.0f}% of the others' members.")

@@ -173,7 +173,9 @@ class SeriesPlan:
             died = c.counts.get("base_died", 0)
             shift = f"population shift PSI {c.shift.psi:.3f} ({c.shift.level})"
             console.print(f"compared with {c.base.run_id}: {shift}; {counts}; "
-                          f"died {died}; movers {c.movers.n_moved} of {c.movers.n_shared} (comparison.json)",
+                          f"died {died}; movers {c.movers.n_moved} of {c.movers.n_shared}, "
+                          f"{c.movers.n_regrouped} more stayed with their persona through a split or merge "
+                          "(comparison.json)",
                           markup=False, soft_wrap=True)
 
     def notify(self, console) -> None:

@@ -27,84 +27,21 @@ from ml.ingest.timebasis import LOCAL, UTC, clock_name
 from ml.profile.activity import format_hours
 from ml.profile.describe import days_with_shares
 from ml.strategy.llm import TextRewriter, facts_kept, rewriter_from_env
+from ml.strategy.wording import (
+    CALM_OFFERS,
+    FEATURE_CHANNELS,
+    FRUSTRATED,
+    GOAL_CHANNELS,
+    GOAL_TEXT,
+    KPIS,
+    OFFERS,
+    TONE,
+)
 
 GOALS = ("acquisition", "retention", "win_back", "support_deflection", "upsell")
 DEFAULT_CHANNELS = ("social", "email", "help_center", "in_app", "chat", "sms")
 SCHEMA_VERSION = 1
 
-# goal → (objective, angle for a persona that reads more negative than everyone, angle otherwise)
-GOAL_TEXT = {
-    "acquisition": ("win new people like these", "show that {themes} is handled better here than elsewhere",
-                    None),
-    "retention": ("keep these people", "prove that {themes} problems get fixed before they turn into churn",
-                  "stay close to what they come for, {themes}, and tell them first when it changes"),
-    "win_back": ("bring these people back", "acknowledge what went wrong around {themes} and show what changed",
-                 "remind them what {themes} gave them and show what is new"),
-    "support_deflection": ("answer these people before they have to ask",
-                           "make self-service the fastest way to solve {themes}", None),
-    "upsell": ("offer these people more", "extend what they already care about, {themes}, with a paid upgrade",
-               None),
-}
-# goal → offers; a persona that reads more negative gets these, the others CALM_OFFERS where the goal has them
-OFFERS = {
-    "acquisition": ["Publish a short public guide on how {theme} works here, linked from replies",
-                    "Run a referral offer in the persona's busiest hours, led by {theme}"],
-    "retention": ["Send a proactive status update whenever {theme} changes, before they ask",
-                  "Give a named follow-up owner for open {theme} cases"],
-    "win_back": ["Send a personal apology with a concrete goodwill credit tied to the {theme} issue",
-                 "Invite them back with a 'what we changed about {theme}' note"],
-    "support_deflection": ["Write a help-center article and a canned reply for {theme}",
-                           "Add an in-product or chat-bot flow that resolves {theme} without an agent"],
-    "upsell": ["Bundle a premium option that removes the {theme} pain point",
-               "Offer a trial of the upgrade at the moment {theme} comes up"],
-}
-CALM_OFFERS = {
-    "retention": ["Tell them first whenever something about {theme} changes, before they hear it elsewhere",
-                  "Invite them to hear {theme} news first (an opt-in list or a follow-up in the same channel)"],
-    "win_back": ["Send a personal 'we miss you' note with a goodwill credit tied to {theme}",
-                 "Invite them back with a 'what is new about {theme}' note"],
-}
-KPIS = {
-    "acquisition": [("conversion_rate", "share of reached people who sign up or buy"),
-                    ("cost_per_acquisition", "spend per new customer from this persona")],
-    "retention": [("churn_rate", "share of this persona leaving per month"),
-                  ("repeat_contact_rate", "share who write again about the same issue")],
-    "win_back": [("reactivation_rate", "share of lapsed members who return"),
-                 ("sentiment_shift", "change in negative mentions after the campaign")],
-    "support_deflection": [("self_service_resolution", "share of contacts solved without an agent"),
-                           ("contact_volume", "messages per week about the persona's themes")],
-    "upsell": [("upgrade_rate", "share who take the paid upgrade"),
-               ("revenue_per_member", "average revenue per member of this persona")],
-}
-# goal → channel preference (earlier = better)
-GOAL_CHANNELS = {
-    "acquisition": ["social", "email", "in_app", "chat", "help_center", "sms"],
-    "retention": ["email", "in_app", "chat", "social", "sms", "help_center"],
-    "win_back": ["email", "sms", "social", "in_app", "chat", "help_center"],
-    "support_deflection": ["help_center", "chat", "in_app", "social", "email", "sms"],
-    "upsell": ["in_app", "email", "chat", "social", "sms", "help_center"],
-}
-FRUSTRATED = "calm and empathetic: acknowledge the frustration first"  # only with tone:negative
-# feature (higher than population) → channels it favours
-FEATURE_CHANNELS = {
-    "mentions_log": ["social"], "hashtags_log": ["social"], "is_reply": ["social", "chat"],
-    "question_log": ["help_center", "chat"], "words_log": ["email"], "chars_log": ["email"],
-    "night_share": ["chat", "in_app"], "has_url": ["social"], "followup_share": ["chat"],
-    "got_response": ["social", "chat"], "emoji_log": ["social", "sms"],
-}
-# feature → (tone trait when higher, trait when lower)
-TONE = {
-    "question_log": ("direct answers first", None),
-    "exclaim_log": ("expressive: reply promptly and personally", None),
-    "upper_ratio": ("expressive: reply promptly and personally", None),
-    "repeated_punct": ("expressive: reply promptly and personally", None),
-    "politeness": ("warm and appreciative", "efficient and to the point"),
-    "words_log": ("detailed, step-by-step", "short and scannable"),
-    "chars_log": ("detailed, step-by-step", "short and scannable"),
-    "emoji_log": ("light and informal (emoji welcome)", None),
-    "first_person_ratio": ("personal: speak to their own situation", None),
-    "digit_ratio": ("precise: quote the numbers they care about", None),
-}
 
 
 class StrategyError(ValueError):
@@ -143,7 +80,7 @@ def resolve_citation(profile: dict, ref: str) -> bool:
 
 
 def reads_negative(profile: dict) -> bool:
-    """True when the persona's texts read more negative than everyone's (``ml.profile.tone``)."""
+    """True when the persona's texts read more negative than the other personas' (``ml.profile.tone``)."""
     return (profile.get("tone") or {}).get("reading") == "more negative"
 
 
@@ -166,8 +103,9 @@ def _explain(profile: dict, ref: str) -> str:
         return f"surrogate balanced accuracy {100 * profile['separators']['accuracy']:.0f}%"
     if ref == "tone:negative":
         tone = profile["tone"]
-        return (f"{100 * tone['negative_share']:.0f}% of its members write negatively (everyone: "
-                f"{100 * tone['population_negative_share']:.0f}%; {tone['method']})")
+        rest = tone.get("rest_negative_share", tone["population_negative_share"])
+        return (f"{100 * tone['negative_share']:.0f}% of its members write negatively (the other personas' "
+                f"members: {100 * rest:.0f}%; {tone['method']})")
     return f"{profile['size']:,} members, {100 * profile['share']:.1f}% of all"
 
 
@@ -352,7 +290,7 @@ def _kpis(b: _Basis) -> list[dict]:
 def _risks(b: _Basis) -> list[dict]:
     profile, risks = b.profile, []
     if b.negative and b.goal in ("acquisition", "upsell"):
-        risks.append({"text": "This persona writes more negatively than everyone else; promotion before its "
+        risks.append({"text": "This persona writes more negatively than the others; promotion before its "
                               "issue is solved may backfire.", "citations": _cite(["tone:negative"])})
     if profile["share"] < 0.05:
         risks.append({"text": f"Small segment ({100 * profile['share']:.1f}% of members): test on a sample "

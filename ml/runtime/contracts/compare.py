@@ -85,7 +85,8 @@ class ToneChange(_Record):
     change: float = Field(description="now - then")
     p_value: float = Field(description="two-proportion z-test")
     reading: Literal["more negative", "less negative", "no clear change"] = Field(description=(
-        "more/less negative when |change| / sqrt(p (1 - p)) >= 0.2 (p pooled) and p_value < 0.05"))
+        "more/less negative when |change| / sqrt(p (1 - p)) >= the run's profile.min_effect (p pooled) and "
+        "p_value < 0.05"))
 
 
 class FeatureShift(_Record):

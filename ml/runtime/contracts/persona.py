@@ -96,13 +96,14 @@ class SeparatorSignal(Contract):
 
 
 class Tone(Contract):
-    """Whether the persona's members write more negatively than everyone (ml.profile.tone.ToneProfiler):
+    """Whether the persona's members write more negatively than the other personas' (ml.profile.tone):
     a comparison within the run's data, never a claim that a persona is happy."""
 
     negative_share: float = Field(description="Share of its scored members whose text reads negative.")
+    rest_negative_share: float | None = Field(None, description="The same over the other personas' members.")
     population_negative_share: float = Field(description="The same over all members.")
-    std_diff: float = Field(description="(negative_share - population) / sqrt(p (1 - p)).")
-    p_value: float = Field(description="Exact binomial test of its count against the population share.")
+    std_diff: float = Field(description="(negative_share - rest) / sqrt(p (1 - p)), p the population share.")
+    p_value: float = Field(description="Pooled two-proportion z-test against the other personas' scored members.")
     scored_members: int = Field(description="Members scored (at most profile.tone_sample_per_persona).")
     reading: Literal["more negative", "less negative", "like everyone"] = Field(description=(
         "more/less negative when |std_diff| >= profile.min_effect and p_value < 0.05."))

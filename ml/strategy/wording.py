@@ -1,0 +1,86 @@
+"""The words of ``ml.strategy.generator``: per goal its objective and angles, offers, KPIs and channel order;
+per behavioural feature the channels and tone traits it favours. Data only: the rules that pick among them
+live in the generator.
+
+A persona whose texts read more negative than the other personas' (``profile["tone"]``, ``ml.profile.tone``)
+gets the angles and offers that speak of problems and frustration; the others get the calm ones, where a
+goal has them (``GOAL_TEXT``'s third entry, ``CALM_OFFERS``).
+"""
+
+from __future__ import annotations
+
+# goal → (objective, angle for a persona that reads more negative than the others, angle otherwise)
+GOAL_TEXT = {
+    "acquisition": ("win new people like these", "show that {themes} is handled better here than elsewhere",
+                    None),
+    "retention": ("keep these people", "prove that {themes} problems get fixed before they turn into churn",
+                  "stay close to what they come for, {themes}, and tell them first when it changes"),
+    "win_back": ("bring these people back", "acknowledge what went wrong around {themes} and show what changed",
+                 "remind them what {themes} gave them and show what is new"),
+    "support_deflection": ("answer these people before they have to ask",
+                           "make self-service the fastest way to solve {themes}", None),
+    "upsell": ("offer these people more", "extend what they already care about, {themes}, with a paid upgrade",
+               None),
+}
+# goal → offers; a persona that reads more negative gets these, the others CALM_OFFERS where the goal has them
+OFFERS = {
+    "acquisition": ["Publish a short public guide on how {theme} works here, linked from replies",
+                    "Run a referral offer in the persona's busiest hours, led by {theme}"],
+    "retention": ["Send a proactive status update whenever {theme} changes, before they ask",
+                  "Give a named follow-up owner for open {theme} cases"],
+    "win_back": ["Send a personal apology with a concrete goodwill credit tied to the {theme} issue",
+                 "Invite them back with a 'what we changed about {theme}' note"],
+    "support_deflection": ["Write a help-center article and a canned reply for {theme}",
+                           "Add an in-product or chat-bot flow that resolves {theme} without an agent"],
+    "upsell": ["Bundle a premium option that removes the {theme} pain point",
+               "Offer a trial of the upgrade at the moment {theme} comes up"],
+}
+CALM_OFFERS = {
+    "upsell": ["Bundle a premium option that does more with {theme}",
+               "Offer a trial of the upgrade at the moment {theme} comes up"],
+    "retention": ["Tell them first whenever something about {theme} changes, before they hear it elsewhere",
+                  "Invite them to hear {theme} news first (an opt-in list or a follow-up in the same channel)"],
+    "win_back": ["Send a personal 'we miss you' note with a goodwill credit tied to {theme}",
+                 "Invite them back with a 'what is new about {theme}' note"],
+}
+KPIS = {
+    "acquisition": [("conversion_rate", "share of reached people who sign up or buy"),
+                    ("cost_per_acquisition", "spend per new customer from this persona")],
+    "retention": [("churn_rate", "share of this persona leaving per month"),
+                  ("repeat_contact_rate", "share who write again about the same issue")],
+    "win_back": [("reactivation_rate", "share of lapsed members who return"),
+                 ("sentiment_shift", "change in negative mentions after the campaign")],
+    "support_deflection": [("self_service_resolution", "share of contacts solved without an agent"),
+                           ("contact_volume", "messages per week about the persona's themes")],
+    "upsell": [("upgrade_rate", "share who take the paid upgrade"),
+               ("revenue_per_member", "average revenue per member of this persona")],
+}
+# goal → channel preference (earlier = better)
+GOAL_CHANNELS = {
+    "acquisition": ["social", "email", "in_app", "chat", "help_center", "sms"],
+    "retention": ["email", "in_app", "chat", "social", "sms", "help_center"],
+    "win_back": ["email", "sms", "social", "in_app", "chat", "help_center"],
+    "support_deflection": ["help_center", "chat", "in_app", "social", "email", "sms"],
+    "upsell": ["in_app", "email", "chat", "social", "sms", "help_center"],
+}
+FRUSTRATED = "calm and empathetic: acknowledge the frustration first"  # only with tone:negative
+# feature (higher than population) → channels it favours
+FEATURE_CHANNELS = {
+    "mentions_log": ["social"], "hashtags_log": ["social"], "is_reply": ["social", "chat"],
+    "question_log": ["help_center", "chat"], "words_log": ["email"], "chars_log": ["email"],
+    "night_share": ["chat", "in_app"], "has_url": ["social"], "followup_share": ["chat"],
+    "got_response": ["social", "chat"], "emoji_log": ["social", "sms"],
+}
+# feature → (tone trait when higher, trait when lower)
+TONE = {
+    "question_log": ("direct answers first", None),
+    "exclaim_log": ("expressive: reply promptly and personally", None),
+    "upper_ratio": ("expressive: reply promptly and personally", None),
+    "repeated_punct": ("expressive: reply promptly and personally", None),
+    "politeness": ("warm and appreciative", "efficient and to the point"),
+    "words_log": ("detailed, step-by-step", "short and scannable"),
+    "chars_log": ("detailed, step-by-step", "short and scannable"),
+    "emoji_log": ("light and informal (emoji welcome)", None),
+    "first_person_ratio": ("personal: speak to their own situation", None),
+    "digit_ratio": ("precise: quote the numbers they care about", None),
+}
