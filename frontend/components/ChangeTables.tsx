@@ -40,9 +40,16 @@ function delta(now: number, then: number | null | undefined): string {
 
 /** The baseline persona this row is a piece of, when its status is "split": the split parent whose pieces
  * (``new_ids``) include it. */
-function splitParent(p: NewPersona, comparison: Comparison): BasePersona | null {
+export function splitParent(p: NewPersona, comparison: Comparison): BasePersona | null {
   if (p.status !== "split") return null;
   return comparison.base_personas.find((b) => b.status === "split" && (b.new_ids ?? []).includes(p.id)) ?? null;
+}
+
+/** The pieces a baseline persona split into (the split's personas: a persona it also merged into holds other
+ * people as well) and their share now, together. */
+export function splitPieces(parent: BasePersona, comparison: Comparison): { pieces: NewPersona[]; together: number } {
+  const pieces = comparison.new_personas.filter((q) => q.status === "split" && (parent.new_ids ?? []).includes(q.id));
+  return { pieces, together: pieces.reduce((sum, q) => sum + q.now.share, 0) };
 }
 
 /** Share then of a row; for a piece of a split, the share of the whole persona before it split. */
@@ -65,9 +72,7 @@ function ThenCell({ p, comparison }: { p: NewPersona; comparison: Comparison }) 
 function DeltaCell({ p, comparison }: { p: NewPersona; comparison: Comparison }) {
   const parent = splitParent(p, comparison);
   if (!parent) return <>{delta(p.now.share, p.then?.share)}</>;
-  // its pieces: the split's personas (a persona it also merged into holds other people as well)
-  const pieces = comparison.new_personas.filter((q) => q.status === "split" && (parent.new_ids ?? []).includes(q.id));
-  const together = pieces.reduce((sum, q) => sum + q.now.share, 0);
+  const { pieces, together } = splitPieces(parent, comparison);
   return (
     <span data-testid="split-delta" title={`Its ${pieces.length} pieces together, against the persona they split from`}>
       {delta(together, parent.then.share)}
@@ -78,7 +83,7 @@ function DeltaCell({ p, comparison }: { p: NewPersona; comparison: Comparison })
 }
 
 /** "more negative: 22% → 35% of its members": a clear change of tone (ml.lineage.shift.tone_change), else nothing. */
-function ToneLine({ p }: { p: NewPersona }) {
+export function ToneLine({ p }: { p: NewPersona }) {
   const t = p.tone;
   if (!t || t.reading === "no clear change") return null;
   return (

@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 
-import { Origin, StatusBadge } from "@/components/ChangeTables";
+import { Origin, splitParent, splitPieces, StatusBadge, ToneLine } from "@/components/ChangeTables";
 import { paths, type Persona } from "@/lib/api";
 import { pct } from "@/lib/format";
 import { useApi } from "@/lib/useApi";
@@ -18,17 +18,20 @@ export default function PersonaLineage({ p }: { p: Persona }) {
   const c = comparison.data;
   const mine = c.new_personas.find((n) => n.id === p.id);
   if (mine === undefined) return null;
+  // a piece of a split is not its whole parent: its share beside the parent's then and all pieces' now
+  const parent = splitParent(mine, c);
+  const split = parent ? splitPieces(parent, c) : null;
+  const share = parent && split
+    ? `share ${pct(mine.now.share)}, one of ${split.pieces.length} pieces of a persona that held ${pct(parent.then.share)} (together now ${pct(split.together)})`
+    : `share ${mine.then ? `${pct(mine.then.share)} → ` : ""}${pct(mine.now.share)}`;
   return (
     <p className="comparison-note" data-testid="persona-lineage">
       <span className="muted">Since the baseline run: </span>
       <StatusBadge status={mine.status} />
-      <span className="muted">
-        {" "}
-        · share {mine.then ? `${pct(mine.then.share)} → ` : ""}
-        {pct(mine.now.share)} ·{" "}
-      </span>
+      <span className="muted"> · {share} · </span>
       <Link href={`/changes/?run=${encodeURIComponent(p.run_id)}`}>What changed →</Link>
       <Origin p={mine} comparison={c} />
+      <ToneLine p={mine} />
     </p>
   );
 }

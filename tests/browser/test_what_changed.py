@@ -190,12 +190,26 @@ def test_persona_page_says_where_the_persona_comes_from(series_runs, page, artif
     assert line.get_by_test_id("status-badge").get_attribute("data-status") == p["status"]
     text = line.inner_text()
     assert f"{p['now']['share'] * 100:.1f}%" in text
-    if p.get("then"):
+    parent = next((b for b in c["base_personas"] if b["status"] == "split" and p["id"] in b["new_ids"]), None)
+    if parent is not None and p["status"] == "split":  # a piece: beside its parent's share, never "then → now"
+        assert f"pieces of a persona that held {parent['then']['share'] * 100:.1f}%" in text and " → " not in text
+    elif p.get("then"):
         assert f"{p['then']['share'] * 100:.1f}% → " in text
     for base_id in p.get("base_ids") or []:
         if len(p["base_ids"]) > 1 or base_names[base_id] != p["name"] or p["own_name"] != p["name"]:
             assert base_names[base_id] in text
     page.screenshot(path=str(artifacts / "persona-lineage.png"), full_page=False)
+    # every split piece of the run says so on its page
+    pieces = [q for q in c["new_personas"] if q["status"] == "split"
+              and any(b["status"] == "split" and q["id"] in b["new_ids"] for b in c["base_personas"])]
+    for q in pieces[:2]:
+        page.goto(f"{s.server.url}/persona/?run={quote(s.new_id)}&id={q['id']}")
+        page.get_by_test_id("persona-lineage").wait_for()
+        piece = page.get_by_test_id("persona-lineage").inner_text()
+        assert "pieces of a persona that held" in piece and f"share {q['now']['share'] * 100:.1f}%," in piece
+    page.goto(f"{s.server.url}/persona/?run={quote(s.new_id)}&id={p['id']}")
+    line = page.get_by_test_id("persona-lineage")
+    line.wait_for()
     line.get_by_role("link", name="What changed →").click()
     page.wait_for_url(re.compile(r"/changes/\?run="))
     # the baseline run was compared with nothing: its personas carry no lineage line
