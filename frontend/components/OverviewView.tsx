@@ -83,6 +83,7 @@ function RunOverview({
     <>
       {head}
       <RunCounts manifest={m} />
+      <GranularityNote manifest={m} />
       <div className="grid grid-3">
         <section className="panel span-2" aria-labelledby="treemap-title">
           <h2 id="treemap-title">
@@ -160,6 +161,39 @@ function RunCounts({ manifest: m }: { manifest: RunManifest }) {
       <Stat label="members kept" value={int(m.counts.kept)} />
       <Stat label="personas" value={int(m.counts.personas)} />
       <Stat label="noise before reassignment" value={int(m.counts.noise_before_reassign)} />
+    </div>
+  );
+}
+
+/** How fine the personas are cut: the smallest persona the clustering allowed and why (manifest
+ * `cluster.granularity`), and what to do for finer or coarser ones. The size follows the whole dump (0.5% of
+ * its members by default), so topics that are small beside the rest of the dump join a neighbour. */
+function GranularityNote({ manifest: m }: { manifest: RunManifest }) {
+  if (m.kind === "events") return null;
+  const g = m.cluster?.granularity;
+  const size = g?.chosen ?? m.cluster?.min_cluster_size;
+  if (!size) return null;
+  const cluster = (m.config?.cluster ?? {}) as { min_cluster_share?: number };
+  const rule =
+    g?.rule === "share" && typeof cluster.min_cluster_share === "number"
+      ? ` (${pct(cluster.min_cluster_share, 1)} of the ${int(m.counts.kept)} members, and never fewer than 10)`
+      : g?.rule === "fixed"
+        ? " (set in the run's config)"
+        : "";
+  return (
+    <div className="hint" data-testid="granularity-note" style={{ maxWidth: "60rem" }}>
+      <p style={{ margin: 0 }}>
+        The clustering made a persona of a group of at least {int(size)} members{rule}
+        {g?.rescued ? `, and of ${int(g.rescued)} smaller dense groups (from ${int(g.rescue_size ?? 0)} members) among the rest` : ""}
+        . Smaller topics join their nearest persona, where its sub-personas may show them. For finer or coarser
+        personas, run again with <code>--min-cluster-size N</code>.
+      </p>
+      {g?.why ? (
+        <details>
+          <summary>How the size was chosen</summary>
+          {g.why}
+        </details>
+      ) : null}
     </div>
   );
 }

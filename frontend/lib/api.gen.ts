@@ -1658,6 +1658,16 @@ export interface components {
             capped?: boolean | null;
             /** Chosen */
             chosen?: number | null;
+            /**
+             * Rescue Size
+             * @description The min_cluster_size those were found at.
+             */
+            rescue_size?: number | null;
+            /**
+             * Rescued
+             * @description Smaller dense clusters taken from the noise as personas (none when the rescue did not run; runs before 2026-12-02: in `why` only).
+             */
+            rescued?: number | null;
             /** Rule */
             rule: string;
             /** Space */

@@ -247,6 +247,7 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
                                                 self.cluster_selection_method, self.cluster_selection_epsilon)
         self.granularity_["why"] = (f"{self.granularity_['why']}; {added} smaller clusters (min_cluster_size {size}) "
                                     f"taken from the noise")
+        self.granularity_.update(rescued=int(added), rescue_size=int(size))
         return labels
 
     def fit_predict(self, X, y=None, embeddings=None, **_):

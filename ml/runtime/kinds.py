@@ -126,6 +126,11 @@ def _conversation_summary(result, m: dict) -> list:
     lines = [(f"input {m['counts']['input']} → kept {m['counts']['kept']} {m['unit']}s → "
               f"{m['counts']['personas']} personas; noise before reassignment {met['noise_share']:.1%}, "
               f"silhouette {met['silhouette']}, DBCV {met['dbcv']}, stability ARI {met['stability_ari']}")]
+    g = (m.get("cluster") or {}).get("granularity") or {}
+    if g.get("chosen"):
+        lines.append(f"granularity: personas from groups of at least {g['chosen']} members ({g.get('why') or g['rule']}); "
+                     "smaller topics join their nearest persona (see its sub-personas); --min-cluster-size N "
+                     "for finer or coarser personas")
     if met.get("labels"):
         lw, lr = met["labels"]["with_noise"], met["labels"]["reassigned"]
         lines.append(f"labels ({met['labels']['column']}): with noise NMI {lw['nmi']} ARI {lw['ari']} "

@@ -59,6 +59,11 @@ def test_overview_shows_run_treemap_funnel_and_metrics(live_server, page, artifa
 
     meta = page.get_by_test_id("run-meta").inner_text()
     assert run["id"] in meta and "twcs_sample.csv" in meta
+    # how fine the personas are cut, and what to do about it
+    note = page.get_by_test_id("granularity-note").inner_text()
+    g = run["cluster"]["granularity"]
+    assert f"a group of at least {g['chosen']:,} members" in note and "--min-cluster-size" in note
+    assert (f"and of {g['rescued']} smaller dense groups (from {g['rescue_size']} members)" in note) == bool(g.get("rescued"))
     # the dates the data covers, from the manifest's first and last timestamps
     t = run["time"]
     day = lambda iso: f"{int(iso[8:10])} {MONTHS[int(iso[5:7]) - 1]} {iso[:4]}"  # noqa: E731

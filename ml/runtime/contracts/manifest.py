@@ -91,6 +91,9 @@ class Granularity(Contract):
     space: str | None = None
     chosen: int | None = None
     capped: bool | None = None
+    rescued: int | None = Field(None, description="Smaller dense clusters taken from the noise as personas (none when "
+                                                  "the rescue did not run; runs before 2026-12-02: in `why` only).")
+    rescue_size: int | None = Field(None, description="The min_cluster_size those were found at.")
     candidates: list[Report] = Field(default_factory=list, description="ml.cluster.granularity.Candidate.to_dict")
 
 
