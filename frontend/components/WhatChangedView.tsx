@@ -101,6 +101,7 @@ function ChangesPage({ c }: { c: Comparison }) {
               </li>
             ))}
           </ul>
+          <ToneChanges c={c} />
           {c.notes?.length ? (
             <p className="hint" style={{ marginTop: "0.75rem" }} data-testid="comparison-notes">
               {c.notes.map(plainNote).join(" ")}
@@ -181,6 +182,26 @@ function SameDataNotice({ c }: { c: Comparison }) {
       <strong>Both runs hold the same {int(c.new.n_members)} {c.new.unit}s.</strong> Nothing changed in the data:
       every split, merge, share change and mover below comes from fitting the personas again (another seed or other
       settings), not from the customers.
+    </p>
+  );
+}
+
+/** Personas that continue one of the baseline and now write clearly more (or less) negatively. */
+function ToneChanges({ c }: { c: Comparison }) {
+  const lines = (["more negative", "less negative"] as const)
+    .map((reading) => ({ reading, personas: c.new_personas.filter((p) => p.tone?.reading === reading) }))
+    .filter((x) => x.personas.length > 0);
+  if (!lines.length) return null;
+  return (
+    <p className="hint" style={{ marginTop: "0.75rem" }} data-testid="tone-changes">
+      {lines.map(({ reading, personas }) => (
+        <span key={reading} style={{ display: "block" }}>
+          <strong>Now {reading}:</strong>{" "}
+          {personas
+            .map((p) => `${p.name} (${pct(p.tone?.then ?? 0, 0)} → ${pct(p.tone?.now ?? 0, 0)} write negatively)`)
+            .join("; ")}
+        </span>
+      ))}
     </p>
   );
 }

@@ -6,7 +6,9 @@ two fits cut (``fit_shift``), so re-fitting the same population does not alert.
 ``check_url(url)`` refuses anything but an http(s) URL with a host (one ``InputError`` line, before any
 work). ``drift_alert(comparison, series)`` returns the ``DriftAlert`` to send, or None when nothing
 crossed a threshold: PSI ≥ ``alert_psi``, or a born persona (share now) or died persona (share then) ≥
-``alert_share`` (``ml.lineage.LineageConfig``, as written in the comparison). ``post_json(url, alert)``
+``alert_share`` (``ml.lineage.LineageConfig``, as written in the comparison), or a persona ≥ ``alert_share``
+that continues one of the baseline and now writes clearly more negatively (``NewPersona.tone``: a team
+watching a segment turn sour hears of it; it does not call for a refit). ``post_json(url, alert)``
 sends it with a 5 s timeout and returns one line saying what happened; it never raises, so a webhook
 that is down never fails the run.
 """
@@ -41,6 +43,9 @@ def drift_alert(comparison: Comparison, series: str | None = None) -> DriftAlert
             if p.status == "born" and p.now.share >= alert_share]
     died = [AlertPersona(id=p.id, name=p.name, share=p.then.share) for p in comparison.base_personas
             if p.status == "died" and p.then.share >= alert_share]
+    upset = [AlertPersona(id=p.id, name=p.name, share=p.now.share, negative_then=p.tone.then,
+                          negative_now=p.tone.now) for p in comparison.new_personas
+             if p.tone is not None and p.tone.reading == "more negative" and p.now.share >= alert_share]
     reasons = []
     if comparison.shift.psi >= alert_psi:
         reasons.append(f"PSI {comparison.shift.psi:.3f} ≥ {alert_psi}")
@@ -48,11 +53,14 @@ def drift_alert(comparison: Comparison, series: str | None = None) -> DriftAlert
         reasons.append(f"{len(born)} persona(s) born with ≥ {alert_share:.0%} share")
     if died:
         reasons.append(f"{len(died)} persona(s) died that held ≥ {alert_share:.0%} share")
+    if upset:
+        reasons.append(f"{len(upset)} persona(s) with ≥ {alert_share:.0%} share now write more negatively")
     if not reasons:
         return None
     return DriftAlert(
         run_id=comparison.new.run_id, series=series, base_run_id=comparison.base.run_id,
         psi=comparison.shift.psi, level=comparison.shift.level, counts=comparison.counts, born=born, died=died,
+        more_negative=upset,
         refit=comparison.shift.psi >= psi_major or bool(born or died), reasons=reasons,
         thresholds={"alert_psi": alert_psi, "alert_share": alert_share, "psi_major": psi_major},
     )

@@ -134,6 +134,12 @@ def test_flows_badges_and_shift(series_runs, page, artifacts):
             assert said.inner_text().strip().startswith(tone["reading"]) and f"{tone['now'] * 100:.0f}%" in said.inner_text()
         assert f"{p['now']['share'] * 100:.1f}%" in row.inner_text()
         assert "−0.0" not in row.inner_text()  # a change that rounds to nothing reads 0.0 pts
+    # the personas whose tone changed clearly, listed above the flows
+    toned = [p for p in c["new_personas"] if (p.get("tone") or {}).get("reading") in ("more negative", "less negative")]
+    summary = page.get_by_test_id("tone-changes")
+    assert summary.count() == (1 if toned else 0)
+    for p in toned:
+        assert p["name"] in summary.inner_text()
     # a piece of a split: share then is the whole persona's before it split, Δ that of all its pieces together
     now = {p["id"]: p["now"]["share"] for p in c["new_personas"]}
     parents = [b for b in c["base_personas"] if b["status"] == "split"]

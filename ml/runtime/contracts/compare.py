@@ -309,7 +309,10 @@ def comparison_headline(comparison: dict[str, Any]) -> dict[str, Any]:
 class AlertPersona(_Record):
     id: int
     name: str
-    share: float = Field(description="share now (born) or then (died)")
+    share: float = Field(description="share now (born, more negative) or then (died)")
+    negative_then: float | None = Field(None, description="more_negative: share of its members writing negatively "
+                                                          "in the baseline")
+    negative_now: float | None = None
 
 
 class DriftAlert(_Record):
@@ -324,6 +327,9 @@ class DriftAlert(_Record):
     counts: dict[str, int]
     born: list[AlertPersona] = Field(default_factory=list, description="born personas at or above alert_share")
     died: list[AlertPersona] = Field(default_factory=list, description="died personas at or above alert_share")
+    more_negative: list[AlertPersona] = Field(default_factory=list, description=(
+        "personas at or above alert_share that continue one of the baseline and now write clearly more negatively "
+        "(NewPersona.tone)"))
     refit: bool = Field(description="the baseline's persona model no longer describes the data: assign with "
                                     "the new run's model (PSI at or above psi_major, or a large persona born or died)")
     reasons: list[str]
