@@ -306,6 +306,7 @@ function PersonaTable({
   eventRun: boolean;
 }) {
   const familyName = new Map(families.map((f) => [f.id, f.name]));
+  const toned = items.some((p) => p.tone_reading != null);
   return (
     <table data-testid="persona-table">
       <thead>
@@ -316,6 +317,11 @@ function PersonaTable({
           <th scope="col" className="num">Share</th>
           <th scope="col" className="num">Core</th>
           <th scope="col" className="num">{eventRun ? "Mixed" : "Reassigned"}</th>
+          {toned ? (
+            <th scope="col" title="Negative tone against the other personas' members (VADER)">
+              Tone
+            </th>
+          ) : null}
           <th scope="col">{eventRun ? "Top events" : "Top terms"}</th>
         </tr>
       </thead>
@@ -332,6 +338,11 @@ function PersonaTable({
             <td className="num">{pct(p.share)}</td>
             <td className="num">{int(p.core_size)}</td>
             <td className="num">{int(p.reassigned_count)}</td>
+            {toned ? (
+              <td className="muted nowrap" data-testid="tone-cell">
+                {p.tone_reading && p.tone_reading !== "like everyone" ? p.tone_reading : "–"}
+              </td>
+            ) : null}
             <td className="muted">{(p.top_terms ?? []).slice(0, 6).map((t) => t.term).join(", ")}</td>
           </tr>
         ))}

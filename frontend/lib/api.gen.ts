@@ -2029,6 +2029,11 @@ export interface components {
              */
             sub_persona_count: number;
             /**
+             * Tone Reading
+             * @description Its tone against the other personas' (ml.profile.tone): more negative, less negative or like everyone; None without.
+             */
+            tone_reading?: string | null;
+            /**
              * Top Terms
              * @description Up to 8, most distinctive first.
              */

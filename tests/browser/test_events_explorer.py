@@ -60,6 +60,7 @@ def test_overview_treemap_has_one_cell_per_persona(event_server, page, artifacts
     assert "users kept" in stats and f"{run['counts']['kept']:,}" in stats and "event types" in stats
     table = page.get_by_test_id("persona-table")
     assert "Top events" in table.locator("thead").inner_text()
+    assert "Tone" not in table.locator("thead").inner_text()  # no texts, no tone
     assert personas[0]["top_terms"][0]["term"] in table.inner_text()  # the event names
     metrics = page.get_by_test_id("quality-metrics").inner_text()
     assert "Mixed share" in metrics and f"{run['metrics']['mixed_share'] * 100:.1f}%" in metrics

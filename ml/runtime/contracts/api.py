@@ -119,6 +119,8 @@ class PersonaSummary(Contract):
                                                     "None for runs made before families existed.")
     level: int | None = Field(None, description="1 for a persona (0 is a family).")
     sub_persona_count: int = Field(0, description="Its sub-personas (level 2); 0 when it does not split.")
+    tone_reading: str | None = Field(None, description="Its tone against the other personas' (ml.profile.tone): "
+                                                      "more negative, less negative or like everyone; None without.")
 
 
 class SubPersonaList(Contract):
