@@ -88,7 +88,6 @@ export function ToneLine({ p }: { p: NewPersona }) {
   if (!t || t.reading === "no clear change") return null;
   return (
     <span className="muted origin" data-testid="tone-change" data-reading={t.reading}>
-      <br />
       {t.reading}: {pct(t.then, 0)} → {pct(t.now, 0)} of its members write negatively
     </span>
   );
