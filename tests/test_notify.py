@@ -26,21 +26,24 @@ def test_nothing_crossed_means_no_call():
     assert alert is not None and len(alert.born) == len(alert.died) == 1
 
 
-def test_a_large_persona_turning_negative_alerts():
+def test_a_large_persona_turning_negative_alerts_alone_and_asks_no_refit():
     from ml.runtime.contracts.compare import ToneChange
 
-    c = make_comparison("a", "b", n_personas=60, per_persona=20, moved=0.0)
+    c = make_comparison("a", "b", n_personas=60, per_persona=20, moved=0.0)  # born/died at 1.7 % < 2 %: quiet
     assert drift_alert(c) is None
-    first = c.new_personas[0]
     sour = ToneChange(then=0.2, now=0.45, change=0.25, p_value=0.001, reading="more negative")
-    lower = c.model_copy(update={"config": {**c.config, "alert_share": 0.01}, "new_personas": [
-        first.model_copy(update={"tone": sour}), *c.new_personas[1:]]})
-    alert = drift_alert(lower)
-    assert [p.id for p in alert.more_negative] == [first.id] and alert.more_negative[0].negative_now == 0.45
-    assert any("now write more negatively" in r for r in alert.reasons)
-    milder = lower.model_copy(update={"new_personas": [first.model_copy(update={"tone": sour.model_copy(
-        update={"reading": "no clear change"})}), *c.new_personas[1:]]})
-    assert drift_alert(milder).more_negative == []
+
+    def with_tone(share: float, tone: ToneChange):
+        first = c.new_personas[0]
+        grown = first.model_copy(update={"tone": tone, "now": first.now.model_copy(update={"share": share})})
+        return c.model_copy(update={"new_personas": [grown, *c.new_personas[1:]]})
+
+    alert = drift_alert(with_tone(0.05, sour))
+    assert alert is not None and not alert.refit and alert.born == [] and alert.died == []
+    assert [p.id for p in alert.more_negative] == [c.new_personas[0].id] and alert.more_negative[0].negative_now == 0.45
+    assert alert.reasons == ["1 persona(s) with ≥ 2% share now write more negatively"]
+    assert drift_alert(with_tone(0.01, sour)) is None  # below alert_share
+    assert drift_alert(with_tone(0.05, sour.model_copy(update={"reading": "no clear change"}))) is None
 
 
 @pytest.mark.parametrize("url", ["ftp://example.com/x", "file:///etc/passwd", "example.com/x", "http://"])

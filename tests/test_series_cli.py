@@ -128,7 +128,7 @@ def test_conversation_run_against_a_stored_baseline(pipeline_run_dir, tmp_path, 
     renamed = [p for p in kept if p["own_name"] != p["name"]]
     assert renamed and "names of personas that continue the baseline's are kept from it" in printed
     chosen = store.get_run(new_id)["cluster"]["granularity"]["chosen"]
-    assert f"granularity: personas from groups of at least {chosen} members (" in printed
+    assert f"granularity: personas from groups of at least {chosen} members" in printed
     listed = {int(i): name.strip() for i, name in re.findall(r"^  #(\d+) +[\d.]+%  (.+)$", printed, re.MULTILINE)}
     assert len(listed) == min(12, len(stored)) and all(stored[i]["name"] == n for i, n in listed.items())
     assert comparison["movers"]["n_shared"] > 0  # the same authors recur

@@ -77,7 +77,7 @@ function DeltaCell({ p, comparison }: { p: NewPersona; comparison: Comparison })
     <span data-testid="split-delta" title={`Its ${pieces.length} pieces together, against the persona they split from`}>
       {delta(together, parent.then.share)}
       <br />
-      <span className="muted">all {pieces.length} pieces</span>
+      <span className="muted">{pieces.length > 1 ? `all ${pieces.length} pieces` : "its one piece"}</span>
     </span>
   );
 }

@@ -173,18 +173,27 @@ function GranularityNote({ manifest: m }: { manifest: RunManifest }) {
   const g = m.cluster?.granularity;
   const size = g?.chosen ?? m.cluster?.min_cluster_size;
   if (!size) return null;
-  const cluster = (m.config?.cluster ?? {}) as { min_cluster_share?: number };
-  const rule =
-    g?.rule === "share" && typeof cluster.min_cluster_share === "number"
-      ? ` (${pct(cluster.min_cluster_share, 1)} of the ${int(m.counts.kept)} members, and never fewer than 10)`
-      : g?.rule === "fixed"
-        ? " (set in the run's config)"
-        : "";
+  const cluster = (m.config?.cluster ?? {}) as { min_cluster_share?: number; min_cluster_size?: number | null };
+  // above reduce.fit_sample_size the clustering is fitted on a sample; its sizes count the sample's members
+  const placed = m.counts.placed ?? 0;
+  const fitted = m.counts.kept - placed;
+  const sample = placed > 0 ? `${int(fitted)} sampled members it was fitted on (the other ${int(placed)} were placed beside them)` : `${int(m.counts.kept)} members`;
+  let rule = "";
+  if (g?.rule === "share" && typeof cluster.min_cluster_share === "number") {
+    rule = ` (${pct(cluster.min_cluster_share, 1)} of the ${sample}, and never fewer than 10)`;
+  } else if (g?.rule === "fixed" && cluster.min_cluster_size) {
+    rule = ` (--min-cluster-size ${int(cluster.min_cluster_size)} of all members${placed > 0 ? ", scaled to the sample" : ""})`;
+  }
+  // runs before the manifest counted them say the rescued groups only in words
+  const words = g?.why?.match(/(\d+) smaller clusters \(min_cluster_size (\d+)\)/);
+  const rescued = g?.rescued ?? (words ? Number(words[1]) : 0);
+  const rescueSize = g?.rescue_size ?? (words ? Number(words[2]) : 0);
   return (
     <div className="hint" data-testid="granularity-note" style={{ maxWidth: "60rem" }}>
       <p style={{ margin: 0 }}>
-        The clustering made a persona of a group of at least {int(size)} members{rule}
-        {g?.rescued ? `, and of ${int(g.rescued)} smaller dense groups (from ${int(g.rescue_size ?? 0)} members) among the rest` : ""}
+        The clustering made a persona of a group of at least {int(size)}
+        {placed > 0 ? " sampled" : ""} members{rule}
+        {rescued ? `, and of ${int(rescued)} smaller dense groups (from ${int(rescueSize)} members) among the rest` : ""}
         . Smaller topics join their nearest persona, where its sub-personas may show them. For finer or coarser
         personas, run again with <code>--min-cluster-size N</code>.
       </p>

@@ -22,7 +22,9 @@ export default function PersonaLineage({ p }: { p: Persona }) {
   const parent = splitParent(mine, c);
   const split = parent ? splitPieces(parent, c) : null;
   const share = parent && split
-    ? `share ${pct(mine.now.share)}, one of ${split.pieces.length} pieces of a persona that held ${pct(parent.then.share)} (together now ${pct(split.together)})`
+    ? split.pieces.length > 1
+      ? `share ${pct(mine.now.share)}, one of ${split.pieces.length} pieces of a persona that held ${pct(parent.then.share)} (together now ${pct(split.together)})`
+      : `share ${pct(mine.now.share)}, split from a persona that held ${pct(parent.then.share)}`
     : `share ${mine.then ? `${pct(mine.then.share)} → ` : ""}${pct(mine.now.share)}`;
   return (
     <p className="comparison-note" data-testid="persona-lineage">

@@ -1660,12 +1660,12 @@ export interface components {
             chosen?: number | null;
             /**
              * Rescue Size
-             * @description The min_cluster_size those were found at.
+             * @description The min_cluster_size those were found at (like `chosen`, in sampled members above reduce.fit_sample_size).
              */
             rescue_size?: number | null;
             /**
              * Rescued
-             * @description Smaller dense clusters taken from the noise as personas (none when the rescue did not run; runs before 2026-12-02: in `why` only).
+             * @description Smaller dense clusters taken from the noise as personas (none when the rescue did not run; runs made before these fields: in `why` only).
              */
             rescued?: number | null;
             /** Rule */

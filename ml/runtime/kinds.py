@@ -128,9 +128,13 @@ def _conversation_summary(result, m: dict) -> list:
               f"silhouette {met['silhouette']}, DBCV {met['dbcv']}, stability ARI {met['stability_ari']}")]
     g = (m.get("cluster") or {}).get("granularity") or {}
     if g.get("chosen"):
-        lines.append(f"granularity: personas from groups of at least {g['chosen']} members ({g.get('why') or g['rule']}); "
-                     "smaller topics join their nearest persona (see its sub-personas); --min-cluster-size N "
-                     "for finer or coarser personas")
+        placed = m["counts"].get("placed") or 0
+        of = f" of the {m['counts']['kept'] - placed} sampled members it was fitted on" if placed else ""
+        rescued = (f", and {g['rescued']} smaller dense groups (from {g['rescue_size']} members) from the noise"
+                   if g.get("rescued") else "")
+        lines.append(f"granularity: personas from groups of at least {g['chosen']} members{of}{rescued}; smaller "
+                     "topics join their nearest persona, whose sub-personas may show them; --min-cluster-size N for "
+                     f"finer or coarser personas ({g.get('why') or g['rule']})")
     if met.get("labels"):
         lw, lr = met["labels"]["with_noise"], met["labels"]["reassigned"]
         lines.append(f"labels ({met['labels']['column']}): with noise NMI {lw['nmi']} ARI {lw['ari']} "

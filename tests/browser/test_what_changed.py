@@ -142,17 +142,20 @@ def test_flows_badges_and_shift(series_runs, page, artifacts):
         assert p["name"] in summary.inner_text()
     # a piece of a split: share then is the whole persona's before it split, Δ that of all its pieces together
     now = {p["id"]: p["now"]["share"] for p in c["new_personas"]}
+    status_now = {p["id"]: p["status"] for p in c["new_personas"]}
     parents = [b for b in c["base_personas"] if b["status"] == "split"]
     checked = 0
     for b in parents:
-        change = 100 * (sum(now[i] for i in b["new_ids"]) - b["then"]["share"])
+        split_ids = [i for i in b["new_ids"] if status_now[i] == "split"]
+        change = 100 * (sum(now[i] for i in split_ids) - b["then"]["share"])
         for i in b["new_ids"]:
             piece = table.locator(f'tr[data-persona-id="{i}"]')
             if piece.get_attribute("data-status") != "split" or sum(i in q["new_ids"] for q in parents) != 1:
                 continue
             cell = piece.get_by_test_id("split-delta").inner_text()
             value = float(re.search(r"([+−]?)(\d+\.\d) pts", cell).group(0).replace("−", "-").replace(" pts", ""))
-            assert abs(value - change) <= 0.051 and f"all {len(b['new_ids'])} pieces" in cell, (cell, change)
+            said = f"all {len(split_ids)} pieces" if len(split_ids) > 1 else "its one piece"
+            assert abs(value - change) <= 0.051 and said in cell, (cell, change)
             text = piece.inner_text()
             assert f"{b['then']['share'] * 100:.1f}%" in text and "whole, before the split" in text
             checked += 1
@@ -185,6 +188,27 @@ def test_flows_badges_and_shift(series_runs, page, artifacts):
     sankey.screenshot(path=str(artifacts / "what-changed-sankey.png"))
 
 
+def test_a_tone_change_is_said_in_the_table_the_list_and_the_persona_page(series_runs, page):
+    """The sample's two runs hold no clear tone change, so one is put into the comparison the page receives:
+    the table's line under the persona, the list above the flows and the persona page say it."""
+    s = series_runs
+    c = s.server.api(f"/runs/{s.new_id}/comparison")
+    target = next(p for p in c["new_personas"] if p["status"] == "continued")
+    target["tone"] = {"then": 0.22, "now": 0.35, "change": 0.13, "p_value": 0.001, "reading": "more negative"}
+    page.route(re.compile(r".*/api/v1/runs/[^/]+/comparison$"),
+               lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(c)))
+    page.goto(f"{s.server.url}/changes/?run={quote(s.new_id)}")
+    row = page.get_by_test_id("change-table").locator(f'tr[data-persona-id="{target["id"]}"]')
+    row.wait_for()
+    assert row.get_by_test_id("tone-change").inner_text().strip() == "more negative: 22% → 35% of its members write negatively"
+    listed = page.get_by_test_id("tone-changes").inner_text()
+    assert listed.startswith("Now more negative:") and f"{target['name']} (22% → 35% write negatively)" in listed
+    page.goto(f"{s.server.url}/persona/?run={quote(s.new_id)}&id={target['id']}")
+    line = page.get_by_test_id("persona-lineage")
+    line.wait_for()
+    assert "more negative: 22% → 35%" in line.get_by_test_id("tone-change").inner_text()
+
+
 def test_persona_page_says_where_the_persona_comes_from(series_runs, page, artifacts):
     s = series_runs
     c = s.server.api(f"/runs/{s.new_id}/comparison")
@@ -198,7 +222,7 @@ def test_persona_page_says_where_the_persona_comes_from(series_runs, page, artif
     assert f"{p['now']['share'] * 100:.1f}%" in text
     parent = next((b for b in c["base_personas"] if b["status"] == "split" and p["id"] in b["new_ids"]), None)
     if parent is not None and p["status"] == "split":  # a piece: beside its parent's share, never "then → now"
-        assert f"pieces of a persona that held {parent['then']['share'] * 100:.1f}%" in text and " → " not in text
+        assert f"a persona that held {parent['then']['share'] * 100:.1f}%" in text and " → " not in text
     elif p.get("then"):
         assert f"{p['then']['share'] * 100:.1f}% → " in text
     for base_id in p.get("base_ids") or []:
@@ -212,7 +236,7 @@ def test_persona_page_says_where_the_persona_comes_from(series_runs, page, artif
         page.goto(f"{s.server.url}/persona/?run={quote(s.new_id)}&id={q['id']}")
         page.get_by_test_id("persona-lineage").wait_for()
         piece = page.get_by_test_id("persona-lineage").inner_text()
-        assert "pieces of a persona that held" in piece and f"share {q['now']['share'] * 100:.1f}%," in piece
+        assert "a persona that held" in piece and f"share {q['now']['share'] * 100:.1f}%," in piece
     page.goto(f"{s.server.url}/persona/?run={quote(s.new_id)}&id={p['id']}")
     line = page.get_by_test_id("persona-lineage")
     line.wait_for()

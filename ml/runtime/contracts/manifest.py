@@ -92,8 +92,9 @@ class Granularity(Contract):
     chosen: int | None = None
     capped: bool | None = None
     rescued: int | None = Field(None, description="Smaller dense clusters taken from the noise as personas (none when "
-                                                  "the rescue did not run; runs before 2026-12-02: in `why` only).")
-    rescue_size: int | None = Field(None, description="The min_cluster_size those were found at.")
+                                                  "the rescue did not run; runs made before these fields: in `why` only).")
+    rescue_size: int | None = Field(None, description="The min_cluster_size those were found at (like `chosen`, "
+                                                      "in sampled members above reduce.fit_sample_size).")
     candidates: list[Report] = Field(default_factory=list, description="ml.cluster.granularity.Candidate.to_dict")
 
 
