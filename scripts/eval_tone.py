@@ -30,14 +30,12 @@ AIRLINE = REPO.parent / "shared" / "data" / "twitter_airline_sentiment" / "Tweet
 
 
 def per_text(texts, labels) -> dict:
-    from ml.profile.tone import negative_flags
+    from ml.profile.tone import NEGATIVE_COMPOUND, compound_scores
 
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
-    flagged, truth = negative_flags(list(texts)), np.asarray(labels) == "negative"
+    scores, truth = compound_scores(list(texts)), np.asarray(labels) == "negative"
+    flagged = scores <= NEGATIVE_COMPOUND
     hit = (flagged & truth).sum()
-    vader = SentimentIntensityAnalyzer()  # VADER's positive side (compound >= 0.05), which the tone does not use
-    positive = np.array([vader.polarity_scores(t)["compound"] >= 0.05 for t in texts])
+    positive = scores >= 0.05  # VADER's positive side, which the tone does not use
     return {"texts": len(truth), "precision": round(float(hit / max(flagged.sum(), 1)), 3),
             "recall": round(float(hit / max(truth.sum(), 1)), 3), "flagged_share": round(float(flagged.mean()), 3),
             "labelled_share": round(float(truth.mean()), 3),

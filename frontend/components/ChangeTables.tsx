@@ -53,8 +53,7 @@ export function splitPieces(parent: BasePersona, comparison: Comparison): { piec
 }
 
 /** Share then of a row; for a piece of a split, the share of the whole persona before it split. */
-function ThenCell({ p, comparison }: { p: NewPersona; comparison: Comparison }) {
-  const parent = splitParent(p, comparison);
+function ThenCell({ p, parent }: { p: NewPersona; parent: BasePersona | null }) {
   if (!parent) return <ShareCell share={p.then} />;
   return (
     <>
@@ -69,8 +68,7 @@ function ThenCell({ p, comparison }: { p: NewPersona; comparison: Comparison }) 
 
 /** Δ of a row. A piece of a split is not compared with its whole parent (a piece of a persona that kept its size
  * would read as shrunk): the change is that of all its pieces together, said as such. */
-function DeltaCell({ p, comparison }: { p: NewPersona; comparison: Comparison }) {
-  const parent = splitParent(p, comparison);
+function DeltaCell({ p, parent, comparison }: { p: NewPersona; parent: BasePersona | null; comparison: Comparison }) {
   if (!parent) return <>{delta(p.now.share, p.then?.share)}</>;
   const { pieces, together } = splitPieces(parent, comparison);
   return (
@@ -148,7 +146,7 @@ export function NewPersonaTable({ comparison }: { comparison: Comparison }) {
           </tr>
         </thead>
         <tbody>
-          {rows.map((p) => (
+          {rows.map((p) => ({ p, parent: splitParent(p, comparison) })).map(({ p, parent }) => (
             <tr key={p.id} data-persona-id={p.id} data-status={p.status}>
               <td>
                 <Link href={personaHref(runId, p.id)}>{p.name}</Link>
@@ -167,9 +165,9 @@ export function NewPersonaTable({ comparison }: { comparison: Comparison }) {
                   {p.reason}
                 </details>
               </td>
-              <td className="num"><ThenCell p={p} comparison={comparison} /></td>
+              <td className="num"><ThenCell p={p} parent={parent} /></td>
               <td className="num"><ShareCell share={p.now} /></td>
-              <td className="num nowrap"><DeltaCell p={p} comparison={comparison} /></td>
+              <td className="num nowrap"><DeltaCell p={p} parent={parent} comparison={comparison} /></td>
               <td><Terms words={p.terms?.new ?? []} kind="new" /></td>
               <td><Terms words={p.terms?.lost ?? []} kind="lost" /></td>
             </tr>

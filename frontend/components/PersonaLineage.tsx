@@ -3,7 +3,7 @@
 import Link from "next/link";
 
 import { Origin, splitParent, splitPieces, StatusBadge, ToneLine } from "@/components/ChangeTables";
-import { paths, type Persona } from "@/lib/api";
+import { paths, type Comparison, type NewPersona, type Persona } from "@/lib/api";
 import { pct } from "@/lib/format";
 import { useApi } from "@/lib/useApi";
 
@@ -18,22 +18,25 @@ export default function PersonaLineage({ p }: { p: Persona }) {
   const c = comparison.data;
   const mine = c.new_personas.find((n) => n.id === p.id);
   if (mine === undefined) return null;
-  // a piece of a split is not its whole parent: its share beside the parent's then and all pieces' now
-  const parent = splitParent(mine, c);
-  const split = parent ? splitPieces(parent, c) : null;
-  const share = parent && split
-    ? split.pieces.length > 1
-      ? `share ${pct(mine.now.share)}, one of ${split.pieces.length} pieces of a persona that held ${pct(parent.then.share)} (together now ${pct(split.together)})`
-      : `share ${pct(mine.now.share)}, split from a persona that held ${pct(parent.then.share)}`
-    : `share ${mine.then ? `${pct(mine.then.share)} → ` : ""}${pct(mine.now.share)}`;
   return (
     <p className="comparison-note" data-testid="persona-lineage">
       <span className="muted">Since the baseline run: </span>
       <StatusBadge status={mine.status} />
-      <span className="muted"> · {share} · </span>
+      <span className="muted"> · {shareWords(mine, c)} · </span>
       <Link href={`/changes/?run=${encodeURIComponent(p.run_id)}`}>What changed →</Link>
       <Origin p={mine} comparison={c} />
       <ToneLine p={mine} />
     </p>
   );
+}
+
+/** "share 21.6% → 22.2%"; a piece of a split is not its whole parent: its share beside the parent's then and all
+ * pieces' now. */
+function shareWords(mine: NewPersona, c: Comparison): string {
+  const now = pct(mine.now.share);
+  const parent = splitParent(mine, c);
+  if (!parent) return `share ${mine.then ? `${pct(mine.then.share)} → ` : ""}${now}`;
+  const { pieces, together } = splitPieces(parent, c);
+  if (pieces.length < 2) return `share ${now}, split from a persona that held ${pct(parent.then.share)}`;
+  return `share ${now}, one of ${pieces.length} pieces of a persona that held ${pct(parent.then.share)} (together now ${pct(together)})`;
 }

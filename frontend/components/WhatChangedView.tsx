@@ -198,7 +198,7 @@ function ToneChanges({ c }: { c: Comparison }) {
         <span key={reading} style={{ display: "block" }}>
           <strong>Now {reading}:</strong>{" "}
           {personas
-            .map((p) => `${p.name} (${pct(p.tone?.then ?? 0, 0)} → ${pct(p.tone?.now ?? 0, 0)} write negatively)`)
+            .flatMap((p) => (p.tone ? [`${p.name} (${pct(p.tone.then, 0)} → ${pct(p.tone.now, 0)} write negatively)`] : []))
             .join("; ")}
         </span>
       ))}
@@ -278,9 +278,9 @@ export function novelHomes(c: Comparison): string[] {
     .map(({ p, novel }) => `${p.name}, ${pct(novel)} of it novel`);
 }
 
-/** The comparison's notes (ml/lineage/compare.py) in an analyst's words; a note not known here is shown as written. */
 const SAME_MEMBERS = "both runs hold the same members";
 
+/** The comparison's notes (ml/lineage/compare.py) in an analyst's words; a note not known here is shown as written. */
 export function plainNote(note: string): string {
   if (note.startsWith(SAME_MEMBERS)) return "Both runs hold the same members: the changes come from the fit, not the data.";
   if (note === "matches confirmed by recurring member ids")

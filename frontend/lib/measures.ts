@@ -18,7 +18,15 @@ export interface Measure {
   value: (p: PersonaSummary) => number | null;
 }
 
-const METRIC_INFO: Record<string, { label: string; description: string; unit?: string }> = {
+/** How a per-persona metric is named, explained and coloured ("centred": around everyone's value). */
+interface MetricInfo {
+  label: string;
+  description: string;
+  unit?: string;
+  kind?: "share" | "centred";
+}
+
+const METRIC_INFO: Record<string, MetricInfo> = {
   reassigned_share: {
     label: "Reassigned share",
     unit: "reassigned",
@@ -37,6 +45,7 @@ const METRIC_INFO: Record<string, { label: string; description: string; unit?: s
   negative_share: {
     label: "Negative tone",
     unit: "negative",
+    kind: "centred",
     description:
       "Share of members whose text reads negative (VADER): red above everyone's share, blue below, white alike. Compare personas within this run: on complaint data the level runs low, and polite complaints read less negative.",
   },
@@ -62,7 +71,7 @@ function finite(v: number | null | undefined): number | null {
 }
 
 /** Event runs: "reassigned" means flagged as mixed, and the fingerprint features are events. */
-const EVENT_METRIC_INFO: Record<string, { label: string; description: string; unit?: string }> = {
+const EVENT_METRIC_INFO: Record<string, MetricInfo> = {
   reassigned_share: {
     label: "Mixed share",
     unit: "mixed",
@@ -97,12 +106,12 @@ export function availableMeasures(personas: PersonaSummary[], eventRun = false, 
     metricKeys.add("reassigned_share");
   }
   for (const key of metricKeys) {
-    const info: { label: string; description: string; unit?: string } = (eventRun ? EVENT_METRIC_INFO[key] : undefined) ??
+    const info: MetricInfo = (eventRun ? EVENT_METRIC_INFO[key] : undefined) ??
       METRIC_INFO[key] ?? { label: label(key), description: words?.meaning(key) || key };
     measures.push({
       key: `metric:${key}`,
       label: info.label,
-      kind: key === "negative_share" ? "centred" : "share",
+      kind: info.kind ?? "share",
       description: info.description,
       unit: info.unit,
       value: (p) => {

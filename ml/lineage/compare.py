@@ -216,9 +216,9 @@ class RunComparer(BaseEstimator):
         lineage = base.lineage(base.persona_ids[main]) if keeps else new.lineage(pid)
         parents = [base.lineage(base.persona_ids[i]) for i in linked]
         scores = self._scores(anchor, j, then, now)
-        changes = self._changes(anchor, pid) if anchor is not None else {}
-        if status not in ("continued", "grown", "shrunk"):  # a piece or a merger: not the same people's tone
-            changes.pop("tone", None)
+        # a piece or a merger holds other people than its parent: no tone then → now
+        same_people = status in ("continued", "grown", "shrunk")
+        changes = self._changes(anchor, pid, same_people) if anchor is not None else {}
         return NewPersona(
             id=pid, name=base.name(base.persona_ids[main]) if keeps else new.name(pid), own_name=new.name(pid),
             lineage_id=lineage, parent_lineage_ids=parents, status=status,
@@ -278,12 +278,13 @@ class RunComparer(BaseEstimator):
                 f"({'≥' if status == 'grown' else '≤ 1/' if status == 'shrunk' else 'within 1/'}"
                 f"{cfg.growth_ratio}{'' if status != 'continued' else ' or intervals overlap'})")
 
-    def _changes(self, i: int, pid: int) -> dict:
+    def _changes(self, i: int, pid: int, tone: bool = True) -> dict:
         a = self._base.profiles.get(int(self._base.persona_ids[i]), {})
         b = self._new.profiles.get(pid, {})
         return {"activity": activity_change(a.get("activity"), b.get("activity")),
                 "terms": term_change(a, b, self._cfg.top_terms), "fingerprint": fingerprint_change(a, b),
-                "tone": tone_change(a, b, (self._new.config.get("profile") or {}).get("min_effect", 0.2))}
+                "tone": tone_change(a, b, (self._new.config.get("profile") or {}).get("min_effect", 0.2))
+                if tone else None}
 
     def _base_persona(self, i: int, new_personas: list[NewPersona]) -> BasePersona:
         pid = int(self._base.persona_ids[i])

@@ -32,13 +32,23 @@ NEGATIVE_COMPOUND = -0.05  # VADER's documented threshold for a negative text
 METHOD = "VADER 3.3.2 compound <= -0.05"
 
 
-def negative_flags(texts) -> np.ndarray:
-    """True per text whose VADER compound score is at most -0.05."""
+def compound_scores(texts) -> np.ndarray:
+    """VADER's compound score per text (-1 … 1; a missing text scores 0)."""
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     vader = SentimentIntensityAnalyzer()
-    return np.fromiter((vader.polarity_scores(t if isinstance(t, str) else "")["compound"] <= NEGATIVE_COMPOUND
-                        for t in texts), dtype=bool, count=len(texts))
+    return np.fromiter((vader.polarity_scores(t if isinstance(t, str) else "")["compound"] for t in texts),
+                       dtype=np.float64, count=len(texts))
+
+
+def negative_flags(texts) -> np.ndarray:
+    """True per text whose VADER compound score is at most -0.05."""
+    return compound_scores(texts) <= NEGATIVE_COMPOUND
+
+
+def rest_share(tone: dict) -> float:
+    """The other personas' negative share (everyone's for profiles made before it was recorded)."""
+    return tone.get("rest_negative_share", tone["population_negative_share"])
 
 
 def two_proportions(p1: float, n1: int, p2: float, n2: int) -> float:
@@ -75,19 +85,18 @@ class ToneProfiler:
     def fit(self, texts, labels) -> ToneProfiler:
         labels = np.asarray(labels)
         rng = np.random.default_rng(self.random_state)
-        picked, owner = [], []
+        picked, sizes = [], {}
         for pid in np.unique(labels):
             rows = np.flatnonzero(labels == pid)
+            sizes[pid.item()] = len(rows)
             if len(rows) > self.sample_per_persona:
                 rows = np.sort(rng.choice(rows, self.sample_per_persona, replace=False))
             picked.append(rows)
-            owner.append(np.full(len(rows), pid))
-        rows, owner = np.concatenate(picked), np.concatenate(owner)
-        negative = negative_flags(np.asarray(texts, dtype=object)[rows].tolist())
-        self.counts_ = {}
-        for pid in np.unique(labels):
-            own = owner == pid
-            self.counts_[pid.item()] = (int(negative[own].sum()), int(own.sum()), int((labels == pid).sum()))
+        negative = negative_flags(np.asarray(texts, dtype=object)[np.concatenate(picked)].tolist())
+        self.counts_, start = {}, 0
+        for (pid, size), rows in zip(sizes.items(), picked, strict=True):
+            self.counts_[pid] = (int(negative[start:start + len(rows)].sum()), len(rows), size)
+            start += len(rows)
         self.population_negative_share_ = self._weighted(self.counts_.values())
         return self
 
@@ -118,6 +127,6 @@ def tone_sentence(tone: dict | None) -> str:
     against 29% of the others' members." or "" when the persona reads like everyone (or was not scored)."""
     if not tone or tone.get("reading") not in ("more negative", "less negative"):
         return ""
-    rest = tone.get("rest_negative_share", tone["population_negative_share"])
+    rest = rest_share(tone)
     return (f"Its messages read {tone['reading']} than the other personas': {100 * tone['negative_share']:.0f}% of "
             f"its members write negatively, against {100 * rest:.0f}% of the others' members.")

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from ml.ingest.timebasis import LOCAL, UTC, clock_name
 from ml.profile.activity import format_hours
 from ml.profile.describe import days_with_shares
+from ml.profile.tone import rest_share
 from ml.strategy.llm import TextRewriter, facts_kept, rewriter_from_env
 from ml.strategy.wording import (
     CALM_OFFERS,
@@ -103,7 +104,7 @@ def _explain(profile: dict, ref: str) -> str:
         return f"surrogate balanced accuracy {100 * profile['separators']['accuracy']:.0f}%"
     if ref == "tone:negative":
         tone = profile["tone"]
-        rest = tone.get("rest_negative_share", tone["population_negative_share"])
+        rest = rest_share(tone)
         return (f"{100 * tone['negative_share']:.0f}% of its members write negatively (the other personas' "
                 f"members: {100 * rest:.0f}%; {tone['method']})")
     return f"{profile['size']:,} members, {100 * profile['share']:.1f}% of all"
