@@ -132,6 +132,23 @@ def test_frustration_and_churn_only_for_negative_personas(twcs_run):
 
 
 @pytest.mark.shared
+def test_key_messages_follow_goal_and_tone(twcs_run):
+    """Each goal says something of its own about a theme; only a persona that reads more negative hears
+    about fixes and what went wrong, and those messages cite the tone."""
+    base = twcs_run["profiles"][0]
+    calm, upset = _with_reading(base, "like everyone"), _with_reading(base, "more negative")
+    calm_msgs = {g: [m["text"] for m in generate_strategy(calm, g, rewriter=None)["key_messages"]] for g in GOALS}
+    firsts = {msgs[0] for msgs in calm_msgs.values()}
+    assert len(firsts) == len(GOALS), calm_msgs  # no one sentence for every goal
+    for goal, msgs in calm_msgs.items():
+        assert not any("fixed" in m or "went wrong" in m or "trouble" in m for m in msgs), (goal, msgs)
+    retention = generate_strategy(upset, "retention", rewriter=None)["key_messages"]
+    assert "being fixed and by when" in retention[0]["text"]
+    assert "tone:negative" in retention[0]["citations"]["signals"]
+    assert "what went wrong" in generate_strategy(upset, "win_back", rewriter=None)["key_messages"][0]["text"]
+
+
+@pytest.mark.shared
 def test_description_says_the_reading(twcs_run):
     p = _with_reading(twcs_run["profiles"][0], "less negative")
     assert "read less negative than the other personas'" in describe(p)

@@ -34,6 +34,7 @@ from ml.strategy.wording import (
     FRUSTRATED,
     GOAL_CHANNELS,
     GOAL_TEXT,
+    KEY_MESSAGES,
     KPIS,
     OFFERS,
     TONE,
@@ -226,9 +227,9 @@ def _key_messages(b: _Basis) -> list[dict]:
     out = []
     for ref, label in b.themes[:3]:
         ev = _evidence_for(b.profile, label.split()[0]) or b.evidence[:1]
-        out.append({"id": f"m{len(out) + 1}",
-                    "text": f"On “{label}”: say plainly what happens next and when, in their own words.",
-                    "citations": _cite([ref], ev)})
+        text = KEY_MESSAGES[b.goal][0 if b.negative else 1].format(label=label)
+        out.append({"id": f"m{len(out) + 1}", "text": text + ".",
+                    "citations": _cite([ref] + (["tone:negative"] if b.negative else []), ev)})
     for f in b.standouts[:1]:
         out.append({"id": f"m{len(out) + 1}", "text": f"Match how they write: this persona {f['sentence']}.",
                     "citations": _cite([f"feature:{f['feature']}"], b.evidence[:1])})

@@ -22,6 +22,21 @@ GOAL_TEXT = {
     "upsell": ("offer these people more", "extend what they already care about, {themes}, with a paid upgrade",
                None),
 }
+# goal → (key message for a persona that reads more negative, key message otherwise), per theme; {label} is
+# the theme's words. A message says what to tell them about the theme, in the goal's direction: the calm
+# ones speak of what is new or what they get, the others of what is fixed and when.
+KEY_MESSAGES = {
+    "acquisition": ("On “{label}”: show how it gets sorted here, in the words they use",
+                    "On “{label}”: show what they get here, in the words they use"),
+    "retention": ("On “{label}”: say plainly what is being fixed and by when",
+                  "On “{label}”: tell them first what is new or about to change"),
+    "win_back": ("On “{label}”: own what went wrong and say what is different now",
+                 "On “{label}”: remind them what they liked and show what is new"),
+    "support_deflection": ("On “{label}”: give the fix in the first line, then the next step if it fails",
+                           "On “{label}”: give the answer in the first line, with a link to the details"),
+    "upsell": ("On “{label}”: show how the upgrade takes the trouble out of it",
+               "On “{label}”: show what the upgrade adds to it"),
+}
 # goal → offers; a persona that reads more negative gets these, the others CALM_OFFERS where the goal has them
 OFFERS = {
     "acquisition": ["Publish a short public guide on how {theme} works here, linked from replies",
