@@ -17,7 +17,7 @@ Groups (rows):
   n_neighbors     UMAP n_neighbors 15, 30, 50                                    (subsample)
   min_cluster     min_cluster_share × min_samples                                (full data)
   selection       eom / leaf, cluster_selection_epsilon                          (full data)
-  noise           keep / nearest centroid reduced / embedding / threshold       (full data)
+  noise           keep / nearest centroid reduced / embedding / threshold / kNN vote (full data)
   clusterer       HDBSCAN, k-means (k by silhouette, by Davies–Bouldin), GMM (k by BIC),
                   agglomerative Ward (k by silhouette)                           (full data)
   merge_refine    centroid merge thresholds; k-means refine seeded from HDBSCAN (full data)
@@ -79,7 +79,7 @@ def settings(group: str, config) -> list[Setting]:
                 S(group, "leaf", cluster={"cluster_selection_method": "leaf"}),
                 *[S(group, f"eom, epsilon {e}", cluster={"cluster_selection_epsilon": e}) for e in (0.1, 0.25)]]
     if group == "noise":
-        return [S(group, f"noise: {m}", noise=m) for m in ("keep", "reduced", "embedding", "threshold")]
+        return [S(group, f"noise: {m}", noise=m) for m in ("keep", "reduced", "embedding", "threshold", "knn")]
     if group == "clusterer":
         return [S(group, "HDBSCAN"), *[S(group, a, algo=a) for a in
                                       ("kmeans-silhouette", "kmeans-db", "gmm-bic", "agglo-silhouette")]]

@@ -16,7 +16,8 @@ the fitting time.
 Noise modes: ``config`` (the pipeline's reassignment as configured), ``keep`` (noise stays its own
 group), ``reduced`` (nearest centroid in the UMAP space, Euclidean), ``embedding`` (nearest centroid
 of the text embeddings, cosine), ``threshold`` (as ``config``, but a noise point farther from its
-centroid than the persona's ``noise_quantile`` radius stays noise).
+centroid than the persona's ``noise_quantile`` radius stays noise), ``knn`` (the distance-weighted vote of the
+15 nearest clustered points in the UMAP space, instead of the nearest centroid).
 
 Algorithms other than ``hdbscan`` run on the same reduced space: ``kmeans-silhouette``,
 ``kmeans-db`` (Davies–Bouldin), ``gmm-bic`` (diagonal Gaussian mixture), ``agglo-silhouette``
@@ -50,7 +51,7 @@ from ml.runtime.stages import build_stages, reassign_metric
 
 from .data import Prepared
 
-NOISE_MODES = ("config", "keep", "reduced", "embedding", "threshold")
+NOISE_MODES = ("config", "keep", "reduced", "embedding", "threshold", "knn")
 K_SELECT = ("kmeans-silhouette", "kmeans-db", "gmm-bic", "agglo-silhouette")
 ALGOS = ("hdbscan", *K_SELECT, "refine-reduced", "refine-embedding", "kmeans-true-k", "bertopic")
 
@@ -139,6 +140,8 @@ class Experiment:
     def _reassign(self, mode: str, raw: np.ndarray, Z: np.ndarray, X: np.ndarray) -> np.ndarray:
         if mode == "keep" or not (raw < 0).any():
             return raw
+        if mode == "knn":
+            return knn_vote(Z, raw)
         where = mode if mode in ("reduced", "embedding") else self.config.reassign.space
         space = {"embedding": self.data.embeddings, "fused": X, "reduced": Z}[where]
         stage = clone(self.stages.reassigner)
@@ -237,6 +240,22 @@ class Experiment:
             if key in runs[0]:
                 row[key] = _mean([r[key] for r in runs])
         return row
+
+
+def knn_vote(Z: np.ndarray, raw: np.ndarray, k: int = 15) -> np.ndarray:
+    """Each noise point takes the label with the largest 1/distance weight among its ``k`` nearest
+    clustered points (Euclidean, in ``Z``)."""
+    from sklearn.neighbors import NearestNeighbors
+
+    clustered = raw >= 0
+    dist, idx = NearestNeighbors(n_neighbors=min(k, int(clustered.sum()))).fit(Z[clustered]).kneighbors(Z[~clustered])
+    votes, weights = raw[clustered][idx], 1.0 / (dist + 1e-9)
+    ids = np.unique(votes)
+    score = np.zeros((votes.shape[0], ids.size))
+    np.add.at(score, (np.arange(votes.shape[0])[:, None], np.searchsorted(ids, votes)), weights)
+    out = raw.copy()
+    out[~clustered] = ids[score.argmax(1)]
+    return out
 
 
 def target_count(y: np.ndarray) -> int:
