@@ -27,6 +27,21 @@ def test_k_grid_and_choose_k_find_separated_blobs():
         assert info["k_chosen"] == 7, algo
 
 
+def test_knn_vote_follows_the_neighbours_not_the_centroid():
+    """A long thin cluster's far end lies nearer the other cluster's centroid than its own: the vote of the
+    nearest clustered points gives a noise point there to the thin cluster, the centroid would not."""
+    from scripts.ablation.evaluate import knn_vote
+
+    thin = np.column_stack([np.linspace(0, 10, 40), np.zeros(40)])  # centroid (5, 0)
+    blob = np.random.default_rng(0).normal([11.5, 3.0], 0.2, size=(40, 2))  # centroid (11.5, 3)
+    noise = np.array([[10.2, 0.0], [11.5, 2.5]])
+    Z = np.vstack([thin, blob, noise])
+    raw = np.r_[np.zeros(40, int), np.ones(40, int), [-1, -1]]
+    out = knn_vote(Z, raw, k=5)
+    assert out[-2:].tolist() == [0, 1] and (out[:-2] == raw[:-2]).all()
+    assert np.linalg.norm(noise[0] - blob.mean(0)) < np.linalg.norm(noise[0] - thin.mean(0))
+
+
 def test_twcs_brand_is_the_account_that_answered():
     from scripts.ablation.data import twcs_brand
 
