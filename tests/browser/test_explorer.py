@@ -63,6 +63,7 @@ def test_overview_shows_run_treemap_funnel_and_metrics(live_server, page, artifa
     note = page.get_by_test_id("granularity-note").inner_text()
     g = run["cluster"]["granularity"]
     assert f"a group of at least {g['chosen']:,} members" in note and "--min-cluster-size" in note
+    assert "never fewer than 10" in note and "never more than" not in note  # the sample is far below the bound
     assert (f"and of {g['rescued']} smaller dense groups (from {g['rescue_size']} members)" in note) == bool(g.get("rescued"))
     # the dates the data covers, from the manifest's first and last timestamps
     t = run["time"]
