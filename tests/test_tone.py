@@ -140,6 +140,9 @@ def test_key_messages_follow_goal_and_tone(twcs_run):
     calm_msgs = {g: [m["text"] for m in generate_strategy(calm, g, rewriter=None)["key_messages"]] for g in GOALS}
     firsts = {msgs[0] for msgs in calm_msgs.values()}
     assert len(firsts) == len(GOALS), calm_msgs  # no one sentence for every goal
+    for goal, msgs in calm_msgs.items():  # nor for every theme of one strategy
+        themed = [m.split("”: ", 1)[1] for m in msgs if m.startswith("On “")]
+        assert len(themed) >= 2 and len(set(themed)) == len(themed), (goal, msgs)
     for goal, msgs in calm_msgs.items():
         assert not any("fixed" in m or "went wrong" in m or "trouble" in m for m in msgs), (goal, msgs)
     retention = generate_strategy(upset, "retention", rewriter=None)["key_messages"]

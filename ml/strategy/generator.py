@@ -225,9 +225,10 @@ def _basis(profile: dict, goal: str) -> _Basis:
 
 def _key_messages(b: _Basis) -> list[dict]:
     out = []
-    for ref, label in b.themes[:3]:
+    messages = KEY_MESSAGES[b.goal][0 if b.negative else 1]
+    for (ref, label), message in zip(b.themes[:3], messages):
         ev = _evidence_for(b.profile, label.split()[0]) or b.evidence[:1]
-        text = KEY_MESSAGES[b.goal][0 if b.negative else 1].format(label=label)
+        text = message.format(label=label)
         out.append({"id": f"m{len(out) + 1}", "text": text + ".",
                     "citations": _cite([ref] + (["tone:negative"] if b.negative else []), ev)})
     for f in b.standouts[:1]:

@@ -22,20 +22,40 @@ GOAL_TEXT = {
     "upsell": ("offer these people more", "extend what they already care about, {themes}, with a paid upgrade",
                None),
 }
-# goal → (key message for a persona that reads more negative, key message otherwise), per theme; {label} is
-# the theme's words. A message says what to tell them about the theme, in the goal's direction: the calm
-# ones speak of what is new or what they get, the others of what is fixed and when.
+# goal → (key messages for a persona that reads more negative, key messages otherwise): one per theme, in the
+# themes' order ({label}: the theme's words). The calm ones speak of what they get and what is new, the
+# others of what is fixed and when.
 KEY_MESSAGES = {
-    "acquisition": ("On “{label}”: show how it gets sorted here, in the words they use",
-                    "On “{label}”: show what they get here, in the words they use"),
-    "retention": ("On “{label}”: say plainly what is being fixed and by when",
-                  "On “{label}”: tell them first what is new or about to change"),
-    "win_back": ("On “{label}”: own what went wrong and say what is different now",
-                 "On “{label}”: remind them what they liked and show what is new"),
-    "support_deflection": ("On “{label}”: give the fix in the first line, then the next step if it fails",
-                           "On “{label}”: give the answer in the first line, with a link to the details"),
-    "upsell": ("On “{label}”: show how the upgrade takes the trouble out of it",
-               "On “{label}”: show what the upgrade adds to it"),
+    "acquisition": (["On “{label}”: show how it gets sorted here, in the words they use",
+                     "On “{label}”: answer the usual complaint about it before they raise it",
+                     "On “{label}”: show a real case handled well, and how long it took"],
+                    ["On “{label}”: show what they get here, in the words they use",
+                     "On “{label}”: let a real customer say what they like about it",
+                     "On “{label}”: make the first step to try it one click away"]),
+    "retention": (["On “{label}”: say plainly what is being fixed and by when",
+                   "On “{label}”: say what they can do in the meantime",
+                   "On “{label}”: follow up in the same channel once it is fixed"],
+                  ["On “{label}”: share what is coming next for it",
+                   "On “{label}”: thank them for the enthusiasm and show what else there is",
+                   "On “{label}”: ask what they would like more of"]),
+    "win_back": (["On “{label}”: own what went wrong and say what is different now",
+                  "On “{label}”: show the change working, with a real example",
+                  "On “{label}”: make coming back one step, with the goodwill credit"],
+                 ["On “{label}”: remind them what they liked and show what is new",
+                  "On “{label}”: show what people like them enjoy about it now",
+                  "On “{label}”: make coming back one step"]),
+    "support_deflection": (["On “{label}”: give the fix in the first line, then the next step if it fails",
+                            "On “{label}”: say how long it usually takes and what to do if it takes longer",
+                            "On “{label}”: link the self-service page from the first reply"],
+                           ["On “{label}”: give the answer in the first line, with a link to the details",
+                            "On “{label}”: put the answer where they already ask",
+                            "On “{label}”: keep the answer short and point to more"]),
+    "upsell": (["On “{label}”: show how the upgrade takes the trouble out of it",
+                "On “{label}”: show the difference with a real before and after",
+                "On “{label}”: keep the price and what it solves in one line"],
+               ["On “{label}”: show what the upgrade adds to it",
+                "On “{label}”: show what people who upgraded do with it",
+                "On “{label}”: keep the price and what is included in one line"]),
 }
 # goal → offers; a persona that reads more negative gets these, the others CALM_OFFERS where the goal has them
 OFFERS = {
