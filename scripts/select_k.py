@@ -57,7 +57,7 @@ def sweep(exp: Experiment, shares=SHARES) -> list[dict]:
     rows = []
     seen = set()
     for share in shares:
-        mcs = auto_min_cluster_size(exp.data.n, share)  # the pipeline's rule, floor included
+        mcs = auto_min_cluster_size(exp.data.n, share)  # the share rule with its floor (a sweep: no upper bound)
         if mcs in seen:
             continue
         seen.add(mcs)

@@ -144,7 +144,9 @@ def test_key_messages_follow_goal_and_tone(twcs_run):
         themed = [m.split("”: ", 1)[1] for m in msgs if m.startswith("On “")]
         assert len(themed) >= 2 and len(set(themed)) == len(themed), (goal, msgs)
     for goal, msgs in calm_msgs.items():
-        assert not any("fixed" in m or "went wrong" in m or "trouble" in m for m in msgs), (goal, msgs)
+        assert not any(w in m for m in msgs for w in ("fix", "went wrong", "trouble", "complaint")), (goal, msgs)
+        cited = [r for m in generate_strategy(calm, goal, rewriter=None)["key_messages"] for r in m["citations"]["signals"]]
+        assert "tone:negative" not in cited, goal
     retention = generate_strategy(upset, "retention", rewriter=None)["key_messages"]
     assert "being fixed and by when" in retention[0]["text"]
     assert "tone:negative" in retention[0]["citations"]["signals"]

@@ -167,7 +167,7 @@ function RunCounts({ manifest: m }: { manifest: RunManifest }) {
 
 /** How fine the personas are cut: the smallest persona the clustering allowed and why (manifest
  * `cluster.granularity`), and what to do for finer or coarser ones. The size follows the whole dump (0.5% of
- * its members by default, at most 80), so topics that are small beside the rest of the dump join a neighbour. */
+ * its fitted members by default, at most 80), so topics that are small beside the rest of the dump join a neighbour. */
 function GranularityNote({ manifest: m }: { manifest: RunManifest }) {
   if (m.kind === "events") return null;
   const g = m.cluster?.granularity;
@@ -180,9 +180,8 @@ function GranularityNote({ manifest: m }: { manifest: RunManifest }) {
   const sample = placed > 0 ? `${int(fitted)} sampled members it was fitted on (the other ${int(placed)} were placed beside them)` : `${int(m.counts.kept)} members`;
   let rule = "";
   if (g?.rule === "share" && typeof cluster.min_cluster_share === "number") {
-    // the share rule stops at cluster.largest_min_cluster_size (runs since 2026-12-02): say so when it bound
-    const bound = Math.round(cluster.min_cluster_share * (placed > 0 ? fitted : m.counts.kept)) > size;
-    const most = bound ? `, and never more than ${int(size)}, so a group that large is a persona in any dump` : "";
+    // the share rule stops at cluster.largest_min_cluster_size (runs since 2026-12-02); the reason says when it did
+    const most = /at most \d+\)/.test(g.why ?? "") ? `, and never more than ${int(size)}` : "";
     rule = ` (${pct(cluster.min_cluster_share, 1)} of the ${sample}, never fewer than 10${most})`;
   } else if (g?.rule === "fixed" && cluster.min_cluster_size) {
     rule = ` (--min-cluster-size ${int(cluster.min_cluster_size)} of all members${placed > 0 ? ", scaled to the sample" : ""})`;

@@ -81,10 +81,11 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
     ----------
     min_cluster_size: an int fixes it; None → chosen by ``granularity``.
     min_cluster_share: ``granularity="share"``: ``auto_min_cluster_size(n, min_cluster_share)``.
-    largest_min_cluster_size: ``granularity="share"``: the size the share rule never exceeds (in fitted
-        members), so that a dense group this large can be a persona however large the dump: without it a
-        dump of several topic families gets coarser personas the more it holds (docs/ablations.md, "A
-        largest size"). 80 binds above 16,000 fitted members; below, the share alone decides.
+    largest_min_cluster_size: ``granularity="share"``: the size the share rule never exceeds, in fitted
+        members. Without it a dump of several topic families gets coarser personas the more it holds
+        (docs/ablations.md, "A largest size"). 80 binds from about 16,100 fitted members; below, the share
+        alone decides. A run above ``reduce.fit_sample_size`` fits a sample, so there the bound counts sampled
+        members and acts as a share of the sample (80 of 20,000 = 0.4 %), not as a number of real members.
     min_samples: HDBSCAN's density smoothing.
     cluster_selection_method: ``eom`` or ``leaf``.
     cluster_selection_epsilon: HDBSCAN's epsilon.
@@ -218,10 +219,10 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
             size = int(self.min_cluster_size)
             self.granularity_ = {"rule": "fixed", "why": "min_cluster_size set in the config"}
         elif self.granularity == "share":
-            size = auto_min_cluster_size(n, self.min_cluster_share, ceiling=self.largest_min_cluster_size)
-            ceiling = f", at most {size}" if size < round(n * self.min_cluster_share) else ""
-            self.granularity_ = {"rule": "share",
-                                 "why": f"{self.min_cluster_share} of {n} members (floor 10{ceiling})"}
+            share_size = auto_min_cluster_size(n, self.min_cluster_share, ceiling=n)
+            size = min(share_size, self.largest_min_cluster_size)
+            bound = f", at most {size}" if size < share_size else ""
+            self.granularity_ = {"rule": "share", "why": f"{self.min_cluster_share} of {n} members (floor 10{bound})"}
         elif self.granularity != "silhouette":
             raise ValueError(f"granularity must be 'share' or 'silhouette', got {self.granularity!r}")
         if size is None or cap:

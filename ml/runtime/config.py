@@ -114,7 +114,7 @@ class ClusterConfig(_Section):
         description="small dense clusters (this share of min_cluster_size) left in the noise become personas; 0: off")
     largest_min_cluster_size: int = Field(
         80, ge=10, description="granularity 'share': min_cluster_size never above this many fitted members "
-        "(binds above 16,000 at share 0.005; docs/ablations.md)")
+        "(binds from about 16,100 at share 0.005; docs/ablations.md)")
 
 
 class ReassignConfig(_Section):

@@ -212,7 +212,7 @@ def _check(profile: dict, goal: str, channels: list[str] | None) -> None:
 
 
 def _basis(profile: dict, goal: str) -> _Basis:
-    themes = _themes(profile) or [("profile:size", "their everyday questions")]
+    themes = _themes(profile) or [("profile:size", "their everyday business")]
     standouts = _standouts(profile)
     return _Basis(
         profile=profile, goal=goal, themes=themes, theme_refs=[r for r, _ in themes],

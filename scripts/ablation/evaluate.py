@@ -248,6 +248,8 @@ def knn_vote(Z: np.ndarray, raw: np.ndarray, k: int = 15) -> np.ndarray:
     from sklearn.neighbors import NearestNeighbors
 
     clustered = raw >= 0
+    if not clustered.any():
+        return raw
     dist, idx = NearestNeighbors(n_neighbors=min(k, int(clustered.sum()))).fit(Z[clustered]).kneighbors(Z[~clustered])
     votes, weights = raw[clustered][idx], 1.0 / (dist + 1e-9)
     ids = np.unique(votes)
