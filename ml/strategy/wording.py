@@ -41,7 +41,7 @@ KEY_MESSAGES = {
     "win_back": (["On “{label}”: own what went wrong and say what is different now",
                   "On “{label}”: show the change working, with a real example",
                   "On “{label}”: make coming back one step, with the goodwill credit"],
-                 ["On “{label}”: remind them what they liked and show what is new",
+                 ["On “{label}”: tell them what has changed since they last wrote about it",
                   "On “{label}”: show what people like them use it for now",
                   "On “{label}”: make coming back one step"]),
     "support_deflection": (["On “{label}”: give the fix in the first line, then the next step if it fails",
