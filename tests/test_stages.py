@@ -126,9 +126,10 @@ def test_share_rule_stops_at_the_largest_size():
     X = np.vstack([rng.normal(c, 0.3, size=(150, 2)) for c in ((0, 0), (8, 0), (0, 8), (8, 8), (16, 0), (16, 8))])
     bounded = PersonaClusterer(largest_min_cluster_size=20, min_cluster_share=0.02).fit(X)  # share: 18 of 900
     assert bounded.min_cluster_size_ == 18 and "at most" not in bounded.granularity_["why"]
+    assert bounded.granularity_["bounded"] is False
     bounded = PersonaClusterer(largest_min_cluster_size=12, min_cluster_share=0.02).fit(X)
     assert bounded.min_cluster_size_ == 12 and "(floor 10, at most 12)" in bounded.granularity_["why"]
-    assert bounded.n_clusters_ == 6
+    assert bounded.n_clusters_ == 6 and bounded.granularity_["bounded"] is True
 
 
 def test_hungarian_accuracy_is_one_to_one():

@@ -180,8 +180,8 @@ function GranularityNote({ manifest: m }: { manifest: RunManifest }) {
   const sample = placed > 0 ? `${int(fitted)} sampled members it was fitted on (the other ${int(placed)} were placed beside them)` : `${int(m.counts.kept)} members`;
   let rule = "";
   if (g?.rule === "share" && typeof cluster.min_cluster_share === "number") {
-    // the share rule stops at cluster.largest_min_cluster_size (runs since 2026-12-02); the reason says when it did
-    const most = /at most \d+\)/.test(g.why ?? "") ? `, and never more than ${int(size)}` : "";
+    // the share rule stops at cluster.largest_min_cluster_size (runs since 2026-12-02)
+    const most = g.bounded ? `, and never more than ${int(size)}` : "";
     rule = ` (${pct(cluster.min_cluster_share, 1)} of the ${sample}, never fewer than 10${most})`;
   } else if (g?.rule === "fixed" && cluster.min_cluster_size) {
     rule = ` (--min-cluster-size ${int(cluster.min_cluster_size)} of all members${placed > 0 ? ", scaled to the sample" : ""})`;

@@ -1648,6 +1648,11 @@ export interface components {
          */
         Granularity: {
             /**
+             * Bounded
+             * @description rule 'share': the size stopped at cluster.largest_min_cluster_size below the share of the fitted members (runs since 2026-12-02).
+             */
+            bounded?: boolean | null;
+            /**
              * Candidates
              * @description ml.cluster.granularity.Candidate.to_dict
              */

@@ -204,10 +204,9 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
             best, found, why = select_min_cluster_size(found, values, float(self.selection_tolerance))
         else:
             best, why = found[0], self.granularity_["why"]
-        self.granularity_ = {"rule": self.granularity_.get("rule", "silhouette"),
-                             "space": "embedding" if embeddings is not None else "reduced",
-                             "chosen": best.min_cluster_size, "capped": best.capped, "why": why,
-                             "candidates": [c.to_dict() for c in found]}
+        self.granularity_.update(space="embedding" if embeddings is not None else "reduced",
+                                 chosen=best.min_cluster_size, capped=best.capped, why=why,
+                                 candidates=[c.to_dict() for c in found])  # the rule (and bound) as fit set them
         return best.min_cluster_size, cap if best.capped else 0
 
     def fit(self, X: np.ndarray, y=None, embeddings: np.ndarray | None = None):
@@ -221,8 +220,10 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
         elif self.granularity == "share":
             share_size = auto_min_cluster_size(n, self.min_cluster_share, ceiling=n)
             size = min(share_size, self.largest_min_cluster_size)
-            bound = f", at most {size}" if size < share_size else ""
-            self.granularity_ = {"rule": "share", "why": f"{self.min_cluster_share} of {n} members (floor 10{bound})"}
+            bounded = size < share_size
+            bound = f", at most {size}" if bounded else ""
+            self.granularity_ = {"rule": "share", "bounded": bounded,
+                                 "why": f"{self.min_cluster_share} of {n} members (floor 10{bound})"}
         elif self.granularity != "silhouette":
             raise ValueError(f"granularity must be 'share' or 'silhouette', got {self.granularity!r}")
         if size is None or cap:

@@ -91,6 +91,8 @@ class Granularity(Contract):
     space: str | None = None
     chosen: int | None = None
     capped: bool | None = None
+    bounded: bool | None = Field(None, description="rule 'share': the size stopped at cluster.largest_min_cluster_size "
+                                                   "below the share of the fitted members (runs since 2026-12-02).")
     rescued: int | None = Field(None, description="Smaller dense clusters taken from the noise as personas (none when "
                                                   "the rescue did not run; runs made before these fields: in `why` only).")
     rescue_size: int | None = Field(None, description="The min_cluster_size those were found at (like `chosen`, "
