@@ -177,7 +177,7 @@ function GranularityNote({ manifest: m }: { manifest: RunManifest }) {
   // above reduce.fit_sample_size the clustering is fitted on a sample; its sizes count the sample's members
   const placed = m.counts.placed ?? 0;
   const fitted = m.counts.kept - placed;
-  const sample = placed > 0 ? `${int(fitted)} sampled members it was fitted on (the other ${int(placed)} were placed beside them)` : `${int(m.counts.kept)} members`;
+  const sample = placed > 0 ? `${int(fitted)} sampled members it was fitted on` : `${int(m.counts.kept)} members`;
   let rule = "";
   if (g?.rule === "share" && typeof cluster.min_cluster_share === "number") {
     // the share rule stops at cluster.largest_min_cluster_size (runs since 2026-12-02)
@@ -196,7 +196,8 @@ function GranularityNote({ manifest: m }: { manifest: RunManifest }) {
         The clustering made a persona of a group of at least {int(size)}
         {placed > 0 ? " sampled" : ""} members{rule}
         {rescued ? `, and of ${int(rescued)} smaller dense groups (from ${int(rescueSize)} members) among the rest` : ""}
-        . Smaller topics join their nearest persona, where its sub-personas may show them. For finer or coarser
+        .{placed > 0 ? ` The other ${int(placed)} members were placed beside the sampled ones.` : ""} Smaller topics
+        join their nearest persona, where its sub-personas may show them. For finer or coarser
         personas, run again with <code>--min-cluster-size N</code>.
       </p>
       {g?.why ? (
