@@ -5,7 +5,7 @@
 
 Each labelled set (``scripts/ablation/data.py``: the pipeline's own ingest → filter → units → features →
 embeddings, from the embedding cache) goes through the pipeline's own fuse → reduce → cluster → reassign
-(``PersonaPipeline._reduce`` / ``_cluster`` and the configured reassigner, the code ``PersonaPipeline.run``
+(``PersonaPipeline.reduce`` and ``segment``, the code ``PersonaPipeline.run``
 uses) once per seed with ``reduce.fit_sample_size`` = n (every member fitted) and once per share with
 ``fit_sample_size`` = round(share·n) (a seeded sample fitted, the rest placed by their nearest sampled
 members, ``ml.cluster.placement``). The UMAP disk cache is off, so every fit is timed as it runs; the 2-D map
@@ -41,15 +41,14 @@ def fit_once(data, seed: int, sample_size: int) -> dict:
     start = time.perf_counter()
     fusion = pipe.stages.fusion.fit(data.embeddings, data.features)
     fused = fusion.transform(data.embeddings, data.features)
-    reduced, _, placement = pipe._reduce(fused, seed, map_2d=False)
+    layout = pipe.reduce(fused, seed, map_2d=False)
     t_reduce = time.perf_counter() - start
-    _, raw = pipe._cluster(reduced, data.embeddings, placement)
-    space = pipe._space(data.embeddings, fused, reduced)
-    final = pipe.stages.reassigner.fit(space, raw).reassign(space, raw)[0]
+    seg = pipe.segment(fused, data.embeddings, layout=layout)
+    raw, final = seg.raw_labels, seg.labels
     seconds = time.perf_counter() - start
     y = next(iter(data.labels.values()))
     has = np.array([v is not None for v in y])
-    return {"seed": seed, "fit_sample_size": sample_size, "placed": placement.n_placed if placement else 0,
+    return {"seed": seed, "fit_sample_size": sample_size, "placed": seg.n_placed,
             "personas": int(np.unique(final).size), "noise_share": round(float((raw < 0).mean()), 4),
             "reassigned": label_scores(y[has], final[has]), "with_noise": label_scores(y[has], raw[has]),
             "reduce_s": round(t_reduce, 2), "seconds": round(seconds, 2), "load": os.getloadavg()[0]}

@@ -4,7 +4,7 @@
     python scripts/eval_mix.py --mix mix.csv [--bounds 500 80] [--seeds 0 1 2] [--out bench-results/mix.json]
 
 Unlike ``scripts/ablate.py`` (which clusters every member), this runs ``PersonaPipeline``'s own fuse → reduce
-→ cluster → reassign with the default config, so a dump above ``reduce.fit_sample_size`` is fitted on a
+→ cluster → reassign (``PersonaPipeline.segment``) with the default config, so a dump above ``reduce.fit_sample_size`` is fitted on a
 sample and the rest placed, as ``python -m ml.run`` does. One layout per seed; each bound
 (``cluster.largest_min_cluster_size``) clusters it. Prints per seed and the means: personas, and NMI / ARI /
 ACC on the whole mix (``label``) and on each set's own rows (``b77``, ``gn``, ``tw``); writes JSON.
@@ -40,15 +40,13 @@ def one_seed(data, seed: int, bounds: list[int]) -> dict[int, dict]:
 
     base = pipeline()
     fused = base.stages.fusion.fit(data.embeddings, data.features).transform(data.embeddings, data.features)
-    reduced, _, placement = base._reduce(fused, seed, map_2d=False)
+    layout = base.reduce(fused, seed, map_2d=False)  # one layout, clustered once per bound
     rows = {}
     for bound in bounds:
-        pipe = pipeline(bound)
-        clusterer, raw = pipe._cluster(reduced, data.embeddings, placement)
-        space = pipe._space(data.embeddings, fused, reduced)
-        final = pipe.stages.reassigner.fit(space, raw).reassign(space, raw)[0]
-        row = {"personas": int(np.unique(final).size), "min_cluster_size": int(clusterer.min_cluster_size_),
-               "placed": int(placement.n_placed if placement is not None else 0)}
+        seg = pipeline(bound).segment(fused, data.embeddings, layout=layout)
+        final = seg.labels
+        row = {"personas": int(np.unique(final).size), "min_cluster_size": int(seg.clusterer.min_cluster_size_),
+               "placed": seg.n_placed}
         for col, y in data.labels.items():
             has = np.array([v is not None for v in y])
             scores = label_scores(y[has], final[has])

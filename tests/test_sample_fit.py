@@ -97,7 +97,7 @@ def test_spread_graph_equals_one_search_over_every_reference_row():
 def test_sample_fit_places_members_in_their_blobs_persona():
     X, y = _blobs()
     pipe = _pipeline(fit_sample_size=240)
-    reduced, coords, placement = pipe._reduce(X, seed=0)
+    reduced, coords, placement = pipe.reduce(X, seed=0)
     assert placement is not None and placement.fit_index.size == 240
     assert placement.n_placed == 360 and not placement.placed[placement.fit_index].any()
     assert reduced.shape == (600, 5) and coords.shape == (600, 2) and np.isfinite(reduced).all()
@@ -120,7 +120,7 @@ def test_sample_fit_places_members_in_their_blobs_persona():
 def test_below_the_threshold_nothing_is_placed():
     X, _ = _blobs(n_per=50)
     pipe = _pipeline(fit_sample_size=300)
-    reduced, coords, placement = pipe._reduce(X, seed=0)
+    reduced, coords, placement = pipe.reduce(X, seed=0)
     assert placement is None and reduced.shape == (300, 5)
     clusterer, labels = pipe._cluster(reduced, X, None)
     assert clusterer.labels_.shape == (300,) and np.array_equal(labels, clusterer.labels_)
@@ -219,3 +219,22 @@ def test_placement_in_blocks_equals_the_whole_arrays(monkeypatch):
     assert np.array_equal(vote(labels, p.neighbours, p.weights), _reference_vote(labels, p.neighbours, p.weights))
     assert p.neighbours.dtype == np.int32 and p.graph[0].dtype == np.int32
     np.testing.assert_allclose(p.weights.sum(axis=1), 1.0, rtol=0, atol=1e-6)
+
+
+def test_segment_reuses_a_layout_and_matches_the_steps_it_composes():
+    """``PersonaPipeline.segment`` (what the evaluation scripts and the stability check call) is reduce →
+    cluster → noise step: given a layout it fits no new one, and its labels are those of the steps run by hand."""
+    X, y = _blobs()
+    pipe = _pipeline(fit_sample_size=240)
+    seg = pipe.segment(X, X)
+    assert seg.n_placed == 360 and seg.layout[1] is None  # sampled, and no 2-D map
+    assert seg.labels is not None and (seg.labels >= 0).all() and seg.raw_labels.shape == (600,)
+    reduced, _, placement = seg.layout
+    _, raw = pipe._cluster(reduced, X, placement)
+    assert np.array_equal(raw, seg.raw_labels)
+    again = pipe.segment(X, X, layout=seg.layout)
+    assert again.layout is seg.layout and np.array_equal(again.labels, seg.labels)
+    assert label_scores(y, seg.labels)["nmi"] > 0.95
+    nothing = PersonaPipeline(pipe.config.updated({"cluster": {"min_cluster_size": 500}}), progress=False)
+    empty = nothing.segment(X, X, layout=seg.layout)  # no group of 500 among 240 fitted rows
+    assert empty.labels is None and empty.reassigned is None and (empty.raw_labels < 0).all()

@@ -11,11 +11,14 @@ fitted there and ``coords_2d`` is a ``concurrent.futures.Future``: the run clust
 
 ``cluster_fitted(clusterer, reduced, embeddings, placement, n_total)`` → ``(clusterer, labels)``: the
 clusterer fitted on the rows UMAP was fitted on; placed rows take their nearest sampled rows' vote.
+
+``Segmentation``: what ``PersonaPipeline.segment`` (reduce → cluster → noise step, no map) returns.
 """
 
 from __future__ import annotations
 
 from concurrent.futures import Executor
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +29,24 @@ from ml.features.fusion import FusedRows, as_rows
 from ml.reduce import UMAPReducer, place_rows
 
 Reduced = tuple[np.ndarray, np.ndarray | None, Placement | None]
+
+
+@dataclass
+class Segmentation:
+    """What ``PersonaPipeline.segment`` fitted: ``layout`` (a ``Reduced``, the 2-D map None), the fitted
+    ``clusterer``, ``raw_labels`` (-1 = noise), and after the noise step ``labels`` and ``reassigned``
+    (None when the clusterer found no group)."""
+
+    layout: Reduced
+    clusterer: PersonaClusterer
+    raw_labels: np.ndarray
+    labels: np.ndarray | None
+    reassigned: np.ndarray | None
+
+    @property
+    def n_placed(self) -> int:
+        """Members placed by their sampled neighbours (0 without a sample fit)."""
+        return self.layout[2].n_placed if self.layout[2] is not None else 0
 
 
 def _fit_layout(params: dict, fused: np.ndarray) -> tuple[np.ndarray, Placement | None, np.ndarray, tuple]:

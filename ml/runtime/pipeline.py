@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ml.cluster.density import PersonaClusterer
 from ml.cluster.hierarchy import family_records
 from ml.features.behavioral import BehavioralFeatures
 from ml.features.embed import SentenceEmbedder, clean_for_embedding, default_cache_dir
@@ -29,12 +28,11 @@ from ml.metrics import dbcv, label_scores, silhouette, stability_ari
 from ml.profile.masking import keep_handles_for, mask_texts, uncached_texts
 from ml.profile.pii import PiiMasker
 from ml.profile.terms import clear_term_memo
-from ml.reduce import UMAPReducer
 from ml.runtime.config import PipelineConfig
 from ml.runtime.contracts import ConversationManifest, ConversationPersona, Hierarchy, new_run_id
 from ml.runtime.errors import InputError, TooFewRowsError
 from ml.runtime.executor import open_executor
-from ml.runtime.layout import Reduced, cluster_fitted, fit_reduce
+from ml.runtime.layout import Reduced, Segmentation, cluster_fitted, fit_reduce
 from ml.runtime.manifest import FittedParts, conversation_manifest
 from ml.runtime.mask_prefetch import MaskPrefetch, mask_ahead
 from ml.runtime.members import member_texts, members_out
@@ -243,7 +241,7 @@ class PersonaPipeline:
             fusion_note = fusion.weight_reason_
             fused = fusion.rows(embeddings, features)  # a view: rows built as read, never the whole (n, 420)
         with self.timer_.stage("reduce"):
-            reduced, coords, placement = self._reduce(fused, cfg.seed, background=side)
+            reduced, coords, placement = self.reduce(fused, cfg.seed, background=side)
         with self.timer_.stage("cluster"):
             clusterer, raw_labels = self._cluster(reduced, embeddings, placement)
             if clusterer.n_clusters_ == 0:
@@ -314,25 +312,19 @@ class PersonaPipeline:
         """The configured, unfitted estimators (``ml.runtime.stages.build_stages``), built afresh."""
         return build_stages(self.config, show_progress=self.progress)
 
-    def _reducer(self, seed: int) -> UMAPReducer:
-        return self.stages.reducer.set_params(random_state=seed)
-
-    def _reduce(self, fused: np.ndarray, seed: int, map_2d: bool = True, n_epochs: int | None = None,
-                background: Executor | None = None) -> Reduced:
-        """``ml.runtime.layout.fit_reduce``, cached next to the embedding cache (none with cache_dir "");
-        with ``background`` the 2-D coordinates are a ``Future`` of that executor."""
-        reducer = self._reducer(seed).set_params(map_2d=map_2d)
+    def reduce(self, fused: np.ndarray, seed: int, map_2d: bool = True, n_epochs: int | None = None,
+               background: Executor | None = None) -> Reduced:
+        """The layout step (``ml.runtime.layout.fit_reduce``), cached next to the embedding cache (none with
+        cache_dir ""): (reduced, 2-D map or None, placement or None); with ``background`` the map is a ``Future``."""
+        reducer = self.stages.reducer.set_params(random_state=seed, map_2d=map_2d)
         params = (reducer.set_params(n_epochs=n_epochs) if n_epochs else reducer).get_params()
         cache = self.config.embed.cache_dir
         root = None if cache == "" else Path(cache) if cache else default_cache_dir()
         return fit_reduce(params, fused, root, background)
 
-    def _clusterer(self) -> PersonaClusterer:
-        return self.stages.clusterer
-
     def _cluster(self, reduced: np.ndarray, embeddings: np.ndarray, placement, n_total: int | None = None):
         """``ml.runtime.layout.cluster_fitted`` with the configured clusterer: (clusterer, labels of all rows)."""
-        return cluster_fitted(self._clusterer(), reduced, embeddings, placement, n_total)
+        return cluster_fitted(self.stages.clusterer, reduced, embeddings, placement, n_total)
 
     def _space(self, embeddings, fused, reduced):
         space = self.config.reassign.space
@@ -379,15 +371,26 @@ class PersonaPipeline:
         if fused is None:
             return None
         rc, size = self.config.reduce, fused.shape[0]
+        if size <= rc.n_neighbors + 1:
+            return None
         epochs = rc.n_epochs or (200 if min(n, rc.fit_sample_size) > 10000 else None)
-        runs = []
-        for seed in (self.config.seed + 1, self.config.seed + 2):
-            if size <= rc.n_neighbors + 1:
-                return None
-            red, _, placement = self._reduce(fused, seed, map_2d=False, n_epochs=epochs)
-            labels = self._cluster(red, embeddings, placement, n_total=n)[1]
-            if (labels >= 0).sum() == 0:
-                return None
-            space = self._space(embeddings, fused, red)
-            runs.append(self.stages.reassigner.fit(space, labels).reassign(space, labels)[0])
-        return stability_ari(*runs)
+        runs = [self.segment(fused, embeddings, seed=seed, n_total=n, n_epochs=epochs).labels
+                for seed in (self.config.seed + 1, self.config.seed + 2)]
+        return None if any(r is None for r in runs) else stability_ari(*runs)
+
+    def segment(self, fused, embeddings: np.ndarray, layout: Reduced | None = None, seed: int | None = None,
+                n_total: int | None = None, n_epochs: int | None = None) -> Segmentation:
+        """reduce → cluster → noise step as ``run`` fits them, without the 2-D map, on ``fused`` (rows of
+        the fitted ``FeatureFusion``) and the members' ``embeddings``: for the stability check and the
+        evaluation scripts. ``layout``: a ``Segmentation.layout`` of an earlier call, to cluster again
+        under other cluster settings without a new layout; ``seed`` (default: the config's) seeds UMAP;
+        ``n_total``: the run's rows when ``fused`` is a sample of them (the size rule reads it)."""
+        seed = self.config.seed if seed is None else seed
+        layout = layout or self.reduce(fused, seed, map_2d=False, n_epochs=n_epochs)
+        reduced, _, placement = layout
+        clusterer, raw = self._cluster(reduced, embeddings, placement, n_total=n_total)
+        if not (raw >= 0).any():
+            return Segmentation(layout, clusterer, raw, None, None)
+        space = self._space(embeddings, fused, reduced)
+        labels, reassigned, _ = self.stages.reassigner.fit(space, raw).reassign(space, raw)
+        return Segmentation(layout, clusterer, raw, labels, reassigned)
