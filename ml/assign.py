@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -24,7 +25,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 REFIT_EXIT = 3
 OUT_FILES = {"assignments.parquet", "summary.json"}
-STAGED = {name: f".{name}.tmp" for name in OUT_FILES}  # written first, then both put in place (``_write``)
+STAGED = {name: f".{name}.tmp" for name in OUT_FILES}  # written first, then both put in place (``_publish``)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -87,16 +88,12 @@ def _load_run(run_dir: str):
     return snapshot
 
 
-def _written(out: Path) -> str:
-    """What a stop after the new files are in place says it kept (``run_guarded``)."""
-    return f"the new assignments were already written to {out}"
-
-
-def _write(out: Path, assignments, summary) -> None:
-    """Both files written under their ``STAGED`` names, then put in place one right after the other: an
-    error, Ctrl-C or SIGTERM while writing leaves the earlier pair as it was and no staged file behind, and a
-    stop during the two renames waits for the second (``stops_deferred``)."""
-    from ml.runtime.errors import stops_deferred
+def _publish(out: Path, assignments, summary, report: Callable[[], int]) -> int:
+    """Both files written under their ``STAGED`` names, then put in place one right after the other, then
+    ``report()``'s exit status. An error, Ctrl-C or SIGTERM while writing leaves the earlier pair as it was
+    and no staged file behind; a stop during the two renames waits for the second (``stops_deferred``); from
+    then on a stop says the new assignments are in place (``output_in_place``)."""
+    from ml.runtime.errors import output_in_place, stops_deferred
     from ml.runtime.runfiles import write_json
 
     out.mkdir(exist_ok=True)
@@ -104,13 +101,11 @@ def _write(out: Path, assignments, summary) -> None:
     try:
         assignments.to_parquet(out / STAGED["assignments.parquet"], index=False)
         write_json(out / STAGED["summary.json"], json.loads(summary.model_dump_json()))
-        try:
+        with output_in_place(f"the new assignments were already written to {out}"):
             with stops_deferred():  # a stop between the two renames waits for the second
                 for tmp, final in staged.items():
                     os.replace(tmp, final)
-        except KeyboardInterrupt as exc:  # that stop, sent again once both are in place
-            exc.kept = _written(out)
-            raise
+            return report()
     finally:
         for tmp in staged:
             tmp.unlink(missing_ok=True)
@@ -166,15 +161,7 @@ def main(argv: list[str] | None = None) -> int:
                        "reference")
         assigned = timed(lambda: scorer.assign(messages), timings, "assign")
         summary = scorer.summary(assigned, [str(p) for p in args.inputs], len(messages), run_ref(snapshot), timings)
-        written = False
-        try:
-            _write(out, assigned, summary)
-            written = True
-            return _report(console, summary, config)
-        except KeyboardInterrupt as exc:
-            if written:
-                exc.kept = _written(out)
-            raise
+        return _publish(out, assigned, summary, lambda: _report(console, summary, config))
 
     return run_guarded(run, kept="the earlier output in --out is unchanged")
 

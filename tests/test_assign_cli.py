@@ -121,3 +121,22 @@ def test_a_stop_while_writing_keeps_the_earlier_pair_and_no_staged_file(pipeline
     (out / ".summary.json.tmp").write_text("left by a killed run")
     assert main(args) == REFIT_EXIT
     assert sorted(p.name for p in out.iterdir()) == ["assignments.parquet", "summary.json"]
+
+
+def test_a_stop_after_the_files_are_in_place_says_they_were_written(pipeline_run_dir, tmp_path, capsys,
+                                                                     monkeypatch):
+    """Ctrl-C while the table and verdict are printed: the new pair is in place (both files new), exit 130,
+    and the one line says so instead of "unchanged"."""
+    import ml.assign as assign
+
+    out = tmp_path / "o"
+    args = [str(pipeline_run_dir), str(SAMPLE_DIR / "airline_tweets_sample.csv"), "--out", str(out), "--quiet"]
+
+    def stopped(*_):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(assign, "_report", stopped)
+    assert main(args) == 130
+    assert capsys.readouterr().err.strip() == f"interrupted: the new assignments were already written to {out}"
+    assert sorted(p.name for p in out.iterdir()) == ["assignments.parquet", "summary.json"]
+    assert json.loads((out / "summary.json").read_text())["n_assigned"] > 0
