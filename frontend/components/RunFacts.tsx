@@ -1,0 +1,113 @@
+"use client";
+
+import FilterFunnel from "@/components/FilterFunnel";
+import { type RunManifest } from "@/lib/api";
+import { dataPeriod, dateTime, int, pct } from "@/lib/format";
+import { isEventRun, sourceText } from "@/lib/runs";
+
+/** What the overview says about the run itself: where it came from, its counts, how fine its personas are
+ * cut, and what each filtering stage kept. */
+
+export function RunMeta({ manifest: m }: { manifest: RunManifest }) {
+  const span = m.kind !== "events" && m.time ? dataPeriod(m.time) : null;
+  return (
+    <p className="meta" data-testid="run-meta">
+      Run <strong>{m.id}</strong> · created {dateTime(m.created_at)} · source {sourceText(m.source)}
+      {span ? <span data-testid="run-period"> · data from {span} (UTC)</span> : null}
+      {isEventRun(m) ? " · each member is one user" : m.unit ? ` · each member is one ${m.unit}` : ""}
+    </p>
+  );
+}
+
+export function FunnelPanel({ manifest: m }: { manifest: RunManifest }) {
+  return (
+    <section className="panel" aria-labelledby="funnel-title">
+      <h2 id="funnel-title">Filtering funnel</h2>
+      <p className="hint">
+        {isEventRun(m)
+          ? "What each step of building the users × events matrix kept (events, users or event types)."
+          : "Members left after each of the filtering stages."}
+      </p>
+      <FilterFunnel
+        input={m.counts.input}
+        stages={m.filtering ?? []}
+        kept={m.counts.kept}
+        agentsRemoved={"agent_messages_removed" in m.counts ? m.counts.agent_messages_removed : null}
+      />
+    </section>
+  );
+}
+
+/** The run's headline counts, per run kind. */
+export function RunCounts({ manifest: m }: { manifest: RunManifest }) {
+  return m.kind === "events" ? (
+    <div className="stat-row" aria-label="Run counts">
+      <Stat label="event rows in" value={int(m.counts.input)} />
+      <Stat label="users kept" value={int(m.counts.kept)} />
+      <Stat label="event types" value={int(m.counts.event_types)} />
+      <Stat label="personas" value={int(m.counts.personas)} />
+      <Stat label="users flagged as mixed" value={int(m.counts.mixed)} />
+    </div>
+  ) : (
+    <div className="stat-row" aria-label="Run counts">
+      <Stat label="messages read" value={int(m.counts.input)} />
+      <Stat label="members kept" value={int(m.counts.kept)} />
+      <Stat label="personas" value={int(m.counts.personas)} />
+      <Stat label="noise before reassignment" value={int(m.counts.noise_before_reassign)} />
+    </div>
+  );
+}
+
+/** How fine the personas are cut: the smallest persona the clustering allowed and why (manifest
+ * `cluster.granularity`), and what to do for finer or coarser ones. The size follows the whole dump (0.5% of
+ * its fitted members by default, at most 80), so topics that are small beside the rest of the dump join a neighbour. */
+export function GranularityNote({ manifest: m }: { manifest: RunManifest }) {
+  if (m.kind === "events") return null;
+  const g = m.cluster?.granularity;
+  const size = g?.chosen ?? m.cluster?.min_cluster_size;
+  if (!size) return null;
+  const cluster = (m.config?.cluster ?? {}) as { min_cluster_share?: number; min_cluster_size?: number | null };
+  // above reduce.fit_sample_size the clustering is fitted on a sample; its sizes count the sample's members
+  const placed = m.counts.placed ?? 0;
+  const fitted = m.counts.kept - placed;
+  const sample = placed > 0 ? `${int(fitted)} sampled members it was fitted on` : `${int(m.counts.kept)} members`;
+  let rule = "";
+  if (g?.rule === "share" && typeof cluster.min_cluster_share === "number") {
+    // the share rule stops at cluster.largest_min_cluster_size (runs since 2026-12-02)
+    const most = g.bounded ? `, and never more than ${int(size)}` : "";
+    rule = ` (${pct(cluster.min_cluster_share, 1)} of the ${sample}, never fewer than 10${most})`;
+  } else if (g?.rule === "fixed" && cluster.min_cluster_size) {
+    rule = ` (--min-cluster-size ${int(cluster.min_cluster_size)} of all members${placed > 0 ? ", scaled to the sample" : ""})`;
+  }
+  // runs before the manifest counted them say the rescued groups only in words
+  const words = g?.why?.match(/(\d+) smaller clusters \(min_cluster_size (\d+)\)/);
+  const rescued = g?.rescued ?? (words ? Number(words[1]) : 0);
+  const rescueSize = g?.rescue_size ?? (words ? Number(words[2]) : 0);
+  return (
+    <div className="hint" data-testid="granularity-note" style={{ maxWidth: "60rem" }}>
+      <p style={{ margin: 0 }}>
+        The clustering made a persona of a group of at least {int(size)}
+        {placed > 0 ? " sampled" : ""} members{rule}
+        {rescued ? `, and of ${int(rescued)} smaller dense groups (from ${int(rescueSize)} members) among the rest` : ""}
+        .{placed > 0 ? ` The other ${int(placed)} members were placed beside the sampled ones.` : ""} Smaller topics
+        join their nearest persona, where its sub-personas may show them. For finer or coarser
+        personas, run again with <code>--min-cluster-size N</code>.
+      </p>
+      {g?.why ? (
+        <details>
+          <summary>How the size was chosen</summary>
+          {g.why}
+        </details>
+      ) : null}
+    </div>
+  );
+}
+
+function Stat({ label, value }: { label: string; value: string }) {
+  return (
+    <div className="stat">
+      <span className="value">{value}</span>
+      <span className="label">{label}</span>
+    </div>
+  );
+}
