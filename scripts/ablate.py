@@ -22,8 +22,8 @@ Groups (rows):
                   agglomerative Ward (k by silhouette)                           (full data)
   merge_refine    centroid merge thresholds; k-means refine seeded from HDBSCAN (full data)
   baselines       k-means told the true k (text embeddings), BERTopic defaults   (full data)
-  granularity     how min_cluster_size is chosen: share 0.005 with the noise rescue (default),
-                  without it (the former default), leaf, the label-free silhouette choice
+  granularity     how min_cluster_size is chosen: share 0.005 with the noise rescue and the join of
+                  a topic's pieces (default), without the join, without both (the first default), leaf, the label-free silhouette choice
                   (min_samples 5 / 10), fixed small sizes (full data)
   ceiling         the share rule with the size at most 500 / 100 / 80 (default) / 64 (full data)
 
@@ -90,8 +90,9 @@ def settings(group: str, config) -> list[Setting]:
                 S(group, "refine k-means (reduced)", algo="refine-reduced"),
                 S(group, "refine k-means (embedding)", algo="refine-embedding")]
     if group == "granularity":
-        return [S(group, "share 0.005 + rescue (default)"),
-                S(group, "share 0.005, no rescue", cluster={"rescue_ratio": 0.0}),
+        return [S(group, "share 0.005 + rescue + join (default)"),
+                S(group, "share 0.005 + rescue, no join", cluster={"merge": "off"}),
+                S(group, "share 0.005, no rescue, no join", cluster={"rescue_ratio": 0.0, "merge": "off"}),
                 S(group, "share 0.005, leaf", cluster={"cluster_selection_method": "leaf"}),
                 S(group, "silhouette, ms 5", cluster={"granularity": "silhouette"}),
                 S(group, "silhouette, ms 10", cluster={"granularity": "silhouette", "min_samples": 10}),

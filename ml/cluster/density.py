@@ -17,7 +17,9 @@ kept instead of being spread over its neighbours by the noise step, while the fi
 existing personas are left alone. Measured on five labelled sets in docs/ablations.md
 ("Granularity"): share + rescue meets the issue-12 targets on Banking77, GoogleNews-TS and Tweet on
 every seed and leaves TWCS and airline unchanged; the silhouette choice wins on the short-text sets
-and loses on Banking77, so it stays an option. The optional merge
+and loses on Banking77, so it stays an option. Last, clusters that are pieces of one topic are joined
+where the members' silhouette peaks (``merge``, ``ml.cluster.merge``): a data set of a few large topics
+is otherwise cut into their dense sub-groups (docs/ablations.md, "Few large topics"). The optional merge
 step joins clusters whose centroids in embedding space are closer than ``merge_threshold``
 (cosine distance, average linkage over centroids); measured not to help, so it is off.
 """
@@ -39,6 +41,7 @@ from ml.cluster.granularity import (
     select_min_cluster_size,
     with_noise_assigned,
 )
+from ml.cluster.merge import SilhouetteMerge
 from ml.params import keep_params
 from ml.runtime.gcfreeze import after_import
 
@@ -103,12 +106,17 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
     rescue_ratio: when the size was chosen by a rule (not given) and the cap was not needed, the
         clusters of the same tree at ``rescue_ratio``·min_cluster_size that lie in the noise become
         personas too (``ml.cluster.granularity.rescue_from_noise``); 0 disables (the former default).
+    merge: ``silhouette``: when the size was chosen by a rule (not given), clusters that are pieces of one
+        topic are joined where the members' silhouette in the text-embedding space peaks, if that
+        silhouette is at least ``merge_floor`` (``ml.cluster.merge.SilhouetteMerge``, on
+        ``selection_sample`` members); ``off``: not (the former default).
 
     Attributes: ``labels_``, ``n_clusters_``, ``min_cluster_size_`` (the value used),
     ``granularity_`` (how size and cap were chosen: rule, candidates with their scores, the reason),
     ``n_clusters_before_merge_``, ``hdbscan_`` (the fitted model; its ``single_linkage_tree_`` is what
     ``ml.cluster.subpersonas.SubPersonas`` reads), ``max_cluster_size_`` (the size cap used, 0: none),
-    ``probabilities_`` (HDBSCAN's membership strengths: 0 for noise and for rescued members).
+    ``probabilities_`` (HDBSCAN's membership strengths: 0 for noise and for rescued members), ``merge_`` (the
+    fitted ``SilhouetteMerge``, None when it did not run).
     """
 
     def __init__(
@@ -128,6 +136,8 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
         selection_sample: int = 3000,
         rescue_ratio: float = 0.5,
         largest_min_cluster_size: int = 80,
+        merge: str = "silhouette",
+        merge_floor: float = 0.25,
         random_state: int = 0,
     ):
         keep_params(self, locals())
@@ -237,6 +247,7 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
         self.max_cluster_size_ = int(cap)
         labels = self._rescue(self.hdbscan_.labels_.astype(np.int64), bool(cap))
         self.probabilities_ = self.hdbscan_.probabilities_
+        labels = self._join_pieces(labels, embeddings)
         self.n_clusters_before_merge_ = int(np.unique(labels[labels >= 0]).size)
         if self.merge_threshold and embeddings is not None:
             labels = merge_close_clusters(labels, embeddings, self.merge_threshold)
@@ -258,6 +269,20 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
                                     f"taken from the noise")
         self.granularity_.update(rescued=int(added), rescue_size=int(size))
         return labels
+
+    def _join_pieces(self, labels: np.ndarray, embeddings: np.ndarray | None) -> np.ndarray:
+        """Join clusters that are pieces of one topic (see ``merge``); say so in ``why``."""
+        self.merge_ = None
+        if self.merge == "off" or self.granularity_["rule"] == "fixed" or embeddings is None:
+            return labels
+        if self.merge != "silhouette":
+            raise ValueError(f"merge must be 'silhouette' or 'off', got {self.merge!r}")
+        self.merge_ = SilhouetteMerge(self.selection_sample, self.merge_floor, self.random_state).fit(labels, embeddings)
+        self.granularity_["why"] = f"{self.granularity_['why']}; {self.merge_.why_}"
+        if not self.merge_.joined_:
+            return labels
+        self.granularity_.update(merged_from=self.merge_.n_before_)
+        return self.merge_.transform(labels)
 
     def fit_predict(self, X, y=None, embeddings=None, **_):
         return self.fit(X, embeddings=embeddings).labels_

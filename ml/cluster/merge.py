@@ -1,0 +1,113 @@
+"""Joining clusters that are pieces of one topic: the cut of the cluster-centroid tree where the members'
+silhouettes in the text-embedding space peak.
+
+``SilhouetteMerge(sample=3000, floor=0.25, random_state=0).fit(labels, embeddings)``
+
+- in: ``labels`` (n,) cluster id per member, −1 = noise (left as it is); ``embeddings`` (n, d) L2-normalised
+  text embeddings of the same members;
+- learned: ``mapping_`` ({old id: new id}; ids of joined clusters map to one of them), ``n_before_`` /
+  ``n_after_``, ``silhouettes_`` ({clusters in the cut: mean silhouette of the sampled members}),
+  ``silhouette_before_`` / ``silhouette_after_``, ``joined_`` (whether a cut was applied) and ``why_``;
+- ``transform(labels)`` renames the ids (−1 stays −1).
+
+Why: density clustering at a size that is a share of the data (``ml.cluster.density``) cuts a data set of a
+few large topics into their dense sub-groups: 839 Banking77 queries of 5 intents became 15 personas,
+2,905 GoogleNews-TS texts of 10 stories 22 (docs/ablations.md, "Few large topics"). The sub-groups are real
+in the embedding space, but a topic's pieces sit closer to each other than to other topics, so joining
+them raises the members' silhouette, while joining two different topics lowers it.
+
+Rule: average linkage (cosine) over the clusters' mean embeddings, every cut from 2 clusters up to all of
+them scored by the mean silhouette (cosine distance) of one seeded sample of non-noise members; the best cut
+(ties: the one with more clusters) is applied when it has fewer clusters than now and its silhouette is at
+least ``floor``. 0.25 is Kaufman & Rousseeuw's line below which a silhouette shows "no substantial
+structure" (Finding Groups in Data, 1990): there the silhouette cannot tell pieces of a topic from
+neighbouring topics (Banking77's 77 intents: 0.21; support tweets: under 0.1) and the clusters are kept.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.cluster.hierarchy import fcluster, linkage
+
+from ml.cluster.reassign import class_means
+
+
+def _mean_silhouette(sums: np.ndarray, counts: np.ndarray, own: np.ndarray, groups: np.ndarray) -> float:
+    """Mean silhouette of the sampled members when the clusters are grouped by ``groups`` (cluster → group).
+
+    ``sums`` (m, p): each sampled member's summed distance to the sampled members of each cluster; ``counts``
+    (p,): sampled members per cluster; ``own`` (m,): each member's cluster. Members alone in their group
+    score 0, as in scikit-learn."""
+    k = int(groups.max()) + 1
+    onehot = np.zeros((groups.size, k), dtype=np.float64)
+    onehot[np.arange(groups.size), groups] = 1.0
+    to_group, size = sums @ onehot, counts @ onehot
+    mine = groups[own]
+    rows = np.arange(own.size)
+    a = to_group[rows, mine] / np.maximum(size[mine] - 1, 1)
+    mean_other = to_group / np.maximum(size, 1)
+    mean_other[rows, mine] = np.inf
+    b = mean_other.min(axis=1)
+    s = np.where(size[mine] > 1, (b - a) / np.maximum(np.maximum(a, b), 1e-12), 0.0)
+    return float(s.mean())
+
+
+class SilhouetteMerge:
+    """Join clusters along the centroid tree where the silhouette peaks; see the module docstring."""
+
+    def __init__(self, sample: int = 3000, floor: float = 0.25, random_state: int = 0):
+        self.sample = sample
+        self.floor = floor
+        self.random_state = random_state
+
+    def _keep(self, ids: np.ndarray, why: str) -> SilhouetteMerge:
+        self.mapping_ = {int(i): int(i) for i in ids}
+        self.n_before_ = self.n_after_ = int(ids.size)
+        self.joined_, self.why_ = False, why
+        return self
+
+    def fit(self, labels, embeddings) -> SilhouetteMerge:
+        labels, X = np.asarray(labels), np.asarray(embeddings)
+        ids = np.unique(labels[labels >= 0])
+        self.silhouettes_, self.silhouette_before_ = {}, None
+        self.silhouette_after_ = None
+        if ids.size < 3:
+            return self._keep(ids, f"{ids.size} clusters: nothing to join")
+        members = np.flatnonzero(labels >= 0)
+        rng = np.random.default_rng(self.random_state)
+        idx = np.sort(rng.choice(members, size=min(members.size, self.sample), replace=False))
+        E = X[idx].astype(np.float64)
+        dist = np.clip(1.0 - E @ E.T, 0.0, None)
+        np.fill_diagonal(dist, 0.0)
+        own = np.searchsorted(ids, labels[idx])
+        onehot = np.zeros((idx.size, ids.size))
+        onehot[np.arange(idx.size), own] = 1.0
+        sums, counts = dist @ onehot, onehot.sum(axis=0)
+        cents = class_means(X, labels, ids)
+        cents /= np.maximum(np.linalg.norm(cents, axis=1, keepdims=True), 1e-12)
+        tree = linkage(cents, method="average", metric="cosine")
+        cuts = {ids.size: np.arange(ids.size)}
+        for k in range(2, ids.size):
+            cuts[k] = fcluster(tree, t=k, criterion="maxclust") - 1
+        self.silhouettes_ = {k: round(_mean_silhouette(sums, counts, own, g), 4) for k, g in sorted(cuts.items())}
+        best = max(self.silhouettes_, key=lambda k: (self.silhouettes_[k], k))
+        before, after = self.silhouettes_[ids.size], self.silhouettes_[best]
+        self.silhouette_before_ = before
+        if best == ids.size:
+            return self._keep(ids, f"no join raises the silhouette ({before:.3f} with all {ids.size})")
+        if after < self.floor:
+            return self._keep(ids, f"the best join ({ids.size} → {best}, silhouette {after:.3f}) is below {self.floor}: "
+                                   "no substantial structure to judge it by")
+        groups = cuts[best]
+        first = {}
+        for i, g in zip(ids.tolist(), groups.tolist()):
+            first.setdefault(g, i)
+        self.mapping_ = {int(i): int(first[g]) for i, g in zip(ids.tolist(), groups.tolist())}
+        self.n_before_, self.n_after_, self.joined_ = int(ids.size), int(best), True
+        self.silhouette_after_ = after
+        self.why_ = f"{ids.size} clusters joined into {best} where the silhouette peaks ({before:.3f} → {after:.3f})"
+        return self
+
+    def transform(self, labels) -> np.ndarray:
+        labels = np.asarray(labels)
+        return np.array([self.mapping_.get(int(x), int(x)) if x >= 0 else -1 for x in labels], dtype=np.int64)
