@@ -1664,6 +1664,11 @@ export interface components {
             /** Chosen */
             chosen?: number | null;
             /**
+             * Merged From
+             * @description Clusters before pieces of one topic were joined (cluster.merge, ml.cluster.merge); None when none were joined or for runs before it.
+             */
+            merged_from?: number | null;
+            /**
              * Rescue Size
              * @description The min_cluster_size those were found at (like `chosen`, in sampled members above reduce.fit_sample_size).
              */
