@@ -23,8 +23,9 @@ Groups (rows):
   merge_refine    centroid merge thresholds; k-means refine seeded from HDBSCAN (full data)
   baselines       k-means told the true k (text embeddings), BERTopic defaults   (full data)
   granularity     how min_cluster_size is chosen: share 0.005 with the noise rescue and the join of
-                  a topic's pieces (default), without the join, without both (the first default), leaf, the label-free silhouette choice
-                  (min_samples 5 / 10), fixed small sizes (full data)
+                  a topic's pieces (default), without the join, without both (the first default),
+                  leaf, the label-free silhouette choice (min_samples 5 / 10), fixed small sizes
+                  (full data)
   ceiling         the share rule with the size at most 500 / 100 / 80 (default) / 64 (full data)
 
 UMAP rows run on a seeded random subsample (``--subsample``, default 3000; 0 = full data) because
