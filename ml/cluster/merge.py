@@ -27,7 +27,7 @@ neighbouring topics (Banking77's 77 intents: 0.21; support tweets: under 0.1) an
 from __future__ import annotations
 
 import numpy as np
-from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.cluster.hierarchy import linkage
 
 from ml.cluster.reassign import class_means
 
@@ -41,15 +41,40 @@ def _mean_silhouette(sums: np.ndarray, counts: np.ndarray, own: np.ndarray, grou
     k = int(groups.max()) + 1
     onehot = np.zeros((groups.size, k), dtype=np.float64)
     onehot[np.arange(groups.size), groups] = 1.0
-    to_group, size = sums @ onehot, counts @ onehot
-    mine = groups[own]
-    rows = np.arange(own.size)
+    return _silhouette(sums @ onehot, counts @ onehot, groups[own])
+
+
+def _silhouette(to_group: np.ndarray, size: np.ndarray, mine: np.ndarray) -> float:
+    """Mean silhouette from each member's summed distance to each group (m, k), the group sizes (k,) and each
+    member's group (m,); groups of size 0 are ignored."""
+    rows = np.arange(mine.size)
     a = to_group[rows, mine] / np.maximum(size[mine] - 1, 1)
-    mean_other = to_group / np.maximum(size, 1)
+    mean_other = np.where(size > 0, to_group / np.maximum(size, 1), np.inf)
     mean_other[rows, mine] = np.inf
     b = mean_other.min(axis=1)
     s = np.where(size[mine] > 1, (b - a) / np.maximum(np.maximum(a, b), 1e-12), 0.0)
     return float(s.mean())
+
+
+def _scores_along(tree: np.ndarray, sums: np.ndarray, counts: np.ndarray, own: np.ndarray) -> tuple[dict, list]:
+    """Mean silhouette after each merge of the linkage ``tree`` ({clusters left: score}) and the merges as
+    (kept column, joined column) pairs. Each merge adds one group's column into another: O(m) per merge plus
+    O(m·p) for the score, instead of a matrix product per cut."""
+    p = counts.size
+    to_group, size, mine = sums.copy(), counts.astype(np.float64), own.copy()
+    column = list(range(p))  # tree node id → the column that holds it
+    scores, merges = {p: _silhouette(to_group, size, mine)}, []
+    for step, (left, right) in enumerate(tree[:, :2].astype(int)):
+        keep, gone = column[left], column[right]
+        to_group[:, keep] += to_group[:, gone]
+        to_group[:, gone] = 0.0
+        size[keep], size[gone] = size[keep] + size[gone], 0.0
+        mine[mine == gone] = keep
+        column.append(keep)
+        merges.append((keep, gone))
+        if p - step - 1 >= 2:
+            scores[p - step - 1] = _silhouette(to_group, size, mine)
+    return scores, merges
 
 
 class SilhouetteMerge:
@@ -82,14 +107,11 @@ class SilhouetteMerge:
         own = np.searchsorted(ids, labels[idx])
         onehot = np.zeros((idx.size, ids.size))
         onehot[np.arange(idx.size), own] = 1.0
-        sums, counts = dist @ onehot, onehot.sum(axis=0)
         cents = class_means(X, labels, ids)
         cents /= np.maximum(np.linalg.norm(cents, axis=1, keepdims=True), 1e-12)
         tree = linkage(cents, method="average", metric="cosine")
-        cuts = {ids.size: np.arange(ids.size)}
-        for k in range(2, ids.size):
-            cuts[k] = fcluster(tree, t=k, criterion="maxclust") - 1
-        self.silhouettes_ = {k: round(_mean_silhouette(sums, counts, own, g), 4) for k, g in sorted(cuts.items())}
+        scores, merges = _scores_along(tree, dist @ onehot, onehot.sum(axis=0), own)
+        self.silhouettes_ = {k: round(v, 4) for k, v in sorted(scores.items())}
         best = max(self.silhouettes_, key=lambda k: (self.silhouettes_[k], k))
         before, after = self.silhouettes_[ids.size], self.silhouettes_[best]
         self.silhouette_before_ = before
@@ -98,11 +120,10 @@ class SilhouetteMerge:
         if after < self.floor:
             return self._keep(ids, f"the best join ({ids.size} → {best}, silhouette {after:.3f}) is below {self.floor}: "
                                    "no substantial structure to judge it by")
-        groups = cuts[best]
-        first = {}
-        for i, g in zip(ids.tolist(), groups.tolist()):
-            first.setdefault(g, i)
-        self.mapping_ = {int(i): int(first[g]) for i, g in zip(ids.tolist(), groups.tolist())}
+        into = list(range(ids.size))
+        for keep, gone in merges[: ids.size - best]:
+            into = [keep if g == gone else g for g in into]
+        self.mapping_ = {int(i): int(ids[g]) for i, g in zip(ids.tolist(), into)}
         self.n_before_, self.n_after_, self.joined_ = int(ids.size), int(best), True
         self.silhouette_after_ = after
         self.why_ = f"{ids.size} clusters joined into {best} where the silhouette peaks ({before:.3f} → {after:.3f})"
