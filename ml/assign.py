@@ -90,25 +90,30 @@ def _load_run(run_dir: str):
 
 def _publish(out: Path, assignments, summary, report: Callable[[], int]) -> int:
     """Both files written under their ``STAGED`` names, then put in place one right after the other, then
-    ``report()``'s exit status. An error, Ctrl-C or SIGTERM while writing leaves the earlier pair as it was
-    and no staged file behind; a stop during the two renames waits for the second (``stops_deferred``); from
-    then on a stop says the new assignments are in place (``output_in_place``)."""
-    from ml.runtime.errors import output_in_place, stops_deferred
+    ``report()``'s exit status. An error, Ctrl-C or SIGTERM before both are in place leaves the earlier pair
+    as it was and no staged file behind; a stop during the two renames waits for the second
+    (``stops_deferred``); a stop once both are in place says so (``run_guarded`` prints ``kept``)."""
+    from ml.runtime.errors import stops_deferred
     from ml.runtime.runfiles import write_json
 
     out.mkdir(exist_ok=True)
     staged = {out / tmp: out / name for name, tmp in sorted(STAGED.items())}
+    placed = False
     try:
         assignments.to_parquet(out / STAGED["assignments.parquet"], index=False)
         write_json(out / STAGED["summary.json"], json.loads(summary.model_dump_json()))
-        with output_in_place(f"the new assignments were already written to {out}"):
-            with stops_deferred():  # a stop between the two renames waits for the second
-                for tmp, final in staged.items():
-                    os.replace(tmp, final)
-            return report()
-    finally:
-        for tmp in staged:
-            tmp.unlink(missing_ok=True)
+        with stops_deferred():  # a stop between the two renames waits for the second
+            for tmp, final in staged.items():
+                os.replace(tmp, final)
+            placed = True
+        return report()
+    except BaseException as exc:
+        if not placed:
+            for tmp in staged:
+                tmp.unlink(missing_ok=True)
+        elif isinstance(exc, KeyboardInterrupt):
+            exc.kept = f"the new assignments were already written to {out}"
+        raise
 
 
 def _print(console, summary) -> None:

@@ -92,8 +92,8 @@ def settings(group: str, config) -> list[Setting]:
                 S(group, "refine k-means (embedding)", algo="refine-embedding")]
     if group == "granularity":
         return [S(group, "share 0.005 + rescue + join (default)"),
-                S(group, "share 0.005 + rescue, no join", cluster={"merge": "off"}),
-                S(group, "share 0.005, no rescue, no join", cluster={"rescue_ratio": 0.0, "merge": "off"}),
+                S(group, "share 0.005 + rescue, no join", cluster={"join": "off"}),
+                S(group, "share 0.005, no rescue, no join", cluster={"rescue_ratio": 0.0, "join": "off"}),
                 S(group, "share 0.005, leaf", cluster={"cluster_selection_method": "leaf"}),
                 S(group, "silhouette, ms 5", cluster={"granularity": "silhouette"}),
                 S(group, "silhouette, ms 10", cluster={"granularity": "silhouette", "min_samples": 10}),

@@ -45,6 +45,8 @@ def fit_once(data, seed: int, sample_size: int) -> dict:
     t_reduce = time.perf_counter() - start
     seg = pipe.segment(fused, data.embeddings, layout=layout)
     raw, final = seg.raw_labels, seg.labels
+    if final is None:
+        raise SystemExit(f"seed {seed}, fit_sample_size {sample_size}: the clustering found no group")
     seconds = time.perf_counter() - start
     y = next(iter(data.labels.values()))
     has = np.array([v is not None for v in y])

@@ -45,6 +45,8 @@ def one_seed(data, seed: int, bounds: list[int]) -> dict[int, dict]:
     for bound in bounds:
         seg = pipeline(bound).segment(fused, data.embeddings, layout=layout)
         final = seg.labels
+        if final is None:
+            raise SystemExit(f"seed {seed} bound {bound}: the clustering found no group")
         row = {"personas": int(np.unique(final).size), "min_cluster_size": int(seg.clusterer.min_cluster_size_),
                "placed": seg.n_placed}
         for col, y in data.labels.items():

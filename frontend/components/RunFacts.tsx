@@ -83,14 +83,15 @@ export function GranularityNote({ manifest: m }: { manifest: RunManifest }) {
   const words = g?.why?.match(/(\d+) smaller clusters \(min_cluster_size (\d+)\)/);
   const rescued = g?.rescued ?? (words ? Number(words[1]) : 0);
   const rescueSize = g?.rescue_size ?? (words ? Number(words[2]) : 0);
-  const joined = g?.merged_from ?? 0; // cluster.merge joined a topic's pieces (runs since 2026-12-02)
+  const joined = g?.joined_from ?? 0; // cluster.join joined a topic's pieces (runs since 2026-12-02)
+  const joinedInto = g?.joined_into ?? m.counts.personas;
   return (
     <div className="hint" data-testid="granularity-note" style={{ maxWidth: "60rem" }}>
       <p style={{ margin: 0 }}>
         The clustering made a persona of a group of at least {int(size)}
         {placed > 0 ? " sampled" : ""} members{rule}
         {rescued ? `, and of ${int(rescued)} smaller dense groups (from ${int(rescueSize)} members) among the rest` : ""}
-        .{joined ? ` Groups that were pieces of one topic were then joined: ${int(joined)} groups became ${int(m.counts.personas)} personas.` : ""}
+        .{joined ? ` Groups that were pieces of one topic were then joined: ${int(joined)} groups became ${int(joinedInto)}.` : ""}
         {placed > 0 ? ` The other ${int(placed)} members were placed beside the sampled ones.` : ""} Smaller topics
         join their nearest persona, where its sub-personas may show them. For finer or coarser
         personas, run again with <code>--min-cluster-size N</code>.

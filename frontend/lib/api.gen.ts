@@ -1664,10 +1664,15 @@ export interface components {
             /** Chosen */
             chosen?: number | null;
             /**
-             * Merged From
-             * @description Clusters before pieces of one topic were joined (cluster.merge, ml.cluster.merge); None when none were joined or for runs before it.
+             * Joined From
+             * @description Clusters before pieces of one topic were joined (cluster.join, ml.cluster.join); None when none were joined or for runs before it.
              */
-            merged_from?: number | null;
+            joined_from?: number | null;
+            /**
+             * Joined Into
+             * @description Clusters after that join (before cluster.merge_threshold's merge, if set).
+             */
+            joined_into?: number | null;
             /**
              * Rescue Size
              * @description The min_cluster_size those were found at (like `chosen`, in sampled members above reduce.fit_sample_size).

@@ -1,6 +1,7 @@
-"""Clustering: HDBSCAN on the reduced space, then an optional merge of near-identical personas.
+"""Clustering: HDBSCAN on the reduced space, the join of a topic's pieces, an optional merge of near-identical
+personas.
 
-In: reduced coordinates (n, d) and, for the merge, the L2-normalised text embeddings (n, 384).
+In: reduced coordinates (n, d) and, for the join and the merge, the L2-normalised text embeddings (n, 384).
 Out: ``labels_`` (−1 = noise, personas numbered 0.. by decreasing size), ``n_clusters_``.
 
 No k is given by the user. ``granularity="share"`` (default): ``min_cluster_size`` is a share of
@@ -18,7 +19,7 @@ existing personas are left alone. Measured on five labelled sets in docs/ablatio
 ("Granularity"): share + rescue meets the issue-12 targets on Banking77, GoogleNews-TS and Tweet on
 every seed and leaves TWCS and airline unchanged; the silhouette choice wins on the short-text sets
 and loses on Banking77, so it stays an option. Last, clusters that are pieces of one topic are joined
-where the members' silhouette peaks (``merge``, ``ml.cluster.merge``): a data set of a few large topics
+where the members' silhouette peaks (``join``, ``ml.cluster.join``): a data set of a few large topics
 is otherwise cut into their dense sub-groups (docs/ablations.md, "Few large topics"). The optional merge
 step joins clusters whose centroids in embedding space are closer than ``merge_threshold``
 (cosine distance, average linkage over centroids); measured not to help, so it is off.
@@ -41,7 +42,7 @@ from ml.cluster.granularity import (
     select_min_cluster_size,
     with_noise_assigned,
 )
-from ml.cluster.merge import SilhouetteMerge
+from ml.cluster.join import SilhouetteJoin, centroid_tree
 from ml.params import keep_params
 from ml.runtime.gcfreeze import after_import
 
@@ -62,23 +63,19 @@ def relabel_by_size(labels: np.ndarray) -> np.ndarray:
 
 def merge_close_clusters(labels: np.ndarray, vectors: np.ndarray, threshold: float) -> np.ndarray:
     """Join clusters whose centroids are within ``threshold`` cosine distance (average linkage)."""
-    from scipy.cluster.hierarchy import fcluster, linkage
-    from scipy.spatial.distance import pdist
+    from scipy.cluster.hierarchy import fcluster
 
     labels = np.asarray(labels).copy()
-    ids = np.unique(labels[labels >= 0])
-    if ids.size < 2 or threshold <= 0:
+    if np.unique(labels[labels >= 0]).size < 2 or threshold <= 0:
         return labels
-    V = np.asarray(vectors, dtype=np.float64)
-    cents = np.vstack([V[labels == c].mean(axis=0) for c in ids])
-    cents /= np.maximum(np.linalg.norm(cents, axis=1, keepdims=True), 1e-12)
-    groups = fcluster(linkage(pdist(cents, metric="cosine"), method="average"), t=threshold, criterion="distance")
+    ids, tree = centroid_tree(labels, vectors)
+    groups = fcluster(tree, t=threshold, criterion="distance")
     lookup = dict(zip(ids.tolist(), groups.tolist()))
     return np.array([lookup.get(int(x), 0) - 1 if x >= 0 else -1 for x in labels], dtype=np.int64)
 
 
 class PersonaClusterer(BaseEstimator, ClusterMixin):
-    """HDBSCAN (the ``hdbscan`` package: faster here, and can predict new points) plus a merge.
+    """HDBSCAN (the ``hdbscan`` package: faster here, and can predict new points), the join, an optional merge.
 
     Parameters
     ----------
@@ -106,17 +103,17 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
     rescue_ratio: when the size was chosen by a rule (not given) and the cap was not needed, the
         clusters of the same tree at ``rescue_ratio``·min_cluster_size that lie in the noise become
         personas too (``ml.cluster.granularity.rescue_from_noise``); 0 disables (the former default).
-    merge: ``silhouette``: when the size was chosen by a rule (not given), clusters that are pieces of one
-        topic are joined where the members' silhouette in the text-embedding space peaks, if that
-        silhouette is at least ``merge_floor`` (``ml.cluster.merge.SilhouetteMerge``, on
-        ``selection_sample`` members); ``off``: not (the former default).
+    join: ``silhouette``: when the size was chosen by a rule (not given) and the size cap was not needed,
+        clusters that are pieces of one topic are joined where the members' silhouette in the text-embedding
+        space peaks, if that silhouette is at least ``join_floor`` (``ml.cluster.join.SilhouetteJoin``, on
+        ``selection_sample`` members); ``off``: not (the former default). Runs before the merge.
 
     Attributes: ``labels_``, ``n_clusters_``, ``min_cluster_size_`` (the value used),
     ``granularity_`` (how size and cap were chosen: rule, candidates with their scores, the reason),
     ``n_clusters_before_merge_``, ``hdbscan_`` (the fitted model; its ``single_linkage_tree_`` is what
     ``ml.cluster.subpersonas.SubPersonas`` reads), ``max_cluster_size_`` (the size cap used, 0: none),
-    ``probabilities_`` (HDBSCAN's membership strengths: 0 for noise and for rescued members), ``merge_`` (the
-    fitted ``SilhouetteMerge``, None when it did not run).
+    ``probabilities_`` (HDBSCAN's membership strengths: 0 for noise and for rescued members), ``join_`` (the
+    fitted ``SilhouetteJoin``, None when it did not run). ``n_clusters_before_merge_`` counts after the join.
     """
 
     def __init__(
@@ -136,8 +133,8 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
         selection_sample: int = 3000,
         rescue_ratio: float = 0.5,
         largest_min_cluster_size: int = 80,
-        merge: str = "silhouette",
-        merge_floor: float = 0.25,
+        join: str = "silhouette",
+        join_floor: float = 0.25,
         random_state: int = 0,
     ):
         keep_params(self, locals())
@@ -220,6 +217,8 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
         return best.min_cluster_size, cap if best.capped else 0
 
     def fit(self, X: np.ndarray, y=None, embeddings: np.ndarray | None = None):
+        if self.join not in ("silhouette", "off"):
+            raise ValueError(f"join must be 'silhouette' or 'off', got {self.join!r}")
         X = np.asarray(X, dtype=np.float64)
         n = X.shape[0]
         cap = int(self.max_cluster_share * n) if self.max_cluster_share < 1 else 0
@@ -271,18 +270,19 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
         return labels
 
     def _join_pieces(self, labels: np.ndarray, embeddings: np.ndarray | None) -> np.ndarray:
-        """Join clusters that are pieces of one topic (see ``merge``); say so in ``why``."""
-        self.merge_ = None
-        if self.merge == "off" or self.granularity_["rule"] == "fixed" or embeddings is None:
+        """Join clusters that are pieces of one topic (see ``join``); say so in ``why``."""
+        self.join_ = None
+        if self.join == "off" or self.granularity_["rule"] == "fixed" or embeddings is None:
             return labels
-        if self.merge != "silhouette":
-            raise ValueError(f"merge must be 'silhouette' or 'off', got {self.merge!r}")
-        self.merge_ = SilhouetteMerge(self.selection_sample, self.merge_floor, self.random_state).fit(labels, embeddings)
-        self.granularity_["why"] = f"{self.granularity_['why']}; {self.merge_.why_}"
-        if not self.merge_.joined_:
+        if self.max_cluster_size_:  # personas are slices of one majority blob, kept apart by the cap
+            self.granularity_["why"] += "; no pieces joined (the size cap was needed)"
             return labels
-        self.granularity_.update(merged_from=self.merge_.n_before_)
-        return self.merge_.transform(labels)
+        self.join_ = SilhouetteJoin(self.selection_sample, self.join_floor, self.random_state).fit(labels, embeddings)
+        self.granularity_["why"] = f"{self.granularity_['why']}; {self.join_.why_}"
+        if not self.join_.joined_:
+            return labels
+        self.granularity_.update(joined_from=self.join_.n_before_, joined_into=self.join_.n_after_)
+        return self.join_.transform(labels)
 
     def fit_predict(self, X, y=None, embeddings=None, **_):
         return self.fit(X, embeddings=embeddings).labels_

@@ -115,11 +115,12 @@ class ClusterConfig(_Section):
     largest_min_cluster_size: int = Field(
         80, ge=10, description="granularity 'share': min_cluster_size never above this many fitted members "
         "(binds from about 16,100 at share 0.005; docs/ablations.md)")
-    merge: Literal["silhouette", "off"] = Field(
+    join: Literal["silhouette", "off"] = Field(
         "silhouette", description="clusters that are pieces of one topic are joined where the members' silhouette "
-        "in the text-embedding space peaks (not with a given min_cluster_size; docs/ablations.md, Few large topics)")
-    merge_floor: float = Field(
-        0.25, ge=-1.0, le=1.0, description="merge: the join is made only when its silhouette is at least this "
+        "in the text-embedding space peaks (not with a given min_cluster_size, nor when the size cap was needed; "
+        "docs/ablations.md, Few large topics)")
+    join_floor: float = Field(
+        0.25, ge=-1.0, le=1.0, description="join: made only when its silhouette is at least this "
         "(0.25: Kaufman & Rousseeuw's 'no substantial structure' line)")
 
 

@@ -118,17 +118,6 @@ def stops_deferred() -> Iterator[None]:
             os.kill(os.getpid(), sig)
 
 
-@contextmanager
-def output_in_place(kept: str) -> Iterator[None]:
-    """Inside the block the command's new output is in place: Ctrl-C or SIGTERM there says ``kept``
-    (``run_guarded`` prints it instead of its "earlier output unchanged" line)."""
-    try:
-        yield
-    except KeyboardInterrupt as exc:
-        exc.kept = getattr(exc, "kept", None) or kept
-        raise
-
-
 def run_guarded(fn: Callable[[], int], kept: str = STOPPED_BEFORE_WRITING) -> int:
     """``fn()``'s exit status, or one line on stderr and: 2 for an ``InputError`` (its message),
     130 for Ctrl-C, 143 for SIGTERM, 1 for anything else (class and first line; ``PERSONAS_DEBUG=1`` adds

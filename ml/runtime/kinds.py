@@ -132,6 +132,9 @@ def _conversation_summary(result, m: dict) -> list:
         of = f" of the {m['counts']['kept'] - placed} sampled members it was fitted on" if placed else ""
         rescued = (f", and {g['rescued']} smaller dense groups (from {g['rescue_size']} members) from the noise"
                    if g.get("rescued") else "")
+        if g.get("joined_from"):
+            into = g.get("joined_into") or m["counts"]["personas"]
+            rescued += f"; pieces of one topic joined: {g['joined_from']} groups became {into}"
         lines.append(f"granularity: personas from groups of at least {g['chosen']} members{of}{rescued}; smaller "
                      "topics join their nearest persona, whose sub-personas may show them; --min-cluster-size N for "
                      f"finer or coarser personas ({g.get('why') or g['rule']})")

@@ -374,9 +374,12 @@ class PersonaPipeline:
         if size <= rc.n_neighbors + 1:
             return None
         epochs = rc.n_epochs or (200 if min(n, rc.fit_sample_size) > 10000 else None)
-        runs = [self.segment(fused, embeddings, seed=seed, n_total=n, n_epochs=epochs).labels
-                for seed in (self.config.seed + 1, self.config.seed + 2)]
-        return None if any(r is None for r in runs) else stability_ari(*runs)
+        runs = []
+        for seed in (self.config.seed + 1, self.config.seed + 2):
+            runs.append(self.segment(fused, embeddings, seed=seed, n_total=n, n_epochs=epochs).labels)
+            if runs[-1] is None:  # no group found: nothing to compare
+                return None
+        return stability_ari(*runs)
 
     def segment(self, fused, embeddings: np.ndarray, layout: Reduced | None = None, seed: int | None = None,
                 n_total: int | None = None, n_epochs: int | None = None) -> Segmentation:

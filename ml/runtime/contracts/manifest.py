@@ -97,8 +97,10 @@ class Granularity(Contract):
                                                   "the rescue did not run; runs made before these fields: in `why` only).")
     rescue_size: int | None = Field(None, description="The min_cluster_size those were found at (like `chosen`, "
                                                       "in sampled members above reduce.fit_sample_size).")
-    merged_from: int | None = Field(None, description="Clusters before pieces of one topic were joined (cluster.merge, "
-                                                     "ml.cluster.merge); None when none were joined or for runs before it.")
+    joined_from: int | None = Field(None, description="Clusters before pieces of one topic were joined (cluster.join, "
+                                                     "ml.cluster.join); None when none were joined or for runs before it.")
+    joined_into: int | None = Field(None, description="Clusters after that join (before cluster.merge_threshold's "
+                                                     "merge, if set).")
     candidates: list[Report] = Field(default_factory=list, description="ml.cluster.granularity.Candidate.to_dict")
 
 

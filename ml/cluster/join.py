@@ -1,7 +1,7 @@
 """Joining clusters that are pieces of one topic: the cut of the cluster-centroid tree where the members'
 silhouettes in the text-embedding space peak.
 
-``SilhouetteMerge(sample=3000, floor=0.25, random_state=0).fit(labels, embeddings)``
+``SilhouetteJoin(sample=3000, floor=0.25, random_state=0).fit(labels, embeddings)``
 
 - in: ``labels`` (n,) cluster id per member, −1 = noise (left as it is); ``embeddings`` (n, d) L2-normalised
   text embeddings of the same members;
@@ -11,13 +11,14 @@ silhouettes in the text-embedding space peak.
 - ``transform(labels)`` renames the ids (−1 stays −1).
 
 Why: density clustering at a size that is a share of the data (``ml.cluster.density``) cuts a data set of a
-few large topics into their dense sub-groups: 839 Banking77 queries of 5 intents became 15 personas,
-2,905 GoogleNews-TS texts of 10 stories 22 (docs/ablations.md, "Few large topics"). The sub-groups are real
+few large topics into their dense sub-groups: 839 Banking77 queries of 5 intents became 14–15 personas,
+2,900 GoogleNews-TS texts of 10 stories 22–25 (docs/ablations.md, "Few large topics"). The sub-groups are real
 in the embedding space, but a topic's pieces sit closer to each other than to other topics, so joining
 them raises the members' silhouette, while joining two different topics lowers it.
 
 Rule: average linkage (cosine) over the clusters' mean embeddings, every cut from 2 clusters up to all of
-them scored by the mean silhouette (cosine distance) of one seeded sample of non-noise members; the best cut
+them scored by the mean silhouette (cosine distance) of one seeded sample of non-noise members (a cut in
+which fewer than two groups hold sampled members is not scored); the best cut
 (ties: the one with more clusters) is applied when it has fewer clusters than now and its silhouette is at
 least ``floor``. 0.25 is Kaufman & Rousseeuw's line below which a silhouette shows "no substantial
 structure" (Finding Groups in Data, 1990): there the silhouette cannot tell pieces of a topic from
@@ -27,26 +28,27 @@ neighbouring topics (Banking77's 77 intents: 0.21; support tweets: under 0.1) an
 from __future__ import annotations
 
 import numpy as np
-from scipy.cluster.hierarchy import linkage
-
-from ml.cluster.reassign import class_means
 
 
-def _mean_silhouette(sums: np.ndarray, counts: np.ndarray, own: np.ndarray, groups: np.ndarray) -> float:
-    """Mean silhouette of the sampled members when the clusters are grouped by ``groups`` (cluster → group).
+def centroid_tree(labels: np.ndarray, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The clusters' ids (sorted, −1 left out) and the average-linkage tree (scipy's linkage matrix, cosine
+    distance) over their L2-normalised mean vectors."""
+    from scipy.cluster.hierarchy import linkage
 
-    ``sums`` (m, p): each sampled member's summed distance to the sampled members of each cluster; ``counts``
-    (p,): sampled members per cluster; ``own`` (m,): each member's cluster. Members alone in their group
-    score 0, as in scikit-learn."""
-    k = int(groups.max()) + 1
-    onehot = np.zeros((groups.size, k), dtype=np.float64)
-    onehot[np.arange(groups.size), groups] = 1.0
-    return _silhouette(sums @ onehot, counts @ onehot, groups[own])
+    from ml.cluster.reassign import class_means
+
+    ids = np.unique(labels[labels >= 0])
+    cents = class_means(np.asarray(vectors), labels, ids)
+    cents /= np.maximum(np.linalg.norm(cents, axis=1, keepdims=True), 1e-12)
+    return ids, linkage(cents, method="average", metric="cosine")
 
 
-def _silhouette(to_group: np.ndarray, size: np.ndarray, mine: np.ndarray) -> float:
+def _silhouette(to_group: np.ndarray, size: np.ndarray, mine: np.ndarray) -> float | None:
     """Mean silhouette from each member's summed distance to each group (m, k), the group sizes (k,) and each
-    member's group (m,); groups of size 0 are ignored."""
+    member's group (m,), as scikit-learn's (a member alone in its group scores 0); groups of size 0 are
+    ignored; None when fewer than two groups hold members (scikit-learn raises there)."""
+    if int((size > 0).sum()) < 2:
+        return None
     rows = np.arange(mine.size)
     a = to_group[rows, mine] / np.maximum(size[mine] - 1, 1)
     mean_other = np.where(size > 0, to_group / np.maximum(size, 1), np.inf)
@@ -56,13 +58,15 @@ def _silhouette(to_group: np.ndarray, size: np.ndarray, mine: np.ndarray) -> flo
     return float(s.mean())
 
 
-def _scores_along(tree: np.ndarray, sums: np.ndarray, counts: np.ndarray, own: np.ndarray) -> tuple[dict, list]:
-    """Mean silhouette after each merge of the linkage ``tree`` ({clusters left: score}) and the merges as
-    (kept column, joined column) pairs. Each merge adds one group's column into another: O(m) per merge plus
-    O(m·p) for the score, instead of a matrix product per cut."""
+def scores_along(tree: np.ndarray, sums: np.ndarray, counts: np.ndarray, own: np.ndarray) -> tuple[dict, list]:
+    """Mean silhouette before any merge and after each merge of the linkage ``tree`` ({clusters left: score},
+    cuts that cannot be scored left out) and the merges as (kept column, joined column) pairs. ``sums`` (m, p):
+    each sampled member's summed distance to the sampled members of each cluster; ``counts`` (p,): sampled
+    members per cluster; ``own`` (m,): each member's cluster. Each merge adds one column into another: O(m)
+    per merge plus O(m·p) for the score, instead of a matrix product per cut."""
     p = counts.size
     to_group, size, mine = sums.copy(), counts.astype(np.float64), own.copy()
-    column = list(range(p))  # tree node id → the column that holds it
+    column = list(range(p))  # tree node id → the column that holds it (nodes ≥ p are earlier merges)
     scores, merges = {p: _silhouette(to_group, size, mine)}, []
     for step, (left, right) in enumerate(tree[:, :2].astype(int)):
         keep, gone = column[left], column[right]
@@ -74,10 +78,10 @@ def _scores_along(tree: np.ndarray, sums: np.ndarray, counts: np.ndarray, own: n
         merges.append((keep, gone))
         if p - step - 1 >= 2:
             scores[p - step - 1] = _silhouette(to_group, size, mine)
-    return scores, merges
+    return {k: v for k, v in scores.items() if v is not None}, merges
 
 
-class SilhouetteMerge:
+class SilhouetteJoin:
     """Join clusters along the centroid tree where the silhouette peaks; see the module docstring."""
 
     def __init__(self, sample: int = 3000, floor: float = 0.25, random_state: int = 0):
@@ -85,19 +89,15 @@ class SilhouetteMerge:
         self.floor = floor
         self.random_state = random_state
 
-    def _keep(self, ids: np.ndarray, why: str) -> SilhouetteMerge:
+    def _keep(self, ids: np.ndarray, why: str) -> SilhouetteJoin:
         self.mapping_ = {int(i): int(i) for i in ids}
         self.n_before_ = self.n_after_ = int(ids.size)
         self.joined_, self.why_ = False, why
         return self
 
-    def fit(self, labels, embeddings) -> SilhouetteMerge:
-        labels, X = np.asarray(labels), np.asarray(embeddings)
-        ids = np.unique(labels[labels >= 0])
-        self.silhouettes_, self.silhouette_before_ = {}, None
-        self.silhouette_after_ = None
-        if ids.size < 3:
-            return self._keep(ids, f"{ids.size} clusters: nothing to join")
+    def _sample_sums(self, labels: np.ndarray, X: np.ndarray, ids: np.ndarray):
+        """One seeded sample of clustered members: their summed cosine distance to each cluster's sampled
+        members (m, p), the sampled members per cluster (p,), each one's cluster (m,)."""
         members = np.flatnonzero(labels >= 0)
         rng = np.random.default_rng(self.random_state)
         idx = np.sort(rng.choice(members, size=min(members.size, self.sample), replace=False))
@@ -107,11 +107,19 @@ class SilhouetteMerge:
         own = np.searchsorted(ids, labels[idx])
         onehot = np.zeros((idx.size, ids.size))
         onehot[np.arange(idx.size), own] = 1.0
-        cents = class_means(X, labels, ids)
-        cents /= np.maximum(np.linalg.norm(cents, axis=1, keepdims=True), 1e-12)
-        tree = linkage(cents, method="average", metric="cosine")
-        scores, merges = _scores_along(tree, dist @ onehot, onehot.sum(axis=0), own)
+        return dist @ onehot, onehot.sum(axis=0), own
+
+    def fit(self, labels, embeddings) -> SilhouetteJoin:
+        labels, X = np.asarray(labels), np.asarray(embeddings)
+        ids = np.unique(labels[labels >= 0])
+        self.silhouettes_, self.silhouette_before_, self.silhouette_after_ = {}, None, None
+        if ids.size < 3:
+            return self._keep(ids, f"{ids.size} clusters: nothing to join")
+        ids, tree = centroid_tree(labels, X)
+        scores, merges = scores_along(tree, *self._sample_sums(labels, X, ids))
         self.silhouettes_ = {k: round(v, 4) for k, v in sorted(scores.items())}
+        if ids.size not in self.silhouettes_ or len(self.silhouettes_) < 2:
+            return self._keep(ids, "too few sampled members to score a join")
         best = max(self.silhouettes_, key=lambda k: (self.silhouettes_[k], k))
         before, after = self.silhouettes_[ids.size], self.silhouettes_[best]
         self.silhouette_before_ = before
@@ -120,15 +128,20 @@ class SilhouetteMerge:
         if after < self.floor:
             return self._keep(ids, f"the best join ({ids.size} → {best}, silhouette {after:.3f}) is below {self.floor}: "
                                    "no substantial structure to judge it by")
-        into = list(range(ids.size))
-        for keep, gone in merges[: ids.size - best]:
-            into = [keep if g == gone else g for g in into]
-        self.mapping_ = {int(i): int(ids[g]) for i, g in zip(ids.tolist(), into)}
+        into = np.arange(ids.size)
+        for keep, gone in merges[: ids.size - best]:  # the merges that were scored for that cut
+            into[into == gone] = keep
+        self.mapping_ = {int(i): int(ids[g]) for i, g in zip(ids.tolist(), into.tolist())}
         self.n_before_, self.n_after_, self.joined_ = int(ids.size), int(best), True
         self.silhouette_after_ = after
         self.why_ = f"{ids.size} clusters joined into {best} where the silhouette peaks ({before:.3f} → {after:.3f})"
         return self
 
     def transform(self, labels) -> np.ndarray:
-        labels = np.asarray(labels)
-        return np.array([self.mapping_.get(int(x), int(x)) if x >= 0 else -1 for x in labels], dtype=np.int64)
+        """``labels`` with each fitted id renamed by ``mapping_``; −1 and ids it does not know stay as they are."""
+        labels = np.asarray(labels, dtype=np.int64)
+        if not self.mapping_:
+            return labels.copy()
+        lut = np.arange(max(max(self.mapping_), int(labels.max(initial=-1))) + 1, dtype=np.int64)
+        lut[list(self.mapping_)] = list(self.mapping_.values())
+        return np.where(labels >= 0, lut[np.maximum(labels, 0)], labels)
