@@ -69,14 +69,15 @@ def planted_split(df: pd.DataFrame, seed: int) -> dict:
     return {"removed": removed, "new": new, "shared": shared, "A": df.loc[sorted(a_rows)], "B": df.loc[sorted(b_rows)]}
 
 
-def run_pipeline(frame: pd.DataFrame, folder: Path, name: str, seed: int):
+def run_pipeline(frame: pd.DataFrame, folder: Path, name: str, seed: int, base=None):
+    """``frame`` through ``PersonaPipeline.run`` with ``base`` (a ``PipelineConfig``; default: the defaults)."""
     from ml.runtime.config import PipelineConfig
     from ml.runtime.pipeline import PersonaPipeline
 
     path = folder / f"{name}.csv"
     frame.to_csv(path, index=False)
-    cfg = PipelineConfig().updated({"seed": seed, "input": {"id_col": "id", "text_col": "text"},
-                                    "metrics": {"stability": False}})
+    cfg = (base or PipelineConfig()).updated({"seed": seed, "input": {"id_col": "id", "text_col": "text"},
+                                              "metrics": {"stability": False}})
     t0 = time.perf_counter()
     result = PersonaPipeline(cfg, progress=False).run([str(path)])
     return result, round(time.perf_counter() - t0, 1)
@@ -170,15 +171,15 @@ def novelty(result_a, snap_a, split: dict, folder: Path) -> dict:
     return out
 
 
-def evaluate_seed(df: pd.DataFrame, seed: int) -> dict:
+def evaluate_seed(df: pd.DataFrame, seed: int, base=None) -> dict:
     from ml.lineage import LineageConfig, compare_runs, snapshot_from_result
 
     split = planted_split(df, seed)
     label_of = dict(zip(df["id"], df["category"]))
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        res_a, t_a = run_pipeline(split["A"], folder, "A", seed)
-        res_b, t_b = run_pipeline(split["B"], folder, "B", seed)
+        res_a, t_a = run_pipeline(split["A"], folder, "A", seed, base)
+        res_b, t_b = run_pipeline(split["B"], folder, "B", seed, base)
         snap_a, snap_b = snapshot_from_result(res_a), snapshot_from_result(res_b)
         maj_a, maj_b = majority(snap_a, label_of), majority(snap_b, label_of)
         table_a, table_b = _intent_table(snap_a, label_of), _intent_table(snap_b, label_of)
@@ -193,7 +194,8 @@ def evaluate_seed(df: pd.DataFrame, seed: int) -> dict:
         nov = novelty(res_a, snap_a, split, folder)
     return {"seed": seed, "removed": split["removed"], "new": split["new"], "n_A": snap_a.n_members,
             "n_B": snap_b.n_members, "personas_A": len(snap_a.persona_ids), "personas_B": len(snap_b.persona_ids),
-            "run_s": [t_a, t_b], "purity_A": round(float(np.mean([p for _, p in maj_a.values()])), 3),
+            "run_s": [t_a, t_b], "granularity": [r.manifest.cluster.granularity.why for r in (res_a, res_b)],
+            "purity_A": round(float(np.mean([p for _, p in maj_a.values()])), 3),
             "grid": rows, "novelty": nov}
 
 
@@ -221,12 +223,18 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--json", default=None, help="write all results here")
+    p.add_argument("--config", default=None, help="a PipelineConfig YAML/JSON for both runs (e.g. cluster: {join: off})")
     args = p.parse_args(argv)
+    base = None
+    if args.config:
+        from ml.runtime.config import PipelineConfig
+
+        base = PipelineConfig.from_file(args.config)
     df = load_banking()
     results = []
     for seed in args.seeds:
-        results.append(evaluate_seed(df, seed))
-        print(f"seed {seed} done: runs {results[-1]['run_s']} s", file=sys.stderr)
+        results.append(evaluate_seed(df, seed, base))
+        print(f"seed {seed} done: runs {results[-1]['run_s']} s; {results[-1]['granularity']}", file=sys.stderr)
     print_table(results)
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
