@@ -47,7 +47,7 @@ def _activity_sentence(act: dict) -> str:
 def describe(profile: dict) -> str:
     """Paragraph from size, terms, n-grams, activity, highlights and separators (no invented facts)."""
     parts = [(
-        f"{profile['size']:,} members ({100 * profile['share']:.1f}% of all kept conversations; "
+        f"{profile['size']:,} members ({100 * profile['share']:.1f}% of all kept members; "
         f"{profile['core_size']:,} core, {profile['reassigned_count']:,} reassigned from noise)."
     )]
     terms = [t["term"] for t in profile.get("top_terms", [])[:5]]
