@@ -83,8 +83,9 @@ export function GranularityNote({ manifest: m }: { manifest: RunManifest }) {
   const words = g?.why?.match(/(\d+) smaller clusters \(min_cluster_size (\d+)\)/);
   const rescued = g?.rescued ?? (words ? Number(words[1]) : 0);
   const rescueSize = g?.rescue_size ?? (words ? Number(words[2]) : 0);
-  const joined = g?.joined_from ?? 0; // cluster.join joined a topic's pieces (runs since 2026-12-02)
-  const joinedInto = g?.joined_into ?? m.counts.personas;
+  // cluster.join joined a topic's pieces (runs since 2026-12-02); joined_from and joined_into are set together
+  const joined = g?.joined_from ?? 0;
+  const joinedInto = g?.joined_into ?? 0;
   return (
     <div className="hint" data-testid="granularity-note" style={{ maxWidth: "60rem" }}>
       <p style={{ margin: 0 }}>

@@ -66,9 +66,10 @@ def merge_close_clusters(labels: np.ndarray, vectors: np.ndarray, threshold: flo
     from scipy.cluster.hierarchy import fcluster
 
     labels = np.asarray(labels).copy()
-    if np.unique(labels[labels >= 0]).size < 2 or threshold <= 0:
+    ids = np.unique(labels[labels >= 0])
+    if ids.size < 2 or threshold <= 0:
         return labels
-    ids, tree = centroid_tree(labels, vectors)
+    ids, tree = centroid_tree(labels, vectors, ids)
     groups = fcluster(tree, t=threshold, criterion="distance")
     lookup = dict(zip(ids.tolist(), groups.tolist()))
     return np.array([lookup.get(int(x), 0) - 1 if x >= 0 else -1 for x in labels], dtype=np.int64)

@@ -30,14 +30,14 @@ from __future__ import annotations
 import numpy as np
 
 
-def centroid_tree(labels: np.ndarray, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The clusters' ids (sorted, −1 left out) and the average-linkage tree (scipy's linkage matrix, cosine
-    distance) over their L2-normalised mean vectors."""
+def centroid_tree(labels: np.ndarray, vectors: np.ndarray, ids: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The clusters' ids (sorted, −1 left out; ``ids`` when the caller has them) and the average-linkage tree
+    (scipy's linkage matrix, cosine distance) over their L2-normalised mean vectors."""
     from scipy.cluster.hierarchy import linkage
 
     from ml.cluster.reassign import class_means
 
-    ids = np.unique(labels[labels >= 0])
+    ids = np.unique(labels[labels >= 0]) if ids is None else ids
     cents = class_means(np.asarray(vectors), labels, ids)
     cents /= np.maximum(np.linalg.norm(cents, axis=1, keepdims=True), 1e-12)
     return ids, linkage(cents, method="average", metric="cosine")
@@ -115,7 +115,7 @@ class SilhouetteJoin:
         self.silhouettes_, self.silhouette_before_, self.silhouette_after_ = {}, None, None
         if ids.size < 3:
             return self._keep(ids, f"{ids.size} clusters: nothing to join")
-        ids, tree = centroid_tree(labels, X)
+        ids, tree = centroid_tree(labels, X, ids)
         scores, merges = scores_along(tree, *self._sample_sums(labels, X, ids))
         self.silhouettes_ = {k: round(v, 4) for k, v in sorted(scores.items())}
         if ids.size not in self.silhouettes_ or len(self.silhouettes_) < 2:

@@ -130,12 +130,11 @@ def _conversation_summary(result, m: dict) -> list:
     if g.get("chosen"):
         placed = m["counts"].get("placed") or 0
         of = f" of the {m['counts']['kept'] - placed} sampled members it was fitted on" if placed else ""
-        rescued = (f", and {g['rescued']} smaller dense groups (from {g['rescue_size']} members) from the noise"
-                   if g.get("rescued") else "")
-        if g.get("joined_from"):
-            into = g.get("joined_into") or m["counts"]["personas"]
-            rescued += f"; pieces of one topic joined: {g['joined_from']} groups became {into}"
-        lines.append(f"granularity: personas from groups of at least {g['chosen']} members{of}{rescued}; smaller "
+        extra = (f", and {g['rescued']} smaller dense groups (from {g['rescue_size']} members) from the noise"
+                 if g.get("rescued") else "")
+        if g.get("joined_from"):  # set together with joined_into
+            extra += f"; pieces of one topic joined: {g['joined_from']} groups became {g['joined_into']}"
+        lines.append(f"granularity: personas from groups of at least {g['chosen']} members{of}{extra}; smaller "
                      "topics join their nearest persona, whose sub-personas may show them; --min-cluster-size N for "
                      f"finer or coarser personas ({g.get('why') or g['rule']})")
     if met.get("labels"):
