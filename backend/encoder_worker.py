@@ -67,7 +67,11 @@ class EncoderWorker:
         self._last: tuple[str, Any] | None = None  # (key, model) of the last call: a fresh child loads it
         self._loaded: set[str] = set()  # keys of the models the current child keeps
         self._lock = threading.Lock()  # one call on the pipe at a time
-        self._generation = 0  # + 1 at every close: a call that spans a close does not restart the child
+        # + 1 at every close: a call that spans a close fails and starts no child. A call reads it once,
+        # under `_lock`; `close` changes it and takes its snapshot of the child under `_gen_lock`, which
+        # `_start` holds too, so a child is either seen (and stopped) by the close or never started.
+        self._generation = 0
+        self._gen_lock = threading.Lock()
         self._proc_generation = 0
 
     @property
@@ -103,12 +107,13 @@ class EncoderWorker:
         with self._lock:
             if self._last is not None and self._last[0] == key:
                 self._last = None
-            if key not in self._loaded or since not in (None, self._generation):
+            generation = self._generation
+            if key not in self._loaded or since not in (None, generation):
                 return
             self._loaded.discard(key)
-            if self._proc is not None and self._proc_generation == self._generation and self._proc.is_alive():
+            if self._proc is not None and self._proc_generation == generation and self._proc.is_alive():
                 try:
-                    self._exchange("drop", (key,))
+                    self._exchange("drop", (key,), generation)
                 except EncoderUnavailable as exc:
                     log.warning("assign worker process: dropping model %s: %s", key, exc)
 
@@ -119,8 +124,9 @@ class EncoderWorker:
     def close(self, timeout: float = 5.0) -> None:
         """Stop the child; a call in flight fails with EncoderUnavailable ("the server is stopping").
         Nothing is left running; a later call starts a new child (an app started again)."""
-        self._generation += 1
-        proc, conn = self._proc, self._conn
+        with self._gen_lock:
+            self._generation += 1
+            proc, conn = self._proc, self._conn
         if proc is None:
             return
         idle = self._lock.acquire(timeout=0.5)
@@ -142,7 +148,14 @@ class EncoderWorker:
             if idle:
                 self._lock.release()
 
-    def _start(self) -> None:
+    def _start(self, generation: int) -> None:
+        """Start a child for a call of `generation`; none when a close came after that call began."""
+        with self._gen_lock:
+            if generation != self._generation:
+                raise EncoderUnavailable("the server is stopping")
+            self._spawn()
+
+    def _spawn(self) -> None:
         parent, child = self._ctx.Pipe()
         proc = self._ctx.Process(target=serve, args=(child, self.threads, self.nice, self._last),
                                  name="personas-assign", daemon=True)
@@ -155,28 +168,31 @@ class EncoderWorker:
 
     def _call(self, op: str, *args: Any, since: int | None = None) -> Any:
         with self._lock:
-            if since is not None and since != self._generation:
+            generation = self._generation  # what this call belongs to, read once (see `close`)
+            if since is not None and since != generation:
                 raise EncoderUnavailable("the server is stopping")  # work taken before a close
             if op in ("assign", "load"):
                 self._last = args[:2]  # (key, model): a child started from here loads it at once
-            if self._proc is not None and self._proc_generation != self._generation:
+            if self._proc is not None and self._proc_generation != generation:
                 self._stop_stale()  # stopped by a close while this call waited
             if self._proc is None:
-                self._start()
+                self._start(generation)
             elif not self._proc.is_alive():  # died while idle: replace it, this call is not lost
                 # (a child killed a moment ago whose threads are still exiting is not yet reapable:
                 # such a call finds it dead under the request instead, a 503)
-                self._replace("died while idle")
+                self._replace("died while idle", generation)
             if op == "pid":
-                return self._exchange("pid", ())
+                return self._exchange("pid", (), generation)
             key, model = args[:2]
             if key not in self._loaded:
                 self.models_sent += 1
-                pid = self._exchange("load", (key, model), self.start_timeout_s)
+                pid = self._exchange("load", (key, model), generation, self.start_timeout_s)
                 self._loaded.add(key)
                 if op == "load":
                     return pid
-            return self._exchange("assign", (key, *args[2:])) if op == "assign" else self._exchange("pid", ())
+            if op == "assign":
+                return self._exchange("assign", (key, *args[2:]), generation)
+            return self._exchange("pid", (), generation)
 
     def _stop_stale(self) -> None:
         assert self._proc is not None and self._conn is not None
@@ -186,11 +202,10 @@ class EncoderWorker:
         self._conn.close()
         self._proc = self._conn = None
 
-    def _exchange(self, op: str, args: tuple, timeout: float | None = None) -> Any:
+    def _exchange(self, op: str, args: tuple, generation: int, timeout: float | None = None) -> Any:
         """Send one request to the child and return its answer; `timeout` (default `call_timeout_s`)
-        without one kills the child (EncoderUnavailable)."""
+        without one kills the child (EncoderUnavailable). `generation`: the call's, read as it began."""
         assert self._conn is not None
-        generation = self._generation
         if self._starting:  # a fresh child: wait for it to load (not counted in call_timeout_s)
             ready = self._receive(self.start_timeout_s, "did not start")
             if isinstance(ready, str):
@@ -224,10 +239,10 @@ class EncoderWorker:
         stopped it: then the call fails and nothing is started)."""
         if generation != self._generation:
             raise EncoderUnavailable("the server is stopping")
-        self._replace(f"{why} while working")
+        self._replace(f"{why} while working", generation)
         raise EncoderUnavailable(f"the assign worker process {why} while serving this request (a new one is starting)")
 
-    def _replace(self, why: str) -> None:
+    def _replace(self, why: str, generation: int) -> None:
         """Kill what is left of the child and start a fresh one (it loads the last model at once)."""
         old = self._proc
         if old is not None and old.is_alive():
@@ -236,7 +251,8 @@ class EncoderWorker:
             old.join(5)
         if self._conn is not None:
             self._conn.close()
+        self._proc = self._conn = None
         self.restarts += 1
-        self._start()
+        self._start(generation)
         log.error("assign worker process %s %s (exit code %s); restarted as %s",
                   getattr(old, "pid", None), why, getattr(old, "exitcode", None), self.pid)

@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 
 import psutil
 import pytest
@@ -219,5 +220,59 @@ def test_a_call_for_work_taken_before_a_close_starts_no_process(tmp_path):
         assert worker.pid is None and not alive(first)
         [(status, rows)] = worker.assign("run#1", EncodingModel(), [records("a new app")], since=worker.generation)
         assert status == "ok" and rows[0].distance == worker.pid
+    finally:
+        worker.close()
+
+
+def _close_from_another_thread_first(worker: EncoderWorker) -> threading.Thread:
+    """Run `worker.close()` in another thread and return once it has begun (its generation moved on)."""
+    before = worker.generation
+    closer, _ = in_thread(worker.close)
+    wait_until(lambda: worker.generation != before)
+    return closer
+
+
+def test_a_close_after_a_call_began_fails_that_call_and_restarts_nothing(tmp_path, monkeypatch):
+    """The race behind a flaky CI run: a call passed its generation check, then the server closed,
+    then the call sent its work. The close kills the child under it; the call must say "stopping"
+    (not "stopped while serving", which started a new child that outlived shutdown)."""
+    worker = EncoderWorker(threads=1)
+    first = worker.child_pid()
+    exchange, closers = worker._exchange, []
+
+    def close_then_exchange(*args, **kwargs):
+        if not closers:
+            closers.append(_close_from_another_thread_first(worker))
+        return exchange(*args, **kwargs)
+
+    monkeypatch.setattr(worker, "_exchange", close_then_exchange)
+    try:
+        with pytest.raises(EncoderUnavailable, match="the server is stopping"):
+            worker.assign("run#1", EncodingModel(str(tmp_path / "never")), [records("in flight")])
+        closers[0].join(WAIT)
+        assert not alive(first) and worker.pid is None and worker.restarts == 0
+    finally:
+        worker.close()
+
+
+def test_a_close_before_a_call_starts_its_child_leaves_no_child(tmp_path, monkeypatch):
+    """A call that began before a close must not start a child after it: the close has already
+    looked for one to stop, so that child would outlive the server."""
+    worker = EncoderWorker(threads=1)
+    start, closers = worker._start, []
+
+    def close_then_start(generation):
+        if not closers:
+            closers.append(_close_from_another_thread_first(worker))
+            closers[0].join(WAIT)  # nothing to stop yet: the close returns at once
+        return start(generation)
+
+    monkeypatch.setattr(worker, "_start", close_then_start)
+    try:
+        with pytest.raises(EncoderUnavailable, match="the server is stopping"):
+            worker.assign("run#1", EncodingModel(), [records("began before the close")])
+        assert worker.pid is None and worker._proc is None
+        [(status, rows)] = worker.assign("run#1", EncodingModel(), [records("a new app")])
+        assert status == "ok" and rows[0].distance == worker.pid  # a later call starts one as before
     finally:
         worker.close()
