@@ -252,7 +252,7 @@ class EncoderWorker:
         if self._conn is not None:
             self._conn.close()
         self._proc = self._conn = None
+        self._start(generation)  # raises, starting nothing, when a close came after the call began
         self.restarts += 1
-        self._start(generation)
         log.error("assign worker process %s %s (exit code %s); restarted as %s",
                   getattr(old, "pid", None), why, getattr(old, "exitcode", None), self.pid)
