@@ -2,6 +2,7 @@
 
     python scripts/eval_names.py                      # Banking77 (train + test), label "category"
     python scripts/eval_names.py --data data/sample/twcs_sample.csv --inbound-only
+    python scripts/eval_names.py --data ../shared/data/twitter_airline_sentiment/Tweets.csv --label-col negativereason
 
 Runs the pipeline (``PersonaPipeline.run``: the embeddings come from the on-disk cache, UMAP from its
 joblib cache, so a second run mostly re-does clustering and profiles) and prints, as JSON:
@@ -11,7 +12,9 @@ joblib cache, so a second run mostly re-does clustering and profiles) and prints
 - ``std_diff``: quantiles of |std_diff| of every persona's highlighted features (``highlight_features``),
   and of the strongest one per persona: the numbers behind the behaviour-word threshold in
   docs/profiles.md;
-- ``names``: every name, ``behaviour_words``: how many names carry one, ``repeated_stem``, ``duplicates``.
+- ``names``: every name, ``behaviour_words``: how many names carry one, ``repeated_stem``, ``duplicates``;
+- ``stems_in_3_names_or_more`` / ``names_with_such_a_stem``: words (Snowball stems, behaviour words left
+  out) that three names or more share ("flight" in an airline dump), and how many names hold one.
 
 """
 
@@ -73,8 +76,14 @@ def name_checks(names: list[str]) -> dict:
     repeated = [n for n in names if len(content_stems(n, unique=False)) != len(content_stems(n))]
     dup = [n for n, c in Counter(x.lower() for x in names).items() if c > 1]
     firsts = {w for pair in BEHAVIOR_WORDS.values() for w in pair if w}
+    phrases = [" ".join(w for w in n.split() if w not in firsts) for n in names]  # the behaviour word left out
+    used = Counter(s for ph in phrases for s in content_stems(ph))
+    common = {s: c for s, c in used.most_common() if c >= 3}
     return {
         "behaviour_words": sum(n.split()[0] in firsts for n in names),
+        # a word in three names or more tells those personas apart from none of the others
+        "stems_in_3_names_or_more": common,
+        "names_with_such_a_stem": sum(bool(content_stems(ph) & set(common)) for ph in phrases),
         "repeated_stem": repeated,
         "duplicates": dup,
     }

@@ -19,6 +19,7 @@ from ml.profile.naming import (
     behavior_word,
     compose,
     content_stems,
+    excess_share,
     phrase_ok,
     unique_names,
     written_as_name,
@@ -99,6 +100,39 @@ def test_namer_on_real_texts():
         assert phrase_ok(name) and "trevor" not in name.lower() and "erik" not in name.lower()
         assert len(content_stems(name, unique=False)) == len(content_stems(name)) <= 5
     assert n0.lower() != n1.lower()
+
+
+# real airline tweets (Twitter US Airline Sentiment): every persona of such a dump says "flight"
+SEATS = [
+    "@united paid for an upgrade and the seat was taken, flight was full",
+    "@AmericanAir no seats together for my family on this flight",
+    "@SouthwestAir the seat assignments on my flight are a mess",
+    "@JetBlue my seat would not recline the whole flight",
+    "@united seats in economy plus were sold twice on my flight",
+]
+REFUNDS = [
+    "@united still waiting on the refund for my cancelled flight",
+    "@Delta the refund never came for a flight you changed",
+    "@USAirways asked for a refund 3 weeks ago for my flight",
+    "@AmericanAir refund my baggage fee, the flight left without my bag",
+    "@JetBlue when do I get the refund for this flight",
+]
+
+
+def test_excess_share():
+    ex = excess_share([0.4, 0.15, 0.0, 0.1], [0.3, 0.03, 0.01, 0.2])
+    assert np.allclose(ex, [0.25, 0.8, 0.0, 0.0])
+
+
+def test_a_word_of_the_whole_dump_does_not_name_a_persona():
+    """"flight" is in every tweet of both personas: it tells neither apart, so the names say seats and refund."""
+    from tests.test_profile_inputs import embed
+
+    texts, labels = SEATS + REFUNDS, np.array([0] * len(SEATS) + [1] * len(REFUNDS))
+    words, grams = ClassTfidf((1, 1), 2).fit(texts, labels), ClassTfidf((2, 3), 2).fit(texts, labels)
+    names = PersonaNamer().fit(texts, labels, embed(texts), words, grams, {}).names_
+    assert "seat" in names[0].lower() and "refund" in names[1].lower()
+    assert not any("flight" in n.lower() for n in names.values()), names
 
 
 class _FakeLLM(BaseHTTPRequestHandler):
