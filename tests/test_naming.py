@@ -20,6 +20,7 @@ from ml.profile.naming import (
     compose,
     content_stems,
     excess_share,
+    one_word_twice,
     phrase_ok,
     unique_names,
     written_as_name,
@@ -71,6 +72,13 @@ def test_behavior_word_only_for_large_effects():
 def test_compose_and_unique():
     name, rest = compose(["flight", "flights delayed", "delayed", "gate"])
     assert name == "flight & delayed" and "gate" in rest
+    # one word in two spellings, as real airline personas named themselves: "Wifi & wi fi",
+    # "Destinationdragons & imagine dragons"
+    assert compose(["wifi", "wi fi", "slow"])[0] == "wifi & slow"
+    assert compose(["destinationdragons", "imagine dragons", "tickets"])[0] == "destinationdragons & tickets"
+    assert one_word_twice("flight", "flightled") and one_word_twice("inflight", "flights")
+    assert not one_word_twice("support", "port") and not one_word_twice("exchange rate", "separate")
+    assert one_word_twice("wi fi", "free wifi")  # a split word against a longer phrase counts too
     assert compose([]) == ("General", [])
     out = unique_names(
         {0: "Flight & delayed", 1: "Flight & delayed", 2: "Flight & delayed"},

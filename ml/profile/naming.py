@@ -14,7 +14,8 @@
    "pin"); phrases of filler words ("tried using", "long does": ``FILLER_WORDS``) keep half their score;
 3. a candidate is refused when it repeats a stem ("flight flights"), holds profanity, a person's name
    (a census first name that the persona's texts write capitalised: "Trevor", not "bill") or a sign-off;
-4. the name is the best candidate, joined by " & " with the next one that adds new stems when the first
+4. the name is the best candidate, joined by " & " with the next one that adds new stems (and no word of
+   the first in another spelling: "wifi" / "wi fi", "destinationdragons" / "imagine dragons") when the first
    has a single content word; at most ``max_words`` content words, no stem twice;
 5. a behaviour word ("Late-night", "Brief", ...; ``BEHAVIOR_WORDS``) leads the name only when the
    persona's highlighted effect is large: ``|std_diff| >= behavior_min_effect`` (1.0 by default; the
@@ -180,6 +181,20 @@ def _filler(phrase: str) -> bool:
     return set(words) <= FILLER_WORDS or edges
 
 
+def one_word_twice(a: str, b: str) -> bool:
+    """Two phrases that hold one word in two spellings: a stem that begins another ("flight" / "flightled"),
+    one of five letters or more that ends another (a hashtag, "dragons" / "destinationdragons"), or a phrase
+    that is another's word split ("wi fi" / "wifi")."""
+    sa, sb = content_stems(a), content_stems(b)
+    for x in sa:
+        for y in sb:
+            short, long_ = sorted((x, y), key=len)
+            if len(short) >= 4 and long_.startswith(short) or len(short) >= 5 and long_.endswith(short):
+                return True
+    wa, wb = _WORD_RE.findall(a.lower()), _WORD_RE.findall(b.lower())
+    return (len(wa) > 1 and "".join(wa) in wb) or (len(wb) > 1 and "".join(wb) in wa)
+
+
 def compose(ranked: list[str], max_words: int = 4) -> tuple[str, list[str]]:
     """Name phrase from candidates ranked best first, and the candidates left unused (for clashes)."""
     if not ranked:
@@ -188,8 +203,8 @@ def compose(ranked: list[str], max_words: int = 4) -> tuple[str, list[str]]:
     rest = []
     for cand in ranked[1:]:
         cs = content_stems(cand)
-        if any(a.startswith(b) or b.startswith(a) for a in cs for b in stems if min(len(a), len(b)) >= 4):
-            continue  # "flight" / "flightled": one word in two spellings
+        if any(one_word_twice(cand, part) for part in parts):
+            continue  # "flight" / "flightled", "wifi" / "wi fi": one word in two spellings
         if len(parts) == 1 and len(stems) == 1 and cs and not cs & stems and len(stems | cs) <= max_words:
             parts.append(cand)
             stems |= cs
