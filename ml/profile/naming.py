@@ -136,7 +136,8 @@ def score_candidates(candidates: list[str], indicator: np.ndarray, embeddings: n
     persona's are ``rows``; ``distinctiveness``: the candidate's c-TF-IDF weight over the best weight of
     its kind in the persona (1 when omitted); ``excess``: ``excess_share`` of each candidate (1 when
     omitted). Score = cos(centroid of members containing the candidate, persona centroid) × sqrt(share of
-    members containing it × excess) × sqrt(distinctiveness); 0 when no member contains it. Sums run in float64 over blocks of ``BLOCK_ROWS`` members (no copy of a large persona).
+    members containing it × excess) × sqrt(distinctiveness); 0 when no member contains it. Sums run in
+    float64 over blocks of ``BLOCK_ROWS`` members (no copy of a large persona).
     """
     indicator = np.asarray(indicator, dtype=bool)
     n, d = indicator.shape[0], embeddings.shape[1]
@@ -189,7 +190,7 @@ def one_word_twice(a: str, b: str) -> bool:
     for x in sa:
         for y in sb:
             short, long_ = sorted((x, y), key=len)
-            if len(short) >= 4 and long_.startswith(short) or len(short) >= 5 and long_.endswith(short):
+            if (len(short) >= 4 and long_.startswith(short)) or (len(short) >= 5 and long_.endswith(short)):
                 return True
     wa, wb = _WORD_RE.findall(a.lower()), _WORD_RE.findall(b.lower())
     return (len(wa) > 1 and "".join(wa) in wb) or (len(wb) > 1 and "".join(wb) in wa)
@@ -236,7 +237,8 @@ class PersonaNamer(BaseEstimator):
         embeddings = np.asarray(embeddings)  # read a block of each persona's rows at a time (score_candidates)
         # (model, term index) pairs; each persona's texts are counted when it is named (no (n × terms) matrix)
         mats = [(m, {t: j for j, t in enumerate(m.vocabulary_)}) for m in (grams, words) if m.weights_.shape[1]]
-        size = {c: int((labels == c).sum()) for c in np.unique(labels)}
+        ids, counts = np.unique(labels, return_counts=True)
+        size = dict(zip(ids.tolist(), counts.tolist()))
         self.names_, self.candidates_ = {}, {}
         rest = {}
         for pid in np.unique(labels):
