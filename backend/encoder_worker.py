@@ -103,7 +103,8 @@ class EncoderWorker:
         return self._call("load", key, model, since=since)
 
     def forget(self, key: str, since: int | None = None) -> None:
-        """The child drops the model kept under `key` (its run's queue is gone); nothing is started."""
+        """The child drops the model kept under `key` (its run's queue is gone); no child is started for it
+        (a child that dies under the drop is replaced, as under any call)."""
         with self._lock:
             if self._last is not None and self._last[0] == key:
                 self._last = None
@@ -124,7 +125,7 @@ class EncoderWorker:
     def close(self, timeout: float = 5.0) -> None:
         """Stop the child; a call in flight fails with EncoderUnavailable ("the server is stopping").
         Nothing is left running; a later call starts a new child (an app started again)."""
-        with self._gen_lock:
+        with self._gen_lock:  # waits for a child being started (spawn sends it the last model) to be seen
             self._generation += 1
             proc, conn = self._proc, self._conn
         if proc is None:
@@ -143,7 +144,8 @@ class EncoderWorker:
                     proc.join(timeout)
             if idle and conn is not None:
                 conn.close()
-                self._proc = self._conn = None
+                if self._proc is proc:  # not a child a later call started meanwhile
+                    self._proc = self._conn = None
         finally:
             if idle:
                 self._lock.release()

@@ -76,8 +76,10 @@ def test_compose_and_unique():
     # "Destinationdragons & imagine dragons"
     assert compose(["wifi", "wi fi", "slow"])[0] == "wifi & slow"
     assert compose(["destinationdragons", "imagine dragons", "tickets"])[0] == "destinationdragons & tickets"
-    assert one_word_twice("flight", "flightled") and one_word_twice("inflight", "flights")
+    assert one_word_twice("flight", "flightled") and one_word_twice("destinationdragons", "dragons")
     assert not one_word_twice("support", "port") and not one_word_twice("exchange rate", "separate")
+    assert not one_word_twice("exchange rate", "change pin") and not one_word_twice("order", "border")
+    assert compose(["exchange", "change pin", "rate"])[0] == "exchange & change pin"
     assert one_word_twice("wi fi", "free wifi")  # a split word against a longer phrase counts too
     assert compose([]) == ("General", [])
     out = unique_names(
@@ -141,6 +143,17 @@ def test_a_word_of_the_whole_dump_does_not_name_a_persona():
     names = PersonaNamer().fit(texts, labels, embed(texts), words, grams, {}).names_
     assert "seat" in names[0].lower() and "refund" in names[1].lower()
     assert not any("flight" in n.lower() for n in names.values()), names
+
+
+def test_a_run_of_one_persona_is_named_from_its_words():
+    """One persona has no rest of the dump to compare with: its words keep their whole score."""
+    from tests.test_profile_inputs import embed
+
+    texts = SEATS
+    labels = np.zeros(len(texts), dtype=int)
+    words, grams = ClassTfidf((1, 1), 2).fit(texts, labels), ClassTfidf((2, 3), 2).fit(texts, labels)
+    name = PersonaNamer().fit(texts, labels, embed(texts), words, grams, {}).names_[0]
+    assert name != "General" and ("seat" in name.lower() or "flight" in name.lower()), name
 
 
 class _FakeLLM(BaseHTTPRequestHandler):

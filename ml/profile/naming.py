@@ -116,14 +116,14 @@ def behavior_word(highlighted: list[dict], min_effect: float = BEHAVIOR_MIN_EFFE
     return None
 
 
-def excess_share(rate_in: np.ndarray, rate_all: np.ndarray) -> np.ndarray:
-    """The part of a term's use in a persona that is above its use in the whole dump: ``1 − rate_all / rate_in``
-    (0 when the persona uses it no more than everyone does; near 1 for a word of this persona alone).
-    Rates are uses per member. "flight" in an airline persona (0.4 per tweet, 0.3 in the dump) keeps 0.25,
-    "refund" (0.15 against 0.03) keeps 0.8."""
-    rate_in, rate_all = np.asarray(rate_in, dtype=np.float64), np.asarray(rate_all, dtype=np.float64)
+def excess_share(rate_in: np.ndarray, rate_rest: np.ndarray) -> np.ndarray:
+    """The part of a term's use in a persona that is above its use in the rest of the dump:
+    ``1 − rate_rest / rate_in`` (0 when the persona uses it no more than the other members do; 1 for a word of
+    this persona alone). Rates are uses per member. "flight" in an airline persona (0.4 per tweet, 0.3 in the
+    other personas) keeps 0.25, "refund" (0.15 against 0.03) keeps 0.8."""
+    rate_in, rate_rest = np.asarray(rate_in, dtype=np.float64), np.asarray(rate_rest, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(rate_in > 0, np.clip(1.0 - rate_all / rate_in, 0.0, 1.0), 0.0)
+        return np.where(rate_in > 0, np.clip(1.0 - rate_rest / rate_in, 0.0, 1.0), 0.0)
 
 
 def score_candidates(candidates: list[str], indicator: np.ndarray, embeddings: np.ndarray,
@@ -184,13 +184,15 @@ def _filler(phrase: str) -> bool:
 
 def one_word_twice(a: str, b: str) -> bool:
     """Two phrases that hold one word in two spellings: a stem that begins another ("flight" / "flightled"),
-    one of five letters or more that ends another (a hashtag, "dragons" / "destinationdragons"), or a phrase
+    one of five letters or more that ends another after at least four letters (a hashtag, "dragons" /
+    "destinationdragons"; not "change" / "exchange", "order" / "border"), or a phrase
     that is another's word split ("wi fi" / "wifi")."""
     sa, sb = content_stems(a), content_stems(b)
     for x in sa:
         for y in sb:
             short, long_ = sorted((x, y), key=len)
-            if (len(short) >= 4 and long_.startswith(short)) or (len(short) >= 5 and long_.endswith(short)):
+            ends = len(short) >= 5 and long_.endswith(short) and len(long_) - len(short) >= 4  # not "ex|change"
+            if (len(short) >= 4 and long_.startswith(short)) or ends:
                 return True
     wa, wb = _WORD_RE.findall(a.lower()), _WORD_RE.findall(b.lower())
     return (len(wa) > 1 and "".join(wa) in wb) or (len(wb) > 1 and "".join(wb) in wa)
@@ -274,14 +276,15 @@ class PersonaNamer(BaseEstimator):
     @staticmethod
     def _excess(model, index: dict, pid, terms: list[str], size: dict, n: int) -> np.ndarray:
         """``excess_share`` of ``terms`` in persona ``pid`` from the model's per-persona counts: uses per
-        member in the persona against uses per member in the whole dump."""
-        cols, hits = [index[t] for t in terms], np.flatnonzero(model.classes_ == pid)
-        if not hits.size:  # the terms were fitted on other groups: nothing to compare with
+        member in the persona against uses per member in the other personas. The model was fitted on the
+        same texts and labels as the namer (``top_terms`` gave ``terms`` for ``pid``); ``size`` and ``n``
+        are those labels' persona sizes and length. A run of one persona has no rest: every term keeps 1."""
+        own, cols = size.get(pid, 0), [index[t] for t in terms]
+        if n - own <= 0:
             return np.ones(len(terms))
-        row = int(hits[0])
-        rate_in = model.counts_[row, cols] / max(size.get(pid, 0), 1)
-        rate_all = model.counts_[:, cols].sum(axis=0) / max(n, 1)
-        return excess_share(rate_in, rate_all)
+        counts = model.counts_[:, cols]
+        mine = counts[int(np.flatnonzero(model.classes_ == pid)[0])]
+        return excess_share(mine / max(own, 1), (counts.sum(axis=0) - mine) / (n - own))
 
     def _propose(self, texts, labels, highlighted) -> None:
         """Replace a name by the proposer's when the proposal passes every rule (silently kept otherwise)."""
