@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from ml.ingest.load import load_messages
-from ml.ingest.timebasis import LOCAL, UTC, TimeBasis, clock_words, clock_words_allowed
+from ml.ingest.timebasis import LOCAL, UTC, TimeBasis, clock_words, clock_words_allowed, is_fixed_offset
 from ml.ingest.timeparse import parse_timestamps
 from ml.profile.activity import ActivityProfiler, format_hours
 from ml.profile.describe import days_with_shares, describe
@@ -46,18 +46,23 @@ def test_zero_or_absent_offsets_are_utc_and_real_offsets_are_local():
     local = TimeBasis().fit(_frame(["2015-02-24 11:35:52 -0800", "2015-02-24 11:35:52"]))
     assert local.basis_ == LOCAL and local.offsets_ == {"nonzero": 1, "zero": 0, "absent": 1}
     assert "1 timestamps without an offset are read as UTC" in local.note_
+    several = TimeBasis().fit(_frame(["2015-02-24 11:35:52 -0800", "2015-06-24 11:35:52 -0700"]))
+    assert several.basis_ == LOCAL  # offsets that differ (daylight saving, several zones) are each author's clock
+    one = TimeBasis().fit(_frame(["2015-02-24 11:35:52 -0800", "2015-02-25 09:00:00 -0800"]))
+    assert one.basis_ == "UTC-08:00" and is_fixed_offset(one.basis_) and not is_fixed_offset(LOCAL)
     none = TimeBasis().fit(_frame(["", "not a time"]))
     assert none.basis_ is None and none.record()["basis"] is None
 
 
-def test_bundled_samples_twcs_is_utc_and_airline_is_local():
+def test_bundled_samples_twcs_is_utc_and_airline_is_its_one_offset():
     twcs, _ = load_messages([SAMPLE_TWCS])
     airline, _ = load_messages([AIRLINE])
     assert TimeBasis().fit(twcs).basis_ == UTC
     fitted = TimeBasis().fit(airline)
-    assert fitted.basis_ == LOCAL and fitted.offsets_["nonzero"] == airline["timestamp"].notna().sum()
-    # all 3,000 rows say -0800, though most authors state another zone: the note says so
-    assert "same offset (-0800)" in fitted.note_
+    # all 3,000 rows say -0800, though most authors state another zone: the hours are named by that
+    # offset, not called the authors' local time
+    assert fitted.basis_ == "UTC-08:00" and fitted.offsets_["nonzero"] == airline["timestamp"].notna().sum()
+    assert "same offset (-0800)" in fitted.note_ and "not called local time" in fitted.note_
     assert TimeBasis().fit(twcs).transform(twcs) is twcs  # no zone: nothing converted
 
 
@@ -87,6 +92,7 @@ def test_words_follow_the_basis():
     assert format_hours([9]) == "09:00"
     assert clock_words_allowed(LOCAL) and clock_words_allowed("Europe/London")
     assert not clock_words_allowed(UTC) and not clock_words_allowed(None)
+    assert format_hours([9, 10], "UTC-08:00") == "09:00 and 10:00 UTC-08:00" and not clock_words_allowed("UTC-08:00")
     night = describe_feature("night_share", 0.68, 0.21, time_basis=UTC)
     assert night == "posts 68% of messages between 22:00 and 05:59 UTC (population 21%)"
     assert describe_feature("weekend_share", 0.3, 0.2, time_basis=UTC).endswith("Saturday or Sunday (UTC) (population 20%)")
@@ -103,6 +109,13 @@ def test_activity_and_description_carry_the_basis():
     days = "Saturday and Sunday (67% and 33% of its members; everyone: 50% and 25%)"
     assert "busiest at 22:00 and 23:00 UTC" in text and f"most often on {days} (UTC)" in text
     assert not CLAIMS.search(text)
+    act_fixed = {**act, "time_basis": "UTC-08:00"}
+    fixed_text = describe({"size": 3, "share": 0.75, "core_size": 3, "reassigned_count": 0, "activity": act_fixed})
+    assert "busiest at 22:00 and 23:00 UTC-08:00" in fixed_text and f"{days} (UTC-08:00)" in fixed_text
+    assert not CLAIMS.search(fixed_text)
+    timing = generate_strategy({"id": 0, "name": "x", "size": 3, "share": 0.75, "activity": act_fixed,
+                                "fingerprint": [], "top_terms": [], "evidence": []}, GOALS[0], rewriter=None)["timing"]["text"]
+    assert "UTC-08:00" in timing and "--timezone" in timing and not CLAIMS.search(timing)
     act_local = {**act, "time_basis": LOCAL}
     local_text = describe({"size": 3, "share": 0.75, "core_size": 3, "reassigned_count": 0, "activity": act_local})
     assert "22:00 and 23:00 local time" in local_text and f"{days};" in local_text

@@ -8,7 +8,8 @@ const HOURS = Array.from({ length: 24 }, (_, h) => String(h).padStart(2, "0"));
 
 /**
  * The clock the hours and weekdays are read in (`activity.time_basis`, ml/ingest/timebasis.py): "UTC" when the
- * timestamps carry no offset of their own, "local time" when they do, or the zone of `--timezone`.
+ * timestamps carry no offset of their own, "local time" when they carry differing offsets, the offset itself
+ * ("UTC-08:00") when every timestamp carries the same one, or the zone of `--timezone`.
  * Runs made before it was recorded cannot say which.
  */
 export function clockLabel(basis: string | null | undefined): string {

@@ -399,7 +399,7 @@ export interface components {
             population_weekday?: number[] | null;
             /**
              * Time Basis
-             * @description The clock of the hours: "UTC", "local", an IANA zone.
+             * @description The clock of the hours: "UTC", "local", a fixed offset such as "UTC-08:00", an IANA zone.
              */
             time_basis?: string | null;
             /** Timestamped Members */
@@ -1043,7 +1043,7 @@ export interface components {
             resolution: string;
             /**
              * Time Basis
-             * @description The clock of the hours: "UTC", "local", an IANA zone.
+             * @description The clock of the hours: "UTC", "local", a fixed offset such as "UTC-08:00", an IANA zone.
              */
             time_basis?: string | null;
             /** Timestamped Members */
@@ -2389,7 +2389,7 @@ export interface components {
         TimeSection: {
             /**
              * Basis
-             * @description "UTC", "local", an IANA zone, or None without timestamps.
+             * @description "UTC", "local", a fixed offset such as "UTC-08:00" (every timestamp carries that one offset), an IANA zone, or None without timestamps.
              */
             basis?: string | null;
             /**

@@ -7,8 +7,12 @@ customer's afternoon depends on the data, and every hour a run shows or writes s
 ``TimeBasis(timezone=None).fit(messages)`` reads the ingest frame's ``timestamp`` and ``utc_offset_min``
 and learns ``basis_``:
 
-- ``"local"``: some timestamps carry a non-zero offset (the airline set writes ``-0800``): hours are
-  each author's own wall clock (values without an offset, if any, are read as UTC; ``note_`` counts them);
+- ``"local"``: timestamps carry non-zero offsets that differ between values (daylight saving, authors in
+  several zones): hours are each author's own wall clock (values without an offset, if any, are read as
+  UTC; ``note_`` counts them);
+- a fixed offset such as ``"UTC-08:00"``: every timestamp carries the same non-zero offset (the airline set
+  writes ``-0800`` for authors all over the US): that is the exporter's clock as likely as the authors', so
+  the hours are named by the offset, not called local, and no clock word reads them as the customer's day;
 - ``"UTC"``: every parsed offset is zero or absent (Customer Support on Twitter writes ``+0000``, the
   server's clock, not the customer's);
 - the IANA zone given as ``timezone`` (``--timezone America/New_York``, validated with ``zoneinfo``):
@@ -17,9 +21,10 @@ and learns ``basis_``:
 - ``None`` when no value parsed as a timestamp.
 
 ``record()`` is the manifest's ``time`` section. ``clock_words(basis)`` is the label every sentence and
-chart uses ("UTC", "local time", "America/New_York time"), and ``clock_words_allowed(basis)`` says whether
-words that read the clock as the customer's day ("Late-night", "Office-hours", "Weekend") may be used:
-only in local time or a named zone (a UTC day boundary is hours off for most markets).
+chart uses ("UTC", "local time", "UTC-08:00", "America/New_York time"), and ``clock_words_allowed(basis)``
+says whether words that read the clock as the customer's day ("Late-night", "Office-hours", "Weekend") may be
+used: only in local time or a named zone (a UTC day boundary is hours off for most markets, and so may be a
+fixed offset's).
 """
 
 from __future__ import annotations
@@ -44,20 +49,32 @@ _NOTES = {
 }
 
 
+def fixed_offset(minutes: float) -> str:
+    """The basis of a dump whose timestamps all carry one offset: -480 → "UTC-08:00"."""
+    text = _offset_text(minutes)
+    return f"UTC{text[:3]}:{text[3:]}"
+
+
+def is_fixed_offset(basis: str | None) -> bool:
+    """Whether ``basis`` is a fixed offset ("UTC-08:00"), not UTC, local time or a zone name."""
+    return bool(basis) and len(basis) == 9 and basis.startswith("UTC") and basis[3] in "+-"
+
+
 def clock_name(basis: str | None) -> str:
-    """A chart label's clock: "UTC", "local time", "Europe/London" or "UTC or local time, unknown"."""
-    if basis == UTC:
-        return "UTC"
+    """A chart label's clock: "UTC", "local time", "UTC-08:00", "Europe/London" or "UTC or local time,
+    unknown"."""
+    if basis == UTC or is_fixed_offset(basis):
+        return basis
     if basis == LOCAL:
         return "local time"
     return basis or "UTC or local time, unknown"
 
 
 def clock_words(basis: str | None) -> str:
-    """The words that follow an hour: "UTC", "local time", "Europe/London time", or, for a profile made
-    before the basis was recorded, "(UTC or local time, unknown)"."""
-    if basis == UTC:
-        return "UTC"
+    """The words that follow an hour: "UTC", "local time", "UTC-08:00", "Europe/London time", or, for a
+    profile made before the basis was recorded, "(UTC or local time, unknown)"."""
+    if basis == UTC or is_fixed_offset(basis):
+        return basis
     if basis == LOCAL:
         return "local time"
     if basis:
@@ -67,7 +84,7 @@ def clock_words(basis: str | None) -> str:
 
 def clock_words_allowed(basis: str | None) -> bool:
     """Whether the hours may be read as the customer's day (night, office hours, weekend)."""
-    return bool(basis) and basis != UTC
+    return bool(basis) and basis != UTC and not is_fixed_offset(basis)
 
 
 def check_timezone(name: str | None) -> None:
@@ -110,14 +127,18 @@ class TimeBasis(BaseEstimator):
             self.basis_ = self.timezone_
             self.note_ = f"Every timestamp converted to {self.timezone_} (--timezone), daylight saving included."
         else:
+            written = np.unique(offset[~np.isnan(offset)])
+            if nonzero and not absent and len(written) == 1:  # one clock for everyone: name it, do not call it local
+                self.basis_ = fixed_offset(written[0])
+                self.note_ = (f"Every timestamp carries the same offset ({_offset_text(written[0])}): hours and "
+                              f"weekdays are read on that clock ({self.basis_}), which may be the collector's rather "
+                              "than each author's, so they are not called local time. Pass --timezone Area/City to "
+                              "read them in a market's time.")
+                return self
             self.basis_ = LOCAL if nonzero else UTC
             self.note_ = _NOTES[self.basis_]
             if nonzero and absent:
                 self.note_ += f" {absent} timestamps without an offset are read as UTC."
-            written = np.unique(offset[~np.isnan(offset)])
-            if nonzero and len(written) == 1:
-                self.note_ += (f" Every timestamp carries the same offset ({_offset_text(written[0])}): it may be "
-                               "the collector's clock rather than each author's.")
         return self
 
     def transform(self, messages: pd.DataFrame) -> pd.DataFrame:

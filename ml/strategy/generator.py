@@ -23,7 +23,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 
-from ml.ingest.timebasis import LOCAL, UTC, clock_name
+from ml.ingest.timebasis import LOCAL, UTC, clock_name, is_fixed_offset
 from ml.profile.activity import format_hours
 from ml.profile.describe import days_with_shares
 from ml.profile.tone import rest_share
@@ -175,6 +175,10 @@ def _timing(act: dict, standouts: list[dict]) -> dict:
     if basis == UTC:
         text += (" These are UTC hours, not the customers' own clock: convert them to your market's time zone "
                  "(or rerun with --timezone Area/City).")
+    elif is_fixed_offset(basis):
+        text += (f" Every timestamp of the data carries the offset {basis}, which may be the exporter's clock rather "
+                 "than the customers': convert the hours to your market's time zone (or rerun with --timezone "
+                 "Area/City).")
     elif not basis:
         text += " Whether these hours are UTC or the customers' own clock is unknown: check before scheduling."
     refs = ["activity:peak_hours"] + (["activity:peak_weekdays"] if days else [])

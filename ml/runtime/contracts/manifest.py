@@ -130,7 +130,7 @@ class TimeOffsets(Contract):
 class TimeSection(Contract):
     """The clock of hours and weekdays (ml.ingest.timebasis; docs/profiles.md#times)."""
 
-    basis: str | None = Field(None, description='"UTC", "local", an IANA zone, or None without timestamps.')
+    basis: str | None = Field(None, description='"UTC", "local", a fixed offset such as "UTC-08:00" (every timestamp carries that one offset), an IANA zone, or None without timestamps.')
     timezone: str | None = None
     note: str | None = None
     offsets: TimeOffsets | None = None

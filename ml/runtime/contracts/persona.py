@@ -33,7 +33,7 @@ class Activity(Contract):
     weekday_difference: float | None = None
     peak_lift: float | None = None
     timestamped_members: int | None = None
-    time_basis: str | None = Field(None, description='The clock of the hours: "UTC", "local", an IANA zone.')
+    time_basis: str | None = Field(None, description='The clock of the hours: "UTC", "local", a fixed offset such as "UTC-08:00", an IANA zone.')
     note: str | None = None
 
 
