@@ -76,14 +76,14 @@ def name_checks(names: list[str]) -> dict:
     repeated = [n for n in names if len(content_stems(n, unique=False)) != len(content_stems(n))]
     dup = [n for n, c in Counter(x.lower() for x in names).items() if c > 1]
     firsts = {w for pair in BEHAVIOR_WORDS.values() for w in pair if w}
-    phrases = [" ".join(w for w in n.split() if w not in firsts) for n in names]  # the behaviour word left out
-    used = Counter(s for ph in phrases for s in content_stems(ph))
-    common = {s: c for s, c in used.most_common() if c >= 3}
+    # each name's content stems, the behaviour word left out
+    stems = [content_stems(" ".join(w for w in n.split() if w not in firsts)) for n in names]
+    common = {s: c for s, c in Counter(s for st in stems for s in st).most_common() if c >= 3}
     return {
         "behaviour_words": sum(n.split()[0] in firsts for n in names),
         # a word in three names or more tells those personas apart from none of the others
         "stems_in_3_names_or_more": common,
-        "names_with_such_a_stem": sum(bool(content_stems(ph) & set(common)) for ph in phrases),
+        "names_with_such_a_stem": sum(bool(st & common.keys()) for st in stems),
         "repeated_stem": repeated,
         "duplicates": dup,
     }

@@ -8,8 +8,8 @@
    the centroid of the persona's members that contain the candidate, compared by cosine with the
    persona's centroid, times the square root of the share of members that contain it (a phrase that
    describes the bulk of the persona, not a side thread), of the part of its use that is above its use in
-   the whole dump (``excess_share``: "flight" in every airline persona says nothing about one of them) and
-   of its relative c-TF-IDF weight; an n-gram
+   the other personas (``excess_share``: "flight" in every airline persona says nothing about one of them)
+   and of its relative c-TF-IDF weight; an n-gram
    takes the place of a single word it contains when it scores at least half as much ("card pin", not
    "pin"); phrases of filler words ("tried using", "long does": ``FILLER_WORDS``) keep half their score;
 3. a candidate is refused when it repeats a stem ("flight flights"), holds profanity, a person's name
