@@ -94,3 +94,39 @@ def test_family_names_skip_repeated_stems_and_profanity():
     assert _family_name(["flight", "flights", "gate", "delayed"]) == "Flight, gate & delayed"
     assert _family_name(["shit", "refund", "money"]) == "Refund & money"
     assert _family_name([]) == "General"
+
+
+def test_family_names_leave_out_a_word_every_family_uses_as_much():
+    """"flight" in every family of an airline dump says nothing about one of them (excess share 0)."""
+    X, labels, truth = _nested_blobs()
+    topics = [("refund", "money"), ("luggage", "bags"), ("seat", "upgrade")]
+    texts = [f"flight {topics[truth[p]][0]} flight {topics[truth[p]][1]}" for p in labels]
+    fams = PersonaFamilies(n_families=3).fit(X, labels)
+    records = family_records(fams, texts, labels, np.zeros(len(labels), dtype=bool))
+    for r in records:
+        assert any(t["term"] == "flight" for t in r["top_terms"])  # still among its c-TF-IDF terms
+        a, b = topics[truth[r["persona_ids"][0]]]
+        assert "flight" not in r["name"].lower()
+        assert set(r["name"].lower().replace("&", " ").split()) == {a, b}
+
+
+def test_family_names_take_one_spelling_of_a_word():
+    from ml.cluster.hierarchy import _family_name
+
+    assert _family_name(["destinationdragons", "tickets", "dragons", "vegas"]) == "Destinationdragons, tickets & vegas"
+
+
+def test_linkage_comes_from_the_config_and_is_named_in_the_rule():
+    from ml.runtime.config import PipelineConfig
+    from ml.runtime.stages import build_stages
+
+    X, labels, truth = _nested_blobs()
+    assert build_stages(PipelineConfig(), show_progress=False).families.linkage == "ward"
+    cfg = PipelineConfig().updated({"hierarchy": {"linkage": "average"}})
+    fams = build_stages(cfg, show_progress=False).families.fit(X, labels)
+    assert fams.rule_.endswith("average linkage")
+    for method in ("ward", "average", "complete"):  # three clear families: every linkage finds them
+        fit = PersonaFamilies(n_families=3, linkage=method).fit(X, labels)
+        assert {p: fit.family_of_[p] for p in truth} == {p: fit.family_of_[min(q for q in truth if truth[q] == truth[p])] for p in truth}
+    with pytest.raises(ValueError, match="linkage must be one of"):
+        PersonaFamilies(linkage="single").fit(X, labels)

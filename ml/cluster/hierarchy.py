@@ -1,19 +1,26 @@
 """Persona families: personas that sit close together in the text-embedding space, merged upwards.
 
-``PersonaFamilies(n_families="auto").fit(embeddings, labels)``
+``PersonaFamilies(n_families="auto", linkage="ward").fit(embeddings, labels)``
 
 - in: ``embeddings`` (n, d) L2-normalised text embeddings of the members; ``labels`` (n,) persona id
   per member (no -1: reassign noise first);
 - learned: ``persona_ids_`` (sorted persona ids), ``centroids_`` (one L2-normalised mean embedding per
-  persona), ``linkage_`` (scipy average-linkage matrix over the centroids, cosine distance),
+  persona), ``linkage_`` (scipy linkage matrix over the centroids),
   ``n_families_``, ``family_of_`` ({persona id: family id}), ``families_`` (persona ids per family,
   family ids ordered by size, largest first) and ``rule_`` (how the number of families was chosen).
 
 ``n_families="auto"`` cuts the tree into ``round(sqrt(n_personas))`` families (at least one, at most
 ``max_families``): a reading aid, not a quality claim. 120 personas read as 11 families of about
 eleven, 20 personas as 4. The cut is made on the same tree for any count, so an integer asks for
-exactly that many (capped at the number of personas). Average linkage on centroid cosine distance
-keeps a family's personas close to each other on average, not just chained through one neighbour.
+exactly that many (capped at the number of personas).
+
+``linkage="ward"`` (default) merges the pair of groups whose union adds the least spread around its mean
+centroid (Euclidean on the L2-normalised centroids, so the same order as cosine). Measured against coarse
+labels that a family should follow (docs/ablations.md "Families"): on a one-domain dump average linkage
+chains nearly every persona into one family (78 % of the airline tweets: every persona there is about
+flights), which reads no better than the personas themselves; Ward's families follow the complaint reasons
+and the brands better and keep three unrelated sources apart as well. ``"average"`` (cosine, the rule
+until 2026-12-03) and ``"complete"`` remain.
 
 ``family_records(...)`` turns a fitted hierarchy into JSON-ready family records (id, name, size,
 share, core/reassigned counts, persona ids, distinctive terms).
@@ -29,13 +36,16 @@ from sklearn.exceptions import NotFittedError
 
 from ml.cluster.reassign import class_means
 
+LINKAGES = {"ward": "euclidean", "average": "cosine", "complete": "cosine"}  # method → metric on the centroids
+
 
 class PersonaFamilies:
     """Agglomerative merge of persona centroids into families; see the module docstring."""
 
-    def __init__(self, n_families: int | str = "auto", max_families: int = 30):
+    def __init__(self, n_families: int | str = "auto", max_families: int = 30, linkage: str = "ward"):
         self.n_families = n_families
         self.max_families = max_families
+        self.linkage = linkage
 
     def _target(self, n_personas: int) -> tuple[int, str]:
         if self.n_families == "auto":
@@ -58,12 +68,15 @@ class PersonaFamilies:
         norms = np.linalg.norm(cents, axis=1, keepdims=True) if len(cents) else np.zeros((0, 1))
         self.centroids_ = cents / np.maximum(norms, 1e-12)
         n_p = len(self.persona_ids_)
+        if self.linkage not in LINKAGES:
+            raise ValueError(f"linkage must be one of {sorted(LINKAGES)}, got {self.linkage!r}")
         k, self.rule_ = self._target(n_p)
+        self.rule_ += f", {self.linkage} linkage"
         if n_p <= 1 or k <= 1:
             raw = np.ones(n_p, dtype=int)
             self.linkage_ = np.zeros((0, 4))
         else:
-            self.linkage_ = linkage(self.centroids_, method="average", metric="cosine")
+            self.linkage_ = linkage(self.centroids_, method=self.linkage, metric=LINKAGES[self.linkage])
             raw = fcluster(self.linkage_, t=k, criterion="maxclust")
         sizes = {p: int((labels == p).sum()) for p in self.persona_ids_}
         groups: dict[int, list[int]] = {}
@@ -86,15 +99,16 @@ class PersonaFamilies:
 
 
 def _family_name(terms: list[str]) -> str:
-    """The family's three most distinctive terms that pass the persona naming rules (no repeated stem,
-    profanity, sign-off or person's name), e.g. "Delivery, parcel & refund"."""
-    from ml.profile.naming import content_stems, phrase_ok
+    """The family's three most distinctive terms that pass the persona naming rules (no repeated stem or
+    one word in two spellings, profanity, sign-off or person's name), e.g. "Delivery, parcel & refund"."""
+    from ml.profile.naming import content_stems, one_word_twice, phrase_ok
 
     words: list[str] = []
     seen: set[str] = set()
     for term in terms:
         stems = content_stems(term)
-        if stems and not stems & seen and phrase_ok(term):
+        twice = any(one_word_twice(term, w) for w in words)  # "dragons" after "destinationdragons"
+        if stems and not stems & seen and not twice and phrase_ok(term):
             words.append(term)
             seen |= stems
         if len(words) == 3:
@@ -103,6 +117,27 @@ def _family_name(terms: list[str]) -> str:
         return "General"
     text = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " & " + words[-1]
     return text[0].upper() + text[1:]
+
+
+NAME_POOL = 30  # family terms (by c-TF-IDF) re-ranked for the name
+
+
+def _name_terms(words, fid: int, fam: np.ndarray, pool: int) -> list[str]:
+    """The family's ``pool`` best c-TF-IDF terms re-ranked by weight × ``excess_share`` against the other
+    families (uses per member), as persona names are: "flight" in every family of an airline dump is not
+    what sets one apart. A run of one family keeps the c-TF-IDF order."""
+    from ml.profile.naming import excess_share
+
+    top = words.top_terms(fid, pool)
+    own = int((fam == fid).sum())
+    if not top or own >= len(fam):
+        return [t for t, _ in top]
+    index = {t: j for j, t in enumerate(words.vocabulary_)}
+    counts = words.counts_[:, [index[t] for t, _ in top]]
+    mine = counts[int(np.flatnonzero(words.classes_ == fid)[0])]
+    excess = excess_share(mine / max(own, 1), (counts.sum(axis=0) - mine) / (len(fam) - own))
+    score = np.array([w for _, w in top]) * excess
+    return [top[j][0] for j in np.argsort(-score, kind="stable") if score[j] > 0]
 
 
 def family_records(hierarchy: PersonaFamilies, texts: list[str], labels, reassigned, n_terms: int = 10,
@@ -125,7 +160,7 @@ def family_records(hierarchy: PersonaFamilies, texts: list[str], labels, reassig
         terms = [{"term": t, "weight": round(w, 6)} for t, w in words.top_terms(fid, n_terms)]
         records.append({
             "id": fid,
-            "name": _family_name([t["term"] for t in terms]),
+            "name": _family_name(_name_terms(words, fid, fam, NAME_POOL)),
             "size": int(mask.sum()),
             "share": float(mask.sum() / n),
             "core_size": int((mask & ~reassigned).sum()),

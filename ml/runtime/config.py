@@ -164,6 +164,10 @@ class HierarchyConfig(_Section):
         "auto", description="families of personas: auto = round(sqrt(number of personas)), or a fixed count"
     )
     max_families: int = Field(30, ge=1)
+    linkage: Literal["ward", "average", "complete"] = Field(
+        "ward", description="how persona centroids merge into families: ward (balanced families, the default), "
+        "average (cosine; the rule before 2026-12-03), complete (docs/ablations.md \"Families\")"
+    )
     subpersonas: SubPersonasConfig = SubPersonasConfig()
 
 
