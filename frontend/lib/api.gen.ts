@@ -1515,7 +1515,7 @@ export interface components {
             n_subpersonas?: number | null;
             /**
              * Rule
-             * @description How the number of families was chosen.
+             * @description How the families were made: their number and the linkage, e.g. "round(sqrt(24 personas)) = 5, capped at 30, ward linkage".
              */
             rule?: string | null;
             /** Run Id */
@@ -1716,7 +1716,7 @@ export interface components {
             n_subpersonas?: number | null;
             /**
              * Rule
-             * @description How the number of families was chosen.
+             * @description How the families were made: their number and the linkage, e.g. "round(sqrt(24 personas)) = 5, capped at 30, ward linkage".
              */
             rule?: string | null;
             /**

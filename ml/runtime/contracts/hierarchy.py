@@ -24,7 +24,8 @@ class FamilyRecord(Contract):
 class Hierarchy(Contract):
     levels: list[str] = Field(default_factory=lambda: ["family", "persona"],
                               description='["family", "persona", "sub-persona"] when personas were split.')
-    rule: str | None = Field(None, description="How the number of families was chosen.")
+    rule: str | None = Field(None, description="How the families were made: their number and the linkage, e.g. "
+                             "\"round(sqrt(24 personas)) = 5, capped at 30, ward linkage\".")
     families: list[FamilyRecord] = Field(default_factory=list, description="Largest first.")
     subpersona_rule: str | None = Field(None, description="How personas were split (level 2); None without.")
     n_subpersonas: int | None = Field(None, description="Sub-personas in the run; None without level 2.")
@@ -36,7 +37,8 @@ class FamilyTree(Contract):
     run_id: str
     levels: list[str] = Field(description='["family", "persona", "sub-persona"]; ["family", "persona"] without '
                                           'sub-personas, ["persona"] for runs made before families.')
-    rule: str | None = Field(None, description="How the number of families was chosen.")
+    rule: str | None = Field(None, description="How the families were made: their number and the linkage, e.g. "
+                             "\"round(sqrt(24 personas)) = 5, capped at 30, ward linkage\".")
     families: list[FamilyRecord]
     subpersona_rule: str | None = Field(None, description="How personas were split (level 2); None without.")
     n_subpersonas: int | None = Field(None, description="Sub-personas in the run (GET .../personas/{pid}/"
