@@ -1659,6 +1659,11 @@ export interface components {
             candidates?: {
                 [key: string]: unknown;
             }[];
+            /**
+             * Cap
+             * @description The largest persona allowed when `capped` (in fitted members): half of them, halved again while a slice of the collapse held more than half the cap (runs since 2026-12-03; None otherwise).
+             */
+            cap?: number | null;
             /** Capped */
             capped?: boolean | null;
             /** Chosen */

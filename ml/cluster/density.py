@@ -10,7 +10,8 @@ the data size (``auto_min_cluster_size``); ``granularity="silhouette"``: it is c
 personas are most coherent in the text-embedding space wins). The persona size cap
 (``max_cluster_share``) is decided from the data either way: it is dropped only when it would turn
 a majority cluster into noise rather than split it (one real majority topic), so a collapse of
-several groups into one persona is still prevented.
+several groups into one persona is still prevented; where it was needed, it is halved while a slice of
+the collapse still holds more than half of it and splits the same way (``_cap_labels``).
 Then, when the size was chosen by a rule and the cap was not needed, the same tree is read at half
 that size (``rescue_ratio``) and its clusters that lie in the noise become personas too
 (``ml.cluster.granularity.rescue_from_noise``): a dense topic smaller than ``min_cluster_size`` is
@@ -176,23 +177,29 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
 
         return score
 
-    def _cap_labels(self, tree: np.ndarray, size: int, cap: int) -> tuple[np.ndarray, bool]:
-        """Labels at ``size`` and whether the share cap was kept.
+    def _cap_labels(self, tree: np.ndarray, size: int, cap: int) -> tuple[np.ndarray, int]:
+        """Labels at ``size`` and the size cap they were selected under (0: none).
 
         The cap is kept when it splits the over-cap cluster into smaller clusters that hold at least
         ``cap_min_split_share`` of its members; when most of them would only become noise (one
-        homogeneous majority topic, not a collapse of several), the uncapped labels are kept."""
+        homogeneous majority topic, not a collapse of several), the uncapped labels are kept. A kept cap
+        means the data collapsed into one blob that the cap cut into slices, and a slice can be nearly as
+        large as the cap (45 % of the airline tweets on one seed, a blob of forty topics): so the same test
+        runs again at half the cap, and again, while a cluster is above the halved cap and that stays above
+        twice ``size``."""
         method, eps = self.cluster_selection_method, self.cluster_selection_epsilon
-        free = labels_from_tree(tree, size, method, eps, 0)
-        if not cap:
-            return free, False
-        ids, counts = np.unique(free[free >= 0], return_counts=True)
-        over = np.isin(free, ids[counts > cap])
-        if not over.any():
-            return free, False
-        capped = labels_from_tree(tree, size, method, eps, cap)
-        split = float((capped[over] >= 0).mean())
-        return (capped, True) if split >= self.cap_min_split_share else (free, False)
+        labels, used = labels_from_tree(tree, size, method, eps, 0), 0
+        while cap:
+            ids, counts = np.unique(labels[labels >= 0], return_counts=True)
+            over = np.isin(labels, ids[counts > cap])
+            if not over.any():
+                break
+            capped = labels_from_tree(tree, size, method, eps, cap)
+            if float((capped[over] >= 0).mean()) < self.cap_min_split_share:
+                break
+            labels, used = capped, cap
+            cap = cap // 2 if cap // 2 > 2 * size else 0
+        return labels, used
 
     def _choose(self, X: np.ndarray, embeddings: np.ndarray | None, size: int | None, cap: int) -> tuple[int, int]:
         """Choose the cap (and, when ``size`` is None, the size); record why in ``granularity_``."""
@@ -201,21 +208,24 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
         shared = self.min_samples is not None  # with min_samples = size the tree changes with the size
         tree = self._hdbscan(X, sizes[0], 0).single_linkage_tree_.to_numpy() if shared else None
         score = self._scorer(X, embeddings) if size is None else None
-        found, values = [], []
+        found, values, caps = [], [], {}
         for s in sizes:
-            labels, capped = self._cap_labels(tree if shared else self._hdbscan(X, s, 0).single_linkage_tree_.to_numpy(),
-                                              s, cap)
+            labels, caps[s] = self._cap_labels(tree if shared else self._hdbscan(X, s, 0).single_linkage_tree_.to_numpy(),
+                                               s, cap)
             values.append(score(labels) if score else None)
-            found.append(Candidate(s, capped, int(np.unique(labels[labels >= 0]).size), float((labels < 0).mean()),
+            found.append(Candidate(s, bool(caps[s]), int(np.unique(labels[labels >= 0]).size), float((labels < 0).mean()),
                                    None if values[-1] is None else float(values[-1].mean())))
         if size is None:
             best, found, why = select_min_cluster_size(found, values, float(self.selection_tolerance))
         else:
             best, why = found[0], self.granularity_["why"]
+        used = caps[best.min_cluster_size]
+        if used and used < cap:
+            why += f"; size cap halved to {used} members (a slice of the collapse held more than half the cap)"
         self.granularity_.update(space="embedding" if embeddings is not None else "reduced",
-                                 chosen=best.min_cluster_size, capped=best.capped, why=why,
+                                 chosen=best.min_cluster_size, capped=best.capped, cap=used or None, why=why,
                                  candidates=[c.to_dict() for c in found])  # the rule (and bound) as fit set them
-        return best.min_cluster_size, cap if best.capped else 0
+        return best.min_cluster_size, used
 
     def fit(self, X: np.ndarray, y=None, embeddings: np.ndarray | None = None):
         if self.join not in ("silhouette", "off"):

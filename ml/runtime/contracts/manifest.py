@@ -91,6 +91,9 @@ class Granularity(Contract):
     space: str | None = None
     chosen: int | None = None
     capped: bool | None = None
+    cap: int | None = Field(None, description="The largest persona allowed when `capped` (in fitted members): half of "
+                                              "them, halved again while a slice of the collapse held more than half "
+                                              "the cap (runs since 2026-12-03; None otherwise).")
     bounded: bool | None = Field(None, description="rule 'share': the size stopped at cluster.largest_min_cluster_size "
                                                    "below the share of the fitted members (runs since 2026-12-02).")
     rescued: int | None = Field(None, description="Smaller dense clusters taken from the noise as personas (none when "
