@@ -86,6 +86,8 @@ export function GranularityNote({ manifest: m }: { manifest: RunManifest }) {
   // cluster.join joined a topic's pieces (runs since 2026-12-02); joined_from and joined_into are set together
   const joined = g?.joined_from ?? 0;
   const joinedInto = g?.joined_into ?? 0;
+  // the size cap was needed (runs since 2026-12-03 say its size): the texts formed one loose mass, cut into slices
+  const cap = g?.capped && g.cap ? g.cap : 0;
   return (
     <div className="hint" data-testid="granularity-note" style={{ maxWidth: "60rem" }}>
       <p style={{ margin: 0 }}>
@@ -93,6 +95,9 @@ export function GranularityNote({ manifest: m }: { manifest: RunManifest }) {
         {placed > 0 ? " sampled" : ""} members{rule}
         {rescued ? `, and of ${int(rescued)} smaller dense groups (from ${int(rescueSize)} members) among the rest` : ""}
         .{joined ? ` Groups that were pieces of one topic were then joined: ${int(joined)} groups became ${int(joinedInto)}.` : ""}
+        {cap
+          ? ` The texts formed one loose mass rather than separate dense groups, so no group could hold more than ${int(cap)}${placed > 0 ? " sampled" : ""} members (members reassigned from the noise can take a persona past that).`
+          : ""}
         {placed > 0 ? ` The other ${int(placed)} members were placed beside the sampled ones.` : ""} Smaller topics
         join their nearest persona, where its sub-personas may show them. For finer or coarser
         personas, run again with <code>--min-cluster-size N</code>.

@@ -65,6 +65,7 @@ def test_overview_shows_run_treemap_funnel_and_metrics(live_server, page, artifa
     assert f"a group of at least {g['chosen']:,} members" in note and "--min-cluster-size" in note
     assert "never fewer than 10" in note and "never more than" not in note  # the sample is far below the bound
     assert (f"and of {g['rescued']} smaller dense groups (from {g['rescue_size']} members)" in note) == bool(g.get("rescued"))
+    assert (f"no group could hold more than {g['cap']:,} members" in note) == bool(g.get("cap")), (g, note)
     # the dates the data covers, from the manifest's first and last timestamps
     t = run["time"]
     day = lambda iso: f"{int(iso[8:10])} {MONTHS[int(iso[5:7]) - 1]} {iso[:4]}"  # noqa: E731
