@@ -26,6 +26,7 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -129,8 +130,6 @@ def main(argv=None) -> int:
     ap.add_argument("--seeds", nargs="+", type=int, default=[0])
     ap.add_argument("--json", type=Path, default=None, help="write the rows here")
     args = ap.parse_args(argv)
-    import tempfile
-
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.sets:

@@ -176,16 +176,22 @@ def test_no_rescue_where_the_size_cap_was_needed_or_the_size_was_given():
     assert fixed.n_clusters_ == 4 and "taken from the noise" not in fixed.granularity_["why"]
 
 
+def _nested_collapse():
+    """Three blobs close together (a slice of 49 % under the 0.5 cap) beside two more and a far one."""
+    from sklearn.datasets import make_blobs
+
+    s = 0.3
+    X, _ = make_blobs(n_samples=[280, 280, 280, 450, 450, 30],
+                      centers=[[0, 0], [2.2 * s, 0], [1.1 * s, 1.9 * s], [2.6, 0], [1.3, 2.2], [30, 30]],
+                      cluster_std=[0.9 * s] * 3 + [0.9] * 3, random_state=0)
+    return X
+
+
 def test_a_slice_of_the_collapse_near_the_cap_is_cut_again_at_half_the_cap():
     """Five touching blobs collapse into one cluster; capped at half the members, three of them (869 of 1,770)
     come back as one slice. That slice is tested again at a quarter and split; a cap that was not needed
     is never halved."""
-    from sklearn.datasets import make_blobs
-
-    s = 0.3  # the first three blobs sit close together: a slice of 49 % under the 0.5 cap
-    X, _ = make_blobs(n_samples=[280, 280, 280, 450, 450, 30],
-                      centers=[[0, 0], [2.2 * s, 0], [1.1 * s, 1.9 * s], [2.6, 0], [1.3, 2.2], [30, 30]],
-                      cluster_std=[0.9 * s] * 3 + [0.9] * 3, random_state=0)
+    X = _nested_collapse()
     c = PersonaClusterer(min_cluster_size=20).fit(X)
     assert c.granularity_["capped"] is True and c.granularity_["cap"] == len(X) // 4
     assert "size cap halved to 442 members" in c.granularity_["why"]
@@ -194,3 +200,29 @@ def test_a_slice_of_the_collapse_near_the_cap_is_cut_again_at_half_the_cap():
     X, _ = islands(0)  # no cluster above half the members: no cap, nothing halved
     free = PersonaClusterer(min_cluster_size=40).fit(X)
     assert free.granularity_["capped"] is False and free.granularity_.get("cap") is None
+
+
+def test_halving_stops_where_the_cut_would_scatter_the_slice():
+    """The cut at a quarter keeps 37 % of the slice in clusters: under a split share of 0.5 the first cap
+    stays (71 % of the collapse went to smaller clusters) and the slice is kept whole."""
+    X = _nested_collapse()
+    c = PersonaClusterer(min_cluster_size=20, cap_min_split_share=0.5).fit(X)
+    assert c.granularity_["capped"] is True and c.granularity_["cap"] == len(X) // 2
+    assert "halved" not in c.granularity_["why"]
+    assert np.bincount(c.labels_[c.labels_ >= 0]).max() > len(X) // 4
+
+
+def test_a_cap_that_finds_nothing_on_refit_is_recorded_as_not_used():
+    """The refit under the chosen cap is expected to match the tree's reading; if it found only noise, the
+    uncapped fit is used and the manifest must not claim a cap."""
+
+    class NoiseUnderACap(PersonaClusterer):
+        def _hdbscan(self, X, min_cluster_size, max_size):
+            fitted = super()._hdbscan(X, min_cluster_size, max_size)
+            if max_size:
+                fitted.labels_ = np.full(len(X), -1)
+            return fitted
+
+    c = NoiseUnderACap(min_cluster_size=20).fit(_nested_collapse())
+    assert c.max_cluster_size_ == 0 and c.granularity_["capped"] is False and c.granularity_["cap"] is None
+    assert c.n_clusters_ >= 1

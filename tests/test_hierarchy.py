@@ -113,7 +113,8 @@ def test_family_names_leave_out_a_word_every_family_uses_as_much():
 def test_family_names_take_one_spelling_of_a_word():
     from ml.cluster.hierarchy import _family_name
 
-    assert _family_name(["destinationdragons", "tickets", "dragons", "vegas"]) == "Destinationdragons, tickets & vegas"
+    name = _family_name(["destinationdragons", "tickets", "dragons", "vegas"])
+    assert name == "Destinationdragons, tickets & vegas"
 
 
 def test_linkage_comes_from_the_config_and_is_named_in_the_rule():
@@ -127,6 +128,23 @@ def test_linkage_comes_from_the_config_and_is_named_in_the_rule():
     assert fams.rule_.endswith("average linkage")
     for method in ("ward", "average", "complete"):  # three clear families: every linkage finds them
         fit = PersonaFamilies(n_families=3, linkage=method).fit(X, labels)
-        assert {p: fit.family_of_[p] for p in truth} == {p: fit.family_of_[min(q for q in truth if truth[q] == truth[p])] for p in truth}
+        first = {f: min(q for q in truth if truth[q] == f) for f in set(truth.values())}
+        assert all(fit.family_of_[p] == fit.family_of_[first[truth[p]]] for p in truth)
     with pytest.raises(ValueError, match="linkage must be one of"):
         PersonaFamilies(linkage="single").fit(X, labels)
+
+
+def test_families_whose_words_every_family_uses_as_much_still_get_names():
+    X, labels, _ = _nested_blobs()
+    texts = ["flight delay flight gate"] * len(labels)  # no word is any family's more than another's
+    records = family_records(PersonaFamilies(n_families=3).fit(X, labels), texts, labels,
+                             np.zeros(len(labels), dtype=bool))
+    assert all(r["name"].lower().startswith("flight") for r in records)
+    assert len({r["name"] for r in records}) == 3  # unique: a clash takes the next term, then the id
+
+
+def test_two_personas_make_one_family_by_default_and_two_when_asked():
+    X, labels, _ = _nested_blobs()
+    two = labels < 2
+    assert PersonaFamilies().fit(X[two], labels[two]).n_families_ == 1  # round(sqrt(2))
+    assert PersonaFamilies(n_families=2).fit(X[two], labels[two]).families_ == [[0], [1]]

@@ -185,8 +185,8 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
         homogeneous majority topic, not a collapse of several), the uncapped labels are kept. A kept cap
         means the data collapsed into one blob that the cap cut into slices, and a slice can be nearly as
         large as the cap (45 % of the airline tweets on one seed, a blob of forty topics): so the same test
-        runs again at half the cap, and again, while a cluster is above the halved cap and that stays above
-        twice ``size``."""
+        runs again at half the cap, and again, while a cluster is above the halved cap and the halved cap is
+        more than twice ``size``."""
         method, eps = self.cluster_selection_method, self.cluster_selection_epsilon
         labels, used = labels_from_tree(tree, size, method, eps, 0), 0
         while cap:
@@ -210,18 +210,19 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
         score = self._scorer(X, embeddings) if size is None else None
         found, values, caps = [], [], {}
         for s in sizes:
-            labels, caps[s] = self._cap_labels(tree if shared else self._hdbscan(X, s, 0).single_linkage_tree_.to_numpy(),
-                                               s, cap)
+            own = tree if shared else self._hdbscan(X, s, 0).single_linkage_tree_.to_numpy()
+            labels, caps[s] = self._cap_labels(own, s, cap)
             values.append(score(labels) if score else None)
-            found.append(Candidate(s, bool(caps[s]), int(np.unique(labels[labels >= 0]).size), float((labels < 0).mean()),
-                                   None if values[-1] is None else float(values[-1].mean())))
+            mean = None if values[-1] is None else float(values[-1].mean())
+            found.append(Candidate(s, bool(caps[s]), int(np.unique(labels[labels >= 0]).size),
+                                   float((labels < 0).mean()), mean))
         if size is None:
             best, found, why = select_min_cluster_size(found, values, float(self.selection_tolerance))
         else:
             best, why = found[0], self.granularity_["why"]
         used = caps[best.min_cluster_size]
         if used and used < cap:
-            why += f"; size cap halved to {used} members (a slice of the collapse held more than half the cap)"
+            why += f"; size cap halved to {used} members (a slice of the collapse held more than half of it)"
         self.granularity_.update(space="embedding" if embeddings is not None else "reduced",
                                  chosen=best.min_cluster_size, capped=best.capped, cap=used or None, why=why,
                                  candidates=[c.to_dict() for c in found])  # the rule (and bound) as fit set them
@@ -252,8 +253,9 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
             self.granularity_.update(chosen=size, capped=False, candidates=[])
         self.min_cluster_size_ = int(max(2, min(size, n)))
         self.hdbscan_ = self._hdbscan(X, self.min_cluster_size_, cap)
-        if cap and (self.hdbscan_.labels_ < 0).all():
+        if cap and (self.hdbscan_.labels_ < 0).all():  # not expected (the tree's reading found clusters)
             self.hdbscan_, cap = self._hdbscan(X, self.min_cluster_size_, 0), 0
+            self.granularity_.update(capped=False, cap=None)
         self.max_cluster_size_ = int(cap)
         labels = self._rescue(self.hdbscan_.labels_.astype(np.int64), bool(cap))
         self.probabilities_ = self.hdbscan_.probabilities_

@@ -7,7 +7,7 @@
 - learned: ``persona_ids_`` (sorted persona ids), ``centroids_`` (one L2-normalised mean embedding per
   persona), ``linkage_`` (scipy linkage matrix over the centroids),
   ``n_families_``, ``family_of_`` ({persona id: family id}), ``families_`` (persona ids per family,
-  family ids ordered by size, largest first) and ``rule_`` (how the number of families was chosen).
+  family ids ordered by size, largest first) and ``rule_`` (how many families, and the linkage).
 
 ``n_families="auto"`` cuts the tree into ``round(sqrt(n_personas))`` families (at least one, at most
 ``max_families``): a reading aid, not a quality claim. 120 personas read as 11 families of about
@@ -15,12 +15,12 @@ eleven, 20 personas as 4. The cut is made on the same tree for any count, so an 
 exactly that many (capped at the number of personas).
 
 ``linkage="ward"`` (default) merges the pair of groups whose union adds the least spread around its mean
-centroid (Euclidean on the L2-normalised centroids, so the same order as cosine). Measured against coarse
-labels that a family should follow (docs/ablations.md "Families"): on a one-domain dump average linkage
-chains nearly every persona into one family (78 % of the airline tweets: every persona there is about
-flights), which reads no better than the personas themselves; Ward's families follow the complaint reasons
-and the brands better and keep three unrelated sources apart as well. ``"average"`` (cosine, the rule
-until 2026-12-03) and ``"complete"`` remain.
+centroid (Euclidean on the L2-normalised centroids; each persona counts once, whatever its size).
+Measured against the labels families should follow (docs/ablations.md "Families"): on a one-domain
+dump average linkage chains nearly every persona into one family (78 % of the airline tweets: every
+persona there is about flights), which reads no better than the personas themselves; Ward's families
+follow the complaint reasons, the brands and the intents better, and keep three unrelated sources apart
+as well. ``"average"`` (cosine, the rule until 2026-12-03) and ``"complete"`` remain.
 
 ``family_records(...)`` turns a fitted hierarchy into JSON-ready family records (id, name, size,
 share, core/reassigned counts, persona ids, distinctive terms).
@@ -36,7 +36,7 @@ from sklearn.exceptions import NotFittedError
 
 from ml.cluster.reassign import class_means
 
-LINKAGES = {"ward": "euclidean", "average": "cosine", "complete": "cosine"}  # method → metric on the centroids
+LINKAGES = {"ward": "euclidean", "average": "cosine", "complete": "cosine"}  # method → metric on centroids
 
 
 class PersonaFamilies:
@@ -63,13 +63,13 @@ class PersonaFamilies:
             raise ValueError(f"embeddings {X.shape} and labels ({len(labels)}) do not align")
         if (labels < 0).any():
             raise ValueError("labels contain -1 (noise): reassign noise before building families")
+        if self.linkage not in LINKAGES:
+            raise ValueError(f"linkage must be one of {sorted(LINKAGES)}, got {self.linkage!r}")
         self.persona_ids_ = np.unique(labels)
         cents = class_means(X, labels, self.persona_ids_) if len(X) else np.zeros((0, 0))
         norms = np.linalg.norm(cents, axis=1, keepdims=True) if len(cents) else np.zeros((0, 1))
         self.centroids_ = cents / np.maximum(norms, 1e-12)
         n_p = len(self.persona_ids_)
-        if self.linkage not in LINKAGES:
-            raise ValueError(f"linkage must be one of {sorted(LINKAGES)}, got {self.linkage!r}")
         k, self.rule_ = self._target(n_p)
         self.rule_ += f", {self.linkage} linkage"
         if n_p <= 1 or k <= 1:
@@ -125,8 +125,9 @@ NAME_POOL = 30  # family terms (by c-TF-IDF) re-ranked for the name
 def name_terms(words, fid: int, fam: np.ndarray, pool: int) -> list[str]:
     """Group ``fid``'s ``pool`` best c-TF-IDF terms (``words`` fitted on the groups ``fam``) re-ranked by
     weight × sqrt(``excess_share``) against the other groups (uses per member), as persona names weigh
-    it: "flight" in every family of an airline dump is not what sets one apart. One group alone keeps the
-    c-TF-IDF order. (Sub-personas keep the plain order: measured in docs/ablations.md "Families".)"""
+    it: "flight" in every family of an airline dump is not what sets one apart, so terms with no excess are
+    left out. A group with no term in excess, or alone, keeps the c-TF-IDF order (a name, not "General").
+    (Sub-personas keep the plain order: docs/ablations.md "Families".)"""
     from ml.profile.naming import excess_share
 
     top = words.top_terms(fid, pool)
@@ -138,7 +139,8 @@ def name_terms(words, fid: int, fam: np.ndarray, pool: int) -> list[str]:
     mine = counts[int(np.flatnonzero(words.classes_ == fid)[0])]
     excess = excess_share(mine / max(own, 1), (counts.sum(axis=0) - mine) / (len(fam) - own))
     score = np.array([w for _, w in top]) * np.sqrt(excess)
-    return [top[j][0] for j in np.argsort(-score, kind="stable") if score[j] > 0]
+    kept = [top[j][0] for j in np.argsort(-score, kind="stable") if score[j] > 0]
+    return kept or [t for t, _ in top]
 
 
 def family_records(hierarchy: PersonaFamilies, texts: list[str], labels, reassigned, n_terms: int = 10,
@@ -155,13 +157,15 @@ def family_records(hierarchy: PersonaFamilies, texts: list[str], labels, reassig
     fam = hierarchy.predict(labels)
     words = ClassTfidf((1, 1), 2, 30000, exclude).fit(texts, fam)
     n = max(len(labels), 1)
-    records = []
+    records, ranked = [], {}
     for fid, persona_ids in enumerate(hierarchy.families_):
         mask = fam == fid
         terms = [{"term": t, "weight": round(w, 6)} for t, w in words.top_terms(fid, n_terms)]
+        named = name_terms(words, fid, fam, NAME_POOL)
+        ranked[fid] = named + [t["term"] for t in terms if t["term"] not in named]  # for a clash
         records.append({
             "id": fid,
-            "name": _family_name(name_terms(words, fid, fam, NAME_POOL)),
+            "name": _family_name(named),
             "size": int(mask.sum()),
             "share": float(mask.sum() / n),
             "core_size": int((mask & ~reassigned).sum()),
@@ -169,8 +173,7 @@ def family_records(hierarchy: PersonaFamilies, texts: list[str], labels, reassig
             "persona_ids": list(persona_ids),
             "top_terms": terms,
         })
-    names = unique_names({r["id"]: r["name"] for r in records},
-                         {r["id"]: [t["term"] for t in r["top_terms"][3:]] for r in records})
+    names = unique_names({r["id"]: r["name"] for r in records}, ranked)  # a clash: the next re-ranked term
     for r in records:
         r["name"] = names[r["id"]]
     return records

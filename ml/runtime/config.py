@@ -165,7 +165,7 @@ class HierarchyConfig(_Section):
     )
     max_families: int = Field(30, ge=1)
     linkage: Literal["ward", "average", "complete"] = Field(
-        "ward", description="how persona centroids merge into families: ward (balanced families, the default), "
+        "ward", description="how persona centroids merge into families: ward (more even families, the default), "
         "average (cosine; the rule before 2026-12-03), complete (docs/ablations.md \"Families\")"
     )
     subpersonas: SubPersonasConfig = SubPersonasConfig()
