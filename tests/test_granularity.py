@@ -195,6 +195,7 @@ def test_a_slice_of_the_collapse_near_the_cap_is_cut_again_at_half_the_cap():
     c = PersonaClusterer(min_cluster_size=20).fit(X)
     assert c.granularity_["capped"] is True and c.granularity_["cap"] == len(X) // 4
     assert "size cap halved to 442 members" in c.granularity_["why"]
+    assert [cand["cap"] for cand in c.granularity_["candidates"]] == [len(X) // 4]
     assert np.bincount(c.labels_[c.labels_ >= 0]).max() <= len(X) // 4
     assert c.max_cluster_size_ == len(X) // 4
     X, _ = islands(0)  # no cluster above half the members: no cap, nothing halved

@@ -215,7 +215,7 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
             values.append(score(labels) if score else None)
             mean = None if values[-1] is None else float(values[-1].mean())
             found.append(Candidate(s, bool(caps[s]), int(np.unique(labels[labels >= 0]).size),
-                                   float((labels < 0).mean()), mean))
+                                   float((labels < 0).mean()), mean, cap=caps[s] or None))
         if size is None:
             best, found, why = select_min_cluster_size(found, values, float(self.selection_tolerance))
         else:

@@ -32,8 +32,9 @@ import numpy as np
 @dataclass(frozen=True)
 class Candidate:
     """One min_cluster_size tried (with or without the size cap) and what it gave: clusters, noise
-    share, mean silhouette (None: fewer than two clusters) and the standard error of its difference
-    to the best candidate's silhouette (paired over the same members)."""
+    share, mean silhouette (None: fewer than two clusters), the standard error of its difference
+    to the best candidate's silhouette (paired over the same members) and the size cap its labels were
+    selected under (None: none; less than half the members where it was halved)."""
 
     min_cluster_size: int
     capped: bool
@@ -41,6 +42,7 @@ class Candidate:
     noise_share: float
     score: float | None
     se: float | None = None
+    cap: int | None = None
 
     def to_dict(self) -> dict:
         return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in asdict(self).items()}
