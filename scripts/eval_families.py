@@ -50,20 +50,14 @@ def _airline(tmp: Path) -> tuple[Path, str]:
 
 
 def _twcs(tmp: Path) -> tuple[Path, str]:
-    """Each tweet labelled with the brand account that answered it (or wrote it)."""
+    """Each customer tweet labelled with the brand account that answered it (``twcs_brand``)."""
+    from scripts.ablation.data import twcs_brand
+
     frame = pd.read_csv(DATA / "twcs_sample" / "twcs_first5000.csv", dtype={"tweet_id": str})
-    author = dict(zip(frame["tweet_id"], frame["author_id"].astype(str)))
-
-    def brand(row) -> str | None:
-        if not row.inbound:
-            return row.author_id
-        for tid in str(row.response_tweet_id).split(","):
-            who = author.get(tid.strip())
-            if who is not None and not who.isdigit():
-                return who
-        return None
-
-    frame["brand"] = frame.apply(brand, axis=1)
+    parent = frame["in_response_to_tweet_id"].map(lambda v: None if pd.isna(v) else str(int(v)))
+    messages = pd.DataFrame({"message_id": frame["tweet_id"], "author": frame["author_id"],
+                             "inbound": frame["inbound"].astype("boolean"), "reply_to": parent})
+    frame["brand"] = twcs_brand(messages)
     frame.to_csv(tmp / "twcs_brand.csv", index=False)
     return tmp / "twcs_brand.csv", "brand"
 
