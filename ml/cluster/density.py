@@ -208,19 +208,19 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
         shared = self.min_samples is not None  # with min_samples = size the tree changes with the size
         tree = self._hdbscan(X, sizes[0], 0).single_linkage_tree_.to_numpy() if shared else None
         score = self._scorer(X, embeddings) if size is None else None
-        found, values, caps = [], [], {}
+        found, values = [], []
         for s in sizes:
             own = tree if shared else self._hdbscan(X, s, 0).single_linkage_tree_.to_numpy()
-            labels, caps[s] = self._cap_labels(own, s, cap)
+            labels, used = self._cap_labels(own, s, cap)
             values.append(score(labels) if score else None)
             mean = None if values[-1] is None else float(values[-1].mean())
-            found.append(Candidate(s, bool(caps[s]), int(np.unique(labels[labels >= 0]).size),
-                                   float((labels < 0).mean()), mean, cap=caps[s] or None))
+            found.append(Candidate(s, bool(used), int(np.unique(labels[labels >= 0]).size),
+                                   float((labels < 0).mean()), mean, cap=used or None))
         if size is None:
             best, found, why = select_min_cluster_size(found, values, float(self.selection_tolerance))
         else:
             best, why = found[0], self.granularity_["why"]
-        used = caps[best.min_cluster_size]
+        used = best.cap or 0
         if used and used < cap:
             why += f"; size cap halved to {used} members (a slice of the collapse held more than half of it)"
         self.granularity_.update(space="embedding" if embeddings is not None else "reduced",

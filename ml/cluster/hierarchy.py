@@ -122,23 +122,19 @@ def _family_name(terms: list[str]) -> str:
 NAME_POOL = 30  # family terms (by c-TF-IDF) re-ranked for the name
 
 
-def name_terms(words, fid: int, fam: np.ndarray, pool: int) -> list[str]:
-    """Group ``fid``'s ``pool`` best c-TF-IDF terms (``words`` fitted on the groups ``fam``) re-ranked by
-    weight × sqrt(``excess_share``) against the other groups (uses per member), as persona names weigh
-    it: "flight" in every family of an airline dump is not what sets one apart, so terms with no excess are
-    left out. A group with no term in excess, or alone, keeps the c-TF-IDF order (a name, not "General").
-    (Sub-personas keep the plain order: docs/ablations.md "Families".)"""
-    from ml.profile.naming import excess_share
+def name_terms(words, fid: int, index: dict[str, int], own: int, n: int, pool: int) -> list[str]:
+    """Family ``fid``'s ``pool`` best c-TF-IDF terms (``words`` fitted on the families; ``index``: term →
+    column; ``own`` of ``n`` members in the family) re-ranked by weight × sqrt(``term_excess``) against the
+    other families, as persona names weigh it: "flight" in every family of an airline dump is not what sets
+    one apart, so terms with no excess are left out. A family with no term in excess, or alone, keeps the
+    c-TF-IDF order (a name, not "General"). (Sub-personas keep the plain order: docs/ablations.md
+    "Families".)"""
+    from ml.profile.naming import term_excess
 
     top = words.top_terms(fid, pool)
-    own = int((fam == fid).sum())
-    if not top or own >= len(fam):
-        return [t for t, _ in top]
-    index = {t: j for j, t in enumerate(words.vocabulary_)}
-    counts = words.counts_[:, [index[t] for t, _ in top]]
-    mine = counts[int(np.flatnonzero(words.classes_ == fid)[0])]
-    excess = excess_share(mine / max(own, 1), (counts.sum(axis=0) - mine) / (len(fam) - own))
-    score = np.array([w for _, w in top]) * np.sqrt(excess)
+    if not top:
+        return []
+    score = np.array([w for _, w in top]) * np.sqrt(term_excess(words, fid, [index[t] for t, _ in top], own, n))
     kept = [top[j][0] for j in np.argsort(-score, kind="stable") if score[j] > 0]
     return kept or [t for t, _ in top]
 
@@ -158,10 +154,11 @@ def family_records(hierarchy: PersonaFamilies, texts: list[str], labels, reassig
     words = ClassTfidf((1, 1), 2, 30000, exclude).fit(texts, fam)
     n = max(len(labels), 1)
     records, ranked = [], {}
+    index = {t: j for j, t in enumerate(words.vocabulary_)}
     for fid, persona_ids in enumerate(hierarchy.families_):
         mask = fam == fid
         terms = [{"term": t, "weight": round(w, 6)} for t, w in words.top_terms(fid, n_terms)]
-        named = name_terms(words, fid, fam, NAME_POOL)
+        named = name_terms(words, fid, index, int(mask.sum()), len(fam), NAME_POOL)
         ranked[fid] = named + [t["term"] for t in terms if t["term"] not in named]  # for a clash
         records.append({
             "id": fid,

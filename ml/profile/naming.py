@@ -126,6 +126,18 @@ def excess_share(rate_in: np.ndarray, rate_rest: np.ndarray) -> np.ndarray:
         return np.where(rate_in > 0, np.clip(1.0 - rate_rest / rate_in, 0.0, 1.0), 0.0)
 
 
+def term_excess(model, cls, cols: list[int], own: int, n: int) -> np.ndarray:
+    """``excess_share`` of the terms ``cols`` (columns of a fitted ``ml.profile.terms.ClassTfidf``) in class
+    ``cls``: uses per member of ``cls`` (``own`` members) against uses per member of the other ``n - own``.
+    Persona names weigh candidates by it against the other personas, family names against the other
+    families. With no other members every term keeps 1."""
+    if n - own <= 0:
+        return np.ones(len(cols))
+    counts = model.counts_[:, cols]
+    mine = counts[int(np.flatnonzero(model.classes_ == cls)[0])]
+    return excess_share(mine / max(own, 1), (counts.sum(axis=0) - mine) / (n - own))
+
+
 def score_candidates(candidates: list[str], indicator: np.ndarray, embeddings: np.ndarray,
                      distinctiveness: np.ndarray | None = None, rows: np.ndarray | None = None,
                      excess: np.ndarray | None = None) -> np.ndarray:
@@ -257,7 +269,7 @@ class PersonaNamer(BaseEstimator):
                     cands += [term for term, _ in picked]
                     cols += list(hits.T)
                     weight += [w / top[0][1] for _, w in picked]
-                    excess += list(self._excess(model, index, pid, [term for term, _ in picked], size, labels.size))
+                    excess += list(term_excess(model, pid, [index[t] for t, _ in picked], size[pid], labels.size))
             ind = np.column_stack(cols) if cols else np.zeros((len(rows), 0), dtype=bool)
             scores = score_candidates(cands, ind, embeddings, np.asarray(weight), rows=rows, excess=np.asarray(excess))
             scores *= [0.5 if _filler(c) else 1.0 for c in cands]
@@ -272,19 +284,6 @@ class PersonaNamer(BaseEstimator):
         self._propose(texts, labels, highlighted)
         self.names_ = unique_names(self.names_, rest)
         return self
-
-    @staticmethod
-    def _excess(model, index: dict, pid, terms: list[str], size: dict, n: int) -> np.ndarray:
-        """``excess_share`` of ``terms`` in persona ``pid`` from the model's per-persona counts: uses per
-        member in the persona against uses per member in the other personas. The model was fitted on the
-        same texts and labels as the namer (``top_terms`` gave ``terms`` for ``pid``); ``size`` and ``n``
-        are those labels' persona sizes and length. A run of one persona has no rest: every term keeps 1."""
-        own, cols = size.get(pid, 0), [index[t] for t in terms]
-        if n - own <= 0:
-            return np.ones(len(terms))
-        counts = model.counts_[:, cols]
-        mine = counts[int(np.flatnonzero(model.classes_ == pid)[0])]
-        return excess_share(mine / max(own, 1), (counts.sum(axis=0) - mine) / (n - own))
 
     def _propose(self, texts, labels, highlighted) -> None:
         """Replace a name by the proposer's when the proposal passes every rule (silently kept otherwise)."""
