@@ -83,6 +83,19 @@ def test_ray_features_equal_local(ray_executor):
     np.testing.assert_allclose(np.nan_to_num(remote), np.nan_to_num(local), rtol=0, atol=1e-12)
 
 
+def test_ray_encode_reads_long_texts_whole(ray_executor):
+    """A text past the model's window is encoded as pieces on the actors and pooled as locally."""
+    from ml.features.embed import SentenceEmbedder
+
+    texts = ["where is my bag", " ".join(f"refund {i} has not arrived after the cancelled flight" for i in range(40))]
+    local = SentenceEmbedder(cache_dir="", batch_size=2, show_progress=False)
+    expected = local.transform(texts)
+    embedder = SentenceEmbedder(cache_dir="", batch_size=2, show_progress=False)
+    vecs = ray_executor.encode(embedder, texts)
+    assert embedder.n_split_ == local.n_split_ == 1 and embedder.n_encoded_ == 1 + embedder.n_pieces_
+    np.testing.assert_allclose(vecs, expected, atol=1e-5)
+
+
 def test_ray_encode_uses_the_cache(ray_executor, tmp_path):
     """Only cache misses go to the actors; their vectors land in the cache; duplicates are encoded once."""
     from ml.features.embed import SentenceEmbedder

@@ -986,12 +986,33 @@ export interface components {
             /** Id */
             id: string;
         };
-        /** EmbeddingCache */
+        /**
+         * EmbeddingCache
+         * @description Vectors of the embed stage: from the cache or encoded (pieces, when long texts were split).
+         */
         EmbeddingCache: {
             /** Cached */
             cached: number;
+            /**
+             * Capped
+             * @description members cut into more than embed.max_pieces pieces; that many were encoded, spread over the text
+             * @default 0
+             */
+            capped: number;
             /** Encoded */
             encoded: number;
+            /**
+             * Pieces
+             * @description the pieces those members were encoded as
+             * @default 0
+             */
+            pieces: number;
+            /**
+             * Split
+             * @description members longer than the model's window, encoded as pieces and pooled (embed.long_texts; ml.features.long_text)
+             * @default 0
+             */
+            split: number;
         };
         /** ErrorDetail */
         ErrorDetail: {

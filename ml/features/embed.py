@@ -28,6 +28,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from tqdm import tqdm
 
+from ml.features.long_text import LongTextSplitter, Pieces
 from ml.runtime.errors import InputError
 from ml.runtime.gcfreeze import after_import
 from ml.text_cache import default_cache_dir
@@ -36,9 +37,11 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 EMBEDDING_DIM = 384
 LOOKUP_CHUNK = 50_000  # cache keys looked up (and vectors held) at a time
 ENCODERS = ("fp32", "int8")
+LONG_TEXTS = ("medoid", "mean", "truncate")
 
 _MODEL_LOCK = threading.Lock()
 _MODELS: dict[tuple[str, str], object] = {}
+_SPLITTERS: dict[tuple[str, int], LongTextSplitter] = {}
 
 
 def _model_path(model_name: str) -> str:
@@ -125,14 +128,23 @@ class SentenceEmbedder(BaseEstimator, TransformerMixin):
     show_progress: draw a progress bar (rate and ETA) and print cache hits / encoded counts.
     encoder: ``fp32`` (sentence-transformers on torch) or ``int8`` (ONNX Runtime, int8 weights,
         exported once; see ``ml.features.embed_onnx``). Each has its own cache key.
+    long_texts: a text longer than the model's window is cut into word-boundary pieces
+        (``ml.features.long_text``) and represented by ``medoid`` (the vector of its most typical piece)
+        or ``mean`` (the pieces' mean); ``truncate``: the model reads its first ``max_seq_length`` word
+        pieces only (the behaviour before).
+    max_pieces: the most pieces one text is encoded as (spread over the text).
 
     Attributes
     ----------
     model_id_: cache key prefix (model, weights version, encoder).
-    n_cached_, n_encoded_: hits and misses of the last ``transform`` call.
+    n_cached_, n_encoded_: hits and misses of the last ``transform`` call (pieces, when texts were split).
+    n_split_, n_pieces_, n_capped_: texts of the last call cut into pieces, their pieces, and those cut
+        into more than ``max_pieces`` (``ml.features.long_text``).
     """
 
     encoder = "fp32"  # persona models saved before the int8 encoder existed unpickle as fp32
+    long_texts = "truncate"  # and those saved before long texts were read whole keep their window
+    max_pieces = 16
 
     def __init__(
         self,
@@ -142,6 +154,8 @@ class SentenceEmbedder(BaseEstimator, TransformerMixin):
         device: str = "cpu",
         show_progress: bool = True,
         encoder: str = "fp32",
+        long_texts: str = "medoid",
+        max_pieces: int = 16,
     ):
         self.model_name = model_name
         self.batch_size = batch_size
@@ -149,11 +163,15 @@ class SentenceEmbedder(BaseEstimator, TransformerMixin):
         self.device = device
         self.show_progress = show_progress
         self.encoder = encoder
+        self.long_texts = long_texts
+        self.max_pieces = max_pieces
 
     def fit(self, texts=None, y=None):
         """Nothing is learned; records the model id. Returns self."""
         if self.encoder not in ENCODERS:
             raise InputError(f"embed.encoder: {self.encoder!r} is not one of {', '.join(ENCODERS)}")
+        if self.long_texts not in LONG_TEXTS:
+            raise InputError(f"embed.long_texts: {self.long_texts!r} is not one of {', '.join(LONG_TEXTS)}")
         base = model_id(self.model_name)
         self.model_id_ = base if self.encoder == "fp32" else f"{base}+onnx-{self.encoder}"
         return self
@@ -194,11 +212,27 @@ class SentenceEmbedder(BaseEstimator, TransformerMixin):
                     out[i] = vec
         return keys, missing
 
+    def split(self, texts: list[str]) -> Pieces:
+        """What to encode for ``texts``: long ones as pieces unless ``long_texts="truncate"``;
+        sets ``n_split_``, ``n_pieces_`` and ``n_capped_``. ``Pieces.pool`` turns their vectors back."""
+        self.n_split_ = self.n_pieces_ = self.n_capped_ = 0
+        if self.long_texts == "truncate":
+            return Pieces(texts)
+        splitter = _splitter(self.model_name, self.max_pieces)
+        pieces = splitter.split(texts)
+        pieces.how = self.long_texts
+        self.n_split_, self.n_pieces_, self.n_capped_ = splitter.n_split_, splitter.n_pieces_, splitter.n_capped_
+        return pieces
+
     def transform(self, texts: Sequence[str]) -> np.ndarray:
         """Return L2-normalised float32 embeddings, shape (len(texts), 384)."""
         if not hasattr(self, "model_id_"):
             self.fit()
-        texts = [str(t) for t in texts]
+        pieces = self.split([str(t) for t in texts])
+        return pieces.pool(self._encode_rows(pieces.texts))
+
+    def _encode_rows(self, texts: list[str]) -> np.ndarray:
+        """One vector per text, from the cache or encoded (the model's window applies)."""
         out = np.zeros((len(texts), EMBEDDING_DIM), dtype=np.float32)
         cache = self._cache()
         keys, missing_idx = self._lookup(cache, texts, out)
@@ -222,9 +256,19 @@ class SentenceEmbedder(BaseEstimator, TransformerMixin):
                     self.n_encoded_ += len(batch)
                     bar.update(len(batch))
         if self.show_progress and texts:
-            print(f"embed ({self.encoder}): {self.n_cached_} vectors from the cache, {self.n_encoded_} encoded",
-                  file=sys.stderr)
+            long = f"; {self.n_split_} long texts read as {self.n_pieces_} pieces" if self.n_split_ else ""
+            print(f"embed ({self.encoder}): {self.n_cached_} vectors from the cache, {self.n_encoded_} encoded"
+                  f"{long}", file=sys.stderr)
         return out
+
+
+def _splitter(model_name: str, max_pieces: int) -> LongTextSplitter:
+    """The fitted splitter of a model (once per process and ``max_pieces``)."""
+    key = (model_name, max_pieces)
+    with _MODEL_LOCK:
+        if key not in _SPLITTERS:
+            _SPLITTERS[key] = LongTextSplitter(_model_path(model_name), max_pieces).fit()
+        return _SPLITTERS[key]
 
 
 _HANDLE_URL_RE = re.compile(r"(?:https?://\S+|www\.\S+|@\w+)")

@@ -12,7 +12,6 @@ Nothing is downloaded: torch/transformers are used only for the one-time export.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import tempfile
@@ -23,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ml.features.long_text import max_seq_length
 from ml.runtime.gcfreeze import after_import
 
 INT8_FILE = "model-int8.onnx"
@@ -43,13 +43,6 @@ def model_files_hash(model_dir: str | Path) -> str:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 h.update(block)
     return h.hexdigest()[:16]
-
-
-def max_seq_length(model_dir: str | Path) -> int:
-    path = Path(model_dir) / "sentence_bert_config.json"
-    if path.exists():
-        return int(json.loads(path.read_text()).get("max_seq_length", 256))
-    return 256
 
 
 def _export_fp32(model_dir: Path, out: Path) -> None:

@@ -61,6 +61,12 @@ class EmbedConfig(_Section):
     strip_handles_urls: bool = Field(
         True, description="embed the text without @handles and URLs (who is addressed is a network feature)"
     )
+    long_texts: Literal["medoid", "mean", "truncate"] = Field(
+        "medoid", description="a text longer than the model's window (256 word pieces) is cut into pieces at "
+        "words: medoid = the vector of its most typical piece; mean = the pieces' mean; truncate = its first "
+        "256 word pieces only (ml.features.long_text)"
+    )
+    max_pieces: int = Field(16, ge=1, description="the most pieces one text is encoded as, spread over it")
 
 
 class FusionConfig(_Section):

@@ -164,7 +164,8 @@ class RayExecutor:
 
         if not hasattr(embedder, "model_id_"):
             embedder.fit()
-        texts = [str(t) for t in texts]
+        pieces = embedder.split([str(t) for t in texts])  # long texts as pieces (ml.features.long_text)
+        texts = pieces.texts
         out = np.zeros((len(texts), EMBEDDING_DIM), dtype=np.float32)
         cache = embedder._cache()  # the embedder's own cache, read and written here
         keys, missing = embedder._lookup(cache, texts, out)
@@ -183,7 +184,7 @@ class RayExecutor:
         if getattr(embedder, "show_progress", False) and texts:
             print(f"embed ({embedder.encoder}, ray): {embedder.n_cached_} vectors from the cache, "
                   f"{embedder.n_encoded_} encoded", file=sys.stderr)
-        return out
+        return pieces.pool(out)
 
     def _encoded_blocks(self, embedder: Any, uniq: list[str]):
         """(positions in ``uniq``, vectors) per block, as the actors finish them."""

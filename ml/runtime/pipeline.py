@@ -147,6 +147,9 @@ class PersonaPipeline:
                 texts = members["text"].tolist()
                 embeddings = executor.encode(embedder, clean_for_embedding(texts) if cfg.embed.strip_handles_urls
                                              else texts)
+                if embedder.n_split_:
+                    self.log(f"long members: {embedder.n_split_} longer than the model's window, read whole as "
+                             f"{embedder.n_pieces_} pieces (embed.long_texts)")
         return Prepared(n_messages, n_candidates, members, features, embeddings, load_report, filter_report,
                         featurizer, embedder, agent_report, clock.record(), staff_names)
 
@@ -235,7 +238,8 @@ class PersonaPipeline:
         t0 = time.perf_counter() if t0 is None else t0
         members = prep.members
         features, embeddings, embedder = prep.features, prep.embeddings, prep.embedder
-        embed_stats = {"cached": embedder.n_cached_, "encoded": embedder.n_encoded_}
+        embed_stats = {"cached": embedder.n_cached_, "encoded": embedder.n_encoded_, "split": embedder.n_split_,
+                       "pieces": embedder.n_pieces_, "capped": embedder.n_capped_}
         with self.timer_.stage("fuse"):
             fusion = self.stages.fusion.fit(embeddings, features)  # text only without metadata (weight_reason_)
             fusion_note = fusion.weight_reason_

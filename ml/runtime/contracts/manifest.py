@@ -120,8 +120,15 @@ class FusionSection(Contract):
 
 
 class EmbeddingCache(Contract):
+    """Vectors of the embed stage: from the cache or encoded (pieces, when long texts were split)."""
+
     cached: int
     encoded: int
+    split: int = Field(0, description="members longer than the model's window, encoded as pieces and pooled "
+                                      "(embed.long_texts; ml.features.long_text)")
+    pieces: int = Field(0, description="the pieces those members were encoded as")
+    capped: int = Field(0, description="members cut into more than embed.max_pieces pieces; that many were "
+                                       "encoded, spread over the text")
 
 
 class TimeOffsets(Contract):
