@@ -29,10 +29,21 @@ export function symmetricTicks(bound: number): number[] {
   return Array.from({ length: 2 * k + 1 }, (_, i) => (i - k) * step);
 }
 
-export default function FingerprintChart({ items, n = 12 }: { items: FingerprintItem[]; n?: number }) {
+/** Features read off the clock (ml.ingest.timebasis.CLOCK_FEATURES): their label names the run's clock. */
+export const CLOCK_FEATURES = new Set(["hour_sin", "hour_cos", "night_share", "business_hours_share", "weekend_share"]);
+
+/**
+ * A feature's chart label; a clock feature's says which clock it reads ("Night-time posting (UTC-08:00)"), since
+ * "night" on a UTC or fixed-offset run is not necessarily the customers' night. `clock`: `clockLabel`'s words.
+ */
+export function fingerprintLabel(label: string, feature: string, clock: string | null | undefined): string {
+  return clock && CLOCK_FEATURES.has(feature) ? `${label} (${clock})` : label;
+}
+
+export default function FingerprintChart({ items, n = 12, clock }: { items: FingerprintItem[]; n?: number; clock?: string | null }) {
   const words = useFeatureWords();
   const rows: Row[] = topFingerprint(items, n).map((f) => ({
-    label: words.label(f.feature),
+    label: fingerprintLabel(words.label(f.feature), f.feature, clock),
     diff: f.std_diff as number,
     item: f,
   }));
@@ -54,7 +65,7 @@ export default function FingerprintChart({ items, n = 12 }: { items: Fingerprint
               tickFormatter={(v: number) => `${v > 0 ? "+" : ""}${v}`}
               tick={{ fontSize: 11 }}
             />
-            <YAxis type="category" dataKey="label" width={200} tick={{ fontSize: 12 }} interval={0} />
+            <YAxis type="category" dataKey="label" width={clock ? 230 : 200} tick={{ fontSize: 12 }} interval={0} />
             <ReferenceLine x={0} stroke="#555" />
             <Tooltip
               isAnimationActive={false}

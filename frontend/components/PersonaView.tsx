@@ -3,7 +3,7 @@
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 
-import ActivityPanel from "@/components/ActivityPanel";
+import ActivityPanel, { clockLabel } from "@/components/ActivityPanel";
 import FingerprintChart from "@/components/FingerprintChart";
 import MemberSearch from "@/components/MemberSearch";
 import PersonaLineage from "@/components/PersonaLineage";
@@ -150,7 +150,10 @@ function PersonaPage({ p }: { p: Persona }) {
           <p className="hint">
             The {eventRun ? "events" : "features"} where this persona differs most from all {noun}.
           </p>
-          <FingerprintChart items={p.fingerprint ?? []} />
+          <FingerprintChart
+            items={p.fingerprint ?? []}
+            clock={p.activity?.has_timestamps === false ? null : clockLabel(p.activity?.time_basis)}
+          />
         </section>
 
         <section className="panel" aria-labelledby="separates-title">
