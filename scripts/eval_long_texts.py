@@ -13,9 +13,9 @@ stability off, embeddings from the on-disk cache), on labelled real data:
   (``input.keep_agents``), the longest members of these sets;
 - ``airline-author``: the airline tweets by author, labelled with the complaint reason (else the sentiment).
 
-Prints, per case and seed: members, members longer than the window (split) and their pieces, personas,
-NMI / ARI / ACC after the noise step for each mode, and for the split members (found again on their masked
-text, so about the same set) how often their 10 nearest labelled members (cosine, text embeddings) mostly
+Prints, per case and seed: members, members longer than the window (long) and their pieces, personas,
+NMI / ARI / ACC after the noise step for each mode, and for the split members (the labelled members whose
+vector differs between ``medoid`` and ``truncate``) how often their 10 nearest labelled members (cosine, text embeddings) mostly
 carry their own label: that reads the vectors without the layout and the clustering, where changing 1 % of
 the vectors moves every persona a little;
 ``--json`` writes the rows.
@@ -61,9 +61,9 @@ def run(path: Path, label_col: str, unit: str, inbound_only: bool, seed: int, mo
     members, stats = result.members, result.manifest.embedding_cache
     has = members["label"].notna().to_numpy()
     truth, pred = members["label"].where(has, "").astype(str).to_numpy(), members["persona_id"].to_numpy()
-    return {"members": len(members), "split": stats.split, "pieces": stats.pieces,
+    return {"members": len(members), "long": stats.long, "pieces": stats.pieces,
             "personas": int(np.unique(pred).size), "scores": label_scores(truth[has], pred[has]),
-            "truth": truth, "pred": pred, "has": has, "text": members["text"].tolist(), "emb": result.embeddings}
+            "truth": truth, "pred": pred, "has": has, "emb": result.embeddings}
 
 
 def knn_agreement(emb: np.ndarray, truth: np.ndarray, has: np.ndarray, pick: np.ndarray, k: int = 10) -> float:
@@ -79,16 +79,6 @@ def knn_agreement(emb: np.ndarray, truth: np.ndarray, has: np.ndarray, pick: np.
     return round(float(np.mean(hits)), 3)
 
 
-def long_members(texts: list[str]) -> np.ndarray:
-    """Members whose (masked) text runs past the model's window, as the embedder would split it."""
-    from ml.features.embed import SentenceEmbedder, clean_for_embedding
-
-    pieces = SentenceEmbedder(show_progress=False).fit().split(clean_for_embedding(texts))
-    if pieces.owner is None:
-        return np.zeros(len(texts), dtype=bool)
-    return np.bincount(pieces.owner, minlength=len(texts)) > 1
-
-
 def evaluate(case: str, seed: int, tmp: Path) -> dict:
     from scripts.eval_families import _airline, _twcs
 
@@ -98,11 +88,12 @@ def evaluate(case: str, seed: int, tmp: Path) -> dict:
         raise SystemExit(f"{path}: data file not found (set PERSONAS_SHARED_DATA)")
     runs = {mode: run(path, label_col, unit, inbound_only, seed, mode) for mode in MODES}
     first = runs[MODES[0]]
-    row = {"case": case, "seed": seed, "members": first["members"], "split": first["split"],
+    row = {"case": case, "seed": seed, "members": first["members"], "long": first["long"],
            "pieces": first["pieces"], **{f"{mode}_personas": r["personas"] for mode, r in runs.items()},
            **{f"{mode}_scores": r["scores"] for mode, r in runs.items()}}
-    pick = long_members(first["text"]) & first["has"]
     same = all(np.array_equal(first["truth"], r["truth"]) for r in runs.values())  # same members, in order
+    # the split members: those whose vector differs between reading them whole and truncating them
+    pick = (runs["medoid"]["emb"] != runs["truncate"]["emb"]).any(axis=1) & first["has"] if same else None
     if same and pick.sum() >= 5:
         row["split_members"] = int(pick.sum())
         row["split_knn10"] = {mode: knn_agreement(r["emb"], r["truth"], r["has"], pick) for mode, r in runs.items()}

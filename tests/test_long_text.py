@@ -32,7 +32,7 @@ def _tokens(splitter, text: str) -> int:
 def test_short_texts_are_not_touched(splitter):
     texts = ["where is my bag", "x" * splitter.window_]  # at most window characters: never tokenised
     pieces = splitter.split(texts)
-    assert pieces.texts is texts and pieces.owner is None and splitter.n_split_ == 0
+    assert pieces.texts is texts and pieces.owner is None and splitter.n_long_ == 0
     vecs = np.random.default_rng(0).normal(size=(2, 4)).astype(np.float32)
     assert pieces.pool(vecs) is vecs
 
@@ -40,7 +40,7 @@ def test_short_texts_are_not_touched(splitter):
 def test_long_text_is_cut_at_words_into_pieces_within_the_window(splitter):
     assert _tokens(splitter, THREAD) > splitter.window_  # the thread is longer than the model reads
     pieces = splitter.split(["hi", THREAD, "thanks"])
-    assert splitter.n_split_ == 1 and splitter.n_pieces_ == len(pieces.texts) - 2 >= 2
+    assert splitter.n_long_ == 1 and splitter.n_pieces_ == len(pieces.texts) - 2 >= 2
     assert pieces.owner.tolist() == [0] + [1] * splitter.n_pieces_ + [2]
     parts = [t for t, o in zip(pieces.texts, pieces.owner) if o == 1]
     assert all(_tokens(splitter, p) <= splitter.window_ for p in parts)
@@ -74,12 +74,13 @@ def test_medoid_is_the_piece_most_like_the_others():
 
 def test_a_long_thread_is_read_by_its_main_topic_not_its_first_window(tmp_path):
     thread = BAG * 5 + REFUND * 16  # opens with the bag, mostly about the refund
-    medoid = SentenceEmbedder(cache_dir=str(tmp_path), show_progress=False)
+    medoid = SentenceEmbedder(cache_dir=str(tmp_path), show_progress=False, long_texts="medoid")
     mean = SentenceEmbedder(cache_dir=str(tmp_path), show_progress=False, long_texts="mean")
-    cut = SentenceEmbedder(cache_dir=str(tmp_path), show_progress=False, long_texts="truncate")
+    cut = SentenceEmbedder(cache_dir=str(tmp_path), show_progress=False)  # the default
     bag, refund = cut.transform([BAG, REFUND])
     m, a, t = medoid.transform([thread])[0], mean.transform([thread])[0], cut.transform([thread])[0]
-    assert medoid.n_split_ == mean.n_split_ == 1 and medoid.n_pieces_ >= 3 and cut.n_split_ == 0
+    assert medoid.n_long_ == mean.n_long_ == cut.n_long_ == 1  # counted in every mode
+    assert medoid.n_pieces_ >= 3 and cut.n_pieces_ == 0
     assert float(t @ bag) > float(t @ refund)  # truncated: the opening decides
     assert float(m @ refund) > float(m @ bag) and float(a @ refund) > float(a @ bag)
     assert float(m @ refund) > float(a @ refund) > float(t @ refund)  # the medoid is one real piece's vector
@@ -87,7 +88,7 @@ def test_a_long_thread_is_read_by_its_main_topic_not_its_first_window(tmp_path):
     assert any(np.array_equal(m, v) for v in cut.transform(pieces.texts))
     # short texts: the same vectors in every mode; the pieces come from the cache on a re-run
     np.testing.assert_array_equal(medoid.transform([BAG, REFUND]), np.stack([bag, refund]))
-    again = SentenceEmbedder(cache_dir=str(tmp_path), show_progress=False)
+    again = SentenceEmbedder(cache_dir=str(tmp_path), show_progress=False, long_texts="medoid")
     np.testing.assert_array_equal(again.transform([thread])[0], m)
     assert again.n_encoded_ == 0 and again.n_cached_ == again.n_pieces_ >= 3
 

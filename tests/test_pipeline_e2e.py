@@ -70,9 +70,9 @@ def test_twcs_shared_slice_conversation_unit(tmp_path):
     assert manifest["unit"] == "conversation"
     assert manifest["counts"]["kept"] < manifest["counts"]["kept_messages"]  # threads group messages
     assert (assignments["n_messages"] >= 1).all() and assignments["n_messages"].max() > 1
-    # the longest threads run past the model's 256 word pieces: read whole, as pieces (ml.features.long_text)
+    # the longest threads run past the model's 256 word pieces: counted (read on their first 256 by default)
     embedded = manifest["embedding_cache"]
-    assert 0 < embedded["split"] < embedded["pieces"] and embedded["split"] < 0.05 * manifest["counts"]["kept"]
+    assert 0 < embedded["long"] < 0.05 * manifest["counts"]["kept"] and embedded["pieces"] == 0
 
 
 @pytest.mark.slow

@@ -988,7 +988,7 @@ export interface components {
         };
         /**
          * EmbeddingCache
-         * @description Vectors of the embed stage: from the cache or encoded (pieces, when long texts were split).
+         * @description Vectors of the embed stage: from the cache or encoded (pieces, when long texts were cut).
          */
         EmbeddingCache: {
             /** Cached */
@@ -1002,17 +1002,17 @@ export interface components {
             /** Encoded */
             encoded: number;
             /**
+             * Long
+             * @description members longer than the model's window (256 word pieces): read on their first 256 with embed.long_texts truncate, else cut into pieces (ml.features.long_text)
+             * @default 0
+             */
+            long: number;
+            /**
              * Pieces
-             * @description the pieces those members were encoded as
+             * @description the pieces those members were cut into (0 with truncate)
              * @default 0
              */
             pieces: number;
-            /**
-             * Split
-             * @description members longer than the model's window, encoded as pieces and pooled (embed.long_texts; ml.features.long_text)
-             * @default 0
-             */
-            split: number;
         };
         /** ErrorDetail */
         ErrorDetail: {

@@ -41,7 +41,7 @@ LONG_TEXTS = ("medoid", "mean", "truncate")
 
 _MODEL_LOCK = threading.Lock()
 _MODELS: dict[tuple[str, str], object] = {}
-_SPLITTERS: dict[tuple[str, int], LongTextSplitter] = {}
+_SPLITTERS: dict[tuple[str, int], LongTextSplitter | None] = {}
 
 
 def _model_path(model_name: str) -> str:
@@ -128,22 +128,22 @@ class SentenceEmbedder(BaseEstimator, TransformerMixin):
     show_progress: draw a progress bar (rate and ETA) and print cache hits / encoded counts.
     encoder: ``fp32`` (sentence-transformers on torch) or ``int8`` (ONNX Runtime, int8 weights,
         exported once; see ``ml.features.embed_onnx``). Each has its own cache key.
-    long_texts: a text longer than the model's window is cut into word-boundary pieces
-        (``ml.features.long_text``) and represented by ``medoid`` (the vector of its most typical piece)
-        or ``mean`` (the pieces' mean); ``truncate``: the model reads its first ``max_seq_length`` word
-        pieces only (the behaviour before).
+    long_texts: a text longer than the model's window: ``truncate`` (the default) lets the model read its
+        first ``max_seq_length`` word pieces (such texts are counted, ``n_long_``); ``medoid`` and ``mean``
+        cut it into word-boundary pieces (``ml.features.long_text``) and take the vector of its most typical
+        piece or the pieces' mean (docs/features.md, "Long members": neither wins on every labelled set).
     max_pieces: the most pieces one text is encoded as (spread over the text).
 
     Attributes
     ----------
     model_id_: cache key prefix (model, weights version, encoder).
     n_cached_, n_encoded_: hits and misses of the last ``transform`` call (pieces, when texts were split).
-    n_split_, n_pieces_, n_capped_: texts of the last call cut into pieces, their pieces, and those cut
-        into more than ``max_pieces`` (``ml.features.long_text``).
+    n_long_, n_pieces_, n_capped_: texts of the last call longer than the model's window, the pieces they
+        were cut into (0 with ``truncate``), and those cut into more than ``max_pieces`` (``ml.features.long_text``).
     """
 
     encoder = "fp32"  # persona models saved before the int8 encoder existed unpickle as fp32
-    long_texts = "truncate"  # and those saved before long texts were read whole keep their window
+    long_texts = "truncate"  # and those saved before the option existed read as before
     max_pieces = 16
 
     def __init__(
@@ -154,7 +154,7 @@ class SentenceEmbedder(BaseEstimator, TransformerMixin):
         device: str = "cpu",
         show_progress: bool = True,
         encoder: str = "fp32",
-        long_texts: str = "medoid",
+        long_texts: str = "truncate",
         max_pieces: int = 16,
     ):
         self.model_name = model_name
@@ -213,15 +213,15 @@ class SentenceEmbedder(BaseEstimator, TransformerMixin):
         return keys, missing
 
     def split(self, texts: list[str]) -> Pieces:
-        """What to encode for ``texts``: long ones as pieces unless ``long_texts="truncate"``;
-        sets ``n_split_``, ``n_pieces_`` and ``n_capped_``. ``Pieces.pool`` turns their vectors back."""
-        self.n_split_ = self.n_pieces_ = self.n_capped_ = 0
-        if self.long_texts == "truncate":
-            return Pieces(texts)
+        """What to encode for ``texts``: long ones as pieces unless ``long_texts="truncate"`` (then counted only);
+        sets ``n_long_``, ``n_pieces_`` and ``n_capped_``. ``Pieces.pool`` turns their vectors back."""
+        self.n_long_ = self.n_pieces_ = self.n_capped_ = 0
         splitter = _splitter(self.model_name, self.max_pieces)
-        pieces = splitter.split(texts)
+        if splitter is None:  # a model directory without tokenizer.json: its own window applies, uncounted
+            return Pieces(texts)
+        pieces = splitter.split(texts, cut=self.long_texts != "truncate")
         pieces.how = self.long_texts
-        self.n_split_, self.n_pieces_, self.n_capped_ = splitter.n_split_, splitter.n_pieces_, splitter.n_capped_
+        self.n_long_, self.n_pieces_, self.n_capped_ = splitter.n_long_, splitter.n_pieces_, splitter.n_capped_
         return pieces
 
     def transform(self, texts: Sequence[str]) -> np.ndarray:
@@ -256,18 +256,20 @@ class SentenceEmbedder(BaseEstimator, TransformerMixin):
                     self.n_encoded_ += len(batch)
                     bar.update(len(batch))
         if self.show_progress and texts:
-            long = f"; {self.n_split_} long texts read as {self.n_pieces_} pieces" if self.n_split_ else ""
+            long = f"; {self.n_long_} long texts read as {self.n_pieces_} pieces" if self.n_pieces_ else ""
             print(f"embed ({self.encoder}): {self.n_cached_} vectors from the cache, {self.n_encoded_} encoded"
                   f"{long}", file=sys.stderr)
         return out
 
 
-def _splitter(model_name: str, max_pieces: int) -> LongTextSplitter:
-    """The fitted splitter of a model (once per process and ``max_pieces``)."""
+def _splitter(model_name: str, max_pieces: int) -> LongTextSplitter | None:
+    """The fitted splitter of a model (once per process and ``max_pieces``); None without a tokenizer.json."""
     key = (model_name, max_pieces)
     with _MODEL_LOCK:
         if key not in _SPLITTERS:
-            _SPLITTERS[key] = LongTextSplitter(_model_path(model_name), max_pieces).fit()
+            path = _model_path(model_name)
+            has = (Path(path) / "tokenizer.json").exists()
+            _SPLITTERS[key] = LongTextSplitter(path, max_pieces).fit() if has else None
         return _SPLITTERS[key]
 
 

@@ -20,7 +20,8 @@ pieces. ``split(texts)`` returns ``Pieces``:
 
 ``Pieces.pool(vectors)`` is each text's vector: a whole text's own vector, untouched; a split text's the
 mean of its pieces' vectors weighted by their word pieces, L2-normalised. Learned state: ``window_``,
-``tokenizer_``. Counts of the last split: ``n_split_``, ``n_pieces_`` (of the split texts), ``n_capped_``.
+``tokenizer_``. Counts of the last split: ``n_long_`` (texts longer than the window), ``n_pieces_`` (what they
+were cut into), ``n_capped_`` (those cut into more than ``max_pieces``).
 """
 
 from __future__ import annotations
@@ -103,16 +104,19 @@ class LongTextSplitter:
         self.window_ = max_seq_length(self.model_dir) - 2  # [CLS] and [SEP]
         return self
 
-    def split(self, texts: list[str]) -> Pieces:
-        """``Pieces`` of ``texts``; sets ``n_split_``, ``n_pieces_`` and ``n_capped_``."""
+    def split(self, texts: list[str], cut: bool = True) -> Pieces:
+        """``Pieces`` of ``texts``; sets ``n_long_`` (texts longer than the window), ``n_pieces_`` and
+        ``n_capped_``. ``cut=False`` only counts them (``Pieces`` of the texts as given)."""
         window = self.window_
-        self.n_split_ = self.n_pieces_ = self.n_capped_ = 0
+        self.n_long_ = self.n_pieces_ = self.n_capped_ = 0
         long_at = [i for i, t in enumerate(texts) if len(t) > window]
         spans: dict[int, list[tuple[str, int]]] = {}
         for i, enc in zip(long_at, self.tokenizer_.encode_batch([texts[i] for i in long_at],
                                                                  add_special_tokens=False)):
             if len(enc.ids) > window:
-                spans[i] = self._cut(texts[i], enc.offsets, enc.word_ids)
+                self.n_long_ += 1
+                if cut:
+                    spans[i] = self._cut(texts[i], enc.offsets, enc.word_ids)
         if not spans:
             return Pieces(texts)
         out, owner, weight = [], [], []
@@ -121,7 +125,6 @@ class LongTextSplitter:
                 out.append(piece)
                 owner.append(i)
                 weight.append(size)
-        self.n_split_ = len(spans)
         self.n_pieces_ = sum(len(s) for s in spans.values())
         return Pieces(out, np.asarray(owner, dtype=np.int64), np.asarray(weight, dtype=np.float64))
 
@@ -142,3 +145,11 @@ class LongTextSplitter:
             pieces = [pieces[j] for j in keep]
             self.n_capped_ += 1
         return pieces
+
+
+def long_members_line(n_long: int, n_pieces: int, n: int) -> str:
+    """The run log's line on members longer than the model's window."""
+    head = f"long members: {n_long} of {n:,} are longer than the model's window"
+    if n_pieces:
+        return f"{head}, read whole as {n_pieces} pieces (embed.long_texts)"
+    return f"{head} and were read on its length; embed.long_texts: medoid reads them whole (docs/features.md)"

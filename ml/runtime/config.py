@@ -61,10 +61,10 @@ class EmbedConfig(_Section):
     strip_handles_urls: bool = Field(
         True, description="embed the text without @handles and URLs (who is addressed is a network feature)"
     )
-    long_texts: Literal["medoid", "mean", "truncate"] = Field(
-        "medoid", description="a text longer than the model's window (256 word pieces) is cut into pieces at "
-        "words: medoid = the vector of its most typical piece; mean = the pieces' mean; truncate = its first "
-        "256 word pieces only (ml.features.long_text)"
+    long_texts: Literal["truncate", "medoid", "mean"] = Field(
+        "truncate", description="a member longer than the model's window (256 word pieces): truncate = read on "
+        "its first 256 word pieces (counted in the manifest); medoid / mean = cut into pieces at words, then "
+        "the vector of its most typical piece / the pieces' mean (ml.features.long_text; docs/features.md)"
     )
     max_pieces: int = Field(16, ge=1, description="the most pieces one text is encoded as, spread over it")
 

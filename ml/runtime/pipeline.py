@@ -20,6 +20,7 @@ import pandas as pd
 from ml.cluster.hierarchy import family_records
 from ml.features.behavioral import BehavioralFeatures
 from ml.features.embed import SentenceEmbedder, clean_for_embedding, default_cache_dir
+from ml.features.long_text import long_members_line
 from ml.filtering import QualityFilter
 from ml.filtering.agents import drop_agents
 from ml.ingest.load import ColumnMapping, load_messages
@@ -147,9 +148,8 @@ class PersonaPipeline:
                 texts = members["text"].tolist()
                 embeddings = executor.encode(embedder, clean_for_embedding(texts) if cfg.embed.strip_handles_urls
                                              else texts)
-                if embedder.n_split_:
-                    self.log(f"long members: {embedder.n_split_} longer than the model's window, read whole as "
-                             f"{embedder.n_pieces_} pieces (embed.long_texts)")
+                if embedder.n_long_:
+                    self.log(long_members_line(embedder.n_long_, embedder.n_pieces_, len(texts)))
         return Prepared(n_messages, n_candidates, members, features, embeddings, load_report, filter_report,
                         featurizer, embedder, agent_report, clock.record(), staff_names)
 
@@ -238,7 +238,7 @@ class PersonaPipeline:
         t0 = time.perf_counter() if t0 is None else t0
         members = prep.members
         features, embeddings, embedder = prep.features, prep.embeddings, prep.embedder
-        embed_stats = {"cached": embedder.n_cached_, "encoded": embedder.n_encoded_, "split": embedder.n_split_,
+        embed_stats = {"cached": embedder.n_cached_, "encoded": embedder.n_encoded_, "long": embedder.n_long_,
                        "pieces": embedder.n_pieces_, "capped": embedder.n_capped_}
         with self.timer_.stage("fuse"):
             fusion = self.stages.fusion.fit(embeddings, features)  # text only without metadata (weight_reason_)

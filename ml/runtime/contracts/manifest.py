@@ -120,13 +120,14 @@ class FusionSection(Contract):
 
 
 class EmbeddingCache(Contract):
-    """Vectors of the embed stage: from the cache or encoded (pieces, when long texts were split)."""
+    """Vectors of the embed stage: from the cache or encoded (pieces, when long texts were cut)."""
 
     cached: int
     encoded: int
-    split: int = Field(0, description="members longer than the model's window, encoded as pieces and pooled "
-                                      "(embed.long_texts; ml.features.long_text)")
-    pieces: int = Field(0, description="the pieces those members were encoded as")
+    long: int = Field(0, description="members longer than the model's window (256 word pieces): read on their "
+                                     "first 256 with embed.long_texts truncate, else cut into pieces "
+                                     "(ml.features.long_text)")
+    pieces: int = Field(0, description="the pieces those members were cut into (0 with truncate)")
     capped: int = Field(0, description="members cut into more than embed.max_pieces pieces; that many were "
                                        "encoded, spread over the text")
 
