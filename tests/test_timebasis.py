@@ -95,7 +95,7 @@ def test_words_follow_the_basis():
     assert format_hours([9, 10], "UTC-08:00") == "09:00 and 10:00 UTC-08:00" and not clock_words_allowed("UTC-08:00")
     night = describe_feature("night_share", 0.68, 0.21, time_basis=UTC)
     assert night == "posts 68% of messages between 22:00 and 05:59 UTC (population 21%)"
-    assert describe_feature("weekend_share", 0.3, 0.2, time_basis=UTC).endswith("Saturday or Sunday (UTC) (population 20%)")
+    assert describe_feature("weekend_share", 0.3, 0.2, time_basis=UTC).endswith("Saturday or Sunday in UTC (population 20%)")
     assert describe_feature("hour_sin", 0.0, 0.0, {"persona_hour": 23, "population_hour": 14}, LOCAL) == (
         "typically posts around 23:00 local time (population 14:00 local time)")
     assert clock_words("Asia/Tokyo") == "Asia/Tokyo time"
@@ -106,19 +106,20 @@ def test_activity_and_description_carry_the_basis():
     act = ActivityProfiler(n_peak_hours=2, time_basis=UTC).fit(members, [0, 0, 0, 1]).profile(0)
     assert act["time_basis"] == UTC
     text = describe({"size": 3, "share": 0.75, "core_size": 3, "reassigned_count": 0, "activity": act})
-    days = "Saturday and Sunday (67% and 33% of its members; everyone: 50% and 25%)"
-    assert "busiest at 22:00 and 23:00 UTC" in text and f"most often on {days} (UTC)" in text
+    days, shares = "Saturday and Sunday", "(67% and 33% of its members; everyone: 50% and 25%)"
+    assert "busiest at 22:00 and 23:00 UTC" in text and f"most often on {days} in UTC {shares}" in text
+    assert ") (" not in text  # one parenthesis after the days, the clock read before it
     assert not CLAIMS.search(text)
     act_fixed = {**act, "time_basis": "UTC-08:00"}
     fixed_text = describe({"size": 3, "share": 0.75, "core_size": 3, "reassigned_count": 0, "activity": act_fixed})
-    assert "busiest at 22:00 and 23:00 UTC-08:00" in fixed_text and f"{days} (UTC-08:00)" in fixed_text
+    assert "busiest at 22:00 and 23:00 UTC-08:00" in fixed_text and f"{days} in UTC-08:00 {shares}" in fixed_text
     assert not CLAIMS.search(fixed_text)
     timing = generate_strategy({"id": 0, "name": "x", "size": 3, "share": 0.75, "activity": act_fixed,
                                 "fingerprint": [], "top_terms": [], "evidence": []}, GOALS[0], rewriter=None)["timing"]["text"]
     assert "UTC-08:00" in timing and "--timezone" in timing and not CLAIMS.search(timing)
     act_local = {**act, "time_basis": LOCAL}
     local_text = describe({"size": 3, "share": 0.75, "core_size": 3, "reassigned_count": 0, "activity": act_local})
-    assert "22:00 and 23:00 local time" in local_text and f"{days};" in local_text
+    assert "22:00 and 23:00 local time" in local_text and f"{days} {shares};" in local_text
 
 
 def test_a_day_is_named_only_above_an_even_spread_and_beside_everyones_share():
@@ -131,7 +132,7 @@ def test_a_day_is_named_only_above_an_even_spread_and_beside_everyones_share():
     act = ActivityProfiler(time_basis=UTC).fit(members, labels).profile(0)
     assert act["peak_weekdays"] == [1]
     text = describe({"size": 24, "share": 0.2, "core_size": 24, "reassigned_count": 0, "activity": act})
-    assert "most often on Tuesday (71% of its members; everyone: 53%) (UTC)" in text
+    assert "most often on Tuesday in UTC (71% of its members; everyone: 53%)" in text
     assert "Sunday" not in text  # the second busiest day, under an even spread
     assert days_with_shares(act, of="its events").endswith("(71% of its events; everyone: 53%)")
     even = pd.DataFrame({"local_hour": [9] * 14, "local_weekday": list(range(7)) * 2})

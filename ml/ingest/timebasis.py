@@ -21,7 +21,8 @@ and learns ``basis_``:
 - ``None`` when no value parsed as a timestamp.
 
 ``record()`` is the manifest's ``time`` section. ``clock_words(basis)`` is the label every sentence and
-chart uses ("UTC", "local time", "UTC-08:00", "America/New_York time"), and ``clock_words_allowed(basis)``
+chart uses ("UTC", "local time", "UTC-08:00", "America/New_York time"; ``day_clock`` the same after a
+weekday: "on Tuesday in UTC"), and ``clock_words_allowed(basis)``
 says whether words that read the clock as the customer's day ("Late-night", "Office-hours", "Weekend") may be
 used: only in local time or a named zone (a UTC day boundary is hours off for most markets, and so may be a
 fixed offset's).
@@ -80,6 +81,15 @@ def clock_words(basis: str | None) -> str:
     if basis:
         return f"{basis} time"
     return "(UTC or local time, unknown)"
+
+
+def day_clock(basis: str | None) -> str:
+    """The words that follow a weekday: " in UTC", " in UTC-08:00", " in Europe/London time", nothing in local
+    time (each author's own day), or " (UTC or local time, unknown)" for a profile made before the basis was
+    recorded: "on Tuesday in UTC (71% of its members; …)"."""
+    if basis == LOCAL:
+        return ""
+    return f" in {clock_words(basis)}" if basis else f" {clock_words(basis)}"
 
 
 def clock_words_allowed(basis: str | None) -> bool:

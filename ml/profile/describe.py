@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ml.ingest.timebasis import LOCAL, clock_name
+from ml.ingest.timebasis import day_clock
 from ml.profile.activity import WEEKDAYS, format_hours
 from ml.profile.tone import tone_sentence
 
@@ -14,11 +14,12 @@ def _quote_list(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def days_with_shares(act: dict, of: str = "its members") -> str:
+def days_with_shares(act: dict, of: str = "its members", clock: str = "") -> str:
     """"Tuesday (68% of its members; everyone: 69%)": the busy days with their shares beside the whole
     data's share of the same days, so a day busy for everyone (the dates a dump happens to cover) reads as
     such. Two days: "Monday and Tuesday (30% and 25% of its members; everyone: 20% and 18%)". ``of``: what
-    the counts count ("its events" for event personas, whose activity counts event rows)."""
+    the counts count ("its events" for event personas, whose activity counts event rows); ``clock`` follows
+    the days (``ml.ingest.timebasis.day_clock``: "Tuesday in UTC (71% of its members; everyone: 53%)")."""
     days, own, pop = act["peak_weekdays"], act.get("weekday") or [], act.get("population_weekday") or []
 
     def shares(counts: list[int]) -> str:
@@ -26,18 +27,17 @@ def days_with_shares(act: dict, of: str = "its members") -> str:
         return " and ".join(f"{100 * counts[d] / total:.0f}%" if total else "?" for d in days)
 
     return (" and ".join(WEEKDAYS[d] for d in days)
-            + f" ({shares(own)} of {of}; everyone: {shares(pop)})")
+            + f"{clock} ({shares(own)} of {of}; everyone: {shares(pop)})")
 
 
 def _activity_sentence(act: dict) -> str:
-    """Peak hours and days, each with its clock ("14:00 UTC", "Monday (UTC)"; ``ml.ingest.timebasis``)."""
+    """Peak hours and days, each with its clock ("14:00 UTC", "Monday in UTC"; ``ml.ingest.timebasis``)."""
     basis = act.get("time_basis")
     sentence = f"It is busiest at {format_hours(act['peak_hours'], basis)}"
     if act.get("population_peak_hours"):
         sentence += f" (everyone: {format_hours(act['population_peak_hours'], basis)})"
     if act.get("peak_weekdays"):
-        sentence += ", most often on " + days_with_shares(act)
-        sentence += "" if basis == LOCAL else f" ({clock_name(basis)})"
+        sentence += ", most often on " + days_with_shares(act, clock=day_clock(basis))
     if act.get("hourly_difference") is not None:
         sentence += (f"; its daily rhythm differs from the population's by "
                      f"{100 * act['hourly_difference']:.0f}% (total-variation distance)")

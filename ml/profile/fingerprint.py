@@ -17,7 +17,7 @@ import warnings
 
 import numpy as np
 
-from ml.ingest.timebasis import LOCAL, clock_name, clock_words
+from ml.ingest.timebasis import clock_words, day_clock
 
 # CONTRACTS §7: (name, group), in column order. Used when ml.features.behavioral is not importable.
 _CONTRACT_FEATURES = [
@@ -113,7 +113,7 @@ def describe_feature(name: str, p: float, q: float, extra: dict | None = None,
     """Plain-words sentence comparing persona value ``p`` with population value ``q`` (raw scale);
     hours and days say their clock (``time_basis``: "UTC", "local", an IANA zone, None = unknown)."""
     if name in SHARE_TEMPLATES:
-        days = "" if time_basis == LOCAL else f" ({clock_name(time_basis)})"
+        days = day_clock(time_basis)
         return SHARE_TEMPLATES[name].format(p=_fmt_pct(p), q=_fmt_pct(q), clock=clock_words(time_basis), days=days)
     if name in LOG_TEMPLATES:
         text, more, less, unit = LOG_TEMPLATES[name]

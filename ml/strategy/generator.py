@@ -23,7 +23,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 
-from ml.ingest.timebasis import LOCAL, UTC, clock_name, is_fixed_offset
+from ml.ingest.timebasis import UTC, day_clock, is_fixed_offset
 from ml.profile.activity import format_hours
 from ml.profile.describe import days_with_shares
 from ml.profile.tone import rest_share
@@ -96,7 +96,7 @@ def _explain(profile: dict, ref: str) -> str:
     if ref == "activity:peak_hours":
         return f"busiest hours {format_hours(act['peak_hours'], act.get('time_basis'))}"
     if ref == "activity:peak_weekdays":
-        return "busiest days " + days_with_shares(act) + _day_clock(act)
+        return "busiest days " + days_with_shares(act, clock=day_clock(act.get("time_basis")))
     if ref == "activity:has_timestamps":
         return "data has timestamps" if act.get("has_timestamps") else "data has no timestamps"
     if kind == "separator":
@@ -154,12 +154,6 @@ def _rewrite(doc: dict, rewriter: TextRewriter) -> None:
     doc["generated_by"]["llm_rewritten"] = kept
 
 
-def _day_clock(act: dict) -> str:
-    """" (UTC)" after weekdays read on a UTC (or unknown) clock; nothing for local days."""
-    basis = act.get("time_basis")
-    return "" if basis == LOCAL else f" ({clock_name(basis)})"
-
-
 def _timing(act: dict, standouts: list[dict]) -> dict:
     """When to send: the measured peak hours and days, each with its clock (``ml.ingest.timebasis``); on a UTC
     (or unknown) clock the text says so and asks for the market's zone instead of claiming the customers' day."""
@@ -171,7 +165,7 @@ def _timing(act: dict, standouts: list[dict]) -> dict:
     days = act.get("peak_weekdays") or []
     text = (f"Schedule sends and staff replies for {format_hours(act['peak_hours'], basis)}, when this "
             f"persona is most active")
-    text += f", especially on {days_with_shares(act)}{_day_clock(act)}." if days else "."
+    text += f", especially on {days_with_shares(act, clock=day_clock(basis))}." if days else "."
     if basis == UTC:
         text += (" These are UTC hours, not the customers' own clock: convert them to your market's time zone "
                  "(or rerun with --timezone Area/City).")
