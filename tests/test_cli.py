@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 
 from tests.conftest import REPO
@@ -83,3 +84,19 @@ def test_inbound_only_without_inbound_column(tmp_path):
     src = _write(tmp_path / "plain.csv", ("text\n" + rows + "\n").encode())
     proc = _run([str(src), "--out", str(tmp_path / "run"), "--no-store", "--inbound-only"])
     assert proc.returncode == 2 and "inbound" in proc.stderr
+
+
+def test_a_dump_in_another_language_names_the_language_stage(tmp_path):
+    """All rows removed by one filter stage: the one line says which stage and how to turn it off."""
+    rows = [f"Ma commande numéro {i} n'est toujours pas arrivée, pouvez-vous vérifier s'il vous plaît"
+            if i % 2 else f"Le remboursement de la facture {i} a été refusé deux fois, je suis très déçu"
+            for i in range(120)]
+    src = tmp_path / "avis.csv"
+    pd.DataFrame({"text": [f"{t} ({chr(97 + i % 26)}{chr(97 + i // 26)})" for i, t in enumerate(rows)]}).to_csv(
+        src, index=False)
+    proc = _run([str(src), "--out", str(tmp_path / "run"), "--no-store"])
+    lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
+    assert proc.returncode == 2 and len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert "avis.csv" in lines[0] and "the non_english stage removed" in lines[0]
+    assert "English only" in lines[0] and "filtering: {non_english: {enabled: false}}" in lines[0]
+    assert not (tmp_path / "run" / "personas.json").exists()

@@ -174,3 +174,27 @@ class QualityFilter(BaseEstimator):
         if stage in _VERDICTS:
             return getattr(sig, _VERDICTS[stage])[alive]
         raise ValueError(f"unknown filter stage {stage!r}")  # pragma: no cover
+
+
+_WHY = {  # what a stage that removed most of a dump means for the user
+    "non_english": "the text model and the word lists read English only, so texts in other languages cannot "
+                   "be grouped into personas",
+    "exact_duplicates": "the texts repeat word for word, digits and case aside",
+    "near_duplicates": "the texts are near copies of each other",
+    "length": "the texts are too short or too long (filtering.length)",
+    "templates": "the texts share one template (filtering.templates)",
+    "retweets_forwards": "the texts are retweets or forwards",
+}
+
+
+def largest_removal(report: list[dict]) -> str:
+    """One sentence on the stage of ``QualityFilter.report_`` that removed the largest share of the rows that
+    reached it, for an error that says too few were left: "the non_english stage removed 232 of 232 (…);
+    filtering: {non_english: {enabled: false}} in --config turns it off". Empty when no stage removed any."""
+    top = max(report, key=lambda s: (s.get("removed", 0) / max(s.get("input", 0), 1), s.get("removed", 0)),
+              default=None)
+    if not top or not top.get("removed"):
+        return ""
+    stage = top["stage"]
+    return (f"the {stage} stage removed {top['removed']:,} of {top['input']:,} ({_WHY.get(stage, 'see the manifest')}); "
+            f"filtering: {{{stage}: {{enabled: false}}}} in --config turns it off")

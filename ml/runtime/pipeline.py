@@ -23,6 +23,7 @@ from ml.features.embed import SentenceEmbedder, clean_for_embedding, default_cac
 from ml.features.long_text import long_members_line
 from ml.filtering import QualityFilter
 from ml.filtering.agents import drop_agents
+from ml.filtering.quality import largest_removal
 from ml.ingest.load import ColumnMapping, load_messages
 from ml.ingest.timebasis import TimeBasis, check_timezone
 from ml.metrics import dbcv, label_scores, silhouette, stability_ari
@@ -128,10 +129,11 @@ class PersonaPipeline:
             if staff_names:
                 self.log(f"agents: {len(staff_names)} given names from agent sign-offs are masked in every text")
         if len(members) < cfg.input.min_members:
+            most = largest_removal(filter_report)
             raise TooFewRowsError(
                 f"{', '.join(Path(p).name for p in paths)}: only {len(members)} {cfg.input.unit}s left after "
                 f"filtering ({len(candidates)} read); at least {cfg.input.min_members} are needed to find "
-                "personas: supply more rows or relax the filters in --config",
+                "personas: supply more rows or relax the filters in --config" + (f"; {most}" if most else ""),
                 n_rows=len(members), min_rows=cfg.input.min_members,
             )
         if prefetch_masks:
