@@ -10,17 +10,20 @@ author's later messages, never counted.
 ``tokenizers`` library, no truncation) and ``max_seq_length``; ``window_ = max_seq_length - 2`` word
 pieces. ``split(texts)`` returns ``Pieces``:
 
-- a text of at most ``window_`` characters cannot hold more word pieces than that (each covers at least
-  one character), so it is kept whole without being tokenised: tweets and short queries cost nothing;
+- a text of at most ``window_`` characters besides its spaces cannot hold more word pieces than that (each
+  covers at least one character that is not a space), so it is kept whole without being tokenised: tweets
+  and short queries cost nothing;
 - a longer text is tokenised; if it has more than ``window_`` word pieces it is cut into the fewest
   pieces of at most ``window_`` word pieces, of about equal length, each cut moved back to the start of
   a word (a single word longer than the window is cut inside it);
 - more than ``max_pieces`` pieces: that many, spread evenly over the text (first and last included),
   so one author with thousands of messages costs at most ``max_pieces`` encodings.
 
-``Pieces.pool(vectors)`` is each text's vector: a whole text's own vector, untouched; a split text's the
-mean of its pieces' vectors weighted by their word pieces, L2-normalised. Learned state: ``window_``,
-``tokenizer_``. Counts of the last split: ``n_long_`` (texts longer than the window), ``n_pieces_`` (what they
+``split(texts, cut=False)`` only counts the long texts (``SentenceEmbedder(long_texts="truncate")``, the
+default: the model then reads their first window). ``Pieces.pool(vectors)`` is each text's vector: a whole
+text's own vector, untouched; a cut text's the vector of its medoid piece (the piece most similar to the
+others, weighted by their lengths) or the mean of its pieces' vectors weighted by their word pieces,
+L2-normalised (docs/features.md, "Long members"). Learned state: ``window_``, ``tokenizer_``. Counts of the last split: ``n_long_`` (texts longer than the window), ``n_pieces_`` (what they
 were cut into), ``n_capped_`` (those cut into more than ``max_pieces``).
 """
 
@@ -33,6 +36,8 @@ from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
+
+TOKENISE_CHUNK = 4096  # texts tokenised at a time
 
 
 def max_seq_length(model_dir: str | Path) -> int:
@@ -47,8 +52,9 @@ def max_seq_length(model_dir: str | Path) -> int:
 class Pieces:
     """What to encode for a list of texts, and how to pool it back (see the module docstring).
 
-    ``texts``: the texts to encode (the input list itself when nothing was split); ``owner``: the input
-    position of each piece (None when nothing was split); ``weight``: each piece's word pieces."""
+    ``texts``: the texts to encode (the input list itself when nothing was cut); ``owner``: the input
+    position of each piece, in order (None when nothing was cut); ``weight``: each piece's word pieces;
+    ``how``: ``medoid`` or ``mean`` (``SentenceEmbedder.long_texts``)."""
 
     texts: list[str]
     owner: np.ndarray | None = None
@@ -56,35 +62,27 @@ class Pieces:
     how: str = "mean"
 
     def pool(self, vectors: np.ndarray) -> np.ndarray:
-        """(pieces, d) vectors → (texts, d): whole texts as encoded, split ones their weighted mean."""
+        """(pieces, d) vectors → (texts, d): a whole text's vector as encoded; a cut text's its medoid piece's
+        vector or its pieces' length-weighted mean (re-normalised). Loops over the cut texts only."""
         if self.owner is None:
             return vectors
-        if self.how == "medoid":
-            return self._medoid(vectors)
-        n = int(self.owner[-1]) + 1 if len(self.owner) else 0
+        n = int(self.owner[-1]) + 1
         counts = np.bincount(self.owner, minlength=n)
         out = np.zeros((n, vectors.shape[1]), dtype=np.float32)
         single = counts[self.owner] == 1
         out[self.owner[single]] = vectors[single]
-        multi = ~single
-        if multi.any():
-            sums = np.zeros((n, vectors.shape[1]), dtype=np.float64)
-            np.add.at(sums, self.owner[multi], vectors[multi].astype(np.float64) * self.weight[multi, None])
-            split = np.flatnonzero(counts > 1)
-            norms = np.linalg.norm(sums[split], axis=1, keepdims=True)
-            out[split] = (sums[split] / np.maximum(norms, 1e-12)).astype(np.float32)
-        return out
-
-
-    def _medoid(self, vectors: np.ndarray) -> np.ndarray:
-        n = int(self.owner[-1]) + 1
-        out = np.zeros((n, vectors.shape[1]), dtype=np.float32)
         starts = np.flatnonzero(np.r_[True, self.owner[1:] != self.owner[:-1]])
-        ends = np.r_[starts[1:], len(self.owner)]
-        for a, b in zip(starts, ends):
-            block, w = vectors[a:b], self.weight[a:b]
-            out[self.owner[a]] = block[int(((block @ block.T) @ w).argmax())]
+        for a in starts[counts[self.owner[starts]] > 1]:
+            b = a + counts[self.owner[a]]
+            out[self.owner[a]] = self._one(vectors[a:b], self.weight[a:b])
         return out
+
+    def _one(self, block: np.ndarray, weight: np.ndarray) -> np.ndarray:
+        """One cut text's vector from its pieces' (unit) vectors and word-piece counts."""
+        if self.how == "medoid":  # the piece most similar to all of them, each weighted by its length
+            return block[int(((block @ block.T) @ weight).argmax())]
+        total = (block.astype(np.float64) * weight[:, None]).sum(axis=0)
+        return (total / max(float(np.linalg.norm(total)), 1e-12)).astype(np.float32)
 
 
 class LongTextSplitter:
@@ -109,14 +107,17 @@ class LongTextSplitter:
         ``n_capped_``. ``cut=False`` only counts them (``Pieces`` of the texts as given)."""
         window = self.window_
         self.n_long_ = self.n_pieces_ = self.n_capped_ = 0
-        long_at = [i for i, t in enumerate(texts) if len(t) > window]
+        # a word piece holds at least one character that is not a space: shorter texts cannot be longer
+        long_at = [i for i, t in enumerate(texts) if len(t) - t.count(" ") > window]
         spans: dict[int, list[tuple[str, int]]] = {}
-        for i, enc in zip(long_at, self.tokenizer_.encode_batch([texts[i] for i in long_at],
-                                                                 add_special_tokens=False)):
-            if len(enc.ids) > window:
-                self.n_long_ += 1
-                if cut:
-                    spans[i] = self._cut(texts[i], enc.offsets, enc.word_ids)
+        for start in range(0, len(long_at), TOKENISE_CHUNK):  # a chunk's encodings at a time, not 1M of them
+            chunk = long_at[start:start + TOKENISE_CHUNK]
+            for i, enc in zip(chunk, self.tokenizer_.encode_batch([texts[i] for i in chunk],
+                                                                   add_special_tokens=False)):
+                if len(enc.ids) > window:
+                    self.n_long_ += 1
+                    if cut:
+                        spans[i] = self._cut(texts[i], enc.offsets, enc.word_ids)
         if not spans:
             return Pieces(texts)
         out, owner, weight = [], [], []
