@@ -2,15 +2,16 @@
 classes are few and large (docs/ablations.md, "Few large topics").
 
     python scripts/make_subsets.py --out-dir subsets
-    for n in b5 b10 b20 tw10 gn10; do
+    for n in b5 b10 b20 b40 tw10 tw20 gn10 gn20 gn40; do
         python scripts/ablate.py --data subsets/$n.csv --label-col label --name $n --groups granularity baselines
     done
 
-- ``b5``, ``b10``, ``b20``: every Banking77 query (train + test) of 5, 10 and 20 intents drawn at random
-  (one ``random.Random(0)`` stream, ``sample`` of the sorted intent names for 5, then 10, then 20): 861,
-  1,700 and 3,360 texts, about 170 per intent.
-- ``tw10``, ``gn10``: every text of the 10 largest topics of Tweet (1,270 texts, 65–249 each) and of
-  GoogleNews-TS (2,905 texts, 213–430 each).
+- ``b5``, ``b10``, ``b20``, ``b40``: every Banking77 query (train + test) of 5, 10, 20 and 40 intents drawn
+  at random (one ``random.Random(0)`` stream, ``sample`` of the sorted intent names for 5, then 10, 20, 40):
+  861, 1,700, 3,360 and 6,721 texts, about 170 per intent.
+- ``tw10``, ``tw20``, ``gn10``, ``gn20``, ``gn40``: every text of the 10 or 20 largest topics of Tweet (1,270
+  texts, 65–249 each; 1,702, 34–249) and of the 10, 20 or 40 largest stories of GoogleNews-TS (2,905 texts,
+  213–430 each; 4,500, 147–430; 6,976, 106–430).
 
 Columns ``text`` and ``label``. Real texts only; what changes from the full sets is how many classes there
 are and how large they are beside the data set.
@@ -30,7 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("PERSONAS_SHARED_DATA", REPO.parent / "shared" / "data"))
 
 
-def banking(shared: Path, sizes=(5, 10, 20)) -> dict[str, pd.DataFrame]:
+def banking(shared: Path, sizes=(5, 10, 20, 40)) -> dict[str, pd.DataFrame]:
     rows = pd.concat([pd.read_csv(shared / "banking77" / f) for f in ("train.csv", "test.csv")], ignore_index=True)
     intents, rng, out = sorted(rows["category"].unique()), random.Random(0), {}
     for k in sizes:  # one stream: the 10 are drawn after the 5
@@ -48,7 +49,8 @@ def largest(path: Path, k: int) -> pd.DataFrame:
 
 def build(shared: Path = SHARED_DATA) -> dict[str, pd.DataFrame]:
     stc = shared / "short_text_clustering"
-    return {**banking(shared), "tw10": largest(stc / "tweet.jsonl", 10), "gn10": largest(stc / "googlenews_ts.jsonl", 10)}
+    return {**banking(shared), **{f"tw{k}": largest(stc / "tweet.jsonl", k) for k in (10, 20)},
+            **{f"gn{k}": largest(stc / "googlenews_ts.jsonl", k) for k in (10, 20, 40)}}
 
 
 def main(argv: list[str] | None = None) -> int:
