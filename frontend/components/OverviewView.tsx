@@ -7,7 +7,7 @@ import { useMemo, useState } from "react";
 import ComparisonLink from "@/components/ComparisonLink";
 import PersonaTreemap from "@/components/PersonaTreemap";
 import QualityMetrics from "@/components/QualityMetrics";
-import { FunnelPanel, GranularityNote, RunCounts, RunMeta } from "@/components/RunFacts";
+import { FunnelPanel, GranularityNote, LongMembersNote, RunCounts, RunMeta } from "@/components/RunFacts";
 import RunSelector, { type RunChoice } from "@/components/RunSelector";
 import { EmptyRuns, ErrorState, Loading } from "@/components/States";
 import FamilyLevel, { familyNav, type FamilyNav } from "@/components/FamilyLevel";
@@ -84,6 +84,7 @@ function RunOverview({
       {head}
       <RunCounts manifest={m} />
       <GranularityNote manifest={m} />
+      <LongMembersNote manifest={m} />
       <div className="grid grid-3">
         <section className="panel span-2" aria-labelledby="treemap-title">
           <h2 id="treemap-title">

@@ -112,6 +112,32 @@ export function GranularityNote({ manifest: m }: { manifest: RunManifest }) {
   );
 }
 
+/** Members longer than the text model reads (manifest `embedding_cache.long`, runs since 2026-12-03): a long
+ * thread or a prolific author is represented by its opening unless `embed.long_texts` reads it whole
+ * (ml/features/long_text.py; docs/features.md "Long members"). Nothing when none is that long. */
+export function LongMembersNote({ manifest: m }: { manifest: RunManifest }) {
+  if (m.kind === "events") return null;
+  const long = m.embedding_cache?.long ?? 0;
+  if (!long) return null;
+  const mode = ((m.config?.embed ?? {}) as { long_texts?: string }).long_texts ?? "truncate";
+  const pieces = m.embedding_cache?.pieces ?? 0;
+  const how = mode === "medoid" ? "the vector of each one's most typical piece" : "the mean of each one's pieces";
+  return (
+    <p className="hint" data-testid="long-members-note" style={{ maxWidth: "60rem" }}>
+      {int(long)} of the {int(m.counts.kept)} members ({pct(long / Math.max(m.counts.kept, 1), 1)}) are longer than
+      the text model reads at once (256 word pieces, about 180 words).{" "}
+      {pieces > 0 ? (
+        <>They were read whole, as {int(pieces)} pieces, and placed by {how}.</>
+      ) : (
+        <>
+          Their place among the personas rests on their first 256 word pieces; <code>embed: {"{"}long_texts: medoid{"}"}</code>{" "}
+          in <code>--config</code> reads them whole.
+        </>
+      )}
+    </p>
+  );
+}
+
 function Stat({ label, value }: { label: string; value: string }) {
   return (
     <div className="stat">
