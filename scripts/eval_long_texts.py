@@ -106,16 +106,16 @@ def main(argv=None) -> int:
     ap.add_argument("--seeds", nargs="+", type=int, default=[0])
     ap.add_argument("--json", type=Path, default=None, help="write the rows here")
     args = ap.parse_args(argv)
+    from scripts.ablation.report import write_json
+
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for case in args.cases:
             for seed in args.seeds:
-                row = evaluate(case, seed, Path(tmp))
-                rows.append(row)
-                print(json.dumps(row), flush=True)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(rows, indent=1))
+                rows.append(evaluate(case, seed, Path(tmp)))
+                print(json.dumps(rows[-1]), flush=True)
+    if args.json:  # {"meta": {cases, seeds, platform, …}, "rows": [...]}, as the ablation writes
+        write_json(args.json, rows, {"script": "eval_long_texts", "cases": args.cases, "seeds": args.seeds})
     return 0
 
 
