@@ -153,4 +153,4 @@ def long_members_line(n_long: int, n_pieces: int, n: int) -> str:
     head = f"long members: {n_long} of {n:,} are longer than the model's window"
     if n_pieces:
         return f"{head}, read whole as {n_pieces} pieces (embed.long_texts)"
-    return f"{head} and were read on its length; embed.long_texts: medoid reads them whole (docs/features.md)"
+    return f"{head}: only their opening was read (embed.long_texts: medoid reads them whole; docs/features.md)"
