@@ -249,3 +249,16 @@ def test_real_airline_counts():
     assert 30 <= removed["retweets_forwards"] <= 150  # 113 quoted tweets, ~70 "RT @" in this set
     assert removed["non_english"] <= 5  # 2, both all-caps English ("OMG OMG OMG !!! I JUST DID!!")
     assert np.isclose(qf.report_[-1]["kept_share"], len(kept) / len(df))
+
+
+def test_too_few_rows_names_a_stage_only_when_it_removed_most_of_what_reached_it():
+    from ml.filtering.quality import largest_removal
+
+    report = [{"stage": "exact_duplicates", "input": 600, "removed": 273},
+              {"stage": "non_english", "input": 327, "removed": 327}]
+    line = largest_removal(report)  # the largest share (all of it), not the largest count
+    assert line.startswith("the non_english stage removed 327 of 327 (") and "English only" in line
+    assert line.endswith("filtering: {non_english: {enabled: false}} in --config turns it off")
+    # few rows for another reason (a small dump, or the unit): no stage is blamed
+    assert largest_removal([{"stage": "length", "input": 40, "removed": 3}]) == ""
+    assert largest_removal([]) == ""
