@@ -128,6 +128,9 @@ def _print(console, summary) -> None:
     console.print(table)
     console.print(f"{summary.n_assigned} assigned; novelty {summary.novelty_share:.1%} "
                   f"(reference: {summary.novelty_reference}); PSI {summary.shift.psi:.3f} ({summary.shift.level})")
+    if summary.long_members:
+        console.print(f"note: {summary.long_members} of the fresh members are longer than the text model reads at "
+                      "once; they were placed as the run read its own (embed.long_texts, docs/features.md)")
     if summary.novelty_reference != "member-sample":
         console.print("note: this run's model has no member sample (saved before it); novelty falls back to "
                       "per-persona distance quantiles, which miss most texts of unseen topics: re-run python -m "

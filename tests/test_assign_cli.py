@@ -36,6 +36,18 @@ def test_the_runs_own_data_is_not_novel(pipeline_run_dir, tmp_path, capsys):
     assert line.startswith("refit recommended" if code else "no refit needed")
 
 
+def test_fresh_members_longer_than_the_model_reads_are_counted(pipeline_run_dir, tmp_path, capsys):
+    """One fresh e-mail-length text (40 real sample tweets joined) among short ones: counted and said."""
+    tweets = pd.read_csv(SAMPLE_DIR / "twcs_sample.csv")["text"].dropna().astype(str).tolist()
+    fresh = tmp_path / "fresh.csv"
+    pd.DataFrame({"text": [" ".join(tweets[:40]), *tweets[40:200]]}).to_csv(fresh, index=False)
+    out = tmp_path / "long"
+    main([str(pipeline_run_dir), str(fresh), "--out", str(out)])
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["long_members"] == 1
+    assert "1 of the fresh members are longer than the text model reads" in capsys.readouterr().err
+
+
 def test_other_data_recommends_a_refit(pipeline_run_dir, tmp_path, capsys):
     """Airline tweets placed with a model of telecom/retail support tweets: novelty or PSI passes, exit 3."""
     out = tmp_path / "air"

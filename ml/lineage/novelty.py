@@ -36,11 +36,12 @@ class _RecordingEmbedder:
     """Wraps the model's embedder and keeps what it returned, so novelty needs no second encoding."""
 
     def __init__(self, inner):
-        self.inner, self.outputs = inner, []
+        self.inner, self.outputs, self.long = inner, [], 0
 
     def transform(self, texts):
         vectors = self.inner.transform(texts)
         self.outputs.append(np.asarray(vectors))
+        self.long += int(getattr(self.inner, "n_long_", 0))  # longer than the model reads (ml.features.long_text)
         return vectors
 
     def __getattr__(self, name):
@@ -120,6 +121,7 @@ class FreshDataScorer(BaseEstimator):
         finally:
             model.embedder = recorder.inner
         emb = np.vstack(recorder.outputs) if recorder.outputs else np.zeros((0, 1))
+        self.long_members_ = recorder.long
         if len(out) == 0:
             return out.assign(novel=pd.Series(dtype=bool), persona_name=pd.Series(dtype=str))
         if self.neighbourhood_ is not None:
@@ -164,7 +166,8 @@ class FreshDataScorer(BaseEstimator):
             novelty_reference=self.reference_,
             would_be_noise_share=round(float(out["would_be_noise"].mean()), 4) if n_new else 0.0,
             shares=shares, shift=shift, refit=bool(reasons), reasons=reasons,
-            config=cfg.model_dump(mode="json"), timings_s=timings or {})
+            config=cfg.model_dump(mode="json"), timings_s=timings or {},
+            long_members=int(getattr(self, "long_members_", 0)))
 
 
 def timed(fn, timings: dict[str, float], name: str):

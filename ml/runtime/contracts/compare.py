@@ -242,6 +242,9 @@ class AssignSummary(_Record):
     reasons: list[str]
     config: dict[str, Any]
     timings_s: dict[str, float] = Field(default_factory=dict)
+    long_members: int = Field(0, description="fresh members longer than the text model reads at once (256 word "
+                                             "pieces), placed as the run's embed.long_texts says "
+                                             "(ml.features.long_text)")
 
 
 # -- stored comparisons and series (ml.store, the API) ---------------------------------------------
