@@ -29,21 +29,10 @@ export function symmetricTicks(bound: number): number[] {
   return Array.from({ length: 2 * k + 1 }, (_, i) => (i - k) * step);
 }
 
-/** Features read off the clock (ml.ingest.timebasis.CLOCK_FEATURES): their label names the run's clock. */
-export const CLOCK_FEATURES = new Set(["hour_sin", "hour_cos", "night_share", "business_hours_share", "weekend_share"]);
-
-/**
- * A feature's chart label; a clock feature's says which clock it reads ("Night-time posting (UTC-08:00)"), since
- * "night" on a UTC or fixed-offset run is not necessarily the customers' night. `clock`: `clockLabel`'s words.
- */
-export function fingerprintLabel(label: string, feature: string, clock: string | null | undefined): string {
-  return clock && CLOCK_FEATURES.has(feature) ? `${label} (${clock})` : label;
-}
-
 export default function FingerprintChart({ items, n = 12, clock }: { items: FingerprintItem[]; n?: number; clock?: string | null }) {
-  const words = useFeatureWords();
+  const words = useFeatureWords(clock);
   const rows: Row[] = topFingerprint(items, n).map((f) => ({
-    label: fingerprintLabel(words.label(f.feature), f.feature, clock),
+    label: words.label(f.feature),
     diff: f.std_diff as number,
     item: f,
   }));

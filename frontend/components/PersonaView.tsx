@@ -120,6 +120,8 @@ function PersonaPage({ p }: { p: Persona }) {
   const eventRun = p.kind === "events";
   const noun = memberNoun(eventRun);
   const highlights = newHighlights(p.highlights ?? [], p.description ?? "");
+  // the clock that hour and weekday features are read in, for their labels (none without timestamps)
+  const clock = p.activity?.has_timestamps === false ? null : clockLabel(p.activity?.time_basis);
   return (
     <>
       <PersonaHead p={p} />
@@ -150,15 +152,12 @@ function PersonaPage({ p }: { p: Persona }) {
           <p className="hint">
             The {eventRun ? "events" : "features"} where this persona differs most from all {noun}.
           </p>
-          <FingerprintChart
-            items={p.fingerprint ?? []}
-            clock={p.activity?.has_timestamps === false ? null : clockLabel(p.activity?.time_basis)}
-          />
+          <FingerprintChart items={p.fingerprint ?? []} clock={clock} />
         </section>
 
         <section className="panel" aria-labelledby="separates-title">
           <h2 id="separates-title">What separates it</h2>
-          <SeparatorsPanel separators={p.separators} />
+          <SeparatorsPanel separators={p.separators} clock={clock} />
         </section>
 
         <TermsPanel p={p} />

@@ -3,8 +3,8 @@ import { useFeatureWords } from "@/lib/features";
 import { num, pct } from "@/lib/format";
 
 /** "What separates it": the signals a simple classifier leans on to tell this persona from the rest. */
-export default function SeparatorsPanel({ separators }: { separators: Separators | null | undefined }) {
-  const words = useFeatureWords();
+export default function SeparatorsPanel({ separators, clock }: { separators: Separators | null | undefined; clock?: string | null }) {
+  const words = useFeatureWords(clock);
   const signals = separators?.signals ?? [];
   if (!separators || signals.length === 0) {
     return <p className="state-none">No separating signals were found for this persona.</p>;

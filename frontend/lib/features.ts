@@ -30,14 +30,23 @@ function loadTable(): Promise<Map<string, FeatureInfo>> {
   return table;
 }
 
-export function featureWords(map: Map<string, FeatureInfo>): FeatureWords {
+/** Features read off the clock (ml.ingest.timebasis.CLOCK_FEATURES): their label names the run's clock. */
+export const CLOCK_FEATURES = new Set(["hour_sin", "hour_cos", "night_share", "business_hours_share", "weekend_share"]);
+
+/**
+ * `clock` (`clockLabel`'s words, e.g. "UTC-08:00"): a clock feature's label says which clock it reads
+ * ("Night-time posting (UTC-08:00)"), since "night" on a UTC or fixed-offset run is not necessarily the
+ * customers' night. Without it, labels are as listed.
+ */
+export function featureWords(map: Map<string, FeatureInfo>, clock?: string | null): FeatureWords {
+  const plain = (name: string) => map.get(name)?.label ?? featureLabel(name);
   return {
-    label: (name) => map.get(name)?.label ?? featureLabel(name),
+    label: (name) => (clock && CLOCK_FEATURES.has(name) ? `${plain(name)} (${clock})` : plain(name)),
     meaning: (name) => map.get(name)?.meaning ?? "",
   };
 }
 
-export function useFeatureWords(): FeatureWords {
+export function useFeatureWords(clock?: string | null): FeatureWords {
   const [map, setMap] = useState<Map<string, FeatureInfo>>(new Map());
   useEffect(() => {
     let live = true;
@@ -48,5 +57,5 @@ export function useFeatureWords(): FeatureWords {
       live = false;
     };
   }, []);
-  return useMemo(() => featureWords(map), [map]);
+  return useMemo(() => featureWords(map, clock), [map, clock]);
 }

@@ -49,6 +49,11 @@ def test_fingerprint_and_measures_use_plain_feature_labels(live_server, page, ar
     assert words and all(w in label.values() for w in bare), words
     assert any(w.endswith(f" ({clock})") for w in words), words  # the clock is said where it is read
     words = bare
+    # "What separates it" reads the same words: a clock feature there names the clock too
+    separators = page.get_by_test_id("separators")
+    for signal in (persona.get("separators") or {}).get("signals", []):
+        if signal["kind"] == "feature" and signal["signal"] in CLOCK_FEATURES:
+            assert f"{label[signal['signal']]} ({clock})" in separators.inner_text()
     raw = {name.replace("_", " ") for name in label} | set(label)
     assert not raw & set(words)
     assert "0" in numbers, numbers  # the axis has a tick at zero
