@@ -219,8 +219,7 @@ class SentenceEmbedder(BaseEstimator, TransformerMixin):
         splitter = _splitter(self.model_name, self.max_pieces)
         if splitter is None:  # a model directory without tokenizer.json: its own window applies, uncounted
             return Pieces(texts)
-        pieces = splitter.split(texts, cut=self.long_texts != "truncate")
-        pieces.how = self.long_texts
+        pieces = splitter.split(texts, cut=self.long_texts != "truncate", how=self.long_texts)
         self.n_long_, self.n_pieces_, self.n_capped_ = splitter.n_long_, splitter.n_pieces_, splitter.n_capped_
         return pieces
 

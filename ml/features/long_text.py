@@ -102,9 +102,9 @@ class LongTextSplitter:
         self.window_ = max_seq_length(self.model_dir) - 2  # [CLS] and [SEP]
         return self
 
-    def split(self, texts: list[str], cut: bool = True) -> Pieces:
-        """``Pieces`` of ``texts``; sets ``n_long_`` (texts longer than the window), ``n_pieces_`` and
-        ``n_capped_``. ``cut=False`` only counts them (``Pieces`` of the texts as given)."""
+    def split(self, texts: list[str], cut: bool = True, how: str = "mean") -> Pieces:
+        """``Pieces`` of ``texts`` pooled ``how`` (``medoid`` or ``mean``); sets ``n_long_`` (texts longer than
+        the window), ``n_pieces_`` and ``n_capped_``. ``cut=False`` only counts them (the texts as given)."""
         window = self.window_
         self.n_long_ = self.n_pieces_ = self.n_capped_ = 0
         # a word piece holds at least one character that is not a space: shorter texts cannot be longer
@@ -127,7 +127,7 @@ class LongTextSplitter:
                 owner.append(i)
                 weight.append(size)
         self.n_pieces_ = sum(len(s) for s in spans.values())
-        return Pieces(out, np.asarray(owner, dtype=np.int64), np.asarray(weight, dtype=np.float64))
+        return Pieces(out, np.asarray(owner, dtype=np.int64), np.asarray(weight, dtype=np.float64), how)
 
     def _cut(self, text: str, offsets: list[tuple[int, int]], word_ids: list[int | None]) -> list[tuple[str, int]]:
         """(piece text, word pieces) of one long text."""
