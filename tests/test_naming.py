@@ -15,8 +15,11 @@ from ml.profile.llm_names import LLMNamer, name_proposer_from_env
 from ml.profile.naming import (
     BEHAVIOR_MIN_EFFECT,
     BEHAVIOR_WORDS,
+    LITERAL_FLOOR,
     PersonaNamer,
+    as_written,
     behavior_word,
+    capitalized,
     compose,
     content_stems,
     excess_share,
@@ -69,6 +72,40 @@ def test_behavior_word_only_for_large_effects():
     assert behavior_word([{"feature": "night_share", "std_diff": 2.0}], min_effect=2.5) is None
 
 
+def test_all_caps_only_when_capitals_are_most_letters():
+    """Real Banking77 queries quoting "USD", "GBP" or "ATM" write 14 % of their letters in capitals against the
+    population's 5 % (std_diff 1.65): far above, but not "All-caps". Shouting (60 %) is."""
+    acronyms = [{"feature": "upper_ratio", "std_diff": 1.65, "persona_mean": 0.14, "population_mean": 0.05}]
+    shouting = [{"feature": "upper_ratio", "std_diff": 3.0, "persona_mean": 0.6, "population_mean": 0.05}]
+    assert behavior_word(acronyms) is None and behavior_word(shouting) == "All-caps"
+    both = acronyms + [{"feature": "words_log", "std_diff": -1.2, "persona_mean": 1.0}]
+    assert behavior_word(both) == "Brief"  # the next large effect that holds names the persona
+    assert behavior_word([{"feature": "upper_ratio", "std_diff": 3.0}]) is None  # no mean: no claim
+    assert LITERAL_FLOOR == {"upper_ratio": 0.5}
+
+
+def test_names_are_spelt_as_the_members_write_them():
+    """Real Banking77 / TWCS wording: an acronym, a place and a product keep the members' spelling; a word
+    that opens sentences is not taken for a proper noun ("Bill me later"), @handles and #hashtags do not count."""
+    text = "\n".join([
+        "I want to exchange USD and GBP with the app",
+        "Can I use your app to exchange USD for GBP?",
+        "The ATM in Notting Hill kept my card",
+        "ATM took my card. The ATM in Notting Hill again",
+        "my iPhone app crashes, the iPhone update broke it",
+        "Bill me later. My bill is wrong, the bill doubled",
+        "@Uber #Uber the uber driver cancelled",
+        "@united @AmericanAir Thank you, great crew",  # opens the tweet after its @handles
+        '"Thank you" was all they said, thank you',
+    ])
+    assert as_written("usd gbp", text) == "USD GBP" and as_written("atm & notting hill", text) == "ATM & Notting Hill"
+    assert as_written("iphone app", text) == "iPhone app" and capitalized("iPhone app") == "iPhone app"
+    assert as_written("bill", text) == "bill" and as_written("uber driver", text) == "uber driver"
+    assert as_written("thank", text) == "thank"
+    assert as_written("refund", text) == "refund" and as_written("usd", "") == "usd"  # unseen word, no text
+    assert capitalized("atm gave") == "Atm gave" and capitalized("ATM gave") == "ATM gave"
+
+
 def test_compose_and_unique():
     name, rest = compose(["flight", "flights delayed", "delayed", "gate"])
     assert name == "flight & delayed" and "gate" in rest
@@ -110,6 +147,33 @@ def test_namer_on_real_texts():
         assert phrase_ok(name) and "trevor" not in name.lower() and "erik" not in name.lower()
         assert len(content_stems(name, unique=False)) == len(content_stems(name)) <= 5
     assert n0.lower() != n1.lower()
+
+
+# real Banking77 queries: one persona quotes the ATM, the other the exchange of USD and GBP
+ATM = [
+    "The ATM did not give me the right amount of cash",
+    "I got less cash from the ATM than I asked for",
+    "why did the ATM give me the wrong amount",
+    "the ATM only gave me part of my cash",
+    "ATM cash withdrawal came out wrong, I am short",
+]
+FX = [
+    "I want to exchange USD and GBP with the app",
+    "Can I use your app to exchange USD for GBP?",
+    "what rate do you give to exchange GBP into USD",
+    "how do I exchange USD to GBP in the app",
+    "exchange my GBP to USD please",
+]
+
+
+def test_namer_spells_names_as_the_members_do():
+    from tests.test_profile_inputs import embed
+
+    texts, labels = ATM + FX, np.array([0] * len(ATM) + [1] * len(FX))
+    words, grams = ClassTfidf((1, 1), 2).fit(texts, labels), ClassTfidf((2, 3), 2).fit(texts, labels)
+    names = PersonaNamer().fit(texts, labels, embed(texts), words, grams, {}).names_
+    assert "ATM" in names[0] and ("USD" in names[1] or "GBP" in names[1]), names
+    assert "atm" not in names[0] and "usd" not in names[1].split() and "gbp" not in names[1].split(), names
 
 
 # real airline tweets (Twitter US Airline Sentiment): every persona of such a dump says "flight"

@@ -71,6 +71,30 @@ def test_tone_follows_style_features(airline_run):
                 assert ref.split(":", 1)[1] in {f["feature"] for f in p["fingerprint"] if f["group"] == "style"}
 
 
+@pytest.mark.shared
+def test_capitals_below_half_are_not_called_expressive(banking_run):
+    """Banking77 queries that quote "ATM" or "USD" write more capitals than the others, not in capitals:
+    their tone is not "expressive". A copy of the same profile whose members write 60 % capitals is."""
+    import copy
+
+    expressive = "expressive: reply promptly and personally"
+    p = next(p for p in banking_run["profiles"] if p["fingerprint"])
+    shout = copy.deepcopy(p)
+    for f in shout["fingerprint"]:
+        if f["feature"] == "upper_ratio":
+            f.update(persona_mean=0.6, std_diff=9.0)
+        elif f["feature"] in ("exclaim_log", "repeated_punct"):
+            f.update(std_diff=0.0)
+    assert expressive in generate_strategy(shout, "retention", rewriter=None)["tone"]["traits"]
+    quoting = copy.deepcopy(shout)
+    for f in quoting["fingerprint"]:
+        if f["feature"] == "upper_ratio":
+            f.update(persona_mean=0.14, std_diff=9.0)
+        elif f["feature"] in ("exclaim_log", "repeated_punct"):
+            f.update(std_diff=0.0)  # the other two "expressive" features stay quiet
+    assert expressive not in generate_strategy(quoting, "retention", rewriter=None)["tone"]["traits"]
+
+
 def test_bad_goal_and_profile_are_clear_errors():
     with pytest.raises(StrategyError, match="unknown goal 'growth'"):
         generate_strategy({}, "growth")

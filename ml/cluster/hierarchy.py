@@ -98,25 +98,26 @@ class PersonaFamilies:
         return np.array([self.family_of_[int(p)] for p in np.asarray(labels)], dtype=np.int64)
 
 
-def _family_name(terms: list[str]) -> str:
+def _family_name(terms: list[str], text: str = "") -> str:
     """The family's three most distinctive terms that pass the persona naming rules (no repeated stem or
-    one word in two spellings, profanity, sign-off or person's name), e.g. "Delivery, parcel & refund"."""
-    from ml.profile.naming import content_stems, one_word_twice, phrase_ok
+    one word in two spellings, profanity, sign-off or person's name as ``text``, the members' joined texts,
+    writes it), spelt as ``text`` writes them (``as_written``), e.g. "Delivery, parcel & refund", "ATM & cash"."""
+    from ml.profile.naming import as_written, capitalized, content_stems, one_word_twice, phrase_ok
 
     words: list[str] = []
     seen: set[str] = set()
     for term in terms:
         stems = content_stems(term)
         twice = any(one_word_twice(term, w) for w in words)  # "dragons" after "destinationdragons"
-        if stems and not stems & seen and not twice and phrase_ok(term):
+        if stems and not stems & seen and not twice and phrase_ok(term, text):
             words.append(term)
             seen |= stems
         if len(words) == 3:
             break
     if not words:
         return "General"
-    text = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " & " + words[-1]
-    return text[0].upper() + text[1:]
+    name = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " & " + words[-1]
+    return capitalized(as_written(name, text))
 
 
 NAME_POOL = 30  # family terms (by c-TF-IDF) re-ranked for the name
@@ -162,7 +163,7 @@ def family_records(hierarchy: PersonaFamilies, texts: list[str], labels, reassig
         ranked[fid] = named + [t["term"] for t in terms if t["term"] not in named]  # for a clash
         records.append({
             "id": fid,
-            "name": _family_name(named),
+            "name": _family_name(named, "\n".join(texts[i] for i in np.flatnonzero(mask))),
             "size": int(mask.sum()),
             "share": float(mask.sum() / n),
             "core_size": int((mask & ~reassigned).sum()),

@@ -137,12 +137,13 @@ def subpersona_records(sub: SubPersonas, texts: list[str], labels, n_terms: int 
         rows = np.where(labels == persona)[0]
         local = sub_labels[rows]
         words = ClassTfidf((1, 1), 2, 30000, exclude).fit([texts[i] for i in rows], local)
+        joined = "\n".join(texts[i] for i in rows)  # the parent's texts: how its members spell a word
         siblings = []
         for s in subs:
             size = int((local == s).sum())
             terms = [{"term": t, "weight": round(w, 6)} for t, w in words.top_terms(s, n_terms)]
             siblings.append({"id": s, "parent_id": int(persona), "level": 2,
-                             "name": _family_name([t["term"] for t in terms]), "size": size,
+                             "name": _family_name([t["term"] for t in terms], joined), "size": size,
                              "share": size / n, "share_of_parent": size / max(rows.size, 1), "top_terms": terms})
         siblings.sort(key=lambda r: (-r["size"], r["id"]))  # largest first, also after sample-fit placement
         names = unique_names({r["id"]: r["name"] for r in siblings},

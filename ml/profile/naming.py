@@ -29,6 +29,7 @@ proposal is used only when it passes the same rules (and is unique), otherwise t
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -68,6 +69,10 @@ FILLER_WORDS = frozenset([
     "say", "tell", "told", "ask", "asked", "thing", "things", "way", "today", "ago"
 ])
 BEHAVIOR_MIN_EFFECT = 1.0  # |std_diff| (persona mean − population mean, in population stds)
+# a word that states a level, not a difference, holds only when the persona's mean reaches it: "All-caps"
+# says capitals are most of the letters, not that the persona writes more of them than others do (bank
+# queries quoting "ATM", "PIN" or "USD" write 11–18 % of their letters in capitals against 5 %, std_diff 1–2.4)
+LITERAL_FLOOR = {"upper_ratio": 0.5}
 BLOCK_ROWS = 16384  # members whose embeddings score_candidates converts to float64 at a time
 _WORD_RE = re.compile(r"[a-z]+")
 _SIGNOFF_WORD_RE = re.compile(r"^[\^*][a-z]+$")
@@ -105,11 +110,19 @@ def phrase_ok(phrase: str, persona_text: str = "") -> bool:
     return not any(written_as_name(w, persona_text) for w in plain if w.isalpha())
 
 
+def literal_ok(f: dict) -> bool:
+    """False when fingerprint entry ``f``'s feature has a ``LITERAL_FLOOR`` that the persona's mean does not
+    reach (a persona at 14 % capitals is not "All-caps", however far above the population's 5 %)."""
+    floor = LITERAL_FLOOR.get(f["feature"])
+    return floor is None or (f.get("persona_mean") is not None and f["persona_mean"] >= floor)
+
+
 def behavior_word(highlighted: list[dict], min_effect: float = BEHAVIOR_MIN_EFFECT) -> str | None:
-    """The adjective of the strongest highlighted feature with |std_diff| >= ``min_effect``, else None."""
+    """The adjective of the strongest highlighted feature with |std_diff| >= ``min_effect`` (and its
+    ``LITERAL_FLOOR`` reached), else None."""
     for f in sorted(highlighted, key=lambda f: -abs(f["std_diff"] or 0.0)):
         words = BEHAVIOR_WORDS.get(f["feature"])
-        if words and f["std_diff"] is not None and abs(f["std_diff"]) >= min_effect:
+        if words and f["std_diff"] is not None and abs(f["std_diff"]) >= min_effect and literal_ok(f):
             word = words[0] if f["std_diff"] > 0 else words[1]
             if word:
                 return word
@@ -229,7 +242,43 @@ def compose(ranked: list[str], max_words: int = 4) -> tuple[str, list[str]]:
 
 
 def capitalized(name: str) -> str:
-    return name[:1].upper() + name[1:]
+    """First letter in capitals, unless the first word is written with a capital inside ("iPhone", "eBay")."""
+    first = name.split(" ", 1)[0]
+    return name if any(c.isupper() for c in first[1:]) else name[:1].upper() + name[1:]
+
+
+_LEADING_RE = re.compile(r"(?:[@#][\w.]+[\s:,]*)+$")  # @handles / #tags that open a tweet ("@united Thank you")
+_OPENERS = " \t\"'“‘([-–—*"
+
+
+def _sentence_start(text: str, at: int) -> bool:
+    """True when position ``at`` of ``text`` opens the text, a line or a sentence; @handles, #tags, quotes and
+    brackets before it do not count ("@united Thank you", "\"Thank you\")."""
+    line = text.rfind("\n", 0, at) + 1
+    before = text[max(line, at - 200):at].rstrip(_OPENERS)
+    before = _LEADING_RE.sub("", before).rstrip(_OPENERS)
+    return (not before and at - line <= 200) or (bool(before) and before[-1] in ".!?:")
+
+
+def as_written(phrase: str, text: str, min_share: float = 0.5, max_uses: int = 200) -> str:
+    """``phrase`` (lower case, from c-TF-IDF vocabularies) with each word spelt as ``text`` (a persona's
+    joined texts) writes it inside sentences, when one spelling other than lower case holds at least
+    ``min_share`` of its uses: "atm" → "ATM", "notting hill" → "Notting Hill", "iphone" → "iPhone"; "bill"
+    stays. Uses that open a text or a sentence, @handles and #hashtags are not counted; the first
+    ``max_uses`` counted uses decide."""
+    def spelt(m: re.Match) -> str:
+        word, forms, n = m.group(0), Counter(), 0
+        for h in re.finditer(rf"(?<![\w@#]){re.escape(word)}(?!\w)", text, flags=re.IGNORECASE):
+            if not _sentence_start(text, h.start()):
+                forms[h.group(0)] += 1
+                n += 1
+                if n >= max_uses:
+                    break
+        if not n:
+            return word
+        form, count = forms.most_common(1)[0]
+        return form if form != form.lower() and count >= min_share * n else word
+    return re.sub(r"[A-Za-z]+", spelt, phrase) if text else phrase
 
 
 class PersonaNamer(BaseEstimator):
@@ -277,6 +326,7 @@ class PersonaNamer(BaseEstimator):
             ranked = prefer_phrases(ranked, dict(zip(cands, scores, strict=True)))
             self.candidates_[int(pid)] = ranked
             phrase, rest[int(pid)] = compose(ranked, self.max_words)
+            phrase = as_written(phrase, persona_text)  # "ATM", "Notting Hill", as the members write them
             bw = behavior_word(highlighted.get(pid, highlighted.get(int(pid), [])), self.behavior_min_effect)
             if bw and content_stems(bw.replace("-", " ")) & content_stems(phrase):
                 bw = None  # "Personal" before "personal details": the phrase says it already

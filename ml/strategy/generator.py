@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from ml.ingest.timebasis import UTC, day_clock, is_fixed_offset
 from ml.profile.activity import format_hours
 from ml.profile.describe import days_with_shares
+from ml.profile.naming import literal_ok
 from ml.profile.tone import rest_share
 from ml.strategy.llm import TextRewriter, facts_kept, rewriter_from_env
 from ml.strategy.wording import (
@@ -259,7 +260,7 @@ def _channels(b: _Basis, channels: list[str] | None) -> list[dict]:
 def _tone(b: _Basis) -> dict:
     traits, tone_refs = ([FRUSTRATED], ["tone:negative"]) if b.negative else ([], [])
     for f in b.standouts:
-        words = TONE.get(f["feature"])
+        words = TONE.get(f["feature"]) if literal_ok(f) else None  # 14 % capitals is not shouting
         trait = words and (words[0] if f["std_diff"] > 0 else words[1])
         if trait and trait not in traits:
             traits.append(trait)
