@@ -256,9 +256,12 @@ def test_too_few_rows_names_a_stage_only_when_it_removed_most_of_what_reached_it
 
     report = [{"stage": "exact_duplicates", "input": 600, "removed": 273},
               {"stage": "non_english", "input": 327, "removed": 327}]
-    line = largest_removal(report)  # the largest share (all of it), not the largest count
+    line = largest_removal(report)  # 273 of 600 is under half: not the reason
     assert line.startswith("the non_english stage removed 327 of 327 (") and "English only" in line
     assert line.endswith("filtering: {non_english: {enabled: false}} in --config turns it off")
+    # 300 numbers, one text once digits are set aside: the duplicates stage, not the length stage's last 4
+    report = [{"stage": "exact_duplicates", "input": 300, "removed": 296}, {"stage": "length", "input": 4, "removed": 4}]
+    assert largest_removal(report).startswith("the exact_duplicates stage removed 296 of 300 (")
     # few rows for another reason (a small dump, or the unit): no stage is blamed
     assert largest_removal([{"stage": "length", "input": 40, "removed": 3}]) == ""
     assert largest_removal([]) == ""

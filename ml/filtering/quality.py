@@ -188,13 +188,15 @@ _WHY = {  # what a stage that removed most of a dump means for the user
 
 
 def largest_removal(report: list[dict]) -> str:
-    """One sentence on the stage of ``QualityFilter.report_`` that removed the largest share of the rows that
-    reached it, for an error that says too few were left: "the non_english stage removed 232 of 232 (…);
-    filtering: {non_english: {enabled: false}} in --config turns it off". Empty when no stage removed at least
-    half of what reached it (then the filters are not why so few were left: the data, or the unit, is)."""
-    top = max(report, key=lambda s: (s.get("removed", 0) / max(s.get("input", 0), 1), s.get("removed", 0)),
-              default=None)
-    if not top or 2 * top.get("removed", 0) < max(top.get("input", 0), 1):
+    """One sentence on the stage of ``QualityFilter.report_`` behind an error that says too few were left: of
+    the stages that removed at least half of the rows that reached them, the one that removed the most rows
+    ("the non_english stage removed 232 of 232 (…); filtering: {non_english: {enabled: false}} in --config
+    turns it off"; exact duplicates that removed 296 of 300, not the length stage that removed the last 4 of
+    4). Empty when no stage removed at least half of what reached it (then the filters are not why so few
+    were left: the data, or the unit, is)."""
+    most = [s for s in report if s.get("removed", 0) and 2 * s["removed"] >= max(s.get("input", 0), 1)]
+    top = max(most, key=lambda s: (s["removed"], s["removed"] / max(s.get("input", 0), 1)), default=None)
+    if not top:
         return ""
     stage = top["stage"]
     return (f"the {stage} stage removed {top['removed']:,} of {top['input']:,} ({_WHY.get(stage, 'see the manifest')}); "
