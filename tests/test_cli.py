@@ -98,5 +98,7 @@ def test_a_dump_in_another_language_names_the_language_stage(tmp_path):
     lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
     assert proc.returncode == 2 and len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert "avis.csv" in lines[0] and "the non_english stage removed" in lines[0]
-    assert "English only" in lines[0] and "filtering: {non_english: {enabled: false}}" in lines[0]
+    assert "English only" in lines[0] and "non_english: {enabled: false}}" in lines[0]
+    # the rows are two templates: the near-duplicate stage removed most of them first, and is named too
+    assert "the near_duplicates stage removed" in lines[0] and lines[0].endswith("in --config turns them off")
     assert not (tmp_path / "run" / "personas.json").exists()

@@ -256,12 +256,17 @@ def test_too_few_rows_names_a_stage_only_when_it_removed_most_of_what_reached_it
 
     report = [{"stage": "exact_duplicates", "input": 600, "removed": 273},
               {"stage": "non_english", "input": 327, "removed": 327}]
-    line = largest_removal(report)  # 273 of 600 is under half: not the reason
+    line = largest_removal(report)  # 273 of 600 is under half: not named
     assert line.startswith("the non_english stage removed 327 of 327 (") and "English only" in line
     assert line.endswith("filtering: {non_english: {enabled: false}} in --config turns it off")
-    # 300 numbers, one text once digits are set aside: the duplicates stage, not the length stage's last 4
-    report = [{"stage": "exact_duplicates", "input": 300, "removed": 296}, {"stage": "length", "input": 4, "removed": 4}]
-    assert largest_removal(report).startswith("the exact_duplicates stage removed 296 of 300 (")
+    # 300 numbers, one text once digits are set aside: turning off either stage alone would not help
+    report = [{"stage": "exact_duplicates", "input": 300, "removed": 296}, {"stage": "near_duplicates", "input": 4,
+              "removed": 0}, {"stage": "length", "input": 4, "removed": 4}]
+    line = largest_removal(report)
+    assert line.startswith("the exact_duplicates stage removed 296 of 300 (") and "near_duplicates" not in line
+    assert ", then the length stage removed 4 of 4 (the texts are too short" in line
+    assert line.endswith("filtering: {exact_duplicates: {enabled: false}, length: {enabled: false}} in --config "
+                         "turns them off")
     # few rows for another reason (a small dump, or the unit): no stage is blamed
     assert largest_removal([{"stage": "length", "input": 40, "removed": 3}]) == ""
     assert largest_removal([]) == ""

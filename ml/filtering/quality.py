@@ -188,16 +188,17 @@ _WHY = {  # what a stage that removed most of a dump means for the user
 
 
 def largest_removal(report: list[dict]) -> str:
-    """One sentence on the stage of ``QualityFilter.report_`` behind an error that says too few were left: of
-    the stages that removed at least half of the rows that reached them, the one that removed the most rows
-    ("the non_english stage removed 232 of 232 (…); filtering: {non_english: {enabled: false}} in --config
-    turns it off"; exact duplicates that removed 296 of 300, not the length stage that removed the last 4 of
-    4). Empty when no stage removed at least half of what reached it (then the filters are not why so few
-    were left: the data, or the unit, is)."""
+    """One sentence on the stages of ``QualityFilter.report_`` behind an error that says too few were left:
+    every stage that removed at least half of the rows that reached it, in the order they ran ("the
+    non_english stage removed 232 of 232 (…); filtering: {non_english: {enabled: false}} in --config turns it
+    off"). Turning off one of several would not help: 300 numbers lose 296 to the exact duplicates (one text
+    once digits are set aside) and the last 4 to the length stage, so both are named. Empty when no stage
+    removed at least half of what reached it (then the filters are not why so few were left: the data, or the
+    unit, is)."""
     most = [s for s in report if s.get("removed", 0) and 2 * s["removed"] >= max(s.get("input", 0), 1)]
-    top = max(most, key=lambda s: (s["removed"], s["removed"] / max(s.get("input", 0), 1)), default=None)
-    if not top:
+    if not most:
         return ""
-    stage = top["stage"]
-    return (f"the {stage} stage removed {top['removed']:,} of {top['input']:,} ({_WHY.get(stage, 'see the manifest')}); "
-            f"filtering: {{{stage}: {{enabled: false}}}} in --config turns it off")
+    said = [f"the {s['stage']} stage removed {s['removed']:,} of {s['input']:,} ({_WHY.get(s['stage'], 'see the manifest')})"
+            for s in most]
+    switches = ", ".join(f"{s['stage']}: {{enabled: false}}" for s in most)
+    return (", then ".join(said) + f"; filtering: {{{switches}}} in --config turns {'it' if len(most) == 1 else 'them'} off")
