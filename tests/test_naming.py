@@ -118,6 +118,9 @@ def test_compose_and_unique():
     assert not one_word_twice("exchange rate", "change pin") and not one_word_twice("order", "border")
     assert compose(["exchange", "change pin", "rate"])[0] == "exchange & change pin"
     assert one_word_twice("wi fi", "free wifi")  # a split word against a longer phrase counts too
+    assert one_word_twice("wi-fi", "wifi") and one_word_twice("wi-fi", "wi fi") and not one_word_twice("top-up", "topped")
+    assert compose(["top-up", "failed", "top up"])[0] == "top-up & failed"
+    assert one_word_twice("preorder", "pre orders")  # TWCS: "Preorder & pre orders" named a persona  # a compound is one content word
     assert compose([]) == ("General", [])
     out = unique_names(
         {0: "Flight & delayed", 1: "Flight & delayed", 2: "Flight & delayed"},

@@ -56,3 +56,18 @@ def test_the_words_memo_stops_filling_at_its_size_and_is_cleared(monkeypatch):
     assert first == want == [term_tokens(t, (1, 2)) for t in texts]  # memoised or not, the same terms
     terms.clear_term_memo()
     assert terms._WORDS_MEMO == {}
+
+
+def test_a_hyphenated_compound_is_one_term():
+    """Real Banking77 and airline wording: "top-up" is one term (split, both halves are stop words and the
+    topic vanished from terms and names); "check-in" and "wi-fi" too. A compound is dropped when one half is
+    sensitive or profane, as a single word would be."""
+    texts = ["My top-up failed again", "why did my top-up fail", "top-up reverted on my card",
+             "the wi-fi at check-in was down", "no wi-fi on board, check-in slow", "my ex-wife has the card",
+             "my ex-wife changed the pin", "refund the card fee", "card fee refund please"]
+    assert term_tokens(texts[0]) == ["top-up", "failed"] and "check-in" in term_tokens(texts[3])
+    assert term_tokens("covid-19 rules") == ["covid", "rules"]  # a part must start with a letter
+    fitted = ClassTfidf((1, 1), 2).fit(texts, np.array([0, 0, 0, 1, 1, 2, 2, 3, 3]))
+    vocab = set(fitted.vocabulary_)
+    assert {"top-up", "wi-fi", "check-in"} <= vocab and "ex-wife" not in vocab
+    assert fitted.top_terms(0, 1)[0][0] == "top-up"

@@ -74,7 +74,7 @@ BEHAVIOR_MIN_EFFECT = 1.0  # |std_diff| (persona mean − population mean, in po
 # queries quoting "ATM", "PIN" or "USD" write 11–18 % of their letters in capitals against 5 %, std_diff 1–2.4)
 LITERAL_FLOOR = {"upper_ratio": 0.5}
 BLOCK_ROWS = 16384  # members whose embeddings score_candidates converts to float64 at a time
-_WORD_RE = re.compile(r"[a-z]+")
+_WORD_RE = re.compile(r"[a-z]+(?:-[a-z]+)*")  # a hyphenated compound is one word, as in the terms
 _SIGNOFF_WORD_RE = re.compile(r"^[\^*][a-z]+$")
 
 
@@ -211,16 +211,21 @@ def one_word_twice(a: str, b: str) -> bool:
     """Two phrases that hold one word in two spellings: a stem that begins another ("flight" / "flightled"),
     one of five letters or more that ends another after at least four letters (a hashtag, "dragons" /
     "destinationdragons"; not "change" / "exchange", "order" / "border"), or a phrase
-    that is another's word split ("wi fi" / "wifi")."""
-    sa, sb = content_stems(a), content_stems(b)
+    that is another's word split, also once stemmed or with its hyphen ("wi fi" / "wifi" / "wi-fi",
+    "pre orders" / "preorder")."""
+    sa, sb = ({s.replace("-", "") for s in content_stems(p)} for p in (a, b))  # "wi-fi" / "wifi"
     for x in sa:
         for y in sb:
             short, long_ = sorted((x, y), key=len)
             ends = len(short) >= 5 and long_.endswith(short) and len(long_) - len(short) >= 4  # not "ex|change"
             if (len(short) >= 4 and long_.startswith(short)) or ends:
                 return True
-    wa, wb = _WORD_RE.findall(a.lower()), _WORD_RE.findall(b.lower())
-    return (len(wa) > 1 and "".join(wa) in wb) or (len(wb) > 1 and "".join(wb) in wa)
+    wa, wb = ([w.replace("-", "") for w in _WORD_RE.findall(p.lower())] for p in (a, b))
+    la, lb = ([s.replace("-", "") for s in content_stems(p, unique=False)] for p in (a, b))  # "pre orders"
+
+    def split(x: list[str], y: list[str]) -> bool:
+        return len(x) > 1 and "".join(x) in y
+    return split(wa, wb) or split(wb, wa) or split(la, lb) or split(lb, la)
 
 
 def compose(ranked: list[str], max_words: int = 4) -> tuple[str, list[str]]:

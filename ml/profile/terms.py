@@ -39,7 +39,9 @@ SENSITIVE_TERMS = frozenset(
     ["age", "aged", "old", "older", "young", "younger", "elderly", "teen", "teenager", "senior", "seniors", "boomer", "millennial", "man", "men", "woman", "women", "male", "female", "boy", "boys", "girl", "girls", "guy", "lady", "ladies", "gentleman", "gay", "lesbian", "trans", "transgender", "husband", "wife", "wives", "boyfriend", "girlfriend", "fiance", "fiancee", "mom", "mum", "mother", "dad", "father", "son", "daughter", "kid", "kids", "child", "children", "baby", "babies", "pregnant", "pregnancy", "family", "families", "grandma", "grandpa", "grandmother", "grandfather", "sister", "brother", "parent", "parents", "black", "white", "asian", "hispanic", "latino", "latina", "african", "arab", "jewish", "jew", "muslim", "christian", "catholic", "hindu", "buddhist", "sikh", "religion", "religious", "church", "mosque", "temple", "synagogue", "god", "jesus", "allah", "bible", "pray", "prayer", "prayers", "immigrant", "ethnic", "race", "racist", "sick", "illness", "ill", "disease", "cancer", "diabetes", "diabetic", "disabled", "disability", "wheelchair", "pregnant", "hospital", "doctor", "medication", "meds", "medical", "health", "mental", "depression", "anxiety", "autism", "autistic", "blind", "deaf", "hiv", "therapy", "surgery", "income", "salary", "poor", "broke", "rich", "wealthy", "unemployed", "welfare", "debt"]
 )
 
-TOKEN_PATTERN = r"(?u)\b[^\W\d_][^\W_]*(?:'[^\W\d_]+)?\b"
+# a word starts with a letter; hyphenated compounds are one word ("top-up", "check-in", "wi-fi", "t-mobile"):
+# split, their halves are often stop words ("top", "up", "in") or say less than the whole
+TOKEN_PATTERN = r"(?u)\b[^\W\d_][^\W_]*(?:-[^\W\d_][^\W_]*)*(?:'[^\W\d_]+)?\b"
 _ENTITY_RE = re.compile(r"&\w+;|&#\d+;")
 _PLACEHOLDER_RE = re.compile(r"\[(?:url|email|phone|card|order|@user|name|iban|account|address)\]")
 _HASH_RE = re.compile(r"#(?=\w)")
@@ -121,7 +123,8 @@ def is_profane(text: str) -> bool:
 
 def _ok_term(term: str) -> bool:
     words = term.split()
-    if any(w in SENSITIVE_TERMS for w in words) or any(_profane_word(w) for w in words):
+    parts = [p for w in words for p in w.split("-")]  # a compound's halves too: "ex-wife", "bull-…"
+    if any(w in SENSITIVE_TERMS for w in words + parts) or any(_profane_word(w) for w in words + parts):
         return False
     return all(len(w) > 1 and not w.isdigit() for w in words)
 
