@@ -94,6 +94,9 @@ def test_family_names_skip_repeated_stems_and_profanity():
     assert _family_name(["flight", "flights", "gate", "delayed"]) == "Flight, gate & delayed"
     assert _family_name(["shit", "refund", "money"]) == "Refund & money"
     assert _family_name([]) == "General"
+    # spelt as the members write it, and a census first name written capitalised is refused
+    text = "The ATM kept my card, Lauren said the ATM was broken\nLauren told me to wait"
+    assert _family_name(["atm", "lauren", "card", "broken"], text) == "ATM, card & broken"
 
 
 def test_family_names_leave_out_a_word_every_family_uses_as_much():
