@@ -12,6 +12,8 @@ joblib cache, so a second run mostly re-does clustering and profiles) and prints
 - ``std_diff``: quantiles of |std_diff| of every persona's highlighted features (``highlight_features``),
   and of the strongest one per persona: the numbers behind the behaviour-word threshold in
   docs/profiles.md;
+- ``terms``: how the top terms read (``term_checks``: the share of a persona's members that use its top
+  terms, terms that one member alone uses, top-5 terms against the label);
 - ``names``: every name, ``behaviour_words``: how many names carry one, ``repeated_stem``, ``duplicates``;
 - ``stems_in_3_names_or_more`` / ``names_with_such_a_stem``: words (Snowball stems, behaviour words left
   out) that three names or more share ("flight" in an airline dump), and how many names hold one.
@@ -89,6 +91,34 @@ def name_checks(names: list[str]) -> dict:
     }
 
 
+def term_checks(personas: list[dict], members, labels: dict[int, str]) -> dict:
+    """How the personas' top terms read: ``member_share`` (mean over personas and their top-10 terms of the
+    share of the persona's members whose text holds the term: a term most members use describes the
+    persona), ``one_member_terms`` (top-10 terms that one member alone uses, e.g. "ms" from one pasted
+    traceroute), and with labels ``top5_share_label_stem`` (personas whose top-5 terms share a stem with
+    their commonest label)."""
+    from ml.profile.terms import term_tokens
+
+    shares, lone, hit = [], 0, 0
+    by_persona = {int(k): g for k, g in members.groupby("persona_id")}
+    for p in personas:
+        texts = by_persona.get(int(p["id"]))
+        terms = [t["term"] for t in p["top_terms"][:10]]
+        if texts is None or not terms:
+            continue
+        used = [set(term_tokens(t)) for t in texts["text"].astype(str)]
+        per = [sum(term in u for u in used) for term in terms]
+        shares.append(float(np.mean(per)) / len(used))
+        lone += sum(c == 1 for c in per)
+        if int(p["id"]) in labels:
+            label = content_stems(re.sub(r"[_\-]", " ", labels[int(p["id"])]))
+            hit += bool(label & set().union(*(content_stems(t) for t in terms[:5])))
+    out = {"member_share": round(float(np.mean(shares)), 4) if shares else None, "one_member_terms": lone}
+    if labels:
+        out["top5_share_label_stem"] = round(hit / max(len(labels), 1), 4)
+    return out
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", nargs="*", default=[str(p) for p in BANKING77])
@@ -120,6 +150,7 @@ def main(argv=None) -> int:
         "metrics": result.manifest.metrics.labels and result.manifest.metrics.labels.model_dump(),
         "label_match": label_match(names, labels) if labels else None,
         "std_diff": effect_sizes([p.model_dump() for p in result.personas]),
+        "terms": term_checks([p.model_dump() for p in result.personas], members, labels),
         **name_checks(list(names.values())),
         "names": [
             f"{pid}: {n}" + (f"  [{labels[pid]}]" if pid in labels else "") for pid, n in names.items()
