@@ -28,11 +28,13 @@ def test_ctfidf_prefers_class_specific_terms_and_drops_junk():
 
 
 def test_ctfidf_weights_match_formula():
-    texts = ["apple apple pear", "pear kiwi"]
-    m = ClassTfidf(min_df=1).fit(texts, [0, 1])
+    texts = ["apple apple pear", "apple kiwi", "pear kiwi"]
+    m = ClassTfidf(min_df=1).fit(texts, [0, 0, 1])
     j = list(m.vocabulary_).index("apple")
-    avg = (3 + 2) / 2  # mean tokens per class
-    assert m.weights_[0, j] == pytest.approx(2 / 3 * np.log1p(avg / 2))
+    # members holding each term: class 0 apple 2, pear 1, kiwi 1 (4); class 1 pear 1, kiwi 1 (2); a member
+    # counts "apple" once however often it writes it
+    avg = (4 + 2) / 2
+    assert m.counts_[0, j] == 2 and m.weights_[0, j] == pytest.approx(2 / 4 * np.log1p(avg / 2))
 
 
 def test_sensitive_terms_never_become_terms():

@@ -35,7 +35,7 @@ def test_fitted_terms_equal_a_plain_count_vectorizer_and_pickle():
         fitted = ClassTfidf(ngram_range, 2, 30000).fit(texts, labels)
         plain = CountVectorizer(preprocessor=clean_for_terms, token_pattern=TOKEN_PATTERN,
                                 stop_words=sorted(STOP_WORDS), ngram_range=ngram_range, min_df=2,
-                                max_features=30000, dtype=np.float64)
+                                max_features=30000, binary=True, dtype=np.float64)
         X = plain.fit_transform(texts)
         assert list(plain.get_feature_names_out()) == list(fitted.vectorizer_.get_feature_names_out())
         assert (fitted.vectorizer_.transform(texts) != X).nnz == 0
@@ -71,3 +71,17 @@ def test_a_hyphenated_compound_is_one_term():
     vocab = set(fitted.vocabulary_)
     assert {"top-up", "wi-fi", "check-in"} <= vocab and "ex-wife" not in vocab
     assert fitted.top_terms(0, 1)[0][0] == "top-up"
+
+
+def test_a_member_counts_a_term_once():
+    """A real TWCS tweet pasted a traceroute ("70 ms  69 ms  69 ms" × 8 hops): "ms" was a top term of its
+    family. Counted once per member, the words that several members use come first."""
+    traces = ["@VerizonSupport " + " ".join(f"{i} 70 ms 69 ms 71 ms" for i in range(a, a + 8)) for a in (1, 9)]
+    texts = traces + ["my internet keeps dropping", "internet down again, router reset",
+                      "the internet is slow tonight", "router lights blinking, no internet", "refund my order",
+                      "order refund please", "where is my order refund"]
+    fitted = ClassTfidf((1, 1), 2).fit(texts, np.array([0] * 6 + [1] * 3))
+    top = [t for t, _ in fitted.top_terms(0, 3)]
+    assert top[0] == "internet"  # counting uses, "ms" (48 uses by 2 members) came first
+    vocab = list(fitted.vocabulary_)
+    assert fitted.counts_[0, vocab.index("internet")] == 4 and fitted.counts_[0, vocab.index("ms")] == 2

@@ -132,8 +132,8 @@ def behavior_word(highlighted: list[dict], min_effect: float = BEHAVIOR_MIN_EFFE
 def excess_share(rate_in: np.ndarray, rate_rest: np.ndarray) -> np.ndarray:
     """The part of a term's use in a persona that is above its use in the rest of the dump:
     ``1 − rate_rest / rate_in`` (0 when the persona uses it no more than the other members do; 1 for a word of
-    this persona alone). Rates are uses per member. "flight" in an airline persona (0.4 per tweet, 0.3 in the
-    other personas) keeps 0.25, "refund" (0.15 against 0.03) keeps 0.8."""
+    this persona alone). Rates are shares of members that use it. "flight" in an airline persona (40 % of its
+    tweets, 30 % in the other personas) keeps 0.25, "refund" (15 % against 3 %) keeps 0.8."""
     rate_in, rate_rest = np.asarray(rate_in, dtype=np.float64), np.asarray(rate_rest, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(rate_in > 0, np.clip(1.0 - rate_rest / rate_in, 0.0, 1.0), 0.0)
@@ -141,7 +141,8 @@ def excess_share(rate_in: np.ndarray, rate_rest: np.ndarray) -> np.ndarray:
 
 def term_excess(model, cls, cols: list[int], own: int, n: int) -> np.ndarray:
     """``excess_share`` of the terms ``cols`` (columns of a fitted ``ml.profile.terms.ClassTfidf``) in class
-    ``cls``: uses per member of ``cls`` (``own`` members) against uses per member of the other ``n - own``.
+    ``cls``: the share of ``cls``'s ``own`` members that use a term (``counts_`` counts members) against its
+    share among the other ``n - own``.
     Persona names weigh candidates by it against the other personas, family names against the other
     families. With no other members every term keeps 1."""
     if n - own <= 0:

@@ -1,9 +1,10 @@
 """Distinctive terms per persona by class-based TF-IDF (c-TF-IDF, as in BERTopic).
 
 All members of a persona form one document. For term t and persona c:
-``w(t, c) = tf(t, c) / |c| × log(1 + A / f(t))`` where ``tf`` is the count of t in c, ``|c|`` the
-number of tokens in c, ``A`` the mean number of tokens per persona and ``f(t)`` the count of t over all
-personas. Texts are cleaned first (``clean_for_terms``): URLs, @handles, e-mails, HTML entities and
+``w(t, c) = tf(t, c) / |c| × log(1 + A / f(t))`` where ``tf`` is the number of c's members whose text holds
+t (a member counts a term once: one member repeating a word, or pasting a log, does not make it the persona's
+word), ``|c|`` the sum of those counts over c's terms, ``A`` its mean over personas and ``f(t)`` the
+number of members holding t over all personas. Texts are cleaned first (``clean_for_terms``): URLs, @handles, e-mails, HTML entities and
 placeholders are removed, agent sign-offs at line ends ("*ErikS", "^JAY", "-Becky":
 ``ml.filtering.agents.strip_signoffs``) too, and the token pattern needs a letter, so numbers-only tokens
 never become terms. Profanity (better-profanity's word list, ``is_profane``) is masked: a term containing
@@ -153,7 +154,7 @@ class ClassTfidf:
 
     ``fit(texts, labels)``: texts (n,) raw member texts, labels (n,) persona ids. Learns
     ``classes_`` (sorted ids), ``vocabulary_`` (array of terms), ``weights_`` (n_classes × n_terms,
-    dense float) and ``counts_`` (n_classes × n_terms term counts). ``top_terms(cls, n)`` returns
+    dense float) and ``counts_`` (n_classes × n_terms: members of the class whose text holds the term). ``top_terms(cls, n)`` returns
     ``[(term, weight), ...]``; ``transform(texts)`` gives the binary member × term indicator matrix.
     ``exclude``: words never used as terms (brand account names, so "#usairways" cannot come back as one).
     ``vocab_sample``: above this many texts the vocabulary (``min_df``, ``max_features``) is learned from a
@@ -175,6 +176,7 @@ class ClassTfidf:
             analyzer=partial(term_tokens, ngram_range=tuple(self.ngram_range)),
             min_df=min_df,
             max_features=self.max_features,
+            binary=True,  # a member counts a term once: one pasted traceroute's "ms" × 30 is one member's word
             dtype=np.float64,
         )
 
@@ -225,7 +227,7 @@ class ClassTfidf:
             raise NotFittedError("ClassTfidf is not fitted: call fit(texts, labels) first")
 
     def top_terms(self, cls, n: int = 10, min_count: int = 2) -> list[tuple[str, float]]:
-        """The ``n`` highest-weighted terms of persona ``cls`` (used at least ``min_count`` times in it)."""
+        """The ``n`` highest-weighted terms of persona ``cls`` (used by at least ``min_count`` of its members)."""
         self._check()
         hits = np.flatnonzero(self.classes_ == cls)
         if not len(hits) or not self.weights_.shape[1]:
