@@ -121,6 +121,7 @@ def _family_name(terms: list[str], text: str = "") -> str:
 
 
 NAME_POOL = 30  # family terms (by c-TF-IDF) re-ranked for the name
+SPELLING_TEXTS = 50_000  # a family's (a persona's) first texts that its name's spelling and name check read
 
 
 def name_terms(words, fid: int, index: dict[str, int], own: int, n: int, pool: int) -> list[str]:
@@ -163,7 +164,7 @@ def family_records(hierarchy: PersonaFamilies, texts: list[str], labels, reassig
         ranked[fid] = named + [t["term"] for t in terms if t["term"] not in named]  # for a clash
         records.append({
             "id": fid,
-            "name": _family_name(named, "\n".join(texts[i] for i in np.flatnonzero(mask))),
+            "name": _family_name(named, "\n".join(texts[i] for i in np.flatnonzero(mask)[:SPELLING_TEXTS])),
             "size": int(mask.sum()),
             "share": float(mask.sum() / n),
             "core_size": int((mask & ~reassigned).sum()),

@@ -121,7 +121,7 @@ def subpersona_records(sub: SubPersonas, texts: list[str], labels, n_terms: int 
                        exclude: tuple[str, ...] = (), sub_labels=None) -> list[dict]:
     """One JSON-ready record per sub-persona (see the module docstring), ids as in ``sub``;
     ``sub_labels`` (n,) default ``sub.sub_labels_`` (the rows the fit saw)."""
-    from ml.cluster.hierarchy import _family_name
+    from ml.cluster.hierarchy import SPELLING_TEXTS, _family_name
     from ml.profile.naming import unique_names
     from ml.profile.terms import ClassTfidf
 
@@ -137,7 +137,7 @@ def subpersona_records(sub: SubPersonas, texts: list[str], labels, n_terms: int 
         rows = np.where(labels == persona)[0]
         local = sub_labels[rows]
         words = ClassTfidf((1, 1), 2, 30000, exclude).fit([texts[i] for i in rows], local)
-        joined = "\n".join(texts[i] for i in rows)  # the parent's texts: how its members spell a word
+        joined = "\n".join(texts[i] for i in rows[:SPELLING_TEXTS])  # the parent's: how its members spell a word
         siblings = []
         for s in subs:
             size = int((local == s).sum())
