@@ -226,46 +226,48 @@ function PersonaTable({
   const familyName = new Map(families.map((f) => [f.id, f.name]));
   const toned = items.some((p) => p.tone_reading != null);
   return (
-    <table data-testid="persona-table">
-      <thead>
-        <tr>
-          <th scope="col">Persona</th>
-          {families.length ? <th scope="col">Family</th> : null}
-          <th scope="col" className="num">{eventRun ? "Users" : "Members"}</th>
-          <th scope="col" className="num">Share</th>
-          <th scope="col" className="num">Core</th>
-          <th scope="col" className="num">{eventRun ? "Mixed" : "Reassigned"}</th>
-          {toned ? (
-            <th scope="col" title="Negative tone against the other personas' members (VADER)">
-              Tone
-            </th>
-          ) : null}
-          <th scope="col">{eventRun ? "Top events" : "Top terms"}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {[...items].sort((a, b) => b.size - a.size || a.id - b.id).map((p) => (
-          <tr key={p.id}>
-            <td>
-              <Link href={`/persona/?run=${encodeURIComponent(runId)}&id=${p.id}`}>{p.name}</Link>
-            </td>
-            {families.length ? (
-              <td className="muted">{p.parent_id != null ? familyName.get(p.parent_id) ?? "–" : "–"}</td>
-            ) : null}
-            <td className="num">{int(p.size)}</td>
-            <td className="num">{pct(p.share)}</td>
-            <td className="num">{int(p.core_size)}</td>
-            <td className="num">{int(p.reassigned_count)}</td>
+    <div className="table-scroll">
+      <table data-testid="persona-table">
+        <thead>
+          <tr>
+            <th scope="col">Persona</th>
+            {families.length ? <th scope="col">Family</th> : null}
+            <th scope="col" className="num">{eventRun ? "Users" : "Members"}</th>
+            <th scope="col" className="num">Share</th>
+            <th scope="col" className="num col-detail">Core</th>
+            <th scope="col" className="num col-detail">{eventRun ? "Mixed" : "Reassigned"}</th>
             {toned ? (
-              <td className="muted nowrap" data-testid="tone-cell">
-                {p.tone_reading && p.tone_reading !== "like everyone" ? p.tone_reading : "–"}
-              </td>
+              <th scope="col" title="Negative tone against the other personas' members (VADER)">
+                Tone
+              </th>
             ) : null}
-            <td className="muted">{(p.top_terms ?? []).slice(0, 6).map((t) => t.term).join(", ")}</td>
+            <th scope="col">{eventRun ? "Top events" : "Top terms"}</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {[...items].sort((a, b) => b.size - a.size || a.id - b.id).map((p) => (
+            <tr key={p.id}>
+              <td>
+                <Link href={`/persona/?run=${encodeURIComponent(runId)}&id=${p.id}`}>{p.name}</Link>
+              </td>
+              {families.length ? (
+                <td className="muted">{p.parent_id != null ? familyName.get(p.parent_id) ?? "–" : "–"}</td>
+              ) : null}
+              <td className="num">{int(p.size)}</td>
+              <td className="num">{pct(p.share)}</td>
+              <td className="num col-detail">{int(p.core_size)}</td>
+              <td className="num col-detail">{int(p.reassigned_count)}</td>
+              {toned ? (
+                <td className="muted nowrap" data-testid="tone-cell">
+                  {p.tone_reading && p.tone_reading !== "like everyone" ? p.tone_reading : "–"}
+                </td>
+              ) : null}
+              <td className="muted">{(p.top_terms ?? []).slice(0, 6).map((t) => t.term).join(", ")}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
