@@ -27,3 +27,14 @@ def test_embeddings_are_normalised_and_cached(tmp_path):
 def test_clean_for_embedding_strips_handles_and_urls():
     assert clean_for_embedding(["@united my bag is lost https://t.co/x"]) == ["my bag is lost"]
     assert clean_for_embedding(["@united"]) == ["@united"]  # nothing left: keep the original
+
+
+def test_batch_size_one_gives_vectors_that_do_not_depend_on_the_other_texts():
+    """README, embedding cache: with ``embed: {batch_size: 1}`` a text's vector is the same bits whatever was
+    encoded with it, so a cache filled by other runs cannot change a run. Real TWCS / Banking77 wording."""
+    texts = ["@AmazonHelp my package never arrived, order says delivered", "how do I reset my PIN?",
+             "Ok thanks", "my card payment was declined twice at the supermarket this morning, why?"]
+    alone = np.stack([SentenceEmbedder(cache_dir="", batch_size=1, show_progress=False).transform([t])[0]
+                      for t in texts])
+    together = SentenceEmbedder(cache_dir="", batch_size=1, show_progress=False).transform(texts)
+    assert np.array_equal(alone, together)
