@@ -291,3 +291,19 @@ def test_names_of_real_runs_follow_the_rules(fixture, request):
             assert max(effects) >= BEHAVIOR_MIN_EFFECT
         for t in p["top_terms"] + p["top_ngrams"]:
             assert not is_profane(t["term"])
+
+
+def test_descriptions_quote_terms_as_the_members_write_them():
+    """The description's quoted words follow the name's spelling ("ATM", not "atm"); the stored terms stay
+    the lower-case vocabulary."""
+    from functools import partial
+
+    from ml.profile.describe import describe
+
+    text = "\n".join(ATM)
+    profile = {"size": 5, "share": 0.5, "core_size": 5, "reassigned_count": 0, "activity": {},
+               "top_terms": [{"term": "atm", "weight": 1.0}, {"term": "cash", "weight": 0.5}],
+               "top_ngrams": [{"term": "atm cash", "weight": 1.0}]}
+    said = describe(profile, spell=partial(as_written, text=text))
+    assert "words are “ATM” and “cash”" in said and "phrases: “ATM cash”" in said
+    assert "“atm”" in describe(profile) and profile["top_terms"][0]["term"] == "atm"

@@ -121,7 +121,6 @@ def _family_name(terms: list[str], text: str = "") -> str:
 
 
 NAME_POOL = 30  # family terms (by c-TF-IDF) re-ranked for the name
-SPELLING_TEXTS = 50_000  # a family's (a persona's) first texts that its name's spelling and name check read
 
 
 def name_terms(words, fid: int, index: dict[str, int], own: int, n: int, pool: int) -> list[str]:
@@ -146,7 +145,7 @@ def family_records(hierarchy: PersonaFamilies, texts: list[str], labels, reassig
     """One JSON-ready record per family: ``id``, ``name`` (from its three most distinctive terms),
     ``size``, ``share``, ``core_size``, ``reassigned_count``, ``persona_ids``, ``top_terms``
     (``[{term, weight}]``, c-TF-IDF over the families)."""
-    from ml.profile.naming import unique_names
+    from ml.profile.naming import SPELLING_TEXTS, unique_names
     from ml.profile.terms import ClassTfidf
 
     hierarchy._check()

@@ -121,8 +121,8 @@ def subpersona_records(sub: SubPersonas, texts: list[str], labels, n_terms: int 
                        exclude: tuple[str, ...] = (), sub_labels=None) -> list[dict]:
     """One JSON-ready record per sub-persona (see the module docstring), ids as in ``sub``;
     ``sub_labels`` (n,) default ``sub.sub_labels_`` (the rows the fit saw)."""
-    from ml.cluster.hierarchy import SPELLING_TEXTS, _family_name
-    from ml.profile.naming import unique_names
+    from ml.cluster.hierarchy import _family_name
+    from ml.profile.naming import SPELLING_TEXTS, unique_names
     from ml.profile.terms import ClassTfidf
 
     sub._check()

@@ -44,16 +44,19 @@ def _activity_sentence(act: dict) -> str:
     return sentence + "."
 
 
-def describe(profile: dict) -> str:
-    """Paragraph from size, terms, n-grams, activity, highlights and separators (no invented facts)."""
+def describe(profile: dict, spell=None) -> str:
+    """Paragraph from size, terms, n-grams, activity, highlights and separators (no invented facts).
+    ``spell``: term → the spelling the members use ("atm" → "ATM", ``ml.profile.naming.as_written``); None
+    quotes the terms as they are."""
+    spell = spell or (lambda term: term)
     parts = [(
         f"{profile['size']:,} members ({100 * profile['share']:.1f}% of all kept members; "
         f"{profile['core_size']:,} core, {profile['reassigned_count']:,} reassigned from noise)."
     )]
-    terms = [t["term"] for t in profile.get("top_terms", [])[:5]]
+    terms = [spell(t["term"]) for t in profile.get("top_terms", [])[:5]]
     if terms:
         parts.append(f"Its most distinctive words are {_quote_list(terms)}.")
-    grams = [g["term"] for g in profile.get("top_ngrams", [])[:3]]
+    grams = [spell(g["term"]) for g in profile.get("top_ngrams", [])[:3]]
     if grams:
         parts.append(f"Typical phrases: {_quote_list(grams)}.")
     act = profile.get("activity", {})

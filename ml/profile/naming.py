@@ -74,6 +74,7 @@ BEHAVIOR_MIN_EFFECT = 1.0  # |std_diff| (persona mean − population mean, in po
 # queries quoting "ATM", "PIN" or "USD" write 11–18 % of their letters in capitals against 5 %, std_diff 1–2.4)
 LITERAL_FLOOR = {"upper_ratio": 0.5}
 BLOCK_ROWS = 16384  # members whose embeddings score_candidates converts to float64 at a time
+SPELLING_TEXTS = 50_000  # a group's first texts that its name's spelling (``as_written``) and name check read
 _WORD_RE = re.compile(r"[a-z]+(?:-[a-z]+)*")  # a hyphenated compound is one word, as in the terms
 _SIGNOFF_WORD_RE = re.compile(r"^[\^*][a-z]+$")
 
