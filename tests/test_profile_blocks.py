@@ -70,3 +70,22 @@ def test_separator_fitted_on_the_sampled_term_rows_equals_the_full_matrix():
     assert sep.sample_rows(n).size == 1000
     assert np.array_equal(sampled.coef_, full.coef_) and sampled.overall_accuracy_ == full.overall_accuracy_
     assert full.overall_accuracy_ > 0.5
+
+
+def test_a_correlated_feature_is_not_listed_against_the_persona():
+    """Persona 0 replies less (is_reply lower) and sits shallower in threads (depth lower), but deeper than
+    its replies alone predict: the model gives depth a positive weight. Listed, that would read "Depth in
+    the thread (higher)" for a persona that is lower on it; it is left out, is_reply stays "lower"."""
+    from ml.profile.separators import SurrogateSeparator
+
+    rng = np.random.default_rng(0)
+    n = 400
+    y = np.repeat([0, 1], n // 2)
+    is_reply = np.where(y == 0, rng.random(n) < 0.2, rng.random(n) < 0.9).astype(float)
+    depth = 2.0 * is_reply + np.where(y == 0, 0.6, 0.0) + rng.normal(0, 0.3, n)
+    X = np.column_stack([is_reply, depth])
+    sep = SurrogateSeparator(random_state=0).fit(np.zeros((n, 0)), [], X, ["is_reply", "thread_depth_log"], y)
+    j = sep.signal_names_.index("thread_depth_log")
+    assert sep.coef_[0, j] > 0 and sep.mean_diff_[0, j] < 0  # the case: weight up, members down
+    signals = {s["signal"]: s["direction"] for s in sep.signals(0)["signals"]}
+    assert signals == {"is_reply": "lower"}

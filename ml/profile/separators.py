@@ -6,7 +6,11 @@ without spread are dropped). A multinomial logistic regression (balanced class w
 stratified split; held-out predictions give, for each persona, the one-vs-rest balanced accuracy
 (``accuracy``), and overall balanced accuracy (``overall_accuracy_``). A persona's signals are its
 largest coefficients scaled by the signal's standard deviation (importance); terms only count when
-present (positive), features in both directions (``direction`` "higher"/"lower").
+present (positive), features in both directions (``direction`` "higher"/"lower"). A signal is listed only
+in the direction in which the persona's members differ from everyone (``mean_diff_``: the persona's mean
+of the signal minus everyone's): a coefficient of the other sign is the model correcting for a correlated
+signal ("Depth in the thread (higher)" once "Is a reply" is lower, for a persona that is lower on both),
+and read beside the fingerprint it says the opposite of what the members do.
 """
 
 from __future__ import annotations
@@ -54,6 +58,8 @@ class SurrogateSeparator:
         self.signal_kinds_ = ["term"] * len(terms) + ["feature"] * int(keep_f.sum())
         M = sp.hstack([T, sp.csr_matrix(Z)], format="csr")
         self.classes_ = np.unique(y)
+        overall = np.asarray(M.mean(axis=0)).ravel()
+        self.mean_diff_ = np.vstack([np.asarray(M[y == c].mean(axis=0)).ravel() - overall for c in self.classes_])
         self.accuracy_: dict = {}
         self.overall_accuracy_ = None
         self.coef_ = np.zeros((len(self.classes_), M.shape[1]))
@@ -87,9 +93,10 @@ class SurrogateSeparator:
         if not len(hit) or self.overall_accuracy_ is None:
             return {"accuracy": None, "overall_accuracy": self.overall_accuracy_, "method": None,
                     "signals": []}
-        w = self.coef_[hit[0]]
-        eligible = [j for j in range(len(w))
+        w, diff = self.coef_[hit[0]], self.mean_diff_[hit[0]]
+        eligible = [j for j in range(len(w))  # features either way, terms when present; as the members differ
                     if (self.signal_kinds_[j] == "feature" and abs(w[j]) > 1e-9) or w[j] > 1e-9]
+        eligible = [j for j in eligible if w[j] * diff[j] > 0]
         eligible.sort(key=lambda j: -abs(w[j]))
         return {
             "accuracy": self.accuracy_.get(self.classes_[hit[0]]),
