@@ -81,7 +81,12 @@ def test_all_caps_only_when_capitals_are_most_letters():
     both = acronyms + [{"feature": "words_log", "std_diff": -1.2, "persona_mean": 1.0}]
     assert behavior_word(both) == "Brief"  # the next large effect that holds names the persona
     assert behavior_word([{"feature": "upper_ratio", "std_diff": 3.0}]) is None  # no mean: no claim
-    assert LITERAL_FLOOR == {"upper_ratio": 0.5}
+    assert LITERAL_FLOOR["upper_ratio"] == 0.5
+    # "Multi-mention": two accounts or more. Airline campaign tweets at 1.5 mentions (log1p 0.906, std_diff 1.13)
+    # are not; TWCS mince-pie tweets tagging every supermarket (log1p 2.7) are
+    campaign = [{"feature": "mentions_log", "std_diff": 1.13, "persona_mean": 0.906}]
+    tagging = [{"feature": "mentions_log", "std_diff": 4.45, "persona_mean": 2.717}]
+    assert behavior_word(campaign) is None and behavior_word(tagging) == "Multi-mention"
 
 
 def test_names_are_spelt_as_the_members_write_them():

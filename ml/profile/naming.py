@@ -71,8 +71,9 @@ FILLER_WORDS = frozenset([
 BEHAVIOR_MIN_EFFECT = 1.0  # |std_diff| (persona mean − population mean, in population stds)
 # a word that states a level, not a difference, holds only when the persona's mean reaches it: "All-caps"
 # says capitals are most of the letters, not that the persona writes more of them than others do (bank
-# queries quoting "ATM", "PIN" or "USD" write 11–18 % of their letters in capitals against 5 %, std_diff 1–2.4)
-LITERAL_FLOOR = {"upper_ratio": 0.5}
+# queries quoting "ATM", "PIN" or "USD" write 11–18 % of their letters in capitals against 5 %, std_diff 1–2.4);
+# "Multi-mention" says a member mentions two accounts or more (mean log1p(mentions) ≥ log 3), not 1.5
+LITERAL_FLOOR = {"upper_ratio": 0.5, "mentions_log": float(np.log1p(2))}
 BLOCK_ROWS = 16384  # members whose embeddings score_candidates converts to float64 at a time
 SPELLING_TEXTS = 50_000  # a group's first texts that its name's spelling (``as_written``) and name check read
 _WORD_RE = re.compile(r"[a-z]+(?:-[a-z]+)*")  # a hyphenated compound is one word, as in the terms
