@@ -21,7 +21,6 @@ attributes is inferred; sensitive words are kept out of terms and names (``terms
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -29,12 +28,12 @@ import pandas as pd
 from ml.ingest.timebasis import CLOCK_FEATURES, clock_words_allowed
 from ml.profile.activity import ActivityProfiler
 from ml.profile.config import ProfileConfig
-from ml.profile.describe import describe
+from ml.profile.describe import describe, quoted
 from ml.profile.evidence import EvidenceSelector, privacy_floor
 from ml.profile.fingerprint import BehavioralFingerprint, feature_specs, highlights
 from ml.profile.llm_names import name_proposer_from_env
 from ml.profile.masking import keep_handles_for
-from ml.profile.naming import SPELLING_TEXTS, PersonaNamer, as_written
+from ml.profile.naming import PersonaNamer
 from ml.profile.separators import SurrogateSeparator
 from ml.profile.terms import ClassTfidf
 from ml.profile.tone import ToneProfiler
@@ -170,13 +169,10 @@ def _name_and_describe(profiles, highlighted, fit: _Fitted, texts, labels, embed
     T = words.transform(sample)[:, [index[t] for t in vocab]] if vocab else np.zeros((len(sample), 0))
     sep.fit(T, vocab, fit.X, [name for name, _ in fit.specs], labels)
     nameable = {pid: _nameable(hl, time_basis) for pid, hl in highlighted.items()}
-    names = PersonaNamer(proposer=name_proposer_from_env()).fit(
-        texts, labels, embeddings, words, fit.grams, nameable).names_
-    order = np.argsort(labels, kind="stable")  # each persona's rows, in member order
-    ids, starts = np.unique(labels[order], return_index=True)
-    rows_of = dict(zip(ids.tolist(), np.split(order, starts[1:]), strict=True))
+    namer = PersonaNamer(proposer=name_proposer_from_env()).fit(  # also spells what descriptions quote
+        texts, labels, embeddings, words, fit.grams, nameable, spell_terms={p["id"]: quoted(p) for p in profiles})
     for p in profiles:
-        p["name"] = names[p["id"]]
+        p["name"] = namer.names_[p["id"]]
         p["separators"] = sep.signals(p["id"], cfg.n_separator_signals)
-        own = "\n".join(texts[i] for i in rows_of.get(p["id"], [])[:SPELLING_TEXTS])
-        p["description"] = describe(p, spell=partial(as_written, text=own))  # "ATM", as the name spells it
+        spelled = namer.spelled_.get(p["id"], {})
+        p["description"] = describe(p, spell=lambda t, s=spelled: s.get(t, t))  # "ATM", as the name spells it

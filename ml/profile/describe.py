@@ -44,6 +44,14 @@ def _activity_sentence(act: dict) -> str:
     return sentence + "."
 
 
+QUOTED_TERMS, QUOTED_PHRASES = 5, 3  # top terms and n-grams the description quotes
+
+
+def quoted(profile: dict) -> list[str]:
+    """The terms and n-grams ``describe`` quotes (to spell them before it is called)."""
+    return [t["term"] for t in profile.get("top_terms", [])[:QUOTED_TERMS] + profile.get("top_ngrams", [])[:QUOTED_PHRASES]]
+
+
 def describe(profile: dict, spell=None) -> str:
     """Paragraph from size, terms, n-grams, activity, highlights and separators (no invented facts).
     ``spell``: term → the spelling the members use ("atm" → "ATM", ``ml.profile.naming.as_written``); None
@@ -53,10 +61,10 @@ def describe(profile: dict, spell=None) -> str:
         f"{profile['size']:,} members ({100 * profile['share']:.1f}% of all kept members; "
         f"{profile['core_size']:,} core, {profile['reassigned_count']:,} reassigned from noise)."
     )]
-    terms = [spell(t["term"]) for t in profile.get("top_terms", [])[:5]]
+    terms = [spell(t["term"]) for t in profile.get("top_terms", [])[:QUOTED_TERMS]]
     if terms:
         parts.append(f"Its most distinctive words are {_quote_list(terms)}.")
-    grams = [spell(g["term"]) for g in profile.get("top_ngrams", [])[:3]]
+    grams = [spell(g["term"]) for g in profile.get("top_ngrams", [])[:QUOTED_PHRASES]]
     if grams:
         parts.append(f"Typical phrases: {_quote_list(grams)}.")
     act = profile.get("activity", {})

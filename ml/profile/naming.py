@@ -300,22 +300,28 @@ class PersonaNamer(BaseEstimator):
         self.max_words = max_words
         self.proposer = proposer
 
-    def fit(self, texts: list[str], labels, embeddings, words, grams, highlighted: dict) -> PersonaNamer:
+    def fit(self, texts: list[str], labels, embeddings, words, grams, highlighted: dict,
+            spell_terms: dict | None = None) -> PersonaNamer:
         """``texts`` raw member texts, ``labels`` persona ids, ``embeddings`` (n, d) L2-normalised,
         ``words``/``grams`` fitted ``ClassTfidf`` (single terms / n-grams), ``highlighted`` persona id →
-        highlighted fingerprint entries (``{feature, std_diff, ...}``)."""
+        highlighted fingerprint entries (``{feature, std_diff, ...}``); ``spell_terms`` persona id → terms
+        to spell as its members write them (``spelled_``: id → {term: spelling}, read from the persona's
+        first ``SPELLING_TEXTS`` texts while they are at hand, for its description)."""
         labels = np.asarray(labels)
         embeddings = np.asarray(embeddings)  # read a block of each persona's rows at a time (score_candidates)
         # (model, term index) pairs; each persona's texts are counted when it is named (no (n × terms) matrix)
         mats = [(m, {t: j for j, t in enumerate(m.vocabulary_)}) for m in (grams, words) if m.weights_.shape[1]]
         ids, counts = np.unique(labels, return_counts=True)
         size = dict(zip(ids.tolist(), counts.tolist()))
-        self.names_, self.candidates_ = {}, {}
+        self.names_, self.candidates_, self.spelled_ = {}, {}, {}
         rest = {}
         for pid in np.unique(labels):
             rows = np.flatnonzero(labels == pid)
             persona_texts = [texts[i] for i in rows]  # joined for the phrase check, counted for the candidates
             persona_text = "\n".join(persona_texts)
+            if wanted := (spell_terms or {}).get(int(pid)):
+                own = persona_text if len(rows) <= SPELLING_TEXTS else "\n".join(persona_texts[:SPELLING_TEXTS])
+                self.spelled_[int(pid)] = {t: as_written(t, own) for t in wanted}
             cands, cols, weight, excess = [], [], [], []
             for model, index in mats:
                 top = model.top_terms(pid, self.n_candidates)

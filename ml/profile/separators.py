@@ -95,8 +95,7 @@ class SurrogateSeparator:
                     "signals": []}
         w, diff = self.coef_[hit[0]], self.mean_diff_[hit[0]]
         eligible = [j for j in range(len(w))  # features either way, terms when present; as the members differ
-                    if (self.signal_kinds_[j] == "feature" and abs(w[j]) > 1e-9) or w[j] > 1e-9]
-        eligible = [j for j in eligible if w[j] * diff[j] > 0]
+                    if abs(w[j]) > 1e-9 and w[j] * diff[j] > 0 and (self.signal_kinds_[j] == "feature" or w[j] > 0)]
         eligible.sort(key=lambda j: -abs(w[j]))
         return {
             "accuracy": self.accuracy_.get(self.classes_[hit[0]]),
