@@ -107,6 +107,11 @@ def test_names_are_spelt_as_the_members_write_them():
     assert as_written("iphone app", text) == "iPhone app" and capitalized("iPhone app") == "iPhone app"
     assert as_written("bill", text) == "bill" and as_written("uber driver", text) == "uber driver"
     assert as_written("thank", text) == "thank"
+    # real airline tweets: after an emoji, after a quoted tweet's masked handle, and a tie of 3 to 3 keeps lower case
+    thanks = "\n".join(["@VirginAmerica Many Thanks for the upgrade", "“@JetBlue: [@user] Thanks for flying",
+                         "I think I'll survive. 😉 Thanks!", "thanks a lot for nothing", "so thanks again",
+                         "ok thanks", "love it, Thanks"])
+    assert as_written("thanks", thanks) == "thanks"
     assert as_written("refund", text) == "refund" and as_written("usd", "") == "usd"  # unseen word, no text
     assert capitalized("atm gave") == "Atm gave" and capitalized("ATM gave") == "ATM gave"
 
