@@ -8,7 +8,8 @@ Runs the pipeline (``PersonaPipeline.run``: the embeddings come from the on-disk
 joblib cache, so a second run mostly re-does clustering and profiles) and prints, as JSON:
 
 - ``label_match``: share of personas whose name shares a content word (same Snowball stem) with the
-  persona's commonest label (Banking77 intents such as ``card_arrival``), with the misses;
+  persona's commonest label (Banking77 intents such as ``card_arrival``; a label's two-word compound counts as
+  one word, "Top-up" for ``top_up_failed``: ``label_stems``), with the misses;
 - ``std_diff``: quantiles of |std_diff| of every persona's highlighted features (``highlight_features``),
   and of the strongest one per persona: the numbers behind the behaviour-word threshold in
   docs/profiles.md;
@@ -42,6 +43,15 @@ BANKING77 = [REPO.parent / "shared" / "data" / "banking77" / f for f in ("train.
 from ml.profile.naming import BEHAVIOR_WORDS, content_stems
 
 
+def label_stems(label: str) -> set[str]:
+    """Content stems of a label such as ``top_up_reverted``, and its two-word compounds as a name writes them
+    ("top-up": a name word of the persona's terms, which keep hyphenated compounds whole; "top" and "up"
+    alone are stop words)."""
+    words = re.split(r"[_\-\s]+", str(label).lower())
+    pairs = [f"{a}-{b}" for a, b in zip(words, words[1:])]
+    return content_stems(" ".join(words + pairs))
+
+
 def label_match(names: dict[int, str], labels_by_persona: dict[int, str]) -> dict:
     """Share of personas whose name shares a content stem with their commonest label."""
     hits, misses = 0, []
@@ -49,7 +59,7 @@ def label_match(names: dict[int, str], labels_by_persona: dict[int, str]) -> dic
         label = labels_by_persona.get(pid)
         if label is None:
             continue
-        if content_stems(name) & content_stems(re.sub(r"[_\-]", " ", str(label))):
+        if content_stems(name) & label_stems(label):
             hits += 1
         else:
             misses.append({"id": pid, "name": name, "label": label})
@@ -124,6 +134,9 @@ def main(argv=None) -> int:
     ap.add_argument("--data", nargs="*", default=[str(p) for p in BANKING77])
     ap.add_argument("--label-col", default=None, help="default: category for Banking77")
     ap.add_argument("--inbound-only", action="store_true")
+    ap.add_argument("--seed", type=int, default=None, help="the run's seed (default: the config's, 42)")
+    ap.add_argument("--no-phrase-vectors", action="store_true",
+                    help="profile.name_phrase_vectors off: name candidates scored from member statistics only")
     args = ap.parse_args(argv)
     from ml.runtime.config import PipelineConfig
     from ml.runtime.pipeline import PersonaPipeline
@@ -133,6 +146,8 @@ def main(argv=None) -> int:
         {
             "input": {"label_col": label_col, "inbound_only": args.inbound_only},
             "metrics": {"stability": False},
+            "profile": {"name_phrase_vectors": not args.no_phrase_vectors},
+            **({"seed": args.seed} if args.seed is not None else {}),
         }
     )
     result = PersonaPipeline(cfg, progress=False).run(args.data)

@@ -149,10 +149,13 @@ def _namer_inputs():
     return texts, labels, embed(texts), words, grams
 
 
-def test_namer_on_real_texts():
+@pytest.mark.parametrize("phrase_vectors", [False, True])
+def test_namer_on_real_texts(phrase_vectors):
+    from tests.test_profile_inputs import embed
+
     texts, labels, E, words, grams = _namer_inputs()
     hl = {0: [{"feature": "night_share", "std_diff": 0.4}], 1: [{"feature": "words_log", "std_diff": -1.5}]}
-    namer = PersonaNamer().fit(texts, labels, E, words, grams, hl)
+    namer = PersonaNamer(encoder=embed if phrase_vectors else None).fit(texts, labels, E, words, grams, hl)
     n0, n1 = namer.names_[0], namer.names_[1]
     assert "flight" in n0.lower() and ("order" in n1.lower() or "package" in n1.lower())
     assert not n0.startswith("Late-night") and n1.startswith("Brief ")  # only the large effect names
@@ -160,6 +163,32 @@ def test_namer_on_real_texts():
         assert phrase_ok(name) and "trevor" not in name.lower() and "erik" not in name.lower()
         assert len(content_stems(name, unique=False)) == len(content_stems(name)) <= 5
     assert n0.lower() != n1.lower()
+
+
+def test_phrase_vectors_weigh_what_a_candidate_means():
+    """With an encoder, a candidate's score is multiplied by the cosine of its own vector with the persona
+    centroid: the encoder is called once for every candidate of the run, and a phrase whose vector points
+    away from the persona (here every phrase with "flight", sent to the opposite of the flight persona's
+    centroid) can no longer name it, though the member statistics alone pick it."""
+    from tests.test_profile_inputs import embed
+
+    texts, labels, E, words, grams = _namer_inputs()
+    plain = PersonaNamer().fit(texts, labels, E, words, grams, {})
+    assert "flight" in plain.names_[0].lower()
+    centroid = E[labels == 0].mean(axis=0)
+    centroid /= np.linalg.norm(centroid)
+    calls = []
+
+    def encoder(phrases):
+        calls.append(list(phrases))
+        V = embed(list(phrases))
+        return np.array([-centroid if "flight" in p else v for p, v in zip(phrases, V)])
+
+    namer = PersonaNamer(encoder=encoder).fit(texts, labels, E, words, grams, {})
+    assert len(calls) == 1 and set(plain.candidates_[0]) | set(plain.candidates_[1]) <= set(calls[0])
+    assert "flight" not in namer.names_[0].lower() and namer.names_[0] != "General", namer.names_
+    assert not any("flight" in c for c in namer.candidates_[0])  # scored 0: out of the ranking
+    assert "order" in namer.names_[1].lower() or "package" in namer.names_[1].lower(), namer.names_
 
 
 # real Banking77 queries: one persona quotes the ATM, the other the exchange of USD and GBP
@@ -211,13 +240,16 @@ def test_excess_share():
     assert np.allclose(ex, [0.25, 0.8, 0.0, 0.0])
 
 
-def test_a_word_of_the_whole_dump_does_not_name_a_persona():
-    """"flight" is in every tweet of both personas: it tells neither apart, so the names say seats and refund."""
+@pytest.mark.parametrize("phrase_vectors", [False, True])
+def test_a_word_of_the_whole_dump_does_not_name_a_persona(phrase_vectors):
+    """"flight" is in every tweet of both personas: it tells neither apart, so the names say seats and refund
+    (also when the phrases' own vectors are scored: "flight" is close to both centroids, but has no excess)."""
     from tests.test_profile_inputs import embed
 
     texts, labels = SEATS + REFUNDS, np.array([0] * len(SEATS) + [1] * len(REFUNDS))
     words, grams = ClassTfidf((1, 1), 2).fit(texts, labels), ClassTfidf((2, 3), 2).fit(texts, labels)
-    names = PersonaNamer().fit(texts, labels, embed(texts), words, grams, {}).names_
+    namer = PersonaNamer(encoder=embed if phrase_vectors else None)
+    names = namer.fit(texts, labels, embed(texts), words, grams, {}).names_
     assert "seat" in names[0].lower() and "refund" in names[1].lower()
     assert not any("flight" in n.lower() for n in names.values()), names
 
@@ -317,3 +349,32 @@ def test_descriptions_quote_terms_as_the_members_write_them():
     said = describe(profile, spell=partial(as_written, text=text))
     assert "words are “ATM” and “cash”" in said and "phrases: “ATM cash”" in said
     assert "“atm”" in describe(profile) and profile["top_terms"][0]["term"] == "atm"
+
+
+@pytest.mark.parametrize("on", [False, True])
+def test_build_profiles_passes_the_runs_encoder_to_the_namer_when_asked(on):
+    """``profile.name_phrase_vectors`` (on by default): ``build_profiles(encode=...)`` hands the run's encoder to
+    the namer, which calls it once; off, the encoder is never called and the names are those without it."""
+    import pandas as pd
+
+    from ml.profile import build_profiles
+    from ml.profile.config import ProfileConfig
+    from tests.test_profile_inputs import embed
+
+    texts = ATM + FX
+    members = pd.DataFrame({"member_id": [str(i) for i in range(len(texts))], "text": texts})
+    labels = np.array([0] * len(ATM) + [1] * len(FX))
+    args = (members, np.full((len(texts), 36), np.nan), labels, np.zeros(len(texts), bool), embed(texts))
+    calls = []
+
+    def encoder(phrases):
+        calls.append(len(phrases))
+        return embed(list(phrases))
+
+    cfg = ProfileConfig(name_phrase_vectors=on)
+    profiles = build_profiles(*args, cfg, encode=encoder)
+    assert len(calls) == (1 if on else 0)
+    plain = build_profiles(*args, cfg)
+    if not on:
+        assert [p["name"] for p in profiles] == [p["name"] for p in plain]
+    assert "ATM" in profiles[0]["name"] and ("USD" in profiles[1]["name"] or "GBP" in profiles[1]["name"])

@@ -89,3 +89,20 @@ def test_a_correlated_feature_is_not_listed_against_the_persona():
     assert sep.coef_[0, j] > 0 and sep.mean_diff_[0, j] < 0  # the case: weight up, members down
     signals = {s["signal"]: s["direction"] for s in sep.signals(0)["signals"]}
     assert signals == {"is_reply": "lower"}
+
+
+def test_phrase_vectors_multiply_by_their_cosine_with_the_centroid():
+    """``phrase_vectors``: a candidate whose own vector is the persona centroid keeps its score, one at right
+    angles or opposite to it scores 0, one in between is scaled by the cosine."""
+    E = _unit(200, seed=7)
+    ind = np.random.default_rng(8).random((200, 4)) < 0.4
+    weight = np.ones(4)
+    base = score_candidates(list("abcd"), ind, E, weight)
+    c = E.mean(axis=0) / np.linalg.norm(E.mean(axis=0))
+    ortho = np.random.default_rng(9).normal(size=c.size)
+    ortho -= (ortho @ c) * c
+    ortho /= np.linalg.norm(ortho)
+    half = 0.5 * c + np.sqrt(0.75) * ortho
+    got = score_candidates(list("abcd"), ind, E, weight, phrase_vectors=np.stack([c, ortho, -c, half]))
+    assert np.allclose(got, base * np.array([1.0, 0.0, 0.0, 0.5]), rtol=0, atol=1e-6) and (base > 0).all()
+

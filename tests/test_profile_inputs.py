@@ -146,7 +146,7 @@ def _build(members: pd.DataFrame, k: int, plant: bool = False):
     shown = members.copy()
     if plant:
         shown["text"] = [t + planted_pii(i) if i % 4 == 0 else t for i, t in enumerate(shown["text"])]
-    profiles = build_profiles(shown, X, labels, reassigned, E, ProfileConfig())
+    profiles = build_profiles(shown, X, labels, reassigned, E, ProfileConfig(), encode=embed)  # as a run names them
     return {"members": shown, "labels": labels, "reassigned": reassigned, "features": X, "profiles": profiles}
 
 

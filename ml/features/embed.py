@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, clone
 from tqdm import tqdm
 
 from ml.features.long_text import LongTextSplitter, Pieces
@@ -282,3 +282,11 @@ def clean_for_embedding(texts: Sequence[str]) -> list[str]:
         cleaned = " ".join(_HANDLE_URL_RE.sub(" ", str(text)).split())
         out.append(cleaned if cleaned else str(text))
     return out
+
+
+def phrase_encoder(embedder: SentenceEmbedder):
+    """A quiet copy of ``embedder`` (same model, encoder and cache, no progress bar), as a function of a list of
+    short phrases → L2-normalised vectors in the space of the members' embeddings (persona names score their
+    candidates with it: ``ml.profile.naming``)."""
+    return clone(embedder).set_params(show_progress=False).fit().transform
+

@@ -103,13 +103,15 @@ def _terms(tfidf: ClassTfidf, pid, n: int) -> list[dict]:
 
 def build_profiles(members: pd.DataFrame, features, labels, reassigned, embeddings,
                    config: ProfileConfig | None = None, time_basis: str | None = None,
-                   term_texts=None, known_names=()) -> list[dict]:
+                   term_texts=None, known_names=(), encode=None) -> list[dict]:
     """Profile every persona; see the module docstring for inputs and output. ``time_basis``: the clock
     of ``local_hour``/``local_weekday`` ("UTC", "local", an IANA zone; None = unknown; ``ml.ingest.timebasis``).
     ``term_texts``: the texts terms, n-grams, names and separators are read from, aligned with ``members``
     (the pipeline passes the masked texts, so no person's name, number or handle can become a term; None:
     the members' texts). Evidence is picked from the members' texts and masked (``known_names``: people's
-    given names known from the data, e.g. staff sign-offs, masked too: ``ml.profile.pii``)."""
+    given names known from the data, e.g. staff sign-offs, masked too: ``ml.profile.pii``). ``encode``: the
+    run's encoder (list of phrases → L2-normalised vectors like ``embeddings``); with
+    ``config.name_phrase_vectors`` name candidates are scored by their own vectors too (``PersonaNamer``)."""
     cfg = config or ProfileConfig()
     _check_inputs(members, features, labels, reassigned, embeddings)
     labels = np.asarray(labels)
@@ -154,11 +156,13 @@ def build_profiles(members: pd.DataFrame, features, labels, reassigned, embeddin
     masked = fit.selector.mask([p["evidence"] for p in profiles], keep_handles, known_names)
     for p, evidence in zip(profiles, masked, strict=True):
         p["evidence"] = evidence
-    _name_and_describe(profiles, highlighted, fit, words, labels, embeddings, cfg, time_basis)
+    encoder = encode if cfg.name_phrase_vectors else None
+    _name_and_describe(profiles, highlighted, fit, words, labels, embeddings, cfg, time_basis, encoder)
     return profiles
 
 
-def _name_and_describe(profiles, highlighted, fit: _Fitted, texts, labels, embeddings, cfg, time_basis) -> None:
+def _name_and_describe(profiles, highlighted, fit: _Fitted, texts, labels, embeddings, cfg, time_basis,
+                       encoder=None) -> None:
     """Separators (term indicators of every persona's top terms + standardized features), names and
     descriptions, set on ``profiles`` in place."""
     words = fit.words
@@ -169,7 +173,7 @@ def _name_and_describe(profiles, highlighted, fit: _Fitted, texts, labels, embed
     T = words.transform(sample)[:, [index[t] for t in vocab]] if vocab else np.zeros((len(sample), 0))
     sep.fit(T, vocab, fit.X, [name for name, _ in fit.specs], labels)
     nameable = {pid: _nameable(hl, time_basis) for pid, hl in highlighted.items()}
-    namer = PersonaNamer(proposer=name_proposer_from_env()).fit(  # also spells what descriptions quote
+    namer = PersonaNamer(proposer=name_proposer_from_env(), encoder=encoder).fit(  # also spells what descriptions quote
         texts, labels, embeddings, words, fit.grams, nameable, spell_terms={p["id"]: quoted(p) for p in profiles})
     for p in profiles:
         p["name"] = namer.names_[p["id"]]

@@ -50,6 +50,10 @@ class ProfileConfig(BaseModel):
         "so the run's own process only reads the mask cache; the written texts are the same either way")
     brand_min_mention_share: float = Field(0.005, ge=0.0, le=1.0)
     brand_min_mentions: int = Field(5, ge=1)
+    # names (ml.profile.naming)
+    name_phrase_vectors: bool = Field(
+        True, description="score each name candidate also by the cosine of its own vector (the run's encoder) "
+        "with the persona centroid, as KeyBERT does (docs/profiles.md, \"Names\"); off: member statistics only")
     # separators
     n_separator_signals: int = Field(8, ge=1, le=30)
     surrogate_terms_per_persona: int = Field(15, ge=1, le=100)

@@ -4,9 +4,10 @@
 
 1. candidates: the persona's top c-TF-IDF n-grams and single terms (``ClassTfidf`` in ``ml.profile.terms``:
    sign-offs, profanity and sensitive words are already out of their vocabularies);
-2. each candidate is scored KeyBERT-style against the persona's embedding centroid, without a model call:
-   the centroid of the persona's members that contain the candidate, compared by cosine with the
-   persona's centroid, times the square root of the share of members that contain it (a phrase that
+2. each candidate is scored KeyBERT-style against the persona's embedding centroid: the cosine of the
+   candidate's own vector (``encoder``, the model of the member embeddings; left out without one) with the
+   persona's centroid, times the cosine of the centroid of the persona's members that contain the candidate
+   with the persona's centroid, times the square root of the share of members that contain it (a phrase that
    describes the bulk of the persona, not a side thread), of the part of its use that is above its use in
    the other personas (``excess_share``: "flight" in every airline persona says nothing about one of them)
    and of its relative c-TF-IDF weight; an n-gram
@@ -29,12 +30,12 @@ proposal is used only when it passes the same rules (and is unique), otherwise t
 from __future__ import annotations
 
 import re
-from collections import Counter
 
 import numpy as np
 from sklearn.base import BaseEstimator
 
 from ml.profile.first_names import first_names
+from ml.profile.spelling import as_written, capitalized
 from ml.profile.stems import stem
 from ml.profile.terms import SENSITIVE_TERMS, STOP_WORDS, is_profane
 
@@ -156,15 +157,17 @@ def term_excess(model, cls, cols: list[int], own: int, n: int) -> np.ndarray:
 
 def score_candidates(candidates: list[str], indicator: np.ndarray, embeddings: np.ndarray,
                      distinctiveness: np.ndarray | None = None, rows: np.ndarray | None = None,
-                     excess: np.ndarray | None = None) -> np.ndarray:
+                     excess: np.ndarray | None = None, phrase_vectors: np.ndarray | None = None) -> np.ndarray:
     """KeyBERT-style relevance of each candidate to the persona centroid.
 
     ``indicator``: (n_members × n_candidates) bool, member contains candidate; ``embeddings``: the
     persona's (n_members × d) L2-normalised embeddings, or with ``rows`` every member's, of which the
     persona's are ``rows``; ``distinctiveness``: the candidate's c-TF-IDF weight over the best weight of
     its kind in the persona (1 when omitted); ``excess``: ``excess_share`` of each candidate (1 when
-    omitted). Score = cos(centroid of members containing the candidate, persona centroid) × sqrt(share of
-    members containing it × excess) × sqrt(distinctiveness); 0 when no member contains it. Sums run in
+    omitted); ``phrase_vectors``: (n_candidates × d) L2-normalised vectors of the candidates themselves, from the
+    model that made ``embeddings`` (omitted: no such factor). Score = cos(centroid of members containing the
+    candidate, persona centroid) × sqrt(share of members containing it × excess) × sqrt(distinctiveness)
+    × max(0, cos(phrase vector, persona centroid)); 0 when no member contains it. Sums run in
     float64 over blocks of ``BLOCK_ROWS`` members (no copy of a large persona).
     """
     indicator = np.asarray(indicator, dtype=bool)
@@ -186,6 +189,8 @@ def score_candidates(candidates: list[str], indicator: np.ndarray, embeddings: n
         scores *= np.sqrt(np.clip(distinctiveness, 0.0, 1.0))
     if excess is not None:
         scores *= np.sqrt(np.clip(excess, 0.0, 1.0))
+    if phrase_vectors is not None and len(candidates):
+        scores *= np.clip(np.asarray(phrase_vectors, dtype=np.float64) @ centroid, 0.0, None)
     return scores
 
 
@@ -249,57 +254,22 @@ def compose(ranked: list[str], max_words: int = 4) -> tuple[str, list[str]]:
     return " & ".join(parts), rest
 
 
-def capitalized(name: str) -> str:
-    """First letter in capitals, unless the first word is written with a capital inside ("iPhone", "eBay")."""
-    first = name.split(" ", 1)[0]
-    return name if any(c.isupper() for c in first[1:]) else name[:1].upper() + name[1:]
-
-
-# @handles, #tags and masked handles ("[@user]") that open a tweet ("@united Thank you", "“@JetBlue: [@user] Thanks")
-_LEADING_RE = re.compile(r"(?:(?:[@#][\w.]+|\[@\w+\])[\s:,]*)+$")
-_OPENERS_RE = re.compile(r"[^\w.!?:]+$")  # spaces, quotes, brackets, dashes, emoji before a word
-
-
-def _sentence_start(text: str, at: int) -> bool:
-    """True when position ``at`` of ``text`` opens the text, a line or a sentence; @handles, #tags, quotes,
-    brackets and emoji before it do not count ("@united Thank you", "\"Thank you\"", "😉 Thanks")."""
-    line = text.rfind("\n", 0, at) + 1
-    before = _OPENERS_RE.sub("", text[max(line, at - 200):at])
-    before = _OPENERS_RE.sub("", _LEADING_RE.sub("", before))
-    return (not before and at - line <= 200) or (bool(before) and before[-1] in ".!?:")
-
-
-def as_written(phrase: str, text: str, min_share: float = 0.5, max_uses: int = 200) -> str:
-    """``phrase`` (lower case, from c-TF-IDF vocabularies) with each word spelt as ``text`` (a persona's
-    joined texts) writes it inside sentences, when one spelling other than lower case holds more than
-    ``min_share`` of its uses (a tie keeps lower case): "atm" → "ATM", "notting hill" → "Notting Hill", "iphone" → "iPhone"; "bill"
-    stays. Uses that open a text or a sentence, @handles and #hashtags are not counted; the first
-    ``max_uses`` counted uses decide."""
-    def spelt(m: re.Match) -> str:
-        word, forms, n = m.group(0), Counter(), 0
-        for h in re.finditer(rf"(?<![\w@#]){re.escape(word)}(?!\w)", text, flags=re.IGNORECASE):
-            if not _sentence_start(text, h.start()):
-                forms[h.group(0)] += 1
-                n += 1
-                if n >= max_uses:
-                    break
-        if not n:
-            return word
-        form, count = forms.most_common(1)[0]
-        return form if form != form.lower() and count > min_share * n else word
-    return re.sub(r"[A-Za-z]+", spelt, phrase) if text else phrase
-
-
 class PersonaNamer(BaseEstimator):
     """Names every persona (see the module docstring). Learned: ``names_`` (persona id → name) and
-    ``candidates_`` (persona id → ranked candidate phrases that passed the rules)."""
+    ``candidates_`` (persona id → ranked candidate phrases that passed the rules).
+
+    ``encoder``: optional callable, list of phrases → (n, d) L2-normalised vectors from the model that made
+    the member embeddings; when given, each candidate's score is also multiplied by the cosine of its own
+    vector with the persona centroid (KeyBERT's relevance: a phrase that says what the persona is about).
+    """
 
     def __init__(self, n_candidates: int = 10, behavior_min_effect: float = BEHAVIOR_MIN_EFFECT,
-                 max_words: int = 4, proposer=None):
+                 max_words: int = 4, proposer=None, encoder=None):
         self.n_candidates = n_candidates
         self.behavior_min_effect = behavior_min_effect
         self.max_words = max_words
         self.proposer = proposer
+        self.encoder = encoder
 
     def fit(self, texts: list[str], labels, embeddings, words, grams, highlighted: dict,
             spell_terms: dict | None = None) -> PersonaNamer:
@@ -310,45 +280,64 @@ class PersonaNamer(BaseEstimator):
         first ``SPELLING_TEXTS`` texts while they are at hand, for its description)."""
         labels = np.asarray(labels)
         embeddings = np.asarray(embeddings)  # read a block of each persona's rows at a time (score_candidates)
+        self.names_, self.candidates_, self.spelled_ = {}, {}, {}
         # (model, term index) pairs; each persona's texts are counted when it is named (no (n × terms) matrix)
         mats = [(m, {t: j for j, t in enumerate(m.vocabulary_)}) for m in (grams, words) if m.weights_.shape[1]]
-        ids, counts = np.unique(labels, return_counts=True)
-        size = dict(zip(ids.tolist(), counts.tolist()))
-        self.names_, self.candidates_, self.spelled_ = {}, {}, {}
+        pools = {int(pid): self._pool(texts, labels, pid, mats, spell_terms) for pid in np.unique(labels)}
+        vectors = self._phrase_vectors(pools)
         rest = {}
-        for pid in np.unique(labels):
+        for pid, (cands, ind, weight, excess) in pools.items():
             rows = np.flatnonzero(labels == pid)
-            persona_texts = [texts[i] for i in rows]  # joined for the phrase check, counted for the candidates
-            persona_text = "\n".join(persona_texts)
-            if wanted := (spell_terms or {}).get(int(pid)):
-                own = persona_text if len(rows) <= SPELLING_TEXTS else "\n".join(persona_texts[:SPELLING_TEXTS])
-                self.spelled_[int(pid)] = {t: as_written(t, own) for t in wanted}
-            cands, cols, weight, excess = [], [], [], []
-            for model, index in mats:
-                top = model.top_terms(pid, self.n_candidates)
-                picked = [(term, w) for term, w in top if term not in cands and phrase_ok(term, persona_text)]
-                if picked:
-                    counted = model.transform(persona_texts)
-                    hits = counted[:, [index[term] for term, _ in picked]].toarray() > 0
-                    cands += [term for term, _ in picked]
-                    cols += list(hits.T)
-                    weight += [w / top[0][1] for _, w in picked]
-                    excess += list(term_excess(model, pid, [index[t] for t, _ in picked], size[pid], labels.size))
-            ind = np.column_stack(cols) if cols else np.zeros((len(rows), 0), dtype=bool)
-            scores = score_candidates(cands, ind, embeddings, np.asarray(weight), rows=rows, excess=np.asarray(excess))
+            phrase_vecs = np.array([vectors[c] for c in cands]) if vectors is not None and cands else None
+            scores = score_candidates(cands, ind, embeddings, weight, rows=rows, excess=excess,
+                                      phrase_vectors=phrase_vecs)
             scores *= [0.5 if _filler(c) else 1.0 for c in cands]
             ranked = [cands[j] for j in np.argsort(-scores, kind="stable") if scores[j] > 0]
             ranked = prefer_phrases(ranked, dict(zip(cands, scores, strict=True)))
-            self.candidates_[int(pid)] = ranked
-            phrase, rest[int(pid)] = compose(ranked, self.max_words)
-            phrase = as_written(phrase, persona_text)  # "ATM", "Notting Hill", as the members write them
-            bw = behavior_word(highlighted.get(pid, highlighted.get(int(pid), [])), self.behavior_min_effect)
+            self.candidates_[pid] = ranked
+            phrase, rest[pid] = compose(ranked, self.max_words)
+            phrase = as_written(phrase, "\n".join(texts[i] for i in rows))  # "ATM", "Notting Hill", as written
+            bw = behavior_word(highlighted.get(pid, []), self.behavior_min_effect)
             if bw and content_stems(bw.replace("-", " ")) & content_stems(phrase):
                 bw = None  # "Personal" before "personal details": the phrase says it already
-            self.names_[int(pid)] = capitalized(f"{bw} {phrase}" if bw else phrase)
+            self.names_[pid] = capitalized(f"{bw} {phrase}" if bw else phrase)
         self._propose(texts, labels, highlighted)
         self.names_ = unique_names(self.names_, rest)
         return self
+
+    def _pool(self, texts, labels, pid, mats, spell_terms) -> tuple:
+        """Persona ``pid``'s candidates that pass the rules, best c-TF-IDF first (n-grams, then single terms):
+        ``(candidates, indicator (members × candidates), relative weight, excess share)``; spells the terms
+        ``spell_terms`` asks for (``spelled_``) from the same texts."""
+        rows = np.flatnonzero(labels == pid)
+        persona_texts = [texts[i] for i in rows]  # joined for the phrase check, counted for the candidates
+        persona_text = "\n".join(persona_texts)
+        if wanted := (spell_terms or {}).get(int(pid)):
+            own = persona_text if len(rows) <= SPELLING_TEXTS else "\n".join(persona_texts[:SPELLING_TEXTS])
+            self.spelled_[int(pid)] = {t: as_written(t, own) for t in wanted}
+        cands, cols, weight, excess = [], [], [], []
+        for model, index in mats:
+            top = model.top_terms(pid, self.n_candidates)
+            picked = [(term, w) for term, w in top if term not in cands and phrase_ok(term, persona_text)]
+            if picked:
+                counted = model.transform(persona_texts)
+                hits = counted[:, [index[term] for term, _ in picked]].toarray() > 0
+                cands += [term for term, _ in picked]
+                cols += list(hits.T)
+                weight += [w / top[0][1] for _, w in picked]
+                excess += list(term_excess(model, pid, [index[t] for t, _ in picked], len(rows), labels.size))
+        ind = np.column_stack(cols) if cols else np.zeros((len(rows), 0), dtype=bool)
+        return cands, ind, np.asarray(weight), np.asarray(excess)
+
+    def _phrase_vectors(self, pools: dict) -> dict[str, np.ndarray] | None:
+        """Every candidate's vector from ``encoder`` (one call for the run), or None without an encoder."""
+        if self.encoder is None:
+            return None
+        phrases = sorted({c for cands, *_ in pools.values() for c in cands})
+        if not phrases:
+            return {}
+        V = np.asarray(self.encoder(phrases), dtype=np.float64)
+        return dict(zip(phrases, V, strict=True))
 
     def _propose(self, texts, labels, highlighted) -> None:
         """Replace a name by the proposer's when the proposal passes every rule (silently kept otherwise)."""

@@ -19,7 +19,7 @@ import pandas as pd
 
 from ml.cluster.hierarchy import family_records
 from ml.features.behavioral import BehavioralFeatures
-from ml.features.embed import SentenceEmbedder, clean_for_embedding, default_cache_dir
+from ml.features.embed import SentenceEmbedder, clean_for_embedding, default_cache_dir, phrase_encoder
 from ml.features.long_text import long_members_line
 from ml.filtering import QualityFilter
 from ml.filtering.agents import drop_agents
@@ -269,7 +269,8 @@ class PersonaPipeline:
             from ml.profile import build_profiles
 
             profiles = build_profiles(members, features, labels, reassigned, embeddings, profile_cfg,
-                                      time_basis=prep.time["basis"], term_texts=masked, known_names=prep.staff_names)
+                                      time_basis=prep.time["basis"], term_texts=masked, known_names=prep.staff_names,
+                                      encode=phrase_encoder(prep.embedder))
         with self.timer_.stage("hierarchy"):
             family_of, hierarchy = self._families(masked, profiles, labels, reassigned, embeddings)
         personas = [ConversationPersona(**p, parent_id=family_of[int(p["id"])], level=1) for p in profiles]

@@ -1,0 +1,52 @@
+"""Names spelt as a group's members write them: "ATM", "Notting Hill", "iPhone" (``as_written``), and
+the first letter of a name in capitals unless its first word has a capital inside (``capitalized``).
+
+Terms come from lower-cased c-TF-IDF vocabularies; persona, family and sub-persona names and the words a
+description quotes are spelt back from the group's own texts here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+
+def capitalized(name: str) -> str:
+    """First letter in capitals, unless the first word is written with a capital inside ("iPhone", "eBay")."""
+    first = name.split(" ", 1)[0]
+    return name if any(c.isupper() for c in first[1:]) else name[:1].upper() + name[1:]
+
+
+# @handles, #tags and masked handles ("[@user]") that open a tweet ("@united Thank you", "“@JetBlue: [@user] Thanks")
+_LEADING_RE = re.compile(r"(?:(?:[@#][\w.]+|\[@\w+\])[\s:,]*)+$")
+_OPENERS_RE = re.compile(r"[^\w.!?:]+$")  # spaces, quotes, brackets, dashes, emoji before a word
+
+
+def _sentence_start(text: str, at: int) -> bool:
+    """True when position ``at`` of ``text`` opens the text, a line or a sentence; @handles, #tags, quotes,
+    brackets and emoji before it do not count ("@united Thank you", "\"Thank you\"", "😉 Thanks")."""
+    line = text.rfind("\n", 0, at) + 1
+    before = _OPENERS_RE.sub("", text[max(line, at - 200):at])
+    before = _OPENERS_RE.sub("", _LEADING_RE.sub("", before))
+    return (not before and at - line <= 200) or (bool(before) and before[-1] in ".!?:")
+
+
+def as_written(phrase: str, text: str, min_share: float = 0.5, max_uses: int = 200) -> str:
+    """``phrase`` (lower case, from c-TF-IDF vocabularies) with each word spelt as ``text`` (a persona's
+    joined texts) writes it inside sentences, when one spelling other than lower case holds more than
+    ``min_share`` of its uses (a tie keeps lower case): "atm" → "ATM", "notting hill" → "Notting Hill", "iphone" → "iPhone"; "bill"
+    stays. Uses that open a text or a sentence, @handles and #hashtags are not counted; the first
+    ``max_uses`` counted uses decide."""
+    def spelt(m: re.Match) -> str:
+        word, forms, n = m.group(0), Counter(), 0
+        for h in re.finditer(rf"(?<![\w@#]){re.escape(word)}(?!\w)", text, flags=re.IGNORECASE):
+            if not _sentence_start(text, h.start()):
+                forms[h.group(0)] += 1
+                n += 1
+                if n >= max_uses:
+                    break
+        if not n:
+            return word
+        form, count = forms.most_common(1)[0]
+        return form if form != form.lower() and count > min_share * n else word
+    return re.sub(r"[A-Za-z]+", spelt, phrase) if text else phrase
