@@ -38,3 +38,20 @@ def test_batch_size_one_gives_vectors_that_do_not_depend_on_the_other_texts():
                       for t in texts])
     together = SentenceEmbedder(cache_dir="", batch_size=1, show_progress=False).transform(texts)
     assert np.array_equal(alone, together)
+
+
+def test_phrase_encoder_is_the_runs_model_without_the_cache(tmp_path):
+    """Name candidates are encoded by the run's model (the same vectors as the embedder gives, up to the last
+    bits that batching moves) and never written into the embedding cache, which holds member texts only."""
+    from ml.features.embed import phrase_encoder
+
+    emb = SentenceEmbedder(cache_dir=str(tmp_path), show_progress=False).fit()
+    members = emb.transform(["my card never arrived", "the ATM kept my card"])
+    phrases = ["card arrived", "atm", "exchange rate"]
+    V = phrase_encoder(emb)(phrases)
+    assert V.shape == (3, members.shape[1]) and V.dtype == np.float32
+    assert np.allclose(np.linalg.norm(V, axis=1), 1.0, atol=1e-5)
+    assert np.allclose(V, SentenceEmbedder(cache_dir="", show_progress=False).fit().transform(phrases), atol=1e-5)
+    assert emb._cache().get_many(emb._cache().keys_for(phrases)) == {}  # the members' two texts only
+    assert len(emb._cache().get_many(emb._cache().keys_for(["my card never arrived", "the ATM kept my card"]))) == 2
+    assert phrase_encoder(emb)([]).shape == (0, members.shape[1])

@@ -285,8 +285,18 @@ def clean_for_embedding(texts: Sequence[str]) -> list[str]:
 
 
 def phrase_encoder(embedder: SentenceEmbedder):
-    """A quiet copy of ``embedder`` (same model, encoder and cache, no progress bar), as a function of a list of
-    short phrases → L2-normalised vectors in the space of the members' embeddings (persona names score their
-    candidates with it: ``ml.profile.naming``)."""
-    return clone(embedder).set_params(show_progress=False).fit().transform
+    """``embedder``'s model (same encoder and weights, no progress bar, no cache) as a function of a list of
+    short phrases → L2-normalised float32 vectors in the space of the members' embeddings (persona names score
+    their candidates with it: ``ml.profile.naming``). The phrases are not cached: the embedding cache holds
+    member texts only, and a run's phrases, encoded together in the order given, give the same vectors on
+    every run whatever the cache holds."""
+    quiet = clone(embedder).set_params(show_progress=False).fit()
 
+    def encode(phrases: Sequence[str]) -> np.ndarray:
+        phrases = [str(p) for p in phrases]
+        if not phrases:
+            return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
+        fn, size = quiet._encode_fn(), max(1, quiet.batch_size)
+        return np.concatenate([fn(phrases[i:i + size]) for i in range(0, len(phrases), size)]).astype(np.float32)
+
+    return encode
