@@ -61,8 +61,15 @@ def load_sentence_model(model_name: str = DEFAULT_MODEL, device: str = "cpu"):
     with _MODEL_LOCK:
         if key not in _MODELS:
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
 
-            _MODELS[key] = SentenceTransformer(_model_path(model_name), device=device, local_files_only=True)
+            shown = hf_logging.is_progress_bar_enabled()
+            hf_logging.disable_progress_bar()  # transformers' "Loading weights" bar: a blink, and noise under --quiet
+            try:
+                _MODELS[key] = SentenceTransformer(_model_path(model_name), device=device, local_files_only=True)
+            finally:
+                if shown:
+                    hf_logging.enable_progress_bar()
             after_import()  # torch and the model out of the run's garbage collections
         return _MODELS[key]
 
