@@ -114,6 +114,13 @@ def test_names_are_spelt_as_the_members_write_them():
     assert as_written("thanks", thanks) == "thanks"
     assert as_written("refund", text) == "refund" and as_written("usd", "") == "usd"  # unseen word, no text
     assert capitalized("atm gave") == "Atm gave" and capitalized("ATM gave") == "ATM gave"
+    # real TWCS wording: terms drop apostrophes ("havent received"); the name writes what most members write
+    orders = "\n".join(["@AmazonHelp I haven't received my order", "we haven’t received the refund yet",
+                         "Still havent received it", "you said it shipped but I haven't received anything",
+                         "I cant log in. I can't reset it either", "My card can't be used, can't pay"])
+    assert as_written("havent received", orders) == "haven't received"  # 3 of 4 uses, a curly one written straight
+    assert as_written("cant", orders) == "can't" and capitalized(as_written("havent", orders)) == "Haven't"
+    assert as_written("cant", "I cant log in, cant pay, can't reset") == "cant"  # the members' majority
 
 
 def test_compose_and_unique():

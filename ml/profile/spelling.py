@@ -19,6 +19,7 @@ def capitalized(name: str) -> str:
 
 # @handles, #tags and masked handles ("[@user]") that open a tweet ("@united Thank you", "“@JetBlue: [@user] Thanks")
 _LEADING_RE = re.compile(r"(?:(?:[@#][\w.]+|\[@\w+\])[\s:,]*)+$")
+_APOS = "['’]?"  # an apostrophe the vocabulary dropped may stand between any two letters
 _OPENERS_RE = re.compile(r"[^\w.!?:]+$")  # spaces, quotes, brackets, dashes, emoji before a word
 
 
@@ -33,20 +34,22 @@ def _sentence_start(text: str, at: int) -> bool:
 
 def as_written(phrase: str, text: str, min_share: float = 0.5, max_uses: int = 200) -> str:
     """``phrase`` (lower case, from c-TF-IDF vocabularies) with each word spelt as ``text`` (a persona's
-    joined texts) writes it inside sentences, when one spelling other than lower case holds more than
-    ``min_share`` of its uses (a tie keeps lower case): "atm" → "ATM", "notting hill" → "Notting Hill", "iphone" → "iPhone"; "bill"
+    joined texts) writes it inside sentences, when one spelling other than the vocabulary's holds more than
+    ``min_share`` of its uses (a tie keeps the vocabulary's): "atm" → "ATM", "notting hill" → "Notting Hill",
+    "iphone" → "iPhone", "havent" → "haven't" (terms drop apostrophes; a curly one is written straight); "bill"
     stays. Uses that open a text or a sentence, @handles and #hashtags are not counted; the first
     ``max_uses`` counted uses decide."""
     def spelt(m: re.Match) -> str:
         word, forms, n = m.group(0), Counter(), 0
-        for h in re.finditer(rf"(?<![\w@#]){re.escape(word)}(?!\w)", text, flags=re.IGNORECASE):
+        pattern = _APOS.join(re.escape(c) for c in word)  # "havent" finds "haven't" and "haven’t"
+        for h in re.finditer(rf"(?<![\w@#'’]){pattern}(?![\w'’])", text, flags=re.IGNORECASE):
             if not _sentence_start(text, h.start()):
-                forms[h.group(0)] += 1
+                forms[h.group(0).replace("’", "'")] += 1
                 n += 1
                 if n >= max_uses:
                     break
         if not n:
             return word
         form, count = forms.most_common(1)[0]
-        return form if form != form.lower() and count > min_share * n else word
+        return form if form != word and count > min_share * n else word
     return re.sub(r"[A-Za-z]+", spelt, phrase) if text else phrase
