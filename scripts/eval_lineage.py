@@ -128,6 +128,30 @@ def score(comparison, split: dict, table_a: pd.DataFrame, table_b: pd.DataFrame,
             "fit_psi": comparison.fit_shift.psi if comparison.fit_shift else None, "counts": comparison.counts}
 
 
+def explain(comparison, split: dict, table_a: pd.DataFrame, table_b: pd.DataFrame, maj_a: dict, maj_b: dict) -> list[dict]:
+    """Every removed intent not reported died and every new one not born: where its texts went (the personas
+    holding at least 5 % of them: share, status, the persona's own majority intent and purity, and the scores
+    that decided the status)."""
+    out = []
+    for intents, table, people, maj, want in ((split["removed"], table_a, comparison.base_personas, maj_a, "died"),
+                                              (split["new"], table_b, comparison.new_personas, maj_b, "born")):
+        status = {p.id: p for p in people}
+        for intent in intents:
+            rows = table[table["label"] == intent].sort_values("n", ascending=False)
+            total = max(1, int(rows["n"].sum()))
+            if rows.loc[[status[int(q)].status == want for q in rows["persona_id"]], "n"].sum() / total >= 0.5:
+                continue
+            where = []
+            for pid, n in zip(rows["persona_id"].astype(int), rows["n"]):
+                if n / total >= 0.05:
+                    scores = status[pid].model_dump().get("scores") or {}
+                    where.append({"persona": pid, "share_of_intent": round(n / total, 3), "status": status[pid].status,
+                                  "majority": maj[pid][0], "purity": round(maj[pid][1], 3),
+                                  "novel_share": scores.get("novel_share"), "similarity": scores.get("similarity")})
+            out.append({"intent": intent, "expected": want, "where": where})
+    return out
+
+
 def linked_share(comparison, intents: list[str], table_a: pd.DataFrame, table_b: pd.DataFrame) -> dict[str, float]:
     """Per intent: the share of it that the lineage carries over, Σ over groups of linked personas (connected
     by matches and pieces) of min(share of its A texts in the group's A personas, share of its B texts in
@@ -183,11 +207,13 @@ def evaluate_seed(df: pd.DataFrame, seed: int, base=None) -> dict:
         snap_a, snap_b = snapshot_from_result(res_a), snapshot_from_result(res_b)
         maj_a, maj_b = majority(snap_a, label_of), majority(snap_b, label_of)
         table_a, table_b = _intent_table(snap_a, label_of), _intent_table(snap_b, label_of)
-        rows = []
+        rows, misses = [], []
         for match, piece, margin, piece_share, novel_share, recut in GRID:
             cfg = LineageConfig(match_similarity=match, piece_similarity=piece, piece_margin=margin,
                                 piece_share=piece_share, novel_persona_share=novel_share, recut_novelty=recut)
             comp = compare_runs(snap_a, snap_b, cfg)
+            if not rows:  # the default row
+                misses = explain(comp, split, table_a, table_b, maj_a, maj_b)
             rows.append({"match_similarity": match, "piece_similarity": piece, "piece_margin": margin,
                          "piece_share": piece_share, "novel_persona_share": novel_share, "recut_novelty": recut,
                          **score(comp, split, table_a, table_b, maj_a, maj_b)})
@@ -196,7 +222,7 @@ def evaluate_seed(df: pd.DataFrame, seed: int, base=None) -> dict:
             "n_B": snap_b.n_members, "personas_A": len(snap_a.persona_ids), "personas_B": len(snap_b.persona_ids),
             "run_s": [t_a, t_b], "granularity": [r.manifest.cluster.granularity.why for r in (res_a, res_b)],
             "purity_A": round(float(np.mean([p for _, p in maj_a.values()])), 3),
-            "grid": rows, "novelty": nov}
+            "grid": rows, "novelty": nov, "missed": misses}
 
 
 def print_table(results: list[dict]) -> None:
@@ -223,6 +249,8 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--json", default=None, help="write all results here")
+    p.add_argument("--explain", action="store_true",
+                   help="also print, for the default row, where the texts of each missed planted intent went")
     p.add_argument("--config", default=None, help="a PipelineConfig YAML/JSON for both runs (e.g. cluster: {join: off})")
     args = p.parse_args(argv)
     base = None
@@ -236,6 +264,14 @@ def main(argv: list[str] | None = None) -> int:
         results.append(evaluate_seed(df, seed, base))
         print(f"seed {seed} done: runs {results[-1]['run_s']} s; {results[-1]['granularity']}", file=sys.stderr)
     print_table(results)
+    if args.explain:
+        print("\n| seed | intent | expected | where its texts went (persona: share of the intent, status, the persona's "
+              "majority intent and purity) |\n|---|---|---|---|")
+        for r in results:
+            for m in r["missed"]:
+                where = "; ".join(f"{w['persona']}: {w['share_of_intent']:.2f} {w['status']}, {w['majority']} "
+                                  f"({w['purity']:.2f})" for w in m["where"])
+                print(f"| {r['seed']} | {m['intent']} | {m['expected']} | {where} |")
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(results, indent=2), encoding="utf-8")
