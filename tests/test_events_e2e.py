@@ -62,6 +62,15 @@ def test_moodle_personas(moodle_run):
         ev = p["evidence"][0]
         assert set(ev) == {"member_id", "text", "similarity", "top_events"}
     assert len({p["name"] for p in personas}) == len(personas)
+    # Moodle's event names are sentences ("The user has accepted the statement of the submission."): a name cuts
+    # them after a whole word, and descriptions drop their closing full stops
+    for p in personas:
+        for part in p["name"].split(" & "):
+            if "…" in part:
+                kept = part.split("…")[0].split()
+                event = next(e["event"].split("|")[-1] for e in p["top_events"] if e["event"].split("|")[-1].startswith(" ".join(kept)))
+                assert event.split()[: len(kept)] == kept, (p["name"], event)
+        assert ". (" not in p["description"], p["description"]
 
 
 def test_moodle_store_and_strategy(moodle_run):

@@ -115,3 +115,12 @@ def test_fixed_k_skips_the_search(planted):
 def test_shares_margin_of_a_zero_row_is_zero():
     S, margin = shares_margin(np.array([[0.0, 0.0], [3.0, 1.0]]))
     assert margin.tolist() == [0.0, 0.5] and S[1].tolist() == [0.75, 0.25]
+
+
+def test_event_labels_in_names_are_cut_after_a_whole_word():
+    from ml.events.profile import _short
+
+    assert _short("mod_assign|The user has accepted the statement of the submission.") == "The user has accepted…"
+    assert _short("Submission form viewed.") == "Submission form viewed"
+    assert _short("A course module viewed by the user in the app") == "A course module viewed…"
+    assert _short("x" * 40) == "x" * 27 + "…"  # one long word is cut where it must be

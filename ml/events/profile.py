@@ -23,6 +23,7 @@ from ml.profile.activity import ActivityProfiler, format_hours
 from ml.profile.describe import days_with_shares
 from ml.profile.naming import unique_names
 from ml.profile.separators import SurrogateSeparator
+from ml.profile.terms import STOP_WORDS
 
 VOLUME = "total_events"
 
@@ -147,9 +148,16 @@ def _activity(inp: ProfileInputs, label_of: dict, cfg: EventProfileConfig):
 
 
 def _short(event: str, limit: int = 28) -> str:
-    """Event label for names: the last '|' part when the name joins columns, cut at ``limit``."""
+    """Event label for names: the last '|' part when the name joins columns, without a closing full stop, cut at
+    ``limit`` after a whole word, with no stop word left hanging before the "…" (Moodle's "The user has accepted
+    the statement of the submission." → "The user has accepted…", not "The user has accepted the s…")."""
     label = event.split("|")[-1].strip().rstrip(".") or event
-    return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
+    if len(label) <= limit:
+        return label
+    words = label[:limit].split()[:-1] if not label[limit].isspace() else label[:limit].split()
+    while len(words) > 1 and words[-1].lower().strip(",;:") in STOP_WORDS:
+        words.pop()
+    return (" ".join(words).rstrip(",;:") if words else label[: limit - 1].rstrip()) + "…"
 
 
 def _name(top: list[dict], volume: dict | None) -> str:
@@ -166,7 +174,7 @@ def _describe(p: dict) -> str:
              f"{p['reassigned_count']:,} flagged as mixed between personas).")]
     if p["top_events"]:
         parts.append("Its pattern is led by " + ", ".join(
-            f"{t['event']} ({100 * t['weight']:.0f}%)" for t in p["top_events"][:4]) + ".")
+            f"{t['event'].rstrip('.')} ({100 * t['weight']:.0f}%)" for t in p["top_events"][:4]) + ".")
     if p["highlights"]:
         parts.append("Compared with everyone it shows " + "; ".join(p["highlights"][:3]) + ".")
     act = p["activity"]
