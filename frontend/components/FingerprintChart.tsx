@@ -9,6 +9,8 @@ import { num } from "@/lib/format";
 
 interface Row {
   label: string;
+  /** The axis label: the whole label, or an event's name cut to two lines (the tooltip has it all). */
+  axis: string;
   diff: number;
   item: FingerprintItem;
 }
@@ -33,6 +35,7 @@ export default function FingerprintChart({ items, n = 12, clock }: { items: Fing
   const words = useFeatureWords(clock);
   const rows: Row[] = topFingerprint(items, n).map((f) => ({
     label: words.label(f.feature),
+    axis: words.axis(f.feature),
     diff: f.std_diff as number,
     item: f,
   }));
@@ -54,7 +57,7 @@ export default function FingerprintChart({ items, n = 12, clock }: { items: Fing
               tickFormatter={(v: number) => `${v > 0 ? "+" : ""}${v}`}
               tick={{ fontSize: 11 }}
             />
-            <YAxis type="category" dataKey="label" width={clock ? 230 : 200} tick={{ fontSize: 12 }} interval={0} />
+            <YAxis type="category" dataKey="axis" width={clock ? 230 : 200} tick={{ fontSize: 12 }} interval={0} />
             <ReferenceLine x={0} stroke="#555" />
             <Tooltip
               isAnimationActive={false}

@@ -13,7 +13,7 @@ import { ErrorState, Loading } from "@/components/States";
 import StrategyPanel from "@/components/StrategyPanel";
 import SubPersonaPanel from "@/components/SubPersonaPanel";
 import { ApiError, paths, type Persona, type Term, type TopEvent } from "@/lib/api";
-import { int, num, pct } from "@/lib/format";
+import { int, num, pct, termLabel } from "@/lib/format";
 import { memberNoun } from "@/lib/runs";
 import { useApi } from "@/lib/useApi";
 
@@ -217,7 +217,7 @@ function TopEvents({ events }: { events: TopEvent[] }) {
       <ol className="top-events" data-testid="top-events">
         {events.map((e) => (
           <li key={e.event} data-event={e.event}>
-            <strong className="event-name">{e.event}</strong>{" "}
+            <strong className="event-name">{termLabel(e.event)}</strong>{" "}
             <span className="muted">
               {typeof e.weight === "number" ? `${pct(e.weight, 0)} of the pattern` : ""}
               {typeof e.lift === "number" ? ` · lift ${num(e.lift, 2)}×` : ""}

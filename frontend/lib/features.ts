@@ -8,13 +8,15 @@
 import { useEffect, useMemo, useState } from "react";
 
 import { apiGet, paths, type FeatureInfo } from "./api";
-import { featureLabel } from "./format";
+import { featureLabel, termLabel, truncate } from "./format";
 
 export interface FeatureWords {
   /** Plain label ("Night-time posting"); the spaced name while the table loads or when unknown. */
   label: (name: string) => string;
   /** One line on what a higher value means ("" when unknown). */
   meaning: (name: string) => string;
+  /** The label on a chart axis: a known feature's label; another name (an event run's event) cut to two lines. */
+  axis: (name: string) => string;
 }
 
 let table: Promise<Map<string, FeatureInfo>> | null = null;
@@ -30,6 +32,9 @@ function loadTable(): Promise<Map<string, FeatureInfo>> {
   return table;
 }
 
+/** Characters of an unknown name (an event) on a chart axis: two lines of a 200 px axis at 12 px. */
+const AXIS_CHARS = 44;
+
 /** Features read off the clock (ml.ingest.timebasis.CLOCK_FEATURES): their label names the run's clock. */
 export const CLOCK_FEATURES = new Set(["hour_sin", "hour_cos", "night_share", "business_hours_share", "weekend_share"]);
 
@@ -39,10 +44,13 @@ export const CLOCK_FEATURES = new Set(["hour_sin", "hour_cos", "night_share", "b
  * customers' night. Without it, labels are as listed.
  */
 export function featureWords(map: Map<string, FeatureInfo>, clock?: string | null): FeatureWords {
-  const plain = (name: string) => map.get(name)?.label ?? featureLabel(name);
+  // an event run's features are its events: "Assignment · Submission form viewed" (termLabel), not the joined name
+  const plain = (name: string) => map.get(name)?.label ?? featureLabel(termLabel(name));
+  const label = (name: string) => (clock && CLOCK_FEATURES.has(name) ? `${plain(name)} (${clock})` : plain(name));
   return {
-    label: (name) => (clock && CLOCK_FEATURES.has(name) ? `${plain(name)} (${clock})` : plain(name)),
+    label,
     meaning: (name) => map.get(name)?.meaning ?? "",
+    axis: (name) => (map.has(name) ? label(name) : truncate(label(name), AXIS_CHARS)),
   };
 }
 

@@ -37,6 +37,15 @@ export function featureLabel(name: string): string {
   return log ? `${base} (log)` : base;
 }
 
+/** A term or event name as people read it: event columns joined with "|" become "Assignment · Submission form
+ * viewed", without a closing full stop (Moodle's event names end with one). Conversation terms are unchanged. */
+export function termLabel(term: string): string {
+  return term
+    .split("|")
+    .map((part) => part.trim().replace(/\.+$/, "").trim())
+    .join(" · ");
+}
+
 export function truncate(text: string, max = 160): string {
   const flat = text.replace(/\s+/g, " ").trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;

@@ -42,16 +42,24 @@ class ProfileInputs:
     resolution: str            # hour | day | offset | none
 
 
+def event_label(event: str) -> str:
+    """An event name as people read it: columns that ``--event-col a,b`` joined with "|" are shown as
+    "Assignment · Submission form viewed", with no closing full stop (Moodle's names end with one). The event
+    names themselves (``top_events[].event``, ``top_terms``) stay as the data writes them."""
+    return " · ".join(part.strip().rstrip(".").strip() for part in str(event).split("|")) or str(event)
+
+
 def mix_text(counts_row: np.ndarray, events: list[str], n: int = 3) -> str:
     """"forumng 45%, quiz 20%, homepage 15%": a user's top events by share of their counts."""
     total = counts_row.sum()
     if total <= 0:
         return "no activity"
     order = np.argsort(-counts_row, kind="stable")[:n]
-    return ", ".join(f"{events[j]} {100 * counts_row[j] / total:.0f}%" for j in order if counts_row[j] > 0)
+    return ", ".join(f"{event_label(events[j])} {100 * counts_row[j] / total:.0f}%" for j in order if counts_row[j] > 0)
 
 
 def lift_sentence(event: str, persona_mean: float, population_mean: float) -> str:
+    event = event_label(event)
     if population_mean <= 0:
         return f"{event}: {persona_mean:.1f} per user (nobody else)"
     lift = persona_mean / population_mean
@@ -174,7 +182,7 @@ def _describe(p: dict) -> str:
              f"{p['reassigned_count']:,} flagged as mixed between personas).")]
     if p["top_events"]:
         parts.append("Its pattern is led by " + ", ".join(
-            f"{t['event'].rstrip('.')} ({100 * t['weight']:.0f}%)" for t in p["top_events"][:4]) + ".")
+            f"{event_label(t['event'])} ({100 * t['weight']:.0f}%)" for t in p["top_events"][:4]) + ".")
     if p["highlights"]:
         parts.append("Compared with everyone it shows " + "; ".join(p["highlights"][:3]) + ".")
     act = p["activity"]

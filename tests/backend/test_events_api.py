@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 
 from backend.app import create_app
 from backend.settings import Settings
+from ml.events.profile import event_label
 from ml.store import RunBundle, open_store
 from tests.backend.conftest import OLD_RUN, error_of
 from tests.fixtures.data import shared_path
@@ -94,7 +95,7 @@ def test_persona_detail_has_top_events_and_activity_without_weekdays(event_clien
     body = event_client.get(f"{API}/runs/{run_id}/personas/0").json()
     assert body["top_events"] and body["top_ngrams"] == []
     first = body["top_events"][0]
-    assert set(first) >= {"event", "weight", "lift", "sentence"} and first["event"] in first["sentence"]
+    assert set(first) >= {"event", "weight", "lift", "sentence"} and event_label(first["event"]) in first["sentence"]
     activity = body["activity"]
     assert activity["has_timestamps"] is True and activity["weekday"] is None  # Moodle times have no year
     assert activity["by_day"]["persona"] and len(activity["hourly"]) == 24

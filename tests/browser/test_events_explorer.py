@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 import pytest
 
+from ml.events.profile import event_label
 from tests.backend.test_events_api import make_moodle_event_run
 from tests.browser.conftest import Server, _start_backend, _stop
 
@@ -61,7 +62,8 @@ def test_overview_treemap_has_one_cell_per_persona(event_server, page, artifacts
     table = page.get_by_test_id("persona-table")
     assert "Top events" in table.locator("thead").inner_text()
     assert "Tone" not in table.locator("thead").inner_text()  # no texts, no tone
-    assert personas[0]["top_terms"][0]["term"] in table.inner_text()  # the event names
+    # the event names, as people read them ("Quiz · Quiz attempt viewed": no "|", no closing full stop)
+    assert event_label(personas[0]["top_terms"][0]["term"]) in table.inner_text()
     metrics = page.get_by_test_id("quality-metrics").inner_text()
     assert "Mixed share" in metrics and f"{run['metrics']['mixed_share'] * 100:.1f}%" in metrics
     steps = page.get_by_test_id("filter-funnel").inner_text()
@@ -103,6 +105,11 @@ def test_persona_page_shows_top_events_and_activity_without_weekdays(event_serve
         assert by_day.nth(i).locator(".recharts-bar-rectangle").count() == sum(1 for v in values if v > 0) > 0
 
     page.wait_for_selector('[data-testid="fingerprint-chart"] .recharts-bar-rectangle')
+    # events read as people read them: "Assignment · Submission form viewed", long ones cut to two axis lines
+    assert rows.first.locator(".event-name").inner_text() == event_label(profile["top_events"][0]["event"])
+    ticks = page.locator('[data-testid="fingerprint-chart"] .recharts-yAxis-tick-labels '
+                         '.recharts-cartesian-axis-tick-value').all_text_contents()
+    assert ticks and not any("|" in t for t in ticks) and max(len(t) for t in ticks) <= 44, ticks
     evidence = page.locator('[data-testid="evidence-list"] li')
     assert evidence.count() == len(profile["evidence"]) > 0 and "%" in evidence.first.inner_text()
     page.screenshot(path=str(artifacts / "events-persona.png"), full_page=True)
