@@ -17,9 +17,7 @@ from ml.profile.naming import (
     BEHAVIOR_WORDS,
     LITERAL_FLOOR,
     PersonaNamer,
-    as_written,
     behavior_word,
-    capitalized,
     compose,
     content_stems,
     excess_share,
@@ -28,6 +26,7 @@ from ml.profile.naming import (
     unique_names,
     written_as_name,
 )
+from ml.profile.spelling import as_phrased, as_written, capitalized
 from ml.profile.terms import ClassTfidf, is_profane
 
 # real customer tweets (TWCS / airline): two topics, a profane one, a signed agent reply, a person's name
@@ -121,6 +120,20 @@ def test_names_are_spelt_as_the_members_write_them():
     assert as_written("havent received", orders) == "haven't received"  # 3 of 4 uses, a curly one written straight
     assert as_written("cant", orders) == "can't" and capitalized(as_written("havent", orders)) == "Haven't"
     assert as_written("cant", "I cant log in, cant pay, can't reset") == "cant"  # the members' majority
+
+
+def test_phrases_are_written_as_the_members_wrote_them():
+    """Terms drop stop words ("card working" from "my card isn't working"): names and quoted phrases put them back
+    when two members or more wrote the same wording, inside one sentence, so "not" is not lost."""
+    text = "\n".join(["My card isn't working in shops", "the card isn't working since yesterday", "card not working",
+                      "My app doesn't work since the update", "the App doesn't work at all", "app won't work",
+                      "I closed the app. Work is busy", "the ATM ate my card", "ATM ate my card again"])
+    assert as_phrased("card working", text) == "card isn't working"  # 2 of 3 wordings
+    assert as_phrased("app work", text) == "app doesn't work"  # not "app. Work": a sentence ends between them
+    assert as_phrased("atm ate card", text) == "ATM ate my card"  # spelt as written too
+    assert as_phrased("app update", text) == "app update"  # "work since the" holds a content word
+    assert as_phrased("closed app", text) == "closed app"  # "closed the app" is one member's wording
+    assert as_phrased("atm", text) == "ATM" and as_phrased("card working", "") == "card working"
 
 
 def test_compose_and_unique():

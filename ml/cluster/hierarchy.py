@@ -102,7 +102,8 @@ def _family_name(terms: list[str], text: str = "") -> str:
     """The family's three most distinctive terms that pass the persona naming rules (no repeated stem or
     one word in two spellings, profanity, sign-off or person's name as ``text``, the members' joined texts,
     writes it), spelt as ``text`` writes them (``as_written``), e.g. "Delivery, parcel & refund", "ATM & cash"."""
-    from ml.profile.naming import as_written, capitalized, content_stems, one_word_twice, phrase_ok
+    from ml.profile.naming import content_stems, one_word_twice, phrase_ok
+    from ml.profile.spelling import as_written, capitalized
 
     words: list[str] = []
     seen: set[str] = set()

@@ -15,7 +15,9 @@
    "pin"); phrases of filler words ("tried using", "long does": ``FILLER_WORDS``) keep half their score;
 3. a candidate is refused when it repeats a stem ("flight flights"), holds profanity, a person's name
    (a census first name that the persona's texts write capitalised: "Trevor", not "bill") or a sign-off;
-4. the name is the best candidate, joined by " & " with the next one that adds new stems (and no word of
+4. the name is the best candidate (written as the members write it, with the stop words the vocabulary dropped
+   put back when two members or more wrote it so: "Card isn't working", not "Card working"; ``as_phrased``),
+   joined by " & " with the next one that adds new stems (and no word of
    the first in another spelling: "wifi" / "wi fi", "destinationdragons" / "imagine dragons") when the first
    has a single content word; at most ``max_words`` content words, no stem twice;
 5. a behaviour word ("Late-night", "Brief", ...; ``BEHAVIOR_WORDS``) leads the name only when the
@@ -35,7 +37,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from ml.profile.first_names import first_names
-from ml.profile.spelling import as_written, capitalized
+from ml.profile.spelling import as_phrased, capitalized
 from ml.profile.stems import stem
 from ml.profile.terms import SENSITIVE_TERMS, STOP_WORDS, is_profane
 
@@ -296,7 +298,8 @@ class PersonaNamer(BaseEstimator):
             ranked = prefer_phrases(ranked, dict(zip(cands, scores, strict=True)))
             self.candidates_[pid] = ranked
             phrase, rest[pid] = compose(ranked, self.max_words)
-            phrase = as_written(phrase, "\n".join(texts[i] for i in rows))  # "ATM", "Notting Hill", as written
+            joined = "\n".join(texts[i] for i in rows)  # "Card isn't working", "ATM": as the members write it
+            phrase = " & ".join(as_phrased(part, joined) for part in phrase.split(" & "))
             bw = behavior_word(highlighted.get(pid, []), self.behavior_min_effect)
             if bw and content_stems(bw.replace("-", " ")) & content_stems(phrase):
                 bw = None  # "Personal" before "personal details": the phrase says it already
@@ -314,7 +317,7 @@ class PersonaNamer(BaseEstimator):
         persona_text = "\n".join(persona_texts)
         if wanted := (spell_terms or {}).get(int(pid)):
             own = persona_text if len(rows) <= SPELLING_TEXTS else "\n".join(persona_texts[:SPELLING_TEXTS])
-            self.spelled_[int(pid)] = {t: as_written(t, own) for t in wanted}
+            self.spelled_[int(pid)] = {t: as_phrased(t, own) for t in wanted}  # "app doesn't work", "ATM"
         cands, cols, weight, excess = [], [], [], []
         for model, index in mats:
             top = model.top_terms(pid, self.n_candidates)

@@ -53,3 +53,41 @@ def as_written(phrase: str, text: str, min_share: float = 0.5, max_uses: int = 2
         form, count = forms.most_common(1)[0]
         return form if form != word and count > min_share * n else word
     return re.sub(r"[A-Za-z]+", spelt, phrase) if text else phrase
+
+
+MAX_GAP = 2  # stop words the vocabulary dropped between two words of an n-gram that a quote may put back
+_SEP = r"[^\w\n.!?]+"  # what stands between two words of one phrase: spaces, commas, quotes; not a sentence end
+
+
+def _word(word: str) -> str:
+    return _APOS.join(re.escape(c) for c in word)
+
+
+def as_phrased(term: str, text: str, max_uses: int = 200, min_count: int = 2) -> str:
+    """An n-gram of the c-TF-IDF vocabulary (stop words dropped: "app work", "havent received") as the members'
+    texts most often write it, with the stop words put back ("app doesn't work"), each word spelt by
+    ``as_written``: what a description quotes is then a phrase someone wrote. Up to ``MAX_GAP`` stop words
+    (``ml.profile.terms.STOP_WORDS``, apostrophes dropped as the terms drop them) may stand between two words,
+    inside one sentence; the first ``max_uses`` matches are counted and the commonest wording written at least
+    ``min_count`` times wins (a tie: the shorter; one member's typo is no wording). A single word, or an n-gram
+    no wording of which is written so often, is only spelt (``as_written``)."""
+    from ml.profile.terms import STOP_WORDS
+
+    words = term.split()
+    if len(words) < 2 or not text:
+        return as_written(term, text)
+    gap = rf"((?:{_SEP}[\w'’]+){{0,{MAX_GAP}}}?)"
+    body = _word(words[0]) + "".join(f"{gap}{_SEP}{_word(w)}" for w in words[1:])
+    forms: Counter = Counter()
+    for n, m in enumerate(re.finditer(rf"(?<![\w@#'’]){body}(?![\w'’])", text, flags=re.IGNORECASE)):
+        if n >= max_uses:
+            break
+        fills = [re.findall(r"[\w'’]+", g or "") for g in m.groups()]
+        if all(re.sub(r"['’]", "", t.lower()) in STOP_WORDS for fill in fills for t in fill):
+            tokens = [words[0]] + [t for w, fill in zip(words[1:], fills, strict=True) for t in [*fill, w]]
+            forms[" ".join(t.lower().replace("’", "'") for t in tokens)] += 1
+    forms = Counter({f: c for f, c in forms.items() if c >= min_count})
+    if not forms:
+        return as_written(term, text)
+    best = min(forms, key=lambda f: (-forms[f], len(f.split()), f))
+    return as_written(best, text)
