@@ -398,3 +398,7 @@ def test_build_profiles_passes_the_runs_encoder_to_the_namer_when_asked(on):
     if not on:
         assert [p["name"] for p in profiles] == [p["name"] for p in plain]
     assert "ATM" in profiles[0]["name"] and ("USD" in profiles[1]["name"] or "GBP" in profiles[1]["name"])
+    # the terms carry the members' wording where it differs from the vocabulary's (the chips show it)
+    written = {t["term"]: t.get("written") for p in profiles for t in p["top_terms"] + p["top_ngrams"]}
+    assert written["atm"] == "ATM" and written["usd"] == "USD" and written["cash"] is None
+    assert all(w != t for t, w in written.items())

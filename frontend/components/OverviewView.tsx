@@ -262,7 +262,7 @@ function PersonaTable({
                   {p.tone_reading && p.tone_reading !== "like everyone" ? p.tone_reading : "–"}
                 </td>
               ) : null}
-              <td className="muted">{(p.top_terms ?? []).slice(0, 6).map((t) => termLabel(t.term)).join(", ")}</td>
+              <td className="muted">{(p.top_terms ?? []).slice(0, 6).map((t) => t.written ?? termLabel(t.term)).join(", ")}</td>
             </tr>
           ))}
         </tbody>

@@ -158,7 +158,7 @@ export default function PersonaTreemap({
         valueUnit: measure.unit,
         coreInValue: measure.key === "metric:core_share",
         note: subs || undefined,
-        terms: (p.top_terms ?? []).slice(0, 5).map((t) => termLabel(t.term)).join(", "),
+        terms: (p.top_terms ?? []).slice(0, 5).map((t) => t.written ?? termLabel(t.term)).join(", "),
         coreShare,
         label: `${p.name}: ${pct(p.share)} of ${noun}${coreText}${valueLabel ? `, ${measure.label} ${valueLabel}` : ""}. ${
           zooms ? `Open its ${subs}.` : "Open persona."

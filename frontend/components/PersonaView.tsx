@@ -191,7 +191,7 @@ function TermsPanel({ p }: { p: Persona }) {
 }
 
 function TermChips({ label, terms, testId }: { label: string; terms: Term[]; testId: string }) {
-  const texts = terms.map((t) => t.term).filter(Boolean);
+  const texts = terms.map((t) => t.written ?? t.term).filter(Boolean); // "card isn't working", as members write it
   return (
     <div style={{ marginBottom: "0.75rem" }}>
       <h3>{label}</h3>

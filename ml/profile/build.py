@@ -161,6 +161,11 @@ def build_profiles(members: pd.DataFrame, features, labels, reassigned, embeddin
     return profiles
 
 
+def _shown(profile: dict) -> list[str]:
+    """The terms and n-grams a persona's page and description show (spelt by the namer from its texts)."""
+    return list(dict.fromkeys(quoted(profile) + [t["term"] for t in profile["top_terms"] + profile["top_ngrams"]]))
+
+
 def _name_and_describe(profiles, highlighted, fit: _Fitted, texts, labels, embeddings, cfg, time_basis,
                        encoder=None) -> None:
     """Separators (term indicators of every persona's top terms + standardized features), names and
@@ -174,9 +179,12 @@ def _name_and_describe(profiles, highlighted, fit: _Fitted, texts, labels, embed
     sep.fit(T, vocab, fit.X, [name for name, _ in fit.specs], labels)
     nameable = {pid: _nameable(hl, time_basis) for pid, hl in highlighted.items()}
     namer = PersonaNamer(proposer=name_proposer_from_env(), encoder=encoder).fit(  # also spells what descriptions quote
-        texts, labels, embeddings, words, fit.grams, nameable, spell_terms={p["id"]: quoted(p) for p in profiles})
+        texts, labels, embeddings, words, fit.grams, nameable, spell_terms={p["id"]: _shown(p) for p in profiles})
     for p in profiles:
         p["name"] = namer.names_[p["id"]]
         p["separators"] = sep.signals(p["id"], cfg.n_separator_signals)
         spelled = namer.spelled_.get(p["id"], {})
+        for t in p["top_terms"] + p["top_ngrams"]:  # the chips show the members' wording ("card isn't working")
+            if spelled.get(t["term"], t["term"]) != t["term"]:
+                t["written"] = spelled[t["term"]]
         p["description"] = describe(p, spell=lambda t, s=spelled: s.get(t, t))  # "ATM", as the name spells it

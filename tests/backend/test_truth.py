@@ -27,8 +27,8 @@ API = "/api/v1"
 
 
 def _is_term(term) -> bool:
-    return set(term) == {"term", "weight"} and isinstance(term["term"], str) and term["term"] \
-        and isinstance(term["weight"], float)
+    return set(term) == {"term", "weight", "written"} and isinstance(term["term"], str) and term["term"] \
+        and isinstance(term["weight"], float) and (term["written"] is None or term["written"] != term["term"])
 
 
 @pytest.mark.slow

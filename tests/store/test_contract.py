@@ -47,7 +47,8 @@ def test_publish_reads_back_equal(store):
     assert store.get_run("latest") == store.get_run("run-a")
     profiles = [R.persona_profile(p) for p in bundle.personas]
     assert store.get_personas("run-a") == profiles
-    assert "member_ids" not in profiles[0] and profiles[0]["top_ngrams"] == [{"term": "late order", "weight": 0.5}, {"term": "refund please", "weight": 0.25}]
+    assert "member_ids" not in profiles[0] and profiles[0]["top_ngrams"] == [
+        {"term": "late order", "weight": 0.5, "written": None}, {"term": "refund please", "weight": 0.25, "written": None}]
     for p in profiles:
         assert store.get_persona("run-a", p["id"]) == p
         members, total = store.get_members("run-a", p["id"], limit=1000)

@@ -33,6 +33,11 @@ class Term(Contract):
     term: str
     weight: float | None = Field(None, description="Its distinctiveness (c-TF-IDF, or the event's share of the "
                                                    "persona's NMF component for event runs); None when unknown.")
+    written: str | None = Field(
+        None, description="How the persona's members write it, as its name and description do: capitals, "
+                          "apostrophes and the stop words the vocabulary dropped put back (\"card isn't working\" "
+                          "for \"card working\", \"ATM\" for \"atm\"); None when that is the term itself, or for "
+                          "runs made before it existed and event runs.")
 
 
 def kind_of(document: Any) -> str:
