@@ -28,7 +28,7 @@ import pandas as pd
 from ml.ingest.timebasis import CLOCK_FEATURES, clock_words_allowed
 from ml.profile.activity import ActivityProfiler
 from ml.profile.config import ProfileConfig
-from ml.profile.describe import describe, quoted
+from ml.profile.describe import describe
 from ml.profile.evidence import EvidenceSelector, privacy_floor
 from ml.profile.fingerprint import BehavioralFingerprint, feature_specs, highlights
 from ml.profile.llm_names import name_proposer_from_env
@@ -162,8 +162,8 @@ def build_profiles(members: pd.DataFrame, features, labels, reassigned, embeddin
 
 
 def _shown(profile: dict) -> list[str]:
-    """The terms and n-grams a persona's page and description show (spelt by the namer from its texts)."""
-    return list(dict.fromkeys(quoted(profile) + [t["term"] for t in profile["top_terms"] + profile["top_ngrams"]]))
+    """The terms and n-grams a persona's page shows and its description quotes (spelt by the namer from its texts)."""
+    return list(dict.fromkeys(t["term"] for t in profile["top_terms"] + profile["top_ngrams"]))
 
 
 def _name_and_describe(profiles, highlighted, fit: _Fitted, texts, labels, embeddings, cfg, time_basis,

@@ -47,14 +47,9 @@ def _activity_sentence(act: dict) -> str:
 QUOTED_TERMS, QUOTED_PHRASES = 5, 3  # top terms and n-grams the description quotes
 
 
-def quoted(profile: dict) -> list[str]:
-    """The terms and n-grams ``describe`` quotes (to spell them before it is called)."""
-    return [t["term"] for t in profile.get("top_terms", [])[:QUOTED_TERMS] + profile.get("top_ngrams", [])[:QUOTED_PHRASES]]
-
-
 def describe(profile: dict, spell=None) -> str:
     """Paragraph from size, terms, n-grams, activity, highlights and separators (no invented facts).
-    ``spell``: term → the spelling the members use ("atm" → "ATM", ``ml.profile.naming.as_written``); None
+    ``spell``: term → the wording the members use ("atm" → "ATM", ``ml.profile.spelling.as_phrased``); None
     quotes the terms as they are."""
     spell = spell or (lambda term: term)
     parts = [(

@@ -288,8 +288,7 @@ class PersonaNamer(BaseEstimator):
         pools = {int(pid): self._pool(texts, labels, pid, mats, spell_terms) for pid in np.unique(labels)}
         vectors = self._phrase_vectors(pools)
         rest = {}
-        for pid, (cands, ind, weight, excess) in pools.items():
-            rows = np.flatnonzero(labels == pid)
+        for pid, (rows, cands, ind, weight, excess) in pools.items():
             phrase_vecs = np.array([vectors[c] for c in cands]) if vectors is not None and cands else None
             scores = score_candidates(cands, ind, embeddings, weight, rows=rows, excess=excess,
                                       phrase_vectors=phrase_vecs)
@@ -298,6 +297,7 @@ class PersonaNamer(BaseEstimator):
             ranked = prefer_phrases(ranked, dict(zip(cands, scores, strict=True)))
             self.candidates_[pid] = ranked
             phrase, rest[pid] = compose(ranked, self.max_words)
+            # joined again, not kept from _pool: every persona's joined texts at once would copy the whole dump
             joined = "\n".join(texts[i] for i in rows)  # "Card isn't working", "ATM": as the members write it
             phrase = " & ".join(as_phrased(part, joined) for part in phrase.split(" & "))
             bw = behavior_word(highlighted.get(pid, []), self.behavior_min_effect)
@@ -310,7 +310,7 @@ class PersonaNamer(BaseEstimator):
 
     def _pool(self, texts, labels, pid, mats, spell_terms) -> tuple:
         """Persona ``pid``'s candidates that pass the rules, best c-TF-IDF first (n-grams, then single terms):
-        ``(candidates, indicator (members × candidates), relative weight, excess share)``; spells the terms
+        ``(its rows, candidates, indicator (members × candidates), relative weight, excess share)``; spells the terms
         ``spell_terms`` asks for (``spelled_``) from the same texts."""
         rows = np.flatnonzero(labels == pid)
         persona_texts = [texts[i] for i in rows]  # joined for the phrase check, counted for the candidates
@@ -330,13 +330,13 @@ class PersonaNamer(BaseEstimator):
                 weight += [w / top[0][1] for _, w in picked]
                 excess += list(term_excess(model, pid, [index[t] for t, _ in picked], len(rows), labels.size))
         ind = np.column_stack(cols) if cols else np.zeros((len(rows), 0), dtype=bool)
-        return cands, ind, np.asarray(weight), np.asarray(excess)
+        return rows, cands, ind, np.asarray(weight), np.asarray(excess)
 
     def _phrase_vectors(self, pools: dict) -> dict[str, np.ndarray] | None:
         """Every candidate's vector from ``encoder`` (one call for the run), or None without an encoder."""
         if self.encoder is None:
             return None
-        phrases = sorted({c for cands, *_ in pools.values() for c in cands})
+        phrases = sorted({c for _, cands, *_ in pools.values() for c in cands})
         if not phrases:
             return {}
         V = np.asarray(self.encoder(phrases), dtype=np.float64)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from ml.profile.terms import STOP_WORDS
+
 
 def capitalized(name: str) -> str:
     """First letter in capitals, unless the first word is written with a capital inside ("iPhone", "eBay")."""
@@ -71,8 +73,6 @@ def as_phrased(term: str, text: str, max_uses: int = 200, min_count: int = 2) ->
     inside one sentence; the first ``max_uses`` matches are counted and the commonest wording written at least
     ``min_count`` times wins (a tie: the shorter; one member's typo is no wording). A single word, or an n-gram
     no wording of which is written so often, is only spelt (``as_written``)."""
-    from ml.profile.terms import STOP_WORDS
-
     words = term.split()
     if len(words) < 2 or not text:
         return as_written(term, text)
