@@ -12,7 +12,7 @@ import RunSelector, { type RunChoice } from "@/components/RunSelector";
 import { EmptyRuns, ErrorState, Loading } from "@/components/States";
 import FamilyLevel, { familyNav, type FamilyNav } from "@/components/FamilyLevel";
 import { paths, runFileUrl, type Family, type PersonaSummary, type RunFileName } from "@/lib/api";
-import { int, pct, termLabel } from "@/lib/format";
+import { int, pct, shownTerm } from "@/lib/format";
 import { useFeatureWords } from "@/lib/features";
 import { availableMeasures, coloring, type Coloring } from "@/lib/measures";
 import { isEventRun, memberNoun } from "@/lib/runs";
@@ -262,7 +262,7 @@ function PersonaTable({
                   {p.tone_reading && p.tone_reading !== "like everyone" ? p.tone_reading : "–"}
                 </td>
               ) : null}
-              <td className="muted">{(p.top_terms ?? []).slice(0, 6).map((t) => t.written ?? termLabel(t.term)).join(", ")}</td>
+              <td className="muted">{(p.top_terms ?? []).slice(0, 6).map(shownTerm).join(", ")}</td>
             </tr>
           ))}
         </tbody>

@@ -5,7 +5,7 @@ import { Rectangle, ResponsiveContainer, Tooltip, Treemap } from "recharts";
 
 import type { PersonaSummary } from "@/lib/api";
 import { textOn } from "@/lib/colors";
-import { int, pct, subPersonaWords, termLabel } from "@/lib/format";
+import { int, pct, shownTerm, subPersonaWords } from "@/lib/format";
 import type { Coloring, Measure } from "@/lib/measures";
 
 interface Cell {
@@ -158,7 +158,7 @@ export default function PersonaTreemap({
         valueUnit: measure.unit,
         coreInValue: measure.key === "metric:core_share",
         note: subs || undefined,
-        terms: (p.top_terms ?? []).slice(0, 5).map((t) => t.written ?? termLabel(t.term)).join(", "),
+        terms: (p.top_terms ?? []).slice(0, 5).map(shownTerm).join(", "),
         coreShare,
         label: `${p.name}: ${pct(p.share)} of ${noun}${coreText}${valueLabel ? `, ${measure.label} ${valueLabel}` : ""}. ${
           zooms ? `Open its ${subs}.` : "Open persona."

@@ -13,7 +13,7 @@ import { ErrorState, Loading } from "@/components/States";
 import StrategyPanel from "@/components/StrategyPanel";
 import SubPersonaPanel from "@/components/SubPersonaPanel";
 import { ApiError, paths, type Persona, type Term, type TopEvent } from "@/lib/api";
-import { int, num, pct, termLabel } from "@/lib/format";
+import { int, num, pct, shownTerm, termLabel } from "@/lib/format";
 import { memberNoun } from "@/lib/runs";
 import { useApi } from "@/lib/useApi";
 
@@ -191,7 +191,7 @@ function TermsPanel({ p }: { p: Persona }) {
 }
 
 function TermChips({ label, terms, testId }: { label: string; terms: Term[]; testId: string }) {
-  const texts = terms.map((t) => t.written ?? t.term).filter(Boolean); // "card isn't working", as members write it
+  const texts = terms.map(shownTerm).filter(Boolean); // "card isn't working", as members write it
   return (
     <div style={{ marginBottom: "0.75rem" }}>
       <h3>{label}</h3>

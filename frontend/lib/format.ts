@@ -46,6 +46,12 @@ export function termLabel(term: string): string {
     .join(" · ");
 }
 
+/** What a top term's chip or list shows: the members' wording when the run recorded one (`written`: "card isn't
+ * working" for "card working", "ATM"), else the term as people read it (`termLabel`). */
+export function shownTerm(t: { term: string; written?: string | null }): string {
+  return t.written ?? termLabel(t.term);
+}
+
 export function truncate(text: string, max = 160): string {
   const flat = text.replace(/\s+/g, " ").trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
