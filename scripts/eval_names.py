@@ -29,6 +29,7 @@ import os
 import re
 import sys
 from collections import Counter
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +41,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("PERSONAS_CACHE_DIR", str(REPO / ".cache" / "personas"))
 BANKING77 = [REPO.parent / "shared" / "data" / "banking77" / f for f in ("train.csv", "test.csv")]
 
-from ml.profile.naming import BEHAVIOR_WORDS, content_stems
+from ml.profile.naming import BEHAVIOR_WORDS, content_stems, split_behavior
 
 
 def label_stems(label: str) -> set[str]:
@@ -48,7 +49,7 @@ def label_stems(label: str) -> set[str]:
     ("top-up": a name word of the persona's terms, which keep hyphenated compounds whole; "top" and "up"
     alone are stop words)."""
     words = re.split(r"[_\-\s]+", str(label).lower())
-    pairs = [f"{a}-{b}" for a, b in zip(words, words[1:])]
+    pairs = [f"{a}-{b}" for a, b in pairwise(words)]
     return content_stems(" ".join(words + pairs))
 
 
@@ -87,12 +88,11 @@ def effect_sizes(personas: list[dict]) -> dict:
 def name_checks(names: list[str]) -> dict:
     repeated = [n for n in names if len(content_stems(n, unique=False)) != len(content_stems(n))]
     dup = [n for n, c in Counter(x.lower() for x in names).items() if c > 1]
-    firsts = {w for pair in BEHAVIOR_WORDS.values() for w in pair if w}
     # each name's content stems, the behaviour word left out
-    stems = [content_stems(" ".join(w for w in n.split() if w not in firsts)) for n in names]
+    stems = [content_stems(split_behavior(n)[1]) for n in names]
     common = {s: c for s, c in Counter(s for st in stems for s in st).most_common() if c >= 3}
     return {
-        "behaviour_words": sum(n.split()[0] in firsts for n in names),
+        "behaviour_words": sum(split_behavior(n)[0] is not None for n in names),
         # a word in three names or more tells those personas apart from none of the others
         "stems_in_3_names_or_more": common,
         "names_with_such_a_stem": sum(bool(st & common.keys()) for st in stems),

@@ -23,6 +23,7 @@ from ml.profile.naming import (
     excess_share,
     one_word_twice,
     phrase_ok,
+    split_behavior,
     unique_names,
     written_as_name,
 )
@@ -178,7 +179,8 @@ def test_namer_on_real_texts(phrase_vectors):
     namer = PersonaNamer(encoder=embed if phrase_vectors else None).fit(texts, labels, E, words, grams, hl)
     n0, n1 = namer.names_[0], namer.names_[1]
     assert "flight" in n0.lower() and ("order" in n1.lower() or "package" in n1.lower())
-    assert not n0.startswith("Late-night") and n1.startswith("Brief ")  # only the large effect names
+    assert not n0.startswith("Late-night") and n1.startswith("Brief: ")  # only the large effect names
+    assert split_behavior(n1)[0] == "Brief" and split_behavior(n0) == (None, n0)
     for name in (n0, n1):
         assert phrase_ok(name) and "trevor" not in name.lower() and "erik" not in name.lower()
         assert len(content_stems(name, unique=False)) == len(content_stems(name)) <= 5
@@ -331,6 +333,9 @@ def test_llm_namer_off_by_default_and_rules_still_apply(fake_llm):
     _FakeLLM.answers = ["Late-night flight delays", "500"]  # behaviour word without the effect; server error
     names = PersonaNamer(proposer=proposer).fit(texts, labels, E, words, grams, {}).names_
     assert names == rule_names
+    _FakeLLM.answers = ["Late-night: flight delays", "Weekend: package orders"]  # the name form, no effect either
+    names = PersonaNamer(proposer=proposer).fit(texts, labels, E, words, grams, {}).names_
+    assert names == rule_names
     assert (
         LLMNamer("http://127.0.0.1:9/v1", "m", timeout_s=0.5).propose(["x"], "y") is None
     )  # nothing listening
@@ -343,10 +348,10 @@ def test_names_of_real_runs_follow_the_rules(fixture, request):
     assert len({n.lower() for n in names}) == len(names)
     behaviour = {w for pair in BEHAVIOR_WORDS.values() for w in pair if w}
     for p in run["profiles"]:
-        name = p["name"].split(" (")[0]
+        word, name = split_behavior(p["name"].split(" (")[0])
         assert phrase_ok(name), name
-        first = name.split()[0]
-        if first in behaviour:
+        assert name.split()[0].rstrip(":") not in behaviour, p["name"]  # a behaviour word is followed by ": "
+        if word is not None:
             effects = [
                 abs(f["std_diff"]) for f in p["fingerprint"] if f["feature"] in p["highlight_features"]
             ]
@@ -402,3 +407,27 @@ def test_build_profiles_passes_the_runs_encoder_to_the_namer_when_asked(on):
     written = {t["term"]: t.get("written") for p in profiles for t in p["top_terms"] + p["top_ngrams"]}
     assert written["atm"] == "ATM" and written["usd"] == "USD" and written["cash"] is None
     assert all(w != t for t, w in written.items())
+
+
+def test_repeated_words_are_not_phrases_and_filler_counts_its_inflections():
+    """Ping times ("12 ms 13 ms 12 ms") gave the typical phrases "ms ms" and "ms ms ms" (bundled sample); a
+    short-reply persona was named "Brief nope & makes"."""
+    from ml.profile.naming import _filler
+
+    texts = ["ping 12 ms 13 ms 12 ms from router", "router ping 40 ms 41 ms", "router ping high again"] * 2
+    grams = ClassTfidf((2, 3), 2).fit(texts, np.zeros(len(texts), dtype=int))
+    assert "router ping" in grams.vocabulary_.tolist() or "ping router" in list(grams.vocabulary_)
+    shown = [t for t, _ in grams.top_terms(0, 50)]
+    assert shown and not [t for t in shown if len(set(t.split())) < len(t.split())], shown
+    assert _filler("makes") and _filler("thinking") and _filler("asks") and _filler("does it")
+    assert not _filler("nope") and not _filler("slots") and not _filler("router ping")
+    assert split_behavior("Polite: freeze my card") == ("Polite", "freeze my card")
+    assert split_behavior("Note: card") == (None, "Note: card")  # only a behaviour word is split off
+
+
+def test_compose_keeps_filler_out_of_the_name_while_something_else_is_there():
+    """TWCS: "Tried & problem", "Brief: nope & did"."""
+    assert compose(["tried", "problem", "fixed"])[0] == "problem & fixed"
+    assert compose(["nope", "did", "help"])[0] == "nope & help"
+    assert compose(["tried", "did"])[0] == "tried"  # only filler: the best of it
+    assert compose(["tried using", "using"])[0] == "tried using"

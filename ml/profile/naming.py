@@ -17,12 +17,13 @@
    (a census first name that the persona's texts write capitalised: "Trevor", not "bill") or a sign-off;
 4. the name is the best candidate (written as the members write it, with the stop words the vocabulary dropped
    put back when two members or more wrote it so: "Card isn't working", not "Card working"; ``as_phrased``),
-   joined by " & " with the next one that adds new stems (and no word of
+   joined by " & " with the next one that adds new stems, is not filler (and holds no word of
    the first in another spelling: "wifi" / "wi fi", "destinationdragons" / "imagine dragons") when the first
    has a single content word; at most ``max_words`` content words, no stem twice;
-5. a behaviour word ("Late-night", "Brief", ...; ``BEHAVIOR_WORDS``) leads the name only when the
-   persona's highlighted effect is large: ``|std_diff| >= behavior_min_effect`` (1.0 by default; the
-   measurement behind it is in docs/profiles.md), and does not repeat a stem of the phrase;
+5. a behaviour word ("Late-night", "Brief", ...; ``BEHAVIOR_WORDS``) leads the name, followed by a colon
+   ("Polite: freeze my card"), only when the persona's highlighted effect is large:
+   ``|std_diff| >= behavior_min_effect`` (1.0 by default; the measurement behind it is in docs/profiles.md),
+   and does not repeat a stem of the phrase;
 6. names are unique across the run: a clash gets the next unused candidate, else the persona id.
 
 An optional ``proposer`` (``ml.profile.llm_names.LLMNamer``) may propose a name per persona first; a
@@ -71,6 +72,7 @@ FILLER_WORDS = frozenset([
     "used", "want", "wanted", "need", "needed", "know", "think", "let", "make", "sure", "going", "said",
     "say", "tell", "told", "ask", "asked", "thing", "things", "way", "today", "ago"
 ])
+FILLER_STEMS = frozenset(stem(w) for w in FILLER_WORDS)  # their inflections too: "makes", "asks", "thinking"
 BEHAVIOR_MIN_EFFECT = 1.0  # |std_diff| (persona mean − population mean, in population stds)
 # a word that states a level, not a difference, holds only when the persona's mean reaches it: "All-caps"
 # says capitals are most of the letters, not that the persona writes more of them than others do (bank
@@ -113,6 +115,20 @@ def phrase_ok(phrase: str, persona_text: str = "") -> bool:
     if len(stems) != len(set(stems)):
         return False
     return not any(written_as_name(w, persona_text) for w in plain if w.isalpha())
+
+
+def with_behavior(word: str | None, phrase: str) -> str:
+    """The name: the phrase, led by the behaviour word and a colon when there is one. "Polite: freeze my card",
+    "Late-night: Xbox store": the colon keeps the word apart from the phrase, which may be a verb phrase
+    ("Polite freeze my card" reads as one)."""
+    return capitalized(f"{word}: {phrase}" if word else phrase)
+
+
+def split_behavior(name: str) -> tuple[str | None, str]:
+    """``with_behavior`` undone: ``(behaviour word or None, phrase)``."""
+    head, sep, rest = name.partition(": ")
+    words = {w for pair in BEHAVIOR_WORDS.values() for w in pair if w}
+    return (head, rest) if sep and head in words else (None, name)
 
 
 def literal_ok(f: dict) -> bool:
@@ -211,10 +227,16 @@ def prefer_phrases(ranked: list[str], scores: dict[str, float], min_ratio: float
     return out
 
 
+def _filler_word(word: str) -> bool:
+    return word in FILLER_WORDS or stem(word) in FILLER_STEMS
+
+
 def _filler(phrase: str) -> bool:
+    """A phrase of filler words only, or an n-gram that starts or ends with one (inflections count:
+    "makes", "thinking")."""
     words = phrase.split()
-    edges = len(words) > 1 and (words[0] in FILLER_WORDS or words[-1] in FILLER_WORDS)
-    return set(words) <= FILLER_WORDS or edges
+    edges = len(words) > 1 and (_filler_word(words[0]) or _filler_word(words[-1]))
+    return all(_filler_word(w) for w in words) or edges
 
 
 def one_word_twice(a: str, b: str) -> bool:
@@ -239,16 +261,21 @@ def one_word_twice(a: str, b: str) -> bool:
 
 
 def compose(ranked: list[str], max_words: int = 4) -> tuple[str, list[str]]:
-    """Name phrase from candidates ranked best first, and the candidates left unused (for clashes)."""
+    """Name phrase from candidates ranked best first, and the candidates left unused (for clashes). The
+    phrase opens with the best candidate that is not filler ("Tried & problem" said nothing first), or the
+    best one when all are."""
     if not ranked:
         return "General", []
-    parts, stems = [ranked[0]], content_stems(ranked[0])
+    head = next((c for c in ranked if not _filler(c)), ranked[0])
+    ranked = [head] + [c for c in ranked if c != head]
+    parts, stems = [head], content_stems(head)
     rest = []
     for cand in ranked[1:]:
         cs = content_stems(cand)
         if any(one_word_twice(cand, part) for part in parts):
             continue  # "flight" / "flightled", "wifi" / "wi fi": one word in two spellings
-        if len(parts) == 1 and len(stems) == 1 and cs and not cs & stems and len(stems | cs) <= max_words:
+        if (len(parts) == 1 and len(stems) == 1 and cs and not cs & stems and len(stems | cs) <= max_words
+                and not _filler(cand)):  # "Nope & did": a filler word adds nothing to the name
             parts.append(cand)
             stems |= cs
         elif not cs & stems:
@@ -303,7 +330,7 @@ class PersonaNamer(BaseEstimator):
             bw = behavior_word(highlighted.get(pid, []), self.behavior_min_effect)
             if bw and content_stems(bw.replace("-", " ")) & content_stems(phrase):
                 bw = None  # "Personal" before "personal details": the phrase says it already
-            self.names_[pid] = capitalized(f"{bw} {phrase}" if bw else phrase)
+            self.names_[pid] = with_behavior(bw, phrase)
         self._propose(texts, labels, highlighted)
         self.names_ = unique_names(self.names_, rest)
         return self
@@ -355,7 +382,7 @@ class PersonaNamer(BaseEstimator):
             if not proposal or not isinstance(proposal, str) or len(proposal.split()) > self.max_words + 1:
                 continue
             bw = behavior_word(highlighted.get(pid, []), self.behavior_min_effect)
-            used = {w for w in proposal.split() if w in allowed_behavior}
+            used = {w.rstrip(":,") for w in proposal.split()} & allowed_behavior
             persona_text = "\n".join(t for t, lab in zip(texts, labels, strict=True) if lab == pid)
             if used - {bw} or not phrase_ok(proposal, persona_text):
                 continue

@@ -123,7 +123,12 @@ def is_profane(text: str) -> bool:
 
 
 def _ok_term(term: str) -> bool:
+    """A term the profiles may show: no sensitive or profane word (a compound's halves included), no digits
+    or one-letter words, and no n-gram that holds a word twice ("ms ms ms", ping times; "ha ha"): that is a
+    repetition, not a phrase."""
     words = term.split()
+    if len(set(words)) < len(words):
+        return False
     parts = [p for w in words for p in w.split("-")]  # a compound's halves too: "ex-wife", "bull-…"
     if any(w in SENSITIVE_TERMS for w in words + parts) or any(_profane_word(w) for w in words + parts):
         return False
