@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from ml.ingest.load import COLUMNS, ColumnMapping, detect_layout, load_messages
+from ml.runtime.errors import InputError
 from tests.fixtures.data import SAMPLE_DIR, shared_path
 
 TWCS = SAMPLE_DIR / "twcs_sample.csv"
@@ -127,6 +128,30 @@ def test_detect_layout():
     name, m = detect_layout(["Message", "User", "Date"])
     assert name == "generic" and (m.text, m.author, m.timestamp) == ("Message", "User", "Date")
     assert detect_layout(["a", "b"])[0] == "unknown"
+    name, m = detect_layout(["Ticket ID", "Message Body", "User ID", "Created At"])  # as exports write them
+    assert name == "generic" and (m.text, m.id, m.author, m.timestamp) == (
+        "Message Body", None, "User ID", "Created At")
+
+
+def test_a_file_without_a_text_name_takes_the_column_that_reads_as_free_text(tmp_path):
+    """Real tweets of the bundled sample under "Utterance Text", beside an intent label, agent names and dates:
+    the tweets are taken and the log says so; an explicit --text-col wins; no free text is still an error."""
+    texts = pd.read_csv(TWCS)["text"].head(10).tolist()  # real customer tweets
+    path = tmp_path / "tickets.csv"
+    pd.DataFrame({
+        "ticket": range(len(texts)), "intent": ["card_arrival"] * len(texts),
+        "agent": ["Jane Doe", "John Smith"] * (len(texts) // 2),
+        "opened": [f"2024-01-0{i % 9 + 1} 10:00" for i in range(len(texts))], "Utterance Text": texts,
+    }).to_csv(path, index=False)
+    msgs, report = load_messages([path])
+    assert msgs["text"].tolist() == texts and report.files[0].text_guessed
+    assert "text column 'Utterance Text'" in report.summary_lines()[0]
+    msgs, report = load_messages([path], mapping=ColumnMapping(text="agent"))
+    assert msgs["text"].iloc[0] == "Jane Doe" and not report.files[0].text_guessed
+    pd.DataFrame({"intent": ["card_arrival", "age_limit"] * 5, "agent": ["Jane Doe", "John Smith"] * 5}).to_csv(
+        tmp_path / "labels.csv", index=False)
+    with pytest.raises(InputError, match="no text column found"):
+        load_messages([tmp_path / "labels.csv"])
 
 
 def test_mapping_by_flags_on_custom_columns(tmp_path):

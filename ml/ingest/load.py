@@ -7,7 +7,9 @@ as one or more files or a folder (its supported files, sorted by name). It retur
 
 Layouts are detected per file: `twcs` (Customer Support on Twitter), `twitter_airline`
 (Twitter US Airline Sentiment) and `generic` (a text column under a common name; other fields
-by common names). `ColumnMapping` fields given explicitly override detection, field by field.
+by common names, compared as `ml.ingest.columns.normalized` writes them: "Message Body" is
+`message_body`, "User ID" `user_id`). A file with no text name takes the column that reads as free
+text (`ml.ingest.columns.guess_text_column`) and says so (`FileReport.text_guessed`). `ColumnMapping` fields given explicitly override detection, field by field.
 Labels are read only when asked for (`label_col` or `mapping.label`); they are for evaluation,
 and the usual spellings of a missing value (`MISSING_LABELS`, any case, or blank) are unlabelled.
 
@@ -29,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ml.ingest.columns import guess_text_column, normalized
 from ml.ingest.read import FORMATS, GZIP_OK, read_file, read_table, resolve_paths, stem
 from ml.ingest.textclean import decode_entities
 from ml.ingest.timeparse import parse_timestamps
@@ -72,7 +75,7 @@ LAYOUTS = {
                         ColumnMapping(text="text", id="tweet_id", author="name", timestamp="tweet_created")),
 }
 ALIASES = {
-    "text": ["text", "message", "body", "content", "utterance", "message_text"],
+    "text": ["text", "message", "body", "content", "utterance", "message_text", "message_body"],
     "id": ["message_id", "id", "msg_id", "tweet_id"],
     "author": ["author", "author_id", "user", "user_id", "username", "sender"],
     "timestamp": ["timestamp", "created_at", "datetime", "time", "date", "sent_at"],
@@ -92,6 +95,7 @@ class FileReport:
     rows_read: int = 0
     encoding: str | None = None     # text formats: the codec used, "(BOM)" when a byte-order mark decided
     delimiter: str | None = None    # CSV/TSV: the field delimiter used (sniffed or --sep)
+    text_guessed: bool = False      # no column had a text name: mapping["text"] read as free text
 
 
 @dataclass
@@ -128,7 +132,9 @@ class LoadReport:
         """Short human-readable lines for the command line."""
         lines = [f"{f.path}: {f.rows_read} rows, layout {f.layout}"
                  + (f", delimiter {f.delimiter!r}" if f.delimiter else "")
-                 + (f", encoding {f.encoding}" if f.encoding else "") for f in self.files]
+                 + (f", encoding {f.encoding}" if f.encoding else "")
+                 + (f", text column {f.mapping['text']!r} (the one that reads as free text; pass --text-col "
+                    "to choose another)" if f.text_guessed else "") for f in self.files]
         lines.append(f"kept {self.rows_kept} of {self.rows_read} rows")
         for name in ("dropped_empty_text", "dropped_not_inbound",
                      "renamed_duplicate_ids", "timestamps_missing", "timestamps_unparseable"):
@@ -149,7 +155,7 @@ def detect_layout(columns: list[str]) -> tuple[str, ColumnMapping]:
         if required <= cols:
             keep = {k: v for k, v in asdict(mapping).items() if v is None or v in cols}
             return name, ColumnMapping(**keep)
-    lower = {c.lower(): c for c in reversed(columns)}
+    lower = {normalized(c): c for c in reversed(columns)}
     found = {}
     for key, names in ALIASES.items():
         hit = next((lower[n] for n in names if n in lower), None)
@@ -258,13 +264,17 @@ def _read_all(files: list[Path], explicit: ColumnMapping, inbound_only: bool, en
         raw, info = read_file(path, encoding, sep)
         layout, detected = detect_layout(list(raw.columns))
         used = explicit.over(detected)
+        guessed = used.text is None and (guessed_col := guess_text_column(
+            raw, {c for c in asdict(used).values() if c})) is not None
+        if guessed:
+            used = ColumnMapping(**{**asdict(used), "text": guessed_col})
         _check_mapping(path, list(raw.columns), used, explicit)
         if inbound_only and used.inbound is None:
             raise InputError(f"{path}: --inbound-only needs inbound information (customer vs. "
                              "brand) but the file has no inbound column; drop --inbound-only for this data")
         report.files.append(FileReport(str(path), info.format, layout if layout != "unknown" else "mapped",
                                        {k: v for k, v in asdict(used).items() if v}, len(raw),
-                                       info.encoding, info.delimiter))
+                                       info.encoding, info.delimiter, guessed))
         parts.append(_canonical(raw, path, used))
     return pd.concat(parts, ignore_index=True)
 

@@ -1,0 +1,59 @@
+"""Column names as people write them, and the text column of a file that names it otherwise.
+
+``normalized(name)`` → the name an alias is compared with: lower case, each run of other characters than
+letters and digits one ``_`` ("Message Body" → ``message_body``, "User ID" → ``user_id``).
+
+``guess_text_column(frame, taken)`` → the column that reads as free text when no column has a text name
+(``ml.ingest.load.ALIASES``), or None. A column qualifies when, over its first ``SAMPLE`` non-empty values,
+at least half hold a space, at least 90 % a letter, at least half are distinct (labels repeat), most do not
+read as dates, and the mean is at least ``MIN_WORDS`` words (a name column, "Jane Doe", has two); of those,
+the one with the most words per value. ``ml.ingest.load`` says which column it took, in the run's log and the
+load report (``FileReport.text_guessed``).
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import pandas as pd
+
+SAMPLE = 2000
+MIN_WORDS = 3.0
+_OTHER = re.compile(r"[^0-9a-z]+")
+
+
+def normalized(name: str) -> str:
+    """Lower case, runs of non-alphanumerics as one ``_``, none at the ends."""
+    return _OTHER.sub("_", str(name).lower()).strip("_")
+
+
+def _words_per_value(values: pd.Series) -> float | None:
+    """Mean words per value when ``values`` read as free text (module docstring), else None."""
+    if len(values) == 0:
+        return None
+    spaced = values.str.contains(" ", regex=False).mean()
+    letters = values.str.contains(r"[^\W\d_]", regex=True).mean()
+    distinct = values.nunique() / len(values)
+    if spaced < 0.5 or letters < 0.9 or distinct < 0.5:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pandas warns that it guesses each value's date format
+        dates = pd.to_datetime(values, errors="coerce", utc=True, format="mixed").notna().mean()
+    if dates >= 0.5:
+        return None
+    words = float(values.str.split().str.len().mean())
+    return words if words >= MIN_WORDS else None
+
+
+def guess_text_column(frame: pd.DataFrame, taken: set[str] = frozenset()) -> str | None:
+    """The column of ``frame`` (not in ``taken``) that reads most as free text, or None."""
+    best, best_words = None, 0.0
+    for col in frame.columns:
+        if col in taken or not (pd.api.types.is_object_dtype(frame[col]) or pd.api.types.is_string_dtype(frame[col])):
+            continue
+        values = frame[col].dropna().astype(str).str.strip()
+        words = _words_per_value(values[values != ""].head(SAMPLE))
+        if words is not None and words > best_words:
+            best, best_words = col, words
+    return best
