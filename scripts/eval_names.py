@@ -129,6 +129,28 @@ def term_checks(personas: list[dict], members, labels: dict[int, str]) -> dict:
     return out
 
 
+def quoted_checks(personas: list[dict], labels: dict[int, str]) -> dict:
+    """The phrases each description quotes ("Typical phrases: “…”, “…” and “…”."): how many there are, how
+    many open or end with a filler word ("did thanks"), and with labels the share of them that hold a stem
+    of the persona's commonest label (``label_stems``)."""
+    from ml.profile.naming import _filler
+
+    quoted, filler, hits, labelled = 0, 0, 0, 0
+    for p in personas:
+        found = re.search(r"Typical phrases: (.*?)\.(?: |$)", p.get("description") or "")
+        phrases = re.findall(r"“([^”]*)”", found.group(1)) if found else []
+        quoted += len(phrases)
+        filler += sum(_filler(ph.lower()) for ph in phrases)
+        if int(p["id"]) in labels:
+            stems = label_stems(labels[int(p["id"])])
+            labelled += len(phrases)
+            hits += sum(bool(content_stems(ph) & stems) for ph in phrases)
+    out = {"quoted_phrases": quoted, "filler_phrases": filler}
+    if labels:
+        out["quoted_with_label_stem"] = round(hits / max(labelled, 1), 4)
+    return out
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", nargs="*", default=[str(p) for p in BANKING77])
@@ -166,6 +188,7 @@ def main(argv=None) -> int:
         "label_match": label_match(names, labels) if labels else None,
         "std_diff": effect_sizes([p.model_dump() for p in result.personas]),
         "terms": term_checks([p.model_dump() for p in result.personas], members, labels),
+        "quoted": quoted_checks([p.model_dump() for p in result.personas], labels),
         **name_checks(list(names.values())),
         "names": [
             f"{pid}: {n}" + (f"  [{labels[pid]}]" if pid in labels else "") for pid, n in names.items()

@@ -431,3 +431,20 @@ def test_compose_keeps_filler_out_of_the_name_while_something_else_is_there():
     assert compose(["nope", "did", "help"])[0] == "nope & help"
     assert compose(["tried", "did"])[0] == "tried"  # only filler: the best of it
     assert compose(["tried using", "using"])[0] == "tried using"
+
+
+def test_descriptions_quote_the_phrases_the_namer_ranks_first():
+    """TWCS bundled sample, a persona of DM follow-ups: c-TF-IDF order quoted “did thanks” (filler) second;
+    in the namer's order it comes after “direct message”, and an unranked phrase (refused) comes last."""
+    from ml.profile.describe import describe, quoted_order
+
+    grams = ["contact details", "did thanks", "direct message", "thanks quick"]
+    ranked = ["direct message", "thank", "contact details", "thanks quick", "did thanks"]
+    assert quoted_order(grams, ranked) == ["direct message", "contact details", "thanks quick", "did thanks"]
+    assert quoted_order(grams, None) == grams and quoted_order(grams, ["zzz"]) == grams
+    assert quoted_order(["a b", "c d"], ["c d"]) == ["c d", "a b"]
+    profile = {"size": 5, "share": 0.5, "core_size": 5, "reassigned_count": 0, "activity": {},
+               "top_terms": [], "top_ngrams": [{"term": g, "weight": 1.0} for g in grams]}
+    said = describe(profile, ranked=ranked)
+    assert "Typical phrases: “direct message”, “contact details” and “thanks quick”." in said
+    assert "Typical phrases: “contact details”, “did thanks” and “direct message”." in describe(profile)

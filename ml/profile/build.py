@@ -187,4 +187,5 @@ def _name_and_describe(profiles, highlighted, fit: _Fitted, texts, labels, embed
         for t in p["top_terms"] + p["top_ngrams"]:  # the chips show the members' wording ("card isn't working")
             if spelled.get(t["term"], t["term"]) != t["term"]:
                 t["written"] = spelled[t["term"]]
-        p["description"] = describe(p, spell=lambda t, s=spelled: s.get(t, t))  # "ATM", as the name spells it
+        p["description"] = describe(p, spell=lambda t, s=spelled: s.get(t, t),  # "ATM", as the name spells it
+                                    ranked=namer.candidates_.get(p["id"]))

@@ -47,10 +47,20 @@ def _activity_sentence(act: dict) -> str:
 QUOTED_TERMS, QUOTED_PHRASES = 5, 3  # top terms and n-grams the description quotes
 
 
-def describe(profile: dict, spell=None) -> str:
+def quoted_order(grams: list[str], ranked: list[str] | None) -> list[str]:
+    """``grams`` (c-TF-IDF order) with those in ``ranked`` first, in its order: the phrases the namer scored
+    as most about the persona ("direct message") before the ones it scored low ("did thanks": filler)."""
+    if not ranked:
+        return list(grams)
+    at = {g: i for i, g in enumerate(ranked)}
+    return sorted(grams, key=lambda g: (0, at[g]) if g in at else (1, 0))  # stable: the rest keep their order
+
+
+def describe(profile: dict, spell=None, ranked=None) -> str:
     """Paragraph from size, terms, n-grams, activity, highlights and separators (no invented facts).
     ``spell``: term → the wording the members use ("atm" → "ATM", ``ml.profile.spelling.as_phrased``); None
-    quotes the terms as they are."""
+    quotes the terms as they are. ``ranked``: phrases best first (the namer's candidates, ``quoted_order``);
+    the quoted n-grams follow it, None keeps their c-TF-IDF order."""
     spell = spell or (lambda term: term)
     parts = [(
         f"{profile['size']:,} members ({100 * profile['share']:.1f}% of all kept members; "
@@ -59,7 +69,8 @@ def describe(profile: dict, spell=None) -> str:
     terms = [spell(t["term"]) for t in profile.get("top_terms", [])[:QUOTED_TERMS]]
     if terms:
         parts.append(f"Its most distinctive words are {_quote_list(terms)}.")
-    grams = [spell(g["term"]) for g in profile.get("top_ngrams", [])[:QUOTED_PHRASES]]
+    grams = [spell(g) for g in quoted_order([g["term"] for g in profile.get("top_ngrams", [])], ranked)]
+    grams = grams[:QUOTED_PHRASES]
     if grams:
         parts.append(f"Typical phrases: {_quote_list(grams)}.")
     act = profile.get("activity", {})
