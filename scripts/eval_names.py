@@ -133,14 +133,14 @@ def quoted_checks(personas: list[dict], labels: dict[int, str]) -> dict:
     """The phrases each description quotes ("Typical phrases: “…”, “…” and “…”."): how many there are, how
     many open or end with a filler word ("did thanks"), and with labels the share of them that hold a stem
     of the persona's commonest label (``label_stems``)."""
-    from ml.profile.naming import _filler
+    from ml.profile.naming import is_filler
 
     quoted, filler, hits, labelled = 0, 0, 0, 0
     for p in personas:
         found = re.search(r"Typical phrases: (.*?)\.(?: |$)", p.get("description") or "")
         phrases = re.findall(r"“([^”]*)”", found.group(1)) if found else []
         quoted += len(phrases)
-        filler += sum(_filler(ph.lower()) for ph in phrases)
+        filler += sum(is_filler(ph.lower()) for ph in phrases)
         if int(p["id"]) in labels:
             stems = label_stems(labels[int(p["id"])])
             labelled += len(phrases)

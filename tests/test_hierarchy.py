@@ -97,6 +97,9 @@ def test_family_names_skip_repeated_stems_and_profanity():
     # spelt as the members write it, and a census first name written capitalised is refused
     text = "The ATM kept my card, Lauren said the ATM was broken\nLauren told me to wait"
     assert _family_name(["atm", "lauren", "card", "broken"], text) == "ATM, card & broken"
+    # filler words only when nothing else is there (TWCS sub-personas: "Customer, trying & come")
+    assert _family_name(["customer", "trying", "come", "need", "service"]) == "Customer, come & service"
+    assert _family_name(["trying", "need"]) == "Trying & need"
 
 
 def test_family_names_leave_out_a_word_every_family_uses_as_much():

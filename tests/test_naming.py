@@ -412,15 +412,15 @@ def test_build_profiles_passes_the_runs_encoder_to_the_namer_when_asked(on):
 def test_repeated_words_are_not_phrases_and_filler_counts_its_inflections():
     """Ping times ("12 ms 13 ms 12 ms") gave the typical phrases "ms ms" and "ms ms ms" (bundled sample); a
     short-reply persona was named "Brief nope & makes"."""
-    from ml.profile.naming import _filler
+    from ml.profile.naming import is_filler
 
     texts = ["ping 12 ms 13 ms 12 ms from router", "router ping 40 ms 41 ms", "router ping high again"] * 2
     grams = ClassTfidf((2, 3), 2).fit(texts, np.zeros(len(texts), dtype=int))
     assert "router ping" in grams.vocabulary_.tolist() or "ping router" in list(grams.vocabulary_)
     shown = [t for t, _ in grams.top_terms(0, 50)]
     assert shown and not [t for t in shown if len(set(t.split())) < len(t.split())], shown
-    assert _filler("makes") and _filler("thinking") and _filler("asks") and _filler("does it")
-    assert not _filler("nope") and not _filler("slots") and not _filler("router ping")
+    assert is_filler("makes") and is_filler("thinking") and is_filler("asks") and is_filler("does it")
+    assert not is_filler("nope") and not is_filler("slots") and not is_filler("router ping")
     assert split_behavior("Polite: freeze my card") == ("Polite", "freeze my card")
     assert split_behavior("Note: card") == (None, "Note: card")  # only a behaviour word is split off
 

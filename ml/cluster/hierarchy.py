@@ -101,13 +101,15 @@ class PersonaFamilies:
 def _family_name(terms: list[str], text: str = "") -> str:
     """The family's three most distinctive terms that pass the persona naming rules (no repeated stem or
     one word in two spellings, profanity, sign-off or person's name as ``text``, the members' joined texts,
-    writes it), spelt as ``text`` writes them (``as_written``), e.g. "Delivery, parcel & refund", "ATM & cash"."""
-    from ml.profile.naming import content_stems, one_word_twice, phrase_ok
+    writes it; no filler word, ``naming.FILLER_WORDS``, while other terms are there), spelt as ``text`` writes
+    them (``as_written``), e.g. "Delivery, parcel & refund", "ATM & cash"."""
+    from ml.profile.naming import content_stems, is_filler, one_word_twice, phrase_ok
     from ml.profile.spelling import as_written, capitalized
 
     words: list[str] = []
     seen: set[str] = set()
-    for term in terms:
+    # filler words ("trying", "need", "know") only when nothing else is there: "Customer, trying & come"
+    for term in [t for t in terms if not is_filler(t)] or list(terms):
         stems = content_stems(term)
         twice = any(one_word_twice(term, w) for w in words)  # "dragons" after "destinationdragons"
         if stems and not stems & seen and not twice and phrase_ok(term, text):

@@ -9,7 +9,8 @@ Layouts are detected per file: `twcs` (Customer Support on Twitter), `twitter_ai
 (Twitter US Airline Sentiment) and `generic` (a text column under a common name; other fields
 by common names, compared as `ml.ingest.columns.normalized` writes them: "Message Body" is
 `message_body`, "User ID" `user_id`). A file with no text name takes the column that reads as free
-text (`ml.ingest.columns.guess_text_column`) and says so (`FileReport.text_guessed`). `ColumnMapping` fields given explicitly override detection, field by field.
+text (`ml.ingest.columns.guess_text_column`) and says so (`FileReport.text_guessed`). `ColumnMapping`
+fields given explicitly override detection, field by field.
 Labels are read only when asked for (`label_col` or `mapping.label`); they are for evaluation,
 and the usual spellings of a missing value (`MISSING_LABELS`, any case, or blank) are unlabelled.
 

@@ -231,7 +231,7 @@ def _filler_word(word: str) -> bool:
     return word in FILLER_WORDS or stem(word) in FILLER_STEMS
 
 
-def _filler(phrase: str) -> bool:
+def is_filler(phrase: str) -> bool:
     """A phrase of filler words only, or an n-gram that starts or ends with one (inflections count:
     "makes", "thinking")."""
     words = phrase.split()
@@ -266,7 +266,7 @@ def compose(ranked: list[str], max_words: int = 4) -> tuple[str, list[str]]:
     best one when all are."""
     if not ranked:
         return "General", []
-    head = next((c for c in ranked if not _filler(c)), ranked[0])
+    head = next((c for c in ranked if not is_filler(c)), ranked[0])
     ranked = [head] + [c for c in ranked if c != head]
     parts, stems = [head], content_stems(head)
     rest = []
@@ -275,7 +275,7 @@ def compose(ranked: list[str], max_words: int = 4) -> tuple[str, list[str]]:
         if any(one_word_twice(cand, part) for part in parts):
             continue  # "flight" / "flightled", "wifi" / "wi fi": one word in two spellings
         if (len(parts) == 1 and len(stems) == 1 and cs and not cs & stems and len(stems | cs) <= max_words
-                and not _filler(cand)):  # "Nope & did": a filler word adds nothing to the name
+                and not is_filler(cand)):  # "Nope & did": a filler word adds nothing to the name
             parts.append(cand)
             stems |= cs
         elif not cs & stems:
@@ -319,7 +319,7 @@ class PersonaNamer(BaseEstimator):
             phrase_vecs = np.array([vectors[c] for c in cands]) if vectors is not None and cands else None
             scores = score_candidates(cands, ind, embeddings, weight, rows=rows, excess=excess,
                                       phrase_vectors=phrase_vecs)
-            scores *= [0.5 if _filler(c) else 1.0 for c in cands]
+            scores *= [0.5 if is_filler(c) else 1.0 for c in cands]
             ranked = [cands[j] for j in np.argsort(-scores, kind="stable") if scores[j] > 0]
             ranked = prefer_phrases(ranked, dict(zip(cands, scores, strict=True)))
             self.candidates_[pid] = ranked
