@@ -53,6 +53,15 @@ def test_no_user_column_detectable(tmp_path):
     assert "--user-col" in one_line(err)
 
 
+def test_columns_are_found_as_exports_name_them(tmp_path):
+    """"User ID", "Event Name", "Event Time" are user_id / event_name / event_time (ml.ingest.columns.normalized)."""
+    lines = ["User ID,Event Name,Event Time"] + [f"u{u},{ev},2024-03-0{1 + j}T1{j}:00:00Z"
+                                                 for u in range(12) for j, ev in enumerate(["open", "search"])]
+    table = load_events([write(tmp_path / "export.csv", "\n".join(lines) + "\n")])
+    assert (table.mapping["user"], table.mapping["event"], table.mapping["time"]) == (
+        ["User ID"], ["Event Name"], "Event Time")
+
+
 def test_non_numeric_count_names_row_and_column(tmp_path):
     path = rows_csv(tmp_path, extra="u1,open,2024-03-01T10:00:00Z,lots\n")
     with pytest.raises(InputError) as err:

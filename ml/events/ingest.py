@@ -26,6 +26,7 @@ import pandas as pd
 
 from ml.events.config import EventInputConfig
 from ml.events.timecol import parse_event_times
+from ml.ingest.columns import normalized
 from ml.ingest.load import missing_labels, read_table, resolve_paths
 from ml.runtime.errors import InputError
 
@@ -52,8 +53,10 @@ class EventTable:
 
 
 def _find(columns: list[str], names: list[str]) -> str | None:
-    lower = {c.lower().strip(): c for c in columns}
-    return next((lower[n] for n in names if n in lower), None)
+    """The column among ``columns`` with one of ``names``, compared as ``ml.ingest.columns.normalized`` writes
+    them ("User ID" is ``user_id``, Moodle's "Event name" ``event_name``)."""
+    lower = {normalized(c): c for c in columns}
+    return next((lower[normalized(n)] for n in names if normalized(n) in lower), None)
 
 
 def _require(path: Path, columns: list[str], wanted: list[str], flag: str) -> None:
