@@ -50,7 +50,8 @@ def guess_text_column(frame: pd.DataFrame, taken: set[str] = frozenset()) -> str
     """The column of ``frame`` (not in ``taken``) that reads most as free text, or None."""
     best, best_words = None, 0.0
     for col in frame.columns:
-        if col in taken or not (pd.api.types.is_object_dtype(frame[col]) or pd.api.types.is_string_dtype(frame[col])):
+        textual = pd.api.types.is_object_dtype(frame[col]) or pd.api.types.is_string_dtype(frame[col])
+        if col in taken or not textual:
             continue
         values = frame[col].dropna().astype(str).str.strip()
         words = _words_per_value(values[values != ""].head(SAMPLE))
