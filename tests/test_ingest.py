@@ -228,3 +228,30 @@ def test_several_paths_in_given_order(tmp_path):
     msgs, report = load_messages([tmp_path / "z.csv", AIRLINE])
     assert [f.layout for f in report.files] == ["twcs", "twitter_airline"]
     assert msgs["source_file"].iloc[0] == "z.csv" and len(msgs) == 6000
+
+
+def test_excel_workbooks_are_read_from_their_first_sheet(tmp_path):
+    """The bundled sample saved as a workbook with typed cells (a date column, whole numbers), a second sheet,
+    and the lock file Excel leaves beside an open workbook; a file that is not a workbook is refused."""
+    sample = pd.read_csv(TWCS).head(200)
+    typed = sample.assign(created_at=pd.to_datetime(sample["created_at"], format="%a %b %d %H:%M:%S %z %Y")
+                          .dt.tz_localize(None))
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    with pd.ExcelWriter(folder / "tickets.xlsx") as book:
+        typed.to_excel(book, sheet_name="Tickets", index=False)
+        pd.DataFrame({"note": ["exported by the help desk"]}).to_excel(book, sheet_name="Notes", index=False)
+    (folder / "~$tickets.xlsx").write_bytes(b"\x00lock")
+    msgs, report = load_messages([folder])
+    check_contract(msgs)
+    csv_msgs, _ = load_messages([TWCS])
+    first = csv_msgs.head(200)
+    assert msgs["message_id"].tolist() == first["message_id"].tolist()  # "1", not "1.0"
+    assert msgs["timestamp"].tolist() == first["timestamp"].tolist()
+    assert msgs["text"].tolist() == first["text"].tolist()
+    assert report.files[0].sheet == "'Tickets' (1 of 2)" and "sheet 'Tickets' (1 of 2)" in report.summary_lines()[0]
+    (tmp_path / "renamed.xlsx").write_bytes(TWCS.read_bytes())  # a CSV renamed to .xlsx
+    with pytest.raises(InputError) as err:
+        load_messages([tmp_path / "renamed.xlsx"])
+    msg = str(err.value)
+    assert "\n" not in msg and "renamed.xlsx" in msg and "save it as .xlsx again, or export CSV" in msg

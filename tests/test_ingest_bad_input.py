@@ -31,8 +31,13 @@ def test_file_not_found(tmp_path):
 
 
 def test_unsupported_extension(tmp_path):
-    (tmp_path / "data.xlsx").write_bytes(b"PK\x03\x04")
-    fails(tmp_path / "data.xlsx", "data.xlsx", ".xlsx", ".csv", ".jsonl", ".parquet")
+    (tmp_path / "data.xls").write_bytes(b"\xd0\xcf\x11\xe0")  # a legacy Excel file
+    fails(tmp_path / "data.xls", "data.xls", ".xls", ".csv", ".jsonl", ".parquet", ".xlsx")
+
+
+def test_truncated_workbook(tmp_path):
+    (tmp_path / "data.xlsx").write_bytes(b"PK\x03\x04")  # a download cut short
+    fails(tmp_path / "data.xlsx", "data.xlsx", "cannot read as an Excel workbook", "export CSV")
 
 
 def test_folder_without_supported_files(tmp_path):

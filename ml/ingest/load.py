@@ -97,6 +97,7 @@ class FileReport:
     encoding: str | None = None     # text formats: the codec used, "(BOM)" when a byte-order mark decided
     delimiter: str | None = None    # CSV/TSV: the field delimiter used (sniffed or --sep)
     text_guessed: bool = False      # no column had a text name: mapping["text"] read as free text
+    sheet: str | None = None        # Excel: the sheet read, "'Tickets' (1 of 3)" (only the first is read)
 
 
 @dataclass
@@ -134,6 +135,7 @@ class LoadReport:
         lines = [f"{f.path}: {f.rows_read} rows, layout {f.layout}"
                  + (f", delimiter {f.delimiter!r}" if f.delimiter else "")
                  + (f", encoding {f.encoding}" if f.encoding else "")
+                 + (f", sheet {f.sheet}" if f.sheet else "")
                  + (f", text column {f.mapping['text']!r} (the one that reads as free text; pass --text-col "
                     "to choose another)" if f.text_guessed else "") for f in self.files]
         lines.append(f"kept {self.rows_kept} of {self.rows_read} rows")
@@ -275,7 +277,7 @@ def _read_all(files: list[Path], explicit: ColumnMapping, inbound_only: bool, en
                              "brand) but the file has no inbound column; drop --inbound-only for this data")
         report.files.append(FileReport(str(path), info.format, layout if layout != "unknown" else "mapped",
                                        {k: v for k, v in asdict(used).items() if v}, len(raw),
-                                       info.encoding, info.delimiter, guessed))
+                                       info.encoding, info.delimiter, guessed, info.sheet))
         parts.append(_canonical(raw, path, used))
     return pd.concat(parts, ignore_index=True)
 

@@ -15,6 +15,7 @@ and a `TableInfo` saying how it was read; `read_table` is the same returning the
   from fields (the TWCS slice has bare CRs in an unquoted field). Files with only "\\r" line ends
   are read as such.
 - Column names must be unique: a repeated name is refused, naming it and its positions.
+- Excel (.xlsx): the first sheet, cells as strings (`ml.ingest.excel`); the sheet read is reported.
 """
 
 from __future__ import annotations
@@ -33,10 +34,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ml.ingest.excel import read_excel
 from ml.runtime.errors import InputError
 
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json",
-           ".parquet": "parquet", ".pq": "parquet"}
+           ".parquet": "parquet", ".pq": "parquet", ".xlsx": "xlsx"}
 GZIP_OK = {"csv", "tsv", "jsonl", "json"}
 DELIMITERS = (",", ";", "\t", "|")
 #: byte-order marks, longest first (the UTF-32 LE mark starts with the UTF-16 LE one):
@@ -50,11 +52,12 @@ _SNIFF_RECORDS = 50
 
 @dataclass(frozen=True)
 class TableInfo:
-    """How one file was read: format, encoding (text formats) and delimiter (CSV/TSV)."""
+    """How one file was read: format, encoding (text formats), delimiter (CSV/TSV) and sheet (Excel)."""
 
     format: str
     encoding: str | None = None
     delimiter: str | None = None
+    sheet: str | None = None
 
 
 # ---------------------------------------------------------------- paths
@@ -91,7 +94,8 @@ def resolve_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
         if not path.exists():
             raise InputError(f"{path}: file not found; check the path")
         if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.is_file() and suffix_format(p)[0])
+            found = sorted(p for p in path.iterdir()  # "~$book.xlsx": the lock file of a workbook open in Excel
+                           if p.is_file() and suffix_format(p)[0] and not p.name.startswith("~$"))
             if not found:
                 raise InputError(f"{path}: folder has no supported files; expected {supported}")
             out.extend(found)
@@ -374,6 +378,9 @@ def read_file(path: Path, encoding: str | None = None, sep: str | None = None) -
     sep = normalize_sep(sep)
     if fmt == "parquet":
         frame, info = _read_parquet(path), TableInfo(fmt)
+    elif fmt == "xlsx":
+        frame, sheet = read_excel(path)
+        info = TableInfo(fmt, sheet=sheet)
     else:
         codec, name = detect_encoding(path, gz, encoding)
         scanned = scan(path, gz, codec, checked=bool(encoding) or name != "utf-8")
