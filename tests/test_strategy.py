@@ -162,3 +162,33 @@ def test_llm_off_by_default():
     assert rewriter_from_env({}) is None
     rw = rewriter_from_env({"PERSONAS_LLM_BASE_URL": "http://h/v1", "PERSONAS_LLM_MODEL": "m"})
     assert rw is not None and rw.name == "openai-compatible:m"
+
+
+def test_themes_are_what_the_cited_members_say_and_no_quote_is_unrelated():
+    """Bundled sample, "Frequent: customer service": c-TF-IDF put “itenerary birthday” (one pair of words) among
+    the top phrases, and its key message quoted a member who never wrote it (the first snippet, as a fallback)."""
+    evidence = [
+        {"member_id": "a", "text": "@AmazonHelp Already contacted 3-4 times in the last month. But all I got was "
+                                   "assurance that matter is escalated & new status will be provided in 1 day!"},
+        {"member_id": "b", "text": "@AmazonHelp I'm not talking to customer service again. THATS part of the "
+                                   "problem. I want someone in America @ corporate who can make decisions."},
+        {"member_id": "c", "text": "@AmazonHelp Multiple calls to call amazon call center with zero resolution and "
+                                   "never a promised call back."},
+        {"member_id": "d", "text": "@sprintcare I've sent several private messages!!! and no one responds!"},
+    ]
+    profile = {"id": 16, "name": "Frequent: customer service", "size": 77, "share": 0.052,
+               "top_terms": [{"term": t, "weight": 1.0} for t in ("customer", "people", "help", "service")],
+               "top_ngrams": [{"term": t, "weight": 1.0} for t in
+                              ("customer service", "calls amazon", "itenerary birthday", "month ago",
+                               "private messages")],
+               "activity": {}, "fingerprint": [], "evidence": evidence}
+    doc = generate_strategy(profile, "retention", rewriter=None)
+    validate_strategy(doc)
+    assert doc["positioning"]["text"].startswith("For “Frequent: customer service”: ")
+    themes = [m["citations"]["signals"][0] for m in doc["key_messages"] if m["citations"]["signals"][0].startswith("ngram:")]
+    assert "ngram:itenerary birthday" not in themes and "ngram:private messages" in themes
+    texts = {e["member_id"]: e["text"].lower() for e in evidence}
+    for item in doc["key_messages"] + doc["offers"]:
+        label = item["citations"]["signals"][0].split(":", 1)[1]
+        for mid in item["citations"]["evidence"]:
+            assert all(w in texts[mid] for w in label.split()), (label, mid)

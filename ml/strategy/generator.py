@@ -21,6 +21,7 @@ rewrite sentences afterwards; citations, hours and numbers stay as computed.
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass
 
 from ml.ingest.timebasis import UTC, day_clock, is_fixed_offset
@@ -112,8 +113,17 @@ def _explain(profile: dict, ref: str) -> str:
     return f"{profile['size']:,} members, {100 * profile['share']:.1f}% of all"
 
 
+def _holds(text: str, term: str) -> bool:
+    """True when ``text`` holds every word of ``term`` (a word may go on: "call" is in "calls"). Terms and n-grams
+    are written without stop words ("calls amazon" for "calls to Amazon"), so the words are looked for, not the
+    phrase."""
+    return all(re.search(rf"(?<![\w]){re.escape(w)}", text, flags=re.IGNORECASE) for w in term.split())
+
+
 def _evidence_for(profile: dict, term: str, limit: int = 2) -> list[str]:
-    hits = [e["member_id"] for e in profile.get("evidence", []) if term.lower() in e["text"].lower()]
+    """The evidence snippets (member ids) that hold ``term``: none when no snippet does, so a recommendation
+    never quotes a member who did not say what it rests on."""
+    hits = [e["member_id"] for e in profile.get("evidence", []) if _holds(e["text"], term)]
     return hits[:limit]
 
 
@@ -123,10 +133,15 @@ def _standouts(profile: dict, min_effect: float = 0.2) -> list[dict]:
 
 
 def _themes(profile: dict) -> list[tuple[str, str]]:
-    """(reference, label) for the top n-grams and terms, n-grams first, without overlaps."""
+    """(reference, label) for the top n-grams and terms, n-grams first, without overlaps: of each kind's first
+    five, the first three once those that an evidence snippet holds are put first (a theme its cited members
+    say, not a word pair of one member such as "itenerary birthday")."""
+    said = [e["text"] for e in profile.get("evidence", [])]
     out, used = [], set()
     for key, kind in (("top_ngrams", "ngram"), ("top_terms", "term")):
-        for t in profile.get(key, [])[:3]:
+        top = profile.get(key, [])[:5]
+        top = sorted(top, key=lambda t: not any(_holds(text, t["term"]) for text in said))[:3]  # stable
+        for t in top:
             words = set(t["term"].split())
             if words & used:
                 continue
@@ -226,7 +241,7 @@ def _key_messages(b: _Basis) -> list[dict]:
     out = []
     messages = KEY_MESSAGES[b.goal][0 if b.negative else 1]
     for (ref, label), message in zip(b.themes[:3], messages):
-        ev = _evidence_for(b.profile, label.split()[0]) or b.evidence[:1]
+        ev = _evidence_for(b.profile, label)
         text = message.format(label=label)
         out.append({"id": f"m{len(out) + 1}", "text": text + ".",
                     "citations": _cite([ref] + (["tone:negative"] if b.negative else []), ev)})
@@ -274,7 +289,7 @@ def _tone(b: _Basis) -> dict:
 def _offers(b: _Basis) -> list[dict]:
     templates = OFFERS[b.goal] if b.negative else CALM_OFFERS.get(b.goal, OFFERS[b.goal])
     return [{"text": template.format(theme=f"“{label}”") + ".",
-             "citations": _cite([ref], _evidence_for(b.profile, label.split()[0]))}
+             "citations": _cite([ref], _evidence_for(b.profile, label))}
             for template, (ref, label) in zip(templates, b.themes + b.themes)]
 
 
@@ -330,7 +345,7 @@ def generate_strategy(profile: dict, goal: str, channels: list[str] | None = Non
         "goal": goal,
         "objective": objective,
         "generated_by": {"generator": "rules", "llm": None},
-        "positioning": {"text": f"For {b.profile['name']}: {angle.format(themes=b.theme_words)}.",
+        "positioning": {"text": f"For “{b.profile['name']}”: {angle.format(themes=b.theme_words)}.",
                         "citations": _cite(b.theme_refs[:3] + (["tone:negative"] if b.negative and calm_angle
                                                                else b.stand_refs[:1]), b.evidence[:2])},
         "key_messages": _key_messages(b),
