@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import shutil
 
 import pandas as pd
@@ -255,3 +256,27 @@ def test_excel_workbooks_are_read_from_their_first_sheet(tmp_path):
         load_messages([tmp_path / "renamed.xlsx"])
     msg = str(err.value)
     assert "\n" not in msg and "renamed.xlsx" in msg and "save it as .xlsx again, or export CSV" in msg
+
+
+def test_html_message_bodies_are_read_as_a_browser_shows_them(tmp_path):
+    """Help-desk and chat exports write message bodies as HTML: real tweets of the bundled sample wrapped in
+    <div><p>…</p></div>, with a <style> block and a line break, come back as the tweets; "I <3" is not markup."""
+    from ml.ingest.textclean import clean_text
+
+    sample = pd.read_csv(TWCS).head(40)
+    plain = sample["text"].tolist()
+    sample["text"] = [f"<div><style>p {{margin:0}}</style><p>{t}</p></div>" if i % 2 == 0 else t
+                      for i, t in enumerate(plain)]
+    sample.to_csv(tmp_path / "bodies.csv", index=False)
+    msgs, report = load_messages([tmp_path / "bodies.csv"])
+    csv_msgs, _ = load_messages([TWCS])
+    def shown(t):  # a browser's spacing: runs of spaces one space, lines trimmed
+        return re.sub(r" *\n *", "\n", re.sub(r"[ \t]+", " ", t)).strip()
+
+    assert [shown(t) for t in msgs["text"]] == [shown(t) for t in csv_msgs["text"].head(40)]
+    assert msgs["text"].tolist()[1::2] == csv_msgs["text"].head(40).tolist()[1::2]  # plain texts untouched
+    assert report.html_texts == 20 and "texts with HTML markup" in "\n".join(report.summary_lines())
+    assert clean_text("<p>Hi team,</p><p>My order <b>never</b> arrived.<br/>Can you help?&nbsp;Thanks</p>") == (
+        "Hi team,\n\nMy order never arrived.\nCan you help? Thanks")
+    for text in ("I <3 you @united", "a < b and c > d", "<user> said hi", "&lt;p&gt; is a tag"):
+        assert clean_text(text) == text.replace("&lt;", "<").replace("&gt;", ">")

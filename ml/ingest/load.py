@@ -16,7 +16,9 @@ and the usual spellings of a missing value (`MISSING_LABELS`, any case, or blank
 
 The frame also carries `thread_id` (an extension of §1): the root of each message's reply
 chain, computed before empty-text and inbound filtering so threads survive `inbound_only`.
-HTML entities in the text are decoded here (`ml.ingest.textclean.decode_entities`: `&amp;` → `&`).
+HTML entities in the text are decoded here (`ml.ingest.textclean.decode_entities`: `&amp;` → `&`), and a
+text with HTML markup (a help desk's or chat tool's message body) is read as a browser shows it
+(`ml.ingest.textclean.clean_text`; counted in `LoadReport.html_texts`).
 
 Files are read by `ml.ingest.read` (encodings, byte-order marks, delimiter sniffing, repeated
 column names; rules in docs/ingest.md); timestamps by `ml.ingest.timeparse`.
@@ -34,7 +36,7 @@ import pandas as pd
 
 from ml.ingest.columns import guess_text_column, normalized
 from ml.ingest.read import FORMATS, GZIP_OK, read_file, read_table, resolve_paths, stem
-from ml.ingest.textclean import decode_entities
+from ml.ingest.textclean import HTML_RE, clean_text
 from ml.ingest.timeparse import parse_timestamps
 from ml.runtime.errors import InputError
 from ml.units import thread_roots
@@ -112,6 +114,7 @@ class LoadReport:
     renamed_duplicate_ids: int = 0
     timestamps_missing: int = 0
     timestamps_unparseable: int = 0
+    html_texts: int = 0             # texts with HTML markup, kept as the text a browser shows
     timestamp_examples: list[dict] = field(default_factory=list)
     has_timestamps: bool = False
     has_authors: bool = False
@@ -139,6 +142,8 @@ class LoadReport:
                  + (f", text column {f.mapping['text']!r} (the one that reads as free text; pass --text-col "
                     "to choose another)" if f.text_guessed else "") for f in self.files]
         lines.append(f"kept {self.rows_kept} of {self.rows_read} rows")
+        if self.html_texts:
+            lines.append(f"texts with HTML markup, read as the text a browser shows: {self.html_texts}")
         for name in ("dropped_empty_text", "dropped_not_inbound",
                      "renamed_duplicate_ids", "timestamps_missing", "timestamps_unparseable"):
             if getattr(self, name):
@@ -220,7 +225,7 @@ def _labels(values: pd.Series) -> pd.Series:
 def _canonical(frame: pd.DataFrame, path: Path, m: ColumnMapping) -> pd.DataFrame:
     frame = frame.reset_index(drop=True)
     n = len(frame)
-    text = frame[m.text].astype(object).where(frame[m.text].notna(), "").astype(str).map(decode_entities)
+    text = frame[m.text].astype(object).where(frame[m.text].notna(), "").astype(str).map(clean_text)
     rows = np.arange(1, n + 1)
     fallback = pd.Series(rows, dtype="int64").astype(str).radd(f"{stem(path)}:").astype(object)
     if m.id:
@@ -278,8 +283,16 @@ def _read_all(files: list[Path], explicit: ColumnMapping, inbound_only: bool, en
         report.files.append(FileReport(str(path), info.format, layout if layout != "unknown" else "mapped",
                                        {k: v for k, v in asdict(used).items() if v}, len(raw),
                                        info.encoding, info.delimiter, guessed, info.sheet))
+        report.html_texts += _html_count(raw[used.text])
         parts.append(_canonical(raw, path, used))
     return pd.concat(parts, ignore_index=True)
+
+
+def _html_count(values: pd.Series) -> int:
+    """How many of ``values`` hold HTML markup (``ml.ingest.textclean.HTML_RE``; the regex only where a "<" is)."""
+    texts = values[values.notna()].astype(str)
+    texts = texts[texts.str.contains("<", regex=False)]
+    return int(texts.str.contains(HTML_RE).sum()) if len(texts) else 0
 
 
 def _unique_ids(msgs: pd.DataFrame, report: LoadReport) -> None:
