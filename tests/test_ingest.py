@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -280,3 +281,23 @@ def test_html_message_bodies_are_read_as_a_browser_shows_them(tmp_path):
         "Hi team,\n\nMy order never arrived.\nCan you help? Thanks")
     for text in ("I <3 you @united", "a < b and c > d", "<user> said hi", "&lt;p&gt; is a tag"):
         assert clean_text(text) == text.replace("&lt;", "<").replace("&gt;", ">")
+
+
+def test_who_wrote_a_message_is_read_from_a_help_desks_role_column(tmp_path):
+    """An export as a help desk writes it ("Author Type": user / admin / bot, an Intercom-like layout) from the
+    bundled sample's real tweets: the role column is the inbound flag, so the customers' side is found."""
+    sample = pd.read_csv(TWCS).head(300)
+    roles = np.where(sample["inbound"].astype(str).str.lower() == "true", "user", "admin")
+    roles[:5] = "Bot"  # any case
+    export = pd.DataFrame({"Conversation ID": sample["tweet_id"], "Author Type": roles,
+                           "Author ID": sample["author_id"], "Created At": sample["created_at"],
+                           "Message Body": sample["text"]})
+    export.to_csv(tmp_path / "conversations.csv", index=False)
+    msgs, report = load_messages([tmp_path / "conversations.csv"])
+    assert report.files[0].mapping["inbound"] == "Author Type" and report.has_inbound
+    assert msgs["inbound"].tolist() == [r == "user" for r in roles]
+    customers, report = load_messages([tmp_path / "conversations.csv"], inbound_only=True)
+    assert len(customers) == int((roles == "user").sum()) and report.dropped_not_inbound == 300 - len(customers)
+    odd = export.assign(**{"Author Type": "manager"})  # values that say nothing about the side: unknown
+    odd.to_csv(tmp_path / "odd.csv", index=False)
+    assert load_messages([tmp_path / "odd.csv"])[0]["inbound"].isna().all()

@@ -49,6 +49,14 @@ COLUMNS = ["message_id", "text", "author", "timestamp", "utc_offset_min", "local
            "reply_to", "inbound", "label", "source_file", "source_row", "thread_id"]
 _TRUE = {"true", "t", "yes", "y", "1", "1.0"}
 _FALSE = {"false", "f", "no", "n", "0", "0.0"}
+#: who wrote a message, as help desks, chat tools and chat logs name it (Zendesk end-user/agent, Intercom
+#: user/admin/bot, Freshdesk requester/agent, Salesforce chat visitor/agent/chatbot, model chat logs
+#: user/assistant/system), read into the inbound flag: the customer's side is inbound
+CUSTOMER_SIDE = frozenset({"customer", "user", "end-user", "end_user", "enduser", "client", "contact", "visitor",
+                           "requester", "lead", "inbound", "incoming"})
+COMPANY_SIDE = frozenset({"agent", "admin", "administrator", "operator", "bot", "chatbot", "staff", "support",
+                          "brand", "company", "teammate", "representative", "assistant", "system", "outbound",
+                          "outgoing"})
 #: label values that mean "no label" (compared case-insensitively, after stripping blanks)
 MISSING_LABELS = frozenset({"", "nan", "-nan", "null", "none", "na", "n/a", "<na>", "#n/a"})
 
@@ -83,7 +91,8 @@ ALIASES = {
     "author": ["author", "author_id", "user", "user_id", "username", "sender"],
     "timestamp": ["timestamp", "created_at", "datetime", "time", "date", "sent_at"],
     "reply_to": ["reply_to", "in_reply_to", "in_reply_to_id", "parent_id", "in_response_to_tweet_id"],
-    "inbound": ["inbound"],
+    "inbound": ["inbound", "is_inbound", "direction", "author_type", "author_role", "sender_type",
+                "sender_role", "role", "is_customer", "from_customer"],
 }
 
 
@@ -200,13 +209,14 @@ def normalize_ids(values: pd.Series) -> pd.Series:
 
 
 def _booleans(values: pd.Series) -> pd.Series:
-    """true/false, yes/no, 1/0 (any case) → nullable boolean; anything else → NA."""
+    """true/false, yes/no, 1/0 and the sides of a conversation (``CUSTOMER_SIDE`` → true, ``COMPANY_SIDE`` →
+    false; any case) → nullable boolean; anything else → NA."""
     if pd.api.types.is_bool_dtype(values.dtype):
         return values.astype("boolean")
     low = values.astype(object).where(values.notna(), "").astype(str).str.strip().str.lower()
     out = pd.Series(pd.NA, index=values.index, dtype="boolean")
-    out[low.isin(_TRUE)] = True
-    out[low.isin(_FALSE)] = False
+    out[low.isin(_TRUE | CUSTOMER_SIDE)] = True
+    out[low.isin(_FALSE | COMPANY_SIDE)] = False
     return out
 
 
