@@ -301,3 +301,16 @@ def test_who_wrote_a_message_is_read_from_a_help_desks_role_column(tmp_path):
     odd = export.assign(**{"Author Type": "manager"})  # values that say nothing about the side: unknown
     odd.to_csv(tmp_path / "odd.csv", index=False)
     assert load_messages([tmp_path / "odd.csv"])[0]["inbound"].isna().all()
+
+
+def test_inbound_col_flag_names_the_role_column(tmp_path):
+    """`--inbound-col` (input.inbound_col) for a role column under a name that is not detected."""
+    from ml.runtime.config import PipelineConfig
+    from ml.runtime.pipeline import PersonaPipeline
+
+    sample = pd.read_csv(TWCS).head(100)
+    who = np.where(sample["inbound"].astype(str).str.lower() == "true", "End-user", "Agent")
+    sample.drop(columns=["inbound"]).assign(Who=who).to_csv(tmp_path / "t.csv", index=False)
+    cfg = PipelineConfig().updated({"input": {"inbound_col": "Who"}})
+    msgs, report = PersonaPipeline(cfg, progress=False).load([tmp_path / "t.csv"])
+    assert report.files[0].mapping["inbound"] == "Who" and msgs["inbound"].tolist() == [w == "End-user" for w in who]

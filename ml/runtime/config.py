@@ -35,6 +35,8 @@ class InputConfig(_Section):
     author_col: str | None = None
     time_col: str | None = None
     reply_to_col: str | None = None
+    inbound_col: str | None = Field(None, description="which side wrote each message: true/false, or roles such as "
+                                    "user/agent (ml.ingest.load.CUSTOMER_SIDE / COMPANY_SIDE)")
     label_col: str | None = Field(None, description="evaluation only: never used for fitting")
     unit: Literal["message", "conversation", "author"] = "message"
     inbound_only: bool = False
