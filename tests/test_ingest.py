@@ -148,6 +148,9 @@ def test_a_file_without_a_text_name_takes_the_column_that_reads_as_free_text(tmp
     msgs, report = load_messages([path])
     assert msgs["text"].tolist() == texts and report.files[0].text_guessed
     assert "text column 'Utterance Text'" in report.summary_lines()[0]
+    # no time name either: "opened" reads as timestamps (the ticket numbers, digits only, are never taken)
+    assert report.files[0].time_guessed and report.files[0].mapping["timestamp"] == "opened"
+    assert msgs["timestamp"].notna().all() and "time column 'opened'" in report.summary_lines()[0]
     msgs, report = load_messages([path], mapping=ColumnMapping(text="agent"))
     assert msgs["text"].iloc[0] == "Jane Doe" and not report.files[0].text_guessed
     pd.DataFrame({"intent": ["card_arrival", "age_limit"] * 5, "agent": ["Jane Doe", "John Smith"] * 5}).to_csv(
@@ -314,3 +317,14 @@ def test_inbound_col_flag_names_the_role_column(tmp_path):
     cfg = PipelineConfig().updated({"input": {"inbound_col": "Who"}})
     msgs, report = PersonaPipeline(cfg, progress=False).load([tmp_path / "t.csv"])
     assert report.files[0].mapping["inbound"] == "Who" and msgs["inbound"].tolist() == [w == "End-user" for w in who]
+
+
+def test_guess_time_column_takes_the_first_column_of_timestamps():
+    from ml.ingest.columns import guess_time_column
+
+    frame = pd.DataFrame({"ticket": ["1509487845", "1509487846"], "status": ["solved", "open"],
+                          "Created": ["2017-10-31 22:10:47", "Tue Oct 31 22:11:45 +0000 2017"],
+                          "Solved": ["2017-11-01 10:00", "2017-11-02 11:00"]})
+    assert guess_time_column(frame) == "Created"
+    assert guess_time_column(frame, {"Created"}) == "Solved"
+    assert guess_time_column(frame[["ticket", "status"]]) is None  # digits only: epoch or id, never guessed

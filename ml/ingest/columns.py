@@ -9,6 +9,11 @@ at least half hold a space, at least 90 % a letter, at least half are distinct (
 read as dates, and the mean is at least ``MIN_WORDS`` words (a name column, "Jane Doe", has two); of those,
 the one with the most words per value. ``ml.ingest.load`` says which column it took, in the run's log and the
 load report (``FileReport.text_guessed``).
+
+``guess_time_column(frame, taken)`` → when no column has a time name, the first column (in file order) whose
+first ``TIME_SAMPLE`` non-empty values ``ml.ingest.timeparse.parse_timestamps`` reads at least
+``MIN_TIME_SHARE`` of ("Created", "Opened", "Date Sent"); a column of digits only is never taken (epoch
+seconds and ids look alike). Reported as ``FileReport.time_guessed``.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ import warnings
 import pandas as pd
 
 SAMPLE = 2000
+TIME_SAMPLE = 500  # values of a column that guess_time_column parses
+MIN_TIME_SHARE = 0.9
 MIN_WORDS = 3.0
 _OTHER = re.compile(r"[^0-9a-z]+")
 
@@ -58,3 +65,20 @@ def guess_text_column(frame: pd.DataFrame, taken: set[str] = frozenset()) -> str
         if words is not None and words > best_words:
             best, best_words = col, words
     return best
+
+
+def guess_time_column(frame: pd.DataFrame, taken: set[str] = frozenset()) -> str | None:
+    """The first column of ``frame`` (not in ``taken``) that reads as timestamps (module docstring), or None."""
+    from ml.ingest.timeparse import parse_timestamps
+
+    for col in frame.columns:
+        textual = pd.api.types.is_object_dtype(frame[col]) or pd.api.types.is_string_dtype(frame[col])
+        if col in taken or not textual:
+            continue
+        values = frame[col].dropna().astype(str).str.strip()
+        values = values[values != ""].head(TIME_SAMPLE)
+        if len(values) == 0 or values.str.fullmatch(r"[\d.]+").all():
+            continue
+        if parse_timestamps(values)["timestamp"].notna().mean() >= MIN_TIME_SHARE:
+            return col
+    return None

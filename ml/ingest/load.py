@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ml.ingest.columns import guess_text_column, normalized
+from ml.ingest.columns import guess_text_column, guess_time_column, normalized
 from ml.ingest.read import FORMATS, GZIP_OK, read_file, read_table, resolve_paths, stem
 from ml.ingest.textclean import HTML_RE, clean_text
 from ml.ingest.timeparse import parse_timestamps
@@ -109,6 +109,7 @@ class FileReport:
     delimiter: str | None = None    # CSV/TSV: the field delimiter used (sniffed or --sep)
     text_guessed: bool = False      # no column had a text name: mapping["text"] read as free text
     sheet: str | None = None        # Excel: the sheet read, "'Tickets' (1 of 3)" (only the first is read)
+    time_guessed: bool = False      # no column had a time name: mapping["timestamp"] read as timestamps
 
 
 @dataclass
@@ -149,7 +150,9 @@ class LoadReport:
                  + (f", encoding {f.encoding}" if f.encoding else "")
                  + (f", sheet {f.sheet}" if f.sheet else "")
                  + (f", text column {f.mapping['text']!r} (the one that reads as free text; pass --text-col "
-                    "to choose another)" if f.text_guessed else "") for f in self.files]
+                    "to choose another)" if f.text_guessed else "")
+                 + (f", time column {f.mapping['timestamp']!r} (the one that reads as timestamps; pass --time-col "
+                    "to choose another)" if f.time_guessed else "") for f in self.files]
         lines.append(f"kept {self.rows_kept} of {self.rows_read} rows")
         if self.html_texts:
             lines.append(f"texts with HTML markup, read as the text a browser shows: {self.html_texts}")
@@ -286,13 +289,17 @@ def _read_all(files: list[Path], explicit: ColumnMapping, inbound_only: bool, en
             raw, {c for c in asdict(used).values() if c})) is not None
         if guessed:
             used = ColumnMapping(**{**asdict(used), "text": guessed_col})
+        timed = used.timestamp is None and (time_col := guess_time_column(
+            raw, {c for c in asdict(used).values() if c})) is not None
+        if timed:
+            used = ColumnMapping(**{**asdict(used), "timestamp": time_col})
         _check_mapping(path, list(raw.columns), used, explicit)
         if inbound_only and used.inbound is None:
             raise InputError(f"{path}: --inbound-only needs inbound information (customer vs. "
                              "brand) but the file has no inbound column; drop --inbound-only for this data")
         report.files.append(FileReport(str(path), info.format, layout if layout != "unknown" else "mapped",
                                        {k: v for k, v in asdict(used).items() if v}, len(raw),
-                                       info.encoding, info.delimiter, guessed, info.sheet))
+                                       info.encoding, info.delimiter, guessed, info.sheet, timed))
         report.html_texts += _html_count(raw[used.text])
         parts.append(_canonical(raw, path, used))
     return pd.concat(parts, ignore_index=True)
