@@ -53,15 +53,20 @@ def _words_per_value(values: pd.Series) -> float | None:
     return words if words >= MIN_WORDS else None
 
 
+def _sample(frame: pd.DataFrame, col, n: int) -> pd.Series | None:
+    """The first ``n`` non-empty values of a column of strings (stripped), or None for another dtype."""
+    if not (pd.api.types.is_object_dtype(frame[col]) or pd.api.types.is_string_dtype(frame[col])):
+        return None
+    values = frame[col].dropna().astype(str).str.strip()
+    return values[values != ""].head(n)
+
+
 def guess_text_column(frame: pd.DataFrame, taken: set[str] = frozenset()) -> str | None:
     """The column of ``frame`` (not in ``taken``) that reads most as free text, or None."""
     best, best_words = None, 0.0
     for col in frame.columns:
-        textual = pd.api.types.is_object_dtype(frame[col]) or pd.api.types.is_string_dtype(frame[col])
-        if col in taken or not textual:
-            continue
-        values = frame[col].dropna().astype(str).str.strip()
-        words = _words_per_value(values[values != ""].head(SAMPLE))
+        values = None if col in taken else _sample(frame, col, SAMPLE)
+        words = None if values is None else _words_per_value(values)
         if words is not None and words > best_words:
             best, best_words = col, words
     return best
@@ -72,12 +77,8 @@ def guess_time_column(frame: pd.DataFrame, taken: set[str] = frozenset()) -> str
     from ml.ingest.timeparse import parse_timestamps
 
     for col in frame.columns:
-        textual = pd.api.types.is_object_dtype(frame[col]) or pd.api.types.is_string_dtype(frame[col])
-        if col in taken or not textual:
-            continue
-        values = frame[col].dropna().astype(str).str.strip()
-        values = values[values != ""].head(TIME_SAMPLE)
-        if len(values) == 0 or values.str.fullmatch(r"[\d.]+").all():
+        values = None if col in taken else _sample(frame, col, TIME_SAMPLE)
+        if values is None or len(values) == 0 or values.str.fullmatch(r"[\d.]+").all():
             continue
         if parse_timestamps(values)["timestamp"].notna().mean() >= MIN_TIME_SHARE:
             return col

@@ -284,15 +284,7 @@ def _read_all(files: list[Path], explicit: ColumnMapping, inbound_only: bool, en
     for path in files:
         raw, info = read_file(path, encoding, sep)
         layout, detected = detect_layout(list(raw.columns))
-        used = explicit.over(detected)
-        guessed = used.text is None and (guessed_col := guess_text_column(
-            raw, {c for c in asdict(used).values() if c})) is not None
-        if guessed:
-            used = ColumnMapping(**{**asdict(used), "text": guessed_col})
-        timed = used.timestamp is None and (time_col := guess_time_column(
-            raw, {c for c in asdict(used).values() if c})) is not None
-        if timed:
-            used = ColumnMapping(**{**asdict(used), "timestamp": time_col})
+        used, guessed, timed = _guess_columns(raw, explicit.over(detected))
         _check_mapping(path, list(raw.columns), used, explicit)
         if inbound_only and used.inbound is None:
             raise InputError(f"{path}: --inbound-only needs inbound information (customer vs. "
@@ -303,6 +295,19 @@ def _read_all(files: list[Path], explicit: ColumnMapping, inbound_only: bool, en
         report.html_texts += _html_count(raw[used.text])
         parts.append(_canonical(raw, path, used))
     return pd.concat(parts, ignore_index=True)
+
+
+def _guess_columns(raw: pd.DataFrame, used: ColumnMapping) -> tuple[ColumnMapping, bool, bool]:
+    """``used`` with the text and time columns that no name gave read from the values
+    (``ml.ingest.columns``), and whether each was so read."""
+    found = {}
+    for field_name, guess in (("text", guess_text_column), ("timestamp", guess_time_column)):
+        if getattr(used, field_name) is None:
+            col = guess(raw, {c for c in asdict(used).values() if c})
+            if col is not None:
+                used = ColumnMapping(**{**asdict(used), field_name: col})
+                found[field_name] = True
+    return used, found.get("text", False), found.get("timestamp", False)
 
 
 def _html_count(values: pd.Series) -> int:
