@@ -123,3 +123,33 @@ def test_a_few_large_topics_are_not_cut_into_their_pieces(tmp_path):
     assert labels["nmi"] >= 0.85 and labels["acc"] >= 0.85
     line = next(x for x in _conversation_summary(None, manifest) if x.startswith("granularity:"))
     assert f"pieces of one topic joined: {granularity['joined_from']} groups became " in line
+
+
+@pytest.mark.slow
+def test_a_help_desk_export_runs_end_to_end(tmp_path):
+    """The bundled sample written as a help desk exports it: an Excel workbook, HTML message bodies under
+    "Comment Body", the side in "Author Role" (end-user / agent), the time in "Created". The run finds each
+    column, keeps the customers' side and shows no markup."""
+    from tests.fixtures.data import SAMPLE_DIR
+
+    sample = pd.read_csv(SAMPLE_DIR / "twcs_sample.csv").dropna(subset=["text"]).head(1500)
+    export = pd.DataFrame({
+        "Ticket": sample["tweet_id"].astype(str),
+        "Author Role": ["end-user" if str(v).lower() == "true" else "agent" for v in sample["inbound"]],
+        "Created": sample["created_at"],
+        "Comment Body": ["<div><p>" + t.replace("\n", "<br>") + "</p></div>" for t in sample["text"]],
+    })
+    export.to_excel(tmp_path / "tickets.xlsx", sheet_name="Comments", index=False)
+    out = tmp_path / "run"
+    assert run_cli([str(tmp_path / "tickets.xlsx"), "--out", str(out), "--no-store", "--seed", "0"]) == 0
+    manifest, personas, assignments = _read_run(out)
+    load = manifest["source"]["load"]
+    file = load["files"][0]
+    assert file["format"] == "xlsx" and file["sheet"] == "'Comments' (1 of 1)"
+    assert file["mapping"] == {"text": "Comment Body", "timestamp": "Created", "inbound": "Author Role"}
+    assert file["text_guessed"] and file["time_guessed"] and load["html_texts"] == len(export)
+    assert manifest["has_timestamps"] and manifest["agents"]["removed_outbound_flag"] == (
+        export["Author Role"] == "agent").sum()
+    assert manifest["counts"]["personas"] >= 2
+    shown = [e["text"] for p in personas for e in p["evidence"]] + assignments["text"].tolist()
+    assert shown and not any("<p>" in t or "<br>" in t or "<div>" in t for t in shown)
