@@ -336,6 +336,15 @@ def test_llm_namer_off_by_default_and_rules_still_apply(fake_llm):
     _FakeLLM.answers = ["Late-night: flight delays", "Weekend: package orders"]  # the name form, no effect either
     names = PersonaNamer(proposer=proposer).fit(texts, labels, E, words, grams, {}).names_
     assert names == rule_names
+    # a large effect: the rule-built name of persona 1 leads with "Brief", and a proposal keeps it, in its form
+    hl = {1: [{"feature": "words_log", "std_diff": -1.5}]}
+    assert PersonaNamer().fit(texts, labels, E, words, grams, hl).names_[1].startswith("Brief: ")
+    _FakeLLM.answers = ["Flight delays", "Missing package orders"]
+    names = PersonaNamer(proposer=proposer).fit(texts, labels, E, words, grams, hl).names_
+    assert names[0] == "Flight delays" and names[1] == "Brief: missing package orders"
+    _FakeLLM.answers = ["Flight delays", "Brief missing packages"]  # the word given without the colon
+    assert PersonaNamer(proposer=proposer).fit(texts, labels, E, words, grams, hl).names_[1] == (
+        "Brief: missing packages")
     assert (
         LLMNamer("http://127.0.0.1:9/v1", "m", timeout_s=0.5).propose(["x"], "y") is None
     )  # nothing listening

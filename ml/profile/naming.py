@@ -381,13 +381,28 @@ class PersonaNamer(BaseEstimator):
                 proposal = None
             if not proposal or not isinstance(proposal, str) or len(proposal.split()) > self.max_words + 1:
                 continue
-            bw = behavior_word(highlighted.get(pid, []), self.behavior_min_effect)
+            bw = split_behavior(name)[0]  # the rule-built name's behaviour word, if its effect allowed one
             used = {w.rstrip(":,") for w in proposal.split()} & allowed_behavior
             persona_text = "\n".join(t for t, lab in zip(texts, labels, strict=True) if lab == pid)
             if used - {bw} or not phrase_ok(proposal, persona_text):
                 continue
+            proposal = _with_proposal(bw, proposal.strip())
             if proposal.lower() not in {n.lower() for p, n in self.names_.items() if p != pid}:
-                self.names_[pid] = capitalized(proposal.strip())
+                self.names_[pid] = proposal
+
+
+def _with_proposal(word: str | None, proposal: str) -> str:
+    """A proposed name in the form of the rule-built ones: the behaviour word that the persona's name carries,
+    then a colon, then the proposal without that word ("Brief: missing package orders")."""
+    if word is None:
+        return capitalized(proposal)
+    phrase = " ".join(w for w in proposal.split() if w.rstrip(":,") != word)
+    first = phrase.split(" ", 1)[0]
+    if first[:1].isupper() and not any(c.isupper() for c in first[1:]):
+        phrase = phrase[:1].lower() + phrase[1:]  # "Missing package orders" → "missing …"; "iPhone", "ATM" kept
+    if content_stems(word.replace("-", " ")) & content_stems(phrase):
+        return capitalized(phrase)
+    return with_behavior(word, phrase)
 
 
 def unique_names(names: dict[int, str], rest: dict[int, list[str]]) -> dict[int, str]:
