@@ -11,7 +11,7 @@ import { sourceText } from "@/lib/runs";
 export function runLabel(r: RunChoice): string {
   if (r.created_at === undefined) return `run ${r.id}`;
   const parts = [dateTime(r.created_at)];
-  if (r.source) parts.push(sourceText(r.source));
+  if (r.source) parts.push(sourceText(r.source, false));
   if (r.counts?.personas !== undefined) parts.push(`${r.counts.personas} personas`);
   if (r.series) parts.push(`series ${r.series}`);
   return `${parts.join(" · ")} — run ${r.id}`;

@@ -1,14 +1,40 @@
 import type { RunSource, RunSummary } from "./api";
 
-/** Human-readable data source of a run: file names and the detected layout. */
-export function sourceText(source: RunSource | null | undefined): string {
+/** Human-readable data source of a run: file names, the detected layout and (`withNotes`, the run overview)
+ * what ingest read without being told (`readNotes`); the run selector leaves the notes out. */
+export function sourceText(source: RunSource | null | undefined, withNotes = true): string {
   const list = source?.inputs ?? [];
   const names = list.map((p) => p.split(/[\\/]/).filter(Boolean).slice(-2).join("/"));
   const shown = names.length > 3 ? `${names.slice(0, 3).join(", ")} and ${names.length - 3} more` : names.join(", ");
   // Event runs record the layout beside the inputs; conversation runs inside the ingest report (`load`).
   const rawLayout = source && "layout" in source ? source.layout : source?.load?.layout;
   const layout = typeof rawLayout === "string" ? rawLayout : null;
-  return [shown || "unknown files", layout ? `(${layout} layout)` : ""].filter(Boolean).join(" ");
+  const notes = [layout ? `${layout} layout` : "", ...(withNotes ? readNotes(source) : [])].filter(Boolean);
+  return [shown || "unknown files", notes.length ? `(${notes.join("; ")})` : ""].filter(Boolean).join(" ");
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
+const text = (v: unknown): string | null => (typeof v === "string" && v ? v : null);
+
+/** What ingest read without a name or a flag (the ingest report's `files`, conversation runs only): the sheet of
+ * a workbook, a text or time column found by its values, HTML bodies read as text (docs/ingest.md). */
+export function readNotes(source: RunSource | null | undefined): string[] {
+  const load = source && "load" in source && isRecord(source.load) ? source.load : null;
+  const files = Array.isArray(load?.files) ? load.files.filter(isRecord) : [];
+  const notes: string[] = [];
+  for (const f of files) {
+    const mapping = isRecord(f.mapping) ? f.mapping : {};
+    const sheet = text(f.sheet);
+    if (sheet) notes.push(`sheet ${sheet}`);
+    const found = [
+      f.text_guessed === true && text(mapping.text) ? `text column '${mapping.text}'` : "",
+      f.time_guessed === true && text(mapping.timestamp) ? `time column '${mapping.timestamp}'` : "",
+    ].filter(Boolean);
+    if (found.length) notes.push(`${found.join(" and ")} found by ${found.length > 1 ? "their" : "its"} values`);
+  }
+  const html = typeof load?.html_texts === "number" ? load.html_texts : 0;
+  if (html > 0) notes.push(`${html.toLocaleString("en-US")} HTML message bodies read as text`);
+  return [...new Set(notes)];
 }
 
 /** True for a run made from product-usage event logs (members are users, texts are event mixes). */

@@ -1,0 +1,57 @@
+"""The run overview says what ingest read without being told (ml.ingest, docs/ingest.md): a help desk's Excel
+export of the bundled TWCS sample, message bodies in HTML under "Comment Body", times under "Created"."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pandas as pd
+import pytest
+
+from tests.browser.conftest import Server, _start_backend, _stop
+from tests.fixtures.runs import SAMPLE_TWCS, run_cli
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def export_run(frontend_out: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, dict]]:
+    work = tmp_path_factory.mktemp("export-notes")
+    sample = pd.read_csv(SAMPLE_TWCS).dropna(subset=["text"]).head(1200)
+    pd.DataFrame({
+        "Ticket": sample["tweet_id"].astype(str),
+        "Author Role": ["end-user" if str(v).lower() == "true" else "agent" for v in sample["inbound"]],
+        "Created": sample["created_at"],
+        "Comment Body": ["<p>" + t.replace("\n", "<br>") + "</p>" for t in sample["text"]],
+    }).to_excel(work / "tickets.xlsx", sheet_name="Comments", index=False)
+    store = f"sqlite:///{work / 'personas.db'}"
+    assert run_cli([str(work / "tickets.xlsx"), "--out", str(work / "run"), "--store", store]) == 0
+    manifest = json.loads((work / "run" / "manifest.json").read_text(encoding="utf-8"))
+    server = _start_backend(store, work, "backend-export")
+    try:
+        yield server, manifest
+    finally:
+        _stop(server)
+
+
+def test_overview_says_which_columns_were_found_by_their_values(export_run, live_server, page, artifacts):
+    server, manifest = export_run
+    page.goto(f"{server.url}/?run={quote(manifest['run_id'])}")
+    meta = page.get_by_test_id("run-meta")
+    meta.wait_for()
+    text = meta.inner_text()
+    assert "tickets.xlsx (mapped layout; sheet 'Comments' (1 of 1);" in text
+    assert "text column 'Comment Body' and time column 'Created' found by their values" in text
+    assert f"{manifest['source']['load']['html_texts']:,} HTML message bodies read as text" in text
+    meta.screenshot(path=str(artifacts / "overview-export-notes.png"))
+    selector = page.get_by_role("combobox").first.inner_text()
+    assert "tickets.xlsx (mapped layout)" in selector and "found by" not in selector  # the selector stays short
+
+    # the bundled sample's run: every column had a name, so nothing is said
+    run = live_server.api("/runs/latest")
+    page.goto(f"{live_server.url}/?run={quote(run['id'])}")
+    page.get_by_test_id("run-meta").wait_for()
+    assert "found by" not in page.get_by_test_id("run-meta").inner_text()
