@@ -27,8 +27,8 @@ KINDS = {kind.name: kind for kind in (CONVERSATIONS, EVENTS)}
 
 def build_parser() -> argparse.ArgumentParser:
     return cli.build_parser(KINDS, prog="python -m ml.run",
-                            description="Find behavioral personas in conversation dumps (CSV, JSONL, Parquet; "
-                                        "files or folders) or, with --kind events, in product-usage event logs.")
+                            description="Find behavioral personas in conversation dumps (CSV, JSONL, Parquet, "
+                                        "Excel .xlsx; files or folders) or, with --kind events, in product-usage event logs.")
 
 
 def config_from_args(args: argparse.Namespace):

@@ -149,7 +149,8 @@ def _conversation_summary(result, m: dict) -> list:
 CONVERSATIONS = RunKind(
     name="conversations",
     title="Run",
-    help="conversation dumps (CSV, JSONL, Parquet; files or folders): embeddings + behaviour → HDBSCAN",
+    help="conversation dumps (CSV, JSONL, Parquet, Excel .xlsx; files or folders): embeddings + behaviour → "
+         "HDBSCAN",
     flags=CONVERSATION_FLAGS,
     config="ml.runtime.config:PipelineConfig",
     pipeline="ml.runtime.pipeline:PersonaPipeline",
