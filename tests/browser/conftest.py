@@ -14,6 +14,7 @@ Screenshots go to test-artifacts/browser/.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -107,6 +108,22 @@ def _start_backend(store_url: str, workdir: Path, name: str) -> Server:
         time.sleep(0.25)
     proc.terminate()
     raise RuntimeError(f"backend did not become ready in 60 s: {log_path.read_text()[-2000:]}")
+
+
+@contextlib.contextmanager
+def served_run(work: Path, inputs: list[str], name: str, *flags: str) -> Iterator[tuple[Server, dict]]:
+    """Run the pipeline (``python -m ml.run``) on ``inputs`` into a SQLite store in ``work``, and serve it:
+    yields the backend and the run's manifest; the backend stops on exit."""
+    from tests.fixtures.runs import run_cli
+
+    store = f"sqlite:///{work / 'personas.db'}"
+    assert run_cli([*inputs, "--out", str(work / "run"), "--store", store, *flags]) == 0
+    manifest = json.loads((work / "run" / "manifest.json").read_text(encoding="utf-8"))
+    server = _start_backend(store, work, name)
+    try:
+        yield server, manifest
+    finally:
+        _stop(server)
 
 
 def _stop(server: Server) -> None:

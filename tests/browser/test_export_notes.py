@@ -3,7 +3,6 @@ export of the bundled TWCS sample, message bodies in HTML under "Comment Body", 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -11,8 +10,8 @@ from urllib.parse import quote
 import pandas as pd
 import pytest
 
-from tests.browser.conftest import Server, _start_backend, _stop
-from tests.fixtures.runs import SAMPLE_TWCS, run_cli
+from tests.browser.conftest import Server, served_run
+from tests.fixtures.runs import SAMPLE_TWCS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -27,14 +26,8 @@ def export_run(frontend_out: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         "Created": sample["created_at"],
         "Comment Body": ["<p>" + t.replace("\n", "<br>") + "</p>" for t in sample["text"]],
     }).to_excel(work / "tickets.xlsx", sheet_name="Comments", index=False)
-    store = f"sqlite:///{work / 'personas.db'}"
-    assert run_cli([str(work / "tickets.xlsx"), "--out", str(work / "run"), "--store", store]) == 0
-    manifest = json.loads((work / "run" / "manifest.json").read_text(encoding="utf-8"))
-    server = _start_backend(store, work, "backend-export")
-    try:
-        yield server, manifest
-    finally:
-        _stop(server)
+    with served_run(work, [str(work / "tickets.xlsx")], "backend-export") as served:
+        yield served
 
 
 def test_overview_says_which_columns_were_found_by_their_values(export_run, live_server, page, artifacts):

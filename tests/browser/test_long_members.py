@@ -4,15 +4,14 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
-from tests.browser.conftest import Server, _start_backend, _stop
-from tests.fixtures.runs import SAMPLE_TWCS, run_cli
+from tests.browser.conftest import Server, served_run
+from tests.fixtures.runs import SAMPLE_TWCS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -20,14 +19,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def thread_run(frontend_out: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, dict]]:
     work = tmp_path_factory.mktemp("long-members")
-    store = f"sqlite:///{work / 'personas.db'}"
-    assert run_cli([str(SAMPLE_TWCS), "--out", str(work / "run"), "--store", store, "--unit", "conversation"]) == 0
-    manifest = json.loads((work / "run" / "manifest.json").read_text(encoding="utf-8"))
-    server = _start_backend(store, work, "backend-long")
-    try:
-        yield server, manifest
-    finally:
-        _stop(server)
+    with served_run(work, [str(SAMPLE_TWCS)], "backend-long", "--unit", "conversation") as served:
+        yield served
 
 
 def test_overview_says_how_many_members_run_past_the_model(thread_run, live_server, page, artifacts):
