@@ -56,7 +56,7 @@ def _find(columns: list[str], names: list[str]) -> str | None:
     """The column among ``columns`` with one of ``names``, compared as ``ml.ingest.columns.normalized`` writes
     them ("User ID" is ``user_id``, Moodle's "Event name" ``event_name``)."""
     lower = {normalized(c): c for c in columns}
-    return next((lower[normalized(n)] for n in names if normalized(n) in lower), None)
+    return next((lower[n] for n in map(normalized, names) if n in lower), None)
 
 
 def _require(path: Path, columns: list[str], wanted: list[str], flag: str) -> None:

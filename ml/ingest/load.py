@@ -291,7 +291,8 @@ def _read_all(files: list[Path], explicit: ColumnMapping, inbound_only: bool, en
                              "brand) but the file has no inbound column; drop --inbound-only for this data")
         report.files.append(FileReport(str(path), info.format, layout if layout != "unknown" else "mapped",
                                        {k: v for k, v in asdict(used).items() if v}, len(raw),
-                                       info.encoding, info.delimiter, guessed, info.sheet, timed))
+                                       encoding=info.encoding, delimiter=info.delimiter, text_guessed=guessed,
+                                       sheet=info.sheet, time_guessed=timed))
         report.html_texts += _html_count(raw[used.text])
         parts.append(_canonical(raw, path, used))
     return pd.concat(parts, ignore_index=True)

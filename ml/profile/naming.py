@@ -120,7 +120,10 @@ def phrase_ok(phrase: str, persona_text: str = "") -> bool:
 def with_behavior(word: str | None, phrase: str) -> str:
     """The name: the phrase, led by the behaviour word and a colon when there is one. "Polite: freeze my card",
     "Late-night: Xbox store": the colon keeps the word apart from the phrase, which may be a verb phrase
-    ("Polite freeze my card" reads as one)."""
+    ("Polite freeze my card" reads as one). No word when it repeats a stem of the phrase ("Personal" before
+    "personal details": the phrase says it already)."""
+    if word and content_stems(word.replace("-", " ")) & content_stems(phrase):
+        word = None
     return capitalized(f"{word}: {phrase}" if word else phrase)
 
 
@@ -327,10 +330,8 @@ class PersonaNamer(BaseEstimator):
             # joined again, not kept from _pool: every persona's joined texts at once would copy the whole dump
             joined = "\n".join(texts[i] for i in rows)  # "Card isn't working", "ATM": as the members write it
             phrase = " & ".join(as_phrased(part, joined) for part in phrase.split(" & "))
-            bw = behavior_word(highlighted.get(pid, []), self.behavior_min_effect)
-            if bw and content_stems(bw.replace("-", " ")) & content_stems(phrase):
-                bw = None  # "Personal" before "personal details": the phrase says it already
-            self.names_[pid] = with_behavior(bw, phrase)
+            self.names_[pid] = with_behavior(behavior_word(highlighted.get(pid, []), self.behavior_min_effect),
+                                             phrase)
         self._propose(texts, labels, highlighted)
         self.names_ = unique_names(self.names_, rest)
         return self
@@ -400,8 +401,6 @@ def _with_proposal(word: str | None, proposal: str) -> str:
     first = phrase.split(" ", 1)[0]
     if first[:1].isupper() and not any(c.isupper() for c in first[1:]):
         phrase = phrase[:1].lower() + phrase[1:]  # "Missing package orders" → "missing …"; "iPhone", "ATM" kept
-    if content_stems(word.replace("-", " ")) & content_stems(phrase):
-        return capitalized(phrase)
     return with_behavior(word, phrase)
 
 
