@@ -9,6 +9,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from ml.cluster.density import PersonaClusterer
 from ml.cluster.subpersonas import SubPersonas, subpersona_records
+from ml.profile.naming import content_stems
 
 WORDS = ["refund", "parcel", "password", "invoice", "upgrade", "delay", "coupon", "login", "battery"]
 
@@ -85,3 +86,28 @@ def test_refuses_noise_misaligned_inputs_and_use_before_fit():
         SubPersonas(ratio=1.5).fit(tree, labels, X, 150)
     with pytest.raises(NotFittedError):
         subpersona_records(SubPersonas(), [], [])
+
+
+PHRASES = ["freeze my card", "lost my wallet", "pin code reset", "late parcel delivery", "wrong invoice amount",
+           "upgrade my plan", "flight delay refund", "coupon code expired", "login page error"]
+
+
+def test_with_embeddings_sub_personas_are_named_by_the_persona_namer_among_siblings():
+    """The namer's phrases, scored against each sub-persona's centroid: words of the phrase its members
+    share, not a word every sibling writes ("question", "today") nor one drawn at random."""
+    _, _, sub, labels, model = fitted(0)
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(10, 16))
+    group = np.where(sub >= 0, sub, 9)
+    E = centres[group] + rng.normal(scale=0.3, size=(len(sub), 16))
+    E /= np.linalg.norm(E, axis=1, keepdims=True)
+    opener = ["question about", "help with", "hi, question on", "please check"]
+    texts = [f"{rng.choice(opener)} {PHRASES[s]} {rng.choice(['today', 'question', 'now'])} {rng.choice(WORDS)}"
+             if s >= 0 else "hello there question" for s in sub]
+    records = subpersona_records(model, texts, labels, embeddings=E)
+    assert len(records) == 9
+    for r in records:
+        phrase = PHRASES[np.bincount(sub[model.sub_labels_ == r["id"]]).argmax()]
+        head = r["name"].split(" & ")[0]  # a second part is the next candidate (a sibling's noise word here)
+        assert content_stems(head) and content_stems(head) <= content_stems(phrase), r["name"]
+    assert len({r["name"].lower() for r in records}) == len(records)

@@ -23,6 +23,7 @@ from ml.profile.naming import (
     excess_share,
     one_word_twice,
     phrase_ok,
+    prefer_phrases,
     split_behavior,
     unique_names,
     written_as_name,
@@ -457,3 +458,23 @@ def test_descriptions_quote_the_phrases_the_namer_ranks_first():
     said = describe(profile, ranked=ranked)
     assert "Typical phrases: “direct message”, “contact details” and “thanks quick”." in said
     assert "Typical phrases: “contact details”, “did thanks” and “direct message”." in describe(profile)
+
+
+def test_a_phrase_takes_the_place_of_a_shorter_one_it_completes_only_when_most_write_it():
+    """A word gives way to a phrase half as strong ("customer service"); a dangling n-gram to the longer one
+    only when more than half as many members write it (score ratio above sqrt(1/2))."""
+    scores = {"customer": 1.0, "customer service": 0.6, "order virtual": 0.9, "order virtual card": 0.8,
+              "lost card": 0.7, "lost card yesterday": 0.4}
+    ranked = sorted(scores, key=lambda c: -scores[c])
+    out = prefer_phrases(ranked, scores)
+    assert out[:2] == ["customer service", "order virtual card"]
+    assert "lost card" in out and "lost card yesterday" in out  # 0.4 / 0.7 < 0.71: kept apart
+    assert "customer" not in out and "order virtual" not in out
+
+
+def test_sub_persona_names_join_a_second_phrase_whatever_the_first_ones_length():
+    ranked = ["top-up pending", "tried", "hour", "account"]
+    assert compose(ranked)[0] == "top-up pending"  # persona names: a phrase of two words stands alone
+    assert compose(ranked, join=True) == ("top-up pending & hour", ["tried", "account"])  # no filler joins
+    assert compose(["card payment reverted", "refund week", "hour"], max_words=4, join=True)[0] == \
+        "card payment reverted & hour"  # five content words would be too many: the next one that fits

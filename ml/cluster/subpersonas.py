@@ -117,10 +117,28 @@ class SubPersonas:
             raise NotFittedError("SubPersonas is not fitted: call fit(tree, labels, X, min_cluster_size) first")
 
 
+def _sibling_names(texts: list[str], local: np.ndarray, words, exclude: tuple[str, ...], embeddings,
+                   rows: np.ndarray, encode=None) -> tuple[dict[int, str], dict[int, list[str]]]:
+    """Names of one persona's sub-personas by the persona namer (``ml.profile.naming.PersonaNamer``: phrases
+    from their n-grams and terms, scored against each sub-persona's centroid in ``embeddings``, rows
+    ``rows``, and with ``encode`` by the cosine of their own vectors), with the siblings as the others: c-TF-IDF and excess share among them, so a name says what
+    sets a sub-persona apart; the best phrase joined with the next one that adds new words (``join_phrases``:
+    "Top-up is still pending & hour"). No behaviour word. Returns (names, ranked candidates for a clash)."""
+    from ml.profile.naming import PersonaNamer
+    from ml.profile.terms import ClassTfidf
+
+    grams = ClassTfidf((2, 3), 2, 30000, exclude).fit(texts, local)
+    namer = PersonaNamer(encoder=encode, join_phrases=True).fit(texts, local, embeddings, words, grams, {}, embedding_rows=rows)
+    return namer.names_, namer.candidates_
+
+
 def subpersona_records(sub: SubPersonas, texts: list[str], labels, n_terms: int = 10,
-                       exclude: tuple[str, ...] = (), sub_labels=None) -> list[dict]:
+                       exclude: tuple[str, ...] = (), sub_labels=None, embeddings=None, encode=None) -> list[dict]:
     """One JSON-ready record per sub-persona (see the module docstring), ids as in ``sub``;
-    ``sub_labels`` (n,) default ``sub.sub_labels_`` (the rows the fit saw)."""
+    ``sub_labels`` (n,) default ``sub.sub_labels_`` (the rows the fit saw). With ``embeddings`` (n, d)
+    L2-normalised text vectors, names come from the persona namer among siblings (``_sibling_names``; ``encode``
+    its phrase encoder);
+    without, from the three most distinctive terms (``ml.cluster.hierarchy._family_name``)."""
     from ml.cluster.hierarchy import _family_name
     from ml.profile.naming import SPELLING_TEXTS, unique_names
     from ml.profile.terms import ClassTfidf
@@ -136,17 +154,22 @@ def subpersona_records(sub: SubPersonas, texts: list[str], labels, n_terms: int 
     for persona, subs in sub.subs_of_.items():
         rows = np.where(labels == persona)[0]
         local = sub_labels[rows]
-        words = ClassTfidf((1, 1), 2, 30000, exclude).fit([texts[i] for i in rows], local)
-        joined = "\n".join(texts[i] for i in rows[:SPELLING_TEXTS])  # the parent's: how its members spell a word
+        own = [texts[i] for i in rows]
+        words = ClassTfidf((1, 1), 2, 30000, exclude).fit(own, local)
+        terms = {s: [{"term": t, "weight": round(w, 6)} for t, w in words.top_terms(s, n_terms)] for s in subs}
+        if embeddings is not None:
+            named, rest = _sibling_names(own, local, words, exclude, embeddings, rows, encode)
+        else:
+            joined = "\n".join(own[:SPELLING_TEXTS])  # the parent's: how its members spell a word
+            named = {s: _family_name([t["term"] for t in terms[s]], joined) for s in subs}
+            rest = {s: [t["term"] for t in terms[s][3:]] for s in subs}
         siblings = []
         for s in subs:
             size = int((local == s).sum())
-            terms = [{"term": t, "weight": round(w, 6)} for t, w in words.top_terms(s, n_terms)]
-            siblings.append({"id": s, "parent_id": int(persona), "level": 2,
-                             "name": _family_name([t["term"] for t in terms], joined), "size": size,
-                             "share": size / n, "share_of_parent": size / max(rows.size, 1), "top_terms": terms})
+            siblings.append({"id": s, "parent_id": int(persona), "level": 2, "name": named.get(s, "General"),
+                             "size": size, "share": size / n, "share_of_parent": size / max(rows.size, 1),
+                             "top_terms": terms[s]})
         siblings.sort(key=lambda r: (-r["size"], r["id"]))  # largest first, also after sample-fit placement
-        names = unique_names({r["id"]: r["name"] for r in siblings},
-                             {r["id"]: [t["term"] for t in r["top_terms"][3:]] for r in siblings})
+        names = unique_names({r["id"]: r["name"] for r in siblings}, rest)
         records += [{**r, "name": names[r["id"]]} for r in siblings]
     return records

@@ -14,6 +14,9 @@ import os
 
 import httpx
 
+from ml.profile.naming import BEHAVIOR_WORDS, phrase_ok, split_behavior, with_behavior
+from ml.profile.spelling import capitalized
+
 SYSTEM = (
     "You name customer personas for a marketing team. Given a persona's distinctive phrases, answer with "
     "one short name (2 to 4 words) that a person would write, built from those phrases. No person names, "
@@ -74,3 +77,41 @@ def name_proposer_from_env(environ: dict | None = None) -> LLMNamer | None:
     return LLMNamer(
         base, model, env.get("PERSONAS_LLM_API_KEY") or None, float(env.get("PERSONAS_LLM_TIMEOUT_S", "10"))
     )
+
+
+def apply_proposals(proposer, names: dict[int, str], candidates: dict[int, list[str]], texts, labels,
+                    max_words: int) -> dict[int, str]:
+    """``names`` (persona id → rule-built name) with each replaced by ``proposer``'s proposal (from the
+    persona's first 8 ``candidates``) when the proposal passes every rule: at most ``max_words`` + 1 words, no
+    behaviour word but the one the rule-built name carries, ``phrase_ok`` on the persona's texts, unique;
+    silently kept otherwise (any failure of the proposer too)."""
+    names = dict(names)
+    allowed_behavior = {w for pair in BEHAVIOR_WORDS.values() for w in pair if w}
+    for pid, name in list(names.items()):
+        try:
+            proposal = proposer.propose(candidates[pid][:8], name)
+        except Exception:  # noqa: BLE001 - the proposer is optional: any failure keeps the phrase
+            proposal = None
+        if not proposal or not isinstance(proposal, str) or len(proposal.split()) > max_words + 1:
+            continue
+        bw = split_behavior(name)[0]  # the rule-built name's behaviour word, if its effect allowed one
+        used = {w.rstrip(":,") for w in proposal.split()} & allowed_behavior
+        persona_text = "\n".join(t for t, lab in zip(texts, labels, strict=True) if lab == pid)
+        if used - {bw} or not phrase_ok(proposal, persona_text):
+            continue
+        proposal = _with_proposal(bw, proposal.strip())
+        if proposal.lower() not in {n.lower() for p, n in names.items() if p != pid}:
+            names[pid] = proposal
+    return names
+
+
+def _with_proposal(word: str | None, proposal: str) -> str:
+    """A proposed name in the form of the rule-built ones: the behaviour word that the persona's name carries,
+    then a colon, then the proposal without that word ("Brief: missing package orders")."""
+    if word is None:
+        return capitalized(proposal)
+    phrase = " ".join(w for w in proposal.split() if w.rstrip(":,") != word)
+    first = phrase.split(" ", 1)[0]
+    if first[:1].isupper() and not any(c.isupper() for c in first[1:]):
+        phrase = phrase[:1].lower() + phrase[1:]  # "Missing package orders" → "missing …"; "iPhone", "ATM" kept
+    return with_behavior(word, phrase)

@@ -12,7 +12,8 @@
    the other personas (``excess_share``: "flight" in every airline persona says nothing about one of them)
    and of its relative c-TF-IDF weight; an n-gram
    takes the place of a single word it contains when it scores at least half as much ("card pin", not
-   "pin"); phrases of filler words ("tried using", "long does": ``FILLER_WORDS``) keep half their score;
+   "pin"), and a longer n-gram the place of one it contains when more than half as many members write it
+   ("order virtual card", not "order virtual"; ``prefer_phrases``); phrases of filler words ("tried using", "long does": ``FILLER_WORDS``) keep half their score;
 3. a candidate is refused when it repeats a stem ("flight flights"), holds profanity, a person's name
    (a census first name that the persona's texts write capitalised: "Trevor", not "bill") or a sign-off;
 4. the name is the best candidate (written as the members write it, with the stop words the vocabulary dropped
@@ -215,16 +216,19 @@ def score_candidates(candidates: list[str], indicator: np.ndarray, embeddings: n
     return scores
 
 
-def prefer_phrases(ranked: list[str], scores: dict[str, float], min_ratio: float = 0.5) -> list[str]:
+def prefer_phrases(ranked: list[str], scores: dict[str, float], min_ratio: float = 0.5,
+                   min_ratio_gram: float = 0.5 ** 0.5) -> list[str]:
     """Put an n-gram in place of a single word it contains when it scores at least ``min_ratio`` of it
-    ("customer service" rather than "customer")."""
+    ("customer service" rather than "customer"), and a longer n-gram in place of an n-gram it contains when it
+    scores at least ``min_ratio_gram`` of it: more than half as many members write it, since a score grows
+    with the square root of the share ("order virtual card" rather than "order virtual")."""
     out: list[str] = []
     for cand in ranked:
-        if len(cand.split()) == 1:
-            stems = content_stems(cand)
-            longer = [g for g in ranked if len(g.split()) > 1 and stems <= content_stems(g)
-                      and scores[g] >= min_ratio * scores[cand] and g not in out]
-            cand = longer[0] if longer else cand
+        stems, size = content_stems(cand), len(cand.split())
+        ratio = min_ratio if size == 1 else min_ratio_gram
+        longer = [g for g in ranked if len(g.split()) > size and stems <= content_stems(g)
+                  and scores[g] >= ratio * scores[cand] and g not in out]
+        cand = longer[0] if longer else cand
         if cand not in out:
             out.append(cand)
     return out
@@ -263,10 +267,12 @@ def one_word_twice(a: str, b: str) -> bool:
     return split(wa, wb) or split(wb, wa) or split(la, lb) or split(lb, la)
 
 
-def compose(ranked: list[str], max_words: int = 4) -> tuple[str, list[str]]:
+def compose(ranked: list[str], max_words: int = 4, join: bool = False) -> tuple[str, list[str]]:
     """Name phrase from candidates ranked best first, and the candidates left unused (for clashes). The
     phrase opens with the best candidate that is not filler ("Tried & problem" said nothing first), or the
-    best one when all are."""
+    best one when all are; the next candidate that adds new stems and is not filler joins it when the first
+    has one content word, or with ``join`` whatever its length (sub-personas: "Top-up is still pending &
+    hour"); at most ``max_words`` content words."""
     if not ranked:
         return "General", []
     head = next((c for c in ranked if not is_filler(c)), ranked[0])
@@ -277,7 +283,7 @@ def compose(ranked: list[str], max_words: int = 4) -> tuple[str, list[str]]:
         cs = content_stems(cand)
         if any(one_word_twice(cand, part) for part in parts):
             continue  # "flight" / "flightled", "wifi" / "wi fi": one word in two spellings
-        if (len(parts) == 1 and len(stems) == 1 and cs and not cs & stems and len(stems | cs) <= max_words
+        if (len(parts) == 1 and (join or len(stems) == 1) and cs and not cs & stems and len(stems | cs) <= max_words
                 and not is_filler(cand)):  # "Nope & did": a filler word adds nothing to the name
             parts.append(cand)
             stems |= cs
@@ -293,25 +299,31 @@ class PersonaNamer(BaseEstimator):
     ``encoder``: optional callable, list of phrases → (n, d) L2-normalised vectors from the model that made
     the member embeddings; when given, each candidate's score is also multiplied by the cosine of its own
     vector with the persona centroid (KeyBERT's relevance: a phrase that says what the persona is about).
+    ``join_phrases``: join the best phrase with the next one whatever its length (``compose``), as
+    sub-persona names do: siblings often share the best phrase's words, and the second part tells them apart.
     """
 
     def __init__(self, n_candidates: int = 10, behavior_min_effect: float = BEHAVIOR_MIN_EFFECT,
-                 max_words: int = 4, proposer=None, encoder=None):
+                 max_words: int = 4, proposer=None, encoder=None, join_phrases: bool = False):
         self.n_candidates = n_candidates
         self.behavior_min_effect = behavior_min_effect
         self.max_words = max_words
+        self.join_phrases = join_phrases
         self.proposer = proposer
         self.encoder = encoder
 
     def fit(self, texts: list[str], labels, embeddings, words, grams, highlighted: dict,
-            spell_terms: dict | None = None) -> PersonaNamer:
+            spell_terms: dict | None = None, embedding_rows=None) -> PersonaNamer:
         """``texts`` raw member texts, ``labels`` persona ids, ``embeddings`` (n, d) L2-normalised,
         ``words``/``grams`` fitted ``ClassTfidf`` (single terms / n-grams), ``highlighted`` persona id →
         highlighted fingerprint entries (``{feature, std_diff, ...}``); ``spell_terms`` persona id → terms
         to spell as its members write them (``spelled_``: id → {term: spelling}, read from the persona's
-        first ``SPELLING_TEXTS`` texts while they are at hand, for its description)."""
+        first ``SPELLING_TEXTS`` texts while they are at hand, for its description). ``embedding_rows``
+        (n,): the row of ``embeddings`` that holds text i's vector, when ``embeddings`` is a larger matrix
+        (the sub-personas of one persona are named against the run's embeddings, no copy); None: row i."""
         labels = np.asarray(labels)
         embeddings = np.asarray(embeddings)  # read a block of each persona's rows at a time (score_candidates)
+        at = np.arange(len(labels)) if embedding_rows is None else np.asarray(embedding_rows, dtype=np.int64)
         self.names_, self.candidates_, self.spelled_ = {}, {}, {}
         # (model, term index) pairs; each persona's texts are counted when it is named (no (n × terms) matrix)
         mats = [(m, {t: j for j, t in enumerate(m.vocabulary_)}) for m in (grams, words) if m.weights_.shape[1]]
@@ -320,19 +332,22 @@ class PersonaNamer(BaseEstimator):
         rest = {}
         for pid, (rows, cands, ind, weight, excess) in pools.items():
             phrase_vecs = np.array([vectors[c] for c in cands]) if vectors is not None and cands else None
-            scores = score_candidates(cands, ind, embeddings, weight, rows=rows, excess=excess,
+            scores = score_candidates(cands, ind, embeddings, weight, rows=at[rows], excess=excess,
                                       phrase_vectors=phrase_vecs)
             scores *= [0.5 if is_filler(c) else 1.0 for c in cands]
             ranked = [cands[j] for j in np.argsort(-scores, kind="stable") if scores[j] > 0]
             ranked = prefer_phrases(ranked, dict(zip(cands, scores, strict=True)))
             self.candidates_[pid] = ranked
-            phrase, rest[pid] = compose(ranked, self.max_words)
+            phrase, rest[pid] = compose(ranked, self.max_words, self.join_phrases)
             # joined again, not kept from _pool: every persona's joined texts at once would copy the whole dump
             joined = "\n".join(texts[i] for i in rows)  # "Card isn't working", "ATM": as the members write it
             phrase = " & ".join(as_phrased(part, joined) for part in phrase.split(" & "))
             self.names_[pid] = with_behavior(behavior_word(highlighted.get(pid, []), self.behavior_min_effect),
                                              phrase)
-        self._propose(texts, labels, highlighted)
+        if self.proposer is not None:
+            from ml.profile.llm_names import apply_proposals
+
+            self.names_ = apply_proposals(self.proposer, self.names_, self.candidates_, texts, labels, self.max_words)
         self.names_ = unique_names(self.names_, rest)
         return self
 
@@ -369,39 +384,6 @@ class PersonaNamer(BaseEstimator):
             return {}
         V = np.asarray(self.encoder(phrases), dtype=np.float64)
         return dict(zip(phrases, V, strict=True))
-
-    def _propose(self, texts, labels, highlighted) -> None:
-        """Replace a name by the proposer's when the proposal passes every rule (silently kept otherwise)."""
-        if self.proposer is None:
-            return
-        allowed_behavior = {w for pair in BEHAVIOR_WORDS.values() for w in pair if w}
-        for pid, name in list(self.names_.items()):
-            try:
-                proposal = self.proposer.propose(self.candidates_[pid][:8], name)
-            except Exception:  # noqa: BLE001 - the proposer is optional: any failure keeps the phrase
-                proposal = None
-            if not proposal or not isinstance(proposal, str) or len(proposal.split()) > self.max_words + 1:
-                continue
-            bw = split_behavior(name)[0]  # the rule-built name's behaviour word, if its effect allowed one
-            used = {w.rstrip(":,") for w in proposal.split()} & allowed_behavior
-            persona_text = "\n".join(t for t, lab in zip(texts, labels, strict=True) if lab == pid)
-            if used - {bw} or not phrase_ok(proposal, persona_text):
-                continue
-            proposal = _with_proposal(bw, proposal.strip())
-            if proposal.lower() not in {n.lower() for p, n in self.names_.items() if p != pid}:
-                self.names_[pid] = proposal
-
-
-def _with_proposal(word: str | None, proposal: str) -> str:
-    """A proposed name in the form of the rule-built ones: the behaviour word that the persona's name carries,
-    then a colon, then the proposal without that word ("Brief: missing package orders")."""
-    if word is None:
-        return capitalized(proposal)
-    phrase = " ".join(w for w in proposal.split() if w.rstrip(":,") != word)
-    first = phrase.split(" ", 1)[0]
-    if first[:1].isupper() and not any(c.isupper() for c in first[1:]):
-        phrase = phrase[:1].lower() + phrase[1:]  # "Missing package orders" → "missing …"; "iPhone", "ATM" kept
-    return with_behavior(word, phrase)
 
 
 def unique_names(names: dict[int, str], rest: dict[int, list[str]]) -> dict[int, str]:

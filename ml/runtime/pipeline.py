@@ -276,7 +276,8 @@ class PersonaPipeline:
         personas = [ConversationPersona(**p, parent_id=family_of[int(p["id"])], level=1) for p in profiles]
         with self.timer_.stage("subpersonas"):  # level 2; hierarchy gains the level (ml.runtime.subpersona_step)
             personas, sub_ids = add_subpersonas(self.config, self.stages.subpersonas, clusterer, placement, prep,
-                                                (labels, reassigned, reduced), personas, hierarchy, masked)
+                                                (labels, reassigned, reduced), personas, hierarchy, masked,
+                                                phrase_encoder(prep.embedder))
             clear_term_memo()  # every term of the run is read: the memoised words go
         with self.timer_.stage("model"):  # the saved persona model (its novelty sample: ml.lineage.neighbourhood)
             model = self._persona_model(prep, fusion, model_reassigner, embeddings, labels, personas)
