@@ -27,7 +27,7 @@ export default function SubPersonaPanel({ p }: { p: Persona }) {
       </h2>
       <p className="hint">
         Finer groups inside this persona, found in the same clustering read at a finer grain; every member of the
-        persona is in exactly one. Their terms say what sets each apart from the others in this persona.
+        persona is in exactly one. Their names and terms say what sets each apart from the others in this persona.
       </p>
       <SplitBar subs={subs} />
       <ol className="subpersona-list" data-testid="subpersona-list" style={{ listStyle: "none", padding: 0, margin: 0 }}>
