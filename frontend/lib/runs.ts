@@ -17,7 +17,8 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "obj
 const text = (v: unknown): string | null => (typeof v === "string" && v ? v : null);
 
 /** What ingest read without a name or a flag (the ingest report's `files`, conversation runs only): the sheet of
- * a workbook, a text or time column found by its values, HTML bodies read as text (docs/ingest.md). */
+ * a workbook, the array of messages inside a JSON object, a text or time column found by its values, HTML bodies
+ * read as text (docs/ingest.md). */
 export function readNotes(source: RunSource | null | undefined): string[] {
   const load = source && "load" in source && isRecord(source.load) ? source.load : null;
   const files = Array.isArray(load?.files) ? load.files.filter(isRecord) : [];
@@ -26,6 +27,8 @@ export function readNotes(source: RunSource | null | undefined): string[] {
     const mapping = isRecord(f.mapping) ? f.mapping : {};
     const sheet = text(f.sheet);
     if (sheet) notes.push(`sheet ${sheet}`);
+    const under = text(f.records_at);
+    if (under) notes.push(`messages from the JSON array under '${under}'`);
     const found = [
       f.text_guessed === true && text(mapping.text) ? `text column '${mapping.text}'` : "",
       f.time_guessed === true && text(mapping.timestamp) ? `time column '${mapping.timestamp}'` : "",

@@ -86,10 +86,12 @@ LAYOUTS = {
                         ColumnMapping(text="text", id="tweet_id", author="name", timestamp="tweet_created")),
 }
 ALIASES = {
-    "text": ["text", "message", "body", "content", "utterance", "message_text", "message_body"],
+    "text": ["text", "message", "body", "content", "utterance", "message_text", "message_body", "full_text"],
     "id": ["message_id", "id", "msg_id", "tweet_id"],
-    "author": ["author", "author_id", "user", "user_id", "username", "sender"],
-    "timestamp": ["timestamp", "created_at", "datetime", "time", "date", "sent_at"],
+    # nested objects of JSON exports read as dotted columns (ml.ingest.json_records): "user.id_str" → user_id_str
+    "author": ["author", "author_id", "user", "user_id", "username", "sender", "sender_id", "requester_id",
+               "from_id", "user_id_str", "author_username", "user_screen_name"],
+    "timestamp": ["timestamp", "created_at", "datetime", "time", "date", "sent_at", "ts"],
     "reply_to": ["reply_to", "in_reply_to", "in_reply_to_id", "parent_id", "in_response_to_tweet_id"],
     "inbound": ["inbound", "is_inbound", "direction", "author_type", "author_role", "sender_type",
                 "sender_role", "role", "is_customer", "from_customer"],
@@ -110,6 +112,7 @@ class FileReport:
     text_guessed: bool = False      # no column had a text name: mapping["text"] read as free text
     sheet: str | None = None        # Excel: the sheet read, "'Tickets' (1 of 3)" (only the first is read)
     time_guessed: bool = False      # no column had a time name: mapping["timestamp"] read as timestamps
+    records_at: str | None = None   # JSON: the key path of the array of messages, "tickets" (None: top level)
 
 
 @dataclass
@@ -149,6 +152,7 @@ class LoadReport:
                  + (f", delimiter {f.delimiter!r}" if f.delimiter else "")
                  + (f", encoding {f.encoding}" if f.encoding else "")
                  + (f", sheet {f.sheet}" if f.sheet else "")
+                 + (f", messages from the array under {f.records_at!r}" if f.records_at else "")
                  + (f", text column {f.mapping['text']!r} (the one that reads as free text; pass --text-col "
                     "to choose another)" if f.text_guessed else "")
                  + (f", time column {f.mapping['timestamp']!r} (the one that reads as timestamps; pass --time-col "
@@ -292,7 +296,7 @@ def _read_all(files: list[Path], explicit: ColumnMapping, inbound_only: bool, en
         report.files.append(FileReport(str(path), info.format, layout if layout != "unknown" else "mapped",
                                        {k: v for k, v in asdict(used).items() if v}, len(raw),
                                        encoding=info.encoding, delimiter=info.delimiter, text_guessed=guessed,
-                                       sheet=info.sheet, time_guessed=timed))
+                                       sheet=info.sheet, time_guessed=timed, records_at=info.records_at))
         report.html_texts += _html_count(raw[used.text])
         parts.append(_canonical(raw, path, used))
     return pd.concat(parts, ignore_index=True)

@@ -16,6 +16,8 @@ and a `TableInfo` saying how it was read; `read_table` is the same returning the
   are read as such.
 - Column names must be unique: a repeated name is refused, naming it and its positions.
 - Excel (.xlsx): the first sheet, cells as strings (`ml.ingest.excel`); the sheet read is reported.
+- JSON: an array of objects, JSON Lines, or an object holding the array under a key (reported), nested
+  fields as dotted columns (`ml.ingest.json_records`).
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ import codecs
 import csv
 import gzip
 import io
-import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ml.ingest.excel import read_excel
+from ml.ingest.json_records import json_records, records_frame
 from ml.runtime.errors import InputError
 
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json",
@@ -52,12 +54,14 @@ _SNIFF_RECORDS = 50
 
 @dataclass(frozen=True)
 class TableInfo:
-    """How one file was read: format, encoding (text formats), delimiter (CSV/TSV) and sheet (Excel)."""
+    """How one file was read: format, encoding (text formats), delimiter (CSV/TSV), sheet (Excel) and the
+    array of messages inside a JSON object."""
 
     format: str
     encoding: str | None = None
     delimiter: str | None = None
     sheet: str | None = None
+    records_at: str | None = None  # JSON: the key path of the array of messages under the top object
 
 
 # ---------------------------------------------------------------- paths
@@ -312,40 +316,13 @@ def _read_csv(path: Path, fmt: str, gz: bool, codec: str, info: dict, sep: str |
     return frame, delimiter
 
 
-def _json_records(path: Path, content: str, fmt: str) -> list:
-    if fmt == "json" and content.lstrip().startswith("["):
-        try:
-            records = json.loads(content)
-        except json.JSONDecodeError as err:
-            raise InputError(f"{path}: invalid JSON at line {err.lineno} column {err.colno} "
-                             f"({err.msg}); fix the file or export it as JSON Lines") from None
-        bad = next((i for i, r in enumerate(records, 1) if not isinstance(r, dict)), None)
-        if bad is not None:
-            raise InputError(f"{path}: item {bad} of the JSON array is not an object; each "
-                             "message must be an object with named fields")
-        return records
-    records = []
-    # split on "\n" only: str.splitlines() would also split at U+2028 inside a JSON string
-    for lineno, line in enumerate(content.split("\n"), 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise InputError(f"{path}: line {lineno} is not valid JSON ({err.msg} at column "
-                             f"{err.colno}); fix or remove that line") from None
-        if not isinstance(rec, dict):
-            raise InputError(f"{path}: line {lineno} is not a JSON object; each line must be "
-                             "one message object with named fields")
-        records.append(rec)
-    return records
-
-
-def _read_json(path: Path, gz: bool, fmt: str, codec: str) -> pd.DataFrame:
+def _read_json(path: Path, gz: bool, fmt: str, codec: str) -> tuple[pd.DataFrame, str | None]:
+    """The file's message objects as a table, and the key path of the array they came from (``ml.ingest.json_records``)."""
     opener = gzip.open if gz else open
     with opener(path, "rt", encoding=codec) as fh:
         content = fh.read()
-    return pd.DataFrame.from_records(_json_records(path, content, fmt))
+    records, where = json_records(path, content, fmt)
+    return records_frame(records), where
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
@@ -388,7 +365,8 @@ def read_file(path: Path, encoding: str | None = None, sep: str | None = None) -
             frame, delimiter = _read_csv(path, fmt, gz, codec, scanned, sep)
             info = TableInfo(fmt, name, delimiter)
         else:
-            frame, info = _read_json(path, gz, fmt, codec), TableInfo(fmt, name)
+            frame, where = _read_json(path, gz, fmt, codec)
+            info = TableInfo(fmt, name, records_at=where)
     check_unique_columns(path, [str(c) for c in frame.columns])
     first = str(frame.columns[0]) if len(frame.columns) else ""
     if first in ("", "__index_level_0__") or first.startswith("Unnamed: 0"):

@@ -48,3 +48,28 @@ def test_overview_says_which_columns_were_found_by_their_values(export_run, live
     page.goto(f"{live_server.url}/?run={quote(run['id'])}")
     page.get_by_test_id("run-meta").wait_for()
     assert "found by" not in page.get_by_test_id("run-meta").inner_text()
+
+
+@pytest.fixture(scope="module")
+def json_run(frontend_out: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, dict]]:
+    """A chat tool's API export of the sample's customer tweets: the messages under data.parts, the author nested."""
+    import json
+
+    work = tmp_path_factory.mktemp("export-json")
+    sample = pd.read_csv(SAMPLE_TWCS, dtype=str).dropna(subset=["text"])
+    sample = sample[sample["inbound"] == "True"].head(600)
+    parts = [{"id": r.tweet_id, "created_at": r.created_at, "body": r.text, "author": {"id": r.author_id}}
+             for r in sample.itertuples()]
+    (work / "export.json").write_text(json.dumps({"pages": {"next": None}, "data": {"parts": parts}}))
+    with served_run(work, [str(work / "export.json")], "backend-export-json") as served:
+        yield served
+
+
+def test_overview_says_where_in_a_json_export_the_messages_were(json_run, page, artifacts):
+    server, manifest = json_run
+    assert manifest["source"]["load"]["files"][0]["mapping"]["author"] == "author.id"
+    page.goto(f"{server.url}/?run={quote(manifest['run_id'])}")
+    meta = page.get_by_test_id("run-meta")
+    meta.wait_for()
+    assert "export.json (generic layout; messages from the JSON array under 'data.parts')" in meta.inner_text()
+    meta.screenshot(path=str(artifacts / "overview-json-export.png"))
