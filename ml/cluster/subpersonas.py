@@ -27,8 +27,9 @@ sub-personas and the label purity of the level-2 grouping rises from .86 to .94.
 ``subpersona_records(...)`` turns a fit into JSON-ready level-2 records (``id``, ``parent_id``,
 ``level`` 2, ``name``, ``size``, ``share``, ``share_of_parent``, ``top_terms``: c-TF-IDF among the
 sub-personas of the same persona, so the terms say what sets a sub-persona apart from its siblings;
-names unique among siblings; listed largest first, counted over ``sub_labels``). Pass ``sub_labels`` (from
-``predict``) to count members the fit did not see.
+names by the persona namer among the siblings when the embeddings are given, unique among siblings;
+listed largest first, counted over ``sub_labels``). Pass ``sub_labels`` (from ``predict``) to count members
+the fit did not see.
 """
 
 from __future__ import annotations
@@ -119,16 +120,18 @@ class SubPersonas:
 
 def _sibling_names(texts: list[str], local: np.ndarray, words, exclude: tuple[str, ...], embeddings,
                    rows: np.ndarray, encode=None) -> tuple[dict[int, str], dict[int, list[str]]]:
-    """Names of one persona's sub-personas by the persona namer (``ml.profile.naming.PersonaNamer``: phrases
-    from their n-grams and terms, scored against each sub-persona's centroid in ``embeddings``, rows
-    ``rows``, and with ``encode`` by the cosine of their own vectors), with the siblings as the others: c-TF-IDF and excess share among them, so a name says what
-    sets a sub-persona apart; the best phrase joined with the next one that adds new words (``join_phrases``:
-    "Top-up is still pending & hour"). No behaviour word. Returns (names, ranked candidates for a clash)."""
+    """Names of one persona's sub-personas by the persona namer (``ml.profile.naming.PersonaNamer``): phrases
+    from their n-grams and terms, scored against each sub-persona's centroid in ``embeddings`` (its members
+    are rows ``rows`` there) and, with ``encode``, by the cosine of their own vectors. The siblings are the
+    other classes (c-TF-IDF and excess share among them), so a name says what sets a sub-persona apart; the
+    best phrase is joined with the next one that adds new words (``join_phrases``: "Top-up is still pending &
+    hour"). No behaviour word. Returns (names, ranked candidates for a clash)."""
     from ml.profile.naming import PersonaNamer
     from ml.profile.terms import ClassTfidf
 
     grams = ClassTfidf((2, 3), 2, 30000, exclude).fit(texts, local)
-    namer = PersonaNamer(encoder=encode, join_phrases=True).fit(texts, local, embeddings, words, grams, {}, embedding_rows=rows)
+    namer = PersonaNamer(encoder=encode, join_phrases=True).fit(texts, local, embeddings, words, grams, {},
+                                                               embedding_rows=rows)
     return namer.names_, namer.candidates_
 
 
@@ -136,9 +139,9 @@ def subpersona_records(sub: SubPersonas, texts: list[str], labels, n_terms: int 
                        exclude: tuple[str, ...] = (), sub_labels=None, embeddings=None, encode=None) -> list[dict]:
     """One JSON-ready record per sub-persona (see the module docstring), ids as in ``sub``;
     ``sub_labels`` (n,) default ``sub.sub_labels_`` (the rows the fit saw). With ``embeddings`` (n, d)
-    L2-normalised text vectors, names come from the persona namer among siblings (``_sibling_names``; ``encode``
-    its phrase encoder);
-    without, from the three most distinctive terms (``ml.cluster.hierarchy._family_name``)."""
+    L2-normalised text vectors, names come from the persona namer among siblings (``_sibling_names``;
+    ``encode`` its phrase encoder); without, from the three most distinctive terms
+    (``ml.cluster.hierarchy._family_name``)."""
     from ml.cluster.hierarchy import _family_name
     from ml.profile.naming import SPELLING_TEXTS, unique_names
     from ml.profile.terms import ClassTfidf

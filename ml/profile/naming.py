@@ -13,7 +13,8 @@
    and of its relative c-TF-IDF weight; an n-gram
    takes the place of a single word it contains when it scores at least half as much ("card pin", not
    "pin"), and a longer n-gram the place of one it contains when more than half as many members write it
-   ("order virtual card", not "order virtual"; ``prefer_phrases``); phrases of filler words ("tried using", "long does": ``FILLER_WORDS``) keep half their score;
+   ("order virtual card", not "order virtual"; ``prefer_phrases``); phrases of filler words ("tried using",
+   "long does": ``FILLER_WORDS``) keep half their score;
 3. a candidate is refused when it repeats a stem ("flight flights"), holds profanity, a person's name
    (a census first name that the persona's texts write capitalised: "Trevor", not "bill") or a sign-off;
 4. the name is the best candidate (written as the members write it, with the stop words the vocabulary dropped
@@ -283,7 +284,8 @@ def compose(ranked: list[str], max_words: int = 4, join: bool = False) -> tuple[
         cs = content_stems(cand)
         if any(one_word_twice(cand, part) for part in parts):
             continue  # "flight" / "flightled", "wifi" / "wi fi": one word in two spellings
-        if (len(parts) == 1 and (join or len(stems) == 1) and cs and not cs & stems and len(stems | cs) <= max_words
+        fits = cs and not cs & stems and len(stems | cs) <= max_words
+        if (len(parts) == 1 and (join or len(stems) == 1) and fits
                 and not is_filler(cand)):  # "Nope & did": a filler word adds nothing to the name
             parts.append(cand)
             stems |= cs
