@@ -141,3 +141,26 @@ def test_yearless_and_offset_times():
     assert res == "offset" and frame["day"].tolist() == [-10.0, 3.0, 269.0]
     frame, res = parse_event_times(pd.Series(["2014-05-28", "2014-05-29"]))
     assert res == "day" and frame["hour"].isna().all() and np.diff(frame["day"])[0] == 1.0
+
+
+def test_a_mixpanel_style_json_export_finds_user_event_and_time_nested_in_properties(tmp_path):
+    """Moodle's real log rewritten as Mixpanel exports events ({"event", "properties": {"distinct_id", "time"}}):
+    the nested fields are found by their own names, and the events are those of the CSV with the same columns."""
+    from ml.events.config import EventInputConfig
+    from ml.events.ingest import load_events
+    from ml.ingest.load import read_table
+
+    d = shared_path("events_moodle")
+    raw, _ = read_table(d / "Course_Activity_Obfuscated.csv.gz")
+    raw = raw.head(3000)
+    lines = [json.dumps({"event": r["Event name"], "properties": {"distinct_id": r["User full name"],
+                                                                 "time": r["Time"], "Component": r["Component"]}})
+             for r in raw.to_dict("records")]
+    (tmp_path / "export.json").write_text("\n".join(lines))
+    nested = load_events([tmp_path / "export.json"])
+    assert nested.mapping["user"] == ["properties.distinct_id"] and nested.mapping["time"] == "properties.time"
+    flat = raw.rename(columns={"Event name": "event", "User full name": "distinct_id", "Time": "time"})
+    flat[["event", "distinct_id", "time"]].to_csv(tmp_path / "flat.csv", index=False)
+    plain = load_events([tmp_path / "flat.csv"], EventInputConfig())
+    cols = ["user", "event", "count", "day"]
+    pd.testing.assert_frame_equal(nested.events[cols].reset_index(drop=True), plain.events[cols].reset_index(drop=True))

@@ -54,9 +54,15 @@ class EventTable:
 
 def _find(columns: list[str], names: list[str]) -> str | None:
     """The column among ``columns`` with one of ``names``, compared as ``ml.ingest.columns.normalized`` writes
-    them ("User ID" is ``user_id``, Moodle's "Event name" ``event_name``)."""
-    lower = {normalized(c): c for c in columns}
-    return next((lower[n] for n in map(normalized, names) if n in lower), None)
+    them ("User ID" is ``user_id``, Moodle's "Event name" ``event_name``); else a field nested in an object of
+    a JSON export, by its own name (Mixpanel's ``properties.distinct_id``, ``properties.time``)."""
+    wanted = [normalized(n) for n in names]
+    for lower in ({normalized(c): c for c in columns},
+                  {normalized(c.rsplit(".", 1)[1]): c for c in reversed(columns) if "." in c}):
+        hit = next((lower[n] for n in wanted if n in lower), None)
+        if hit is not None:
+            return hit
+    return None
 
 
 def _require(path: Path, columns: list[str], wanted: list[str], flag: str) -> None:
