@@ -18,7 +18,7 @@ const text = (v: unknown): string | null => (typeof v === "string" && v ? v : nu
 
 /** What ingest read without a name or a flag (the ingest report's `files`, conversation runs only): the sheet of
  * a workbook, the array of messages inside a JSON object, a text or time column found by its values, HTML bodies
- * read as text (docs/ingest.md). */
+ * read as text, email bodies cut to their latest reply (docs/ingest.md). */
 export function readNotes(source: RunSource | null | undefined): string[] {
   const load = source && "load" in source && isRecord(source.load) ? source.load : null;
   const files = Array.isArray(load?.files) ? load.files.filter(isRecord) : [];
@@ -37,6 +37,8 @@ export function readNotes(source: RunSource | null | undefined): string[] {
   }
   const html = typeof load?.html_texts === "number" ? load.html_texts : 0;
   if (html > 0) notes.push(`${html.toLocaleString("en-US")} HTML message bodies read as text`);
+  const emails = typeof load?.email_replies === "number" ? load.email_replies : 0;
+  if (emails > 0) notes.push(`${emails.toLocaleString("en-US")} email bodies cut to their latest reply`);
   return [...new Set(notes)];
 }
 

@@ -18,7 +18,8 @@ The frame also carries `thread_id` (an extension of §1): the root of each messa
 chain, computed before empty-text and inbound filtering so threads survive `inbound_only`.
 HTML entities in the text are decoded here (`ml.ingest.textclean.decode_entities`: `&amp;` → `&`), and a
 text with HTML markup (a help desk's or chat tool's message body) is read as a browser shows it
-(`ml.ingest.textclean.clean_text`; counted in `LoadReport.html_texts`).
+(`ml.ingest.textclean.clean_text`; counted in `LoadReport.html_texts`); an email body is cut to its latest
+reply, quoted messages and signature dropped (`ml.ingest.email_reply`; counted in `LoadReport.email_replies`).
 
 Files are read by `ml.ingest.read` (encodings, byte-order marks, delimiter sniffing, repeated
 column names; rules in docs/ingest.md); timestamps by `ml.ingest.timeparse`.
@@ -35,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from ml.ingest.columns import guess_text_column, guess_time_column, normalized
+from ml.ingest.email_reply import cut_replies
 from ml.ingest.read import FORMATS, GZIP_OK, read_file, read_table, resolve_paths, stem
 from ml.ingest.textclean import HTML_RE, clean_text
 from ml.ingest.timeparse import parse_timestamps
@@ -128,6 +130,7 @@ class LoadReport:
     timestamps_missing: int = 0
     timestamps_unparseable: int = 0
     html_texts: int = 0             # texts with HTML markup, kept as the text a browser shows
+    email_replies: int = 0          # email bodies cut to their latest reply (ml.ingest.email_reply)
     timestamp_examples: list[dict] = field(default_factory=list)
     has_timestamps: bool = False
     has_authors: bool = False
@@ -160,6 +163,9 @@ class LoadReport:
         lines.append(f"kept {self.rows_kept} of {self.rows_read} rows")
         if self.html_texts:
             lines.append(f"texts with HTML markup, read as the text a browser shows: {self.html_texts}")
+        if self.email_replies:
+            lines.append("email bodies cut to their latest reply (quoted messages and signatures dropped): "
+                         f"{self.email_replies}")
         for name in ("dropped_empty_text", "dropped_not_inbound",
                      "renamed_duplicate_ids", "timestamps_missing", "timestamps_unparseable"):
             if getattr(self, name):
@@ -239,10 +245,14 @@ def _labels(values: pd.Series) -> pd.Series:
     return out
 
 
-def _canonical(frame: pd.DataFrame, path: Path, m: ColumnMapping) -> pd.DataFrame:
+def _canonical(frame: pd.DataFrame, path: Path, m: ColumnMapping, report: LoadReport | None = None) -> pd.DataFrame:
+    """``frame`` in the canonical columns; texts cleaned (``clean_text``) and cut to an email's latest reply
+    (``cut_replies``, counted in ``report.email_replies`` when a report is given)."""
     frame = frame.reset_index(drop=True)
     n = len(frame)
-    text = frame[m.text].astype(object).where(frame[m.text].notna(), "").astype(str).map(clean_text)
+    text, cut = cut_replies(frame[m.text].astype(object).where(frame[m.text].notna(), "").astype(str).map(clean_text))
+    if report is not None:
+        report.email_replies += cut
     rows = np.arange(1, n + 1)
     fallback = pd.Series(rows, dtype="int64").astype(str).radd(f"{stem(path)}:").astype(object)
     if m.id:
@@ -298,7 +308,7 @@ def _read_all(files: list[Path], explicit: ColumnMapping, inbound_only: bool, en
                                        encoding=info.encoding, delimiter=info.delimiter, text_guessed=guessed,
                                        sheet=info.sheet, time_guessed=timed, records_at=info.records_at))
         report.html_texts += _html_count(raw[used.text])
-        parts.append(_canonical(raw, path, used))
+        parts.append(_canonical(raw, path, used, report))
     return pd.concat(parts, ignore_index=True)
 
 

@@ -52,14 +52,16 @@ def test_overview_says_which_columns_were_found_by_their_values(export_run, live
 
 @pytest.fixture(scope="module")
 def json_run(frontend_out: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, dict]]:
-    """A chat tool's API export of the sample's customer tweets: the messages under data.parts, the author nested."""
+    """A chat tool's API export of the sample's customer tweets: the messages under data.parts, the author nested,
+    100 of them as email replies quoting the answer they got."""
     import json
 
     work = tmp_path_factory.mktemp("export-json")
     sample = pd.read_csv(SAMPLE_TWCS, dtype=str).dropna(subset=["text"])
     sample = sample[sample["inbound"] == "True"].head(600)
-    parts = [{"id": r.tweet_id, "created_at": r.created_at, "body": r.text, "author": {"id": r.author_id}}
-             for r in sample.itertuples()]
+    quote = "\n\nSent from my iPhone\n\nOn Mon, 30 Oct 2017 at 10:00, Support <help@example.com> wrote:\n> Sorry!"
+    parts = [{"id": r.tweet_id, "created_at": r.created_at, "body": r.text + (quote if i < 100 else ""),
+              "author": {"id": r.author_id}} for i, r in enumerate(sample.itertuples())]  # 100 as emails
     (work / "export.json").write_text(json.dumps({"pages": {"next": None}, "data": {"parts": parts}}))
     with served_run(work, [str(work / "export.json")], "backend-export-json") as served:
         yield served
@@ -71,5 +73,7 @@ def test_overview_says_where_in_a_json_export_the_messages_were(json_run, page, 
     page.goto(f"{server.url}/?run={quote(manifest['run_id'])}")
     meta = page.get_by_test_id("run-meta")
     meta.wait_for()
-    assert "export.json (generic layout; messages from the JSON array under 'data.parts')" in meta.inner_text()
+    assert "export.json (generic layout; messages from the JSON array under 'data.parts';" in meta.inner_text()
+    assert f"{manifest['source']['load']['email_replies']} email bodies cut to their latest reply" in meta.inner_text()
+    assert manifest["source"]["load"]["email_replies"] >= 100
     meta.screenshot(path=str(artifacts / "overview-json-export.png"))
