@@ -60,3 +60,11 @@ def test_tweets_and_queries_keep_their_words_but_a_sign_off_on_lines_of_its_own(
         assert n == int(changed.sum()) and n < len(texts) / 1000, path
         for before, after in zip(texts[changed], cut[changed], strict=True):
             assert " ".join(before.split()).startswith(" ".join(after.split())), (before, after)
+
+
+def test_texts_posted_to_the_api_are_cut_the_same_way():
+    from ml.ingest.records import messages_from_records
+
+    pair = thread_pairs(1).iloc[0]
+    msgs = messages_from_records([{"text": GMAIL.format(customer=pair["customer"], agent=pair["agent"])}])
+    assert msgs["text"].tolist() == [pair["customer"]]
