@@ -1,0 +1,82 @@
+"""What ingest read, per file and for the whole load: ``FileReport`` and ``LoadReport`` (``ml.ingest.load``
+fills them; the manifest keeps ``LoadReport.to_dict()`` under ``source.load``; the CLI prints
+``summary_lines()``)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class FileReport:
+    """What was read from one file."""
+
+    path: str
+    format: str
+    layout: str
+    mapping: dict
+    rows_read: int = 0
+    encoding: str | None = None     # text formats: the codec used, "(BOM)" when a byte-order mark decided
+    delimiter: str | None = None    # CSV/TSV: the field delimiter used (sniffed or --sep)
+    text_guessed: bool = False      # no column had a text name: mapping["text"] read as free text
+    sheet: str | None = None        # Excel: the sheet read, "'Tickets' (1 of 3)" (only the first is read)
+    time_guessed: bool = False      # no column had a time name: mapping["timestamp"] read as timestamps
+    records_at: str | None = None   # JSON: the key path of the array of messages, "tickets" (None: top level)
+
+
+@dataclass
+class LoadReport:
+    """What `load_messages` read, detected and dropped."""
+
+    files: list[FileReport] = field(default_factory=list)
+    rows_read: int = 0
+    rows_kept: int = 0
+    dropped_empty_text: int = 0
+    dropped_not_inbound: int = 0
+    renamed_duplicate_ids: int = 0
+    timestamps_missing: int = 0
+    timestamps_unparseable: int = 0
+    html_texts: int = 0             # texts with HTML markup, kept as the text a browser shows
+    email_replies: int = 0          # email bodies cut to their latest reply (ml.ingest.email_reply)
+    timestamp_examples: list[dict] = field(default_factory=list)
+    has_timestamps: bool = False
+    has_authors: bool = False
+    has_replies: bool = False
+    has_labels: bool = False
+    has_inbound: bool = False
+
+    @property
+    def layout(self) -> str:
+        """The detected layout, or "mixed" when files differ."""
+        kinds = {f.layout for f in self.files}
+        return kinds.pop() if len(kinds) == 1 else "mixed"
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out["layout"] = self.layout
+        return out
+
+    def summary_lines(self) -> list[str]:
+        """Short human-readable lines for the command line."""
+        lines = [f"{f.path}: {f.rows_read} rows, layout {f.layout}"
+                 + (f", delimiter {f.delimiter!r}" if f.delimiter else "")
+                 + (f", encoding {f.encoding}" if f.encoding else "")
+                 + (f", sheet {f.sheet}" if f.sheet else "")
+                 + (f", messages from the array under {f.records_at!r}" if f.records_at else "")
+                 + (f", text column {f.mapping['text']!r} (the one that reads as free text; pass --text-col "
+                    "to choose another)" if f.text_guessed else "")
+                 + (f", time column {f.mapping['timestamp']!r} (the one that reads as timestamps; pass --time-col "
+                    "to choose another)" if f.time_guessed else "") for f in self.files]
+        lines.append(f"kept {self.rows_kept} of {self.rows_read} rows")
+        if self.html_texts:
+            lines.append(f"texts with HTML markup, read as the text a browser shows: {self.html_texts}")
+        if self.email_replies:
+            lines.append("email bodies cut to their latest reply (quoted messages and signatures dropped): "
+                         f"{self.email_replies}")
+        for name in ("dropped_empty_text", "dropped_not_inbound",
+                     "renamed_duplicate_ids", "timestamps_missing", "timestamps_unparseable"):
+            if getattr(self, name):
+                lines.append(f"{name.replace('_', ' ')}: {getattr(self, name)}")
+        for ex in self.timestamp_examples:
+            lines.append(f"  unparseable timestamp {ex['value']!r} in {ex['file']} row {ex['row']}")
+        return lines
