@@ -64,3 +64,18 @@ def test_json_lines_under_a_json_name_and_an_object_without_messages(tmp_path):
     scalar.write_text("42")
     with pytest.raises(InputError, match="scalar.json: line 1 is not a JSON object"):
         load_messages(scalar)
+
+
+def test_a_ticket_list_wins_over_a_longer_list_of_sideloaded_users(tmp_path):
+    """Zendesk-style: {"tickets": [...], "users": [...]}, the users more numerous; the tickets' description is
+    free text (no text name), so the tickets are the messages."""
+    rows = sample_rows(40)
+    tickets = [{"id": r.tweet_id, "subject": "Order", "description": r.text, "requester_id": r.author_id,
+                "created_at": r.created_at} for r in rows.itertuples()]
+    users = [{"id": i, "name": f"User {i}", "email": f"u{i}@example.com"} for i in range(60)]
+    path = tmp_path / "tickets.json"
+    path.write_text(json.dumps({"users": users, "tickets": tickets, "count": 40}))
+    msgs, report = load_messages(path)
+    f = report.files[0]
+    assert f.records_at == "tickets" and f.rows_read == 40 and f.text_guessed and f.mapping["text"] == "description"
+    assert f.mapping["author"] == "requester_id" and msgs["author"].tolist() == rows["author_id"].tolist()

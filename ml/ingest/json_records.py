@@ -7,7 +7,9 @@ become dotted columns (``author.id``, ``author.type``), which the column finder 
 ``json_records(path, content, fmt)`` → ``(records, where)``: the message objects and the key path of the array
 they came from (``"tickets"``, ``"data.conversations"``), None for a top-level array or JSON Lines. Under an
 object, the array is the longest array of objects within ``MAX_DEPTH`` levels of objects (breadth first; the
-first found wins a tie). A ``.json`` file that is not one JSON document is read as JSON Lines.
+first found wins a tie) among those whose objects have a text field (``holds_messages``: a ticket list, not
+the longer list of users an API sideloads beside it), or the longest of all when none has. A ``.json`` file
+that is not one JSON document is read as JSON Lines.
 
 ``records_frame(records)`` → a DataFrame, nested objects flattened (``pandas.json_normalize``, sep ``.``) when
 any of the first ``NESTED_SAMPLE`` records holds one; arrays inside a record stay one value.
@@ -30,21 +32,42 @@ def _array_of_objects(value) -> bool:
     return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
 
 
-def find_records(obj: dict) -> tuple[list[dict], str] | None:
-    """The longest array of objects inside ``obj`` within ``MAX_DEPTH`` levels, with its key path; None if none."""
-    best: tuple[list[dict], str] | None = None
-    level = [(obj, "")]
+def _arrays(obj: dict) -> list[tuple[list[dict], str]]:
+    """Every array of objects inside ``obj`` within ``MAX_DEPTH`` levels of objects, with its key path, breadth first."""
+    found, level = [], [(obj, "")]
     for _ in range(MAX_DEPTH):
         below = []
         for node, prefix in level:
             for key, value in node.items():
                 where = f"{prefix}.{key}" if prefix else str(key)
-                if _array_of_objects(value) and (best is None or len(value) > len(best[0])):
-                    best = (value, where)
+                if _array_of_objects(value):
+                    found.append((value, where))
                 elif isinstance(value, dict):
                     below.append((value, where))
         level = below
-    return best
+    return found
+
+
+def holds_messages(records: list[dict]) -> bool:
+    """Whether the first ``NESTED_SAMPLE`` records have a text column: one named as a text
+    (``ml.ingest.load.ALIASES``) or one that reads as free text (``ml.ingest.columns.guess_text_column``)."""
+    from ml.ingest.columns import guess_text_column, normalized
+    from ml.ingest.load import ALIASES
+
+    frame = records_frame(records[:NESTED_SAMPLE])
+    named = {normalized(c) for c in frame.columns} & set(ALIASES["text"])
+    return bool(named) or guess_text_column(frame) is not None
+
+
+def find_records(obj: dict) -> tuple[list[dict], str] | None:
+    """The array of messages inside ``obj``: the longest array of objects within ``MAX_DEPTH`` levels that
+    ``holds_messages`` (a ticket list beside a longer list of users), else the longest; with its key path.
+    None when there is no array of objects."""
+    arrays = _arrays(obj)
+    if not arrays:
+        return None
+    texts = [a for a in arrays if holds_messages(a[0])]
+    return max(texts or arrays, key=lambda a: len(a[0]))  # the first found wins a tie
 
 
 def _document(path: Path, content: str) -> list[dict] | dict | None:
