@@ -68,3 +68,12 @@ def test_texts_posted_to_the_api_are_cut_the_same_way():
     pair = thread_pairs(1).iloc[0]
     msgs = messages_from_records([{"text": GMAIL.format(customer=pair["customer"], agent=pair["agent"])}])
     assert msgs["text"].tolist() == [pair["customer"]]
+
+
+def test_a_chat_message_keeps_its_list_and_what_follows_a_thank_you_line():
+    """Lines opening "- " are a list; a "signature" longer than a signature's size is the rest of the message."""
+    listed = "My internet keeps dropping.\n- router restarted\n- cables checked\nStill nothing."
+    assert latest_reply(listed) == listed
+    texts = pd.read_csv(SAMPLE_DIR / "twcs_sample.csv", dtype=str)["text"].dropna().head(800).tolist()
+    chat = "\n".join(texts)  # real tweets, one per line: one opens "Thank you, @AmericanAir …"
+    assert any(line.startswith("Thank you,") for line in texts) and latest_reply(chat) == chat
