@@ -36,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="files or folders of fresh conversations")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for assignments.parquet and summary.json")
     p.add_argument("--config", metavar="FILE", default=None, help="YAML/JSON with LineageConfig thresholds")
-    for flag in ("--text-col", "--id-col", "--author-col", "--time-col", "--reply-to-col"):
+    for flag in ("--text-col", "--id-col", "--author-col", "--time-col", "--reply-to-col", "--thread-col"):
         p.add_argument(flag, metavar="C", default=None, help=f"column for {flag[2:-4].replace('-', ' ')}")
     p.add_argument("--sep", default=None, metavar="CHAR", help="CSV delimiter (default: sniffed)")
     p.add_argument("--encoding", default=None, metavar="NAME", help="text files' encoding (default UTF-8/BOM)")
@@ -72,7 +72,7 @@ def _read(args):
     from ml.ingest.load import ColumnMapping, load_messages
 
     mapping = ColumnMapping(text=args.text_col, id=args.id_col, author=args.author_col, timestamp=args.time_col,
-                            reply_to=args.reply_to_col)
+                            reply_to=args.reply_to_col, thread=args.thread_col)
     return load_messages(args.inputs, mapping=mapping, inbound_only=args.inbound_only, encoding=args.encoding,
                          sep=args.sep)
 

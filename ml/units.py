@@ -130,9 +130,9 @@ def build_units(messages: pd.DataFrame, unit: str) -> pd.DataFrame:
         has_reply = "reply_to" in messages and messages["reply_to"].notna().any()
         if not (has_thread or has_reply):
             raise InputError(
-                "unit 'conversation' needs reply-to links but the data has none; pass "
-                "--reply-to-col COLUMN naming the column with the id each message answers, "
-                "or use --unit message"
+                "unit 'conversation' needs reply-to links or a conversation column but the data has neither; "
+                "pass --thread-col COLUMN naming the ticket or chat id of each message, or --reply-to-col "
+                "COLUMN naming the id each message answers, or use --unit message"
             )
         if has_thread:
             key = messages["thread_id"].astype(object)

@@ -47,7 +47,8 @@ from ml.units import thread_roots
 __all__ = ["COLUMNS", "FORMATS", "GZIP_OK", "MISSING_LABELS", "ColumnMapping", "FileReport", "LoadReport",
            "detect_layout", "load_messages", "missing_labels", "normalize_ids", "read_table", "resolve_paths"]
 FLAGS = {"text": "--text-col", "id": "--id-col", "author": "--author-col", "timestamp": "--time-col",
-         "reply_to": "--reply-to-col", "label": "--label-col", "inbound": "--inbound-col"}
+         "reply_to": "--reply-to-col", "label": "--label-col", "inbound": "--inbound-col",
+         "thread": "--thread-col"}
 COLUMNS = ["message_id", "text", "author", "timestamp", "utc_offset_min", "local_hour", "local_weekday",
            "reply_to", "inbound", "label", "source_file", "source_row", "thread_id"]
 _TRUE = {"true", "t", "yes", "y", "1", "1.0"}
@@ -75,6 +76,7 @@ class ColumnMapping:
     reply_to: str | None = None
     label: str | None = None
     inbound: str | None = None
+    thread: str | None = None
 
     def over(self, base: ColumnMapping) -> ColumnMapping:
         """This mapping's set fields on top of `base`."""
@@ -96,6 +98,8 @@ ALIASES = {
                "from_id", "user_id_str", "author_username", "user_screen_name"],
     "timestamp": ["timestamp", "created_at", "datetime", "time", "date", "sent_at", "ts"],
     "reply_to": ["reply_to", "in_reply_to", "in_reply_to_id", "parent_id", "in_response_to_tweet_id"],
+    # the conversation a message belongs to, as help desks and chat tools export it (one row per message)
+    "thread": ["thread_id", "conversation_id", "ticket_id", "chat_id", "case_id"],
     "inbound": ["inbound", "is_inbound", "direction", "author_type", "author_role", "sender_type",
                 "sender_role", "role", "is_customer", "from_customer"],
 }
@@ -197,12 +201,25 @@ def _canonical(frame: pd.DataFrame, path: Path, m: ColumnMapping, report: LoadRe
         "author": opt(m.author).to_numpy(),
         "_time": frame[m.timestamp].to_numpy() if m.timestamp else none.to_numpy(),
         "reply_to": opt(m.reply_to).to_numpy(),
+        "_thread": opt(m.thread).to_numpy(),
         "inbound": (_booleans(frame[m.inbound]) if m.inbound
                     else pd.Series(pd.NA, index=frame.index, dtype="boolean")).to_numpy(),
         "label": (_labels(frame[m.label]) if m.label else none).to_numpy(),
         "source_file": path.name,
         "source_row": rows,
     })
+
+
+def thread_ids(msgs: pd.DataFrame):
+    """Each message's conversation: the thread column's value (``ColumnMapping.thread``: a ticket or chat id)
+    where it has one, else the root of its reply chain (``ml.units.thread_roots``); None without either."""
+    roots = None
+    if msgs["reply_to"].notna().any():
+        roots = pd.Series(thread_roots(msgs["message_id"], msgs["reply_to"]), index=msgs.index, dtype=object)
+    given = msgs["_thread"]
+    if not given.notna().any():
+        return None if roots is None else roots.to_numpy()
+    return given.where(given.notna(), roots).to_numpy()
 
 
 # ---------------------------------------------------------------- entry point
@@ -342,7 +359,7 @@ def load_messages(
     _unique_ids(msgs, report)
     _add_times(msgs, report)
     has_reply = msgs["reply_to"].notna().any()
-    msgs["thread_id"] = thread_roots(msgs["message_id"], msgs["reply_to"]) if has_reply else None
+    msgs["thread_id"] = thread_ids(msgs)
     msgs = _typed(_drop_rows(msgs, inbound_only, report))
     _record_presence(msgs, report, bool(has_reply))
     if len(msgs) == 0:

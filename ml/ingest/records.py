@@ -17,10 +17,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ml.ingest.load import ColumnMapping, _canonical, _typed, detect_layout
+from ml.ingest.load import ColumnMapping, _canonical, _typed, detect_layout, thread_ids
 from ml.ingest.timeparse import parse_timestamps
 from ml.runtime.errors import InputError
-from ml.units import thread_roots
 
 __all__ = ["messages_from_records"]
 
@@ -55,8 +54,7 @@ def messages_from_records(records: Iterable[dict], mapping: ColumnMapping | None
         i = int(dup[0])
         raise InputError(f"{name}.{i}.{used.id or 'id'}: {msgs['message_id'][i]!r} is used twice; "
                          "ids must be unique within one call")
-    has_reply = msgs["reply_to"].notna().any()
-    msgs["thread_id"] = thread_roots(msgs["message_id"], msgs["reply_to"]) if has_reply else None
+    msgs["thread_id"] = thread_ids(msgs)
     return _typed(msgs)
 
 

@@ -35,6 +35,8 @@ class InputConfig(_Section):
     author_col: str | None = None
     time_col: str | None = None
     reply_to_col: str | None = None
+    thread_col: str | None = Field(None, description="column holding the conversation each message belongs to "
+                                   "(a ticket or chat id; default: detected by name, else reply-to chains)")
     inbound_col: str | None = Field(None, description="which side wrote each message: true/false, or roles such as "
                                     "user/agent (ml.ingest.load.CUSTOMER_SIDE / COMPANY_SIDE)")
     label_col: str | None = Field(None, description="evaluation only: never used for fitting")

@@ -93,6 +93,8 @@ CONVERSATION_FLAGS = (
     TIME_COL,
     Flag("--reply-to-col", "input.reply_to_col", "column holding the id of the message replied to",
          {"metavar": "C"}),
+    Flag("--thread-col", "input.thread_col", "column holding the conversation each message belongs to (a ticket "
+         "or chat id), for --unit conversation (default: detected by name, else reply-to chains)", {"metavar": "C"}),
     Flag("--inbound-col", "input.inbound_col", "column saying which side wrote each message: true/false, or "
          "roles such as user/agent, end-user/admin, user/assistant (default: detected by name)", {"metavar": "C"}),
     Flag("--label-col", "input.label_col", "label column used only for evaluation (NMI/ARI/ACC; events: "
