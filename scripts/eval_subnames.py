@@ -35,21 +35,18 @@ def text_labels(files: list[Path], label_col: str) -> dict[str, str]:
 
 
 def label_match(personas: list[dict], members: pd.DataFrame, labels: dict[str, str]) -> dict:
-    from ml.profile.naming import content_stems
-    from scripts.eval_names import label_stems
+    """``scripts.eval_names.label_match`` on the sub-personas: each one's name against its members' commonest label."""
+    from scripts.eval_names import label_match as names_match
 
-    hit, total, misses = 0, 0, []
+    names, tops = {}, {}
     for p in personas:
         for s in p.get("sub_personas") or []:
             own = members.loc[members["subpersona_id"] == s["id"], "text"].astype(str).map(labels).dropna()
-            if own.empty:
-                continue
-            label = own.value_counts().index[0]
-            total += 1
-            ok = bool(content_stems(s["name"]) & label_stems(label))
-            hit += ok
-            misses += [] if ok else [f'{s["name"]} [{label}]']
-    return {"label_match": round(hit / max(total, 1), 4), "labelled": total, "misses": misses}
+            if not own.empty:
+                names[s["id"]], tops[s["id"]] = s["name"], own.value_counts().index[0]
+    out = names_match(names, tops)
+    return {"label_match": out["share"], "labelled": out["personas"],
+            "misses": [f'{m["name"]} [{m["label"]}]' for m in out["misses"]]}
 
 
 def by_meaning(personas: list[dict], members: pd.DataFrame) -> float | None:

@@ -177,11 +177,13 @@ def _labels(values: pd.Series) -> pd.Series:
 
 def _canonical(frame: pd.DataFrame, path: Path, m: ColumnMapping, report: LoadReport | None = None) -> pd.DataFrame:
     """``frame`` in the canonical columns; texts cleaned (``clean_text``) and cut to an email's latest reply
-    (``cut_replies``, counted in ``report.email_replies`` when a report is given)."""
+    (``cut_replies``); with a ``report``, the texts with HTML markup and the cut ones are counted in it
+    (``html_texts``, ``email_replies``)."""
     frame = frame.reset_index(drop=True)
     n = len(frame)
     text, cut = cut_replies(frame[m.text].astype(object).where(frame[m.text].notna(), "").astype(str).map(clean_text))
-    if report is not None:
+    if report is not None:  # a file's load (the API's records path keeps no report)
+        report.html_texts += _html_count(frame[m.text])
         report.email_replies += cut
     rows = np.arange(1, n + 1)
     fallback = pd.Series(rows, dtype="int64").astype(str).radd(f"{stem(path)}:").astype(object)
@@ -250,7 +252,6 @@ def _read_all(files: list[Path], explicit: ColumnMapping, inbound_only: bool, en
                                        {k: v for k, v in asdict(used).items() if v}, len(raw),
                                        encoding=info.encoding, delimiter=info.delimiter, text_guessed=guessed,
                                        sheet=info.sheet, time_guessed=timed, records_at=info.records_at))
-        report.html_texts += _html_count(raw[used.text])
         parts.append(_canonical(raw, path, used, report))
     return pd.concat(parts, ignore_index=True)
 

@@ -269,16 +269,16 @@ class PersonaPipeline:
         with self.timer_.stage("profile"):
             from ml.profile import build_profiles
 
+            encode = phrase_encoder(prep.embedder)  # persona and sub-persona names' phrase vectors
             profiles = build_profiles(members, features, labels, reassigned, embeddings, profile_cfg,
                                       time_basis=prep.time["basis"], term_texts=masked, known_names=prep.staff_names,
-                                      encode=phrase_encoder(prep.embedder))
+                                      encode=encode)
         with self.timer_.stage("hierarchy"):
             family_of, hierarchy = self._families(masked, profiles, labels, reassigned, embeddings)
         personas = [ConversationPersona(**p, parent_id=family_of[int(p["id"])], level=1) for p in profiles]
         with self.timer_.stage("subpersonas"):  # level 2; hierarchy gains the level (ml.runtime.subpersona_step)
             personas, sub_ids = add_subpersonas(self.config, self.stages.subpersonas, clusterer, placement, prep,
-                                                (labels, reassigned, reduced), personas, hierarchy, masked,
-                                                phrase_encoder(prep.embedder))
+                                                (labels, reassigned, reduced), personas, hierarchy, masked, encode)
             clear_term_memo()  # every term of the run is read: the memoised words go
         with self.timer_.stage("model"):  # the saved persona model (its novelty sample: ml.lineage.neighbourhood)
             model = self._persona_model(prep, fusion, model_reassigner, embeddings, labels, personas)
