@@ -17,7 +17,7 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "obj
 const text = (v: unknown): string | null => (typeof v === "string" && v ? v : null);
 
 /** What ingest read without a name or a flag (the ingest report's `files`, conversation runs only): the sheet of
- * a workbook, the array of messages inside a JSON object, a text or time column found by its values, HTML bodies
+ * a workbook, the array of messages inside a JSON object, each conversation's nested messages, a text or time column found by its values, HTML bodies
  * read as text, email bodies cut to their latest reply (docs/ingest.md). */
 export function readNotes(source: RunSource | null | undefined): string[] {
   const load = source && "load" in source && isRecord(source.load) ? source.load : null;
@@ -29,6 +29,9 @@ export function readNotes(source: RunSource | null | undefined): string[] {
     if (sheet) notes.push(`sheet ${sheet}`);
     const under = text(f.records_at);
     if (under) notes.push(`messages from the JSON array under '${under}'`);
+    const nested = text(f.messages_in);
+    const count = typeof f.conversations === "number" ? f.conversations : 0;
+    if (nested) notes.push(`${count.toLocaleString("en-US")} conversations with their messages under '${nested}'`);
     const found = [
       f.text_guessed === true && text(mapping.text) ? `text column '${mapping.text}'` : "",
       f.time_guessed === true && text(mapping.timestamp) ? `time column '${mapping.timestamp}'` : "",

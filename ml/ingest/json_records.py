@@ -32,16 +32,16 @@ def _array_of_objects(value) -> bool:
     return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
 
 
-def _arrays(obj: dict) -> list[tuple[list[dict], str]]:
-    """Every array of objects inside ``obj`` within ``MAX_DEPTH`` levels of objects, with its key path, breadth first."""
-    found, level = [], [(obj, "")]
-    for _ in range(MAX_DEPTH):
+def arrays_within(obj: dict, depth: int = MAX_DEPTH) -> list[tuple[tuple[str, ...], list[dict]]]:
+    """Every array of objects inside ``obj`` within ``depth`` levels of objects, with its key path, breadth first."""
+    found, level = [], [(obj, ())]
+    for _ in range(depth):
         below = []
         for node, prefix in level:
             for key, value in node.items():
-                where = f"{prefix}.{key}" if prefix else str(key)
+                where = (*prefix, str(key))
                 if _array_of_objects(value):
-                    found.append((value, where))
+                    found.append((where, value))
                 elif isinstance(value, dict):
                     below.append((value, where))
         level = below
@@ -63,11 +63,12 @@ def find_records(obj: dict) -> tuple[list[dict], str] | None:
     """The array of messages inside ``obj``: the longest array of objects within ``MAX_DEPTH`` levels that
     ``holds_messages`` (a ticket list beside a longer list of users), else the longest; with its key path.
     None when there is no array of objects."""
-    arrays = _arrays(obj)
+    arrays = arrays_within(obj)
     if not arrays:
         return None
-    texts = [a for a in arrays if holds_messages(a[0])]
-    return max(texts or arrays, key=lambda a: len(a[0]))  # the first found wins a tie
+    texts = [a for a in arrays if holds_messages(a[1])]
+    keys, records = max(texts or arrays, key=lambda a: len(a[1]))  # the first found wins a tie
+    return records, ".".join(keys)
 
 
 def _document(path: Path, content: str) -> list[dict] | dict | None:

@@ -101,7 +101,7 @@ ALIASES = {
     # the conversation a message belongs to, as help desks and chat tools export it (one row per message)
     "thread": ["thread_id", "conversation_id", "ticket_id", "chat_id", "case_id"],
     "inbound": ["inbound", "is_inbound", "direction", "author_type", "author_role", "sender_type",
-                "sender_role", "role", "is_customer", "from_customer"],
+                "sender_role", "role", "is_customer", "from_customer", "incoming"],
 }
 
 
@@ -251,7 +251,8 @@ def _read_all(files: list[Path], explicit: ColumnMapping, inbound_only: bool, en
         report.files.append(FileReport(str(path), info.format, layout if layout != "unknown" else "mapped",
                                        {k: v for k, v in asdict(used).items() if v}, len(raw),
                                        encoding=info.encoding, delimiter=info.delimiter, text_guessed=guessed,
-                                       sheet=info.sheet, time_guessed=timed, records_at=info.records_at))
+                                       sheet=info.sheet, time_guessed=timed, records_at=info.records_at,
+                                       messages_in=info.messages_in, conversations=info.conversations))
         parts.append(_canonical(raw, path, used, report))
     return pd.concat(parts, ignore_index=True)
 

@@ -17,7 +17,8 @@ and a `TableInfo` saying how it was read; `read_table` is the same returning the
 - Column names must be unique: a repeated name is refused, naming it and its positions.
 - Excel (.xlsx): the first sheet, cells as strings (`ml.ingest.excel`); the sheet read is reported.
 - JSON: an array of objects, JSON Lines, or an object holding the array under a key (reported), nested
-  fields as dotted columns (`ml.ingest.json_records`).
+  fields as dotted columns (`ml.ingest.json_records`); conversations that nest their messages (a ticket's
+  comments) one row per message (`ml.ingest.nested_threads`; not for `read_table`, which event logs use).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ import pyarrow.parquet as pq
 
 from ml.ingest.excel import read_excel
 from ml.ingest.json_records import json_records, records_frame
+from ml.ingest.nested_threads import conversation_frame
 from ml.runtime.errors import InputError
 
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json",
@@ -62,6 +64,8 @@ class TableInfo:
     delimiter: str | None = None
     sheet: str | None = None
     records_at: str | None = None  # JSON: the key path of the array of messages under the top object
+    messages_in: str | None = None  # JSON: the key path of each conversation's array of messages (comments)
+    conversations: int = 0          # JSON: conversations whose nested messages were read
 
 
 # ---------------------------------------------------------------- paths
@@ -316,13 +320,18 @@ def _read_csv(path: Path, fmt: str, gz: bool, codec: str, info: dict, sep: str |
     return frame, delimiter
 
 
-def _read_json(path: Path, gz: bool, fmt: str, codec: str) -> tuple[pd.DataFrame, str | None]:
-    """The file's message objects as a table, and the key path of the array they came from (``ml.ingest.json_records``)."""
+def _read_json(path: Path, gz: bool, fmt: str, codec: str, name: str | None,
+               conversations: bool) -> tuple[pd.DataFrame, TableInfo]:
+    """The file's messages as a table (``ml.ingest.json_records``; conversations' nested messages one row each,
+    ``ml.ingest.nested_threads``) and how they were found."""
     opener = gzip.open if gz else open
     with opener(path, "rt", encoding=codec) as fh:
         content = fh.read()
     records, where = json_records(path, content, fmt)
-    return records_frame(records), where
+    if not conversations:
+        return records_frame(records), TableInfo(fmt, name, records_at=where)
+    frame, nested, count = conversation_frame(records)
+    return frame, TableInfo(fmt, name, records_at=where, messages_in=nested, conversations=count)
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
@@ -349,8 +358,10 @@ def normalize_sep(sep: str | None) -> str | None:
     return sep
 
 
-def read_file(path: Path, encoding: str | None = None, sep: str | None = None) -> tuple[pd.DataFrame, TableInfo]:
-    """Raw table of one file (text formats as strings) and how it was read."""
+def read_file(path: Path, encoding: str | None = None, sep: str | None = None,
+              conversations: bool = True) -> tuple[pd.DataFrame, TableInfo]:
+    """Raw table of one file (text formats as strings) and how it was read; with ``conversations``, JSON
+    conversations that nest their messages are read one row per message (``ml.ingest.nested_threads``)."""
     fmt, gz = suffix_format(path)
     sep = normalize_sep(sep)
     if fmt == "parquet":
@@ -365,8 +376,7 @@ def read_file(path: Path, encoding: str | None = None, sep: str | None = None) -
             frame, delimiter = _read_csv(path, fmt, gz, codec, scanned, sep)
             info = TableInfo(fmt, name, delimiter)
         else:
-            frame, where = _read_json(path, gz, fmt, codec)
-            info = TableInfo(fmt, name, records_at=where)
+            frame, info = _read_json(path, gz, fmt, codec, name, conversations)
     check_unique_columns(path, [str(c) for c in frame.columns])
     first = str(frame.columns[0]) if len(frame.columns) else ""
     if first in ("", "__index_level_0__") or first.startswith("Unnamed: 0"):
@@ -380,6 +390,6 @@ def read_file(path: Path, encoding: str | None = None, sep: str | None = None) -
 
 
 def read_table(path: Path, encoding: str | None = None, sep: str | None = None) -> tuple[pd.DataFrame, str]:
-    """Raw table of one file (text formats as strings) and its format name."""
-    frame, info = read_file(path, encoding, sep)
+    """Raw table of one file (text formats as strings, rows as they are: event logs) and its format name."""
+    frame, info = read_file(path, encoding, sep, conversations=False)
     return frame, info.format

@@ -22,6 +22,8 @@ class FileReport:
     sheet: str | None = None        # Excel: the sheet read, "'Tickets' (1 of 3)" (only the first is read)
     time_guessed: bool = False      # no column had a time name: mapping["timestamp"] read as timestamps
     records_at: str | None = None   # JSON: the key path of the array of messages, "tickets" (None: top level)
+    messages_in: str | None = None  # JSON conversations: the key path of each one's messages, "comments"
+    conversations: int = 0          # JSON conversations whose nested messages were read (ml.ingest.nested_threads)
 
 
 @dataclass
@@ -63,6 +65,8 @@ class LoadReport:
                  + (f", encoding {f.encoding}" if f.encoding else "")
                  + (f", sheet {f.sheet}" if f.sheet else "")
                  + (f", messages from the array under {f.records_at!r}" if f.records_at else "")
+                 + (f", {f.conversations} conversations with their messages under {f.messages_in!r}"
+                    if f.messages_in else "")
                  + (f", text column {f.mapping['text']!r} (the one that reads as free text; pass --text-col "
                     "to choose another)" if f.text_guessed else "")
                  + (f", time column {f.mapping['timestamp']!r} (the one that reads as timestamps; pass --time-col "

@@ -52,28 +52,39 @@ def test_overview_says_which_columns_were_found_by_their_values(export_run, live
 
 @pytest.fixture(scope="module")
 def json_run(frontend_out: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, dict]]:
-    """A chat tool's API export of the sample's customer tweets: the messages under data.parts, the author nested,
-    100 of them as email replies quoting the answer they got."""
+    """A help desk's API export of the sample's reply threads as tickets under data.tickets, each with its
+    comments (customer and agent; the author nested, the requester the thread's first author); 100 customer
+    comments as email replies quoting the answer they got."""
     import json
 
+    from ml.ingest.load import load_messages
+
     work = tmp_path_factory.mktemp("export-json")
-    sample = pd.read_csv(SAMPLE_TWCS, dtype=str).dropna(subset=["text"])
-    sample = sample[sample["inbound"] == "True"].head(600)
+    msgs, _ = load_messages(SAMPLE_TWCS)
+    msgs = msgs.sort_values(["thread_id", "timestamp"], kind="stable")
     quote = "\n\nSent from my iPhone\n\nOn Mon, 30 Oct 2017 at 10:00, Support <help@example.com> wrote:\n> Sorry!"
-    parts = [{"id": r.tweet_id, "created_at": r.created_at, "body": r.text + (quote if i < 100 else ""),
-              "author": {"id": r.author_id}} for i, r in enumerate(sample.itertuples())]  # 100 as emails
-    (work / "export.json").write_text(json.dumps({"pages": {"next": None}, "data": {"parts": parts}}))
+    emailed = set(msgs[msgs["inbound"].fillna(False)]["message_id"].head(100))
+    tickets = [{"id": root, "subject": "Twitter", "requester": {"id": t.iloc[0].author},
+                "comments": [{"id": r.message_id, "created_at": str(r.timestamp), "author": {"id": r.author},
+                              "body": r.text + (quote if r.message_id in emailed else "")} for r in t.itertuples()]}
+               for root, t in msgs.groupby("thread_id", sort=False)]
+    (work / "export.json").write_text(json.dumps({"pages": {"next": None}, "data": {"tickets": tickets}}))
     with served_run(work, [str(work / "export.json")], "backend-export-json") as served:
         yield served
 
 
 def test_overview_says_where_in_a_json_export_the_messages_were(json_run, page, artifacts):
     server, manifest = json_run
-    assert manifest["source"]["load"]["files"][0]["mapping"]["author"] == "author.id"
+    load = manifest["source"]["load"]
+    assert load["files"][0]["mapping"]["author"] == "author.id"
+    assert load["files"][0]["mapping"]["inbound"] == "from_customer"  # the requester's comments
+    assert manifest["agents"]["removed_outbound_flag"] > 0  # the agents' comments are not members
     page.goto(f"{server.url}/?run={quote(manifest['run_id'])}")
     meta = page.get_by_test_id("run-meta")
     meta.wait_for()
-    assert "export.json (generic layout; messages from the JSON array under 'data.parts';" in meta.inner_text()
-    assert f"{manifest['source']['load']['email_replies']} email bodies cut to their latest reply" in meta.inner_text()
-    assert manifest["source"]["load"]["email_replies"] >= 100
+    text = meta.inner_text()
+    assert "export.json (generic layout; messages from the JSON array under 'data.tickets';" in text
+    assert f"{load['files'][0]['conversations']:,} conversations with their messages under 'comments'" in text
+    assert f"{load['email_replies']} email bodies cut to their latest reply" in text
+    assert load["email_replies"] >= 100
     meta.screenshot(path=str(artifacts / "overview-json-export.png"))
