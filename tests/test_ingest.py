@@ -133,6 +133,10 @@ def test_detect_layout():
     name, m = detect_layout(["Ticket ID", "Message Body", "User ID", "Created At"])  # as exports write them
     assert name == "generic" and (m.text, m.id, m.author, m.timestamp) == (
         "Message Body", None, "User ID", "Created At")
+    # camelCase, as JavaScript APIs write them
+    name, m = detect_layout(["messageId", "conversationId", "HTMLBody", "authorID", "createdAt", "userName"])
+    assert (m.id, m.thread, m.author, m.timestamp) == ("messageId", "conversationId", "authorID", "createdAt")
+    assert detect_layout(["MessageBody", "userName"])[1].author == "userName"
 
 
 def test_a_file_without_a_text_name_takes_the_column_that_reads_as_free_text(tmp_path):

@@ -127,3 +127,25 @@ def test_messages_that_hold_arrays_stay_messages(tmp_path, sample):
     events.write_text(json.dumps([{"user": "u1", "event": "view", "items": [{"text": "a long free text value here"}]}]))
     table, _ = read_table(events)
     assert len(table) == 1 and "items" in table.columns
+
+
+def test_help_scout_threads_with_camel_case_names(tmp_path, sample):
+    """Help Scout: conversations under _embedded.conversations, their threads under _embedded.threads, names in
+    camelCase (createdBy.id, createdAt, primaryCustomer.id); the customer is the conversation's primaryCustomer."""
+    threads = [t for _, t in sample.groupby("thread_id", sort=False) if len(t) >= 2][:12]
+    convs = [{"id": 900 + i, "subject": "Help", "preview": t.iloc[-1].text[:20], "primaryCustomer": {"id": t.iloc[0].author},
+              "_embedded": {"threads": [{"id": r.message_id, "type": "customer" if r.inbound else "message",
+                                         "body": r.text, "createdAt": str(r.timestamp), "createdBy": {"id": r.author}}
+                                        for r in t.itertuples()]}} for i, t in enumerate(threads)]
+    path = tmp_path / "helpscout.json"
+    path.write_text(json.dumps({"_embedded": {"conversations": convs}, "page": {"size": 25}}))
+    msgs, report = load_messages(path)
+    f = report.files[0]
+    assert (f.records_at, f.messages_in) == ("_embedded.conversations", "_embedded.threads")
+    assert f.mapping["author"] == "createdBy.id" and f.mapping["timestamp"] == "createdAt"
+    assert f.mapping["thread"] == "conversation.id" and f.mapping["inbound"] == "from_customer"
+    expected = pd.concat(threads)
+    assert msgs["text"].tolist() == expected["text"].tolist()  # "preview" is not an opening message
+    assert msgs["inbound"].tolist() == (expected["author"] == expected.groupby("thread_id")["author"]
+                                        .transform("first")).tolist()
+    assert msgs["timestamp"].notna().all()

@@ -1,7 +1,8 @@
 """Column names as people write them, and the text column of a file that names it otherwise.
 
-``normalized(name)`` → the name an alias is compared with: lower case, each run of other characters than
-letters and digits one ``_`` ("Message Body" → ``message_body``, "User ID" → ``user_id``).
+``normalized(name)`` → the name an alias is compared with: words of a camelCase name apart, lower case, each run
+of other characters than letters and digits one ``_`` ("Message Body" → ``message_body``, "User ID" →
+``user_id``, "createdAt" → ``created_at``, "UserID" → ``user_id``, "HTMLBody" → ``html_body``).
 
 ``guess_text_column(frame, taken)`` → the column that reads as free text when no column has a text name
 (``ml.ingest.load.ALIASES``), or None. A column qualifies when, over its first ``SAMPLE`` non-empty values,
@@ -28,11 +29,15 @@ TIME_SAMPLE = 500  # values of a column that guess_time_column parses
 MIN_TIME_SHARE = 0.9
 MIN_WORDS = 3.0
 _OTHER = re.compile(r"[^0-9a-z]+")
+_CAMEL = (re.compile(r"([a-z0-9])([A-Z])"), re.compile(r"([A-Z]+)([A-Z][a-z])"))  # createdAt, HTMLBody
 
 
 def normalized(name: str) -> str:
-    """Lower case, runs of non-alphanumerics as one ``_``, none at the ends."""
-    return _OTHER.sub("_", str(name).lower()).strip("_")
+    """camelCase words apart, lower case, runs of non-alphanumerics as one ``_``, none at the ends."""
+    name = str(name)
+    for pattern in _CAMEL:
+        name = pattern.sub(r"\1_\2", name)
+    return _OTHER.sub("_", name.lower()).strip("_")
 
 
 def _words_per_value(values: pd.Series) -> float | None:

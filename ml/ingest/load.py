@@ -95,7 +95,7 @@ ALIASES = {
     "id": ["message_id", "id", "msg_id", "tweet_id"],
     # nested objects of JSON exports read as dotted columns (ml.ingest.json_records): "user.id_str" → user_id_str
     "author": ["author", "author_id", "user", "user_id", "username", "sender", "sender_id", "requester_id",
-               "from_id", "user_id_str", "author_username", "user_screen_name"],
+               "from_id", "user_id_str", "author_username", "user_screen_name", "user_name", "created_by_id"],
     "timestamp": ["timestamp", "created_at", "datetime", "time", "date", "sent_at", "ts"],
     "reply_to": ["reply_to", "in_reply_to", "in_reply_to_id", "parent_id", "in_response_to_tweet_id"],
     # the conversation a message belongs to, as help desks and chat tools export it (one row per message)
