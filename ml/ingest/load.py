@@ -35,11 +35,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ml.ingest import slack
 from ml.ingest.columns import guess_text_column, guess_time_column, normalized
 from ml.ingest.email_reply import cut_replies
 from ml.ingest.read import FORMATS, GZIP_OK, read_file, read_table, resolve_paths, stem
 from ml.ingest.report import FileReport, LoadReport
-from ml.ingest.textclean import HTML_RE, clean_text
+from ml.ingest.textclean import HTML_RE, clean_text, join_parts
 from ml.ingest.timeparse import parse_timestamps
 from ml.runtime.errors import InputError
 from ml.units import thread_roots
@@ -95,11 +96,13 @@ ALIASES = {
     "id": ["message_id", "id", "msg_id", "tweet_id"],
     # nested objects of JSON exports read as dotted columns (ml.ingest.json_records): "user.id_str" → user_id_str
     "author": ["author", "author_id", "user", "user_id", "username", "sender", "sender_id", "requester_id",
-               "from_id", "user_id_str", "author_username", "user_screen_name", "user_name", "created_by_id"],
-    "timestamp": ["timestamp", "created_at", "datetime", "time", "date", "sent_at", "ts"],
-    "reply_to": ["reply_to", "in_reply_to", "in_reply_to_id", "parent_id", "in_response_to_tweet_id"],
+               "from_id", "user_id_str", "author_username", "user_screen_name", "user_name", "created_by_id",
+               "sender_name"],
+    "timestamp": ["timestamp", "created_at", "datetime", "time", "date", "sent_at", "ts", "timestamp_ms"],
+    "reply_to": ["reply_to", "in_reply_to", "in_reply_to_id", "parent_id", "in_response_to_tweet_id",
+                 "reply_to_message_id", "reference_message_id"],
     # the conversation a message belongs to, as help desks and chat tools export it (one row per message)
-    "thread": ["thread_id", "conversation_id", "ticket_id", "chat_id", "case_id"],
+    "thread": ["thread_id", "conversation_id", "ticket_id", "chat_id", "case_id", "thread_ts"],
     "inbound": ["inbound", "is_inbound", "direction", "author_type", "author_role", "sender_type",
                 "sender_role", "role", "is_customer", "from_customer", "incoming"],
 }
@@ -181,7 +184,9 @@ def _canonical(frame: pd.DataFrame, path: Path, m: ColumnMapping, report: LoadRe
     (``html_texts``, ``email_replies``)."""
     frame = frame.reset_index(drop=True)
     n = len(frame)
-    text, cut = cut_replies(frame[m.text].astype(object).where(frame[m.text].notna(), "").astype(str).map(clean_text))
+    raw = frame[m.text].astype(object)
+    raw = raw.map(join_parts) if raw.dtype == object else raw  # Telegram's lists of text parts
+    text, cut = cut_replies(raw.where(raw.notna(), "").astype(str).map(clean_text))
     if report is not None:  # a file's load (the API's records path keeps no report)
         report.html_texts += _html_count(frame[m.text])
         report.email_replies += cut
@@ -242,14 +247,19 @@ def _read_all(files: list[Path], explicit: ColumnMapping, inbound_only: bool, en
     parts = []
     for path in files:
         raw, info = read_file(path, encoding, sep)
+        rows, daily = len(raw), slack.is_daily_file(path)
+        if daily:  # a channel's day of a Slack export
+            raw, system = slack.prepare(raw, path)
+            report.dropped_system_messages += system
         layout, detected = detect_layout(list(raw.columns))
+        layout = "slack" if daily else layout
         used, guessed, timed = _guess_columns(raw, explicit.over(detected))
         _check_mapping(path, list(raw.columns), used, explicit)
         if inbound_only and used.inbound is None:
             raise InputError(f"{path}: --inbound-only needs inbound information (customer vs. "
                              "brand) but the file has no inbound column; drop --inbound-only for this data")
         report.files.append(FileReport(str(path), info.format, layout if layout != "unknown" else "mapped",
-                                       {k: v for k, v in asdict(used).items() if v}, len(raw),
+                                       {k: v for k, v in asdict(used).items() if v}, rows,
                                        encoding=info.encoding, delimiter=info.delimiter, text_guessed=guessed,
                                        sheet=info.sheet, time_guessed=timed, records_at=info.records_at,
                                        messages_in=info.messages_in, conversations=info.conversations))
@@ -357,7 +367,7 @@ def load_messages(
     """
     report = LoadReport()
     msgs = _read_all(resolve_paths(paths), _explicit(mapping, label_col), inbound_only, encoding, sep, report)
-    report.rows_read = len(msgs)
+    report.rows_read = len(msgs) + report.dropped_system_messages
     _unique_ids(msgs, report)
     _add_times(msgs, report)
     has_reply = msgs["reply_to"].notna().any()

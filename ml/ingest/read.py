@@ -39,6 +39,7 @@ import pyarrow.parquet as pq
 from ml.ingest.excel import read_excel
 from ml.ingest.json_records import json_records, records_frame
 from ml.ingest.nested_threads import conversation_frame
+from ml.ingest.slack import export_files
 from ml.runtime.errors import InputError
 
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json",
@@ -92,7 +93,8 @@ def stem(path: Path) -> str:
 
 
 def resolve_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
-    """Files to read: each path, or the supported files in a folder (sorted by name)."""
+    """Files to read: each path, or the supported files in a folder (sorted by name); of a Slack export's
+    folder, its channels' daily files (``ml.ingest.slack.export_files``)."""
     if isinstance(paths, (str, Path)):
         paths = [paths]
     supported = ", ".join(sorted(FORMATS)) + " (text formats also .gz)"
@@ -101,7 +103,9 @@ def resolve_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
         path = Path(raw)
         if not path.exists():
             raise InputError(f"{path}: file not found; check the path")
-        if path.is_dir():
+        if path.is_dir() and (slack := export_files(path)):
+            out.extend(slack)  # a Slack export: its channels' daily files (ml.ingest.slack)
+        elif path.is_dir():
             found = sorted(p for p in path.iterdir()  # "~$book.xlsx": the lock file of a workbook open in Excel
                            if p.is_file() and suffix_format(p)[0] and not p.name.startswith("~$"))
             if not found:

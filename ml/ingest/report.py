@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+MAX_FILE_LINES = 12  # files named one per line in summary_lines
+
 
 @dataclass
 class FileReport:
@@ -35,6 +37,7 @@ class LoadReport:
     rows_kept: int = 0
     dropped_empty_text: int = 0
     dropped_not_inbound: int = 0
+    dropped_system_messages: int = 0  # Slack's notices (joins, topic changes, ...; ml.ingest.slack.SYSTEM)
     renamed_duplicate_ids: int = 0
     timestamps_missing: int = 0
     timestamps_unparseable: int = 0
@@ -71,13 +74,16 @@ class LoadReport:
                     "to choose another)" if f.text_guessed else "")
                  + (f", time column {f.mapping['timestamp']!r} (the one that reads as timestamps; pass --time-col "
                     "to choose another)" if f.time_guessed else "") for f in self.files]
+        if len(lines) > MAX_FILE_LINES:  # a folder of many files (a Slack export's days)
+            rest = self.files[MAX_FILE_LINES - 1:]
+            lines = lines[:MAX_FILE_LINES - 1] + [f"... and {len(rest)} more files, {sum(f.rows_read for f in rest)} rows"]
         lines.append(f"kept {self.rows_kept} of {self.rows_read} rows")
         if self.html_texts:
             lines.append(f"texts with HTML markup, read as the text a browser shows: {self.html_texts}")
         if self.email_replies:
             lines.append("email bodies cut to their latest reply (quoted messages and signatures dropped): "
                          f"{self.email_replies}")
-        for name in ("dropped_empty_text", "dropped_not_inbound",
+        for name in ("dropped_empty_text", "dropped_not_inbound", "dropped_system_messages",
                      "renamed_duplicate_ids", "timestamps_missing", "timestamps_unparseable"):
             if getattr(self, name):
                 lines.append(f"{name.replace('_', ' ')}: {getattr(self, name)}")

@@ -6,6 +6,10 @@ tweets and 720 of 14,640 Twitter-Airline tweets carry entities. ``ftfy.fix_text`
 is not used: after decoding it changed no text on those sets except for uncurling quotes and
 normalising full-width Japanese punctuation, i.e. they hold no mojibake.
 
+``join_parts(value)``: a text exported as a list of parts (Telegram writes a message with a link or a
+mention as ``["Hi ", {"type": "link", "text": "https://…"}, " there"]``) as one string: its strings and its
+objects' ``text`` in order; any other value unchanged.
+
 ``clean_text(text)``: what ingest keeps of a message. A text with HTML markup (``HTML_RE``: a tag of
 HTML's own, ``<p>``, ``<br/>``, ``</div>``, ``<a href=…>``, as help-desk and chat exports write message
 bodies) is read as a browser shows it (``html_to_text``: the standard library's ``html.parser``; block
@@ -19,7 +23,7 @@ import html
 import re
 from html.parser import HTMLParser
 
-__all__ = ["HTML_RE", "clean_text", "decode_entities", "html_to_text"]
+__all__ = ["HTML_RE", "clean_text", "decode_entities", "html_to_text", "join_parts"]
 
 _BLOCK = frozenset({"p", "div", "br", "li", "ul", "ol", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6",
                     "blockquote", "pre", "hr", "section", "article", "header", "footer"})
@@ -76,6 +80,13 @@ def html_to_text(text: str) -> str:
     parser.close()
     lines = [re.sub(r"[ \t\r\f\v\u00a0]+", " ", line).strip() for line in "".join(parser.parts).split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def join_parts(value):
+    """A list of text parts as one string (module docstring); other values unchanged."""
+    if not isinstance(value, list):
+        return value
+    return "".join(p if isinstance(p, str) else str(p.get("text") or "") if isinstance(p, dict) else "" for p in value)
 
 
 def clean_text(text: str) -> str:

@@ -1,0 +1,82 @@
+"""Slack workspace exports: a folder with ``channels.json`` / ``users.json`` (and ``groups.json``,
+``dms.json``, ``mpims.json``) beside one folder per channel of daily files (``support/2024-03-01.json``,
+each an array of messages: ``{"type": "message", "user": "U024BE7LH", "text": "…", "ts":
+"1709290000.000200", "thread_ts": …, "subtype": …}``).
+
+``export_files(folder)`` → the daily files of every channel (sorted by channel, then day), or None when
+``folder`` is not a Slack export (no ``channels.json``, ``users.json``, ``groups.json``, ``dms.json`` or
+``mpims.json`` at its top, or no daily file below it). The workspace's own lists (users, channels, …)
+are not messages and are not read.
+
+``is_daily_file(path)`` → whether ``path`` is a channel's daily file of an export (its folder's parent is
+an export's top).
+
+``prepare(frame, path)`` → ``(frame, system)``: one daily file's messages with the channel (``channel``,
+the folder's name; ``message_id`` and ``thread_ts`` prefixed with it, as a ``ts`` is unique within a
+channel only), Slack's markup read as text (``<@U024BE7LH>`` → ``@U024BE7LH``, ``<#C123|support>`` →
+``#support``, ``<https://x.io|x.io>`` → ``https://x.io``, ``<!here>`` → ``@here``), and the workspace's
+own notices left out (``SYSTEM``: joins, leaves, topic and purpose changes, …; counted in ``system``). A
+thread's messages share ``thread_ts`` (the conversation column, for ``--unit conversation``).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+TOP_FILES = ("channels.json", "users.json", "groups.json", "dms.json", "mpims.json")
+DAY = re.compile(r"^\d{4}-\d{2}-\d{2}\.json$")
+#: subtypes of notices the workspace writes, not people
+SYSTEM = frozenset({"channel_join", "channel_leave", "channel_topic", "channel_purpose", "channel_name",
+                    "channel_archive", "channel_unarchive", "group_join", "group_leave", "group_topic",
+                    "group_purpose", "group_name", "group_archive", "group_unarchive", "pinned_item",
+                    "unpinned_item", "bot_add", "bot_remove", "channel_convert_to_private",
+                    "channel_convert_to_public", "reminder_add", "tombstone"})
+_LINK = re.compile(r"<((?:https?|mailto):[^|<>]+)(?:\|[^<>]*)?>")
+_USER = re.compile(r"<@([A-Z0-9]+)(?:\|[^<>]*)?>")
+_CHANNEL = re.compile(r"<#[A-Z0-9]+\|([^<>]*)>")
+_SPECIAL = re.compile(r"<!(here|channel|everyone)(?:\|[^<>]*)?>")
+
+
+def is_top(folder: Path) -> bool:
+    return folder.is_dir() and any((folder / name).is_file() for name in TOP_FILES)
+
+
+def is_daily_file(path: Path) -> bool:
+    return bool(DAY.match(path.name)) and is_top(path.parent.parent)
+
+
+def export_files(folder: Path) -> list[Path] | None:
+    """The channels' daily files of a Slack export (module docstring), or None."""
+    if not is_top(folder):
+        return None
+    days = sorted(p for sub in folder.iterdir() if sub.is_dir() for p in sub.iterdir()
+                  if p.is_file() and DAY.match(p.name))
+    return days or None
+
+
+def markup_as_text(text):
+    """Slack's ``<…>`` markup as the text a reader sees (module docstring); non-strings unchanged."""
+    if not isinstance(text, str) or "<" not in text:
+        return text
+    text = _LINK.sub(r"\1", text)
+    text = _USER.sub(r"@\1", text)
+    text = _CHANNEL.sub(r"#\1", text)
+    return _SPECIAL.sub(r"@\1", text)
+
+
+def prepare(frame: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, int]:
+    """One daily file's messages, with their channel, markup read, notices left out (module docstring)."""
+    system = frame["subtype"].isin(SYSTEM) if "subtype" in frame else pd.Series(False, index=frame.index)
+    frame = frame[~system].copy()
+    if "text" in frame:
+        frame["text"] = frame["text"].map(markup_as_text)
+    channel = path.parent.name
+    frame.insert(0, "channel", channel)
+    if "ts" in frame and "message_id" not in frame:  # ts is unique within a channel only
+        frame.insert(0, "message_id", channel + ":" + frame["ts"].astype(str))
+    if "thread_ts" in frame:
+        frame["thread_ts"] = frame["thread_ts"].map(lambda v: f"{channel}:{v}" if isinstance(v, str) and v else None)
+    return frame, int(system.sum())

@@ -1,0 +1,116 @@
+"""Chat tools' own exports (docs/ingest.md, "Chat exports"): a Slack workspace folder (ml/ingest/slack.py),
+Telegram's JSON (text as a list of parts; a full export's chats as conversations), Discord's and Messenger's
+field names. The texts are the bundled sample's real tweets."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from ml.ingest.load import load_messages
+from ml.ingest.slack import markup_as_text
+from ml.units import build_units
+from tests.fixtures.data import SAMPLE_DIR
+
+
+@pytest.fixture(scope="module")
+def tweets() -> list[str]:
+    return pd.read_csv(SAMPLE_DIR / "twcs_sample.csv", dtype=str)["text"].dropna().head(60).tolist()
+
+
+def slack_export(root, tweets):
+    """Two channels over two days; a thread of three in #support, joins and a topic change, Slack markup."""
+    (root / "channels.json").write_text(json.dumps([{"id": "C1", "name": "support", "purpose": {
+        "value": "Where customers ask the team about their orders and accounts"}}, {"id": "C2", "name": "general"}]))
+    (root / "users.json").write_text(json.dumps([{"id": "U1", "name": "ana", "real_name": "Ana Example"}]))
+    (root / "integration_logs.json").write_text("[]")
+    base = 1509357600  # 2017-10-30 10:00 UTC
+    days = {("support", "2017-10-30"): [
+        {"type": "message", "subtype": "channel_join", "user": "U9", "text": "<@U9> has joined the channel",
+         "ts": f"{base}.000100"},
+        {"type": "message", "user": "U1", "text": tweets[0] + " <@U2> see <https://example.com/help|the help page>",
+         "ts": f"{base + 60}.000200", "thread_ts": f"{base + 60}.000200", "reply_count": 2,
+         "replies": [{"user": "U2", "ts": f"{base + 120}.000300"}]},
+        {"type": "message", "user": "U2", "text": tweets[1], "ts": f"{base + 120}.000300",
+         "thread_ts": f"{base + 60}.000200", "parent_user_id": "U1"},
+        {"type": "message", "user": "U1", "text": tweets[2], "ts": f"{base + 180}.000400",
+         "thread_ts": f"{base + 60}.000200", "parent_user_id": "U1"}],
+        ("support", "2017-10-31"): [
+        {"type": "message", "user": "U3", "text": tweets[3], "ts": f"{base + 86400}.000100"},
+        {"type": "message", "subtype": "channel_topic", "user": "U1", "text": "set the channel topic: Orders",
+         "ts": f"{base + 86460}.000200"}],
+        ("general", "2017-10-30"): [
+        {"type": "message", "user": "U4", "text": tweets[4] + " <#C1|support> <!here>", "ts": f"{base}.000100"},
+        {"type": "message", "user": "U5", "text": tweets[5], "ts": f"{base + 30}.000500"}]}
+    for (channel, day), messages in days.items():
+        (root / channel).mkdir(exist_ok=True)
+        (root / channel / f"{day}.json").write_text(json.dumps(messages))
+    return days
+
+
+def test_a_slack_export_folder_reads_its_channels_days(tmp_path, tweets):
+    slack_export(tmp_path, tweets)
+    msgs, report = load_messages(tmp_path)
+    assert [f.path.split("/")[-2:] for f in report.files] == [["general", "2017-10-30.json"],
+                                                              ["support", "2017-10-30.json"],
+                                                              ["support", "2017-10-31.json"]]
+    assert {f.layout for f in report.files} == {"slack"} and report.files[1].rows_read == 4
+    assert report.dropped_system_messages == 2 and report.rows_read == 8 and len(msgs) == 6
+    assert any("dropped system messages: 2" in line for line in report.summary_lines())
+    assert msgs["text"].iloc[0] == tweets[4].strip() + " #support @here"
+    assert msgs["text"].iloc[2] == tweets[0].strip() + " @U2 see https://example.com/help"
+    assert msgs["message_id"].is_unique and msgs["message_id"].iloc[0] == "general:1509357600.000100"
+    assert msgs["author"].tolist() == ["U4", "U5", "U1", "U2", "U1", "U3"]
+    assert str(msgs["timestamp"].iloc[2].floor("s")) == "2017-10-30 10:01:00+00:00"
+    # a thread is one conversation; a message outside threads is its own
+    units = build_units(msgs, "conversation")
+    assert len(units) == 4 and units["text"].str.contains(tweets[1].strip()[:30], regex=False).sum() == 1
+    thread = units[units["member_id"] == "support:1509357660.000200"]
+    assert len(thread) == 1 and tweets[2].strip()[:30] in thread["text"].iloc[0]
+
+
+def test_slack_markup_reads_as_text():
+    assert markup_as_text("hi <@U024BE7LH|ana>, see <https://x.io/a?b=1|x.io> in <#C1|help> <!channel>") == \
+        "hi @U024BE7LH, see https://x.io/a?b=1 in #help @channel"
+    assert markup_as_text("I <3 it") == "I <3 it" and markup_as_text(None) is None
+
+
+def test_telegram_text_parts_and_a_full_export_of_chats(tmp_path, tweets):
+    def message(i, chat):
+        text = tweets[i] if i % 3 else [tweets[i][:20], {"type": "link", "text": "https://t.co/x"}, tweets[i][20:]]
+        return {"id": i, "type": "message", "date": f"2017-10-30T10:{i:02d}:00", "from": "Ana", "from_id": f"user{i % 4}",
+                "text": text, "text_entities": [{"type": "plain", "text": "x"}],
+                **({"reply_to_message_id": i - 1} if i % 5 == 1 else {})}
+    chats = [{"name": f"Shop {c}", "type": "personal_chat", "id": 100 + c,
+              "messages": [message(i, c) for i in range(10 * c, 10 * c + 10)]} for c in range(3)]
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps({"about": "Here is the data you requested.", "chats": {"about": "…", "list": chats}}))
+    msgs, report = load_messages(path)
+    f = report.files[0]
+    assert (f.records_at, f.messages_in, f.conversations) == ("chats.list", "messages", 3)
+    assert f.mapping["author"] == "from_id" and f.mapping["reply_to"] == "reply_to_message_id"
+    assert f.mapping["thread"] == "conversation.id" and len(msgs) == 30
+    assert msgs["text"].iloc[0] == (tweets[0][:20] + "https://t.co/x" + tweets[0][20:]).strip()
+    assert msgs["text"].iloc[1] == tweets[1].strip()
+    assert "[" not in "".join(msgs["text"].str[:1])  # no list written out as text
+
+
+def test_discord_and_messenger_field_names(tmp_path, tweets):
+    discord = {"guild": {"id": "1", "name": "Shop"}, "channel": {"id": "2", "name": "help"}, "messages": [
+        {"id": str(10 + i), "type": "Default", "timestamp": f"2017-10-30T10:{i:02d}:00+00:00", "content": tweets[i],
+         "author": {"id": f"a{i % 3}", "name": "x", "isBot": False}, "attachments": [], "reactions": [],
+         **({"reference": {"messageId": str(9 + i)}} if i else {})} for i in range(12)], "messageCount": 12}
+    (tmp_path / "discord.json").write_text(json.dumps(discord))
+    msgs, report = load_messages(tmp_path / "discord.json")
+    assert report.files[0].mapping["reply_to"] == "reference.messageId" and report.files[0].messages_in is None
+    assert msgs["reply_to"].tolist()[1:3] == ["10", "11"] and len(msgs) == 12
+    messenger = {"participants": [{"name": "Shop"}, {"name": "Ana"}], "title": "Ana", "messages": [
+        {"sender_name": "Ana" if i % 2 else "Shop", "timestamp_ms": 1509357600000 + 1000 * i, "content": tweets[i],
+         "is_geoblocked_for_viewer": False} for i in range(12)]}
+    (tmp_path / "message_1.json").write_text(json.dumps(messenger))
+    msgs, report = load_messages(tmp_path / "message_1.json")
+    f = report.files[0]
+    assert (f.records_at, f.mapping["author"], f.mapping["timestamp"]) == ("messages", "sender_name", "timestamp_ms")
+    assert str(msgs["timestamp"].iloc[1]) == "2017-10-30 10:00:01+00:00"
