@@ -64,6 +64,8 @@ def test_a_slack_export_folder_reads_its_channels_days(tmp_path, tweets):
     assert msgs["message_id"].is_unique and msgs["message_id"].iloc[0] == "general:1509357600.000100"
     assert msgs["author"].tolist() == ["U4", "U5", "U1", "U2", "U1", "U3"]
     assert str(msgs["timestamp"].iloc[2].floor("s")) == "2017-10-30 10:01:00+00:00"
+    # a thread's replies answer its first message (the brand/agent detector reads who answers whom)
+    assert msgs["reply_to"].tolist() == [None, None, None, "support:1509357660.000200", "support:1509357660.000200", None]
     # a thread is one conversation; a message outside threads is its own
     units = build_units(msgs, "conversation")
     assert len(units) == 4 and units["text"].str.contains(tweets[1].strip()[:30], regex=False).sum() == 1

@@ -18,7 +18,7 @@ const text = (v: unknown): string | null => (typeof v === "string" && v ? v : nu
 
 /** What ingest read without a name or a flag (the ingest report's `files`, conversation runs only): the sheet of
  * a workbook, the array of messages inside a JSON object, each conversation's nested messages, a text or time column found by its values, HTML bodies
- * read as text, email bodies cut to their latest reply (docs/ingest.md). */
+ * read as text, email bodies cut to their latest reply, Slack's notices left out (docs/ingest.md). */
 export function readNotes(source: RunSource | null | undefined): string[] {
   const load = source && "load" in source && isRecord(source.load) ? source.load : null;
   const files = Array.isArray(load?.files) ? load.files.filter(isRecord) : [];
@@ -42,6 +42,8 @@ export function readNotes(source: RunSource | null | undefined): string[] {
   if (html > 0) notes.push(`${html.toLocaleString("en-US")} HTML message bodies read as text`);
   const emails = typeof load?.email_replies === "number" ? load.email_replies : 0;
   if (emails > 0) notes.push(`${emails.toLocaleString("en-US")} email bodies cut to their latest reply`);
+  const system = typeof load?.dropped_system_messages === "number" ? load.dropped_system_messages : 0;
+  if (system > 0) notes.push(`${system.toLocaleString("en-US")} Slack notices (joins, topic changes, …) left out`);
   return [...new Set(notes)];
 }
 

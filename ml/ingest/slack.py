@@ -16,7 +16,9 @@ the folder's name; ``message_id`` and ``thread_ts`` prefixed with it, as a ``ts`
 channel only), Slack's markup read as text (``<@U024BE7LH>`` → ``@U024BE7LH``, ``<#C123|support>`` →
 ``#support``, ``<https://x.io|x.io>`` → ``https://x.io``, ``<!here>`` → ``@here``), and the workspace's
 own notices left out (``SYSTEM``: joins, leaves, topic and purpose changes, …; counted in ``system``). A
-thread's messages share ``thread_ts`` (the conversation column, for ``--unit conversation``).
+thread's messages share ``thread_ts`` (the conversation column, for ``--unit conversation``), and its
+replies get ``reply_to``, the thread's first message (Slack's replies answer it), so the brand/agent detector
+(``ml.filtering.agents``) sees who answers whom.
 """
 
 from __future__ import annotations
@@ -79,4 +81,6 @@ def prepare(frame: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, int]:
         frame.insert(0, "message_id", channel + ":" + frame["ts"].astype(str))
     if "thread_ts" in frame:
         frame["thread_ts"] = frame["thread_ts"].map(lambda v: f"{channel}:{v}" if isinstance(v, str) and v else None)
+        if "message_id" in frame and "reply_to" not in frame:  # a thread's replies answer its first message
+            frame["reply_to"] = frame["thread_ts"].where(frame["thread_ts"] != frame["message_id"])
     return frame, int(system.sum())

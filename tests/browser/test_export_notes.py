@@ -88,3 +88,49 @@ def test_overview_says_where_in_a_json_export_the_messages_were(json_run, page, 
     assert f"{load['email_replies']} email bodies cut to their latest reply" in text
     assert load["email_replies"] >= 100
     meta.screenshot(path=str(artifacts / "overview-json-export.png"))
+
+
+@pytest.fixture(scope="module")
+def slack_run(frontend_out: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, dict]]:
+    """The sample's reply threads as a Slack workspace export: one channel per brand, a file per channel and day,
+    replies in threads, a join notice at the start of every file."""
+    import json
+
+    from ml.ingest.load import load_messages
+
+    root = tmp_path_factory.mktemp("export-slack") / "acme-export"
+    root.mkdir()
+    msgs, _ = load_messages(SAMPLE_TWCS)
+    msgs = msgs.sort_values(["thread_id", "timestamp"], kind="stable")
+    (root / "channels.json").write_text(json.dumps([{"id": "C1", "name": "support"}]))
+    days: dict[tuple[str, str], list[dict]] = {}
+    for _, t in msgs.groupby("thread_id", sort=False):
+        agents = t[~t["inbound"].fillna(False)]["author"]
+        channel = agents.iloc[0].lower() if len(agents) else "general"
+        first = f"{t['timestamp'].iloc[0].timestamp():.6f}"
+        for r in t.itertuples():
+            ts = f"{r.timestamp.timestamp():.6f}"
+            days.setdefault((channel, r.timestamp.strftime("%Y-%m-%d")), []).append(
+                {"type": "message", "user": r.author, "text": r.text, "ts": ts,
+                 **({"thread_ts": first} if len(t) > 1 else {})})
+    for (channel, day), day_msgs in days.items():
+        (root / channel).mkdir(exist_ok=True)
+        join = {"type": "message", "subtype": "channel_join", "user": "U0", "text": "<@U0> has joined the channel",
+                "ts": "1.000000"}
+        (root / channel / f"{day}.json").write_text(json.dumps([join, *day_msgs]))
+    with served_run(root.parent, [str(root)], "backend-export-slack", "--unit", "conversation") as served:
+        yield served
+
+
+def test_overview_names_a_slack_export_and_its_notices(slack_run, page, artifacts):
+    server, manifest = slack_run
+    load = manifest["source"]["load"]
+    assert {f["layout"] for f in load["files"]} == {"slack"} and load["dropped_system_messages"] == len(load["files"])
+    assert manifest["agents"]["removed"] > 0  # the brands' replies in the threads are not members
+    page.goto(f"{server.url}/?run={quote(manifest['run_id'])}")
+    meta = page.get_by_test_id("run-meta")
+    meta.wait_for()
+    text = meta.inner_text()
+    assert f"acme-export (slack layout; {len(load['files']):,} Slack notices (joins, topic changes, …) left out)" in text
+    assert "each member is one conversation" in text
+    meta.screenshot(path=str(artifacts / "overview-slack-export.png"))
