@@ -5,6 +5,7 @@ field names. The texts are the bundled sample's real tweets."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -116,3 +117,38 @@ def test_discord_and_messenger_field_names(tmp_path, tweets):
     f = report.files[0]
     assert (f.records_at, f.mapping["author"], f.mapping["timestamp"]) == ("messages", "sender_name", "timestamp_ms")
     assert str(msgs["timestamp"].iloc[1]) == "2017-10-30 10:00:01+00:00"
+
+
+def test_a_zip_archive_is_read_as_the_folder_it_unpacks_to(tmp_path, tweets):
+    """A Slack export as Slack hands it over (a .zip), a folder zipped whole, and bad archives."""
+    import zipfile
+
+    from ml.runtime.errors import InputError
+
+    export = tmp_path / "export"
+    export.mkdir()
+    slack_export(export, tweets)
+    with zipfile.ZipFile(tmp_path / "slack.zip", "w") as z:
+        for f in sorted(export.rglob("*.json")):
+            z.write(f, f.relative_to(export).as_posix())
+        z.writestr("__MACOSX/support/._2017-10-30.json", "not json")
+        z.writestr("../evil.csv", "text\nescape")
+    msgs, report = load_messages(tmp_path / "slack.zip")
+    folder, _ = load_messages(export)
+    assert msgs.drop(columns="source_file").equals(folder.drop(columns="source_file")) and len(msgs) == 6
+    unzipped = Path(report.files[0].path).parents[1]  # the archive's folder; "../evil.csv" is not written beside it
+    assert {f.layout for f in report.files} == {"slack"} and not (unzipped.parent / "evil.csv").exists()
+    # a folder zipped whole: its one folder is read
+    pd.DataFrame({"text": tweets[:20], "author": "a"}).to_csv(tmp_path / "tickets.csv", index=False)
+    with zipfile.ZipFile(tmp_path / "tickets.zip", "w") as z:
+        z.write(tmp_path / "tickets.csv", "tickets-2024/tickets.csv")
+        z.writestr("tickets-2024/readme.txt", "exported by the help desk")
+    msgs, report = load_messages(tmp_path / "tickets.zip")
+    assert len(msgs) == 20 and report.files[0].path.endswith("tickets-2024/tickets.csv")
+    with zipfile.ZipFile(tmp_path / "notes.zip", "w") as z:
+        z.writestr("notes.txt", "nothing to read")
+    with pytest.raises(InputError, match=r"notes\.zip: the zip archive holds no supported file"):
+        load_messages(tmp_path / "notes.zip")
+    (tmp_path / "broken.zip").write_bytes(b"PK\x03\x04 truncated")
+    with pytest.raises(InputError, match=r"broken\.zip: cannot read as a zip archive"):
+        load_messages(tmp_path / "broken.zip")

@@ -37,6 +37,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ml.ingest.excel import read_excel
+from ml.ingest.archive import unpacked
 from ml.ingest.json_records import json_records, records_frame
 from ml.ingest.nested_threads import conversation_frame
 from ml.ingest.slack import export_files
@@ -94,7 +95,8 @@ def stem(path: Path) -> str:
 
 def resolve_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
     """Files to read: each path, or the supported files in a folder (sorted by name); of a Slack export's
-    folder, its channels' daily files (``ml.ingest.slack.export_files``)."""
+    folder, its channels' daily files (``ml.ingest.slack.export_files``); a zip archive is read as the folder
+    it unpacks to (``ml.ingest.archive``)."""
     if isinstance(paths, (str, Path)):
         paths = [paths]
     supported = ", ".join(sorted(FORMATS)) + " (text formats also .gz)"
@@ -103,17 +105,21 @@ def resolve_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
         path = Path(raw)
         if not path.exists():
             raise InputError(f"{path}: file not found; check the path")
+        archive = path if path.is_file() and path.suffix.lower() == ".zip" else None
+        if archive:
+            path = unpacked(archive)  # ml.ingest.archive
         if path.is_dir() and (slack := export_files(path)):
             out.extend(slack)  # a Slack export: its channels' daily files (ml.ingest.slack)
         elif path.is_dir():
             found = sorted(p for p in path.iterdir()  # "~$book.xlsx": the lock file of a workbook open in Excel
                            if p.is_file() and suffix_format(p)[0] and not p.name.startswith("~$"))
             if not found:
-                raise InputError(f"{path}: folder has no supported files; expected {supported}")
+                where = f"{archive}: the zip archive's top folder" if archive else f"{path}: folder"
+                raise InputError(f"{where} has no supported files; expected {supported}")
             out.extend(found)
         elif suffix_format(path)[0] is None:
             raise InputError(f"{path}: unsupported file type {''.join(path.suffixes) or '(none)'}; "
-                             f"use one of {supported}")
+                             f"use one of {supported}, or a .zip of them")
         else:
             out.append(path)
     if not out:
