@@ -36,8 +36,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ml.ingest.excel import read_excel
 from ml.ingest.archive import unpacked
+from ml.ingest.excel import read_excel
 from ml.ingest.json_records import json_records, records_frame
 from ml.ingest.nested_threads import conversation_frame
 from ml.ingest.slack import export_files
