@@ -109,14 +109,21 @@ def test_discord_and_messenger_field_names(tmp_path, tweets):
     msgs, report = load_messages(tmp_path / "discord.json")
     assert report.files[0].mapping["reply_to"] == "reference.messageId" and report.files[0].messages_in is None
     assert msgs["reply_to"].tolist()[1:3] == ["10", "11"] and len(msgs) == 12
+    def meta(text):  # Meta writes each UTF-8 byte as its own character: "I’m" becomes "Iâ\x80\x99m"
+        return text.encode("utf-8").decode("latin-1")
+    texts = [tweets[i] + (" I’m glad 😀 merci, café" if i % 2 else "") for i in range(12)]
     messenger = {"participants": [{"name": "Shop"}, {"name": "Ana"}], "title": "Ana", "messages": [
-        {"sender_name": "Ana" if i % 2 else "Shop", "timestamp_ms": 1509357600000 + 1000 * i, "content": tweets[i],
+        {"sender_name": "Ana" if i % 2 else "Shop", "timestamp_ms": 1509357600000 + 1000 * i, "content": meta(texts[i]),
          "is_geoblocked_for_viewer": False} for i in range(12)]}
     (tmp_path / "message_1.json").write_text(json.dumps(messenger))
     msgs, report = load_messages(tmp_path / "message_1.json")
     f = report.files[0]
     assert (f.records_at, f.mapping["author"], f.mapping["timestamp"]) == ("messages", "sender_name", "timestamp_ms")
     assert str(msgs["timestamp"].iloc[1]) == "2017-10-30 10:00:01+00:00"
+    # the garbled characters are repaired (ftfy), and only those texts are touched
+    assert msgs["text"].tolist() == [t.strip() for t in texts]
+    assert report.mojibake_repaired == sum(any(ord(c) > 127 for c in t) for t in texts) >= 6
+    assert any("repaired: " in line for line in report.summary_lines())
 
 
 def test_a_zip_archive_is_read_as_the_folder_it_unpacks_to(tmp_path, tweets):

@@ -42,6 +42,8 @@ export function readNotes(source: RunSource | null | undefined): string[] {
   if (html > 0) notes.push(`${html.toLocaleString("en-US")} HTML message bodies read as text`);
   const emails = typeof load?.email_replies === "number" ? load.email_replies : 0;
   if (emails > 0) notes.push(`${emails.toLocaleString("en-US")} email bodies cut to their latest reply`);
+  const garbled = typeof load?.mojibake_repaired === "number" ? load.mojibake_repaired : 0;
+  if (garbled > 0) notes.push(`${garbled.toLocaleString("en-US")} texts garbled by a wrong encoding repaired`);
   const system = typeof load?.dropped_system_messages === "number" ? load.dropped_system_messages : 0;
   if (system > 0) notes.push(`${system.toLocaleString("en-US")} Slack notices (joins, topic changes, …) left out`);
   return [...new Set(notes)];

@@ -40,7 +40,7 @@ from ml.ingest.columns import guess_text_column, guess_time_column, normalized
 from ml.ingest.email_reply import cut_replies
 from ml.ingest.read import FORMATS, GZIP_OK, read_file, read_table, resolve_paths, stem
 from ml.ingest.report import FileReport, LoadReport
-from ml.ingest.textclean import HTML_RE, clean_text, join_parts
+from ml.ingest.textclean import HTML_RE, clean_text, fix_mojibake, join_parts
 from ml.ingest.timeparse import parse_timestamps
 from ml.runtime.errors import InputError
 from ml.units import thread_roots
@@ -180,16 +180,20 @@ def _labels(values: pd.Series) -> pd.Series:
 
 def _canonical(frame: pd.DataFrame, path: Path, m: ColumnMapping, report: LoadReport | None = None) -> pd.DataFrame:
     """``frame`` in the canonical columns; texts cleaned (``clean_text``) and cut to an email's latest reply
-    (``cut_replies``); with a ``report``, the texts with HTML markup and the cut ones are counted in it
-    (``html_texts``, ``email_replies``)."""
+    (``cut_replies``), after mojibake is repaired (``fix_mojibake``); with a ``report``, the texts with HTML
+    markup, the cut ones and the repaired ones are counted in it (``html_texts``, ``email_replies``,
+    ``mojibake_repaired``)."""
     frame = frame.reset_index(drop=True)
     n = len(frame)
     raw = frame[m.text].astype(object)
     raw = raw.map(join_parts) if raw.dtype == object else raw  # Telegram's lists of text parts
-    text, cut = cut_replies(raw.where(raw.notna(), "").astype(str).map(clean_text))
+    raw = raw.where(raw.notna(), "").astype(str)
+    repaired = raw.map(fix_mojibake)
+    text, cut = cut_replies(repaired.map(clean_text))
     if report is not None:  # a file's load (the API's records path keeps no report)
         report.html_texts += _html_count(frame[m.text])
         report.email_replies += cut
+        report.mojibake_repaired += int((repaired != raw).sum())
     rows = np.arange(1, n + 1)
     fallback = pd.Series(rows, dtype="int64").astype(str).radd(f"{stem(path)}:").astype(object)
     if m.id:

@@ -43,6 +43,7 @@ class LoadReport:
     timestamps_unparseable: int = 0
     html_texts: int = 0             # texts with HTML markup, kept as the text a browser shows
     email_replies: int = 0          # email bodies cut to their latest reply (ml.ingest.email_reply)
+    mojibake_repaired: int = 0      # texts whose UTF-8 had been read as Latin-1 / Windows-1252, repaired (ftfy)
     timestamp_examples: list[dict] = field(default_factory=list)
     has_timestamps: bool = False
     has_authors: bool = False
@@ -80,6 +81,9 @@ class LoadReport:
         lines.append(f"kept {self.rows_kept} of {self.rows_read} rows")
         if self.html_texts:
             lines.append(f"texts with HTML markup, read as the text a browser shows: {self.html_texts}")
+        if self.mojibake_repaired:
+            lines.append("texts whose characters had been garbled by a wrong encoding (\"Iâ€™m\"), repaired: "
+                         f"{self.mojibake_repaired}")
         if self.email_replies:
             lines.append("email bodies cut to their latest reply (quoted messages and signatures dropped): "
                          f"{self.email_replies}")

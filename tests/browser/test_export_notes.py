@@ -54,7 +54,7 @@ def test_overview_says_which_columns_were_found_by_their_values(export_run, live
 def json_run(frontend_out: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, dict]]:
     """A help desk's API export of the sample's reply threads as tickets under data.tickets, each with its
     comments (customer and agent; the author nested, the requester the thread's first author); 100 customer
-    comments as email replies quoting the answer they got."""
+    comments as email replies quoting the answer they got, 40 bodies garbled by a wrong encoding."""
     import json
 
     from ml.ingest.load import load_messages
@@ -64,9 +64,15 @@ def json_run(frontend_out: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     msgs = msgs.sort_values(["thread_id", "timestamp"], kind="stable")
     quote = "\n\nSent from my iPhone\n\nOn Mon, 30 Oct 2017 at 10:00, Support <help@example.com> wrote:\n> Sorry!"
     emailed = set(msgs[msgs["inbound"].fillna(False)]["message_id"].head(100))
+    # 40 bodies garbled as when UTF-8 is read as Latin-1 ("I’m" → "Iâ\x80\x99m"): those with non-ASCII characters count
+    garbled = set(msgs[msgs["text"].str.contains(r"[^\x00-\x7f]")]["message_id"].head(40))
+
+    def body(r):
+        text = r.text + (quote if r.message_id in emailed else "")
+        return text.encode("utf-8").decode("latin-1") if r.message_id in garbled else text
     tickets = [{"id": root, "subject": "Twitter", "requester": {"id": t.iloc[0].author},
                 "comments": [{"id": r.message_id, "created_at": str(r.timestamp), "author": {"id": r.author},
-                              "body": r.text + (quote if r.message_id in emailed else "")} for r in t.itertuples()]}
+                              "body": body(r)} for r in t.itertuples()]}
                for root, t in msgs.groupby("thread_id", sort=False)]
     (work / "export.json").write_text(json.dumps({"pages": {"next": None}, "data": {"tickets": tickets}}))
     with served_run(work, [str(work / "export.json")], "backend-export-json") as served:
@@ -87,6 +93,7 @@ def test_overview_says_where_in_a_json_export_the_messages_were(json_run, page, 
     assert f"{load['files'][0]['conversations']:,} conversations with their messages under 'comments'" in text
     assert f"{load['email_replies']} email bodies cut to their latest reply" in text
     assert load["email_replies"] >= 100
+    assert load["mojibake_repaired"] == 40 and "40 texts garbled by a wrong encoding repaired" in text
     meta.screenshot(path=str(artifacts / "overview-json-export.png"))
 
 
