@@ -137,6 +137,9 @@ def test_detect_layout():
     name, m = detect_layout(["messageId", "conversationId", "HTMLBody", "authorID", "createdAt", "userName"])
     assert (m.id, m.thread, m.author, m.timestamp) == ("messageId", "conversationId", "authorID", "createdAt")
     assert detect_layout(["MessageBody", "userName"])[1].author == "userName"
+    # what reviews, surveys, intent sets and call logs name their text
+    for name in ("Review Text", "comment", "Sentence", "query", "Transcript", "tweet"):
+        assert detect_layout(["id", name, "rating", "label"])[1].text == name
 
 
 def test_a_file_without_a_text_name_takes_the_column_that_reads_as_free_text(tmp_path):
