@@ -138,7 +138,7 @@ def test_detect_layout():
     assert (m.id, m.thread, m.author, m.timestamp) == ("messageId", "conversationId", "authorID", "createdAt")
     assert detect_layout(["MessageBody", "userName"])[1].author == "userName"
     # what reviews, surveys, intent sets and call logs name their text
-    for name in ("Review Text", "comment", "Sentence", "query", "Transcript", "tweet"):
+    for name in ("Review Text", "comment", "Sentence", "Transcript", "tweet"):
         assert detect_layout(["id", name, "rating", "label"])[1].text == name
 
 

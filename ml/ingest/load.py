@@ -94,7 +94,7 @@ LAYOUTS = {
 ALIASES = {
     "text": ["text", "message", "body", "content", "utterance", "message_text", "message_body", "full_text",
              "message_content", "content_text", "chat_message", "comment", "comment_text", "comment_body", "review",
-             "review_text", "tweet", "tweet_text", "sentence", "question", "query", "transcript"],
+             "review_text", "tweet", "tweet_text", "sentence", "transcript"],
     "id": ["message_id", "id", "msg_id", "tweet_id"],
     # nested objects of JSON exports read as dotted columns (ml.ingest.json_records): "user.id_str" → user_id_str
     "author": ["author", "author_id", "user", "user_id", "username", "sender", "sender_id", "requester_id",
