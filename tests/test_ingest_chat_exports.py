@@ -159,3 +159,53 @@ def test_a_zip_archive_is_read_as_the_folder_it_unpacks_to(tmp_path, tweets):
     (tmp_path / "broken.zip").write_bytes(b"PK\x03\x04 truncated")
     with pytest.raises(InputError, match=r"broken\.zip: cannot read as a zip archive"):
         load_messages(tmp_path / "broken.zip")
+
+
+def whatsapp_chat(customer: str, texts: list[str], day: int, ios: bool) -> str:
+    """One chat as a phone exports it: the shop answers a customer; notices and a two-line message included."""
+    def line(minute, who, text):
+        if ios:
+            return f"[{day:02d}/11/2017, 10:{minute:02d}:00] {who}: {text}"
+        return f"11/{day}/17, 10:{minute:02d} AM - {who}: {text}"
+    head = ("[{d:02d}/11/2017, 09:59:00] Acme Shop: \u200eMessages and calls are end-to-end encrypted. No one outside "
+            "of this chat, not even WhatsApp, can read or listen to them.".format(d=day) if ios else
+            f"11/{day}/17, 9:59 AM - Messages and calls are end-to-end encrypted. No one outside of this chat, not "
+            "even WhatsApp, can read or listen to them. Tap to learn more.")
+    lines = [head, line(0, customer, texts[0] + "\nSent from the app"), line(1, "Acme Shop", texts[1]),
+             line(2, customer, "\u200eimage omitted" if ios else "<Media omitted>"), line(3, customer, texts[2])]
+    return "\n".join(lines) + "\n"
+
+
+def test_whatsapp_chats_as_phones_export_them(tmp_path, tweets):
+    """Four Android chats in a folder and one iOS chat in its zip; the shop writes in every chat."""
+    import zipfile
+
+    folder = tmp_path / "chats"
+    folder.mkdir()
+    for i, who in enumerate(["Maria Lopez", "+34 600 123 456", "Jon", "Ana B"]):
+        (folder / f"WhatsApp Chat with {who}.txt").write_text(whatsapp_chat(who, tweets[3 * i:3 * i + 3], 1 + i, False))
+    (folder / "readme.txt").write_text("exported on Friday\n")
+    with zipfile.ZipFile(tmp_path / "WhatsApp Chat - Lee.zip", "w") as z:
+        z.writestr("_chat.txt", whatsapp_chat("Lee", tweets[12:15], 9, True))
+        z.writestr("00000012-PHOTO-2017-11-09.jpg", b"\xff\xd8")
+    msgs, report = load_messages([folder, tmp_path / "WhatsApp Chat - Lee.zip"])
+    assert [f.layout for f in report.files] == ["whatsapp"] * 5 and len(msgs) == 15
+    # media placeholders and the iOS encryption notice (Android writes that one without an author: not a message)
+    assert report.dropped_system_messages == 6 and report.rows_read == 21
+    assert report.chats == 5 and report.chat_business_accounts == 1
+    shop = msgs["inbound"].eq(False)
+    assert shop.sum() == 5 and msgs.loc[shop, "author"].nunique() == 1 and msgs["inbound"].notna().all()
+    assert msgs.loc[~shop, "author"].nunique() == 5 and msgs["author"].str.fullmatch(r"wa-[0-9a-f]{10}").all()
+    assert not msgs["author"].str.contains("Maria|34 600", regex=True).any()  # names and numbers never kept
+    assert msgs["text"].eq(tweets[0].strip() + "\nSent from the app").sum() == 1  # a message's second line
+    assert msgs["timestamp"].min() == pd.Timestamp("2017-11-01 10:00:00", tz="UTC")
+    assert msgs["timestamp"].max() == pd.Timestamp("2017-11-09 10:03:00", tz="UTC")
+    units = build_units(msgs[msgs["inbound"]], "conversation")
+    assert len(units) == 5 and units["member_id"].str.startswith("chat-").all()
+    # fewer than three chats: nobody is called the business
+    msgs, report = load_messages(sorted(folder.glob("WhatsApp*"))[:2])
+    assert report.chats == 2 and report.chat_business_accounts == 0 and msgs["inbound"].isna().all()
+    (tmp_path / "notes.txt").write_text("Meeting notes\nnothing here\n")
+    from ml.runtime.errors import InputError
+    with pytest.raises(InputError, match=r"notes\.txt: not a WhatsApp chat export"):
+        load_messages(tmp_path / "notes.txt")

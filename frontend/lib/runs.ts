@@ -18,7 +18,8 @@ const text = (v: unknown): string | null => (typeof v === "string" && v ? v : nu
 
 /** What ingest read without a name or a flag (the ingest report's `files`, conversation runs only): the sheet of
  * a workbook, the array of messages inside a JSON object, each conversation's nested messages, a text or time column found by its values, HTML bodies
- * read as text, email bodies cut to their latest reply, Slack's notices left out (docs/ingest.md). */
+ * read as text, email bodies cut to their latest reply, Slack's and WhatsApp's notices left out, WhatsApp's
+ * business account (docs/ingest.md). */
 export function readNotes(source: RunSource | null | undefined): string[] {
   const load = source && "load" in source && isRecord(source.load) ? source.load : null;
   const files = Array.isArray(load?.files) ? load.files.filter(isRecord) : [];
@@ -45,7 +46,18 @@ export function readNotes(source: RunSource | null | undefined): string[] {
   const garbled = typeof load?.mojibake_repaired === "number" ? load.mojibake_repaired : 0;
   if (garbled > 0) notes.push(`${garbled.toLocaleString("en-US")} texts garbled by a wrong encoding repaired`);
   const system = typeof load?.dropped_system_messages === "number" ? load.dropped_system_messages : 0;
-  if (system > 0) notes.push(`${system.toLocaleString("en-US")} Slack notices (joins, topic changes, …) left out`);
+  const whatsapp = files.some((f) => f.layout === "whatsapp");
+  const tool = whatsapp && files.every((f) => f.layout === "whatsapp") ? "WhatsApp" : whatsapp ? "chat-tool" : "Slack";
+  const what = tool === "Slack" ? "joins, topic changes, …" : "media placeholders, …";
+  if (system > 0) notes.push(`${system.toLocaleString("en-US")} ${tool} notices (${what}) left out`);
+  const chats = typeof load?.chats === "number" ? load.chats : 0;
+  const business = typeof load?.chat_business_accounts === "number" ? load.chat_business_accounts : 0;
+  if (chats > 0)
+    notes.push(
+      business > 0
+        ? `${chats.toLocaleString("en-US")} chats; the account in half of them or more is read as the business`
+        : `${chats.toLocaleString("en-US")} chats; which side is the business is unknown (3 chats or more needed)`,
+    );
   return [...new Set(notes)];
 }
 

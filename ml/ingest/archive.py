@@ -3,8 +3,8 @@
 ``unpacked(path)`` → the folder to read instead of the archive: its members unpacked into a temporary
 folder (removed when the process ends), or, while that folder holds one folder and nothing beside it (an
 ``export/`` zipped whole), the one inside. ``ml.ingest.read.resolve_paths`` then reads it as any folder (a
-Slack export's channels, or the supported files at its top). Only members with a supported suffix
-(``ml.ingest.read.FORMATS``, gzipped ones too) are unpacked; a member whose path would leave the folder
+Slack export's channels, or the supported files at its top). Only members that are read
+(``ml.ingest.read.readable``: a supported suffix, a ``.txt`` only as a WhatsApp chat) are unpacked; a member whose path would leave the folder
 (absolute, or with ``..``), macOS's ``__MACOSX/`` copies and hidden files are skipped. An archive that
 cannot be read, or holds no supported file, is an ``InputError`` naming it.
 """
@@ -20,13 +20,13 @@ from pathlib import Path, PurePosixPath
 from ml.runtime.errors import InputError
 
 
-def _kept(name: str, supported) -> bool:
+def _kept(name: str, readable) -> bool:
     parts = PurePosixPath(name).parts
     if not parts or name.endswith("/") or PurePosixPath(name).is_absolute() or ".." in parts:
         return False
     if parts[0] == "__MACOSX" or any(p.startswith(".") for p in parts):
         return False
-    return supported(Path(parts[-1]))
+    return readable(Path(parts[-1]))
 
 
 _DONE: dict[tuple, Path] = {}  # an archive is unpacked once per process (kind detection reads it too)
@@ -42,14 +42,13 @@ def unpacked(path: Path) -> Path:
 
 
 def _unpack(path: Path) -> Path:
-    from ml.ingest.read import FORMATS, suffix_format
+    from ml.ingest.read import readable, supported_names
 
     try:
         with zipfile.ZipFile(path) as archive:
-            members = [m for m in archive.infolist() if _kept(m.filename, lambda p: suffix_format(p)[0] is not None)]
+            members = [m for m in archive.infolist() if _kept(m.filename, readable)]
             if not members:
-                raise InputError(f"{path}: the zip archive holds no supported file; expected "
-                                 f"{', '.join(sorted(FORMATS))} (text formats also .gz)")
+                raise InputError(f"{path}: the zip archive holds no supported file; expected {supported_names()}")
             folder = Path(tempfile.mkdtemp(prefix="personas-unzip-"))
             atexit.register(shutil.rmtree, folder, True)
             for member in members:

@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ml.ingest import slack
+from ml.ingest import slack, whatsapp
 from ml.ingest.columns import guess_text_column, guess_time_column, normalized
 from ml.ingest.email_reply import cut_replies
 from ml.ingest.read import FORMATS, GZIP_OK, read_file, read_table, resolve_paths, stem
@@ -251,14 +251,17 @@ def _read_all(files: list[Path], explicit: ColumnMapping, inbound_only: bool, en
               sep: str | None, report: LoadReport) -> pd.DataFrame:
     """Every file in canonical columns (plus the raw `_time`), one after the other."""
     parts = []
+    chats = whatsapp.header_format([p for p in files if FORMATS.get(p.suffix.lower()) == "whatsapp"])
+    report.chat_format = chats
     for path in files:
-        raw, info = read_file(path, encoding, sep)
-        rows, daily = len(raw), slack.is_daily_file(path)
+        raw, info = read_file(path, encoding, sep, chat_format=chats)
+        rows, daily = len(raw) + info.notices, slack.is_daily_file(path)
+        report.dropped_system_messages += info.notices  # a WhatsApp chat's notices
         if daily:  # a channel's day of a Slack export
             raw, system = slack.prepare(raw, path)
             report.dropped_system_messages += system
         layout, detected = detect_layout(list(raw.columns))
-        layout = "slack" if daily else layout
+        layout = "slack" if daily else "whatsapp" if info.format == "whatsapp" else layout
         used, guessed, timed = _guess_columns(raw, explicit.over(detected))
         _check_mapping(path, list(raw.columns), used, explicit)
         if inbound_only and used.inbound is None:
@@ -355,6 +358,15 @@ def _record_presence(msgs: pd.DataFrame, report: LoadReport, has_reply: bool) ->
     report.has_inbound = bool(msgs["inbound"].notna().any())
 
 
+def _whatsapp_sides(msgs: pd.DataFrame, report: LoadReport) -> None:
+    """WhatsApp chats: the account in half of them or more is the business (``ml.ingest.whatsapp.mark_business``)."""
+    names = {Path(f.path).name for f in report.files if f.layout == "whatsapp"}
+    if names:
+        rows = msgs["source_file"].isin(names)
+        report.chats = int(msgs.loc[rows, "thread_id"].nunique())
+        report.chat_business_accounts = len(whatsapp.mark_business(msgs, rows))
+
+
 def load_messages(
     paths: str | Path | Iterable[str | Path],
     mapping: ColumnMapping | None = None,
@@ -378,6 +390,7 @@ def load_messages(
     _add_times(msgs, report)
     has_reply = msgs["reply_to"].notna().any()
     msgs["thread_id"] = thread_ids(msgs)
+    _whatsapp_sides(msgs, report)
     msgs = _typed(_drop_rows(msgs, inbound_only, report))
     _record_presence(msgs, report, bool(has_reply))
     if len(msgs) == 0:

@@ -41,10 +41,11 @@ from ml.ingest.excel import read_excel
 from ml.ingest.json_records import json_records, records_frame
 from ml.ingest.nested_threads import conversation_frame
 from ml.ingest.slack import export_files
+from ml.ingest.whatsapp import is_chat_file, read_chat
 from ml.runtime.errors import InputError
 
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json",
-           ".parquet": "parquet", ".pq": "parquet", ".xlsx": "xlsx"}
+           ".parquet": "parquet", ".pq": "parquet", ".xlsx": "xlsx", ".txt": "whatsapp"}
 GZIP_OK = {"csv", "tsv", "jsonl", "json"}
 DELIMITERS = (",", ";", "\t", "|")
 #: byte-order marks, longest first (the UTF-32 LE mark starts with the UTF-16 LE one):
@@ -68,6 +69,7 @@ class TableInfo:
     records_at: str | None = None  # JSON: the key path of the array of messages under the top object
     messages_in: str | None = None  # JSON: the key path of each conversation's array of messages (comments)
     conversations: int = 0          # JSON: conversations whose nested messages were read
+    notices: int = 0                # WhatsApp: the tool's own notices left out (ml.ingest.whatsapp)
 
 
 # ---------------------------------------------------------------- paths
@@ -82,6 +84,19 @@ def suffix_format(path: Path) -> tuple[str | None, bool]:
     if fmt is not None and gz and fmt not in GZIP_OK:
         fmt = None
     return fmt, gz
+
+
+def readable(path: Path) -> bool:
+    """Whether a file found in a folder or an archive is read: a supported suffix; a ``.txt`` only as a
+    WhatsApp chat's name (``ml.ingest.whatsapp.is_chat_file``: not a readme.txt); not "~$book.xlsx", the lock
+    file of a workbook open in Excel."""
+    fmt = suffix_format(path)[0]
+    return bool(fmt) and not path.name.startswith("~$") and (fmt != "whatsapp" or is_chat_file(path))
+
+
+def supported_names() -> str:
+    """The suffixes read, for error messages."""
+    return ", ".join(sorted(s for s in FORMATS if s != ".txt")) + " (text formats also .gz), WhatsApp chats (.txt)"
 
 
 def stem(path: Path) -> str:
@@ -99,7 +114,7 @@ def resolve_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
     it unpacks to (``ml.ingest.archive``)."""
     if isinstance(paths, (str, Path)):
         paths = [paths]
-    supported = ", ".join(sorted(FORMATS)) + " (text formats also .gz)"
+    supported = supported_names()
     out: list[Path] = []
     for raw in paths:
         path = Path(raw)
@@ -111,8 +126,7 @@ def resolve_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
         if path.is_dir() and (slack := export_files(path)):
             out.extend(slack)  # a Slack export: its channels' daily files (ml.ingest.slack)
         elif path.is_dir():
-            found = sorted(p for p in path.iterdir()  # "~$book.xlsx": the lock file of a workbook open in Excel
-                           if p.is_file() and suffix_format(p)[0] and not p.name.startswith("~$"))
+            found = sorted(p for p in path.iterdir() if p.is_file() and readable(p))
             if not found:
                 where = f"{archive}: the zip archive's top folder" if archive else f"{path}: folder"
                 raise InputError(f"{where} has no supported files; expected {supported}")
@@ -369,13 +383,17 @@ def normalize_sep(sep: str | None) -> str | None:
 
 
 def read_file(path: Path, encoding: str | None = None, sep: str | None = None,
-              conversations: bool = True) -> tuple[pd.DataFrame, TableInfo]:
+              conversations: bool = True, chat_format: str | None = None) -> tuple[pd.DataFrame, TableInfo]:
     """Raw table of one file (text formats as strings) and how it was read; with ``conversations``, JSON
-    conversations that nest their messages are read one row per message (``ml.ingest.nested_threads``)."""
+    conversations that nest their messages are read one row per message (``ml.ingest.nested_threads``);
+    ``chat_format``: WhatsApp chats' line header (``ml.ingest.whatsapp.header_format``)."""
     fmt, gz = suffix_format(path)
     sep = normalize_sep(sep)
     if fmt == "parquet":
         frame, info = _read_parquet(path), TableInfo(fmt)
+    elif fmt == "whatsapp":
+        frame, notices = read_chat(path, chat_format)
+        info = TableInfo(fmt, "utf-8", notices=notices)
     elif fmt == "xlsx":
         frame, sheet = read_excel(path)
         info = TableInfo(fmt, sheet=sheet)

@@ -37,13 +37,17 @@ class LoadReport:
     rows_kept: int = 0
     dropped_empty_text: int = 0
     dropped_not_inbound: int = 0
-    dropped_system_messages: int = 0  # Slack's notices (joins, topic changes, ...; ml.ingest.slack.SYSTEM)
+    dropped_system_messages: int = 0  # the chat tool's notices: Slack's joins, topic changes, ... (ml.ingest.slack
+                                      # .SYSTEM), WhatsApp's media placeholders, ... (ml.ingest.whatsapp.NOTICES)
     renamed_duplicate_ids: int = 0
     timestamps_missing: int = 0
     timestamps_unparseable: int = 0
     html_texts: int = 0             # texts with HTML markup, kept as the text a browser shows
     email_replies: int = 0          # email bodies cut to their latest reply (ml.ingest.email_reply)
     mojibake_repaired: int = 0      # texts whose UTF-8 had been read as Latin-1 / Windows-1252, repaired (ftfy)
+    chats: int = 0                  # WhatsApp chats read
+    chat_format: str | None = None  # WhatsApp: the line header read over all chats ("%m/%d/%y, %I:%M %p - %name:")
+    chat_business_accounts: int = 0  # WhatsApp: accounts in half the chats or more, read as the business
     timestamp_examples: list[dict] = field(default_factory=list)
     has_timestamps: bool = False
     has_authors: bool = False
@@ -81,6 +85,11 @@ class LoadReport:
         lines.append(f"kept {self.rows_kept} of {self.rows_read} rows")
         if self.html_texts:
             lines.append(f"texts with HTML markup, read as the text a browser shows: {self.html_texts}")
+        if self.chats:
+            lines.append(f"WhatsApp chats: {self.chats}, lines read as {self.chat_format or 'each chat shows'}; " + (
+                f"{self.chat_business_accounts} account(s) writing in half of them or more read as the business "
+                "(their messages the company's side)" if self.chat_business_accounts else
+                "no account writes in half of them (3 chats or more needed), so no side is known"))
         if self.mojibake_repaired:
             lines.append("texts whose characters had been garbled by a wrong encoding (\"Iâ€™m\"), repaired: "
                          f"{self.mojibake_repaired}")

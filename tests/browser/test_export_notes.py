@@ -141,3 +141,44 @@ def test_overview_names_a_slack_export_and_its_notices(slack_run, page, artifact
     assert f"acme-export (slack layout; {len(load['files']):,} Slack notices (joins, topic changes, …) left out)" in text
     assert "each member is one conversation" in text
     meta.screenshot(path=str(artifacts / "overview-slack-export.png"))
+
+
+@pytest.fixture(scope="module")
+def whatsapp_run(frontend_out: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, dict]]:
+    """The sample's reply threads as a shop's WhatsApp chats (Android's export, a month-first locale): one chat per
+    thread with the customer who opened it, every brand reply written by "Acme Shop", a photo placeholder in each."""
+    from ml.ingest.load import load_messages
+
+    folder = tmp_path_factory.mktemp("export-whatsapp") / "chats"
+    folder.mkdir()
+    msgs, _ = load_messages(SAMPLE_TWCS)
+    msgs = msgs.sort_values(["thread_id", "timestamp"], kind="stable")
+    for i, (_, t) in enumerate(msgs.groupby("thread_id", sort=False)):
+        customer = t["author"].iloc[0]
+        t = t[(t["author"] == customer) | ~t["inbound"].fillna(False)]
+        if len(t) < 2:
+            continue
+        def line(when, who, text):
+            return f"{when.month}/{when.day}/{when.strftime('%y')}, {when.strftime('%I:%M %p').lstrip('0')} - {who}: {text}"
+        lines = [line(r.timestamp, f"Customer {customer}" if r.author == customer else "Acme Shop", r.text)
+                 for r in t.itertuples()]
+        lines.append(line(t["timestamp"].iloc[-1], f"Customer {customer}", "<Media omitted>"))
+        (folder / f"WhatsApp Chat with Customer {i}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with served_run(folder.parent, [str(folder)], "backend-export-whatsapp", "--unit", "conversation") as served:
+        yield served
+
+
+def test_overview_names_the_chats_and_the_business(whatsapp_run, page, artifacts):
+    server, manifest = whatsapp_run
+    load = manifest["source"]["load"]
+    assert load["chat_business_accounts"] == 1 and load["chat_format"] == "%m/%d/%y, %I:%M %p - %name:"
+    assert load["dropped_system_messages"] == load["chats"] == len(load["files"])
+    assert manifest["agents"]["removed"] > 0  # the shop's replies are not members
+    page.goto(f"{server.url}/?run={quote(manifest['run_id'])}")
+    meta = page.get_by_test_id("run-meta")
+    meta.wait_for()
+    text = meta.inner_text()
+    assert f"{load['chats']:,} WhatsApp notices (media placeholders, …) left out" in text
+    assert f"{load['chats']:,} chats; the account in half of them or more is read as the business" in text
+    assert "90% within 30 Oct 2017 – 26 Nov 2017" in text  # month first, as the chats were written
+    meta.screenshot(path=str(artifacts / "overview-whatsapp-export.png"))

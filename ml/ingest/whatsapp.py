@@ -1,0 +1,119 @@
+"""WhatsApp chat exports ("Export chat" on a phone, WhatsApp Business included): one text file per chat,
+``WhatsApp Chat with NAME.txt`` (Android) or ``_chat.txt`` inside ``WhatsApp Chat - NAME.zip`` (iOS), one line
+per message, ``12/31/20, 9:41 PM - Maria Lopez: Hi, my order…`` or ``[31/12/2020, 21:41:05] Maria Lopez: Hi…``,
+a message's further lines below it.
+
+``is_chat_file(path)`` → whether a text file in a folder or archive is read as a chat: its name is one of
+those two (a ``readme.txt`` beside the data is not). A ``.txt`` named on the command line is always tried.
+
+``header_format(paths)`` → the line header's format (``%m/%d/%y, %I:%M %p - %name:``) read by ``whatstk`` over all
+the chats of a load at once: its automatic reading covers the date orders and 12/24-hour clocks of the phones'
+locales, and a short chat alone rarely tells the day from the month.
+
+``read_chat(path, hformat)`` → ``(frame, notices)``: the chat's messages, parsed by ``whatstk`` with that
+format (else, or when the chat does not read with it, the chat's own), with the columns
+``message_id`` (chat and line), ``chat_id`` (the chat, read as the conversation column for ``--unit
+conversation``), ``author`` (a pseudonym of the name or phone number the export shows: ``wa-`` and 10 hex
+digits of its SHA-1, the same in every chat and every run, so names and numbers never reach a run's files),
+``timestamp`` (the phone's local time, with no zone: it is read as times without a zone are, docs/ingest.md)
+and ``text``. WhatsApp's own notices (``NOTICES``: the encryption notice, media and deleted-message
+placeholders, missed calls) are left out and counted in ``notices``. A file whatstk cannot read is an
+``InputError`` naming it.
+
+``mark_business(msgs, chat_rows)`` → the business's pseudonyms: over three chats or more, an author who writes
+in at least half of them is the account whose phone exported them (a shop answers every customer; a customer
+writes in their own chat), and ``inbound`` is set false for its messages and true for the others in those rows
+(where no side was given). With fewer chats nobody is marked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from ml.runtime.errors import InputError
+
+#: WhatsApp's own lines, not people's (the whole message, any case; "\u200e" marks stripped first)
+NOTICES = re.compile(
+    r"(messages and calls are end-to-end encrypted.*|<media omitted>|(image|video|audio|sticker|gif|document|"
+    r"contact card) omitted|this message was deleted|you deleted this message|missed (voice|video|group voice|"
+    r"group video) call|null|waiting for this message.*|<view once voice message omitted>)",
+    re.IGNORECASE | re.DOTALL)
+MIN_CHATS = 3  # chats needed before the account writing in half of them is called the business
+
+
+def is_chat_file(path: Path) -> bool:
+    name = path.name.lower()
+    return name == "_chat.txt" or (name.startswith("whatsapp chat") and name.endswith(".txt"))
+
+
+def pseudonym(name: str) -> str:
+    return "wa-" + hashlib.sha1(name.strip().encode("utf-8")).hexdigest()[:10]
+
+
+def header_format(paths: list[Path], lines_per_chat: int = 2000) -> str | None:
+    """The line header's format read over all the chats at once (whatstk's ``extract_header_from_text``):
+    one chat of a day or two rarely shows whether "11/1/17" is the 1st of November or the 11th of January, and
+    the chats of one phone share its format. None when there are no chats or no format is found."""
+    if not paths:
+        return None
+    from whatstk.whatsapp.auto_header import extract_header_from_text
+
+    heads = []
+    for path in paths:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as fh:
+                heads += [line for _, line in zip(range(lines_per_chat), fh) if line[:1].isdigit() or line[:1] == "["]
+        except OSError:
+            continue
+    return extract_header_from_text("".join(heads)) if heads else None
+
+
+def read_chat(path: Path, hformat: str | None = None) -> tuple[pd.DataFrame, int]:
+    """The chat's messages and how many notices were left out (module docstring); ``hformat``: the header
+    format of all the chats read (``header_format``), else whatstk reads this chat's own."""
+    from whatstk import WhatsAppChat
+
+    raw = None
+    if hformat:  # a chat from another phone (another format) is read with its own
+        try:
+            raw = WhatsAppChat.from_source(filepath=str(path), hformat=hformat).df
+        except (RuntimeError, ValueError, KeyError, IndexError):
+            raw = None
+    try:
+        raw = raw if raw is not None and len(raw) else WhatsAppChat.from_source(filepath=str(path)).df
+    except (RuntimeError, ValueError, KeyError, IndexError) as err:
+        raise InputError(f"{path}: not a WhatsApp chat export (its lines do not start with a date and an "
+                         f"author: {str(err)[:80]}); other text files are not read: export them as CSV") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text; a WhatsApp export is UTF-8, export the chat again") from None
+    text = raw["message"].astype(str).str.replace("\u200e", "", regex=False).str.strip()
+    notice = text.str.fullmatch(NOTICES.pattern, case=False)
+    chat = "chat-" + hashlib.sha1(str(path.resolve()).encode("utf-8")).hexdigest()[:10]
+    kept = ~notice.to_numpy()
+    rows = pd.Series(range(1, len(raw) + 1))[kept]
+    frame = pd.DataFrame({
+        "message_id": (chat + ":" + rows.astype(str)).to_numpy(),
+        "chat_id": chat,
+        "author": raw["username"].astype(str)[kept].map(pseudonym).to_numpy(),
+        "timestamp": pd.to_datetime(raw["date"])[kept].dt.strftime("%Y-%m-%dT%H:%M:%S").to_numpy(),
+        "text": text[kept].to_numpy(),
+    })
+    return frame, int(notice.sum())
+
+
+def mark_business(msgs: pd.DataFrame, chat_rows: pd.Series) -> list[str]:
+    """The business's pseudonyms, its messages marked outbound in ``chat_rows`` (module docstring)."""
+    chats = msgs.loc[chat_rows, "thread_id"]
+    n_chats = chats.nunique()
+    if n_chats < MIN_CHATS:
+        return []
+    reach = msgs.loc[chat_rows].groupby("author")["thread_id"].nunique()
+    business = sorted(reach.index[reach >= n_chats / 2])
+    if business:
+        unset = chat_rows & msgs["inbound"].isna()
+        msgs.loc[unset, "inbound"] = ~msgs.loc[unset, "author"].isin(business)
+    return business
