@@ -1,5 +1,5 @@
 """The run overview says what ingest read without being told (ml.ingest, docs/ingest.md): a help desk's Excel
-export of the bundled TWCS sample, message bodies in HTML under "Comment Body", times under "Created"."""
+export of the bundled TWCS sample, message bodies in HTML under "Public Reply", times under "Created"."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def export_run(frontend_out: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         "Ticket": sample["tweet_id"].astype(str),
         "Author Role": ["end-user" if str(v).lower() == "true" else "agent" for v in sample["inbound"]],
         "Created": sample["created_at"],
-        "Comment Body": ["<p>" + t.replace("\n", "<br>") + "</p>" for t in sample["text"]],
+        "Public Reply": ["<p>" + t.replace("\n", "<br>") + "</p>" for t in sample["text"]],
     }).to_excel(work / "tickets.xlsx", sheet_name="Comments", index=False)
     with served_run(work, [str(work / "tickets.xlsx")], "backend-export") as served:
         yield served
@@ -37,7 +37,7 @@ def test_overview_says_which_columns_were_found_by_their_values(export_run, live
     meta.wait_for()
     text = meta.inner_text()
     assert "tickets.xlsx (mapped layout; sheet 'Comments' (1 of 1);" in text
-    assert "text column 'Comment Body' and time column 'Created' found by their values" in text
+    assert "text column 'Public Reply' and time column 'Created' found by their values" in text
     assert f"{manifest['source']['load']['html_texts']:,} HTML message bodies read as text" in text
     meta.screenshot(path=str(artifacts / "overview-export-notes.png"))
     selector = page.get_by_role("combobox").first.inner_text()
