@@ -2,9 +2,9 @@
 
 ``unpacked(path)`` → the folder to read instead of the archive: its members unpacked into a temporary
 folder (removed when the process ends), or, while that folder holds one folder and nothing beside it (an
-``export/`` zipped whole), the one inside. ``ml.ingest.read.resolve_paths`` then reads it as any folder (a
+``export/`` zipped whole), the one inside. ``ml.ingest.paths.resolve_paths`` then reads it as any folder (a
 Slack export's channels, or the supported files at its top). Only members that are read
-(``ml.ingest.read.readable``: a supported suffix, a ``.txt`` only as a WhatsApp chat) are unpacked; a member whose path would leave the folder
+(``ml.ingest.paths.readable``: a supported suffix, a ``.txt`` only as a WhatsApp chat) are unpacked; a member whose path would leave the folder
 (absolute, or with ``..``), macOS's ``__MACOSX/`` copies and hidden files are skipped. An archive that
 cannot be read, or holds no supported file, is an ``InputError`` naming it.
 """
@@ -42,7 +42,7 @@ def unpacked(path: Path) -> Path:
 
 
 def _unpack(path: Path) -> Path:
-    from ml.ingest.read import readable, supported_names
+    from ml.ingest.paths import readable, supported_names
 
     try:
         with zipfile.ZipFile(path) as archive:

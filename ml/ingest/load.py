@@ -38,7 +38,8 @@ import pandas as pd
 from ml.ingest import slack, whatsapp
 from ml.ingest.columns import guess_text_column, guess_time_column, normalized
 from ml.ingest.email_reply import cut_replies
-from ml.ingest.read import FORMATS, GZIP_OK, read_file, read_table, resolve_paths, stem
+from ml.ingest.paths import FORMATS, GZIP_OK, resolve_paths, stem
+from ml.ingest.read import read_file, read_table
 from ml.ingest.report import FileReport, LoadReport
 from ml.ingest.textclean import HTML_RE, clean_text, fix_mojibake, join_parts
 from ml.ingest.timeparse import parse_timestamps
@@ -358,15 +359,6 @@ def _record_presence(msgs: pd.DataFrame, report: LoadReport, has_reply: bool) ->
     report.has_inbound = bool(msgs["inbound"].notna().any())
 
 
-def _whatsapp_sides(msgs: pd.DataFrame, report: LoadReport) -> None:
-    """WhatsApp chats: the account in half of them or more is the business (``ml.ingest.whatsapp.mark_business``)."""
-    names = {Path(f.path).name for f in report.files if f.layout == "whatsapp"}
-    if names:
-        rows = msgs["source_file"].isin(names)
-        report.chats = int(msgs.loc[rows, "thread_id"].nunique())
-        report.chat_business_accounts = len(whatsapp.mark_business(msgs, rows))
-
-
 def load_messages(
     paths: str | Path | Iterable[str | Path],
     mapping: ColumnMapping | None = None,
@@ -390,7 +382,7 @@ def load_messages(
     _add_times(msgs, report)
     has_reply = msgs["reply_to"].notna().any()
     msgs["thread_id"] = thread_ids(msgs)
-    _whatsapp_sides(msgs, report)
+    whatsapp.mark_sides(msgs, report)
     msgs = _typed(_drop_rows(msgs, inbound_only, report))
     _record_presence(msgs, report, bool(has_reply))
     if len(msgs) == 0:

@@ -1,8 +1,8 @@
-"""Ingest, file level: which files to read, their encoding, delimiter and raw table.
+"""Ingest, file level: a file's encoding, delimiter and raw table (which files are read: `ml.ingest.paths`).
 
 `read_file(path, encoding=None, sep=None)` returns a file's raw table (text formats as strings)
-and a `TableInfo` saying how it was read; `read_table` is the same returning the format name;
-`resolve_paths` expands folders. Rules (docs/ingest.md):
+and a `TableInfo` saying how it was read; `read_table` is the same returning the format name.
+Rules (docs/ingest.md):
 
 - Encoding: a byte-order mark decides (UTF-8, UTF-16 LE/BE, UTF-32 LE/BE); without one the
   bytes must be UTF-8. Other bytes are refused with their byte offset, line and a guess of the
@@ -19,6 +19,7 @@ and a `TableInfo` saying how it was read; `read_table` is the same returning the
 - JSON: an array of objects, JSON Lines, or an object holding the array under a key (reported), nested
   fields as dotted columns (`ml.ingest.json_records`); conversations that nest their messages (a ticket's
   comments) one row per message (`ml.ingest.nested_threads`; not for `read_table`, which event logs use).
+- WhatsApp chats (.txt): `ml.ingest.whatsapp`.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ import csv
 import gzip
 import io
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,17 +36,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ml.ingest.archive import unpacked
 from ml.ingest.excel import read_excel
 from ml.ingest.json_records import json_records, records_frame
 from ml.ingest.nested_threads import conversation_frame
-from ml.ingest.slack import export_files
-from ml.ingest.whatsapp import is_chat_file, read_chat
+from ml.ingest.paths import suffix_format
+from ml.ingest.whatsapp import read_chat
 from ml.runtime.errors import InputError
 
-FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json",
-           ".parquet": "parquet", ".pq": "parquet", ".xlsx": "xlsx", ".txt": "whatsapp"}
-GZIP_OK = {"csv", "tsv", "jsonl", "json"}
 DELIMITERS = (",", ";", "\t", "|")
 #: byte-order marks, longest first (the UTF-32 LE mark starts with the UTF-16 LE one):
 #: (mark, codec that strips it, name reported)
@@ -70,75 +66,6 @@ class TableInfo:
     messages_in: str | None = None  # JSON: the key path of each conversation's array of messages (comments)
     conversations: int = 0          # JSON: conversations whose nested messages were read
     notices: int = 0                # WhatsApp: the tool's own notices left out (ml.ingest.whatsapp)
-
-
-# ---------------------------------------------------------------- paths
-
-
-def suffix_format(path: Path) -> tuple[str | None, bool]:
-    """(format name or None when unsupported, gzipped?) from the file name."""
-    suffixes = [s.lower() for s in path.suffixes]
-    gz = bool(suffixes) and suffixes[-1] == ".gz"
-    ext = suffixes[-2] if gz and len(suffixes) > 1 else (suffixes[-1] if suffixes and not gz else "")
-    fmt = FORMATS.get(ext)
-    if fmt is not None and gz and fmt not in GZIP_OK:
-        fmt = None
-    return fmt, gz
-
-
-def readable(path: Path) -> bool:
-    """Whether a file found in a folder or an archive is read: a supported suffix; a ``.txt`` only as a
-    WhatsApp chat's name (``ml.ingest.whatsapp.is_chat_file``: not a readme.txt); not "~$book.xlsx", the lock
-    file of a workbook open in Excel."""
-    fmt = suffix_format(path)[0]
-    return bool(fmt) and not path.name.startswith("~$") and (fmt != "whatsapp" or is_chat_file(path))
-
-
-def supported_names() -> str:
-    """The suffixes read, for error messages."""
-    return ", ".join(sorted(s for s in FORMATS if s != ".txt")) + " (text formats also .gz), WhatsApp chats (.txt)"
-
-
-def stem(path: Path) -> str:
-    """The file name without its format and .gz suffixes."""
-    name = path.name
-    for s in reversed(path.suffixes):
-        if s.lower() in FORMATS or s.lower() == ".gz":
-            name = name[: -len(s)]
-    return name
-
-
-def resolve_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
-    """Files to read: each path, or the supported files in a folder (sorted by name); of a Slack export's
-    folder, its channels' daily files (``ml.ingest.slack.export_files``); a zip archive is read as the folder
-    it unpacks to (``ml.ingest.archive``)."""
-    if isinstance(paths, (str, Path)):
-        paths = [paths]
-    supported = supported_names()
-    out: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if not path.exists():
-            raise InputError(f"{path}: file not found; check the path")
-        archive = path if path.is_file() and path.suffix.lower() == ".zip" else None
-        if archive:
-            path = unpacked(archive)  # ml.ingest.archive
-        if path.is_dir() and (slack := export_files(path)):
-            out.extend(slack)  # a Slack export: its channels' daily files (ml.ingest.slack)
-        elif path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.is_file() and readable(p))
-            if not found:
-                where = f"{archive}: the zip archive's top folder" if archive else f"{path}: folder"
-                raise InputError(f"{where} has no supported files; expected {supported}")
-            out.extend(found)
-        elif suffix_format(path)[0] is None:
-            raise InputError(f"{path}: unsupported file type {''.join(path.suffixes) or '(none)'}; "
-                             f"use one of {supported}, or a .zip of them")
-        else:
-            out.append(path)
-    if not out:
-        raise InputError("no input files given; pass one or more files or a folder")
-    return out
 
 
 # ---------------------------------------------------------------- encoding

@@ -117,3 +117,13 @@ def mark_business(msgs: pd.DataFrame, chat_rows: pd.Series) -> list[str]:
         unset = chat_rows & msgs["inbound"].isna()
         msgs.loc[unset, "inbound"] = ~msgs.loc[unset, "author"].isin(business)
     return business
+
+
+def mark_sides(msgs: pd.DataFrame, report) -> None:
+    """The loaded chats' business (``mark_business``) over the rows of the load's WhatsApp files, counted in
+    ``report`` (``LoadReport.chats``, ``chat_business_accounts``)."""
+    names = {Path(f.path).name for f in report.files if f.layout == "whatsapp"}
+    if names:
+        rows = msgs["source_file"].isin(names)
+        report.chats = int(msgs.loc[rows, "thread_id"].nunique())
+        report.chat_business_accounts = len(mark_business(msgs, rows))

@@ -1,0 +1,87 @@
+"""Which files a run reads: suffixes, folders, archives (``ml.ingest.read`` reads each file).
+
+``resolve_paths(paths)`` → the files: each path, or the supported files at the top of a folder (sorted by
+name); of a Slack export's folder, its channels' daily files (``ml.ingest.slack.export_files``); a zip archive
+is read as the folder it unpacks to (``ml.ingest.archive``). ``readable(path)`` says whether a file found in a
+folder or an archive is read; ``suffix_format(path)`` names its format from its suffixes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from ml.ingest.archive import unpacked
+from ml.ingest.slack import export_files
+from ml.ingest.whatsapp import is_chat_file
+from ml.runtime.errors import InputError
+
+FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json",
+           ".parquet": "parquet", ".pq": "parquet", ".xlsx": "xlsx", ".txt": "whatsapp"}
+GZIP_OK = {"csv", "tsv", "jsonl", "json"}
+
+
+def suffix_format(path: Path) -> tuple[str | None, bool]:
+    """(format name or None when unsupported, gzipped?) from the file name."""
+    suffixes = [s.lower() for s in path.suffixes]
+    gz = bool(suffixes) and suffixes[-1] == ".gz"
+    ext = suffixes[-2] if gz and len(suffixes) > 1 else (suffixes[-1] if suffixes and not gz else "")
+    fmt = FORMATS.get(ext)
+    if fmt is not None and gz and fmt not in GZIP_OK:
+        fmt = None
+    return fmt, gz
+
+
+def readable(path: Path) -> bool:
+    """Whether a file found in a folder or an archive is read: a supported suffix; a ``.txt`` only as a
+    WhatsApp chat's name (``ml.ingest.whatsapp.is_chat_file``: not a readme.txt); not "~$book.xlsx", the lock
+    file of a workbook open in Excel."""
+    fmt = suffix_format(path)[0]
+    return bool(fmt) and not path.name.startswith("~$") and (fmt != "whatsapp" or is_chat_file(path))
+
+
+def supported_names() -> str:
+    """The suffixes read, for error messages."""
+    return ", ".join(sorted(s for s in FORMATS if s != ".txt")) + " (text formats also .gz), WhatsApp chats (.txt)"
+
+
+def stem(path: Path) -> str:
+    """The file name without its format and .gz suffixes."""
+    name = path.name
+    for s in reversed(path.suffixes):
+        if s.lower() in FORMATS or s.lower() == ".gz":
+            name = name[: -len(s)]
+    return name
+
+
+def resolve_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
+    """Files to read: each path, or the supported files in a folder (sorted by name); of a Slack export's
+    folder, its channels' daily files (``ml.ingest.slack.export_files``); a zip archive is read as the folder
+    it unpacks to (``ml.ingest.archive``)."""
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    supported = supported_names()
+    out: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise InputError(f"{path}: file not found; check the path")
+        archive = path if path.is_file() and path.suffix.lower() == ".zip" else None
+        if archive:
+            path = unpacked(archive)  # ml.ingest.archive
+        if path.is_dir() and (slack := export_files(path)):
+            out.extend(slack)  # a Slack export: its channels' daily files (ml.ingest.slack)
+        elif path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.is_file() and readable(p))
+            if not found:
+                where = f"{archive}: the zip archive's top folder" if archive else f"{path}: folder"
+                raise InputError(f"{where} has no supported files; expected {supported}")
+            out.extend(found)
+        elif suffix_format(path)[0] is None:
+            raise InputError(f"{path}: unsupported file type {''.join(path.suffixes) or '(none)'}; "
+                             f"use one of {supported}, or a .zip of them")
+        else:
+            out.append(path)
+    if not out:
+        raise InputError("no input files given; pass one or more files or a folder")
+    return out
