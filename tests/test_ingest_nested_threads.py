@@ -149,3 +149,14 @@ def test_help_scout_threads_with_camel_case_names(tmp_path, sample):
     assert msgs["inbound"].tolist() == (expected["author"] == expected.groupby("thread_id")["author"]
                                         .transform("first")).tolist()
     assert msgs["timestamp"].notna().all()
+
+
+def test_conversations_without_an_id_are_numbered(tmp_path, sample):
+    threads = [t for _, t in sample.groupby("thread_id", sort=False) if len(t) >= 2][:5]
+    chats = [{"subject": "Help", "messages": [{"text": r.text, "user": r.author} for r in t.itertuples()]}
+             for t in threads]
+    path = tmp_path / "chats.json"
+    path.write_text(json.dumps({"chats": chats}))
+    msgs, report = load_messages(path)
+    assert report.files[0].mapping["thread"] == "conversation_number"
+    assert msgs["thread_id"].tolist() == [str(i + 1) for i, t in enumerate(threads) for _ in range(len(t))]

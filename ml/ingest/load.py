@@ -105,7 +105,8 @@ ALIASES = {
     "reply_to": ["reply_to", "in_reply_to", "in_reply_to_id", "parent_id", "in_response_to_tweet_id",
                  "reply_to_message_id", "reference_message_id"],
     # the conversation a message belongs to, as help desks and chat tools export it (one row per message)
-    "thread": ["thread_id", "conversation_id", "ticket_id", "chat_id", "case_id", "thread_ts"],
+    "thread": ["thread_id", "conversation_id", "ticket_id", "chat_id", "case_id", "thread_ts", "conversation_number",
+               "ticket_number"],
     "inbound": ["inbound", "is_inbound", "direction", "author_type", "author_role", "sender_type",
                 "sender_role", "role", "is_customer", "from_customer", "incoming"],
 }

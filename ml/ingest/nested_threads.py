@@ -15,7 +15,8 @@ with more items).
 
 Each message row is the array item's fields, plus the conversation's fields under ``conversation.``
 (``conversation.id`` reads as the ``conversation_id`` column: each message's conversation, for ``--unit
-conversation``), plus, when the items do not say who wrote them (no column the finder reads as the side)
+conversation``; a conversation without an ``id`` is numbered instead, ``conversation_number``), plus, when the
+items do not say who wrote them (no column the finder reads as the side)
 and the conversation names its customer (``REQUESTER``: ``requester_id``, ``customer_id``, …),
 ``from_customer``: whether the item's author is that customer (Zendesk comments carry only ``author_id``).
 The conversation's opening message, when the conversation holds it apart from the array (``OPENING``:
@@ -143,5 +144,7 @@ def conversation_frame(records: list[dict]) -> tuple[pd.DataFrame, str | None, i
     frame = frame.sort_values(["_conv", "_order"], kind="stable").reset_index(drop=True)
     prefix = PREFIX if not any(c.startswith(f"{PREFIX}.") or c == PREFIX for c in frame.columns) else "ticket"
     convs.columns = [f"{prefix}.{c}" for c in convs.columns]
-    frame = frame.join(convs, on="_conv").drop(columns=["_conv", "_order"])
-    return frame, ".".join(keys), len(records)
+    frame = frame.join(convs, on="_conv")
+    if detect_layout(list(frame.columns))[1].thread is None:  # conversations without an id: their position
+        frame[f"{prefix}_number"] = frame["_conv"] + 1
+    return frame.drop(columns=["_conv", "_order"]), ".".join(keys), len(records)
