@@ -137,9 +137,23 @@ def test_detect_layout():
     name, m = detect_layout(["messageId", "conversationId", "HTMLBody", "authorID", "createdAt", "userName"])
     assert (m.id, m.thread, m.author, m.timestamp) == ("messageId", "conversationId", "authorID", "createdAt")
     assert detect_layout(["MessageBody", "userName"])[1].author == "userName"
-    # what reviews, surveys, intent sets and call logs name their text
-    for name in ("Review Text", "comment", "Sentence", "Transcript", "tweet"):
-        assert detect_layout(["id", name, "rating", "label"])[1].text == name
+    assert detect_layout(["id", "Review Text", "rating"])[1].text == "Review Text"
+
+
+def test_weak_text_names_count_when_their_column_reads_as_free_text(tmp_path):
+    """"comment", "review", "tweet", "sentence", "transcript" name the text of reviews, surveys and call logs, and a
+    short note elsewhere: a survey's "Comment" of "n/a" loses to its free-text "Feedback"."""
+    texts = pd.read_csv(TWCS)["text"].head(20).tolist()  # real customer tweets
+    for name in ("comment", "Review", "Sentence", "Transcript", "tweet"):
+        path = tmp_path / f"{name}.csv"
+        pd.DataFrame({"id": range(20), name: texts, "notes": [f"{t} and a few more words" for t in texts]}).to_csv(
+            path, index=False)
+        _, report = load_messages(path)
+        assert report.files[0].mapping["text"] == name and not report.files[0].text_guessed
+    survey = tmp_path / "survey.csv"
+    pd.DataFrame({"Comment": ["n/a", "follow up", "n/a", "ok"] * 5, "Feedback": texts}).to_csv(survey, index=False)
+    _, report = load_messages(survey)
+    assert report.files[0].mapping["text"] == "Feedback" and report.files[0].text_guessed
 
 
 def test_a_file_without_a_text_name_takes_the_column_that_reads_as_free_text(tmp_path):

@@ -26,7 +26,7 @@ import pandas as pd
 
 from ml.events.config import EventInputConfig
 from ml.events.timecol import parse_event_times
-from ml.ingest.columns import normalized
+from ml.ingest.columns import name_index, normalized
 from ml.ingest.load import missing_labels, read_table, resolve_paths
 from ml.runtime.errors import InputError
 
@@ -57,7 +57,7 @@ def _find(columns: list[str], names: list[str]) -> str | None:
     them ("User ID" is ``user_id``, Moodle's "Event name" ``event_name``); else a field nested in an object of
     a JSON export, by its own name (Mixpanel's ``properties.distinct_id``, ``properties.time``)."""
     wanted = [normalized(n) for n in names]
-    for lower in ({normalized(c): c for c in columns},
+    for lower in (name_index(columns),
                   {normalized(c.rsplit(".", 1)[1]): c for c in reversed(columns) if "." in c}):
         hit = next((lower[n] for n in wanted if n in lower), None)
         if hit is not None:

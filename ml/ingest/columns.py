@@ -1,8 +1,9 @@
 """Column names as people write them, and the text column of a file that names it otherwise.
 
-``normalized(name)`` → the name an alias is compared with: words of a camelCase name apart, lower case, each run
-of other characters than letters and digits one ``_`` ("Message Body" → ``message_body``, "User ID" →
-``user_id``, "createdAt" → ``created_at``, "UserID" → ``user_id``, "HTMLBody" → ``html_body``).
+``normalized(name)`` → the name an alias is compared with: lower case, each run of other characters than letters
+and digits one ``_`` ("Message Body" → ``message_body``, "User ID" → ``user_id``). ``name_index(columns)`` finds
+columns under that name, and under their camelCase words apart where no column has that name ("createdAt" →
+``created_at``, "UserID" → ``user_id``, "HTMLBody" → ``html_body``, while "TimeStamp" stays ``timestamp``).
 
 ``guess_text_column(frame, taken)`` → the column that reads as free text when no column has a text name
 (``ml.ingest.load.ALIASES``), or None. A column qualifies when, over its first ``SAMPLE`` non-empty values,
@@ -32,12 +33,25 @@ _OTHER = re.compile(r"[^0-9a-z]+")
 _CAMEL = (re.compile(r"([a-z0-9])([A-Z])"), re.compile(r"([A-Z]+)([A-Z][a-z])"))  # createdAt, HTMLBody
 
 
-def normalized(name: str) -> str:
-    """camelCase words apart, lower case, runs of non-alphanumerics as one ``_``, none at the ends."""
+def normalized(name: str, camel: bool = False) -> str:
+    """Lower case, runs of non-alphanumerics as one ``_``, none at the ends; with ``camel``, the words of a
+    camelCase name apart first ("createdAt" → ``created_at``)."""
     name = str(name)
-    for pattern in _CAMEL:
-        name = pattern.sub(r"\1_\2", name)
+    if camel:
+        for pattern in _CAMEL:
+            name = pattern.sub(r"\1_\2", name)
     return _OTHER.sub("_", name.lower()).strip("_")
+
+
+def name_index(columns) -> dict[str, str]:
+    """Normalized name → column, for finding columns by alias: every column under its ``normalized`` name,
+    then under its camelCase-split name where no column has that name yet ("TimeStamp" is found as
+    ``timestamp``, "createdAt" as ``created_at``); the first column wins a name."""
+    index: dict[str, str] = {}
+    for camel in (False, True):
+        for column in columns:
+            index.setdefault(normalized(column, camel), column)
+    return index
 
 
 def _words_per_value(values: pd.Series) -> float | None:
@@ -64,6 +78,12 @@ def _sample(frame: pd.DataFrame, col, n: int) -> pd.Series | None:
         return None
     values = frame[col].dropna().astype(str).str.strip()
     return values[values != ""].head(n)
+
+
+def reads_as_text(frame: pd.DataFrame, col: str) -> bool:
+    """Whether column ``col`` reads as free text by the rules of ``guess_text_column``."""
+    values = _sample(frame, col, SAMPLE)
+    return values is not None and _words_per_value(values) is not None
 
 
 def guess_text_column(frame: pd.DataFrame, taken: set[str] = frozenset()) -> str | None:

@@ -51,11 +51,11 @@ def arrays_within(obj: dict, depth: int = MAX_DEPTH) -> list[tuple[tuple[str, ..
 def holds_messages(records: list[dict]) -> bool:
     """Whether the first ``NESTED_SAMPLE`` records have a text column: one named as a text
     (``ml.ingest.load.ALIASES``) or one that reads as free text (``ml.ingest.columns.guess_text_column``)."""
-    from ml.ingest.columns import guess_text_column, normalized
+    from ml.ingest.columns import guess_text_column, name_index
     from ml.ingest.load import ALIASES
 
     frame = records_frame(records[:NESTED_SAMPLE])
-    named = {normalized(c) for c in frame.columns} & set(ALIASES["text"])
+    named = set(name_index(frame.columns)) & set(ALIASES["text"])
     return bool(named) or guess_text_column(frame) is not None
 
 

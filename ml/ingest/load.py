@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from ml.ingest import slack, whatsapp
-from ml.ingest.columns import guess_text_column, guess_time_column, normalized
+from ml.ingest.columns import guess_text_column, guess_time_column, name_index, reads_as_text
 from ml.ingest.email_reply import cut_replies
 from ml.ingest.paths import FORMATS, GZIP_OK, resolve_paths, stem
 from ml.ingest.read import read_file, read_table
@@ -92,10 +92,13 @@ LAYOUTS = {
     "twitter_airline": ({"tweet_id", "name", "text", "tweet_created", "airline"},
                         ColumnMapping(text="text", id="tweet_id", author="name", timestamp="tweet_created")),
 }
+#: names that hold the text in reviews, surveys and call logs, and a short note elsewhere: taken only when the
+#: column reads as free text (``ml.ingest.columns.reads_as_text``), else the free-text guess decides
+WEAK_TEXT = ["comment", "review", "tweet", "sentence", "transcript"]
 ALIASES = {
     "text": ["text", "message", "body", "content", "utterance", "message_text", "message_body", "full_text",
-             "message_content", "content_text", "chat_message", "comment", "comment_text", "comment_body", "review",
-             "review_text", "tweet", "tweet_text", "sentence", "transcript"],
+             "message_content", "content_text", "chat_message", "comment_text", "comment_body", "review_text",
+             "tweet_text"],
     "id": ["message_id", "id", "msg_id", "tweet_id"],
     # nested objects of JSON exports read as dotted columns (ml.ingest.json_records): "user.id_str" → user_id_str
     "author": ["author", "author_id", "user", "user_id", "username", "sender", "sender_id", "requester_id",
@@ -122,7 +125,7 @@ def detect_layout(columns: list[str]) -> tuple[str, ColumnMapping]:
         if required <= cols:
             keep = {k: v for k, v in asdict(mapping).items() if v is None or v in cols}
             return name, ColumnMapping(**keep)
-    lower = {normalized(c): c for c in reversed(columns)}
+    lower = name_index(columns)
     found = {}
     for key, names in ALIASES.items():
         hit = next((lower[n] for n in names if n in lower), None)
@@ -280,8 +283,13 @@ def _read_all(files: list[Path], explicit: ColumnMapping, inbound_only: bool, en
 
 def _guess_columns(raw: pd.DataFrame, used: ColumnMapping) -> tuple[ColumnMapping, bool, bool]:
     """``used`` with the text and time columns that no name gave read from the values
-    (``ml.ingest.columns``), and whether each was so read."""
+    (``ml.ingest.columns``), and whether each was so read; a ``WEAK_TEXT`` name counts as a name when its
+    column reads as free text."""
     found = {}
+    if used.text is None:  # a weak text name whose column reads as free text (WEAK_TEXT)
+        index = name_index(raw.columns)
+        col = next((index[n] for n in WEAK_TEXT if n in index and reads_as_text(raw, index[n])), None)
+        used = ColumnMapping(**{**asdict(used), "text": col}) if col else used
     for field_name, guess in (("text", guess_text_column), ("timestamp", guess_time_column)):
         if getattr(used, field_name) is None:
             col = guess(raw, {c for c in asdict(used).values() if c})

@@ -32,7 +32,7 @@ from collections import Counter
 
 import pandas as pd
 
-from ml.ingest.columns import normalized
+from ml.ingest.columns import name_index, normalized
 from ml.ingest.json_records import MAX_DEPTH, arrays_within, holds_messages, records_frame
 from ml.ingest.textclean import clean_text
 
@@ -51,7 +51,7 @@ def _message_array(records: list[dict]) -> tuple[str, ...] | None:
     from ml.ingest.load import ALIASES
 
     sample = records[:SAMPLE]
-    named = {normalized(c) for c in records_frame(sample).columns} & set(ALIASES["text"])
+    named = set(name_index(records_frame(sample).columns)) & set(ALIASES["text"])
     if named:
         return None
     held, items = Counter(), {}
@@ -78,9 +78,9 @@ def _split(record: dict, keys: tuple[str, ...]) -> tuple[dict, list[dict]]:
 
 def _column(columns, exact=(), ends=()) -> str | None:
     """The first column whose normalized name is one of ``exact`` (in that order), else ends with one of ``ends``."""
-    names = {normalized(c): c for c in reversed(list(columns))}
+    names = name_index(columns)
     hit = next((names[n] for n in exact if n in names), None)
-    return hit or next((c for c in columns if normalized(c).endswith(tuple(ends))), None) if ends else hit
+    return hit or next((c for c in columns if normalized(c, camel=True).endswith(tuple(ends))), None) if ends else hit
 
 
 def _same(a, b) -> bool:
@@ -115,7 +115,7 @@ def _openings(convs: pd.DataFrame, first_text: pd.Series, m, side: str | None) -
 
 def conversation_frame(records: list[dict]) -> tuple[pd.DataFrame, str | None, int]:
     """The records' table, one row per nested message when they are conversations (module docstring)."""
-    from ml.ingest.load import detect_layout
+    from ml.ingest.load import detect_layout, normalize_ids
 
     keys = _message_array(records) if records else None
     if keys is None:
@@ -135,10 +135,11 @@ def conversation_frame(records: list[dict]) -> tuple[pd.DataFrame, str | None, i
     requester = _column(convs.columns, exact=REQUESTER)
     if side is None and requester and m.author:
         side = SIDE
-        who = convs[requester].to_numpy()[conv]
-        known = frame[m.author].notna().to_numpy() & pd.notna(who)
-        same = frame[m.author].astype(str).to_numpy() == pd.Series(who).astype(str).to_numpy()
-        frame[SIDE] = pd.array([bool(s) if k else pd.NA for s, k in zip(same, known)], dtype="boolean")
+        # ids as the loader writes them: a null elsewhere in the column makes 100 a float, "100.0"
+        who = normalize_ids(convs[requester]).to_numpy()[conv]
+        author = normalize_ids(frame[m.author]).to_numpy()
+        frame[SIDE] = pd.array([a == w if a is not None and w is not None else pd.NA for a, w in zip(author, who)],
+                               dtype="boolean")
     first = frame[frame["_order"] == 0].set_index("_conv")[m.text] if m.text else pd.Series(dtype=object)
     frame = pd.concat([_openings(convs, first, m, side), frame], ignore_index=True)
     frame = frame.sort_values(["_conv", "_order"], kind="stable").reset_index(drop=True)

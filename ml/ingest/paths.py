@@ -47,10 +47,11 @@ def supported_names() -> str:
 
 def stem(path: Path) -> str:
     """The file name without its format and .gz suffixes."""
-    name = path.name
-    for s in reversed(path.suffixes):
-        if s.lower() in FORMATS or s.lower() == ".gz":
-            name = name[: -len(s)]
+    name, suffixes = path.name, [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        name, suffixes = name[:-3], suffixes[:-1]
+    if suffixes and suffixes[-1] in FORMATS:
+        name = name[: -len(suffixes[-1])]
     return name
 
 

@@ -334,7 +334,7 @@ def read_file(path: Path, encoding: str | None = None, sep: str | None = None,
             frame, info = _read_json(path, gz, fmt, codec, name, conversations)
     check_unique_columns(path, [str(c) for c in frame.columns])
     first = str(frame.columns[0]) if len(frame.columns) else ""
-    if first in ("", "__index_level_0__") or first.startswith("Unnamed: 0"):
+    if len(frame.columns) and (first in ("", "__index_level_0__") or first.startswith("Unnamed: 0")):
         frame = frame.drop(columns=frame.columns[0])  # a pandas index written out
     frame.columns = [str(c) for c in frame.columns]
     if len(frame) == 0:
