@@ -44,10 +44,11 @@ def slack_export(root, tweets):
          "ts": f"{base + 86460}.000200"}],
         ("general", "2017-10-30"): [
         {"type": "message", "user": "U4", "text": tweets[4] + " <#C1|support> <!here>", "ts": f"{base}.000100"},
-        {"type": "message", "user": "U5", "text": tweets[5], "ts": f"{base + 30}.000500"}]}
+        {"type": "message", "user": "U5", "text": tweets[5], "ts": f"{base + 30}.000500", "channel": "C2"}]}
     for (channel, day), messages in days.items():
         (root / channel).mkdir(exist_ok=True)
         (root / channel / f"{day}.json").write_text(json.dumps(messages))
+    (root / "general" / "2017-11-01.json").write_text("[]")  # a quiet day
     return days
 
 
@@ -143,8 +144,11 @@ def test_a_zip_archive_is_read_as_the_folder_it_unpacks_to(tmp_path, tweets):
     msgs, report = load_messages(tmp_path / "slack.zip")
     folder, _ = load_messages(export)
     assert msgs.drop(columns="source_file").equals(folder.drop(columns="source_file")) and len(msgs) == 6
-    unzipped = Path(report.files[0].path).parents[1]  # the archive's folder; "../evil.csv" is not written beside it
-    assert {f.layout for f in report.files} == {"slack"} and not (unzipped.parent / "evil.csv").exists()
+    from ml.ingest.archive import ARCHIVES
+
+    assert report.files[0].path == f"{tmp_path / 'slack.zip'}/general/2017-10-30.json"  # named by its archive
+    assert {f.layout for f in report.files} == {"slack"}
+    assert not any((folder.parent / "evil.csv").exists() for folder in ARCHIVES)  # "../evil.csv" not written
     # a folder zipped whole: its one folder is read
     pd.DataFrame({"text": tweets[:20], "author": "a"}).to_csv(tmp_path / "tickets.csv", index=False)
     with zipfile.ZipFile(tmp_path / "tickets.zip", "w") as z:
@@ -156,6 +160,10 @@ def test_a_zip_archive_is_read_as_the_folder_it_unpacks_to(tmp_path, tweets):
         z.writestr("notes.txt", "nothing to read")
     with pytest.raises(InputError, match=r"notes\.zip: the zip archive holds no supported file"):
         load_messages(tmp_path / "notes.zip")
+    with zipfile.ZipFile(tmp_path / "bomb.zip", "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("big.csv", b"text\n" + b"a" * (120 * 2**20))
+    with pytest.raises(InputError, match=r"bomb\.zip: member 'big\.csv' expands \d+ times its packed size"):
+        load_messages(tmp_path / "bomb.zip")
     (tmp_path / "broken.zip").write_bytes(b"PK\x03\x04 truncated")
     with pytest.raises(InputError, match=r"broken\.zip: cannot read as a zip archive"):
         load_messages(tmp_path / "broken.zip")
@@ -177,7 +185,7 @@ def whatsapp_chat(customer: str, texts: list[str], day: int, ios: bool) -> str:
 
 
 def test_whatsapp_chats_as_phones_export_them(tmp_path, tweets):
-    """Four Android chats in a folder and one iOS chat in its zip; the shop writes in every chat."""
+    """Four Android chats and one iOS chat's zip in a folder; the shop writes in every chat."""
     import zipfile
 
     folder = tmp_path / "chats"
@@ -185,10 +193,12 @@ def test_whatsapp_chats_as_phones_export_them(tmp_path, tweets):
     for i, who in enumerate(["Maria Lopez", "+34 600 123 456", "Jon", "Ana B"]):
         (folder / f"WhatsApp Chat with {who}.txt").write_text(whatsapp_chat(who, tweets[3 * i:3 * i + 3], 1 + i, False))
     (folder / "readme.txt").write_text("exported on Friday\n")
-    with zipfile.ZipFile(tmp_path / "WhatsApp Chat - Lee.zip", "w") as z:
+    with zipfile.ZipFile(folder / "WhatsApp Chat - Lee.zip", "w") as z:  # a folder of chats and iPhone zips
         z.writestr("_chat.txt", whatsapp_chat("Lee", tweets[12:15], 9, True))
         z.writestr("00000012-PHOTO-2017-11-09.jpg", b"\xff\xd8")
-    msgs, report = load_messages([folder, tmp_path / "WhatsApp Chat - Lee.zip"])
+    msgs, report = load_messages(folder)
+    again, _ = load_messages(folder)
+    assert again["message_id"].tolist() == msgs["message_id"].tolist()  # chat ids do not depend on where it unpacks
     assert [f.layout for f in report.files] == ["whatsapp"] * 5 and len(msgs) == 15
     # media placeholders and the iOS encryption notice (Android writes that one without an author: not a message)
     assert report.dropped_system_messages == 6 and report.rows_read == 21

@@ -9,7 +9,7 @@ import json
 import pandas as pd
 import pytest
 
-from ml.ingest.load import load_messages, read_table
+from ml.ingest.load import ColumnMapping, load_messages, read_table
 from ml.ingest.textclean import clean_text
 from ml.units import build_units
 from tests.fixtures.data import SAMPLE_DIR
@@ -122,6 +122,18 @@ def test_messages_that_hold_arrays_stay_messages(tmp_path, sample):
                                 for r in rows.itertuples()]))
     msgs, report = load_messages(path)
     assert report.files[0].messages_in is None and msgs["text"].tolist() == rows["text"].tolist()
+    # a message whose text has no text name keeps its attachments (their "description" only reads as free text)
+    notes = tmp_path / "notes.json"
+    notes.write_text(json.dumps([{"id": r.message_id, "note": r.text, "attachments": [
+        {"title": "photo.jpg", "description": "A photo of the damaged parcel at the door"}]} for r in rows.itertuples()]))
+    msgs, report = load_messages(notes)
+    assert report.files[0].messages_in is None and report.files[0].mapping["text"] == "note" and len(msgs) == 30
+    # a column the user names with --text-col keeps the records messages
+    qa = tmp_path / "qa.json"
+    qa.write_text(json.dumps([{"question": r.text, "answers": [{"body": "Please send us a DM with your order"}]}
+                              for r in rows.itertuples()]))
+    msgs, report = load_messages(qa, mapping=ColumnMapping(text="question"))
+    assert report.files[0].messages_in is None and msgs["text"].tolist() == rows["text"].str.strip().tolist()
     # event logs read their rows as they are, whatever arrays they hold
     events = tmp_path / "events.json"
     events.write_text(json.dumps([{"user": "u1", "event": "view", "items": [{"text": "a long free text value here"}]}]))

@@ -56,7 +56,9 @@ export function readNotes(source: RunSource | null | undefined): string[] {
     notes.push(
       business > 0
         ? `${chats.toLocaleString("en-US")} chats; the account in half of them or more is read as the business`
-        : `${chats.toLocaleString("en-US")} chats; which side is the business is unknown (3 chats or more needed)`,
+        : chats < 3
+          ? `${chats.toLocaleString("en-US")} chats; which side is the business is unknown (3 chats or more needed)`
+          : `${chats.toLocaleString("en-US")} chats; no account writes in half of them, so the business is unknown`,
     );
   return [...new Set(notes)];
 }

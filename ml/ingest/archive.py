@@ -6,7 +6,10 @@ folder (removed when the process ends), or, while that folder holds one folder a
 Slack export's channels, or the supported files at its top). Only members that are read
 (``ml.ingest.paths.readable``: a supported suffix, a ``.txt`` only as a WhatsApp chat) are unpacked; a member whose path would leave the folder
 (absolute, or with ``..``), macOS's ``__MACOSX/`` copies and hidden files are skipped. An archive that
-cannot be read, or holds no supported file, is an ``InputError`` naming it.
+cannot be read or unpacked (encrypted, Deflate64), holds no supported file, would not fit on the disk, or
+holds a member that expands more than ``MAX_RATIO`` times (a zip bomb), is an ``InputError`` naming it.
+``shown(path)`` names an unpacked file by its archive (``export.zip/support/2024-03-01.json``) in the
+run's report.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from ml.runtime.errors import InputError
 
 
 def _kept(name: str, readable) -> bool:
+    """Whether a member is unpacked (module docstring): safe path, not macOS's copies or hidden, ``readable``."""
     parts = PurePosixPath(name).parts
     if not parts or name.endswith("/") or PurePosixPath(name).is_absolute() or ".." in parts:
         return False
@@ -30,6 +34,9 @@ def _kept(name: str, readable) -> bool:
 
 
 _DONE: dict[tuple, Path] = {}  # an archive is unpacked once per process (kind detection reads it too)
+ARCHIVES: dict[Path, Path] = {}  # unpacked folder → the archive it came from (``shown``)
+MAX_RATIO = 200
+BOMB_MIN_BYTES = 100 * 2**20
 
 
 def unpacked(path: Path) -> Path:
@@ -39,6 +46,21 @@ def unpacked(path: Path) -> Path:
     if key not in _DONE or not _DONE[key].exists():
         _DONE[key] = _unpack(path)
     return _DONE[key]
+
+
+def _check_sizes(path: Path, members: list[zipfile.ZipInfo], folder: Path) -> None:
+    """Refuses an archive that would not fit beside the others in the temporary folder's disk, or whose member
+    expands past ``MAX_RATIO`` times its packed size (a zip bomb; text packs 5–50 times)."""
+    total = sum(m.file_size for m in members)
+    free = shutil.disk_usage(folder).free
+    if total > 0.9 * free:
+        raise InputError(f"{path}: unpacks to {total / 2**30:.1f} GiB, more than the {free / 2**30:.1f} GiB free in "
+                         f"{folder.parent}; unzip it where there is room and pass the folder")
+    bomb = next((m for m in members if m.file_size > BOMB_MIN_BYTES and m.file_size > MAX_RATIO * m.compress_size),
+                None)
+    if bomb is not None:
+        raise InputError(f"{path}: member {bomb.filename!r} expands {bomb.file_size // max(bomb.compress_size, 1)} "
+                         "times its packed size, which no export does; check where the archive came from")
 
 
 def _unpack(path: Path) -> Path:
@@ -51,15 +73,28 @@ def _unpack(path: Path) -> Path:
                 raise InputError(f"{path}: the zip archive holds no supported file; expected {supported_names()}")
             folder = Path(tempfile.mkdtemp(prefix="personas-unzip-"))
             atexit.register(shutil.rmtree, folder, True)
+            _check_sizes(path, members, folder)
             for member in members:
                 target = folder.joinpath(*PurePosixPath(member.filename).parts)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with archive.open(member) as src, open(target, "wb") as dst:
                     shutil.copyfileobj(src, dst, 1 << 20)
-    except (zipfile.BadZipFile, OSError) as err:
+    except (zipfile.BadZipFile, OSError, EOFError) as err:
         raise InputError(f"{path}: cannot read as a zip archive ({err}); check the file is complete") from None
+    except (RuntimeError, NotImplementedError) as err:  # encrypted members, Deflate64 (Windows' large files)
+        raise InputError(f"{path}: cannot unpack ({err}); unzip it with your system's tool and pass the "
+                         "folder") from None
+    ARCHIVES[folder] = path
     entries = list(folder.iterdir())
     while len(entries) == 1 and entries[0].is_dir():  # export/ zipped whole
         folder = entries[0]
         entries = list(folder.iterdir())
     return folder
+
+
+def shown(path: Path) -> str:
+    """``path`` as a person knows it: a file unpacked from an archive as ``export.zip/support/2024-03-01.json``."""
+    for folder, archive in ARCHIVES.items():
+        if path.is_relative_to(folder):
+            return f"{archive}/{path.relative_to(folder).as_posix()}"
+    return str(path)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ml.ingest.columns import guess_text_column, name_index
 from ml.runtime.errors import InputError
 
 MAX_DEPTH = 3  # levels of objects searched for the array of records
@@ -48,15 +49,17 @@ def arrays_within(obj: dict, depth: int = MAX_DEPTH) -> list[tuple[tuple[str, ..
     return found
 
 
-def holds_messages(records: list[dict]) -> bool:
-    """Whether the first ``NESTED_SAMPLE`` records have a text column: one named as a text
-    (``ml.ingest.load.ALIASES``) or one that reads as free text (``ml.ingest.columns.guess_text_column``)."""
-    from ml.ingest.columns import guess_text_column, name_index
+def names_text(records: list[dict]) -> bool:
+    """Whether the first ``NESTED_SAMPLE`` records have a field named as a text (``ml.ingest.load.ALIASES``)."""
     from ml.ingest.load import ALIASES
 
-    frame = records_frame(records[:NESTED_SAMPLE])
-    named = set(name_index(frame.columns)) & set(ALIASES["text"])
-    return bool(named) or guess_text_column(frame) is not None
+    return bool(set(name_index(records_frame(records[:NESTED_SAMPLE]).columns)) & set(ALIASES["text"]))
+
+
+def holds_messages(records: list[dict]) -> bool:
+    """Whether the first ``NESTED_SAMPLE`` records have a text column: one named as a text (``names_text``) or
+    one that reads as free text (``ml.ingest.columns.guess_text_column``)."""
+    return names_text(records) or guess_text_column(records_frame(records[:NESTED_SAMPLE])) is not None
 
 
 def find_records(obj: dict) -> tuple[list[dict], str] | None:

@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ml.ingest import slack, whatsapp
+from ml.ingest import archive, slack, whatsapp
 from ml.ingest.columns import guess_text_column, guess_time_column, name_index, reads_as_text
 from ml.ingest.email_reply import cut_replies
 from ml.ingest.paths import FORMATS, GZIP_OK, resolve_paths, stem
@@ -259,7 +259,7 @@ def _read_all(files: list[Path], explicit: ColumnMapping, inbound_only: bool, en
     chats = whatsapp.header_format([p for p in files if FORMATS.get(p.suffix.lower()) == "whatsapp"])
     report.chat_format = chats
     for path in files:
-        raw, info = read_file(path, encoding, sep, chat_format=chats)
+        raw, info = read_file(path, encoding, sep, chat_format=chats, text_col=explicit.text)
         rows, daily = len(raw) + info.notices, slack.is_daily_file(path)
         report.dropped_system_messages += info.notices  # a WhatsApp chat's notices
         if daily:  # a channel's day of a Slack export
@@ -272,7 +272,7 @@ def _read_all(files: list[Path], explicit: ColumnMapping, inbound_only: bool, en
         if inbound_only and used.inbound is None:
             raise InputError(f"{path}: --inbound-only needs inbound information (customer vs. "
                              "brand) but the file has no inbound column; drop --inbound-only for this data")
-        report.files.append(FileReport(str(path), info.format, layout if layout != "unknown" else "mapped",
+        report.files.append(FileReport(archive.shown(path), info.format, layout if layout != "unknown" else "mapped",
                                        {k: v for k, v in asdict(used).items() if v}, rows,
                                        encoding=info.encoding, delimiter=info.delimiter, text_guessed=guessed,
                                        sheet=info.sheet, time_guessed=timed, records_at=info.records_at,

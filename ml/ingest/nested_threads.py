@@ -9,9 +9,10 @@ conversations (``None, 0`` for messages).
 
 Records are conversations when none of the first ``SAMPLE`` has a field named as a text
 (``ml.ingest.load.ALIASES["text"]``: a tweet's ``text`` makes it a message, whatever arrays it holds, such as
-its hashtags) and they hold an array of objects that holds messages (``holds_messages``) within
-``MAX_DEPTH`` levels of objects; of several such arrays, the one the most sampled records hold (then the one
-with more items).
+its hashtags) or the column ``--text-col`` names, and they hold, within ``MAX_DEPTH`` levels of objects, an
+array of objects with a field named as a text (``names_text``: a ticket's comments' ``body``; not a message's
+attachments, whose ``description`` only reads as free text); of several such arrays, the one the most sampled
+records hold (then the one with more items).
 
 Each message row is the array item's fields, plus the conversation's fields under ``conversation.``
 (``conversation.id`` reads as the ``conversation_id`` column: each message's conversation, for ``--unit
@@ -33,7 +34,7 @@ from collections import Counter
 import pandas as pd
 
 from ml.ingest.columns import name_index, normalized
-from ml.ingest.json_records import MAX_DEPTH, arrays_within, holds_messages, records_frame
+from ml.ingest.json_records import MAX_DEPTH, arrays_within, names_text, records_frame
 from ml.ingest.textclean import clean_text
 
 SAMPLE = 1000
@@ -46,20 +47,17 @@ REQUESTER = ("requester_id", "customer_id", "contact_id", "primary_customer_id",
 OPENING = ("_body", "_text", "_message", "_content")
 
 
-def _message_array(records: list[dict]) -> tuple[str, ...] | None:
+def _message_array(records: list[dict], text_col: str | None = None) -> tuple[str, ...] | None:
     """Key path of the array of messages the sampled records hold (module docstring), or None for messages."""
-    from ml.ingest.load import ALIASES
-
     sample = records[:SAMPLE]
-    named = set(name_index(records_frame(sample).columns)) & set(ALIASES["text"])
-    if named:
+    if names_text(sample) or (text_col and text_col in records_frame(sample).columns):
         return None
     held, items = Counter(), {}
     for record in sample:
         for keys, value in arrays_within(record, MAX_DEPTH):
             held[keys] += 1
             items.setdefault(keys, []).extend(value[: SAMPLE - len(items.get(keys, []))])
-    found = [k for k in held if holds_messages(items[k])]
+    found = [k for k in held if names_text(items[k])]
     return max(found, key=lambda k: (held[k], len(items[k]))) if found else None
 
 
@@ -113,11 +111,12 @@ def _openings(convs: pd.DataFrame, first_text: pd.Series, m, side: str | None) -
     return rows
 
 
-def conversation_frame(records: list[dict]) -> tuple[pd.DataFrame, str | None, int]:
-    """The records' table, one row per nested message when they are conversations (module docstring)."""
+def conversation_frame(records: list[dict], text_col: str | None = None) -> tuple[pd.DataFrame, str | None, int]:
+    """The records' table, one row per nested message when they are conversations (module docstring);
+    ``text_col``: the text column the user named (``--text-col``): records that hold it are messages."""
     from ml.ingest.load import detect_layout, normalize_ids
 
-    keys = _message_array(records) if records else None
+    keys = _message_array(records, text_col) if records else None
     if keys is None:
         return records_frame(records), None, 0
     parents, items, conv, order = [], [], [], []
@@ -143,7 +142,8 @@ def conversation_frame(records: list[dict]) -> tuple[pd.DataFrame, str | None, i
     first = frame[frame["_order"] == 0].set_index("_conv")[m.text] if m.text else pd.Series(dtype=object)
     frame = pd.concat([_openings(convs, first, m, side), frame], ignore_index=True)
     frame = frame.sort_values(["_conv", "_order"], kind="stable").reset_index(drop=True)
-    prefix = PREFIX if not any(c.startswith(f"{PREFIX}.") or c == PREFIX for c in frame.columns) else "ticket"
+    prefix = next(p for p in (PREFIX, "ticket", "parent", "_conversation")
+                  if not any(c == p or c.startswith(f"{p}.") for c in frame.columns))
     convs.columns = [f"{prefix}.{c}" for c in convs.columns]
     frame = frame.join(convs, on="_conv")
     if detect_layout(list(frame.columns))[1].thread is None:  # conversations without an id: their position

@@ -1,7 +1,7 @@
 """Which files a run reads: suffixes, folders, archives (``ml.ingest.read`` reads each file).
 
 ``resolve_paths(paths)`` → the files: each path, or the supported files at the top of a folder (sorted by
-name); of a Slack export's folder, its channels' daily files (``ml.ingest.slack.export_files``); a zip archive
+name) and those of the zips beside them; of a Slack export's folder, its channels' daily files (``ml.ingest.slack.export_files``); a zip archive
 is read as the folder it unpacks to (``ml.ingest.archive``). ``readable(path)`` says whether a file found in a
 folder or an archive is read; ``suffix_format(path)`` names its format from its suffixes.
 """
@@ -74,10 +74,12 @@ def resolve_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
             out.extend(slack)  # a Slack export: its channels' daily files (ml.ingest.slack)
         elif path.is_dir():
             found = sorted(p for p in path.iterdir() if p.is_file() and readable(p))
-            if not found:
+            zips = [] if archive else sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() == ".zip")
+            if not found and not zips:
                 where = f"{archive}: the zip archive's top folder" if archive else f"{path}: folder"
                 raise InputError(f"{where} has no supported files; expected {supported}")
             out.extend(found)
+            out.extend(f for z in zips for f in resolve_paths(z))  # a folder of zips (iPhone's WhatsApp chats)
         elif suffix_format(path)[0] is None:
             raise InputError(f"{path}: unsupported file type {''.join(path.suffixes) or '(none)'}; "
                              f"use one of {supported}, or a .zip of them")

@@ -272,7 +272,7 @@ def _read_csv(path: Path, fmt: str, gz: bool, codec: str, info: dict, sep: str |
 
 
 def _read_json(path: Path, gz: bool, fmt: str, codec: str, name: str | None,
-               conversations: bool) -> tuple[pd.DataFrame, TableInfo]:
+               conversations: bool, text_col: str | None) -> tuple[pd.DataFrame, TableInfo]:
     """The file's messages as a table (``ml.ingest.json_records``; conversations' nested messages one row each,
     ``ml.ingest.nested_threads``) and how they were found."""
     opener = gzip.open if gz else open
@@ -281,7 +281,7 @@ def _read_json(path: Path, gz: bool, fmt: str, codec: str, name: str | None,
     records, where = json_records(path, content, fmt)
     if not conversations:
         return records_frame(records), TableInfo(fmt, name, records_at=where)
-    frame, nested, count = conversation_frame(records)
+    frame, nested, count = conversation_frame(records, text_col)
     return frame, TableInfo(fmt, name, records_at=where, messages_in=nested, conversations=count)
 
 
@@ -310,10 +310,12 @@ def normalize_sep(sep: str | None) -> str | None:
 
 
 def read_file(path: Path, encoding: str | None = None, sep: str | None = None,
-              conversations: bool = True, chat_format: str | None = None) -> tuple[pd.DataFrame, TableInfo]:
+              conversations: bool = True, chat_format: str | None = None,
+              text_col: str | None = None) -> tuple[pd.DataFrame, TableInfo]:
     """Raw table of one file (text formats as strings) and how it was read; with ``conversations``, JSON
     conversations that nest their messages are read one row per message (``ml.ingest.nested_threads``);
-    ``chat_format``: WhatsApp chats' line header (``ml.ingest.whatsapp.header_format``)."""
+    ``chat_format``: WhatsApp chats' line header (``ml.ingest.whatsapp.header_format``); ``text_col``: the text
+    column the user named (JSON records that hold it are messages)."""
     fmt, gz = suffix_format(path)
     sep = normalize_sep(sep)
     if fmt == "parquet":
@@ -331,7 +333,7 @@ def read_file(path: Path, encoding: str | None = None, sep: str | None = None,
             frame, delimiter = _read_csv(path, fmt, gz, codec, scanned, sep)
             info = TableInfo(fmt, name, delimiter)
         else:
-            frame, info = _read_json(path, gz, fmt, codec, name, conversations)
+            frame, info = _read_json(path, gz, fmt, codec, name, conversations, text_col)
     check_unique_columns(path, [str(c) for c in frame.columns])
     first = str(frame.columns[0]) if len(frame.columns) else ""
     if len(frame.columns) and (first in ("", "__index_level_0__") or first.startswith("Unnamed: 0")):

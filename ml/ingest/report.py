@@ -89,7 +89,8 @@ class LoadReport:
             lines.append(f"WhatsApp chats: {self.chats}, lines read as {self.chat_format or 'each chat shows'}; " + (
                 f"{self.chat_business_accounts} account(s) writing in half of them or more read as the business "
                 "(their messages the company's side)" if self.chat_business_accounts else
-                "no account writes in half of them (3 chats or more needed), so no side is known"))
+                "3 chats or more are needed to tell the business, so no side is known" if self.chats < 3 else
+                "no account writes in half of them, so no side is known"))
         if self.mojibake_repaired:
             lines.append("texts whose characters had been garbled by a wrong encoding (\"Iâ€™m\"), repaired: "
                          f"{self.mojibake_repaired}")

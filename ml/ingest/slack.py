@@ -3,7 +3,7 @@
 each an array of messages: ``{"type": "message", "user": "U024BE7LH", "text": "…", "ts":
 "1709290000.000200", "thread_ts": …, "subtype": …}``).
 
-``export_files(folder)`` → the daily files of every channel (sorted by channel, then day), or None when
+``export_files(folder)`` → the daily files of every channel (sorted by channel, then day; a day holding "[]" is skipped), or None when
 ``folder`` is not a Slack export (no ``channels.json``, ``users.json``, ``groups.json``, ``dms.json`` or
 ``mpims.json`` at its top, or no daily file below it). The workspace's own lists (users, channels, …)
 are not messages and are not read.
@@ -43,10 +43,12 @@ _SPECIAL = re.compile(r"<!(here|channel|everyone)(?:\|[^<>]*)?>")
 
 
 def is_top(folder: Path) -> bool:
+    """Whether ``folder`` is the top of a Slack export (one of ``TOP_FILES`` in it)."""
     return folder.is_dir() and any((folder / name).is_file() for name in TOP_FILES)
 
 
 def is_daily_file(path: Path) -> bool:
+    """Whether ``path`` is a channel's day of a Slack export."""
     return bool(DAY.match(path.name)) and is_top(path.parent.parent)
 
 
@@ -55,8 +57,13 @@ def export_files(folder: Path) -> list[Path] | None:
     if not is_top(folder):
         return None
     days = sorted(p for sub in folder.iterdir() if sub.is_dir() for p in sub.iterdir()
-                  if p.is_file() and DAY.match(p.name))
+                  if p.is_file() and DAY.match(p.name) and not _empty(p))
     return days or None
+
+
+def _empty(path: Path) -> bool:
+    """A day file that holds no message ("[]"): skipped, not refused."""
+    return path.stat().st_size < 16 and path.read_text(encoding="utf-8", errors="replace").strip() in ("", "[]")
 
 
 def markup_as_text(text):
@@ -76,7 +83,7 @@ def prepare(frame: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, int]:
     if "text" in frame:
         frame["text"] = frame["text"].map(markup_as_text)
     channel = path.parent.name
-    frame.insert(0, "channel", channel)
+    frame["channel"] = channel  # some exporters write a channel field of their own
     if "ts" in frame and "message_id" not in frame:  # ts is unique within a channel only
         frame.insert(0, "message_id", channel + ":" + frame["ts"].astype(str))
     if "thread_ts" in frame:

@@ -12,7 +12,8 @@ locales, and a short chat alone rarely tells the day from the month.
 
 ``read_chat(path, hformat)`` → ``(frame, notices)``: the chat's messages, parsed by ``whatstk`` with that
 format (else, or when the chat does not read with it, the chat's own), with the columns
-``message_id`` (chat and line), ``chat_id`` (the chat, read as the conversation column for ``--unit
+``message_id`` (chat and line), ``chat_id`` (the chat: ``chat-`` and 10 hex digits of the SHA-1 of the file's
+bytes, the same wherever the file or its zip is unpacked; read as the conversation column for ``--unit
 conversation``), ``author`` (a pseudonym of the name or phone number the export shows: ``wa-`` and 10 hex
 digits of its SHA-1, the same in every chat and every run, so names and numbers never reach a run's files),
 ``timestamp`` (the phone's local time, with no zone: it is read as times without a zone are, docs/ingest.md)
@@ -46,11 +47,13 @@ MIN_CHATS = 3  # chats needed before the account writing in half of them is call
 
 
 def is_chat_file(path: Path) -> bool:
+    """Whether a file found in a folder or archive is read as a chat (module docstring)."""
     name = path.name.lower()
     return name == "_chat.txt" or (name.startswith("whatsapp chat") and name.endswith(".txt"))
 
 
 def pseudonym(name: str) -> str:
+    """The author's pseudonym (module docstring)."""
     return "wa-" + hashlib.sha1(name.strip().encode("utf-8")).hexdigest()[:10]
 
 
@@ -85,14 +88,14 @@ def read_chat(path: Path, hformat: str | None = None) -> tuple[pd.DataFrame, int
             raw = None
     try:
         raw = raw if raw is not None and len(raw) else WhatsAppChat.from_source(filepath=str(path)).df
-    except (RuntimeError, ValueError, KeyError, IndexError) as err:
-        raise InputError(f"{path}: not a WhatsApp chat export (its lines do not start with a date and an "
-                         f"author: {str(err)[:80]}); other text files are not read: export them as CSV") from None
     except UnicodeDecodeError:
         raise InputError(f"{path}: not UTF-8 text; a WhatsApp export is UTF-8, export the chat again") from None
+    except (RuntimeError, ValueError, KeyError, IndexError):
+        raise InputError(f"{path}: not a WhatsApp chat export (its lines do not start with a date and an "
+                         "author); other text files are not read: export them as CSV") from None
     text = raw["message"].astype(str).str.replace("\u200e", "", regex=False).str.strip()
     notice = text.str.fullmatch(NOTICES.pattern, case=False)
-    chat = "chat-" + hashlib.sha1(str(path.resolve()).encode("utf-8")).hexdigest()[:10]
+    chat = "chat-" + hashlib.sha1(path.read_bytes()).hexdigest()[:10]  # the same chat, wherever it is unpacked
     kept = ~notice.to_numpy()
     rows = pd.Series(range(1, len(raw) + 1))[kept]
     frame = pd.DataFrame({
