@@ -78,6 +78,24 @@ def test_timezone_converts_hours_weekdays_and_offsets_with_daylight_saving():
     assert rec["basis"] == rec["timezone"] == "America/New_York" and "America/New_York" in rec["note"]
 
 
+def test_timezone_reads_times_written_without_an_offset_as_its_clock():
+    """A help desk's CSV or a phone's chat writes "2017-07-01 12:00:00" in its own zone: with --timezone that is
+    noon there (16:00 UTC in New York's summer), not noon UTC converted to 08:00."""
+    msgs = _frame(["2017-07-01 12:00:00", "2017-01-02 23:30:00", "2017-07-01T12:00:00Z"])
+    assert msgs["utc_offset_min"].isna().tolist()[:2] == [True, True]
+    fitted = TimeBasis("America/New_York").fit(msgs)
+    out = fitted.transform(msgs)
+    assert out["local_hour"].tolist() == [12, 23, 8] and out["local_weekday"].tolist() == [5, 0, 5]
+    assert out["utc_offset_min"].tolist() == [-240.0, -300.0, -240.0]
+    assert out["timestamp"].tolist()[:2] == [pd.Timestamp("2017-07-01 16:00", tz="UTC"),
+                                             pd.Timestamp("2017-01-03 04:30", tz="UTC")]
+    assert out["timestamp"].iloc[2] == msgs["timestamp"].iloc[2]  # written in UTC: converted as before
+    assert "2 written without an offset were read as America/New_York time as written" in fitted.note_
+    # without --timezone nothing changes: they are read as UTC, and the note says how to read them otherwise
+    plain = TimeBasis().fit(msgs)
+    assert plain.transform(msgs) is msgs and "read as that zone's clock" in plain.note_
+
+
 @pytest.mark.parametrize("zone", ["Mars/Olympus_Mons", "../etc/passwd", "EST5EDT_nope"])
 def test_unknown_zone_is_an_input_error_naming_the_flag(zone):
     with pytest.raises(InputError, match="--timezone"):

@@ -16,8 +16,10 @@ and learns ``basis_``:
 - ``"UTC"``: every parsed offset is zero or absent (Customer Support on Twitter writes ``+0000``, the
   server's clock, not the customer's);
 - the IANA zone given as ``timezone`` (``--timezone America/New_York``, validated with ``zoneinfo``):
-  ``transform`` converts every timestamp to that zone (daylight saving included), rewriting
-  ``local_hour``, ``local_weekday`` and ``utc_offset_min``; for a known market;
+  ``transform`` converts every timestamp with a written offset to that zone (daylight saving included) and
+  reads every timestamp written without one as that zone's wall clock (a help desk's account time, a phone's:
+  ``timestamp`` becomes the UTC instant it was), rewriting ``local_hour``, ``local_weekday`` and
+  ``utc_offset_min``; for a known market;
 - ``None`` when no value parsed as a timestamp.
 
 ``record()`` is the manifest's ``time`` section. ``clock_words(basis)`` is the label every sentence and
@@ -44,7 +46,8 @@ UTC, LOCAL = "UTC", "local"
 CLOCK_FEATURES = ("hour_sin", "hour_cos", "night_share", "business_hours_share", "weekend_share")
 _NOTES = {
     UTC: "Every timestamp is UTC (offset +0000 or none written): hours and weekdays are UTC, not the "
-         "customers' local time. Pass --timezone Area/City to read them in a market's time.",
+         "customers' local time. Pass --timezone Area/City to read them in a market's time (times written "
+         "without an offset are then read as that zone's clock).",
     LOCAL: "Timestamps carry non-zero UTC offsets: hours and weekdays are the clock of the offset written in "
            "each timestamp (the authors' local time where the source writes theirs).",
 }
@@ -136,6 +139,9 @@ class TimeBasis(BaseEstimator):
         elif self.timezone_:
             self.basis_ = self.timezone_
             self.note_ = f"Every timestamp converted to {self.timezone_} (--timezone), daylight saving included."
+            if absent:
+                self.note_ += (f" {absent} written without an offset were read as {self.timezone_} time as written "
+                               "(not converted from UTC).")
         else:
             written = np.unique(offset[~np.isnan(offset)])
             if nonzero and not absent and len(written) == 1:  # one clock for everyone: name it, do not call it local
@@ -155,9 +161,18 @@ class TimeBasis(BaseEstimator):
         check_is_fitted(self, "basis_")
         if not self.timezone_ or "timestamp" not in messages:
             return messages
+        zone = _zone(self.timezone_)
         stamp = pd.to_datetime(messages["timestamp"], utc=True)
-        wall = stamp.dt.tz_convert(_zone(self.timezone_))
+        # written without an offset: the time as written is the zone's wall clock (a help desk's account time,
+        # a phone's), so it is read in the zone, not converted from UTC
+        unzoned = stamp.notna() & pd.to_numeric(_column(messages, "utc_offset_min"), errors="coerce").isna()
+        if unzoned.any():
+            as_written = stamp[unzoned].dt.tz_localize(None).dt.tz_localize(
+                zone, ambiguous=np.zeros(int(unzoned.sum()), dtype=bool), nonexistent="shift_forward")
+            stamp = stamp.where(~unzoned, as_written.dt.tz_convert("UTC"))
+        wall = stamp.dt.tz_convert(zone)
         out = messages.copy()
+        out["timestamp"] = stamp
         out["local_hour"] = wall.dt.hour.astype("Int64")
         out["local_weekday"] = wall.dt.day_of_week.astype("Int64")
         shift = wall.dt.tz_localize(None) - stamp.dt.tz_localize(None)
