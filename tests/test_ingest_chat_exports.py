@@ -12,6 +12,7 @@ import pytest
 
 from ml.ingest.load import load_messages
 from ml.ingest.slack import markup_as_text
+from ml.ingest.textclean import clean_text
 from ml.units import build_units
 from tests.fixtures.data import SAMPLE_DIR
 
@@ -219,3 +220,52 @@ def test_whatsapp_chats_as_phones_export_them(tmp_path, tweets):
     from ml.runtime.errors import InputError
     with pytest.raises(InputError, match=r"notes\.txt: not a WhatsApp chat export"):
         load_messages(tmp_path / "notes.txt")
+
+
+def test_a_support_mailbox(tmp_path):
+    """The sample's reply threads as a support inbox's .mbox: customers write to support@acme.io, the brand
+    answers from it; replies quote the message they answer, some bodies are HTML only."""
+    import mailbox
+    from email.message import EmailMessage
+    from email.utils import format_datetime
+
+    msgs, _ = load_messages(SAMPLE_DIR / "twcs_sample.csv")
+    msgs = msgs.sort_values(["thread_id", "timestamp"], kind="stable")
+    threads = [t for _, t in msgs.groupby("thread_id", sort=False) if len(t) >= 2][:40]
+    box = mailbox.mbox(str(tmp_path / "support.mbox"))
+    expected = []
+    for k, t in enumerate(threads):
+        previous = None
+        for j, r in enumerate(t.itertuples()):
+            brand = not r.inbound
+            m = EmailMessage()
+            m["From"] = "Acme Support <support@acme.io>" if brand else f"Customer {r.author} <c{r.author}@mail.example>"
+            m["To"] = f"c{t['author'].iloc[0]}@mail.example" if brand else "support@acme.io"
+            m["Subject"] = "Re: your order" if j else "My order"
+            m["Date"] = format_datetime(r.timestamp.to_pydatetime())
+            m["Message-ID"] = f"<{r.message_id}@mail.example>"
+            if previous:
+                m["In-Reply-To"] = previous
+            body = r.text + (f"\n\nOn Mon, 30 Oct 2017, Acme wrote:\n> {t['text'].iloc[j - 1]}" if j else "")
+            if k % 5 == 0:
+                m.set_content(f"<html><body><p>{r.text}</p></body></html>", subtype="html")
+            else:
+                m.set_content(body)
+            box.add(m)
+            previous = m["Message-ID"]
+            shown = clean_text(f"<p>{r.text}</p>") if k % 5 == 0 else r.text.strip()  # as a browser shows HTML
+            expected.append((r.message_id, shown, bool(r.inbound), t["thread_id"].iloc[0]))
+    box.flush()
+    out, report = load_messages(tmp_path / "support.mbox")
+    assert report.files[0].layout == "mailbox" and report.files[0].mapping["inbound"] == "from_customer"
+    assert len(out) == len(expected) and report.email_replies > 0
+    assert out["message_id"].tolist() == [f"<{e[0]}@mail.example>" for e in expected]
+    assert out["inbound"].tolist() == [e[2] for e in expected]  # the owner (most addressed) is the company
+    assert out["text"].tolist() == [e[1] for e in expected]  # quoted replies cut, HTML read as text
+    assert out["author"].str.fullmatch(r"em-[0-9a-f]{10}").all() and not out["author"].str.contains("@").any()
+    # reply chains give the threads back
+    assert out.groupby("thread_id").size().sort_values().tolist() == sorted(len(t) for t in threads)
+    (tmp_path / "notes.mbox").write_text("just some notes\nnot a mailbox\n")
+    from ml.runtime.errors import InputError
+    with pytest.raises(InputError, match=r"notes\.mbox: no email messages found"):
+        load_messages(tmp_path / "notes.mbox")

@@ -266,7 +266,7 @@ def _read_all(files: list[Path], explicit: ColumnMapping, inbound_only: bool, en
             raw, system = slack.prepare(raw, path)
             report.dropped_system_messages += system
         layout, detected = detect_layout(list(raw.columns))
-        layout = "slack" if daily else "whatsapp" if info.format == "whatsapp" else layout
+        layout = "slack" if daily else {"whatsapp": "whatsapp", "mbox": "mailbox"}.get(info.format, layout)
         used, guessed, timed = _guess_columns(raw, explicit.over(detected))
         _check_mapping(path, list(raw.columns), used, explicit)
         if inbound_only and used.inbound is None:

@@ -17,7 +17,7 @@ from ml.ingest.whatsapp import is_chat_file
 from ml.runtime.errors import InputError
 
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json",
-           ".parquet": "parquet", ".pq": "parquet", ".xlsx": "xlsx", ".txt": "whatsapp"}
+           ".parquet": "parquet", ".pq": "parquet", ".xlsx": "xlsx", ".txt": "whatsapp", ".mbox": "mbox"}
 GZIP_OK = {"csv", "tsv", "jsonl", "json"}
 
 
@@ -42,7 +42,8 @@ def readable(path: Path) -> bool:
 
 def supported_names() -> str:
     """The suffixes read, for error messages."""
-    return ", ".join(sorted(s for s in FORMATS if s != ".txt")) + " (text formats also .gz), WhatsApp chats (.txt)"
+    return (", ".join(sorted(s for s in FORMATS if s not in (".txt", ".mbox"))) + " (text formats also .gz), "
+            "WhatsApp chats (.txt), mailboxes (.mbox)")
 
 
 def stem(path: Path) -> str:

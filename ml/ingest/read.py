@@ -19,7 +19,7 @@ Rules (docs/ingest.md):
 - JSON: an array of objects, JSON Lines, or an object holding the array under a key (reported), nested
   fields as dotted columns (`ml.ingest.json_records`); conversations that nest their messages (a ticket's
   comments) one row per message (`ml.ingest.nested_threads`; not for `read_table`, which event logs use).
-- WhatsApp chats (.txt): `ml.ingest.whatsapp`.
+- WhatsApp chats (.txt): `ml.ingest.whatsapp`; mailboxes (.mbox): `ml.ingest.mail`.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ import pyarrow.parquet as pq
 
 from ml.ingest.excel import read_excel
 from ml.ingest.json_records import json_records, records_frame
+from ml.ingest.mail import read_mail
 from ml.ingest.nested_threads import conversation_frame
 from ml.ingest.paths import suffix_format
 from ml.ingest.whatsapp import read_chat
@@ -323,6 +324,8 @@ def read_file(path: Path, encoding: str | None = None, sep: str | None = None,
     elif fmt == "whatsapp":
         frame, notices = read_chat(path, chat_format)
         info = TableInfo(fmt, "utf-8", notices=notices)
+    elif fmt == "mbox":
+        frame, info = read_mail(path), TableInfo(fmt)
     elif fmt == "xlsx":
         frame, sheet = read_excel(path)
         info = TableInfo(fmt, sheet=sheet)
