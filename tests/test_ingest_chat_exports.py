@@ -239,8 +239,8 @@ def test_a_support_mailbox(tmp_path):
         for j, r in enumerate(t.itertuples()):
             brand = not r.inbound
             m = EmailMessage()
-            m["From"] = "Acme Support <support@acme.io>" if brand else f"Customer {r.author} <c{r.author}@mail.example>"
-            m["To"] = f"c{t['author'].iloc[0]}@mail.example" if brand else "support@acme.io"
+            m["From"] = "Acme Support <support@acme.io>" if brand else f"Customer {r.author} <c{r.author}@gmail.com>"
+            m["To"] = f"c{t['author'].iloc[0]}@gmail.com" if brand else "support@acme.io"
             m["Subject"] = "Re: your order" if j else "My order"
             m["Date"] = format_datetime(r.timestamp.to_pydatetime())
             m["Message-ID"] = f"<{r.message_id}@mail.example>"
@@ -269,3 +269,27 @@ def test_a_support_mailbox(tmp_path):
     from ml.runtime.errors import InputError
     with pytest.raises(InputError, match=r"notes\.mbox: no email messages found"):
         load_messages(tmp_path / "notes.mbox")
+
+
+def test_mailbox_company_broken_headers_and_dates(tmp_path, tweets):
+    """Customers (on Gmail, Yahoo or their own company's domain) write to help@acme.io and support@acme.io answers
+    (one company, two addresses); a header the
+    parser cannot read, a "-0000" date (UTC, RFC 5322) and an unreadable date (counted, with an example)."""
+    import mailbox
+
+    def email(sender, to, date, text, extra=""):
+        return (f"From: {sender}\nTo: {to}\nDate: {date}\nSubject: order\n{extra}\n{text}\n").encode("utf-8")
+
+    box = mailbox.mbox(str(tmp_path / "inbox.mbox"))
+    for i in range(6):
+        customer = f"c{i}@" + ("gmail.com", "yahoo.com", "shop-{i}.example".format(i=i))[i % 3]
+        box.add(email(customer, "help@acme.io", "Mon, 30 Oct 2017 10:00:00 +0100", tweets[i]))
+        box.add(email("support@acme.io", customer, "Mon, 30 Oct 2017 11:00:00 -0000", tweets[10 + i]))
+    box.add(email("<", "help@acme.io", "someday soon", tweets[20], "Message-ID: <\n"))
+    box.flush()
+    msgs, report = load_messages(tmp_path / "inbox.mbox")
+    assert len(msgs) == 13 and report.files[0].company == "acme.io"
+    assert "messages from acme.io read as the company's side" in report.summary_lines()[0]
+    assert msgs["inbound"].tolist() == [True, False] * 6 + [True]
+    assert str(msgs["timestamp"].iloc[1]) == "2017-10-30 11:00:00+00:00"  # -0000: UTC
+    assert report.timestamps_unparseable == 1 and report.timestamp_examples[0]["value"] == "someday soon"

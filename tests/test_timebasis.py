@@ -91,6 +91,9 @@ def test_timezone_reads_times_written_without_an_offset_as_its_clock():
                                              pd.Timestamp("2017-01-03 04:30", tz="UTC")]
     assert out["timestamp"].iloc[2] == msgs["timestamp"].iloc[2]  # written in UTC: converted as before
     assert "2 written without an offset were read as America/New_York time as written" in fitted.note_
+    # an epoch number is a UTC instant (Slack's ts, JSON epoch fields): converted, never read as a wall clock
+    epoch = _frame(["1499011200.000100"])
+    assert TimeBasis("America/New_York").fit(epoch).transform(epoch)["local_hour"].tolist() == [12]
     # without --timezone nothing changes: they are read as UTC, and the note says how to read them otherwise
     plain = TimeBasis().fit(msgs)
     assert plain.transform(msgs) is msgs and "read as that zone's clock" in plain.note_

@@ -33,6 +33,8 @@ export function readNotes(source: RunSource | null | undefined): string[] {
     const nested = text(f.messages_in);
     const count = typeof f.conversations === "number" ? f.conversations : 0;
     if (nested) notes.push(`${count.toLocaleString("en-US")} conversations with their messages under '${nested}'`);
+    const company = text(f.company);
+    if (company) notes.push(`messages from ${company} read as the company's side`);
     const found = [
       f.text_guessed === true && text(mapping.text) ? `text column '${mapping.text}'` : "",
       f.time_guessed === true && text(mapping.timestamp) ? `time column '${mapping.timestamp}'` : "",

@@ -41,7 +41,7 @@ from ml.ingest.email_reply import cut_replies
 from ml.ingest.paths import FORMATS, GZIP_OK, resolve_paths, stem
 from ml.ingest.read import read_file, read_table
 from ml.ingest.report import FileReport, LoadReport
-from ml.ingest.textclean import HTML_RE, clean_text, fix_mojibake, join_parts
+from ml.ingest.textclean import clean_text, fix_mojibake, html_count, join_parts
 from ml.ingest.timeparse import parse_timestamps
 from ml.runtime.errors import InputError
 from ml.units import thread_roots
@@ -198,7 +198,7 @@ def _canonical(frame: pd.DataFrame, path: Path, m: ColumnMapping, report: LoadRe
     repaired = raw.map(fix_mojibake)
     text, cut = cut_replies(repaired.map(clean_text))
     if report is not None:  # a file's load (the API's records path keeps no report)
-        report.html_texts += _html_count(frame[m.text])
+        report.html_texts += html_count(frame[m.text])
         report.email_replies += cut
         report.mojibake_repaired += int((repaired != raw).sum())
     rows = np.arange(1, n + 1)
@@ -276,7 +276,8 @@ def _read_all(files: list[Path], explicit: ColumnMapping, inbound_only: bool, en
                                        {k: v for k, v in asdict(used).items() if v}, rows,
                                        encoding=info.encoding, delimiter=info.delimiter, text_guessed=guessed,
                                        sheet=info.sheet, time_guessed=timed, records_at=info.records_at,
-                                       messages_in=info.messages_in, conversations=info.conversations))
+                                       messages_in=info.messages_in, conversations=info.conversations,
+                                       company=info.company))
         parts.append(_canonical(raw, path, used, report))
     return pd.concat(parts, ignore_index=True)
 
@@ -297,13 +298,6 @@ def _guess_columns(raw: pd.DataFrame, used: ColumnMapping) -> tuple[ColumnMappin
                 used = ColumnMapping(**{**asdict(used), field_name: col})
                 found[field_name] = True
     return used, found.get("text", False), found.get("timestamp", False)
-
-
-def _html_count(values: pd.Series) -> int:
-    """How many of ``values`` hold HTML markup (``ml.ingest.textclean.HTML_RE``; the regex only where a "<" is)."""
-    texts = values[values.notna()].astype(str)
-    texts = texts[texts.str.contains("<", regex=False)]
-    return int(texts.str.contains(HTML_RE).sum()) if len(texts) else 0
 
 
 def _unique_ids(msgs: pd.DataFrame, report: LoadReport) -> None:

@@ -6,10 +6,14 @@ position), ``reply_to`` (In-Reply-To, else the last of References: the reply cha
 conversation`` follows), ``author`` (a pseudonym of the From address: ``em-`` and 10 hex digits of its SHA-1,
 so addresses never reach a run's files), ``timestamp`` (the Date header, with its offset), ``subject``,
 ``text`` (the text/plain part, else the HTML part, which ingest reads as a browser shows it; quoted replies and
-signatures are cut as for any email body, docs/ingest.md "Email replies"), and ``from_customer``: the
-company is the mailbox's owner, the address that receives the most of its messages (Delivered-To, else To);
-a message is the company's side when it comes from the owner or carries Gmail's "Sent" label, the customer's
-otherwise (no such column when no recipient is seen).
+signatures are cut as for any email body, docs/ingest.md "Email replies"; at most ``MAX_BODY`` characters), and
+``from_customer``. The company is the party that takes part in the most messages, as sender or recipient
+(From, Delivered-To, To, Cc): a support inbox's company writes or receives every message, a customer only
+their own. A party is an address's domain ("acme.io": help@ receives, support@ answers, one company), or the
+address itself on a ``FREE_MAIL`` domain such as gmail.com. A message is the company's side when its sender is
+that party or it carries Gmail's "Sent" label; the customer's otherwise (no such column when no recipient is
+seen). Headers the parser cannot read are taken as written. The second value names the company for the run's
+report: its domain ("acme.io"), or "the mailbox owner's address".
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import mailbox
 from collections import Counter
+from datetime import UTC
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -30,9 +35,26 @@ from ml.runtime.errors import InputError
 PRIVATE = ("_from", "_to", "_sent")
 
 
-def _address(value) -> str | None:
-    found = [a.strip().lower() for _, a in getaddresses([str(value)]) if a and "@" in a] if value else []
-    return found[0] if found else None
+#: mail services whose addresses are people's own: a shared domain there says nothing about the company
+FREE_MAIL = frozenset({"gmail.com", "googlemail.com", "yahoo.com", "hotmail.com", "outlook.com", "live.com",
+                       "msn.com", "icloud.com", "me.com", "aol.com", "proton.me", "protonmail.com", "gmx.de",
+                       "gmx.net", "web.de", "mail.ru", "yandex.ru", "qq.com", "163.com"})
+MAX_BODY = 100_000  # characters of a body kept (a pasted log or an inlined attachment can be megabytes)
+
+
+def _header(msg: EmailMessage, name: str) -> str:
+    """A header as text; a value the parser cannot read (``From: <``) falls back to its raw text."""
+    try:
+        return str(msg.get(name) or "")
+    except Exception:  # noqa: BLE001 - the stdlib header parser raises IndexError and others on broken values
+        return next((str(v) for k, v in msg.raw_items() if k.lower() == name.lower()), "")
+
+
+def _addresses(value: str) -> list[str]:
+    try:
+        return [a.strip().lower() for _, a in getaddresses([value]) if a and "@" in a]
+    except (IndexError, ValueError):
+        return []
 
 
 def pseudonym(address: str | None) -> str | None:
@@ -41,45 +63,76 @@ def pseudonym(address: str | None) -> str | None:
 
 
 def _body(msg: EmailMessage) -> str:
-    part = msg.get_body(preferencelist=("plain", "html"))
-    if part is None:
+    try:
+        part = msg.get_body(preferencelist=("plain", "html"))
+        if part is None:
+            return ""
+        try:
+            text = part.get_content()
+        except (LookupError, ValueError):  # an unknown charset or a broken transfer encoding
+            raw = part.get_payload(decode=True)
+            text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else ""
+    except Exception:  # noqa: BLE001 - a broken MIME structure: no body rather than no run
         return ""
-    try:
-        return part.get_content()
-    except (LookupError, ValueError):  # an unknown charset or a broken transfer encoding
-        return part.get_payload(decode=True).decode("utf-8", errors="replace") if part.get_payload() else ""
+    return text[:MAX_BODY].strip()
 
 
-def _when(value) -> str | None:
-    try:
-        return parsedate_to_datetime(str(value)).isoformat() if value else None
-    except (TypeError, ValueError, IndexError):
+def _when(value: str) -> str | None:
+    """The Date header in ISO 8601 with its offset ("-0000", unknown zone, as UTC: RFC 5322); an unreadable
+    value is passed on as written, so ingest counts it unparseable with an example."""
+    if not value:
         return None
+    try:
+        stamp = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return value
+    return (stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)).isoformat()
 
 
 def _row(msg: EmailMessage, fallback: str) -> dict:
-    refs = str(msg.get("References") or "").split()
-    parent = str(msg.get("In-Reply-To") or "").strip() or (refs[-1] if refs else None)
-    sender = _address(msg.get("From"))
-    return {"message_id": str(msg.get("Message-ID") or "").strip() or fallback, "reply_to": parent,
-            "author": pseudonym(sender), "timestamp": _when(msg.get("Date")), "subject": str(msg.get("Subject") or ""),
-            "text": _body(msg).strip(), "_from": sender, "_to": _address(msg.get("Delivered-To") or msg.get("To")),
-            "_sent": "sent" in str(msg.get("X-Gmail-Labels") or "").lower().split(",")}
+    refs = _header(msg, "References").split()
+    parent = _header(msg, "In-Reply-To").strip() or (refs[-1] if refs else None)
+    senders = _addresses(_header(msg, "From"))
+    labels = {v.strip().lower() for v in _header(msg, "X-Gmail-Labels").split(",")}
+    return {"message_id": _header(msg, "Message-ID").strip() or fallback, "reply_to": parent,
+            "author": pseudonym(senders[0] if senders else None), "timestamp": _when(_header(msg, "Date")),
+            "subject": _header(msg, "Subject"), "text": _body(msg), "_from": senders[0] if senders else None,
+            "_to": [a for h in ("Delivered-To", "To", "Cc") for a in _addresses(_header(msg, h))],
+            "_sent": "sent" in labels}
 
 
-def read_mail(path: Path) -> pd.DataFrame:
-    """The messages of an ``.mbox`` file (module docstring)."""
+def _party(address: str | None) -> str | None:
+    """Who an address speaks for: its domain ("acme.io"), or the address itself on a ``FREE_MAIL`` domain."""
+    if not isinstance(address, str) or not address:
+        return None
+    domain = address.rsplit("@", 1)[-1]
+    return address if domain in FREE_MAIL else domain
+
+
+def _company(frame: pd.DataFrame) -> tuple[pd.Series, str] | None:
+    """Which messages are the company's, and who it is (module docstring); None when no recipient is seen."""
+    if not any(len(to) for to in frame["_to"]):
+        return None
+    senders = frame["_from"].map(_party)
+    taking_part = Counter(p for sender, to in zip(senders, frame["_to"])
+                          for p in {sender, *map(_party, to)} if p)
+    company = taking_part.most_common(1)[0][0]
+    shown = company if "@" not in company else "the mailbox owner's address"
+    return (senders == company) | frame["_sent"], shown
+
+
+def read_mail(path: Path) -> tuple[pd.DataFrame, str | None]:
+    """The messages of an ``.mbox`` file (module docstring), and who the company was found to be."""
+    parse = BytesParser(policy=policy.default).parse
     try:
-        messages = list(mailbox.mbox(str(path), factory=lambda f: BytesParser(policy=policy.default).parse(f),
-                                     create=False))
+        box = mailbox.mbox(str(path), factory=parse, create=False)
+        rows = [_row(m, f"{path.stem}:{i}") for i, m in enumerate(box, 1) if m is not None]
     except (OSError, mailbox.Error) as err:
         raise InputError(f"{path}: cannot read as a mailbox ({err}); export it again as .mbox") from None
-    rows = [_row(m, f"{path.stem}:{i}") for i, m in enumerate(messages, 1) if m is not None]
     if not rows or not any(r["_from"] or r["timestamp"] for r in rows):
         raise InputError(f"{path}: no email messages found (no From or Date header); export the mailbox as .mbox")
     frame = pd.DataFrame(rows)
-    owner = Counter(frame["_to"].dropna())
-    if owner:
-        top = owner.most_common(1)[0][0]
-        frame["from_customer"] = ~((frame["_from"] == top) | frame["_sent"])
-    return frame.drop(columns=list(PRIVATE))
+    found = _company(frame)
+    if found is not None:
+        frame["from_customer"] = ~found[0]
+    return frame.drop(columns=list(PRIVATE)), found[1] if found else None

@@ -67,6 +67,7 @@ class TableInfo:
     messages_in: str | None = None  # JSON: the key path of each conversation's array of messages (comments)
     conversations: int = 0          # JSON: conversations whose nested messages were read
     notices: int = 0                # WhatsApp: the tool's own notices left out (ml.ingest.whatsapp)
+    company: str | None = None      # mailbox: who was read as the company ("acme.io"; ml.ingest.mail)
 
 
 # ---------------------------------------------------------------- encoding
@@ -325,7 +326,8 @@ def read_file(path: Path, encoding: str | None = None, sep: str | None = None,
         frame, notices = read_chat(path, chat_format)
         info = TableInfo(fmt, "utf-8", notices=notices)
     elif fmt == "mbox":
-        frame, info = read_mail(path), TableInfo(fmt)
+        frame, company = read_mail(path)
+        info = TableInfo(fmt, company=company)
     elif fmt == "xlsx":
         frame, sheet = read_excel(path)
         info = TableInfo(fmt, sheet=sheet)

@@ -26,6 +26,7 @@ class FileReport:
     records_at: str | None = None   # JSON: the key path of the array of messages, "tickets" (None: top level)
     messages_in: str | None = None  # JSON conversations: the key path of each one's messages, "comments"
     conversations: int = 0          # JSON conversations whose nested messages were read (ml.ingest.nested_threads)
+    company: str | None = None      # mailbox: who was read as the company's side ("acme.io"; ml.ingest.mail)
 
 
 @dataclass
@@ -75,6 +76,7 @@ class LoadReport:
                  + (f", messages from the array under {f.records_at!r}" if f.records_at else "")
                  + (f", {f.conversations} conversations with their messages under {f.messages_in!r}"
                     if f.messages_in else "")
+                 + (f", messages from {f.company} read as the company's side" if f.company else "")
                  + (f", text column {f.mapping['text']!r} (the one that reads as free text; pass --text-col "
                     "to choose another)" if f.text_guessed else "")
                  + (f", time column {f.mapping['timestamp']!r} (the one that reads as timestamps; pass --time-col "

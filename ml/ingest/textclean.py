@@ -30,7 +30,10 @@ import html
 import re
 from html.parser import HTMLParser
 
-__all__ = ["HTML_RE", "MOJIBAKE_RE", "clean_text", "decode_entities", "fix_mojibake", "html_to_text", "join_parts"]
+import pandas as pd
+
+__all__ = ["HTML_RE", "MOJIBAKE_RE", "clean_text", "decode_entities", "fix_mojibake", "html_count", "html_to_text",
+           "join_parts"]
 
 _BLOCK = frozenset({"p", "div", "br", "li", "ul", "ol", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6",
                     "blockquote", "pre", "hr", "section", "article", "header", "footer"})
@@ -116,3 +119,10 @@ def clean_text(text: str) -> str:
     if isinstance(text, str) and "<" in text and HTML_RE.search(text):
         return decode_entities(html_to_text(text))
     return decode_entities(text)
+
+
+def html_count(values: pd.Series) -> int:
+    """How many of ``values`` hold HTML markup (``ml.ingest.textclean.HTML_RE``; the regex only where a "<" is)."""
+    texts = values[values.notna()].astype(str)
+    texts = texts[texts.str.contains("<", regex=False)]
+    return int(texts.str.contains(HTML_RE).sum()) if len(texts) else 0

@@ -4,8 +4,8 @@
 returns, aligned to its index:
 
 - `timestamp` (datetime64[ns, UTC], NaT when missing or unparseable),
-- `utc_offset_min` (float: the offset written in the value, e.g. -480 for `-0800`; NaN when the
-  value carries no offset),
+- `utc_offset_min` (float: the offset written in the value, e.g. -480 for `-0800`; 0 for an epoch
+  number, a UTC instant; NaN when the value carries no offset, a wall clock of unknown zone),
 - `local_hour`, `local_weekday` (Int64: in local time when the offset is known, else UTC;
   0=Monday),
 - `unparseable` (bool: a non-empty value that could not be read; it never raises).
@@ -224,6 +224,7 @@ def _typed_values(index: pd.Index, values: pd.Series) -> pd.DataFrame | None:
         return _result(index, values.to_numpy(dtype="datetime64[ns]"), off, bad)
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
         ts = _epoch_nanos(values)
+        off[~np.isnat(ts)] = 0.0  # an epoch is a UTC instant, not a wall clock without a zone
         return _result(index, ts, off, values.notna().to_numpy() & np.isnat(ts))
     return None
 
@@ -269,10 +270,12 @@ def parse_timestamps(values: pd.Series) -> pd.DataFrame:
             off[pos[rows]] = offset_minutes(tokens[ok]).to_numpy()
         left[rows] = False
 
-    # Epoch numbers.
+    # Epoch numbers: UTC instants (offset 0, so --timezone converts them rather than reading them as wall clock).
     m = _mask(text.str.match(_EPOCH_RE))
     if m.any():
-        take(m, _epoch_nanos(pd.to_numeric(text[m], errors="coerce")), None)
+        parsed = _epoch_nanos(pd.to_numeric(text[m], errors="coerce"))
+        take(m, parsed, None)
+        off[pos[np.flatnonzero(m)[~np.isnat(parsed)]]] = 0.0
 
     # Twitter API "Tue Oct 31 22:11:45 +0000 2017": rearranged by fixed positions into ISO 8601.
     m = left & _mask(text.str.match(_TWITTER_RE))
