@@ -182,3 +182,50 @@ def test_overview_names_the_chats_and_the_business(whatsapp_run, page, artifacts
     assert f"{load['chats']:,} chats; the account in half of them or more is read as the business" in text
     assert "90% within 30 Oct 2017 – 26 Nov 2017" in text  # month first, as the chats were written
     meta.screenshot(path=str(artifacts / "overview-whatsapp-export.png"))
+
+
+@pytest.fixture(scope="module")
+def mailbox_run(frontend_out: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, dict]]:
+    """The sample's reply threads as a support inbox (.mbox): customers on Gmail write to help@acme.io, the brand
+    answers from support@acme.io, each reply quoting the message before it."""
+    import mailbox
+    from email.message import EmailMessage
+    from email.utils import format_datetime
+
+    from ml.ingest.load import load_messages
+
+    work = tmp_path_factory.mktemp("export-mbox")
+    msgs, _ = load_messages(SAMPLE_TWCS)
+    msgs = msgs.sort_values(["thread_id", "timestamp"], kind="stable")
+    box = mailbox.mbox(str(work / "support.mbox"))
+    for _, t in msgs.groupby("thread_id", sort=False):
+        previous, customer = None, f"c{t['author'].iloc[0]}@gmail.com"
+        for j, r in enumerate(t.itertuples()):
+            m = EmailMessage()
+            brand = not r.inbound
+            m["From"] = "Acme <support@acme.io>" if brand else f"c{r.author}@gmail.com"
+            m["To"] = customer if brand else "help@acme.io"
+            m["Date"] = format_datetime(r.timestamp.to_pydatetime())
+            m["Message-ID"] = f"<{r.message_id}@acme.io>"
+            if previous:
+                m["In-Reply-To"] = previous
+            m.set_content(r.text + (f"\n\nOn Mon, 30 Oct 2017, Acme wrote:\n> {t['text'].iloc[j - 1]}" if j else ""))
+            box.add(m)
+            previous = m["Message-ID"]
+    box.flush()
+    with served_run(work, [str(work / "support.mbox")], "backend-export-mbox", "--unit", "conversation") as served:
+        yield served
+
+
+def test_overview_names_the_mailbox_company(mailbox_run, page, artifacts):
+    server, manifest = mailbox_run
+    load = manifest["source"]["load"]
+    assert load["files"][0]["layout"] == "mailbox" and load["files"][0]["company"] == "acme.io"
+    assert load["email_replies"] > 0 and manifest["agents"]["removed"] > 0
+    page.goto(f"{server.url}/?run={quote(manifest['run_id'])}")
+    meta = page.get_by_test_id("run-meta")
+    meta.wait_for()
+    text = meta.inner_text()
+    assert "support.mbox (mailbox layout; messages from acme.io read as the company's side;" in text
+    assert f"{load['email_replies']:,} email bodies cut to their latest reply" in text
+    meta.screenshot(path=str(artifacts / "overview-mailbox-export.png"))
