@@ -16,6 +16,14 @@ from tests.fixtures.runs import SAMPLE_TWCS
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
+def run_meta(page, server: Server, manifest: dict):
+    """The run overview's source line of ``manifest``'s run: the element and its text."""
+    page.goto(f"{server.url}/?run={quote(manifest['run_id'])}")
+    meta = page.get_by_test_id("run-meta")
+    meta.wait_for()
+    return meta, meta.inner_text()
+
+
 @pytest.fixture(scope="module")
 def export_run(frontend_out: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, dict]]:
     work = tmp_path_factory.mktemp("export-notes")
@@ -32,10 +40,7 @@ def export_run(frontend_out: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 
 def test_overview_says_which_columns_were_found_by_their_values(export_run, live_server, page, artifacts):
     server, manifest = export_run
-    page.goto(f"{server.url}/?run={quote(manifest['run_id'])}")
-    meta = page.get_by_test_id("run-meta")
-    meta.wait_for()
-    text = meta.inner_text()
+    meta, text = run_meta(page, server, manifest)
     assert "tickets.xlsx (mapped layout; sheet 'Comments' (1 of 1);" in text
     assert "text column 'Public Reply' and time column 'Created' found by their values" in text
     assert f"{manifest['source']['load']['html_texts']:,} HTML message bodies read as text" in text
@@ -85,10 +90,7 @@ def test_overview_says_where_in_a_json_export_the_messages_were(json_run, page, 
     assert load["files"][0]["mapping"]["author"] == "author.id"
     assert load["files"][0]["mapping"]["inbound"] == "from_customer"  # the requester's comments
     assert manifest["agents"]["removed_outbound_flag"] > 0  # the agents' comments are not members
-    page.goto(f"{server.url}/?run={quote(manifest['run_id'])}")
-    meta = page.get_by_test_id("run-meta")
-    meta.wait_for()
-    text = meta.inner_text()
+    meta, text = run_meta(page, server, manifest)
     assert "export.json (generic layout; messages from the JSON array under 'data.tickets';" in text
     assert f"{load['files'][0]['conversations']:,} conversations with their messages under 'comments'" in text
     assert f"{load['email_replies']} email bodies cut to their latest reply" in text
@@ -134,10 +136,7 @@ def test_overview_names_a_slack_export_and_its_notices(slack_run, page, artifact
     load = manifest["source"]["load"]
     assert {f["layout"] for f in load["files"]} == {"slack"} and load["dropped_system_messages"] == len(load["files"])
     assert manifest["agents"]["removed"] > 0  # the brands' replies in the threads are not members
-    page.goto(f"{server.url}/?run={quote(manifest['run_id'])}")
-    meta = page.get_by_test_id("run-meta")
-    meta.wait_for()
-    text = meta.inner_text()
+    meta, text = run_meta(page, server, manifest)
     assert f"acme-export (slack layout; {len(load['files']):,} Slack notices (joins, topic changes, …) left out)" in text
     assert "each member is one conversation" in text
     meta.screenshot(path=str(artifacts / "overview-slack-export.png"))
@@ -174,10 +173,7 @@ def test_overview_names_the_chats_and_the_business(whatsapp_run, page, artifacts
     assert load["chat_business_accounts"] == 1 and load["chat_format"] == "%m/%d/%y, %I:%M %p - %name:"
     assert load["dropped_system_messages"] == load["chats"] == len(load["files"])
     assert manifest["agents"]["removed"] > 0  # the shop's replies are not members
-    page.goto(f"{server.url}/?run={quote(manifest['run_id'])}")
-    meta = page.get_by_test_id("run-meta")
-    meta.wait_for()
-    text = meta.inner_text()
+    meta, text = run_meta(page, server, manifest)
     assert f"{load['chats']:,} WhatsApp notices (media placeholders, …) left out" in text
     assert f"{load['chats']:,} chats; the account in half of them or more is read as the business" in text
     assert "90% within 30 Oct 2017 – 26 Nov 2017" in text  # month first, as the chats were written
@@ -222,10 +218,7 @@ def test_overview_names_the_mailbox_company(mailbox_run, page, artifacts):
     load = manifest["source"]["load"]
     assert load["files"][0]["layout"] == "mailbox" and load["files"][0]["company"] == "acme.io"
     assert load["email_replies"] > 0 and manifest["agents"]["removed"] > 0
-    page.goto(f"{server.url}/?run={quote(manifest['run_id'])}")
-    meta = page.get_by_test_id("run-meta")
-    meta.wait_for()
-    text = meta.inner_text()
+    meta, text = run_meta(page, server, manifest)
     assert "support.mbox (mailbox layout; messages from acme.io read as the company's side;" in text
     assert f"{load['email_replies']:,} email bodies cut to their latest reply" in text
     meta.screenshot(path=str(artifacts / "overview-mailbox-export.png"))
