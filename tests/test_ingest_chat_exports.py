@@ -293,3 +293,14 @@ def test_mailbox_company_broken_headers_and_dates(tmp_path, tweets):
     assert msgs["inbound"].tolist() == [True, False] * 6 + [True]
     assert str(msgs["timestamp"].iloc[1]) == "2017-10-30 11:00:00+00:00"  # -0000: UTC
     assert report.timestamps_unparseable == 1 and report.timestamp_examples[0]["value"] == "someday soon"
+
+
+def test_a_load_of_many_files_names_eleven_and_sums_up_the_rest():
+    from ml.ingest.report import MAX_FILE_LINES, FileReport, LoadReport
+
+    report = LoadReport(files=[FileReport(f"support/2024-03-{d:02d}.json", "json", "slack", {}, rows_read=d)
+                               for d in range(1, 31)], rows_read=465, rows_kept=465)
+    lines = report.summary_lines()
+    assert lines[0].startswith("support/2024-03-01.json: 1 rows, layout slack")
+    assert lines[MAX_FILE_LINES - 1] == f"... and 19 more files, {sum(range(12, 31))} rows"
+    assert lines[MAX_FILE_LINES] == "kept 465 of 465 rows" and len(lines) == MAX_FILE_LINES + 1
