@@ -29,8 +29,10 @@ from __future__ import annotations
 import html
 import re
 from html.parser import HTMLParser
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # the masking child imports this module and must not load pandas (tests/test_mask_prefetch.py)
+    import pandas as pd
 
 __all__ = ["HTML_RE", "MOJIBAKE_RE", "clean_text", "decode_entities", "fix_mojibake", "html_count", "html_to_text",
            "join_parts"]
