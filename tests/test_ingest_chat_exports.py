@@ -304,3 +304,56 @@ def test_a_load_of_many_files_names_eleven_and_sums_up_the_rest():
     assert lines[0].startswith("support/2024-03-01.json: 1 rows, layout slack")
     assert lines[MAX_FILE_LINES - 1] == f"... and 19 more files, {sum(range(12, 31))} rows"
     assert lines[MAX_FILE_LINES] == "kept 465 of 465 rows" and len(lines) == MAX_FILE_LINES + 1
+
+
+def test_eml_files_are_read_together_as_one_mailbox(tmp_path, tweets):
+    """A folder of .eml files (one message each, as Outlook or Thunderbird save them) reads as the same
+    mailbox as an .mbox of the same messages: the company found over all of them, each row naming its file;
+    a zip of the folder reads the same, and a folder of files that are not emails gets a one-line error."""
+    import mailbox
+    import zipfile
+    from email.message import EmailMessage
+
+    from ml.runtime.errors import InputError
+
+    messages = []
+    for i in range(8):
+        customer = f"c{i}@" + ("gmail.com", "shop.example")[i % 2]
+        for j, (sender, to) in enumerate(((customer, "help@acme.io"), ("support@acme.io", customer))):
+            m = EmailMessage()
+            m["From"], m["To"], m["Subject"] = sender, to, "order"
+            m["Date"] = f"Mon, 30 Oct 2017 1{i}:0{j}:00 +0100"
+            m["Message-ID"] = f"<m{i}-{j}@mail.example>"
+            if j:
+                m["In-Reply-To"] = f"<m{i}-0@mail.example>"
+            m.set_content(tweets[2 * i + j])
+            messages.append(m)
+    box = mailbox.mbox(str(tmp_path / "inbox.mbox"))
+    for m in messages:
+        box.add(m)
+    box.flush()
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    for k, m in enumerate(messages):
+        (folder / f"{k:03d} {m['Subject']}.eml").write_bytes(bytes(m))
+    from_mbox, _ = load_messages(tmp_path / "inbox.mbox")
+    from_eml, report = load_messages(folder)
+    assert len(report.files) == 1 and report.files[0].path == str(folder / "*.eml")
+    assert report.files[0].format == "eml" and report.files[0].layout == "mailbox"
+    assert report.files[0].company == "acme.io" and report.files[0].rows_read == 16
+    same = ["message_id", "text", "author", "timestamp", "reply_to", "inbound", "thread_id"]
+    pd.testing.assert_frame_equal(from_eml[same], from_mbox[same])
+    assert from_eml["inbound"].tolist() == [True, False] * 8
+    assert from_eml["source_file"].tolist() == [f"{k:03d} order.eml" for k in range(16)]
+    with zipfile.ZipFile(tmp_path / "inbox.zip", "w") as zf:
+        for path in sorted(folder.iterdir()):
+            zf.write(path, f"inbox/{path.name}")
+    from_zip, zreport = load_messages(tmp_path / "inbox.zip")
+    pd.testing.assert_frame_equal(from_zip[same], from_mbox[same])
+    assert zreport.files[0].path == f"{tmp_path / 'inbox.zip'}/inbox/*.eml"
+    junk = tmp_path / "junk"
+    junk.mkdir()
+    (junk / "a.eml").write_text("not an email at all\n")
+    (junk / "b.eml").write_bytes(b"")
+    with pytest.raises(InputError, match=r"junk/\*\.eml: no email messages found .* any of 2 \.eml files"):
+        load_messages(junk)

@@ -38,8 +38,8 @@ import pandas as pd
 from ml.ingest import archive, slack, whatsapp
 from ml.ingest.columns import guess_text_column, guess_time_column, name_index, reads_as_text
 from ml.ingest.email_reply import cut_replies
-from ml.ingest.paths import FORMATS, GZIP_OK, resolve_paths, stem
-from ml.ingest.read import read_file, read_table
+from ml.ingest.paths import FORMATS, GZIP_OK, resolve_paths, sources, stem
+from ml.ingest.read import eml_folder, read_emails, read_file, read_table
 from ml.ingest.report import FileReport, LoadReport
 from ml.ingest.textclean import clean_text, fix_mojibake, html_count, join_parts
 from ml.ingest.timeparse import parse_timestamps
@@ -223,7 +223,7 @@ def _canonical(frame: pd.DataFrame, path: Path, m: ColumnMapping, report: LoadRe
         "inbound": (_booleans(frame[m.inbound]) if m.inbound
                     else pd.Series(pd.NA, index=frame.index, dtype="boolean")).to_numpy(),
         "label": (_labels(frame[m.label]) if m.label else none).to_numpy(),
-        "source_file": path.name,
+        "source_file": frame["_file"].to_numpy() if "_file" in frame else path.name,  # .eml: each message's file
         "source_row": rows,
     })
 
@@ -258,15 +258,20 @@ def _read_all(files: list[Path], explicit: ColumnMapping, inbound_only: bool, en
     parts = []
     chats = whatsapp.header_format([p for p in files if FORMATS.get(p.suffix.lower()) == "whatsapp"])
     report.chat_format = chats
-    for path in files:
-        raw, info = read_file(path, encoding, sep, chat_format=chats, text_col=explicit.text)
+    for source in sources(files):
+        if isinstance(source, list):  # .eml files: one mailbox
+            (raw, info), path = read_emails(source), eml_folder(source)
+        else:
+            path = source
+            raw, info = read_file(path, encoding, sep, chat_format=chats, text_col=explicit.text)
         rows, daily = len(raw) + info.notices, slack.is_daily_file(path)
         report.dropped_system_messages += info.notices  # a WhatsApp chat's notices
         if daily:  # a channel's day of a Slack export
             raw, system = slack.prepare(raw, path)
             report.dropped_system_messages += system
         layout, detected = detect_layout(list(raw.columns))
-        layout = "slack" if daily else {"whatsapp": "whatsapp", "mbox": "mailbox"}.get(info.format, layout)
+        layout = "slack" if daily else {"whatsapp": "whatsapp", "mbox": "mailbox", "eml": "mailbox"}.get(info.format,
+                                                                                                       layout)
         used, guessed, timed = _guess_columns(raw, explicit.over(detected))
         _check_mapping(path, list(raw.columns), used, explicit)
         if inbound_only and used.inbound is None:

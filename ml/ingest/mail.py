@@ -1,7 +1,11 @@
 """Mailboxes: a support inbox exported as an ``.mbox`` file (Gmail's Takeout, Thunderbird, Apple Mail, most
-help desks' mail archives), read with the standard library's ``mailbox`` and ``email`` packages.
+help desks' mail archives), or as a folder of ``.eml`` files (one message each: Outlook's and Thunderbird's
+"Save as", many help desks' and archivers' exports), read with the standard library's ``mailbox`` and ``email``
+packages.
 
-``read_mail(path)`` → one row per message: ``message_id`` (the Message-ID header, else the file and its
+``read_mail(path)`` (an ``.mbox``) and ``read_eml(paths)`` (``.eml`` files, read together as one mailbox, so
+the company is found over all of them; a private ``_file`` column names each row's file) → one row per
+message: ``message_id`` (the Message-ID header, else the file and its
 position), ``reply_to`` (In-Reply-To, else the last of References: the reply chains that ``--unit
 conversation`` follows), ``author`` (a pseudonym of the From address: ``em-`` and 10 hex digits of its SHA-1,
 so addresses never reach a run's files), ``timestamp`` (the Date header, with its offset), ``subject``,
@@ -131,7 +135,28 @@ def read_mail(path: Path) -> tuple[pd.DataFrame, str | None]:
         raise InputError(f"{path}: cannot read as a mailbox ({err}); export it again as .mbox") from None
     if not rows or not any(r["_from"] or r["timestamp"] for r in rows):
         raise InputError(f"{path}: no email messages found (no From or Date header); export the mailbox as .mbox")
-    frame = pd.DataFrame(rows)
+    return _sides(pd.DataFrame(rows))
+
+
+def read_eml(paths: list[Path], shown: str) -> tuple[pd.DataFrame, str | None]:
+    """The messages of ``.eml`` files, one each, read as one mailbox (module docstring); ``shown`` names them
+    in errors ("inbox/*.eml")."""
+    parse = BytesParser(policy=policy.default).parse
+    rows = []
+    for path in paths:
+        try:
+            with path.open("rb") as handle:
+                rows.append({**_row(parse(handle), path.stem), "_file": path.name})
+        except OSError as err:
+            raise InputError(f"{path}: cannot read ({err.strerror or err}); check the file is readable") from None
+    if not any(r["_from"] or r["timestamp"] for r in rows):
+        raise InputError(f"{shown}: no email messages found (no From or Date header in any of {len(rows)} "
+                         ".eml files); save the messages as .eml or export the mailbox as .mbox")
+    return _sides(pd.DataFrame(rows))
+
+
+def _sides(frame: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
+    """The messages with ``from_customer`` where the company is found, the private columns dropped."""
     found = _company(frame)
     if found is not None:
         frame["from_customer"] = ~found[0]

@@ -17,7 +17,8 @@ from ml.ingest.whatsapp import is_chat_file
 from ml.runtime.errors import InputError
 
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json",
-           ".parquet": "parquet", ".pq": "parquet", ".xlsx": "xlsx", ".txt": "whatsapp", ".mbox": "mbox"}
+           ".parquet": "parquet", ".pq": "parquet", ".xlsx": "xlsx", ".txt": "whatsapp", ".mbox": "mbox",
+           ".eml": "eml"}
 GZIP_OK = {"csv", "tsv", "jsonl", "json"}
 
 
@@ -42,8 +43,8 @@ def readable(path: Path) -> bool:
 
 def supported_names() -> str:
     """The suffixes read, for error messages."""
-    return (", ".join(sorted(s for s in FORMATS if s not in (".txt", ".mbox"))) + " (text formats also .gz), "
-            "WhatsApp chats (.txt), mailboxes (.mbox)")
+    return (", ".join(sorted(s for s in FORMATS if s not in (".txt", ".mbox", ".eml"))) + " (text formats also .gz), "
+            "WhatsApp chats (.txt), mailboxes (.mbox, or .eml files)")
 
 
 def stem(path: Path) -> str:
@@ -89,3 +90,14 @@ def resolve_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
     if not out:
         raise InputError("no input files given; pass one or more files or a folder")
     return out
+
+
+def sources(files: list[Path]) -> list[Path | list[Path]]:
+    """What is read as one table: each file, except ``.eml`` files (one message each), which are read together
+    as one mailbox, in the place of the first of them."""
+    emails = [p for p in files if FORMATS.get(p.suffix.lower()) == "eml"]
+    if not emails:
+        return list(files)
+    first = files.index(emails[0])
+    rest = [p for p in files if FORMATS.get(p.suffix.lower()) != "eml"]
+    return [*rest[:first], emails, *rest[first:]]

@@ -19,7 +19,8 @@ Rules (docs/ingest.md):
 - JSON: an array of objects, JSON Lines, or an object holding the array under a key (reported), nested
   fields as dotted columns (`ml.ingest.json_records`); conversations that nest their messages (a ticket's
   comments) one row per message (`ml.ingest.nested_threads`; not for `read_table`, which event logs use).
-- WhatsApp chats (.txt): `ml.ingest.whatsapp`; mailboxes (.mbox): `ml.ingest.mail`.
+- WhatsApp chats (.txt): `ml.ingest.whatsapp`; mailboxes (.mbox, and .eml files read together:
+  `read_emails`): `ml.ingest.mail`.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import codecs
 import csv
 import gzip
 import io
+import os
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +40,7 @@ import pyarrow.parquet as pq
 
 from ml.ingest.excel import read_excel
 from ml.ingest.json_records import json_records, records_frame
-from ml.ingest.mail import read_mail
+from ml.ingest.mail import read_eml, read_mail
 from ml.ingest.nested_threads import conversation_frame
 from ml.ingest.paths import suffix_format
 from ml.ingest.whatsapp import read_chat
@@ -328,6 +330,8 @@ def read_file(path: Path, encoding: str | None = None, sep: str | None = None,
     elif fmt == "mbox":
         frame, company = read_mail(path)
         info = TableInfo(fmt, company=company)
+    elif fmt == "eml":
+        frame, info = read_emails([path])
     elif fmt == "xlsx":
         frame, sheet = read_excel(path)
         info = TableInfo(fmt, sheet=sheet)
@@ -349,6 +353,17 @@ def read_file(path: Path, encoding: str | None = None, sep: str | None = None,
         raise InputError(f"{path}: header only, no data rows (columns: {cols}); export the data "
                          "with its rows")
     return frame, info
+
+
+def eml_folder(paths: list[Path]) -> Path:
+    """Where a set of ``.eml`` files is, for reports: their common folder and ``*.eml`` ("inbox/*.eml")."""
+    return Path(os.path.commonpath([p.parent for p in paths])) / "*.eml"
+
+
+def read_emails(paths: list[Path]) -> tuple[pd.DataFrame, TableInfo]:
+    """``.eml`` files read together as one mailbox (``ml.ingest.mail.read_eml``)."""
+    frame, company = read_eml(paths, str(eml_folder(paths)))
+    return frame, TableInfo("eml", company=company)
 
 
 def read_table(path: Path, encoding: str | None = None, sep: str | None = None) -> tuple[pd.DataFrame, str]:
