@@ -340,6 +340,52 @@ def test_inbound_col_flag_names_the_role_column(tmp_path):
     assert report.files[0].mapping["inbound"] == "Who" and msgs["inbound"].tolist() == [w == "End-user" for w in who]
 
 
+def test_a_flag_that_is_true_for_the_company_is_read_the_other_way_round(tmp_path):
+    """`Is Agent` (found by name) and DiscordChatExporter's `author.isBot` (JSON booleans): true is the company's
+    side, so the inbound flag is its opposite; an inbound column wins over it; `--outbound-col` names one under
+    another name, and naming such a column with `--inbound-col` is refused in one line."""
+    from ml.runtime.config import PipelineConfig
+    from ml.runtime.errors import InputError
+    from ml.runtime.pipeline import PersonaPipeline
+
+    sample = pd.read_csv(TWCS).head(120)
+    customer = (sample["inbound"].astype(str).str.lower() == "true").to_numpy()
+    agent = np.where(customer, "no", "yes")
+    agent[:3] = ["", "maybe", "No"]  # unknown values stay unknown
+    export = pd.DataFrame({"Ticket ID": sample["tweet_id"], "Is Agent": agent, "Message": sample["text"]})
+    export.to_csv(tmp_path / "tickets.csv", index=False)
+    msgs, report = load_messages(tmp_path / "tickets.csv")
+    assert report.files[0].mapping.get("outbound") == "Is Agent" and "inbound" not in report.files[0].mapping
+    assert msgs["inbound"].iloc[:3].isna().tolist() == [True, True, False] and msgs["inbound"].iloc[2]
+    assert msgs["inbound"].iloc[3:].tolist() == customer[3:].tolist()
+    customers, report = load_messages(tmp_path / "tickets.csv", inbound_only=True)
+    assert len(customers) == int(msgs["inbound"].fillna(False).sum()) == 1 + int(customer[3:].sum())
+    assert report.dropped_not_inbound == len(msgs) - len(customers)
+    discord = {"messages": [{"id": str(r.tweet_id), "content": r.text, "timestamp": "2024-03-01T10:00:00+00:00",
+                             "author": {"id": str(r.author_id), "name": str(r.author_id), "isBot": not c}}
+                            for r, c in zip(sample.itertuples(), customer)]}
+    (tmp_path / "discord.json").write_text(json.dumps(discord))
+    msgs, report = load_messages(tmp_path / "discord.json")
+    assert report.files[0].mapping.get("outbound") == "author.isBot"
+    assert msgs["inbound"].tolist() == customer.tolist()
+    both = export.assign(Role=np.where(customer, "end-user", "agent"), **{"Is Agent": "yes"})
+    both.to_csv(tmp_path / "both.csv", index=False)
+    msgs, report = load_messages(tmp_path / "both.csv")
+    assert report.files[0].mapping["inbound"] == "Role" and msgs["inbound"].tolist() == customer.tolist()
+    odd = export.rename(columns={"Is Agent": "Staff Reply"})
+    odd.to_csv(tmp_path / "odd.csv", index=False)
+    cfg = PipelineConfig().updated({"input": {"outbound_col": "Staff Reply"}})
+    msgs, report = PersonaPipeline(cfg, progress=False).load([tmp_path / "odd.csv"])
+    assert report.files[0].mapping["outbound"] == "Staff Reply"
+    assert msgs["inbound"].iloc[3:].tolist() == customer[3:].tolist()
+    both.to_csv(tmp_path / "both.csv", index=False)
+    cfg = PipelineConfig().updated({"input": {"outbound_col": "Is Agent"}})  # named: wins over the detected Role
+    msgs, report = PersonaPipeline(cfg, progress=False).load([tmp_path / "both.csv"])
+    assert "inbound" not in report.files[0].mapping and not msgs["inbound"].any()
+    with pytest.raises(InputError, match=r"'Is Agent' given by --inbound-col is true where the company wrote; pass it as --outbound-col 'Is Agent'"):
+        load_messages(tmp_path / "tickets.csv", mapping=ColumnMapping(inbound="Is Agent"))
+
+
 def test_guess_time_column_takes_the_first_column_of_timestamps():
     from ml.ingest.columns import guess_time_column
 

@@ -16,6 +16,10 @@ load report (``FileReport.text_guessed``).
 first ``TIME_SAMPLE`` non-empty values ``ml.ingest.timeparse.parse_timestamps`` reads at least
 ``MIN_TIME_SHARE`` of ("Created", "Opened", "Date Sent"); a column of digits only is never taken (epoch
 seconds and ids look alike). Reported as ``FileReport.time_guessed``.
+
+``side_flags(values, outbound=False)`` → whether each message is the customer's (the inbound flag) from a
+column of true/false values or side names (``CUSTOMER_SIDE`` / ``COMPANY_SIDE``); an ``outbound`` column's
+true/false are read the other way round (``is_agent``, ``is_bot``: true is the company).
 """
 
 from __future__ import annotations
@@ -108,3 +112,30 @@ def guess_time_column(frame: pd.DataFrame, taken: set[str] = frozenset()) -> str
         if parse_timestamps(values)["timestamp"].notna().mean() >= MIN_TIME_SHARE:
             return col
     return None
+
+
+_TRUE = {"true", "t", "yes", "y", "1", "1.0"}
+_FALSE = {"false", "f", "no", "n", "0", "0.0"}
+#: who wrote a message, as help desks, chat tools and chat logs name it (Zendesk end-user/agent, Intercom
+#: user/admin/bot, Freshdesk requester/agent, Salesforce chat visitor/agent/chatbot, model chat logs
+#: user/assistant/system), read into the inbound flag: the customer's side is inbound
+CUSTOMER_SIDE = frozenset({"customer", "user", "end-user", "end_user", "enduser", "client", "contact", "visitor",
+                           "requester", "lead", "inbound", "incoming"})
+COMPANY_SIDE = frozenset({"agent", "admin", "administrator", "operator", "bot", "chatbot", "staff", "support",
+                          "brand", "company", "teammate", "representative", "assistant", "system", "outbound",
+                          "outgoing"})
+
+
+def side_flags(values: pd.Series, outbound: bool = False) -> pd.Series:
+    """Whether each message is the customer's (inbound): true/false, yes/no, 1/0, inverted for an
+    ``outbound`` flag (true: the company's side), and the sides of a conversation (``CUSTOMER_SIDE`` → true,
+    ``COMPANY_SIDE`` → false; any case) → nullable boolean; anything else → NA."""
+    yes, no = (_FALSE, _TRUE) if outbound else (_TRUE, _FALSE)
+    if pd.api.types.is_bool_dtype(values.dtype):
+        flags = values.astype("boolean")
+        return ~flags if outbound else flags
+    low = values.astype(object).where(values.notna(), "").astype(str).str.strip().str.lower()
+    out = pd.Series(pd.NA, index=values.index, dtype="boolean")
+    out[low.isin(yes | CUSTOMER_SIDE)] = True
+    out[low.isin(no | COMPANY_SIDE)] = False
+    return out

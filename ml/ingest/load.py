@@ -36,7 +36,14 @@ import numpy as np
 import pandas as pd
 
 from ml.ingest import archive, slack, whatsapp
-from ml.ingest.columns import guess_text_column, guess_time_column, name_index, reads_as_text
+from ml.ingest.columns import (
+    guess_text_column,
+    guess_time_column,
+    name_index,
+    normalized,
+    reads_as_text,
+    side_flags,
+)
 from ml.ingest.email_reply import cut_replies
 from ml.ingest.paths import FORMATS, GZIP_OK, resolve_paths, sources, stem
 from ml.ingest.read import eml_folder, read_emails, read_file, read_table
@@ -50,19 +57,9 @@ __all__ = ["COLUMNS", "FORMATS", "GZIP_OK", "MISSING_LABELS", "ColumnMapping", "
            "detect_layout", "load_messages", "missing_labels", "normalize_ids", "read_table", "resolve_paths"]
 FLAGS = {"text": "--text-col", "id": "--id-col", "author": "--author-col", "timestamp": "--time-col",
          "reply_to": "--reply-to-col", "label": "--label-col", "inbound": "--inbound-col",
-         "thread": "--thread-col"}
+         "thread": "--thread-col", "outbound": "--outbound-col"}
 COLUMNS = ["message_id", "text", "author", "timestamp", "utc_offset_min", "local_hour", "local_weekday",
            "reply_to", "inbound", "label", "source_file", "source_row", "thread_id"]
-_TRUE = {"true", "t", "yes", "y", "1", "1.0"}
-_FALSE = {"false", "f", "no", "n", "0", "0.0"}
-#: who wrote a message, as help desks, chat tools and chat logs name it (Zendesk end-user/agent, Intercom
-#: user/admin/bot, Freshdesk requester/agent, Salesforce chat visitor/agent/chatbot, model chat logs
-#: user/assistant/system), read into the inbound flag: the customer's side is inbound
-CUSTOMER_SIDE = frozenset({"customer", "user", "end-user", "end_user", "enduser", "client", "contact", "visitor",
-                           "requester", "lead", "inbound", "incoming"})
-COMPANY_SIDE = frozenset({"agent", "admin", "administrator", "operator", "bot", "chatbot", "staff", "support",
-                          "brand", "company", "teammate", "representative", "assistant", "system", "outbound",
-                          "outgoing"})
 #: label values that mean "no label" (compared case-insensitively, after stripping blanks)
 MISSING_LABELS = frozenset({"", "nan", "-nan", "null", "none", "na", "n/a", "<na>", "#n/a"})
 
@@ -79,10 +76,15 @@ class ColumnMapping:
     label: str | None = None
     inbound: str | None = None
     thread: str | None = None
+    outbound: str | None = None  # a flag whose true means the company's side (is_bot, is_agent); used without inbound
 
     def over(self, base: ColumnMapping) -> ColumnMapping:
-        """This mapping's set fields on top of `base`."""
-        return ColumnMapping(**{f.name: getattr(self, f.name) or getattr(base, f.name) for f in fields(self)})
+        """This mapping's set fields on top of `base`; a side named here (inbound or outbound) replaces
+        base's."""
+        out = {f.name: getattr(self, f.name) or getattr(base, f.name) for f in fields(self)}
+        if self.inbound or self.outbound:
+            out["inbound"], out["outbound"] = self.inbound, self.outbound
+        return ColumnMapping(**out)
 
 
 LAYOUTS = {
@@ -112,6 +114,9 @@ ALIASES = {
                "ticket_number"],
     "inbound": ["inbound", "is_inbound", "direction", "author_type", "author_role", "sender_type",
                 "sender_role", "role", "is_customer", "from_customer", "incoming"],
+    # flags whose true means the company's side (DiscordChatExporter's author.isBot, a help desk's is_agent)
+    "outbound": ["outbound", "is_outbound", "is_agent", "from_agent", "is_staff", "is_admin", "from_company",
+                 "is_bot", "author_is_bot", "sender_is_bot", "user_is_bot", "is_employee"],
 }
 
 
@@ -129,7 +134,7 @@ def detect_layout(columns: list[str]) -> tuple[str, ColumnMapping]:
     found = {}
     for key, names in ALIASES.items():
         hit = next((lower[n] for n in names if n in lower), None)
-        if hit is not None and hit not in found.values():
+        if hit is not None and hit not in found.values() and not (key == "outbound" and "inbound" in found):
             found[key] = hit
     return ("generic" if "text" in found else "unknown"), ColumnMapping(**found)
 
@@ -141,6 +146,9 @@ def _check_mapping(path: Path, columns: list[str], mapping: ColumnMapping, expli
         hint = "; if the file uses another delimiter, pass --sep" if one else ""
         raise InputError(f"{path}: no text column found (columns: {shown}); pass --text-col NAME "
                          f"naming the column that holds the message text{hint}")
+    if explicit.inbound and normalized(explicit.inbound, camel=True) in ALIASES["outbound"]:
+        raise InputError(f"{path}: column {explicit.inbound!r} given by --inbound-col is true where the company "
+                         f"wrote; pass it as --outbound-col {explicit.inbound!r}")
     for key, col in asdict(explicit).items():
         if col is not None and col not in columns:
             close = difflib.get_close_matches(col, columns, n=1)
@@ -158,18 +166,6 @@ def normalize_ids(values: pd.Series) -> pd.Series:
     text = values.astype("string").str.strip().str.replace(r"^(-?\d+)\.0+$", r"\1", regex=True)
     out = text.astype(object)
     out[(text.fillna("") == "").to_numpy()] = None
-    return out
-
-
-def _booleans(values: pd.Series) -> pd.Series:
-    """true/false, yes/no, 1/0 and the sides of a conversation (``CUSTOMER_SIDE`` → true, ``COMPANY_SIDE`` →
-    false; any case) → nullable boolean; anything else → NA."""
-    if pd.api.types.is_bool_dtype(values.dtype):
-        return values.astype("boolean")
-    low = values.astype(object).where(values.notna(), "").astype(str).str.strip().str.lower()
-    out = pd.Series(pd.NA, index=values.index, dtype="boolean")
-    out[low.isin(_TRUE | CUSTOMER_SIDE)] = True
-    out[low.isin(_FALSE | COMPANY_SIDE)] = False
     return out
 
 
@@ -220,8 +216,8 @@ def _canonical(frame: pd.DataFrame, path: Path, m: ColumnMapping, report: LoadRe
         "_time": frame[m.timestamp].to_numpy() if m.timestamp else none.to_numpy(),
         "reply_to": opt(m.reply_to).to_numpy(),
         "_thread": opt(m.thread).to_numpy(),
-        "inbound": (_booleans(frame[m.inbound]) if m.inbound
-                    else pd.Series(pd.NA, index=frame.index, dtype="boolean")).to_numpy(),
+        "inbound": (side_flags(frame[m.inbound]) if m.inbound else side_flags(frame[m.outbound], outbound=True)
+                    if m.outbound else pd.Series(pd.NA, index=frame.index, dtype="boolean")).to_numpy(),
         "label": (_labels(frame[m.label]) if m.label else none).to_numpy(),
         "source_file": frame["_file"].to_numpy() if "_file" in frame else path.name,  # .eml: each message's file
         "source_row": rows,
@@ -274,7 +270,7 @@ def _read_all(files: list[Path], explicit: ColumnMapping, inbound_only: bool, en
                                                                                                        layout)
         used, guessed, timed = _guess_columns(raw, explicit.over(detected))
         _check_mapping(path, list(raw.columns), used, explicit)
-        if inbound_only and used.inbound is None:
+        if inbound_only and used.inbound is None and used.outbound is None:
             raise InputError(f"{path}: --inbound-only needs inbound information (customer vs. "
                              "brand) but the file has no inbound column; drop --inbound-only for this data")
         report.files.append(FileReport(archive.shown(path), info.format, layout if layout != "unknown" else "mapped",

@@ -38,7 +38,9 @@ class InputConfig(_Section):
     thread_col: str | None = Field(None, description="column holding the conversation each message belongs to "
                                    "(a ticket or chat id; default: detected by name, else reply-to chains)")
     inbound_col: str | None = Field(None, description="which side wrote each message: true/false, or roles such as "
-                                    "user/agent (ml.ingest.load.CUSTOMER_SIDE / COMPANY_SIDE)")
+                                    "user/agent (ml.ingest.columns.CUSTOMER_SIDE / COMPANY_SIDE)")
+    outbound_col: str | None = Field(None, description="a flag that is true where the company wrote (is_agent, "
+                                     "is_bot); used when no inbound column is given")
     label_col: str | None = Field(None, description="evaluation only: never used for fitting")
     unit: Literal["message", "conversation", "author"] = "message"
     inbound_only: bool = False

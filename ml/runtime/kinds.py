@@ -97,6 +97,8 @@ CONVERSATION_FLAGS = (
          "or chat id), for --unit conversation (default: detected by name, else reply-to chains)", {"metavar": "C"}),
     Flag("--inbound-col", "input.inbound_col", "column saying which side wrote each message: true/false, or "
          "roles such as user/agent, end-user/admin, user/assistant (default: detected by name)", {"metavar": "C"}),
+    Flag("--outbound-col", "input.outbound_col", "instead of --inbound-col: a flag column that is true where the "
+         "company wrote, such as is_agent or is_bot (default: detected by name)", {"metavar": "C"}),
     Flag("--label-col", "input.label_col", "label column used only for evaluation (NMI/ARI/ACC; events: "
          "same as --outcome-col)", {"metavar": "C"}),
     Flag("--unit", "input.unit", "cluster single messages (default), whole reply threads, or all messages "
