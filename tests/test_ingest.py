@@ -341,8 +341,9 @@ def test_inbound_col_flag_names_the_role_column(tmp_path):
 
 
 def test_a_flag_that_is_true_for_the_company_is_read_the_other_way_round(tmp_path):
-    """`Is Agent` (found by name) and DiscordChatExporter's `author.isBot` (JSON booleans): true is the company's
-    side, so the inbound flag is its opposite; an inbound column wins over it; `--outbound-col` names one under
+    """`Is Agent` (found by name): true is the company's side, so the inbound flag is its opposite;
+    DiscordChatExporter's `author.isBot` (JSON booleans): a bot is the company, a person unknown (customer or
+    staff); an inbound column wins over either; `--outbound-col` names one under
     another name, and naming such a column with `--inbound-col` is refused in one line."""
     from ml.runtime.config import PipelineConfig
     from ml.runtime.errors import InputError
@@ -366,8 +367,8 @@ def test_a_flag_that_is_true_for_the_company_is_read_the_other_way_round(tmp_pat
                             for r, c in zip(sample.itertuples(), customer)]}
     (tmp_path / "discord.json").write_text(json.dumps(discord))
     msgs, report = load_messages(tmp_path / "discord.json")
-    assert report.files[0].mapping.get("outbound") == "author.isBot"
-    assert msgs["inbound"].tolist() == customer.tolist()
+    assert report.files[0].mapping.get("outbound") == "author.isBot"  # a bot is the company; a person unknown
+    assert msgs["inbound"].tolist() == [pd.NA if c else False for c in customer]
     both = export.assign(Role=np.where(customer, "end-user", "agent"), **{"Is Agent": "yes"})
     both.to_csv(tmp_path / "both.csv", index=False)
     msgs, report = load_messages(tmp_path / "both.csv")

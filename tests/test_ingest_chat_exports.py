@@ -26,7 +26,8 @@ def slack_export(root, tweets):
     """Two channels over two days; a thread of three in #support, joins and a topic change, Slack markup."""
     (root / "channels.json").write_text(json.dumps([{"id": "C1", "name": "support", "purpose": {
         "value": "Where customers ask the team about their orders and accounts"}}, {"id": "C2", "name": "general"}]))
-    (root / "users.json").write_text(json.dumps([{"id": "U1", "name": "ana", "real_name": "Ana Example"}]))
+    (root / "users.json").write_text(json.dumps([{"id": "U1", "name": "ana", "real_name": "Ana Example"},
+                                                 {"id": "U7", "name": "helpbot", "is_bot": True}]))
     (root / "integration_logs.json").write_text("[]")
     base = 1509357600  # 2017-10-30 10:00 UTC
     days = {("support", "2017-10-30"): [
@@ -41,6 +42,9 @@ def slack_export(root, tweets):
          "thread_ts": f"{base + 60}.000200", "parent_user_id": "U1"}],
         ("support", "2017-10-31"): [
         {"type": "message", "user": "U3", "text": tweets[3], "ts": f"{base + 86400}.000100"},
+        {"type": "message", "subtype": "bot_message", "bot_id": "B1", "username": "Status", "text": tweets[6],
+         "ts": f"{base + 86430}.000100"},
+        {"type": "message", "user": "U7", "text": tweets[7], "ts": f"{base + 86440}.000100"},
         {"type": "message", "subtype": "channel_topic", "user": "U1", "text": "set the channel topic: Orders",
          "ts": f"{base + 86460}.000200"}],
         ("general", "2017-10-30"): [
@@ -60,7 +64,14 @@ def test_a_slack_export_folder_reads_its_channels_days(tmp_path, tweets):
                                                               ["support", "2017-10-30.json"],
                                                               ["support", "2017-10-31.json"]]
     assert {f.layout for f in report.files} == {"slack"} and report.files[1].rows_read == 4
-    assert report.dropped_system_messages == 2 and report.rows_read == 8 and len(msgs) == 6
+    assert report.dropped_system_messages == 2 and report.rows_read == 10 and len(msgs) == 8
+    # bots' messages (posted as a bot, or by a bot user) are the company's side; people's are unknown
+    assert msgs["inbound"].tolist() == [pd.NA] * 6 + [False, False] and report.files[2].mapping["outbound"] == "is_bot"
+    from ml.runtime.errors import InputError
+    with pytest.raises(InputError, match=r"--inbound-only: no message in .* is marked as the customer's"):
+        load_messages(tmp_path, inbound_only=True)  # Slack says who is a bot, not who is a customer
+    msgs, bots = msgs.iloc[:6], msgs.iloc[6:]
+    assert bots["text"].tolist() == [tweets[6].strip(), tweets[7].strip()]
     assert any("dropped system messages: 2" in line for line in report.summary_lines())
     assert msgs["text"].iloc[0] == tweets[4].strip() + " #support @here"
     assert msgs["text"].iloc[2] == tweets[0].strip() + " @U2 see https://example.com/help"
@@ -144,7 +155,7 @@ def test_a_zip_archive_is_read_as_the_folder_it_unpacks_to(tmp_path, tweets):
         z.writestr("../evil.csv", "text\nescape")
     msgs, report = load_messages(tmp_path / "slack.zip")
     folder, _ = load_messages(export)
-    assert msgs.drop(columns="source_file").equals(folder.drop(columns="source_file")) and len(msgs) == 6
+    assert msgs.drop(columns="source_file").equals(folder.drop(columns="source_file")) and len(msgs) == 8
     from ml.ingest.archive import ARCHIVES
 
     assert report.files[0].path == f"{tmp_path / 'slack.zip'}/general/2017-10-30.json"  # named by its archive

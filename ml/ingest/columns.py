@@ -19,7 +19,8 @@ seconds and ids look alike). Reported as ``FileReport.time_guessed``.
 
 ``side_flags(values, outbound=False)`` → whether each message is the customer's (the inbound flag) from a
 column of true/false values or side names (``CUSTOMER_SIDE`` / ``COMPANY_SIDE``); an ``outbound`` column's
-true/false are read the other way round (``is_agent``, ``is_bot``: true is the company).
+true/false are read the other way round (``is_agent``: true is the company). ``sides(frame, inbound,
+outbound)`` → the flag from either column; a bot flag's false (``BOT_FLAGS``) is unknown.
 """
 
 from __future__ import annotations
@@ -139,3 +140,19 @@ def side_flags(values: pd.Series, outbound: bool = False) -> pd.Series:
     out[low.isin(yes | CUSTOMER_SIDE)] = True
     out[low.isin(no | COMPANY_SIDE)] = False
     return out
+
+
+#: outbound flags that mark bots: true is the company's side, false unknown (a person, customer or staff)
+BOT_FLAGS = frozenset({"is_bot", "author_is_bot", "sender_is_bot", "user_is_bot"})
+
+
+def sides(frame: pd.DataFrame, inbound: str | None, outbound: str | None) -> pd.Series:
+    """The inbound flag of each row: from the ``inbound`` column, else the ``outbound`` one read the other way
+    round, where a bot flag's false is unknown (``BOT_FLAGS``: a person may be a customer or staff); NA without
+    either."""
+    if inbound:
+        return side_flags(frame[inbound])
+    if outbound:
+        out = side_flags(frame[outbound], outbound=True)
+        return out.mask(out.fillna(False), pd.NA) if normalized(outbound, camel=True) in BOT_FLAGS else out
+    return pd.Series(pd.NA, index=frame.index, dtype="boolean")

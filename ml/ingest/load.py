@@ -42,7 +42,7 @@ from ml.ingest.columns import (
     name_index,
     normalized,
     reads_as_text,
-    side_flags,
+    sides,
 )
 from ml.ingest.email_reply import cut_replies
 from ml.ingest.paths import FORMATS, GZIP_OK, resolve_paths, sources, stem
@@ -116,7 +116,7 @@ ALIASES = {
                 "sender_role", "role", "is_customer", "from_customer", "incoming"],
     # flags whose true means the company's side (DiscordChatExporter's author.isBot, a help desk's is_agent)
     "outbound": ["outbound", "is_outbound", "is_agent", "from_agent", "is_staff", "is_admin", "from_company",
-                 "is_bot", "author_is_bot", "sender_is_bot", "user_is_bot", "is_employee"],
+                 "is_employee", "is_bot", "author_is_bot", "sender_is_bot", "user_is_bot"],
 }
 
 
@@ -216,8 +216,7 @@ def _canonical(frame: pd.DataFrame, path: Path, m: ColumnMapping, report: LoadRe
         "_time": frame[m.timestamp].to_numpy() if m.timestamp else none.to_numpy(),
         "reply_to": opt(m.reply_to).to_numpy(),
         "_thread": opt(m.thread).to_numpy(),
-        "inbound": (side_flags(frame[m.inbound]) if m.inbound else side_flags(frame[m.outbound], outbound=True)
-                    if m.outbound else pd.Series(pd.NA, index=frame.index, dtype="boolean")).to_numpy(),
+        "inbound": sides(frame, m.inbound, m.outbound).to_numpy(),
         "label": (_labels(frame[m.label]) if m.label else none).to_numpy(),
         "source_file": frame["_file"].to_numpy() if "_file" in frame else path.name,  # .eml: each message's file
         "source_row": rows,
@@ -387,6 +386,10 @@ def load_messages(
     has_reply = msgs["reply_to"].notna().any()
     msgs["thread_id"] = thread_ids(msgs)
     whatsapp.mark_sides(msgs, report)
+    if inbound_only and not msgs["inbound"].fillna(False).astype(bool).any():
+        more = " and other files" if len(report.files) > 1 else ""
+        raise InputError(f"--inbound-only: no message in {report.files[0].path}{more} is marked as the customer's "
+                         "(only the company's side is known, e.g. its bots); drop --inbound-only for this data")
     msgs = _typed(_drop_rows(msgs, inbound_only, report))
     _record_presence(msgs, report, bool(has_reply))
     if len(msgs) == 0:

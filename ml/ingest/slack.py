@@ -18,11 +18,14 @@ channel only), Slack's markup read as text (``<@U024BE7LH>`` → ``@U024BE7LH``,
 own notices left out (``SYSTEM``: joins, leaves, topic and purpose changes, …; counted in ``system``). A
 thread's messages share ``thread_ts`` (the conversation column, for ``--unit conversation``), and its
 replies get ``reply_to``, the thread's first message (Slack's replies answer it), so the brand/agent detector
-(``ml.filtering.agents``) sees who answers whom.
+(``ml.filtering.agents``) sees who answers whom. ``is_bot`` marks bots' messages (posted as a bot, or by a user
+``users.json`` lists as a bot): they are the company's side; people's are unknown (customers or staff).
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 from pathlib import Path
 
@@ -76,6 +79,29 @@ def markup_as_text(text):
     return _SPECIAL.sub(r"@\1", text)
 
 
+@functools.lru_cache(maxsize=8)
+def bot_users(top: Path) -> frozenset[str]:
+    """The ids of the export's bot and app users (``users.json``: ``is_bot``); none when it is missing or
+    unreadable (then only messages a bot posted as such are known)."""
+    try:
+        users = json.loads((top / "users.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return frozenset()
+    return frozenset(str(u["id"]) for u in users if isinstance(u, dict) and u.get("id") and u.get("is_bot"))
+
+
+def _bots(frame: pd.DataFrame, bots: frozenset[str]) -> pd.Series:
+    """True for a bot's message: posted as a bot (subtype ``bot_message``, a ``bot_id``) or by a bot user."""
+    out = pd.Series(False, index=frame.index)
+    if "subtype" in frame:
+        out |= frame["subtype"].eq("bot_message")
+    if "bot_id" in frame:
+        out |= frame["bot_id"].notna() & frame["bot_id"].astype(str).ne("")
+    if "user" in frame and bots:
+        out |= frame["user"].astype(str).isin(bots)
+    return out
+
+
 def prepare(frame: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, int]:
     """One daily file's messages, with their channel, markup read, notices left out (module docstring)."""
     system = frame["subtype"].isin(SYSTEM) if "subtype" in frame else pd.Series(False, index=frame.index)
@@ -84,6 +110,7 @@ def prepare(frame: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, int]:
         frame["text"] = frame["text"].map(markup_as_text)
     channel = path.parent.name
     frame["channel"] = channel  # some exporters write a channel field of their own
+    frame["is_bot"] = _bots(frame, bot_users(path.parent.parent))
     if "ts" in frame and "message_id" not in frame:  # ts is unique within a channel only
         frame.insert(0, "message_id", channel + ":" + frame["ts"].astype(str))
     if "thread_ts" in frame:
