@@ -38,6 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", metavar="FILE", default=None, help="YAML/JSON with LineageConfig thresholds")
     for flag in ("--text-col", "--id-col", "--author-col", "--time-col", "--reply-to-col", "--thread-col"):
         p.add_argument(flag, metavar="C", default=None, help=f"column for {flag[2:-4].replace('-', ' ')}")
+    side = p.add_mutually_exclusive_group()
+    side.add_argument("--inbound-col", metavar="C", default=None, help="column saying which side wrote each message "
+                      "(true: the customer; or roles such as user/agent)")
+    side.add_argument("--outbound-col", metavar="C", default=None, help="flag column that is true where the company "
+                      "wrote (is_agent, is_bot)")
     p.add_argument("--sep", default=None, metavar="CHAR", help="CSV delimiter (default: sniffed)")
     p.add_argument("--encoding", default=None, metavar="NAME", help="text files' encoding (default UTF-8/BOM)")
     p.add_argument("--inbound-only", action="store_true", help="support data: keep the customers' side only")
@@ -72,7 +77,8 @@ def _read(args):
     from ml.ingest.load import ColumnMapping, load_messages
 
     mapping = ColumnMapping(text=args.text_col, id=args.id_col, author=args.author_col, timestamp=args.time_col,
-                            reply_to=args.reply_to_col, thread=args.thread_col)
+                            reply_to=args.reply_to_col, thread=args.thread_col, inbound=args.inbound_col,
+                            outbound=args.outbound_col)
     return load_messages(args.inputs, mapping=mapping, inbound_only=args.inbound_only, encoding=args.encoding,
                          sep=args.sep)
 

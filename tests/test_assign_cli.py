@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 
 from ml.assign import REFIT_EXIT, main
 from tests.fixtures.data import SAMPLE_DIR
@@ -152,3 +153,22 @@ def test_a_stop_after_the_files_are_in_place_says_they_were_written(pipeline_run
     assert capsys.readouterr().err.strip() == f"interrupted: the new assignments were already written to {out}"
     assert sorted(p.name for p in out.iterdir()) == ["assignments.parquet", "summary.json"]
     assert json.loads((out / "summary.json").read_text())["n_assigned"] > 0
+
+
+def test_fresh_data_with_an_outbound_flag_keeps_the_customers_side(pipeline_run_dir, tmp_path, capsys):
+    """--outbound-col names a flag that is true where the company wrote: with --inbound-only only the
+    customers' rows are placed; --inbound-col and --outbound-col together are refused by the parser."""
+    sample = pd.read_csv(SAMPLE_DIR / "twcs_sample.csv", dtype=str).head(400)
+    customer = sample["inbound"].str.lower() == "true"
+    fresh = sample.drop(columns=["inbound"]).assign(**{"Staff Reply": (~customer).map({True: "yes", False: "no"})})
+    fresh.to_csv(tmp_path / "fresh.csv", index=False)
+    out = tmp_path / "fresh-out"
+    main([str(pipeline_run_dir), str(tmp_path / "fresh.csv"), "--outbound-col", "Staff Reply", "--inbound-only",
+          "--out", str(out), "--quiet"])
+    assigned = pd.read_parquet(out / "assignments.parquet")
+    assert 0 < len(assigned) <= int(customer.sum())
+    assert set(assigned["member_id"]) <= set(sample.loc[customer, "tweet_id"])
+    with pytest.raises(SystemExit):
+        main([str(pipeline_run_dir), str(tmp_path / "fresh.csv"), "--outbound-col", "a", "--inbound-col", "b",
+              "--out", str(tmp_path / "x")])
+    assert "not allowed with argument" in capsys.readouterr().err
