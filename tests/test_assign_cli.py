@@ -112,7 +112,7 @@ def test_a_stop_while_writing_keeps_the_earlier_pair_and_no_staged_file(pipeline
     """Ctrl-C (or SIGTERM, the same exception) after the new assignments are written but before the summary
     is: both earlier files stay as they were, nothing staged is left, exit 130 with one line; a staged file
     left by a killed run does not block the next call."""
-    import ml.runtime.runfiles as runfiles
+    from ml.runtime import runfiles
 
     args = [str(pipeline_run_dir), str(SAMPLE_DIR / "airline_tweets_sample.csv"), "--out", str(tmp_path / "o"),
             "--quiet"]
@@ -140,7 +140,7 @@ def test_a_stop_after_the_files_are_in_place_says_they_were_written(pipeline_run
                                                                      monkeypatch):
     """Ctrl-C while the table and verdict are printed: the new pair is in place (both files new), exit 130,
     and the one line says so instead of "unchanged"."""
-    import ml.assign as assign
+    from ml import assign
 
     out = tmp_path / "o"
     args = [str(pipeline_run_dir), str(SAMPLE_DIR / "airline_tweets_sample.csv"), "--out", str(out), "--quiet"]

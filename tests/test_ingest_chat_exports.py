@@ -5,7 +5,6 @@ field names. The texts are the bundled sample's real tweets."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -187,8 +186,8 @@ def whatsapp_chat(customer: str, texts: list[str], day: int, ios: bool) -> str:
         if ios:
             return f"[{day:02d}/11/2017, 10:{minute:02d}:00] {who}: {text}"
         return f"11/{day}/17, 10:{minute:02d} AM - {who}: {text}"
-    head = ("[{d:02d}/11/2017, 09:59:00] Acme Shop: \u200eMessages and calls are end-to-end encrypted. No one outside "
-            "of this chat, not even WhatsApp, can read or listen to them.".format(d=day) if ios else
+    head = (f"[{day:02d}/11/2017, 09:59:00] Acme Shop: \u200eMessages and calls are end-to-end encrypted. No one outside "
+            "of this chat, not even WhatsApp, can read or listen to them." if ios else
             f"11/{day}/17, 9:59 AM - Messages and calls are end-to-end encrypted. No one outside of this chat, not "
             "even WhatsApp, can read or listen to them. Tap to learn more.")
     lines = [head, line(0, customer, texts[0] + "\nSent from the app"), line(1, "Acme Shop", texts[1]),
@@ -289,11 +288,11 @@ def test_mailbox_company_broken_headers_and_dates(tmp_path, tweets):
     import mailbox
 
     def email(sender, to, date, text, extra=""):
-        return (f"From: {sender}\nTo: {to}\nDate: {date}\nSubject: order\n{extra}\n{text}\n").encode("utf-8")
+        return (f"From: {sender}\nTo: {to}\nDate: {date}\nSubject: order\n{extra}\n{text}\n").encode()
 
     box = mailbox.mbox(str(tmp_path / "inbox.mbox"))
     for i in range(6):
-        customer = f"c{i}@" + ("gmail.com", "yahoo.com", "shop-{i}.example".format(i=i))[i % 3]
+        customer = f"c{i}@" + ("gmail.com", "yahoo.com", f"shop-{i}.example")[i % 3]
         box.add(email(customer, "help@acme.io", "Mon, 30 Oct 2017 10:00:00 +0100", tweets[i]))
         box.add(email("support@acme.io", customer, "Mon, 30 Oct 2017 11:00:00 -0000", tweets[10 + i]))
     box.add(email("<", "help@acme.io", "someday soon", tweets[20], "Message-ID: <\n"))
