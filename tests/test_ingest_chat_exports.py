@@ -367,3 +367,46 @@ def test_eml_files_are_read_together_as_one_mailbox(tmp_path, tweets):
     (junk / "b.eml").write_bytes(b"")
     with pytest.raises(InputError, match=r"junk/\*\.eml: no email messages found .* any of 2 \.eml files"):
         load_messages(junk)
+
+
+def test_a_reddit_dump_of_posts_and_comments(tmp_path, tweets):
+    """Reddit's comments and posts (JSON lines as Arctic Shift and Pushshift write them): fullnames join reply
+    chains and posts to their comments, deleted texts are left out and counted, a deleted account is no
+    author, bots are the company's side, epoch seconds are read as UTC."""
+    base = 1509357600
+    posts = [{"id": f"p{k}", "subreddit": "acme", "author": f"user{k}", "created_utc": base + k,
+              "title": tweets[k][:40], "selftext": tweets[k][40:] if k else "[removed]", "num_comments": 3}
+             for k in range(3)]
+    posts.append({"id": "p9", "subreddit": "acme", "author": "[deleted]", "created_utc": base + 9,
+                  "title": "", "selftext": "[deleted]"})  # nothing left to read
+    comments = []
+    for k in range(3):
+        for j in range(3):
+            i = 3 + 3 * k + j
+            parent = f"t3_p{k}" if j == 0 else f"t1_c{k}{j - 1}"
+            comments.append({"id": f"c{k}{j}", "subreddit": "acme", "created_utc": str(base + 100 * k + j),
+                             "author": ["Talbot", "[deleted]", "RemindMeBot", "AutoModerator"][(k + j) % 4],
+                             "body": tweets[i], "parent_id": parent, "link_id": f"t3_p{k}", "score": 1})
+    comments[4]["body"] = "[removed]"
+    with (tmp_path / "acme_posts.jsonl").open("w") as f:
+        f.writelines(json.dumps(p) + "\n" for p in posts)
+    with (tmp_path / "acme_comments.jsonl").open("w") as f:
+        f.writelines(json.dumps(c) + "\n" for c in comments)
+    msgs, report = load_messages(tmp_path)
+    assert [f.layout for f in report.files] == ["reddit", "reddit"]
+    assert report.dropped_system_messages == 2 and len(msgs) == 3 + 8  # p9 and the removed comment
+    comments_in = msgs[msgs["message_id"].str.startswith("t1_")]
+    posts_in = msgs[msgs["message_id"].str.startswith("t3_")]
+    assert posts_in["message_id"].tolist() == ["t3_p0", "t3_p1", "t3_p2"]
+    assert posts_in["text"].iloc[0] == tweets[0][:40].strip()  # a removed body: its title
+    assert posts_in["text"].iloc[1] == clean_text(tweets[1][:40].strip() + "\n\n" + tweets[1][40:].strip())
+    # a post and its comments are one conversation; replies answer the item they name
+    assert (comments_in["thread_id"].str[3:] == comments_in["message_id"].str[4].radd("p")).all()
+    assert comments_in.set_index("message_id")["reply_to"]["t1_c01"] == "t1_c00"
+    assert len(build_units(msgs, "conversation")) == 3
+    authors = msgs.set_index("message_id")["author"]
+    assert authors["t1_c00"] == "Talbot" and authors["t1_c01"] is None  # [deleted] is nobody, not one author
+    side = msgs.set_index("message_id")["inbound"]  # RemindMeBot and AutoModerator: bots; Talbot: a person
+    assert side[["t1_c02", "t1_c12", "t1_c20", "t1_c21"]].tolist() == [False] * 4
+    assert side[["t1_c00", "t1_c01", "t1_c22", "t3_p0"]].isna().all()
+    assert str(msgs.set_index("message_id")["timestamp"]["t1_c00"]) == "2017-10-30 10:00:00+00:00"

@@ -18,8 +18,8 @@ const text = (v: unknown): string | null => (typeof v === "string" && v ? v : nu
 
 /** What ingest read without a name or a flag (the ingest report's `files`, conversation runs only): the sheet of
  * a workbook, the array of messages inside a JSON object, each conversation's nested messages, a text or time column found by its values, HTML bodies
- * read as text, email bodies cut to their latest reply, Slack's and WhatsApp's notices left out, WhatsApp's
- * business account (docs/ingest.md). */
+ * read as text, email bodies cut to their latest reply, Slack's and WhatsApp's notices and Reddit's deleted
+ * posts left out, WhatsApp's business account (docs/ingest.md). */
 export function readNotes(source: RunSource | null | undefined): string[] {
   const load = source && "load" in source && isRecord(source.load) ? source.load : null;
   const files = Array.isArray(load?.files) ? load.files.filter(isRecord) : [];
@@ -48,10 +48,16 @@ export function readNotes(source: RunSource | null | undefined): string[] {
   const garbled = typeof load?.mojibake_repaired === "number" ? load.mojibake_repaired : 0;
   if (garbled > 0) notes.push(`${garbled.toLocaleString("en-US")} texts garbled by a wrong encoding repaired`);
   const system = typeof load?.dropped_system_messages === "number" ? load.dropped_system_messages : 0;
-  const whatsapp = files.some((f) => f.layout === "whatsapp");
-  const tool = whatsapp && files.every((f) => f.layout === "whatsapp") ? "WhatsApp" : whatsapp ? "chat-tool" : "Slack";
-  const what = tool === "Slack" ? "joins, topic changes, …" : "media placeholders, …";
-  if (system > 0) notes.push(`${system.toLocaleString("en-US")} ${tool} notices (${what}) left out`);
+  const layouts = new Set(files.map((f) => f.layout));
+  const only = (layout: string) => layouts.size === 1 && layouts.has(layout);
+  const left = only("reddit")
+    ? "deleted or removed Reddit posts and comments"
+    : only("whatsapp")
+      ? "WhatsApp notices (media placeholders, …)"
+      : layouts.has("whatsapp") || layouts.has("reddit")
+        ? "chat-tool notices and deleted posts"
+        : "Slack notices (joins, topic changes, …)";
+  if (system > 0) notes.push(`${system.toLocaleString("en-US")} ${left} left out`);
   const chats = typeof load?.chats === "number" ? load.chats : 0;
   const business = typeof load?.chat_business_accounts === "number" ? load.chat_business_accounts : 0;
   if (chats > 0)

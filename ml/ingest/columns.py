@@ -21,6 +21,9 @@ seconds and ids look alike). Reported as ``FileReport.time_guessed``.
 column of true/false values or side names (``CUSTOMER_SIDE`` / ``COMPANY_SIDE``); an ``outbound`` column's
 true/false are read the other way round (``is_agent``: true is the company). ``sides(frame, inbound,
 outbound)`` → the flag from either column; a bot flag's false (``BOT_FLAGS``) is unknown.
+
+``normalize_ids(values)`` → ids as strings ("3.0" → "3"); ``missing_labels(values)`` → where a label is
+missing (``MISSING_LABELS``: blank, "nan", "N/A", …).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from __future__ import annotations
 import re
 import warnings
 
+import numpy as np
 import pandas as pd
 
 SAMPLE = 2000
@@ -156,3 +160,25 @@ def sides(frame: pd.DataFrame, inbound: str | None, outbound: str | None) -> pd.
         out = side_flags(frame[outbound], outbound=True)
         return out.mask(out.fillna(False), pd.NA) if normalized(outbound, camel=True) in BOT_FLAGS else out
     return pd.Series(pd.NA, index=frame.index, dtype="boolean")
+
+
+#: label values that mean "no label" (compared case-insensitively, after stripping blanks)
+MISSING_LABELS = frozenset({"", "nan", "-nan", "null", "none", "na", "n/a", "<na>", "#n/a"})
+
+
+def normalize_ids(values: pd.Series) -> pd.Series:
+    """Ids as strings ("3.0" → "3", floats that are whole → ints); blanks → None."""
+    if pd.api.types.is_float_dtype(values.dtype):
+        whole = values.dropna()
+        if (whole == np.floor(whole)).all():
+            values = values.astype("Int64")
+    text = values.astype("string").str.strip().str.replace(r"^(-?\d+)\.0+$", r"\1", regex=True)
+    out = text.astype(object)
+    out[(text.fillna("") == "").to_numpy()] = None
+    return out
+
+
+def missing_labels(values: pd.Series) -> np.ndarray:
+    """True where a value is missing: NA, blank, or one of `MISSING_LABELS` (any case)."""
+    text = values.astype(object).where(values.notna(), "").astype(str).str.strip().str.lower()
+    return text.isin(MISSING_LABELS).to_numpy()

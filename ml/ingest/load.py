@@ -35,11 +35,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ml.ingest import archive, slack, whatsapp
+from ml.ingest import archive, reddit, slack, whatsapp
 from ml.ingest.columns import (
+    MISSING_LABELS,
     guess_text_column,
     guess_time_column,
+    missing_labels,
     name_index,
+    normalize_ids,
     normalized,
     reads_as_text,
     sides,
@@ -60,8 +63,6 @@ FLAGS = {"text": "--text-col", "id": "--id-col", "author": "--author-col", "time
          "thread": "--thread-col", "outbound": "--outbound-col"}
 COLUMNS = ["message_id", "text", "author", "timestamp", "utc_offset_min", "local_hour", "local_weekday",
            "reply_to", "inbound", "label", "source_file", "source_row", "thread_id"]
-#: label values that mean "no label" (compared case-insensitively, after stripping blanks)
-MISSING_LABELS = frozenset({"", "nan", "-nan", "null", "none", "na", "n/a", "<na>", "#n/a"})
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,8 @@ ALIASES = {
     "author": ["author", "author_id", "user", "user_id", "username", "sender", "sender_id", "requester_id",
                "from_id", "user_id_str", "author_username", "user_screen_name", "user_name", "created_by_id",
                "sender_name"],
-    "timestamp": ["timestamp", "created_at", "datetime", "time", "date", "sent_at", "ts", "timestamp_ms"],
+    "timestamp": ["timestamp", "created_at", "datetime", "time", "date", "sent_at", "ts", "timestamp_ms",
+                  "created_utc"],
     "reply_to": ["reply_to", "in_reply_to", "in_reply_to_id", "parent_id", "in_response_to_tweet_id",
                  "reply_to_message_id", "reference_message_id"],
     # the conversation a message belongs to, as help desks and chat tools export it (one row per message)
@@ -155,24 +157,6 @@ def _check_mapping(path: Path, columns: list[str], mapping: ColumnMapping, expli
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise InputError(f"{path}: column {col!r} given by {FLAGS[key]} is not in the file{hint}; "
                              f"columns found: {shown}")
-
-
-def normalize_ids(values: pd.Series) -> pd.Series:
-    """Ids as strings ("3.0" → "3", floats that are whole → ints); blanks → None."""
-    if pd.api.types.is_float_dtype(values.dtype):
-        whole = values.dropna()
-        if (whole == np.floor(whole)).all():
-            values = values.astype("Int64")
-    text = values.astype("string").str.strip().str.replace(r"^(-?\d+)\.0+$", r"\1", regex=True)
-    out = text.astype(object)
-    out[(text.fillna("") == "").to_numpy()] = None
-    return out
-
-
-def missing_labels(values: pd.Series) -> np.ndarray:
-    """True where a value is missing: NA, blank, or one of `MISSING_LABELS` (any case)."""
-    text = values.astype(object).where(values.notna(), "").astype(str).str.strip().str.lower()
-    return text.isin(MISSING_LABELS).to_numpy()
 
 
 def _labels(values: pd.Series) -> pd.Series:
@@ -264,8 +248,12 @@ def _read_all(files: list[Path], explicit: ColumnMapping, inbound_only: bool, en
         if daily:  # a channel's day of a Slack export
             raw, system = slack.prepare(raw, path)
             report.dropped_system_messages += system
+        dump = not daily and reddit.is_dump(raw.columns)
+        if dump:  # Reddit comments or posts
+            raw, gone = reddit.prepare(raw)
+            report.dropped_system_messages += gone
         layout, detected = detect_layout(list(raw.columns))
-        layout = "slack" if daily else {"whatsapp": "whatsapp", "mbox": "mailbox", "eml": "mailbox"}.get(info.format,
+        layout = "slack" if daily else "reddit" if dump else {"whatsapp": "whatsapp", "mbox": "mailbox", "eml": "mailbox"}.get(info.format,
                                                                                                        layout)
         used, guessed, timed = _guess_columns(raw, explicit.over(detected))
         _check_mapping(path, list(raw.columns), used, explicit)

@@ -222,3 +222,44 @@ def test_overview_names_the_mailbox_company(mailbox_run, page, artifacts):
     assert "support.mbox (mailbox layout; messages from acme.io read as the company's side;" in text
     assert f"{load['email_replies']:,} email bodies cut to their latest reply" in text
     meta.screenshot(path=str(artifacts / "overview-mailbox-export.png"))
+
+
+@pytest.fixture(scope="module")
+def reddit_run(frontend_out: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, dict]]:
+    """The sample's reply threads as a subreddit's dump (JSON lines): a thread's first message is the post
+    (title and body), the rest are comments answering the message before; every 7th comment was removed."""
+    import json
+
+    from ml.ingest.load import load_messages
+
+    work = tmp_path_factory.mktemp("export-reddit") / "r-acme"
+    work.mkdir()
+    msgs, _ = load_messages(SAMPLE_TWCS)
+    msgs = msgs.sort_values(["thread_id", "timestamp"], kind="stable")
+    posts, comments = [], []
+    for k, (_, t) in enumerate(msgs.groupby("thread_id", sort=False)):
+        first = t.iloc[0]
+        when = [int(ts.timestamp()) for ts in t["timestamp"]]
+        posts.append({"id": f"p{k}", "subreddit": "acme", "author": first["author"], "created_utc": when[0],
+                      "title": first["text"][:60], "selftext": first["text"][60:]})
+        for j, r in enumerate(t.iloc[1:].itertuples(), 1):
+            body = "[removed]" if len(comments) % 7 == 6 else r.text
+            comments.append({"id": f"c{k}_{j}", "subreddit": "acme", "author": r.author, "created_utc": when[j],
+                             "body": body, "link_id": f"t3_p{k}",
+                             "parent_id": f"t3_p{k}" if j == 1 else f"t1_c{k}_{j - 1}"})
+    for name, items in (("acme_submissions.jsonl", posts), ("acme_comments.jsonl", comments)):
+        (work / name).write_text("".join(json.dumps(i) + "\n" for i in items))
+    with served_run(work.parent, [str(work)], "backend-export-reddit", "--unit", "conversation") as served:
+        yield served
+
+
+def test_overview_names_a_reddit_dump_and_its_deleted_posts(reddit_run, page, artifacts):
+    server, manifest = reddit_run
+    load = manifest["source"]["load"]
+    assert [f["layout"] for f in load["files"]] == ["reddit", "reddit"] and load["dropped_system_messages"] > 0
+    meta, text = run_meta(page, server, manifest)
+    removed = load["dropped_system_messages"]
+    assert "r-acme (reddit layout;" in text
+    assert f"; {removed:,} deleted or removed Reddit posts and comments left out)" in text
+    assert "each member is one conversation" in text
+    meta.screenshot(path=str(artifacts / "overview-reddit-export.png"))
