@@ -410,3 +410,33 @@ def test_a_reddit_dump_of_posts_and_comments(tmp_path, tweets):
     assert side[["t1_c02", "t1_c12", "t1_c20", "t1_c21"]].tolist() == [False] * 4
     assert side[["t1_c00", "t1_c01", "t1_c22", "t3_p0"]].isna().all()
     assert str(msgs.set_index("message_id")["timestamp"]["t1_c00"]) == "2017-10-30 10:00:00+00:00"
+
+
+def test_zstandard_compressed_dumps(tmp_path, tweets):
+    """Pushshift / Arctic Shift dumps: JSON lines in zstd with a 2 GiB window (``zstd --long=31``), named
+    ``RC_….zst`` with no format suffix; a compressed CSV too; a truncated one is refused in one line."""
+    import zstandard
+
+    from ml.runtime.errors import InputError
+
+    def pack(data: bytes) -> bytes:
+        params = zstandard.ZstdCompressionParameters.from_level(3, window_log=31, enable_ldm=True)
+        out = io.BytesIO()
+        with zstandard.ZstdCompressor(compression_params=params).stream_writer(out, closefd=False) as w:
+            w.write(data)
+        return out.getvalue()
+
+    import io
+    comments = [{"id": f"c{i}", "subreddit": "acme", "author": f"u{i % 4}", "created_utc": 1509357600 + i,
+                 "body": tweets[i], "parent_id": "t3_p0", "link_id": "t3_p0"} for i in range(30)]
+    lines = "".join(json.dumps(c) + "\n" for c in comments).encode()
+    (tmp_path / "RC_2017-10.zst").write_bytes(pack(lines))
+    msgs, report = load_messages(tmp_path / "RC_2017-10.zst")
+    assert report.files[0].format == "jsonl" and report.files[0].layout == "reddit"
+    assert msgs["text"].tolist() == [t.strip() for t in tweets[:30]] and msgs["message_id"].iloc[0] == "t1_c0"
+    pd.DataFrame({"text": tweets[:30], "author": "a"}).to_csv(tmp_path / "t.csv", index=False)
+    (tmp_path / "tickets.csv.zst").write_bytes(pack((tmp_path / "t.csv").read_bytes()))
+    assert load_messages(tmp_path / "tickets.csv.zst")[0]["text"].tolist() == [t.strip() for t in tweets[:30]]
+    (tmp_path / "cut.jsonl.zst").write_bytes(pack(lines * 50)[:200])
+    with pytest.raises(InputError, match=r"cut\.jsonl\.zst: cannot read the file .* complete zstd file"):
+        load_messages(tmp_path / "cut.jsonl.zst")

@@ -19,18 +19,23 @@ from ml.runtime.errors import InputError
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json",
            ".parquet": "parquet", ".pq": "parquet", ".xlsx": "xlsx", ".txt": "whatsapp", ".mbox": "mbox",
            ".eml": "eml"}
-GZIP_OK = {"csv", "tsv", "jsonl", "json"}
+GZIP_OK = {"csv", "tsv", "jsonl", "json"}  # the formats that may be compressed
+COMPRESSED = {".gz": "gzip", ".zst": "zstd"}
 
 
-def suffix_format(path: Path) -> tuple[str | None, bool]:
-    """(format name or None when unsupported, gzipped?) from the file name."""
+def suffix_format(path: Path) -> tuple[str | None, str | None]:
+    """(format name or None when unsupported, compression: "gzip", "zstd" or None) from the file name; a
+    ``.zst`` without a format suffix before it is JSON lines, as Reddit's Pushshift and Arctic Shift dumps
+    (``RC_2023-01.zst``) are."""
     suffixes = [s.lower() for s in path.suffixes]
-    gz = bool(suffixes) and suffixes[-1] == ".gz"
-    ext = suffixes[-2] if gz and len(suffixes) > 1 else (suffixes[-1] if suffixes and not gz else "")
+    packed = COMPRESSED.get(suffixes[-1]) if suffixes else None
+    ext = (suffixes[-2] if len(suffixes) > 1 else "") if packed else (suffixes[-1] if suffixes else "")
     fmt = FORMATS.get(ext)
-    if fmt is not None and gz and fmt not in GZIP_OK:
+    if packed == "zstd" and fmt is None:
+        fmt = "jsonl"
+    if fmt is not None and packed and fmt not in GZIP_OK:
         fmt = None
-    return fmt, gz
+    return fmt, packed
 
 
 def readable(path: Path) -> bool:
@@ -43,15 +48,15 @@ def readable(path: Path) -> bool:
 
 def supported_names() -> str:
     """The suffixes read, for error messages."""
-    return (", ".join(sorted(s for s in FORMATS if s not in (".txt", ".mbox", ".eml"))) + " (text formats also .gz), "
+    return (", ".join(sorted(s for s in FORMATS if s not in (".txt", ".mbox", ".eml"))) + " (text formats also .gz or .zst), "
             "WhatsApp chats (.txt), mailboxes (.mbox, or .eml files)")
 
 
 def stem(path: Path) -> str:
-    """The file name without its format and .gz suffixes."""
+    """The file name without its format and compression suffixes."""
     name, suffixes = path.name, [s.lower() for s in path.suffixes]
-    if suffixes and suffixes[-1] == ".gz":
-        name, suffixes = name[:-3], suffixes[:-1]
+    if suffixes and suffixes[-1] in COMPRESSED:
+        name, suffixes = name[: -len(suffixes[-1])], suffixes[:-1]
     if suffixes and suffixes[-1] in FORMATS:
         name = name[: -len(suffixes[-1])]
     return name

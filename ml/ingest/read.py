@@ -37,6 +37,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+import zstandard
 
 from ml.ingest.excel import read_excel
 from ml.ingest.json_records import json_records, records_frame
@@ -129,7 +130,53 @@ def _nul_bytes(path: Path, chunk: bytes, offset: int) -> InputError:
                       "UTF-8 CSV, JSON Lines or Parquet")
 
 
-def detect_encoding(path: Path, gz: bool, encoding: str | None) -> tuple[str, str]:
+def open_packed(path: Path, compression: str | None, mode: str = "rb", **kwargs):
+    """``path`` opened through its compression (``ml.ingest.paths.suffix_format``): gzip, zstd (with the 2 GiB
+    window Reddit's Pushshift dumps are written with), or none."""
+    if compression == "gzip":
+        return gzip.open(path, mode, **kwargs)
+    if compression == "zstd":
+        raw = io.BufferedReader(_ZstdReader(open(path, "rb")), 1 << 20)  # noqa: SIM115 - the with-block closes it
+        return io.TextIOWrapper(raw, **kwargs) if "t" in mode else raw
+    return open(path, mode, **kwargs)
+
+
+class _ZstdReader(io.RawIOBase):
+    """A zstd file's bytes, frame after frame; EOFError when the file ends inside a frame (a cut download:
+    zstandard's own stream reader returns what it has and says nothing)."""
+
+    def __init__(self, handle):
+        self._handle, self._out, self._at, self._left, self._frame = handle, memoryview(b""), 0, b"", None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while self._at >= len(self._out):
+            data = self._left or self._handle.read(1 << 20)
+            if not data:
+                if self._frame is not None and not self._frame.eof:
+                    raise EOFError("the compressed data ends inside a frame: the file is incomplete")
+                return 0
+            if self._frame is None or self._frame.eof:
+                self._frame = zstandard.ZstdDecompressor(max_window_size=2**31).decompressobj()
+            self._out, self._at, self._left = memoryview(self._frame.decompress(data)), 0, b""
+            if self._frame.eof:
+                self._left = self._frame.unused_data
+        n = min(len(buffer), len(self._out) - self._at)
+        buffer[:n] = self._out[self._at:self._at + n]
+        self._at += n
+        return n
+
+    def close(self) -> None:
+        self._handle.close()
+        super().close()
+
+
+BROKEN = (OSError, EOFError, gzip.BadGzipFile, zstandard.ZstdError)  # a compressed file cut short or corrupt
+
+
+def detect_encoding(path: Path, gz: str | None, encoding: str | None) -> tuple[str, str]:
     """(codec to read with, name to report): `encoding` when given, else by BOM, else UTF-8."""
     if encoding:
         try:
@@ -137,28 +184,26 @@ def detect_encoding(path: Path, gz: bool, encoding: str | None) -> tuple[str, st
             return ("utf-8-sig" if name == "utf-8" else encoding), name  # a UTF-8 BOM is still dropped
         except LookupError:
             raise InputError(f"{path}: unknown encoding {encoding!r}; use a codec name like cp1252") from None
-    opener = gzip.open if gz else open
     try:
-        with opener(path, "rb") as fh:
+        with open_packed(path, gz) as fh:
             head = fh.read(4)
-    except (OSError, EOFError, gzip.BadGzipFile) as err:
+    except BROKEN as err:
         raise InputError(f"{path}: cannot read the file ({err}); check it is a complete "
-                         f"{'gzip' if gz else 'text'} file") from None
+                         f"{gz or 'text'} file") from None
     for mark, codec, name in BOMS:
         if head.startswith(mark):
             return codec, f"{name} (BOM)"
     return "utf-8", "utf-8"
 
 
-def scan(path: Path, gz: bool, codec: str, checked: bool) -> dict:
+def scan(path: Path, gz: str | None, codec: str, checked: bool) -> dict:
     """Check the bytes decode with `codec` and note line ends; InputError otherwise. `checked`: the
     codec was named by the caller or a BOM, so NUL bytes are not suspicious."""
-    opener = gzip.open if gz else open
     decoder = codecs.getincrementaldecoder(codec)("strict")
     info = {"lf": False, "cr": False, "text": False}
     offset, lines = 0, 1
     try:
-        with opener(path, "rb") as fh:
+        with open_packed(path, gz) as fh:
             while chunk := fh.read(1 << 20):
                 if not checked and b"\x00" in chunk:
                     raise _nul_bytes(path, chunk, offset)
@@ -175,9 +220,9 @@ def scan(path: Path, gz: bool, codec: str, checked: bool) -> dict:
     except UnicodeDecodeError:
         raise InputError(f"{path}: the file ends inside a character ({codec}); it is truncated or "
                          "not in that encoding") from None
-    except (OSError, EOFError, gzip.BadGzipFile) as err:
+    except BROKEN as err:
         raise InputError(f"{path}: cannot read the file ({err}); check it is a complete "
-                         f"{'gzip' if gz else 'text'} file") from None
+                         f"{gz or 'text'} file") from None
     if offset == 0:
         raise InputError(f"{path}: file is empty (0 bytes); export the data again")
     if not info["text"]:
@@ -188,11 +233,10 @@ def scan(path: Path, gz: bool, codec: str, checked: bool) -> dict:
 # ---------------------------------------------------------------- delimited text
 
 
-def _sample(path: Path, gz: bool, codec: str) -> tuple[str, bool]:
+def _sample(path: Path, gz: str | None, codec: str) -> tuple[str, bool]:
     """The file's first characters (whole lines; CRs dropped where "\\n" ends lines) and
     whether that is the whole file."""
-    opener = gzip.open if gz else open
-    with opener(path, "rt", encoding=codec, newline="") as fh:
+    with open_packed(path, gz, "rt", encoding=codec, newline="") as fh:
         sample = fh.read(_SNIFF_CHARS)
         complete = not fh.read(1)
     if "\n" in sample:  # a CR is not a line end here (see the module docstring)
@@ -251,13 +295,13 @@ def check_unique_columns(path: Path, names: list[str]) -> None:
                          "its own name: rename or remove the extra columns")
 
 
-def _read_csv(path: Path, fmt: str, gz: bool, codec: str, info: dict, sep: str | None) -> tuple[pd.DataFrame, str]:
+def _read_csv(path: Path, fmt: str, gz: str | None, codec: str, info: dict, sep: str | None) -> tuple[pd.DataFrame, str]:
     sample, complete = _sample(path, gz, codec)
     delimiter = sep or ("\t" if fmt == "tsv" else sniff_delimiter(sample, complete))
     header = _records(sample, complete, delimiter)[:1]
     check_unique_columns(path, header[0] if header else [])
     kwargs = {"sep": delimiter, "dtype": str, "keep_default_na": False, "encoding": codec,
-              "compression": "infer"}
+              "compression": {"method": "zstd", "max_window_size": 2**31} if gz == "zstd" else "infer"}
     if info["lf"]:
         kwargs["lineterminator"] = "\n"
     try:
@@ -275,12 +319,11 @@ def _read_csv(path: Path, fmt: str, gz: bool, codec: str, info: dict, sep: str |
     return frame, delimiter
 
 
-def _read_json(path: Path, gz: bool, fmt: str, codec: str, name: str | None,
+def _read_json(path: Path, gz: str | None, fmt: str, codec: str, name: str | None,
                conversations: bool, text_col: str | None) -> tuple[pd.DataFrame, TableInfo]:
     """The file's messages as a table (``ml.ingest.json_records``; conversations' nested messages one row each,
     ``ml.ingest.nested_threads``) and how they were found."""
-    opener = gzip.open if gz else open
-    with opener(path, "rt", encoding=codec) as fh:
+    with open_packed(path, gz, "rt", encoding=codec) as fh:
         content = fh.read()
     records, where = json_records(path, content, fmt)
     if not conversations:
