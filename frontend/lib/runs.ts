@@ -15,11 +15,14 @@ export function sourceText(source: RunSource | null | undefined, withNotes = tru
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
 const text = (v: unknown): string | null => (typeof v === "string" && v ? v : null);
+/** "1 email body", "2,310 email bodies". */
+const counted = (n: number, one: string, many: string): string => `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
+const clip = (s: string, limit = 80): string => (s.length <= limit ? s : `${s.slice(0, limit - 1).trimEnd()}…`);
 
 /** What ingest read without a name or a flag (the ingest report's `files`, conversation runs only): the sheet of
  * a workbook, the array of messages inside a JSON object, each conversation's nested messages, a text or time column found by its values, HTML bodies
  * read as text, email bodies cut to their latest reply, Slack's and WhatsApp's notices and Reddit's deleted
- * posts left out, WhatsApp's business account (docs/ingest.md). */
+ * posts left out, WhatsApp's business account, a survey's question and time zone (docs/ingest.md). */
 export function readNotes(source: RunSource | null | undefined): string[] {
   const load = source && "load" in source && isRecord(source.load) ? source.load : null;
   const files = Array.isArray(load?.files) ? load.files.filter(isRecord) : [];
@@ -35,6 +38,11 @@ export function readNotes(source: RunSource | null | undefined): string[] {
     if (nested) notes.push(`${count.toLocaleString("en-US")} conversations with their messages under '${nested}'`);
     const company = text(f.company);
     if (company) notes.push(`messages from ${company} read as the company's side`);
+    const survey = text(f.survey);
+    const question = text(f.question);
+    if (survey) notes.push(question ? `${survey} export: answers to '${clip(question)}'` : `${survey} export`);
+    const zone = text(f.time_zone);
+    if (zone) notes.push(`times in ${zone}, as the export says`);
     const found = [
       f.text_guessed === true && text(mapping.text) ? `text column '${mapping.text}'` : "",
       f.time_guessed === true && text(mapping.timestamp) ? `time column '${mapping.timestamp}'` : "",
@@ -42,11 +50,11 @@ export function readNotes(source: RunSource | null | undefined): string[] {
     if (found.length) notes.push(`${found.join(" and ")} found by ${found.length > 1 ? "their" : "its"} values`);
   }
   const html = typeof load?.html_texts === "number" ? load.html_texts : 0;
-  if (html > 0) notes.push(`${html.toLocaleString("en-US")} HTML message bodies read as text`);
+  if (html > 0) notes.push(`${counted(html, "HTML message body", "HTML message bodies")} read as text`);
   const emails = typeof load?.email_replies === "number" ? load.email_replies : 0;
-  if (emails > 0) notes.push(`${emails.toLocaleString("en-US")} email bodies cut to their latest reply`);
+  if (emails > 0) notes.push(`${counted(emails, "email body", "email bodies")} cut to their latest reply`);
   const garbled = typeof load?.mojibake_repaired === "number" ? load.mojibake_repaired : 0;
-  if (garbled > 0) notes.push(`${garbled.toLocaleString("en-US")} texts garbled by a wrong encoding repaired`);
+  if (garbled > 0) notes.push(`${counted(garbled, "text", "texts")} garbled by a wrong encoding repaired`);
   const system = typeof load?.dropped_system_messages === "number" ? load.dropped_system_messages : 0;
   const layouts = new Set(files.map((f) => f.layout));
   const only = (layout: string) => layouts.size === 1 && layouts.has(layout);

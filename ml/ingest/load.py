@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ml.ingest import archive, reddit, slack, whatsapp
+from ml.ingest import archive, whatsapp
 from ml.ingest.columns import (
     MISSING_LABELS,
     guess_text_column,
@@ -48,6 +48,7 @@ from ml.ingest.columns import (
     sides,
 )
 from ml.ingest.email_reply import cut_replies
+from ml.ingest.exports import prepare_export
 from ml.ingest.paths import FORMATS, GZIP_OK, resolve_paths, sources, stem
 from ml.ingest.read import eml_folder, read_emails, read_file, read_table
 from ml.ingest.report import FileReport, LoadReport
@@ -89,6 +90,10 @@ class ColumnMapping:
 
 
 LAYOUTS = {
+    # survey tools (ml.ingest.surveys): the response's id and when it was recorded; the answers' column is
+    # the one that reads as free text, or --text-col
+    "qualtrics": ({"ResponseId", "RecordedDate"}, ColumnMapping(id="ResponseId", timestamp="RecordedDate")),
+    "surveymonkey": ({"Respondent ID", "End Date"}, ColumnMapping(id="Respondent ID", timestamp="End Date")),
     "twcs": ({"tweet_id", "author_id", "inbound", "created_at", "text"},
              ColumnMapping(text="text", id="tweet_id", author="author_id", timestamp="created_at",
                            reply_to="in_response_to_tweet_id", inbound="inbound")),
@@ -243,18 +248,11 @@ def _read_all(files: list[Path], explicit: ColumnMapping, inbound_only: bool, en
         else:
             path = source
             raw, info = read_file(path, encoding, sep, chat_format=chats, text_col=explicit.text)
-        rows, daily = len(raw) + info.notices, slack.is_daily_file(path)
-        report.dropped_system_messages += info.notices  # a WhatsApp chat's notices
-        if daily:  # a channel's day of a Slack export
-            raw, system = slack.prepare(raw, path)
-            report.dropped_system_messages += system
-        dump = not daily and reddit.is_dump(raw.columns)
-        if dump:  # Reddit comments or posts
-            raw, gone = reddit.prepare(raw)
-            report.dropped_system_messages += gone
+        rows = len(raw) + info.notices
+        raw, tool, survey = prepare_export(raw, path, info, report)
+        rows -= survey.skipped if survey else 0
         layout, detected = detect_layout(list(raw.columns))
-        layout = "slack" if daily else "reddit" if dump else {"whatsapp": "whatsapp", "mbox": "mailbox", "eml": "mailbox"}.get(info.format,
-                                                                                                       layout)
+        layout = tool or layout
         used, guessed, timed = _guess_columns(raw, explicit.over(detected))
         _check_mapping(path, list(raw.columns), used, explicit)
         if inbound_only and used.inbound is None and used.outbound is None:
@@ -265,7 +263,9 @@ def _read_all(files: list[Path], explicit: ColumnMapping, inbound_only: bool, en
                                        encoding=info.encoding, delimiter=info.delimiter, text_guessed=guessed,
                                        sheet=info.sheet, time_guessed=timed, records_at=info.records_at,
                                        messages_in=info.messages_in, conversations=info.conversations,
-                                       company=info.company))
+                                       company=info.company, survey=survey.tool if survey else None,
+                                       question=survey.questions.get(used.text) if survey else None,
+                                       time_zone=survey.zones.get(used.timestamp) if survey else None))
         parts.append(_canonical(raw, path, used, report))
     return pd.concat(parts, ignore_index=True)
 

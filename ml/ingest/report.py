@@ -27,6 +27,9 @@ class FileReport:
     messages_in: str | None = None  # JSON conversations: the key path of each one's messages, "comments"
     conversations: int = 0          # JSON conversations whose nested messages were read (ml.ingest.nested_threads)
     company: str | None = None      # mailbox: who was read as the company's side ("acme.io"; ml.ingest.mail)
+    survey: str | None = None       # a survey tool's export ("Qualtrics"; ml.ingest.surveys): header rows skipped
+    question: str | None = None     # survey: the question of the text column ("What could we do better?")
+    time_zone: str | None = None    # survey: the zone the export says its times are written in ("America/Denver")
 
 
 @dataclass
@@ -67,6 +70,12 @@ class LoadReport:
         out["layout"] = self.layout
         return out
 
+    def export_time_zone(self) -> str | None:
+        """The time zone every file's export names for its times (a survey's, ``FileReport.time_zone``), or
+        None when a file names none or they differ."""
+        zones = {f.time_zone for f in self.files}
+        return zones.pop() if len(zones) == 1 else None
+
     def summary_lines(self) -> list[str]:
         """Short human-readable lines for the command line."""
         lines = [f"{f.path}: {f.rows_read} rows, layout {f.layout}"
@@ -77,6 +86,9 @@ class LoadReport:
                  + (f", {f.conversations} conversations with their messages under {f.messages_in!r}"
                     if f.messages_in else "")
                  + (f", messages from {f.company} read as the company's side" if f.company else "")
+                 + (f", {f.survey} export (header rows below the names skipped)" if f.survey else "")
+                 + (f", answers to {_short(f.question)!r}" if f.question else "")
+                 + (f", times in {f.time_zone} as the export says" if f.time_zone else "")
                  + (f", text column {f.mapping['text']!r} (the one that reads as free text; pass --text-col "
                     "to choose another)" if f.text_guessed else "")
                  + (f", time column {f.mapping['timestamp']!r} (the one that reads as timestamps; pass --time-col "
@@ -106,3 +118,7 @@ class LoadReport:
         for ex in self.timestamp_examples:
             lines.append(f"  unparseable timestamp {ex['value']!r} in {ex['file']} row {ex['row']}")
         return lines
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

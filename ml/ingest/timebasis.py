@@ -121,8 +121,9 @@ class TimeBasis(BaseEstimator):
     with a non-zero, a zero and no written offset); ``transform(messages)`` returns the frame with the
     clock columns in ``timezone`` (unchanged without one)."""
 
-    def __init__(self, timezone: str | None = None):
+    def __init__(self, timezone: str | None = None, origin: str = "--timezone"):
         self.timezone = timezone
+        self.origin = origin  # who named the zone, for the note: "--timezone", "as the export says"
 
     def fit(self, messages: pd.DataFrame, y=None) -> TimeBasis:
         self.timezone_ = None
@@ -138,7 +139,7 @@ class TimeBasis(BaseEstimator):
             self.basis_, self.note_ = None, "The data has no timestamps."
         elif self.timezone_:
             self.basis_ = self.timezone_
-            self.note_ = f"Every timestamp converted to {self.timezone_} (--timezone), daylight saving included."
+            self.note_ = f"Every timestamp converted to {self.timezone_} ({self.origin}), daylight saving included."
             if absent:
                 self.note_ += (f" {absent} written without an offset were read as {self.timezone_} time as written "
                                "(not converted from UTC).")

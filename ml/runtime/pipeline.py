@@ -163,7 +163,8 @@ class PersonaPipeline:
         messages, load_report = loaded if loaded is not None else self.load(paths)
         for line in load_report.summary_lines():
             self.log(line)
-        clock = TimeBasis(cfg.input.timezone).fit(messages)
+        said = None if cfg.input.timezone else load_report.export_time_zone()  # a survey's own zone
+        clock = TimeBasis(cfg.input.timezone or said, "as the export says" if said else "--timezone").fit(messages)
         messages = clock.transform(messages)
         self.log(f"time basis: {clock.basis_}")
         candidates = messages

@@ -263,3 +263,32 @@ def test_overview_names_a_reddit_dump_and_its_deleted_posts(reddit_run, page, ar
     assert f"; {removed:,} deleted or removed Reddit posts and comments left out)" in text
     assert "each member is one conversation" in text
     meta.screenshot(path=str(artifacts / "overview-reddit-export.png"))
+
+
+@pytest.fixture(scope="module")
+def survey_run(frontend_out: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, dict]]:
+    """The bundled airline tweets as answers to a Qualtrics survey's open question, exported as CSV with its
+    question and import-id rows, times in Denver's clock."""
+    import csv
+
+    from tests.test_ingest_surveys import qualtrics_rows
+
+    work = tmp_path_factory.mktemp("export-survey")
+    texts = pd.read_csv(SAMPLE_TWCS.parent / "airline_tweets_sample.csv", dtype=str)["text"].dropna().head(800)
+    with (work / "feedback.csv").open("w", newline="", encoding="utf-8-sig") as f:
+        csv.writer(f).writerows(qualtrics_rows(texts.tolist()))
+    with served_run(work, [str(work / "feedback.csv")], "backend-export-survey") as served:
+        yield served
+
+
+def test_overview_names_the_survey_question_and_its_time_zone(survey_run, page, artifacts):
+    from tests.test_ingest_surveys import QUESTION
+
+    server, manifest = survey_run
+    f = manifest["source"]["load"]["files"][0]
+    assert (f["survey"], f["question"], f["time_zone"]) == ("Qualtrics", QUESTION, "America/Denver")
+    assert manifest["time"]["basis"] == "America/Denver" and "(as the export says)" in manifest["time"]["note"]
+    meta, text = run_meta(page, server, manifest)
+    assert f"feedback.csv (qualtrics layout; Qualtrics export: answers to '{QUESTION}'; times in America/Denver, " \
+           "as the export says;" in text
+    meta.screenshot(path=str(artifacts / "overview-survey-export.png"))

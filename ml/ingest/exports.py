@@ -1,0 +1,31 @@
+"""Tools' exports made tables of messages, before columns are mapped (``ml.ingest.load``): a Slack day's
+(``ml.ingest.slack``), a Reddit dump's (``ml.ingest.reddit``), a survey's (``ml.ingest.surveys``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ml.ingest import reddit, slack, surveys
+from ml.ingest.read import TableInfo
+from ml.ingest.report import LoadReport
+
+
+def prepare_export(raw: pd.DataFrame, path: Path, info: TableInfo, report: LoadReport):
+    """A tool's export as a table of messages: a Slack day's or a Reddit dump's (their notices and deleted
+    posts left out and counted), a survey's without its extra header rows (``ml.ingest.surveys``). Returns the
+    table, the layout a tool's format implies (None: by column names), and the survey found (or None)."""
+    report.dropped_system_messages += info.notices  # a WhatsApp chat's notices
+    if slack.is_daily_file(path):  # a channel's day of a Slack export
+        raw, system = slack.prepare(raw, path)
+        report.dropped_system_messages += system
+        return raw, "slack", None
+    if reddit.is_dump(raw.columns):  # Reddit comments or posts
+        raw, gone = reddit.prepare(raw)
+        report.dropped_system_messages += gone
+        return raw, "reddit", None
+    survey = None
+    if info.format in ("csv", "tsv", "xlsx"):
+        raw, survey = surveys.prepare(raw)
+    return raw, {"whatsapp": "whatsapp", "mbox": "mailbox", "eml": "mailbox"}.get(info.format), survey
