@@ -383,6 +383,12 @@ def test_a_flag_that_is_true_for_the_company_is_read_the_other_way_round(tmp_pat
     cfg = PipelineConfig().updated({"input": {"outbound_col": "Is Agent"}})  # named: wins over the detected Role
     msgs, report = PersonaPipeline(cfg, progress=False).load([tmp_path / "both.csv"])
     assert "inbound" not in report.files[0].mapping and not msgs["inbound"].any()
+    with pytest.raises(InputError, match=r"pass one of inbound_col \(--inbound-col\) and outbound_col"):
+        PipelineConfig().updated({"input": {"inbound_col": "Role", "outbound_col": "Is Agent"}})
+    customers = export.rename(columns={"Is Agent": "is_customer"})
+    customers.to_csv(tmp_path / "customers.csv", index=False)
+    with pytest.raises(InputError, match=r"'is_customer' given by --outbound-col is true where the customer wrote"):
+        load_messages(tmp_path / "customers.csv", mapping=ColumnMapping(outbound="is_customer"))
     with pytest.raises(InputError, match=r"'Is Agent' given by --inbound-col is true where the company wrote; pass it as --outbound-col 'Is Agent'"):
         load_messages(tmp_path / "tickets.csv", mapping=ColumnMapping(inbound="Is Agent"))
 

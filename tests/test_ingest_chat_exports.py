@@ -69,6 +69,11 @@ def test_a_slack_export_folder_reads_its_channels_days(tmp_path, tweets):
     from ml.runtime.errors import InputError
     with pytest.raises(InputError, match=r"--inbound-only: no message in .* is marked as the customer's"):
         load_messages(tmp_path, inbound_only=True)  # Slack says who is a bot, not who is a customer
+    from ml.runtime.config import PipelineConfig
+    from ml.runtime.pipeline import PersonaPipeline
+    with pytest.raises(InputError, match=r"--inbound-only: no message is marked as the customer's"):
+        PersonaPipeline(PipelineConfig().updated({"input": {"inbound_only": True}}), progress=False)._ingest(
+            [tmp_path], None)  # as ml.run reads it
     msgs, bots = msgs.iloc[:6], msgs.iloc[6:]
     assert bots["text"].tolist() == [tweets[6].strip(), tweets[7].strip()]
     assert any("dropped system messages: 2" in line for line in report.summary_lines())
@@ -361,6 +366,17 @@ def test_eml_files_are_read_together_as_one_mailbox(tmp_path, tweets):
     from_zip, zreport = load_messages(tmp_path / "inbox.zip")
     pd.testing.assert_frame_equal(from_zip[same], from_mbox[same])
     assert zreport.files[0].path == f"{tmp_path / 'inbox.zip'}/inbox/*.eml"
+    assert (from_eml["source_row"] == 1).all()  # each message is row 1 of its own file
+    (folder / "saved page.eml").write_text("<html><body>Saved web page, not an email</body></html>\n")
+    with_page, preport = load_messages(folder)
+    assert len(with_page) == 16 and preport.dropped_system_messages == 1  # left out and counted
+    # one thread between a customer and support cannot say which side is the company: no sides
+    thread = tmp_path / "thread"
+    thread.mkdir()
+    for k in range(2):
+        (thread / f"{k}.eml").write_bytes(bytes(messages[k]))
+    one, oreport = load_messages(thread)
+    assert oreport.files[0].company is None and one["inbound"].isna().all() and len(one) == 2
     junk = tmp_path / "junk"
     junk.mkdir()
     (junk / "a.eml").write_text("not an email at all\n")
@@ -437,6 +453,66 @@ def test_zstandard_compressed_dumps(tmp_path, tweets):
     pd.DataFrame({"text": tweets[:30], "author": "a"}).to_csv(tmp_path / "t.csv", index=False)
     (tmp_path / "tickets.csv.zst").write_bytes(pack((tmp_path / "t.csv").read_bytes()))
     assert load_messages(tmp_path / "tickets.csv.zst")[0]["text"].tolist() == [t.strip() for t in tweets[:30]]
+    from ml.ingest.paths import readable
+    assert readable(tmp_path / "RC_2017-10.zst") and not readable(tmp_path / "backup.tar.zst")
+    bomb = tmp_path / "bomb.jsonl.zst"  # 400 MB of blank lines in 13 kB
+    bomb.write_bytes(zstandard.ZstdCompressor(level=19).compress(b"\n" * (400 << 20)))
+    with pytest.raises(InputError, match=r"bomb\.jsonl\.zst: expands to more than 200 times its packed size"):
+        load_messages(bomb)
     (tmp_path / "cut.jsonl.zst").write_bytes(pack(lines * 50)[:200])
     with pytest.raises(InputError, match=r"cut\.jsonl\.zst: cannot read the file .* complete zstd file"):
         load_messages(tmp_path / "cut.jsonl.zst")
+
+
+def test_reddit_dumps_as_scripts_and_the_api_write_them(tmp_path, tweets):
+    """A CSV of posts and comments in one table (a post's body blank, not missing), Pushshift's integer parents
+    (none on a top-level comment), comments without link_id, admins' removal notices, and a saved API listing."""
+    rows = [{"id": "p0", "subreddit": "acme", "author": "ana", "created_utc": "1509357600", "title": tweets[0][:30],
+             "selftext": tweets[0][30:], "body": "", "parent_id": "", "link_id": ""},
+            {"id": "p1", "subreddit": "acme", "author": "bo", "created_utc": "1509357601", "title": "[ Removed by Reddit ]",
+             "selftext": "[ Removed by Reddit on account of violating the [content policy](/help/contentpolicy). ]",
+             "body": "", "parent_id": "", "link_id": ""}]
+    rows += [{"id": f"c{i}", "subreddit": "acme", "author": "cy", "created_utc": str(1509357610 + i), "title": "",
+              "selftext": "", "body": tweets[i], "parent_id": "t3_p0" if i == 1 else f"t1_c{i - 1}", "link_id": "t3_p0"}
+             for i in range(1, 5)]
+    pd.DataFrame(rows).to_csv(tmp_path / "acme.csv", index=False)
+    msgs, report = load_messages(tmp_path / "acme.csv")
+    assert report.files[0].layout == "reddit" and report.dropped_system_messages == 1  # the removed post only
+    assert msgs["message_id"].tolist() == ["t3_p0", "t1_c1", "t1_c2", "t1_c3", "t1_c4"]
+    assert msgs["text"].iloc[0] == clean_text(tweets[0][:30].strip() + "\n\n" + tweets[0][30:].strip())
+    assert msgs["thread_id"].tolist() == ["t3_p0"] * 5 and msgs["reply_to"].tolist()[1:3] == ["t3_p0", "t1_c1"]
+    # Pushshift 2022-23: parents as base-10 integers, none on a top-level comment; and no link_id at all
+    ids = ["j72b5yy", "j72b5yz", "j72b600"]
+    pushshift = [{"id": ids[0], "subreddit": "acme", "author": "ana", "created_utc": 1675000000, "body": tweets[5],
+                  "parent_id": None}] + [
+        {"id": ids[k], "subreddit": "acme", "author": "bo", "created_utc": 1675000000 + k, "body": tweets[5 + k],
+         "parent_id": int(ids[k - 1], 36)} for k in (1, 2)]
+    (tmp_path / "pushshift.jsonl").write_text("".join(json.dumps(r) + "\n" for r in pushshift))
+    msgs, _ = load_messages(tmp_path / "pushshift.jsonl")
+    assert msgs["reply_to"].tolist() == [None, "t1_j72b5yy", "t1_j72b5yz"]
+    assert msgs["thread_id"].nunique() == 1  # one reply chain, one conversation
+    # Reddit's own API: a saved listing, with a "more" stub
+    listing = {"kind": "Listing", "data": {"after": None, "children": [
+        {"kind": "t1", "data": {"id": f"k{i}", "name": f"t1_k{i}", "subreddit": "acme", "author": "AutoModerator"
+                                if i == 2 else f"u{i}", "created_utc": 1509357600.0 + i, "body": tweets[10 + i],
+                                "parent_id": "t3_p9", "link_id": "t3_p9"}} for i in range(4)] + [
+        {"kind": "more", "data": {"count": 3, "children": ["k9"], "parent_id": "t3_p9"}}]}}
+    (tmp_path / "comments.json").write_text(json.dumps(listing))
+    msgs, report = load_messages(tmp_path / "comments.json")
+    assert report.files[0].layout == "reddit" and report.dropped_system_messages == 0
+    assert msgs["message_id"].tolist() == [f"t1_k{i}" for i in range(4)] and msgs["author"].iloc[0] == "u0"
+    assert msgs["inbound"].tolist()[2] is False and str(msgs["timestamp"].iloc[0]) == "2017-10-30 10:00:00+00:00"
+
+
+def test_slack_bot_users_from_users_json(tmp_path):
+    """users.json's bots; an unreadable, null or changed list (read again when it changes)."""
+    from ml.ingest.slack import bot_users
+
+    assert bot_users(tmp_path) == frozenset()  # none written
+    users = tmp_path / "users.json"
+    users.write_text("null")
+    assert bot_users(tmp_path) == frozenset()
+    users.write_text(json.dumps([{"id": "U1", "is_bot": False}, {"id": "B2", "is_bot": True}, "odd"]))
+    import os
+    os.utime(users, ns=(1, 10**18))
+    assert bot_users(tmp_path) == frozenset({"B2"})

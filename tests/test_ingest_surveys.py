@@ -93,15 +93,35 @@ def test_a_surveymonkey_export(tmp_path, answers):
 
 
 def test_a_plain_table_is_not_a_survey(tmp_path, answers):
-    """A first row that happens to hold text, or a column called Respondent ID, does not drop rows."""
+    """A second row that happens to hold an import id or two, or a column called Respondent ID, drops no row."""
     from ml.ingest.surveys import prepare
 
     frame = pd.DataFrame({"Respondent ID": ["1", "2", "3"], "Answer": answers[:3]})
     assert prepare(frame)[1] is None
-    frame = pd.DataFrame({"id": ["1", "2"], "text": ['{"ImportId": "x"} is what I typed', answers[0]]})
-    assert prepare(frame)[1] is None and len(load_messages_frame(tmp_path, frame)) == 2
-
-
-def load_messages_frame(tmp_path, frame):
+    typed = '{"ImportId": "x"} is what I typed'
+    frame = pd.DataFrame({"id": ["1", "2", "3"], "text": [answers[0], typed, answers[1]]})
+    assert prepare(frame)[1] is None
+    ids = pd.DataFrame({f"c{i}": ["q", '{"ImportId":"QID1"}' if i < 3 else "an answer", "a"] for i in range(5)})
+    assert prepare(ids)[1] is None  # 3 of 5 cells (60 %) are import ids: not Qualtrics' row
     frame.to_csv(tmp_path / "plain.csv", index=False)
-    return load_messages(tmp_path / "plain.csv")[0]
+    assert len(load_messages(tmp_path / "plain.csv")[0]) == 3
+
+
+def test_survey_edge_cases(tmp_path, answers):
+    """An export of the header rows only is refused in one line; a zone zoneinfo does not know is not used,
+    "Z" is UTC."""
+    from ml.runtime.errors import InputError
+
+    rows = qualtrics_rows(answers[:3])
+    with (tmp_path / "empty.csv").open("w", newline="") as f:
+        csv.writer(f).writerows(rows[:3])
+    with pytest.raises(InputError, match=r"empty\.csv: a Qualtrics export with no responses"):
+        load_messages(tmp_path / "empty.csv")
+    for zone, expected in (("Z", "UTC"), ("Mars/Olympus_Mons", None)):
+        odd = [row[:] for row in rows]
+        odd[2] = [cell.replace("America/Denver", zone) for cell in odd[2]]
+        with (tmp_path / "odd.csv").open("w", newline="") as f:
+            csv.writer(f).writerows(odd)
+        msgs, report = load_messages(tmp_path / "odd.csv")
+        assert report.files[0].time_zone == expected and len(msgs) == 3
+        assert str(msgs["timestamp"].iloc[0]) == "2024-07-01 09:00:41+00:00"  # as written: UTC or no zone known

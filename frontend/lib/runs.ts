@@ -58,23 +58,27 @@ export function readNotes(source: RunSource | null | undefined): string[] {
   const system = typeof load?.dropped_system_messages === "number" ? load.dropped_system_messages : 0;
   const layouts = new Set(files.map((f) => f.layout));
   const only = (layout: string) => layouts.size === 1 && layouts.has(layout);
-  const left = only("reddit")
-    ? "deleted or removed Reddit posts and comments"
-    : only("whatsapp")
-      ? "WhatsApp notices (media placeholders, …)"
-      : layouts.has("whatsapp") || layouts.has("reddit")
-        ? "chat-tool notices and deleted posts"
-        : "Slack notices (joins, topic changes, …)";
-  if (system > 0) notes.push(`${system.toLocaleString("en-US")} ${left} left out`);
+  const [one, many] = only("reddit")
+    ? ["deleted or removed Reddit post or comment", "deleted or removed Reddit posts and comments"]
+    : only("mailbox")
+      ? [".eml file that is not an email", ".eml files that are not emails"]
+      : only("whatsapp")
+        ? ["WhatsApp notice (media placeholders, …)", "WhatsApp notices (media placeholders, …)"]
+        : layouts.has("reddit")
+          ? ["chat-tool notice or deleted post", "chat-tool notices and deleted posts"]
+          : layouts.has("whatsapp")
+            ? ["chat-tool notice", "chat-tool notices"]
+            : ["Slack notice (joins, topic changes, …)", "Slack notices (joins, topic changes, …)"];
+  if (system > 0) notes.push(`${counted(system, one, many)} left out`);
   const chats = typeof load?.chats === "number" ? load.chats : 0;
   const business = typeof load?.chat_business_accounts === "number" ? load.chat_business_accounts : 0;
   if (chats > 0)
     notes.push(
       business > 0
-        ? `${chats.toLocaleString("en-US")} chats; the account in half of them or more is read as the business`
+        ? `${counted(chats, "chat", "chats")}; the account in half of them or more is read as the business`
         : chats < 3
-          ? `${chats.toLocaleString("en-US")} chats; which side is the business is unknown (3 chats or more needed)`
-          : `${chats.toLocaleString("en-US")} chats; no account writes in half of them, so the business is unknown`,
+          ? `${counted(chats, "chat", "chats")}; which side is the business is unknown (3 chats or more needed)`
+          : `${counted(chats, "chat", "chats")}; no account writes in half of them, so the business is unknown`,
     );
   return [...new Set(notes)];
 }

@@ -10,6 +10,7 @@ import pandas as pd
 from ml.ingest import reddit, slack, surveys
 from ml.ingest.read import TableInfo
 from ml.ingest.report import LoadReport
+from ml.runtime.errors import InputError
 
 
 def prepare_export(raw: pd.DataFrame, path: Path, info: TableInfo, report: LoadReport):
@@ -28,4 +29,7 @@ def prepare_export(raw: pd.DataFrame, path: Path, info: TableInfo, report: LoadR
     survey = None
     if info.format in ("csv", "tsv", "xlsx"):
         raw, survey = surveys.prepare(raw)
+        if survey is not None and raw.empty:
+            raise InputError(f"{path}: a {survey.tool} export with no responses (only its header rows); export "
+                             "the survey's responses")
     return raw, {"whatsapp": "whatsapp", "mbox": "mailbox", "eml": "mailbox"}.get(info.format), survey

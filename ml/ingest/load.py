@@ -100,6 +100,8 @@ LAYOUTS = {
     "twitter_airline": ({"tweet_id", "name", "text", "tweet_created", "airline"},
                         ColumnMapping(text="text", id="tweet_id", author="name", timestamp="tweet_created")),
 }
+#: inbound names that read as flags whose true is the customer (not refused as --inbound-col, refused as --outbound-col)
+CUSTOMER_FLAGS = frozenset({"inbound", "is_inbound", "is_customer", "from_customer", "incoming"})
 #: names that hold the text in reviews, surveys and call logs, and a short note elsewhere: taken only when the
 #: column reads as free text (``ml.ingest.columns.reads_as_text``), else the free-text guess decides
 WEAK_TEXT = ["comment", "review", "tweet", "sentence", "transcript"]
@@ -156,6 +158,9 @@ def _check_mapping(path: Path, columns: list[str], mapping: ColumnMapping, expli
     if explicit.inbound and normalized(explicit.inbound, camel=True) in ALIASES["outbound"]:
         raise InputError(f"{path}: column {explicit.inbound!r} given by --inbound-col is true where the company "
                          f"wrote; pass it as --outbound-col {explicit.inbound!r}")
+    if explicit.outbound and normalized(explicit.outbound, camel=True) in CUSTOMER_FLAGS:
+        raise InputError(f"{path}: column {explicit.outbound!r} given by --outbound-col is true where the customer "
+                         f"wrote; pass it as --inbound-col {explicit.outbound!r}")
     for key, col in asdict(explicit).items():
         if col is not None and col not in columns:
             close = difflib.get_close_matches(col, columns, n=1)
@@ -186,7 +191,7 @@ def _canonical(frame: pd.DataFrame, path: Path, m: ColumnMapping, report: LoadRe
         report.html_texts += html_count(frame[m.text])
         report.email_replies += cut
         report.mojibake_repaired += int((repaired != raw).sum())
-    rows = np.arange(1, n + 1)
+    rows = np.ones(n, dtype="int64") if "_file" in frame else np.arange(1, n + 1)  # .eml: a file per row
     fallback = pd.Series(rows, dtype="int64").astype(str).radd(f"{stem(path)}:").astype(object)
     if m.id:
         ids = normalize_ids(frame[m.id])

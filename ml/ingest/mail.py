@@ -16,7 +16,9 @@ signatures are cut as for any email body, docs/ingest.md "Email replies"; at mos
 their own. A party is an address's domain ("acme.io": help@ receives, support@ answers, one company), or the
 address itself on a ``FREE_MAIL`` domain such as gmail.com. A message is the company's side when its sender is
 that party or it carries Gmail's "Sent" label; the customer's otherwise (no such column when no recipient is
-seen). Headers the parser cannot read are taken as written. The second value names the company for the run's
+seen, or when it cannot be told: two parties equally frequent, or one thread between a customer and support, in
+which the most frequent party writes with fewer than two others). Headers the parser cannot read are taken as
+written. The second value names the company for the run's
 report: its domain ("acme.io"), or "the mailbox owner's address".
 """
 
@@ -114,13 +116,19 @@ def _party(address: str | None) -> str | None:
 
 
 def _company(frame: pd.DataFrame) -> tuple[pd.Series, str] | None:
-    """Which messages are the company's, and who it is (module docstring); None when no recipient is seen."""
+    """Which messages are the company's, and who it is (module docstring); None when no recipient is seen, when
+    two parties take part equally often, or when the most frequent one writes with fewer than two others (one
+    thread between a customer and support cannot say which is which)."""
     if not any(len(to) for to in frame["_to"]):
         return None
     senders = frame["_from"].map(_party)
-    taking_part = Counter(p for sender, to in zip(senders, frame["_to"])
-                          for p in {sender, *map(_party, to)} if p)
-    company = taking_part.most_common(1)[0][0]
+    parts = [{p for p in {sender, *map(_party, to)} if p} for sender, to in zip(senders, frame["_to"])]
+    ranked = Counter(p for part in parts for p in part).most_common(2)
+    if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+        return None
+    company = ranked[0][0]
+    if len({p for part in parts if company in part for p in part} - {company}) < 2:
+        return None
     shown = company if "@" not in company else "the mailbox owner's address"
     return (senders == company) | frame["_sent"], shown
 
@@ -138,9 +146,10 @@ def read_mail(path: Path) -> tuple[pd.DataFrame, str | None]:
     return _sides(pd.DataFrame(rows))
 
 
-def read_eml(paths: list[Path], shown: str) -> tuple[pd.DataFrame, str | None]:
-    """The messages of ``.eml`` files, one each, read as one mailbox (module docstring); ``shown`` names them
-    in errors ("inbox/*.eml")."""
+def read_eml(paths: list[Path], shown: str) -> tuple[pd.DataFrame, str | None, int]:
+    """The messages of ``.eml`` files, one each, read as one mailbox (module docstring), the company, and how
+    many files were left out as not emails (no From and no Date header: a saved web page named ``.eml``);
+    ``shown`` names them in errors ("inbox/*.eml")."""
     parse = BytesParser(policy=policy.default).parse
     rows = []
     for path in paths:
@@ -152,7 +161,8 @@ def read_eml(paths: list[Path], shown: str) -> tuple[pd.DataFrame, str | None]:
     if not any(r["_from"] or r["timestamp"] for r in rows):
         raise InputError(f"{shown}: no email messages found (no From or Date header in any of {len(rows)} "
                          ".eml files); save the messages as .eml or export the mailbox as .mbox")
-    return _sides(pd.DataFrame(rows))
+    emails = [r for r in rows if r["_from"] or r["timestamp"]]
+    return (*_sides(pd.DataFrame(emails)), len(rows) - len(emails))
 
 
 def _sides(frame: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:

@@ -25,13 +25,13 @@ COMPRESSED = {".gz": "gzip", ".zst": "zstd"}
 
 def suffix_format(path: Path) -> tuple[str | None, str | None]:
     """(format name or None when unsupported, compression: "gzip", "zstd" or None) from the file name; a
-    ``.zst`` without a format suffix before it is JSON lines, as Reddit's Pushshift and Arctic Shift dumps
+    ``.zst`` with no other suffix is JSON lines, as Reddit's Pushshift and Arctic Shift dumps
     (``RC_2023-01.zst``) are."""
     suffixes = [s.lower() for s in path.suffixes]
     packed = COMPRESSED.get(suffixes[-1]) if suffixes else None
     ext = (suffixes[-2] if len(suffixes) > 1 else "") if packed else (suffixes[-1] if suffixes else "")
     fmt = FORMATS.get(ext)
-    if packed == "zstd" and fmt is None:
+    if packed == "zstd" and fmt is None and len(suffixes) == 1:  # "RC_2017-10.zst"; not "backup.tar.zst"
         fmt = "jsonl"
     if fmt is not None and packed and fmt not in GZIP_OK:
         fmt = None

@@ -39,6 +39,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import zstandard
 
+from ml.ingest.archive import BOMB_MIN_BYTES, MAX_RATIO
 from ml.ingest.excel import read_excel
 from ml.ingest.json_records import json_records, records_frame
 from ml.ingest.mail import read_eml, read_mail
@@ -143,7 +144,9 @@ def open_packed(path: Path, compression: str | None, mode: str = "rb", **kwargs)
 
 class _ZstdReader(io.RawIOBase):
     """A zstd file's bytes, frame after frame; EOFError when the file ends inside a frame (a cut download:
-    zstandard's own stream reader returns what it has and says nothing)."""
+    zstandard's own stream reader returns what it has and says nothing). Packed bytes are fed ``PIECE`` at a
+    time: zstd expands at most about 32,000 times, so one step holds at most about 256 MB, and ``scan`` refuses
+    a bomb before the next."""
 
     def __init__(self, handle):
         self._handle, self._out, self._at, self._left, self._frame = handle, memoryview(b""), 0, b"", None
@@ -153,7 +156,7 @@ class _ZstdReader(io.RawIOBase):
 
     def readinto(self, buffer) -> int:
         while self._at >= len(self._out):
-            data = self._left or self._handle.read(1 << 20)
+            data = self._left or self._handle.read(PIECE)
             if not data:
                 if self._frame is not None and not self._frame.eof:
                     raise EOFError("the compressed data ends inside a frame: the file is incomplete")
@@ -173,6 +176,7 @@ class _ZstdReader(io.RawIOBase):
         super().close()
 
 
+PIECE = 8192  # packed bytes per decompression step (_ZstdReader)
 BROKEN = (OSError, EOFError, gzip.BadGzipFile, zstandard.ZstdError)  # a compressed file cut short or corrupt
 
 
@@ -200,11 +204,15 @@ def scan(path: Path, gz: str | None, codec: str, checked: bool) -> dict:
     """Check the bytes decode with `codec` and note line ends; InputError otherwise. `checked`: the
     codec was named by the caller or a BOM, so NUL bytes are not suspicious."""
     decoder = codecs.getincrementaldecoder(codec)("strict")
+    packed = path.stat().st_size if gz else 0
     info = {"lf": False, "cr": False, "text": False}
     offset, lines = 0, 1
     try:
         with open_packed(path, gz) as fh:
             while chunk := fh.read(1 << 20):
+                if gz and offset > BOMB_MIN_BYTES and offset > MAX_RATIO * packed:
+                    raise InputError(f"{path}: expands to more than {MAX_RATIO} times its packed size (text packs "
+                                     "5–50 times; a decompression bomb?); decompress it yourself and check it")
                 if not checked and b"\x00" in chunk:
                     raise _nul_bytes(path, chunk, offset)
                 try:
@@ -404,9 +412,10 @@ def eml_folder(paths: list[Path]) -> Path:
 
 
 def read_emails(paths: list[Path]) -> tuple[pd.DataFrame, TableInfo]:
-    """``.eml`` files read together as one mailbox (``ml.ingest.mail.read_eml``)."""
-    frame, company = read_eml(paths, str(eml_folder(paths)))
-    return frame, TableInfo("eml", company=company)
+    """``.eml`` files read together as one mailbox (``ml.ingest.mail.read_eml``; files that are not emails
+    left out and counted as notices)."""
+    frame, company, not_emails = read_eml(paths, str(eml_folder(paths)))
+    return frame, TableInfo("eml", company=company, notices=not_emails)
 
 
 def read_table(path: Path, encoding: str | None = None, sep: str | None = None) -> tuple[pd.DataFrame, str]:

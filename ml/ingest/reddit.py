@@ -1,72 +1,128 @@
-"""Reddit dumps: comments and posts as Reddit's API, PRAW, Pushshift and Arctic Shift write them (JSON lines,
-JSON or CSV; one object per comment or post, with ``subreddit``, ``author``, ``created_utc`` and ``body``
-(comments) or ``title`` / ``selftext`` (posts)).
+"""Reddit dumps: comments and posts as Reddit's API (saved listings), PRAW, Pushshift and Arctic Shift write
+them (JSON lines, JSON or CSV; one object per comment or post, with ``subreddit``, ``author``, ``created_utc``
+and ``body`` (comments) or ``title`` / ``selftext`` (posts)).
 
-``is_dump(columns)`` → whether a table reads as such a dump.
+``is_dump(columns)`` → whether a table reads as such a dump (a listing's ``kind`` / ``data.*`` columns too).
 
 ``prepare(frame)`` → ``(frame, notices)``: the same rows read as messages, for ``ml.ingest.load``:
 
+- which rows are comments: the listing's ``kind`` (``t1``) or the fullname's prefix, else a body or a parent
+  and no title (a table of posts and comments writes a post's body blank);
 - ``message_id``: the item's fullname (``name``, else ``t1_`` + ``id`` for a comment, ``t3_`` + ``id`` for a
   post), the form ``parent_id`` and ``link_id`` refer to, so reply chains join up;
-- ``reply_to``: ``parent_id``; ``thread_id``: ``link_id``, the post a comment is under (a post's own id for
-  the post), so ``--unit conversation`` reads a post and its comments as one conversation;
+- ``reply_to``: ``parent_id``; a number (Pushshift's API wrote parents as base-10 integers in 2022–23) is read
+  as the comment it names, a missing one (a top-level comment then) as the post; ``thread_id``: ``link_id``,
+  the post a comment is under (a post's own id for the post; none when the dump has no ``link_id``, so reply
+  chains group the comments), so ``--unit conversation`` reads a post and its comments as one conversation;
 - ``text``: a comment's ``body``; a post's ``title``, then its ``selftext`` below it;
 - ``author``: ``[deleted]`` (an account deleted since) is unknown (None), not one author who wrote
   everything deleted;
-- ``is_bot``: AutoModerator and accounts named as bots (``BOT_NAME``: "RemindMeBot", "haiku_bot") are bots (read as the
-  company's side, so not members; ``ml.ingest.columns.BOT_FLAGS``).
+- ``is_bot``: AutoModerator and accounts named as bots (``BOT_NAME``: "RemindMeBot", "haiku_bot") are bots
+  (read as the company's side, so not members; ``ml.ingest.columns.BOT_FLAGS``).
 
-Comments and posts whose text was deleted or removed (``[deleted]``, ``[removed]``, with no title left) are
-Reddit's placeholders, not what anyone wrote: they are left out and counted in ``notices``, as a chat tool's
-notices are.
+Comments and posts whose text was deleted or removed (``GONE``: ``[deleted]``, ``[removed]``, ``[deleted by
+user]``, ``[ Removed by Reddit … ]``, with no title left) are Reddit's placeholders, not what anyone wrote: they
+are left out and counted in ``notices``, as a chat tool's notices are. A listing's "more" stubs are not items.
 """
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
-#: what Reddit writes in place of a deleted or removed text, and of a deleted account
-GONE = frozenset({"[deleted]", "[removed]", "[ Removed by Reddit ]", "[removed by reddit]"})
+from ml.ingest.columns import normalize_ids
+
+#: what Reddit writes in place of a deleted or removed text, and of a deleted account ("[deleted]", "[removed]",
+#: "[deleted by user]", "[ Removed by Reddit on account of violating the [content policy](…). ]", any case)
+GONE = re.compile(r"^\[\s*(?:deleted|removed|deleted by user|removed by reddit\b.*)\s*\]$", re.IGNORECASE | re.DOTALL)
 BOTS = frozenset({"automoderator"})
 #: bots' account names: "RemindMeBot", "haiku_bot", "bot-4-links" (not "Talbot" or "abbot")
 BOT_NAME = r"(?:[a-z0-9]Bot$|[_-][Bb]ot$|^[Bb]ot[_-])"
 
 
+def unwrapped(frame: pd.DataFrame) -> pd.DataFrame:
+    """Reddit's own API listings (``{"kind": "t1", "data": {…}}`` per item, read as ``kind`` and ``data.*``
+    columns) as plain items: ``data.`` dropped from the names, the listing's "more" stubs left out."""
+    cols = set(frame.columns)
+    if "kind" not in cols or not {"data.author", "data.subreddit"} <= cols:
+        return frame
+    items = frame[frame["kind"].astype(str) != "more"]
+    items = items.drop(columns=[c for c in items.columns if c != "kind" and not c.startswith("data.")])
+    return items.rename(columns=lambda c: c.removeprefix("data."))
+
+
 def is_dump(columns) -> bool:
     cols = set(columns)
+    if "kind" in cols and {"data.author", "data.subreddit"} <= cols:
+        cols = {c[len("data."):] for c in cols if c.startswith("data.")}
     return {"subreddit", "author", "created_utc"} <= cols and bool({"body", "selftext", "title"} & cols)
 
 
-def _text(frame: pd.DataFrame, col: str) -> pd.Series:
+def _cells(frame: pd.DataFrame, col: str, ids: bool = False) -> pd.Series:
+    """A column's values as stripped strings, "" where missing; ``ids``: whole numbers without ".0"."""
     if col not in frame:
         return pd.Series("", index=frame.index, dtype=object)
-    values = frame[col].astype(object).where(frame[col].notna(), "").astype(str).str.strip()
-    return values.where(~values.isin(GONE), "")
+    values = frame[col]
+    if ids:
+        values = normalize_ids(values).set_axis(frame.index)
+    values = values.astype(object).where(values.notna(), "").astype(str).str.strip()
+    return values
+
+
+def _text(frame: pd.DataFrame, col: str) -> pd.Series:
+    values = _cells(frame, col)
+    return values.where(~values.str.match(GONE), "")
+
+
+def _comments(frame: pd.DataFrame) -> pd.Series:
+    """Which items are comments: the listing's kind or the fullname says; else a body or a parent and no title
+    (a table of posts and comments writes a post's body blank, not missing)."""
+    kind = _cells(frame, "kind").where(lambda k: k != "", _cells(frame, "name", ids=True).str[:2])
+    said = kind.isin(["t1", "t3"])
+    guess = ((_cells(frame, "body") != "") | (_cells(frame, "parent_id", ids=True) != "")) & (_cells(frame, "title") == "")
+    return (kind == "t1").where(said, guess)
+
+
+def _base36(number: int) -> str:
+    digits, out = "0123456789abcdefghijklmnopqrstuvwxyz", ""
+    while True:
+        number, rest = divmod(number, 36)
+        out = digits[rest] + out
+        if not number:
+            return out
+
+
+def _parents(frame: pd.DataFrame, comment: pd.Series, thread: pd.Series) -> pd.Series:
+    """A comment's parent as a fullname: ``parent_id`` as written (``t1_…``, ``t3_…``), a number (Pushshift's
+    API wrote some years' parents as base-10 integers) as the comment it names, and none (a top-level comment
+    in those years) as the post it is under."""
+    parent = _cells(frame, "parent_id", ids=True).map(lambda v: "t1_" + _base36(int(v)) if v.isdigit() else v)
+    parent = parent.where(parent != "", thread)
+    return parent.where(comment & (parent != ""), None)
 
 
 def _fullnames(frame: pd.DataFrame, comment: pd.Series) -> pd.Series:
-    ids = frame["id"].astype(object).where(frame["id"].notna(), "").astype(str) if "id" in frame else None
-    made = None if ids is None else ids.where(ids == "", comment.map({True: "t1_", False: "t3_"}) + ids)
-    if "name" in frame:
-        named = frame["name"].astype(object).where(frame["name"].notna(), "").astype(str)
-        made = named if made is None else named.where(named != "", made)
-    return made.replace("", None) if made is not None else pd.Series(None, index=frame.index, dtype=object)
+    ids = _cells(frame, "id", ids=True)
+    made = ids.where(ids == "", comment.map({True: "t1_", False: "t3_"}) + ids)
+    named = _cells(frame, "name", ids=True)
+    return named.where(named != "", made).replace("", None)
 
 
 def prepare(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """The dump's rows as messages, Reddit's placeholders left out (module docstring)."""
-    comment = frame["body"].notna() if "body" in frame else pd.Series(False, index=frame.index)
-    title, body = _text(frame, "title"), _text(frame, "selftext")
-    post_text = (title + "\n\n" + body).str.strip()
+    frame = unwrapped(frame)
+    comment = _comments(frame)
+    post_text = (_text(frame, "title") + "\n\n" + _text(frame, "selftext")).str.strip()
     text = _text(frame, "body").where(comment, post_text)
     out = frame.drop(columns=[c for c in ("text", "message_id", "thread_id", "reply_to") if c in frame])
     out.insert(0, "message_id", _fullnames(frame, comment))
     out.insert(1, "text", text)
-    out["reply_to"] = frame["parent_id"].where(comment, None) if "parent_id" in frame else None
-    own = out["message_id"]
-    out["thread_id"] = frame["link_id"].where(comment & frame["link_id"].notna(), own) if "link_id" in frame else own
-    author = frame["author"].astype(object)
-    out["author"] = author.where(~author.astype(str).isin(GONE) & author.notna(), None)
+    link = _cells(frame, "link_id", ids=True)
+    out["thread_id"] = link.where(comment, out["message_id"]).replace("", None)  # no post named: reply roots
+    out["reply_to"] = _parents(frame, comment, link)
+    author = _cells(frame, "author")
+    out["author"] = author.where(~author.str.match(GONE) & (author != ""), None)
     name = out["author"].astype(str)
     out["is_bot"] = out["author"].notna() & (name.str.lower().isin(BOTS) | name.str.contains(BOT_NAME, regex=True))
     epoch = pd.to_numeric(frame["created_utc"], errors="coerce")

@@ -79,13 +79,22 @@ def markup_as_text(text):
     return _SPECIAL.sub(r"@\1", text)
 
 
-@functools.lru_cache(maxsize=8)
 def bot_users(top: Path) -> frozenset[str]:
     """The ids of the export's bot and app users (``users.json``: ``is_bot``); none when it is missing or
     unreadable (then only messages a bot posted as such are known)."""
     try:
-        users = json.loads((top / "users.json").read_text(encoding="utf-8"))
+        return _bot_users(top / "users.json", (top / "users.json").stat().st_mtime_ns)
+    except OSError:
+        return frozenset()
+
+
+@functools.lru_cache(maxsize=8)
+def _bot_users(path: Path, mtime_ns: int) -> frozenset[str]:  # read once per export (and per change)
+    try:
+        users = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
+        return frozenset()
+    if not isinstance(users, list):
         return frozenset()
     return frozenset(str(u["id"]) for u in users if isinstance(u, dict) and u.get("id") and u.get("is_bot"))
 

@@ -8,7 +8,8 @@
   ``Q3_TEXT``) a row of question text and a row of import ids (``{"ImportId":"QID3_TEXT"}``). Both rows are
   dropped; each column's question is kept (``Survey.questions``). A column whose import id names a time zone
   (``{"ImportId":"startDate","timeZone":"America/Denver"}``) holds that zone's wall-clock times: they are
-  written with the zone's offset, so hours are read in that zone rather than as UTC.
+  written with the zone's offset, so hours are read in that zone rather than as UTC (a name ``zoneinfo`` does not
+  know is not used).
 - **SurveyMonkey** (CSV and Excel, "All responses, expanded"): below the column names (the questions;
   ``Respondent ID`` first) a row naming each answer column ("Response", "Open-Ended Response", a choice's
   label) with the respondent columns blank. The row is dropped; a column under an answer's label keeps the
@@ -20,6 +21,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
@@ -53,9 +55,22 @@ def _qualtrics(frame: pd.DataFrame) -> Survey | None:
             zone = json.loads(value).get("timeZone") if value else None
         except (ValueError, AttributeError):
             zone = None
-        if isinstance(zone, str) and zone:
+        zone = _known_zone(zone)
+        if zone:
             survey.zones[col] = zone
     return survey
+
+
+def _known_zone(zone) -> str | None:
+    """An IANA zone name as ``zoneinfo`` knows it ("Z", "GMT" → "UTC"); None for anything else."""
+    if not isinstance(zone, str) or not zone.strip():
+        return None
+    zone = "UTC" if zone.strip().upper() in {"Z", "UTC", "GMT", "ETC/UTC"} else zone.strip()
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return zone
 
 
 def _surveymonkey(frame: pd.DataFrame) -> Survey | None:

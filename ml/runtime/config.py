@@ -55,6 +55,13 @@ class InputConfig(_Section):
         "else UTC (ml.ingest.timebasis)"
     )
 
+    @model_validator(mode="after")
+    def _one_side_column(self):
+        if self.inbound_col and self.outbound_col:
+            raise ValueError("pass one of inbound_col (--inbound-col) and outbound_col (--outbound-col), not both")
+        return self
+
+
 
 class EmbedConfig(_Section):
     model_name: str = "all-MiniLM-L6-v2"

@@ -174,6 +174,11 @@ class PersonaPipeline:
                     f"{Path(paths[0]).name}: --inbound-only needs an 'inbound' column (TWCS layout); "
                     "drop the flag for this data"
                 )
+            if not messages["inbound"].fillna(False).astype(bool).any():  # e.g. only bots are marked
+                raise InputError(
+                    f"{Path(paths[0]).name}: --inbound-only: no message is marked as the customer's (only the "
+                    "company's side is known, e.g. its bots); drop --inbound-only for this data"
+                )
             candidates = messages[messages["inbound"].fillna(False).astype(bool)]
         return messages, candidates, load_report, clock
 
