@@ -102,3 +102,28 @@ def test_a_dump_in_another_language_names_the_language_stage(tmp_path):
     # the rows are two templates: the near-duplicate stage removed most of them first, and is named too
     assert "the near_duplicates stage removed" in lines[0] and lines[0].endswith("in --config turns them off")
     assert not (tmp_path / "run" / "personas.json").exists()
+
+
+def test_check_reads_the_inputs_and_writes_nothing(tmp_path):
+    """`--check`: how the files were read and what a run would cluster, on stdout; nothing written; exit 0.
+    Without --out and without --check: one line asking for --out."""
+    sample = REPO / "data" / "sample" / "twcs_sample.csv"
+    proc = subprocess.run([sys.executable, "-m", "ml.run", str(sample), "--check", "--inbound-only"],
+                          check=False, cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                          env=dict(os.environ, HF_HUB_OFFLINE="1", PERSONAS_STORE_URL=f"sqlite:///{tmp_path}/s.db"))
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout.splitlines()
+    frame = pd.read_csv(sample, dtype=str, lineterminator="\n")  # a bare CR inside a text ends no line
+    customers = int((frame["inbound"].str.lower() == "true").sum())
+    assert out[0] == (f"messages read: {len(frame):,}; customer's side {customers:,}, company's side "
+                      f"{len(frame) - customers:,}, side unknown 0 (--inbound-only keeps the customer's side)")
+    assert out[1].startswith("times: Every timestamp is UTC")
+    assert any(line.startswith("filter exact_duplicates: ") for line in out)
+    members = next(line for line in out if line.startswith("members (messages) a run would cluster: "))
+    assert int(members.split(": ")[1].split(" ")[0].replace(",", "")) > 1000
+    assert sum(line.startswith("  e.g. '") for line in out) == 3
+    assert list(tmp_path.iterdir()) == []  # no run folder, no store
+    proc = _run([str(sample), "--no-store"], cwd=tmp_path)
+    assert proc.returncode == 2 and proc.stderr.strip().splitlines()[-1].startswith("error: --out RUN_DIR is needed")
+    proc = _run([str(sample), "--check", "--out", str(tmp_path / "r")], cwd=tmp_path)
+    assert proc.returncode == 2 and "--check reads the inputs only" in proc.stderr

@@ -9,7 +9,8 @@ then flags; a flag of another kind is refused. ``run(kind, args)`` checks ``--ou
 (``ml.runtime.output.RunOutput``), runs the pipeline, writes the run with the kind's writer, publishes
 it and swaps the run directory in (with ``--baseline``/``--series`` the comparison with the baseline is
 written into the staged directory first and published with it: ``ml.runtime.series``), then prints the
-summary and calls the ``--notify`` webhook. Exit status: 0 success, 2 bad input (one
+summary and calls the ``--notify`` webhook; with ``--check`` (conversation runs) it reads the inputs, prints how
+they were read and what a run would cluster, and stops (``check``). Exit status: 0 success, 2 bad input (one
 line naming the file, row or column and what to do), 1 anything else (one line; PERSONAS_DEBUG=1 for
 the traceback), 130 interrupted.
 """
@@ -27,7 +28,7 @@ from ml.runtime.gcfreeze import frozen_libraries
 from ml.runtime.kinds import Flag, RunKind
 
 COMMON = (
-    Flag("--out", None, "run directory to write", {"required": True, "metavar": "RUN_DIR"}),
+    Flag("--out", None, "run directory to write (not with --check)", {"metavar": "RUN_DIR"}),
     Flag("--store", None, "results store: sqlite:///path.db (default: PERSONAS_STORE_URL or ~/.personas) "
          "or firestore://PROJECT", {"metavar": "URL"}),
     Flag("--no-store", None, "write the run directory only", {"action": "store_true"}),
@@ -182,6 +183,11 @@ def run(kind: RunKind, args: argparse.Namespace) -> int:
 
     def work() -> int:
         config = config_from_args(kind, args)
+        if getattr(args, "check", False):
+            return check(kind, args, config, console)
+        if not args.out:
+            raise InputError("--out RUN_DIR is needed: the folder to write the run to (or --check to read the "
+                             "inputs only)")
         from ml.runtime.output import RunOutput
 
         protect = [*args.inputs, args.config, *(getattr(args, dest, None) for dest in kind.protect)]
@@ -209,6 +215,19 @@ def run(kind: RunKind, args: argparse.Namespace) -> int:
         return 0
 
     return run_guarded(work)
+
+
+def check(kind: RunKind, args: argparse.Namespace, config, console) -> int:
+    """``--check``: read the inputs, say how they were read and what a run would cluster, and stop; nothing
+    is encoded, written or published (``ml.runtime.selection.check_lines``)."""
+    from ml.runtime.selection import check_lines
+
+    if args.out or args.series or args.baseline or args.notify:
+        raise InputError("--check reads the inputs only: drop --out, --series, --baseline and --notify")
+    pipeline = kind.make_pipeline(config, quiet=True, log=lambda msg: console.log(msg))
+    for line in check_lines(pipeline.select(args.inputs), config):
+        print(line)
+    return 0
 
 
 def main(parser: argparse.ArgumentParser, argv: list[str] | None = None) -> int:

@@ -21,28 +21,26 @@ from ml.cluster.hierarchy import family_records
 from ml.features.behavioral import BehavioralFeatures
 from ml.features.embed import SentenceEmbedder, clean_for_embedding, default_cache_dir, phrase_encoder
 from ml.features.long_text import long_members_line
-from ml.filtering import QualityFilter
-from ml.filtering.agents import drop_agents
 from ml.filtering.quality import largest_removal
 from ml.ingest.load import ColumnMapping, load_messages
-from ml.ingest.timebasis import TimeBasis, check_timezone
+from ml.ingest.timebasis import TimeBasis
 from ml.metrics import dbcv, label_scores, silhouette, stability_ari
 from ml.profile.masking import keep_handles_for, mask_texts, uncached_texts
 from ml.profile.pii import PiiMasker
 from ml.profile.terms import clear_term_memo
 from ml.runtime.config import PipelineConfig
 from ml.runtime.contracts import ConversationManifest, ConversationPersona, Hierarchy, new_run_id
-from ml.runtime.errors import InputError, TooFewRowsError
+from ml.runtime.errors import TooFewRowsError
 from ml.runtime.executor import open_executor
 from ml.runtime.layout import Reduced, Segmentation, cluster_fitted, fit_reduce
 from ml.runtime.manifest import FittedParts, conversation_manifest
 from ml.runtime.mask_prefetch import MaskPrefetch, mask_ahead
 from ml.runtime.members import member_texts, members_out
 from ml.runtime.model import PersonaModel
+from ml.runtime.selection import Selection, ingest, select_members
 from ml.runtime.stages import Stages, build_stages
 from ml.runtime.subpersona_step import add_subpersonas
 from ml.runtime.timing import StageTimer
-from ml.units import build_units
 
 
 @dataclass
@@ -115,20 +113,10 @@ class PersonaPipeline:
         ``ml.runtime.mask_prefetch``; ``run`` stops it) for the run writer.
         """
         cfg = self.config
-        check_timezone(cfg.input.timezone)
-        with self.timer_.stage("ingest"):
-            messages, candidates, load_report, clock = self._ingest(paths, loaded)
-        with self.timer_.stage("filter"):
-            candidates, agent_report = drop_agents(messages, candidates, cfg.input.keep_agents, self.log)
-            qfilter = QualityFilter(cfg.filtering)
-            kept = qfilter.fit_transform(candidates)
-            filter_report = qfilter.report_
-        with self.timer_.stage("units"):
-            members = build_units(kept, cfg.input.unit).reset_index(drop=True)
-            agent_report["agent_members"] = int(members["author"].astype(str).isin(agent_report.pop("_accounts")).sum())
-            staff_names = tuple(agent_report.pop("_staff_names"))
-            if staff_names:
-                self.log(f"agents: {len(staff_names)} given names from agent sign-offs are masked in every text")
+        sel = self.select(paths, loaded)
+        messages, candidates, kept, members = sel.messages, sel.candidates, sel.kept, sel.members
+        load_report, clock, agent_report, staff_names = sel.load_report, sel.clock, sel.agent_report, sel.staff_names
+        filter_report = sel.filter_report
         if len(members) < cfg.input.min_members:
             most = largest_removal(filter_report)
             raise TooFewRowsError(
@@ -145,7 +133,7 @@ class PersonaPipeline:
                 featurizer = BehavioralFeatures().fit(members, messages)
                 features = executor.features(featurizer, members, messages)
                 n_messages, n_candidates = len(messages), len(candidates)
-                del messages, candidates, kept, qfilter  # the members carry on: free the message frames now
+                del messages, candidates, kept, sel  # the members carry on: free the message frames now
             with self.timer_.stage("embed"):
                 embedder = self.stages.embedder.fit()
                 texts = members["text"].tolist()
@@ -156,31 +144,13 @@ class PersonaPipeline:
         return Prepared(n_messages, n_candidates, members, features, embeddings, load_report, filter_report,
                         featurizer, embedder, agent_report, clock.record(), staff_names)
 
+    def select(self, paths: Sequence[str | Path], loaded: tuple[pd.DataFrame, Any] | None = None) -> Selection:
+        """ingest → agents → filters → units (``ml.runtime.selection``), timed as the run's stages."""
+        return select_members(self.config, paths, loaded, self.load, self.log, self.timer_)
+
     def _ingest(self, paths, loaded) -> tuple[pd.DataFrame, pd.DataFrame, Any, TimeBasis]:
-        """The messages on their time basis, the filter's candidates among them (inbound only with
-        ``input.inbound_only``), the load report and the fitted ``TimeBasis``."""
-        cfg = self.config
-        messages, load_report = loaded if loaded is not None else self.load(paths)
-        for line in load_report.summary_lines():
-            self.log(line)
-        said = None if cfg.input.timezone else load_report.export_time_zone()  # a survey's own zone
-        clock = TimeBasis(cfg.input.timezone or said, "as the export says" if said else "--timezone").fit(messages)
-        messages = clock.transform(messages)
-        self.log(f"time basis: {clock.basis_}")
-        candidates = messages
-        if cfg.input.inbound_only:
-            if "inbound" not in messages or messages["inbound"].isna().all():
-                raise InputError(
-                    f"{Path(paths[0]).name}: --inbound-only needs an 'inbound' column (TWCS layout); "
-                    "drop the flag for this data"
-                )
-            if not messages["inbound"].fillna(False).astype(bool).any():  # e.g. only bots are marked
-                raise InputError(
-                    f"{Path(paths[0]).name}: --inbound-only: no message is marked as the customer's (only the "
-                    "company's side is known, e.g. its bots); drop --inbound-only for this data"
-                )
-            candidates = messages[messages["inbound"].fillna(False).astype(bool)]
-        return messages, candidates, load_report, clock
+        """The messages on their time basis, the candidates, the load report and the ``TimeBasis``."""
+        return ingest(self.config, paths, loaded, self.load, self.log)
 
     def run(self, paths: Sequence[str | Path]) -> PipelineResult:
         t0 = time.perf_counter()

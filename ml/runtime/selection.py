@@ -1,0 +1,114 @@
+"""Which messages become members: ingest → time basis → customers only → agents → filters → units.
+
+``select_members(config, paths, loaded, log, timer)`` → ``Selection``: the steps of a run before anything is
+encoded, shared by ``PersonaPipeline.prepare`` (which goes on to features and the encoder) and ``python -m
+ml.run --check`` (which stops here and says what it found: ``check_lines``). Nothing here writes a file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ml.filtering import QualityFilter
+from ml.filtering.agents import drop_agents
+from ml.filtering.quality import largest_removal
+from ml.ingest.timebasis import TimeBasis, check_timezone
+from ml.runtime.errors import InputError
+from ml.units import build_units
+
+
+@dataclass
+class Selection:
+    """The messages read, the candidates (customers only where asked), what the filters kept and the units
+    (members) built from them, with the reports of each step."""
+
+    messages: pd.DataFrame
+    candidates: pd.DataFrame
+    kept: pd.DataFrame
+    members: pd.DataFrame
+    load_report: Any
+    clock: TimeBasis
+    agent_report: dict
+    filter_report: Any
+    staff_names: tuple[str, ...]
+
+
+def ingest(config, paths: Sequence[str | Path], loaded, load: Callable, log: Callable[[str], None]):
+    """The messages on their time basis, the candidates among them (inbound only with ``input.inbound_only``),
+    the load report and the fitted ``TimeBasis``; ``loaded``: ``(messages, load_report)`` already read."""
+    messages, load_report = loaded if loaded is not None else load(paths)
+    for line in load_report.summary_lines():
+        log(line)
+    said = None if config.input.timezone else load_report.export_time_zone()  # a survey's own zone
+    clock = TimeBasis(config.input.timezone or said, "as the export says" if said else "--timezone").fit(messages)
+    messages = clock.transform(messages)
+    log(f"time basis: {clock.basis_}")
+    candidates = messages
+    if config.input.inbound_only:
+        name = Path(paths[0]).name
+        if "inbound" not in messages or messages["inbound"].isna().all():
+            raise InputError(f"{name}: --inbound-only needs an 'inbound' column (TWCS layout); drop the flag for "
+                             "this data")
+        if not messages["inbound"].fillna(False).astype(bool).any():  # e.g. only bots are marked
+            raise InputError(f"{name}: --inbound-only: no message is marked as the customer's (only the company's "
+                             "side is known, e.g. its bots); drop --inbound-only for this data")
+        candidates = messages[messages["inbound"].fillna(False).astype(bool)]
+    return messages, candidates, load_report, clock
+
+
+def select_members(config, paths: Sequence[str | Path], loaded, load: Callable, log: Callable[[str], None],
+                   timer=None) -> Selection:
+    """ingest → agents → filters → units (module docstring); ``timer``: a ``StageTimer`` for the stages."""
+    stage = timer.stage if timer is not None else (lambda name: nullcontext())
+    check_timezone(config.input.timezone)
+    with stage("ingest"):
+        messages, candidates, load_report, clock = ingest(config, paths, loaded, load, log)
+    with stage("filter"):
+        candidates, agent_report = drop_agents(messages, candidates, config.input.keep_agents, log)
+        qfilter = QualityFilter(config.filtering)
+        kept = qfilter.fit_transform(candidates)
+    with stage("units"):
+        members = build_units(kept, config.input.unit).reset_index(drop=True)
+        agent_report["agent_members"] = int(members["author"].astype(str).isin(agent_report.pop("_accounts")).sum())
+        staff_names = tuple(agent_report.pop("_staff_names"))
+        if staff_names:
+            log(f"agents: {len(staff_names)} given names from agent sign-offs are masked in every text")
+    return Selection(messages, candidates, kept, members, load_report, clock, agent_report, qfilter.report_,
+                     staff_names)
+
+
+def check_lines(selection: Selection, config) -> list[str]:
+    """What ``python -m ml.run --check`` says after the selection: sides, time basis, agents, each filter's
+    removals, the members a run would cluster, and whether that is enough."""
+    s, unit = selection, config.input.unit
+    inbound = s.messages["inbound"] if "inbound" in s.messages else pd.Series(dtype="boolean")
+    customers, company = int(inbound.eq(True).sum()), int(inbound.eq(False).sum())
+    lines = [f"messages read: {len(s.messages):,}; customer's side {customers:,}, company's side {company:,}, "
+             f"side unknown {len(s.messages) - customers - company:,}"
+             + (" (--inbound-only keeps the customer's side)" if config.input.inbound_only else ""),
+             f"times: {s.clock.note_}"]
+    agents = s.agent_report
+    if agents.get("removed"):
+        lines.append(f"brand/agent accounts: {agents['removed']:,} messages set aside (--keep-agents keeps them)")
+    for step in s.filter_report:
+        if step.get("removed"):
+            lines.append(f"filter {step['stage']}: {step['removed']:,} of {step['input']:,} set aside")
+    lines.append(f"members ({unit}s) a run would cluster: {len(s.members):,} from {len(s.kept):,} messages kept")
+    for text in s.members["text"].head(3):  # does the text column hold what the user means?
+        lines.append(f"  e.g. {_clip(str(text))!r}")
+    if len(s.members) < config.input.min_members:
+        most = largest_removal(s.filter_report)
+        lines.append(f"too few: at least {config.input.min_members} are needed; a run would stop here"
+                     + (f" ({most})" if most else ""))
+    return lines
+
+
+def _clip(text: str, limit: int = 100) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
