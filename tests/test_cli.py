@@ -115,15 +115,24 @@ def test_check_reads_the_inputs_and_writes_nothing(tmp_path):
     out = proc.stdout.splitlines()
     frame = pd.read_csv(sample, dtype=str, lineterminator="\n")  # a bare CR inside a text ends no line
     customers = int((frame["inbound"].str.lower() == "true").sum())
-    assert out[0] == (f"messages read: {len(frame):,}; customer's side {customers:,}, company's side "
-                      f"{len(frame) - customers:,}, side unknown 0 (--inbound-only keeps the customer's side)")
-    assert out[1].startswith("times: Every timestamp is UTC")
+    assert out[0].startswith(f"{sample}: {len(frame)} rows, layout twcs, delimiter ','")  # how it was read
+    read = out.index(f"messages read: {len(frame):,}; customer's side {customers:,}, company's side "
+                     f"{len(frame) - customers:,}, side unknown 0 (--inbound-only keeps the customer's side)")
+    assert out[read + 1].startswith("times: Every timestamp is UTC")
     assert any(line.startswith("filter exact_duplicates: ") for line in out)
     members = next(line for line in out if line.startswith("members (messages) a run would cluster: "))
     assert int(members.split(": ")[1].split(" ")[0].replace(",", "")) > 1000
-    assert sum(line.startswith("  e.g. '") for line in out) == 3
+    examples = [line for line in out if line.startswith("  e.g. '")]
+    assert len(examples) == 3 and "@" not in "".join(examples).replace("[@user]", "")  # handles masked
     assert list(tmp_path.iterdir()) == []  # no run folder, no store
+    few = tmp_path.parent / f"{tmp_path.name}-few.csv"
+    pd.DataFrame({"text": [f"my parcel number {i} never came, where is it?" for i in range(20)]}).to_csv(
+        few, index=False)
+    proc = _run([str(few), "--check"], cwd=tmp_path)
+    assert proc.returncode == 2 and "too few: at least 50 are needed; a run would stop here" in proc.stdout
     proc = _run([str(sample), "--no-store"], cwd=tmp_path)
     assert proc.returncode == 2 and proc.stderr.strip().splitlines()[-1].startswith("error: --out RUN_DIR is needed")
     proc = _run([str(sample), "--check", "--out", str(tmp_path / "r")], cwd=tmp_path)
     assert proc.returncode == 2 and "--check reads the inputs only" in proc.stderr
+    proc = _run([str(sample), "--kind", "events"], cwd=tmp_path)  # events runs have no --check to suggest
+    assert proc.returncode == 2 and "--out RUN_DIR is needed" in proc.stderr and "--check" not in proc.stderr

@@ -385,6 +385,35 @@ def test_eml_files_are_read_together_as_one_mailbox(tmp_path, tweets):
         load_messages(junk)
 
 
+def test_mailbox_company_when_parties_tie_or_share_a_domain(tmp_path, tweets):
+    """A help desk serving one client organisation (six people at client.org) is still found; a tie between an
+    archive Cc'd on every message and the company is settled by who sends; with no company found, Gmail's "Sent"
+    labels decide alone."""
+    import mailbox
+
+    def box(name, messages):
+        mb = mailbox.mbox(str(tmp_path / name))
+        for i, (sender, to, extra) in enumerate(messages):
+            mb.add(f"From: {sender}\nTo: {to}\n{extra}Date: Mon, 30 Oct 2017 10:{i:02d}:00 +0000\n"
+                   f"Subject: help\n\n{tweets[i]}\n".encode())
+        mb.flush()
+        return load_messages(tmp_path / name)
+
+    b2b = [m for k in range(6) for m in ((f"staff{k}@client.org", "helpdesk@msp.com", ""),
+                                         ("tech@msp.com", f"staff{k}@client.org", ""))]
+    msgs, report = box("b2b.mbox", b2b)
+    assert report.files[0].company == "msp.com" and msgs["inbound"].tolist() == [True, False] * 6
+    archived = [(s, t, "Cc: archive@acme-tickets.com\n") for s, t, _ in
+                [m for k in range(4) for m in ((f"c{k}@gmail.com", "help@acme.io", ""),
+                                               ("support@acme.io", f"c{k}@gmail.com", ""))]]
+    msgs, report = box("archived.mbox", archived)
+    assert report.files[0].company == "acme.io" and msgs["inbound"].tolist() == [True, False] * 4
+    gmail = [("owner@gmail.com", "client@gmail.com", "X-Gmail-Labels: Sent\n"),
+             ("client@gmail.com", "owner@gmail.com", "X-Gmail-Labels: Inbox\n")] * 2
+    msgs, report = box("gmail.mbox", gmail)
+    assert report.files[0].company == "the mailbox owner's address" and msgs["inbound"].tolist() == [False, True] * 2
+
+
 def test_a_reddit_dump_of_posts_and_comments(tmp_path, tweets):
     """Reddit's comments and posts (JSON lines as Arctic Shift and Pushshift write them): fullnames join reply
     chains and posts to their comments, deleted texts are left out and counted, a deleted account is no
@@ -454,10 +483,11 @@ def test_zstandard_compressed_dumps(tmp_path, tweets):
     (tmp_path / "tickets.csv.zst").write_bytes(pack((tmp_path / "t.csv").read_bytes()))
     assert load_messages(tmp_path / "tickets.csv.zst")[0]["text"].tolist() == [t.strip() for t in tweets[:30]]
     from ml.ingest.paths import readable
-    assert readable(tmp_path / "RC_2017-10.zst") and not readable(tmp_path / "backup.tar.zst")
+    assert readable(tmp_path / "RC_2017-10.zst") and readable(tmp_path / "wsb.comments.zst")
+    assert not readable(tmp_path / "backup.tar.zst")
     bomb = tmp_path / "bomb.jsonl.zst"  # 400 MB of blank lines in 13 kB
     bomb.write_bytes(zstandard.ZstdCompressor(level=19).compress(b"\n" * (400 << 20)))
-    with pytest.raises(InputError, match=r"bomb\.jsonl\.zst: expands to more than 200 times its packed size"):
+    with pytest.raises(InputError, match=r"bomb\.jsonl\.zst: expands to more than 1000 times its packed size"):
         load_messages(bomb)
     (tmp_path / "cut.jsonl.zst").write_bytes(pack(lines * 50)[:200])
     with pytest.raises(InputError, match=r"cut\.jsonl\.zst: cannot read the file .* complete zstd file"):
@@ -502,6 +532,34 @@ def test_reddit_dumps_as_scripts_and_the_api_write_them(tmp_path, tweets):
     assert report.files[0].layout == "reddit" and report.dropped_system_messages == 0
     assert msgs["message_id"].tolist() == [f"t1_k{i}" for i in range(4)] and msgs["author"].iloc[0] == "u0"
     assert msgs["inbound"].tolist()[2] is False and str(msgs["timestamp"].iloc[0]) == "2017-10-30 10:00:00+00:00"
+    # a saved thread page: [the post's listing, the comments' listing], replies nested under a comment
+    reply = {"kind": "Listing", "data": {"children": [{"kind": "t1", "data": {
+        "id": "k9", "name": "t1_k9", "subreddit": "acme", "author": "u9", "created_utc": 1509357700.0,
+        "body": tweets[20], "parent_id": "t1_k0", "link_id": "t3_p9", "replies": ""}}]}}
+    listing["data"]["children"][0]["data"]["replies"] = reply
+    post = {"kind": "Listing", "data": {"children": [{"kind": "t3", "data": {
+        "id": "p9", "name": "t3_p9", "subreddit": "acme", "author": "op", "created_utc": 1509357500.0,
+        "title": tweets[21][:40], "selftext": tweets[21][40:]}}]}}
+    (tmp_path / "thread.json").write_text(json.dumps([post, listing]))
+    msgs, report = load_messages(tmp_path / "thread.json")
+    assert report.files[0].layout == "reddit"
+    assert sorted(msgs["message_id"]) == sorted(["t3_p9", *(f"t1_k{i}" for i in range(4)), "t1_k9"])
+    assert msgs.set_index("message_id")["reply_to"]["t1_k9"] == "t1_k0" and msgs["thread_id"].nunique() == 1
+    # a script's table of comments that copies the post's title onto each row: still comments
+    script = pd.DataFrame({"id": [f"s{i}" for i in range(5)], "subreddit": "acme", "author": "ana",
+                           "created_utc": "1509357600", "title": "Megathread: customer service complaints",
+                           "body": tweets[30:35], "parent_id": ["t3_p1", "t1_s0", "t1_s1", "²", "t1_s3"],
+                           "link_id": "t3_p1"})
+    script.to_csv(tmp_path / "script.csv", index=False)
+    msgs, _ = load_messages(tmp_path / "script.csv")
+    assert msgs["message_id"].tolist() == [f"t1_s{i}" for i in range(5)]
+    assert msgs["text"].tolist() == [clean_text(t) for t in tweets[30:35]]  # not the title
+    posts = pd.DataFrame({"title": ["Refunds", "Delivery"], "body": tweets[36:38], "author": "bo",
+                          "created_utc": "1509357600", "subreddit": "acme", "id": ["q1", "q2"]})
+    posts.to_csv(tmp_path / "posts.csv", index=False)  # posts only, their text under "body"
+    msgs, _ = load_messages(tmp_path / "posts.csv")
+    assert msgs["message_id"].tolist() == ["t3_q1", "t3_q2"]
+    assert msgs["text"].tolist() == [clean_text(f"{t}\n\n{b.strip()}") for t, b in zip(posts["title"], tweets[36:38])]
 
 
 def test_slack_bot_users_from_users_json(tmp_path):

@@ -117,7 +117,10 @@ def test_survey_edge_cases(tmp_path, answers):
         csv.writer(f).writerows(rows[:3])
     with pytest.raises(InputError, match=r"empty\.csv: a Qualtrics export with no responses"):
         load_messages(tmp_path / "empty.csv")
-    for zone, expected in (("Z", "UTC"), ("Mars/Olympus_Mons", None)):
+    from ml.ingest.timebasis import check_timezone
+    with pytest.raises(InputError, match=r"--timezone 'America': not a known IANA time zone"):
+        check_timezone("America")  # a folder of tzdata, not a zone: one line, not a traceback
+    for zone, expected in (("Z", "UTC"), ("Mars/Olympus_Mons", None), ("America", None)):
         odd = [row[:] for row in rows]
         odd[2] = [cell.replace("America/Denver", zone) for cell in odd[2]]
         with (tmp_path / "odd.csv").open("w", newline="") as f:

@@ -68,6 +68,8 @@ export function readNotes(source: RunSource | null | undefined): string[] {
           ? ["chat-tool notice or deleted post", "chat-tool notices and deleted posts"]
           : layouts.has("whatsapp")
             ? ["chat-tool notice", "chat-tool notices"]
+            : layouts.has("mailbox")
+              ? [".eml file that is not an email", ".eml files that are not emails"]
             : ["Slack notice (joins, topic changes, …)", "Slack notices (joins, topic changes, …)"];
   if (system > 0) notes.push(`${counted(system, one, many)} left out`);
   const chats = typeof load?.chats === "number" ? load.chats : 0;

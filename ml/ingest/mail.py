@@ -16,8 +16,11 @@ signatures are cut as for any email body, docs/ingest.md "Email replies"; at mos
 their own. A party is an address's domain ("acme.io": help@ receives, support@ answers, one company), or the
 address itself on a ``FREE_MAIL`` domain such as gmail.com. A message is the company's side when its sender is
 that party or it carries Gmail's "Sent" label; the customer's otherwise (no such column when no recipient is
-seen, or when it cannot be told: two parties equally frequent, or one thread between a customer and support, in
-which the most frequent party writes with fewer than two others). Headers the parser cannot read are taken as
+seen, or when it cannot be told: two parties equally frequent and sending equally often, or one thread between a
+customer and support, in which the most frequent party writes with fewer than two other addresses (ties are
+settled by who sends more, then by who writes from fewer addresses when the other writes from three or more);
+Gmail's
+"Sent" labels then decide alone, where there are any). Headers the parser cannot read are taken as
 written. The second value names the company for the run's
 report: its domain ("acme.io"), or "the mailbox owner's address".
 """
@@ -116,21 +119,30 @@ def _party(address: str | None) -> str | None:
 
 
 def _company(frame: pd.DataFrame) -> tuple[pd.Series, str] | None:
-    """Which messages are the company's, and who it is (module docstring); None when no recipient is seen, when
-    two parties take part equally often, or when the most frequent one writes with fewer than two others (one
-    thread between a customer and support cannot say which is which)."""
+    """Which messages are the company's, and who it is (module docstring). The party taking part in the most
+    messages, ties settled by who sends more, then by who writes from fewer addresses; None when no recipient is seen, when that does not settle it, or
+    when the party writes with fewer than two other addresses (one thread between a customer and support
+    cannot say which is which); then Gmail's "Sent" labels alone, where there are any."""
     if not any(len(to) for to in frame["_to"]):
         return None
     senders = frame["_from"].map(_party)
     parts = [{p for p in {sender, *map(_party, to)} if p} for sender, to in zip(senders, frame["_to"])]
-    ranked = Counter(p for part in parts for p in part).most_common(2)
-    if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
-        return None
-    company = ranked[0][0]
-    if len({p for part in parts if company in part for p in part} - {company}) < 2:
-        return None
-    shown = company if "@" not in company else "the mailbox owner's address"
-    return (senders == company) | frame["_sent"], shown
+    count, sends = Counter(p for part in parts for p in part), Counter(s for s in senders if s)
+    addresses = Counter(_party(a) for a in {a for sender, to in zip(frame["_from"], frame["_to"])
+                                            for a in (sender, *to) if a})
+
+    ranked = sorted(count, key=lambda p: (count[p], sends[p]), reverse=True)
+    top, tied = ranked[0], len(ranked) > 1 and (count[ranked[1]], sends[ranked[1]]) == (count[ranked[0]],
+                                                                                       sends[ranked[0]])
+    if tied:  # a company writes from few addresses, its customers from many (three at least: not one thread)
+        few, many = sorted(ranked[:2], key=lambda p: addresses[p])
+        top, tied = (few, False) if addresses[many] >= 3 and addresses[few] < addresses[many] else (top, True)
+    others = {a for sender, to in zip(frame["_from"], frame["_to"]) if top in {_party(sender), *map(_party, to)}
+              for a in (sender, *to) if a and _party(a) != top}
+    if tied or len(others) < 2:
+        return (frame["_sent"].astype(bool), "the mailbox owner's address") if frame["_sent"].any() else None
+    shown = top if "@" not in top else "the mailbox owner's address"
+    return (senders == top) | frame["_sent"], shown
 
 
 def read_mail(path: Path) -> tuple[pd.DataFrame, str | None]:

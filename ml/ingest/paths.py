@@ -21,17 +21,18 @@ FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", 
            ".eml": "eml"}
 GZIP_OK = {"csv", "tsv", "jsonl", "json"}  # the formats that may be compressed
 COMPRESSED = {".gz": "gzip", ".zst": "zstd"}
+ARCHIVED = frozenset({".tar", ".bin", ".db", ".sqlite", ".pdf", ".zip", ".img", ".iso"})  # not text under .zst
 
 
 def suffix_format(path: Path) -> tuple[str | None, str | None]:
     """(format name or None when unsupported, compression: "gzip", "zstd" or None) from the file name; a
-    ``.zst`` with no other suffix is JSON lines, as Reddit's Pushshift and Arctic Shift dumps
+    ``.zst`` after no format suffix (and no archive's, ``ARCHIVED``) is JSON lines, as Reddit's Pushshift and Arctic Shift dumps
     (``RC_2023-01.zst``) are."""
     suffixes = [s.lower() for s in path.suffixes]
     packed = COMPRESSED.get(suffixes[-1]) if suffixes else None
     ext = (suffixes[-2] if len(suffixes) > 1 else "") if packed else (suffixes[-1] if suffixes else "")
     fmt = FORMATS.get(ext)
-    if packed == "zstd" and fmt is None and len(suffixes) == 1:  # "RC_2017-10.zst"; not "backup.tar.zst"
+    if packed == "zstd" and fmt is None and ext not in ARCHIVED:  # "wsb.comments.zst"; not "backup.tar.zst"
         fmt = "jsonl"
     if fmt is not None and packed and fmt not in GZIP_OK:
         fmt = None

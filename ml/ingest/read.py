@@ -39,7 +39,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import zstandard
 
-from ml.ingest.archive import BOMB_MIN_BYTES, MAX_RATIO
+from ml.ingest.archive import BOMB_MIN_BYTES
 from ml.ingest.excel import read_excel
 from ml.ingest.json_records import json_records, records_frame
 from ml.ingest.mail import read_eml, read_mail
@@ -177,6 +177,7 @@ class _ZstdReader(io.RawIOBase):
 
 
 PIECE = 8192  # packed bytes per decompression step (_ZstdReader)
+PACKED_RATIO = 1000  # a compressed file expanding more, past BOMB_MIN_BYTES, is refused (gzip cannot exceed ~1032)
 BROKEN = (OSError, EOFError, gzip.BadGzipFile, zstandard.ZstdError)  # a compressed file cut short or corrupt
 
 
@@ -210,9 +211,10 @@ def scan(path: Path, gz: str | None, codec: str, checked: bool) -> dict:
     try:
         with open_packed(path, gz) as fh:
             while chunk := fh.read(1 << 20):
-                if gz and offset > BOMB_MIN_BYTES and offset > MAX_RATIO * packed:
-                    raise InputError(f"{path}: expands to more than {MAX_RATIO} times its packed size (text packs "
-                                     "5–50 times; a decompression bomb?); decompress it yourself and check it")
+                if gz and offset > BOMB_MIN_BYTES and offset > PACKED_RATIO * packed:
+                    raise InputError(f"{path}: expands to more than {PACKED_RATIO} times its packed size (text "
+                                     "packs 5–50 times, a sparse table a few hundred; a decompression bomb?); "
+                                     "decompress it yourself and check it")
                 if not checked and b"\x00" in chunk:
                     raise _nul_bytes(path, chunk, offset)
                 try:

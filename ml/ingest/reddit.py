@@ -32,6 +32,7 @@ import re
 import pandas as pd
 
 from ml.ingest.columns import normalize_ids
+from ml.ingest.json_records import records_frame
 
 #: what Reddit writes in place of a deleted or removed text, and of a deleted account ("[deleted]", "[removed]",
 #: "[deleted by user]", "[ Removed by Reddit on account of violating the [content policy](…). ]", any case)
@@ -42,8 +43,11 @@ BOT_NAME = r"(?:[a-z0-9]Bot$|[_-][Bb]ot$|^[Bb]ot[_-])"
 
 
 def unwrapped(frame: pd.DataFrame) -> pd.DataFrame:
-    """Reddit's own API listings (``{"kind": "t1", "data": {…}}`` per item, read as ``kind`` and ``data.*``
-    columns) as plain items: ``data.`` dropped from the names, the listing's "more" stubs left out."""
+    """Reddit's own API listings as plain items: a listing's children (``{"kind": "t1", "data": {…}}`` each,
+    read as ``kind`` and ``data.*`` columns) with ``data.`` dropped from the names, the replies nested under a
+    comment (``data.replies``, a listing of its own) and a saved thread page's two listings (the post, then its
+    comments) taken in turn; the listings' "more" stubs are not items."""
+    frame = _expanded(frame)
     cols = set(frame.columns)
     if "kind" not in cols or not {"data.author", "data.subreddit"} <= cols:
         return frame
@@ -52,10 +56,33 @@ def unwrapped(frame: pd.DataFrame) -> pd.DataFrame:
     return items.rename(columns=lambda c: c.removeprefix("data."))
 
 
+def _expanded(frame: pd.DataFrame, depth: int = 0) -> pd.DataFrame:
+    """Rows that are listings (``data.children``) replaced by their children, and comments' nested replies
+    (``data.replies.data.children``) added after them, as deep as they go."""
+    if depth > 500:
+        return frame
+    if "data.children" in frame:
+        listing = frame["data.children"].map(lambda v: isinstance(v, list))
+        children = [c for kids in frame.loc[listing, "data.children"] for c in kids if isinstance(c, dict)]
+        rest = frame[~listing].drop(columns=["data.children"])
+        frame = _joined(rest, _expanded(records_frame(children), depth + 1) if children else None)
+    replies = "data.replies.data.children"
+    if replies in frame:
+        children = [c for kids in frame[replies] if isinstance(kids, list) for c in kids if isinstance(c, dict)]
+        own = frame.drop(columns=[c for c in frame.columns if c.startswith("data.replies")])
+        frame = _joined(own, _expanded(records_frame(children), depth + 1) if children else None)
+    return frame
+
+
+def _joined(first: pd.DataFrame, then: pd.DataFrame | None) -> pd.DataFrame:
+    parts = [p for p in (first, then) if p is not None and len(p)]
+    return pd.concat(parts, ignore_index=True) if parts else first
+
+
 def is_dump(columns) -> bool:
     cols = set(columns)
-    if "kind" in cols and {"data.author", "data.subreddit"} <= cols:
-        cols = {c[len("data."):] for c in cols if c.startswith("data.")}
+    if "kind" in cols and ({"data.author", "data.subreddit"} <= cols or "data.children" in cols):
+        return True
     return {"subreddit", "author", "created_utc"} <= cols and bool({"body", "selftext", "title"} & cols)
 
 
@@ -76,11 +103,13 @@ def _text(frame: pd.DataFrame, col: str) -> pd.Series:
 
 
 def _comments(frame: pd.DataFrame) -> pd.Series:
-    """Which items are comments: the listing's kind or the fullname says; else a body or a parent and no title
-    (a table of posts and comments writes a post's body blank, not missing)."""
+    """Which items are comments: the listing's kind or the fullname says; else a parent (a post has none), or a
+    body and no title (a table of posts and comments writes a post's body blank; a script's table of comments
+    may copy the post's title onto each)."""
     kind = _cells(frame, "kind").where(lambda k: k != "", _cells(frame, "name", ids=True).str[:2])
     said = kind.isin(["t1", "t3"])
-    guess = ((_cells(frame, "body") != "") | (_cells(frame, "parent_id", ids=True) != "")) & (_cells(frame, "title") == "")
+    body, title = _cells(frame, "body") != "", _cells(frame, "title") != ""
+    guess = (_cells(frame, "parent_id", ids=True) != "") | (body & ~title)
     return (kind == "t1").where(said, guess)
 
 
@@ -97,7 +126,8 @@ def _parents(frame: pd.DataFrame, comment: pd.Series, thread: pd.Series) -> pd.S
     """A comment's parent as a fullname: ``parent_id`` as written (``t1_…``, ``t3_…``), a number (Pushshift's
     API wrote some years' parents as base-10 integers) as the comment it names, and none (a top-level comment
     in those years) as the post it is under."""
-    parent = _cells(frame, "parent_id", ids=True).map(lambda v: "t1_" + _base36(int(v)) if v.isdigit() else v)
+    parent = _cells(frame, "parent_id", ids=True).map(
+        lambda v: "t1_" + _base36(int(v)) if v.isascii() and v.isdigit() else v)
     parent = parent.where(parent != "", thread)
     return parent.where(comment & (parent != ""), None)
 
@@ -113,7 +143,8 @@ def prepare(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """The dump's rows as messages, Reddit's placeholders left out (module docstring)."""
     frame = unwrapped(frame)
     comment = _comments(frame)
-    post_text = (_text(frame, "title") + "\n\n" + _text(frame, "selftext")).str.strip()
+    body = "selftext" if "selftext" in frame else "body"  # a table of posts only may call the post's text body
+    post_text = (_text(frame, "title") + "\n\n" + _text(frame, body)).str.strip()
     text = _text(frame, "body").where(comment, post_text)
     out = frame.drop(columns=[c for c in ("text", "message_id", "thread_id", "reply_to") if c in frame])
     out.insert(0, "message_id", _fullnames(frame, comment))

@@ -83,13 +83,14 @@ def bot_users(top: Path) -> frozenset[str]:
     """The ids of the export's bot and app users (``users.json``: ``is_bot``); none when it is missing or
     unreadable (then only messages a bot posted as such are known)."""
     try:
-        return _bot_users(top / "users.json", (top / "users.json").stat().st_mtime_ns)
+        stat = (top / "users.json").stat()
+        return _bot_users((top / "users.json").resolve(), stat.st_mtime_ns, stat.st_size, stat.st_ino)
     except OSError:
         return frozenset()
 
 
 @functools.lru_cache(maxsize=8)
-def _bot_users(path: Path, mtime_ns: int) -> frozenset[str]:  # read once per export (and per change)
+def _bot_users(path: Path, *stamp: int) -> frozenset[str]:  # read once per export (and per change: mtime, size)
     try:
         users = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):

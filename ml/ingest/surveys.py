@@ -68,7 +68,7 @@ def _known_zone(zone) -> str | None:
     zone = "UTC" if zone.strip().upper() in {"Z", "UTC", "GMT", "ETC/UTC"} else zone.strip()
     try:
         ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America" is a folder of tzdata
         return None
     return zone
 

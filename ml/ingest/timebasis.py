@@ -109,7 +109,7 @@ def check_timezone(name: str | None) -> None:
 def _zone(name: str) -> zoneinfo.ZoneInfo:
     try:
         return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError, OSError):  # "America": a folder of tzdata
         raise InputError(f"--timezone {name!r}: not a known IANA time zone; use an Area/City name such as "
                          "Europe/London or America/New_York") from None
 

@@ -186,8 +186,9 @@ def run(kind: RunKind, args: argparse.Namespace) -> int:
         if getattr(args, "check", False):
             return check(kind, args, config, console)
         if not args.out:
-            raise InputError("--out RUN_DIR is needed: the folder to write the run to (or --check to read the "
-                             "inputs only)")
+            can_check = any(f.flag == "--check" for f in kind.flags)
+            raise InputError("--out RUN_DIR is needed: the folder to write the run to"
+                             + (" (or --check to read the inputs only)" if can_check else ""))
         from ml.runtime.output import RunOutput
 
         protect = [*args.inputs, args.config, *(getattr(args, dest, None) for dest in kind.protect)]
@@ -219,15 +220,18 @@ def run(kind: RunKind, args: argparse.Namespace) -> int:
 
 def check(kind: RunKind, args: argparse.Namespace, config, console) -> int:
     """``--check``: read the inputs, say how they were read and what a run would cluster, and stop; nothing
-    is encoded, written or published (``ml.runtime.selection.check_lines``)."""
+    is encoded, written or published but the per-text caches a run would fill (``ml.runtime.selection.
+    check_lines``). Exit 2 when a run would stop for too few members."""
     from ml.runtime.selection import check_lines
 
     if args.out or args.series or args.baseline or args.notify:
         raise InputError("--check reads the inputs only: drop --out, --series, --baseline and --notify")
     pipeline = kind.make_pipeline(config, quiet=True, log=lambda msg: console.log(msg))
-    for line in check_lines(pipeline.select(args.inputs), config):
+    with cache_folder(config):  # the per-text caches (language ids) a run would fill, in --cache-dir
+        lines, enough = check_lines(pipeline.select(args.inputs), config)
+    for line in lines:
         print(line)
-    return 0
+    return 0 if enough else 2
 
 
 def main(parser: argparse.ArgumentParser, argv: list[str] | None = None) -> int:

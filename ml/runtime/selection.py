@@ -1,6 +1,6 @@
 """Which messages become members: ingest → time basis → customers only → agents → filters → units.
 
-``select_members(config, paths, loaded, log, timer)`` → ``Selection``: the steps of a run before anything is
+``select_members(config, paths, loaded, load, log, timer)`` → ``Selection``: the steps of a run before anything is
 encoded, shared by ``PersonaPipeline.prepare`` (which goes on to features and the encoder) and ``python -m
 ml.run --check`` (which stops here and says what it found: ``check_lines``). Nothing here writes a file.
 """
@@ -51,7 +51,7 @@ def ingest(config, paths: Sequence[str | Path], loaded, load: Callable, log: Cal
     log(f"time basis: {clock.basis_}")
     candidates = messages
     if config.input.inbound_only:
-        name = Path(paths[0]).name
+        name = Path(paths[0]).name if paths else "the input"
         if "inbound" not in messages or messages["inbound"].isna().all():
             raise InputError(f"{name}: --inbound-only needs an 'inbound' column (TWCS layout); drop the flag for "
                              "this data")
@@ -83,13 +83,16 @@ def select_members(config, paths: Sequence[str | Path], loaded, load: Callable, 
                      staff_names)
 
 
-def check_lines(selection: Selection, config) -> list[str]:
-    """What ``python -m ml.run --check`` says after the selection: sides, time basis, agents, each filter's
-    removals, the members a run would cluster, and whether that is enough."""
+def check_lines(selection: Selection, config) -> tuple[list[str], bool]:
+    """What ``python -m ml.run --check`` says after the selection: how each file was read, sides, time basis,
+    agents, each filter's removals, the members a run would cluster with three of their texts (emails, phones,
+    cards and such masked by rule: ``PiiMasker(names=False)``), and whether that is enough (the bool)."""
+    from ml.profile.pii import PiiMasker
+
     s, unit = selection, config.input.unit
     inbound = s.messages["inbound"] if "inbound" in s.messages else pd.Series(dtype="boolean")
     customers, company = int(inbound.eq(True).sum()), int(inbound.eq(False).sum())
-    lines = [f"messages read: {len(s.messages):,}; customer's side {customers:,}, company's side {company:,}, "
+    lines = [*s.load_report.summary_lines(), f"messages read: {len(s.messages):,}; customer's side {customers:,}, company's side {company:,}, "
              f"side unknown {len(s.messages) - customers - company:,}"
              + (" (--inbound-only keeps the customer's side)" if config.input.inbound_only else ""),
              f"times: {s.clock.note_}"]
@@ -100,13 +103,14 @@ def check_lines(selection: Selection, config) -> list[str]:
         if step.get("removed"):
             lines.append(f"filter {step['stage']}: {step['removed']:,} of {step['input']:,} set aside")
     lines.append(f"members ({unit}s) a run would cluster: {len(s.members):,} from {len(s.kept):,} messages kept")
-    for text in s.members["text"].head(3):  # does the text column hold what the user means?
-        lines.append(f"  e.g. {_clip(str(text))!r}")
-    if len(s.members) < config.input.min_members:
+    examples = PiiMasker(names=False).mask_many([str(t) for t in s.members["text"].head(3)])
+    lines += [f"  e.g. {_clip(text)!r}" for text in examples]  # does the text column hold what the user means?
+    enough = len(s.members) >= config.input.min_members
+    if not enough:
         most = largest_removal(s.filter_report)
         lines.append(f"too few: at least {config.input.min_members} are needed; a run would stop here"
                      + (f" ({most})" if most else ""))
-    return lines
+    return lines, enough
 
 
 def _clip(text: str, limit: int = 100) -> str:
