@@ -134,5 +134,12 @@ def test_check_reads_the_inputs_and_writes_nothing(tmp_path):
     assert proc.returncode == 2 and proc.stderr.strip().splitlines()[-1].startswith("error: --out RUN_DIR is needed")
     proc = _run([str(sample), "--check", "--out", str(tmp_path / "r")], cwd=tmp_path)
     assert proc.returncode == 2 and "--check reads the inputs only" in proc.stderr
-    proc = _run([str(sample), "--kind", "events"], cwd=tmp_path)  # events runs have no --check to suggest
-    assert proc.returncode == 2 and "--out RUN_DIR is needed" in proc.stderr and "--check" not in proc.stderr
+    # event logs too: how the events were read and which users and event types a run would factorise
+    events = tmp_path.parent / f"{tmp_path.name}-events.csv"
+    pd.DataFrame({"user": [f"u{i % 30}" for i in range(600)], "event": [f"e{i % 7}" for i in range(600)],
+                  "time": [f"2024-03-{1 + i % 28:02d} 10:00" for i in range(600)]}).to_csv(events, index=False)
+    proc = _run([str(events), "--kind", "events", "--check"], cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "events read: 600 rows from 30 users" in proc.stdout
+    assert "users a run would factorise: 30; event types: 7 (e0, e1, e2, e3, e4, e5, e6)" in proc.stdout
+    assert list(tmp_path.iterdir()) == []

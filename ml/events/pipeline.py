@@ -116,6 +116,26 @@ class EventPipeline:
         manifest = self._manifest(run_id, paths, table, builder, model, metrics, t0)
         return EventRunResult(run_id, manifest, members, personas, run_model, X, counts, outcome)
 
+    def check(self, paths: Sequence[str | Path]) -> tuple[list[str], bool]:
+        """``python -m ml.run --kind events --check``: how the events were read and which users and event types
+        a run would factorise; a run's one-line errors (too few users) are raised as they would be."""
+        table = load_events(paths, self.config.input)
+        builder = self.matrix_builder().fit(table.events)
+        m = table.mapping
+        lines = [f"{f['file']}: {f['rows']:,} rows, {f['format']}" for f in table.report.get("files", [])]
+        lines.append(f"layout {table.layout}: users {', '.join(m.get('user') or [])}, events "
+                     f"{', '.join(m.get('event') or []) or m.get('count') or '-'}, time {m.get('time') or '-'} "
+                     f"(resolution {table.resolution}{', dates without a year' if table.yearless else ''})")
+        lines.append(f"events read: {len(table.events):,} rows from {len(table.users):,} users")
+        for step in builder.report_:
+            if step.get("removed"):
+                one = {"users": "user", "events": "event", "event types": "event type"}.get(step["unit"], step["unit"])
+                lines.append(f"{step['stage']}: {step['removed']:,} {one if step['removed'] == 1 else step['unit']} "
+                             "set aside")
+        lines.append(f"users a run would factorise: {len(builder.users_):,}; event types: {len(builder.events_)} "
+                     f"({', '.join(map(str, builder.events_[:8]))}{', …' if len(builder.events_) > 8 else ''})")
+        return lines, True
+
     # -- helpers ---------------------------------------------------------------------------------
     @staticmethod
     def _first_times(first_day: pd.Series, resolution: str, yearless: bool) -> list:

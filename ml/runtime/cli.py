@@ -220,15 +220,13 @@ def run(kind: RunKind, args: argparse.Namespace) -> int:
 
 def check(kind: RunKind, args: argparse.Namespace, config, console) -> int:
     """``--check``: read the inputs, say how they were read and what a run would cluster, and stop; nothing
-    is encoded, written or published but the per-text caches a run would fill (``ml.runtime.selection.
-    check_lines``). Exit 2 when a run would stop for too few members."""
-    from ml.runtime.selection import check_lines
-
+    is fitted, written or published but the per-text caches a run would fill (the kind's pipeline's
+    ``check``). Exit 2 when a run would stop for too few members."""
     if args.out or args.series or args.baseline or args.notify:
         raise InputError("--check reads the inputs only: drop --out, --series, --baseline and --notify")
     pipeline = kind.make_pipeline(config, quiet=True, log=lambda msg: console.log(msg))
     with cache_folder(config):  # the per-text caches (language ids) a run would fill, in --cache-dir
-        lines, enough = check_lines(pipeline.select(args.inputs), config)
+        lines, enough = pipeline.check(args.inputs)
     for line in lines:
         print(line)
     return 0 if enough else 2

@@ -85,6 +85,10 @@ class RunKind:
 TIME_COL = Flag("--time-col", "input.time_col", "column holding the timestamp (events: or a day offset)",
                 {"metavar": "C"})
 
+CHECK = Flag("--check", None, "read the inputs, print how they were read (columns, sides, times, what each step "
+             "sets aside) and how many members a run would cluster, then stop: nothing is fitted or written",
+             {"action": "store_true"})
+
 # -- the conversations kind -------------------------------------------------------------------------
 CONVERSATION_FLAGS = (
     Flag("--text-col", "input.text_col", "column holding the message text", {"metavar": "C"}),
@@ -105,9 +109,7 @@ CONVERSATION_FLAGS = (
          "of an author", {"choices": ["message", "conversation", "author"]}),
     Flag("--inbound-only", "input.inbound_only", "support data: keep the customers' side only",
          {"action": "store_true"}),
-    Flag("--check", None, "read the inputs, print how they were read (columns, sides, times, agents, each "
-         "filter) and how many members a run would cluster, then stop: nothing is encoded or written",
-         {"action": "store_true"}),
+    CHECK,
     Flag("--sep", "input.sep", "CSV delimiter, e.g. ';' or '\\t' (default: sniffed among , ; tab |)",
          {"metavar": "CHAR"}),
     Flag("--encoding", "input.encoding", "text files' encoding, e.g. cp1252 (default: by byte-order mark, "

@@ -37,7 +37,7 @@ from ml.runtime.manifest import FittedParts, conversation_manifest
 from ml.runtime.mask_prefetch import MaskPrefetch, mask_ahead
 from ml.runtime.members import member_texts, members_out
 from ml.runtime.model import PersonaModel
-from ml.runtime.selection import Selection, ingest, select_members
+from ml.runtime.selection import Selection, check_lines, ingest, select_members
 from ml.runtime.stages import Stages, build_stages
 from ml.runtime.subpersona_step import add_subpersonas
 from ml.runtime.timing import StageTimer
@@ -147,6 +147,10 @@ class PersonaPipeline:
     def select(self, paths: Sequence[str | Path], loaded: tuple[pd.DataFrame, Any] | None = None) -> Selection:
         """ingest → agents → filters → units (``ml.runtime.selection``), timed as the run's stages."""
         return select_members(self.config, paths, loaded, self.load, self.log, self.timer_)
+
+    def check(self, paths: Sequence[str | Path]) -> tuple[list[str], bool]:
+        """``python -m ml.run --check``: what the selection found (``ml.runtime.selection.check_lines``)."""
+        return check_lines(self.select(paths), self.config)
 
     def _ingest(self, paths, loaded) -> tuple[pd.DataFrame, pd.DataFrame, Any, TimeBasis]:
         """The messages on their time basis, the candidates, the load report and the ``TimeBasis``."""
