@@ -574,3 +574,28 @@ def test_slack_bot_users_from_users_json(tmp_path):
     import os
     os.utime(users, ns=(1, 10**18))
     assert bot_users(tmp_path) == frozenset({"B2"})
+
+
+def test_pseudonyms_keyed_with_an_environment_key(tmp_path, tweets, monkeypatch):
+    """Mailbox authors: SHA-1 pseudonyms by default (the same on every machine), HMAC under
+    PERSONAS_PSEUDONYM_KEY when it is set (a guessed address cannot be confirmed without the key); the load
+    report says which."""
+    import hashlib
+    import mailbox
+
+    mb = mailbox.mbox(str(tmp_path / "inbox.mbox"))
+    for i in range(6):
+        customer = f"c{i}@gmail.com"
+        mb.add(f"From: {customer}\nTo: help@acme.io\nDate: Mon, 30 Oct 2017 10:0{i}:00 +0000\n\n{tweets[i]}\n".encode())
+        mb.add(f"From: support@acme.io\nTo: {customer}\nDate: Mon, 30 Oct 2017 11:0{i}:00 +0000\n\n{tweets[10 + i]}\n"
+               .encode())
+    mb.flush()
+    monkeypatch.delenv("PERSONAS_PSEUDONYM_KEY", raising=False)
+    plain, report = load_messages(tmp_path / "inbox.mbox")
+    assert report.pseudonyms == "sha1" and plain["author"].iloc[0] == "em-" + hashlib.sha1(b"c0@gmail.com").hexdigest()[:10]
+    monkeypatch.setenv("PERSONAS_PSEUDONYM_KEY", "a secret of this installation")
+    keyed, report = load_messages(tmp_path / "inbox.mbox")
+    assert report.pseudonyms == "keyed" and keyed["author"].str.fullmatch(r"em-[0-9a-f]{10}").all()
+    assert not set(keyed["author"]) & set(plain["author"])  # a guess hashed without the key matches nobody
+    assert keyed["author"].nunique() == plain["author"].nunique() == 7  # six customers and support
+    assert load_messages(tmp_path / "inbox.mbox")[0]["author"].tolist() == keyed["author"].tolist()  # stable

@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ml.ingest import archive, whatsapp
+from ml.ingest import archive, pseudonyms, whatsapp
 from ml.ingest.columns import (
     MISSING_LABELS,
     guess_text_column,
@@ -374,6 +374,8 @@ def load_messages(
     report = LoadReport()
     msgs = _read_all(resolve_paths(paths), _explicit(mapping, label_col), inbound_only, encoding, sep, report)
     report.rows_read = len(msgs) + report.dropped_system_messages
+    if any(f.layout in ("mailbox", "whatsapp") for f in report.files):  # authors named by their pseudonyms
+        report.pseudonyms = "keyed" if pseudonyms.keyed() else "sha1"
     _unique_ids(msgs, report)
     _add_times(msgs, report)
     has_reply = msgs["reply_to"].notna().any()

@@ -7,8 +7,8 @@ packages.
 the company is found over all of them; a private ``_file`` column names each row's file) → one row per
 message: ``message_id`` (the Message-ID header, else the file and its
 position), ``reply_to`` (In-Reply-To, else the last of References: the reply chains that ``--unit
-conversation`` follows), ``author`` (a pseudonym of the From address: ``em-`` and 10 hex digits of its SHA-1,
-so addresses never reach a run's files), ``timestamp`` (the Date header, with its offset), ``subject``,
+conversation`` follows), ``author`` (a pseudonym of the From address: ``em-`` and 10 hex digits of its hash,
+``ml.ingest.pseudonyms``, so addresses never reach a run's files), ``timestamp`` (the Date header, with its offset), ``subject``,
 ``text`` (the text/plain part, else the HTML part, which ingest reads as a browser shows it; quoted replies and
 signatures are cut as for any email body, docs/ingest.md "Email replies"; at most ``MAX_BODY`` characters), and
 ``from_customer``. The company is the party that takes part in the most messages, as sender or recipient
@@ -27,7 +27,6 @@ report: its domain ("acme.io"), or "the mailbox owner's address".
 
 from __future__ import annotations
 
-import hashlib
 import mailbox
 from collections import Counter
 from datetime import UTC
@@ -39,6 +38,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ml.ingest.pseudonyms import pseudonym as keyed_pseudonym
 from ml.runtime.errors import InputError
 
 PRIVATE = ("_from", "_to", "_sent")
@@ -68,7 +68,7 @@ def _addresses(value: str) -> list[str]:
 
 def pseudonym(address: str | None) -> str | None:
     """The author's pseudonym (module docstring)."""
-    return "em-" + hashlib.sha1(address.encode("utf-8")).hexdigest()[:10] if address else None
+    return keyed_pseudonym("em-", address) if address else None
 
 
 def _body(msg: EmailMessage) -> str:

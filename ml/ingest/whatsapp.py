@@ -15,7 +15,8 @@ format (else, or when the chat does not read with it, the chat's own), with the 
 ``message_id`` (chat and line), ``chat_id`` (the chat: ``chat-`` and 10 hex digits of the SHA-1 of the file's
 bytes, the same wherever the file or its zip is unpacked; read as the conversation column for ``--unit
 conversation``), ``author`` (a pseudonym of the name or phone number the export shows: ``wa-`` and 10 hex
-digits of its SHA-1, the same in every chat and every run, so names and numbers never reach a run's files),
+digits of its hash, ``ml.ingest.pseudonyms``: the same in every chat and every run, so names and numbers never
+reach a run's files),
 ``timestamp`` (the phone's local time, with no zone: it is read as times without a zone are, docs/ingest.md)
 and ``text``. WhatsApp's own notices (``NOTICES``: the encryption notice, media and deleted-message
 placeholders, missed calls) are left out and counted in ``notices``. A file whatstk cannot read is an
@@ -35,6 +36,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ml.ingest.pseudonyms import pseudonym as keyed_pseudonym
 from ml.runtime.errors import InputError
 
 #: WhatsApp's own lines, not people's (the whole message, any case; "\u200e" marks stripped first)
@@ -54,7 +56,7 @@ def is_chat_file(path: Path) -> bool:
 
 def pseudonym(name: str) -> str:
     """The author's pseudonym (module docstring)."""
-    return "wa-" + hashlib.sha1(name.strip().encode("utf-8")).hexdigest()[:10]
+    return keyed_pseudonym("wa-", name.strip())
 
 
 def header_format(paths: list[Path], lines_per_chat: int = 2000) -> str | None:
