@@ -34,6 +34,16 @@ def sample():
     return load_messages([SAMPLE_TWCS])[0]
 
 
+def test_reddit_u_mentions_address_an_account():
+    """On Reddit customers write "u/AcmeHelp" (or "/u/AcmeHelp"), not "@AcmeHelp": it counts as addressing it."""
+    rows = [[f"c{i}", f"cust{i}", f"{'/' if i % 2 else ''}u/AcmeHelp my order {i} never arrived, what now?", None]
+            for i in range(6)]
+    rows += [[f"a{i}", "AcmeHelp", f"Sorry to hear that, please send us a message with order {i}", f"c{i}"]
+             for i in range(6)]
+    ev = AgentDetector().fit(_frame(rows)).evidence_
+    assert ev.loc["AcmeHelp", "addressed_by"] == 6 and "addressed as the company" in ev.loc["AcmeHelp", "reasons"]
+
+
 def test_signoffs_found_and_stripped():
     assert has_signoff(pd.Series(SIGNED)).all()
     assert not has_signoff(pd.Series(UNSIGNED)).any()

@@ -143,3 +143,5 @@ def test_check_reads_the_inputs_and_writes_nothing(tmp_path):
     assert "events read: 600 rows from 30 users" in proc.stdout
     assert "users a run would factorise: 30; event types: 7 (e0, e1, e2, e3, e4, e5, e6)" in proc.stdout
     assert list(tmp_path.iterdir()) == []
+    proc = _run([str(events), "--kind", "events", "--check", "--k", "9"], cwd=tmp_path)  # as a run would refuse it
+    assert proc.returncode == 2 and "nmf.k=9 is more personas than the 7 event types kept" in proc.stderr

@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 
 from ml.ingest.load import load_messages
-from ml.ingest.pseudonyms import pseudonym
 from ml.ingest.slack import markup_as_text
 from ml.ingest.textclean import clean_text
 from ml.units import build_units
@@ -451,8 +450,7 @@ def test_a_reddit_dump_of_posts_and_comments(tmp_path, tweets):
     assert comments_in.set_index("message_id")["reply_to"]["t1_c01"] == "t1_c00"
     assert len(build_units(msgs, "conversation")) == 3
     authors = msgs.set_index("message_id")["author"]
-    assert authors["t1_c00"] == pseudonym("rd-", "Talbot") and authors["t1_c01"] is None  # [deleted]: nobody
-    assert report.pseudonyms == "sha1"  # usernames are not kept
+    assert authors["t1_c00"] == "Talbot" and authors["t1_c01"] is None  # [deleted] is nobody, not one author
     side = msgs.set_index("message_id")["inbound"]  # RemindMeBot and AutoModerator: bots; Talbot: a person
     assert side[["t1_c02", "t1_c12", "t1_c20", "t1_c21"]].tolist() == [False] * 4
     assert side[["t1_c00", "t1_c01", "t1_c22", "t3_p0"]].isna().all()
@@ -532,7 +530,7 @@ def test_reddit_dumps_as_scripts_and_the_api_write_them(tmp_path, tweets):
     (tmp_path / "comments.json").write_text(json.dumps(listing))
     msgs, report = load_messages(tmp_path / "comments.json")
     assert report.files[0].layout == "reddit" and report.dropped_system_messages == 0
-    assert msgs["message_id"].tolist() == [f"t1_k{i}" for i in range(4)] and msgs["author"].iloc[0] == pseudonym("rd-", "u0")
+    assert msgs["message_id"].tolist() == [f"t1_k{i}" for i in range(4)] and msgs["author"].iloc[0] == "u0"
     assert msgs["inbound"].tolist()[2] is False and str(msgs["timestamp"].iloc[0]) == "2017-10-30 10:00:00+00:00"
     # a saved thread page: [the post's listing, the comments' listing], replies nested under a comment
     reply = {"kind": "Listing", "data": {"children": [{"kind": "t1", "data": {

@@ -199,3 +199,11 @@ def test_known_names_are_masked_capitalised_not_as_lower_case_words(tweets):
     out = PiiMasker(names=False, cache_dir="").mask_many(texts, known_names=["Becky", "Mark"])
     assert out == ["Pray for me [name]", "[name] you are the best", "it was becky it was", "[name] my words, Beckyfan"]
     assert PiiMasker(names=False, cache_dir="").mask_many(texts) == texts  # no known names: as before
+
+
+def test_reddit_user_mentions_are_masked_like_handles():
+    from ml.profile.pii import PiiMasker
+
+    texts = ["thanks u/throwaway_8812 for the tip", "as /u/spez said", "see r/acme and u/AcmeHelp", "you/us, menu/up"]
+    assert PiiMasker(names=False).mask_many(texts, keep_handles=["AcmeHelp"]) == [
+        "thanks [@user] for the tip", "as [@user] said", "see r/acme and u/AcmeHelp", "you/us, menu/up"]

@@ -78,13 +78,8 @@ class EventPipeline:
         with self.timer_.stage("ingest"):
             table = load_events(paths, cfg.input)
         with self.timer_.stage("matrix"):
-            builder = self.matrix_builder().fit(table.events)
+            builder = self._fitted_matrix(table)
             X, counts, users = builder.X_, builder.counts_, builder.users_
-            if cfg.nmf.k is not None and cfg.nmf.k > len(builder.events_):
-                from ml.runtime.errors import InputError
-
-                raise InputError(f"nmf.k={cfg.nmf.k} is more personas than the {len(builder.events_)} event types "
-                                 "kept; choose a smaller --k or keep more events")
         with self.timer_.stage("nmf"):
             model = self.persona_model().fit(X)
             labels, mixed, margin = model.labels_, model.mixed_, model.margin_
@@ -120,13 +115,17 @@ class EventPipeline:
         """``python -m ml.run --kind events --check``: how the events were read and which users and event types
         a run would factorise; a run's one-line errors (too few users) are raised as they would be."""
         table = load_events(paths, self.config.input)
-        builder = self.matrix_builder().fit(table.events)
+        builder = self._fitted_matrix(table)
         m = table.mapping
         lines = [f"{f['file']}: {f['rows']:,} rows, {f['format']}" for f in table.report.get("files", [])]
         lines.append(f"layout {table.layout}: users {', '.join(m.get('user') or [])}, events "
                      f"{', '.join(m.get('event') or []) or m.get('count') or '-'}, time {m.get('time') or '-'} "
                      f"(resolution {table.resolution}{', dates without a year' if table.yearless else ''})")
-        lines.append(f"events read: {len(table.events):,} rows from {len(table.users):,} users")
+        lines.append(f"events read: {table.report.get('rows', len(table.events)):,} rows from {len(table.users):,} "
+                     "users")
+        if "outcome" in table.users and table.users["outcome"].notna().any() or self.config.input.outcome_col:
+            known = int(table.users["outcome"].notna().sum()) if "outcome" in table.users else 0
+            lines.append(f"outcome known for {known:,} of {len(table.users):,} users")
         for step in builder.report_:
             if step.get("removed"):
                 one = {"users": "user", "events": "event", "event types": "event type"}.get(step["unit"], step["unit"])
@@ -137,6 +136,17 @@ class EventPipeline:
         return lines, True
 
     # -- helpers ---------------------------------------------------------------------------------
+    def _fitted_matrix(self, table) -> EventMatrix:
+        """The users × events matrix of ``table``; a ``nmf.k`` above the event types kept is refused."""
+        builder = self.matrix_builder().fit(table.events)
+        k = self.config.nmf.k
+        if k is not None and k > len(builder.events_):
+            from ml.runtime.errors import InputError
+
+            raise InputError(f"nmf.k={k} is more personas than the {len(builder.events_)} event types kept; "
+                             "choose a smaller --k or keep more events")
+        return builder
+
     @staticmethod
     def _first_times(first_day: pd.Series, resolution: str, yearless: bool) -> list:
         """ISO time of each user's first kept event (None for day offsets or dates without a year)."""

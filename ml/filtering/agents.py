@@ -10,7 +10,7 @@ The detector looks at what each account *does* in the message frame (CONTRACTS �
 - `reply_share`: share of its messages that are replies (a `reply_to`, or text opening with an @handle);
 - `signoff_share` / `signoffs`: share and count of its messages that end with an agent sign-off
   (`^AB`, `^Helen`, `*ErikS`, `-Becky`, `- JD`; see `SIGNOFF_RE`);
-- `addressed_by`: distinct other authors whose messages @mention the account's handle (customers
+- `addressed_by`: distinct other authors whose messages @mention (or u/mention) the account's handle (customers
   address the company).
 
 An account is an agent when any rule holds (thresholds are the estimator's parameters):
@@ -49,6 +49,7 @@ SIGNOFF_RE = re.compile(
 _SIGNOFF_NAME = re.compile(r"^[-–—~^*]\s?([A-Z][a-z]{2,12})[A-Z]?$")  # -Becky ^Helen *ErikS → a given name
 _LEADING_HANDLE = re.compile(r"^\s*@(\w+)")
 _HANDLES = re.compile(r"(?<![\w@])@(\w+)")
+_REDDIT_USERS = re.compile(r"(?<![\w/])/?u/([A-Za-z0-9_-]{3,20})\b")  # Reddit's "u/name" addresses a user too
 
 
 def has_signoff(texts: pd.Series) -> np.ndarray:
@@ -205,8 +206,9 @@ class AgentDetector(BaseEstimator):
 
     @staticmethod
     def _addressed_by(author: pd.Series, texts: pd.Series) -> pd.Series:
-        """Distinct other authors that @mention each handle (lower-cased handle → count)."""
-        mentions = texts.str.findall(_HANDLES)
+        """Distinct other authors that @mention (or, on Reddit, u/mention) each handle (lower-cased handle →
+        count)."""
+        mentions = texts.str.findall(_HANDLES) + texts.str.findall(_REDDIT_USERS)
         pairs = pd.DataFrame({"author": author.str.lower(), "handle": mentions}).explode("handle").dropna()
         pairs["handle"] = pairs["handle"].str.lower()
         pairs = pairs[pairs["handle"] != pairs["author"]]

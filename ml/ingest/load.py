@@ -374,7 +374,7 @@ def load_messages(
     report = LoadReport()
     msgs = _read_all(resolve_paths(paths), _explicit(mapping, label_col), inbound_only, encoding, sep, report)
     report.rows_read = len(msgs) + report.dropped_system_messages
-    if any(f.layout in ("mailbox", "whatsapp", "reddit") for f in report.files):  # authors as pseudonyms
+    if any(f.layout in ("mailbox", "whatsapp") for f in report.files):  # authors named by their pseudonyms
         report.pseudonyms = "keyed" if pseudonyms.keyed() else "sha1"
     _unique_ids(msgs, report)
     _add_times(msgs, report)

@@ -15,9 +15,9 @@ and ``body`` (comments) or ``title`` / ``selftext`` (posts)).
   the post a comment is under (a post's own id for the post; none when the dump has no ``link_id``, so reply
   chains group the comments), so ``--unit conversation`` reads a post and its comments as one conversation;
 - ``text``: a comment's ``body``; a post's ``title``, then its ``selftext`` below it;
-- ``author``: a pseudonym of the username (``rd-`` and 10 hex digits, ``ml.ingest.pseudonyms``: usernames do
-  not reach a run's files); ``[deleted]`` (an account deleted since) is unknown (None), not one author who
-  wrote everything deleted;
+- ``author``: the username, as a Twitter dump's screen names are kept (the agent detector matches it with the
+  ``@name`` and ``u/name`` others write; mentions in texts are masked, ``ml.profile.pii``); ``[deleted]`` (an
+  account deleted since) is unknown (None), not one author who wrote everything deleted;
 - ``is_bot``: AutoModerator and accounts named as bots (``BOT_NAME``: "RemindMeBot", "haiku_bot") are bots
   (read as the company's side, so not members; ``ml.ingest.columns.BOT_FLAGS``).
 
@@ -34,7 +34,6 @@ import pandas as pd
 
 from ml.ingest.columns import normalize_ids
 from ml.ingest.json_records import records_frame
-from ml.ingest.pseudonyms import pseudonym
 
 #: what Reddit writes in place of a deleted or removed text, and of a deleted account ("[deleted]", "[removed]",
 #: "[deleted by user]", "[ Removed by Reddit on account of violating the [content policy](…). ]", any case)
@@ -157,7 +156,7 @@ def prepare(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     author = _cells(frame, "author")
     known = ~author.str.match(GONE) & (author != "")
     out["is_bot"] = known & (author.str.lower().isin(BOTS) | author.str.contains(BOT_NAME, regex=True))
-    out["author"] = author.map(lambda name: pseudonym("rd-", name)).where(known, None)  # usernames not kept
+    out["author"] = author.where(known, None)
     epoch = pd.to_numeric(frame["created_utc"], errors="coerce")
     if epoch.notna().sum() == frame["created_utc"].notna().sum():  # epoch seconds, as Reddit writes them
         out["created_utc"] = epoch

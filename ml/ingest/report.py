@@ -49,7 +49,7 @@ class LoadReport:
     html_texts: int = 0             # texts with HTML markup, kept as the text a browser shows
     email_replies: int = 0          # email bodies cut to their latest reply (ml.ingest.email_reply)
     mojibake_repaired: int = 0      # texts whose UTF-8 had been read as Latin-1 / Windows-1252, repaired (ftfy)
-    pseudonyms: str | None = None   # mailbox / WhatsApp / Reddit authors: "sha1" or "keyed" (ml.ingest.pseudonyms)
+    pseudonyms: str | None = None   # mailbox / WhatsApp authors: "sha1" or "keyed" (ml.ingest.pseudonyms)
     chats: int = 0                  # WhatsApp chats read
     chat_format: str | None = None  # WhatsApp: the line header read over all chats ("%m/%d/%y, %I:%M %p - %name:")
     chat_business_accounts: int = 0  # WhatsApp: accounts in half the chats or more, read as the business

@@ -28,7 +28,7 @@ placeholder    how it is found
                script without case); elsewhere every word it could tag is rejected by the token rules
                anyway, except all-lower-case names, which it rarely finds. It runs in
                bounded memory, in worker processes for many texts (``ml.profile.ner_spans``)
-``[@user]``    @handles, except brand accounts in ``keep_handles``; numeric handles always
+``[@user]``    @handles and Reddit's u/name, except brand accounts in ``keep_handles``; numeric handles always
 =============  ===========================================================================================
 
 HTML entities (``&amp;``, ``&gt;``) are decoded first. Flight numbers, times, prices, order and booking
@@ -60,6 +60,7 @@ BLOCK_TEXTS = 100_000  # distinct texts mask_many masks at a time (names in para
 URL_RE = re.compile(r"(?i)\b(?:https?://|www\.)[^\s<>\"']+")
 EMAIL_RE = re.compile(r"(?i)(?<![\w.+-])[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b")
 HANDLE_RE = re.compile(r"(?<![\w@])@(\w{1,30})")
+REDDIT_USER_RE = re.compile(r"(?<![\w/])/?u/([A-Za-z0-9_-]{3,20})\b")  # Reddit's mentions: "u/name", "/u/name"
 IBAN_RE = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
 CARD_RE = re.compile(
     r"(?<![\w-])(?:\d{12,19}|\d{4}(?:[ -]\d{4}){3}[ -]\d{1,3}|\d{4}(?:[ -]\d{4}){2}(?:[ -]\d{1,7})?"
@@ -371,4 +372,4 @@ class PiiMasker:
             name = m.group(1)
             return m.group(0) if not name.isdigit() and name.lower() in keep else "[@user]"
 
-        return HANDLE_RE.sub(_one, text)
+        return REDDIT_USER_RE.sub(_one, HANDLE_RE.sub(_one, text))
