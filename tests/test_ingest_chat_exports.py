@@ -122,10 +122,17 @@ def test_discord_and_messenger_field_names(tmp_path, tweets):
         {"id": str(10 + i), "type": "Default", "timestamp": f"2017-10-30T10:{i:02d}:00+00:00", "content": tweets[i],
          "author": {"id": f"a{i % 3}", "name": "x", "isBot": False}, "attachments": [], "reactions": [],
          **({"reference": {"messageId": str(9 + i)}} if i else {})} for i in range(12)], "messageCount": 12}
+    discord["messages"][4:4] = [  # the server's notices, as DiscordChatExporter writes them
+        {"id": "90", "type": "GuildMemberJoin", "timestamp": "2017-10-30T09:00:00+00:00", "content": "Joined the server.",
+         "author": {"id": "a9", "name": "y", "isBot": False}},
+        {"id": "91", "type": "ChannelPinnedMessage", "timestamp": "2017-10-30T09:01:00+00:00",
+         "content": "Pinned a message.", "author": {"id": "a1", "name": "x", "isBot": False}}]
     (tmp_path / "discord.json").write_text(json.dumps(discord))
     msgs, report = load_messages(tmp_path / "discord.json")
     assert report.files[0].mapping["reply_to"] == "reference.messageId" and report.files[0].messages_in is None
+    assert report.files[0].layout == "discord" and report.dropped_system_messages == 2
     assert msgs["reply_to"].tolist()[1:3] == ["10", "11"] and len(msgs) == 12
+    assert "Joined the server." not in msgs["text"].tolist()
     def meta(text):  # Meta writes each UTF-8 byte as its own character: "I’m" becomes "Iâ\x80\x99m"
         return text.encode("utf-8").decode("latin-1")
     texts = [tweets[i] + (" I’m glad 😀 merci, café" if i % 2 else "") for i in range(12)]

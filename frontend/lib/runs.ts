@@ -64,9 +64,11 @@ export function readNotes(source: RunSource | null | undefined): string[] {
       ? [".eml file that is not an email", ".eml files that are not emails"]
       : only("whatsapp")
         ? ["WhatsApp notice (media placeholders, …)", "WhatsApp notices (media placeholders, …)"]
+        : only("discord")
+          ? ["Discord notice (joins, pins, calls, …)", "Discord notices (joins, pins, calls, …)"]
         : layouts.has("reddit")
           ? ["chat-tool notice or deleted post", "chat-tool notices and deleted posts"]
-          : layouts.has("whatsapp")
+          : layouts.has("whatsapp") || layouts.has("discord")
             ? ["chat-tool notice", "chat-tool notices"]
             : layouts.has("mailbox")
               ? [".eml file that is not an email", ".eml files that are not emails"]
