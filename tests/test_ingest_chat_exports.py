@@ -606,3 +606,18 @@ def test_pseudonyms_keyed_with_an_environment_key(tmp_path, tweets, monkeypatch)
     assert not set(keyed["author"]) & set(plain["author"])  # a guess hashed without the key matches nobody
     assert keyed["author"].nunique() == plain["author"].nunique() == 7  # six customers and support
     assert load_messages(tmp_path / "inbox.mbox")[0]["author"].tolist() == keyed["author"].tolist()  # stable
+
+
+def test_files_in_a_folder_that_are_not_read_are_named(tmp_path, tweets):
+    """A folder of exports with an Outlook .msg, a PDF and a readme beside them: the files read are read, the
+    others counted by suffix in the report and its line (with what to do about .msg); hidden files and Excel's
+    lock files are not counted."""
+    pd.DataFrame({"text": tweets[:20], "author": "a"}).to_csv(tmp_path / "tickets.csv", index=False)
+    for name in ("call notes.msg", "more notes.msg", "policy.pdf", "readme.txt", ".DS_Store", "~$tickets.xlsx"):
+        (tmp_path / name).write_bytes(b"\x00\x01 not read")
+    msgs, report = load_messages(tmp_path)
+    assert len(msgs) == 20 and [f.path for f in report.files] == [str(tmp_path / "tickets.csv")]
+    assert report.skipped_files == {".msg": 2, ".pdf": 1, ".txt": 1}
+    line = next(x for x in report.summary_lines() if x.startswith("files in the folders not read"))
+    assert line.startswith("files in the folders not read (not a format read here): 2 .msg, 1 .pdf, 1 .txt")
+    assert "save Outlook's .msg files as .eml" in line

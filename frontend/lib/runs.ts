@@ -53,6 +53,15 @@ export function readNotes(source: RunSource | null | undefined): string[] {
   if (html > 0) notes.push(`${counted(html, "HTML message body", "HTML message bodies")} read as text`);
   const emails = typeof load?.email_replies === "number" ? load.email_replies : 0;
   if (emails > 0) notes.push(`${counted(emails, "email body", "email bodies")} cut to their latest reply`);
+  const skipped = isRecord(load?.skipped_files) ? load.skipped_files : {};
+  const notRead = Object.entries(skipped).filter((e): e is [string, number] => typeof e[1] === "number" && e[1] > 0);
+  if (notRead.length)
+    notes.push(
+      `files not read (not a format read here): ${notRead
+        .sort((a, b) => b[1] - a[1])
+        .map(([suffix, n]) => `${n.toLocaleString("en-US")} ${suffix}`)
+        .join(", ")}`,
+    );
   const garbled = typeof load?.mojibake_repaired === "number" ? load.mojibake_repaired : 0;
   if (garbled > 0) notes.push(`${counted(garbled, "text", "texts")} garbled by a wrong encoding repaired`);
   const system = typeof load?.dropped_system_messages === "number" ? load.dropped_system_messages : 0;

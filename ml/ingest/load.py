@@ -28,6 +28,7 @@ column names; rules in docs/ingest.md); timestamps by `ml.ingest.timeparse`.
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -372,7 +373,10 @@ def load_messages(
     line) on bad input.
     """
     report = LoadReport()
-    msgs = _read_all(resolve_paths(paths), _explicit(mapping, label_col), inbound_only, encoding, sep, report)
+    skipped: list[Path] = []
+    msgs = _read_all(resolve_paths(paths, skipped), _explicit(mapping, label_col), inbound_only, encoding, sep,
+                     report)
+    report.skipped_files = dict(Counter(p.suffix.lower() or "(no suffix)" for p in skipped))
     report.rows_read = len(msgs) + report.dropped_system_messages
     if any(f.layout in ("mailbox", "whatsapp") for f in report.files):  # authors named by their pseudonyms
         report.pseudonyms = "keyed" if pseudonyms.keyed() else "sha1"

@@ -63,10 +63,11 @@ def stem(path: Path) -> str:
     return name
 
 
-def resolve_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
+def resolve_paths(paths: str | Path | Iterable[str | Path], skipped: list[Path] | None = None) -> list[Path]:
     """Files to read: each path, or the supported files in a folder (sorted by name); of a Slack export's
     folder, its channels' daily files (``ml.ingest.slack.export_files``); a zip archive is read as the folder
-    it unpacks to (``ml.ingest.archive``)."""
+    it unpacks to (``ml.ingest.archive``). ``skipped`` collects the files of those folders that are not read
+    (an Outlook ``.msg``, a PDF, a ``readme.txt``; not hidden files nor Excel's ``~$`` lock files)."""
     if isinstance(paths, (str, Path)):
         paths = [paths]
     supported = supported_names()
@@ -87,7 +88,10 @@ def resolve_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
                 where = f"{archive}: the zip archive's top folder" if archive else f"{path}: folder"
                 raise InputError(f"{where} has no supported files; expected {supported}")
             out.extend(found)
-            out.extend(f for z in zips for f in resolve_paths(z))  # a folder of zips (iPhone's WhatsApp chats)
+            out.extend(f for z in zips for f in resolve_paths(z, skipped))  # a folder of zips (WhatsApp chats)
+            if skipped is not None:
+                skipped.extend(sorted(p for p in path.iterdir() if p.is_file() and p not in found and p not in zips
+                                      and not p.name.startswith((".", "~$"))))
         elif suffix_format(path)[0] is None:
             raise InputError(f"{path}: unsupported file type {''.join(path.suffixes) or '(none)'}; "
                              f"use one of {supported}, or a .zip of them")

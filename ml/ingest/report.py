@@ -50,6 +50,7 @@ class LoadReport:
     email_replies: int = 0          # email bodies cut to their latest reply (ml.ingest.email_reply)
     mojibake_repaired: int = 0      # texts whose UTF-8 had been read as Latin-1 / Windows-1252, repaired (ftfy)
     pseudonyms: str | None = None   # mailbox / WhatsApp authors: "sha1" or "keyed" (ml.ingest.pseudonyms)
+    skipped_files: dict = field(default_factory=dict)  # files in the folders given that are not read: suffix → count
     chats: int = 0                  # WhatsApp chats read
     chat_format: str | None = None  # WhatsApp: the line header read over all chats ("%m/%d/%y, %I:%M %p - %name:")
     chat_business_accounts: int = 0  # WhatsApp: accounts in half the chats or more, read as the business
@@ -106,6 +107,11 @@ class LoadReport:
                 "(their messages the company's side)" if self.chat_business_accounts else
                 "3 chats or more are needed to tell the business, so no side is known" if self.chats < 3 else
                 "no account writes in half of them, so no side is known"))
+        if self.skipped_files:
+            kinds = ", ".join(f"{n} {suffix}" for suffix, n in sorted(self.skipped_files.items(), key=lambda kv: -kv[1]))
+            lines.append(f"files in the folders not read (not a format read here): {kinds}"
+                         + ("; save Outlook's .msg files as .eml (File > Save As)" if ".msg" in self.skipped_files
+                            else ""))
         if self.mojibake_repaired:
             lines.append("texts whose characters had been garbled by a wrong encoding (\"Iâ€™m\"), repaired: "
                          f"{self.mojibake_repaired}")
