@@ -105,10 +105,8 @@ function RunOverview({
           <h2 id="metrics-title">Quality</h2>
           <QualityMetrics manifest={m} />
         </section>
-        <section className="panel span-2" aria-labelledby="personas-title">
-          <h2 id="personas-title">All personas</h2>
-          {personas.status === "ok" ? <PersonaTable runId={runId} items={items} families={families} eventRun={eventRun} /> : null}
-        </section>
+        <PersonaTablePanel runId={runId} items={personas.status === "ok" ? items : null} families={families}
+          familyId={nav.familyId} eventRun={eventRun} />
         <DownloadPanel runId={runId} noun={noun} eventRun={eventRun} />
         <FunnelPanel manifest={m} />
       </div>
@@ -211,7 +209,49 @@ function ScaleLegend({ scale, diverging }: { scale: Coloring; diverging: boolean
   );
 }
 
-/** Every persona of the run in a table: family, size, share, core, reassigned (mixed) and top terms. */
+/**
+ * The persona table under the treemap. Zoomed into a family, it lists that family's personas (what the treemap
+ * shows), with a button to list every persona; otherwise every persona of the run.
+ */
+function PersonaTablePanel({
+  runId,
+  items,
+  families,
+  familyId,
+  eventRun,
+}: {
+  runId: string;
+  items: PersonaSummary[] | null;
+  families: Family[];
+  familyId: number | null;
+  eventRun: boolean;
+}) {
+  const [allFor, setAllFor] = useState<number | null>(null);
+  const family = familyId !== null && families.length >= 2 ? families.find((f) => f.id === familyId) : undefined;
+  const scoped = family !== undefined && allFor !== family.id;
+  const shown = items === null ? null : scoped ? items.filter((p) => family.persona_ids.includes(p.id)) : items;
+  return (
+    <section className="panel span-2" aria-labelledby="personas-title">
+      <h2 id="personas-title" data-testid="persona-table-title">
+        {scoped ? `Personas in ${family.name}` : "All personas"}
+      </h2>
+      {family !== undefined && items !== null ? (
+        <p className="hint" data-testid="persona-table-scope">
+          {scoped
+            ? `${shown?.length ?? 0} of the run's ${items.length} personas, those of the family opened above. `
+            : `Every persona of the run; the family ${family.name} is opened above. `}
+          <button type="button" className="linklike" data-testid="persona-table-toggle"
+            onClick={() => setAllFor(scoped ? family.id : null)}>
+            {scoped ? `List all ${items.length} personas` : `List only ${family.name}`}
+          </button>
+        </p>
+      ) : null}
+      {shown !== null ? <PersonaTable runId={runId} items={shown} families={families} eventRun={eventRun} /> : null}
+    </section>
+  );
+}
+
+/** Personas in a table: family, size, share, core, reassigned (mixed) and top terms. */
 function PersonaTable({
   runId,
   items,

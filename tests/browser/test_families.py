@@ -37,7 +37,23 @@ def test_open_a_family_see_its_personas_and_go_back(live_server, page, artifacts
     assert sorted(int(shown.nth(i).get_attribute("data-persona-id")) for i in range(shown.count())) == sorted(
         target["persona_ids"])
     assert page.get_by_test_id("family-name").inner_text() == target["name"]
+    # the table under the treemap lists the same personas, and a button lists every persona again
+    rows = page.get_by_test_id("persona-table").locator("tbody tr")
+    assert rows.count() == len(target["persona_ids"])
+    by_id = {p["id"]: p["name"] for p in personas}
+    assert sorted(rows.nth(i).locator("td").first.inner_text() for i in range(rows.count())) == sorted(
+        by_id[i] for i in target["persona_ids"])
+    assert page.get_by_test_id("persona-table-title").inner_text() == f"Personas in {target['name']}"
     page.screenshot(path=str(artifacts / "overview-family-zoomed.png"), full_page=True)
+    page.get_by_test_id("persona-table-toggle").click()
+    page.wait_for_function(
+        "n => document.querySelectorAll('[data-testid=\"persona-table\"] tbody tr').length === n", arg=len(personas))
+    assert page.get_by_test_id("persona-table-title").inner_text() == "All personas"
+    assert page.locator(PERSONA_CELLS).count() == len(target["persona_ids"])  # the treemap stays on the family
+    page.get_by_test_id("persona-table-toggle").click()
+    page.wait_for_function(
+        "n => document.querySelectorAll('[data-testid=\"persona-table\"] tbody tr').length === n",
+        arg=len(target["persona_ids"]))
 
     page.get_by_test_id("breadcrumbs").get_by_role("button", name="All families").click()
     page.wait_for_selector(FAMILY_CELLS)
