@@ -1,6 +1,8 @@
 """A print-friendly persona report (`GET /runs/{id}/report.html`), rendered on the server with Jinja2
 from `backend/templates/report.html.j2`: no scripts, no external assets, one page per persona when
-printed (CSS `@media print`, page breaks between personas). See docs/exports.md."""
+printed (CSS `@media print`, page breaks between personas). A cover says what was read (files, dates and
+their clock, what a member is, how many were kept) and lists the families with their personas, which follow
+in that order, each with its family and sub-personas. See docs/exports.md."""
 
 from __future__ import annotations
 
@@ -42,15 +44,26 @@ def _peaks(activity: dict[str, Any]) -> str | None:
     days = [WEEKDAYS[int(d)] for d in activity.get("peak_weekdays") or [] if 0 <= int(d) < 7]
     parts = []
     if hours:
-        spans, start = [], hours[0]
+        runs, start = [], hours[0]
         for prev, cur in zip(hours, [*hours[1:], None]):
             if cur is None or cur != prev + 1:  # a run of consecutive hours ends at prev
-                spans.append(f"{start:02d}:00–{prev:02d}:59")
+                runs.append((start, prev))
                 start = cur if cur is not None else start
+        if len(runs) > 1 and runs[0][0] == 0 and runs[-1][1] == 23:  # 22:00–00:59 runs past midnight
+            runs = [(runs[-1][0], runs[0][1]), *runs[1:-1]]
+        spans = [f"{a:02d}:00–{b:02d}:59" for a, b in runs]
         parts.append(", ".join(spans) + f" {activity.get('time_basis') or ''}".rstrip())
     if days:
         parts.append(", ".join(days))
     return "; ".join(parts) or None
+
+
+def _quote(evidence: Any, limit: int = 160) -> str | None:
+    """A sub-persona's first stored (masked) snippet, cut at a word before ``limit`` characters."""
+    text = next((str(e["text"]) for e in evidence or [] if isinstance(e, dict) and e.get("text")), None)
+    if text is None or len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + " …"
 
 
 def report_persona(profile: dict[str, Any]) -> dict[str, Any]:
@@ -69,6 +82,99 @@ def report_persona(profile: dict[str, Any]) -> dict[str, Any]:
         "differences": plain_differences(profile),
         "evidence": evidence, "evidence_withheld": bool(profile.get("evidence_withheld")),
         "withheld_reason": profile.get("evidence_withheld_reason"),
+        "subs": [{"name": str(s.get("name") or ""), "pct": 100.0 * float(s.get("share_of_parent") or 0),
+                  "quote": _quote(s.get("evidence"))}
+                 for s in sorted(profile.get("sub_personas") or [], key=lambda s: -float(s.get("share_of_parent") or 0))],
+    }
+
+
+def _sources(manifest: dict[str, Any]) -> str | None:
+    """The input files by name: "a.csv", "a.csv and b.csv", "a.csv, b.csv and 3 more files"."""
+    names = [Path(str(i)).name for i in ((manifest.get("source") or {}).get("inputs") or [])]
+    if len(names) <= 2:
+        return " and ".join(names) or None
+    rest = len(names) - 2
+    return f"{names[0]}, {names[1]} and {rest} more file{'s' if rest > 1 else ''}"
+
+
+def _day(stamp: Any):
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(str(stamp)).date()
+    except ValueError:
+        return None
+
+
+def _span(a, b) -> str:
+    def day(d) -> str:
+        return f"{d.day} {d.strftime('%b %Y')}"
+    return day(a) if a == b else f"{day(a)} – {day(b)}"
+
+
+def _date_range(manifest: dict[str, Any]) -> str | None:
+    """ "29 Aug 2011 – 3 Dec 2017 (UTC); 90% within 30 Oct 2017 – 26 Nov 2017" from the manifest's time
+    section (the middle 90 % only where it is narrower); None without timestamps."""
+    time = manifest.get("time") or {}
+    first, last = _day(time.get("first")), _day(time.get("last"))
+    if not time.get("first") or not time.get("last") or first is None or last is None:
+        return None
+    out = f"{_span(first, last)} (dates in UTC)"
+    p05, p95 = _day(time.get("p05")) if time.get("p05") else None, _day(time.get("p95")) if time.get("p95") else None
+    if p05 and p95 and (p05, p95) != (first, last):
+        out += f"; 90% within {_span(p05, p95)}"
+    return out
+
+
+def _read_kept(manifest: dict[str, Any]) -> list[str]:
+    """What became of the rows read, in words, e.g. "3,000 rows read", "1,365 set aside as the company's side of
+    the conversations (agent and brand replies)", "153 removed by the quality filters", "1,482 kept"."""
+    counts = manifest.get("counts") or {}
+    read, kept = counts.get("input"), counts.get("kept")
+    if read is None or kept is None:
+        return []
+    if manifest.get("kind") == "events":
+        users = counts.get("input_users")
+        return [f"{read:,} event rows read" + (f" ({users:,} users)" if users is not None else ""), f"{kept:,} users kept"]
+    out = [f"{read:,} rows read"]
+    candidates, messages = counts.get("candidates"), counts.get("kept_messages")
+    if candidates is not None and candidates < read:
+        out.append(f"{read - candidates:,} set aside as the company's side of the conversations (agent and brand replies)")
+    if candidates is not None and messages is not None and messages < candidates:
+        out.append(f"{candidates - messages:,} removed by the quality filters (duplicates, too short, not English, …)")
+    unit = manifest.get("unit") or "message"
+    if unit != "message" and messages is not None:
+        out.append(f"{messages:,} messages kept, grouped into {kept:,} {unit}s")
+    else:
+        out.append(f"{kept:,} kept")
+    return out
+
+
+def report_cover(manifest: dict[str, Any], profiles: list[dict[str, Any]]) -> dict[str, Any]:
+    """The cover: what was read, and the families (largest first) with their personas (largest first);
+    personas of no family (runs made before families, or one family) in one group without a name."""
+    counts = manifest.get("counts") or {}
+    kept = counts.get("kept")
+    noise = counts.get("noise_before_reassign")
+    by_id = {int(p["id"]): p for p in profiles if p.get("id") is not None}
+    families = [f for f in ((manifest.get("hierarchy") or {}).get("families") or []) if f.get("persona_ids")]
+    groups = []
+    if len(families) >= 2:
+        for f in families:
+            members = [by_id[int(i)] for i in f["persona_ids"] if int(i) in by_id]
+            groups.append({"name": str(f.get("name") or f"Family {f.get('id')}"), "share": float(f.get("share") or 0),
+                           "personas": sorted(members, key=lambda p: -int(p.get("size") or 0))})
+    listed = {int(p["id"]) for g in groups for p in g["personas"]}
+    rest = [p for p in profiles if int(p["id"]) not in listed]
+    if rest:
+        groups.append({"name": None, "share": None, "personas": sorted(rest, key=lambda p: -int(p.get("size") or 0))})
+    return {
+        "sources": _sources(manifest), "dates": _date_range(manifest), "read_kept": _read_kept(manifest),
+        "noise_pct": 100.0 * noise / kept if kept and noise is not None and manifest.get("kind") != "events" else None,
+        "families": len(families) if len(families) >= 2 else 0,
+        "groups": [{**g, "personas": [{"id": p["id"], "name": str(p.get("name") or f"Persona {p['id']}"),
+                                       "size": int(p.get("size") or 0), "share": float(p.get("share") or 0)}
+                                      for p in g["personas"]]} for g in groups],
     }
 
 
@@ -81,16 +187,21 @@ def report(
 ) -> HTMLResponse:
     resolved = resolve_run(store, run_id)
     manifest = store.get_run(resolved)
-    profiles = store.get_personas(resolved)
+    every = store.get_personas(resolved)
+    profiles = every
     if persona is not None:
-        profiles = [p for p in profiles if int(p["id"]) == persona]
+        profiles = [p for p in every if int(p["id"]) == persona]
         if not profiles:
             raise APIError(404, "persona_not_found", f"persona {persona} not found in run {resolved!r}")
     counts = manifest.get("counts") or {}
+    cover = report_cover(manifest, every)
+    order = [p["id"] for g in cover["groups"] for p in g["personas"]]
+    family_of = {p["id"]: g["name"] for g in cover["groups"] for p in g["personas"]}
+    profiles = sorted(profiles, key=lambda p: order.index(p["id"]) if p["id"] in order else len(order))
     html = _environment().get_template("report.html.j2").render(
         run_id=resolved, created_at=manifest.get("created_at"), unit=manifest.get("unit") or "member",
-        kept=counts.get("kept"), n_personas=counts.get("personas"), single=persona is not None,
-        personas=[report_persona(p) for p in profiles])
+        kept=counts.get("kept"), n_personas=counts.get("personas"), single=persona is not None, cover=cover,
+        personas=[{**report_persona(p), "family": family_of.get(p["id"])} for p in profiles])
     name = f"personas-{resolved}-report" + (f"-persona-{persona}" if persona is not None else "") + ".html"
     return HTMLResponse(html, headers={"Content-Security-Policy": REPORT_CSP,
                                        "Content-Disposition": f'inline; filename="{name}"'})

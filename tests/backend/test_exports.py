@@ -104,6 +104,69 @@ def test_report_names_every_persona_with_masked_snippets_and_no_external_url(run
         "persona_not_found"
 
 
+@pytest.mark.slow
+def test_report_opens_on_what_was_read_and_the_families_then_follows_them(run_client, run_files):
+    """The cover says what was read and lists every family with its personas; the persona pages follow in
+    that order, each naming its family and its sub-personas with a stored (masked) snippet of each."""
+    manifest, personas = run_files.manifest, run_files.personas
+    html = run_client.get(f"{API}/runs/latest/report.html").text
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    counts = manifest["counts"]
+    assert f"{counts['input']:,} rows read" in text and f"{counts['kept']:,} kept" in text
+    assert f"{counts['input'] - counts['candidates']:,} set aside as the company" in text  # the sample's brand replies
+    assert "Data from " in text and "(dates in UTC)" in text
+    families = manifest["hierarchy"]["families"]
+    assert len(families) >= 2 and f"{len(personas)} personas in {len(families)} families" in text
+    contents = re.search(r'<table class="contents".*?</table>', html, re.DOTALL).group(0)
+    assert contents.count('<tr class="family">') == len(families)
+    by_id = {p["id"]: p for p in personas}
+    expected = [i for f in families for i in sorted(f["persona_ids"], key=lambda i: -by_id[i]["size"])]
+    sections = [int(i) for i in re.findall(r'<section class="persona" id="persona-(\d+)"', html)]
+    assert sections == expected  # family by family, largest persona first
+    family_of = {i: f["name"] for f in families for i in f["persona_ids"]}
+    for pid, body in zip(sections, re.split(r'<section class="persona"', html)[1:]):
+        assert f"Family: {_escaped(family_of[pid])}" in body
+        subs = by_id[pid]["sub_personas"]
+        assert body.count("of this persona)") == len(subs)
+        for quote in re.findall(r"<q>(.*?)</q>", body):
+            stored = [_escaped(e["text"]) for sp in subs for e in sp["evidence"]]
+            assert any(t.startswith(quote.removesuffix(" …")) for t in stored)
+    assert any(p["sub_personas"] for p in personas)  # the sample has some: the loop above checked them
+
+    one = run_client.get(f"{API}/runs/latest/report.html", params={"persona": expected[-1]}).text
+    assert "<table class=\"contents\"" not in one and f"{counts['input']:,} rows read" in one
+
+
+def test_report_cover_from_a_manifest():
+    from backend.routes.report import report_cover
+
+    manifest = {"kind": "conversations", "unit": "conversation", "source": {"inputs": ["/x/a.csv", "b.csv", "c.csv"]},
+                "counts": {"input": 100, "candidates": 100, "kept_messages": 90, "kept": 30, "personas": 3,
+                           "noise_before_reassign": 6},
+                "time": {"first": "2024-01-02T10:00:00+00:00", "last": "2024-03-05T00:00:00+00:00",
+                         "p05": "2024-01-02T10:00:00+00:00", "p95": "2024-03-05T00:00:00+00:00"},
+                "hierarchy": {"families": [{"id": 0, "name": "Cards", "share": 0.7, "persona_ids": [2, 0]},
+                                           {"id": 1, "name": "Loans", "share": 0.3, "persona_ids": [1]}]}}
+    personas = [{"id": 0, "name": "A", "size": 5, "share": 0.2}, {"id": 1, "name": "B", "size": 9, "share": 0.3},
+                {"id": 2, "name": "C", "size": 16, "share": 0.5}]
+    cover = report_cover(manifest, personas)
+    assert cover["sources"] == "a.csv, b.csv and 1 more file"
+    assert cover["dates"] == "2 Jan 2024 – 5 Mar 2024 (dates in UTC)"  # the middle 90 % is the whole range
+    filtered = "10 removed by the quality filters (duplicates, too short, not English, …)"
+    assert cover["read_kept"] == ["100 rows read", filtered, "90 messages kept, grouped into 30 conversations"]
+    assert cover["noise_pct"] == pytest.approx(20.0) and cover["families"] == 2
+    assert [(g["name"], [p["name"] for p in g["personas"]]) for g in cover["groups"]] == [
+        ("Cards", ["C", "A"]), ("Loans", ["B"])]
+    # before families (or with one), one group without a name, largest first; no times, no dates
+    flat = report_cover({**manifest, "hierarchy": None, "time": None}, personas)
+    assert flat["families"] == 0 and flat["dates"] is None
+    assert [(g["name"], [p["id"] for p in g["personas"]]) for g in flat["groups"]] == [(None, [2, 1, 0])]
+    events = report_cover({"kind": "events", "counts": {"input": 5000, "input_users": 400, "kept": 350,
+                                                        "personas": 4, "noise_before_reassign": 0}}, personas)
+    assert events["read_kept"] == ["5,000 event rows read (400 users)", "350 users kept"]
+    assert events["noise_pct"] is None and events["sources"] is None
+
+
 def _escaped(text: str) -> str:
     from markupsafe import escape
 
@@ -122,3 +185,16 @@ def test_unknown_run_is_404_before_any_byte_is_streamed(client):
     for path in [*(f"export/{name}" for name in EXPORTS), "report.html"]:
         response = client.get(f"{API}/runs/no-such-run/{path}")
         assert response.status_code == 404 and error_of(response)["code"] == "run_not_found"
+
+
+def test_report_peak_hours_read_as_spans_also_past_midnight():
+    from backend.routes.report import _peaks
+
+    def peaks(hours, days=()):
+        return _peaks({"has_timestamps": True, "peak_hours": hours, "peak_weekdays": list(days), "time_basis": "UTC"})
+
+    assert peaks([0, 22, 23], [1, 2]) == "22:00–00:59 UTC; Tuesday, Wednesday"
+    assert peaks([20, 21, 22]) == "20:00–22:59 UTC"
+    assert peaks([0, 5, 23]) == "23:00–00:59, 05:00–05:59 UTC"
+    assert peaks([3, 9]) == "03:00–03:59, 09:00–09:59 UTC"
+    assert _peaks({"has_timestamps": False, "peak_hours": [1]}) is None

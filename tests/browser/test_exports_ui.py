@@ -49,5 +49,7 @@ def test_download_links_give_files_that_parse(live_server, page, tmp_path, artif
     text = report.locator("body").inner_text()
     biggest = max(personas, key=lambda p: p["size"])
     assert biggest["name"] in text
-    report.screenshot(path=str(artifacts / "report.png"), full_page=False)
+    report.screenshot(path=str(artifacts / "report.png"), full_page=False)  # the cover: what was read, families
+    with_subs = report.locator("section.persona", has=report.locator('[data-section="sub-personas"]')).first
+    with_subs.screenshot(path=str(artifacts / "report-persona.png"))
     report.close()
