@@ -27,9 +27,11 @@ from ml.store.base import RunStore
 router = APIRouter(prefix="/runs/{run_id}/export", tags=["exports"])
 
 PAGE = 1000
-MEMBER_COLUMNS = ("member_id", "persona_id", "persona_name", "membership", "confidence", "distance",
-                  "author", "timestamp", "text")
+MEMBER_COLUMNS = ("member_id", "persona_id", "persona_name", "family_id", "family_name", "subpersona_id",
+                  "subpersona_name", "membership", "confidence", "distance", "author", "timestamp", "text")
 _MEMBER_SCHEMA = pa.schema([("member_id", pa.string()), ("persona_id", pa.int64()), ("persona_name", pa.string()),
+                            ("family_id", pa.int64()), ("family_name", pa.string()),
+                            ("subpersona_id", pa.int64()), ("subpersona_name", pa.string()),
                             ("membership", pa.string()), ("confidence", pa.float64()), ("distance", pa.float64()),
                             ("author", pa.string()), ("timestamp", pa.string()), ("text", pa.string())])
 EVIDENCE_COLUMNS = 5
@@ -60,27 +62,41 @@ def attachment(run_id: str, name: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="personas-{run_id}-{name}"'}
 
 
+def family_names(store: RunStore, run_id: str) -> dict[int, str]:
+    """Family id → name, from the run's manifest (none for event runs and runs made before families)."""
+    families = ((store.get_run(run_id) or {}).get("hierarchy") or {}).get("families") or []
+    return {int(f["id"]): str(f.get("name") or f"Family {f['id']}") for f in families if f.get("id") is not None}
+
+
 def member_rows(store: RunStore, run_id: str) -> Iterator[list[dict[str, Any]]]:
-    """Every member of the run as export rows, one list per store page (persona order, nearest first)."""
+    """Every member of the run as export rows, one list per store page (persona order, nearest first), each
+    with its persona's family and its own sub-persona where the run has them."""
+    families = family_names(store, run_id)
     for persona in store.get_personas(run_id):
         pid, name = int(persona["id"]), str(persona.get("name") or f"Persona {persona['id']}")
+        family = persona.get("parent_id")
+        group = {"persona_id": pid, "persona_name": name, "family_id": family,
+                 "family_name": families.get(int(family)) if family is not None else None}
+        subs = {int(sp["id"]): str(sp.get("name") or "") for sp in persona.get("sub_personas") or []}
         offset = 0
         while True:
             page, total = store.get_members(run_id, pid, offset=offset, limit=PAGE)
             if page:
-                yield [_member_row(m, pid, name) for m in page]
+                yield [_member_row(m, group, subs) for m in page]
             offset += len(page)
             if not page or offset >= total:
                 break
 
 
-def _member_row(member: dict[str, Any], pid: int, name: str) -> dict[str, Any]:
+def _member_row(member: dict[str, Any], group: dict[str, Any], subs: dict[int, str]) -> dict[str, Any]:
     def text(key: str) -> str | None:
         value = member.get(key)
         return None if value is None else str(value)
 
-    confidence, distance = member.get("confidence"), member.get("distance")
-    return {"member_id": str(member["member_id"]), "persona_id": pid, "persona_name": name,
+    confidence, distance, sub = member.get("confidence"), member.get("distance"), member.get("subpersona_id")
+    sub = None if sub is None else int(sub)
+    return {"member_id": str(member["member_id"]), **group, "subpersona_id": sub,
+            "subpersona_name": subs.get(sub) if sub is not None else None,
             "membership": "reassigned" if member.get("reassigned") else "core",
             "confidence": None if confidence is None else float(confidence),
             "distance": None if distance is None else float(distance),
@@ -143,17 +159,24 @@ def export_personas_json(run_id: RunIdPath, store: StoreDep) -> Response:
                     headers=attachment(resolved, "personas.json"))
 
 
-def persona_csv_row(profile: dict[str, Any]) -> dict[str, Any]:
-    """One persona as a flat CSV row: sizes, words, activity peaks, evidence and one `z:<feature>`
-    column per fingerprint feature (standardised difference to the population)."""
+def persona_csv_row(profile: dict[str, Any], families: dict[int, str] | None = None) -> dict[str, Any]:
+    """One persona as a flat CSV row: family (id and name, from ``families``), sizes, words, sub-personas,
+    activity peaks, evidence and one `z:<feature>` column per fingerprint feature (standardised difference to
+    the population)."""
     activity = profile.get("activity") or {}
     evidence = [e.get("text") for e in profile.get("evidence") or [] if isinstance(e, dict)]
+    family = profile.get("parent_id")
+    subs = sorted(profile.get("sub_personas") or [], key=lambda sp: -float(sp.get("share_of_parent") or 0))
     row: dict[str, Any] = {
-        "persona_id": profile.get("id"), "name": profile.get("name"), "size": profile.get("size"),
+        "persona_id": profile.get("id"), "name": profile.get("name"), "family_id": family,
+        "family_name": (families or {}).get(int(family)) if family is not None else None,
+        "size": profile.get("size"),
         "share": profile.get("share"), "core_size": profile.get("core_size"),
         "reassigned_count": profile.get("reassigned_count"), "description": profile.get("description"),
         "top_terms": "; ".join(t["term"] for t in profile.get("top_terms") or []),
         "top_ngrams": "; ".join(t["term"] for t in profile.get("top_ngrams") or []),
+        "sub_personas": "; ".join(f"{sp.get('name')} ({100 * float(sp.get('share_of_parent') or 0):.0f}%)"
+                                  for sp in subs),
         "highlights": "; ".join(str(h) for h in profile.get("highlights") or []),
         "peak_hours": " ".join(str(h) for h in activity.get("peak_hours") or []),
         "peak_weekdays": " ".join(str(d) for d in activity.get("peak_weekdays") or []),
@@ -175,7 +198,8 @@ def persona_csv_row(profile: dict[str, Any]) -> dict[str, Any]:
             summary="One row per persona: sizes, words, peaks, evidence, fingerprint (CSV)")
 def export_personas_csv(run_id: RunIdPath, store: StoreDep) -> Response:
     resolved = resolve_run(store, run_id)
-    rows = [persona_csv_row(p) for p in store.get_personas(resolved)]
+    families = family_names(store, resolved)
+    rows = [persona_csv_row(p, families) for p in store.get_personas(resolved)]
     header = list(dict.fromkeys(k for row in rows for k in row))
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")

@@ -46,13 +46,34 @@ def test_members_csv_and_parquet_hold_every_member(run_client, run_files):
     csv = _download(run_client, "export/members.csv", "text/csv")
     frame = pd.read_csv(io.StringIO(csv.text), dtype={"member_id": str, "author": str}, keep_default_na=False,
                         na_values=[""])
-    assert list(frame.columns) == ["member_id", "persona_id", "persona_name", "membership", "confidence",
-                                   "distance", "author", "timestamp", "text"]
+    assert list(frame.columns) == ["member_id", "persona_id", "persona_name", "family_id", "family_name",
+                                   "subpersona_id", "subpersona_name", "membership", "confidence", "distance",
+                                   "author", "timestamp", "text"]
     _check_members(frame, members, personas)
+    _check_groups(frame, members, personas, run_files.manifest)
     parquet = _download(run_client, "export/members.parquet", "application/vnd.apache.parquet")
     parsed = pq.ParquetFile(io.BytesIO(parquet.content))
     assert parsed.num_row_groups > 1  # streamed: one row group per page of members
     _check_members(parsed.read().to_pandas(), members, personas)
+    _check_groups(parsed.read().to_pandas(), members, personas, run_files.manifest)
+
+
+def _check_groups(frame: pd.DataFrame, members: pd.DataFrame, personas: list[dict], manifest: dict) -> None:
+    """Each member row carries its persona's family and its own sub-persona, by id and name."""
+    family_name = {f["id"]: f["name"] for f in manifest["hierarchy"]["families"]}
+    family_of = {i: f["id"] for f in manifest["hierarchy"]["families"] for i in f["persona_ids"]}
+    frame = frame.assign(member_id=frame["member_id"].astype(str)).set_index("member_id").loc[members["member_id"]]
+    assert frame["family_id"].tolist() == [family_of[int(i)] for i in frame["persona_id"]]
+    assert frame["family_name"].tolist() == [family_name[family_of[int(i)]] for i in frame["persona_id"]]
+    sub_name = {(p["id"], sp["id"]): sp["name"] for p in personas for sp in p["sub_personas"]}
+    truth = members["subpersona_id"].astype("Int64")
+    split = truth.notna().to_numpy()
+    assert split.any() and not split.all()  # the sample splits some personas, not all
+    got = frame["subpersona_id"].astype("Int64")
+    assert got.isna().tolist() == (~split).tolist() and (got[split].to_numpy() == truth[split].to_numpy()).all()
+    names = [None if pd.isna(x) else x for x in frame["subpersona_name"]]
+    assert names == [sub_name[(int(p), int(q))] if q is not pd.NA else None
+                     for p, q in zip(frame["persona_id"], got)]
 
 
 @pytest.mark.slow
@@ -67,6 +88,12 @@ def test_personas_json_and_csv(run_client, run_files):
     frame = pd.read_csv(io.StringIO(_download(run_client, "export/personas.csv", "text/csv").text))
     assert frame["persona_id"].tolist() == [p["id"] for p in personas]
     assert frame["name"].tolist() == [p["name"] for p in personas]
+    family_name = {f["id"]: f["name"] for f in run_files.manifest["hierarchy"]["families"]}
+    assert frame["family_id"].tolist() == [p["parent_id"] for p in personas]
+    assert frame["family_name"].tolist() == [family_name[p["parent_id"]] for p in personas]
+    split = next(p for p in personas if p["sub_personas"])
+    listed = frame.loc[frame["persona_id"] == split["id"], "sub_personas"].item().split("; ")
+    assert sorted(s.rsplit(" (", 1)[0] for s in listed) == sorted(sp["name"] for sp in split["sub_personas"])
     assert (frame["core_size"] + frame["reassigned_count"]).tolist() == [p["size"] for p in personas]
     first = personas[0]
     assert frame.loc[0, "top_terms"].split("; ")[0] == first["top_terms"][0]["term"]
