@@ -2,8 +2,8 @@
 
 Places fresh conversations with a run's persona model, without refitting: the rows are read by
 ``ml.ingest.load`` and assigned by ``PersonaModel.predict_many`` (the code behind the API's /assign).
-Writes ``DIR/assignments.parquet`` (``member_id, persona_id, persona_name, distance, would_be_noise,
-novel``) and ``DIR/summary.json`` (``ml.runtime.contracts.compare.AssignSummary``: novelty share, persona
+Writes ``DIR/assignments.parquet`` (``member_id, persona_id, persona_name, family_id, family_name, distance,
+would_be_noise, novel``; the family columns empty for runs made before families) and ``DIR/summary.json`` (``ml.runtime.contracts.compare.AssignSummary``: novelty share, persona
 shares run vs new with Wilson intervals, PSI, refit recommendation, thresholds used).
 
 Exit status: 0 the model still fits; 3 a refit is recommended (novelty or PSI passed its threshold;
@@ -94,6 +94,21 @@ def _load_run(run_dir: str):
     return snapshot
 
 
+def with_families(assigned, snapshot):
+    """``assigned`` with ``family_id`` and ``family_name`` after ``persona_name``: each persona's family in the
+    run (its profile's ``parent_id``), empty where the run has no families."""
+    import pandas as pd
+
+    family = {pid: q.get("parent_id") for pid, q in snapshot.profiles.items()}
+    ids = pd.array([family.get(int(p)) if p is not None else None for p in assigned["persona_id"]], dtype="Int64")
+    names = [snapshot.families.get(int(f)) if f is not pd.NA else None for f in ids]
+    at = list(assigned.columns).index("persona_name") + 1 if "persona_name" in assigned else len(assigned.columns)
+    out = assigned.copy()
+    out.insert(at, "family_id", ids)
+    out.insert(at + 1, "family_name", names)
+    return out
+
+
 def _publish(out: Path, assignments, summary, report: Callable[[], int]) -> int:
     """Both files written under their ``STAGED`` names, then put in place one right after the other, then
     ``report()``'s exit status. An error, Ctrl-C or SIGTERM before both are in place leaves the earlier pair
@@ -173,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
         messages, _ = timed(lambda: _read(args), timings, "read")
         scorer = timed(lambda: FreshDataScorer(config).fit(snapshot.model, snapshot, snapshot.config), timings,
                        "reference")
-        assigned = timed(lambda: scorer.assign(messages), timings, "assign")
+        assigned = with_families(timed(lambda: scorer.assign(messages), timings, "assign"), snapshot)
         summary = scorer.summary(assigned, [str(p) for p in args.inputs], len(messages), run_ref(snapshot), timings)
         return _publish(out, assigned, summary, lambda: _report(console, summary, config))
 

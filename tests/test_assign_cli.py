@@ -26,6 +26,16 @@ def test_the_runs_own_data_is_not_novel(pipeline_run_dir, tmp_path, capsys):
     assigned = pd.read_parquet(out / "assignments.parquet")
     assert len(assigned) == summary["n_assigned"] > 100
     assert {"member_id", "persona_id", "persona_name", "distance", "would_be_noise", "novel"} <= set(assigned)
+    # each placed member names its persona's family, as the run does
+    manifest = json.loads((pipeline_run_dir / "manifest.json").read_text())
+    personas = json.loads((pipeline_run_dir / "personas.json").read_text())
+    family_of = {p["id"]: p["parent_id"] for p in personas}
+    names = {f["id"]: f["name"] for f in manifest["hierarchy"]["families"]}
+    at = list(assigned.columns).index("persona_name")
+    assert list(assigned.columns[at:at + 3]) == ["persona_name", "family_id", "family_name"]
+    assert assigned["family_id"].tolist() == [family_of[int(p)] for p in assigned["persona_id"]]
+    assert assigned["family_name"].tolist() == [names[family_of[int(p)]] for p in assigned["persona_id"]]
+    assert assigned["family_name"].nunique() >= 2
     # the run's own texts: about 1 − novelty_quantile of them lie beyond the run's own quantile
     assert summary["novelty_share"] <= 0.1
     assert summary["novelty_reference"] == "member-sample"

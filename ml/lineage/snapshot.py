@@ -65,6 +65,7 @@ class RunSnapshot:
     time_basis: str | None = None
     period: dict[str, str | None] = field(default_factory=lambda: dict.fromkeys(PERIOD_FIELDS))
     config: dict[str, Any] = field(default_factory=dict, repr=False)  # the run's manifest config
+    families: dict[int, str] = field(default_factory=dict)  # family id → name (manifest hierarchy; may be empty)
     model: Any = field(default=None, repr=False)  # PersonaModel / EventRunModel as loaded
 
     @property
@@ -193,8 +194,14 @@ def snapshot_from_documents(manifest: dict[str, Any], personas: list[dict[str, A
         unit=str(manifest.get("unit") or "message"), space=space, persona_ids=np.asarray(ids, dtype=np.int64),
         centroids=cents, members=member_table(members), profiles={int(q["id"]): q for q in personas}, axes=axes,
         run_dir=run_dir, time_basis=(manifest.get("time") or {}).get("basis"), config=manifest.get("config") or {},
-        model=model, period=_period(manifest, members, kind),
+        model=model, period=_period(manifest, members, kind), families=_families(manifest),
     )
+
+
+def _families(manifest: dict[str, Any]) -> dict[int, str]:
+    families = (manifest.get("hierarchy") or {}).get("families") or []
+    return {int(f["id"]): str(f.get("name") or f"Family {f['id']}") for f in families
+            if isinstance(f, dict) and f.get("id") is not None}
 
 
 def _period(manifest: dict[str, Any], members: pd.DataFrame, kind: str) -> dict[str, str | None]:
