@@ -11,15 +11,17 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import Annotated, Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from backend.deps import StoreDep
+from backend.errors import APIError
 from backend.routes.common import RunIdPath, errors, resolve_run
+from backend.schemas import MAX_ID
 from ml.features.labels import feature_label
 from ml.runtime.contracts import parse_persona
 from ml.store.base import RunStore
@@ -68,12 +70,15 @@ def family_names(store: RunStore, run_id: str) -> dict[int, str]:
     return {int(f["id"]): str(f.get("name") or f"Family {f['id']}") for f in families if f.get("id") is not None}
 
 
-def member_rows(store: RunStore, run_id: str) -> Iterator[list[dict[str, Any]]]:
-    """Every member of the run as export rows, one list per store page (persona order, nearest first), each
-    with its persona's family and its own sub-persona where the run has them."""
+def member_rows(store: RunStore, run_id: str, only: set[int] | None = None) -> Iterator[list[dict[str, Any]]]:
+    """Every member of the run (of the personas in ``only``, when given) as export rows, one list per store
+    page (persona order, nearest first), each with its persona's family and its own sub-persona where the run
+    has them."""
     families = family_names(store, run_id)
     for persona in store.get_personas(run_id):
         pid, name = int(persona["id"]), str(persona.get("name") or f"Persona {persona['id']}")
+        if only is not None and pid not in only:
+            continue
         family = persona.get("parent_id")
         group = {"persona_id": pid, "persona_name": name, "family_id": family,
                  "family_name": families.get(int(family)) if family is not None else None}
@@ -127,22 +132,48 @@ def _parquet_chunks(pages: Iterator[list[dict[str, Any]]]) -> Iterator[bytes]:
     yield sink.getvalue()  # the footer written on close
 
 
-@router.get("/members.csv", responses=json_errors(404), response_class=CsvResponse,
-            summary="Every member: persona, core/reassigned, confidence, masked text (CSV, streamed)")
-def export_members_csv(run_id: RunIdPath, store: StoreDep) -> StreamingResponse:
+PersonaQuery = Annotated[int | None, Query(ge=0, le=MAX_ID, description="Only this persona's members.")]
+FamilyQuery = Annotated[int | None, Query(ge=0, le=MAX_ID, description="Only the members of this family's personas.")]
+
+
+def members_of(store: RunStore, run_id: str, persona: int | None, family: int | None) -> tuple[set[int] | None, str]:
+    """Which personas a members export holds (None: all) and its file-name suffix; a persona or family the run
+    does not have is a 404 before the stream starts."""
+    if persona is not None and family is not None:
+        raise APIError(422, "invalid_request", "give persona or family, not both")
+    if persona is not None:
+        if all(int(p["id"]) != persona for p in store.get_personas(run_id)):
+            raise APIError(404, "persona_not_found", f"persona {persona} not found in run {run_id!r}")
+        return {persona}, f"-persona-{persona}"
+    if family is not None:
+        families = ((store.get_run(run_id) or {}).get("hierarchy") or {}).get("families") or []
+        found = next((f for f in families if f.get("id") == family), None)
+        if found is None:
+            raise APIError(404, "family_not_found", f"family {family} not found in run {run_id!r}")
+        return {int(i) for i in found.get("persona_ids") or []}, f"-family-{family}"
+    return None, ""
+
+
+@router.get("/members.csv", responses=json_errors(404, 422), response_class=CsvResponse,
+            summary="Members: persona, family, sub-persona, core/reassigned, confidence, masked text (CSV, streamed)")
+def export_members_csv(run_id: RunIdPath, store: StoreDep, persona: PersonaQuery = None,
+                       family: FamilyQuery = None) -> StreamingResponse:
     resolved = resolve_run(store, run_id)
     store.get_run(resolved)  # 404 before the stream starts
-    return StreamingResponse(_csv_chunks(MEMBER_COLUMNS, member_rows(store, resolved)), media_type=CSV_MEDIA,
-                             headers=attachment(resolved, "members.csv"))
+    only, suffix = members_of(store, resolved, persona, family)
+    return StreamingResponse(_csv_chunks(MEMBER_COLUMNS, member_rows(store, resolved, only)), media_type=CSV_MEDIA,
+                             headers=attachment(resolved, f"members{suffix}.csv"))
 
 
-@router.get("/members.parquet", responses=json_errors(404), response_class=ParquetResponse,
-            summary="Every member: persona, core/reassigned, confidence, masked text (Parquet, streamed)")
-def export_members_parquet(run_id: RunIdPath, store: StoreDep) -> StreamingResponse:
+@router.get("/members.parquet", responses=json_errors(404, 422), response_class=ParquetResponse,
+            summary="Members: persona, family, sub-persona, core/reassigned, confidence, masked text (Parquet)")
+def export_members_parquet(run_id: RunIdPath, store: StoreDep, persona: PersonaQuery = None,
+                           family: FamilyQuery = None) -> StreamingResponse:
     resolved = resolve_run(store, run_id)
     store.get_run(resolved)
-    return StreamingResponse(_parquet_chunks(member_rows(store, resolved)), media_type=PARQUET_MEDIA,
-                             headers=attachment(resolved, "members.parquet"))
+    only, suffix = members_of(store, resolved, persona, family)
+    return StreamingResponse(_parquet_chunks(member_rows(store, resolved, only)), media_type=PARQUET_MEDIA,
+                             headers=attachment(resolved, f"members{suffix}.parquet"))
 
 
 def export_profile(profile: dict[str, Any]) -> dict[str, Any]:

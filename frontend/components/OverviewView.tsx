@@ -244,6 +244,10 @@ function PersonaTablePanel({
             onClick={() => setAllFor(scoped ? family.id : null)}>
             {scoped ? `List all ${items.length} personas` : `List only ${family.name}`}
           </button>
+          {" · "}the family&apos;s {memberNoun(eventRun)} as{" "}
+          <a href={runFileUrl(runId, "export/members.csv", { family: family.id })} download data-testid="family-members-csv">
+            CSV
+          </a>
         </p>
       ) : null}
       {shown !== null ? <PersonaTable runId={runId} items={shown} families={families} eventRun={eventRun} /> : null}

@@ -12,7 +12,7 @@ import SeparatorsPanel from "@/components/SeparatorsPanel";
 import { ErrorState, Loading } from "@/components/States";
 import StrategyPanel from "@/components/StrategyPanel";
 import SubPersonaPanel from "@/components/SubPersonaPanel";
-import { ApiError, paths, type Persona, type Term, type TopEvent } from "@/lib/api";
+import { ApiError, paths, runFileUrl, type Persona, type Term, type TopEvent } from "@/lib/api";
 import { int, num, pct, shownTerm, termLabel } from "@/lib/format";
 import { memberNoun } from "@/lib/runs";
 import { useApi } from "@/lib/useApi";
@@ -75,6 +75,20 @@ function PersonaHead({ p }: { p: Persona }) {
               ? ` · ${int(p.reassigned_count)} ${forced}`
               : ""}{" "}
           · run {p.run_id}
+        </p>
+        <p className="meta" data-testid="persona-downloads">
+          Take this persona with you: its {memberNoun(eventRun)} as{" "}
+          <a href={runFileUrl(p.run_id, "export/members.csv", { persona: p.id })} download data-testid="persona-members-csv">
+            CSV
+          </a>{" "}
+          ·{" "}
+          <a href={runFileUrl(p.run_id, "export/members.parquet", { persona: p.id })} download>
+            Parquet
+          </a>{" "}
+          · its{" "}
+          <a href={runFileUrl(p.run_id, "report.html", { persona: p.id })} target="_blank" rel="noopener" data-testid="persona-report">
+            printable page
+          </a>
         </p>
       </div>
     </div>

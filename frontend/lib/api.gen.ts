@@ -134,7 +134,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every member: persona, core/reassigned, confidence, masked text (CSV, streamed) */
+        /** Members: persona, family, sub-persona, core/reassigned, confidence, masked text (CSV, streamed) */
         get: operations["export_members_csv_api_v1_runs__run_id__export_members_csv_get"];
         put?: never;
         post?: never;
@@ -151,7 +151,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every member: persona, core/reassigned, confidence, masked text (Parquet, streamed) */
+        /** Members: persona, family, sub-persona, core/reassigned, confidence, masked text (Parquet) */
         get: operations["export_members_parquet_api_v1_runs__run_id__export_members_parquet_get"];
         put?: never;
         post?: never;
@@ -2952,7 +2952,12 @@ export interface operations {
     };
     export_members_csv_api_v1_runs__run_id__export_members_csv_get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Only this persona's members. */
+                persona?: number | null;
+                /** @description Only the members of this family's personas. */
+                family?: number | null;
+            };
             header?: never;
             path: {
                 /** @description A run id, or `latest` for the newest run. */
@@ -2993,7 +2998,12 @@ export interface operations {
     };
     export_members_parquet_api_v1_runs__run_id__export_members_parquet_get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Only this persona's members. */
+                persona?: number | null;
+                /** @description Only the members of this family's personas. */
+                family?: number | null;
+            };
             header?: never;
             path: {
                 /** @description A run id, or `latest` for the newest run. */

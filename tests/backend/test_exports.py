@@ -77,6 +77,31 @@ def _check_groups(frame: pd.DataFrame, members: pd.DataFrame, personas: list[dic
 
 
 @pytest.mark.slow
+def test_members_of_one_persona_or_one_family(run_client, run_files):
+    """`?persona=` and `?family=` keep the export to one segment, named in the file name."""
+    members, manifest = run_files.members, run_files.manifest
+    run_id = run_client.get(f"{API}/runs/latest").json()["id"]
+    family = max(manifest["hierarchy"]["families"], key=lambda f: len(f["persona_ids"]))
+    persona = family["persona_ids"][-1]
+    for query, ids, suffix in (({"persona": persona}, {persona}, f"persona-{persona}"),
+                               ({"family": family["id"]}, set(family["persona_ids"]), f"family-{family['id']}")):
+        response = run_client.get(f"{API}/runs/latest/export/members.csv", params=query)
+        assert response.status_code == 200
+        assert response.headers["content-disposition"] == f'attachment; filename="personas-{run_id}-members-{suffix}.csv"'
+        frame = pd.read_csv(io.StringIO(response.text), dtype={"member_id": str})
+        expected = members.loc[members["persona_id"].isin(ids), "member_id"]
+        assert len(ids) < members["persona_id"].nunique() and sorted(frame["member_id"]) == sorted(expected)
+        parquet = run_client.get(f"{API}/runs/latest/export/members.parquet", params=query)
+        assert sorted(pq.read_table(io.BytesIO(parquet.content))["member_id"].to_pylist()) == sorted(expected)
+    missing = run_client.get(f"{API}/runs/latest/export/members.csv", params={"family": 999})
+    assert missing.status_code == 404 and error_of(missing)["code"] == "family_not_found"
+    missing = run_client.get(f"{API}/runs/latest/export/members.parquet", params={"persona": 999})
+    assert missing.status_code == 404 and error_of(missing)["code"] == "persona_not_found"
+    both = run_client.get(f"{API}/runs/latest/export/members.csv", params={"persona": persona, "family": 0})
+    assert both.status_code == 422 and error_of(both)["code"] == "invalid_request"
+
+
+@pytest.mark.slow
 def test_personas_json_and_csv(run_client, run_files):
     personas = run_files.personas
     body = json.loads(_download(run_client, "export/personas.json", "application/json").content)

@@ -53,3 +53,27 @@ def test_download_links_give_files_that_parse(live_server, page, tmp_path, artif
     with_subs = report.locator("section.persona", has=report.locator('[data-section="sub-personas"]')).first
     with_subs.screenshot(path=str(artifacts / "report-persona.png"))
     report.close()
+
+
+def test_one_persona_and_one_family_download_their_own_members(live_server, page, tmp_path, artifacts):
+    """The persona page and a family opened on the overview each offer their own members as a file."""
+    from urllib.parse import quote
+
+    run = live_server.api("/runs/latest")
+    personas = live_server.api("/runs/latest/personas")["items"]
+    family = max(live_server.api("/runs/latest/families")["families"], key=lambda f: len(f["persona_ids"]))
+    persona = next(p for p in personas if p["id"] in family["persona_ids"])
+
+    page.goto(f"{live_server.url}/persona/?run={quote(run['id'])}&id={persona['id']}")
+    page.get_by_test_id("persona-downloads").wait_for()
+    page.get_by_test_id("persona-downloads").screenshot(path=str(artifacts / "persona-downloads.png"))
+    own = pd.read_csv(_download(page, "persona-members-csv", tmp_path))
+    assert len(own) == persona["size"] and set(own["persona_id"]) == {persona["id"]}
+    assert set(own["family_name"]) == {family["name"]}
+    report = page.get_by_test_id("persona-report").get_attribute("href")
+    assert report.endswith(f"report.html?persona={persona['id']}")
+
+    page.goto(f"{live_server.url}/?run={quote(run['id'])}&family={family['id']}")
+    got = pd.read_csv(_download(page, "family-members-csv", tmp_path))
+    assert set(got["persona_id"]) == set(family["persona_ids"]) and set(got["family_id"]) == {family["id"]}
+    assert len(got) == sum(p["size"] for p in personas if p["id"] in family["persona_ids"])
