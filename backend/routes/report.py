@@ -178,6 +178,39 @@ def report_cover(manifest: dict[str, Any], profiles: list[dict[str, Any]]) -> di
     }
 
 
+def _base_dates(base: dict[str, Any]) -> str | None:
+    first, last = (_day(base.get(k)) if base.get(k) else None for k in ("first", "last"))
+    return _span(first, last) if first and last else None
+
+
+def report_changes(comparison: dict[str, Any] | None, moves: int = 3) -> dict[str, Any] | None:
+    """What changed since the base run, from the run's stored comparison (``ml.compare``'s contract): the
+    base run, the population shift, the personas born and gone (largest first), how many split or merged, and the
+    ``moves`` largest share changes of the personas that carried on. None without a comparison."""
+    if not isinstance(comparison, dict) or not isinstance(comparison.get("new_personas"), list):
+        return None
+    base = comparison.get("base") or {}
+    news, bases = comparison.get("new_personas") or [], comparison.get("base_personas") or []
+
+    def share(ci: Any) -> float:
+        return float((ci or {}).get("share") or 0.0)
+
+    born = sorted((p for p in news if p.get("status") == "born"), key=lambda p: -share(p.get("now")))
+    died = sorted((p for p in bases if p.get("status") == "died"), key=lambda p: -share(p.get("then")))
+    kept = [p for p in news if p.get("status") in ("continued", "grown", "shrunk") and p.get("then")]
+    kept.sort(key=lambda p: -abs(share(p.get("now")) - share(p.get("then"))))
+    shift = comparison.get("shift") or {}
+    return {
+        "base_id": base.get("run_id"), "base_dates": _base_dates(base), "psi": shift.get("psi"),
+        "level": shift.get("level"),
+        "born": [{"name": p.get("name"), "pct": 100 * share(p.get("now"))} for p in born],
+        "died": [{"name": p.get("name"), "pct": 100 * share(p.get("then"))} for p in died],
+        "split": sum(p.get("status") == "split" for p in bases), "merged": sum(p.get("status") == "merged" for p in news),
+        "moved": [{"name": p.get("name"), "then": 100 * share(p.get("then")), "now": 100 * share(p.get("now")),
+                   "status": p.get("status")} for p in kept[:moves]],
+    }
+
+
 @router.get("/report.html", response_class=HTMLResponse, responses=json_errors(404),
             summary="Print-friendly persona report (HTML; one page per persona in print)")
 def report(
@@ -201,6 +234,7 @@ def report(
     html = _environment().get_template("report.html.j2").render(
         run_id=resolved, created_at=manifest.get("created_at"), unit=manifest.get("unit") or "member",
         kept=counts.get("kept"), n_personas=counts.get("personas"), single=persona is not None, cover=cover,
+        changes=None if persona is not None else report_changes(store.get_comparison(resolved)),
         personas=[{**report_persona(p), "family": family_of.get(p["id"])} for p in profiles])
     name = f"personas-{resolved}-report" + (f"-persona-{persona}" if persona is not None else "") + ".html"
     return HTMLResponse(html, headers={"Content-Security-Policy": REPORT_CSP,

@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from tests.backend.conftest import NEW_RUN, error_of
+from tests.backend.conftest import NEW_RUN, OLD_RUN, error_of
 
 API = "/api/v1"
 EXPORTS = ("members.csv", "members.parquet", "personas.json", "personas.csv")
@@ -250,3 +250,30 @@ def test_report_peak_hours_read_as_spans_also_past_midnight():
     assert peaks([0, 5, 23]) == "23:00–00:59, 05:00–05:59 UTC"
     assert peaks([3, 9]) == "03:00–03:59, 09:00–09:59 UTC"
     assert _peaks({"has_timestamps": False, "peak_hours": [1]}) is None
+
+
+def test_report_says_what_changed_since_the_base_run(client):
+    """A run stored with its comparison: the cover names the base run, the shift, the personas born and gone
+    and the largest moves, as the stored comparison has them; a run without one says nothing of it."""
+    from backend.routes.report import report_changes
+
+    comparison = client.get(f"{API}/runs/{NEW_RUN}/comparison").json()
+    changes = report_changes(comparison)
+    born = [p for p in comparison["new_personas"] if p["status"] == "born"]
+    died = [p for p in comparison["base_personas"] if p["status"] == "died"]
+    assert born and died  # the synthetic comparison plants one of each
+    assert [b["name"] for b in changes["born"]] == [p["name"] for p in born]
+    assert [d["name"] for d in changes["died"]] == [p["name"] for p in died]
+    html = client.get(f"{API}/runs/{NEW_RUN}/report.html").text
+    section = re.search(r'<ul class="facts" data-section="changes">.*?</ul>', html, re.DOTALL).group(0)
+    assert f"What changed since run {comparison['base']['run_id']}" in html
+    assert f"{comparison['shift']['psi']:.2f}, {comparison['shift']['level']}" in section
+    for p in born:
+        assert f"{_escaped(p['name'])} ({100 * p['now']['share']:.1f}%)" in section
+    for p in died:
+        assert f"{_escaped(p['name'])} (was {100 * p['then']['share']:.1f}%)" in section
+    carried = [p for p in comparison["new_personas"] if p["status"] in ("continued", "grown", "shrunk")]
+    top = max(carried, key=lambda p: abs(p["now"]["share"] - p["then"]["share"]))
+    assert changes["moved"][0]["name"] == top["name"] and _escaped(top["name"]) in section
+    assert 'data-section="changes"' not in client.get(f"{API}/runs/{OLD_RUN}/report.html").text
+    assert report_changes(None) is None
