@@ -52,7 +52,8 @@ def _peaks(activity: dict[str, Any]) -> str | None:
         if len(runs) > 1 and runs[0][0] == 0 and runs[-1][1] == 23:  # 22:00–00:59 runs past midnight
             runs = [(runs[-1][0], runs[0][1]), *runs[1:-1]]
         spans = [f"{a:02d}:00–{b:02d}:59" for a, b in runs]
-        parts.append(", ".join(spans) + f" {activity.get('time_basis') or ''}".rstrip())
+        clock = activity.get("time_basis") or "(UTC or local, unknown)"  # as the explorer labels it
+        parts.append(", ".join(spans) + f" {clock}")
     if days:
         parts.append(", ".join(days))
     return "; ".join(parts) or None
@@ -79,6 +80,7 @@ def report_persona(profile: dict[str, Any]) -> dict[str, Any]:
         "terms": [t["term"] for t in (profile.get("top_terms") or [])[:10]],
         "phrases": [t["term"] for t in (profile.get("top_ngrams") or [])[:5]],
         "peaks": _peaks(profile.get("activity") or {}),
+        "activity_note": (profile.get("activity") or {}).get("note"),
         "differences": plain_differences(profile),
         "evidence": evidence, "evidence_withheld": bool(profile.get("evidence_withheld")),
         "withheld_reason": profile.get("evidence_withheld_reason"),
@@ -234,6 +236,7 @@ def report(
     html = _environment().get_template("report.html.j2").render(
         run_id=resolved, created_at=manifest.get("created_at"), unit=manifest.get("unit") or "member",
         kept=counts.get("kept"), n_personas=counts.get("personas"), single=persona is not None, cover=cover,
+        events=manifest.get("kind") == "events",
         changes=None if persona is not None else report_changes(store.get_comparison(resolved)),
         personas=[{**report_persona(p), "family": family_of.get(p["id"])} for p in profiles])
     name = f"personas-{resolved}-report" + (f"-persona-{persona}" if persona is not None else "") + ".html"

@@ -277,3 +277,24 @@ def test_report_says_what_changed_since_the_base_run(client):
     assert changes["moved"][0]["name"] == top["name"] and _escaped(top["name"]) in section
     assert 'data-section="changes"' not in client.get(f"{API}/runs/{OLD_RUN}/report.html").text
     assert report_changes(None) is None
+
+
+def test_report_of_an_event_run_speaks_of_users_and_events():
+    """An event run's report: users clear or mixed (not core / noise), top events, activity, no masking note."""
+
+    from backend.routes.report import _environment, report_cover, report_persona
+
+    manifest = {"kind": "events", "unit": "user", "counts": {"input": 900, "input_users": 40, "kept": 30,
+                                                             "personas": 1, "noise_before_reassign": 0}}
+    profile = {"id": 0, "name": "Quiz takers", "size": 30, "share": 1.0, "core_size": 25, "reassigned_count": 5,
+               "top_terms": [{"term": "Quiz attempt viewed"}],
+               "activity": {"has_timestamps": True, "peak_hours": [9, 10], "peak_weekdays": [], "time_basis": None,
+                            "note": "Times have no year, so weekdays are unknown; hours are shown."}}
+    html = _environment().get_template("report.html.j2").render(
+        run_id="r", created_at=None, unit="user", kept=30, n_personas=1, single=False, events=True, changes=None,
+        cover=report_cover(manifest, [profile]), personas=[{**report_persona(profile), "family": None}])
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    assert "25 clear, 5 flagged as mixed between personas" in text and "reassigned from noise" not in text
+    assert "Top events" in text and "When they are active" in text and "Top terms" not in text
+    assert "09:00–10:59 (UTC or local, unknown)" in text and "weekdays are unknown" in text
+    assert "is masked" not in text and "900 event rows read (40 users); 30 users kept" in text
