@@ -124,3 +124,13 @@ def test_event_labels_in_names_are_cut_after_a_whole_word():
     assert _short("Submission form viewed.") == "Submission form viewed"
     assert _short("A course module viewed by the user in the app") == "A course module viewed…"
     assert _short("x" * 40) == "x" * 27 + "…"  # one long word is cut where it must be
+
+
+def test_lift_sentences_quote_event_names_not_the_volume():
+    from ml.events.profile import lift_sentence
+
+    assert lift_sentence("The status of the submission has been viewed.", 8.1, 7.3) == (
+        "1.1× more “The status of the submission has been viewed” than average (8.1 vs 7.3 per user)")
+    assert lift_sentence("Course viewed", 0.8, 1.7) == "2.1× less “Course viewed” than average (0.8 vs 1.7 per user)"
+    assert lift_sentence("events in total", 20.0, 10.0, quote=False) == (
+        "2.0× more events in total than average (20.0 vs 10.0 per user)")

@@ -76,7 +76,7 @@ function PersonaHead({ p }: { p: Persona }) {
               : ""}{" "}
           · run {p.run_id}
         </p>
-        <p className="meta" data-testid="persona-downloads">
+        <p className="hint" data-testid="persona-downloads">
           Take this persona with you: its {memberNoun(eventRun)} as{" "}
           <a href={runFileUrl(p.run_id, "export/members.csv", { persona: p.id })} download data-testid="persona-members-csv">
             CSV

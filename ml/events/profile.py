@@ -58,17 +58,20 @@ def mix_text(counts_row: np.ndarray, events: list[str], n: int = 3) -> str:
     return ", ".join(f"{event_label(events[j])} {100 * counts_row[j] / total:.0f}%" for j in order if counts_row[j] > 0)
 
 
-def lift_sentence(event: str, persona_mean: float, population_mean: float) -> str:
+def lift_sentence(event: str, persona_mean: float, population_mean: float, quote: bool = True) -> str:
+    """"1.1× more “Course viewed” than average (8.1 vs 7.3 per user)"; event names are quoted (they are often
+    sentences: "… more “The user has accepted the statement of the submission” than average"), not ``quote``."""
     event = event_label(event)
     if population_mean <= 0:
         return f"{event}: {persona_mean:.1f} per user (nobody else)"
     lift = persona_mean / population_mean
+    quoted = f"“{event}”" if quote else event
     if lift >= 1:
-        head = f"{lift:.1f}× more {event} than average"
+        head = f"{lift:.1f}× more {quoted} than average"
     elif lift > 0:
-        head = f"{1 / lift:.1f}× less {event} than average"
+        head = f"{1 / lift:.1f}× less {quoted} than average"
     else:
-        head = f"no {event} at all"
+        head = f"no {quoted} at all"
     return f"{head} ({persona_mean:.1f} vs {population_mean:.1f} per user)"
 
 
@@ -81,7 +84,7 @@ def _fingerprint(inp: ProfileInputs, mask: np.ndarray) -> list[dict]:
         mu, sd = float(weighted.mean()), float(weighted.std())
         pm = float(weighted[mask].mean())
         p_raw, q_raw = float(raw[mask].mean()), float(raw.mean())
-        sentence = lift_sentence("events in total" if name == VOLUME else name, p_raw, q_raw)
+        sentence = lift_sentence("events in total" if name == VOLUME else name, p_raw, q_raw, quote=name != VOLUME)
         out.append({"feature": name, "group": group, "persona_mean": pm, "population_mean": mu,
                     "std_diff": (pm - mu) / sd if sd > 1e-12 else None,
                     "coverage": float((raw[mask] > 0).mean()), "persona_count_mean": p_raw,
