@@ -326,7 +326,7 @@ function DownloadPanel({ runId, noun, eventRun }: { runId: string; noun: string;
           <a href={runFileUrl(runId, "report.html")} target="_blank" rel="noopener" data-testid="download-report">
             Printable report
           </a>{" "}
-          <span className="muted">(one page per persona; print to PDF)</span>
+          <span className="muted">(what was read, the families, then one page per persona; print to PDF)</span>
         </li>
         <li>
           {noun === "users" ? "Users" : "Members"} with persona, core/{eventRun ? "mixed" : "reassigned"} and
