@@ -46,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sep", default=None, metavar="CHAR", help="CSV delimiter (default: sniffed)")
     p.add_argument("--encoding", default=None, metavar="NAME", help="text files' encoding (default UTF-8/BOM)")
     p.add_argument("--inbound-only", action="store_true", help="support data: keep the customers' side only")
+    p.add_argument("--where", action="append", default=None, metavar="COLUMN=VALUE",
+                   help="keep only rows whose COLUMN holds VALUE (default: the run's own --where, if it had one)")
     p.add_argument("--quiet", action="store_true", help="no table on stderr")
     return p
 
@@ -73,6 +75,12 @@ def check_out(out: str | Path, protect: list[str | Path]) -> Path:
     return path
 
 
+def run_where(args, snapshot) -> list[str] | None:
+    """``--where`` as given, else the run's own (``input.where`` in its manifest's config): fresh data of the
+    segment the run was made for."""
+    return args.where if args.where is not None else ((snapshot.config or {}).get("input") or {}).get("where")
+
+
 def _read(args):
     from ml.ingest.load import ColumnMapping, load_messages
 
@@ -80,7 +88,7 @@ def _read(args):
                             reply_to=args.reply_to_col, thread=args.thread_col, inbound=args.inbound_col,
                             outbound=args.outbound_col)
     return load_messages(args.inputs, mapping=mapping, inbound_only=args.inbound_only, encoding=args.encoding,
-                         sep=args.sep)
+                         sep=args.sep, where=args.where or None)
 
 
 def _load_run(run_dir: str):
@@ -185,6 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         out = check_out(args.out, [args.run_dir, *args.inputs, *([args.config] if args.config else [])])
         timings: dict[str, float] = {}
         snapshot = timed(lambda: _load_run(args.run_dir), timings, "load_run")
+        args.where = run_where(args, snapshot)
         messages, _ = timed(lambda: _read(args), timings, "read")
         scorer = timed(lambda: FreshDataScorer(config).fit(snapshot.model, snapshot, snapshot.config), timings,
                        "reference")

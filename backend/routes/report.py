@@ -138,7 +138,10 @@ def _read_kept(manifest: dict[str, Any]) -> list[str]:
     if manifest.get("kind") == "events":
         users = counts.get("input_users")
         return [f"{read:,} event rows read" + (f" ({users:,} users)" if users is not None else ""), f"{kept:,} users kept"]
+    load = (manifest.get("source") or {}).get("load") or {}
     out = [f"{read:,} rows read"]
+    if load.get("where") and isinstance(load.get("rows_read"), int):  # counts.input is what --where kept
+        out = [f"{load['rows_read']:,} rows read", f"{read:,} of them where {load['where']} (--where)"]
     candidates, messages = counts.get("candidates"), counts.get("kept_messages")
     if candidates is not None and candidates < read:
         out.append(f"{read - candidates:,} set aside as the company's side of the conversations (agent and brand replies)")

@@ -22,11 +22,17 @@ const clip = (s: string, limit = 80): string => (s.length <= limit ? s : `${s.sl
 /** What ingest read without a name or a flag (the ingest report's `files`, conversation runs only): the sheet of
  * a workbook, the array of messages inside a JSON object, each conversation's nested messages, a text or time column found by its values, HTML bodies
  * read as text, email bodies cut to their latest reply, Slack's and WhatsApp's notices and Reddit's deleted
- * posts left out, WhatsApp's business account, a survey's question and time zone (docs/ingest.md). */
+ * posts left out, WhatsApp's business account, a survey's question and time zone, and the rows kept by
+ * `--where` (docs/ingest.md). */
 export function readNotes(source: RunSource | null | undefined): string[] {
   const load = source && "load" in source && isRecord(source.load) ? source.load : null;
   const files = Array.isArray(load?.files) ? load.files.filter(isRecord) : [];
   const notes: string[] = [];
+  const where = text(load?.where);
+  const outside = typeof load?.dropped_where === "number" ? load.dropped_where : 0;
+  const read = typeof load?.rows_read === "number" ? load.rows_read : 0;
+  if (where)
+    notes.push(`only rows where ${where} (--where): ${(read - outside).toLocaleString("en-US")} of ${read.toLocaleString("en-US")}`);
   for (const f of files) {
     const mapping = isRecord(f.mapping) ? f.mapping : {};
     const sheet = text(f.sheet);

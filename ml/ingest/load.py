@@ -55,6 +55,7 @@ from ml.ingest.read import eml_folder, read_emails, read_file, read_table
 from ml.ingest.report import FileReport, LoadReport
 from ml.ingest.textclean import clean_text, fix_mojibake, html_count, join_parts
 from ml.ingest.timeparse import parse_timestamps
+from ml.ingest.where import RowFilter
 from ml.runtime.errors import InputError
 from ml.units import thread_roots
 
@@ -243,8 +244,9 @@ def _explicit(mapping: ColumnMapping | None, label_col: str | None) -> ColumnMap
 
 
 def _read_all(files: list[Path], explicit: ColumnMapping, inbound_only: bool, encoding: str | None,
-              sep: str | None, report: LoadReport) -> pd.DataFrame:
-    """Every file in canonical columns (plus the raw `_time`), one after the other."""
+              sep: str | None, report: LoadReport, rows_kept: RowFilter) -> pd.DataFrame:
+    """Every file in canonical columns (plus the raw `_time`), one after the other, of its rows that
+    ``rows_kept`` keeps (``--where``)."""
     parts = []
     chats = whatsapp.header_format([p for p in files if FORMATS.get(p.suffix.lower()) == "whatsapp"])
     report.chat_format = chats
@@ -257,6 +259,7 @@ def _read_all(files: list[Path], explicit: ColumnMapping, inbound_only: bool, en
         rows = len(raw) + info.notices
         raw, tool, survey = prepare_export(raw, path, info, report)
         rows -= survey.skipped if survey else 0
+        raw = rows_kept.apply(raw, archive.shown(path))
         layout, detected = detect_layout(list(raw.columns))
         layout = tool or layout
         used, guessed, timed = _guess_columns(raw, explicit.over(detected))
@@ -363,21 +366,26 @@ def load_messages(
     label_col: str | None = None,
     encoding: str | None = None,
     sep: str | None = None,
+    where: list[str] | None = None,
 ) -> tuple[pd.DataFrame, LoadReport]:
     """Read files into the canonical message frame (CONTRACTS §1, plus `thread_id`).
 
     `mapping` overrides detected columns field by field; `label_col` is a shortcut for
     `mapping.label`; `inbound_only` keeps the customer side (inbound == True) and needs inbound
     information; `encoding` (default: by byte-order mark, else UTF-8, refusing other bytes) names
-    the files' encoding; `sep` the CSV delimiter (default: sniffed). Raises `InputError` (one
-    line) on bad input.
+    the files' encoding; `sep` the CSV delimiter (default: sniffed); `where` keeps the rows whose
+    columns hold the values given (``ml.ingest.where``). Raises `InputError` (one line) on bad input.
     """
     report = LoadReport()
     skipped: list[Path] = []
+    rows_kept = RowFilter(where)
     msgs = _read_all(resolve_paths(paths, skipped), _explicit(mapping, label_col), inbound_only, encoding, sep,
-                     report)
+                     report, rows_kept)
+    if rows_kept and len(msgs) == 0:
+        raise rows_kept.no_match(report.files[0].path + (" and the other files" if len(report.files) > 1 else ""))
+    report.where, report.dropped_where = (rows_kept.describe() or None), rows_kept.dropped
     report.skipped_files = dict(Counter(p.suffix.lower() or "(no suffix)" for p in skipped))
-    report.rows_read = len(msgs) + report.dropped_system_messages
+    report.rows_read = len(msgs) + report.dropped_system_messages + report.dropped_where
     if any(f.layout in ("mailbox", "whatsapp") for f in report.files):  # authors named by their pseudonyms
         report.pseudonyms = "keyed" if pseudonyms.keyed() else "sha1"
     _unique_ids(msgs, report)

@@ -116,6 +116,9 @@ CONVERSATION_FLAGS = (
          "else UTF-8)", {"metavar": "NAME"}),
     Flag("--keep-agents", "input.keep_agents", "support data: keep brand/agent accounts (removed by "
          "default; see the manifest's 'agents')", {"action": "store_true"}),
+    Flag("--where", "input.where", "keep only rows whose COLUMN holds VALUE, e.g. airline=United (the file's "
+         "own column name; repeat for more values of a column, any of which may match, or more columns, all of "
+         "which must)", {"metavar": "COLUMN=VALUE", "action": "append"}),
     Flag("--timezone", "input.timezone", "read hours and weekdays in this IANA zone, e.g. America/New_York "
          "(default: the timestamps' own offsets, else UTC); recorded in the manifest's 'time'",
          {"metavar": "AREA/CITY"}),

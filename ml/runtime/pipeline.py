@@ -100,7 +100,8 @@ class PersonaPipeline:
         mapping = ColumnMapping(text=c.text_col, id=c.id_col, author=c.author_col, timestamp=c.time_col,
                                 reply_to=c.reply_to_col, label=c.label_col, inbound=c.inbound_col,
                                 thread=c.thread_col, outbound=c.outbound_col)
-        return load_messages(paths, mapping=mapping, inbound_only=False, encoding=c.encoding, sep=c.sep)
+        return load_messages(paths, mapping=mapping, inbound_only=False, encoding=c.encoding, sep=c.sep,
+                             where=c.where)
 
     def prepare(self, paths: Sequence[str | Path],
                 loaded: tuple[pd.DataFrame, Any] | None = None, prefetch_masks: bool = False) -> Prepared:

@@ -213,6 +213,11 @@ def test_report_cover_from_a_manifest():
     flat = report_cover({**manifest, "hierarchy": None, "time": None}, personas)
     assert flat["families"] == 0 and flat["dates"] is None
     assert [(g["name"], [p["id"] for p in g["personas"]]) for g in flat["groups"]] == [(None, [2, 1, 0])]
+    # --where: the rows read, then how many of them the filter kept (counts.input is what it kept)
+    where = {**manifest, "source": {"inputs": ["t.csv"], "load": {"rows_read": 400, "where": "airline=United",
+                                                                  "dropped_where": 300}}}
+    assert report_cover(where, personas)["read_kept"][:2] == ["400 rows read",
+                                                              "100 of them where airline=United (--where)"]
     events = report_cover({"kind": "events", "counts": {"input": 5000, "input_users": 400, "kept": 350,
                                                         "personas": 4, "noise_before_reassign": 0}}, personas)
     assert events["read_kept"] == ["5,000 event rows read (400 users)", "350 users kept"]

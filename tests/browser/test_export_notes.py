@@ -292,3 +292,24 @@ def test_overview_names_the_survey_question_and_its_time_zone(survey_run, page, 
     assert f"feedback.csv (qualtrics layout; Qualtrics export: answers to '{QUESTION}'; times in America/Denver, " \
            "as the export says;" in text
     meta.screenshot(path=str(artifacts / "overview-survey-export.png"))
+
+
+@pytest.fixture(scope="module")
+def where_run(frontend_out: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, dict]]:
+    """The bundled airline tweets, one airline's rows only (``--where airline=United``)."""
+    from tests.fixtures.data import SAMPLE_DIR
+
+    work = tmp_path_factory.mktemp("where-notes")
+    with served_run(work, [str(SAMPLE_DIR / "airline_tweets_sample.csv")], "backend-where",
+                    "--where", "airline=United") as served:
+        yield served
+
+
+def test_overview_says_which_rows_where_kept(where_run, page, artifacts):
+    server, manifest = where_run
+    load = manifest["source"]["load"]
+    meta, text = run_meta(page, server, manifest)
+    kept = load["rows_read"] - load["dropped_where"]
+    assert 0 < kept < load["rows_read"] and manifest["counts"]["input"] == kept
+    assert f"only rows where airline=United (--where): {kept:,} of {load['rows_read']:,}" in text
+    meta.screenshot(path=str(artifacts / "overview-where.png"))
