@@ -92,3 +92,21 @@ def test_assign_uses_the_runs_own_filter_unless_told_otherwise():
     args = build_parser().parse_args(["RUN", "new.csv", "--out", "o", "--where", "airline=Delta"])
     assert run_where(args, run) == ["airline=Delta"]
     assert run_where(build_parser().parse_args(["RUN", "x.csv", "--out", "o"]), SimpleNamespace(config={})) is None
+
+
+def test_event_logs_keep_one_course():
+    """OULAD's per-student click counts of every module: --where code_module=BBB keeps that module's students;
+    the rows read still count every row, and a module the log lacks is named with the commonest ones."""
+    from ml.events.config import EventInputConfig
+    from ml.events.ingest import load_events
+    from tests.fixtures.data import shared_path
+
+    path = shared_path("events_oulad", "student_activity_clicks.csv.gz")
+    raw = pd.read_csv(path, usecols=["code_module", "id_student"])
+    table = load_events(path, EventInputConfig(where=["code_module=bbb"]))
+    bbb = raw[raw["code_module"] == "BBB"]
+    assert set(table.users["user"]) == set(bbb["id_student"].astype(str)) and len(table.users) < raw["id_student"].nunique()
+    assert table.report["rows"] == len(raw) and table.report["dropped_where"] == len(raw) - len(bbb)
+    assert table.report["where"] == "code_module=bbb"
+    with pytest.raises(InputError, match=r"matches no row of .*the commonest values are code_module: FFF"):
+        load_events(path, EventInputConfig(where=["code_module=ZZZ"]))

@@ -137,7 +137,11 @@ def _read_kept(manifest: dict[str, Any]) -> list[str]:
         return []
     if manifest.get("kind") == "events":
         users = counts.get("input_users")
-        return [f"{read:,} event rows read" + (f" ({users:,} users)" if users is not None else ""), f"{kept:,} users kept"]
+        load = (manifest.get("source") or {}).get("load") or {}
+        where = ([f"{read - int(load.get('dropped_where') or 0):,} of them where {load['where']} (--where)"]
+                 if load.get("where") else [])
+        return [f"{read:,} event rows read" + (f" ({users:,} users)" if users is not None else ""), *where,
+                f"{kept:,} users kept"]
     load = (manifest.get("source") or {}).get("load") or {}
     out = [f"{read:,} rows read"]
     if load.get("where") and isinstance(load.get("rows_read"), int):  # counts.input is what --where kept

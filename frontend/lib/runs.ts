@@ -30,7 +30,8 @@ export function readNotes(source: RunSource | null | undefined): string[] {
   const notes: string[] = [];
   const where = text(load?.where);
   const outside = typeof load?.dropped_where === "number" ? load.dropped_where : 0;
-  const read = typeof load?.rows_read === "number" ? load.rows_read : 0;
+  // conversation runs count rows read in `rows_read`, event runs in `rows`
+  const read = typeof load?.rows_read === "number" ? load.rows_read : typeof load?.rows === "number" ? load.rows : 0;
   if (where)
     notes.push(`only rows where ${where} (--where): ${(read - outside).toLocaleString("en-US")} of ${read.toLocaleString("en-US")}`);
   for (const f of files) {

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sys
 
-from ml.runtime.kinds import CHECK, TIME_COL, Flag, RunKind
+from ml.runtime.kinds import CHECK, TIME_COL, WHERE, Flag, RunKind
 
 
 def _csv(value: str) -> list[str]:
@@ -23,6 +23,7 @@ def _csv(value: str) -> list[str]:
 
 EVENT_FLAGS = (
     TIME_COL,
+    WHERE,
     CHECK,
     Flag("--label-col", None, "same as --outcome-col", {"metavar": "C"}),
     Flag("--layout", "input.layout", "rows: one event per row; matrix: counts in columns",

@@ -28,6 +28,7 @@ from ml.events.config import EventInputConfig
 from ml.events.timecol import parse_event_times
 from ml.ingest.columns import name_index, normalized
 from ml.ingest.load import missing_labels, read_table, resolve_paths
+from ml.ingest.where import RowFilter
 from ml.runtime.errors import InputError
 
 USER_NAMES = ["user_id", "user", "userid", "member_id", "distinct_id", "customer_id", "account_id",
@@ -168,8 +169,13 @@ def _matrix_events(frame: pd.DataFrame, path: Path, m: dict, cfg: EventInputConf
     return cols
 
 
-def _one_file(path: Path, cfg: EventInputConfig, lookup: dict | None) -> tuple[pd.DataFrame, dict]:
+def _one_file(path: Path, cfg: EventInputConfig, lookup: dict | None,
+              rows: RowFilter | None = None) -> tuple[pd.DataFrame, dict]:
     frame, fmt = read_table(path)
+    read = len(frame)
+    frame = rows.apply(frame, path) if rows is not None else frame
+    if read and frame.empty:  # --where kept none of this file's rows: nothing to detect or read
+        return None, {"rows": read}
     columns = list(frame.columns)
     m = _detect(path, columns, cfg)
     user = _key(frame, m["user"], path, "user id", FLAGS["user_cols"])
@@ -217,7 +223,7 @@ def _one_file(path: Path, cfg: EventInputConfig, lookup: dict | None) -> tuple[p
     if cfg.outcome_col and not cfg.outcome_file:
         m["outcome"] = pd.DataFrame({"user": user.to_numpy(), "outcome": _outcome_values(frame[cfg.outcome_col])})
     long["file"] = path.name
-    m.update(format=fmt, rows=len(frame))
+    m.update(format=fmt, rows=read)  # rows read, also those --where left out (report["dropped_where"])
     return long, m
 
 
@@ -257,15 +263,21 @@ def load_events(paths, config: EventInputConfig | None = None) -> EventTable:
     files = resolve_paths(paths)
     lookup = _lookup(cfg) if cfg.event_lookup else None
     parts, maps, outcome_parts, used = [], [], [], []
+    rows, unmatched = RowFilter(cfg.where), 0
     for path in files:
         if cfg.outcome_file and Path(cfg.outcome_file).resolve() == path.resolve():
             continue
-        long, m = _one_file(path, cfg, lookup)
+        long, m = _one_file(path, cfg, lookup, rows)
+        if long is None:
+            unmatched += m["rows"]  # read, every row left out by --where
+            continue
         parts.append(long)
         if "outcome" in m:
             outcome_parts.append(m.pop("outcome"))
         maps.append(m)
         used.append(path)
+    if not maps and rows:
+        raise rows.no_match(str(files[0]) + (" and the other files" if len(files) > 1 else ""))
     if not maps:
         raise InputError(f"{files[0]}: no event files given besides the outcome file; pass the event data too")
     layouts = {m["layout"] for m in maps}
@@ -288,7 +300,9 @@ def load_events(paths, config: EventInputConfig | None = None) -> EventTable:
     if len(mapping["event"] or []) > 12:
         mapping["event"] = mapping["event"][:12] + [f"... {len(mapping['event']) - 12} more"]
     report = {"files": [{"file": str(p), "format": m["format"], "rows": m["rows"]} for p, m in zip(used, maps)],
-              "rows": int(sum(m["rows"] for m in maps)), "resolution": resolution}
+              "rows": int(sum(m["rows"] for m in maps)) + unmatched, "resolution": resolution}
     yearless = resolution in ("hour", "day") and bool(events["weekday"].isna().all())
     report["dates_without_year"] = yearless
+    if rows:
+        report |= {"where": rows.describe(), "dropped_where": rows.dropped}
     return EventTable(events, users, resolution, mapping["layout"], mapping, report, yearless)

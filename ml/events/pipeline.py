@@ -121,8 +121,13 @@ class EventPipeline:
         lines.append(f"layout {table.layout}: users {', '.join(m.get('user') or [])}, events "
                      f"{', '.join(m.get('event') or []) or m.get('count') or '-'}, time {m.get('time') or '-'} "
                      f"(resolution {table.resolution}{', dates without a year' if table.yearless else ''})")
-        lines.append(f"events read: {table.report.get('rows', len(table.events)):,} rows from {len(table.users):,} "
-                     "users")
+        read = table.report.get("rows", len(table.events))
+        if table.report.get("where"):
+            kept = read - table.report["dropped_where"]
+            lines.append(f"events read: {read:,} rows; where {table.report['where']} (--where): {kept:,} rows "
+                         f"from {len(table.users):,} users")
+        else:
+            lines.append(f"events read: {read:,} rows from {len(table.users):,} users")
         if "outcome" in table.users and table.users["outcome"].notna().any() or self.config.input.outcome_col:
             known = int(table.users["outcome"].notna().sum()) if "outcome" in table.users else 0
             lines.append(f"outcome known for {known:,} of {len(table.users):,} users")

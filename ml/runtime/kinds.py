@@ -85,6 +85,11 @@ class RunKind:
 TIME_COL = Flag("--time-col", "input.time_col", "column holding the timestamp (events: or a day offset)",
                 {"metavar": "C"})
 
+#: ``--where``, a flag of both kinds (``ml.ingest.where``): one segment of a larger dump.
+WHERE = Flag("--where", "input.where", "keep only rows whose COLUMN holds VALUE, e.g. airline=United (the file's "
+             "own column name; repeat for more values of a column, any of which may match, or more columns, all "
+             "of which must)", {"metavar": "COLUMN=VALUE", "action": "append"})
+
 CHECK = Flag("--check", None, "read the inputs, print how they were read (columns, sides, times, what each step "
              "sets aside) and how many members a run would cluster, then stop: nothing is fitted or written",
              {"action": "store_true"})
@@ -116,9 +121,7 @@ CONVERSATION_FLAGS = (
          "else UTF-8)", {"metavar": "NAME"}),
     Flag("--keep-agents", "input.keep_agents", "support data: keep brand/agent accounts (removed by "
          "default; see the manifest's 'agents')", {"action": "store_true"}),
-    Flag("--where", "input.where", "keep only rows whose COLUMN holds VALUE, e.g. airline=United (the file's "
-         "own column name; repeat for more values of a column, any of which may match, or more columns, all of "
-         "which must)", {"metavar": "COLUMN=VALUE", "action": "append"}),
+    WHERE,
     Flag("--timezone", "input.timezone", "read hours and weekdays in this IANA zone, e.g. America/New_York "
          "(default: the timestamps' own offsets, else UTC); recorded in the manifest's 'time'",
          {"metavar": "AREA/CITY"}),
