@@ -2,9 +2,11 @@
 
 Places fresh conversations with a run's persona model, without refitting: the rows are read by
 ``ml.ingest.load`` and assigned by ``PersonaModel.predict_many`` (the code behind the API's /assign).
-Writes ``DIR/assignments.parquet`` (``member_id, persona_id, persona_name, family_id, family_name, distance,
-would_be_noise, novel``; the family columns empty for runs made before families) and ``DIR/summary.json`` (``ml.runtime.contracts.compare.AssignSummary``: novelty share, persona
-shares run vs new with Wilson intervals, PSI, refit recommendation, thresholds used).
+Writes ``DIR/assignments.parquet`` (among its columns ``member_id, persona_id, distance, would_be_noise, novel``,
+and ``persona_name`` followed by ``family_id, family_name``, empty for runs made before families) and
+``DIR/summary.json`` (``ml.runtime.contracts.compare.AssignSummary``: novelty share, persona shares run vs new
+with Wilson intervals, PSI, refit recommendation, thresholds used). Rows are filtered as the run's were
+(its ``input.where``) unless ``--where`` is given.
 
 Exit status: 0 the model still fits; 3 a refit is recommended (novelty or PSI passed its threshold;
 one line on stdout says which); 2 bad input (one line naming the path or column); 1 anything else.

@@ -73,7 +73,9 @@ def family_names(store: RunStore, run_id: str) -> dict[int, str]:
 def member_rows(store: RunStore, run_id: str, only: set[int] | None = None) -> Iterator[list[dict[str, Any]]]:
     """Every member of the run (of the personas in ``only``, when given) as export rows, one list per store
     page (persona order, nearest first), each with its persona's family and its own sub-persona where the run
-    has them."""
+    has them. Members of a persona below the privacy floor (``evidence_withheld``) carry no text and no author:
+    an export travels further than the explorer, and with so few people behind such a persona a text is close to
+    naming its author."""
     families = family_names(store, run_id)
     for persona in store.get_personas(run_id):
         pid, name = int(persona["id"]), str(persona.get("name") or f"Persona {persona['id']}")
@@ -81,7 +83,8 @@ def member_rows(store: RunStore, run_id: str, only: set[int] | None = None) -> I
             continue
         family = persona.get("parent_id")
         group = {"persona_id": pid, "persona_name": name, "family_id": family,
-                 "family_name": families.get(int(family)) if family is not None else None}
+                 "family_name": families.get(int(family)) if family is not None else None,
+                 "withheld": bool(persona.get("evidence_withheld"))}  # below the privacy floor: no text, no author
         subs = {int(sp["id"]): str(sp.get("name") or "") for sp in persona.get("sub_personas") or []}
         offset = 0
         while True:
@@ -100,12 +103,15 @@ def _member_row(member: dict[str, Any], group: dict[str, Any], subs: dict[int, s
 
     confidence, distance, sub = member.get("confidence"), member.get("distance"), member.get("subpersona_id")
     sub = None if sub is None else int(sub)
-    return {"member_id": str(member["member_id"]), **group, "subpersona_id": sub,
+    withheld = group["withheld"]
+    return {"member_id": str(member["member_id"]), **{k: v for k, v in group.items() if k != "withheld"},
+            "subpersona_id": sub,
             "subpersona_name": subs.get(sub) if sub is not None else None,
             "membership": "reassigned" if member.get("reassigned") else "core",
             "confidence": None if confidence is None else float(confidence),
             "distance": None if distance is None else float(distance),
-            "author": text("author"), "timestamp": text("timestamp"), "text": text("text")}
+            "author": None if withheld else text("author"), "timestamp": text("timestamp"),
+            "text": None if withheld else text("text")}
 
 
 def _csv_chunks(header: tuple[str, ...], pages: Iterator[list[dict[str, Any]]]) -> Iterator[str]:

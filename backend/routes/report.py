@@ -85,13 +85,22 @@ def report_persona(profile: dict[str, Any]) -> dict[str, Any]:
         "evidence": evidence, "evidence_withheld": bool(profile.get("evidence_withheld")),
         "withheld_reason": profile.get("evidence_withheld_reason"),
         "subs": [{"name": str(s.get("name") or ""), "pct": 100.0 * float(s.get("share_of_parent") or 0),
-                  "quote": _quote(s.get("evidence"))}
+                  "quote": None if profile.get("evidence_withheld") or s.get("evidence_withheld")
+                  else _quote(s.get("evidence"))}
                  for s in sorted(profile.get("sub_personas") or [], key=lambda s: -float(s.get("share_of_parent") or 0))],
     }
 
 
 def _sources(manifest: dict[str, Any]) -> str | None:
-    """The input files by name: "a.csv", "a.csv and b.csv", "a.csv, b.csv and 3 more files"."""
+    """The input files by name: "a.csv", "a.csv and b.csv", "a.csv, b.csv and 3 more files"; chats and mailboxes,
+    whose files are often named after a person ("WhatsApp Chat with NAME.txt"), by their count only."""
+    load = (manifest.get("source") or {}).get("load") or {}
+    files = [f for f in load.get("files") or [] if isinstance(f, dict)]
+    if files and all(f.get("layout") in ("whatsapp", "mailbox") for f in files):
+        kinds, n = {f["layout"] for f in files}, len(files)
+        if kinds == {"mailbox"}:
+            return "a mailbox" if n == 1 else f"{n} mailboxes"
+        return f"{n} WhatsApp chat{'s' if n > 1 else ''}" if kinds == {"whatsapp"} else f"{n} chats and mailboxes"
     names = [Path(str(i)).name for i in ((manifest.get("source") or {}).get("inputs") or [])]
     if len(names) <= 2:
         return " and ".join(names) or None
@@ -129,8 +138,8 @@ def _date_range(manifest: dict[str, Any]) -> str | None:
 
 
 def _read_kept(manifest: dict[str, Any]) -> list[str]:
-    """What became of the rows read, in words, e.g. "3,000 rows read", "1,365 set aside as the company's side of
-    the conversations (agent and brand replies)", "153 removed by the quality filters", "1,482 kept"."""
+    """What became of the rows read, in words, e.g. "3,000 rows read", "1,365 set aside before the filters as the
+    company's side (brand and agent accounts)", "153 removed by the quality filters", "1,482 kept"."""
     counts = manifest.get("counts") or {}
     read, kept = counts.get("input"), counts.get("kept")
     if read is None or kept is None:
@@ -143,16 +152,24 @@ def _read_kept(manifest: dict[str, Any]) -> list[str]:
         return [f"{read:,} event rows read" + (f" ({users:,} users)" if users is not None else ""), *where,
                 f"{kept:,} users kept"]
     load = (manifest.get("source") or {}).get("load") or {}
-    out = [f"{read:,} rows read"]
-    if load.get("where") and isinstance(load.get("rows_read"), int):  # counts.input is what --where kept
-        out = [f"{load['rows_read']:,} rows read", f"{read:,} of them where {load['where']} (--where)"]
+    total = load["rows_read"] if isinstance(load.get("rows_read"), int) else read  # counts.input: after reading
+    outside = int(load.get("dropped_where") or 0) if load.get("where") else 0
+    out = [f"{total:,} rows read"]
+    if outside:
+        out.append(f"{total - outside:,} of them where {load['where']} (--where)")
+    if total - outside > read:
+        out.append(f"{total - outside - read:,} left out while reading (empty texts, chat-tool notices, …)")
     candidates, messages = counts.get("candidates"), counts.get("kept_messages")
     if candidates is not None and candidates < read:
-        out.append(f"{read - candidates:,} set aside as the company's side of the conversations (agent and brand replies)")
+        only = ((manifest.get("config") or {}).get("input") or {}).get("inbound_only")
+        out.append(f"{read - candidates:,} set aside before the filters as the company's side (brand and agent "
+                   "accounts" + ("; with --inbound-only also rows not marked as the customers'" if only else "") + ")")
     if candidates is not None and messages is not None and messages < candidates:
         out.append(f"{candidates - messages:,} removed by the quality filters (duplicates, too short, not English, …)")
     unit = manifest.get("unit") or "message"
-    if unit != "message" and messages is not None:
+    if unit == "author" and messages is not None:
+        out.append(f"{messages:,} messages kept, read as {kept:,} authors (a message without an author is in none)")
+    elif unit != "message" and messages is not None:
         out.append(f"{messages:,} messages kept, grouped into {kept:,} {unit}s")
     else:
         out.append(f"{kept:,} kept")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from html import unescape
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -162,10 +163,12 @@ def test_report_opens_on_what_was_read_and_the_families_then_follows_them(run_cl
     that order, each naming its family and its sub-personas with a stored (masked) snippet of each."""
     manifest, personas = run_files.manifest, run_files.personas
     html = run_client.get(f"{API}/runs/latest/report.html").text
-    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    text = unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
     counts = manifest["counts"]
-    assert f"{counts['input']:,} rows read" in text and f"{counts['kept']:,} kept" in text
-    assert f"{counts['input'] - counts['candidates']:,} set aside as the company" in text  # the sample's brand replies
+    load = manifest["source"]["load"]
+    assert f"{load['rows_read']:,} rows read" in text and f"{counts['kept']:,} kept" in text
+    set_aside = f"{counts['input'] - counts['candidates']:,} set aside before the filters as the company's side"
+    assert set_aside in text and "--inbound-only also" in text  # the sample's run keeps the customers only
     assert "Data from " in text and "(dates in UTC)" in text
     families = manifest["hierarchy"]["families"]
     assert len(families) >= 2 and f"{len(personas)} personas in {len(families)} families" in text
@@ -218,6 +221,12 @@ def test_report_cover_from_a_manifest():
                                                                   "dropped_where": 300}}}
     assert report_cover(where, personas)["read_kept"][:2] == ["400 rows read",
                                                               "100 of them where airline=United (--where)"]
+    # rows left out while reading (empty texts, notices) are said, not hidden in a smaller "rows read"
+    read = {**manifest, "source": {"load": {"rows_read": 130}}}
+    assert report_cover(read, personas)["read_kept"][:2] == [
+        "130 rows read", "30 left out while reading (empty texts, chat-tool notices, …)"]
+    author = report_cover({**manifest, "unit": "author"}, personas)["read_kept"][-1]
+    assert author == "90 messages kept, read as 30 authors (a message without an author is in none)"
     events = report_cover({"kind": "events", "counts": {"input": 5000, "input_users": 400, "kept": 350,
                                                         "personas": 4, "noise_before_reassign": 0}}, personas)
     assert events["read_kept"] == ["5,000 event rows read (400 users)", "350 users kept"]
@@ -303,3 +312,51 @@ def test_report_of_an_event_run_speaks_of_users_and_events():
     assert "Top events" in text and "When they are active" in text and "Top terms" not in text
     assert "09:00–10:59 (UTC or local, unknown)" in text and "weekdays are unknown" in text
     assert "is masked" not in text and "900 event rows read (40 users); 30 users kept" in text
+
+
+class _Store:
+    """Just enough of a RunStore for the export rows: one run, two personas (the second below the floor)."""
+
+    def __init__(self):
+        self.personas = [{"id": 0, "name": "Open", "parent_id": 0, "sub_personas": [{"id": 1, "name": "Sub"}]},
+                         {"id": 1, "name": "Few", "parent_id": 0, "evidence_withheld": True}]
+
+    def get_run(self, run_id):
+        return {"hierarchy": {"families": [{"id": 0, "name": "All", "persona_ids": [0, 1]}]}}
+
+    def get_personas(self, run_id):
+        return self.personas
+
+    def get_members(self, run_id, pid, offset=0, limit=1000):
+        rows = [{"member_id": f"{pid}-{i}", "text": f"text {i}", "author": f"a{i}", "subpersona_id": 1 if pid == 0
+                 else None, "reassigned": False} for i in range(3)]
+        return rows[offset:offset + limit], len(rows)
+
+
+def test_exported_members_below_the_privacy_floor_have_no_text_or_author():
+    from backend.routes.exports import member_rows
+
+    rows = [r for page in member_rows(_Store(), "run") for r in page]
+    open_rows = [r for r in rows if r["persona_id"] == 0]
+    few = [r for r in rows if r["persona_id"] == 1]
+    assert [r["text"] for r in open_rows] == ["text 0", "text 1", "text 2"] and open_rows[0]["author"] == "a0"
+    assert open_rows[0]["subpersona_name"] == "Sub" and open_rows[0]["family_name"] == "All"
+    assert len(few) == 3 and all(r["text"] is None and r["author"] is None for r in few)
+    assert all(r["member_id"].startswith("1-") and r["family_id"] == 0 for r in few)  # still there to act on
+    assert "withheld" not in rows[0]
+
+
+def test_report_quotes_no_sub_persona_of_a_persona_below_the_floor_and_names_no_chat():
+    from backend.routes.report import _sources, report_persona
+
+    subs = [{"name": "S", "share_of_parent": 0.5, "evidence": [{"text": "a quote"}]}]
+    assert report_persona({"id": 1, "sub_personas": subs})["subs"][0]["quote"] == "a quote"
+    assert report_persona({"id": 1, "sub_personas": subs, "evidence_withheld": True})["subs"][0]["quote"] is None
+    withheld_sub = [{**subs[0], "evidence_withheld": True}]
+    assert report_persona({"id": 1, "sub_personas": withheld_sub})["subs"][0]["quote"] is None
+    chats = {"source": {"inputs": ["WhatsApp Chat with Ann Lee.txt", "WhatsApp Chat with Bo.txt"],
+                        "load": {"files": [{"layout": "whatsapp"}, {"layout": "whatsapp"}]}}}
+    assert _sources(chats) == "2 WhatsApp chats"
+    mailbox = {"source": {"inputs": ["ann.lee@example.com.mbox"], "load": {"files": [{"layout": "mailbox"}]}}}
+    assert _sources(mailbox) == "a mailbox"
+    assert _sources({"source": {"inputs": ["/x/tickets.csv"], "load": {"files": [{"layout": "generic"}]}}}) == "tickets.csv"
