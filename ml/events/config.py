@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ml.ingest.where import parse_where
+from ml.ingest.where import WHERE_HELP, WhereItems
 from ml.runtime.configfile import ConfigFile
 
 
@@ -43,14 +43,7 @@ class EventInputConfig(_Section):
         None, description="year for timestamps written without one ('11 May, 09:44'); None: hours only, "
                           "no weekdays")
     min_users: int = Field(20, ge=5, description="fewer kept users than this is an error")
-    where: list[str] = Field(default_factory=list, description="keep only rows whose column holds a value: "
-                             "COLUMN=VALUE items; values of one column: any, columns: all (ml.ingest.where)")
-
-    @field_validator("where")
-    @classmethod
-    def _column_equals_value(cls, items: list[str]) -> list[str]:
-        parse_where(items)  # COLUMN=VALUE, or a one-line error naming the item
-        return items
+    where: WhereItems = Field(default_factory=list, description=WHERE_HELP)
 
 
 class MatrixConfig(_Section):

@@ -17,8 +17,10 @@ from __future__ import annotations
 import difflib
 from collections import Counter
 from pathlib import Path
+from typing import Annotated
 
 import pandas as pd
+from pydantic import AfterValidator
 
 from ml.runtime.errors import InputError
 
@@ -33,6 +35,17 @@ def parse_where(items: list[str] | None) -> dict[str, list[str]]:
             raise InputError(f"--where {item!r}: write COLUMN=VALUE, e.g. --where airline=United")
         out.setdefault(column.strip(), []).append(value.strip())
     return out
+
+
+def _checked(items: list[str]) -> list[str]:
+    parse_where(items)  # COLUMN=VALUE, or a one-line error naming the item
+    return items
+
+
+#: The config field's type (``input.where`` of both run kinds): "COLUMN=VALUE" items, checked when read.
+WhereItems = Annotated[list[str], AfterValidator(_checked)]
+WHERE_HELP = ("keep only rows whose column holds a value: COLUMN=VALUE items; values of one column: any, "
+              "columns: all (ml.ingest.where)")
 
 
 def _text(value) -> str:

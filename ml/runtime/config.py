@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ml.filtering import FilterConfig
-from ml.ingest.where import parse_where
+from ml.ingest.where import WHERE_HELP, WhereItems
 from ml.profile.config import ProfileConfig
 from ml.reduce import N_COMPONENTS
 from ml.runtime.configfile import ConfigFile
@@ -55,14 +55,7 @@ class InputConfig(_Section):
         None, description="IANA zone (Area/City) to read hours and weekdays in; None: the data's own offsets, "
         "else UTC (ml.ingest.timebasis)"
     )
-    where: list[str] = Field(default_factory=list, description="keep only rows whose column holds a value: "
-                             "COLUMN=VALUE items; values of one column: any, columns: all (ml.ingest.where)")
-
-    @field_validator("where")
-    @classmethod
-    def _column_equals_value(cls, items: list[str]) -> list[str]:
-        parse_where(items)  # COLUMN=VALUE, or a one-line error naming the item
-        return items
+    where: WhereItems = Field(default_factory=list, description=WHERE_HELP)
 
     @model_validator(mode="after")
     def _one_side_column(self):
