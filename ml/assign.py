@@ -48,8 +48,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sep", default=None, metavar="CHAR", help="CSV delimiter (default: sniffed)")
     p.add_argument("--encoding", default=None, metavar="NAME", help="text files' encoding (default UTF-8/BOM)")
     p.add_argument("--inbound-only", action="store_true", help="support data: keep the customers' side only")
-    p.add_argument("--where", action="append", default=None, metavar="COLUMN=VALUE",
-                   help="keep only rows whose COLUMN holds VALUE (default: the run's own --where, if it had one)")
+    rows = p.add_mutually_exclusive_group()
+    rows.add_argument("--where", action="append", default=None, metavar="COLUMN=VALUE",
+                      help="keep only rows whose COLUMN holds VALUE (default: the run's own --where, if it had one)")
+    rows.add_argument("--no-where", action="store_true", help="read every row, even where the run had a --where")
     p.add_argument("--quiet", action="store_true", help="no table on stderr")
     return p
 
@@ -78,9 +80,25 @@ def check_out(out: str | Path, protect: list[str | Path]) -> Path:
 
 
 def run_where(args, snapshot) -> list[str] | None:
-    """``--where`` as given, else the run's own (``input.where`` in its manifest's config): fresh data of the
-    segment the run was made for."""
+    """``--where`` as given, none with ``--no-where``, else the run's own (``input.where`` in its manifest's
+    config): fresh data of the segment the run was made for."""
+    if getattr(args, "no_where", False):
+        return None
     return args.where if args.where is not None else ((snapshot.config or {}).get("input") or {}).get("where")
+
+
+def _read_inherited(args, console):
+    """``_read`` under the run's own ``--where``, said on stderr, with its errors saying where the filter came
+    from."""
+    from ml.runtime.errors import InputError
+
+    console.print(f"fresh rows filtered as the run was: --where {' --where '.join(args.where)} (pass --where to "
+                  "change it, --no-where to read every row)")
+    try:
+        return _read(args)
+    except InputError as err:
+        raise InputError(f"{err} (the run's own --where; pass --where to change it, --no-where to read every "
+                         "row)") from None
 
 
 def _read(args):
@@ -195,12 +213,15 @@ def main(argv: list[str] | None = None) -> int:
         out = check_out(args.out, [args.run_dir, *args.inputs, *([args.config] if args.config else [])])
         timings: dict[str, float] = {}
         snapshot = timed(lambda: _load_run(args.run_dir), timings, "load_run")
+        inherited = args.where is None and not args.no_where and bool(run_where(args, snapshot))
         args.where = run_where(args, snapshot)
-        messages, _ = timed(lambda: _read(args), timings, "read")
+        messages, loaded = timed(lambda: _read_inherited(args, console) if inherited else _read(args), timings,
+                                 "read")
         scorer = timed(lambda: FreshDataScorer(config).fit(snapshot.model, snapshot, snapshot.config), timings,
                        "reference")
         assigned = with_families(timed(lambda: scorer.assign(messages), timings, "assign"), snapshot)
         summary = scorer.summary(assigned, [str(p) for p in args.inputs], len(messages), run_ref(snapshot), timings)
+        summary = summary.model_copy(update={"where": loaded.where, "rows_left_out_by_where": loaded.dropped_where})
         return _publish(out, assigned, summary, lambda: _report(console, summary, config))
 
     return run_guarded(run, kept="the earlier output in --out is unchanged")

@@ -110,3 +110,102 @@ def test_event_logs_keep_one_course():
     assert table.report["where"] == "code_module=bbb"
     with pytest.raises(InputError, match=r"matches no row of .*the commonest values are code_module: FFF"):
         load_events(path, EventInputConfig(where=["code_module=ZZZ"]))
+
+
+def test_numbers_match_in_csv_and_excel_where_every_column_is_read_as_text(raw, tmp_path):
+    ones = int((raw["retweet_count"] == 1).sum())
+    assert len(load_messages(AIRLINE, where=["retweet_count=1.0"])[0]) == ones > 0
+    both = load_messages(AIRLINE, where=["retweet_count=1", "retweet_count=2.0"])[0]
+    assert len(both) == raw["retweet_count"].isin([1, 2]).sum() > ones
+    raw.head(400).to_excel(tmp_path / "t.xlsx", index=False)
+    assert len(load_messages(tmp_path / "t.xlsx", where=["retweet_count=1"])[0]) == (
+        raw.head(400)["retweet_count"] == 1).sum()
+
+
+def test_a_folder_whose_file_keeps_no_row_still_reads_the_others(raw, tmp_path):
+    """Two files named by no alias (the text column found by its values): the one --where empties is counted as
+    read, not mapped, and the other's rows are read."""
+    part = raw.rename(columns={"text": "feedback", "tweet_created": "when"})[["tweet_id", "airline", "feedback", "when"]]
+    part[part["airline"] == "United"].to_csv(tmp_path / "a_united.csv", index=False)
+    part[part["airline"] == "Delta"].to_csv(tmp_path / "b_delta.csv", index=False)
+    msgs, report = load_messages(tmp_path, where=["airline=United"])
+    united, delta = (part["airline"] == "United").sum(), (part["airline"] == "Delta").sum()
+    assert len(msgs) == united and report.kept_where == united and report.dropped_where == delta
+    assert report.rows_read == united + delta and [f.rows_read for f in report.files] == [united, delta]
+
+
+def test_notices_left_out_before_the_filter_are_not_counted_as_kept(tmp_path):
+    from tests.test_ingest_chat_exports import slack_export
+
+    tweets = pd.read_csv(SAMPLE_DIR / "twcs_sample.csv", dtype=str)["text"].dropna().head(60).tolist()
+    slack_export(tmp_path, tweets)
+    msgs, report = load_messages(tmp_path, where=["channel=general"])
+    assert len(msgs) == report.kept_where == 2  # #general's two messages; the joins and topics were in #support
+    assert report.dropped_system_messages > 0 and report.kept_where + report.dropped_where < report.rows_read
+    assert f"rows where channel=general (--where): 2 of {report.rows_read}" in "\n".join(report.summary_lines())
+
+
+def test_a_column_some_files_lack_keeps_none_of_their_rows(raw, tmp_path):
+    raw.head(50).to_csv(tmp_path / "a.csv", index=False)
+    raw.iloc[50:90].drop(columns=["airline"]).to_csv(tmp_path / "b.csv", index=False)
+    first = raw["airline"].iloc[0]
+    msgs, report = load_messages(tmp_path, where=[f"airline={first}"])
+    assert len(msgs) == (raw.head(50)["airline"] == first).sum() > 0 and report.dropped_where == 90 - len(msgs)
+    with pytest.raises(InputError, match="does not have.*leave --where out"):
+        load_messages(tmp_path / "b.csv", where=[f"airline={first}"])
+
+
+def test_dates_spaces_empty_values_and_a_yaml_string(raw, tmp_path):
+    from ml.runtime.config import PipelineConfig
+
+    frame = raw.head(60).rename(columns={"airline": "Airline "}).assign(
+        day=pd.to_datetime(raw.head(60)["tweet_created"].str[:10]))
+    frame.to_parquet(tmp_path / "t.parquet")
+    day = str(frame["day"].iloc[0].date())
+    assert len(load_messages(tmp_path / "t.parquet", where=[f"day={day}"])[0]) == (frame["day"] == day).sum()
+    first = frame["Airline "].iloc[0]
+    for item in (f"Airline ={first}", f"Airline={first}"):  # the header's own name, or without its spaces
+        assert len(load_messages(tmp_path / "t.parquet", where=[item])[0]) == (frame["Airline "] == first).sum()
+    blanks = RowFilter(["negativereason=nothing"])
+    assert blanks.apply(raw.fillna({"negativereason": ""}), AIRLINE).empty
+    assert "(empty) (" in str(blanks.no_match("x"))  # a blank value is shown as "(empty)"
+    assert PipelineConfig().updated({"input": {"where": "airline=United"}}).input.where == ["airline=United"]
+
+
+def test_assign_can_read_every_row_and_says_the_filter(pipeline_run_dir, tmp_path):
+    import json
+
+    from ml.assign import main
+
+    out = tmp_path / "sides"
+    main([str(pipeline_run_dir), str(SAMPLE_DIR / "twcs_sample.csv"), "--where", "inbound=true", "--out", str(out),
+          "--quiet"])
+    summary = json.loads((out / "summary.json").read_text())
+    inbound = pd.read_csv(SAMPLE_DIR / "twcs_sample.csv", dtype=str)["inbound"].str.strip().str.lower()
+    assert summary["where"] == "inbound=true" and summary["rows_left_out_by_where"] == int((inbound == "false").sum())
+    from types import SimpleNamespace
+
+    from ml.assign import build_parser, run_where
+
+    args = build_parser().parse_args(["RUN", "x.csv", "--out", "o", "--no-where"])
+    assert run_where(args, SimpleNamespace(config={"input": {"where": ["airline=United"]}})) is None
+
+
+def test_one_course_of_an_event_log_takes_that_courses_outcomes():
+    """OULAD: students of several presentations; with --where code_module=DDD every user's outcome is the DDD
+    row of studentInfo (the outcome file names the course too), and the other course's file is listed as read."""
+    from ml.events.config import EventInputConfig
+    from ml.events.ingest import load_events
+    from tests.fixtures.data import shared_path
+
+    ddd, bbb = (shared_path("events_oulad", f"studentVle_{c}.csv.gz") for c in ("DDD_2014J", "BBB_2014J"))
+    info = shared_path("events_oulad", "studentInfo.csv.gz")
+    cfg = EventInputConfig(user_cols=["id_student"], event_lookup=str(shared_path("events_oulad", "vle.csv")),
+                           event_lookup_key="id_site", event_lookup_value="activity_type", count_col="sum_click",
+                           outcome_file=str(info), outcome_col="final_result", where=["code_module=DDD"])
+    table = load_events([ddd, bbb], cfg)
+    truth = pd.read_csv(info, dtype=str)
+    truth = truth[truth["code_module"] == "DDD"].drop_duplicates("id_student").set_index("id_student")["final_result"]
+    got = table.users.set_index("user")["outcome"]
+    assert got.notna().sum() > 100 and (got.dropna() == truth.reindex(got.dropna().index)).all()
+    assert [f.get("kept_where") for f in table.report["files"]] == [None, 0]  # BBB's file: read, none kept

@@ -147,17 +147,18 @@ def _read_kept(manifest: dict[str, Any]) -> list[str]:
     if manifest.get("kind") == "events":
         users = counts.get("input_users")
         load = (manifest.get("source") or {}).get("load") or {}
-        where = ([f"{read - int(load.get('dropped_where') or 0):,} of them where {load['where']} (--where)"]
-                 if load.get("where") else [])
-        return [f"{read:,} event rows read" + (f" ({users:,} users)" if users is not None else ""), *where,
-                f"{kept:,} users kept"]
+        if load.get("where"):
+            matched = load.get("kept_where", read - int(load.get("dropped_where") or 0))
+            return [f"{read:,} event rows read", f"{matched:,} of them where {load['where']} (--where)"
+                    + (f", from {users:,} users" if users is not None else ""), f"{kept:,} users kept"]
+        return [f"{read:,} event rows read" + (f" ({users:,} users)" if users is not None else ""), f"{kept:,} users kept"]
     load = (manifest.get("source") or {}).get("load") or {}
     total = load["rows_read"] if isinstance(load.get("rows_read"), int) else read  # counts.input: after reading
     outside = int(load.get("dropped_where") or 0) if load.get("where") else 0
     out = [f"{total:,} rows read"]
-    if outside:
-        out.append(f"{total - outside:,} of them where {load['where']} (--where)")
-    if total - outside > read:
+    if load.get("where"):
+        out.append(f"{load.get('kept_where', total - outside):,} of them where {load['where']} (--where)")
+    if total - outside > read:  # before the filter (chat-tool notices) or after it (empty texts)
         out.append(f"{total - outside - read:,} left out while reading (empty texts, chat-tool notices, …)")
     candidates, messages = counts.get("candidates"), counts.get("kept_messages")
     if candidates is not None and candidates < read:

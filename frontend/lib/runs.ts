@@ -32,8 +32,9 @@ export function readNotes(source: RunSource | null | undefined): string[] {
   const outside = typeof load?.dropped_where === "number" ? load.dropped_where : 0;
   // conversation runs count rows read in `rows_read`, event runs in `rows`
   const read = typeof load?.rows_read === "number" ? load.rows_read : typeof load?.rows === "number" ? load.rows : 0;
-  if (where)
-    notes.push(`only rows where ${where} (--where): ${(read - outside).toLocaleString("en-US")} of ${read.toLocaleString("en-US")}`);
+  // rows --where kept (`kept_where`; runs of the first day of --where: read less those it left out)
+  const matched = typeof load?.kept_where === "number" ? load.kept_where : read - outside;
+  if (where) notes.push(`only rows where ${where} (--where): ${matched.toLocaleString("en-US")} of ${read.toLocaleString("en-US")}`);
   for (const f of files) {
     const mapping = isRecord(f.mapping) ? f.mapping : {};
     const sheet = text(f.sheet);

@@ -175,7 +175,7 @@ def _one_file(path: Path, cfg: EventInputConfig, lookup: dict | None,
     read = len(frame)
     frame = rows.apply(frame, path) if rows is not None else frame
     if read and frame.empty:  # --where kept none of this file's rows: nothing to detect or read
-        return None, {"rows": read}
+        return None, {"rows": read, "format": fmt}
     columns = list(frame.columns)
     m = _detect(path, columns, cfg)
     user = _key(frame, m["user"], path, "user id", FLAGS["user_cols"])
@@ -238,6 +238,9 @@ def _outcomes(cfg: EventInputConfig, users: pd.Index, per_file: list[pd.DataFram
     if cfg.outcome_file:
         path = resolve_paths(cfg.outcome_file)[0]
         table, _ = read_table(path)
+        outside = RowFilter(cfg.where)  # one course's outcomes, where the outcome file names the course too
+        if outside and all(outside.find_column(table, c) is not None for c in outside.where):
+            table = outside.apply(table, path)
         keys = cfg.outcome_key_cols or cfg.user_cols
         if not keys:
             raise InputError(f"{path}: an outcome file needs the user key: pass --user-col (and "
@@ -263,19 +266,21 @@ def load_events(paths, config: EventInputConfig | None = None) -> EventTable:
     files = resolve_paths(paths)
     lookup = _lookup(cfg) if cfg.event_lookup else None
     parts, maps, outcome_parts, used = [], [], [], []
-    rows, unmatched = RowFilter(cfg.where), 0
+    rows, unmatched = RowFilter(cfg.where), []
     for path in files:
         if cfg.outcome_file and Path(cfg.outcome_file).resolve() == path.resolve():
             continue
         long, m = _one_file(path, cfg, lookup, rows)
-        if long is None:
-            unmatched += m["rows"]  # read, every row left out by --where
+        if long is None:  # read, every row left out by --where: listed, counted, not mapped
+            unmatched.append({"file": str(path), "format": m["format"], "rows": m["rows"], "kept_where": 0})
             continue
         parts.append(long)
         if "outcome" in m:
             outcome_parts.append(m.pop("outcome"))
         maps.append(m)
         used.append(path)
+    if rows:
+        rows.check_columns()
     if not maps and rows:
         raise rows.no_match(str(files[0]) + (" and the other files" if len(files) > 1 else ""))
     if not maps:
@@ -299,10 +304,11 @@ def load_events(paths, config: EventInputConfig | None = None) -> EventTable:
     mapping = {k: maps[0][k] for k in ("layout", "user", "event", "time", "count", "group")}
     if len(mapping["event"] or []) > 12:
         mapping["event"] = mapping["event"][:12] + [f"... {len(mapping['event']) - 12} more"]
-    report = {"files": [{"file": str(p), "format": m["format"], "rows": m["rows"]} for p, m in zip(used, maps)],
-              "rows": int(sum(m["rows"] for m in maps)) + unmatched, "resolution": resolution}
+    report = {"files": [{"file": str(p), "format": m["format"], "rows": m["rows"]} for p, m in zip(used, maps)]
+              + unmatched, "rows": int(sum(m["rows"] for m in maps)) + sum(f["rows"] for f in unmatched),
+              "resolution": resolution}
     yearless = resolution in ("hour", "day") and bool(events["weekday"].isna().all())
     report["dates_without_year"] = yearless
     if rows:
-        report |= {"where": rows.describe(), "dropped_where": rows.dropped}
+        report |= {"where": rows.describe(), "kept_where": rows.kept, "dropped_where": rows.dropped}
     return EventTable(events, users, resolution, mapping["layout"], mapping, report, yearless)

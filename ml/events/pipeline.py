@@ -117,13 +117,15 @@ class EventPipeline:
         table = load_events(paths, self.config.input)
         builder = self._fitted_matrix(table)
         m = table.mapping
-        lines = [f"{f['file']}: {f['rows']:,} rows, {f['format']}" for f in table.report.get("files", [])]
+        lines = [f"{f['file']}: {f['rows']:,} rows, {f['format']}"
+                 + (f", none where {table.report.get('where')}" if f.get("kept_where") == 0 else "")
+                 for f in table.report.get("files", [])]
         lines.append(f"layout {table.layout}: users {', '.join(m.get('user') or [])}, events "
                      f"{', '.join(m.get('event') or []) or m.get('count') or '-'}, time {m.get('time') or '-'} "
                      f"(resolution {table.resolution}{', dates without a year' if table.yearless else ''})")
         read = table.report.get("rows", len(table.events))
         if table.report.get("where"):
-            kept = read - table.report["dropped_where"]
+            kept = table.report["kept_where"]
             lines.append(f"events read: {read:,} rows; where {table.report['where']} (--where): {kept:,} rows "
                          f"from {len(table.users):,} users")
         else:

@@ -262,6 +262,9 @@ def _read_all(files: list[Path], explicit: ColumnMapping, inbound_only: bool, en
         raw = rows_kept.apply(raw, archive.shown(path))
         layout, detected = detect_layout(list(raw.columns))
         layout = tool or layout
+        if rows_kept and raw.empty:  # --where kept none of its rows: nothing to map (its rows still count as read)
+            report.files.append(FileReport(archive.shown(path), info.format, layout, {}, rows, encoding=info.encoding))
+            continue
         used, guessed, timed = _guess_columns(raw, explicit.over(detected))
         _check_mapping(path, list(raw.columns), used, explicit)
         if inbound_only and used.inbound is None and used.outbound is None:
@@ -276,7 +279,7 @@ def _read_all(files: list[Path], explicit: ColumnMapping, inbound_only: bool, en
                                        question=survey.questions.get(used.text) if survey else None,
                                        time_zone=survey.zones.get(used.timestamp) if survey else None))
         parts.append(_canonical(raw, path, used, report))
-    return pd.concat(parts, ignore_index=True)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
 def _guess_columns(raw: pd.DataFrame, used: ColumnMapping) -> tuple[ColumnMapping, bool, bool]:
@@ -381,9 +384,7 @@ def load_messages(
     rows_kept = RowFilter(where)
     msgs = _read_all(resolve_paths(paths, skipped), _explicit(mapping, label_col), inbound_only, encoding, sep,
                      report, rows_kept)
-    if rows_kept and len(msgs) == 0:
-        raise rows_kept.no_match(report.files[0].path + (" and the other files" if len(report.files) > 1 else ""))
-    report.where, report.dropped_where = (rows_kept.describe() or None), rows_kept.dropped
+    rows_kept.finish(report, len(msgs), [f.path for f in report.files])
     report.skipped_files = dict(Counter(p.suffix.lower() or "(no suffix)" for p in skipped))
     report.rows_read = len(msgs) + report.dropped_system_messages + report.dropped_where
     if any(f.layout in ("mailbox", "whatsapp") for f in report.files):  # authors named by their pseudonyms

@@ -42,6 +42,7 @@ class LoadReport:
     dropped_empty_text: int = 0
     dropped_not_inbound: int = 0
     where: str | None = None        # --where, as given ("airline=United or Delta"; ml.ingest.where)
+    kept_where: int = 0             # rows --where kept (chat-tool notices are left out before it)
     dropped_where: int = 0          # rows left out by --where
     dropped_system_messages: int = 0  # the chat tool's notices: Slack's joins, topic changes, ... (ml.ingest.slack
                                       # .SYSTEM), WhatsApp's media placeholders, ... (ml.ingest.whatsapp.NOTICES)
@@ -102,8 +103,7 @@ class LoadReport:
             lines = lines[:MAX_FILE_LINES - 1] + [f"... and {len(rest)} more files, {sum(f.rows_read for f in rest)} rows"]
         lines.append(f"kept {self.rows_kept} of {self.rows_read} rows")
         if self.where:
-            lines.append(f"rows where {self.where} (--where): {self.rows_read - self.dropped_where} of "
-                         f"{self.rows_read}; {self.dropped_where} others left out")
+            lines.append(f"rows where {self.where} (--where): {self.kept_where} of {self.rows_read}")
         if self.html_texts:
             lines.append(f"texts with HTML markup, read as the text a browser shows: {self.html_texts}")
         if self.chats:

@@ -5,7 +5,8 @@ brand, one product or one channel of a larger dump, so its personas are that seg
 named, its value is one of that column's values (values of one column: any of them; columns: all of them).
 Values are compared as text, ignoring case and surrounding spaces ("united" keeps "United"); a number matches
 a number column's equal value ("3" keeps 3 and 3.0). The filter is applied to each file as read, on the file's
-own column names (before columns are mapped), so any column can be named, also one the run does not use.
+own column names (before columns are mapped), so any column can be named, also one the run does not use. Dates
+at midnight compare as the day ("2015-02-24").
 
 In: the raw table of one file. Out: the rows kept; ``dropped`` counts the rows left out, ``seen`` the
 commonest values of each named column (for the one-line error when nothing matches). A file without a named
@@ -20,21 +21,26 @@ from pathlib import Path
 from typing import Annotated
 
 import pandas as pd
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator
 
 from ml.runtime.errors import InputError
 
 
 def parse_where(items: list[str] | None) -> dict[str, list[str]]:
     """``["airline=United", "airline=Delta"]`` → ``{"airline": ["United", "Delta"]}``; an item without ``=`` or
-    with an empty column name is refused."""
+    with an empty column name is refused. The column keeps its spaces (a header may have them: ``RowFilter``
+    tries the name as written, then without its surrounding spaces)."""
     out: dict[str, list[str]] = {}
     for item in items or []:
         column, sep, value = str(item).partition("=")
         if not sep or not column.strip():
             raise InputError(f"--where {item!r}: write COLUMN=VALUE, e.g. --where airline=United")
-        out.setdefault(column.strip(), []).append(value.strip())
+        out.setdefault(column, []).append(value.strip())
     return out
+
+
+def _listed(items):
+    return [items] if isinstance(items, str) else items  # one item written as a string (YAML: where: a=b)
 
 
 def _checked(items: list[str]) -> list[str]:
@@ -42,8 +48,9 @@ def _checked(items: list[str]) -> list[str]:
     return items
 
 
-#: The config field's type (``input.where`` of both run kinds): "COLUMN=VALUE" items, checked when read.
-WhereItems = Annotated[list[str], AfterValidator(_checked)]
+#: The config field's type (``input.where`` of both run kinds): "COLUMN=VALUE" items (one may be written as a
+#: plain string), checked when read.
+WhereItems = Annotated[list[str], BeforeValidator(_listed), AfterValidator(_checked)]
 WHERE_HELP = ("keep only rows whose column holds a value: COLUMN=VALUE items; values of one column: any, "
               "columns: all (ml.ingest.where)")
 
@@ -52,13 +59,20 @@ def _text(value) -> str:
     return str(value).strip().casefold()
 
 
+def _shown(value: str) -> str:
+    return value if value else "(empty)"
+
+
 class RowFilter:
-    """See the module docstring."""
+    """See the module docstring. ``kept`` and ``dropped`` count the rows of the files ``apply`` saw; a column
+    that a file lacks keeps none of its rows (JSON exports leave out fields no message of a file has), and
+    ``check_columns`` refuses a column that no file has."""
 
     def __init__(self, items: list[str] | None = None):
         self.where = parse_where(items)
-        self.dropped = 0
+        self.kept = self.dropped = 0
         self.seen: dict[str, Counter] = {}
+        self.lacking: dict[str, tuple[str, list[str]]] = {}  # column → (first file without it, its columns)
 
     def __bool__(self) -> bool:
         return bool(self.where)
@@ -68,33 +82,72 @@ class RowFilter:
             return raw
         keep = pd.Series(True, index=raw.index)
         for column, values in self.where.items():
-            if column not in raw.columns:
-                names = [str(c) for c in raw.columns]
-                near = difflib.get_close_matches(column, names, n=1)
-                shown = ", ".join(names[:12]) + (", …" if len(names) > 12 else "")
-                raise InputError(f"{path}: --where names column {column!r}, which this file does not have ("
-                                 + (f"did you mean {near[0]!r}? " if near else "") + f"its columns: {shown})")
-            keep &= self._matches(raw[column], values)
-            self.seen.setdefault(column, Counter()).update(raw[column].dropna().astype(str).str.strip())
+            name = self.find_column(raw, column)
+            if name is None:
+                self.lacking.setdefault(column, (str(path), [str(c) for c in raw.columns]))
+                keep &= False
+                continue
+            keep &= self._matches(raw[name], values)
+            self.seen.setdefault(column, Counter()).update(self._texts(raw[name]).dropna())
+        self.kept += int(keep.sum())
         self.dropped += int((~keep).sum())
         return raw.loc[keep].reset_index(drop=True)
 
     @staticmethod
-    def _matches(col: pd.Series, values: list[str]) -> pd.Series:
-        hit = col.map(_text, na_action="ignore").isin({_text(v) for v in values}).fillna(False).astype(bool)
-        if pd.api.types.is_numeric_dtype(col):
-            numbers = pd.to_numeric(pd.Series(values), errors="coerce").dropna()
-            if len(numbers):
-                hit |= col.isin(numbers.tolist())
+    def find_column(raw: pd.DataFrame, column: str):
+        """``column`` as the table writes it: the name as given, else a column equal to it without surrounding
+        spaces; None when the table has neither."""
+        if column in raw.columns:
+            return column
+        return next((c for c in raw.columns if str(c).strip() == column.strip()), None)
+
+    def check_columns(self) -> None:
+        """Refuse a named column that none of the files read has (one line: the first file, its columns and the
+        nearest name)."""
+        for column, (path, names) in self.lacking.items():
+            if column in self.seen:
+                continue
+            near = difflib.get_close_matches(column.strip(), [n.strip() for n in names], n=1)
+            shown = ", ".join(names[:12]) + (", …" if len(names) > 12 else "")
+            raise InputError(f"{path}: --where names column {column!r}, which this file does not have ("
+                             + (f"did you mean {near[0]!r}? " if near else "") + f"its columns: {shown}); name a "
+                             "column of the files, or leave --where out")
+
+    @staticmethod
+    def _texts(col: pd.Series) -> pd.Series:
+        """The column as the values are compared and shown: dates at midnight as the day ("2015-02-24")."""
+        if pd.api.types.is_datetime64_any_dtype(col):
+            days = col.dt.strftime("%Y-%m-%d")
+            return days.where(col != col.dt.normalize(), col.astype(str)).where(col.notna())
+        return col.map(lambda v: str(v).strip(), na_action="ignore")
+
+    @classmethod
+    def _matches(cls, col: pd.Series, values: list[str]) -> pd.Series:
+        texts = cls._texts(col)
+        hit = texts.map(_text, na_action="ignore").isin({_text(v) for v in values}).fillna(False).astype(bool)
+        numbers = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").dropna()
+        if len(numbers):  # "3" keeps 3 and 3.0, whether the file wrote a number or text (CSV, Excel)
+            column = col if pd.api.types.is_numeric_dtype(col) else pd.to_numeric(texts, errors="coerce")
+            hit |= column.isin(numbers.tolist()).fillna(False).astype(bool)
         return hit
+
+    def finish(self, report, kept: int, files: list[str]) -> None:
+        """After every file: refuse a column no file has, or a filter that kept no row (``kept``) of ``files``;
+        else record ``where``, ``kept_where`` and ``dropped_where`` on ``report``."""
+        if not self:
+            return
+        self.check_columns()
+        if kept == 0:
+            raise self.no_match(files[0] + (" and the other files" if len(files) > 1 else ""))
+        report.where, report.kept_where, report.dropped_where = self.describe(), self.kept, self.dropped
 
     def describe(self) -> str:
         """"airline=United or Delta, channel=email" as the user wrote it."""
-        return ", ".join(f"{c}={' or '.join(v)}" for c, v in self.where.items())
+        return ", ".join(f"{c.strip()}={' or '.join(v)}" for c, v in self.where.items())
 
     def no_match(self, files: str) -> InputError:
         """The one-line error when no row of ``files`` matched: the commonest values of each named column."""
-        hints = "; ".join(f"{c}: " + ", ".join(f"{v} ({n:,})" for v, n in counts.most_common(5))
+        hints = "; ".join(f"{c.strip()}: " + ", ".join(f"{_shown(v)} ({n:,})" for v, n in counts.most_common(5))
                           for c, counts in self.seen.items() if counts)
         return InputError(f"--where {self.describe()} matches no row of {files}"
                           + (f"; the commonest values are {hints}" if hints else ""))

@@ -245,6 +245,9 @@ class AssignSummary(_Record):
     long_members: int = Field(0, description="fresh members longer than the text model reads at once (256 word "
                                              "pieces), placed as the run's embed.long_texts says "
                                              "(ml.features.long_text)")
+    where: str | None = Field(None, description="the --where the fresh rows were filtered by (the run's own "
+                                                "input.where unless --where or --no-where was given); None: every row")
+    rows_left_out_by_where: int = Field(0, description="fresh rows that --where left out")
 
 
 # -- stored comparisons and series (ml.store, the API) ---------------------------------------------
