@@ -69,6 +69,12 @@ def persona_summary(profile: PersonaProfile, top_terms: int = 8) -> PersonaSumma
     )
 
 
+def withheld_personas(store, run_id: str) -> set[int]:
+    """Ids of the run's personas below the privacy floor (``evidence_withheld``): their members' texts are not
+    served (docs/privacy.md, "The privacy floor")."""
+    return {int(p["id"]) for p in store.get_personas(run_id) if p.get("evidence_withheld")}
+
+
 def _cut_text(point: dict[str, Any], cut: int) -> dict[str, Any]:
     text = point.get("text")
     if isinstance(text, str) and len(text) > cut:
@@ -124,6 +130,8 @@ def get_members(
     query = q.strip() if q and q.strip() else None
     # the store raises PersonaNotFound (404) for an unknown persona, rather than answering an empty page
     items, total = store.get_members(resolved, persona_id, offset=offset, limit=limit, query=query)
+    if persona_id in withheld_personas(store, resolved):  # the privacy floor: no text, no author to search or read
+        items, total = ([], 0) if query else ([{**m, "text": None, "author": None} for m in items], total)
     return MemberPage(run_id=resolved, persona_id=persona_id, items=items, total=total,
                       offset=offset, limit=limit, q=query)
 
@@ -139,6 +147,7 @@ def get_map(
     resolved = resolve_run(store, run_id)
     limit = min(limit or settings.default_map_points, settings.max_map_points)
     points = store.get_map(resolved, limit=limit)[:limit]
-    cut = settings.map_text_chars
-    points = [_cut_text(point, cut) for point in points]
+    cut, withheld = settings.map_text_chars, withheld_personas(store, resolved)
+    points = [{**point, "text": None, "text_withheld": True} if point.get("persona_id") in withheld
+              else _cut_text(point, cut) for point in points]
     return MapResponse(run_id=resolved, points=points, limit=limit)

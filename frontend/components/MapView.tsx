@@ -183,7 +183,13 @@ function MapChart({
               return (
                 <div className="tooltip" data-testid="map-tooltip">
                   <strong>{dot.personaName}</strong>
-                  {dot.text ? truncate(dot.text, 220) : <span className="muted">(no text)</span>}
+                  {dot.text ? (
+                    truncate(dot.text, 220)
+                  ) : dot.text_withheld ? (
+                    <span className="muted">(text withheld: too few authors behind this persona)</span>
+                  ) : (
+                    <span className="muted">(no text)</span>
+                  )}
                   {dot.reassigned ? <div className="muted">{eventRun ? "flagged as mixed" : "reassigned from noise"}</div> : null}
                 </div>
               );

@@ -89,6 +89,7 @@ function PersonaHead({ p }: { p: Persona }) {
           <a href={runFileUrl(p.run_id, "report.html", { persona: p.id })} target="_blank" rel="noopener" data-testid="persona-report">
             printable page
           </a>
+          {p.kind === "conversations" && p.evidence_withheld ? " (the members without their texts: too few authors behind it)" : null}
         </p>
       </div>
     </div>

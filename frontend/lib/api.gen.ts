@@ -1820,6 +1820,12 @@ export interface components {
             reassigned?: boolean | null;
             /** Text */
             text?: string | null;
+            /**
+             * Text Withheld
+             * @description Its persona is below the privacy floor (evidence_withheld): no text is served (docs/privacy.md).
+             * @default false
+             */
+            text_withheld: boolean;
             /** X */
             x?: number | null;
             /** Y */
@@ -1836,7 +1842,10 @@ export interface components {
         };
         /** MemberPage */
         MemberPage: {
-            /** Items */
+            /**
+             * Items
+             * @description Below the privacy floor (the persona's evidence_withheld) without text or author (docs/privacy.md).
+             */
             items: components["schemas"]["AssignmentRow"][];
             /** Limit */
             limit: number;

@@ -171,7 +171,8 @@ ASSIGNMENT_COLUMNS: list[str] = list(AssignmentRow.model_fields)
 class MemberPage(Contract):
     run_id: str
     persona_id: int
-    items: list[AssignmentRow]
+    items: list[AssignmentRow] = Field(description="Below the privacy floor (the persona's evidence_withheld) "
+                                                   "without text or author (docs/privacy.md).")
     total: int
     offset: int
     limit: int
@@ -186,6 +187,8 @@ class MapPoint(Contract):
     reassigned: bool | None = None
     confidence: float | None = Field(None, description="As in members; None for runs published before it.")
     text: str | None = None
+    text_withheld: bool = Field(False, description="Its persona is below the privacy floor (evidence_withheld): "
+                                                  "no text is served (docs/privacy.md).")
 
 
 class MapResponse(Contract):
