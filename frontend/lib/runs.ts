@@ -9,7 +9,10 @@ export function sourceText(source: RunSource | null | undefined, withNotes = tru
   // Event runs record the layout beside the inputs; conversation runs inside the ingest report (`load`).
   const rawLayout = source && "layout" in source ? source.layout : source?.load?.layout;
   const layout = typeof rawLayout === "string" ? rawLayout : null;
-  const notes = [layout ? `${layout} layout` : "", ...(withNotes ? readNotes(source) : [])].filter(Boolean);
+  // the selector's short form still names a --where, so runs of one file cut by segment can be told apart
+  const load = source && "load" in source && isRecord(source.load) ? source.load : null;
+  const where = !withNotes && typeof load?.where === "string" && load.where ? `only ${load.where}` : "";
+  const notes = [layout ? `${layout} layout` : "", where, ...(withNotes ? readNotes(source) : [])].filter(Boolean);
   return [shown || "unknown files", notes.length ? `(${notes.join("; ")})` : ""].filter(Boolean).join(" ");
 }
 

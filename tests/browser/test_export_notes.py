@@ -313,3 +313,6 @@ def test_overview_says_which_rows_where_kept(where_run, page, artifacts):
     assert 0 < kept < load["rows_read"] and manifest["counts"]["input"] == kept
     assert f"only rows where airline=United (--where): {kept:,} of {load['rows_read']:,}" in text
     meta.screenshot(path=str(artifacts / "overview-where.png"))
+    # the run selector's short line names the segment too, so runs of one file by segment can be told apart
+    assert "airline_tweets_sample.csv (twitter_airline layout; only airline=United)" in page.get_by_role(
+        "combobox").first.inner_text()
