@@ -209,3 +209,15 @@ def test_one_course_of_an_event_log_takes_that_courses_outcomes():
     got = table.users.set_index("user")["outcome"]
     assert got.notna().sum() > 100 and (got.dropna() == truth.reindex(got.dropna().index)).all()
     assert [f.get("kept_where") for f in table.report["files"]] == [None, 0]  # BBB's file: read, none kept
+
+
+def test_a_json_list_matches_when_one_element_does(raw, tmp_path):
+    import json
+
+    rows = [{"id": str(i), "text": t, "tags": tags} for i, (t, tags) in enumerate(zip(
+        raw["text"].head(30), [["billing", "refund"], ["delivery"], []] * 10))]
+    (tmp_path / "t.json").write_text(json.dumps(rows))
+    msgs, report = load_messages(tmp_path / "t.json", where=["tags=Refund"])
+    assert len(msgs) == report.kept_where == 10
+    with pytest.raises(InputError, match=r"tags: (billing|refund|delivery) \(10\)"):
+        load_messages(tmp_path / "t.json", where=["tags=gift"])

@@ -6,7 +6,8 @@ named, its value is one of that column's values (values of one column: any of th
 Values are compared as text, ignoring case and surrounding spaces ("united" keeps "United"); a number matches
 a number column's equal value ("3" keeps 3 and 3.0). The filter is applied to each file as read, on the file's
 own column names (before columns are mapped), so any column can be named, also one the run does not use. Dates
-at midnight compare as the day ("2015-02-24").
+at midnight compare as the day ("2015-02-24"); a JSON list matches when one of its elements does
+(``tags=billing`` keeps ``["billing", "refund"]``).
 
 In: the raw table of one file. Out: the rows kept; ``dropped`` counts the rows left out, ``seen`` the
 commonest values of each named column (for the one-line error when nothing matches). A file without a named
@@ -87,8 +88,13 @@ class RowFilter:
                 self.lacking.setdefault(column, (str(path), [str(c) for c in raw.columns]))
                 keep &= False
                 continue
-            keep &= self._matches(raw[name], values)
-            self.seen.setdefault(column, Counter()).update(self._texts(raw[name]).dropna())
+            col = raw[name]
+            if col.dtype == object and col.map(lambda v: isinstance(v, (list, tuple))).any():
+                col = col.map(lambda v: list(v) if isinstance(v, (list, tuple)) else [v]).explode()  # JSON lists
+                keep &= self._matches(col, values).groupby(level=0).any().reindex(raw.index, fill_value=False)
+            else:
+                keep &= self._matches(col, values)
+            self.seen.setdefault(column, Counter()).update(self._texts(col).dropna())
         self.kept += int(keep.sum())
         self.dropped += int((~keep).sum())
         return raw.loc[keep].reset_index(drop=True)
