@@ -69,10 +69,13 @@ def persona_summary(profile: PersonaProfile, top_terms: int = 8) -> PersonaSumma
     )
 
 
-def withheld_personas(store, run_id: str) -> set[int]:
+def withheld_personas(store, run_id: str, cache=None) -> set[int]:
     """Ids of the run's personas below the privacy floor (``evidence_withheld``): their members' texts are not
-    served (docs/privacy.md, "The privacy floor")."""
-    return {int(p["id"]) for p in store.get_personas(run_id) if p.get("evidence_withheld")}
+    served (docs/privacy.md, "The privacy floor"). Read through ``cache`` (the app's ``ReadCache``) when given."""
+    def load() -> frozenset[int]:
+        return frozenset(int(p["id"]) for p in store.get_personas(run_id) if p.get("evidence_withheld"))
+
+    return set(cache.get_or_load(("withheld", run_id), load) if cache is not None else load())
 
 
 def _cut_text(point: dict[str, Any], cut: int) -> dict[str, Any]:
@@ -121,6 +124,7 @@ def get_members(
     persona_id: PersonaIdPath,
     store: StoreDep,
     settings: SettingsDep,
+    cache: CacheDep,
     q: Annotated[str | None, Query(max_length=200, description="Case-insensitive text filter.")] = None,
     offset: RowOffset = 0,
     limit: PageLimit = None,
@@ -130,7 +134,7 @@ def get_members(
     query = q.strip() if q and q.strip() else None
     # the store raises PersonaNotFound (404) for an unknown persona, rather than answering an empty page
     items, total = store.get_members(resolved, persona_id, offset=offset, limit=limit, query=query)
-    if persona_id in withheld_personas(store, resolved):  # the privacy floor: no text, no author to search or read
+    if persona_id in withheld_personas(store, resolved, cache):  # the privacy floor: no text, no author to search or read
         items, total = ([], 0) if query else ([{**m, "text": None, "author": None} for m in items], total)
     return MemberPage(run_id=resolved, persona_id=persona_id, items=items, total=total,
                       offset=offset, limit=limit, q=query)
@@ -142,12 +146,13 @@ def get_map(
     run_id: RunIdPath,
     store: StoreDep,
     settings: SettingsDep,
+    cache: CacheDep,
     limit: Annotated[int | None, Query(ge=1, le=1_000_000, description="Clamped to the map size cap.")] = None,
 ) -> MapResponse:
     resolved = resolve_run(store, run_id)
     limit = min(limit or settings.default_map_points, settings.max_map_points)
     points = store.get_map(resolved, limit=limit)[:limit]
-    cut, withheld = settings.map_text_chars, withheld_personas(store, resolved)
+    cut, withheld = settings.map_text_chars, withheld_personas(store, resolved, cache)
     points = [{**point, "text": None, "text_withheld": True} if point.get("persona_id") in withheld
               else _cut_text(point, cut) for point in points]
     return MapResponse(run_id=resolved, points=points, limit=limit)
