@@ -238,32 +238,51 @@ def report_changes(comparison: dict[str, Any] | None, moves: int = 3) -> dict[st
     }
 
 
-@router.get("/report.html", response_class=HTMLResponse, responses=json_errors(404),
+def _scoped(manifest: dict[str, Any], every: list[dict[str, Any]], run_id: str, persona: int | None,
+            family: int | None) -> tuple[list[dict[str, Any]], str]:
+    """The profiles a report holds (one persona's, one family's or all) and its file-name suffix; 404 for a
+    persona or family the run lacks, 422 for both."""
+    if persona is not None and family is not None:
+        raise APIError(422, "invalid_request", "give persona or family, not both")
+    if persona is not None:
+        profiles = [p for p in every if int(p["id"]) == persona]
+        if not profiles:
+            raise APIError(404, "persona_not_found", f"persona {persona} not found in run {run_id!r}")
+        return profiles, f"-persona-{persona}"
+    if family is not None:
+        families = (manifest.get("hierarchy") or {}).get("families") or []
+        ids = next((set(f.get("persona_ids") or []) for f in families if f.get("id") == family), None)
+        if not ids:
+            raise APIError(404, "family_not_found", f"family {family} not found in run {run_id!r}")
+        return [p for p in every if int(p["id"]) in ids], f"-family-{family}"
+    return every, ""
+
+
+@router.get("/report.html", response_class=HTMLResponse, responses=json_errors(404, 422),
             summary="Print-friendly persona report (HTML; one page per persona in print)")
 def report(
     run_id: RunIdPath,
     store: StoreDep,
     persona: Annotated[int | None, Query(ge=0, le=MAX_ID, description="Only this persona.")] = None,
+    family: Annotated[int | None, Query(ge=0, le=MAX_ID, description="Only this family's personas.")] = None,
 ) -> HTMLResponse:
     resolved = resolve_run(store, run_id)
     manifest = store.get_run(resolved)
     every = store.get_personas(resolved)
-    profiles = every
-    if persona is not None:
-        profiles = [p for p in every if int(p["id"]) == persona]
-        if not profiles:
-            raise APIError(404, "persona_not_found", f"persona {persona} not found in run {resolved!r}")
+    profiles, scope = _scoped(manifest, every, resolved, persona, family)
     counts = manifest.get("counts") or {}
     cover = report_cover(manifest, every)
     order = [p["id"] for g in cover["groups"] for p in g["personas"]]
     family_of = {p["id"]: g["name"] for g in cover["groups"] for p in g["personas"]}
     profiles = sorted(profiles, key=lambda p: order.index(p["id"]) if p["id"] in order else len(order))
+    if family is not None:  # the contents list that family only
+        cover["groups"] = [g for g in cover["groups"] if {p["id"] for p in g["personas"]} == {p["id"] for p in profiles}]
     html = _environment().get_template("report.html.j2").render(
         run_id=resolved, created_at=manifest.get("created_at"), unit=manifest.get("unit") or "member",
         kept=counts.get("kept"), n_personas=counts.get("personas"), single=persona is not None, cover=cover,
-        events=manifest.get("kind") == "events",
-        changes=None if persona is not None else report_changes(store.get_comparison(resolved)),
+        events=manifest.get("kind") == "events", family=family_of.get(profiles[0]["id"]) if family is not None else None,
+        changes=None if scope else report_changes(store.get_comparison(resolved)),
         personas=[{**report_persona(p), "family": family_of.get(p["id"])} for p in profiles])
-    name = f"personas-{resolved}-report" + (f"-persona-{persona}" if persona is not None else "") + ".html"
+    name = f"personas-{resolved}-report{scope}.html"
     return HTMLResponse(html, headers={"Content-Security-Policy": REPORT_CSP,
                                        "Content-Disposition": f'inline; filename="{name}"'})

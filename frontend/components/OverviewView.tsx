@@ -248,6 +248,10 @@ function PersonaTablePanel({
           <a href={runFileUrl(runId, "export/members.csv", { family: family.id })} download data-testid="family-members-csv">
             CSV
           </a>
+          {" · "}its{" "}
+          <a href={runFileUrl(runId, "report.html", { family: family.id })} target="_blank" rel="noopener" data-testid="family-report">
+            printable pages
+          </a>
         </p>
       ) : null}
       {shown !== null ? <PersonaTable runId={runId} items={shown} families={families} eventRun={eventRun} /> : null}

@@ -3448,6 +3448,8 @@ export interface operations {
             query?: {
                 /** @description Only this persona. */
                 persona?: number | null;
+                /** @description Only this family's personas. */
+                family?: number | null;
             };
             header?: never;
             path: {

@@ -112,8 +112,8 @@ type RunFile<R> = R extends `/runs/{run_id}/${infer File}` ? (File extends `expo
 /** A run's downloads and report as the schema names them (`"export/members.csv"`, `"report.html"`). */
 export type RunFileName = RunFile<Route>;
 
-/** A link (for `<a href>`) to one of a run's downloads or its printable report; `query` narrows it (`persona`,
- * `family`: the members of one persona or family; `persona` for the report: that persona's page). */
+/** A link (for `<a href>`) to one of a run's downloads or its printable report; `query` narrows it to one persona
+ * or one family (its members, or its report pages). */
 export function runFileUrl(runId: string, file: RunFileName, query?: { persona?: number; family?: number }): string {
   return `${API_BASE}${fill(`/runs/{run_id}/${file}`, { path: { run_id: runId }, query })}`;
 }

@@ -189,7 +189,22 @@ def test_report_opens_on_what_was_read_and_the_families_then_follows_them(run_cl
     assert any(p["sub_personas"] for p in personas)  # the sample has some: the loop above checked them
 
     one = run_client.get(f"{API}/runs/latest/report.html", params={"persona": expected[-1]}).text
-    assert "<table class=\"contents\"" not in one and f"{counts['input']:,} rows read" in one
+    assert "<table class=\"contents\"" not in one and f"{load['rows_read']:,} rows read" in one
+
+    # one family: its personas' pages only, the contents that family only, named in the file and the header
+    fam = families[1]
+    response = run_client.get(f"{API}/runs/latest/report.html", params={"family": fam["id"]})
+    assert f"-report-family-{fam['id']}.html" in response.headers["content-disposition"]
+    only = response.text
+    shown = [int(i) for i in re.findall(r'<section class="persona" id="persona-(\d+)"', only)]
+    assert shown == [i for i in expected if i in fam["persona_ids"]]
+    contents = re.search(r'<table class="contents".*?</table>', only, re.DOTALL).group(0)
+    assert contents.count('<tr class="family">') == 1 and _escaped(fam["name"]) in contents
+    assert f"the family {_escaped(fam['name'])}" in only and 'data-section="changes"' not in only
+    missing = run_client.get(f"{API}/runs/latest/report.html", params={"family": 999})
+    assert missing.status_code == 404 and error_of(missing)["code"] == "family_not_found"
+    both = run_client.get(f"{API}/runs/latest/report.html", params={"family": fam["id"], "persona": shown[0]})
+    assert both.status_code == 422
 
 
 def test_report_cover_from_a_manifest():

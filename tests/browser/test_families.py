@@ -44,6 +44,7 @@ def test_open_a_family_see_its_personas_and_go_back(live_server, page, artifacts
     assert sorted(rows.nth(i).locator("td").first.inner_text() for i in range(rows.count())) == sorted(
         by_id[i] for i in target["persona_ids"])
     assert page.get_by_test_id("persona-table-title").inner_text() == f"Personas in {target['name']}"
+    assert page.get_by_test_id("family-report").get_attribute("href").endswith(f"report.html?family={target['id']}")
     page.screenshot(path=str(artifacts / "overview-family-zoomed.png"), full_page=True)
     page.get_by_test_id("persona-table-toggle").click()
     page.wait_for_function(
