@@ -36,3 +36,22 @@ def resolve_run(store: RunStore, run_id: str) -> str:
 def page_limit(limit: int | None, settings: Settings) -> int:
     """The page size asked for (the default page size when none), clamped to the server's cap."""
     return min(limit or settings.default_page_size, settings.max_page_size)
+
+
+def personas_in_scope(manifest: dict[str, Any], profiles: list[dict[str, Any]], run_id: str, persona: int | None,
+                      family: int | None) -> tuple[set[int] | None, str]:
+    """The personas a download holds for ``?persona=`` / ``?family=`` (None: all) and its file-name suffix
+    (``-persona-7``, ``-family-2``, ``""``); 404 for a persona or family the run lacks, 422 for both."""
+    if persona is not None and family is not None:
+        raise APIError(422, "invalid_request", "give persona or family, not both")
+    if persona is not None:
+        if all(int(p["id"]) != persona for p in profiles):
+            raise APIError(404, "persona_not_found", f"persona {persona} not found in run {run_id!r}")
+        return {persona}, f"-persona-{persona}"
+    if family is not None:
+        families = (manifest.get("hierarchy") or {}).get("families") or []
+        ids = next((set(f.get("persona_ids") or []) for f in families if f.get("id") == family), None)
+        if not ids:
+            raise APIError(404, "family_not_found", f"family {family} not found in run {run_id!r}")
+        return {int(i) for i in ids}, f"-family-{family}"
+    return None, ""

@@ -19,11 +19,11 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from backend.deps import StoreDep
-from backend.errors import APIError
-from backend.routes.common import RunIdPath, errors, resolve_run
+from backend.routes.common import RunIdPath, errors, personas_in_scope, resolve_run
 from backend.schemas import MAX_ID
 from ml.features.labels import feature_label
 from ml.runtime.contracts import parse_persona
+from ml.runtime.contracts.hierarchy import family_names
 from ml.store.base import RunStore
 
 router = APIRouter(prefix="/runs/{run_id}/export", tags=["exports"])
@@ -64,20 +64,17 @@ def attachment(run_id: str, name: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="personas-{run_id}-{name}"'}
 
 
-def family_names(store: RunStore, run_id: str) -> dict[int, str]:
-    """Family id → name, from the run's manifest (none for event runs and runs made before families)."""
-    families = ((store.get_run(run_id) or {}).get("hierarchy") or {}).get("families") or []
-    return {int(f["id"]): str(f.get("name") or f"Family {f['id']}") for f in families if f.get("id") is not None}
-
-
-def member_rows(store: RunStore, run_id: str, only: set[int] | None = None) -> Iterator[list[dict[str, Any]]]:
+def member_rows(store: RunStore, run_id: str, only: set[int] | None = None,
+                profiles: list[dict[str, Any]] | None = None,
+                families: dict[int, str] | None = None) -> Iterator[list[dict[str, Any]]]:
     """Every member of the run (of the personas in ``only``, when given) as export rows, one list per store
     page (persona order, nearest first), each with its persona's family and its own sub-persona where the run
     has them. Members of a persona below the privacy floor (``evidence_withheld``) carry no text and no author:
     an export travels further than the explorer, and with so few people behind such a persona a text is close to
-    naming its author."""
-    families = family_names(store, run_id)
-    for persona in store.get_personas(run_id):
+    naming its author. ``profiles`` and ``families`` (``family_names``) as the caller read them, else from the
+    store."""
+    families = family_names(store.get_run(run_id)) if families is None else families
+    for persona in store.get_personas(run_id) if profiles is None else profiles:
         pid, name = int(persona["id"]), str(persona.get("name") or f"Persona {persona['id']}")
         if only is not None and pid not in only:
             continue
@@ -142,44 +139,31 @@ PersonaQuery = Annotated[int | None, Query(ge=0, le=MAX_ID, description="Only th
 FamilyQuery = Annotated[int | None, Query(ge=0, le=MAX_ID, description="Only the members of this family's personas.")]
 
 
-def members_of(store: RunStore, run_id: str, persona: int | None, family: int | None) -> tuple[set[int] | None, str]:
-    """Which personas a members export holds (None: all) and its file-name suffix; a persona or family the run
-    does not have is a 404 before the stream starts."""
-    if persona is not None and family is not None:
-        raise APIError(422, "invalid_request", "give persona or family, not both")
-    if persona is not None:
-        if all(int(p["id"]) != persona for p in store.get_personas(run_id)):
-            raise APIError(404, "persona_not_found", f"persona {persona} not found in run {run_id!r}")
-        return {persona}, f"-persona-{persona}"
-    if family is not None:
-        families = ((store.get_run(run_id) or {}).get("hierarchy") or {}).get("families") or []
-        found = next((f for f in families if f.get("id") == family), None)
-        if found is None:
-            raise APIError(404, "family_not_found", f"family {family} not found in run {run_id!r}")
-        return {int(i) for i in found.get("persona_ids") or []}, f"-family-{family}"
-    return None, ""
+def _members(run_id: str, store: RunStore, persona: int | None, family: int | None,
+             fmt: str) -> tuple[Iterator[list[dict[str, Any]]], dict[str, str]]:
+    """The member pages of a members export and its headers; the run, its personas and families read once, so
+    an unknown run, persona or family is a 404 before the stream starts."""
+    resolved = resolve_run(store, run_id)
+    manifest, profiles = store.get_run(resolved), store.get_personas(resolved)
+    only, suffix = personas_in_scope(manifest, profiles, resolved, persona, family)
+    pages = member_rows(store, resolved, only, profiles, family_names(manifest))
+    return pages, attachment(resolved, f"members{suffix}.{fmt}")
 
 
 @router.get("/members.csv", responses=json_errors(404, 422), response_class=CsvResponse,
             summary="Members: persona, family, sub-persona, core/reassigned, confidence, masked text (CSV, streamed)")
 def export_members_csv(run_id: RunIdPath, store: StoreDep, persona: PersonaQuery = None,
                        family: FamilyQuery = None) -> StreamingResponse:
-    resolved = resolve_run(store, run_id)
-    store.get_run(resolved)  # 404 before the stream starts
-    only, suffix = members_of(store, resolved, persona, family)
-    return StreamingResponse(_csv_chunks(MEMBER_COLUMNS, member_rows(store, resolved, only)), media_type=CSV_MEDIA,
-                             headers=attachment(resolved, f"members{suffix}.csv"))
+    pages, headers = _members(run_id, store, persona, family, "csv")
+    return StreamingResponse(_csv_chunks(MEMBER_COLUMNS, pages), media_type=CSV_MEDIA, headers=headers)
 
 
 @router.get("/members.parquet", responses=json_errors(404, 422), response_class=ParquetResponse,
             summary="Members: persona, family, sub-persona, core/reassigned, confidence, masked text (Parquet)")
 def export_members_parquet(run_id: RunIdPath, store: StoreDep, persona: PersonaQuery = None,
                            family: FamilyQuery = None) -> StreamingResponse:
-    resolved = resolve_run(store, run_id)
-    store.get_run(resolved)
-    only, suffix = members_of(store, resolved, persona, family)
-    return StreamingResponse(_parquet_chunks(member_rows(store, resolved, only)), media_type=PARQUET_MEDIA,
-                             headers=attachment(resolved, f"members{suffix}.parquet"))
+    pages, headers = _members(run_id, store, persona, family, "parquet")
+    return StreamingResponse(_parquet_chunks(pages), media_type=PARQUET_MEDIA, headers=headers)
 
 
 def export_profile(profile: dict[str, Any]) -> dict[str, Any]:
@@ -235,7 +219,7 @@ def persona_csv_row(profile: dict[str, Any], families: dict[int, str] | None = N
             summary="One row per persona: sizes, words, peaks, evidence, fingerprint (CSV)")
 def export_personas_csv(run_id: RunIdPath, store: StoreDep) -> Response:
     resolved = resolve_run(store, run_id)
-    families = family_names(store, resolved)
+    families = family_names(store.get_run(resolved))
     rows = [persona_csv_row(p, families) for p in store.get_personas(resolved)]
     header = list(dict.fromkeys(k for row in rows for k in row))
     buffer = io.StringIO()

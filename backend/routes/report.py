@@ -15,8 +15,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from backend.deps import StoreDep
-from backend.errors import APIError
-from backend.routes.common import RunIdPath, resolve_run
+from backend.routes.common import RunIdPath, personas_in_scope, resolve_run
 from backend.routes.exports import json_errors, plain_differences
 from backend.schemas import MAX_ID
 
@@ -109,10 +108,11 @@ def _sources(manifest: dict[str, Any]) -> str | None:
 
 
 def _day(stamp: Any):
+    """The date of an ISO 8601 timestamp; None for none or anything else."""
     from datetime import datetime
 
     try:
-        return datetime.fromisoformat(str(stamp)).date()
+        return datetime.fromisoformat(stamp).date() if isinstance(stamp, str) else None
     except ValueError:
         return None
 
@@ -127,11 +127,10 @@ def _date_range(manifest: dict[str, Any]) -> str | None:
     """ "29 Aug 2011 – 3 Dec 2017 (UTC); 90% within 30 Oct 2017 – 26 Nov 2017" from the manifest's time
     section (the middle 90 % only where it is narrower); None without timestamps."""
     time = manifest.get("time") or {}
-    first, last = _day(time.get("first")), _day(time.get("last"))
-    if not time.get("first") or not time.get("last") or first is None or last is None:
+    first, last, p05, p95 = (_day(time.get(k)) for k in ("first", "last", "p05", "p95"))
+    if first is None or last is None:
         return None
     out = f"{_span(first, last)} (dates in UTC)"
-    p05, p95 = _day(time.get("p05")) if time.get("p05") else None, _day(time.get("p95")) if time.get("p95") else None
     if p05 and p95 and (p05, p95) != (first, last):
         out += f"; 90% within {_span(p05, p95)}"
     return out
@@ -140,19 +139,17 @@ def _date_range(manifest: dict[str, Any]) -> str | None:
 def _read_kept(manifest: dict[str, Any]) -> list[str]:
     """What became of the rows read, in words, e.g. "3,000 rows read", "1,365 set aside before the filters as the
     company's side (brand and agent accounts)", "153 removed by the quality filters", "1,482 kept"."""
-    counts = manifest.get("counts") or {}
+    counts, load = manifest.get("counts") or {}, (manifest.get("source") or {}).get("load") or {}
     read, kept = counts.get("input"), counts.get("kept")
     if read is None or kept is None:
         return []
     if manifest.get("kind") == "events":
         users = counts.get("input_users")
-        load = (manifest.get("source") or {}).get("load") or {}
         if load.get("where"):
             matched = load.get("kept_where", read - int(load.get("dropped_where") or 0))
             return [f"{read:,} event rows read", f"{matched:,} of them where {load['where']} (--where)"
                     + (f", from {users:,} users" if users is not None else ""), f"{kept:,} users kept"]
         return [f"{read:,} event rows read" + (f" ({users:,} users)" if users is not None else ""), f"{kept:,} users kept"]
-    load = (manifest.get("source") or {}).get("load") or {}
     total = load["rows_read"] if isinstance(load.get("rows_read"), int) else read  # counts.input: after reading
     outside = int(load.get("dropped_where") or 0) if load.get("where") else 0
     out = [f"{total:,} rows read"]
@@ -206,7 +203,7 @@ def report_cover(manifest: dict[str, Any], profiles: list[dict[str, Any]]) -> di
 
 
 def _base_dates(base: dict[str, Any]) -> str | None:
-    first, last = (_day(base.get(k)) if base.get(k) else None for k in ("first", "last"))
+    first, last = _day(base.get("first")), _day(base.get("last"))
     return _span(first, last) if first and last else None
 
 
@@ -238,26 +235,6 @@ def report_changes(comparison: dict[str, Any] | None, moves: int = 3) -> dict[st
     }
 
 
-def _scoped(manifest: dict[str, Any], every: list[dict[str, Any]], run_id: str, persona: int | None,
-            family: int | None) -> tuple[list[dict[str, Any]], str]:
-    """The profiles a report holds (one persona's, one family's or all) and its file-name suffix; 404 for a
-    persona or family the run lacks, 422 for both."""
-    if persona is not None and family is not None:
-        raise APIError(422, "invalid_request", "give persona or family, not both")
-    if persona is not None:
-        profiles = [p for p in every if int(p["id"]) == persona]
-        if not profiles:
-            raise APIError(404, "persona_not_found", f"persona {persona} not found in run {run_id!r}")
-        return profiles, f"-persona-{persona}"
-    if family is not None:
-        families = (manifest.get("hierarchy") or {}).get("families") or []
-        ids = next((set(f.get("persona_ids") or []) for f in families if f.get("id") == family), None)
-        if not ids:
-            raise APIError(404, "family_not_found", f"family {family} not found in run {run_id!r}")
-        return [p for p in every if int(p["id"]) in ids], f"-family-{family}"
-    return every, ""
-
-
 @router.get("/report.html", response_class=HTMLResponse, responses=json_errors(404, 422),
             summary="Print-friendly persona report (HTML; one page per persona in print)")
 def report(
@@ -269,14 +246,16 @@ def report(
     resolved = resolve_run(store, run_id)
     manifest = store.get_run(resolved)
     every = store.get_personas(resolved)
-    profiles, scope = _scoped(manifest, every, resolved, persona, family)
+    only, scope = personas_in_scope(manifest, every, resolved, persona, family)
     counts = manifest.get("counts") or {}
     cover = report_cover(manifest, every)
-    order = [p["id"] for g in cover["groups"] for p in g["personas"]]
+    # the persona pages in the cover's order (family by family), each with its family's name
+    rank = {p["id"]: k for k, p in enumerate(p for g in cover["groups"] for p in g["personas"])}
     family_of = {p["id"]: g["name"] for g in cover["groups"] for p in g["personas"]}
-    profiles = sorted(profiles, key=lambda p: order.index(p["id"]) if p["id"] in order else len(order))
+    profiles = sorted((p for p in every if only is None or int(p["id"]) in only),
+                      key=lambda p: rank.get(p["id"], len(rank)))
     if family is not None:  # the contents list that family only
-        cover["groups"] = [g for g in cover["groups"] if {p["id"] for p in g["personas"]} == {p["id"] for p in profiles}]
+        cover["groups"] = [g for g in cover["groups"] if g["personas"] and g["personas"][0]["id"] in only]
     html = _environment().get_template("report.html.j2").render(
         run_id=resolved, created_at=manifest.get("created_at"), unit=manifest.get("unit") or "member",
         kept=counts.get("kept"), n_personas=counts.get("personas"), single=persona is not None, cover=cover,

@@ -279,10 +279,7 @@ def load_events(paths, config: EventInputConfig | None = None) -> EventTable:
             outcome_parts.append(m.pop("outcome"))
         maps.append(m)
         used.append(path)
-    if rows:
-        rows.check_columns()
-    if not maps and rows:
-        raise rows.no_match(str(files[0]) + (" and the other files" if len(files) > 1 else ""))
+    filtered = rows.finish(len(maps), files)  # a column no file has, or no file with a row kept: refused
     if not maps:
         raise InputError(f"{files[0]}: no event files given besides the outcome file; pass the event data too")
     layouts = {m["layout"] for m in maps}
@@ -309,6 +306,5 @@ def load_events(paths, config: EventInputConfig | None = None) -> EventTable:
               "resolution": resolution}
     yearless = resolution in ("hour", "day") and bool(events["weekday"].isna().all())
     report["dates_without_year"] = yearless
-    if rows:
-        report |= {"where": rows.describe(), "kept_where": rows.kept, "dropped_where": rows.dropped}
+    report |= filtered
     return EventTable(events, users, resolution, mapping["layout"], mapping, report, yearless)

@@ -384,7 +384,8 @@ def load_messages(
     rows_kept = RowFilter(where)
     msgs = _read_all(resolve_paths(paths, skipped), _explicit(mapping, label_col), inbound_only, encoding, sep,
                      report, rows_kept)
-    rows_kept.finish(report, len(msgs), [f.path for f in report.files])
+    for name, value in rows_kept.finish(len(msgs), [f.path for f in report.files]).items():
+        setattr(report, name, value)
     report.skipped_files = dict(Counter(p.suffix.lower() or "(no suffix)" for p in skipped))
     report.rows_read = len(msgs) + report.dropped_system_messages + report.dropped_where
     if any(f.layout in ("mailbox", "whatsapp") for f in report.files):  # authors named by their pseudonyms

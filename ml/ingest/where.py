@@ -137,15 +137,16 @@ class RowFilter:
             hit |= column.isin(numbers.tolist()).fillna(False).astype(bool)
         return hit
 
-    def finish(self, report, kept: int, files: list[str]) -> None:
+    def finish(self, kept: int, files: list) -> dict:
         """After every file: refuse a column no file has, or a filter that kept no row (``kept``) of ``files``;
-        else record ``where``, ``kept_where`` and ``dropped_where`` on ``report``."""
+        else what the load report records: ``where``, ``kept_where`` and ``dropped_where`` (empty without a
+        filter)."""
         if not self:
-            return
+            return {}
         self.check_columns()
         if kept == 0:
-            raise self.no_match(files[0] + (" and the other files" if len(files) > 1 else ""))
-        report.where, report.kept_where, report.dropped_where = self.describe(), self.kept, self.dropped
+            raise self.no_match(str(files[0]) + (" and the other files" if len(files) > 1 else ""))
+        return {"where": self.describe(), "kept_where": self.kept, "dropped_where": self.dropped}
 
     def describe(self) -> str:
         """"airline=United or Delta, channel=email" as the user wrote it."""

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ml.ingest.timebasis import PERIOD_FIELDS, period
+from ml.runtime.contracts.hierarchy import family_names
 from ml.runtime.errors import InputError
 
 RUN_FILES = ("manifest.json", "personas.json", "assignments.parquet")
@@ -194,14 +195,8 @@ def snapshot_from_documents(manifest: dict[str, Any], personas: list[dict[str, A
         unit=str(manifest.get("unit") or "message"), space=space, persona_ids=np.asarray(ids, dtype=np.int64),
         centroids=cents, members=member_table(members), profiles={int(q["id"]): q for q in personas}, axes=axes,
         run_dir=run_dir, time_basis=(manifest.get("time") or {}).get("basis"), config=manifest.get("config") or {},
-        model=model, period=_period(manifest, members, kind), families=_families(manifest),
+        model=model, period=_period(manifest, members, kind), families=family_names(manifest),
     )
-
-
-def _families(manifest: dict[str, Any]) -> dict[int, str]:
-    families = (manifest.get("hierarchy") or {}).get("families") or []
-    return {int(f["id"]): str(f.get("name") or f"Family {f['id']}") for f in families
-            if isinstance(f, dict) and f.get("id") is not None}
 
 
 def _period(manifest: dict[str, Any], members: pd.DataFrame, kind: str) -> dict[str, str | None]:

@@ -50,3 +50,11 @@ class FamilyTree(Contract):
         levels = h.levels or (["family", "persona"] if h.families else ["persona"])
         return cls(run_id=run_id, levels=levels, rule=h.rule, families=h.families,
                    subpersona_rule=h.subpersona_rule, n_subpersonas=h.n_subpersonas)
+
+
+def family_names(manifest: dict | None) -> dict[int, str]:
+    """Family id → name from a stored manifest document's ``hierarchy`` (empty for event runs and runs made before
+    families): what exports, ``ml.assign`` and lineage snapshots name a persona's family by."""
+    families = ((manifest or {}).get("hierarchy") or {}).get("families") or []
+    return {int(f["id"]): str(f.get("name") or f"Family {f['id']}") for f in families
+            if isinstance(f, dict) and f.get("id") is not None}
