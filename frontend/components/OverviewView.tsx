@@ -254,7 +254,8 @@ function PersonaTablePanel({
           </a>
         </p>
       ) : null}
-      {shown !== null ? <PersonaTable runId={runId} items={shown} families={families} eventRun={eventRun} /> : null}
+      {/* scoped to one family, the family column would repeat its name on every row */}
+      {shown !== null ? <PersonaTable runId={runId} items={shown} families={scoped ? [] : families} eventRun={eventRun} /> : null}
     </section>
   );
 }
