@@ -136,9 +136,27 @@ def _date_range(manifest: dict[str, Any]) -> str | None:
     return out
 
 
+def _set_aside(removed: int, agents: dict[str, Any] | None) -> str:
+    """The rows set aside before the filters, each reason with its count (as the explorer's funnel says it):
+    not marked as the customer's (--inbound-only), messages of brand/agent accounts found from how they write,
+    rows the data marks as the company's replies. Runs without the agents section: the total only."""
+    head = f"{removed:,} set aside before the filters as the company's side"
+    if not agents:
+        return head
+    marked = int(agents.get("removed_outbound_flag") or 0)
+    detected, not_inbound = max(0, int(agents["removed"]) - marked), max(0, removed - int(agents["removed"]))
+    n = int(agents.get("accounts") or 0)
+    accounts = f" of {n:,} brand or agent account{'' if n == 1 else 's'}" if n else ""
+    parts = [f"{not_inbound:,} not marked as a customer's message (--inbound-only)" if not_inbound else "",
+             f"{detected:,} messages{accounts} found from how they write" if detected else "",
+             f"{marked:,} the data marks as the company's replies" if marked else ""]
+    parts = [p for p in parts if p]
+    return f"{head}: {'; '.join(parts)}" if parts else head
+
+
 def _read_kept(manifest: dict[str, Any]) -> list[str]:
     """What became of the rows read, in words, e.g. "3,000 rows read", "1,365 set aside before the filters as the
-    company's side (brand and agent accounts)", "153 removed by the quality filters", "1,482 kept"."""
+    company's side: …" (``_set_aside``), "153 removed by the quality filters", "1,482 kept"."""
     counts, load = manifest.get("counts") or {}, (manifest.get("source") or {}).get("load") or {}
     read, kept = counts.get("input"), counts.get("kept")
     if read is None or kept is None:
@@ -159,9 +177,7 @@ def _read_kept(manifest: dict[str, Any]) -> list[str]:
         out.append(f"{total - outside - read:,} left out while reading (empty texts, chat-tool notices, …)")
     candidates, messages = counts.get("candidates"), counts.get("kept_messages")
     if candidates is not None and candidates < read:
-        only = ((manifest.get("config") or {}).get("input") or {}).get("inbound_only")
-        out.append(f"{read - candidates:,} set aside before the filters as the company's side (brand and agent "
-                   "accounts" + ("; with --inbound-only also rows not marked as the customers'" if only else "") + ")")
+        out.append(_set_aside(read - candidates, manifest.get("agents")))
     if candidates is not None and messages is not None and messages < candidates:
         out.append(f"{candidates - messages:,} removed by the quality filters (duplicates, too short, not English, …)")
     unit = manifest.get("unit") or "message"

@@ -8,16 +8,29 @@ import { int, pct } from "@/lib/format";
 /** The step for rows set aside before the filters (named "selected" before 2026-12-02, which said nothing). */
 const CUSTOMER_STEP = "customer messages";
 
-/** Why rows were set aside before the filters: agent accounts' messages (their count) and the rest, the
- * brand's side of the conversations that --inbound-only leaves out. */
-function setAsideWords(removed: number, agents: number | null | undefined): string {
-  const a = agents ?? 0;
-  const brand = Math.max(0, removed - a);
+/** The agents section's counts the caption needs (ml.filtering.agents.drop_agents). */
+export interface SetAside {
+  removed: number;
+  removed_outbound_flag?: number | null;
+  accounts?: number | null;
+}
+
+/** Why rows were set aside before the filters, each reason with its own count: messages of accounts that behave
+ * like the brand's (detected), rows the data itself marks as the company's side, and with --inbound-only the rows
+ * not marked as the customer's. Runs before the agents section say only the total. */
+function setAsideWords(removed: number, agents: SetAside | null | undefined): string {
+  const head = `“${CUSTOMER_STEP}”: ${int(removed)} rows set aside before the filters`;
+  if (!agents) return `${head}, as the company's side of the conversations.`;
+  const marked = agents.removed_outbound_flag ?? 0;
+  const detected = Math.max(0, agents.removed - marked);
+  const notInbound = Math.max(0, removed - agents.removed);
+  const accounts = agents.accounts ? ` of ${int(agents.accounts)} brand or agent account${agents.accounts === 1 ? "" : "s"}` : "";
   const parts = [
-    brand > 0 ? `${int(brand)} from the brand's side of the conversations (--inbound-only)` : null,
-    a > 0 ? `${int(a)} from support-agent accounts` : null,
+    notInbound > 0 ? `${int(notInbound)} not marked as a customer's message (--inbound-only)` : null,
+    detected > 0 ? `${int(detected)} messages${accounts} (found from how they write: answering many customers, staff sign-offs)` : null,
+    marked > 0 ? `${int(marked)} the data marks as the company's replies` : null,
   ].filter(Boolean);
-  return `“${CUSTOMER_STEP}”: ${int(removed)} rows set aside before the filters, ${parts.join(" and ")}.`;
+  return parts.length ? `${head}: ${parts.join("; ")}.` : `${head}.`;
 }
 
 interface Step {
@@ -70,12 +83,12 @@ export default function FilterFunnel({
   input,
   stages,
   kept,
-  agentsRemoved,
+  agents,
 }: {
   input: number | undefined;
   stages: FilterStage[];
   kept: number | undefined;
-  agentsRemoved?: number | null;
+  agents?: SetAside | null;
 }) {
   if (new Set(stages.map(unitOf).filter(Boolean)).size > 1) return <StepTable stages={stages} />;
   const total = input ?? (stages[0] ? stages[0].kept + stages[0].removed : 0);
@@ -115,7 +128,7 @@ export default function FilterFunnel({
       </div>
       {setAside && setAside.removed > 0 ? (
         <p className="hint" data-testid="set-aside">
-          {setAsideWords(setAside.removed, agentsRemoved)}
+          {setAsideWords(setAside.removed, agents)}
         </p>
       ) : null}
       <table>

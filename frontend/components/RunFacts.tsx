@@ -32,7 +32,7 @@ export function FunnelPanel({ manifest: m }: { manifest: RunManifest }) {
         input={m.counts.input}
         stages={m.filtering ?? []}
         kept={m.counts.kept}
-        agentsRemoved={"agent_messages_removed" in m.counts ? m.counts.agent_messages_removed : null}
+        agents={m.kind !== "events" ? m.agents : null}
       />
     </section>
   );

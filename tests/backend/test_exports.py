@@ -167,8 +167,11 @@ def test_report_opens_on_what_was_read_and_the_families_then_follows_them(run_cl
     counts = manifest["counts"]
     load = manifest["source"]["load"]
     assert f"{load['rows_read']:,} rows read" in text and f"{counts['kept']:,} kept" in text
-    set_aside = f"{counts['input'] - counts['candidates']:,} set aside before the filters as the company's side"
-    assert set_aside in text and "--inbound-only also" in text  # the sample's run keeps the customers only
+    agents = manifest["agents"]  # the sample's run keeps the customers only (--inbound-only)
+    not_inbound = counts["input"] - counts["candidates"] - agents["removed"]
+    assert (f"{counts['input'] - counts['candidates']:,} set aside before the filters as the company's side: "
+            f"{not_inbound:,} not marked as a customer's message (--inbound-only); {agents['removed']:,} messages of "
+            f"{agents['accounts']:,} brand or agent accounts found from how they write") in text
     assert "Data from " in text and "(dates in UTC)" in text
     families = manifest["hierarchy"]["families"]
     assert len(families) >= 2 and f"{len(personas)} personas in {len(families)} families" in text
@@ -240,6 +243,15 @@ def test_report_cover_from_a_manifest():
     read = {**manifest, "source": {"load": {"rows_read": 130}}}
     assert report_cover(read, personas)["read_kept"][:2] == [
         "130 rows read", "30 left out while reading (empty texts, chat-tool notices, …)"]
+    # the rows set aside before the filters, each reason with its count; before the agents section, the total
+    agents = {"removed": 25, "removed_outbound_flag": 5, "accounts": 1}
+    side = {**manifest, "counts": {**manifest["counts"], "candidates": 60}, "agents": agents}
+    assert report_cover(side, personas)["read_kept"][1] == (
+        "40 set aside before the filters as the company's side: 15 not marked as a customer's message "
+        "(--inbound-only); 20 messages of 1 brand or agent account found from how they write; 5 the data marks as "
+        "the company's replies")
+    side.pop("agents")
+    assert report_cover(side, personas)["read_kept"][1] == "40 set aside before the filters as the company's side"
     author = report_cover({**manifest, "unit": "author"}, personas)["read_kept"][-1]
     assert author == "90 messages kept, read as 30 authors (a message without an author is in none)"
     events = report_cover({"kind": "events", "counts": {"input": 5000, "input_users": 400, "kept": 350,

@@ -83,14 +83,18 @@ def test_overview_shows_run_treemap_funnel_and_metrics(live_server, page, artifa
     for stage in run["filtering"]:
         assert stage["stage"].replace("_", " ") in funnel
     assert f"{run['counts']['kept']:,}" in funnel and f"{run['counts']['input']:,}" in funnel
-    # the rows set aside before the filters, named and explained (the bundled run is --inbound-only)
-    agents = run["counts"]["agent_messages_removed"]
+    # the rows set aside before the filters, each reason with its own count (the bundled run is --inbound-only)
+    agents = run["agents"]
     entering = run["filtering"][0]["kept"] + run["filtering"][0]["removed"]
-    brand = run["counts"]["input"] - entering - agents
+    not_inbound = run["counts"]["input"] - entering - agents["removed"]
+    detected = agents["removed"] - (agents["removed_outbound_flag"] or 0)
+    assert not_inbound > 0 and detected > 0 and not agents["removed_outbound_flag"]  # --inbound-only: none left
     assert "customer messages" in funnel and "selected" not in funnel
     assert page.get_by_test_id("set-aside").inner_text() == (
-        f"“customer messages”: {brand + agents:,} rows set aside before the filters, {brand:,} from the brand's "
-        f"side of the conversations (--inbound-only) and {agents:,} from support-agent accounts.")
+        f"“customer messages”: {not_inbound + agents['removed']:,} rows set aside before the filters: "
+        f"{not_inbound:,} not marked as a customer's message (--inbound-only); {detected:,} messages of "
+        f"{agents['accounts']:,} brand or agent accounts (found from how they write: answering many customers, "
+        "staff sign-offs).")
 
     metrics = page.get_by_test_id("quality-metrics").inner_text()
     for label in ("Noise share", "Silhouette", "DBCV", "Stability (ARI)"):
