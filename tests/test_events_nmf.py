@@ -117,13 +117,52 @@ def test_shares_margin_of_a_zero_row_is_zero():
     assert margin.tolist() == [0.0, 0.5] and S[1].tolist() == [0.75, 0.25]
 
 
-def test_event_labels_in_names_are_cut_after_a_whole_word():
-    from ml.events.profile import _short
+# Moodle's own event names (../shared/data/events_moodle, "Event name"): 13 of these 16 say "viewed"
+MOODLE_EVENTS = ["Course module viewed", "Course viewed", "The status of the submission has been viewed.",
+                 "Submission form viewed.", "The user has accepted the statement of the submission.", "User list viewed",
+                 "Discussion viewed", "Quiz attempt viewed", "Quiz attempt summary viewed", "Quiz attempt reviewed",
+                 "Grade user report viewed", "Course user report viewed", "User profile viewed",
+                 "Course module instance list viewed", "Grade overview report viewed", "Course searched"]
 
-    assert _short("mod_assign|The user has accepted the statement of the submission.") == "The user has accepted…"
-    assert _short("Submission form viewed.") == "Submission form viewed"
-    assert _short("A course module viewed by the user in the app") == "A course module viewed…"
-    assert _short("x" * 40) == "x" * 27 + "…"  # one long word is cut where it must be
+
+def _top(*events):
+    return [{"event": e, "weight": 1.0 / (i + 1)} for i, e in enumerate(events)]
+
+
+def test_event_names_leave_out_words_most_events_share_and_repeated_stems():
+    from ml.events.naming import EventNamer
+
+    namer = EventNamer().fit(MOODLE_EVENTS)
+    assert namer.common_stems_ == {"view"}  # in 13 of 16 labels; "course" (5) and "user" (5) are not
+    # "users" ends the name, so "Grade user report" gives "grade report"; the second part starts lower case
+    assert namer.name(_top("Discussion viewed", "Grade user report viewed"))[0] == "Discussion & grade report users"
+    # a second event about the same thing (a word shared with the first) is passed over for the next one
+    name, rest = namer.name(_top("Quiz attempt summary viewed", "Quiz attempt viewed", "Course viewed",
+                                 "Quiz attempt reviewed"), {"persona_count_mean": 2.0, "population_count_mean": 4.0})
+    assert name == "Light quiz attempt summary & course users" and rest == ["reviewed"]
+    name, _ = namer.name(_top("Submission form viewed.", "The user has accepted the statement of the submission.",
+                              "The status of the submission has been viewed.", "Course viewed"))
+    assert name == "Submission form & course users"  # both submission sentences are the first part again
+    # a sentence first: its content words, at most three and 28 characters ("… submission" would be 29)
+    assert namer.name(_top("The user has accepted the statement of the submission."))[0] == (
+        "Accepted statement users")
+
+
+def test_event_names_from_codes_and_tiny_vocabularies():
+    from ml.events.naming import EventNamer
+
+    kdd = EventNamer().fit(["access", "discussion", "navigate", "page_close", "problem", "video", "wiki"])
+    assert kdd.name(_top("page_close", "access"), {"persona_count_mean": 30, "population_count_mean": 10})[0] == (
+        "Heavy page close & access users")
+    assert kdd.name(_top("mod_assign|Submission form viewed."))[0] == "Submission form viewed users"
+    two = EventNamer().fit(["page viewed", "page edited"])  # with two events no word counts as common
+    assert two.common_stems_ == set() and two.name(_top("page edited", "page viewed"))[0] == "Page edited users"
+    long = EventNamer().fit(["x" * 40, "y", "z"])
+    assert long.name(_top("x" * 40))[0] == "X" + "x" * 26 + "… users"  # one long word is cut where it must be
+    assert long.name([])[0] == "General users"
+    # every word of the label is common or a stop word: the label's own words, not an empty name
+    seen = EventNamer().fit(["viewed", "a viewed", "b viewed"])
+    assert seen.name(_top("viewed", "a viewed"))[0] == "Viewed users"
 
 
 def test_lift_sentences_quote_event_names_not_the_volume():

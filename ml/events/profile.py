@@ -19,11 +19,11 @@ import numpy as np
 import pandas as pd
 
 from ml.events.config import EventProfileConfig
+from ml.events.naming import EventNamer
 from ml.profile.activity import ActivityProfiler, format_hours
 from ml.profile.describe import days_with_shares
 from ml.profile.naming import unique_names
 from ml.profile.separators import SurrogateSeparator
-from ml.profile.terms import STOP_WORDS
 
 VOLUME = "total_events"
 
@@ -158,28 +158,6 @@ def _activity(inp: ProfileInputs, label_of: dict, cfg: EventProfileConfig):
     return profile
 
 
-def _short(event: str, limit: int = 28) -> str:
-    """Event label for names: the last '|' part when the name joins columns, without a closing full stop, cut at
-    ``limit`` after a whole word, with no stop word left hanging before the "…" (Moodle's "The user has accepted
-    the statement of the submission." → "The user has accepted…", not "The user has accepted the s…")."""
-    label = event.split("|")[-1].strip().rstrip(".") or event
-    if len(label) <= limit:
-        return label
-    words = label[:limit].split()[:-1] if not label[limit].isspace() else label[:limit].split()
-    while len(words) > 1 and words[-1].lower().strip(",;:") in STOP_WORDS:
-        words.pop()
-    return (" ".join(words).rstrip(",;:") if words else label[: limit - 1].rstrip()) + "…"
-
-
-def _name(top: list[dict], volume: dict | None) -> str:
-    adj = None
-    if volume and volume["population_count_mean"] > 0:
-        ratio = volume["persona_count_mean"] / volume["population_count_mean"]
-        adj = "Heavy" if ratio >= 1.5 else "Light" if ratio <= 0.67 else None
-    core = " & ".join(_short(t["event"]) for t in top[:2]) or "general"
-    return f"{adj} {core} users" if adj else f"{core[0].upper()}{core[1:]} users"
-
-
 def _describe(p: dict) -> str:
     parts = [(f"{p['size']:,} users ({100 * p['share']:.1f}% of all kept users; {p['core_size']:,} clear, "
              f"{p['reassigned_count']:,} flagged as mixed between personas).")]
@@ -249,8 +227,10 @@ def build_event_profiles(inp: ProfileInputs, config: EventProfileConfig | None =
             "evidence": evidence, "separators": sep.signals(pid, 8),
         })
         volumes[int(pid)] = by_event[VOLUME]
-    names = unique_names({p["id"]: _name(p["top_events"], volumes[p["id"]]) for p in profiles},
-                         {p["id"]: [t["event"] for t in p["top_events"][2:]] for p in profiles})
+    namer = EventNamer().fit(list(inp.events))
+    named = {p["id"]: namer.name(p["top_events"], volumes[p["id"]]) for p in profiles}
+    names = unique_names({pid: name for pid, (name, _) in named.items()},
+                         {pid: rest for pid, (_, rest) in named.items()})
     for p in profiles:
         p["name"] = names[p["id"]]
         p["description"] = _describe(p)

@@ -1,0 +1,121 @@
+"""Names for event personas, from the persona's top events as a person would shorten them.
+
+``EventNamer().fit(events)`` reads the run's event vocabulary; ``name(top_events, volume)`` names a persona from
+its top events (``[{event, weight}]``, best first) and, optionally, its volume (persona vs population mean count).
+
+Rules (the conversation namer's, ``ml.profile.naming``, applied to event labels):
+- an event's label is its last ``|`` part with underscores read as spaces and no closing full stop
+  ("page_close" → "page close", "Assignment|Submission form viewed." → "Submission form viewed");
+- words in more than half of the run's event labels are left out, as words in most documents weigh nothing in
+  tf-idf (Moodle writes "viewed" in 13 of its 16 labels: "Discussion viewed" → "Discussion"); so are stop
+  words, and a label that keeps none of its words gives no part;
+- no stem twice in a name, "users" included ("Grade user report viewed" → "grade report");
+- a second event joins the first ("Discussion & grade report") when it is about something else (it shares no
+  content word with the first: "Quiz attempt viewed" after "Quiz attempt summary viewed" is passed over) and
+  the name stays within four content words, each part at most three words and 28 characters (one longer word
+  is cut, with "…");
+- "Heavy" / "Light" when the persona's users log ≥ ``heavy`` / ≤ ``light`` × the population's events.
+
+Learned: ``common_stems_`` (the stems left out of every name) and ``n_events_``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ml.profile.stems import stem
+from ml.profile.terms import STOP_WORDS
+
+_TOKEN_RE = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")  # words of letters or digits; "_" separates
+SUFFIX = "users"
+
+
+def label_words(event: str) -> list[str]:
+    """The words of an event's label as it reads in a name (its last "|" part, "_" as a space)."""
+    label = str(event).split("|")[-1].strip().rstrip(".")
+    return _TOKEN_RE.findall(label)
+
+
+def _stem(word: str) -> str:
+    return stem(word.lower())
+
+
+class EventNamer:
+    """See the module docstring."""
+
+    def __init__(self, max_words: int = 4, max_part_words: int = 3, max_chars: int = 28, common_share: float = 0.5,
+                 heavy: float = 1.5, light: float = 0.67):
+        self.max_words = max_words
+        self.max_chars = max_chars
+        self.max_part_words = max_part_words
+        self.common_share = common_share
+        self.heavy = heavy
+        self.light = light
+
+    def fit(self, events: list[str]) -> EventNamer:
+        labels = [{_stem(w) for w in label_words(e)} for e in events]
+        counts: dict[str, int] = {}
+        for stems in labels:
+            for s in stems:
+                counts[s] = counts.get(s, 0) + 1
+        self.n_events_ = len(labels)
+        self.common_stems_ = ({s for s, c in counts.items() if c > self.common_share * len(labels)}
+                              if len(labels) > 2 else set())  # with one or two events every word is "common"
+        return self
+
+    def part(self, event: str, used: set[str]) -> list[str]:
+        """The words of ``event`` a name may use: no stop word, no run-common word, no stem already ``used``;
+        at most ``max_part_words``."""
+        words = [w for w in label_words(event)
+                 if w.lower() not in STOP_WORDS and _stem(w) not in self.common_stems_ | used]
+        seen, out = set(), []
+        for w in words:  # one stem once within a part too
+            if _stem(w) not in seen:
+                seen.add(_stem(w))
+                out.append(w)
+        out = out[: self.max_part_words]
+        while len(out) > 1 and len(" ".join(out)) > self.max_chars:
+            out.pop()
+        return [f"{out[0][: self.max_chars - 1]}…"] if out and len(out[0]) > self.max_chars else out
+
+    def parts(self, top: list[dict]) -> list[str]:
+        """The name's phrases, best first: the first event that gives words, then the next one about something
+        else (no content word shared with the first: "Quiz attempt reviewed" after "Quiz attempt summary" is the
+        same thing seen again) while the name stays within ``max_words``; the remaining events' phrases follow
+        (for clashes)."""
+        used, named, out, n_words = {_stem(SUFFIX)}, set(), [], 0
+        for t in top:
+            words = self.part(t["event"], used)
+            if not words:
+                continue
+            if len(out) < 2:
+                own = {_stem(w) for w in label_words(t["event"]) if w.lower() not in STOP_WORDS}
+                if own & named or n_words + len(words) > self.max_words:
+                    continue  # a variant of a part already named, or too long to join the name
+                n_words += len(words)
+                named |= {_stem(w) for w in words}
+            used |= {_stem(w) for w in words}
+            out.append(" ".join(words))
+        return out
+
+    def adjective(self, volume: dict | None) -> str | None:
+        if not volume or volume["population_count_mean"] <= 0:
+            return None
+        ratio = volume["persona_count_mean"] / volume["population_count_mean"]
+        return "Heavy" if ratio >= self.heavy else "Light" if ratio <= self.light else None
+
+    def name(self, top: list[dict], volume: dict | None = None) -> tuple[str, list[str]]:
+        """The persona's name and the phrases left over (``unique_names`` adds one on a clash)."""
+        phrases = self.parts(top)
+        core = " & ".join([*phrases[:1], *map(_lower_first, phrases[1:2])]) if phrases else (
+            " ".join(label_words(top[0]["event"])[: self.max_part_words]) if top else "") or "general"
+        adj = self.adjective(volume)
+        if adj:
+            return f"{adj} {_lower_first(core)} {SUFFIX}", phrases[2:]
+        return f"{core[0].upper()}{core[1:]} {SUFFIX}", phrases[2:]
+
+
+def _lower_first(text: str) -> str:
+    """"Quiz attempt" → "quiz attempt" after "Light"; an acronym or code keeps its case ("URL", "iPad")."""
+    first = text.split(" ", 1)[0]
+    return text if first[1:2].isupper() or not first[:1].isupper() else text[0].lower() + text[1:]
