@@ -1,5 +1,5 @@
 """A conversation column (a ticket or chat id per message row, as help desks export comments) groups messages into
-conversations without reply links (ml.ingest.load.thread_ids); the bundled sample's real customer tweets."""
+conversations without reply links (ml.ingest.frame.thread_ids); the bundled sample's real customer tweets."""
 
 from __future__ import annotations
 

@@ -50,22 +50,19 @@ from ml.ingest.columns import (
 )
 from ml.ingest.email_reply import cut_replies
 from ml.ingest.exports import prepare_export
+from ml.ingest.frame import COLUMNS, add_times, thread_ids, typed, unique_ids
 from ml.ingest.paths import FORMATS, GZIP_OK, resolve_paths, sources, stem
 from ml.ingest.read import eml_folder, read_emails, read_file, read_table
 from ml.ingest.report import FileReport, LoadReport
 from ml.ingest.textclean import clean_text, fix_mojibake, html_count, join_parts
-from ml.ingest.timeparse import parse_timestamps
 from ml.ingest.where import RowFilter
 from ml.runtime.errors import InputError
-from ml.units import thread_roots
 
 __all__ = ["COLUMNS", "FORMATS", "GZIP_OK", "MISSING_LABELS", "ColumnMapping", "FileReport", "LoadReport",
            "detect_layout", "load_messages", "missing_labels", "normalize_ids", "read_table", "resolve_paths"]
 FLAGS = {"text": "--text-col", "id": "--id-col", "author": "--author-col", "timestamp": "--time-col",
          "reply_to": "--reply-to-col", "label": "--label-col", "inbound": "--inbound-col",
          "thread": "--thread-col", "outbound": "--outbound-col"}
-COLUMNS = ["message_id", "text", "author", "timestamp", "utc_offset_min", "local_hour", "local_weekday",
-           "reply_to", "inbound", "label", "source_file", "source_row", "thread_id"]
 
 
 @dataclass(frozen=True)
@@ -219,18 +216,6 @@ def _canonical(frame: pd.DataFrame, path: Path, m: ColumnMapping, report: LoadRe
     })
 
 
-def thread_ids(msgs: pd.DataFrame):
-    """Each message's conversation: the thread column's value (``ColumnMapping.thread``: a ticket or chat id)
-    where it has one, else the root of its reply chain (``ml.units.thread_roots``); None without either."""
-    roots = None
-    if msgs["reply_to"].notna().any():
-        roots = pd.Series(thread_roots(msgs["message_id"], msgs["reply_to"]), index=msgs.index, dtype=object)
-    given = msgs["_thread"]
-    if not given.notna().any():
-        return None if roots is None else roots.to_numpy()
-    return given.where(given.notna(), roots).to_numpy()
-
-
 # ---------------------------------------------------------------- entry point
 
 
@@ -300,46 +285,6 @@ def _guess_columns(raw: pd.DataFrame, used: ColumnMapping) -> tuple[ColumnMappin
     return used, found.get("text", False), found.get("timestamp", False)
 
 
-def _unique_ids(msgs: pd.DataFrame, report: LoadReport) -> None:
-    """Repeated ids get a suffix ("<id>#1", ...) so message ids stay unique; rows are kept (the
-    filter stage decides about duplicate texts). Reply links point at the first one."""
-    rank = msgs.groupby("message_id", sort=False).cumcount()
-    clash = rank > 0
-    report.renamed_duplicate_ids = int(clash.sum())
-    msgs.loc[clash, "message_id"] = msgs.loc[clash, "message_id"] + "#" + rank[clash].astype(str)
-
-
-def _add_times(msgs: pd.DataFrame, report: LoadReport) -> None:
-    raw_time = msgs.pop("_time")
-    times = parse_timestamps(raw_time)
-    for col in ("timestamp", "utc_offset_min", "local_hour", "local_weekday"):
-        msgs[col] = times[col]
-    raw_missing = msgs["timestamp"].isna() & ~times["unparseable"].to_numpy()
-    report.timestamps_missing = int(raw_missing.sum())
-    report.timestamps_unparseable = int(times["unparseable"].sum())
-    bad = np.flatnonzero(times["unparseable"].to_numpy())[:3]
-    report.timestamp_examples = [
-        {"file": msgs.at[i, "source_file"], "row": int(msgs.at[i, "source_row"]), "value": str(raw_time[i])}
-        for i in bad
-    ]
-
-
-def _typed(msgs: pd.DataFrame) -> pd.DataFrame:
-    """The frame in CONTRACTS §1 column order and dtypes."""
-    msgs = msgs.reset_index(drop=True)[COLUMNS]
-    msgs["text"] = msgs["text"].astype(str)
-    msgs["message_id"] = msgs["message_id"].astype(str)
-    msgs["source_file"] = msgs["source_file"].astype(str)
-    msgs["source_row"] = msgs["source_row"].astype("int64")
-    msgs["inbound"] = msgs["inbound"].astype("boolean")
-    msgs["timestamp"] = msgs["timestamp"].astype("datetime64[ns, UTC]")
-    for col in ("local_hour", "local_weekday"):
-        msgs[col] = msgs[col].astype("Int64")
-    for col in ("author", "reply_to", "label", "thread_id"):
-        msgs[col] = msgs[col].astype(object).where(msgs[col].notna(), None)
-    return msgs
-
-
 def _drop_rows(msgs: pd.DataFrame, inbound_only: bool, report: LoadReport) -> pd.DataFrame:
     """Rows without text, and with `inbound_only` the brand side, are dropped and counted."""
     empty = msgs["text"].str.strip() == ""
@@ -390,8 +335,8 @@ def load_messages(
     report.rows_read = len(msgs) + report.dropped_system_messages + report.dropped_where
     if any(f.layout in ("mailbox", "whatsapp") for f in report.files):  # authors named by their pseudonyms
         report.pseudonyms = "keyed" if pseudonyms.keyed() else "sha1"
-    _unique_ids(msgs, report)
-    _add_times(msgs, report)
+    unique_ids(msgs, report)
+    add_times(msgs, report)
     has_reply = msgs["reply_to"].notna().any()
     msgs["thread_id"] = thread_ids(msgs)
     whatsapp.mark_sides(msgs, report)
@@ -399,7 +344,7 @@ def load_messages(
         more = " and other files" if len(report.files) > 1 else ""
         raise InputError(f"--inbound-only: no message in {report.files[0].path}{more} is marked as the customer's "
                          "(only the company's side is known, e.g. its bots); drop --inbound-only for this data")
-    msgs = _typed(_drop_rows(msgs, inbound_only, report))
+    msgs = typed(_drop_rows(msgs, inbound_only, report))
     _record_presence(msgs, report, bool(has_reply))
     if len(msgs) == 0:
         why = " after --inbound-only" if inbound_only and report.dropped_not_inbound else ""

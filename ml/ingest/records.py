@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ml.ingest.load import ColumnMapping, _canonical, _typed, detect_layout, thread_ids
+from ml.ingest.frame import thread_ids, typed
+from ml.ingest.load import ColumnMapping, _canonical, detect_layout
 from ml.ingest.timeparse import parse_timestamps
 from ml.runtime.errors import InputError
 
@@ -55,7 +56,7 @@ def messages_from_records(records: Iterable[dict], mapping: ColumnMapping | None
         raise InputError(f"{name}.{i}.{used.id or 'id'}: {msgs['message_id'][i]!r} is used twice; "
                          "ids must be unique within one call")
     msgs["thread_id"] = thread_ids(msgs)
-    return _typed(msgs)
+    return typed(msgs)
 
 
 def _record_times(msgs: pd.DataFrame, name: str, key: str | None) -> None:
