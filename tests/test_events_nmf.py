@@ -148,6 +148,25 @@ def test_event_names_leave_out_words_most_events_share_and_repeated_stems():
         "Accepted statement users")
 
 
+def test_event_names_never_name_what_the_persona_does_less_and_tell_shared_labels_apart():
+    from ml.events.naming import EventNamer
+
+    namer = EventNamer().fit(MOODLE_EVENTS)
+    top = _top("Quiz attempt summary viewed", "Course viewed", "Quiz attempt reviewed")
+    above = {"Quiz attempt summary viewed": True, "Course viewed": False, "Quiz attempt reviewed": True}
+    assert namer.name(top)[0] == "Quiz attempt summary & course users"
+    assert namer.name(top, above=above)[0] == "Quiz attempt summary users"  # "course" is below the population's
+    # nothing above: the events by weight, as before (a name is still needed)
+    assert namer.name(top, above=dict.fromkeys(above, False))[0] == "Quiz attempt summary & course users"
+    # Moodle's "Course module viewed" under four components: the component tells them apart
+    joined = EventNamer().fit([f"{c}|Course module viewed" for c in ("File", "Folder", "Forum", "Quiz")]
+                              + ["Forum|Discussion viewed", "System|Course viewed", "Quiz|Quiz attempt viewed"])
+    assert joined.shared_labels_ == {"course module viewed"}
+    # "course" and "module" are in most of these seven labels, so only the component is left to name it by
+    assert joined.name(_top("Forum|Discussion viewed", "Folder|Course module viewed"))[0] == (
+        "Discussion & folder users")
+
+
 def test_event_names_from_codes_and_tiny_vocabularies():
     from ml.events.naming import EventNamer
 

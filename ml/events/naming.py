@@ -4,8 +4,11 @@
 its top events (``[{event, weight}]``, best first) and, optionally, its volume (persona vs population mean count).
 
 Rules (the conversation namer's, ``ml.profile.naming``, applied to event labels):
+- only events the persona's users do at least as much as everyone (their share of the users' weighted events
+  ≥ the population's), while there is one: a name never says what the persona does less;
 - an event's label is its last ``|`` part with underscores read as spaces and no closing full stop
-  ("page_close" → "page close", "Assignment|Submission form viewed." → "Submission form viewed");
+  ("page_close" → "page close", "Assignment|Submission form viewed." → "Submission form viewed"), or all its
+  parts when the last is shared by several events ("Folder|Course module viewed" → "Folder course module");
 - words in more than half of the run's event labels are left out, as words in most documents weigh nothing in
   tf-idf (Moodle writes "viewed" in 13 of its 16 labels: "Discussion viewed" → "Discussion"); so are stop
   words, and a label that keeps none of its words gives no part;
@@ -16,7 +19,8 @@ Rules (the conversation namer's, ``ml.profile.naming``, applied to event labels)
   is cut, with "…");
 - "Heavy" / "Light" when the persona's users log ≥ ``heavy`` / ≤ ``light`` × the population's events.
 
-Learned: ``common_stems_`` (the stems left out of every name) and ``n_events_``.
+Learned: ``common_stems_`` (the stems left out of every name), ``shared_labels_`` (last parts several events
+share) and ``n_events_``.
 """
 
 from __future__ import annotations
@@ -30,10 +34,11 @@ _TOKEN_RE = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")  # words of letters or dig
 SUFFIX = "users"
 
 
-def label_words(event: str) -> list[str]:
-    """The words of an event's label as it reads in a name (its last "|" part, "_" as a space)."""
-    label = str(event).split("|")[-1].strip().rstrip(".")
-    return _TOKEN_RE.findall(label)
+def label_words(event: str, whole: bool = False) -> list[str]:
+    """The words of an event's label as it reads in a name: its last "|" part (``whole``: every part), "_" as a
+    space."""
+    parts = [p.strip().rstrip(".") for p in str(event).split("|")]
+    return _TOKEN_RE.findall(" ".join(parts) if whole else parts[-1])
 
 
 def _stem(word: str) -> str:
@@ -53,7 +58,9 @@ class EventNamer:
         self.light = light
 
     def fit(self, events: list[str]) -> EventNamer:
-        labels = [{_stem(w) for w in label_words(e)} for e in events]
+        lasts = [str(e).split("|")[-1].strip().rstrip(".").lower() for e in events]
+        self.shared_labels_ = {x for x in lasts if lasts.count(x) > 1}
+        labels = [{_stem(w) for w in self.words(e)} for e in events]
         counts: dict[str, int] = {}
         for stems in labels:
             for s in stems:
@@ -63,33 +70,43 @@ class EventNamer:
                               if len(labels) > 2 else set())  # with one or two events every word is "common"
         return self
 
+    def words(self, event: str) -> list[str]:
+        """The label's words; every part's when the last one is shared by several events of the run (Moodle's
+        "Course module viewed" under File, Folder, Forum and Quiz: "Folder Course module viewed")."""
+        last = str(event).split("|")[-1].strip().rstrip(".").lower()
+        return label_words(event, whole=last in getattr(self, "shared_labels_", ()))
+
     def part(self, event: str, used: set[str]) -> list[str]:
         """The words of ``event`` a name may use: no stop word, no run-common word, no stem already ``used``;
         at most ``max_part_words``."""
-        words = [w for w in label_words(event)
+        words = [w for w in self.words(event)
                  if w.lower() not in STOP_WORDS and _stem(w) not in self.common_stems_ | used]
         seen, out = set(), []
-        for w in words:  # one stem once within a part too
+        for w in words:  # one stem once within a part too; "Course" → "course", "URL" and "iPad" kept
             if _stem(w) not in seen:
                 seen.add(_stem(w))
-                out.append(w)
+                out.append(w.lower() if w[:1].isupper() and w[1:].islower() else w)
         out = out[: self.max_part_words]
         while len(out) > 1 and len(" ".join(out)) > self.max_chars:
             out.pop()
         return [f"{out[0][: self.max_chars - 1]}…"] if out and len(out[0]) > self.max_chars else out
 
-    def parts(self, top: list[dict]) -> list[str]:
+    def parts(self, top: list[dict], above: dict[str, bool] | None = None) -> list[str]:
         """The name's phrases, best first: the first event that gives words, then the next one about something
         else (no content word shared with the first: "Quiz attempt reviewed" after "Quiz attempt summary" is the
         same thing seen again) while the name stays within ``max_words``; the remaining events' phrases follow
-        (for clashes)."""
+        (for clashes). With ``above`` (event → the persona's users give it at least the population's share of
+        their events), the name takes only such events while there is one, so it never names what the persona
+        does less than everyone else."""
+        if above and any(above.get(t["event"]) for t in top):
+            top = [t for t in top if above.get(t["event"])]
         used, named, out, n_words = {_stem(SUFFIX)}, set(), [], 0
         for t in top:
             words = self.part(t["event"], used)
             if not words:
                 continue
             if len(out) < 2:
-                own = {_stem(w) for w in label_words(t["event"]) if w.lower() not in STOP_WORDS}
+                own = {_stem(w) for w in self.words(t["event"]) if w.lower() not in STOP_WORDS}
                 if own & named or n_words + len(words) > self.max_words:
                     continue  # a variant of a part already named, or too long to join the name
                 n_words += len(words)
@@ -104,18 +121,13 @@ class EventNamer:
         ratio = volume["persona_count_mean"] / volume["population_count_mean"]
         return "Heavy" if ratio >= self.heavy else "Light" if ratio <= self.light else None
 
-    def name(self, top: list[dict], volume: dict | None = None) -> tuple[str, list[str]]:
+    def name(self, top: list[dict], volume: dict | None = None,
+             above: dict[str, bool] | None = None) -> tuple[str, list[str]]:
         """The persona's name and the phrases left over (``unique_names`` adds one on a clash)."""
-        phrases = self.parts(top)
-        core = " & ".join([*phrases[:1], *map(_lower_first, phrases[1:2])]) if phrases else (
-            " ".join(label_words(top[0]["event"])[: self.max_part_words]) if top else "") or "general"
+        phrases = self.parts(top, above)
+        core = " & ".join(phrases[:2]) if phrases else (
+            " ".join(self.words(top[0]["event"])[: self.max_part_words]) if top else "") or "general"
         adj = self.adjective(volume)
         if adj:
-            return f"{adj} {_lower_first(core)} {SUFFIX}", phrases[2:]
+            return f"{adj} {core} {SUFFIX}", phrases[2:]
         return f"{core[0].upper()}{core[1:]} {SUFFIX}", phrases[2:]
-
-
-def _lower_first(text: str) -> str:
-    """"Quiz attempt" → "quiz attempt" after "Light"; an acronym or code keeps its case ("URL", "iPad")."""
-    first = text.split(" ", 1)[0]
-    return text if first[1:2].isupper() or not first[:1].isupper() else text[0].lower() + text[1:]

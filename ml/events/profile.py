@@ -228,7 +228,9 @@ def build_event_profiles(inp: ProfileInputs, config: EventProfileConfig | None =
         })
         volumes[int(pid)] = by_event[VOLUME]
     namer = EventNamer().fit(list(inp.events))
-    named = {p["id"]: namer.name(p["top_events"], volumes[p["id"]]) for p in profiles}
+    named = {p["id"]: namer.name(p["top_events"], volumes[p["id"]], {
+        f["feature"]: f["persona_mean"] >= f["population_mean"] for f in p["fingerprint"] if f["group"] == "event"})
+        for p in profiles}
     names = unique_names({pid: name for pid, (name, _) in named.items()},
                          {pid: rest for pid, (_, rest) in named.items()})
     for p in profiles:
