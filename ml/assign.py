@@ -26,6 +26,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 REFIT_EXIT = 3
+TABLE_ROWS = 25  # personas in the printed table, those whose share moved most first
 OUT_FILES = {"assignments.parquet", "summary.json"}
 STAGED = {name: f".{name}.tmp" for name in OUT_FILES}  # written first, then both put in place (``_publish``)
 
@@ -168,13 +169,20 @@ def _publish(out: Path, assignments, summary, report: Callable[[], int]) -> int:
 def _print(console, summary) -> None:
     from rich.table import Table
 
-    table = Table(title=f"Fresh data vs run {summary.run.run_id}")
-    for col in ("persona", "name", "run share", "new share", "novel"):
+    shown = sorted(summary.shares, key=lambda s: (-abs(s.new.share - s.run.share), -s.new.share))
+    table = Table(title=f"Fresh data vs run {summary.run.run_id}" + (
+        f" (the {TABLE_ROWS} personas that moved most)" if len(shown) > TABLE_ROWS else ""))
+    for col in ("persona", "name", "run share", "new share", "change", "novel"):
         table.add_column(col, justify="left" if col == "name" else "right")
-    for s in sorted(summary.shares, key=lambda s: -s.new.share)[:25]:
+    for s in shown[:TABLE_ROWS]:
         table.add_row(str(s.persona_id), s.name, f"{s.run.share:.1%}", f"{s.new.share:.1%}",
+                      f"{100 * (s.new.share - s.run.share):+.1f} pts",
                       "" if s.novel_share is None else f"{s.novel_share:.0%}")
     console.print(table)
+    if len(shown) > TABLE_ROWS:
+        rest = max(abs(s.new.share - s.run.share) for s in shown[TABLE_ROWS:])
+        moved = f"moved {100 * rest:.1f} points or less" if rest >= 0.0005 else "kept their shares"
+        console.print(f"{len(shown) - TABLE_ROWS} more personas {moved}; every persona's shares are in summary.json")
     console.print(f"{summary.n_assigned} assigned; novelty {summary.novelty_share:.1%} "
                   f"(reference: {summary.novelty_reference}); PSI {summary.shift.psi:.3f} ({summary.shift.level})")
     if summary.long_members:

@@ -182,3 +182,30 @@ def test_fresh_data_with_an_outbound_flag_keeps_the_customers_side(pipeline_run_
         main([str(pipeline_run_dir), str(tmp_path / "fresh.csv"), "--outbound-col", "a", "--inbound-col", "b",
               "--out", str(tmp_path / "x")])
     assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_the_table_puts_the_personas_that_moved_most_first_and_says_what_it_leaves_out():
+    """A run of 30 personas: the table shows the 25 whose shares moved most (the one that fell from 4.0 % to
+    0.7 % first, though it is small now) and says how many more there are and where they are."""
+    import io
+    from types import SimpleNamespace as NS
+
+    from rich.console import Console
+
+    from ml.assign import TABLE_ROWS, _print
+
+    shares = [NS(persona_id=i, name=f"P{i}", run=NS(share=0.033), new=NS(share=0.033 + 0.001 * (i % 3)),
+                 novel_share=None) for i in range(30)]
+    shares[3] = NS(persona_id=3, name="Link-sharing", run=NS(share=0.040), new=NS(share=0.007), novel_share=0.1)
+    summary = NS(run=NS(run_id="R"), shares=shares, n_assigned=100, novelty_share=0.05,
+                 novelty_reference="member-sample", shift=NS(psi=0.18, level="moderate"), long_members=0)
+    out = io.StringIO()
+    _print(Console(file=out, width=200), summary)
+    lines = [line for line in out.getvalue().splitlines() if "│" in line and "persona" not in line]
+    assert "Link-sharing" in lines[0] and "-3.3 pts" in lines[0]
+    assert len(lines) == TABLE_ROWS
+    assert f"{30 - TABLE_ROWS} more personas kept their shares;" in out.getvalue()  # those left out did not move
+    shares[0].new.share = 0.035  # one left out moved 0.2 points: a share moved 0.1 points was left out before it
+    out = io.StringIO()
+    _print(Console(file=out, width=200), summary)
+    assert "P0" in out.getvalue()
