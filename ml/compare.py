@@ -85,7 +85,8 @@ def print_comparison(c, show_all: bool = False, file=None) -> None:
                   f"{c.shift.major}) {how.get(c.shift.basis or 'linked', '')}")
     moves = [b for b in sorted(c.shift.buckets, key=lambda b: -b.contribution)[:3] if b.contribution >= 0.005]
     if c.shift.basis == "placed" and moves:
-        console.print("largest moves: " + "; ".join(f"{_bucket_name(c, b.bucket)} {b.then:.1%} → {b.now:.1%}"
+        console.print("largest moves, both runs' members placed on the base run's personas (the table's shares are "
+                      "each fit's own): " + "; ".join(f"{_bucket_name(c, b.bucket)} {b.then:.1%} → {b.now:.1%}"
                                                       for b in moves))
     if c.fit_shift is not None and c.shift.basis == "placed":
         console.print(f"the two fits disagree by PSI {c.fit_shift.psi:.3f} over their linked personas "
