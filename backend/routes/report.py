@@ -66,6 +66,15 @@ def _quote(evidence: Any, limit: int = 160) -> str | None:
     return text[:limit].rsplit(" ", 1)[0] + " …"
 
 
+def _shown(term: dict[str, Any]) -> str:
+    """A term as the explorer shows it (``shownTerm``): the members' wording when the run recorded one
+    ("you'll" for ``youll``, "ATM"), else the term with event columns joined as "Assignment · Submission form
+    viewed"."""
+    if term.get("written"):
+        return str(term["written"])
+    return " · ".join(part.strip().rstrip(".").strip() for part in str(term["term"]).split("|"))
+
+
 def report_persona(profile: dict[str, Any]) -> dict[str, Any]:
     """What the report shows of one persona."""
     size = int(profile.get("size") or 0)
@@ -76,8 +85,8 @@ def report_persona(profile: dict[str, Any]) -> dict[str, Any]:
         "size": size, "share": float(profile.get("share") or 0.0), "core": core, "reassigned": reassigned,
         "core_pct": 100.0 * core / size if size and core is not None else None,
         "description": str(profile.get("description") or ""),
-        "terms": [t["term"] for t in (profile.get("top_terms") or [])[:10]],
-        "phrases": [t["term"] for t in (profile.get("top_ngrams") or [])[:5]],
+        "terms": [_shown(t) for t in (profile.get("top_terms") or [])[:10]],
+        "phrases": [_shown(t) for t in (profile.get("top_ngrams") or [])[:5]],
         "peaks": _peaks(profile.get("activity") or {}),
         "activity_note": (profile.get("activity") or {}).get("note"),
         "differences": plain_differences(profile),

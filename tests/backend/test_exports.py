@@ -210,6 +210,19 @@ def test_report_opens_on_what_was_read_and_the_families_then_follows_them(run_cl
     assert both.status_code == 422
 
 
+def test_report_terms_read_as_the_members_wrote_them():
+    """Terms and phrases as the explorer shows them: the recorded wording ("you'll", "ATM"), else the term with
+    event columns joined by " · " and no closing full stop."""
+    from backend.routes.report import report_persona
+
+    shown = report_persona({"id": 1, "top_terms": [{"term": "youll", "written": "you'll"}, {"term": "atm",
+                                                                                          "written": "ATM"},
+                                                   {"term": "refund"}, {"term": "Quiz|Quiz attempt viewed."}],
+                            "top_ngrams": [{"term": "withdrawal pending", "written": "withdrawal is pending"}]})
+    assert shown["terms"] == ["you'll", "ATM", "refund", "Quiz · Quiz attempt viewed"]
+    assert shown["phrases"] == ["withdrawal is pending"]
+
+
 def test_report_cover_from_a_manifest():
     from backend.routes.report import report_cover
 
