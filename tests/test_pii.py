@@ -207,3 +207,14 @@ def test_reddit_user_mentions_are_masked_like_handles():
     texts = ["thanks u/throwaway_8812 for the tip", "as /u/spez said", "see r/acme and u/AcmeHelp", "you/us, menu/up"]
     assert PiiMasker(names=False).mask_many(texts, keep_handles=["AcmeHelp"]) == [
         "thanks [@user] for the tip", "as [@user] said", "see r/acme and u/AcmeHelp", "you/us, menu/up"]
+
+
+def test_a_time_after_at_is_not_a_handle():
+    """A real airline tweet (../shared/data/twitter_airline_sentiment) wrote "@3:30 AM"; it read "[@user]:30 AM"."""
+    from ml.profile.pii import PiiMasker
+
+    texts = ["@united flt 1249 Cancelled Flightled and I get email @3:30 AM?", "landed @9am, bags @ 10pm",
+             "ask @12:05 or @11 PM", "@1234567 hi", "@3 hours late"]
+    assert PiiMasker(names=False, cache_dir="").mask_many(texts, keep_handles=["united"]) == [
+        "@united flt 1249 Cancelled Flightled and I get email @3:30 AM?", "landed @9am, bags @ 10pm",
+        "ask @12:05 or @11 PM", "[@user] hi", "[@user] hours late"]

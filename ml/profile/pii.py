@@ -29,6 +29,7 @@ placeholder    how it is found
                anyway, except all-lower-case names, which it rarely finds. It runs in
                bounded memory, in worker processes for many texts (``ml.profile.ner_spans``)
 ``[@user]``    @handles and Reddit's u/name, except brand accounts in ``keep_handles``; numeric handles always
+               (a time written after "@", "@3:30 AM", is not a handle)
 =============  ===========================================================================================
 
 HTML entities (``&amp;``, ``&gt;``) are decoded first. Flight numbers, times, prices, order and booking
@@ -59,7 +60,8 @@ BLOCK_TEXTS = 100_000  # distinct texts mask_many masks at a time (names in para
 
 URL_RE = re.compile(r"(?i)\b(?:https?://|www\.)[^\s<>\"']+")
 EMAIL_RE = re.compile(r"(?i)(?<![\w.+-])[\w.+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b")
-HANDLE_RE = re.compile(r"(?<![\w@])@(\w{1,30})")
+# not a time written after "@" ("get email @3:30 AM", "@9am", "@ 10 p.m." has a space and is no handle anyway)
+HANDLE_RE = re.compile(r"(?<![\w@])@(?!\d{1,2}(?::\d\d|\s?(?i:[ap]\.?m)\b))(\w{1,30})")
 REDDIT_USER_RE = re.compile(r"(?<![\w/])/?u/([A-Za-z0-9_-]{3,20})\b")  # Reddit's mentions: "u/name", "/u/name"
 IBAN_RE = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
 CARD_RE = re.compile(
