@@ -104,6 +104,27 @@ def test_a_dump_in_another_language_names_the_language_stage(tmp_path):
     assert not (tmp_path / "run" / "personas.json").exists()
 
 
+def test_a_text_column_of_few_values_is_named_before_the_filters(tmp_path):
+    """--text-col naming a column of labels (the airline's name): the one line says the column holds few
+    values and how to pick another, not only which filter removed the rows; a text column of varied texts with
+    too few rows does not get that hint."""
+    src = tmp_path / "tweets.csv"
+    pd.DataFrame({"airline": ["United", "Delta", "Virgin America"] * 40,
+                  "text": [f"flight {i} was delayed again, and nobody at the gate could tell us why" for i in range(120)]}
+                 ).to_csv(src, index=False)
+    proc = _run([str(src), "--text-col", "airline", "--out", str(tmp_path / "run"), "--no-store"])
+    lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
+    assert proc.returncode == 2 and len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert ("the text column 'airline' holds 3 distinct values in 120 rows; if it is not the column with the "
+            "messages, pass --text-col NAME") in lines[0]
+    assert "the exact_duplicates stage removed" in lines[0]
+    few = tmp_path / "few.csv"
+    pd.DataFrame({"text": [f"order {i} never came, and support keeps closing my ticket {chr(97 + i)}"
+                           for i in range(20)]}).to_csv(few, index=False)
+    proc = _run([str(few), "--out", str(tmp_path / "run"), "--no-store"])
+    assert proc.returncode == 2 and "distinct value" not in proc.stderr, proc.stderr
+
+
 def test_check_reads_the_inputs_and_writes_nothing(tmp_path):
     """`--check`: how the files were read and what a run would cluster, on stdout; nothing written; exit 0.
     Without --out and without --check: one line asking for --out."""

@@ -37,7 +37,7 @@ from ml.runtime.manifest import FittedParts, conversation_manifest
 from ml.runtime.mask_prefetch import MaskPrefetch, mask_ahead
 from ml.runtime.members import member_texts, members_out
 from ml.runtime.model import PersonaModel
-from ml.runtime.selection import Selection, check_lines, ingest, select_members
+from ml.runtime.selection import Selection, check_lines, ingest, select_members, text_column_hint
 from ml.runtime.stages import Stages, build_stages
 from ml.runtime.subpersona_step import add_subpersonas
 from ml.runtime.timing import StageTimer
@@ -119,7 +119,7 @@ class PersonaPipeline:
         load_report, clock, agent_report, staff_names = sel.load_report, sel.clock, sel.agent_report, sel.staff_names
         filter_report = sel.filter_report
         if len(members) < cfg.input.min_members:
-            most = largest_removal(filter_report)
+            most = "; ".join(x for x in (text_column_hint(sel), largest_removal(filter_report)) if x)
             raise TooFewRowsError(
                 f"{', '.join(Path(p).name for p in paths)}: only {len(members)} {cfg.input.unit}s left after "
                 f"filtering ({len(candidates)} read); at least {cfg.input.min_members} are needed to find "

@@ -107,10 +107,26 @@ def check_lines(selection: Selection, config) -> tuple[list[str], bool]:
     lines += [f"  e.g. {_clip(text)!r}" for text in examples]  # does the text column hold what the user means?
     enough = len(s.members) >= config.input.min_members
     if not enough:
-        most = largest_removal(s.filter_report)
+        most = "; ".join(x for x in (text_column_hint(s), largest_removal(s.filter_report)) if x)
         lines.append(f"too few: at least {config.input.min_members} are needed; a run would stop here"
                      + (f" ({most})" if most else ""))
     return lines, enough
+
+
+def text_column_hint(selection: Selection, max_share: float = 0.05, min_rows: int = 50) -> str:
+    """When the text column holds few distinct values (at most ``max_share`` of the rows read, from
+    ``min_rows`` rows), the likeliest cause of a run with too few members is the column, not the filters: "the
+    text column 'airline' holds 6 distinct values in 2,000 rows; if it is not the column with the messages, pass
+    --text-col NAME". Empty otherwise."""
+    texts = selection.candidates["text"] if "text" in selection.candidates else pd.Series(dtype=object)
+    n, distinct = len(texts), int(texts.nunique())
+    if n < min_rows or distinct > max_share * n:
+        return ""
+    cols = sorted({str(f.mapping.get("text")) for f in selection.load_report.files
+                   if isinstance(getattr(f, "mapping", None), dict) and f.mapping.get("text")})
+    named = f"the text column {', '.join(repr(c) for c in cols)}" if cols else "the text column"
+    return (f"{named} holds {distinct:,} distinct value{'' if distinct == 1 else 's'} in {n:,} rows; if it is not "
+            "the column with the messages, pass --text-col NAME")
 
 
 def _clip(text: str, limit: int = 100) -> str:
