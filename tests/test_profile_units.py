@@ -81,6 +81,18 @@ def test_plain_words_use_raw_scale():
     assert describe_feature("night_share", 0.68, 0.21).startswith("posts 68% of messages between 22:00")
 
 
+def test_small_values_keep_their_digits_so_a_ratio_never_stands_beside_zero():
+    """Seen on the airline tweets: "64.9× more emoji than average (2.1 vs 0.0 per message)", "digits for 1% of
+    characters (population 0%)"."""
+    from ml.events.profile import lift_sentence
+
+    assert describe_feature("emoji_log", np.log1p(2.1), np.log1p(0.0324)).endswith("(2.1 vs 0.03 per message)")
+    assert describe_feature("exclaim_log", np.log1p(0.004), np.log1p(0.2)).endswith("(under 0.01 vs 0.2 per message)")
+    assert describe_feature("digit_ratio", 0.012, 0.004) == "uses digits for 1% of characters (population 0.4%)"
+    assert describe_feature("has_url", 0.0003, 0.0) == "includes a link in under 0.1% of messages (population 0%)"
+    assert lift_sentence("quiz", 0.04, 0.5) == "12.5× less “quiz” than average (0.04 vs 0.5 per user)"
+
+
 def test_names_unique():
     names = unique_names({1: "Late refund", 2: "Late refund", 3: "Late refund"},
                          {1: ["delivery"], 2: ["refunds", "parcel"], 3: ["refund"]})

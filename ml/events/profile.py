@@ -22,6 +22,7 @@ from ml.events.config import EventProfileConfig
 from ml.events.naming import EventNamer
 from ml.profile.activity import ActivityProfiler, format_hours
 from ml.profile.describe import days_with_shares
+from ml.profile.fingerprint import fmt_num
 from ml.profile.naming import unique_names
 from ml.profile.separators import SurrogateSeparator
 
@@ -63,7 +64,7 @@ def lift_sentence(event: str, persona_mean: float, population_mean: float, quote
     sentences: "… more “The user has accepted the statement of the submission” than average"), not ``quote``."""
     event = event_label(event)
     if population_mean <= 0:
-        return f"{event}: {persona_mean:.1f} per user (nobody else)"
+        return f"{event}: {fmt_num(persona_mean)} per user (nobody else)"
     lift = persona_mean / population_mean
     quoted = f"“{event}”" if quote else event
     if lift >= 1:
@@ -72,7 +73,7 @@ def lift_sentence(event: str, persona_mean: float, population_mean: float, quote
         head = f"{1 / lift:.1f}× less {quoted} than average"
     else:
         head = f"no {quoted} at all"
-    return f"{head} ({persona_mean:.1f} vs {population_mean:.1f} per user)"
+    return f"{head} ({fmt_num(persona_mean)} vs {fmt_num(population_mean)} per user)"
 
 
 def _fingerprint(inp: ProfileInputs, mask: np.ndarray) -> list[dict]:

@@ -97,10 +97,18 @@ LOG_TEMPLATES = {
 
 
 def _fmt_pct(x: float) -> str:
+    """"37%"; a share under 1 % keeps a decimal ("0.4%", "under 0.1%"), so a persona beside a population of
+    "0%" does not read as a contradiction."""
+    if 0 < abs(x) < 0.01:
+        return f"{100 * x:.1f}%" if abs(x) >= 0.0005 else "under 0.1%"
     return f"{100 * x:.0f}%"
 
 
-def _fmt_num(x: float) -> str:
+def fmt_num(x: float) -> str:
+    """"2.1", "1,250"; a value under 0.1 keeps two decimals ("0.03", "under 0.01"), so "64.9× more emoji"
+    does not stand beside "0.0"."""
+    if 0 < abs(x) < 0.1:
+        return f"{x:.2f}" if abs(x) >= 0.005 else "under 0.01"
     return f"{x:.1f}" if abs(x) < 100 else f"{x:,.0f}"
 
 
@@ -121,10 +129,10 @@ def describe_feature(name: str, p: float, q: float, extra: dict | None = None,
         if b > 1e-9 and a > 1e-9:
             ratio = a / b
             r, w = (ratio, more) if ratio >= 1 else (1 / ratio, less)
-            return text.format(r=f"{r:.1f}", w=w) + f" ({_fmt_num(a)} vs {_fmt_num(b)} {unit})"
+            return text.format(r=f"{r:.1f}", w=w) + f" ({fmt_num(a)} vs {fmt_num(b)} {unit})"
         w = more if a >= b else less
         return text.format(r="", w=w).replace(" × ", " ").replace("× ", "") + (
-            f" ({_fmt_num(a)} vs {_fmt_num(b)} {unit})"
+            f" ({fmt_num(a)} vs {fmt_num(b)} {unit})"
         )
     if name in ("hour_sin", "hour_cos") and extra:
         hp, hq = extra.get("persona_hour"), extra.get("population_hour")
