@@ -100,6 +100,9 @@ def test_names_unique():
     assert names[1] == "Late refund"
     assert names[2] == "Late refund (parcel)"  # "refunds" adds no new stem
     assert names[3] == "Late refund (#3)"
+    # names that differ only by an inflection clash too (Banking77: "Exchange rate" and "Exchange rates")
+    same = unique_names({1: "Exchange rate", 2: "Exchange rates", 3: "Rate exchange"}, {2: ["rate", "fees"]})
+    assert same == {1: "Exchange rate", 2: "Exchange rates (fees)", 3: "Rate exchange (#3)"}
 
 
 def test_config_forbids_unknown_fields():
