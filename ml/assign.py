@@ -89,8 +89,8 @@ def run_where(args, snapshot) -> list[str] | None:
 
 
 def _read_inherited(args, console):
-    """``_read`` under the run's own ``--where``, said on stderr, with its errors saying where the filter came
-    from."""
+    """``_read`` under the run's own ``--where``, said on stderr, with the filter's errors saying where it came
+    from (other errors, a missing file, as they are)."""
     from ml.runtime.errors import InputError
 
     console.print(f"fresh rows filtered as the run was: --where {' --where '.join(args.where)} (pass --where to "
@@ -98,6 +98,8 @@ def _read_inherited(args, console):
     try:
         return _read(args)
     except InputError as err:
+        if "--where" not in str(err):  # a missing file or column: nothing to do with the filter
+            raise
         raise InputError(f"{err} (the run's own --where; pass --where to change it, --no-where to read every "
                          "row)") from None
 

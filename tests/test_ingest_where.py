@@ -94,6 +94,30 @@ def test_assign_uses_the_runs_own_filter_unless_told_otherwise():
     assert run_where(build_parser().parse_args(["RUN", "x.csv", "--out", "o"]), SimpleNamespace(config={})) is None
 
 
+def test_assign_says_the_inherited_filter_only_in_the_filters_own_errors(tmp_path):
+    """Fresh rows read under the run's own --where: a filter error says where the filter came from; a missing
+    file says only that (it read "file not found; …(the run's own --where; …)")."""
+    import io
+
+    from rich.console import Console
+
+    from ml.assign import _read_inherited, build_parser
+    from ml.runtime.errors import InputError
+
+    args = build_parser().parse_args(["RUN", str(tmp_path / "absent.csv"), "--out", "o"])
+    args.where = ["airline=United"]
+    with pytest.raises(InputError) as missing:
+        _read_inherited(args, Console(file=io.StringIO()))
+    assert "absent.csv" in str(missing.value) and "--where" not in str(missing.value)
+    fresh = tmp_path / "fresh.csv"
+    pd.DataFrame({"text": ["where is my refund for the order", "the app logs me out every day"]}).to_csv(fresh,
+                                                                                                   index=False)
+    args.inputs = [str(fresh)]
+    with pytest.raises(InputError) as bad:
+        _read_inherited(args, Console(file=io.StringIO()))
+    assert "airline" in str(bad.value) and str(bad.value).endswith("--no-where to read every row)")
+
+
 def test_event_logs_keep_one_course():
     """OULAD's per-student click counts of every module: --where code_module=BBB keeps that module's students;
     the rows read still count every row, and a module the log lacks is named with the commonest ones."""
