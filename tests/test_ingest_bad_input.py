@@ -51,6 +51,25 @@ def test_missing_text_column_lists_columns_and_suggests_flag(tmp_path):
     fails(path, "events.csv", "user, event", "--text-col")
 
 
+def test_an_event_log_read_as_conversations_points_to_kind_events(tmp_path):
+    """Moodle's log and KDD's per-enrollment counts have no text column; the line says they read as event logs
+    and how to run them; a file of other columns gets no such hint."""
+    log = tmp_path / "log.csv"
+    log.write_text("Time,User full name,Event name\n1/2 10:00,Ann Example,Course viewed\n")
+    with pytest.raises(InputError, match=r"users in 'User full name', events in 'Event name'\): for personas of "
+                                         r"product usage, run python -m ml.run --kind events FILE$"):
+        load_messages(log)
+    counts = tmp_path / "counts.csv"
+    counts.write_text("enrollment_id,video,problem\n1,3,4\n")
+    with pytest.raises(InputError, match=r"users in 'enrollment_id', event counts in columns"):
+        load_messages(counts)
+    other = tmp_path / "other.csv"
+    other.write_text("sku,price\nA1,3\n")
+    with pytest.raises(InputError) as err:
+        load_messages(other)
+    assert "--kind events" not in str(err.value)
+
+
 def test_mapped_column_not_present(tmp_path):
     path = tmp_path / "chat.csv"
     path.write_text("text,author_name\nhi,ann\n")

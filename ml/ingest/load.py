@@ -147,11 +147,23 @@ def detect_layout(columns: list[str]) -> tuple[str, ColumnMapping]:
     return ("generic" if "text" in found else "unknown"), ColumnMapping(**found)
 
 
+def _event_log_hint(columns: list[str]) -> str:
+    """"; it reads as an event log …: run python -m ml.run --kind events FILE" when the columns name users (and
+    events), as the event ingest finds them; empty otherwise."""
+    from ml.events.ingest import EVENT_NAMES, USER_NAMES, _find
+
+    user, event = _find(columns, USER_NAMES), _find(columns, EVENT_NAMES)
+    if user is None:
+        return ""
+    what = f"users in {user!r}, events in {event!r}" if event else f"users in {user!r}, event counts in columns"
+    return f"; it reads as an event log ({what}): for personas of product usage, run python -m ml.run --kind events FILE"
+
+
 def _check_mapping(path: Path, columns: list[str], mapping: ColumnMapping, explicit: ColumnMapping) -> None:
     shown = ", ".join(columns)
     if mapping.text is None:
         one = len(columns) == 1 and any(d in columns[0] for d in ",;\t|")
-        hint = "; if the file uses another delimiter, pass --sep" if one else ""
+        hint = "; if the file uses another delimiter, pass --sep" if one else _event_log_hint(columns)
         raise InputError(f"{path}: no text column found (columns: {shown}); pass --text-col NAME "
                          f"naming the column that holds the message text{hint}")
     if explicit.inbound and normalized(explicit.inbound, camel=True) in ALIASES["outbound"]:
