@@ -157,11 +157,13 @@ def test_check_reads_the_inputs_and_writes_nothing(tmp_path):
     assert proc.returncode == 2 and "--check reads the inputs only" in proc.stderr
     # event logs too: how the events were read and which users and event types a run would factorise
     events = tmp_path.parent / f"{tmp_path.name}-events.csv"
-    pd.DataFrame({"user": [f"u{i % 30}" for i in range(600)], "event": [f"e{i % 7}" for i in range(600)],
-                  "time": [f"2024-03-{1 + i % 28:02d} 10:00" for i in range(600)]}).to_csv(events, index=False)
+    pd.DataFrame({"user": [f"u{i % 30}" for i in range(630)],  # the last 30: one "login" each, the same for all
+                  "event": [f"e{i % 7}" if i < 600 else "login" for i in range(630)],
+                  "time": [f"2024-03-{1 + i % 28:02d} 10:00" for i in range(630)]}).to_csv(events, index=False)
     proc = _run([str(events), "--kind", "events", "--check"], cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert "events read: 600 rows from 30 users" in proc.stdout
+    assert "events read: 630 rows from 30 users" in proc.stdout
+    assert "key_events: 1 event type set aside: login (near-constant)" in proc.stdout  # named, with why
     assert "users a run would factorise: 30; event types: 7 (e0, e1, e2, e3, e4, e5, e6)" in proc.stdout
     assert list(tmp_path.iterdir()) == []
     proc = _run([str(events), "--kind", "events", "--check", "--k", "9"], cwd=tmp_path)  # as a run would refuse it

@@ -74,7 +74,9 @@ def _summary(result, m: dict) -> list:
 
     met, lines = m["metrics"], []
     if met["k_selection"]:
-        kt = Table(title=f"k by held-out reconstruction error ({met['k_chosen_by']})")
+        how = {"cv (lowest held-out error)": "the k with the lowest error is chosen",
+               "cv (one standard error rule)": "the smallest k within one standard error of the lowest is chosen"}
+        kt = Table(title=f"k by held-out reconstruction error: {how.get(met['k_chosen_by'], met['k_chosen_by'])}")
         for col in ("k", "cv error ± se", "silhouette", "balance", "min share", ""):
             kt.add_column(col)
         for r in met["k_selection"]:
@@ -83,7 +85,8 @@ def _summary(result, m: dict) -> list:
         lines.append(kt)
     lines.append(f"{m['counts']['input']} rows → {m['counts']['kept']} users × {m['counts']['event_types']} "
                  f"event types → {m['counts']['personas']} personas; mixed {met['mixed_share']:.1%}, "
-                 f"silhouette {met['silhouette']}, stability ARI {met['stability_ari']}")
+                 f"silhouette {met['silhouette']}, stability ARI {met['stability_ari']} (agreement of refits on "
+                 "80% of the users with the full fit; 1 = the same personas)")
     outcomes = met.get("outcomes")
     if outcomes:
         kmeans = outcomes["kmeans"]["cramers_v"] if outcomes["kmeans"] else None

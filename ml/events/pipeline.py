@@ -136,8 +136,11 @@ class EventPipeline:
         for step in builder.report_:
             if step.get("removed"):
                 one = {"users": "user", "events": "event", "event types": "event type"}.get(step["unit"], step["unit"])
+                dropped = [d for d in step.get("dropped") or [] if isinstance(d, dict) and d.get("event")]
+                named = "; ".join(f"{d['event']} ({d['reason']})" if d.get("reason") else str(d["event"])
+                                  for d in dropped[:5]) + ("; …" if len(dropped) > 5 else "")
                 lines.append(f"{step['stage']}: {step['removed']:,} {one if step['removed'] == 1 else step['unit']} "
-                             "set aside")
+                             "set aside" + (f": {named}" if named else ""))
         lines.append(f"users a run would factorise: {len(builder.users_):,}; event types: {len(builder.events_)} "
                      f"({', '.join(map(str, builder.events_[:8]))}{', …' if len(builder.events_) > 8 else ''})")
         return lines, True

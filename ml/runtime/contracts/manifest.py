@@ -230,7 +230,7 @@ class EventCounts(Contract):
     input: int
     input_users: int | None = None
     kept: int
-    events_in_window: float | None = None
+    events_in_window: int | None = None
     event_types: int | None = None
     personas: int
     components: int | None = None
