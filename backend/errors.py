@@ -123,7 +123,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RunNotFound)
     async def _run_not_found(_: Request, exc: RunNotFound) -> JSONResponse:
-        return error_response(404, "run_not_found", _key_message(exc, "run not found"))
+        from backend.app import API_PREFIX
+
+        message = _key_message(exc, "run not found")
+        if message and " " not in message:  # the stores raise it with the bare id
+            message = f"run {message!r} not found; GET {API_PREFIX}/runs lists the stored runs"
+        return error_response(404, "run_not_found", message)
 
     @app.exception_handler(PersonaNotFound)
     async def _persona_not_found(_: Request, exc: PersonaNotFound) -> JSONResponse:

@@ -53,7 +53,7 @@ def get_run(run_id: RunIdPath, store: StoreDep, models: ModelsDep) -> RunManifes
 def delete_run(run_id: RunIdPath, store: StoreDep, models: ModelsDep, cache: CacheDep) -> DeleteResult:
     resolved = resolve_run(store, run_id)
     if not store.delete_run(resolved):
-        raise APIError(404, "run_not_found", f"run {resolved!r} not found")
+        raise APIError(404, "run_not_found", f"run {resolved!r} not found; GET /api/v1/runs lists the stored runs")
     models.evict(resolved)
     cache.forget_run(resolved)
     return DeleteResult(id=resolved, deleted=True)

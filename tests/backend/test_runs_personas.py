@@ -60,6 +60,8 @@ def test_odd_run_ids_are_rejected_before_the_store(client, bad):
 
 def test_unknown_run_and_persona_are_404(client):
     assert error_answer(client.get(f"{API}/runs/nope-123")) == (404, "run_not_found")
+    assert client.get(f"{API}/runs/nope-123").json()["error"]["message"] == (
+        "run 'nope-123' not found; GET /api/v1/runs lists the stored runs")
     assert error_answer(client.get(f"{API}/runs/{OLD_RUN}/personas/99")) == (404, "persona_not_found")
     assert error_answer(client.get(f"{API}/runs/{OLD_RUN}/personas/99/members")) == (404, "persona_not_found")
     assert client.get(f"{API}/runs/nope-123/map").status_code == 404
