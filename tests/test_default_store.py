@@ -65,6 +65,7 @@ def test_a_run_without_store_appears_in_the_quickstart_backend(tmp_path: Path, v
     done = subprocess.run([sys.executable, "-m", "ml.run", str(SAMPLE), "--inbound-only", "--out", str(out),
                            "--quiet"], cwd=REPO, env=env, capture_output=True, text=True, timeout=900, check=False)
     assert done.returncode == 0, done.stderr
+    assert Path(done.stdout.strip()).resolve() == out.resolve()  # stdout: the run directory only, for scripts
     db = home / ".personas" / "personas.db" if via == "HOME" else tmp_path / "personas-home" / "personas.db"
     assert db.is_file()
     run_id = json.loads((out / "manifest.json").read_text())["run_id"]

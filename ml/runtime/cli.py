@@ -208,6 +208,7 @@ def run(kind: RunKind, args: argparse.Namespace) -> int:
             print_summary(console, kind, result, out_dir, output.store_url, plan.published_names())
             plan.report(console)
             plan.notify(console)
+            print(out_dir, flush=True)  # stdout holds the run directory only, --quiet too: RUN=$(python -m ml.run …)
         except KeyboardInterrupt as exc:
             if output.swapped:  # the run is in place: say so, not "unchanged" (run_guarded)
                 exc.kept = (f"the run was already written to {output.run_dir}"
