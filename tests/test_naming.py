@@ -478,3 +478,18 @@ def test_sub_persona_names_join_a_second_phrase_whatever_the_first_ones_length()
     assert compose(ranked, join=True) == ("top-up pending & hour", ["tried", "account"])  # no filler joins
     assert compose(["card payment reverted", "refund week", "hour"], max_words=4, join=True)[0] == \
         "card payment reverted & hour"  # five content words would be too many: the next one that fits
+
+
+def test_a_behaviour_word_says_what_it_rests_on():
+    """"Detail-quoting: …" reads as jargon on its own: the note gives the highlight behind the word; no note for a
+    name without one, or for a word the highlights do not give (an LLM's name, a word its effect is too small for)."""
+    from ml.profile.naming import name_note
+
+    digits = {"feature": "digit_ratio", "std_diff": 1.4, "persona_mean": 0.12,
+              "sentence": "uses digits for 12% of characters (population 3%)"}
+    words = {"feature": "words_log", "std_diff": -0.6, "sentence": "uses 1.3× fewer words per message than average"}
+    assert name_note("Detail-quoting: withdraw & gave", [words, digits]) == (
+        "“Detail-quoting” in the name: this persona uses digits for 12% of characters (population 3%)")
+    assert name_note("Withdraw & gave", [digits]) is None
+    assert name_note("Brief: card & fee", [words, digits]) is None  # the strongest word is another one
+    assert name_note("Detail-quoting: withdraw", [{**digits, "std_diff": 0.8}]) is None  # below the threshold

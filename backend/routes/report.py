@@ -82,6 +82,7 @@ def report_persona(profile: dict[str, Any]) -> dict[str, Any]:
     evidence = [e for e in profile.get("evidence") or [] if isinstance(e, dict) and e.get("text")][:EVIDENCE]
     return {
         "id": profile.get("id"), "name": str(profile.get("name") or f"Persona {profile.get('id')}"),
+        "name_note": profile.get("name_note"),
         "size": size, "share": float(profile.get("share") or 0.0), "core": core, "reassigned": reassigned,
         "core_pct": 100.0 * core / size if size and core is not None else None,
         "description": str(profile.get("description") or ""),

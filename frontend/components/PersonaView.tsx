@@ -67,6 +67,11 @@ function PersonaHead({ p }: { p: Persona }) {
     <div className="page-head">
       <div>
         <h1 data-testid="persona-name">{p.name || `Persona ${p.id}`}</h1>
+        {p.kind === "conversations" && p.name_note ? (
+          <p className="hint" data-testid="name-note">
+            {p.name_note}
+          </p>
+        ) : null}
         <p className="meta">
           {int(p.size)} {memberNoun(eventRun)} · {pct(p.share)} of the run
           {typeof p.reassigned_count === "number" && typeof p.core_size === "number"

@@ -831,6 +831,11 @@ export interface components {
              */
             name: string;
             /**
+             * Name Note
+             * @description What the name's behaviour word rests on ("“Brief” in the name: this persona uses 0.4× fewer words …"); None when the name has none, and for runs made before 2026-12-04.
+             */
+            name_note?: string | null;
+            /**
              * Parent Id
              * @description The persona's family (GET /runs/{id}/families); None for runs made before families existed.
              */

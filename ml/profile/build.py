@@ -33,7 +33,7 @@ from ml.profile.evidence import EvidenceSelector, privacy_floor
 from ml.profile.fingerprint import BehavioralFingerprint, feature_specs, highlights
 from ml.profile.llm_names import name_proposer_from_env
 from ml.profile.masking import keep_handles_for
-from ml.profile.naming import PersonaNamer
+from ml.profile.naming import PersonaNamer, name_note
 from ml.profile.separators import SurrogateSeparator
 from ml.profile.terms import ClassTfidf
 from ml.profile.tone import ToneProfiler
@@ -182,6 +182,9 @@ def _name_and_describe(profiles, highlighted, fit: _Fitted, texts, labels, embed
         texts, labels, embeddings, words, fit.grams, nameable, spell_terms={p["id"]: _shown(p) for p in profiles})
     for p in profiles:
         p["name"] = namer.names_[p["id"]]
+        note = name_note(p["name"], nameable.get(p["id"], []), namer.behavior_min_effect)
+        if note:
+            p["name_note"] = note
         p["separators"] = sep.signals(p["id"], cfg.n_separator_signals)
         spelled = namer.spelled_.get(p["id"], {})
         for t in p["top_terms"] + p["top_ngrams"]:  # the chips show the members' wording ("card isn't working")

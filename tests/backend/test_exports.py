@@ -221,6 +221,8 @@ def test_report_terms_read_as_the_members_wrote_them():
                             "top_ngrams": [{"term": "withdrawal pending", "written": "withdrawal is pending"}]})
     assert shown["terms"] == ["you'll", "ATM", "refund", "Quiz · Quiz attempt viewed"]
     assert shown["phrases"] == ["withdrawal is pending"]
+    assert report_persona({"id": 2, "name": "Brief: card", "name_note": "“Brief” in the name: …"})["name_note"] == (
+        "“Brief” in the name: …")
 
 
 def test_report_cover_from_a_manifest():

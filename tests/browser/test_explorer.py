@@ -158,6 +158,24 @@ def test_treemap_cells_are_keyboard_reachable(live_server, page):
     assert page.get_by_test_id("persona-name").inner_text() == name
 
 
+def test_a_behaviour_word_in_a_name_is_explained_under_it(live_server, page, artifacts):
+    """"Brief: thanks & sent" on the sample: the page says what "Brief" rests on, under the name; a persona
+    named without such a word has no note."""
+    run_id = live_server.api("/runs/latest")["id"]
+    details = [live_server.api(f"/runs/{run_id}/personas/{p['id']}") for p in _personas(live_server)]
+    noted = next(d for d in details if d.get("name_note"))
+    plain = next(d for d in details if not d.get("name_note"))
+    word = noted["name"].split(":")[0]
+    assert noted["name_note"].startswith(f"“{word}” in the name: this persona ")
+    page.goto(_persona_url(live_server, run_id, noted["id"]))
+    page.wait_for_selector('[data-testid="name-note"]')
+    assert page.get_by_test_id("name-note").inner_text() == noted["name_note"]
+    page.screenshot(path=str(artifacts / "persona-name-note.png"))
+    page.goto(_persona_url(live_server, run_id, plain["id"]))
+    page.wait_for_selector('[data-testid="persona-name"]')
+    assert page.get_by_test_id("name-note").count() == 0
+
+
 def test_persona_page_renders_activity_and_fingerprint(live_server, page, artifacts):
     run_id = live_server.api("/runs/latest")["id"]
     summary = max(_personas(live_server), key=lambda p: p["size"])

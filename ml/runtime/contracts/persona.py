@@ -164,6 +164,9 @@ class _PersonaBase(Contract):
 
 class ConversationPersona(_PersonaBase):
     kind: Literal["conversations"] = "conversations"
+    name_note: str | None = Field(None, description="What the name's behaviour word rests on (\"“Brief” in the name: "
+                                                    "this persona uses 0.4× fewer words …\"); None when the name has "
+                                                    "none, and for runs made before 2026-12-04.")
     activity: Activity | None = None
     tone: Tone | None = Field(None, description="None for runs made before 2026-12-02.")
     distinct_authors: int | None = Field(None, description="None where authors are unknown.")
