@@ -272,7 +272,8 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
         if self.rescue_ratio <= 0 or self.granularity_["rule"] == "fixed":
             return labels
         if capped:  # personas are slices of one majority blob: islands in its noise are no topics
-            self.granularity_["why"] += "; none taken from the noise (the size cap was needed)"
+            self.granularity_["why"] += ("; the texts formed one loose mass that the size cap cut into slices, so no "
+                                          "smaller groups were taken from its noise")
             return labels
         tree = self.hdbscan_.single_linkage_tree_.to_numpy()
         labels, added, size = rescue_from_noise(tree, labels, self.min_cluster_size_, float(self.rescue_ratio),
@@ -288,7 +289,7 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
         if self.join == "off" or self.granularity_["rule"] == "fixed" or embeddings is None:
             return labels
         if self.max_cluster_size_:  # personas are slices of one majority blob, kept apart by the cap
-            self.granularity_["why"] += "; no pieces joined (the size cap was needed)"
+            self.granularity_["why"] += "; the slices of that mass were not joined"
             return labels
         self.join_ = SilhouetteJoin(self.selection_sample, self.join_floor, self.random_state).fit(labels, embeddings)
         self.granularity_["why"] = f"{self.granularity_['why']}; {self.join_.why_}"
