@@ -66,6 +66,17 @@ def test_missing_file_and_bad_config(tmp_path):
     proc = _run([str(src), "--out", str(tmp_path / "run"), "--no-store", "--config", str(cfg)])
     assert proc.returncode == 2 and "fusion.text_weight" in proc.stderr
     assert "Traceback" not in proc.stderr
+    # a config that does not parse: where it stopped and what to do, on one line
+    cfg.write_text("cluster:\n  min_cluster_size: [\n")
+    proc = _run([str(src), "--out", str(tmp_path / "run"), "--no-store", "--config", str(cfg)])
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 2 and len(lines) == 1 and "cfg.yaml: cannot parse config at line 3" in lines[0]
+    assert "fix the YAML there" in lines[0]
+    bad = tmp_path / "cfg.json"
+    bad.write_text("{cluster: 1}")
+    proc = _run([str(src), "--out", str(tmp_path / "run"), "--no-store", "--config", str(bad)])
+    assert proc.returncode == 2 and "cfg.json: cannot parse config (JSONDecodeError" in proc.stderr
+    assert "fix the JSON there" in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_too_few_rows_keeps_previous_run(tmp_path):

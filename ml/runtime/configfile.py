@@ -17,6 +17,11 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ml.runtime.errors import InputError
 
+_SEE = "README's \"--config FILE\" shows an example; every key is in ml/runtime/config.py"
+_FIX = {False: "fix the JSON there (keys and strings in double quotes, no trailing commas) or write the config as "
+               f"YAML in a .yaml file; {_SEE}",
+        True: f"fix the YAML there (nested keys indented with spaces, \"key: value\" pairs); {_SEE}"}
+
 
 class ConfigFile(BaseModel):
     """A strict (unknown keys forbidden) config model that loads from files and overrides."""
@@ -38,9 +43,12 @@ class ConfigFile(BaseModel):
             else:
                 data = json.loads(text)
         except (UnicodeDecodeError, ValueError) as exc:
-            raise InputError(f"{path}: cannot parse config ({exc.__class__.__name__}: {exc})".splitlines()[0])
+            raise InputError(f"{path}: cannot parse config ({exc.__class__.__name__}: {str(exc).splitlines()[0]}); "
+                             f"{_FIX[path.suffix.lower() in {'.yaml', '.yml'}]}")
         except Exception as exc:  # noqa: BLE001 - yaml.YAMLError and the like, one line
-            raise InputError(f"{path}: cannot parse config: {str(exc).splitlines()[0]}")
+            mark = getattr(exc, "problem_mark", None)  # yaml: where it stopped
+            at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+            raise InputError(f"{path}: cannot parse config{at}: {str(exc).splitlines()[0]}; {_FIX[True]}")
         return cls.validated(data, source=str(path))
 
     @classmethod
