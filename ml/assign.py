@@ -21,6 +21,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from ml.runtime.errors import CommandParser
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -32,7 +34,7 @@ STAGED = {name: f".{name}.tmp" for name in OUT_FILES}  # written first, then bot
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m ml.assign",
+    p = CommandParser(prog="python -m ml.assign",
                                 description="Place fresh conversations with a run's persona model; report novelty, "
                                             "shares and PSI against the run, and whether to refit.")
     p.add_argument("run_dir", metavar="RUN_DIR", help="run directory written by python -m ml.run")

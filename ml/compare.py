@@ -18,13 +18,15 @@ import os
 import sys
 from pathlib import Path
 
+from ml.runtime.errors import CommandParser
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m ml.compare",
+    p = CommandParser(prog="python -m ml.compare",
                                 description="Compare two runs: persona lineage, population shift, movers.")
     p.add_argument("base", metavar="BASE", help="the earlier run: a run directory or a stored run id")
     p.add_argument("new", metavar="NEW", help="the later run: a run directory or a stored run id")

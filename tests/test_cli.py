@@ -179,3 +179,17 @@ def test_check_reads_the_inputs_and_writes_nothing(tmp_path):
     assert list(tmp_path.iterdir()) == []
     proc = _run([str(events), "--kind", "events", "--check", "--k", "9"], cwd=tmp_path)  # as a run would refuse it
     assert proc.returncode == 2 and "nmf.k=9 is more personas than the 7 event types kept" in proc.stderr
+
+
+def test_a_misspelt_option_is_one_line_with_the_close_one():
+    """argparse printed the whole usage (about 30 lines) before "unrecognized arguments"."""
+    proc = _run([str(REPO / "data" / "sample" / "twcs_sample.csv"), "--chek"])
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 2 and len(lines) == 1, proc.stderr
+    assert lines[0] == ("python -m ml.run: error: unrecognized arguments: --chek (did you mean --check?); "
+                        "python -m ml.run --help lists the options")
+    for module in ("ml.assign", "ml.compare"):
+        done = subprocess.run([sys.executable, "-m", module], check=False, capture_output=True, text=True,
+                              timeout=120, cwd=REPO)
+        assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+        assert "--help lists the options" in done.stderr

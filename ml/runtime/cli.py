@@ -23,7 +23,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from ml.runtime.errors import InputError, run_guarded
+from ml.runtime.errors import CommandParser, InputError, run_guarded
 from ml.runtime.gcfreeze import frozen_libraries
 from ml.runtime.kinds import Flag, RunKind
 
@@ -71,7 +71,7 @@ def _help_formatter(kinds: Mapping[str, RunKind]) -> type[argparse.HelpFormatter
 
 def build_parser(kinds: Mapping[str, RunKind], prog: str, description: str) -> argparse.ArgumentParser:
     """The parser for ``kinds`` (the first is the default ``--kind``); see the module docstring."""
-    p = argparse.ArgumentParser(prog=prog, description=description, formatter_class=_help_formatter(kinds))
+    p = CommandParser(prog=prog, description=description, formatter_class=_help_formatter(kinds))
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="files or folders to read")
     for f in COMMON:
         f.add_to(p)

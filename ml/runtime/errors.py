@@ -5,6 +5,8 @@ the command line prints it and exits with status 2 (no traceback). Later stages 
 `TooFewRowsError` when too little data survives to fit a model. `OutputError`: a finished run could
 not be put in place (its message says what was kept; exit 1). `run_guarded(fn)` is the command
 lines' error handling: it turns what ``fn`` raises into one line on stderr and an exit status.
+`CommandParser`: argparse for the command lines, whose usage mistakes are one line too ("unrecognized
+arguments: --chek (did you mean --check?); python -m ml.run --help lists the options"), not the whole usage.
 
 A stop request is handled like Ctrl-C. While ``fn`` runs, SIGTERM (what ``kill``, cron's timeouts, systemd and
 Kubernetes send) raises `Terminated`, a `KeyboardInterrupt`, in the main thread, so every cleanup that
@@ -18,6 +20,8 @@ must happen together (the swap's two renames).
 
 from __future__ import annotations
 
+import argparse
+import difflib
 import os
 import re
 import signal
@@ -147,3 +151,19 @@ def run_guarded(fn: Callable[[], int], kept: str = STOPPED_BEFORE_WRITING) -> in
         err.print(f"error: {exc.__class__.__name__}: {first} (set PERSONAS_DEBUG=1 for the traceback)",
                   markup=False, highlight=False, soft_wrap=True)
         return 1
+
+
+class CommandParser(argparse.ArgumentParser):
+    """``argparse.ArgumentParser`` whose errors are one line on stderr (exit 2): the message, a close option
+    for a misspelt one, and where the options are listed."""
+
+    def error(self, message: str):
+        hint = ""
+        unknown = re.search(r"unrecognized arguments: (.+)", message)
+        if unknown:
+            for arg in unknown.group(1).split():
+                close = difflib.get_close_matches(arg.split("=")[0], list(self._option_string_actions), n=1)
+                if arg.startswith("-") and close:
+                    hint = f" (did you mean {close[0]}?)"
+                    break
+        self.exit(2, f"{self.prog}: error: {message}{hint}; {self.prog} --help lists the options\n")
