@@ -9,7 +9,8 @@ joblib cache, so a second run mostly re-does clustering and profiles) and prints
 
 - ``label_match``: share of personas whose name shares a content word (same Snowball stem) with the
   persona's commonest label (Banking77 intents such as ``card_arrival``; a label's two-word compound counts as
-  one word, "Top-up" for ``top_up_failed``: ``label_stems``), with the misses;
+  one word, "Top-up" for ``top_up_failed``: ``label_stems``), with the misses; ``label_match_phrasal`` the same
+  with the name's two-word sequences read as compounds too ("Topped up the app" for ``top_up_reverted``);
 - ``std_diff``: quantiles of |std_diff| of every persona's highlighted features (``highlight_features``),
   and of the strongest one per persona: the numbers behind the behaviour-word threshold in
   docs/profiles.md;
@@ -42,6 +43,7 @@ os.environ.setdefault("PERSONAS_CACHE_DIR", str(REPO / ".cache" / "personas"))
 BANKING77 = [REPO.parent / "shared" / "data" / "banking77" / f for f in ("train.csv", "test.csv")]
 
 from ml.profile.naming import BEHAVIOR_WORDS, content_stems, split_behavior
+from ml.profile.stems import stem
 
 
 def label_stems(label: str) -> set[str]:
@@ -53,14 +55,26 @@ def label_stems(label: str) -> set[str]:
     return content_stems(" ".join(words + pairs))
 
 
-def label_match(names: dict[int, str], labels_by_persona: dict[int, str]) -> dict:
-    """Share of personas whose name shares a content stem with their commonest label."""
+def name_stems(name: str, phrasal: bool = False) -> set[str]:
+    """Content stems of a name; with ``phrasal`` also its two-word sequences stemmed word by word and joined as
+    a label's compounds are ("Topped up the app" → "top-up", as ``top_up_reverted`` gives "top-up"): the label
+    side reads "top_up" as one word, so ``phrasal`` reads the name's "topped up" the same way."""
+    stems = content_stems(name)
+    if phrasal:
+        words = re.findall(r"[a-z]+", name.lower())
+        stems |= {f"{stem(a)}-{stem(b)}" for a, b in pairwise(words)}
+    return stems
+
+
+def label_match(names: dict[int, str], labels_by_persona: dict[int, str], phrasal: bool = False) -> dict:
+    """Share of personas whose name shares a content stem with their commonest label (``phrasal``: the name's
+    two-word sequences count as compounds too, ``name_stems``)."""
     hits, misses = 0, []
     for pid, name in names.items():
         label = labels_by_persona.get(pid)
         if label is None:
             continue
-        if content_stems(name) & label_stems(label):
+        if name_stems(name, phrasal) & label_stems(label):
             hits += 1
         else:
             misses.append({"id": pid, "name": name, "label": label})
@@ -186,6 +200,7 @@ def main(argv=None) -> int:
         "personas": len(names),
         "metrics": result.manifest.metrics.labels and result.manifest.metrics.labels.model_dump(),
         "label_match": label_match(names, labels) if labels else None,
+        "label_match_phrasal": label_match(names, labels, phrasal=True) if labels else None,
         "std_diff": effect_sizes([p.model_dump() for p in result.personas]),
         "terms": term_checks([p.model_dump() for p in result.personas], members, labels),
         "quoted": quoted_checks([p.model_dump() for p in result.personas], labels),
