@@ -162,9 +162,9 @@ def test_event_names_never_name_what_the_persona_does_less_and_tell_shared_label
     joined = EventNamer().fit([f"{c}|Course module viewed" for c in ("File", "Folder", "Forum", "Quiz")]
                               + ["Forum|Discussion viewed", "System|Course viewed", "Quiz|Quiz attempt viewed"])
     assert joined.shared_labels_ == {"course module viewed"}
-    # "course" and "module" are in most of these seven labels, so only the component is left to name it by
+    # "course" is in five of these seven labels and left out; "module" (four) stays beside the component
     assert joined.name(_top("Forum|Discussion viewed", "Folder|Course module viewed"))[0] == (
-        "Discussion & folder users")
+        "Discussion & folder module users")
 
 
 def test_event_names_from_codes_and_tiny_vocabularies():
@@ -180,8 +180,18 @@ def test_event_names_from_codes_and_tiny_vocabularies():
     assert long.name(_top("x" * 40))[0] == "X" + "x" * 26 + "… users"  # one long word is cut where it must be
     assert long.name([])[0] == "General users"
     # every word of the label is common or a stop word: the label's own words, not an empty name
-    seen = EventNamer().fit(["viewed", "a viewed", "b viewed"])
-    assert seen.name(_top("viewed", "a viewed"))[0] == "Viewed users"
+    seen = EventNamer().fit(["viewed", "a viewed", "b viewed", "c viewed", "d viewed", "e viewed"])
+    assert seen.common_stems_ == {"view"} and seen.name(_top("viewed", "a viewed"))[0] == "Viewed users"
+    # with a few event types a shared word is the topic: "login" in two of three stays in the name
+    few = EventNamer().fit(["login", "login_failed", "purchase"])
+    assert few.common_stems_ == set()
+    assert few.name(_top("login", "purchase"))[0] == "Login & purchase users"
+    assert few.name(_top("login_failed"))[0] == "Login failed users"
+    # the fallback never says "users users"; codes in capitals read lower case, a short acronym keeps them
+    assert EventNamer().fit(["users", "user_signup", "users_list"]).name(_top("users"))[0] == "General users"
+    codes = EventNamer().fit(["ADD_TO_CART", "SEARCH", "URL"])
+    assert codes.name(_top("ADD_TO_CART", "SEARCH"))[0] == "Add cart & search users"
+    assert codes.name(_top("URL"))[0] == "URL users"
 
 
 def test_lift_sentences_quote_event_names_not_the_volume():

@@ -124,6 +124,11 @@ def test_conversation_run_against_a_stored_baseline(pipeline_run_dir, tmp_path, 
     for p in kept:
         assert stored[p["id"]]["name"] == base_names[p["base_ids"][0]] == p["name"]
         assert stored[p["id"]]["lineage_id"] == f"{bundle.run_id}/{p['base_ids'][0]}"
+    # a name note speaks of the name the persona is published with: its behaviour word, never another
+    for record in stored.values():
+        if record.get("name_note"):
+            word = record["name"].split(": ", 1)[0]
+            assert ": " in record["name"] and record["name_note"].startswith(f"“{word}” in the name"), record
     # the summary's persona list says the published names (the explorer's), not the fit's own
     renamed = [p for p in kept if p["own_name"] != p["name"]]
     assert renamed and "names of personas that continue the baseline's are kept from it" in printed
@@ -160,3 +165,14 @@ def test_compare_refuses_an_unknown_stored_run(pipeline_run_dir, tmp_path, capsy
     assert compare_main([str(pipeline_run_dir), "nope", "--store", f"sqlite:///{tmp_path / 's.db'}"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: nope: no run nope in") and "\n" not in err
+
+
+def test_a_kept_name_drops_a_note_about_another_word():
+    from ml.runtime.series import keep_name
+
+    own = {"name": "Brief: card & fee", "name_note": "“Brief” in the name: this persona writes …"}
+    keep_name(own, "Card payment fees", "R/3")
+    assert own == {"name": "Card payment fees", "lineage_id": "R/3"}  # no "Brief" in the kept name
+    same = {"name": "Brief: card & fee", "name_note": "“Brief” in the name: …"}
+    keep_name(same, "Brief: card fees", "R/4")
+    assert same["name_note"] == "“Brief” in the name: …" and same["name"] == "Brief: card fees"

@@ -9,9 +9,11 @@ Rules (the conversation namer's, ``ml.profile.naming``, applied to event labels)
 - an event's label is its last ``|`` part with underscores read as spaces and no closing full stop
   ("page_close" → "page close", "Assignment|Submission form viewed." → "Submission form viewed"), or all its
   parts when the last is shared by several events ("Folder|Course module viewed" → "Folder course module");
-- words in more than half of the run's event labels are left out, as words in most documents weigh nothing in
-  tf-idf (Moodle writes "viewed" in 13 of its 16 labels: "Discussion viewed" → "Discussion"); so are stop
-  words, and a label that keeps none of its words gives no part;
+- words in more than half of the run's event labels (and in five or more) are left out, as words in most
+  documents weigh nothing in tf-idf (Moodle writes "viewed" in 13 of its 16 labels: "Discussion viewed" →
+  "Discussion"); with a few event types a shared word is the topic, not the structure ("login" in "login" and
+  "login_failed" of three), so it stays; so are stop words left out, and a label that keeps none of its words
+  gives no part;
 - no stem twice in a name, "users" included ("Grade user report viewed" → "grade report");
 - a second event joins the first ("Discussion & grade report") when it is about something else (it shares no
   content word with the first: "Quiz attempt viewed" after "Quiz attempt summary viewed" is passed over) and
@@ -19,7 +21,7 @@ Rules (the conversation namer's, ``ml.profile.naming``, applied to event labels)
   is cut, with "…");
 - "Heavy" / "Light" when the persona's users log ≥ ``heavy`` / ≤ ``light`` × the population's events.
 
-Learned: ``common_stems_`` (the stems left out of every name), ``shared_labels_`` (last parts several events
+Labels written in capitals as codes ("ADD_TO_CART") read lower case. Learned: ``common_stems_`` (the stems left out of every name), ``shared_labels_`` (last parts several events
 share) and ``n_events_``.
 """
 
@@ -49,8 +51,9 @@ class EventNamer:
     """See the module docstring."""
 
     def __init__(self, max_words: int = 4, max_part_words: int = 3, max_chars: int = 28, common_share: float = 0.5,
-                 heavy: float = 1.5, light: float = 0.67):
+                 min_common: int = 5, heavy: float = 1.5, light: float = 0.67):
         self.max_words = max_words
+        self.min_common = min_common
         self.max_chars = max_chars
         self.max_part_words = max_part_words
         self.common_share = common_share
@@ -66,8 +69,8 @@ class EventNamer:
             for s in stems:
                 counts[s] = counts.get(s, 0) + 1
         self.n_events_ = len(labels)
-        self.common_stems_ = ({s for s, c in counts.items() if c > self.common_share * len(labels)}
-                              if len(labels) > 2 else set())  # with one or two events every word is "common"
+        self.common_stems_ = {s for s, c in counts.items()
+                              if c > self.common_share * len(labels) and c >= self.min_common}
         return self
 
     def words(self, event: str) -> list[str]:
@@ -81,11 +84,11 @@ class EventNamer:
         at most ``max_part_words``."""
         words = [w for w in self.words(event)
                  if w.lower() not in STOP_WORDS and _stem(w) not in self.common_stems_ | used]
-        seen, out = set(), []
+        seen, out, code = set(), [], _is_code(event)
         for w in words:  # one stem once within a part too; "Course" → "course", "URL" and "iPad" kept
             if _stem(w) not in seen:
                 seen.add(_stem(w))
-                out.append(w.lower() if w[:1].isupper() and w[1:].islower() else w)
+                out.append(w.lower() if code or (w[:1].isupper() and w[1:].islower()) else w)
         out = out[: self.max_part_words]
         while len(out) > 1 and len(" ".join(out)) > self.max_chars:
             out.pop()
@@ -115,6 +118,16 @@ class EventNamer:
             out.append(" ".join(words))
         return out
 
+    def _fallback(self, top: list[dict]) -> str:
+        """No top event left a word: the first event's own words (run-common ones too), never "user" before
+        "users"; "general" when none is left."""
+        if not top:
+            return "general"
+        code = _is_code(top[0]["event"])
+        words = [w.lower() if code or w[1:].islower() else w for w in self.words(top[0]["event"])
+                 if _stem(w) != _stem(SUFFIX) and w.lower() not in STOP_WORDS]
+        return " ".join(words[: self.max_part_words]) or "general"
+
     def adjective(self, volume: dict | None) -> str | None:
         if not volume or volume["population_count_mean"] <= 0:
             return None
@@ -125,9 +138,16 @@ class EventNamer:
              above: dict[str, bool] | None = None) -> tuple[str, list[str]]:
         """The persona's name and the phrases left over (``unique_names`` adds one on a clash)."""
         phrases = self.parts(top, above)
-        core = " & ".join(phrases[:2]) if phrases else (
-            " ".join(self.words(top[0]["event"])[: self.max_part_words]) if top else "") or "general"
+        core = " & ".join(phrases[:2]) if phrases else self._fallback(top)
         adj = self.adjective(volume)
         if adj:
             return f"{adj} {core} {SUFFIX}", phrases[2:]
         return f"{core[0].upper()}{core[1:]} {SUFFIX}", phrases[2:]
+
+
+def _is_code(event: str) -> bool:
+    """An event label written in capitals as a code ("ADD_TO_CART", "PAGE_VIEW"): its words read lower case. A
+    single word of four letters or fewer ("URL", "FAQ") is an acronym and keeps its capitals."""
+    label = str(event).split("|")[-1].strip()
+    letters = [c for c in label if c.isalpha()]
+    return bool(letters) and all(c.isupper() for c in letters) and (len(label_words(event)) > 1 or len(letters) > 4)

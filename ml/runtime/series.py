@@ -25,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from ml.profile.naming import split_behavior
 from ml.runtime.errors import InputError
 
 ALL = 2**31 - 1  # a page holding every member of a persona
@@ -98,6 +99,14 @@ def _check_fits(baseline: Baseline, kind: str, config: dict[str, Any]) -> None:
                          f"{unit}s: pass --unit {baseline.manifest['unit']} or another baseline")
 
 
+def keep_name(profile: dict[str, Any], name: str, lineage_id: str) -> None:
+    """A continuing persona published under its lineage's ``name``: its ``name_note`` explained the fit's own
+    behaviour word ("“Brief” in the name: …"), so it goes when the kept name leads with another word or none."""
+    if profile.get("name_note") and split_behavior(name)[0] != split_behavior(profile.get("name", ""))[0]:
+        profile.pop("name_note")
+    profile["name"], profile["lineage_id"] = name, lineage_id
+
+
 @dataclass
 class SeriesPlan:
     series: str | None = None
@@ -156,7 +165,7 @@ class SeriesPlan:
         personas = json.loads((folder / "personas.json").read_text(encoding="utf-8"))
         for p in personas:
             if int(p["id"]) in lineage:
-                p["name"], p["lineage_id"] = lineage[int(p["id"])].name, lineage[int(p["id"])].lineage_id
+                keep_name(p, lineage[int(p["id"])].name, lineage[int(p["id"])].lineage_id)
         write_json(folder / "personas.json", personas)
 
     def published_names(self) -> dict[int, str]:
