@@ -186,7 +186,8 @@ def test_fresh_data_with_an_outbound_flag_keeps_the_customers_side(pipeline_run_
 
 def test_the_table_puts_the_personas_that_moved_most_first_and_says_what_it_leaves_out():
     """A run of 30 personas: the table shows the 25 whose shares moved most (the one that fell from 4.0 % to
-    0.7 % first, though it is small now) and says how many more there are and where they are."""
+    0.7 % first, though it is small now, before the one that grew most) and says how many more there are, how far
+    they moved and where they are."""
     import io
     from types import SimpleNamespace as NS
 
@@ -194,18 +195,23 @@ def test_the_table_puts_the_personas_that_moved_most_first_and_says_what_it_leav
 
     from ml.assign import TABLE_ROWS, _print
 
-    shares = [NS(persona_id=i, name=f"P{i}", run=NS(share=0.033), new=NS(share=0.033 + 0.001 * (i % 3)),
-                 novel_share=None) for i in range(30)]
+    # persona i moves i × 0.1 points; persona 3 falls 3.3 points
+    shares = [NS(persona_id=i, name=f"P{i}", run=NS(share=0.02), new=NS(share=0.02 + 0.001 * i), novel_share=None)
+              for i in range(30)]
     shares[3] = NS(persona_id=3, name="Link-sharing", run=NS(share=0.040), new=NS(share=0.007), novel_share=0.1)
     summary = NS(run=NS(run_id="R"), shares=shares, n_assigned=100, novelty_share=0.05,
                  novelty_reference="member-sample", shift=NS(psi=0.18, level="moderate"), long_members=0)
     out = io.StringIO()
     _print(Console(file=out, width=200), summary)
-    lines = [line for line in out.getvalue().splitlines() if "│" in line and "persona" not in line]
-    assert "Link-sharing" in lines[0] and "-3.3 pts" in lines[0]
-    assert len(lines) == TABLE_ROWS
-    assert f"{30 - TABLE_ROWS} more personas kept their shares;" in out.getvalue()  # those left out did not move
-    shares[0].new.share = 0.035  # one left out moved 0.2 points: a share moved 0.1 points was left out before it
+    rows = [line for line in out.getvalue().splitlines() if "│" in line and "persona" not in line]
+    assert len(rows) == TABLE_ROWS
+    assert "Link-sharing" in rows[0] and "-3.3 pts" in rows[0] and "P29" in rows[1] and "+2.9 pts" in rows[1]
+    shown = {int(r.split("│")[1]) for r in rows}
+    assert shown == {3} | set(range(6, 30))  # the five that moved least (0, 1, 2, 4, 5) are left out
+    assert f"{30 - TABLE_ROWS} more personas moved 0.5 points or less;" in out.getvalue()
+    for s in shares:  # none of the others moved: they kept their shares
+        if s.persona_id != 3:
+            s.new.share = s.run.share
     out = io.StringIO()
     _print(Console(file=out, width=200), summary)
-    assert "P0" in out.getvalue()
+    assert f"{30 - TABLE_ROWS} more personas kept their shares;" in out.getvalue()

@@ -127,4 +127,4 @@ def test_the_clusterer_joins_unless_the_size_is_given():
     capped = PersonaClusterer(min_cluster_share=0.02, max_cluster_share=0.3, cap_min_split_share=0.0).fit(
         blob, embeddings=_unit(np.vstack([np.tile(E[:1], (400, 1)), np.tile(E[-1:], (60, 1))])))
     assert capped.max_cluster_size_ > 0 and capped.join_ is None
-    assert "the slices of that mass were not joined" in capped.granularity_["why"]
+    assert "the size cap's slices of one loose mass were not joined" in capped.granularity_["why"]

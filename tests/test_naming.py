@@ -491,7 +491,9 @@ def test_a_behaviour_word_says_what_it_rests_on():
     assert name_note("Detail-quoting: withdraw & gave", [words, digits]) == (
         "“Detail-quoting” in the name: this persona uses digits for 12% of characters (population 3%)")
     assert name_note("Withdraw & gave", [digits]) is None
-    assert name_note("Brief: card & fee", [words, digits]) is None  # the strongest word is another one
+    stronger = {**words, "std_diff": -1.6}  # "Brief" is now the strongest word: the note follows it
+    assert name_note("Detail-quoting: withdraw & gave", [stronger, digits]) is None  # a name made before that
+    assert name_note("Brief: card & fee", [stronger, digits]).startswith("“Brief” in the name: this persona uses 1.3×")
     assert name_note("Detail-quoting: withdraw", [{**digits, "std_diff": 0.8}]) is None  # below the threshold
 
 

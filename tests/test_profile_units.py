@@ -86,10 +86,11 @@ def test_small_values_keep_their_digits_so_a_ratio_never_stands_beside_zero():
     characters (population 0%)"."""
     from ml.events.profile import lift_sentence
 
-    assert describe_feature("emoji_log", np.log1p(2.1), np.log1p(0.0324)).endswith("(2.1 vs 0.03 per message)")
-    assert describe_feature("exclaim_log", np.log1p(0.004), np.log1p(0.2)).endswith("(under 0.01 vs 0.2 per message)")
+    assert describe_feature("emoji_log", np.log1p(2.1), np.log1p(0.0324)).endswith("(2.1 vs 0.032 per message)")
+    assert describe_feature("exclaim_log", np.log1p(0.004), np.log1p(0.2)).endswith("(0.004 vs 0.2 per message)")
+    assert describe_feature("emoji_log", np.log1p(0.004), np.log1p(0.001)).endswith("(0.004 vs 0.001 per message)")
     assert describe_feature("digit_ratio", 0.012, 0.004) == "uses digits for 1% of characters (population 0.4%)"
-    assert describe_feature("has_url", 0.0003, 0.0) == "includes a link in under 0.1% of messages (population 0%)"
+    assert describe_feature("has_url", 0.0004, 0.0001) == "includes a link in 0.04% of messages (population 0.01%)"
     assert lift_sentence("quiz", 0.04, 0.5) == "12.5× less “quiz” than average (0.04 vs 0.5 per user)"
 
 
@@ -103,6 +104,9 @@ def test_names_unique():
     # names that differ only by an inflection clash too (Banking77: "Exchange rate" and "Exchange rates")
     same = unique_names({1: "Exchange rate", 2: "Exchange rates", 3: "Rate exchange"}, {2: ["rate", "fees"]})
     assert same == {1: "Exchange rate", 2: "Exchange rates (fees)", 3: "Rate exchange (#3)"}
+    # words that carry the meaning though they are stop words keep two names apart
+    apart = {1: "Card not working", 2: "Card working", 3: "Log in", 4: "Log out", 5: "Transfer in", 6: "Transfer out"}
+    assert unique_names(apart, {}) == apart
 
 
 def test_config_forbids_unknown_fields():

@@ -7,11 +7,11 @@ from typing import Any
 from fastapi import APIRouter, Depends
 
 from backend.deps import CacheDep, ModelsDep, SettingsDep, StoreDep
-from backend.errors import APIError
 from backend.redact import public_document
 from backend.routes.common import PageLimit, RunIdPath, RunOffset, errors, page_limit, resolve_run
 from backend.security import require_admin
 from ml.runtime.contracts import DeleteResult, RunManifest, RunPage, parse_run_summary, served_manifest
+from ml.store.base import RunNotFound
 
 router = APIRouter(prefix="/runs", tags=["runs"])
 
@@ -53,7 +53,7 @@ def get_run(run_id: RunIdPath, store: StoreDep, models: ModelsDep) -> RunManifes
 def delete_run(run_id: RunIdPath, store: StoreDep, models: ModelsDep, cache: CacheDep) -> DeleteResult:
     resolved = resolve_run(store, run_id)
     if not store.delete_run(resolved):
-        raise APIError(404, "run_not_found", f"run {resolved!r} not found; GET /api/v1/runs lists the stored runs")
+        raise RunNotFound(resolved)  # the handler says which run and where the runs are listed
     models.evict(resolved)
     cache.forget_run(resolved)
     return DeleteResult(id=resolved, deleted=True)

@@ -289,7 +289,7 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
         if self.join == "off" or self.granularity_["rule"] == "fixed" or embeddings is None:
             return labels
         if self.max_cluster_size_:  # personas are slices of one majority blob, kept apart by the cap
-            self.granularity_["why"] += "; the slices of that mass were not joined"
+            self.granularity_["why"] += "; the size cap's slices of one loose mass were not joined"
             return labels
         self.join_ = SilhouetteJoin(self.selection_sample, self.join_floor, self.random_state).fit(labels, embeddings)
         self.granularity_["why"] = f"{self.granularity_['why']}; {self.join_.why_}"

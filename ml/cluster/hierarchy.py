@@ -148,7 +148,8 @@ def family_records(hierarchy: PersonaFamilies, texts: list[str], labels, reassig
     """One JSON-ready record per family: ``id``, ``name`` (from its three most distinctive terms),
     ``size``, ``share``, ``core_size``, ``reassigned_count``, ``persona_ids``, ``top_terms``
     (``[{term, weight}]``, c-TF-IDF over the families)."""
-    from ml.profile.naming import SPELLING_TEXTS, unique_names
+    from ml.profile.name_clash import unique_names
+    from ml.profile.naming import SPELLING_TEXTS
     from ml.profile.terms import ClassTfidf
 
     hierarchy._check()

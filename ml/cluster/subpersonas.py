@@ -143,7 +143,8 @@ def subpersona_records(sub: SubPersonas, texts: list[str], labels, n_terms: int 
     ``encode`` its phrase encoder); without, from the three most distinctive terms
     (``ml.cluster.hierarchy._family_name``)."""
     from ml.cluster.hierarchy import _family_name
-    from ml.profile.naming import SPELLING_TEXTS, unique_names
+    from ml.profile.name_clash import unique_names
+    from ml.profile.naming import SPELLING_TEXTS
     from ml.profile.terms import ClassTfidf
 
     sub._check()

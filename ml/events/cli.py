@@ -85,8 +85,10 @@ def _summary(result, m: dict) -> list:
         lines.append(kt)
     lines.append(f"{m['counts']['input']} rows → {m['counts']['kept']} users × {m['counts']['event_types']} "
                  f"event types → {m['counts']['personas']} personas; mixed {met['mixed_share']:.1%}, "
-                 f"silhouette {met['silhouette']}, stability ARI {met['stability_ari']} (agreement of refits on "
-                 "80% of the users with the full fit; 1 = the same personas)")
+                 f"silhouette {met['silhouette']}, " + (
+                     f"stability ARI {met['stability_ari']} (agreement of a refit on 80% of the users with the full "
+                     "fit; 1 = the same personas)" if met.get("stability_ari") is not None
+                     else "stability not measured (too few users for a refit on 80% of them)"))
     outcomes = met.get("outcomes")
     if outcomes:
         kmeans = outcomes["kmeans"]["cramers_v"] if outcomes["kmeans"] else None

@@ -53,7 +53,7 @@ class EventTable:
     yearless: bool = False              # times read without a year: no weekdays, no absolute dates
 
 
-def _find(columns: list[str], names: list[str]) -> str | None:
+def find_column(columns: list[str], names: list[str]) -> str | None:
     """The column among ``columns`` with one of ``names``, compared as ``ml.ingest.columns.normalized`` writes
     them ("User ID" is ``user_id``, Moodle's "Event name" ``event_name``); else a field nested in an object of
     a JSON export, by its own name (Mixpanel's ``properties.distinct_id``, ``properties.time``)."""
@@ -118,7 +118,7 @@ def _lookup(cfg: EventInputConfig) -> dict[str, str]:
 
 
 def _detect(path: Path, columns: list[str], cfg: EventInputConfig) -> dict:
-    user = cfg.user_cols or ([c] if (c := _find(columns, USER_NAMES)) else None)
+    user = cfg.user_cols or ([c] if (c := find_column(columns, USER_NAMES)) else None)
     if not user:
         raise InputError(f"{path}: no user column found among {', '.join(columns[:20])}; name it with "
                          "--user-col (several columns: --user-col a,b)")
@@ -126,11 +126,11 @@ def _detect(path: Path, columns: list[str], cfg: EventInputConfig) -> dict:
     layout = cfg.layout
     event = cfg.event_cols
     if layout != "matrix" and event is None and not cfg.event_lookup:
-        found = _find(columns, EVENT_NAMES)
+        found = find_column(columns, EVENT_NAMES)
         event = [found] if found else None
     if layout == "auto":
         layout = "rows" if (event or cfg.event_lookup) else "matrix"
-    time = cfg.time_col or _find([c for c in columns if c not in user], TIME_NAMES)
+    time = cfg.time_col or find_column([c for c in columns if c not in user], TIME_NAMES)
     if time:
         _require(path, columns, [time], FLAGS["time_col"])
     count = cfg.count_col
@@ -141,7 +141,7 @@ def _detect(path: Path, columns: list[str], cfg: EventInputConfig) -> dict:
             raise InputError(f"{path}: no event column found among {', '.join(columns[:20])}; name it with "
                              "--event-col, or pass --layout matrix for a users × events count table")
         _require(path, columns, event, FLAGS["event_cols"])
-        count = count or _find([c for c in columns if c not in user + event], COUNT_NAMES)
+        count = count or find_column([c for c in columns if c not in user + event], COUNT_NAMES)
         if count:
             _require(path, columns, [count], FLAGS["count_col"])
     groups = cfg.group_cols or []

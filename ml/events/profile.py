@@ -23,7 +23,7 @@ from ml.events.naming import EventNamer
 from ml.profile.activity import ActivityProfiler, format_hours
 from ml.profile.describe import days_with_shares
 from ml.profile.fingerprint import fmt_num
-from ml.profile.naming import unique_names
+from ml.profile.name_clash import unique_names
 from ml.profile.separators import SurrogateSeparator
 
 VOLUME = "total_events"

@@ -150,9 +150,9 @@ def detect_layout(columns: list[str]) -> tuple[str, ColumnMapping]:
 def _event_log_hint(columns: list[str]) -> str:
     """"; it reads as an event log …: run python -m ml.run --kind events FILE" when the columns name users (and
     events), as the event ingest finds them; empty otherwise."""
-    from ml.events.ingest import EVENT_NAMES, USER_NAMES, _find
+    from ml.events.ingest import EVENT_NAMES, USER_NAMES, find_column
 
-    user, event = _find(columns, USER_NAMES), _find(columns, EVENT_NAMES)
+    user, event = find_column(columns, USER_NAMES), find_column(columns, EVENT_NAMES)
     if user is None:
         return ""
     what = f"users in {user!r}, events in {event!r}" if event else f"users in {user!r}, event counts in columns"

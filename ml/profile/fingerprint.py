@@ -97,18 +97,18 @@ LOG_TEMPLATES = {
 
 
 def _fmt_pct(x: float) -> str:
-    """"37%"; a share under 1 % keeps a decimal ("0.4%", "under 0.1%"), so a persona beside a population of
-    "0%" does not read as a contradiction."""
+    """"37%"; a share under 1 % keeps two significant digits ("0.4%", "0.04%"), so a persona beside a population
+    of "0%" does not read as a contradiction."""
     if 0 < abs(x) < 0.01:
-        return f"{100 * x:.1f}%" if abs(x) >= 0.0005 else "under 0.1%"
+        return f"{100 * x:.2g}%"
     return f"{100 * x:.0f}%"
 
 
 def fmt_num(x: float) -> str:
-    """"2.1", "1,250"; a value under 0.1 keeps two decimals ("0.03", "under 0.01"), so "64.9× more emoji"
+    """"2.1", "1,250"; a value under 0.1 keeps two significant digits ("0.032", "0.004"), so "64.9× more emoji"
     does not stand beside "0.0"."""
-    if 0 < abs(x) < 0.1:
-        return f"{x:.2f}" if abs(x) >= 0.005 else "under 0.01"
+    if 0 < abs(x) < 0.095:  # 0.095 and up round to "0.1" either way
+        return f"{x:.2g}"
     return f"{x:.1f}" if abs(x) < 100 else f"{x:,.0f}"
 
 

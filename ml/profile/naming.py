@@ -40,6 +40,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from ml.profile.first_names import first_names
+from ml.profile.name_clash import unique_names
 from ml.profile.spelling import as_phrased, capitalized
 from ml.profile.stems import stem
 from ml.profile.terms import SENSITIVE_TERMS, STOP_WORDS, is_profane
@@ -403,26 +404,3 @@ class PersonaNamer(BaseEstimator):
             return {}
         V = np.asarray(self.encoder(phrases), dtype=np.float64)
         return dict(zip(phrases, V, strict=True))
-
-
-def unique_names(names: dict[int, str], rest: dict[int, list[str]]) -> dict[int, str]:
-    """Make ``names`` unique: two names clash when they are equal ignoring case or hold the same content stems
-    ("Exchange rate" / "Exchange rates", "Late flight" / "Flight late"); a clash gets the next unused candidate
-    that adds new stems (``rest``), and only as a last resort the persona id."""
-    def key(name: str):
-        return frozenset(content_stems(name)) or name.lower()
-
-    out, taken = {}, set()
-    for pid, name in names.items():
-        if name.lower() in taken or key(name) in taken:
-            stems = content_stems(name)
-            for cand in rest.get(pid, []):
-                new = f"{name} ({cand})"
-                if not content_stems(cand) & stems and new.lower() not in taken and key(new) not in taken:
-                    name = new
-                    break
-            else:
-                name = f"{name} (#{pid})"
-        out[pid] = name
-        taken |= {name.lower(), key(name)}
-    return out

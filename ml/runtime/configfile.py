@@ -42,13 +42,16 @@ class ConfigFile(BaseModel):
                 data = yaml.safe_load(text) or {}
             else:
                 data = json.loads(text)
-        except (UnicodeDecodeError, ValueError) as exc:
+        except UnicodeDecodeError:
+            raise InputError(f"{path}: the config is not UTF-8 text; save it as UTF-8") from None
+        except ValueError as exc:
             raise InputError(f"{path}: cannot parse config ({exc.__class__.__name__}: {str(exc).splitlines()[0]}); "
-                             f"{_FIX[path.suffix.lower() in {'.yaml', '.yml'}]}")
+                             f"{_FIX[path.suffix.lower() in {'.yaml', '.yml'}]}") from None
         except Exception as exc:  # noqa: BLE001 - yaml.YAMLError and the like, one line
-            mark = getattr(exc, "problem_mark", None)  # yaml: where it stopped
+            mark = getattr(exc, "problem_mark", None)  # yaml: where it stopped, and what is wrong there
             at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-            raise InputError(f"{path}: cannot parse config{at}: {str(exc).splitlines()[0]}; {_FIX[True]}")
+            what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            raise InputError(f"{path}: cannot parse config{at}: {what}; {_FIX[True]}") from None
         return cls.validated(data, source=str(path))
 
     @classmethod
