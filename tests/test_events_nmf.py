@@ -199,6 +199,13 @@ def test_lift_sentences_quote_event_names_not_the_volume():
 
     assert lift_sentence("The status of the submission has been viewed.", 8.1, 7.3) == (
         "1.1× more “The status of the submission has been viewed” than average (8.1 vs 7.3 per user)")
-    assert lift_sentence("Course viewed", 0.8, 1.7) == "2.1× less “Course viewed” than average (0.8 vs 1.7 per user)"
+    assert lift_sentence("Course viewed", 0.8, 1.7) == "2.1× fewer “Course viewed” than average (0.8 vs 1.7 per user)"
     assert lift_sentence("events in total", 20.0, 10.0, quote=False) == (
         "2.0× more events in total than average (20.0 vs 10.0 per user)")
+    # within 5 % of the average: "about as many"; with the event's share of the persona's events and of
+    # everyone's, so "more often" and a smaller share (the fingerprint's bar) no longer read as a contradiction
+    assert lift_sentence("System|Course viewed", 1.02, 1.0) == (
+        "about as many “System · Course viewed” as average (1.0 vs 1.0 per user)")
+    assert lift_sentence("File|Course module viewed", 80.5, 59.1, shares=(0.21, 0.3)) == (
+        "1.4× more “File · Course module viewed” than average (80.5 vs 59.1 per user; 21% of their events, "
+        "against 30% of everyone's)")

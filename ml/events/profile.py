@@ -59,21 +59,33 @@ def mix_text(counts_row: np.ndarray, events: list[str], n: int = 3) -> str:
     return ", ".join(f"{event_label(events[j])} {100 * counts_row[j] / total:.0f}%" for j in order if counts_row[j] > 0)
 
 
-def lift_sentence(event: str, persona_mean: float, population_mean: float, quote: bool = True) -> str:
+def lift_sentence(event: str, persona_mean: float, population_mean: float, quote: bool = True,
+                  shares: tuple[float, float] | None = None) -> str:
     """"1.1× more “Course viewed” than average (8.1 vs 7.3 per user)"; event names are quoted (they are often
-    sentences: "… more “The user has accepted the statement of the submission” than average"), not ``quote``."""
+    sentences: "… more “The user has accepted the statement of the submission” than average"), not ``quote``.
+    Within 5 % of the average: "about as many … as average". ``shares``: the event's share of the persona's
+    events and of everyone's, said after the counts ("; 21% of their events, against 30% of everyone's"): a
+    persona of heavy users does most events more often than average while giving some of them a smaller part
+    of its events, which is what the fingerprint's bars and the personas rest on."""
     event = event_label(event)
     if population_mean <= 0:
         return f"{event}: {fmt_num(persona_mean)} per user (nobody else)"
     lift = persona_mean / population_mean
     quoted = f"“{event}”" if quote else event
-    if lift >= 1:
+    if 1 / 1.05 < lift < 1.05:
+        head = f"about as many {quoted} as average"
+    elif lift >= 1:
         head = f"{lift:.1f}× more {quoted} than average"
     elif lift > 0:
-        head = f"{1 / lift:.1f}× less {quoted} than average"
+        head = f"{1 / lift:.1f}× fewer {quoted} than average"
     else:
         head = f"no {quoted} at all"
-    return f"{head} ({fmt_num(persona_mean)} vs {fmt_num(population_mean)} per user)"
+    tail = f"; {_pct(shares[0])} of their events, against {_pct(shares[1])} of everyone's" if shares else ""
+    return f"{head} ({fmt_num(persona_mean)} vs {fmt_num(population_mean)} per user{tail})"
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.0f}%" if x >= 0.01 or x == 0 else f"{100 * x:.2g}%"
 
 
 def _fingerprint(inp: ProfileInputs, mask: np.ndarray) -> list[dict]:
@@ -81,11 +93,15 @@ def _fingerprint(inp: ProfileInputs, mask: np.ndarray) -> list[dict]:
     total = inp.counts.sum(axis=1)
     cols.append((VOLUME, np.log1p(total), total, "activity"))
     out = []
+    p_total, q_total = float(total[mask].sum()), float(total.sum())
     for name, weighted, raw, group in cols:
         mu, sd = float(weighted.mean()), float(weighted.std())
         pm = float(weighted[mask].mean())
         p_raw, q_raw = float(raw[mask].mean()), float(raw.mean())
-        sentence = lift_sentence("events in total" if name == VOLUME else name, p_raw, q_raw, quote=name != VOLUME)
+        shares = (float(raw[mask].sum()) / p_total, float(raw.sum()) / q_total) \
+            if group == "event" and p_total > 0 and q_total > 0 else None
+        sentence = lift_sentence("events in total" if name == VOLUME else name, p_raw, q_raw, quote=name != VOLUME,
+                                 shares=shares)
         out.append({"feature": name, "group": group, "persona_mean": pm, "population_mean": mu,
                     "std_diff": (pm - mu) / sd if sd > 1e-12 else None,
                     "coverage": float((raw[mask] > 0).mean()), "persona_count_mean": p_raw,
@@ -163,13 +179,19 @@ def _describe(p: dict) -> str:
     parts = [(f"{p['size']:,} users ({100 * p['share']:.1f}% of all kept users; {p['core_size']:,} clear, "
              f"{p['reassigned_count']:,} flagged as mixed between personas).")]
     if p["top_events"]:
-        parts.append("Its pattern is led by " + ", ".join(
-            f"{event_label(t['event'])} ({100 * t['weight']:.0f}%)" for t in p["top_events"][:4]) + ".")
+        parts.append("Its pattern (the events its component weighs most) is led by " + ", ".join(
+            event_label(t["event"]) for t in p["top_events"][:4]) + ".")
+    counts = {f["feature"]: f["persona_count_mean"] for f in p["fingerprint"] if f["group"] == "event"}
+    total = sum(counts.values())
+    if total > 0:  # what its users actually do most, which the typical users below show
+        most = sorted(counts, key=lambda e: -counts[e])[:3]
+        parts.append("Most of its users' events are " + ", ".join(
+            f"{event_label(e)} ({_pct(counts[e] / total)})" for e in most) + ".")
     if p["highlights"]:
         parts.append("Compared with everyone it shows " + "; ".join(p["highlights"][:3]) + ".")
     act = p["activity"]
     if act.get("has_timestamps") and act.get("peak_hours"):
-        s = f"It is busiest at {format_hours(act['peak_hours'])}"
+        s = f"It is busiest at {format_hours(act['peak_hours'], act.get('time_basis'))}"  # the clock, as the chart
         if act.get("peak_weekdays"):
             s += ", most often on " + days_with_shares(act, of=f"its {act.get('unit') or 'events'}")
         parts.append(s + ".")
