@@ -258,6 +258,8 @@ def report_changes(comparison: dict[str, Any] | None, moves: int = 3) -> dict[st
         "split": sum(p.get("status") == "split" for p in bases), "merged": sum(p.get("status") == "merged" for p in news),
         "moved": [{"name": p.get("name"), "then": 100 * share(p.get("then")), "now": 100 * share(p.get("now")),
                    "status": p.get("status")} for p in kept[:moves]],
+        # two fits of the same members (ml.lineage.compare's note): every change is the fit's, not the data's
+        "same_members": any(str(n).startswith("both runs hold the same members") for n in comparison.get("notes") or []),
     }
 
 

@@ -5,14 +5,14 @@ import { ResponsiveContainer, Sankey, Tooltip, type SankeyLinkProps, type Sankey
 
 import type { Comparison } from "@/lib/api";
 import { pct, truncate } from "@/lib/format";
-import { ARRIVED, FLOW_COLORS, GONE, STATUS, lineageFlows, type FlowLink, type FlowNode } from "@/lib/lineage";
+import { FLOW_COLORS, STATUS, lineageFlows, type FlowLink, type FlowNode } from "@/lib/lineage";
 
-const LABEL_ROOM = 270;
+const LABEL_ROOM = 300;
 
 /** The words a screen reader (and the tooltip) gives a node. */
 function nodeLabel(n: FlowNode, baseRun: string, newRun: string): string {
-  if (n.side === "arrived") return `${ARRIVED}: ${pct(n.share)} of this run, the share its personas hold beyond what flowed from the baseline's`;
-  if (n.side === "gone") return `${GONE}: ${pct(n.share)} of the baseline, the share its personas did not pass on`;
+  if (n.side === "arrived") return `${n.name}: ${pct(n.share)} of this run, the share its personas hold beyond what flowed from the baseline's`;
+  if (n.side === "gone") return `${n.name}: ${pct(n.share)} of the baseline, the share its personas did not pass on`;
   const status = n.status ? STATUS[n.status].label : "";
   return n.side === "base"
     ? `${n.name}: ${pct(n.share)} of baseline run ${baseRun}, ${status}`
@@ -47,7 +47,7 @@ function nodeRenderer(baseRun: string, newRun: string, open: (n: FlowNode) => vo
       >
         <rect x={x} y={y} width={width} height={Math.max(h, 1)} fill={fill} />
         <text x={left ? x - 6 : x + width + 6} y={y + h / 2} dy="0.35em" textAnchor={left ? "end" : "start"} fontSize={12} fill="#1b1f24">
-          {truncate(n.name, 26)}
+          {truncate(n.name, 24)}
           <tspan fill="#5a6370">{` ${pct(n.share)}${badge}`}</tspan>
         </text>
       </g>
@@ -96,7 +96,8 @@ function FlowLegend({ comparison }: { comparison: Comparison }) {
 
 /**
  * Flows from the baseline's personas (left, height = share then) to this run's (right, height = share
- * now), with "Growth, new personas" and "Shrinkage, gone personas" balancing the two sides (lib/lineage.ts).
+ * now), with "Growth" and "Shrinkage" balancing the two sides, ", new personas" / ", gone personas" added when
+ * some were born or died (lib/lineage.ts).
  * Each persona bar is a link to that persona (Tab, Enter); the table below holds the same numbers.
  */
 export default function LineageSankey({ comparison }: { comparison: Comparison }) {

@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useRouter, useSearchParams } from "next/navigation";
 import { useMemo, useState } from "react";
 
+import { clockLabel } from "@/components/ActivityPanel";
 import ComparisonLink from "@/components/ComparisonLink";
 import PersonaTreemap from "@/components/PersonaTreemap";
 import QualityMetrics from "@/components/QualityMetrics";
@@ -94,7 +95,8 @@ function RunOverview({
             </Link>
           </h2>
           {personas.status === "ok" ? (
-            <TreemapPanel runId={runId} items={items} families={families} nav={nav} eventRun={eventRun} />
+            <TreemapPanel runId={runId} items={items} families={families} nav={nav} eventRun={eventRun}
+              clock={m.kind !== "events" && m.time?.basis ? clockLabel(m.time.basis) : undefined} />
           ) : personas.status === "error" ? (
             <ErrorState error={personas.error} title="Could not load the personas" />
           ) : (
@@ -121,17 +123,19 @@ function TreemapPanel({
   families,
   nav,
   eventRun,
+  clock,
 }: {
   runId: string;
   items: PersonaSummary[];
   families: Family[];
   nav: FamilyNav;
   eventRun: boolean;
+  clock?: string;
 }) {
   const [measureKey, setMeasureKey] = useState("persona");
   const noun = memberNoun(eventRun);
   const words = useFeatureWords();
-  const measures = useMemo(() => availableMeasures(items, eventRun, words), [items, eventRun, words]);
+  const measures = useMemo(() => availableMeasures(items, eventRun, words, clock), [items, eventRun, words, clock]);
   const measure = measures.find((m) => m.key === measureKey) ?? measures[0];
   const scale = useMemo(() => (measure ? coloring(measure, items, families) : null), [measure, items, families]);
   if (!measure || !scale) return <Loading what="personas" />;

@@ -265,7 +265,15 @@ function LargestMoves({ c }: { c: Comparison }) {
     .slice(0, 3)
     .filter((b) => b.contribution >= 0.005)
     .map((b) => `${label(b.bucket)} ${pct(b.then)} → ${pct(b.now)}`);
-  return moves.length ? <p data-testid="largest-moves">Largest moves: {moves.join("; ")}.</p> : null;
+  return moves.length ? (
+    <p data-testid="largest-moves">
+      Largest moves: {moves.join("; ")}.{" "}
+      <span className="hint">
+        Shares of both runs&apos; members placed on the baseline&apos;s personas; the table below gives each run&apos;s
+        own shares.
+      </span>
+    </p>
+  ) : null;
 }
 
 /** The (at most two) personas of this run, mostly novel, that hold the most novel members: "Name, 97% of it novel". */

@@ -22,10 +22,18 @@ export const STATUS: Record<LineageStatus, { label: string; meaning: string; ink
 /** Sankey colours: a lineage kept (or split/merged), and the two bands that balance the sides. */
 export const FLOW_COLORS = { kept: "#0072B2", arrived: "#009E73", gone: "#D55E00" } as const;
 /** The two balancing nodes: share a run's personas gained beyond their links (growth, born personas) and
- * share the baseline's could not pass on (shrinkage, died personas). Not "new"/"gone" alone: with no persona
- * born or died, growth and shrinkage still flow through them. */
+ * share the baseline's could not pass on (shrinkage, died personas). They name new / gone personas only when
+ * the comparison has some: with none born or died, growth and shrinkage alone flow through them. */
 export const ARRIVED = "Growth, new personas";
 export const GONE = "Shrinkage, gone personas";
+
+export function arrivedLabel(c: Comparison): string {
+  return c.new_personas.some((p) => p.status === "born") ? ARRIVED : "Growth";
+}
+
+export function goneLabel(c: Comparison): string {
+  return c.base_personas.some((p) => p.status === "died") ? GONE : "Shrinkage";
+}
 
 export type FlowSide = "base" | "new" | "arrived" | "gone";
 
@@ -119,9 +127,9 @@ export function lineageFlows(c: Comparison): { nodes: FlowNode[]; links: FlowLin
   const gone = base.map((b) => drawn(Math.max(0, b.then.share - (passed.get(b.id) ?? 0)), b.status, ["died", "shrunk"]));
   const arrivedTotal = arrived.reduce((s, v) => s + v, 0);
   const goneTotal = gone.reduce((s, v) => s + v, 0);
-  nodes.push({ name: ARRIVED, side: "arrived", id: null, status: null, share: arrivedTotal });
+  nodes.push({ name: arrivedLabel(c), side: "arrived", id: null, status: null, share: arrivedTotal });
   for (const n of order) nodes.push({ name: n.name, side: "new", id: n.id, status: n.status, share: n.now.share });
-  nodes.push({ name: GONE, side: "gone", id: null, status: null, share: goneTotal });
+  nodes.push({ name: goneLabel(c), side: "gone", id: null, status: null, share: goneTotal });
   arrived.forEach((v, i) => {
     if (v > EPS) links.push({ source: arrivedIndex, target: rightStart + i, value: v * 100, kind: "arrived" });
   });

@@ -5,7 +5,7 @@
 import type { PersonaSummary } from "./api";
 import { diverging, personaColors, sequential } from "./colors";
 import type { FeatureWords } from "./features";
-import { featureLabel, num, pct } from "./format";
+import { featureLabel, num, pct, termLabel } from "./format";
 
 export interface Measure {
   key: string;
@@ -66,6 +66,9 @@ const METRIC_INFO: Record<string, MetricInfo> = {
   },
 };
 
+/** Metrics read on the run's clock (hours or weekdays). */
+const CLOCK_METRICS = new Set(["night_share", "business_hours_share", "weekend_share"]);
+
 function finite(v: number | null | undefined): number | null {
   return typeof v === "number" && Number.isFinite(v) ? v : null;
 }
@@ -85,7 +88,8 @@ const EVENT_METRIC_INFO: Record<string, MetricInfo> = {
 };
 
 /** All measures the personas of a run offer, persona colours first (`eventRun`: wording for users × events). */
-export function availableMeasures(personas: PersonaSummary[], eventRun = false, words?: FeatureWords): Measure[] {
+export function availableMeasures(personas: PersonaSummary[], eventRun = false, words?: FeatureWords,
+                                  clock?: string): Measure[] {
   const label = words?.label ?? featureLabel;
   const measures: Measure[] = [
     {
@@ -113,7 +117,8 @@ export function availableMeasures(personas: PersonaSummary[], eventRun = false, 
       label: info.label,
       kind: info.kind ?? "share",
       description: info.description,
-      unit: info.unit,
+      // a share of hours or days says its clock on the cell ("72.1% at night (UTC)"), as the persona page does
+      unit: info.unit && clock && CLOCK_METRICS.has(key) ? `${info.unit} (${clock})` : info.unit,
       value: (p) => {
         const v = finite(p.metrics?.[key]);
         if (v !== null) return v;
@@ -125,10 +130,12 @@ export function availableMeasures(personas: PersonaSummary[], eventRun = false, 
     });
   }
   for (const key of [...featureKeys].sort()) {
-    const what = eventRun ? `share of “${key}” events` : label(key).toLowerCase();
+    // event runs: the event as people read it ("Assignment · Submission form viewed"), the volume in words
+    const eventName = key === "total_events" ? "events in total" : termLabel(key);
+    const what = eventRun ? (key === "total_events" ? "events in total" : `share of “${eventName}” events`) : label(key).toLowerCase();
     measures.push({
       key: `feature:${key}`,
-      label: `${eventRun ? "Event" : "Behaviour"}: ${eventRun ? key : label(key)}`,
+      label: `${eventRun ? "Event" : "Behaviour"}: ${eventRun ? eventName : label(key)}`,
       kind: "diverging",
       description: `How far the persona's ${what} lies above (orange/red) or below (blue) the population, in standard deviations.`,
       value: (p) => finite(p.feature_z?.[key]),

@@ -322,7 +322,9 @@ def test_report_says_what_changed_since_the_base_run(client):
     assert [d["name"] for d in changes["died"]] == [p["name"] for p in died]
     html = client.get(f"{API}/runs/{NEW_RUN}/report.html").text
     section = re.search(r'<ul class="facts" data-section="changes">.*?</ul>', html, re.DOTALL).group(0)
-    assert f"What changed since run {comparison['base']['run_id']}" in html
+    # the run id keeps its case under the heading's capitals
+    assert f'What changed since run <span class="run-id">{comparison["base"]["run_id"]}</span>' in html
+    assert "h3 .run-id { text-transform: none;" in html
     assert f"{comparison['shift']['psi']:.2f}, {comparison['shift']['level']}" in section
     for p in born:
         assert f"{_escaped(p['name'])} ({100 * p['now']['share']:.1f}%)" in section
@@ -333,6 +335,10 @@ def test_report_says_what_changed_since_the_base_run(client):
     assert changes["moved"][0]["name"] == top["name"] and _escaped(top["name"]) in section
     assert 'data-section="changes"' not in client.get(f"{API}/runs/{OLD_RUN}/report.html").text
     assert report_changes(None) is None
+    # two fits of the same members: said first, so that no change reads as the customers'
+    assert changes["same_members"] is False and "Both runs hold the same members" not in section
+    same = report_changes({**comparison, "notes": ["both runs hold the same members (1,482 messages)"]})
+    assert same["same_members"] is True
 
 
 def test_report_of_an_event_run_speaks_of_users_and_events():

@@ -71,6 +71,8 @@ def test_overview_treemap_has_one_cell_per_persona(event_server, page, artifacts
         assert stage["stage"].replace("_", " ") in steps and stage["unit"] in steps
     options = page.locator('[data-testid="measure-select"] option').all_text_contents()
     assert "Mixed share" in options and any(o.startswith("Event: ") for o in options)
+    # events as people read them: no raw "|" joins or column names in the menu
+    assert not any("|" in o or "total_events" in o for o in options), options
     page.screenshot(path=str(artifacts / "events-overview.png"), full_page=True)
 
 

@@ -134,6 +134,16 @@ def test_colour_measure_recolours_the_treemap(live_server, page, artifacts):
     assert any(re.search(r"^\d+(\.\d)?% · \d+(\.\d)?% negative", w) for w in words), words  # the value says what it is
     page.screenshot(path=str(artifacts / "overview-coloured-by-tone.png"), full_page=False)
 
+    # a share of hours says its clock on the cell, as the persona page does (the sample's times are UTC)
+    assert "metric:night_share" in values
+    fills = [page.locator(CELLS).nth(i).get_attribute("fill") for i in range(page.locator(CELLS).count())]
+    page.get_by_test_id("measure-select").select_option("metric:night_share")
+    page.wait_for_function(
+        "([sel, before]) => [...document.querySelectorAll(sel)].some((c, i) => c.getAttribute('fill') !== before[i])",
+        arg=[CELLS, fills])
+    words = page.eval_on_selector_all("[data-testid=persona-treemap] text", "ts => ts.map(t => t.textContent)")
+    assert any(re.search(r"% at night \(UTC\)", w) for w in words), words
+
 
 def test_clicking_a_cell_opens_that_persona(live_server, page):
     personas = sorted(_personas(live_server), key=lambda p: -p["size"])

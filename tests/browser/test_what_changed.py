@@ -177,6 +177,9 @@ def test_flows_badges_and_shift(series_runs, page, artifacts):
     assert f"PSI {c['fit_shift']['psi']:.3f}" in page.get_by_test_id("fit-shift").inner_text()
     if c["shift"]["level"] != "stable":  # the dropped persona is among the moves, by its baseline name
         assert s.dropped_name in page.get_by_test_id("largest-moves").inner_text()
+        # the moves' basis is said, so they do not read as contradicting the table's own shares
+        assert "placed on the baseline's personas; the table below gives each run's own shares" in \
+            page.get_by_test_id("largest-moves").inner_text()
     moves = sorted(c["shift"]["buckets"], key=lambda b: -b["contribution"])[:3]
     homes = [p["name"] for p in c["new_personas"] if (p["scores"].get("novel_share") or 0) >= 0.5]
     if any(b["bucket"] == "novel" and b["contribution"] >= 0.005 for b in moves) and homes:
