@@ -24,6 +24,7 @@ import copy
 import re
 from dataclasses import dataclass
 
+from ml.events.profile import event_label
 from ml.ingest.timebasis import UTC, day_clock, is_fixed_offset
 from ml.profile.activity import format_hours
 from ml.profile.describe import days_with_shares
@@ -146,7 +147,9 @@ def _themes(profile: dict) -> list[tuple[str, str]]:
             if words & used:
                 continue
             used |= words
-            out.append((f"{kind}:{t['term']}", t["term"]))
+            # as people read it: an event as "Assignment · Submission form viewed", a term as its members write it
+            shown = event_label(t["term"]) if profile.get("kind") == "events" else t.get("written") or t["term"]
+            out.append((f"{kind}:{t['term']}", shown))
     return out[:4]
 
 
@@ -246,7 +249,9 @@ def _key_messages(b: _Basis) -> list[dict]:
         out.append({"id": f"m{len(out) + 1}", "text": text + ".",
                     "citations": _cite([ref] + (["tone:negative"] if b.negative else []), ev)})
     for f in b.standouts[:1]:
-        out.append({"id": f"m{len(out) + 1}", "text": f"Match how they write: this persona {f['sentence']}.",
+        text = (f"Build on what they do: this persona does {f['sentence']}" if b.profile.get("kind") == "events"
+                else f"Match how they write: this persona {f['sentence']}")
+        out.append({"id": f"m{len(out) + 1}", "text": text + ".",
                     "citations": _cite([f"feature:{f['feature']}"], b.evidence[:1])})
     return out
 
