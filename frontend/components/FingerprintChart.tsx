@@ -33,6 +33,7 @@ export function symmetricTicks(bound: number): number[] {
 
 export default function FingerprintChart({ items, n = 12, clock }: { items: FingerprintItem[]; n?: number; clock?: string | null }) {
   const words = useFeatureWords(clock);
+  const who = items.some((f) => f.group === "event") ? "users" : "members"; // event runs' members are users
   const rows: Row[] = topFingerprint(items, n).map((f) => ({
     label: words.label(f.feature),
     axis: words.axis(f.feature),
@@ -89,13 +90,17 @@ export default function FingerprintChart({ items, n = 12, clock }: { items: Fing
       <figcaption className="legend">
         <span>
           <span className="swatch" style={{ background: ABOVE }} />
-          higher than all members
+          higher than all {who}
         </span>
         <span>
           <span className="swatch" style={{ background: BELOW }} />
-          lower than all members
+          lower than all {who}
         </span>
-        <span>bars in standard deviations of the population</span>
+        <span>
+          {who === "users"
+            ? "bars: how much of their activity each event takes, in standard deviations of the population"
+            : "bars in standard deviations of the population"}
+        </span>
       </figcaption>
     </figure>
   );

@@ -329,13 +329,19 @@ function DownloadPanel({ runId, noun, eventRun }: { runId: string; noun: string;
   return (
     <section className="panel" aria-labelledby="download-title">
       <h2 id="download-title">Download</h2>
-      <p className="hint">Take the personas with you (member texts masked as shown here).</p>
+      <p className="hint">
+        {eventRun
+          ? "Take the personas with you (each user as their mix of events; no texts)."
+          : "Take the personas with you (member texts masked as shown here)."}
+      </p>
       <ul className="downloads" data-testid="downloads">
         <li>
           <a href={runFileUrl(runId, "report.html")} target="_blank" rel="noopener" data-testid="download-report">
             Printable report
           </a>{" "}
-          <span className="muted">(what was read, the families, then one page per persona; print to PDF)</span>
+          <span className="muted">
+            ({eventRun ? "what was read" : "what was read, the families"}, then one page per persona; print to PDF)
+          </span>
         </li>
         <li>
           {noun === "users" ? "Users" : "Members"} with persona, core/{eventRun ? "mixed" : "reassigned"} and

@@ -177,7 +177,7 @@ function PersonaPage({ p }: { p: Persona }) {
 
         <section className="panel" aria-labelledby="separates-title">
           <h2 id="separates-title">What separates it</h2>
-          <SeparatorsPanel separators={p.separators} clock={clock} />
+          <SeparatorsPanel separators={p.separators} clock={clock} noun={p.kind === "events" ? "users" : "members"} />
         </section>
 
         <TermsPanel p={p} />

@@ -3,7 +3,7 @@ import { useFeatureWords } from "@/lib/features";
 import { num, pct } from "@/lib/format";
 
 /** "What separates it": the signals a simple classifier leans on to tell this persona from the rest. */
-export default function SeparatorsPanel({ separators, clock }: { separators: Separators | null | undefined; clock?: string | null }) {
+export default function SeparatorsPanel({ separators, clock, noun = "members" }: { separators: Separators | null | undefined; clock?: string | null; noun?: string }) {
   const words = useFeatureWords(clock);
   const signals = separators?.signals ?? [];
   if (!separators || signals.length === 0) {
@@ -15,7 +15,7 @@ export default function SeparatorsPanel({ separators, clock }: { separators: Sep
       {typeof separators.accuracy === "number" ? (
         <p>
           A simple classifier tells this persona from the others with <strong>{pct(separators.accuracy, 0)}</strong>{" "}
-          balanced accuracy on held-out members
+          balanced accuracy on held-out {noun}
           {typeof separators.overall_accuracy === "number" ? ` (all personas: ${pct(separators.overall_accuracy, 0)})` : ""}.
           It relies most on:
         </p>
