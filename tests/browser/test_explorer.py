@@ -104,6 +104,15 @@ def test_overview_shows_run_treemap_funnel_and_metrics(live_server, page, artifa
     page.screenshot(path=str(artifacts / "overview-laptop.png"), full_page=True)
 
 
+def _recolour(page, measure: str) -> None:
+    """Choose a colour measure and wait until a treemap cell changes colour."""
+    fills = [page.locator(CELLS).nth(i).get_attribute("fill") for i in range(page.locator(CELLS).count())]
+    page.get_by_test_id("measure-select").select_option(measure)
+    page.wait_for_function(
+        "([sel, before]) => [...document.querySelectorAll(sel)].some((c, i) => c.getAttribute('fill') !== before[i])",
+        arg=[CELLS, fills])
+
+
 def test_colour_measure_recolours_the_treemap(live_server, page, artifacts):
     personas = _personas(live_server)
     page.goto(live_server.url + "/?view=personas")
@@ -125,22 +134,14 @@ def test_colour_measure_recolours_the_treemap(live_server, page, artifacts):
     # the personas' negative tone (ml.profile.tone), from the list endpoint's metrics
     assert all(p["metrics"]["negative_share"] is not None for p in personas)
     assert "metric:negative_share" in values
-    fills = [page.locator(CELLS).nth(i).get_attribute("fill") for i in range(page.locator(CELLS).count())]
-    page.get_by_test_id("measure-select").select_option("metric:negative_share")
-    page.wait_for_function(
-        "([sel, before]) => [...document.querySelectorAll(sel)].some((c, i) => c.getAttribute('fill') !== before[i])",
-        arg=[CELLS, fills])
+    _recolour(page, "metric:negative_share")
     words = page.eval_on_selector_all(f"{CELLS} ~ text, [data-testid=persona-treemap] text", "ts => ts.map(t => t.textContent)")
     assert any(re.search(r"^\d+(\.\d)?% · \d+(\.\d)?% negative", w) for w in words), words  # the value says what it is
     page.screenshot(path=str(artifacts / "overview-coloured-by-tone.png"), full_page=False)
 
     # a share of hours says its clock on the cell, as the persona page does (the sample's times are UTC)
     assert "metric:night_share" in values
-    fills = [page.locator(CELLS).nth(i).get_attribute("fill") for i in range(page.locator(CELLS).count())]
-    page.get_by_test_id("measure-select").select_option("metric:night_share")
-    page.wait_for_function(
-        "([sel, before]) => [...document.querySelectorAll(sel)].some((c, i) => c.getAttribute('fill') !== before[i])",
-        arg=[CELLS, fills])
+    _recolour(page, "metric:night_share")
     words = page.eval_on_selector_all("[data-testid=persona-treemap] text", "ts => ts.map(t => t.textContent)")
     assert any(re.search(r"% at night \(UTC\)", w) for w in words), words
 
