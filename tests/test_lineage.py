@@ -63,6 +63,7 @@ def test_planted_split_merge_birth_death_growth():
     assert n[3].status == "grown" and n[3].now.low > n[3].then.high
     assert n[4].status == "continued" and n[4].lineage_id == "A/5" and n[4].name == "A persona 5"
     assert n[4].own_name == "B persona 4"
+    assert "nearest base persona 5 “A persona 5”" in n[4].reason  # the base persona by name, not its id alone
     assert n[5].status == "born" and n[5].lineage_id == "B/5" and n[5].parent_lineage_ids == []
     # the split's main piece keeps the lineage, the other starts one with the parent recorded
     pieces = sorted([n[0], n[1]], key=lambda p: p.lineage_id)

@@ -251,9 +251,15 @@ class RunComparer(BaseEstimator):
         c = int(self.matcher_.confirmed_[i, j])
         return None if c == 0 else c > 0
 
+    def _base_named(self, i: int) -> str:
+        """A base persona as people find it: its id and name ("3 “Account & reset my password”")."""
+        pid = int(self._base.persona_ids[i])
+        name = (self._base.profiles.get(pid) or {}).get("name")
+        return f"{pid} “{name}”" if name else str(pid)
+
     def _reason(self, status: str, i: int | None, j: int, s: dict) -> str:
         cfg = self._cfg
-        near = f"nearest base persona {int(self._base.persona_ids[i])}" if i is not None else "no base persona"
+        near = f"nearest base persona {self._base_named(i)}" if i is not None else "no base persona"
         sim = f"cosine {s['similarity']}" if s.get("similarity") is not None else "no centroid"
         ov = f", member overlap {s['overlap']}" if s.get("overlap") is not None else ""
         if status == "born" and self.matcher_.novel_new_[j]:
@@ -265,7 +271,7 @@ class RunComparer(BaseEstimator):
                     f"at {sim}{ov} (a match needs ≥ {cfg.match_similarity} and a free partner, a piece ≥ "
                     f"{cfg.piece_similarity}, a {cfg.piece_margin} margin and the parent's lost share)")
         if status == "split" and i is not None and (i, j, "split") in self.matcher_.recut_:
-            return (f"split: a re-cut of base persona {int(self._base.persona_ids[i])}, not new: "
+            return (f"split: a re-cut of base persona {self._base_named(i)}, not new: "
                     f"{s['novel_share']:.0%} of its members lie where the base run has none, "
                     f"{self.excess_new_[j]:+.1%} against the base's own members where they land (a re-cut below "
                     f"+{cfg.recut_novelty:.1%}), and their nearest base members are mostly in that persona ({sim})")
@@ -293,7 +299,7 @@ class RunComparer(BaseEstimator):
         main = next((p for p in children if p.lineage_id == self._base.lineage(pid)), None)
         status = main.status if role == "matched" and main is not None else str(role)
         then = self._share(self._nb, [i], self._base.n_members)
-        where = ", ".join(f"{p.id} ({p.status})" for p in children) or "none"
+        where = ", ".join(f"{p.id} “{p.name}” ({p.status})" for p in children) or "none"
         why = f"{status}: new personas {where}"
         if self.matcher_.novel_base_[i]:
             why += (f"; {self.novel_base_[i]:.0%} of its members lie where the new run has none (novel, ≥ "
