@@ -69,6 +69,18 @@ export default function WhatChangedView() {
   );
 }
 
+/** What a split or merged count counts: "4 pieces of 2 baseline personas", "2 personas holding 5 of the
+ * baseline's" (the counts are this run's personas; the report counts the baseline's split ones). */
+function PieceCount({ c, status, n }: { c: Comparison; status: "split" | "merged"; n: number }) {
+  const base = c.base_personas.filter((p) => p.status === status).length;
+  if (!base) return null;
+  const text =
+    status === "split"
+      ? ` (${n} ${n === 1 ? "piece" : "pieces"} of ${base} baseline ${base === 1 ? "persona" : "personas"})`
+      : ` (${n === 1 ? "1 persona holding" : `${n} personas holding`} ${base} of the baseline's)`;
+  return <span className="muted" data-testid={`${status}-pieces`}>{text}</span>;
+}
+
 const ORDER: LineageStatus[] = ["continued", "grown", "shrunk", "split", "merged", "born", "died"];
 
 /** Personas per status: this run's (continued … born) and the baseline's gone ones. */
@@ -94,6 +106,7 @@ function ChangesPage({ c }: { c: Comparison }) {
               <li key={status}>
                 <StatusBadge status={status} /> <strong>{n}</strong>{" "}
                 <span className="muted">{STATUS[status].meaning}</span>
+                {status === "split" || status === "merged" ? <PieceCount c={c} status={status} n={n} /> : null}
                 {status === "split" ? <RecutNote n={c.new_personas.filter((p) => p.recut).length} what="here" /> : null}
                 {status === "merged" ? (
                   <RecutNote n={c.base_personas.filter((p) => p.recut).length} what="of the baseline" />

@@ -160,6 +160,11 @@ def test_flows_badges_and_shift(series_runs, page, artifacts):
             assert f"{b['then']['share'] * 100:.1f}%" in text and "whole, before the split" in text
             checked += 1
     assert parents and checked, "the series' second run should split at least one persona (it did: 3 on the sample)"
+    # a split count says how many baseline personas its pieces come from ("4 pieces of 2 baseline personas")
+    n_pieces = sum(p["status"] == "split" for p in c["new_personas"])
+    n_parents = sum(p["status"] == "split" for p in c["base_personas"])
+    pieces = page.get_by_test_id("status-counts").get_by_test_id("split-pieces").inner_text()
+    assert pieces.strip() == f"({n_pieces} pieces of {n_parents} baseline persona{'s' if n_parents > 1 else ''})"
     recut_notes = page.get_by_test_id("status-counts").get_by_test_id("recut-count").all_inner_texts()
     for n in (sum(p["recut"] for p in c["new_personas"]), sum(p["recut"] for p in c["base_personas"])):
         assert (n > 0) == any(t.strip().startswith(f"({n} persona") for t in recut_notes), (n, recut_notes)
