@@ -18,6 +18,7 @@ from backend.deps import StoreDep
 from backend.routes.common import RunIdPath, personas_in_scope, resolve_run
 from backend.routes.exports import json_errors, plain_differences
 from backend.schemas import MAX_ID
+from ml.events.profile import event_label
 
 router = APIRouter(prefix="/runs/{run_id}", tags=["exports"])
 
@@ -70,9 +71,7 @@ def _shown(term: dict[str, Any]) -> str:
     """A term as the explorer shows it (``shownTerm``): the members' wording when the run recorded one
     ("you'll" for ``youll``, "ATM"), else the term with event columns joined as "Assignment · Submission form
     viewed"."""
-    if term.get("written"):
-        return str(term["written"])
-    return " · ".join(part.strip().rstrip(".").strip() for part in str(term["term"]).split("|"))
+    return str(term["written"]) if term.get("written") else event_label(term["term"])
 
 
 def report_persona(profile: dict[str, Any]) -> dict[str, Any]:

@@ -132,7 +132,7 @@ export function availableMeasures(personas: PersonaSummary[], eventRun = false, 
   for (const key of [...featureKeys].sort()) {
     // event runs: the event as people read it ("Assignment · Submission form viewed"), the volume in words
     const eventName = key === "total_events" ? "events in total" : termLabel(key);
-    const what = eventRun ? (key === "total_events" ? "events in total" : `share of “${eventName}” events`) : label(key).toLowerCase();
+    const what = !eventRun ? label(key).toLowerCase() : key === "total_events" ? eventName : `share of “${eventName}” events`;
     measures.push({
       key: `feature:${key}`,
       label: `${eventRun ? "Event" : "Behaviour"}: ${eventRun ? eventName : label(key)}`,

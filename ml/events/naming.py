@@ -43,6 +43,11 @@ def label_words(event: str, whole: bool = False) -> list[str]:
     return _TOKEN_RE.findall(" ".join(parts) if whole else parts[-1])
 
 
+def _last(event: str) -> str:
+    """An event's label: its last "|" part, without a closing full stop."""
+    return str(event).split("|")[-1].strip().rstrip(".")
+
+
 def _stem(word: str) -> str:
     return stem(word.lower())
 
@@ -61,7 +66,7 @@ class EventNamer:
         self.light = light
 
     def fit(self, events: list[str]) -> EventNamer:
-        lasts = [str(e).split("|")[-1].strip().rstrip(".").lower() for e in events]
+        lasts = [_last(e).lower() for e in events]
         self.shared_labels_ = {x for x in lasts if lasts.count(x) > 1}
         labels = [{_stem(w) for w in self.words(e)} for e in events]
         counts: dict[str, int] = {}
@@ -76,8 +81,7 @@ class EventNamer:
     def words(self, event: str) -> list[str]:
         """The label's words; every part's when the last one is shared by several events of the run (Moodle's
         "Course module viewed" under File, Folder, Forum and Quiz: "Folder Course module viewed")."""
-        last = str(event).split("|")[-1].strip().rstrip(".").lower()
-        return label_words(event, whole=last in getattr(self, "shared_labels_", ()))
+        return label_words(event, whole=_last(event).lower() in getattr(self, "shared_labels_", ()))
 
     def part(self, event: str, used: set[str]) -> list[str]:
         """The words of ``event`` a name may use: no stop word, no run-common word, no stem already ``used``;
@@ -148,6 +152,5 @@ class EventNamer:
 def _is_code(event: str) -> bool:
     """An event label written in capitals as a code ("ADD_TO_CART", "PAGE_VIEW"): its words read lower case. A
     single word of four letters or fewer ("URL", "FAQ") is an acronym and keeps its capitals."""
-    label = str(event).split("|")[-1].strip()
-    letters = [c for c in label if c.isalpha()]
+    letters = [c for c in _last(event) if c.isalpha()]
     return bool(letters) and all(c.isupper() for c in letters) and (len(label_words(event)) > 1 or len(letters) > 4)

@@ -22,7 +22,7 @@ from ml.events.config import EventProfileConfig
 from ml.events.naming import EventNamer
 from ml.profile.activity import ActivityProfiler, format_hours
 from ml.profile.describe import days_with_shares
-from ml.profile.fingerprint import fmt_num
+from ml.profile.fingerprint import fmt_num, fmt_pct
 from ml.profile.name_clash import unique_names
 from ml.profile.separators import SurrogateSeparator
 
@@ -80,12 +80,8 @@ def lift_sentence(event: str, persona_mean: float, population_mean: float, quote
         head = f"{1 / lift:.1f}× fewer {quoted} than average"
     else:
         head = f"no {quoted} at all"
-    tail = f"; {_pct(shares[0])} of their events, against {_pct(shares[1])} of everyone's" if shares else ""
+    tail = f"; {fmt_pct(shares[0])} of their events, against {fmt_pct(shares[1])} of everyone's" if shares else ""
     return f"{head} ({fmt_num(persona_mean)} vs {fmt_num(population_mean)} per user{tail})"
-
-
-def _pct(x: float) -> str:
-    return f"{100 * x:.0f}%" if x >= 0.01 or x == 0 else f"{100 * x:.2g}%"
 
 
 def _fingerprint(inp: ProfileInputs, mask: np.ndarray) -> list[dict]:
@@ -186,7 +182,7 @@ def _describe(p: dict) -> str:
     if total > 0:  # what its users actually do most, which the typical users below show
         most = sorted(counts, key=lambda e: -counts[e])[:3]
         parts.append("Most of its users' events are " + ", ".join(
-            f"{event_label(e)} ({_pct(counts[e] / total)})" for e in most) + ".")
+            f"{event_label(e)} ({fmt_pct(counts[e] / total)})" for e in most) + ".")
     if p["highlights"]:
         parts.append("Compared with everyone it shows " + "; ".join(p["highlights"][:3]) + ".")
     act = p["activity"]

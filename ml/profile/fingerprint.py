@@ -96,7 +96,7 @@ LOG_TEMPLATES = {
 }
 
 
-def _fmt_pct(x: float) -> str:
+def fmt_pct(x: float) -> str:
     """"37%"; a share under 1 % keeps two significant digits ("0.4%", "0.04%"), so a persona beside a population
     of "0%" does not read as a contradiction."""
     if 0 < abs(x) < 0.01:
@@ -122,7 +122,7 @@ def describe_feature(name: str, p: float, q: float, extra: dict | None = None,
     hours and days say their clock (``time_basis``: "UTC", "local", an IANA zone, None = unknown)."""
     if name in SHARE_TEMPLATES:
         days = day_clock(time_basis)
-        return SHARE_TEMPLATES[name].format(p=_fmt_pct(p), q=_fmt_pct(q), clock=clock_words(time_basis), days=days)
+        return SHARE_TEMPLATES[name].format(p=fmt_pct(p), q=fmt_pct(q), clock=clock_words(time_basis), days=days)
     if name in LOG_TEMPLATES:
         text, more, less, unit = LOG_TEMPLATES[name]
         a, b = math.expm1(p), math.expm1(q)

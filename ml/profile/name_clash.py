@@ -1,13 +1,20 @@
 """Names unique within a run (``unique_names``): the persona, family and sub-persona namers and the event namer
-all end with it."""
+all end with it; ``content_stems``, the words a name is compared by."""
 
 from __future__ import annotations
 
 import re
 
 from ml.profile.stems import stem
+from ml.profile.terms import STOP_WORDS
 
-_WORD_RE = re.compile(r"[a-z]+(?:-[a-z]+)*")  # as ml.profile.naming reads words: a hyphenated compound is one
+WORD_RE = re.compile(r"[a-z]+(?:-[a-z]+)*")  # a hyphenated compound is one word, as in the terms
+
+
+def content_stems(text: str, unique: bool = True):
+    """Snowball stems of the content words of ``text`` (stop words and non-letters left out)."""
+    stems = [stem(w) for w in WORD_RE.findall(text.lower()) if w not in STOP_WORDS and len(w) > 1]
+    return set(stems) if unique else stems
 
 
 def unique_names(names: dict[int, str], rest: dict[int, list[str]]) -> dict[int, str]:
@@ -15,10 +22,8 @@ def unique_names(names: dict[int, str], rest: dict[int, list[str]]) -> dict[int,
     stemmed, in any order ("Exchange rate" / "Exchange rates", "Late flight" / "Flight late"; not "Card working" /
     "Card not working", "Log in" / "Log out": stop words count here); a clash gets the next unused candidate that
     adds new stems (``rest``), and only as a last resort the persona id."""
-    from ml.profile.naming import content_stems  # naming imports this module
-
     def key(name: str):
-        return frozenset(stem(w) for w in _WORD_RE.findall(name.lower())) or name.lower()
+        return frozenset(stem(w) for w in WORD_RE.findall(name.lower())) or name.lower()
 
     out, taken = {}, set()
     for pid, name in names.items():

@@ -40,7 +40,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from ml.profile.first_names import first_names
-from ml.profile.name_clash import unique_names
+from ml.profile.name_clash import WORD_RE, content_stems, unique_names
 from ml.profile.spelling import as_phrased, capitalized
 from ml.profile.stems import stem
 from ml.profile.terms import SENSITIVE_TERMS, STOP_WORDS, is_profane
@@ -84,14 +84,7 @@ BEHAVIOR_MIN_EFFECT = 1.0  # |std_diff| (persona mean − population mean, in po
 LITERAL_FLOOR = {"upper_ratio": 0.5, "mentions_log": float(np.log1p(2))}
 BLOCK_ROWS = 16384  # members whose embeddings score_candidates converts to float64 at a time
 SPELLING_TEXTS = 50_000  # a group's first texts that its name's spelling (``as_written``) and name check read
-_WORD_RE = re.compile(r"[a-z]+(?:-[a-z]+)*")  # a hyphenated compound is one word, as in the terms
 _SIGNOFF_WORD_RE = re.compile(r"^[\^*][a-z]+$")
-
-
-def content_stems(text: str, unique: bool = True):
-    """Snowball stems of the content words of ``text`` (stop words and non-letters left out)."""
-    stems = [stem(w) for w in _WORD_RE.findall(text.lower()) if w not in STOP_WORDS and len(w) > 1]
-    return set(stems) if unique else stems
 
 
 def written_as_name(word: str, text: str, min_share: float = 0.5) -> bool:
@@ -278,7 +271,7 @@ def one_word_twice(a: str, b: str) -> bool:
             ends = len(short) >= 5 and long_.endswith(short) and len(long_) - len(short) >= 4  # not "ex|change"
             if (len(short) >= 4 and long_.startswith(short)) or ends:
                 return True
-    wa, wb = ([w.replace("-", "") for w in _WORD_RE.findall(p.lower())] for p in (a, b))
+    wa, wb = ([w.replace("-", "") for w in WORD_RE.findall(p.lower())] for p in (a, b))
     la, lb = ([s.replace("-", "") for s in content_stems(p, unique=False)] for p in (a, b))  # "pre orders"
 
     def split(x: list[str], y: list[str]) -> bool:
