@@ -147,7 +147,7 @@ def _publish(out: Path, assignments, summary, report: Callable[[], int]) -> int:
     ``report()``'s exit status. An error, Ctrl-C or SIGTERM before both are in place leaves the earlier pair
     as it was and no staged file behind; a stop during the two renames waits for the second
     (``stops_deferred``); a stop once both are in place says so (``run_guarded`` prints ``kept``)."""
-    from ml.runtime.errors import stops_deferred
+    from ml.runtime.errors import raise_if_stopped, stops_deferred
     from ml.runtime.runfiles import write_json
 
     out.mkdir(exist_ok=True)
@@ -156,6 +156,7 @@ def _publish(out: Path, assignments, summary, report: Callable[[], int]) -> int:
     try:
         assignments.to_parquet(out / STAGED["assignments.parquet"], index=False)
         write_json(out / STAGED["summary.json"], json.loads(summary.model_dump_json()))
+        raise_if_stopped()  # a stop whose exception Python swallowed (ml.runtime.errors)
         with stops_deferred():  # a stop between the two renames waits for the second
             for tmp, final in staged.items():
                 os.replace(tmp, final)

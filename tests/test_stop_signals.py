@@ -231,3 +231,35 @@ def test_an_ignored_sigterm_and_other_threads_are_left_alone():
     thread.start()
     thread.join()
     assert not errors
+
+
+def test_a_ctrl_c_that_python_swallowed_still_stops_the_publish(tmp_path, monkeypatch):
+    """Ctrl-C that lands while a finaliser (``__del__``) runs is dropped by Python ("Exception ignored in"),
+    so the run would go on and replace the previous one. The handler records it, and the commit raises it
+    again before it publishes: the previous run and the store stay as they were."""
+    from ml.runtime.output import RunOutput
+    from tests.run_safety_helpers import write_bundle_files
+
+    out = make_previous_run(tmp_path / "run")
+    before, db = snapshot(out), tmp_path / "personas.db"
+    SqliteStore(db).close()
+    swallowed: list[type] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda unraisable: swallowed.append(unraisable.exc_type))
+
+    class Finaliser:
+        def __del__(self):
+            os.kill(os.getpid(), signal.SIGINT)
+            sum(range(10_000))  # the handler runs here, inside the finaliser
+
+    def fill(tmp: Path) -> None:
+        write_bundle_files(tmp, "run-2", out)
+        Finaliser()  # collected at once: the interrupt is raised in __del__ and dropped
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal, whatever pytest inherited
+    output = RunOutput(out, store_url=f"sqlite:///{db}")
+    with sigterm_as_interrupt(), pytest.raises(KeyboardInterrupt), output:
+        output.commit(fill)
+    assert swallowed == [KeyboardInterrupt], "the interrupt was not swallowed: this test checks nothing"
+    assert snapshot(out) == before and _store_is_empty(db)
+    assert not _staged(tmp_path, ".run.")
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
-from ml.runtime.errors import InputError, OutputError, stops_deferred
+from ml.runtime.errors import InputError, OutputError, raise_if_stopped, stops_deferred
 
 MARKER = ".personas-run"
 TOOL = "personas"
@@ -162,6 +162,7 @@ class RunDirectory:
         try:
             fill(tmp)
             marker = write_marker(tmp)
+            raise_if_stopped()  # a stop whose exception was swallowed while the run was written
             self.check()  # again: the folder may have changed during the run
             self._publish_and_swap(tmp, publisher, marker["run_id"])
         finally:
@@ -173,6 +174,7 @@ class RunDirectory:
         try:
             if publisher is not None:
                 publisher.publish(tmp)
+            raise_if_stopped()
             swapping = True
             self._swap(tmp)
         except BaseException as exc:

@@ -15,7 +15,9 @@ stop and their temporary copy of the raw texts is deleted. Without it the proces
 stood and leave that copy behind. The worker pools a run forks reset SIGTERM to its default, so they die
 on it at once; any other forked process that inherits the handler dies by it at its next Python step. A
 second SIGTERM during the clean-up is ignored. ``stops_deferred`` holds both signals for a few steps that
-must happen together (the swap's two renames).
+must happen together (the swap's two renames). Both stops are also recorded: an interrupt that Python swallowed
+(raised inside a finaliser, where it is printed as "Exception ignored" and dropped) is raised again by
+``raise_if_stopped``, which the run directory calls before it publishes and swaps, so a stop is never lost.
 """
 
 from __future__ import annotations
@@ -62,6 +64,14 @@ class Terminated(KeyboardInterrupt):
 
 
 STOPPED_BEFORE_WRITING = "the previous run directory and store are unchanged"
+_STOPS: list[type[KeyboardInterrupt]] = []  # stops received under sigterm_as_interrupt (raise_if_stopped)
+
+
+def raise_if_stopped() -> None:
+    """Raise the stop received under ``sigterm_as_interrupt`` again, if there was one: its exception may have
+    been swallowed where Python cannot raise it (a ``__del__`` or weakref callback runs when the signal lands)."""
+    if _STOPS:
+        raise _STOPS[0]()
 
 
 @contextmanager
@@ -80,17 +90,25 @@ def sigterm_as_interrupt() -> Iterator[None]:
             os.kill(os.getpid(), signal.SIGTERM)
             return
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one must not cut the clean-up short
+        _STOPS.append(Terminated)
         raise Terminated()
 
-    previous = signal.getsignal(signal.SIGTERM)
-    if previous == signal.SIG_IGN:
-        yield
-        return
-    signal.signal(signal.SIGTERM, stop)
+    def interrupt(signum, frame) -> None:  # Ctrl-C as Python's default handler, recorded
+        _STOPS.append(KeyboardInterrupt)
+        raise KeyboardInterrupt()
+
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    _STOPS.clear()
+    if previous[signal.SIGTERM] != signal.SIG_IGN:
+        signal.signal(signal.SIGTERM, stop)
+    if previous[signal.SIGINT] is signal.default_int_handler:
+        signal.signal(signal.SIGINT, interrupt)
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
+        _STOPS.clear()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
 
 
 def default_sigterm() -> None:
