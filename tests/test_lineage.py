@@ -30,8 +30,9 @@ def _snapshot(run_id: str, centroids: np.ndarray, sizes: list[int], ids: list[li
     for pid, size in enumerate(sizes):
         names = ids[pid] if ids else [f"{run_id}-{pid}-{k}" for k in range(size)]
         rows += [{"member_id": m, "persona_id": pid, "author": None, "text_key": None} for m in names]
-    profiles = {pid: {"id": pid, "name": f"{run_id} persona {pid}",
-                      "top_terms": [{"term": f"t{pid}_{k}"} for k in range(5)]} for pid in range(len(sizes))}
+    profiles = {pid: {"id": pid, "name": f"{run_id} persona {pid}",  # "persona": a term of every persona here
+                      "top_terms": [{"term": "persona"}] + [{"term": f"t{pid}_{k}"} for k in range(5)]}
+                for pid in range(len(sizes))}
     return RunSnapshot(run_id=run_id, kind=kw.get("kind", "conversations"), unit=kw.get("unit", "message"),
                        space=kw.get("space", "all-MiniLM-L6-v2"), persona_ids=np.arange(len(sizes)),
                        centroids=_unit(np.asarray(centroids)), members=pd.DataFrame(rows), profiles=profiles)

@@ -138,6 +138,22 @@ def test_phrases_are_written_as_the_members_wrote_them():
     assert as_phrased("atm", text) == "ATM" and as_phrased("card working", "") == "card working"
 
 
+def test_a_phrase_keeps_the_particle_of_its_phrasal_verb():
+    """A name never ends on half a phrasal verb ("Fee for topping" from "fee for topping up"): the particle
+    that follows the phrase in most of its uses (``PARTICLE_SHARE``) is kept; one in half of them or fewer is not."""
+    text = "\n".join(["Is there a fee for topping up by card?", "what is the fee for topping up", "fee for topping off?",
+                      "I cannot log in to the app", "log in fails again", "my log shows an error",
+                      "Top up failed", "top it up please", "put the card in the machine", "card declined",
+                      "my card was declined", "the card on file", "paid by card"])
+    assert as_phrased("fee topping", text) == "fee for topping up"  # 2 of 3
+    assert as_phrased("topping", text) == "topping up"  # a single word too
+    assert as_phrased("log", text) == "log in"  # 2 of 3
+    assert as_phrased("top", text) == "top"  # 1 of 2: not most
+    assert as_phrased("card", text) == "card"  # "in" 1 of 5, "on" 1 of 5
+    assert as_phrased("fee", text) == "fee"  # "fee for": not a particle
+    assert as_phrased("log in", text) == "log in"  # ends on a particle already
+
+
 def test_compose_and_unique():
     name, rest = compose(["flight", "flights delayed", "delayed", "gate"])
     assert name == "flight & delayed" and "gate" in rest

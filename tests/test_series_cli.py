@@ -121,9 +121,12 @@ def test_conversation_run_against_a_stored_baseline(pipeline_run_dir, tmp_path, 
     kept = [p for p in comparison["new_personas"] if p["lineage_id"].startswith(f"{bundle.run_id}/")]
     assert len(kept) >= len(comparison["new_personas"]) // 2
     assert {p["status"] for p in kept} <= {"continued", "grown", "shrunk", "split", "merged"}
-    for p in kept:
-        assert stored[p["id"]]["name"] == base_names[p["base_ids"][0]] == p["name"]
+    for p in kept:  # the baseline's name, or this run's own when the baseline's no longer describes it
+        published = p["own_name"] if p["renamed_from"] else base_names[p["base_ids"][0]]
+        assert stored[p["id"]]["name"] == published == p["name"]
+        assert p["renamed_from"] in (None, base_names[p["base_ids"][0]])
         assert stored[p["id"]]["lineage_id"] == f"{bundle.run_id}/{p['base_ids'][0]}"
+    assert any(p["renamed_from"] is None for p in kept)
     # a name note speaks of the name the persona is published with: its behaviour word, never another
     for record in stored.values():
         if record.get("name_note"):
@@ -131,11 +134,13 @@ def test_conversation_run_against_a_stored_baseline(pipeline_run_dir, tmp_path, 
             assert ": " in record["name"] and record["name_note"].startswith(f"“{word}” in the name"), record
     # the summary's persona list says the published names (the explorer's), not the fit's own
     renamed = [p for p in kept if p["own_name"] != p["name"]]
-    assert renamed and "names of personas that continue the baseline's are kept from it" in printed
+    assert renamed and "names of personas that continue the baseline's are kept from it while" in printed
     chosen = store.get_run(new_id)["cluster"]["granularity"]["chosen"]
     assert f"granularity: personas from groups of at least {chosen} members" in printed
     listed = {int(i): name.strip() for i, name in re.findall(r"^  #(\d+) +[\d.]+%  (.+)$", printed, re.MULTILINE)}
     assert len(listed) == min(12, len(stored)) and all(stored[i]["name"] == n for i, n in listed.items())
+    if len(stored) > 12:
+        assert f"  … {len(stored) - 12} more personas, smaller (personas.json)" in printed
     assert comparison["movers"]["n_shared"] > 0  # the same authors recur
     store.close()
 

@@ -122,6 +122,7 @@ export function Origin({ p, comparison }: { p: NewPersona; comparison: Compariso
         </span>
       ))}
       {p.own_name !== p.name ? <> · this run called it “{p.own_name}”</> : null}
+      {p.renamed_from ? <> · renamed: “{p.renamed_from}” no longer describes it</> : null}
     </span>
   );
 }

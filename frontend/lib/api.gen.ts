@@ -2005,6 +2005,11 @@ export interface components {
              * @default false
              */
             recut: boolean;
+            /**
+             * Renamed From
+             * @description the lineage's earlier name, when the persona continues it under this run's name because the earlier one no longer describes it (ml.lineage.names)
+             */
+            renamed_from?: string | null;
             /** Scores */
             scores?: {
                 [key: string]: number | null;

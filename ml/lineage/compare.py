@@ -4,7 +4,7 @@ In: two ``RunSnapshot``s (``ml.lineage.snapshot``: base = the earlier run, new =
 ``LineageConfig``. Out (``RunComparer.fit(base, new).comparison_``, or ``compare_runs``): a
 ``ml.runtime.contracts.compare.Comparison``. Personas are matched by ``PersonaMatcher`` (centroid cosine,
 Hungarian, confirmed by recurring members); a matched persona keeps its base persona's ``lineage_id``
-and name and is ``continued``, ``grown`` or ``shrunk`` (share ratio ≥ ``growth_ratio`` with Wilson
+and name (the name only while it still describes it: ``ml.lineage.names``) and is ``continued``, ``grown`` or ``shrunk`` (share ratio ≥ ``growth_ratio`` with Wilson
 intervals apart); the main piece of a split or merge keeps the lineage too, other pieces start one with
 the base lineage as parent; unmatched personas are ``born`` / ``died``.
 
@@ -27,6 +27,7 @@ from sklearn.base import BaseEstimator
 from ml.lineage.config import LineageConfig
 from ml.lineage.matching import PersonaMatcher
 from ml.lineage.movers import choose_keys, crosstab, movers, recurring
+from ml.lineage.names import common_stems, distinct_names, name_still_fits
 from ml.lineage.neighbourhood import (
     nearest_members,
     neighbour_reach,
@@ -143,6 +144,7 @@ class RunComparer(BaseEstimator):
         pairs = recurring(base.members, new.members, overlap_key) if overlap_key != "none" else None
         counts = crosstab(pairs, base.persona_ids, new.persona_ids) if pairs is not None else None
         self._nb, self._nn = base.sizes(), new.sizes()
+        self.common_stems_ = common_stems(new.profiles.values())  # words of most personas (ml.lineage.names)
         self._novel = novel_masks(base, new, cfg.novelty_quantile)
         nb, nn = member_samples(base, new)
         # the new sample's nearest base members, searched once for the placed shares and the reach
@@ -166,7 +168,7 @@ class RunComparer(BaseEstimator):
                                                                                  self._placed[1][:-1]))
         self.matcher_ = matcher
         self._cfg, self._base, self._new = cfg, base, new
-        new_personas = [self._new_persona(j) for j in range(len(new.persona_ids))]
+        new_personas = distinct_names([self._new_persona(j) for j in range(len(new.persona_ids))])
         base_personas = [self._base_persona(i, new_personas) for i in range(len(base.persona_ids))]
         lineage_now = {p.id: p.lineage_id for p in new_personas}
         lineage_then = {p.id: p.lineage_id for p in base_personas}
@@ -219,8 +221,12 @@ class RunComparer(BaseEstimator):
         # a piece or a merger holds other people than its parent: no tone then → now
         same_people = status in ("continued", "grown", "shrunk")
         changes = self._changes(anchor, pid, same_people) if anchor is not None else {}
+        kept = base.name(base.persona_ids[main]) if keeps else None
+        if kept is not None and not name_still_fits(kept, new.profiles.get(pid) or {}, self.common_stems_):
+            kept = None  # the lineage goes on under this run's name: the old one no longer says what it is
         return NewPersona(
-            id=pid, name=base.name(base.persona_ids[main]) if keeps else new.name(pid), own_name=new.name(pid),
+            id=pid, name=kept or new.name(pid), own_name=new.name(pid),
+            renamed_from=base.name(base.persona_ids[main]) if keeps and kept is None else None,
             lineage_id=lineage, parent_lineage_ids=parents, status=status,
             base_ids=[int(base.persona_ids[i]) for i in linked], then=then, now=now,
             share_change=round(now.share - then.share, 6) if then is not None and status != "split" else None,

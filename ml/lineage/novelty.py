@@ -129,7 +129,8 @@ class FreshDataScorer(BaseEstimator):
         else:
             vectors = emb if model.space == "embedding" else self._fused(emb, messages)
             out["novel"] = (distances(model, vectors) > self.quantiles_[None, :]).all(axis=1)
-        out["persona_name"] = [model.persona_names.get(int(p), f"Persona {p}") for p in out["persona_id"]]
+        # the run's published names (personas.json: a series keeps its lineages' names), as the API's assign gives
+        out["persona_name"] = [self.snapshot_.name(int(p)) for p in out["persona_id"]]
         return out
 
     def _fused(self, emb: np.ndarray, messages: pd.DataFrame) -> np.ndarray:

@@ -66,6 +66,10 @@ _SEP = r"[^\w\n.!?]+"  # what stands between two words of one phrase: spaces, co
 # closed class of the grammar (not a list fitted to one data set); "how" before "long" in 80 % of uses and more.
 QUESTION_WORDS = frozenset({"how", "what", "why", "when", "where", "which", "who"})
 QUESTION_SHARE = 0.8
+# the adverb particles of English phrasal verbs: a name that ends on "topping" where the members write
+# "topping up" keeps the particle, as a question word is kept ("Fee for topping up", "Unable to log in")
+PARTICLES = frozenset({"up", "out", "off", "in", "on", "down", "back", "over", "away"})
+PARTICLE_SHARE = 0.5  # more than half of the phrase's uses (a plurality of one particle, as wordings are chosen)
 _PREVIOUS_RE = re.compile(r"(?<![\w'’])([A-Za-z]+)[^\w\n.!?]+\Z")  # the word just before a position, same sentence
 
 
@@ -84,8 +88,10 @@ def as_phrased(term: str, text: str, max_uses: int = 200, min_count: int = 2) ->
     question word in ``QUESTION_SHARE`` of its uses or more keeps it ("long is delivery" → "how long is
     delivery")."""
     words = term.split()
-    if len(words) < 2 or not text:
-        return as_written(term, text)
+    if not text:
+        return term
+    if len(words) < 2:
+        return as_written(_with_particle(term, text, max_uses, min_count), text)
     gap = rf"((?:{_SEP}[\w'’]+){{0,{MAX_GAP}}}?)"
     body = _word(words[0]) + "".join(f"{gap}{_SEP}{_word(w)}" for w in words[1:])
     forms: Counter = Counter()
@@ -102,9 +108,28 @@ def as_phrased(term: str, text: str, max_uses: int = 200, min_count: int = 2) ->
             asked.setdefault(form, Counter())[before.group(1).lower() if before else ""] += 1
     forms = Counter({f: c for f, c in forms.items() if c >= min_count})
     if not forms:
-        return as_written(term, text)
+        return as_written(_with_particle(term, text, max_uses, min_count), text)
     best = min(forms, key=lambda f: (-forms[f], len(f.split()), f))
     word, count = asked[best].most_common(1)[0]
     if word in QUESTION_WORDS and count >= QUESTION_SHARE * forms[best]:  # "long is delivery": "how long is delivery"
         best = f"{word} {best}"
-    return as_written(best, text)
+    return as_written(_with_particle(best, text, max_uses, min_count), text)
+
+
+def _with_particle(form: str, text: str, max_uses: int, min_count: int) -> str:
+    """``form`` with the particle (``PARTICLES``) that follows it in most of its uses (``PARTICLE_SHARE``), in
+    the same sentence: the phrase is then a phrasal verb ("topping" → "topping up", "log" → "log in"); else
+    ``form`` as it is."""
+    if form.split()[-1].lower() in PARTICLES:
+        return form
+    body = f"{_SEP}".join(_word(w) for w in form.split())
+    after: Counter = Counter()
+    uses = 0
+    pattern = rf"(?<![\w@#'’]){body}(?![\w'’])(?:{_SEP}([A-Za-z]+)(?![\w'’]))?"
+    for uses, m in enumerate(re.finditer(pattern, text, flags=re.IGNORECASE), start=1):
+        after[(m.group(1) or "").lower()] += 1
+        if uses >= max_uses:
+            break
+    particle, count = max(((w, c) for w, c in after.items() if w in PARTICLES), key=lambda wc: wc[1],
+                          default=("", 0))
+    return f"{form} {particle}" if count >= min_count and count > PARTICLE_SHARE * uses else form

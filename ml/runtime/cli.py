@@ -143,9 +143,12 @@ def print_summary(console, kind: RunKind, result, out_dir: Path, published: str 
         console.print(line)
     names = names or {}
     if any(names.get(p.id, p.name) != p.name for p in result.personas):
-        console.print("names of personas that continue the baseline's are kept from it (comparison.json: own_name)")
+        console.print("names of personas that continue the baseline's are kept from it while they still describe "
+                      "them (comparison.json: own_name, renamed_from)")
     for p in sorted(result.personas, key=lambda p: -p.size)[: kind.personas_listed]:
         console.print(kind.persona_line(p.model_copy(update={"name": names.get(p.id, p.name)})))
+    if kind.personas_listed and (more := len(result.personas) - kind.personas_listed) > 0:
+        console.print(f"  … {more} more {'persona' if more == 1 else 'personas'}, smaller (personas.json)")
     console.print(f"run directory: {out_dir}  ({m['timings_s']['total']:.0f}s, peak RSS {m['peak_rss_mb']:.0f} MB)")
     if published:
         console.print(f"published to {published}")

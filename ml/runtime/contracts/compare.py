@@ -118,6 +118,9 @@ class NewPersona(_Record):
     id: int
     name: str = Field(description="the lineage's name (kept from the base run when the lineage continues)")
     own_name: str = Field(description="the name this run gave it")
+    renamed_from: str | None = Field(None, description="the lineage's earlier name, when the persona continues it "
+                                                       "under this run's name because the earlier one no longer "
+                                                       "describes it (ml.lineage.names)")
     lineage_id: str
     parent_lineage_ids: list[str] = Field(default_factory=list)
     status: NewStatus

@@ -1,0 +1,77 @@
+"""A continuing persona keeps its lineage's name only while the name still describes it (``ml.lineage.names``)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ml.lineage import LineageConfig, compare_runs
+from ml.lineage.names import behaviour_holds, common_stems, distinct_names, name_still_fits
+from ml.lineage.snapshot import RunSnapshot
+from ml.runtime.contracts.compare import NewPersona, ShareCI
+
+
+def _profile(terms: list[str], ngrams: list[str] = (), fingerprint: list[dict] = ()) -> dict:
+    return {"top_terms": [{"term": t} for t in terms], "top_ngrams": [{"term": g} for g in ngrams],
+            "fingerprint": list(fingerprint)}
+
+
+POLITE = {"feature": "politeness", "std_diff": 1.4, "persona_mean": 0.3, "population_mean": 0.05}
+WEAKLY_POLITE = {**POLITE, "std_diff": 0.4}
+
+
+def test_a_name_fits_while_its_words_and_behaviour_word_still_hold():
+    cancelled = _profile(["cancelled", "morning", "flight", "night"], ["flight was cancelled"])
+    assert name_still_fits("Flight was Cancelled", cancelled)
+    assert not name_still_fits("Thanks & connecting flight", cancelled)  # 1 of 3 stems
+    assert name_still_fits("Cancelled & rebooked", cancelled)  # 1 of 2: half
+    # the behaviour word must still be measured, in its direction, at the namer's effect size
+    assert not name_still_fits("Polite: cancelled flight", {**cancelled, "fingerprint": [WEAKLY_POLITE]})
+    assert name_still_fits("Polite: cancelled flight", {**cancelled, "fingerprint": [POLITE]})
+    assert not behaviour_holds("Polite", [{**POLITE, "std_diff": -1.4}])
+    assert name_still_fits("Submission form users", {"fingerprint": []})  # no terms (event runs): not judged
+
+
+def test_words_of_most_personas_are_no_evidence():
+    profiles = [_profile(["flight", "bag"]), _profile(["flight", "seat"]), _profile(["flight", "refund"])]
+    common = common_stems(profiles)
+    assert common == {"flight"}
+    assert name_still_fits("Flight & bag", profiles[0], common)
+    assert not name_still_fits("Change flight", profiles[0], common)  # "flight" says nothing; "change" is gone
+    assert name_still_fits("Change flight", profiles[0])  # without the run's common words it would have passed
+
+
+def _record(pid: int, name: str, own: str) -> NewPersona:
+    share = ShareCI(count=10, share=0.1, low=0.05, high=0.15)
+    return NewPersona(id=pid, name=name, own_name=own, lineage_id=f"r/{pid}", status="continued", now=share,
+                      then=share, reason="matched")
+
+
+def test_a_kept_name_never_repeats_another_personas_name():
+    out = distinct_names([_record(0, "Customer service", "Phone & hold"), _record(1, "Customer service",
+                                                                                   "Customer service")])
+    assert [p.name for p in out] == ["Phone & hold", "Customer service"]
+    assert out[0].renamed_from == "Customer service" and out[1].renamed_from is None
+
+
+def _snapshot(run_id: str, centroids: np.ndarray, names: list[str], terms: list[list[str]]) -> RunSnapshot:
+    rows = [{"member_id": f"{run_id}-{pid}-{k}", "persona_id": pid, "author": None, "text_key": None}
+            for pid in range(len(names)) for k in range(100)]
+    profiles = {pid: {"id": pid, "name": names[pid], **_profile(terms[pid])} for pid in range(len(names))}
+    return RunSnapshot(run_id=run_id, kind="conversations", unit="message", space="all-MiniLM-L6-v2",
+                       persona_ids=np.arange(len(names)), centroids=centroids, members=pd.DataFrame(rows),
+                       profiles=profiles)
+
+
+def test_a_continuing_persona_whose_words_changed_is_published_under_its_own_name():
+    C = np.eye(3, 8)
+    base = _snapshot("A", C, ["Bags & luggage", "Refund & voucher", "Seat upgrade"],
+                     [["bags", "luggage"], ["refund", "voucher"], ["seat", "upgrade"]])
+    new = _snapshot("B", C, ["Lost bags", "Cancelled flight", "Seat upgrade & legroom"],
+                    [["bags", "lost"], ["cancelled", "flight"], ["seat", "upgrade", "legroom"]])
+    by_id = {p.id: p for p in compare_runs(base, new, LineageConfig()).new_personas}
+    assert [by_id[i].status for i in range(3)] == ["continued"] * 3
+    assert by_id[0].name == "Bags & luggage" and by_id[0].renamed_from is None  # "bags" still among its terms
+    assert by_id[1].name == "Cancelled flight" and by_id[1].renamed_from == "Refund & voucher"
+    assert by_id[1].lineage_id == "A/1"  # the lineage goes on under the new name
+    assert by_id[2].name == "Seat upgrade"
