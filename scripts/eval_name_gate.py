@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from ml.profile import name_gate, pii
 from ml.profile.masking import keep_handles_for
+from ml.profile.name_rules import addressed_names
 from ml.profile.ner_spans import person_spans
 
 DATA = ROOT.parent / "shared" / "data"
@@ -48,7 +49,7 @@ def compare(name: str, csv: Path | None = None) -> dict:
     else:
         texts = list(dict.fromkeys(SETS[name]().dropna().astype(str)))
     keep = {h.lower() for h in keep_handles_for(texts)}
-    pre = [pii._addressed_names(pii.PiiMasker._patterns(t), keep) for t in texts]  # what the gate sees
+    pre = [addressed_names(pii.PiiMasker._patterns(t), keep) for t in texts]  # what the gate sees
     old = [old_gate(t) for t in pre]
     new = [name_gate.may_hold_name(t) for t in pre]
     skipped = [t for t, o, n in zip(pre, old, new) if o and not n]

@@ -218,3 +218,36 @@ def test_a_time_after_at_is_not_a_handle():
     assert PiiMasker(names=False, cache_dir="").mask_many(texts, keep_handles=["united"]) == [
         "@united flt 1249 Cancelled Flightled and I get email @3:30 AM?", "landed @9am, bags @ 10pm",
         "ask @12:05 or @11 PM", "[@user] hi", "[@user] hours late"]
+
+
+@pytest.mark.parametrize("text,gone,kept", [
+    # formats a review found unmasked in the evidence of real TWCS runs (2026-12-04)
+    ("I had a horrifying experience with the driver Suresh: 9958520468. he refused", ["Suresh", "9958520468"], []),
+    ("my name is Bob, 3238 w. columbine dr, phx,85029. my bill has almost doubled", ["columbine", "85029"],
+     ["my bill"]),
+    ("Here its 615787351 please close the account", ["615787351"], ["close the account"]),
+    ("Hey there! Rocky here on flight AA2254. We were supposed to depart", ["Rocky"], ["AA2254"]),
+    ("It's Clare with no i!!", ["Clare"], []),
+    ("You'd need to contact our Aftersales team on 0344 556 5650 from 8am", ["0344 556 5650"], []),
+    ("flight attendant Wendi on Flt 127 on 2/17, Newark to Orlando", ["Wendi"], ["Flt 127", "Newark"]),
+    # and what must stay
+    ("it's Sunday and still no refund", [], ["Sunday"]),
+    ("Mail comes from 153.69.214.203 but the SPF record disallows it", [], ["153.69.214.203"]),
+    ("e-ticket # 0162389030167, refund request # 16866853, case id # 8465981", [], ["16866853", "8465981"]),
+    ("order 615787351 is still not on my account", [], ["615787351"]),
+    ("It is 5 minutes walk from the station", [], ["5 minutes walk"]),
+    ("the agent Apple sent me was fine", [], ["Apple"]),
+])
+def test_formats_found_in_real_support_tweets(text, gone, kept):
+    out = PiiMasker(cache_dir="").mask(text)
+    assert all(g not in out for g in gone) and all(k in out for k in kept), out
+
+
+def test_the_name_rules_alone_never_import_spacy():
+    """The filter stages' examples are masked in the run's own process with the name rules only
+    (``names="rules"``): no spaCy, hence no thinc or torch, there."""
+    code = ("import sys; import pandas as pd; from ml.filtering.quality import display_text; "
+            "out = display_text(pd.Series(['Thanks Becky! call 312-555-0142', 'agent Suresh was rude'])).tolist(); "
+            "assert out == ['Thanks [name]! call [phone]', 'agent [name] was rude'], out; "
+            "assert 'spacy' not in sys.modules and 'torch' not in sys.modules, 'spacy imported'")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)

@@ -31,10 +31,12 @@ _VERDICTS = {"retweets_forwards": "forward", "length": "bad_length", "non_englis
 
 
 def display_text(texts: pd.Series, limit: int = 160) -> pd.Series:
-    """Texts safe to show: e-mails, @handles, phone/card/order-like numbers masked; cut to `limit` chars."""
-    out = as_text(texts).str.replace(r"[\w.+-]+@[\w-]+\.[\w.]+", "<email>", regex=True)
-    out = out.str.replace(r"(?<![\w@])@\w+", "@user", regex=True)
-    out = out.str.replace(r"\+?\d[\d\s().-]{5,}\d", "<number>", regex=True)
+    """Texts safe to show in the manifest's examples: personal data masked as in evidence (``ml.profile.pii``,
+    its name rules without the name model, which the run's own process never loads); cut to `limit` chars."""
+    from ml.profile.pii import PiiMasker
+
+    texts = as_text(texts)
+    out = pd.Series(PiiMasker(names="rules", cache_dir="").mask_many(texts.tolist()), index=texts.index, dtype=object)
     return out.where(out.str.len() <= limit, out.str.slice(0, limit - 1) + "…")
 
 

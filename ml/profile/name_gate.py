@@ -46,9 +46,16 @@ __all__ = ["CONTRACTION_RE", "NOT_NAMES", "SPACY_MODEL", "WORD_AT_RE", "dictiona
 
 @lru_cache(maxsize=1)
 def stop_words() -> frozenset[str]:
-    from spacy.lang.en.stop_words import STOP_WORDS
+    """spaCy's English stop words (the NER's ``is_stop``) and ``NOT_NAMES``. The list is read from its file, not
+    imported: importing ``spacy`` loads thinc and torch, which the run's own process never needs (the name
+    rules run there on a few example texts, ``ml.filtering.quality.display_text``)."""
+    import importlib.util
 
-    return frozenset(STOP_WORDS) | NOT_NAMES
+    spec = importlib.util.find_spec("spacy")  # finds the package without running it
+    path = Path(spec.submodule_search_locations[0]) / "lang" / "en" / "stop_words.py"
+    namespace: dict = {}
+    exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)  # noqa: S102 - spaCy's own list
+    return frozenset(namespace["STOP_WORDS"]) | NOT_NAMES
 
 
 @lru_cache(maxsize=1)
@@ -61,17 +68,21 @@ def lower_first_names() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def _lexicon() -> tuple[frozenset[str], frozenset[str], tuple[tuple[str, str], ...]]:
-    """WordNet's lemmas, the irregular forms and the suffix rules of the spaCy model's lemmatiser tables."""
-    from spacy.lookups import Lookups
-    from spacy.util import get_package_path
+    """WordNet's lemmas, the irregular forms and the suffix rules of the spaCy model's lemmatiser tables, read
+    from the model's files with ``srsly`` (spaCy's ``Lookups`` format) without importing spaCy (``stop_words``)."""
+    import importlib.util
 
-    found = sorted(Path(get_package_path(SPACY_MODEL)).glob("*/lemmatizer/lookups/lookups.bin"))
+    import srsly
+
+    spec = importlib.util.find_spec(SPACY_MODEL)
+    root = Path(spec.submodule_search_locations[0]) if spec and spec.submodule_search_locations else None
+    found = sorted(root.glob("*/lemmatizer/lookups/lookups.bin")) if root else []
     if not found:
         return frozenset(), frozenset(), ()  # no tables: no word is ordinary, every text goes to the NER
-    lookups = Lookups().from_disk(found[-1].parent)
-    index = frozenset(w for table in lookups.get_table("lemma_index").values() for w in table)
-    irregular = frozenset(w for table in lookups.get_table("lemma_exc").values() for w in table)
-    rules = tuple(sorted({(old, new) for table in lookups.get_table("lemma_rules").values() for old, new in table}))
+    tables = srsly.msgpack_loads(found[-1].read_bytes())
+    index = frozenset(w for table in tables["lemma_index"].values() for w in table)
+    irregular = frozenset(w for table in tables["lemma_exc"].values() for w in table)
+    rules = tuple(sorted({(old, new) for table in tables["lemma_rules"].values() for old, new in table}))
     return index, irregular, rules
 
 

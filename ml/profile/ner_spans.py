@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 from ml.profile import pii
+from ml.profile.name_rules import brand_word
 from ml.runtime.errors import default_sigterm
 from ml.runtime.gcfreeze import after_import
 
@@ -35,7 +36,7 @@ def _spans(nlp, texts: Sequence[str], brands: frozenset[str], batch_size: int) -
             for ent in doc.ents:
                 if ent.label_ != "PERSON":
                     continue
-                toks = [t for t in ent if pii._name_token_ok(t) and not pii._brand_word(t.text, brands)]
+                toks = [t for t in ent if pii._name_token_ok(t) and not brand_word(t.text, brands)]
                 if toks:
                     found.append((toks[0].idx, toks[-1].idx + len(toks[-1].text)))
             out.append(found)

