@@ -109,7 +109,8 @@ def test_estimator_contract(planted):
 def test_fixed_k_skips_the_search(planted):
     matrix, _, _, _ = planted
     est = EventPersonaModel(k=4).fit(matrix.X_)
-    assert est.k_ == 4 and est.k_table_ == [] and est.components_.shape == (4, len(matrix.events_))
+    assert est.k_table_ == [] and est.k_ + est.empty_components_ == 4  # 4 fitted; a component no user holds goes
+    assert est.components_.shape == (est.k_, len(matrix.events_)) and len(np.unique(est.labels_)) == est.k_
 
 
 def test_shares_margin_of_a_zero_row_is_zero():
@@ -209,3 +210,17 @@ def test_lift_sentences_quote_event_names_not_the_volume():
     assert lift_sentence("File|Course module viewed", 80.5, 59.1, shares=(0.21, 0.3)) == (
         "1.4× more “File · Course module viewed” than average (80.5 vs 59.1 per user; 21% of their events, "
         "against 30% of everyone's)")
+
+
+def test_a_component_that_is_no_users_largest_share_is_dropped():
+    """A fixed k larger than the data holds: two groups of users and a faint event all of them have. The third
+    component takes the faint event, is no user's largest share, and is dropped, so k and the model hold the
+    two personas (a model of 3 components against 2 personas broke comparisons with a later run)."""
+    rng = np.random.default_rng(0)
+    X = np.vstack([np.c_[rng.uniform(5, 6, 50), rng.uniform(0, 0.2, 50), rng.uniform(0.1, 0.3, 50)],
+                   np.c_[rng.uniform(0, 0.2, 50), rng.uniform(5, 6, 50), rng.uniform(0.1, 0.3, 50)]])
+    model = EventPersonaModel(k=3, random_state=0).fit(X)
+    assert model.empty_components_ == 1 and model.k_ == 2
+    assert model.components_.shape == (2, 3) and model.membership_.shape == (100, 2)
+    assert sorted(np.bincount(model.labels_)) == [50, 50]
+    assert (model.predict(X) == model.labels_).all()  # placing the same users again gives the same personas

@@ -12,8 +12,13 @@ function finite(v: number | null | undefined): number | null {
 }
 
 /** How k was chosen, in words: the pipeline writes "fixed" or "cv (...)" (cross-validation on held-out events). */
-function kMeaning(by: string | null | undefined): string {
-  if (by === "fixed") return "Number of personas (NMF components), set in the run's config.";
+function kMeaning(by: string | null | undefined, dropped?: number | null): string {
+  if (by === "fixed") {
+    const extra = dropped
+      ? ` ${dropped} more ${dropped === 1 ? "component was" : "components were"} no user's largest share and ${dropped === 1 ? "was" : "were"} dropped.`
+      : "";
+    return `Number of personas (NMF components), set in the run's config.${extra}`;
+  }
   const rule = by?.includes("standard error")
     ? "the smallest k within one standard error of the best"
     : "the k that best rebuilds users' held-out events";
@@ -27,7 +32,7 @@ function eventRows(m: EventMetrics): Row[] {
     {
       label: "Personas (k)",
       value: k === null ? "–" : String(k),
-      meaning: kMeaning(m.k_chosen_by),
+      meaning: kMeaning(m.k_chosen_by, m.empty_components_dropped),
     },
     {
       label: "Mixed share",

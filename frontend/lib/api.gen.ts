@@ -1205,6 +1205,11 @@ export interface components {
             } | null;
             /** Dbcv */
             dbcv?: number | null;
+            /**
+             * Empty Components Dropped
+             * @description Components that were no user's largest share (a fixed k larger than the data holds), dropped: k counts the personas.
+             */
+            empty_components_dropped?: number | null;
             /** K */
             k?: number | null;
             /** K Chosen By */

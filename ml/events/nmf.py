@@ -10,6 +10,8 @@
   share). Among the k whose smallest persona holds at least ``min_persona_share`` of the users,
   ``k_`` is the k with the lowest held-out error (default) or, with ``one_se=True``, the smallest k
   within one standard error of it (when no k qualifies, all are considered); a fixed ``k`` skips the search but the table is still filled;
+- ``empty_components_``: components of the fit that are no user's largest share (possible with a fixed k); they
+  are dropped, so ``k_`` and ``components_`` hold the personas only
 - ``components_`` (H, k × events, from ``sklearn.decomposition.NMF`` on all users), personas
   ordered by size (0 = largest);
 - ``labels_``, ``membership_`` (a user's share in each persona: the part of their reconstructed row
@@ -168,7 +170,12 @@ class EventPersonaModel(BaseEstimator):
         self.nmf_, W = self._fit_nmf(X, self.k_)
         sizes = np.bincount(shares_margin(W, self.nmf_.components_)[0].argmax(axis=1), minlength=self.k_)
         order = np.argsort(-sizes, kind="stable")
+        # a component that is no user's largest share is no persona: dropped, so the model holds the personas
+        self.empty_components_ = int((sizes == 0).sum())
+        order = order[sizes[order] > 0]
+        self.k_ = len(order)
         self.nmf_.components_ = self.nmf_.components_[order]
+        self.nmf_.n_components = self.nmf_._n_components = self.nmf_.n_components_ = self.k_
         self.components_ = self.nmf_.components_
         W = W[:, order]
         self.W_ = W

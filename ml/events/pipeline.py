@@ -171,7 +171,8 @@ class EventPipeline:
         out: dict[str, Any] = {
             "n_personas": int(np.unique(labels).size), "k": int(model.k_), "k_chosen_by": "fixed" if cfg.nmf.k
             else ("cv (one standard error rule)" if cfg.nmf.one_se else "cv (lowest held-out error)"),
-            "k_selection": model.k_table_, "noise_share": 0.0, "dbcv": None,
+            "k_selection": model.k_table_, "empty_components_dropped": model.empty_components_,
+            "noise_share": 0.0, "dbcv": None,
             "mixed_share": round(float(model.mixed_.mean()), 4), "mixed_margin": cfg.nmf.mixed_margin,
             "silhouette": model._silhouette(X, labels), "balance": entropy, "min_share": smallest,
             "reconstruction_error": round(model.reconstruction_err_, 4),

@@ -157,8 +157,9 @@ class SeriesPlan:
             new = load_snapshot(folder)
             new.run_dir = str(run_dir)
             self.comparison = compare_runs(self.baseline.snapshot(), new, LineageConfig())
-        except InputError as exc:
-            self.messages.append(f"no comparison with {self.baseline.run_id}: {exc}")
+        except InputError as exc:  # named by where the run goes, not by its staging folder
+            why = str(exc).replace(str(folder), str(run_dir))
+            self.messages.append(f"no comparison with {self.baseline.run_id}: {why}")
             return
         write_json(folder / COMPARISON_FILE, json.loads(self.comparison.model_dump_json()))
         lineage = {p.id: p for p in self.comparison.new_personas}

@@ -243,6 +243,9 @@ class EventMetrics(Contract):
     k: int | None = None
     k_chosen_by: str | None = None
     k_selection: list[Report] = Field(default_factory=list, description="Cross-validated error per k.")
+    empty_components_dropped: int | None = Field(None, description="Components that were no user's largest share "
+                                                                   "(a fixed k larger than the data holds), "
+                                                                   "dropped: k counts the personas.")
     noise_share: float | None = None
     dbcv: float | None = None
     mixed_share: float | None = None
