@@ -254,7 +254,11 @@ def report_changes(comparison: dict[str, Any] | None, moves: int = 3) -> dict[st
         "level": shift.get("level"),
         "born": [{"name": p.get("name"), "pct": 100 * share(p.get("now"))} for p in born],
         "died": [{"name": p.get("name"), "pct": 100 * share(p.get("then"))} for p in died],
-        "split": sum(p.get("status") == "split" for p in bases), "merged": sum(p.get("status") == "merged" for p in news),
+        # the baseline personas that split (pieces' parents: a parent is itself "merged" when its largest part went
+        # into a merger), the pieces, and this run's personas that each hold several earlier ones
+        "split": len({b for p in news if p.get("status") == "split" for b in p.get("base_ids") or []}),
+        "pieces": sum(p.get("status") == "split" for p in news),
+        "merged": sum(p.get("status") == "merged" for p in news),
         "moved": [{"name": p.get("name"), "then": 100 * share(p.get("then")), "now": 100 * share(p.get("now")),
                    "status": p.get("status")} for p in kept[:moves]],
         # two fits of the same members (ml.lineage.compare's note): every change is the fit's, not the data's

@@ -38,18 +38,25 @@ function delta(now: number, then: number | null | undefined): string {
   return `${now > then ? "+" : "−"}${shown} pts`;
 }
 
-/** The baseline persona this row is a piece of, when its status is "split": the split parent whose pieces
+/** The baseline persona this row is a piece of, when its status is "split": the parent whose pieces
  * (``new_ids``) include it. */
 export function splitParent(p: NewPersona, comparison: Comparison): BasePersona | null {
   if (p.status !== "split") return null;
-  return comparison.base_personas.find((b) => b.status === "split" && (b.new_ids ?? []).includes(p.id)) ?? null;
+  // the parent's own status may be "merged" when its largest part went into a merger
+  return comparison.base_personas.find((b) => (b.new_ids ?? []).includes(p.id) && (p.base_ids ?? []).includes(b.id)) ?? null;
 }
 
 /** The pieces a baseline persona split into (the split's personas: a persona it also merged into holds other
  * people as well) and their share now, together. */
-export function splitPieces(parent: BasePersona, comparison: Comparison): { pieces: NewPersona[]; together: number } {
-  const pieces = comparison.new_personas.filter((q) => q.status === "split" && (parent.new_ids ?? []).includes(q.id));
-  return { pieces, together: pieces.reduce((sum, q) => sum + q.now.share, 0) };
+export function splitPieces(
+  parent: BasePersona,
+  comparison: Comparison,
+): { pieces: NewPersona[]; together: number; merged: NewPersona[] } {
+  const linked = comparison.new_personas.filter((q) => (parent.new_ids ?? []).includes(q.id));
+  const pieces = linked.filter((q) => q.status === "split");
+  // a part that went into a merger shares that persona with other baseline personas' people
+  const merged = linked.filter((q) => q.status !== "split");
+  return { pieces, together: pieces.reduce((sum, q) => sum + q.now.share, 0), merged };
 }
 
 /** Share then of a row; for a piece of a split, the share of the whole persona before it split. */
@@ -70,7 +77,17 @@ function ThenCell({ p, parent }: { p: NewPersona; parent: BasePersona | null }) 
  * would read as shrunk): the change is that of all its pieces together, said as such. */
 function DeltaCell({ p, parent, comparison }: { p: NewPersona; parent: BasePersona | null; comparison: Comparison }) {
   if (!parent) return <>{delta(p.now.share, p.then?.share)}</>;
-  const { pieces, together } = splitPieces(parent, comparison);
+  const { pieces, together, merged } = splitPieces(parent, comparison);
+  if (merged.length) {
+    const into = merged.map((q) => `“${q.name}”`).join(", ");
+    return (
+      <span data-testid="split-delta" title={`Part of the persona it split from went into ${into}, which holds other personas' people too: no change can be measured for the pieces alone`}>
+        –
+        <br />
+        <span className="muted">part merged into {into}</span>
+      </span>
+    );
+  }
   return (
     <span data-testid="split-delta" title={`Its ${pieces.length} pieces together, against the persona they split from`}>
       {delta(together, parent.then.share)}

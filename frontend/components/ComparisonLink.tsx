@@ -18,14 +18,30 @@ export default function ComparisonLink({ runId, series }: { runId: string; serie
     if (!isNoComparison(comparison.error)) return <ErrorState error={comparison.error} title="Could not load the comparison" />;
     return (
       <p className="hint comparison-note" data-testid="no-comparison-hint">
-        {series ? `Series ${series}. ` : ""}Not compared with an earlier run: re-run with{" "}
-        <code>--series NAME --baseline latest</code> to see what changed.
+        {series ? (
+          <>
+            Series {series}. No comparison is stored with this run: it is the series&apos; first run, or its comparison
+            could not be made (the run&apos;s log says why). The next run with <code>--series {series}</code> is compared
+            with the series&apos; latest run.
+          </>
+        ) : (
+          <>
+            Not compared with an earlier run: re-run with <code>--series NAME --baseline latest</code> to see what
+            changed.
+          </>
+        )}
       </p>
     );
   }
   const c = comparison.data;
   const died = c.counts.base_died ?? 0;
   const born = c.counts.new_born ?? 0;
+  // what recurs: authors, threads or texts; an event run's users (key "member"); nothing when no one recurs
+  const who = c.movers.key === "none" || c.movers.key === "member" ? `${c.new.unit}s` : `${c.movers.key}s`;
+  const moved =
+    c.movers.n_shared > 0
+      ? `${c.movers.n_moved.toLocaleString("en-US")} of ${c.movers.n_shared.toLocaleString("en-US")} ${who} in both runs changed persona`
+      : `no ${who.replace(/s$/, "")} is in both runs`;
   return (
     <p className="comparison-note" data-testid="comparison-link">
       <Link href={`/changes/?run=${encodeURIComponent(runId)}`}>
@@ -33,9 +49,8 @@ export default function ComparisonLink({ runId, series }: { runId: string; serie
       </Link>{" "}
       <span className="muted">
         {series ? `series ${series} · ` : ""}
-        {born} new persona{born === 1 ? "" : "s"}, {died} gone · {c.movers.n_moved.toLocaleString("en-US")}{" "}
-        {c.movers.key === "none" ? "members" : `${c.movers.key}s`} changed
-        persona · mix of personas {c.shift.level} (PSI {c.shift.psi.toFixed(3)})
+        {born} new persona{born === 1 ? "" : "s"}, {died} gone · {moved} · mix of personas {c.shift.level} (PSI{" "}
+        {c.shift.psi.toFixed(3)})
       </span>
     </p>
   );

@@ -36,7 +36,11 @@ function shareWords(mine: NewPersona, c: Comparison): string {
   const now = pct(mine.now.share);
   const parent = splitParent(mine, c);
   if (!parent) return `share ${mine.then ? `${pct(mine.then.share)} → ` : ""}${now}`;
-  const { pieces, together } = splitPieces(parent, c);
+  const { pieces, together, merged } = splitPieces(parent, c);
+  if (merged.length) {
+    const into = merged.map((q) => `“${q.name}”`).join(", ");
+    return `share ${now}, a piece of a persona that held ${pct(parent.then.share)}; another part of it merged into ${into}`;
+  }
   if (pieces.length < 2) return `share ${now}, split from a persona that held ${pct(parent.then.share)}`;
   return `share ${now}, one of ${pieces.length} pieces of a persona that held ${pct(parent.then.share)} (together now ${pct(together)})`;
 }

@@ -72,7 +72,9 @@ export default function WhatChangedView() {
 /** What a split or merged count counts: "4 pieces of 2 baseline personas", "2 personas holding 5 of the
  * baseline's" (the counts are this run's personas; the report counts the baseline's split ones). */
 function PieceCount({ c, status, n }: { c: Comparison; status: "split" | "merged"; n: number }) {
-  const base = c.base_personas.filter((p) => p.status === status).length;
+  // the baseline personas these pieces come from (a split's parent is itself "merged" when its largest part
+  // went into a merger, so the parents' own statuses would miss it)
+  const base = new Set(c.new_personas.filter((p) => p.status === status).flatMap((p) => p.base_ids ?? [])).size;
   if (!base) return null;
   const text =
     status === "split"
@@ -105,7 +107,7 @@ function ChangesPage({ c }: { c: Comparison }) {
             {statusCounts(c).map(({ status, n }) => (
               <li key={status}>
                 <StatusBadge status={status} /> <strong>{n}</strong>{" "}
-                <span className="muted">{STATUS[status].meaning}</span>
+                <span className="muted">· {STATUS[status].meaning}</span>
                 {status === "split" || status === "merged" ? <PieceCount c={c} status={status} n={n} /> : null}
                 {status === "split" ? <RecutNote n={c.new_personas.filter((p) => p.recut).length} what="here" /> : null}
                 {status === "merged" ? (
@@ -133,8 +135,9 @@ function ChangesPage({ c }: { c: Comparison }) {
           <h2 id="table-title">Persona by persona</h2>
           <p className="hint">
             Share then → now with its 95% interval; Δ in percentage points (for the pieces of a split: all pieces together
-            against the persona they split from). Terms: the persona&apos;s top terms that are new here, and those it no longer
-            uses.
+            against the persona they split from; none when part of it went into a merger). A baseline persona&apos;s share
+            then is shown on each of its pieces and in a persona it merged into, so that column does not add up to 100%.
+            Terms: the persona&apos;s top terms that are new here, and those it no longer uses.
           </p>
           <NewPersonaTable comparison={c} />
         </section>
@@ -253,14 +256,14 @@ function ShiftPanel({ c }: { c: Comparison }) {
   );
 }
 
-/** "(3 of them re-cuts: …)": how many split / merged pieces are re-cuts of conversations both runs have. */
+/** "— 3 personas here are re-cuts: …": how many split / merged pieces are re-cuts of conversations both runs have. */
 function RecutNote({ n, what }: { n: number; what: string }) {
   if (!n) return null;
   return (
     <span className="muted" data-testid="recut-count">
       {" "}
-      ({n} {n === 1 ? "persona" : "personas"} {what} {n === 1 ? "is a re-cut" : "are re-cuts"}: conversations both
-      runs have, cut differently)
+      — {n} {n === 1 ? "persona" : "personas"} {what} {n === 1 ? "is a re-cut" : "are re-cuts"}: conversations both
+      runs have, cut differently
     </span>
   );
 }

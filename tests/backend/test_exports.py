@@ -341,6 +341,22 @@ def test_report_says_what_changed_since_the_base_run(client):
     assert same["same_members"] is True
 
 
+def test_report_counts_a_split_whose_largest_part_merged():
+    """A baseline persona that split, one part into a persona of its own and its largest part into a merger, has
+    the status "merged": the report still counts it as split (the page's count), with its pieces."""
+    from backend.routes.report import report_changes
+
+    ci = {"count": 10, "share": 0.1, "low": 0.05, "high": 0.15}
+    news = [{"id": 3, "name": "App & update", "status": "merged", "base_ids": [2, 7], "now": ci, "then": ci},
+            {"id": 5, "name": "Xbox & game", "status": "split", "base_ids": [2], "now": ci, "then": ci},
+            {"id": 6, "name": "Card fees", "status": "split", "base_ids": [4], "now": ci, "then": ci},
+            {"id": 8, "name": "Card limits", "status": "split", "base_ids": [4], "now": ci, "then": ci}]
+    bases = [{"id": 2, "status": "merged", "then": ci}, {"id": 4, "status": "split", "then": ci},
+             {"id": 7, "status": "merged", "then": ci}]
+    changes = report_changes({"new_personas": news, "base_personas": bases, "base": {}, "shift": {}})
+    assert (changes["split"], changes["pieces"], changes["merged"]) == (2, 3, 1)
+
+
 def test_report_of_an_event_run_speaks_of_users_and_events():
     """An event run's report: users clear or mixed (not core / noise), top events, activity, no masking note."""
 

@@ -79,6 +79,8 @@ def test_overview_links_to_what_changed(series_runs, page):
     link = page.get_by_test_id("comparison-link")
     link.wait_for()
     assert s.base_id in link.inner_text() and "PSI" in link.inner_text()
+    text = link.inner_text()
+    assert re.search(r"\d+ of \d+ \w+s in both runs changed persona", text) or "is in both runs" in text, text
     assert f"series {SERIES}" in page.get_by_test_id("run-select").inner_text()
     link.get_by_role("link").click()
     page.wait_for_url(re.compile(r"/changes/\?run="))
@@ -88,7 +90,8 @@ def test_overview_links_to_what_changed(series_runs, page):
     page.goto(f"{s.server.url}/?run={quote(s.base_id)}")
     hint = page.get_by_test_id("no-comparison-hint")
     hint.wait_for()
-    assert "--baseline latest" in hint.inner_text()
+    # the series' first run: the hint says the next run of the series is compared with it, not "--baseline"
+    assert f"Series {SERIES}" in hint.inner_text() and f"--series {SERIES}" in hint.inner_text()
     assert page.get_by_test_id("comparison-link").count() == 0
     page.goto(f"{s.server.url}/changes/?run={quote(s.base_id)}")
     assert "--baseline latest" in page.get_by_test_id("no-comparison").inner_text()
@@ -143,31 +146,36 @@ def test_flows_badges_and_shift(series_runs, page, artifacts):
     # a piece of a split: share then is the whole persona's before it split, Δ that of all its pieces together
     now = {p["id"]: p["now"]["share"] for p in c["new_personas"]}
     status_now = {p["id"]: p["status"] for p in c["new_personas"]}
-    parents = [b for b in c["base_personas"] if b["status"] == "split"]
+    # (a parent whose largest part went into a merger is itself "merged": then no Δ is given for the pieces)
+    piece_parents = {b for p in c["new_personas"] if p["status"] == "split" for b in p["base_ids"]}
+    parents = [b for b in c["base_personas"] if b["id"] in piece_parents]
     checked = 0
     for b in parents:
         split_ids = [i for i in b["new_ids"] if status_now[i] == "split"]
         change = 100 * (sum(now[i] for i in split_ids) - b["then"]["share"])
-        for i in b["new_ids"]:
+        for i in split_ids:
             piece = table.locator(f'tr[data-persona-id="{i}"]')
-            if piece.get_attribute("data-status") != "split" or sum(i in q["new_ids"] for q in parents) != 1:
+            if sum(i in q["new_ids"] for q in parents) != 1:
                 continue
             cell = piece.get_by_test_id("split-delta").inner_text()
-            value = float(re.search(r"([+−]?)(\d+\.\d) pts", cell).group(0).replace("−", "-").replace(" pts", ""))
-            said = f"all {len(split_ids)} pieces" if len(split_ids) > 1 else "its one piece"
-            assert abs(value - change) <= 0.051 and said in cell, (cell, change)
+            if len(split_ids) < len(b["new_ids"]):  # part of it merged: no change for the pieces alone
+                assert cell.startswith("–") and "part merged into" in cell, cell
+            else:
+                value = float(re.search(r"([+−]?)(\d+\.\d) pts", cell).group(0).replace("−", "-").replace(" pts", ""))
+                said = f"all {len(split_ids)} pieces" if len(split_ids) > 1 else "its one piece"
+                assert abs(value - change) <= 0.051 and said in cell, (cell, change)
             text = piece.inner_text()
             assert f"{b['then']['share'] * 100:.1f}%" in text and "whole, before the split" in text
             checked += 1
     assert parents and checked, "the series' second run should split at least one persona (it did: 3 on the sample)"
     # a split count says how many baseline personas its pieces come from ("4 pieces of 2 baseline personas")
     n_pieces = sum(p["status"] == "split" for p in c["new_personas"])
-    n_parents = sum(p["status"] == "split" for p in c["base_personas"])
+    n_parents = len(piece_parents)
     pieces = page.get_by_test_id("status-counts").get_by_test_id("split-pieces").inner_text()
     assert pieces.strip() == f"({n_pieces} pieces of {n_parents} baseline persona{'s' if n_parents > 1 else ''})"
     recut_notes = page.get_by_test_id("status-counts").get_by_test_id("recut-count").all_inner_texts()
     for n in (sum(p["recut"] for p in c["new_personas"]), sum(p["recut"] for p in c["base_personas"])):
-        assert (n > 0) == any(t.strip().startswith(f"({n} persona") for t in recut_notes), (n, recut_notes)
+        assert (n > 0) == any(t.strip().startswith(f"— {n} persona") for t in recut_notes), (n, recut_notes)
     # the dropped persona: a "gone" badge in the gone table, or "shrunk" on the persona continuing it
     if status[s.dropped] == "died":
         gone = page.get_by_test_id("gone-table").locator(f'tr[data-persona-id="{s.dropped}"]')
