@@ -50,7 +50,11 @@ def build_parser() -> argparse.ArgumentParser:
                       "wrote (is_agent, is_bot)")
     p.add_argument("--sep", default=None, metavar="CHAR", help="CSV delimiter (default: sniffed)")
     p.add_argument("--encoding", default=None, metavar="NAME", help="text files' encoding (default UTF-8/BOM)")
-    p.add_argument("--inbound-only", action="store_true", help="support data: keep the customers' side only")
+    sides = p.add_mutually_exclusive_group()
+    sides.add_argument("--inbound-only", action="store_true", default=None,
+                       help="support data: keep the customers' side only (default: as the run did)")
+    sides.add_argument("--all-sides", action="store_true", help="keep both sides, even where the run kept the "
+                       "customers' only")
     rows = p.add_mutually_exclusive_group()
     rows.add_argument("--where", action="append", default=None, metavar="COLUMN=VALUE",
                       help="keep only rows whose COLUMN holds VALUE (default: the run's own --where, if it had one)")
@@ -90,6 +94,29 @@ def run_where(args, snapshot) -> list[str] | None:
     return args.where if args.where is not None else ((snapshot.config or {}).get("input") or {}).get("where")
 
 
+RUN_COLUMNS = ("text_col", "id_col", "author_col", "time_col", "reply_to_col", "thread_col", "inbound_col",
+               "outbound_col")
+
+
+def run_reading(args, snapshot) -> list[str]:
+    """Fill what ``args`` leaves open with how the run read its own input (its manifest's ``input`` config): the
+    columns it was told and ``--inbound-only``, so fresh data is read as the run's was; the flags taken, as
+    they would be written (empty when nothing was taken)."""
+    own = (snapshot.config or {}).get("input") or {}
+    taken = []
+    for name in RUN_COLUMNS:
+        given = own.get(name)
+        if getattr(args, name) is None and given and not (name in ("inbound_col", "outbound_col") and
+                                                          (args.inbound_col or args.outbound_col)):
+            setattr(args, name, given)
+            taken.append(f"--{name[:-4].replace('_', '-')}-col {given}")
+    if args.inbound_only is None:
+        args.inbound_only = bool(own.get("inbound_only")) and not args.all_sides
+        if args.inbound_only:
+            taken.append("--inbound-only")
+    return taken
+
+
 def _read_inherited(args, console):
     """``_read`` under the run's own ``--where``, said on stderr, with the filter's errors saying where it came
     from (other errors, a missing file, as they are)."""
@@ -104,6 +131,21 @@ def _read_inherited(args, console):
             raise
         raise InputError(f"{err} (the run's own --where; pass --where to change it, --no-where to read every "
                          "row)") from None
+
+
+def _read_sides(args, console, inherited_where: bool, inherited_side: bool):
+    """The fresh rows (``_read``, under the run's ``--where`` when inherited); a side filter taken from the run is
+    dropped, with a line, when the fresh files say nothing of who wrote each row (no inbound column)."""
+    from ml.runtime.errors import InputError
+
+    try:
+        return _read_inherited(args, console) if inherited_where else _read(args)
+    except InputError as err:
+        if not inherited_side or "needs inbound information" not in str(err):
+            raise
+    args.inbound_only = False
+    console.print("the fresh rows do not say who wrote them (no inbound column): every row is read")
+    return _read_inherited(args, console) if inherited_where else _read(args)
 
 
 def _read(args):
@@ -228,7 +270,11 @@ def main(argv: list[str] | None = None) -> int:
         snapshot = timed(lambda: _load_run(args.run_dir), timings, "load_run")
         inherited = args.where is None and not args.no_where and bool(run_where(args, snapshot))
         args.where = run_where(args, snapshot)
-        messages, loaded = timed(lambda: _read_inherited(args, console) if inherited else _read(args), timings,
+        taken = run_reading(args, snapshot)
+        if taken:
+            console.print(f"fresh rows read as the run read its own: {' '.join(taken)}"
+                          f"{' (--all-sides keeps both sides)' if '--inbound-only' in taken else ''}")
+        messages, loaded = timed(lambda: _read_sides(args, console, inherited, "--inbound-only" in taken), timings,
                                  "read")
         scorer = timed(lambda: FreshDataScorer(config).fit(snapshot.model, snapshot, snapshot.config), timings,
                        "reference")

@@ -47,6 +47,23 @@ def test_the_runs_own_data_is_not_novel(pipeline_run_dir, tmp_path, capsys):
     assert line.startswith("refit recommended" if code else "no refit needed")
 
 
+def test_fresh_rows_are_read_as_the_run_read_its_own(pipeline_run_dir, tmp_path, capsys):
+    """The run kept the customers' side only (--inbound-only): fresh rows are read so too unless --all-sides is
+    given (a brand's replies placed on customer personas would move the shares and PSI), and said on stderr;
+    fresh rows without an inbound column are all read, with a line."""
+    sample = SAMPLE_DIR / "twcs_sample.csv"
+    inbound = int(pd.read_csv(sample)["inbound"].astype(str).eq("True").sum())
+    main([str(pipeline_run_dir), str(sample), "--out", str(tmp_path / "own")])
+    assert "fresh rows read as the run read its own: --inbound-only" in capsys.readouterr().err
+    assert len(pd.read_parquet(tmp_path / "own" / "assignments.parquet")) == inbound
+    main([str(pipeline_run_dir), str(sample), "--out", str(tmp_path / "all"), "--all-sides", "--quiet"])
+    both = len(pd.read_parquet(tmp_path / "all" / "assignments.parquet"))
+    assert len(pd.read_csv(sample)) >= both > inbound + 1000  # the brands' replies too (about half of the rows)
+    capsys.readouterr()
+    main([str(pipeline_run_dir), str(SAMPLE_DIR / "airline_tweets_sample.csv"), "--out", str(tmp_path / "air")])
+    assert "do not say who wrote them (no inbound column): every row is read" in capsys.readouterr().err
+
+
 def test_fresh_members_longer_than_the_model_reads_are_counted(pipeline_run_dir, tmp_path, capsys):
     """One fresh e-mail-length text (40 real sample tweets joined) among short ones: counted and said."""
     tweets = pd.read_csv(SAMPLE_DIR / "twcs_sample.csv")["text"].dropna().astype(str).tolist()
