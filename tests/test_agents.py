@@ -168,3 +168,15 @@ def test_pipeline_masks_staff_names_in_customer_texts_terms_and_evidence(sample,
     assert not any(w in {s.lower() for s in staff} for t in terms for w in t.split())
     shown = " ".join(e.text for p in result.personas for e in p.evidence)
     assert not any(f" {s} " in f" {shown} " or f"{s}!" in shown for s in staff)
+
+
+def test_the_rows_inbound_only_sets_aside_are_counted_where_they_were_read(pipeline_run_dir):
+    """--inbound-only drops the company's side at ingest: the manifest's load report counts those rows, and
+    the rows read less them are what the agent stage saw."""
+    import json
+
+    manifest = json.loads((pipeline_run_dir / "manifest.json").read_text())
+    load, agents = manifest["source"]["load"], manifest["agents"]
+    assert manifest["config"]["input"]["inbound_only"] is True
+    assert load["dropped_not_inbound"] > 0
+    assert manifest["counts"]["input"] - load["dropped_not_inbound"] == agents["input"]

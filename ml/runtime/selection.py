@@ -59,6 +59,7 @@ def ingest(config, paths: Sequence[str | Path], loaded, load: Callable, log: Cal
             raise InputError(f"{name}: --inbound-only: no message is marked as the customer's (only the company's "
                              "side is known, e.g. its bots); drop --inbound-only for this data")
         candidates = messages[messages["inbound"].fillna(False).astype(bool)]
+        load_report.dropped_not_inbound = len(messages) - len(candidates)  # the manifest's source.load says it
     return messages, candidates, load_report, clock
 
 
