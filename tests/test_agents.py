@@ -121,7 +121,7 @@ def test_support_layout_drops_agents_by_default_keep_agents_keeps(sample, tmp_pa
     assert report["accounts"] >= 5
     kept2, report2 = drop_agents(messages, messages, keep_agents=True)
     assert not kept["inbound"].eq(False).any()  # customers only: outbound rows the detector missed go too
-    assert report["removed"] == report["marked"] + report["removed_outbound_flag"]
+    assert report["removed"] == report["marked"] + report["removed_outbound_flag"] + report["removed_staff_signed"]
     assert report["removed_outbound_flag"] < 0.1 * report["marked"]  # the detector finds most of them
     assert len(kept2) == len(messages) and report2["removed"] == 0 and report2["marked"] == report["marked"]
     assert not report2["enabled"]
@@ -180,3 +180,20 @@ def test_the_rows_inbound_only_sets_aside_are_counted_where_they_were_read(pipel
     assert manifest["config"]["input"]["inbound_only"] is True
     assert load["dropped_not_inbound"] > 0
     assert manifest["counts"]["input"] - load["dropped_not_inbound"] == agents["input"]
+
+
+def test_a_message_signed_as_only_staff_sign_goes_whoever_posted_it():
+    """A quiet brand account (one reply in the data, marked inbound, as TWCS marks some) is not found from how
+    it behaves, but its "*JohnWard" / "^NHP" sign-off is staff's: the message goes, counted apart. A customer's
+    "-Mike" stays (customers sign so too)."""
+    rows = [["c1", "cust1", "@AcmeHelp my order never arrived", None, True],
+            ["c2", "cust2", "@AcmeHelp still waiting for my refund\n-Mike", None, True],
+            ["b1", "115911", "@cust1 We're always here to help, and only a DM away! *JohnWard", "c1", True],
+            ["b2", "115911", "@cust2 Do you have a copy of your bill?\n^NHP", "c2", True],
+            ["c3", "cust3", "@AcmeHelp the app keeps crashing", None, True]]
+    rows += [[f"p{i}", "115911", f"Our new plan {i} is out today!", None, True] for i in range(5)]  # unsigned posts
+    messages = pd.DataFrame(rows, columns=["message_id", "author", "text", "reply_to", "inbound"])
+    kept, report = drop_agents(messages, messages)
+    assert report["marked"] == 0  # 2 signed of 7: under the detector's sign-off share, not found as an account
+    assert kept["message_id"].tolist() == ["c1", "c2", "c3"] + [f"p{i}" for i in range(5)]
+    assert report["removed_staff_signed"] == 2 and report["kept"] == 8 and report["removed"] == 2

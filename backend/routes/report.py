@@ -152,13 +152,14 @@ def _set_aside(removed: int, agents: dict[str, Any] | None) -> str:
     head = f"{removed:,} set aside before the filters as the company's side"
     if not agents:
         return head
-    marked = int(agents.get("removed_outbound_flag") or 0)
-    detected, not_inbound = max(0, int(agents["removed"]) - marked), max(0, removed - int(agents["removed"]))
+    marked, signed = int(agents.get("removed_outbound_flag") or 0), int(agents.get("removed_staff_signed") or 0)
+    detected, not_inbound = max(0, int(agents["removed"]) - marked - signed), max(0, removed - int(agents["removed"]))
     n = int(agents.get("accounts") or 0)
     accounts = f" of {n:,} brand or agent account{'' if n == 1 else 's'}" if n else ""
     parts = [f"{not_inbound:,} not marked as a customer's message (--inbound-only)" if not_inbound else "",
              f"{detected:,} messages{accounts} found from how they write" if detected else "",
-             f"{marked:,} the data marks as the company's replies" if marked else ""]
+             f"{marked:,} the data marks as the company's replies" if marked else "",
+             f"{signed:,} signed as only staff sign (“^AB”, “*Name”)" if signed else ""]
     parts = [p for p in parts if p]
     return f"{head}: {'; '.join(parts)}" if parts else head
 

@@ -12,6 +12,7 @@ const CUSTOMER_STEP = "customer messages";
 export interface SetAside {
   removed: number;
   removed_outbound_flag?: number | null;
+  removed_staff_signed?: number | null;
   accounts?: number | null;
 }
 
@@ -22,13 +23,15 @@ function setAsideWords(removed: number, agents: SetAside | null | undefined): st
   const head = `“${CUSTOMER_STEP}”: ${int(removed)} rows set aside before the filters`;
   if (!agents) return `${head}, as the company's side of the conversations.`;
   const marked = agents.removed_outbound_flag ?? 0;
-  const detected = Math.max(0, agents.removed - marked);
+  const signed = agents.removed_staff_signed ?? 0;
+  const detected = Math.max(0, agents.removed - marked - signed);
   const notInbound = Math.max(0, removed - agents.removed);
   const accounts = agents.accounts ? ` of ${int(agents.accounts)} brand or agent account${agents.accounts === 1 ? "" : "s"}` : "";
   const parts = [
     notInbound > 0 ? `${int(notInbound)} not marked as a customer's message (--inbound-only)` : null,
     detected > 0 ? `${int(detected)} messages${accounts} (found from how they write: answering many customers, staff sign-offs)` : null,
     marked > 0 ? `${int(marked)} the data marks as the company's replies` : null,
+    signed > 0 ? `${int(signed)} signed as only staff sign (“^AB”, “*Name”)` : null,
   ].filter(Boolean);
   return parts.length ? `${head}: ${parts.join("; ")}.` : `${head}.`;
 }

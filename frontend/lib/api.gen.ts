@@ -478,6 +478,11 @@ export interface components {
             /** Removed Outbound Flag */
             removed_outbound_flag?: number | null;
             /**
+             * Removed Staff Signed
+             * @description Messages ending with a sign-off only staff use ("^AB", "*ErikS"), by accounts not found as agents (ml.filtering.agents.STAFF_SIGNOFF_RE).
+             */
+            removed_staff_signed?: number | null;
+            /**
              * Stage
              * @default agents
              */

@@ -46,6 +46,9 @@ SIGNOFF_RE = re.compile(
     + _TAIL,
     re.MULTILINE,
 )
+# the two forms only agents use ("^AB", "*ErikS"; customers sign "-Mike" too): a message ending so is the
+# company's, whoever posted it (TWCS marks some brand accounts' replies inbound)
+STAFF_SIGNOFF_RE = re.compile(r"(?:(?<=\s)|^)(?:\^\s?[A-Za-z]{1,12}\d?|\*[A-Z][A-Za-z]{1,12})" + _TAIL, re.MULTILINE)
 _SIGNOFF_NAME = re.compile(r"^[-–—~^*]\s?([A-Z][a-z]{2,12})[A-Z]?$")  # -Becky ^Helen *ErikS → a given name
 _LEADING_HANDLE = re.compile(r"^\s*@(\w+)")
 _HANDLES = re.compile(r"(?<![\w@])@(\w+)")
@@ -256,13 +259,17 @@ def drop_agents(messages: pd.DataFrame, candidates: pd.DataFrame, keep_agents: b
               "_accounts": detector.agent_accounts_, "_staff_names": detector.staff_names(messages)}
     if remove:
         candidates = detector.transform(candidates)
-        # customers only: rows the data itself marks as the brand's side go too (counted apart)
+        # customers only: rows the data itself marks as the brand's side go too (counted apart), and messages
+        # signed as only staff sign ("^AB", "*ErikS") by accounts too quiet in this data to be found
         outbound = candidates["inbound"].eq(False).fillna(False).to_numpy() if "inbound" in candidates else None
         report["removed_outbound_flag"] = int(outbound.sum()) if outbound is not None else 0
         if report["removed_outbound_flag"]:
             candidates = candidates[~outbound]
-            report["removed"] += report["removed_outbound_flag"]
-            report["kept"] -= report["removed_outbound_flag"]
-            report["kept_share"] = report["kept"] / report["input"] if report["input"] else 1.0
+        signed = as_text(candidates["text"]).str.contains(STAFF_SIGNOFF_RE).to_numpy()
+        report["removed_staff_signed"] = int(signed.sum())
+        candidates = candidates[~signed]
+        report["removed"] += report["removed_outbound_flag"] + report["removed_staff_signed"]
+        report["kept"] -= report["removed_outbound_flag"] + report["removed_staff_signed"]
+        report["kept_share"] = report["kept"] / report["input"] if report["input"] else 1.0
         log(f"agents: removed {report['removed']} messages of brand/agent accounts")
     return candidates, report

@@ -169,6 +169,9 @@ class AgentsSection(Contract):
     account_examples: list[Report] = Field(default_factory=list, description="Per-account evidence.")
     support_layout: bool | None = None
     removed_outbound_flag: int | None = None
+    removed_staff_signed: int | None = Field(None, description="Messages ending with a sign-off only staff use "
+                                                               "(\"^AB\", \"*ErikS\"), by accounts not found as "
+                                                               "agents (ml.filtering.agents.STAFF_SIGNOFF_RE).")
     agent_members: int | None = None
 
 
