@@ -34,6 +34,11 @@ def test_moodle_run_directory(moodle_run):
     assert manifest["kind"] == "events" and manifest["unit"] == "user"
     assert manifest["counts"]["input"] == 19296 and manifest["counts"]["kept"] == 113
     assert [s["stage"] for s in manifest["filtering"]] == ["window", "min_activity", "key_events"]
+    # the events go with the users a step removes: the window's events = those removed with users + those kept
+    window, active, key = manifest["filtering"]
+    assert window["kept"] == active["events_removed"] + active["events_kept"]
+    assert active["events_kept"] == key["events_removed"] + key["events_kept"]
+    assert key["events_kept"] == manifest["counts"]["events_in_window"] and key["events_removed"] >= 1
     assert manifest["time_resolution"] == "hour" and manifest["dates_without_year"] is True
     table = manifest["metrics"]["k_selection"]
     assert len(table) >= 3 and sum(r["chosen"] for r in table) == 1

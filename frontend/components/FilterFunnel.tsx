@@ -47,8 +47,28 @@ function unitOf(stage: FilterStage): string | null {
   return "unit" in stage ? (stage.unit ?? null) : null;
 }
 
+/** The steps in words (ml.filtering.quality.STAGES, ml.events.matrix): not their code names. */
+const STAGE_WORDS: Record<string, string> = {
+  exact_duplicates: "exact duplicates",
+  near_duplicates: "near duplicates",
+  retweets_forwards: "retweets and forwards",
+  length: "too short or too long",
+  templates: "templates",
+  non_english: "not in English",
+  window: "time window",
+  min_activity: "users with too few events",
+  key_events: "event types kept",
+};
+
 function stageLabel(stage: string): string {
-  return stage.replace(/_/g, " ");
+  return STAGE_WORDS[stage] ?? stage.replace(/_/g, " ");
+}
+
+/** "their 1,790 events went with them; 106,150 events left": the events that go with the users or event types a
+ * step removes (event runs), so the steps' event counts add up to the run's events. */
+function eventsWith(stage: FilterStage): string | null {
+  if (!("events_removed" in stage) || stage.events_removed == null || stage.events_kept == null) return null;
+  return `their ${int(stage.events_removed)} events went with them; ${int(stage.events_kept)} events left`;
 }
 
 /** Steps that count different things (an event run: events, users, event types): a table with the unit of each. */
@@ -69,7 +89,10 @@ function StepTable({ stages }: { stages: FilterStage[] }) {
         {stages.map((s, i) => (
           <tr key={`${s.stage}-${i}`}>
             <th scope="row">{stageLabel(s.stage)}</th>
-            <td>{unitOf(s) ?? "members"}</td>
+            <td>
+              {unitOf(s) ?? "members"}
+              {eventsWith(s) ? <span className="muted"> ({eventsWith(s)})</span> : null}
+            </td>
             <td className="num">{int(s.removed)}</td>
             <td className="num">{int(s.kept)}</td>
             <td className="num">{pct(s.kept + s.removed ? s.kept / (s.kept + s.removed) : null)}</td>

@@ -1154,6 +1154,16 @@ export interface components {
             dropped?: {
                 [key: string]: unknown;
             }[] | null;
+            /**
+             * Events Kept
+             * @description min_activity, key_events: the events left (after key_events: counts.events_in_window)
+             */
+            events_kept?: number | null;
+            /**
+             * Events Removed
+             * @description min_activity, key_events: the events that went with the users or event types it removed
+             */
+            events_removed?: number | null;
             /** Kept */
             kept: number;
             /** Kept Share */

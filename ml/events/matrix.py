@@ -116,7 +116,10 @@ class EventMatrix(BaseEstimator):
                          window=[self.window_start, self.window_end], origin=self.window_origin)]
         totals = windowed.groupby("user")["count"].sum()
         active = totals.index[totals >= self.min_user_events]
-        report.append(_stage("min_activity", "users", users_in, len(active), min_user_events=self.min_user_events))
+        kept_events = round(float(totals[totals >= self.min_user_events].sum()))
+        report.append(_stage("min_activity", "users", users_in, len(active), min_user_events=self.min_user_events,
+                             events_removed=round(float(windowed["count"].sum())) - kept_events,
+                             events_kept=kept_events))
         windowed = windowed[windowed["user"].isin(active)]
         names_all = sorted(windowed["event"].unique().tolist())
         counts = self._pivot(windowed, pd.Index(sorted(active)), names_all)
@@ -139,11 +142,13 @@ class EventMatrix(BaseEstimator):
         self.events_ = [names_all[j] for j in keep]
         self.reach_ = {names_all[j]: round(float(reach[j]), 4) for j in keep}
         self.dropped_ = dropped
+        before = round(float(counts.sum()))
         counts = counts[:, keep]
         nonempty = counts.sum(axis=1) > 0
         user_ids = np.asarray(sorted(active), dtype=object)
         report.append(_stage("key_events", "event types", len(names_all), len(keep), dropped=dropped,
-                             users_removed=int((~nonempty).sum())))
+                             users_removed=int((~nonempty).sum()), events_removed=before - round(float(counts.sum())),
+                             events_kept=round(float(counts.sum()))))
         self.users_ = user_ids[nonempty]
         self.counts_ = counts[nonempty]
         if len(self.users_) < self.min_users or len(self.events_) < 2:
@@ -166,7 +171,7 @@ class EventMatrix(BaseEstimator):
                     self.column_scale_[g] = self._doer_mean(base[self.groups_ == g])
         self.X_ = self._weigh(self.counts_, self.groups_)
         self.report_ = report
-        self.n_events_kept_ = int(self.counts_.sum())
+        self.n_events_kept_ = round(float(self.counts_.sum()))
         return self
 
     def transform(self, events: pd.DataFrame, groups: dict | None = None):

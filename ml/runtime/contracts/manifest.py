@@ -227,6 +227,10 @@ class EventFilterStage(Contract):
     min_user_events: float | None = None
     dropped: list[Report] | None = None
     users_removed: int | None = None
+    events_removed: int | None = Field(None, description="min_activity, key_events: the events that went with "
+                                                         "the users or event types it removed")
+    events_kept: int | None = Field(None, description="min_activity, key_events: the events left (after "
+                                                      "key_events: counts.events_in_window)")
 
 
 class EventCounts(Contract):
