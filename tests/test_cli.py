@@ -79,6 +79,21 @@ def test_missing_file_and_bad_config(tmp_path):
     assert "fix the JSON there" in proc.stderr and "Traceback" not in proc.stderr
 
 
+def test_an_unknown_config_key_names_the_close_one():
+    """A misspelt key says which key was meant, at its level; an unknown one lists the level's keys."""
+    from ml.runtime.config import PipelineConfig
+    from ml.runtime.errors import InputError
+
+    cases = [({"clusterr": {"min_cluster_size": 20}}, "unknown key 'clusterr' (did you mean 'cluster'?)"),
+             ({"cluster": {"min_clustr_size": 20}},
+              "unknown key 'cluster.min_clustr_size' (did you mean 'cluster.min_cluster_size'?)"),
+             ({"cluster": {"zzz": 1}}, "unknown key 'cluster.zzz' (the keys here: min_cluster_size,")]
+    for data, said in cases:
+        with pytest.raises(InputError) as err:
+            PipelineConfig.validated(data, source="cfg.yaml")
+        assert str(err.value).startswith(f"cfg.yaml: {said}"), str(err.value)
+
+
 def test_too_few_rows_keeps_previous_run(tmp_path):
     out = make_previous_run(tmp_path / "run", "earlier-good-run")
     rows = "\n".join(f"distinct message number {w} about topic {w * 7}" for w in range(20))

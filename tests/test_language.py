@@ -127,7 +127,7 @@ def test_filter_report_lists_removed_examples():
     report = qf.report_[-1]
     assert report["stage"] == "non_english" and report["removed"] == 3
     assert [e["message_id"] for e in report["examples"]] == ["m3", "m4", "m5"]
-    assert report["examples"][0]["text"].startswith("@user compre una tarjeta")
+    assert report["examples"][0]["text"].startswith("[@user] compre una tarjeta")  # masked as evidence is
 
 
 def test_committed_eval_set_shape():

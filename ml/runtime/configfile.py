@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -62,7 +62,26 @@ class ConfigFile(BaseModel):
         except ValidationError as exc:
             err = exc.errors()[0]
             where = ".".join(str(p) for p in err["loc"]) or "(top level)"
-            raise InputError(f"{source}: invalid value for '{where}': {err['msg']}")
+            if err["type"] == "extra_forbidden":  # a misspelt or unknown key: say which keys that level has
+                raise InputError(f"{source}: unknown key '{where}'{cls._close_key(err['loc'])}") from None
+            raise InputError(f"{source}: invalid value for '{where}': {err['msg']}") from None
+
+    @classmethod
+    def _close_key(cls, loc: tuple) -> str:
+        """" (did you mean 'cluster'?)" for the key at ``loc`` among its level's keys, else the level's keys."""
+        import difflib
+
+        model: Any = cls
+        for part in loc[:-1]:
+            field = getattr(model, "model_fields", {}).get(part)
+            model = getattr(field, "annotation", None) if field is not None else None
+            if model is None or not hasattr(model, "model_fields"):
+                return ""
+        keys = list(model.model_fields)
+        close = difflib.get_close_matches(str(loc[-1]), keys, n=1)
+        if close:
+            return f" (did you mean '{'.'.join([*map(str, loc[:-1]), close[0]])}'?)"
+        return f" (the keys here: {', '.join(keys[:12])}{', …' if len(keys) > 12 else ''})"
 
     def updated(self, overrides: dict) -> Self:
         """A copy with nested overrides applied (``{"section": {"key": value}}``), validated."""
