@@ -120,6 +120,11 @@ def test_survey_edge_cases(tmp_path, answers):
     from ml.ingest.timebasis import check_timezone
     with pytest.raises(InputError, match=r"--timezone 'America': not a known IANA time zone"):
         check_timezone("America")  # a folder of tzdata, not a zone: one line, not a traceback
+    for legacy in ("EST", "CET", "PST8PDT"):  # "EST" is UTC−05:00 all year: not New York's clock
+        with pytest.raises(InputError, match=rf"--timezone '{legacy}': a legacy abbreviation.*America/New_York"):
+            check_timezone(legacy)
+    for fine in ("UTC", "GMT", "Etc/GMT+5", "America/New_York"):
+        check_timezone(fine)
     for zone, expected in (("Z", "UTC"), ("Mars/Olympus_Mons", None), ("America", None)):
         odd = [row[:] for row in rows]
         odd[2] = [cell.replace("America/Denver", zone) for cell in odd[2]]

@@ -100,10 +100,18 @@ def clock_words_allowed(basis: str | None) -> bool:
     return bool(basis) and basis != UTC and not is_fixed_offset(basis)
 
 
+_UNIVERSAL = {"UTC", "GMT", "UCT", "Zulu", "Universal", "Greenwich"}
+
+
 def check_timezone(name: str | None) -> None:
-    """Refuses (``InputError`` naming ``--timezone``) a name ``zoneinfo`` does not know; None passes."""
-    if name is not None:
-        _zone(name)
+    """Refuses (``InputError`` naming ``--timezone``) a name ``zoneinfo`` does not know, and a legacy abbreviation
+    ("EST", "CET", "PST8PDT": "EST" is UTC−05:00 all year, not New York's clock); None passes."""
+    if name is None:
+        return
+    _zone(name)
+    if "/" not in name and name not in _UNIVERSAL:
+        raise InputError(f"--timezone {name!r}: a legacy abbreviation, not a place's clock; use the place's "
+                         "Area/City name (America/New_York, Europe/Paris), which follows its daylight saving, or UTC")
 
 
 def _zone(name: str) -> zoneinfo.ZoneInfo:
