@@ -64,42 +64,48 @@ function stageLabel(stage: string): string {
   return STAGE_WORDS[stage] ?? stage.replace(/_/g, " ");
 }
 
-/** "their 1,790 events went with them; 106,150 events left": the events that go with the users or event types a
- * step removes (event runs), so the steps' event counts add up to the run's events. */
+/** "Users with too few events: their 1,790 events went with them (106,150 events left).": the events that go with
+ * the users or event types a step removes (event runs), so the steps' event counts add up to the run's events. */
 function eventsWith(stage: FilterStage): string | null {
-  if (!("events_removed" in stage) || stage.events_removed == null || stage.events_kept == null) return null;
-  return `their ${int(stage.events_removed)} events went with them; ${int(stage.events_kept)} events left`;
+  if (!("events_removed" in stage) || !stage.events_removed || stage.events_kept == null) return null;
+  const label = stageLabel(stage.stage);
+  return `${label[0]?.toUpperCase()}${label.slice(1)}: their ${int(stage.events_removed)} events went with them (${int(stage.events_kept)} events left).`;
 }
 
 /** Steps that count different things (an event run: events, users, event types): a table with the unit of each. */
 function StepTable({ stages }: { stages: FilterStage[] }) {
+  const notes = stages.map(eventsWith).filter((n): n is string => Boolean(n));
   return (
-    <table data-testid="filter-funnel">
-      <caption className="sr-only">What each step kept</caption>
-      <thead>
-        <tr>
-          <th scope="col">Step</th>
-          <th scope="col">Counts</th>
-          <th scope="col" className="num">Removed</th>
-          <th scope="col" className="num">Kept</th>
-          <th scope="col" className="num">Kept share</th>
-        </tr>
-      </thead>
-      <tbody>
-        {stages.map((s, i) => (
-          <tr key={`${s.stage}-${i}`}>
-            <th scope="row">{stageLabel(s.stage)}</th>
-            <td>
-              {unitOf(s) ?? "members"}
-              {eventsWith(s) ? <span className="muted"> ({eventsWith(s)})</span> : null}
-            </td>
-            <td className="num">{int(s.removed)}</td>
-            <td className="num">{int(s.kept)}</td>
-            <td className="num">{pct(s.kept + s.removed ? s.kept / (s.kept + s.removed) : null)}</td>
+    <>
+      <table data-testid="filter-funnel">
+        <caption className="sr-only">What each step kept</caption>
+        <thead>
+          <tr>
+            <th scope="col">Step</th>
+            <th scope="col">Counts</th>
+            <th scope="col" className="num">Removed</th>
+            <th scope="col" className="num">Kept</th>
+            <th scope="col" className="num">Kept share</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {stages.map((s, i) => (
+            <tr key={`${s.stage}-${i}`}>
+              <th scope="row">{stageLabel(s.stage)}</th>
+              <td>{unitOf(s) ?? "members"}</td>
+              <td className="num">{int(s.removed)}</td>
+              <td className="num">{int(s.kept)}</td>
+              <td className="num">{pct(s.kept + s.removed ? s.kept / (s.kept + s.removed) : null)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {notes.length ? (
+        <p className="hint" data-testid="events-with-steps">
+          {notes.join(" ")}
+        </p>
+      ) : null}
+    </>
   );
 }
 

@@ -21,7 +21,7 @@ export function RunMeta({ manifest: m }: { manifest: RunManifest }) {
 
 export function FunnelPanel({ manifest: m }: { manifest: RunManifest }) {
   return (
-    <section className="panel" aria-labelledby="funnel-title">
+    <section className="panel span-2" aria-labelledby="funnel-title">
       <h2 id="funnel-title">Filtering funnel</h2>
       <p className="hint">
         {isEventRun(m)

@@ -18,6 +18,12 @@ from ml.events.profile import event_label
 from tests.backend.test_events_api import make_moodle_event_run
 from tests.browser.conftest import Server, _start_backend, _stop
 
+# the filter steps as the explorer words them (frontend/components/FilterFunnel.tsx STAGE_WORDS)
+STAGE_WORDS = {"exact_duplicates": "exact duplicates", "near_duplicates": "near duplicates",
+         "retweets_forwards": "retweets and forwards", "length": "too short or too long", "templates": "templates",
+         "non_english": "not in English", "window": "time window", "min_activity": "users with too few events",
+         "key_events": "event types kept"}
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CELLS = ".recharts-treemap-depth-1 path.recharts-rectangle"
@@ -68,7 +74,7 @@ def test_overview_treemap_has_one_cell_per_persona(event_server, page, artifacts
     assert "Mixed share" in metrics and f"{run['metrics']['mixed_share'] * 100:.1f}%" in metrics
     steps = page.get_by_test_id("filter-funnel").inner_text()
     for stage in run["filtering"]:
-        assert stage["stage"].replace("_", " ") in steps and stage["unit"] in steps
+        assert STAGE_WORDS[stage["stage"]] in steps and stage["unit"] in steps  # the steps in words
     options = page.locator('[data-testid="measure-select"] option').all_text_contents()
     assert "Mixed share" in options and any(o.startswith("Event: ") for o in options)
     # events as people read them: no raw "|" joins or column names in the menu

@@ -13,6 +13,12 @@ import pytest
 
 from tests.browser.conftest import tab_to
 
+# the filter steps as the explorer words them (frontend/components/FilterFunnel.tsx STAGE_WORDS)
+STAGE_WORDS = {"exact_duplicates": "exact duplicates", "near_duplicates": "near duplicates",
+         "retweets_forwards": "retweets and forwards", "length": "too short or too long", "templates": "templates",
+         "non_english": "not in English", "window": "time window", "min_activity": "users with too few events",
+         "key_events": "event types kept"}
+
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -81,7 +87,7 @@ def test_overview_shows_run_treemap_funnel_and_metrics(live_server, page, artifa
     funnel = page.get_by_test_id("filter-funnel").inner_text()
     assert len(run["filtering"]) == SIX_STAGES
     for stage in run["filtering"]:
-        assert stage["stage"].replace("_", " ") in funnel
+        assert STAGE_WORDS[stage["stage"]] in funnel  # the stages in words, not code names
     assert f"{run['counts']['kept']:,}" in funnel and f"{run['counts']['input']:,}" in funnel
     # the rows set aside before the filters, each reason with its own count (the bundled run is --inbound-only)
     agents = run["agents"]
