@@ -133,19 +133,30 @@ def _read_inherited(args, console):
                          "row)") from None
 
 
-def _read_sides(args, console, inherited_where: bool, inherited_side: bool):
-    """The fresh rows (``_read``, under the run's ``--where`` when inherited); a side filter taken from the run is
-    dropped, with a line, when the fresh files say nothing of who wrote each row (no inbound column)."""
+def _read_sides(args, console, inherited_where: bool, taken: list[str]):
+    """The fresh rows (``_read``, under the run's ``--where`` when inherited). What was taken from the run
+    (``run_reading``) gives way, with a line, where the fresh files differ: a column the run was told that they
+    lack is read as a fresh run would guess it, and the side filter goes when they do not say who wrote each row."""
     from ml.runtime.errors import InputError
 
-    try:
-        return _read_inherited(args, console) if inherited_where else _read(args)
-    except InputError as err:
-        if not inherited_side or "needs inbound information" not in str(err):
-            raise
-    args.inbound_only = False
-    console.print("the fresh rows do not say who wrote them (no inbound column): every row is read")
-    return _read_inherited(args, console) if inherited_where else _read(args)
+    for _ in range(len(RUN_COLUMNS) + 2):
+        try:
+            return _read_inherited(args, console) if inherited_where else _read(args)
+        except InputError as err:
+            why = str(err)
+            flag = next((f for f in taken if f.startswith("--") and f"given by {f.split()[0]} is not" in why), None)
+            if flag is not None:
+                setattr(args, flag.split()[0][2:].replace("-", "_"), None)
+                taken.remove(flag)
+                console.print(f"the fresh files have no column {flag.split(maxsplit=1)[1]!r} (the run's "
+                              f"{flag.split()[0]}): read as a fresh run would guess it")
+            elif "--inbound-only" in taken and "needs inbound information" in why:
+                args.inbound_only = False
+                taken.remove("--inbound-only")
+                console.print("the fresh rows do not say who wrote them (no inbound column): every row is read")
+            else:
+                raise
+    raise AssertionError("unreachable: each retry drops one taken setting")
 
 
 def _read(args):
@@ -274,8 +285,7 @@ def main(argv: list[str] | None = None) -> int:
         if taken:
             console.print(f"fresh rows read as the run read its own: {' '.join(taken)}"
                           f"{' (--all-sides keeps both sides)' if '--inbound-only' in taken else ''}")
-        messages, loaded = timed(lambda: _read_sides(args, console, inherited, "--inbound-only" in taken), timings,
-                                 "read")
+        messages, loaded = timed(lambda: _read_sides(args, console, inherited, taken), timings, "read")
         scorer = timed(lambda: FreshDataScorer(config).fit(snapshot.model, snapshot, snapshot.config), timings,
                        "reference")
         assigned = with_families(timed(lambda: scorer.assign(messages), timings, "assign"), snapshot)

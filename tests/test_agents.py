@@ -197,3 +197,16 @@ def test_a_message_signed_as_only_staff_sign_goes_whoever_posted_it():
     assert report["marked"] == 0  # 2 signed of 7: under the detector's sign-off share, not found as an account
     assert kept["message_id"].tolist() == ["c1", "c2", "c3"] + [f"p{i}" for i in range(5)]
     assert report["removed_staff_signed"] == 2 and report["kept"] == 8 and report["removed"] == 2
+
+
+@pytest.mark.parametrize("text,signed", [
+    ("@cust1 We're always here to help! *JohnWard", True), ("@c Do you have a copy of your bill?\n^NHP", True),
+    ("@c Go for it Trevor *ErikS", True), ("@c see https://t.co/x *JoanO https://t.co/y", True),
+    ("^ this", False), ("@x Same here ^this", False), ("@x I love this service *Not", False), ("@x *Sigh", False),
+    ("@x ok\n^JD\nthanks", False),  # a sign-off on an inner line: not the message's end
+    ("customer says hi *JohnWard", False),  # not a reply
+])
+def test_staff_sign_offs_are_capitalised_names_at_a_replys_very_end(text, signed):
+    from ml.filtering.agents import staff_signed
+
+    assert staff_signed(pd.DataFrame({"text": [text]}))[0] == signed

@@ -232,3 +232,24 @@ def test_the_table_puts_the_personas_that_moved_most_first_and_says_what_it_leav
     out = io.StringIO()
     _print(Console(file=out, width=200), summary)
     assert f"{30 - TABLE_ROWS} more personas kept their shares;" in out.getvalue()
+
+
+def test_a_column_the_run_was_told_that_fresh_files_lack_is_guessed_again(tmp_path, capsys):
+    """The run was told --author-col author_id and --inbound-only; fresh files with neither column are read
+    as a fresh run would read them, with a line for each, not refused for a flag the user never gave."""
+    from types import SimpleNamespace
+
+    from rich.console import Console
+
+    from ml.assign import _read_sides, build_parser, run_reading
+
+    fresh = tmp_path / "fresh.csv"
+    fresh.write_text("text,who\nhello there my order is late,a\nanother message about refunds,b\n")
+    args = build_parser().parse_args(["run", str(fresh), "--out", str(tmp_path / "o")])
+    snapshot = SimpleNamespace(config={"input": {"author_col": "author_id", "inbound_only": True}})
+    taken = run_reading(args, snapshot)
+    assert taken == ["--author-col author_id", "--inbound-only"]
+    messages, _ = _read_sides(args, Console(stderr=True), False, taken)
+    assert len(messages) == 2 and taken == [] and args.author_col is None and args.inbound_only is False
+    err = capsys.readouterr().err
+    assert "no column 'author_id' (the run's --author-col)" in err and "no inbound column" in err

@@ -123,7 +123,7 @@ def test_survey_edge_cases(tmp_path, answers):
     for legacy in ("EST", "CET", "PST8PDT"):  # "EST" is UTC−05:00 all year: not New York's clock
         with pytest.raises(InputError, match=rf"--timezone '{legacy}': a legacy abbreviation.*America/New_York"):
             check_timezone(legacy)
-    for fine in ("UTC", "GMT", "Etc/GMT+5", "America/New_York"):
+    for fine in ("UTC", "GMT", "Etc/GMT+5", "America/New_York", "Japan", "Singapore"):
         check_timezone(fine)
     for zone, expected in (("Z", "UTC"), ("Mars/Olympus_Mons", None), ("America", None)):
         odd = [row[:] for row in rows]

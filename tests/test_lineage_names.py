@@ -52,6 +52,9 @@ def test_a_kept_name_never_repeats_another_personas_name():
                                                                                    "Customer service")])
     assert [p.name for p in out] == ["Phone & hold", "Customer service"]
     assert out[0].renamed_from == "Customer service" and out[1].renamed_from is None
+    # a name given back can clash with another kept name: resolved too (A keeps X, own Y; B is X; C keeps Y)
+    out = distinct_names([_record(0, "X", "Y"), _record(1, "X", "X"), _record(2, "Y", "Z")])
+    assert [p.name for p in out] == ["Y", "X", "Z"] and len({p.name for p in out}) == 3
 
 
 def _snapshot(run_id: str, centroids: np.ndarray, names: list[str], terms: list[list[str]]) -> RunSnapshot:

@@ -39,9 +39,9 @@ export default function ComparisonLink({ runId, series }: { runId: string; serie
   // what recurs: authors, threads or texts; an event run's users (key "member"); nothing when no one recurs
   const who = c.movers.key === "none" || c.movers.key === "member" ? `${c.new.unit}s` : `${c.movers.key}s`;
   const moved =
-    c.movers.n_shared > 0
+    c.movers.key !== "none" && c.movers.n_shared > 0
       ? `${c.movers.n_moved.toLocaleString("en-US")} of ${c.movers.n_shared.toLocaleString("en-US")} ${who} in both runs changed persona`
-      : `no ${who.replace(/s$/, "")} is in both runs`;
+      : `too few ${who} recur in both runs to count who moved`;
   return (
     <p className="comparison-note" data-testid="comparison-link">
       <Link href={`/changes/?run=${encodeURIComponent(runId)}`}>

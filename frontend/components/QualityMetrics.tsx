@@ -13,16 +13,14 @@ function finite(v: number | null | undefined): number | null {
 
 /** How k was chosen, in words: the pipeline writes "fixed" or "cv (...)" (cross-validation on held-out events). */
 function kMeaning(by: string | null | undefined, dropped?: number | null): string {
-  if (by === "fixed") {
-    const extra = dropped
-      ? ` ${dropped} more ${dropped === 1 ? "component was" : "components were"} no user's largest share and ${dropped === 1 ? "was" : "were"} dropped.`
-      : "";
-    return `Number of personas (NMF components), set in the run's config.${extra}`;
-  }
+  const extra = dropped
+    ? ` ${dropped} more ${dropped === 1 ? "component was" : "components were"} no user's largest share and ${dropped === 1 ? "was" : "were"} dropped.`
+    : "";
+  if (by === "fixed") return `Number of personas (NMF components), set in the run's config.${extra}`;
   const rule = by?.includes("standard error")
     ? "the smallest k within one standard error of the best"
     : "the k that best rebuilds users' held-out events";
-  return `Number of personas (NMF components), chosen by cross-validation: ${rule}.`;
+  return `Number of personas (NMF components), chosen by cross-validation: ${rule}.${extra}`;
 }
 
 /** Quality of an event run (NMF on users × events): k, mixed users, separation, balance, stability. */

@@ -11,7 +11,8 @@
   ``k_`` is the k with the lowest held-out error (default) or, with ``one_se=True``, the smallest k
   within one standard error of it (when no k qualifies, all are considered); a fixed ``k`` skips the search but the table is still filled;
 - ``empty_components_``: components of the fit that are no user's largest share (possible with a fixed k); they
-  are dropped, so ``k_`` and ``components_`` hold the personas only
+  are dropped and the rest fitted again from where they were, so ``k_``, ``components_``, the shares and the
+  reconstruction error hold the personas only
 - ``components_`` (H, k × events, from ``sklearn.decomposition.NMF`` on all users), personas
   ordered by size (0 = largest);
 - ``labels_``, ``membership_`` (a user's share in each persona: the part of their reconstructed row
@@ -125,6 +126,18 @@ class EventPersonaModel(BaseEstimator):
             W = nmf.fit_transform(X)
         return nmf, W
 
+    def _sizes(self, W: np.ndarray) -> np.ndarray:
+        """Users per component: those whose largest share it is."""
+        return np.bincount(shares_margin(W, self.nmf_.components_)[0].argmax(axis=1), minlength=W.shape[1])
+
+    def _refit(self, X: np.ndarray, W: np.ndarray, H: np.ndarray):
+        """NMF with ``len(H)`` components started from ``W``, ``H`` (the components kept from a fit)."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            nmf = NMF(n_components=len(H), init="custom", max_iter=self.max_iter, random_state=self.random_state)
+            W = nmf.fit_transform(X, W=np.ascontiguousarray(W) + EPS, H=np.ascontiguousarray(H) + EPS)
+        return nmf, W
+
     def _silhouette(self, X: np.ndarray, labels: np.ndarray) -> float | None:
         if len(np.unique(labels)) < 2:
             return None
@@ -168,14 +181,18 @@ class EventPersonaModel(BaseEstimator):
         else:
             self.k_, self.k_table_ = self.select_k(X)
         self.nmf_, W = self._fit_nmf(X, self.k_)
-        sizes = np.bincount(shares_margin(W, self.nmf_.components_)[0].argmax(axis=1), minlength=self.k_)
+        self.empty_components_ = 0
+        sizes = self._sizes(W)
+        while (sizes == 0).any() and (sizes > 0).sum() >= 1:
+            # a component that is no user's largest share is no persona: fitted again without it (from the
+            # rest of this fit), so the model, its error and every user's shares hold the personas only
+            held = np.flatnonzero(sizes > 0)
+            self.empty_components_ += int((sizes == 0).sum())
+            self.k_ = len(held)
+            self.nmf_, W = self._refit(X, W[:, held], self.nmf_.components_[held])
+            sizes = self._sizes(W)
         order = np.argsort(-sizes, kind="stable")
-        # a component that is no user's largest share is no persona: dropped, so the model holds the personas
-        self.empty_components_ = int((sizes == 0).sum())
-        order = order[sizes[order] > 0]
-        self.k_ = len(order)
         self.nmf_.components_ = self.nmf_.components_[order]
-        self.nmf_.n_components = self.nmf_._n_components = self.nmf_.n_components_ = self.k_
         self.components_ = self.nmf_.components_
         W = W[:, order]
         self.W_ = W

@@ -46,9 +46,12 @@ SIGNOFF_RE = re.compile(
     + _TAIL,
     re.MULTILINE,
 )
-# the two forms only agents use ("^AB", "*ErikS"; customers sign "-Mike" too): a message ending so is the
-# company's, whoever posted it (TWCS marks some brand accounts' replies inbound)
-STAFF_SIGNOFF_RE = re.compile(r"(?:(?<=\s)|^)(?:\^\s?[A-Za-z]{1,12}\d?|\*[A-Z][A-Za-z]{1,12})" + _TAIL, re.MULTILINE)
+# the two forms only agents use ("^AB", "^Helen", "*ErikS", "*JohnWard"; customers sign "-Mike" too), at the very
+# end of a reply: such a message is the company's, whoever posted it (TWCS marks some brand replies inbound).
+# Capitals only ("^ this", "*sigh" are a forum's), and the name no dictionary word ("*Sigh", "*Not": see
+# staff_signed)
+STAFF_SIGNOFF_RE = re.compile(r"(?:(?<=\s)|\A)(?:\^\s?([A-Z]{2,4}\d?|[A-Z][a-z]{2,12})|\*([A-Z][a-z]{1,12}[A-Z]?"
+                              r"(?:[A-Z][a-z]{1,12})?))(?:\s+https?://\S+)*[\s.!)]*\Z")
 _SIGNOFF_NAME = re.compile(r"^[-–—~^*]\s?([A-Z][a-z]{2,12})[A-Z]?$")  # -Becky ^Helen *ErikS → a given name
 _LEADING_HANDLE = re.compile(r"^\s*@(\w+)")
 _HANDLES = re.compile(r"(?<![\w@])@(\w+)")
@@ -245,6 +248,24 @@ class AgentDetector(BaseEstimator):
         return ev
 
 
+def staff_signed(frame: pd.DataFrame) -> np.ndarray:
+    """True where a message is a reply (a ``reply_to``, or text opening with an @handle) that ends with a sign-off
+    only staff use (``STAFF_SIGNOFF_RE``) whose name is no English word ("*JohnWard", "^NHP"; not "*Sigh")."""
+    from ml.profile.name_gate import dictionary_word
+
+    texts = as_text(frame["text"])
+    reply = texts.str.match(_LEADING_HANDLE).to_numpy(dtype=bool, copy=True)
+    if "reply_to" in frame:
+        reply |= frame["reply_to"].notna().to_numpy()
+
+    def signed(text: str) -> bool:
+        m = STAFF_SIGNOFF_RE.search(text)
+        name = (m.group(1) or m.group(2)) if m else None
+        return bool(name) and (name.isupper() or not dictionary_word(name.lower()))
+
+    return reply & np.fromiter((signed(t) for t in texts), dtype=bool, count=len(texts))
+
+
 def drop_agents(messages: pd.DataFrame, candidates: pd.DataFrame, keep_agents: bool = False,
                 log=lambda msg: None) -> tuple[pd.DataFrame, dict]:
     """Brand/agent accounts (``AgentDetector``), learned from every row read, are removed from the
@@ -265,7 +286,7 @@ def drop_agents(messages: pd.DataFrame, candidates: pd.DataFrame, keep_agents: b
         report["removed_outbound_flag"] = int(outbound.sum()) if outbound is not None else 0
         if report["removed_outbound_flag"]:
             candidates = candidates[~outbound]
-        signed = as_text(candidates["text"]).str.contains(STAFF_SIGNOFF_RE).to_numpy()
+        signed = staff_signed(candidates)
         report["removed_staff_signed"] = int(signed.sum())
         candidates = candidates[~signed]
         report["removed"] += report["removed_outbound_flag"] + report["removed_staff_signed"]

@@ -100,16 +100,18 @@ def clock_words_allowed(basis: str | None) -> bool:
     return bool(basis) and basis != UTC and not is_fixed_offset(basis)
 
 
-_UNIVERSAL = {"UTC", "GMT", "UCT", "Zulu", "Universal", "Greenwich"}
+# tzdata's legacy abbreviation zones: "EST" is UTC−05:00 all year, not New York's clock ("Japan", "Singapore",
+# "Israel" are places' clocks and pass)
+_LEGACY = {"EST", "MST", "HST", "CET", "EET", "WET", "MET", "EST5EDT", "CST6CDT", "MST7MDT", "PST8PDT"}
 
 
 def check_timezone(name: str | None) -> None:
     """Refuses (``InputError`` naming ``--timezone``) a name ``zoneinfo`` does not know, and a legacy abbreviation
-    ("EST", "CET", "PST8PDT": "EST" is UTC−05:00 all year, not New York's clock); None passes."""
+    (``_LEGACY``); None passes."""
     if name is None:
         return
     _zone(name)
-    if "/" not in name and name not in _UNIVERSAL:
+    if name in _LEGACY:
         raise InputError(f"--timezone {name!r}: a legacy abbreviation, not a place's clock; use the place's "
                          "Area/City name (America/New_York, Europe/Paris), which follows its daylight saving, or UTC")
 
@@ -136,7 +138,10 @@ class TimeBasis(BaseEstimator):
     def fit(self, messages: pd.DataFrame, y=None) -> TimeBasis:
         self.timezone_ = None
         if self.timezone:
-            check_timezone(self.timezone)
+            if self.origin == "--timezone":
+                check_timezone(self.timezone)
+            else:
+                _zone(self.timezone)  # the export's own zone ("EST" in a survey): taken as it says
             self.timezone_ = self.timezone
         stamped = _column(messages, "timestamp").notna().to_numpy()
         offset = pd.to_numeric(_column(messages, "utc_offset_min"), errors="coerce").to_numpy(float)[stamped]

@@ -221,12 +221,15 @@ class RunComparer(BaseEstimator):
         # a piece or a merger holds other people than its parent: no tone then → now
         same_people = status in ("continued", "grown", "shrunk")
         changes = self._changes(anchor, pid, same_people) if anchor is not None else {}
-        kept = base.name(base.persona_ids[main]) if keeps else None
-        if kept is not None and not name_still_fits(kept, new.profiles.get(pid) or {}, self.common_stems_):
+        base_name = base.name(base.persona_ids[main]) if keeps else None
+        kept = base_name
+        # event runs are not judged: their names are event labels and the namer's own words ("Heavy … users")
+        if kept is not None and new.kind != "events" and not name_still_fits(kept, new.profiles.get(pid) or {},
+                                                                            self.common_stems_):
             kept = None  # the lineage goes on under this run's name: the old one no longer says what it is
         return NewPersona(
             id=pid, name=kept or new.name(pid), own_name=new.name(pid),
-            renamed_from=base.name(base.persona_ids[main]) if keeps and kept is None else None,
+            renamed_from=base_name if kept is None and base_name not in (None, new.name(pid)) else None,
             lineage_id=lineage, parent_lineage_ids=parents, status=status,
             base_ids=[int(base.persona_ids[i]) for i in linked], then=then, now=now,
             share_change=round(now.share - then.share, 6) if then is not None and status != "split" else None,

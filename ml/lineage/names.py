@@ -9,7 +9,8 @@ of the new fit, by the rules the namer applies to a fresh name (``ml.profile.nam
 - at least half of the phrase's content stems are among the new persona's top terms and phrases: the words
   the name is made of are still what sets the persona apart. Stems in the top terms of more than half of the
   run's personas ("flight" in an airline dump: ``common_stems``) say nothing about one persona and are left
-  out of both counts. A persona without terms (an event run) is not judged on its words.
+  out of both counts. A persona without terms is not judged on its words, and event runs are not judged at all
+  (``ml.lineage.compare``: their names are event labels and the namer's own words, "Heavy … users").
 
 Otherwise the persona is published under the name this run gave it, and keeps the lineage's id; so is one
 whose kept name another persona of the run already has (``distinct_names``).
@@ -73,6 +74,10 @@ def name_still_fits(name: str, profile: dict[str, Any], common: frozenset[str] =
 def distinct_names(personas: list) -> list:
     """``NewPersona`` records whose published names are unique: a kept name that equals another persona's name
     (ignoring case) goes back to this run's own name, which the namer made unique (``renamed_from`` says so)."""
-    seen = Counter(p.name.lower() for p in personas)
-    return [p.model_copy(update={"name": p.own_name, "renamed_from": p.name})
-            if seen[p.name.lower()] > 1 and p.name != p.own_name else p for p in personas]
+    while True:  # a name given back can clash with another kept one: again until none does
+        seen = Counter(p.name.lower() for p in personas)
+        clash = [i for i, p in enumerate(personas) if seen[p.name.lower()] > 1 and p.name != p.own_name]
+        if not clash:
+            return personas
+        personas = [p.model_copy(update={"name": p.own_name, "renamed_from": p.name}) if i in clash else p
+                    for i, p in enumerate(personas)]

@@ -34,7 +34,9 @@ _ADDRESSED_NAME_RE = re.compile(
     r"(?i:\b(?:thanks|thank\s+you|thx|hey|hi|hello|dear|cheers|bye))[ \t]*[,!]?[ \t]+([A-Z][a-z]{1,20})\b(?![ \t]+[A-Z])"
     r"|,[ \t]*([A-Z][a-z]{1,20})[ \t]*(?=[!.?]|$)"
     # a self-introduction: "It's Clare with no i", "this is Rocky", "Rocky here on flight AA2254"
-    r"|(?i:\b(?:this\s+is|it'?s|it’s|it\s+is))[ \t]+([A-Z][a-z]{1,20})\b(?![ \t]+[A-Z])(?!['’]s)"
+    # (the name then ends the clause or goes on "with", "from", "here", "again": "It's Grace period" stays)
+    r"|(?i:\b(?:this\s+is|it'?s|it’s|it\s+is))[ \t]+([A-Z][a-z]{1,20})\b(?!['’]s)"
+    r"(?=[ \t]*(?:[,.!?;:)]|$|(?i:with|from|here|again|speaking)\b))"
     r"|(?:^|(?<=[.!?:]\s)|(?<=[.!?:]\s\s))([A-Z][a-z]{1,20})[ \t]+here\b"
 )
 # a staff member named after their role ("the driver Suresh", "agent Mike was great"): any capitalised word that
@@ -65,11 +67,25 @@ _CALENDAR = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "
                        "november", "december", "christmas", "easter"})
 
 
+# voice assistants are greeted like people ("Hey Siri,")
+_ASSISTANTS = frozenset({"siri", "alexa", "cortana", "bixby", "google"})
+
+
 def _unlisted_name(word: str, brands: set[str]) -> bool:
     """A capitalised word after a strong cue (a role noun, a greeting closed by a comma) that may be a name the
-    census list lacks: not an ordinary dictionary word, a stop word or a brand's."""
+    census list lacks: not an ordinary dictionary word, a stop word, an assistant's or a brand's. Without the
+    dictionary (the model's lemma tables missing) no such word is taken: every word would be."""
     w = word.lower()
-    return not (w in _NOT_NAMES or w in _stop_words() or dictionary_word(w) or brand_word(word, brands))
+    if not _lexicon_loaded():
+        return False
+    return not (w in _NOT_NAMES or w in _ASSISTANTS or w in _stop_words() or dictionary_word(w)
+                or brand_word(word, brands))
+
+
+def _lexicon_loaded() -> bool:
+    from ml.profile.name_gate import _lexicon
+
+    return bool(_lexicon()[0])
 
 
 def addressed_names(text: str, brands: set[str]) -> str:
@@ -77,7 +93,8 @@ def addressed_names(text: str, brands: set[str]) -> str:
     def one(m: re.Match) -> str:
         g = next(k for k in range(1, 5) if m.group(k))
         word = m.group(g)
-        listed = word.lower() in _lower_first_names() and not brand_word(word, brands) \
+        listed = word.lower() in _lower_first_names() and word.lower() not in _ASSISTANTS \
+            and not brand_word(word, brands) \
             and not (g > 2 and word.lower() in _CALENDAR)  # "it's Sunday", "it's May": a day, not someone
         greeted = g == 1 and text[m.end():m.end() + 1] == "," and _unlisted_name(word, brands)  # "Hello Duke,"
         if not (listed or greeted):

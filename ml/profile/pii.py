@@ -89,7 +89,7 @@ PHONE_SHAPE_RE = re.compile(
 )
 _ORDER_CONTEXT_RE = re.compile(
     r"(?i)\b(?:order|booking|confirmation|conf|reservation|ticket|case|reference|ref|tracking|invoice|"
-    r"claim|pnr|flight|flt|receipt|item|model|serial|sku|po)\b\s*"
+    r"claim|pnr|flight|flt|receipt|item|model|serial|sku|po|refund|transaction|request|id)\b\s*"
     r"(?:(?:number|no\.?|num|nr|id|code|is|was|:|#)\s*){0,3}#?\s*$"
 )
 # USPS Publication 28, appendix C1: primary street suffix names, plus their common abbreviations
@@ -121,10 +121,14 @@ ADDRESS_RE = re.compile(
 )
 # the same written in lower case ("3238 w. columbine dr, phx,85029"): only when a ZIP code closes it, as the
 # capitalised form needs no ZIP but "5 minutes walk" must stay
+# capitalised form needs no ZIP but "5 minutes walk" must stay. Lower case, only the suffixes that mean a street
+# ("3 times the same way, order 12345" is no address), then a comma, a city of up to three words and the ZIP
+_LOWER_STREET = "street|st|avenue|ave|drive|dr|road|rd|lane|ln|boulevard|blvd|court|ct|place|pl|parkway|pkwy|" \
+                "highway|hwy|circle|cir|terrace|ter|trail|trl"
 ADDRESS_ZIP_RE = re.compile(
     r"(?i)\b\d{1,6}[a-z]?\s+(?:(?:[nsew]|north|south|east|west)\.?\s+)?(?:[a-z][a-z'-]+\.?\s+){1,3}"
-    rf"(?:{_STREET_SUFFIXES})\b\.?(?:,?\s+(?:apt|apartment|suite|ste|unit|#)\.?\s*#?\w{{1,6}})?"
-    r"(?:[,\s]+[a-z][a-z.]*){0,3}[,\s]+(?:[a-z]{2}[,\s]+)?\d{5}(?:-\d{4})?\b"
+    rf"(?:{_LOWER_STREET})\b\.?(?:,?\s+(?:apt|apartment|suite|ste|unit|#)\.?\s*#?\w{{1,6}})?"
+    r",\s*(?:[a-z][a-z.]*\s*){1,3},?\s*(?:[a-z]{2}[,\s]+)?\d{5}(?:-\d{4})?\b"
 )
 __all__ = ["EMAIL_RE", "HANDLE_RE", "URL_RE", "PiiMasker", "decode_entities", "load_ner", "may_hold_name"]
 
@@ -150,6 +154,11 @@ def load_ner():
             plugins.entry_points = saved
 
 
+def _a_date(digits: str) -> bool:
+    """"20190315": eight digits that read as a date (YYYYMMDD, 1900-2099), not an account number."""
+    return len(digits) == 8 and digits[:2] in ("19", "20") and 1 <= int(digits[4:6]) <= 12 and 1 <= int(digits[6:]) <= 31
+
+
 def _order_context(text: str, start: int) -> bool:
     return bool(_ORDER_CONTEXT_RE.search(text[max(0, start - 40):start]))
 
@@ -167,6 +176,9 @@ def _card(m: re.Match, text: str) -> str:
 # Germany ("DE"), whose variable-length numbering makes most 6-11 digit references valid ("refund request #
 # 16866853"); the others' numbers have 9 digits or more, and only texts with such a number try them
 PHONE_REGIONS = ("US", "GB", "IL", "IN", "CA", "BR")
+_PHONE_CUE_RE = re.compile(r"(?i:\b(?:call|phone|tel|mobile|cell|number|no|whatsapp|contact|reach|text|sms|ring)"
+                           r"\b|\[name\])[^\w\n]*(?:\w+\W+){0,3}$"
+                           r"|\b[A-Z][a-z]{1,20}:\s*$")  # "Suresh: 9958520468", a name then the number
 _LONG_NUMBER_RE = re.compile(r"\d(?:[\s().-]{0,2}\d){8,}")
 
 
@@ -176,11 +188,22 @@ def _phone_spans(text: str) -> list[tuple[int, int]]:
         for region in PHONE_REGIONS if _LONG_NUMBER_RE.search(text) else PHONE_REGIONS[:1]:
             for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
                 raw = match.raw_string  # can start with the space before the number
-                if region != "US" and ("." in raw or "/" in raw):
-                    continue  # an IP address or a date read as a number of another country
-                spans.append((match.start + len(raw) - len(raw.lstrip()), match.end))
+                start = match.start + len(raw) - len(raw.lstrip())
+                if region != "US" and not _foreign_phone(text, start, raw.strip()):
+                    continue
+                spans.append((start, match.end))
     spans = [(a, b) for a, b in spans if not _order_context(text, a)]
     return _merge(spans)
+
+
+def _foreign_phone(text: str, start: int, raw: str) -> bool:
+    """A number valid in another region (almost any 10-11 digits is Indian or Brazilian) is a phone only when it is
+    written as one abroad (a trunk "0" or "+" first) or a phone cue or a name comes just before it ("call me on",
+    "Suresh: …"; order, refund and ticket numbers are kept before this); never with "." or "/" in it (an IP
+    address, a date)."""
+    if "." in raw or "/" in raw:
+        return False
+    return raw[:1] in "0+" or bool(_PHONE_CUE_RE.search(text[max(0, start - 40):start]))
 
 
 def _merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -323,7 +346,8 @@ class PiiMasker:
         out = ADDRESS_RE.sub("[address]", out)
         out = ADDRESS_ZIP_RE.sub("[address]", out)
         out = _replace(out, _phone_spans(out), "[phone]")
-        out = ACCOUNT_AFTER_RE.sub(lambda m: m.group() if _order_context(out, m.start()) else "[account]", out)
+        out = ACCOUNT_AFTER_RE.sub(lambda m: m.group() if _order_context(out, m.start()) or _a_date(m.group(1))
+                                   else "[account]", out)
         out = NAME_CUE_RE.sub(cued_name, out)
         return LOWER_NAME_CUE_RE.sub(lower_cued_name, out)
 

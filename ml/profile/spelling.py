@@ -120,7 +120,7 @@ def _with_particle(form: str, text: str, max_uses: int, min_count: int) -> str:
     """``form`` with the particle (``PARTICLES``) that follows it in most of its uses (``PARTICLE_SHARE``), in
     the same sentence: the phrase is then a phrasal verb ("topping" → "topping up", "log" → "log in"); else
     ``form`` as it is."""
-    if form.split()[-1].lower() in PARTICLES:
+    if not form.split() or form.split()[-1].lower() in PARTICLES:
         return form
     body = f"{_SEP}".join(_word(w) for w in form.split())
     after: Counter = Counter()

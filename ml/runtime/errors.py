@@ -106,9 +106,9 @@ def sigterm_as_interrupt() -> Iterator[None]:
     try:
         yield
     finally:
-        _STOPS.clear()
-        for sig, handler in previous.items():
+        for sig, handler in previous.items():  # the handlers back first: a stop now is the caller's, unrecorded
             signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+        _STOPS.clear()
 
 
 def default_sigterm() -> None:

@@ -80,7 +80,7 @@ def test_overview_links_to_what_changed(series_runs, page):
     link.wait_for()
     assert s.base_id in link.inner_text() and "PSI" in link.inner_text()
     text = link.inner_text()
-    assert re.search(r"\d+ of \d+ \w+s in both runs changed persona", text) or "is in both runs" in text, text
+    assert re.search(r"\d+ of \d+ \w+s in both runs changed persona", text) or "recur in both runs to count who moved" in text, text
     assert f"series {SERIES}" in page.get_by_test_id("run-select").inner_text()
     link.get_by_role("link").click()
     page.wait_for_url(re.compile(r"/changes/\?run="))
