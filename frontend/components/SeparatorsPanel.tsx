@@ -16,8 +16,13 @@ export default function SeparatorsPanel({ separators, clock, noun = "members" }:
         <p>
           A simple classifier tells this persona from the others with <strong>{pct(separators.accuracy, 0)}</strong>{" "}
           balanced accuracy on held-out {noun}
-          {typeof separators.overall_accuracy === "number" ? ` (all personas: ${pct(separators.overall_accuracy, 0)})` : ""}.
-          It relies most on:
+          {typeof separators.overall_accuracy === "number" ? ` (all personas: ${pct(separators.overall_accuracy, 0)})` : ""}
+          {separators.accuracy < 0.6
+            ? "; 50% is chance, so it is a loose grouping rather than a distinct segment"
+            : separators.accuracy < 0.7
+              ? "; 50% is chance, so it stands apart only in part"
+              : ""}
+          . It relies most on:
         </p>
       ) : null}
       <table>

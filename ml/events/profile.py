@@ -21,7 +21,7 @@ import pandas as pd
 from ml.events.config import EventProfileConfig
 from ml.events.naming import EventNamer
 from ml.profile.activity import ActivityProfiler, format_hours
-from ml.profile.describe import days_with_shares
+from ml.profile.describe import days_with_shares, separability_sentence
 from ml.profile.fingerprint import fmt_num, fmt_pct
 from ml.profile.name_clash import unique_names
 from ml.profile.separators import SurrogateSeparator
@@ -196,8 +196,7 @@ def _describe(p: dict) -> str:
                      f"{act['by_day']['peak_day']:.0f}.")
     sep = p.get("separators") or {}
     if sep.get("accuracy") is not None:
-        parts.append(f"A simple classifier tells it apart from the other personas with "
-                     f"{100 * sep['accuracy']:.0f}% balanced accuracy on held-out users.")
+        parts.append(separability_sentence(sep["accuracy"], "users"))
     return " ".join(parts)
 
 

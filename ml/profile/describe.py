@@ -85,8 +85,22 @@ def describe(profile: dict, spell=None, ranked=None) -> str:
         parts.append(tone)
     sep = profile.get("separators", {})
     if sep.get("accuracy") is not None:
-        parts.append(
-            f"A simple classifier tells it apart from the other personas with "
-            f"{100 * sep['accuracy']:.0f}% balanced accuracy on held-out members."
-        )
+        parts.append(separability_sentence(sep["accuracy"], "members"))
     return " ".join(parts)
+
+
+# balanced accuracy of the one-vs-rest classifier (chance: 0.5) under which a persona is "loosely separated", as
+# the strategy's risks say (ml.strategy.generator), and under which it hardly is
+LOOSE_SEPARATION, WEAK_SEPARATION = 0.7, 0.6
+
+
+def separability_sentence(accuracy: float, noun: str) -> str:
+    """How well a simple classifier tells the persona from the rest, in words that say how much that is worth: a
+    persona near chance reads as a loose grouping, not a distinct segment."""
+    pct = f"{100 * accuracy:.0f}% balanced accuracy on held-out {noun}"
+    if accuracy < WEAK_SEPARATION:
+        return (f"A simple classifier hardly tells it apart from the other personas ({pct}, where 50% is chance): "
+                "read it as a loose grouping, not a distinct segment.")
+    if accuracy < LOOSE_SEPARATION:
+        return f"A simple classifier tells it apart from the other personas only in part ({pct}; 50% is chance)."
+    return f"A simple classifier tells it apart from the other personas with {pct}."

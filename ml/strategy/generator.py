@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from ml.events.profile import event_label
 from ml.ingest.timebasis import UTC, day_clock, is_fixed_offset
 from ml.profile.activity import format_hours
-from ml.profile.describe import days_with_shares
+from ml.profile.describe import LOOSE_SEPARATION, days_with_shares
 from ml.profile.naming import literal_ok
 from ml.profile.tone import rest_share
 from ml.strategy.llm import TextRewriter, facts_kept, rewriter_from_env
@@ -318,7 +318,7 @@ def _risks(b: _Basis) -> list[dict]:
         risks.append({"text": f"Small segment ({100 * profile['share']:.1f}% of members): test on a sample "
                               "before scaling.", "citations": _cite(["profile:size"])})
     sep = profile.get("separators") or {}
-    if sep.get("accuracy") is not None and sep["accuracy"] < 0.7:
+    if sep.get("accuracy") is not None and sep["accuracy"] < LOOSE_SEPARATION:
         risks.append({"text": f"The persona is only loosely separated from others (balanced accuracy "
                               f"{100 * sep['accuracy']:.0f}%); messages will also reach neighbouring personas.",
                       "citations": _cite(["separators:accuracy"])})
