@@ -18,9 +18,9 @@ export default function SeparatorsPanel({ separators, clock, noun = "members" }:
           balanced accuracy on held-out {noun}
           {typeof separators.overall_accuracy === "number" ? ` (all personas: ${pct(separators.overall_accuracy, 0)})` : ""}
           {separators.accuracy < 0.6
-            ? "; 50% is chance, so it is a loose grouping rather than a distinct segment"
+            ? "; for one persona against the rest 50% is chance, so it is a loose grouping rather than a distinct segment"
             : separators.accuracy < 0.7
-              ? "; 50% is chance, so it stands apart only in part"
+              ? "; for one persona against the rest 50% is chance, so it stands apart only in part"
               : ""}
           . It relies most on:
         </p>
