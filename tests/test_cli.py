@@ -79,6 +79,14 @@ def test_missing_file_and_bad_config(tmp_path):
     assert "fix the JSON there" in proc.stderr and "Traceback" not in proc.stderr
 
 
+def test_a_bad_flag_value_names_the_flag_as_typed(tmp_path):
+    src = _write(tmp_path / "ok.csv", b"text\nhello there my friend\n")
+    proc = _run([str(src), "--no-store", "--check", "--min-cluster-size", "0"])
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1].startswith(
+        "error: --min-cluster-size 0: invalid value (config key cluster.min_cluster_size): ")
+
+
 def test_an_unknown_config_key_names_the_close_one():
     """A misspelt key says which key was meant, at its level; an unknown one lists the level's keys."""
     from ml.runtime.config import PipelineConfig

@@ -78,7 +78,7 @@ class EventPipeline:
         with self.timer_.stage("ingest"):
             table = load_events(paths, cfg.input)
         with self.timer_.stage("matrix"):
-            builder = self._fitted_matrix(table)
+            builder = self._fitted_matrix(table, paths)
             X, counts, users = builder.X_, builder.counts_, builder.users_
         with self.timer_.stage("nmf"):
             model = self.persona_model().fit(X)
@@ -115,7 +115,7 @@ class EventPipeline:
         """``python -m ml.run --kind events --check``: how the events were read and which users and event types
         a run would factorise; a run's one-line errors (too few users) are raised as they would be."""
         table = load_events(paths, self.config.input)
-        builder = self._fitted_matrix(table)
+        builder = self._fitted_matrix(table, paths)
         m = table.mapping
         lines = [f"{f['file']}: {f['rows']:,} rows, {f['format']}"
                  + (f", none where {table.report.get('where')}" if f.get("kept_where") == 0 else "")
@@ -146,9 +146,18 @@ class EventPipeline:
         return lines, True
 
     # -- helpers ---------------------------------------------------------------------------------
-    def _fitted_matrix(self, table) -> EventMatrix:
-        """The users × events matrix of ``table``; a ``nmf.k`` above the event types kept is refused."""
-        builder = self.matrix_builder().fit(table.events)
+    def _fitted_matrix(self, table, paths: Sequence[str | Path] = ()) -> EventMatrix:
+        """The users × events matrix of ``table``; a ``nmf.k`` above the event types kept is refused, and too few
+        users left is said with the files read (``paths``), as a conversation run says it."""
+        from ml.runtime.errors import TooFewRowsError
+
+        try:
+            builder = self.matrix_builder().fit(table.events)
+        except TooFewRowsError as err:
+            if not paths:
+                raise
+            names = ", ".join(Path(p).name for p in paths)
+            raise TooFewRowsError(f"{names}: {err}", n_rows=err.n_rows, min_rows=err.min_rows) from None
         k = self.config.nmf.k
         if k is not None and k > len(builder.events_):
             from ml.runtime.errors import InputError

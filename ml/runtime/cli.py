@@ -120,7 +120,20 @@ def config_from_args(kind: RunKind, args: argparse.Namespace):
             _set(overrides, f.key, value)
     for key, value in (kind.overrides(args) if kind.overrides else {}).items():
         _set(overrides, key, value)
-    return config.updated(overrides) if overrides else config
+    if not overrides:
+        return config
+    try:
+        return config.updated(overrides)
+    except InputError as err:  # name the flag the user typed, not only the config key it sets
+        given = {f.key: f.flag for f in (*COMMON, *kind.flags) if f.key and getattr(args, f.dest, None) is not None}
+        head = next((f"command line: invalid value for '{k}': " for k in given
+                     if err.message.startswith(f"command line: invalid value for '{k}': ")), None)
+        if head is None:
+            raise
+        key = head.split("'")[1]
+        flag = next(f for f in (*COMMON, *kind.flags) if f.key == key)
+        raise InputError(f"{flag.flag} {getattr(args, flag.dest)}: invalid value (config key {key}): "
+                         f"{err.message[len(head):]}") from None
 
 
 def print_summary(console, kind: RunKind, result, out_dir: Path, published: str | None,
