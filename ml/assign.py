@@ -144,7 +144,7 @@ def _read_sides(args, console, inherited_where: bool, taken: list[str]):
             return _read_inherited(args, console) if inherited_where else _read(args)
         except InputError as err:
             why = str(err)
-            flag = next((f for f in taken if f.startswith("--") and f"given by {f.split()[0]} is not" in why), None)
+            flag = next((f for f in taken if f"given by {f.split()[0]} is not" in why), None)
             if flag is not None:
                 setattr(args, flag.split()[0][2:].replace("-", "_"), None)
                 taken.remove(flag)

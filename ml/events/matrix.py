@@ -146,9 +146,10 @@ class EventMatrix(BaseEstimator):
         counts = counts[:, keep]
         nonempty = counts.sum(axis=1) > 0
         user_ids = np.asarray(sorted(active), dtype=object)
+        self.n_events_kept_ = round(float(counts.sum()))  # the users left empty add none
         report.append(_stage("key_events", "event types", len(names_all), len(keep), dropped=dropped,
-                             users_removed=int((~nonempty).sum()), events_removed=before - round(float(counts.sum())),
-                             events_kept=round(float(counts.sum()))))
+                             users_removed=int((~nonempty).sum()), events_removed=before - self.n_events_kept_,
+                             events_kept=self.n_events_kept_))
         self.users_ = user_ids[nonempty]
         self.counts_ = counts[nonempty]
         if len(self.users_) < self.min_users or len(self.events_) < 2:
@@ -171,7 +172,6 @@ class EventMatrix(BaseEstimator):
                     self.column_scale_[g] = self._doer_mean(base[self.groups_ == g])
         self.X_ = self._weigh(self.counts_, self.groups_)
         self.report_ = report
-        self.n_events_kept_ = round(float(self.counts_.sum()))
         return self
 
     def transform(self, events: pd.DataFrame, groups: dict | None = None):

@@ -40,7 +40,7 @@ _SKIP = r"(?:\s|@\w+|#\w+|\[[^\]\s]{1,12}\]|[^\w\s])"
 _TEXT_START_RE = re.compile(rf"{_SKIP}*")
 _AFTER_STOP_RE = re.compile(r"[.!?…:;\n]" + _SKIP + r"*$")
 
-__all__ = ["CONTRACTION_RE", "NOT_NAMES", "SPACY_MODEL", "WORD_AT_RE", "dictionary_word", "lower_first_names",
+__all__ = ["CONTRACTION_RE", "NOT_NAMES", "SPACY_MODEL", "WORD_AT_RE", "dictionary_word", "has_dictionary", "lower_first_names",
            "may_hold_name", "opens_sentence", "ordinary_opening", "stop_words"]
 
 
@@ -87,6 +87,11 @@ def _lexicon() -> tuple[frozenset[str], frozenset[str], tuple[tuple[str, str], .
 
 
 @lru_cache(maxsize=65536)
+def has_dictionary() -> bool:
+    """Whether the model's lemma tables were found (without them ``dictionary_word`` knows no word)."""
+    return bool(_lexicon()[0])
+
+
 def dictionary_word(word: str) -> bool:
     """Is lower-case ``word`` an English dictionary word or a regular form of one ("arriving", "lied")?"""
     index, irregular, rules = _lexicon()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from ml.profile.name_gate import NOT_NAMES as _NOT_NAMES
-from ml.profile.name_gate import dictionary_word
+from ml.profile.name_gate import dictionary_word, has_dictionary
 from ml.profile.name_gate import lower_first_names as _lower_first_names
 from ml.profile.name_gate import stop_words as _stop_words
 
@@ -50,6 +50,7 @@ _ROLE_NAME_RE = re.compile(
 LOWER_NAME_CUE_RE = re.compile(r"(?i:\b(?:my\s+name\s+is|my\s+name's|name\s*:))\s+"
                                 r"((?-i:[a-zß-öø-ÿ][a-zß-öø-ÿ'’-]+(?:\s+[a-zß-öø-ÿ][a-zß-öø-ÿ'’-]+){0,2}))")
 
+
 def lower_cued_name(m: re.Match) -> str:
     stop, end = _stop_words(), None
     for w in re.finditer(r"\S+", m.group(1)):
@@ -65,8 +66,6 @@ def lower_cued_name(m: re.Match) -> str:
 _CALENDAR = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
                        "february", "march", "april", "may", "june", "july", "august", "september", "october",
                        "november", "december", "christmas", "easter"})
-
-
 # voice assistants are greeted like people ("Hey Siri,")
 _ASSISTANTS = frozenset({"siri", "alexa", "cortana", "bixby", "google"})
 
@@ -76,16 +75,10 @@ def _unlisted_name(word: str, brands: set[str]) -> bool:
     census list lacks: not an ordinary dictionary word, a stop word, an assistant's or a brand's. Without the
     dictionary (the model's lemma tables missing) no such word is taken: every word would be."""
     w = word.lower()
-    if not _lexicon_loaded():
+    if not has_dictionary():
         return False
     return not (w in _NOT_NAMES or w in _ASSISTANTS or w in _stop_words() or dictionary_word(w)
                 or brand_word(word, brands))
-
-
-def _lexicon_loaded() -> bool:
-    from ml.profile.name_gate import _lexicon
-
-    return bool(_lexicon()[0])
 
 
 def addressed_names(text: str, brands: set[str]) -> str:

@@ -125,15 +125,12 @@ def config_from_args(kind: RunKind, args: argparse.Namespace):
     try:
         return config.updated(overrides)
     except InputError as err:  # name the flag the user typed, not only the config key it sets
-        given = {f.key: f.flag for f in (*COMMON, *kind.flags) if f.key and getattr(args, f.dest, None) is not None}
-        head = next((f"command line: invalid value for '{k}': " for k in given
-                     if err.message.startswith(f"command line: invalid value for '{k}': ")), None)
-        if head is None:
-            raise
-        key = head.split("'")[1]
-        flag = next(f for f in (*COMMON, *kind.flags) if f.key == key)
-        raise InputError(f"{flag.flag} {getattr(args, flag.dest)}: invalid value (config key {key}): "
-                         f"{err.message[len(head):]}") from None
+        for f in (*COMMON, *kind.flags):
+            head = f"command line: invalid value for '{f.key}': "
+            if f.key and getattr(args, f.dest, None) is not None and err.message.startswith(head):
+                raise InputError(f"{f.flag} {getattr(args, f.dest)}: invalid value (config key {f.key}): "
+                                 f"{err.message[len(head):]}") from None
+        raise
 
 
 def print_summary(console, kind: RunKind, result, out_dir: Path, published: str | None,
