@@ -103,6 +103,9 @@ class EventAssignResponse(BaseModel):
     run_id: str
     kind: Literal["events"] = "events"
     items: list[UserAssignment]
+    ignored_events: list[str] = Field(default_factory=list, description=(
+        "Posted event names that are not among the run's kept event types (at most 50, sorted): they place no "
+        "one. A user with only such events gets persona_id null."))
 
 
 # -- strategy --------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Serve the built explorer (Next.js static export in `frontend/out/`) at `/`.
 
 Files are served with `html=True` semantics (`/persona/` → `persona/index.html`); unknown non-API
-paths fall back to `index.html` so client-side routes work; `/api/...` paths never do.
+paths get the export's `404.html` (status 404), or the app shell `index.html` where the export has none;
+`/api/...` paths that no endpoint answers get the API's JSON `not_found` error.
 """
 
 from __future__ import annotations
@@ -15,17 +16,23 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
+from backend.errors import error_response
+
 log = logging.getLogger("backend")
 
 
 class ExplorerFiles(StaticFiles):
-    """StaticFiles that answers unknown non-API paths with the app shell (`index.html`)."""
+    """StaticFiles that answers unknown non-API paths with the export's `404.html` (StaticFiles' own html mode),
+    or the app shell (`index.html`) where the export has none; unknown `/api` paths get the JSON error."""
 
     async def get_response(self, path: str, scope: Scope) -> Response:
+        if path == "api" or path.startswith("api/"):  # an unknown API path: the API's JSON error, not 404.html
+            return error_response(404, "not_found", f"no API endpoint at /{path}; GET /api/v1/openapi.json "
+                                                    "lists them (docs/api.md)")
         try:
             return await super().get_response(path, scope)
         except HTTPException as exc:
-            if exc.status_code != 404 or path == "api" or path.startswith("api/"):
+            if exc.status_code != 404:
                 raise
             if scope["method"] not in ("GET", "HEAD"):
                 raise

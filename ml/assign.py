@@ -1,7 +1,9 @@
 """Command line: ``python -m ml.assign RUN_DIR INPUT [INPUT ...] --out DIR [options]``.
 
 Places fresh conversations with a run's persona model, without refitting: the rows are read by
-``ml.ingest.load`` and assigned by ``PersonaModel.predict_many`` (the code behind the API's /assign).
+``ml.ingest.load`` as the run read its own, go through the run's own steps before its encoder (brand/agent
+accounts, the six filters, its unit: ``select_fresh``) and are placed by ``PersonaModel.predict_units`` (the
+code behind the API's /assign, where each posted item is one member).
 Writes ``DIR/assignments.parquet`` (among its columns ``member_id, persona_id, distance, would_be_noise, novel``,
 and ``persona_name`` followed by ``family_id, family_name``, empty for runs made before families) and
 ``DIR/summary.json`` (``ml.runtime.contracts.compare.AssignSummary``: novelty share, persona shares run vs new
@@ -19,7 +21,9 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ml.runtime.errors import CommandParser
 
@@ -53,8 +57,8 @@ def build_parser() -> argparse.ArgumentParser:
     sides = p.add_mutually_exclusive_group()
     sides.add_argument("--inbound-only", action="store_true", default=None,
                        help="support data: keep the customers' side only (default: as the run did)")
-    sides.add_argument("--all-sides", action="store_true", help="keep both sides, even where the run kept the "
-                       "customers' only")
+    sides.add_argument("--all-sides", action="store_true", help="read both sides, even where the run kept the "
+                       "customers' only (the run's agent step still sets brand accounts aside unless it kept them)")
     rows = p.add_mutually_exclusive_group()
     rows.add_argument("--where", action="append", default=None, metavar="COLUMN=VALUE",
                       help="keep only rows whose COLUMN holds VALUE (default: the run's own --where, if it had one)")
@@ -167,6 +171,46 @@ def _read(args):
                             outbound=args.outbound_col)
     return load_messages(args.inputs, mapping=mapping, inbound_only=args.inbound_only, encoding=args.encoding,
                          sep=args.sep, where=args.where or None)
+
+
+@dataclass(frozen=True)
+class FreshSelection:
+    """``select_fresh``'s answer: the selection, the run's unit, messages each step set aside, and the stored config
+    keys this version no longer has (left out)."""
+
+    selection: Any
+    unit: str
+    set_aside: dict[str, int]
+    config_left_out: list[str]
+
+
+def select_fresh(snapshot, messages, loaded, inputs) -> FreshSelection:
+    """The fresh rows through the run's own steps before its encoder (``ml.runtime.selection.select_members``
+    under the run's config): its brand/agent account detection, its six filters and its unit (a run of authors
+    places authors, not their single tweets). The rows were read as the run's (columns, sides, ``--where``:
+    ``_read_sides``). Returns a ``FreshSelection``: the ``Selection``, the unit, ``set_aside`` (messages
+    each step set aside). Raises ``InputError`` when no member is left."""
+    from ml.runtime.config import PipelineConfig
+    from ml.runtime.errors import InputError
+    from ml.runtime.selection import select_members
+
+    stored, dropped = PipelineConfig.from_stored(snapshot.config or {})  # a run of an earlier version too
+    cfg = stored.updated({"input": {"inbound_only": False}})
+    sel = select_members(cfg, inputs, (messages, loaded), load=None, log=lambda _line: None)
+    set_aside = {"agents": int(sel.agent_report.get("removed") or 0)}
+    set_aside.update({str(step["stage"]): int(step.get("removed") or 0) for step in sel.filter_report})
+    if sel.members.empty:
+        raise InputError(f"{', '.join(str(p) for p in inputs)}: no {cfg.input.unit} left to place after the run's "
+                         f"own steps ({len(messages):,} rows read; set aside: "
+                         f"{', '.join(f'{k} {v:,}' for k, v in set_aside.items() if v) or 'none'})")
+    return FreshSelection(sel, cfg.input.unit, set_aside, dropped)
+
+
+def selection_line(n_rows: int, members, unit: str, set_aside: dict[str, int]) -> str:
+    """"2,000 fresh rows → 42 authors, as the run built its members (set aside: agents 93, …)"."""
+    gone = ", ".join(f"{k} {v:,}" for k, v in set_aside.items() if v)
+    return (f"{n_rows:,} fresh rows → {len(members):,} {unit}s, as the run built its members"
+            + (f" (set aside: {gone})" if gone else ""))
 
 
 def _load_run(run_dir: str):
@@ -286,11 +330,19 @@ def main(argv: list[str] | None = None) -> int:
             console.print(f"fresh rows read as the run read its own: {' '.join(taken)}"
                           f"{' (--all-sides keeps both sides)' if '--inbound-only' in taken else ''}")
         messages, loaded = timed(lambda: _read_sides(args, console, inherited, taken), timings, "read")
+        fresh = timed(lambda: select_fresh(snapshot, messages, loaded, args.inputs), timings, "select")
+        sel, unit, set_aside = fresh.selection, fresh.unit, fresh.set_aside
+        if fresh.config_left_out:
+            console.print("the run's stored config is from an earlier version; left out: "
+                          + ", ".join(fresh.config_left_out))
+        console.print(selection_line(len(messages), sel.members, unit, set_aside))
         scorer = timed(lambda: FreshDataScorer(config).fit(snapshot.model, snapshot, snapshot.config), timings,
                        "reference")
-        assigned = with_families(timed(lambda: scorer.assign(messages), timings, "assign"), snapshot)
+        assigned = with_families(timed(lambda: scorer.assign(sel.messages, sel.members), timings, "assign"),
+                                 snapshot)
         summary = scorer.summary(assigned, [str(p) for p in args.inputs], len(messages), run_ref(snapshot), timings)
-        summary = summary.model_copy(update={"where": loaded.where, "rows_left_out_by_where": loaded.dropped_where})
+        summary = summary.model_copy(update={"where": loaded.where, "rows_left_out_by_where": loaded.dropped_where,
+                                             "unit": unit, "set_aside": set_aside})
         return _publish(out, assigned, summary, lambda: _report(console, summary, config))
 
     return run_guarded(run, kept="the earlier output in --out is unchanged")

@@ -54,21 +54,36 @@ def test_fresh_rows_are_read_as_the_run_read_its_own(pipeline_run_dir, tmp_path,
     sample = SAMPLE_DIR / "twcs_sample.csv"
     inbound = int(pd.read_csv(sample)["inbound"].astype(str).eq("True").sum())
     main([str(pipeline_run_dir), str(sample), "--out", str(tmp_path / "own")])
-    assert "fresh rows read as the run read its own: --inbound-only" in capsys.readouterr().err
-    assert len(pd.read_parquet(tmp_path / "own" / "assignments.parquet")) == inbound
+    err = capsys.readouterr().err
+    assert "fresh rows read as the run read its own: --inbound-only" in err
+    # the run's own steps too (agents, filters, unit): its own input gives back exactly its members
+    members = json.loads((pipeline_run_dir / "manifest.json").read_text())["counts"]["kept"]
+    own = pd.read_parquet(tmp_path / "own" / "assignments.parquet")
+    assert len(own) == members < inbound and f"fresh rows → {members:,} messages, as the run built its members" in err
+    assert set(own["member_id"]) == set(pd.read_parquet(pipeline_run_dir / "assignments.parquet")["member_id"])
+    summary = json.loads((tmp_path / "own" / "summary.json").read_text())
+    assert summary["unit"] == "message" and sum(summary["set_aside"].values()) == inbound - members
     main([str(pipeline_run_dir), str(sample), "--out", str(tmp_path / "all"), "--all-sides", "--quiet"])
     both = len(pd.read_parquet(tmp_path / "all" / "assignments.parquet"))
-    assert len(pd.read_csv(sample)) >= both > inbound + 1000  # the brands' replies too (about half of the rows)
+    # both sides are read, and the run's agent step sets the brands' replies aside (the run did not keep agents)
+    agents = json.loads((tmp_path / "all" / "summary.json").read_text())["set_aside"]["agents"]
+    assert both == members and agents > 1000
     capsys.readouterr()
     main([str(pipeline_run_dir), str(SAMPLE_DIR / "airline_tweets_sample.csv"), "--out", str(tmp_path / "air")])
     assert "do not say who wrote them (no inbound column): every row is read" in capsys.readouterr().err
 
 
 def test_fresh_members_longer_than_the_model_reads_are_counted(pipeline_run_dir, tmp_path, capsys):
-    """One fresh e-mail-length text (40 real sample tweets joined) among short ones: counted and said."""
+    """One fresh e-mail-length text (real sample tweets joined, under the run's 2,000-character length limit)
+    among short ones: counted and said."""
     tweets = pd.read_csv(SAMPLE_DIR / "twcs_sample.csv")["text"].dropna().astype(str).tolist()
+    joined = ""
+    for tweet in tweets[:40]:
+        if len(joined) + len(tweet) + 1 > 1900:
+            break
+        joined = f"{joined} {tweet}".strip()
     fresh = tmp_path / "fresh.csv"
-    pd.DataFrame({"text": [" ".join(tweets[:40]), *tweets[40:200]]}).to_csv(fresh, index=False)
+    pd.DataFrame({"text": [joined, *tweets[40:200]]}).to_csv(fresh, index=False)
     out = tmp_path / "long"
     main([str(pipeline_run_dir), str(fresh), "--out", str(out)])
     summary = json.loads((out / "summary.json").read_text())
@@ -253,3 +268,51 @@ def test_a_column_the_run_was_told_that_fresh_files_lack_is_guessed_again(tmp_pa
     assert len(messages) == 2 and taken == [] and args.author_col is None and args.inbound_only is False
     err = capsys.readouterr().err
     assert "no column 'author_id' (the run's --author-col)" in err and "no inbound column" in err
+
+
+def test_a_run_of_authors_places_fresh_authors_without_the_brands(tmp_path, capsys):
+    """A run made with --unit author (the detector sets the brands' help desks aside): its fresh rows become
+    authors too, without the desks; before, every single tweet was placed, the desks' replies among them, and
+    the shares of authors were compared with shares of tweets (PSI 2.8 on the run's own kind of data)."""
+    from ml.filtering.agents import AgentDetector
+    from ml.ingest.load import load_messages
+    from ml.run import main as run_main
+
+    raw = pd.read_csv(SAMPLE_DIR / "twcs_sample.csv", dtype=str)
+    first, fresh = tmp_path / "first.csv", tmp_path / "fresh.csv"
+    raw.head(1500).to_csv(first, index=False)
+    raw.tail(1500).to_csv(fresh, index=False)
+    run = tmp_path / "run"
+    assert run_main([str(first), "--out", str(run), "--no-store", "--unit", "author"]) == 0
+    capsys.readouterr()
+    main([str(run), str(fresh), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assigned = pd.read_parquet(tmp_path / "out" / "assignments.parquet")
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    messages, _ = load_messages([fresh])
+    desks = set(AgentDetector().fit(messages).agent_accounts_)
+    assert summary["unit"] == "author" and summary["set_aside"]["agents"] > 100 and len(desks) >= 3
+    assert assigned["member_id"].is_unique and not assigned["member_id"].isin(desks).any()
+    assert set(assigned["member_id"]) <= set(messages["author"].dropna())  # authors, not message ids
+    assert f"→ {len(assigned):,} authors, as the run built its members" in err
+
+
+def test_a_run_stored_by_an_earlier_version_is_still_read(pipeline_run_dir, tmp_path, capsys):
+    """A manifest whose config holds keys this version no longer has (``cluster.merge``, renamed ``cluster.join``
+    on 2026-12-02; a filter key removed on 2026-11-30): ``ml.assign`` leaves them out and says so, and places."""
+    import shutil
+
+    old = tmp_path / "old-run"
+    shutil.copytree(pipeline_run_dir, old)
+    manifest = json.loads((old / "manifest.json").read_text())
+    manifest["config"]["cluster"]["merge"] = 0.1
+    manifest["config"]["filtering"]["non_english"]["min_foreign_hits"] = 3
+    (old / "manifest.json").write_text(json.dumps(manifest))
+    fresh = tmp_path / "fresh.csv"
+    pd.read_csv(SAMPLE_DIR / "twcs_sample.csv").head(400).to_csv(fresh, index=False)
+    code = main([str(old), str(fresh), "--out", str(tmp_path / "out")])
+    err = " ".join(capsys.readouterr().err.split())  # the console wraps long lines
+    assert code in {0, REFIT_EXIT}
+    assert "stored config is from an earlier version; left out: filtering.non_english.min_foreign_hits, " \
+           "cluster.merge" in err
+    assert len(pd.read_parquet(tmp_path / "out" / "assignments.parquet")) > 50

@@ -155,3 +155,32 @@ def test_cli_k_larger_than_event_types(tmp_path, capsys):
     path = rows_csv(tmp_path)
     status = main([str(path), "--out", str(tmp_path / "run"), "--no-store", "--quiet", "--k", "9"])
     assert status == 2 and "--k" in capsys.readouterr().err
+
+
+def test_raw_rows_with_an_id_event_column_are_not_read_as_a_matrix(tmp_path):
+    """OULAD's raw click rows (id_student, id_site, date, sum_click) have no event-name column: they were read as
+    a matrix whose "event types" were id_site and sum_click. Now one line says to name the event column."""
+    path = write(tmp_path / "studentVle.csv", "code_module,code_presentation,id_student,id_site,date,sum_click\n"
+                 + "".join(f"GGG,2014J,{342946 + u},{897050 + s},-{u + s},{1 + s}\n" for u in range(30) for s in range(3)))
+    with pytest.raises(InputError) as err:
+        load_events([path])
+    msg = one_line(err)
+    assert "studentVle.csv" in msg and "--event-col id_site" in msg and "'sum_click'" in msg
+    table = load_events([path], EventInputConfig(event_cols=["id_site"]))  # as the line says
+    assert table.layout == "rows" and table.events["event"].nunique() == 3
+    assert table.events["count"].sum() == 30 * (1 + 2 + 3)
+
+
+def test_a_matrix_never_counts_an_id_column_as_an_event(tmp_path):
+    lines = ["user_id,site_id,quiz,forum,page"] + [f"u{u},{900 + u},{u % 3},{u % 5},{1 + u % 2}" for u in range(30)]
+    table = load_events([write(tmp_path / "matrix.csv", "\n".join(lines) + "\n")])
+    assert table.layout == "matrix" and set(table.events["event"]) == {"quiz", "forum", "page"}
+
+
+def test_a_matrix_with_a_cohort_id_and_a_clicks_column_is_read(tmp_path):
+    """A users × events matrix whose columns include a cohort id and an event type named like a count: read as a
+    matrix (the id is no event), not refused as one-event-per-row data."""
+    lines = ["user_id,course_id,page_views,clicks,purchases"] + [
+        f"u{u},c{u % 3},{u % 4},{1 + u % 5},{u % 2}" for u in range(30)]
+    table = load_events([write(tmp_path / "matrix.csv", "\n".join(lines) + "\n")])
+    assert table.layout == "matrix" and set(table.events["event"]) == {"page_views", "clicks", "purchases"}

@@ -136,6 +136,9 @@ def test_malformed_csv_names_the_line(tmp_path):
     path = tmp_path / "bad.csv"
     path.write_text("text,author\nhi,ann\nhello,bob,extra,fields\n")
     fails(path, "bad.csv", "line 3", "quoting")
+    # quoted texts with line breaks before it: the file's own line, not the parser's record count
+    path.write_text('text,author\n"two\nlines",ann\n"three\nmore\nlines",cy\nhello,bob,extra,fields\n')
+    fails(path, "data row 3 (line 7 of the file) has 4 fields, the header 2")
 
 
 def test_corrupt_gzip_and_parquet(tmp_path):

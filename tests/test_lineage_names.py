@@ -6,7 +6,13 @@ import numpy as np
 import pandas as pd
 
 from ml.lineage import LineageConfig, compare_runs
-from ml.lineage.names import behaviour_holds, common_stems, distinct_names, name_still_fits
+from ml.lineage.names import (
+    behaviour_holds,
+    common_stems,
+    distinct_names,
+    name_still_fits,
+    names_keep_their_lineages,
+)
 from ml.lineage.snapshot import RunSnapshot
 from ml.runtime.contracts.compare import NewPersona, ShareCI
 
@@ -55,6 +61,24 @@ def test_a_kept_name_never_repeats_another_personas_name():
     # a name given back can clash with another kept name: resolved too (A keeps X, own Y; B is X; C keeps Y)
     out = distinct_names([_record(0, "X", "Y"), _record(1, "X", "X"), _record(2, "Y", "Z")])
     assert [p.name for p in out] == ["Y", "X", "Z"] and len({p.name for p in out}) == 3
+
+
+def test_a_name_stays_with_its_lineage():
+    """The airline tweets by date: the continuation of "Booking Problems" (lineage r/1) got this run's own name
+    "Cancelled Flightled", the baseline name of lineage r/0, whose continuation was renamed: the name seemed to move
+    from one persona to another. It now gets a qualifier; a continuation or piece of r/0 keeps the name."""
+    moved = _record(1, "Cancelled Flightled", "Cancelled Flightled").model_copy(update={"renamed_from": "Booking"})
+    kept = _record(0, "Frequent: flight & airlines", "Frequent: flight & airlines")
+    piece = _record(2, "Cancelled Flightled", "Cancelled Flightled").model_copy(
+        update={"lineage_id": "new/2", "parent_lineage_ids": ["r/0"], "status": "split"})
+    base = {"r/0": "Cancelled Flightled", "r/1": "Booking Problems"}
+    profiles = {1: _profile(["cancelled", "flightled", "rebooked"]) | {"top_terms": [
+        {"term": "cancelled"}, {"term": "flightled"}, {"term": "dfw", "written": "DFW"}]}}
+    out = names_keep_their_lineages([kept, moved, piece], base, profiles)
+    assert [p.name for p in out] == ["Frequent: flight & airlines", "Cancelled Flightled (DFW)", "Cancelled Flightled"]
+    assert out[1].own_name == "Cancelled Flightled" and out[1].renamed_from == "Booking"
+    # no term adds a word: the name stays as it is rather than gain a repeat
+    assert names_keep_their_lineages([moved], base, {1: _profile(["cancelled"])})[0].name == "Cancelled Flightled"
 
 
 def _snapshot(run_id: str, centroids: np.ndarray, names: list[str], terms: list[list[str]]) -> RunSnapshot:

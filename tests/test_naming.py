@@ -58,6 +58,13 @@ EXTRA = [
 def test_rules_on_phrases():
     assert not phrase_ok("flight flights") and not phrase_ok("charged charge") and phrase_ok("weekend flight")
     assert not phrase_ok("shit service") and is_profane("yall shit") and not is_profane("assistance class")
+    # forms of listed words are profane; ordinary words that are only a listed word's stem are not
+    assert is_profane("this sucks") and is_profane("screwed again") and is_profane("assholes at the desk")
+    assert not is_profane("speed test failed, tested twice") and not is_profane("my dog's food")
+    assert not is_profane("fingers crossed") and not is_profane("please assess the spaces")
+    # a form is profane only when every base it may have is listed; listed words ordinary in support texts are not
+    assert not is_profane("prices spiked, card stripes look fine") and not is_profane("my magnetic strip is damaged")
+    assert not is_profane("omg my bag made it") and is_profane("screws loose")
     assert not phrase_ok("*eriks") and not phrase_ok("^jay")
     assert not phrase_ok("trevor order", "Trevor said the order is late")
     assert phrase_ok("bill payment", "my bill payment failed, the bill is wrong")  # "bill" is not a name here
@@ -534,3 +541,13 @@ def test_a_phrase_cut_from_a_question_keeps_its_question_word():
                         "Can I have my account add money automatically in certain intervals?",
                         "I will be traveling.  Can I add money automatically?"])
     assert as_phrased("add money automatically", topped) == "add money automatically"  # after "I": kept as is
+
+
+def test_a_clash_qualifier_is_written_as_the_members_write_it():
+    from ml.profile.name_clash import unique_names
+
+    written = {"dfw": "DFW", "jfk": "JFK"}
+    names = unique_names({0: "Cancelled flight", 1: "Cancelled flight"}, {0: ["dfw"], 1: ["jfk"]},
+                         lambda pid, cand: written[cand])
+    assert names == {0: "Cancelled flight", 1: "Cancelled flight (JFK)"}
+    assert unique_names({0: "A b", 1: "A b"}, {1: ["dfw"]})[1] == "A b (dfw)"  # no phrasing given: as it is

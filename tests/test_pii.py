@@ -226,10 +226,23 @@ def test_a_time_after_at_is_not_a_handle():
     ("my name is Bob, 3238 w. columbine dr, phx,85029. my bill has almost doubled", ["columbine", "85029"],
      ["my bill"]),
     ("Here its 615787351 please close the account", ["615787351"], ["close the account"]),
+    # a real tweet (TWCS): seven words between the number and "account", one sentence
+    ("@SouthwestAir Here its 615787351 and just go ahead and close the account i am done with you.", ["615787351"],
+     ["close the account"]),
+    ("Got 615787351 views. The account is new", [], ["615787351"]),  # another sentence: not an account number
     ("Hey there! Rocky here on flight AA2254. We were supposed to depart", ["Rocky"], ["AA2254"]),
     ("It's Clare with no i!!", ["Clare"], []),
     ("You'd need to contact our Aftersales team on 0344 556 5650 from 8am", ["0344 556 5650"], []),
     ("flight attendant Wendi on Flt 127 on 2/17, Newark to Orlando", ["Wendi"], ["Flt 127", "Newark"]),
+    # a second review (2026-12-04): a census name after a role noun even when a dictionary knows it, a badge
+    # number between, a name in capitals after thanks; and shouted thanks hold no name
+    ("so the customer service rep Carol hung up on me", ["Carol"], ["customer service rep"]),
+    ("account manager #22 Brent said it would be fixed", ["Brent"], ["#22"]),
+    ("THANK YOU LAUREN FOR THE HELP", ["LAUREN"], ["THANK YOU", "FOR THE HELP"]),
+    ("THANK YOU SO MUCH @JetBlue", [], ["THANK YOU SO MUCH"]),
+    ("thanks DELTA for nothing", [], ["DELTA"]),
+    ("thanks United I understand that", [], ["United I understand"]),  # "I" is no initial
+    ("How do I get a companion pass??? Thanks,  Lin S", ["Lin S"], ["companion pass"]),
     # and what must stay
     ("it's Sunday and still no refund", [], ["Sunday"]),
     ("Mail comes from 153.69.214.203 but the SPF record disallows it", [], ["153.69.214.203"]),

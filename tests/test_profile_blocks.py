@@ -32,6 +32,21 @@ def test_evidence_from_rows_of_all_embeddings_equals_evidence_from_the_persona_c
     assert [p["similarity"] for p in by_rows] == [p["similarity"] for p in by_copy]
 
 
+def test_evidence_skips_swearing_while_enough_texts_are_without():
+    E = _unit(60, seed=3)
+    ids = [f"m{i}" for i in range(60)]
+    # real complaint tweets (airline data), half of them with a profane word
+    clean = ["my flight was delayed again today", "still waiting on my refund for the flight"]
+    rude = ["this shit airline delayed my flight", "fucking delayed again, worst flight"]
+    texts = [(rude if i % 2 else clean)[i % 4 // 2] + f" {i}" for i in range(60)]
+    sel = EvidenceSelector(n=6, pool=60, dup_jaccard=1.01)  # the texts repeat: no near-duplicate test here
+    picked = sel.pick(ids, texts, E)
+    assert len(picked) == 6 and all(int(p["member_id"][1:]) % 2 == 0 for p in picked)
+    # a persona whose pool all swears still shows evidence
+    swearing = sel.pick(ids, [rude[i % 2] + f" {i}" for i in range(60)], E)
+    assert len(swearing) == 6
+
+
 def _reference_scores(indicator, embeddings, distinctiveness):
     """The per-candidate formula on a float64 copy of the persona."""
     E = np.asarray(embeddings, dtype=np.float64)

@@ -55,6 +55,29 @@ def test_timing_comes_from_measured_peaks(airline_run, banking_run):
 
 
 @pytest.mark.shared
+def test_a_busy_day_that_is_everyones_is_not_recommended(airline_run):
+    """A persona's busiest weekday is recommended only when it holds more of the persona than of everyone: the
+    dates a dump covers make some days busy for all personas ("Tuesday (63% of its members; everyone: 66%)")."""
+    p = airline_run["profiles"][0]
+    act = p["activity"]
+    day = act["peak_weekdays"][0]
+    pop = list(act["population_weekday"])
+    own_share = act["weekday"][day] / sum(act["weekday"])
+    for ratio, recommended in ((0.5, True), (2.0, False)):  # everyone's share of the day: below / above the persona's
+        others = sum(pop) - pop[day]
+        want = min(0.95, own_share * ratio)
+        new_pop = [round(c * (1 - want) * 1000 / others) if d != day else round(want * 1000) for d, c in enumerate(pop)]
+        one_day = {**act, "population_weekday": new_pop, "peak_weekdays": [day]}
+        doc = generate_strategy({**p, "activity": one_day}, "retention", rewriter=None)
+        validate_strategy(doc)
+        assert (day in doc["timing"]["best_weekdays"]) is recommended, doc["timing"]
+        assert ("especially on" in doc["timing"]["text"]) is recommended, doc["timing"]["text"]
+        if not recommended:
+            assert "no busier for it than for everyone" in doc["timing"]["text"]
+            assert "activity:peak_weekdays" in doc["timing"]["citations"]["signals"]
+
+
+@pytest.mark.shared
 def test_deterministic_and_channels_respected(twcs_run):
     p = twcs_run["profiles"][1]
     a = generate_strategy(p, "upsell", ["email", "sms"], rewriter=None)

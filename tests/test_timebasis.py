@@ -140,7 +140,7 @@ def test_activity_and_description_carry_the_basis():
     assert "UTC-08:00" in timing and "--timezone" in timing and not CLAIMS.search(timing)
     act_local = {**act, "time_basis": LOCAL}
     local_text = describe({"size": 3, "share": 0.75, "core_size": 3, "reassigned_count": 0, "activity": act_local})
-    assert "22:00 and 23:00 local time" in local_text and f"{days} {shares};" in local_text
+    assert "22:00 and 23:00 local time" in local_text and f"{days} {shares}, though the data covers only 3" in local_text
 
 
 def test_a_day_is_named_only_above_an_even_spread_and_beside_everyones_share():
@@ -234,3 +234,13 @@ def test_unknown_timezone_exits_2_with_one_line(tmp_path):
     lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and "--timezone" in lines[0] and "Mars/Olympus_Mons" in lines[0], proc.stderr
     assert "Traceback" not in proc.stderr and not (tmp_path / "run").exists()
+
+
+def test_a_dump_of_a_few_days_says_its_weekdays_are_the_dates_it_covers():
+    from ml.profile.describe import _activity_sentence
+
+    act = {"time_basis": "UTC", "peak_hours": [21], "peak_weekdays": [5], "weekday": [0, 0, 0, 0, 0, 50, 20],
+           "population_weekday": [30, 40, 0, 0, 0, 60, 70]}
+    assert "covers only 4 of the 7 weekdays" in _activity_sentence(act)
+    full = {**act, "population_weekday": [30, 40, 20, 25, 35, 60, 70]}
+    assert "covers only" not in _activity_sentence(full)

@@ -46,6 +46,24 @@ def test_more_and_less_negative_against_everyone():
     assert tone_sentence(tone.profile(2)) == ""
 
 
+def test_a_persona_that_swears_more_is_said_to():
+    # real tweets of the airline data; persona 0 holds the abusive ones
+    rude = ["fuck you for not caring", "this shit airline lost my bag again"]
+    texts = [rude[i % 2] if i < 40 else CALM[i % 4] for i in range(100)] + [CALM[i % 4] for i in range(200)]
+    labels = np.repeat([0, 1, 2], 100)
+    tone = ToneProfiler().fit(texts, labels)
+    first, second = tone.profile(0), tone.profile(1)
+    assert first["profane_share"] == 0.4 and first["rest_profane_share"] == 0.0 and first["swears_more"]
+    assert not second["swears_more"] and second["profane_share"] == 0.0
+    assert "swears more than the other personas: 40% of its members' messages" in tone_sentence(first)
+    assert "swears" not in tone_sentence(second)
+    assert parse_persona({**_minimal_profile(), "tone": first}).tone.swears_more
+
+
+def _minimal_profile() -> dict:
+    return {"id": 0, "name": "x", "size": 1, "share": 1.0}
+
+
 def test_sample_per_persona_caps_the_scored_texts_and_is_seeded():
     texts = _texts(600, 400) + _texts(50, 50)
     labels = np.repeat([0, 1], [1000, 100])

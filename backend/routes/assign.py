@@ -159,7 +159,10 @@ async def assign(run_id: RunIdPath, body: AssignRequest, store: StoreDep, models
             result = await wait_for_result(batcher, future, settings.assign_max_wait_s)
         except (ValueError, KeyError) as exc:  # ml.runtime.errors.InputError is a ValueError
             raise APIError(422, "invalid_request", f"events: {exc}") from exc
-        return EventAssignResponse(run_id=job.run_id, items=user_items(result, job.payload, job.names))
+        kept = set(getattr(getattr(job.model, "matrix", None), "events_", None) or ())
+        ignored = sorted(set(job.payload["event"]) - kept)[:50] if kept else []
+        return EventAssignResponse(run_id=job.run_id, items=user_items(result, job.payload, job.names),
+                                   ignored_events=ignored)
     assert body.conversations is not None
     try:
         rows = await wait_for_result(batcher, future, settings.assign_max_wait_s)

@@ -7,11 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from backend.deps import CacheDep, SettingsDep, StoreDep
+from backend.deps import CacheDep, ReadCache, SettingsDep, StoreDep
 from backend.errors import APIError
 from backend.routes.common import PageLimit, RowOffset, RunIdPath, RunOffset, errors, page_limit, resolve_run
 from backend.schemas import MAX_ID, RUN_ID_PATTERN
 from ml.runtime.contracts.compare import Comparison, MoversPage, SeriesHistory, upgrade_comparison
+from ml.store.base import RunStore
 
 router = APIRouter(tags=["comparisons"])
 
@@ -33,16 +34,21 @@ def _served(document: dict) -> Comparison:
     return Comparison.model_validate(body)
 
 
-@router.get("/runs/{run_id}/comparison", response_model=Comparison, responses=errors(404),
-            summary="The run compared with its baseline: lineage per persona, population shift (PSI), movers")
-def get_comparison(run_id: RunIdPath, store: StoreDep, cache: CacheDep) -> Comparison:
-    resolved = resolve_run(store, run_id)
+def stored_comparison(store: RunStore, cache: ReadCache, resolved: str) -> Comparison | None:
+    """The run's served comparison (cached per run), None when it has none; ``resolved``: a run id."""
 
     def load() -> Comparison | None:
         document = store.get_comparison(resolved)
         return None if document is None else _served(document)
 
-    comparison = cache.get_or_load(("comparison", resolved), load)
+    return cache.get_or_load(("comparison", resolved), load)
+
+
+@router.get("/runs/{run_id}/comparison", response_model=Comparison, responses=errors(404),
+            summary="The run compared with its baseline: lineage per persona, population shift (PSI), movers")
+def get_comparison(run_id: RunIdPath, store: StoreDep, cache: CacheDep) -> Comparison:
+    resolved = resolve_run(store, run_id)
+    comparison = stored_comparison(store, cache, resolved)
     if comparison is None:
         raise _no_comparison(resolved)
     return comparison

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import APIRouter, Depends
@@ -9,16 +10,19 @@ from fastapi import APIRouter, Depends
 from backend.deps import CacheDep, ModelsDep, SettingsDep, StoreDep
 from backend.redact import public_document
 from backend.routes.common import PageLimit, RunIdPath, RunOffset, errors, page_limit, resolve_run
+from backend.routes.compare import stored_comparison
 from backend.security import require_admin
 from ml.runtime.contracts import DeleteResult, RunManifest, RunPage, parse_run_summary, served_manifest
 from ml.store.base import RunNotFound
 
 router = APIRouter(prefix="/runs", tags=["runs"])
+log = logging.getLogger("backend")
 
 
-def public_manifest(run_id: str, manifest: dict[str, Any], model_available: bool) -> RunManifest:
+def public_manifest(run_id: str, manifest: dict[str, Any], model_available: bool,
+                    has_comparison: bool = False) -> RunManifest:
     """The manifest as clients see it (`RunManifest`): no `run_dir`, input and cache paths cut to their names."""
-    return served_manifest(public_document(manifest), run_id, model_available)
+    return served_manifest(public_document(manifest), run_id, model_available, has_comparison)
 
 
 @router.get("", response_model=RunPage, responses=errors(), summary="Complete runs, newest first")
@@ -41,10 +45,15 @@ def _summary(run: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("/{run_id}", response_model=RunManifest, responses=errors(404),
             summary="One run's manifest (`latest` = newest run)")
-def get_run(run_id: RunIdPath, store: StoreDep, models: ModelsDep) -> RunManifest:
+def get_run(run_id: RunIdPath, store: StoreDep, models: ModelsDep, cache: CacheDep) -> RunManifest:
     resolved = resolve_run(store, run_id)
     manifest = store.get_run(resolved)
-    return public_manifest(resolved, manifest, models.available(resolved, manifest, store))
+    try:
+        has = stored_comparison(store, cache, resolved) is not None
+    except Exception:  # a comparison that cannot be served must not take the manifest with it
+        log.warning("run %r: its stored comparison could not be read", resolved, exc_info=True)
+        has = True  # the comparison endpoint answers with the error, and the page says it could not load it
+    return public_manifest(resolved, manifest, models.available(resolved, manifest, store), has)
 
 
 @router.delete("/{run_id}", response_model=DeleteResult, responses=errors(401, 403, 404),

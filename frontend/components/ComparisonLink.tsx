@@ -9,13 +9,23 @@ import { useApi } from "@/lib/useApi";
 
 /**
  * On the run overview: a link to "What changed" with the headline when the run was compared with a
- * baseline, else one line on how to get a comparison (`--baseline latest`).
+ * baseline (`hasComparison`, from the run's manifest), else one line on how to get a comparison (`--baseline latest`).
  */
-export default function ComparisonLink({ runId, series }: { runId: string; series?: string | null }) {
-  const comparison = useApi(paths.comparison(runId));
-  if (comparison.status === "loading" || comparison.status === "idle") return null;
-  if (comparison.status === "error") {
-    if (!isNoComparison(comparison.error)) return <ErrorState error={comparison.error} title="Could not load the comparison" />;
+export default function ComparisonLink({
+  runId,
+  series,
+  hasComparison,
+}: {
+  runId: string;
+  series?: string | null;
+  hasComparison: boolean;
+}) {
+  // asked only when the run has one (the manifest's has_comparison), so a run without one makes no 404
+  const comparison = useApi(hasComparison ? paths.comparison(runId) : null);
+  if (comparison.status === "loading") return null;
+  if (comparison.status === "idle" || comparison.status === "error") {
+    if (comparison.status === "error" && !isNoComparison(comparison.error))
+      return <ErrorState error={comparison.error} title="Could not load the comparison" />;
     return (
       <p className="hint comparison-note" data-testid="no-comparison-hint">
         {series ? (

@@ -8,6 +8,8 @@ import { pct, truncate } from "@/lib/format";
 import { FLOW_COLORS, STATUS, lineageFlows, type FlowLink, type FlowNode } from "@/lib/lineage";
 
 const LABEL_ROOM = 300;
+/** Below this width the labels of the two sides would overlap the bands: the chart scrolls sideways instead. */
+const MIN_CHART_WIDTH = 2 * LABEL_ROOM + 240;
 
 /** The words a screen reader (and the tooltip) gives a node. */
 function nodeLabel(n: FlowNode, baseRun: string, newRun: string): string {
@@ -115,24 +117,26 @@ export default function LineageSankey({ comparison }: { comparison: Comparison }
   };
   return (
     <figure className="chart-figure" style={{ margin: 0 }} data-testid="lineage-sankey">
-      <div className="chart" style={{ height: Math.max(320, perSide * 30 + 20) }}>
-        <ResponsiveContainer width="100%" height="100%">
-          <Sankey
-            data={data}
-            node={nodeRenderer(baseRun, newRun, open)}
-            link={FlowBand}
-            nodeWidth={12}
-            nodePadding={10}
-            iterations={0}
-            sort={false}
-            verticalAlign="top"
-            accessibilityLayer={false}
-            margin={{ top: 8, bottom: 8, left: LABEL_ROOM, right: LABEL_ROOM }}
-            title="Flows from the baseline's personas to this run's"
-          >
-            <Tooltip isAnimationActive={false} formatter={(v) => `${Number(v).toFixed(1)} points of share`} />
-          </Sankey>
-        </ResponsiveContainer>
+      <div className="table-scroll" data-testid="lineage-sankey-scroll">
+        <div className="chart" style={{ height: Math.max(320, perSide * 30 + 20), minWidth: MIN_CHART_WIDTH }}>
+          <ResponsiveContainer width="100%" height="100%">
+            <Sankey
+              data={data}
+              node={nodeRenderer(baseRun, newRun, open)}
+              link={FlowBand}
+              nodeWidth={12}
+              nodePadding={10}
+              iterations={0}
+              sort={false}
+              verticalAlign="top"
+              accessibilityLayer={false}
+              margin={{ top: 8, bottom: 8, left: LABEL_ROOM, right: LABEL_ROOM }}
+              title="Flows from the baseline's personas to this run's"
+            >
+              <Tooltip isAnimationActive={false} formatter={(v) => `${Number(v).toFixed(1)} points of share`} />
+            </Sankey>
+          </ResponsiveContainer>
+        </div>
       </div>
       <FlowLegend comparison={comparison} />
     </figure>

@@ -55,25 +55,27 @@ function MoverRows({
   names: ReturnType<typeof personaNames>;
 }) {
   return (
-    <table data-testid="movers-table">
-      <caption className="sr-only">Who moved from which baseline persona to which persona of this run</caption>
-      <thead>
-        <tr>
-          <th scope="col">{KEY_WORDS[moverKey]}</th>
-          <th scope="col">Was in (baseline)</th>
-          <th scope="col">Now in (this run)</th>
-        </tr>
-      </thead>
-      <tbody>
-        {items.map((m) => (
-          <tr key={`${m.key}-${m.from_id}-${m.to_id}`}>
-            <td><code>{m.key}</code></td>
-            <td>{names.base.get(m.from_id) ?? `#${m.from_id}`}</td>
-            <td>{names.now.get(m.to_id) ?? `#${m.to_id}`}</td>
+    <div className="table-scroll">
+      <table data-testid="movers-table">
+        <caption className="sr-only">Who moved from which baseline persona to which persona of this run</caption>
+        <thead>
+          <tr>
+            <th scope="col">{KEY_WORDS[moverKey]}</th>
+            <th scope="col">Was in (baseline)</th>
+            <th scope="col">Now in (this run)</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {items.map((m) => (
+            <tr key={`${m.key}-${m.from_id}-${m.to_id}`}>
+              <td><code>{m.key}</code></td>
+              <td>{names.base.get(m.from_id) ?? `#${m.from_id}`}</td>
+              <td>{names.now.get(m.to_id) ?? `#${m.to_id}`}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 

@@ -68,7 +68,7 @@ function RunOverview({
         {manifest.status === "ok" ? (
           <>
             <RunMeta manifest={manifest.data} />
-            <ComparisonLink runId={runId} series={manifest.data.series} />
+            <ComparisonLink runId={runId} series={manifest.data.series} hasComparison={manifest.data.has_comparison} />
           </>
         ) : null}
       </div>

@@ -13,7 +13,9 @@ import { useApi } from "@/lib/useApi";
  * Nothing for a run without a comparison.
  */
 export default function PersonaLineage({ p }: { p: Persona }) {
-  const comparison = useApi(paths.comparison(p.run_id));
+  const run = useApi(paths.run(p.run_id));
+  // the comparison is asked for only when the run has one: no 404 for the runs without
+  const comparison = useApi(run.status === "ok" && run.data.has_comparison ? paths.comparison(p.run_id) : null);
   if (comparison.status !== "ok") return null;
   const c = comparison.data;
   const mine = c.new_personas.find((n) => n.id === p.id);

@@ -177,7 +177,12 @@ function PersonaPage({ p }: { p: Persona }) {
 
         <section className="panel" aria-labelledby="separates-title">
           <h2 id="separates-title">What separates it</h2>
-          <SeparatorsPanel separators={p.separators} clock={clock} noun={p.kind === "events" ? "users" : "members"} />
+          <SeparatorsPanel
+            separators={p.separators}
+            clock={clock}
+            noun={p.kind === "events" ? "users" : "members"}
+            events={p.kind === "events"}
+          />
         </section>
 
         <TermsPanel p={p} />
@@ -233,7 +238,11 @@ function TopEvents({ events }: { events: TopEvent[] }) {
   if (events.length === 0) return <p className="state-none">No event stood out.</p>;
   return (
     <>
-      <p className="hint">Share = the event&apos;s part of this persona&apos;s pattern; lift = its users&apos; mean count ÷ everyone&apos;s.</p>
+      <p className="hint">
+        “of the pattern” = the event&apos;s weight in the pattern the model found for this persona (what defines it, not
+        a count); lift = its users&apos; mean count ÷ everyone&apos;s; the line under each event gives the real counts and
+        the share of the users&apos; own events.
+      </p>
       <ol className="top-events" data-testid="top-events">
         {events.map((e) => (
           <li key={e.event} data-event={e.event}>

@@ -67,7 +67,11 @@ function conversationRows(m: ConversationMetrics): Row[] {
     {
       label: "Noise share",
       value: pct(finite(m.noise_share)),
-      meaning: "Members the clustering could not place before reassignment to the nearest persona; lower is crisper.",
+      meaning:
+        "Members the clustering could not place before reassignment to the nearest persona; lower is crisper." +
+        ((finite(m.noise_share) ?? 0) >= 0.5
+          ? " Here more than half: most members joined a persona by nearness, not as part of a dense group, so a persona is best read from its core members (its evidence) and its edges are loose."
+          : ""),
     },
     {
       label: "Silhouette",

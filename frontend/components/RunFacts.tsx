@@ -8,12 +8,26 @@ import { isEventRun, sourceText } from "@/lib/runs";
 /** What the overview says about the run itself: where it came from, its counts, how fine its personas are
  * cut, and what each filtering stage kept. */
 
+/** The year an event run's yearless dates were read in (`--assume-year`, Moodle's "11 May, 09:44"), if any. */
+function assumedYear(m: RunManifest): number | null {
+  if (m.kind !== "events") return null;
+  const year = (m.config?.input as { assume_year?: unknown } | undefined)?.assume_year;
+  return typeof year === "number" ? year : null;
+}
+
 export function RunMeta({ manifest: m }: { manifest: RunManifest }) {
   const span = m.kind !== "events" && m.time ? dataPeriod(m.time) : null;
+  const year = assumedYear(m);
   return (
     <p className="meta" data-testid="run-meta">
       Run <strong>{m.id}</strong> · created {dateTime(m.created_at)} · source {sourceText(m.source)}
       {span ? <span data-testid="run-period"> · data from {span} (UTC)</span> : null}
+      {year !== null ? (
+        <span data-testid="assumed-year">
+          {" "}
+          · dates without a year read as {year} (--assume-year): the weekdays rest on that year
+        </span>
+      ) : null}
       {isEventRun(m) ? " · each member is one user" : m.unit ? ` · each member is one ${m.unit}` : ""}
     </p>
   );

@@ -2,8 +2,37 @@ import type { Separators } from "@/lib/api";
 import { useFeatureWords } from "@/lib/features";
 import { num, pct } from "@/lib/format";
 
+/** Which way a clock feature's higher value points: its label names both ends ("morning ↔ evening"). */
+const CLOCK_ENDS: Record<string, [string, string]> = {
+  hour_sin: ["toward morning", "toward evening"],
+  hour_cos: ["toward midnight", "toward noon"],
+};
+
+/**
+ * The direction as the members differ: "higher"/"lower" for most features; the end of the clock a time-of-day
+ * feature leans to; for an event run the part of the users' mix of events the event takes (the classifier reads
+ * each user's mix, volume removed: a persona of light users can do fewer of an event yet give it more of their mix).
+ */
+export function directionWords(signal: string, direction: string, events: boolean): string {
+  const higher = direction === "higher";
+  if (events) return higher ? "more of their mix" : "less of their mix";
+  const ends = CLOCK_ENDS[signal];
+  if (ends) return higher ? ends[0] : ends[1];
+  return direction;
+}
+
 /** "What separates it": the signals a simple classifier leans on to tell this persona from the rest. */
-export default function SeparatorsPanel({ separators, clock, noun = "members" }: { separators: Separators | null | undefined; clock?: string | null; noun?: string }) {
+export default function SeparatorsPanel({
+  separators,
+  clock,
+  noun = "members",
+  events = false,
+}: {
+  separators: Separators | null | undefined;
+  clock?: string | null;
+  noun?: string;
+  events?: boolean;
+}) {
   const words = useFeatureWords(clock);
   const signals = separators?.signals ?? [];
   if (!separators || signals.length === 0) {
@@ -42,7 +71,7 @@ export default function SeparatorsPanel({ separators, clock, noun = "members" }:
                 ) : (
                   `“${s.signal}”`
                 )}
-                {s.direction ? <span className="muted"> ({s.direction})</span> : null}
+                {s.direction ? <span className="muted"> ({directionWords(s.signal, s.direction, events)})</span> : null}
               </td>
               <td className="muted">{s.kind === "feature" ? "behaviour" : s.kind === "term" ? "word" : s.kind}</td>
               <td>

@@ -17,8 +17,8 @@ export function isNoComparison(error: ApiError): boolean {
   return error.status === 404 && error.code === "comparison_not_found";
 }
 
-/** How to get a comparison for a run made without one. */
-export function NoComparison({ runId }: { runId: string }) {
+/** How to get a comparison for a run made without one (`events`: an event run, whose command names its kind). */
+export function NoComparison({ runId, events = false }: { runId: string; events?: boolean }) {
   return (
     <div className="state state-empty" data-testid="no-comparison">
       <h2>No comparison for this run</h2>
@@ -27,7 +27,9 @@ export function NoComparison({ runId }: { runId: string }) {
         comparison is stored with the new run:
       </p>
       <pre>
-        <code>python -m ml.run NEW_DATA.csv --out runs/next --series NAME --baseline latest</code>
+        <code>
+          python -m ml.run {events ? "--kind events " : ""}NEW_DATA.csv --out runs/next --series NAME --baseline latest
+        </code>
       </pre>
       <p className="muted">
         <code>--baseline latest</code> compares with the newest run of the series (or of the store); <code>--baseline RUN_ID</code>{" "}
@@ -41,21 +43,34 @@ export function NoComparison({ runId }: { runId: string }) {
 export default function WhatChangedView() {
   const params = useSearchParams();
   const runId = params.get("run") || "latest";
-  const comparison = useApi(paths.comparison(runId));
+  const manifest = useApi(paths.run(runId));
+  // asked only when the run has one (the manifest's has_comparison): no 404 in the console for the others
+  const has = manifest.status === "ok" && manifest.data.has_comparison;
+  const comparison = useApi(has ? paths.comparison(runId) : null);
   const back = (
     <p className="breadcrumb">
       <Link href={`/?run=${encodeURIComponent(runId)}`}>← Run overview</Link>
     </p>
   );
-  if (comparison.status === "error") {
+  if (manifest.status === "ok" && !manifest.data.has_comparison) {
     return (
       <>
         {back}
         <h1>What changed</h1>
-        {isNoComparison(comparison.error) ? (
+        <NoComparison runId={manifest.data.id} events={manifest.data.kind === "events"} />
+      </>
+    );
+  }
+  const failed = manifest.status === "error" ? manifest : comparison;
+  if (failed.status === "error") {
+    return (
+      <>
+        {back}
+        <h1>What changed</h1>
+        {isNoComparison(failed.error) ? (
           <NoComparison runId={runId} />
         ) : (
-          <ErrorState error={comparison.error} title={`Could not load what changed in run ${runId}`} />
+          <ErrorState error={failed.error} title={`Could not load what changed in run ${runId}`} />
         )}
       </>
     );

@@ -895,6 +895,12 @@ export interface components {
             fusion?: components["schemas"]["FusionSection"] | null;
             /** Has Authors */
             has_authors?: boolean | null;
+            /**
+             * Has Comparison
+             * @description Whether the run is stored with a comparison with its baseline (GET /runs/{id}/comparison answers 404 when not).
+             * @default false
+             */
+            has_comparison: boolean;
             /** Has Timestamps */
             has_timestamps?: boolean | null;
             /** @description Families of personas; None for runs made before them. */
@@ -1092,6 +1098,11 @@ export interface components {
         };
         /** EventAssignResponse */
         EventAssignResponse: {
+            /**
+             * Ignored Events
+             * @description Posted event names that are not among the run's kept event types (at most 50, sorted): they place no one. A user with only such events gets persona_id null.
+             */
+            ignored_events?: string[];
             /** Items */
             items: components["schemas"]["UserAssignment"][];
             /**
@@ -1398,6 +1409,12 @@ export interface components {
             filtering?: components["schemas"]["EventFilterStage"][];
             /** Has Authors */
             has_authors?: boolean | null;
+            /**
+             * Has Comparison
+             * @description Whether the run is stored with a comparison with its baseline (GET /runs/{id}/comparison answers 404 when not).
+             * @default false
+             */
+            has_comparison: boolean;
             /** Has Timestamps */
             has_timestamps?: boolean | null;
             /** Id */
@@ -2515,6 +2532,11 @@ export interface components {
              */
             population_negative_share: number;
             /**
+             * Profane Share
+             * @description Share of its scored members whose text holds a profane word (ml.profile.terms.is_profane); None before 2026-12-04.
+             */
+            profane_share?: number | null;
+            /**
              * Reading
              * @description more/less negative when |std_diff| >= profile.min_effect and p_value < 0.05.
              * @enum {string}
@@ -2526,6 +2548,11 @@ export interface components {
              */
             rest_negative_share?: number | null;
             /**
+             * Rest Profane Share
+             * @description The same over the other personas' members.
+             */
+            rest_profane_share?: number | null;
+            /**
              * Scored Members
              * @description Members scored (at most profile.tone_sample_per_persona).
              */
@@ -2535,6 +2562,12 @@ export interface components {
              * @description (negative_share - rest) / sqrt(p (1 - p)), p the population share.
              */
             std_diff: number;
+            /**
+             * Swears More
+             * @description profane_share above the others' by the tone's rule (std_diff >= profile.min_effect, p < 0.05).
+             * @default false
+             */
+            swears_more: boolean;
         };
         /**
          * ToneChange

@@ -38,6 +38,13 @@ TIME_NAMES = ["timestamp", "time", "event_time", "date", "ts", "created_at", "da
 COUNT_NAMES = ["count", "sum_click", "clicks", "n_events"]
 #: matrix layout: numeric columns that are totals or dates, not event types
 NON_EVENT_PREFIXES = ("total", "n_records", "active_days", "first_", "last_", "course_file", "num_")
+
+
+def id_named(column: str) -> bool:
+    """Is ``column`` named as an identifier ("id", "id_site", "site_id", "Course ID")? Such a column holds keys,
+    never event counts."""
+    name = normalized(column)
+    return name == "id" or name.startswith("id_") or name.endswith("_id")
 FLAGS = {"user_cols": "--user-col", "event_cols": "--event-col", "time_col": "--time-col",
          "count_col": "--count-col", "group_cols": "--group-col", "outcome_col": "--outcome-col"}
 
@@ -158,12 +165,20 @@ def _matrix_events(frame: pd.DataFrame, path: Path, m: dict, cfg: EventInputConf
     skip = set(m["user"]) | set(m["group"]) | {m["time"], cfg.outcome_col}
     cols = []
     for c in frame.columns:
-        if c in skip or c.lower().startswith(NON_EVENT_PREFIXES):
+        if c in skip or c.lower().startswith(NON_EVENT_PREFIXES) or id_named(c):
             continue
         vals = pd.to_numeric(frame[c], errors="coerce")
         if vals.notna().mean() > 0.99:
             cols.append(c)
     if len(cols) < 2:
+        count = find_column([c for c in frame.columns if c not in skip], COUNT_NAMES)
+        ids = [c for c in frame.columns if c not in skip and id_named(c)]
+        if count and ids:  # OULAD's raw rows: id_student, id_site, date, sum_click
+            raise InputError(
+                f"{path}: looks like one event per row (a per-row count {count!r} beside the id column "
+                f"{ids[0]!r}) but no event-name column was found: pass --event-col {ids[0]} (or "
+                f"--event-lookup FILE --event-lookup-key {ids[0]} --event-lookup-value NAME for readable event "
+                "names)")
         raise InputError(f"{path}: found {len(cols)} numeric event-count column(s); a matrix needs at least 2: "
                          "name them with --event-col a,b,c or map --event-col for one-event-per-row data")
     return cols

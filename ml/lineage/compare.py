@@ -27,7 +27,7 @@ from sklearn.base import BaseEstimator
 from ml.lineage.config import LineageConfig
 from ml.lineage.matching import PersonaMatcher
 from ml.lineage.movers import choose_keys, crosstab, movers, recurring
-from ml.lineage.names import common_stems, distinct_names, name_still_fits
+from ml.lineage.names import common_stems, distinct_names, name_still_fits, names_keep_their_lineages
 from ml.lineage.neighbourhood import (
     nearest_members,
     neighbour_reach,
@@ -169,6 +169,9 @@ class RunComparer(BaseEstimator):
         self.matcher_ = matcher
         self._cfg, self._base, self._new = cfg, base, new
         new_personas = distinct_names([self._new_persona(j) for j in range(len(new.persona_ids))])
+        if new.kind != "events":  # event names are event labels: not judged (name_still_fits)
+            new_personas = names_keep_their_lineages(
+                new_personas, {base.lineage(b): base.name(b) for b in base.persona_ids}, new.profiles)
         base_personas = [self._base_persona(i, new_personas) for i in range(len(base.persona_ids))]
         lineage_now = {p.id: p.lineage_id for p in new_personas}
         lineage_then = {p.id: p.lineage_id for p in base_personas}

@@ -31,11 +31,13 @@ members' nearest members of the other run lie at ``reach_share`` or more in one 
 Re-cut (``recut_novelty``): an unmatched persona that is no piece, whose share of members novel against the
 other run beyond what the other run's own members have where its members land (``novelty_base`` /
 ``novelty_new``: ``ml.lineage.compare.excess_novelty``, continuous) is below ``recut_novelty``, and whose
-conversations the placed shares still find in both runs (``placed``: a base persona kept at least
-1 − ``piece_share`` of its share with both runs' members placed on the base personas; the base persona a new
-one lands in did not gain ``piece_share`` of the new one's share) holds conversations the other run has too,
-cut differently: it is a piece of the matched persona of the other run in which most of its sampled
-members' nearest members lie (``reach_base`` / ``reach_new``), not born / died.
+conversations the placed shares still find (``placed``: a base persona kept at least 1 − ``piece_share`` of its
+share with both runs' members placed on the base personas) holds conversations the other run has too, cut
+differently: it is a piece of the matched persona of the other run in which most of its sampled members'
+nearest members lie (``reach_base`` / ``reach_new``), not born / died. A new persona whose base persona's
+placed share grew is such a piece too (more of a kind of conversation the base had is growth, not a birth:
+until 2026-12-04 a gain of ``piece_share`` of its share made it born, and the airline tweets split by date
+showed "Cancelled Flightled" born beside the baseline's "Cancelled Flightled").
 """
 
 from __future__ import annotations
@@ -109,7 +111,7 @@ class PersonaMatcher(BaseEstimator):
                 and novelty_base is not None and novelty_new is not None and placed is not None \
                 and base_shares is not None and new_shares is not None:
             self.recut_ = self._recut_pieces(np.asarray(reach_base), np.asarray(reach_new), np.asarray(novelty_base),
-                                             np.asarray(novelty_new), placed, np.asarray(new_shares, float))
+                                             np.asarray(novelty_new), placed)
             self.pieces_ = sorted(self.pieces_ + self.recut_)
         self._roles(m, n)
         return self
@@ -197,14 +199,11 @@ class PersonaMatcher(BaseEstimator):
         return [(i, j, "merge") for i, j in merges] + [(i, j, "split") for j, i in splits]
 
     def _recut_pieces(self, reach_base: np.ndarray, reach_new: np.ndarray, novelty_base: np.ndarray,
-                      novelty_new: np.ndarray, placed: tuple[np.ndarray, np.ndarray],
-                      q: np.ndarray) -> list[tuple[int, int, str]]:
+                      novelty_new: np.ndarray, placed: tuple[np.ndarray, np.ndarray]) -> list[tuple[int, int, str]]:
         """Pieces of re-cuts: a persona still unmatched and no piece whose novel share (beyond the other run's
         own tail where it lands: ``excess_novelty``) is below ``recut_novelty``
-        joins the matched persona of the other run that most of its members land in, when the placed shares
-        agree that its conversations are in both runs: a base persona kept at least 1 − ``piece_share`` of its
-        placed share; the base persona a new one lands in did not gain ``piece_share`` of the new one's share
-        (conversations that are new there would have)."""
+        joins the matched persona of the other run that most of its members land in; a base persona only when
+        it kept at least 1 − ``piece_share`` of its placed share (its conversations are still there)."""
         then, now = (np.asarray(x, float) for x in placed)
         matched_base = {i for i, _ in self.matches_}
         matched_new = {j for _, j in self.matches_}
@@ -213,8 +212,7 @@ class PersonaMatcher(BaseEstimator):
         cut, share = float(self.recut_novelty), float(self.piece_share)
         gone = now < (1.0 - share) * then
         merges = self._landing(reach_base, merged, self.novel_base_ | (novelty_base >= cut) | gone, matched_new, 0.0)
-        splits = [(j, i) for j, i in self._landing(reach_new, split, self.novel_new_ | (novelty_new >= cut),
-                                                    matched_base, 0.0) if now[i] - then[i] < share * q[j]]
+        splits = list(self._landing(reach_new, split, self.novel_new_ | (novelty_new >= cut), matched_base, 0.0))
         return [(i, j, "merge") for i, j in merges] + [(i, j, "split") for j, i in splits]
 
     def _landing(self, reach: np.ndarray, placed: set[int], novel: np.ndarray, targets: set[int],

@@ -13,7 +13,10 @@ of the new fit, by the rules the namer applies to a fresh name (``ml.profile.nam
   (``ml.lineage.compare``: their names are event labels and the namer's own words, "Heavy … users").
 
 Otherwise the persona is published under the name this run gave it, and keeps the lineage's id; so is one
-whose kept name another persona of the run already has (``distinct_names``).
+whose kept name another persona of the run already has (``distinct_names``). A name stays with its lineage: when
+this run's own name for a persona is the name a baseline persona of another lineage had, it gets a qualifier
+from the persona's top terms ("Cancelled Flightled (rebooked)"; ``names_keep_their_lineages``), so a name never
+seems to move from one persona to another between two runs of a series.
 """
 
 from __future__ import annotations
@@ -81,3 +84,35 @@ def distinct_names(personas: list) -> list:
             return personas
         personas = [p.model_copy(update={"name": p.own_name, "renamed_from": p.name}) if i in clash else p
                     for i, p in enumerate(personas)]
+
+
+def _qualifier(name: str, profile: dict[str, Any], taken: set[str]) -> str | None:
+    """The first of the profile's top terms (as written) that adds a word to ``name`` and makes it unused."""
+    stems = content_stems(name)
+    for t in profile.get("top_terms") or []:
+        word = (t.get("written") or t.get("term")) if isinstance(t, dict) else str(t)
+        if word and content_stems(word) and not content_stems(word) & stems \
+                and f"{name} ({word})".lower() not in taken:
+            return word
+    return None
+
+
+def names_keep_their_lineages(personas: list, base_names: dict[str, str], profiles: dict) -> list:
+    """``NewPersona`` records whose published name a baseline persona of another lineage had (``base_names``:
+    lineage id → the baseline's name) get a qualifier from their top terms (``profiles``: persona id → profile);
+    a persona that continues, or is a piece of, that lineage keeps the name as it is."""
+    owners: dict[str, set[str]] = {}
+    for lineage, name in base_names.items():
+        owners.setdefault(name.lower(), set()).add(lineage)
+    taken = {p.name.lower() for p in personas}
+    out = []
+    for p in personas:
+        mine = {p.lineage_id, *p.parent_lineage_ids}
+        other = owners.get(p.name.lower(), set()) - mine
+        if other and not owners.get(p.name.lower(), set()) & mine:
+            word = _qualifier(p.name, profiles.get(p.id) or {}, taken)
+            if word is not None:
+                p = p.model_copy(update={"name": f"{p.name} ({word})"})
+                taken.add(p.name.lower())
+        out.append(p)
+    return out

@@ -9,8 +9,9 @@ before the sample fall back to each persona's ``novelty_quantile`` distance of t
 the model's space (``reference_``: from the run's assignments when they were measured in that space,
 else by placing the run's own texts again with the model; novel = beyond every persona's quantile),
 which finds only 0.24–0.44 of the texts of unseen Banking77 intents (docs/drift.md).
-``assign(messages)`` assigns the rows with the model's ``predict_many`` (the code the API's /assign
-runs) and returns the assignments with ``novel``; ``summary`` an ``AssignSummary``: novelty share, persona shares
+``assign(messages, members)`` places the members built from the rows (``ml.assign``: the run's own unit; default
+one per message) with the model's ``predict_units`` (``predict_many``, the code the API's /assign runs, builds one
+per message) and returns the assignments with ``novel``; ``summary`` an ``AssignSummary``: novelty share, persona shares
 then/now with Wilson intervals, PSI over persona shares, and ``refit`` when novelty reaches
 ``novelty_alert`` or PSI reaches ``psi_major``.
 """
@@ -110,14 +111,16 @@ class FreshDataScorer(BaseEstimator):
                               else np.inf for p in ids])
         return reference, quantiles
 
-    def assign(self, messages: pd.DataFrame) -> pd.DataFrame:
-        """The model's assignments of ``messages`` plus ``novel`` and the persona's name."""
+    def assign(self, messages: pd.DataFrame, members: pd.DataFrame | None = None) -> pd.DataFrame:
+        """The model's assignments of ``messages`` plus ``novel`` and the persona's name; ``members``: the units
+        built from them (``ml.units.build_units``; default one per message)."""
         check_is_fitted(self, "reference_")
         model = self.model_
+        members = build_units(messages, "message") if members is None else members
         recorder = _RecordingEmbedder(model.embedder)
         model.embedder = recorder
         try:
-            out = model.predict_many([messages])[0]
+            out = model.predict_units([members], [messages])[0]
         finally:
             model.embedder = recorder.inner
         emb = np.vstack(recorder.outputs) if recorder.outputs else np.zeros((0, 1))
@@ -127,15 +130,14 @@ class FreshDataScorer(BaseEstimator):
         if self.neighbourhood_ is not None:
             out["novel"] = self.neighbourhood_.novel(emb, self.config_.novelty_quantile)
         else:
-            vectors = emb if model.space == "embedding" else self._fused(emb, messages)
+            vectors = emb if model.space == "embedding" else self._fused(emb, members, messages)
             out["novel"] = (distances(model, vectors) > self.quantiles_[None, :]).all(axis=1)
         # the run's published names (personas.json: a series keeps its lineages' names), as the API's assign gives
         out["persona_name"] = [self.snapshot_.name(int(p)) for p in out["persona_id"]]
         return out
 
-    def _fused(self, emb: np.ndarray, messages: pd.DataFrame) -> np.ndarray:
-        m = build_units(messages, "message")
-        return self.model_.fusion.transform(emb, self.model_.features.transform(m, messages))
+    def _fused(self, emb: np.ndarray, members: pd.DataFrame, messages: pd.DataFrame) -> np.ndarray:
+        return self.model_.fusion.transform(emb, self.model_.features.transform(members, messages))
 
     def summary(self, out: pd.DataFrame, inputs: list[str], n_rows: int, run: RunRef,
                 timings: dict[str, float] | None = None) -> AssignSummary:

@@ -30,6 +30,16 @@ def days_with_shares(act: dict, of: str = "its members", clock: str = "") -> str
             + f"{clock} ({shares(own)} of {of}; everyone: {shares(pop)})")
 
 
+def days_above_everyone(act: dict) -> list[int]:
+    """The persona's busy days (``peak_weekdays``) on which it is busier than everyone: a day that holds a larger
+    share of its members than of all members. A busy day below that is the dates the data covers, not a habit."""
+    own, pop = act.get("weekday") or [], act.get("population_weekday") or []
+    own_total, pop_total = sum(own), sum(pop)
+    if not own_total or not pop_total:
+        return []
+    return [d for d in act.get("peak_weekdays") or [] if own[d] / own_total > pop[d] / pop_total]
+
+
 def _activity_sentence(act: dict) -> str:
     """Peak hours and days, each with its clock ("14:00 UTC", "Monday in UTC"; ``ml.ingest.timebasis``)."""
     basis = act.get("time_basis")
@@ -38,6 +48,10 @@ def _activity_sentence(act: dict) -> str:
         sentence += f" (everyone: {format_hours(act['population_peak_hours'], basis)})"
     if act.get("peak_weekdays"):
         sentence += ", most often on " + days_with_shares(act, clock=day_clock(basis))
+        covered = sum(1 for c in act.get("population_weekday") or [] if c)
+        if 0 < covered < 7:  # a dump of a few days: its weekdays are the dates it covers, not a habit
+            sentence += (f", though the data covers only {covered} of the 7 weekdays: the days say as much about "
+                         "when the data was taken as about this persona")
     if act.get("hourly_difference") is not None:
         sentence += (f"; its daily rhythm differs from the population's by "
                      f"{100 * act['hourly_difference']:.0f}% (total-variation distance)")

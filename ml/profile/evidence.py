@@ -5,7 +5,8 @@ the centre of their L2-normalised embeddings, rank by cosine similarity to it an
 ``evidence_pool`` closest. Pick greedily by maximal marginal relevance
 ``λ·sim(centre) − (1−λ)·max sim(already picked)``, skipping near duplicates (cosine above
 ``near_duplicate_cosine`` or token Jaccard above ``near_duplicate_jaccard`` to a picked text) and texts
-with fewer than ``min_evidence_words`` words. Each snippet is masked (``mask_texts``: one batch for all
+with fewer than ``min_evidence_words`` words, and texts with a profane word (``ml.profile.terms.is_profane``)
+while enough of the pool is without one (a persona whose texts nearly all swear keeps them). Each snippet is masked (``mask_texts``: one batch for all
 personas, through the on-disk mask cache, so a re-run loads no name model when its texts were masked
 before) and keeps its ``member_id``; ``similarity`` is its cosine to the centre.
 
@@ -21,13 +22,17 @@ import re
 import numpy as np
 import pandas as pd
 
+from ml.filtering.text import HANDLE_RE, URL_RE
 from ml.profile.masking import mask_texts
+from ml.profile.terms import is_profane
 
 _WORD_RE = re.compile(r"\w+")
+_HANDLE_OR_URL_RE = re.compile(rf"{URL_RE}|{HANDLE_RE}")
 
 
 def _tokens(text: str) -> set[str]:
-    return set(_WORD_RE.findall(text.lower()))
+    """The words of ``text`` without its @handles and URLs (masked, "@abc https://t.co/x" shows nothing)."""
+    return set(_WORD_RE.findall(_HANDLE_OR_URL_RE.sub(" ", text).lower()))
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:
@@ -139,6 +144,9 @@ class EvidenceSelector:
         if len(usable) < self.n:  # short texts only: accept them rather than show nothing
             usable = [int(i) for i in cand[: self.pool * 3]]
         usable = usable[: self.pool]
+        clean = [i for i in usable if not is_profane(str(texts[i]))]
+        if len(clean) >= min(self.n, len(usable)):  # swearing only where the persona's texts all swear
+            usable = clean
         picked: list[int] = []
         while usable and len(picked) < self.n:
             if picked:

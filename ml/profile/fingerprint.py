@@ -52,7 +52,7 @@ SHARE_TEMPLATES = {
     "night_share": "posts {p} of messages between 22:00 and 05:59 {clock} (population {q})",
     "business_hours_share": "posts {p} of messages Mon–Fri 09:00–17:59 {clock} (population {q})",
     "weekend_share": "posts {p} of messages on Saturday or Sunday{days} (population {q})",
-    "is_reply": "replies to someone in {p} of messages (population {q})",
+    "is_reply": "replies to someone in {p} of its messages (population {q})",
     "got_response": "gets a reply to {p} of messages (population {q})",
     "author_turn_share": "writes {p} of the messages in their threads (population {q})",
     "followup_share": "follows up on a reply in {p} of messages (population {q})",
@@ -62,7 +62,8 @@ SHARE_TEMPLATES = {
     "has_url": "includes a link in {p} of messages (population {q})",
     "politeness": "says please or thanks in {p} of messages (population {q})",
     "first_person_ratio": "uses I/me/my/we/our for {p} of words (population {q})",
-    "author_reply_share": "has authors whose messages are replies {p} of the time (population {q})",
+    "author_reply_share": "has authors who, across all their messages in the data (this persona's and others'), "
+                          "reply {p} of the time (population {q})",
 }
 # log1p features: (subject, more-word, less-word, unit) → "… {r}× {more|less} … ({a} vs {b} unit)"
 LOG_TEMPLATES = {

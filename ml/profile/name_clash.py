@@ -4,6 +4,7 @@ all end with it; ``content_stems``, the words a name is compared by."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from ml.profile.stems import stem
 from ml.profile.terms import STOP_WORDS
@@ -17,11 +18,13 @@ def content_stems(text: str, unique: bool = True):
     return set(stems) if unique else stems
 
 
-def unique_names(names: dict[int, str], rest: dict[int, list[str]]) -> dict[int, str]:
+def unique_names(names: dict[int, str], rest: dict[int, list[str]],
+                 phrase: Callable[[int, str], str] | None = None) -> dict[int, str]:
     """Make ``names`` unique: two names clash when they are equal ignoring case or hold the same words once
     stemmed, in any order ("Exchange rate" / "Exchange rates", "Late flight" / "Flight late"; not "Card working" /
     "Card not working", "Log in" / "Log out": stop words count here); a clash gets the next unused candidate that
-    adds new stems (``rest``), and only as a last resort the persona id."""
+    adds new stems (``rest``), written as ``phrase(pid, candidate)`` says (default: as it is), and only as a last
+    resort the persona id."""
     def key(name: str):
         return frozenset(stem(w) for w in WORD_RE.findall(name.lower())) or name.lower()
 
@@ -30,7 +33,7 @@ def unique_names(names: dict[int, str], rest: dict[int, list[str]]) -> dict[int,
         if name.lower() in taken or key(name) in taken:
             stems = content_stems(name)
             for cand in rest.get(pid, []):
-                new = f"{name} ({cand})"
+                new = f"{name} ({phrase(pid, cand) if phrase else cand})"
                 if not content_stems(cand) & stems and new.lower() not in taken and key(new) not in taken:
                     name = new
                     break

@@ -66,10 +66,14 @@ def lower_first_names() -> frozenset[str]:
     return first_names() - stop_words()
 
 
+Rules = tuple[tuple[str, str], ...]
+
+
 @lru_cache(maxsize=1)
-def _lexicon() -> tuple[frozenset[str], frozenset[str], tuple[tuple[str, str], ...]]:
-    """WordNet's lemmas, the irregular forms and the suffix rules of the spaCy model's lemmatiser tables, read
-    from the model's files with ``srsly`` (spaCy's ``Lookups`` format) without importing spaCy (``stop_words``)."""
+def _lexicon() -> tuple[frozenset[str], frozenset[str], Rules, Rules]:
+    """WordNet's lemmas, the irregular forms, the suffix rules (all, and those of nouns and verbs only: no
+    comparatives) of the spaCy model's lemmatiser tables, read from the model's files with ``srsly`` (spaCy's
+    ``Lookups`` format) without importing spaCy (``stop_words``)."""
     import importlib.util
 
     import srsly
@@ -78,12 +82,14 @@ def _lexicon() -> tuple[frozenset[str], frozenset[str], tuple[tuple[str, str], .
     root = Path(spec.submodule_search_locations[0]) if spec and spec.submodule_search_locations else None
     found = sorted(root.glob("*/lemmatizer/lookups/lookups.bin")) if root else []
     if not found:
-        return frozenset(), frozenset(), ()  # no tables: no word is ordinary, every text goes to the NER
+        return frozenset(), frozenset(), (), ()  # no tables: no word is ordinary, every text goes to the NER
     tables = srsly.msgpack_loads(found[-1].read_bytes())
     index = frozenset(w for table in tables["lemma_index"].values() for w in table)
     irregular = frozenset(w for table in tables["lemma_exc"].values() for w in table)
     rules = tuple(sorted({(old, new) for table in tables["lemma_rules"].values() for old, new in table}))
-    return index, irregular, rules
+    inflections = tuple(sorted({(old, new) for table in tables["lemma_rules"].values()
+                                if ["est", ""] not in table for old, new in table if old}))
+    return index, irregular, rules, inflections
 
 
 @lru_cache(maxsize=65536)
@@ -94,11 +100,21 @@ def has_dictionary() -> bool:
 
 def dictionary_word(word: str) -> bool:
     """Is lower-case ``word`` an English dictionary word or a regular form of one ("arriving", "lied")?"""
-    index, irregular, rules = _lexicon()
+    index, irregular, rules, _ = _lexicon()
     if word in index or word in irregular:
         return True
     return any(len(word) > len(old) and word.endswith(old) and word[: len(word) - len(old)] + new in index
                for old, new in rules)
+
+
+@lru_cache(maxsize=65536)
+def base_forms(word: str) -> frozenset[str]:
+    """The dictionary words lower-case ``word`` may be a plural or verb form of ("assholes" → {"asshole"},
+    "stripes" → {"stripe", "strip"}; never "assess" → "asses": a base must be a WordNet lemma); empty when none."""
+    index, _, _, inflections = _lexicon()
+    return frozenset(
+        base for old, new in inflections
+        if len(word) > len(old) and word.endswith(old) and (base := word[: len(word) - len(old)] + new) in index)
 
 
 @lru_cache(maxsize=1)

@@ -18,7 +18,10 @@ from ml.profile.name_gate import stop_words as _stop_words
 _UP = "A-ZÀ-ÖØ-Þ"
 _CAP = rf"[{_UP}][\w'’-]*"  # a capitalised word (Latin-1 capitals: José, Élodie, D’Alia)
 _PARTICLE = r"(?:de|del|della|di|da|du|van|von|der|den|la|le|bin|al|ter)"
-_FULL_NAME = rf"{_CAP}(?:\s+(?:{_PARTICLE}\s+){{0,2}}{_CAP}){{1,3}}"
+# a title-case word ("Mary", "O’Brien", "McDonald"), not one in capitals: "THANK YOU SO MUCH" holds no name
+_TITLE = rf"[{_UP}](?:[a-zß-öø-ÿ]|['’][{_UP}])[\w'’-]*"
+# a final initial ("Lin S", "Kim Y."), never the pronoun "I" nor the article "A" ("thanks United I understand")
+_FULL_NAME = rf"{_TITLE}(?:\s+(?:{_PARTICLE}\s+){{0,2}}(?:{_TITLE}|(?!(?:I|A)\b)[{_UP}]\.?(?!\w))){{1,3}}"
 # cues that introduce a name: one capitalised word is enough after "my name is"; after weaker cues
 # ("thanks", "spoke to", "ask for", "under") a full name of two or more capitalised words is required
 NAME_CUE_RE = re.compile(
@@ -41,11 +44,16 @@ _ADDRESSED_NAME_RE = re.compile(
 )
 # a staff member named after their role ("the driver Suresh", "agent Mike was great"): any capitalised word that
 # is not an ordinary dictionary word, a stop word or a brand's (the census list misses many names)
+# (a badge number may stand between: "account manager #22 Brent")
 _ROLE_NAME_RE = re.compile(
     r"(?i:\b(?:driver|agent|rep|representative|manager|supervisor|captain|pilot|attendant|cashier|waiter|"
     r"waitress|officer|technician|engineer|associate|employee|courier|advisor|adviser))"
-    r"[ \t]+([A-Z][a-z]{1,20})\b(?![ \t]+[A-Z])(?!['’]s)"
+    r"(?:[ \t]+\#[ \t]?\d{1,6})?[ \t]+([A-Z][a-z]{1,20})\b(?![ \t]+[A-Z])(?!['’]s)"
 )
+# a first name shouted after thanks or a greeting ("THANK YOU LAUREN", "thanks LAUREN!"): all capitals, so the
+# name model and the title-case rules above miss it; kept only when a census first name no dictionary knows
+_SHOUTED_NAME_RE = re.compile(r"(?i:\b(?:thanks|thank\s+you|thx|hey|hi|hello|dear|cheers))[ \t]*[,!]?[ \t]+"
+                              r"([A-Z]{3,20})\b(?![a-z])")
 # "my name is charles martin": up to three lower-case words after a self-introduction, up to a stop word
 LOWER_NAME_CUE_RE = re.compile(r"(?i:\b(?:my\s+name\s+is|my\s+name's|name\s*:))\s+"
                                 r"((?-i:[a-zß-öø-ÿ][a-zß-öø-ÿ'’-]+(?:\s+[a-zß-öø-ÿ][a-zß-öø-ÿ'’-]+){0,2}))")
@@ -97,12 +105,23 @@ def addressed_names(text: str, brands: set[str]) -> str:
         a, b = m.start(g) - m.start(), m.end(g) - m.start()
         return m.group()[:a] + "[name]" + m.group()[b:]
 
-    def role(m: re.Match) -> str:
-        if not _unlisted_name(m.group(1), brands):
+    def census(word: str) -> bool:
+        w = word.lower()
+        return w in _lower_first_names() and w not in _ASSISTANTS and w not in _CALENDAR and not brand_word(word, brands)
+
+    def role(m: re.Match) -> str:  # "rep Carol": after a role noun a census name is one, dictionary word or not
+        if not (_unlisted_name(m.group(1), brands) or census(m.group(1))):
             return m.group()
         return m.group()[: m.start(1) - m.start()] + "[name]"
 
-    return _ROLE_NAME_RE.sub(role, _ADDRESSED_NAME_RE.sub(one, text))
+    def shouted(m: re.Match) -> str:
+        word = m.group(1)
+        if not (census(word) and has_dictionary() and not dictionary_word(word.lower())):
+            return m.group()
+        return m.group()[: m.start(1) - m.start()] + "[name]"
+
+    text = _ADDRESSED_NAME_RE.sub(one, text)
+    return _SHOUTED_NAME_RE.sub(shouted, _ROLE_NAME_RE.sub(role, text))
 
 
 def cued_name(m: re.Match) -> str:

@@ -361,7 +361,8 @@ class PersonaNamer(BaseEstimator):
             from ml.profile.llm_names import apply_proposals
 
             self.names_ = apply_proposals(self.proposer, self.names_, self.candidates_, texts, labels, self.max_words)
-        self.names_ = unique_names(self.names_, rest)
+        self.names_ = unique_names(self.names_, rest, lambda pid, cand: as_phrased(  # a qualifier as written: "(DFW)"
+            cand, "\n".join(texts[i] for i in pools[pid][0])))
         return self
 
     def _pool(self, texts, labels, pid, mats, spell_terms) -> tuple:

@@ -10,8 +10,8 @@ placeholder    how it is found
 ``[iban]``     IBANs, checked with ``stdnum.iban`` (country format and mod-97 check digits)
 ``[card]``     13–19 digit card numbers (contiguous, groups of four, or Amex 4-6-5), kept only when the
                Luhn checksum passes (``stdnum.luhn``) — order numbers are left readable
-``[account]``  bank account / routing / sort-code numbers after such a keyword, or 8-17 digits with one within
-               six words after them ("615787351 … close the account": Presidio's context window)
+``[account]``  bank account / routing / sort-code numbers after such a keyword, or 8-17 digits with one later in
+               the same sentence, at most 8 words on ("615787351 and just go ahead and close the account")
 ``[phone]``    Google's libphonenumber (``phonenumbers``: valid numbers for the US and, with ``+``, any
                country; in a text with a number of 9 digits or more also for the other regions Presidio
                tries by default but Germany: GB, IL, IN, CA, BR, "0344 556 5650", "9958520468"), plus
@@ -80,9 +80,11 @@ ACCOUNT_RE = re.compile(
     rf"(?i)(\b(?:{_ACCOUNT_KW})\b\s*(?:(?:number|no\.?|num|nr|#|:|is|ending\s+in)\s*){{0,3}})"
     r"(\d[\d -]{3,20}\d)\b"
 )
-# 8-17 digits with an account keyword within a few words after them ("Here it's 615787351 … close the account"):
-# the context window Presidio's US_BANK_NUMBER recogniser uses, here on the side ACCOUNT_RE does not read
-ACCOUNT_AFTER_RE = re.compile(rf"(?<![\w.+-])(\d{{8,17}})(?![\w-])(?=(?:\W+\w+){{0,6}}?\W+(?i:{_ACCOUNT_KW})\b)")
+# 8-17 digits with an account keyword later in the same sentence, at most 8 words on ("Here its 615787351 and
+# just go ahead and close the account"): Presidio's US_BANK_NUMBER context, on the side ACCOUNT_RE does not read
+_SAME_SENTENCE = r"[^\w.!?\n]+"
+ACCOUNT_AFTER_RE = re.compile(rf"(?<![\w.+-])(\d{{8,17}})(?![\w-])"
+                              rf"(?=(?:{_SAME_SENTENCE}\w+){{0,8}}?{_SAME_SENTENCE}(?i:{_ACCOUNT_KW})\b)")
 PHONE_SHAPE_RE = re.compile(
     r"(?<![\w+@/.-])(?:(?:\+?1|001)[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}"
     r"(?:\s?(?:x|ext\.?)\s?\d{1,6})?(?![\w-])"

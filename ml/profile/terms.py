@@ -27,6 +27,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
 from ml.filtering.agents import strip_signoffs
 from ml.profile.masking import EMAIL_RE, HANDLE_RE, URL_RE
+from ml.profile.name_gate import base_forms
 from ml.profile.stems import stem
 
 EXTRA_STOP_WORDS = frozenset(
@@ -103,22 +104,37 @@ def term_tokens(text: object, ngram_range: tuple[int, int] = (1, 1)) -> list[str
 @lru_cache(maxsize=1)
 def profane_words() -> frozenset[str]:
     """better-profanity's word list (its package data file; leetspeak variants are not needed here: the
-    token pattern keeps letters only), with Snowball stems so "sucks"/"crappy" match "sucked"/"crap"."""
+    token pattern keeps letters only), as listed: its Snowball stems are not added, since a stem can be an
+    ordinary word ("testes" → "test", "fingering" → "finger", "stoned" → "stone")."""
     from importlib.resources import files
 
-    words = {w.strip().lower() for w in files("better_profanity").joinpath("profanity_wordlist.txt")
-             .read_text(encoding="utf-8").splitlines() if w.strip() and " " not in w.strip()}
-    return frozenset(words | {stem(w) for w in words})
+    return frozenset(w.strip().lower() for w in files("better_profanity").joinpath("profanity_wordlist.txt")
+                     .read_text(encoding="utf-8").splitlines() if w.strip() and " " not in w.strip())
+
+
+#: words better-profanity lists that are ordinary in support and social texts: a magnetic strip, a cruise's
+#: rum, "omg"; not profanity in what a persona's members write
+ORDINARY_LISTED = frozenset({"omg", "lmao", "lmfao", "xx", "strip", "organ", "rum", "pot", "revue", "slope",
+                             "woody", "nappy"})
+
+
+@lru_cache(maxsize=1)
+def _counted_profane() -> frozenset[str]:
+    return profane_words() - ORDINARY_LISTED
 
 
 @lru_cache(maxsize=200_000)
 def _profane_word(word: str) -> bool:
-    bad = profane_words()
-    return word in bad or stem(word) in bad
+    """``word`` is listed (less ``ORDINARY_LISTED``), or every dictionary word it may be a plural or verb form of
+    is ("sucks", "assholes", "screwed"; not "stripes", which may be "stripe": ``name_gate.base_forms``), or its
+    Snowball stem is listed ("fucks")."""
+    bad = _counted_profane()  # the set difference once, not per new word
+    bases = base_forms(word)
+    return word in bad or (bool(bases) and bases <= bad) or stem(word) in bad
 
 
 def is_profane(text: str) -> bool:
-    """True when a word of ``text`` (or its stem) is on the profanity list."""
+    """True when a word of ``text`` is profane (``_profane_word``)."""
     return any(_profane_word(w) for w in re.findall(r"[a-z]+", text.lower()))
 
 

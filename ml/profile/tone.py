@@ -28,6 +28,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import norm
 
+from ml.profile.terms import is_profane
+
 NEGATIVE_COMPOUND = -0.05  # VADER's documented threshold for a negative text
 METHOD = "VADER 3.3.2 compound <= -0.05"
 
@@ -92,12 +94,16 @@ class ToneProfiler:
             if len(rows) > self.sample_per_persona:
                 rows = np.sort(rng.choice(rows, self.sample_per_persona, replace=False))
             picked.append(rows)
-        negative = negative_flags(np.asarray(texts, dtype=object)[np.concatenate(picked)].tolist())
-        self.counts_, start = {}, 0
+        sample = np.asarray(texts, dtype=object)[np.concatenate(picked)].tolist()
+        negative = negative_flags(sample)
+        profane = np.fromiter((isinstance(t, str) and is_profane(t) for t in sample), dtype=bool, count=len(sample))
+        self.counts_, self.profane_counts_, start = {}, {}, 0
         for (pid, size), rows in zip(sizes.items(), picked, strict=True):
             self.counts_[pid] = (int(negative[start:start + len(rows)].sum()), len(rows), size)
+            self.profane_counts_[pid] = (int(profane[start:start + len(rows)].sum()), len(rows), size)
             start += len(rows)
         self.population_negative_share_ = self._weighted(self.counts_.values())
+        self.population_profane_share_ = self._weighted(self.profane_counts_.values())
         return self
 
     @staticmethod
@@ -107,26 +113,46 @@ class ToneProfiler:
         total = sum(size for _, _, size in counts)
         return float(sum(neg / scored * size for neg, scored, size in counts) / total) if total else 0.0
 
-    def profile(self, persona_id) -> dict:
-        pid = int(persona_id)
-        neg, scored, _size = self.counts_[pid]
-        others = [c for q, c in self.counts_.items() if q != pid]
-        p0, share = self.population_negative_share_, neg / scored
+    def _against_rest(self, counts: dict, p0: float, pid: int) -> tuple[float, float, float, float, int]:
+        """(share, the other personas' share, std_diff, p_value, scored) of persona ``pid`` in ``counts``
+        (persona id → (flagged, scored, size)), ``p0`` the population share."""
+        flagged, scored, _size = counts[pid]
+        others = [c for q, c in counts.items() if q != pid]
+        share = flagged / scored
         rest = self._weighted(others) if others else share
         spread = np.sqrt(p0 * (1 - p0))
         diff = (share - rest) / spread if spread > 0 else 0.0
-        p_value = two_proportions(share, scored, rest, sum(s for _, s, _ in others))
+        return share, rest, float(diff), two_proportions(share, scored, rest, sum(s for _, s, _ in others)), scored
+
+    def profile(self, persona_id) -> dict:
+        pid = int(persona_id)
+        p0 = self.population_negative_share_
+        share, rest, diff, p_value, scored = self._against_rest(self.counts_, p0, pid)
+        bad, bad_rest, bad_diff, bad_p, _ = self._against_rest(self.profane_counts_, self.population_profane_share_,
+                                                               pid)
         return {"negative_share": round(share, 4), "rest_negative_share": round(rest, 4),
-                "population_negative_share": round(p0, 4), "std_diff": round(float(diff), 4),
+                "population_negative_share": round(p0, 4), "std_diff": round(diff, 4),
                 "p_value": float(f"{p_value:.4g}"), "scored_members": scored,
-                "reading": reading(diff, p_value, self.min_effect, self.alpha), "method": METHOD}
+                "reading": reading(diff, p_value, self.min_effect, self.alpha), "method": METHOD,
+                # profanity (ml.profile.terms.is_profane) beside the other personas', by the tone's own rule
+                "profane_share": round(bad, 4), "rest_profane_share": round(bad_rest, 4),
+                "swears_more": bool(bad_diff >= self.min_effect and bad_p < self.alpha)}
 
 
 def tone_sentence(tone: dict | None) -> str:
     """"Its messages read more negative than the other personas': 54% of its members write negatively,
-    against 29% of the others' members." or "" when the persona reads like everyone (or was not scored)."""
-    if not tone or tone.get("reading") not in ("more negative", "less negative"):
+    against 29% of the others' members." or "" when the persona reads like everyone (or was not scored); then
+    "It swears more than the other personas: …" when it does (``swears_more``)."""
+    if not tone:
         return ""
-    rest = rest_share(tone)
-    return (f"Its messages read {tone['reading']} than the other personas': {100 * tone['negative_share']:.0f}% of "
-            f"its members write negatively, against {100 * rest:.0f}% of the others' members.")
+    parts = []
+    if tone.get("reading") in ("more negative", "less negative"):
+        rest = rest_share(tone)
+        parts.append(f"Its messages read {tone['reading']} than the other personas': "
+                     f"{100 * tone['negative_share']:.0f}% of its members write negatively, against {100 * rest:.0f}% "
+                     "of the others' members.")
+    if tone.get("swears_more"):
+        parts.append(f"It swears more than the other personas: {100 * tone['profane_share']:.0f}% of its members' "
+                     f"messages hold profanity, against {100 * tone['rest_profane_share']:.0f}% of the "
+                     "others'; its evidence shows such messages only where too few others are left.")
+    return " ".join(parts)

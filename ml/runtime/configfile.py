@@ -67,6 +67,37 @@ class ConfigFile(BaseModel):
             raise InputError(f"{source}: invalid value for '{where}': {err['msg']}") from None
 
     @classmethod
+    def from_stored(cls, data: dict) -> tuple[Self, list[str]]:
+        """A config stored by an earlier version (a run's manifest): keys this version no longer has are left
+        out (``cluster.merge``, renamed), and a section whose values no longer validate goes back to its defaults.
+        Returns the config and what was left out, as dotted keys."""
+        dropped: list[str] = []
+
+        def known(model: Any, values: Any, at: str) -> Any:
+            fields = getattr(model, "model_fields", None)
+            if fields is None or not isinstance(values, dict):
+                return values
+            kept = {}
+            for key, value in values.items():
+                if key not in fields:
+                    dropped.append(f"{at}{key}")
+                    continue
+                kept[key] = known(fields[key].annotation, value, f"{at}{key}.")
+            return kept
+
+        data = known(cls, data or {}, "")
+        for _ in range(len(data) + 1):
+            try:
+                return cls.model_validate(data), dropped
+            except ValidationError as exc:
+                section = str(exc.errors()[0]["loc"][0])
+                if section not in data:
+                    break
+                dropped.append(f"{section} (its values: defaults used)")
+                data = {k: v for k, v in data.items() if k != section}
+        return cls(), dropped
+
+    @classmethod
     def _close_key(cls, loc: tuple) -> str:
         """" (did you mean 'cluster'?)" for the key at ``loc`` among its level's keys, else the level's keys."""
         import difflib

@@ -99,11 +99,16 @@ class PersonaModel(SavedModel):
         ``encode`` replaces ``self.embedder.transform`` (same texts in, same vectors out), e.g. to
         encode in another process (the API's ``backend.encoder_worker``).
         """
-        members = [build_units(messages, "message") for messages in frames]
+        return self.predict_units([build_units(messages, "message") for messages in frames], frames, encode)
+
+    def predict_units(self, members: list[pd.DataFrame], frames: list[pd.DataFrame],
+                      encode: Callable[[list[str]], np.ndarray] | None = None) -> list[pd.DataFrame]:
+        """``predict_many`` of members already built (``ml.units.build_units`` of any unit, e.g. the run's
+        authors: ``python -m ml.assign``) from the messages of ``frames``, one list entry per frame."""
         texts = [t for m in members for t in m["text"].tolist()]
         emb = self._embed(texts, encode) if texts else np.zeros((0, 0), dtype=np.float32)
         out, start = [], 0
-        for m, messages in zip(members, frames):
+        for m, messages in zip(members, frames, strict=True):
             if m.empty:
                 out.append(pd.DataFrame({"member_id": [], "persona_id": [], "distance": [], "would_be_noise": []}))
                 continue

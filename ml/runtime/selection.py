@@ -88,6 +88,7 @@ def check_lines(selection: Selection, config) -> tuple[list[str], bool]:
     """What ``python -m ml.run --check`` says after the selection: how each file was read, sides, time basis,
     agents, each filter's removals, the members a run would cluster with three of their texts (emails, phones,
     cards and such masked by rule: ``PiiMasker(names=False)``), and whether that is enough (the bool)."""
+    from ml.profile.masking import keep_handles_for
     from ml.profile.pii import PiiMasker
 
     s, unit = selection, config.input.unit
@@ -104,7 +105,9 @@ def check_lines(selection: Selection, config) -> tuple[list[str], bool]:
         if step.get("removed"):
             lines.append(f"filter {step['stage']}: {step['removed']:,} of {step['input']:,} set aside")
     lines.append(f"members ({unit}s) a run would cluster: {len(s.members):,} from {len(s.kept):,} messages kept")
-    examples = PiiMasker(names=False).mask_many([str(t) for t in s.members["text"].head(3)])
+    texts = [str(t) for t in s.members["text"]]
+    keep = keep_handles_for(texts, config.profile)  # brand handles stay readable, as in the run's evidence
+    examples = PiiMasker(names=False).mask_many(texts[:3], keep)
     lines += [f"  e.g. {_clip(text)!r}" for text in examples]  # does the text column hold what the user means?
     enough = len(s.members) >= config.input.min_members
     if not enough:

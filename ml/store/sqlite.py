@@ -27,8 +27,19 @@ from ml.store.base import InjectedFailure, PersonaNotFound, RunNotFound, RunStor
 from ml.store.bundle import RunBundle
 from ml.store.series import check_comparison, validate_series
 from ml.store.sqlite_models import SqliteModels
-from ml.store.sqlite_schema import MEMBER_COLS, SCHEMA, SCHEMA_VERSION, migrate, parse_sqlite_url  # noqa: F401
+from ml.store.sqlite_schema import MEMBER_COLS, SCHEMA, SCHEMA_VERSION, migrate, parse_sqlite_url
 from ml.store.sqlite_series import SqliteSeries
+
+
+def _is_default_home(db: Path) -> bool:
+    """Is ``db`` the default store (``<PERSONAS_HOME or ~/.personas>/personas.db``)?"""
+    from ml.store.settings import default_store_url, get_store_settings
+
+    try:
+        default = parse_sqlite_url(default_store_url(get_store_settings().home))
+    except (ValueError, OSError):
+        return False
+    return Path(default).expanduser().resolve() == db.resolve()
 
 
 class SqliteStore(SqliteModels, SqliteSeries, RunStore):
@@ -45,8 +56,13 @@ class SqliteStore(SqliteModels, SqliteSeries, RunStore):
             self._target, self._uri = f"file:personas-{uuid.uuid4().hex}?mode=memory&cache=shared", True
         else:
             db = Path(self.path).expanduser()
-            try:
+            if _is_default_home(db):  # PERSONAS_HOME may be a new chain of folders: it is the product's own
                 db.parent.mkdir(parents=True, exist_ok=True)
+            if not db.parent.exists() and not db.parent.parent.exists():  # a typo, not a new store's folder
+                raise StoreError(f"store {db}: neither its folder {db.parent} nor that folder's parent exists; check "
+                                 "the path (a new store's own folder is created, not a chain of them)")
+            try:
+                db.parent.mkdir(exist_ok=True)
             except OSError as exc:
                 raise StoreError(f"cannot create folder for store {db}: {exc}") from exc
             self._target, self._uri = str(db), False

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from ml.events.profile import event_label
 from ml.ingest.timebasis import UTC, day_clock, is_fixed_offset
 from ml.profile.activity import format_hours
-from ml.profile.describe import LOOSE_SEPARATION, days_with_shares
+from ml.profile.describe import LOOSE_SEPARATION, days_above_everyone, days_with_shares
 from ml.profile.naming import literal_ok
 from ml.profile.tone import rest_share
 from ml.strategy.llm import TextRewriter, facts_kept, rewriter_from_env
@@ -181,10 +181,17 @@ def _timing(act: dict, standouts: list[dict]) -> dict:
                 "best_hours": [], "best_weekdays": [], "has_timestamps": False,
                 "citations": _cite(["activity:has_timestamps"])}
     basis = act.get("time_basis")
-    days = act.get("peak_weekdays") or []
+    busy = act.get("peak_weekdays") or []
+    days = days_above_everyone(act)  # a busy day that is everyone's too is no reason to pick it
     text = (f"Schedule sends and staff replies for {format_hours(act['peak_hours'], basis)}, when this "
             f"persona is most active")
-    text += f", especially on {days_with_shares(act, clock=day_clock(basis))}." if days else "."
+    if days:
+        text += f", especially on {days_with_shares({**act, 'peak_weekdays': days}, clock=day_clock(basis))}."
+    elif busy:
+        text += (f". Its busiest day, {days_with_shares({**act, 'peak_weekdays': busy[:1]}, clock=day_clock(basis))}"
+                 ", is no busier for it than for everyone, so no day is recommended.")
+    else:
+        text += "."
     if basis == UTC:
         text += (" These are UTC hours, not the customers' own clock: convert them to your market's time zone "
                  "(or rerun with --timezone Area/City).")
@@ -194,10 +201,10 @@ def _timing(act: dict, standouts: list[dict]) -> dict:
                  "Area/City).")
     elif not basis:
         text += " Whether these hours are UTC or the customers' own clock is unknown: check before scheduling."
-    refs = ["activity:peak_hours"] + (["activity:peak_weekdays"] if days else [])
+    refs = ["activity:peak_hours"] + (["activity:peak_weekdays"] if busy else [])
     refs += [f"feature:{n}" for n in ("night_share", "weekend_share", "business_hours_share")
              if any(f["feature"] == n for f in standouts)]
-    return {"text": text, "best_hours": act["peak_hours"], "best_weekdays": act.get("peak_weekdays", []),
+    return {"text": text, "best_hours": act["peak_hours"], "best_weekdays": days,
             "has_timestamps": True, "citations": _cite(refs)}
 
 
@@ -250,7 +257,8 @@ def _key_messages(b: _Basis) -> list[dict]:
                     "citations": _cite([ref] + (["tone:negative"] if b.negative else []), ev)})
     for f in b.standouts[:1]:
         text = (f"Build on what they do: this persona does {f['sentence']}" if b.profile.get("kind") == "events"
-                else f"Match how they write: this persona {f['sentence']}")
+                else f"Match how they write: this persona {f['sentence']}" if f.get("group") == "style"
+                else f"Plan for how they behave: this persona {f['sentence']}")  # a thread or timing habit
         out.append({"id": f"m{len(out) + 1}", "text": text + ".",
                     "citations": _cite([f"feature:{f['feature']}"], b.evidence[:1])})
     return out

@@ -142,4 +142,5 @@ def frontend_dir(tmp_path: Path) -> Path:
     (out / "persona" / "index.html").write_text("<html>persona page</html>")
     (out / "map" / "index.html").write_text("<html>map page</html>")
     (out / "_next" / "static" / "app.js").write_text("console.log(1)")
+    (out / "404.html").write_text("<html>not found page</html>")  # Next.js writes one; StaticFiles serves it
     return out

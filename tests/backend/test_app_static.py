@@ -50,9 +50,17 @@ def test_frontend_is_served_with_spa_fallback(make_client, frontend_dir):
     assert client.get("/persona/", params={"run": "latest", "id": "1"}).text == "<html>persona page</html>"
     assert client.get("/map/?run=x").text == "<html>map page</html>"
     assert client.get("/_next/static/app.js").text == "console.log(1)"
+    unknown = client.get("/some/client/route")  # the export's own not-found page (every page is a real file)
+    assert unknown.status_code == 404 and unknown.text == "<html>not found page</html>"
+    (frontend_dir / "404.html").unlink()  # an export without one: the app shell
     assert client.get("/some/client/route").text == "<html>home</html>"
     missing_api = client.get(f"{API}/not-an-endpoint")
     assert error_answer(missing_api) == (404, "not_found")
+    # a path under a real endpoint, and /api itself: the JSON error, never the explorer's 404 page
+    for path in (f"{API}/runs/latest/personas/0/evidence", "/api", "/api/nope"):
+        answer = client.get(path)
+        assert answer.headers["content-type"].startswith("application/json") and error_answer(answer) == (
+            404, "not_found"), path
     assert client.get(f"{API}/health").json()["status"] == "ok"
 
 

@@ -17,6 +17,14 @@ def test_comparison_is_served_without_server_paths(client, populated_store):
     assert [p["status"] for p in body["new_personas"]] == [p["status"] for p in stored["new_personas"]]
 
 
+def test_the_run_says_whether_it_has_a_comparison(client):
+    """The explorer asks for a comparison only when the run has one (no 404 in the console for the others)."""
+    assert client.get(f"{API}/runs/{NEW_RUN}").json()["has_comparison"] is True
+    assert client.get(f"{API}/runs/{OLD_RUN}").json()["has_comparison"] is False
+    assert client.get(f"{API}/runs/{NEW_RUN}/comparison").status_code == 200
+    assert client.get(f"{API}/runs/{OLD_RUN}/comparison").status_code == 404
+
+
 def test_movers_are_paged_and_filtered(client, populated_store):
     moves = populated_store.get_comparison(NEW_RUN)["movers"]["moves"]
     assert len(moves) > 5

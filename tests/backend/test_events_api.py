@@ -123,6 +123,7 @@ def test_assign_event_rows_returns_one_item_per_user(event_client, run_id):
     assert body["items"][0]["n_events"] == 52
     unknown = body["items"][2]
     assert unknown["persona_id"] is None and unknown["would_be_noise"] is True and unknown["n_events"] == 0
+    assert body["ignored_events"] == ["An event this run never saw"]  # said, not silently dropped
 
 
 def test_assign_agrees_with_the_runs_own_users(event_client, run_id, moodle_event_run):

@@ -63,6 +63,7 @@ def test_overview_treemap_has_one_cell_per_persona(event_server, page, artifacts
         p["id"] for p in personas)
     assert "of users" in links.first.get_attribute("aria-label")
 
+    assert page.get_by_test_id("assumed-year").count() == 0  # read without --assume-year: nothing to say
     stats = page.locator(".stat-row").inner_text()
     assert "users kept" in stats and f"{run['counts']['kept']:,}" in stats and "event types" in stats
     table = page.get_by_test_id("persona-table")
@@ -80,6 +81,9 @@ def test_overview_treemap_has_one_cell_per_persona(event_server, page, artifacts
     # events as people read them: no raw "|" joins or column names in the menu
     assert not any("|" in o or "total_events" in o for o in options), options
     page.screenshot(path=str(artifacts / "events-overview.png"), full_page=True)
+    # an event run without a comparison: What changed says how to get one, with the event run's own command
+    page.goto(f"{event_server.url}/changes/?run={quote(run['id'])}")
+    assert "python -m ml.run --kind events NEW_DATA.csv" in page.get_by_test_id("no-comparison").inner_text()
 
 
 def test_persona_page_shows_top_events_and_activity_without_weekdays(event_server, page, artifacts):
@@ -99,6 +103,13 @@ def test_persona_page_shows_top_events_and_activity_without_weekdays(event_serve
     first = rows.first.inner_text()
     assert profile["top_events"][0]["sentence"] in first and f"{profile['top_events'][0]['lift']:.2f}×" in first
     assert page.get_by_role("heading", name="Top events").is_visible()
+    # two percentages per event: the hint says which is the model's weight and which counts the users' events
+    assert "weight in the pattern the model found for this persona" in page.inner_text("body")
+    # the classifier reads each user's mix of events: its directions say so, never a bare "higher"/"lower" that
+    # could read against the description's counts ("1.8× fewer 'resource'" beside "resource (higher)")
+    if profile["separators"]["signals"]:
+        panel = page.get_by_test_id("separators").inner_text()
+        assert "of their mix)" in panel and "(higher)" not in panel and "(lower)" not in panel, panel
     assert page.get_by_test_id("top-ngrams").count() == 0 and page.get_by_text("Phrases").count() == 0
 
     act = profile["activity"]

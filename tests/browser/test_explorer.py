@@ -106,6 +106,8 @@ def test_overview_shows_run_treemap_funnel_and_metrics(live_server, page, artifa
     for label in ("Noise share", "Silhouette", "DBCV", "Stability (ARI)"):
         assert label in metrics
     assert f"{run['metrics']['silhouette']:.2f}" in metrics
+    # more than half placed by nearness (the bundled sample: about half): the panel says how to read the personas
+    assert ("Here more than half" in metrics) is (run["metrics"]["noise_share"] >= 0.5)
     assert _no_horizontal_overflow(page)
     page.screenshot(path=str(artifacts / "overview-laptop.png"), full_page=True)
 

@@ -86,10 +86,22 @@ def test_overview_links_to_what_changed(series_runs, page):
     page.wait_for_url(re.compile(r"/changes/\?run="))
     page.get_by_test_id("lineage-sankey").wait_for()
 
-    # the baseline run has no comparison: no link, a hint on how to get one, and the page says so too
+    # the baseline run has no comparison: no link, a hint on how to get one, and the page says so too; the
+    # overview and a persona page do not ask for it (no 404 in the browser's console)
+    failed: list[str] = []
+    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
     page.goto(f"{s.server.url}/?run={quote(s.base_id)}")
     hint = page.get_by_test_id("no-comparison-hint")
     hint.wait_for()
+    page.goto(f"{s.server.url}/persona/?run={quote(s.base_id)}&id=0")
+    page.get_by_test_id("persona-name").wait_for()
+    page.wait_for_load_state("networkidle")
+    page.goto(f"{s.server.url}/changes/?run={quote(s.base_id)}")  # the page itself says so, from the manifest
+    page.get_by_test_id("no-comparison").wait_for()
+    page.wait_for_load_state("networkidle")
+    assert failed == [], failed
+    page.goto(f"{s.server.url}/?run={quote(s.base_id)}")
+    page.get_by_test_id("no-comparison-hint").wait_for()
     # the series' first run: the hint says the next run of the series is compared with it, not "--baseline"
     assert f"Series {SERIES}" in hint.inner_text() and f"--series {SERIES}" in hint.inner_text()
     assert page.get_by_test_id("comparison-link").count() == 0
@@ -337,3 +349,16 @@ def test_two_fits_of_the_same_data_say_so_first(frontend_out: Path, tmp_path: Pa
         page.screenshot(path=str(artifacts / "what-changed-same-data.png"), full_page=False)
     finally:
         _stop(server)
+
+
+def test_the_page_does_not_scroll_sideways_on_a_phone(series_runs, page):
+    """At 390 px the flow chart's labels overlapped and the movers table pushed the page 49 px wide: the chart and
+    the tables scroll inside their panels instead."""
+    s = series_runs
+    page.set_viewport_size({"width": 390, "height": 900})
+    page.goto(f"{s.server.url}/changes/?run={quote(s.new_id)}")
+    page.get_by_test_id("lineage-sankey").locator("g[data-flow-side]").first.wait_for()
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    chart = page.get_by_test_id("lineage-sankey-scroll")
+    assert chart.evaluate("el => el.scrollWidth > el.clientWidth")  # the chart keeps its width, in its own scroll

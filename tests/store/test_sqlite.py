@@ -107,3 +107,24 @@ def test_old_file_gains_the_models_table(tmp_path):
     store.put_model("run-old", StoredModel("conversations", b"model bytes"))
     assert store.get_model("run-old") == StoredModel("conversations", b"model bytes")
     assert SqliteStore(path).get_model_info("run-old")["size"] == len(b"model bytes")
+
+
+def test_a_new_stores_own_folder_is_made_but_not_a_chain_of_them(tmp_path):
+    """``--store sqlite:////nonexistent/dir/s.db`` made every folder and published where no explorer looked."""
+    from ml.store.base import StoreError
+
+    SqliteStore(tmp_path / "new" / "personas.db")  # the store's own folder: made
+    assert (tmp_path / "new" / "personas.db").is_file()
+    with pytest.raises(StoreError, match="neither its folder") as err:
+        open_store(f"sqlite:///{tmp_path}/typo/dir/personas.db")
+    assert "\n" not in str(err.value) and not (tmp_path / "typo").exists()
+
+
+def test_the_default_store_home_is_made_with_its_parents(tmp_path, monkeypatch):
+    from ml.store.settings import get_store_settings
+
+    monkeypatch.setenv("PERSONAS_HOME", str(tmp_path / "data" / "personas" / "home"))
+    monkeypatch.delenv("PERSONAS_STORE_URL", raising=False)
+    getattr(get_store_settings, "cache_clear", lambda: None)()
+    store = open_store()
+    assert (tmp_path / "data" / "personas" / "home" / "personas.db").is_file() and store.url.endswith("personas.db")

@@ -65,6 +65,8 @@ class RunPage(Contract):
 class _ServedManifest(Contract):
     id: str
     model_available: bool = Field(False, description="Whether this server can assign new conversations to this run.")
+    has_comparison: bool = Field(False, description="Whether the run is stored with a comparison with its baseline "
+                                                    "(GET /runs/{id}/comparison answers 404 when not).")
 
 
 class ConversationRunManifest(ConversationManifest, _ServedManifest):
@@ -83,12 +85,13 @@ RunManifest = by_kind(ConversationRunManifest, EventRunManifest)
 _MANIFEST = TypeAdapter(RunManifest)
 
 
-def served_manifest(document: dict[str, Any], run_id: str, model_available: bool
+def served_manifest(document: dict[str, Any], run_id: str, model_available: bool, has_comparison: bool = False
                     ) -> ConversationRunManifest | EventRunManifest:
     """The served form of a (path-redacted) stored manifest."""
     body = {k: v for k, v in document.items() if k != "run_dir"}
     body.setdefault("run_id", run_id)
-    return _MANIFEST.validate_python(with_kind({**body, "id": run_id, "model_available": model_available}))
+    return _MANIFEST.validate_python(with_kind({**body, "id": run_id, "model_available": model_available,
+                                                "has_comparison": has_comparison}))
 
 
 class DeleteResult(Contract):

@@ -251,6 +251,11 @@ class AssignSummary(_Record):
     where: str | None = Field(None, description="the --where the fresh rows were filtered by (the run's own "
                                                 "input.where unless --where or --no-where was given); None: every row")
     rows_left_out_by_where: int = Field(0, description="fresh rows that --where left out")
+    unit: str = Field("message", description="what one assigned member is: the run's unit (message, conversation "
+                                             "or author), built from the fresh rows as the run built its own")
+    set_aside: dict[str, int] = Field(default_factory=dict, description="fresh messages the run's own steps set "
+                                      "aside before the units were built: 'agents' (brand/agent accounts) and each "
+                                      "filter stage by name")
 
 
 # -- stored comparisons and series (ml.store, the API) ---------------------------------------------

@@ -108,6 +108,11 @@ class Tone(Contract):
     reading: Literal["more negative", "less negative", "like everyone"] = Field(description=(
         "more/less negative when |std_diff| >= profile.min_effect and p_value < 0.05."))
     method: str = Field(description="The scorer and its threshold.")
+    profane_share: float | None = Field(None, description="Share of its scored members whose text holds a profane "
+                                                          "word (ml.profile.terms.is_profane); None before 2026-12-04.")
+    rest_profane_share: float | None = Field(None, description="The same over the other personas' members.")
+    swears_more: bool = Field(False, description="profane_share above the others' by the tone's rule (std_diff >= "
+                                                 "profile.min_effect, p < 0.05).")
 
 
 class Separators(Contract):
