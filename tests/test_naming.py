@@ -28,7 +28,7 @@ from ml.profile.naming import (
     unique_names,
     written_as_name,
 )
-from ml.profile.spelling import as_phrased, as_written, capitalized
+from ml.profile.spelling import as_one_phrase, as_phrased, as_written, capitalized, is_negator
 from ml.profile.terms import ClassTfidf, is_profane
 
 # real customer tweets (TWCS / airline): two topics, a profane one, a signed agent reply, a person's name
@@ -143,6 +143,47 @@ def test_phrases_are_written_as_the_members_wrote_them():
     assert as_phrased("app update", text) == "app update"  # "work since the" holds a content word
     assert as_phrased("closed app", text) == "closed app"  # "closed the app" is one member's wording
     assert as_phrased("atm", text) == "ATM" and as_phrased("card working", "") == "card working"
+
+
+def test_two_parts_written_together_become_one_phrase():
+    """A name's two parts ("transfer" & "failed") are one phrase when more than half of the members who use both
+    write them together (``JOIN_SHARE``), in the order most of them use, stop words put back: the name says what
+    they write ("Transfer failed", "Contactless isn't working"), negation included. Banking77 queries."""
+    failed = ["My transfer failed", "why has my transfer failed?", "The transfer failed again", "Failed transfer",
+              "I tried a transfer today but it failed", "transfer to my mum"]
+    assert as_one_phrase("transfer", "failed", failed) == "transfer failed"  # 4 of 5 who use both
+    assert as_one_phrase("failed", "transfer", failed) == "transfer failed"  # the members' order, not the name's
+    working = ["Contactless isn't working", "my contactless isn't working", "contactless is not working at shops",
+               "I tried contactless and it was working yesterday"]
+    assert as_one_phrase("contactless", "working", working) == "contactless isn't working"
+    apart = ["I paid by card and the payment is pending", "card payment pending", "payment with my card declined",
+             "the card was charged but the payment bounced"]
+    assert as_one_phrase("payment", "card", apart) is None  # 2 of 4, not more than half ("and the" joins two things)
+    assert as_one_phrase("payment", "transfer", apart) is None  # nobody uses both
+    one = ["My transfer failed", "transfer sent, it failed", "it failed; the transfer"]
+    assert as_one_phrase("transfer", "failed", one) is None  # one member's wording is no wording
+    namer_texts = failed + ["transfer never arrived"]
+    assert PersonaNamer._as_written("transfer & failed", namer_texts, "\n".join(namer_texts)) == "transfer failed"
+    assert PersonaNamer._as_written("payment & card", apart, "\n".join(apart)) == "payment & card"
+
+
+def test_a_word_most_members_negate_is_written_negated():
+    """A name never says the opposite of what the members write: a single word that a negator ("not", "n't",
+    "never") stands just before in more than half of its uses is written with the commonest one ("Internet & not
+    working", not "Internet & working"); in half of them or fewer it is not. TWCS-style tweets."""
+    text = "\n".join(["My Xfinity internet is not working", "wifi not working again", "my router isn't working",
+                      "the app is not working on iOS", "internet working fine now, thanks", "ATM wont accept my card",
+                      "the ATM won't accept it", "does the ATM accept cash?"])
+    assert as_phrased("working", text) == "not working"  # 4 of 5 negated: "not" 3, "isn't" 1
+    assert as_phrased("accept", text) == "accept"  # 2 of 3 negated, but in two spellings: neither is written twice
+    assert as_phrased("internet", text) == "internet"  # never negated
+    assert as_phrased("not working", text) == "not working"  # already negated
+    assert is_negator("isnt") and is_negator("won't") and not is_negator("want") and not is_negator("note")
+
+
+def test_a_phrase_never_holds_one_word_in_two_spellings():
+    assert not phrase_ok("flightled flight")  # the airline tweets' "Cancelled Flightled" beside "flight"
+    assert phrase_ok("flight delayed") and phrase_ok("exchange rate change")
 
 
 def test_a_phrase_keeps_the_particle_of_its_phrasal_verb():

@@ -21,7 +21,9 @@
    put back when two members or more wrote it so: "Card isn't working", not "Card working"; ``as_phrased``),
    joined by " & " with the next one that adds new stems, is not filler (and holds no word of
    the first in another spelling: "wifi" / "wi fi", "destinationdragons" / "imagine dragons") when the first
-   has a single content word; at most ``max_words`` content words, no stem twice;
+   has a single content word; at most ``max_words`` content words, no stem twice; two parts that most members
+   who use both write as one phrase are that phrase ("Contactless not working", not "Contactless & working";
+   ``ml.profile.spelling.as_one_phrase``);
 5. a behaviour word ("Late-night", "Brief", ...; ``BEHAVIOR_WORDS``) leads the name, followed by a colon
    ("Polite: freeze my card"), only when the persona's highlighted effect is large:
    ``|std_diff| >= behavior_min_effect`` (1.0 by default; the measurement behind it is in docs/profiles.md),
@@ -41,7 +43,7 @@ from sklearn.base import BaseEstimator
 
 from ml.profile.first_names import first_names
 from ml.profile.name_clash import WORD_RE, content_stems, unique_names
-from ml.profile.spelling import as_phrased, capitalized
+from ml.profile.spelling import as_one_phrase, as_phrased, capitalized
 from ml.profile.stems import stem
 from ml.profile.terms import SENSITIVE_TERMS, STOP_WORDS, is_profane
 
@@ -97,8 +99,8 @@ def written_as_name(word: str, text: str, min_share: float = 0.5) -> bool:
 
 
 def phrase_ok(phrase: str, persona_text: str = "") -> bool:
-    """The naming rules for one phrase: no repeated stem, no profanity, no sensitive word, no sign-off,
-    no person's name (as ``persona_text`` writes it)."""
+    """The naming rules for one phrase: no repeated stem (nor one word in two spellings, ``one_word_twice``), no
+    profanity, no sensitive word, no sign-off, no person's name (as ``persona_text`` writes it)."""
     words = phrase.split()
     plain = [w.lower().strip(".,!?&") for w in words]
     if not any(w not in STOP_WORDS for w in plain if w):
@@ -110,6 +112,8 @@ def phrase_ok(phrase: str, persona_text: str = "") -> bool:
     stems = content_stems(phrase, unique=False)
     if len(stems) != len(set(stems)):
         return False
+    if any(one_word_twice(a, b) for i, a in enumerate(plain) for b in plain[i + 1:] if a and b):
+        return False  # "flightled flight": one word in two spellings
     return not any(written_as_name(w, persona_text) for w in plain if w.isalpha())
 
 
@@ -354,7 +358,7 @@ class PersonaNamer(BaseEstimator):
             phrase, rest[pid] = compose(ranked, self.max_words, self.join_phrases)
             # joined again, not kept from _pool: every persona's joined texts at once would copy the whole dump
             joined = "\n".join(texts[i] for i in rows)  # "Card isn't working", "ATM": as the members write it
-            phrase = " & ".join(as_phrased(part, joined) for part in phrase.split(" & "))
+            phrase = self._as_written(phrase, [texts[i] for i in rows[:SPELLING_TEXTS]], joined)
             self.names_[pid] = with_behavior(behavior_word(highlighted.get(pid, []), self.behavior_min_effect),
                                              phrase)
         if self.proposer is not None:
@@ -364,6 +368,15 @@ class PersonaNamer(BaseEstimator):
         self.names_ = unique_names(self.names_, rest, lambda pid, cand: as_phrased(  # a qualifier as written: "(DFW)"
             cand, "\n".join(texts[i] for i in pools[pid][0])))
         return self
+
+    @staticmethod
+    def _as_written(phrase: str, persona_texts: list[str], joined: str) -> str:
+        """The composed phrase as the members write it: two parts that most members who use both write together
+        become that phrase ("Transfer failed", not "Transfer & failed"; ``as_one_phrase``), else each part
+        ``as_phrased``."""
+        parts = phrase.split(" & ")
+        together = as_one_phrase(*parts, persona_texts) if len(parts) == 2 else None
+        return together or " & ".join(as_phrased(part, joined) for part in parts)
 
     def _pool(self, texts, labels, pid, mats, spell_terms) -> tuple:
         """Persona ``pid``'s candidates that pass the rules, best c-TF-IDF first (n-grams, then single terms):

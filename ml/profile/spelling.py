@@ -91,7 +91,8 @@ def as_phrased(term: str, text: str, max_uses: int = 200, min_count: int = 2) ->
     if not text:
         return term
     if len(words) < 2:
-        return as_written(_with_particle(term, text, max_uses, min_count), text)
+        return as_written(_with_negation(_with_particle(term, text, max_uses, min_count), text, max_uses, min_count),
+                          text)
     gap = rf"((?:{_SEP}[\w'’]+){{0,{MAX_GAP}}}?)"
     body = _word(words[0]) + "".join(f"{gap}{_SEP}{_word(w)}" for w in words[1:])
     forms: Counter = Counter()
@@ -108,12 +109,53 @@ def as_phrased(term: str, text: str, max_uses: int = 200, min_count: int = 2) ->
             asked.setdefault(form, Counter())[before.group(1).lower() if before else ""] += 1
     forms = Counter({f: c for f, c in forms.items() if c >= min_count})
     if not forms:
-        return as_written(_with_particle(term, text, max_uses, min_count), text)
+        return as_written(_with_negation(_with_particle(term, text, max_uses, min_count), text, max_uses, min_count),
+                          text)
     best = min(forms, key=lambda f: (-forms[f], len(f.split()), f))
     word, count = asked[best].most_common(1)[0]
     if word in QUESTION_WORDS and count >= QUESTION_SHARE * forms[best]:  # "long is delivery": "how long is delivery"
         best = f"{word} {best}"
     return as_written(_with_particle(best, text, max_uses, min_count), text)
+
+
+# English's negators, a closed class of the grammar, and every "n't" contraction ("isn't", "doesnt": terms drop
+# apostrophes): a single word that most of its uses negate is written negated ("working" → "not working"), so a
+# name never says the opposite of what the members write ("Contactless & working")
+NEGATORS = frozenset({"not", "no", "never", "cannot"})
+NEGATION_SHARE = 0.5  # more than half of the word's uses (a majority, as for particles)
+_NEGATOR_RE = re.compile(r"(?<![\w'’])([A-Za-z]+(?:['’][A-Za-z]+)?)[^\w\n.!?'’]+\Z")  # the word just before
+
+
+_CONTRACTIONS = frozenset({"isn't", "aren't", "wasn't", "weren't", "don't", "doesn't", "didn't", "can't", "couldn't",
+                           "won't", "wouldn't", "shouldn't", "hasn't", "haven't", "hadn't", "mustn't", "needn't"})
+
+
+def is_negator(word: str) -> bool:
+    """A negator: "not", "never", any "n't" contraction, and the contractions without their apostrophe ("isnt")."""
+    w = word.lower().replace("’", "'")
+    return w in NEGATORS or w.endswith("n't") or (w.endswith("nt") and w[:-2] + "n't" in _CONTRACTIONS)
+
+
+def _with_negation(form: str, text: str, max_uses: int, min_count: int) -> str:
+    """``form`` led by the negator (``NEGATORS``, "n't") that stands just before it, in the same sentence, in more
+    than ``NEGATION_SHARE`` of its uses (the commonest one, written at least ``min_count`` times): "working" →
+    "not working" where the members write "not working" and "isn't working"; else ``form``."""
+    words = form.split()
+    if not words or is_negator(words[0]):
+        return form
+    body = _SEP.join(_word(w) for w in words)
+    before: Counter = Counter()
+    uses = 0
+    for uses, m in enumerate(re.finditer(rf"(?<![\w@#'’]){body}(?![\w'’])", text, flags=re.IGNORECASE), start=1):
+        prev = _NEGATOR_RE.search(text, max(0, m.start() - 40), m.start())
+        if prev and is_negator(prev.group(1)):
+            before[prev.group(1).lower().replace("’", "'")] += 1
+        if uses >= max_uses:
+            break
+    if not before or sum(before.values()) <= NEGATION_SHARE * uses:
+        return form
+    negator, count = before.most_common(1)[0]
+    return f"{negator} {form}" if count >= min_count else form
 
 
 def _with_particle(form: str, text: str, max_uses: int, min_count: int) -> str:
@@ -133,3 +175,44 @@ def _with_particle(form: str, text: str, max_uses: int, min_count: int) -> str:
     particle, count = max(((w, c) for w, c in after.items() if w in PARTICLES), key=lambda wc: wc[1],
                           default=("", 0))
     return f"{form} {particle}" if count >= min_count and count > PARTICLE_SHARE * uses else form
+
+
+# Two name parts ("transfer" & "failed") become one phrase ("Transfer failed", "Contactless not working") when
+# more than half of the members who use both write them together, in one order, with at most ``MAX_GAP``
+# stop words between: the name then says what they write, negation included, not two words side by side.
+JOIN_SHARE = 0.5
+CONJUNCTIONS = frozenset({"and", "or", "but", "nor"})  # "card and the payment" is two things, as "&" says
+
+
+def as_one_phrase(first: str, second: str, texts: list[str], min_count: int = 2) -> str | None:
+    """``first`` and ``second`` (terms of the vocabulary, stop words dropped) as one phrase the way ``texts``
+    (a group's member texts) write them, in the order more of them use, through ``as_phrased``; None when no more
+    than ``JOIN_SHARE`` of the texts that hold both words write them as one phrase (stop words between them, no
+    conjunction: "card and the payment" is two things), or fewer than ``min_count`` do."""
+    a, b = first.split(), second.split()
+    if not a or not b:
+        return None
+    present = [re.compile(rf"(?<![\w@#'’]){_word(w)}(?![\w'’])", re.IGNORECASE) for w in a + b]
+    gap = rf"(?:{_SEP}[\w'’]+){{0,{MAX_GAP}}}?"
+    orders = [a + b, b + a]
+    phrases = [re.compile(rf"(?<![\w@#'’]){_word(o[0])}" + "".join(rf"({gap}){_SEP}{_word(w)}" for w in o[1:])
+                          + r"(?![\w'’])", re.IGNORECASE) for o in orders]
+    both, written = 0, [0, 0]
+    for text in texts:
+        if not all(p.search(text) for p in present):
+            continue
+        both += 1
+        for k, pattern in enumerate(phrases):
+            if any(_one_phrase(m.groups()) for m in pattern.finditer(text)):
+                written[k] += 1
+                break
+    k = int(written[1] > written[0])
+    if sum(written) < min_count or written[k] < min_count or sum(written) <= JOIN_SHARE * both:
+        return None
+    return as_phrased(" ".join(orders[k]), "\n".join(texts))
+
+
+def _one_phrase(fills: tuple) -> bool:
+    """True when the words between a match's terms are stop words and none is a conjunction."""
+    words = [re.sub(r"['’]", "", t.lower()) for fill in fills for t in re.findall(r"[\w'’]+", fill or "")]
+    return all(w in STOP_WORDS and w not in CONJUNCTIONS for w in words)
