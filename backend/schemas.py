@@ -80,11 +80,18 @@ class Assignment(BaseModel):
     persona_name: str | None = None
     distance: float | None
     would_be_noise: bool
+    novel: bool | None = Field(
+        None, description="Lies where the run has no members: the posted texts around it are farther from the run's "
+                          "members than 98 % of the run's own members are from each other (docs/api.md#novelty). "
+                          "Judged over the texts of one request; None for runs saved without the member sample.")
 
 
 class AssignResponse(BaseModel):
     run_id: str
     items: list[Assignment]
+    novelty_share: float | None = Field(
+        None, description="Share of the posted conversations that are novel; with `python -m ml.assign`, a refit "
+                          "is recommended from 0.2. None when the run cannot say (see `novel`).")
 
 
 class UserAssignment(BaseModel):

@@ -74,8 +74,13 @@ def _to_items(rows: list[Placement], conversations: list[Conversation], names: d
         raise APIError(500, "internal_error", "the persona model returned a different number of rows")
     return [Assignment(index=i, id=conv.id, persona_id=row.persona_id, persona_name=names.get(row.persona_id),
                        distance=row.distance if math.isfinite(row.distance) else None,
-                       would_be_noise=row.would_be_noise)
+                       would_be_noise=row.would_be_noise, novel=row.novel)
             for i, (conv, row) in enumerate(zip(conversations, rows))]
+
+
+def _novelty_share(items: list[Assignment]) -> float | None:
+    flags = [i.novel for i in items]
+    return None if not flags or any(f is None for f in flags) else round(sum(flags) / len(flags), 4)
 
 
 def _check_body_kind(body: AssignRequest, run_id: str, events_run: bool) -> None:
@@ -170,4 +175,5 @@ async def assign(run_id: RunIdPath, body: AssignRequest, store: StoreDep, models
         raise APIError(422, "invalid_request", str(exc)) from exc
     except ValueError as exc:
         raise APIError(422, "invalid_request", f"conversations: {exc}") from exc
-    return AssignResponse(run_id=job.run_id, items=_to_items(rows, body.conversations, job.names))
+    items = _to_items(rows, body.conversations, job.names)
+    return AssignResponse(run_id=job.run_id, items=items, novelty_share=_novelty_share(items))

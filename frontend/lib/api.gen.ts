@@ -510,6 +510,11 @@ export interface components {
         AssignResponse: {
             /** Items */
             items: components["schemas"]["Assignment"][];
+            /**
+             * Novelty Share
+             * @description Share of the posted conversations that are novel; with `python -m ml.assign`, a refit is recommended from 0.2. None when the run cannot say (see `novel`).
+             */
+            novelty_share?: number | null;
             /** Run Id */
             run_id: string;
         };
@@ -524,6 +529,11 @@ export interface components {
              * @description Position in the request.
              */
             index: number;
+            /**
+             * Novel
+             * @description Lies where the run has no members: the posted texts around it are farther from the run's members than 98 % of the run's own members are from each other (docs/api.md#novelty). Judged over the texts of one request; None for runs saved without the member sample.
+             */
+            novel?: boolean | null;
             /** Persona Id */
             persona_id: number;
             /** Persona Name */

@@ -11,7 +11,8 @@ else by placing the run's own texts again with the model; novel = beyond every p
 which finds only 0.24–0.44 of the texts of unseen Banking77 intents (docs/drift.md).
 ``assign(messages, members)`` places the members built from the rows (``ml.assign``: the run's own unit; default
 one per message) with the model's ``predict_units`` (``predict_many``, the code the API's /assign runs, builds one
-per message) and returns the assignments with ``novel``; ``summary`` an ``AssignSummary``: novelty share, persona shares
+per message; with the member sample it also decides ``novel``, as the API does for each posted batch) and returns
+the assignments with ``novel``; ``summary`` an ``AssignSummary``: novelty share, persona shares
 then/now with Wilson intervals, PSI over persona shares, and ``refit`` when novelty reaches
 ``novelty_alert`` or PSI reaches ``psi_major``.
 """
@@ -119,17 +120,17 @@ class FreshDataScorer(BaseEstimator):
         members = build_units(messages, "message") if members is None else members
         recorder = _RecordingEmbedder(model.embedder)
         model.embedder = recorder
+        sample = self.neighbourhood_ is not None  # novel from the model's prediction: the API's /assign code
         try:
-            out = model.predict_units([members], [messages])[0]
+            out = model.predict_units([members], [messages],
+                                      novelty_quantile=self.config_.novelty_quantile if sample else None)[0]
         finally:
             model.embedder = recorder.inner
-        emb = np.vstack(recorder.outputs) if recorder.outputs else np.zeros((0, 1))
         self.long_members_ = recorder.long
         if len(out) == 0:
             return out.assign(novel=pd.Series(dtype=bool), persona_name=pd.Series(dtype=str))
-        if self.neighbourhood_ is not None:
-            out["novel"] = self.neighbourhood_.novel(emb, self.config_.novelty_quantile)
-        else:
+        if not sample:
+            emb = np.vstack(recorder.outputs)
             vectors = emb if model.space == "embedding" else self._fused(emb, members, messages)
             out["novel"] = (distances(model, vectors) > self.quantiles_[None, :]).all(axis=1)
         # the run's published names (personas.json: a series keeps its lineages' names), as the API's assign gives

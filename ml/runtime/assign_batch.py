@@ -11,7 +11,8 @@ the API answers 422 with its message).
 Each request's records become the pipeline's canonical message frame
 (`ml.ingest.records.messages_from_records`); the frames of all requests go through one
 `predict_many` call (one embedding pass; behavioral features per request, so each result equals that
-request alone). If that call fails, each request is predicted alone so one bad request does not fail
+request alone; with the run's member sample each request's texts are also judged novel or not as one batch,
+`ml.lineage.neighbourhood`, as `python -m ml.assign` judges its input). If that call fails, each request is predicted alone so one bad request does not fail
 the others.
 """
 
@@ -38,11 +39,23 @@ class RecordsError(InputError):
 
 
 class Placement(NamedTuple):
-    """Where one posted conversation was placed."""
+    """Where one posted conversation was placed; ``novel`` None when the model keeps no member sample."""
 
     persona_id: int
     distance: float
     would_be_noise: bool
+    novel: bool | None = None
+
+
+def novelty_quantile(model: Any) -> float | None:
+    """The quantile at which a posted batch's texts are judged novel (``ml.lineage.config.LineageConfig``'s
+    default, as ``python -m ml.assign`` without ``--config``); None for a model without the run's member sample
+    (saved before it, an event run, a test double)."""
+    if getattr(model, "novelty", None) is None:
+        return None
+    from ml.lineage.config import LineageConfig
+
+    return LineageConfig().novelty_quantile
 
 
 def conversation_frame(records: list[dict]) -> pd.DataFrame:
@@ -67,9 +80,10 @@ def placements(result: pd.DataFrame, frame: pd.DataFrame) -> list[Placement]:
         result = result.loc[frame["message_id"].tolist()]
     elif len(result) != len(frame):
         raise RuntimeError("the persona model returned a different number of rows")
-    return [Placement(int(pid), float(dist), bool(noise)) for pid, dist, noise in
-            zip(result["persona_id"].to_numpy(), result["distance"].to_numpy(np.float64),
-                result["would_be_noise"].to_numpy())]
+    novel = result["novel"].to_numpy() if "novel" in result.columns else [None] * len(result)
+    return [Placement(int(pid), float(dist), bool(noise), None if new is None else bool(new))
+            for pid, dist, noise, new in zip(result["persona_id"].to_numpy(), result["distance"].to_numpy(np.float64),
+                                             result["would_be_noise"].to_numpy(), novel)]
 
 
 def _attempt(call: Callable[[], Any]) -> Outcome:
@@ -79,21 +93,25 @@ def _attempt(call: Callable[[], Any]) -> Outcome:
         return ("error", exc)
 
 
+def _many(model: Any, frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    """`predict_many`, asking for `novel` (each frame judged as one batch) when the model can say it."""
+    q = novelty_quantile(model)
+    return model.predict_many(frames) if q is None else model.predict_many(frames, novelty_quantile=q)
+
+
 def _predict_all(model: Any, frames: list[pd.DataFrame]) -> list[pd.DataFrame] | None:
     """All frames in one `predict_many` call; None when there is none or it failed."""
-    many = getattr(model, "predict_many", None)
-    if many is None:
+    if getattr(model, "predict_many", None) is None:
         return None
     try:
-        results = many(frames)
+        results = _many(model, frames)
     except Exception:  # noqa: BLE001 - one bad request must not fail the others: one by one then
         return None
     return results if len(results) == len(frames) else None
 
 
 def _predict_one(model: Any, frame: pd.DataFrame) -> pd.DataFrame:
-    many = getattr(model, "predict_many", None)
-    return many([frame])[0] if many is not None else model.predict(frame)
+    return _many(model, [frame])[0] if getattr(model, "predict_many", None) is not None else model.predict(frame)
 
 
 def assign_conversations(model: Any, requests: list[list[dict]]) -> list[Outcome]:

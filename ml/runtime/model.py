@@ -89,20 +89,24 @@ class PersonaModel(SavedModel):
         """Assign every message row (one member each) to a persona."""
         return self.predict_many([messages])[0]
 
-    def predict_many(self, frames: list[pd.DataFrame],
-                     encode: Callable[[list[str]], np.ndarray] | None = None) -> list[pd.DataFrame]:
+    def predict_many(self, frames: list[pd.DataFrame], encode: Callable[[list[str]], np.ndarray] | None = None,
+                     novelty_quantile: float | None = None) -> list[pd.DataFrame]:
         """``predict`` of each frame, with one embedding pass over the texts of all of them.
 
         A text's embedding does not depend on the other texts, so all are encoded together (the
         costly part); the behavioral features aggregate over authors and threads, so they are
         computed per frame: each result equals ``predict(frame)`` on that frame alone.
         ``encode`` replaces ``self.embedder.transform`` (same texts in, same vectors out), e.g. to
-        encode in another process (the API's ``backend.encoder_worker``).
+        encode in another process (the API's ``backend.encoder_worker``). ``novelty_quantile``: add ``novel``
+        (``ml.lineage.neighbourhood``: the frame's texts judged as one fresh batch against the run's member
+        sample at this quantile; None for models saved without the sample), per frame as well.
         """
-        return self.predict_units([build_units(messages, "message") for messages in frames], frames, encode)
+        return self.predict_units([build_units(messages, "message") for messages in frames], frames, encode,
+                                  novelty_quantile)
 
     def predict_units(self, members: list[pd.DataFrame], frames: list[pd.DataFrame],
-                      encode: Callable[[list[str]], np.ndarray] | None = None) -> list[pd.DataFrame]:
+                      encode: Callable[[list[str]], np.ndarray] | None = None,
+                      novelty_quantile: float | None = None) -> list[pd.DataFrame]:
         """``predict_many`` of members already built (``ml.units.build_units`` of any unit, e.g. the run's
         authors: ``python -m ml.assign``) from the messages of ``frames``, one list entry per frame."""
         texts = [t for m in members for t in m["text"].tolist()]
@@ -112,15 +116,19 @@ class PersonaModel(SavedModel):
             if m.empty:
                 out.append(pd.DataFrame({"member_id": [], "persona_id": [], "distance": [], "would_be_noise": []}))
                 continue
-            pid, dist, noise = self.reassigner.predict(self._place(emb[start : start + len(m)], m, messages))
+            vectors = emb[start : start + len(m)]
+            pid, dist, noise = self.reassigner.predict(self._place(vectors, m, messages))
             noise = noise | self.too_short(m["text"])
             start += len(m)
-            out.append(pd.DataFrame({
+            frame = pd.DataFrame({
                 "member_id": m["member_id"].astype(str).to_numpy(),
                 "persona_id": pid.astype(np.int64),
                 "distance": dist.astype(np.float64),
                 "would_be_noise": noise.astype(bool),
-            }))
+            })
+            if novelty_quantile is not None and getattr(self, "novelty", None) is not None:
+                frame["novel"] = self.novelty.novel(vectors, novelty_quantile)
+            out.append(frame)
         return out
 
     def too_short(self, texts: pd.Series) -> np.ndarray:

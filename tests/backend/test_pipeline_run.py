@@ -74,6 +74,26 @@ def test_assign_puts_members_back_in_their_persona(run_client, pipeline_run_dir,
     direct = PersonaModel.load(pipeline_run_dir).predict(messages)["persona_id"].to_numpy()
     assert (direct == predicted).all()  # the API's JSON → frame path changes nothing
     assert all(i["distance"] >= 0 and i["persona_name"] for i in items)
+    # the run's own members lie where the run has members: few are novel (2 % of the run's own are, by the quantile)
+    assert all(isinstance(i["novel"], bool) for i in items) and response.json()["novelty_share"] <= 0.1
+
+
+# a topic no support tweet of the sample is about (hand-written: small synthetic cases are fine for such a check)
+BAKING = ["Preheat the oven to 180C and grease a loaf tin", "Whisk the eggs with the sugar until pale and fluffy",
+          "Fold in the flour gently, do not overmix the batter", "Bake for 40 minutes until a skewer comes out clean",
+          "Let the cake cool in the tin for ten minutes", "Add a pinch of salt and a teaspoon of vanilla extract",
+          "Melt the butter slowly over a low heat", "Sift the cocoa powder together with the flour",
+          "Chop the walnuts roughly before adding them", "Dust the top with icing sugar before serving",
+          "Cream the soft butter and the sugar together", "Line the tin with baking paper first"]
+
+
+def test_assign_says_which_posted_texts_are_novel(run_client):
+    """A batch about a topic the run never saw is novel (`novel`, `novelty_share`, as ``python -m ml.assign``
+    judges its input); the same texts inside a batch of the run's own members are judged with that batch."""
+    response = run_client.post(f"{API}/runs/latest/assign", json={"conversations": [{"text": t} for t in BAKING]})
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["novelty_share"] >= 0.8 and sum(i["novel"] for i in answer["items"]) >= 0.8 * len(BAKING)
 
 
 def test_real_strategy_for_every_persona(run_client):
