@@ -42,7 +42,8 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("PERSONAS_CACHE_DIR", str(REPO / ".cache" / "personas"))
 BANKING77 = [REPO.parent / "shared" / "data" / "banking77" / f for f in ("train.csv", "test.csv")]
 
-from ml.profile.naming import BEHAVIOR_WORDS, content_stems, split_behavior
+from ml.profile.behavior_words import BEHAVIOR_WORDS, split_behavior
+from ml.profile.naming import content_stems
 from ml.profile.stems import stem
 
 

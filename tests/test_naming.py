@@ -12,19 +12,15 @@ import numpy as np
 import pytest
 
 from ml.profile.llm_names import LLMNamer, name_proposer_from_env
+from ml.profile.behavior_words import BEHAVIOR_MIN_EFFECT, BEHAVIOR_WORDS, LITERAL_FLOOR, behavior_word, split_behavior
 from ml.profile.naming import (
-    BEHAVIOR_MIN_EFFECT,
-    BEHAVIOR_WORDS,
-    LITERAL_FLOOR,
     PersonaNamer,
-    behavior_word,
     compose,
     content_stems,
     excess_share,
     one_word_twice,
     phrase_ok,
     prefer_phrases,
-    split_behavior,
     unique_names,
     written_as_name,
 )
@@ -547,7 +543,7 @@ def test_sub_persona_names_join_a_second_phrase_whatever_the_first_ones_length()
 def test_a_behaviour_word_says_what_it_rests_on():
     """"Detail-quoting: …" reads as jargon on its own: the note gives the highlight behind the word; no note for a
     name without one, or for a word the highlights do not give (an LLM's name, a word its effect is too small for)."""
-    from ml.profile.naming import name_note
+    from ml.profile.behavior_words import name_note
 
     digits = {"feature": "digit_ratio", "std_diff": 1.4, "persona_mean": 0.12,
               "sentence": "uses digits for 12% of characters (population 3%)"}

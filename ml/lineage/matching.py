@@ -30,7 +30,7 @@ members' nearest members of the other run lie at ``reach_share`` or more in one 
 (measured in docs/drift.md: fewer false born/died, but near-duplicate new topics become pieces).
 Re-cut (``recut_novelty``): an unmatched persona that is no piece, whose share of members novel against the
 other run beyond what the other run's own members have where its members land (``novelty_base`` /
-``novelty_new``: ``ml.lineage.compare.excess_novelty``, continuous) is below ``recut_novelty``, and whose
+``novelty_new``: ``ml.lineage.samples.excess_novelty``, continuous) is below ``recut_novelty``, and whose
 conversations the placed shares still find (``placed``: a base persona kept at least 1 − ``piece_share`` of its
 share with both runs' members placed on the base personas) holds conversations the other run has too, cut
 differently: it is a piece of the matched persona of the other run in which most of its sampled members'

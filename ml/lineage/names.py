@@ -24,8 +24,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from ml.profile.behavior_words import BEHAVIOR_MIN_EFFECT, BEHAVIOR_WORDS, literal_ok, split_behavior
 from ml.profile.name_clash import content_stems
-from ml.profile.naming import BEHAVIOR_MIN_EFFECT, BEHAVIOR_WORDS, literal_ok, split_behavior
 
 PHRASE_SHARE = 0.5  # of the kept name's content stems that the new persona's top terms and phrases must hold
 

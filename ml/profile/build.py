@@ -27,13 +27,14 @@ import pandas as pd
 
 from ml.ingest.timebasis import CLOCK_FEATURES, clock_words_allowed
 from ml.profile.activity import ActivityProfiler
+from ml.profile.behavior_words import name_note
 from ml.profile.config import ProfileConfig
 from ml.profile.describe import describe
 from ml.profile.evidence import EvidenceSelector, privacy_floor
 from ml.profile.fingerprint import BehavioralFingerprint, feature_specs, highlights
 from ml.profile.llm_names import name_proposer_from_env
 from ml.profile.masking import keep_handles_for
-from ml.profile.naming import PersonaNamer, name_note
+from ml.profile.naming import PersonaNamer
 from ml.profile.separators import SurrogateSeparator
 from ml.profile.terms import ClassTfidf
 from ml.profile.tone import ToneProfiler

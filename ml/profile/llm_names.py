@@ -14,7 +14,8 @@ import os
 
 import httpx
 
-from ml.profile.naming import BEHAVIOR_WORDS, phrase_ok, split_behavior, with_behavior
+from ml.profile.behavior_words import BEHAVIOR_WORDS, split_behavior, with_behavior
+from ml.profile.naming import phrase_ok
 from ml.profile.spelling import capitalized
 
 SYSTEM = (

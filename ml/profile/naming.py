@@ -24,7 +24,7 @@
    has a single content word; at most ``max_words`` content words, no stem twice; two parts that most members
    who use both write as one phrase are that phrase ("Contactless not working", not "Contactless & working";
    ``ml.profile.spelling.as_one_phrase``);
-5. a behaviour word ("Late-night", "Brief", ...; ``BEHAVIOR_WORDS``) leads the name, followed by a colon
+5. a behaviour word ("Late-night", "Brief", ...; ``ml.profile.behavior_words``) leads the name, followed by a colon
    ("Polite: freeze my card"), only when the persona's highlighted effect is large:
    ``|std_diff| >= behavior_min_effect`` (1.0 by default; the measurement behind it is in docs/profiles.md),
    and does not repeat a stem of the phrase;
@@ -41,34 +41,13 @@ import re
 import numpy as np
 from sklearn.base import BaseEstimator
 
+from ml.profile.behavior_words import BEHAVIOR_MIN_EFFECT, behavior_word, with_behavior
 from ml.profile.first_names import first_names
 from ml.profile.name_clash import WORD_RE, content_stems, unique_names
-from ml.profile.spelling import as_one_phrase, as_phrased, capitalized
+from ml.profile.spelling import as_one_phrase, as_phrased
 from ml.profile.stems import stem
 from ml.profile.terms import SENSITIVE_TERMS, STOP_WORDS, is_profane
 
-# feature → (adjective when higher, adjective when lower)
-BEHAVIOR_WORDS = {
-    "night_share": ("Late-night", "Daytime"),
-    "business_hours_share": ("Office-hours", "After-hours"),
-    "weekend_share": ("Weekend", "Weekday"),
-    "exclaim_log": ("Exclamatory", None),
-    "upper_ratio": ("All-caps", None),
-    "repeated_punct": ("Emphatic", None),
-    "politeness": ("Polite", None),
-    "words_log": ("Long-form", "Brief"),
-    "chars_log": ("Long-form", "Brief"),
-    "emoji_log": ("Emoji-rich", None),
-    "has_url": ("Link-sharing", None),
-    "hashtags_log": ("Hashtag-heavy", None),
-    "thread_depth_log": ("Deep-thread", None),
-    "thread_size_log": ("Long-thread", None),
-    "author_msg_count_log": ("Frequent", "One-off"),
-    "digit_ratio": ("Detail-quoting", None),
-    "question_log": ("Questioning", None),
-    "first_person_ratio": ("Personal", None),
-    "mentions_log": ("Multi-mention", None),
-}
 # words that carry no topic on their own ("tried using", "oh", "did"): a phrase made only of them, or an
 # n-gram that starts or ends with one ("long does", "need verify"), keeps half its score, so it names a
 # persona only when nothing better is there
@@ -78,12 +57,6 @@ FILLER_WORDS = frozenset([
     "say", "tell", "told", "ask", "asked", "thing", "things", "way", "today", "ago"
 ])
 FILLER_STEMS = frozenset(stem(w) for w in FILLER_WORDS)  # their inflections too: "makes", "asks", "thinking"
-BEHAVIOR_MIN_EFFECT = 1.0  # |std_diff| (persona mean − population mean, in population stds)
-# a word that states a level, not a difference, holds only when the persona's mean reaches it: "All-caps"
-# says capitals are most of the letters, not that the persona writes more of them than others do (bank
-# queries quoting "ATM", "PIN" or "USD" write 11–18 % of their letters in capitals against 5 %, std_diff 1–2.4);
-# "Multi-mention" says a member mentions two accounts or more (mean log1p(mentions) ≥ log 3), not 1.5
-LITERAL_FLOOR = {"upper_ratio": 0.5, "mentions_log": float(np.log1p(2))}
 BLOCK_ROWS = 16384  # members whose embeddings score_candidates converts to float64 at a time
 SPELLING_TEXTS = 50_000  # a group's first texts that its name's spelling (``as_written``) and name check read
 _SIGNOFF_WORD_RE = re.compile(r"^[\^*][a-z]+$")
@@ -115,59 +88,6 @@ def phrase_ok(phrase: str, persona_text: str = "") -> bool:
     if any(one_word_twice(a, b) for i, a in enumerate(plain) for b in plain[i + 1:] if a and b):
         return False  # "flightled flight": one word in two spellings
     return not any(written_as_name(w, persona_text) for w in plain if w.isalpha())
-
-
-def with_behavior(word: str | None, phrase: str) -> str:
-    """The name: the phrase, led by the behaviour word and a colon when there is one. "Polite: freeze my card",
-    "Late-night: Xbox store": the colon keeps the word apart from the phrase, which may be a verb phrase
-    ("Polite freeze my card" reads as one). No word when it repeats a stem of the phrase ("Personal" before
-    "personal details": the phrase says it already)."""
-    if word and content_stems(word.replace("-", " ")) & content_stems(phrase):
-        word = None
-    return capitalized(f"{word}: {phrase}" if word else phrase)
-
-
-def split_behavior(name: str) -> tuple[str | None, str]:
-    """``with_behavior`` undone: ``(behaviour word or None, phrase)``."""
-    head, sep, rest = name.partition(": ")
-    words = {w for pair in BEHAVIOR_WORDS.values() for w in pair if w}
-    return (head, rest) if sep and head in words else (None, name)
-
-
-def literal_ok(f: dict) -> bool:
-    """False when fingerprint entry ``f``'s feature has a ``LITERAL_FLOOR`` that the persona's mean does not
-    reach (a persona at 14 % capitals is not "All-caps", however far above the population's 5 %)."""
-    floor = LITERAL_FLOOR.get(f["feature"])
-    return floor is None or (f.get("persona_mean") is not None and f["persona_mean"] >= floor)
-
-
-def behavior_source(highlighted: list[dict], min_effect: float = BEHAVIOR_MIN_EFFECT) -> tuple[str, dict] | None:
-    """``(adjective, fingerprint entry)`` of the strongest highlighted feature with |std_diff| >= ``min_effect``
-    (and its ``LITERAL_FLOOR`` reached) that has a word for its direction, else None."""
-    for f in sorted(highlighted, key=lambda f: -abs(f["std_diff"] or 0.0)):
-        words = BEHAVIOR_WORDS.get(f["feature"])
-        if words and f["std_diff"] is not None and abs(f["std_diff"]) >= min_effect and literal_ok(f):
-            word = words[0] if f["std_diff"] > 0 else words[1]
-            if word:
-                return word, f
-    return None
-
-
-def behavior_word(highlighted: list[dict], min_effect: float = BEHAVIOR_MIN_EFFECT) -> str | None:
-    """The adjective of ``behavior_source``, else None."""
-    source = behavior_source(highlighted, min_effect)
-    return source[0] if source else None
-
-
-def name_note(name: str, highlighted: list[dict], min_effect: float = BEHAVIOR_MIN_EFFECT) -> str | None:
-    """What a name's behaviour word rests on, for people who read the name: "“Detail-quoting” in the name: this
-    persona uses digits for 12% of characters (population 3%)"; None for a name without one (or one whose
-    word the highlights do not give, e.g. an LLM's)."""
-    word, _ = split_behavior(name)
-    source = behavior_source(highlighted, min_effect)
-    if word is None or source is None or source[0] != word or not source[1].get("sentence"):
-        return None
-    return f"“{word}” in the name: this persona {source[1]['sentence']}"
 
 
 def excess_share(rate_in: np.ndarray, rate_rest: np.ndarray) -> np.ndarray:

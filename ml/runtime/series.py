@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from ml.profile.naming import split_behavior
+from ml.profile.behavior_words import split_behavior
 from ml.runtime.errors import InputError
 
 ALL = 2**31 - 1  # a page holding every member of a persona

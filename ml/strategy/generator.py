@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from ml.events.profile import event_label
 from ml.ingest.timebasis import UTC, day_clock, is_fixed_offset
 from ml.profile.activity import format_hours
+from ml.profile.behavior_words import literal_ok
 from ml.profile.describe import LOOSE_SEPARATION, days_above_everyone, days_with_shares
-from ml.profile.naming import literal_ok
 from ml.profile.tone import rest_share
 from ml.strategy.llm import TextRewriter, facts_kept, rewriter_from_env
 from ml.strategy.wording import (

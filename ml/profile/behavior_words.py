@@ -1,0 +1,97 @@
+"""Behaviour words in persona names ("Late-night", "Brief", "Polite"): which feature gives which word, when the
+effect is large enough to say it, and how a name carries it ("Polite: freeze my card").
+
+A word leads a name only when the persona's strongest highlighted behaviour feature has |std_diff| of at least
+``BEHAVIOR_MIN_EFFECT`` (the measurement behind it is in docs/profiles.md) and, for a word that states a level,
+the persona's mean reaches it (``LITERAL_FLOOR``). ``name_note`` says what the word rests on.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ml.profile.name_clash import content_stems
+from ml.profile.spelling import capitalized
+
+# feature → (adjective when higher, adjective when lower)
+BEHAVIOR_WORDS = {
+    "night_share": ("Late-night", "Daytime"),
+    "business_hours_share": ("Office-hours", "After-hours"),
+    "weekend_share": ("Weekend", "Weekday"),
+    "exclaim_log": ("Exclamatory", None),
+    "upper_ratio": ("All-caps", None),
+    "repeated_punct": ("Emphatic", None),
+    "politeness": ("Polite", None),
+    "words_log": ("Long-form", "Brief"),
+    "chars_log": ("Long-form", "Brief"),
+    "emoji_log": ("Emoji-rich", None),
+    "has_url": ("Link-sharing", None),
+    "hashtags_log": ("Hashtag-heavy", None),
+    "thread_depth_log": ("Deep-thread", None),
+    "thread_size_log": ("Long-thread", None),
+    "author_msg_count_log": ("Frequent", "One-off"),
+    "digit_ratio": ("Detail-quoting", None),
+    "question_log": ("Questioning", None),
+    "first_person_ratio": ("Personal", None),
+    "mentions_log": ("Multi-mention", None),
+}
+
+BEHAVIOR_MIN_EFFECT = 1.0  # |std_diff| (persona mean − population mean, in population stds)
+# a word that states a level, not a difference, holds only when the persona's mean reaches it: "All-caps"
+# says capitals are most of the letters, not that the persona writes more of them than others do (bank
+# queries quoting "ATM", "PIN" or "USD" write 11–18 % of their letters in capitals against 5 %, std_diff 1–2.4);
+# "Multi-mention" says a member mentions two accounts or more (mean log1p(mentions) ≥ log 3), not 1.5
+LITERAL_FLOOR = {"upper_ratio": 0.5, "mentions_log": float(np.log1p(2))}
+
+
+def with_behavior(word: str | None, phrase: str) -> str:
+    """The name: the phrase, led by the behaviour word and a colon when there is one. "Polite: freeze my card",
+    "Late-night: Xbox store": the colon keeps the word apart from the phrase, which may be a verb phrase
+    ("Polite freeze my card" reads as one). No word when it repeats a stem of the phrase ("Personal" before
+    "personal details": the phrase says it already)."""
+    if word and content_stems(word.replace("-", " ")) & content_stems(phrase):
+        word = None
+    return capitalized(f"{word}: {phrase}" if word else phrase)
+
+
+def split_behavior(name: str) -> tuple[str | None, str]:
+    """``with_behavior`` undone: ``(behaviour word or None, phrase)``."""
+    head, sep, rest = name.partition(": ")
+    words = {w for pair in BEHAVIOR_WORDS.values() for w in pair if w}
+    return (head, rest) if sep and head in words else (None, name)
+
+
+def literal_ok(f: dict) -> bool:
+    """False when fingerprint entry ``f``'s feature has a ``LITERAL_FLOOR`` that the persona's mean does not
+    reach (a persona at 14 % capitals is not "All-caps", however far above the population's 5 %)."""
+    floor = LITERAL_FLOOR.get(f["feature"])
+    return floor is None or (f.get("persona_mean") is not None and f["persona_mean"] >= floor)
+
+
+def behavior_source(highlighted: list[dict], min_effect: float = BEHAVIOR_MIN_EFFECT) -> tuple[str, dict] | None:
+    """``(adjective, fingerprint entry)`` of the strongest highlighted feature with |std_diff| >= ``min_effect``
+    (and its ``LITERAL_FLOOR`` reached) that has a word for its direction, else None."""
+    for f in sorted(highlighted, key=lambda f: -abs(f["std_diff"] or 0.0)):
+        words = BEHAVIOR_WORDS.get(f["feature"])
+        if words and f["std_diff"] is not None and abs(f["std_diff"]) >= min_effect and literal_ok(f):
+            word = words[0] if f["std_diff"] > 0 else words[1]
+            if word:
+                return word, f
+    return None
+
+
+def behavior_word(highlighted: list[dict], min_effect: float = BEHAVIOR_MIN_EFFECT) -> str | None:
+    """The adjective of ``behavior_source``, else None."""
+    source = behavior_source(highlighted, min_effect)
+    return source[0] if source else None
+
+
+def name_note(name: str, highlighted: list[dict], min_effect: float = BEHAVIOR_MIN_EFFECT) -> str | None:
+    """What a name's behaviour word rests on, for people who read the name: "“Detail-quoting” in the name: this
+    persona uses digits for 12% of characters (population 3%)"; None for a name without one (or one whose
+    word the highlights do not give, e.g. an LLM's)."""
+    word, _ = split_behavior(name)
+    source = behavior_source(highlighted, min_effect)
+    if word is None or source is None or source[0] != word or not source[1].get("sentence"):
+        return None
+    return f"“{word}” in the name: this persona {source[1]['sentence']}"
