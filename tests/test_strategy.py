@@ -215,3 +215,25 @@ def test_themes_are_what_the_cited_members_say_and_no_quote_is_unrelated():
         label = item["citations"]["signals"][0].split(":", 1)[1]
         for mid in item["citations"]["evidence"]:
             assert all(w in texts[mid] for w in label.split()), (label, mid)
+
+
+def test_a_theme_that_names_a_problem_gets_the_problem_message():
+    """Bundled TWCS sample, "Internet & not working" (its texts do not read more negative than the others'): the
+    key message on “not working” said "ask what they would like more of". A theme whose own words name a problem
+    (a negator, or wording VADER reads negative) gets the goal's problem wording; the others keep the calm one."""
+    from ml.strategy.generator import names_a_problem
+
+    evidence = [{"member_id": "a", "text": "@ComcastCares My Xfinity internet is not working. Can you help?"},
+                {"member_id": "b", "text": "I'm trying to run a speed test but all it says is Network Communication "
+                                           "Error after briefly showing 0.02 Mbps"}]
+    profile = {"id": 20, "name": "Internet & not working", "size": 39, "share": 0.026,
+               "top_terms": [{"term": "working", "weight": 1.0, "written": "not working"},
+                             {"term": "speed", "weight": 0.9}],
+               "top_ngrams": [], "activity": {}, "fingerprint": [], "evidence": evidence}
+    doc = generate_strategy(profile, "retention", rewriter=None)
+    validate_strategy(doc)
+    by_theme = {m["citations"]["signals"][0]: m["text"] for m in doc["key_messages"]}
+    assert by_theme["term:working"] == "On “not working”: say plainly what is being fixed and by when."
+    assert by_theme["term:speed"] == "On “speed”: thank them for staying with it and show what else there is."
+    assert names_a_problem("never arrived") and names_a_problem("transfer failed") and names_a_problem("don't recognize")
+    assert not names_a_problem("customer service") and not names_a_problem("Happy Halloween")

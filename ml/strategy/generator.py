@@ -29,7 +29,8 @@ from ml.ingest.timebasis import UTC, day_clock, is_fixed_offset
 from ml.profile.activity import format_hours
 from ml.profile.behavior_words import literal_ok
 from ml.profile.describe import LOOSE_SEPARATION, days_above_everyone, days_with_shares
-from ml.profile.tone import rest_share
+from ml.profile.spelling import is_negator
+from ml.profile.tone import negative_flags, rest_share
 from ml.strategy.llm import TextRewriter, facts_kept, rewriter_from_env
 from ml.strategy.wording import (
     CALM_OFFERS,
@@ -247,12 +248,20 @@ def _basis(profile: dict, goal: str) -> _Basis:
     )
 
 
+def names_a_problem(label: str) -> bool:
+    """A theme whose own words name a problem: a negator ("not working", "never arrived", "don't recognize") or
+    wording VADER reads negative ("transfer failed", "wrong exchange rate"; ``ml.profile.tone``)."""
+    return any(is_negator(w) for w in re.findall(r"[\w'’]+", label)) or bool(negative_flags([label])[0])
+
+
 def _key_messages(b: _Basis) -> list[dict]:
+    """One message per theme: the goal's problem wording when the persona reads negative or the theme names a
+    problem ("On “not working”: say plainly what is being fixed and by when"), else the calm one."""
     out = []
-    messages = KEY_MESSAGES[b.goal][0 if b.negative else 1]
-    for (ref, label), message in zip(b.themes[:3], messages):
+    problem, calm = KEY_MESSAGES[b.goal]
+    for k, (ref, label) in enumerate(b.themes[:3]):
         ev = _evidence_for(b.profile, label)
-        text = message.format(label=label)
+        text = (problem if b.negative or names_a_problem(label) else calm)[k].format(label=label)
         out.append({"id": f"m{len(out) + 1}", "text": text + ".",
                     "citations": _cite([ref] + (["tone:negative"] if b.negative else []), ev)})
     for f in b.standouts[:1]:
