@@ -588,3 +588,16 @@ def test_a_clash_qualifier_is_written_as_the_members_write_it():
                          lambda pid, cand: written[cand])
     assert names == {0: "Cancelled flight", 1: "Cancelled flight (JFK)"}
     assert unique_names({0: "A b", 1: "A b"}, {1: ["dfw"]})[1] == "A b (dfw)"  # no phrasing given: as it is
+
+
+def test_two_names_of_one_topic_clash_whatever_their_behaviour_word():
+    """Bundled TWCS sample: "Customer service" and "Frequent: customer service" read as one persona twice; the
+    persona namer compares names without the behaviour word, so the second gets its qualifier."""
+    from ml.profile.name_clash import unique_names
+
+    names = {9: "Customer service", 17: "Frequent: customer service", 3: "Brief: refund"}
+    rest = {17: ["corporate", "service people"], 3: ["money"]}
+    topic = lambda name: split_behavior(name)[1]  # noqa: E731 - as PersonaNamer passes it
+    assert unique_names(names, rest, topic=topic) == {
+        9: "Customer service", 17: "Frequent: customer service (corporate)", 3: "Brief: refund"}
+    assert unique_names(names, rest)[17] == "Frequent: customer service"  # without ``topic``: the whole name

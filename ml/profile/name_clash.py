@@ -19,18 +19,22 @@ def content_stems(text: str, unique: bool = True):
 
 
 def unique_names(names: dict[int, str], rest: dict[int, list[str]],
-                 phrase: Callable[[int, str], str] | None = None) -> dict[int, str]:
+                 phrase: Callable[[int, str], str] | None = None,
+                 topic: Callable[[str], str] | None = None) -> dict[int, str]:
     """Make ``names`` unique: two names clash when they are equal ignoring case or hold the same words once
     stemmed, in any order ("Exchange rate" / "Exchange rates", "Late flight" / "Flight late"; not "Card working" /
     "Card not working", "Log in" / "Log out": stop words count here); a clash gets the next unused candidate that
     adds new stems (``rest``), written as ``phrase(pid, candidate)`` says (default: as it is), and only as a last
-    resort the persona id."""
+    resort the persona id. ``topic``: the part of a name that says what it is about, compared in place of the whole
+    name (persona names: without the behaviour word, so "Frequent: customer service" clashes with "Customer
+    service" and gets its qualifier)."""
     def key(name: str):
+        name = topic(name) if topic else name
         return frozenset(stem(w) for w in WORD_RE.findall(name.lower())) or name.lower()
 
     out, taken = {}, set()
     for pid, name in names.items():
-        if name.lower() in taken or key(name) in taken:
+        if name.lower() in taken or key(name) in taken:  # name.lower(): a name of no word ("#1") by itself
             stems = content_stems(name)
             for cand in rest.get(pid, []):
                 new = f"{name} ({phrase(pid, cand) if phrase else cand})"

@@ -28,7 +28,8 @@
    ("Polite: freeze my card"), only when the persona's highlighted effect is large:
    ``|std_diff| >= behavior_min_effect`` (1.0 by default; the measurement behind it is in docs/profiles.md),
    and does not repeat a stem of the phrase;
-6. names are unique across the run: a clash gets the next unused candidate, else the persona id.
+6. names are unique across the run, compared without their behaviour word ("Frequent: customer service" clashes
+   with "Customer service"): a clash gets the next unused candidate, else the persona id.
 
 An optional ``proposer`` (``ml.profile.llm_names.LLMNamer``) may propose a name per persona first; a
 proposal is used only when it passes the same rules (and is unique), otherwise the phrase above is.
@@ -41,7 +42,7 @@ import re
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from ml.profile.behavior_words import BEHAVIOR_MIN_EFFECT, behavior_word, with_behavior
+from ml.profile.behavior_words import BEHAVIOR_MIN_EFFECT, behavior_word, split_behavior, with_behavior
 from ml.profile.first_names import first_names
 from ml.profile.name_clash import WORD_RE, content_stems, unique_names
 from ml.profile.spelling import as_one_phrase, as_phrased
@@ -286,7 +287,7 @@ class PersonaNamer(BaseEstimator):
 
             self.names_ = apply_proposals(self.proposer, self.names_, self.candidates_, texts, labels, self.max_words)
         self.names_ = unique_names(self.names_, rest, lambda pid, cand: as_phrased(  # a qualifier as written: "(DFW)"
-            cand, "\n".join(texts[i] for i in pools[pid][0])))
+            cand, "\n".join(texts[i] for i in pools[pid][0])), topic=lambda name: split_behavior(name)[1])
         return self
 
     @staticmethod
