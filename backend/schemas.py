@@ -102,7 +102,9 @@ class UserAssignment(BaseModel):
     persona_name: str | None = None
     distance: float | None = Field(description="1 − margin (0 = clearly one persona, 1 = evenly mixed).")
     margin: float | None = Field(description="Best minus second-best membership share.")
-    would_be_noise: bool = Field(description="Flagged as mixed: margin below the run's threshold.")
+    would_be_noise: bool = Field(description="Flagged as mixed (margin below the run's threshold), or the user has "
+                                             "fewer events of the run's kept types than the run required of its own "
+                                             "users (matrix.min_user_events, 5 by default).")
     n_events: float = Field(description="The user's events of the run's kept types (in its window).")
 
 

@@ -237,3 +237,37 @@ def test_a_theme_that_names_a_problem_gets_the_problem_message():
     assert by_theme["term:speed"] == "On “speed”: thank them for staying with it and show what else there is."
     assert names_a_problem("never arrived") and names_a_problem("transfer failed") and names_a_problem("don't recognize")
     assert not names_a_problem("customer service") and not names_a_problem("Happy Halloween")
+
+
+def _event_profile(persona_mean: float) -> dict:
+    """An event persona as ml.events.profile builds one (KDD Cup 2015's columns; dates without times of day)."""
+    fp = [{"feature": "event_navigate", "group": "event", "std_diff": 2.5, "persona_count_mean": 6.0,
+           "population_count_mean": 9.7, "sentence": "1.6× fewer “event_navigate” than average (6.0 vs 9.7 per user)"},
+          {"feature": "total_events", "group": "activity", "std_diff": -0.96, "persona_count_mean": persona_mean,
+           "population_count_mean": 94.5, "sentence": f"{94.5 / persona_mean:.1f}× fewer events in total than average"}]
+    return {"id": 1, "name": "Light navigate & access users", "size": 3123, "share": 0.078, "kind": "events",
+            "top_terms": [{"term": t, "weight": 1.0} for t in ("event_navigate", "event_access", "event_wiki")],
+            "top_ngrams": [], "fingerprint": fp, "evidence": [{"member_id": "u1", "text": "event_navigate 94%"}],
+            "activity": {"has_timestamps": False, "resolution": "day", "peak_hours": [],
+                         "by_day": {"bin_days": 7, "start_day": 16203.0, "persona": [0.2, 0.8], "population": [0.5, 0.5],
+                                    "peak_day": 16210.0}}}
+
+
+def test_an_event_persona_of_light_users_is_re_engaged_and_measured_by_activity():
+    """KDD Cup 2015, "Light navigate & access users" (8.8× fewer events than average, 89.5 % of them dropped out): the
+    retention strategy said "On “event_access”: thank them for staying with it", measured a "repeat contact rate",
+    said "no timestamps" under a chart by date and risked "No activity data"."""
+    light = _event_profile(10.8)
+    doc = generate_strategy(light, "retention", rewriter=None)
+    validate_strategy(doc)
+    assert all(resolve_citation(light, r) for c in iter_citations(doc) for r in c["signals"])
+    texts = [m["text"] for m in doc["key_messages"]]
+    assert texts[0] == "On “event_navigate”: remind them where they left off and make the next step one click away."
+    assert not any("staying with it" in t for t in texts) and "drift away" in doc["positioning"]["text"]
+    assert texts[-1] == "Build on what they do: this persona does 8.8× fewer events in total than average."
+    assert [k["name"] for k in doc["kpis"]] == ["active_next_period", "events_per_user"]
+    assert doc["timing"]["text"].endswith("Its busiest 7-day stretch starts on 20 May 2014.")  # day 16210
+    assert "No time of day in the data: send times must be learned by testing." in [r["text"] for r in doc["risks"]]
+    usual = generate_strategy(_event_profile(90.0), "retention", rewriter=None)  # not light: the calm wording
+    assert usual["key_messages"][0]["text"] == "On “event_navigate”: share what is coming next for it."
+    assert [k["name"] for k in usual["kpis"]] == ["active_next_period", "events_per_user"]

@@ -22,6 +22,30 @@ function usable(series: number[] | null | undefined): series is number[] {
   return Array.isArray(series) && series.length > 0;
 }
 
+const DAY_MS = 86_400_000;
+
+/** The day a bin starts on, "25 May" (UTC: the dates are calendar days), for bins from an ISO start date. */
+function binStart(start: string, i: number, bin: number): Date {
+  return new Date(Date.parse(`${start}T00:00:00Z`) + i * bin * DAY_MS);
+}
+
+function shortDate(d: Date, withYear = false): string {
+  return d.toLocaleDateString("en-GB", { day: "numeric", month: "short", year: withYear ? "numeric" : undefined, timeZone: "UTC" });
+}
+
+/** Each bin's label: the date it starts on when the days are dates, else its number from the first event. */
+export function byDayLabels(n: number, bin: number, start: string | null | undefined): string[] {
+  return Array.from({ length: n }, (_, i) => (start ? shortDate(binStart(start, i, bin)) : String(i + 1)));
+}
+
+export function byDayTitle(what: string, bin: number, start: string | null | undefined, yearKnown: boolean | null | undefined): string {
+  if (!start) return `Share of ${what} per ${bin}-day period, from the first event in the data (period 1)`;
+  const from = shortDate(binStart(start, 0, bin), yearKnown !== false);
+  return yearKnown === false
+    ? `Share of ${what} per ${bin}-day period, by the day each starts on (the dates have no year)`
+    : `Share of ${what} per ${bin}-day period, by the day each starts on (from ${from})`;
+}
+
 /**
  * "When they are active": hour of day and weekday (persona vs. everyone) when the data has them,
  * and for event runs the share of events per 7-day bin (`by_day`). A run whose times carry no year
@@ -75,8 +99,8 @@ export default function ActivityPanel({ activity, eventRun }: { activity: Activi
       {byDay ? (
         <ActivityChart
           testId="activity-by-day"
-          title={`Share of ${what} per ${bin}-day period, from the first event in the data (period 1)`}
-          labels={byDay.persona.map((_, i) => String(i + 1))}
+          title={byDayTitle(what, bin, byDay.start_date, byDay.year_known)}
+          labels={byDayLabels(byDay.persona.length, bin, byDay.start_date)}
           persona={byDay.persona}
           population={byDay.population}
           populationName={everyone}

@@ -77,29 +77,31 @@ function StepTable({ stages }: { stages: FilterStage[] }) {
   const notes = stages.map(eventsWith).filter((n): n is string => Boolean(n));
   return (
     <>
-      <table data-testid="filter-funnel">
-        <caption className="sr-only">What each step kept</caption>
-        <thead>
-          <tr>
-            <th scope="col">Step</th>
-            <th scope="col">Counts</th>
-            <th scope="col" className="num">Removed</th>
-            <th scope="col" className="num">Kept</th>
-            <th scope="col" className="num">Kept share</th>
-          </tr>
-        </thead>
-        <tbody>
-          {stages.map((s, i) => (
-            <tr key={`${s.stage}-${i}`}>
-              <th scope="row">{stageLabel(s.stage)}</th>
-              <td>{unitOf(s) ?? "members"}</td>
-              <td className="num">{int(s.removed)}</td>
-              <td className="num">{int(s.kept)}</td>
-              <td className="num">{pct(s.kept + s.removed ? s.kept / (s.kept + s.removed) : null)}</td>
+      <div className="table-scroll">
+        <table data-testid="filter-funnel">
+          <caption className="sr-only">What each step kept</caption>
+          <thead>
+            <tr>
+              <th scope="col">Step</th>
+              <th scope="col">Counts</th>
+              <th scope="col" className="num">Removed</th>
+              <th scope="col" className="num">Kept</th>
+              <th scope="col" className="num">Kept share</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {stages.map((s, i) => (
+              <tr key={`${s.stage}-${i}`}>
+                <th scope="row">{stageLabel(s.stage)}</th>
+                <td>{unitOf(s) ?? "members"}</td>
+                <td className="num">{int(s.removed)}</td>
+                <td className="num">{int(s.kept)}</td>
+                <td className="num">{pct(s.kept + s.removed ? s.kept / (s.kept + s.removed) : null)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       {notes.length ? (
         <p className="hint" data-testid="events-with-steps">
           {notes.join(" ")}
@@ -163,27 +165,29 @@ export default function FilterFunnel({
           {setAsideWords(setAside.removed, agents)}
         </p>
       ) : null}
-      <table>
-        <caption className="sr-only">Members kept after each filtering stage</caption>
-        <thead>
-          <tr>
-            <th scope="col">Step</th>
-            <th scope="col" className="num">Removed</th>
-            <th scope="col" className="num">Kept</th>
-            <th scope="col" className="num">Kept share</th>
-          </tr>
-        </thead>
-        <tbody>
-          {steps.map((s, i) => (
-            <tr key={`${s.label}-${i}`}>
-              <th scope="row">{s.label}</th>
-              <td className="num">{i === 0 || i === steps.length - 1 ? "" : int(s.removed)}</td>
-              <td className="num">{int(s.kept)}</td>
-              <td className="num">{pct(total ? s.kept / total : null)}</td>
+      <div className="table-scroll">
+        <table>
+          <caption className="sr-only">Members kept after each filtering stage</caption>
+          <thead>
+            <tr>
+              <th scope="col">Step</th>
+              <th scope="col" className="num">Removed</th>
+              <th scope="col" className="num">Kept</th>
+              <th scope="col" className="num">Kept share</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {steps.map((s, i) => (
+              <tr key={`${s.label}-${i}`}>
+                <th scope="row">{s.label}</th>
+                <td className="num">{i === 0 || i === steps.length - 1 ? "" : int(s.removed)}</td>
+                <td className="num">{int(s.kept)}</td>
+                <td className="num">{pct(total ? s.kept / total : null)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </div>
   );
 }

@@ -54,9 +54,13 @@ export function FunnelPanel({ manifest: m }: { manifest: RunManifest }) {
 
 /** The run's headline counts, per run kind. */
 export function RunCounts({ manifest: m }: { manifest: RunManifest }) {
+  // a matrix layout (KDD Cup 2015: one row per user and day, a count column per event type) reads rows, not events
+  const matrix = m.kind === "events" && (m.source as { layout?: string | null } | null | undefined)?.layout === "matrix";
+  const inWindow = m.kind === "events" ? m.counts.events_in_window : null;
   return m.kind === "events" ? (
     <div className="stat-row" aria-label="Run counts">
-      <Stat label="event rows in" value={int(m.counts.input)} />
+      <Stat label={matrix ? "rows in (a count per event type each)" : "event rows in"} value={int(m.counts.input)} />
+      {typeof inWindow === "number" ? <Stat label="events kept (kept users and types)" value={int(inWindow)} /> : null}
       <Stat label="users kept" value={int(m.counts.kept)} />
       <Stat label="event types" value={int(m.counts.event_types)} />
       <Stat label="personas" value={int(m.counts.personas)} />

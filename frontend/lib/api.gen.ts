@@ -418,14 +418,29 @@ export interface components {
             bin_days: number;
             /** Difference */
             difference?: number | null;
+            /**
+             * Peak Date
+             * @description ISO date the persona's busiest bin starts on (dates only).
+             */
+            peak_date?: string | null;
             /** Peak Day */
             peak_day?: number | null;
             /** Persona */
             persona: number[];
             /** Population */
             population: number[];
+            /**
+             * Start Date
+             * @description ISO date the first bin starts on, when the days are dates (None for day offsets and runs made before 2026-12-05).
+             */
+            start_date?: string | null;
             /** Start Day */
             start_day: number;
+            /**
+             * Year Known
+             * @description False when the dates were written without a year (shown without one); None for day offsets.
+             */
+            year_known?: boolean | null;
         };
         /** ActivityChange */
         ActivityChange: {

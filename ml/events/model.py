@@ -83,13 +83,16 @@ class EventRunModel(SavedModel):
     def predict(self, rows: pd.DataFrame) -> pd.DataFrame:
         users, X, counts = self.matrix.transform(self.canonical(rows))  # same window as the run
         labels, margin, mixed, _ = self.model.assign(X)
+        n_events = np.asarray(counts.sum(axis=1), dtype=np.float64).ravel()
+        # a user with fewer events than the run required of its own users is no member it would have kept
+        too_few = n_events < getattr(self.matrix, "min_user_events", 5)
         return pd.DataFrame({
             "member_id": users.astype(str),
             "persona_id": labels.astype(np.int64),
             "distance": (1.0 - margin).astype(np.float64),
-            "would_be_noise": mixed.astype(bool),
+            "would_be_noise": (np.asarray(mixed, dtype=bool) | too_few),
             "margin": margin.astype(np.float64),
-            "n_events": counts.sum(axis=1).astype(np.float64),
+            "n_events": n_events,
         })
 
     # -- persistence ----------------------------------------------------------------------------

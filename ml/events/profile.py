@@ -20,6 +20,7 @@ import pandas as pd
 
 from ml.events.config import EventProfileConfig
 from ml.events.naming import EventNamer
+from ml.events.timecol import PLACEHOLDER_YEAR
 from ml.profile.activity import ActivityProfiler, format_hours
 from ml.profile.describe import days_with_shares, separability_sentence
 from ml.profile.fingerprint import fmt_num, fmt_pct
@@ -110,11 +111,20 @@ def _highlights(fp: list[dict], n: int, min_effect: float) -> list[dict]:
     return sorted(ok, key=lambda f: -abs(f["std_diff"]))[:n]
 
 
-class DayActivity:
-    """Share of a persona's events per bin of ``bin_days`` days, beside the population's."""
+def _iso_day(day: float | None) -> str | None:
+    """Days since 1970-01-01 → "2014-05-25" (None for None)."""
+    return None if day is None else str(np.datetime64(int(np.floor(day)), "D"))
 
-    def __init__(self, bin_days: int = 7):
+
+class DayActivity:
+    """Share of a persona's events per bin of ``bin_days`` days, beside the population's. ``calendar``: the days
+    are dates (days since 1970-01-01; else offsets as the data gives them), then ``start_date`` / ``peak_date`` say
+    which; ``year_known``: False for dates written without a year (read in a placeholder year)."""
+
+    def __init__(self, bin_days: int = 7, calendar: bool = False, year_known: bool = True):
         self.bin_days = bin_days
+        self.calendar = calendar
+        self.year_known = year_known
 
     def fit(self, rows: pd.DataFrame, label_of: dict) -> DayActivity:
         day = rows["day"].to_numpy(dtype=float)
@@ -136,10 +146,13 @@ class DayActivity:
     def profile(self, pid) -> dict:
         curve = self._curve(self.ok_ & (self.label_ == pid))
         peak = int(np.argmax(curve)) if curve and max(curve) > 0 else None
+        peak_day = None if peak is None else self.start_ + peak * self.bin_days
         return {"bin_days": self.bin_days, "start_day": self.start_, "persona": curve,
-                "population": self.population_,
-                "peak_day": None if peak is None else self.start_ + peak * self.bin_days,
-                "difference": round(0.5 * float(np.abs(np.subtract(curve, self.population_)).sum()), 4)}
+                "population": self.population_, "peak_day": peak_day,
+                "difference": round(0.5 * float(np.abs(np.subtract(curve, self.population_)).sum()), 4),
+                "start_date": _iso_day(self.start_) if self.calendar else None,
+                "peak_date": _iso_day(peak_day) if self.calendar else None,
+                "year_known": self.year_known if self.calendar else None}
 
 
 def _activity(inp: ProfileInputs, label_of: dict, cfg: EventProfileConfig):
@@ -149,8 +162,10 @@ def _activity(inp: ProfileInputs, label_of: dict, cfg: EventProfileConfig):
         rows = inp.rows.loc[inp.rows.index.repeat(inp.rows["count"].clip(upper=50).astype(int))]
         frame = pd.DataFrame({"local_hour": rows["hour"].to_numpy(), "local_weekday": rows["weekday"].to_numpy()})
         hourly = ActivityProfiler(cfg.n_peak_hours).fit(frame, rows["user"].map(label_of).to_numpy())
-    daily = DayActivity(cfg.day_bin).fit(inp.rows, label_of) if inp.resolution in ("hour", "day", "offset") \
-        else None
+    calendar = inp.resolution in ("hour", "day")
+    year_known = bool(calendar and inp.rows["weekday"].notna().any())  # a yearless date has no weekday
+    daily = DayActivity(cfg.day_bin, calendar, year_known).fit(inp.rows, label_of) \
+        if inp.resolution in ("hour", "day", "offset") else None
 
     def profile(pid) -> dict:
         if hourly is not None:
@@ -192,12 +207,29 @@ def _describe(p: dict) -> str:
             s += ", most often on " + days_with_shares(act, of=f"its {act.get('unit') or 'events'}")
         parts.append(s + ".")
     elif act.get("by_day") and act["by_day"]["peak_day"] is not None:
-        parts.append(f"Its busiest {act['by_day']['bin_days']}-day stretch starts at day "
-                     f"{act['by_day']['peak_day']:.0f}.")
+        parts.append(busiest_stretch(act["by_day"], act.get("resolution")))
     sep = p.get("separators") or {}
     if sep.get("accuracy") is not None:
         parts.append(separability_sentence(sep["accuracy"], "users"))
     return " ".join(parts)
+
+
+def busiest_stretch(by_day: dict, resolution: str | None = None) -> str:
+    """"Its busiest 7-day stretch starts on 25 May 2014." (dates; "25 May" without a year), or at a day offset as
+    the data gives them ("starts at day 16 of the data's day offsets"). ``resolution`` (the activity's): profiles
+    stored before ``peak_date`` existed get their date from ``peak_day`` when the days are dates (the placeholder
+    year of yearless data is not written)."""
+    bin_days, peak = by_day["bin_days"], by_day.get("peak_date")
+    if not peak and resolution in ("hour", "day") and by_day.get("peak_day") is not None:
+        peak = _iso_day(by_day["peak_day"])
+    if peak:
+        day = pd.Timestamp(peak)
+        year_known = by_day.get("year_known")
+        if year_known is None:
+            year_known = day.year != PLACEHOLDER_YEAR
+        when = f"{day.day} {day:%b %Y}" if year_known else f"{day.day} {day:%b} (the dates have no year)"
+        return f"Its busiest {bin_days}-day stretch starts on {when}."
+    return f"Its busiest {bin_days}-day stretch starts at day {by_day['peak_day']:.0f} of the data's day offsets."
 
 
 def build_event_profiles(inp: ProfileInputs, config: EventProfileConfig | None = None,

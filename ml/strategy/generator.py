@@ -24,14 +24,16 @@ import copy
 import re
 from dataclasses import dataclass
 
-from ml.events.profile import event_label
-from ml.ingest.timebasis import UTC, day_clock, is_fixed_offset
+from ml.events.profile import busiest_stretch, event_label
+from ml.ingest.timebasis import day_clock
 from ml.profile.activity import format_hours
 from ml.profile.behavior_words import literal_ok
-from ml.profile.describe import LOOSE_SEPARATION, days_above_everyone, days_with_shares
+from ml.profile.describe import LOOSE_SEPARATION, days_with_shares
 from ml.profile.spelling import is_negator
 from ml.profile.tone import negative_flags, rest_share
+from ml.strategy.events import EVENT_KPIS, LIGHT_ANGLE, REENGAGE, VOLUME, light
 from ml.strategy.llm import TextRewriter, facts_kept, rewriter_from_env
+from ml.strategy.timing import timing
 from ml.strategy.wording import (
     CALM_OFFERS,
     FEATURE_CHANNELS,
@@ -101,6 +103,8 @@ def _explain(profile: dict, ref: str) -> str:
         return f"busiest hours {format_hours(act['peak_hours'], act.get('time_basis'))}"
     if ref == "activity:peak_weekdays":
         return "busiest days " + days_with_shares(act, clock=day_clock(act.get("time_basis")))
+    if ref == "activity:by_day":
+        return busiest_stretch(act["by_day"], act.get("resolution")).removeprefix("Its ").rstrip(".")
     if ref == "activity:has_timestamps":
         return "data has timestamps" if act.get("has_timestamps") else "data has no timestamps"
     if kind == "separator":
@@ -174,41 +178,6 @@ def _rewrite(doc: dict, rewriter: TextRewriter) -> None:
     doc["generated_by"]["llm_rewritten"] = kept
 
 
-def _timing(act: dict, standouts: list[dict]) -> dict:
-    """When to send: the measured peak hours and days, each with its clock (``ml.ingest.timebasis``); on a UTC
-    (or unknown) clock the text says so and asks for the market's zone instead of claiming the customers' day."""
-    if not (act.get("has_timestamps") and act.get("peak_hours")):
-        return {"text": "The data has no timestamps, so no send time is recommended: test send times.",
-                "best_hours": [], "best_weekdays": [], "has_timestamps": False,
-                "citations": _cite(["activity:has_timestamps"])}
-    basis = act.get("time_basis")
-    busy = act.get("peak_weekdays") or []
-    days = days_above_everyone(act)  # a busy day that is everyone's too is no reason to pick it
-    text = (f"Schedule sends and staff replies for {format_hours(act['peak_hours'], basis)}, when this "
-            f"persona is most active")
-    if days:
-        text += f", especially on {days_with_shares({**act, 'peak_weekdays': days}, clock=day_clock(basis))}."
-    elif busy:
-        text += (f". Its busiest day, {days_with_shares({**act, 'peak_weekdays': busy[:1]}, clock=day_clock(basis))}"
-                 ", is no busier for it than for everyone, so no day is recommended.")
-    else:
-        text += "."
-    if basis == UTC:
-        text += (" These are UTC hours, not the customers' own clock: convert them to your market's time zone "
-                 "(or rerun with --timezone Area/City).")
-    elif is_fixed_offset(basis):
-        text += (f" Every timestamp of the data carries the offset {basis}, which may be the exporter's clock rather "
-                 "than the customers': convert the hours to your market's time zone (or rerun with --timezone "
-                 "Area/City).")
-    elif not basis:
-        text += " Whether these hours are UTC or the customers' own clock is unknown: check before scheduling."
-    refs = ["activity:peak_hours"] + (["activity:peak_weekdays"] if busy else [])
-    refs += [f"feature:{n}" for n in ("night_share", "weekend_share", "business_hours_share")
-             if any(f["feature"] == n for f in standouts)]
-    return {"text": text, "best_hours": act["peak_hours"], "best_weekdays": days,
-            "has_timestamps": True, "citations": _cite(refs)}
-
-
 @dataclass(frozen=True)
 class _Basis:
     """What every section of a strategy cites: the persona's themes, stand-out features and evidence."""
@@ -223,6 +192,7 @@ class _Basis:
     evidence: list
     activity: dict
     negative: bool
+    light: bool  # an event persona of light users (``ml.strategy.events``)
 
 
 def _check(profile: dict, goal: str, channels: list[str] | None) -> None:
@@ -244,7 +214,7 @@ def _basis(profile: dict, goal: str) -> _Basis:
         theme_words=", ".join(f"“{label}”" for _, label in themes[:3]) if _themes(profile) else themes[0][1],
         standouts=standouts, stand_refs=[f"feature:{f['feature']}" for f in standouts[:3]],
         evidence=[e["member_id"] for e in profile["evidence"]], activity=profile["activity"] or {},
-        negative=reads_negative(profile),
+        negative=reads_negative(profile), light=light(profile),
     )
 
 
@@ -259,12 +229,14 @@ def _key_messages(b: _Basis) -> list[dict]:
     problem ("On “not working”: say plainly what is being fixed and by when"), else the calm one."""
     out = []
     problem, calm = KEY_MESSAGES[b.goal]
+    reengage = b.light and b.goal in LIGHT_ANGLE  # light users, to keep or bring back
     for k, (ref, label) in enumerate(b.themes[:3]):
         ev = _evidence_for(b.profile, label)
-        text = (problem if b.negative or names_a_problem(label) else calm)[k].format(label=label)
-        out.append({"id": f"m{len(out) + 1}", "text": text + ".",
-                    "citations": _cite([ref] + (["tone:negative"] if b.negative else []), ev)})
-    for f in b.standouts[:1]:
+        messages = REENGAGE if reengage else problem if b.negative or names_a_problem(label) else calm
+        refs = [ref] + (["tone:negative"] if b.negative else []) + ([f"feature:{VOLUME}"] if reengage else [])
+        out.append({"id": f"m{len(out) + 1}", "text": messages[k].format(label=label) + ".", "citations": _cite(refs, ev)})
+    volume = [f for f in b.standouts if f["feature"] == VOLUME] if b.light else []
+    for f in (volume or b.standouts)[:1]:  # a light persona's standout is how little its users do
         text = (f"Build on what they do: this persona does {f['sentence']}" if b.profile.get("kind") == "events"
                 else f"Match how they write: this persona {f['sentence']}" if f.get("group") == "style"
                 else f"Plan for how they behave: this persona {f['sentence']}")  # a thread or timing habit
@@ -317,8 +289,9 @@ def _offers(b: _Basis) -> list[dict]:
 
 def _kpis(b: _Basis) -> list[dict]:
     act = b.activity
+    table = EVENT_KPIS if b.profile.get("kind") == "events" else KPIS
     kpis = [{"name": name, "text": f"{desc.capitalize()} (focus: {b.theme_words}).",
-             "citations": _cite(b.theme_refs[:2])} for name, desc in KPIS[b.goal]]
+             "citations": _cite(b.theme_refs[:2])} for name, desc in table[b.goal]]
     if act.get("has_timestamps") and act.get("peak_hours"):
         kpis.append({"name": "peak_hour_response_time",
                      "text": f"Median reply time during {format_hours(act['peak_hours'], act.get('time_basis'))}.",
@@ -340,8 +313,10 @@ def _risks(b: _Basis) -> list[dict]:
                               f"{100 * sep['accuracy']:.0f}%); messages will also reach neighbouring personas.",
                       "citations": _cite(["separators:accuracy"])})
     if not b.activity.get("has_timestamps"):
-        risks.append({"text": "No activity data: timing must be learned by testing.",
-                      "citations": _cite(["activity:has_timestamps"])})
+        by_day = bool((b.activity.get("by_day") or {}).get("persona"))
+        risks.append({"text": "No time of day in the data: send times must be learned by testing." if by_day
+                      else "No activity data: timing must be learned by testing.",
+                      "citations": _cite(["activity:by_day" if by_day else "activity:has_timestamps"])})
     risks.append({"text": "Target by behaviour and topic only, never by age, gender, ethnicity, religion, "
                           "health, income or family (none are inferred).",
                   "citations": _cite(["profile:size"])})
@@ -360,6 +335,8 @@ def generate_strategy(profile: dict, goal: str, channels: list[str] | None = Non
     b = _basis(copy.deepcopy(profile), goal)
     objective, upset_angle, calm_angle = GOAL_TEXT[goal]
     angle = upset_angle if b.negative or calm_angle is None else calm_angle
+    if b.light and goal in LIGHT_ANGLE:
+        angle, calm_angle = LIGHT_ANGLE[goal], None  # cite the volume, not the tone
     doc = {
         "schema_version": SCHEMA_VERSION,
         "persona_id": int(b.profile["id"]),
@@ -372,7 +349,7 @@ def generate_strategy(profile: dict, goal: str, channels: list[str] | None = Non
                                                                else b.stand_refs[:1]), b.evidence[:2])},
         "key_messages": _key_messages(b),
         "channels": _channels(b, channels),
-        "timing": _timing(b.activity, b.standouts),
+        "timing": timing(b.activity, b.standouts),
         "tone": _tone(b),
         "offers": _offers(b),
         "kpis": _kpis(b),

@@ -126,6 +126,20 @@ def test_assign_event_rows_returns_one_item_per_user(event_client, run_id):
     assert body["ignored_events"] == ["An event this run never saw"]  # said, not silently dropped
 
 
+def test_a_user_with_fewer_events_than_the_run_kept_is_flagged(event_client, run_id):
+    """The run dropped users with fewer than 5 events (matrix.min_user_events); one posted event got margin 1.0 and
+    no flag. Such a user is placed, and flagged as one the run would not have kept."""
+    rows = [{"user": "one", "event": "Course viewed", "count": 1},
+            {"user": "four", "event": "Course viewed", "count": 4},
+            {"user": "five", "event": "Course viewed", "count": 5}]
+    items = event_client.post(f"{API}/runs/{run_id}/assign", json={"events": rows}).json()["items"]
+    by_user = {i["user"]: i for i in items}
+    assert by_user["one"]["would_be_noise"] is True and by_user["four"]["would_be_noise"] is True
+    assert by_user["one"]["persona_id"] is not None and by_user["one"]["n_events"] == 1
+    five = by_user["five"]
+    assert five["would_be_noise"] == (five["margin"] < 0.15)  # enough events: only the margin decides
+
+
 def test_assign_agrees_with_the_runs_own_users(event_client, run_id, moodle_event_run):
     """Each of the 113 users' own rows, posted back, lands on the persona the run gave them."""
     rows = moodle_rows()

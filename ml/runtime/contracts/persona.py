@@ -46,6 +46,11 @@ class ActivityByDay(Contract):
     population: list[float]
     peak_day: float | None = None
     difference: float | None = None
+    start_date: str | None = Field(None, description="ISO date the first bin starts on, when the days are dates "
+                                                     "(None for day offsets and runs made before 2026-12-05).")
+    peak_date: str | None = Field(None, description="ISO date the persona's busiest bin starts on (dates only).")
+    year_known: bool | None = Field(None, description="False when the dates were written without a year (shown "
+                                                      "without one); None for day offsets.")
 
 
 class EventActivity(Activity):

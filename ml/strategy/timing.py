@@ -1,0 +1,69 @@
+"""The timing section of a strategy: when to send, from what the persona's activity measured.
+
+``timing(activity, standouts)``: the measured peak hours and the days the persona is busier than everyone, each
+with its clock (``ml.ingest.timebasis``), on a UTC (or unknown) clock saying so; for an event run whose data has
+dates but no times of day, no send hour and the persona's busiest stretch of days (``day_timing``); without
+timestamps, no send time.
+"""
+
+from __future__ import annotations
+
+from ml.events.profile import busiest_stretch
+from ml.ingest.timebasis import UTC, day_clock, is_fixed_offset
+from ml.profile.activity import format_hours
+from ml.profile.describe import days_above_everyone, days_with_shares
+
+
+def _cite(signals=(), evidence=()) -> dict:
+    return {"signals": list(dict.fromkeys(signals)), "evidence": list(dict.fromkeys(evidence))}
+
+
+def timing(act: dict, standouts: list[dict]) -> dict:
+    """The section (see the module docstring)."""
+    return day_timing(act) or _timing(act, standouts)
+
+
+def day_timing(act: dict) -> dict | None:
+    """The timing section for activity by day without times of day (None when there is no such activity)."""
+    by_day = act.get("by_day") or {}
+    if act.get("peak_hours") or by_day.get("peak_day") is None:
+        return None
+    return {"text": "The data has dates but no times of day, so no send time is recommended: test send times. "
+                    + busiest_stretch(by_day, act.get("resolution")),
+            "best_hours": [], "best_weekdays": [], "has_timestamps": False,
+            "citations": _cite(["activity:by_day"])}
+
+
+def _timing(act: dict, standouts: list[dict]) -> dict:
+    """When to send: the measured peak hours and days, each with its clock (``ml.ingest.timebasis``); on a UTC
+    (or unknown) clock the text says so and asks for the market's zone instead of claiming the customers' day."""
+    if not (act.get("has_timestamps") and act.get("peak_hours")):
+        return {"text": "The data has no timestamps, so no send time is recommended: test send times.",
+                "best_hours": [], "best_weekdays": [], "has_timestamps": False,
+                "citations": _cite(["activity:has_timestamps"])}
+    basis = act.get("time_basis")
+    busy = act.get("peak_weekdays") or []
+    days = days_above_everyone(act)  # a busy day that is everyone's too is no reason to pick it
+    text = (f"Schedule sends and staff replies for {format_hours(act['peak_hours'], basis)}, when this "
+            f"persona is most active")
+    if days:
+        text += f", especially on {days_with_shares({**act, 'peak_weekdays': days}, clock=day_clock(basis))}."
+    elif busy:
+        text += (f". Its busiest day, {days_with_shares({**act, 'peak_weekdays': busy[:1]}, clock=day_clock(basis))}"
+                 ", is no busier for it than for everyone, so no day is recommended.")
+    else:
+        text += "."
+    if basis == UTC:
+        text += (" These are UTC hours, not the customers' own clock: convert them to your market's time zone "
+                 "(or rerun with --timezone Area/City).")
+    elif is_fixed_offset(basis):
+        text += (f" Every timestamp of the data carries the offset {basis}, which may be the exporter's clock rather "
+                 "than the customers': convert the hours to your market's time zone (or rerun with --timezone "
+                 "Area/City).")
+    elif not basis:
+        text += " Whether these hours are UTC or the customers' own clock is unknown: check before scheduling."
+    refs = ["activity:peak_hours"] + (["activity:peak_weekdays"] if busy else [])
+    refs += [f"feature:{n}" for n in ("night_share", "weekend_share", "business_hours_share")
+             if any(f["feature"] == n for f in standouts)]
+    return {"text": text, "best_hours": act["peak_hours"], "best_weekdays": days,
+            "has_timestamps": True, "citations": _cite(refs)}
