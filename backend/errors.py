@@ -50,6 +50,10 @@ def _validation_message(exc: RequestValidationError) -> str:
     if not errors:
         return "invalid request"
     first = errors[0]
+    if first.get("type") == "json_invalid":  # loc ("body", 23): the character where the JSON broke
+        at = first.get("loc", ())[-1]
+        why = (first.get("ctx") or {}).get("error")
+        return f"body: not valid JSON at character {at}" + (f" ({why})" if why else "")
     msg = f"{_field_name(first.get('loc', ()))}: {first.get('msg', 'invalid value')}"
     if len(errors) > 1:
         msg += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
@@ -131,8 +135,15 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(404, "run_not_found", message)
 
     @app.exception_handler(PersonaNotFound)
-    async def _persona_not_found(_: Request, exc: PersonaNotFound) -> JSONResponse:
-        return error_response(404, "persona_not_found", _key_message(exc, "persona not found"))
+    async def _persona_not_found(request: Request, exc: PersonaNotFound) -> JSONResponse:
+        from backend.app import API_PREFIX
+
+        message = _key_message(exc, "")
+        if not message and exc.args and isinstance(exc.args[0], int):  # the stores raise it with the bare id
+            run = request.path_params.get("run_id")
+            message = f"persona {exc.args[0]} not found" + (
+                f" in run {run!r}; GET {API_PREFIX}/runs/{run}/personas lists its personas" if run else "")
+        return error_response(404, "persona_not_found", message or "persona not found")
 
     @app.exception_handler(StoreError)
     async def _store_error(_: Request, exc: StoreError) -> JSONResponse:

@@ -121,6 +121,14 @@ def test_bad_assign_bodies_name_the_field(client, body, field):
     assert error_of(response)["message"].startswith(field)
 
 
+def test_a_body_that_is_not_json_says_where_it_breaks(client):
+    """It said "23: JSON decode error" (a bare number for the field)."""
+    response = client.post(f"{API}/runs/{OLD_RUN}/assign", content=b'{"conversations": [{"text": "hi"},]}',
+                           headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert error_of(response)["message"] == "body: not valid JSON at character 34 (Expecting value)"
+
+
 def test_oversized_assign_requests_are_413(make_client):
     client = make_client(max_assign_batch=5, max_body_bytes=2048)
     many = {"conversations": [{"text": "a"}] * 6}

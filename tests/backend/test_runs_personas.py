@@ -63,6 +63,8 @@ def test_unknown_run_and_persona_are_404(client):
     assert client.get(f"{API}/runs/nope-123").json()["error"]["message"] == (
         "run 'nope-123' not found; GET /api/v1/runs lists the stored runs")
     assert error_answer(client.get(f"{API}/runs/{OLD_RUN}/personas/99")) == (404, "persona_not_found")
+    message = client.get(f"{API}/runs/{OLD_RUN}/personas/99").json()["error"]["message"]
+    assert message == f"persona 99 not found in run {OLD_RUN!r}; GET {API}/runs/{OLD_RUN}/personas lists its personas"
     assert error_answer(client.get(f"{API}/runs/{OLD_RUN}/personas/99/members")) == (404, "persona_not_found")
     assert client.get(f"{API}/runs/nope-123/map").status_code == 404
     assert error_of(client.get(f"{API}/nothing-here"))["code"] == "not_found"
