@@ -9,6 +9,7 @@ The Moodle log writes times without a year ("11 May, 09:44"), so the run has hou
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from urllib.parse import quote
 
@@ -122,6 +123,14 @@ def test_persona_page_shows_top_events_and_activity_without_weekdays(event_serve
     assert by_day.count() == 2
     for i, values in enumerate([act["by_day"]["persona"], act["by_day"]["population"]]):
         assert by_day.nth(i).locator(".recharts-bar-rectangle").count() == sum(1 for v in values if v > 0) > 0
+    # Moodle's times have no year: the bins are named by the day they start on, and the caption says there is no year
+    assert act["by_day"]["year_known"] is False and act["by_day"]["start_date"]
+    caption = page.locator('[data-testid="activity-by-day"] figcaption').inner_text()
+    assert caption.endswith("by the day each starts on (the dates have no year)"), caption
+    start = date.fromisoformat(act["by_day"]["start_date"])
+    first_tick = page.locator('[data-testid="activity-by-day"] .recharts-xAxis-tick-labels '
+                              '.recharts-cartesian-axis-tick-value').first.text_content()
+    assert first_tick == f"{start.day} {start:%b}", first_tick
 
     page.wait_for_selector('[data-testid="fingerprint-chart"] .recharts-bar-rectangle')
     # events read as people read them: "Assignment · Submission form viewed", long ones cut to two axis lines
