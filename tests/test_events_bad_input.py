@@ -184,3 +184,18 @@ def test_a_matrix_with_a_cohort_id_and_a_clicks_column_is_read(tmp_path):
         f"u{u},c{u % 3},{u % 4},{1 + u % 5},{u % 2}" for u in range(30)]
     table = load_events([write(tmp_path / "matrix.csv", "\n".join(lines) + "\n")])
     assert table.layout == "matrix" and set(table.events["event"]) == {"page_views", "clicks", "purchases"}
+
+
+def test_an_outcome_file_joins_on_the_user_column_the_events_were_read_with(tmp_path):
+    """KDD Cup 2015: `enrollment_id` was found in the event files and is the outcome file's key too, yet an outcome
+    file without --user-col failed ("an outcome file needs the user key") after the whole ingest."""
+    events = rows_csv(tmp_path)
+    outcomes = write(tmp_path / "truth.csv", "user_id,label\n" + "".join(f"u{u},{u % 2}\n" for u in range(30)))
+    table = load_events([events], EventInputConfig(outcome_file=str(outcomes), outcome_col="label"))
+    assert table.users.set_index("user")["outcome"].astype(int).to_dict() == {f"u{u}": u % 2 for u in range(30)}
+    other = write(tmp_path / "grades.csv", "StudentId,label\nu1,1\n")  # Moodle: the grades file names it otherwise
+    with pytest.raises(InputError) as err:
+        load_events([events], EventInputConfig(outcome_file=str(other), outcome_col="label"))
+    msg = one_line(err)
+    assert msg.startswith(f"{other}: no column 'user_id' (the user key read from the event files)")
+    assert "--outcome-key-col" in msg and "StudentId" in msg

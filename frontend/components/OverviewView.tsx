@@ -6,6 +6,7 @@ import { useMemo, useState } from "react";
 
 import { clockLabel } from "@/components/ActivityPanel";
 import ComparisonLink from "@/components/ComparisonLink";
+import OutcomesPanel from "@/components/OutcomesPanel";
 import PersonaTreemap from "@/components/PersonaTreemap";
 import QualityMetrics from "@/components/QualityMetrics";
 import { FunnelPanel, GranularityNote, LongMembersNote, RunCounts, RunMeta } from "@/components/RunFacts";
@@ -110,6 +111,7 @@ function RunOverview({
         <PersonaTablePanel runId={runId} items={personas.status === "ok" ? items : null} families={families}
           familyId={nav.familyId} eventRun={eventRun} />
         <DownloadPanel runId={runId} noun={noun} eventRun={eventRun} />
+        <OutcomesPanel manifest={m} personas={personas.status === "ok" ? items : null} />
         <FunnelPanel manifest={m} />
       </div>
     </>

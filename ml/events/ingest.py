@@ -249,17 +249,26 @@ def _outcome_values(values: pd.Series) -> np.ndarray:
     return out
 
 
-def _outcomes(cfg: EventInputConfig, users: pd.Index, per_file: list[pd.DataFrame]) -> pd.Series:
+def _outcomes(cfg: EventInputConfig, users: pd.Index, per_file: list[pd.DataFrame],
+              read_user: list[str] | None = None) -> pd.Series:
+    """Each user's outcome (None where unknown). An outcome file is joined on ``--outcome-key-col``, else on
+    ``--user-col``, else on the user column(s) the event files were read with (``read_user``: "enrollment_id" in
+    both of KDD Cup 2015's files)."""
     if cfg.outcome_file:
         path = resolve_paths(cfg.outcome_file)[0]
         table, _ = read_table(path)
         outside = RowFilter(cfg.where)  # one course's outcomes, where the outcome file names the course too
         if outside and all(outside.find_column(table, c) is not None for c in outside.where):
             table = outside.apply(table, path)
-        keys = cfg.outcome_key_cols or cfg.user_cols
+        keys = cfg.outcome_key_cols or cfg.user_cols or read_user
         if not keys:
             raise InputError(f"{path}: an outcome file needs the user key: pass --user-col (and "
                              "--outcome-key-col when the outcome file names it differently)")
+        missing = [k for k in keys if k not in table.columns]
+        if missing and not (cfg.outcome_key_cols or cfg.user_cols):
+            raise InputError(f"{path}: no column '{missing[0]}' (the user key read from the event files) to join the "
+                             f"outcomes on; name the outcome file's user column with --outcome-key-col (it has "
+                             f"columns {', '.join(map(str, list(table.columns)[:20]))})")
         _require(path, list(table.columns), keys, "--outcome-key-col")
         if not cfg.outcome_col:
             raise InputError(f"{path}: name the outcome column with --outcome-col")
@@ -312,7 +321,7 @@ def load_events(paths, config: EventInputConfig | None = None) -> EventTable:
         events["weekday"] = pd.array([pd.NA] * len(events), dtype="Int64")
     first_group = events.groupby("user", sort=True)["group"].first()
     users = pd.DataFrame({"user": first_group.index.astype(str), "group": first_group.to_numpy()})
-    users["outcome"] = _outcomes(cfg, pd.Index(users["user"]), outcome_parts).to_numpy()
+    users["outcome"] = _outcomes(cfg, pd.Index(users["user"]), outcome_parts, maps[0].get("user")).to_numpy()
     mapping = {k: maps[0][k] for k in ("layout", "user", "event", "time", "count", "group")}
     if len(mapping["event"] or []) > 12:
         mapping["event"] = mapping["event"][:12] + [f"... {len(mapping['event']) - 12} more"]

@@ -27,12 +27,12 @@ API = "/api/v1"
 MOODLE = ("events_moodle", "Course_Activity_Obfuscated.csv.gz")
 
 
-def make_moodle_event_run(out: Path) -> Path:
-    """Run the event pipeline on the Moodle log into `out`; returns `out`."""
+def make_moodle_event_run(out: Path, extra: tuple[str, ...] = ()) -> Path:
+    """Run the event pipeline on the Moodle log into `out` (``extra``: more flags); returns `out`."""
     from ml.run import main
 
     source = shared_path(*MOODLE)
-    code = main([str(source), "--kind", "events", "--out", str(out), "--no-store", "--quiet"])
+    code = main([str(source), "--kind", "events", "--out", str(out), "--no-store", "--quiet", *extra])
     assert code == 0, "the event pipeline failed on the Moodle log"
     return out
 

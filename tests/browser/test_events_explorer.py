@@ -18,6 +18,7 @@ import pytest
 from ml.events.profile import event_label
 from tests.backend.test_events_api import make_moodle_event_run
 from tests.browser.conftest import Server, _start_backend, _stop
+from tests.fixtures.data import shared_path
 
 # the filter steps as the explorer words them (frontend/components/FilterFunnel.tsx STAGE_WORDS)
 STAGE_WORDS = {"exact_duplicates": "exact duplicates", "near_duplicates": "near duplicates",
@@ -32,11 +33,14 @@ CELLS = ".recharts-treemap-depth-1 path.recharts-rectangle"
 
 @pytest.fixture(scope="module")
 def event_server(frontend_out: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """`python -m backend` over a SQLite store holding only the Moodle event run."""
+    """`python -m backend` over a SQLite store holding only the Moodle event run, with the course's grades as its
+    outcome (joined on the grades file's StudentId)."""
     from ml.store import RunBundle, open_store
 
     workdir = tmp_path_factory.mktemp("backend-events")
-    run_dir = make_moodle_event_run(workdir / "moodle")
+    grades = shared_path("events_moodle", "Course_Grades_Obfuscated.csv")
+    run_dir = make_moodle_event_run(workdir / "moodle", ("--outcome-file", str(grades), "--outcome-col", "Overall",
+                                                         "--outcome-key-col", "StudentId"))
     url = f"sqlite:///{workdir / 'events.db'}"
     store = open_store(url)
     try:
@@ -46,6 +50,28 @@ def event_server(frontend_out: Path, tmp_path_factory: pytest.TempPathFactory) -
     server = _start_backend(url, workdir, "backend-events")
     yield server
     _stop(server)
+
+
+def test_overview_shows_each_personas_outcome(event_server, page, artifacts):
+    """The outcome file's rates per persona were in the manifest only: the overview shows them beside everyone's,
+    with how strongly personas go with the outcome and how k-means on the same matrix does."""
+    run, personas = _run_and_personas(event_server)
+    outcomes = run["metrics"]["outcomes"]
+    page.goto(f"{event_server.url}/?run={quote(run['id'])}")
+    panel = page.get_by_test_id("outcomes")
+    panel.wait_for()
+    rows = panel.locator("tbody tr")
+    assert rows.count() == len(outcomes["nmf"]["personas"]) + 1  # one per persona, then everyone
+    names = {p["id"]: p["name"] for p in personas}
+    biggest = max(outcomes["nmf"]["personas"], key=lambda r: r["n"])
+    first = rows.first.inner_text()
+    assert names[biggest["persona_id"]] in first and f"{biggest['n']:,}" in first
+    category = outcomes["nmf"]["categories"][0]
+    assert f"{100 * biggest['rates'][category]:.1f}%" in first
+    strength = page.get_by_test_id("outcomes-strength").inner_text()
+    assert f"Cramér's V {outcomes['nmf']['cramers_v']:.2f}" in strength
+    assert f"reaches {outcomes['kmeans']['cramers_v']:.2f}" in strength
+    page.screenshot(path=str(artifacts / "events-outcomes.png"), full_page=True)
 
 
 def _run_and_personas(server: Server) -> tuple[dict, list[dict]]:

@@ -1,0 +1,116 @@
+import type { PersonaSummary, RunManifest } from "@/lib/api";
+import { int, num, pct } from "@/lib/format";
+
+/** One clustering's outcome table as `ml.events.outcomes` writes it into `manifest.metrics.outcomes`. */
+interface OutcomeTable {
+  n: number;
+  categories: string[];
+  personas: { persona_id: number; n: number; rates: Record<string, number> }[];
+  overall: Record<string, number>;
+  p_value?: number | null;
+  cramers_v?: number | null;
+}
+
+interface Outcomes {
+  column?: string;
+  nmf?: OutcomeTable;
+  kmeans?: OutcomeTable;
+}
+
+const MAX_CATEGORIES = 6;
+const INTERVAL = /^[([]\s*(-?[\d.]+)\s*,/;
+
+/** Categories in reading order: numeric bins ("(5.999, 40.0]", as a numeric outcome is cut) by their lower edge. */
+export function orderedCategories(categories: string[]): string[] {
+  const lower = (c: string) => Number(INTERVAL.exec(c)?.[1] ?? Number.NaN);
+  return categories.every((c) => Number.isFinite(lower(c))) ? [...categories].sort((a, b) => lower(a) - lower(b)) : categories;
+}
+
+function readOutcomes(m: RunManifest): Outcomes | null {
+  if (m.kind !== "events") return null;
+  const o = (m.metrics?.outcomes ?? null) as Outcomes | null;
+  return o && o.nmf && Array.isArray(o.nmf.personas) && o.nmf.personas.length ? o : null;
+}
+
+/** How the personas and k-means (same k, same matrix) tell the outcome apart, in words. */
+function strength(nmf: OutcomeTable, kmeans: OutcomeTable | undefined): string {
+  const v = nmf.cramers_v;
+  if (typeof v !== "number") return "";
+  const p = typeof nmf.p_value === "number" ? (nmf.p_value < 0.001 ? "p < 0.001" : `p = ${num(nmf.p_value, 3)}`) : null;
+  let text = `How strongly the persona goes with the outcome: Cramér's V ${num(v)} (0 = not at all, 1 = fully${p ? `; ${p}` : ""}).`;
+  const k = kmeans?.cramers_v;
+  if (typeof k === "number") {
+    text += ` k-means with the same number of groups on the same matrix reaches ${num(k)}`;
+    text += k > v ? ": its groups tell the outcome apart more than these personas do, which are cut by behaviour, not by outcome." : ".";
+  }
+  return text;
+}
+
+/**
+ * An event run with an outcome file (`--outcome-file`, `--outcome-col`): each persona's outcome rates beside
+ * everyone's, and how strongly personas go with the outcome. Nothing for runs without one.
+ */
+export default function OutcomesPanel({ manifest, personas }: { manifest: RunManifest; personas: PersonaSummary[] | null }) {
+  const o = readOutcomes(manifest);
+  if (!o || !o.nmf) return null;
+  const t = o.nmf;
+  const cats = orderedCategories(t.categories).slice(0, MAX_CATEGORIES);
+  const names = new Map((personas ?? []).map((p) => [p.id, p.name]));
+  const rows = [...t.personas].sort((a, b) => b.n - a.n);
+  return (
+    <section className="panel span-3" aria-labelledby="outcomes-title" data-testid="outcomes">
+      <h2 id="outcomes-title">Outcome by persona</h2>
+      <p className="hint">
+        Share of each persona&apos;s users by <code>{o.column ?? "outcome"}</code>, from the outcome file, beside everyone&apos;s
+        ({int(t.n)} users with an outcome).
+        {t.categories.length > cats.length ? ` The first ${cats.length} of ${t.categories.length} values are shown.` : ""}
+      </p>
+      <div className="table-scroll">
+        <table>
+          <caption className="sr-only">Outcome rates per persona</caption>
+          <thead>
+            <tr>
+              <th scope="col">Persona</th>
+              <th scope="col" className="num">Users</th>
+              {cats.map((c) => (
+                <th scope="col" className="num" key={c}>
+                  {o.column ?? "outcome"} = {c}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.persona_id}>
+                <th scope="row">{names.get(r.persona_id) ?? `Persona ${r.persona_id}`}</th>
+                <td className="num">{int(r.n)}</td>
+                {cats.map((c) => {
+                  const rate = r.rates[c] ?? 0;
+                  const diff = rate - (t.overall[c] ?? 0);
+                  return (
+                    <td className="num" key={c} title={`everyone: ${pct(t.overall[c] ?? 0)}`}>
+                      {pct(rate)}
+                      {Math.abs(diff) >= 0.005 ? <span className="muted"> ({diff > 0 ? "+" : "−"}{pct(Math.abs(diff))})</span> : null}
+                    </td>
+                  );
+                })}
+              </tr>
+            ))}
+            <tr>
+              <th scope="row">Everyone</th>
+              <td className="num">{int(t.n)}</td>
+              {cats.map((c) => (
+                <td className="num" key={c}>
+                  {pct(t.overall[c] ?? 0)}
+                </td>
+              ))}
+            </tr>
+          </tbody>
+        </table>
+      </div>
+      <p className="hint" data-testid="outcomes-strength">
+        {strength(t, o.kmeans)} In brackets: the difference from everyone, in percentage points.
+      </p>
+    </section>
+  );
+}
