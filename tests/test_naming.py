@@ -175,6 +175,14 @@ def test_a_word_most_members_negate_is_written_negated():
     assert as_phrased("internet", text) == "internet"  # never negated
     assert as_phrased("not working", text) == "not working"  # already negated
     assert is_negator("isnt") and is_negator("won't") and not is_negator("want") and not is_negator("note")
+    # phrases too (airline tweets: "Fly your airline" named members who vow never to fly it again; a description
+    # quoted "website working" for "website is not working")
+    site = "\n".join(["the website is not working", "your website isn't working again", "website not working at all",
+                      "website working fine now"])
+    assert as_phrased("website working", site) == "website isn't working"  # 3 of 4 negate it, each in its own words
+    vows = "\n".join(["I will never fly your airline again", "never fly your airline", "last time I fly your airline",
+                      "never fly your airline ever"])
+    assert as_phrased("fly airline", vows) == "never fly your airline"  # "never" before 3 of 4 uses
 
 
 def test_a_phrase_never_holds_one_word_in_two_spellings():

@@ -280,3 +280,33 @@ def test_the_name_rules_alone_never_import_spacy():
             "assert out == ['Thanks [name]! call [phone]', 'agent [name] was rude'], out; "
             "assert 'spacy' not in sys.modules and 'torch' not in sys.modules, 'spacy imported'")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_booking_references_and_member_numbers_are_masked_words_and_order_numbers_kept():
+    """Real airline and TWCS tweets: a record locator with the traveller's surname opens the booking, and a review
+    found "Confirmation # DNX58V" in evidence. Locators after a booking word become [booking]; words after one
+    ("confirmation number") and all-digit numbers (as order numbers) stay."""
+    from ml.profile.pii import PiiMasker
+
+    m = PiiMasker(names=False)
+    masked = m.mask_many([
+        "@united I can't DM you so here's the confirmation # G8CVWJ - please help",
+        "@JetBlue traveling with me on a sep reservation number F3KxB8",
+        "@united Never got tickets. Conf #ggqzqd",
+        "@AmericanAir please help regarding PNR A3ZZ0F. Why am I",
+        "@AmericanAir FF# 94LXA62 and my reservation E2KVM4",
+        "@AmazonHelp Booking no YIUBPF",
+        "@united not able to DM you my confirmation number",
+        "@united booking number 12345678 is missing",
+        "@united the booking process sucks, Confirmation please",
+    ], keep_handles=["united", "JetBlue", "AmericanAir", "AmazonHelp"])
+    assert masked[:6] == [
+        "@united I can't DM you so here's the confirmation # [booking] - please help",
+        "@JetBlue traveling with me on a sep reservation number [booking]",
+        "@united Never got tickets. Conf #[booking]",
+        "@AmericanAir please help regarding PNR [booking]. Why am I",
+        "@AmericanAir FF# [booking] and my reservation [booking]",
+        "@AmazonHelp Booking no [booking]",
+    ]
+    assert masked[6:] == ["@united not able to DM you my confirmation number", "@united booking number 12345678 is missing",
+                          "@united the booking process sucks, Confirmation please"]

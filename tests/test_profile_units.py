@@ -86,9 +86,9 @@ def test_small_values_keep_their_digits_so_a_ratio_never_stands_beside_zero():
     characters (population 0%)"."""
     from ml.events.profile import lift_sentence
 
-    assert describe_feature("emoji_log", np.log1p(2.1), np.log1p(0.0324)).endswith("(geometric means 2.1 vs 0.032 per message)")
-    assert describe_feature("exclaim_log", np.log1p(0.004), np.log1p(0.2)).endswith("(geometric means 0.004 vs 0.2 per message)")
-    assert describe_feature("emoji_log", np.log1p(0.004), np.log1p(0.001)).endswith("(geometric means 0.004 vs 0.001 per message)")
+    assert describe_feature("emoji_log", np.log1p(2.1), np.log1p(0.0324)).endswith("(typically 2.1 vs 0.032 per message)")
+    assert describe_feature("exclaim_log", np.log1p(0.004), np.log1p(0.2)).endswith("(typically 0.004 vs 0.2 per message)")
+    assert describe_feature("emoji_log", np.log1p(0.004), np.log1p(0.001)).endswith("(typically 0.004 vs 0.001 per message)")
     assert describe_feature("digit_ratio", 0.012, 0.004) == "uses digits for 1% of characters (population 0.4%)"
     assert describe_feature("has_url", 0.0004, 0.0001) == "includes a link in 0.04% of messages (population 0.01%)"
     assert lift_sentence("quiz", 0.04, 0.5) == "12.5× fewer “quiz” than average (0.04 vs 0.5 per user)"

@@ -5,9 +5,9 @@ For every feature: NaN-aware persona mean, population mean and std, and the stan
 ``(persona mean − population mean) / population std``. A feature with no values, or with zero spread,
 gets ``std_diff = None`` and the sentence "not available" and is never highlighted. Sentences use the raw
 scale: shares as percentages, log1p features converted back with ``expm1`` and compared as a ratio
-("replies 2.3× deeper in threads than average (geometric means 2.3 vs 1.0 levels)": the mean of log1p turned back is
-a geometric mean, which a few very long threads or prolific authors do not drag up as they do an arithmetic one;
-the sentence says so), the two hour features as a circular mean hour.
+("replies 2.3× deeper in threads than average (typically 2.3 vs 1.0 levels)": the mean of log1p turned back is a
+geometric mean, the typical value, which a few very long threads or prolific authors do not drag up as they do an
+arithmetic mean; "typically" says so), the two hour features as a circular mean hour.
 Sentences about the clock (hours, night, weekday/weekend shares) name the run's time basis
 (``BehavioralFingerprint(time_basis=...)``, ``ml.ingest.timebasis``): "between 22:00 and 05:59 UTC".
 """
@@ -132,10 +132,10 @@ def describe_feature(name: str, p: float, q: float, extra: dict | None = None,
         if b > 1e-9 and a > 1e-9:
             ratio = a / b
             r, w = (ratio, more) if ratio >= 1 else (1 / ratio, less)
-            return text.format(r=f"{r:.1f}", w=w) + f" (geometric means {fmt_num(a)} vs {fmt_num(b)} {unit})"
+            return text.format(r=f"{r:.1f}", w=w) + f" (typically {fmt_num(a)} vs {fmt_num(b)} {unit})"
         w = more if a >= b else less
         return text.format(r="", w=w).replace(" × ", " ").replace("× ", "") + (
-            f" (geometric means {fmt_num(a)} vs {fmt_num(b)} {unit})"
+            f" (typically {fmt_num(a)} vs {fmt_num(b)} {unit})"
         )
     if name in ("hour_sin", "hour_cos") and extra:
         hp, hq = extra.get("persona_hour"), extra.get("population_hour")

@@ -38,8 +38,9 @@ placeholder    how it is found
                (a time written after "@", "@3:30 AM", is not a handle)
 =============  ===========================================================================================
 
-HTML entities (``&amp;``, ``&gt;``) are decoded first. Flight numbers, times, prices, order and booking
-numbers are kept. Nothing is downloaded: the model is a Python package.
+HTML entities (``&amp;``, ``&gt;``) are decoded first. Flight numbers, times, prices, order numbers and
+all-digit booking numbers are kept; a booking's record locator and a loyalty member number after their cue
+(``BOOKING_RE``) become ``[booking]``. Nothing is downloaded: the model is a Python package.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ from stdnum import iban as _iban
 from stdnum import luhn as _luhn
 
 from ml.ingest.textclean import decode_entities
+from ml.profile.booking_ids import BOOKING_RE, booking
 from ml.profile.mask_cache import MaskCache
 from ml.profile.name_gate import NOT_NAMES as _NOT_NAMES
 from ml.profile.name_gate import SPACY_MODEL, may_hold_name
@@ -238,9 +240,10 @@ def rules_version() -> str:
     under another version are redone."""
     from importlib.metadata import version
 
-    from ml.profile import first_names, name_gate, name_rules
+    from ml.profile import booking_ids, first_names, name_gate, name_rules
 
-    sources = (Path(__file__), Path(name_gate.__file__), Path(name_rules.__file__), Path(first_names.__file__))
+    sources = (Path(__file__), Path(name_gate.__file__), Path(name_rules.__file__), Path(first_names.__file__),
+               Path(booking_ids.__file__))
     digest = hashlib.sha1(b"".join(p.read_bytes() for p in sources)).hexdigest()[:12]
     return f"{digest}-{version(SPACY_MODEL)}"
 
@@ -345,6 +348,7 @@ class PiiMasker:
         out = IBAN_RE.sub(lambda m: "[iban]" if _iban.is_valid(m.group()) else m.group(), out)
         out = CARD_RE.sub(lambda m: _card(m, out), out)
         out = ACCOUNT_RE.sub(lambda m: m.group(1) + "[account]", out)
+        out = BOOKING_RE.sub(booking, out)
         out = ADDRESS_RE.sub("[address]", out)
         out = ADDRESS_ZIP_RE.sub("[address]", out)
         out = _replace(out, _phone_spans(out), "[phone]")

@@ -107,15 +107,28 @@ def as_phrased(term: str, text: str, max_uses: int = 200, min_count: int = 2) ->
             forms[form] += 1
             before = _PREVIOUS_RE.search(text, max(0, m.start() - 40), m.start())  # a window, not the whole text
             asked.setdefault(form, Counter())[before.group(1).lower() if before else ""] += 1
+    negated = _negated_wording(forms)  # most uses negate it: "website is not working", not "website working"
     forms = Counter({f: c for f, c in forms.items() if c >= min_count})
-    if not forms:
+    if not forms and negated is None:
         return as_written(_with_negation(_with_particle(term, text, max_uses, min_count), text, max_uses, min_count),
                           text)
-    best = min(forms, key=lambda f: (-forms[f], len(f.split()), f))
+    best = min(forms, key=lambda f: (-forms[f], len(f.split()), f)) if forms else negated
+    if negated is not None and not any(is_negator(w) for w in best.split()):
+        best = negated
     word, count = asked[best].most_common(1)[0]
-    if word in QUESTION_WORDS and count >= QUESTION_SHARE * forms[best]:  # "long is delivery": "how long is delivery"
+    if word in QUESTION_WORDS and count >= QUESTION_SHARE * asked[best].total():  # "how long is delivery"
         best = f"{word} {best}"
-    return as_written(_with_particle(best, text, max_uses, min_count), text)
+    return as_written(_with_negation(_with_particle(best, text, max_uses, min_count), text, max_uses, min_count), text)
+
+
+def _negated_wording(forms: Counter) -> str | None:
+    """The commonest wording with a negator among the put-back words, when more than ``NEGATION_SHARE`` of all the
+    wordings' uses have one ("website is not working", "website isn't working" against "website working"); one
+    member's wording is enough here, since the negation, not the wording, is what most write. Else None."""
+    negated = Counter({f: c for f, c in forms.items() if any(is_negator(w) for w in f.split())})
+    if not negated or negated.total() <= NEGATION_SHARE * forms.total():
+        return None
+    return min(negated, key=lambda f: (-negated[f], len(f.split()), f))
 
 
 # English's negators, a closed class of the grammar, and every "n't" contraction ("isn't", "doesnt": terms drop

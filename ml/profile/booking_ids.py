@@ -1,0 +1,40 @@
+"""Booking references and loyalty member numbers in member texts (``ml.profile.pii``'s ``[booking]``).
+
+A booking's record locator is 5-8 letters and digits after "confirmation", "reservation", "PNR", … (airline
+tweets: "confirmation # G8CVWJ", "Conf #ggqzqd", "reservation number F3KxB8"); with the traveller's surname it opens
+the booking, so it is masked. A loyalty programme's member number ("frequent flyer # …", "mileage plus …") names
+one member's account and is masked when it holds a digit. An all-digit number after a booking word stays readable,
+as order numbers do (docs/privacy.md), and a word is no locator ("confirmation number", "reservation is"): a
+booking code holds a digit, or is neither a dictionary word nor a stop word.
+"""
+
+from __future__ import annotations
+
+import re
+
+_BOOKING_CUE = r"confirmation|conf|reservation|booking|record\s+locator|locator|pnr"
+_LOYALTY_CUE = (r"frequent\s+fl[iy]er|ff|loyalty|rewards?|member(?:ship)?|mileage\s*plus|skymiles|aadvantage|"
+                r"dividend\s+miles|trueblue|rapid\s+rewards")
+BOOKING_RE = re.compile(
+    rf"(?i)\b(?:(?P<booking>{_BOOKING_CUE})|(?P<loyalty>{_LOYALTY_CUE}))\b\s*(?:(?:number|no\.?|num|nr|code|id|"
+    r"is|was|:|#)\s*){0,3}#?\s*(?P<code>[A-Za-z0-9]{5,12})\b"
+)
+
+
+def _word_like(code: str) -> bool:
+    """A word, not a code: a dictionary word or a stop word ("number", "please")."""
+    from ml.profile.name_gate import dictionary_word
+    from ml.profile.terms import STOP_WORDS
+
+    return code.lower() in STOP_WORDS or dictionary_word(code.lower())
+
+
+def booking(m: re.Match) -> str:
+    """``BOOKING_RE``'s match with its code masked as ``[booking]`` when it is one (see the module docstring)."""
+    code = m.group("code")
+    digits, letters = any(c.isdigit() for c in code), any(c.isalpha() for c in code)
+    if m.group("booking"):
+        locator = len(code) <= 8 and ((digits and letters) or (letters and not digits and not _word_like(code)))
+    else:  # a member number: digits in it
+        locator = digits
+    return m.group(0)[: m.start("code") - m.start()] + "[booking]" if locator else m.group(0)
