@@ -2674,7 +2674,7 @@ export interface components {
             user: string;
             /**
              * Would Be Noise
-             * @description Flagged as mixed: margin below the run's threshold.
+             * @description Flagged as mixed (margin below the run's threshold), or the user has fewer events of the run's kept types than the run required of its own users (matrix.min_user_events, 5 by default).
              */
             would_be_noise: boolean;
         };

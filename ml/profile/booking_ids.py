@@ -22,9 +22,11 @@ BOOKING_RE = re.compile(
 
 
 def _word_like(code: str) -> bool:
-    """A word, not a code: a dictionary word or a stop word ("number", "please")."""
+    """A word, not a code: a dictionary word or a stop word ("number", "please", "which"). spaCy's stop words, not
+    ``ml.profile.terms``': the masking children run without torch, and scikit-learn's import there fails."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
     from ml.profile.name_gate import dictionary_word
-    from ml.profile.terms import STOP_WORDS
 
     return code.lower() in STOP_WORDS or dictionary_word(code.lower())
 
