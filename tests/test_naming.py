@@ -609,3 +609,30 @@ def test_two_names_of_one_topic_clash_whatever_their_behaviour_word():
     assert unique_names(names, rest, topic=topic) == {
         9: "Customer service", 17: "Frequent: customer service (corporate)", 3: "Brief: refund"}
     assert unique_names(names, rest)[17] == "Frequent: customer service"  # without ``topic``: the whole name
+
+
+def test_a_phrase_one_author_alone_wrote_neither_names_nor_is_quoted():
+    """Airline tweets: a persona's typical phrase "assaulted on your flights" was one traveller's thread, and a news
+    bot's "airways Hits New" named a persona. Where authors are known, a candidate needs ``min_authors`` distinct
+    authors; a persona with no such candidate keeps its own words (not "General")."""
+    texts = ["@united I was assaulted on your flights", "@united assaulted on your flights, no answer",
+             "@united still assaulted on your flights", "@united my bag is lost", "@united lost my bag again",
+             "@united the bag is lost, help", "@JetBlue Airways Hits New High", "@JetBlue Airways Hits New Low",
+             "@JetBlue Airways Hits New Record"]
+    labels = np.array([0, 0, 0, 0, 0, 0, 1, 1, 1])
+    authors = np.array(["ann", "ann", "ann", "bo", "cy", "di", "bot", "bot", "bot"], dtype=object)
+    words = ClassTfidf(ngram_range=(1, 1)).fit(texts, labels)
+    grams = ClassTfidf(ngram_range=(2, 3)).fit(texts, labels)
+    E = np.eye(9)[:, :8] + 0.1
+    E /= np.linalg.norm(E, axis=1, keepdims=True)
+    floor = PersonaNamer(min_authors=2).fit(texts, labels, E, words, grams, {}, authors=authors)
+    assert not any("assault" in c for c in floor.candidates_[0]) and "assault" not in floor.names_[0].lower()
+    assert "General" not in floor.names_[1] and floor.candidates_[1]  # the bot's persona keeps its own words
+    assert any("assault" in t for t in floor.narrow_[0]) and 1 not in floor.narrow_  # quoted by neither
+    from ml.profile.describe import describe
+
+    profile = {"size": 6, "share": 0.67, "core_size": 6, "reassigned_count": 0, "activity": {}, "top_terms": [],
+               "top_ngrams": [{"term": "assaulted flights", "weight": 1.0}, {"term": "bag lost", "weight": 0.5}]}
+    assert "assaulted" not in describe(profile, skip={"assaulted flights"}) and "“bag lost”" in describe(profile)
+    plain = PersonaNamer().fit(texts, labels, E, words, grams, {}, authors=authors)
+    assert any("assault" in c for c in plain.candidates_[0])  # without the floor the thread is a candidate

@@ -41,6 +41,9 @@ from ml.profile.tone import ToneProfiler
 from ml.runtime.errors import InputError
 
 __all__ = ["build_profiles"]
+# a phrase one author alone wrote (a traveller's thread, a news bot's posts) neither names a persona nor is quoted as
+# its typical phrase, where authors are known
+NAME_MIN_AUTHORS = 2
 
 
 def _check_inputs(members, features, labels, reassigned, embeddings) -> None:
@@ -158,7 +161,7 @@ def build_profiles(members: pd.DataFrame, features, labels, reassigned, embeddin
     for p, evidence in zip(profiles, masked, strict=True):
         p["evidence"] = evidence
     encoder = encode if cfg.name_phrase_vectors else None
-    _name_and_describe(profiles, highlighted, fit, words, labels, embeddings, cfg, time_basis, encoder)
+    _name_and_describe(profiles, highlighted, fit, words, labels, embeddings, cfg, time_basis, encoder, authors)
     return profiles
 
 
@@ -168,7 +171,7 @@ def _shown(profile: dict) -> list[str]:
 
 
 def _name_and_describe(profiles, highlighted, fit: _Fitted, texts, labels, embeddings, cfg, time_basis,
-                       encoder=None) -> None:
+                       encoder=None, authors=None) -> None:
     """Separators (term indicators of every persona's top terms + standardized features), names and
     descriptions, set on ``profiles`` in place."""
     words = fit.words
@@ -179,8 +182,9 @@ def _name_and_describe(profiles, highlighted, fit: _Fitted, texts, labels, embed
     T = words.transform(sample)[:, [index[t] for t in vocab]] if vocab else np.zeros((len(sample), 0))
     sep.fit(T, vocab, fit.X, [name for name, _ in fit.specs], labels)
     nameable = {pid: _nameable(hl, time_basis) for pid, hl in highlighted.items()}
-    namer = PersonaNamer(proposer=name_proposer_from_env(), encoder=encoder).fit(  # also spells what descriptions quote
-        texts, labels, embeddings, words, fit.grams, nameable, spell_terms={p["id"]: _shown(p) for p in profiles})
+    namer = PersonaNamer(proposer=name_proposer_from_env(), encoder=encoder, min_authors=NAME_MIN_AUTHORS).fit(
+        texts, labels, embeddings, words, fit.grams, nameable, spell_terms={p["id"]: _shown(p) for p in profiles},
+        authors=authors)  # also spells what descriptions quote; a phrase of too few authors is neither
     for p in profiles:
         p["name"] = namer.names_[p["id"]]
         note = name_note(p["name"], nameable.get(p["id"], []), namer.behavior_min_effect)
@@ -192,4 +196,4 @@ def _name_and_describe(profiles, highlighted, fit: _Fitted, texts, labels, embed
             if spelled.get(t["term"], t["term"]) != t["term"]:
                 t["written"] = spelled[t["term"]]
         p["description"] = describe(p, spell=lambda t, s=spelled: s.get(t, t),  # "ATM", as the name spells it
-                                    ranked=namer.candidates_.get(p["id"]))
+                                    ranked=namer.candidates_.get(p["id"]), skip=namer.narrow_.get(p["id"]))

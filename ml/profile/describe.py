@@ -70,11 +70,12 @@ def quoted_order(grams: list[str], ranked: list[str] | None) -> list[str]:
     return sorted(grams, key=lambda g: (0, at[g]) if g in at else (1, 0))  # stable: the rest keep their order
 
 
-def describe(profile: dict, spell=None, ranked=None) -> str:
+def describe(profile: dict, spell=None, ranked=None, skip=None) -> str:
     """Paragraph from size, terms, n-grams, activity, highlights and separators (no invented facts).
     ``spell``: term → the wording the members use ("atm" → "ATM", ``ml.profile.spelling.as_phrased``); None
     quotes the terms as they are. ``ranked``: phrases best first (the namer's candidates, ``quoted_order``);
-    the quoted n-grams follow it, None keeps their c-TF-IDF order."""
+    the quoted n-grams follow it, None keeps their c-TF-IDF order. ``skip``: phrases not to quote (one author
+    alone wrote them: ``PersonaNamer.narrow_``)."""
     spell = spell or (lambda term: term)
     parts = [(
         f"{profile['size']:,} members ({100 * profile['share']:.1f}% of all kept members; "
@@ -83,7 +84,8 @@ def describe(profile: dict, spell=None, ranked=None) -> str:
     terms = [spell(t["term"]) for t in profile.get("top_terms", [])[:QUOTED_TERMS]]
     if terms:
         parts.append(f"Its most distinctive words are {_quote_list(terms)}.")
-    grams = [spell(g) for g in quoted_order([g["term"] for g in profile.get("top_ngrams", [])], ranked)]
+    grams = [spell(g) for g in quoted_order([g["term"] for g in profile.get("top_ngrams", [])
+                                             if g["term"] not in (skip or ())], ranked)]
     grams = grams[:QUOTED_PHRASES]
     if grams:
         parts.append(f"Typical phrases: {_quote_list(grams)}.")

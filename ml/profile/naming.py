@@ -242,30 +242,42 @@ class PersonaNamer(BaseEstimator):
     """
 
     def __init__(self, n_candidates: int = 10, behavior_min_effect: float = BEHAVIOR_MIN_EFFECT,
-                 max_words: int = 4, proposer=None, encoder=None, join_phrases: bool = False):
+                 max_words: int = 4, proposer=None, encoder=None, join_phrases: bool = False, min_authors: int = 1):
         self.n_candidates = n_candidates
         self.behavior_min_effect = behavior_min_effect
         self.max_words = max_words
         self.join_phrases = join_phrases
         self.proposer = proposer
         self.encoder = encoder
+        self.min_authors = min_authors
 
     def fit(self, texts: list[str], labels, embeddings, words, grams, highlighted: dict,
-            spell_terms: dict | None = None, embedding_rows=None) -> PersonaNamer:
+            spell_terms: dict | None = None, embedding_rows=None, authors=None) -> PersonaNamer:
         """``texts`` raw member texts, ``labels`` persona ids, ``embeddings`` (n, d) L2-normalised,
         ``words``/``grams`` fitted ``ClassTfidf`` (single terms / n-grams), ``highlighted`` persona id →
         highlighted fingerprint entries (``{feature, std_diff, ...}``); ``spell_terms`` persona id → terms
         to spell as its members write them (``spelled_``: id → {term: spelling}, read from the persona's
         first ``SPELLING_TEXTS`` texts while they are at hand, for its description). ``embedding_rows``
         (n,): the row of ``embeddings`` that holds text i's vector, when ``embeddings`` is a larger matrix
-        (the sub-personas of one persona are named against the run's embeddings, no copy); None: row i."""
+        (the sub-personas of one persona are named against the run's embeddings, no copy); None: row i.
+        ``authors`` (n,): each member's author, where known: a candidate fewer than ``min_authors`` distinct authors
+        wrote is left out (one account's thread or a bot's posts do not name a persona: "assaulted on your flights"
+        was one traveller's thread), unless no candidate of the persona has enough; ``narrow_`` (id → such terms) lets
+        the description leave them out of its quotes too."""
         labels = np.asarray(labels)
+        self._authors = None if authors is None or self.min_authors <= 1 else np.asarray(authors, dtype=object)
         embeddings = np.asarray(embeddings)  # read a block of each persona's rows at a time (score_candidates)
         at = np.arange(len(labels)) if embedding_rows is None else np.asarray(embedding_rows, dtype=np.int64)
-        self.names_, self.candidates_, self.spelled_ = {}, {}, {}
+        self.names_, self.candidates_, self.spelled_, self.narrow_ = {}, {}, {}, {}
         # (model, term index) pairs; each persona's texts are counted when it is named (no (n × terms) matrix)
         mats = [(m, {t: j for j, t in enumerate(m.vocabulary_)}) for m in (grams, words) if m.weights_.shape[1]]
         pools = {int(pid): self._pool(texts, labels, pid, mats, spell_terms) for pid in np.unique(labels)}
+        if self._authors is not None:  # a persona no candidate of which several authors wrote (one news bot's
+            floor, self._authors = self._authors, None  # posts) is named from its own words, not "General"
+            bare = [pid for pid, pool in pools.items() if not pool[1]]
+            pools |= {pid: self._pool(texts, labels, pid, mats, None) for pid in bare}
+            self.narrow_ = {pid: terms for pid, terms in self.narrow_.items() if pid not in bare}  # named from them
+            self._authors = floor
         vectors = self._phrase_vectors(pools)
         rest = {}
         for pid, (rows, cands, ind, weight, excess) in pools.items():
@@ -316,6 +328,12 @@ class PersonaNamer(BaseEstimator):
             if picked:
                 counted = model.transform(persona_texts)
                 hits = counted[:, [index[term] for term, _ in picked]].toarray() > 0
+                if self._authors is not None:  # a term of fewer distinct authors than the floor is left out
+                    writers = self._authors[rows]
+                    wide = [len(set(writers[hits[:, j]])) >= self.min_authors for j in range(hits.shape[1])]
+                    self.narrow_.setdefault(int(pid), set()).update(t for (t, _), ok in zip(picked, wide) if not ok)
+                    picked, hits = [t for t, ok in zip(picked, wide) if ok], hits[:, np.asarray(wide, dtype=bool)]
+            if picked:
                 cands += [term for term, _ in picked]
                 cols += list(hits.T)
                 weight += [w / top[0][1] for _, w in picked]
