@@ -161,6 +161,10 @@ def test_two_parts_written_together_become_one_phrase():
     namer_texts = failed + ["transfer never arrived"]
     assert PersonaNamer._as_written("transfer & failed", namer_texts, "\n".join(namer_texts)) == "transfer failed"
     assert PersonaNamer._as_written("payment & card", apart, "\n".join(apart)) == "payment & card"
+    # written together in most texts, but the commonest wording of all uses joins them with "and": two things
+    anded = ["card and payment, card and payment, card payment"] * 3
+    assert as_phrased("card payment", "\n".join(anded)) == "card and payment"
+    assert as_one_phrase("card", "payment", anded) is None
 
 
 def test_a_word_most_members_negate_is_written_negated():

@@ -310,3 +310,11 @@ def test_booking_references_and_member_numbers_are_masked_words_and_order_number
     ]
     assert masked[6:] == ["@united not able to DM you my confirmation number", "@united booking number 12345678 is missing",
                           "@united the booking process sucks, Confirmation please"]
+    # a second cue word is read through; a balance before "points" and a name after a cue are no codes (review)
+    more = m.mask_many(["AAdvantage member 12345678 not credited", "booking reference ABC123",
+                        "Rapid Rewards 25000 points", "booking Expedia was awful"])
+    assert more == ["AAdvantage member [booking] not credited", "booking reference [booking]",
+                    "Rapid Rewards 25000 points", "booking Expedia was awful"]
+    from ml.profile.terms import clean_for_terms
+
+    assert "booking" not in clean_for_terms("confirmation # [booking]")  # a placeholder is no topic word

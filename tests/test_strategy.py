@@ -271,3 +271,16 @@ def test_an_event_persona_of_light_users_is_re_engaged_and_measured_by_activity(
     usual = generate_strategy(_event_profile(90.0), "retention", rewriter=None)  # not light: the calm wording
     assert usual["key_messages"][0]["text"] == "On “event_navigate”: share what is coming next for it."
     assert [k["name"] for k in usual["kpis"]] == ["active_next_period", "events_per_user"]
+
+
+def test_an_event_persona_without_dated_events_or_counts_gets_a_strategy():
+    """Review: a by-day curve of zeros (no readable date: peak_day None) made the risks cite a busiest stretch that
+    does not exist (TypeError), and a stored profile without a persona mean made ``volume_ratio`` fail."""
+    p = _event_profile(10.8)
+    p["activity"]["by_day"] = {"bin_days": 7, "start_day": 0.0, "persona": [0.0, 0.0], "population": [0.5, 0.5],
+                               "peak_day": None}
+    p["fingerprint"][1]["persona_count_mean"] = None
+    doc = generate_strategy(p, "retention", rewriter=None)
+    validate_strategy(doc)
+    assert "No activity data: timing must be learned by testing." in [r["text"] for r in doc["risks"]]
+    assert "drift away" not in doc["positioning"]["text"]  # no mean: not called light

@@ -81,11 +81,16 @@ class EventRunModel(SavedModel):
         return out[out["count"] > 0]
 
     def predict(self, rows: pd.DataFrame) -> pd.DataFrame:
-        users, X, counts = self.matrix.transform(self.canonical(rows))  # same window as the run
+        events = self.canonical(rows)
+        users, X, counts = self.matrix.transform(events)  # same window as the run
         labels, margin, mixed, _ = self.model.assign(X)
         n_events = np.asarray(counts.sum(axis=1), dtype=np.float64).ravel()
-        # a user with fewer events than the run required of its own users is no member it would have kept
-        too_few = n_events < getattr(self.matrix, "min_user_events", 5)
+        # a user with fewer events (of any type, in the run's window: as the run counted its own) than the run
+        # required is no member it would have kept
+        windowed = self.matrix._window(events)
+        every = windowed.groupby(windowed["user"].astype(str))["count"].sum()
+        too_few = every.reindex(pd.Index(users).astype(str)).fillna(0).to_numpy() < getattr(
+            self.matrix, "min_user_events", 5)
         return pd.DataFrame({
             "member_id": users.astype(str),
             "persona_id": labels.astype(np.int64),

@@ -4,8 +4,10 @@ A booking's record locator is 5-8 letters and digits after "confirmation", "rese
 tweets: "confirmation # G8CVWJ", "Conf #ggqzqd", "reservation number F3KxB8"); with the traveller's surname it opens
 the booking, so it is masked. A loyalty programme's member number ("frequent flyer # …", "mileage plus …") names
 one member's account and is masked when it holds a digit. An all-digit number after a booking word stays readable,
-as order numbers do (docs/privacy.md), and a word is no locator ("confirmation number", "reservation is"): a
-booking code holds a digit, or is neither a dictionary word nor a stop word.
+as order numbers do (docs/privacy.md), and a word is no locator ("confirmation number", "reservation is", "booking
+Expedia"): a booking code holds a digit, or is written in one case and is neither a dictionary word nor a stop word.
+A second cue word before the code is read through ("booking reference ABC123", "AAdvantage member 12345678"); a
+number before "points" or "miles" is a balance, not a member number.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ _LOYALTY_CUE = (r"frequent\s+fl[iy]er|ff|loyalty|rewards?|member(?:ship)?|mileag
                 r"dividend\s+miles|trueblue|rapid\s+rewards")
 BOOKING_RE = re.compile(
     rf"(?i)\b(?:(?P<booking>{_BOOKING_CUE})|(?P<loyalty>{_LOYALTY_CUE}))\b\s*(?:(?:number|no\.?|num|nr|code|id|"
-    r"is|was|:|#)\s*){0,3}#?\s*(?P<code>[A-Za-z0-9]{5,12})\b"
+    rf"is|was|:|#)\s*){{0,3}}#?\s*(?:(?:{_BOOKING_CUE}|{_LOYALTY_CUE}|reference|ref)\b\s*(?:(?:number|no\.?|#|:)\s*)?)?"
+    r"(?P<code>[A-Za-z0-9]{5,12})\b(?!\s*(?:points|pts|miles)\b)"
 )
 
 
@@ -35,8 +38,9 @@ def booking(m: re.Match) -> str:
     """``BOOKING_RE``'s match with its code masked as ``[booking]`` when it is one (see the module docstring)."""
     code = m.group("code")
     digits, letters = any(c.isdigit() for c in code), any(c.isalpha() for c in code)
-    if m.group("booking"):
-        locator = len(code) <= 8 and ((digits and letters) or (letters and not digits and not _word_like(code)))
+    if m.group("booking"):  # letters alone: written in one case ("ABCDEF", "ggqzqd"), not a name ("Expedia")
+        one_case = code.isupper() or code.islower()
+        locator = len(code) <= 8 and ((digits and letters) or (letters and one_case and not _word_like(code)))
     else:  # a member number: digits in it
         locator = digits
     return m.group(0)[: m.start("code") - m.start()] + "[booking]" if locator else m.group(0)

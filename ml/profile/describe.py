@@ -74,14 +74,14 @@ def describe(profile: dict, spell=None, ranked=None, skip=None) -> str:
     """Paragraph from size, terms, n-grams, activity, highlights and separators (no invented facts).
     ``spell``: term → the wording the members use ("atm" → "ATM", ``ml.profile.spelling.as_phrased``); None
     quotes the terms as they are. ``ranked``: phrases best first (the namer's candidates, ``quoted_order``);
-    the quoted n-grams follow it, None keeps their c-TF-IDF order. ``skip``: phrases not to quote (one author
-    alone wrote them: ``PersonaNamer.narrow_``)."""
+    the quoted n-grams follow it, None keeps their c-TF-IDF order. ``skip``: words and phrases not to quote (one
+    author alone wrote them: ``PersonaNamer.narrow_``)."""
     spell = spell or (lambda term: term)
     parts = [(
         f"{profile['size']:,} members ({100 * profile['share']:.1f}% of all kept members; "
         f"{profile['core_size']:,} core, {profile['reassigned_count']:,} reassigned from noise)."
     )]
-    terms = [spell(t["term"]) for t in profile.get("top_terms", [])[:QUOTED_TERMS]]
+    terms = [spell(t["term"]) for t in profile.get("top_terms", []) if t["term"] not in (skip or ())][:QUOTED_TERMS]
     if terms:
         parts.append(f"Its most distinctive words are {_quote_list(terms)}.")
     grams = [spell(g) for g in quoted_order([g["term"] for g in profile.get("top_ngrams", [])

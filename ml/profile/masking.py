@@ -1,12 +1,12 @@
 """Personal-data masking for texts shown to people (evidence, the run's assignments, the API).
 
 ``mask_pii(text, keep_handles)`` and ``mask_texts(texts, keep_handles)`` replace person names, e-mails,
-phones, Luhn-valid card numbers, IBANs, account numbers, street addresses, URLs and customer @handles
-with placeholders (``[name]``, ``[email]``, ``[phone]``, ``[card]``, ``[iban]``, ``[account]``,
-``[address]``, ``[url]``, ``[@user]``) and decode HTML entities; how each is found is in
-``ml.profile.pii``. Brand accounts in ``keep_handles`` stay readable; TWCS anonymises customers as
-``@<digits>``, those are always masked. Order, booking and flight numbers, times, prices and years are
-kept. Prefer ``mask_texts`` for many texts: names are found in batches.
+phones, Luhn-valid card numbers, IBANs, account numbers, booking record locators and loyalty numbers, street
+addresses, URLs and customer @handles with placeholders (``[name]``, ``[email]``, ``[phone]``, ``[card]``,
+``[iban]``, ``[account]``, ``[booking]``, ``[address]``, ``[url]``, ``[@user]``) and decode HTML entities; how each
+is found is in ``ml.profile.pii``. Brand accounts in ``keep_handles`` stay readable; TWCS anonymises customers as
+``@<digits>``, those are always masked. Order numbers, all-digit booking numbers, flight numbers, times, prices
+and years are kept. Prefer ``mask_texts`` for many texts: names are found in batches.
 
 ``detect_brand_handles`` finds the accounts a data set addresses most, for use as ``keep_handles``;
 ``keep_handles_for(texts, profile_config)`` is the list a run uses (the configured one, else detected).

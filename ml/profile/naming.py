@@ -40,6 +40,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator
 
 from ml.profile.behavior_words import BEHAVIOR_MIN_EFFECT, behavior_word, split_behavior, with_behavior
@@ -265,7 +266,10 @@ class PersonaNamer(BaseEstimator):
         was one traveller's thread), unless no candidate of the persona has enough; ``narrow_`` (id → such terms) lets
         the description leave them out of its quotes too."""
         labels = np.asarray(labels)
-        self._authors = None if authors is None or self.min_authors <= 1 else np.asarray(authors, dtype=object)
+        self._authors = None
+        if authors is not None and self.min_authors > 1:  # an unknown author counts as one, not one per member
+            known = ~pd.isna(np.asarray(authors, dtype=object))
+            self._authors = np.where(known, np.asarray(authors, dtype=object), "")
         embeddings = np.asarray(embeddings)  # read a block of each persona's rows at a time (score_candidates)
         at = np.arange(len(labels)) if embedding_rows is None else np.asarray(embedding_rows, dtype=np.int64)
         self.names_, self.candidates_, self.spelled_, self.narrow_ = {}, {}, {}, {}

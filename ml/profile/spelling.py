@@ -58,7 +58,9 @@ def as_written(phrase: str, text: str, min_share: float = 0.5, max_uses: int = 2
 
 
 MAX_GAP = 2  # stop words the vocabulary dropped between two words of an n-gram that a quote may put back
-_SEP = r"[^\w\n.!?]+"  # what stands between two words of one phrase: spaces, commas, quotes; not a sentence end
+# what stands between two words of one phrase: spaces, commas, quotes; not a sentence end, nor an apostrophe (a word's
+# own, as in "isn't": a separator that could also be a gap word's made long runs of quotes cubic to search)
+_SEP = r"[^\w\n.!?'’]+"
 
 
 # A phrase cut from a question keeps its question word when most of its uses follow it: the vocabulary drops
@@ -222,7 +224,9 @@ def as_one_phrase(first: str, second: str, texts: list[str], min_count: int = 2)
     k = int(written[1] > written[0])
     if sum(written) < min_count or written[k] < min_count or sum(written) <= JOIN_SHARE * both:
         return None
-    return as_phrased(" ".join(orders[k]), "\n".join(texts))
+    phrase = as_phrased(" ".join(orders[k]), "\n".join(texts))
+    # as_phrased writes the commonest wording of all uses, which may join them with "and": then they are two things
+    return None if set(re.findall(r"[a-z]+", phrase.lower())) & CONJUNCTIONS - set(a + b) else phrase
 
 
 def _one_phrase(fills: tuple) -> bool:

@@ -42,8 +42,9 @@ EVENT_KPIS = {
 def volume_ratio(profile: dict) -> float | None:
     """The persona's mean events per user over everyone's (``total_events``), or None."""
     for f in profile.get("fingerprint") or []:
-        if f["feature"] == VOLUME and (f.get("population_count_mean") or 0) > 0:
-            return float(f["persona_count_mean"]) / float(f["population_count_mean"])
+        mine, everyone = f.get("persona_count_mean"), f.get("population_count_mean")
+        if f.get("feature") == VOLUME and mine is not None and (everyone or 0) > 0:
+            return float(mine) / float(everyone)
     return None
 
 

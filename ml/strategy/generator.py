@@ -313,7 +313,7 @@ def _risks(b: _Basis) -> list[dict]:
                               f"{100 * sep['accuracy']:.0f}%); messages will also reach neighbouring personas.",
                       "citations": _cite(["separators:accuracy"])})
     if not b.activity.get("has_timestamps"):
-        by_day = bool((b.activity.get("by_day") or {}).get("persona"))
+        by_day = (b.activity.get("by_day") or {}).get("peak_day") is not None  # a chart by date to show
         risks.append({"text": "No time of day in the data: send times must be learned by testing." if by_day
                       else "No activity data: timing must be learned by testing.",
                       "citations": _cite(["activity:by_day" if by_day else "activity:has_timestamps"])})
@@ -346,6 +346,7 @@ def generate_strategy(profile: dict, goal: str, channels: list[str] | None = Non
         "generated_by": {"generator": "rules", "llm": None},
         "positioning": {"text": f"For “{b.profile['name']}”: {angle.format(themes=b.theme_words)}.",
                         "citations": _cite(b.theme_refs[:3] + (["tone:negative"] if b.negative and calm_angle
+                                                               else [f"feature:{VOLUME}"] if b.light and goal in LIGHT_ANGLE
                                                                else b.stand_refs[:1]), b.evidence[:2])},
         "key_messages": _key_messages(b),
         "channels": _channels(b, channels),

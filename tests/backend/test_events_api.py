@@ -138,6 +138,10 @@ def test_a_user_with_fewer_events_than_the_run_kept_is_flagged(event_client, run
     assert by_user["one"]["persona_id"] is not None and by_user["one"]["n_events"] == 1
     five = by_user["five"]
     assert five["would_be_noise"] == (five["margin"] < 0.15)  # enough events: only the margin decides
+    # the run counted every event of its window, dropped types too ("Course searched", near-empty): so does assign
+    mixed = [{"user": "m", "event": "Course viewed", "count": 1}, {"user": "m", "event": "Course searched", "count": 4}]
+    item = event_client.post(f"{API}/runs/{run_id}/assign", json={"events": mixed}).json()["items"][0]
+    assert item["n_events"] == 1 and item["would_be_noise"] == (item["margin"] < 0.15)
 
 
 def test_assign_agrees_with_the_runs_own_users(event_client, run_id, moodle_event_run):
