@@ -60,6 +60,11 @@ export default function PersonaView() {
   );
 }
 
+/** More than half of the persona's members joined it by nearness (noise reassigned) or are flagged as mixed. */
+function mostlyForced(p: Persona): boolean {
+  return typeof p.reassigned_count === "number" && p.size > 0 && p.reassigned_count > p.size / 2;
+}
+
 function PersonaHead({ p }: { p: Persona }) {
   const eventRun = p.kind === "events";
   const forced = eventRun ? "flagged as mixed" : "reassigned from noise";
@@ -81,6 +86,13 @@ function PersonaHead({ p }: { p: Persona }) {
               : ""}{" "}
           · run {p.run_id}
         </p>
+        {mostlyForced(p) ? (
+          <p className="hint" data-testid="loose-caution">
+            {eventRun
+              ? `More than half of its users (${int(p.reassigned_count)} of ${int(p.size)}) are flagged as mixed: their two largest personas nearly tie. Read it as a loose grouping; its clear users show it best.`
+              : `More than half of its members (${int(p.reassigned_count)} of ${int(p.size)}) were reassigned from noise by nearness, not found in its dense core. Read it as a loose grouping; its core members (the evidence) show it best.`}
+          </p>
+        ) : null}
         <p className="hint" data-testid="persona-downloads">
           Take this persona with you: its {memberNoun(eventRun)} as{" "}
           <a href={runFileUrl(p.run_id, "export/members.csv", { persona: p.id })} download data-testid="persona-members-csv">

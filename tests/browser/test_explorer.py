@@ -195,6 +195,23 @@ def test_a_behaviour_word_in_a_name_is_explained_under_it(live_server, page, art
     assert page.get_by_test_id("name-note").count() == 0
 
 
+def test_a_persona_mostly_reassigned_from_noise_says_it_is_loose(live_server, page, artifacts):
+    """The airline review: 73 % of "Brief: thanks & good" were attached from noise, and nothing said so. A persona
+    more than half of whose members were reassigned says to read it as a loose grouping; one mostly core does not."""
+    run_id = live_server.api("/runs/latest")["id"]
+    details = [live_server.api(f"/runs/{run_id}/personas/{p['id']}") for p in _personas(live_server)]
+    loose = next(d for d in details if d["reassigned_count"] > d["size"] / 2)
+    tight = next(d for d in details if d["reassigned_count"] <= d["size"] / 2)
+    page.goto(_persona_url(live_server, run_id, loose["id"]))
+    page.wait_for_selector('[data-testid="loose-caution"]')
+    text = page.get_by_test_id("loose-caution").inner_text()
+    assert text.startswith(f"More than half of its members ({loose['reassigned_count']:,} of {loose['size']:,})")
+    page.screenshot(path=str(artifacts / "persona-loose-caution.png"))
+    page.goto(_persona_url(live_server, run_id, tight["id"]))
+    page.wait_for_selector('[data-testid="persona-name"]')
+    assert page.get_by_test_id("loose-caution").count() == 0
+
+
 def test_persona_page_renders_activity_and_fingerprint(live_server, page, artifacts):
     run_id = live_server.api("/runs/latest")["id"]
     summary = max(_personas(live_server), key=lambda p: p["size"])
