@@ -39,11 +39,10 @@ export function byDayLabels(n: number, bin: number, start: string | null | undef
 }
 
 export function byDayTitle(what: string, bin: number, start: string | null | undefined, yearKnown: boolean | null | undefined): string {
-  if (!start) return `Share of ${what} per ${bin}-day period, from the first event in the data (period 1)`;
-  const from = shortDate(binStart(start, 0, bin), yearKnown !== false);
-  return yearKnown === false
-    ? `Share of ${what} per ${bin}-day period, by the day each starts on (the dates have no year)`
-    : `Share of ${what} per ${bin}-day period, by the day each starts on (from ${from})`;
+  const head = `Share of ${what} per ${bin}-day period`;
+  if (!start) return `${head}, from the first event in the data (period 1)`;
+  if (yearKnown === false) return `${head}, by the day each starts on (the dates have no year)`;
+  return `${head}, by the day each starts on (from ${shortDate(binStart(start, 0, bin), true)})`;
 }
 
 /**

@@ -26,10 +26,10 @@ export function orderedCategories(categories: string[]): string[] {
   return categories.every((c) => Number.isFinite(lower(c))) ? [...categories].sort((a, b) => lower(a) - lower(b)) : categories;
 }
 
-function readOutcomes(m: RunManifest): Outcomes | null {
+function readOutcomes(m: RunManifest): (Outcomes & { nmf: OutcomeTable }) | null {
   if (m.kind !== "events") return null;
   const o = (m.metrics?.outcomes ?? null) as Outcomes | null;
-  return o && o.nmf && Array.isArray(o.nmf.personas) && o.nmf.personas.length ? o : null;
+  return o?.nmf && Array.isArray(o.nmf.personas) && o.nmf.personas.length ? { ...o, nmf: o.nmf } : null;
 }
 
 /** How the personas and k-means (same k, same matrix) tell the outcome apart, in words. */
@@ -52,7 +52,7 @@ function strength(nmf: OutcomeTable, kmeans: OutcomeTable | undefined): string {
  */
 export default function OutcomesPanel({ manifest, personas }: { manifest: RunManifest; personas: PersonaSummary[] | null }) {
   const o = readOutcomes(manifest);
-  if (!o || !o.nmf) return null;
+  if (!o) return null;
   const t = o.nmf;
   const cats = orderedCategories(t.categories).slice(0, MAX_CATEGORIES);
   const names = new Map((personas ?? []).map((p) => [p.id, p.name]));

@@ -174,6 +174,12 @@ class EventMatrix(BaseEstimator):
         self.report_ = report
         return self
 
+    def window_totals(self, events: pd.DataFrame) -> pd.Series:
+        """Each user's events of every type inside the run's window (user id as text → count): what ``fit``
+        held against ``min_user_events``."""
+        windowed = self._window(events)
+        return windowed.groupby(windowed["user"].astype(str))["count"].sum()
+
     def transform(self, events: pd.DataFrame, groups: dict | None = None):
         """(user ids in first-seen order, weighted X, raw counts) for the users in ``events``."""
         check_is_fitted(self, "events_")

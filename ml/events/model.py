@@ -87,8 +87,7 @@ class EventRunModel(SavedModel):
         n_events = np.asarray(counts.sum(axis=1), dtype=np.float64).ravel()
         # a user with fewer events (of any type, in the run's window: as the run counted its own) than the run
         # required is no member it would have kept
-        windowed = self.matrix._window(events)
-        every = windowed.groupby(windowed["user"].astype(str))["count"].sum()
+        every = self.matrix.window_totals(events)
         too_few = every.reindex(pd.Index(users).astype(str)).fillna(0).to_numpy() < getattr(
             self.matrix, "min_user_events", 5)
         return pd.DataFrame({

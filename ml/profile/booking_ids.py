@@ -25,13 +25,11 @@ BOOKING_RE = re.compile(
 
 
 def _word_like(code: str) -> bool:
-    """A word, not a code: a dictionary word or a stop word ("number", "please", "which"). spaCy's stop words, not
-    ``ml.profile.terms``': the masking children run without torch, and scikit-learn's import there fails."""
-    from spacy.lang.en.stop_words import STOP_WORDS
+    """A word, not a code: a dictionary word or a stop word ("number", "please", "which"; ``name_gate``'s lists,
+    read from the model's files: neither spaCy nor scikit-learn is imported in the run's process)."""
+    from ml.profile.name_gate import dictionary_word, stop_words
 
-    from ml.profile.name_gate import dictionary_word
-
-    return code.lower() in STOP_WORDS or dictionary_word(code.lower())
+    return code.lower() in stop_words() or dictionary_word(code.lower())
 
 
 def booking(m: re.Match) -> str:

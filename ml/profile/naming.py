@@ -278,7 +278,7 @@ class PersonaNamer(BaseEstimator):
         pools = {int(pid): self._pool(texts, labels, pid, mats, spell_terms) for pid in np.unique(labels)}
         if self._authors is not None:  # a persona no candidate of which several authors wrote (one news bot's
             floor, self._authors = self._authors, None  # posts) is named from its own words, not "General"
-            bare = [pid for pid, pool in pools.items() if not pool[1]]
+            bare = [pid for pid, pool in pools.items() if not pool[1] and self.narrow_.get(pid)]
             pools |= {pid: self._pool(texts, labels, pid, mats, None) for pid in bare}
             self.narrow_ = {pid: terms for pid, terms in self.narrow_.items() if pid not in bare}  # named from them
             self._authors = floor

@@ -31,18 +31,21 @@ from ml.profile.behavior_words import literal_ok
 from ml.profile.describe import LOOSE_SEPARATION, days_with_shares
 from ml.profile.spelling import is_negator
 from ml.profile.tone import negative_flags, rest_share
-from ml.strategy.events import EVENT_KPIS, LIGHT_ANGLE, REENGAGE, VOLUME, light
+from ml.strategy.events import VOLUME, light
 from ml.strategy.llm import TextRewriter, facts_kept, rewriter_from_env
 from ml.strategy.timing import timing
 from ml.strategy.wording import (
     CALM_OFFERS,
+    EVENT_KPIS,
     FEATURE_CHANNELS,
     FRUSTRATED,
     GOAL_CHANNELS,
     GOAL_TEXT,
     KEY_MESSAGES,
     KPIS,
+    LIGHT_ANGLE,
     OFFERS,
+    REENGAGE,
     TONE,
 )
 

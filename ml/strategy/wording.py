@@ -119,3 +119,24 @@ TONE = {
     "first_person_ratio": ("personal: speak to their own situation", None),
     "digit_ratio": ("precise: quote the numbers they care about", None),
 }
+
+# event personas (``ml.strategy.events``): light users are re-engaged; KPIs measure activity, not contacts
+REENGAGE = ["On “{label}”: remind them where they left off and make the next step one click away",
+            "On “{label}”: show what users who kept going did next",
+            "On “{label}”: ask in one question what stopped them"]
+LIGHT_ANGLE = {
+    "retention": "reach them while they still come, around {themes}, before they drift away",
+    "win_back": "make coming back one step, starting from {themes}",
+}
+EVENT_KPIS = {
+    "acquisition": [("activation_rate", "share of new users who take up this persona's pattern within two weeks"),
+                    ("cost_per_acquisition", "spend per new user like these")],
+    "retention": [("active_next_period", "share of these users with any event in the next 7-day period"),
+                  ("events_per_user", "events per user per week, against everyone's")],
+    "win_back": [("reactivation_rate", "share of lapsed users with any event within 30 days of the message"),
+                 ("events_after_return", "events per returning user in their first week back")],
+    "support_deflection": [("self_service_completion", "share who finish the step without contacting support"),
+                           ("support_contacts", "support contacts per 100 users of this persona")],
+    "upsell": [("upgrade_rate", "share who take the paid upgrade"),
+               ("revenue_per_user", "average revenue per user of this persona")],
+}
