@@ -1,7 +1,7 @@
 "use client";
 
 import ActivityChart from "@/components/ActivityChart";
-import type { Activity } from "@/lib/api";
+import type { Activity, WeekdayDates } from "@/lib/api";
 import { WEEKDAYS } from "@/lib/format";
 
 const HOURS = Array.from({ length: 24 }, (_, h) => String(h).padStart(2, "0"));
@@ -45,6 +45,49 @@ export function byDayTitle(what: string, bin: number, start: string | null | und
   return `${head}, by the day each starts on (from ${shortDate(binStart(start, 0, bin), true)})`;
 }
 
+/** A weekday with fewer dates than this, or one date above half of it, is its dates (ml/profile/activity.py). */
+const MIN_WEEKDAY_DATES = 3;
+
+
+function dateBound(d: WeekdayDates): boolean {
+  return d.dates > 0 && (d.dates < MIN_WEEKDAY_DATES || (d.busiest_share ?? 0) > 0.5);
+}
+
+/**
+ * Under the weekday chart, when some bars are dates rather than a weekly habit: a short dump ("The data covers
+ * 9 dates, so each bar is 1–2 dates") or weekdays one date dominates ("one date holds most of these bars'
+ * members: Tue 31 Oct 2017 (99%), …").
+ * Null when every weekday is seen on enough dates, or the run predates the count.
+ */
+function fewDatesNote(perDay: WeekdayDates[] | null | undefined) {
+  if (!perDay || perDay.length !== 7) return null;
+  const bound = perDay.map((d, i) => ({ ...d, day: WEEKDAYS[i] ?? "" })).filter(dateBound);
+  if (!bound.length) return null;
+  const covered = perDay.filter((d) => d.dates > 0);
+  const total = covered.reduce((s, d) => s + d.dates, 0);
+  const counts = covered.map((d) => d.dates);
+  let text: string;
+  if (bound.length === covered.length && Math.max(...counts) < MIN_WEEKDAY_DATES) {
+    const each = Math.min(...counts) === Math.max(...counts) ? `${counts[0]}` : `${Math.min(...counts)}–${Math.max(...counts)}`;
+    const days = covered.length < 7 ? ` on ${covered.length} of the 7 weekdays` : "";
+    text = `The data covers ${total} ${total === 1 ? "date" : "dates"}${days}, so each bar is ${each} ${Math.max(...counts) === 1 ? "date" : "dates"}: read the bars as dates as much as a weekly habit.`;
+  } else {
+    const few = bound.filter((d) => d.dates < MIN_WEEKDAY_DATES);
+    const one = bound.filter((d) => d.dates >= MIN_WEEKDAY_DATES);
+    const parts = [];
+    if (one.length)
+      parts.push(`one date holds most of ${one.length === 1 ? "a bar's" : "these bars'"} members: ` +
+        one.map((d) => `${d.day} ${shortDate(new Date(`${d.busiest_date}T00:00:00Z`), true)} (${Math.round(100 * (d.busiest_share ?? 0))}%)`).join(", "));
+    if (few.length) parts.push(few.map((d) => `${d.day} is only ${d.dates} ${d.dates === 1 ? "date" : "dates"}`).join(", "));
+    text = `Of ${total} dates in the data, ${parts.join("; ")}. Read ${bound.length === 1 ? "that bar" : "those bars"} as dates as much as a weekly habit.`;
+  }
+  return (
+    <p className="hint" data-testid="activity-weekday-dates">
+      {text}
+    </p>
+  );
+}
+
 /**
  * "When they are active": hour of day and weekday (persona vs. everyone) when the data has them,
  * and for event runs the share of events per 7-day bin (`by_day`). A run whose times carry no year
@@ -77,15 +120,18 @@ export default function ActivityPanel({ activity, eventRun }: { activity: Activi
             populationName={everyone}
           />
           {hasWeekdays ? (
-            <ActivityChart
-              testId="activity-weekday"
-              title={`Share of ${what} by weekday (${clock})`}
-              axisLabel={`Weekday (${clock})`}
-              labels={WEEKDAYS}
-              persona={a.weekday ?? []}
-              population={a.population_weekday ?? []}
-              populationName={everyone}
-            />
+            <div>
+              <ActivityChart
+                testId="activity-weekday"
+                title={`Share of ${what} by weekday (${clock})`}
+                axisLabel={`Weekday (${clock})`}
+                labels={WEEKDAYS}
+                persona={a.weekday ?? []}
+                population={a.population_weekday ?? []}
+                populationName={everyone}
+              />
+              {fewDatesNote(a.population_weekday_dates)}
+            </div>
           ) : (
             <p className="state-none" data-testid="activity-weekday-missing">
               {a.note ?? "The times carry no weekday, so no weekday pattern can be shown."}

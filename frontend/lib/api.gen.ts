@@ -398,6 +398,11 @@ export interface components {
             /** Population Weekday */
             population_weekday?: number[] | null;
             /**
+             * Population Weekday Dates
+             * @description For each weekday (0 = Monday) the calendar dates the data covers it on. A weekday with fewer than 3 dates, or one date above half of its members, is its dates rather than a habit: descriptions say so, strategies do not recommend it. None: unknown (no timestamps, or a run before 2026-12-05).
+             */
+            population_weekday_dates?: components["schemas"]["WeekdayDates"][] | null;
+            /**
              * Time Basis
              * @description The clock of the hours: "UTC", "local", a fixed offset such as "UTC-08:00", an IANA zone.
              */
@@ -1098,6 +1103,11 @@ export interface components {
             population_peak_hours?: number[];
             /** Population Weekday */
             population_weekday?: number[] | null;
+            /**
+             * Population Weekday Dates
+             * @description For each weekday (0 = Monday) the calendar dates the data covers it on. A weekday with fewer than 3 dates, or one date above half of its members, is its dates rather than a habit: descriptions say so, strategies do not recommend it. None: unknown (no timestamps, or a run before 2026-12-05).
+             */
+            population_weekday_dates?: components["schemas"]["WeekdayDates"][] | null;
             /**
              * Resolution
              * @description hour, day, offset or none: the finest time the event data carries.
@@ -2677,6 +2687,28 @@ export interface components {
              * @description Flagged as mixed (margin below the run's threshold), or the user has fewer events of the run's kept types than the run required of its own users (matrix.min_user_events, 5 by default).
              */
             would_be_noise: boolean;
+        };
+        /**
+         * WeekdayDates
+         * @description The dates one weekday of the data falls on (ml.profile.activity, ``population_weekday_dates``).
+         */
+        WeekdayDates: {
+            /**
+             * Busiest Date
+             * @description The date with the most members (ISO), None without one.
+             */
+            busiest_date?: string | null;
+            /**
+             * Busiest Share
+             * @description That date's share of this weekday's members (0..1).
+             * @default 0
+             */
+            busiest_share: number;
+            /**
+             * Dates
+             * @description How many calendar dates of this weekday the data covers (in the run's clock).
+             */
+            dates: number;
         };
         /** Weighting */
         Weighting: {

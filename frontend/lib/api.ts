@@ -35,6 +35,7 @@ export type PersonaList = Schemas["PersonaList"];
 /** `GET /runs/{id}/personas/{pid}`: a conversation or an event persona (narrow on `kind`). */
 export type Persona = Answer<"/runs/{run_id}/personas/{persona_id}">;
 export type Activity = Schemas["Activity"] | Schemas["EventActivity"];
+export type WeekdayDates = Schemas["WeekdayDates"];
 export type FingerprintItem = Schemas["FingerprintItem"] | Schemas["EventFingerprintItem"];
 export type Separators = Schemas["Separators"];
 export type Evidence = Schemas["Evidence"];

@@ -22,7 +22,7 @@ from ml.events.config import EventProfileConfig
 from ml.events.naming import EventNamer
 from ml.events.timecol import PLACEHOLDER_YEAR
 from ml.profile.activity import ActivityProfiler, format_hours
-from ml.profile.describe import days_with_shares, separability_sentence
+from ml.profile.describe import days_with_shares, separability_sentence, short_dump_caveat
 from ml.profile.fingerprint import fmt_num, fmt_pct
 from ml.profile.name_clash import unique_names
 from ml.profile.separators import SurrogateSeparator
@@ -160,7 +160,8 @@ def _activity(inp: ProfileInputs, label_of: dict, cfg: EventProfileConfig):
     if inp.resolution == "hour":
         # ActivityProfiler counts rows: one row per event, repeated by its count (capped for memory)
         rows = inp.rows.loc[inp.rows.index.repeat(inp.rows["count"].clip(upper=50).astype(int))]
-        frame = pd.DataFrame({"local_hour": rows["hour"].to_numpy(), "local_weekday": rows["weekday"].to_numpy()})
+        frame = pd.DataFrame({"local_hour": rows["hour"].to_numpy(), "local_weekday": rows["weekday"].to_numpy(),
+                              "local_date": rows["day"].to_numpy()})  # days since 1970-01-01 (ml.events.timecol)
         hourly = ActivityProfiler(cfg.n_peak_hours).fit(frame, rows["user"].map(label_of).to_numpy())
     calendar = inp.resolution in ("hour", "day")
     year_known = bool(calendar and inp.rows["weekday"].notna().any())  # a yearless date has no weekday
@@ -204,7 +205,8 @@ def _describe(p: dict) -> str:
     if act.get("has_timestamps") and act.get("peak_hours"):
         s = f"It is busiest at {format_hours(act['peak_hours'], act.get('time_basis'))}"  # the clock, as the chart
         if act.get("peak_weekdays"):
-            s += ", most often on " + days_with_shares(act, of=f"its {act.get('unit') or 'events'}")
+            s += (", most often on " + days_with_shares(act, of=f"its {act.get('unit') or 'events'}")
+                  + short_dump_caveat(act, act["peak_weekdays"]))
         parts.append(s + ".")
     elif act.get("by_day") and act["by_day"]["peak_day"] is not None:
         parts.append(busiest_stretch(act["by_day"], act.get("resolution")))

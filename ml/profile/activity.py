@@ -22,6 +22,13 @@ a timestamp) and persona labels. Output per persona (``activity_profile``):
   shares (0 = same shape, 1 = disjoint), and ``weekday_difference`` likewise.
 - ``peak_lift``: share of the persona's members in its peak hours divided by the population's share in
   the same hours.
+- ``population_weekday_dates``: for each weekday (0 = Monday) the calendar dates the data covers it on, in
+  the run's clock: ``{dates, busiest_date, busiest_share}`` (how many dates, the date with the most members and
+  its share of that weekday's members); None when unknown. A weekday share is a habit only over several
+  weeks that each count: over a dump of nine days each weekday is one or two dates, and in a dump where one
+  Tuesday holds 89 % of the Tuesday members, "Tuesday" is that date (an outage, a campaign). Such a day
+  (``date_bound_days``: fewer than ``MIN_WEEKDAY_DATES`` dates, or one date above half) is described with
+  the reason, and no strategy recommends it and no name says "Weekend".
 """
 
 from __future__ import annotations
@@ -30,6 +37,11 @@ import numpy as np
 import pandas as pd
 
 from ml.ingest.timebasis import clock_words
+
+# a weekday is read as a habit only when the data covers it on at least this many dates (three weeks), none of
+# them more than half of its members: with one or two, its share is the share of those dates. A convention, not
+# a fitted value: no labelled set has weekday habits to measure it on (docs/profiles.md, "Weekdays of a short dump").
+MIN_WEEKDAY_DATES = 3
 
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
@@ -41,6 +53,48 @@ def _int_column(members: pd.DataFrame, name: str, upper: int) -> np.ndarray:
     vals = pd.to_numeric(members[name], errors="coerce").astype("float64").to_numpy(copy=True)
     vals[(vals < 0) | (vals >= upper)] = np.nan
     return np.floor(vals)
+
+
+def _local_dates(members: pd.DataFrame, weekdays: np.ndarray) -> np.ndarray:
+    """Each member's calendar date in the run's clock (days since 1970-01-01; NaN without one): the column
+    ``local_date`` where given (event rows), else the UTC date of ``timestamp`` moved by at most a day to fall
+    on the member's ``local_weekday`` (the local clock is within a day of UTC)."""
+    if "local_date" in members.columns:
+        return np.floor(pd.to_numeric(members["local_date"], errors="coerce").to_numpy(dtype="float64"))
+    if "timestamp" not in members.columns:
+        return np.full(len(members), np.nan)
+    stamps = pd.to_datetime(members["timestamp"], utc=True, errors="coerce")
+    utc_day = np.floor(((stamps - pd.Timestamp(0, tz="UTC")).dt.total_seconds() / 86400).to_numpy(dtype="float64"))
+    shift = (weekdays - (utc_day + 3) % 7 + 3) % 7 - 3  # 1970-01-01 was a Thursday (3): -1, 0 or +1 day
+    return utc_day + shift
+
+
+def _dates_per_weekday(dates: np.ndarray, weekdays: np.ndarray) -> list[dict] | None:
+    """Each weekday's dates (``population_weekday_dates``), None when no member has both a date and a weekday."""
+    ok = ~np.isnan(dates) & ~np.isnan(weekdays)
+    if not ok.any():
+        return None
+    out = []
+    for d in range(7):
+        days, counts = np.unique(dates[ok & (weekdays == d)], return_counts=True)
+        top = int(np.argmax(counts)) if len(days) else None
+        out.append({"dates": len(days),
+                    "busiest_date": None if top is None else str(np.datetime64(int(days[top]), "D")),
+                    "busiest_share": 0.0 if top is None else round(float(counts[top] / counts.sum()), 4)})
+    return out
+
+
+def date_bound(day: dict) -> bool:
+    """Whether a weekday's share is its dates' rather than a habit: seen on fewer than ``MIN_WEEKDAY_DATES``
+    dates, or one date holds more than half of its members (``population_weekday_dates``' entries)."""
+    return day["dates"] < MIN_WEEKDAY_DATES or day["busiest_share"] > 0.5
+
+
+def date_bound_days(act: dict, days: list[int]) -> list[int]:
+    """The ``days`` that are dates rather than a habit (``date_bound``); [] when none is, or the profile predates
+    the dates (a run stored before 2026-12-05)."""
+    per_day = act.get("population_weekday_dates")
+    return [d for d in days if per_day and date_bound(per_day[d])]
 
 
 def _counts(values: np.ndarray, size: int) -> np.ndarray:
@@ -84,6 +138,9 @@ class ActivityProfiler:
         self.has_timestamps_ = bool((~np.isnan(self.hours_)).any())
         self.population_hourly_ = _counts(self.hours_, 24)
         self.population_weekday_ = _counts(self.weekdays_, 7)
+        self.weekday_dates_ = _dates_per_weekday(_local_dates(members, self.weekdays_), self.weekdays_)
+        # Saturday or Sunday is its dates: a "weekend" behaviour would be those dates' (False when unknown)
+        self.few_weekends_ = bool(self.weekday_dates_) and any(date_bound(d) for d in self.weekday_dates_[5:])
         return self
 
     def profile(self, persona_id) -> dict:
@@ -99,6 +156,7 @@ class ActivityProfiler:
                 "weekday": None,
                 "population_hourly": None,
                 "population_weekday": None,
+                "population_weekday_dates": None,
                 "peak_hours": [],
                 "population_peak_hours": [],
                 "peak_weekdays": [],
@@ -124,6 +182,7 @@ class ActivityProfiler:
             "weekday": weekday.astype(int).tolist(),
             "population_hourly": pop.astype(int).tolist(),
             "population_weekday": self.population_weekday_.astype(int).tolist(),
+            "population_weekday_dates": self.weekday_dates_,
             "peak_hours": peaks,
             "population_peak_hours": _peaks(pop, self.n_peak_hours),
             "peak_weekdays": _busy_days(weekday),

@@ -61,10 +61,12 @@ def _check_inputs(members, features, labels, reassigned, embeddings) -> None:
         raise InputError("build_profiles: labels contain -1 (noise); reassign noise before profiling")
 
 
-def _nameable(highlighted: list[dict], time_basis: str | None) -> list[dict]:
+def _nameable(highlighted: list[dict], time_basis: str | None, few_weekends: bool = False) -> list[dict]:
     """Highlights a name may draw a behaviour word from: no clock words ("Late-night", "Weekend") unless
-    the hours are the customers' own (``ml.ingest.timebasis.clock_words_allowed``)."""
-    return [f for f in highlighted if clock_words_allowed(time_basis) or f["feature"] not in CLOCK_FEATURES]
+    the hours are the customers' own (``ml.ingest.timebasis.clock_words_allowed``), and no "Weekend" /
+    "Weekday" when the data covers a weekend day on too few dates (``ActivityProfiler.few_weekends_``)."""
+    return [f for f in highlighted if (clock_words_allowed(time_basis) or f["feature"] not in CLOCK_FEATURES)
+            and not (few_weekends and f["feature"] == "weekend_share")]
 
 
 @dataclass
@@ -181,7 +183,7 @@ def _name_and_describe(profiles, highlighted, fit: _Fitted, texts, labels, embed
     sample = [texts[i] for i in sep.sample_rows(len(texts))]  # the separator reads a sample: count its texts only
     T = words.transform(sample)[:, [index[t] for t in vocab]] if vocab else np.zeros((len(sample), 0))
     sep.fit(T, vocab, fit.X, [name for name, _ in fit.specs], labels)
-    nameable = {pid: _nameable(hl, time_basis) for pid, hl in highlighted.items()}
+    nameable = {pid: _nameable(hl, time_basis, fit.activity.few_weekends_) for pid, hl in highlighted.items()}
     namer = PersonaNamer(proposer=name_proposer_from_env(), encoder=encoder, min_authors=NAME_MIN_AUTHORS).fit(
         texts, labels, embeddings, words, fit.grams, nameable, spell_terms={p["id"]: _shown(p) for p in profiles},
         authors=authors)  # also spells what descriptions quote; a phrase of too few authors is neither

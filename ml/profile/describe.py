@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from ml.ingest.timebasis import day_clock
-from ml.profile.activity import WEEKDAYS, format_hours
+from ml.profile.activity import MIN_WEEKDAY_DATES, WEEKDAYS, date_bound_days, format_hours
 from ml.profile.tone import tone_sentence
 
 
@@ -40,6 +42,38 @@ def days_above_everyone(act: dict) -> list[int]:
     return [d for d in act.get("peak_weekdays") or [] if own[d] / own_total > pop[d] / pop_total]
 
 
+def _day_dates(day: str, entry: dict) -> str:
+    """"Monday on only 2 dates" / "Tuesday mostly on one date (31 Oct 2017: 89% of Tuesday's members)"."""
+    if entry["dates"] < MIN_WEEKDAY_DATES:
+        return f"{day} on only {entry['dates']} date{'s' if entry['dates'] > 1 else ''}"
+    busiest = date.fromisoformat(entry["busiest_date"])
+    when = f"{busiest.day} {busiest:%b %Y}"
+    return f"{day} mostly on one date ({when}: {100 * entry['busiest_share']:.0f}% of its {day} members)"
+
+
+def short_dump_caveat(act: dict, days: list[int]) -> str:
+    """", though the data covers Monday on only 2 dates (9 dates in all): …": why ``days`` say as much about when
+    the data was taken as about the persona (a weekday missing from the data, or one that is its dates:
+    ``ml.profile.activity.date_bound_days``); "" when neither."""
+    tail = ": the days say as much about when the data was taken as about this persona"
+    covered = sum(1 for c in act.get("population_weekday") or [] if c)
+    if 0 < covered < 7:  # a dump of a few days: its weekdays are the dates it covers, not a habit
+        return f", though the data covers only {covered} of the 7 weekdays" + tail
+    bound = date_bound_days(act, days)
+    if not bound:
+        return ""
+    per_day = act["population_weekday_dates"]
+    tail = tail if len(days) > 1 else tail.replace("the days say", "the day says")
+    counts = [per_day[d]["dates"] for d in bound]
+    if len(bound) > 1 and max(counts) < MIN_WEEKDAY_DATES:  # "these days on only 1 or 2 dates each"
+        count = f"{min(counts)} date{'s' if min(counts) > 1 else ''}" if min(counts) == max(counts) \
+            else f"{min(counts)} or {max(counts)} dates"
+        reason = f"these days on only {count} each"
+    else:
+        reason = " and ".join(_day_dates(WEEKDAYS[d], per_day[d]) for d in bound)
+    return f", though the data covers {reason} ({sum(e['dates'] for e in per_day)} dates in all)" + tail
+
+
 def _activity_sentence(act: dict) -> str:
     """Peak hours and days, each with its clock ("14:00 UTC", "Monday in UTC"; ``ml.ingest.timebasis``)."""
     basis = act.get("time_basis")
@@ -48,10 +82,7 @@ def _activity_sentence(act: dict) -> str:
         sentence += f" (everyone: {format_hours(act['population_peak_hours'], basis)})"
     if act.get("peak_weekdays"):
         sentence += ", most often on " + days_with_shares(act, clock=day_clock(basis))
-        covered = sum(1 for c in act.get("population_weekday") or [] if c)
-        if 0 < covered < 7:  # a dump of a few days: its weekdays are the dates it covers, not a habit
-            sentence += (f", though the data covers only {covered} of the 7 weekdays: the days say as much about "
-                         "when the data was taken as about this persona")
+        sentence += short_dump_caveat(act, act["peak_weekdays"])
     if act.get("hourly_difference") is not None:
         sentence += (f"; its daily rhythm differs from the population's by "
                      f"{100 * act['hourly_difference']:.0f}% (total-variation distance)")

@@ -3,15 +3,16 @@
 ``timing(activity, standouts)``: the measured peak hours and the days the persona is busier than everyone, each
 with its clock (``ml.ingest.timebasis``), on a UTC (or unknown) clock saying so; for an event run whose data has
 dates but no times of day, no send hour and the persona's busiest stretch of days (``day_timing``); without
-timestamps, no send time.
+timestamps, no send time. A busy day that is its dates rather than a habit (``ml.profile.activity.date_bound_days``) is
+shown with that caveat and not recommended.
 """
 
 from __future__ import annotations
 
 from ml.events.profile import busiest_stretch
 from ml.ingest.timebasis import UTC, day_clock, is_fixed_offset
-from ml.profile.activity import format_hours
-from ml.profile.describe import days_above_everyone, days_with_shares
+from ml.profile.activity import date_bound_days, format_hours
+from ml.profile.describe import days_above_everyone, days_with_shares, short_dump_caveat
 
 
 def _cite(signals=(), evidence=()) -> dict:
@@ -46,13 +47,19 @@ def _timing(act: dict, standouts: list[dict]) -> dict:
     days = days_above_everyone(act)  # a busy day that is everyone's too is no reason to pick it
     text = (f"Schedule sends and staff replies for {format_hours(act['peak_hours'], basis)}, when this "
             f"persona is most active")
+    bound = date_bound_days(act, days)  # one or two Mondays are dates, not a habit to send on
+    days = [d for d in days if d not in bound]
     if days:
         text += f", especially on {days_with_shares({**act, 'peak_weekdays': days}, clock=day_clock(basis))}."
-    elif busy:
+    elif busy and not bound:
         text += (f". Its busiest day, {days_with_shares({**act, 'peak_weekdays': busy[:1]}, clock=day_clock(basis))}"
                  ", is no busier for it than for everyone, so no day is recommended.")
     else:
         text += "."
+    if bound:
+        text += (f" Its busy {'day' if len(bound) == 1 else 'days'} "
+                 f"{days_with_shares({**act, 'peak_weekdays': bound}, clock=day_clock(basis))}"
+                 f"{short_dump_caveat(act, bound)}, so {'it is' if len(bound) == 1 else 'they are'} not recommended.")
     if basis == UTC:
         text += (" These are UTC hours, not the customers' own clock: convert them to your market's time zone "
                  "(or rerun with --timezone Area/City).")

@@ -241,6 +241,16 @@ def test_persona_page_renders_activity_and_fingerprint(live_server, page, artifa
     days = [t for t in page.locator('[data-testid="activity-weekday"] .recharts-xAxis-tick-labels .recharts-cartesian-axis-tick-value')
             .all_text_contents() if t]
     assert days == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    # a weekday that is its dates (the sample's Tuesdays are mostly 31 Oct 2017) is said under the chart
+    per_day = act["population_weekday_dates"]
+    bound = [i for i, d in enumerate(per_day) if d["dates"] and (d["dates"] < 3 or d["busiest_share"] > 0.5)]
+    note = page.get_by_test_id("activity-weekday-dates")
+    assert note.count() == (1 if bound else 0)
+    if bound:
+        text = note.inner_text()
+        assert text.startswith(f"Of {sum(d['dates'] for d in per_day)} dates in the data, ")
+        assert all(days[i] in text for i in bound), text  # "Tue 31 Oct 2017 (99%)"
+        page.get_by_test_id("activity-weekday").locator("..").screenshot(path=str(artifacts / "activity-weekday-dates.png"))
 
     distinct = [f for f in profile["fingerprint"] if f.get("std_diff") not in (None, 0)]
     bars = page.locator('[data-testid="fingerprint-chart"] .recharts-bar-rectangle')

@@ -316,3 +316,20 @@ def test_overview_says_which_rows_where_kept(where_run, page, artifacts):
     # the run selector's short line names the segment too, so runs of one file by segment can be told apart
     assert "airline_tweets_sample.csv (twitter_airline layout; only airline=United)" in page.get_by_role(
         "combobox").first.inner_text()
+
+
+def test_a_short_dump_says_each_weekday_bar_is_a_date_or_two(where_run, page, artifacts):
+    """The airline sample covers nine dates in its clock: each weekday bar is one or two of them, and the page
+    says so under the chart (the description and the strategy do too: tests/test_weekday_dates.py)."""
+    server, manifest = where_run
+    run_id = manifest["run_id"]
+    top = max(server.api(f"/runs/{quote(run_id)}/personas")["items"], key=lambda p: p["size"])
+    per_day = server.api(f"/runs/{quote(run_id)}/personas/{top['id']}")["activity"]["population_weekday_dates"]
+    counts = [d["dates"] for d in per_day if d["dates"]]
+    assert max(counts) < 3  # the sample's week and a day
+    page.goto(f"{server.url}/persona/?run={quote(run_id)}&id={top['id']}")
+    note = page.get_by_test_id("activity-weekday-dates")
+    note.wait_for()
+    each = f"{min(counts)}–{max(counts)}" if min(counts) < max(counts) else str(counts[0])
+    assert note.inner_text().startswith(f"The data covers {sum(counts)} dates, so each bar is {each} dates")
+    page.get_by_test_id("activity-weekday").locator("..").screenshot(path=str(artifacts / "activity-short-dump.png"))

@@ -15,6 +15,14 @@ from pydantic import Field, TypeAdapter
 from ml.runtime.contracts.base import Contract, Term, by_kind, with_kind
 
 
+class WeekdayDates(Contract):
+    """The dates one weekday of the data falls on (ml.profile.activity, ``population_weekday_dates``)."""
+
+    dates: int = Field(description="How many calendar dates of this weekday the data covers (in the run's clock).")
+    busiest_date: str | None = Field(None, description="The date with the most members (ISO), None without one.")
+    busiest_share: float = Field(0.0, description="That date's share of this weekday's members (0..1).")
+
+
 class Activity(Contract):
     """When a persona writes, beside the population (ml.profile.activity.ActivityProfiler.profile)."""
 
@@ -23,6 +31,10 @@ class Activity(Contract):
     weekday: list[float] | None = None
     population_hourly: list[float] | None = None
     population_weekday: list[float] | None = None
+    population_weekday_dates: list[WeekdayDates] | None = Field(None, description=(
+        "For each weekday (0 = Monday) the calendar dates the data covers it on. A weekday with fewer than 3 "
+        "dates, or one date above half of its members, is its dates rather than a habit: descriptions say so, "
+        "strategies do not recommend it. None: unknown (no timestamps, or a run before 2026-12-05)."))
     peak_hours: list[int] = Field(default_factory=list)
     peak_weekdays: list[int] = Field(default_factory=list, description=(
         "At most two weekdays (0 = Monday), busiest first, each holding more than 1/7 of the persona's "

@@ -1,0 +1,124 @@
+"""Weekdays of a short dump: a busy weekday is a habit only when the data covers it on several dates
+(``ml.profile.activity.MIN_WEEKDAY_DATES``). Over a dump of a week or two each weekday is one or two dates,
+so the description says so, the strategy recommends no day and no name says "Weekend"."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ml.events.profile import _describe as describe_event_persona
+from ml.ingest.timeparse import parse_timestamps
+from ml.profile.activity import MIN_WEEKDAY_DATES, ActivityProfiler, date_bound_days
+from ml.profile.build import _nameable
+from ml.profile.describe import _activity_sentence
+from ml.strategy.timing import timing
+
+
+def _members(stamps: list[str]) -> pd.DataFrame:
+    return parse_timestamps(pd.Series(stamps))
+
+
+def _days(first: str, n_days: int, per_day: int = 3) -> list[str]:
+    """``per_day`` timestamps on each of ``n_days`` days from ``first`` (UTC)."""
+    start = pd.Timestamp(first, tz="UTC")
+    return [(start + pd.Timedelta(days=d, hours=9 + h)).isoformat() for d in range(n_days) for h in range(per_day)]
+
+
+def _counts(fit: ActivityProfiler) -> list[int]:
+    return [d["dates"] for d in fit.weekday_dates_]
+
+
+def test_dates_per_weekday_count_the_calendar_dates_of_each_weekday():
+    nine = _days("2015-02-16", 9)  # Monday 16 Feb to Tuesday 24 Feb: Monday and Tuesday twice, the rest once
+    fit = ActivityProfiler().fit(_members(nine), np.zeros(len(nine), dtype=int))
+    assert _counts(fit) == [2, 2, 1, 1, 1, 1, 1]
+    assert fit.weekday_dates_[0] == {"dates": 2, "busiest_date": "2015-02-16", "busiest_share": 0.5}
+    assert fit.few_weekends_
+    five_weeks = _days("2015-02-16", 35)
+    fit = ActivityProfiler().fit(_members(five_weeks), np.zeros(len(five_weeks), dtype=int))
+    assert _counts(fit) == [5] * 7 and not fit.few_weekends_
+    assert fit.profile(0)["population_weekday_dates"][6] == {"dates": 5, "busiest_date": "2015-02-22",
+                                                              "busiest_share": 0.2}
+
+
+def test_one_date_that_holds_most_of_a_weekday_makes_it_that_date():
+    # five weeks, but the first Saturday holds 30 members against 3 on each other Saturday
+    extra = [(pd.Timestamp("2015-02-21T10:00Z") + pd.Timedelta(minutes=m)).isoformat() for m in range(27)]
+    stamps = _days("2015-02-16", 35) + extra
+    fit = ActivityProfiler().fit(_members(stamps), np.zeros(len(stamps), dtype=int))
+    saturday = fit.weekday_dates_[5]
+    assert saturday["dates"] == 5 and saturday["busiest_date"] == "2015-02-21"
+    assert saturday["busiest_share"] == round(30 / 42, 4)
+    assert fit.few_weekends_
+    act = {**_act([_entry(5)] * 5 + [saturday, _entry(5)]), "peak_weekdays": [5]}
+    assert date_bound_days(act, [5]) == [5]
+    assert "covers Saturday mostly on one date (21 Feb 2015: 71% of its Saturday members)" in _activity_sentence(act)
+
+
+def test_a_local_date_follows_the_members_own_clock():
+    # 23:30 at UTC-01:00 on Sunday 22 Feb is 00:30 UTC on Monday: the member's date is the Sunday
+    members = _members(["2015-02-22T23:30:00-01:00", "2015-02-23T00:30:00+01:00"])  # Sunday local, then Monday
+    assert members["local_weekday"].tolist() == [6, 0]
+    fit = ActivityProfiler().fit(members, np.zeros(2, dtype=int))
+    assert _counts(fit) == [1, 0, 0, 0, 0, 0, 1]
+    assert fit.weekday_dates_[6]["busiest_date"] == "2015-02-22" and fit.weekday_dates_[0]["busiest_date"] == "2015-02-23"
+    # without a timestamp column (an old frame) the dates are unknown, not zero
+    bare = pd.DataFrame({"local_hour": [9, 10], "local_weekday": [0, 1]})
+    fit = ActivityProfiler().fit(bare, np.zeros(2, dtype=int))
+    assert fit.weekday_dates_ is None and not fit.few_weekends_ and fit.profile(0)["population_weekday_dates"] is None
+
+
+def _entry(dates: int) -> dict:
+    return {"dates": dates, "busiest_date": "2015-02-16", "busiest_share": round(1 / max(dates, 1), 4)}
+
+
+def _act(per_day: list[dict] | None) -> dict:
+    return {"has_timestamps": True, "time_basis": "UTC", "peak_hours": [9, 10, 11], "population_peak_hours": [14],
+            "peak_weekdays": [0], "weekday": [60, 5, 5, 10, 10, 5, 5], "population_weekday": [20] * 7,
+            "population_weekday_dates": per_day}
+
+
+def test_a_day_seen_on_too_few_dates_is_described_as_such_and_not_recommended():
+    short = _act([_entry(n) for n in (2, 2, 1, 1, 1, 1, 1)])
+    assert date_bound_days(short, [0]) == [0] and MIN_WEEKDAY_DATES > 2
+    sentence = _activity_sentence(short)
+    assert "covers Monday on only 2 dates (9 dates in all): the day says as much about when the data was taken" in sentence
+    plan = timing(short, [])
+    assert plan["best_weekdays"] == [] and "so it is not recommended" in plan["text"]
+    assert "covers Monday on only 2 dates" in plan["text"] and "especially" not in plan["text"]
+    two = {**short, "peak_weekdays": [0, 6], "weekday": [60, 5, 5, 5, 5, 5, 50]}
+    assert "covers these days on only 1 or 2 dates each (9 dates in all): the days say" in _activity_sentence(two)
+
+    long = _act([_entry(5)] * 7)
+    assert date_bound_days(long, [0]) == []
+    assert "covers" not in _activity_sentence(long)
+    plan = timing(long, [])
+    assert plan["best_weekdays"] == [0] and "especially on Monday" in plan["text"]
+
+    mixed = {**_act([_entry(5)] * 6 + [_entry(1)]), "peak_weekdays": [0, 6], "weekday": [60, 5, 5, 5, 5, 5, 50]}
+    plan = timing(mixed, [])  # the habit day is recommended, the one-date day is not
+    assert plan["best_weekdays"] == [0] and "covers Sunday on only 1 date" in plan["text"]
+
+    old = _act(None)  # a run stored before the count: as before, the day is named and recommended
+    assert date_bound_days(old, [0]) == [] and timing(old, [])["best_weekdays"] == [0]
+
+
+def test_no_weekend_word_in_a_name_when_the_data_covers_too_few_weekends():
+    weekend = {"feature": "weekend_share", "std_diff": 2.0}
+    brief = {"feature": "words_log", "std_diff": -1.5}
+    assert _nameable([weekend, brief], "local", few_weekends=True) == [brief]
+    assert _nameable([weekend, brief], "local", few_weekends=False) == [weekend, brief]
+
+
+def test_event_activity_reads_the_dates_of_its_rows():
+    # event rows carry their day (days since 1970-01-01): 16 Feb 2015 is day 16482, a Monday
+    frame = pd.DataFrame({"local_hour": [9, 9, 9], "local_weekday": [0, 0, 1], "local_date": [16482.4, 16489.1, 16483.0]})
+    fit = ActivityProfiler().fit(frame, np.zeros(3, dtype=int))
+    assert _counts(fit) == [2, 1, 0, 0, 0, 0, 0] and fit.weekday_dates_[1]["busiest_date"] == "2015-02-17"
+    profile = {"size": 3, "share": 1.0, "core_size": 3, "reassigned_count": 0, "fingerprint": [], "highlights": [],
+               "top_events": [],
+               "activity": {**_act(fit.weekday_dates_), "weekday": [2, 1, 0, 0, 0, 0, 0],
+                            "population_weekday": [2, 1, 0, 0, 0, 0, 0]}}
+    text = describe_event_persona(profile)
+    assert "covers only 2 of the 7 weekdays" in text
