@@ -53,7 +53,7 @@ def test_one_date_that_holds_most_of_a_weekday_makes_it_that_date():
     assert fit.few_weekends_
     act = {**_act([_entry(5)] * 5 + [saturday, _entry(5)]), "peak_weekdays": [5]}
     assert date_bound_days(act, [5]) == [5]
-    assert "covers Saturday mostly on one date (21 Feb 2015: 71% of its Saturday members)" in _activity_sentence(act)
+    assert "the data's Saturdays are mostly one date (21 Feb 2015: 71%; 35 dates in all)" in _activity_sentence(act)
 
 
 def test_a_local_date_follows_the_members_own_clock():
@@ -83,12 +83,12 @@ def test_a_day_seen_on_too_few_dates_is_described_as_such_and_not_recommended():
     short = _act([_entry(n) for n in (2, 2, 1, 1, 1, 1, 1)])
     assert date_bound_days(short, [0]) == [0] and MIN_WEEKDAY_DATES > 2
     sentence = _activity_sentence(short)
-    assert "covers Monday on only 2 dates (9 dates in all): the day says as much about when the data was taken" in sentence
+    assert "though the data's Mondays are only 2 dates (9 dates in all): the day says as much about when the data" in sentence
     plan = timing(short, [])
-    assert plan["best_weekdays"] == [] and "so it is not recommended" in plan["text"]
-    assert "covers Monday on only 2 dates" in plan["text"] and "especially" not in plan["text"]
+    assert plan["best_weekdays"] == [] and "especially" not in plan["text"]
+    assert "is not recommended: the data's Mondays are only 2 dates (9 dates in all)." in plan["text"]
     two = {**short, "peak_weekdays": [0, 6], "weekday": [60, 5, 5, 5, 5, 5, 50]}
-    assert "covers these days on only 1 or 2 dates each (9 dates in all): the days say" in _activity_sentence(two)
+    assert "the data's Mondays and Sundays are only 1 or 2 dates each (9 dates in all): the days say" in _activity_sentence(two)
 
     long = _act([_entry(5)] * 7)
     assert date_bound_days(long, [0]) == []
@@ -98,7 +98,10 @@ def test_a_day_seen_on_too_few_dates_is_described_as_such_and_not_recommended():
 
     mixed = {**_act([_entry(5)] * 6 + [_entry(1)]), "peak_weekdays": [0, 6], "weekday": [60, 5, 5, 5, 5, 5, 50]}
     plan = timing(mixed, [])  # the habit day is recommended, the one-date day is not
-    assert plan["best_weekdays"] == [0] and "covers Sunday on only 1 date" in plan["text"]
+    assert plan["best_weekdays"] == [0] and "Its busy day, Sunday" in plan["text"]
+    assert "the data's Sundays are only 1 date (31 dates in all)" in plan["text"]
+    # one of two busy days bound: the sentence speaks of that day alone
+    assert ": the day says" in _activity_sentence(mixed) and "Sundays are only 1 date" in _activity_sentence(mixed)
 
     old = _act(None)  # a run stored before the count: as before, the day is named and recommended
     assert date_bound_days(old, [0]) == [] and timing(old, [])["best_weekdays"] == [0]
@@ -122,3 +125,31 @@ def test_event_activity_reads_the_dates_of_its_rows():
                             "population_weekday": [2, 1, 0, 0, 0, 0, 0]}}
     text = describe_event_persona(profile)
     assert "covers only 2 of the 7 weekdays" in text
+
+
+def test_a_persona_whose_busy_day_is_one_date_is_a_burst_not_a_habit():
+    """The data's Fridays are five dates, but every Friday member of this persona wrote on one of them."""
+    stamps = _days("2017-10-02", 35)  # five weeks: three members a day, persona 0
+    burst = [(pd.Timestamp("2017-11-03T10:00Z") + pd.Timedelta(minutes=m)).isoformat() for m in range(20)]
+    labels = np.array([0] * len(stamps) + [1] * len(burst))
+    fit = ActivityProfiler().fit(_members(stamps + burst), labels)
+    data_friday = fit.weekday_dates_[4]
+    assert data_friday["dates"] == 5 and data_friday["busiest_share"] == round(23 / 35, 4)  # the data's too
+    steady, spike = fit.profile(0), fit.profile(1)
+    assert spike["weekday_dates"][4] == {"dates": 1, "busiest_date": "2017-11-03", "busiest_share": 1.0}
+    assert steady["weekday_dates"][4]["dates"] == 5 and date_bound_days(steady, [0]) == []
+    spread = {**spike, "population_weekday_dates": [_entry(5)] * 7}  # where the data's Fridays are many
+    assert date_bound_days(spread, [4]) == [4]
+    assert "though its Fridays are only 1 date" in _activity_sentence(spread)
+
+
+def test_a_kept_lineage_name_drops_weekend_where_a_fresh_one_would():
+    from ml.lineage.names import clock_word_ok, name_still_fits
+
+    local = {"time_basis": "Europe/London", "population_weekday_dates": [_entry(5)] * 7}
+    fingerprint = [{"feature": "weekend_share", "std_diff": 2.0}]
+    profile = {"fingerprint": fingerprint, "activity": local, "top_terms": [{"term": "pizza"}]}
+    assert name_still_fits("Weekend: pizza", profile)
+    short = {**local, "population_weekday_dates": [_entry(2)] * 7}
+    assert not name_still_fits("Weekend: pizza", {**profile, "activity": short})
+    assert not clock_word_ok("Weekend", {**local, "time_basis": "UTC"}) and clock_word_ok("Polite", {})

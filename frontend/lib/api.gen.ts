@@ -399,7 +399,7 @@ export interface components {
             population_weekday?: number[] | null;
             /**
              * Population Weekday Dates
-             * @description For each weekday (0 = Monday) the calendar dates the data covers it on. A weekday with fewer than 3 dates, or one date above half of its members, is its dates rather than a habit: descriptions say so, strategies do not recommend it. None: unknown (no timestamps, or a run before 2026-12-05).
+             * @description For each weekday (0 = Monday) the calendar dates the whole data covers it on. A weekday seen on 1 or 2 dates, or one date above half of its members, is its dates rather than a habit: descriptions say so, strategies do not recommend it. None: unknown (no timestamps, or a run before 2026-12-05).
              */
             population_weekday_dates?: components["schemas"]["WeekdayDates"][] | null;
             /**
@@ -411,6 +411,11 @@ export interface components {
             timestamped_members?: number | null;
             /** Weekday */
             weekday?: number[] | null;
+            /**
+             * Weekday Dates
+             * @description The same for this persona's own members: a persona whose Tuesday members wrote on one date is a one-day burst, not a Tuesday habit.
+             */
+            weekday_dates?: components["schemas"]["WeekdayDates"][] | null;
             /** Weekday Difference */
             weekday_difference?: number | null;
         };
@@ -1105,7 +1110,7 @@ export interface components {
             population_weekday?: number[] | null;
             /**
              * Population Weekday Dates
-             * @description For each weekday (0 = Monday) the calendar dates the data covers it on. A weekday with fewer than 3 dates, or one date above half of its members, is its dates rather than a habit: descriptions say so, strategies do not recommend it. None: unknown (no timestamps, or a run before 2026-12-05).
+             * @description For each weekday (0 = Monday) the calendar dates the whole data covers it on. A weekday seen on 1 or 2 dates, or one date above half of its members, is its dates rather than a habit: descriptions say so, strategies do not recommend it. None: unknown (no timestamps, or a run before 2026-12-05).
              */
             population_weekday_dates?: components["schemas"]["WeekdayDates"][] | null;
             /**
@@ -1128,6 +1133,11 @@ export interface components {
             unit: "events";
             /** Weekday */
             weekday?: number[] | null;
+            /**
+             * Weekday Dates
+             * @description The same for this persona's own members: a persona whose Tuesday members wrote on one date is a one-day burst, not a Tuesday habit.
+             */
+            weekday_dates?: components["schemas"]["WeekdayDates"][] | null;
             /** Weekday Difference */
             weekday_difference?: number | null;
         };
@@ -2690,7 +2700,7 @@ export interface components {
         };
         /**
          * WeekdayDates
-         * @description The dates one weekday of the data falls on (ml.profile.activity, ``population_weekday_dates``).
+         * @description The dates one weekday falls on (ml.profile.activity: ``population_weekday_dates``, ``weekday_dates``).
          */
         WeekdayDates: {
             /**
@@ -2700,13 +2710,13 @@ export interface components {
             busiest_date?: string | null;
             /**
              * Busiest Share
-             * @description That date's share of this weekday's members (0..1).
+             * @description That date's share of this weekday's members.
              * @default 0
              */
             busiest_share: number;
             /**
              * Dates
-             * @description How many calendar dates of this weekday the data covers (in the run's clock).
+             * @description How many calendar dates of this weekday are covered (in the run's clock).
              */
             dates: number;
         };

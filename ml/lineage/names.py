@@ -5,7 +5,8 @@ its name (links, dashboards and people's habits survive a re-run). The name is k
 of the new fit, by the rules the namer applies to a fresh name (``ml.profile.naming``):
 
 - a behaviour word ("Polite: …") holds only when the new persona's fingerprint still shows that effect, in
-  that direction, at ``BEHAVIOR_MIN_EFFECT`` or more (and the word's ``LITERAL_FLOOR``);
+  that direction, at ``BEHAVIOR_MIN_EFFECT`` or more (and the word's ``LITERAL_FLOOR``), and a clock word
+  ("Late-night", "Weekend") only where the new run's clock and dates allow a fresh name one (``clock_word_ok``);
 - at least half of the phrase's content stems are among the new persona's top terms and phrases: the words
   the name is made of are still what sets the persona apart. Stems in the top terms of more than half of the
   run's personas ("flight" in an airline dump: ``common_stems``) say nothing about one persona and are left
@@ -24,6 +25,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from ml.ingest.timebasis import CLOCK_FEATURES, clock_words_allowed
+from ml.profile.activity import date_bound
 from ml.profile.behavior_words import BEHAVIOR_MIN_EFFECT, BEHAVIOR_WORDS, literal_ok, split_behavior
 from ml.profile.name_clash import content_stems
 
@@ -41,6 +44,19 @@ def behaviour_holds(word: str, fingerprint: list[dict], min_effect: float = BEHA
         if (words[0] if diff > 0 else words[1]) == word:
             return True
     return False
+
+
+def clock_word_ok(word: str, activity: dict[str, Any]) -> bool:
+    """False for a clock word ("Late-night", "Weekend", …) on a clock that is not the customers' own, and for
+    "Weekend" / "Weekday" when the data's Saturdays or Sundays are their dates (``ml.profile.activity.date_bound``):
+    the rules ``ml.profile.build`` applies to a fresh name. True for any other word."""
+    features = {f for f, words in BEHAVIOR_WORDS.items() if word in words}
+    if not features & set(CLOCK_FEATURES):
+        return True
+    if not clock_words_allowed(activity.get("time_basis")):
+        return False
+    weekend = activity.get("population_weekday_dates") or []
+    return "weekend_share" not in features or not any(date_bound(e) for e in weekend[5:])
 
 
 def _term_stems(profile: dict[str, Any]) -> set[str] | None:
@@ -66,7 +82,8 @@ def name_still_fits(name: str, profile: dict[str, Any], common: frozenset[str] =
     """Whether ``name`` (a base persona's) still describes the new persona of ``profile``; ``common``: the run's
     ``common_stems`` (module docstring)."""
     word, phrase = split_behavior(name)
-    if word is not None and not behaviour_holds(word, profile.get("fingerprint") or []):
+    if word is not None and not (behaviour_holds(word, profile.get("fingerprint") or [])
+                                 and clock_word_ok(word, profile.get("activity") or {})):
         return False
     stems, terms = content_stems(phrase) - common, _term_stems(profile)
     if not stems or terms is None:

@@ -29,6 +29,8 @@ a timestamp) and persona labels. Output per persona (``activity_profile``):
   Tuesday holds 89 % of the Tuesday members, "Tuesday" is that date (an outage, a campaign). Such a day
   (``date_bound_days``: fewer than ``MIN_WEEKDAY_DATES`` dates, or one date above half) is described with
   the reason, and no strategy recommends it and no name says "Weekend".
+- ``weekday_dates``: the same for the persona's own members: a persona whose Tuesday members all wrote on one
+  date (a one-day burst) has a date, not a Tuesday habit, even where the data's Tuesdays are many.
 """
 
 from __future__ import annotations
@@ -85,16 +87,26 @@ def _dates_per_weekday(dates: np.ndarray, weekdays: np.ndarray) -> list[dict] | 
 
 
 def date_bound(day: dict) -> bool:
-    """Whether a weekday's share is its dates' rather than a habit: seen on fewer than ``MIN_WEEKDAY_DATES``
-    dates, or one date holds more than half of its members (``population_weekday_dates``' entries)."""
-    return day["dates"] < MIN_WEEKDAY_DATES or day["busiest_share"] > 0.5
+    """Whether a weekday's share is its dates' rather than a habit: seen on 1 to ``MIN_WEEKDAY_DATES`` - 1 dates,
+    or one date holds more than half of its members (entries of ``population_weekday_dates`` / ``weekday_dates``;
+    a weekday the data never covers is absent, not bound)."""
+    return day["dates"] > 0 and (day["dates"] < MIN_WEEKDAY_DATES or day["busiest_share"] > 0.5)
+
+
+def date_bound_by(act: dict, day: int) -> tuple[str, dict] | None:
+    """Why weekday ``day`` is its dates: ``("data", entry)`` when the whole data's ``day`` is (a short dump, an
+    outage day), else ``("persona", entry)`` when the persona's own is (a one-day burst); None when neither, or
+    the profile predates the dates (a run stored before 2026-12-05)."""
+    for who, key in (("data", "population_weekday_dates"), ("persona", "weekday_dates")):
+        per_day = act.get(key)
+        if per_day and date_bound(per_day[day]):
+            return who, per_day[day]
+    return None
 
 
 def date_bound_days(act: dict, days: list[int]) -> list[int]:
-    """The ``days`` that are dates rather than a habit (``date_bound``); [] when none is, or the profile predates
-    the dates (a run stored before 2026-12-05)."""
-    per_day = act.get("population_weekday_dates")
-    return [d for d in days if per_day and date_bound(per_day[d])]
+    """The ``days`` that are dates rather than a habit, for the data or for the persona (``date_bound_by``)."""
+    return [d for d in days if date_bound_by(act, d) is not None]
 
 
 def _counts(values: np.ndarray, size: int) -> np.ndarray:
@@ -138,7 +150,8 @@ class ActivityProfiler:
         self.has_timestamps_ = bool((~np.isnan(self.hours_)).any())
         self.population_hourly_ = _counts(self.hours_, 24)
         self.population_weekday_ = _counts(self.weekdays_, 7)
-        self.weekday_dates_ = _dates_per_weekday(_local_dates(members, self.weekdays_), self.weekdays_)
+        self.dates_ = _local_dates(members, self.weekdays_)
+        self.weekday_dates_ = _dates_per_weekday(self.dates_, self.weekdays_)
         # Saturday or Sunday is its dates: a "weekend" behaviour would be those dates' (False when unknown)
         self.few_weekends_ = bool(self.weekday_dates_) and any(date_bound(d) for d in self.weekday_dates_[5:])
         return self
@@ -157,6 +170,7 @@ class ActivityProfiler:
                 "population_hourly": None,
                 "population_weekday": None,
                 "population_weekday_dates": None,
+                "weekday_dates": None,
                 "peak_hours": [],
                 "population_peak_hours": [],
                 "peak_weekdays": [],
@@ -183,6 +197,7 @@ class ActivityProfiler:
             "population_hourly": pop.astype(int).tolist(),
             "population_weekday": self.population_weekday_.astype(int).tolist(),
             "population_weekday_dates": self.weekday_dates_,
+            "weekday_dates": _dates_per_weekday(self.dates_[mask], self.weekdays_[mask]),
             "peak_hours": peaks,
             "population_peak_hours": _peaks(pop, self.n_peak_hours),
             "peak_weekdays": _busy_days(weekday),

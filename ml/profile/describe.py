@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from ml.ingest.timebasis import day_clock
-from ml.profile.activity import MIN_WEEKDAY_DATES, WEEKDAYS, date_bound_days, format_hours
+from ml.profile.activity import MIN_WEEKDAY_DATES, WEEKDAYS, date_bound_by, date_bound_days, format_hours
 from ml.profile.tone import tone_sentence
 
 
@@ -42,36 +42,50 @@ def days_above_everyone(act: dict) -> list[int]:
     return [d for d in act.get("peak_weekdays") or [] if own[d] / own_total > pop[d] / pop_total]
 
 
-def _day_dates(day: str, entry: dict) -> str:
-    """"Monday on only 2 dates" / "Tuesday mostly on one date (31 Oct 2017: 89% of Tuesday's members)"."""
+def _one_day_reason(day: int, who: str, entry: dict) -> str:
+    """"the data's Mondays are only 2 dates" / "its Tuesdays are mostly one date (31 Oct 2017: 90%)"."""
+    whose, days = ("the data's" if who == "data" else "its"), WEEKDAYS[day] + "s"
     if entry["dates"] < MIN_WEEKDAY_DATES:
-        return f"{day} on only {entry['dates']} date{'s' if entry['dates'] > 1 else ''}"
+        return f"{whose} {days} are only {entry['dates']} date{'s' if entry['dates'] != 1 else ''}"
     busiest = date.fromisoformat(entry["busiest_date"])
-    when = f"{busiest.day} {busiest:%b %Y}"
-    return f"{day} mostly on one date ({when}: {100 * entry['busiest_share']:.0f}% of its {day} members)"
+    return f"{whose} {days} are mostly one date ({busiest.day} {busiest:%b %Y}: {100 * entry['busiest_share']:.0f}%)"
+
+
+def date_reason(act: dict, days: list[int]) -> str | None:
+    """Why the weekdays ``days`` are dates rather than a habit, or None when none is: the data covers fewer than
+    the 7 weekdays ("the data covers only 4 of the 7 weekdays"), or each bound day's reason
+    (``ml.profile.activity.date_bound_by``): "the data's Sundays and Mondays are only 1 or 2 dates each (9 dates
+    in all)", "the data's Tuesdays are mostly one date (31 Oct 2017: 99%; 43 dates in all)", "its Fridays are
+    mostly one date (3 Nov 2017: 80%)"."""
+    covered = sum(1 for c in act.get("population_weekday") or [] if c)
+    if 0 < covered < 7:  # a dump of a few days: its weekdays are the dates it covers, not a habit
+        return f"the data covers only {covered} of the 7 weekdays"
+    bound = [(d, why) for d in days if (why := date_bound_by(act, d)) is not None]
+    if not bound:
+        return None
+    per_day = act.get("population_weekday_dates") or []
+    in_all = f"{sum(e['dates'] for e in per_day)} dates in all" if per_day else ""
+    counts = [e["dates"] for _, (who, e) in bound if who == "data" and e["dates"] < MIN_WEEKDAY_DATES]
+    if len(bound) > 1 and len(counts) == len(bound):  # "the data's Sundays and Mondays are only 1 or 2 dates each"
+        low, high = min(counts), max(counts)
+        count = f"{low} date{'s' if low != 1 else ''}" if low == high else f"{low} or {high} dates"
+        names = " and ".join(WEEKDAYS[d] + "s" for d, _ in bound)
+        return f"the data's {names} are only {count} each ({in_all})"
+    reason = " and ".join(_one_day_reason(d, who, e) for d, (who, e) in bound)
+    if any(who == "data" for _, (who, _) in bound) and in_all:
+        reason = reason[:-1] + f"; {in_all})" if reason.endswith(")") else f"{reason} ({in_all})"
+    return reason
 
 
 def short_dump_caveat(act: dict, days: list[int]) -> str:
-    """", though the data covers Monday on only 2 dates (9 dates in all): …": why ``days`` say as much about when
-    the data was taken as about the persona (a weekday missing from the data, or one that is its dates:
-    ``ml.profile.activity.date_bound_days``); "" when neither."""
-    tail = ": the days say as much about when the data was taken as about this persona"
-    covered = sum(1 for c in act.get("population_weekday") or [] if c)
-    if 0 < covered < 7:  # a dump of a few days: its weekdays are the dates it covers, not a habit
-        return f", though the data covers only {covered} of the 7 weekdays" + tail
-    bound = date_bound_days(act, days)
-    if not bound:
+    """", though the data's Mondays are only 2 dates (9 dates in all): the day says as much about when the data was
+    taken as about this persona" (``date_reason``); "" when ``days`` are a habit."""
+    reason = date_reason(act, days)
+    if reason is None:
         return ""
-    per_day = act["population_weekday_dates"]
-    tail = tail if len(days) > 1 else tail.replace("the days say", "the day says")
-    counts = [per_day[d]["dates"] for d in bound]
-    if len(bound) > 1 and max(counts) < MIN_WEEKDAY_DATES:  # "these days on only 1 or 2 dates each"
-        count = f"{min(counts)} date{'s' if min(counts) > 1 else ''}" if min(counts) == max(counts) \
-            else f"{min(counts)} or {max(counts)} dates"
-        reason = f"these days on only {count} each"
-    else:
-        reason = " and ".join(_day_dates(WEEKDAYS[d], per_day[d]) for d in bound)
-    return f", though the data covers {reason} ({sum(e['dates'] for e in per_day)} dates in all)" + tail
+    several = len(days) > 1 and (reason.startswith("the data covers only") or len(date_bound_days(act, days)) > 1)
+    said = "the days say" if several else "the day says"
+    return f", though {reason}: {said} as much about when the data was taken as about this persona"
 
 
 def _activity_sentence(act: dict) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from ml.events.profile import busiest_stretch
 from ml.ingest.timebasis import UTC, day_clock, is_fixed_offset
 from ml.profile.activity import date_bound_days, format_hours
-from ml.profile.describe import days_above_everyone, days_with_shares, short_dump_caveat
+from ml.profile.describe import date_reason, days_above_everyone, days_with_shares
 
 
 def _cite(signals=(), evidence=()) -> dict:
@@ -56,10 +56,11 @@ def _timing(act: dict, standouts: list[dict]) -> dict:
                  ", is no busier for it than for everyone, so no day is recommended.")
     else:
         text += "."
-    if bound:
-        text += (f" Its busy {'day' if len(bound) == 1 else 'days'} "
-                 f"{days_with_shares({**act, 'peak_weekdays': bound}, clock=day_clock(basis))}"
-                 f"{short_dump_caveat(act, bound)}, so {'it is' if len(bound) == 1 else 'they are'} not recommended.")
+    if bound:  # "Its busy day, Sunday (33% …), is not recommended: the data's Sundays are only 1 date (…)."
+        one = len(bound) == 1
+        text += (f" Its busy {'day' if one else 'days'}, "
+                 f"{days_with_shares({**act, 'peak_weekdays': bound}, clock=day_clock(basis))}, "
+                 f"{'is' if one else 'are'} not recommended: {date_reason(act, bound)}.")
     if basis == UTC:
         text += (" These are UTC hours, not the customers' own clock: convert them to your market's time zone "
                  "(or rerun with --timezone Area/City).")

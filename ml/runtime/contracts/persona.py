@@ -16,11 +16,11 @@ from ml.runtime.contracts.base import Contract, Term, by_kind, with_kind
 
 
 class WeekdayDates(Contract):
-    """The dates one weekday of the data falls on (ml.profile.activity, ``population_weekday_dates``)."""
+    """The dates one weekday falls on (ml.profile.activity: ``population_weekday_dates``, ``weekday_dates``)."""
 
-    dates: int = Field(description="How many calendar dates of this weekday the data covers (in the run's clock).")
+    dates: int = Field(ge=0, description="How many calendar dates of this weekday are covered (in the run's clock).")
     busiest_date: str | None = Field(None, description="The date with the most members (ISO), None without one.")
-    busiest_share: float = Field(0.0, description="That date's share of this weekday's members (0..1).")
+    busiest_share: float = Field(0.0, ge=0, le=1, description="That date's share of this weekday's members.")
 
 
 class Activity(Contract):
@@ -31,10 +31,13 @@ class Activity(Contract):
     weekday: list[float] | None = None
     population_hourly: list[float] | None = None
     population_weekday: list[float] | None = None
-    population_weekday_dates: list[WeekdayDates] | None = Field(None, description=(
-        "For each weekday (0 = Monday) the calendar dates the data covers it on. A weekday with fewer than 3 "
+    population_weekday_dates: list[WeekdayDates] | None = Field(None, min_length=7, max_length=7, description=(
+        "For each weekday (0 = Monday) the calendar dates the whole data covers it on. A weekday seen on 1 or 2 "
         "dates, or one date above half of its members, is its dates rather than a habit: descriptions say so, "
         "strategies do not recommend it. None: unknown (no timestamps, or a run before 2026-12-05)."))
+    weekday_dates: list[WeekdayDates] | None = Field(None, min_length=7, max_length=7, description=(
+        "The same for this persona's own members: a persona whose Tuesday members wrote on one date is a "
+        "one-day burst, not a Tuesday habit."))
     peak_hours: list[int] = Field(default_factory=list)
     peak_weekdays: list[int] = Field(default_factory=list, description=(
         "At most two weekdays (0 = Monday), busiest first, each holding more than 1/7 of the persona's "
