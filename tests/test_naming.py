@@ -513,6 +513,8 @@ def test_compose_keeps_filler_out_of_the_name_while_something_else_is_there():
     assert compose(["nope", "did", "help"])[0] == "nope & help"
     assert compose(["tried", "did"])[0] == "tried"  # only filler: the best of it
     assert compose(["tried using", "using"])[0] == "tried using"
+    # the unused candidates qualify a clash: filler ones last ("Cash & deposit (top-up using)" said nothing)
+    assert compose(["cash", "deposit", "top-up using", "atm"])[1] == ["atm", "top-up using"]
 
 
 def test_descriptions_quote_the_phrases_the_namer_ranks_first():
@@ -547,7 +549,7 @@ def test_a_phrase_takes_the_place_of_a_shorter_one_it_completes_only_when_most_w
 def test_sub_persona_names_join_a_second_phrase_whatever_the_first_ones_length():
     ranked = ["top-up pending", "tried", "hour", "account"]
     assert compose(ranked)[0] == "top-up pending"  # persona names: a phrase of two words stands alone
-    assert compose(ranked, join=True) == ("top-up pending & hour", ["tried", "account"])  # no filler joins
+    assert compose(ranked, join=True) == ("top-up pending & hour", ["account", "tried"])  # no filler joins; it qualifies last
     assert compose(["card payment reverted", "refund week", "hour"], max_words=4, join=True)[0] == \
         "card payment reverted & hour"  # five content words would be too many: the next one that fits
 
@@ -640,3 +642,28 @@ def test_a_phrase_one_author_alone_wrote_neither_names_nor_is_quoted():
     assert "assaulted" not in describe(profile, skip={"assaulted flights"}) and "“bag lost”" in describe(profile)
     plain = PersonaNamer().fit(texts, labels, E, words, grams, {}, authors=authors)
     assert any("assault" in c for c in plain.candidates_[0])  # without the floor the thread is a candidate
+
+
+def test_an_ngram_no_two_texts_write_as_a_phrase_neither_names_nor_is_quoted():
+    """Airline tweets: "Flights Nashville" named a persona, an n-gram of the vocabulary (stop words and hashtag
+    signs dropped, across sentences) that no member wrote as a phrase. An n-gram must be written as one phrase
+    (its words in order, in one sentence, at most two stop words and no conjunction between) by two texts."""
+    from ml.profile.spelling import written_as_phrase
+
+    assert written_as_phrase("flights nashville", "flights to Nashville\nmy flights into #Nashville")
+    assert written_as_phrase("visa mastercard", "Visa and Mastercard?\nvisa and mastercard")  # a conjunction: one phrase
+    assert not written_as_phrase("flights nashville", "no flights. #Nashville\nflights for the snow in Nashville\nflights to Nashville")
+    assert not written_as_phrase("flights nashville", "flights to Nashville")  # once is no phrase of the group
+    assert written_as_phrase("nashville", "")  # a single word is not checked
+    texts = ["Cancelled flights. #Nashville snow", "No flights! Nashville is closed by snow", "flights? nashville snow again",
+             "snow in nashville", "my bag is lost", "lost my bag again", "the bag is lost, help"]
+    labels = np.array([0, 0, 0, 0, 1, 1, 1])
+    words = ClassTfidf(ngram_range=(1, 1)).fit(texts, labels)
+    grams = ClassTfidf(ngram_range=(2, 3)).fit(texts, labels)
+    assert "flights nashville" in [t for t, _ in grams.top_terms(0, 10)]  # the vocabulary's n-gram
+    E = np.eye(7)[:, :6] + 0.1
+    E /= np.linalg.norm(E, axis=1, keepdims=True)
+    namer = PersonaNamer().fit(texts, labels, E, words, grams, {})
+    assert "flights nashville" not in namer.candidates_[0] and "flights nashville" in namer.fragments_[0]
+    assert "Flights Nashville" not in namer.names_[0] and namer.names_[0] != "General"
+    assert "bag lost" in namer.candidates_[1] or "lost bag" in namer.candidates_[1]  # written as a phrase: kept

@@ -198,4 +198,5 @@ def _name_and_describe(profiles, highlighted, fit: _Fitted, texts, labels, embed
             if spelled.get(t["term"], t["term"]) != t["term"]:
                 t["written"] = spelled[t["term"]]
         p["description"] = describe(p, spell=lambda t, s=spelled: s.get(t, t),  # "ATM", as the name spells it
-                                    ranked=namer.candidates_.get(p["id"]), skip=namer.narrow_.get(p["id"]))
+                                    ranked=namer.candidates_.get(p["id"]),
+                                    skip=namer.narrow_.get(p["id"], set()) | namer.fragments_.get(p["id"], set()))

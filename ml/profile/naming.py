@@ -16,7 +16,9 @@
    ("order virtual card", not "order virtual"; ``prefer_phrases``); phrases of filler words ("tried using",
    "long does": ``FILLER_WORDS``) keep half their score;
 3. a candidate is refused when it repeats a stem ("flight flights"), holds profanity, a person's name
-   (a census first name that the persona's texts write capitalised: "Trevor", not "bill") or a sign-off;
+   (a census first name that the persona's texts write capitalised: "Trevor", not "bill") or a sign-off, or,
+   for an n-gram, when no two of the persona's texts write it as one phrase (the vocabulary's n-grams run
+   across sentences: "flights nashville" from "no flights. #Nashville"; ``written_as_phrase``);
 4. the name is the best candidate (written as the members write it, with the stop words the vocabulary dropped
    put back when two members or more wrote it so: "Card isn't working", not "Card working"; ``as_phrased``),
    joined by " & " with the next one that adds new stems, is not filler (and holds no word of
@@ -46,7 +48,7 @@ from sklearn.base import BaseEstimator
 from ml.profile.behavior_words import BEHAVIOR_MIN_EFFECT, behavior_word, split_behavior, with_behavior
 from ml.profile.first_names import first_names
 from ml.profile.name_clash import WORD_RE, content_stems, unique_names
-from ml.profile.spelling import as_one_phrase, as_phrased
+from ml.profile.spelling import as_one_phrase, as_phrased, written_as_phrase
 from ml.profile.stems import stem
 from ml.profile.terms import SENSITIVE_TERMS, STOP_WORDS, is_profane
 
@@ -206,9 +208,9 @@ def one_word_twice(a: str, b: str) -> bool:
 
 
 def compose(ranked: list[str], max_words: int = 4, join: bool = False) -> tuple[str, list[str]]:
-    """Name phrase from candidates ranked best first, and the candidates left unused (for clashes). The
-    phrase opens with the best candidate that is not filler ("Tried & problem" said nothing first), or the
-    best one when all are; the next candidate that adds new stems and is not filler joins it when the first
+    """Name phrase from candidates ranked best first, and the candidates left unused (for clashes; filler ones
+    last, in their order). The phrase opens with the best candidate that is not filler ("Tried & problem" said
+    nothing first), or the best one when all are; the next candidate that adds new stems and is not filler joins it when the first
     has one content word, or with ``join`` whatever its length (sub-personas: "Top-up is still pending &
     hour"); at most ``max_words`` content words."""
     if not ranked:
@@ -228,12 +230,13 @@ def compose(ranked: list[str], max_words: int = 4, join: bool = False) -> tuple[
             stems |= cs
         elif not cs & stems:
             rest.append(cand)
-    return " & ".join(parts), rest
+    return " & ".join(parts), sorted(rest, key=is_filler)  # a clash's qualifier: "(top-up using)" says nothing
 
 
 class PersonaNamer(BaseEstimator):
-    """Names every persona (see the module docstring). Learned: ``names_`` (persona id → name) and
-    ``candidates_`` (persona id → ranked candidate phrases that passed the rules).
+    """Names every persona (see the module docstring). Learned: ``names_`` (persona id → name),
+    ``candidates_`` (persona id → ranked candidate phrases that passed the rules), ``narrow_`` and ``fragments_``
+    (persona id → terms left out for too few authors / n-grams no two texts write as a phrase).
 
     ``encoder``: optional callable, list of phrases → (n, d) L2-normalised vectors from the model that made
     the member embeddings; when given, each candidate's score is also multiplied by the cosine of its own
@@ -264,7 +267,9 @@ class PersonaNamer(BaseEstimator):
         ``authors`` (n,): each member's author, where known: a candidate fewer than ``min_authors`` distinct authors
         wrote is left out (one account's thread or a bot's posts do not name a persona: "assaulted on your flights"
         was one traveller's thread), unless no candidate of the persona has enough; ``narrow_`` (id → such terms) lets
-        the description leave them out of its quotes too."""
+        the description leave them out of its quotes too. An n-gram that no two of the persona's texts write as one
+        phrase (``written_as_phrase``: the vocabulary's n-grams run across sentences and dropped words) is not a
+        candidate either; ``fragments_`` (id → such n-grams) keeps it out of the quotes too."""
         labels = np.asarray(labels)
         self._authors = None
         if authors is not None and self.min_authors > 1:  # an unknown author counts as one, not one per member
@@ -272,7 +277,7 @@ class PersonaNamer(BaseEstimator):
             self._authors = np.where(known, np.asarray(authors, dtype=object), "")
         embeddings = np.asarray(embeddings)  # read a block of each persona's rows at a time (score_candidates)
         at = np.arange(len(labels)) if embedding_rows is None else np.asarray(embedding_rows, dtype=np.int64)
-        self.names_, self.candidates_, self.spelled_, self.narrow_ = {}, {}, {}, {}
+        self.names_, self.candidates_, self.spelled_, self.narrow_, self.fragments_ = {}, {}, {}, {}, {}
         # (model, term index) pairs; each persona's texts are counted when it is named (no (n × terms) matrix)
         mats = [(m, {t: j for j, t in enumerate(m.vocabulary_)}) for m in (grams, words) if m.weights_.shape[1]]
         pools = {int(pid): self._pool(texts, labels, pid, mats, spell_terms) for pid in np.unique(labels)}
@@ -329,6 +334,10 @@ class PersonaNamer(BaseEstimator):
         for model, index in mats:
             top = model.top_terms(pid, self.n_candidates)
             picked = [(term, w) for term, w in top if term not in cands and phrase_ok(term, persona_text)]
+            if any(len(term.split()) > 1 for term, _ in picked):  # "flights nashville" from "flights. #Nashville"
+                unwritten = {term for term, _ in picked if not written_as_phrase(term, persona_text)}
+                self.fragments_.setdefault(int(pid), set()).update(unwritten)
+                picked = [(term, w) for term, w in picked if term not in unwritten]
             if picked:
                 counted = model.transform(persona_texts)
                 hits = counted[:, [index[term] for term, _ in picked]].toarray() > 0

@@ -229,6 +229,27 @@ def as_one_phrase(first: str, second: str, texts: list[str], min_count: int = 2)
     return None if set(re.findall(r"[a-z]+", phrase.lower())) & CONJUNCTIONS - set(a + b) else phrase
 
 
+def written_as_phrase(term: str, text: str, min_count: int = 2) -> bool:
+    """Whether ``text`` (a group's member texts joined by newlines) writes the n-gram ``term`` as one phrase at
+    least ``min_count`` times: its words in order, inside one sentence, with at most ``MAX_GAP`` stop words between
+    them (as ``as_phrased`` puts them back). "flights to Nashville" and "Visa and Mastercard" write "flights
+    nashville" and "visa mastercard"; "no flights. #Nashville" does not (the vocabulary's n-grams run across
+    sentences), nor "flights for the snow in Nashville" (more than two words between, or not stop words). A
+    single word is always written."""
+    words = term.split()
+    if len(words) < 2:
+        return True
+    gap = rf"(?:{_SEP}[\w'’]+){{0,{MAX_GAP}}}?"
+    pattern = re.compile(rf"(?<![\w@#'’]){_word(words[0])}" + "".join(rf"({gap}){_SEP}{_word(w)}" for w in words[1:])
+                         + r"(?![\w'’])", re.IGNORECASE)
+    found = 0
+    for m in pattern.finditer(text):
+        found += all(re.sub(r"['’]", "", t.lower()) in STOP_WORDS for g in m.groups() for t in re.findall(r"[\w'’]+", g or ""))
+        if found >= min_count:
+            return True
+    return False
+
+
 def _one_phrase(fills: tuple) -> bool:
     """True when the words between a match's terms are stop words and none is a conjunction."""
     words = [re.sub(r"['’]", "", t.lower()) for fill in fills for t in re.findall(r"[\w'’]+", fill or "")]
