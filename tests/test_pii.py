@@ -318,3 +318,22 @@ def test_booking_references_and_member_numbers_are_masked_words_and_order_number
     from ml.profile.terms import clean_for_terms
 
     assert "booking" not in clean_for_terms("confirmation # [booking]")  # a placeholder is no topic word
+
+
+@pytest.mark.parametrize("text, address", [
+    # real TWCS tweets (first 5,000): a numbered street after a direction, "Terr", no commas before state + ZIP
+    ("Address: 3003 E 107 Terr  Kansas City MO 64137", "3003 E 107 Terr  Kansas City MO 64137"),
+    ("6290 E Pacific Coast Hwy\nLong Beach, CA  90803 is the store", "6290 E Pacific Coast Hwy\nLong Beach, CA  90803"),
+    ("I live at 221B Baker Street, London NW1 6XE thanks", "221B Baker Street, London NW1 6XE"),  # a UK postcode
+])
+def test_an_address_is_masked_whole_with_its_city_and_postcode(text, address):
+    from ml.profile.masking import mask_pii
+
+    assert mask_pii(text) == text.replace(address, "[address]")
+
+
+@pytest.mark.parametrize("text", ["I have 2 12 Court dates", "I waited 3 20 Way too long", "5 minutes walk"])
+def test_numbers_before_a_street_word_are_no_address(text):
+    from ml.profile.masking import mask_pii
+
+    assert mask_pii(text) == text

@@ -113,15 +113,20 @@ _USPS_SUFFIXES = (
     "Track Trafficway Trail Tunnel Turnpike Underpass Union Unions Valley Valleys Via Viaduct View "
     "Views Village Villages Ville Vista Walk Walks Wall Way Ways Well Wells Aly Ave Av Blvd Boulevard "
     "Byp Cswy Ctr Cir Close Ct Cv Cres Xing Dr Expy Ext Fwy Gdns Grv Hts Hwy Jct Ln Mnr Pkwy Pl Plz "
-    "Rd Rte Sq St Ter Trl Tpke Wy Pt Rdg Parade Esplanade"
+    "Rd Rte Sq St Ter Terr Trl Tpke Wy Pt Rdg Parade Esplanade"
 )
+# what closes an address: a US ZIP code, or a UK postcode (Royal Mail's format: "NW1 6XE", "SW1A 1AA")
+_POSTCODE = r"(?:\d{5}(?:-\d{4})?|[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2})\b"
 _STREET_SUFFIXES = "|".join(sorted(set(_USPS_SUFFIXES.split()), key=len, reverse=True))
 ADDRESS_RE = re.compile(
-    r"\b\d{1,6}[A-Za-z]?\s+(?:(?:[NSEW]|North|South|East|West)\.?\s+)?"
-    r"(?:(?:\d{1,3}(?:st|nd|rd|th)|[A-Z][a-zA-Z'-]+)\.?\s+){1,3}"
+    # a bare number names the street only after a direction ("3003 E 107 Terr"; "I have 2 12 Court dates" stays)
+    r"\b\d{1,6}[A-Za-z]?\s+(?:(?:[NSEW]|North|South|East|West)\.?\s+\d{1,3}\s+|"
+    r"(?:(?:[NSEW]|North|South|East|West)\.?\s+)?(?:(?:\d{1,3}(?:st|nd|rd|th)|[A-Z][a-zA-Z'-]+)\.?\s+){1,3})"
     rf"(?:{_STREET_SUFFIXES})\b\.?(?:\s+(?:[NS][EW]|[NSEW])\b\.?)?"
     r"(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|Flat|Fl|#)\.?\s*#?\w{1,6})?"
-    r"(?:,\s+[A-Z][a-zA-Z]+(?:\s[A-Z][a-zA-Z]+)?(?:,\s+[A-Z]{2})?(?:\s+\d{5}(?:-\d{4})?)?)?"
+    # ", City", ", ST", then a ZIP or postcode; the commas may be missing when a state and ZIP close it
+    rf"(?:,?\s+[A-Z][a-zA-Z]+(?:\s[A-Z][a-zA-Z]+)?,?\s+[A-Z]{{2}},?\s+{_POSTCODE}"
+    rf"|,\s+[A-Z][a-zA-Z]+(?:\s[A-Z][a-zA-Z]+)?\b(?:,\s+[A-Z]{{2}}\b)?(?:,?\s+{_POSTCODE})?)?"
 )
 # the same written in lower case ("3238 w. columbine dr, phx,85029"): only when a ZIP code closes it, as the
 # capitalised form needs no ZIP but "5 minutes walk" must stay
