@@ -52,3 +52,26 @@ def test_cached_texts_do_not_load_the_name_model(tmp_path, monkeypatch):
     with pytest.raises(AssertionError, match="name model"):
         masker.mask_many(["A text the cache has not seen, from John Smith"], ["delta"])
     assert PiiMasker(cache_dir="").mask_many([], ["delta"]) == []
+
+
+def test_evidence_quotes_other_authors_before_a_second_snippet_of_one():
+    """A review found a persona's eight quotes were one customer's thread: where authors are known, one author
+    fills at most two places of the pool and is quoted twice only when no other author's text is left."""
+    rng = np.random.default_rng(0)
+    E = rng.normal(size=(30, 32))
+    E[:20, 0] += 3.0  # the thread's author is nearest the centre
+    E /= np.linalg.norm(E, axis=1, keepdims=True)
+    texts = [f"text {i} about the mince pie contest and entry {i * 7} of it" for i in range(30)]
+    authors = np.array(["blog"] * 20 + [f"a{i}" for i in range(8)] + [None, np.nan], dtype=object)
+    selector = EvidenceSelector(n=8, dup_jaccard=0.99)
+    plain = [authors[int(s["member_id"])] for s in selector.pick(list(range(30)), texts, E)]
+    assert plain.count("blog") >= 4  # without authors the thread fills the quotes
+    picked = [authors[int(s["member_id"])] for s in selector.pick(list(range(30)), texts, E, authors=authors)]
+    assert len(picked) == 8 and picked.count("blog") == 1
+    # every one quoted once before the thread's second snippet: only when nothing else is left
+    few = authors.copy()
+    few[20:] = "blog"
+    again = [few[int(s["member_id"])] for s in selector.pick(list(range(30)), texts, E, authors=few)]
+    assert again == ["blog", "blog"]  # one author: the pool holds two of their texts
+    with pytest.raises(ValueError):
+        selector.pick(list(range(30)), texts, E, authors=authors[:5])

@@ -63,9 +63,25 @@ def test_no_floor_where_authors_are_unknown(airline_members):
 
 def test_privacy_floor_counts_known_authors_only():
     assert privacy_floor(["a", "b", None, "a", np.nan], 5)["distinct_authors"] == 2
+    assert privacy_floor(["a", "b", None, "a", np.nan], 5)["top_author_members"] == 2
     assert privacy_floor(["a", "b", "c", "d", "e"], 5)["evidence_withheld"] is False
-    assert privacy_floor(None, 5) == {"distinct_authors": None, "evidence_withheld": False,
+    assert privacy_floor(None, 5) == {"distinct_authors": None, "top_author_members": None, "evidence_withheld": False,
                                       "evidence_withheld_reason": None}
+
+
+def test_a_persona_one_author_fills_says_so():
+    """A review found a "persona" of 89 members, 55 of them one blogger's posts: above a third, the description
+    says how much one author accounts for."""
+    from ml.profile.describe import describe, one_voice_sentence
+
+    base = {"size": 89, "share": 0.02, "core_size": 80, "reassigned_count": 9, "activity": {}}
+    sentence = one_voice_sentence({**base, "top_author_members": 55})
+    assert sentence == ("One author accounts for 55 of its 89 members (62%): read it as much as one customer's "
+                        "thread as a segment.")
+    assert sentence in describe({**base, "top_author_members": 55})
+    assert one_voice_sentence({**base, "top_author_members": 29}) is None  # a third or less: one voice among many
+    assert one_voice_sentence({**base, "top_author_members": None}) is None  # authors unknown
+    assert one_voice_sentence(base) is None  # a run before the count
 
 
 def test_floor_recorded_in_the_run_config():

@@ -65,6 +65,14 @@ function mostlyForced(p: Persona): boolean {
   return typeof p.reassigned_count === "number" && p.size > 0 && p.reassigned_count > p.size / 2;
 }
 
+/** One author's share above which a persona is as much one customer's thread as a segment (ml/profile/describe.py). */
+const ONE_VOICE_SHARE = 1 / 3;
+
+function oneVoice(p: Persona): number | null {
+  if (p.kind !== "conversations" || typeof p.top_author_members !== "number" || p.size < 2) return null;
+  return p.top_author_members > ONE_VOICE_SHARE * p.size ? p.top_author_members : null;
+}
+
 function PersonaHead({ p }: { p: Persona }) {
   const eventRun = p.kind === "events";
   const forced = eventRun ? "flagged as mixed" : "reassigned from noise";
@@ -91,6 +99,11 @@ function PersonaHead({ p }: { p: Persona }) {
             {eventRun
               ? `More than half of its users (${int(p.reassigned_count)} of ${int(p.size)}) are flagged as mixed: their two largest personas nearly tie. Read it as a loose grouping; its clear users show it best.`
               : `More than half of its members (${int(p.reassigned_count)} of ${int(p.size)}) were reassigned from noise by nearness, not found in its dense core. Read it as a loose grouping; its core members (the evidence) show it best.`}
+          </p>
+        ) : null}
+        {oneVoice(p) !== null ? (
+          <p className="hint" data-testid="one-voice-caution">
+            {`One author accounts for ${int(oneVoice(p) ?? 0)} of its ${int(p.size)} members (${pct((oneVoice(p) ?? 0) / p.size)}). Read it as much as one customer's thread as a segment; the evidence quotes other authors first.`}
           </p>
         ) : null}
         <p className="hint" data-testid="persona-downloads">

@@ -896,6 +896,11 @@ export interface components {
             sub_personas?: components["schemas"]["SubPersona"][];
             /** @description None for runs made before 2026-12-02. */
             tone?: components["schemas"]["Tone"] | null;
+            /**
+             * Top Author Members
+             * @description How many of its members its most frequent author accounts for; above a third of the persona the description and the page say it is as much one customer's thread as a segment. None where authors are unknown, and for runs made before 2026-12-05.
+             */
+            top_author_members?: number | null;
             /** Top Ngrams */
             top_ngrams?: components["schemas"]["Term"][];
             /**

@@ -155,7 +155,7 @@ def build_profiles(members: pd.DataFrame, features, labels, reassigned, embeddin
             "highlight_features": [f["feature"] for f in hl],
             "evidence": [] if privacy["evidence_withheld"] else fit.selector.pick(  # masked below
                 member_ids[mask], texts[mask].tolist(), embeddings, ~reassigned[mask],
-                rows=np.flatnonzero(mask)),
+                rows=np.flatnonzero(mask), authors=None if authors is None else authors[mask]),
             **privacy,
             "brand_handles": list(keep_handles),
         })

@@ -126,6 +126,8 @@ def describe(profile: dict, spell=None, ranked=None, skip=None) -> str:
         f"{profile['size']:,} members ({100 * profile['share']:.1f}% of all kept members; "
         f"{profile['core_size']:,} core, {profile['reassigned_count']:,} reassigned from noise)."
     )]
+    if voice := one_voice_sentence(profile):
+        parts.append(voice)
     terms = [spell(t["term"]) for t in profile.get("top_terms", []) if t["term"] not in (skip or ())][:QUOTED_TERMS]
     if terms:
         parts.append(f"Its most distinctive words are {_quote_list(terms)}.")
@@ -148,6 +150,21 @@ def describe(profile: dict, spell=None, ranked=None, skip=None) -> str:
     if sep.get("accuracy") is not None:
         parts.append(separability_sentence(sep["accuracy"], "members"))
     return " ".join(parts)
+
+
+# one author's share of a persona's members above which it is said to be as much one customer's thread as a
+# segment: a convention (a third: the largest single voice no longer one among many), not fitted
+ONE_VOICE_SHARE = 1 / 3
+
+
+def one_voice_sentence(profile: dict) -> str | None:
+    """"One author accounts for 15 of its 31 members (48%): …" when one author holds more than ``ONE_VOICE_SHARE``
+    of a persona of several members; None otherwise or where authors are unknown."""
+    top, size = profile.get("top_author_members"), profile.get("size") or 0
+    if not top or size < 2 or top <= ONE_VOICE_SHARE * size:
+        return None
+    return (f"One author accounts for {top:,} of its {size:,} members ({100 * top / size:.0f}%): read it as much as "
+            "one customer's thread as a segment.")
 
 
 # balanced accuracy of the one-vs-rest classifier (chance: 0.5) under which a persona is "loosely separated", as

@@ -6,7 +6,9 @@ the centre of their L2-normalised embeddings, rank by cosine similarity to it an
 ``λ·sim(centre) − (1−λ)·max sim(already picked)``, skipping near duplicates (cosine above
 ``near_duplicate_cosine`` or token Jaccard above ``near_duplicate_jaccard`` to a picked text) and texts
 with fewer than ``min_evidence_words`` words, and texts with a profane word (``ml.profile.terms.is_profane``)
-while enough of the pool is without one (a persona whose texts nearly all swear keeps them). Each snippet is masked (``mask_texts``: one batch for all
+while enough of the pool is without one (a persona whose texts nearly all swear keeps them). Where authors are
+known, one author's texts fill at most two places of the pool, and a second snippet of an author is picked
+only when no other author's text is left (``PER_AUTHOR_POOL``). Each snippet is masked (``mask_texts``: one batch for all
 personas, through the on-disk mask cache, so a re-run loads no name model when its texts were masked
 before) and keeps its ``member_id``; ``similarity`` is its cosine to the centre.
 
@@ -18,6 +20,7 @@ reason): with so few people behind it, a quote is close to identifying its autho
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import numpy as np
 import pandas as pd
@@ -41,6 +44,23 @@ def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b)
 
 
+PER_AUTHOR_POOL = 2  # texts of one author in a persona's evidence pool
+
+
+def _author_keys(authors, n: int) -> list | None:
+    """Each member's author as a key, an unknown one (None, NaN) its own (never the same as another's); None
+    when ``authors`` is None or no author is known."""
+    if authors is None:
+        return None
+    values = list(authors)
+    if len(values) != n:
+        raise ValueError(f"authors has {len(values)} values for {n} members")
+    known = [not pd.isna(v) for v in values]
+    if not any(known):
+        return None
+    return [v if ok else ("?", i) for i, (v, ok) in enumerate(zip(values, known, strict=True))]
+
+
 def _cut(text: str, max_chars: int) -> str:
     text = " ".join(text.split())
     if len(text) <= max_chars:
@@ -52,16 +72,21 @@ def _cut(text: str, max_chars: int) -> str:
 def privacy_floor(authors, min_authors: int) -> dict:
     """Privacy fields of one persona's profile from its members' ``authors`` (None: authors unknown).
 
-    Returns ``{distinct_authors, evidence_withheld, evidence_withheld_reason}``; ``distinct_authors`` is
-    None and nothing is withheld when authors are unknown.
+    Returns ``{distinct_authors, top_author_members, evidence_withheld, evidence_withheld_reason}``;
+    ``top_author_members``: how many members its most frequent author accounts for (one customer's long thread
+    can be a persona's bulk: ``ml.profile.describe`` says so above ``ONE_VOICE_SHARE``). Both are None and
+    nothing is withheld when authors are unknown.
     """
     if authors is None:
-        return {"distinct_authors": None, "evidence_withheld": False, "evidence_withheld_reason": None}
-    n = int(pd.Series(authors, dtype=object).dropna().nunique())
+        return {"distinct_authors": None, "top_author_members": None, "evidence_withheld": False,
+                "evidence_withheld_reason": None}
+    counts = pd.Series(authors, dtype=object).dropna().value_counts()
+    n = len(counts)
     withheld = n < min_authors
     reason = (f"only {n} distinct author{'s' if n != 1 else ''} behind this persona; evidence is shown from "
               f"{min_authors} (profile.min_evidence_authors)") if withheld else None
-    return {"distinct_authors": n, "evidence_withheld": withheld, "evidence_withheld_reason": reason}
+    return {"distinct_authors": n, "top_author_members": int(counts.iloc[0]) if n else None,
+            "evidence_withheld": withheld, "evidence_withheld_reason": reason}
 
 
 class _UnitRows:
@@ -122,11 +147,15 @@ class EvidenceSelector:
         masked = iter(mask_texts(texts, keep_handles, known_names=known_names))
         return [[{**s, "text": _cut(next(masked), self.max_chars)} for s in group] for group in picked]
 
-    def pick(self, member_ids, texts, embeddings, core_mask=None, rows=None) -> list[dict]:
+    def pick(self, member_ids, texts, embeddings, core_mask=None, rows=None, authors=None) -> list[dict]:
         """Like ``select``, texts *unmasked* and uncut: pass the result to ``mask`` before showing it.
 
         ``rows``: the persona's row positions in ``embeddings`` (then all members' embeddings, read a block
-        at a time: a persona of 200,000 members is never copied whole); None: ``embeddings`` are the persona's."""
+        at a time: a persona of 200,000 members is never copied whole); None: ``embeddings`` are the persona's.
+        ``authors``: each member's author where known (None, or NaN for one, = unknown): the pool keeps at most
+        ``PER_AUTHOR_POOL`` texts of one author, and a snippet of an author already quoted is taken only when no
+        other author's text is left (one customer's thread of eight tweets is one voice, and quoting it
+        eight times comes close to identifying them)."""
         unit = _UnitRows(embeddings, rows)
         n = len(unit)
         if n == 0:
@@ -143,6 +172,15 @@ class EvidenceSelector:
         usable = [int(i) for i in cand[: self.pool * 3] if len(words[int(i)]) >= self.min_words]
         if len(usable) < self.n:  # short texts only: accept them rather than show nothing
             usable = [int(i) for i in cand[: self.pool * 3]]
+        who = _author_keys(authors, n)
+        if who is not None:  # at most PER_AUTHOR_POOL texts of one author in the pool
+            seen: Counter = Counter()
+            kept = []
+            for i in usable:
+                seen[who[i]] += 1
+                if seen[who[i]] <= PER_AUTHOR_POOL:
+                    kept.append(i)
+            usable = kept
         usable = usable[: self.pool]
         clean = [i for i in usable if not is_profane(str(texts[i]))]
         if len(clean) >= min(self.n, len(usable)):  # swearing only where the persona's texts all swear
@@ -156,14 +194,18 @@ class EvidenceSelector:
             score = self.mmr_lambda * sim[usable] - (1 - self.mmr_lambda) * red
             order = np.argsort(-score, kind="stable")
             chosen = None
+            quoted = set() if who is None else {who[j] for j in picked}
             for k in order:
                 i = usable[k]
                 if picked and (red[k] > self.dup_cosine
                                or max(_jaccard(words.get(i, set()), words.get(j, set())) for j in picked)
                                > self.dup_jaccard):
                     continue
-                chosen = i
-                break
+                if chosen is None:
+                    chosen = i  # the best; an author not yet quoted goes before it
+                if who is None or who[i] not in quoted:
+                    chosen = i
+                    break
             if chosen is None:
                 break
             picked.append(chosen)

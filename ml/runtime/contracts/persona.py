@@ -195,6 +195,10 @@ class ConversationPersona(_PersonaBase):
     activity: Activity | None = None
     tone: Tone | None = Field(None, description="None for runs made before 2026-12-02.")
     distinct_authors: int | None = Field(None, description="None where authors are unknown.")
+    top_author_members: int | None = Field(None, ge=0, description=(
+        "How many of its members its most frequent author accounts for; above a third of the persona the "
+        "description and the page say it is as much one customer's thread as a segment. None where authors "
+        "are unknown, and for runs made before 2026-12-05."))
     evidence_withheld: bool = False
     evidence_withheld_reason: str | None = None
     brand_handles: list[str] = Field(default_factory=list, description="Accounts left unmasked.")
