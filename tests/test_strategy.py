@@ -69,7 +69,8 @@ def test_a_busy_day_that_is_everyones_is_not_recommended(airline_run):
         new_pop = [round(c * (1 - want) * 1000 / others) if d != day else round(want * 1000) for d, c in enumerate(pop)]
         # five dates of each weekday: the airline tweets' nine days would withhold the day anyway (test_weekday_dates)
         five = [{"dates": 5, "busiest_date": None, "busiest_share": 0.2}] * 7
-        one_day = {**act, "population_weekday": new_pop, "peak_weekdays": [day], "population_weekday_dates": five}
+        one_day = {**act, "population_weekday": new_pop, "peak_weekdays": [day], "population_weekday_dates": five,
+                   "weekday_dates": five}
         doc = generate_strategy({**p, "activity": one_day}, "retention", rewriter=None)
         validate_strategy(doc)
         assert (day in doc["timing"]["best_weekdays"]) is recommended, doc["timing"]

@@ -51,7 +51,7 @@ def test_one_date_that_holds_most_of_a_weekday_makes_it_that_date():
     assert saturday["dates"] == 5 and saturday["busiest_date"] == "2015-02-21"
     assert saturday["busiest_share"] == round(30 / 42, 4)
     assert fit.few_weekends_
-    act = {**_act([_entry(5)] * 5 + [saturday, _entry(5)]), "peak_weekdays": [5]}
+    act = {**_act([_entry(5)] * 5 + [saturday, _entry(5)]), "peak_weekdays": [5], "weekday": [5, 5, 5, 5, 5, 60, 5]}
     assert date_bound_days(act, [5]) == [5]
     assert "the data's Saturdays are mostly one date (21 Feb 2015: 71%; 35 dates in all)" in _activity_sentence(act)
 
@@ -138,7 +138,9 @@ def test_a_persona_whose_busy_day_is_one_date_is_a_burst_not_a_habit():
     steady, spike = fit.profile(0), fit.profile(1)
     assert spike["weekday_dates"][4] == {"dates": 1, "busiest_date": "2017-11-03", "busiest_share": 1.0}
     assert steady["weekday_dates"][4]["dates"] == 5 and date_bound_days(steady, [0]) == []
-    spread = {**spike, "population_weekday_dates": [_entry(5)] * 7}  # where the data's Fridays are many
+    assert "most of its members (100%) wrote on one date, 3 Nov 2017" in _activity_sentence(spike)
+    # where the data's Fridays are many and the persona's own Fridays one date, but not most of its members
+    spread = {**spike, "population_weekday_dates": [_entry(5)] * 7, "busiest_date_share": 0.4}
     assert date_bound_days(spread, [4]) == [4]
     assert "though its Fridays are only 1 date" in _activity_sentence(spread)
 
@@ -153,3 +155,34 @@ def test_a_kept_lineage_name_drops_weekend_where_a_fresh_one_would():
     short = {**local, "population_weekday_dates": [_entry(2)] * 7}
     assert not name_still_fits("Weekend: pizza", {**profile, "activity": short})
     assert not clock_word_ok("Weekend", {**local, "time_basis": "UTC"}) and clock_word_ok("Polite", {})
+
+
+def test_a_persona_most_of_whose_members_wrote_on_one_date_is_that_dates_burst():
+    """The Halloween persona: 86% of its members wrote on 31 Oct 2017. The description and the strategy say so
+    instead of naming a weekday habit."""
+    stamps = _days("2017-10-02", 35)  # five weeks, persona 0
+    burst = [(pd.Timestamp("2017-10-31T20:00Z") + pd.Timedelta(minutes=m)).isoformat() for m in range(18)]
+    burst += _days("2017-11-07", 1)  # and three members on another day
+    labels = np.array([0] * len(stamps) + [1] * len(burst))
+    fit = ActivityProfiler().fit(_members(stamps + burst), labels)
+    act = {**fit.profile(1), "time_basis": "UTC"}
+    assert act["busiest_date"] == "2017-10-31" and act["busiest_date_share"] == round(18 / 21, 4)
+    assert act["population_busiest_date_share"] == round(21 / (105 + 21), 4)  # 3 of persona 0 on that date too
+    sentence = _activity_sentence(act)
+    assert "most of its members (86%) wrote on one date, 31 Oct 2017 (everyone: 17%)" in sentence
+    assert "most often on" not in sentence
+    assert "these hours are that day's more than a daily habit" in timing(act, [])["text"]
+    steady = fit.profile(0)
+    assert steady["busiest_date_share"] < 0.5 and "wrote on one date" not in _activity_sentence({**steady, "time_basis": "UTC"})
+
+
+def test_hours_and_days_that_are_everyones_say_so_or_go_unsaid():
+    act = {**_act([_entry(5)] * 6 + [{"dates": 5, "busiest_date": "2017-10-31", "busiest_share": 0.9}]),
+           "peak_hours": [22, 23], "population_peak_hours": [23, 22], "peak_weekdays": [6],
+           "weekday": [5, 5, 5, 5, 5, 5, 60], "population_weekday": [5, 5, 5, 5, 5, 5, 70], "hourly_difference": 0.15}
+    sentence = _activity_sentence(act)
+    assert sentence.startswith("It is busiest at the same hours as everyone (22:00 and 23:00 UTC)")
+    assert "Sunday" not in sentence  # the data's Sundays are one date, and no busier for it than for everyone
+    assert "15% of its members would have to write at other hours to match everyone's daily rhythm" in sentence
+    busier = {**act, "weekday": [1, 1, 1, 1, 1, 1, 60], "population_weekday": [10, 10, 10, 10, 10, 10, 40]}
+    assert "most often on Sunday" in _activity_sentence(busier) and "mostly one date" in _activity_sentence(busier)

@@ -374,6 +374,16 @@ export interface components {
          * @description When a persona writes, beside the population (ml.profile.activity.ActivityProfiler.profile).
          */
         Activity: {
+            /**
+             * Busiest Date
+             * @description The date most of its members wrote on (ISO), in the run's clock.
+             */
+            busiest_date?: string | null;
+            /**
+             * Busiest Date Share
+             * @description Its members' share on that date; above one half the persona is a one-day burst, not a weekly pattern.
+             */
+            busiest_date_share?: number | null;
             /** Has Timestamps */
             has_timestamps: boolean;
             /** Hourly */
@@ -391,6 +401,11 @@ export interface components {
              * @description At most two weekdays (0 = Monday), busiest first, each holding more than 1/7 of the persona's timestamped members (the busiest always does unless all days are equal). Runs before 2026-12-02 listed the two busiest in day order.
              */
             peak_weekdays?: number[];
+            /**
+             * Population Busiest Date Share
+             * @description Everyone's share on that date.
+             */
+            population_busiest_date_share?: number | null;
             /** Population Hourly */
             population_hourly?: number[] | null;
             /** Population Peak Hours */
@@ -1089,6 +1104,16 @@ export interface components {
         };
         /** EventActivity */
         EventActivity: {
+            /**
+             * Busiest Date
+             * @description The date most of its members wrote on (ISO), in the run's clock.
+             */
+            busiest_date?: string | null;
+            /**
+             * Busiest Date Share
+             * @description Its members' share on that date; above one half the persona is a one-day burst, not a weekly pattern.
+             */
+            busiest_date_share?: number | null;
             by_day?: components["schemas"]["ActivityByDay"] | null;
             /** Has Timestamps */
             has_timestamps: boolean;
@@ -1107,6 +1132,11 @@ export interface components {
              * @description At most two weekdays (0 = Monday), busiest first, each holding more than 1/7 of the persona's timestamped members (the busiest always does unless all days are equal). Runs before 2026-12-02 listed the two busiest in day order.
              */
             peak_weekdays?: number[];
+            /**
+             * Population Busiest Date Share
+             * @description Everyone's share on that date.
+             */
+            population_busiest_date_share?: number | null;
             /** Population Hourly */
             population_hourly?: number[] | null;
             /** Population Peak Hours */

@@ -31,6 +31,9 @@ a timestamp) and persona labels. Output per persona (``activity_profile``):
   the reason, and no strategy recommends it and no name says "Weekend".
 - ``weekday_dates``: the same for the persona's own members: a persona whose Tuesday members all wrote on one
   date (a one-day burst) has a date, not a Tuesday habit, even where the data's Tuesdays are many.
+- ``busiest_date``: the date most of the persona's members wrote on (ISO), ``busiest_date_share`` their share and
+  ``population_busiest_date_share`` everyone's share of that date: above half, the persona is a one-day
+  burst (Chipotle's Halloween promotion) and the description says so instead of naming a weekday.
 """
 
 from __future__ import annotations
@@ -152,9 +155,24 @@ class ActivityProfiler:
         self.population_weekday_ = _counts(self.weekdays_, 7)
         self.dates_ = _local_dates(members, self.weekdays_)
         self.weekday_dates_ = _dates_per_weekday(self.dates_, self.weekdays_)
+        days, counts = np.unique(self.dates_[~np.isnan(self.dates_)], return_counts=True)
+        self.date_counts_ = dict(zip(days.tolist(), counts.tolist(), strict=True))  # members per date, everyone
         # Saturday or Sunday is its dates: a "weekend" behaviour would be those dates' (False when unknown)
         self.few_weekends_ = bool(self.weekday_dates_) and any(date_bound(d) for d in self.weekday_dates_[5:])
         return self
+
+    def _busiest_date(self, mask: np.ndarray) -> dict:
+        """The date most of the persona's members wrote on, its share of them and everyone's share of that date
+        (all None without dates)."""
+        dates = self.dates_[mask]
+        dates = dates[~np.isnan(dates)]
+        if not len(dates) or not self.date_counts_:
+            return {"busiest_date": None, "busiest_date_share": None, "population_busiest_date_share": None}
+        days, counts = np.unique(dates, return_counts=True)
+        top = int(np.argmax(counts))
+        return {"busiest_date": str(np.datetime64(int(days[top]), "D")),
+                "busiest_date_share": round(float(counts[top] / counts.sum()), 4),
+                "population_busiest_date_share": round(self.date_counts_[days[top]] / sum(self.date_counts_.values()), 4)}
 
     def profile(self, persona_id) -> dict:
         if not hasattr(self, "labels_"):
@@ -171,6 +189,9 @@ class ActivityProfiler:
                 "population_weekday": None,
                 "population_weekday_dates": None,
                 "weekday_dates": None,
+                "busiest_date": None,
+                "busiest_date_share": None,
+                "population_busiest_date_share": None,
                 "peak_hours": [],
                 "population_peak_hours": [],
                 "peak_weekdays": [],
@@ -198,6 +219,7 @@ class ActivityProfiler:
             "population_weekday": self.population_weekday_.astype(int).tolist(),
             "population_weekday_dates": self.weekday_dates_,
             "weekday_dates": _dates_per_weekday(self.dates_[mask], self.weekdays_[mask]),
+            **self._busiest_date(mask),
             "peak_hours": peaks,
             "population_peak_hours": _peaks(pop, self.n_peak_hours),
             "peak_weekdays": _busy_days(weekday),

@@ -88,18 +88,51 @@ def short_dump_caveat(act: dict, days: list[int]) -> str:
     return f", though {reason}: {said} as much about when the data was taken as about this persona"
 
 
+BURST_SHARE = 0.5  # of a persona's members on one date above which it is a one-day burst, not a weekly pattern
+
+
+def burst_clause(act: dict) -> str | None:
+    """"most of its members (86%) wrote on one date, 31 Oct 2017 (everyone: 59%)" when more than ``BURST_SHARE``
+    of them did, and more than of everyone (a date that holds most of the whole dump is the data's, not this
+    persona's); None otherwise or without dates."""
+    share, everyone = act.get("busiest_date_share"), act.get("population_busiest_date_share")
+    if share is None or share <= max(BURST_SHARE, everyone or 0.0) or not act.get("busiest_date"):
+        return None
+    day = date.fromisoformat(act["busiest_date"])
+    return (f"most of its members ({100 * share:.0f}%) wrote on one date, {day.day} {day:%b %Y}"
+            + (f" (everyone: {100 * everyone:.0f}%)" if everyone is not None else ""))
+
+
+def _days_clause(act: dict, basis) -> str:
+    """", most often on Tuesday in UTC (…)" with its caveat; "" when the days say nothing about the persona: the
+    data's own dates make them busy (``date_bound_by`` "data") and the persona is no busier on them than
+    everyone (``days_above_everyone``)."""
+    days = act.get("peak_weekdays") or []
+    if not days:
+        return ""
+    data_bound = all((date_bound_by(act, d) or ("", None))[0] == "data" for d in days)
+    if data_bound and not days_above_everyone(act):
+        return ""
+    return ", most often on " + days_with_shares(act, clock=day_clock(basis)) + short_dump_caveat(act, days)
+
+
 def _activity_sentence(act: dict) -> str:
-    """Peak hours and days, each with its clock ("14:00 UTC", "Monday in UTC"; ``ml.ingest.timebasis``)."""
+    """Peak hours and days, each with its clock ("14:00 UTC", "Monday in UTC"; ``ml.ingest.timebasis``): a
+    persona most of whose members wrote on one date is said to be that date's burst instead of a weekday
+    (``burst_clause``); hours that are everyone's are said to be; the hours' difference in plain words."""
     basis = act.get("time_basis")
-    sentence = f"It is busiest at {format_hours(act['peak_hours'], basis)}"
-    if act.get("population_peak_hours"):
-        sentence += f" (everyone: {format_hours(act['population_peak_hours'], basis)})"
-    if act.get("peak_weekdays"):
-        sentence += ", most often on " + days_with_shares(act, clock=day_clock(basis))
-        sentence += short_dump_caveat(act, act["peak_weekdays"])
+    hours, everyone = act["peak_hours"], act.get("population_peak_hours")
+    if everyone and sorted(hours) == sorted(everyone):
+        sentence = f"It is busiest at the same hours as everyone ({format_hours(hours, basis)})"
+    else:
+        sentence = f"It is busiest at {format_hours(hours, basis)}"
+        if everyone:
+            sentence += f" (everyone: {format_hours(everyone, basis)})"
+    burst = burst_clause(act)
+    sentence += f"; {burst}" if burst else _days_clause(act, basis)
     if act.get("hourly_difference") is not None:
-        sentence += (f"; its daily rhythm differs from the population's by "
-                     f"{100 * act['hourly_difference']:.0f}% (total-variation distance)")
+        sentence += (f"; {100 * act['hourly_difference']:.0f}% of its members would have to write at other hours "
+                     "to match everyone's daily rhythm")
     return sentence + "."
 
 

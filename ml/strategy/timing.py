@@ -12,7 +12,7 @@ from __future__ import annotations
 from ml.events.profile import busiest_stretch
 from ml.ingest.timebasis import UTC, day_clock, is_fixed_offset
 from ml.profile.activity import date_bound_days, format_hours
-from ml.profile.describe import date_reason, days_above_everyone, days_with_shares
+from ml.profile.describe import burst_clause, date_reason, days_above_everyone, days_with_shares
 
 
 def _cite(signals=(), evidence=()) -> dict:
@@ -61,6 +61,8 @@ def _timing(act: dict, standouts: list[dict]) -> dict:
         text += (f" Its busy {'day' if one else 'days'}, "
                  f"{days_with_shares({**act, 'peak_weekdays': bound}, clock=day_clock(basis))}, "
                  f"{'is' if one else 'are'} not recommended: {date_reason(act, bound)}.")
+    if burst := burst_clause(act):  # the hours of one date are that day's, not a daily habit
+        text += f" Note that {burst}: these hours are that day's more than a daily habit."
     if basis == UTC:
         text += (" These are UTC hours, not the customers' own clock: convert them to your market's time zone "
                  "(or rerun with --timezone Area/City).")

@@ -35,6 +35,10 @@ class Activity(Contract):
         "For each weekday (0 = Monday) the calendar dates the whole data covers it on. A weekday seen on 1 or 2 "
         "dates, or one date above half of its members, is its dates rather than a habit: descriptions say so, "
         "strategies do not recommend it. None: unknown (no timestamps, or a run before 2026-12-05)."))
+    busiest_date: str | None = Field(None, description="The date most of its members wrote on (ISO), in the run's clock.")
+    busiest_date_share: float | None = Field(None, ge=0, le=1, description=(
+        "Its members' share on that date; above one half the persona is a one-day burst, not a weekly pattern."))
+    population_busiest_date_share: float | None = Field(None, ge=0, le=1, description="Everyone's share on that date.")
     weekday_dates: list[WeekdayDates] | None = Field(None, min_length=7, max_length=7, description=(
         "The same for this persona's own members: a persona whose Tuesday members wrote on one date is a "
         "one-day burst, not a Tuesday habit."))
