@@ -210,3 +210,25 @@ def test_staff_sign_offs_are_capitalised_names_at_a_replys_very_end(text, signed
     from ml.filtering.agents import staff_signed
 
     assert staff_signed(pd.DataFrame({"text": [text]}))[0] == signed
+
+
+def test_company_side_accounts_keep_their_handles_however_rarely_addressed(sample, pipeline_run_dir):
+    """A review found "[@user] lost my package": a company customers address too rarely to be detected as a
+    brand (``detect_brand_handles``) lost its name. Accounts the data marks as the company's side (agent accounts
+    whose rows are outbound) stay readable; without side flags no account is kept this way (the airline tweets'
+    agent-like accounts include customers)."""
+    from ml.profile.masking import detect_brand_handles, keep_handles_for
+    from ml.runtime.selection import company_side
+
+    accounts = AgentDetector().fit(sample).agent_accounts_
+    side = company_side(sample, accounts)
+    assert "AirbnbHelp" in side and not any(a.isdigit() for a in side)
+    texts = sample.loc[sample["inbound"].fillna(False).astype(bool), "text"].astype(str).tolist()
+    assert "airbnbhelp" not in detect_brand_handles(texts)  # too rarely addressed to be found by mentions
+    kept = keep_handles_for(texts, None, side)
+    assert "airbnbhelp" in kept and set(detect_brand_handles(texts)) <= set(kept)
+    assert company_side(sample.drop(columns="inbound"), accounts) == ()
+    customers = sample.assign(inbound=True)  # every row a customer's: no account is the company's side
+    assert company_side(customers, accounts) == ()
+    members = pd.read_parquet(pipeline_run_dir / "assignments.parquet", columns=["text"])["text"].astype(str)
+    assert members.str.contains("@AirbnbHelp", regex=False).any()

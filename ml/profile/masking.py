@@ -60,15 +60,18 @@ def uncached_texts(texts: Iterable, keep_handles: Iterable[str] | None = None) -
     return _BULK.uncached(texts, keep_handles)
 
 
-def keep_handles_for(texts: Sequence[str], config=None) -> list[str]:
+def keep_handles_for(texts: Sequence[str], config=None, brand_accounts: Iterable[str] = ()) -> list[str]:
     """The @handles a run leaves readable: ``config.brand_handles`` (a ``ProfileConfig``) when set, else
-    ``detect_brand_handles`` with its thresholds. The profiles and the run writer use the same list."""
+    ``detect_brand_handles`` with its thresholds, then ``brand_accounts``: the accounts the data shows answering
+    as a company (``ml.filtering.agents``: "AskLyft", "UPSHelp"), however rarely customers address them, so "@UPSHelp
+    lost my package" does not lose its company. The profiles and the run writer use the same list."""
     from ml.profile.config import ProfileConfig
 
     cfg = config or ProfileConfig()
     if cfg.brand_handles is not None:
         return list(cfg.brand_handles)
-    return detect_brand_handles(texts, min_share=cfg.brand_min_mention_share, min_mentions=cfg.brand_min_mentions)
+    found = detect_brand_handles(texts, min_share=cfg.brand_min_mention_share, min_mentions=cfg.brand_min_mentions)
+    return list(dict.fromkeys(found + [_norm(a) for a in brand_accounts if not str(a).isdigit()]))
 
 
 def detect_brand_handles(

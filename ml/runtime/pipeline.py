@@ -66,6 +66,7 @@ class Prepared:
     agent_report: dict | None = None
     time: dict | None = None  # the manifest's ``time`` section (ml.ingest.timebasis)
     staff_names: tuple[str, ...] = ()  # given names agents sign with, masked in every text (ml.filtering.agents)
+    brand_accounts: tuple[str, ...] = ()  # agent accounts with a name: their @handles stay readable (ml.filtering.agents)
 
 
 @dataclass
@@ -117,6 +118,7 @@ class PersonaPipeline:
         sel = self.select(paths, loaded)
         messages, candidates, kept, members = sel.messages, sel.candidates, sel.kept, sel.members
         load_report, clock, agent_report, staff_names = sel.load_report, sel.clock, sel.agent_report, sel.staff_names
+        brand_accounts = sel.brand_accounts
         filter_report = sel.filter_report
         if len(members) < cfg.input.min_members:
             most = "; ".join(x for x in (text_column_hint(sel), largest_removal(filter_report)) if x)
@@ -127,7 +129,7 @@ class PersonaPipeline:
                 n_rows=len(members), min_rows=cfg.input.min_members,
             )
         if prefetch_masks:
-            self._start_prefetch(members)
+            self._start_prefetch(members, sel.brand_accounts)
         # per-row work on the configured executor (ml.runtime.executor); fitting stays in this process
         with open_executor(cfg.executor, log=self.log, progress=self.progress) as executor:
             with self.timer_.stage("features"):
@@ -143,7 +145,7 @@ class PersonaPipeline:
                 if embedder.n_long_:
                     self.log(long_members_line(embedder.n_long_, embedder.n_pieces_, len(texts)))
         return Prepared(n_messages, n_candidates, members, features, embeddings, load_report, filter_report,
-                        featurizer, embedder, agent_report, clock.record(), staff_names)
+                        featurizer, embedder, agent_report, clock.record(), staff_names, brand_accounts)
 
     def select(self, paths: Sequence[str | Path], loaded: tuple[pd.DataFrame, Any] | None = None) -> Selection:
         """ingest → agents → filters → units (``ml.runtime.selection``), timed as the run's stages."""
@@ -164,12 +166,12 @@ class PersonaPipeline:
         finally:
             self._stop_prefetch()
 
-    def _start_prefetch(self, members: pd.DataFrame) -> None:
+    def _start_prefetch(self, members: pd.DataFrame, brand_accounts: Sequence[str] = ()) -> None:
         """Start the background masker on the members' texts (``ml.runtime.mask_prefetch``), unless one runs,
         masking is not wanted in the background, or the texts are too few to be worth a process."""
         if self.mask_prefetch_ is None and self.config.profile.mask_in_background:
             texts = member_texts(members)  # what the mask stage masks, with the same handles
-            self.mask_prefetch_ = MaskPrefetch.start(texts, keep_handles_for(texts, self.config.profile))
+            self.mask_prefetch_ = MaskPrefetch.start(texts, keep_handles_for(texts, self.config.profile, brand_accounts))
 
     def _stop_prefetch(self) -> None:
         """End the background masker (``prepare(prefetch_masks=True)``): the mask stage masks what it left."""
@@ -185,7 +187,8 @@ class PersonaPipeline:
         the name finder forks workers (``PiiMasker.parallel_from``): a fork must not find a thread holding a lock."""
         self._stop_prefetch()
         texts = member_texts(prep.members)
-        profile_cfg = self.config.profile.model_copy(update={"brand_handles": keep_handles_for(texts, self.config.profile)})
+        handles = keep_handles_for(texts, self.config.profile, prep.brand_accounts)
+        profile_cfg = self.config.profile.model_copy(update={"brand_handles": handles})
         todo = uncached_texts(texts, profile_cfg.brand_handles)  # what the background masker has not reached
         if self.config.profile.mask_in_background and mask_ahead(todo, profile_cfg.brand_handles):
             self.log(f"mask: {len(todo):,} texts the background masker had not reached, masked in child processes")
@@ -201,7 +204,7 @@ class PersonaPipeline:
         masks the texts with what the cores have left while the seeded, single-threaded layout and the
         clustering run; the mask stage stops it. On an error the side threads' work not yet started is
         dropped, and the masker stopped at once."""
-        self._start_prefetch(prep.members)
+        self._start_prefetch(prep.members, prep.brand_accounts)
         side = ThreadPoolExecutor(max_workers=2, thread_name_prefix="personas-side")
         try:
             result = self._run_prepared(prep, paths, t0, side)

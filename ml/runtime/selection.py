@@ -37,6 +37,7 @@ class Selection:
     agent_report: dict
     filter_report: Any
     staff_names: tuple[str, ...]
+    brand_accounts: tuple[str, ...] = ()  # agent accounts with a name (not a numeric id): handles kept readable
 
 
 def ingest(config, paths: Sequence[str | Path], loaded, load: Callable, log: Callable[[str], None]):
@@ -63,6 +64,17 @@ def ingest(config, paths: Sequence[str | Path], loaded, load: Callable, log: Cal
     return messages, candidates, load_report, clock
 
 
+def company_side(messages: pd.DataFrame, accounts) -> tuple[str, ...]:
+    """The agent accounts (``ml.filtering.agents``) that the data itself marks as the company's side: named (not
+    a numeric id) and with most of their rows outbound (``inbound`` False). Without side flags none: on the airline
+    tweets the detector's accounts include customers who answer many others ("KatieJelen"), whose handles stay masked."""
+    if "inbound" not in messages or not messages["inbound"].notna().any() or not len(accounts):
+        return ()
+    rows = messages[messages["author"].astype(str).isin({str(a) for a in accounts})]
+    outbound = rows["inbound"].eq(False).groupby(rows["author"].astype(str)).mean()
+    return tuple(a for a in map(str, accounts) if not a.isdigit() and outbound.get(a, 0.0) > 0.5)
+
+
 def select_members(config, paths: Sequence[str | Path], loaded, load: Callable, log: Callable[[str], None],
                    timer=None) -> Selection:
     """ingest → agents → filters → units (module docstring); ``timer``: a ``StageTimer`` for the stages."""
@@ -76,12 +88,14 @@ def select_members(config, paths: Sequence[str | Path], loaded, load: Callable, 
         kept = qfilter.fit_transform(candidates)
     with stage("units"):
         members = build_units(kept, config.input.unit).reset_index(drop=True)
-        agent_report["agent_members"] = int(members["author"].astype(str).isin(agent_report.pop("_accounts")).sum())
+        accounts = agent_report.pop("_accounts")
+        agent_report["agent_members"] = int(members["author"].astype(str).isin(accounts).sum())
+        brand_accounts = company_side(messages, accounts)
         staff_names = tuple(agent_report.pop("_staff_names"))
         if staff_names:
             log(f"agents: {len(staff_names)} given names from agent sign-offs are masked in every text")
     return Selection(messages, candidates, kept, members, load_report, clock, agent_report, qfilter.report_,
-                     staff_names)
+                     staff_names, brand_accounts)
 
 
 def check_lines(selection: Selection, config) -> tuple[list[str], bool]:
@@ -106,7 +120,7 @@ def check_lines(selection: Selection, config) -> tuple[list[str], bool]:
             lines.append(f"filter {step['stage']}: {step['removed']:,} of {step['input']:,} set aside")
     lines.append(f"members ({unit}s) a run would cluster: {len(s.members):,} from {len(s.kept):,} messages kept")
     texts = [str(t) for t in s.members["text"]]
-    keep = keep_handles_for(texts, config.profile)  # brand handles stay readable, as in the run's evidence
+    keep = keep_handles_for(texts, config.profile, s.brand_accounts)  # brand handles readable, as in the evidence
     examples = PiiMasker(names=False).mask_many(texts[:3], keep)
     lines += [f"  e.g. {_clip(text)!r}" for text in examples]  # does the text column hold what the user means?
     enough = len(s.members) >= config.input.min_members
