@@ -207,11 +207,12 @@ LOOSE_SEPARATION, WEAK_SEPARATION = 0.7, 0.6
 
 def separability_sentence(accuracy: float, noun: str) -> str:
     """How well a simple classifier tells the persona from the rest, in words that say how much that is worth: a
-    persona near chance reads as a loose grouping, not a distinct segment."""
-    pct = f"{100 * accuracy:.0f}% balanced accuracy on held-out {noun}"
+    persona near chance reads as a loose grouping, not a distinct segment. The figure is the balanced accuracy on
+    held-out ``noun``, said as what it is: how often it is right, its members and the others counted equally."""
+    how = (f"a simple classifier tells its {noun} from the other personas' right {100 * accuracy:.0f}% of the time on "
+           f"{noun} it had not seen (both sides counted equally; 50% is chance)")
     if accuracy < WEAK_SEPARATION:
-        return (f"A simple classifier hardly tells it apart from the other personas ({pct}, where 50% is chance): "
-                "read it as a loose grouping, not a distinct segment.")
+        return f"It hardly stands apart: {how}. Read it as a loose grouping, not a distinct segment."
     if accuracy < LOOSE_SEPARATION:
-        return f"A simple classifier tells it apart from the other personas only in part ({pct}; 50% is chance)."
-    return f"A simple classifier tells it apart from the other personas with {pct}."
+        return f"It stands apart only in part: {how}."
+    return f"It stands apart: {how}."
