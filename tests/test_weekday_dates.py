@@ -186,3 +186,18 @@ def test_hours_and_days_that_are_everyones_say_so_or_go_unsaid():
     assert "15% of its members would have to write at other hours to match everyone's daily rhythm" in sentence
     busier = {**act, "weekday": [1, 1, 1, 1, 1, 1, 60], "population_weekday": [10, 10, 10, 10, 10, 10, 40]}
     assert "most often on Sunday" in _activity_sentence(busier) and "mostly one date" in _activity_sentence(busier)
+
+
+def test_the_weekend_highlight_of_a_short_dump_says_its_weekend_is_a_date_or_two():
+    from ml.profile.build import _weekend_caveat
+
+    nine = _days("2015-02-16", 9)
+    fit = ActivityProfiler().fit(_members(nine), np.zeros(len(nine), dtype=int))
+    weekend = {"feature": "weekend_share", "sentence": "posts 54% of messages on Saturday or Sunday in UTC (population 32%)"}
+    other = {"feature": "words_log", "sentence": "uses 1.2× more words (typically 20 vs 17 words)"}
+    out = _weekend_caveat([weekend, other], fit)
+    assert out[0]["sentence"] == ("posts 54% of messages on Saturday or Sunday in UTC (population 32%; the data's "
+                                  "Saturdays and Sundays are only 1 date each)")
+    assert out[1] == other
+    five = _days("2015-02-16", 35)
+    assert _weekend_caveat([weekend], ActivityProfiler().fit(_members(five), np.zeros(len(five), dtype=int))) == [weekend]

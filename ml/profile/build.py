@@ -20,16 +20,17 @@ attributes is inferred; sensitive words are kept out of terms and names (``terms
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ml.ingest.timebasis import CLOCK_FEATURES, clock_words_allowed
-from ml.profile.activity import ActivityProfiler
+from ml.profile.activity import ActivityProfiler, date_bound
 from ml.profile.behavior_words import name_note
 from ml.profile.config import ProfileConfig
-from ml.profile.describe import describe
+from ml.profile.describe import date_reason, describe
 from ml.profile.evidence import EvidenceSelector, privacy_floor
 from ml.profile.fingerprint import BehavioralFingerprint, feature_specs, highlights
 from ml.profile.llm_names import name_proposer_from_env
@@ -67,6 +68,20 @@ def _nameable(highlighted: list[dict], time_basis: str | None, few_weekends: boo
     "Weekday" when the data covers a weekend day on too few dates (``ActivityProfiler.few_weekends_``)."""
     return [f for f in highlighted if (clock_words_allowed(time_basis) or f["feature"] not in CLOCK_FEATURES)
             and not (few_weekends and f["feature"] == "weekend_share")]
+
+
+def _weekend_caveat(highlighted: list[dict], activity: ActivityProfiler) -> list[dict]:
+    """The weekend highlight of a dump whose Saturdays or Sundays are their dates (``few_weekends_``) says so:
+    "posts 54% of messages on Saturday or Sunday (population 32%; the data's Saturdays and Sundays are only 1
+    date each)" (``ml.profile.describe.date_reason``)."""
+    if not activity.few_weekends_:
+        return highlighted
+    act = {"population_weekday": activity.population_weekday_.tolist(),
+           "population_weekday_dates": activity.weekday_dates_}
+    reason = date_reason(act, [d for d in (5, 6) if date_bound(activity.weekday_dates_[d])]) or ""
+    reason = re.sub(r" \(\d+ dates in all\)", "", re.sub(r"; \d+ dates in all\)", ")", reason))  # one bracket deep
+    return [{**f, "sentence": f"{f['sentence'][:-1]}; {reason})"} if reason and f["feature"] == "weekend_share"
+            and f["sentence"].endswith(")") else f for f in highlighted]
 
 
 @dataclass
@@ -141,8 +156,8 @@ def build_profiles(members: pd.DataFrame, features, labels, reassigned, embeddin
     for pid in np.unique(labels):
         mask = labels == pid
         fingerprint = fit.fingerprint.profile(pid)
-        hl = highlighted[int(pid)] = highlights(fingerprint, cfg.n_highlights, cfg.min_effect,
-                                                cfg.min_feature_coverage)
+        hl = highlighted[int(pid)] = _weekend_caveat(highlights(fingerprint, cfg.n_highlights, cfg.min_effect,
+                                                                cfg.min_feature_coverage), fit.activity)
         privacy = privacy_floor(None if authors is None else authors[mask], cfg.min_evidence_authors)
         profiles.append({
             "id": int(pid), "size": int(mask.sum()), "share": float(mask.sum() / n),
