@@ -647,7 +647,7 @@ def test_a_phrase_one_author_alone_wrote_neither_names_nor_is_quoted():
 def test_an_ngram_no_two_texts_write_as_a_phrase_neither_names_nor_is_quoted():
     """Airline tweets: "Flights Nashville" named a persona, an n-gram of the vocabulary (stop words and hashtag
     signs dropped, across sentences) that no member wrote as a phrase. An n-gram must be written as one phrase
-    (its words in order, in one sentence, at most two stop words and no conjunction between) by two texts."""
+    (its words in order, in one sentence, at most two stop words or numbers between) by two texts."""
     from ml.profile.spelling import written_as_phrase
 
     assert written_as_phrase("flights nashville", "flights to Nashville\nmy flights into #Nashville")
@@ -655,6 +655,9 @@ def test_an_ngram_no_two_texts_write_as_a_phrase_neither_names_nor_is_quoted():
     assert not written_as_phrase("flights nashville", "no flights. #Nashville\nflights for the snow in Nashville\nflights to Nashville")
     assert not written_as_phrase("flights nashville", "flights to Nashville")  # once is no phrase of the group
     assert written_as_phrase("nashville", "")  # a single word is not checked
+    assert written_as_phrase("card declined", "my card card declined\nthe card card declined")  # a closer match
+    assert not written_as_phrase("card declined", "card declined, card declined")  # one text twice is one text
+    assert written_as_phrase("flight delayed", "flight 1234 delayed\nflight 88 delayed again")  # numbers drop
     texts = ["Cancelled flights. #Nashville snow", "No flights! Nashville is closed by snow", "flights? nashville snow again",
              "snow in nashville", "my bag is lost", "lost my bag again", "the bag is lost, help"]
     labels = np.array([0, 0, 0, 0, 1, 1, 1])

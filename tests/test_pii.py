@@ -337,3 +337,13 @@ def test_numbers_before_a_street_word_are_no_address(text):
     from ml.profile.masking import mask_pii
 
     assert mask_pii(text) == text
+
+
+def test_a_first_name_that_starts_a_brand_handle_is_still_a_name():
+    """marksandspencer is a kept brand handle; "Mark" starts it but is a first name: "Thanks Mark!" is a person.
+    A non-name that starts a handle stays a brand word ("Chipotle" for chipotletweets), and a first name that is
+    a whole handle too ("Delta" for delta)."""
+    out = mask_texts(["Thanks Mark! @marksandspencer was great", "@ChipotleTweets Chipotle was great",
+                      "@Delta Delta lost my bag"], ["marksandspencer", "chipotletweets", "delta"])
+    assert out[0] == "Thanks [name]! @marksandspencer was great"
+    assert "Chipotle was great" in out[1] and "Delta lost my bag" in out[2]

@@ -7,8 +7,8 @@ from ml.profile.describe import LOOSE_SEPARATION, WEAK_SEPARATION, describe, sep
 
 def test_the_words_follow_how_far_above_chance_the_classifier_is():
     assert separability_sentence(0.84, "members") == (
-        "It stands apart: a simple classifier tells its members from the other personas' right 84% of the time on "
-        "members it had not seen (both sides counted equally; 50% is chance).")
+        "It stands apart: a simple classifier tells its members apart from other personas' members correctly 84% of "
+        "the time on members it had not seen (both sides counted equally; 50% is chance).")
     part = separability_sentence(0.64, "members")
     assert "only in part" in part and "64%" in part and "50% is chance" in part
     weak = separability_sentence(0.53, "users")

@@ -103,7 +103,7 @@ function PersonaHead({ p }: { p: Persona }) {
         ) : null}
         {oneVoice(p) !== null ? (
           <p className="hint" data-testid="one-voice-caution">
-            {`One author accounts for ${int(oneVoice(p) ?? 0)} of its ${int(p.size)} members (${pct((oneVoice(p) ?? 0) / p.size)}). Read it as much as one customer's thread as a segment; the evidence quotes other authors first.`}
+            {`One author accounts for ${int(oneVoice(p) ?? 0)} of its ${int(p.size)} members (${pct((oneVoice(p) ?? 0) / p.size)}). Read it as much as one customer's thread as a segment${p.kind === "conversations" && p.evidence_withheld ? "." : "; the evidence quotes other authors first."}`}
           </p>
         ) : null}
         <p className="hint" data-testid="persona-downloads">

@@ -170,9 +170,9 @@ class ActivityProfiler:
             return {"busiest_date": None, "busiest_date_share": None, "population_busiest_date_share": None}
         days, counts = np.unique(dates, return_counts=True)
         top = int(np.argmax(counts))
-        return {"busiest_date": str(np.datetime64(int(days[top]), "D")),
-                "busiest_date_share": round(float(counts[top] / counts.sum()), 4),
-                "population_busiest_date_share": round(self.date_counts_[days[top]] / sum(self.date_counts_.values()), 4)}
+        return {"busiest_date": str(np.datetime64(int(days[top]), "D")),  # shares of all members, dated or not
+                "busiest_date_share": round(float(counts[top] / mask.sum()), 4),
+                "population_busiest_date_share": round(self.date_counts_[days[top]] / len(self.dates_), 4)}
 
     def profile(self, persona_id) -> dict:
         if not hasattr(self, "labels_"):

@@ -209,8 +209,8 @@ def separability_sentence(accuracy: float, noun: str) -> str:
     """How well a simple classifier tells the persona from the rest, in words that say how much that is worth: a
     persona near chance reads as a loose grouping, not a distinct segment. The figure is the balanced accuracy on
     held-out ``noun``, said as what it is: how often it is right, its members and the others counted equally."""
-    how = (f"a simple classifier tells its {noun} from the other personas' right {100 * accuracy:.0f}% of the time on "
-           f"{noun} it had not seen (both sides counted equally; 50% is chance)")
+    how = (f"a simple classifier tells its {noun} apart from other personas' {noun} correctly {100 * accuracy:.0f}% of "
+           f"the time on {noun} it had not seen (both sides counted equally; 50% is chance)")
     if accuracy < WEAK_SEPARATION:
         return f"It hardly stands apart: {how}. Read it as a loose grouping, not a distinct segment."
     if accuracy < LOOSE_SEPARATION:

@@ -130,6 +130,12 @@ def cued_name(m: re.Match) -> str:
 
 
 def brand_word(word: str, brands: set[str]) -> bool:
-    """"Chipotle", "Xbox", "Comcast": the start of a brand account's handle (chipotletweets, xboxsupport)."""
+    """"Chipotle", "Xbox", "Comcast": the start of a brand account's handle (chipotletweets, xboxsupport). A census
+    first name is a brand word only as a whole handle or its part before "_" ("Wendy" for wendys_help is not, "Mark"
+    for marksandspencer is not: "Thanks Mark!" stays a person's name; "Delta" for delta is)."""
     w = word.lower()
-    return len(w) >= 4 and any(b.startswith(w) for b in brands)
+    if len(w) < 4:
+        return False
+    if w in _lower_first_names():
+        return any(b == w or b.split("_", 1)[0] == w for b in brands)
+    return any(b.startswith(w) for b in brands)

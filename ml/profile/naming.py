@@ -335,7 +335,8 @@ class PersonaNamer(BaseEstimator):
             top = model.top_terms(pid, self.n_candidates)
             picked = [(term, w) for term, w in top if term not in cands and phrase_ok(term, persona_text)]
             if any(len(term.split()) > 1 for term, _ in picked):  # "flights nashville" from "flights. #Nashville"
-                unwritten = {term for term, _ in picked if not written_as_phrase(term, persona_text)}
+                read = persona_text if len(rows) <= SPELLING_TEXTS else "\n".join(persona_texts[:SPELLING_TEXTS])
+                unwritten = {term for term, _ in picked if not written_as_phrase(term, read)}
                 self.fragments_.setdefault(int(pid), set()).update(unwritten)
                 picked = [(term, w) for term, w in picked if term not in unwritten]
             if picked:

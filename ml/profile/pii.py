@@ -116,7 +116,8 @@ _USPS_SUFFIXES = (
     "Rd Rte Sq St Ter Terr Trl Tpke Wy Pt Rdg Parade Esplanade"
 )
 # what closes an address: a US ZIP code, or a UK postcode (Royal Mail's format: "NW1 6XE", "SW1A 1AA")
-_POSTCODE = r"(?:\d{5}(?:-\d{4})?|[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2})\b"
+_UK_POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b"
+_POSTCODE = rf"(?:\d{{5}}(?:-\d{{4}})?\b|{_UK_POSTCODE})"
 _STREET_SUFFIXES = "|".join(sorted(set(_USPS_SUFFIXES.split()), key=len, reverse=True))
 ADDRESS_RE = re.compile(
     # a bare number names the street only after a direction ("3003 E 107 Terr"; "I have 2 12 Court dates" stays)
@@ -124,9 +125,11 @@ ADDRESS_RE = re.compile(
     r"(?:(?:[NSEW]|North|South|East|West)\.?\s+)?(?:(?:\d{1,3}(?:st|nd|rd|th)|[A-Z][a-zA-Z'-]+)\.?\s+){1,3})"
     rf"(?:{_STREET_SUFFIXES})\b\.?(?:\s+(?:[NS][EW]|[NSEW])\b\.?)?"
     r"(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|Flat|Fl|#)\.?\s*#?\w{1,6})?"
-    # ", City", ", ST", then a ZIP or postcode; the commas may be missing when a state and ZIP close it
-    rf"(?:,?\s+[A-Z][a-zA-Z]+(?:\s[A-Z][a-zA-Z]+)?,?\s+[A-Z]{{2}},?\s+{_POSTCODE}"
-    rf"|,\s+[A-Z][a-zA-Z]+(?:\s[A-Z][a-zA-Z]+)?\b(?:,\s+[A-Z]{{2}}\b)?(?:,?\s+{_POSTCODE})?)?"
+    # ", City", ", ST", then a ZIP or postcode; the commas may be missing when a state and ZIP, or a UK postcode
+    # (with or without a town before it), close it
+    rf"(?:,?\s+[A-Z][a-zA-Z]+(?:\s[A-Z][a-zA-Z]+){{0,2}},?\s+[A-Z]{{2}},?\s+{_POSTCODE}"
+    rf"|,?\s+(?:[A-Z][a-zA-Z]+\s+){{0,2}}{_UK_POSTCODE}"
+    rf"|,\s+[A-Z][a-zA-Z]+(?:\s[A-Z][a-zA-Z]+){{0,2}}\b(?:,\s+[A-Z]{{2}}\b)?(?:,?\s+{_POSTCODE})?)?"
 )
 # the same written in lower case ("3238 w. columbine dr, phx,85029"): only when a ZIP code closes it, as the
 # capitalised form needs no ZIP but "5 minutes walk" must stay

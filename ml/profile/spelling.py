@@ -230,9 +230,9 @@ def as_one_phrase(first: str, second: str, texts: list[str], min_count: int = 2)
 
 
 def written_as_phrase(term: str, text: str, min_count: int = 2) -> bool:
-    """Whether ``text`` (a group's member texts joined by newlines) writes the n-gram ``term`` as one phrase at
-    least ``min_count`` times: its words in order, inside one sentence, with at most ``MAX_GAP`` stop words between
-    them (as ``as_phrased`` puts them back). "flights to Nashville" and "Visa and Mastercard" write "flights
+    """Whether at least ``min_count`` of ``text``'s lines (a group's member texts joined by newlines) write the
+    n-gram ``term`` as one phrase: its words in order, inside one sentence, with at most ``MAX_GAP`` stop words or
+    numbers between them (what the vocabulary drops; ``as_phrased`` puts the stop words back). "flights to Nashville" and "Visa and Mastercard" write "flights
     nashville" and "visa mastercard"; "no flights. #Nashville" does not (the vocabulary's n-grams run across
     sentences), nor "flights for the snow in Nashville" (more than two words between, or not stop words). A
     single word is always written."""
@@ -242,12 +242,20 @@ def written_as_phrase(term: str, text: str, min_count: int = 2) -> bool:
     gap = rf"(?:{_SEP}[\w'’]+){{0,{MAX_GAP}}}?"
     pattern = re.compile(rf"(?<![\w@#'’]){_word(words[0])}" + "".join(rf"({gap}){_SEP}{_word(w)}" for w in words[1:])
                          + r"(?![\w'’])", re.IGNORECASE)
-    found = 0
-    for m in pattern.finditer(text):
-        found += all(re.sub(r"['’]", "", t.lower()) in STOP_WORDS for g in m.groups() for t in re.findall(r"[\w'’]+", g or ""))
-        if found >= min_count:
-            return True
-    return False
+    found, pos = 0, 0
+    while found < min_count and (m := pattern.search(text, pos)):
+        if all(_droppable(t) for g in m.groups() for t in re.findall(r"[\w'’]+", g or "")):
+            found += 1  # one per text: go on at the next text (the texts are joined by newlines)
+            end = text.find("\n", m.end())
+            pos = len(text) if end < 0 else end + 1
+        else:
+            pos = m.start() + 1  # a wider match may hide a closer one after it ("card card declined")
+    return found >= min_count
+
+
+def _droppable(token: str) -> bool:
+    """A word the vocabulary drops between two words of an n-gram: a stop word, or a number ("flight 1234 late")."""
+    return token.isdigit() or re.sub(r"['’]", "", token.lower()) in STOP_WORDS
 
 
 def _one_phrase(fills: tuple) -> bool:

@@ -7,6 +7,7 @@ ml.run --check`` (which stops here and says what it found: ``check_lines``). Not
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ import pandas as pd
 from ml.filtering import QualityFilter
 from ml.filtering.agents import drop_agents
 from ml.filtering.quality import largest_removal
+from ml.filtering.text import HANDLE_RE
 from ml.ingest.timebasis import TimeBasis, check_timezone
 from ml.runtime.errors import InputError
 from ml.units import build_units
@@ -66,13 +68,20 @@ def ingest(config, paths: Sequence[str | Path], loaded, load: Callable, log: Cal
 
 def company_side(messages: pd.DataFrame, accounts) -> tuple[str, ...]:
     """The agent accounts (``ml.filtering.agents``) that the data itself marks as the company's side: named (not
-    a numeric id) and with most of their rows outbound (``inbound`` False). Without side flags none: on the airline
-    tweets the detector's accounts include customers who answer many others ("KatieJelen"), whose handles stay masked."""
+    a numeric id), most of their rows marked outbound (``inbound`` False; a row without a flag counts against),
+    and addressed as an @handle somewhere in the data (an author name of a chat export, "Sarah Miller", is no
+    handle to keep). Without side flags none: on the airline tweets the detector's accounts include customers who
+    answer many others ("KatieJelen"), whose handles stay masked."""
     if "inbound" not in messages or not messages["inbound"].notna().any() or not len(accounts):
         return ()
     rows = messages[messages["author"].astype(str).isin({str(a) for a in accounts})]
-    outbound = rows["inbound"].eq(False).groupby(rows["author"].astype(str)).mean()
-    return tuple(a for a in map(str, accounts) if not a.isdigit() and outbound.get(a, 0.0) > 0.5)
+    outbound = rows["inbound"].eq(False).fillna(False).astype(bool).groupby(rows["author"].astype(str)).mean()
+    named = [a for a in map(str, accounts) if not a.isdigit() and outbound.get(a, 0.0) > 0.5]
+    if not named:
+        return ()
+    handle = re.compile(HANDLE_RE)
+    addressed = {h.lstrip("@").lower() for t in messages["text"].dropna().astype(str) for h in handle.findall(t)}
+    return tuple(a for a in named if a.lower() in addressed)
 
 
 def select_members(config, paths: Sequence[str | Path], loaded, load: Callable, log: Callable[[str], None],
