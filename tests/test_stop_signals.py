@@ -106,8 +106,8 @@ def test_sigterm_during_the_work_stops_the_maskers_and_deletes_their_copy_of_the
     seen: list[int] = []
     start = PersonaPipeline._start_prefetch
 
-    def start_then_stop(self, members) -> None:  # the signal comes once the masker has its copy and its child
-        start(self, members)
+    def start_then_stop(self, members, *rest) -> None:  # the signal comes once the masker has its copy and its child
+        start(self, members, *rest)
         if self.mask_prefetch_ is not None and not seen:
             seen.append(len(_masker_children()))
             assert _staged(scratch, "personas-mask-")
