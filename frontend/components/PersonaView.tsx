@@ -76,6 +76,7 @@ function oneVoice(p: Persona): number | null {
 function PersonaHead({ p }: { p: Persona }) {
   const eventRun = p.kind === "events";
   const forced = eventRun ? "flagged as mixed" : "reassigned from noise";
+  const voice = oneVoice(p);
   return (
     <div className="page-head">
       <div>
@@ -101,9 +102,9 @@ function PersonaHead({ p }: { p: Persona }) {
               : `More than half of its members (${int(p.reassigned_count)} of ${int(p.size)}) were reassigned from noise by nearness, not found in its dense core. Read it as a loose grouping; its core members (the evidence) show it best.`}
           </p>
         ) : null}
-        {oneVoice(p) !== null ? (
+        {voice !== null ? (
           <p className="hint" data-testid="one-voice-caution">
-            {`One author accounts for ${int(oneVoice(p) ?? 0)} of its ${int(p.size)} members (${pct((oneVoice(p) ?? 0) / p.size)}). Read it as much as one customer's thread as a segment${p.kind === "conversations" && p.evidence_withheld ? "." : "; the evidence quotes other authors first."}`}
+            {`One author accounts for ${int(voice)} of its ${int(p.size)} members (${pct(voice / p.size)}). Read it as much as one customer's thread as a segment${p.kind === "conversations" && p.evidence_withheld ? "." : "; the evidence quotes other authors first."}`}
           </p>
         ) : null}
         <p className="hint" data-testid="persona-downloads">

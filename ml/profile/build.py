@@ -20,7 +20,6 @@ attributes is inferred; sensitive words are kept out of terms and names (``terms
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -78,8 +77,7 @@ def _weekend_caveat(highlighted: list[dict], activity: ActivityProfiler) -> list
         return highlighted
     act = {"population_weekday": activity.population_weekday_.tolist(),
            "population_weekday_dates": activity.weekday_dates_}
-    reason = date_reason(act, [d for d in (5, 6) if date_bound(activity.weekday_dates_[d])]) or ""
-    reason = re.sub(r" \(\d+ dates in all\)", "", re.sub(r"; \d+ dates in all\)", ")", reason))  # one bracket deep
+    reason = date_reason(act, [d for d in (5, 6) if date_bound(activity.weekday_dates_[d])], in_all=False)
     return [{**f, "sentence": f"{f['sentence'][:-1]}; {reason})"} if reason and f["feature"] == "weekend_share"
             and f["sentence"].endswith(")") else f for f in highlighted]
 

@@ -51,12 +51,13 @@ def _one_day_reason(day: int, who: str, entry: dict) -> str:
     return f"{whose} {days} are mostly one date ({busiest.day} {busiest:%b %Y}: {100 * entry['busiest_share']:.0f}%)"
 
 
-def date_reason(act: dict, days: list[int]) -> str | None:
+def date_reason(act: dict, days: list[int], in_all: bool = True) -> str | None:
     """Why the weekdays ``days`` are dates rather than a habit, or None when none is: the data covers fewer than
     the 7 weekdays ("the data covers only 4 of the 7 weekdays"), or each bound day's reason
     (``ml.profile.activity.date_bound_by``): "the data's Sundays and Mondays are only 1 or 2 dates each (9 dates
     in all)", "the data's Tuesdays are mostly one date (31 Oct 2017: 99%; 43 dates in all)", "its Fridays are
-    mostly one date (3 Nov 2017: 80%)"."""
+    mostly one date (3 Nov 2017: 80%)". ``in_all``: say how many dates the data covers where its dates are the
+    reason (False inside another bracket: the weekend highlight, ``ml.profile.build``)."""
     covered = sum(1 for c in act.get("population_weekday") or [] if c)
     if 0 < covered < 7:  # a dump of a few days: its weekdays are the dates it covers, not a habit
         return f"the data covers only {covered} of the 7 weekdays"
@@ -64,16 +65,16 @@ def date_reason(act: dict, days: list[int]) -> str | None:
     if not bound:
         return None
     per_day = act.get("population_weekday_dates") or []
-    in_all = f"{sum(e['dates'] for e in per_day)} dates in all" if per_day else ""
+    total = f"{sum(e['dates'] for e in per_day)} dates in all" if per_day and in_all else ""
     counts = [e["dates"] for _, (who, e) in bound if who == "data" and e["dates"] < MIN_WEEKDAY_DATES]
     if len(bound) > 1 and len(counts) == len(bound):  # "the data's Sundays and Mondays are only 1 or 2 dates each"
         low, high = min(counts), max(counts)
         count = f"{low} date{'s' if low != 1 else ''}" if low == high else f"{low} or {high} dates"
         names = " and ".join(WEEKDAYS[d] + "s" for d, _ in bound)
-        return f"the data's {names} are only {count} each ({in_all})"
+        return f"the data's {names} are only {count} each" + (f" ({total})" if total else "")
     reason = " and ".join(_one_day_reason(d, who, e) for d, (who, e) in bound)
-    if any(who == "data" for _, (who, _) in bound) and in_all:
-        reason = reason[:-1] + f"; {in_all})" if reason.endswith(")") else f"{reason} ({in_all})"
+    if any(who == "data" for _, (who, _) in bound) and total:
+        reason = reason[:-1] + f"; {total})" if reason.endswith(")") else f"{reason} ({total})"
     return reason
 
 
