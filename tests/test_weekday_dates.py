@@ -201,3 +201,21 @@ def test_the_weekend_highlight_of_a_short_dump_says_its_weekend_is_a_date_or_two
     assert out[1] == other
     five = _days("2015-02-16", 35)
     assert _weekend_caveat([weekend], ActivityProfiler().fit(_members(five), np.zeros(len(five), dtype=int))) == [weekend]
+
+
+def test_the_contract_serves_the_rule_so_clients_need_not_copy_it():
+    """``WeekdayDates.date_bound`` is ``date_bound_reason`` of the entry: filled for runs stored without it, and
+    recomputed when a document carries a value that disagrees with its dates."""
+    from ml.profile.activity import date_bound_reason
+    from ml.runtime.contracts.persona import WeekdayDates
+
+    fit = ActivityProfiler().fit(_members(_days("2015-02-16", 9)), np.zeros(27, dtype=int))
+    for entry in fit.weekday_dates_:  # nine days: every weekday one or two dates
+        assert WeekdayDates.model_validate(entry).date_bound == date_bound_reason(entry) == "few_dates"
+    spike = {"dates": MIN_WEEKDAY_DATES, "busiest_date": "2017-10-31", "busiest_share": 0.99}
+    assert WeekdayDates.model_validate(spike).date_bound == "one_date"
+    habit = {"dates": 5, "busiest_date": "2017-10-31", "busiest_share": 0.5, "date_bound": "one_date"}
+    assert WeekdayDates.model_validate(habit).date_bound is None  # half is not more than half; stale value dropped
+    assert WeekdayDates.model_validate({"dates": 0}).date_bound is None  # never seen: not bound
+    assert WeekdayDates.model_validate(
+        {"dates": 2, "busiest_date": "2015-02-16", "busiest_share": 0.5}).model_dump()["date_bound"] == "few_dates"

@@ -45,14 +45,6 @@ export function byDayTitle(what: string, bin: number, start: string | null | und
   return `${head}, by the day each starts on (from ${shortDate(binStart(start, 0, bin), true)})`;
 }
 
-/** A weekday with fewer dates than this, or one date above half of it, is its dates (ml/profile/activity.py). */
-const MIN_WEEKDAY_DATES = 3;
-
-
-function dateBound(d: WeekdayDates): boolean {
-  return d.dates > 0 && (d.dates < MIN_WEEKDAY_DATES || (d.busiest_share ?? 0) > 0.5);
-}
-
 /**
  * Under the weekday chart, when some bars are dates rather than a weekly habit: a short dump ("The data covers
  * 9 dates, so each bar is 1–2 dates") or weekdays one date dominates ("one date holds most of these bars'
@@ -61,19 +53,20 @@ function dateBound(d: WeekdayDates): boolean {
  */
 function fewDatesNote(perDay: WeekdayDates[] | null | undefined) {
   if (!perDay || perDay.length !== 7) return null;
-  const bound = perDay.map((d, i) => ({ ...d, day: WEEKDAYS[i] ?? "" })).filter(dateBound);
+  // `date_bound` is the run's own rule (ml/profile/activity.py date_bound_reason), served with the dates.
+  const bound = perDay.map((d, i) => ({ ...d, day: WEEKDAYS[i] ?? "" })).filter((d) => d.date_bound);
   if (!bound.length) return null;
   const covered = perDay.filter((d) => d.dates > 0);
   const total = covered.reduce((s, d) => s + d.dates, 0);
   const counts = covered.map((d) => d.dates);
   let text: string;
-  if (bound.length === covered.length && Math.max(...counts) < MIN_WEEKDAY_DATES) {
+  if (bound.length === covered.length && bound.every((d) => d.date_bound === "few_dates")) {
     const each = Math.min(...counts) === Math.max(...counts) ? `${counts[0]}` : `${Math.min(...counts)}–${Math.max(...counts)}`;
     const days = covered.length < 7 ? ` on ${covered.length} of the 7 weekdays` : "";
     text = `The data covers ${total} ${total === 1 ? "date" : "dates"}${days}, so each bar is ${each} ${Math.max(...counts) === 1 ? "date" : "dates"}: read the bars as dates as much as a weekly habit.`;
   } else {
-    const few = bound.filter((d) => d.dates < MIN_WEEKDAY_DATES);
-    const one = bound.filter((d) => d.dates >= MIN_WEEKDAY_DATES);
+    const few = bound.filter((d) => d.date_bound === "few_dates");
+    const one = bound.filter((d) => d.date_bound === "one_date");
     const parts = [];
     if (one.length)
       parts.push(`one date holds most of ${one.length === 1 ? "a bar's" : "these bars'"} members: ` +

@@ -2750,6 +2750,11 @@ export interface components {
              */
             busiest_share: number;
             /**
+             * Date Bound
+             * @description Why this weekday's share is its dates rather than a weekly habit: "few_dates" (seen on 1 or 2 dates), "one_date" (one date holds more than half of its members); None: a habit, or never seen. Derived from the fields above by ml.profile.activity.date_bound_reason, the rule descriptions and strategies follow, so clients need not copy it; filled in for runs stored before it was recorded.
+             */
+            date_bound?: ("few_dates" | "one_date") | null;
+            /**
              * Dates
              * @description How many calendar dates of this weekday are covered (in the run's clock).
              */

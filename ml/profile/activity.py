@@ -89,11 +89,21 @@ def _dates_per_weekday(dates: np.ndarray, weekdays: np.ndarray) -> list[dict] | 
     return out
 
 
+def date_bound_reason(day: dict) -> str | None:
+    """Why a weekday's share is its dates' rather than a habit: ``"few_dates"`` when it is seen on 1 to
+    ``MIN_WEEKDAY_DATES`` - 1 dates, ``"one_date"`` when one date holds more than half of its members, None when
+    neither (entries of ``population_weekday_dates`` / ``weekday_dates``; a weekday never covered is not bound).
+    The contract's ``WeekdayDates.date_bound`` is this, so the explorer reads the rule instead of copying it."""
+    if day["dates"] <= 0:
+        return None
+    if day["dates"] < MIN_WEEKDAY_DATES:
+        return "few_dates"
+    return "one_date" if (day.get("busiest_share") or 0.0) > 0.5 else None
+
+
 def date_bound(day: dict) -> bool:
-    """Whether a weekday's share is its dates' rather than a habit: seen on 1 to ``MIN_WEEKDAY_DATES`` - 1 dates,
-    or one date holds more than half of its members (entries of ``population_weekday_dates`` / ``weekday_dates``;
-    a weekday the data never covers is absent, not bound)."""
-    return day["dates"] > 0 and (day["dates"] < MIN_WEEKDAY_DATES or day["busiest_share"] > 0.5)
+    """Whether a weekday's share is its dates' rather than a habit (``date_bound_reason`` is not None)."""
+    return date_bound_reason(day) is not None
 
 
 def date_bound_by(act: dict, day: int) -> tuple[str, dict] | None:

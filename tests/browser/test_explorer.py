@@ -243,7 +243,10 @@ def test_persona_page_renders_activity_and_fingerprint(live_server, page, artifa
     assert days == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
     # a weekday that is its dates (the sample's Tuesdays are mostly 31 Oct 2017) is said under the chart
     per_day = act["population_weekday_dates"]
-    bound = [i for i, d in enumerate(per_day) if d["dates"] and (d["dates"] < 3 or d["busiest_share"] > 0.5)]
+    # the API serves the run's rule with the dates (ml.profile.activity.date_bound_reason): the page reads it
+    assert all(d["date_bound"] == ("few_dates" if 0 < d["dates"] < 3 else "one_date" if d["dates"] and
+                                   d["busiest_share"] > 0.5 else None) for d in per_day), per_day
+    bound = [i for i, d in enumerate(per_day) if d["date_bound"]]
     note = page.get_by_test_id("activity-weekday-dates")
     assert note.count() == (1 if bound else 0)
     if bound:

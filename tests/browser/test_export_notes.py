@@ -327,6 +327,7 @@ def test_a_short_dump_says_each_weekday_bar_is_a_date_or_two(where_run, page, ar
     per_day = server.api(f"/runs/{quote(run_id)}/personas/{top['id']}")["activity"]["population_weekday_dates"]
     counts = [d["dates"] for d in per_day if d["dates"]]
     assert max(counts) < 3  # the sample's week and a day
+    assert all(d["date_bound"] == ("few_dates" if d["dates"] else None) for d in per_day)  # served, not re-derived
     page.goto(f"{server.url}/persona/?run={quote(run_id)}&id={top['id']}")
     note = page.get_by_test_id("activity-weekday-dates")
     note.wait_for()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, TypeAdapter
+from pydantic import Field, TypeAdapter, model_validator
 
 from ml.runtime.contracts.base import Contract, Term, by_kind, with_kind
 
@@ -21,6 +21,20 @@ class WeekdayDates(Contract):
     dates: int = Field(ge=0, description="How many calendar dates of this weekday are covered (in the run's clock).")
     busiest_date: str | None = Field(None, description="The date with the most members (ISO), None without one.")
     busiest_share: float = Field(0.0, ge=0, le=1, description="That date's share of this weekday's members.")
+    date_bound: Literal["few_dates", "one_date"] | None = Field(None, description=(
+        "Why this weekday's share is its dates rather than a weekly habit: \"few_dates\" (seen on 1 or 2 dates), "
+        "\"one_date\" (one date holds more than half of its members); None: a habit, or never seen. Derived from "
+        "the fields above by ml.profile.activity.date_bound_reason, the rule descriptions and strategies follow, "
+        "so clients need not copy it; filled in for runs stored before it was recorded."))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_bound(cls, data: Any) -> Any:
+        """``date_bound`` always follows ``dates`` and ``busiest_share`` (a stored or sent value is recomputed)."""
+        if not isinstance(data, dict) or not isinstance(data.get("dates"), int):
+            return data  # field validation names what is wrong
+        from ml.profile.activity import date_bound_reason  # the one rule; light, and only when validating
+        return {**data, "date_bound": date_bound_reason(data)}
 
 
 class Activity(Contract):
