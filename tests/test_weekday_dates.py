@@ -219,3 +219,18 @@ def test_the_contract_serves_the_rule_so_clients_need_not_copy_it():
     assert WeekdayDates.model_validate({"dates": 0}).date_bound is None  # never seen: not bound
     assert WeekdayDates.model_validate(
         {"dates": 2, "busiest_date": "2015-02-16", "busiest_share": 0.5}).model_dump()["date_bound"] == "few_dates"
+
+
+def test_the_contract_serves_whether_a_persona_is_one_dates_burst():
+    """``Activity.one_day_burst`` is ``one_day_burst`` of the profile: more than half of its members on one date
+    and more than of everyone; recomputed from the shares whatever a document says."""
+    from ml.profile.activity import one_day_burst
+    from ml.runtime.contracts.persona import Activity
+
+    base = {"has_timestamps": True, "busiest_date": "2017-10-31"}
+    cases = [(0.91, 0.66, True), (0.66, 0.66, False), (0.5, 0.1, False), (0.6, None, True), (None, None, False)]
+    for share, everyone, expected in cases:
+        act = {**base, "busiest_date_share": share, "population_busiest_date_share": everyone}
+        assert one_day_burst(act) is expected
+        assert Activity.model_validate({**act, "one_day_burst": not expected}).one_day_burst is expected
+    assert Activity.model_validate({"has_timestamps": False}).one_day_burst is False  # a run stored before

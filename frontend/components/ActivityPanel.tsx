@@ -82,6 +82,26 @@ function fewDatesNote(perDay: WeekdayDates[] | null | undefined) {
 }
 
 /**
+ * Under both charts, when the persona is one date's burst (`one_day_burst`, the run's rule in
+ * ml/profile/activity.py): "Most of this persona's members (86%) wrote on one date, Tue 31 Oct 2017 (everyone: 59%):
+ * the hour and weekday bars are that date's, not a routine" (event runs: its events fall on one date). Null otherwise
+ * and for runs without dates.
+ */
+function burstNote(a: Activity, what: string) {
+  if (!a.one_day_burst || !a.busiest_date || a.busiest_date_share == null) return null;
+  const day = shortDate(new Date(`${a.busiest_date}T00:00:00Z`), true);
+  const weekday = new Date(`${a.busiest_date}T00:00:00Z`).toLocaleDateString("en-GB", { weekday: "short", timeZone: "UTC" });
+  const everyone = a.population_busiest_date_share == null ? "" : ` (everyone: ${Math.round(100 * a.population_busiest_date_share)}%)`;
+  return (
+    <p className="hint" data-testid="activity-burst">
+      {`Most of this persona's ${what} (${Math.round(100 * a.busiest_date_share)}%) ${what === "events" ? "fall" : "wrote"} ` +
+        `on one date, ${weekday} ${day}${everyone}: ` +
+        "the hour and weekday bars are that date's, not a routine."}
+    </p>
+  );
+}
+
+/**
  * "When they are active": hour of day and weekday (persona vs. everyone) when the data has them,
  * and for event runs the share of events per 7-day bin (`by_day`). A run whose times carry no year
  * (Moodle's "11 May, 09:44") has hours but `weekday: null`; that chart is replaced by the run's note.
@@ -134,6 +154,7 @@ export default function ActivityPanel({ activity, eventRun }: { activity: Activi
       ) : (
         <p className="state-none">{note}</p>
       )}
+      {hasHours ? burstNote(a, what) : null}
       {byDay ? (
         <ActivityChart
           testId="activity-by-day"

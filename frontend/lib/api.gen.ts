@@ -392,6 +392,12 @@ export interface components {
             hourly_difference?: number | null;
             /** Note */
             note?: string | null;
+            /**
+             * One Day Burst
+             * @description More than half of its members wrote on its busiest date, and more than of everyone: its hours and weekday are that date's, not a routine (ml.profile.activity.one_day_burst; derived from the fields above, also for runs stored before it was recorded).
+             * @default false
+             */
+            one_day_burst: boolean;
             /** Peak Hours */
             peak_hours?: number[];
             /** Peak Lift */
@@ -1123,6 +1129,12 @@ export interface components {
             hourly_difference?: number | null;
             /** Note */
             note?: string | null;
+            /**
+             * One Day Burst
+             * @description More than half of its members wrote on its busiest date, and more than of everyone: its hours and weekday are that date's, not a routine (ml.profile.activity.one_day_burst; derived from the fields above, also for runs stored before it was recorded).
+             * @default false
+             */
+            one_day_burst: boolean;
             /** Peak Hours */
             peak_hours?: number[];
             /** Peak Lift */

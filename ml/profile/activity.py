@@ -101,6 +101,17 @@ def date_bound_reason(day: dict) -> str | None:
     return "one_date" if (day.get("busiest_share") or 0.0) > 0.5 else None
 
 
+BURST_SHARE = 0.5  # of a persona's members on one date above which it is a one-day burst, not a weekly pattern
+
+
+def one_day_burst(act: dict) -> bool:
+    """Whether more than ``BURST_SHARE`` of a persona's members wrote on one date (``busiest_date_share``), and more
+    than of everyone (a date that holds most of the whole dump is the data's, not the persona's): its hours and
+    weekday are that date's. False without dates. The contract's ``Activity.one_day_burst`` is this."""
+    share, everyone = act.get("busiest_date_share"), act.get("population_busiest_date_share")
+    return bool(act.get("busiest_date")) and share is not None and share > max(BURST_SHARE, everyone or 0.0)
+
+
 def date_bound(day: dict) -> bool:
     """Whether a weekday's share is its dates' rather than a habit (``date_bound_reason`` is not None)."""
     return date_bound_reason(day) is not None

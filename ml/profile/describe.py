@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import date
 
 from ml.ingest.timebasis import day_clock
-from ml.profile.activity import MIN_WEEKDAY_DATES, WEEKDAYS, date_bound_by, date_bound_days, format_hours
+from ml.profile.activity import (
+    MIN_WEEKDAY_DATES,
+    WEEKDAYS,
+    date_bound_by,
+    date_bound_days,
+    format_hours,
+    one_day_burst,
+)
 from ml.profile.tone import tone_sentence
 
 
@@ -89,16 +96,12 @@ def short_dump_caveat(act: dict, days: list[int]) -> str:
     return f", though {reason}: {said} as much about when the data was taken as about this persona"
 
 
-BURST_SHARE = 0.5  # of a persona's members on one date above which it is a one-day burst, not a weekly pattern
-
-
 def burst_clause(act: dict) -> str | None:
-    """"most of its members (86%) wrote on one date, 31 Oct 2017 (everyone: 59%)" when more than ``BURST_SHARE``
-    of them did, and more than of everyone (a date that holds most of the whole dump is the data's, not this
-    persona's); None otherwise or without dates."""
-    share, everyone = act.get("busiest_date_share"), act.get("population_busiest_date_share")
-    if share is None or share <= max(BURST_SHARE, everyone or 0.0) or not act.get("busiest_date"):
+    """"most of its members (86%) wrote on one date, 31 Oct 2017 (everyone: 59%)" when the persona is that
+    date's burst (``ml.profile.activity.one_day_burst``); None otherwise or without dates."""
+    if not one_day_burst(act):
         return None
+    share, everyone = act["busiest_date_share"], act.get("population_busiest_date_share")
     day = date.fromisoformat(act["busiest_date"])
     return (f"most of its members ({100 * share:.0f}%) wrote on one date, {day.day} {day:%b %Y}"
             + (f" (everyone: {100 * everyone:.0f}%)" if everyone is not None else ""))

@@ -7,6 +7,7 @@ test-artifacts/browser/.
 from __future__ import annotations
 
 import re
+from datetime import date
 from urllib.parse import quote
 
 import pytest
@@ -210,6 +211,32 @@ def test_a_persona_mostly_reassigned_from_noise_says_it_is_loose(live_server, pa
     page.goto(_persona_url(live_server, run_id, tight["id"]))
     page.wait_for_selector('[data-testid="persona-name"]')
     assert page.get_by_test_id("loose-caution").count() == 0
+
+
+def test_a_one_day_burst_says_its_hours_are_that_dates(live_server, page, artifacts):
+    """A persona most of whose members wrote on one date (more than everyone did: the sample's Halloween tweets)
+    says under its hour and weekday charts that the bars are that date's; the API serves the verdict
+    (``one_day_burst``, ml.profile.activity.one_day_burst) and a persona without it shows no such note."""
+    run_id = live_server.api("/runs/latest")["id"]
+    details = [live_server.api(f"/runs/{run_id}/personas/{p['id']}") for p in _personas(live_server)]
+    acts = [d["activity"] for d in details]
+    assert all(a["one_day_burst"] == (a["busiest_date_share"] is not None and a["busiest_date_share"] > max(
+        0.5, a["population_busiest_date_share"] or 0)) for a in acts)
+    burst = max((d for d in details if d["activity"]["one_day_burst"]), key=lambda d: d["activity"]["busiest_date_share"])
+    steady = next(d for d in details if not d["activity"]["one_day_burst"] and d["activity"]["has_timestamps"])
+    page.goto(_persona_url(live_server, run_id, burst["id"]))
+    note = page.get_by_test_id("activity-burst")
+    note.wait_for()
+    act = burst["activity"]
+    day, pct = date.fromisoformat(act["busiest_date"]), lambda share: int(100 * share + 0.5)  # Math.round
+    assert note.inner_text() == (
+        f"Most of this persona's members ({pct(act['busiest_date_share'])}%) wrote on one date, "
+        f"{day:%a} {day.day} {day:%b %Y} (everyone: {pct(act['population_busiest_date_share'])}%): "
+        "the hour and weekday bars are that date's, not a routine.")
+    page.get_by_test_id("activity-hourly").locator("../..").screenshot(path=str(artifacts / "activity-burst.png"))
+    page.goto(_persona_url(live_server, run_id, steady["id"]))
+    page.wait_for_selector('[data-testid="activity-hourly"]')
+    assert page.get_by_test_id("activity-burst").count() == 0
 
 
 def test_persona_page_renders_activity_and_fingerprint(live_server, page, artifacts):

@@ -53,6 +53,10 @@ class Activity(Contract):
     busiest_date_share: float | None = Field(None, ge=0, le=1, description=(
         "Its members' share on that date; above one half the persona is a one-day burst, not a weekly pattern."))
     population_busiest_date_share: float | None = Field(None, ge=0, le=1, description="Everyone's share on that date.")
+    one_day_burst: bool = Field(False, description=(
+        "More than half of its members wrote on its busiest date, and more than of everyone: its hours and "
+        "weekday are that date's, not a routine (ml.profile.activity.one_day_burst; derived from the fields above, "
+        "also for runs stored before it was recorded)."))
     weekday_dates: list[WeekdayDates] | None = Field(None, min_length=7, max_length=7, description=(
         "The same for this persona's own members: a persona whose Tuesday members wrote on one date is a "
         "one-day burst, not a Tuesday habit."))
@@ -68,6 +72,18 @@ class Activity(Contract):
     timestamped_members: int | None = None
     time_basis: str | None = Field(None, description='The clock of the hours: "UTC", "local", a fixed offset such as "UTC-08:00", an IANA zone.')
     note: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_burst(cls, data: Any) -> Any:
+        """``one_day_burst`` always follows the busiest date's shares (a stored or sent value is recomputed)."""
+        if not isinstance(data, dict):
+            return data
+        shares = (data.get("busiest_date_share"), data.get("population_busiest_date_share"))
+        if not all(v is None or isinstance(v, int | float) for v in shares):
+            return {**data, "one_day_burst": False}  # field validation names the bad share
+        from ml.profile.activity import one_day_burst  # the one rule, as for WeekdayDates.date_bound
+        return {**data, "one_day_burst": one_day_burst(data)}
 
 
 class ActivityByDay(Contract):
