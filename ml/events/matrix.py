@@ -123,22 +123,7 @@ class EventMatrix(BaseEstimator):
         windowed = windowed[windowed["user"].isin(active)]
         names_all = sorted(windowed["event"].unique().tolist())
         counts = self._pivot(windowed, pd.Index(sorted(active)), names_all)
-        reach = (counts > 0).mean(axis=0) if len(counts) else np.zeros(len(names_all))
-        spread = np.log1p(counts).std(axis=0) if len(counts) else np.zeros(len(names_all))
-        dropped, keep = [], []
-        for j, name in enumerate(names_all):
-            why = "near-empty" if reach[j] < self.min_reach else "near-constant" if spread[j] < self.min_spread \
-                else None
-            if why:
-                dropped.append({"event": name, "reason": why, "reach": round(float(reach[j]), 4),
-                                "log_count_std": round(float(spread[j]), 4)})
-            else:
-                keep.append(j)
-        keep.sort(key=lambda j: (-reach[j], names_all[j]))
-        for j in keep[self.max_events:]:
-            dropped.append({"event": names_all[j], "reason": f"beyond the top {self.max_events} by reach",
-                            "reach": round(float(reach[j]), 4), "log_count_std": round(float(spread[j]), 4)})
-        keep = keep[: self.max_events]
+        keep, dropped, reach = self._key_events(counts, names_all)
         self.events_ = [names_all[j] for j in keep]
         self.reach_ = {names_all[j]: round(float(reach[j]), 4) for j in keep}
         self.dropped_ = dropped
@@ -173,6 +158,27 @@ class EventMatrix(BaseEstimator):
         self.X_ = self._weigh(self.counts_, self.groups_)
         self.report_ = report
         return self
+
+    def _key_events(self, counts: np.ndarray, names_all: list[str]) -> tuple[list[int], list[dict], np.ndarray]:
+        """The event types kept (column positions, most users first, at most ``max_events``), those dropped
+        with why (near-empty: reach under ``min_reach``; near-constant: log-count spread under ``min_spread``;
+        beyond the top by reach) and every type's reach (share of users who did it)."""
+        reach = (counts > 0).mean(axis=0) if len(counts) else np.zeros(len(names_all))
+        spread = np.log1p(counts).std(axis=0) if len(counts) else np.zeros(len(names_all))
+        dropped, keep = [], []
+        for j, name in enumerate(names_all):
+            why = "near-empty" if reach[j] < self.min_reach else "near-constant" if spread[j] < self.min_spread \
+                else None
+            if why:
+                dropped.append({"event": name, "reason": why, "reach": round(float(reach[j]), 4),
+                                "log_count_std": round(float(spread[j]), 4)})
+            else:
+                keep.append(j)
+        keep.sort(key=lambda j: (-reach[j], names_all[j]))
+        for j in keep[self.max_events:]:
+            dropped.append({"event": names_all[j], "reason": f"beyond the top {self.max_events} by reach",
+                            "reach": round(float(reach[j]), 4), "log_count_std": round(float(spread[j]), 4)})
+        return keep[: self.max_events], dropped, reach
 
     def window_totals(self, events: pd.DataFrame) -> pd.Series:
         """Each user's events of every type inside the run's window (user id as text → count): what ``fit``

@@ -166,13 +166,27 @@ class EvidenceSelector:
         centre = unit.mean(np.flatnonzero(core))
         centre /= max(np.linalg.norm(centre), 1e-12)
         sim = unit.dot(centre)
-        cand = np.flatnonzero(core)
-        cand = cand[np.argsort(-sim[cand], kind="stable")]
-        words = {int(i): _tokens(str(texts[i])) for i in cand[: self.pool * 3]}
-        usable = [int(i) for i in cand[: self.pool * 3] if len(words[int(i)]) >= self.min_words]
-        if len(usable) < self.n:  # short texts only: accept them rather than show nothing
-            usable = [int(i) for i in cand[: self.pool * 3]]
         who = _author_keys(authors, n)
+        usable, words = self._pool(np.flatnonzero(core), sim, texts, who)
+        picked = self._diverse(unit, sim, usable, words, who)
+        return [
+            {
+                "member_id": str(member_ids[i]),
+                "text": str(texts[i]),
+                "similarity": round(float(sim[i]), 4),
+            }
+            for i in picked
+        ]
+
+    def _pool(self, core_rows: np.ndarray, sim: np.ndarray, texts, who) -> tuple[list[int], dict]:
+        """The candidates, most central first: the ``pool * 3`` core members nearest the centre with at least
+        ``min_words`` words (all of them when too few have), at most ``PER_AUTHOR_POOL`` of one author, cut to
+        ``pool``, profane ones left out unless the persona's texts all swear. Also each candidate's word set."""
+        cand = core_rows[np.argsort(-sim[core_rows], kind="stable")][: self.pool * 3]
+        words = {int(i): _tokens(str(texts[i])) for i in cand}
+        usable = [int(i) for i in cand if len(words[int(i)]) >= self.min_words]
+        if len(usable) < self.n:  # short texts only: accept them rather than show nothing
+            usable = [int(i) for i in cand]
         if who is not None:  # at most PER_AUTHOR_POOL texts of one author in the pool
             seen: Counter = Counter()
             kept = []
@@ -185,17 +199,18 @@ class EvidenceSelector:
         clean = [i for i in usable if not is_profane(str(texts[i]))]
         if len(clean) >= min(self.n, len(usable)):  # swearing only where the persona's texts all swear
             usable = clean
+        return usable, words
+
+    def _diverse(self, unit, sim: np.ndarray, usable: list[int], words: dict, who) -> list[int]:
+        """Up to ``n`` of ``usable`` by maximal marginal relevance: none closer than ``dup_cosine`` /
+        ``dup_jaccard`` to one already taken, and an author not yet quoted before the best when there is one."""
         picked: list[int] = []
         while usable and len(picked) < self.n:
-            if picked:
-                red = (unit[usable] @ unit[picked].T).max(axis=1)
-            else:
-                red = np.zeros(len(usable))
+            red = (unit[usable] @ unit[picked].T).max(axis=1) if picked else np.zeros(len(usable))
             score = self.mmr_lambda * sim[usable] - (1 - self.mmr_lambda) * red
-            order = np.argsort(-score, kind="stable")
             chosen = None
             quoted = set() if who is None else {who[j] for j in picked}
-            for k in order:
+            for k in np.argsort(-score, kind="stable"):
                 i = usable[k]
                 if picked and (red[k] > self.dup_cosine
                                or max(_jaccard(words.get(i, set()), words.get(j, set())) for j in picked)
@@ -210,11 +225,4 @@ class EvidenceSelector:
                 break
             picked.append(chosen)
             usable.remove(chosen)
-        return [
-            {
-                "member_id": str(member_ids[i]),
-                "text": str(texts[i]),
-                "similarity": round(float(sim[i]), 4),
-            }
-            for i in picked
-        ]
+        return picked
