@@ -8,6 +8,7 @@ import re
 import numpy as np
 import pytest
 
+from ml.profile.fingerprint import SAID_EFFECT
 from ml.profile.masking import URL_RE
 from ml.profile.terms import STOP_WORDS
 
@@ -109,7 +110,14 @@ def test_fingerprint_and_highlights(run):
         assert fp["author_span_days_log"]["sentence"] == "not available"
         assert fp["chars_log"]["std_diff"] is not None
         assert all(s and s != "not available" for s in p["highlights"])
-        assert p["highlights"], p["name"]
+        # a highlight is a behaviour large enough to say in words (Cohen's medium effect), the largest first
+        said = [fp[f] for f in p["highlight_features"]]
+        assert all(abs(f["std_diff"]) >= SAID_EFFECT for f in said), p["name"]
+        assert [abs(f["std_diff"]) for f in said] == sorted((abs(f["std_diff"]) for f in said), reverse=True)
+        if not said:  # nothing said only when nothing is that large
+            assert not any(f["std_diff"] is not None and abs(f["std_diff"]) >= SAID_EFFECT and f["coverage"] >= 0.2
+                           for f in fp.values()), p["name"]
+    assert sum(bool(p["highlights"]) for p in run["profiles"]) >= len(run["profiles"]) / 2
 
 
 def test_separators_beat_chance(run):

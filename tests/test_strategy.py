@@ -287,3 +287,20 @@ def test_an_event_persona_without_dated_events_or_counts_gets_a_strategy():
     validate_strategy(doc)
     assert "No activity data: timing must be learned by testing." in [r["text"] for r in doc["risks"]]
     assert "drift away" not in doc["positioning"]["text"]  # no mean: not called light
+
+
+@pytest.mark.shared
+def test_a_frustrated_tone_cites_only_snippets_that_read_negative(airline_run):
+    """The Banking77 review: "35% of its members write negatively" cited "Why has my top up not gone through yet?",
+    which VADER scores +0.20. The tone's evidence is now the snippets that read negative by the tone's own rule."""
+    from ml.profile.tone import negative_flags
+
+    negative = [p for p in airline_run["profiles"] if p["tone"]["reading"] == "more negative" and p["evidence"]]
+    assert negative
+    for profile in negative:
+        cited = generate_strategy(profile, "retention", rewriter=None)["tone"]["citations"]
+        assert "tone:negative" in cited["signals"]
+        texts = {e["member_id"]: e["text"] for e in profile["evidence"]}
+        assert all(negative_flags([texts[m]])[0] for m in cited["evidence"]), cited
+        if any(negative_flags(list(texts.values()))):
+            assert cited["evidence"]

@@ -60,6 +60,20 @@ def test_a_persona_that_swears_more_is_said_to():
     assert parse_persona({**_minimal_profile(), "tone": first}).tone.swears_more
 
 
+def test_one_swearing_message_of_a_small_persona_is_no_reading():
+    """The Banking77 review: "It swears more than the other personas: 2% of its members' messages hold
+    profanity" rested on one message of 50 ("When I was drunk I got my card stuck") against 9 of 4,900; the
+    pooled z-test called that p = 0.0001. Fisher's exact test, where a cell expects fewer than 5, does not."""
+    from ml.profile.tone import two_proportions
+
+    assert two_proportions(1 / 50, 50, 9 / 4900, 4900) > 0.05
+    assert two_proportions(12 / 50, 50, 9 / 4900, 4900) < 1e-6  # many swearing members still read
+    rude = "this shit airline lost my bag again"
+    texts = [rude] + [CALM[i % 4] for i in range(49)] + [rude if i < 9 else CALM[i % 4] for i in range(4900)]
+    tone = ToneProfiler(sample_per_persona=5000).fit(texts, np.repeat([0, 1], [50, 4900]))
+    assert tone.profile(0)["profane_share"] == 0.02 and not tone.profile(0)["swears_more"]
+
+
 def _minimal_profile() -> dict:
     return {"id": 0, "name": "x", "size": 1, "share": 1.0}
 

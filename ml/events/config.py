@@ -92,7 +92,9 @@ class EventProfileConfig(_Section):
     n_top_events: int = Field(6, ge=1, le=30)
     n_evidence: int = Field(6, ge=1, le=20)
     n_highlights: int = Field(4, ge=0, le=12)
-    min_effect: float = Field(0.2, ge=0.0)
+    min_effect: float = Field(0.5, ge=0.0, description=(
+        "|standardized difference| an event count needs to be said in words (a highlight): Cohen's medium effect, "
+        "as conversation runs' profile.min_highlight_effect"))
     n_peak_hours: int = Field(3, ge=1, le=24)
     day_bin: int = Field(7, ge=1, description="days per bin of the day-offset activity curve")
 

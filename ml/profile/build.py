@@ -154,7 +154,7 @@ def build_profiles(members: pd.DataFrame, features, labels, reassigned, embeddin
     for pid in np.unique(labels):
         mask = labels == pid
         fingerprint = fit.fingerprint.profile(pid)
-        hl = highlighted[int(pid)] = _weekend_caveat(highlights(fingerprint, cfg.n_highlights, cfg.min_effect,
+        hl = highlighted[int(pid)] = _weekend_caveat(highlights(fingerprint, cfg.n_highlights, cfg.min_highlight_effect,
                                                                 cfg.min_feature_coverage), fit.activity)
         privacy = privacy_floor(None if authors is None else authors[mask], cfg.min_evidence_authors)
         profiles.append({

@@ -22,7 +22,12 @@ class ProfileConfig(BaseModel):
     n_peak_hours: int = Field(3, ge=1, le=24)
     # fingerprint
     n_highlights: int = Field(4, ge=0, le=12, description="plain-word sentences per persona")
-    min_effect: float = Field(0.2, ge=0.0, description="|standardized difference| needed to highlight")
+    min_effect: float = Field(0.2, ge=0.0, description=(
+        "|standardized difference| a persona's negative share (and profanity) needs, with p < 0.05, to read "
+        "more or less negative than the rest (Cohen's small effect; ml.profile.tone)"))
+    min_highlight_effect: float = Field(0.5, ge=0.0, description=(
+        "|standardized difference| a behaviour needs to be said in words: highlights, descriptions and the "
+        "strategy's behaviour advice (Cohen's medium effect; the fingerprint chart shows every feature)"))
     min_feature_coverage: float = Field(
         0.2, ge=0.0, le=1.0, description="share of a persona's members with a value needed to highlight"
     )

@@ -29,6 +29,7 @@ from ml.ingest.timebasis import day_clock
 from ml.profile.activity import format_hours
 from ml.profile.behavior_words import literal_ok
 from ml.profile.describe import LOOSE_SEPARATION, days_with_shares
+from ml.profile.fingerprint import SAID_EFFECT
 from ml.profile.spelling import is_negator
 from ml.profile.tone import negative_flags, rest_share
 from ml.strategy.events import VOLUME, light
@@ -136,7 +137,9 @@ def _evidence_for(profile: dict, term: str, limit: int = 2) -> list[str]:
     return hits[:limit]
 
 
-def _standouts(profile: dict, min_effect: float = 0.2) -> list[dict]:
+def _standouts(profile: dict, min_effect: float = SAID_EFFECT) -> list[dict]:
+    """The behaviours large enough to act on (``ml.profile.fingerprint.SAID_EFFECT``, as the highlights), largest
+    first: a 4 % against 5 % share of capitals is no reason to "match how they write"."""
     feats = [f for f in _fp(profile).values() if abs(f["std_diff"]) >= min_effect]
     return sorted(feats, key=lambda f: -abs(f["std_diff"]))
 
@@ -280,7 +283,15 @@ def _tone(b: _Basis) -> dict:
     if not traits:
         traits, tone_refs = ["plain and friendly"], b.theme_refs[:1]
     return {"text": "Tone: " + "; ".join(traits[:3]) + ".", "traits": traits[:3],
-            "citations": _cite(tone_refs[:3], b.evidence[:2])}
+            "citations": _cite(tone_refs[:3], _negative_evidence(b.profile)[:2] if b.negative else b.evidence[:2])}
+
+
+def _negative_evidence(profile: dict) -> list[str]:
+    """The evidence snippets (member ids) that read negative by the tone's own rule: a frustrated tone cites
+    what shows the frustration, never a snippet VADER scores positive; none when no snippet reads negative."""
+    shown = profile.get("evidence", [])
+    flags = negative_flags([e["text"] for e in shown]) if shown else []
+    return [e["member_id"] for e, bad in zip(shown, flags, strict=True) if bad]
 
 
 def _offers(b: _Basis) -> list[dict]:
