@@ -304,3 +304,20 @@ def test_a_frustrated_tone_cites_only_snippets_that_read_negative(airline_run):
         assert all(negative_flags([texts[m]])[0] for m in cited["evidence"]), cited
         if any(negative_flags(list(texts.values()))):
             assert cited["evidence"]
+
+
+@pytest.mark.shared
+def test_only_a_persona_under_one_percent_is_a_small_segment(banking_run):
+    """The Banking77 review: "Small segment (3.7% of members)" stood on every persona of a 79-persona run, the
+    largest included, and told the reader nothing. Only a persona under 1 % of the members carries it."""
+    from ml.strategy.generator import SMALL_SHARE
+
+    for profile in banking_run["profiles"]:
+        risks = [r["text"] for r in generate_strategy(profile, "retention", rewriter=None)["risks"]]
+        small = [r for r in risks if r.startswith("Small segment")]
+        assert bool(small) == (profile["share"] < SMALL_SHARE), (profile["share"], risks)
+        if small:
+            assert small[0].startswith(f"Small segment ({profile['size']:,} members, {100 * profile['share']:.1f}% of all)")
+    largest = max(banking_run["profiles"], key=lambda p: p["size"])
+    assert not any(r["text"].startswith("Small segment")
+                   for r in generate_strategy(largest, "retention", rewriter=None)["risks"])
