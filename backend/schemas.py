@@ -123,7 +123,10 @@ class StrategyRequest(BaseModel):
 
     run_id: str = Field(pattern=RUN_ID_PATTERN, description="A run id or `latest`.")
     persona_id: int = Field(ge=0, le=MAX_ID, description="Persona id within the run.")
-    goal: Goal = Field(description="What the strategy is for.")
+    goal: Goal | None = Field(None, description=(
+        "What the strategy is for. Omitted or null: the goal suggested for the persona (support_deflection where "
+        "the data names no authors, whose personas are kinds of message rather than people to reach; retention "
+        "otherwise); the response says which goal was used."))
     channels: list[Annotated[str, Field(min_length=1, max_length=64, pattern=r"\S")]] | None = Field(
         None, max_length=20, description="Channels to choose from (default: social, email, help_center, "
                                          "in_app, chat, sms).")
@@ -142,7 +145,7 @@ class CitedSnippet(BaseModel):
 class StrategyResponse(BaseModel):
     run_id: str
     persona_id: int
-    goal: str
+    goal: Goal = Field(description="The goal the strategy was built for: the request's, or the suggested one.")
     channels: list[str] | None = None
     strategy: dict[str, Any] = Field(description="Strategy document valid against ml/strategy/schema.json.")
     evidence: list[CitedSnippet] = Field(

@@ -237,6 +237,12 @@ def test_a_theme_that_names_a_problem_gets_the_problem_message():
     validate_strategy(doc)
     by_theme = {m["citations"]["signals"][0]: m["text"] for m in doc["key_messages"]}
     assert by_theme["term:working"] == "On “not working”: say plainly what is being fixed and by when."
+    # both quoted members report a problem ("not working", "Error …"): every theme gets the problem wording
+    assert by_theme["term:speed"] == "On “speed”: say what they can do in the meantime."
+    calm = {**profile, "evidence": [evidence[0], {"member_id": "b", "text": "How fast is the new gigabit plan?"}]}
+    by_theme = {m["citations"]["signals"][0]: m["text"] for m in
+                generate_strategy(calm, "retention", rewriter=None)["key_messages"]}
+    assert by_theme["term:working"] == "On “not working”: say plainly what is being fixed and by when."
     assert by_theme["term:speed"] == "On “speed”: thank them for staying with it and show what else there is."
     assert names_a_problem("never arrived") and names_a_problem("transfer failed") and names_a_problem("don't recognize")
     assert not names_a_problem("customer service") and not names_a_problem("Happy Halloween")
@@ -321,3 +327,52 @@ def test_only_a_persona_under_one_percent_is_a_small_segment(banking_run):
     largest = max(banking_run["profiles"], key=lambda p: p["size"])
     assert not any(r["text"].startswith("Small segment")
                    for r in generate_strategy(largest, "retention", rewriter=None)["risks"])
+
+
+def test_a_persona_whose_quoted_members_report_a_problem_gets_no_calm_advice():
+    """The Banking77 review: "App cash withdrawal" (every member an unrecognised withdrawal; VADER read 8 % of it
+    negative, "like everyone") got "On “withdrawal”: thank them for staying with it" and, for upsell, "Offer a
+    trial of the upgrade at the moment “stolen” comes up". When most quoted members state a problem (a negator or
+    negative wording), the strategy uses the problem wording and warns against promotion, citing those members."""
+    evidence = [{"member_id": str(i), "text": t} for i, t in enumerate([
+        "Some cash was withdrawn in the app, but I did not do it.",
+        "There is a withdrawal in my statement that I don't recognise",
+        "Why is there a cash withdrawal I never made?",
+        "I want to know where this cash withdrawal came from"])]
+    profile = {"id": 78, "name": "App cash withdrawal", "size": 47, "share": 0.0095,
+               "top_terms": [{"term": "withdrawal", "weight": 1.0}, {"term": "withdrawn", "weight": 0.8}],
+               "top_ngrams": [], "activity": {}, "fingerprint": [], "evidence": evidence,
+               "tone": {"reading": "like everyone", "negative_share": 0.08, "rest_negative_share": 0.1,
+                        "population_negative_share": 0.1, "method": "VADER"}}
+    doc = generate_strategy(profile, "retention", rewriter=None)
+    validate_strategy(doc)
+    text = json.dumps(doc)
+    assert "thank them for staying" not in text and "ask what they would like more of" not in text
+    assert "hear “withdrawal” news first" not in text
+    assert doc["key_messages"][0]["text"] == "On “withdrawal”: say plainly what is being fixed and by when."
+    assert "tone:negative" not in text  # the tone did not read negative, and nothing claims it did
+    assert set(doc["positioning"]["citations"]["evidence"]) <= {"0", "1", "2"}
+    risks = generate_strategy(profile, "upsell", rewriter=None)["risks"]
+    warn = [r for r in risks if r["text"].startswith("Most of its quoted members report a problem (3 of 4 snippets)")]
+    assert warn and set(warn[0]["citations"]["evidence"]) <= {"0", "1", "2"}
+
+
+@pytest.mark.shared
+def test_authorless_personas_get_support_deflection_and_a_people_caveat(banking_run, twcs_run):
+    """The Banking77 review: bare queries (no authors) got "churn rate: share of this persona leaving per month"
+    and "Win back: bring these people back", though nobody in the data can be reached. Where the data names no
+    authors the suggested goal is support deflection, and a goal about people says what it would need."""
+    from ml.strategy import suggested_goal
+    from ml.strategy.generator import authors_unknown
+
+    bare = banking_run["profiles"][0]
+    assert authors_unknown(bare) and suggested_goal(bare) == "support_deflection"
+    assert generate_strategy(bare, None, rewriter=None)["goal"] == "support_deflection"
+    caveat = "The data names no authors: this persona is a kind of message, not a list of people."
+    assert not any(r["text"].startswith(caveat) for r in generate_strategy(bare, None, rewriter=None)["risks"])
+    assert any(r["text"].startswith(caveat) for r in generate_strategy(bare, "retention", rewriter=None)["risks"])
+    known = twcs_run["profiles"][0]
+    assert known["distinct_authors"] and suggested_goal(known) == "retention"
+    assert not any(r["text"].startswith(caveat) for r in generate_strategy(known, "retention", rewriter=None)["risks"])
+    stored_before = {k: v for k, v in bare.items() if k != "distinct_authors"}  # a run stored before the field
+    assert suggested_goal(stored_before) == "retention"

@@ -14,7 +14,7 @@ import {
 } from "@/lib/api";
 import { toApiError } from "@/lib/useApi";
 
-type Goal = StrategyRequest["goal"];
+type Goal = NonNullable<StrategyRequest["goal"]>;
 
 /** A label for every goal of the API's `Goal` enum (a goal added there is a type error here until labelled). */
 const GOAL_LABELS: Record<Goal, string> = {
@@ -82,13 +82,14 @@ export default function StrategyPanel({
   personaId: number;
   evidence: Evidence[];
 }) {
-  const [goal, setGoal] = useState<Goal>(GOALS[0]?.value ?? "retention");
+  // null: the goal the API suggests for this persona (support deflection where the data names no authors)
+  const [goal, setGoal] = useState<Goal | null>(null);
   const [state, setState] = useState<State | null>(null);
-  const key = `${runId}|${personaId}|${goal}`;
+  const key = `${runId}|${personaId}|${goal ?? "suggested"}`;
 
   useEffect(() => {
     const controller = new AbortController();
-    postStrategy({ run_id: runId, persona_id: personaId, goal }, controller.signal).then(
+    postStrategy({ run_id: runId, persona_id: personaId, ...(goal ? { goal } : {}) }, controller.signal).then(
       (data) => setState({ status: "ok", key, data }),
       (err: unknown) => {
         if (!controller.signal.aborted) setState({ status: "error", key, error: toApiError(err) });
@@ -99,18 +100,26 @@ export default function StrategyPanel({
 
   const current = state && state.key === key ? state : null;
   const snippets = new Map(evidence.map((e) => [e.member_id, e.text]));
+  const shown: Goal = goal ?? (current?.status === "ok" ? current.data.goal : null) ?? "retention";
 
   return (
     <div data-testid="strategy-panel">
       <div className="controls">
         <label htmlFor="goal-select">Goal</label>
-        <select id="goal-select" value={goal} onChange={(e) => setGoal(e.target.value as Goal)} data-testid="goal-select">
+        <select id="goal-select" value={shown} onChange={(e) => setGoal(e.target.value as Goal)} data-testid="goal-select">
           {GOALS.map((g) => (
             <option key={g.value} value={g.value}>
               {g.label}
             </option>
           ))}
         </select>
+        {goal === null && current?.status === "ok" ? (
+          <span className="hint" data-testid="goal-suggested">
+            {current.data.goal === "support_deflection"
+              ? "Suggested: the data names no authors, so these are kinds of message to answer, not people to reach."
+              : "Suggested for this persona; pick another goal to compare."}
+          </span>
+        ) : null}
       </div>
       <div aria-live="polite" aria-busy={current === null}>
         {current === null ? (

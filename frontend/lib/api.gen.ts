@@ -2406,10 +2406,9 @@ export interface components {
             channels?: string[] | null;
             /**
              * Goal
-             * @description What the strategy is for.
-             * @enum {string}
+             * @description What the strategy is for. Omitted or null: the goal suggested for the persona (support_deflection where the data names no authors, whose personas are kinds of message rather than people to reach; retention otherwise); the response says which goal was used.
              */
-            goal: "acquisition" | "retention" | "win_back" | "support_deflection" | "upsell";
+            goal?: ("acquisition" | "retention" | "win_back" | "support_deflection" | "upsell") | null;
             /**
              * Persona Id
              * @description Persona id within the run.
@@ -2430,8 +2429,12 @@ export interface components {
              * @description Every member id cited in `strategy` (citations.evidence), in order of first citation, with its snippet text.
              */
             evidence?: components["schemas"]["CitedSnippet"][];
-            /** Goal */
-            goal: string;
+            /**
+             * Goal
+             * @description The goal the strategy was built for: the request's, or the suggested one.
+             * @enum {string}
+             */
+            goal: "acquisition" | "retention" | "win_back" | "support_deflection" | "upsell";
             /** Persona Id */
             persona_id: number;
             /** Run Id */

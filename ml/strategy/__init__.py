@@ -1,6 +1,6 @@
 """Marketing strategies from persona profiles (rules over measured signals; optional LLM wording).
 
-``generate_strategy(profile, goal, channels=None) -> dict`` (CONTRACTS §4), valid against
+``generate_strategy(profile, goal, channels=None) -> dict`` (CONTRACTS §4; goal None: ``suggested_goal``), valid against
 ``schema.json`` (``load_schema()``, ``validate_strategy(doc)``).
 """
 
@@ -10,7 +10,14 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-from ml.strategy.generator import GOALS, StrategyError, generate_strategy, iter_citations, resolve_citation
+from ml.strategy.generator import (
+    GOALS,
+    StrategyError,
+    generate_strategy,
+    iter_citations,
+    resolve_citation,
+    suggested_goal,
+)
 
 SCHEMA_PATH = Path(__file__).with_name("schema.json")
 
@@ -22,6 +29,7 @@ __all__ = [
     "iter_citations",
     "load_schema",
     "resolve_citation",
+    "suggested_goal",
     "validate_strategy",
 ]
 

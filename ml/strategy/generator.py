@@ -199,6 +199,7 @@ class _Basis:
     activity: dict
     negative: bool
     light: bool  # an event persona of light users (``ml.strategy.events``)
+    problem: list  # evidence snippets (member ids) that state a problem, when most of them do (``_problem_evidence``)
 
 
 def _check(profile: dict, goal: str, channels: list[str] | None) -> None:
@@ -220,8 +221,23 @@ def _basis(profile: dict, goal: str) -> _Basis:
         theme_words=", ".join(f"“{label}”" for _, label in themes[:3]) if _themes(profile) else themes[0][1],
         standouts=standouts, stand_refs=[f"feature:{f['feature']}" for f in standouts[:3]],
         evidence=[e["member_id"] for e in profile["evidence"]], activity=profile["activity"] or {},
-        negative=reads_negative(profile), light=light(profile),
+        negative=reads_negative(profile), light=light(profile), problem=_problem_evidence(profile),
     )
+
+
+def _problem_evidence(profile: dict) -> list[str]:
+    """The evidence snippets (member ids) that state a problem, a negator or wording VADER reads negative ("Some
+    cash was withdrawn in the app, but I did not do it"), when at least half of the snippets (and two) do; else
+    none. VADER reads such reports neutral (the Banking77 persona of unrecognised withdrawals: 8 % negative), so
+    the tone alone let retention advice "thank them for staying" and upsell "offer a trial of the upgrade at the
+    moment “stolen” comes up"; a persona whose quoted members report a problem gets the problem wording."""
+    shown = [e for e in profile.get("evidence", []) if isinstance(e.get("text"), str)]
+    if not shown:
+        return []
+    flags = negative_flags([e["text"] for e in shown])
+    hits = [e["member_id"] for e, bad in zip(shown, flags, strict=True)
+            if bad or any(is_negator(w) for w in re.findall(r"[\w'’]+", e["text"]))]
+    return hits if len(hits) >= max(2, len(shown) / 2) else []
 
 
 def names_a_problem(label: str) -> bool:
@@ -238,7 +254,7 @@ def _key_messages(b: _Basis) -> list[dict]:
     reengage = b.light and b.goal in LIGHT_ANGLE  # light users, to keep or bring back
     for k, (ref, label) in enumerate(b.themes[:3]):
         ev = _evidence_for(b.profile, label)
-        messages = REENGAGE if reengage else problem if b.negative or names_a_problem(label) else calm
+        messages = REENGAGE if reengage else problem if b.negative or b.problem or names_a_problem(label) else calm
         refs = [ref] + (["tone:negative"] if b.negative else []) + ([f"feature:{VOLUME}"] if reengage else [])
         out.append({"id": f"m{len(out) + 1}", "text": messages[k].format(label=label) + ".", "citations": _cite(refs, ev)})
     volume = [f for f in b.standouts if f["feature"] == VOLUME] if b.light else []
@@ -295,7 +311,7 @@ def _negative_evidence(profile: dict) -> list[str]:
 
 
 def _offers(b: _Basis) -> list[dict]:
-    templates = OFFERS[b.goal] if b.negative else CALM_OFFERS.get(b.goal, OFFERS[b.goal])
+    templates = OFFERS[b.goal] if b.negative or b.problem else CALM_OFFERS.get(b.goal, OFFERS[b.goal])
     return [{"text": template.format(theme=f"“{label}”") + ".",
              "citations": _cite([ref], _evidence_for(b.profile, label))}
             for template, (ref, label) in zip(templates, b.themes + b.themes)]
@@ -323,6 +339,10 @@ def _risks(b: _Basis) -> list[dict]:
     if b.negative and b.goal in ("acquisition", "upsell"):
         risks.append({"text": "This persona writes more negatively than the others; promotion before its "
                               "issue is solved may backfire.", "citations": _cite(["tone:negative"])})
+    elif b.problem and b.goal in ("acquisition", "upsell"):
+        risks.append({"text": f"Most of its quoted members report a problem ({len(b.problem)} of "
+                              f"{len(b.evidence)} snippets); promotion before it is solved may backfire.",
+                      "citations": _cite(b.theme_refs[:1], b.problem[:2])})
     if profile["share"] < SMALL_SHARE:
         risks.append({"text": f"Small segment ({profile['size']:,} members, {100 * profile['share']:.1f}% of all): "
                               "weigh the effort against the reach, and test on a sample before scaling.",
@@ -337,24 +357,43 @@ def _risks(b: _Basis) -> list[dict]:
         risks.append({"text": "No time of day in the data: send times must be learned by testing." if by_day
                       else "No activity data: timing must be learned by testing.",
                       "citations": _cite(["activity:by_day" if by_day else "activity:has_timestamps"])})
+    if authors_unknown(profile) and b.goal != "support_deflection":
+        risks.append({"text": "The data names no authors: this persona is a kind of message, not a list of people. "
+                              "Reach it where these messages arrive, or link them to customers before measuring "
+                              "people (the KPIs below need that link).", "citations": _cite(["profile:size"])})
     risks.append({"text": "Target by behaviour and topic only, never by age, gender, ethnicity, religion, "
                           "health, income or family (none are inferred).",
                   "citations": _cite(["profile:size"])})
     return risks
 
 
-def generate_strategy(profile: dict, goal: str, channels: list[str] | None = None,
+def authors_unknown(profile: dict) -> bool:
+    """A conversation persona of a run whose data names no authors (``distinct_authors`` recorded as None): its
+    members are messages nobody can be reached by, a kind of message rather than a list of people. False for
+    event personas and for profiles stored before the field."""
+    return profile.get("kind", "conversations") != "events" and "distinct_authors" in profile \
+        and profile["distinct_authors"] is None
+
+
+def suggested_goal(profile: dict) -> str:
+    """The goal a strategy is built for when none is asked: support deflection where the authors are unknown
+    (answering these messages is what can be done with them), retention otherwise."""
+    return "support_deflection" if authors_unknown(profile) else "retention"
+
+
+def generate_strategy(profile: dict, goal: str | None, channels: list[str] | None = None,
                       rewriter: TextRewriter | None | str = "env") -> dict:
-    """Strategy document for ``profile`` and ``goal`` (one of ``GOALS``).
+    """Strategy document for ``profile`` and ``goal`` (one of ``GOALS``; None: ``suggested_goal``).
 
     ``channels``: optional list of channel names to choose from (default ``DEFAULT_CHANNELS``).
     ``rewriter``: ``"env"`` (default) uses ``rewriter_from_env()`` (off unless configured), None turns
     wording changes off, or pass any ``TextRewriter``.
     """
+    goal = suggested_goal(profile) if goal is None else goal
     _check(profile, goal, channels)
     b = _basis(copy.deepcopy(profile), goal)
     objective, upset_angle, calm_angle = GOAL_TEXT[goal]
-    angle = upset_angle if b.negative or calm_angle is None else calm_angle
+    angle = upset_angle if b.negative or b.problem or calm_angle is None else calm_angle
     if b.light and goal in LIGHT_ANGLE:
         angle, calm_angle = LIGHT_ANGLE[goal], None  # cite the volume, not the tone
     doc = {
@@ -367,7 +406,8 @@ def generate_strategy(profile: dict, goal: str, channels: list[str] | None = Non
         "positioning": {"text": f"For “{b.profile['name']}”: {angle.format(themes=b.theme_words)}.",
                         "citations": _cite(b.theme_refs[:3] + (["tone:negative"] if b.negative and calm_angle
                                                                else [f"feature:{VOLUME}"] if b.light and goal in LIGHT_ANGLE
-                                                               else b.stand_refs[:1]), b.evidence[:2])},
+                                                               else b.stand_refs[:1]),
+                                      b.problem[:2] if b.problem and not b.negative else b.evidence[:2])},
         "key_messages": _key_messages(b),
         "channels": _channels(b, channels),
         "timing": timing(b.activity, b.standouts),

@@ -2,9 +2,10 @@
 per behavioural feature the channels and tone traits it favours. Data only: the rules that pick among them
 live in the generator.
 
-A persona whose texts read more negative than the other personas' (``profile["tone"]``, ``ml.profile.tone``)
-gets the angles and offers that speak of problems and frustration; the others get the calm ones, where a
-goal has them (``GOAL_TEXT``'s third entry, ``CALM_OFFERS``).
+A persona whose texts read more negative than the other personas' (``profile["tone"]``, ``ml.profile.tone``),
+or most of whose quoted members report a problem (``ml.strategy.generator._problem_evidence``), gets the angles
+and offers that speak of problems (and of frustration, for the first only); the others get the calm ones, where
+a goal has them (``GOAL_TEXT``'s third entry, ``CALM_OFFERS``).
 """
 
 from __future__ import annotations

@@ -96,6 +96,21 @@ def test_assign_says_which_posted_texts_are_novel(run_client):
     assert answer["novelty_share"] >= 0.8 and sum(i["novel"] for i in answer["items"]) >= 0.8 * len(BAKING)
 
 
+def test_a_strategy_without_a_goal_uses_the_suggested_one(run_client):
+    """No goal asked: the persona's suggested goal (ml.strategy.suggested_goal), said in the response, and the
+    same document as asking for that goal by name."""
+    from ml.strategy import suggested_goal
+
+    persona = run_client.get(f"{API}/runs/latest/personas").json()["items"][0]
+    profile = run_client.get(f"{API}/runs/latest/personas/{persona['id']}").json()
+    answer = run_client.post(f"{API}/strategy", json={"run_id": "latest", "persona_id": persona["id"]})
+    assert answer.status_code == 200, answer.text
+    goal = answer.json()["goal"]
+    assert goal == suggested_goal(profile) == answer.json()["strategy"]["goal"]
+    named = run_client.post(f"{API}/strategy", json={"run_id": "latest", "persona_id": persona["id"], "goal": goal})
+    assert named.json()["strategy"] == answer.json()["strategy"]
+
+
 def test_real_strategy_for_every_persona(run_client):
     from ml.strategy import validate_strategy
 

@@ -342,6 +342,10 @@ def test_strategy_panel_returns_a_strategy_for_each_goal(live_server, page, arti
     select.wait_for()
     goals = [o.get_attribute("value") for o in select.locator("option").all()]
     assert set(goals) == {"acquisition", "retention", "win_back", "support_deflection", "upsell"}
+    # first shown: the goal the API suggests for the persona (no goal asked), said to be a suggestion
+    suggested = live_server.post("/strategy", {"run_id": run_id, "persona_id": persona["id"]})["goal"]
+    page.locator(f'[data-testid="strategy-result"][data-goal="{suggested}"]').wait_for()
+    assert select.input_value() == suggested and page.get_by_test_id("goal-suggested").count() == 1
     seen_texts = set()
     for goal in goals:
         select.select_option(goal)
