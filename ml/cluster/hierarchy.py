@@ -162,7 +162,7 @@ def family_records(hierarchy: PersonaFamilies, texts: list[str], labels, reassig
     index = {t: j for j, t in enumerate(words.vocabulary_)}
     for fid, persona_ids in enumerate(hierarchy.families_):
         mask = fam == fid
-        terms = [{"term": t, "weight": round(w, 6)} for t, w in words.top_terms(fid, n_terms)]
+        terms = [{"term": t, "weight": round(w, 6)} for t, w in words.shown_terms(fid, n_terms)]
         named = name_terms(words, fid, index, int(mask.sum()), len(fam), NAME_POOL)
         ranked[fid] = named + [t["term"] for t in terms if t["term"] not in named]  # for a clash
         records.append({

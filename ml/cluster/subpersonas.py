@@ -160,7 +160,7 @@ def subpersona_records(sub: SubPersonas, texts: list[str], labels, n_terms: int 
         local = sub_labels[rows]
         own = [texts[i] for i in rows]
         words = ClassTfidf((1, 1), 2, 30000, exclude).fit(own, local)
-        terms = {s: [{"term": t, "weight": round(w, 6)} for t, w in words.top_terms(s, n_terms)] for s in subs}
+        terms = {s: [{"term": t, "weight": round(w, 6)} for t, w in words.shown_terms(s, n_terms)] for s in subs}
         if embeddings is not None:
             named, rest = _sibling_names(own, local, words, exclude, embeddings, rows, encode)
         else:

@@ -117,7 +117,7 @@ def _fit_parts(members, texts, features, labels, cfg: ProfileConfig, brands: tup
 
 
 def _terms(tfidf: ClassTfidf, pid, n: int) -> list[dict]:
-    return [{"term": t, "weight": round(w, 6)} for t, w in tfidf.top_terms(pid, n)]
+    return [{"term": t, "weight": round(w, 6)} for t, w in tfidf.shown_terms(pid, n)]
 
 
 def build_profiles(members: pd.DataFrame, features, labels, reassigned, embeddings,

@@ -186,13 +186,21 @@ def is_filler(phrase: str) -> bool:
     return all(_filler_word(w) for w in words) or edges
 
 
+def _compound_parts(phrase: str) -> set[str]:
+    """Stems of the content parts of the hyphenated words of ``phrase`` ("Top-up" → {"top"})."""
+    return {stem(part) for w in WORD_RE.findall(phrase.lower()) if "-" in w for part in w.split("-")
+            if len(part) > 2}  # "top" is a stop word of the vocabulary, but a word of "top-up"; not "e-", "re-"
+
+
 def one_word_twice(a: str, b: str) -> bool:
     """Two phrases that hold one word in two spellings: a stem that begins another ("flight" / "flightled"),
     one of five letters or more that ends another after at least four letters (a hashtag, "dragons" /
     "destinationdragons"; not "change" / "exchange", "order" / "border"), or a phrase
     that is another's word split, also once stemmed or with its hyphen ("wi fi" / "wifi" / "wi-fi",
-    "pre orders" / "preorder")."""
+    "pre orders" / "preorder"), or a part of one's hyphenated word that the other holds ("top-up" / "topped up")."""
     sa, sb = ({s.replace("-", "") for s in content_stems(p)} for p in (a, b))  # "wi-fi" / "wifi"
+    if _compound_parts(a) & content_stems(b) or _compound_parts(b) & content_stems(a):
+        return True  # "top-up" / "topped up": a compound's part in the other phrase
     for x in sa:
         for y in sb:
             short, long_ = sorted((x, y), key=len)

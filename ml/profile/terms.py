@@ -17,6 +17,7 @@ they never appear in terms, names or descriptions.
 from __future__ import annotations
 
 import html
+import math
 import re
 from functools import lru_cache, partial
 
@@ -170,6 +171,21 @@ def vocabulary_rows(labels: np.ndarray, limit: int | None, floor: int = 500, see
     return np.sort(np.concatenate(picks))
 
 
+# a term shown as what a persona writes is used by at least this many of its members (a tenth of a smaller
+# persona, at least 2): the privacy floor's number of authors (profile.min_evidence_authors), a convention. At 2,
+# a third of the 7th–10th terms of a Banking77 run's personas were two or three members' words (places,
+# "jacket", "gym"), which the overview showed as the persona's defining words.
+TERM_MIN_MEMBERS = 5
+
+
+SHOWN_AT_LEAST = 3  # terms shown whatever the floor, where the persona has them (used by 2 members or more)
+
+
+def shown_min_count(size: int) -> int:
+    """Members that must use a term before it is shown for a group of ``size`` members."""
+    return max(2, min(TERM_MIN_MEMBERS, math.ceil(size / 10)))
+
+
 class ClassTfidf:
     """c-TF-IDF over persona documents.
 
@@ -234,6 +250,7 @@ class ClassTfidf:
                 chunk = vec.transform(texts[s:s + COUNT_TEXTS])[:, keep]
                 counts += (onehot[:, s:s + COUNT_TEXTS] @ chunk).toarray()
         self.counts_ = counts
+        self.sizes_ = np.bincount([index[c] for c in labels], minlength=len(self.classes_))
         f_t = counts.sum(axis=0)
         class_tokens = counts.sum(axis=1, keepdims=True)
         avg_tokens = class_tokens.mean() if counts.size else 0.0
@@ -257,6 +274,18 @@ class ClassTfidf:
         w = np.where(self.counts_[i] >= min_count, self.weights_[i], 0.0)
         order = np.argsort(-w, kind="stable")[:n]
         return [(str(self.vocabulary_[j]), float(w[j])) for j in order if w[j] > 0]
+
+    def shown_terms(self, cls, n: int = 10) -> list[tuple[str, float]]:
+        """``top_terms`` for showing as what a persona (family, sub-persona) writes: each used by at least
+        ``shown_min_count`` of its members, not the words of two or three of them ("Notting Hill" for 3 of 45);
+        where fewer than ``SHOWN_AT_LEAST`` pass, the best of the others (2 members or more) make up that many."""
+        hits = np.flatnonzero(self.classes_ == cls) if hasattr(self, "sizes_") else []
+        size = int(self.sizes_[hits[0]]) if len(hits) else 0
+        shown = self.top_terms(cls, n, min_count=shown_min_count(size))
+        if len(shown) < min(SHOWN_AT_LEAST, n):  # a persona of scattered words still shows its best few
+            have = {t for t, _ in shown}
+            shown += [tw for tw in self.top_terms(cls, n) if tw[0] not in have][: min(SHOWN_AT_LEAST, n) - len(shown)]
+        return shown
 
     def transform(self, texts) -> sp.csr_matrix:
         """Binary (n_texts × n_terms) indicator of which vocabulary terms each text contains."""
