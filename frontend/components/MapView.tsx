@@ -228,6 +228,12 @@ function MapChart({
   );
 }
 
+/** "181" when every member is on the map, "181; 109 shown" when the map holds a sample of them (the persona's
+ * size is what every other page says; the dots are what this one shows). */
+export function legendCount(l: LegendEntry): string {
+  return l.size != null && l.size > l.count ? `${int(l.size)}; ${int(l.count)} shown` : int(l.count);
+}
+
 /** Legend buttons that show or hide personas (or families) and, pointed at or focused, pick out their members;
  * and what filled and hollow dots mean. */
 function MapKey({
@@ -275,7 +281,7 @@ function MapKey({
               title={off ? "Show" : "Hide"}
             >
               <span className="swatch" style={{ background: l.color }} />
-              {l.name} ({int(l.count)})
+              {l.name} ({legendCount(l)})
             </button>
           );
         })}

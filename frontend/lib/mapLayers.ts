@@ -18,6 +18,8 @@ export interface DotGroup {
   id: number;
   index: number;
   name: string;
+  /** All of the persona's members (the map may show a sample of them); null when the list does not say. */
+  size: number | null;
   dots: Dot[];
 }
 
@@ -36,12 +38,16 @@ export interface LegendEntry {
   name: string;
   color: string;
   ids: number[];
+  /** Dots on the map. */
   count: number;
+  /** Members in all (persona or family size), which a sampled map shows only some of; null when unknown. */
+  size: number | null;
 }
 
 /** Dots per persona, in the persona list's order (personas without placed points left out). */
 export function groupDots(points: MapPoint[], personas: PersonaSummary[]): DotGroup[] {
   const names = new Map(personas.map((p) => [p.id, p.name]));
+  const sizes = new Map(personas.map((p) => [p.id, p.size]));
   const byPersona = new Map<number, Dot[]>();
   for (const pt of points) {
     const { x, y } = pt;
@@ -52,7 +58,13 @@ export function groupDots(points: MapPoint[], personas: PersonaSummary[]): DotGr
   }
   const order = personas.length ? personas.map((p) => p.id) : [...byPersona.keys()].sort((a, b) => a - b);
   return order
-    .map((id, index) => ({ id, index, name: names.get(id) ?? `Persona ${id}`, dots: byPersona.get(id) ?? [] }))
+    .map((id, index) => ({
+      id,
+      index,
+      name: names.get(id) ?? `Persona ${id}`,
+      size: sizes.get(id) ?? null,
+      dots: byPersona.get(id) ?? [],
+    }))
     .filter((g) => g.dots.length > 0);
 }
 
@@ -117,7 +129,8 @@ export function useMapLayers(points: MapPoint[] | null, personas: PersonaSummary
         color: categoryColor(i),
         ids: f.persona_ids,
         count: groups.filter((g) => f.persona_ids.includes(g.id)).reduce((n, g) => n + g.dots.length, 0),
+        size: f.size,
       }))
-    : groups.map((g) => ({ key: g.id, name: g.name, color: colorOf(g), ids: [g.id], count: g.dots.length }));
+    : groups.map((g) => ({ key: g.id, name: g.name, color: colorOf(g), ids: [g.id], count: g.dots.length, size: g.size }));
   return { groups, colorOf, labels, legend };
 }
