@@ -43,7 +43,8 @@ export default function FingerprintChart({ items, n = 12, clock }: { items: Fing
   if (rows.length === 0) {
     return <p className="state-none">No behavioural feature differs from the population for this persona.</p>;
   }
-  const ticks = symmetricTicks(Math.max(0.5, ...rows.map((r) => Math.abs(r.diff))));
+  // at least ±1 standard deviation: a persona whose largest difference is 0.2 gets short bars, not a full-width one
+  const ticks = symmetricTicks(Math.max(1, ...rows.map((r) => Math.abs(r.diff))));
   const edge = ticks[ticks.length - 1] ?? 1;
   return (
     <figure data-testid="fingerprint-chart" style={{ margin: 0 }}>

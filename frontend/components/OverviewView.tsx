@@ -314,8 +314,8 @@ function PersonaTable({
               <td className="num col-detail">{int(p.reassigned_count)}</td>
               {toned ? (
                 <td className="muted nowrap" data-testid="tone-cell">
-                  {/* "alike": reads like the other personas' members; "–": no tone measured */}
-                  {p.tone_reading === "like everyone" ? "alike" : p.tone_reading || "–"}
+                  {/* "like the others": reads like the other personas' members; "–": no tone measured */}
+                  {p.tone_reading === "like everyone" ? "like the others" : p.tone_reading || "–"}
                 </td>
               ) : null}
               <td className="muted">{(p.top_terms ?? []).slice(0, 6).map(shownTerm).join(", ")}</td>

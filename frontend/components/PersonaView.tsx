@@ -178,11 +178,16 @@ function PersonaPage({ p }: { p: Persona }) {
         </p>
       ) : null}
       {highlights.length ? (
-        <ul className="bullets" data-testid="persona-highlights">
-          {highlights.map((h, i) => (
-            <li key={i}>{h}</li>
-          ))}
-        </ul>
+        <div data-testid="persona-highlights">
+          <p className="hint" style={{ margin: "0 0 0.25rem" }}>
+            Also measured: how its {noun} differ from everyone else
+          </p>
+          <ul className="bullets">
+            {highlights.map((h, i) => (
+              <li key={i}>{h}</li>
+            ))}
+          </ul>
+        </div>
       ) : null}
 
       <div className="grid grid-2">

@@ -122,7 +122,7 @@ export function GranularityNote({ manifest: m }: { manifest: RunManifest }) {
       </p>
       {g?.why ? (
         <details>
-          <summary>How the size was chosen</summary>
+          <summary>Technical record: how the size was chosen</summary>
           {g.why}
         </details>
       ) : null}

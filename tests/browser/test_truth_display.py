@@ -40,10 +40,10 @@ def test_treemap_and_table_show_core_and_reassigned(live_server, page, artifacts
         texts = [cells.nth(j).inner_text() for j in range(cells.count())]
         p = by_name[texts[0]]
         assert f"{p['core_size']:,}" in texts and f"{p['reassigned_count']:,}" in texts
-        # its tone against the other personas', as the API gives it ("alike" when it reads like everyone: a
+        # its tone against the other personas', as the API gives it ("like the others" when it reads like everyone: a
         # dash read as missing data)
         tone = rows.nth(i).get_by_test_id("tone-cell").inner_text()
-        assert tone == (p["tone_reading"] if p["tone_reading"] != "like everyone" else "alike")
+        assert tone == (p["tone_reading"] if p["tone_reading"] != "like everyone" else "like the others")
     assert "Tone" in header and any(p["tone_reading"] != "like everyone" for p in personas)
     page.screenshot(path=str(artifacts / "overview-core-reassigned.png"), full_page=False)
 
