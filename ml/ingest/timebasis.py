@@ -20,7 +20,14 @@ and learns ``basis_``:
   reads every timestamp written without one as that zone's wall clock (a help desk's account time, a phone's:
   ``timestamp`` becomes the UTC instant it was), rewriting ``local_hour``, ``local_weekday`` and
   ``utc_offset_min``; for a known market;
-- ``None`` when no value parsed as a timestamp.
+- ``None`` when no value parsed as a timestamp, or the timestamps are dates without a time of day.
+
+Some time columns hold no times of writing, and are judged as a whole (``not_times``, ``dates_only``; at least
+``MIN_STAMPS`` values): every row at the same instant (an export's time) or every value in 1970 (a count or an
+id read as seconds since 1970) is not read at all (``ignored_``, the note says why: the run has no timestamps);
+every value at midnight (dates written without a time) keeps its dates but no hour (``dates_only_``:
+``local_hour`` is NA). Before, each of these gave every persona "busiest at 00:00" (or 11:00) and a fingerprint
+of night shares and reply delays measured on no times at all.
 
 ``record()`` is the manifest's ``time`` section. ``clock_words(basis)`` is the label every sentence and
 chart uses ("UTC", "local time", "UTC-08:00", "America/New_York time"; ``day_clock`` the same after a
@@ -136,6 +143,9 @@ class TimeBasis(BaseEstimator):
         self.origin = origin  # who named the zone, for the note: "--timezone", "as the export says"
 
     def fit(self, messages: pd.DataFrame, y=None) -> TimeBasis:
+        self.ignored_, self.dates_only_ = not_times(messages), dates_only(messages)
+        if self.ignored_:
+            messages = messages.assign(timestamp=pd.NaT)  # no times: the basis is None, the note says why
         self.timezone_ = None
         if self.timezone:
             if self.origin == "--timezone":
@@ -149,7 +159,15 @@ class TimeBasis(BaseEstimator):
         absent = int(np.isnan(offset).sum())
         self.offsets_ = {"nonzero": nonzero, "zero": len(offset) - nonzero - absent, "absent": absent}
         if not stamped.any():
-            self.basis_, self.note_ = None, "The data has no timestamps."
+            self.basis_ = None
+            self.note_ = f"The time column is not read: {self.ignored_}." if self.ignored_ else \
+                "The data has no timestamps."
+            return self
+        if self.dates_only_:  # the dates as written, in no known clock; nothing to convert
+            self.basis_, self.timezone_ = None, None
+            self.note_ = ("The timestamps are dates without a time of day (every one at 00:00), so no hour of "
+                          "the day is read from them.")
+            return self
         elif self.timezone_:
             self.basis_ = self.timezone_
             self.note_ = f"Every timestamp converted to {self.timezone_} ({self.origin}), daylight saving included."
@@ -173,6 +191,14 @@ class TimeBasis(BaseEstimator):
 
     def transform(self, messages: pd.DataFrame) -> pd.DataFrame:
         check_is_fitted(self, "basis_")
+        if "timestamp" in messages and (self.ignored_ or self.dates_only_):
+            out = messages.copy()
+            out["local_hour"] = pd.array([pd.NA] * len(out), dtype="Int64")  # no time of day
+            if self.ignored_:  # not times of writing at all
+                out["timestamp"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns, UTC]")
+                out["local_weekday"] = pd.array([pd.NA] * len(out), dtype="Int64")
+                out["utc_offset_min"] = np.nan
+            return out
         if not self.timezone_ or "timestamp" not in messages:
             return messages
         zone = _zone(self.timezone_)
@@ -196,7 +222,40 @@ class TimeBasis(BaseEstimator):
     def record(self) -> dict:
         """The manifest's ``time`` section."""
         check_is_fitted(self, "basis_")
-        return {"basis": self.basis_, "timezone": self.timezone_, "note": self.note_, "offsets": self.offsets_}
+        return {"basis": self.basis_, "timezone": self.timezone_, "note": self.note_, "offsets": self.offsets_,
+                "ignored": self.ignored_, "dates_only": self.dates_only_}
+
+
+MIN_STAMPS = 10  # timestamps needed before a column is judged as a whole (constant, 1970, dates only)
+
+
+def not_times(messages: pd.DataFrame) -> str | None:
+    """Why the parsed timestamps are not times of writing, or None: every one the same instant (an export's
+    time; at least ``MIN_STAMPS``), or every one before 1971 (small numbers read as seconds since 1970: a
+    count or an id given as the time column)."""
+    stamps = pd.to_datetime(_column(messages, "timestamp"), utc=True, errors="coerce").dropna()
+    if len(stamps) < MIN_STAMPS:
+        return None
+    if stamps.max() < pd.Timestamp("1971-01-01", tz="UTC"):
+        return ("every value falls in 1970 when read as a date (small numbers read as seconds since 1970, "
+                "such as a count or an id): pass --time-col with the column of dates")
+    if stamps.nunique() == 1:
+        return (f"every row carries the same time ({stamps.iloc[0]:%d %b %Y %H:%M:%S} UTC), an export's time "
+                "rather than when each message was written")
+    return None
+
+
+def dates_only(messages: pd.DataFrame) -> bool:
+    """Whether every timestamp (at least ``MIN_STAMPS``) is a wall-clock midnight: dates written without a time
+    of day ("2015-02-24"), whose hour 00:00 is no hour anyone wrote at."""
+    stamps = pd.to_datetime(_column(messages, "timestamp"), utc=True, errors="coerce")
+    ok = stamps.notna().to_numpy()
+    if ok.sum() < MIN_STAMPS:
+        return False
+    offset = pd.to_numeric(_column(messages, "utc_offset_min"), errors="coerce").fillna(0.0).to_numpy()[ok]
+    nanos = stamps[ok].dt.tz_localize(None).to_numpy(dtype="datetime64[ns]").astype("int64")
+    wall = nanos + (offset * 60 * 10**9).astype("int64")
+    return bool((wall % (86_400 * 10**9) == 0).all())
 
 
 def _offset_text(minutes: float) -> str:

@@ -11,7 +11,9 @@ returns, aligned to its index:
 - `unparseable` (bool: a non-empty value that could not be read; it never raises).
 
 Formats read vectorised, in this order: epoch seconds/milliseconds/microseconds/nanoseconds
-(chosen by magnitude), Twitter API `Tue Oct 31 22:11:45 +0000 2017`, ISO 8601 with or without a
+(chosen by magnitude; a column whose every value is a number from 20,000 to 80,000 is read as spreadsheet
+serial dates instead, days since 1899-12-30 as Excel writes a date cell saved as a number, a wall clock
+without a zone), Twitter API `Tue Oct 31 22:11:45 +0000 2017`, ISO 8601 with or without a
 zone, including `2015-02-24 11:35:52 -0800` (space before the offset), `... UTC+05:30` and a zone
 abbreviation from `TZ_ABBREVIATIONS` (`2015-02-24 11:35:52 PST`). Whatever is left is tried once
 per distinct value with dateutil; a value missing its year, month or day is refused rather than
@@ -103,6 +105,29 @@ def local_parts(timestamp: pd.Series, utc_offset_min: pd.Series) -> tuple[pd.Ser
     hour = local.dt.hour.astype("Int64")
     weekday = local.dt.day_of_week.astype("Int64")
     return hour, weekday
+
+
+# Spreadsheet serial dates: days since 1899-12-30 (Excel, LibreOffice, Google Sheets), read when every number of a
+# column lies in this range (1954-10-03 to 2119-01-10); as seconds since 1970 they would all fall on 1 Jan 1970
+EXCEL_EPOCH = np.datetime64("1899-12-30T00:00:00", "ns")
+EXCEL_RANGE = (20_000, 80_000)
+
+
+def excel_serials(numbers: pd.Series) -> bool:
+    """Whether a column's numbers are spreadsheet serial dates (``EXCEL_RANGE``) rather than epoch instants."""
+    floats = pd.to_numeric(numbers, errors="coerce").to_numpy(dtype="float64")
+    floats = floats[np.isfinite(floats)]
+    return bool(len(floats)) and bool(((floats >= EXCEL_RANGE[0]) & (floats < EXCEL_RANGE[1])).all())
+
+
+def _excel_nanos(numbers: pd.Series) -> np.ndarray:
+    """Serial dates → naive datetime64[ns] wall clock (a spreadsheet keeps no zone), to the second."""
+    floats = pd.to_numeric(numbers, errors="coerce").to_numpy(dtype="float64")
+    seconds = np.round(floats * 86_400)
+    out = np.full(len(floats), np.datetime64("NaT"), dtype="datetime64[ns]")
+    ok = np.isfinite(seconds)
+    out[ok] = EXCEL_EPOCH + (seconds[ok].astype("int64") * 10**9).astype("timedelta64[ns]")
+    return out
 
 
 def _epoch_nanos(numbers: pd.Series) -> np.ndarray:
@@ -223,6 +248,9 @@ def _typed_values(index: pd.Index, values: pd.Series) -> pd.DataFrame | None:
     if pd.api.types.is_datetime64_dtype(values.dtype):
         return _result(index, values.to_numpy(dtype="datetime64[ns]"), off, bad)
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+        if excel_serials(values):  # a wall clock of unknown zone: no offset
+            ts = _excel_nanos(values)
+            return _result(index, ts, off, values.notna().to_numpy() & np.isnat(ts))
         ts = _epoch_nanos(values)
         off[~np.isnat(ts)] = 0.0  # an epoch is a UTC instant, not a wall clock without a zone
         return _result(index, ts, off, values.notna().to_numpy() & np.isnat(ts))
@@ -273,9 +301,13 @@ def parse_timestamps(values: pd.Series) -> pd.DataFrame:
     # Epoch numbers: UTC instants (offset 0, so --timezone converts them rather than reading them as wall clock).
     m = _mask(text.str.match(_EPOCH_RE))
     if m.any():
-        parsed = _epoch_nanos(pd.to_numeric(text[m], errors="coerce"))
-        take(m, parsed, None)
-        off[pos[np.flatnonzero(m)[~np.isnat(parsed)]]] = 0.0
+        numbers = pd.to_numeric(text[m], errors="coerce")
+        if excel_serials(numbers) and m.all():  # the whole column: spreadsheet serial dates, no zone
+            take(m, _excel_nanos(numbers), None)
+        else:
+            parsed = _epoch_nanos(numbers)
+            take(m, parsed, None)
+            off[pos[np.flatnonzero(m)[~np.isnat(parsed)]]] = 0.0
 
     # Twitter API "Tue Oct 31 22:11:45 +0000 2017": rearranged by fixed positions into ISO 8601.
     m = left & _mask(text.str.match(_TWITTER_RE))

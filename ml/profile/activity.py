@@ -48,6 +48,9 @@ from ml.ingest.timebasis import clock_words
 # a fitted value: no labelled set has weekday habits to measure it on (docs/profiles.md, "Weekdays of a short dump").
 MIN_WEEKDAY_DATES = 3
 
+# the note of a persona whose data's timestamps are dates without a time of day (``ml.ingest.timebasis.dates_only``)
+DATES_ONLY_NOTE = "The data's timestamps are dates without a time of day, so no hour or weekday pattern is shown."
+
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
@@ -172,6 +175,8 @@ class ActivityProfiler:
         self.hours_ = _int_column(members, "local_hour", 24)
         self.weekdays_ = _int_column(members, "local_weekday", 7)
         self.has_timestamps_ = bool((~np.isnan(self.hours_)).any())
+        stamps = members["timestamp"] if "timestamp" in members else pd.Series(dtype="datetime64[ns, UTC]")
+        self.dates_only_ = not self.has_timestamps_ and bool(stamps.notna().any())  # dates without a time of day
         self.population_hourly_ = _counts(self.hours_, 24)
         self.population_weekday_ = _counts(self.weekdays_, 7)
         self.dates_ = _local_dates(members, self.weekdays_)
@@ -202,7 +207,8 @@ class ActivityProfiler:
             return {
                 "has_timestamps": False,
                 "time_basis": self.time_basis,
-                "note": "The data has no timestamps, so no activity pattern can be shown.",
+                "note": DATES_ONLY_NOTE if getattr(self, "dates_only_", False) else
+                        "The data has no timestamps, so no activity pattern can be shown.",
                 "timestamped_members": 0,
                 "hourly": None,
                 "weekday": None,

@@ -6,6 +6,7 @@ from datetime import date
 
 from ml.ingest.timebasis import day_clock
 from ml.profile.activity import (
+    DATES_ONLY_NOTE,
     MIN_WEEKDAY_DATES,
     WEEKDAYS,
     date_bound_by,
@@ -175,7 +176,9 @@ def describe(profile: dict, spell=None, ranked=None, skip=None) -> str:
         parts.append(f"Typical phrases: {_quote_list(grams)}.")
     act = profile.get("activity", {})
     if not act.get("has_timestamps"):
-        parts.append("The data has no timestamps, so no activity pattern is shown.")
+        dated = act.get("note") == DATES_ONLY_NOTE
+        parts.append("The data's timestamps are dates without a time of day, so no activity pattern is shown."
+                     if dated else "The data has no timestamps, so no activity pattern is shown.")
     elif act.get("peak_hours"):
         parts.append(_activity_sentence(act))
     hl = profile.get("highlights", [])[:3]

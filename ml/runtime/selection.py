@@ -52,6 +52,8 @@ def ingest(config, paths: Sequence[str | Path], loaded, load: Callable, log: Cal
     clock = TimeBasis(config.input.timezone or said, "as the export says" if said else "--timezone").fit(messages)
     messages = clock.transform(messages)
     log(f"time basis: {clock.basis_}")
+    if clock.ignored_ or clock.dates_only_:
+        log(clock.note_)
     candidates = messages
     if config.input.inbound_only:
         name = Path(paths[0]).name if paths else "the input"

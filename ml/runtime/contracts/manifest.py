@@ -151,6 +151,11 @@ class TimeSection(Contract):
     p05: str | None = Field(None, description="5th percentile of the kept members' timestamps: 90% lie between "
                                               "p05 and p95 (a few stray old messages can stretch first by years).")
     p95: str | None = Field(None, description="95th percentile of the kept members' timestamps.")
+    ignored: str | None = Field(None, description=(
+        "Why the time column was not read (every row the same instant, an export's time; or every value in "
+        "1970, a count or an id read as seconds since 1970); None when it was, or for runs before 2026-12-05."))
+    dates_only: bool | None = Field(None, description=(
+        "True when the timestamps are dates without a time of day (every one at 00:00): no hour is read."))
 
 
 class AgentsSection(Contract):
