@@ -209,3 +209,13 @@ def test_tone_change_between_two_runs():
     few = {"tone": {"negative_share": 0.35, "scored_members": 12}}  # large change, too few members to tell
     assert tone_change(then, few).reading == "no clear change"
     assert tone_change(then, {}) is None and tone_change({"tone": None}, now) is None
+
+
+def test_a_very_long_member_is_scored_on_its_opening():
+    """A member of 605 KB (a whole author's history) took 311 s in VADER, whose idiom and negation checks grow
+    faster than the text; the tone reads its first ``TONE_CHARS`` characters, as the embedding reads an opening."""
+    from ml.profile.tone import TONE_CHARS, compound_scores
+
+    opening = "This is terrible, I hate waiting and nobody helps. " * 40
+    long = opening[:TONE_CHARS] + "Thank you, that works great and I love it. " * 20_000
+    assert compound_scores([long])[0] == compound_scores([opening[:TONE_CHARS]])[0] < -0.05
