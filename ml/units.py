@@ -126,6 +126,8 @@ def build_units(messages: pd.DataFrame, unit: str) -> pd.DataFrame:
         return _finish(members)
 
     if unit == "conversation":
+        if not len(messages):  # nothing left to group (the filters or --where took every row): the run says why
+            return build_units(messages, "message")
         has_thread = "thread_id" in messages and messages["thread_id"].notna().any()
         has_reply = "reply_to" in messages and messages["reply_to"].notna().any()
         if not (has_thread or has_reply):

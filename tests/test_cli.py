@@ -218,3 +218,18 @@ def test_a_misspelt_option_is_one_line_with_the_close_one():
                               timeout=120, cwd=REPO)
         assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
         assert "--help lists the options" in done.stderr
+
+
+@pytest.mark.parametrize("unit", ["message", "conversation"])
+def test_where_that_keeps_only_a_brands_messages_names_the_agent_step(tmp_path, unit):
+    """A robustness sweep: ``--where author_id=AmazonHelp`` on TWCS said "only 0 messages left after filtering (0
+    read) … relax the filters", and with ``--unit conversation`` that the data had no reply links (it has). The
+    brand/agent step set aside all 109: the line says so, counts the rows read, and names --keep-agents."""
+    proc = _run([str(REPO / "data" / "sample" / "twcs_sample.csv"), "--where", "author_id=AmazonHelp", "--unit", unit,
+                 "--out", str(tmp_path / "run"), "--no-store"])
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    line = [ln for ln in proc.stderr.splitlines() if ln.startswith("error:")]
+    assert len(line) == 1, proc.stderr
+    assert f"only 0 {unit}s left after filtering (109 read)" in line[0]
+    assert "the brand/agent step set aside 109 of 109 messages as the company's side" in line[0]
+    assert line[0].rstrip().endswith("pass --keep-agents to keep them")

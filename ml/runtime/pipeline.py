@@ -21,7 +21,6 @@ from ml.cluster.hierarchy import family_records
 from ml.features.behavioral import BehavioralFeatures
 from ml.features.embed import SentenceEmbedder, clean_for_embedding, default_cache_dir, phrase_encoder
 from ml.features.long_text import long_members_line
-from ml.filtering.quality import largest_removal
 from ml.ingest.load import ColumnMapping, load_messages
 from ml.ingest.timebasis import TimeBasis
 from ml.metrics import dbcv, label_scores, silhouette, stability_ari
@@ -37,7 +36,7 @@ from ml.runtime.manifest import FittedParts, conversation_manifest
 from ml.runtime.mask_prefetch import MaskPrefetch, mask_ahead
 from ml.runtime.members import member_texts, members_out
 from ml.runtime.model import PersonaModel
-from ml.runtime.selection import Selection, check_lines, ingest, select_members, text_column_hint
+from ml.runtime.selection import Selection, check_lines, ingest, select_members, too_few_hints
 from ml.runtime.stages import Stages, build_stages
 from ml.runtime.subpersona_step import add_subpersonas
 from ml.runtime.timing import StageTimer
@@ -121,10 +120,11 @@ class PersonaPipeline:
         brand_accounts = sel.brand_accounts
         filter_report = sel.filter_report
         if len(members) < cfg.input.min_members:
-            most = "; ".join(x for x in (text_column_hint(sel), largest_removal(filter_report)) if x)
+            most = too_few_hints(sel)
+            read = int(sel.agent_report.get("input") or len(candidates))  # before the brand/agent step
             raise TooFewRowsError(
                 f"{', '.join(Path(p).name for p in paths)}: only {len(members)} {cfg.input.unit}s left after "
-                f"filtering ({len(candidates)} read); at least {cfg.input.min_members} are needed to find "
+                f"filtering ({read} read); at least {cfg.input.min_members} are needed to find "
                 "personas: supply more rows or relax the filters in --config" + (f"; {most}" if most else ""),
                 n_rows=len(members), min_rows=cfg.input.min_members,
             )

@@ -136,10 +136,28 @@ def check_lines(selection: Selection, config) -> tuple[list[str], bool]:
     lines += [f"  e.g. {_clip(text)!r}" for text in examples]  # does the text column hold what the user means?
     enough = len(s.members) >= config.input.min_members
     if not enough:
-        most = "; ".join(x for x in (text_column_hint(s), largest_removal(s.filter_report)) if x)
+        most = too_few_hints(s)
         lines.append(f"too few: at least {config.input.min_members} are needed; a run would stop here"
                      + (f" ({most})" if most else ""))
     return lines, enough
+
+
+def agents_hint(selection: Selection) -> str:
+    """When the brand/agent step set aside at least half of the messages read, it is the likeliest cause of a run
+    with too few members: "the brand/agent step set aside 109 of 109 messages as the company's side (…); pass
+    --keep-agents to keep them". Empty otherwise."""
+    agents = selection.agent_report
+    removed, read = int(agents.get("removed") or 0), int(agents.get("input") or 0)
+    if not removed or 2 * removed < max(read, 1):
+        return ""
+    return (f"the brand/agent step set aside {removed:,} of {read:,} messages as the company's side (accounts that "
+            "answer many customers, sign off as staff or are marked outbound); pass --keep-agents to keep them")
+
+
+def too_few_hints(selection: Selection) -> str:
+    """The hints behind an error that says too few members were left, likeliest first."""
+    return "; ".join(x for x in (agents_hint(selection), text_column_hint(selection),
+                                 largest_removal(selection.filter_report)) if x)
 
 
 def text_column_hint(selection: Selection, max_share: float = 0.05, min_rows: int = 50) -> str:
