@@ -2575,10 +2575,20 @@ export interface components {
              */
             basis?: string | null;
             /**
+             * Dates Only
+             * @description True when the timestamps are dates without a time of day (every one at 00:00): no hour is read.
+             */
+            dates_only?: boolean | null;
+            /**
              * First
              * @description The earliest kept member's timestamp (ISO 8601, UTC); None without timestamps and for runs made before 2026-12-02.
              */
             first?: string | null;
+            /**
+             * Ignored
+             * @description Why the time column was not read (every row the same instant, an export's time; or every value in 1970, a count or an id read as seconds since 1970); None when it was, or for runs before 2026-12-05.
+             */
+            ignored?: string | null;
             /**
              * Last
              * @description The latest kept member's timestamp (ISO 8601, UTC).
