@@ -283,6 +283,27 @@ def test_excel_workbooks_are_read_from_their_first_sheet(tmp_path):
     assert "\n" not in msg and "renamed.xlsx" in msg and "save it as .xlsx again, or export CSV" in msg
 
 
+def test_an_empty_sheet_before_the_data_is_skipped_and_named(tmp_path):
+    """A robustness sweep: a workbook whose first sheet ("Notes") is empty and whose second holds the rows was
+    refused as "header only, no data rows (columns: none)". The first sheet with data rows is read, and the run
+    names the empty one before it; a workbook of empty sheets is refused naming them."""
+    sample = pd.read_csv(TWCS).head(50)
+    path = tmp_path / "tickets.xlsx"
+    with pd.ExcelWriter(path) as book:
+        pd.DataFrame().to_excel(book, sheet_name="Notes", index=False)
+        sample.to_excel(book, sheet_name="Data", index=False)
+    msgs, report = load_messages([path])
+    assert len(msgs) == 50 and report.files[0].sheet == "'Data' (2 of 2; 'Notes' before it is empty)"
+    blank = tmp_path / "blank.xlsx"
+    with pd.ExcelWriter(blank) as book:
+        pd.DataFrame().to_excel(book, sheet_name="Notes", index=False)
+        pd.DataFrame().to_excel(book, sheet_name="More", index=False)
+    with pytest.raises(InputError) as err:
+        load_messages([blank])
+    assert str(err.value).endswith("none of its 2 sheets holds data rows ('Notes', 'More'); export the sheet with "
+                                   "the messages")
+
+
 def test_html_message_bodies_are_read_as_a_browser_shows_them(tmp_path):
     """Help-desk and chat exports write message bodies as HTML: real tweets of the bundled sample wrapped in
     <div><p>…</p></div>, with a <style> block and a line break, come back as the tweets; "I <3" is not markup."""
