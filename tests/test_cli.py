@@ -233,3 +233,18 @@ def test_where_that_keeps_only_a_brands_messages_names_the_agent_step(tmp_path, 
     assert f"only 0 {unit}s left after filtering (109 read)" in line[0]
     assert "the brand/agent step set aside 109 of 109 messages as the company's side" in line[0]
     assert line[0].rstrip().endswith("pass --keep-agents to keep them")
+
+
+def test_a_csv_cut_inside_a_quoted_text_names_the_line_the_quote_opens_on(tmp_path):
+    """A robustness sweep: ``head -n 2657`` of the TWCS file ends inside a quoted tweet, and the error named
+    another line ("data row 2485 … has 6 fields"), which reads fine. The line now says the file ends inside a
+    quoted text and where that text opens; the cut of the bundled sample below ends inside the tweet of line 51."""
+    lines = (REPO / "data" / "sample" / "twcs_sample.csv").read_text(encoding="utf-8").split("\n")
+    cut = "\n".join(lines[:51])
+    assert cut.count('"') % 2 == 1  # the last line opens a quoted text that is never closed
+    path = tmp_path / "cut.csv"
+    path.write_text(cut, encoding="utf-8")
+    proc = _run([str(path), "--out", str(tmp_path / "run"), "--no-store"])
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "the file ends inside a quoted text that opens on line 51 of the file: the export was cut short" \
+        in proc.stderr.replace("\n", " ")

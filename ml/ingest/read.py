@@ -29,6 +29,7 @@ import codecs
 import csv
 import io
 import os
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -269,6 +270,11 @@ def _read_csv(path: Path, fmt: str, gz: str | None, codec: str, info: dict, sep:
         raise InputError(f"{path}: no columns found; the file needs a header row") from None
     except (pd.errors.ParserError, ValueError) as err:
         detail = str(err).replace("Error tokenizing data. C error: ", "").strip()
+        cut = _unclosed_quote(path, gz, codec) if "EOF inside string" in detail else None
+        if cut:  # a quote opened near the end is never closed (a file cut short): name where it opens
+            raise InputError(f"{path}: the file ends inside a quoted text that opens on line {cut} of the file: "
+                             "the export was cut short or a quote is never closed; export the file again, or "
+                             "close the quote") from None
         where = _first_bad_record(path, gz, codec, delimiter, len(header[0]) if header else 0)
         raise InputError(f"{path}: malformed {fmt.upper()} with delimiter {delimiter!r} ({where or detail}); check "
                          "the quoting and delimiters around that line, or pass --sep") from None
@@ -277,6 +283,25 @@ def _read_csv(path: Path, fmt: str, gz: str | None, codec: str, info: dict, sep:
         for col in frame.columns:
             frame[col] = frame[col].str.replace("\r", "", regex=False)
     return frame, delimiter
+
+
+def _unclosed_quote(path: Path, gz: str | None, codec: str) -> int | None:
+    """The line of the file where the record opens whose quote is still open at the end of the file; None when
+    every quote closes. A doubled quote inside a quoted text toggles twice, so it needs no care."""
+    line, start, quoted = 1, 1, False
+    try:
+        with open_packed(path, gz, "rt", encoding=codec, newline="") as fh:
+            while chunk := fh.read(1 << 20):
+                for piece in re.split(r'(["\n])', chunk):
+                    if piece == '"':
+                        quoted = not quoted
+                    elif piece == "\n":
+                        line += 1
+                        if not quoted:
+                            start = line
+    except (OSError, UnicodeDecodeError):
+        return None
+    return start if quoted else None
 
 
 def _first_bad_record(path: Path, gz: str | None, codec: str, delimiter: str, n_fields: int) -> str | None:
