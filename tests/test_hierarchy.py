@@ -88,6 +88,20 @@ def test_family_records_sum_to_the_population_and_name_from_terms():
         assert r["top_terms"][0]["term"] in r["name"].lower()
 
 
+def test_two_words_the_members_write_side_by_side_are_one_name():
+    """A Banking77 review: "Top-up, Apple & Pay" split Apple Pay in two. Two of a family name's words that most
+    texts holding both write side by side ("Apple Pay") are written as one; words that only meet sometimes are
+    not joined."""
+    from ml.cluster.hierarchy import _family_name
+
+    text = "\n".join(["Can I top up with Apple Pay?", "Apple Pay is not working", "my top-up failed",
+                      "Apple Pay top-up declined", "top-up pending", "How do I add my card to Apple Pay",
+                      "pay my bill", "I pay with an apple watch"])
+    assert _family_name(["top-up", "apple", "pay"], text) == "Top-up & Apple Pay"
+    loose = "\n".join(["pay for an apple", "apple juice, then pay", "pay the apple bill", "top-up"] * 2)
+    assert _family_name(["top-up", "apple", "pay"], loose) == "Top-up, apple & pay"
+
+
 def test_family_names_skip_repeated_stems_and_profanity():
     from ml.cluster.hierarchy import _family_name
 

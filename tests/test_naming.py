@@ -673,3 +673,24 @@ def test_an_ngram_no_two_texts_write_as_a_phrase_neither_names_nor_is_quoted():
     assert "flights nashville" not in namer.candidates_[0] and "flights nashville" in namer.fragments_[0]
     assert "Flights Nashville" not in namer.names_[0] and namer.names_[0] != "General"
     assert "bag lost" in namer.candidates_[1] or "lost bag" in namer.candidates_[1]  # written as a phrase: kept
+
+
+def test_a_count_or_length_word_needs_half_as_much_again():
+    """A robustness sweep named emoji strings of 4.4 characters "Long-form" (0.7 characters was one standard
+    deviation there) and the issue rejected "Long-form" for 1.2× more words: a word said of a count or a length
+    needs the typical values to differ by ``RATIO_FLOOR`` either way; "Personal" read as personal details, and
+    says first-person pronouns as "First-person"."""
+    import math
+
+    from ml.profile.behavior_words import BEHAVIOR_WORDS, RATIO_FLOOR, behavior_word, literal_ok
+
+    def entry(feature, persona, population, std):
+        return {"feature": feature, "persona_mean": math.log1p(persona), "population_mean": math.log1p(population),
+                "std_diff": std, "coverage": 1.0}
+
+    assert not literal_ok(entry("chars_log", 5.1, 4.4, 1.2)) and behavior_word([entry("chars_log", 5.1, 4.4, 1.2)]) is None
+    assert not literal_ok(entry("words_log", 12.0, 10.0, 1.1))  # 1.2× more words
+    assert literal_ok(entry("words_log", 10.0 * RATIO_FLOOR + 0.1, 10.0, 1.1))
+    assert behavior_word([entry("words_log", 31.0, 10.0, 1.3)]) == "Long-form"
+    assert behavior_word([entry("words_log", 5.0, 12.0, -1.3)]) == "Brief"
+    assert BEHAVIOR_WORDS["first_person_ratio"] == ("First-person", None)

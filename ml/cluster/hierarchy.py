@@ -119,8 +119,29 @@ def _family_name(terms: list[str], text: str = "") -> str:
             break
     if not words:
         return "General"
+    words = _joined_pairs(words, text)
     name = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " & " + words[-1]
     return capitalized(as_written(name, text))
+
+
+PAIR_SHARE, PAIR_LINES = 0.5, 3  # a name's two words that most texts holding both write side by side are one name
+
+
+def _joined_pairs(words: list[str], text: str) -> list[str]:
+    """``words`` with two of them written as one where the texts write them side by side: "Apple Pay" for
+    "apple" and "pay" when at least ``PAIR_SHARE`` of the lines (members' texts) holding both, and
+    ``PAIR_LINES``, write "apple pay" ("Top-up, Apple & Pay" named a Banking77 family). One pair at most."""
+    import re
+
+    lines = [ln.lower() for ln in text.split("\n")]
+    for i, a in enumerate(words):
+        for b in words[i + 1:]:
+            both = [ln for ln in lines if re.search(rf"\b{re.escape(a)}\b", ln) and re.search(rf"\b{re.escape(b)}\b", ln)]
+            for first, second in ((a, b), (b, a)):
+                side = sum(bool(re.search(rf"\b{re.escape(first)}\s+{re.escape(second)}\b", ln)) for ln in both)
+                if side >= PAIR_LINES and side >= PAIR_SHARE * len(both):
+                    return [f"{first} {second}" if w == a else w for w in words if w != b]
+    return words
 
 
 NAME_POOL = 30  # family terms (by c-TF-IDF) re-ranked for the name

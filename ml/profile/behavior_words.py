@@ -32,7 +32,7 @@ BEHAVIOR_WORDS = {
     "author_msg_count_log": ("Frequent", "One-off"),
     "digit_ratio": ("Detail-quoting", None),
     "question_log": ("Questioning", None),
-    "first_person_ratio": ("Personal", None),
+    "first_person_ratio": ("First-person", None),  # "Personal" read as personal details
     "mentions_log": ("Multi-mention", None),
 }
 
@@ -42,6 +42,11 @@ BEHAVIOR_MIN_EFFECT = 1.0  # |std_diff| (persona mean − population mean, in po
 # queries quoting "ATM", "PIN" or "USD" write 11–18 % of their letters in capitals against 5 %, std_diff 1–2.4);
 # "Multi-mention" says a member mentions two accounts or more (mean log1p(mentions) ≥ log 3), not 1.5
 LITERAL_FLOOR = {"upper_ratio": 0.5, "mentions_log": float(np.log1p(2))}
+# a word said of a count or a length ("Long-form", "Brief", "Frequent") needs the persona's typical value to be
+# half as much again as everyone's, or two thirds of it or less: a spread of emoji strings of 4.4 characters made
+# 0.7 characters a "large" effect (1 std) and "Long-form" of them, and the issue that asked for these words named
+# "Long-form" for 1.2× more words as what a reader rejects. A convention, as the 1.0 std above.
+RATIO_FLOOR = 1.5
 
 
 def with_behavior(word: str | None, phrase: str) -> str:
@@ -63,9 +68,16 @@ def split_behavior(name: str) -> tuple[str | None, str]:
 
 def literal_ok(f: dict) -> bool:
     """False when fingerprint entry ``f``'s feature has a ``LITERAL_FLOOR`` that the persona's mean does not
-    reach (a persona at 14 % capitals is not "All-caps", however far above the population's 5 %)."""
+    reach (a persona at 14 % capitals is not "All-caps", however far above the population's 5 %), or is a count
+    or length (``*_log``) whose typical values differ by less than ``RATIO_FLOOR`` either way."""
     floor = LITERAL_FLOOR.get(f["feature"])
-    return floor is None or (f.get("persona_mean") is not None and f["persona_mean"] >= floor)
+    if floor is not None and (f.get("persona_mean") is None or f["persona_mean"] < floor):
+        return False
+    if f["feature"].endswith("_log") and f.get("persona_mean") is not None and f.get("population_mean") is not None:
+        a, b = np.expm1(f["persona_mean"]), np.expm1(f["population_mean"])  # the typical values (geometric means)
+        if a > 0 and b > 0 and 1 / RATIO_FLOOR < a / b < RATIO_FLOOR:
+            return False
+    return True
 
 
 def behavior_source(highlighted: list[dict], min_effect: float = BEHAVIOR_MIN_EFFECT) -> tuple[str, dict] | None:
