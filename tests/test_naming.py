@@ -694,3 +694,13 @@ def test_a_count_or_length_word_needs_half_as_much_again():
     assert behavior_word([entry("words_log", 31.0, 10.0, 1.3)]) == "Long-form"
     assert behavior_word([entry("words_log", 5.0, 12.0, -1.3)]) == "Brief"
     assert BEHAVIOR_WORDS["first_person_ratio"] == ("First-person", None)
+
+
+def test_a_name_stored_with_an_earlier_behaviour_word_still_splits():
+    """"Personal" became "First-person": a series' baseline name "Personal: freeze my card" still splits into its
+    behaviour word (today's) and its phrase, so the lineage name check does not read "Personal" as a topic word."""
+    from ml.profile.behavior_words import split_behavior
+
+    assert split_behavior("Personal: freeze my card") == ("First-person", "freeze my card")
+    assert split_behavior("First-person: freeze my card") == ("First-person", "freeze my card")
+    assert split_behavior("Personal details") == (None, "Personal details")

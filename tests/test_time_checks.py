@@ -6,6 +6,7 @@ as seconds since 1970 (1 Jan 1970, "busiest at 11:00 UTC")."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -63,7 +64,7 @@ def test_dates_without_a_time_of_day_keep_their_dates_and_lose_the_hour(tmp_path
 
 @pytest.mark.parametrize("column, why", [
     (pd.Series(["2015-02-24 11:40:52 -0800"] * 300), "every row carries the same time (24 Feb 2015 19:40:52 UTC)"),
-    (pd.Series([str(i % 5) for i in range(300)]), "every value falls in 1970 when read as a date"),
+    (pd.Series([str(i % 5) for i in range(300)]), "every value falls before 1971 when read as a date"),
 ])
 def test_a_column_of_no_times_of_writing_is_not_read(tmp_path, column, why):
     messages = _load(tmp_path, column)
@@ -78,3 +79,35 @@ def test_a_few_values_are_not_judged():
     few = parse_timestamps(pd.Series(["2015-02-24"] * (MIN_STAMPS - 1)))
     clock = TimeBasis().fit(few)
     assert not clock.dates_only_ and clock.ignored_ is None and clock.basis_ == "UTC"
+
+
+def test_serial_dates_with_a_text_cell_are_still_serial_dates():
+    """A review of the change: one "n/a" among the serials turned the rule off and every serial became 1 Jan 1970;
+    the rule reads the column's numbers. Days since 1970 (about 20,000 today) are no serial dates."""
+    got = parse_timestamps(pd.Series(["42059.78"] * 12 + ["n/a", "2015-03-10 10:00"]))
+    assert (got["timestamp"].dt.year.iloc[:12] == 2015).all() and got["unparseable"].iloc[12]
+    assert got["timestamp"].iloc[13] == pd.Timestamp("2015-03-10 10:00", tz="UTC")
+    assert parse_timestamps(pd.Series(["20100", "20101"]))["timestamp"].dt.year.tolist() == [1970, 1970]
+
+
+def test_one_date_on_every_row_is_ignored_not_also_dates_only():
+    clock = TimeBasis().fit(parse_timestamps(pd.Series(["2015-02-24"] * 12)))
+    assert clock.ignored_ and not clock.dates_only_ and clock.record()["dates_only"] is False
+
+
+def test_dates_without_a_time_measure_no_reply_delay_in_minutes(tmp_path):
+    """A same-day reply is not 0 minutes: the features that measure within a day are unknown for dates only."""
+    from ml.features.behavioral import FEATURE_NAMES, SUB_DAY_FEATURES, message_features
+
+    twcs = pd.read_csv(REPO / "data" / "sample" / "twcs_sample.csv", dtype=str).head(400)
+    full = tmp_path / "full.csv"
+    twcs.to_csv(full, index=False)
+    dated = tmp_path / "dated.csv"
+    stamps = pd.to_datetime(twcs["created_at"], format="%a %b %d %H:%M:%S %z %Y").dt.strftime("%Y-%m-%d")
+    twcs.assign(created_at=stamps).to_csv(dated, index=False)
+    for path, known in ((full, True), (dated, False)):
+        messages, _ = load_messages(path)
+        clock = TimeBasis().fit(messages)
+        values = message_features(clock.transform(messages))
+        for name in SUB_DAY_FEATURES:
+            assert np.isfinite(values[:, FEATURE_NAMES.index(name)]).any() == known, (path.name, name)

@@ -234,3 +234,21 @@ def test_the_contract_serves_whether_a_persona_is_one_dates_burst():
         assert one_day_burst(act) is expected
         assert Activity.model_validate({**act, "one_day_burst": not expected}).one_day_burst is expected
     assert Activity.model_validate({"has_timestamps": False}).one_day_burst is False  # a run stored before
+
+
+def test_the_contract_derives_its_flags_from_the_converted_fields():
+    """A review of the change: derived before the fields were converted, a share written as text ("0.9") gave no
+    burst and a malformed one raised a bare TypeError (a 500 from the API) instead of a validation error."""
+    import pydantic
+
+    from ml.runtime.contracts.persona import Activity, WeekdayDates
+
+    assert WeekdayDates.model_validate({"dates": 3, "busiest_share": "0.6"}).date_bound == "one_date"
+    assert Activity.model_validate({"has_timestamps": True, "busiest_date": "2017-10-31", "busiest_date_share": "0.9",
+                                    "population_busiest_date_share": 0.6}).one_day_burst
+    try:
+        WeekdayDates.model_validate({"dates": 3, "busiest_share": [1]})
+    except pydantic.ValidationError:
+        pass
+    else:
+        raise AssertionError("a list as a share must not validate")

@@ -106,7 +106,13 @@ export default function StrategyPanel({
     <div data-testid="strategy-panel">
       <div className="controls">
         <label htmlFor="goal-select">Goal</label>
-        <select id="goal-select" value={shown} onChange={(e) => setGoal(e.target.value as Goal)} data-testid="goal-select">
+        <select
+          id="goal-select"
+          value={shown}
+          onChange={(e) => setGoal(e.target.value as Goal)}
+          disabled={goal === null && current === null} // until the suggested goal is known, nothing to change from
+          data-testid="goal-select"
+        >
           {GOALS.map((g) => (
             <option key={g.value} value={g.value}>
               {g.label}

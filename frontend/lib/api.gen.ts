@@ -394,7 +394,7 @@ export interface components {
             note?: string | null;
             /**
              * One Day Burst
-             * @description More than half of its members wrote on its busiest date, and more than of everyone: its hours and weekday are that date's, not a routine (ml.profile.activity.one_day_burst; derived from the fields above, also for runs stored before it was recorded).
+             * @description More than half of its members wrote on its busiest date, and more than of everyone: its hours and weekday are that date's, not a routine (ml.profile.dates.one_day_burst; derived from the fields above, also for runs stored before it was recorded).
              * @default false
              */
             one_day_burst: boolean;
@@ -1131,7 +1131,7 @@ export interface components {
             note?: string | null;
             /**
              * One Day Burst
-             * @description More than half of its members wrote on its busiest date, and more than of everyone: its hours and weekday are that date's, not a routine (ml.profile.activity.one_day_burst; derived from the fields above, also for runs stored before it was recorded).
+             * @description More than half of its members wrote on its busiest date, and more than of everyone: its hours and weekday are that date's, not a routine (ml.profile.dates.one_day_burst; derived from the fields above, also for runs stored before it was recorded).
              * @default false
              */
             one_day_burst: boolean;
@@ -2776,7 +2776,7 @@ export interface components {
             busiest_share: number;
             /**
              * Date Bound
-             * @description Why this weekday's share is its dates rather than a weekly habit: "few_dates" (seen on 1 or 2 dates), "one_date" (one date holds more than half of its members); None: a habit, or never seen. Derived from the fields above by ml.profile.activity.date_bound_reason, the rule descriptions and strategies follow, so clients need not copy it; filled in for runs stored before it was recorded.
+             * @description Why this weekday's share is its dates rather than a weekly habit: "few_dates" (seen on 1 or 2 dates), "one_date" (one date holds more than half of its members); None: a habit, or never seen. Derived from the fields above by ml.profile.dates.date_bound_reason, the rule descriptions and strategies follow, so clients need not copy it; filled in for runs stored before it was recorded.
              */
             date_bound?: ("few_dates" | "one_date") | null;
             /**

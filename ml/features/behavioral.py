@@ -285,7 +285,23 @@ def message_features(messages: pd.DataFrame, style: pd.DataFrame | None = None) 
         _author_timing(out, f)
         if replies is not None:
             _author_threads(out, f, replies)
+    if _dates_only(f):  # a same-day reply is not 0 minutes: dates without a time of day time nothing in minutes
+        for name in SUB_DAY_FEATURES:
+            out[:, _COL[name]] = np.nan
     return out
+
+
+# the features that measure within a day (minutes, hours): unknown where the timestamps are dates without a time
+SUB_DAY_FEATURES = ("reply_delay_min_log", "response_latency_min_log", "author_median_gap_hours_log")
+
+
+def _dates_only(f: _Frame) -> bool:
+    """Timestamps without a time of day: some timestamps, and no local hour (``ml.ingest.timebasis`` empties it
+    for dates written without a time)."""
+    if not np.isfinite(f.secs).any():
+        return False
+    hour = pd.to_numeric(f.m["local_hour"], errors="coerce") if "local_hour" in f.m else None
+    return hour is not None and not hour.notna().any()
 
 
 def _links(members: pd.DataFrame, messages: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

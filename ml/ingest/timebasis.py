@@ -143,7 +143,8 @@ class TimeBasis(BaseEstimator):
         self.origin = origin  # who named the zone, for the note: "--timezone", "as the export says"
 
     def fit(self, messages: pd.DataFrame, y=None) -> TimeBasis:
-        self.ignored_, self.dates_only_ = not_times(messages), dates_only(messages)
+        self.ignored_ = not_times(messages)
+        self.dates_only_ = not self.ignored_ and dates_only(messages)
         if self.ignored_:
             messages = messages.assign(timestamp=pd.NaT)  # no times: the basis is None, the note says why
         self.timezone_ = None
@@ -230,14 +231,14 @@ MIN_STAMPS = 10  # timestamps needed before a column is judged as a whole (const
 
 
 def not_times(messages: pd.DataFrame) -> str | None:
-    """Why the parsed timestamps are not times of writing, or None: every one the same instant (an export's
-    time; at least ``MIN_STAMPS``), or every one before 1971 (small numbers read as seconds since 1970: a
-    count or an id given as the time column)."""
+    """Why the parsed timestamps are not times of writing, or None: every one before 1971 (small numbers read as
+    seconds since 1970: a count or an id given as the time column), or every one the same instant (an export's
+    time); at least ``MIN_STAMPS`` of them."""
     stamps = pd.to_datetime(_column(messages, "timestamp"), utc=True, errors="coerce").dropna()
     if len(stamps) < MIN_STAMPS:
         return None
     if stamps.max() < pd.Timestamp("1971-01-01", tz="UTC"):
-        return ("every value falls in 1970 when read as a date (small numbers read as seconds since 1970, "
+        return ("every value falls before 1971 when read as a date (small numbers read as seconds since 1970, "
                 "such as a count or an id): pass --time-col with the column of dates")
     if stamps.nunique() == 1:
         return (f"every row carries the same time ({stamps.iloc[0]:%d %b %Y %H:%M:%S} UTC), an export's time "

@@ -11,7 +11,7 @@ returns, aligned to its index:
 - `unparseable` (bool: a non-empty value that could not be read; it never raises).
 
 Formats read vectorised, in this order: epoch seconds/milliseconds/microseconds/nanoseconds
-(chosen by magnitude; a column whose every value is a number from 20,000 to 80,000 is read as spreadsheet
+(chosen by magnitude; a column whose every number is from 29,221 to 80,000 is read as spreadsheet
 serial dates instead, days since 1899-12-30 as Excel writes a date cell saved as a number, a wall clock
 without a zone), Twitter API `Tue Oct 31 22:11:45 +0000 2017`, ISO 8601 with or without a
 zone, including `2015-02-24 11:35:52 -0800` (space before the offset), `... UTC+05:30` and a zone
@@ -108,9 +108,10 @@ def local_parts(timestamp: pd.Series, utc_offset_min: pd.Series) -> tuple[pd.Ser
 
 
 # Spreadsheet serial dates: days since 1899-12-30 (Excel, LibreOffice, Google Sheets), read when every number of a
-# column lies in this range (1954-10-03 to 2119-01-10); as seconds since 1970 they would all fall on 1 Jan 1970
+# column lies in this range (1980-01-01 to 2119-01-10); as seconds since 1970 they would all fall on 1 Jan 1970
+# (05:33 to 22:13), so no real epoch time is lost; days since 1970 (about 20,000 today) stay below it
 EXCEL_EPOCH = np.datetime64("1899-12-30T00:00:00", "ns")
-EXCEL_RANGE = (20_000, 80_000)
+EXCEL_RANGE = (29_221, 80_000)
 
 
 def excel_serials(numbers: pd.Series) -> bool:
@@ -302,7 +303,7 @@ def parse_timestamps(values: pd.Series) -> pd.DataFrame:
     m = _mask(text.str.match(_EPOCH_RE))
     if m.any():
         numbers = pd.to_numeric(text[m], errors="coerce")
-        if excel_serials(numbers) and m.all():  # the whole column: spreadsheet serial dates, no zone
+        if excel_serials(numbers):  # every number of the column: spreadsheet serial dates, no zone
             take(m, _excel_nanos(numbers), None)
         else:
             parsed = _epoch_nanos(numbers)

@@ -59,10 +59,17 @@ def with_behavior(word: str | None, phrase: str) -> str:
     return capitalized(f"{word}: {phrase}" if word else phrase)
 
 
+# words of earlier versions, so names stored by them still split (a series' baseline name): old → current
+LEGACY_WORDS = {"Personal": "First-person"}
+
+
 def split_behavior(name: str) -> tuple[str | None, str]:
-    """``with_behavior`` undone: ``(behaviour word or None, phrase)``."""
+    """``with_behavior`` undone: ``(behaviour word or None, phrase)``; a word of an earlier version
+    (``LEGACY_WORDS``) comes back as today's."""
     head, sep, rest = name.partition(": ")
     words = {w for pair in BEHAVIOR_WORDS.values() for w in pair if w}
+    if sep and head in LEGACY_WORDS:
+        return LEGACY_WORDS[head], rest
     return (head, rest) if sep and head in words else (None, name)
 
 

@@ -26,8 +26,9 @@ class ProfileConfig(BaseModel):
         "|standardized difference| a persona's negative share (and profanity) needs, with p < 0.05, to read "
         "more or less negative than the rest (Cohen's small effect; ml.profile.tone)"))
     min_highlight_effect: float = Field(0.5, ge=0.0, description=(
-        "|standardized difference| a behaviour needs to be said in words: highlights, descriptions and the "
-        "strategy's behaviour advice (Cohen's medium effect; the fingerprint chart shows every feature)"))
+        "|standardized difference| a behaviour needs to be said in words in highlights and descriptions "
+        "(Cohen's medium effect; the fingerprint chart shows every feature). The strategy's behaviour advice uses "
+        "the same 0.5 (ml.profile.fingerprint.SAID_EFFECT), whatever this is set to"))
     min_feature_coverage: float = Field(
         0.2, ge=0.0, le=1.0, description="share of a persona's members with a value needed to highlight"
     )

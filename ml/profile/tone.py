@@ -32,7 +32,7 @@ from scipy.stats import fisher_exact, norm
 from ml.profile.terms import is_profane
 
 NEGATIVE_COMPOUND = -0.05  # VADER's documented threshold for a negative text
-METHOD = "VADER 3.3.2 compound <= -0.05"
+METHOD = "VADER 3.3.2 compound <= -0.05, first 2,000 characters"  # runs compare tone only under one method
 
 
 # VADER reads at most this many characters of a text: its rules are made for sentences and tweets, and its

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import Field, TypeAdapter, model_validator
 
+from ml.profile.dates import date_bound_reason, one_day_burst
 from ml.runtime.contracts.base import Contract, Term, by_kind, with_kind
 
 
@@ -24,17 +25,15 @@ class WeekdayDates(Contract):
     date_bound: Literal["few_dates", "one_date"] | None = Field(None, description=(
         "Why this weekday's share is its dates rather than a weekly habit: \"few_dates\" (seen on 1 or 2 dates), "
         "\"one_date\" (one date holds more than half of its members); None: a habit, or never seen. Derived from "
-        "the fields above by ml.profile.activity.date_bound_reason, the rule descriptions and strategies follow, "
+        "the fields above by ml.profile.dates.date_bound_reason, the rule descriptions and strategies follow, "
         "so clients need not copy it; filled in for runs stored before it was recorded."))
 
-    @model_validator(mode="before")
-    @classmethod
-    def _derive_bound(cls, data: Any) -> Any:
+    @model_validator(mode="after")
+    def _derive_bound(self) -> WeekdayDates:
         """``date_bound`` always follows ``dates`` and ``busiest_share`` (a stored or sent value is recomputed)."""
-        if not isinstance(data, dict) or not isinstance(data.get("dates"), int):
-            return data  # field validation names what is wrong
-        from ml.profile.activity import date_bound_reason  # the one rule; light, and only when validating
-        return {**data, "date_bound": date_bound_reason(data)}
+        object.__setattr__(self, "date_bound", date_bound_reason({"dates": self.dates,
+                                                                  "busiest_share": self.busiest_share}))
+        return self
 
 
 class Activity(Contract):
@@ -55,7 +54,7 @@ class Activity(Contract):
     population_busiest_date_share: float | None = Field(None, ge=0, le=1, description="Everyone's share on that date.")
     one_day_burst: bool = Field(False, description=(
         "More than half of its members wrote on its busiest date, and more than of everyone: its hours and "
-        "weekday are that date's, not a routine (ml.profile.activity.one_day_burst; derived from the fields above, "
+        "weekday are that date's, not a routine (ml.profile.dates.one_day_burst; derived from the fields above, "
         "also for runs stored before it was recorded)."))
     weekday_dates: list[WeekdayDates] | None = Field(None, min_length=7, max_length=7, description=(
         "The same for this persona's own members: a persona whose Tuesday members wrote on one date is a "
@@ -73,17 +72,13 @@ class Activity(Contract):
     time_basis: str | None = Field(None, description='The clock of the hours: "UTC", "local", a fixed offset such as "UTC-08:00", an IANA zone.')
     note: str | None = None
 
-    @model_validator(mode="before")
-    @classmethod
-    def _derive_burst(cls, data: Any) -> Any:
+    @model_validator(mode="after")
+    def _derive_burst(self) -> Activity:
         """``one_day_burst`` always follows the busiest date's shares (a stored or sent value is recomputed)."""
-        if not isinstance(data, dict):
-            return data
-        shares = (data.get("busiest_date_share"), data.get("population_busiest_date_share"))
-        if not all(v is None or isinstance(v, int | float) for v in shares):
-            return {**data, "one_day_burst": False}  # field validation names the bad share
-        from ml.profile.activity import one_day_burst  # the one rule, as for WeekdayDates.date_bound
-        return {**data, "one_day_burst": one_day_burst(data)}
+        object.__setattr__(self, "one_day_burst", one_day_burst({
+            "busiest_date": self.busiest_date, "busiest_date_share": self.busiest_date_share,
+            "population_busiest_date_share": self.population_busiest_date_share}))
+        return self
 
 
 class ActivityByDay(Contract):
