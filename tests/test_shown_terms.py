@@ -34,3 +34,14 @@ def test_a_persona_of_scattered_words_still_shows_its_best_few():
     assert shown_min_count(30) == 3 and tfidf.counts_[0].max() == 2
     shown = tfidf.shown_terms(0, 10)
     assert len(shown) == 3 and all(w > 0 for _, w in shown)  # none used by 3: the best three used by 2
+
+
+def test_phrases_get_no_make_up_a_typical_phrase_needs_its_members():
+    """A TWCS review: "Typical phrases" and the strategy's key messages stood on phrases 2 of 82 members wrote
+    ("Wells Fargo", "case yesterday"). Phrases are shown with the floor and no make-up (``at_least=0``)."""
+    texts = ["my card was declined at the shop today"] * 30 + ["my gym membership case yesterday"] * 2
+    texts += ["how do I change my address"] * 32
+    grams = ClassTfidf((2, 3)).fit(texts, np.repeat([0, 1], 32))
+    shown = [t for t, _ in grams.shown_terms(0, 10, at_least=0)]
+    assert "case yesterday" in [t for t, _ in grams.top_terms(0, 10)] and "case yesterday" not in shown
+    assert "card declined" in shown or "declined shop" in shown

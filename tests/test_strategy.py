@@ -316,7 +316,7 @@ def test_a_frustrated_tone_cites_only_snippets_that_read_negative(airline_run):
 def test_only_a_persona_under_one_percent_is_a_small_segment(banking_run):
     """The Banking77 review: "Small segment (3.7% of members)" stood on every persona of a 79-persona run, the
     largest included, and told the reader nothing. Only a persona under 1 % of the members carries it."""
-    from ml.strategy.generator import SMALL_SHARE
+    from ml.strategy.risks import SMALL_SHARE
 
     for profile in banking_run["profiles"]:
         risks = [r["text"] for r in generate_strategy(profile, "retention", rewriter=None)["risks"]]
@@ -363,7 +363,7 @@ def test_authorless_personas_get_support_deflection_and_a_people_caveat(banking_
     and "Win back: bring these people back", though nobody in the data can be reached. Where the data names no
     authors the suggested goal is support deflection, and a goal about people says what it would need."""
     from ml.strategy import suggested_goal
-    from ml.strategy.generator import authors_unknown
+    from ml.strategy.risks import authors_unknown
 
     bare = banking_run["profiles"][0]
     assert authors_unknown(bare) and suggested_goal(bare) == "support_deflection"
@@ -376,3 +376,25 @@ def test_authorless_personas_get_support_deflection_and_a_people_caveat(banking_
     assert not any(r["text"].startswith(caveat) for r in generate_strategy(known, "retention", rewriter=None)["risks"])
     stored_before = {k: v for k, v in bare.items() if k != "distinct_authors"}  # a run stored before the field
     assert suggested_goal(stored_before) == "retention"
+
+
+def test_a_burst_a_loose_persona_and_a_thinly_measured_behaviour_are_said_as_risks_not_advice():
+    """A TWCS `--unit author` review: a one-day promotion crowd (88 % on 31 Oct) and personas mostly attached from
+    the noise (49 of 63) carried no risk, and "waits 14.0× longer between messages" (measured on 4 of 63 members)
+    was strategy advice. Now both are risks, and a behaviour needs the highlights' coverage to be advice."""
+    act = {"has_timestamps": False, "busiest_date": "2017-10-31", "busiest_date_share": 0.885,
+           "population_busiest_date_share": 0.685, "timestamped_members": 226}
+    thin = {"feature": "author_median_gap_hours_log", "group": "temporal", "std_diff": 2.1, "coverage": 0.06,
+            "persona_mean": 3.5, "population_mean": 1.2, "sentence": "waits 14.0× longer between messages"}
+    profile = {"id": 0, "name": "Halloween & boorito", "size": 226, "share": 0.17, "reassigned_count": 150,
+               "top_terms": [{"term": "halloween", "weight": 1.0}], "top_ngrams": [], "activity": act,
+               "fingerprint": [thin], "evidence": []}
+    doc = generate_strategy(profile, "retention", rewriter=None)
+    validate_strategy(doc)
+    texts = [r["text"] for r in doc["risks"]]
+    assert any(t.startswith("Most of its members wrote on one date") for t in texts)
+    assert any(t.startswith("Most of its members (150 of 226) were attached to it from the noise") for t in texts)
+    assert "waits 14.0×" not in json.dumps(doc["key_messages"]) and "feature:author_median_gap_hours_log" not in \
+        doc["cited_signals"]
+    assert "31 Oct 2017" in doc["cited_signals"]["activity:busiest_date"]
+    assert resolve_citation(profile, "activity:busiest_date")

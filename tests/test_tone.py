@@ -126,7 +126,7 @@ def test_readings_follow_the_airline_sentiment_labels(airline_run):
 def _with_reading(profile: dict, reading: str) -> dict:
     """``profile`` with the tone ``reading``; a calm one ("like everyone", "less negative") also quotes calm
     members, since a persona most of whose quoted members report a problem gets the problem wording whatever its
-    tone (ml.strategy.generator._problem_evidence)."""
+    tone (ml.strategy.risks.problem_evidence)."""
     p = copy.deepcopy(profile)
     p["tone"] = {**p["tone"], "reading": reading}
     if reading != "more negative":

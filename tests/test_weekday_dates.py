@@ -252,3 +252,16 @@ def test_the_contract_derives_its_flags_from_the_converted_fields():
         pass
     else:
         raise AssertionError("a list as a share must not validate")
+
+
+def test_a_persona_at_the_datas_own_share_of_a_date_is_no_burst():
+    """A TWCS review: "most of its members (69%) wrote on one date" for a persona of 70 at 69.0 % against everyone's
+    68.5 %: the date is the data's. A burst needs the persona's share above everyone's by more than its sampling
+    error (one-sided z >= 1.645 over its timestamped members)."""
+    from ml.profile.dates import one_day_burst
+
+    day = {"busiest_date": "2017-10-31", "population_busiest_date_share": 0.685}
+    assert not one_day_burst({**day, "busiest_date_share": 0.69, "timestamped_members": 70})
+    assert one_day_burst({**day, "busiest_date_share": 0.885, "timestamped_members": 226})
+    assert one_day_burst({**day, "busiest_date_share": 0.69})  # a run before the counts: the share rule alone
+    assert not one_day_burst({**day, "busiest_date_share": 0.6, "timestamped_members": 5000})

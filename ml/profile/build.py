@@ -36,7 +36,7 @@ from ml.profile.llm_names import name_proposer_from_env
 from ml.profile.masking import keep_handles_for
 from ml.profile.naming import PersonaNamer
 from ml.profile.separators import SurrogateSeparator
-from ml.profile.terms import ClassTfidf
+from ml.profile.terms import SHOWN_AT_LEAST, ClassTfidf
 from ml.profile.tone import ToneProfiler
 from ml.runtime.errors import InputError
 
@@ -116,8 +116,8 @@ def _fit_parts(members, texts, features, labels, cfg: ProfileConfig, brands: tup
         X, specs)
 
 
-def _terms(tfidf: ClassTfidf, pid, n: int) -> list[dict]:
-    return [{"term": t, "weight": round(w, 6)} for t, w in tfidf.shown_terms(pid, n)]
+def _terms(tfidf: ClassTfidf, pid, n: int, at_least: int = SHOWN_AT_LEAST) -> list[dict]:
+    return [{"term": t, "weight": round(w, 6)} for t, w in tfidf.shown_terms(pid, n, at_least)]
 
 
 def build_profiles(members: pd.DataFrame, features, labels, reassigned, embeddings,
@@ -160,7 +160,7 @@ def build_profiles(members: pd.DataFrame, features, labels, reassigned, embeddin
         profiles.append({
             "id": int(pid), "size": int(mask.sum()), "share": float(mask.sum() / n),
             "core_size": int((mask & ~reassigned).sum()), "reassigned_count": int((mask & reassigned).sum()),
-            "top_terms": _terms(fit.words, pid, cfg.n_terms), "top_ngrams": _terms(fit.grams, pid, cfg.n_ngrams),
+            "top_terms": _terms(fit.words, pid, cfg.n_terms), "top_ngrams": _terms(fit.grams, pid, cfg.n_ngrams, 0),
             "activity": fit.activity.profile(pid),
             "tone": fit.tone.profile(pid),
             "fingerprint": fingerprint,

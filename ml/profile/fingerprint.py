@@ -131,9 +131,9 @@ def fmt_pct(x: float) -> str:
 
 
 def fmt_num(x: float) -> str:
-    """"2.1", "1,250"; a value under 0.1 keeps two significant digits ("0.032", "0.004"), so "64.9× more emoji"
-    does not stand beside "0.0"."""
-    if 0 < abs(x) < 0.095:  # 0.095 and up round to "0.1" either way
+    """"2.1", "1,250"; a value under 1 keeps two significant digits ("0.15", "0.032"), so "1.5× fewer questions"
+    does not stand beside "0.2 vs 0.2", nor "64.9× more emoji" beside "0.0"."""
+    if 0 < abs(x) < 0.995:  # 0.995 and up round to "1.0" either way
         return f"{x:.2g}"
     return f"{x:.1f}" if abs(x) < 100 else f"{x:,.0f}"
 

@@ -275,16 +275,17 @@ class ClassTfidf:
         order = np.argsort(-w, kind="stable")[:n]
         return [(str(self.vocabulary_[j]), float(w[j])) for j in order if w[j] > 0]
 
-    def shown_terms(self, cls, n: int = 10) -> list[tuple[str, float]]:
+    def shown_terms(self, cls, n: int = 10, at_least: int = SHOWN_AT_LEAST) -> list[tuple[str, float]]:
         """``top_terms`` for showing as what a persona (family, sub-persona) writes: each used by at least
         ``shown_min_count`` of its members, not the words of two or three of them ("Notting Hill" for 3 of 45);
-        where fewer than ``SHOWN_AT_LEAST`` pass, the best of the others (2 members or more) make up that many."""
+        where fewer than ``at_least`` pass, the best of the others (2 members or more) make up that many (phrases
+        pass 0: a phrase two members wrote is no typical phrase)."""
         hits = np.flatnonzero(self.classes_ == cls) if hasattr(self, "sizes_") else []
         size = int(self.sizes_[hits[0]]) if len(hits) else 0
         shown = self.top_terms(cls, n, min_count=shown_min_count(size))
-        if len(shown) < min(SHOWN_AT_LEAST, n):  # a persona of scattered words still shows its best few
+        if len(shown) < min(at_least, n):  # a persona of scattered words still shows its best few
             have = {t for t, _ in shown}
-            shown += [tw for tw in self.top_terms(cls, n) if tw[0] not in have][: min(SHOWN_AT_LEAST, n) - len(shown)]
+            shown += [tw for tw in self.top_terms(cls, n) if tw[0] not in have][: min(at_least, n) - len(shown)]
         return shown
 
     def transform(self, texts) -> sp.csr_matrix:

@@ -23,17 +23,19 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from ml.events.profile import busiest_stretch, event_label
 from ml.ingest.timebasis import day_clock
 from ml.profile.activity import format_hours
 from ml.profile.behavior_words import literal_ok
-from ml.profile.describe import LOOSE_SEPARATION, days_with_shares
+from ml.profile.describe import days_with_shares
 from ml.profile.fingerprint import SAID_EFFECT
 from ml.profile.spelling import is_negator
 from ml.profile.tone import negative_flags, rest_share
 from ml.strategy.events import VOLUME, light
 from ml.strategy.llm import TextRewriter, facts_kept, rewriter_from_env
+from ml.strategy.risks import authors_unknown, negative_evidence, problem_evidence, risks, suggested_goal  # noqa: F401
 from ml.strategy.timing import timing
 from ml.strategy.wording import (
     CALM_OFFERS,
@@ -109,6 +111,11 @@ def _explain(profile: dict, ref: str) -> str:
         return "busiest days " + days_with_shares(act, clock=day_clock(act.get("time_basis")))
     if ref == "activity:by_day":
         return busiest_stretch(act["by_day"], act.get("resolution")).removeprefix("Its ").rstrip(".")
+    if ref == "activity:busiest_date":
+        day = date.fromisoformat(act["busiest_date"])
+        return (f"{100 * (act.get('busiest_date_share') or 0):.0f}% of its members wrote on {day.day} {day:%b %Y}"
+                + (f" (everyone: {100 * act['population_busiest_date_share']:.0f}%)"
+                   if act.get("population_busiest_date_share") is not None else ""))
     if ref == "activity:has_timestamps":
         return "data has timestamps" if act.get("has_timestamps") else "data has no timestamps"
     if kind == "separator":
@@ -137,10 +144,15 @@ def _evidence_for(profile: dict, term: str, limit: int = 2) -> list[str]:
     return hits[:limit]
 
 
+STANDOUT_COVERAGE = 0.2  # share of the persona's members with a value, as the highlights need (profile config)
+
+
 def _standouts(profile: dict, min_effect: float = SAID_EFFECT) -> list[dict]:
     """The behaviours large enough to act on (``ml.profile.fingerprint.SAID_EFFECT``, as the highlights), largest
-    first: a 4 % against 5 % share of capitals is no reason to "match how they write"."""
-    feats = [f for f in _fp(profile).values() if abs(f["std_diff"]) >= min_effect]
+    first, measured on at least ``STANDOUT_COVERAGE`` of the members: a 4 % against 5 % share of capitals is no
+    reason to "match how they write", nor a wait between messages that 4 of 63 members have."""
+    feats = [f for f in _fp(profile).values() if abs(f["std_diff"]) >= min_effect
+             and (f.get("coverage") is None or f["coverage"] >= STANDOUT_COVERAGE)]
     return sorted(feats, key=lambda f: -abs(f["std_diff"]))
 
 
@@ -199,7 +211,7 @@ class _Basis:
     activity: dict
     negative: bool
     light: bool  # an event persona of light users (``ml.strategy.events``)
-    problem: list  # evidence snippets (member ids) that state a problem, when most of them do (``_problem_evidence``)
+    problem: list  # evidence snippets (member ids) that state a problem, when most of them do (``ml.strategy.risks.problem_evidence``)
 
 
 def _check(profile: dict, goal: str, channels: list[str] | None) -> None:
@@ -221,23 +233,8 @@ def _basis(profile: dict, goal: str) -> _Basis:
         theme_words=", ".join(f"“{label}”" for _, label in themes[:3]) if _themes(profile) else themes[0][1],
         standouts=standouts, stand_refs=[f"feature:{f['feature']}" for f in standouts[:3]],
         evidence=[e["member_id"] for e in profile["evidence"]], activity=profile["activity"] or {},
-        negative=reads_negative(profile), light=light(profile), problem=_problem_evidence(profile),
+        negative=reads_negative(profile), light=light(profile), problem=problem_evidence(profile),
     )
-
-
-def _problem_evidence(profile: dict) -> list[str]:
-    """The evidence snippets (member ids) that state a problem, a negator or wording VADER reads negative ("Some
-    cash was withdrawn in the app, but I did not do it"), when at least half of the snippets (and two) do; else
-    none. VADER reads such reports neutral (the Banking77 persona of unrecognised withdrawals: 8 % negative), so
-    the tone alone let retention advice "thank them for staying" and upsell "offer a trial of the upgrade at the
-    moment “stolen” comes up"; a persona whose quoted members report a problem gets the problem wording."""
-    shown = [e for e in profile.get("evidence", []) if isinstance(e.get("text"), str)]
-    if not shown:
-        return []
-    flags = negative_flags([e["text"] for e in shown])
-    hits = [e["member_id"] for e, bad in zip(shown, flags, strict=True)
-            if bad or any(is_negator(w) for w in re.findall(r"[\w'’]+", e["text"]))]
-    return hits if len(hits) >= max(2, len(shown) / 2) else []
 
 
 def names_a_problem(label: str) -> bool:
@@ -299,15 +296,7 @@ def _tone(b: _Basis) -> dict:
     if not traits:
         traits, tone_refs = ["plain and friendly"], b.theme_refs[:1]
     return {"text": "Tone: " + "; ".join(traits[:3]) + ".", "traits": traits[:3],
-            "citations": _cite(tone_refs[:3], _negative_evidence(b.profile)[:2] if b.negative else b.evidence[:2])}
-
-
-def _negative_evidence(profile: dict) -> list[str]:
-    """The evidence snippets (member ids) that read negative by the tone's own rule: a frustrated tone cites
-    what shows the frustration, never a snippet VADER scores positive; none when no snippet reads negative."""
-    shown = profile.get("evidence", [])
-    flags = negative_flags([e["text"] for e in shown]) if shown else []
-    return [e["member_id"] for e, bad in zip(shown, flags, strict=True) if bad]
+            "citations": _cite(tone_refs[:3], negative_evidence(b.profile)[:2] if b.negative else b.evidence[:2])}
 
 
 def _offers(b: _Basis) -> list[dict]:
@@ -327,58 +316,6 @@ def _kpis(b: _Basis) -> list[dict]:
                      "text": f"Median reply time during {format_hours(act['peak_hours'], act.get('time_basis'))}.",
                      "citations": _cite(["activity:peak_hours"])})
     return kpis
-
-
-# a persona under this share of the members is a small segment (a convention: at 5 %, every persona of a run
-# with 79 of them carried the risk, the largest (3.7 %) included, and it told the reader nothing)
-SMALL_SHARE = 0.01
-
-
-def _risks(b: _Basis) -> list[dict]:
-    profile, risks = b.profile, []
-    if b.negative and b.goal in ("acquisition", "upsell"):
-        risks.append({"text": "This persona writes more negatively than the others; promotion before its "
-                              "issue is solved may backfire.", "citations": _cite(["tone:negative"])})
-    elif b.problem and b.goal in ("acquisition", "upsell"):
-        risks.append({"text": f"Most of its quoted members report a problem ({len(b.problem)} of "
-                              f"{len(b.evidence)} snippets); promotion before it is solved may backfire.",
-                      "citations": _cite(b.theme_refs[:1], b.problem[:2])})
-    if profile["share"] < SMALL_SHARE:
-        risks.append({"text": f"Small segment ({profile['size']:,} members, {100 * profile['share']:.1f}% of all): "
-                              "weigh the effort against the reach, and test on a sample before scaling.",
-                      "citations": _cite(["profile:size"])})
-    sep = profile.get("separators") or {}
-    if sep.get("accuracy") is not None and sep["accuracy"] < LOOSE_SEPARATION:
-        risks.append({"text": f"The persona is only loosely separated from others (balanced accuracy "
-                              f"{100 * sep['accuracy']:.0f}%); messages will also reach neighbouring personas.",
-                      "citations": _cite(["separators:accuracy"])})
-    if not b.activity.get("has_timestamps"):
-        by_day = (b.activity.get("by_day") or {}).get("peak_day") is not None  # a chart by date to show
-        risks.append({"text": "No time of day in the data: send times must be learned by testing." if by_day
-                      else "No activity data: timing must be learned by testing.",
-                      "citations": _cite(["activity:by_day" if by_day else "activity:has_timestamps"])})
-    if authors_unknown(profile) and b.goal != "support_deflection":
-        risks.append({"text": "The data names no authors: this persona is a kind of message, not a list of people. "
-                              "Reach it where these messages arrive, or link them to customers before measuring "
-                              "people (the KPIs below need that link).", "citations": _cite(["profile:size"])})
-    risks.append({"text": "Target by behaviour and topic only, never by age, gender, ethnicity, religion, "
-                          "health, income or family (none are inferred).",
-                  "citations": _cite(["profile:size"])})
-    return risks
-
-
-def authors_unknown(profile: dict) -> bool:
-    """A conversation persona of a run whose data names no authors (``distinct_authors`` recorded as None): its
-    members are messages nobody can be reached by, a kind of message rather than a list of people. False for
-    event personas and for profiles stored before the field."""
-    return profile.get("kind", "conversations") != "events" and "distinct_authors" in profile \
-        and profile["distinct_authors"] is None
-
-
-def suggested_goal(profile: dict) -> str:
-    """The goal a strategy is built for when none is asked: support deflection where the authors are unknown
-    (answering these messages is what can be done with them), retention otherwise."""
-    return "support_deflection" if authors_unknown(profile) else "retention"
 
 
 def generate_strategy(profile: dict, goal: str | None, channels: list[str] | None = None,
@@ -414,7 +351,7 @@ def generate_strategy(profile: dict, goal: str | None, channels: list[str] | Non
         "tone": _tone(b),
         "offers": _offers(b),
         "kpis": _kpis(b),
-        "risks": _risks(b),
+        "risks": risks(b),
     }
     refs = [r for item in iter_citations(doc) for r in item["signals"]]
     doc["cited_signals"] = {r: _explain(b.profile, r) for r in dict.fromkeys(refs)}

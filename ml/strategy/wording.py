@@ -3,7 +3,7 @@ per behavioural feature the channels and tone traits it favours. Data only: the 
 live in the generator.
 
 A persona whose texts read more negative than the other personas' (``profile["tone"]``, ``ml.profile.tone``),
-or most of whose quoted members report a problem (``ml.strategy.generator._problem_evidence``), gets the angles
+or most of whose quoted members report a problem (``ml.strategy.risks.problem_evidence``), gets the angles
 and offers that speak of problems (and of frustration, for the first only); the others get the calm ones, where
 a goal has them (``GOAL_TEXT``'s third entry, ``CALM_OFFERS``).
 """

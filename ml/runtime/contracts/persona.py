@@ -77,7 +77,8 @@ class Activity(Contract):
         """``one_day_burst`` always follows the busiest date's shares (a stored or sent value is recomputed)."""
         object.__setattr__(self, "one_day_burst", one_day_burst({
             "busiest_date": self.busiest_date, "busiest_date_share": self.busiest_date_share,
-            "population_busiest_date_share": self.population_busiest_date_share}))
+            "population_busiest_date_share": self.population_busiest_date_share,
+            "timestamped_members": self.timestamped_members}))
         return self
 
 

@@ -1,0 +1,106 @@
+"""What a strategy warns of, and what it knows of its reader: the risks section, the evidence that states a
+problem or reads negative, and the goal suggested when none is asked (``ml.strategy.generator`` composes them).
+
+- ``risks(b)``: the risks of a strategy basis (a more negative tone or a problem before promotion, a small share,
+  a one-day burst, mostly reassigned members, weak separation, no timestamps, no authors, and never by protected
+  traits);
+- ``problem_evidence(profile)`` / ``negative_evidence(profile)``: the evidence snippets that state a problem
+  (when most do) / that VADER reads negative;
+- ``authors_unknown(profile)``, ``suggested_goal(profile)``: support deflection where the data names no authors.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ml.profile.dates import one_day_burst
+from ml.profile.describe import LOOSE_SEPARATION
+from ml.profile.spelling import is_negator
+from ml.profile.tone import negative_flags
+
+
+def _cite(signals=(), evidence=()) -> dict:
+    return {"signals": list(dict.fromkeys(signals)), "evidence": list(dict.fromkeys(evidence))}
+
+
+def problem_evidence(profile: dict) -> list[str]:
+    """The evidence snippets (member ids) that state a problem, a negator or wording VADER reads negative ("Some
+    cash was withdrawn in the app, but I did not do it"), when at least half of the snippets (and two) do; else
+    none. VADER reads such reports neutral (the Banking77 persona of unrecognised withdrawals: 8 % negative), so
+    the tone alone let retention advice "thank them for staying" and upsell "offer a trial of the upgrade at the
+    moment “stolen” comes up"; a persona whose quoted members report a problem gets the problem wording."""
+    shown = [e for e in profile.get("evidence", []) if isinstance(e.get("text"), str)]
+    if not shown:
+        return []
+    flags = negative_flags([e["text"] for e in shown])
+    hits = [e["member_id"] for e, bad in zip(shown, flags, strict=True)
+            if bad or any(is_negator(w) for w in re.findall(r"[\w'’]+", e["text"]))]
+    return hits if len(hits) >= max(2, len(shown) / 2) else []
+
+
+def negative_evidence(profile: dict) -> list[str]:
+    """The evidence snippets (member ids) that read negative by the tone's own rule: a frustrated tone cites
+    what shows the frustration, never a snippet VADER scores positive; none when no snippet reads negative."""
+    shown = profile.get("evidence", [])
+    flags = negative_flags([e["text"] for e in shown]) if shown else []
+    return [e["member_id"] for e, bad in zip(shown, flags, strict=True) if bad]
+
+
+# a persona under this share of the members is a small segment (a convention: at 5 %, every persona of a run
+# with 79 of them carried the risk, the largest (3.7 %) included, and it told the reader nothing)
+SMALL_SHARE = 0.01
+
+
+def risks(b) -> list[dict]:
+    profile, risks = b.profile, []
+    if b.negative and b.goal in ("acquisition", "upsell"):
+        risks.append({"text": "This persona writes more negatively than the others; promotion before its "
+                              "issue is solved may backfire.", "citations": _cite(["tone:negative"])})
+    elif b.problem and b.goal in ("acquisition", "upsell"):
+        risks.append({"text": f"Most of its quoted members report a problem ({len(b.problem)} of "
+                              f"{len(b.evidence)} snippets); promotion before it is solved may backfire.",
+                      "citations": _cite(b.theme_refs[:1], b.problem[:2])})
+    if profile["share"] < SMALL_SHARE:
+        risks.append({"text": f"Small segment ({profile['size']:,} members, {100 * profile['share']:.1f}% of all): "
+                              "weigh the effort against the reach, and test on a sample before scaling.",
+                      "citations": _cite(["profile:size"])})
+    if one_day_burst(b.activity):
+        risks.append({"text": "Most of its members wrote on one date: a campaign, an outage or a promotion rather "
+                              "than a lasting segment; check that it comes back before planning for it.",
+                      "citations": _cite(["activity:busiest_date"])})
+    if profile.get("reassigned_count") and profile["reassigned_count"] > profile["size"] / 2:
+        risks.append({"text": f"Most of its members ({profile['reassigned_count']:,} of {profile['size']:,}) were "
+                              "attached to it from the noise, not found in its dense core: messages will also "
+                              "reach people the core does not describe.", "citations": _cite(["profile:size"])})
+    sep = profile.get("separators") or {}
+    if sep.get("accuracy") is not None and sep["accuracy"] < LOOSE_SEPARATION:
+        risks.append({"text": f"The persona is only loosely separated from others (balanced accuracy "
+                              f"{100 * sep['accuracy']:.0f}%); messages will also reach neighbouring personas.",
+                      "citations": _cite(["separators:accuracy"])})
+    if not b.activity.get("has_timestamps"):
+        by_day = (b.activity.get("by_day") or {}).get("peak_day") is not None  # a chart by date to show
+        risks.append({"text": "No time of day in the data: send times must be learned by testing." if by_day
+                      else "No activity data: timing must be learned by testing.",
+                      "citations": _cite(["activity:by_day" if by_day else "activity:has_timestamps"])})
+    if authors_unknown(profile) and b.goal != "support_deflection":
+        risks.append({"text": "The data names no authors: this persona is a kind of message, not a list of people. "
+                              "Reach it where these messages arrive, or link them to customers before measuring "
+                              "people (the KPIs below need that link).", "citations": _cite(["profile:size"])})
+    risks.append({"text": "Target by behaviour and topic only, never by age, gender, ethnicity, religion, "
+                          "health, income or family (none are inferred).",
+                  "citations": _cite(["profile:size"])})
+    return risks
+
+
+def authors_unknown(profile: dict) -> bool:
+    """A conversation persona of a run whose data names no authors (``distinct_authors`` recorded as None): its
+    members are messages nobody can be reached by, a kind of message rather than a list of people. False for
+    event personas and for profiles stored before the field."""
+    return profile.get("kind", "conversations") != "events" and "distinct_authors" in profile \
+        and profile["distinct_authors"] is None
+
+
+def suggested_goal(profile: dict) -> str:
+    """The goal a strategy is built for when none is asked: support deflection where the authors are unknown
+    (answering these messages is what can be done with them), retention otherwise."""
+    return "support_deflection" if authors_unknown(profile) else "retention"
