@@ -118,11 +118,14 @@ export default function FilterFunnel({
   stages,
   kept,
   agents,
+  unit,
 }: {
   input: number | undefined;
   stages: FilterStage[];
   kept: number | undefined;
   agents?: SetAside | null;
+  /** The run's member unit: with "author" or "conversation" the stages count messages and the last row members. */
+  unit?: string | null;
 }) {
   if (new Set(stages.map(unitOf).filter(Boolean)).size > 1) return <StepTable stages={stages} />;
   const total = input ?? (stages[0] ? stages[0].kept + stages[0].removed : 0);
@@ -137,7 +140,10 @@ export default function FilterFunnel({
   steps.push(...stages.map((s) => ({ label: stageLabel(s.stage), kept: s.kept, removed: s.removed })));
   const last = stages[stages.length - 1];
   const finalKept = kept ?? last?.kept ?? total;
-  steps.push({ label: "kept", kept: finalKept, removed: 0 });
+  // members of several messages (authors, conversations): the last row counts members, not messages, and has no
+  // share of the messages read (1,367 authors of 5,000 messages is no 27%)
+  const grouped = !!unit && unit !== "message";
+  steps.push({ label: grouped ? `${unit}s (members)` : "kept", kept: finalKept, removed: 0 });
 
   return (
     <div data-testid="filter-funnel">
@@ -151,6 +157,8 @@ export default function FilterFunnel({
               isAnimationActive={false}
               formatter={(value, _name, item) => {
                 const step = item.payload as Step;
+                if (grouped && step === steps[steps.length - 1])
+                  return [`${int(Number(value))} ${unit}s formed by the ${int(last?.kept ?? 0)} messages kept`, ""];
                 return [`${int(Number(value))} kept (${pct(total ? step.kept / total : 0)})${step.removed ? `, ${int(step.removed)} removed` : ""}`, ""];
               }}
             />
@@ -165,9 +173,15 @@ export default function FilterFunnel({
           {setAsideWords(setAside.removed, agents)}
         </p>
       ) : null}
+      {grouped ? (
+        <p className="hint" data-testid="funnel-members">
+          The steps count messages; the {int(last?.kept ?? 0)} messages kept form {int(finalKept)} members, one per{" "}
+          {unit}.
+        </p>
+      ) : null}
       <div className="table-scroll">
         <table>
-          <caption className="sr-only">Members kept after each filtering stage</caption>
+          <caption className="sr-only">Messages kept after each filtering stage</caption>
           <thead>
             <tr>
               <th scope="col">Step</th>
@@ -182,7 +196,7 @@ export default function FilterFunnel({
                 <th scope="row">{s.label}</th>
                 <td className="num">{i === 0 || i === steps.length - 1 ? "" : int(s.removed)}</td>
                 <td className="num">{int(s.kept)}</td>
-                <td className="num">{pct(total ? s.kept / total : null)}</td>
+                <td className="num">{grouped && i === steps.length - 1 ? "" : pct(total ? s.kept / total : null)}</td>
               </tr>
             ))}
           </tbody>

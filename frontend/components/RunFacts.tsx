@@ -40,13 +40,16 @@ export function FunnelPanel({ manifest: m }: { manifest: RunManifest }) {
       <p className="hint">
         {isEventRun(m)
           ? "What each step of building the users × events matrix kept (events, users or event types)."
-          : "Members left after each of the filtering stages."}
+          : m.unit && m.unit !== "message"
+            ? `Messages left after each of the filtering stages, then the members they form (one per ${m.unit}).`
+            : "Members left after each of the filtering stages."}
       </p>
       <FilterFunnel
         input={m.counts.input}
         stages={m.filtering ?? []}
         kept={m.counts.kept}
         agents={m.kind !== "events" ? m.agents : null}
+        unit={m.kind !== "events" ? m.unit : null}
       />
     </section>
   );

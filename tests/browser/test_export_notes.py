@@ -140,6 +140,16 @@ def test_overview_names_a_slack_export_and_its_notices(slack_run, page, artifact
     assert f"acme-export (slack layout; {len(load['files']):,} Slack notices (joins, topic changes, …) left out)" in text
     assert "each member is one conversation" in text
     meta.screenshot(path=str(artifacts / "overview-slack-export.png"))
+    # the stages count messages, the last row members: no share of messages for conversations (a TWCS review read
+    # "kept 1,367 … 27.3%", authors divided by messages)
+    kept_messages = manifest["filtering"][-1]["kept"]
+    note = page.get_by_test_id("funnel-members").inner_text()
+    assert note == (f"The steps count messages; the {kept_messages:,} messages kept form "
+                    f"{manifest['counts']['kept']:,} members, one per conversation.")
+    last = page.get_by_test_id("filter-funnel").locator("tbody tr").last
+    assert last.locator("th").inner_text() == "conversations (members)"
+    assert last.locator("td").last.inner_text() == ""
+    page.get_by_test_id("filter-funnel").screenshot(path=str(artifacts / "funnel-conversations.png"))
 
 
 @pytest.fixture(scope="module")
