@@ -265,3 +265,13 @@ def test_a_persona_at_the_datas_own_share_of_a_date_is_no_burst():
     assert one_day_burst({**day, "busiest_date_share": 0.885, "timestamped_members": 226})
     assert one_day_burst({**day, "busiest_date_share": 0.69})  # a run before the counts: the share rule alone
     assert not one_day_burst({**day, "busiest_date_share": 0.6, "timestamped_members": 5000})
+
+
+def test_the_burst_share_reads_as_the_page_rounds_it():
+    """A TWCS review: the description said 88% where the persona page said 89% (0.885: Python rounds half to even,
+    the page half up). The description rounds half up too."""
+    from ml.profile.describe import burst_clause
+
+    act = {"busiest_date": "2017-10-31", "busiest_date_share": 0.885, "population_busiest_date_share": 0.685,
+           "timestamped_members": 226}
+    assert burst_clause(act) == "most of its members (89%) wrote on one date, 31 Oct 2017 (everyone: 69%)"
