@@ -29,7 +29,6 @@ import codecs
 import csv
 import io
 import os
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +38,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ml.ingest.archive import BOMB_MIN_BYTES
+from ml.ingest.csv_errors import first_bad_record, unclosed_quote
 from ml.ingest.excel import read_excel
 from ml.ingest.json_records import json_records, records_frame
 from ml.ingest.mail import read_eml, read_mail
@@ -270,12 +270,12 @@ def _read_csv(path: Path, fmt: str, gz: str | None, codec: str, info: dict, sep:
         raise InputError(f"{path}: no columns found; the file needs a header row") from None
     except (pd.errors.ParserError, ValueError) as err:
         detail = str(err).replace("Error tokenizing data. C error: ", "").strip()
-        cut = _unclosed_quote(path, gz, codec) if "EOF inside string" in detail else None
+        cut = unclosed_quote(path, gz, codec) if "EOF inside string" in detail else None
         if cut:  # a quote opened near the end is never closed (a file cut short): name where it opens
             raise InputError(f"{path}: the file ends inside a quoted text that opens on line {cut} of the file: "
                              "the export was cut short or a quote is never closed; export the file again, or "
                              "close the quote") from None
-        where = _first_bad_record(path, gz, codec, delimiter, len(header[0]) if header else 0)
+        where = first_bad_record(path, gz, codec, delimiter, len(header[0]) if header else 0)
         raise InputError(f"{path}: malformed {fmt.upper()} with delimiter {delimiter!r} ({where or detail}); check "
                          "the quoting and delimiters around that line, or pass --sep") from None
     if info["cr"]:
@@ -283,40 +283,6 @@ def _read_csv(path: Path, fmt: str, gz: str | None, codec: str, info: dict, sep:
         for col in frame.columns:
             frame[col] = frame[col].str.replace("\r", "", regex=False)
     return frame, delimiter
-
-
-def _unclosed_quote(path: Path, gz: str | None, codec: str) -> int | None:
-    """The line of the file where the record opens whose quote is still open at the end of the file; None when
-    every quote closes. A doubled quote inside a quoted text toggles twice, so it needs no care."""
-    line, start, quoted = 1, 1, False
-    try:
-        with open_packed(path, gz, "rt", encoding=codec, newline="") as fh:
-            while chunk := fh.read(1 << 20):
-                for piece in re.split(r'(["\n])', chunk):
-                    if piece == '"':
-                        quoted = not quoted
-                    elif piece == "\n":
-                        line += 1
-                        if not quoted:
-                            start = line
-    except (OSError, UnicodeDecodeError):
-        return None
-    return start if quoted else None
-
-
-def _first_bad_record(path: Path, gz: str | None, codec: str, delimiter: str, n_fields: int) -> str | None:
-    """"data row 296 (line 301 of the file) has 16 fields, the header 15": the parser's own line counts records,
-    and quoted texts with line breaks move the file's lines on; None when ``csv`` finds no such record."""
-    try:
-        with open_packed(path, gz, "rt", encoding=codec, newline="") as fh:
-            reader = csv.reader(fh, delimiter=delimiter)
-            for k, row in enumerate(reader):
-                if k and row and len(row) != n_fields:
-                    return (f"data row {k} (line {reader.line_num} of the file) has {len(row)} fields, "
-                            f"the header {n_fields}")
-    except (OSError, csv.Error, UnicodeDecodeError):
-        return None
-    return None
 
 
 def _read_json(path: Path, gz: str | None, fmt: str, codec: str, name: str | None,
