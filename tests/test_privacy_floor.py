@@ -65,8 +65,8 @@ def test_privacy_floor_counts_known_authors_only():
     assert privacy_floor(["a", "b", None, "a", np.nan], 5)["distinct_authors"] == 2
     assert privacy_floor(["a", "b", None, "a", np.nan], 5)["top_author_members"] == 2
     assert privacy_floor(["a", "b", "c", "d", "e"], 5)["evidence_withheld"] is False
-    assert privacy_floor(None, 5) == {"distinct_authors": None, "top_author_members": None, "evidence_withheld": False,
-                                      "evidence_withheld_reason": None}
+    assert privacy_floor(None, 5) == {"distinct_authors": None, "top_author_members": None, "top_author_messages": None,
+                                      "message_count": None, "evidence_withheld": False, "evidence_withheld_reason": None}
 
 
 def test_a_persona_one_author_fills_says_so():
@@ -89,3 +89,20 @@ def test_floor_recorded_in_the_run_config():
     assert cfg["profile"]["min_evidence_authors"] == 5
     with pytest.raises(ValueError):
         ProfileConfig(min_evidence_authors=0)
+
+
+def test_one_author_writing_most_of_a_personas_messages_is_said():
+    """A TWCS `--unit author` review: one account wrote 55 of a persona's ~115 messages, and nothing said so (every
+    member is one author, so the members rule cannot see it). The messages of its most prolific author count too."""
+    from ml.profile.describe import one_voice_sentence
+    from ml.profile.evidence import privacy_floor
+
+    authors = ["lidl"] + [f"c{i}" for i in range(21)]
+    fields = privacy_floor(authors, 5, [55] + [3] * 20 + [0])
+    assert fields["top_author_members"] == 1 and fields["top_author_messages"] == 55 and fields["message_count"] == 115
+    said = one_voice_sentence({"size": 22, **fields})
+    assert said == "One author writes 55 of its 115 messages (48%): read it as much as one customer's voice as a segment."
+    spread = privacy_floor(authors, 5, [5] * 22)
+    assert one_voice_sentence({"size": 22, **spread}) is None
+    alone = privacy_floor(["a"] * 3, 5, [10, 10, 10])  # one author in all: the members rule says it
+    assert one_voice_sentence({"size": 3, **alone}).startswith("One author accounts for 3 of its 3 members")

@@ -275,3 +275,4 @@ def test_the_burst_share_reads_as_the_page_rounds_it():
     act = {"busiest_date": "2017-10-31", "busiest_date_share": 0.885, "population_busiest_date_share": 0.685,
            "timestamped_members": 226}
     assert burst_clause(act) == "most of its members (89%) wrote on one date, 31 Oct 2017 (everyone: 69%)"
+

@@ -65,12 +65,17 @@ function mostlyForced(p: Persona): boolean {
   return typeof p.reassigned_count === "number" && p.size > 0 && p.reassigned_count > p.size / 2;
 }
 
-/** One author's share above which a persona is as much one customer's thread as a segment (ml/profile/describe.py). */
+/** One author's share above which a persona is as much one customer's thread as a segment (ml/profile/describe.py),
+ * for runs stored before the API served the sentence (`one_voice`). */
 const ONE_VOICE_SHARE = 1 / 3;
 
-function oneVoice(p: Persona): number | null {
-  if (p.kind !== "conversations" || typeof p.top_author_members !== "number" || p.size < 2) return null;
-  return p.top_author_members > ONE_VOICE_SHARE * p.size ? p.top_author_members : null;
+/** The run's own sentence when one author is a third of the members or of the messages; older runs: the members. */
+function oneVoice(p: Persona): string | null {
+  if (p.kind !== "conversations") return null;
+  if (p.one_voice) return p.one_voice;
+  if (typeof p.top_author_members !== "number" || p.size < 2 || p.top_author_members <= ONE_VOICE_SHARE * p.size)
+    return null;
+  return `One author accounts for ${int(p.top_author_members)} of its ${int(p.size)} members (${pct(p.top_author_members / p.size)}): read it as much as one customer's thread as a segment.`;
 }
 
 function PersonaHead({ p }: { p: Persona }) {
@@ -104,7 +109,8 @@ function PersonaHead({ p }: { p: Persona }) {
         ) : null}
         {voice !== null ? (
           <p className="hint" data-testid="one-voice-caution">
-            {`One author accounts for ${int(voice)} of its ${int(p.size)} members (${pct(voice / p.size)}). Read it as much as one customer's thread as a segment${p.kind === "conversations" && p.evidence_withheld ? "." : "; the evidence quotes other authors first."}`}
+            {voice}
+            {p.kind === "conversations" && !p.evidence_withheld ? " The evidence quotes other authors first." : ""}
           </p>
         ) : null}
         <p className="hint" data-testid="persona-downloads">

@@ -887,6 +887,11 @@ export interface components {
              */
             lineage_id?: string | null;
             /**
+             * Message Count
+             * @description The messages its members hold (see top_author_messages).
+             */
+            message_count?: number | null;
+            /**
              * Name
              * @default
              */
@@ -896,6 +901,11 @@ export interface components {
              * @description What the name's behaviour word rests on ("“Brief” in the name: this persona uses 0.4× fewer words …"); None when the name has none, and for runs made before 2026-12-04.
              */
             name_note?: string | null;
+            /**
+             * One Voice
+             * @description Said when one author is a third of the persona's members or of its messages: "One author writes 55 of its 115 messages (48%): read it as much as one customer's voice as a segment." None otherwise, and for runs made before 2026-12-05 (ml.profile.describe.one_voice_sentence).
+             */
+            one_voice?: string | null;
             /**
              * Parent Id
              * @description The persona's family (GET /runs/{id}/families); None for runs made before families existed.
@@ -922,6 +932,11 @@ export interface components {
              * @description How many of its members its most frequent author accounts for; above a third of the persona the description and the page say it is as much one customer's thread as a segment. None where authors are unknown, and for runs made before 2026-12-05.
              */
             top_author_members?: number | null;
+            /**
+             * Top Author Messages
+             * @description The messages of its most prolific author, of message_count (members may hold several: --unit author, conversation). None where authors are unknown, and for runs made before 2026-12-05.
+             */
+            top_author_messages?: number | null;
             /** Top Ngrams */
             top_ngrams?: components["schemas"]["Term"][];
             /**

@@ -29,7 +29,7 @@ from ml.ingest.timebasis import CLOCK_FEATURES, clock_words_allowed
 from ml.profile.activity import ActivityProfiler, date_bound
 from ml.profile.behavior_words import name_note
 from ml.profile.config import ProfileConfig
-from ml.profile.describe import date_reason, describe
+from ml.profile.describe import date_reason, describe, one_voice_sentence
 from ml.profile.evidence import EvidenceSelector, privacy_floor
 from ml.profile.fingerprint import BehavioralFingerprint, feature_specs, highlights
 from ml.profile.llm_names import name_proposer_from_env
@@ -150,13 +150,15 @@ def build_profiles(members: pd.DataFrame, features, labels, reassigned, embeddin
         raise InputError(f"build_profiles: term_texts has {len(words)} texts but members has {n} rows")
     fit = _fit_parts(members, words, features, labels, cfg, tuple(keep_handles), time_basis, texts)
 
+    n_messages = members["n_messages"].to_numpy() if "n_messages" in members else None  # per member
     profiles, highlighted = [], {}
     for pid in np.unique(labels):
         mask = labels == pid
         fingerprint = fit.fingerprint.profile(pid)
         hl = highlighted[int(pid)] = _weekend_caveat(highlights(fingerprint, cfg.n_highlights, cfg.min_highlight_effect,
                                                                 cfg.min_feature_coverage), fit.activity)
-        privacy = privacy_floor(None if authors is None else authors[mask], cfg.min_evidence_authors)
+        privacy = privacy_floor(None if authors is None else authors[mask], cfg.min_evidence_authors,
+                                None if n_messages is None else n_messages[mask])
         profiles.append({
             "id": int(pid), "size": int(mask.sum()), "share": float(mask.sum() / n),
             "core_size": int((mask & ~reassigned).sum()), "reassigned_count": int((mask & reassigned).sum()),
@@ -210,6 +212,7 @@ def _name_and_describe(profiles, highlighted, fit: _Fitted, texts, labels, embed
         for t in p["top_terms"] + p["top_ngrams"]:  # the chips show the members' wording ("card isn't working")
             if spelled.get(t["term"], t["term"]) != t["term"]:
                 t["written"] = spelled[t["term"]]
+        p["one_voice"] = one_voice_sentence(p)
         p["description"] = describe(p, spell=lambda t, s=spelled: s.get(t, t),  # "ATM", as the name spells it
                                     ranked=namer.candidates_.get(p["id"]),
                                     skip=namer.narrow_.get(p["id"], set()) | namer.fragments_.get(p["id"], set()))

@@ -204,12 +204,18 @@ ONE_VOICE_SHARE = 1 / 3
 
 def one_voice_sentence(profile: dict) -> str | None:
     """"One author accounts for 15 of its 31 members (48%): …" when one author holds more than ``ONE_VOICE_SHARE``
-    of a persona of several members; None otherwise or where authors are unknown."""
+    of a persona of several members, else "One author writes 55 of its 115 messages (48%): …" when one author of
+    several wrote more than that share of its messages (``--unit author``: every member is one author); None
+    otherwise or where authors are unknown."""
     top, size = profile.get("top_author_members"), profile.get("size") or 0
-    if not top or size < 2 or top <= ONE_VOICE_SHARE * size:
-        return None
-    return (f"One author accounts for {top:,} of its {size:,} members ({100 * top / size:.0f}%): read it as much as "
-            "one customer's thread as a segment.")
+    if top and size >= 2 and top > ONE_VOICE_SHARE * size:
+        return (f"One author accounts for {top:,} of its {size:,} members ({100 * top / size:.0f}%): read it as much "
+                "as one customer's thread as a segment.")
+    most, total = profile.get("top_author_messages"), profile.get("message_count") or 0
+    if most and (profile.get("distinct_authors") or 0) >= 2 and most > ONE_VOICE_SHARE * total:
+        return (f"One author writes {most:,} of its {total:,} messages ({100 * most / total:.0f}%): read it as much "
+                "as one customer's voice as a segment.")
+    return None
 
 
 # balanced accuracy of the one-vs-rest classifier (chance: 0.5) under which a persona is "loosely separated", as

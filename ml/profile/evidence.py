@@ -69,23 +69,30 @@ def _cut(text: str, max_chars: int) -> str:
     return cut + " …"
 
 
-def privacy_floor(authors, min_authors: int) -> dict:
-    """Privacy fields of one persona's profile from its members' ``authors`` (None: authors unknown).
+def privacy_floor(authors, min_authors: int, messages=None) -> dict:
+    """Privacy fields of one persona's profile from its members' ``authors`` (None: authors unknown) and, where
+    members hold several messages (``--unit author`` / ``conversation``), each member's ``messages`` count.
 
-    Returns ``{distinct_authors, top_author_members, evidence_withheld, evidence_withheld_reason}``;
-    ``top_author_members``: how many members its most frequent author accounts for (one customer's long thread
-    can be a persona's bulk: ``ml.profile.describe`` says so above ``ONE_VOICE_SHARE``). Both are None and
-    nothing is withheld when authors are unknown.
+    Returns ``{distinct_authors, top_author_members, top_author_messages, message_count, evidence_withheld,
+    evidence_withheld_reason}``; ``top_author_members``: how many members its most frequent author accounts for
+    (one customer's long thread can be a persona's bulk: ``ml.profile.describe`` says so above
+    ``ONE_VOICE_SHARE``); ``top_author_messages`` of ``message_count``: the messages of its most prolific author
+    (under ``--unit author`` every member is one author, and one of them can still write half the messages).
+    All None and nothing withheld when authors are unknown.
     """
     if authors is None:
-        return {"distinct_authors": None, "top_author_members": None, "evidence_withheld": False,
-                "evidence_withheld_reason": None}
-    counts = pd.Series(authors, dtype=object).dropna().value_counts()
+        return {"distinct_authors": None, "top_author_members": None, "top_author_messages": None,
+                "message_count": None, "evidence_withheld": False, "evidence_withheld_reason": None}
+    who = pd.Series(authors, dtype=object)
+    counts = who.dropna().value_counts()
     n = len(counts)
+    weights = pd.Series(1 if messages is None else np.asarray(messages, dtype=float), index=who.index)
+    per_author = weights[who.notna()].groupby(who.dropna()).sum()
     withheld = n < min_authors
     reason = (f"only {n} distinct author{'s' if n != 1 else ''} behind this persona; evidence is shown from "
               f"{min_authors} (profile.min_evidence_authors)") if withheld else None
     return {"distinct_authors": n, "top_author_members": int(counts.iloc[0]) if n else None,
+            "top_author_messages": int(per_author.max()) if n else None, "message_count": int(weights.sum()),
             "evidence_withheld": withheld, "evidence_withheld_reason": reason}
 
 

@@ -23,10 +23,16 @@ def test_a_persona_one_author_fills_says_so(frontend_out: Path, pipeline_run_dir
     run = tmp_path / "run"
     shutil.copytree(pipeline_run_dir, run)
     personas = json.loads((run / "personas.json").read_text(encoding="utf-8"))
-    big, other = sorted(personas, key=lambda p: -p["size"])[:2]
+    big, other, third = sorted(personas, key=lambda p: -p["size"])[:3]
     assert "top_author_members" in big  # the pipeline writes it where authors are known
-    big["top_author_members"] = math.ceil(0.6 * big["size"])
+    assert "one_voice" in big and "message_count" in big
+    big["top_author_members"] = math.ceil(0.6 * big["size"])  # a run without the served sentence: the page's rule
+    big["one_voice"] = None
     other["top_author_members"] = min(other["top_author_members"] or 1, other["size"] // 3)
+    other["one_voice"] = None
+    # the run's own sentence (--unit author: one author of several writes most of the messages) is shown as served
+    said = "One author writes 55 of its 115 messages (48%): read it as much as one customer's voice as a segment."
+    third["one_voice"] = said
     (run / "personas.json").write_text(json.dumps(personas), encoding="utf-8")
     url = f"sqlite:///{tmp_path / 'one-voice.db'}"
     store = open_store(url)
@@ -44,5 +50,8 @@ def test_a_persona_one_author_fills_says_so(frontend_out: Path, pipeline_run_dir
         page.goto(f"{server.url}/persona/?run={quote(run_id)}&id={other['id']}")
         page.get_by_test_id("persona-name").wait_for()
         assert page.get_by_test_id("one-voice-caution").count() == 0
+        page.goto(f"{server.url}/persona/?run={quote(run_id)}&id={third['id']}")
+        page.get_by_test_id("one-voice-caution").wait_for()
+        assert page.get_by_test_id("one-voice-caution").inner_text().startswith(said)
     finally:
         _stop(server)

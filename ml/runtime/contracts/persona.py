@@ -229,6 +229,14 @@ class ConversationPersona(_PersonaBase):
         "How many of its members its most frequent author accounts for; above a third of the persona the "
         "description and the page say it is as much one customer's thread as a segment. None where authors "
         "are unknown, and for runs made before 2026-12-05."))
+    top_author_messages: int | None = Field(None, ge=0, description=(
+        "The messages of its most prolific author, of message_count (members may hold several: --unit author, "
+        "conversation). None where authors are unknown, and for runs made before 2026-12-05."))
+    message_count: int | None = Field(None, ge=0, description="The messages its members hold (see top_author_messages).")
+    one_voice: str | None = Field(None, description=(
+        "Said when one author is a third of the persona's members or of its messages: \"One author writes 55 of its "
+        "115 messages (48%): read it as much as one customer's voice as a segment.\" None otherwise, and for runs "
+        "made before 2026-12-05 (ml.profile.describe.one_voice_sentence)."))
     evidence_withheld: bool = False
     evidence_withheld_reason: str | None = None
     brand_handles: list[str] = Field(default_factory=list, description="Accounts left unmasked.")
