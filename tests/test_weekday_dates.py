@@ -224,7 +224,7 @@ def test_the_contract_serves_the_rule_so_clients_need_not_copy_it():
 def test_the_contract_serves_whether_a_persona_is_one_dates_burst():
     """``Activity.one_day_burst`` is ``one_day_burst`` of the profile: more than half of its members on one date
     and more than of everyone; recomputed from the shares whatever a document says."""
-    from ml.profile.activity import one_day_burst
+    from ml.profile.dates import one_day_burst
     from ml.runtime.contracts.persona import Activity
 
     base = {"has_timestamps": True, "busiest_date": "2017-10-31"}

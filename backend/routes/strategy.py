@@ -31,27 +31,16 @@ def strategy(body: StrategyRequest, store: StoreDep, generate: StrategyDep) -> S
     profile = dict(store.get_persona(resolved, body.persona_id))
     profile.pop("member_ids", None)
     channels = [c.strip() for c in body.channels] if body.channels is not None else None
-    goal = body.goal or _suggested_goal(profile)
-    try:
-        result = generate(profile, goal, channels)
+    try:  # goal None: the generator uses the persona's suggested goal and says which in the document
+        result = generate(profile, body.goal, channels)
     except ValueError as exc:  # ml.strategy.StrategyError: bad goal, channels or profile
         message = str(exc).splitlines()[0] if str(exc) else "invalid strategy request"
         raise APIError(422, "invalid_request", message) from exc
     if not isinstance(result, dict):
         raise APIError(500, "internal_error", "the strategy generator returned no JSON object")
     document = _json_safe(result)
-    return StrategyResponse(run_id=resolved, persona_id=body.persona_id, goal=goal,
+    return StrategyResponse(run_id=resolved, persona_id=body.persona_id, goal=document.get("goal") or body.goal,
                             channels=channels, strategy=document, evidence=cited_snippets(document, profile))
-
-
-def _suggested_goal(profile: dict[str, Any]) -> str:
-    """`ml.strategy.suggested_goal` (imported on first use, as the generator): support deflection where the
-    run's data names no authors, retention otherwise."""
-    try:
-        from ml.strategy import suggested_goal
-    except ImportError as exc:
-        raise APIError(503, "strategy_unavailable", f"the strategy generator cannot be imported: {exc}") from exc
-    return suggested_goal(profile)
 
 
 def _cited_ids(node: Any, found: dict[str, None]) -> None:

@@ -89,8 +89,9 @@ function fewDatesNote(perDay: WeekdayDates[] | null | undefined) {
  */
 function burstNote(a: Activity, what: string) {
   if (!a.one_day_burst || !a.busiest_date || a.busiest_date_share == null) return null;
-  const day = shortDate(new Date(`${a.busiest_date}T00:00:00Z`), true);
-  const weekday = new Date(`${a.busiest_date}T00:00:00Z`).toLocaleDateString("en-GB", { weekday: "short", timeZone: "UTC" });
+  const when = new Date(`${a.busiest_date}T00:00:00Z`);
+  const day = shortDate(when, true);
+  const weekday = when.toLocaleDateString("en-GB", { weekday: "short", timeZone: "UTC" });
   const everyone = a.population_busiest_date_share == null ? "" : ` (everyone: ${Math.round(100 * a.population_busiest_date_share)}%)`;
   return (
     <p className="hint" data-testid="activity-burst">

@@ -29,6 +29,7 @@ share, core/reassigned counts, persona ids, distinctive terms).
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
@@ -131,14 +132,14 @@ def _joined_pairs(words: list[str], text: str) -> list[str]:
     """``words`` with two of them written as one where the texts write them side by side: "Apple Pay" for
     "apple" and "pay" when at least ``PAIR_SHARE`` of the lines (members' texts) holding both, and
     ``PAIR_LINES``, write "apple pay" ("Top-up, Apple & Pay" named a Banking77 family). One pair at most."""
-    import re
-
     lines = [ln.lower() for ln in text.split("\n")]
+    holding = {w: {k for k, ln in enumerate(lines) if re.search(rf"\b{re.escape(w)}\b", ln)} for w in words}
     for i, a in enumerate(words):
         for b in words[i + 1:]:
-            both = [ln for ln in lines if re.search(rf"\b{re.escape(a)}\b", ln) and re.search(rf"\b{re.escape(b)}\b", ln)]
+            both = [lines[k] for k in sorted(holding[a] & holding[b])]
             for first, second in ((a, b), (b, a)):
-                side = sum(bool(re.search(rf"\b{re.escape(first)}\s+{re.escape(second)}\b", ln)) for ln in both)
+                side_by_side = re.compile(rf"\b{re.escape(first)}\s+{re.escape(second)}\b")
+                side = sum(bool(side_by_side.search(ln)) for ln in both)
                 if side >= PAIR_LINES and side >= PAIR_SHARE * len(both):
                     return [f"{first} {second}" if w == a else w for w in words if w != b]
     return words

@@ -143,8 +143,9 @@ class TimeBasis(BaseEstimator):
         self.origin = origin  # who named the zone, for the note: "--timezone", "as the export says"
 
     def fit(self, messages: pd.DataFrame, y=None) -> TimeBasis:
-        self.ignored_ = not_times(messages)
-        self.dates_only_ = not self.ignored_ and dates_only(messages)
+        stamps = pd.to_datetime(_column(messages, "timestamp"), utc=True, errors="coerce")  # parsed once for both
+        self.ignored_ = not_times(stamps)
+        self.dates_only_ = not self.ignored_ and dates_only(stamps, _column(messages, "utc_offset_min"))
         if self.ignored_:
             messages = messages.assign(timestamp=pd.NaT)  # no times: the basis is None, the note says why
         self.timezone_ = None
@@ -230,11 +231,11 @@ class TimeBasis(BaseEstimator):
 MIN_STAMPS = 10  # timestamps needed before a column is judged as a whole (constant, 1970, dates only)
 
 
-def not_times(messages: pd.DataFrame) -> str | None:
+def not_times(stamps: pd.Series) -> str | None:
     """Why the parsed timestamps are not times of writing, or None: every one before 1971 (small numbers read as
     seconds since 1970: a count or an id given as the time column), or every one the same instant (an export's
-    time); at least ``MIN_STAMPS`` of them."""
-    stamps = pd.to_datetime(_column(messages, "timestamp"), utc=True, errors="coerce").dropna()
+    time); at least ``MIN_STAMPS`` of them. ``stamps``: the frame's ``timestamp``, parsed (UTC)."""
+    stamps = stamps.dropna()
     if len(stamps) < MIN_STAMPS:
         return None
     if stamps.max() < pd.Timestamp("1971-01-01", tz="UTC"):
@@ -246,14 +247,14 @@ def not_times(messages: pd.DataFrame) -> str | None:
     return None
 
 
-def dates_only(messages: pd.DataFrame) -> bool:
+def dates_only(stamps: pd.Series, offsets: pd.Series) -> bool:
     """Whether every timestamp (at least ``MIN_STAMPS``) is a wall-clock midnight: dates written without a time
-    of day ("2015-02-24"), whose hour 00:00 is no hour anyone wrote at."""
-    stamps = pd.to_datetime(_column(messages, "timestamp"), utc=True, errors="coerce")
+    of day ("2015-02-24"), whose hour 00:00 is no hour anyone wrote at. ``stamps``: parsed (UTC); ``offsets``: the
+    minutes each value's written offset is east of UTC (NaN: none written)."""
     ok = stamps.notna().to_numpy()
     if ok.sum() < MIN_STAMPS:
         return False
-    offset = pd.to_numeric(_column(messages, "utc_offset_min"), errors="coerce").fillna(0.0).to_numpy()[ok]
+    offset = pd.to_numeric(offsets, errors="coerce").fillna(0.0).to_numpy()[ok]
     nanos = stamps[ok].dt.tz_localize(None).to_numpy(dtype="datetime64[ns]").astype("int64")
     wall = nanos + (offset * 60 * 10**9).astype("int64")
     return bool((wall % (86_400 * 10**9) == 0).all())

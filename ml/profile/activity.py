@@ -43,11 +43,9 @@ import pandas as pd
 
 from ml.ingest.timebasis import clock_words
 from ml.profile.dates import (  # the rules live there (no heavy imports, for the contract); re-exported here
-    BURST_SHARE,  # noqa: F401
     MIN_WEEKDAY_DATES,  # noqa: F401
     date_bound,
     date_bound_reason,  # noqa: F401
-    one_day_burst,  # noqa: F401
 )
 
 # the note of a persona whose data's timestamps are dates without a time of day (``ml.ingest.timebasis.dates_only``)
@@ -181,7 +179,7 @@ class ActivityProfiler:
             return {
                 "has_timestamps": False,
                 "time_basis": self.time_basis,
-                "note": DATES_ONLY_NOTE if getattr(self, "dates_only_", False) else
+                "note": DATES_ONLY_NOTE if self.dates_only_ else
                         "The data has no timestamps, so no activity pattern can be shown.",
                 "timestamped_members": 0,
                 "hourly": None,

@@ -5,15 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from ml.ingest.timebasis import day_clock
-from ml.profile.activity import (
-    DATES_ONLY_NOTE,
-    MIN_WEEKDAY_DATES,
-    WEEKDAYS,
-    date_bound_by,
-    date_bound_days,
-    format_hours,
-    one_day_burst,
-)
+from ml.profile.activity import DATES_ONLY_NOTE, WEEKDAYS, date_bound_by, date_bound_days, format_hours
+from ml.profile.dates import MIN_WEEKDAY_DATES, one_day_burst
 from ml.profile.tone import tone_sentence
 
 

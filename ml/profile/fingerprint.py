@@ -247,10 +247,11 @@ class BehavioralFingerprint:
 # At his "small" 0.2, 48 of 304 highlights of a Banking77 run were under 0.3 ("writes 4% of letters in capitals
 # (population 5%)"); the fingerprint chart still shows every feature (docs/profiles.md, "Effects said in words").
 SAID_EFFECT = 0.5
+MIN_COVERAGE = 0.2  # share of a persona's members with a value before a behaviour is said of it (profile config)
 
 
 def highlights(fingerprint: list[dict], n: int = 4, min_effect: float = SAID_EFFECT,
-               min_coverage: float = 0.2) -> list[dict]:
+               min_coverage: float = MIN_COVERAGE) -> list[dict]:
     """The ``n`` entries with the largest |std_diff| (≥ ``min_effect``), one sentence each."""
     ok = [f for f in fingerprint
           if f["std_diff"] is not None and abs(f["std_diff"]) >= min_effect and f["coverage"] >= min_coverage]

@@ -335,16 +335,15 @@ class PersonaNamer(BaseEstimator):
         rows = np.flatnonzero(labels == pid)
         persona_texts = [texts[i] for i in rows]  # joined for the phrase check, counted for the candidates
         persona_text = "\n".join(persona_texts)
+        own = persona_text if len(rows) <= SPELLING_TEXTS else "\n".join(persona_texts[:SPELLING_TEXTS])
         if wanted := (spell_terms or {}).get(int(pid)):
-            own = persona_text if len(rows) <= SPELLING_TEXTS else "\n".join(persona_texts[:SPELLING_TEXTS])
             self.spelled_[int(pid)] = {t: as_phrased(t, own) for t in wanted}  # "app doesn't work", "ATM"
         cands, cols, weight, excess = [], [], [], []
         for model, index in mats:
             top = model.top_terms(pid, self.n_candidates)
             picked = [(term, w) for term, w in top if term not in cands and phrase_ok(term, persona_text)]
             if any(len(term.split()) > 1 for term, _ in picked):  # "flights nashville" from "flights. #Nashville"
-                read = persona_text if len(rows) <= SPELLING_TEXTS else "\n".join(persona_texts[:SPELLING_TEXTS])
-                unwritten = {term for term, _ in picked if not written_as_phrase(term, read)}
+                unwritten = {term for term, _ in picked if not written_as_phrase(term, own)}
                 self.fragments_.setdefault(int(pid), set()).update(unwritten)
                 picked = [(term, w) for term, w in picked if term not in unwritten]
             if picked:

@@ -240,7 +240,8 @@ class ClassTfidf:
         self.keep_ = keep
         self.vocabulary_ = terms[keep]
         index = {c: i for i, c in enumerate(self.classes_)}
-        onehot = sp.csr_matrix((np.ones(len(labels)), ([index[c] for c in labels], np.arange(len(labels)))),
+        class_row = [index[c] for c in labels]  # each text's class
+        onehot = sp.csr_matrix((np.ones(len(labels)), (class_row, np.arange(len(labels)))),
                                shape=(len(self.classes_), len(labels)))
         if rows is None:
             counts = np.asarray((onehot @ X[:, keep]).todense())
@@ -250,7 +251,7 @@ class ClassTfidf:
                 chunk = vec.transform(texts[s:s + COUNT_TEXTS])[:, keep]
                 counts += (onehot[:, s:s + COUNT_TEXTS] @ chunk).toarray()
         self.counts_ = counts
-        self.sizes_ = np.bincount([index[c] for c in labels], minlength=len(self.classes_))
+        self.sizes_ = np.bincount(class_row, minlength=len(self.classes_))
         f_t = counts.sum(axis=0)
         class_tokens = counts.sum(axis=1, keepdims=True)
         avg_tokens = class_tokens.mean() if counts.size else 0.0

@@ -30,12 +30,19 @@ from ml.ingest.timebasis import day_clock
 from ml.profile.activity import format_hours
 from ml.profile.behavior_words import literal_ok
 from ml.profile.describe import days_with_shares
-from ml.profile.fingerprint import SAID_EFFECT
-from ml.profile.spelling import is_negator
-from ml.profile.tone import negative_flags, rest_share
+from ml.profile.fingerprint import MIN_COVERAGE, SAID_EFFECT
+from ml.profile.tone import rest_share
+from ml.strategy.cite import cite as _cite
 from ml.strategy.events import VOLUME, light
 from ml.strategy.llm import TextRewriter, facts_kept, rewriter_from_env
-from ml.strategy.risks import authors_unknown, negative_evidence, problem_evidence, risks, suggested_goal  # noqa: F401
+from ml.strategy.risks import (
+    evidence_readings,
+    names_a_problem,
+    negative_evidence,
+    problem_evidence,
+    risks,
+    suggested_goal,
+)
 from ml.strategy.timing import timing
 from ml.strategy.wording import (
     CALM_OFFERS,
@@ -60,10 +67,6 @@ SCHEMA_VERSION = 1
 
 class StrategyError(ValueError):
     """Bad goal or profile for strategy generation (one-line message)."""
-
-
-def _cite(signals=(), evidence=()) -> dict:
-    return {"signals": list(dict.fromkeys(signals)), "evidence": list(dict.fromkeys(evidence))}
 
 
 def _fp(profile: dict) -> dict[str, dict]:
@@ -144,15 +147,12 @@ def _evidence_for(profile: dict, term: str, limit: int = 2) -> list[str]:
     return hits[:limit]
 
 
-STANDOUT_COVERAGE = 0.2  # share of the persona's members with a value, as the highlights need (profile config)
-
-
 def _standouts(profile: dict, min_effect: float = SAID_EFFECT) -> list[dict]:
     """The behaviours large enough to act on (``ml.profile.fingerprint.SAID_EFFECT``, as the highlights), largest
-    first, measured on at least ``STANDOUT_COVERAGE`` of the members: a 4 % against 5 % share of capitals is no
+    first, measured on at least ``MIN_COVERAGE`` of the members (as the highlights): a 4 % against 5 % share of capitals is no
     reason to "match how they write", nor a wait between messages that 4 of 63 members have."""
     feats = [f for f in _fp(profile).values() if abs(f["std_diff"]) >= min_effect
-             and (f.get("coverage") is None or f["coverage"] >= STANDOUT_COVERAGE)]
+             and (f.get("coverage") is None or f["coverage"] >= MIN_COVERAGE)]
     return sorted(feats, key=lambda f: -abs(f["std_diff"]))
 
 
@@ -212,6 +212,7 @@ class _Basis:
     negative: bool
     light: bool  # an event persona of light users (``ml.strategy.events``)
     problem: list  # evidence snippets (member ids) that state a problem, when most of them do (``ml.strategy.risks.problem_evidence``)
+    negative_ev: list  # evidence snippets that read negative (``ml.strategy.risks.negative_evidence``)
 
 
 def _check(profile: dict, goal: str, channels: list[str] | None) -> None:
@@ -228,19 +229,16 @@ def _check(profile: dict, goal: str, channels: list[str] | None) -> None:
 def _basis(profile: dict, goal: str) -> _Basis:
     themes = _themes(profile) or [("profile:size", "their everyday business")]
     standouts = _standouts(profile)
+    readings = evidence_readings(profile)  # each snippet scored once
+    shown = sum(isinstance(e.get("text"), str) for e in profile.get("evidence", []))
     return _Basis(
         profile=profile, goal=goal, themes=themes, theme_refs=[r for r, _ in themes],
         theme_words=", ".join(f"“{label}”" for _, label in themes[:3]) if _themes(profile) else themes[0][1],
         standouts=standouts, stand_refs=[f"feature:{f['feature']}" for f in standouts[:3]],
         evidence=[e["member_id"] for e in profile["evidence"]], activity=profile["activity"] or {},
-        negative=reads_negative(profile), light=light(profile), problem=problem_evidence(profile),
+        negative=reads_negative(profile), light=light(profile), problem=problem_evidence(readings, shown),
+        negative_ev=negative_evidence(readings),
     )
-
-
-def names_a_problem(label: str) -> bool:
-    """A theme whose own words name a problem: a negator ("not working", "never arrived", "don't recognize") or
-    wording VADER reads negative ("transfer failed", "wrong exchange rate"; ``ml.profile.tone``)."""
-    return any(is_negator(w) for w in re.findall(r"[\w'’]+", label)) or bool(negative_flags([label])[0])
 
 
 def _key_messages(b: _Basis) -> list[dict]:
@@ -296,7 +294,7 @@ def _tone(b: _Basis) -> dict:
     if not traits:
         traits, tone_refs = ["plain and friendly"], b.theme_refs[:1]
     return {"text": "Tone: " + "; ".join(traits[:3]) + ".", "traits": traits[:3],
-            "citations": _cite(tone_refs[:3], negative_evidence(b.profile)[:2] if b.negative else b.evidence[:2])}
+            "citations": _cite(tone_refs[:3], b.negative_ev[:2] if b.negative else b.evidence[:2])}
 
 
 def _offers(b: _Basis) -> list[dict]:

@@ -17,33 +17,46 @@ from ml.profile.dates import one_day_burst
 from ml.profile.describe import LOOSE_SEPARATION
 from ml.profile.spelling import is_negator
 from ml.profile.tone import negative_flags
+from ml.strategy.cite import cite as _cite
 
 
-def _cite(signals=(), evidence=()) -> dict:
-    return {"signals": list(dict.fromkeys(signals)), "evidence": list(dict.fromkeys(evidence))}
+def has_negator(text: str) -> bool:
+    """A negator among ``text``'s words ("not working", "never arrived", "don't recognize")."""
+    return any(is_negator(w) for w in re.findall(r"[\w'’]+", text))
 
 
-def problem_evidence(profile: dict) -> list[str]:
-    """The evidence snippets (member ids) that state a problem, a negator or wording VADER reads negative ("Some
-    cash was withdrawn in the app, but I did not do it"), when at least half of the snippets (and two) do; else
-    none. VADER reads such reports neutral (the Banking77 persona of unrecognised withdrawals: 8 % negative), so
-    the tone alone let retention advice "thank them for staying" and upsell "offer a trial of the upgrade at the
-    moment “stolen” comes up"; a persona whose quoted members report a problem gets the problem wording."""
+def names_a_problem(label: str) -> bool:
+    """A theme whose own words name a problem: a negator ("not working", "never arrived", "don't recognize") or
+    wording VADER reads negative ("transfer failed", "wrong exchange rate"; ``ml.profile.tone``)."""
+    return has_negator(label) or bool(negative_flags([label])[0])
+
+
+def evidence_readings(profile: dict) -> tuple[list[str], list[str]]:
+    """The evidence snippets (member ids) that read negative (VADER, the tone's own rule) and those that state a
+    problem (that, or a negator), each snippet scored once; the two lists ``negative_evidence`` and
+    ``problem_evidence`` read."""
     shown = [e for e in profile.get("evidence", []) if isinstance(e.get("text"), str)]
-    if not shown:
-        return []
-    flags = negative_flags([e["text"] for e in shown])
-    hits = [e["member_id"] for e, bad in zip(shown, flags, strict=True)
-            if bad or any(is_negator(w) for w in re.findall(r"[\w'’]+", e["text"]))]
-    return hits if len(hits) >= max(2, len(shown) / 2) else []
+    flags = negative_flags([e["text"] for e in shown]) if shown else []
+    negative = [e["member_id"] for e, bad in zip(shown, flags, strict=True) if bad]
+    problem = [e["member_id"] for e, bad in zip(shown, flags, strict=True) if bad or has_negator(e["text"])]
+    return negative, problem
 
 
-def negative_evidence(profile: dict) -> list[str]:
+def problem_evidence(readings: tuple[list[str], list[str]], shown: int) -> list[str]:
+    """The evidence snippets (member ids) that state a problem, a negator or wording VADER reads negative ("Some
+    cash was withdrawn in the app, but I did not do it"), when at least half of the ``shown`` snippets (and two)
+    do; else none. VADER reads such reports neutral (the Banking77 persona of unrecognised withdrawals: 8 %
+    negative), so the tone alone let retention advice "thank them for staying" and upsell "offer a trial of the
+    upgrade at the moment “stolen” comes up"; a persona whose quoted members report a problem gets the problem
+    wording. ``readings``: ``evidence_readings``."""
+    hits = readings[1]
+    return hits if len(hits) >= max(2, shown / 2) else []
+
+
+def negative_evidence(readings: tuple[list[str], list[str]]) -> list[str]:
     """The evidence snippets (member ids) that read negative by the tone's own rule: a frustrated tone cites
     what shows the frustration, never a snippet VADER scores positive; none when no snippet reads negative."""
-    shown = profile.get("evidence", [])
-    flags = negative_flags([e["text"] for e in shown]) if shown else []
-    return [e["member_id"] for e, bad in zip(shown, flags, strict=True) if bad]
+    return readings[0]
 
 
 # a persona under this share of the members is a small segment (a convention: at 5 %, every persona of a run

@@ -13,10 +13,7 @@ from ml.events.profile import busiest_stretch
 from ml.ingest.timebasis import UTC, day_clock, is_fixed_offset
 from ml.profile.activity import date_bound_days, format_hours
 from ml.profile.describe import burst_clause, date_reason, days_above_everyone, days_with_shares
-
-
-def _cite(signals=(), evidence=()) -> dict:
-    return {"signals": list(dict.fromkeys(signals)), "evidence": list(dict.fromkeys(evidence))}
+from ml.strategy.cite import cite as _cite
 
 
 def timing(act: dict, standouts: list[dict]) -> dict:
