@@ -10,7 +10,13 @@ import pandas as pd
 import pytest
 from sklearn.exceptions import NotFittedError
 
-from ml.features.behavioral import FEATURE_NAMES, FEATURE_SPECS, BehavioralFeatures, describe_features
+from ml.features.behavioral import (
+    FEATURE_NAMES,
+    FEATURE_SPECS,
+    BehavioralFeatures,
+    describe_features,
+    style_features,
+)
 from ml.runtime.errors import InputError
 from tests.conftest import REPO
 from tests.fixtures.data import shared_path
@@ -110,6 +116,23 @@ def test_known_values_on_a_thread():
     assert f.at["m5", "upper_ratio"] == pytest.approx(3 / 18)  # WHY / WHYismybaglostfail
     assert f.at["m1", "first_person_ratio"] == pytest.approx(1 / 7)
     assert f.at["m4", "words_log"] == pytest.approx(np.log1p(3))
+
+
+def test_style_reads_what_the_person_wrote_not_handles_or_links():
+    """Twitter prefixes replies with handles: "@AmazonHelp @115712" is neither capitals nor digits the
+    customer typed (on TWCS three quarters of the digits were handles'); mentions and links are still
+    counted, and lengths count the whole text."""
+    texts = pd.Series(["@AmazonHelp @115712 where is my parcel", "where is my parcel https://t.co/x7Qz9",
+                       "where is my parcel", "order 12345 not here", "@AmazonHelp @115712"])
+    f = style_features(texts)
+    for col_name in ["upper_ratio", "digit_ratio", "question_log"]:
+        assert f[col_name][0] == f[col_name][2] and f[col_name][1] == f[col_name][2], col_name
+    assert f["digit_ratio"][0] == 0 and f["digit_ratio"][3] == pytest.approx(5 / 20)
+    assert f["mentions_log"][0] == pytest.approx(np.log1p(2)) and f["has_url"].tolist() == [0, 1, 0, 0, 0]
+    assert f["upper_ratio"][4] == 0 and f["digit_ratio"][4] == 0  # only addressing: nothing typed
+    assert f["chars_log"][0] == pytest.approx(np.log1p(len(texts[0])))  # lengths: the whole text
+    email = style_features(pd.Series(["mail me at a.b7@example.com"]))
+    assert email["digit_ratio"][0] == pytest.approx(1 / 27)  # an e-mail address is not a handle
 
 
 def test_conversation_members_average_their_messages():

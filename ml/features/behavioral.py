@@ -35,6 +35,9 @@ _URL = re.compile(r"(?:https?://|www\.)\S+")
 # "(?<![\w@])@\w+" and "(?<![\w#])#\w+" with the literal first, so that `re` jumps between "@"s: 4x faster
 _HANDLE = re.compile(r"@(?<![\w@]@)\w+")
 _HASHTAG = re.compile(r"#(?<![\w#]#)\w+")
+# what addresses or links rather than what the person wrote: "@AmazonHelp @115712" and "https://t.co/x7Qz"
+# would otherwise count as capitals, digits and words (on TWCS three quarters of the digits were handles')
+_ADDRESSING = re.compile(r"(?:https?://|www\.)\S+|@(?<![\w@]@)\w+")
 _REPEATED = re.compile(r"!!|\?\?|\?!|!\?|\.\.\.|…")
 _EMOJI = re.compile(
     "[\U0001f1e6-\U0001f1ff\U0001f300-\U0001f5ff\U0001f600-\U0001f64f\U0001f680-\U0001f6ff"
@@ -57,10 +60,16 @@ def _token_counts(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def style_features(texts: pd.Series) -> pd.DataFrame:
-    """Per-text style and text-network features (columns 19–32), vectorised over a Series."""
-    t = texts.fillna("").astype(str)
-    chars = t.str.len().to_numpy(float)
-    tokens, nonspace = _token_counts(t.tolist())
+    """Per-text style and text-network features (columns 19–32), vectorised over a Series. Capitals, digits,
+    punctuation, emoji, politeness and first-person words are read from what the person typed: the text without
+    @handles and links (``_ADDRESSING``), which ``mentions_log`` and ``has_url`` count. Lengths count the whole
+    text, as the platform does (left out too, they cost TWCS its brand ARI: docs/ablations.md)."""
+    raw = texts.fillna("").astype(str)
+    addressed = raw.str.contains("@|http|www\\.").any()
+    t = raw.str.replace(_ADDRESSING, "", regex=True).str.strip() if addressed else raw
+    chars = raw.str.len().to_numpy(float)
+    tokens, nonspace = _token_counts(raw.tolist())
+    written = t.str.len().to_numpy(float)
     letters = t.str.count(r"[^\W\d_]").to_numpy(float)
     upper = t.str.count(r"[A-Z\u00C0-\u00DE]").to_numpy(float)
 
@@ -77,12 +86,12 @@ def style_features(texts: pd.Series) -> pd.DataFrame:
             "question_log": np.log1p(t.str.count(r"\?").to_numpy(float)),
             "repeated_punct": t.str.contains(_REPEATED).to_numpy(float),
             "emoji_log": np.log1p(t.str.count(_EMOJI).to_numpy(float)),
-            "digit_ratio": ratio(t.str.count(r"\d").to_numpy(float), chars),
-            "has_url": t.str.contains(_URL).to_numpy(float),
+            "digit_ratio": ratio(t.str.count(r"\d").to_numpy(float), written),
+            "has_url": raw.str.contains(_URL).to_numpy(float),
             "politeness": t.str.contains(_POLITE).to_numpy(float),
             "first_person_ratio": ratio(t.str.count(_FIRST_PERSON).to_numpy(float), tokens),
-            "mentions_log": np.log1p(t.str.count(_HANDLE).to_numpy(float)),
-            "hashtags_log": np.log1p(t.str.count(_HASHTAG).to_numpy(float)),
+            "mentions_log": np.log1p(raw.str.count(_HANDLE).to_numpy(float)),
+            "hashtags_log": np.log1p(raw.str.count(_HASHTAG).to_numpy(float)),
         },
         index=texts.index,
     )
