@@ -398,3 +398,5 @@ def test_a_burst_a_loose_persona_and_a_thinly_measured_behaviour_are_said_as_ris
         doc["cited_signals"]
     assert "31 Oct 2017" in doc["cited_signals"]["activity:busiest_date"]
     assert resolve_citation(profile, "activity:busiest_date")
+    # 0.885 and 0.685 read as the description and the explorer's note read them (half up: 89 %, 69 %), not 88 / 68
+    assert doc["cited_signals"]["activity:busiest_date"].startswith("89% of its members wrote on 31 Oct 2017 (everyone: 69%)")

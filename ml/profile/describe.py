@@ -97,11 +97,11 @@ def burst_clause(act: dict) -> str | None:
         return None
     share, everyone = act["busiest_date_share"], act.get("population_busiest_date_share")
     day = date.fromisoformat(act["busiest_date"])
-    return (f"most of its members ({_half_up(share)}%) wrote on one date, {day.day} {day:%b %Y}"
-            + (f" (everyone: {_half_up(everyone)}%)" if everyone is not None else ""))
+    return (f"most of its members ({half_up_percent(share)}%) wrote on one date, {day.day} {day:%b %Y}"
+            + (f" (everyone: {half_up_percent(everyone)}%)" if everyone is not None else ""))
 
 
-def _half_up(share: float) -> int:
+def half_up_percent(share: float) -> int:
     """A share in whole percent rounded half up, as the explorer's note rounds it (0.885 → 89, not Python's 88)."""
     return int(100 * share + 0.5 + 1e-9)
 

@@ -29,7 +29,7 @@ from ml.events.profile import busiest_stretch, event_label
 from ml.ingest.timebasis import day_clock
 from ml.profile.activity import format_hours
 from ml.profile.behavior_words import literal_ok
-from ml.profile.describe import days_with_shares
+from ml.profile.describe import days_with_shares, half_up_percent
 from ml.profile.fingerprint import MIN_COVERAGE, SAID_EFFECT
 from ml.profile.tone import rest_share
 from ml.strategy.cite import cite as _cite
@@ -116,8 +116,8 @@ def _explain(profile: dict, ref: str) -> str:
         return busiest_stretch(act["by_day"], act.get("resolution")).removeprefix("Its ").rstrip(".")
     if ref == "activity:busiest_date":
         day = date.fromisoformat(act["busiest_date"])
-        return (f"{100 * (act.get('busiest_date_share') or 0):.0f}% of its members wrote on {day.day} {day:%b %Y}"
-                + (f" (everyone: {100 * act['population_busiest_date_share']:.0f}%)"
+        return (f"{half_up_percent(act.get('busiest_date_share') or 0)}% of its members wrote on {day.day} {day:%b %Y}"
+                + (f" (everyone: {half_up_percent(act['population_busiest_date_share'])}%)"
                    if act.get("population_busiest_date_share") is not None else ""))
     if ref == "activity:has_timestamps":
         return "data has timestamps" if act.get("has_timestamps") else "data has no timestamps"
