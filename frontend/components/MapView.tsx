@@ -5,10 +5,9 @@ import { useSearchParams } from "next/navigation";
 import { useMemo, useRef, useState } from "react";
 import { CartesianGrid, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis } from "recharts";
 
-import { textWidth } from "@/components/PersonaTreemap";
+import { freeRow, HiddenLabel, MapLabel, noExtent, type Extent, type LabelBox, type LabelProps } from "@/components/MapLabels";
 import { ErrorState, Loading } from "@/components/States";
 import { paths } from "@/lib/api";
-import { textOn } from "@/lib/colors";
 import { int, truncate } from "@/lib/format";
 import { toggled, useMapLayers, type Dot, type DotGroup, type LegendEntry } from "@/lib/mapLayers";
 import { isEventRun } from "@/lib/runs";
@@ -161,11 +160,13 @@ function MapChart({
   eventRun: boolean;
 }) {
   const placed = useRef<LabelBox[]>([]);
+  const extent = useRef<Extent>(noExtent()); // how far up and down the dots drawn in this pass reach (px)
   const focus = picked && !picked.ids.every((id) => hidden.has(id)) ? picked : null;
   const labels = focus
     ? layers.labels.filter((l) => l.key === focus.label).map((l) => ({ ...l, full: true }))
     : layers.labels;
   const firstLabel = labels[0]?.key;
+  const lastLabel = labels[labels.length - 1]?.key;
   return (
     <div className="chart chart-lg" data-testid="member-map">
       <ResponsiveContainer width="100%" height="100%">
@@ -205,7 +206,7 @@ function MapChart({
                   name={g.name}
                   data={g.dots}
                   fill={layers.colorOf(g)}
-                  shape={(p: unknown) => memberDot(p, faded)}
+                  shape={(p: unknown) => memberDot(p, faded, extent.current)}
                   isAnimationActive={false}
                 />
               );
@@ -217,7 +218,9 @@ function MapChart({
             shape={(props: unknown) => {
               const p = props as LabelProps;
               if (p.payload?.key === firstLabel) placed.current = []; // a new pass over the labels, largest first
-              return <MapLabel {...p} dy={freeRow(p, placed.current)} />;
+              const dy = freeRow(p, placed.current, extent.current);
+              if (p.payload?.key === lastLabel) extent.current = noExtent(); // the next pass's dots measure again
+              return dy === null ? <HiddenLabel {...p} /> : <MapLabel {...p} dy={dy} />;
             }}
             isAnimationActive={false}
             legendType="none"
@@ -255,6 +258,7 @@ function MapKey({
     <>
       <p className="hint" style={{ margin: "0.5rem 0 0.25rem" }}>
         Point at a name (or Tab to it) to pick out its {eventRun ? "users" : "members"}; click it to hide or show them.
+        A name that would cover a larger {byFamily ? "family" : "persona"}&apos;s on the map is left off there.
       </p>
       <div
         className="legend"
@@ -313,8 +317,12 @@ interface DotProps {
 
 /** A member: filled when the clustering placed it, hollow when it was reassigned from noise; faint when another
  * persona is picked out in the legend. */
-function memberDot(props: unknown, faded = false) {
+function memberDot(props: unknown, faded = false, extent?: Extent) {
   const { cx = 0, cy = 0, fill = "#555", payload } = props as DotProps;
+  if (extent) {
+    extent.top = Math.min(extent.top, cy);
+    extent.bottom = Math.max(extent.bottom, cy);
+  }
   const forced = Boolean(payload?.reassigned);
   return (
     <circle
@@ -328,70 +336,5 @@ function memberDot(props: unknown, faded = false) {
       data-reassigned={forced ? "1" : "0"}
       data-faded={faded ? "1" : "0"}
     />
-  );
-}
-
-interface LabelProps {
-  cx?: number;
-  cy?: number;
-  payload?: { key: string; name: string; color: string; anchor?: "start" | "middle" | "end"; full?: boolean };
-}
-
-interface LabelBox {
-  x0: number;
-  x1: number;
-  y0: number;
-  y1: number;
-}
-
-const LABEL_H = 15;
-const LABEL_FONT = '600 12px system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
-
-function labelText(name: string, full = false): string {
-  return full || name.length <= 28 ? name : `${name.slice(0, 27)}…`;
-}
-
-/**
- * The vertical shift (px) that keeps a label clear of the labels already placed (larger groups come first):
- * its centre, else the nearest free row above or below within 3 rows, else its centre anyway. Records its box.
- */
-function freeRow({ cx = 0, cy = 0, payload }: LabelProps, placed: LabelBox[]): number {
-  if (!payload) return 0;
-  const w = textWidth(labelText(payload.name, payload.full), LABEL_FONT, 7.2) + 4;
-  const anchor = payload.anchor ?? "middle";
-  const x0 = anchor === "start" ? cx : anchor === "end" ? cx - w : cx - w / 2;
-  const clear = (b: LabelBox) => placed.every((o) => b.x1 <= o.x0 || b.x0 >= o.x1 || b.y1 <= o.y0 || b.y0 >= o.y1);
-  for (const dy of [0, -LABEL_H, LABEL_H, -2 * LABEL_H, 2 * LABEL_H, -3 * LABEL_H, 3 * LABEL_H]) {
-    const box = { x0, x1: x0 + w, y0: cy + dy - LABEL_H / 2, y1: cy + dy + LABEL_H / 2 };
-    if (clear(box)) {
-      placed.push(box);
-      return dy;
-    }
-  }
-  return 0;
-}
-
-/** A persona's (or family's) name at its centre (shifted `dy` px clear of other names), on a white halo so it reads over the dots. */
-function MapLabel({ cx = 0, cy = 0, payload, dy = 0 }: LabelProps & { dy?: number }) {
-  if (!payload) return <g />;
-  const name = labelText(payload.name, payload.full);
-  return (
-    <g pointerEvents="none" data-testid="map-label" data-label={payload.name}>
-      <text
-        x={cx}
-        y={cy + dy}
-        textAnchor={payload.anchor ?? "middle"}
-        dominantBaseline="middle"
-        fontSize={12}
-        fontWeight={600}
-        stroke="#ffffff"
-        strokeWidth={3.5}
-        strokeLinejoin="round"
-        paintOrder="stroke"
-        fill={textOn(payload.color) === "#ffffff" ? payload.color : "#222"}
-      >
-        {name}
-      </text>
-    </g>
   );
 }

@@ -57,6 +57,18 @@ def test_persona_header_splits_core_and_reassigned(live_server, page):
     assert f"({p['core_size']:,} core · {p['reassigned_count']:,} reassigned from noise)" in meta.inner_text()
 
 
+def _label_names(page, testid: str) -> set[str]:
+    return set(page.eval_on_selector_all(f'[data-testid="{testid}"]', "gs => gs.map(g => g.getAttribute('data-label'))"))
+
+
+def _assert_apart(boxes: list) -> None:
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            overlap_w = min(a[2], b[2]) - max(a[0], b[0])
+            overlap_h = min(a[3], b[3]) - max(a[1], b[1])
+            assert overlap_w <= 1 or overlap_h <= 1, f"map labels overlap: {a} {b}"
+
+
 def test_map_names_personas_at_their_centres_and_marks_reassigned(live_server, page, artifacts):
     run_id = live_server.api("/runs/latest")["id"]
     personas = live_server.api("/runs/latest/personas")["items"]
@@ -75,10 +87,18 @@ def test_map_names_personas_at_their_centres_and_marks_reassigned(live_server, p
     plot = page.locator('[data-testid="member-map"] .recharts-cartesian-grid').bounding_box()
     for i, a in enumerate(boxes):
         assert plot["x"] - 1 <= a[0] and a[2] <= plot["x"] + plot["width"] + 1, f"label {i} runs off the map: {a}"
-        for b in boxes[i + 1:]:
-            overlap_w = min(a[2], b[2]) - max(a[0], b[0])
-            overlap_h = min(a[3], b[3]) - max(a[1], b[1])
-            assert overlap_w <= 1 or overlap_h <= 1, f"map labels overlap: {a} {b}"
+        assert plot["y"] - 8 <= a[1] and a[3] <= plot["y"] + plot["height"] + 8, f"label {i} is off the plot: {a}"
+    _assert_apart(boxes)
+    # a crowded map (a narrow window here; a run of 80 personas on a wide one) leaves names off rather than
+    # drawing them over each other: every name is drawn or marked left off, and the drawn ones never overlap
+    page.set_viewport_size({"width": 420, "height": 900})
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=\"map-label-off\"]').length > 0")
+    drawn = _label_names(page, "map-label")
+    off = _label_names(page, "map-label-off")
+    assert drawn | off == names and not drawn & off and drawn
+    _assert_apart(page.eval_on_selector_all('[data-testid="map-label"] text', "ts => ts.map(t => { const b = t.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; })"))
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.wait_for_function("n => document.querySelectorAll('[data-testid=\"map-label\"]').length === n", arg=len(names))
     # the legend filters: hiding a persona removes its label too
     first = page.get_by_test_id("map-legend").get_by_role("button").first
     hidden_name = first.inner_text().rsplit(" (", 1)[0]
