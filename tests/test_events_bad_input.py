@@ -199,3 +199,21 @@ def test_an_outcome_file_joins_on_the_user_column_the_events_were_read_with(tmp_
     msg = one_line(err)
     assert msg.startswith(f"{other}: no column 'user_id' (the user key read from the event files)")
     assert "--outcome-key-col" in msg and "StudentId" in msg
+
+
+def test_an_outcome_file_with_two_outcomes_for_a_user_is_refused_naming_what_tells_them_apart(tmp_path):
+    """OULAD: studentInfo holds a row per student and course; joined on id_student alone, 54 of BBB 2014J's
+    students silently took another course's final_result (the first row). Rows that agree stay fine."""
+    events = rows_csv(tmp_path)
+    lines = ["code_module,user_id,final_result"] + [f"BBB,u{u},Pass" for u in range(30)]
+    agree = write(tmp_path / "agree.csv", "\n".join(lines + ["CCC,u1,Pass", "CCC,nobody,Fail"]) + "\n")
+    table = load_events([events], EventInputConfig(outcome_file=str(agree), outcome_col="final_result"))
+    assert set(table.users["outcome"]) == {"Pass"}
+    clash = write(tmp_path / "info.csv", "\n".join(lines + ["AAA,u3,Withdrawn", "AAA,u4,Pass", "AAA,x9,Fail"]) + "\n")
+    with pytest.raises(InputError) as err:
+        load_events([events], EventInputConfig(outcome_file=str(clash), outcome_col="final_result"))
+    msg = one_line(err)
+    assert msg.startswith(f"{clash}: 1 user has rows with different 'final_result' values (user u3: Pass, Withdrawn)")
+    assert "--where (e.g. code_module=...)" in msg and "--user-col" in msg
+    assert main([str(events), "--out", str(tmp_path / "run"), "--outcome-file", str(clash),
+                 "--outcome-col", "final_result"]) == 2 and not (tmp_path / "run").exists()

@@ -275,6 +275,7 @@ def _outcomes(cfg: EventInputConfig, users: pd.Index, per_file: list[pd.DataFram
         _require(path, list(table.columns), [cfg.outcome_col], FLAGS["outcome_col"])
         key = _key(table, keys, path, "user id", "--outcome-key-col")
         series = pd.Series(_outcome_values(table[cfg.outcome_col]), index=key.to_numpy())
+        _refuse_two_outcomes(table, key, series, users, path, cfg.outcome_col, keys)
         series = series[~series.index.duplicated()]
     elif per_file:
         both = pd.concat(per_file)
@@ -282,6 +283,32 @@ def _outcomes(cfg: EventInputConfig, users: pd.Index, per_file: list[pd.DataFram
     else:
         return pd.Series([None] * len(users), index=users, dtype=object)
     return series.reindex(users)
+
+
+def _refuse_two_outcomes(table: pd.DataFrame, key: pd.Series, series: pd.Series, users: pd.Index, path: Path,
+                         outcome_col: str, keys: list[str]) -> None:
+    """One line when a user of the data has rows with different outcomes in the outcome file (OULAD's
+    studentInfo holds a row per student and course: joined on ``id_student`` alone, 54 of BBB 2014J's students
+    took another course's result). Repeated rows that agree are fine. The line names the columns that tell the
+    rows apart, for ``--where`` or the key."""
+    known = series.notna().to_numpy() & key.isin(users).to_numpy()
+    if not known.any():
+        return
+    values = pd.Series(series.to_numpy()[known].astype(str), index=key.to_numpy()[known])
+    differ = values.groupby(level=0).nunique()
+    differ = differ[differ > 1]
+    if differ.empty:
+        return
+    user = str(differ.index[0])
+    rows = table.loc[key.to_numpy() == user]
+    apart = [c for c in table.columns if c not in keys and c != outcome_col and rows[c].astype(str).nunique() > 1]
+    shown = ", ".join(dict.fromkeys(values.loc[[user]].tolist()))
+    hint = (f"keep one of them with --where (e.g. {apart[0]}=...) or add the columns that tell them apart "
+            f"({', '.join(apart[:3])}) to the key (--user-col / --outcome-key-col)" if apart else
+            "keep one row per user in the outcome file")
+    many = f"{len(differ):,} users have" if len(differ) > 1 else "1 user has"
+    raise InputError(f"{path}: {many} rows with different '{outcome_col}' values (user "
+                     f"{user.replace('|', ', ')}: {shown}), so which outcome is theirs is unclear; {hint}")
 
 
 def load_events(paths, config: EventInputConfig | None = None) -> EventTable:
