@@ -208,8 +208,15 @@ def test_lift_sentences_quote_event_names_not_the_volume():
     assert lift_sentence("System|Course viewed", 1.02, 1.0) == (
         "about as many “System · Course viewed” as average (1.0 vs 1.0 per user)")
     assert lift_sentence("File|Course module viewed", 80.5, 59.1, shares=(0.21, 0.3)) == (
-        "1.4× more “File · Course module viewed” than average (80.5 vs 59.1 per user; 21% of their events, "
-        "against 30% of everyone's)")
+        "1.4× more “File · Course module viewed” than average (80.5 vs 59.1 per user), but a smaller part of their "
+        "events (21%, against 30% of everyone's)")  # the two point different ways: said, not left to the reader
+    assert lift_sentence("quiz", 80.5, 59.1, shares=(0.4, 0.3)) == (
+        "1.4× more “quiz” than average (80.5 vs 59.1 per user; 40% of their events, against 30% of everyone's)")
+    assert lift_sentence("Quiz attempt reviewed", 1.14, 1.17, shares=(0.0055, 0.0068)) == (
+        "about as many “Quiz attempt reviewed” as average (1.1 vs 1.2 per user), but a smaller part of their events "
+        "(0.55%, against 0.68% of everyone's)")
+    assert lift_sentence("access", 3.0, 32.1, shares=(0.45, 0.38)).endswith(
+        "(3.0 vs 32.1 per user), but a larger part of their events (45%, against 38% of everyone's)")
 
 
 def test_a_component_that_is_no_users_largest_share_is_dropped():
@@ -224,3 +231,29 @@ def test_a_component_that_is_no_users_largest_share_is_dropped():
     assert model.components_.shape == (2, 3) and model.membership_.shape == (100, 2)
     assert sorted(np.bincount(model.labels_)) == [50, 50]
     assert (model.predict(X) == model.labels_).all()  # placing the same users again gives the same personas
+
+
+def test_a_name_may_say_only_events_the_persona_gives_at_least_everyones_share_of_its_events():
+    """KDD: "Light navigate & access users" gave "access" 31 % of its events against everyone's 38 % (and 10.7×
+    fewer per user): the weighted matrix's mean had it above. The name now reads the shares its sentences state."""
+    from ml.events.profile import ProfileInputs, _above
+
+    counts = np.array([[31, 69], [2, 5], [380, 520], [400, 600]], float)  # persona 0: rows 0-1 (light users)
+    inp = ProfileInputs(users=np.array(["a", "b", "c", "d"]), events=["access", "navigate"], counts=counts,
+                        X=np.zeros_like(counts), components=np.ones((2, 2)), membership=np.ones((4, 2)) / 2,
+                        labels=np.array([0, 0, 1, 1]), mixed=np.zeros(4, bool), rows=pd.DataFrame(),
+                        resolution="none")
+    light = np.array([True, True, False, False])
+    assert _above(inp, light) == {"access": False, "navigate": True}
+    assert _above(inp, ~light) == {"access": True, "navigate": False}
+
+
+def test_a_highlight_says_the_way_its_bar_points():
+    """Moodle: "Course viewed" had a bar below everyone's (−0.67) and the highlight "1.2× more “Course viewed”"
+    with equal shares (37 %): the weighting alone made it differ. Such an event stays in the fingerprint, no
+    highlight; one whose share points the bar's way is said."""
+    from ml.events.profile import _says_the_same_way
+
+    assert not _says_the_same_way(-0.67, 74.4, 62.7, (0.37, 0.37))
+    assert _says_the_same_way(-0.67, 74.4, 62.7, (0.30, 0.37))  # "…, but a smaller part of their events"
+    assert _says_the_same_way(1.2, 4.9, 1.7, (0.02, 0.01)) and not _says_the_same_way(1.2, 1.0, 1.02, None)

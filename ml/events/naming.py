@@ -4,8 +4,9 @@
 its top events (``[{event, weight}]``, best first) and, optionally, its volume (persona vs population mean count).
 
 Rules (the conversation namer's, ``ml.profile.naming``, applied to event labels):
-- only events the persona's users do at least as much as everyone (their share of the users' weighted events
-  ≥ the population's), while there is one: a name never says what the persona does less;
+- only events the persona's users do at least as much as everyone (``above``: the persona gives the event at
+  least everyone's share of its events, ``ml.events.profile._above``), while there is one: a name never says what
+  the persona does less;
 - an event's label is its last ``|`` part with underscores read as spaces and no closing full stop
   ("page_close" → "page close", "Assignment|Submission form viewed." → "Submission form viewed"), or all its
   parts when the last is shared by several events ("Folder|Course module viewed" → "Folder course module");
