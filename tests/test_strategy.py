@@ -278,7 +278,7 @@ def test_an_event_persona_of_light_users_is_re_engaged_and_measured_by_activity(
     assert doc["timing"]["text"].endswith("Its busiest 7-day stretch starts on 20 May 2014.")  # day 16210
     assert "No time of day in the data: send times must be learned by testing." in [r["text"] for r in doc["risks"]]
     usual = generate_strategy(_event_profile(90.0), "retention", rewriter=None)  # not light: the calm wording
-    assert usual["key_messages"][0]["text"] == "On “event_navigate”: share what is coming next for it."
+    assert usual["key_messages"][0]["text"] == "On “event_navigate”: make the next step after it easy to find."
     assert [k["name"] for k in usual["kpis"]] == ["active_next_period", "events_per_user"]
 
 
@@ -291,8 +291,43 @@ def test_an_event_persona_without_dated_events_or_counts_gets_a_strategy():
     p["fingerprint"][1]["persona_count_mean"] = None
     doc = generate_strategy(p, "retention", rewriter=None)
     validate_strategy(doc)
-    assert "No activity data: timing must be learned by testing." in [r["text"] for r in doc["risks"]]
+    assert "No dates or times in the data: timing must be learned by testing." in [r["text"] for r in doc["risks"]]
     assert "drift away" not in doc["positioning"]["text"]  # no mean: not called light
+
+
+def test_an_event_strategy_speaks_of_users_and_events_not_of_replies_news_or_a_distinctive_term():
+    """The events review (Moodle, OULAD, KDD): "Schedule sends and staff replies", a "peak hour response time" KPI,
+    "Invite them to hear “access” news first" for a persona giving "access" 31 % of its events against 38 %, "chat"
+    and "social" channels, and "Tone: plain and friendly. Based on: distinctive term “navigate”"."""
+    p = _event_profile(150.0)  # heavy: 1.6× everyone's events
+    p["fingerprint"] += [
+        {"feature": "event_access", "group": "event", "std_diff": 0.4, "persona_count_mean": 46.5,
+         "population_count_mean": 35.9, "sentence": "1.3× more “event_access” than average (46.5 vs 35.9 per user)"},
+        {"feature": "event_wiki", "group": "event", "std_diff": 1.1, "persona_count_mean": 2.7,
+         "population_count_mean": 0.63, "sentence": "4.3× more “event_wiki” than average (2.7 vs 0.63 per user)"}]
+    p["fingerprint"][0]["persona_count_mean"] = 20.0  # navigate: 13 % of its events against 10 %
+    p["activity"] = {"has_timestamps": True, "peak_hours": [10, 11], "peak_weekdays": [], "time_basis": "UTC",
+                     "unit": "events"}
+    for goal in ("retention", "acquisition", "win_back", "support_deflection", "upsell"):
+        doc = generate_strategy(p, goal, rewriter=None)
+        validate_strategy(doc)
+        text = json.dumps(doc)
+        cited = {r for c in iter_citations(doc) for r in c["signals"]}
+        assert "term:event_access" not in cited and {"term:event_navigate", "term:event_wiki"} <= cited, goal
+        assert "staff replies" not in text and "news first" not in text and "staying with it" not in text
+        assert "peak_hour_response_time" not in [k["name"] for k in doc["kpis"]]
+        assert {c["channel"] for c in doc["channels"]} <= {"email", "in_app", "sms", "help_center"}
+        assert not any(c["rationale"].startswith("Requested") for c in doc["channels"])  # nobody asked for them
+        assert any(c["rationale"].startswith("A usual channel for ") for c in doc["channels"])  # a default, said so
+        assert doc["tone"]["text"] == "Tone: direct and detailed: they know the product." and \
+            doc["tone"]["citations"]["signals"] == ["feature:total_events"]
+        assert doc["timing"]["text"].startswith("Schedule sends for 10:00")
+    light = generate_strategy(_event_profile(10.8), "retention", rewriter=None)
+    assert light["tone"]["traits"] == ["encouraging", "one short step per message"]
+    offsets = _event_profile(10.8)
+    offsets["activity"]["resolution"] = "offset"  # OULAD: days since the course began, not dates
+    assert generate_strategy(offsets, "retention", rewriter=None)["timing"]["text"].startswith(
+        "The data has day offsets but no times of day")
 
 
 @pytest.mark.shared

@@ -9,7 +9,12 @@ rate" to measure, "no timestamps" under a chart of activity by date. Here:
   re-engaging them (``REENGAGE``, ``LIGHT_ANGLE``: their words are in ``ml.strategy.wording``), citing that feature;
 - ``EVENT_KPIS`` (``ml.strategy.wording``): per goal, measures of activity (events and active users per period),
   not of contacts;
-- timing with dates but no times of day: ``ml.strategy.timing``.
+- timing with dates but no times of day: ``ml.strategy.timing``;
+- ``doing_more(profile)``: the events the persona gives at least everyone's share of its events (what its name may
+  say, ``ml.events.profile._above``): the strategy's themes, so no offer is built on an event it does less
+  ("Invite them to hear “access” news first" for a persona giving "access" 31 % of its events against 38 %);
+- ``event_tone(profile)``: light users get short, one-step asks, heavy ones (``HEAVY`` × everyone's events) detail;
+  the others a plain tone. A conversation persona's tone reads its writing; an event persona has none.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 from ml.events.naming import EventNamer
 
 LIGHT = EventNamer().light  # persona mean events per user ≤ this × everyone's: "Light … users"
+HEAVY = EventNamer().heavy  # … ≥ this: "Heavy … users"
 VOLUME = "total_events"
 
 
@@ -34,3 +40,29 @@ def light(profile: dict) -> bool:
     """An event persona whose users log at most ``LIGHT`` × everyone's events."""
     ratio = volume_ratio(profile)
     return profile.get("kind") == "events" and ratio is not None and ratio <= LIGHT
+
+
+def doing_more(profile: dict) -> set[str]:
+    """Events whose share of the persona's events is at least their share of everyone's (from the fingerprint's
+    mean counts per user: an event's mean over the mean of ``total_events`` is its pooled share)."""
+    fp = {f.get("feature"): f for f in profile.get("fingerprint") or []}
+    vol = fp.get(VOLUME) or {}
+    mine_total, all_total = vol.get("persona_count_mean"), vol.get("population_count_mean")
+    if not mine_total or not all_total:
+        return set()
+    return {name for name, f in fp.items() if f.get("group") == "event" and f.get("persona_count_mean") is not None
+            and (f.get("population_count_mean") or 0) > 0
+            and f["persona_count_mean"] / mine_total >= f["population_count_mean"] / all_total}
+
+
+def event_tone(profile: dict, cite) -> dict:
+    """The tone section of an event persona (see the module docstring); ``cite``: ``ml.strategy.cite.cite``."""
+    ratio = volume_ratio(profile)
+    if ratio is not None and ratio <= LIGHT:
+        traits = ["encouraging", "one short step per message"]
+    elif ratio is not None and ratio >= HEAVY:
+        traits = ["direct and detailed: they know the product"]
+    else:
+        traits = ["plain and friendly"]
+    refs = [f"feature:{VOLUME}"] if ratio is not None else ["profile:size"]
+    return {"text": "Tone: " + "; ".join(traits) + ".", "traits": traits, "citations": cite(refs)}

@@ -33,7 +33,7 @@ from ml.profile.describe import days_with_shares, half_up_percent
 from ml.profile.fingerprint import MIN_COVERAGE, SAID_EFFECT
 from ml.profile.tone import rest_share
 from ml.strategy.cite import cite as _cite
-from ml.strategy.events import VOLUME, light
+from ml.strategy.events import VOLUME, doing_more, event_tone, light
 from ml.strategy.llm import TextRewriter, facts_kept, rewriter_from_env
 from ml.strategy.risks import (
     evidence_readings,
@@ -46,7 +46,10 @@ from ml.strategy.risks import (
 from ml.strategy.timing import timing
 from ml.strategy.wording import (
     CALM_OFFERS,
+    EVENT_CHANNELS,
     EVENT_KPIS,
+    EVENT_MESSAGES,
+    EVENT_OFFERS,
     FEATURE_CHANNELS,
     FRUSTRATED,
     GOAL_CHANNELS,
@@ -162,8 +165,11 @@ def _themes(profile: dict) -> list[tuple[str, str]]:
     say, not a word pair of one member such as "itenerary birthday")."""
     said = [e["text"] for e in profile.get("evidence", [])]
     out, used = [], set()
+    more = doing_more(profile) if profile.get("kind") == "events" else set()
     for key, kind in (("top_ngrams", "ngram"), ("top_terms", "term")):
-        top = profile.get(key, [])[:5]
+        top = [t for t in profile.get(key, []) if t["term"] in more] or profile.get(key, []) if more \
+            else profile.get(key, [])
+        top = top[:5]
         top = sorted(top, key=lambda t: not any(_holds(text, t["term"]) for text in said))[:3]  # stable
         for t in top:
             words = set(t["term"].split())
@@ -247,9 +253,11 @@ def _key_messages(b: _Basis) -> list[dict]:
     out = []
     problem, calm = KEY_MESSAGES[b.goal]
     reengage = b.light and b.goal in LIGHT_ANGLE  # light users, to keep or bring back
+    events = b.profile.get("kind") == "events"
     for k, (ref, label) in enumerate(b.themes[:3]):
         ev = _evidence_for(b.profile, label)
-        messages = REENGAGE if reengage else problem if b.negative or b.problem or names_a_problem(label) else calm
+        messages = (REENGAGE if reengage else EVENT_MESSAGES[b.goal] if events
+                    else problem if b.negative or b.problem or names_a_problem(label) else calm)
         refs = [ref] + (["tone:negative"] if b.negative else []) + ([f"feature:{VOLUME}"] if reengage else [])
         out.append({"id": f"m{len(out) + 1}", "text": messages[k].format(label=label) + ".", "citations": _cite(refs, ev)})
     volume = [f for f in b.standouts if f["feature"] == VOLUME] if b.light else []
@@ -264,7 +272,8 @@ def _key_messages(b: _Basis) -> list[dict]:
 
 def _channels(b: _Basis, channels: list[str] | None) -> list[dict]:
     """Goal preference + channels favoured by stand-out features."""
-    pool = list(dict.fromkeys(c.strip() for c in channels)) if channels else list(DEFAULT_CHANNELS)
+    default = EVENT_CHANNELS if b.profile.get("kind") == "events" else DEFAULT_CHANNELS
+    pool = list(dict.fromkeys(c.strip() for c in channels)) if channels else list(default)
     order = GOAL_CHANNELS[b.goal]
     scored = []
     for c in pool:
@@ -275,15 +284,21 @@ def _channels(b: _Basis, channels: list[str] | None) -> list[dict]:
     scored.sort(key=lambda s: -s[0])
     items = []
     for _score, c, refs in scored[: min(3, len(scored))]:
-        why = [f"suits the goal {b.goal.replace('_', ' ')}"] if c in order[:3] else []
-        why += [_fp(b.profile)[r.split(':', 1)[1]]["sentence"] for r in refs[:2]]
-        text = "; ".join(why) if why else f"requested channel, used to carry the messages on {b.theme_words}"
+        goal = b.goal.replace("_", " ")
+        said = [_fp(b.profile)[r.split(':', 1)[1]]["sentence"] for r in refs[:2]]
+        why = ([f"suits the goal {goal}"] if c in order[:3] else []) + said
+        if not said:  # a default, not evidence: say so (the airline review read "Suits the goal retention." as a finding)
+            why = [f"a usual channel for {goal}; nothing this persona does points to another"] if c in order[:3] else []
+        text = "; ".join(why) if why else (f"requested channel, used to carry the messages on {b.theme_words}"
+                                           if channels else f"a further channel for the messages on {b.theme_words}")
         items.append({"channel": c, "rationale": text[0].upper() + text[1:] + ".",
                       "citations": _cite(refs[:2] + b.theme_refs[:1], b.evidence[:1])})
     return items
 
 
 def _tone(b: _Basis) -> dict:
+    if b.profile.get("kind") == "events":
+        return event_tone(b.profile, _cite)
     traits, tone_refs = ([FRUSTRATED], ["tone:negative"]) if b.negative else ([], [])
     for f in b.standouts:
         words = TONE.get(f["feature"]) if literal_ok(f) else None  # 14 % capitals is not shouting
@@ -298,7 +313,8 @@ def _tone(b: _Basis) -> dict:
 
 
 def _offers(b: _Basis) -> list[dict]:
-    templates = OFFERS[b.goal] if b.negative or b.problem else CALM_OFFERS.get(b.goal, OFFERS[b.goal])
+    templates = (EVENT_OFFERS[b.goal] if b.profile.get("kind") == "events" else OFFERS[b.goal]
+                 if b.negative or b.problem else CALM_OFFERS.get(b.goal, OFFERS[b.goal]))
     return [{"text": template.format(theme=f"“{label}”") + ".",
              "citations": _cite([ref], _evidence_for(b.profile, label))}
             for template, (ref, label) in zip(templates, b.themes + b.themes)]
@@ -309,7 +325,7 @@ def _kpis(b: _Basis) -> list[dict]:
     table = EVENT_KPIS if b.profile.get("kind") == "events" else KPIS
     kpis = [{"name": name, "text": f"{desc.capitalize()} (focus: {b.theme_words}).",
              "citations": _cite(b.theme_refs[:2])} for name, desc in table[b.goal]]
-    if act.get("has_timestamps") and act.get("peak_hours"):
+    if act.get("has_timestamps") and act.get("peak_hours") and b.profile.get("kind") != "events":  # no replies
         kpis.append({"name": "peak_hour_response_time",
                      "text": f"Median reply time during {format_hours(act['peak_hours'], act.get('time_basis'))}.",
                      "citations": _cite(["activity:peak_hours"])})

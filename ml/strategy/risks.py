@@ -93,7 +93,7 @@ def risks(b) -> list[dict]:
     if not b.activity.get("has_timestamps"):
         by_day = (b.activity.get("by_day") or {}).get("peak_day") is not None  # a chart by date to show
         risks.append({"text": "No time of day in the data: send times must be learned by testing." if by_day
-                      else "No activity data: timing must be learned by testing.",
+                      else "No dates or times in the data: timing must be learned by testing.",
                       "citations": _cite(["activity:by_day" if by_day else "activity:has_timestamps"])})
     if authors_unknown(profile) and b.goal != "support_deflection":
         risks.append({"text": "The data names no authors: this persona is a kind of message, not a list of people. "

@@ -26,7 +26,8 @@ def day_timing(act: dict) -> dict | None:
     by_day = act.get("by_day") or {}
     if act.get("peak_hours") or by_day.get("peak_day") is None:
         return None
-    return {"text": "The data has dates but no times of day, so no send time is recommended: test send times. "
+    has = "day offsets" if act.get("resolution") == "offset" else "dates"  # OULAD: days since the course began
+    return {"text": f"The data has {has} but no times of day, so no send time is recommended: test send times. "
                     + busiest_stretch(by_day, act.get("resolution")),
             "best_hours": [], "best_weekdays": [], "has_timestamps": False,
             "citations": _cite(["activity:by_day"])}
@@ -42,8 +43,8 @@ def _timing(act: dict, standouts: list[dict]) -> dict:
     basis = act.get("time_basis")
     busy = act.get("peak_weekdays") or []
     days = days_above_everyone(act)  # a busy day that is everyone's too is no reason to pick it
-    text = (f"Schedule sends and staff replies for {format_hours(act['peak_hours'], basis)}, when this "
-            f"persona is most active")
+    sends = "sends" if act.get("unit") == "events" else "sends and staff replies"  # event users get no replies
+    text = f"Schedule {sends} for {format_hours(act['peak_hours'], basis)}, when this persona is most active"
     bound = date_bound_days(act, days)  # one or two Mondays are dates, not a habit to send on
     days = [d for d in days if d not in bound]
     if days:

@@ -141,3 +141,36 @@ EVENT_KPIS = {
     "upsell": [("upgrade_rate", "share who take the paid upgrade"),
                ("revenue_per_user", "average revenue per user of this persona")],
 }
+# event personas that are not light (``ml.strategy.events``): their themes are events they do more of than
+# everyone, so messages and offers speak of next steps and progress, not of news, thanks or open cases
+EVENT_MESSAGES = {
+    "acquisition": ["On “{label}”: show new users how people like these use it, in its own words",
+                    "On “{label}”: make it the first step of onboarding",
+                    "On “{label}”: show what users who do it reach after a month"],
+    "retention": ["On “{label}”: make the next step after it easy to find",
+                  "On “{label}”: show them their progress on it",
+                  "On “{label}”: ask what would help them do more of it"],
+    "win_back": ["On “{label}”: remind them where they left off",
+                 "On “{label}”: show what is new since their last visit",
+                 "On “{label}”: make coming back one step"],
+    "support_deflection": ["On “{label}”: put the help where it happens, in the product",
+                           "On “{label}”: answer the usual question about it before they ask",
+                           "On “{label}”: keep the help short and point to more"],
+    "upsell": ["On “{label}”: show what the upgrade adds to it",
+               "On “{label}”: show what users who upgraded do with it",
+               "On “{label}”: keep the price and what is included in one line"],
+}
+EVENT_OFFERS = {
+    "acquisition": ["Lead onboarding with {theme}, the pattern these users share",
+                    "Invite new users whose first events look like {theme} onto the same path"],
+    "retention": ["Nudge them towards the next step after {theme}, in their busiest period",
+                  "Show their progress on {theme} beside people like them"],
+    "win_back": ["Send a 'pick up where you left off' note that opens on {theme}",
+                 "Show what is new around {theme} since their last visit"],
+    "support_deflection": ["Put help for {theme} where it happens (an in-product tip or FAQ)",
+                           "Offer help when {theme} repeats without progress"],
+    "upsell": ["Offer the paid tier at the moment {theme} comes up",
+               "Bundle more of {theme} in an upgrade"],
+}
+# channels an event run's users are reached on (no public replies or chat threads to answer)
+EVENT_CHANNELS = ("email", "in_app", "sms", "help_center")
