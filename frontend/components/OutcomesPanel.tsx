@@ -7,6 +7,8 @@ interface OutcomeTable {
   categories: string[];
   personas: { persona_id: number; n: number; rates: Record<string, number> }[];
   overall: Record<string, number>;
+  /** users left out before the personas (too few events): not part of `overall` */
+  set_aside?: { n: number; rates: Record<string, number>; other?: number } | null;
   p_value?: number | null;
   cramers_v?: number | null;
 }
@@ -24,6 +26,19 @@ const INTERVAL = /^[([]\s*(-?[\d.]+)\s*,/;
 export function orderedCategories(categories: string[]): string[] {
   const lower = (c: string) => Number(INTERVAL.exec(c)?.[1] ?? Number.NaN);
   return categories.every((c) => Number.isFinite(lower(c))) ? [...categories].sort((a, b) => lower(a) - lower(b)) : categories;
+}
+
+const BAND = /^([([])\s*(-?[\d.]+)\s*,\s*(-?[\d.]+)\s*([)\]])$/;
+
+/** A band as people read it: "(5.999, 40.0]" (three equal bands; each holds its upper edge; the lowest starts
+ * just under the smallest value) → "6 to 40", "(40.0, 62.5]" → "over 40 to 62.5", "[40, 70)" (`--outcome-bins`)
+ * → "40 to under 70"; a category as it is. `lowest`: the first band in reading order. */
+export function bandLabel(category: string, lowest = false): string {
+  const m = BAND.exec(category.trim());
+  if (!m) return category;
+  const round = (x: number) => (Math.abs(x - Math.round(x)) < 0.01 ? Math.round(x) : Number(x.toFixed(2)));
+  const [lo, hi] = [round(Number(m[2])), round(Number(m[3]))];
+  return `${m[1] === "(" && !lowest ? "over " : ""}${lo} to ${m[4] === ")" ? "under " : ""}${hi}`;
 }
 
 function readOutcomes(m: RunManifest): (Outcomes & { nmf: OutcomeTable }) | null {
@@ -73,8 +88,8 @@ export default function OutcomesPanel({ manifest, personas }: { manifest: RunMan
               <th scope="col">Persona</th>
               <th scope="col" className="num">Users</th>
               {cats.map((c) => (
-                <th scope="col" className="num" key={c}>
-                  {o.column ?? "outcome"} = {c}
+                <th scope="col" className="num" key={c} title={c}>
+                  {o.column ?? "outcome"}: {bandLabel(c, c === cats[0])}
                 </th>
               ))}
             </tr>
@@ -97,7 +112,7 @@ export default function OutcomesPanel({ manifest, personas }: { manifest: RunMan
               </tr>
             ))}
             <tr>
-              <th scope="row">Everyone</th>
+              <th scope="row">Everyone in a persona</th>
               <td className="num">{int(t.n)}</td>
               {cats.map((c) => (
                 <td className="num" key={c}>
@@ -105,11 +120,25 @@ export default function OutcomesPanel({ manifest, personas }: { manifest: RunMan
                 </td>
               ))}
             </tr>
+            {t.set_aside && t.set_aside.n > 0 ? (
+              <tr data-testid="outcomes-set-aside">
+                <th scope="row">Set aside: too few events for a persona</th>
+                <td className="num">{int(t.set_aside.n)}</td>
+                {cats.map((c) => (
+                  <td className="num" key={c}>
+                    {pct(t.set_aside?.rates[c] ?? 0)}
+                  </td>
+                ))}
+              </tr>
+            ) : null}
           </tbody>
         </table>
       </div>
       <p className="hint" data-testid="outcomes-strength">
-        {strength(t, o.kmeans)} In brackets: the difference from everyone, in percentage points.
+        {strength(t, o.kmeans)} In brackets: the difference from everyone in a persona, in percentage points.
+        {t.set_aside && t.set_aside.n > 0
+          ? ` The users set aside before the personas (too few events) are not in any row above theirs: read their outcome before presenting a persona's as the worst.`
+          : ""}
       </p>
     </section>
   );

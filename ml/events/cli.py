@@ -12,6 +12,8 @@ the same thing with only the event flags. Nothing here imports ``ml.run``.
 
 from __future__ import annotations
 
+import argparse
+import itertools
 import sys
 
 from ml.runtime.kinds import CHECK, TIME_COL, WHERE, Flag, RunKind
@@ -19,6 +21,17 @@ from ml.runtime.kinds import CHECK, TIME_COL, WHERE, Flag, RunKind
 
 def _csv(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def _numbers(value: str) -> list[float]:
+    """``--outcome-bins 0,40,70,101`` → edges, rising; argparse turns the error into a one-line usage error."""
+    try:
+        edges = [float(v) for v in _csv(value)]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r}: give numbers separated by commas, e.g. 0,40,70,101") from None
+    if len(edges) < 2 or any(b <= a for a, b in itertools.pairwise(edges)):
+        raise argparse.ArgumentTypeError(f"{value!r}: give two or more rising edges, e.g. 0,40,70,101")
+    return edges
 
 
 EVENT_FLAGS = (
@@ -39,6 +52,8 @@ EVENT_FLAGS = (
     Flag("--outcome-file", "input.outcome_file", "table with the outcome", {"metavar": "FILE"}),
     Flag("--outcome-key-col", "input.outcome_key_cols", "user key in the outcome file (default: --user-col)",
          {"type": _csv, "metavar": "C[,C]"}),
+    Flag("--outcome-bins", "input.outcome_bins", "cut a numeric outcome at these edges, e.g. 0,40,70,101 (each "
+         "band holds its lower edge; default: three bands of equal size)", {"type": _numbers, "metavar": "X,X[,X]"}),
     Flag("--event-lookup", "input.event_lookup", "table mapping an id column to event names", {"metavar": "FILE"}),
     Flag("--event-lookup-key", "input.event_lookup_key", "", {"metavar": "C"}),
     Flag("--event-lookup-value", "input.event_lookup_value", "", {"metavar": "C"}),

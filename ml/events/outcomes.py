@@ -3,8 +3,9 @@
 ``outcome_table(labels, outcome, bins=None) -> dict | None``. ``outcome`` is one value per user (None/NaN =
 unknown, left out). Categorical outcomes are used as they are; numeric ones are cut at ``bins`` (edges) or,
 without bins, into tertiles, and their per-persona mean is reported beside a Kruskal–Wallis test.
-Output: ``{n, categories, personas: [{persona_id, n, rates: {category: share}, mean?}], chi2, dof,
-p_value, cramers_v, kruskal_p?}``. Never used for fitting.
+Output: ``{n, categories, personas: [{persona_id, n, rates: {category: share}, mean?}], overall, set_aside?: {n,
+rates, other}, chi2, dof, p_value, cramers_v, kruskal_p?}``; ``set_aside``: the users left out before the personas
+(too few events), cut into the same categories. Never used for fitting.
 """
 
 from __future__ import annotations
@@ -14,16 +15,42 @@ import pandas as pd
 from scipy.stats import chi2_contingency, kruskal
 
 
-def _categories(values: pd.Series, bins: list[float] | None) -> tuple[pd.Series, pd.Series | None]:
+def _categories(values: pd.Series, bins: list[float] | None) -> tuple[pd.Series, pd.Series | None, list | None]:
+    """(category per value, the numbers when the outcome is numeric, the band edges used)."""
     numeric = pd.to_numeric(values, errors="coerce")
     is_numeric = numeric.notna().sum() >= 0.95 * values.notna().sum() and numeric.nunique() > 10
     if not is_numeric:
-        return values.astype(str), None
+        return values.astype(str), None, None
     if bins:
-        cats = pd.cut(numeric, bins=bins, right=False)
+        return pd.cut(numeric, bins=bins, right=False).astype(str), numeric, list(bins)
+    cats, edges = pd.qcut(numeric, 3, duplicates="drop", retbins=True)
+    return cats.astype(str), numeric, [float(e) for e in edges]
+
+
+def _known(outcome) -> pd.Series:
+    values = pd.Series(list(outcome), dtype=object)
+    known = values.notna() & values.astype(str).str.strip().ne("") & values.astype(str).ne("nan")
+    return values[known].reset_index(drop=True)
+
+
+def _aside(outcome, edges: list | None, bins: list[float] | None, categories: list[str]) -> dict | None:
+    """The outcome rates of the users set aside before the personas (too few events), in the personas'
+    categories (a numeric outcome cut at the same edges): the KDD Cup's 17,284 enrolments set aside had 96 %
+    dropout, against 77 % of the users in personas, and were in no row."""
+    values = _known(outcome)
+    if values.empty:
+        return None
+    if edges is not None:
+        numeric = pd.to_numeric(values, errors="coerce")
+        right = not bins  # qcut's bands hold their upper edge, --outcome-bins' their lower one
+        cats = pd.cut(numeric, bins=edges, right=right, include_lowest=right).astype(str)
     else:
-        cats = pd.qcut(numeric, 3, duplicates="drop")
-    return cats.astype(str), numeric
+        cats = values.astype(str)
+    counts = cats.value_counts()  # a value beyond every band (NaN here) or a category the personas lack: "other"
+    n = len(values)
+    inside = sum(int(counts.get(c, 0)) for c in categories)
+    return {"n": n, "rates": {c: round(float(counts.get(c, 0)) / n, 4) for c in categories},
+            "other": round((n - inside) / n, 4)}
 
 
 def cramers_v(table: pd.DataFrame) -> tuple[float, float, int, float]:
@@ -33,14 +60,16 @@ def cramers_v(table: pd.DataFrame) -> tuple[float, float, int, float]:
     return float(chi2), float(p), int(dof), float(np.sqrt(chi2 / (n * r))) if r > 0 and n else 0.0
 
 
-def outcome_table(labels, outcome, bins: list[float] | None = None) -> dict | None:
+def outcome_table(labels, outcome, bins: list[float] | None = None, set_aside=None) -> dict | None:
+    """See the module docstring; ``set_aside``: the outcomes of users left out of the personas (their rates are
+    ``set_aside``, not part of ``overall``)."""
     labels = np.asarray(labels)
     values = pd.Series(list(outcome), dtype=object)
     known = values.notna() & values.astype(str).str.strip().ne("") & values.astype(str).ne("nan")
     if known.sum() < 10:
         return None
     values, labels = values[known].reset_index(drop=True), labels[known.to_numpy()]
-    cats, numeric = _categories(values, bins)
+    cats, numeric, edges = _categories(values, bins)
     table = pd.crosstab(pd.Series(labels, name="persona"), pd.Series(cats.to_numpy(), name="outcome"))
     out: dict = {"n": int(known.sum()), "categories": [str(c) for c in table.columns]}
     rates = table.div(table.sum(axis=1), axis=0)
@@ -53,6 +82,8 @@ def outcome_table(labels, outcome, bins: list[float] | None = None) -> dict | No
         out["personas"].append(row)
     overall = table.sum(axis=0) / table.to_numpy().sum()
     out["overall"] = {str(c): round(float(v), 4) for c, v in overall.items()}
+    if set_aside is not None and len(set_aside):
+        out["set_aside"] = _aside(set_aside, edges, bins, out["categories"])
     if table.shape[0] > 1 and table.shape[1] > 1:
         chi2, p, dof, v = cramers_v(table)
         out.update(chi2=round(chi2, 3), dof=dof, p_value=p, cramers_v=round(v, 4))

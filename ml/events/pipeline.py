@@ -87,9 +87,11 @@ class EventPipeline:
             coords = PCA(2, random_state=cfg.seed).fit_transform(model.membership_) if model.k_ > 2 \
                 else np.column_stack([model.membership_[:, 0] - model.membership_[:, 1],
                                       np.log1p(counts.sum(axis=1))])
-        outcome = table.users.set_index("user")["outcome"].reindex(users).to_numpy(dtype=object)
+        by_user = table.users.set_index("user")["outcome"]
+        outcome = by_user.reindex(users).to_numpy(dtype=object)
+        aside = by_user[~by_user.index.isin(set(users))].to_numpy(dtype=object)  # too few events: no persona
         with self.timer_.stage("metrics"):
-            metrics = self._metrics(model, X, labels, outcome)
+            metrics = self._metrics(model, X, labels, outcome, aside)
         windowed = builder._window(table.events)
         kept_rows = windowed[windowed["user"].isin(set(users)) & windowed["event"].isin(builder.events_)]
         with self.timer_.stage("profile"):
@@ -174,7 +176,7 @@ class EventPipeline:
                     .isoformat() for d in first_day]
         return [None] * len(first_day)
 
-    def _metrics(self, model: EventPersonaModel, X, labels, outcome) -> dict[str, Any]:
+    def _metrics(self, model: EventPersonaModel, X, labels, outcome, aside=None) -> dict[str, Any]:
         cfg = self.config
         entropy, smallest = size_balance(labels, model.k_)
         out: dict[str, Any] = {
@@ -190,7 +192,7 @@ class EventPipeline:
         kmeans = KMeans(model.k_, n_init=4, random_state=cfg.seed).fit(X).labels_
         out["baseline_kmeans"] = {"silhouette": model._silhouette(X, kmeans),
                                   "ari_vs_nmf": round(float(adjusted_rand_score(labels, kmeans)), 4)}
-        table = outcome_table(labels, outcome, cfg.input.outcome_bins)
+        table = outcome_table(labels, outcome, cfg.input.outcome_bins, aside)
         if table is not None:
             out["outcomes"] = {"column": cfg.input.outcome_col, "nmf": table,
                                "kmeans": outcome_table(kmeans, outcome, cfg.input.outcome_bins)}

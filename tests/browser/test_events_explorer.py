@@ -40,7 +40,8 @@ def event_server(frontend_out: Path, tmp_path_factory: pytest.TempPathFactory) -
     workdir = tmp_path_factory.mktemp("backend-events")
     grades = shared_path("events_moodle", "Course_Grades_Obfuscated.csv")
     run_dir = make_moodle_event_run(workdir / "moodle", ("--outcome-file", str(grades), "--outcome-col", "Overall",
-                                                         "--outcome-key-col", "StudentId"))
+                                                         "--outcome-key-col", "StudentId",
+                                                         "--min-user-events", "40"))  # 5 users set aside
     url = f"sqlite:///{workdir / 'events.db'}"
     store = open_store(url)
     try:
@@ -61,7 +62,18 @@ def test_overview_shows_each_personas_outcome(event_server, page, artifacts):
     panel = page.get_by_test_id("outcomes")
     panel.wait_for()
     rows = panel.locator("tbody tr")
-    assert rows.count() == len(outcomes["nmf"]["personas"]) + 1  # one per persona, then everyone
+    assert rows.count() == len(outcomes["nmf"]["personas"]) + 2  # one per persona, everyone in one, the set aside
+    # the users set aside (too few events) have their own row, not hidden in "everyone" (KDD: 96 % dropout there)
+    aside = outcomes["nmf"]["set_aside"]
+    low = min(outcomes["nmf"]["categories"], key=lambda c: float(c.strip("([").split(",")[0]))
+    row = page.get_by_test_id("outcomes-set-aside").inner_text()
+    assert aside["n"] == 5 and row.startswith("Set aside: too few events") and f"{100 * aside['rates'][low]:.1f}%" in row
+    # a numeric outcome's bands read as numbers: "(5.999, 40.0]" as "6 to 40", "(40.0, 56.667]" as "over 40 to 56.67"
+    lo, hi = (float(x) for x in low.strip("([])").split(","))
+    head = panel.locator("thead").inner_text()
+    def shown(x: float):
+        return round(x) if abs(x - round(x)) < 0.01 else round(x, 2)
+    assert f"Overall: {shown(lo)} to {shown(hi)}\t" in head and "Overall: over " in head and "(" not in head
     names = {p["id"]: p["name"] for p in personas}
     biggest = max(outcomes["nmf"]["personas"], key=lambda r: r["n"])
     first = rows.first.inner_text()
