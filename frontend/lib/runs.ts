@@ -18,7 +18,7 @@ export function sourceText(source: RunSource | null | undefined, withNotes = tru
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
 const text = (v: unknown): string | null => (typeof v === "string" && v ? v : null);
-/** "1 email body", "2,310 email bodies". */
+/** "1 text", "2,310 texts". */
 const counted = (n: number, one: string, many: string): string => `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
 const clip = (s: string, limit = 80): string => (s.length <= limit ? s : `${s.slice(0, limit - 1).trimEnd()}…`);
 
@@ -63,7 +63,7 @@ export function readNotes(source: RunSource | null | undefined): string[] {
   const html = typeof load?.html_texts === "number" ? load.html_texts : 0;
   if (html > 0) notes.push(`${counted(html, "HTML message body", "HTML message bodies")} read as text`);
   const emails = typeof load?.email_replies === "number" ? load.email_replies : 0;
-  if (emails > 0) notes.push(`${counted(emails, "email body", "email bodies")} cut to their latest reply`);
+  if (emails > 0) notes.push(`${counted(emails, "text", "texts")} cut to their latest reply`);
   const skipped = isRecord(load?.skipped_files) ? load.skipped_files : {};
   const notRead = Object.entries(skipped).filter((e): e is [string, number] => typeof e[1] === "number" && e[1] > 0);
   if (notRead.length)

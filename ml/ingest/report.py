@@ -121,10 +121,13 @@ class LoadReport:
             lines.append("texts whose characters had been garbled by a wrong encoding (\"Iâ€™m\"), repaired: "
                          f"{self.mojibake_repaired}")
         if self.email_replies:
-            lines.append("email bodies cut to their latest reply (quoted messages and signatures dropped): "
+            lines.append("texts cut to their latest reply (quoted earlier messages or a signature dropped): "
                          f"{self.email_replies}")
+        if self.renamed_duplicate_ids:  # rows kept under "<id>#1" ids; the filter's duplicate stage decides on them
+            lines.append(f"rows repeating an earlier row's id, kept with the id suffixed (\"<id>#1\"; the filter's "
+                         f"duplicate stage then decides on their texts): {self.renamed_duplicate_ids}")
         for name in ("dropped_empty_text", "dropped_not_inbound", "dropped_system_messages",
-                     "renamed_duplicate_ids", "timestamps_missing", "timestamps_unparseable"):
+                     "timestamps_missing", "timestamps_unparseable"):
             if getattr(self, name):
                 lines.append(f"{name.replace('_', ' ')}: {getattr(self, name)}")
         for ex in self.timestamp_examples:

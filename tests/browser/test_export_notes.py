@@ -93,7 +93,7 @@ def test_overview_says_where_in_a_json_export_the_messages_were(json_run, page, 
     meta, text = run_meta(page, server, manifest)
     assert "export.json (generic layout; messages from the JSON array under 'data.tickets';" in text
     assert f"{load['files'][0]['conversations']:,} conversations with their messages under 'comments'" in text
-    assert f"{load['email_replies']} email bodies cut to their latest reply" in text
+    assert f"{load['email_replies']} texts cut to their latest reply" in text
     assert load["email_replies"] >= 100
     assert load["mojibake_repaired"] == 40 and "40 texts garbled by a wrong encoding repaired" in text
     meta.screenshot(path=str(artifacts / "overview-json-export.png"))
@@ -230,7 +230,7 @@ def test_overview_names_the_mailbox_company(mailbox_run, page, artifacts):
     assert load["email_replies"] > 0 and manifest["agents"]["removed"] > 0
     meta, text = run_meta(page, server, manifest)
     assert "support.mbox (mailbox layout; messages from acme.io read as the company's side;" in text
-    assert f"{load['email_replies']:,} email bodies cut to their latest reply" in text
+    assert f"{load['email_replies']:,} texts cut to their latest reply" in text
     meta.screenshot(path=str(artifacts / "overview-mailbox-export.png"))
 
 
