@@ -237,7 +237,7 @@ function PersonaTablePanel({
   const scoped = family !== undefined && allFor !== family.id;
   const shown = items === null ? null : scoped ? items.filter((p) => family.persona_ids.includes(p.id)) : items;
   return (
-    <section className="panel span-2" aria-labelledby="personas-title">
+    <section className="panel span-3" aria-labelledby="personas-title">
       <h2 id="personas-title" data-testid="persona-table-title">
         {scoped ? `Personas in ${family.name}` : "All personas"}
       </h2>
