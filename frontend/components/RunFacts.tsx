@@ -60,10 +60,13 @@ export function RunCounts({ manifest: m }: { manifest: RunManifest }) {
   // a matrix layout (KDD Cup 2015: one row per user and day, a count column per event type) reads rows, not events
   const matrix = m.kind === "events" && (m.source as { layout?: string | null } | null | undefined)?.layout === "matrix";
   const inWindow = m.kind === "events" ? m.counts.events_in_window : null;
+  // a per-row count (OULAD's sum_click): what is kept is the sum of that column, not a number of rows
+  const count = m.kind === "events" ? (m.source as { mapping?: { count?: string | null } } | null | undefined)?.mapping?.count : null;
+  const kept = count ? `events kept: the sum of ${count} (kept users and types)` : "events kept (kept users and types)";
   return m.kind === "events" ? (
     <div className="stat-row" aria-label="Run counts">
       <Stat label={matrix ? "rows in (a count per event type each)" : "event rows in"} value={int(m.counts.input)} />
-      {typeof inWindow === "number" ? <Stat label="events kept (kept users and types)" value={int(inWindow)} /> : null}
+      {typeof inWindow === "number" ? <Stat label={kept} value={int(inWindow)} /> : null}
       <Stat label="users kept" value={int(m.counts.kept)} />
       <Stat label="event types" value={int(m.counts.event_types)} />
       <Stat label="personas" value={int(m.counts.personas)} />
