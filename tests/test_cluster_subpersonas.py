@@ -115,3 +115,24 @@ def test_with_embeddings_sub_personas_are_named_by_the_persona_namer_among_sibli
         extra = content_stems(head) - content_stems(phrase)
         assert content_stems(head) & content_stems(phrase) and not extra & others, r["name"]
     assert len({r["name"].lower() for r in records}) == len(records)
+
+
+def test_a_sub_persona_never_takes_its_personas_name():
+    """The airline tweets: "Fly your airline" had a sub-persona of 618 of its 1,017 members named "Fly your airline".
+    A sub-persona whose name says what its persona's does takes its next candidate."""
+    from ml.profile.name_clash import not_the_parents
+
+    assert not_the_parents("Fly your airline", "Fly your airline", ["airline", "worst airline"]) == "Worst airline"
+    assert not_the_parents("Airline & fly", "Fly your airline", ["fly airline"]) == "Airline & fly"  # nothing new
+    assert not_the_parents("Late flight", "Flight & Late flight", []) == "Late flight"  # says less: kept
+    _, _, sub, labels, model = fitted(0)
+    rng = np.random.default_rng(1)
+    texts = [f"{PHRASES[s]} {rng.choice(WORDS)} {rng.choice(WORDS)}" if s >= 0 else "hello there" for s in sub]
+    plain = subpersona_records(model, texts, labels)
+    parent = {r["parent_id"]: r["name"] for r in plain}  # each persona named after one of its sub-personas
+    renamed = {r["id"]: r["name"] for r in subpersona_records(model, texts, labels, parent_names={
+        pid: f"Frequent: {name}" for pid, name in parent.items()})}  # the behaviour word is no difference
+    for r in plain:
+        clash = r["name"] == parent[r["parent_id"]]
+        assert (renamed[r["id"]] != r["name"]) == clash and renamed[r["id"]] != parent[r["parent_id"]], r["name"]
+    assert sum(r["name"] == parent[r["parent_id"]] for r in plain) >= 1  # the case arose

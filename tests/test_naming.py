@@ -158,6 +158,15 @@ def test_two_parts_written_together_become_one_phrase():
     assert as_one_phrase("payment", "transfer", apart) is None  # nobody uses both
     one = ["My transfer failed", "transfer sent, it failed", "it failed; the transfer"]
     assert as_one_phrase("transfer", "failed", one) is None  # one member's wording is no wording
+    # the airline tweets: "airline" (164 of a persona's 1,017 members) & "fly" (94) became "Fly your airline", which
+    # 10 wrote: those who use both write it so, but most who write "fly" do not write "airline" at all
+    aside = (["I will never fly your airline again", "won't fly your airline", "fly your airline? never"]
+             + [f"we fly to Denver on day {i}" for i in range(8)] + ["worst airline ever"] * 10)
+    assert as_one_phrase("airline", "fly", aside) is None
+    assert as_one_phrase("airline", "fly", aside[:3] + aside[-10:]) == "fly your airline"  # they who fly say it
+    # a hyphen may be a space: Banking77's "top-up was reverted" is also written "my top up was reverted"
+    spelt = ["my top up was reverted", "top-up was reverted", "Why was my top up reverted?", "it was reverted"]
+    assert as_one_phrase("top-up", "reverted", spelt) in ("top up was reverted", "top-up was reverted")
     namer_texts = failed + ["transfer never arrived"]
     assert PersonaNamer._as_written("transfer & failed", namer_texts, "\n".join(namer_texts)) == "transfer failed"
     assert PersonaNamer._as_written("payment & card", apart, "\n".join(apart)) == "payment & card"

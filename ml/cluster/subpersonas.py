@@ -136,14 +136,17 @@ def _sibling_names(texts: list[str], local: np.ndarray, words, exclude: tuple[st
 
 
 def subpersona_records(sub: SubPersonas, texts: list[str], labels, n_terms: int = 10,
-                       exclude: tuple[str, ...] = (), sub_labels=None, embeddings=None, encode=None) -> list[dict]:
+                       exclude: tuple[str, ...] = (), sub_labels=None, embeddings=None, encode=None,
+                       parent_names: dict[int, str] | None = None) -> list[dict]:
     """One JSON-ready record per sub-persona (see the module docstring), ids as in ``sub``;
     ``sub_labels`` (n,) default ``sub.sub_labels_`` (the rows the fit saw). With ``embeddings`` (n, d)
     L2-normalised text vectors, names come from the persona namer among siblings (``_sibling_names``;
     ``encode`` its phrase encoder); without, from the three most distinctive terms
-    (``ml.cluster.hierarchy._family_name``)."""
+    (``ml.cluster.hierarchy._family_name``). ``parent_names`` (persona id → its name, behaviour word and all): a
+    sub-persona whose name says what its persona's says takes its next candidate (``not_the_parents``)."""
     from ml.cluster.hierarchy import _family_name
-    from ml.profile.name_clash import unique_names
+    from ml.profile.behavior_words import split_behavior
+    from ml.profile.name_clash import not_the_parents, unique_names
     from ml.profile.naming import SPELLING_TEXTS
     from ml.profile.terms import ClassTfidf
 
@@ -168,9 +171,12 @@ def subpersona_records(sub: SubPersonas, texts: list[str], labels, n_terms: int 
             named = {s: _family_name([t["term"] for t in terms[s]], joined) for s in subs}
             rest = {s: [t["term"] for t in terms[s][3:]] for s in subs}
         siblings = []
+        parent = split_behavior((parent_names or {}).get(int(persona), ""))[1]
         for s in subs:
             size = int((local == s).sum())
-            siblings.append({"id": s, "parent_id": int(persona), "level": 2, "name": named.get(s, "General"),
+            name = named.get(s, "General")
+            name = not_the_parents(name, parent, rest.get(s, [])) if parent else name
+            siblings.append({"id": s, "parent_id": int(persona), "level": 2, "name": name,
                              "size": size, "share": size / n, "share_of_parent": size / max(rows.size, 1),
                              "top_terms": terms[s]})
         siblings.sort(key=lambda r: (-r["size"], r["id"]))  # largest first, also after sample-fit placement

@@ -18,6 +18,24 @@ def content_stems(text: str, unique: bool = True):
     return set(stems) if unique else stems
 
 
+def name_key(name: str):
+    """What two names are compared by (``unique_names``): their stems, in any order; a name of no word itself."""
+    return frozenset(stem(w) for w in WORD_RE.findall(name.lower())) or name.lower()
+
+
+def not_the_parents(name: str, parent: str, rest: list[str]) -> str:
+    """``name`` of a part (a sub-persona) unless it says what its ``parent``'s name says (``name_key``); then the
+    first of ``rest`` (its next candidates) that adds a stem the parent's name lacks, capitalised; else ``name``.
+    The airline tweets' "Fly your airline" had a sub-persona of 618 of its 1,017 members of the same name."""
+    if name_key(name) != name_key(parent):
+        return name
+    known = content_stems(parent)
+    for cand in rest:
+        if content_stems(cand) - known:
+            return cand[:1].upper() + cand[1:]
+    return name
+
+
 def unique_names(names: dict[int, str], rest: dict[int, list[str]],
                  phrase: Callable[[int, str], str] | None = None,
                  topic: Callable[[str], str] | None = None) -> dict[int, str]:
@@ -29,8 +47,7 @@ def unique_names(names: dict[int, str], rest: dict[int, list[str]],
     name (persona names: without the behaviour word, so "Frequent: customer service" clashes with "Customer
     service" and gets its qualifier)."""
     def key(name: str):
-        name = topic(name) if topic else name
-        return frozenset(stem(w) for w in WORD_RE.findall(name.lower())) or name.lower()
+        return name_key(topic(name) if topic else name)
 
     out, taken = {}, set()
     for pid, name in names.items():

@@ -50,14 +50,15 @@ def subpersona_rule(stage: SubPersonas, min_cluster_size: int) -> str:
 
 def subpersona_documents(stage: SubPersonas, sub_ids: np.ndarray, members: pd.DataFrame, labels: np.ndarray,
                          reassigned: np.ndarray, embeddings: np.ndarray, keep_handles=(),
-                         min_authors: int = 1, term_texts=None, known_names=(), encode=None) -> dict[int, list[dict]]:
+                         min_authors: int = 1, term_texts=None, known_names=(), encode=None,
+                         parent_names: dict[int, str] | None = None) -> dict[int, list[dict]]:
     """``{persona id: [sub-persona records with evidence]}`` (see the module docstring); ``term_texts``: the
     texts the terms are read from (the masked texts; None: the members' texts); ``encode``: phrases → vectors
     for the names' phrase cosine (None: member statistics only)."""
     texts = members["text"].fillna("").astype(str).tolist()
     records = subpersona_records(stage, texts if term_texts is None else list(term_texts), labels,
                                  exclude=tuple(keep_handles), sub_labels=sub_ids, embeddings=embeddings,
-                                 encode=encode)
+                                 encode=encode, parent_names=parent_names)
     known = "author" in members and members["author"].notna().any()
     authors = members["author"].to_numpy(dtype=object) if known else None
     member_ids = members["member_id"].astype(str).to_numpy()
@@ -88,7 +89,8 @@ def add_subpersonas(config, stage: SubPersonas, clusterer: PersonaClusterer, pla
     brands = next((p.brand_handles for p in personas if p.brand_handles), [])
     docs = subpersona_documents(stage, sub_ids, prep.members, labels, np.asarray(reassigned, dtype=bool),
                                 prep.embeddings, brands, config.profile.min_evidence_authors, term_texts,
-                                prep.staff_names, encode if config.profile.name_phrase_vectors else None)
+                                prep.staff_names, encode if config.profile.name_phrase_vectors else None,
+                                {p.id: p.name for p in personas})
     hierarchy.levels = ["family", "persona", "sub-persona"]
     hierarchy.subpersona_rule = subpersona_rule(stage, clusterer.min_cluster_size_)
     hierarchy.n_subpersonas = int(stage.n_subpersonas_)
