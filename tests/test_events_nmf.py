@@ -257,3 +257,16 @@ def test_a_highlight_says_the_way_its_bar_points():
     assert not _says_the_same_way(-0.67, 74.4, 62.7, (0.37, 0.37))
     assert _says_the_same_way(-0.67, 74.4, 62.7, (0.30, 0.37))  # "…, but a smaller part of their events"
     assert _says_the_same_way(1.2, 4.9, 1.7, (0.02, 0.01)) and not _says_the_same_way(1.2, 1.0, 1.02, None)
+
+
+def test_a_persona_no_event_sets_apart_is_described_as_the_baseline():
+    """The events review: Moodle's 67 % persona (every event within a small effect of everyone's) and KDD's 86 % one
+    read "It stands apart … 79%" from a classifier on the very mix the personas were cut from."""
+    from ml.events.profile import _describe
+
+    p = {"size": 760, "share": 0.67, "core_size": 700, "reassigned_count": 60, "top_events": [], "fingerprint": [],
+         "highlights": [], "activity": {}, "separators": {"accuracy": 0.79}}
+    text = _describe(p)
+    assert "read it as the run's baseline" in text and "stands apart" not in text
+    distinct = _describe({**p, "highlights": ["2.8× more “Discussion viewed” than average"]})
+    assert "It stands apart" in distinct and "the event mix the personas were cut from" in distinct
