@@ -42,3 +42,40 @@ def test_outcome_bins_flag_reads_rising_edges_or_says_what_to_give():
     for bad in ("0,forty", "70,40", "5"):
         with pytest.raises(argparse.ArgumentTypeError, match="e.g. 0,40,70,101"):
             _numbers(bad)
+
+
+def test_band_labels_read_as_the_explorer_writes_them():
+    from ml.events.outcomes import band_label
+
+    assert band_label("(5.999, 40.0]", lowest=True) == "6 to 40"
+    assert band_label("(40.0, 56.667]") == "over 40 to 56.67"
+    assert band_label("[40, 70)") == "40 to under 70" and band_label("1") == "1"
+
+
+def test_an_event_strategy_says_an_outcome_that_differs_and_cites_it():
+    """KDD Cup 2015: "Light navigate & wiki users" (3,123 users, 89.5 % dropout against 76 % of the other personas'
+    users) got "Retention: keep these people" and no word of it."""
+    from ml.events.outcomes import persona_outcome
+    from ml.strategy import generate_strategy, validate_strategy
+    from ml.strategy.generator import iter_citations, resolve_citation
+    from tests.test_strategy import _event_profile
+
+    outcomes = {"column": "label", "nmf": {"categories": ["0", "1"], "personas": [
+        {"persona_id": 0, "n": 34500, "rates": {"0": 0.239, "1": 0.761}},
+        {"persona_id": 1, "n": 3123, "rates": {"0": 0.105, "1": 0.895}},
+        {"persona_id": 2, "n": 2459, "rates": {"0": 0.189, "1": 0.811}}]}}
+    light = {**_event_profile(10.8), "outcome": persona_outcome(outcomes, 1)}
+    assert light["outcome"]["rest"]["1"] == pytest.approx((34500 * 0.761 + 2459 * 0.811) / 36959, abs=1e-4)
+    doc = generate_strategy(light, "retention", rewriter=None)
+    validate_strategy(doc)
+    said = [r for r in doc["risks"] if r["citations"]["signals"] == ["outcome:1"]]
+    assert len(said) == 1 and said[0]["text"].startswith(
+        "Its users' label differs from the other personas' users': 1 for 89.5% of them against 76.4%")
+    assert all(resolve_citation(light, r) for c in iter_citations(doc) for r in c["signals"])
+    assert doc["cited_signals"]["outcome:1"].startswith("label 1: 89.5% of its users (3,123)")
+    same = {**light, "outcome": persona_outcome({"column": "label", "nmf": {"categories": ["0", "1"], "personas": [
+        {"persona_id": 0, "n": 500, "rates": {"0": 0.24, "1": 0.76}},
+        {"persona_id": 1, "n": 400, "rates": {"0": 0.23, "1": 0.77}}]}}, 1)}
+    assert not any("outcome:" in s for c in iter_citations(generate_strategy(same, "retention", rewriter=None))
+                   for s in c["signals"])  # 77 % against 76 %: nothing to say
+    assert persona_outcome(outcomes, 9) is None and persona_outcome(None, 1) is None

@@ -37,7 +37,7 @@ def test_an_email_export_keeps_only_what_the_customer_wrote(tmp_path, layout):
     msgs, report = load_messages(tmp_path / "tickets.csv")
     assert msgs["text"].tolist() == pairs["customer"].tolist()
     assert report.email_replies == len(bodies)
-    assert any(line.endswith(f"signatures dropped): {len(bodies)}") for line in report.summary_lines())
+    assert any(line.endswith(f"a signature dropped): {len(bodies)}") for line in report.summary_lines())
 
 
 def test_tweets_signed_on_one_line_and_texts_that_are_all_signature_are_left_whole():

@@ -216,8 +216,10 @@ def test_assign_can_read_every_row_and_says_the_filter(pipeline_run_dir, tmp_pat
 
 
 def test_one_course_of_an_event_log_takes_that_courses_outcomes():
-    """OULAD: students of several presentations; with --where code_module=DDD every user's outcome is the DDD
-    row of studentInfo (the outcome file names the course too), and the other course's file is listed as read."""
+    """OULAD: students of several presentations; with --where code_module=DDD --where code_presentation=2014J every
+    user's outcome is that presentation's row of studentInfo (the outcome file names the course too), and the other
+    course's file is listed as read. With code_module=DDD alone, a student who took DDD twice has two results: until
+    2026-12-05 the first row won (another presentation's result); now the run is refused, naming the column."""
     from ml.events.config import EventInputConfig
     from ml.events.ingest import load_events
     from tests.fixtures.data import shared_path
@@ -227,9 +229,14 @@ def test_one_course_of_an_event_log_takes_that_courses_outcomes():
     cfg = EventInputConfig(user_cols=["id_student"], event_lookup=str(shared_path("events_oulad", "vle.csv")),
                            event_lookup_key="id_site", event_lookup_value="activity_type", count_col="sum_click",
                            outcome_file=str(info), outcome_col="final_result", where=["code_module=DDD"])
+    with pytest.raises(InputError, match=r"users have rows with different 'final_result' values .*code_presentation"):
+        load_events([ddd, bbb], cfg)
+    cfg = cfg.model_copy(update={"where": ["code_module=DDD", "code_presentation=2014J"]})
     table = load_events([ddd, bbb], cfg)
     truth = pd.read_csv(info, dtype=str)
-    truth = truth[truth["code_module"] == "DDD"].drop_duplicates("id_student").set_index("id_student")["final_result"]
+    truth = truth[(truth["code_module"] == "DDD") & (truth["code_presentation"] == "2014J")]
+    assert not truth["id_student"].duplicated().any()
+    truth = truth.set_index("id_student")["final_result"]
     got = table.users.set_index("user")["outcome"]
     assert got.notna().sum() > 100 and (got.dropna() == truth.reindex(got.dropna().index)).all()
     assert [f.get("kept_where") for f in table.report["files"]] == [None, 0]  # BBB's file: read, none kept

@@ -14,6 +14,7 @@ from backend.deps import StoreDep, StrategyDep
 from backend.errors import APIError
 from backend.routes.common import errors, resolve_run
 from backend.schemas import CitedSnippet, StrategyRequest, StrategyResponse
+from ml.events.outcomes import persona_outcome
 
 router = APIRouter(tags=["strategy"])
 
@@ -30,6 +31,11 @@ def strategy(body: StrategyRequest, store: StoreDep, generate: StrategyDep) -> S
     resolved = resolve_run(store, body.run_id)
     profile = dict(store.get_persona(resolved, body.persona_id))
     profile.pop("member_ids", None)
+    if profile.get("kind") == "events":  # the run's outcome rates, which the strategy says where they differ
+        outcome = persona_outcome(((store.get_run(resolved) or {}).get("metrics") or {}).get("outcomes"),
+                                  body.persona_id)
+        if outcome:
+            profile["outcome"] = outcome
     channels = [c.strip() for c in body.channels] if body.channels is not None else None
     try:  # goal None: the generator uses the persona's suggested goal and says which in the document
         result = generate(profile, body.goal, channels)

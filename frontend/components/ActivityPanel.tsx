@@ -33,13 +33,20 @@ function shortDate(d: Date, withYear = false): string {
   return d.toLocaleDateString("en-GB", { day: "numeric", month: "short", year: withYear ? "numeric" : undefined, timeZone: "UTC" });
 }
 
-/** Each bin's label: the date it starts on when the days are dates, else its number from the first event. */
-export function byDayLabels(n: number, bin: number, start: string | null | undefined): string[] {
-  return Array.from({ length: n }, (_, i) => (start ? shortDate(binStart(start, i, bin)) : String(i + 1)));
+/** Each bin's label: the date it starts on when the days are dates; else the day offset it starts at, as the data
+ * numbers its days and the description says it ("starts at day -2": OULAD counts from the course start); else its
+ * number from the first event. */
+export function byDayLabels(n: number, bin: number, start: string | null | undefined, startDay?: number | null): string[] {
+  const offset = typeof startDay === "number" && Number.isFinite(startDay) ? startDay : null;
+  return Array.from({ length: n }, (_, i) =>
+    start ? shortDate(binStart(start, i, bin)) : offset !== null ? `day ${Math.round(offset + i * bin)}` : String(i + 1),
+  );
 }
 
-export function byDayTitle(what: string, bin: number, start: string | null | undefined, yearKnown: boolean | null | undefined): string {
+export function byDayTitle(what: string, bin: number, start: string | null | undefined, yearKnown: boolean | null | undefined,
+  startDay?: number | null): string {
   const head = `Share of ${what} per ${bin}-day period`;
+  if (!start && typeof startDay === "number" && Number.isFinite(startDay)) return `${head}, by the day offset each starts at (the data's own day numbers)`;
   if (!start) return `${head}, from the first event in the data (period 1)`;
   if (yearKnown === false) return `${head}, by the day each starts on (the dates have no year)`;
   return `${head}, by the day each starts on (from ${shortDate(binStart(start, 0, bin), true)})`;
@@ -159,8 +166,8 @@ export default function ActivityPanel({ activity, eventRun }: { activity: Activi
       {byDay ? (
         <ActivityChart
           testId="activity-by-day"
-          title={byDayTitle(what, bin, byDay.start_date, byDay.year_known)}
-          labels={byDayLabels(byDay.persona.length, bin, byDay.start_date)}
+          title={byDayTitle(what, bin, byDay.start_date, byDay.year_known, events?.resolution === "offset" ? byDay.start_day : null)}
+          labels={byDayLabels(byDay.persona.length, bin, byDay.start_date, events?.resolution === "offset" ? byDay.start_day : null)}
           persona={byDay.persona}
           population={byDay.population}
           populationName={everyone}

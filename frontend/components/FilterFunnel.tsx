@@ -65,11 +65,16 @@ function stageLabel(stage: string): string {
 }
 
 /** "Users with too few events: their 1,790 events went with them (106,150 events left).": the events that go with
- * the users or event types a step removes (event runs), so the steps' event counts add up to the run's events. */
+ * the users or event types a step removes (event runs), so the steps' event counts add up to the run's events;
+ * "Event types kept: the events of the types left out went with them" where the step keeps rather than removes. */
 function eventsWith(stage: FilterStage): string | null {
   if (!("events_removed" in stage) || !stage.events_removed || stage.events_kept == null) return null;
   const label = stageLabel(stage.stage);
-  return `${label[0]?.toUpperCase()}${label.slice(1)}: their ${int(stage.events_removed)} events went with them (${int(stage.events_kept)} events left).`;
+  const n = int(stage.events_removed);
+  const gone = stage.stage === "key_events"
+    ? `the ${n} ${stage.events_removed === 1 ? "event" : "events"} of the types left out went with them`
+    : `their ${n} ${stage.events_removed === 1 ? "event" : "events"} went with them`;
+  return `${label[0]?.toUpperCase()}${label.slice(1)}: ${gone} (${int(stage.events_kept)} events left).`;
 }
 
 /** Steps that count different things (an event run: events, users, event types): a table with the unit of each. */

@@ -61,7 +61,7 @@ export default function MapView() {
   return (
     <>
       {back}
-      <MapHead shown={shown} eventRun={eventRun} />
+      <MapHead shown={shown} eventRun={eventRun} two={new Set(map.data.points.map((pt) => pt.persona_id)).size === 2} />
       <section className="panel" aria-label="Member map">
         {shown === 0 ? (
           <p className="state-none">This run has no members to show.</p>
@@ -99,16 +99,23 @@ function PersonaLinks({ runId, groups }: { runId: string; groups: DotGroup[] }) 
   );
 }
 
-function MapHead({ shown, eventRun }: { shown: number; eventRun: boolean }) {
+/** `two`: an event run of two personas is laid out by its two measures (ml.events.pipeline: lean and volume), not a
+ * projection. */
+function MapHead({ shown, eventRun, two }: { shown: number; eventRun: boolean; two: boolean }) {
   const sample = shown >= LIMIT ? ` (a sample stratified by persona)` : "";
   return (
     <div className="page-head">
       <div>
         <h1>{eventRun ? "User map" : "Member map"}</h1>
-        {eventRun ? (
+        {eventRun && two ? (
           <p className="meta">
-            {int(shown)} users{sample} placed by a 2-D projection of their event mixes; nearby users did similar
-            things. Hover a point to read the user&apos;s event mix.
+            {int(shown)} users{sample}: across, how far each leans to one persona or the other (their shares of the two
+            patterns); up, how many events they logged (log scale). Hover a point to read the user&apos;s event mix.
+          </p>
+        ) : eventRun ? (
+          <p className="meta">
+            {int(shown)} users{sample} placed by a 2-D projection of their shares of the personas&apos; patterns; nearby
+            users did similar things. Hover a point to read the user&apos;s event mix.
           </p>
         ) : (
           <p className="meta">

@@ -6,6 +6,7 @@ import { useSearchParams } from "next/navigation";
 import ActivityPanel, { clockLabel } from "@/components/ActivityPanel";
 import FingerprintChart from "@/components/FingerprintChart";
 import MemberSearch from "@/components/MemberSearch";
+import { PersonaOutcome } from "@/components/OutcomesPanel";
 import PersonaLineage from "@/components/PersonaLineage";
 import PersonaTrail from "@/components/PersonaTrail";
 import SeparatorsPanel from "@/components/SeparatorsPanel";
@@ -197,6 +198,7 @@ function PersonaPage({ p }: { p: Persona }) {
       ) : null}
 
       <div className="grid grid-2">
+        {eventRun ? <PersonaOutcome runId={p.run_id} personaId={p.id} /> : null}
         <SubPersonaPanel p={p} />
 
         <section className="panel span-2" aria-labelledby="activity-title">

@@ -58,7 +58,7 @@ export default function SeparatorsPanel({
         <thead>
           <tr>
             <th scope="col">Signal</th>
-            <th scope="col">Kind</th>
+            {events ? null : <th scope="col">Kind</th>}
             <th scope="col">Weight</th>
           </tr>
         </thead>
@@ -73,7 +73,10 @@ export default function SeparatorsPanel({
                 )}
                 {s.direction ? <span className="muted"> ({directionWords(s.signal, s.direction, events)})</span> : null}
               </td>
-              <td className="muted">{s.kind === "feature" ? "behaviour" : s.kind === "term" ? "word" : s.kind}</td>
+              {/* an event run's signals are all events: a "Kind" column would say "behaviour" on every row */}
+              {events ? null : (
+                <td className="muted">{s.kind === "feature" ? "behaviour" : s.kind === "term" ? "word" : s.kind}</td>
+              )}
               <td>
                 <span className="bar-cell" style={{ width: `${Math.max(4, (s.importance / top) * 80)}px` }} aria-hidden="true" />{" "}
                 {num(s.importance)}

@@ -10,6 +10,8 @@ rates, other}, chi2, dof, p_value, cramers_v, kruskal_p?}``; ``set_aside``: the 
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 from scipy.stats import chi2_contingency, kruskal
@@ -101,3 +103,45 @@ def rate_range(table: dict | None, categories: list[str]) -> tuple[float, float]
         return None
     vals = [sum(p["rates"].get(c, 0.0) for c in categories) for p in table["personas"]]
     return (round(min(vals), 3), round(max(vals), 3)) if vals else None
+
+
+_BAND = re.compile(r"^([(\[])\s*(-?[\d.]+)\s*,\s*(-?[\d.]+)\s*([)\]])$")
+
+
+def band_label(category: str, lowest: bool = False) -> str:
+    """A band as people read it, as the explorer writes it (``bandLabel``): "(5.999, 40.0]" → "6 to 40" (the
+    lowest band: it starts just under the smallest value), "(40.0, 56.667]" → "over 40 to 56.67", "[40, 70)" →
+    "40 to under 70"; any other category as it is."""
+    m = _BAND.match(str(category).strip())
+    if not m:
+        return str(category)
+
+    def shown(x: float) -> str:
+        return f"{round(x)}" if abs(x - round(x)) < 0.01 else f"{round(x, 2):g}"
+
+    over = "over " if m.group(1) == "(" and not lowest else ""
+    under = "under " if m.group(4) == ")" else ""
+    return f"{over}{shown(float(m.group(2)))} to {under}{shown(float(m.group(3)))}"
+
+
+def persona_outcome(outcomes: dict | None, persona_id: int) -> dict | None:
+    """One persona's outcome as a strategy reads it (``profile["outcome"]``): ``{column, categories (reading
+    order), rates, n, rest: {category: share of the other personas' users}, rest_n, labels: {category: band
+    label}}``; None without an outcome table or without the persona in it."""
+    table = (outcomes or {}).get("nmf")
+    rows = {int(r["persona_id"]): r for r in (table or {}).get("personas", [])}
+    if not table or persona_id not in rows:
+        return None
+    mine, total = rows[persona_id], sum(r["n"] for r in rows.values())
+    rest_n = total - mine["n"]
+    cats = sorted(table["categories"], key=_lower_edge) if all(_BAND.match(c) for c in table["categories"]) \
+        else list(table["categories"])
+    rest = {c: (sum(r["rates"].get(c, 0.0) * r["n"] for r in rows.values()) - mine["rates"].get(c, 0.0) * mine["n"])
+            / rest_n if rest_n else 0.0 for c in cats}
+    return {"column": outcomes.get("column") or "outcome", "categories": cats, "rates": dict(mine["rates"]),
+            "n": int(mine["n"]), "rest": {c: round(v, 4) for c, v in rest.items()}, "rest_n": int(rest_n),
+            "labels": {c: band_label(c, lowest=k == 0) for k, c in enumerate(cats)}}
+
+
+def _lower_edge(category: str) -> float:
+    return float(_BAND.match(category).group(2))

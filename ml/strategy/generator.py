@@ -96,6 +96,8 @@ def resolve_citation(profile: dict, ref: str) -> bool:
         return value in ("size", "share")
     if kind == "tone":
         return value == "negative" and reads_negative(profile)
+    if kind == "outcome":  # an event persona's outcome category (ml.events.outcomes.persona_outcome)
+        return value in ((profile.get("outcome") or {}).get("rates") or {})
     return False
 
 
@@ -133,6 +135,11 @@ def _explain(profile: dict, ref: str) -> str:
         rest = rest_share(tone)
         return (f"{100 * tone['negative_share']:.0f}% of its members write negatively (the other personas' "
                 f"members: {100 * rest:.0f}%; {tone['method']})")
+    if kind == "outcome":
+        o = profile["outcome"]
+        return (f"{o['column']} {o.get('labels', {}).get(value, value)}: {100 * o['rates'].get(value, 0.0):.1f}% of its "
+                f"users ({o['n']:,}); the other personas' users: {100 * o['rest'].get(value, 0.0):.1f}% "
+                f"({o['rest_n']:,})")
     return f"{profile['size']:,} members, {100 * profile['share']:.1f}% of all"
 
 

@@ -11,12 +11,13 @@ problem or reads negative, and the goal suggested when none is asked (``ml.strat
 
 from __future__ import annotations
 
+import math
 import re
 
 from ml.profile.dates import one_day_burst
 from ml.profile.describe import LOOSE_SEPARATION
 from ml.profile.spelling import is_negator
-from ml.profile.tone import negative_flags
+from ml.profile.tone import negative_flags, two_proportions
 from ml.strategy.cite import cite as _cite
 
 
@@ -73,6 +74,8 @@ def risks(b) -> list[dict]:
         risks.append({"text": f"Most of its quoted members report a problem ({len(b.problem)} of "
                               f"{len(b.evidence)} snippets); promotion before it is solved may backfire.",
                       "citations": _cite(b.theme_refs[:1], b.problem[:2])})
+    if said := outcome_difference(profile):
+        risks.append(said)
     if profile["share"] < SMALL_SHARE:
         risks.append({"text": f"Small segment ({profile['size']:,} members, {100 * profile['share']:.1f}% of all): "
                               "weigh the effort against the reach, and test on a sample before scaling.",
@@ -117,3 +120,27 @@ def suggested_goal(profile: dict) -> str:
     """The goal a strategy is built for when none is asked: support deflection where the authors are unknown
     (answering these messages is what can be done with them), retention otherwise."""
     return "support_deflection" if authors_unknown(profile) else "retention"
+
+
+def outcome_difference(profile: dict) -> dict | None:
+    """An event persona whose users' outcome (``profile["outcome"]``, ``ml.events.outcomes.persona_outcome``; the
+    outcome file, never used to form the personas) differs from the other personas' users' in one category by a
+    small effect or more (Cohen's h ≥ 0.2, as the tone's rule) at p < 0.05 (``two_proportions``): said as a risk
+    with the numbers, so a goal is not planned as if it were not there (KDD's light persona, 89.5 % dropout
+    against 76 % of the others, got "Retention: keep these people" and nothing else). None otherwise."""
+    o = profile.get("outcome") or {}
+    if not o.get("categories") or not o.get("n") or not o.get("rest_n"):
+        return None
+
+    def h(c: str) -> float:
+        return 2 * math.asin(math.sqrt(o["rates"].get(c, 0.0))) - 2 * math.asin(math.sqrt(o["rest"].get(c, 0.0)))
+
+    cat = max(o["categories"], key=lambda c: abs(h(c)))
+    mine, rest = o["rates"].get(cat, 0.0), o["rest"].get(cat, 0.0)
+    if abs(h(cat)) < 0.2 or two_proportions(mine, o["n"], rest, o["rest_n"]) >= 0.05:
+        return None
+    label = o.get("labels", {}).get(cat, cat)
+    return {"text": f"Its users' {o['column']} differs from the other personas' users': {label} for "
+                    f"{100 * mine:.1f}% of them against {100 * rest:.1f}% (the outcome file, not used to form the "
+                    "personas); plan the goal with it, and measure it as well as the activity.",
+            "citations": _cite([f"outcome:{cat}"])}

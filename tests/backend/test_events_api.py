@@ -210,3 +210,31 @@ def test_event_assign_limits_are_413(event_store_url, run_id):
         big = [{"user": "u", "event": "x" * 500}] * 5  # over the body limit before the row limit
         response = client.post(f"{API}/runs/{run_id}/assign", json={"events": big})
         assert response.status_code == 413 and error_of(response)["code"] == "payload_too_large"
+
+
+def test_an_event_strategy_reads_the_runs_outcome_where_it_differs(tmp_path):
+    """POST /strategy on an event run with an outcome file: the persona whose users' grades differ from the others'
+    gets a risk with the numbers, cited as ``outcome:<band>`` and explained in ``cited_signals`` (the outcome was
+    on the overview only; the strategy planned a goal as if it were not there)."""
+    grades = shared_path("events_moodle", "Course_Grades_Obfuscated.csv")
+    run_dir = make_moodle_event_run(tmp_path / "moodle", ("--outcome-file", str(grades), "--outcome-col", "Overall",
+                                                          "--outcome-key-col", "StudentId"))
+    url = f"sqlite:///{tmp_path / 'personas.db'}"
+    store = open_store(url)
+    try:
+        store.publish(RunBundle.from_dir(run_dir))
+    finally:
+        store.close()
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    table = manifest["metrics"]["outcomes"]["nmf"]
+    with TestClient(create_app(Settings(store_url=url, frontend_dir=None))) as client:
+        said = {}
+        for row in table["personas"]:
+            body = client.post(f"{API}/strategy", json={"run_id": manifest["run_id"], "persona_id": row["persona_id"],
+                                                        "goal": "retention"}).json()["strategy"]
+            refs = [r for risk in body["risks"] for r in risk["citations"]["signals"] if r.startswith("outcome:")]
+            said[row["persona_id"]] = (refs, body["cited_signals"])
+    assert any(refs for refs, _ in said.values()), "no persona's outcome differs enough to be said"
+    for refs, cited in said.values():
+        for ref in refs:
+            assert ref.removeprefix("outcome:") in table["categories"] and cited[ref].startswith("Overall ")

@@ -149,6 +149,7 @@ def test_persona_page_shows_top_events_and_activity_without_weekdays(event_serve
     if profile["separators"]["signals"]:
         panel = page.get_by_test_id("separators").inner_text()
         assert "of their mix)" in panel and "(higher)" not in panel and "(lower)" not in panel, panel
+        assert "Kind" not in panel and "behaviour" not in panel  # every signal is an event: no column saying so
     assert page.get_by_test_id("top-ngrams").count() == 0 and page.get_by_text("Phrases").count() == 0
 
     act = profile["activity"]
@@ -178,6 +179,14 @@ def test_persona_page_shows_top_events_and_activity_without_weekdays(event_serve
     assert ticks and not any("|" in t for t in ticks) and max(len(t) for t in ticks) <= 44, ticks
     evidence = page.locator('[data-testid="evidence-list"] li')
     assert evidence.count() == len(profile["evidence"]) > 0 and "%" in evidence.first.inner_text()
+    # the outcome is on the page that is presented, beside everyone's and the users set aside (the overview only had it)
+    outcomes = run["metrics"]["outcomes"]["nmf"]
+    mine = next(r for r in outcomes["personas"] if r["persona_id"] == biggest["id"])
+    rows = page.get_by_test_id("persona-outcome").locator("tbody tr")
+    assert rows.count() == 3 and rows.nth(0).inner_text().startswith("This persona")
+    low = min(outcomes["categories"], key=lambda c: float(c.strip("([").split(",")[0]))
+    assert f"{100 * mine['rates'][low]:.1f}%" in rows.nth(0).inner_text()
+    assert f"{100 * outcomes['set_aside']['rates'][low]:.1f}%" in rows.nth(2).inner_text()
     page.screenshot(path=str(artifacts / "events-persona.png"), full_page=True)
 
     page.get_by_test_id("member-search-input").fill("quiz")
@@ -193,6 +202,10 @@ def test_user_map_shows_event_mixes(event_server, page, artifacts):
     page.goto(f"{event_server.url}/map/?run={quote(run['id'])}")
     page.wait_for_selector('[data-testid="member-map"] circle[data-reassigned]')
     assert page.locator('[data-testid="member-map"] circle[data-reassigned]').count() == len(points)
+    # the caption says what the axes are: two personas are laid out by lean and volume, more by a projection
+    caption = page.locator(".page-head .meta").inner_text()
+    two = len({p["persona_id"] for p in points}) == 2
+    assert ("leans to one persona or the other" in caption) == two and ("2-D projection" in caption) != two
     page.get_by_role("heading", name="User map").wait_for()
     page.locator('[data-testid="member-map"] circle[data-reassigned]').last.hover()
     tip = page.get_by_test_id("map-tooltip")
