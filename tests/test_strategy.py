@@ -322,6 +322,8 @@ def test_an_event_strategy_speaks_of_users_and_events_not_of_replies_news_or_a_d
         assert doc["tone"]["text"] == "Tone: direct and detailed: they know the product." and \
             doc["tone"]["citations"]["signals"] == ["feature:total_events"]
         assert doc["timing"]["text"].startswith("Schedule sends for 10:00")
+        assert doc["cited_signals"]["term:event_navigate"] == "event “event_navigate”"  # not a "distinctive term"
+        assert all(not v.endswith("members, 7.8% of all") for v in doc["cited_signals"].values())  # users
     light = generate_strategy(_event_profile(10.8), "retention", rewriter=None)
     assert light["tone"]["traits"] == ["encouraging", "one short step per message"]
     offsets = _event_profile(10.8)

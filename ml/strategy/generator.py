@@ -109,6 +109,8 @@ def reads_negative(profile: dict) -> bool:
 def _explain(profile: dict, ref: str) -> str:
     kind, _, value = ref.partition(":")
     if kind in ("term", "ngram"):
+        if profile.get("kind") == "events":  # an event run's terms are its events
+            return f"event “{event_label(value)}”"
         return f"distinctive {'term' if kind == 'term' else 'phrase'} “{value}”"
     if kind == "feature":
         return _fp(profile)[value]["sentence"]
@@ -140,7 +142,8 @@ def _explain(profile: dict, ref: str) -> str:
         return (f"{o['column']} {o.get('labels', {}).get(value, value)}: {100 * o['rates'].get(value, 0.0):.1f}% of its "
                 f"users ({o['n']:,}); the other personas' users: {100 * o['rest'].get(value, 0.0):.1f}% "
                 f"({o['rest_n']:,})")
-    return f"{profile['size']:,} members, {100 * profile['share']:.1f}% of all"
+    noun = "users" if profile.get("kind") == "events" else "members"
+    return f"{profile['size']:,} {noun}, {100 * profile['share']:.1f}% of all"
 
 
 def _holds(text: str, term: str) -> bool:

@@ -135,7 +135,9 @@ def outcome_difference(profile: dict) -> dict | None:
     def h(c: str) -> float:
         return 2 * math.asin(math.sqrt(o["rates"].get(c, 0.0))) - 2 * math.asin(math.sqrt(o["rest"].get(c, 0.0)))
 
-    cat = max(o["categories"], key=lambda c: abs(h(c)))
+    # the largest difference; of a tie (a yes / no outcome: one side's gain is the other's loss) the category the
+    # persona holds more of, so KDD's light persona reads "1 for 89.5 %", not "0 for 10.5 %"
+    cat = max(o["categories"], key=lambda c: (round(abs(h(c)), 9), h(c) > 0))
     mine, rest = o["rates"].get(cat, 0.0), o["rest"].get(cat, 0.0)
     if abs(h(cat)) < 0.2 or two_proportions(mine, o["n"], rest, o["rest_n"]) >= 0.05:
         return None
