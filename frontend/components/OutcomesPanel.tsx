@@ -44,6 +44,25 @@ export function bandLabel(category: string, lowest = false): string {
   return `${m[1] === "(" && !lowest ? "over " : ""}${lo} to ${m[4] === ")" ? "under " : ""}${hi}`;
 }
 
+/** The head of an outcome table: a label column, a count column, then one column per category as people read it. */
+function BandHead({ first, count, column, cats }: { first: string; count: string; column?: string; cats: string[] }) {
+  return (
+    <thead>
+      <tr>
+        <th scope="col">{first}</th>
+        <th scope="col" className="num">
+          {count}
+        </th>
+        {cats.map((c) => (
+          <th scope="col" className="num" key={c} title={c}>
+            {column ?? "outcome"}: {bandLabel(c, c === cats[0])}
+          </th>
+        ))}
+      </tr>
+    </thead>
+  );
+}
+
 function readOutcomes(m: RunManifest): (Outcomes & { nmf: OutcomeTable }) | null {
   if (m.kind !== "events") return null;
   const o = (m.metrics?.outcomes ?? null) as Outcomes | null;
@@ -86,17 +105,7 @@ export default function OutcomesPanel({ manifest, personas }: { manifest: RunMan
       <div className="table-scroll">
         <table>
           <caption className="sr-only">Outcome rates per persona</caption>
-          <thead>
-            <tr>
-              <th scope="col">Persona</th>
-              <th scope="col" className="num">Users</th>
-              {cats.map((c) => (
-                <th scope="col" className="num" key={c} title={c}>
-                  {o.column ?? "outcome"}: {bandLabel(c, c === cats[0])}
-                </th>
-              ))}
-            </tr>
-          </thead>
+          <BandHead first="Persona" count="Users" column={o.column} cats={cats} />
           <tbody>
             {rows.map((r) => (
               <tr key={r.persona_id}>
@@ -174,17 +183,7 @@ export function PersonaOutcome({ runId, personaId }: { runId: string; personaId:
       </p>
       <div className="table-scroll">
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Users</th>
-              <th scope="col" className="num">n</th>
-              {cats.map((c) => (
-                <th scope="col" className="num" key={c} title={c}>
-                  {o.column ?? "outcome"}: {bandLabel(c, c === cats[0])}
-                </th>
-              ))}
-            </tr>
-          </thead>
+          <BandHead first="Users" count="n" column={o.column} cats={cats} />
           <tbody>
             {rows.map(([label, n, rates]) => (
               <tr key={label}>

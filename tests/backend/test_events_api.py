@@ -22,6 +22,7 @@ from ml.events.profile import event_label
 from ml.store import RunBundle, open_store
 from tests.backend.conftest import OLD_RUN, error_of
 from tests.fixtures.data import shared_path
+from tests.fixtures.runs import sqlite_store_with
 
 API = "/api/v1"
 MOODLE = ("events_moodle", "Course_Activity_Obfuscated.csv.gz")
@@ -219,12 +220,7 @@ def test_an_event_strategy_reads_the_runs_outcome_where_it_differs(tmp_path):
     grades = shared_path("events_moodle", "Course_Grades_Obfuscated.csv")
     run_dir = make_moodle_event_run(tmp_path / "moodle", ("--outcome-file", str(grades), "--outcome-col", "Overall",
                                                           "--outcome-key-col", "StudentId"))
-    url = f"sqlite:///{tmp_path / 'personas.db'}"
-    store = open_store(url)
-    try:
-        store.publish(RunBundle.from_dir(run_dir))
-    finally:
-        store.close()
+    url = sqlite_store_with(tmp_path / "personas.db", run_dir)
     manifest = json.loads((run_dir / "manifest.json").read_text())
     table = manifest["metrics"]["outcomes"]["nmf"]
     with TestClient(create_app(Settings(store_url=url, frontend_dir=None))) as client:

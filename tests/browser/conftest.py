@@ -150,15 +150,9 @@ def frontend_out() -> Path:
 @pytest.fixture(scope="session")
 def browser_store_url(pipeline_run_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
     """A SQLite store holding the real pipeline run."""
-    from ml.store import RunBundle, open_store
+    from tests.fixtures.runs import sqlite_store_with
 
-    url = f"sqlite:///{tmp_path_factory.mktemp('browser-store') / 'personas.db'}"
-    store = open_store(url)
-    try:
-        store.publish(RunBundle.from_dir(pipeline_run_dir))
-    finally:
-        store.close()
-    return url
+    return sqlite_store_with(tmp_path_factory.mktemp("browser-store") / "personas.db", pipeline_run_dir)
 
 
 @pytest.fixture(scope="session")

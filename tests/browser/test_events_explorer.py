@@ -19,6 +19,7 @@ from ml.events.profile import event_label
 from tests.backend.test_events_api import make_moodle_event_run
 from tests.browser.conftest import Server, _start_backend, _stop
 from tests.fixtures.data import shared_path
+from tests.fixtures.runs import sqlite_store_with
 
 # the filter steps as the explorer words them (frontend/components/FilterFunnel.tsx STAGE_WORDS)
 STAGE_WORDS = {"exact_duplicates": "exact duplicates", "near_duplicates": "near duplicates",
@@ -35,19 +36,12 @@ CELLS = ".recharts-treemap-depth-1 path.recharts-rectangle"
 def event_server(frontend_out: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """`python -m backend` over a SQLite store holding only the Moodle event run, with the course's grades as its
     outcome (joined on the grades file's StudentId)."""
-    from ml.store import RunBundle, open_store
-
     workdir = tmp_path_factory.mktemp("backend-events")
     grades = shared_path("events_moodle", "Course_Grades_Obfuscated.csv")
     run_dir = make_moodle_event_run(workdir / "moodle", ("--outcome-file", str(grades), "--outcome-col", "Overall",
                                                          "--outcome-key-col", "StudentId",
                                                          "--min-user-events", "40"))  # 5 users set aside
-    url = f"sqlite:///{workdir / 'events.db'}"
-    store = open_store(url)
-    try:
-        store.publish(RunBundle.from_dir(run_dir))
-    finally:
-        store.close()
+    url = sqlite_store_with(workdir / "events.db", run_dir)
     server = _start_backend(url, workdir, "backend-events")
     yield server
     _stop(server)
