@@ -214,6 +214,6 @@ def test_an_outcome_file_with_two_outcomes_for_a_user_is_refused_naming_what_tel
         load_events([events], EventInputConfig(outcome_file=str(clash), outcome_col="final_result"))
     msg = one_line(err)
     assert msg.startswith(f"{clash}: 1 user has rows with different 'final_result' values (user u3: Pass, Withdrawn)")
-    assert "--where (e.g. code_module=...)" in msg and "--user-col" in msg
+    assert "--where on a column the event files have too (it filters both; e.g. code_module=...)" in msg and "--user-col" in msg
     assert main([str(events), "--out", str(tmp_path / "run"), "--outcome-file", str(clash),
                  "--outcome-col", "final_result"]) == 2 and not (tmp_path / "run").exists()

@@ -268,5 +268,10 @@ def test_a_persona_no_event_sets_apart_is_described_as_the_baseline():
          "highlights": [], "activity": {}, "separators": {"accuracy": 0.79}}
     text = _describe(p)
     assert "read it as the run's baseline" in text and "stands apart" not in text
-    distinct = _describe({**p, "highlights": ["2.8× more “Discussion viewed” than average"]})
+    apart = {"feature": "Discussion viewed", "group": "event", "std_diff": 1.2, "persona_count_mean": 4.9,
+             "population_count_mean": 1.7}
+    distinct = _describe({**p, "fingerprint": [apart], "highlights": ["2.8× more “Discussion viewed” than average"]})
     assert "It stands apart" in distinct and "the event mix the personas were cut from" in distinct
+    # the fingerprint decides, not the highlights: a −0.67 bar whose sentence points the other way (no highlight)
+    # is no baseline either
+    assert "baseline" not in _describe({**p, "fingerprint": [{**apart, "std_diff": -0.67}]})

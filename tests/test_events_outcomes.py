@@ -50,6 +50,15 @@ def test_band_labels_read_as_the_explorer_writes_them():
     assert band_label("(5.999, 40.0]", lowest=True) == "6 to 40"
     assert band_label("(40.0, 56.667]") == "over 40 to 56.67"
     assert band_label("[40, 70)") == "40 to under 70" and band_label("1") == "1"
+    assert band_label("(1234.567, 2000.5]") == "over 1234.57 to 2000.5"  # as the explorer's toFixed(2) writes it
+
+
+def test_values_beyond_the_given_bands_are_a_category_of_their_own_not_nan():
+    """`--outcome-bins 0,40,70,101` over grades up to 120: the values beyond were a band called "nan" (a column of
+    the table, a cell of the chi-square, a possible strategy risk "Overall nan for 12%")."""
+    table = outcome_table(np.repeat([0, 1], 20), list(np.linspace(0, 120, 40)), bins=[0, 40, 70, 101])
+    assert "nan" not in table["categories"] and table["categories"][-1] == "outside the bands"
+    assert table["overall"]["outside the bands"] == pytest.approx(7 / 40)
 
 
 def test_an_event_strategy_says_an_outcome_that_differs_and_cites_it():

@@ -2,10 +2,10 @@
 
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
-import { useMemo, useRef, useState } from "react";
+import { useMemo, useState } from "react";
 import { CartesianGrid, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis } from "recharts";
 
-import { freeRow, HiddenLabel, MapLabel, noExtent, type Extent, type LabelBox, type LabelProps } from "@/components/MapLabels";
+import { PlacedLabel, type LabelBox, type LabelProps, type Placement } from "@/components/MapLabels";
 import { ErrorState, Loading } from "@/components/States";
 import { paths } from "@/lib/api";
 import { int, truncate } from "@/lib/format";
@@ -166,14 +166,12 @@ function MapChart({
   focus: Focus | null;
   eventRun: boolean;
 }) {
-  const placed = useRef<LabelBox[]>([]);
-  const extent = useRef<Extent>(noExtent()); // how far up and down the dots drawn in this pass reach (px)
+  const [boxes] = useState(() => new Map<string, LabelBox>()); // each placed name's box, by label key (kept across renders)
   const focus = picked && !picked.ids.every((id) => hidden.has(id)) ? picked : null;
   const labels = focus
     ? layers.labels.filter((l) => l.key === focus.label).map((l) => ({ ...l, full: true }))
     : layers.labels;
-  const firstLabel = labels[0]?.key;
-  const lastLabel = labels[labels.length - 1]?.key;
+  const placement: Placement = { boxes, rank: new Map(labels.map((l, i) => [l.key, i])) };
   return (
     <div className="chart chart-lg" data-testid="member-map">
       <ResponsiveContainer width="100%" height="100%">
@@ -213,7 +211,7 @@ function MapChart({
                   name={g.name}
                   data={g.dots}
                   fill={layers.colorOf(g)}
-                  shape={(p: unknown) => memberDot(p, faded, extent.current)}
+                  shape={(p: unknown) => memberDot(p, faded)}
                   isAnimationActive={false}
                 />
               );
@@ -224,10 +222,7 @@ function MapChart({
             data={labels}
             shape={(props: unknown) => {
               const p = props as LabelProps;
-              if (p.payload?.key === firstLabel) placed.current = []; // a new pass over the labels, largest first
-              const dy = freeRow(p, placed.current, extent.current);
-              if (p.payload?.key === lastLabel) extent.current = noExtent(); // the next pass's dots measure again
-              return dy === null ? <HiddenLabel {...p} /> : <MapLabel {...p} dy={dy} />;
+              return <PlacedLabel {...p} placement={placement} />; // larger groups' names first (rank)
             }}
             isAnimationActive={false}
             legendType="none"
@@ -324,12 +319,8 @@ interface DotProps {
 
 /** A member: filled when the clustering placed it, hollow when it was reassigned from noise; faint when another
  * persona is picked out in the legend. */
-function memberDot(props: unknown, faded = false, extent?: Extent) {
+function memberDot(props: unknown, faded = false) {
   const { cx = 0, cy = 0, fill = "#555", payload } = props as DotProps;
-  if (extent) {
-    extent.top = Math.min(extent.top, cy);
-    extent.bottom = Math.max(extent.bottom, cy);
-  }
   const forced = Boolean(payload?.reassigned);
   return (
     <circle

@@ -25,10 +25,13 @@ interface Outcomes {
 const MAX_CATEGORIES = 6;
 const INTERVAL = /^[([]\s*(-?[\d.]+)\s*,/;
 
-/** Categories in reading order: numeric bins ("(5.999, 40.0]", as a numeric outcome is cut) by their lower edge. */
+/** Categories in reading order: numeric bins ("(5.999, 40.0]", as a numeric outcome is cut) by their lower edge, then
+ * any other category ("outside the bands", values `--outcome-bins` did not cover). */
 export function orderedCategories(categories: string[]): string[] {
   const lower = (c: string) => Number(INTERVAL.exec(c)?.[1] ?? Number.NaN);
-  return categories.every((c) => Number.isFinite(lower(c))) ? [...categories].sort((a, b) => lower(a) - lower(b)) : categories;
+  const bands = categories.filter((c) => Number.isFinite(lower(c)));
+  if (!bands.length) return categories;
+  return [...bands.sort((a, b) => lower(a) - lower(b)), ...categories.filter((c) => !Number.isFinite(lower(c)))];
 }
 
 const BAND = /^([([])\s*(-?[\d.]+)\s*,\s*(-?[\d.]+)\s*([)\]])$/;
@@ -134,7 +137,10 @@ export default function OutcomesPanel({ manifest, personas }: { manifest: RunMan
             </tr>
             {t.set_aside && t.set_aside.n > 0 ? (
               <tr data-testid="outcomes-set-aside">
-                <th scope="row">Set aside: too few events for a persona</th>
+                <th scope="row">
+                  Set aside before the personas (too few events)
+                  {t.set_aside.other ? <span className="muted"> · {pct(t.set_aside.other)} in no band above</span> : null}
+                </th>
                 <td className="num">{int(t.set_aside.n)}</td>
                 {cats.map((c) => (
                   <td className="num" key={c}>
@@ -173,7 +179,7 @@ export function PersonaOutcome({ runId, personaId }: { runId: string; personaId:
     ["This persona", mine.n, mine.rates],
     ["Everyone in a persona", t.n, t.overall],
   ];
-  if (t.set_aside && t.set_aside.n > 0) rows.push(["Set aside: too few events", t.set_aside.n, t.set_aside.rates]);
+  if (t.set_aside && t.set_aside.n > 0) rows.push(["Set aside before the personas", t.set_aside.n, t.set_aside.rates]);
   return (
     <section className="panel span-2" aria-labelledby="persona-outcome-title" data-testid="persona-outcome">
       <h2 id="persona-outcome-title">Outcome</h2>

@@ -276,6 +276,7 @@ def _outcomes(cfg: EventInputConfig, users: pd.Index, per_file: list[pd.DataFram
         key = _key(table, keys, path, "user id", "--outcome-key-col")
         series = pd.Series(_outcome_values(table[cfg.outcome_col]), index=key.to_numpy())
         _refuse_two_outcomes(table, key, series, users, path, cfg.outcome_col, keys)
+        series = series[series.notna()]  # a row without the outcome never hides one with it
         series = series[~series.index.duplicated()]
     elif per_file:
         both = pd.concat(per_file)
@@ -303,9 +304,9 @@ def _refuse_two_outcomes(table: pd.DataFrame, key: pd.Series, series: pd.Series,
     rows = table.loc[key.to_numpy() == user]
     apart = [c for c in table.columns if c not in keys and c != outcome_col and rows[c].astype(str).nunique() > 1]
     shown = ", ".join(dict.fromkeys(values.loc[[user]].tolist()))
-    hint = (f"keep one of them with --where (e.g. {apart[0]}=...) or add the columns that tell them apart "
-            f"({', '.join(apart[:3])}) to the key (--user-col / --outcome-key-col)" if apart else
-            "keep one row per user in the outcome file")
+    hint = (f"keep one of them with --where on a column the event files have too (it filters both; e.g. "
+            f"{apart[0]}=...) or add the columns that tell them apart ({', '.join(apart[:3])}) to the key "
+            "(--user-col / --outcome-key-col)" if apart else "keep one row per user in the outcome file")
     many = f"{len(differ):,} users have" if len(differ) > 1 else "1 user has"
     raise InputError(f"{path}: {many} rows with different '{outcome_col}' values (user "
                      f"{user.replace('|', ', ')}: {shown}), so which outcome is theirs is unclear; {hint}")

@@ -23,10 +23,14 @@ def _categories(values: pd.Series, bins: list[float] | None) -> tuple[pd.Series,
     is_numeric = numeric.notna().sum() >= 0.95 * values.notna().sum() and numeric.nunique() > 10
     if not is_numeric:
         return values.astype(str), None, None
-    if bins:
-        return pd.cut(numeric, bins=bins, right=False).astype(str), numeric, list(bins)
+    if bins:  # a value beyond the edges is in a category of its own, not a "nan" band
+        cats = pd.cut(numeric, bins=bins, right=False).astype(str)
+        return cats.where(numeric.isna() | pd.notna(pd.cut(numeric, bins=bins, right=False)), OUTSIDE), numeric, list(bins)
     cats, edges = pd.qcut(numeric, 3, duplicates="drop", retbins=True)
     return cats.astype(str), numeric, [float(e) for e in edges]
+
+
+OUTSIDE = "outside the bands"  # --outcome-bins edges that do not cover a value
 
 
 def _known(outcome) -> pd.Series:
@@ -116,8 +120,8 @@ def band_label(category: str, lowest: bool = False) -> str:
     if not m:
         return str(category)
 
-    def shown(x: float) -> str:
-        return f"{round(x)}" if abs(x - round(x)) < 0.01 else f"{round(x, 2):g}"
+    def shown(x: float) -> str:  # as the explorer's Number(x.toFixed(2)) writes it
+        return f"{round(x)}" if abs(x - round(x)) < 0.01 else f"{x:.2f}".rstrip("0").rstrip(".")
 
     over = "over " if m.group(1) == "(" and not lowest else ""
     under = "under " if m.group(4) == ")" else ""
@@ -134,13 +138,14 @@ def persona_outcome(outcomes: dict | None, persona_id: int) -> dict | None:
         return None
     mine, total = rows[persona_id], sum(r["n"] for r in rows.values())
     rest_n = total - mine["n"]
-    cats = sorted(table["categories"], key=_lower_edge) if all(_BAND.match(c) for c in table["categories"]) \
+    bands = [c for c in table["categories"] if _BAND.match(c)]  # bands by their lower edge, other categories after
+    cats = sorted(bands, key=_lower_edge) + [c for c in table["categories"] if c not in bands] if bands \
         else list(table["categories"])
     rest = {c: (sum(r["rates"].get(c, 0.0) * r["n"] for r in rows.values()) - mine["rates"].get(c, 0.0) * mine["n"])
             / rest_n if rest_n else 0.0 for c in cats}
     return {"column": outcomes.get("column") or "outcome", "categories": cats, "rates": dict(mine["rates"]),
             "n": int(mine["n"]), "rest": {c: round(v, 4) for c, v in rest.items()}, "rest_n": int(rest_n),
-            "labels": {c: band_label(c, lowest=k == 0) for k, c in enumerate(cats)}}
+            "labels": {c: band_label(c, lowest=k == 0 and bool(bands)) for k, c in enumerate(cats)}}
 
 
 def _lower_edge(category: str) -> float:

@@ -207,7 +207,7 @@ def _activity(inp: ProfileInputs, label_of: dict, cfg: EventProfileConfig):
     return profile
 
 
-def _describe(p: dict) -> str:
+def _describe(p: dict, min_effect: float = 0.5) -> str:
     parts = [(f"{p['size']:,} users ({100 * p['share']:.1f}% of all kept users; {p['core_size']:,} clear, "
              f"{p['reassigned_count']:,} flagged as mixed between personas).")]
     if p["top_events"]:
@@ -231,10 +231,11 @@ def _describe(p: dict) -> str:
     elif act.get("by_day") and act["by_day"]["peak_day"] is not None:
         parts.append(busiest_stretch(act["by_day"], act.get("resolution")))
     sep = p.get("separators") or {}
-    if not p["highlights"]:  # KDD's 86 % persona, Moodle's 67 % one: every event within a small effect of everyone's
-        parts.append("No event sets its users apart from everyone's by a medium effect or more (half a standard "
-                     "deviation): read it as the run's baseline, the users the other personas are not, rather than "
-                     "a distinct segment.")
+    apart = [f for f in p["fingerprint"] if f.get("std_diff") is not None and abs(f["std_diff"]) >= min_effect]
+    if not apart:  # KDD's 86 % persona, Moodle's 67 % one: every event within a small effect of everyone's
+        parts.append(f"No event sets its users apart from everyone's by {min_effect:g} standard deviations or more: "
+                     "read it as the run's baseline, the users the other personas are not, rather than a distinct "
+                     "segment.")
     elif sep.get("accuracy") is not None:  # the classifier reads the event mix the personas were cut from
         parts.append(separability_sentence(sep["accuracy"], "users") + " It reads the event mix the personas were "
                      "cut from, so a high figure is expected there.")
@@ -323,5 +324,5 @@ def build_event_profiles(inp: ProfileInputs, config: EventProfileConfig | None =
                          {pid: rest for pid, (_, rest) in named.items()})
     for p in profiles:
         p["name"] = names[p["id"]]
-        p["description"] = _describe(p)
+        p["description"] = _describe(p, cfg.min_effect)
     return profiles

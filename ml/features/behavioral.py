@@ -63,7 +63,8 @@ def style_features(texts: pd.Series) -> pd.DataFrame:
     """Per-text style and text-network features (columns 19–32), vectorised over a Series. Capitals, digits,
     punctuation, emoji, politeness and first-person words are read from what the person typed: the text without
     @handles and links (``_ADDRESSING``), which ``mentions_log`` and ``has_url`` count. Lengths count the whole
-    text, as the platform does (left out too, they cost TWCS its brand ARI: docs/ablations.md)."""
+    text, as the platform does (left out too, they cost TWCS its brand ARI: docs/ablations.md), and so does the word
+    count ``first_person_ratio`` divides by."""
     raw = texts.fillna("").astype(str)
     addressed = raw.str.contains("@|http|www\\.").any()
     t = raw.str.replace(_ADDRESSING, "", regex=True).str.strip() if addressed else raw

@@ -78,7 +78,7 @@ _PREVIOUS_RE = re.compile(r"(?<![\w'’])([A-Za-z]+)[^\w\n.!?]+\Z")  # the word 
 def _word(word: str) -> str:
     """A pattern of ``word`` as members write it: an apostrophe may be left out, and a hyphen may be a space or
     nothing ("top-up", "top up", "topup": one word in the vocabulary's compounds, three in the members' texts)."""
-    return _APOS.join(r"[-\s]?" if c == "-" else re.escape(c) for c in word)
+    return _APOS.join(r"[- ]?" if c == "-" else re.escape(c) for c in word)  # never a line break: texts are joined by them
 
 
 def as_phrased(term: str, text: str, max_uses: int = 200, min_count: int = 2) -> str:

@@ -298,7 +298,7 @@ def _channels(b: _Basis, channels: list[str] | None) -> list[dict]:
         said = [_fp(b.profile)[r.split(':', 1)[1]]["sentence"] for r in refs[:2]]
         why = ([f"suits the goal {goal}"] if c in order[:3] else []) + said
         if not said:  # a default, not evidence: say so (the airline review read "Suits the goal retention." as a finding)
-            why = [f"a usual channel for {goal}; nothing this persona does points to another"] if c in order[:3] else []
+            why = [f"a usual channel for {goal}; no behaviour of this persona points to it"] if c in order[:3] else []
         text = "; ".join(why) if why else (f"requested channel, used to carry the messages on {b.theme_words}"
                                            if channels else f"a further channel for the messages on {b.theme_words}")
         items.append({"channel": c, "rationale": text[0].upper() + text[1:] + ".",

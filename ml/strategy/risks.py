@@ -77,7 +77,8 @@ def risks(b) -> list[dict]:
     if said := outcome_difference(profile):
         risks.append(said)
     if profile["share"] < SMALL_SHARE:
-        risks.append({"text": f"Small segment ({profile['size']:,} members, {100 * profile['share']:.1f}% of all): "
+        noun = "users" if profile.get("kind") == "events" else "members"
+        risks.append({"text": f"Small segment ({profile['size']:,} {noun}, {100 * profile['share']:.1f}% of all): "
                               "weigh the effort against the reach, and test on a sample before scaling.",
                       "citations": _cite(["profile:size"])})
     if one_day_burst(b.activity):
@@ -85,9 +86,12 @@ def risks(b) -> list[dict]:
                               "than a lasting segment; check that it comes back before planning for it.",
                       "citations": _cite(["activity:busiest_date"])})
     if profile.get("reassigned_count") and profile["reassigned_count"] > profile["size"] / 2:
-        risks.append({"text": f"Most of its members ({profile['reassigned_count']:,} of {profile['size']:,}) were "
-                              "attached to it from the noise, not found in its dense core: messages will also "
-                              "reach people the core does not describe.", "citations": _cite(["profile:size"])})
+        how = ("are flagged as mixed between personas (their event mix is split between patterns)"
+               if profile.get("kind") == "events" else "were attached to it from the noise, not found in its dense core")
+        noun = "users" if profile.get("kind") == "events" else "members"
+        risks.append({"text": f"Most of its {noun} ({profile['reassigned_count']:,} of {profile['size']:,}) {how}: "
+                              "messages will also reach people the core does not describe.",
+                      "citations": _cite(["profile:size"])})
     sep = profile.get("separators") or {}
     if sep.get("accuracy") is not None and sep["accuracy"] < LOOSE_SEPARATION:
         risks.append({"text": f"The persona is only loosely separated from others (balanced accuracy "

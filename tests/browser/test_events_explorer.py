@@ -61,7 +61,7 @@ def test_overview_shows_each_personas_outcome(event_server, page, artifacts):
     aside = outcomes["nmf"]["set_aside"]
     low = min(outcomes["nmf"]["categories"], key=lambda c: float(c.strip("([").split(",")[0]))
     row = page.get_by_test_id("outcomes-set-aside").inner_text()
-    assert aside["n"] == 5 and row.startswith("Set aside: too few events") and f"{100 * aside['rates'][low]:.1f}%" in row
+    assert aside["n"] == 5 and row.startswith("Set aside before the personas") and f"{100 * aside['rates'][low]:.1f}%" in row
     # a numeric outcome's bands read as numbers: "(5.999, 40.0]" as "6 to 40", "(40.0, 56.667]" as "over 40 to 56.67"
     lo, hi = (float(x) for x in low.strip("([])").split(","))
     head = panel.locator("thead").inner_text()
