@@ -88,3 +88,25 @@ def test_an_event_strategy_says_an_outcome_that_differs_and_cites_it():
     assert not any("outcome:" in s for c in iter_citations(generate_strategy(same, "retention", rewriter=None))
                    for s in c["signals"])  # 77 % against 76 %: nothing to say
     assert persona_outcome(outcomes, 9) is None and persona_outcome(None, 1) is None
+
+
+def test_outcome_values_can_be_named_for_the_tables_and_the_strategy(tmp_path):
+    """KDD Cup 2015: the overview read "label: 0" / "label: 1"; `--outcome-names 1=dropped out,0=completed` names them
+    everywhere the outcome is shown (values not named stay as written)."""
+    import argparse
+
+    from ml.events.cli import _names
+    from ml.events.config import EventInputConfig
+    from ml.events.ingest import load_events
+    from tests.test_events_bad_input import rows_csv, write
+
+    assert _names("1=dropped out, 0=completed") == {"1": "dropped out", "0": "completed"}
+    for bad in ("1", "=x", "1=", ""):
+        with pytest.raises(argparse.ArgumentTypeError, match="VALUE=NAME"):
+            _names(bad)
+    events = rows_csv(tmp_path)
+    truth = write(tmp_path / "truth.csv", "user_id,label\n" + "".join(f"u{u},{u % 3}\n" for u in range(30)))
+    table = load_events([events], EventInputConfig(outcome_file=str(truth), outcome_col="label",
+                                                   outcome_names={"1": "dropped out", "0": "completed"}))
+    got = table.users.set_index("user")["outcome"]
+    assert got["u1"] == "dropped out" and got["u3"] == "completed" and str(got["u2"]) == "2"

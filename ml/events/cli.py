@@ -23,6 +23,15 @@ def _csv(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
+def _names(value: str) -> dict[str, str]:
+    """``--outcome-names 1=dropped out,0=completed`` → {"1": "dropped out", "0": "completed"}."""
+    pairs = [part.split("=", 1) for part in _csv(value)]
+    if not pairs or any(len(p) != 2 or not p[0].strip() or not p[1].strip() for p in pairs):
+        raise argparse.ArgumentTypeError(f"{value!r}: give VALUE=NAME pairs separated by commas, e.g. "
+                                         "1=dropped out,0=completed")
+    return {k.strip(): v.strip() for k, v in pairs}
+
+
 def _numbers(value: str) -> list[float]:
     """``--outcome-bins 0,40,70,101`` → edges, rising; argparse turns the error into a one-line usage error."""
     try:
@@ -54,6 +63,8 @@ EVENT_FLAGS = (
          {"type": _csv, "metavar": "C[,C]"}),
     Flag("--outcome-bins", "input.outcome_bins", "cut a numeric outcome at these edges, e.g. 0,40,70,101 (each "
          "band holds its lower edge; default: three bands of equal size)", {"type": _numbers, "metavar": "X,X[,X]"}),
+    Flag("--outcome-names", "input.outcome_names", "what outcome values mean, e.g. 1=dropped out,0=completed",
+         {"type": _names, "metavar": "V=NAME[,V=NAME]"}),
     Flag("--event-lookup", "input.event_lookup", "table mapping an id column to event names", {"metavar": "FILE"}),
     Flag("--event-lookup-key", "input.event_lookup_key", "", {"metavar": "C"}),
     Flag("--event-lookup-value", "input.event_lookup_value", "", {"metavar": "C"}),

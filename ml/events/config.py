@@ -36,6 +36,9 @@ class EventInputConfig(_Section):
     outcome_file: str | None = Field(None, description="table holding the outcome, joined on user_cols")
     outcome_key_cols: list[str] | None = Field(None, description="key column(s) in outcome_file (default user_cols)")
     outcome_bins: list[float] | None = Field(None, description="cut a numeric outcome at these edges")
+    outcome_names: dict[str, str] | None = Field(
+        None, description="what outcome values mean, shown in their place (KDD Cup 2015: {'1': 'dropped out', "
+                          "'0': 'completed'}); values not named stay as written")
     event_lookup: str | None = Field(None, description="table mapping an id column of the rows to event names")
     event_lookup_key: str | None = None
     event_lookup_value: str | None = None

@@ -283,6 +283,9 @@ def _outcomes(cfg: EventInputConfig, users: pd.Index, per_file: list[pd.DataFram
         series = both.groupby("user")["outcome"].agg(lambda s: s.mode().iloc[0] if s.notna().any() else None)
     else:
         return pd.Series([None] * len(users), index=users, dtype=object)
+    if cfg.outcome_names:  # "label: 1" says nothing; the user's own name for the value does
+        names = {str(k).strip(): v for k, v in cfg.outcome_names.items()}
+        series = series.map(lambda v: v if v is None else names.get(str(v).strip(), v))
     return series.reindex(users)
 
 
