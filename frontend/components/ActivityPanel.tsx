@@ -36,8 +36,10 @@ function shortDate(d: Date, withYear = false): string {
 /** Each bin's label: the date it starts on when the days are dates; else the day offset it starts at, as the data
  * numbers its days and the description says it ("starts at day -2": OULAD counts from the course start); else its
  * number from the first event. */
+const finite = (x: number | null | undefined): number | null => (typeof x === "number" && Number.isFinite(x) ? x : null);
+
 export function byDayLabels(n: number, bin: number, start: string | null | undefined, startDay?: number | null): string[] {
-  const offset = typeof startDay === "number" && Number.isFinite(startDay) ? startDay : null;
+  const offset = finite(startDay);
   return Array.from({ length: n }, (_, i) =>
     start ? shortDate(binStart(start, i, bin)) : offset !== null ? `day ${Math.round(offset + i * bin)}` : String(i + 1),
   );
@@ -46,7 +48,7 @@ export function byDayLabels(n: number, bin: number, start: string | null | undef
 export function byDayTitle(what: string, bin: number, start: string | null | undefined, yearKnown: boolean | null | undefined,
   startDay?: number | null): string {
   const head = `Share of ${what} per ${bin}-day period`;
-  if (!start && typeof startDay === "number" && Number.isFinite(startDay)) return `${head}, by the day offset each starts at (the data's own day numbers)`;
+  if (!start && finite(startDay) !== null) return `${head}, by the day offset each starts at (the data's own day numbers)`;
   if (!start) return `${head}, from the first event in the data (period 1)`;
   if (yearKnown === false) return `${head}, by the day each starts on (the dates have no year)`;
   return `${head}, by the day each starts on (from ${shortDate(binStart(start, 0, bin), true)})`;
@@ -126,6 +128,7 @@ export default function ActivityPanel({ activity, eventRun }: { activity: Activi
   const note = a?.note ?? "The data has no timestamps, so no activity pattern can be shown.";
   if (!hasHours && !byDay) return <p className="state-none">{note}</p>;
   const bin = byDay?.bin_days ?? 7;
+  const offsetStart = events?.resolution === "offset" ? byDay?.start_day : null; // day offsets: bins named by them
   const clock = clockLabel(a?.time_basis);
   return (
     <>
@@ -166,8 +169,8 @@ export default function ActivityPanel({ activity, eventRun }: { activity: Activi
       {byDay ? (
         <ActivityChart
           testId="activity-by-day"
-          title={byDayTitle(what, bin, byDay.start_date, byDay.year_known, events?.resolution === "offset" ? byDay.start_day : null)}
-          labels={byDayLabels(byDay.persona.length, bin, byDay.start_date, events?.resolution === "offset" ? byDay.start_day : null)}
+          title={byDayTitle(what, bin, byDay.start_date, byDay.year_known, offsetStart)}
+          labels={byDayLabels(byDay.persona.length, bin, byDay.start_date, offsetStart)}
           persona={byDay.persona}
           population={byDay.population}
           populationName={everyone}

@@ -70,10 +70,8 @@ function stageLabel(stage: string): string {
 function eventsWith(stage: FilterStage): string | null {
   if (!("events_removed" in stage) || !stage.events_removed || stage.events_kept == null) return null;
   const label = stageLabel(stage.stage);
-  const n = int(stage.events_removed);
-  const gone = stage.stage === "key_events"
-    ? `the ${n} ${stage.events_removed === 1 ? "event" : "events"} of the types left out went with them`
-    : `their ${n} ${stage.events_removed === 1 ? "event" : "events"} went with them`;
+  const n = `${int(stage.events_removed)} ${stage.events_removed === 1 ? "event" : "events"}`;
+  const gone = stage.stage === "key_events" ? `the ${n} of the types left out went with them` : `their ${n} went with them`;
   return `${label[0]?.toUpperCase()}${label.slice(1)}: ${gone} (${int(stage.events_kept)} events left).`;
 }
 

@@ -66,6 +66,23 @@ function BandHead({ first, count, column, cats }: { first: string; count: string
   );
 }
 
+/** A row of plain rates: a label, a count, then each category's share. */
+function RatesRow({ label, n, rates, cats, testId }: {
+  label: React.ReactNode; n: number; rates: Record<string, number>; cats: string[]; testId?: string;
+}) {
+  return (
+    <tr data-testid={testId}>
+      <th scope="row">{label}</th>
+      <td className="num">{int(n)}</td>
+      {cats.map((c) => (
+        <td className="num" key={c}>
+          {pct(rates[c] ?? 0)}
+        </td>
+      ))}
+    </tr>
+  );
+}
+
 function readOutcomes(m: RunManifest): (Outcomes & { nmf: OutcomeTable }) | null {
   if (m.kind !== "events") return null;
   const o = (m.metrics?.outcomes ?? null) as Outcomes | null;
@@ -126,28 +143,20 @@ export default function OutcomesPanel({ manifest, personas }: { manifest: RunMan
                 })}
               </tr>
             ))}
-            <tr>
-              <th scope="row">Everyone in a persona</th>
-              <td className="num">{int(t.n)}</td>
-              {cats.map((c) => (
-                <td className="num" key={c}>
-                  {pct(t.overall[c] ?? 0)}
-                </td>
-              ))}
-            </tr>
+            <RatesRow label="Everyone in a persona" n={t.n} rates={t.overall} cats={cats} />
             {t.set_aside && t.set_aside.n > 0 ? (
-              <tr data-testid="outcomes-set-aside">
-                <th scope="row">
-                  Set aside before the personas (too few events)
-                  {t.set_aside.other ? <span className="muted"> · {pct(t.set_aside.other)} in no band above</span> : null}
-                </th>
-                <td className="num">{int(t.set_aside.n)}</td>
-                {cats.map((c) => (
-                  <td className="num" key={c}>
-                    {pct(t.set_aside?.rates[c] ?? 0)}
-                  </td>
-                ))}
-              </tr>
+              <RatesRow
+                label={
+                  <>
+                    Set aside before the personas (too few events)
+                    {t.set_aside.other ? <span className="muted"> · {pct(t.set_aside.other)} in no band above</span> : null}
+                  </>
+                }
+                n={t.set_aside.n}
+                rates={t.set_aside.rates}
+                cats={cats}
+                testId="outcomes-set-aside"
+              />
             ) : null}
           </tbody>
         </table>
@@ -192,15 +201,7 @@ export function PersonaOutcome({ runId, personaId }: { runId: string; personaId:
           <BandHead first="Users" count="n" column={o.column} cats={cats} />
           <tbody>
             {rows.map(([label, n, rates]) => (
-              <tr key={label}>
-                <th scope="row">{label}</th>
-                <td className="num">{int(n)}</td>
-                {cats.map((c) => (
-                  <td className="num" key={c}>
-                    {pct(rates[c] ?? 0)}
-                  </td>
-                ))}
-              </tr>
+              <RatesRow key={label} label={label} n={n} rates={rates} cats={cats} />
             ))}
           </tbody>
         </table>

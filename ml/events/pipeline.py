@@ -89,11 +89,12 @@ class EventPipeline:
                                       np.log1p(counts.sum(axis=1))])
         by_user = table.users.set_index("user")["outcome"]
         outcome = by_user.reindex(users).to_numpy(dtype=object)
-        aside = by_user[~by_user.index.isin(set(users))].to_numpy(dtype=object)  # too few events: no persona
+        kept = set(users)
+        aside = by_user[~by_user.index.isin(kept)].to_numpy(dtype=object)  # too few events: no persona
         with self.timer_.stage("metrics"):
             metrics = self._metrics(model, X, labels, outcome, aside)
         windowed = builder._window(table.events)
-        kept_rows = windowed[windowed["user"].isin(set(users)) & windowed["event"].isin(builder.events_)]
+        kept_rows = windowed[windowed["user"].isin(kept) & windowed["event"].isin(builder.events_)]
         with self.timer_.stage("profile"):
             inputs = ProfileInputs(users, builder.events_, counts, X, model.components_, model.membership_,
                                    labels, mixed, kept_rows, table.resolution)

@@ -85,12 +85,12 @@ def lift_sentence(event: str, persona_mean: float, population_mean: float, quote
     counts = f"{fmt_num(persona_mean)} vs {fmt_num(population_mean)} per user"
     if not shares:
         return f"{head} ({counts})"
+    against = f"{fmt_pct(shares[0])}, against {fmt_pct(shares[1])} of everyone's"
     part = f"{fmt_pct(shares[0])} of their events, against {fmt_pct(shares[1])} of everyone's"
     larger, smaller = shares[0] >= 1.05 * shares[1], shares[0] <= shares[1] / 1.05
     same = 1 / 1.05 < lift < 1.05
     if (lift >= 1.05 and smaller) or (lift <= 1 / 1.05 and larger) or (same and (larger or smaller)):
-        return (f"{head} ({counts}), but a {'larger' if larger else 'smaller'} part of their events "
-                f"({fmt_pct(shares[0])}, against {fmt_pct(shares[1])} of everyone's)")
+        return f"{head} ({counts}), but a {'larger' if larger else 'smaller'} part of their events ({against})"
     return f"{head} ({counts}; {part})"
 
 

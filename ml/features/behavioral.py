@@ -37,7 +37,7 @@ _HANDLE = re.compile(r"@(?<![\w@]@)\w+")
 _HASHTAG = re.compile(r"#(?<![\w#]#)\w+")
 # what addresses or links rather than what the person wrote: "@AmazonHelp @115712" and "https://t.co/x7Qz"
 # would otherwise count as capitals, digits and words (on TWCS three quarters of the digits were handles')
-_ADDRESSING = re.compile(r"(?:https?://|www\.)\S+|@(?<![\w@]@)\w+")
+_ADDRESSING = re.compile(f"{_URL.pattern}|{_HANDLE.pattern}")
 _REPEATED = re.compile(r"!!|\?\?|\?!|!\?|\.\.\.|…")
 _EMOJI = re.compile(
     "[\U0001f1e6-\U0001f1ff\U0001f300-\U0001f5ff\U0001f600-\U0001f64f\U0001f680-\U0001f6ff"

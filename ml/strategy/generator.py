@@ -243,13 +243,14 @@ def _check(profile: dict, goal: str, channels: list[str] | None) -> None:
 
 
 def _basis(profile: dict, goal: str) -> _Basis:
-    themes = _themes(profile) or [("profile:size", "their everyday business")]
+    found = _themes(profile)
+    themes = found or [("profile:size", "their everyday business")]
     standouts = _standouts(profile)
     readings = evidence_readings(profile)  # each snippet scored once
     shown = sum(isinstance(e.get("text"), str) for e in profile.get("evidence", []))
     return _Basis(
         profile=profile, goal=goal, themes=themes, theme_refs=[r for r, _ in themes],
-        theme_words=", ".join(f"“{label}”" for _, label in themes[:3]) if _themes(profile) else themes[0][1],
+        theme_words=", ".join(f"“{label}”" for _, label in themes[:3]) if found else themes[0][1],
         standouts=standouts, stand_refs=[f"feature:{f['feature']}" for f in standouts[:3]],
         evidence=[e["member_id"] for e in profile["evidence"]], activity=profile["activity"] or {},
         negative=reads_negative(profile), light=light(profile), problem=problem_evidence(readings, shown),
