@@ -200,6 +200,26 @@ def test_mapping_by_flags_on_custom_columns(tmp_path):
     assert msgs["label"].tolist() == ["greet", "wait", "done"]
 
 
+def test_the_summary_names_the_column_of_each_field_and_those_not_read(tmp_path):
+    """A help desk's export with its own names: "Customer" is read as the author; a column no field reads is named
+    with the flags that would read it, and a load without authors says what that turns off."""
+    frame = pd.DataFrame({"Ticket ID": ["t1", "t2"], "Customer": ["ann", "bob"], "Message Body": ["hello", "help"],
+                          "Created At": ["2021-01-01 10:00", "2021-01-01 11:00"], "Queue": ["billing", "tech"]})
+    frame.to_csv(tmp_path / "desk.csv", index=False)
+    msgs, report = load_messages(tmp_path / "desk.csv")
+    assert msgs["author"].tolist() == ["ann", "bob"] and report.has_authors
+    lines = report.summary_lines()
+    assert lines[1] == ("columns read: text 'Message Body', author 'Customer', time 'Created At', conversation "
+                        "'Ticket ID'; not read: 'Queue' (pass --reply-to-col, --id-col, --inbound-col to read one)")
+    assert not any(line.startswith("no author column") for line in lines)
+    frame.rename(columns={"Customer": "Agent Name"}).to_csv(tmp_path / "desk2.csv", index=False)
+    _, report = load_messages(tmp_path / "desk2.csv")
+    lines = report.summary_lines()
+    assert "not read: 'Agent Name', 'Queue' (pass --author-col," in lines[1]
+    assert any(line.startswith("no author column: each message counts on its own") and "--author-col" in line
+               for line in lines)
+
+
 def test_explicit_mapping_overrides_detection():
     msgs, report = load_messages(TWCS, mapping=ColumnMapping(id="response_tweet_id", timestamp="created_at"))
     assert report.layout == "twcs" and report.files[0].mapping["id"] == "response_tweet_id"

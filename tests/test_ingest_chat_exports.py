@@ -321,7 +321,8 @@ def test_a_load_of_many_files_names_eleven_and_sums_up_the_rest():
     from ml.ingest.report import MAX_FILE_LINES, FileReport, LoadReport
 
     report = LoadReport(files=[FileReport(f"support/2024-03-{d:02d}.json", "json", "slack", {}, rows_read=d)
-                               for d in range(1, 31)], rows_read=465, rows_kept=465)
+                               for d in range(1, 31)], rows_read=465, rows_kept=465,
+                        has_authors=True)
     lines = report.summary_lines()
     assert lines[0].startswith("support/2024-03-01.json: 1 rows, layout slack")
     assert lines[MAX_FILE_LINES - 1] == f"... and 19 more files, {sum(range(12, 31))} rows"

@@ -220,6 +220,28 @@ def test_themes_are_what_the_cited_members_say_and_no_quote_is_unrelated():
             assert all(w in texts[mid] for w in label.split()), (label, mid)
 
 
+def test_a_default_tone_cites_what_was_measured_and_quotes_nobody():
+    """The airline review (5,000 tweets as a help desk's export): "Tone: plain and friendly" cited "you guys have made me
+    NEVER want to fly on an airplane every again!!!!!!!" beneath it. A default tone is no finding: it cites the tone
+    reading (like the other personas') and no member."""
+    evidence = [{"member_id": "a", "text": "you guys have made me NEVER want to fly on an airplane every again!!!"}]
+    tone = {"negative_share": 0.31, "rest_negative_share": 0.3, "population_negative_share": 0.3, "std_diff": 0.02,
+            "p_value": 0.8, "q_value": 0.9, "scored_members": 400, "reading": "like everyone",
+            "method": "VADER 3.3.2 compound <= -0.05, first 2,000 characters"}
+    profile = {"id": 3, "name": "Flight & fly", "size": 442, "share": 0.09,
+               "top_terms": [{"term": t, "weight": 1.0} for t in ("flight", "fly")], "top_ngrams": [],
+               "activity": {}, "fingerprint": [], "evidence": evidence, "tone": tone}
+    doc = generate_strategy(profile, "retention", rewriter=None)
+    validate_strategy(doc)
+    assert doc["tone"]["text"] == "Tone: plain and friendly."
+    assert doc["tone"]["citations"] == {"signals": ["tone:like_others"], "evidence": []}
+    assert doc["cited_signals"]["tone:like_others"] == (
+        "31% of its members write negatively (the other personas' members: 30%; read by VADER's word list); "
+        "nothing in how they write stands out")
+    untoned = generate_strategy({**profile, "tone": None}, "retention", rewriter=None)
+    assert untoned["tone"]["citations"] == {"signals": ["profile:size"], "evidence": []}
+
+
 def test_a_theme_that_names_a_problem_gets_the_problem_message():
     """Bundled TWCS sample, "Internet & not working" (its texts do not read more negative than the others'): the
     key message on “not working” said "ask what they would like more of". A theme whose own words name a problem

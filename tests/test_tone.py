@@ -60,6 +60,37 @@ def test_a_persona_that_swears_more_is_said_to():
     assert parse_persona({**_minimal_profile(), "tone": first}).tone.swears_more
 
 
+def test_news_of_a_crime_is_no_swearing():
+    """The GoogleNews-TS review: a persona of news about a rape case "swears more than the other personas" (its
+    "profanity" was "rape" and "slave"); words that name a crime, a drug, the body, an identity or a faith are
+    topics (``ml.profile.terms.TOPICAL_LISTED``), while swearing, sexual slang and slurs still count."""
+    from ml.profile.terms import is_profane
+
+    news = ["steubenville rape trial verdict", "man held as slave for years freed", "hiv cases rise in greece",
+            "pope francis speaks on god and gay priests", "murder charge after drunk driver killed two"]
+    assert not any(is_profane(t) for t in news)
+    assert all(is_profane(t) for t in ["fuck this airline", "what the hell", "this sucks", "you retard"])
+    texts = [news[i % 5] for i in range(100)] + [CALM[i % 4] for i in range(200)]
+    tone = ToneProfiler().fit(texts, np.repeat([0, 1, 2], 100))
+    assert tone.profile(0)["profane_share"] == 0.0 and not tone.profile(0)["swears_more"]
+
+
+def test_readings_are_adjusted_for_testing_every_persona():
+    """Forty personas of 110 members, three of which hold 5 swearing messages each (p 0.015 alone against the
+    rest's 1.2 %): tested one by one each would "swear more"; adjusted for the forty tests (q_value 0.15) none
+    does, while a persona where a third of the members swear still does."""
+    rude = "this shit airline lost my bag again"
+    texts, labels = [], []
+    for pid in range(40):
+        bad = 5 if pid in (1, 2, 3) else 37 if pid == 0 else 1 if pid % 5 == 0 else 0
+        texts += [rude] * bad + [CALM[i % 4] for i in range(110 - bad)]
+        labels += [pid] * 110
+    tone = ToneProfiler().fit(texts, np.asarray(labels))
+    small = [tone.profile(p) for p in (1, 2, 3)]
+    assert all(t["p_value"] < 0.05 and t["q_value"] >= 0.05 and not t["swears_more"] for t in small)
+    assert tone.profile(0)["swears_more"]
+
+
 def test_one_swearing_message_of_a_small_persona_is_no_reading():
     """The Banking77 review: "It swears more than the other personas: 2% of its members' messages hold
     profanity" rested on one message of 50 ("When I was drunk I got my card stuck") against 9 of 4,900; the

@@ -2657,8 +2657,13 @@ export interface components {
              */
             profane_share?: number | null;
             /**
+             * Q Value
+             * @description p_value adjusted for testing every persona of the run (Benjamini-Hochberg); the reading rests on it. None before 2026-12-05.
+             */
+            q_value?: number | null;
+            /**
              * Reading
-             * @description more/less negative when |std_diff| >= profile.min_effect and p_value < 0.05.
+             * @description more/less negative when |std_diff| >= profile.min_effect and q_value < 0.05 (p_value before 2026-12-05).
              * @enum {string}
              */
             reading: "more negative" | "less negative" | "like everyone";
@@ -2684,7 +2689,7 @@ export interface components {
             std_diff: number;
             /**
              * Swears More
-             * @description profane_share above the others' by the tone's rule (std_diff >= profile.min_effect, p < 0.05).
+             * @description profane_share above the others' by the tone's rule (std_diff >= profile.min_effect, its q < 0.05; p before 2026-12-05).
              * @default false
              */
             swears_more: boolean;

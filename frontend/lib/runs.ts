@@ -12,8 +12,40 @@ export function sourceText(source: RunSource | null | undefined, withNotes = tru
   // the selector's short form still names a --where, so runs of one file cut by segment can be told apart
   const load = source && "load" in source && isRecord(source.load) ? source.load : null;
   const where = !withNotes && typeof load?.where === "string" && load.where ? `only ${load.where}` : "";
-  const notes = [layout ? `${layout} layout` : "", where, ...(withNotes ? readNotes(source) : [])].filter(Boolean);
+  const notes = [layoutLabel(layout), where, ...(withNotes ? readNotes(source) : [])].filter(Boolean);
   return [shown || "unknown files", notes.length ? `(${notes.join("; ")})` : ""].filter(Boolean).join(" ");
+}
+
+/** What a layout is called on screen: the tool whose export it is ("Slack export"), the public set whose columns it
+ * has, an event log's shape; none for columns found by their names or given by flags ("generic", "mapped"), which
+ * the overview's "columns read" note (`readNotes`) says instead. */
+export function layoutLabel(layout: string | null): string {
+  if (!layout || layout === "generic" || layout === "mapped") return "";
+  const named: Record<string, string> = {
+    slack: "Slack export", reddit: "Reddit dump", discord: "Discord export", whatsapp: "WhatsApp chats",
+    mailbox: "mailbox", qualtrics: "Qualtrics export", surveymonkey: "SurveyMonkey export",
+    twcs: "Customer Support on Twitter columns", twitter_airline: "Twitter US Airline Sentiment columns",
+    rows: "one row per user and event", matrix: "a users × events count table",
+  };
+  return named[layout] ?? `${layout} layout`;
+}
+
+/** How the overview names each field of an ingest mapping, in this order (ml.ingest.report.FIELD_NAMES). */
+const FIELDS: [string, string][] = [
+  ["text", "text"], ["author", "author"], ["timestamp", "time"], ["thread", "conversation"], ["reply_to", "reply to"],
+  ["id", "id"], ["inbound", "side"], ["outbound", "company's side"],
+];
+
+/** "columns read: text 'Message Body', author 'Customer', time 'Created At' (found by its values)" for a file whose
+ * columns were found by their names or flags; "no author column" when none named who wrote. */
+function columnsNote(f: Record<string, unknown>): string {
+  const mapping = isRecord(f.mapping) ? f.mapping : {};
+  const parts = FIELDS.filter(([key]) => text(mapping[key])).map(([key, label]) => {
+    const guessed = (key === "text" && f.text_guessed === true) || (key === "timestamp" && f.time_guessed === true);
+    return `${label} '${mapping[key]}'${guessed ? " (found by its values)" : ""}`;
+  });
+  if (!parts.length) return "";
+  return `columns read: ${parts.join(", ")}${text(mapping.author) ? "" : "; no author column"}`;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
@@ -51,9 +83,15 @@ export function readNotes(source: RunSource | null | undefined): string[] {
     if (company) notes.push(`messages from ${company} read as the company's side`);
     const survey = text(f.survey);
     const question = text(f.question);
-    if (survey) notes.push(question ? `${survey} export: answers to '${clip(question)}'` : `${survey} export`);
+    // the layout's label names the survey tool ("Qualtrics export")
+    if (survey && question) notes.push(`answers to '${clip(question)}'`);
     const zone = text(f.time_zone);
     if (zone) notes.push(`times in ${zone}, as the export says`);
+    const read = (f.layout === "generic" || f.layout === "mapped") && files.length === 1 ? columnsNote(f) : "";
+    if (read) {
+      notes.push(read);
+      continue; // the columns note says which were found by their values
+    }
     const found = [
       f.text_guessed === true && text(mapping.text) ? `text column '${mapping.text}'` : "",
       f.time_guessed === true && text(mapping.timestamp) ? `time column '${mapping.timestamp}'` : "",

@@ -112,7 +112,8 @@ ALIASES = {
     # nested objects of JSON exports read as dotted columns (ml.ingest.json_records): "user.id_str" → user_id_str
     "author": ["author", "author_id", "user", "user_id", "username", "sender", "sender_id", "requester_id",
                "from_id", "user_id_str", "author_username", "user_screen_name", "user_name", "created_by_id",
-               "sender_name"],
+               "sender_name", "customer", "customer_id", "customer_name", "customer_email", "requester",
+               "requester_email", "client_id"],
     "timestamp": ["timestamp", "created_at", "datetime", "time", "date", "sent_at", "ts", "timestamp_ms",
                   "created_utc"],
     "reply_to": ["reply_to", "in_reply_to", "in_reply_to_id", "parent_id", "in_response_to_tweet_id",
@@ -274,9 +275,16 @@ def _read_all(files: list[Path], explicit: ColumnMapping, inbound_only: bool, en
                                        messages_in=info.messages_in, conversations=info.conversations,
                                        company=info.company, survey=survey.tool if survey else None,
                                        question=survey.questions.get(used.text) if survey else None,
-                                       time_zone=survey.zones.get(used.timestamp) if survey else None))
+                                       time_zone=survey.zones.get(used.timestamp) if survey else None,
+                                       unread=_unread(raw, used)))
         parts.append(_canonical(raw, path, used, report))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def _unread(raw: pd.DataFrame, used: ColumnMapping) -> list[str]:
+    """The frame's columns that no field of ``used`` reads (the ingest's own helper columns, "_time", left out)."""
+    taken = {c for c in asdict(used).values() if c}
+    return [str(c) for c in raw.columns if c not in taken and not str(c).startswith("_")]
 
 
 def _guess_columns(raw: pd.DataFrame, used: ColumnMapping) -> tuple[ColumnMapping, bool, bool]:

@@ -30,6 +30,7 @@ class FileReport:
     survey: str | None = None       # a survey tool's export ("Qualtrics"; ml.ingest.surveys): header rows skipped
     question: str | None = None     # survey: the question of the text column ("What could we do better?")
     time_zone: str | None = None    # survey: the zone the export says its times are written in ("America/Denver")
+    unread: list[str] = field(default_factory=list)  # the file's columns that no field reads ("Customer", "airline")
 
 
 @dataclass
@@ -98,6 +99,8 @@ class LoadReport:
                     "to choose another)" if f.text_guessed else "")
                  + (f", time column {f.mapping['timestamp']!r} (the one that reads as timestamps; pass --time-col "
                     "to choose another)" if f.time_guessed else "") for f in self.files]
+        if len(self.files) == 1 and self.files[0].mapping:  # one file: which column fed each field
+            lines.append(columns_line(self.files[0]))
         if len(lines) > MAX_FILE_LINES:  # a folder of many files (a Slack export's days)
             rest = self.files[MAX_FILE_LINES - 1:]
             lines = lines[:MAX_FILE_LINES - 1] + [f"... and {len(rest)} more files, {sum(f.rows_read for f in rest)} rows"]
@@ -126,6 +129,9 @@ class LoadReport:
         if self.renamed_duplicate_ids:  # rows kept under "<id>#1" ids; the filter's duplicate stage decides on them
             lines.append(f"rows repeating an earlier row's id, kept with the id suffixed (\"<id>#1\"; the filter's "
                          f"duplicate stage then decides on their texts): {self.renamed_duplicate_ids}")
+        if self.rows_kept and not self.has_authors:
+            lines.append("no author column: each message counts on its own, so per-author behaviour and the "
+                         "detection of agent accounts are off (pass --author-col COLUMN if a column names who wrote)")
         for name in ("dropped_empty_text", "dropped_not_inbound", "dropped_system_messages",
                      "timestamps_missing", "timestamps_unparseable"):
             if getattr(self, name):
@@ -133,6 +139,30 @@ class LoadReport:
         for ex in self.timestamp_examples:
             lines.append(f"  unparseable timestamp {ex['value']!r} in {ex['file']} row {ex['row']}")
         return lines
+
+
+#: how ``columns_line`` names each field of a mapping, in its order, with the flag that sets it
+FIELD_NAMES = {"text": ("text", "--text-col"), "author": ("author", "--author-col"),
+               "timestamp": ("time", "--time-col"), "thread": ("conversation", "--thread-col"),
+               "reply_to": ("reply to", "--reply-to-col"), "id": ("id", "--id-col"),
+               "inbound": ("side", "--inbound-col"), "outbound": ("company's side", "--outbound-col"),
+               "label": ("label (evaluation only)", "--label-col")}
+MAX_UNREAD = 8  # unread columns named in columns_line
+
+
+def columns_line(f: FileReport) -> str:
+    """"columns read: text 'Message Body', time 'Created At', conversation 'Ticket ID'; not read: 'Customer',
+    'airline' (a column for a field: --author-col, ...)": what each field was read from, so that a column read
+    for the wrong field, or one not read at all, shows before the run."""
+    read = ", ".join(f"{label} {f.mapping[key]!r}" for key, (label, _) in FIELD_NAMES.items() if f.mapping.get(key))
+    line = f"columns read: {read or 'none'}"
+    if f.unread:
+        shown = ", ".join(repr(c) for c in f.unread[:MAX_UNREAD])
+        more = f" and {len(f.unread) - MAX_UNREAD} more" if len(f.unread) > MAX_UNREAD else ""
+        flags = ", ".join(flag for key, (_, flag) in FIELD_NAMES.items()
+                          if key not in f.mapping and key not in ("outbound", "label"))
+        line += f"; not read: {shown}{more}" + (f" (pass {flags} to read one)" if flags else "")
+    return line
 
 
 def _short(text: str, limit: int = 80) -> str:

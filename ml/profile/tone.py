@@ -13,8 +13,10 @@ negative when its compound score is at most -0.05, the authors' own threshold. O
   scored members against the others' (against the rest, not everyone: a persona holding half the run would
   otherwise be compared half with itself), Fisher's exact test where a cell expects fewer than 5 (``swears_more``
   on one message of a small persona was "significant" under the z-test);
+- ``q_value``: ``p_value`` adjusted for testing every persona of the run (Benjamini–Hochberg), and so for
+  the profanity test: a run of 84 personas tested each at 0.05 expects four readings by chance;
 - ``reading``: ``"more negative"`` or ``"less negative"`` when ``|std_diff| >= min_effect`` (``profile.min_effect``,
-  0.2: Cohen's small effect, with the test beside it) and ``p_value < 0.05``, otherwise ``"like everyone"``;
+  0.2: Cohen's small effect, with the test beside it) and ``q_value < 0.05``, otherwise ``"like everyone"``;
 - ``scored_members``: at most ``sample_per_persona`` members per persona are scored (a seeded sample), so a
   million-row run scores about ``sample_per_persona`` × personas texts.
 
@@ -27,7 +29,7 @@ as happy: so nothing here says a persona is happy, only more or less negative th
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import fisher_exact, norm
+from scipy.stats import false_discovery_control, fisher_exact, norm
 
 from ml.profile.terms import is_profane
 
@@ -117,7 +119,17 @@ class ToneProfiler:
             start += len(rows)
         self.population_negative_share_ = self._weighted(self.counts_.values())
         self.population_profane_share_ = self._weighted(self.profane_counts_.values())
+        self.q_values_ = self._adjusted(self.counts_, self.population_negative_share_)
+        self.profane_q_values_ = self._adjusted(self.profane_counts_, self.population_profane_share_)
         return self
+
+    def _adjusted(self, counts: dict, p0: float) -> dict:
+        """Persona id → its p-value against the rest, adjusted for testing every persona of the run
+        (Benjamini–Hochberg, ``scipy.stats.false_discovery_control``): 84 news personas tested at 0.05 each
+        had six "swear more" on 2–4 % of their headlines (Seth Rogen's, Alec Baldwin's quotes); two remain."""
+        pids = list(counts)
+        raw = [self._against_rest(counts, p0, pid)[3] for pid in pids]
+        return dict(zip(pids, false_discovery_control(raw).tolist() if raw else []))
 
     @staticmethod
     def _weighted(counts) -> float:
@@ -141,15 +153,16 @@ class ToneProfiler:
         pid = int(persona_id)
         p0 = self.population_negative_share_
         share, rest, diff, p_value, scored = self._against_rest(self.counts_, p0, pid)
-        bad, bad_rest, bad_diff, bad_p, _ = self._against_rest(self.profane_counts_, self.population_profane_share_,
+        bad, bad_rest, bad_diff, _, _ = self._against_rest(self.profane_counts_, self.population_profane_share_,
                                                                pid)
+        q_value, bad_q = self.q_values_[pid], self.profane_q_values_[pid]
         return {"negative_share": round(share, 4), "rest_negative_share": round(rest, 4),
                 "population_negative_share": round(p0, 4), "std_diff": round(diff, 4),
-                "p_value": float(f"{p_value:.4g}"), "scored_members": scored,
-                "reading": reading(diff, p_value, self.min_effect, self.alpha), "method": METHOD,
+                "p_value": float(f"{p_value:.4g}"), "q_value": float(f"{q_value:.4g}"), "scored_members": scored,
+                "reading": reading(diff, q_value, self.min_effect, self.alpha), "method": METHOD,
                 # profanity (ml.profile.terms.is_profane) beside the other personas', by the tone's own rule
                 "profane_share": round(bad, 4), "rest_profane_share": round(bad_rest, 4),
-                "swears_more": bool(bad_diff >= self.min_effect and bad_p < self.alpha)}
+                "swears_more": bool(bad_diff >= self.min_effect and bad_q < self.alpha)}
 
 
 def tone_sentence(tone: dict | None) -> str:

@@ -7,7 +7,7 @@
   ``feature:<name>`` (a fingerprint entry with a standardized difference), ``activity:peak_hours``,
   ``activity:peak_weekdays``, ``activity:has_timestamps``, ``separator:<signal>``,
   ``separators:accuracy``, ``profile:size``, ``tone:negative`` (the persona writes more negatively than
-  everyone, ``ml.profile.tone``);
+  everyone, ``ml.profile.tone``), ``tone:like_others`` (it does not: the basis of the default tone);
 - evidence references: ``member_id`` of a snippet in ``profile["evidence"]``.
 
 ``resolve_citation(profile, ref)`` says whether a signal reference exists in the profile;
@@ -95,7 +95,8 @@ def resolve_citation(profile: dict, ref: str) -> bool:
     if kind == "profile":
         return value in ("size", "share")
     if kind == "tone":
-        return value == "negative" and reads_negative(profile)
+        return (value == "negative" and reads_negative(profile)) or (
+            value == "like_others" and (profile.get("tone") or {}).get("reading") == "like everyone")
     if kind == "outcome":  # an event persona's outcome category (ml.events.outcomes.persona_outcome)
         return value in ((profile.get("outcome") or {}).get("rates") or {})
     return False
@@ -132,11 +133,13 @@ def _explain(profile: dict, ref: str) -> str:
         return f"separating signal {value}"
     if ref == "separators:accuracy":
         return f"surrogate balanced accuracy {100 * profile['separators']['accuracy']:.0f}%"
-    if ref == "tone:negative":
+    if ref in ("tone:negative", "tone:like_others"):
         tone = profile["tone"]
         rest = rest_share(tone)
+        scorer = "VADER's word list" if str(tone.get("method", "")).startswith("VADER") else tone.get("method")
         return (f"{100 * tone['negative_share']:.0f}% of its members write negatively (the other personas' "
-                f"members: {100 * rest:.0f}%; {tone['method']})")
+                f"members: {100 * rest:.0f}%; read by {scorer})"
+                + ("; nothing in how they write stands out" if ref == "tone:like_others" else ""))
     if kind == "outcome":
         o = profile["outcome"]
         return (f"{o['column']} {o.get('labels', {}).get(value, value)}: {100 * o['rates'].get(value, 0.0):.1f}% of its "
@@ -317,8 +320,10 @@ def _tone(b: _Basis) -> dict:
         if trait and trait not in traits:
             traits.append(trait)
             tone_refs.append(f"feature:{f['feature']}")
-    if not traits:
-        traits, tone_refs = ["plain and friendly"], b.theme_refs[:1]
+    if not traits:  # a default, not a finding: cite what was measured, and no quote that may say otherwise
+        tone = b.profile.get("tone") or {}
+        ref = "tone:like_others" if tone.get("reading") == "like everyone" else "profile:size"
+        return {"text": "Tone: plain and friendly.", "traits": ["plain and friendly"], "citations": _cite([ref])}
     return {"text": "Tone: " + "; ".join(traits[:3]) + ".", "traits": traits[:3],
             "citations": _cite(tone_refs[:3], b.negative_ev[:2] if b.negative else b.evidence[:2])}
 

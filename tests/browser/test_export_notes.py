@@ -41,18 +41,20 @@ def export_run(frontend_out: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 def test_overview_says_which_columns_were_found_by_their_values(export_run, live_server, page, artifacts):
     server, manifest = export_run
     meta, text = run_meta(page, server, manifest)
-    assert "tickets.xlsx (mapped layout; sheet 'Comments' (1 of 1);" in text
-    assert "text column 'Public Reply' and time column 'Created' found by their values" in text
+    assert "tickets.xlsx (sheet 'Comments' (1 of 1);" in text and "layout" not in text
+    assert "columns read: text 'Public Reply' (found by its values), time 'Created' (found by its values)" in text
+    assert "; no author column" in text  # no column named who wrote
     assert f"{manifest['source']['load']['html_texts']:,} HTML message bodies read as text" in text
     meta.screenshot(path=str(artifacts / "overview-export-notes.png"))
     selector = page.get_by_role("combobox").first.inner_text()
-    assert "tickets.xlsx (mapped layout)" in selector and "found by" not in selector  # the selector stays short
+    assert "tickets.xlsx" in selector and "columns read" not in selector  # the selector stays short
 
     # the bundled sample's run: every column had a name, so nothing is said
     run = live_server.api("/runs/latest")
     page.goto(f"{live_server.url}/?run={quote(run['id'])}")
     page.get_by_test_id("run-meta").wait_for()
     assert "found by" not in page.get_by_test_id("run-meta").inner_text()
+    assert "columns read" not in page.get_by_test_id("run-meta").inner_text()  # its layout names its columns
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +93,8 @@ def test_overview_says_where_in_a_json_export_the_messages_were(json_run, page, 
     assert load["files"][0]["mapping"]["inbound"] == "from_customer"  # the requester's comments
     assert manifest["agents"]["removed_outbound_flag"] > 0  # the agents' comments are not members
     meta, text = run_meta(page, server, manifest)
-    assert "export.json (generic layout; messages from the JSON array under 'data.tickets';" in text
+    assert "export.json (messages from the JSON array under 'data.tickets';" in text
+    assert "author 'author.id'" in text and "no author column" not in text
     assert f"{load['files'][0]['conversations']:,} conversations with their messages under 'comments'" in text
     assert f"{load['email_replies']} texts cut to their latest reply" in text
     assert load["email_replies"] >= 100
@@ -137,7 +140,7 @@ def test_overview_names_a_slack_export_and_its_notices(slack_run, page, artifact
     assert {f["layout"] for f in load["files"]} == {"slack"} and load["dropped_system_messages"] == len(load["files"])
     assert manifest["agents"]["removed"] > 0  # the brands' replies in the threads are not members
     meta, text = run_meta(page, server, manifest)
-    assert f"acme-export (slack layout; {len(load['files']):,} Slack notices (joins, topic changes, …) left out)" in text
+    assert f"acme-export (Slack export; {len(load['files']):,} Slack notices (joins, topic changes, …) left out)" in text
     assert "each member is one conversation" in text
     meta.screenshot(path=str(artifacts / "overview-slack-export.png"))
     # the stages count messages, the last row members: no share of messages for conversations (a TWCS review read
@@ -229,7 +232,7 @@ def test_overview_names_the_mailbox_company(mailbox_run, page, artifacts):
     assert load["files"][0]["layout"] == "mailbox" and load["files"][0]["company"] == "acme.io"
     assert load["email_replies"] > 0 and manifest["agents"]["removed"] > 0
     meta, text = run_meta(page, server, manifest)
-    assert "support.mbox (mailbox layout; messages from acme.io read as the company's side;" in text
+    assert "support.mbox (mailbox; messages from acme.io read as the company's side;" in text
     assert f"{load['email_replies']:,} texts cut to their latest reply" in text
     meta.screenshot(path=str(artifacts / "overview-mailbox-export.png"))
 
@@ -269,7 +272,7 @@ def test_overview_names_a_reddit_dump_and_its_deleted_posts(reddit_run, page, ar
     assert [f["layout"] for f in load["files"]] == ["reddit", "reddit"] and load["dropped_system_messages"] > 0
     meta, text = run_meta(page, server, manifest)
     removed = load["dropped_system_messages"]
-    assert "r-acme (reddit layout;" in text
+    assert "r-acme (Reddit dump;" in text
     assert f"; {removed:,} deleted or removed Reddit posts and comments left out)" in text
     assert "each member is one conversation" in text
     meta.screenshot(path=str(artifacts / "overview-reddit-export.png"))
@@ -299,7 +302,7 @@ def test_overview_names_the_survey_question_and_its_time_zone(survey_run, page, 
     assert (f["survey"], f["question"], f["time_zone"]) == ("Qualtrics", QUESTION, "America/Denver")
     assert manifest["time"]["basis"] == "America/Denver" and "(as the export says)" in manifest["time"]["note"]
     meta, text = run_meta(page, server, manifest)
-    assert f"feedback.csv (qualtrics layout; Qualtrics export: answers to '{QUESTION}'; times in America/Denver, " \
+    assert f"feedback.csv (Qualtrics export; answers to '{QUESTION}'; times in America/Denver, " \
            "as the export says;" in text
     meta.screenshot(path=str(artifacts / "overview-survey-export.png"))
 
@@ -324,7 +327,7 @@ def test_overview_says_which_rows_where_kept(where_run, page, artifacts):
     assert f"only rows where airline=United (--where): {kept:,} of {load['rows_read']:,}" in text
     meta.screenshot(path=str(artifacts / "overview-where.png"))
     # the run selector's short line names the segment too, so runs of one file by segment can be told apart
-    assert "airline_tweets_sample.csv (twitter_airline layout; only airline=United)" in page.get_by_role(
+    assert "airline_tweets_sample.csv (Twitter US Airline Sentiment columns; only airline=United)" in page.get_by_role(
         "combobox").first.inner_text()
 
 

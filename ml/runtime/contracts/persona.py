@@ -154,15 +154,18 @@ class Tone(Contract):
     population_negative_share: float = Field(description="The same over all members.")
     std_diff: float = Field(description="(negative_share - rest) / sqrt(p (1 - p)), p the population share.")
     p_value: float = Field(description="Pooled two-proportion z-test against the other personas' scored members.")
+    q_value: float | None = Field(None, description="p_value adjusted for testing every persona of the run "
+                                                   "(Benjamini-Hochberg); the reading rests on it. None before "
+                                                   "2026-12-05.")
     scored_members: int = Field(description="Members scored (at most profile.tone_sample_per_persona).")
     reading: Literal["more negative", "less negative", "like everyone"] = Field(description=(
-        "more/less negative when |std_diff| >= profile.min_effect and p_value < 0.05."))
+        "more/less negative when |std_diff| >= profile.min_effect and q_value < 0.05 (p_value before 2026-12-05)."))
     method: str = Field(description="The scorer and its threshold.")
     profane_share: float | None = Field(None, description="Share of its scored members whose text holds a profane "
                                                           "word (ml.profile.terms.is_profane); None before 2026-12-04.")
     rest_profane_share: float | None = Field(None, description="The same over the other personas' members.")
     swears_more: bool = Field(False, description="profane_share above the others' by the tone's rule (std_diff >= "
-                                                 "profile.min_effect, p < 0.05).")
+                                                 "profile.min_effect, its q < 0.05; p before 2026-12-05).")
 
 
 class Separators(Contract):
