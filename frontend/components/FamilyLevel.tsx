@@ -78,7 +78,14 @@ export default function FamilyLevel({
   const switcher = <LevelSwitch nav={nav} level={level} families={families.length} personas={personas.length} />;
 
   if (level === "personas") return <>{switcher}{children(personas)}{legend}</>;
-  if (zoomed === undefined) return <>{switcher}<FamilyTreemap nav={nav} families={families} noun={noun} />{legend}</>;
+  if (zoomed === undefined)
+    return (
+      <>
+        {switcher}
+        <FamilyTreemap nav={nav} families={families} personas={personas} noun={noun} />
+        {legend}
+      </>
+    );
 
   const inFamily = personas.filter((p) => zoomed.persona_ids.includes(p.id));
   const open = inFamily.find((p) => p.id === nav.personaId && p.sub_persona_count > 0);
@@ -135,7 +142,7 @@ function Crumbs({ nav, family, persona, noun }: { nav: FamilyNav; family?: Famil
           <span aria-current="page" data-testid="family-name">{family.name}</span>
           <span className="muted">
             {" "}
-            · {pct(family.share)} of {noun}, {family.persona_ids.length} personas
+            · {pct(family.share)} of {noun}, {family.persona_ids.length} personas; the shares below are of all {noun}
           </span>
         </>
       ) : null}
@@ -157,7 +164,16 @@ function Crumbs({ nav, family, persona, noun }: { nav: FamilyNav; family?: Famil
   );
 }
 
-function FamilyTreemap({ nav, families, noun }: { nav: FamilyNav; families: Family[]; noun: string }) {
+/** "Independent scotland, Jos a bank, Federal reserve and 10 more": a family's largest personas, what its cell lists
+ * (its terms mostly repeated its name, and a family cut from many personas can hold unrelated subjects). */
+export function familyMembers(family: Family, personas: PersonaSummary[], shown = 3): string {
+  const inFamily = personas.filter((p) => family.persona_ids.includes(p.id)).sort((a, b) => b.size - a.size);
+  const names = inFamily.slice(0, shown).map((p) => p.name);
+  const rest = inFamily.length - names.length;
+  return names.length ? `${names.join(", ")}${rest > 0 ? ` and ${rest} more` : ""}` : "";
+}
+
+function FamilyTreemap({ nav, families, personas, noun }: { nav: FamilyNav; families: Family[]; personas: PersonaSummary[]; noun: string }) {
   const cells: TreemapCell[] = families
     .filter((f) => f.size > 0)
     .map((f, i) => {
@@ -171,16 +187,18 @@ function FamilyTreemap({ nav, families, noun }: { nav: FamilyNav; families: Fami
         fill: categoryColor(i),
         valueLabel: `${n} persona${n === 1 ? "" : "s"}`,
         coreShare: f.size > 0 ? f.core_size / f.size : null,
-        terms: (f.top_terms ?? []).slice(0, 6).map((t) => t.term).join(", "),
+        terms: familyMembers(f, personas) || (f.top_terms ?? []).slice(0, 6).map((t) => t.term).join(", "),
         label: `Family ${f.name}: ${pct(f.share)} of ${noun}, ${n} persona${n === 1 ? "" : "s"}. Open family.`,
       };
     });
   return (
     <>
       <Crumbs nav={nav} noun={noun} />
-      <p className="hint">
-        Each cell is a family: personas whose conversations read alike, sized by its share of {noun}. Click one (or
-        Tab to it and press Enter) to see its personas.
+      <p className="hint" data-testid="family-hint">
+        Each cell is a family: the run&apos;s {personas.length} personas put into {families.length} groups by how
+        alike their texts read (how many groups is set by a rule, the setting hierarchy.n_families, not found in the
+        data), sized by its share of {noun}; it lists its largest personas. A reading aid: a family can hold personas
+        on unrelated subjects. Click one (or Tab to it and press Enter) to see its personas.
       </p>
       <TreemapChart cells={cells} noun={noun} valueName="" testId="family-treemap" onOpen={(cell) => nav.go("families", cell.id)} />
     </>

@@ -96,7 +96,7 @@ export function availableMeasures(personas: PersonaSummary[], eventRun = false, 
       key: "persona",
       label: "Persona (same colours as the map)",
       kind: "category",
-      description: "Each persona has its own colour.",
+      description: "Each persona has its own colour; in a run of many personas with families, the personas of one family are shades of one hue.",
       value: (p) => p.id,
     },
   ];

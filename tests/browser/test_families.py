@@ -27,6 +27,14 @@ def test_open_a_family_see_its_personas_and_go_back(live_server, page, artifacts
     assert sorted(int(cells.nth(i).get_attribute("data-family-id")) for i in range(cells.count())) == sorted(
         f["id"] for f in families)
     assert page.get_by_test_id("breadcrumbs").inner_text().strip() == "All families"
+    # the hint says the number of families is a rule; the largest family's cell lists its largest personas
+    hint = page.get_by_test_id("family-hint").inner_text()
+    assert f"the run's {len(personas)} personas put into {len(families)} groups" in hint and "set by a rule" in hint
+    biggest = max(families, key=lambda f: f["size"])
+    members = sorted((p for p in personas if p["id"] in biggest["persona_ids"]), key=lambda p: -p["size"])
+    cell_text = " ".join(page.locator(f'g[data-family-id="{biggest["id"]}"] [data-testid="cell-terms"]').evaluate_all(
+        "els => els.map(e => e.textContent)"))
+    assert cell_text.startswith(members[0]["name"][:12]), (cell_text, members[0]["name"])
     page.screenshot(path=str(artifacts / "overview-families.png"), full_page=True)
 
     target = max(families, key=lambda f: len(f["persona_ids"]))
@@ -37,6 +45,7 @@ def test_open_a_family_see_its_personas_and_go_back(live_server, page, artifacts
     assert sorted(int(shown.nth(i).get_attribute("data-persona-id")) for i in range(shown.count())) == sorted(
         target["persona_ids"])
     assert page.get_by_test_id("family-name").inner_text() == target["name"]
+    assert "the shares below are of all members" in page.get_by_test_id("breadcrumbs").inner_text()
     # the table under the treemap lists the same personas, and a button lists every persona again
     rows = page.get_by_test_id("persona-table").locator("tbody tr")
     assert rows.count() == len(target["persona_ids"])
