@@ -669,6 +669,11 @@ def test_an_ngram_no_two_texts_write_as_a_phrase_neither_names_nor_is_quoted():
     assert written_as_phrase("nashville", "")  # a single word is not checked
     assert written_as_phrase("card declined", "my card card declined\nthe card card declined")  # a closer match
     assert not written_as_phrase("card declined", "card declined, card declined")  # one text twice is one text
+    # a word that opens another clause writes two statements: "Card but the money" named a Banking77 persona
+    but = "my card worked but the money disappeared\nI used my card but the money is gone\ncard but the money no"
+    assert not written_as_phrase("card money", but)
+    from ml.profile.spelling import as_phrased
+    assert "but" not in as_phrased("card money", but)
     assert written_as_phrase("flight delayed", "flight 1234 delayed\nflight 88 delayed again")  # numbers drop
     texts = ["Cancelled flights. #Nashville snow", "No flights! Nashville is closed by snow", "flights? nashville snow again",
              "snow in nashville", "my bag is lost", "lost my bag again", "the bag is lost, help"]

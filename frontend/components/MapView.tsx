@@ -261,6 +261,14 @@ function MapKey({
       <p className="hint" style={{ margin: "0.5rem 0 0.25rem" }}>
         Point at a name (or Tab to it) to pick out its {eventRun ? "users" : "members"}; click it to hide or show them.
         A name that would cover a larger {byFamily ? "family" : "persona"}&apos;s on the map is left off there.
+        {byFamily ? (
+          <span data-testid="family-map-note">
+            {" "}
+            A family groups personas whose texts read alike on average, and the map places each member by its own
+            words and behaviour, so one family&apos;s personas can lie in several places; its name sits at the middle of
+            all its members.
+          </span>
+        ) : null}
       </p>
       <div
         className="legend"

@@ -57,6 +57,11 @@ def as_written(phrase: str, text: str, min_share: float = 0.5, max_uses: int = 2
     return re.sub(r"[A-Za-z]+", spelt, phrase) if text else phrase
 
 
+CONJUNCTIONS = frozenset({"and", "or", "but", "nor"})  # "card and the payment" is two things, as "&" says
+#: words that open another clause: between two words of an n-gram they write two statements, not one phrase ("my card
+#: worked but the money disappeared" wrote the Banking77 name "Card but the money"); "and"/"or" may join two
+#: nouns of one phrase ("Visa and Mastercard")
+CLAUSE_WORDS = frozenset({"but", "because", "although", "though", "whereas", "unless"})
 MAX_GAP = 2  # stop words the vocabulary dropped between two words of an n-gram that a quote may put back
 # what stands between two words of one phrase: spaces, commas, quotes; not a sentence end, nor an apostrophe (a word's
 # own, as in "isn't": a separator that could also be a gap word's made long runs of quotes cubic to search)
@@ -105,7 +110,7 @@ def as_phrased(term: str, text: str, max_uses: int = 200, min_count: int = 2) ->
         if n >= max_uses:
             break
         fills = [re.findall(r"[\w'’]+", g or "") for g in m.groups()]
-        if all(re.sub(r"['’]", "", t.lower()) in STOP_WORDS for fill in fills for t in fill):
+        if all(_droppable(t) and not t.isdigit() for fill in fills for t in fill):  # no clause word: "card but the money"
             tokens = [words[0]] + [t for w, fill in zip(words[1:], fills, strict=True) for t in [*fill, w]]
             form = " ".join(t.lower().replace("’", "'") for t in tokens)
             forms[form] += 1
@@ -198,7 +203,6 @@ def _with_particle(form: str, text: str, max_uses: int, min_count: int) -> str:
 # more than half of the members who use both write them together, in one order, with at most ``MAX_GAP``
 # stop words between: the name then says what they write, negation included, not two words side by side.
 JOIN_SHARE = 0.5
-CONJUNCTIONS = frozenset({"and", "or", "but", "nor"})  # "card and the payment" is two things, as "&" says
 
 
 def as_one_phrase(first: str, second: str, texts: list[str], min_count: int = 2) -> str | None:
@@ -263,8 +267,11 @@ def written_as_phrase(term: str, text: str, min_count: int = 2) -> bool:
 
 
 def _droppable(token: str) -> bool:
-    """A word the vocabulary drops between two words of an n-gram: a stop word, or a number ("flight 1234 late")."""
-    return token.isdigit() or re.sub(r"['’]", "", token.lower()) in STOP_WORDS
+    """A word the vocabulary drops between two words of an n-gram that keeps them one phrase: a stop word but a
+    word that opens another clause (``CLAUSE_WORDS``: "card but the money" is two statements), or a number
+    ("flight 1234 late")."""
+    word = re.sub(r"['’]", "", token.lower())
+    return token.isdigit() or (word in STOP_WORDS and word not in CLAUSE_WORDS)
 
 
 def _one_phrase(fills: tuple) -> bool:

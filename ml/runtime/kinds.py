@@ -138,11 +138,19 @@ CONVERSATION_FLAGS = (
 )
 
 
+def _quality(met: dict) -> str:
+    """"silhouette 0.53, DBCV 0.14, stability 0.64 (1 at best; …)": the run's quality numbers, rounded."""
+    def num(v) -> str:
+        return "n/a" if v is None else f"{v:.2f}"
+    return (f"silhouette {num(met.get('silhouette'))}, DBCV {num(met.get('dbcv'))}, stability "
+            f"{num(met.get('stability_ari'))} (1 at best; the explorer's Quality panel says what each measures)")
+
+
 def _conversation_summary(result, m: dict) -> list:
     met = m["metrics"]
     lines = [(f"input {m['counts']['input']} → kept {m['counts']['kept']} {m['unit']}s → "
-              f"{m['counts']['personas']} personas; noise before reassignment {met['noise_share']:.1%}, "
-              f"silhouette {met['silhouette']}, DBCV {met['dbcv']}, stability ARI {met['stability_ari']}")]
+              f"{m['counts']['personas']} personas; {met['noise_share']:.1%} of the members fit no persona at first "
+              "and were placed in their nearest one (flagged as reassigned); " + _quality(met))]
     g = (m.get("cluster") or {}).get("granularity") or {}
     if g.get("chosen"):
         placed = m["counts"].get("placed") or 0

@@ -95,7 +95,9 @@ def test_member_map_colours_by_family(live_server, page, artifacts):
     families = live_server.api(f"/runs/{run_id}/families")["families"]
     page.goto(f"{live_server.url}/map/?run={quote(run_id)}")
     page.wait_for_selector('[data-testid="member-map"] .recharts-scatter')
+    assert page.get_by_test_id("family-map-note").count() == 0  # said only when colouring by family
     page.get_by_test_id("map-color").select_option("family")
+    assert "one family's personas can lie in several places" in page.get_by_test_id("family-map-note").inner_text()
     legend = page.get_by_test_id("map-legend")
     legend.get_by_role("button").first.wait_for()
     buttons = legend.get_by_role("button")
