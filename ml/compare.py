@@ -97,7 +97,7 @@ def print_comparison(c, show_all: bool = False, file=None) -> None:
         toned = [p for p in c.new_personas if p.tone is not None and p.tone.reading == reading]
         if toned:
             console.print(f"tone, {reading}: " + "; ".join(f"{p.id} {p.name} ({p.tone.then:.0%} → {p.tone.now:.0%} "
-                                                            "write negatively)" for p in toned))
+                                                            "use negative words)" for p in toned))
     console.print(f"movers ({c.movers.key}): {c.movers.n_shared} in both runs, {c.movers.n_moved} changed lineage, "
                   f"{c.movers.n_regrouped} stayed with their persona through its split or merge")
     for note in c.notes:

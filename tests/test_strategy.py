@@ -236,7 +236,7 @@ def test_a_default_tone_cites_what_was_measured_and_quotes_nobody():
     assert doc["tone"]["text"] == "Tone: plain and friendly."
     assert doc["tone"]["citations"] == {"signals": ["tone:like_others"], "evidence": []}
     assert doc["cited_signals"]["tone:like_others"] == (
-        "31% of its members write negatively (the other personas' members: 30%; read by VADER's word list); "
+        "31% of its members use negative words (the other personas' members: 30%; read by VADER's word list); "
         "nothing in how they write stands out")
     untoned = generate_strategy({**profile, "tone": None}, "retention", rewriter=None)
     assert untoned["tone"]["citations"] == {"signals": ["profile:size"], "evidence": []}
@@ -356,7 +356,7 @@ def test_an_event_strategy_speaks_of_users_and_events_not_of_replies_news_or_a_d
 
 @pytest.mark.shared
 def test_a_frustrated_tone_cites_only_snippets_that_read_negative(airline_run):
-    """The Banking77 review: "35% of its members write negatively" cited "Why has my top up not gone through yet?",
+    """The Banking77 review: "35% of its members use negative words" cited "Why has my top up not gone through yet?",
     which VADER scores +0.20. The tone's evidence is now the snippets that read negative by the tone's own rule."""
     from ml.profile.tone import negative_flags
 

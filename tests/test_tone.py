@@ -41,7 +41,7 @@ def test_more_and_less_negative_against_everyone():
     first = tone.profile(0)
     assert first["negative_share"] == 0.8 and first["scored_members"] == 100 and first["p_value"] < 1e-6
     assert first["rest_negative_share"] == pytest.approx((5 + 42) / 200)  # the others, not everyone
-    assert "more negative than the other personas': 80% of its members write negatively, against 24% of" in \
+    assert "more negative than the other personas': 80% of its members use negative words, against 24% of" in \
         tone_sentence(first)
     assert tone_sentence(tone.profile(2)) == ""
 
@@ -193,7 +193,7 @@ def test_frustration_and_churn_only_for_negative_personas(twcs_run):
     assert "turn into churn" in doc["positioning"]["text"]
     assert "tone:negative" in doc["positioning"]["citations"]["signals"]
     assert resolve_citation(upset, "tone:negative") and not resolve_citation(calm, "tone:negative")
-    assert "write negatively (the other personas' members:" in doc["cited_signals"]["tone:negative"]
+    assert "use negative words (the other personas' members:" in doc["cited_signals"]["tone:negative"]
     risks = [r["text"] for r in generate_strategy(upset, "upsell", rewriter=None)["risks"]]
     assert any("more negatively than the others" in r for r in risks)
     assert "acknowledge what went wrong" in generate_strategy(upset, "win_back", rewriter=None)["positioning"]["text"]

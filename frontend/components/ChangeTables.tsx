@@ -103,7 +103,7 @@ export function ToneLine({ p }: { p: NewPersona }) {
   if (!t || t.reading === "no clear change") return null;
   return (
     <span className="muted origin" data-testid="tone-change" data-reading={t.reading}>
-      {t.reading}: {pct(t.then, 0)} → {pct(t.now, 0)} of its members write negatively
+      {t.reading}: {pct(t.then, 0)} → {pct(t.now, 0)} of its members use negative words
     </span>
   );
 }

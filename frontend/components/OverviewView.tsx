@@ -292,8 +292,11 @@ function PersonaTable({
             <th scope="col" className="num col-detail">Core</th>
             <th scope="col" className="num col-detail">{eventRun ? "Mixed" : "Reassigned"}</th>
             {toned ? (
-              <th scope="col" title="Negative tone against the other personas' members (VADER)">
-                Tone
+              <th
+                scope="col"
+                title="Whether its members use negative words more or less often than the other personas' members (VADER's word list; it misses polite complaints, so compare personas, not levels)"
+              >
+                Tone (negative words)
               </th>
             ) : null}
             <th scope="col">{eventRun ? "Top events" : "Top terms"}</th>

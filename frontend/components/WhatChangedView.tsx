@@ -229,7 +229,7 @@ function ToneChanges({ c }: { c: Comparison }) {
         <span key={reading} style={{ display: "block" }}>
           <strong>Now {reading}:</strong>{" "}
           {personas
-            .flatMap((p) => (p.tone ? [`${p.name} (${pct(p.tone.then, 0)} → ${pct(p.tone.now, 0)} write negatively)`] : []))
+            .flatMap((p) => (p.tone ? [`${p.name} (${pct(p.tone.then, 0)} → ${pct(p.tone.now, 0)} use negative words)`] : []))
             .join("; ")}
         </span>
       ))}

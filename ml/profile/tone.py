@@ -166,7 +166,7 @@ class ToneProfiler:
 
 
 def tone_sentence(tone: dict | None) -> str:
-    """"Its messages read more negative than the other personas': 54% of its members write negatively,
+    """"Its messages read more negative than the other personas': 54% of its members use negative words,
     against 29% of the others' members." or "" when the persona reads like everyone (or was not scored); then
     "It swears more than the other personas: …" when it does (``swears_more``)."""
     if not tone:
@@ -175,7 +175,7 @@ def tone_sentence(tone: dict | None) -> str:
     if tone.get("reading") in ("more negative", "less negative"):
         rest = rest_share(tone)
         parts.append(f"Its messages read {tone['reading']} than the other personas': "
-                     f"{100 * tone['negative_share']:.0f}% of its members write negatively, against {100 * rest:.0f}% "
+                     f"{100 * tone['negative_share']:.0f}% of its members use negative words, against {100 * rest:.0f}% "
                      "of the others' members.")
     if tone.get("swears_more"):
         parts.append(f"It swears more than the other personas: {100 * tone['profane_share']:.0f}% of its members' "

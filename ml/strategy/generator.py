@@ -137,7 +137,7 @@ def _explain(profile: dict, ref: str) -> str:
         tone = profile["tone"]
         rest = rest_share(tone)
         scorer = "VADER's word list" if str(tone.get("method", "")).startswith("VADER") else tone.get("method")
-        return (f"{100 * tone['negative_share']:.0f}% of its members write negatively (the other personas' "
+        return (f"{100 * tone['negative_share']:.0f}% of its members use negative words (the other personas' "
                 f"members: {100 * rest:.0f}%; read by {scorer})"
                 + ("; nothing in how they write stands out" if ref == "tone:like_others" else ""))
     if kind == "outcome":

@@ -228,9 +228,9 @@ def test_a_tone_change_is_said_in_the_table_the_list_and_the_persona_page(series
     page.goto(f"{s.server.url}/changes/?run={quote(s.new_id)}")
     row = page.get_by_test_id("change-table").locator(f'tr[data-persona-id="{target["id"]}"]')
     row.wait_for()
-    assert row.get_by_test_id("tone-change").inner_text().strip() == "more negative: 22% → 35% of its members write negatively"
+    assert row.get_by_test_id("tone-change").inner_text().strip() == "more negative: 22% → 35% of its members use negative words"
     listed = page.get_by_test_id("tone-changes").inner_text()
-    assert listed.startswith("Now more negative:") and f"{target['name']} (22% → 35% write negatively)" in listed
+    assert listed.startswith("Now more negative:") and f"{target['name']} (22% → 35% use negative words)" in listed
     page.goto(f"{s.server.url}/persona/?run={quote(s.new_id)}&id={target['id']}")
     line = page.get_by_test_id("persona-lineage")
     line.wait_for()
