@@ -242,6 +242,20 @@ def test_a_default_tone_cites_what_was_measured_and_quotes_nobody():
     assert untoned["tone"]["citations"] == {"signals": ["profile:size"], "evidence": []}
 
 
+def test_a_channel_a_behaviour_points_to_says_both_reasons_in_one_sentence():
+    """The airline review: "email — Suits the goal retention; writes 1.2× longer messages than average"."""
+    fp = [{"feature": "words_log", "group": "style", "std_diff": 1.2, "persona_mean": 3.0, "population_mean": 2.5,
+           "coverage": 1.0, "sentence": "Writes 1.9× more words than average (typically 40 vs 21 per message)"}]
+    profile = {"id": 3, "name": "Long letters", "size": 442, "share": 0.09,
+               "top_terms": [{"term": t, "weight": 1.0} for t in ("refund", "letter")], "top_ngrams": [],
+               "activity": {}, "fingerprint": fp, "evidence": []}
+    doc = generate_strategy(profile, "retention", rewriter=None)
+    validate_strategy(doc)
+    email = next(c for c in doc["channels"] if c["channel"] == "email")
+    assert email["rationale"] == ("A usual channel for retention, and this persona writes 1.9× more words than average "
+                                  "(typically 40 vs 21 per message).")
+
+
 def test_a_theme_that_names_a_problem_gets_the_problem_message():
     """Bundled TWCS sample, "Internet & not working" (its texts do not read more negative than the others'): the
     key message on “not working” said "ask what they would like more of". A theme whose own words name a problem

@@ -300,7 +300,9 @@ def _channels(b: _Basis, channels: list[str] | None) -> list[dict]:
     for _score, c, refs in scored[: min(3, len(scored))]:
         goal = b.goal.replace("_", " ")
         said = [_fp(b.profile)[r.split(':', 1)[1]]["sentence"] for r in refs[:2]]
-        why = ([f"suits the goal {goal}"] if c in order[:3] else []) + said
+        # "a usual channel for retention, and this persona writes 1.2× longer …" ("Suits the goal retention; …" read oddly)
+        why = ([f"a usual channel for {goal}, and this persona " + " and ".join(_lower_first(s) for s in said)]
+               if c in order[:3] and said else said)
         if not said:  # a default, not evidence: say so (the airline review read "Suits the goal retention." as a finding)
             why = [f"a usual channel for {goal}; no behaviour of this persona points to it"] if c in order[:3] else []
         text = "; ".join(why) if why else (f"requested channel, used to carry the messages on {b.theme_words}"
@@ -308,6 +310,12 @@ def _channels(b: _Basis, channels: list[str] | None) -> list[dict]:
         items.append({"channel": c, "rationale": text[0].upper() + text[1:] + ".",
                       "citations": _cite(refs[:2] + b.theme_refs[:1], b.evidence[:1])})
     return items
+
+
+def _lower_first(sentence: str) -> str:
+    """"Writes 1.2× longer …" → "writes 1.2× longer …" (a fingerprint sentence inside another)."""
+    first = sentence.split(" ", 1)[0]
+    return sentence if first.isupper() else sentence[:1].lower() + sentence[1:]  # "URL …", "DM …" stay
 
 
 def _tone(b: _Basis) -> dict:
