@@ -17,7 +17,7 @@ import { paths, runFileUrl, type Family, type PersonaSummary, type RunFileName }
 import { int, pct, shownTerm } from "@/lib/format";
 import { useFeatureWords } from "@/lib/features";
 import { availableMeasures, coloring, type Coloring } from "@/lib/measures";
-import { isEventRun, memberNoun } from "@/lib/runs";
+import { isEventRun, memberNoun, mostlyForced } from "@/lib/runs";
 import { useApi } from "@/lib/useApi";
 
 /** Overview of one run: selector, treemap, funnel, metrics and a persona table. */
@@ -307,6 +307,16 @@ function PersonaTable({
             <tr key={p.id}>
               <td>
                 <Link href={`/persona/?run=${encodeURIComponent(runId)}&id=${p.id}`}>{p.name}</Link>
+                {mostlyForced(p) ? (
+                  <span
+                    className="muted"
+                    data-testid="loose-mark"
+                    title={`More than half of its ${eventRun ? "users are flagged as mixed" : "members were reassigned from noise"}: a loose grouping`}
+                  >
+                    {" "}
+                    (loose: {int(p.reassigned_count ?? 0)} of {int(p.size)} {eventRun ? "mixed" : "reassigned"})
+                  </span>
+                ) : null}
               </td>
               {families.length ? (
                 <td className="muted">{p.parent_id != null ? familyName.get(p.parent_id) ?? "–" : "–"}</td>

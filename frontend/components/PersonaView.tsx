@@ -15,7 +15,7 @@ import StrategyPanel from "@/components/StrategyPanel";
 import SubPersonaPanel from "@/components/SubPersonaPanel";
 import { ApiError, paths, runFileUrl, type Persona, type Term, type TopEvent } from "@/lib/api";
 import { int, num, pct, shownTerm, termLabel } from "@/lib/format";
-import { memberNoun } from "@/lib/runs";
+import { memberNoun, mostlyForced } from "@/lib/runs";
 import { useApi } from "@/lib/useApi";
 
 /** Deep dive into one persona: `/persona/?run=RUN&id=PID`, under breadcrumbs of its family, above its sub-personas. */
@@ -62,9 +62,6 @@ export default function PersonaView() {
 }
 
 /** More than half of the persona's members joined it by nearness (noise reassigned) or are flagged as mixed. */
-function mostlyForced(p: Persona): boolean {
-  return typeof p.reassigned_count === "number" && p.size > 0 && p.reassigned_count > p.size / 2;
-}
 
 /** One author's share above which a persona is as much one customer's thread as a segment (ml/profile/describe.py),
  * for runs stored before the API served the sentence (`one_voice`). */

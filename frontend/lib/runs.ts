@@ -154,3 +154,9 @@ export function isEventRun(run: Pick<RunSummary, "kind"> | null | undefined): bo
 export function memberNoun(eventRun: boolean, one = false): string {
   return eventRun ? (one ? "user" : "users") : one ? "member" : "members";
 }
+
+/** More than half of a persona's members were reassigned from noise (event runs: flagged as mixed): a loose
+ * grouping, which the persona page cautions about and the overview's table marks. */
+export function mostlyForced(p: { size: number; reassigned_count?: number | null }): boolean {
+  return typeof p.reassigned_count === "number" && p.size > 0 && p.reassigned_count > p.size / 2;
+}

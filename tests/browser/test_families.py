@@ -50,7 +50,7 @@ def test_open_a_family_see_its_personas_and_go_back(live_server, page, artifacts
     rows = page.get_by_test_id("persona-table").locator("tbody tr")
     assert rows.count() == len(target["persona_ids"])
     by_id = {p["id"]: p["name"] for p in personas}
-    assert sorted(rows.nth(i).locator("td").first.inner_text() for i in range(rows.count())) == sorted(
+    assert sorted(rows.nth(i).locator("td a").first.inner_text() for i in range(rows.count())) == sorted(
         by_id[i] for i in target["persona_ids"])
     assert page.get_by_test_id("persona-table-title").inner_text() == f"Personas in {target['name']}"
     assert page.get_by_test_id("family-report").get_attribute("href").endswith(f"report.html?family={target['id']}")

@@ -38,8 +38,13 @@ def test_treemap_and_table_show_core_and_reassigned(live_server, page, artifacts
     for i in range(rows.count()):
         cells = rows.nth(i).locator("td")
         texts = [cells.nth(j).inner_text() for j in range(cells.count())]
-        p = by_name[texts[0]]
+        p = by_name[cells.nth(0).locator("a").inner_text()]
         assert f"{p['core_size']:,}" in texts and f"{p['reassigned_count']:,}" in texts
+        # a persona more than half of whose members were reassigned is marked loose, as its page cautions
+        loose = p["reassigned_count"] > p["size"] / 2
+        assert rows.nth(i).get_by_test_id("loose-mark").count() == int(loose), p["name"]
+        if loose:
+            assert texts[0].endswith(f"(loose: {p['reassigned_count']:,} of {p['size']:,} reassigned)")
         # its tone against the other personas', as the API gives it ("like the others" when it reads like everyone: a
         # dash read as missing data)
         tone = rows.nth(i).get_by_test_id("tone-cell").inner_text()
