@@ -311,10 +311,10 @@ function PersonaTable({
                   <span
                     className="muted"
                     data-testid="loose-mark"
-                    title={`More than half of its ${eventRun ? "users are flagged as mixed" : "members were reassigned from noise"}: a loose grouping`}
+                    title={`More than half of its ${eventRun ? "users are flagged as mixed" : "members were reassigned from noise"} (${int(p.reassigned_count ?? 0)} of ${int(p.size)}): a loose grouping, which its core ${eventRun ? "users" : "members"} show best`}
                   >
                     {" "}
-                    (loose: {int(p.reassigned_count ?? 0)} of {int(p.size)} {eventRun ? "mixed" : "reassigned"})
+                    · loose
                   </span>
                 ) : null}
               </td>
