@@ -597,7 +597,8 @@ def test_a_phrase_cut_from_a_question_keeps_its_question_word():
         "I have a transfer from the US, How long is the wait?",
     ])
     assert as_phrased("long wait", texts) == "how long is the wait"
-    assert as_phrased("long", texts) == "long"  # a single word is only spelt
+    assert as_phrased("long", texts) == "how long"  # a single word keeps it too (a family: "Transfer money & long")
+    assert as_phrased("wait", texts) == "wait"  # "is the wait": no question word just before it
     mixed = texts + "\nSo long is the wait now that I gave up.\nThis long is the wait? Really?"
     assert as_phrased("long wait", mixed) == "long is the wait"  # "how" before 5 of 7 uses: under 80 %
     topped = "\n".join(["Can I add money automatically to my account while traveling?",

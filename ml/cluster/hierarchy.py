@@ -102,10 +102,11 @@ class PersonaFamilies:
 def _family_name(terms: list[str], text: str = "") -> str:
     """The family's three most distinctive terms that pass the persona naming rules (no repeated stem or
     one word in two spellings, profanity, sign-off or person's name as ``text``, the members' joined texts,
-    writes it; no filler word, ``naming.FILLER_WORDS``, while other terms are there), spelt as ``text`` writes
-    them (``as_written``), e.g. "Delivery, parcel & refund", "ATM & cash"."""
+    writes it; no filler word, ``naming.FILLER_WORDS``, while other terms are there), each written as ``text``
+    writes it (``as_phrased``: spelling, and a question word, negator or particle most of its uses carry), e.g.
+    "Delivery, parcel & refund", "ATM & cash", "Transfer money & how long"."""
     from ml.profile.naming import content_stems, is_filler, one_word_twice, phrase_ok
-    from ml.profile.spelling import as_written, capitalized
+    from ml.profile.spelling import as_phrased, capitalized
 
     words: list[str] = []
     seen: set[str] = set()
@@ -120,9 +121,9 @@ def _family_name(terms: list[str], text: str = "") -> str:
             break
     if not words:
         return "General"
-    words = _joined_pairs(words, text)
+    words = [as_phrased(w, text) for w in _joined_pairs(words, text)]  # "how long", "not working", "topping up"
     name = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " & " + words[-1]
-    return capitalized(as_written(name, text))
+    return capitalized(name)
 
 
 PAIR_SHARE, PAIR_LINES = 0.5, 3  # a name's two words that most texts holding both write side by side are one name

@@ -93,15 +93,15 @@ def as_phrased(term: str, text: str, max_uses: int = 200, min_count: int = 2) ->
     (``ml.profile.terms.STOP_WORDS``, apostrophes dropped as the terms drop them) may stand between two words,
     inside one sentence; the first ``max_uses`` matches are counted and the commonest wording written at least
     ``min_count`` times wins (a tie: the shorter; one member's typo is no wording). A single word, or an n-gram
-    no wording of which is written so often, is only spelt (``as_written``). A wording that follows the same
-    question word in ``QUESTION_SHARE`` of its uses or more keeps it ("long is delivery" → "how long is
-    delivery")."""
+    no wording of which is written so often, is only spelt (``as_written``). A wording (or a single word) that follows
+    the same question word in ``QUESTION_SHARE`` of its uses or more keeps it ("long is delivery" → "how long is
+    delivery", "long" → "how long")."""
     words = term.split()
     if not text:
         return term
     if len(words) < 2:
-        return as_written(_with_negation(_with_particle(term, text, max_uses, min_count), text, max_uses, min_count),
-                          text)
+        return as_written(_with_question(_with_negation(_with_particle(term, text, max_uses, min_count), text, max_uses,
+                                                        min_count), text, max_uses), text)
     gap = rf"((?:{_SEP}[\w'’]+){{0,{MAX_GAP}}}?)"
     body = _word(words[0]) + "".join(f"{gap}{_SEP}{_word(w)}" for w in words[1:])
     forms: Counter = Counter()
@@ -178,6 +178,23 @@ def _with_negation(form: str, text: str, max_uses: int, min_count: int) -> str:
         return form
     negator, count = before.most_common(1)[0]
     return f"{negator} {form}" if count >= min_count else form
+
+
+def _with_question(form: str, text: str, max_uses: int) -> str:
+    """A single word led by the question word (``QUESTION_WORDS``) that stands just before it in ``QUESTION_SHARE`` of
+    its uses or more: "long" → "how long" (a Banking77 family was "Transfer money & long"), as an n-gram keeps its
+    question word; else ``form``."""
+    if len(form.split()) != 1 or form.lower() in QUESTION_WORDS:
+        return form
+    before: Counter = Counter()
+    uses = 0
+    for uses, m in enumerate(re.finditer(rf"(?<![\w@#'’]){_word(form)}(?![\w'’])", text, flags=re.IGNORECASE), start=1):
+        prev = _PREVIOUS_RE.search(text, max(0, m.start() - 40), m.start())
+        before[prev.group(1).lower() if prev else ""] += 1
+        if uses >= max_uses:
+            break
+    word, count = before.most_common(1)[0] if before else ("", 0)
+    return f"{word} {form}" if word in QUESTION_WORDS and count >= QUESTION_SHARE * uses else form
 
 
 def _with_particle(form: str, text: str, max_uses: int, min_count: int) -> str:
