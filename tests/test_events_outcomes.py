@@ -65,8 +65,7 @@ def test_an_event_strategy_says_an_outcome_that_differs_and_cites_it():
     """KDD Cup 2015: "Light navigate & wiki users" (3,123 users, 89.5 % dropout against 76 % of the other personas'
     users) got "Retention: keep these people" and no word of it."""
     from ml.events.outcomes import persona_outcome
-    from ml.strategy import generate_strategy, validate_strategy
-    from ml.strategy.generator import iter_citations, resolve_citation
+    from ml.strategy import generate_strategy, iter_citations, resolve_citation, validate_strategy
     from tests.test_strategy import _event_profile
 
     outcomes = {"column": "label", "nmf": {"categories": ["0", "1"], "personas": [

@@ -216,6 +216,8 @@ def test_the_summary_names_the_column_of_each_field_and_those_not_read(tmp_path)
     _, report = load_messages(tmp_path / "desk2.csv")
     lines = report.summary_lines()
     assert "not read: 'Agent Name', 'Queue' (pass --author-col," in lines[1]
+    frame.assign(_source=["a", "b"]).to_csv(tmp_path / "desk3.csv", index=False)  # a file's own "_source" is named
+    assert "not read: 'Queue', '_source' (pass" in load_messages(tmp_path / "desk3.csv")[1].summary_lines()[1]
     assert any(line.startswith("no author column: each message counts on its own") and "--author-col" in line
                for line in lines)
 

@@ -675,6 +675,9 @@ def test_an_ngram_no_two_texts_write_as_a_phrase_neither_names_nor_is_quoted():
     assert not written_as_phrase("card money", but)
     from ml.profile.spelling import as_phrased
     assert "but" not in as_phrased("card money", but)
+    from ml.profile.spelling import as_one_phrase
+    because = ["card because the money never came", "my card because the money is gone", "card because the money"]
+    assert as_one_phrase("card", "money", because) is None  # two parts, "Card & money", not "Card money"
     assert written_as_phrase("flight delayed", "flight 1234 delayed\nflight 88 delayed again")  # numbers drop
     texts = ["Cancelled flights. #Nashville snow", "No flights! Nashville is closed by snow", "flights? nashville snow again",
              "snow in nashville", "my bag is lost", "lost my bag again", "the bag is lost, help"]

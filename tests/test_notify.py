@@ -41,7 +41,7 @@ def test_a_large_persona_turning_negative_alerts_alone_and_asks_no_refit():
     alert = drift_alert(with_tone(0.05, sour))
     assert alert is not None and not alert.refit and alert.born == [] and alert.died == []
     assert [p.id for p in alert.more_negative] == [c.new_personas[0].id] and alert.more_negative[0].negative_now == 0.45
-    assert alert.reasons == ["1 persona(s) with ≥ 2% share now write more negatively"]
+    assert alert.reasons == ["1 persona(s) with ≥ 2% share now use negative words more often"]
     assert drift_alert(with_tone(0.01, sour)) is None  # below alert_share
     assert drift_alert(with_tone(0.05, sour.model_copy(update={"reading": "no clear change"}))) is None
 

@@ -237,7 +237,7 @@ def test_a_default_tone_cites_what_was_measured_and_quotes_nobody():
     assert doc["tone"]["citations"] == {"signals": ["tone:like_others"], "evidence": []}
     assert doc["cited_signals"]["tone:like_others"] == (
         "31% of its members use negative words (the other personas' members: 30%; read by VADER's word list); "
-        "nothing in how they write stands out")
+        "its tone reads like the other personas'")
     untoned = generate_strategy({**profile, "tone": None}, "retention", rewriter=None)
     assert untoned["tone"]["citations"] == {"signals": ["profile:size"], "evidence": []}
 
@@ -245,7 +245,7 @@ def test_a_default_tone_cites_what_was_measured_and_quotes_nobody():
 def test_a_channel_a_behaviour_points_to_says_both_reasons_in_one_sentence():
     """The airline review: "email — Suits the goal retention; writes 1.2× longer messages than average"."""
     fp = [{"feature": "words_log", "group": "style", "std_diff": 1.2, "persona_mean": 3.0, "population_mean": 2.5,
-           "coverage": 1.0, "sentence": "Writes 1.9× more words than average (typically 40 vs 21 per message)"}]
+           "coverage": 1.0, "sentence": "writes 1.9× more words than average (typically 40 vs 21 per message)"}]
     profile = {"id": 3, "name": "Long letters", "size": 442, "share": 0.09,
                "top_terms": [{"term": t, "weight": 1.0} for t in ("refund", "letter")], "top_ngrams": [],
                "activity": {}, "fingerprint": fp, "evidence": []}

@@ -61,8 +61,6 @@ export default function PersonaView() {
   );
 }
 
-/** More than half of the persona's members joined it by nearness (noise reassigned) or are flagged as mixed. */
-
 /** One author's share above which a persona is as much one customer's thread as a segment (ml/profile/describe.py),
  * for runs stored before the API served the sentence (`one_voice`). */
 const ONE_VOICE_SHARE = 1 / 3;

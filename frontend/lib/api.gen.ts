@@ -2712,8 +2712,13 @@ export interface components {
              */
             p_value: number;
             /**
+             * Q Value
+             * @description p_value adjusted for testing every persona of the comparison (Benjamini-Hochberg); None before 2026-12-05
+             */
+            q_value?: number | null;
+            /**
              * Reading
-             * @description more/less negative when |change| / sqrt(p (1 - p)) >= the run's profile.min_effect (p pooled) and p_value < 0.05
+             * @description more/less negative when |change| / sqrt(p (1 - p)) >= the run's profile.min_effect (p pooled) and q_value < 0.05 (p_value before 2026-12-05)
              * @enum {string}
              */
             reading: "more negative" | "less negative" | "no clear change";

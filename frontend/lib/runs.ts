@@ -30,7 +30,8 @@ export function layoutLabel(layout: string | null): string {
   return named[layout] ?? `${layout} layout`;
 }
 
-/** How the overview names each field of an ingest mapping, in this order (ml.ingest.report.FIELD_NAMES). */
+/** How the overview names each field of an ingest mapping, in this order (ml.ingest.report.FIELD_NAMES, less the
+ * evaluation-only label). */
 const FIELDS: [string, string][] = [
   ["text", "text"], ["author", "author"], ["timestamp", "time"], ["thread", "conversation"], ["reply_to", "reply to"],
   ["id", "id"], ["inbound", "side"], ["outbound", "company's side"],
@@ -83,8 +84,13 @@ export function readNotes(source: RunSource | null | undefined): string[] {
     if (company) notes.push(`messages from ${company} read as the company's side`);
     const survey = text(f.survey);
     const question = text(f.question);
-    // the layout's label names the survey tool ("Qualtrics export")
-    if (survey && question) notes.push(`answers to '${clip(question)}'`);
+    // the layout's label names the survey tool ("Qualtrics export") where the layout is the tool's; else the note does
+    const named = survey !== null && layoutLabel(typeof f.layout === "string" ? f.layout : null) === `${survey} export`;
+    if (survey) {
+      const answers = question ? `answers to '${clip(question)}'` : "";
+      const said = named ? answers : [`${survey} export`, answers].filter(Boolean).join(": ");
+      if (said) notes.push(said);
+    }
     const zone = text(f.time_zone);
     if (zone) notes.push(`times in ${zone}, as the export says`);
     const read = (f.layout === "generic" || f.layout === "mapped") && files.length === 1 ? columnsNote(f) : "";

@@ -281,10 +281,15 @@ def _read_all(files: list[Path], explicit: ColumnMapping, inbound_only: bool, en
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
+#: columns the readers add to a frame for their own use (a mailbox's senders, a chat export's file and order)
+HELPER_COLUMNS = frozenset({"_time", "_thread", "_from", "_to", "_sent", "_file", "_conv", "_order"})
+
+
 def _unread(raw: pd.DataFrame, used: ColumnMapping) -> list[str]:
-    """The frame's columns that no field of ``used`` reads (the ingest's own helper columns, "_time", left out)."""
+    """The frame's columns that no field of ``used`` reads, the readers' own (``HELPER_COLUMNS``) left out; a file's
+    own "_id" is named."""
     taken = {c for c in asdict(used).values() if c}
-    return [str(c) for c in raw.columns if c not in taken and not str(c).startswith("_")]
+    return [str(c) for c in raw.columns if c not in taken and c not in HELPER_COLUMNS]
 
 
 def _guess_columns(raw: pd.DataFrame, used: ColumnMapping) -> tuple[ColumnMapping, bool, bool]:

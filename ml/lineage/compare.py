@@ -30,7 +30,15 @@ from ml.lineage.movers import choose_keys, crosstab, movers, recurring
 from ml.lineage.names import common_stems, distinct_names, name_still_fits, names_keep_their_lineages
 from ml.lineage.neighbourhood import nearest_members, placed_shares
 from ml.lineage.samples import excess_novelty, member_samples, novel_masks, novel_shares, reaches
-from ml.lineage.shift import activity_change, fingerprint_change, psi, share_ci, term_change, tone_change
+from ml.lineage.shift import (
+    activity_change,
+    adjusted_tone_changes,
+    fingerprint_change,
+    psi,
+    share_ci,
+    term_change,
+    tone_change,
+)
 from ml.lineage.snapshot import RunSnapshot, check_comparable
 from ml.runtime.contracts.compare import BasePersona, Comparison, Link, NewPersona, RunRef
 
@@ -113,6 +121,8 @@ class RunComparer(BaseEstimator):
         self.matcher_ = matcher
         self._cfg, self._base, self._new = cfg, base, new
         new_personas = distinct_names([self._new_persona(j) for j in range(len(new.persona_ids))])
+        tones = adjusted_tone_changes([p.tone for p in new_personas])
+        new_personas = [p.model_copy(update={"tone": t}) for p, t in zip(new_personas, tones, strict=True)]
         if new.kind != "events":  # event names are event labels: not judged (name_still_fits)
             new_personas = names_keep_their_lineages(
                 new_personas, {base.lineage(b): base.name(b) for b in base.persona_ids}, new.profiles)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from scipy.stats import norm
+from scipy.stats import false_discovery_control, norm
 
 from ml.profile.tone import reading, two_proportions
 from ml.runtime.contracts.compare import (
@@ -121,7 +121,8 @@ def fingerprint_change(then: dict, now: dict, top: int = 3) -> FingerprintChange
 def tone_change(then: dict, now: dict, min_effect: float = 0.2, alpha: float = 0.05) -> ToneChange | None:
     """Negative tone then vs now (``profile["tone"]``): the change, a pooled two-proportion z-test and a
     reading with the profile's rule (``ml.profile.tone.reading``: standardised change ≥ ``min_effect``, the
-    run's ``profile.min_effect``, and p < ``alpha``). None unless both runs scored it the same way."""
+    run's ``profile.min_effect``, and p < ``alpha``; ``adjusted_tone_changes`` then adjusts p for every persona of
+    the comparison). None unless both runs scored it the same way."""
     a, b = then.get("tone") or {}, now.get("tone") or {}
     if not a.get("scored_members") or not b.get("scored_members") or a.get("method") != b.get("method"):
         return None
@@ -131,3 +132,19 @@ def tone_change(then: dict, now: dict, min_effect: float = 0.2, alpha: float = 0
     p_value = two_proportions(p1, n1, p2, n2)
     change = reading((p2 - p1) / spread if spread > 0 else 0.0, p_value, min_effect, alpha, "no clear change")
     return ToneChange(then=p1, now=p2, change=round(p2 - p1, 4), p_value=float(f"{p_value:.4g}"), reading=change)
+
+
+def adjusted_tone_changes(changes: list[ToneChange | None], alpha: float = 0.05) -> list[ToneChange | None]:
+    """``changes`` (one per persona of a comparison, None where none was read) with ``q_value``, the p-value adjusted
+    for testing every persona (Benjamini–Hochberg, as the profile's tone reading is since 2026-12-05), and the reading
+    "no clear change" where ``q_value`` is not under ``alpha``."""
+    read = [k for k, c in enumerate(changes) if c is not None]
+    if not read:
+        return changes
+    q = false_discovery_control([changes[k].p_value for k in read])
+    out = list(changes)
+    for k, qk in zip(read, q.tolist(), strict=True):
+        c = changes[k]
+        out[k] = c.model_copy(update={"q_value": float(f"{qk:.4g}"),
+                                      "reading": c.reading if qk < alpha else "no clear change"})
+    return out

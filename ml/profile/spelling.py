@@ -61,7 +61,8 @@ CONJUNCTIONS = frozenset({"and", "or", "but", "nor"})  # "card and the payment" 
 #: words that open another clause: between two words of an n-gram they write two statements, not one phrase ("my card
 #: worked but the money disappeared" wrote the Banking77 name "Card but the money"); "and"/"or" may join two
 #: nouns of one phrase ("Visa and Mastercard")
-CLAUSE_WORDS = frozenset({"but", "because", "although", "though", "whereas", "unless"})
+CLAUSE_WORDS = frozenset({"but", "because", "although", "though", "whereas", "unless"})  # not "so", "since",
+# "until": "flight so late", "waiting since monday", "wait until tomorrow" are one phrase
 MAX_GAP = 2  # stop words the vocabulary dropped between two words of an n-gram that a quote may put back
 # what stands between two words of one phrase: spaces, commas, quotes; not a sentence end, nor an apostrophe (a word's
 # own, as in "isn't": a separator that could also be a gap word's made long runs of quotes cubic to search)
@@ -294,4 +295,4 @@ def _droppable(token: str) -> bool:
 def _one_phrase(fills: tuple) -> bool:
     """True when the words between a match's terms are stop words and none is a conjunction."""
     words = [re.sub(r"['’]", "", t.lower()) for fill in fills for t in re.findall(r"[\w'’]+", fill or "")]
-    return all(w in STOP_WORDS and w not in CONJUNCTIONS for w in words)
+    return all(w in STOP_WORDS and w not in CONJUNCTIONS and w not in CLAUSE_WORDS for w in words)

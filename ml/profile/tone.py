@@ -80,7 +80,8 @@ def two_proportions(p1: float, n1: int, p2: float, n2: int) -> float:
 def reading(std_diff: float, p_value: float, min_effect: float = 0.2, alpha: float = 0.05,
             same: str = "like everyone") -> str:
     """"more negative" / "less negative" when ``|std_diff| >= min_effect`` and ``p_value < alpha``, else
-    ``same``: the one rule of a persona against the rest and of a persona then against now."""
+    ``same``: the one rule of a persona against the rest and of a persona then against now (both give it the p-value
+    adjusted for testing every persona: ``ToneProfiler.q_values_``, ``ml.lineage.shift.adjusted_tone_changes``)."""
     if abs(std_diff) >= min_effect and p_value < alpha:
         return "more negative" if std_diff > 0 else "less negative"
     return same
@@ -89,7 +90,9 @@ def reading(std_diff: float, p_value: float, min_effect: float = 0.2, alpha: flo
 class ToneProfiler:
     """Negative share per persona beside the other personas' (see the module docstring).
 
-    Learned state: ``counts_`` (persona id → (negative, scored, size)), ``population_negative_share_``.
+    Learned state: ``counts_`` and ``profane_counts_`` (persona id → (flagged, scored, size)),
+    ``population_negative_share_``, ``population_profane_share_``, ``q_values_`` and ``profane_q_values_`` (persona
+    id → its p-value against the rest, adjusted for testing every persona).
     """
 
     def __init__(self, sample_per_persona: int = 1000, min_effect: float = 0.2, alpha: float = 0.05,

@@ -54,7 +54,7 @@ def drift_alert(comparison: Comparison, series: str | None = None) -> DriftAlert
     if died:
         reasons.append(f"{len(died)} persona(s) died that held ≥ {alert_share:.0%} share")
     if upset:
-        reasons.append(f"{len(upset)} persona(s) with ≥ {alert_share:.0%} share now write more negatively")
+        reasons.append(f"{len(upset)} persona(s) with ≥ {alert_share:.0%} share now use negative words more often")
     if not reasons:
         return None
     return DriftAlert(

@@ -10,12 +10,12 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
+from ml.strategy.cite import resolve_citation
 from ml.strategy.generator import (
     GOALS,
     StrategyError,
     generate_strategy,
     iter_citations,
-    resolve_citation,
     suggested_goal,
 )
 

@@ -20,6 +20,7 @@ rate" to measure, "no timestamps" under a chart of activity by date. Here:
 from __future__ import annotations
 
 from ml.events.naming import EventNamer
+from ml.strategy.cite import cite
 
 LIGHT = EventNamer().light  # persona mean events per user ≤ this × everyone's: "Light … users"
 HEAVY = EventNamer().heavy  # … ≥ this: "Heavy … users"
@@ -55,8 +56,8 @@ def doing_more(profile: dict) -> set[str]:
             and f["persona_count_mean"] / mine_total >= f["population_count_mean"] / all_total}
 
 
-def event_tone(profile: dict, cite) -> dict:
-    """The tone section of an event persona (see the module docstring); ``cite``: ``ml.strategy.cite.cite``."""
+def event_tone(profile: dict) -> dict:
+    """The tone section of an event persona (see the module docstring)."""
     ratio = volume_ratio(profile)
     if ratio is not None and ratio <= LIGHT:
         traits = ["encouraging", "one short step per message"]

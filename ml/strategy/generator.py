@@ -7,7 +7,8 @@
   ``feature:<name>`` (a fingerprint entry with a standardized difference), ``activity:peak_hours``,
   ``activity:peak_weekdays``, ``activity:has_timestamps``, ``separator:<signal>``,
   ``separators:accuracy``, ``profile:size``, ``tone:negative`` (the persona writes more negatively than
-  everyone, ``ml.profile.tone``), ``tone:like_others`` (it does not: the basis of the default tone);
+  everyone, ``ml.profile.tone``), ``tone:like_others`` / ``tone:less_negative`` (it reads like them / less
+  negative: the basis of the default tone);
 - evidence references: ``member_id`` of a snippet in ``profile["evidence"]``.
 
 ``resolve_citation(profile, ref)`` says whether a signal reference exists in the profile;
@@ -23,16 +24,15 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass
-from datetime import date
 
-from ml.events.profile import busiest_stretch, event_label
-from ml.ingest.timebasis import day_clock
+from ml.events.profile import event_label
 from ml.profile.activity import format_hours
 from ml.profile.behavior_words import literal_ok
-from ml.profile.describe import days_with_shares, half_up_percent
 from ml.profile.fingerprint import MIN_COVERAGE, SAID_EFFECT
-from ml.profile.tone import rest_share
 from ml.strategy.cite import cite as _cite
+from ml.strategy.cite import explain as _explain
+from ml.strategy.cite import fingerprint_of as _fp
+from ml.strategy.cite import reads_negative
 from ml.strategy.events import VOLUME, doing_more, event_tone, light
 from ml.strategy.llm import TextRewriter, facts_kept, rewriter_from_env
 from ml.strategy.risks import (
@@ -70,83 +70,6 @@ SCHEMA_VERSION = 1
 
 class StrategyError(ValueError):
     """Bad goal or profile for strategy generation (one-line message)."""
-
-
-def _fp(profile: dict) -> dict[str, dict]:
-    return {f["feature"]: f for f in profile.get("fingerprint", []) if f.get("std_diff") is not None}
-
-
-def resolve_citation(profile: dict, ref: str) -> bool:
-    """True when signal reference ``ref`` names something that exists in ``profile``."""
-    kind, _, value = ref.partition(":")
-    act = profile.get("activity") or {}
-    if kind == "term":
-        return value in {t["term"] for t in profile.get("top_terms", [])}
-    if kind == "ngram":
-        return value in {t["term"] for t in profile.get("top_ngrams", [])}
-    if kind == "feature":
-        return value in _fp(profile)
-    if kind == "activity":
-        return value == "has_timestamps" or bool(act.get(value))
-    if kind == "separator":
-        return value in {s["signal"] for s in (profile.get("separators") or {}).get("signals", [])}
-    if kind == "separators":
-        return value == "accuracy" and (profile.get("separators") or {}).get("accuracy") is not None
-    if kind == "profile":
-        return value in ("size", "share")
-    if kind == "tone":
-        return (value == "negative" and reads_negative(profile)) or (
-            value == "like_others" and (profile.get("tone") or {}).get("reading") == "like everyone")
-    if kind == "outcome":  # an event persona's outcome category (ml.events.outcomes.persona_outcome)
-        return value in ((profile.get("outcome") or {}).get("rates") or {})
-    return False
-
-
-def reads_negative(profile: dict) -> bool:
-    """True when the persona's texts read more negative than the other personas' (``ml.profile.tone``)."""
-    return (profile.get("tone") or {}).get("reading") == "more negative"
-
-
-def _explain(profile: dict, ref: str) -> str:
-    kind, _, value = ref.partition(":")
-    if kind in ("term", "ngram"):
-        if profile.get("kind") == "events":  # an event run's terms are its events
-            return f"event “{event_label(value)}”"
-        return f"distinctive {'term' if kind == 'term' else 'phrase'} “{value}”"
-    if kind == "feature":
-        return _fp(profile)[value]["sentence"]
-    act = profile.get("activity") or {}
-    if ref == "activity:peak_hours":
-        return f"busiest hours {format_hours(act['peak_hours'], act.get('time_basis'))}"
-    if ref == "activity:peak_weekdays":
-        return "busiest days " + days_with_shares(act, clock=day_clock(act.get("time_basis")))
-    if ref == "activity:by_day":
-        return busiest_stretch(act["by_day"], act.get("resolution")).removeprefix("Its ").rstrip(".")
-    if ref == "activity:busiest_date":
-        day = date.fromisoformat(act["busiest_date"])
-        return (f"{half_up_percent(act.get('busiest_date_share') or 0)}% of its members wrote on {day.day} {day:%b %Y}"
-                + (f" (everyone: {half_up_percent(act['population_busiest_date_share'])}%)"
-                   if act.get("population_busiest_date_share") is not None else ""))
-    if ref == "activity:has_timestamps":
-        return "data has timestamps" if act.get("has_timestamps") else "data has no timestamps"
-    if kind == "separator":
-        return f"separating signal {value}"
-    if ref == "separators:accuracy":
-        return f"surrogate balanced accuracy {100 * profile['separators']['accuracy']:.0f}%"
-    if ref in ("tone:negative", "tone:like_others"):
-        tone = profile["tone"]
-        rest = rest_share(tone)
-        scorer = "VADER's word list" if str(tone.get("method", "")).startswith("VADER") else tone.get("method")
-        return (f"{100 * tone['negative_share']:.0f}% of its members use negative words (the other personas' "
-                f"members: {100 * rest:.0f}%; read by {scorer})"
-                + ("; nothing in how they write stands out" if ref == "tone:like_others" else ""))
-    if kind == "outcome":
-        o = profile["outcome"]
-        return (f"{o['column']} {o.get('labels', {}).get(value, value)}: {100 * o['rates'].get(value, 0.0):.1f}% of its "
-                f"users ({o['n']:,}); the other personas' users: {100 * o['rest'].get(value, 0.0):.1f}% "
-                f"({o['rest_n']:,})")
-    noun = "users" if profile.get("kind") == "events" else "members"
-    return f"{profile['size']:,} {noun}, {100 * profile['share']:.1f}% of all"
 
 
 def _holds(text: str, term: str) -> bool:
@@ -300,8 +223,9 @@ def _channels(b: _Basis, channels: list[str] | None) -> list[dict]:
     for _score, c, refs in scored[: min(3, len(scored))]:
         goal = b.goal.replace("_", " ")
         said = [_fp(b.profile)[r.split(':', 1)[1]]["sentence"] for r in refs[:2]]
-        # "a usual channel for retention, and this persona writes 1.2× longer …" ("Suits the goal retention; …" read oddly)
-        why = ([f"a usual channel for {goal}, and this persona " + " and ".join(_lower_first(s) for s in said)]
+        # "a usual channel for retention, and this persona writes 1.2× longer …" ("Suits the goal retention; …" read
+        # oddly); fingerprint sentences start in lower case
+        why = ([f"a usual channel for {goal}, and this persona " + " and ".join(said)]
                if c in order[:3] and said else said)
         if not said:  # a default, not evidence: say so (the airline review read "Suits the goal retention." as a finding)
             why = [f"a usual channel for {goal}; no behaviour of this persona points to it"] if c in order[:3] else []
@@ -312,15 +236,9 @@ def _channels(b: _Basis, channels: list[str] | None) -> list[dict]:
     return items
 
 
-def _lower_first(sentence: str) -> str:
-    """"Writes 1.2× longer …" → "writes 1.2× longer …" (a fingerprint sentence inside another)."""
-    first = sentence.split(" ", 1)[0]
-    return sentence if first.isupper() else sentence[:1].lower() + sentence[1:]  # "URL …", "DM …" stay
-
-
 def _tone(b: _Basis) -> dict:
     if b.profile.get("kind") == "events":
-        return event_tone(b.profile, _cite)
+        return event_tone(b.profile)
     traits, tone_refs = ([FRUSTRATED], ["tone:negative"]) if b.negative else ([], [])
     for f in b.standouts:
         words = TONE.get(f["feature"]) if literal_ok(f) else None  # 14 % capitals is not shouting
@@ -329,8 +247,8 @@ def _tone(b: _Basis) -> dict:
             traits.append(trait)
             tone_refs.append(f"feature:{f['feature']}")
     if not traits:  # a default, not a finding: cite what was measured, and no quote that may say otherwise
-        tone = b.profile.get("tone") or {}
-        ref = "tone:like_others" if tone.get("reading") == "like everyone" else "profile:size"
+        reading = (b.profile.get("tone") or {}).get("reading")
+        ref = {"like everyone": "tone:like_others", "less negative": "tone:less_negative"}.get(reading, "profile:size")
         return {"text": "Tone: plain and friendly.", "traits": ["plain and friendly"], "citations": _cite([ref])}
     return {"text": "Tone: " + "; ".join(traits[:3]) + ".", "traits": traits[:3],
             "citations": _cite(tone_refs[:3], b.negative_ev[:2] if b.negative else b.evidence[:2])}

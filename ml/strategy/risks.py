@@ -68,7 +68,7 @@ SMALL_SHARE = 0.01
 def risks(b) -> list[dict]:
     profile, risks = b.profile, []
     if b.negative and b.goal in ("acquisition", "upsell"):
-        risks.append({"text": "This persona writes more negatively than the others; promotion before its "
+        risks.append({"text": "This persona uses negative words more often than the others; promotion before its "
                               "issue is solved may backfire.", "citations": _cite(["tone:negative"])})
     elif b.problem and b.goal in ("acquisition", "upsell"):
         risks.append({"text": f"Most of its quoted members report a problem ({len(b.problem)} of "

@@ -84,9 +84,11 @@ class ToneChange(_Record):
     now: float
     change: float = Field(description="now - then")
     p_value: float = Field(description="two-proportion z-test")
+    q_value: float | None = Field(None, description="p_value adjusted for testing every persona of the comparison "
+                                                   "(Benjamini-Hochberg); None before 2026-12-05")
     reading: Literal["more negative", "less negative", "no clear change"] = Field(description=(
         "more/less negative when |change| / sqrt(p (1 - p)) >= the run's profile.min_effect (p pooled) and "
-        "p_value < 0.05"))
+        "q_value < 0.05 (p_value before 2026-12-05)"))
 
 
 class FeatureShift(_Record):
