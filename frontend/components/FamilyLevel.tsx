@@ -82,6 +82,11 @@ export default function FamilyLevel({
     return (
       <>
         {switcher}
+        {nav.familyId !== null ? (
+          <p className="hint" role="status" data-testid="family-missing">
+            This run has no family {nav.familyId} (a link from another run?); all its families are shown.
+          </p>
+        ) : null}
         <FamilyTreemap nav={nav} families={families} personas={personas} noun={noun} />
         {legend}
       </>

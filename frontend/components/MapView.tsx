@@ -1,7 +1,7 @@
 "use client";
 
 import Link from "next/link";
-import { useSearchParams } from "next/navigation";
+import { useRouter, useSearchParams } from "next/navigation";
 import { useMemo, useState } from "react";
 import { CartesianGrid, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis, ZAxis } from "recharts";
 
@@ -28,7 +28,15 @@ export default function MapView() {
   const families = useMemo(() => (tree.status === "ok" ? tree.data.families : []), [tree]);
   const [hidden, setHidden] = useState<Set<number>>(new Set());
   const [focus, setFocus] = useState<Focus | null>(null);
-  const [colorBy, setColorBy] = useState<ColourMode>("persona");
+  // the colouring is in the URL (`colour=family`), so a link or Back shows the map as it was
+  const router = useRouter();
+  const colorBy: ColourMode = params.get("colour") === "family" ? "family" : "persona";
+  const setColorBy = (mode: ColourMode) => {
+    const q = new URLSearchParams(params.toString());
+    if (mode === "family") q.set("colour", "family");
+    else q.delete("colour");
+    router.replace(`/map/?${q.toString()}`, { scroll: false });
+  };
   const list = useMemo(() => (personas.status === "ok" ? personas.data.items : []), [personas]);
   const points = map.status === "ok" ? map.data.points : null;
   const byFamily = colorBy === "family" && families.length > 0;

@@ -115,3 +115,22 @@ def test_member_map_colours_by_family(live_server, page, artifacts):
     after = page.locator('[data-testid="member-map"] .recharts-scatter').count()
     assert before - after == len(families[0]["persona_ids"])
     page.screenshot(path=str(artifacts / "map-by-family.png"), full_page=False)
+    # the colouring is in the URL: a reload (or a shared link) shows the map coloured by family again
+    page.wait_for_url(re.compile(r"colour=family"))
+    page.reload()
+    page.get_by_test_id("map-legend").get_by_role("button").first.wait_for()
+    assert page.get_by_test_id("map-color").input_value() == "family"
+    assert page.get_by_test_id("map-legend").get_by_role("button").count() == len(families)
+
+
+def test_a_family_the_run_does_not_have_says_so(live_server, page):
+    """The GoogleNews-TS review: an unknown ``family=99`` in the URL silently showed all families."""
+    families = live_server.api("/runs/latest/families")["families"]
+    missing = max(f["id"] for f in families) + 50
+    page.goto(f"{live_server.url}/?view=families&family={missing}")
+    page.wait_for_selector(FAMILY_CELLS)
+    assert f"This run has no family {missing}" in page.get_by_test_id("family-missing").inner_text()
+    assert page.locator(FAMILY_CELLS).count() == len([f for f in families if f["size"] > 0])
+    page.goto(f"{live_server.url}/?view=families")
+    page.wait_for_selector(FAMILY_CELLS)
+    assert page.get_by_test_id("family-missing").count() == 0
