@@ -2,7 +2,7 @@
 
 import FilterFunnel from "@/components/FilterFunnel";
 import { type RunManifest } from "@/lib/api";
-import { dataPeriod, dateTime, int, pct } from "@/lib/format";
+import { dataPeriod, dateTime, int, pct, periodClock } from "@/lib/format";
 import { isEventRun, sourceText } from "@/lib/runs";
 
 /** What the overview says about the run itself: where it came from, its counts, how fine its personas are
@@ -16,12 +16,14 @@ function assumedYear(m: RunManifest): number | null {
 }
 
 export function RunMeta({ manifest: m }: { manifest: RunManifest }) {
-  const span = m.kind !== "events" && m.time ? dataPeriod(m.time) : null;
+  const basis = m.kind !== "events" && m.time ? m.time.basis : null;
+  const span = m.kind !== "events" && m.time ? dataPeriod(m.time, basis) : null;
+  const clock = periodClock(basis);
   const year = assumedYear(m);
   return (
     <p className="meta" data-testid="run-meta">
       Run <strong>{m.id}</strong> · created {dateTime(m.created_at)} · source {sourceText(m.source)}
-      {span ? <span data-testid="run-period"> · data from {span} (UTC)</span> : null}
+      {span ? <span data-testid="run-period"> · data from {span} ({clock}, the clock of the charts)</span> : null}
       {year !== null ? (
         <span data-testid="assumed-year">
           {" "}

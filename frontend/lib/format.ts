@@ -64,20 +64,41 @@ export function subPersonaWords(n: number): string {
 
 export const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
-/** The dates a run's data covers, in UTC (manifest `time`, comparison `base`/`new`): "16 Feb 2015 – 24 Feb
- * 2015", one date when both are the same day, and where 90% of the timestamps lie when a few stray messages
+/** The clock a run's dates are read on: its hours' clock (manifest `time.basis`) where that is one offset
+ * ("UTC-08:00": every timestamp carried it) or a zone ("Europe/London"), so the dates agree with the charts;
+ * UTC otherwise ("local", "UTC", none). */
+export function periodClock(basis: string | null | undefined): string {
+  if (!basis || basis === "local" || basis === "UTC") return "UTC";
+  if (/^UTC[+-]\d{2}:\d{2}$/.test(basis)) return basis;
+  try {
+    new Intl.DateTimeFormat("en-GB", { timeZone: basis });
+    return basis;
+  } catch {
+    return "UTC";
+  }
+}
+
+/** The dates a run's data covers, on `periodClock(basis)` (manifest `time`, comparison `base`/`new`): "16 Feb 2015 –
+ * 24 Feb 2015", one date when both are the same day, and where 90% of the timestamps lie when a few stray messages
  * stretch the range ("29 Aug 2011 – 3 Dec 2017; 90% within 30 Oct 2017 – 26 Nov 2017"); null without timestamps. */
-export function dataPeriod(t: {
-  first?: string | null;
-  last?: string | null;
-  p05?: string | null;
-  p95?: string | null;
-}): string | null {
+export function dataPeriod(
+  t: {
+    first?: string | null;
+    last?: string | null;
+    p05?: string | null;
+    p95?: string | null;
+  },
+  basis?: string | null,
+): string | null {
   if (!t.first) return null;
+  const clock = periodClock(basis);
+  const offset = /^UTC([+-])(\d{2}):(\d{2})$/.exec(clock);
+  const shift = offset ? (offset[1] === "-" ? -1 : 1) * (Number(offset[2]) * 60 + Number(offset[3])) * 60_000 : 0;
+  const zone = offset || clock === "UTC" ? "UTC" : clock;
   const day = (iso: string) => {
     const d = new Date(iso);
     if (Number.isNaN(d.getTime())) return iso.slice(0, 10);
-    return d.toLocaleDateString("en-GB", { year: "numeric", month: "short", day: "numeric", timeZone: "UTC" });
+    return new Date(d.getTime() + shift).toLocaleDateString("en-GB", { year: "numeric", month: "short", day: "numeric", timeZone: zone });
   };
   const span = (a: string, b: string | null | undefined) => (day(a) === day(b || a) ? day(a) : `${day(a)} – ${day(b || a)}`);
   const whole = span(t.first, t.last);

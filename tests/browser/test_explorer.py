@@ -77,7 +77,7 @@ def test_overview_shows_run_treemap_funnel_and_metrics(live_server, page, artifa
     t = run["time"]
     day = lambda iso: f"{int(iso[8:10])} {MONTHS[int(iso[5:7]) - 1]} {iso[:4]}"  # noqa: E731
     assert t["first"] < t["p05"] < t["p95"] < t["last"]  # two stray old tweets stretch the sample's range
-    assert (f"data from {day(t['first'])} – {day(t['last'])}; 90% within {day(t['p05'])} – {day(t['p95'])} (UTC)"
+    assert (f"data from {day(t['first'])} – {day(t['last'])}; 90% within {day(t['p05'])} – {day(t['p95'])} (UTC, the clock of the charts)"
             in page.get_by_test_id("run-period").inner_text())
     assert page.get_by_test_id("run-select").input_value() == run["id"]
     # a run reads as when · what · how many personas, its id last

@@ -326,6 +326,11 @@ def test_overview_says_which_rows_where_kept(where_run, page, artifacts):
     assert 0 < kept < load["rows_read"] and manifest["counts"]["input"] == kept
     assert f"only rows where airline=United (--where): {kept:,} of {load['rows_read']:,}" in text
     meta.screenshot(path=str(artifacts / "overview-where.png"))
+    # the dates on the charts' clock (every airline timestamp carries -0800), not UTC: the help-desk review read
+    # "data from 17 Feb 2015 – 24 Feb 2015 (UTC)" above charts in UTC-08:00
+    assert manifest["time"]["basis"] == "UTC-08:00"
+    period = page.get_by_test_id("run-period").inner_text()
+    assert period.endswith("(UTC-08:00, the clock of the charts)") and "(UTC)" not in period
     # the run selector's short line names the segment too, so runs of one file by segment can be told apart
     assert "airline_tweets_sample.csv (Twitter US Airline Sentiment columns; only airline=United)" in page.get_by_role(
         "combobox").first.inner_text()
