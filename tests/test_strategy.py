@@ -256,6 +256,21 @@ def test_a_channel_a_behaviour_points_to_says_both_reasons_in_one_sentence():
                                   "(typically 40 vs 21 per message).")
 
 
+def test_themes_do_not_say_one_word_twice_in_another_form():
+    """The help-desk review's airline run: "Hold for two hours" got key messages on “hold for two hours” and on “hour”,
+    "Customer service" on “customer service” and “customers”, "Bag & luggage" on “lost bag” and “bags”: one theme
+    said twice. Themes overlap by word stem; the next candidates take their place."""
+    profile = {"id": 1, "name": "Hold for two hours", "size": 236, "share": 0.05,
+               "top_ngrams": [{"term": t, "weight": 1.0} for t in ("hold hours", "hours hold", "hold minutes",
+                                                                    "hold hour", "tried calling")],
+               "top_terms": [{"term": t, "weight": 1.0} for t in ("hold", "hours", "hour", "wait", "phone")],
+               "activity": {}, "fingerprint": [], "evidence": []}
+    doc = generate_strategy(profile, "retention", rewriter=None)
+    validate_strategy(doc)
+    themes = [m["citations"]["signals"][0] for m in doc["key_messages"]]
+    assert themes == ["ngram:hold hours", "ngram:tried calling", "term:wait"], themes
+
+
 def test_a_theme_that_names_a_problem_gets_the_problem_message():
     """Bundled TWCS sample, "Internet & not working" (its texts do not read more negative than the others'): the
     key message on “not working” said "ask what they would like more of". A theme whose own words name a problem

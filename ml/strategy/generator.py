@@ -29,6 +29,7 @@ from ml.events.profile import event_label
 from ml.profile.activity import format_hours
 from ml.profile.behavior_words import literal_ok
 from ml.profile.fingerprint import MIN_COVERAGE, SAID_EFFECT
+from ml.profile.name_clash import content_stems
 from ml.strategy.cite import cite as _cite
 from ml.strategy.cite import explain as _explain
 from ml.strategy.cite import fingerprint_of as _fp
@@ -96,22 +97,25 @@ def _standouts(profile: dict, min_effect: float = SAID_EFFECT) -> list[dict]:
 
 
 def _themes(profile: dict) -> list[tuple[str, str]]:
-    """(reference, label) for the top n-grams and terms, n-grams first, without overlaps: of each kind's first
-    five, the first three once those that an evidence snippet holds are put first (a theme its cited members
-    say, not a word pair of one member such as "itenerary birthday")."""
+    """(reference, label) for the top n-grams and terms, n-grams first, without overlaps (a shared word stem): of each
+    kind's first five, three, those that an evidence snippet holds first (a theme its cited members say, not a word
+    pair of one member such as "itenerary birthday"); at most four in all."""
     said = [e["text"] for e in profile.get("evidence", [])]
     out, used = [], set()
     more = doing_more(profile) if profile.get("kind") == "events" else set()
     for key, kind in (("top_ngrams", "ngram"), ("top_terms", "term")):
         top = [t for t in profile.get(key, []) if t["term"] in more] or profile.get(key, []) if more \
             else profile.get(key, [])
-        top = top[:5]
-        top = sorted(top, key=lambda t: not any(_holds(text, t["term"]) for text in said))[:3]  # stable
+        top = sorted(top[:5], key=lambda t: not any(_holds(text, t["term"]) for text in said))  # stable
+        taken = 0
         for t in top:
-            words = set(t["term"].split())
-            if words & used:
+            # by stem: "bags" after "lost bag", "customers" after "customer service" say one theme twice
+            words = {t["term"]} if profile.get("kind") == "events" else (
+                content_stems(t["term"]) or set(t["term"].split()))  # an event's name is one identifier
+            if words & used or taken == 3:
                 continue
             used |= words
+            taken += 1
             # as people read it: an event as "Assignment · Submission form viewed", a term as its members write it
             shown = event_label(t["term"]) if profile.get("kind") == "events" else t.get("written") or t["term"]
             out.append((f"{kind}:{t['term']}", shown))
