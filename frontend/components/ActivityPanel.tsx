@@ -2,7 +2,7 @@
 
 import ActivityChart from "@/components/ActivityChart";
 import type { Activity, WeekdayDates } from "@/lib/api";
-import { WEEKDAYS } from "@/lib/format";
+import { finite, WEEKDAYS } from "@/lib/format";
 
 const HOURS = Array.from({ length: 24 }, (_, h) => String(h).padStart(2, "0"));
 
@@ -36,8 +36,6 @@ function shortDate(d: Date, withYear = false): string {
 /** Each bin's label: the date it starts on when the days are dates; else the day offset it starts at, as the data
  * numbers its days and the description says it ("starts at day -2": OULAD counts from the course start); else its
  * number from the first event. */
-const finite = (x: number | null | undefined): number | null => (typeof x === "number" && Number.isFinite(x) ? x : null);
-
 export function byDayLabels(n: number, bin: number, start: string | null | undefined, startDay?: number | null): string[] {
   const offset = finite(startDay);
   return Array.from({ length: n }, (_, i) =>

@@ -1,14 +1,10 @@
 import type { ConversationMetrics, EventMetrics, RunManifest } from "@/lib/api";
-import { num, pct } from "@/lib/format";
+import { finite, num, pct } from "@/lib/format";
 
 interface Row {
   label: string;
   value: string;
   meaning: string;
-}
-
-function finite(v: number | null | undefined): number | null {
-  return typeof v === "number" && Number.isFinite(v) ? v : null;
 }
 
 /** How k was chosen, in words: the pipeline writes "fixed" or "cv (...)" (cross-validation on held-out events). */

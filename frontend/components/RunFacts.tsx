@@ -16,9 +16,9 @@ function assumedYear(m: RunManifest): number | null {
 }
 
 export function RunMeta({ manifest: m }: { manifest: RunManifest }) {
-  const basis = m.kind !== "events" && m.time ? m.time.basis : null;
-  const span = m.kind !== "events" && m.time ? dataPeriod(m.time, basis) : null;
-  const clock = periodClock(basis);
+  const time = m.kind !== "events" ? m.time : null; // an event run's dates are its activity chart's
+  const span = time ? dataPeriod(time, time.basis) : null;
+  const clock = periodClock(time?.basis);
   const year = assumedYear(m);
   return (
     <p className="meta" data-testid="run-meta">

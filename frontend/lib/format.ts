@@ -64,6 +64,11 @@ export function subPersonaWords(n: number): string {
 
 export const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
+/** `v` where it is a finite number, else null (NaN, Infinity, null and undefined alike). */
+export function finite(v: number | null | undefined): number | null {
+  return typeof v === "number" && Number.isFinite(v) ? v : null;
+}
+
 /** The clock a run's dates are read on: its hours' clock (manifest `time.basis`) where that is one offset
  * ("UTC-08:00": every timestamp carried it) or a zone ("Europe/London"), so the dates agree with the charts;
  * UTC otherwise ("local", "UTC", none). */

@@ -5,7 +5,7 @@
 import type { PersonaSummary } from "./api";
 import { diverging, personaColors, sequential } from "./colors";
 import type { FeatureWords } from "./features";
-import { featureLabel, num, pct, termLabel } from "./format";
+import { featureLabel, finite, num, pct, termLabel } from "./format";
 
 export interface Measure {
   key: string;
@@ -68,10 +68,6 @@ const METRIC_INFO: Record<string, MetricInfo> = {
 
 /** Metrics read on the run's clock (hours or weekdays). */
 const CLOCK_METRICS = new Set(["night_share", "business_hours_share", "weekend_share"]);
-
-function finite(v: number | null | undefined): number | null {
-  return typeof v === "number" && Number.isFinite(v) ? v : null;
-}
 
 /** Event runs: "reassigned" means flagged as mixed, and the fingerprint features are events. */
 const EVENT_METRIC_INFO: Record<string, MetricInfo> = {

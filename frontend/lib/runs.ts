@@ -84,9 +84,9 @@ export function readNotes(source: RunSource | null | undefined): string[] {
     if (company) notes.push(`messages from ${company} read as the company's side`);
     const survey = text(f.survey);
     const question = text(f.question);
-    // the layout's label names the survey tool ("Qualtrics export") where the layout is the tool's; else the note does
-    const named = survey !== null && layoutLabel(typeof f.layout === "string" ? f.layout : null) === `${survey} export`;
     if (survey) {
+      // the layout's label names the survey tool ("Qualtrics export") where the layout is the tool's; else the note does
+      const named = f.layout === survey.toLowerCase();
       const answers = question ? `answers to '${clip(question)}'` : "";
       const said = named ? answers : [`${survey} export`, answers].filter(Boolean).join(": ");
       if (said) notes.push(said);

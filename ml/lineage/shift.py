@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from scipy.stats import false_discovery_control, norm
+from scipy.stats import norm
 
-from ml.profile.tone import reading, two_proportions
+from ml.profile.tone import adjusted_p, reading, two_proportions
 from ml.runtime.contracts.compare import (
     ActivityChange,
     FeatureShift,
@@ -141,9 +141,9 @@ def adjusted_tone_changes(changes: list[ToneChange | None], alpha: float = 0.05)
     read = [k for k, c in enumerate(changes) if c is not None]
     if not read:
         return changes
-    q = false_discovery_control([changes[k].p_value for k in read])
+    q = adjusted_p([changes[k].p_value for k in read])
     out = list(changes)
-    for k, qk in zip(read, q.tolist(), strict=True):
+    for k, qk in zip(read, q, strict=True):
         c = changes[k]
         out[k] = c.model_copy(update={"q_value": float(f"{qk:.4g}"),
                                       "reading": c.reading if qk < alpha else "no clear change"})

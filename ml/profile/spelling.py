@@ -111,7 +111,7 @@ def as_phrased(term: str, text: str, max_uses: int = 200, min_count: int = 2) ->
         if n >= max_uses:
             break
         fills = [re.findall(r"[\w'’]+", g or "") for g in m.groups()]
-        if all(_droppable(t) and not t.isdigit() for fill in fills for t in fill):  # no clause word: "card but the money"
+        if all(_gap_word(t) for fill in fills for t in fill):  # no clause word: "card but the money"
             tokens = [words[0]] + [t for w, fill in zip(words[1:], fills, strict=True) for t in [*fill, w]]
             form = " ".join(t.lower().replace("’", "'") for t in tokens)
             forms[form] += 1
@@ -159,6 +159,20 @@ def is_negator(word: str) -> bool:
     return w in NEGATORS or w.endswith("n't") or (w.endswith("nt") and w[:-2] + "n't" in _CONTRACTIONS)
 
 
+def _words_before(form: str, text: str, max_uses: int, previous: re.Pattern) -> tuple[Counter, int]:
+    """(the word just before each use of ``form`` in ``text``, in the same sentence, lower-cased, as ``previous``
+    reads it; "" where none; and the number of uses read, at most ``max_uses``)."""
+    body = _SEP.join(_word(w) for w in form.split())
+    before: Counter = Counter()
+    uses = 0
+    for uses, m in enumerate(re.finditer(rf"(?<![\w@#'’]){body}(?![\w'’])", text, flags=re.IGNORECASE), start=1):
+        prev = previous.search(text, max(0, m.start() - 40), m.start())
+        before[prev.group(1).lower().replace("’", "'") if prev else ""] += 1
+        if uses >= max_uses:
+            break
+    return before, uses
+
+
 def _with_negation(form: str, text: str, max_uses: int, min_count: int) -> str:
     """``form`` led by the negator (``NEGATORS``, "n't") that stands just before it, in the same sentence, in more
     than ``NEGATION_SHARE`` of its uses (the commonest one, written at least ``min_count`` times): "working" →
@@ -166,16 +180,9 @@ def _with_negation(form: str, text: str, max_uses: int, min_count: int) -> str:
     words = form.split()
     if not words or is_negator(words[0]):
         return form
-    body = _SEP.join(_word(w) for w in words)
-    before: Counter = Counter()
-    uses = 0
-    for uses, m in enumerate(re.finditer(rf"(?<![\w@#'’]){body}(?![\w'’])", text, flags=re.IGNORECASE), start=1):
-        prev = _NEGATOR_RE.search(text, max(0, m.start() - 40), m.start())
-        if prev and is_negator(prev.group(1)):
-            before[prev.group(1).lower().replace("’", "'")] += 1
-        if uses >= max_uses:
-            break
-    if not before or sum(before.values()) <= NEGATION_SHARE * uses:
+    counts, uses = _words_before(form, text, max_uses, _NEGATOR_RE)
+    before = Counter({w: c for w, c in counts.items() if w and is_negator(w)})
+    if not before or before.total() <= NEGATION_SHARE * uses:
         return form
     negator, count = before.most_common(1)[0]
     return f"{negator} {form}" if count >= min_count else form
@@ -187,13 +194,7 @@ def _with_question(form: str, text: str, max_uses: int) -> str:
     question word; else ``form``."""
     if len(form.split()) != 1 or form.lower() in QUESTION_WORDS:
         return form
-    before: Counter = Counter()
-    uses = 0
-    for uses, m in enumerate(re.finditer(rf"(?<![\w@#'’]){_word(form)}(?![\w'’])", text, flags=re.IGNORECASE), start=1):
-        prev = _PREVIOUS_RE.search(text, max(0, m.start() - 40), m.start())
-        before[prev.group(1).lower() if prev else ""] += 1
-        if uses >= max_uses:
-            break
+    before, uses = _words_before(form, text, max_uses, _PREVIOUS_RE)
     word, count = before.most_common(1)[0] if before else ("", 0)
     return f"{word} {form}" if word in QUESTION_WORDS and count >= QUESTION_SHARE * uses else form
 
@@ -292,7 +293,12 @@ def _droppable(token: str) -> bool:
     return token.isdigit() or (word in STOP_WORDS and word not in CLAUSE_WORDS)
 
 
+def _gap_word(token: str) -> bool:
+    """A word that may stand between two words of one phrase as written: ``_droppable`` and not a number."""
+    return _droppable(token) and not token.isdigit()
+
+
 def _one_phrase(fills: tuple) -> bool:
-    """True when the words between a match's terms are stop words and none is a conjunction."""
-    words = [re.sub(r"['’]", "", t.lower()) for fill in fills for t in re.findall(r"[\w'’]+", fill or "")]
-    return all(w in STOP_WORDS and w not in CONJUNCTIONS and w not in CLAUSE_WORDS for w in words)
+    """True when the words between a match's terms are ``_gap_word`` s and none is a conjunction."""
+    tokens = [t for fill in fills for t in re.findall(r"[\w'’]+", fill or "")]
+    return all(_gap_word(t) and re.sub(r"['’]", "", t.lower()) not in CONJUNCTIONS for t in tokens)

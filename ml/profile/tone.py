@@ -77,6 +77,13 @@ def two_proportions(p1: float, n1: int, p2: float, n2: int) -> float:
     return float(2 * norm.sf(abs(p1 - p2) / se)) if se > 0 else 1.0
 
 
+def adjusted_p(p_values: list[float]) -> list[float]:
+    """``p_values`` of one test run on every persona (or persona pair), adjusted for testing them all (Benjamini–
+    Hochberg, ``scipy.stats.false_discovery_control``): 84 news personas tested at 0.05 each had six "swear more" on
+    2–4 % of their headlines (quoted "hell", "crap"); none of them after it. Empty in, empty out."""
+    return false_discovery_control(p_values).tolist() if p_values else []
+
+
 def reading(std_diff: float, p_value: float, min_effect: float = 0.2, alpha: float = 0.05,
             same: str = "like everyone") -> str:
     """"more negative" / "less negative" when ``|std_diff| >= min_effect`` and ``p_value < alpha``, else
@@ -91,8 +98,9 @@ class ToneProfiler:
     """Negative share per persona beside the other personas' (see the module docstring).
 
     Learned state: ``counts_`` and ``profane_counts_`` (persona id → (flagged, scored, size)),
-    ``population_negative_share_``, ``population_profane_share_``, ``q_values_`` and ``profane_q_values_`` (persona
-    id → its p-value against the rest, adjusted for testing every persona).
+    ``population_negative_share_``, ``population_profane_share_``, ``against_`` and ``profane_against_`` (persona id →
+    its share, the rest's share, std_diff, p-value and scored count), ``q_values_`` and ``profane_q_values_`` (persona
+    id → its p-value adjusted for testing every persona, ``adjusted_p``).
     """
 
     def __init__(self, sample_per_persona: int = 1000, min_effect: float = 0.2, alpha: float = 0.05,
@@ -122,17 +130,16 @@ class ToneProfiler:
             start += len(rows)
         self.population_negative_share_ = self._weighted(self.counts_.values())
         self.population_profane_share_ = self._weighted(self.profane_counts_.values())
-        self.q_values_ = self._adjusted(self.counts_, self.population_negative_share_)
-        self.profane_q_values_ = self._adjusted(self.profane_counts_, self.population_profane_share_)
+        self.against_ = self._all_against_rest(self.counts_, self.population_negative_share_)
+        self.profane_against_ = self._all_against_rest(self.profane_counts_, self.population_profane_share_)
+        self.q_values_ = dict(zip(self.against_, adjusted_p([a[3] for a in self.against_.values()])))
+        self.profane_q_values_ = dict(zip(self.profane_against_,
+                                          adjusted_p([a[3] for a in self.profane_against_.values()])))
         return self
 
-    def _adjusted(self, counts: dict, p0: float) -> dict:
-        """Persona id → its p-value against the rest, adjusted for testing every persona of the run
-        (Benjamini–Hochberg, ``scipy.stats.false_discovery_control``): 84 news personas tested at 0.05 each
-        had six "swear more" on 2–4 % of their headlines (Seth Rogen's, Alec Baldwin's quotes); two remain."""
-        pids = list(counts)
-        raw = [self._against_rest(counts, p0, pid)[3] for pid in pids]
-        return dict(zip(pids, false_discovery_control(raw).tolist() if raw else []))
+    def _all_against_rest(self, counts: dict, p0: float) -> dict:
+        """Persona id → ``_against_rest`` for every persona of ``counts``, once per fit."""
+        return {pid: self._against_rest(counts, p0, pid) for pid in counts}
 
     @staticmethod
     def _weighted(counts) -> float:
@@ -155,9 +162,8 @@ class ToneProfiler:
     def profile(self, persona_id) -> dict:
         pid = int(persona_id)
         p0 = self.population_negative_share_
-        share, rest, diff, p_value, scored = self._against_rest(self.counts_, p0, pid)
-        bad, bad_rest, bad_diff, _, _ = self._against_rest(self.profane_counts_, self.population_profane_share_,
-                                                               pid)
+        share, rest, diff, p_value, scored = self.against_[pid]
+        bad, bad_rest, bad_diff, _, _ = self.profane_against_[pid]
         q_value, bad_q = self.q_values_[pid], self.profane_q_values_[pid]
         return {"negative_share": round(share, 4), "rest_negative_share": round(rest, 4),
                 "population_negative_share": round(p0, 4), "std_diff": round(diff, 4),

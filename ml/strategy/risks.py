@@ -67,6 +67,8 @@ SMALL_SHARE = 0.01
 
 def risks(b) -> list[dict]:
     profile, risks = b.profile, []
+    events = profile.get("kind") == "events"
+    noun = "users" if events else "members"
     if b.negative and b.goal in ("acquisition", "upsell"):
         risks.append({"text": "This persona uses negative words more often than the others; promotion before its "
                               "issue is solved may backfire.", "citations": _cite(["tone:negative"])})
@@ -77,7 +79,6 @@ def risks(b) -> list[dict]:
     if said := outcome_difference(profile):
         risks.append(said)
     if profile["share"] < SMALL_SHARE:
-        noun = "users" if profile.get("kind") == "events" else "members"
         risks.append({"text": f"Small segment ({profile['size']:,} {noun}, {100 * profile['share']:.1f}% of all): "
                               "weigh the effort against the reach, and test on a sample before scaling.",
                       "citations": _cite(["profile:size"])})
@@ -87,8 +88,7 @@ def risks(b) -> list[dict]:
                       "citations": _cite(["activity:busiest_date"])})
     if profile.get("reassigned_count") and profile["reassigned_count"] > profile["size"] / 2:
         how = ("are flagged as mixed between personas (their event mix is split between patterns)"
-               if profile.get("kind") == "events" else "were attached to it from the noise, not found in its dense core")
-        noun = "users" if profile.get("kind") == "events" else "members"
+               if events else "were attached to it from the noise, not found in its dense core")
         risks.append({"text": f"Most of its {noun} ({profile['reassigned_count']:,} of {profile['size']:,}) {how}: "
                               "messages will also reach people the core does not describe.",
                       "citations": _cite(["profile:size"])})
