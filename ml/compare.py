@@ -42,19 +42,25 @@ def _pct(x) -> str:
     return "" if x is None else f"{x.share:.1%}"
 
 
-def _days(a: str, b: str | None) -> str:
-    first, last = a[:10], (b or a)[:10]
+def _days(a: str, b: str | None, clock: str) -> str:
+    from ml.ingest.timebasis import day_on_clock
+
+    first, last = day_on_clock(a, clock), day_on_clock(b or a, clock)
     return first if first == last else f"{first} – {last}"
 
 
 def _span(ref) -> str:
-    """" (2015-02-16 – 2015-02-24 UTC)": the dates a run covers, with where 90% of them lie when a few stray
-    messages stretch the range ("; 90% within 2017-10-30 – 2017-11-26"); nothing without timestamps."""
+    """" (2015-02-16 – 2015-02-24 UTC-08:00)": the dates a run covers on its charts' clock
+    (``ml.ingest.timebasis.period_clock``), with where 90% of them lie when a few stray messages stretch the
+    range ("; 90% within 2017-10-30 – 2017-11-26"); nothing without timestamps."""
+    from ml.ingest.timebasis import period_clock
+
     if not ref.first:
         return ""
-    whole = _days(ref.first, ref.last)
-    middle = _days(ref.p05, ref.p95) if ref.p05 else whole
-    return f" ({whole} UTC" + ("" if middle == whole else f"; 90% within {middle}") + ")"
+    clock = period_clock(ref.basis)
+    whole = _days(ref.first, ref.last, clock)
+    middle = _days(ref.p05, ref.p95, clock) if ref.p05 else whole
+    return f" ({whole} {clock}" + ("" if middle == whole else f"; 90% within {middle}") + ")"
 
 
 def print_comparison(c, show_all: bool = False, file=None) -> None:

@@ -142,3 +142,22 @@ def test_each_run_says_the_dates_it_covers(pipeline_run_dir, tmp_path, capsys):
     for ref in (data["base"], data["new"]):
         assert (ref["first"], ref["last"], ref["p05"], ref["p95"]) == (first, last, p05, p95)
     assert f"({first[:10]} – {last[:10]} UTC; 90% within {p05[:10]} – {p95[:10]})" in capsys.readouterr().out
+    assert data["new"]["basis"] == manifest["time"]["basis"] == "UTC"
+
+
+def test_the_dates_are_on_the_runs_clock():
+    """A run whose timestamps all carry -0800 (the airline tweets) shows its dates on that clock, as its charts
+    do: 03:00 UTC on the 17th is still the 16th there; a zone converts with its daylight saving; local time
+    (each author's own clock) and runs without a basis stay in UTC."""
+    from ml.compare import _span
+    from ml.runtime.contracts.compare import RunRef
+
+    def ref(basis):
+        return RunRef(run_id="r", unit="message", n_members=2, n_personas=1, space="s", basis=basis,
+                      first="2015-02-17T03:00:00+00:00", last="2015-02-24T12:00:00+00:00")
+
+    assert _span(ref("UTC-08:00")) == " (2015-02-16 – 2015-02-24 UTC-08:00)"
+    assert _span(ref("Asia/Tokyo")) == " (2015-02-17 – 2015-02-24 Asia/Tokyo)"
+    assert _span(ref("America/Los_Angeles")) == " (2015-02-16 – 2015-02-24 America/Los_Angeles)"
+    for basis in ("UTC", "local", None, "Not/A_Zone"):
+        assert _span(ref(basis)) == " (2015-02-17 – 2015-02-24 UTC)"

@@ -8,7 +8,7 @@ import LineageSankey from "@/components/LineageSankey";
 import MoversTable from "@/components/MoversTable";
 import { ErrorState, Loading } from "@/components/States";
 import { paths, type ApiError, type Comparison } from "@/lib/api";
-import { dataPeriod, int, pct } from "@/lib/format";
+import { dataPeriod, int, pct, periodClock } from "@/lib/format";
 import { STATUS, personaNames, shiftMeaning, shiftWords, type LineageStatus } from "@/lib/lineage";
 import { useApi } from "@/lib/useApi";
 
@@ -180,10 +180,11 @@ function ChangesPage({ c }: { c: Comparison }) {
   );
 }
 
-/** " from 16 Feb 2015 – 20 Feb 2015 (UTC)", or nothing for a run without timestamps. */
+/** " from 16 Feb 2015 – 20 Feb 2015 (UTC-08:00)": the dates on the run's charts' clock (`basis`), or nothing for
+ * a run without timestamps. */
 function spanText(ref: Comparison["new"]): string {
-  const span = dataPeriod(ref);
-  return span ? ` from ${span} (UTC)` : "";
+  const span = dataPeriod(ref, ref.basis);
+  return span ? ` from ${span} (${periodClock(ref.basis)})` : "";
 }
 
 function ChangesHead({ c }: { c: Comparison }) {

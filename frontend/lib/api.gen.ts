@@ -2275,6 +2275,11 @@ export interface components {
         /** RunRef */
         RunRef: {
             /**
+             * Basis
+             * @description The run's clock (manifest `time.basis`: "UTC", "local", a fixed offset such as "UTC-08:00", an IANA zone): the page shows the dates on it; None without timestamps.
+             */
+            basis?: string | null;
+            /**
              * First
              * @description Its earliest member's timestamp (ISO 8601, UTC); None without timestamps (and for event runs).
              */

@@ -102,6 +102,32 @@ def day_clock(basis: str | None) -> str:
     return f" in {clock_words(basis)}" if basis else f" {clock_words(basis)}"
 
 
+def period_clock(basis: str | None) -> str:
+    """The clock a run's dates are shown on (its charts' clock): the fixed offset or zone of ``basis``, UTC
+    otherwise (UTC, local time, none: a day in "each author's own clock" is no calendar date)."""
+    if is_fixed_offset(basis):
+        return basis
+    if basis and basis not in (UTC, LOCAL):
+        try:
+            zoneinfo.ZoneInfo(basis)
+            return basis
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return UTC
+    return UTC
+
+
+def day_on_clock(iso: str, clock: str) -> str:
+    """The calendar date ("2015-02-16") of an ISO 8601 instant on ``clock`` (``period_clock``'s answer)."""
+    stamp = pd.Timestamp(iso)
+    stamp = stamp.tz_localize(UTC) if stamp.tzinfo is None else stamp.tz_convert(UTC)
+    if is_fixed_offset(clock):
+        sign = -1 if clock[3] == "-" else 1
+        stamp = stamp + sign * pd.Timedelta(hours=int(clock[4:6]), minutes=int(clock[7:9]))
+    elif clock != UTC:
+        stamp = stamp.tz_convert(clock)
+    return stamp.strftime("%Y-%m-%d")
+
+
 def clock_words_allowed(basis: str | None) -> bool:
     """Whether the hours may be read as the customer's day (night, office hours, weekend)."""
     return bool(basis) and basis != UTC and not is_fixed_offset(basis)

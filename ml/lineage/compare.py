@@ -59,7 +59,8 @@ def aligned_centroids(base: RunSnapshot, new: RunSnapshot) -> tuple[np.ndarray, 
 
 def run_ref(s: RunSnapshot) -> RunRef:
     return RunRef(run_id=s.run_id, run_dir=s.run_dir, kind=s.kind, unit=s.unit, n_members=s.n_members,
-                  n_personas=len(s.persona_ids), space=s.space, **s.period)
+                  n_personas=len(s.persona_ids), space=s.space, basis=s.time_basis if s.period.get("first") else None,
+                  **s.period)
 
 
 def _components(m: int, links: list[tuple[int, int, str]]) -> list[tuple[set[int], set[int]]]:

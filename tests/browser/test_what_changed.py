@@ -237,6 +237,24 @@ def test_a_tone_change_is_said_in_the_table_the_list_and_the_persona_page(series
     assert "more negative: 22% → 35%" in line.get_by_test_id("tone-change").inner_text()
 
 
+def test_each_run_s_dates_are_on_its_own_clock(series_runs, page):
+    """A run whose timestamps all carry -0800 shows its dates on that clock, as its charts do (the head said
+    UTC for every run): 03:00 UTC on the 17th is the 16th in UTC-08:00; the UTC baseline stays in UTC."""
+    s = series_runs
+    c = s.server.api(f"/runs/{s.new_id}/comparison")
+    assert c["new"]["basis"] == c["base"]["basis"] == "UTC"
+    c["new"].update(basis="UTC-08:00", first="2015-02-17T03:00:00+00:00", last="2015-02-24T12:00:00+00:00",
+                    p05="2015-02-17T03:00:00+00:00", p95="2015-02-24T12:00:00+00:00")
+    page.route(re.compile(r".*/api/v1/runs/[^/]+/comparison$"),
+               lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(c)))
+    page.goto(f"{s.server.url}/changes/?run={quote(s.new_id)}")
+    meta = page.get_by_test_id("changes-meta")
+    meta.wait_for()
+    text = meta.inner_text()
+    assert "from 16 Feb 2015 – 24 Feb 2015 (UTC-08:00)" in text, text
+    assert text.count("(UTC)") == 1, text
+
+
 def test_persona_page_says_where_the_persona_comes_from(series_runs, page, artifacts):
     s = series_runs
     c = s.server.api(f"/runs/{s.new_id}/comparison")

@@ -48,6 +48,9 @@ class RunRef(_Record):
     last: str | None = Field(None, description="Its latest member's timestamp (ISO 8601, UTC).")
     p05: str | None = Field(None, description="5th percentile of its members' timestamps (90% lie in p05..p95).")
     p95: str | None = Field(None, description="95th percentile of its members' timestamps.")
+    basis: str | None = Field(None, description="The run's clock (manifest `time.basis`: \"UTC\", \"local\", a "
+                                                "fixed offset such as \"UTC-08:00\", an IANA zone): the page shows "
+                                                "the dates on it; None without timestamps.")
 
 
 class Link(_Record):
