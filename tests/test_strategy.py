@@ -268,7 +268,31 @@ def test_themes_do_not_say_one_word_twice_in_another_form():
     doc = generate_strategy(profile, "retention", rewriter=None)
     validate_strategy(doc)
     themes = [m["citations"]["signals"][0] for m in doc["key_messages"]]
-    assert themes == ["ngram:hold hours", "ngram:tried calling", "term:wait"], themes
+    assert themes == ["ngram:hold hours", "ngram:tried calling", "term:phone"], themes  # "wait" alone: a verb
+
+
+def test_a_one_word_theme_names_a_topic():
+    """The airline run's "Customer service" persona: "prove that “customer service”, “worst”, “experience” problems
+    get fixed" and "a named follow-up owner for open “worst” cases". A single word is a theme only where its
+    members use it as a noun or a name; an opinion, a verb or an adverb gives way to the next term."""
+    from ml.strategy.topics import names_a_topic
+
+    said = ["@USAirways worst customer service experience ever today.", "@united the worst staff at the gate",
+            "@united this is atrocious customer service.", "can you help me fly home online"]
+    profile = {"id": 6, "name": "Customer service", "size": 400, "share": 0.05,
+               "top_ngrams": [{"term": "customer service", "weight": 1.0}],
+               "top_terms": [{"term": t, "weight": 1.0} for t in ("worst", "experience", "fly", "online", "staff")],
+               "activity": {}, "fingerprint": [], "evidence": [{"member_id": f"m{i}", "text": t}
+                                                               for i, t in enumerate(said)]}
+    doc = generate_strategy(profile, "retention", rewriter=None)
+    validate_strategy(doc)
+    themes = [m["citations"]["signals"][0] for m in doc["key_messages"]]
+    assert themes == ["ngram:customer service", "term:experience", "term:staff"], themes
+    assert "worst" not in doc["positioning"]["text"] and "“experience”" in doc["positioning"]["text"]
+    assert names_a_topic("refund", []) and names_a_topic("JFK", ["landed at JFK at noon"])
+    assert not names_a_topic("great", ["@JetBlue great, thanks", "great service again"])
+    assert names_a_topic("lost bag", [])  # a phrase is not judged
+
 
 
 def test_a_theme_that_names_a_problem_gets_the_problem_message():

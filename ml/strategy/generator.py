@@ -45,6 +45,7 @@ from ml.strategy.risks import (
     suggested_goal,
 )
 from ml.strategy.timing import timing
+from ml.strategy.topics import names_a_topic
 from ml.strategy.wording import (
     CALM_OFFERS,
     EVENT_CHANNELS,
@@ -98,15 +99,18 @@ def _standouts(profile: dict, min_effect: float = SAID_EFFECT) -> list[dict]:
 
 def _themes(profile: dict) -> list[tuple[str, str]]:
     """(reference, label) for the top n-grams and terms, n-grams first, without overlaps (a shared word stem): of each
-    kind's first five, three, those that an evidence snippet holds first (a theme its cited members say, not a word
-    pair of one member such as "itenerary birthday"); at most four in all."""
+    kind's first five that name a topic, three, those that an evidence snippet holds first (a theme its cited
+    members say, not a word pair of one member such as "itenerary birthday"); at most four in all. A single word
+    names a topic only as a noun or a name where its members use it (``ml.strategy.topics``: not "worst", "fly",
+    "online")."""
     said = [e["text"] for e in profile.get("evidence", [])]
     out, used = [], set()
     more = doing_more(profile) if profile.get("kind") == "events" else set()
     for key, kind in (("top_ngrams", "ngram"), ("top_terms", "term")):
         top = [t for t in profile.get(key, []) if t["term"] in more] or profile.get(key, []) if more \
             else profile.get(key, [])
-        top = sorted(top[:5], key=lambda t: not any(_holds(text, t["term"]) for text in said))  # stable
+        top = sorted(_topics(top, said, profile.get("kind") == "events"),
+                     key=lambda t: not any(_holds(text, t["term"]) for text in said))  # stable
         taken = 0
         for t in top:
             # by stem: "bags" after "lost bag", "customers" after "customer service" say one theme twice
@@ -120,6 +124,19 @@ def _themes(profile: dict) -> list[tuple[str, str]]:
             shown = event_label(t["term"]) if profile.get("kind") == "events" else t.get("written") or t["term"]
             out.append((f"{kind}:{t['term']}", shown))
     return out[:4]
+
+
+def _topics(top: list[dict], said: list[str], events: bool, n: int = 5) -> list[dict]:
+    """The first ``n`` of ``top`` that name a topic (``names_a_topic``; every event does)."""
+    if events:
+        return top[:n]
+    out = []
+    for t in top:
+        if len(out) == n:
+            break
+        if names_a_topic(t.get("written") or t["term"], said):
+            out.append(t)
+    return out
 
 
 def _rewrite(doc: dict, rewriter: TextRewriter) -> None:

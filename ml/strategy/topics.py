@@ -1,0 +1,60 @@
+"""Which single words may stand as a strategy theme: a topic is a thing its members write about, a noun or a
+name ("refund", "wifi", "JFK"), not an opinion ("worst", "great"), a verb ("fly", "know", "help") or an adverb
+("online"). The airline tweets' "Customer service" persona read "prove that “customer service”, “worst”,
+“experience” problems get fixed" and "Give a named follow-up owner for open “worst” cases".
+
+``names_a_topic(word, texts)`` tags ``word`` where it stands in ``texts`` (the persona's evidence, up to
+``CONTEXTS`` of those holding it; the word alone when none does) with spaCy's English tagger, the model the PII
+masking already ships (``ml.profile.name_gate.SPACY_MODEL``), and says whether most of its uses are a noun or a
+proper noun (a tie is not). Phrases are not judged ("great service", "lost bag" name their topic). Without spaCy or its model
+every word passes, as before.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from ml.profile.name_gate import SPACY_MODEL
+
+TOPIC_POS = frozenset({"NOUN", "PROPN"})
+CONTEXTS = 8
+_CONTEXT_CHARS = 400
+
+
+@lru_cache(maxsize=1)
+def _tagger():
+    """spaCy's tagger alone (no parser, no NER), loaded once; None when spaCy or its model is missing."""
+    try:
+        import spacy
+
+        return spacy.load(SPACY_MODEL, exclude=["parser", "ner", "lemmatizer", "senter"])
+    except (ImportError, OSError):
+        return None
+
+
+@lru_cache(maxsize=4096)
+def _votes(word: str, contexts: tuple[str, ...]) -> tuple[int, int]:
+    """(uses as a noun or name, other uses) of ``word`` in ``contexts``."""
+    nlp = _tagger()
+    topic = other = 0
+    for doc in nlp.pipe(contexts):
+        for tok in doc:
+            if tok.lower_ == word:
+                topic += tok.pos_ in TOPIC_POS
+                other += tok.pos_ not in TOPIC_POS
+    return topic, other
+
+
+def names_a_topic(word: str, texts: list[str]) -> bool:
+    """Whether the single word ``word`` is a noun or a name in most of its uses in ``texts`` (see the module
+    docstring); True for a phrase, and for any word when no tagger is installed."""
+    if " " in word.strip() or _tagger() is None:
+        return True
+    low = word.strip().lower()
+    pattern = re.compile(rf"(?<![\w]){re.escape(low)}(?![\w])", re.IGNORECASE)
+    held = tuple(t[:_CONTEXT_CHARS] for t in texts if pattern.search(t[:_CONTEXT_CHARS]))[:CONTEXTS]
+    topic, other = _votes(low, held) if held else (0, 0)
+    if topic + other == 0:
+        topic, other = _votes(low, (word.strip(),))
+    return topic > other
