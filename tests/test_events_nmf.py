@@ -236,7 +236,7 @@ def test_a_component_that_is_no_users_largest_share_is_dropped():
 def test_a_name_may_say_only_events_the_persona_gives_at_least_everyones_share_of_its_events():
     """KDD: "Light navigate & access users" gave "access" 31 % of its events against everyone's 38 % (and 10.7×
     fewer per user): the weighted matrix's mean had it above. The name now reads the shares its sentences state."""
-    from ml.events.profile import ProfileInputs, _above
+    from ml.events.profile import ProfileInputs, _above, user_measures
 
     counts = np.array([[31, 69], [2, 5], [380, 520], [400, 600]], float)  # persona 0: rows 0-1 (light users)
     inp = ProfileInputs(users=np.array(["a", "b", "c", "d"]), events=["access", "navigate"], counts=counts,
@@ -244,8 +244,57 @@ def test_a_name_may_say_only_events_the_persona_gives_at_least_everyones_share_o
                         labels=np.array([0, 0, 1, 1]), mixed=np.zeros(4, bool), rows=pd.DataFrame(),
                         resolution="none")
     light = np.array([True, True, False, False])
-    assert _above(inp, light) == {"access": False, "navigate": True}
-    assert _above(inp, ~light) == {"access": True, "navigate": False}
+    um = user_measures(counts)
+    assert _above(inp, light, um) == {"access": False, "navigate": True}
+    assert _above(inp, ~light, um) == {"access": True, "navigate": False}
+
+
+def _inputs(counts: np.ndarray, labels: np.ndarray):
+    from ml.events.profile import ProfileInputs
+
+    k = int(labels.max()) + 1
+    return ProfileInputs(users=np.array([f"u{i}" for i in range(len(counts))]), events=["discussion", "video"],
+                         counts=counts, X=counts / counts.sum(axis=1, keepdims=True), components=np.ones((k, 2)),
+                         membership=np.ones((len(counts), k)) / k, labels=labels, mixed=np.zeros(len(counts), bool),
+                         rows=pd.DataFrame(), resolution="none")
+
+
+def test_one_heavy_user_does_not_make_a_personas_numbers():
+    """KDD: "Light navigate & discussion users" (154 users) read "1.9× more “event_discussion” than average (12.4 vs
+    6.5 per user)", all from one enrolment of 1,059 discussion events; without it the persona was below everyone.
+    Counts are capped at everyone's 99th percentile in the means, and shares count each user once."""
+    from ml.events.profile import _fingerprint, user_measures
+
+    rng = np.random.default_rng(0)
+    counts = np.column_stack([rng.poisson(5, 400), rng.poisson(20, 400)]).astype(float) + 1
+    labels = np.repeat([0, 1], [360, 40])
+    counts[360:, 0] = 3  # the small persona discusses less than everyone ...
+    counts[360, 0] = 1059  # ... but for its one very heavy user
+    inp = _inputs(counts, labels)
+    fp = {f["feature"]: f for f in _fingerprint(inp, labels == 1, user_measures(counts))}
+    d = fp["discussion"]
+    assert counts[labels == 1, 0].mean() > 4 * counts[:, 0].mean() / 2  # uncapped: far above everyone
+    assert d["persona_count_mean"] < d["population_count_mean"], d["sentence"]
+    assert "fewer “discussion”" in d["sentence"] and d["std_diff"] < 0
+    assert d["persona_share"] < d["population_share"]
+
+
+def test_the_bar_is_the_share_the_sentence_states():
+    """Moodle: "Course viewed" was a bar below everyone's (−0.67) beside "1.2× more … (37% of their events, against
+    37%)": the bar read the weighted matrix, the caption said "how much of their activity each event takes". The bar
+    is now the users' mean share of their events, the share the sentence states, so the two point the same way."""
+    from ml.events.profile import _fingerprint, user_measures
+
+    rng = np.random.default_rng(1)
+    counts = rng.poisson(8, size=(300, 2)).astype(float) + 1
+    labels = (np.arange(300) % 3 == 0).astype(int)
+    counts[labels == 1, 0] *= 3
+    inp = _inputs(counts, labels)
+    for pid in (0, 1):
+        for f in _fingerprint(inp, labels == pid, user_measures(counts)):
+            if f["group"] == "event":
+                assert (f["std_diff"] > 0) == (f["persona_share"] > f["population_share"]), f
+                assert f["persona_mean"] == f["persona_share"]
 
 
 def test_a_highlight_says_the_way_its_bar_points():
@@ -275,3 +324,34 @@ def test_a_persona_no_event_sets_apart_is_described_as_the_baseline():
     # the fingerprint decides, not the highlights: a −0.67 bar whose sentence points the other way (no highlight)
     # is no baseline either
     assert "baseline" not in _describe({**p, "fingerprint": [{**apart, "std_diff": -0.67}]})
+
+
+def test_the_baseline_persona_is_named_typical():
+    """The events review: "Quiz & forumng users" held 82 % of OULAD GGG's users at everyone's shares of both (15 %
+    against 14 %), and read as a quiz-and-forum segment in the overview; its description called it the baseline.
+    Its name says so too; a persona one event sets apart keeps its name."""
+    from ml.events.naming import EventNamer
+    from ml.events.profile import is_baseline
+
+    namer = EventNamer().fit(["quiz", "forumng", "resource", "homepage"])
+    top = [{"event": "quiz", "weight": 0.5}, {"event": "forumng", "weight": 0.3}]
+    volume = {"persona_count_mean": 100.0, "population_count_mean": 100.0}
+    assert namer.name(top, volume, baseline=True)[0] == "Typical users (quiz & forumng)"
+    assert namer.name(top, volume)[0] == "Quiz & forumng users"
+    near = [{"feature": "quiz", "std_diff": 0.1}, {"feature": "total_events", "std_diff": -0.3}]
+    assert is_baseline(near) and not is_baseline([*near, {"feature": "forumng", "std_diff": -0.7}])
+    assert not is_baseline([{"feature": "total_events", "std_diff": -1.4}])  # a light persona is no baseline
+
+
+def test_a_strategy_theme_is_an_event_the_persona_gives_a_larger_share():
+    """``doing_more`` reads the users' shares (each user once) where the profile has them, the pooled counts before."""
+    from ml.strategy.events import doing_more
+
+    fp = [{"feature": "quiz", "group": "event", "persona_share": 0.3, "population_share": 0.2,
+           "persona_count_mean": 1.0, "population_count_mean": 9.0},
+          {"feature": "video", "group": "event", "persona_share": 0.1, "population_share": 0.3,
+           "persona_count_mean": 50.0, "population_count_mean": 9.0},
+          {"feature": "total_events", "group": "activity", "persona_count_mean": 60.0, "population_count_mean": 30.0}]
+    assert doing_more({"kind": "events", "fingerprint": fp}) == {"quiz"}
+    old = [{k: v for k, v in f.items() if not k.endswith("_share")} for f in fp]
+    assert doing_more({"kind": "events", "fingerprint": old}) == {"video"}  # pooled: 50/60 against 9/30

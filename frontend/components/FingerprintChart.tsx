@@ -5,7 +5,7 @@ import { Bar, BarChart, CartesianGrid, Cell, ReferenceLine, ResponsiveContainer,
 import type { FingerprintItem } from "@/lib/api";
 import { ABOVE, BELOW } from "@/lib/colors";
 import { useFeatureWords } from "@/lib/features";
-import { num } from "@/lib/format";
+import { num, pct } from "@/lib/format";
 
 interface Row {
   label: string;
@@ -73,7 +73,9 @@ export default function FingerprintChart({ items, n = 12, clock }: { items: Fing
                     {row.diff > 0 ? "+" : ""}
                     {num(row.diff)} standard deviations vs. all members
                     <div className="muted">
-                      persona mean {num(row.item.persona_mean, 3)} · population {num(row.item.population_mean, 3)}
+                      {"persona_share" in row.item && typeof row.item.persona_share === "number"
+                        ? `share of their events ${pct(row.item.persona_share, 1)} · all users ${pct(row.item.population_share, 1)}`
+                        : `persona mean ${num(row.item.persona_mean, 3)} · population ${num(row.item.population_mean, 3)}`}
                     </div>
                     {row.item.sentence ? <div>{row.item.sentence}</div> : null}
                   </div>
@@ -99,7 +101,9 @@ export default function FingerprintChart({ items, n = 12, clock }: { items: Fing
         </span>
         <span>
           {who === "users"
-            ? "bars: how much of their activity each event takes, in standard deviations of the population"
+            ? items.some((f) => "persona_share" in f && typeof f.persona_share === "number")
+              ? "bars: the share of their events each event takes (every user counted once), against all users', in standard deviations"
+              : "bars: each event in their mix of events (log counts), in standard deviations of the population"
             : "bars in standard deviations of the population"}
         </span>
       </figcaption>

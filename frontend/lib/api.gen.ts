@@ -1301,7 +1301,11 @@ export interface components {
             /** Window */
             window?: (number | null)[] | null;
         };
-        /** EventFingerprintItem */
+        /**
+         * EventFingerprintItem
+         * @description An event run's entry (ml.events.profile): for an event, ``persona_mean``/``population_mean`` are the mean
+         *     share of the event in each user's events (the bar), for ``total_events`` the mean log events per user.
+         */
         EventFingerprintItem: {
             /** Coverage */
             coverage?: number | null;
@@ -1309,14 +1313,30 @@ export interface components {
             feature: string;
             /** Group */
             group: string;
-            /** Persona Count Mean */
+            /**
+             * Persona Count Mean
+             * @description Mean count per user, each count capped at everyone's 99th percentile (so one user cannot set it).
+             */
             persona_count_mean?: number | null;
             /** Persona Mean */
             persona_mean?: number | null;
-            /** Population Count Mean */
+            /**
+             * Persona Share
+             * @description Mean share of this event in its users' events (each user counted once); None for total_events and for runs made before 2026-12-05.
+             */
+            persona_share?: number | null;
+            /**
+             * Population Count Mean
+             * @description The same over every user.
+             */
             population_count_mean?: number | null;
             /** Population Mean */
             population_mean?: number | null;
+            /**
+             * Population Share
+             * @description The same over every user.
+             */
+            population_share?: number | null;
             /**
              * Sentence
              * @default

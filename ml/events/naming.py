@@ -20,7 +20,9 @@ Rules (the conversation namer's, ``ml.profile.naming``, applied to event labels)
   content word with the first: "Quiz attempt viewed" after "Quiz attempt summary viewed" is passed over) and
   the name stays within four content words, each part at most three words and 28 characters (one longer word
   is cut, with "…");
-- "Heavy" / "Light" when the persona's users log ≥ ``heavy`` / ≤ ``light`` × the population's events.
+- "Heavy" / "Light" when the persona's users log ≥ ``heavy`` / ≤ ``light`` × the population's events;
+- "Typical users (…)" for a persona that no event and not its volume sets apart (``baseline``): the run's
+  baseline, which its description says too.
 
 Labels written in capitals as codes ("ADD_TO_CART") read lower case. Learned: ``common_stems_`` (the stems left out of every name), ``shared_labels_`` (last parts several events
 share) and ``n_events_``.
@@ -140,10 +142,14 @@ class EventNamer:
         return "Heavy" if ratio >= self.heavy else "Light" if ratio <= self.light else None
 
     def name(self, top: list[dict], volume: dict | None = None,
-             above: dict[str, bool] | None = None) -> tuple[str, list[str]]:
-        """The persona's name and the phrases left over (``unique_names`` adds one on a clash)."""
+             above: dict[str, bool] | None = None, baseline: bool = False) -> tuple[str, list[str]]:
+        """The persona's name and the phrases left over (``unique_names`` adds one on a clash). ``baseline``: no
+        event and not its volume sets its users apart (``ml.events.profile.is_baseline``): "Typical users (quiz &
+        forumng)", not "Quiz & forumng users" for 82 % of OULAD GGG's users, whose shares of both were everyone's."""
         phrases = self.parts(top, above)
         core = " & ".join(phrases[:2]) if phrases else self._fallback(top)
+        if baseline:
+            return f"Typical {SUFFIX} ({core})", phrases[2:]
         adj = self.adjective(volume)
         if adj:
             return f"{adj} {core} {SUFFIX}", phrases[2:]

@@ -87,32 +87,64 @@ def lift_sentence(event: str, persona_mean: float, population_mean: float, quote
         return f"{head} ({counts})"
     against = f"{fmt_pct(shares[0])}, against {fmt_pct(shares[1])} of everyone's"
     part = f"{fmt_pct(shares[0])} of their events, against {fmt_pct(shares[1])} of everyone's"
-    larger, smaller = shares[0] >= 1.05 * shares[1], shares[0] <= shares[1] / 1.05
+    shown_apart = fmt_pct(shares[0]) != fmt_pct(shares[1])  # never "a smaller part (4%, against 4%)"
+    larger = shown_apart and shares[0] >= 1.05 * shares[1]
+    smaller = shown_apart and shares[0] <= shares[1] / 1.05
     same = 1 / 1.05 < lift < 1.05
     if (lift >= 1.05 and smaller) or (lift <= 1 / 1.05 and larger) or (same and (larger or smaller)):
         return f"{head} ({counts}), but a {'larger' if larger else 'smaller'} part of their events ({against})"
     return f"{head} ({counts}; {part})"
 
 
-def _fingerprint(inp: ProfileInputs, mask: np.ndarray) -> list[dict]:
-    cols = [(e, inp.X[:, j], inp.counts[:, j], "event") for j, e in enumerate(inp.events)]
-    total = inp.counts.sum(axis=1)
-    cols.append((VOLUME, np.log1p(total), total, "activity"))
+CAP_QUANTILE = 0.99  # counts above everyone's 99th percentile count as it in a persona's mean per user
+
+
+@dataclass
+class UserMeasures:
+    """What the sentences, bars and names read per user, once per run (``user_measures``):
+    ``capped`` (n, m) counts and ``total`` (n,) events, each capped at everyone's ``CAP_QUANTILE`` (KDD's busiest
+    learner, 1,059 discussion events in a "Light" persona of 154, made it "1.9× more “event_discussion” than
+    average"; capped, 4.5 against 5.1 per user); ``shares`` (n, m) each user's share of their own events (every
+    user counts once, so no heavy user sets a persona's mix)."""
+
+    capped: np.ndarray
+    total: np.ndarray
+    shares: np.ndarray
+
+
+def user_measures(counts: np.ndarray) -> UserMeasures:
+    counts = np.asarray(counts, dtype=np.float64)
+    total = counts.sum(axis=1)
+    caps = np.quantile(counts, CAP_QUANTILE, axis=0) if len(counts) else np.zeros(counts.shape[1])
+    shares = np.divide(counts, total[:, None], out=np.zeros_like(counts), where=total[:, None] > 0)
+    cap_total = float(np.quantile(total, CAP_QUANTILE)) if len(total) else 0.0
+    return UserMeasures(np.minimum(counts, caps), np.minimum(total, cap_total), shares)
+
+
+def _fingerprint(inp: ProfileInputs, mask: np.ndarray, um: UserMeasures) -> list[dict]:
+    """One entry per event: the bar (``std_diff``) is the persona's mean share of its users' events against
+    everyone's, in standard deviations of the users' shares (``persona_mean``/``population_mean`` and
+    ``persona_share``/``population_share``: the share the sentence states); the counts per user are capped
+    (``UserMeasures``). Plus ``total_events``: log events per user for the bar, capped counts for the sentence."""
+    raw_total = inp.counts.sum(axis=1)
+    cols = [(e, um.shares[:, j], um.capped[:, j], inp.counts[:, j], "event") for j, e in enumerate(inp.events)]
+    cols.append((VOLUME, np.log1p(raw_total), um.total, raw_total, "activity"))
     out = []
-    p_total, q_total = float(total[mask].sum()), float(total.sum())
-    for name, weighted, raw, group in cols:
-        mu, sd = float(weighted.mean()), float(weighted.std())
-        pm = float(weighted[mask].mean())
-        p_raw, q_raw = float(raw[mask].mean()), float(raw.mean())
-        shares = (float(raw[mask].sum()) / p_total, float(raw.sum()) / q_total) \
-            if group == "event" and p_total > 0 and q_total > 0 else None
+    for name, measure, capped, raw, group in cols:
+        mu, sd = float(measure.mean()), float(measure.std())
+        pm = float(measure[mask].mean())
+        p_raw, q_raw = float(capped[mask].mean()), float(capped.mean())
+        shares = (pm, mu) if group == "event" else None
         sentence = lift_sentence("events in total" if name == VOLUME else name, p_raw, q_raw, quote=name != VOLUME,
                                  shares=shares)
         std_diff = (pm - mu) / sd if sd > 1e-12 else None
-        out.append({"feature": name, "group": group, "persona_mean": pm, "population_mean": mu, "std_diff": std_diff,
-                    "coverage": float((raw[mask] > 0).mean()), "persona_count_mean": p_raw,
-                    "population_count_mean": q_raw, "sentence": sentence,
-                    "_said": std_diff is not None and _says_the_same_way(std_diff, p_raw, q_raw, shares)})
+        entry = {"feature": name, "group": group, "persona_mean": pm, "population_mean": mu, "std_diff": std_diff,
+                 "coverage": float((raw[mask] > 0).mean()), "persona_count_mean": p_raw,
+                 "population_count_mean": q_raw, "sentence": sentence,
+                 "_said": std_diff is not None and _says_the_same_way(std_diff, p_raw, q_raw, shares)}
+        if shares:
+            entry.update(persona_share=pm, population_share=mu)
+        out.append(entry)
     return out
 
 
@@ -213,7 +245,8 @@ def _describe(p: dict, min_effect: float = 0.5) -> str:
     if p["top_events"]:
         parts.append("Its pattern (the events its component weighs most) is led by " + ", ".join(
             event_label(t["event"]) for t in p["top_events"][:4]) + ".")
-    counts = {f["feature"]: f["persona_count_mean"] for f in p["fingerprint"] if f["group"] == "event"}
+    counts = {f["feature"]: f.get("persona_share", f["persona_count_mean"]) for f in p["fingerprint"]
+              if f["group"] == "event"}  # each user's share of their events, as the sentences say it
     total = sum(counts.values())
     if total > 0:  # what its users actually do most, which the typical users below show
         most = sorted(counts, key=lambda e: -counts[e])[:3]
@@ -231,8 +264,7 @@ def _describe(p: dict, min_effect: float = 0.5) -> str:
     elif act.get("by_day") and act["by_day"]["peak_day"] is not None:
         parts.append(busiest_stretch(act["by_day"], act.get("resolution")))
     sep = p.get("separators") or {}
-    apart = [f for f in p["fingerprint"] if f.get("std_diff") is not None and abs(f["std_diff"]) >= min_effect]
-    if not apart:  # KDD's 86 % persona, Moodle's 67 % one: every event within a small effect of everyone's
+    if is_baseline(p["fingerprint"], min_effect):  # KDD's 86 % persona, Moodle's 67 % one
         parts.append(f"No event sets its users apart from everyone's by {min_effect:g} standard deviations or more: "
                      "read it as the run's baseline, the users the other personas are not, rather than a distinct "
                      "segment.")
@@ -240,6 +272,12 @@ def _describe(p: dict, min_effect: float = 0.5) -> str:
         parts.append(separability_sentence(sep["accuracy"], "users") + " It reads the event mix the personas were "
                      "cut from, so a high figure is expected there.")
     return " ".join(parts)
+
+
+def is_baseline(fingerprint: list[dict], min_effect: float = 0.5) -> bool:
+    """No event and not the volume differs from everyone's by ``min_effect`` standard deviations or more: the
+    run's baseline, named "Typical users (…)" and described as such."""
+    return not any(f.get("std_diff") is not None and abs(f["std_diff"]) >= min_effect for f in fingerprint)
 
 
 def busiest_stretch(by_day: dict, resolution: str | None = None) -> str:
@@ -260,15 +298,14 @@ def busiest_stretch(by_day: dict, resolution: str | None = None) -> str:
     return f"Its busiest {bin_days}-day stretch starts at day {by_day['peak_day']:.0f} of the data's day offsets."
 
 
-def _above(inp: ProfileInputs, mask: np.ndarray) -> dict[str, bool]:
+def _above(inp: ProfileInputs, mask: np.ndarray, um: UserMeasures) -> dict[str, bool]:
     """Event → the persona's users give it at least everyone's share of their events (the share each event's
-    sentence states): what a name may say. Not the count per user, which a light persona has below average for
-    every event, nor the weighted matrix's mean, which named KDD's "access" for a persona that gives it 31 % of its
-    events against everyone's 38 %."""
-    mine, all_ = inp.counts[mask].sum(axis=0), inp.counts.sum(axis=0)
-    if mine.sum() <= 0 or all_.sum() <= 0:
+    sentence states, each user counted once): what a name may say. Not the count per user, which a light persona
+    has below average for every event, nor the weighted matrix's mean, which named KDD's "access" for a persona
+    that gives it 31 % of its events against everyone's 38 %."""
+    if not mask.any() or not len(inp.events):
         return {}
-    return dict(zip(inp.events, (mine / mine.sum() >= all_ / all_.sum()).tolist()))
+    return dict(zip(inp.events, (um.shares[mask].mean(axis=0) >= um.shares.mean(axis=0)).tolist()))
 
 
 def build_event_profiles(inp: ProfileInputs, config: EventProfileConfig | None = None,
@@ -282,13 +319,14 @@ def build_event_profiles(inp: ProfileInputs, config: EventProfileConfig | None =
     sep = SurrogateSeparator(random_state=random_state).fit(
         np.zeros((n, 0)), [], inp.X, list(inp.events), labels)
     profiles, volumes = [], {}
+    um = user_measures(inp.counts)
     for pid in range(inp.components.shape[0]):
         mask = labels == pid
         if not mask.any():
             continue
         h = inp.components[pid]
         weights = h / h.sum() if h.sum() > 0 else h
-        fp = _fingerprint(inp, mask)
+        fp = _fingerprint(inp, mask, um)
         by_event = {f["feature"]: f for f in fp}
         top = []
         for j in np.argsort(-weights, kind="stable")[: cfg.n_top_events]:
@@ -319,7 +357,8 @@ def build_event_profiles(inp: ProfileInputs, config: EventProfileConfig | None =
         })
         volumes[int(pid)] = by_event[VOLUME]
     namer = EventNamer().fit(list(inp.events))
-    named = {p["id"]: namer.name(p["top_events"], volumes[p["id"]], _above(inp, labels == p["id"])) for p in profiles}
+    named = {p["id"]: namer.name(p["top_events"], volumes[p["id"]], _above(inp, labels == p["id"], um),
+                                 baseline=is_baseline(p["fingerprint"], cfg.min_effect)) for p in profiles}
     names = unique_names({pid: name for pid, (name, _) in named.items()},
                          {pid: rest for pid, (_, rest) in named.items()})
     for p in profiles:

@@ -44,9 +44,13 @@ def light(profile: dict) -> bool:
 
 
 def doing_more(profile: dict) -> set[str]:
-    """Events whose share of the persona's events is at least their share of everyone's (from the fingerprint's
+    """Events whose share of the persona's users' events is at least their share of everyone's (``persona_share``
+    and ``population_share``, each user counted once; for profiles made before 2026-12-05 from the fingerprint's
     mean counts per user: an event's mean over the mean of ``total_events`` is its pooled share)."""
     fp = {f.get("feature"): f for f in profile.get("fingerprint") or []}
+    if any(f.get("persona_share") is not None for f in fp.values()):
+        return {name for name, f in fp.items() if f.get("persona_share") is not None
+                and f["persona_share"] >= (f.get("population_share") or 0)}
     vol = fp.get(VOLUME) or {}
     mine_total, all_total = vol.get("persona_count_mean"), vol.get("population_count_mean")
     if not mine_total or not all_total:
