@@ -66,14 +66,17 @@ def attachment(run_id: str, name: str) -> dict[str, str]:
 
 def member_rows(store: RunStore, run_id: str, only: set[int] | None = None,
                 profiles: list[dict[str, Any]] | None = None,
-                families: dict[int, str] | None = None) -> Iterator[list[dict[str, Any]]]:
+                manifest: dict[str, Any] | None = None) -> Iterator[list[dict[str, Any]]]:
     """Every member of the run (of the personas in ``only``, when given) as export rows, one list per store
     page (persona order, nearest first), each with its persona's family and its own sub-persona where the run
     has them. Members of a persona below the privacy floor (``evidence_withheld``) carry no text and no author:
     an export travels further than the explorer, and with so few people behind such a persona a text is close to
-    naming its author. ``profiles`` and ``families`` (``family_names``) as the caller read them, else from the
-    store."""
-    families = family_names(store.get_run(run_id)) if families is None else families
+    naming its author. ``profiles`` and ``manifest`` as the caller read them, else from the store. An event run's
+    users are ``clear`` or ``mixed`` between personas (``membership``), as the explorer says, not ``core`` or
+    ``reassigned``."""
+    manifest = store.get_run(run_id) if manifest is None else manifest
+    families = family_names(manifest)
+    events = (manifest or {}).get("kind") == "events"  # users clear or flagged mixed, as the explorer says
     for persona in store.get_personas(run_id) if profiles is None else profiles:
         pid, name = int(persona["id"]), str(persona.get("name") or f"Persona {persona['id']}")
         if only is not None and pid not in only:
@@ -81,7 +84,8 @@ def member_rows(store: RunStore, run_id: str, only: set[int] | None = None,
         family = persona.get("parent_id")
         group = {"persona_id": pid, "persona_name": name, "family_id": family,
                  "family_name": families.get(int(family)) if family is not None else None,
-                 "withheld": bool(persona.get("evidence_withheld"))}  # below the privacy floor: no text, no author
+                 "withheld": bool(persona.get("evidence_withheld")),  # below the privacy floor: no text, no author
+                 "events": events}
         subs = {int(sp["id"]): str(sp.get("name") or "") for sp in persona.get("sub_personas") or []}
         offset = 0
         while True:
@@ -101,10 +105,12 @@ def _member_row(member: dict[str, Any], group: dict[str, Any], subs: dict[int, s
     confidence, distance, sub = member.get("confidence"), member.get("distance"), member.get("subpersona_id")
     sub = None if sub is None else int(sub)
     withheld = group["withheld"]
-    return {"member_id": str(member["member_id"]), **{k: v for k, v in group.items() if k != "withheld"},
+    core, placed = ("clear", "mixed") if group["events"] else ("core", "reassigned")
+    return {"member_id": str(member["member_id"]),
+            **{k: v for k, v in group.items() if k not in ("withheld", "events")},
             "subpersona_id": sub,
             "subpersona_name": subs.get(sub) if sub is not None else None,
-            "membership": "reassigned" if member.get("reassigned") else "core",
+            "membership": placed if member.get("reassigned") else core,
             "confidence": None if confidence is None else float(confidence),
             "distance": None if distance is None else float(distance),
             "author": None if withheld else text("author"), "timestamp": text("timestamp"),
@@ -146,12 +152,12 @@ def _members(run_id: str, store: RunStore, persona: int | None, family: int | No
     resolved = resolve_run(store, run_id)
     manifest, profiles = store.get_run(resolved), store.get_personas(resolved)
     only, suffix = personas_in_scope(manifest, profiles, resolved, persona, family)
-    pages = member_rows(store, resolved, only, profiles, family_names(manifest))
+    pages = member_rows(store, resolved, only, profiles, manifest)
     return pages, attachment(resolved, f"members{suffix}.{fmt}")
 
 
 @router.get("/members.csv", responses=json_errors(404, 422), response_class=CsvResponse,
-            summary="Members: persona, family, sub-persona, core/reassigned, confidence, masked text (CSV, streamed)")
+            summary="Members: persona, family, sub-persona, core/reassigned (events: clear/mixed), confidence, masked text (CSV, streamed)")
 def export_members_csv(run_id: RunIdPath, store: StoreDep, persona: PersonaQuery = None,
                        family: FamilyQuery = None) -> StreamingResponse:
     pages, headers = _members(run_id, store, persona, family, "csv")
@@ -159,7 +165,7 @@ def export_members_csv(run_id: RunIdPath, store: StoreDep, persona: PersonaQuery
 
 
 @router.get("/members.parquet", responses=json_errors(404, 422), response_class=ParquetResponse,
-            summary="Members: persona, family, sub-persona, core/reassigned, confidence, masked text (Parquet)")
+            summary="Members: persona, family, sub-persona, core/reassigned (events: clear/mixed), confidence, masked text (Parquet)")
 def export_members_parquet(run_id: RunIdPath, store: StoreDep, persona: PersonaQuery = None,
                            family: FamilyQuery = None) -> StreamingResponse:
     pages, headers = _members(run_id, store, persona, family, "parquet")

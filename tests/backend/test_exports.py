@@ -407,7 +407,21 @@ def test_exported_members_below_the_privacy_floor_have_no_text_or_author():
     assert open_rows[0]["subpersona_name"] == "Sub" and open_rows[0]["family_name"] == "All"
     assert len(few) == 3 and all(r["text"] is None and r["author"] is None for r in few)
     assert all(r["member_id"].startswith("1-") and r["family_id"] == 0 for r in few)  # still there to act on
-    assert "withheld" not in rows[0]
+    assert "withheld" not in rows[0] and "events" not in rows[0]
+    assert {r["membership"] for r in rows} == {"core"}
+
+
+def test_an_event_runs_members_are_clear_or_mixed():
+    """The events review: members.csv said ``membership=reassigned`` for users the explorer calls "flagged as mixed"
+    (docs/exports.md defines reassigned as noise placed at the nearest persona)."""
+    from backend.routes.exports import member_rows
+
+    store = _Store()
+    store.get_members = lambda run_id, pid, offset=0, limit=1000: ([
+        {"member_id": f"{pid}-{i}", "text": "quiz 50%", "reassigned": i == 0} for i in range(2)], 2)
+    manifest = {**store.get_run("run"), "kind": "events"}
+    rows = [r for page in member_rows(store, "run", manifest=manifest) for r in page]
+    assert [r["membership"] for r in rows if r["persona_id"] == 0] == ["mixed", "clear"]
 
 
 def test_report_quotes_no_sub_persona_of_a_persona_below_the_floor_and_names_no_chat():
