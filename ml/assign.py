@@ -302,8 +302,10 @@ def _report(console, summary, config) -> int:
     if summary.refit:
         print(f"refit recommended: {'; '.join(summary.reasons)}")
         return REFIT_EXIT
+    watch = (f"; a {summary.shift.level} shift (PSI ≥ {config.psi_moderate}) is worth a look: ml.run's --notify "
+             "reports one" if summary.shift.level == "moderate" else "")
     print(f"no refit needed: novelty {summary.novelty_share:.3f} < {config.novelty_alert}, "
-          f"PSI {summary.shift.psi:.3f} < {config.psi_major}")
+          f"PSI {summary.shift.psi:.3f} < {config.psi_major} (a major shift){watch}")
     return 0
 
 

@@ -69,24 +69,27 @@ def print_comparison(c, show_all: bool = False, file=None) -> None:
 
     console = Console(file=file or sys.stdout, width=160)
     table = Table(title=f"{c.base.run_id}{_span(c.base)} → {c.new.run_id}{_span(c.new)}")
-    for col in ("now", "status", "from", "name", "then", "now share", "cosine", "overlap", "terms new / lost"):
+    for col in ("now", "status", "from", "name", "then", "now share", "change", "cosine", "overlap",
+                "terms new / lost"):
         table.add_column(col, justify="left" if col in ("status", "name", "terms new / lost") else "right")
     personas = sorted(c.new_personas, key=lambda p: -p.now.share)
     for p in personas if show_all else personas[:30]:
         terms = "" if p.terms is None else f"+{', '.join(p.terms.new[:3])} / -{', '.join(p.terms.lost[:3])}"
         ov = p.scores.get("overlap")
         table.add_row(str(p.id), p.status + (" (re-cut)" if p.recut else ""), ",".join(map(str, p.base_ids)), p.name,
-                      _pct(p.then), _pct(p.now),
+                      _pct(p.then), _pct(p.now), _change(p),
                       f"{p.scores.get('similarity')}", "" if ov is None else f"{ov}", terms)
     console.print(table)
+    console.print("now: this run's persona ids; from: the baseline's; a split piece's \"then\" is its whole parent's "
+                  "share")
     recut = [p for p in c.base_personas if p.recut]
     if recut:
         console.print("merged as re-cuts (their conversations are in the new run too): "
-                      + "; ".join(f"{p.id} {p.name}" for p in recut))
+                      + "; ".join(f"baseline {p.id} {p.name}" for p in recut))
     died = [p for p in c.base_personas if p.status == "died"]
     if died:
-        console.print("died: " + "; ".join(f"{p.id} {p.name} ({p.then.share:.1%})" for p in died))
-    console.print(f"counts: {', '.join(f'{k} {v}' for k, v in c.counts.items())}")
+        console.print("died: " + "; ".join(f"baseline {p.id} {p.name} ({p.then.share:.1%})" for p in died))
+    console.print(_counts_line(c.counts))
     how = {"placed": "with both runs' members placed on the base run's personas (+ a novel bucket)",
            "linked": "over the linked personas of the two runs (the models keep no member sample)"}
     console.print(f"population shift: PSI {c.shift.psi:.3f} ({c.shift.level}; moderate ≥ {c.shift.moderate}, major ≥ "
@@ -102,7 +105,7 @@ def print_comparison(c, show_all: bool = False, file=None) -> None:
     for reading in ("more negative", "less negative"):
         toned = [p for p in c.new_personas if p.tone is not None and p.tone.reading == reading]
         if toned:
-            console.print(f"tone, {reading}: " + "; ".join(f"{p.id} {p.name} ({p.tone.then:.0%} → {p.tone.now:.0%} "
+            console.print(f"tone, {reading} than in the baseline: " + "; ".join(f"{p.id} {p.name} ({p.tone.then:.0%} → {p.tone.now:.0%} "
                                                             "use negative words)" for p in toned))
     console.print(f"movers ({c.movers.key}): {c.movers.n_shared} in both runs, {c.movers.n_moved} changed lineage, "
                   f"{c.movers.n_regrouped} stayed with their persona through its split or merge")
@@ -110,11 +113,26 @@ def print_comparison(c, show_all: bool = False, file=None) -> None:
         console.print(f"note: {note}")
 
 
+def _change(p) -> str:
+    """The share's change in points ("+2.2 pts"); "piece" for a split piece, whose "then" is its parent's."""
+    if p.status == "split":
+        return "piece"
+    return "" if p.share_change is None else f"{100 * p.share_change:+.1f} pts"
+
+
+def _counts_line(counts: dict[str, int]) -> str:
+    """"baseline personas: 12 continued, 2 died; this run's: 1 born, 12 continued" (``Comparison.counts``)."""
+    def side(prefix: str) -> str:
+        return ", ".join(f"{v} {k[len(prefix):]}" for k, v in counts.items() if k.startswith(prefix)) or "none"
+
+    return f"baseline personas: {side('base_')}; this run's: {side('new_')}"
+
+
 def _bucket_name(c, bucket: str) -> str:
     """A placed-shift bucket ("then 7", "novel") in words: the base persona's name."""
     if bucket.startswith("then "):
         pid = int(bucket.split(" ")[1])
-        return next((f"{p.id} {p.name}" for p in c.base_personas if p.id == pid), bucket)
+        return next((f"baseline {p.id} {p.name}" for p in c.base_personas if p.id == pid), bucket)
     return "novel (where the base run has none)" if bucket == "novel" else bucket
 
 

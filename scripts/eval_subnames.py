@@ -73,7 +73,8 @@ def by_meaning(personas: list[dict], members: pd.DataFrame) -> float | None:
 
 
 def score_run(run: Path, labels: dict[str, str] | None = None, meaning: bool = False) -> dict:
-    from ml.profile.naming import _WORD_RE, FILLER_WORDS, content_stems
+    from ml.profile.name_clash import WORD_RE as _WORD_RE
+    from ml.profile.naming import FILLER_WORDS, content_stems
 
     personas = json.loads((run / "personas.json").read_text())
     personas = personas if isinstance(personas, list) else personas["personas"]

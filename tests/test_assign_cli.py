@@ -45,6 +45,8 @@ def test_the_runs_own_data_is_not_novel(pipeline_run_dir, tmp_path, capsys):
     assert summary["config"]["novelty_alert"] == 0.2
     line = capsys.readouterr().out.strip()
     assert line.startswith("refit recommended" if code else "no refit needed")
+    # the re-runs review: "no refit needed: … PSI 0.153 < 0.25" read as "no action" while --notify fires from 0.1
+    assert ("is worth a look: ml.run's --notify reports one" in line) == (summary["shift"]["level"] == "moderate")
 
 
 def test_fresh_rows_are_read_as_the_run_read_its_own(pipeline_run_dir, tmp_path, capsys):

@@ -52,6 +52,10 @@ def test_a_run_against_itself_continues_everything(pipeline_run_dir, tmp_path, c
     out_text = capsys.readouterr().out
     assert "population shift: PSI" in out_text and "placed on the base run's personas" in out_text
     assert "disagree by PSI 0.000" in out_text
+    # the re-runs review: the counts were a key dump ("base_continued 12, …") and the lines under the table used
+    # baseline ids beside a table of this run's ids
+    assert f"baseline personas: {len(personas)} continued; this run's: {len(personas)} continued" in out_text
+    assert "now: this run's persona ids; from: the baseline's" in out_text and "+0.0 pts" in out_text
 
 
 def test_a_copy_without_a_personas_members_reports_it_shrunk(pipeline_run_dir, tmp_path):

@@ -263,3 +263,26 @@ def test_neighbour_reach_counts_where_sampled_members_land():
     np.testing.assert_allclose(reach.sum(axis=1), 1.0)
     assert reach[0, 1] == 1.0 and reach[1, 0] == 1.0
     assert neighbour_reach(base, NeighbourhoodNovelty().fit(np.eye(3, DIM)), np.array([10]), np.array([0])) is None
+
+
+def test_a_continued_personas_reason_says_which_rule_kept_it():
+    """The re-runs review: "Bag & luggage" was continued at 5.9 % (5.3–6.6 %) → 8.1 % (7.5–8.7 %) with the reason
+    "share ×1.3678 (within 1/1.5 or intervals overlap)" beside intervals that did not overlap. The reason now says
+    which rule held, and that such a move is a clear change under ×1.5."""
+    from types import SimpleNamespace
+
+    from ml.lineage import LineageConfig
+    from ml.lineage.compare import RunComparer
+    from ml.runtime.contracts.compare import ShareCI
+
+    why = RunComparer._why_continued
+    me = SimpleNamespace(_cfg=LineageConfig())
+    then, now = ShareCI(count=330, share=0.059, low=0.053, high=0.066), ShareCI(count=690, share=0.081, low=0.075,
+                                                                                high=0.087)
+    assert why(me, 1.3678, then, now) == ("within ×1.5 either way; the intervals do not overlap: a clear change, "
+                                          "smaller than ×1.5")
+    close = ShareCI(count=360, share=0.064, low=0.058, high=0.070)
+    assert why(me, 1.08, then, close) == "within ×1.5 either way"
+    few = ShareCI(count=3, share=0.003, low=0.001, high=0.06)
+    assert why(me, 2.0, ShareCI(count=2, share=0.0015, low=0.0004, high=0.055), few) == (
+        "the intervals overlap: too few members to call it a change")

@@ -50,7 +50,10 @@ export default function ComparisonLink({
   const who = c.movers.key === "none" || c.movers.key === "member" ? `${c.new.unit}s` : `${c.movers.key}s`;
   const moved =
     c.movers.key !== "none" && c.movers.n_shared > 0
-      ? `${c.movers.n_moved.toLocaleString("en-US")} of ${c.movers.n_shared.toLocaleString("en-US")} ${who} in both runs changed persona`
+      ? `${c.movers.n_moved.toLocaleString("en-US")} of ${c.movers.n_shared.toLocaleString("en-US")} ${who} in both runs ${
+          // personas of messages: an author "moves" when most of their messages sit elsewhere, which is no churn
+          c.movers.key === "author" ? `now write mostly in another persona` : "changed persona"
+        }`
       : `too few ${who} recur in both runs to count who moved`;
   return (
     <p className="comparison-note" data-testid="comparison-link">

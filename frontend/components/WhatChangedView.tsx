@@ -134,7 +134,7 @@ function ChangesPage({ c }: { c: Comparison }) {
           <ToneChanges c={c} />
           {c.notes?.length ? (
             <p className="hint" style={{ marginTop: "0.75rem" }} data-testid="comparison-notes">
-              {c.notes.map(plainNote).join(" ")}
+              {c.notes.map((n) => plainNote(n, c.new.unit, c.movers.key)).join(" ")}
             </p>
           ) : null}
         </section>
@@ -168,6 +168,15 @@ function ChangesPage({ c }: { c: Comparison }) {
               </span>
             ) : null}
             .
+            {c.movers.key === "author" ? (
+              <span data-testid="movers-by-author">
+                {" "}
+                These personas group {c.new.unit}s, not people: an author counts as moving when most of their{" "}
+                {c.new.unit}s now sit in another persona than most of them did in the baseline (a question about bags one
+                month, about a cancellation the next), which is what people writing about new things look like, not
+                only churn.
+              </span>
+            ) : null}
           </p>
           <MoversTable comparison={c} />
         </section>
@@ -321,13 +330,17 @@ export function novelHomes(c: Comparison): string[] {
 const SAME_MEMBERS = "both runs hold the same members";
 
 /** The comparison's notes (ml/lineage/compare.py) in an analyst's words; a note not known here is shown as written. */
-export function plainNote(note: string): string {
+export function plainNote(note: string, unit = "member", moversKey = "none"): string {
   if (note.startsWith(SAME_MEMBERS)) return "Both runs hold the same members: the changes come from the fit, not the data.";
   if (note === "matches confirmed by recurring member ids")
     return "Matches were checked against the members found in both runs (same ids), not only by how alike the personas read.";
   if (note === "matches confirmed by recurring identical texts")
     return "Matches were checked against the texts found word for word in both runs, not only by how alike the personas read.";
   if (note.startsWith("too few members recur"))
-    return "Too few members appear in both runs to check the matches: they rest on how alike the personas read alone.";
+    return (
+      `Too few of the same ${unit}s appear in both runs to check the matches by who is in them: they rest on how ` +
+      "alike the personas read alone." +
+      (moversKey === "author" ? " Authors found in both runs are followed below, under Who moved." : "")
+    );
   return `Note: ${note}.`;
 }

@@ -191,7 +191,7 @@ class RunComparer(BaseEstimator):
             lineage_id=lineage, parent_lineage_ids=parents, status=status,
             base_ids=[int(base.persona_ids[i]) for i in linked], then=then, now=now,
             share_change=round(now.share - then.share, 6) if then is not None and status != "split" else None,
-            scores=scores, confirmed=self._confirmed(anchor, j), reason=self._reason(status, anchor, j, scores),
+            scores=scores, confirmed=self._confirmed(anchor, j), reason=self._reason(status, anchor, j, scores, (then, now)),
             recut=any(jj == j and kind == "split" for _, jj, kind in self.matcher_.recut_), **changes,
         )
 
@@ -224,7 +224,7 @@ class RunComparer(BaseEstimator):
         name = (self._base.profiles.get(pid) or {}).get("name")
         return f"{pid} “{name}”" if name else str(pid)
 
-    def _reason(self, status: str, i: int | None, j: int, s: dict) -> str:
+    def _reason(self, status: str, i: int | None, j: int, s: dict, shares: tuple = (None, None)) -> str:
         cfg = self._cfg
         near = f"nearest base persona {self._base_named(i)}" if i is not None else "no base persona"
         sim = f"cosine {s['similarity']}" if s.get("similarity") is not None else "no centroid"
@@ -247,9 +247,21 @@ class RunComparer(BaseEstimator):
         if status == "merged":
             return f"merged: {near} ({sim}{ov}) and other base personas joined here"
         ratio = s.get("share_ratio")
-        return (f"{status}: matched one-to-one with {near} ({sim} ≥ {cfg.match_similarity}{ov}); share ×{ratio} "
-                f"({'≥' if status == 'grown' else '≤ 1/' if status == 'shrunk' else 'within 1/'}"
-                f"{cfg.growth_ratio}{'' if status != 'continued' else ' or intervals overlap'})")
+        head = f"{status}: matched one-to-one with {near} ({sim} ≥ {cfg.match_similarity}{ov}); share ×{ratio}"
+        if status != "continued":
+            return f"{head} ({'≥' if status == 'grown' else '≤ 1/'}{cfg.growth_ratio}, intervals apart)"
+        return f"{head} ({self._why_continued(ratio, *shares)})"
+
+    def _why_continued(self, ratio: float | None, then, now) -> str:
+        """Which rule kept a matched persona "continued": its share moved less than ``growth_ratio`` either way, or
+        the two shares' intervals overlap; an analyst saw "within 1/1.5 or intervals overlap" beside intervals
+        that did not (5.9 % (5.3–6.6 %) → 8.1 % (7.5–8.7 %): a clear change, under ×1.5)."""
+        g = self._cfg.growth_ratio
+        apart = then is not None and now is not None and (now.low > then.high or now.high < then.low)
+        if ratio is not None and 1 / g < ratio < g:
+            return (f"within ×{g} either way; the intervals do not overlap: a clear change, smaller than ×{g}"
+                    if apart else f"within ×{g} either way")
+        return "the intervals overlap: too few members to call it a change"
 
     def _changes(self, i: int, pid: int, tone: bool = True) -> dict:
         a = self._base.profiles.get(int(self._base.persona_ids[i]), {})

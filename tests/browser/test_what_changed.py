@@ -80,7 +80,10 @@ def test_overview_links_to_what_changed(series_runs, page):
     link.wait_for()
     assert s.base_id in link.inner_text() and "PSI" in link.inner_text()
     text = link.inner_text()
-    assert re.search(r"\d+ of \d+ \w+s in both runs changed persona", text) or "recur in both runs to count who moved" in text, text
+    c = s.server.api(f"/runs/{s.new_id}/comparison")
+    # personas of messages: an author "moves" when most of their messages sit elsewhere, which is said as such
+    said = "now write mostly in another persona" if c["movers"]["key"] == "author" else "changed persona"
+    assert re.search(rf"\d+ of \d+ \w+s in both runs {said}", text) or "recur in both runs to count who moved" in text, text
     assert f"series {SERIES}" in page.get_by_test_id("run-select").inner_text()
     link.get_by_role("link").click()
     page.wait_for_url(re.compile(r"/changes/\?run="))
@@ -307,6 +310,10 @@ def test_movers_table_pages_and_filters(series_runs, page, artifacts):
     rows = page.get_by_test_id("movers-table").locator("tbody tr")
     rows.first.wait_for()
     assert rows.count() == 20
+    # the sample's personas group messages and movers are authors: the hint says what moving means then
+    assert c["movers"]["key"] == "author" and c["new"]["unit"] == "message"
+    assert "an author counts as moving when most of their messages now sit in another persona" in \
+        page.get_by_test_id("movers-by-author").inner_text()
     for i, m in enumerate(first["items"][:3]):
         cells = rows.nth(i).locator("td")
         assert [cells.nth(j).inner_text() for j in range(3)] == [m["key"], base_names[m["from_id"]], new_names[m["to_id"]]]
