@@ -66,6 +66,9 @@ def test_moodle_personas(moodle_run):
         assert p["activity"]["weekday"] is None  # unknown without a year
         ev = p["evidence"][0]
         assert set(ev) == {"member_id", "text", "similarity", "top_events"}
+        # the mix and how many events it is of (a light user and a heavy one read alike before)
+        total = sum(e["count"] for e in ev["top_events"])
+        assert ev["text"].endswith(" events)") and int(ev["text"].rsplit("(of ", 1)[1].split()[0].replace(",", "")) >= total
     assert len({p["name"] for p in personas}) == len(personas)
     # Moodle's event names are sentences ("The user has accepted the statement of the submission."): a name cuts
     # them after a whole word, and descriptions drop their closing full stops

@@ -5,7 +5,7 @@ import { Bar, BarChart, CartesianGrid, Cell, ReferenceLine, ResponsiveContainer,
 import type { FingerprintItem } from "@/lib/api";
 import { ABOVE, BELOW } from "@/lib/colors";
 import { useFeatureWords } from "@/lib/features";
-import { num, pct } from "@/lib/format";
+import { num, pct, termLabel, truncate } from "@/lib/format";
 
 interface Row {
   label: string;
@@ -34,9 +34,10 @@ export function symmetricTicks(bound: number): number[] {
 export default function FingerprintChart({ items, n = 12, clock }: { items: FingerprintItem[]; n?: number; clock?: string | null }) {
   const words = useFeatureWords(clock);
   const who = items.some((f) => f.group === "event") ? "users" : "members"; // event runs' members are users
+  // an event as the descriptions and top events write it ("event_navigate", "Assignment · Submission form viewed")
   const rows: Row[] = topFingerprint(items, n).map((f) => ({
-    label: words.label(f.feature),
-    axis: words.axis(f.feature),
+    label: f.group === "event" ? termLabel(f.feature) : words.label(f.feature),
+    axis: f.group === "event" ? truncate(termLabel(f.feature), 44) : words.axis(f.feature),
     diff: f.std_diff as number,
     item: f,
   }));

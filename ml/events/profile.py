@@ -52,12 +52,15 @@ def event_label(event: str) -> str:
 
 
 def mix_text(counts_row: np.ndarray, events: list[str], n: int = 3) -> str:
-    """"forumng 45%, quiz 20%, homepage 15%": a user's top events by share of their counts."""
+    """"forumng 45%, quiz 20%, homepage 15% (of 230 events)": a user's top events by share of their counts, and
+    how many there were (an events review read "event_navigate 100%" for users of 5 and of 20 events alike, in a
+    persona named "Light")."""
     total = counts_row.sum()
     if total <= 0:
         return "no activity"
     order = np.argsort(-counts_row, kind="stable")[:n]
-    return ", ".join(f"{event_label(events[j])} {100 * counts_row[j] / total:.0f}%" for j in order if counts_row[j] > 0)
+    mix = ", ".join(f"{event_label(events[j])} {100 * counts_row[j] / total:.0f}%" for j in order if counts_row[j] > 0)
+    return f"{mix} (of {total:,.0f} event{'' if round(total) == 1 else 's'})"
 
 
 def lift_sentence(event: str, persona_mean: float, population_mean: float, quote: bool = True,
