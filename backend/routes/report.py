@@ -18,7 +18,7 @@ from backend.deps import StoreDep
 from backend.routes.common import RunIdPath, personas_in_scope, resolve_run
 from backend.routes.exports import json_errors, plain_differences
 from backend.schemas import MAX_ID
-from ml.events.profile import event_label
+from ml.events.profile import busiest_stretch, event_label
 
 router = APIRouter(prefix="/runs/{run_id}", tags=["exports"])
 
@@ -59,6 +59,17 @@ def _peaks(activity: dict[str, Any]) -> str | None:
     return "; ".join(parts) or None
 
 
+def _when(activity: dict[str, Any]) -> str | None:
+    """The peaks in words, or an event run's busiest stretch of days when its data has dates or day offsets but no
+    times of day ("Its busiest 7-day stretch starts on 25 May 2014."): the report said "No timestamps in this run"
+    beside "The data has dates but no times of day"."""
+    peaks = _peaks(activity)
+    by_day = (activity or {}).get("by_day") or {}
+    if peaks or by_day.get("peak_day") is None:
+        return peaks
+    return busiest_stretch(by_day, activity.get("resolution"))
+
+
 def _quote(evidence: Any, limit: int = 160) -> str | None:
     """A sub-persona's first stored (masked) snippet, cut at a word before ``limit`` characters."""
     text = next((str(e["text"]) for e in evidence or [] if isinstance(e, dict) and e.get("text")), None)
@@ -87,7 +98,7 @@ def report_persona(profile: dict[str, Any]) -> dict[str, Any]:
         "description": str(profile.get("description") or ""),
         "terms": [_shown(t) for t in (profile.get("top_terms") or [])[:10]],
         "phrases": [_shown(t) for t in (profile.get("top_ngrams") or [])[:5]],
-        "peaks": _peaks(profile.get("activity") or {}),
+        "peaks": _when(profile.get("activity") or {}),
         "activity_note": (profile.get("activity") or {}).get("note"),
         "differences": plain_differences(profile),
         "evidence": evidence, "evidence_withheld": bool(profile.get("evidence_withheld")),

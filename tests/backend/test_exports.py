@@ -308,6 +308,20 @@ def test_report_peak_hours_read_as_spans_also_past_midnight():
     assert _peaks({"has_timestamps": False, "peak_hours": [1]}) is None
 
 
+def test_report_of_an_event_run_with_dates_only_says_its_busiest_days():
+    """The events review: KDD's and OULAD's report read "No timestamps in this run." beside "The data has dates but
+    no times of day"; it says the busiest stretch of days, as the persona page does."""
+    from backend.routes.report import report_persona
+
+    act = {"has_timestamps": False, "resolution": "day", "note": "The data has dates but no times of day.",
+           "by_day": {"bin_days": 7, "peak_day": 16215, "peak_date": "2014-05-25", "year_known": True}}
+    shown = report_persona({"id": 0, "name": "Light resource users", "activity": act})
+    assert shown["peaks"] == "Its busiest 7-day stretch starts on 25 May 2014."
+    offsets = {**act, "resolution": "offset", "by_day": {"bin_days": 7, "peak_day": 16}}
+    assert report_persona({"id": 1, "activity": offsets})["peaks"].endswith("starts at day 16 of the data's day offsets.")
+    assert report_persona({"id": 2, "activity": {"has_timestamps": False}})["peaks"] is None
+
+
 def test_report_says_what_changed_since_the_base_run(client):
     """A run stored with its comparison: the cover names the base run, the shift, the personas born and gone
     and the largest moves, as the stored comparison has them; a run without one says nothing of it."""
