@@ -139,7 +139,14 @@ export function Origin({ p, comparison }: { p: NewPersona; comparison: Compariso
         </span>
       ))}
       {p.own_name !== p.name ? <> · this run called it “{p.own_name}”</> : null}
-      {p.renamed_from ? <> · renamed: “{p.renamed_from}” no longer describes it</> : null}
+      {p.renamed_from ? (
+        <span data-testid="renamed">
+          {" "}
+          · renamed: “{p.renamed_from}” no longer describes it, so read it as what that persona became
+          {typeof p.scores?.similarity === "number" ? ` (its centroid is at cosine ${p.scores.similarity.toFixed(2)})` : ""}, not
+          the same topic
+        </span>
+      ) : null}
     </span>
   );
 }

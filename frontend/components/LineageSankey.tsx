@@ -13,12 +13,28 @@ const MIN_CHART_WIDTH = 2 * LABEL_ROOM + 240;
 
 /** The words a screen reader (and the tooltip) gives a node. */
 function nodeLabel(n: FlowNode, baseRun: string, newRun: string): string {
-  if (n.side === "arrived") return `${n.name}: ${pct(n.share)} of this run, the share its personas hold beyond what flowed from the baseline's`;
-  if (n.side === "gone") return `${n.name}: ${pct(n.share)} of the baseline, the share its personas did not pass on`;
+  if (n.side === "arrived")
+    return `${n.name}: ${pct(n.share)} of this run, the share its personas hold beyond what flowed from the baseline's${partWords(n)}`;
+  if (n.side === "gone")
+    return `${n.name}: ${pct(n.share)} of the baseline, the share its personas did not pass on${partWords(n)}`;
   const status = n.status ? STATUS[n.status].label : "";
   return n.side === "base"
     ? `${n.name}: ${pct(n.share)} of baseline run ${baseRun}, ${status}`
     : `${n.name}: ${pct(n.share)} of this run ${newRun}, ${status}`;
+}
+
+/** A balancing node's part that is born or died personas: the Sankey's "Shrinkage, gone personas 16.1%" beside
+ * "Personas with no counterpart: 3.1% of the baseline" read as a contradiction; it now says "(gone: 3.1%)". */
+function partShown(n: FlowNode): string {
+  if (!n.part || n.part < 0.0005) return "";
+  return ` (${n.side === "gone" ? "gone" : "new"}: ${pct(n.part)})`;
+}
+
+function partWords(n: FlowNode): string {
+  if (!n.part || n.part < 0.0005) return "";
+  return n.side === "gone"
+    ? `; ${pct(n.part)} of it is personas that died, the rest the shrinking of personas both runs have`
+    : `; ${pct(n.part)} of it is personas born here, the rest the growth of personas both runs have`;
 }
 
 /** The SVG of one node: a bar and its label; persona bars are links (click, or Tab then Enter/Space). */
@@ -50,7 +66,7 @@ function nodeRenderer(baseRun: string, newRun: string, open: (n: FlowNode) => vo
         <rect x={x} y={y} width={width} height={Math.max(h, 1)} fill={fill} />
         <text x={left ? x - 6 : x + width + 6} y={y + h / 2} dy="0.35em" textAnchor={left ? "end" : "start"} fontSize={12} fill="#1b1f24">
           {truncate(n.name, 24)}
-          <tspan fill="#5a6370">{` ${pct(n.share)}${badge}`}</tspan>
+          <tspan fill="#5a6370">{` ${pct(n.share)}${badge}${partShown(n)}`}</tspan>
         </text>
       </g>
     );

@@ -46,6 +46,9 @@ export type FlowNode = {
   status: LineageStatus | null;
   /** share of its run's members (balancing nodes: the share they stand for) */
   share: number;
+  /** balancing nodes: the part of `share` that is born (left) or died (right) personas; the rest is the growth
+   * or shrinkage of personas both runs have ("Personas with no counterpart" on the page is this part) */
+  part?: number;
 };
 
 export type FlowLink = { source: number; target: number; value: number; kind: "kept" | "arrived" | "gone" };
@@ -127,9 +130,11 @@ export function lineageFlows(c: Comparison): { nodes: FlowNode[]; links: FlowLin
   const gone = base.map((b) => drawn(Math.max(0, b.then.share - (passed.get(b.id) ?? 0)), b.status, ["died", "shrunk"]));
   const arrivedTotal = arrived.reduce((s, v) => s + v, 0);
   const goneTotal = gone.reduce((s, v) => s + v, 0);
-  nodes.push({ name: arrivedLabel(c), side: "arrived", id: null, status: null, share: arrivedTotal });
+  const bornPart = order.reduce((s, n, i) => s + (n.status === "born" ? (arrived[i] ?? 0) : 0), 0);
+  const diedPart = base.reduce((s, b, i) => s + (b.status === "died" ? (gone[i] ?? 0) : 0), 0);
+  nodes.push({ name: arrivedLabel(c), side: "arrived", id: null, status: null, share: arrivedTotal, part: bornPart });
   for (const n of order) nodes.push({ name: n.name, side: "new", id: n.id, status: n.status, share: n.now.share });
-  nodes.push({ name: goneLabel(c), side: "gone", id: null, status: null, share: goneTotal });
+  nodes.push({ name: goneLabel(c), side: "gone", id: null, status: null, share: goneTotal, part: diedPart });
   arrived.forEach((v, i) => {
     if (v > EPS) links.push({ source: arrivedIndex, target: rightStart + i, value: v * 100, kind: "arrived" });
   });

@@ -135,7 +135,11 @@ def test_flows_badges_and_shift(series_runs, page, artifacts):
     assert sankey.locator('path[data-flow-kind="kept"]').count() >= len(c["links"])
     if status[s.dropped] == "died":
         assert sankey.locator('g[data-flow-side="gone"]').count() == 1
-        assert sankey.locator('g[data-flow-side="gone"] text').text_content().startswith("Shrinkage, gone personas ")
+        gone_text = sankey.locator('g[data-flow-side="gone"] text').text_content()
+        assert gone_text.startswith("Shrinkage, gone personas ")
+        # the part that died is said beside the whole, as "Personas with no counterpart" says it below the chart
+        died = sum(b["then"]["share"] for b in c["base_personas"] if b["status"] == "died")
+        assert gone_text.endswith(f"(gone: {100 * died:.1f}%)"), gone_text
         assert sankey.locator('path[data-flow-kind="gone"]').count() >= 1
 
     assert page.get_by_test_id("same-data").count() == 0  # run B lacks a persona's messages: not the same data
@@ -256,6 +260,24 @@ def test_each_run_s_dates_are_on_its_own_clock(series_runs, page):
     text = meta.inner_text()
     assert "from 16 Feb 2015 – 24 Feb 2015 (UTC-08:00)" in text, text
     assert text.count("(UTC)") == 1, text
+
+
+def test_a_renamed_persona_is_read_as_what_its_baseline_became(series_runs, page):
+    """The re-runs review: "Cancelled Flightled · from Plane & flight (airport) · renamed: … no longer describes it"
+    beside "grown: the same persona": the row says to read it as what that persona became, with the cosine."""
+    s = series_runs
+    c = s.server.api(f"/runs/{s.new_id}/comparison")
+    target = next(p for p in c["new_personas"] if p["status"] == "continued" and p["base_ids"])
+    target.update(renamed_from="Plane & flight (airport)", status="grown")
+    target["scores"]["similarity"] = 0.8595
+    page.route(re.compile(r".*/api/v1/runs/[^/]+/comparison$"),
+               lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(c)))
+    page.goto(f"{s.server.url}/changes/?run={quote(s.new_id)}")
+    row = page.get_by_test_id("change-table").locator(f'tr[data-persona-id="{target["id"]}"]')
+    row.wait_for()
+    said = row.get_by_test_id("renamed").inner_text()
+    assert "“Plane & flight (airport)” no longer describes it, so read it as what that persona became" in said
+    assert "(its centroid is at cosine 0.86), not the same topic" in said
 
 
 def test_persona_page_says_where_the_persona_comes_from(series_runs, page, artifacts):
