@@ -286,3 +286,19 @@ def test_a_continued_personas_reason_says_which_rule_kept_it():
     few = ShareCI(count=3, share=0.003, low=0.001, high=0.06)
     assert why(me, 2.0, ShareCI(count=2, share=0.0015, low=0.0004, high=0.055), few) == (
         "the intervals overlap: too few members to call it a change")
+
+
+def test_a_baseline_later_than_the_new_run_is_noted():
+    """The re-runs review ran ``ml.compare runs/m2 runs/m1`` (month 2 as the baseline) and nothing said so."""
+    from types import SimpleNamespace
+
+    from ml.lineage.compare import LATER_NOTE, later_baseline
+
+    def run(p05, p95):
+        return SimpleNamespace(period={"first": p05, "last": p95, "p05": p05, "p95": p95})
+
+    feb = run("2015-02-16T10:00:00+00:00", "2015-02-20T10:00:00+00:00")
+    late_feb = run("2015-02-21T10:00:00+00:00", "2015-02-24T10:00:00+00:00")
+    assert later_baseline(late_feb, feb) and not later_baseline(feb, late_feb)
+    assert not later_baseline(feb, feb) and not later_baseline(run(None, None), feb)  # overlapping, or no times
+    assert "wrong way round" in LATER_NOTE

@@ -181,3 +181,16 @@ def test_a_kept_name_drops_a_note_about_another_word():
     same = {"name": "Brief: card & fee", "name_note": "“Brief” in the name: …"}
     keep_name(same, "Brief: card fees", "R/4")
     assert same["name_note"] == "“Brief” in the name: …" and same["name"] == "Brief: card fees"
+
+
+def test_the_first_run_of_a_series_says_so(tmp_path):
+    """The re-runs review: the first ``--series`` run printed nothing about being the series' first; only the
+    overview said so."""
+    from ml.runtime.series import SeriesPlan
+
+    store = open_store(f"sqlite:///{tmp_path / 'personas.db'}")
+    plan = SeriesPlan.resolve("weekly", None, None, store, "conversations", {})
+    assert plan.baseline is None
+    assert plan.messages == ["first run of series weekly: the next run with --series weekly is compared with this one"]
+    assert SeriesPlan.resolve(None, None, None, store, "conversations", {}).messages == []
+    store.close()

@@ -336,6 +336,8 @@ export function plainNote(note: string, unit = "member", moversKey = "none"): st
     return "Matches were checked against the members found in both runs (same ids), not only by how alike the personas read.";
   if (note === "matches confirmed by recurring identical texts")
     return "Matches were checked against the texts found word for word in both runs, not only by how alike the personas read.";
+  if (note.startsWith("the baseline's data is later"))
+    return "The baseline's data is later than this run's: the two runs may have been given the wrong way round.";
   if (note.startsWith("too few members recur"))
     return (
       `Too few of the same ${unit}s appear in both runs to check the matches by who is in them: they rest on how ` +

@@ -337,6 +337,7 @@ class RunComparer(BaseEstimator):
 
     def _notes(self, overlap_key: str) -> list[str]:
         same = [same_members_note(self._base, self._new)] if same_members(self._base, self._new) else []
+        same += [LATER_NOTE] if later_baseline(self._base, self._new) else []
         if overlap_key == "none":
             return [*same, "too few members recur in both runs: matches rest on centroid similarity alone"]
         what = {"member": "member ids", "text": "identical texts"}[overlap_key]
@@ -344,6 +345,15 @@ class RunComparer(BaseEstimator):
 
 
 SAME_MEMBERS = "both runs hold the same members"
+LATER_NOTE = ("the baseline's data is later than this run's (90% of its timestamps after 90% of this run's): the "
+              "two runs may be given the wrong way round (ml.compare BASE NEW)")
+
+
+def later_baseline(base: RunSnapshot, new: RunSnapshot) -> bool:
+    """Whether the baseline's data comes after the new run's: its 5th percentile timestamp is later than the new
+    run's 95th (a re-runs review passed month 2 as the baseline of month 1 and nothing said so)."""
+    a, b = base.period.get("p05"), new.period.get("p95")
+    return bool(a and b) and pd.Timestamp(a) > pd.Timestamp(b)
 
 
 def same_members(base: RunSnapshot, new: RunSnapshot) -> bool:

@@ -139,7 +139,9 @@ class SeriesPlan:
             base = stored_baseline(store, "latest", series)
         if base is not None:
             _check_fits(base, kind, config)
-        return cls(series, base, notify)
+        first = [f"first run of series {series}: the next run with --series {series} is compared with this one"] \
+            if series is not None and base is None else []
+        return cls(series, base, notify, messages=first)
 
     def apply(self, folder: Path, run_dir: Path) -> None:
         """Series, comparison and lineage into the staged run directory ``folder`` (module docstring)."""
@@ -187,6 +189,11 @@ class SeriesPlan:
                           f"{c.movers.n_regrouped} more stayed with their persona through a split or merge "
                           "(comparison.json)",
                           markup=False, soft_wrap=True)
+            from ml.lineage.compare import LATER_NOTE, SAME_MEMBERS
+
+            for note in c.notes:  # the fit's own changes, or runs given the wrong way round
+                if note.startswith((SAME_MEMBERS, LATER_NOTE)):
+                    console.print(f"note: {note}", markup=False, soft_wrap=True)
 
     def notify(self, console) -> None:
         """Call the webhook when the comparison crossed a threshold (never fails the run)."""
