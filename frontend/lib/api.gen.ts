@@ -134,7 +134,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Members: persona, family, sub-persona, core/reassigned, confidence, masked text (CSV, streamed) */
+        /** Members: persona, family, sub-persona, core/reassigned (events: clear/mixed), confidence, masked text (CSV, streamed) */
         get: operations["export_members_csv_api_v1_runs__run_id__export_members_csv_get"];
         put?: never;
         post?: never;
@@ -151,7 +151,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Members: persona, family, sub-persona, core/reassigned, confidence, masked text (Parquet) */
+        /** Members: persona, family, sub-persona, core/reassigned (events: clear/mixed), confidence, masked text (Parquet) */
         get: operations["export_members_parquet_api_v1_runs__run_id__export_members_parquet_get"];
         put?: never;
         post?: never;
@@ -1053,6 +1053,8 @@ export interface components {
              */
             series?: string | null;
             source?: components["schemas"]["ConversationSource"] | null;
+            /** @description The dates its data covers and their clock (the manifest's `time`); None for runs stored before 2026-12-05. */
+            time?: components["schemas"]["TimeSection"] | null;
             /** Unit */
             unit?: string | null;
         };
@@ -2371,16 +2373,34 @@ export interface components {
         };
         /** SeriesEntry */
         SeriesEntry: {
+            /**
+             * Basis
+             * @description The clock of its charts (manifest `time.basis`).
+             */
+            basis?: string | null;
             /** @description None for the series' first run (or a run stored without a comparison) */
             comparison?: components["schemas"]["ComparisonHeadline"] | null;
-            /** Created At */
+            /**
+             * Created At
+             * @description When the run was made (not the dates of its data: `first`, `last`).
+             */
             created_at?: string | null;
+            /**
+             * First
+             * @description Its data's earliest kept timestamp (ISO 8601, UTC); None without timestamps, for event runs and for runs stored before 2026-12-05.
+             */
+            first?: string | null;
             /**
              * Kind
              * @default conversations
              * @enum {string}
              */
             kind: "conversations" | "events";
+            /**
+             * Last
+             * @description Its data's latest kept timestamp.
+             */
+            last?: string | null;
             /** N Personas */
             n_personas?: number | null;
             /** Run Id */

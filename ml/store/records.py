@@ -81,9 +81,11 @@ def run_created_at(bundle: RunBundle) -> str:
 def run_summary(run_id: str, manifest: dict[str, Any]) -> dict[str, Any]:
     """The `list_runs` item of a run (`RunSummary` as JSON): its kind is the manifest's, or inferred
     for manifests written before conversation runs recorded it."""
-    return summary_record({"id": run_id, "kind": kind_of(manifest), "created_at": manifest.get("created_at"),
+    kind = kind_of(manifest)
+    time = {"time": manifest.get("time")} if kind == "conversations" and manifest.get("time") else {}
+    return summary_record({"id": run_id, "kind": kind, "created_at": manifest.get("created_at"),
                            "source": manifest.get("source"), "counts": manifest.get("counts"),
-                           "unit": manifest.get("unit"), "series": manifest.get("series")})
+                           "unit": manifest.get("unit"), "series": manifest.get("series"), **time})
 
 
 def summary_record(summary: dict[str, Any]) -> dict[str, Any]:

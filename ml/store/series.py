@@ -51,9 +51,10 @@ def headline_of(comparison: dict[str, Any] | None) -> dict[str, Any] | None:
 
 def series_entry(summary: dict[str, Any], headline: dict[str, Any] | None) -> dict[str, Any]:
     """One item of a series' history (``SeriesEntry`` as JSON) from a run summary and its headline."""
-    counts = summary.get("counts") or {}
+    counts, time = summary.get("counts") or {}, summary.get("time") or {}
     return {"run_id": summary["id"], "created_at": summary.get("created_at"), "kind": summary.get("kind"),
-            "n_personas": counts.get("personas"), "comparison": headline}
+            "first": time.get("first"), "last": time.get("last"), "basis": time.get("basis") if time.get("first")
+            else None, "n_personas": counts.get("personas"), "comparison": headline}
 
 
 def movers_page(run_id: str, comparison: dict[str, Any], from_persona: int | None = None,

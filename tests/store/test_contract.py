@@ -284,12 +284,20 @@ def test_series_history_in_order_with_headlines(store):
 
     second = make_comparison("s-1", "s-2")
     store.publish(series_bundle("s-2", "weekly", "2026-02-01T00:00:00Z", second))
-    store.publish(series_bundle("s-1", "weekly", "2026-01-01T00:00:00Z"))
+    first = series_bundle("s-1", "weekly", "2026-01-01T00:00:00Z")
+    first.manifest["time"] = {"basis": "UTC-08:00", "first": "2015-02-16T18:00:00+00:00",
+                              "last": "2015-02-20T23:00:00+00:00", "p05": "2015-02-17T01:00:00+00:00",
+                              "p95": "2015-02-20T20:00:00+00:00"}
+    store.publish(first)
     store.publish(series_bundle("other", "daily", "2026-03-01T00:00:00Z"))
     store.publish(series_bundle("none", None, "2026-04-01T00:00:00Z"))
     items, total = store.series_runs("weekly")
     assert total == 2 and [i["run_id"] for i in items] == ["s-1", "s-2"]
     assert items[0]["comparison"] is None and items[0]["n_personas"] == 2 and items[0]["kind"] == "conversations"
+    # which dates each run's data covers, not only when it was made (the re-runs review)
+    assert (items[0]["first"], items[0]["last"], items[0]["basis"]) == (
+        "2015-02-16T18:00:00+00:00", "2015-02-20T23:00:00+00:00", "UTC-08:00")
+    assert items[1]["first"] is None and items[1]["basis"] is None  # a bundle without timestamps
     head = items[1]["comparison"]
     assert head["base_run_id"] == "s-1" and head["psi"] == second.shift.psi and head["counts"] == second.counts
     assert store.series_runs("weekly", limit=1, offset=1)[0] == items[1:]

@@ -19,6 +19,7 @@ from ml.runtime.contracts.manifest import (
     EventCounts,
     EventManifest,
     EventSource,
+    TimeSection,
 )
 from ml.runtime.contracts.persona import SubPersona
 
@@ -34,6 +35,8 @@ class ConversationRunSummary(Contract):
     source: ConversationSource | None = None
     counts: ConversationCounts | None = None
     series: str | None = Field(None, description="The series the run belongs to (python -m ml.run --series).")
+    time: TimeSection | None = Field(None, description="The dates its data covers and their clock (the manifest's "
+                                                       "`time`); None for runs stored before 2026-12-05.")
 
 
 class EventRunSummary(Contract):

@@ -281,7 +281,12 @@ class ComparisonHeadline(_Record):
 
 class SeriesEntry(_Record):
     run_id: str
-    created_at: str | None = None
+    created_at: str | None = Field(None, description="When the run was made (not the dates of its data: `first`, "
+                                                     "`last`).")
+    first: str | None = Field(None, description="Its data's earliest kept timestamp (ISO 8601, UTC); None without "
+                                                "timestamps, for event runs and for runs stored before 2026-12-05.")
+    last: str | None = Field(None, description="Its data's latest kept timestamp.")
+    basis: str | None = Field(None, description="The clock of its charts (manifest `time.basis`).")
     kind: Literal["conversations", "events"] = "conversations"
     n_personas: int | None = None
     comparison: ComparisonHeadline | None = Field(None, description="None for the series' first run (or a run "
