@@ -68,3 +68,28 @@ export default function ComparisonLink({
     </p>
   );
 }
+
+/**
+ * On the run overview of a series' run: the later runs compared with this one, each a link to its What changed
+ * (a re-runs review: month 1's overview did not lead to the comparison month 2 made against it). Nothing when no
+ * later run names this one as its baseline, or the series cannot be read.
+ */
+export function ComparedLater({ runId, series }: { runId: string; series?: string | null }) {
+  const history = useApi(series ? paths.series(series) : null);
+  if (history.status !== "ok") return null;
+  const later = history.data.items.filter((i) => i.comparison?.base_run_id === runId);
+  if (!later.length) return null;
+  return (
+    <p className="comparison-note" data-testid="compared-later">
+      Compared later:{" "}
+      {later.map((i, k) => (
+        <span key={i.run_id}>
+          {k ? "; " : ""}
+          <Link href={`/changes/?run=${encodeURIComponent(i.run_id)}`}>
+            what changed in run {i.run_id} since this one →
+          </Link>
+        </span>
+      ))}
+    </p>
+  );
+}

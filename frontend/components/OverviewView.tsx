@@ -5,7 +5,7 @@ import { useRouter, useSearchParams } from "next/navigation";
 import { useMemo, useState } from "react";
 
 import { clockLabel } from "@/components/ActivityPanel";
-import ComparisonLink from "@/components/ComparisonLink";
+import ComparisonLink, { ComparedLater } from "@/components/ComparisonLink";
 import OutcomesPanel from "@/components/OutcomesPanel";
 import PersonaTreemap from "@/components/PersonaTreemap";
 import QualityMetrics from "@/components/QualityMetrics";
@@ -70,6 +70,7 @@ function RunOverview({
           <>
             <RunMeta manifest={manifest.data} />
             <ComparisonLink runId={runId} series={manifest.data.series} hasComparison={manifest.data.has_comparison} />
+            <ComparedLater runId={runId} series={manifest.data.series} />
           </>
         ) : null}
       </div>

@@ -141,6 +141,7 @@ export const paths = {
       path: { run_id: runId },
       query: { offset, limit, from_persona: from ?? undefined, to_persona: to ?? undefined },
     }),
+  series: (name: string) => apiPath("/series/{name}", { path: { name }, query: { limit: 200 } }),
   features: () => apiPath("/features", {}),
   ready: () => apiPath("/ready", {}),
 };

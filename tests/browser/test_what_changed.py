@@ -108,6 +108,10 @@ def test_overview_links_to_what_changed(series_runs, page):
     # the series' first run: the hint says the next run of the series is compared with it, not "--baseline"
     assert f"Series {SERIES}" in hint.inner_text() and f"--series {SERIES}" in hint.inner_text()
     assert page.get_by_test_id("comparison-link").count() == 0
+    # ... and leads to the comparison the next run made against it (the re-runs review found no way forward)
+    later = page.get_by_test_id("compared-later")
+    later.wait_for()
+    assert later.get_by_role("link").get_attribute("href").endswith(f"/changes/?run={quote(s.new_id)}")
     page.goto(f"{s.server.url}/changes/?run={quote(s.base_id)}")
     assert "--baseline latest" in page.get_by_test_id("no-comparison").inner_text()
 
