@@ -91,6 +91,23 @@ def test_unreadable_times(tmp_path):
         load_events([path])
     msg = one_line(err)
     assert "'timestamp'" in msg and "'soon'" in msg and "--time-col" in msg
+    # the column was found by its name, not passed: the message says so and how to read no time at all
+    assert "(found by its name; --time-col)" in msg and "pass --time-col none to read no time" in msg
+    table = load_events([path], EventInputConfig(time_col="none"))
+    assert table.mapping["time"] is None and table.resolution == "none"
+
+
+def test_a_few_unreadable_times_are_counted(tmp_path):
+    """The events review: one impossible date ("31 Feb") or a blank time was taken silently. Up to 1 % of the rows
+    are kept without a time and counted; --check says so."""
+    path = rows_csv(tmp_path, n_users=40, extra="u1,open,2024-02-31T10:00:00Z,1\n")
+    table = load_events([path])
+    assert table.report["time_unread"] == 1
+    from ml.events.pipeline import EventPipeline
+
+    lines, _ = EventPipeline(EventConfig()).check([path])
+    assert "time: 1 row of column 'timestamp' did not read as a time or day offset; kept without a time" in \
+        " ".join(str(x) for x in lines)
 
 
 def test_empty_and_header_only_files(tmp_path):

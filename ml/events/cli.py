@@ -115,6 +115,11 @@ def _summary(result, m: dict) -> list:
                      f"stability ARI {met['stability_ari']} (agreement of a refit on 80% of the users with the full "
                      "fit; 1 = the same personas)" if met.get("stability_ari") is not None
                      else "stability not measured (too few users for a refit on 80% of them)"))
+    load = (m.get("source") or {}).get("load") or {}
+    if load.get("time_unread"):
+        from ml.events.pipeline import time_unread_line
+
+        lines.append(time_unread_line(load["time_unread"], ((m.get("source") or {}).get("mapping") or {}).get("time")))
     outcomes = met.get("outcomes")
     if outcomes:
         kmeans = outcomes["kmeans"]["cramers_v"] if outcomes["kmeans"] else None

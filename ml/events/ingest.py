@@ -137,7 +137,8 @@ def _detect(path: Path, columns: list[str], cfg: EventInputConfig) -> dict:
         event = [found] if found else None
     if layout == "auto":
         layout = "rows" if (event or cfg.event_lookup) else "matrix"
-    time = cfg.time_col or find_column([c for c in columns if c not in user], TIME_NAMES)
+    no_time = (cfg.time_col or "").lower() == "none" and "none" not in columns  # --time-col none: read no time
+    time = None if no_time else cfg.time_col or find_column([c for c in columns if c not in user], TIME_NAMES)
     if time:
         _require(path, columns, [time], FLAGS["time_col"])
     count = cfg.count_col
@@ -225,10 +226,12 @@ def _one_file(path: Path, cfg: EventInputConfig, lookup: dict | None,
         bad = times["bad"].to_numpy()
         if bad.mean() > 0.01:
             row = int(np.flatnonzero(bad)[0])
-            raise InputError(f"{path}: data row {row + 1}, column '{m['time']}' ({FLAGS['time_col']}): "
+            found = f"{FLAGS['time_col']}" if cfg.time_col else f"found by its name; {FLAGS['time_col']}"
+            raise InputError(f"{path}: data row {row + 1}, column '{m['time']}' ({found}): "
                              f"{str(frame[m['time']].iloc[row])[:40]!r} is not a time or day offset "
                              f"({bad.sum()} such rows); fix them, pass --assume-year for dates without a "
-                             "year, or leave --time-col out")
+                             f"year, or pass {FLAGS['time_col']} none to read no time")
+        m["time_unread"] = int(bad.sum())  # up to 1 %: kept, without a time (said by --check and the run)
         idx = long["row"].to_numpy() - 1
         for col in ("day", "hour", "weekday"):
             long[col] = times[col].to_numpy()[idx] if col == "day" else times[col].array[idx]
@@ -358,7 +361,7 @@ def load_events(paths, config: EventInputConfig | None = None) -> EventTable:
         mapping["event"] = mapping["event"][:12] + [f"... {len(mapping['event']) - 12} more"]
     report = {"files": [{"file": str(p), "format": m["format"], "rows": m["rows"]} for p, m in zip(used, maps)]
               + unmatched, "rows": int(sum(m["rows"] for m in maps)) + sum(f["rows"] for f in unmatched),
-              "resolution": resolution}
+              "resolution": resolution, "time_unread": int(sum(m.get("time_unread", 0) for m in maps))}
     yearless = resolution in ("hour", "day") and bool(events["weekday"].isna().all())
     report["dates_without_year"] = yearless
     report |= filtered

@@ -43,6 +43,12 @@ from ml.runtime.timing import StageTimer, package_versions
 VERSION_PACKAGES = ["numpy", "pandas", "scikit-learn", "scipy", "pyarrow", "pydantic"]
 
 
+def time_unread_line(n: int, column: str | None) -> str:
+    """The rows whose time did not read (at most 1 % of them; more stop the run): kept, without a time."""
+    return (f"time: {n:,} row{'' if n == 1 else 's'} of column '{column}' did not read as a time or day offset; "
+            "kept without a time (their events count, not their hour or day)")
+
+
 @dataclass
 class EventRunResult:
     run_id: str
@@ -114,6 +120,17 @@ class EventPipeline:
         manifest = self._manifest(run_id, paths, table, builder, model, metrics, t0)
         return EventRunResult(run_id, manifest, members, personas, run_model, X, counts, outcome)
 
+    def _events_read(self, m: dict, layout: str) -> str:
+        """"id_site, named by vle.csv's activity_type; counts from sum_click, summed per user and event": how the
+        event column(s) and counts were read (an events review: --check said "events id_site" with a lookup)."""
+        cfg = self.config.input
+        text = ", ".join(m.get("event") or []) or m.get("count") or "-"
+        if cfg.event_lookup and layout == "rows":
+            text += f", named by {Path(cfg.event_lookup).name}'s {cfg.event_lookup_value or 'names'}"
+        if m.get("count") and layout == "rows":
+            text += f"; counts from {m['count']}, summed per user and event"
+        return text
+
     def check(self, paths: Sequence[str | Path]) -> tuple[list[str], bool]:
         """``python -m ml.run --kind events --check``: how the events were read and which users and event types
         a run would factorise; a run's one-line errors (too few users) are raised as they would be."""
@@ -124,8 +141,10 @@ class EventPipeline:
                  + (f", none where {table.report.get('where')}" if f.get("kept_where") == 0 else "")
                  for f in table.report.get("files", [])]
         lines.append(f"layout {table.layout}: users {', '.join(m.get('user') or [])}, events "
-                     f"{', '.join(m.get('event') or []) or m.get('count') or '-'}, time {m.get('time') or '-'} "
+                     f"{self._events_read(m, table.layout)}, time {m.get('time') or '-'} "
                      f"(resolution {table.resolution}{', dates without a year' if table.yearless else ''})")
+        if table.report.get("time_unread"):
+            lines.append(time_unread_line(table.report["time_unread"], m.get("time")))
         read = table.report.get("rows", len(table.events))
         if table.report.get("where"):
             kept = table.report["kept_where"]
