@@ -1,6 +1,6 @@
 import type { Separators } from "@/lib/api";
 import { useFeatureWords } from "@/lib/features";
-import { num, pct } from "@/lib/format";
+import { num, pct, termLabel } from "@/lib/format";
 
 /** Which way a clock feature's higher value points: its label names both ends ("morning ↔ evening"). */
 const CLOCK_ENDS: Record<string, [string, string]> = {
@@ -67,7 +67,7 @@ export default function SeparatorsPanel({
             <tr key={`${s.kind}:${s.signal}`}>
               <td>
                 {s.kind === "feature" ? (
-                  <span title={words.meaning(s.signal)}>{words.label(s.signal)}</span>
+                  <span title={words.meaning(s.signal)}>{events ? termLabel(s.signal) : words.label(s.signal)}</span>
                 ) : (
                   `“${s.signal}”`
                 )}
