@@ -46,9 +46,23 @@ function eventRows(m: EventMetrics): Row[] {
     {
       label: "Stability (ARI)",
       value: num(finite(m.stability_ari)),
-      meaning: "Agreement of personas refitted on 80% of users with the full fit (0…1); higher is more reproducible.",
+      meaning: "Agreement of personas refitted on 80% of users with the full fit (0…1); higher is more reproducible." +
+        stabilityReading(finite(m.stability_ari), "users"),
     },
   ];
+}
+
+/**
+ * The stability's reading on Steinley's (2004) bands for the adjusted Rand index (≥ 0.90 excellent, ≥ 0.80 good,
+ * ≥ 0.65 moderate, below that poor), as ml/runtime/quality.py words it for the CLI: an events review found
+ * Moodle's personas at 0.34 with nothing but "higher is more reproducible" beside it.
+ */
+export function stabilityReading(ari: number | null | undefined, who: string): string {
+  if (ari === null || ari === undefined) return "";
+  if (ari >= 0.9) return " Excellent (0.90 or more, on Steinley's 2004 bands for this index).";
+  if (ari >= 0.8) return " Good (0.80–0.90, on Steinley's 2004 bands for this index).";
+  if (ari >= 0.65) return " Moderate (0.65–0.80, on Steinley's 2004 bands for this index): the larger personas hold, the edges move.";
+  return ` Poor (below 0.65, on Steinley's 2004 bands for this index): a refit regroups many ${who}, so present these personas as tentative.`;
 }
 
 /** The run's quality metrics, each with a one-line meaning (an event run has metrics of its own). */
@@ -82,7 +96,8 @@ function conversationRows(m: ConversationMetrics): Row[] {
     {
       label: "Stability (ARI)",
       value: num(finite(m.stability_ari)),
-      meaning: "Agreement of personas found again on resampled data (0…1); higher is more reproducible.",
+      meaning: "Agreement of personas found again on resampled data (0…1); higher is more reproducible." +
+        stabilityReading(finite(m.stability_ari), "members"),
     },
   ];
   const scored = m.labels?.reassigned ?? m.labels?.with_noise;

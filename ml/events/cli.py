@@ -98,6 +98,8 @@ def _overrides(args) -> dict:
 def _summary(result, m: dict) -> list:
     from rich.table import Table
 
+    from ml.runtime.quality import stability_note
+
     met, lines = m["metrics"], []
     if met["k_selection"]:
         how = {"cv (lowest held-out error)": "the k with the lowest error is chosen",
@@ -113,7 +115,8 @@ def _summary(result, m: dict) -> list:
                  f"event types → {m['counts']['personas']} personas; mixed {met['mixed_share']:.1%}, "
                  f"silhouette {met['silhouette']}, " + (
                      f"stability ARI {met['stability_ari']} (agreement of a refit on 80% of the users with the full "
-                     "fit; 1 = the same personas)" if met.get("stability_ari") is not None
+                     f"fit; 1 = the same personas){stability_note(met['stability_ari'], 'users')}"
+                     if met.get("stability_ari") is not None
                      else "stability not measured (too few users for a refit on 80% of them)"))
     load = (m.get("source") or {}).get("load") or {}
     if load.get("time_unread"):

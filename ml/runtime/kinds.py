@@ -142,8 +142,11 @@ def _quality(met: dict) -> str:
     """"silhouette 0.53, DBCV 0.14, stability 0.64 (1 at best; …)": the run's quality numbers, rounded."""
     def num(v) -> str:
         return "n/a" if v is None else f"{v:.2f}"
+    from ml.runtime.quality import stability_note
+
     return (f"silhouette {num(met.get('silhouette'))}, DBCV {num(met.get('dbcv'))}, stability "
-            f"{num(met.get('stability_ari'))} (1 at best; the explorer's Quality panel says what each measures)")
+            f"{num(met.get('stability_ari'))}{stability_note(met.get('stability_ari'))} (1 at best; the explorer's "
+            "Quality panel says what each measures)")
 
 
 def _conversation_summary(result, m: dict) -> list:

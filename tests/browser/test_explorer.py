@@ -109,6 +109,11 @@ def test_overview_shows_run_treemap_funnel_and_metrics(live_server, page, artifa
     assert f"{run['metrics']['silhouette']:.2f}" in metrics
     # more than half placed by nearness (the bundled sample: about half): the panel says how to read the personas
     assert ("Here more than half" in metrics) is (run["metrics"]["noise_share"] >= 0.5)
+    # the stability's band, as the CLI says it (ml.runtime.quality)
+    from ml.runtime.quality import stability_word
+
+    band = stability_word(run["metrics"]["stability_ari"])
+    assert f"{band.capitalize()} (" in metrics and "Steinley's 2004 bands" in metrics, metrics
     assert _no_horizontal_overflow(page)
     page.screenshot(path=str(artifacts / "overview-laptop.png"), full_page=True)
 

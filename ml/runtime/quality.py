@@ -1,0 +1,28 @@
+"""The run's stability in words, on Steinley's (2004) bands for the adjusted Rand index ("Properties of the
+Hubert-Arabie adjusted Rand index", Psychological Methods 9(3)): ≥ 0.90 excellent, ≥ 0.80 good, ≥ 0.65 moderate,
+below that poor. Published bands, not ones fitted to this project's data sets; the explorer's Quality panel reads
+the same (``stabilityReading`` in frontend/components/QualityMetrics.tsx). An events review found Moodle's personas
+at 0.34 with nothing but "higher is more reproducible" beside it."""
+
+from __future__ import annotations
+
+BANDS = ((0.90, "excellent"), (0.80, "good"), (0.65, "moderate"))
+
+
+def stability_word(ari: float | None) -> str | None:
+    """"excellent", "good", "moderate" or "poor" for an adjusted Rand index; None when it was not measured."""
+    if ari is None:
+        return None
+    return next((word for low, word in BANDS if ari >= low), "poor")
+
+
+def stability_note(ari: float | None, who: str = "members") -> str:
+    """" (poor on Steinley's bands: a refit regroups many users; present these personas as tentative)", or the
+    band alone; nothing when not measured."""
+    word = stability_word(ari)
+    if word is None:
+        return ""
+    if word == "poor":
+        return (f" (poor on Steinley's bands, below 0.65: a refit regroups many {who}; present these personas "
+                "as tentative)")
+    return f" ({word} on Steinley's bands)"
