@@ -236,8 +236,13 @@ def export_personas_csv(run_id: RunIdPath, store: StoreDep) -> Response:
 
 
 def plain_differences(profile: dict[str, Any], n: int = 4) -> list[dict[str, str]]:
-    """The `n` features where the persona differs most from everyone, in plain words."""
-    rows = [f for f in profile.get("fingerprint") or [] if isinstance(f, dict) and f.get("std_diff") is not None]
+    """The `n` features where the persona differs most from everyone, in plain words: among its highlights
+    (`highlight_features`, the differences its profile says: a clear effect, told the way its bar points) where the
+    profile lists them, so a persona no feature sets apart lists none (an events review read "about as many
+    “event_navigate” as average (10.7 vs 10.7 per user)" under "How they differ from everyone")."""
+    said = profile.get("highlight_features")
+    rows = [f for f in profile.get("fingerprint") or [] if isinstance(f, dict) and f.get("std_diff") is not None
+            and (said is None or f.get("feature") in said)]
     rows.sort(key=lambda f: -abs(float(f["std_diff"])))
     return [{"label": feature_label(str(f["feature"])), "sentence": str(f.get("sentence") or ""),
              "direction": "more" if float(f["std_diff"]) > 0 else "less"} for f in rows[:n]]

@@ -101,6 +101,7 @@ def report_persona(profile: dict[str, Any]) -> dict[str, Any]:
         "peaks": _when(profile.get("activity") or {}),
         "activity_note": (profile.get("activity") or {}).get("note"),
         "differences": plain_differences(profile),
+        "fingerprinted": bool(profile.get("fingerprint")),
         "evidence": evidence, "evidence_withheld": bool(profile.get("evidence_withheld")),
         "withheld_reason": profile.get("evidence_withheld_reason"),
         "subs": [{"name": str(s.get("name") or ""), "pct": 100.0 * float(s.get("share_of_parent") or 0),

@@ -452,3 +452,17 @@ def test_report_quotes_no_sub_persona_of_a_persona_below_the_floor_and_names_no_
     mailbox = {"source": {"inputs": ["ann.lee@example.com.mbox"], "load": {"files": [{"layout": "mailbox"}]}}}
     assert _sources(mailbox) == "a mailbox"
     assert _sources({"source": {"inputs": ["/x/tickets.csv"], "load": {"files": [{"layout": "generic"}]}}}) == "tickets.csv"
+
+
+def test_the_report_lists_only_the_differences_a_profile_says():
+    """The events review: a baseline persona's report listed "about as many “event_navigate” as average (10.7 vs
+    10.7 per user)" under "How they differ from everyone". Only its highlights are listed now; none, and it says
+    so; profiles made before highlights were recorded keep the largest differences."""
+    from backend.routes.exports import plain_differences
+
+    fp = [{"feature": "night_share", "std_diff": 0.9, "sentence": "posts at night more"},
+          {"feature": "words_log", "std_diff": 0.05, "sentence": "uses about as many words per message as average"}]
+    assert [d["sentence"] for d in plain_differences({"fingerprint": fp, "highlight_features": ["night_share"]})] == [
+        "posts at night more"]
+    assert plain_differences({"fingerprint": fp, "highlight_features": []}) == []
+    assert len(plain_differences({"fingerprint": fp})) == 2  # no highlights recorded: as before
