@@ -512,3 +512,15 @@ def test_a_burst_a_loose_persona_and_a_thinly_measured_behaviour_are_said_as_ris
     assert resolve_citation(profile, "activity:busiest_date")
     # 0.885 and 0.685 read as the description and the explorer's note read them (half up: 89 %, 69 %), not 88 / 68
     assert doc["cited_signals"]["activity:busiest_date"].startswith("89% of its members wrote on 31 Oct 2017 (everyone: 69%)")
+
+
+def test_an_unknown_clock_is_said_once():
+    """The events review (Moodle, times without a zone): "Schedule sends for 11:00, 12:00 and 14:00 (UTC or local
+    time, unknown), when … Whether these hours are UTC or the customers' own clock is unknown: check …"."""
+    from ml.strategy.timing import _timing
+
+    act = {"has_timestamps": True, "peak_hours": [11, 12, 14], "peak_weekdays": [], "time_basis": None,
+           "unit": "events"}
+    text = _timing(act, [])["text"]
+    assert text.startswith("Schedule sends for 11:00, 12:00 and 14:00, when this persona is most active.")
+    assert text.count("unknown") == 1 and "check before scheduling" in text

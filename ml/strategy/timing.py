@@ -44,7 +44,8 @@ def _timing(act: dict, standouts: list[dict]) -> dict:
     busy = act.get("peak_weekdays") or []
     days = days_above_everyone(act)  # a busy day that is everyone's too is no reason to pick it
     sends = "sends" if act.get("unit") == "events" else "sends and staff replies"  # event users get no replies
-    text = f"Schedule {sends} for {format_hours(act['peak_hours'], basis)}, when this persona is most active"
+    # an unknown clock is said once, in the sentence that ends the text, not also after the hours
+    text = f"Schedule {sends} for {format_hours(act['peak_hours'], basis or False)}, when this persona is most active"
     bound = date_bound_days(act, days)  # one or two Mondays are dates, not a habit to send on
     days = [d for d in days if d not in bound]
     if days:
