@@ -163,7 +163,7 @@ EVENT_MESSAGES = {
 EVENT_OFFERS = {
     "acquisition": ["Lead onboarding with {theme}, the pattern these users share",
                     "Invite new users whose first events look like {theme} onto the same path"],
-    "retention": ["Nudge them towards the next step after {theme}, in their busiest period",
+    "retention": ["Nudge them towards the next step after {theme} the next time they are active",
                   "Show their progress on {theme} beside people like them"],
     "win_back": ["Send a 'pick up where you left off' note that opens on {theme}",
                  "Show what is new around {theme} since their last visit"],
