@@ -347,3 +347,21 @@ def test_a_first_name_that_starts_a_brand_handle_is_still_a_name():
                       "@Delta Delta lost my bag"], ["marksandspencer", "chipotletweets", "delta"])
     assert out[0] == "Thanks [name]! @marksandspencer was great"
     assert "Chipotle was great" in out[1] and "Delta lost my bag" in out[2]
+
+
+@pytest.mark.parametrize("clause,value,placeholder", [
+    # a Customer Support on Twitter review found these in persona evidence, members and the report
+    ("Ship it to 12478 old us 35 nw, jeforsonville Ohio 43128", "43128", "[address]"),
+    ("Ship it to 12478 old us 35 nw, jeforsonville Ohio 43128", "12478", "[address]"),
+    ("Name: Jane Doe; Zip:30093; Phone#: 555-201-4567", "30093", "[address]"),
+    ("Booking ref MP79V2 and QMAS91 second one is my son's", "QMAS91", "[booking]"),
+    ("Yes, GEX8LD", "GEX8LD", "[booking]"),
+    ("Conf# FVF9YW  SWRR# 298033455", "298033455", "[booking]"),
+    ("I called twice, last name Pordes", "Pordes", "[name]"),
+    # what names no one stays: an aircraft's registration, an ICAO flight number or aircraft type
+    ("Row 9 window cover on N366SW could use some LUV", "N366SW", None),
+    ("rear facing car seat on an ERJ145", "ERJ145", None),
+    ("on UAL212 LAX-JFK", "UAL212", None),
+])
+def test_addresses_without_a_street_word_locators_and_surnames(tweets, clause, value, placeholder):
+    _check(tweets, clause, value, placeholder)

@@ -57,7 +57,8 @@ from stdnum import iban as _iban
 from stdnum import luhn as _luhn
 
 from ml.ingest.textclean import decode_entities
-from ml.profile.booking_ids import BOOKING_RE, booking
+from ml.profile.addresses import ADDRESS_RE, ADDRESS_ZIP_RE, STATE_ZIP_RE, ZIP_LABEL_RE
+from ml.profile.booking_ids import BOOKING_RE, LOCATOR_RE, booking, locator
 from ml.profile.mask_cache import MaskCache
 from ml.profile.name_gate import NOT_NAMES as _NOT_NAMES
 from ml.profile.name_gate import SPACY_MODEL, may_hold_name
@@ -95,52 +96,6 @@ _ORDER_CONTEXT_RE = re.compile(
     r"(?i)\b(?:order|booking|confirmation|conf|reservation|ticket|case|reference|ref|tracking|invoice|"
     r"claim|pnr|flight|flt|receipt|item|model|serial|sku|po|refund|transaction|request|id)\b\s*"
     r"(?:(?:number|no\.?|num|nr|id|code|is|was|:|#)\s*){0,3}#?\s*$"
-)
-# USPS Publication 28, appendix C1: primary street suffix names, plus their common abbreviations
-_USPS_SUFFIXES = (
-    "Alley Avenue Branch Bridge Brook Brooks Burg Burgs Bypass Camp Canyon Cape Causeway Center "
-    "Centers Circle Circles Cliff Cliffs Club Common Commons Corner Corners Course Court Courts Cove "
-    "Coves Creek Crescent Crest Crossing Crossroad Curve Dale Dam Divide Drive Drives Estate Estates "
-    "Expressway Extension Extensions Fall Falls Ferry Field Fields Flat Flats Ford Fords Forest Forge "
-    "Forges Fork Forks Fort Freeway Garden Gardens Gateway Glen Glens Green Greens Grove Groves "
-    "Harbor Harbors Haven Heights Highway Hill Hills Hollow Inlet Island Islands Isle Junction "
-    "Junctions Key Keys Knoll Knolls Lake Lakes Land Landing Lane Light Lights Loaf Lock Locks Lodge "
-    "Loop Mall Manor Manors Meadow Meadows Mews Mill Mills Mission Motorway Mount Mountain Mountains "
-    "Neck Orchard Oval Overpass Park Parks Parkway Parkways Pass Passage Path Pike Pine Pines Place "
-    "Plain Plains Plaza Point Points Port Ports Prairie Radial Ramp Ranch Rapid Rapids Rest Ridge "
-    "Ridges River Road Roads Route Row Rue Run Shoal Shoals Shore Shores Skyway Spring Springs Spur "
-    "Spurs Square Squares Station Stravenue Stream Street Streets Summit Terrace Throughway Trace "
-    "Track Trafficway Trail Tunnel Turnpike Underpass Union Unions Valley Valleys Via Viaduct View "
-    "Views Village Villages Ville Vista Walk Walks Wall Way Ways Well Wells Aly Ave Av Blvd Boulevard "
-    "Byp Cswy Ctr Cir Close Ct Cv Cres Xing Dr Expy Ext Fwy Gdns Grv Hts Hwy Jct Ln Mnr Pkwy Pl Plz "
-    "Rd Rte Sq St Ter Terr Trl Tpke Wy Pt Rdg Parade Esplanade"
-)
-# what closes an address: a US ZIP code, or a UK postcode (Royal Mail's format: "NW1 6XE", "SW1A 1AA")
-_UK_POSTCODE = r"[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b"
-_POSTCODE = rf"(?:\d{{5}}(?:-\d{{4}})?\b|{_UK_POSTCODE})"
-_STREET_SUFFIXES = "|".join(sorted(set(_USPS_SUFFIXES.split()), key=len, reverse=True))
-ADDRESS_RE = re.compile(
-    # a bare number names the street only after a direction ("3003 E 107 Terr"; "I have 2 12 Court dates" stays)
-    r"\b\d{1,6}[A-Za-z]?\s+(?:(?:[NSEW]|North|South|East|West)\.?\s+\d{1,3}\s+|"
-    r"(?:(?:[NSEW]|North|South|East|West)\.?\s+)?(?:(?:\d{1,3}(?:st|nd|rd|th)|[A-Z][a-zA-Z'-]+)\.?\s+){1,3})"
-    rf"(?:{_STREET_SUFFIXES})\b\.?(?:\s+(?:[NS][EW]|[NSEW])\b\.?)?"
-    r"(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|Flat|Fl|#)\.?\s*#?\w{1,6})?"
-    # ", City", ", ST", then a ZIP or postcode; the commas may be missing when a state and ZIP, or a UK postcode
-    # (with or without a town before it), close it
-    rf"(?:,?\s+[A-Z][a-zA-Z]+(?:\s[A-Z][a-zA-Z]+){{0,2}},?\s+[A-Z]{{2}},?\s+{_POSTCODE}"
-    rf"|,?\s+(?:[A-Z][a-zA-Z]+\s+){{0,2}}{_UK_POSTCODE}"
-    rf"|,\s+[A-Z][a-zA-Z]+(?:\s[A-Z][a-zA-Z]+){{0,2}}\b(?:,\s+[A-Z]{{2}}\b)?(?:,?\s+{_POSTCODE})?)?"
-)
-# the same written in lower case ("3238 w. columbine dr, phx,85029"): only when a ZIP code closes it, as the
-# capitalised form needs no ZIP but "5 minutes walk" must stay
-# capitalised form needs no ZIP but "5 minutes walk" must stay. Lower case, only the suffixes that mean a street
-# ("3 times the same way, order 12345" is no address), then a comma, a city of up to three words and the ZIP
-_LOWER_STREET = "street|st|avenue|ave|drive|dr|road|rd|lane|ln|boulevard|blvd|court|ct|place|pl|parkway|pkwy|" \
-                "highway|hwy|circle|cir|terrace|ter|trail|trl"
-ADDRESS_ZIP_RE = re.compile(
-    r"(?i)\b\d{1,6}[a-z]?\s+(?:(?:[nsew]|north|south|east|west)\.?\s+)?(?:[a-z][a-z'-]+\.?\s+){1,3}"
-    rf"(?:{_LOWER_STREET})\b\.?(?:,?\s+(?:apt|apartment|suite|ste|unit|#)\.?\s*#?\w{{1,6}})?"
-    r",\s*(?:[a-z][a-z.]*\s*){1,3},?\s*(?:[a-z]{2}[,\s]+)?\d{5}(?:-\d{4})?\b"
 )
 __all__ = ["EMAIL_RE", "HANDLE_RE", "URL_RE", "PiiMasker", "decode_entities", "load_ner", "may_hold_name"]
 
@@ -248,10 +203,10 @@ def rules_version() -> str:
     under another version are redone."""
     from importlib.metadata import version
 
-    from ml.profile import booking_ids, first_names, name_gate, name_rules
+    from ml.profile import addresses, booking_ids, first_names, name_gate, name_rules
 
     sources = (Path(__file__), Path(name_gate.__file__), Path(name_rules.__file__), Path(first_names.__file__),
-               Path(booking_ids.__file__))
+               Path(booking_ids.__file__), Path(addresses.__file__))
     digest = hashlib.sha1(b"".join(p.read_bytes() for p in sources)).hexdigest()[:12]
     return f"{digest}-{version(SPACY_MODEL)}"
 
@@ -357,8 +312,11 @@ class PiiMasker:
         out = CARD_RE.sub(lambda m: _card(m, out), out)
         out = ACCOUNT_RE.sub(lambda m: m.group(1) + "[account]", out)
         out = BOOKING_RE.sub(booking, out)
+        out = LOCATOR_RE.sub(locator, out)
         out = ADDRESS_RE.sub("[address]", out)
         out = ADDRESS_ZIP_RE.sub("[address]", out)
+        out = STATE_ZIP_RE.sub("[address]", out)
+        out = ZIP_LABEL_RE.sub(lambda m: m.group("label") + "[address]", out)
         out = _replace(out, _phone_spans(out), "[phone]")
         out = ACCOUNT_AFTER_RE.sub(lambda m: m.group() if _order_context(out, m.start()) or _a_date(m.group(1))
                                    else "[account]", out)
