@@ -64,13 +64,18 @@ def _key_message(exc: KeyError, fallback: str) -> str:
     return str(exc.args[0]) if exc.args and isinstance(exc.args[0], str) else fallback
 
 
-def _allowed_methods(request: Request) -> list[str]:
-    methods: set[str] = set()
-    for route in request.app.routes:
-        regex, route_methods = getattr(route, "path_regex", None), getattr(route, "methods", None)
-        if regex is not None and route_methods and regex.match(request.url.path):
-            methods |= set(route_methods)
-    return sorted(methods)
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(app: Any, scope: Scope) -> list[str]:
+    """Every method some endpoint answers at this request's path: each method is tried against the app's routes
+    with Starlette's own matching (FastAPI 0.165 nests an included router's routes, so reading ``path_regex`` off
+    ``app.routes`` found none and the 405's ``Allow`` was empty); mounts (the explorer's files at ``/``, the docs'
+    assets) are left out, as they take any path."""
+    from starlette.routing import Match, Mount
+
+    routes = [r for r in app.router.routes if not isinstance(r, Mount)]
+    return [m for m in _METHODS if any(r.matches({**scope, "method": m})[0] == Match.FULL for r in routes)]
 
 
 class UnhandledErrors:
@@ -113,16 +118,20 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        if any(e.get("type") == "json_invalid" for e in exc.errors()[:1]):  # unreadable JSON: 400, as documented
+            return error_response(400, "bad_request", _validation_message(exc))
         return error_response(422, "invalid_request", _validation_message(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
+        if exc.status_code == 400 and message == "There was an error parsing the body":  # Starlette's, bad UTF-8
+            message = "body: not readable as JSON (send UTF-8 JSON with Content-Type: application/json)"
         headers = dict(getattr(exc, "headers", None) or {})
         if exc.status_code == 405:
             # Starlette lists the methods of the first matching route only; one path may have several.
-            headers["Allow"] = ", ".join(_allowed_methods(request))
+            headers["Allow"] = ", ".join(allowed_methods(request.app, request.scope))
         return error_response(exc.status_code, code, message, headers=headers or None)
 
     @app.exception_handler(RunNotFound)

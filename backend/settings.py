@@ -63,8 +63,9 @@ class Settings(BaseSettings):
                                         "assign queue; over it: 429 with Retry-After.")
     assign_max_batch_texts: int = Field(64, ge=1, description="Most texts the assign worker encodes in one pass.")
     assign_max_wait_s: float = Field(2.0, gt=0, description="Longest wait in the assign queue; then 503.")
-    assign_deadline_s: float = Field(4.0, gt=0, description="Longest time from queueing to answer; then 503 "
-                                                            "(past the model's first load).")
+    assign_deadline_s: float = Field(4.0, gt=0, description="Longest time from queueing to answer, plus the "
+                                                            "request's own texts at the measured throughput; "
+                                                            "then 503 (past the model's first load).")
     assign_max_batch_s: float = Field(1.0, gt=0, description="Most seconds of work (at the measured throughput) "
                                                              "the assign worker takes in one batch.")
     assign_torch_threads: int = Field(0, ge=0, description="torch threads of the assign encoder (0 = CPUs - 1, "

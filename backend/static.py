@@ -16,7 +16,7 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from backend.errors import error_response
+from backend.errors import allowed_methods, error_response
 
 log = logging.getLogger("backend")
 
@@ -27,8 +27,7 @@ class ExplorerFiles(StaticFiles):
 
     async def get_response(self, path: str, scope: Scope) -> Response:
         if path == "api" or path.startswith("api/"):  # an unknown API path: the API's JSON error, not 404.html
-            return error_response(404, "not_found", f"no API endpoint at /{path}; GET /api/v1/openapi.json "
-                                                    "lists them (docs/api.md)")
+            return _api_miss(path, scope)
         try:
             return await super().get_response(path, scope)
         except HTTPException as exc:
@@ -37,6 +36,22 @@ class ExplorerFiles(StaticFiles):
             if scope["method"] not in ("GET", "HEAD"):
                 raise
             return await super().get_response("index.html", scope)
+
+
+def _api_miss(path: str, scope: Scope) -> Response:
+    """An /api path no route took: 405 with ``Allow`` when an endpoint is there under other methods (the explorer's
+    mount at ``/`` took them all before, so ``PUT /api/v1/runs/ID`` read "no API endpoint"); a trailing slash
+    names the path without it; else 404."""
+    full = str(scope.get("path") or f"/{path}")  # as sent: StaticFiles drops a trailing slash from `path`
+    allowed = allowed_methods(scope["app"], scope)
+    if allowed:
+        return error_response(405, "method_not_allowed", f"{scope['method']} is not allowed on {full}; it "
+                              f"answers {', '.join(allowed)}", headers={"Allow": ", ".join(allowed)})
+    bare = full.rstrip("/")
+    if full.endswith("/") and allowed_methods(scope["app"], {**scope, "path": bare}):
+        return error_response(404, "not_found", f"no API endpoint at {full}: drop the trailing slash ({bare})")
+    return error_response(404, "not_found", f"no API endpoint at {full}; GET /api/v1/openapi.json "
+                                            "lists them (docs/api.md)")
 
 
 def mount_frontend(app: FastAPI, frontend_dir: Path | None) -> bool:

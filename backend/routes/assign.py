@@ -161,7 +161,7 @@ async def assign(run_id: RunIdPath, body: AssignRequest, store: StoreDep, models
     if job.events_run:
         assert body.events is not None
         try:
-            result = await wait_for_result(batcher, future, settings.assign_max_wait_s)
+            result = await wait_for_result(batcher, future, settings.assign_max_wait_s, job.weight)
         except (ValueError, KeyError) as exc:  # ml.runtime.errors.InputError is a ValueError
             raise APIError(422, "invalid_request", f"events: {exc}") from exc
         kept = set(getattr(getattr(job.model, "matrix", None), "events_", None) or ())
@@ -170,7 +170,7 @@ async def assign(run_id: RunIdPath, body: AssignRequest, store: StoreDep, models
                                    ignored_events=ignored)
     assert body.conversations is not None
     try:
-        rows = await wait_for_result(batcher, future, settings.assign_max_wait_s)
+        rows = await wait_for_result(batcher, future, settings.assign_max_wait_s, job.weight)
     except RecordsError as exc:  # the posted records (e.g. an unreadable timestamp), named by field
         raise APIError(422, "invalid_request", str(exc)) from exc
     except ValueError as exc:

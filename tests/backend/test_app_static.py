@@ -62,6 +62,19 @@ def test_frontend_is_served_with_spa_fallback(make_client, frontend_dir):
         assert answer.headers["content-type"].startswith("application/json") and error_answer(answer) == (
             404, "not_found"), path
     assert client.get(f"{API}/health").json()["status"] == "ok"
+    # an endpoint asked with another method: 405 with every method it answers (the explorer's mount took them as
+    # "no API endpoint"); a trailing slash names the path without it
+    put = client.put(f"{API}/runs/latest")
+    assert error_answer(put) == (405, "method_not_allowed") and put.headers["Allow"] == "GET, DELETE"
+    slash = client.get(f"{API}/runs/")
+    assert error_answer(slash) == (404, "not_found") and f"drop the trailing slash ({API}/runs)" in slash.text
+
+
+def test_405_lists_the_methods_without_the_explorer(make_client, tmp_path):
+    """FastAPI 0.165 nests an included router's routes: the 405's Allow header was empty."""
+    client = make_client(frontend_dir=tmp_path / "nothing")
+    answer = client.request("DELETE", f"{API}/features")
+    assert error_answer(answer) == (405, "method_not_allowed") and answer.headers["Allow"] == "GET"
 
 
 def test_no_frontend_means_api_only(make_client, tmp_path):

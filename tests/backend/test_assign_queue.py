@@ -279,3 +279,15 @@ def test_merging_requests_would_change_the_answer(real_model):
     u1 = [0, 1, 2]  # a1, a2, b1
     assert not np.allclose(separate["distance"][u1], merged["distance"][u1], atol=1e-4)
     np.testing.assert_allclose(separate["distance"][3:], merged["distance"][3:], atol=1e-5)
+
+
+def test_a_big_request_has_the_time_its_own_texts_take():
+    """An API review: 1,000 texts (a call may hold 2,000) were refused after the fixed 4 s while the worker went on
+    encoding them. The answer deadline adds the request's own texts at the measured throughput."""
+    from types import SimpleNamespace
+
+    from backend.assign_queue import answer_deadline
+
+    measured = SimpleNamespace(deadline_s=4.0, texts_per_s=100.0)
+    assert answer_deadline(measured, 1000) == 14.0 and answer_deadline(measured, 1) == 4.01
+    assert answer_deadline(SimpleNamespace(deadline_s=4.0, texts_per_s=None), 1000) == 4.0  # nothing measured yet

@@ -122,11 +122,15 @@ def test_bad_assign_bodies_name_the_field(client, body, field):
 
 
 def test_a_body_that_is_not_json_says_where_it_breaks(client):
-    """It said "23: JSON decode error" (a bare number for the field)."""
+    """It said "23: JSON decode error" (a bare number for the field). An unreadable body is a 400 `bad_request`, as
+    docs/api.md says, whether the JSON breaks (it was 422) or the bytes are not UTF-8 (Starlette's "There was an
+    error parsing the body")."""
     response = client.post(f"{API}/runs/{OLD_RUN}/assign", content=b'{"conversations": [{"text": "hi"},]}',
                            headers={"content-type": "application/json"})
-    assert response.status_code == 422
+    assert response.status_code == 400 and error_of(response)["code"] == "bad_request"
     assert error_of(response)["message"] == "body: not valid JSON at character 34 (Expecting value)"
+    bytes_ = client.post(f"{API}/strategy", content=b'{"run_id": "\xff"}', headers={"content-type": "application/json"})
+    assert bytes_.status_code == 400 and error_of(bytes_)["message"].startswith("body: not readable as JSON")
 
 
 def test_oversized_assign_requests_are_413(make_client):
