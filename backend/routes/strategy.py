@@ -45,8 +45,33 @@ def strategy(body: StrategyRequest, store: StoreDep, generate: StrategyDep) -> S
     if not isinstance(result, dict):
         raise APIError(500, "internal_error", "the strategy generator returned no JSON object")
     document = _json_safe(result)
+    used = channels if channels is not None else [str(c.get("channel")) for c in document.get("channels") or []
+                                                  if isinstance(c, dict) and c.get("channel")]
+    evidence = cited_snippets(document, profile)
+    _add_authors(store, resolved, body.persona_id, evidence)
     return StrategyResponse(run_id=resolved, persona_id=body.persona_id, goal=document.get("goal") or body.goal,
-                            channels=channels, strategy=document, evidence=cited_snippets(document, profile))
+                            channels=used, strategy=document, evidence=evidence)
+
+
+MEMBER_PAGES = 2  # of 200: evidence is drawn from the members nearest the persona's centre, which come first
+
+
+def _add_authors(store: Any, run_id: str, persona_id: int, evidence: list[CitedSnippet]) -> None:
+    """Each cited member's author and timestamp as the members endpoint has them (an API review found both None
+    on every snippet: the stored evidence holds only the text), looked up in the persona's first
+    ``MEMBER_PAGES`` pages, nearest first; a member not there keeps None. Below the privacy floor (no text
+    shown) no author is added either."""
+    wanted = {e.member_id: e for e in evidence if e.text is not None}
+    for page in range(MEMBER_PAGES):
+        if not wanted:
+            return
+        rows, total = store.get_members(run_id, persona_id, offset=200 * page, limit=200)
+        for row in rows:
+            snippet = wanted.pop(str(row.get("member_id")), None)
+            if snippet is not None:
+                snippet.author, snippet.timestamp = _text(row.get("author")), _text(row.get("timestamp"))
+        if 200 * (page + 1) >= total:
+            return
 
 
 def _cited_ids(node: Any, found: dict[str, None]) -> None:

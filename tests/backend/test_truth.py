@@ -55,6 +55,16 @@ def test_strategy_includes_the_text_of_every_cited_snippet(run_client):
     stored = {e["member_id"]: e["text"] for e in profile["evidence"]}
     for snippet in body["evidence"]:
         assert snippet["text"] and snippet["text"] == stored[snippet["member_id"]]  # masked, as stored
+    # author and timestamp as the members endpoint has them (an API review found both None on every snippet)
+    members = run_client.get(f"{API}/runs/latest/personas/{persona['id']}/members",
+                             params={"limit": 200}).json()["items"]
+    by_id = {m["member_id"]: m for m in members}
+    found = [e for e in body["evidence"] if e["member_id"] in by_id]
+    assert found and all((e["author"], e["timestamp"]) == (by_id[e["member_id"]]["author"],
+                                                           by_id[e["member_id"]]["timestamp"]) for e in found)
+    assert any(e["author"] for e in found) and any(e["timestamp"] for e in found)
+    # the channels the strategy used, when the request named none (it said null)
+    assert body["channels"] == [c["channel"] for c in body["strategy"]["channels"]] and body["channels"]
 
 
 def test_docs_page_loads_every_asset_from_this_server(client):
