@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 RUN_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 #: Every integer a client sends is bounded in the schema (422, never an overflow deeper down).
@@ -35,10 +35,20 @@ class Conversation(BaseModel):
 
     text: str = Field(min_length=1, description="Raw text (several messages may be joined with newlines).")
     author: str | None = Field(None, max_length=256, description="Author id or handle, if known.")
-    timestamp: str | None = Field(
-        None, max_length=64, examples=["2017-10-31T22:10:47+02:00", "Tue Oct 31 22:10:47 +0000 2017"],
+    timestamp: Annotated[str, Field(max_length=64)] | Annotated[float, Field(ge=0, le=1e11, allow_inf_nan=False)] \
+        | None = Field(
+        None, examples=["2017-10-31T22:10:47+02:00", "Tue Oct 31 22:10:47 +0000 2017", 1424800000],
         description="When it was written, in any format the pipeline reads (ISO 8601 with or without an "
-                    "offset, the Twitter format, epoch seconds). With an offset the local hour is used.")
+                    "offset, the Twitter format, epoch seconds as a number or a string). With an offset the "
+                    "local hour is used.")
+
+    @field_validator("timestamp", mode="after")
+    @classmethod
+    def _epoch_as_text(cls, value: str | float | None) -> str | None:
+        """Epoch seconds given as a number are read as the same digits in a string ("1424800000")."""
+        if value is None or isinstance(value, str):
+            return value
+        return f"{value:.0f}" if float(value).is_integer() else repr(float(value))
     id: str | None = Field(None, max_length=256, description="Your id, echoed back.")
     reply_to: str | None = Field(None, max_length=256, description="Id of the message this one answers.")
     inbound: bool | None = Field(None, description="True = customer side.")

@@ -780,11 +780,12 @@ export interface components {
             text: string;
             /**
              * Timestamp
-             * @description When it was written, in any format the pipeline reads (ISO 8601 with or without an offset, the Twitter format, epoch seconds). With an offset the local hour is used.
+             * @description When it was written, in any format the pipeline reads (ISO 8601 with or without an offset, the Twitter format, epoch seconds as a number or a string). With an offset the local hour is used.
              * @example 2017-10-31T22:10:47+02:00
              * @example Tue Oct 31 22:10:47 +0000 2017
+             * @example 1424800000
              */
-            timestamp?: string | null;
+            timestamp?: string | number | null;
         };
         /** ConversationCounts */
         ConversationCounts: {

@@ -74,6 +74,10 @@ def test_assign_uses_the_cached_model(make_client):
     client.post(f"{API}/runs/latest/assign", json=body)
     assert loads == [NEW_RUN]  # loaded once, reused
     assert len(model.frames) == 2
+    # epoch seconds as a number, as docs/api.md says (an API review's 1424800000 was a 422): read as its digits
+    epoch = client.post(f"{API}/runs/latest/assign", json={"conversations": [{"text": "hi", "timestamp": 1424800000}]})
+    assert epoch.status_code == 200, epoch.text
+    assert model.frames[-1]["timestamp"].notna().all()
 
 
 def test_model_loads_once_under_concurrent_first_requests(make_client):
