@@ -117,12 +117,23 @@ def _member_row(member: dict[str, Any], group: dict[str, Any], subs: dict[int, s
             "text": None if withheld else text("text")}
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(row: dict[str, Any]) -> dict[str, Any]:
+    """A CSV row a spreadsheet opens as text: a string cell that starts with ``= + - @``, a tab or a carriage
+    return gets a leading ``'`` (OWASP's advice against CSV injection: a customer's "=HYPERLINK(…)" would run in
+    the analyst's Excel, and a tweet's "@united …" showed as #NAME?). Numbers are left alone; the Parquet and
+    JSON exports keep every text as written."""
+    return {k: f"'{v}" if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v for k, v in row.items()}
+
+
 def _csv_chunks(header: tuple[str, ...], pages: Iterator[list[dict[str, Any]]]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(header), extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for rows in pages:
-        writer.writerows(rows)
+        writer.writerows(spreadsheet_safe(r) for r in rows)
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
@@ -231,7 +242,7 @@ def export_personas_csv(run_id: RunIdPath, store: StoreDep) -> Response:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows(spreadsheet_safe(r) for r in rows)
     return Response(buffer.getvalue(), media_type=CSV_MEDIA, headers=attachment(resolved, "personas.csv"))
 
 

@@ -47,6 +47,10 @@ def test_members_csv_and_parquet_hold_every_member(run_client, run_files):
     csv = _download(run_client, "export/members.csv", "text/csv")
     frame = pd.read_csv(io.StringIO(csv.text), dtype={"member_id": str, "author": str}, keep_default_na=False,
                         na_values=[""])
+    # a cell a spreadsheet would read as a formula ("@united …", "=HYPERLINK(…)") starts with "'" in the CSV only
+    escaped = frame["text"].fillna("").str.startswith("'")
+    assert escaped.any() and frame.loc[escaped, "text"].str[1:2].isin(list("=+-@\t\r")).all()
+    frame["text"] = frame["text"].where(~escaped, frame["text"].str[1:])
     assert list(frame.columns) == ["member_id", "persona_id", "persona_name", "family_id", "family_name",
                                    "subpersona_id", "subpersona_name", "membership", "confidence", "distance",
                                    "author", "timestamp", "text"]
@@ -466,3 +470,13 @@ def test_the_report_lists_only_the_differences_a_profile_says():
         "posts at night more"]
     assert plain_differences({"fingerprint": fp, "highlight_features": []}) == []
     assert len(plain_differences({"fingerprint": fp})) == 2  # no highlights recorded: as before
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_start_with_a_quote():
+    """OWASP's CSV injection: a customer's "=HYPERLINK(…)" would run in the analyst's Excel; numbers stay numbers."""
+    from backend.routes.exports import spreadsheet_safe
+
+    row = {"text": "=HYPERLINK(\"http://x\")", "author": "@bob", "name": "Card & PIN", "z": -0.5, "n": None,
+           "note": "-- fine"}
+    assert spreadsheet_safe(row) == {"text": "'=HYPERLINK(\"http://x\")", "author": "'@bob", "name": "Card & PIN",
+                                     "z": -0.5, "n": None, "note": "'-- fine"}
