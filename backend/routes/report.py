@@ -95,6 +95,8 @@ def report_persona(profile: dict[str, Any]) -> dict[str, Any]:
         "name_note": profile.get("name_note"),
         "size": size, "share": float(profile.get("share") or 0.0), "core": core, "reassigned": reassigned,
         "core_pct": 100.0 * core / size if size and core is not None else None,
+        # more than half placed by nearness (events: mixed): the caution the persona page gives (mostlyForced)
+        "loose": bool(size and reassigned is not None and reassigned > size / 2),
         "description": str(profile.get("description") or ""),
         "terms": [_shown(t) for t in (profile.get("top_terms") or [])[:10]],
         "phrases": [_shown(t) for t in (profile.get("top_ngrams") or [])[:5]],

@@ -154,6 +154,11 @@ def test_report_names_every_persona_with_masked_snippets_and_no_external_url(run
     stored = {_escaped(e["text"]) for p in personas for e in p["evidence"]}
     quotes = re.findall(r"<blockquote>(.*?)</blockquote>", html, re.DOTALL)
     assert quotes and set(quotes) <= stored
+    # a loose persona (more than half reassigned from noise) is cautioned about, as on its page (the file people
+    # forward said nothing; a TWCS review)
+    loose = [p for p in personas if p["reassigned_count"] > p["size"] / 2]
+    assert loose and html.count("<p class=\"note\" data-loose>") == len(loose)
+    assert "Read it as a loose grouping" in html
 
     one = run_client.get(f"{API}/runs/latest/report.html", params={"persona": personas[1]["id"]}).text
     assert one.count('<section class="persona"') == 1 and _escaped(personas[1]["name"]) in one
