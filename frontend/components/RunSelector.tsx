@@ -3,7 +3,8 @@
 import type { RunSummary } from "@/lib/api";
 
 /** A run to offer: one from the run list, or only the id of a linked run the list does not hold. */
-export type RunChoice = Pick<RunSummary, "id"> & Partial<Pick<RunSummary, "created_at" | "counts" | "series" | "source">>;
+export type RunChoice = Pick<RunSummary, "id"> &
+  Partial<Pick<RunSummary, "created_at" | "counts" | "series" | "source" | "unit">>;
 import { dateTime } from "@/lib/format";
 import { sourceText } from "@/lib/runs";
 
@@ -12,7 +13,8 @@ export function runLabel(r: RunChoice): string {
   if (r.created_at === undefined) return `run ${r.id}`;
   const parts = [dateTime(r.created_at)];
   if (r.source) parts.push(sourceText(r.source, false));
-  if (r.counts?.personas !== undefined) parts.push(`${r.counts.personas} personas`);
+  // "20 personas of authors": three runs of one file by message, conversation and author read alike before
+  if (r.counts?.personas !== undefined) parts.push(`${r.counts.personas} personas${r.unit ? ` of ${r.unit}s` : ""}`);
   if (r.series) parts.push(`series ${r.series}`);
   return `${parts.join(" · ")} — run ${r.id}`;
 }

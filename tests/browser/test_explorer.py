@@ -83,7 +83,7 @@ def test_overview_shows_run_treemap_funnel_and_metrics(live_server, page, artifa
     # a run reads as when · what · how many personas, its id last
     label = page.locator('[data-testid="run-select"] option:checked').inner_text()
     assert label.endswith(f"run {run['id']}") and not label.startswith(run["id"])
-    assert "twcs_sample.csv" in label and f"{run['counts']['personas']} personas" in label
+    assert "twcs_sample.csv" in label and f"{run['counts']['personas']} personas of {run['unit']}s" in label
 
     funnel = page.get_by_test_id("filter-funnel").inner_text()
     assert len(run["filtering"]) == SIX_STAGES
