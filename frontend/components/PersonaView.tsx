@@ -74,6 +74,17 @@ function oneVoice(p: Persona): string | null {
   return `One author accounts for ${int(p.top_author_members)} of its ${int(p.size)} members (${pct(p.top_author_members / p.size)}): read it as much as one customer's thread as a segment.`;
 }
 
+/**
+ * How much of the persona its name describes (`name_share`, ml/profile/name_share.py): "Its name's words are in 61%
+ * of its members' texts", and where that is under a quarter, that the evidence shows it better (a TWCS review
+ * presented "Fixed it thanks", written by 2 of its 96 members).
+ */
+export function nameShareWords(share: number, size: number): string {
+  const n = Math.round(share * size);
+  const head = `Its name's words are in ${pct(share, 0)} of its members' texts (about ${int(n)} of ${int(size)})`;
+  return share < 0.25 ? `${head}: the name describes few of them; read the evidence before presenting it.` : `${head}.`;
+}
+
 function PersonaHead({ p }: { p: Persona }) {
   const eventRun = p.kind === "events";
   const forced = eventRun ? "flagged as mixed" : "reassigned from noise";
@@ -85,6 +96,11 @@ function PersonaHead({ p }: { p: Persona }) {
         {p.kind === "conversations" && p.name_note ? (
           <p className="hint" data-testid="name-note">
             {p.name_note}
+          </p>
+        ) : null}
+        {p.kind === "conversations" && typeof p.name_share === "number" ? (
+          <p className="hint" data-testid="name-share">
+            {nameShareWords(p.name_share, p.size)}
           </p>
         ) : null}
         <p className="meta">

@@ -903,6 +903,11 @@ export interface components {
              */
             name_note?: string | null;
             /**
+             * Name Share
+             * @description Share of its members whose text holds the words of a part of its name (ml.profile.name_share): how much of the persona its name describes; None for runs made before 2026-12-05 and where a series kept an earlier run's name.
+             */
+            name_share?: number | null;
+            /**
              * One Voice
              * @description Said when one author is a third of the persona's members or of its messages: "One author writes 55 of its 115 messages (48%): read it as much as one customer's voice as a segment." None otherwise, and for runs made before 2026-12-05 (ml.profile.describe.one_voice_sentence).
              */

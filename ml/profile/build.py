@@ -34,6 +34,7 @@ from ml.profile.evidence import EvidenceSelector, privacy_floor
 from ml.profile.fingerprint import BehavioralFingerprint, feature_specs, highlights
 from ml.profile.llm_names import name_proposer_from_env
 from ml.profile.masking import keep_handles_for
+from ml.profile.name_share import MAX_TEXTS, name_share
 from ml.profile.naming import PersonaNamer
 from ml.profile.separators import SurrogateSeparator
 from ml.profile.terms import SHOWN_AT_LEAST, ClassTfidf
@@ -202,11 +203,14 @@ def _name_and_describe(profiles, highlighted, fit: _Fitted, texts, labels, embed
     namer = PersonaNamer(proposer=name_proposer_from_env(), encoder=encoder, min_authors=NAME_MIN_AUTHORS).fit(
         texts, labels, embeddings, words, fit.grams, nameable, spell_terms={p["id"]: _shown(p) for p in profiles},
         authors=authors)  # also spells what descriptions quote; a phrase of too few authors is neither
+    labels_arr = np.asarray(labels)
     for p in profiles:
         p["name"] = namer.names_[p["id"]]
         note = name_note(p["name"], nameable.get(p["id"], []), namer.behavior_min_effect)
         if note:
             p["name_note"] = note
+        own = np.flatnonzero(labels_arr == p["id"])[:MAX_TEXTS]
+        p["name_share"] = name_share(p["name"], [texts[i] for i in own])
         p["separators"] = sep.signals(p["id"], cfg.n_separator_signals)
         spelled = namer.spelled_.get(p["id"], {})
         for t in p["top_terms"] + p["top_ngrams"]:  # the chips show the members' wording ("card isn't working")

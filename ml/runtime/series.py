@@ -104,6 +104,8 @@ def keep_name(profile: dict[str, Any], name: str, lineage_id: str) -> None:
     behaviour word ("“Brief” in the name: …"), so it goes when the kept name leads with another word or none."""
     if profile.get("name_note") and split_behavior(name)[0] != split_behavior(profile.get("name", ""))[0]:
         profile.pop("name_note")
+    if name != profile.get("name"):
+        profile.pop("name_share", None)  # it measured this fit's own name
     profile["name"], profile["lineage_id"] = name, lineage_id
 
 

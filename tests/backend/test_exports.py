@@ -159,6 +159,7 @@ def test_report_names_every_persona_with_masked_snippets_and_no_external_url(run
     loose = [p for p in personas if p["reassigned_count"] > p["size"] / 2]
     assert loose and html.count("<p class=\"note\" data-loose>") == len(loose)
     assert "Read it as a loose grouping" in html
+    assert html.count("data-name-share>") == sum(p.get("name_share") is not None for p in personas) > 0
 
     one = run_client.get(f"{API}/runs/latest/report.html", params={"persona": personas[1]["id"]}).text
     assert one.count('<section class="persona"') == 1 and _escaped(personas[1]["name"]) in one

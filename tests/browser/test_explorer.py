@@ -257,6 +257,10 @@ def test_persona_page_renders_activity_and_fingerprint(live_server, page, artifa
     assert page.get_by_test_id("persona-name").inner_text() == profile["name"]
     assert page.get_by_test_id("persona-description").inner_text() == profile["description"]
     assert f"{profile['size']:,} members" in page.locator(".page-head .meta").inner_text()
+    # how much of the persona its name describes (a TWCS review presented a name 2 of 96 members wrote)
+    share = page.get_by_test_id("name-share").inner_text()
+    assert share.startswith(f"Its name's words are in {100 * profile['name_share']:.0f}% of its members' texts")
+    assert ("read the evidence before presenting it" in share) is (profile["name_share"] < 0.25)
 
     act = profile["activity"]
     assert act["has_timestamps"]

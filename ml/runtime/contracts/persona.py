@@ -233,6 +233,10 @@ class ConversationPersona(_PersonaBase):
     name_note: str | None = Field(None, description="What the name's behaviour word rests on (\"“Brief” in the name: "
                                                     "this persona uses 0.4× fewer words …\"); None when the name has "
                                                     "none, and for runs made before 2026-12-04.")
+    name_share: float | None = Field(None, ge=0, le=1, description=(
+        "Share of its members whose text holds the words of a part of its name (ml.profile.name_share): "
+        "how much of the persona its name describes; None for runs made before 2026-12-05 and where a "
+        "series kept an earlier run's name."))
     activity: Activity | None = None
     tone: Tone | None = Field(None, description="None for runs made before 2026-12-02.")
     distinct_authors: int | None = Field(None, description="None where authors are unknown.")
