@@ -279,6 +279,19 @@ def test_one_heavy_user_does_not_make_a_personas_numbers():
     assert d["persona_share"] < d["population_share"]
 
 
+def test_a_rare_event_keeps_its_counts():
+    """The cap is the 99th percentile of the users who did the event: with everyone's zeros, an event fewer than 1 %
+    of users log was capped at 0 and read "0 per user (nobody else)" (a diff review)."""
+    from ml.events.profile import user_measures
+
+    counts = np.zeros((500, 2))
+    counts[:, 0] = 3
+    counts[:3, 1] = [4, 6, 9]  # 0.6 % of the users
+    um = user_measures(counts)
+    assert um.capped[:3, 1].tolist() == [4, 6, pytest.approx(np.quantile([4, 6, 9], 0.99))]
+    assert um.capped[:, 1].sum() > 18
+
+
 def test_the_bar_is_the_share_the_sentence_states():
     """Moodle: "Course viewed" was a bar below everyone's (−0.67) beside "1.2× more … (37% of their events, against
     37%)": the bar read the weighted matrix, the caption said "how much of their activity each event takes". The bar

@@ -362,6 +362,10 @@ def test_a_first_name_that_starts_a_brand_handle_is_still_a_name():
     ("Row 9 window cover on N366SW could use some LUV", "N366SW", None),
     ("rear facing car seat on an ERJ145", "ERJ145", None),
     ("on UAL212 LAX-JFK", "UAL212", None),
+    # a state's two-letter code that is also a label: an order or case id stays readable (a diff review)
+    ("I called 3 times about order ID 12345", "ID 12345", None),
+    ("Case ID 54321 please", "54321", None),
+    ("send it to Boise, ID 83702", "83702", "[address]"),
 ])
 def test_addresses_without_a_street_word_locators_and_surnames(tweets, clause, value, placeholder):
     _check(tweets, clause, value, placeholder)

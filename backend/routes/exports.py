@@ -117,12 +117,12 @@ def _member_row(member: dict[str, Any], group: dict[str, Any], subs: dict[int, s
             "text": None if withheld else text("text")}
 
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")  # and "'", so stripping one "'" always gives the cell
 
 
 def spreadsheet_safe(row: dict[str, Any]) -> dict[str, Any]:
-    """A CSV row a spreadsheet opens as text: a string cell that starts with ``= + - @``, a tab or a carriage
-    return gets a leading ``'`` (OWASP's advice against CSV injection: a customer's "=HYPERLINK(…)" would run in
+    """A CSV row a spreadsheet opens as text: a string cell (a text, a name, an id alike) that starts with
+    ``= + - @``, a tab, a carriage return or ``'`` itself gets a leading ``'`` (OWASP's advice against CSV injection: a customer's "=HYPERLINK(…)" would run in
     the analyst's Excel, and a tweet's "@united …" showed as #NAME?). Numbers are left alone; the Parquet and
     JSON exports keep every text as written."""
     return {k: f"'{v}" if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v for k, v in row.items()}

@@ -1059,7 +1059,7 @@ export interface components {
              */
             series?: string | null;
             source?: components["schemas"]["ConversationSource"] | null;
-            /** @description The dates its data covers and their clock (the manifest's `time`); None for runs stored before 2026-12-05. */
+            /** @description The dates its data covers and their clock (the manifest's `time`); None in a Firestore store for runs published before 2026-12-05. */
             time?: components["schemas"]["TimeSection"] | null;
             /** Unit */
             unit?: string | null;
@@ -1323,7 +1323,7 @@ export interface components {
             group: string;
             /**
              * Persona Count Mean
-             * @description Mean count per user, each count capped at everyone's 99th percentile (so one user cannot set it).
+             * @description Mean count per user, each count capped at the 99th percentile of the users who did the event (so one user cannot set it).
              */
             persona_count_mean?: number | null;
             /** Persona Mean */
@@ -2393,7 +2393,7 @@ export interface components {
             created_at?: string | null;
             /**
              * First
-             * @description Its data's earliest kept timestamp (ISO 8601, UTC); None without timestamps, for event runs and for runs stored before 2026-12-05.
+             * @description Its data's earliest kept timestamp (ISO 8601, UTC); None without timestamps and for event runs (and in a Firestore store for runs published before 2026-12-05).
              */
             first?: string | null;
             /**

@@ -137,7 +137,7 @@ def _detect(path: Path, columns: list[str], cfg: EventInputConfig) -> dict:
         event = [found] if found else None
     if layout == "auto":
         layout = "rows" if (event or cfg.event_lookup) else "matrix"
-    no_time = (cfg.time_col or "").lower() == "none" and "none" not in columns  # --time-col none: read no time
+    no_time = (cfg.time_col or "").lower() == "none" and not any(str(c).lower() == "none" for c in columns)
     time = None if no_time else cfg.time_col or find_column([c for c in columns if c not in user], TIME_NAMES)
     if time:
         _require(path, columns, [time], FLAGS["time_col"])

@@ -47,7 +47,6 @@ ADDRESS_RE = re.compile(
     rf"|,\s+[A-Z][a-zA-Z]+(?:\s[A-Z][a-zA-Z]+){{0,2}}\b(?:,\s+[A-Z]{{2}}\b)?(?:,?\s+{_POSTCODE})?)?"
 )
 # the same written in lower case ("3238 w. columbine dr, phx,85029"): only when a ZIP code closes it, as the
-# capitalised form needs no ZIP but "5 minutes walk" must stay
 # capitalised form needs no ZIP but "5 minutes walk" must stay. Lower case, only the suffixes that mean a street
 # ("3 times the same way, order 12345" is no address), then a comma, a city of up to three words and the ZIP
 _LOWER_STREET = "street|st|avenue|ave|drive|dr|road|rd|lane|ln|boulevard|blvd|court|ct|place|pl|parkway|pkwy|" \
@@ -57,9 +56,12 @@ ADDRESS_ZIP_RE = re.compile(
     rf"(?:{_LOWER_STREET})\b\.?(?:,?\s+(?:apt|apartment|suite|ste|unit|#)\.?\s*#?\w{{1,6}})?"
     r",\s*(?:[a-z][a-z.]*\s*){1,3},?\s*(?:[a-z]{2}[,\s]+)?\d{5}(?:-\d{4})?\b"
 )
-# a US state (its name, or its USPS code in capitals) and a ZIP close an address that has no street word
-# ("12478 old us 35 nw, jeforsonville Ohio 43128"): from a house number up to the ZIP within 60 characters,
-# else the state and ZIP alone; a ZIP after its label ("Zip:30093", "zip code 30093") is masked too
+# a US state and a ZIP close an address that has no street word ("12478 old us 35 nw, jeforsonville Ohio 43128"):
+# from its house number (a number, up to 40 characters and a comma: the street part) through up to three words of
+# city, else the state and ZIP alone. A state's name may stand anywhere; its two-letter code only after a comma
+# or a capitalised word ("Boise, ID 83702", "Boise ID 83702"), and the codes that are also words or labels (ID,
+# IN, ME, OK, OR, HI, OH) only after a comma, so "order ID 12345" and "Case ID 54321" stay (order numbers are
+# kept, docs/privacy.md). A ZIP after its label ("Zip:30093", "zip code 30093") is masked too.
 _STATES = ["Alabama", "Alaska", "Arizona", "Arkansas", "California", "Colorado", "Connecticut", "Delaware",
            "Florida", "Georgia", "Hawaii", "Idaho", "Illinois", "Indiana", "Iowa", "Kansas", "Kentucky",
            "Louisiana", "Maine", "Maryland", "Massachusetts", "Michigan", "Minnesota", "Mississippi",
@@ -67,9 +69,14 @@ _STATES = ["Alabama", "Alaska", "Arizona", "Arkansas", "California", "Colorado",
            "Tennessee", "Texas", "Utah", "Vermont", "Virginia", "Washington", "Wisconsin", "Wyoming",
            r"New\s+Hampshire", r"New\s+Jersey", r"New\s+Mexico", r"New\s+York", r"North\s+Carolina",
            r"North\s+Dakota", r"Rhode\s+Island", r"South\s+Carolina", r"South\s+Dakota", r"West\s+Virginia"]
-_STATE_CODES = ("AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY "
-                "NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC")
-_STATE = rf"(?:(?i:{'|'.join(_STATES)})|(?:{_STATE_CODES.replace(' ', '|')}))"
-STATE_ZIP_RE = re.compile(rf"(?:\b\d{{1,6}}[A-Za-z]?\s[^\n\[\]]{{0,60}}?)?\b{_STATE}\.?,?\s+\d{{5}}(?:-\d{{4}})?\b")
+_WORD_CODES = {"ID", "IN", "ME", "OK", "OR", "HI", "OH"}  # also words, labels or interjections
+_CODES = ["AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY", "LA",
+          "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK",
+          "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "DC"]
+_PLAIN_CODES = "|".join(c for c in _CODES if c not in _WORD_CODES)
+_STATE = (rf"(?:\b(?i:{'|'.join(_STATES)})|(?<=,)(?:{'|'.join(_CODES)})|(?<=, )(?:{'|'.join(_CODES)})"
+          rf"|(?<=[a-z] )(?:{_PLAIN_CODES}))")
+_STREET_PART = r"\b\d{1,6}[A-Za-z]?\s[^\n\[\],]{1,40},\s*(?:[A-Za-z][\w.'-]*\s+){0,3}"
+STATE_ZIP_RE = re.compile(rf"(?:{_STREET_PART})?{_STATE}\.?,?\s+\d{{5}}(?:-\d{{4}})?\b")
 ZIP_LABEL_RE = re.compile(r"(?i)(?P<label>\b(?:zip(?:\s*code)?|post(?:al)?\s*code)\s*(?:is\s*|:\s*|#\s*)?)"
                           r"\d{5}(?:-\d{4})?\b")

@@ -26,7 +26,7 @@ _FULL_NAME = rf"{_TITLE}(?:\s+(?:{_PARTICLE}\s+){{0,2}}(?:{_TITLE}|(?!(?:I|A)\b)
 # ("thanks", "spoke to", "ask for", "under") a full name of two or more capitalised words is required
 NAME_CUE_RE = re.compile(
     rf"(?i:\b(?:my\s+name\s+is|my\s+name's|name\s*:|(?:last|first|full|sur|family)\s*name(?:\s+is)?:?"
-    rf"|(?:his|her|their)\s+name\s+(?:is|was)|named|signed,?|regards,?|sincerely,?"
+    rf"|(?:his|her|their)\s+name\s+(?:is|was)|signed,?|regards,?|sincerely,?"
     rf"|mr\.?|mrs\.?|ms\.?|miss|dr\.?)"
     rf")\s+((?-i:{_CAP}(?:\s+(?:{_PARTICLE}\s+){{0,2}}{_CAP}){{0,3}}))"
     rf"|(?i:\b(?:thanks|thank\s+you|spoke\s+(?:to|with)|talked\s+to|ask\s+for|under|agent|rep|"

@@ -57,4 +57,5 @@ def names_a_topic(word: str, texts: list[str]) -> bool:
     topic, other = _votes(low, held) if held else (0, 0)
     if topic + other == 0:
         topic, other = _votes(low, (word.strip(),))
-    return topic > other
+    # a word the tagger splits into several tokens ("wi-fi", "e-mail") matches none of them: no vote against it
+    return topic > other or topic + other == 0

@@ -49,7 +49,7 @@ def test_members_csv_and_parquet_hold_every_member(run_client, run_files):
                         na_values=[""])
     # a cell a spreadsheet would read as a formula ("@united …", "=HYPERLINK(…)") starts with "'" in the CSV only
     escaped = frame["text"].fillna("").str.startswith("'")
-    assert escaped.any() and frame.loc[escaped, "text"].str[1:2].isin(list("=+-@\t\r")).all()
+    assert escaped.any() and frame.loc[escaped, "text"].str[1:2].isin(list("=+-@\t\r'")).all()
     frame["text"] = frame["text"].where(~escaped, frame["text"].str[1:])
     assert list(frame.columns) == ["member_id", "persona_id", "persona_name", "family_id", "family_name",
                                    "subpersona_id", "subpersona_name", "membership", "confidence", "distance",
@@ -483,6 +483,6 @@ def test_csv_cells_that_a_spreadsheet_would_run_start_with_a_quote():
     from backend.routes.exports import spreadsheet_safe
 
     row = {"text": "=HYPERLINK(\"http://x\")", "author": "@bob", "name": "Card & PIN", "z": -0.5, "n": None,
-           "note": "-- fine"}
+           "note": "-- fine", "quoted": "'tis"}
     assert spreadsheet_safe(row) == {"text": "'=HYPERLINK(\"http://x\")", "author": "'@bob", "name": "Card & PIN",
-                                     "z": -0.5, "n": None, "note": "'-- fine"}
+                                     "z": -0.5, "n": None, "note": "'-- fine", "quoted": "''tis"}

@@ -36,7 +36,8 @@ class ConversationRunSummary(Contract):
     counts: ConversationCounts | None = None
     series: str | None = Field(None, description="The series the run belongs to (python -m ml.run --series).")
     time: TimeSection | None = Field(None, description="The dates its data covers and their clock (the manifest's "
-                                                       "`time`); None for runs stored before 2026-12-05.")
+                                                       "`time`); None in a Firestore store for runs published "
+                                                       "before 2026-12-05.")
 
 
 class EventRunSummary(Contract):

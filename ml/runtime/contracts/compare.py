@@ -284,7 +284,8 @@ class SeriesEntry(_Record):
     created_at: str | None = Field(None, description="When the run was made (not the dates of its data: `first`, "
                                                      "`last`).")
     first: str | None = Field(None, description="Its data's earliest kept timestamp (ISO 8601, UTC); None without "
-                                                "timestamps, for event runs and for runs stored before 2026-12-05.")
+                                                "timestamps and for event runs (and in a Firestore store for runs "
+                                                "published before 2026-12-05).")
     last: str | None = Field(None, description="Its data's latest kept timestamp.")
     basis: str | None = Field(None, description="The clock of its charts (manifest `time.basis`).")
     kind: Literal["conversations", "events"] = "conversations"

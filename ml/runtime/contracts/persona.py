@@ -120,8 +120,9 @@ class EventFingerprintItem(FingerprintItem):
     """An event run's entry (ml.events.profile): for an event, ``persona_mean``/``population_mean`` are the mean
     share of the event in each user's events (the bar), for ``total_events`` the mean log events per user."""
 
-    persona_count_mean: float | None = Field(None, description="Mean count per user, each count capped at everyone's "
-                                                              "99th percentile (so one user cannot set it).")
+    persona_count_mean: float | None = Field(None, description="Mean count per user, each count capped at the 99th "
+                                                              "percentile of the users who did the event (so one "
+                                                              "user cannot set it).")
     population_count_mean: float | None = Field(None, description="The same over every user.")
     persona_share: float | None = Field(None, description="Mean share of this event in its users' events (each "
                                                           "user counted once); None for total_events and for runs "
