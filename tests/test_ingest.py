@@ -210,14 +210,14 @@ def test_the_summary_names_the_column_of_each_field_and_those_not_read(tmp_path)
     assert msgs["author"].tolist() == ["ann", "bob"] and report.has_authors
     lines = report.summary_lines()
     assert lines[1] == ("columns read: text 'Message Body', author 'Customer', time 'Created At', conversation "
-                        "'Ticket ID'; not read: 'Queue' (pass --reply-to-col, --id-col, --inbound-col to read one)")
+                        "'Ticket ID'; not read: 'Queue' (fields not read yet: --reply-to-col (reply to), --id-col (id), --inbound-col (side))")
     assert not any(line.startswith("no author column") for line in lines)
     frame.rename(columns={"Customer": "Agent Name"}).to_csv(tmp_path / "desk2.csv", index=False)
     _, report = load_messages(tmp_path / "desk2.csv")
     lines = report.summary_lines()
-    assert "not read: 'Agent Name', 'Queue' (pass --author-col," in lines[1]
+    assert "not read: 'Agent Name', 'Queue' (fields not read yet: --author-col (author)," in lines[1]
     frame.assign(_source=["a", "b"]).to_csv(tmp_path / "desk3.csv", index=False)  # a file's own "_source" is named
-    assert "not read: 'Queue', '_source' (pass" in load_messages(tmp_path / "desk3.csv")[1].summary_lines()[1]
+    assert "not read: 'Queue', '_source' (fields not read yet:" in load_messages(tmp_path / "desk3.csv")[1].summary_lines()[1]
     assert any(line.startswith("no author column: each message counts on its own") and "--author-col" in line
                for line in lines)
 

@@ -159,9 +159,10 @@ def columns_line(f: FileReport) -> str:
     if f.unread:
         shown = ", ".join(repr(c) for c in f.unread[:MAX_UNREAD])
         more = f" and {len(f.unread) - MAX_UNREAD} more" if len(f.unread) > MAX_UNREAD else ""
-        flags = ", ".join(flag for key, (_, flag) in FIELD_NAMES.items()
+        # each flag with the field it fills: "(pass --thread-col)" read as if 'response_tweet_id' were a thread id
+        flags = ", ".join(f"{flag} ({label})" for key, (label, flag) in FIELD_NAMES.items()
                           if key not in f.mapping and key not in ("outbound", "label"))
-        line += f"; not read: {shown}{more}" + (f" (pass {flags} to read one)" if flags else "")
+        line += f"; not read: {shown}{more}" + (f" (fields not read yet: {flags})" if flags else "")
     return line
 
 
