@@ -81,7 +81,8 @@ def print_comparison(c, show_all: bool = False, file=None) -> None:
                       f"{p.scores.get('similarity')}", "" if ov is None else f"{ov}", terms)
     console.print(table)
     console.print("now: this run's persona ids; from: the baseline's; a split piece's \"then\" is its whole parent's "
-                  "share")
+                  "share" + ("" if any(p.scores.get("overlap") is not None for p in c.new_personas) else
+                             "; overlap: empty, too few of the same members recur in both runs to compare them"))
     recut = [p for p in c.base_personas if p.recut]
     if recut:
         console.print("merged as re-cuts (their conversations are in the new run too): "

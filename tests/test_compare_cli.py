@@ -56,6 +56,19 @@ def test_a_run_against_itself_continues_everything(pipeline_run_dir, tmp_path, c
     # baseline ids beside a table of this run's ids
     assert f"baseline personas: {len(personas)} continued; this run's: {len(personas)} continued" in out_text
     assert "now: this run's persona ids; from: the baseline's" in out_text and "+0.0 pts" in out_text
+    assert "overlap: empty" not in out_text  # the same members: every overlap is there
+    # where no members recur, the empty column says why (a re-runs review saw it empty with no word)
+    import io
+
+    from ml.compare import print_comparison
+    from ml.runtime.contracts.compare import Comparison
+
+    for p in data["new_personas"]:
+        p["scores"]["overlap"] = None
+    buf = io.StringIO()
+    print_comparison(Comparison.model_validate(data), file=buf)
+    assert "overlap: empty, too few of the same members recur in both runs to compare them" in " ".join(
+        buf.getvalue().split())
 
 
 def test_a_copy_without_a_personas_members_reports_it_shrunk(pipeline_run_dir, tmp_path):
