@@ -40,7 +40,8 @@ export default function MapView() {
   const list = useMemo(() => (personas.status === "ok" ? personas.data.items : []), [personas]);
   const points = map.status === "ok" ? map.data.points : null;
   const byFamily = colorBy === "family" && families.length > 0;
-  const layers = useMapLayers(points, list, families, hidden, byFamily);
+  const measured = eventRun && !!points && new Set(points.map((pt) => pt.persona_id)).size === 2; // lean × volume axes
+  const layers = useMapLayers(points, list, families, hidden, byFamily, !measured);
 
   const back = (
     <p className="breadcrumb">
@@ -76,6 +77,13 @@ export default function MapView() {
         ) : (
           <>
             <MapChart layers={layers} hidden={hidden} focus={focus} eventRun={eventRun} />
+            {layers.gaps ? (
+              <p className="hint" data-testid="map-gaps" style={{ margin: "0.25rem 0" }}>
+                Empty space between groups that lie far apart is shortened ({layers.gaps}{" "}
+                {layers.gaps === 1 ? "stretch" : "stretches"}), so that no distant group squeezes the others: within
+                each side distances are as the layout made them, across a shortened stretch they are not to scale.
+              </p>
+            ) : null}
             {families.length > 1 ? <ColourBy value={colorBy} onChange={setColorBy} families={families.length} /> : null}
             <MapKey
               legend={layers.legend}

@@ -68,6 +68,50 @@ export function groupDots(points: MapPoint[], personas: PersonaSummary[]): DotGr
     .filter((g) => g.dots.length > 0);
 }
 
+/** A gap between map coordinates wider than this share of an axis's range is shortened (`shortenGaps`). */
+const WIDE_GAP = 0.2;
+/** ... to this share of what the axis spans without its wide gaps. */
+const SHORT_GAP = 0.04;
+
+/** Values along one axis with every wide empty stretch shortened, order and within-group distances kept; and how
+ * many stretches were shortened. */
+function shortenAxis(values: number[]): { map: (v: number) => number; gaps: number } {
+  const sorted = [...new Set(values)].sort((a, b) => a - b);
+  const first = sorted[0] ?? 0;
+  const range = (sorted[sorted.length - 1] ?? 0) - first;
+  const wide: { at: number; cut: number }[] = [];
+  for (let i = 1; i < sorted.length; i++) {
+    const gap = (sorted[i] as number) - (sorted[i - 1] as number);
+    if (range > 0 && gap > WIDE_GAP * range) wide.push({ at: sorted[i] as number, cut: gap });
+  }
+  if (!wide.length) return { map: (v) => v, gaps: 0 };
+  const kept = range - wide.reduce((n, w) => n + w.cut, 0);
+  const short = SHORT_GAP * Math.max(kept, range * SHORT_GAP);
+  return {
+    map: (v) => v - wide.reduce((n, w) => (v >= w.at ? n + w.cut - short : n), 0),
+    gaps: wide.length,
+  };
+}
+
+/**
+ * The map's points with wide empty stretches between groups shortened on each axis: the 2-D layout puts a group
+ * unlike every other one (TWCS: one author's mince-pie posts) far off, and the scatter then squeezed the other
+ * 2,400 dots into a third of the map. Within each side of a gap, distances are as the layout made them; across a
+ * shortened gap they are not to scale, which the map's caption says (`gaps`).
+ */
+export function shortenGaps(points: MapPoint[]): { points: MapPoint[]; gaps: number } {
+  const placed = points.filter((p) => typeof p.x === "number" && typeof p.y === "number");
+  const xs = shortenAxis(placed.map((p) => p.x as number));
+  const ys = shortenAxis(placed.map((p) => p.y as number));
+  if (!xs.gaps && !ys.gaps) return { points, gaps: 0 };
+  return {
+    points: points.map((p) =>
+      typeof p.x === "number" && typeof p.y === "number" ? { ...p, x: xs.map(p.x), y: ys.map(p.y) } : p,
+    ),
+    gaps: xs.gaps + ys.gaps,
+  };
+}
+
 /** `hidden` with `ids` shown again when all of them were hidden, else with all of them hidden. */
 export function toggled(hidden: Set<number>, ids: number[]): Set<number> {
   const next = new Set(hidden);
@@ -100,8 +144,11 @@ function centreLabels(sets: { key: string; name: string; color: string; dots: Do
 }
 
 /** Groups, colours, labels and legend for the chosen colouring (`byFamily`) and the hidden personas. */
-export function useMapLayers(points: MapPoint[] | null, personas: PersonaSummary[], families: Family[],
-                             hidden: Set<number>, byFamily: boolean) {
+export function useMapLayers(raw: MapPoint[] | null, personas: PersonaSummary[], families: Family[],
+                             hidden: Set<number>, byFamily: boolean, shorten = true) {
+  // a layout's empty stretches are shortened; measured axes (an event run of two personas) are left as they are
+  const shortened = useMemo(() => (raw ? (shorten ? shortenGaps(raw) : { points: raw, gaps: 0 }) : null), [raw, shorten]);
+  const points = shortened?.points ?? null;
   const groups = useMemo(() => (points ? groupDots(points, personas) : []), [points, personas]);
   const palette = useMemo(() => personaColors(groups.map((g) => g.id), families), [groups, families]);
   const colorOf = useMemo(() => {
@@ -132,5 +179,5 @@ export function useMapLayers(points: MapPoint[] | null, personas: PersonaSummary
         size: f.size,
       }))
     : groups.map((g) => ({ key: g.id, name: g.name, color: colorOf(g), ids: [g.id], count: g.dots.length, size: g.size }));
-  return { groups, colorOf, labels, legend };
+  return { groups, colorOf, labels, legend, gaps: shortened?.gaps ?? 0 };
 }

@@ -384,6 +384,33 @@ def _clip(page, selector: str) -> dict:
     return {"x": box["x"], "y": box["y"], "width": box["w"], "height": min(box["h"], 1600)}
 
 
+def test_a_far_group_does_not_squeeze_the_map(live_server, page):
+    """A TWCS review: one author's posts lay far off in the 2-D layout and squeezed the other 2,400 dots into a
+    third of the map. Wide empty stretches are shortened, and the caption says distances across them are not to
+    scale. Here one persona's dots are moved ten ranges away in the map the page receives."""
+    import json as _json
+
+    run_id = live_server.api("/runs/latest")["id"]
+    data = live_server.api(f"/runs/{run_id}/map?limit=5000")
+    xs = [p["x"] for p in data["points"]]
+    span = max(xs) - min(xs)
+    far = data["points"][0]["persona_id"]
+    for p in data["points"]:
+        if p["persona_id"] == far:
+            p["x"] += 10 * span
+    page.route(re.compile(r".*/api/v1/runs/[^/]+/map\?.*"),
+               lambda route: route.fulfill(status=200, content_type="application/json", body=_json.dumps(data)))
+    page.goto(f"{live_server.url}/map/?run={quote(run_id)}")
+    page.wait_for_selector('[data-testid="member-map"] circle[data-reassigned]')
+    assert "not to scale" in page.get_by_test_id("map-gaps").inner_text()
+    cx = sorted(float(v) for v in page.locator('[data-testid="member-map"] circle[data-reassigned]').evaluate_all(
+        "els => els.map(e => e.getAttribute('cx'))"))
+    moved = sum(p["persona_id"] == far for p in data["points"])
+    near = cx[: len(cx) - moved]  # the moved persona's dots are the rightmost
+    width = page.get_by_test_id("member-map").bounding_box()["width"]
+    assert len(cx) == len(data["points"]) and near[-1] - near[0] > 0.5 * width  # unshortened: under a tenth
+
+
 def test_member_map_colours_by_persona_and_shows_snippets(live_server, page, artifacts):
     run_id = live_server.api("/runs/latest")["id"]
     points = live_server.api(f"/runs/{run_id}/map?limit=3000")["points"]
