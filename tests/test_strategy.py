@@ -524,3 +524,17 @@ def test_an_unknown_clock_is_said_once():
     text = _timing(act, [])["text"]
     assert text.startswith("Schedule sends for 11:00, 12:00 and 14:00, when this persona is most active.")
     assert text.count("unknown") == 1 and "check before scheduling" in text
+
+
+def test_a_channel_nothing_points_to_is_not_recommended():
+    """The events review: SMS was offered to students as "a further channel for the messages on …", with no reason.
+    An unrequested channel that neither the goal nor a behaviour points to is left out; a requested one stays."""
+    profile = {"id": 1, "name": "Typical users (quiz & forumng)", "kind": "events", "size": 565, "share": 0.82,
+               "top_terms": [{"term": "quiz", "weight": 1.0}], "top_ngrams": [], "activity": {}, "fingerprint": [],
+               "evidence": []}
+    doc = generate_strategy(profile, "retention", rewriter=None)
+    validate_strategy(doc)
+    assert "sms" not in [c["channel"] for c in doc["channels"]] and doc["channels"]
+    assert all("further channel" not in c["rationale"] for c in doc["channels"])
+    asked = generate_strategy(profile, "retention", channels=["sms"], rewriter=None)
+    assert [c["channel"] for c in asked["channels"]] == ["sms"]

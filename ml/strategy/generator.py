@@ -250,6 +250,8 @@ def _channels(b: _Basis, channels: list[str] | None) -> list[dict]:
                if c in order[:3] and said else said)
         if not said:  # a default, not evidence: say so (the airline review read "Suits the goal retention." as a finding)
             why = [f"a usual channel for {goal}; no behaviour of this persona points to it"] if c in order[:3] else []
+        if not why and not channels and items:
+            continue  # no reason for it and nobody asked: an events review read SMS "a further channel" to students
         text = "; ".join(why) if why else (f"requested channel, used to carry the messages on {b.theme_words}"
                                            if channels else f"a further channel for the messages on {b.theme_words}")
         items.append({"channel": c, "rationale": text[0].upper() + text[1:] + ".",
