@@ -143,8 +143,7 @@ export function Origin({ p, comparison }: { p: NewPersona; comparison: Compariso
         <span data-testid="renamed">
           {" "}
           · renamed: “{p.renamed_from}” no longer describes it, so read it as what that persona became
-          {typeof p.scores?.similarity === "number" ? ` (its centroid is at cosine ${p.scores.similarity.toFixed(2)})` : ""}, not
-          the same topic
+          {typeof p.scores?.similarity === "number" ? ` (its centroid is at cosine ${p.scores.similarity.toFixed(2)})` : ""}
         </span>
       ) : null}
     </span>

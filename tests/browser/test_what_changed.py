@@ -281,7 +281,9 @@ def test_a_renamed_persona_is_read_as_what_its_baseline_became(series_runs, page
     row.wait_for()
     said = row.get_by_test_id("renamed").inner_text()
     assert "“Plane & flight (airport)” no longer describes it, so read it as what that persona became" in said
-    assert "(its centroid is at cosine 0.86), not the same topic" in said
+    # not "not the same topic": a persona renamed at cosine 0.93 ("Detail-quoting: flight & gate" → "… flight
+    # delayed") is much the same topic in new words
+    assert said.rstrip().endswith("(its centroid is at cosine 0.86)") and "not the same topic" not in said
 
 
 def test_persona_page_says_where_the_persona_comes_from(series_runs, page, artifacts):
