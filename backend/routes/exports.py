@@ -76,7 +76,8 @@ def member_rows(store: RunStore, run_id: str, only: set[int] | None = None,
     ``reassigned``."""
     manifest = store.get_run(run_id) if manifest is None else manifest
     families = family_names(manifest)
-    events = (manifest or {}).get("kind") == "events"  # users clear or flagged mixed, as the explorer says
+    # users clear or flagged mixed in an event run, as the explorer says
+    words = ("clear", "mixed") if (manifest or {}).get("kind") == "events" else ("core", "reassigned")
     for persona in store.get_personas(run_id) if profiles is None else profiles:
         pid, name = int(persona["id"]), str(persona.get("name") or f"Persona {persona['id']}")
         if only is not None and pid not in only:
@@ -84,20 +85,20 @@ def member_rows(store: RunStore, run_id: str, only: set[int] | None = None,
         family = persona.get("parent_id")
         group = {"persona_id": pid, "persona_name": name, "family_id": family,
                  "family_name": families.get(int(family)) if family is not None else None,
-                 "withheld": bool(persona.get("evidence_withheld")),  # below the privacy floor: no text, no author
-                 "events": events}
+                 "withheld": bool(persona.get("evidence_withheld"))}  # below the privacy floor: no text, no author
         subs = {int(sp["id"]): str(sp.get("name") or "") for sp in persona.get("sub_personas") or []}
         offset = 0
         while True:
             page, total = store.get_members(run_id, pid, offset=offset, limit=PAGE)
             if page:
-                yield [_member_row(m, group, subs) for m in page]
+                yield [_member_row(m, group, subs, words) for m in page]
             offset += len(page)
             if not page or offset >= total:
                 break
 
 
-def _member_row(member: dict[str, Any], group: dict[str, Any], subs: dict[int, str]) -> dict[str, Any]:
+def _member_row(member: dict[str, Any], group: dict[str, Any], subs: dict[int, str],
+                words: tuple[str, str] = ("core", "reassigned")) -> dict[str, Any]:
     def text(key: str) -> str | None:
         value = member.get(key)
         return None if value is None else str(value)
@@ -105,9 +106,8 @@ def _member_row(member: dict[str, Any], group: dict[str, Any], subs: dict[int, s
     confidence, distance, sub = member.get("confidence"), member.get("distance"), member.get("subpersona_id")
     sub = None if sub is None else int(sub)
     withheld = group["withheld"]
-    core, placed = ("clear", "mixed") if group["events"] else ("core", "reassigned")
-    return {"member_id": str(member["member_id"]),
-            **{k: v for k, v in group.items() if k not in ("withheld", "events")},
+    core, placed = words
+    return {"member_id": str(member["member_id"]), **{k: v for k, v in group.items() if k != "withheld"},
             "subpersona_id": sub,
             "subpersona_name": subs.get(sub) if sub is not None else None,
             "membership": placed if member.get("reassigned") else core,

@@ -19,6 +19,7 @@ from backend.routes.common import RunIdPath, personas_in_scope, resolve_run
 from backend.routes.exports import json_errors, plain_differences
 from backend.schemas import MAX_ID
 from ml.events.profile import busiest_stretch, event_label
+from ml.strategy.risks import mostly_reassigned
 
 router = APIRouter(prefix="/runs/{run_id}", tags=["exports"])
 
@@ -97,7 +98,7 @@ def report_persona(profile: dict[str, Any]) -> dict[str, Any]:
         "size": size, "share": float(profile.get("share") or 0.0), "core": core, "reassigned": reassigned,
         "core_pct": 100.0 * core / size if size and core is not None else None,
         # more than half placed by nearness (events: mixed): the caution the persona page gives (mostlyForced)
-        "loose": bool(size and reassigned is not None and reassigned > size / 2),
+        "loose": mostly_reassigned(profile),
         "description": str(profile.get("description") or ""),
         "terms": [_shown(t) for t in (profile.get("top_terms") or [])[:10]],
         "phrases": [_shown(t) for t in (profile.get("top_ngrams") or [])[:5]],

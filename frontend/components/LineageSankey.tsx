@@ -25,13 +25,16 @@ function nodeLabel(n: FlowNode, baseRun: string, newRun: string): string {
 
 /** A balancing node's part that is born or died personas: the Sankey's "Shrinkage, gone personas 16.1%" beside
  * "Personas with no counterpart: 3.1% of the baseline" read as a contradiction; it now says "(gone: 3.1%)". */
+function hasPart(n: FlowNode): n is FlowNode & { part: number } {
+  return typeof n.part === "number" && n.part >= 0.0005;
+}
+
 function partShown(n: FlowNode): string {
-  if (!n.part || n.part < 0.0005) return "";
-  return ` (${n.side === "gone" ? "gone" : "new"}: ${pct(n.part)})`;
+  return hasPart(n) ? ` (${n.side === "gone" ? "gone" : "new"}: ${pct(n.part)})` : "";
 }
 
 function partWords(n: FlowNode): string {
-  if (!n.part || n.part < 0.0005) return "";
+  if (!hasPart(n)) return "";
   return n.side === "gone"
     ? `; ${pct(n.part)} of it is personas that died, the rest the shrinking of personas both runs have`
     : `; ${pct(n.part)} of it is personas born here, the rest the growth of personas both runs have`;

@@ -224,7 +224,7 @@ class RunComparer(BaseEstimator):
         name = (self._base.profiles.get(pid) or {}).get("name")
         return f"{pid} “{name}”" if name else str(pid)
 
-    def _reason(self, status: str, i: int | None, j: int, s: dict, shares: tuple = (None, None)) -> str:
+    def _reason(self, status: str, i: int | None, j: int, s: dict, shares: tuple) -> str:
         cfg = self._cfg
         near = f"nearest base persona {self._base_named(i)}" if i is not None else "no base persona"
         sim = f"cosine {s['similarity']}" if s.get("similarity") is not None else "no centroid"

@@ -104,24 +104,27 @@ def _themes(profile: dict) -> list[tuple[str, str]]:
     names a topic only as a noun or a name where its members use it (``ml.strategy.topics``: not "worst", "fly",
     "online")."""
     said = [e["text"] for e in profile.get("evidence", [])]
+    events = profile.get("kind") == "events"
     out, used = [], set()
-    more = doing_more(profile) if profile.get("kind") == "events" else set()
+    more = doing_more(profile) if events else set()
     for key, kind in (("top_ngrams", "ngram"), ("top_terms", "term")):
         top = [t for t in profile.get(key, []) if t["term"] in more] or profile.get(key, []) if more \
             else profile.get(key, [])
-        top = sorted(_topics(top, said, profile.get("kind") == "events"),
+        top = sorted(_topics(top, said, events),
                      key=lambda t: not any(_holds(text, t["term"]) for text in said))  # stable
         taken = 0
         for t in top:
+            if taken == 3:
+                break
             # by stem: "bags" after "lost bag", "customers" after "customer service" say one theme twice
-            words = {t["term"]} if profile.get("kind") == "events" else (
+            words = {t["term"]} if events else (
                 content_stems(t["term"]) or set(t["term"].split()))  # an event's name is one identifier
-            if words & used or taken == 3:
+            if words & used:
                 continue
             used |= words
             taken += 1
             # as people read it: an event as "Assignment · Submission form viewed", a term as its members write it
-            shown = event_label(t["term"]) if profile.get("kind") == "events" else t.get("written") or t["term"]
+            shown = event_label(t["term"]) if events else t.get("written") or t["term"]
             out.append((f"{kind}:{t['term']}", shown))
     return out[:4]
 

@@ -21,6 +21,13 @@ from ml.profile.tone import negative_flags, two_proportions
 from ml.strategy.cite import cite as _cite
 
 
+def mostly_reassigned(profile: dict) -> bool:
+    """More than half of a persona's members were reassigned from noise (event runs: flagged as mixed): a loose
+    grouping, which its risks, the report and (``mostlyForced`` in frontend/lib/runs.ts) its page caution about."""
+    n = profile.get("reassigned_count")
+    return bool(n) and n > (profile.get("size") or 0) / 2
+
+
 def has_negator(text: str) -> bool:
     """A negator among ``text``'s words ("not working", "never arrived", "don't recognize")."""
     return any(is_negator(w) for w in re.findall(r"[\w'’]+", text))
@@ -86,7 +93,7 @@ def risks(b) -> list[dict]:
         risks.append({"text": "Most of its members wrote on one date: a campaign, an outage or a promotion rather "
                               "than a lasting segment; check that it comes back before planning for it.",
                       "citations": _cite(["activity:busiest_date"])})
-    if profile.get("reassigned_count") and profile["reassigned_count"] > profile["size"] / 2:
+    if mostly_reassigned(profile):
         how = ("are flagged as mixed between personas (their event mix is split between patterns)"
                if events else "were attached to it from the noise, not found in its dense core")
         risks.append({"text": f"Most of its {noun} ({profile['reassigned_count']:,} of {profile['size']:,}) {how}: "
