@@ -243,6 +243,13 @@ def test_a_time_after_at_is_not_a_handle():
     ("thanks DELTA for nothing", [], ["DELTA"]),
     ("thanks United I understand that", [], ["United I understand"]),  # "I" is no initial
     ("How do I get a companion pass??? Thanks,  Lin S", ["Lin S"], ["companion pass"]),
+    # real airline / TWCS tweets (2026-12-05): staff named by a first name and an initial, which the name
+    # model left visible; a holiday it took for a name
+    ("Please note Mariah D and Kim Y were great in helping me port back!", ["Mariah", "Kim"], ["were great"]),
+    ("US 728/Feb 21 Kim Y says: leaving on 15 minutes", ["Kim"], ["US 728/Feb 21"]),
+    ("@united Lilly M in SJU check in is fabulous!", ["Lilly"], ["SJU check in"]),
+    ("@Tesco What a joke. Queuing for Xmas slots!!!", [], ["Xmas slots"]),
+    ("Will B gate be open? Plan B, Vitamin D, Grace A", [], ["Will B", "Plan B", "Vitamin D", "Grace A"]),
     # and what must stay
     ("it's Sunday and still no refund", [], ["Sunday"]),
     ("Mail comes from 153.69.214.203 but the SPF record disallows it", [], ["153.69.214.203"]),

@@ -31,6 +31,7 @@ NOT_NAMES = frozenset({
     "hi", "hey", "hello", "thanks", "thx", "pls", "please", "lol", "omg", "ok", "okay", "yes", "no", "sorry",
     "hmm", "ya", "ty", "good", "great", "yay", "ugh", "wow", "thank", "help", "oh", "send", "plz", "smh",
     "love",  # a closing ("thank you! Love, an anxious flyer"), though also a census first name
+    "xmas", "christmas", "easter", "thanksgiving", "halloween",  # holidays ("Queuing for Xmas slots")
 })
 # spaCy splits "I'm", "We're", "Can't" into "I" + "'m" …: the first part is what the name rules see
 CONTRACTION_RE = re.compile(r"(?:['’](?:m|ve|re|ll|d|s)|n['’]t)$")
