@@ -28,3 +28,11 @@ def test_every_persona_of_a_run_says_how_much_its_name_describes(pipeline_run_di
         assert p["name_share"] is not None and 0 < p["name_share"] <= 1, p["name"]
         # the stored texts are masked, the measure read the raw ones: close, not equal
         assert abs(p["name_share"] - name_share(p["name"], own)) <= 0.1, (p["name"], p["name_share"])
+
+
+def test_a_hyphenated_name_word_is_held_however_members_write_it():
+    """A Banking77 review (2026-12-05): "Top-up was reverted" read 1 % where members wrote "top up … reverted"."""
+    texts = ["my top up got reverted", "topup reverted, why", "the top-up was reverted", "Top-ups reverted again",
+             "my card is fine", "I was topped by the app"]
+    assert name_share("Top-up was reverted", texts) == round(4 / 6, 4)
+    assert name_share("Limit for top-ups", ["what is the top up limit", "limits on topups", "top limit"]) == round(2 / 3, 4)

@@ -184,7 +184,8 @@ def test_a_word_most_members_negate_is_written_negated():
                       "the app is not working on iOS", "internet working fine now, thanks", "ATM wont accept my card",
                       "the ATM won't accept it", "does the ATM accept cash?"])
     assert as_phrased("working", text) == "not working"  # 4 of 5 negated: "not" 3, "isn't" 1
-    assert as_phrased("accept", text) == "accept"  # 2 of 3 negated, but in two spellings: neither is written twice
+    # 2 of 3 negated, in two spellings of one negator ("wont", "won't": one since 2026-12-05)
+    assert as_phrased("accept", text) == "won't accept"
     assert as_phrased("internet", text) == "internet"  # never negated
     assert as_phrased("not working", text) == "not working"  # already negated
     assert is_negator("isnt") and is_negator("won't") and not is_negator("want") and not is_negator("note")
@@ -196,6 +197,17 @@ def test_a_word_most_members_negate_is_written_negated():
     vows = "\n".join(["I will never fly your airline again", "never fly your airline", "last time I fly your airline",
                       "never fly your airline ever"])
     assert as_phrased("fly airline", vows) == "never fly your airline"  # "never" before 3 of 4 uses
+
+
+def test_a_negation_counts_its_spellings_together_and_keeps_its_helper_verb():
+    """A Banking77 review (2026-12-05): "Contactless & work when I tried to pay" where its members wrote "didn't
+    work …", "It didnt work …" (two spellings, once each), and "Top-up failed & not work" for "does not work"."""
+    pay = "\n".join(["It didnt work when I tried to pay", "My card didn't work when I tried to pay",
+                     "Why wouldn't the contactless payment work when I tried to pay", "how do I use contactless"])
+    assert as_phrased("work tried pay", pay) == "didn't work when I tried to pay"
+    top = "\n".join(["my top up does not work", "top-up does not work again", "the top up did not work", "works"])
+    assert as_phrased("work", top) == "does not work"
+    assert as_phrased("working", "\n".join(["card is not working", "card not working", "working"])) == "not working"
 
 
 def test_a_phrase_never_holds_one_word_in_two_spellings():

@@ -111,12 +111,13 @@ def test_fingerprint_and_highlights(run):
         assert fp["chars_log"]["std_diff"] is not None
         assert all(s and s != "not available" for s in p["highlights"])
         # a highlight is a behaviour large enough to say in words (Cohen's medium effect), the largest first
+        # and beyond its own noise (|t| ≥ 2)
         said = [fp[f] for f in p["highlight_features"]]
-        assert all(abs(f["std_diff"]) >= SAID_EFFECT for f in said), p["name"]
+        assert all(abs(f["std_diff"]) >= SAID_EFFECT and abs(f["t_stat"]) >= 2 for f in said), p["name"]
         assert [abs(f["std_diff"]) for f in said] == sorted((abs(f["std_diff"]) for f in said), reverse=True)
         if not said:  # nothing said only when nothing is that large
             assert not any(f["std_diff"] is not None and abs(f["std_diff"]) >= SAID_EFFECT and f["coverage"] >= 0.2
-                           for f in fp.values()), p["name"]
+                           and abs(f["t_stat"]) >= 2 for f in fp.values()), p["name"]
     assert sum(bool(p["highlights"]) for p in run["profiles"]) >= len(run["profiles"]) / 2
 
 

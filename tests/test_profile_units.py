@@ -75,6 +75,50 @@ def test_fingerprint_nan_columns_not_available_and_never_highlighted():
     assert all(h["feature"] != feature_specs()[5][0] for h in hl)
 
 
+def _one_feature_matrix(name: str, persona_values, population_values) -> tuple[np.ndarray, np.ndarray]:
+    names = [n for n, _ in feature_specs()]
+    vals = np.concatenate([persona_values, population_values]).astype(float)
+    X = np.zeros((len(vals), len(names)))
+    X[:, names.index(name)] = vals
+    X[:, names.index("chars_log")] = np.random.default_rng(0).normal(4, 0.5, len(vals))  # spread, no effect
+    return X, np.r_[np.zeros(len(persona_values)), np.ones(len(population_values))]
+
+
+def test_a_behaviour_one_member_shows_is_not_said():
+    """A review (2026-12-05, the Tweet set): "Polite: egyptian museum" said "says please or thanks in 5% of
+    messages (population 0.18%)", one "pls" among 22 members: std_diff above 1, yet within its own noise."""
+    from ml.profile.fingerprint import said
+
+    rest = np.zeros(2000)
+    rest[:2] = 1.0  # 0.1 % of everyone else
+    one = np.zeros(22)
+    one[0] = 1.0
+    fp = {f["feature"]: f for f in BehavioralFingerprint().fit(*_one_feature_matrix("politeness", one, rest)).profile(0)}
+    assert fp["politeness"]["std_diff"] > 1.0 and abs(fp["politeness"]["t_stat"]) < 2
+    assert not said(fp["politeness"]) and all(h["feature"] != "politeness" for h in highlights(list(fp.values())))
+    eight = np.zeros(22)
+    eight[:8] = 1.0  # a third of them: said
+    fp = {f["feature"]: f for f in BehavioralFingerprint().fit(*_one_feature_matrix("politeness", eight, rest)).profile(0)}
+    assert said(fp["politeness"]) and highlights(list(fp.values()))[0]["feature"] == "politeness"
+    assert said({"std_diff": 1.5, "coverage": 1.0})  # a stored run without t_stat: as before
+
+
+def test_counts_most_members_lack_are_said_as_the_share_that_has_any():
+    """"uses 6.0× more exclamation marks than average (typically 0.16 vs 0.026 per message)": the typical member
+    of either has none."""
+    rest = np.zeros(1000)
+    rest[:20] = np.log1p(1)
+    some = np.zeros(40)
+    some[:14] = np.log1p(np.r_[np.ones(10), [2, 2, 3, 1]])
+    fp = {f["feature"]: f for f in BehavioralFingerprint().fit(*_one_feature_matrix("exclaim_log", some, rest)).profile(0)}
+    assert fp["exclaim_log"]["sentence"] == "has exclamation marks in 35% of its members (population 3%)"
+    # most members of both have some: the typical counts, as before
+    many = np.log1p(np.full(40, 3.0))
+    fp = {f["feature"]: f for f in BehavioralFingerprint().fit(
+        *_one_feature_matrix("exclaim_log", many, np.log1p(np.ones(1000)))).profile(0)}
+    assert fp["exclaim_log"]["sentence"].startswith("uses 2.8× more exclamation marks")
+
+
 def test_plain_words_use_raw_scale():
     s = describe_feature("thread_depth_log", np.log1p(2.3), np.log1p(1.0))
     assert s.startswith("replies 2.3× deeper")

@@ -108,14 +108,14 @@ def test_capitals_below_half_are_not_called_expressive(banking_run):
     shout = copy.deepcopy(p)
     for f in shout["fingerprint"]:
         if f["feature"] == "upper_ratio":
-            f.update(persona_mean=0.6, std_diff=9.0)
+            f.update(persona_mean=0.6, std_diff=9.0, t_stat=9.0)
         elif f["feature"] in ("exclaim_log", "repeated_punct"):
             f.update(std_diff=0.0)
     assert expressive in generate_strategy(shout, "retention", rewriter=None)["tone"]["traits"]
     quoting = copy.deepcopy(shout)
     for f in quoting["fingerprint"]:
         if f["feature"] == "upper_ratio":
-            f.update(persona_mean=0.14, std_diff=9.0)
+            f.update(persona_mean=0.14, std_diff=9.0, t_stat=9.0)
         elif f["feature"] in ("exclaim_log", "repeated_punct"):
             f.update(std_diff=0.0)  # the other two "expressive" features stay quiet
     assert expressive not in generate_strategy(quoting, "retention", rewriter=None)["tone"]["traits"]

@@ -244,6 +244,16 @@ def report_cover(manifest: dict[str, Any], profiles: list[dict[str, Any]]) -> di
     }
 
 
+def _untimed(pages: list[dict[str, Any]]) -> str | None:
+    """When no persona has a time to show: what to say once on the cover ("No timestamps in this run." and the
+    personas' common note), in place of the same two sentences on every persona's page; else None."""
+    if not pages or any(p["peaks"] for p in pages):
+        return None
+    notes = {p["activity_note"] for p in pages}
+    note = notes.pop() if len(notes) == 1 else None
+    return "No timestamps in this run." + (f" {note}" if note else "")
+
+
 def _base_dates(base: dict[str, Any]) -> str | None:
     first, last = _day(base.get("first")), _day(base.get("last"))
     return _span(first, last) if first and last else None
@@ -304,12 +314,13 @@ def report(
                       key=lambda p: rank.get(p["id"], len(rank)))
     if family is not None:  # the contents list that family only
         cover["groups"] = [g for g in cover["groups"] if g["personas"] and g["personas"][0]["id"] in only]
+    pages = [{**report_persona(p), "family": family_of.get(p["id"])} for p in profiles]
+    cover["untimed"] = _untimed(pages)
     html = _environment().get_template("report.html.j2").render(
         run_id=resolved, created_at=manifest.get("created_at"), unit=manifest.get("unit") or "member",
         kept=counts.get("kept"), n_personas=counts.get("personas"), single=persona is not None, cover=cover,
         events=manifest.get("kind") == "events", family=family_of.get(profiles[0]["id"]) if family is not None else None,
-        changes=None if scope else report_changes(store.get_comparison(resolved)),
-        personas=[{**report_persona(p), "family": family_of.get(p["id"])} for p in profiles])
+        changes=None if scope else report_changes(store.get_comparison(resolved)), personas=pages)
     name = f"personas-{resolved}-report{scope}.html"
     return HTMLResponse(html, headers={"Content-Security-Policy": REPORT_CSP,
                                        "Content-Disposition": f'inline; filename="{name}"'})

@@ -119,7 +119,7 @@ export function GranularityNote({ manifest: m }: { manifest: RunManifest }) {
       <p style={{ margin: 0 }}>
         The clustering made a persona of a group of at least {int(size)}
         {placed > 0 ? " sampled" : ""} members{rule}
-        {rescued ? `, and of ${int(rescued)} smaller dense groups (from ${int(rescueSize)} members) among the rest` : ""}
+        {rescued ? `, and of ${int(rescued)} smaller dense ${rescued === 1 ? "group" : "groups"} (from ${int(rescueSize)} members) among the rest` : ""}
         .{joined ? ` Groups that were pieces of one topic were then joined: ${int(joined)} groups became ${int(joinedInto)}.` : ""}
         {cap
           ? ` The texts formed one loose mass rather than separate dense groups, so no group could hold more than ${int(cap)}${placed > 0 ? " sampled" : ""} members (members reassigned from the noise can take a persona past that).`

@@ -153,6 +153,16 @@ _CONTRACTIONS = frozenset({"isn't", "aren't", "wasn't", "weren't", "don't", "doe
                            "won't", "wouldn't", "shouldn't", "hasn't", "haven't", "hadn't", "mustn't", "needn't"})
 
 
+# the helper verbs that a bare verb's "not" needs ("does not work", not "not work"; a review, 2026-12-05)
+_AUXILIARIES = frozenset({"do", "does", "did", "will", "would", "can", "could", "should", "may", "might", "must"})
+
+
+def _negator_form(word: str) -> str:
+    """One spelling per negator, so that "didnt" and "didn't" count as one: the apostrophe put back."""
+    w = word.lower().replace("’", "'")
+    return w[:-2] + "n't" if w.endswith("nt") and w[:-2] + "n't" in _CONTRACTIONS else w
+
+
 def is_negator(word: str) -> bool:
     """A negator: "not", "never", any "n't" contraction, and the contractions without their apostrophe ("isnt")."""
     w = word.lower().replace("’", "'")
@@ -181,11 +191,21 @@ def _with_negation(form: str, text: str, max_uses: int, min_count: int) -> str:
     if not words or is_negator(words[0]):
         return form
     counts, uses = _words_before(form, text, max_uses, _NEGATOR_RE)
-    before = Counter({w: c for w, c in counts.items() if w and is_negator(w)})
+    before: Counter = Counter()
+    for w, c in counts.items():
+        if w and is_negator(w):
+            before[_negator_form(w)] += c
     if not before or before.total() <= NEGATION_SHARE * uses:
         return form
     negator, count = before.most_common(1)[0]
-    return f"{negator} {form}" if count >= min_count else form
+    if count < min_count:
+        return form
+    if negator in ("not", "never"):  # "does not work": the helper verb most of them write before it
+        helpers, _ = _words_before(f"{negator} {form}", text, max_uses, _PREVIOUS_RE)
+        helper, n = helpers.most_common(1)[0] if helpers else ("", 0)
+        if helper in _AUXILIARIES and n > NEGATION_SHARE * count:
+            return f"{helper} {negator} {form}"
+    return f"{negator} {form}"
 
 
 def _with_question(form: str, text: str, max_uses: int) -> str:

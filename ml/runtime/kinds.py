@@ -158,7 +158,8 @@ def _conversation_summary(result, m: dict) -> list:
     if g.get("chosen"):
         placed = m["counts"].get("placed") or 0
         of = f" of the {m['counts']['kept'] - placed} sampled members it was fitted on" if placed else ""
-        extra = (f", and {g['rescued']} smaller dense groups (from {g['rescue_size']} members) from the noise"
+        groups = "group" if g.get("rescued") == 1 else "groups"
+        extra = (f", and {g['rescued']} smaller dense {groups} (from {g['rescue_size']} members) from the noise"
                  if g.get("rescued") else "")
         if g.get("joined_from"):  # set together with joined_into
             extra += f"; pieces of one topic joined: {g['joined_from']} groups became {g['joined_into']}"

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from ml.events.profile import event_label
 from ml.profile.activity import format_hours
 from ml.profile.behavior_words import literal_ok
-from ml.profile.fingerprint import MIN_COVERAGE, SAID_EFFECT
+from ml.profile.fingerprint import SAID_EFFECT, said
 from ml.profile.name_clash import content_stems
 from ml.strategy.cite import cite as _cite
 from ml.strategy.cite import explain as _explain
@@ -90,10 +90,10 @@ def _evidence_for(profile: dict, term: str, limit: int = 2) -> list[str]:
 
 def _standouts(profile: dict, min_effect: float = SAID_EFFECT) -> list[dict]:
     """The behaviours large enough to act on (``ml.profile.fingerprint.SAID_EFFECT``, as the highlights), largest
-    first, measured on at least ``MIN_COVERAGE`` of the members (as the highlights): a 4 % against 5 % share of capitals is no
-    reason to "match how they write", nor a wait between messages that 4 of 63 members have."""
-    feats = [f for f in _fp(profile).values() if abs(f["std_diff"]) >= min_effect
-             and (f.get("coverage") is None or f["coverage"] >= MIN_COVERAGE)]
+    first, ``said`` as the highlights are (measured on enough of the members, beyond its standard error): a 4 %
+    against 5 % share of capitals is no reason to "match how they write", nor a wait between messages that 4 of 63
+    members have, nor one member's "pls" in 22."""
+    feats = [f for f in _fp(profile).values() if said(f, min_effect)]
     return sorted(feats, key=lambda f: -abs(f["std_diff"]))
 
 

@@ -332,6 +332,18 @@ def test_report_of_an_event_run_with_dates_only_says_its_busiest_days():
     assert report_persona({"id": 2, "activity": {"has_timestamps": False}})["peaks"] is None
 
 
+def test_a_run_without_timestamps_says_so_once_on_the_cover():
+    """A text-only review (Banking77, 67 personas): the report repeated "No timestamps in this run. The data has no
+    timestamps…" on every persona's page."""
+    from backend.routes.report import _untimed, report_persona
+
+    note = "The data has no timestamps."
+    pages = [report_persona({"id": i, "activity": {"has_timestamps": False, "note": note}}) for i in range(3)]
+    assert _untimed(pages) == "No timestamps in this run. The data has no timestamps."
+    timed = report_persona({"id": 9, "activity": {"has_timestamps": True, "peak_hours": [20, 21]}})
+    assert timed["peaks"] and _untimed([*pages, timed]) is None  # one persona with times: each page says its own
+
+
 def test_report_says_what_changed_since_the_base_run(client):
     """A run stored with its comparison: the cover names the base run, the shift, the personas born and gone
     and the largest moves, as the stored comparison has them; a run without one says nothing of it."""

@@ -113,6 +113,9 @@ class FingerprintItem(Contract):
     population_mean: float | None = None
     std_diff: float | None = Field(None, description="Standardised difference to the population.")
     coverage: float | None = None
+    t_stat: float | None = Field(None, description="(persona mean − population mean) over its standard error, from the "
+                                                   "wider of the two spreads; a behaviour is said in words only at "
+                                                   "|t_stat| ≥ 2 (None: runs before 2026-12-05, event runs).")
     sentence: str = ""
 
 
