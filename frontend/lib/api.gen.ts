@@ -1355,6 +1355,11 @@ export interface components {
              * @description Standardised difference to the population.
              */
             std_diff?: number | null;
+            /**
+             * T Stat
+             * @description (persona mean − population mean) over its standard error, from the wider of the two spreads; a behaviour is said in words only at |t_stat| ≥ 2 (None: runs before 2026-12-05, event runs).
+             */
+            t_stat?: number | null;
         };
         /** EventMetrics */
         EventMetrics: {
@@ -1828,6 +1833,11 @@ export interface components {
              * @description Standardised difference to the population.
              */
             std_diff?: number | null;
+            /**
+             * T Stat
+             * @description (persona mean − population mean) over its standard error, from the wider of the two spreads; a behaviour is said in words only at |t_stat| ≥ 2 (None: runs before 2026-12-05, event runs).
+             */
+            t_stat?: number | null;
         };
         /** FusionSection */
         FusionSection: {
