@@ -292,6 +292,9 @@ def test_a_one_word_theme_names_a_topic():
     assert names_a_topic("refund", []) and names_a_topic("JFK", ["landed at JFK at noon"])
     assert not names_a_topic("great", ["@JetBlue great, thanks", "great service again"])
     assert names_a_topic("lost bag", [])  # a phrase is not judged
+    # a unit of time or a generic noun measures, it names no topic (a Banking77 review: "On “times”: …")
+    assert not names_a_topic("times", ["I entered my PIN three times"]) and not names_a_topic("week", [])
+    assert not names_a_topic("Things", [])
 
 
 

@@ -6,7 +6,7 @@ name ("refund", "wifi", "JFK"), not an opinion ("worst", "great"), a verb ("fly"
 ``names_a_topic(word, texts)`` tags ``word`` where it stands in ``texts`` (the persona's evidence, up to
 ``CONTEXTS`` of those holding it; the word alone when none does) with spaCy's English tagger, the model the PII
 masking already ships (``ml.profile.name_gate.SPACY_MODEL``), and says whether most of its uses are a noun or a
-proper noun (a tie is not). Phrases are not judged ("great service", "lost bag" name their topic). Without spaCy or its model
+proper noun (a tie is not), and not one of the ``LIGHT_NOUNS`` (a unit of time, "thing", "way"). Phrases are not judged ("great service", "lost bag" name their topic). Without spaCy or its model
 every word passes, as before.
 """
 
@@ -18,6 +18,15 @@ from functools import lru_cache
 from ml.profile.name_gate import SPACY_MODEL
 
 TOPIC_POS = frozenset({"NOUN", "PROPN"})
+# nouns that measure or stand in for something rather than name it: units of time and the generic nouns (a closed
+# class of English; a Banking77 review read "On “times”: link the self-service page", "On “week”: make coming back
+# one step")
+LIGHT_NOUNS = frozenset({
+    "time", "times", "second", "seconds", "minute", "minutes", "hour", "hours", "day", "days", "week", "weeks",
+    "month", "months", "year", "years", "today", "tomorrow", "yesterday", "tonight", "morning", "night",
+    "thing", "things", "stuff", "way", "ways", "lot", "lots", "bit", "kind", "sort", "something", "anything",
+    "everything", "nothing", "one", "ones",
+})
 CONTEXTS = 8
 _CONTEXT_CHARS = 400
 
@@ -49,9 +58,11 @@ def _votes(word: str, contexts: tuple[str, ...]) -> tuple[int, int]:
 def names_a_topic(word: str, texts: list[str]) -> bool:
     """Whether the single word ``word`` is a noun or a name in most of its uses in ``texts`` (see the module
     docstring); True for a phrase, and for any word when no tagger is installed."""
+    low = word.strip().lower()
+    if low in LIGHT_NOUNS:
+        return False
     if " " in word.strip() or _tagger() is None:
         return True
-    low = word.strip().lower()
     pattern = re.compile(rf"(?<![\w]){re.escape(low)}(?![\w])", re.IGNORECASE)
     held = tuple(t[:_CONTEXT_CHARS] for t in texts if pattern.search(t[:_CONTEXT_CHARS]))[:CONTEXTS]
     topic, other = _votes(low, held) if held else (0, 0)
