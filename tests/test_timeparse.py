@@ -126,3 +126,23 @@ def test_never_raises_on_arbitrary_strings(values):
     assert len(out) == len(values)
     assert (out.timestamp.isna() | out.local_hour.between(0, 23)).all()
     assert not (out.unparseable & out.timestamp.notna()).any()
+
+
+def test_numeric_dates_are_read_in_one_order_for_the_whole_column():
+    """An ingest review (2026-12-05): a column of dd/mm/yyyy dates from 1 March to 10 April read "01/03/2024" as
+    3 January and "21/03/2024" as 21 March: 41 days became 11 months, without a word."""
+    from ml.ingest.report import date_order_line
+
+    eu = pd.Series(["01/03/2024 08:00", "02/03/2024 08:15", "21/03/2024 13:00", "10/04/2024 09:00", "1.4.24"])
+    out = parse_timestamps(eu)
+    assert [t.strftime("%Y-%m-%d") for t in out["timestamp"]] == [
+        "2024-03-01", "2024-03-02", "2024-03-21", "2024-04-10", "2024-04-01"]
+    assert out.attrs["date_order"]["order"] == "day first"
+    assert "read day first" in date_order_line(out.attrs["date_order"])
+    us = parse_timestamps(pd.Series(["03/01/2024", "03/21/2024"]))
+    assert [t.strftime("%m-%d") for t in us["timestamp"]] == ["03-01", "03-21"]
+    assert us.attrs["date_order"]["order"] == "month first"
+    unknown = parse_timestamps(pd.Series(["01/03/2024", "02/03/2024"]))  # nothing tells: month first, said so
+    assert unknown.attrs["date_order"]["order"] == "unknown" and unknown["timestamp"][0].month == 1
+    assert "ISO 8601" in date_order_line(unknown.attrs["date_order"])
+    assert parse_timestamps(pd.Series(["2024-03-01T08:00Z"])).attrs["date_order"] is None

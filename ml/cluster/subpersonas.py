@@ -40,7 +40,6 @@ from sklearn.exceptions import NotFittedError
 
 from ml.cluster.granularity import labels_from_tree
 
-
 # a part holding at least this share of its persona is its main body, named after it: the Tweet set's "Fly
 # fishing" split into "Ice fishing" (96 %, written by 18 of its 245 members) and 11 members on horse racing;
 # a sibling-distinctive name made the main body read as narrower than its persona (a review, 2026-12-05)

@@ -44,6 +44,7 @@ def add_times(msgs: pd.DataFrame, report: LoadReport) -> None:
     raw_missing = msgs["timestamp"].isna() & ~times["unparseable"].to_numpy()
     report.timestamps_missing = int(raw_missing.sum())
     report.timestamps_unparseable = int(times["unparseable"].sum())
+    report.date_order = times.attrs.get("date_order")
     bad = np.flatnonzero(times["unparseable"].to_numpy())[:3]
     report.timestamp_examples = [
         {"file": msgs.at[i, "source_file"], "row": int(msgs.at[i, "source_row"]), "value": str(raw_time[i])}

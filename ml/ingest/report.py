@@ -59,6 +59,7 @@ class LoadReport:
     chat_format: str | None = None  # WhatsApp: the line header read over all chats ("%m/%d/%y, %I:%M %p - %name:")
     chat_business_accounts: int = 0  # WhatsApp: accounts in half the chats or more, read as the business
     timestamp_examples: list[dict] = field(default_factory=list)
+    date_order: dict | None = None  # how numeric dates ("01/03/2024") were read (ml.ingest.timeparse.date_order)
     has_timestamps: bool = False
     has_authors: bool = False
     has_replies: bool = False
@@ -138,7 +139,23 @@ class LoadReport:
                 lines.append(f"{name.replace('_', ' ')}: {getattr(self, name)}")
         for ex in self.timestamp_examples:
             lines.append(f"  unparseable timestamp {ex['value']!r} in {ex['file']} row {ex['row']}")
+        if self.date_order:
+            lines.append(date_order_line(self.date_order))
         return lines
+
+
+def date_order_line(order: dict) -> str:
+    """How numeric dates were read, in one line: "dates such as '01/03/2024 08:00' read day first (day/month/year:
+    a first number above 12 in 248 of them)"."""
+    shown = f"dates such as {order['example']!r}"
+    return {
+        "day first": f"{shown} read day first (day/month/year: a first number above 12 in {order['telling']} of them)",
+        "month first": f"{shown} read month first (month/day/year: a second number above 12 in {order['telling']} "
+                       "of them)",
+        "unknown": f"{shown} read month first (month/day/year): no number above 12 tells the order; if the file "
+                   "writes the day first, save the dates as 2024-03-01 (ISO 8601) and run again",
+        "mixed": f"{shown}: some written day first and some month first; each read in the order its numbers allow",
+    }[order["order"]]
 
 
 #: how ``columns_line`` names each field of a mapping, in its order, with the flag that sets it

@@ -17,7 +17,8 @@ without a zone), Twitter API `Tue Oct 31 22:11:45 +0000 2017`, ISO 8601 with or 
 zone, including `2015-02-24 11:35:52 -0800` (space before the offset), `... UTC+05:30` and a zone
 abbreviation from `TZ_ABBREVIATIONS` (`2015-02-24 11:35:52 PST`). Whatever is left is tried once
 per distinct value with dateutil; a value missing its year, month or day is refused rather than
-silently completed with today's date.
+silently completed with today's date. Numeric dates ("01/03/2024") are read in one order for the whole column
+(`date_order`: day first when a first number above 12 shows it; the result's ``attrs["date_order"]`` says which).
 
 Zone abbreviations are read only through `TZ_ABBREVIATIONS` (fixed offsets; the US names are
 RFC 5322's). Any other abbreviation (`IST`, `BST`, ... in `AMBIGUOUS_TZ`, or unknown) makes the
@@ -179,15 +180,15 @@ def _zone_info(name: str | None, offset: int | None) -> dt.tzinfo | None:
 _GMT_SIGN = re.compile(r"\b(?:UTC|GMT) ?(?=[+-][0-9])")  # "GMT+3": three hours east, as people mean it
 
 
-def _dateutil_one(value: str) -> tuple[pd.Timestamp | None, float]:
-    """One leftover value; refuses values that lack a year, month or day (dateutil would guess),
-    name a zone outside `TZ_ABBREVIATIONS`, or make dateutil warn."""
+def _dateutil_one(value: str, dayfirst: bool = False) -> tuple[pd.Timestamp | None, float]:
+    """One leftover value (numeric dates day first with ``dayfirst``); refuses values that lack a year, month or
+    day (dateutil would guess), name a zone outside `TZ_ABBREVIATIONS`, or make dateutil warn."""
     value = _GMT_SIGN.sub("", value)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")
-            a = du_parser.parse(value, default=dt.datetime(2001, 1, 1), tzinfos=_zone_info)
-            b = du_parser.parse(value, default=dt.datetime(2002, 2, 2), tzinfos=_zone_info)
+            a = du_parser.parse(value, default=dt.datetime(2001, 1, 1), tzinfos=_zone_info, dayfirst=dayfirst)
+            b = du_parser.parse(value, default=dt.datetime(2002, 2, 2), tzinfos=_zone_info, dayfirst=dayfirst)
     except (ValueError, OverflowError, TypeError, Warning):
         return None, np.nan
     if a.tzinfo is None and b.tzinfo is None and a != b:
@@ -258,10 +259,39 @@ def _typed_values(index: pd.Index, values: pd.Series) -> pd.DataFrame | None:
     return None
 
 
-def _leftovers(rest: pd.Series, rows: np.ndarray, ts: np.ndarray, off: np.ndarray, bad: np.ndarray) -> None:
-    """Values no vectorised format took: dateutil once per distinct value, written into place."""
+# a date written with numbers only, day and month in either order: "01/03/2024 08:00", "1.3.24", "21-03-2024"
+_NUMERIC_DATE = re.compile(r"^\s*([0-9]{1,2})[/.-]([0-9]{1,2})[/.-][0-9]{2,4}\b")
+
+
+def date_order(values) -> dict | None:
+    """How a column's numeric dates ("01/03/2024") are written, decided over the whole column, not value by
+    value (dateutil alone read "01/03/2024" as 3 January and "21/03/2024" as 21 March in one column):
+    ``{"order": "day first" | "month first" | "unknown" | "mixed", "example": a value, "telling": n}``: day
+    first when some value has a first number above 12 and none a second one (``telling`` such values), month
+    first the other way round, ``unknown`` when no number is above 12 (read month first, dateutil's and pandas'
+    default), ``mixed`` when both happen (each value read on its own). None when no value is such a date."""
+    first = second = 0
+    example = None
+    for v in values:
+        m = _NUMERIC_DATE.match(str(v))
+        if m:
+            example = example or str(v)
+            first += int(m.group(1)) > 12
+            second += int(m.group(2)) > 12
+    if example is None:
+        return None
+    order = ("mixed" if first and second else "day first" if first else "month first" if second else "unknown")
+    return {"order": order, "example": example, "telling": max(first, second)}
+
+
+def _leftovers(rest: pd.Series, rows: np.ndarray, ts: np.ndarray, off: np.ndarray, bad: np.ndarray) -> dict | None:
+    """Values no vectorised format took: dateutil once per distinct value, written into place; numeric dates in
+    the column's one order (``date_order``, returned)."""
     rest = rest.astype(object)
-    cache = {v: _dateutil_one(v) for v in rest.unique()}
+    distinct = rest.unique()
+    order = date_order(distinct)
+    dayfirst = order is not None and order["order"] == "day first"
+    cache = {v: _dateutil_one(v, dayfirst) for v in distinct}
     for i, v in zip(rows, rest):
         stamp, minutes = cache[v]
         if stamp is None:
@@ -269,6 +299,7 @@ def _leftovers(rest: pd.Series, rows: np.ndarray, ts: np.ndarray, off: np.ndarra
         else:
             ts[i] = stamp.tz_localize(None).as_unit("ns").to_datetime64()
             off[i] = minutes
+    return order
 
 
 def parse_timestamps(values: pd.Series) -> pd.DataFrame:
@@ -326,6 +357,7 @@ def parse_timestamps(values: pd.Series) -> pd.DataFrame:
         parsed = pd.to_datetime(norm, format="ISO8601", errors="coerce", utc=True)
         take(m, _utc_ns(parsed), tokens)
 
-    if left.any():
-        _leftovers(text[left], pos[left], ts, off, bad)
-    return _result(index, ts, off, bad)
+    order = _leftovers(text[left], pos[left], ts, off, bad) if left.any() else None
+    out = _result(index, ts, off, bad)
+    out.attrs["date_order"] = order  # how numeric dates were read (``date_order``), for the ingest report
+    return out
