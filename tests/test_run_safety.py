@@ -306,3 +306,45 @@ def test_event_runs_refuse_before_work_too(tmp_path, monkeypatch, capsys):
 def test_event_cli_does_not_import_the_conversation_cli():
     code = "import sys, ml.events.cli; sys.exit('ml.run' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=REPO, check=False).returncode == 0
+
+
+def test_a_run_with_no_store_keeps_the_run_it_replaces(tmp_path):
+    """An ingest review (2026-12-05): two --no-store runs of different files into one --out; the first was
+    gone, in no store either, and no line said so. It is kept in NAME.previous (one back), and the line says
+    where; with a store the line says it was replaced."""
+    out = tmp_path / "run"
+    for n in (1, 2, 3):
+        output = RunOutput(out, no_store=True)
+        with output:
+            output.commit(lambda tmp, n=n: write_bundle_files(tmp, f"run-{n}", output.run_dir))
+        if n == 1:
+            assert output.replaced_line() is None and not (tmp_path / "run.previous").exists()
+    assert manifest_run_id(out) == "run-3" and manifest_run_id(tmp_path / "run.previous") == "run-2"
+    assert "run run-2" in output.replaced_line() and "run.previous" in output.replaced_line()
+    # a folder of the user's where the previous run would go: refused before any work, nothing moved
+    (tmp_path / "run.previous" / "mine.txt").write_text("keep me\n")
+    with pytest.raises(InputError, match=r"run\.previous.*did not write"):
+        RunOutput(out, no_store=True).__enter__()
+    assert manifest_run_id(out) == "run-3"
+    out2, url = publish_first_run(tmp_path / "stored")
+    with RunOutput(out2, store_url=url) as output:
+        output.commit(lambda tmp: write_bundle_files(tmp, "run-2", output.run_dir))
+    assert output.replaced_line().startswith("replaced the previous run") and "run-1" in output.replaced_line()
+    assert not (tmp_path / "stored" / "run.previous").exists()
+
+
+def test_staging_folders_a_killed_run_left_are_removed_by_the_next(tmp_path):
+    """kill -9 after the staging folder was made left ".run.tmp-…" beside --out for good."""
+    out = tmp_path / "run"
+    stale, fresh = tmp_path / ".run.tmp-0123456789ab", tmp_path / ".run.old-ba9876543210"
+    for p in (stale, fresh):
+        p.mkdir()
+        (p / "manifest.json").write_text("{}")
+    os.utime(stale, (1, 1))  # long ago
+    mine = tmp_path / ".run.tmp-notours"
+    mine.mkdir()
+    os.utime(mine, (1, 1))
+    output = RunOutput(out, no_store=True)
+    with output:
+        output.commit(lambda tmp: write_bundle_files(tmp, "run-1", output.run_dir))
+    assert not stale.exists() and fresh.exists() and mine.exists()  # only old ones of our own names

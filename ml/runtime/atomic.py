@@ -15,7 +15,8 @@ is a file, and a parent it cannot write to (a probe file is created there and re
 ``commit(fill, publisher)`` makes a fresh hidden sibling ``.NAME.tmp-RANDOM`` (created by ``mkdir``, which
 fails rather than reuse an existing name, so it is never a user's file), lets ``fill(tmp)`` write the run, adds the marker, checks ``out`` again, publishes
 the staged folder, and only then swaps it in: the previous run is moved into another fresh hidden
-sibling and deleted once the new one is in place. A failure or Ctrl-C before the swap removes ``tmp``
+sibling and deleted once the new one is in place (with ``keep_previous``, a run with no store, it is kept in
+``NAME.previous`` instead, replacing the one kept there). A failure or Ctrl-C before the swap removes ``tmp``
 and leaves the previous run (and, as publishing is undone when the swap fails, the store) as it was.
 Nothing this tool did not create is ever moved or deleted.
 """
@@ -24,9 +25,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -67,6 +70,15 @@ def owned_files(folder: Path) -> frozenset[str] | None:
     return LEGACY_FILES if manifest and manifest.get("run_id") else None
 
 
+def _only_ours(folder: Path) -> bool:
+    """Whether ``folder`` is a real folder holding nothing, or nothing but a run this tool wrote."""
+    if not folder.is_dir() or folder.is_symlink():
+        return False
+    entries = os.listdir(folder)
+    ours = owned_files(folder) if entries else frozenset()
+    return ours is not None and all(e in ours for e in entries)
+
+
 def write_marker(folder: Path) -> dict:
     """Write ``.personas-run`` into a complete run folder, listing what is in it."""
     from ml import __version__
@@ -98,12 +110,21 @@ class RunDirectory:
     """The ``--out`` folder of a run. ``protect``: paths the run reads or writes elsewhere (inputs,
     store file); ``cwd``: the current folder (default: the process's)."""
 
-    def __init__(self, path: str | Path, protect: Iterable[str | Path] = (), cwd: str | Path | None = None):
+    def __init__(self, path: str | Path, protect: Iterable[str | Path] = (), cwd: str | Path | None = None,
+                 keep_previous: bool = False):
         self.given = str(path)
         self.path = Path(path).expanduser().resolve()
         self.protect = [Path(p).expanduser().resolve() for p in protect if p]
         self.cwd = Path(cwd or os.getcwd()).resolve()
+        # a run with no store keeps the run it replaces in NAME.previous (one back): it is in no store either
+        self.keep_previous = keep_previous
         self.swapped_ = False  # set by commit once the new run is in place (an interrupt after it keeps it)
+        self.replaced_: dict | None = None  # the run that commit replaced: {"run_id", "created", "kept_in"}
+
+    @property
+    def previous_path(self) -> Path:
+        """Where ``keep_previous`` puts the run a commit replaces: ``NAME.previous`` beside ``--out``."""
+        return self.path.parent / f"{self.path.name}.previous"
 
     def _refuse(self, why: str) -> InputError:
         return InputError(f"--out {self.given}: {why}; nothing was changed")
@@ -120,6 +141,11 @@ class RunDirectory:
                 raise self._refuse(f"is or contains {p}, which this run reads or writes; give a separate folder")
         self._check_parent()
         self._check_contents()
+        prev = self.previous_path
+        replacing = self.path.is_dir() and any(self.path.iterdir())
+        if self.keep_previous and replacing and (prev.exists() or prev.is_symlink()) and not _only_ours(prev):
+            raise self._refuse(f"{prev}, where the run it replaces is kept (--no-store), holds files this tool did "
+                               "not write; move it or give another --out")
         return self
 
     def _check_parent(self) -> None:
@@ -158,6 +184,7 @@ class RunDirectory:
         """Write the run with ``fill(tmp)``, publish it, then put it in place (see the module doc)."""
         self.swapped_ = False
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._remove_stale()
         tmp = _fresh_dir(self.path.parent, f".{self.path.name}.tmp-")
         try:
             fill(tmp)
@@ -168,6 +195,21 @@ class RunDirectory:
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         return self.path
+
+    def _remove_stale(self, age_s: float = 3600.0) -> None:
+        """Delete the hidden staging and trash folders of this ``--out`` (``.NAME.tmp-…``, ``.NAME.old-…``, names
+        only ``_fresh_dir`` makes) that a killed run (``kill -9``) left over an hour ago: a run fills and swaps
+        its staging folder within minutes, so an older one belongs to no running process."""
+        pattern = re.compile(rf"\.{re.escape(self.path.name)}\.(?:tmp|old)-[0-9a-f]{{12}}")
+        now = time.time()
+        for entry in self.path.parent.iterdir():
+            try:
+                stale = (pattern.fullmatch(entry.name) and entry.is_dir() and not entry.is_symlink()
+                         and now - entry.stat().st_mtime > age_s)
+            except OSError:
+                continue
+            if stale:
+                shutil.rmtree(entry, ignore_errors=True)
 
     def _publish_and_swap(self, tmp: Path, publisher: Publisher | None, run_id: str | None) -> None:
         swapping = False
@@ -206,6 +248,9 @@ class RunDirectory:
             return
         trash = _fresh_dir(out.parent, f".{out.name}.old-")
         old = trash / "run"
+        marker = _read_json(out / MARKER) or _read_json(out / "manifest.json") or {}
+        self.replaced_ = {"run_id": marker.get("run_id"), "created": marker.get("created") or marker.get("created_at"),
+                          "kept_in": None}
         try:
             with stops_deferred():  # Ctrl-C or SIGTERM between the two renames waits for the second
                 out.rename(old)
@@ -219,5 +264,20 @@ class RunDirectory:
                 old.rename(out)  # put the previous run back
             if not old.exists():
                 shutil.rmtree(trash, ignore_errors=True)
+            self.replaced_ = None
             raise
+        if self.keep_previous:
+            self._keep(old)
         shutil.rmtree(trash, ignore_errors=True)
+
+    def _keep(self, old: Path) -> None:
+        """Move the replaced run ``old`` to ``previous_path`` (an earlier one kept there is ours: deleted first);
+        on failure it is deleted as before, and ``replaced_`` says it was not kept."""
+        prev = self.previous_path
+        try:
+            if prev.exists() and _only_ours(prev):
+                shutil.rmtree(prev)
+            old.rename(prev)
+            self.replaced_["kept_in"] = str(prev)
+        except OSError:
+            pass

@@ -219,6 +219,8 @@ def run(kind: RunKind, args: argparse.Namespace) -> int:
 
                 out_dir = output.commit(fill)
             print_summary(console, kind, result, out_dir, output.store_url, plan.published_names())
+            if replaced := output.replaced_line():
+                console.log(replaced)
             plan.report(console)
             plan.notify(console)
             print(out_dir, flush=True)  # stdout holds the run directory only, --quiet too: RUN=$(python -m ml.run …)

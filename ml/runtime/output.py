@@ -28,7 +28,7 @@ class RunOutput:
                  no_store: bool = False):
         self.publisher = None if no_store else StorePublisher(store_url)
         store_files = self.publisher.local_paths if self.publisher else []
-        self.directory = RunDirectory(out, protect=[p for p in [*protect, *store_files] if p])
+        self.directory = RunDirectory(out, protect=[p for p in [*protect, *store_files] if p], keep_previous=no_store)
 
     @property
     def run_dir(self) -> Path:
@@ -38,6 +38,17 @@ class RunOutput:
     def swapped(self) -> bool:
         """Whether the last ``commit`` put its run in place (and, with a store, published it)."""
         return self.directory.swapped_
+
+    def replaced_line(self) -> str | None:
+        """What the last ``commit`` did with the run it replaced, in one line; None when it replaced none."""
+        old = self.directory.replaced_
+        if not old:
+            return None
+        which = f"run {old['run_id']}" + (f", written {old['created']}" if old.get("created") else "")
+        if old.get("kept_in"):
+            return f"the previous run in {self.run_dir} ({which}) was moved to {old['kept_in']} (--no-store: it is in no store)"
+        return f"replaced the previous run in {self.run_dir} ({which})" + (
+            "; earlier runs stay in the store" if self.publisher is not None else "")
 
     @property
     def store_url(self) -> str | None:
