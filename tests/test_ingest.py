@@ -326,6 +326,39 @@ def test_an_empty_sheet_before_the_data_is_skipped_and_named(tmp_path):
                                    "the messages")
 
 
+def test_a_reports_title_rows_above_the_header_are_skipped(tmp_path):
+    """An ingest review (2026-12-05): a help-desk report with two title lines and a blank row above the header
+    was read with columns 'Unnamed: 2', …; its 18-digit ticket ids became 1988 timestamps and the header cell
+    "Description" a message. The header row is found, the title rows are skipped and the run says so."""
+    sample = pd.read_csv(TWCS).head(40)
+    table = pd.DataFrame({"Ticket ID": [str(10**17 + i) for i in range(40)], "Requester": sample["author_id"],
+                          "Description": sample["text"], "Created": sample["created_at"]})
+    path = tmp_path / "report.xlsx"
+    with pd.ExcelWriter(path) as book:
+        pd.DataFrame([["Ticket report: all channels"], ["Exported 2017-11-01"], [""]]).to_excel(
+            book, sheet_name="Report", index=False, header=False)
+        table.to_excel(book, sheet_name="Report", index=False, startrow=3)
+    msgs, report = load_messages([path])
+    assert msgs["text"].tolist() == sample["text"].tolist() and msgs["timestamp"].dt.year.eq(2017).all()
+    assert report.files[0].mapping["text"] == "Description" and report.files[0].mapping["author"] == "Requester"
+    assert report.files[0].sheet == "'Report' (1 of 1; header on row 4, 3 title rows above it skipped)"
+
+
+def test_a_csv_reports_title_lines_are_skipped(tmp_path):
+    """The same report saved as CSV: pandas took the title as the only column and each row's ticket id and
+    requester as its index, without an error."""
+    path = tmp_path / "report.csv"
+    path.write_text("Ticket report: all channels\nExported 2017-11-01\n\nTicket ID,Requester,Description\n"
+                    "1,ann,my bag is lost again\n2,bob,refund please for my flight\n3,cy,the app keeps crashing\n")
+    msgs, report = load_messages([path])
+    assert msgs["text"].tolist() == ["my bag is lost again", "refund please for my flight", "the app keeps crashing"]
+    assert msgs["author"].tolist() == ["ann", "bob", "cy"]
+    assert report.files[0].title_lines == 3 and "header on line 4 (3 title lines above it skipped)" in \
+        report.summary_lines()[0]
+    plain, plain_report = load_messages([TWCS])  # a file without a title: nothing skipped
+    assert plain_report.files[0].title_lines == 0 and "title" not in plain_report.summary_lines()[0]
+
+
 def test_html_message_bodies_are_read_as_a_browser_shows_them(tmp_path):
     """Help-desk and chat exports write message bodies as HTML: real tweets of the bundled sample wrapped in
     <div><p>…</p></div>, with a <style> block and a line break, come back as the tweets; "I <3" is not markup."""

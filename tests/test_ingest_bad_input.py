@@ -139,6 +139,15 @@ def test_malformed_csv_names_the_line(tmp_path):
     # quoted texts with line breaks before it: the file's own line, not the parser's record count
     path.write_text('text,author\n"two\nlines",ann\n"three\nmore\nlines",cy\nhello,bob,extra,fields\n')
     fails(path, "data row 3 (line 7 of the file) has 4 fields, the header 2")
+    # below a report's title line (skipped), the rows count from the header
+    titled = tmp_path / "titled.csv"
+    titled.write_text("Ticket report: all channels\nTicket ID,Requester,Description\n1,ann,my bag is lost again\n"
+                      "2,bob,hi,extra,field\n3,cy,refund\n")
+    fails(titled, "data row 2 (line 4 of the file) has 5 fields, the header 3")
+    # a title the rows below do not show (they disagree among themselves): the hint says what to delete
+    odd = tmp_path / "odd.csv"
+    odd.write_text("Ticket report\nTicket ID,Requester,Description\n1,ann\n2,bob,refund,x\n3,cy,a,b,c\n")
+    fails(odd, "the header 1", "delete them so that the header is the first line")
 
 
 def test_corrupt_gzip_and_parquet(tmp_path):

@@ -33,16 +33,22 @@ def unclosed_quote(path: Path, gz: str | None, codec: str) -> int | None:
     return start if quoted else None
 
 
-def first_bad_record(path: Path, gz: str | None, codec: str, delimiter: str, n_fields: int) -> str | None:
+def first_bad_record(path: Path, gz: str | None, codec: str, delimiter: str, n_fields: int,
+                     skip: int = 0) -> str | None:
     """"data row 296 (line 301 of the file) has 16 fields, the header 15": the parser's own line counts records,
-    and quoted texts with line breaks move the file's lines on; None when ``csv`` finds no such record."""
+    and quoted texts with line breaks move the file's lines on; None when ``csv`` finds no such record. ``skip``:
+    title lines above the header (``ml.ingest.read.title_lines``)."""
     try:
         with open_packed(path, gz, "rt", encoding=codec, newline="") as fh:
+            for _ in range(skip):
+                fh.readline()
             reader = csv.reader(fh, delimiter=delimiter)
             for k, row in enumerate(reader):
                 if k and row and len(row) != n_fields:
-                    return (f"data row {k} (line {reader.line_num} of the file) has {len(row)} fields, "
-                            f"the header {n_fields}")
+                    title = n_fields == 1 and len(row) > 2  # "Ticket report: all channels" above the header
+                    return (f"data row {k} (line {reader.line_num + skip} of the file) has {len(row)} fields, "
+                            f"the header {n_fields}" + ("; if the lines above it are a report's title, delete "
+                                                        "them so that the header is the first line" if title else ""))
     except (OSError, csv.Error, UnicodeDecodeError):
         return None
     return None

@@ -4,7 +4,8 @@
 it, such as a cover or notes sheet, are skipped and named), every cell as a string as a CSV gives it
 (an empty cell is ``""``; a date cell ``2017-10-31 22:11:45``, which has no offset and is read as written; a
 whole number ``12345``), and that sheet's name with how many the workbook has (``'Tickets' (1 of 3)``), which
-the run prints: only that sheet is read. Read by pandas with openpyxl. A file that is not a workbook
+the run prints: only that sheet is read. Title rows above the header (a report's name and date) are skipped
+(``header_row``) and the sheet's description says so. Read by pandas with openpyxl. A file that is not a workbook
 (a renamed CSV, a legacy .xls, a damaged download) is refused with one line that says what to do.
 """
 
@@ -28,7 +29,9 @@ def read_excel(path: Path) -> tuple[pd.DataFrame, str]:
             names = book.sheet_names
             empty = []
             for i, name in enumerate(names):
-                frame = _clean(pd.read_excel(book, sheet_name=name, dtype=str, keep_default_na=False, header=0))
+                cells = pd.read_excel(book, sheet_name=name, dtype=str, keep_default_na=False, header=None)
+                head = header_row(cells)
+                frame = _clean(_with_header(cells, head))
                 if len(frame) or i == len(names) - 1:
                     break
                 empty.append(name)
@@ -39,7 +42,34 @@ def read_excel(path: Path) -> tuple[pd.DataFrame, str]:
         raise InputError(f"{path}: none of its {len(names)} sheets holds data rows "
                          f"({', '.join(repr(n) for n in names)}); export the sheet with the messages")
     skipped = f"; {', '.join(repr(n) for n in empty)} before it {'is' if len(empty) == 1 else 'are'} empty" if empty else ""
-    return frame, f"{name!r} ({len(empty) + 1} of {len(names)}{skipped})"
+    titles = f"; header on row {head + 1}, {head} title row{'s' if head > 1 else ''} above it skipped" if head else ""
+    return frame, f"{name!r} ({len(empty) + 1} of {len(names)}{skipped}{titles})"
+
+
+HEADER_SCAN = 20  # rows searched for the header under a report's title lines
+
+
+def header_row(cells: pd.DataFrame) -> int:
+    """The row (0-based) of a sheet read without a header that holds its column names: 0, unless the first row
+    fills fewer than half the columns the data rows fill (a report's title: "Ticket report: all channels", a date,
+    a blank line); then the first of the first ``HEADER_SCAN`` rows that fills as many columns as the fullest row
+    there. A review read such a sheet's 18-digit ticket ids as 1988 timestamps and its header as a message."""
+    if cells.empty:
+        return 0
+    top = cells.head(HEADER_SCAN).astype(str)
+    filled = (top.apply(lambda col: col.str.strip()) != "").sum(axis=1).to_numpy()
+    widest = int(filled.max())
+    if filled[0] * 2 >= widest:
+        return 0
+    return int((filled == widest).argmax())
+
+
+def _with_header(cells: pd.DataFrame, head: int) -> pd.DataFrame:
+    """Rows below ``head`` with its cells as the column names (an empty one "Unnamed: N", as pandas names it)."""
+    names = [str(v).strip() or f"Unnamed: {k}" for k, v in enumerate(cells.iloc[head])] if len(cells) else []
+    body = cells.iloc[head + 1:].reset_index(drop=True)
+    body.columns = names
+    return body
 
 
 def _clean(frame: pd.DataFrame) -> pd.DataFrame:

@@ -160,11 +160,15 @@ def _event_log_hint(columns: list[str]) -> str:
     return f"; it reads as an event log ({what}): for personas of product usage, run python -m ml.run --kind events FILE"
 
 
-def _check_mapping(path: Path, columns: list[str], mapping: ColumnMapping, explicit: ColumnMapping) -> None:
+def _check_mapping(path: Path, columns: list[str], mapping: ColumnMapping, explicit: ColumnMapping,
+                   sheet: str | None = None) -> None:
     shown = ", ".join(columns)
     if mapping.text is None:
         one = len(columns) == 1 and any(d in columns[0] for d in ",;\t|")
         hint = "; if the file uses another delimiter, pass --sep" if one else _event_log_hint(columns)
+        if sheet and not hint:  # a workbook whose first sheet with data is a summary: --text-col cannot help
+            hint = (f"; only its sheet {sheet} is read: if the messages are on another sheet, move that sheet "
+                    "first or export it as CSV")
         raise InputError(f"{path}: no text column found (columns: {shown}); pass --text-col NAME "
                          f"naming the column that holds the message text{hint}")
     if explicit.inbound and normalized(explicit.inbound, camel=True) in ALIASES["outbound"]:
@@ -264,14 +268,15 @@ def _read_all(files: list[Path], explicit: ColumnMapping, inbound_only: bool, en
             report.files.append(FileReport(archive.shown(path), info.format, layout, {}, rows, encoding=info.encoding))
             continue
         used, guessed, timed = _guess_columns(raw, explicit.over(detected))
-        _check_mapping(path, list(raw.columns), used, explicit)
+        _check_mapping(path, list(raw.columns), used, explicit, info.sheet)
         if inbound_only and used.inbound is None and used.outbound is None:
             raise InputError(f"{path}: --inbound-only needs inbound information (customer vs. "
                              "brand) but the file has no inbound column; drop --inbound-only for this data")
         report.files.append(FileReport(archive.shown(path), info.format, layout if layout != "unknown" else "mapped",
                                        {k: v for k, v in asdict(used).items() if v}, rows,
                                        encoding=info.encoding, delimiter=info.delimiter, text_guessed=guessed,
-                                       sheet=info.sheet, time_guessed=timed, records_at=info.records_at,
+                                       sheet=info.sheet, title_lines=info.title_lines, time_guessed=timed,
+                                       records_at=info.records_at,
                                        messages_in=info.messages_in, conversations=info.conversations,
                                        company=info.company, survey=survey.tool if survey else None,
                                        question=survey.questions.get(used.text) if survey else None,

@@ -72,6 +72,7 @@ class TableInfo:
     conversations: int = 0          # JSON: conversations whose nested messages were read
     notices: int = 0                # WhatsApp: the tool's own notices left out (ml.ingest.whatsapp)
     company: str | None = None      # mailbox: who was read as the company ("acme.io"; ml.ingest.mail)
+    title_lines: int = 0            # CSV/TSV: lines of a report's title above the header, skipped (title_lines)
 
 
 # ---------------------------------------------------------------- encoding
@@ -255,12 +256,45 @@ def check_unique_columns(path: Path, names: list[str]) -> None:
                          "its own name: rename or remove the extra columns")
 
 
+def title_lines(sample: str, complete: bool, delimiter: str) -> int:
+    """Lines above the header of a report saved as CSV ("Ticket report: all channels", a date, a blank line): 0
+    unless the first record has fewer than half the fields most of the records below it have; then the lines
+    before the first record that has that many. pandas read such a file with the title as the only column and the
+    rows' first fields as its index, without an error."""
+    counts, lines = [], []
+    try:
+        reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
+        start = 0
+        for record in reader:
+            if any(field.strip() for field in record):
+                counts.append(len(record))
+                lines.append(start)
+            start = reader.line_num
+            if len(counts) > _SNIFF_RECORDS:
+                break
+    except csv.Error:
+        return 0
+    if not complete and 2 < len(counts) <= _SNIFF_RECORDS:
+        counts.pop()
+    body = counts[1:]
+    if len(body) < 2:
+        return 0
+    mode = max(set(body), key=body.count)
+    if mode < 2 or counts[0] * 2 >= mode:
+        return 0
+    return lines[counts.index(mode)]
+
+
 def _read_csv(path: Path, fmt: str, gz: str | None, codec: str, info: dict, sep: str | None) -> tuple[pd.DataFrame, str]:
     sample, complete = _sample(path, gz, codec)
     delimiter = sep or ("\t" if fmt == "tsv" else sniff_delimiter(sample, complete))
+    titles = title_lines(sample, complete, delimiter)
+    if titles:  # the header is below a report's title: sniff again from it
+        sample = "".join(sample.splitlines(keepends=True)[titles:])
+        delimiter = sep or ("\t" if fmt == "tsv" else sniff_delimiter(sample, complete))
     header = _records(sample, complete, delimiter)[:1]
     check_unique_columns(path, header[0] if header else [])
-    kwargs = {"sep": delimiter, "dtype": str, "keep_default_na": False, "encoding": codec,
+    kwargs = {"sep": delimiter, "dtype": str, "keep_default_na": False, "encoding": codec, "skiprows": titles,
               "compression": {"method": "zstd", "max_window_size": 2**31} if gz == "zstd" else "infer"}
     if info["lf"]:
         kwargs["lineterminator"] = "\n"
@@ -275,13 +309,14 @@ def _read_csv(path: Path, fmt: str, gz: str | None, codec: str, info: dict, sep:
             raise InputError(f"{path}: the file ends inside a quoted text that opens on line {cut} of the file: "
                              "the export was cut short or a quote is never closed; export the file again, or "
                              "close the quote") from None
-        where = first_bad_record(path, gz, codec, delimiter, len(header[0]) if header else 0)
+        where = first_bad_record(path, gz, codec, delimiter, len(header[0]) if header else 0, titles)
         raise InputError(f"{path}: malformed {fmt.upper()} with delimiter {delimiter!r} ({where or detail}); check "
                          "the quoting and delimiters around that line, or pass --sep") from None
     if info["cr"]:
         frame.columns = [str(c).replace("\r", "") for c in frame.columns]
         for col in frame.columns:
             frame[col] = frame[col].str.replace("\r", "", regex=False)
+    frame.attrs["title_lines"] = titles
     return frame, delimiter
 
 
@@ -349,7 +384,7 @@ def read_file(path: Path, encoding: str | None = None, sep: str | None = None,
         scanned = scan(path, gz, codec, checked=bool(encoding) or name != "utf-8")
         if fmt in ("csv", "tsv"):
             frame, delimiter = _read_csv(path, fmt, gz, codec, scanned, sep)
-            info = TableInfo(fmt, name, delimiter)
+            info = TableInfo(fmt, name, delimiter, title_lines=frame.attrs.get("title_lines", 0))
         else:
             frame, info = _read_json(path, gz, fmt, codec, name, conversations, text_col)
     check_unique_columns(path, [str(c) for c in frame.columns])

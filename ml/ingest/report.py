@@ -22,6 +22,7 @@ class FileReport:
     delimiter: str | None = None    # CSV/TSV: the field delimiter used (sniffed or --sep)
     text_guessed: bool = False      # no column had a text name: mapping["text"] read as free text
     sheet: str | None = None        # Excel: the sheet read, "'Tickets' (1 of 3)" (only the first is read)
+    title_lines: int = 0            # CSV/TSV: lines above the header (a report's title), skipped
     time_guessed: bool = False      # no column had a time name: mapping["timestamp"] read as timestamps
     records_at: str | None = None   # JSON: the key path of the array of messages, "tickets" (None: top level)
     messages_in: str | None = None  # JSON conversations: the key path of each one's messages, "comments"
@@ -89,6 +90,8 @@ class LoadReport:
                  + (f", delimiter {f.delimiter!r}" if f.delimiter else "")
                  + (f", encoding {f.encoding}" if f.encoding else "")
                  + (f", sheet {f.sheet}" if f.sheet else "")
+                 + (f", header on line {f.title_lines + 1} ({f.title_lines} title line{'s' if f.title_lines > 1 else ''}"
+                    " above it skipped)" if f.title_lines else "")
                  + (f", messages from the array under {f.records_at!r}" if f.records_at else "")
                  + (f", {f.conversations} conversations with their messages under {f.messages_in!r}"
                     if f.messages_in else "")
