@@ -12,6 +12,7 @@ import pytest
 from ml.ingest.load import load_messages
 from ml.ingest.slack import markup_as_text
 from ml.ingest.textclean import clean_text
+from ml.runtime.errors import InputError
 from ml.units import build_units
 from tests.fixtures.data import SAMPLE_DIR
 
@@ -622,3 +623,21 @@ def test_files_in_a_folder_that_are_not_read_are_named(tmp_path, tweets):
     line = next(x for x in report.summary_lines() if x.startswith("files in the folders not read"))
     assert line.startswith("files in the folders not read (not a format read here): 2 .msg, 1 .pdf, 1 .txt")
     assert "save Outlook's .msg files as .eml" in line
+
+
+def test_folders_inside_a_folder_given_are_named_not_read(tmp_path, tweets):
+    """An ingest review (2026-12-05): a folder's 'archive/' subfolder of 900 rows was skipped without a word, and a
+    folder holding only an unpacked 'export/' folder was refused without naming it."""
+    pd.DataFrame({"text": tweets[:20], "author": "a"}).to_csv(tmp_path / "tickets.csv", index=False)
+    (tmp_path / "archive").mkdir()
+    pd.DataFrame({"text": tweets[20:40], "author": "b"}).to_csv(tmp_path / "archive" / "old.csv", index=False)
+    (tmp_path / ".git").mkdir()
+    msgs, report = load_messages(tmp_path)
+    assert len(msgs) == 20 and report.skipped_folders == ["archive"]
+    assert "folders inside the folders given, not read: 1 (archive/); pass them too to read their files" in \
+        report.summary_lines()
+    only = tmp_path / "only"
+    (only / "export").mkdir(parents=True)
+    with pytest.raises(InputError, match=r"has no supported files; .*the folders in it are not read \(export/\): "
+                                         r"pass them instead"):
+        load_messages(only)

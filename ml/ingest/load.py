@@ -361,7 +361,8 @@ def load_messages(
                      report, rows_kept)
     for name, value in rows_kept.finish(len(msgs), [f.path for f in report.files]).items():
         setattr(report, name, value)
-    report.skipped_files = dict(Counter(p.suffix.lower() or "(no suffix)" for p in skipped))
+    report.skipped_files = dict(Counter(p.suffix.lower() or "(no suffix)" for p in skipped if not p.is_dir()))
+    report.skipped_folders = [p.name for p in skipped if p.is_dir()]
     report.rows_read = len(msgs) + report.dropped_system_messages + report.dropped_where
     if any(f.layout in ("mailbox", "whatsapp") for f in report.files):  # authors named by their pseudonyms
         report.pseudonyms = "keyed" if pseudonyms.keyed() else "sha1"

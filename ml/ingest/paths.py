@@ -67,7 +67,8 @@ def resolve_paths(paths: str | Path | Iterable[str | Path], skipped: list[Path] 
     """Files to read: each path, or the supported files in a folder (sorted by name); of a Slack export's
     folder, its channels' daily files (``ml.ingest.slack.export_files``); a zip archive is read as the folder
     it unpacks to (``ml.ingest.archive``). ``skipped`` collects the files of those folders that are not read
-    (an Outlook ``.msg``, a PDF, a ``readme.txt``; not hidden files nor Excel's ``~$`` lock files)."""
+    (an Outlook ``.msg``, a PDF, a ``readme.txt``; not hidden files nor Excel's ``~$`` lock files) and the folders
+    inside them (a folder is read one level deep: its subfolders only when given themselves)."""
     if isinstance(paths, (str, Path)):
         paths = [paths]
     supported = supported_names()
@@ -84,14 +85,18 @@ def resolve_paths(paths: str | Path | Iterable[str | Path], skipped: list[Path] 
         elif path.is_dir():
             found = sorted(p for p in path.iterdir() if p.is_file() and readable(p))
             zips = [] if archive else sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() == ".zip")
+            inner = sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith((".", "__MACOSX")))
             if not found and not zips:
                 where = f"{archive}: the zip archive's top folder" if archive else f"{path}: folder"
-                raise InputError(f"{where} has no supported files; expected {supported}")
+                below = (f"; the folders in it are not read ({', '.join(p.name + '/' for p in inner[:3])}"
+                         f"{', …' if len(inner) > 3 else ''}): pass them instead" if inner else "")
+                raise InputError(f"{where} has no supported files; expected {supported}{below}")
             out.extend(found)
             out.extend(f for z in zips for f in resolve_paths(z, skipped))  # a folder of zips (WhatsApp chats)
-            if skipped is not None:
+            if skipped is not None:  # files not read, and folders inside (read only when given themselves)
                 skipped.extend(sorted(p for p in path.iterdir() if p.is_file() and p not in found and p not in zips
                                       and not p.name.startswith((".", "~$"))))
+                skipped.extend(inner)
         elif suffix_format(path)[0] is None:
             raise InputError(f"{path}: unsupported file type {''.join(path.suffixes) or '(none)'}; "
                              f"use one of {supported}, or a .zip of them")

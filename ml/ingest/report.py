@@ -56,6 +56,7 @@ class LoadReport:
     mojibake_repaired: int = 0      # texts whose UTF-8 had been read as Latin-1 / Windows-1252, repaired (ftfy)
     pseudonyms: str | None = None   # mailbox / WhatsApp authors: "sha1" or "keyed" (ml.ingest.pseudonyms)
     skipped_files: dict = field(default_factory=dict)  # files in the folders given that are not read: suffix → count
+    skipped_folders: list = field(default_factory=list)  # folders inside the folders given: not read (their names)
     chats: int = 0                  # WhatsApp chats read
     chat_format: str | None = None  # WhatsApp: the line header read over all chats ("%m/%d/%y, %I:%M %p - %name:")
     chat_business_accounts: int = 0  # WhatsApp: accounts in half the chats or more, read as the business
@@ -124,6 +125,10 @@ class LoadReport:
             lines.append(f"files in the folders not read (not a format read here): {kinds}"
                          + ("; save Outlook's .msg files as .eml (File > Save As)" if ".msg" in self.skipped_files
                             else ""))
+        if self.skipped_folders:
+            names = ", ".join(f"{n}/" for n in self.skipped_folders[:3]) + (", …" if len(self.skipped_folders) > 3 else "")
+            lines.append(f"folders inside the folders given, not read: {len(self.skipped_folders)} ({names}); "
+                         "pass them too to read their files")
         if self.mojibake_repaired:
             lines.append("texts whose characters had been garbled by a wrong encoding (\"Iâ€™m\"), repaired: "
                          f"{self.mojibake_repaired}")
