@@ -115,6 +115,8 @@ def test_undecodable_bytes_are_refused_with_offset_and_line(tmp_path):
     # a caller who knows the encoding can say so
     msgs, _ = load_messages(path, encoding="latin-1")
     assert msgs["text"].tolist() == ["fine", "café au lait"]
+    # a codec that needs a byte-order mark the file lacks: one line, not "UnicodeError: UTF-16 stream …"
+    fails(path, "latin.csv", "cannot read as utf-16", "utf-16-le", encoding="utf-16")
 
 
 def test_utf8_bom_is_accepted(tmp_path):

@@ -172,6 +172,9 @@ def scan(path: Path, gz: str | None, codec: str, checked: bool) -> dict:
                     text = decoder.decode(chunk)
                 except UnicodeDecodeError as err:
                     raise _undecodable(path, err, chunk, offset, lines, codec) from None
+                except UnicodeError as err:  # "UTF-16 stream does not start with BOM": the codec needs a mark
+                    raise InputError(f"{path}: cannot read as {codec} ({err}); name the byte order (utf-16-le or "
+                                     "utf-16-be), or drop --encoding to have it detected") from None
                 offset += len(chunk)
                 lines += chunk.count(b"\n")
                 info["lf"] |= "\n" in text
