@@ -129,7 +129,10 @@ def test_utf8_bom_is_accepted(tmp_path):
 def test_broken_json_line_names_the_line(tmp_path):
     path = tmp_path / "msgs.jsonl"
     path.write_text('{"text": "ok"}\n\n{"text": "broken"\n{"text": "ok"}\n')
-    fails(path, "msgs.jsonl", "line 3", "not valid JSON")
+    fails(path, "msgs.jsonl", "line 3", "not valid JSON", "fix or remove that line")
+    # every broken line at once (an ingest review took four runs to find four)
+    path.write_text("".join('{"text": "broken\n' if k in (2, 5, 9) else '{"text": "ok"}\n' for k in range(1, 11)))
+    fails(path, "line 2 is not valid JSON", "(3 lines are not: 2, 5, 9); fix or remove those lines")
     path.write_text('{"text": "ok"}\n["a list"]\n')
     fails(path, "line 2", "not a JSON object")
 

@@ -102,6 +102,7 @@ def _from_document(path: Path, doc) -> tuple[list[dict], str | None]:
 
 def _lines(path: Path, content: str) -> list[dict]:
     records = []
+    bad: list[tuple[int, json.JSONDecodeError]] = []
     # split on "\n" only: str.splitlines() would also split at U+2028 inside a JSON string
     for lineno, line in enumerate(content.split("\n"), 1):
         if not line.strip():
@@ -109,12 +110,18 @@ def _lines(path: Path, content: str) -> list[dict]:
         try:
             rec = json.loads(line)
         except json.JSONDecodeError as err:
-            raise InputError(f"{path}: line {lineno} is not valid JSON ({err.msg} at column "
-                             f"{err.colno}); fix or remove that line") from None
+            bad.append((lineno, err))  # every broken line is named at once, not one per run
+            continue
         if not isinstance(rec, dict):
             raise InputError(f"{path}: line {lineno} is not a JSON object; each line must be "
                              "one message object with named fields")
         records.append(rec)
+    if bad:
+        first, err = bad[0]
+        more = "" if len(bad) == 1 else (
+            f" ({len(bad)} lines are not: {', '.join(str(n) for n, _ in bad[:5])}{', …' if len(bad) > 5 else ''})")
+        raise InputError(f"{path}: line {first} is not valid JSON ({err.msg}, column {err.colno}){more}; fix or "
+                         f"remove {'that line' if len(bad) == 1 else 'those lines'}")
     return records
 
 
