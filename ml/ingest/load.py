@@ -54,7 +54,7 @@ from ml.ingest.frame import COLUMNS, add_times, thread_ids, typed, unique_ids
 from ml.ingest.paths import FORMATS, GZIP_OK, resolve_paths, sources, stem
 from ml.ingest.read import eml_folder, read_emails, read_file, read_table
 from ml.ingest.report import FileReport, LoadReport
-from ml.ingest.textclean import clean_text, fix_mojibake, html_count, join_parts
+from ml.ingest.textclean import MAX_TEXT, clean_text, fix_mojibake, html_count, join_parts
 from ml.ingest.where import RowFilter
 from ml.runtime.errors import InputError
 
@@ -203,7 +203,11 @@ def _canonical(frame: pd.DataFrame, path: Path, m: ColumnMapping, report: LoadRe
     raw = raw.where(raw.notna(), "").astype(str)
     repaired = raw.map(fix_mojibake)
     text, cut = cut_replies(repaired.map(clean_text))
+    long = (text.str.len() > MAX_TEXT).to_numpy()
+    if long.any():  # a pasted log or file: megabytes that no stage reads usefully, and the filter slows on them
+        text = text.where(~long, text.str.slice(0, MAX_TEXT))
     if report is not None:  # a file's load (the API's records path keeps no report)
+        report.texts_cut += int(long.sum())
         report.html_texts += html_count(frame[m.text])
         report.email_replies += cut
         report.mojibake_repaired += int((repaired != raw).sum())

@@ -52,6 +52,7 @@ class LoadReport:
     timestamps_missing: int = 0
     timestamps_unparseable: int = 0
     html_texts: int = 0             # texts with HTML markup, kept as the text a browser shows
+    texts_cut: int = 0              # texts longer than ml.ingest.textclean.MAX_TEXT characters, cut there
     email_replies: int = 0          # email bodies cut to their latest reply (ml.ingest.email_reply)
     mojibake_repaired: int = 0      # texts whose UTF-8 had been read as Latin-1 / Windows-1252, repaired (ftfy)
     pseudonyms: str | None = None   # mailbox / WhatsApp authors: "sha1" or "keyed" (ml.ingest.pseudonyms)
@@ -114,6 +115,8 @@ class LoadReport:
             lines.append(f"rows where {self.where} (--where): {self.kept_where} of {self.rows_read}")
         if self.html_texts:
             lines.append(f"texts with HTML markup, read as the text a browser shows: {self.html_texts}")
+        if self.texts_cut:
+            lines.append(f"texts longer than 100,000 characters (a pasted log or file?), cut there: {self.texts_cut}")
         if self.chats:
             lines.append(f"WhatsApp chats: {self.chats}, lines read as {self.chat_format or 'each chat shows'}; " + (
                 f"{self.chat_business_accounts} account(s) writing in half of them or more read as the business "

@@ -34,8 +34,19 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # the masking child imports this module and must not load pandas (tests/test_mask_prefetch.py)
     import pandas as pd
 
-__all__ = ["HTML_RE", "MOJIBAKE_RE", "clean_text", "decode_entities", "fix_mojibake", "html_count", "html_to_text",
-           "join_parts"]
+MAX_TEXT = 100_000  # characters of a message kept (ml.ingest.load; the mailbox reader cuts bodies there too)
+
+__all__ = [
+    "HTML_RE",
+    "MAX_TEXT",
+    "MOJIBAKE_RE",
+    "clean_text",
+    "decode_entities",
+    "fix_mojibake",
+    "html_count",
+    "html_to_text",
+    "join_parts",
+]
 
 _BLOCK = frozenset({"p", "div", "br", "li", "ul", "ol", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6",
                     "blockquote", "pre", "hr", "section", "article", "header", "footer"})
