@@ -115,6 +115,10 @@ def test_undecodable_bytes_are_refused_with_offset_and_line(tmp_path):
     # a caller who knows the encoding can say so
     msgs, _ = load_messages(path, encoding="latin-1")
     assert msgs["text"].tolist() == ["fine", "café au lait"]
+    # latin-1 named for an Excel (Windows-1252) file: read as browsers do, "I’ll", not "I\x92ll" (a review)
+    excel = tmp_path / "excel.csv"
+    excel.write_bytes("text\nI’ll pass along the “advice”\n".encode("cp1252"))
+    assert load_messages(excel, encoding="latin-1")[0]["text"].tolist() == ["I’ll pass along the “advice”"]
     # a codec that needs a byte-order mark the file lacks: one line, not "UnicodeError: UTF-16 stream …"
     fails(path, "latin.csv", "cannot read as utf-16", "utf-16-le", encoding="utf-16")
 
@@ -219,3 +223,10 @@ def test_jsonl_with_unicode_line_separator_and_crlf(tmp_path):
     path.write_bytes('{"text": "one\u2028two"}\r\n{"text": "three"}\r\n'.encode("utf-8"))
     msgs, _ = load_messages(path)
     assert msgs["text"].tolist() == ["one\u2028two", "three"]
+
+
+def test_a_table_saved_as_unicode_text_is_told_apart_from_a_chat(tmp_path):
+    """Excel's "Unicode Text" is a UTF-16 .txt: it was refused as "a WhatsApp export is UTF-8, export the chat again"."""
+    path = tmp_path / "tickets.txt"
+    path.write_bytes("text\tauthor\nmy bag is lost\tann\n".encode("utf-16"))
+    fails(path, "tickets.txt", "UTF-16", "rename it .tsv")

@@ -137,6 +137,8 @@ def detect_encoding(path: Path, gz: str | None, encoding: str | None) -> tuple[s
     if encoding:
         try:
             name = codecs.lookup(encoding).name
+            if name == "iso8859-1":  # as browsers read it (WHATWG): Windows-1252, whose 0x80–0x9F are ’ “ ” € …
+                return "cp1252", "cp1252 (for latin-1, as browsers read it)"
             return ("utf-8-sig" if name == "utf-8" else encoding), name  # a UTF-8 BOM is still dropped
         except LookupError:
             raise InputError(f"{path}: unknown encoding {encoding!r}; use a codec name like cp1252") from None

@@ -91,7 +91,11 @@ def read_chat(path: Path, hformat: str | None = None) -> tuple[pd.DataFrame, int
     try:
         raw = raw if raw is not None and len(raw) else WhatsAppChat.from_source(filepath=str(path)).df
     except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text; a WhatsApp export is UTF-8, export the chat again") from None
+        with open(path, "rb") as fh:
+            utf16 = fh.read(2) in (b"\xff\xfe", b"\xfe\xff")
+        table = (" (UTF-16, as Excel saves a table as \"Unicode Text\": if it is a table, rename it .tsv)"
+                 if utf16 else "")
+        raise InputError(f"{path}: not UTF-8 text{table}; a WhatsApp export is UTF-8, export the chat again") from None
     except (RuntimeError, ValueError, KeyError, IndexError):
         raise InputError(f"{path}: not a WhatsApp chat export (its lines do not start with a date and an "
                          "author); other text files are not read: export them as CSV") from None
