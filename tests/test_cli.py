@@ -151,7 +151,7 @@ def test_a_text_column_of_few_values_is_named_before_the_filters(tmp_path):
     lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
     assert proc.returncode == 2 and len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert ("the text column 'airline' holds 3 distinct values in 120 rows; if it is not the column with the "
-            "messages, pass --text-col NAME") in lines[0]
+            "messages, pass --text-col NAME ('text' reads as free text)") in lines[0]  # the column to pass instead
     assert "the exact_duplicates stage removed" in lines[0]
     few = tmp_path / "few.csv"
     pd.DataFrame({"text": [f"order {i} never came, and support keeps closing my ticket {chr(97 + i)}"

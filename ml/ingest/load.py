@@ -285,7 +285,8 @@ def _read_all(files: list[Path], explicit: ColumnMapping, inbound_only: bool, en
                                        company=info.company, survey=survey.tool if survey else None,
                                        question=survey.questions.get(used.text) if survey else None,
                                        time_zone=survey.zones.get(used.timestamp) if survey else None,
-                                       unread=_unread(raw, used)))
+                                       unread=_unread(raw, used),
+                                       other_text=guess_text_column(raw.head(2000), _taken(used) | HELPER_COLUMNS)))
         parts.append(_canonical(raw, path, used, report))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
@@ -297,8 +298,12 @@ HELPER_COLUMNS = frozenset({"_time", "_thread", "_from", "_to", "_sent", "_file"
 def _unread(raw: pd.DataFrame, used: ColumnMapping) -> list[str]:
     """The frame's columns that no field of ``used`` reads, the readers' own (``HELPER_COLUMNS``) left out; a file's
     own "_id" is named."""
-    taken = {c for c in asdict(used).values() if c}
+    taken = _taken(used)
     return [str(c) for c in raw.columns if c not in taken and c not in HELPER_COLUMNS]
+
+
+def _taken(used: ColumnMapping) -> set[str]:
+    return {c for c in asdict(used).values() if c}
 
 
 def _guess_columns(raw: pd.DataFrame, used: ColumnMapping) -> tuple[ColumnMapping, bool, bool]:

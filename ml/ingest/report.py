@@ -32,6 +32,7 @@ class FileReport:
     question: str | None = None     # survey: the question of the text column ("What could we do better?")
     time_zone: str | None = None    # survey: the zone the export says its times are written in ("America/Denver")
     unread: list[str] = field(default_factory=list)  # the file's columns that no field reads ("Customer", "airline")
+    other_text: str | None = None   # an unread column that reads as free text (for the hint on a wrong text column)
 
 
 @dataclass

@@ -172,8 +172,10 @@ def text_column_hint(selection: Selection, max_share: float = 0.05, min_rows: in
     cols = sorted({str(f.mapping.get("text")) for f in selection.load_report.files
                    if isinstance(getattr(f, "mapping", None), dict) and f.mapping.get("text")})
     named = f"the text column {', '.join(repr(c) for c in cols)}" if cols else "the text column"
+    others = sorted({str(f.other_text) for f in selection.load_report.files if getattr(f, "other_text", None)})
+    likely = f" ({', '.join(repr(c) for c in others)} reads as free text)" if others else ""
     return (f"{named} holds {distinct:,} distinct value{'' if distinct == 1 else 's'} in {n:,} rows; if it is not "
-            "the column with the messages, pass --text-col NAME")
+            f"the column with the messages, pass --text-col NAME{likely}")
 
 
 def _clip(text: str, limit: int = 100) -> str:
