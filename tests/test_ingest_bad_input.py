@@ -230,3 +230,19 @@ def test_a_table_saved_as_unicode_text_is_told_apart_from_a_chat(tmp_path):
     path = tmp_path / "tickets.txt"
     path.write_bytes("text\tauthor\nmy bag is lost\tann\n".encode("utf-16"))
     fails(path, "tickets.txt", "UTF-16", "rename it .tsv")
+
+
+def test_encoding_advice_fits_the_file(tmp_path):
+    """An ingest review (2026-12-05): a gzipped file was told "iconv -f cp1252 -t utf-8 tweets.csv.gz > OUT" (iconv
+    cannot read gzip), and --encoding cp1252 on a file that starts with a UTF-8 byte-order mark was told to pass
+    --encoding utf-8 and run "iconv -f utf-8 -t utf-8"."""
+    import gzip
+
+    packed = tmp_path / "latin.csv.gz"
+    packed.write_bytes(gzip.compress("text\ncafé au lait is great\n".encode("cp1252")))
+    fails(packed, "gunzip -c latin.csv.gz | iconv -f cp1252 -t utf-8 > OUT")
+    bom = tmp_path / "bom.csv"
+    bom.write_bytes(b"\xef\xbb\xbf" + "text\ncafé au lait\n".encode())
+    fails(bom, "--encoding cp1252 given, but the file starts with a utf-8 byte-order mark", "drop --encoding",
+          encoding="cp1252")
+    assert load_messages(bom, encoding="utf-8")[0]["text"].tolist() == ["café au lait"]

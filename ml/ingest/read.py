@@ -104,21 +104,32 @@ def _bomless_wide(sample: bytes) -> str | None:
     return None
 
 
-def _advice(path: Path, guess: str | None) -> str:
+def _advice(path: Path, guess: str | None, packed: bool = False) -> str:
+    """What to do about undecodable bytes; ``packed``: a compressed file, which iconv cannot read as it is."""
+    source = f"gunzip -c {path.name} | iconv" if packed and path.suffix == ".gz" else (
+        "iconv" if not packed else f"zstd -dc {path.name} | iconv")
+    name = "" if packed else f" {path.name}"
     if guess:
         return (f"it looks like {guess} (a guess from the bytes): pass --encoding {guess} or re-encode the file, e.g. "
-                f"iconv -f {guess} -t utf-8 {path.name} > OUT")
+                f"{source} -f {guess} -t utf-8{name} > OUT")
     return ("find its encoding (e.g. file -i) and pass --encoding NAME or re-encode it, e.g. "
-            "iconv -f NAME -t utf-8 IN > OUT")
+            f"{source} -f NAME -t utf-8{name or ' IN'} > OUT")
 
 
 def _undecodable(path: Path, err: UnicodeDecodeError, chunk: bytes, offset: int, lines: int,
-                 codec: str) -> InputError:
+                 codec: str, packed: bool = False) -> InputError:
     line = lines + chunk[: err.start].count(b"\n")
     window = chunk[max(0, err.start - (1 << 15)): err.start + (1 << 15)]
-    shown = "UTF-8" if codec.replace("_", "-").lower() in ("utf-8", "utf-8-sig", "utf8") else codec
+    utf8 = codec.replace("_", "-").lower() in ("utf-8", "utf-8-sig", "utf8")
+    shown = "UTF-8" if utf8 else codec
+    guess = _guess_encoding(window)
+    if guess and codecs.lookup(guess).name == codecs.lookup(codec).name:
+        guess = None  # "it looks like utf-8" beside bytes that are not utf-8 says nothing
+    if not utf8:  # a codec the user named: the way out may be to name none
+        return InputError(f"{path}: bytes are not valid {shown} at byte offset {offset + err.start} (line {line}); "
+                          f"drop --encoding to have it detected, or {_advice(path, guess, packed)}")
     return InputError(f"{path}: bytes are not valid {shown} at byte offset {offset + err.start} "
-                      f"(line {line}); {_advice(path, _guess_encoding(window))}")
+                      f"(line {line}); {_advice(path, guess, packed)}")
 
 
 def _nul_bytes(path: Path, chunk: bytes, offset: int) -> InputError:
@@ -137,11 +148,21 @@ def detect_encoding(path: Path, gz: str | None, encoding: str | None) -> tuple[s
     if encoding:
         try:
             name = codecs.lookup(encoding).name
-            if name == "iso8859-1":  # as browsers read it (WHATWG): Windows-1252, whose 0x80–0x9F are ’ “ ” € …
-                return "cp1252", "cp1252 (for latin-1, as browsers read it)"
-            return ("utf-8-sig" if name == "utf-8" else encoding), name  # a UTF-8 BOM is still dropped
         except LookupError:
             raise InputError(f"{path}: unknown encoding {encoding!r}; use a codec name like cp1252") from None
+        marked = _bom(path, gz)
+        if marked and not name.startswith("-".join(marked[1].split("-")[:2])):  # "utf-16-le" → the utf-16 family
+            raise InputError(f"{path}: --encoding {encoding} given, but the file starts with a {marked[1]} "
+                             "byte-order mark, which says its encoding: drop --encoding")
+        if name == "iso8859-1":  # as browsers read it (WHATWG): Windows-1252, whose 0x80–0x9F are ’ “ ” € …
+            return "cp1252", "cp1252 (for latin-1, as browsers read it)"
+        return ("utf-8-sig" if name == "utf-8" else encoding), name  # a UTF-8 BOM is still dropped
+    marked = _bom(path, gz)
+    return (marked[0], f"{marked[1]} (BOM)") if marked else ("utf-8", "utf-8")
+
+
+def _bom(path: Path, gz: str | None) -> tuple[str, str] | None:
+    """(codec, name) of the byte-order mark the file starts with, or None."""
     try:
         with open_packed(path, gz) as fh:
             head = fh.read(4)
@@ -150,8 +171,8 @@ def detect_encoding(path: Path, gz: str | None, encoding: str | None) -> tuple[s
                          f"{gz or 'text'} file") from None
     for mark, codec, name in BOMS:
         if head.startswith(mark):
-            return codec, f"{name} (BOM)"
-    return "utf-8", "utf-8"
+            return codec, name
+    return None
 
 
 def scan(path: Path, gz: str | None, codec: str, checked: bool) -> dict:
@@ -173,7 +194,7 @@ def scan(path: Path, gz: str | None, codec: str, checked: bool) -> dict:
                 try:
                     text = decoder.decode(chunk)
                 except UnicodeDecodeError as err:
-                    raise _undecodable(path, err, chunk, offset, lines, codec) from None
+                    raise _undecodable(path, err, chunk, offset, lines, codec, bool(gz)) from None
                 except UnicodeError as err:  # "UTF-16 stream does not start with BOM": the codec needs a mark
                     raise InputError(f"{path}: cannot read as {codec} ({err}); name the byte order (utf-16-le or "
                                      "utf-16-be), or drop --encoding to have it detected") from None
