@@ -246,3 +246,12 @@ def test_encoding_advice_fits_the_file(tmp_path):
     fails(bom, "--encoding cp1252 given, but the file starts with a utf-8 byte-order mark", "drop --encoding",
           encoding="cp1252")
     assert load_messages(bom, encoding="utf-8")[0]["text"].tolist() == ["café au lait"]
+
+
+def test_a_legacy_spreadsheet_is_told_how_to_save_it(tmp_path):
+    path = tmp_path / "tickets.xls"
+    path.write_bytes(b"\xd0\xcf\x11\xe0 legacy workbook")
+    fails(path, "tickets.xls", "unsupported file type .xls", "save it as .xlsx (Excel Workbook) or CSV")
+    other = tmp_path / "notes.docx"
+    other.write_bytes(b"PK not read")
+    fails(other, "unsupported file type .docx", "use one of")

@@ -98,8 +98,10 @@ def resolve_paths(paths: str | Path | Iterable[str | Path], skipped: list[Path] 
                                       and not p.name.startswith((".", "~$"))))
                 skipped.extend(inner)
         elif suffix_format(path)[0] is None:
+            sheet = path.suffix.lower() in (".xls", ".xlsm", ".xlsb", ".ods", ".numbers")
             raise InputError(f"{path}: unsupported file type {''.join(path.suffixes) or '(none)'}; "
-                             f"use one of {supported}, or a .zip of them")
+                             + ("open it in its spreadsheet program and save it as .xlsx (Excel Workbook) or CSV"
+                                if sheet else f"use one of {supported}, or a .zip of them"))
         else:
             out.append(path)
     if not out:
