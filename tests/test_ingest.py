@@ -489,3 +489,20 @@ def test_a_huge_cell_is_cut_and_counted(tmp_path):
     msgs, report = load_messages([path])
     assert msgs["text"].str.len().tolist() == [14, MAX_TEXT, 13] and report.texts_cut == 1
     assert "texts longer than 100,000 characters (a pasted log or file?), cut there: 1" in report.summary_lines()
+
+
+def test_chat_transcripts_in_one_cell_are_named(tmp_path):
+    """An ingest review (2026-12-05): LiveChat-style transcripts, a chat per cell with the agent's lines in it,
+    were read without a word."""
+    chats = ["(09:46:51 PM) Visitor: my flight is at 3pm and I need help at the gate\n"
+             f"(10:12:14 PM) Jane (Agent): sorry for the wait, chat {i}\n(10:24:57 PM) Visitor: thanks, found it"
+             for i in range(30)]
+    path = tmp_path / "chats.csv"
+    pd.DataFrame({"Chat ID": range(32), "Transcript": [*chats, "one line only", "two lines\nwithout times"]}).to_csv(
+        path, index=False)
+    _, report = load_messages([path])
+    assert report.transcripts == 30
+    assert any(line.startswith("texts that read as whole chat transcripts") and ": 30; each is one member" in line
+               for line in report.summary_lines())
+    _, plain = load_messages([TWCS])
+    assert plain.transcripts == 0

@@ -54,7 +54,7 @@ from ml.ingest.frame import COLUMNS, add_times, thread_ids, typed, unique_ids
 from ml.ingest.paths import FORMATS, GZIP_OK, resolve_paths, sources, stem
 from ml.ingest.read import eml_folder, read_emails, read_file, read_table
 from ml.ingest.report import FileReport, LoadReport
-from ml.ingest.textclean import MAX_TEXT, clean_text, fix_mojibake, html_count, join_parts
+from ml.ingest.textclean import MAX_TEXT, clean_text, fix_mojibake, html_count, join_parts, transcript_count
 from ml.ingest.where import RowFilter
 from ml.runtime.errors import InputError
 
@@ -208,6 +208,7 @@ def _canonical(frame: pd.DataFrame, path: Path, m: ColumnMapping, report: LoadRe
         text = text.where(~long, text.str.slice(0, MAX_TEXT))
     if report is not None:  # a file's load (the API's records path keeps no report)
         report.texts_cut += int(long.sum())
+        report.transcripts += transcript_count(text)
         report.html_texts += html_count(frame[m.text])
         report.email_replies += cut
         report.mojibake_repaired += int((repaired != raw).sum())

@@ -54,6 +54,7 @@ class LoadReport:
     timestamps_unparseable: int = 0
     html_texts: int = 0             # texts with HTML markup, kept as the text a browser shows
     texts_cut: int = 0              # texts longer than ml.ingest.textclean.MAX_TEXT characters, cut there
+    transcripts: int = 0            # texts that read as a whole chat transcript (both sides; textclean)
     email_replies: int = 0          # email bodies cut to their latest reply (ml.ingest.email_reply)
     mojibake_repaired: int = 0      # texts whose UTF-8 had been read as Latin-1 / Windows-1252, repaired (ftfy)
     pseudonyms: str | None = None   # mailbox / WhatsApp authors: "sha1" or "keyed" (ml.ingest.pseudonyms)
@@ -116,6 +117,10 @@ class LoadReport:
             lines.append(f"rows where {self.where} (--where): {self.kept_where} of {self.rows_read}")
         if self.html_texts:
             lines.append(f"texts with HTML markup, read as the text a browser shows: {self.html_texts}")
+        if self.transcripts:
+            lines.append(f"texts that read as whole chat transcripts (lines such as \"(09:46 PM) Visitor: …\"): "
+                         f"{self.transcripts}; each is one member, the agent's lines included: export the chats' "
+                         "messages one per row if the tool can (docs/ingest.md, \"Chat transcripts in one cell\")")
         if self.texts_cut:
             lines.append(f"texts longer than 100,000 characters (a pasted log or file?), cut there: {self.texts_cut}")
         if self.chats:

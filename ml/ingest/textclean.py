@@ -40,12 +40,14 @@ __all__ = [
     "HTML_RE",
     "MAX_TEXT",
     "MOJIBAKE_RE",
+    "TRANSCRIPT_LINE_RE",
     "clean_text",
     "decode_entities",
     "fix_mojibake",
     "html_count",
     "html_to_text",
     "join_parts",
+    "transcript_count",
 ]
 
 _BLOCK = frozenset({"p", "div", "br", "li", "ul", "ol", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6",
@@ -132,6 +134,25 @@ def clean_text(text: str) -> str:
     if isinstance(text, str) and "<" in text and HTML_RE.search(text):
         return decode_entities(html_to_text(text))
     return decode_entities(text)
+
+
+# a line of a chat transcript in one cell, as LiveChat or Zendesk Chat export them: "(09:46:51 PM) Visitor: …",
+# "[10:12] Jane (Agent): …", "10:12:14 Jane: …"
+TRANSCRIPT_LINE_RE = re.compile(r"(?m)^[ \t]*[(\[]?[0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?(?:[ \t]?[AaPp][Mm])?[)\]]?[ \t]+"
+                                r"[^:\n]{1,60}:[ \t]")
+TRANSCRIPT_SAMPLE = 2000
+
+
+def transcript_count(values: pd.Series) -> int:
+    """How many of ``values`` (the first ``TRANSCRIPT_SAMPLE`` non-empty ones, scaled up to all) read as a whole
+    chat transcript: two or more lines that start with a time and a speaker."""
+    texts = values[values.notna()].astype(str)
+    texts = texts[texts.str.contains("\n", regex=False)]
+    if texts.empty:
+        return 0
+    sample = texts.head(TRANSCRIPT_SAMPLE)
+    share = float((sample.str.count(TRANSCRIPT_LINE_RE) >= 2).mean())
+    return round(share * len(texts))
 
 
 def html_count(values: pd.Series) -> int:
