@@ -119,6 +119,14 @@ def test_capitals_below_half_are_not_called_expressive(banking_run):
         elif f["feature"] in ("exclaim_log", "repeated_punct"):
             f.update(std_diff=0.0)  # the other two "expressive" features stay quiet
     assert expressive not in generate_strategy(quoting, "retention", rewriter=None)["tone"]["traits"]
+    # nor "match how they write" capitals for a persona whose capitals are the topic's acronyms (a review:
+    # "Change my PIN" was told to match its 14 % of capitals)
+    for f in quoting["fingerprint"]:
+        if f["feature"] != "upper_ratio" and f.get("std_diff") is not None:
+            f.update(std_diff=0.0)
+    texts = [m["text"] for m in generate_strategy(quoting, "retention", rewriter=None)["key_messages"]]
+    assert not any("capitals" in t for t in texts), texts
+    assert any("capitals" in m["text"] for m in generate_strategy(shout, "retention", rewriter=None)["key_messages"])
 
 
 def test_bad_goal_and_profile_are_clear_errors():

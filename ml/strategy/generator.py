@@ -222,7 +222,10 @@ def _key_messages(b: _Basis) -> list[dict]:
         refs = [ref] + (["tone:negative"] if b.negative else []) + ([f"feature:{VOLUME}"] if reengage else [])
         out.append({"id": f"m{len(out) + 1}", "text": messages[k].format(label=label) + ".", "citations": _cite(refs, ev)})
     volume = [f for f in b.standouts if f["feature"] == VOLUME] if b.light else []
-    for f in (volume or b.standouts)[:1]:  # a light persona's standout is how little its users do
+    # a level-stating style ("capitals") only where it is the members' own way of writing: bank queries quoting
+    # "PIN" and "ATM" write 14 % of letters in capitals, which is no style to match (``literal_ok``)
+    shown = volume or [f for f in b.standouts if f.get("group") != "style" or literal_ok(f)]
+    for f in shown[:1]:  # a light persona's standout is how little its users do
         text = (f"Build on what they do: this persona does {f['sentence']}" if b.profile.get("kind") == "events"
                 else f"Match how they write: this persona {f['sentence']}" if f.get("group") == "style"
                 else f"Plan for how they behave: this persona {f['sentence']}")  # a thread or timing habit
