@@ -46,7 +46,11 @@ def get_store(request: Request) -> RunStore:
                 from ml.store import open_store  # lazy: the store package may be heavy (firestore)
 
                 try:
-                    store = open_store(state.settings.store_url)
+                    url = state.settings.store_url
+                    # Firestore's own read cache lasts as long as the API's (PERSONAS_CACHE_TTL_S; 0 = off): a run
+                    # deleted by another replica is gone here within that time, not the store's default 30 s more
+                    ttl = {"cache_ttl_s": state.settings.cache_ttl_s} if str(url).startswith("firestore://") else {}
+                    store = open_store(url, **ttl)
                 except StoreError:
                     raise
                 except Exception as exc:

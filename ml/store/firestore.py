@@ -27,6 +27,7 @@ then everything else, then flips status, the `latest` pointer and the model head
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 import uuid
@@ -62,12 +63,19 @@ UNINDEXED_FIELDS = [
 ]
 
 
+# a project id: lower-case letters, digits and hyphens, from a letter (older ones "example.com:name")
+PROJECT_ID_RE = re.compile(r"[a-z][a-z0-9.:-]*[a-z0-9]")
+
+
 def parse_firestore_url(url: str) -> tuple[str, str]:
     """`firestore://project-id` or `firestore://project-id/database-id` → (project, database)."""
     rest = url[len("firestore://") :] if url.startswith("firestore://") else ""
     project, _, database = rest.strip("/").partition("/")
     if not project:
         raise ValueError(f"store URL {url!r} names no project: use firestore://PROJECT-ID")
+    if not PROJECT_ID_RE.fullmatch(project):  # the client answered "Unknown: None" for one
+        raise ValueError(f"store URL {url!r}: {project!r} is not a Google Cloud project id (lower-case letters, "
+                         "digits and hyphens, starting with a letter; the id, not the project's display name)")
     return project, database or "(default)"
 
 
@@ -78,7 +86,7 @@ class FirestoreStore(FirestoreModels, FirestoreSeries, FirestoreReads, RunStore)
 
     def __init__(self, project: str, database: str = "(default)", chunk_bytes: int = 256_000,
                  batch_writes: int = MAX_BATCH_WRITES, batch_bytes: int = 3_500_000, cache_ttl_s: float = 30.0,
-                 client: Any = None):
+                 client: Any = None, read_timeout_s: float = 20.0):
         if not 1 <= batch_writes <= MAX_BATCH_WRITES:
             raise ValueError(f"batch_writes must be 1..{MAX_BATCH_WRITES}, got {batch_writes}")
         if not 1_000 <= chunk_bytes <= 900_000:
@@ -86,11 +94,15 @@ class FirestoreStore(FirestoreModels, FirestoreSeries, FirestoreReads, RunStore)
         self.project, self.database = project, database
         self.chunk_bytes, self.batch_writes, self.batch_bytes = chunk_bytes, batch_writes, batch_bytes
         self.cache_ttl_s = cache_ttl_s
+        self.read_timeout_s = read_timeout_s  # a read's retries end after this (FirestoreReads._opts)
         self.url = f"firestore://{project}" + ("" if database == "(default)" else f"/{database}")
         self.stats = {"commits": 0, "writes": 0, "max_batch_writes": 0, "max_batch_bytes": 0}
         self._cache: dict[tuple, tuple[float, Any]] = {}
         self._cache_lock = threading.Lock()
         if client is None:
+            if os.environ.get("FIRESTORE_EMULATOR_HOST") == "":  # set but empty (compose's ${VAR}): no channel
+                raise StoreError("FIRESTORE_EMULATOR_HOST is set but empty: set it to the emulator's HOST:PORT, or "
+                                 "unset it to use Application Default Credentials")
             try:
                 from google.cloud import firestore
             except ImportError as exc:  # pragma: no cover - dependency is pinned
@@ -139,7 +151,7 @@ class FirestoreStore(FirestoreModels, FirestoreSeries, FirestoreReads, RunStore)
         comparison = check_comparison(run_id, bundle.comparison) if bundle.comparison is not None else None
         series = validate_series(bundle.manifest["series"]) if bundle.manifest.get("series") is not None else None
         self.cleanup_incomplete()
-        snap = self._call(self._run(run_id).get)
+        snap = self._call(self._run(run_id).get, **self._opts())
         if snap.exists:
             if snap.get("status") == DONE and not replace:
                 raise StoreError(f"run {run_id} is already published; delete it first or publish with replace")
@@ -272,7 +284,7 @@ class FirestoreStore(FirestoreModels, FirestoreSeries, FirestoreReads, RunStore)
 
         query = self.client.collection("runs").where(
             filter=firestore.FieldFilter("status", "in", ["in_progress", "deleting"])).select(["started_at"])
-        return sorted(s.id for s in self._call(lambda: list(query.stream())))
+        return sorted(s.id for s in self._call(lambda: list(query.stream(**self._opts()))))
 
     def cleanup_incomplete(self, older_than_s: float | None = None) -> list[str]:
         from google.cloud import firestore
@@ -281,7 +293,8 @@ class FirestoreStore(FirestoreModels, FirestoreSeries, FirestoreReads, RunStore)
         cutoff = time.time() - age
         query = self.client.collection("runs").where(
             filter=firestore.FieldFilter("status", "in", ["in_progress", "deleting"])).select(["started_at"])
-        stale = [s.id for s in self._call(lambda: list(query.stream())) if (s.get("started_at") or 0) <= cutoff]
+        stale = [s.id for s in self._call(lambda: list(query.stream(**self._opts())))
+                 if (s.get("started_at") or 0) <= cutoff]
         for run_id in stale:
             self._delete_all(run_id)
         return sorted(stale)

@@ -54,7 +54,7 @@ class FirestoreModels:
 
     def get_model(self, run_id: str) -> StoredModel | None:
         run_id = self.resolve_run_id(run_id)
-        snap = self._call(self._run(run_id).get)  # not from the cache: the parts it names must exist now
+        snap = self._call(self._run(run_id).get, **self._opts())  # not from the cache: the parts it names must exist now
         if not snap.exists or snap.get("status") != DONE:
             raise RunNotFound(run_id)
         header = (snap.to_dict() or {}).get("model")
@@ -82,8 +82,10 @@ def read_parts(store: Any, run_id: str, collection: str, field: str, header: dic
     ``what`` (and what to do) when one is missing."""
     col = store._run(run_id).collection(collection)
     refs = [col.document(f"{header['gen']}-{k:05d}") for k in range(int(header["parts"]))]
-    parts = {s.id: (s.to_dict() or {}).get(field) for s in store._call(lambda: list(store.client.get_all(refs)))}
+    parts = {s.id: (s.to_dict() or {}).get(field)
+             for s in store._call(lambda: list(store.client.get_all(refs, **store._opts())))}
     if any(parts.get(ref.id) is None for ref in refs):
+        store._unless_gone(run_id)  # deleted between reading its header and its parts: not found
         raise StoreError(f"Firestore {store.url}: run {run_id} lacks a part of its {what}")
     return [parts[ref.id] for ref in refs]
 

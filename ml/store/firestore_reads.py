@@ -8,6 +8,7 @@ cache when this process deletes or republishes it.
 from __future__ import annotations
 
 import json
+import os
 import time
 from typing import Any
 
@@ -15,6 +16,7 @@ from ml.store import records as R
 from ml.store.base import PersonaNotFound, RunNotFound, StoreError
 
 DONE = "complete"
+PING_TIMEOUT_S = 5.0  # a readiness probe answers within this (orchestrators' probes time out in seconds)
 
 
 class FirestoreReads:
@@ -28,8 +30,25 @@ class FirestoreReads:
             raise
         except Exception as exc:
             if type(exc).__module__.startswith(("google.", "grpc")):
-                raise StoreError(f"Firestore {self.url}: {type(exc).__name__}: {exc}") from exc
+                host = os.environ.get("FIRESTORE_EMULATOR_HOST")
+                down = host and "failed to connect" in str(exc)
+                hint = f" (FIRESTORE_EMULATOR_HOST={host}: is the emulator running there?)" if down else ""
+                raise StoreError(f"Firestore {self.url}: {type(exc).__name__}: {exc}{hint}") from exc
             raise
+
+    def _opts(self) -> dict:
+        """Retry and timeout of a read: transient errors retried for at most ``read_timeout_s`` in all. The
+        client's default retries for 300 s, which held an API request, and a ``/ready`` probe, for five minutes
+        when the server could not be reached (a review, 2026-12-05)."""
+        from google.api_core.retry import Retry
+
+        limit = getattr(self, "read_timeout_s", 20.0)
+        return {"retry": Retry(timeout=limit), "timeout": limit}
+
+    def ping(self) -> bool:
+        """Readiness: one read of ``meta/latest`` within ``PING_TIMEOUT_S``, no retry; StoreError otherwise."""
+        self._call(self._latest_ref().get, timeout=PING_TIMEOUT_S, retry=None)
+        return True
 
     def _run(self, run_id: str):
         return self.client.collection("runs").document(run_id)
@@ -67,11 +86,21 @@ class FirestoreReads:
             return None
         blobs = self._run(run_id).collection("blobs")
         refs = [blobs.document(f"{blob}-{k:04d}") for k in range(n)]
-        snaps = {s.id: s.to_dict() for s in self._call(lambda: list(self.client.get_all(refs)))}
+        snaps = {s.id: s.to_dict() for s in self._call(lambda: list(self.client.get_all(refs, **self._opts())))}
         try:
             return json.loads("".join(snaps[r.id]["json"] for r in refs))
         except (KeyError, TypeError) as exc:
+            self._unless_gone(run_id)
             raise StoreError(f"Firestore {self.url}: run {run_id} has a missing part of {field}") from exc
+
+    def _unless_gone(self, run_id: str) -> None:
+        """A part of a cached run is missing: RunNotFound (and the run forgotten) when the run itself is gone,
+        deleted by another process (another API replica) since this one cached it; else return, and the caller
+        reports the missing part. A review saw 503s, an empty map and aborted exports for 30-40 s instead."""
+        snap = self._call(self._run(run_id).get, **self._opts())
+        if not snap.exists or snap.get("status") != DONE:
+            self._forget(run_id)
+            raise RunNotFound(run_id)
 
 
     # -- reading -----------------------------------------------------------------------------
@@ -79,7 +108,7 @@ class FirestoreReads:
         run_id = self.resolve_run_id(run_id)
 
         def load() -> dict[str, Any]:
-            snap = self._call(self._run(run_id).get)
+            snap = self._call(self._run(run_id).get, **self._opts())
             if not snap.exists or snap.get("status") != DONE:
                 raise RunNotFound(run_id)
             return snap.to_dict()
@@ -97,13 +126,13 @@ class FirestoreReads:
         if limit == 0:
             return []
         query = self._complete_query(["summary_json", "created_key"]).offset(offset).limit(limit)
-        snaps = self._call(lambda: list(query.stream()))
+        snaps = self._call(lambda: list(query.stream(**self._opts())))
         # summaries written before `kind` existed get it here (R.summary_record), as SQLite's do
         return [R.summary_record(json.loads(s.get("summary_json"))) for s in snaps]
 
     def count_runs(self) -> int:
         query = self._complete_query(["created_key"]).count()
-        result = self._call(query.get)
+        result = self._call(query.get, **self._opts())
         return int(result[0][0].value)
 
     def get_run(self, run_id: str) -> dict[str, Any]:
@@ -112,7 +141,7 @@ class FirestoreReads:
         return self._cached(("manifest", run_id), lambda: self._read_json(run_id, data, "manifest", "manifest"))
 
     def latest_run_id(self) -> str | None:
-        snap = self._call(self._latest_ref().get)
+        snap = self._call(self._latest_ref().get, **self._opts())
         return snap.get("run_id") if snap.exists else None
 
     def _persona_docs(self, run_id: str) -> dict[int, dict[str, Any]]:
@@ -121,7 +150,7 @@ class FirestoreReads:
 
         def load() -> dict[int, dict[str, Any]]:
             col = self._run(run_id).collection("personas").order_by("id")
-            return {s.get("id"): s.to_dict() for s in self._call(lambda: list(col.stream()))}
+            return {s.get("id"): s.to_dict() for s in self._call(lambda: list(col.stream(**self._opts())))}
 
         return self._cached(("personas", run_id), load)
 
@@ -148,12 +177,13 @@ class FirestoreReads:
         missing = [s for s, rows in found.items() if rows is None]
         if missing:
             refs = [col.document(f"{pid:08d}-{s:05d}") for s in missing]
-            for snap in self._call(lambda: list(self.client.get_all(refs))):
+            for snap in self._call(lambda: list(self.client.get_all(refs, **self._opts()))):
                 data = snap.to_dict() or {}
                 if "seq" in data:
                     found[data["seq"]] = self._cache_put(("members", run_id, pid, data["seq"]),
                                                          json.loads(data["rows_json"]))
         if any(found[s] is None for s in seqs):
+            self._unless_gone(run_id)
             raise StoreError(f"Firestore {self.url}: run {run_id} persona {pid} lacks a member chunk")
         return [found[s] for s in seqs]
 
@@ -195,8 +225,11 @@ class FirestoreReads:
         col = self._run(run_id).collection("map")
 
         def load(seq: int) -> list[dict[str, Any]]:
-            snap = self._call(col.document(f"{seq:05d}").get)
-            return json.loads(snap.get("rows_json")) if snap.exists else []
+            snap = self._call(col.document(f"{seq:05d}").get, **self._opts())
+            if not snap.exists:  # a map chunk the run document names: the run was deleted meanwhile, or damaged
+                self._unless_gone(run_id)
+                raise StoreError(f"Firestore {self.url}: run {run_id} lacks map chunk {seq}")
+            return json.loads(snap.get("rows_json"))
 
         points = [p for seq in need for p in self._cached(("map", run_id, seq), lambda seq=seq: load(seq))]
         return points[:limit]

@@ -67,7 +67,7 @@ class FirestoreSeries:
         validate_series(series)
         query = (self.client.collection("runs").where(filter=firestore.FieldFilter("series", "==", series))
                  .select(["status", "created_key", "summary_json", "comparison"]))
-        docs = [(s.id, s.to_dict() or {}) for s in self._call(lambda: list(query.stream()))]
+        docs = [(s.id, s.to_dict() or {}) for s in self._call(lambda: list(query.stream(**self._opts())))]
         done = [(rid, d) for rid, d in docs if d.get("status") == DONE]
         return [d | {"id": rid} for rid, d in sorted(done, key=lambda x: (x[1].get("created_key") or "", x[0]))]
 

@@ -50,6 +50,34 @@ def test_url_parsing():
     assert parse_firestore_url("firestore://proj/other-db") == ("proj", "other-db")
     with pytest.raises(ValueError, match="names no project"):
         parse_firestore_url("firestore://")
+    # the client answered "Unknown: None" for a display name (a deployment review, 2026-12-05)
+    with pytest.raises(ValueError, match="'Bad_Project!' is not a Google Cloud project id"):
+        parse_firestore_url("firestore://Bad_Project!")
+
+
+def test_an_unreachable_server_fails_a_probe_at_once_and_a_read_within_its_bound(monkeypatch):
+    """A deployment review: with nothing listening, /ready answered after 292 s and a page after 290 s (the
+    client's default retries). The probe has no retry; a read retries for read_timeout_s at most."""
+    import socket
+    import time
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", f"127.0.0.1:{port}")
+    store = FirestoreStore("personas-nowhere", read_timeout_s=2.0)
+    t0 = time.monotonic()
+    with pytest.raises(StoreError, match=f"FIRESTORE_EMULATOR_HOST=127.0.0.1:{port}: is the emulator running"):
+        store.ping()
+    assert time.monotonic() - t0 < 5
+    t0 = time.monotonic()
+    with pytest.raises(StoreError):
+        store.list_runs()
+    assert time.monotonic() - t0 < 10
+    store.close()
+    monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", "")
+    with pytest.raises(StoreError, match="FIRESTORE_EMULATOR_HOST is set but empty"):
+        FirestoreStore("personas-nowhere")
 
 
 @pytest.mark.firestore
@@ -113,6 +141,21 @@ def test_deleted_run_disappears_for_other_clients_after_cache(firestore_project)
     writer.delete_run("run-shared")
     with pytest.raises(KeyError):
         reader.get_persona("run-shared", 0)
+
+
+@pytest.mark.firestore
+def test_a_part_missing_from_a_cached_run_that_was_deleted_is_not_found(firestore_project):
+    """A deployment review (two API replicas): after replica B deleted a run, replica A, with the run document
+    cached, answered 503 for members it had not read, an empty map and an export cut off, for 30-40 s."""
+    writer = FirestoreStore(firestore_project)
+    reader = FirestoreStore(firestore_project, cache_ttl_s=600.0)
+    writer.publish(make_bundle("run-gone", [5, 7]))
+    assert reader.get_persona("run-gone", 0)["size"] == 5  # the run and persona documents are cached now
+    writer.delete_run("run-gone")
+    with pytest.raises(RunNotFound):
+        reader.get_members("run-gone", 1)  # its member chunks are gone: not found, not a store failure
+    with pytest.raises(RunNotFound):
+        reader.get_persona("run-gone", 0)  # and the run was forgotten
 
 
 def test_indexes_file_declares_what_the_queries_need():
