@@ -11,6 +11,7 @@ from backend.deps import CacheDep, ReadCache, SettingsDep, StoreDep
 from backend.errors import APIError
 from backend.routes.common import PageLimit, RowOffset, RunIdPath, RunOffset, errors, page_limit, resolve_run
 from backend.schemas import MAX_ID, RUN_ID_PATTERN
+from ml.runtime.contracts.base import STORED
 from ml.runtime.contracts.compare import Comparison, MoversPage, SeriesHistory, upgrade_comparison
 from ml.store.base import RunStore
 
@@ -31,7 +32,7 @@ def _served(document: dict) -> Comparison:
     stored before the population shift is upgraded: ``upgrade_comparison``)."""
     document = upgrade_comparison(document)
     body = {**document, "base": {**document["base"], "run_dir": None}, "new": {**document["new"], "run_dir": None}}
-    return Comparison.model_validate(body)
+    return Comparison.model_validate(body, extra=STORED)
 
 
 def stored_comparison(store: RunStore, cache: ReadCache, resolved: str) -> Comparison | None:
@@ -70,7 +71,7 @@ def get_movers(
     page = store.get_movers(resolved, from_persona=from_persona, to_persona=to_persona, offset=offset, limit=limit)
     if page is None:
         raise _no_comparison(resolved)
-    return MoversPage.model_validate(page)
+    return MoversPage.model_validate(page, extra=STORED)
 
 
 @router.get("/series/{name}", response_model=SeriesHistory, responses=errors(404),

@@ -23,6 +23,7 @@ from backend.routes.common import RunIdPath, errors, personas_in_scope, resolve_
 from backend.schemas import MAX_ID
 from ml.features.labels import feature_label
 from ml.runtime.contracts import parse_persona
+from ml.runtime.contracts.base import STORED
 from ml.runtime.contracts.hierarchy import family_names
 from ml.store.base import RunStore
 
@@ -185,7 +186,7 @@ def export_members_parquet(run_id: RunIdPath, store: StoreDep, persona: PersonaQ
 
 def export_profile(profile: dict[str, Any]) -> dict[str, Any]:
     """A stored profile as exported: the contract's profile (`PersonaProfile`), no member list."""
-    return parse_persona({k: v for k, v in profile.items() if k != "member_ids"}).model_dump(mode="json")
+    return parse_persona({k: v for k, v in profile.items() if k != "member_ids"}, extra=STORED).model_dump(mode="json")
 
 
 @router.get("/personas.json", responses=errors(404), response_class=JSONResponse,

@@ -10,13 +10,14 @@ from fastapi import APIRouter
 from backend.deps import CacheDep, StoreDep
 from backend.routes.common import RunIdPath, errors, resolve_run
 from ml.runtime.contracts import FamilyTree, parse_manifest
+from ml.runtime.contracts.base import STORED
 
 router = APIRouter(prefix="/runs/{run_id}", tags=["personas"])
 
 
 def family_tree(run_id: str, manifest: dict) -> FamilyTree:
     """The families of a stored manifest (any version; none before families existed)."""
-    return FamilyTree.of(run_id, getattr(parse_manifest(manifest), "hierarchy", None))
+    return FamilyTree.of(run_id, getattr(parse_manifest(manifest, extra=STORED), "hierarchy", None))
 
 
 @router.get("/families", response_model=FamilyTree, responses=errors(404),

@@ -28,6 +28,7 @@ from ml.runtime.contracts import (
     SubPersonaList,
     parse_persona,
 )
+from ml.runtime.contracts.base import STORED
 
 router = APIRouter(prefix="/runs/{run_id}", tags=["personas"])
 
@@ -91,7 +92,7 @@ def list_personas(run_id: RunIdPath, store: StoreDep, cache: CacheDep) -> Person
     resolved = resolve_run(store, run_id)
 
     def load() -> PersonaList:
-        items = [persona_summary(parse_persona(p)) for p in store.get_personas(resolved)]
+        items = [persona_summary(parse_persona(p, extra=STORED)) for p in store.get_personas(resolved)]
         return PersonaList(run_id=resolved, items=items, total=len(items))
 
     return cache.get_or_load(("personas", resolved), load)
@@ -104,7 +105,7 @@ def get_persona(run_id: RunIdPath, persona_id: PersonaIdPath, store: StoreDep, c
 
     def load() -> PersonaDetail:
         profile = {k: v for k, v in store.get_persona(resolved, persona_id).items() if k != "member_ids"}
-        return parse_persona({**profile, "run_id": resolved}, "detail")
+        return parse_persona({**profile, "run_id": resolved}, "detail", extra=STORED)
 
     return cache.get_or_load(("persona", resolved, persona_id), load)
 

@@ -13,6 +13,7 @@ from backend.routes.common import PageLimit, RunIdPath, RunOffset, errors, page_
 from backend.routes.compare import stored_comparison
 from backend.security import require_admin
 from ml.runtime.contracts import DeleteResult, RunManifest, RunPage, parse_run_summary, served_manifest
+from ml.runtime.contracts.base import STORED
 from ml.store.base import RunNotFound
 
 router = APIRouter(prefix="/runs", tags=["runs"])
@@ -33,7 +34,7 @@ def list_runs(
     limit: PageLimit = None,
 ) -> RunPage:
     limit = page_limit(limit, settings)
-    items = [parse_run_summary(_summary(run)) for run in store.list_runs(limit=limit, offset=offset)]
+    items = [parse_run_summary(_summary(run), extra=STORED) for run in store.list_runs(limit=limit, offset=offset)]
     return RunPage(items=items, total=store.count_runs(), offset=offset, limit=limit)
 
 

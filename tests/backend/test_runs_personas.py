@@ -146,3 +146,45 @@ def test_runs_made_before_families_answer_a_flat_tree(client):
     assert tree.json()["families"] == [] and tree.json()["levels"] == ["persona"]
     assert all(p["parent_id"] is None for p in client.get("/api/v1/runs/latest/personas").json()["items"])
     assert client.get("/api/v1/runs/no-such-run/families").status_code == 404
+
+
+class _NewerPipeline:
+    """A store whose documents carry fields this version does not know, as a run published by a newer pipeline
+    (a roll-out updates the pipeline and the API apart)."""
+
+    def __init__(self, store):
+        self.store = store
+
+    def __getattr__(self, name):
+        return getattr(self.store, name)
+
+    def get_run(self, run_id):
+        return {**self.store.get_run(run_id), "new_section": {"x": 1}}
+
+    def list_runs(self, *args, **kwargs):
+        return [{**r, "new_field": 1} for r in self.store.list_runs(*args, **kwargs)]
+
+    def get_personas(self, run_id):
+        return [self._newer(p) for p in self.store.get_personas(run_id)]
+
+    def get_persona(self, run_id, persona_id):
+        return self._newer(self.store.get_persona(run_id, persona_id))
+
+    @staticmethod
+    def _newer(p):
+        return {**p, "new_score": 0.5, "fingerprint": [{**f, "t_next": 1.0} for f in p.get("fingerprint") or []]}
+
+
+def test_a_run_a_newer_pipeline_wrote_is_served_without_the_fields_this_version_does_not_know(make_client):
+    """A deployment review (2026-12-05): a run published by the updated pipeline (its fingerprint had t_stat) made
+    the older API answer 500 "Extra inputs are not permitted" for every persona of that run."""
+    from ml.store import open_store
+
+    client = make_client()
+    with client:
+        client.app.state.store = _NewerPipeline(open_store(client.app.state.settings.store_url))
+        for path in (f"{API}/runs", f"{API}/runs/{NEW_RUN}", f"{API}/runs/{NEW_RUN}/personas",
+                     f"{API}/runs/{NEW_RUN}/personas/0", f"{API}/runs/{NEW_RUN}/families"):
+            response = client.get(path)
+            assert response.status_code == 200, (path, response.text[:300])
+            assert "new_score" not in response.text and "t_next" not in response.text and "new_field" not in response.text

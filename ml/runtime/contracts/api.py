@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import Field, TypeAdapter
+from pydantic.config import ExtraValues
 
-from ml.runtime.contracts.base import Contract, Term, by_kind, with_kind
+from ml.runtime.contracts.base import STORED, Contract, Term, by_kind, with_kind
 from ml.runtime.contracts.manifest import (
     ConversationCounts,
     ConversationManifest,
@@ -54,9 +55,11 @@ RunSummary = by_kind(ConversationRunSummary, EventRunSummary)
 _SUMMARY = TypeAdapter(RunSummary)
 
 
-def parse_run_summary(document: dict[str, Any]) -> ConversationRunSummary | EventRunSummary:
-    """A stored run summary (any version; ``kind`` inferred when missing) as its model."""
-    return _SUMMARY.validate_python(with_kind(document))
+def parse_run_summary(document: dict[str, Any], extra: ExtraValues | None = None
+                      ) -> ConversationRunSummary | EventRunSummary:
+    """A stored run summary (any version; ``kind`` inferred when missing) as its model (``extra`` as in
+    ``parse_persona``)."""
+    return _SUMMARY.validate_python(with_kind(document), extra=extra)
 
 
 class RunPage(Contract):
@@ -91,11 +94,12 @@ _MANIFEST = TypeAdapter(RunManifest)
 
 def served_manifest(document: dict[str, Any], run_id: str, model_available: bool, has_comparison: bool = False
                     ) -> ConversationRunManifest | EventRunManifest:
-    """The served form of a (path-redacted) stored manifest."""
+    """The served form of a (path-redacted) stored manifest; fields this version does not know are left out
+    (``STORED``: a run a newer pipeline wrote)."""
     body = {k: v for k, v in document.items() if k != "run_dir"}
     body.setdefault("run_id", run_id)
     return _MANIFEST.validate_python(with_kind({**body, "id": run_id, "model_available": model_available,
-                                                "has_comparison": has_comparison}))
+                                                "has_comparison": has_comparison}), extra=STORED)
 
 
 class DeleteResult(Contract):

@@ -14,11 +14,18 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+from pydantic.config import ExtraValues
 
 RunKind = Literal["conversations", "events"]
 RUN_KINDS: tuple[str, ...] = ("conversations", "events")
 #: The unit of every event run (conversation runs use message, conversation or author).
 EVENT_UNIT = "user"
+
+
+#: how the API reads a stored document: fields this version does not know are left out, so that a run published by
+#: a newer pipeline (a roll-out updates the pipeline and the API apart) is served, not a 500 "Extra inputs are not
+#: permitted" (a deployment review, 2026-12-05). What the pipeline writes is still checked strictly.
+STORED: ExtraValues = "ignore"
 
 
 class Contract(BaseModel):

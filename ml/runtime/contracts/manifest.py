@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import Field, TypeAdapter
+from pydantic.config import ExtraValues
 
 from ml.runtime.contracts.base import Contract, Term, by_kind, with_kind
 from ml.runtime.contracts.hierarchy import Hierarchy
@@ -295,12 +296,13 @@ Manifest = by_kind(ConversationManifest, EventManifest)
 _MANIFEST = TypeAdapter(Manifest)
 
 
-def parse_manifest(document: dict[str, Any] | ConversationManifest | EventManifest
+def parse_manifest(document: dict[str, Any] | ConversationManifest | EventManifest, extra: ExtraValues | None = None
                    ) -> ConversationManifest | EventManifest:
-    """A stored manifest (any version) as its contract model; ``pydantic.ValidationError`` when it is not one."""
+    """A stored manifest (any version) as its contract model; ``pydantic.ValidationError`` when it is not one
+    (``extra`` as in ``ml.runtime.contracts.persona.parse_persona``)."""
     if isinstance(document, (ConversationManifest, EventManifest)):
         return document
-    return _MANIFEST.validate_python(with_kind(document))
+    return _MANIFEST.validate_python(with_kind(document), extra=extra)
 
 
 __all__ = [

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import Field, TypeAdapter, model_validator
+from pydantic.config import ExtraValues
 
 from ml.profile.dates import date_bound_reason, one_day_burst
 from ml.runtime.contracts.base import Contract, Term, by_kind, with_kind
@@ -306,10 +307,12 @@ _ADAPTERS = {name: TypeAdapter(t) for name, t in
              (("profile", PersonaProfile), ("record", PersonaRecord), ("detail", PersonaDetail))}
 
 
-def parse_persona(document: dict[str, Any], shape: str = "profile") -> Any:
+def parse_persona(document: dict[str, Any], shape: str = "profile", extra: ExtraValues | None = None) -> Any:
     """A stored persona (any version) as its contract model. ``shape``: ``profile`` (as the store keeps it),
-    ``record`` (``personas.json``, with ``member_ids``) or ``detail`` (the API answer, with ``run_id``)."""
-    return _ADAPTERS[shape].validate_python(with_kind(document))
+    ``record`` (``personas.json``, with ``member_ids``) or ``detail`` (the API answer, with ``run_id``). ``extra``:
+    ``"ignore"`` drops fields the contract does not know (``STORED``: the API reading a run a newer pipeline
+    wrote); by default they are an error (the pipeline checking what it writes)."""
+    return _ADAPTERS[shape].validate_python(with_kind(document), extra=extra)
 
 
 __all__ = [
