@@ -41,9 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = CommandParser(prog="python -m ml.assign",
                                 description="Place fresh conversations with a run's persona model; report novelty, "
                                             "shares and PSI against the run, and whether to refit.")
-    p.add_argument("run_dir", metavar="RUN_DIR", help="run directory written by python -m ml.run")
+    p.add_argument("run_dir", metavar="RUN", help="run directory written by python -m ml.run, or a stored run id "
+                                                 "(latest: the store's newest run)")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="files or folders of fresh conversations")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for assignments.parquet and summary.json")
+    p.add_argument("--store", metavar="URL", default=None,
+                   help="store holding a run given by id (default: PERSONAS_STORE_URL or ~/.personas)")
     p.add_argument("--config", metavar="FILE", default=None, help="YAML/JSON with LineageConfig thresholds")
     for flag in ("--text-col", "--id-col", "--author-col", "--time-col", "--reply-to-col", "--thread-col"):
         p.add_argument(flag, metavar="C", default=None, help=f"column for {flag[2:-4].replace('-', ' ')}")
@@ -213,11 +216,17 @@ def selection_line(n_rows: int, members, unit: str, set_aside: dict[str, int]) -
             + (f" (set aside: {gone})" if gone else ""))
 
 
-def _load_run(run_dir: str):
-    from ml.lineage.snapshot import load_snapshot
+def _load_run(run_dir: str, store_url: str | None = None):
+    """The run: a run directory, or a run id in the store (``ml.runtime.series.run_snapshot``)."""
     from ml.runtime.errors import InputError
+    from ml.runtime.series import run_snapshot
 
-    snapshot = load_snapshot(run_dir)
+    stores: dict = {}
+    try:
+        snapshot = run_snapshot(run_dir, store_url, stores)
+    finally:
+        if "store" in stores:
+            stores["store"].close()
     if snapshot.kind == "events":
         raise InputError(f"{run_dir}: is an event run; ml.assign places conversations with a conversation run's "
                          "model (event runs: the API's /assign with event rows)")
@@ -324,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
         config = LineageConfig.from_file(args.config) if args.config else LineageConfig()
         out = check_out(args.out, [args.run_dir, *args.inputs, *([args.config] if args.config else [])])
         timings: dict[str, float] = {}
-        snapshot = timed(lambda: _load_run(args.run_dir), timings, "load_run")
+        snapshot = timed(lambda: _load_run(args.run_dir, args.store), timings, "load_run")
         inherited = args.where is None and not args.no_where and bool(run_where(args, snapshot))
         args.where = run_where(args, snapshot)
         taken = run_reading(args, snapshot)

@@ -137,28 +137,6 @@ def _bucket_name(c, bucket: str) -> str:
     return "novel (where the base run has none)" if bucket == "novel" else bucket
 
 
-def _snapshot(ref: str, store_url: str | None, stores: dict):
-    """The run ``ref``: a run directory when one exists there, else a run id in the store."""
-    from ml.lineage import load_snapshot
-    from ml.lineage.snapshot import check_run_dir
-
-    path = Path(ref)
-    if path.exists() or ("/" in ref or "\\" in ref):
-        return load_snapshot(check_run_dir(path))
-    from ml.runtime.errors import InputError
-    from ml.runtime.series import stored_baseline
-    from ml.store import open_store
-    from ml.store.base import StoreError
-
-    if "store" not in stores:
-        try:
-            stores["store"] = open_store(store_url)
-        except (StoreError, ValueError) as exc:
-            raise InputError(f"{ref}: not a run directory, and the store cannot be opened ({exc}); pass --store "
-                             "URL or a run directory") from None
-    return stored_baseline(stores["store"], ref, None, flag=ref).snapshot()
-
-
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from ml.runtime.errors import run_guarded
@@ -167,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         from ml.lineage import LineageConfig, compare_runs
         from ml.runtime.errors import InputError
         from ml.runtime.runfiles import write_json_replacing
+        from ml.runtime.series import run_snapshot
 
         config = LineageConfig.from_file(args.config) if args.config else LineageConfig()
         dirs = [Path(r).resolve() for r in (args.base, args.new) if Path(r).is_dir()]
@@ -174,8 +153,8 @@ def main(argv: list[str] | None = None) -> int:
             raise InputError(f"--json {args.json}: inside a run directory; write the comparison elsewhere")
         stores: dict = {}
         try:
-            base = _snapshot(args.base, args.store, stores)
-            new = _snapshot(args.new, args.store, stores)
+            base = run_snapshot(args.base, args.store, stores)
+            new = run_snapshot(args.new, args.store, stores)
         finally:
             if "store" in stores:
                 stores["store"].close()

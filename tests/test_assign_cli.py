@@ -49,6 +49,26 @@ def test_the_runs_own_data_is_not_novel(pipeline_run_dir, tmp_path, capsys):
     assert ("is worth a look: ml.run's --notify reports one" in line) == (summary["shift"]["level"] == "moderate")
 
 
+def test_a_run_kept_only_in_the_store_is_named_by_its_id(pipeline_run_dir, tmp_path, capsys):
+    """A deployment review (2026-12-05): a store-only deployment could not run the scheduled ml.assign, which
+    needed the run directory on disk; a store URL given as the run was garbled into a path."""
+    from ml.store import RunBundle, open_store
+
+    url = f"sqlite:///{tmp_path / 'personas.db'}"
+    store = open_store(url)
+    run_id = store.publish(RunBundle.from_dir(pipeline_run_dir))
+    store.close()
+    fresh = str(SAMPLE_DIR / "twcs_sample.csv")
+    by_dir, by_id = tmp_path / "by_dir", tmp_path / "by_id"
+    main([str(pipeline_run_dir), fresh, "--inbound-only", "--out", str(by_dir), "--quiet"])
+    main([run_id, fresh, "--inbound-only", "--out", str(by_id), "--quiet", "--store", url])
+    assert pd.read_parquet(by_id / "assignments.parquet").equals(pd.read_parquet(by_dir / "assignments.parquet"))
+    assert json.loads((by_id / "summary.json").read_text())["run"]["run_id"] == run_id
+    capsys.readouterr()
+    assert main([f"firestore://proj/{run_id}", fresh, "--out", str(tmp_path / "x"), "--quiet"]) == 2
+    assert "a store URL, not a run; pass the run id and the store: RUN_ID --store URL" in _one_line_error(capsys)
+
+
 def test_fresh_rows_are_read_as_the_run_read_its_own(pipeline_run_dir, tmp_path, capsys):
     """The run kept the customers' side only (--inbound-only): fresh rows are read so too unless --all-sides is
     given (a brand's replies placed on customer personas would move the shares and PSI), and said on stderr;

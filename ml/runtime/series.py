@@ -208,3 +208,26 @@ class SeriesPlan:
             console.print(f"no threshold crossed: {self.notify_url} not called", markup=False, soft_wrap=True)
             return
         console.print(post_json(self.notify_url, alert), markup=False, soft_wrap=True)
+
+
+def run_snapshot(ref: str, store_url: str | None, stores: dict):
+    """The run ``ref`` for ``ml.compare`` and ``ml.assign``: a run directory when one exists there, else a run id
+    (or ``latest``) in the store at ``store_url`` (default: the default store), opened once into ``stores``
+    (``stores["store"]``; the caller closes it). One ``InputError`` line for a store URL given as the run."""
+    from ml.lineage import load_snapshot
+    from ml.lineage.snapshot import check_run_dir
+    from ml.store import open_store
+    from ml.store.base import StoreError
+
+    if "://" in ref:
+        raise InputError(f"{ref}: a store URL, not a run; pass the run id and the store: RUN_ID --store URL")
+    path = Path(ref)
+    if path.exists() or ("/" in ref or "\\" in ref):
+        return load_snapshot(check_run_dir(path))
+    if "store" not in stores:
+        try:
+            stores["store"] = open_store(store_url)
+        except (StoreError, ValueError) as exc:
+            raise InputError(f"{ref}: not a run directory, and the store cannot be opened ({exc}); pass --store "
+                             "URL or a run directory") from None
+    return stored_baseline(stores["store"], ref, None, flag=ref).snapshot()
