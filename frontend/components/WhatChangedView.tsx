@@ -196,6 +196,20 @@ function spanText(ref: Comparison["new"]): string {
   return span ? ` from ${span} (${periodClock(ref.basis)})` : "";
 }
 
+/** The baseline run's id, linked to its overview while the store holds it; a run deleted since reads "(deleted
+ * from the store)" without a link (it led to "Could not load run …"). */
+function BaseRunLink({ runId }: { runId: string }) {
+  const base = useApi(paths.run(runId));
+  if (base.status === "error" && base.error.status === 404) {
+    return (
+      <span data-testid="base-run-deleted">
+        {runId} (deleted from the store)
+      </span>
+    );
+  }
+  return <Link href={`/?run=${encodeURIComponent(runId)}`}>{runId}</Link>;
+}
+
 function ChangesHead({ c }: { c: Comparison }) {
   const noun = `${c.new.unit}s`;
   return (
@@ -205,7 +219,7 @@ function ChangesHead({ c }: { c: Comparison }) {
         <p className="meta" data-testid="changes-meta">
           Run <strong>{c.new.run_id}</strong> ({int(c.new.n_members)} {noun}
           {spanText(c.new)}, {c.new.n_personas} personas) compared with its baseline{" "}
-          <Link href={`/?run=${encodeURIComponent(c.base.run_id)}`}>{c.base.run_id}</Link> ({int(c.base.n_members)}{" "}
+          <BaseRunLink runId={c.base.run_id} /> ({int(c.base.n_members)}{" "}
           {noun}
           {spanText(c.base)}, {c.base.n_personas} personas)
         </p>

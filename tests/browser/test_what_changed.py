@@ -12,6 +12,7 @@ import csv
 import json
 import re
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -400,6 +401,18 @@ def test_two_fits_of_the_same_data_say_so_first(frontend_out: Path, tmp_path: Pa
         assert f"Both runs hold the same {n:,} messages" in notice.inner_text()
         assert "not from the customers" in notice.inner_text()
         page.screenshot(path=str(artifacts / "what-changed-same-data.png"), full_page=False)
+        # the baseline deleted since (a deployment review): named without a link, not a link to "Could not load run"
+        base = _run_id(tmp_path / "a")
+        assert page.get_by_test_id("changes-meta").get_by_role("link", name=base).count() == 1
+        from ml.store import open_store
+
+        with closing(open_store(store)) as st:
+            st.delete_run(base)
+        page.reload()
+        gone = page.get_by_test_id("base-run-deleted")
+        gone.wait_for()
+        assert gone.inner_text() == f"{base} (deleted from the store)"
+        assert page.get_by_test_id("changes-meta").get_by_role("link", name=base).count() == 0
     finally:
         _stop(server)
 
