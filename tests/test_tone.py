@@ -174,7 +174,7 @@ def test_frustration_and_churn_only_for_negative_personas(twcs_run):
     base = twcs_run["profiles"][0]
     emphatic = copy.deepcopy(base)  # exclamation marks far above everyone's
     emphatic["fingerprint"] = [  # twice everyone's typical count of "!": a difference large enough to act on
-        {**f, "std_diff": 1.5, "persona_mean": float(np.log1p(2 * np.expm1(f["population_mean"]) + 0.5))}
+        {**f, "std_diff": 1.5, "t_stat": 6.0, "persona_mean": float(np.log1p(2 * np.expm1(f["population_mean"]) + 0.5))}
         if f["feature"] == "exclaim_log" else f for f in emphatic["fingerprint"]]
     calm = _with_reading(emphatic, "like everyone")
     for goal in GOALS:
