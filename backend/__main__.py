@@ -44,8 +44,29 @@ def main(argv: list[str] | None = None) -> int:
     docs = f", docs at {url}api/v1/docs" if settings.docs else ""
     key = " (API key required)" if settings.api_key is not None else ""
     print(f"Personas serving at {url} ({what}); API at {url}api/v1{key}{docs}", flush=True)
+    if note := _store_note(settings.store_url):
+        print(note, file=sys.stderr, flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
     return 0
+
+
+def _store_note(url: str | None) -> str | None:
+    """A warning line when the store does not answer at start-up (its readiness check, a few seconds at most), else
+    None. The API starts anyway (a database may come up after it), and /api/v1/ready answers 503 until it does; a
+    deployment review saw "serving at …" printed and the trouble only as 503s later."""
+    from ml.store import open_store
+
+    try:
+        store = open_store(url)
+        try:
+            store.ping()
+        finally:
+            store.close()
+    except Exception as exc:  # noqa: BLE001 - said in one line, serving goes on
+        text = " ".join(str(exc).split())
+        return (f"warning: the store {url or '(default)'} does not answer now ({text[:300]}); serving anyway: "
+                "/api/v1/ready answers 503 until it does")
+    return None
 
 
 if __name__ == "__main__":
