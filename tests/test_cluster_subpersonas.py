@@ -136,23 +136,3 @@ def test_a_sub_persona_never_takes_its_personas_name():
         clash = r["name"] == parent[r["parent_id"]]
         assert (renamed[r["id"]] != r["name"]) == clash and renamed[r["id"]] != parent[r["parent_id"]], r["name"]
     assert sum(r["name"] == parent[r["parent_id"]] for r in plain) >= 1  # the case arose
-
-
-def test_a_part_holding_most_of_its_persona_is_named_as_its_main_body():
-    """The Tweet set (a review, 2026-12-05): "Fly fishing" split into "Ice fishing" (96 %, a phrase 18 of its 245
-    members wrote) and 11 members on horse racing. A part of three quarters or more is the persona's main body."""
-    rng = np.random.default_rng(0)
-    X = np.vstack([rng.normal(scale=0.5, size=(400, 3)), np.array([4.0, 0, 0]) + rng.normal(scale=0.5, size=(60, 3)),
-                   np.array([40.0, 0, 0]) + rng.normal(scale=0.5, size=(200, 3))])
-    part = np.r_[np.zeros(400, int), np.ones(60, int), np.full(200, 2)]
-    clusterer = PersonaClusterer(min_cluster_size=150).fit(X)
-    labels = np.where(clusterer.labels_ >= 0, clusterer.labels_, 0)
-    labels[clusterer.labels_ < 0] = [persona_of(clusterer.labels_, part // 2, p) for p in part[clusterer.labels_ < 0] // 2]
-    model = SubPersonas().fit(clusterer.hdbscan_.single_linkage_tree_.to_numpy(), labels, X,
-                              clusterer.min_cluster_size_, clusterer.max_cluster_size_)
-    texts = ["ice fishing trip on the lake" if p == 0 else "horse racing wagering" if p == 1 else "super bowl ad"
-             for p in part]
-    parent = {int(labels[0]): "Fly fishing"}
-    records = subpersona_records(model, texts, labels, parent_names=parent)
-    assert [(r["name"], round(r["share_of_parent"], 1)) for r in records][:1] == [("Fly fishing (main body)", 0.9)]
-    assert records[1]["name"] != "Fly fishing (main body)" and records[1]["share_of_parent"] < 0.25

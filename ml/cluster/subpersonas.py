@@ -27,8 +27,7 @@ sub-personas and the label purity of the level-2 grouping rises from .86 to .94.
 ``subpersona_records(...)`` turns a fit into JSON-ready level-2 records (``id``, ``parent_id``,
 ``level`` 2, ``name``, ``size``, ``share``, ``share_of_parent``, ``top_terms``: c-TF-IDF among the
 sub-personas of the same persona, so the terms say what sets a sub-persona apart from its siblings;
-names by the persona namer among the siblings when the embeddings are given, unique among siblings; a part
-holding ``MAIN_BODY_SHARE`` of its persona or more is named "<persona> (main body)";
+names by the persona namer among the siblings when the embeddings are given, unique among siblings;
 listed largest first, counted over ``sub_labels``). Pass ``sub_labels`` (from ``predict``) to count members
 the fit did not see.
 """
@@ -39,11 +38,6 @@ import numpy as np
 from sklearn.exceptions import NotFittedError
 
 from ml.cluster.granularity import labels_from_tree
-
-# a part holding at least this share of its persona is its main body, named after it: the Tweet set's "Fly
-# fishing" split into "Ice fishing" (96 %, written by 18 of its 245 members) and 11 members on horse racing;
-# a sibling-distinctive name made the main body read as narrower than its persona (a review, 2026-12-05)
-MAIN_BODY_SHARE = 0.75
 
 
 class SubPersonas:
@@ -181,10 +175,7 @@ def subpersona_records(sub: SubPersonas, texts: list[str], labels, n_terms: int 
         for s in subs:
             size = int((local == s).sum())
             name = named.get(s, "General")
-            if parent and size >= MAIN_BODY_SHARE * rows.size:
-                name = f"{parent} (main body)"
-            elif parent:
-                name = not_the_parents(name, parent, rest.get(s, []))
+            name = not_the_parents(name, parent, rest.get(s, [])) if parent else name
             siblings.append({"id": s, "parent_id": int(persona), "level": 2, "name": name,
                              "size": size, "share": size / n, "share_of_parent": size / max(rows.size, 1),
                              "top_terms": terms[s]})
