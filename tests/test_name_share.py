@@ -36,3 +36,16 @@ def test_a_hyphenated_name_word_is_held_however_members_write_it():
              "my card is fine", "I was topped by the app"]
     assert name_share("Top-up was reverted", texts) == round(4 / 6, 4)
     assert name_share("Limit for top-ups", ["what is the top up limit", "limits on topups", "top limit"]) == round(2 / 3, 4)
+
+
+def test_a_name_of_several_parts_has_each_parts_share():
+    """A Banking77 review (2026-12-05): "Refund & contacted the seller" read 92 % where its second part described
+    12 % of the members: any part counts in name_share."""
+    from ml.profile.name_share import part_shares
+
+    texts = ["I want a refund please", "refund for my order", "I contacted the seller, still no refund", "hello"]
+    assert name_share("Refund & contacted the seller", texts) == 0.75
+    assert part_shares("Refund & contacted the seller", texts) == [
+        {"part": "Refund", "share": 0.75}, {"part": "contacted the seller", "share": 0.25}]
+    assert part_shares("Polite: freeze my card", texts) is None  # one part: the figure says it
+    assert part_shares("Brief: top-up & refund (app)", ["topup refund"])[0] == {"part": "top-up", "share": 1.0}

@@ -95,6 +95,7 @@ def report_persona(profile: dict[str, Any]) -> dict[str, Any]:
         "id": profile.get("id"), "name": str(profile.get("name") or f"Persona {profile.get('id')}"),
         "name_note": profile.get("name_note"),
         "name_share": profile.get("name_share"),
+        "name_parts": [p for p in profile.get("name_parts") or [] if isinstance(p, dict)],
         "size": size, "share": float(profile.get("share") or 0.0), "core": core, "reassigned": reassigned,
         "core_pct": 100.0 * core / size if size and core is not None else None,
         # more than half placed by nearness (events: mixed): the caution the persona page gives (mostlyForced)

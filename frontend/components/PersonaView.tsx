@@ -79,10 +79,23 @@ function oneVoice(p: Persona): string | null {
  * of its members' texts", and where that is under a quarter, that the evidence shows it better (a TWCS review
  * presented "Fixed it thanks", written by 2 of its 96 members).
  */
-export function nameShareWords(share: number, size: number): string {
+export function nameShareWords(
+  share: number,
+  size: number,
+  parts?: { part: string; share: number }[] | null,
+): string {
   const n = Math.round(share * size);
   const head = `Its name's words are in ${pct(share, 0)} of its members' texts (about ${int(n)} of ${int(size)})`;
-  return share < 0.25 ? `${head}: the name describes few of them; read the evidence before presenting it.` : `${head}.`;
+  // a name of several parts: each part's share, since a member holding any part counts above ("Refund &
+  // contacted the seller" read 92% where its second part described 12%)
+  const each =
+    parts && parts.length > 1 ? `: ${parts.map((p) => `“${p.part}” ${pct(p.share, 0)}`).join(", ")}` : "";
+  const few = parts?.filter((p) => p.share < 0.25).map((p) => `“${p.part}”`) ?? [];
+  if (share < 0.25) return `${head}${each}: the name describes few of them; read the evidence before presenting it.`;
+  if (few.length && few.length < (parts?.length ?? 0)) {
+    return `${head}${each}; ${few.join(" and ")} ${few.length > 1 ? "describe" : "describes"} few of them.`;
+  }
+  return `${head}${each}.`;
 }
 
 function PersonaHead({ p }: { p: Persona }) {
@@ -100,7 +113,7 @@ function PersonaHead({ p }: { p: Persona }) {
         ) : null}
         {p.kind === "conversations" && typeof p.name_share === "number" ? (
           <p className="hint" data-testid="name-share">
-            {nameShareWords(p.name_share, p.size)}
+            {nameShareWords(p.name_share, p.size, p.name_parts)}
           </p>
         ) : null}
         <p className="meta">

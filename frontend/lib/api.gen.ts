@@ -903,6 +903,11 @@ export interface components {
              */
             name_note?: string | null;
             /**
+             * Name Parts
+             * @description For a name of two parts or more ("Refund & contacted the seller"): each part and the share of its members whose text holds it; None for a name of one part, runs before the thirty-seventh session and where a series kept an earlier run's name.
+             */
+            name_parts?: components["schemas"]["NamePart"][] | null;
+            /**
              * Name Share
              * @description Share of its members whose text holds the words of a part of its name (ml.profile.name_share): how much of the persona its name describes; None for runs made before 2026-12-05 and where a series kept an earlier run's name.
              */
@@ -2150,6 +2155,16 @@ export interface components {
              * @description more members moved than the comparison lists
              */
             truncated: boolean;
+        };
+        /**
+         * NamePart
+         * @description One part of a persona's name and how many of its members write it (ml.profile.name_share.part_shares).
+         */
+        NamePart: {
+            /** Part */
+            part: string;
+            /** Share */
+            share: number;
         };
         /** NewPersona */
         NewPersona: {

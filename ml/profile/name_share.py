@@ -27,11 +27,31 @@ NAME_PARTS = re.compile(r" & |, ")  # "Transfer, how long & beneficiary": the ph
 MAX_TEXTS = 5000
 
 
+def _topic_parts(name: str) -> list[str]:
+    """The parts of ``name`` as written, without its behaviour word and a clash qualifier in brackets."""
+    topic = re.sub(r"\s*\([^)]*\)\s*$", "", split_behavior(name)[1])
+    return [part.strip() for part in NAME_PARTS.split(topic) if part.strip()]
+
+
 def _parts(name: str) -> list[set[str]]:
     """The content stems of each part of ``name`` ("Customer service (phone number)" → its words before the
     bracket; no behaviour word)."""
-    topic = re.sub(r"\s*\([^)]*\)\s*$", "", split_behavior(name)[1])
-    return [p for p in (_joined(part) for part in NAME_PARTS.split(topic)) if p]
+    return [p for p in (_joined(part) for part in _topic_parts(name)) if p]
+
+
+def part_shares(name: str, texts: list[str]) -> list[dict] | None:
+    """For a name of two parts or more ("Refund & contacted the seller"): each part as written and the share of
+    ``texts`` (the first ``MAX_TEXTS``) holding it, ``[{"part", "share"}]``; None for a name of one part or no
+    texts. ``name_share`` counts a member holding any part, so "Refund & contacted the seller" read 92 % where
+    the second part described 12 % of the members (a review, 2026-12-05)."""
+    parts = [(part, _joined(part)) for part in _topic_parts(name)]
+    parts = [(part, stems) for part, stems in parts if stems]
+    sample = texts[:MAX_TEXTS]
+    if len(parts) < 2 or not sample:
+        return None
+    held = [_joined(text, neighbours=True) for text in sample]
+    return [{"part": part, "share": round(sum(stems <= words for words in held) / len(sample), 4)}
+            for part, stems in parts]
 
 
 def _joined(text: str, neighbours: bool = False) -> set[str]:

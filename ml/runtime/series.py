@@ -106,6 +106,7 @@ def keep_name(profile: dict[str, Any], name: str, lineage_id: str) -> None:
         profile.pop("name_note")
     if name != profile.get("name"):
         profile.pop("name_share", None)  # it measured this fit's own name
+        profile.pop("name_parts", None)
     profile["name"], profile["lineage_id"] = name, lineage_id
 
 

@@ -261,6 +261,17 @@ def test_persona_page_renders_activity_and_fingerprint(live_server, page, artifa
     share = page.get_by_test_id("name-share").inner_text()
     assert share.startswith(f"Its name's words are in {100 * profile['name_share']:.0f}% of its members' texts")
     assert ("read the evidence before presenting it" in share) is (profile["name_share"] < 0.25)
+    # a name of several parts says each part's share (a member holding any part counts in the figure)
+    multi = next((p for p in _personas(live_server) if " & " in p["name"]), None)
+    if multi is not None:
+        detail = live_server.api(f"/runs/{run_id}/personas/{multi['id']}")
+        assert len(detail["name_parts"]) >= 2
+        page.goto(_persona_url(live_server, run_id, multi["id"]))
+        text = page.get_by_test_id("name-share").inner_text()
+        for part in detail["name_parts"]:
+            assert f"“{part['part']}” {100 * part['share']:.0f}%" in text, text
+        page.goto(_persona_url(live_server, run_id, summary["id"]))
+        page.wait_for_selector('[data-testid="fingerprint-chart"] .recharts-bar-rectangle')
 
     act = profile["activity"]
     assert act["has_timestamps"]

@@ -233,6 +233,13 @@ class _PersonaBase(Contract):
                                                     "persona when this one continues it (docs/drift.md).")
 
 
+class NamePart(Contract):
+    """One part of a persona's name and how many of its members write it (ml.profile.name_share.part_shares)."""
+
+    part: str
+    share: float = Field(ge=0, le=1)
+
+
 class ConversationPersona(_PersonaBase):
     kind: Literal["conversations"] = "conversations"
     name_note: str | None = Field(None, description="What the name's behaviour word rests on (\"“Brief” in the name: "
@@ -242,6 +249,10 @@ class ConversationPersona(_PersonaBase):
         "Share of its members whose text holds the words of a part of its name (ml.profile.name_share): "
         "how much of the persona its name describes; None for runs made before 2026-12-05 and where a "
         "series kept an earlier run's name."))
+    name_parts: list[NamePart] | None = Field(None, description=(
+        "For a name of two parts or more (\"Refund & contacted the seller\"): each part and the share of its members "
+        "whose text holds it; None for a name of one part, runs before the thirty-seventh session and where a series "
+        "kept an earlier run's name."))
     activity: Activity | None = None
     tone: Tone | None = Field(None, description="None for runs made before 2026-12-02.")
     distinct_authors: int | None = Field(None, description="None where authors are unknown.")
@@ -318,6 +329,6 @@ def parse_persona(document: dict[str, Any], shape: str = "profile", extra: Extra
 __all__ = [
     "Activity", "ActivityByDay", "ConversationPersona", "ConversationPersonaDetail", "ConversationPersonaRecord",
     "EventActivity", "EventCount", "EventEvidence", "EventFingerprintItem", "EventPersona", "EventPersonaDetail",
-    "EventPersonaRecord", "Evidence", "FingerprintItem", "PersonaDetail", "PersonaProfile", "PersonaRecord",
-    "SeparatorSignal", "Separators", "SubPersona", "Tone", "TopEvent", "parse_persona",
+    "EventPersonaRecord", "Evidence", "FingerprintItem", "NamePart", "PersonaDetail", "PersonaProfile",
+    "PersonaRecord", "SeparatorSignal", "Separators", "SubPersona", "Tone", "TopEvent", "parse_persona",
 ]
