@@ -90,4 +90,5 @@ def get_series(
         raise APIError(422, "invalid_id", f"name: {exc}") from exc
     if total == 0:
         raise APIError(404, "series_not_found", f"no run of series {name!r}; python -m ml.run --series {name} makes one")
-    return SeriesHistory(series=name, items=items, total=total, offset=offset, limit=limit)
+    return SeriesHistory.model_validate({"series": name, "items": items, "total": total, "offset": offset,
+                                         "limit": limit}, extra=STORED)

@@ -137,8 +137,8 @@ def get_members(
     items, total = store.get_members(resolved, persona_id, offset=offset, limit=limit, query=query)
     if persona_id in withheld_personas(store, resolved, cache):  # the privacy floor: no text, no author to search or read
         items, total = ([], 0) if query else ([{**m, "text": None, "author": None} for m in items], total)
-    return MemberPage(run_id=resolved, persona_id=persona_id, items=items, total=total,
-                      offset=offset, limit=limit, q=query)
+    return MemberPage.model_validate({"run_id": resolved, "persona_id": persona_id, "items": items, "total": total,
+                                      "offset": offset, "limit": limit, "q": query}, extra=STORED)
 
 
 @router.get("/map", response_model=MapResponse, responses=errors(404),
@@ -156,4 +156,4 @@ def get_map(
     cut, withheld = settings.map_text_chars, withheld_personas(store, resolved, cache)
     points = [{**point, "text": None, "text_withheld": True} if point.get("persona_id") in withheld
               else _cut_text(point, cut) for point in points]
-    return MapResponse(run_id=resolved, points=points, limit=limit)
+    return MapResponse.model_validate({"run_id": resolved, "points": points, "limit": limit}, extra=STORED)

@@ -284,7 +284,7 @@ class FirestoreStore(FirestoreModels, FirestoreSeries, FirestoreReads, RunStore)
 
         query = self.client.collection("runs").where(
             filter=firestore.FieldFilter("status", "in", ["in_progress", "deleting"])).select(["started_at"])
-        return sorted(s.id for s in self._call(lambda: list(query.stream(**self._opts()))))
+        return sorted(s.id for s in self._call(lambda: list(query.stream(**self._opts(bulk=True)))))
 
     def cleanup_incomplete(self, older_than_s: float | None = None) -> list[str]:
         from google.cloud import firestore
@@ -293,7 +293,7 @@ class FirestoreStore(FirestoreModels, FirestoreSeries, FirestoreReads, RunStore)
         cutoff = time.time() - age
         query = self.client.collection("runs").where(
             filter=firestore.FieldFilter("status", "in", ["in_progress", "deleting"])).select(["started_at"])
-        stale = [s.id for s in self._call(lambda: list(query.stream(**self._opts())))
+        stale = [s.id for s in self._call(lambda: list(query.stream(**self._opts(bulk=True))))
                  if (s.get("started_at") or 0) <= cutoff]
         for run_id in stale:
             self._delete_all(run_id)

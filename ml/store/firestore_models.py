@@ -83,7 +83,7 @@ def read_parts(store: Any, run_id: str, collection: str, field: str, header: dic
     col = store._run(run_id).collection(collection)
     refs = [col.document(f"{header['gen']}-{k:05d}") for k in range(int(header["parts"]))]
     parts = {s.id: (s.to_dict() or {}).get(field)
-             for s in store._call(lambda: list(store.client.get_all(refs, **store._opts())))}
+             for s in store._call(lambda: list(store.client.get_all(refs, **store._opts(bulk=True))))}
     if any(parts.get(ref.id) is None for ref in refs):
         store._unless_gone(run_id)  # deleted between reading its header and its parts: not found
         raise StoreError(f"Firestore {store.url}: run {run_id} lacks a part of its {what}")

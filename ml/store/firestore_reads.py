@@ -12,11 +12,13 @@ import os
 import time
 from typing import Any
 
+from ml.runtime.contracts.base import STORED
 from ml.store import records as R
 from ml.store.base import PersonaNotFound, RunNotFound, StoreError
 
 DONE = "complete"
-PING_TIMEOUT_S = 5.0  # a readiness probe answers within this (orchestrators' probes time out in seconds)
+PING_TIMEOUT_S = 5.0
+BULK_ATTEMPT_S = 300.0  # one attempt of a streamed read (get_all, stream): the client's own default  # a readiness probe answers within this (orchestrators' probes time out in seconds)
 
 
 class FirestoreReads:
@@ -36,14 +38,20 @@ class FirestoreReads:
                 raise StoreError(f"Firestore {self.url}: {type(exc).__name__}: {exc}{hint}") from exc
             raise
 
-    def _opts(self) -> dict:
-        """Retry and timeout of a read: transient errors retried for at most ``read_timeout_s`` in all. The
-        client's default retries for 300 s, which held an API request, and a ``/ready`` probe, for five minutes
-        when the server could not be reached (a review, 2026-12-05)."""
-        from google.api_core.retry import Retry
+    def _opts(self, bulk: bool = False) -> dict:
+        """Retry and timeout of a read: the errors Firestore's own read policy retries (deadline exceeded,
+        internal, resource exhausted, unavailable), for at most ``read_timeout_s`` in all, so an unreachable server
+        fails within it (the client's default retries for 300 s, which held an API request and a ``/ready`` probe
+        for five minutes; a review, 2026-12-05). Each attempt of a single-document read has the same limit; a
+        ``bulk`` read (``get_all``, ``stream``: a persona's member chunks of a large run) keeps the client's 300 s
+        per attempt, so a long transfer is not cut off."""
+        from google.api_core import exceptions as gexc
+        from google.api_core.retry import Retry, if_exception_type
 
         limit = getattr(self, "read_timeout_s", 20.0)
-        return {"retry": Retry(timeout=limit), "timeout": limit}
+        retry = Retry(predicate=if_exception_type(gexc.DeadlineExceeded, gexc.InternalServerError,
+                                                  gexc.ResourceExhausted, gexc.ServiceUnavailable), timeout=limit)
+        return {"retry": retry, "timeout": BULK_ATTEMPT_S if bulk else limit}
 
     def ping(self) -> bool:
         """Readiness: one read of ``meta/latest`` within ``PING_TIMEOUT_S``, no retry; StoreError otherwise."""
@@ -86,7 +94,7 @@ class FirestoreReads:
             return None
         blobs = self._run(run_id).collection("blobs")
         refs = [blobs.document(f"{blob}-{k:04d}") for k in range(n)]
-        snaps = {s.id: s.to_dict() for s in self._call(lambda: list(self.client.get_all(refs, **self._opts())))}
+        snaps = {s.id: s.to_dict() for s in self._call(lambda: list(self.client.get_all(refs, **self._opts(bulk=True))))}
         try:
             return json.loads("".join(snaps[r.id]["json"] for r in refs))
         except (KeyError, TypeError) as exc:
@@ -126,13 +134,13 @@ class FirestoreReads:
         if limit == 0:
             return []
         query = self._complete_query(["summary_json", "created_key"]).offset(offset).limit(limit)
-        snaps = self._call(lambda: list(query.stream(**self._opts())))
+        snaps = self._call(lambda: list(query.stream(**self._opts(bulk=True))))
         # summaries written before `kind` existed get it here (R.summary_record), as SQLite's do
-        return [R.summary_record(json.loads(s.get("summary_json"))) for s in snaps]
+        return [R.summary_record(json.loads(s.get("summary_json")), STORED) for s in snaps]
 
     def count_runs(self) -> int:
         query = self._complete_query(["created_key"]).count()
-        result = self._call(query.get, **self._opts())
+        result = self._call(query.get, **self._opts(bulk=True))
         return int(result[0][0].value)
 
     def get_run(self, run_id: str) -> dict[str, Any]:
@@ -150,7 +158,7 @@ class FirestoreReads:
 
         def load() -> dict[int, dict[str, Any]]:
             col = self._run(run_id).collection("personas").order_by("id")
-            return {s.get("id"): s.to_dict() for s in self._call(lambda: list(col.stream(**self._opts())))}
+            return {s.get("id"): s.to_dict() for s in self._call(lambda: list(col.stream(**self._opts(bulk=True))))}
 
         return self._cached(("personas", run_id), load)
 
@@ -177,7 +185,7 @@ class FirestoreReads:
         missing = [s for s, rows in found.items() if rows is None]
         if missing:
             refs = [col.document(f"{pid:08d}-{s:05d}") for s in missing]
-            for snap in self._call(lambda: list(self.client.get_all(refs, **self._opts()))):
+            for snap in self._call(lambda: list(self.client.get_all(refs, **self._opts(bulk=True)))):
                 data = snap.to_dict() or {}
                 if "seq" in data:
                     found[data["seq"]] = self._cache_put(("members", run_id, pid, data["seq"]),

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ml.runtime.contracts.base import STORED
 from ml.store import records as R
 from ml.store.firestore_limits import _Batcher, split_utf8
 from ml.store.firestore_models import read_parts, swap_in_header, write_parts
@@ -67,14 +68,15 @@ class FirestoreSeries:
         validate_series(series)
         query = (self.client.collection("runs").where(filter=firestore.FieldFilter("series", "==", series))
                  .select(["status", "created_key", "summary_json", "comparison"]))
-        docs = [(s.id, s.to_dict() or {}) for s in self._call(lambda: list(query.stream(**self._opts())))]
+        docs = [(s.id, s.to_dict() or {}) for s in self._call(lambda: list(query.stream(**self._opts(bulk=True))))]
         done = [(rid, d) for rid, d in docs if d.get("status") == DONE]
         return [d | {"id": rid} for rid, d in sorted(done, key=lambda x: (x[1].get("created_key") or "", x[0]))]
 
     def series_runs(self, series: str, limit: int = 100, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
         R.check_page(offset, limit)
         docs = self._series_docs(series)
-        items = [series_entry(R.summary_record(json.loads(d["summary_json"])), (d.get("comparison") or {}).get("headline"))
+        items = [series_entry(R.summary_record(json.loads(d["summary_json"]), STORED),
+                              (d.get("comparison") or {}).get("headline"))
                  for d in docs[offset : offset + limit]]
         return items, len(docs)
 

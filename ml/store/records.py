@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from pydantic import ValidationError
+from pydantic.config import ExtraValues
 
 from ml.cluster.reassign import core_confidence
 from ml.runtime.contracts import RUN_KINDS, kind_of, parse_manifest, parse_persona, parse_run_summary
@@ -78,20 +79,21 @@ def run_created_at(bundle: RunBundle) -> str:
     return str(bundle.manifest.get("created_at") or utc_now_iso())
 
 
-def run_summary(run_id: str, manifest: dict[str, Any]) -> dict[str, Any]:
+def run_summary(run_id: str, manifest: dict[str, Any], extra: ExtraValues | None = None) -> dict[str, Any]:
     """The `list_runs` item of a run (`RunSummary` as JSON): its kind is the manifest's, or inferred
-    for manifests written before conversation runs recorded it."""
+    for manifests written before conversation runs recorded it (``extra``: ``STORED`` when reading a stored run,
+    whose manifest a newer pipeline may have written)."""
     kind = kind_of(manifest)
     time = {"time": manifest.get("time")} if kind == "conversations" and manifest.get("time") else {}
     return summary_record({"id": run_id, "kind": kind, "created_at": manifest.get("created_at"),
                            "source": manifest.get("source"), "counts": manifest.get("counts"),
-                           "unit": manifest.get("unit"), "series": manifest.get("series"), **time})
+                           "unit": manifest.get("unit"), "series": manifest.get("series"), **time}, extra)
 
 
-def summary_record(summary: dict[str, Any]) -> dict[str, Any]:
+def summary_record(summary: dict[str, Any], extra: ExtraValues | None = None) -> dict[str, Any]:
     """A stored run summary (any version, e.g. a Firestore `summary_json` written before `kind`) as the
-    contract's JSON."""
-    return parse_run_summary(summary).model_dump(mode="json")
+    contract's JSON (``extra`` as in ``run_summary``)."""
+    return parse_run_summary(summary, extra=extra).model_dump(mode="json")
 
 
 def persona_profile(persona: dict[str, Any]) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from ml.runtime.contracts.base import STORED
 from ml.store import records as R
 from ml.store.base import InjectedFailure, PersonaNotFound, RunNotFound, RunStore, StoreError, validate_run_id
 from ml.store.bundle import RunBundle
@@ -293,7 +294,7 @@ class SqliteStore(SqliteModels, SqliteSeries, RunStore):
             "ORDER BY created_key DESC, id DESC LIMIT ? OFFSET ?",
             (limit, offset),
         )
-        return [R.run_summary(rid, json.loads(m)) for rid, m in rows]
+        return [R.run_summary(rid, json.loads(m), STORED) for rid, m in rows]
 
     def count_runs(self) -> int:
         return self._read("SELECT count(*) FROM runs WHERE status = 'complete'")[0][0]

@@ -12,6 +12,7 @@ import json
 import sqlite3
 from typing import Any
 
+from ml.runtime.contracts.base import STORED
 from ml.store import records as R
 from ml.store.base import StoreError
 from ml.store.series import check_comparison, headline_of, series_entry, validate_series
@@ -55,7 +56,7 @@ class SqliteSeries:
             else "NULL"
         rows = self._read(f"SELECT id, manifest, {headline} {where} ORDER BY created_key, id LIMIT ? OFFSET ?",
                           (series, limit, offset))
-        return [series_entry(R.run_summary(rid, json.loads(m)), json.loads(h) if h else None)
+        return [series_entry(R.run_summary(rid, json.loads(m), STORED), json.loads(h) if h else None)
                 for rid, m, h in rows], total
 
     def latest_in_series(self, series: str) -> str | None:

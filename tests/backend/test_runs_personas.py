@@ -148,43 +148,38 @@ def test_runs_made_before_families_answer_a_flat_tree(client):
     assert client.get("/api/v1/runs/no-such-run/families").status_code == 404
 
 
-class _NewerPipeline:
-    """A store whose documents carry fields this version does not know, as a run published by a newer pipeline
-    (a roll-out updates the pipeline and the API apart)."""
-
-    def __init__(self, store):
-        self.store = store
-
-    def __getattr__(self, name):
-        return getattr(self.store, name)
-
-    def get_run(self, run_id):
-        return {**self.store.get_run(run_id), "new_section": {"x": 1}}
-
-    def list_runs(self, *args, **kwargs):
-        return [{**r, "new_field": 1} for r in self.store.list_runs(*args, **kwargs)]
-
-    def get_personas(self, run_id):
-        return [self._newer(p) for p in self.store.get_personas(run_id)]
-
-    def get_persona(self, run_id, persona_id):
-        return self._newer(self.store.get_persona(run_id, persona_id))
-
-    @staticmethod
-    def _newer(p):
-        return {**p, "new_score": 0.5, "fingerprint": [{**f, "t_next": 1.0} for f in p.get("fingerprint") or []]}
-
-
-def test_a_run_a_newer_pipeline_wrote_is_served_without_the_fields_this_version_does_not_know(make_client):
+def test_a_run_a_newer_pipeline_wrote_is_served_without_the_fields_this_version_does_not_know(tmp_path):
     """A deployment review (2026-12-05): a run published by the updated pipeline (its fingerprint had t_stat) made
-    the older API answer 500 "Extra inputs are not permitted" for every persona of that run."""
+    the older API answer 500 "Extra inputs are not permitted" for every persona of that run. Here a real store
+    holds a run whose stored documents carry fields, nested too, that this version does not know."""
+    import json
+    import sqlite3
+    from contextlib import closing
+
+    from fastapi.testclient import TestClient
+
+    from backend.app import create_app
+    from backend.settings import Settings
     from ml.store import open_store
 
-    client = make_client()
-    with client:
-        client.app.state.store = _NewerPipeline(open_store(client.app.state.settings.store_url))
-        for path in (f"{API}/runs", f"{API}/runs/{NEW_RUN}", f"{API}/runs/{NEW_RUN}/personas",
-                     f"{API}/runs/{NEW_RUN}/personas/0", f"{API}/runs/{NEW_RUN}/families"):
-            response = client.get(path)
+    db = tmp_path / "personas.db"
+    with closing(open_store(f"sqlite:///{db}")) as store:
+        store.publish(synthetic_bundle("newer-run", "2026-12-05T10:00:00+00:00", n_personas=2))
+    with closing(sqlite3.connect(db)) as con, con:
+        manifest = json.loads(con.execute("SELECT manifest FROM runs").fetchone()[0])
+        manifest["counts"]["brand_new_count"] = 3
+        manifest["new_section"] = {"x": 1}
+        con.execute("UPDATE runs SET manifest = ?", (json.dumps(manifest),))
+        for pid, profile in con.execute("SELECT id, profile FROM personas").fetchall():
+            doc = json.loads(profile)
+            doc["new_score"] = 0.5
+            doc["fingerprint"] = [{**f, "t_next": 1.0} for f in doc.get("fingerprint") or []]
+            con.execute("UPDATE personas SET profile = ? WHERE id = ?", (json.dumps(doc), pid))
+    with TestClient(create_app(Settings(store_url=f"sqlite:///{db}", frontend_dir=None))) as client:
+        for path in ("/runs", "/runs/newer-run", "/runs/newer-run/personas", "/runs/newer-run/personas/0",
+                     "/runs/newer-run/families", "/runs/newer-run/personas/0/members", "/runs/newer-run/map",
+                     "/runs/newer-run/export/personas.json"):
+            response = client.get(f"{API}{path}")
             assert response.status_code == 200, (path, response.text[:300])
-            assert "new_score" not in response.text and "t_next" not in response.text and "new_field" not in response.text
+            for unknown in ("brand_new_count", "new_section", "new_score", "t_next"):
+                assert unknown not in response.text, (path, unknown)
