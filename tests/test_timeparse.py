@@ -146,3 +146,6 @@ def test_numeric_dates_are_read_in_one_order_for_the_whole_column():
     assert unknown.attrs["date_order"]["order"] == "unknown" and unknown["timestamp"][0].month == 1
     assert "ISO 8601" in date_order_line(unknown.attrs["date_order"])
     assert parse_timestamps(pd.Series(["2024-03-01T08:00Z"])).attrs["date_order"] is None
+    # year-first dates beside day-first ones keep their order (a review: "2024/01/05" became 1 May)
+    mixed = parse_timestamps(pd.Series(["21/03/2024 10:00", "2024/01/05 10:00", "2024.01.06"]))
+    assert [t.strftime("%Y-%m-%d") for t in mixed["timestamp"]] == ["2024-03-21", "2024-01-05", "2024-01-06"]

@@ -291,7 +291,8 @@ def _leftovers(rest: pd.Series, rows: np.ndarray, ts: np.ndarray, off: np.ndarra
     distinct = rest.unique()
     order = date_order(distinct)
     dayfirst = order is not None and order["order"] == "day first"
-    cache = {v: _dateutil_one(v, dayfirst) for v in distinct}
+    # day first only for the numeric day/month dates: dateutil would read "2024/01/05" as 1 May too
+    cache = {v: _dateutil_one(v, dayfirst and bool(_NUMERIC_DATE.match(str(v)))) for v in distinct}
     for i, v in zip(rows, rest):
         stamp, minutes = cache[v]
         if stamp is None:
