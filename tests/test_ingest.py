@@ -506,3 +506,29 @@ def test_chat_transcripts_in_one_cell_are_named(tmp_path):
                for line in report.summary_lines())
     _, plain = load_messages([TWCS])
     assert plain.transcripts == 0
+
+
+def test_a_header_is_not_taken_for_a_title_when_rows_end_in_empty_fields_or_a_notes_row_is_wider(tmp_path):
+    """A diff review (2026-12-05) of the title-row rule: rows ending ",,,,," (an Excel artefact) made the real
+    header a "title" and a message the text column's name; a wider notes row among the first rows of a sheet moved
+    the header down; a workbook with two 'Comment' columns was refused as repeating a name."""
+    csv_path = tmp_path / "trailing.csv"
+    csv_path.write_text("id,text,author,date\n" + "".join(f"{i},my card is blocked again {i},u{i},2024-03-0{i % 9 + 1},,,,,\n"
+                                                          for i in range(10)))
+    msgs, report = load_messages([csv_path])
+    assert len(msgs) == 10 and report.files[0].title_lines == 0 and report.files[0].mapping["text"] == "text"
+    book = tmp_path / "notes.xlsx"
+    rows = [["text", "author", "", "", ""], *[[f"my parcel {i} never came, again", f"u{i}", "", "", ""] for i in range(3)],
+            ["note", "exported", "by", "the", "desk"],
+            *[[f"refund {i} please, still waiting", f"v{i}", "", "", ""] for i in range(8)]]
+    with pd.ExcelWriter(book) as writer:
+        pd.DataFrame(rows).to_excel(writer, index=False, header=False)
+    msgs, report = load_messages([book])
+    assert report.files[0].mapping["text"] == "text" and "title" not in (report.files[0].sheet or "")
+    assert msgs["text"].iloc[0] == "my parcel 0 never came, again"
+    twice = tmp_path / "twice.xlsx"
+    with pd.ExcelWriter(twice) as writer:
+        pd.DataFrame([["Comment", "Comment"], *[[f"the app crashes on start {i}", f"x{i}"] for i in range(5)]]
+                     ).to_excel(writer, index=False, header=False)
+    msgs, report = load_messages([twice], mapping=ColumnMapping(text="Comment"))
+    assert len(msgs) == 5 and msgs["text"].iloc[0] == "the app crashes on start 0"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ml.runtime.errors import InputError
@@ -51,22 +52,46 @@ HEADER_SCAN = 20  # rows searched for the header under a report's title lines
 
 def header_row(cells: pd.DataFrame) -> int:
     """The row (0-based) of a sheet read without a header that holds its column names: 0, unless the first row
-    fills fewer than half the columns the data rows fill (a report's title: "Ticket report: all channels", a date,
-    a blank line); then the first of the first ``HEADER_SCAN`` rows that fills as many columns as the fullest row
-    there. A review read such a sheet's 18-digit ticket ids as 1988 timestamps and its header as a message."""
+    fills fewer than half the columns most of the rows below it fill (a report's title: "Ticket report: all
+    channels", a date, a blank line); then the first of the first ``HEADER_SCAN`` rows that fills that many, when
+    its cells are distinct and not numbers (names, not a data row). A review read such a sheet's 18-digit ticket
+    ids as 1988 timestamps and its header as a message."""
     if cells.empty:
         return 0
-    top = cells.head(HEADER_SCAN).astype(str)
-    filled = (top.apply(lambda col: col.str.strip()) != "").sum(axis=1).to_numpy()
-    widest = int(filled.max())
-    if filled[0] * 2 >= widest:
+    top = cells.head(HEADER_SCAN).astype(str).apply(lambda col: col.str.strip())
+    filled = (top != "").sum(axis=1).to_numpy()
+    below = [int(n) for n in filled[1:] if n]
+    if not below:
         return 0
-    return int((filled == widest).argmax())
+    usual = max(set(below), key=below.count)  # the width most rows have, not the widest (a notes row)
+    if filled[0] * 2 >= usual:
+        return 0
+    for k in np.flatnonzero(filled == usual):
+        names = [v for v in top.iloc[k] if v]
+        if len(set(names)) == len(names) and not any(_number(v) for v in names):
+            return int(k)
+    return 0
+
+
+def _number(value: str) -> bool:
+    try:
+        float(value.replace(",", ""))
+    except ValueError:
+        return False
+    return True
 
 
 def _with_header(cells: pd.DataFrame, head: int) -> pd.DataFrame:
-    """Rows below ``head`` with its cells as the column names (an empty one "Unnamed: N", as pandas names it)."""
-    names = [str(v).strip() or f"Unnamed: {k}" for k, v in enumerate(cells.iloc[head])] if len(cells) else []
+    """Rows below ``head`` with its cells as the column names, as pandas names them: an empty one "Unnamed: N",
+    a repeated one "Comment.1"."""
+    names: list[str] = []
+    for k, v in enumerate(cells.iloc[head] if len(cells) else []):
+        name = str(v).strip() or f"Unnamed: {k}"
+        base, n = name, 0
+        while name in names:
+            n += 1
+            name = f"{base}.{n}"
+        names.append(name)
     body = cells.iloc[head + 1:].reset_index(drop=True)
     body.columns = names
     return body

@@ -292,8 +292,9 @@ def title_lines(sample: str, complete: bool, delimiter: str) -> int:
         reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
         start = 0
         for record in reader:
-            if any(field.strip() for field in record):
-                counts.append(len(record))
+            filled = [k for k, field in enumerate(record) if field.strip()]
+            if filled:
+                counts.append(filled[-1] + 1)  # up to its last filled field: rows ending ",,,," are no wider
                 lines.append(start)
             start = reader.line_num
             if len(counts) > _SNIFF_RECORDS:
@@ -311,6 +312,14 @@ def title_lines(sample: str, complete: bool, delimiter: str) -> int:
     return lines[counts.index(mode)]
 
 
+def _empty_tails(records: list[list[str]]) -> bool:
+    """Whether rows are wider than the header only by empty fields (an Excel artefact, "…,,,,,"): pandas read such a
+    file with the rows' first fields as its index, shifting every column."""
+    width = len(records[0])
+    rows = records[1:]
+    return any(len(r) > width for r in rows) and all(not any(f.strip() for f in r[width:]) for r in rows)
+
+
 def _read_csv(path: Path, fmt: str, gz: str | None, codec: str, info: dict, sep: str | None) -> tuple[pd.DataFrame, str]:
     sample, complete = _sample(path, gz, codec)
     delimiter = sep or ("\t" if fmt == "tsv" else sniff_delimiter(sample, complete))
@@ -318,10 +327,13 @@ def _read_csv(path: Path, fmt: str, gz: str | None, codec: str, info: dict, sep:
     if titles:  # the header is below a report's title: sniff again from it
         sample = "".join(sample.splitlines(keepends=True)[titles:])
         delimiter = sep or ("\t" if fmt == "tsv" else sniff_delimiter(sample, complete))
-    header = _records(sample, complete, delimiter)[:1]
+    records = _records(sample, complete, delimiter)
+    header = records[:1]
     check_unique_columns(path, header[0] if header else [])
     kwargs = {"sep": delimiter, "dtype": str, "keep_default_na": False, "encoding": codec, "skiprows": titles,
               "compression": {"method": "zstd", "max_window_size": 2**31} if gz == "zstd" else "infer"}
+    if header and _empty_tails(records):  # rows ending ",,,,," past the header: not an index, nothing to read
+        kwargs.update(index_col=False, usecols=range(len(header[0])))
     if info["lf"]:
         kwargs["lineterminator"] = "\n"
     try:
