@@ -35,6 +35,9 @@ def test_a_name_fits_while_its_words_and_behaviour_word_still_hold():
     assert not name_still_fits("Polite: cancelled flight", {**cancelled, "fingerprint": [WEAKLY_POLITE]})
     assert name_still_fits("Polite: cancelled flight", {**cancelled, "fingerprint": [POLITE]})
     assert not behaviour_holds("Polite", [{**POLITE, "std_diff": -1.4}])
+    # nor one member's "pls" kept by a series (a diff review: std_diff 1.1 but t 1.0 held the old name)
+    assert not behaviour_holds("Polite", [{**POLITE, "std_diff": 1.1, "t_stat": 1.0}])
+    assert behaviour_holds("Polite", [{**POLITE, "t_stat": 4.0}])
     assert name_still_fits("Submission form users", {"fingerprint": []})  # no terms (event runs): not judged
 
 

@@ -184,3 +184,12 @@ def test_single_persona_all_nan_features_still_profiles():
     assert p["size"] == 6 and p["share"] == 1.0 and p["highlights"] == []
     assert p["activity"]["has_timestamps"] is False and p["separators"]["accuracy"] is None
     assert p["name"] and p["description"]
+
+
+def test_the_share_with_any_is_said_only_where_it_differs_the_way_the_counts_do():
+    """A diff review: 10 % of a persona write "!!!" where 27 % of everyone write one "!": more exclamation marks,
+    fewer members with any; "has exclamation marks in 10% of its members (population 27%)" beside "more"."""
+    up = describe_feature("exclaim_log", np.log1p(0.3), np.log1p(0.2), {"any": {"exclaim_log": (0.10, 0.27)}})
+    assert up.startswith("uses 1.5× more exclamation marks")
+    assert describe_feature("exclaim_log", np.log1p(0.3), np.log1p(0.05), {"any": {"exclaim_log": (0.20, 0.04)}}) == \
+        "has exclamation marks in 20% of its members (population 4%)"

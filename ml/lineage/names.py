@@ -28,6 +28,7 @@ from typing import Any
 from ml.ingest.timebasis import CLOCK_FEATURES, clock_words_allowed
 from ml.profile.activity import date_bound
 from ml.profile.behavior_words import BEHAVIOR_MIN_EFFECT, BEHAVIOR_WORDS, literal_ok, split_behavior
+from ml.profile.fingerprint import said
 from ml.profile.name_clash import content_stems
 
 PHRASE_SHARE = 0.5  # of the kept name's content stems that the new persona's top terms and phrases must hold
@@ -35,11 +36,12 @@ PHRASE_SHARE = 0.5  # of the kept name's content stems that the new persona's to
 
 def behaviour_holds(word: str, fingerprint: list[dict], min_effect: float = BEHAVIOR_MIN_EFFECT) -> bool:
     """True when a feature whose adjective (for its direction) is ``word`` reaches ``min_effect`` in
-    ``fingerprint`` (a profile's fingerprint entries) and its literal floor."""
+    ``fingerprint`` (a profile's fingerprint entries), its literal floor, and is said at all (``said``: enough
+    members measured, beyond its standard error), as for a fresh name."""
     for f in fingerprint:
         words = BEHAVIOR_WORDS.get(f.get("feature"))
         diff = f.get("std_diff")
-        if not words or diff is None or abs(diff) < min_effect or not literal_ok(f):
+        if not words or diff is None or not said(f, min_effect) or not literal_ok(f):
             continue
         if (words[0] if diff > 0 else words[1]) == word:
             return True
