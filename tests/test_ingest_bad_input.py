@@ -119,6 +119,10 @@ def test_undecodable_bytes_are_refused_with_offset_and_line(tmp_path):
     excel = tmp_path / "excel.csv"
     excel.write_bytes("text\nI’ll pass along the “advice”\n".encode("cp1252"))
     assert load_messages(excel, encoding="latin-1")[0]["text"].tolist() == ["I’ll pass along the “advice”"]
+    # and a byte cp1252 leaves undefined is read as latin-1 reads it, never refused (a diff review)
+    odd = tmp_path / "odd.csv"
+    odd.write_bytes(b"text\nI\x92ll pass \x81 along\n")
+    assert load_messages(odd, encoding="latin-1")[0]["text"].tolist() == ["I’ll pass \x81 along"]
     # a codec that needs a byte-order mark the file lacks: one line, not "UnicodeError: UTF-16 stream …"
     fails(path, "latin.csv", "cannot read as utf-16", "utf-16-le", encoding="utf-16")
 

@@ -45,6 +45,7 @@ from ml.ingest.mail import read_eml, read_mail
 from ml.ingest.nested_threads import conversation_frame
 from ml.ingest.packed import BROKEN, PACKED_RATIO, open_packed
 from ml.ingest.paths import suffix_format
+from ml.ingest.web1252 import WEB_1252
 from ml.ingest.whatsapp import read_chat
 from ml.runtime.errors import InputError
 
@@ -143,6 +144,8 @@ def _nul_bytes(path: Path, chunk: bytes, offset: int) -> InputError:
                       "UTF-8 CSV, JSON Lines or Parquet")
 
 
+
+
 def detect_encoding(path: Path, gz: str | None, encoding: str | None) -> tuple[str, str]:
     """(codec to read with, name to report): `encoding` when given, else by BOM, else UTF-8."""
     if encoding:
@@ -155,7 +158,7 @@ def detect_encoding(path: Path, gz: str | None, encoding: str | None) -> tuple[s
             raise InputError(f"{path}: --encoding {encoding} given, but the file starts with a {marked[1]} "
                              "byte-order mark, which says its encoding: drop --encoding")
         if name == "iso8859-1":  # as browsers read it (WHATWG): Windows-1252, whose 0x80–0x9F are ’ “ ” € …
-            return "cp1252", "cp1252 (for latin-1, as browsers read it)"
+            return WEB_1252, "cp1252 (for latin-1, as browsers read it)"
         return ("utf-8-sig" if name == "utf-8" else encoding), name  # a UTF-8 BOM is still dropped
     marked = _bom(path, gz)
     return (marked[0], f"{marked[1]} (BOM)") if marked else ("utf-8", "utf-8")
