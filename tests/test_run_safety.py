@@ -348,3 +348,27 @@ def test_staging_folders_a_killed_run_left_are_removed_by_the_next(tmp_path):
     with output:
         output.commit(lambda tmp: write_bundle_files(tmp, "run-1", output.run_dir))
     assert not stale.exists() and fresh.exists() and mine.exists()  # only old ones of our own names
+
+
+def test_a_previous_run_left_in_the_trash_by_a_kill_is_kept_and_a_baseline_is_never_moved_aside(tmp_path):
+    """A diff review (2026-12-05): a kill between the swap's two renames leaves the previous run only in
+    ".NAME.old-…/run"; the stale-folder cleanup must not delete it while NAME holds no run. And --baseline
+    runs/a.previous with --out runs/a --no-store would have moved the baseline aside and deleted it."""
+    out = tmp_path / "run"
+    trash = tmp_path / ".run.old-0123456789ab"
+    (trash / "run").mkdir(parents=True)
+    write_bundle_files(trash / "run", "only-copy")
+    os.utime(trash, (1, 1))
+    output = RunOutput(out, no_store=True)
+    with output:
+        output.commit(lambda tmp: write_bundle_files(tmp, "run-1", output.run_dir))
+    assert (trash / "run" / "manifest.json").exists()  # NAME held no run when the run started: kept
+    prev = tmp_path / "run.previous"
+    output = RunOutput(out, no_store=True)
+    with output:
+        output.commit(lambda tmp: write_bundle_files(tmp, "run-2", output.run_dir))
+    assert manifest_run_id(prev) == "run-1"
+    guarded = RunDirectory(out, protect=[prev], keep_previous=True)
+    with pytest.raises(InputError, match="which this run reads"):
+        guarded.check()
+    assert manifest_run_id(prev) == "run-1" and manifest_run_id(out) == "run-2"

@@ -143,6 +143,9 @@ class RunDirectory:
         self._check_contents()
         prev = self.previous_path
         replacing = self.path.is_dir() and any(self.path.iterdir())
+        if self.keep_previous and replacing and any(_is_within(p, prev) for p in self.protect):
+            raise self._refuse(f"the run it replaces would go to {prev}, which this run reads (--baseline, an "
+                               "input); give another --out or move that folder")
         if self.keep_previous and replacing and (prev.exists() or prev.is_symlink()) and not _only_ours(prev):
             raise self._refuse(f"{prev}, where the run it replaces is kept (--no-store), holds files this tool did "
                                "not write; move it or give another --out")
@@ -201,11 +204,14 @@ class RunDirectory:
         only ``_fresh_dir`` makes) that a killed run (``kill -9``) left over an hour ago: a run fills and swaps
         its staging folder within minutes, so an older one belongs to no running process."""
         pattern = re.compile(rf"\.{re.escape(self.path.name)}\.(?:tmp|old)-[0-9a-f]{{12}}")
+        # a kill between the swap's two renames leaves the previous run only in ".NAME.old-…/run": while NAME holds
+        # no run, the trash folders are kept (README: where to find it)
+        holds_run = self.path.is_dir() and any(self.path.iterdir())
         now = time.time()
         for entry in self.path.parent.iterdir():
             try:
                 stale = (pattern.fullmatch(entry.name) and entry.is_dir() and not entry.is_symlink()
-                         and now - entry.stat().st_mtime > age_s)
+                         and (holds_run or ".tmp-" in entry.name) and now - entry.stat().st_mtime > age_s)
             except OSError:
                 continue
             if stale:
@@ -275,9 +281,10 @@ class RunDirectory:
         on failure it is deleted as before, and ``replaced_`` says it was not kept."""
         prev = self.previous_path
         try:
-            if prev.exists() and _only_ours(prev):
-                shutil.rmtree(prev)
-            old.rename(prev)
+            with stops_deferred():  # the earlier one aside, this one in: never a half-deleted NAME.previous
+                if prev.exists() and _only_ours(prev):
+                    prev.rename(old.parent / "previous")  # into the trash folder, deleted with it
+                old.rename(prev)
             self.replaced_["kept_in"] = str(prev)
-        except OSError:
-            pass
+        except OSError as exc:
+            self.replaced_["not_kept"] = str(exc)

@@ -205,6 +205,9 @@ def run(kind: RunKind, args: argparse.Namespace) -> int:
         from ml.runtime.output import RunOutput
 
         protect = [*args.inputs, args.config, *(getattr(args, dest, None) for dest in kind.protect)]
+        baseline = getattr(args, "baseline", None)
+        if baseline and Path(baseline).is_dir():  # a baseline run directory: never replaced nor moved aside
+            protect.append(baseline)
         output = RunOutput(args.out, protect, store_url=args.store, no_store=bool(args.no_store))
         try:
             with output:

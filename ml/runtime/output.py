@@ -47,6 +47,9 @@ class RunOutput:
         which = f"run {old['run_id']}" + (f", written {old['created']}" if old.get("created") else "")
         if old.get("kept_in"):
             return f"the previous run in {self.run_dir} ({which}) was moved to {old['kept_in']} (--no-store: it is in no store)"
+        if old.get("not_kept"):
+            return (f"replaced the previous run in {self.run_dir} ({which}); it could not be kept in "
+                    f"{self.directory.previous_path} ({old['not_kept']}) and was deleted")
         return f"replaced the previous run in {self.run_dir} ({which})" + (
             "; earlier runs stay in the store" if self.publisher is not None else "")
 
