@@ -636,6 +636,8 @@ def test_folders_inside_a_folder_given_are_named_not_read(tmp_path, tweets):
     assert len(msgs) == 20 and report.skipped_folders == ["archive"]
     assert "folders inside the folders given, not read: 1 (archive/); pass them too to read their files" in \
         report.summary_lines()
+    both, report = load_messages([tmp_path, tmp_path / "archive"])  # given too: read, not named as skipped
+    assert len(both) == 40 and report.skipped_folders == []
     only = tmp_path / "only"
     (only / "export").mkdir(parents=True)
     with pytest.raises(InputError, match=r"has no supported files; .*the folders in it are not read \(export/\): "

@@ -69,8 +69,7 @@ def resolve_paths(paths: str | Path | Iterable[str | Path], skipped: list[Path] 
     it unpacks to (``ml.ingest.archive``). ``skipped`` collects the files of those folders that are not read
     (an Outlook ``.msg``, a PDF, a ``readme.txt``; not hidden files nor Excel's ``~$`` lock files) and the folders
     inside them (a folder is read one level deep: its subfolders only when given themselves)."""
-    if isinstance(paths, (str, Path)):
-        paths = [paths]
+    paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
     supported = supported_names()
     out: list[Path] = []
     for raw in paths:
@@ -89,7 +88,8 @@ def resolve_paths(paths: str | Path | Iterable[str | Path], skipped: list[Path] 
             if not found and not zips:
                 where = f"{archive}: the zip archive's top folder" if archive else f"{path}: folder"
                 below = (f"; the folders in it are not read ({', '.join(p.name + '/' for p in inner[:3])}"
-                         f"{', …' if len(inner) > 3 else ''}): pass them instead" if inner else "")
+                         f"{', …' if len(inner) > 3 else ''}): pass them instead" if inner and not archive else
+                         "; the archive holds its files in folders: unzip it and pass those folders" if inner else "")
                 raise InputError(f"{where} has no supported files; expected {supported}{below}")
             out.extend(found)
             out.extend(f for z in zips for f in resolve_paths(z, skipped))  # a folder of zips (WhatsApp chats)
@@ -106,6 +106,9 @@ def resolve_paths(paths: str | Path | Iterable[str | Path], skipped: list[Path] 
             out.append(path)
     if not out:
         raise InputError("no input files given; pass one or more files or a folder")
+    if skipped is not None:  # a folder inside another that was given itself is read, not skipped
+        given = {Path(raw).resolve() for raw in paths}
+        skipped[:] = [p for p in skipped if not (p.is_dir() and p.resolve() in given)]
     return out
 
 
