@@ -287,7 +287,7 @@ def _read_all(files: list[Path], explicit: ColumnMapping, inbound_only: bool, en
                                        question=survey.questions.get(used.text) if survey else None,
                                        time_zone=survey.zones.get(used.timestamp) if survey else None,
                                        unread=_unread(raw, used),
-                                       other_text=guess_text_column(raw.head(2000), _taken(used) | HELPER_COLUMNS)))
+                                       other_text=_other_text(raw, used)))
         parts.append(_canonical(raw, path, used, report))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
@@ -301,6 +301,16 @@ def _unread(raw: pd.DataFrame, used: ColumnMapping) -> list[str]:
     own "_id" is named."""
     taken = _taken(used)
     return [str(c) for c in raw.columns if c not in taken and c not in HELPER_COLUMNS]
+
+
+def _other_text(raw: pd.DataFrame, used: ColumnMapping, rows: int = 2000) -> str | None:
+    """An unread column that reads as free text, for the hint on a text column of few values
+    (``ml.runtime.selection.text_column_hint``); looked for only where the text column's first ``rows`` values
+    are few (at most a fifth distinct), so a file with a real text column costs one ``nunique``."""
+    head = raw.head(rows)
+    if used.text is None or used.text not in head or head[used.text].nunique() > 0.2 * max(len(head), 1):
+        return None
+    return guess_text_column(head, _taken(used) | HELPER_COLUMNS)
 
 
 def _taken(used: ColumnMapping) -> set[str]:
