@@ -28,6 +28,9 @@ from ml.store.base import RunStore, StoreError, validate_run_id
 log = logging.getLogger("backend")
 
 
+STORE_CACHE_FLOOR_S = 5.0  # seconds Firestore's read cache keeps a run's documents at least
+
+
 def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings
 
@@ -47,9 +50,11 @@ def get_store(request: Request) -> RunStore:
 
                 try:
                     url = state.settings.store_url
-                    # Firestore's own read cache lasts as long as the API's (PERSONAS_CACHE_TTL_S; 0 = off): a run
-                    # deleted by another replica is gone here within that time, not the store's default 30 s more
-                    ttl = {"cache_ttl_s": state.settings.cache_ttl_s} if str(url).startswith("firestore://") else {}
+                    # Firestore's own read cache lasts as long as the API's (PERSONAS_CACHE_TTL_S), at least
+                    # STORE_CACHE_FLOOR_S: a run deleted by another replica is gone here within that time, not the
+                    # store's default 30 s more; with 0 every page would stream all of a run's persona documents
+                    ttl = ({"cache_ttl_s": max(state.settings.cache_ttl_s, STORE_CACHE_FLOOR_S)}
+                           if str(url).startswith("firestore://") else {})
                     store = open_store(url, **ttl)
                 except StoreError:
                     raise
