@@ -115,10 +115,13 @@ def test_fingerprint_and_highlights(run):
         said = [fp[f] for f in p["highlight_features"]]
         assert all(abs(f["std_diff"]) >= SAID_EFFECT and abs(f["t_stat"]) >= 2 for f in said), p["name"]
         assert [abs(f["std_diff"]) for f in said] == sorted((abs(f["std_diff"]) for f in said), reverse=True)
-        if not said:  # nothing said only when nothing is that large
-            assert not any(f["std_diff"] is not None and abs(f["std_diff"]) >= SAID_EFFECT and f["coverage"] >= 0.2
-                           and abs(f["t_stat"]) >= 2 for f in fp.values()), p["name"]
-    assert sum(bool(p["highlights"]) for p in run["profiles"]) >= len(run["profiles"]) / 2
+        if not said:  # nothing said only when nothing passes the rule (size, coverage, noise, ratio)
+            from ml.profile.fingerprint import said as is_said
+
+            assert not any(is_said(f) for f in fp.values()), p["name"]
+    # some personas have something to say (a third: since the count-ratio rule of 2026-12-05, personas of these
+    # small test runs whose only differences were 1.2-1.4× lengths say nothing, as the rule intends)
+    assert sum(bool(p["highlights"]) for p in run["profiles"]) >= len(run["profiles"]) / 3
 
 
 def test_separators_beat_chance(run):

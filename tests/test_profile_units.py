@@ -111,7 +111,7 @@ def test_counts_most_members_lack_are_said_as_the_share_that_has_any():
     some = np.zeros(40)
     some[:14] = np.log1p(np.r_[np.ones(10), [2, 2, 3, 1]])
     fp = {f["feature"]: f for f in BehavioralFingerprint().fit(*_one_feature_matrix("exclaim_log", some, rest)).profile(0)}
-    assert fp["exclaim_log"]["sentence"] == "has exclamation marks in 35% of its members (population 3%)"
+    assert fp["exclaim_log"]["sentence"] == "uses exclamation marks in 35% of messages (population 3%)"
     # most members of both have some: the typical counts, as before
     many = np.log1p(np.full(40, 3.0))
     fp = {f["feature"]: f for f in BehavioralFingerprint().fit(
@@ -192,4 +192,22 @@ def test_the_share_with_any_is_said_only_where_it_differs_the_way_the_counts_do(
     up = describe_feature("exclaim_log", np.log1p(0.3), np.log1p(0.2), {"any": {"exclaim_log": (0.10, 0.27)}})
     assert up.startswith("uses 1.5× more exclamation marks")
     assert describe_feature("exclaim_log", np.log1p(0.3), np.log1p(0.05), {"any": {"exclaim_log": (0.20, 0.04)}}) == \
-        "has exclamation marks in 20% of its members (population 4%)"
+        "uses exclamation marks in 20% of messages (population 4%)"
+
+
+def test_a_count_is_said_as_a_ratio_only_when_the_ratio_is_worth_saying():
+    """A wording review (2026-12-05): "has authors who join 1.2× more threads than average (typically 1.2 vs 1.0
+    threads)" led a persona's highlights (std_diff 1.07), and "replies 33.2× shallower in threads than average
+    (typically 0.031 vs 1.0 levels)" described a persona whose typical member replies in no thread."""
+    from ml.profile.fingerprint import said
+
+    def entry(name, a, b):
+        return {"feature": name, "std_diff": 1.2, "coverage": 1.0, "t_stat": 8.0,
+                "persona_mean": float(np.log1p(a)), "population_mean": float(np.log1p(b))}
+
+    assert not said(entry("author_thread_count_log", 1.2, 1.0))  # 1.2×: below the names' 1.5×
+    assert not said(entry("thread_depth_log", 0.031, 1.0))  # a typical member has none
+    assert said(entry("words_log", 20.0, 10.0)) and said(entry("words_log", 5.0, 10.0))  # 2× either way
+    assert said(entry("exclaim_log", 0.13, 0.026))  # most have none: said as the share with any
+    assert said({"feature": "night_share", "std_diff": 1.2, "coverage": 1.0, "t_stat": 8.0,
+                 "persona_mean": 0.3, "population_mean": 0.2})  # a share: no ratio rule

@@ -99,14 +99,14 @@ LOG_TEMPLATES = {
 }
 
 # counts per message that most messages do not have (most tweets hold no "!"): said as the share of members with any,
-# "has exclamation marks in 14% of its members (population 2%)", when fewer than half of the persona's or everyone's
+# "uses exclamation marks in 14% of messages (population 2%)", when fewer than half of the persona's or everyone's
 # members have one; a "typical" 0.16 vs 0.026 per message said nothing a reader could picture (a review, 2026-12-05)
-ANY_TEMPLATES = {
-    "exclaim_log": "has exclamation marks in {p} of its members (population {q})",
-    "question_log": "has a question mark in {p} of its members (population {q})",
-    "emoji_log": "has emoji in {p} of its members (population {q})",
-    "mentions_log": "@mentions an account in {p} of its members (population {q})",
-    "hashtags_log": "has hashtags in {p} of its members (population {q})",
+ANY_TEMPLATES = {  # worded as the share features are ("includes a link in 49% of messages")
+    "exclaim_log": "uses exclamation marks in {p} of messages (population {q})",
+    "question_log": "asks a question (?) in {p} of messages (population {q})",
+    "emoji_log": "uses emoji in {p} of messages (population {q})",
+    "mentions_log": "@mentions an account in {p} of messages (population {q})",
+    "hashtags_log": "uses hashtags in {p} of messages (population {q})",
 }
 
 # the same log features when the ratio rounds to 1.0 ("uses 1.0× fewer words" says nothing)
@@ -292,11 +292,30 @@ MIN_T = 2.0
 
 def said(f: dict, min_effect: float = SAID_EFFECT, min_coverage: float = MIN_COVERAGE) -> bool:
     """Whether fingerprint entry ``f`` is a behaviour to say in words: |std_diff| ≥ ``min_effect``, measured on at
-    least ``min_coverage`` of the members, and |t_stat| ≥ ``MIN_T`` (entries of runs before 2026-12-05 carry no
-    t_stat: not checked)."""
+    least ``min_coverage`` of the members, |t_stat| ≥ ``MIN_T`` (entries of runs before 2026-12-05 carry no
+    t_stat: not checked), and for a count or length a ratio worth saying (``_ratio_ok``)."""
     return (f.get("std_diff") is not None and abs(f["std_diff"]) >= min_effect
             and (f.get("coverage") is None or f["coverage"] >= min_coverage)
-            and (f.get("t_stat") is None or abs(f["t_stat"]) >= MIN_T))
+            and (f.get("t_stat") is None or abs(f["t_stat"]) >= MIN_T) and _ratio_ok(f))
+
+
+def _ratio_ok(f: dict) -> bool:
+    """A count or length (``*_log``) said as a ratio of typical values needs the names' ``RATIO_FLOOR`` (half as
+    much again, or two thirds or less: "1.2× more threads (1.2 vs 1.0)" led a persona's highlights above "gets a
+    reply to 47% of messages (population 83%)"), and a typical value of at least 0.1 on both sides ("33.2×
+    shallower in threads (typically 0.031 vs 1.0 levels)": a typical member of the persona has none). A count
+    said as the share of messages that have any (``ANY_TEMPLATES``, where most lack one) is not a ratio."""
+    from ml.profile.behavior_words import RATIO_FLOOR
+
+    name, p, q = f.get("feature") or "", f.get("persona_mean"), f.get("population_mean")
+    if not name.endswith("_log") or p is None or q is None:
+        return True
+    a, b = math.expm1(p), math.expm1(q)
+    if name in ANY_TEMPLATES and min(a, b) < 0.5:  # most lack one: said as a share (describe_feature)
+        return True
+    if min(a, b) < 0.1:
+        return False
+    return not (1 / RATIO_FLOOR < a / b < RATIO_FLOOR)
 
 
 def highlights(fingerprint: list[dict], n: int = 4, min_effect: float = SAID_EFFECT,
