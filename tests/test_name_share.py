@@ -49,3 +49,12 @@ def test_a_name_of_several_parts_has_each_parts_share():
         {"part": "Refund", "share": 0.75}, {"part": "contacted the seller", "share": 0.25}]
     assert part_shares("Polite: freeze my card", texts) is None  # one part: the figure says it
     assert part_shares("Brief: top-up & refund (app)", ["topup refund"])[0] == {"part": "top-up", "share": 1.0}
+
+
+def test_numbers_count_and_handles_do_not():
+    """A wording review (2026-12-05): "Hold for two hours" held "I was on hold for 3 hours" ("two" is a stop word),
+    and "@Uber_Support" held "uber" in "Driver & uber"."""
+    assert name_share("Hold for two hours", ["I was on hold for 3 hours", "on hold for 2 hours now",
+                                              "hold for two hours!"]) == round(2 / 3, 4)
+    assert name_share("Driver & uber", ["@Uber_Support my ride was bad", "[@user] user here"]) == 0.0
+    assert name_share("Driver & uber", ["my uber driver was late"]) == 1.0

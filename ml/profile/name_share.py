@@ -36,7 +36,12 @@ def _topic_parts(name: str) -> list[str]:
 def _parts(name: str) -> list[set[str]]:
     """The content stems of each part of ``name`` ("Customer service (phone number)" → its words before the
     bracket; no behaviour word)."""
-    return [p for p in (_joined(part) for part in _topic_parts(name)) if p]
+    return [p for p in (_joined(part) for part in _topic_parts(name)) if _worded(p)]
+
+
+def _worded(stems: set[str]) -> bool:
+    """A part holds a word, not only numbers ("#1" is no name to look for)."""
+    return any(not s.startswith("#") for s in stems)
 
 
 def part_shares(name: str, texts: list[str]) -> list[dict] | None:
@@ -45,7 +50,7 @@ def part_shares(name: str, texts: list[str]) -> list[dict] | None:
     texts. ``name_share`` counts a member holding any part, so "Refund & contacted the seller" read 92 % where
     the second part described 12 % of the members (a review, 2026-12-05)."""
     parts = [(part, _joined(part)) for part in _topic_parts(name)]
-    parts = [(part, stems) for part, stems in parts if stems]
+    parts = [(part, stems) for part, stems in parts if _worded(stems)]
     sample = texts[:MAX_TEXTS]
     if len(parts) < 2 or not sample:
         return None
@@ -55,13 +60,29 @@ def part_shares(name: str, texts: list[str]) -> list[dict] | None:
             for part, stems in parts]
 
 
+NUMBER_WORDS = {w: str(k) for k, w in enumerate(
+    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"])}
+_NUMBER_RE = re.compile(r"(?<![\w.])(\d{1,3})(?![\w.,]\d)|\b(" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
+# what a member's text holds that is no word of theirs: @handles ("@Uber_Support" held "uber"), placeholders of
+# masked data ("[@user]" held "user"), links
+_NOT_WORDS_RE = re.compile(r"@\w+|\[[^\]\s]{1,16}\]|https?://\S+|www\.\S+", re.IGNORECASE)
+
+
+def _numbers(text: str) -> set[str]:
+    """The numbers ``text`` writes, as "#2" for "two" or "2": a stop word for the terms, but "Hold for two hours"
+    held "I was on hold for 3 hours" without them (a review, 2026-12-05)."""
+    return {"#" + (m.group(1) or NUMBER_WORDS[m.group(2).lower()]).lstrip("0").rjust(1, "0")
+            for m in _NUMBER_RE.finditer(text)}
+
+
 def _joined(text: str, neighbours: frozenset[str] = frozenset()) -> set[str]:
     """``content_stems`` with each hyphenated word written joined ("top-up" → stem of "topup"); with
     ``neighbours`` (the first four letters of the name's longer stems, ``_prefixes``) also two neighbouring words
     joined where the joined word starts so ("top up" → stem of "topup"): only those can hold a name's word, and
     stemming every pair made the figure five times slower."""
+    text = _NOT_WORDS_RE.sub(" ", text)
     words = WORD_RE.findall(text.lower())
-    out = set(content_stems(text)) - {stem(w) for w in words if "-" in w}
+    out = (set(content_stems(text)) - {stem(w) for w in words if "-" in w}) | _numbers(text)
     out |= {stem(w.replace("-", "")) for w in words if "-" in w}
     if neighbours:
         pairs = (a.replace("-", "") + b.replace("-", "") for a, b in pairwise(words))
