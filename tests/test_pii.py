@@ -250,6 +250,9 @@ def test_a_time_after_at_is_not_a_handle():
     ("@united Lilly M in SJU check in is fabulous!", ["Lilly"], ["SJU check in"]),
     ("@Tesco What a joke. Queuing for Xmas slots!!!", [], ["Xmas slots"]),
     ("Will B gate be open? Plan B, Vitamin D, Grace A", [], ["Will B", "Plan B", "Vitamin D", "Grace A"]),
+    # a first name in capitals without a greeting ("LAUREN" was a persona's second term); airports stay
+    ("@united LAUREN OMG BEST AIRLINE EVER", ["LAUREN"], ["OMG BEST AIRLINE EVER"]),
+    ("forced @ MIA to check my guitar, SFO-LAX-SAL", [], ["MIA", "SFO-LAX-SAL"]),
     # and what must stay
     ("it's Sunday and still no refund", [], ["Sunday"]),
     ("Mail comes from 153.69.214.203 but the SPF record disallows it", [], ["153.69.214.203"]),

@@ -60,6 +60,10 @@ _SHOUTED_NAME_RE = re.compile(r"(?i:\b(?:thanks|thank\s+you|thx|hey|hi|hello|dea
 # "A", and not a gate, seat or model ("B4", "S9": a letter or digit right after the initial)
 # (its full stop goes with it inside a sentence: "Rhonda C. at Atlanta airport" → "[name] at Atlanta airport")
 _INITIAL_NAME_RE = re.compile(rf"\b([A-Z][a-z]{{1,20}})[ \t]+(?!(?:I|A)\b)[{_UP}](?![\w'’@])(?:\.(?=[ \t]+[a-z]))?")
+# a first name written in capitals anywhere ("LAUREN OMG BEST AIRLINE EVER" became a persona's second term): kept
+# only when a census first name that no dictionary knows, as the shouted rule above, without its greeting
+# (four letters or more: three capitals are an airport, "MIA", "SAL", "DEL")
+_CAPS_WORD_RE = re.compile(r"(?<![\w@#^*\[])([A-Z]{4,20})(?![\w'’])")
 # "my name is charles martin": up to three lower-case words after a self-introduction, up to a stop word
 LOWER_NAME_CUE_RE = re.compile(r"(?i:\b(?:my\s+name\s+is|my\s+name's|name\s*:))\s+"
                                 r"((?-i:[a-zß-öø-ÿ][a-zß-öø-ÿ'’-]+(?:\s+[a-zß-öø-ÿ][a-zß-öø-ÿ'’-]+){0,2}))")
@@ -130,8 +134,12 @@ def addressed_names(text: str, brands: set[str]) -> str:
         word = m.group(1)
         return "[name]" if census(word) and has_dictionary() and not dictionary_word(word.lower()) else m.group()
 
+    def caps(m: re.Match) -> str:
+        word = m.group(1)
+        return "[name]" if census(word) and has_dictionary() and not dictionary_word(word.lower()) else m.group()
+
     text = _INITIAL_NAME_RE.sub(initial, _ADDRESSED_NAME_RE.sub(one, text))
-    return _SHOUTED_NAME_RE.sub(shouted, _ROLE_NAME_RE.sub(role, text))
+    return _CAPS_WORD_RE.sub(caps, _SHOUTED_NAME_RE.sub(shouted, _ROLE_NAME_RE.sub(role, text)))
 
 
 def cued_name(m: re.Match) -> str:
