@@ -150,13 +150,26 @@ def _span(a, b) -> str:
 
 
 def _date_range(manifest: dict[str, Any]) -> str | None:
-    """ "29 Aug 2011 – 3 Dec 2017 (UTC); 90% within 30 Oct 2017 – 26 Nov 2017" from the manifest's time
-    section (the middle 90 % only where it is narrower); None without timestamps."""
+    """ "29 Aug 2011 – 3 Dec 2017 (dates in UTC); 90% within 30 Oct 2017 – 26 Nov 2017" from the manifest's time
+    section (the middle 90 % only where it is narrower), on the clock of the run's charts (``period_clock``: the
+    airline tweets' "16 Feb 2015 – 24 Feb 2015 (dates in UTC-08:00)", as the overview; the report said UTC beside
+    hours in the run's own zone); None without timestamps."""
+    from ml.ingest.timebasis import day_on_clock, period_clock
+
     time = manifest.get("time") or {}
-    first, last, p05, p95 = (_day(time.get(k)) for k in ("first", "last", "p05", "p95"))
+    clock = period_clock(time.get("basis"))
+
+    def on_clock(key: str):
+        stamp = time.get(key)
+        try:
+            return _day(day_on_clock(stamp, clock)) if isinstance(stamp, str) else None
+        except ValueError:
+            return None
+
+    first, last, p05, p95 = (on_clock(k) for k in ("first", "last", "p05", "p95"))
     if first is None or last is None:
         return None
-    out = f"{_span(first, last)} (dates in UTC)"
+    out = f"{_span(first, last)} (dates in {clock})"
     if p05 and p95 and (p05, p95) != (first, last):
         out += f"; 90% within {_span(p05, p95)}"
     return out

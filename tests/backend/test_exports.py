@@ -250,6 +250,10 @@ def test_report_cover_from_a_manifest():
     cover = report_cover(manifest, personas)
     assert cover["sources"] == "a.csv, b.csv and 1 more file"
     assert cover["dates"] == "2 Jan 2024 – 5 Mar 2024 (dates in UTC)"  # the middle 90 % is the whole range
+    # on the clock of the run's charts (a wording review: the airline report said UTC beside hours in UTC−08:00)
+    pacific = {**manifest, "time": {**manifest["time"], "first": "2015-02-17T03:00:00+00:00",
+                                    "last": "2015-02-24T07:00:00+00:00", "basis": "UTC-08:00"}}
+    assert report_cover(pacific, personas)["dates"].startswith("16 Feb 2015 – 23 Feb 2015 (dates in UTC-08:00)")
     filtered = "10 removed by the quality filters (duplicates, too short, not English, …)"
     assert cover["read_kept"] == ["100 rows read", filtered, "90 messages kept, grouped into 30 conversations"]
     assert cover["noise_pct"] == pytest.approx(20.0) and cover["families"] == 2
