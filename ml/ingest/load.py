@@ -308,7 +308,7 @@ def _other_text(raw: pd.DataFrame, used: ColumnMapping, rows: int = 2000) -> str
     (``ml.runtime.selection.text_column_hint``); looked for only where the text column's first ``rows`` values
     are few (at most a fifth distinct), so a file with a real text column costs one ``nunique``."""
     head = raw.head(rows)
-    if used.text is None or used.text not in head or head[used.text].nunique() > 0.2 * max(len(head), 1):
+    if used.text is None or used.text not in head or head[used.text].astype(str).nunique() > 0.2 * max(len(head), 1):
         return None
     return guess_text_column(head, _taken(used) | HELPER_COLUMNS)
 
