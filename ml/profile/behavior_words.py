@@ -82,9 +82,14 @@ def literal_ok(f: dict) -> bool:
         return False
     if f["feature"].endswith("_log") and f.get("persona_mean") is not None and f.get("population_mean") is not None:
         a, b = np.expm1(f["persona_mean"]), np.expm1(f["population_mean"])  # the typical values (geometric means)
-        if a > 0 and b > 0 and 1 / RATIO_FLOOR < a / b < RATIO_FLOOR:
+        if a > 0 and b > 0 and below_ratio_floor(a, b):
             return False
     return True
+
+
+def below_ratio_floor(a: float, b: float) -> bool:
+    """Whether typical values ``a`` and ``b`` (both above 0) differ by less than ``RATIO_FLOOR`` either way."""
+    return 1 / RATIO_FLOOR < a / b < RATIO_FLOOR
 
 
 def behavior_source(highlighted: list[dict], min_effect: float = BEHAVIOR_MIN_EFFECT) -> tuple[str, dict] | None:

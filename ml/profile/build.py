@@ -34,7 +34,7 @@ from ml.profile.evidence import EvidenceSelector, privacy_floor
 from ml.profile.fingerprint import BehavioralFingerprint, feature_specs, highlights
 from ml.profile.llm_names import name_proposer_from_env
 from ml.profile.masking import keep_handles_for
-from ml.profile.name_share import MAX_TEXTS, name_share, part_shares
+from ml.profile.name_share import MAX_TEXTS, name_figures
 from ml.profile.naming import PersonaNamer
 from ml.profile.separators import SurrogateSeparator
 from ml.profile.terms import SHOWN_AT_LEAST, ClassTfidf
@@ -210,8 +210,8 @@ def _name_and_describe(profiles, highlighted, fit: _Fitted, texts, labels, embed
         if note:
             p["name_note"] = note
         own = np.flatnonzero(labels_arr == p["id"])[:MAX_TEXTS]
-        p["name_share"] = name_share(p["name"], [texts[i] for i in own])
-        if parts := part_shares(p["name"], [texts[i] for i in own]):
+        p["name_share"], parts = name_figures(p["name"], [texts[i] for i in own])
+        if parts:
             p["name_parts"] = parts
         p["separators"] = sep.signals(p["id"], cfg.n_separator_signals)
         spelled = namer.spelled_.get(p["id"], {})

@@ -218,6 +218,8 @@ class BehavioralFingerprint:
             )
         self.names_, self.groups_ = list(names), list(groups)
         self.X_ = X
+        # everyone's share of members with any, of the counts said that way (ANY_TEMPLATES): once, not per persona
+        self.population_any_ = {n: _any_share(X[:, k]) for k, n in enumerate(self.names_) if n in ANY_TEMPLATES}
         self.labels_ = np.asarray(labels)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
@@ -243,8 +245,7 @@ class BehavioralFingerprint:
                     "persona_hour": _circular_hour(pm[s], pm[c]),
                     "population_hour": _circular_hour(self.population_mean_[s], self.population_mean_[c]),
                 }
-        hours["any"] = {n: (_any_share(sub[:, idx[n]]), _any_share(self.X_[:, idx[n]]))
-                        for n in ANY_TEMPLATES if n in idx and len(sub)}
+        hours["any"] = {n: (_any_share(sub[:, idx[n]]), q) for n, q in self.population_any_.items() if len(sub)}
         out = []
         for j, name in enumerate(self.names_):
             p, q, sd = pm[j], self.population_mean_[j], self.population_std_[j]
@@ -305,7 +306,7 @@ def _ratio_ok(f: dict) -> bool:
     reply to 47% of messages (population 83%)"), and a typical value of at least 0.1 on both sides ("33.2×
     shallower in threads (typically 0.031 vs 1.0 levels)": a typical member of the persona has none). A count
     said as the share of messages that have any (``ANY_TEMPLATES``, where most lack one) is not a ratio."""
-    from ml.profile.behavior_words import RATIO_FLOOR
+    from ml.profile.behavior_words import below_ratio_floor
 
     name, p, q = f.get("feature") or "", f.get("persona_mean"), f.get("population_mean")
     if not name.endswith("_log") or p is None or q is None:
@@ -313,9 +314,7 @@ def _ratio_ok(f: dict) -> bool:
     a, b = math.expm1(p), math.expm1(q)
     if name in ANY_TEMPLATES and min(a, b) < 0.5:  # most lack one: said as a share (describe_feature)
         return True
-    if min(a, b) < 0.1:
-        return False
-    return not (1 / RATIO_FLOOR < a / b < RATIO_FLOOR)
+    return min(a, b) >= 0.1 and not below_ratio_floor(a, b)
 
 
 def highlights(fingerprint: list[dict], n: int = 4, min_effect: float = SAID_EFFECT,

@@ -33,12 +33,6 @@ def _topic_parts(name: str) -> list[str]:
     return [part.strip() for part in NAME_PARTS.split(topic) if part.strip()]
 
 
-def _parts(name: str) -> list[set[str]]:
-    """The content stems of each part of ``name`` ("Customer service (phone number)" → its words before the
-    bracket; no behaviour word)."""
-    return [p for p in (_joined(part) for part in _topic_parts(name)) if _worded(p)]
-
-
 def _worded(stems: set[str]) -> bool:
     """A part holds a word, not only numbers ("#1" is no name to look for)."""
     return any(not s.startswith("#") for s in stems)
@@ -49,15 +43,22 @@ def part_shares(name: str, texts: list[str]) -> list[dict] | None:
     ``texts`` (the first ``MAX_TEXTS``) holding it, ``[{"part", "share"}]``; None for a name of one part or no
     texts. ``name_share`` counts a member holding any part, so "Refund & contacted the seller" read 92 % where
     the second part described 12 % of the members (a review, 2026-12-05)."""
-    parts = [(part, _joined(part)) for part in _topic_parts(name)]
-    parts = [(part, stems) for part, stems in parts if _worded(stems)]
+    return name_figures(name, texts)[1]
+
+
+def name_figures(name: str, texts: list[str]) -> tuple[float | None, list[dict] | None]:
+    """``(name_share(name, texts), part_shares(name, texts))`` from one reading of each text."""
+    parts = [(part, stems) for part, stems in ((p, _joined(p)) for p in _topic_parts(name)) if _worded(stems)]
     sample = texts[:MAX_TEXTS]
-    if len(parts) < 2 or not sample:
-        return None
+    if not parts or not sample:
+        return None, None
     prefixes = _prefixes([stems for _, stems in parts])
-    held = [_joined(text, prefixes) for text in sample]
-    return [{"part": part, "share": round(sum(stems <= words for words in held) / len(sample), 4)}
-            for part, stems in parts]
+    held = [_joined(text, prefixes) for text in sample]  # stems, as the name's: "Happy" holds "happy" ("happi")
+    share = round(sum(any(stems <= words for _, stems in parts) for words in held) / len(sample), 4)
+    if len(parts) < 2:
+        return share, None
+    return share, [{"part": part, "share": round(sum(stems <= words for words in held) / len(sample), 4)}
+                   for part, stems in parts]
 
 
 NUMBER_WORDS = {w: str(k) for k, w in enumerate(
@@ -98,11 +99,4 @@ def _prefixes(parts: list[set[str]]) -> frozenset[str]:
 
 def name_share(name: str, texts: list[str]) -> float | None:
     """See the module docstring; None for a name with no content word or no texts."""
-    parts, sample = _parts(name), texts[:MAX_TEXTS]
-    if not parts or not sample:
-        return None
-    held, prefixes = 0, _prefixes(parts)
-    for text in sample:
-        words = _joined(text, prefixes)  # stems, as the name's: "Happy" holds "happy" (stem "happi")
-        held += any(part <= words for part in parts)
-    return round(held / len(sample), 4)
+    return name_figures(name, texts)[0]
