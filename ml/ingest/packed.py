@@ -1,5 +1,5 @@
 """Compressed input files: gzip and zstd opened as streams (``open_packed``), with the limits a reader
-checks while it reads (``ml.ingest.read.scan``: ``PACKED_RATIO`` against decompression bombs, ``BROKEN``: the
+checks while it reads (``ml.ingest.encoding.scan``: ``PACKED_RATIO`` against decompression bombs, ``BROKEN``: the
 errors of a file cut short or corrupt)."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Windows-1252 as browsers decode text labelled "latin-1" (the WHATWG Encoding Standard): the codec
-``personas-web-1252``, registered on import, for ``--encoding latin-1`` (``ml.ingest.read.detect_encoding``).
+``personas-web-1252``, registered on import, for ``--encoding latin-1`` (``ml.ingest.encoding.detect_encoding``).
 
 Excel on Windows writes Windows-1252, whose bytes 0x80–0x9F are ’ “ ” – € …; read as ISO-8859-1 they become
 control characters that split "I’ll". Python's cp1252 refuses its five undefined bytes (0x81, 0x8D, 0x8F, 0x90,
