@@ -478,6 +478,40 @@ def test_a_persona_whose_quoted_members_report_a_problem_gets_no_calm_advice():
     risks = generate_strategy(profile, "upsell", rewriter=None)["risks"]
     warn = [r for r in risks if r["text"].startswith("Most of its quoted members report a problem (3 of 4 snippets)")]
     assert warn and set(warn[0]["citations"]["evidence"]) <= {"0", "1", "2"}
+    # the tone acknowledges the problem those members report, quoting them (it said "plain and friendly")
+    assert doc["tone"]["traits"][0] == "calm and direct: acknowledge the problem they report first"
+    assert doc["tone"]["citations"]["evidence"] and set(doc["tone"]["citations"]["evidence"]) <= {"0", "1", "2"}
+
+
+def test_a_persona_that_reads_like_everyone_is_asked_not_thanked():
+    """The airline review: "Hold for two hours" (93 % of its members labelled negative by the annotators; VADER read
+    it like everyone, one quote of eight with a negator: "I waited on hold for two hours, only to have my call.
+    Really unreliable.") was told to "stay close to what they come for" and "thank them for staying with it".
+    With no reading either way, retention and win-back ask instead; only a persona that reads less negative than
+    the others gets the content wording."""
+    evidence = [{"member_id": str(i), "text": t} for i, t in enumerate([
+        "I waited on hold for two hours, only to have my call. Really unreliable.",
+        "I was on hold for two hours and finally hung up.",
+        "Was put on hold for 5.5 hrs then got a call back at 11:20 pm"])]
+    profile = {"id": 2, "name": "Hold for two hours", "size": 683, "share": 0.049,
+               "top_terms": [{"term": "hold", "weight": 1.0}, {"term": "phone", "weight": 0.8}],
+               "top_ngrams": [], "activity": {}, "fingerprint": [], "evidence": evidence,
+               "tone": {"reading": "like everyone", "negative_share": 0.33, "rest_negative_share": 0.31,
+                        "population_negative_share": 0.31, "method": "VADER"}}
+    for goal in ("retention", "win_back"):
+        doc = generate_strategy(profile, goal, rewriter=None)
+        validate_strategy(doc)
+        text = json.dumps(doc)
+        assert "thank them for staying" not in text and "stay close to what they come for" not in text, goal
+        assert "what they would like more of" not in text and "we miss you" not in text, goal
+        assert "tone:like_others" in doc["positioning"]["citations"]["signals"], goal
+    retention = generate_strategy(profile, "retention", rewriter=None)
+    assert retention["key_messages"][0]["text"] == ("On “hold”: ask how it works for them, and say what you will do "
+                                                    "with the answer.")
+    assert retention["offers"][0]["text"].startswith("Follow up on “hold” in the same channel")
+    content = {**profile, "tone": {**profile["tone"], "reading": "less negative"}}
+    assert "stay close to what they come for" in generate_strategy(content, "retention", rewriter=None)[
+        "positioning"]["text"]
 
 
 @pytest.mark.shared

@@ -183,7 +183,12 @@ def test_frustration_and_churn_only_for_negative_personas(twcs_run):
         assert "went wrong" not in text and "negative words more often" not in text, goal
     doc = generate_strategy(calm, "retention", rewriter=None)
     assert "expressive: reply promptly and personally" in doc["tone"]["traits"]
-    assert "stay close to what they come for" in doc["positioning"]["text"]
+    # tone like everyone's, no problem quoted: ask, do not presume content people (ml.strategy.wording OPEN_*)
+    assert "ask them about" in doc["positioning"]["text"]
+    assert "tone:like_others" in doc["positioning"]["citations"]["signals"]
+    assert "thank them for staying" not in _all_text(doc)
+    content = generate_strategy(_with_reading(emphatic, "less negative"), "retention", rewriter=None)
+    assert "stay close to what they come for" in content["positioning"]["text"]
     assert not any("open “" in o["text"] or "apology" in o["text"]
                    for goal in ("retention", "win_back") for o in generate_strategy(calm, goal, rewriter=None)["offers"])
 

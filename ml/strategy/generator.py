@@ -47,6 +47,7 @@ from ml.strategy.risks import (
 from ml.strategy.timing import timing
 from ml.strategy.topics import names_a_topic
 from ml.strategy.wording import (
+    ACKNOWLEDGE,
     CALM_OFFERS,
     EVENT_CHANNELS,
     EVENT_KPIS,
@@ -60,6 +61,9 @@ from ml.strategy.wording import (
     KPIS,
     LIGHT_ANGLE,
     OFFERS,
+    OPEN_MESSAGES,
+    OPEN_OFFERS,
+    OPEN_TEXT,
     REENGAGE,
     TONE,
 )
@@ -179,6 +183,7 @@ class _Basis:
     light: bool  # an event persona of light users (``ml.strategy.events``)
     problem: list  # evidence snippets (member ids) that state a problem, when most of them do (``ml.strategy.risks.problem_evidence``)
     negative_ev: list  # evidence snippets that read negative (``ml.strategy.risks.negative_evidence``)
+    open: bool  # its tone reads like everyone's and its quotes state no problem: the open wording (``wording``)
 
 
 def _check(profile: dict, goal: str, channels: list[str] | None) -> None:
@@ -198,13 +203,14 @@ def _basis(profile: dict, goal: str) -> _Basis:
     standouts = _standouts(profile)
     readings = evidence_readings(profile)  # each snippet scored once
     shown = sum(isinstance(e.get("text"), str) for e in profile.get("evidence", []))
+    problem, negative = problem_evidence(readings, shown), reads_negative(profile)
     return _Basis(
         profile=profile, goal=goal, themes=themes, theme_refs=[r for r, _ in themes],
         theme_words=", ".join(f"“{label}”" for _, label in themes[:3]) if found else themes[0][1],
         standouts=standouts, stand_refs=[f"feature:{f['feature']}" for f in standouts[:3]],
         evidence=[e["member_id"] for e in profile["evidence"]], activity=profile["activity"] or {},
-        negative=reads_negative(profile), light=light(profile), problem=problem_evidence(readings, shown),
-        negative_ev=negative_evidence(readings),
+        negative=negative, light=light(profile), problem=problem, negative_ev=negative_evidence(readings),
+        open=not (negative or problem) and (profile.get("tone") or {}).get("reading") == "like everyone",
     )
 
 
@@ -213,6 +219,7 @@ def _key_messages(b: _Basis) -> list[dict]:
     problem ("On “not working”: say plainly what is being fixed and by when"), else the calm one."""
     out = []
     problem, calm = KEY_MESSAGES[b.goal]
+    calm = OPEN_MESSAGES.get(b.goal, calm) if b.open else calm
     reengage = b.light and b.goal in LIGHT_ANGLE  # light users, to keep or bring back
     events = b.profile.get("kind") == "events"
     for k, (ref, label) in enumerate(b.themes[:3]):
@@ -268,7 +275,7 @@ def _channels(b: _Basis, channels: list[str] | None) -> list[dict]:
 def _tone(b: _Basis) -> dict:
     if b.profile.get("kind") == "events":
         return event_tone(b.profile)
-    traits, tone_refs = ([FRUSTRATED], ["tone:negative"]) if b.negative else ([], [])
+    traits, tone_refs = ([FRUSTRATED], ["tone:negative"]) if b.negative else ([ACKNOWLEDGE], []) if b.problem else ([], [])
     for f in b.standouts:
         words = TONE.get(f["feature"]) if literal_ok(f) else None  # 14 % capitals is not shouting
         trait = words and (words[0] if f["std_diff"] > 0 else words[1])
@@ -279,13 +286,15 @@ def _tone(b: _Basis) -> dict:
         reading = (b.profile.get("tone") or {}).get("reading")
         ref = {"like everyone": "tone:like_others", "less negative": "tone:less_negative"}.get(reading, "profile:size")
         return {"text": "Tone: plain and friendly.", "traits": ["plain and friendly"], "citations": _cite([ref])}
+    quoted = b.negative_ev if b.negative else b.problem if b.problem else b.evidence
     return {"text": "Tone: " + "; ".join(traits[:3]) + ".", "traits": traits[:3],
-            "citations": _cite(tone_refs[:3], b.negative_ev[:2] if b.negative else b.evidence[:2])}
+            "citations": _cite(tone_refs[:3], quoted[:2])}
 
 
 def _offers(b: _Basis) -> list[dict]:
     templates = (EVENT_OFFERS[b.goal] if b.profile.get("kind") == "events" else OFFERS[b.goal]
-                 if b.negative or b.problem else CALM_OFFERS.get(b.goal, OFFERS[b.goal]))
+                 if b.negative or b.problem else OPEN_OFFERS[b.goal] if b.open and b.goal in OPEN_OFFERS
+                 else CALM_OFFERS.get(b.goal, OFFERS[b.goal]))
     return [{"text": template.format(theme=f"“{label}”") + ".",
              "citations": _cite([ref], _evidence_for(b.profile, label))}
             for template, (ref, label) in zip(templates, b.themes + b.themes)]
@@ -316,6 +325,8 @@ def generate_strategy(profile: dict, goal: str | None, channels: list[str] | Non
     b = _basis(copy.deepcopy(profile), goal)
     objective, upset_angle, calm_angle = GOAL_TEXT[goal]
     angle = upset_angle if b.negative or b.problem or calm_angle is None else calm_angle
+    if b.open and goal in OPEN_TEXT:  # like everyone, no problem quoted: ask rather than presume content people
+        angle = OPEN_TEXT[goal]
     if b.light and goal in LIGHT_ANGLE:
         angle, calm_angle = LIGHT_ANGLE[goal], None  # cite the volume, not the tone
     doc = {
@@ -328,6 +339,7 @@ def generate_strategy(profile: dict, goal: str | None, channels: list[str] | Non
         "positioning": {"text": f"For “{b.profile['name']}”: {angle.format(themes=b.theme_words)}.",
                         "citations": _cite(b.theme_refs[:3] + (["tone:negative"] if b.negative and calm_angle
                                                                else [f"feature:{VOLUME}"] if b.light and goal in LIGHT_ANGLE
+                                                               else ["tone:like_others"] if b.open and goal in OPEN_TEXT
                                                                else b.stand_refs[:1]),
                                       b.problem[:2] if b.problem and not b.negative else b.evidence[:2])},
         "key_messages": _key_messages(b),

@@ -4,8 +4,12 @@ live in the generator.
 
 A persona whose texts read more negative than the other personas' (``profile["tone"]``, ``ml.profile.tone``),
 or most of whose quoted members report a problem (``ml.strategy.risks.problem_evidence``), gets the angles
-and offers that speak of problems (and of frustration, for the first only); the others get the calm ones, where
-a goal has them (``GOAL_TEXT``'s third entry, ``CALM_OFFERS``).
+and offers that speak of problems (and of frustration, for the first only). One that reads less negative than the
+others gets the calm ones, where a goal has them (``GOAL_TEXT``'s third entry, ``CALM_OFFERS``); one whose tone
+reads like everyone's and whose quotes state no problem gets the open ones for the goals whose calm wording
+presumes content people (``OPEN_TEXT``, ``OPEN_MESSAGES``, ``OPEN_OFFERS``: retention and win-back). VADER reads
+many complaints neutral: the airline persona "Hold for two hours" (93 % labelled negative by the annotators,
+tone "like everyone", one quote of eight with a negator) was told to "thank them for staying with it".
 """
 
 from __future__ import annotations
@@ -58,6 +62,26 @@ KEY_MESSAGES = {
                 "On “{label}”: show what people who upgraded do with it",
                 "On “{label}”: keep the price and what is included in one line"]),
 }
+# goal → (angle, key messages, offers) for a persona that reads like everyone and quotes no problem: ask, do not
+# presume either way (see the module docstring)
+OPEN_TEXT = {
+    "retention": "ask them about {themes}, and act on what they say",
+    "win_back": "ask what was missing for them around {themes}, and show what is new",
+}
+OPEN_MESSAGES = {
+    "retention": ["On “{label}”: ask how it works for them, and say what you will do with the answer",
+                  "On “{label}”: share what is coming next for it",
+                  "On “{label}”: follow up in the same channel after they write about it"],
+    "win_back": ["On “{label}”: ask what would have kept them, and answer it",
+                 "On “{label}”: tell them what has changed since they last wrote about it",
+                 "On “{label}”: make coming back one step"],
+}
+OPEN_OFFERS = {
+    "retention": ["Follow up on {theme} in the same channel a few days after they write, and act on the answer",
+                  "Tell them first whenever something about {theme} changes, before they hear it elsewhere"],
+    "win_back": ["Ask in one question what {theme} lacked for them, and answer each reply",
+                 "Invite them back with a 'what is new about {theme}' note"],
+}
 # goal → offers; a persona that reads more negative gets these, the others CALM_OFFERS where the goal has them
 OFFERS = {
     "acquisition": ["Publish a short public guide on how {theme} works here, linked from replies",
@@ -100,6 +124,8 @@ GOAL_CHANNELS = {
     "upsell": ["in_app", "email", "chat", "social", "sms", "help_center"],
 }
 FRUSTRATED = "calm and empathetic: acknowledge the frustration first"  # only with tone:negative
+# most quoted members report a problem, the tone not more negative (ml.strategy.risks.problem_evidence)
+ACKNOWLEDGE = "calm and direct: acknowledge the problem they report first"
 # feature (higher than population) → channels it favours
 FEATURE_CHANNELS = {
     "mentions_log": ["social"], "hashtags_log": ["social"], "is_reply": ["social", "chat"],
