@@ -139,6 +139,11 @@ def test_phrases_are_written_as_the_members_wrote_them():
     assert as_phrased("app update", text) == "app update"  # "work since the" holds a content word
     assert as_phrased("closed app", text) == "closed app"  # "closed the app" is one member's wording
     assert as_phrased("atm", text) == "ATM" and as_phrased("card working", "") == "card working"
+    # a count between the words is one member's, not the wording ("Hold for two hours" named an airline persona
+    # whose members wrote 2, 3, 5 or 8 hours)
+    held = "\n".join(["on hold for two hours", "on hold for two hours again", "hold for three hours",
+                       "on hold for hours", "hold for 5 hours"])
+    assert as_phrased("hold hours", held) == "hold for hours"
 
 
 def test_two_parts_written_together_become_one_phrase():
