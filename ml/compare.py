@@ -94,7 +94,8 @@ def print_comparison(c, show_all: bool = False, file=None) -> None:
     how = {"placed": "with both runs' members placed on the base run's personas (+ a novel bucket)",
            "linked": "over the linked personas of the two runs (the models keep no member sample)"}
     console.print(f"population shift: PSI {c.shift.psi:.3f} ({c.shift.level}; moderate ≥ {c.shift.moderate}, major ≥ "
-                  f"{c.shift.major}) {how.get(c.shift.basis or 'linked', '')}")
+                  f"{c.shift.major}) {how.get(c.shift.basis or 'linked', '')}"
+                  + (f"; {c.shift.note}" if c.shift.note else ""))
     moves = [b for b in sorted(c.shift.buckets, key=lambda b: -b.contribution)[:3] if b.contribution >= 0.005]
     if c.shift.basis == "placed" and moves:
         console.print("largest moves, both runs' members placed on the base run's personas (the table's shares are "

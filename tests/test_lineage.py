@@ -45,6 +45,22 @@ def _near(v: np.ndarray, cos: float, seed: int) -> np.ndarray:
     return cos * v + np.sqrt(1 - cos**2) * r
 
 
+def test_a_complete_turnover_is_a_major_shift_not_a_stable_one():
+    """An events review: two windows of one course, every persona born or died: died then and born now share the
+    linked PSI's one "unmatched" bucket (1.0 then, 1.0 now), which read PSI 0.000, "stable". Most of either run in
+    personas with no counterpart makes the level major, with a note that says why (ml.lineage.shift.turnover)."""
+    T = _topics(6)
+    base = _snapshot("A", T[:3], [100, 100, 100], kind="events")
+    new = _snapshot("B", T[3:], [150, 100, 50], kind="events")
+    c = compare_runs(base, new, LineageConfig())
+    assert {p.status for p in c.new_personas} == {"born"} and c.shift.basis == "linked"
+    assert c.shift.psi < c.shift.moderate  # the one bucket alone reads no shift ...
+    assert c.shift.level == "major" and "100% of the baseline and 100% of this run" in c.shift.note  # ... the level does
+    kept = _snapshot("C", T[:3], [110, 100, 90], kind="events")  # the same personas: no note, the PSI's own level
+    same = compare_runs(base, kept, LineageConfig())
+    assert same.shift.level == "stable" and same.shift.note is None
+
+
 def test_planted_split_merge_birth_death_growth():
     T = _topics(8)
     T[2] = _near(T[1], 0.8, 7)  # two neighbouring topics (merged below: each at cosine 0.95 to their union)

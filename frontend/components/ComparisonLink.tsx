@@ -62,8 +62,8 @@ export default function ComparisonLink({
       </Link>{" "}
       <span className="muted">
         {series ? `series ${series} · ` : ""}
-        {born} new persona{born === 1 ? "" : "s"}, {died} gone · {moved} · mix of personas {c.shift.level} (PSI{" "}
-        {c.shift.psi.toFixed(3)})
+        {born} new persona{born === 1 ? "" : "s"}, {died} gone · {moved} · mix of personas {c.shift.level} (
+        {c.shift.note ? "most members are in personas with no counterpart" : `PSI ${c.shift.psi.toFixed(3)}`})
       </span>
     </p>
   );

@@ -2485,6 +2485,11 @@ export interface components {
             major: number;
             /** Moderate */
             moderate: number;
+            /**
+             * Note
+             * @description why the level is not the PSI's own, in words: most of either run's members are in personas with no counterpart (linked basis), which one 'unmatched' bucket cannot show (ml.lineage.shift.turnover)
+             */
+            note?: string | null;
             /** Psi */
             psi: number;
         };

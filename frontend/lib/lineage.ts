@@ -149,6 +149,8 @@ export function shiftWords(shift: Comparison["shift"]): string {
   const { psi, level, moderate, major } = shift;
   const rule =
     level === "major" ? `${major} or more` : level === "moderate" ? `${moderate} to ${major}` : `under ${moderate}`;
+  // a turnover the linked PSI cannot show (ml.lineage.shift.turnover): the level is not the PSI's own
+  if (shift.note) return `PSI ${psi.toFixed(3)} — ${level}: ${shift.note}`;
   return `PSI ${psi.toFixed(3)} — ${level} (${rule})`;
 }
 

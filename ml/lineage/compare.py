@@ -15,7 +15,8 @@ judges fresh texts) fill one more bucket, "novel". Where a model keeps no member
 shift falls back to ``fit_shift``: PSI over the connected groups of linked personas with each run's own
 shares, plus one bucket for the unmatched (died then, born now). That one moves when the population moves
 *and* when two fits cut the same population differently (two random halves of the airline tweets:
-0.08–0.24 over four seeds, against 0.01 placed), so it is kept as how far the two fits disagree.
+0.08–0.24 over four seeds, against 0.01 placed), so it is kept as how far the two fits disagree; where most of either run is unmatched it reads "major" (its one
+unmatched bucket held a complete turnover at PSI 0: ``ml.lineage.shift.turnover``).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from ml.lineage.shift import (
     share_ci,
     term_change,
     tone_change,
+    turnover,
 )
 from ml.lineage.snapshot import RunSnapshot, check_comparable
 from ml.runtime.contracts.compare import BasePersona, Comparison, Link, NewPersona, RunRef
@@ -315,7 +317,7 @@ class RunComparer(BaseEstimator):
         born = [j for j in range(len(nn)) if j not in seen_n]
         buckets.append(("unmatched", float(nb[died].sum()), float(nn[born].sum())))
         c = self._cfg
-        return psi(buckets, c.psi_moderate, c.psi_major, c.psi_floor, basis="linked")
+        return turnover(psi(buckets, c.psi_moderate, c.psi_major, c.psi_floor, basis="linked"))
 
     def _placed_shift(self):
         """PSI over the base run's personas, plus a "novel" bucket, of both runs' sampled members placed with the

@@ -58,6 +58,22 @@ def psi(buckets: Sequence[tuple[str, float, float]], moderate: float = 0.1, majo
     return Shift(psi=round(float(total), 6), level=level, moderate=moderate, major=major, buckets=rows, basis=basis)
 
 
+#: more than this share of either run's members in personas with no counterpart: the linked PSI is no verdict
+TURNOVER_SHARE = 0.5
+
+
+def turnover(shift: Shift) -> Shift:
+    """A linked PSI (``basis`` "linked") whose "unmatched" bucket holds most of either run's members is "major",
+    whatever its value: died then and born now share one bucket, so a complete turnover read PSI 0.000, "stable"
+    (an events review: two windows of one course, every persona born or died). ``note`` says so."""
+    rest = next((b for b in shift.buckets if b.bucket == "unmatched"), None)
+    if rest is None or max(rest.then, rest.now) <= TURNOVER_SHARE or shift.level == "major":
+        return shift
+    note = (f"{100 * rest.then:.0f}% of the baseline and {100 * rest.now:.0f}% of this run are in personas with no "
+            "counterpart: the mix changed more than the linked PSI can show")
+    return shift.model_copy(update={"level": "major", "note": note})
+
+
 def _distribution(values: Any) -> np.ndarray | None:
     if not values:
         return None

@@ -49,6 +49,8 @@ def drift_alert(comparison: Comparison, series: str | None = None) -> DriftAlert
     reasons = []
     if comparison.shift.psi >= alert_psi:
         reasons.append(f"PSI {comparison.shift.psi:.3f} ≥ {alert_psi}")
+    if comparison.shift.note:  # a turnover the linked PSI cannot show (ml.lineage.shift.turnover)
+        reasons.append(comparison.shift.note)
     if born:
         reasons.append(f"{len(born)} persona(s) born with ≥ {alert_share:.0%} share")
     if died:
@@ -61,7 +63,7 @@ def drift_alert(comparison: Comparison, series: str | None = None) -> DriftAlert
         run_id=comparison.new.run_id, series=series, base_run_id=comparison.base.run_id,
         psi=comparison.shift.psi, level=comparison.shift.level, counts=comparison.counts, born=born, died=died,
         more_negative=upset,
-        refit=comparison.shift.psi >= psi_major or bool(born or died), reasons=reasons,
+        refit=comparison.shift.psi >= psi_major or bool(comparison.shift.note or born or died), reasons=reasons,
         thresholds={"alert_psi": alert_psi, "alert_share": alert_share, "psi_major": psi_major},
     )
 

@@ -186,7 +186,7 @@ class SeriesPlan:
         if c is not None:
             counts = ", ".join(f"{k.removeprefix('new_')} {v}" for k, v in c.counts.items() if k.startswith("new_"))
             died = c.counts.get("base_died", 0)
-            shift = f"population shift PSI {c.shift.psi:.3f} ({c.shift.level})"
+            shift = f"population shift PSI {c.shift.psi:.3f} ({c.shift.level}{': ' + c.shift.note if c.shift.note else ''})"
             console.print(f"compared with {c.base.run_id}: {shift}; {counts}; "
                           f"died {died}; movers {c.movers.n_moved} of {c.movers.n_shared}, "
                           f"{c.movers.n_regrouped} more stayed with their persona through a split or merge "

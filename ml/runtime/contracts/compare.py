@@ -165,6 +165,9 @@ class Shift(_Record):
                           "sampled base member, plus a 'novel' bucket (members where the base run has none); "
                           "linked: the two runs' own shares over groups of linked personas plus an 'unmatched' "
                           "bucket; assigned: fresh texts assigned by the run's model (ml.assign)")
+    note: str | None = Field(None, description="why the level is not the PSI's own, in words: most of either run's "
+                                               "members are in personas with no counterpart (linked basis), which "
+                                               "one 'unmatched' bucket cannot show (ml.lineage.shift.turnover)")
 
 
 class Move(_Record):
