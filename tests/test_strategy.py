@@ -348,6 +348,21 @@ def _event_profile(persona_mean: float) -> dict:
                                     "peak_day": 16210.0}}}
 
 
+def test_an_event_personas_timing_counts_its_events_not_members():
+    """An events review (Moodle): "especially on Thursday (24% of its members; everyone: 17%)" where 24 % was the
+    share of the persona's event rows (the description said "of its events"), and "the customers' own clock"."""
+    p = _event_profile(90.0)
+    p["activity"] = {"has_timestamps": True, "unit": "events", "peak_hours": [10, 14], "peak_weekdays": [3],
+                     "weekday": [10, 10, 10, 24, 10, 18, 18], "population_weekday": [15, 15, 15, 17, 15, 12, 11],
+                     "time_basis": None}
+    doc = generate_strategy(p, "retention", rewriter=None)
+    validate_strategy(doc)
+    text = doc["timing"]["text"]
+    assert "Thursday" in text and "(24% of its events; everyone: 17%)" in text and "of its members" not in text
+    assert "users' own clock" in text and "customers'" not in text
+    assert "(24% of its events" in doc["cited_signals"]["activity:peak_weekdays"]
+
+
 def test_an_event_persona_of_light_users_is_re_engaged_and_measured_by_activity():
     """KDD Cup 2015, "Light navigate & access users" (8.8× fewer events than average, 89.5 % of them dropped out): the
     retention strategy said "On “event_access”: thank them for staying with it", measured a "repeat contact rate",

@@ -17,6 +17,12 @@ def _quote_list(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def counted(act: dict) -> str:
+    """What an activity's weekday counts count: "its events" for an event persona (event rows), else "its members"
+    (the strategy's timing said "24% of its members" of a Moodle persona's event rows; an events review)."""
+    return f"its {act.get('unit') or 'events'}" if act.get("unit") == "events" else "its members"
+
+
 def days_with_shares(act: dict, of: str = "its members", clock: str = "") -> str:
     """"Tuesday (68% of its members; everyone: 69%)": the busy days with their shares beside the whole
     data's share of the same days, so a day busy for everyone (the dates a dump happens to cover) reads as

@@ -9,7 +9,7 @@ from datetime import date
 from ml.events.profile import busiest_stretch, event_label
 from ml.ingest.timebasis import day_clock
 from ml.profile.activity import format_hours
-from ml.profile.describe import days_with_shares, half_up_percent
+from ml.profile.describe import counted, days_with_shares, half_up_percent
 from ml.profile.tone import rest_share
 
 #: what a tone citation adds to the shares: the reading the default tone rests on
@@ -69,7 +69,7 @@ def explain(profile: dict, ref: str) -> str:
     if ref == "activity:peak_hours":
         return f"busiest hours {format_hours(act['peak_hours'], act.get('time_basis'))}"
     if ref == "activity:peak_weekdays":
-        return "busiest days " + days_with_shares(act, clock=day_clock(act.get("time_basis")))
+        return "busiest days " + days_with_shares(act, of=counted(act), clock=day_clock(act.get("time_basis")))
     if ref == "activity:by_day":
         return busiest_stretch(act["by_day"], act.get("resolution")).removeprefix("Its ").rstrip(".")
     if ref == "activity:busiest_date":

@@ -12,7 +12,7 @@ from __future__ import annotations
 from ml.events.profile import busiest_stretch
 from ml.ingest.timebasis import UTC, day_clock, is_fixed_offset
 from ml.profile.activity import date_bound_days, format_hours
-from ml.profile.describe import burst_clause, date_reason, days_above_everyone, days_with_shares
+from ml.profile.describe import burst_clause, counted, date_reason, days_above_everyone, days_with_shares
 from ml.strategy.cite import cite as _cite
 
 
@@ -49,28 +49,29 @@ def _timing(act: dict, standouts: list[dict]) -> dict:
     bound = date_bound_days(act, days)  # one or two Mondays are dates, not a habit to send on
     days = [d for d in days if d not in bound]
     if days:
-        text += f", especially on {days_with_shares({**act, 'peak_weekdays': days}, clock=day_clock(basis))}."
+        text += f", especially on {days_with_shares({**act, 'peak_weekdays': days}, of=counted(act), clock=day_clock(basis))}."
     elif busy and not bound:
-        text += (f". Its busiest day, {days_with_shares({**act, 'peak_weekdays': busy[:1]}, clock=day_clock(basis))}"
+        text += (f". Its busiest day, {days_with_shares({**act, 'peak_weekdays': busy[:1]}, of=counted(act), clock=day_clock(basis))}"
                  ", is no busier for it than for everyone, so no day is recommended.")
     else:
         text += "."
     if bound:  # "Its busy day, Sunday (33% …), is not recommended: the data's Sundays are only 1 date (…)."
         one = len(bound) == 1
         text += (f" Its busy {'day' if one else 'days'}, "
-                 f"{days_with_shares({**act, 'peak_weekdays': bound}, clock=day_clock(basis))}, "
+                 f"{days_with_shares({**act, 'peak_weekdays': bound}, of=counted(act), clock=day_clock(basis))}, "
                  f"{'is' if one else 'are'} not recommended: {date_reason(act, bound)}.")
     if burst := burst_clause(act):  # the hours of one date are that day's, not a daily habit
         text += f" Note that {burst}: these hours are that day's more than a daily habit."
+    people = "users'" if act.get("unit") == "events" else "customers'"  # an event log's people are its users
     if basis == UTC:
-        text += (" These are UTC hours, not the customers' own clock: convert them to your market's time zone "
+        text += (f" These are UTC hours, not the {people} own clock: convert them to your market's time zone "
                  "(or rerun with --timezone Area/City).")
     elif is_fixed_offset(basis):
         text += (f" Every timestamp of the data carries the offset {basis}, which may be the exporter's clock rather "
-                 "than the customers': convert the hours to your market's time zone (or rerun with --timezone "
+                 f"than the {people}: convert the hours to your market's time zone (or rerun with --timezone "
                  "Area/City).")
     elif not basis:
-        text += " Whether these hours are UTC or the customers' own clock is unknown: check before scheduling."
+        text += f" Whether these hours are UTC or the {people} own clock is unknown: check before scheduling."
     refs = ["activity:peak_hours"] + (["activity:peak_weekdays"] if busy else [])
     refs += [f"feature:{n}" for n in ("night_share", "weekend_share", "business_hours_share")
              if any(f["feature"] == n for f in standouts)]
