@@ -113,6 +113,25 @@ def test_fixed_k_skips_the_search(planted):
     assert est.components_.shape == (est.k_, len(matrix.events_)) and len(np.unique(est.labels_)) == est.k_
 
 
+def test_a_window_on_a_log_of_dates_counts_days_from_its_first_date():
+    """An events review: "--window-end 14" on a KDD or Moodle log (dates) kept no event at all: the days were days
+    since 1970. With ``calendar`` they count from the first event's date, learned, so that ``transform`` (ml.assign)
+    keeps the same dates; offsets (OULAD's days from the course start) are read as given."""
+    events, _, _ = planted_events(n_pure=60, n_mixed=0)
+    rng = np.random.default_rng(1)
+    events["day"] = 16215.0 + rng.integers(0, 40, len(events)) + rng.random(len(events))  # 2014-05-25 + 0..40 days
+    matrix = EventMatrix(window_end=14, min_user_events=1, min_reach=0.0, min_spread=0.0).fit(events, calendar=True)
+    inside = events["day"] < 16215 + 14
+    assert matrix.report_[0]["kept"] == int(events.loc[inside, "count"].sum()) > 0
+    assert matrix.report_[0]["since"] == "2014-05-25" and matrix.day_zero_ == 16215.0
+    _, _, counts = matrix.transform(events.assign(user=events["user"] + "x"))  # new users, the same dates
+    assert counts.sum() == matrix.report_[0]["kept"]
+    offsets = events.assign(day=events["day"] - 16215.0)  # a course's own day offsets: as given
+    kept = EventMatrix(window_end=14, min_user_events=1, min_reach=0.0, min_spread=0.0).fit(offsets)
+    assert kept.day_zero_ == 0.0 and kept.report_[0]["kept"] == matrix.report_[0]["kept"]
+    assert "since" not in kept.report_[0]
+
+
 def test_shares_margin_of_a_zero_row_is_zero():
     S, margin = shares_margin(np.array([[0.0, 0.0], [3.0, 1.0]]))
     assert margin.tolist() == [0.0, 0.5] and S[1].tolist() == [0.75, 0.25]

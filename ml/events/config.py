@@ -50,7 +50,8 @@ class EventInputConfig(_Section):
 
 
 class MatrixConfig(_Section):
-    window_start: float | None = Field(None, description="first day kept (days from the origin)")
+    window_start: float | None = Field(None, description="first day kept (days from the origin: the data's day 0, "
+                                                         "for a log of dates its first event's date)")
     window_end: float | None = Field(None, description="days before this are kept (exclusive)")
     window_origin: Literal["data", "user"] = Field(
         "data", description="data: day offsets as given (timestamps: days since the first event); user: days "

@@ -11,7 +11,9 @@ why) and ``report_`` (the filtering stages, each ``{stage, unit, removed, kept, 
 Steps, in order:
 
 1. window: keep events with ``window_start <= day < window_end``; ``day`` is the day offset the data
-   gives or, with ``window_origin="user"``, days since the user's own first event;
+   gives (OULAD's days from the course start), for a log of dates (``fit(events, calendar=True)``) days since
+   its first event's date (``day_zero_``, learned: "--window-end 14" is the log's first two weeks, and
+   ``transform`` keeps the same dates), or, with ``window_origin="user"``, days since the user's own first event;
 2. min_activity: drop users with fewer than ``min_user_events`` events in the window;
 3. key_events: drop event types done by fewer than ``min_reach`` of the users (near-empty) or whose
    per-user log count varies less than ``min_spread`` (near-constant: it tells nobody apart), then
@@ -72,6 +74,8 @@ class EventMatrix(BaseEstimator):
                              "--time-col or drop the window")
         if self.window_origin == "user":
             day = day - events.groupby("user")["day"].transform("min").to_numpy(dtype=float)
+        else:  # a log of dates counts from its first date (days since 1970 threw every event away); 0: offsets
+            day = day - getattr(self, "day_zero_", 0.0)
         keep = np.ones(len(events), dtype=bool)
         if self.window_start is not None:
             keep &= day >= self.window_start
@@ -108,12 +112,18 @@ class EventMatrix(BaseEstimator):
         return np.divide(values.sum(axis=0), doers, out=np.zeros(values.shape[1]), where=doers > 0)
 
     # -- estimator ------------------------------------------------------------------------------
-    def fit(self, events: pd.DataFrame) -> EventMatrix:
+    def fit(self, events: pd.DataFrame, calendar: bool = False) -> EventMatrix:
+        """``calendar``: ``events["day"]`` holds dates (days since 1970), not the data's own day offsets; a window
+        with ``window_origin="data"`` then counts days from the first event's date (``day_zero_``)."""
         n_events_in = int(events["count"].sum())
         users_in = events["user"].nunique()
+        first = np.nanmin(events["day"].to_numpy(dtype=float)) if calendar and len(events) else np.nan
+        self.day_zero_ = float(np.floor(first)) if np.isfinite(first) else 0.0
         windowed = self._window(events)
+        since = ({"since": str(np.datetime64(int(self.day_zero_), "D"))}
+                 if self.day_zero_ and self.window_origin == "data" else {})
         report = [_stage("window", "events", n_events_in, int(windowed["count"].sum()),
-                         window=[self.window_start, self.window_end], origin=self.window_origin)]
+                         window=[self.window_start, self.window_end], origin=self.window_origin, **since)]
         totals = windowed.groupby("user")["count"].sum()
         active = totals.index[totals >= self.min_user_events]
         kept_events = round(float(totals[totals >= self.min_user_events].sum()))

@@ -174,7 +174,7 @@ class EventPipeline:
         from ml.runtime.errors import TooFewRowsError
 
         try:
-            builder = self.matrix_builder().fit(table.events)
+            builder = self.matrix_builder().fit(table.events, calendar=table.resolution in ("hour", "day"))
         except TooFewRowsError as err:
             if not paths:
                 raise
