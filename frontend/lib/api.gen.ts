@@ -1305,6 +1305,11 @@ export interface components {
             origin?: string | null;
             /** Removed */
             removed: number;
+            /**
+             * Since
+             * @description window: the date its days count from (a log of dates, origin data: its first event's date)
+             */
+            since?: string | null;
             /** Stage */
             stage: string;
             /** Unit */

@@ -121,7 +121,8 @@ class EventMatrix(BaseEstimator):
         self.day_zero_ = float(np.floor(first)) if np.isfinite(first) else 0.0
         windowed = self._window(events)
         since = ({"since": str(np.datetime64(int(self.day_zero_), "D"))}
-                 if self.day_zero_ and self.window_origin == "data" else {})
+                 if self.day_zero_ and self.window_origin == "data"
+                 and (self.window_start is not None or self.window_end is not None) else {})
         report = [_stage("window", "events", n_events_in, int(windowed["count"].sum()),
                          window=[self.window_start, self.window_end], origin=self.window_origin, **since)]
         totals = windowed.groupby("user")["count"].sum()

@@ -157,6 +157,23 @@ def _nearest_rows(Q: np.ndarray, R: np.ndarray, leave_out: bool = False) -> np.n
     return nearest
 
 
+def _past_own_copy(Q: np.ndarray, R: np.ndarray, nearest: np.ndarray) -> np.ndarray:
+    """``nearest`` (per row of Q its nearest row of R) with each row whose nearest is its own copy (the same vector:
+    a text both runs hold) moved to its nearest row but that one, as the base run's own members are placed
+    (``leave_out``): a run compared with itself read PSI 0.03, its copies placed on themselves at distance 0."""
+    own = (Q == R[nearest]).all(axis=1)  # the samples' float16 rows are equal for the same text
+    if not own.any():
+        return nearest
+    rows = np.flatnonzero(own)
+    out = nearest.copy()
+    for s in range(0, len(rows), CHUNK):
+        part = rows[s : s + CHUNK]
+        S = Q[part] @ R.T
+        S[np.arange(len(part)), nearest[part]] = -np.inf
+        out[part] = np.argmax(S, axis=1)
+    return out
+
+
 def nearest_members(source: NeighbourhoodNovelty, target: NeighbourhoodNovelty) -> np.ndarray:
     """Per sampled member of ``source`` the index of its nearest sampled member of ``target`` (same space)."""
     return _nearest_rows(source.vectors_.astype(np.float32), target.vectors_.astype(np.float32))
@@ -198,7 +215,8 @@ def placed_shares(base: NeighbourhoodNovelty, new: NeighbourhoodNovelty, base_id
     base's: texts that recur in both runs lie at distance 0 from the base sample and are never novel, so a
     re-run over the same texts would otherwise read as a shift *away* from the base run's own tail.
     None without labels on the base sample or when the samples live in different spaces. ``nearest``:
-    ``nearest_members(new, base)`` when known."""
+    ``nearest_members(new, base)`` when known. A new member that is a copy of a base sampled member (the same
+    text in both runs) is placed past that copy, as the base's own members are (``_past_own_copy``)."""
     if base.labels_ is None or base.vectors_.shape[1] != new.vectors_.shape[1]:
         return None
     R = base.vectors_.astype(np.float32)
@@ -212,7 +230,8 @@ def placed_shares(base: NeighbourhoodNovelty, new: NeighbourhoodNovelty, base_id
         return out
 
     then = counts(_nearest_rows(R, R, leave_out=True))
-    into = nearest_members(new, base) if nearest is None else nearest
+    into = _past_own_copy(new.vectors_.astype(np.float32), R, nearest_members(new, base) if nearest is None
+                          else np.asarray(nearest))
     if quantile is None:
         now = counts(into)
         return then / max(1.0, then.sum()), now / max(1.0, now.sum())

@@ -230,6 +230,8 @@ class EventFilterStage(Contract):
     kept_share: float
     window: list[float | None] | None = None
     origin: str | None = None
+    since: str | None = Field(None, description="window: the date its days count from (a log of dates, origin "
+                                                "data: its first event's date)")
     min_user_events: float | None = None
     dropped: list[Report] | None = None
     users_removed: int | None = None
