@@ -296,6 +296,11 @@ def _print(console, summary) -> None:
         console.print(f"{len(shown) - TABLE_ROWS} more personas {moved}; every persona's shares are in summary.json")
     console.print(f"{summary.n_assigned} assigned; novelty {summary.novelty_share:.1%} "
                   f"(reference: {summary.novelty_reference}); PSI {summary.shift.psi:.3f} ({summary.shift.level})")
+    for note in summary.notes:  # a verdict the batch is too small for
+        console.print(f"note: {note}")
+    if summary.run_shares == "fitted":
+        console.print("note: this run's model keeps no placement of the run's own members (saved before it): the run "
+                      "shares are the fit's, which the model's placement does not repeat; re-run python -m ml.run")
     if summary.long_members:
         console.print(f"note: {summary.long_members} of the fresh members are longer than the text model reads at "
                       "once; they were placed as the run read its own (embed.long_texts, docs/features.md)")
@@ -313,6 +318,9 @@ def _report(console, summary, config) -> int:
         return REFIT_EXIT
     watch = (f"; a {summary.shift.level} shift (PSI ≥ {config.psi_moderate}) is worth a look: ml.run's --notify "
              "reports one" if summary.shift.level == "moderate" else "")
+    if summary.notes:  # no verdict on too little: said as such, for the scheduler's log
+        print(f"no refit recommended on this batch: {'; '.join(summary.notes)}")
+        return 0
     print(f"no refit needed: novelty {summary.novelty_share:.3f} < {config.novelty_alert}, "
           f"PSI {summary.shift.psi:.3f} < {config.psi_major} (a major shift){watch}")
     return 0

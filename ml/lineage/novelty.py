@@ -14,7 +14,9 @@ one per message) with the model's ``predict_units`` (``predict_many``, the code 
 per message; with the member sample it also decides ``novel``, as the API does for each posted batch) and returns
 the assignments with ``novel``; ``summary`` an ``AssignSummary``: novelty share, persona shares
 then/now with Wilson intervals, PSI over persona shares, and ``refit`` when novelty reaches
-``novelty_alert`` or PSI reaches ``psi_major``.
+``novelty_alert`` or PSI reaches ``psi_major``. "Then" is the run's members as the model places them
+(``placed_counts_`` of its reassigner, ``run_shares`` "placed"), so that the run's own texts read no shift; models
+saved before it have the fit's shares ("fitted"), which the model's nearest-centroid placement does not repeat.
 """
 
 from __future__ import annotations
@@ -80,8 +82,12 @@ class FreshDataScorer(BaseEstimator):
         cfg = self.config or LineageConfig()
         members = snapshot.members
         ids = np.asarray(model.reassigner.persona_ids_)
-        pid = members["persona_id"].to_numpy()
-        self.run_counts_ = np.array([int((pid == p).sum()) for p in ids])
+        placed = getattr(model.reassigner, "placed_counts_", None)  # the run's members as the model places them
+        if placed is not None:
+            self.run_counts_, self.run_basis_ = np.array([int(placed.get(int(p), 0)) for p in ids]), "placed"
+        else:  # models saved before 2026-12-05: the fit's own shares, which the model's placement does not repeat
+            pid = members["persona_id"].to_numpy()
+            self.run_counts_, self.run_basis_ = np.array([int((pid == p).sum()) for p in ids]), "fitted"
         self.model_, self.snapshot_, self.config_ = model, snapshot, cfg
         self.neighbourhood_ = getattr(model, "novelty", None)
         if self.neighbourhood_ is not None:  # the run's member sample: no per-persona radii needed
@@ -157,21 +163,38 @@ class FreshDataScorer(BaseEstimator):
             buckets.append((str(int(p)), self.run_counts_[k] / max(1, n_run), cnt / max(1, n_new)))
         shift = psi(buckets, cfg.psi_moderate, cfg.psi_major, cfg.psi_floor, basis="assigned")
         novelty = float(out["novel"].mean()) if n_new else 0.0
-        reasons = []
-        if novelty >= cfg.novelty_alert:
+        reasons, notes = [], []
+        # a few texts are no evidence (a 3-row file read novelty 100 %, PSI 7.2, "refit recommended"): novelty counts
+        # when its interval's low end reaches the alert; a PSI when the batch holds at least (k - 1) / psi_moderate
+        # members, under which k personas' sampling noise alone reads about (k - 1) / n (a chi-square's mean / n)
+        low = share_ci(int(out["novel"].sum()) if n_new else 0, n_new, cfg.confidence).low
+        enough = n_needed(len(ids), cfg.psi_moderate)
+        if novelty >= cfg.novelty_alert and low < cfg.novelty_alert:
+            notes.append(f"novelty {novelty:.1%} of {n_new} members: its {cfg.confidence:.0%} interval reaches down to "
+                         f"{low:.1%}, under the alert {cfg.novelty_alert:.0%}; assign more texts to judge it")
+        elif novelty >= cfg.novelty_alert:
             rule = ("whose fresh neighbourhood lies beyond" if self.reference_ == "member-sample" else
                     "beyond every persona's")
             reasons.append(f"novelty share {novelty:.3f} ≥ {cfg.novelty_alert} (members {rule} the "
                            f"{cfg.novelty_quantile:.0%} distance of the run's own)")
-        if shift.psi >= cfg.psi_major:
+        if n_new < enough:
+            notes.append(f"{n_new} members are too few for a shift over {len(ids)} personas (with no change at all "
+                         f"they would read PSI about {(len(ids) - 1) / max(1, n_new):.2f}): assign at least {enough}")
+        elif shift.psi >= cfg.psi_major:
             reasons.append(f"PSI {shift.psi:.3f} ≥ {cfg.psi_major} over persona shares")
         return AssignSummary(
             run=run, inputs=inputs, n_rows=int(n_rows), n_assigned=n_new, novelty_share=round(novelty, 4),
             novelty_reference=self.reference_,
             would_be_noise_share=round(float(out["would_be_noise"].mean()), 4) if n_new else 0.0,
-            shares=shares, shift=shift, refit=bool(reasons), reasons=reasons,
+            shares=shares, shift=shift, refit=bool(reasons), reasons=reasons, run_shares=self.run_basis_, notes=notes,
             config=cfg.model_dump(mode="json"), timings_s=timings or {},
             long_members=int(getattr(self, "long_members_", 0)))
+
+
+def n_needed(k: int, moderate: float) -> int:
+    """Members a batch needs for a PSI over ``k`` personas: with no change, sampling noise alone reads about
+    (k − 1) / n, under ``moderate`` from this many on."""
+    return int(np.ceil(max(k - 1, 1) / moderate))
 
 
 def timed(fn, timings: dict[str, float], name: str):

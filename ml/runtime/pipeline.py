@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ml.cluster.hierarchy import family_records
+from ml.cluster.reassign import placed_counts
 from ml.features.behavioral import BehavioralFeatures
 from ml.features.embed import SentenceEmbedder, clean_for_embedding, default_cache_dir, phrase_encoder
 from ml.features.long_text import long_members_line
@@ -281,7 +282,9 @@ class PersonaPipeline:
         ``reassign.model_space``. New points can't be UMAP-placed cheaply (the UMAP graph was built from an
         exact kNN with no search index); measured agreement in docs/benchmarks.md."""
         model_vectors = embeddings if self.config.reassign.model_space == "embedding" else np.asarray(fused)
-        return self.stages.model_reassigner.fit(model_vectors, labels, reassigned)
+        fitted = self.stages.model_reassigner.fit(model_vectors, labels, reassigned)
+        fitted.placed_counts_ = placed_counts(fitted, model_vectors)  # the run as the model places it (ml.assign)
+        return fitted
 
     def _persona_model(self, prep, fusion, reassigner, embeddings, labels, personas) -> PersonaModel:
         """The saved model that assigns new conversations to the final personas."""

@@ -253,6 +253,13 @@ class AssignSummary(_Record):
     reasons: list[str]
     config: dict[str, Any]
     timings_s: dict[str, float] = Field(default_factory=dict)
+    run_shares: Literal["placed", "fitted"] = Field(
+        "fitted", description="what a share's 'run' side is: placed, the run's members as its model places them "
+                              "(what fresh data is compared with: the run's own texts read no shift); fitted, the "
+                              "fit's own shares (models saved before 2026-12-05)")
+    notes: list[str] = Field(default_factory=list, description="why a verdict was not given: a batch too small for "
+                                                               "a PSI over the run's personas, or a novelty share "
+                                                               "whose interval reaches under the alert")
     long_members: int = Field(0, description="fresh members longer than the text model reads at once (256 word "
                                              "pieces), placed as the run's embed.long_texts says "
                                              "(ml.features.long_text)")
