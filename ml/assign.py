@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -248,6 +249,19 @@ def with_families(assigned, snapshot):
     return out
 
 
+def earlier_output(out: Path) -> str | None:
+    """What an earlier ``ml.assign`` left in ``out``, in words ("run R, 2 inputs: a.csv, b.csv, written …"), or
+    None when there is none (or its summary cannot be read)."""
+    try:
+        old = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+        written = time.strftime("%Y-%m-%d %H:%M", time.localtime((out / "summary.json").stat().st_mtime))
+    except (OSError, ValueError):
+        return None
+    inputs = [Path(str(i)).name for i in old.get("inputs") or []]
+    return (f"run {(old.get('run') or {}).get('run_id', '?')}, {len(inputs)} input{'s' if len(inputs) != 1 else ''}: "
+            f"{', '.join(inputs[:3])}{' …' if len(inputs) > 3 else ''}, written {written}")
+
+
 def _publish(out: Path, assignments, summary, report: Callable[[], int]) -> int:
     """Both files written under their ``STAGED`` names, then put in place one right after the other, then
     ``report()``'s exit status. An error, Ctrl-C or SIGTERM before both are in place leaves the earlier pair
@@ -362,7 +376,11 @@ def main(argv: list[str] | None = None) -> int:
         summary = scorer.summary(assigned, [str(p) for p in args.inputs], len(messages), run_ref(snapshot), timings)
         summary = summary.model_copy(update={"where": loaded.where, "rows_left_out_by_where": loaded.dropped_where,
                                              "unit": unit, "set_aside": set_aside})
-        return _publish(out, assigned, summary, lambda: _report(console, summary, config))
+        earlier = earlier_output(out)
+        code = _publish(out, assigned, summary, lambda: _report(console, summary, config))
+        if earlier:  # a scheduler's second --out over last week's: said, not silent (a re-runs review)
+            console.print(f"replaced the earlier assignments in {out} ({earlier})", soft_wrap=True, markup=False)
+        return code
 
     return run_guarded(run, kept="the earlier output in --out is unchanged")
 

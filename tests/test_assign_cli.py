@@ -64,6 +64,10 @@ def test_a_few_texts_get_no_verdict(pipeline_run_dir, tmp_path, capsys):
     assert code == 0 and summary["refit"] is False and summary["n_assigned"] <= 3
     assert any("too few for a shift" in n for n in summary["notes"])
     assert capsys.readouterr().out.strip().startswith("no refit recommended on this batch: ")
+    # the same --out again: the earlier assignments are replaced, and said so (they were replaced silently)
+    main([str(pipeline_run_dir), str(few), "--inbound-only", "--out", str(tmp_path / "few")])
+    err = capsys.readouterr().err
+    assert f"replaced the earlier assignments in {tmp_path / 'few'} (run " in err and "1 input: few.csv" in err
 
 
 def test_a_run_kept_only_in_the_store_is_named_by_its_id(pipeline_run_dir, tmp_path, capsys):
