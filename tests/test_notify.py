@@ -14,6 +14,9 @@ def test_born_and_died_above_the_share_alert():
     alert = drift_alert(c, "weekly")
     assert alert is not None and alert.series == "weekly" and alert.base_run_id == "a" and alert.run_id == "b"
     assert [p.id for p in alert.born] == [5] and [p.id for p in alert.died] == [5] and alert.refit
+    # persona 5 of this run was born, persona 5 of the baseline died: each says whose id it is (a re-runs review
+    # read died[0] {"id": 4} and more_negative[1] {"id": 4}, two different personas)
+    assert alert.born[0].run_id == "b" and alert.died[0].run_id == "a"
     assert alert.born[0].share == pytest.approx(c.new_personas[5].now.share)
     assert any("born" in r for r in alert.reasons) and alert.thresholds["alert_share"] == 0.02
 

@@ -178,15 +178,18 @@ class RunComparer(BaseEstimator):
         lineage = base.lineage(base.persona_ids[main]) if keeps else new.lineage(pid)
         parents = [base.lineage(base.persona_ids[i]) for i in linked]
         scores = self._scores(anchor, j, then, now)
-        # a piece or a merger holds other people than its parent: no tone then → now
-        same_people = status in ("continued", "grown", "shrunk")
-        changes = self._changes(anchor, pid, same_people) if anchor is not None else {}
         base_name = base.name(base.persona_ids[main]) if keeps else None
         kept = base_name
         # event runs are not judged: their names are event labels and the namer's own words ("Heavy … users")
         if kept is not None and new.kind != "events" and not name_still_fits(kept, new.profiles.get(pid) or {},
                                                                             self.common_stems_):
             kept = None  # the lineage goes on under this run's name: the old one no longer says what it is
+        renamed = keeps and kept is None and base_name != new.name(pid)
+        # a piece or a merger holds other people than its parent, and so may a match whose old name no longer
+        # fits it (a re-runs review: "Detail-quoting: flight & Thanks" linked to a delay persona, "more negative
+        # 12% → 37%", while delay tweets read as negative as before): no tone then → now
+        same_people = status in ("continued", "grown", "shrunk") and not renamed
+        changes = self._changes(anchor, pid, same_people) if anchor is not None else {}
         return NewPersona(
             id=pid, name=kept or new.name(pid), own_name=new.name(pid),
             renamed_from=base_name if kept is None and base_name not in (None, new.name(pid)) else None,

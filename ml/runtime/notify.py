@@ -39,11 +39,12 @@ def drift_alert(comparison: Comparison, series: str | None = None) -> DriftAlert
     cfg = comparison.config
     alert_psi, alert_share = float(cfg.get("alert_psi", 0.1)), float(cfg.get("alert_share", 0.02))
     psi_major = float(cfg.get("psi_major", comparison.shift.major))
-    born = [AlertPersona(id=p.id, name=p.name, share=p.now.share) for p in comparison.new_personas
+    now, then = comparison.new.run_id, comparison.base.run_id  # ids are per run: each persona says whose
+    born = [AlertPersona(id=p.id, name=p.name, run_id=now, share=p.now.share) for p in comparison.new_personas
             if p.status == "born" and p.now.share >= alert_share]
-    died = [AlertPersona(id=p.id, name=p.name, share=p.then.share) for p in comparison.base_personas
+    died = [AlertPersona(id=p.id, name=p.name, run_id=then, share=p.then.share) for p in comparison.base_personas
             if p.status == "died" and p.then.share >= alert_share]
-    upset = [AlertPersona(id=p.id, name=p.name, share=p.now.share, negative_then=p.tone.then,
+    upset = [AlertPersona(id=p.id, name=p.name, run_id=now, share=p.now.share, negative_then=p.tone.then,
                           negative_now=p.tone.now) for p in comparison.new_personas
              if p.tone is not None and p.tone.reading == "more negative" and p.now.share >= alert_share]
     reasons = []

@@ -344,6 +344,8 @@ def comparison_headline(comparison: dict[str, Any]) -> dict[str, Any]:
 class AlertPersona(_Record):
     id: int
     name: str
+    run_id: str | None = Field(None, description="the run whose persona ``id`` is: this run (born, more negative) "
+                                                 "or the baseline (died); a persona id is only unique within a run")
     share: float = Field(description="share now (born, more negative) or then (died)")
     negative_then: float | None = Field(None, description="more_negative: share of its members writing negatively "
                                                           "in the baseline")
