@@ -28,7 +28,13 @@ from sklearn.base import BaseEstimator
 from ml.lineage.config import LineageConfig
 from ml.lineage.matching import PersonaMatcher
 from ml.lineage.movers import choose_keys, crosstab, movers, recurring
-from ml.lineage.names import common_stems, distinct_names, name_still_fits, names_keep_their_lineages
+from ml.lineage.names import (
+    common_stems,
+    distinct_names,
+    name_still_describes,
+    name_still_fits,
+    names_keep_their_lineages,
+)
 from ml.lineage.neighbourhood import nearest_members, placed_shares
 from ml.lineage.samples import excess_novelty, member_samples, novel_masks, novel_shares, reaches
 from ml.lineage.shift import (
@@ -181,8 +187,10 @@ class RunComparer(BaseEstimator):
         base_name = base.name(base.persona_ids[main]) if keeps else None
         kept = base_name
         # event runs are not judged: their names are event labels and the namer's own words ("Heavy … users")
-        if kept is not None and new.kind != "events" and not name_still_fits(kept, new.profiles.get(pid) or {},
-                                                                            self.common_stems_):
+        profile = new.profiles.get(pid) or {}
+        if kept is not None and new.kind != "events" and not (
+                name_still_fits(kept, profile, self.common_stems_)
+                and name_still_describes(kept, profile, self._member_texts(pid))):
             kept = None  # the lineage goes on under this run's name: the old one no longer says what it is
         renamed = keeps and kept is None and base_name != new.name(pid)
         # a piece or a merger holds other people than its parent, and so may a match whose old name no longer
@@ -199,6 +207,13 @@ class RunComparer(BaseEstimator):
             scores=scores, confirmed=self._confirmed(anchor, j), reason=self._reason(status, anchor, j, scores, (then, now)),
             recut=any(jj == j and kind == "split" for _, jj, kind in self.matcher_.recut_), **changes,
         )
+
+    def _member_texts(self, pid: int) -> list[str]:
+        """The new run's member texts of persona ``pid`` (none where the snapshot keeps no text)."""
+        m = self._new.members
+        if "text" not in m:
+            return []
+        return [t for t in m.loc[m["persona_id"] == pid, "text"].tolist() if isinstance(t, str)]
 
     def _scores(self, i: int | None, j: int, then, now) -> dict[str, float | None]:
         col = self.matcher_.similarity_[:, j]

@@ -13,6 +13,11 @@ of the new fit, by the rules the namer applies to a fresh name (``ml.profile.nam
   out of both counts. A persona without terms is not judged on its words, and event runs are not judged at all
   (``ml.lineage.compare``: their names are event labels and the namer's own words, "Heavy … users").
 
+- where the members' texts are at hand (``name_still_describes``), the name's words are in at least half as many
+  of the new persona's members as the words of the name this run gave it (``name_share``): "Ticket & Cancelled
+  Flighted" was kept on a persona of bookings and changes because "ticket" was still a top term, while 14 % of its
+  members held the name's words and 4 % "Cancelled Flighted" (a re-runs review, thirty-eighth session).
+
 Otherwise the persona is published under the name this run gave it, and keeps the lineage's id; so is one
 whose kept name another persona of the run already has (``distinct_names``). A name stays with its lineage: when
 this run's own name for a persona is the name a baseline persona of another lineage had, it gets a qualifier
@@ -91,6 +96,21 @@ def name_still_fits(name: str, profile: dict[str, Any], common: frozenset[str] =
     if not stems or terms is None:
         return True
     return len(stems & terms) >= PHRASE_SHARE * len(stems)
+
+
+DESCRIBES_RATIO = 0.5  # of the fit's own name's share of members that a kept name's words must reach
+
+
+def name_still_describes(name: str, profile: dict[str, Any], texts: list[str]) -> bool:
+    """Whether a kept ``name``'s words are in at least ``DESCRIBES_RATIO`` as many of ``texts`` (the new persona's
+    members) as the words of its own name (``profile["name_share"]``); True where either cannot be measured."""
+    from ml.profile.name_share import name_figures
+
+    own = profile.get("name_share")
+    if not texts or own is None or name == profile.get("name"):
+        return True
+    share, _ = name_figures(name, texts)
+    return share is None or share >= DESCRIBES_RATIO * own
 
 
 def distinct_names(personas: list) -> list:
