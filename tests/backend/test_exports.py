@@ -286,6 +286,9 @@ def test_report_cover_from_a_manifest():
     events = report_cover({"kind": "events", "counts": {"input": 5000, "input_users": 400, "kept": 350,
                                                         "personas": 4, "noise_before_reassign": 0}}, personas)
     assert events["read_kept"] == ["5,000 event rows read (400 users)", "350 users kept"]
+    matrix = report_cover({"kind": "events", "source": {"layout": "matrix"}, "counts": {
+        "input": 5000, "input_users": 400, "kept": 350, "personas": 4, "noise_before_reassign": 0}}, personas)
+    assert matrix["read_kept"][0] == "5,000 rows read, each a count per event type (400 users)"  # not events
     assert events["noise_pct"] is None and events["sources"] is None
 
 
