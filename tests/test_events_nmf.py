@@ -132,6 +132,18 @@ def test_a_window_on_a_log_of_dates_counts_days_from_its_first_date():
     assert "since" not in kept.report_[0]
 
 
+def test_event_types_with_no_event_are_listed_as_dropped():
+    """An events review: 8 of 20 OULAD activity columns held only zeros in a subset; they vanished (dropped_events
+    empty, "event types kept: removed 0"). Types the files hold with no event are dropped "no events"."""
+    events, _, _ = planted_events(n_pure=60, n_mixed=0)
+    known = sorted(events["event"].unique().tolist()) + ["folder", "ouwiki"]
+    matrix = EventMatrix(min_reach=0.0, min_spread=0.0).fit(events, known_events=known)
+    gone = {d["event"]: d["reason"] for d in matrix.dropped_}
+    assert gone == {"folder": "no events", "ouwiki": "no events"}
+    key = matrix.report_[-1]
+    assert key["stage"] == "key_events" and key["removed"] == 2 and key["kept"] == len(matrix.events_)
+
+
 def test_shares_margin_of_a_zero_row_is_zero():
     S, margin = shares_margin(np.array([[0.0, 0.0], [3.0, 1.0]]))
     assert margin.tolist() == [0.0, 0.5] and S[1].tolist() == [0.75, 0.25]

@@ -346,6 +346,10 @@ def load_events(paths, config: EventInputConfig | None = None) -> EventTable:
     resolutions = {m["resolution"] for m in maps}
     resolution = resolutions.pop() if len(resolutions) == 1 else "none"
     events = pd.concat(parts, ignore_index=True)
+    # every event type read, those with no event too (a matrix layout's all-zero columns: an events review saw 8 of
+    # OULAD's 20 activity columns vanish from the manifest's dropped events); EventMatrix.fit says why they went
+    types_read = sorted(set(events["event"].astype(str).unique().tolist())
+                        | {str(c) for m in maps if m.get("layout") == "matrix" for c in m.get("event") or []})
     events = events[events["count"] > 0].reset_index(drop=True)
     if "group" not in events:
         events["group"] = None
@@ -361,7 +365,8 @@ def load_events(paths, config: EventInputConfig | None = None) -> EventTable:
         mapping["event"] = mapping["event"][:12] + [f"... {len(mapping['event']) - 12} more"]
     report = {"files": [{"file": str(p), "format": m["format"], "rows": m["rows"]} for p, m in zip(used, maps)]
               + unmatched, "rows": int(sum(m["rows"] for m in maps)) + sum(f["rows"] for f in unmatched),
-              "resolution": resolution, "time_unread": int(sum(m.get("time_unread", 0) for m in maps))}
+              "resolution": resolution, "time_unread": int(sum(m.get("time_unread", 0) for m in maps)),
+              "event_types_read": types_read}
     yearless = resolution in ("hour", "day") and bool(events["weekday"].isna().all())
     report["dates_without_year"] = yearless
     report |= filtered

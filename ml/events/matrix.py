@@ -112,9 +112,11 @@ class EventMatrix(BaseEstimator):
         return np.divide(values.sum(axis=0), doers, out=np.zeros(values.shape[1]), where=doers > 0)
 
     # -- estimator ------------------------------------------------------------------------------
-    def fit(self, events: pd.DataFrame, calendar: bool = False) -> EventMatrix:
+    def fit(self, events: pd.DataFrame, calendar: bool = False, known_events: list[str] | None = None) -> EventMatrix:
         """``calendar``: ``events["day"]`` holds dates (days since 1970), not the data's own day offsets; a window
-        with ``window_origin="data"`` then counts days from the first event's date (``day_zero_``)."""
+        with ``window_origin="data"`` then counts days from the first event's date (``day_zero_``).
+        ``known_events``: every event type the files hold, those with no event too (a matrix layout's all-zero
+        columns): each one absent from the kept users' events is listed in ``dropped_`` ("no events")."""
         n_events_in = int(events["count"].sum())
         users_in = events["user"].nunique()
         first = np.nanmin(events["day"].to_numpy(dtype=float)) if calendar and len(events) else np.nan
@@ -135,6 +137,9 @@ class EventMatrix(BaseEstimator):
         names_all = sorted(windowed["event"].unique().tolist())
         counts = self._pivot(windowed, pd.Index(sorted(active)), names_all)
         keep, dropped, reach = self._key_events(counts, names_all)
+        absent = sorted(set(map(str, known_events or [])) - set(map(str, names_all)))
+        dropped += [{"event": name, "reason": "no events" if self.window_start is None and self.window_end is None
+                     else "no events in the window", "reach": 0.0, "log_count_std": 0.0} for name in absent]
         self.events_ = [names_all[j] for j in keep]
         self.reach_ = {names_all[j]: round(float(reach[j]), 4) for j in keep}
         self.dropped_ = dropped
@@ -143,7 +148,7 @@ class EventMatrix(BaseEstimator):
         nonempty = counts.sum(axis=1) > 0
         user_ids = np.asarray(sorted(active), dtype=object)
         self.n_events_kept_ = round(float(counts.sum()))  # the users left empty add none
-        report.append(_stage("key_events", "event types", len(names_all), len(keep), dropped=dropped,
+        report.append(_stage("key_events", "event types", len(names_all) + len(absent), len(keep), dropped=dropped,
                              users_removed=int((~nonempty).sum()), events_removed=before - self.n_events_kept_,
                              events_kept=self.n_events_kept_))
         self.users_ = user_ids[nonempty]

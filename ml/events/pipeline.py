@@ -174,7 +174,8 @@ class EventPipeline:
         from ml.runtime.errors import TooFewRowsError
 
         try:
-            builder = self.matrix_builder().fit(table.events, calendar=table.resolution in ("hour", "day"))
+            builder = self.matrix_builder().fit(table.events, calendar=table.resolution in ("hour", "day"),
+                                                known_events=table.report.get("event_types_read"))
         except TooFewRowsError as err:
             if not paths:
                 raise
