@@ -144,6 +144,22 @@ def test_event_types_with_no_event_are_listed_as_dropped():
     assert key["stage"] == "key_events" and key["removed"] == 2 and key["kept"] == len(matrix.events_)
 
 
+def test_a_users_text_shows_the_personas_own_events_and_names_the_rest():
+    """An events review: in "Light quiz attempt summary users", 4 of 6 evidence lines showed no quiz event (the
+    user's four quiz events at 1 % each tied with the third shown), and a member search for "quiz attempt" found 1
+    of the persona's 12 users who had such events."""
+    from ml.events.profile import mix_text
+
+    events = ["Course viewed", "File viewed", "Status viewed", "Quiz attempt viewed", "Forum post"]
+    row = np.array([50.0, 29.0, 4.0, 4.0, 1.0])
+    assert mix_text(row, events) == "Course viewed 57%, File viewed 33%, Status viewed 5% (of 88 events)"
+    assert mix_text(row, events, also=[3]) == ("Course viewed 57%, File viewed 33%, Status viewed 5%, "
+                                               "Quiz attempt viewed 5% (of 88 events)")
+    searchable = mix_text(row, events, rest=True)
+    assert searchable.endswith("; also Quiz attempt viewed, Forum post (of 88 events)")
+    assert mix_text(np.array([3.0, 0, 0, 0, 0]), events, also=[3], rest=True) == "Course viewed 100% (of 3 events)"
+
+
 def test_shares_margin_of_a_zero_row_is_zero():
     S, margin = shares_margin(np.array([[0.0, 0.0], [3.0, 1.0]]))
     assert margin.tolist() == [0.0, 0.5] and S[1].tolist() == [0.75, 0.25]

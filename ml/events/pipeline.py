@@ -113,7 +113,7 @@ class EventPipeline:
             "member_id": users.astype(str), "persona_id": labels.astype(np.int64),
             "reassigned": mixed.astype(bool), "distance": (1.0 - margin).astype(np.float64),
             "x": coords[:, 0].astype(np.float64), "y": coords[:, 1].astype(np.float64),
-            "text": [mix_text(row, builder.events_) for row in counts],
+            "text": [mix_text(row, builder.events_, rest=True) for row in counts],  # every event done: searchable
             "author": None, "timestamp": self._first_times(first, table.resolution, table.yearless),
             "n_messages": counts.sum(axis=1).round().astype(np.int64),
         })
