@@ -7,7 +7,7 @@ import "./globals.css";
 
 export const metadata: Metadata = {
   title: "Personas explorer",
-  description: "Behavioral personas found in real customer conversations, with the evidence behind them.",
+  description: "Behavioral personas found in customer conversations and product-usage events, with the evidence behind them.",
 };
 
 export const viewport: Viewport = { width: "device-width", initialScale: 1 };

@@ -154,6 +154,7 @@ export function Origin({ p, comparison }: { p: NewPersona; comparison: Compariso
 export function NewPersonaTable({ comparison }: { comparison: Comparison }) {
   const runId = comparison.new.run_id;
   const rows = [...comparison.new_personas].sort((a, b) => b.now.share - a.now.share);
+  const what = comparison.new.kind === "events" ? "events" : "terms"; // an event persona's terms are its events
   return (
     <div className="table-scroll">
       <table data-testid="change-table">
@@ -165,8 +166,8 @@ export function NewPersonaTable({ comparison }: { comparison: Comparison }) {
             <th scope="col" className="num">Share then</th>
             <th scope="col" className="num">Share now</th>
             <th scope="col" className="num">Δ</th>
-            <th scope="col">New terms</th>
-            <th scope="col">Lost terms</th>
+            <th scope="col">New {what}</th>
+            <th scope="col">Lost {what}</th>
           </tr>
         </thead>
         <tbody>

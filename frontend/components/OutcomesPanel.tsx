@@ -137,7 +137,7 @@ export default function OutcomesPanel({ manifest, personas }: { manifest: RunMan
                   return (
                     <td className="num" key={c} title={`everyone: ${pct(t.overall[c] ?? 0)}`}>
                       {pct(rate)}
-                      {Math.abs(diff) >= 0.005 ? <span className="muted"> ({diff > 0 ? "+" : "−"}{pct(Math.abs(diff))})</span> : null}
+                      {Math.abs(diff) >= 0.005 ? <span className="muted"> ({diff > 0 ? "+" : "−"}{(100 * Math.abs(diff)).toFixed(1)} pts)</span> : null}
                     </td>
                   );
                 })}
