@@ -130,7 +130,11 @@ def test_core_confidence_rule():
     # persona 0: core at 0.1, 0.2, 0.3, 0.4; a reassigned member at 0.35 and one beyond every core member
     conf = core_confidence([0, 0, 0, 0, 0, 0, 1], [0.1, 0.2, 0.3, 0.4, 0.35, 0.9, 0.5],
                            [False, False, False, False, True, True, True])
-    assert conf.tolist() == [0.75, 0.5, 0.25, 0.0, 0.25, 0.0, 0.0]  # persona 1 has no core members
+    assert conf.tolist() == [1.0, 0.75, 0.5, 0.25, 0.25, 0.0, 0.0]  # persona 1 has no core members
+    # ties: members as near as the nearest core members are fully typical (typical event users at distance 0
+    # beside many others at 0 read 0.787)
+    tied = core_confidence([0] * 5, [0.0, 0.0, 0.0, 0.5, 0.0], [False, False, False, False, True])
+    assert tied.tolist() == [1.0, 1.0, 1.0, 0.25, 1.0]
 
 
 def test_sqlite_files_from_before_map_confidence_still_open(tmp_path):
