@@ -75,6 +75,9 @@ def test_planted_split_merge_birth_death_growth():
     b = {p.id: p.status for p in c.base_personas}
     n = {p.id: p for p in c.new_personas}
     assert b == {0: "split", 1: "merged", 2: "merged", 3: "grown", 4: "died", 5: "continued"}
+    gone = next(p for p in c.base_personas if p.status == "died")  # it said "died: new personas none"
+    assert gone.reason.startswith("died: no new persona matches it or is its piece; the nearest is ")
+    assert "at cosine " in gone.reason and "(a match needs ≥ 0.85" in gone.reason
     assert {n[0].status, n[1].status} == {"split"} and sorted(n[0].base_ids + n[1].base_ids) == [0, 0]
     assert n[2].status == "merged" and sorted(n[2].base_ids) == [1, 2]
     assert n[3].status == "grown" and n[3].now.low > n[3].then.high

@@ -22,9 +22,20 @@ SeriesPath = Annotated[str, Path(pattern=RUN_ID_PATTERN, max_length=64, examples
 PersonaFilter = Annotated[int | None, Query(ge=0, le=MAX_ID, description="Only movers from (to) this persona id.")]
 
 
-def _no_comparison(run_id: str) -> APIError:
+def _no_comparison(store, run_id: str) -> APIError:
+    """Why a run has no comparison: the first run of its series has no baseline (a re-runs review read "runs made
+    with … --series have one" of a series' first run)."""
+    try:
+        series = (store.get_run(run_id) or {}).get("series")  # the manifest
+    except Exception:  # noqa: BLE001 - the reason is a courtesy; the 404 stands without it
+        series = None
+    if series:
+        return APIError(404, "comparison_not_found",
+                        f"run {run_id!r} is the first run of series {series!r}: there was no earlier run to compare "
+                        "it with; the series' next run will have a comparison")
     return APIError(404, "comparison_not_found",
-                    f"run {run_id!r} has no comparison; runs made with python -m ml.run --baseline or --series have one")
+                    f"run {run_id!r} has no comparison; runs made with python -m ml.run --baseline, and a series' "
+                    "later runs (--series), have one")
 
 
 def _served(document: dict) -> Comparison:
@@ -51,7 +62,7 @@ def get_comparison(run_id: RunIdPath, store: StoreDep, cache: CacheDep) -> Compa
     resolved = resolve_run(store, run_id)
     comparison = stored_comparison(store, cache, resolved)
     if comparison is None:
-        raise _no_comparison(resolved)
+        raise _no_comparison(store, resolved)
     return comparison
 
 
@@ -70,7 +81,7 @@ def get_movers(
     limit = page_limit(limit, settings)
     page = store.get_movers(resolved, from_persona=from_persona, to_persona=to_persona, offset=offset, limit=limit)
     if page is None:
-        raise _no_comparison(resolved)
+        raise _no_comparison(store, resolved)
     return MoversPage.model_validate(page, extra=STORED)
 
 

@@ -300,6 +300,13 @@ class RunComparer(BaseEstimator):
         then = self._share(self._nb, [i], self._base.n_members)
         where = ", ".join(f"{p.id} “{p.name}” ({p.status})" for p in children) or "none"
         why = f"{status}: new personas {where}"
+        S = getattr(self.matcher_, "similarity_", None)
+        if status == "died" and S is not None and S.shape[1]:  # "died: new personas none" said nothing (a review)
+            j = int(np.argmax(S[i]))
+            name = (self._new.profiles.get(int(self._new.persona_ids[j])) or {}).get("name")
+            why = (f"died: no new persona matches it or is its piece; the nearest is {int(self._new.persona_ids[j])}"
+                   f"{f' “{name}”' if name else ''} at cosine {S[i, j]:.3f} (a match needs ≥ "
+                   f"{self._cfg.match_similarity} and a free partner, a piece ≥ {self._cfg.piece_similarity})")
         if self.matcher_.novel_base_[i]:
             why += (f"; {self.novel_base_[i]:.0%} of its members lie where the new run has none (novel, ≥ "
                     f"{self._cfg.novel_persona_share:.0%})")

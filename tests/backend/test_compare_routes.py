@@ -54,6 +54,9 @@ def test_series_history_oldest_first(client):
 def test_errors(client):
     assert error_answer(client.get(f"{API}/runs/{OLD_RUN}/comparison")) == (404, "comparison_not_found")
     assert error_answer(client.get(f"{API}/runs/{OLD_RUN}/movers")) == (404, "comparison_not_found")
+    # the first run of a series is said to be so (it read "runs made with … --series have one")
+    message = client.get(f"{API}/runs/{OLD_RUN}/comparison").json()["error"]["message"]
+    assert f"is the first run of series '{SERIES}'" in message
     assert error_answer(client.get(f"{API}/runs/no-such-run/comparison")) == (404, "run_not_found")
     assert error_answer(client.get(f"{API}/series/no-such-series")) == (404, "series_not_found")
     assert client.get(f"{API}/series/a..b").status_code == 422
