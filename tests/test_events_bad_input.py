@@ -234,3 +234,23 @@ def test_an_outcome_file_with_two_outcomes_for_a_user_is_refused_naming_what_tel
     assert "--where on a column the event files have too (it filters both; e.g. code_module=...)" in msg and "--user-col" in msg
     assert main([str(events), "--out", str(tmp_path / "run"), "--outcome-file", str(clash),
                  "--outcome-col", "final_result"]) == 2 and not (tmp_path / "run").exists()
+
+
+def test_a_matrix_key_that_joins_several_courses_is_said(tmp_path):
+    """An events review: OULAD's clicks table (a row per student and module-presentation) keyed on id_student alone
+    summed 53 students' courses into one user, seen only in a row count. The rows' other text column that differs
+    within a user is named, with the key to pass."""
+    lines = ["code_presentation,id_student,forum,quiz,page"]
+    for u in range(30):
+        lines.append(f"2013J,{u},{u % 5},{1 + u % 3},2")
+    lines += ["2014J,3,1,1,1", "2014J,7,2,0,1"]  # two students took a second presentation
+    path = write(tmp_path / "clicks.csv", "\n".join(lines) + "\n")
+    table = load_events([path], EventInputConfig(layout="matrix"))
+    split = table.report["user_split"]
+    assert split["columns"] == ["code_presentation"] and split["users"] == 2 and split["example"] == "3"
+    from ml.events.pipeline import user_split_line
+
+    line = user_split_line(split, table.mapping["user"])
+    assert line.endswith("pass --user-col id_student,code_presentation") and "2 users have rows" in line
+    once = write(tmp_path / "once.csv", "\n".join(lines[:31]) + "\n")  # one row per student: nothing to say
+    assert "user_split" not in load_events([once], EventInputConfig(layout="matrix")).report

@@ -123,6 +123,10 @@ def _summary(result, m: dict) -> list:
         from ml.events.pipeline import time_unread_line
 
         lines.append(time_unread_line(load["time_unread"], ((m.get("source") or {}).get("mapping") or {}).get("time")))
+    if load.get("user_split"):
+        from ml.events.pipeline import user_split_line
+
+        lines.append(user_split_line(load["user_split"], ((m.get("source") or {}).get("mapping") or {}).get("user")))
     outcomes = met.get("outcomes")
     if outcomes:
         kmeans = outcomes["kmeans"]["cramers_v"] if outcomes["kmeans"] else None

@@ -185,6 +185,22 @@ def _matrix_events(frame: pd.DataFrame, path: Path, m: dict, cfg: EventInputConf
     return cols
 
 
+def _user_split(frame: pd.DataFrame, user: pd.Series, used: list) -> dict | None:
+    """A matrix whose user key repeats with different values of another text column (OULAD's clicks table: a row
+    per student and module-presentation, keyed on ``id_student`` alone summed 53 students' courses into one user,
+    seen only in a row count): ``{"columns", "users", "example"}``, else None."""
+    others = [c for c in frame.columns if c not in used and not pd.api.types.is_numeric_dtype(frame[c])
+              and pd.to_numeric(frame[c], errors="coerce").isna().mean() > 0.5]
+    if not others or not user.duplicated().any():
+        return None
+    several = frame[others].astype(str).groupby(user.to_numpy()).nunique() > 1
+    split = several.any(axis=1)
+    if not split.any():
+        return None
+    return {"columns": [c for c in others if several[c].any()], "users": int(split.sum()),
+            "example": str(split.index[split.to_numpy()][0])}
+
+
 def _one_file(path: Path, cfg: EventInputConfig, lookup: dict | None,
               rows: RowFilter | None = None) -> tuple[pd.DataFrame, dict]:
     frame, fmt = read_table(path)
@@ -215,6 +231,7 @@ def _one_file(path: Path, cfg: EventInputConfig, lookup: dict | None,
     else:
         cols = _matrix_events(frame, path, m, cfg)
         m["event"] = cols
+        m["user_split"] = _user_split(frame, user, [*m["user"], *(m["group"] or []), *cols, m["time"]])
         mats = np.column_stack([_numbers(frame, c, path, FLAGS["event_cols"]) for c in cols])
         r, c = np.nonzero(mats)
         long = pd.DataFrame({"user": user.to_numpy()[r], "event": np.asarray(cols, dtype=object)[c],
@@ -367,6 +384,9 @@ def load_events(paths, config: EventInputConfig | None = None) -> EventTable:
               + unmatched, "rows": int(sum(m["rows"] for m in maps)) + sum(f["rows"] for f in unmatched),
               "resolution": resolution, "time_unread": int(sum(m.get("time_unread", 0) for m in maps)),
               "event_types_read": types_read}
+    split = [m["user_split"] | {"file": str(p)} for p, m in zip(used, maps) if m.get("user_split")]
+    if split:  # said by --check and the run (user_split_line)
+        report["user_split"] = split[0] | {"users": sum(x["users"] for x in split)}
     yearless = resolution in ("hour", "day") and bool(events["weekday"].isna().all())
     report["dates_without_year"] = yearless
     report |= filtered

@@ -43,6 +43,15 @@ from ml.runtime.timing import StageTimer, package_versions
 VERSION_PACKAGES = ["numpy", "pandas", "scikit-learn", "scipy", "pyarrow", "pydantic"]
 
 
+def user_split_line(split: dict, user: list[str] | None) -> str:
+    """Users whose rows differ in another text column: their counts are summed into one user (said, not refused:
+    a key of several columns may be what the data means, or not)."""
+    cols = split["columns"]
+    key = ",".join([*(user or []), *cols])
+    return (f"user key: {split['users']:,} users have rows with different {', '.join(cols)} (user {split['example']}); "
+            f"their counts are summed into one user; if each combination is its own user, pass --user-col {key}")
+
+
 def time_unread_line(n: int, column: str | None) -> str:
     """The rows whose time did not read (at most 1 % of them; more stop the run): kept, without a time."""
     return (f"time: {n:,} row{'' if n == 1 else 's'} of column '{column}' did not read as a time or day offset; "
@@ -145,6 +154,8 @@ class EventPipeline:
                      f"(resolution {table.resolution}{', dates without a year' if table.yearless else ''})")
         if table.report.get("time_unread"):
             lines.append(time_unread_line(table.report["time_unread"], m.get("time")))
+        if table.report.get("user_split"):
+            lines.append(user_split_line(table.report["user_split"], m.get("user")))
         read = table.report.get("rows", len(table.events))
         if table.report.get("where"):
             kept = table.report["kept_where"]
