@@ -67,6 +67,7 @@ def persona_summary(profile: PersonaProfile, top_terms: int = 8) -> PersonaSumma
         parent_id=getattr(profile, "parent_id", None), level=getattr(profile, "level", None),
         sub_persona_count=len(getattr(profile, "sub_personas", None) or []),
         tone_reading=tone.reading if tone is not None else None,
+        name_share=_finite(getattr(profile, "name_share", None)),
     )
 
 

@@ -257,7 +257,8 @@ def report_cover(manifest: dict[str, Any], profiles: list[dict[str, Any]]) -> di
         "noise_pct": 100.0 * noise / kept if kept and noise is not None and manifest.get("kind") != "events" else None,
         "families": len(families) if len(families) >= 2 else 0,
         "groups": [{**g, "personas": [{"id": p["id"], "name": str(p.get("name") or f"Persona {p['id']}"),
-                                       "size": int(p.get("size") or 0), "share": float(p.get("share") or 0)}
+                                       "size": int(p.get("size") or 0), "share": float(p.get("share") or 0),
+                                       "name_share": p.get("name_share")}
                                       for p in g["personas"]]} for g in groups],
     }
 

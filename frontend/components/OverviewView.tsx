@@ -17,7 +17,7 @@ import { paths, runFileUrl, type Family, type PersonaSummary, type RunFileName }
 import { int, pct, shownTerm } from "@/lib/format";
 import { useFeatureWords } from "@/lib/features";
 import { availableMeasures, coloring, type Coloring } from "@/lib/measures";
-import { isEventRun, memberNoun, mostlyForced } from "@/lib/runs";
+import { isEventRun, memberNoun, mostlyForced, nameDescribesFew } from "@/lib/runs";
 import { useApi } from "@/lib/useApi";
 
 /** Overview of one run: selector, treemap, funnel, metrics and a persona table. */
@@ -316,6 +316,16 @@ function PersonaTable({
                   >
                     {" "}
                     · loose
+                  </span>
+                ) : null}
+                {nameDescribesFew(p) ? (
+                  <span
+                    className="muted"
+                    data-testid="name-few-mark"
+                    title={`Its name's words are in ${pct(p.name_share ?? 0, 0)} of its members' texts: the name describes few of them; read its evidence before presenting it`}
+                  >
+                    {" "}
+                    · name in {pct(p.name_share ?? 0, 0)}
                   </span>
                 ) : null}
               </td>

@@ -15,7 +15,7 @@ import StrategyPanel from "@/components/StrategyPanel";
 import SubPersonaPanel from "@/components/SubPersonaPanel";
 import { ApiError, paths, runFileUrl, type Persona, type Term, type TopEvent } from "@/lib/api";
 import { int, num, pct, shownTerm, termLabel } from "@/lib/format";
-import { memberNoun, mostlyForced } from "@/lib/runs";
+import { FEW_NAME_SHARE, memberNoun, mostlyForced } from "@/lib/runs";
 import { useApi } from "@/lib/useApi";
 
 /** Deep dive into one persona: `/persona/?run=RUN&id=PID`, under breadcrumbs of its family, above its sub-personas. */
@@ -90,8 +90,8 @@ export function nameShareWords(
   // contacted the seller" read 92% where its second part described 12%)
   const each =
     parts && parts.length > 1 ? `: ${parts.map((p) => `“${p.part}” ${pct(p.share, 0)}`).join(", ")}` : "";
-  const few = parts?.filter((p) => p.share < 0.25).map((p) => `“${p.part}”`) ?? [];
-  if (share < 0.25) return `${head}${each}: the name describes few of them; read the evidence before presenting it.`;
+  const few = parts?.filter((p) => p.share < FEW_NAME_SHARE).map((p) => `“${p.part}”`) ?? [];
+  if (share < FEW_NAME_SHARE) return `${head}${each}: the name describes few of them; read the evidence before presenting it.`;
   if (few.length && few.length < (parts?.length ?? 0)) {
     return `${head}${each}; ${few.join(" and ")} ${few.length > 1 ? "describe" : "describes"} few of them.`;
   }

@@ -2274,6 +2274,11 @@ export interface components {
             /** Name */
             name: string;
             /**
+             * Name Share
+             * @description Share of its members whose text holds the words of its name (the persona's `name_share`); the overview marks a name under 25 % as describing few of them. None for event runs and runs without it.
+             */
+            name_share?: number | null;
+            /**
              * Parent Id
              * @description The persona's family (GET /runs/{id}/families); None for runs made before families existed.
              */

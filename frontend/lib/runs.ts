@@ -161,6 +161,15 @@ export function memberNoun(eventRun: boolean, one = false): string {
   return eventRun ? (one ? "user" : "users") : one ? "member" : "members";
 }
 
+/** Under this share of its members' texts holding its name's words, a name describes few of them: the persona page
+ * says to read the evidence before presenting it, and the overview's table marks it (ml/profile/name_share.py). */
+export const FEW_NAME_SHARE = 0.25;
+
+/** A conversation persona whose name's words are in under ``FEW_NAME_SHARE`` of its members' texts. */
+export function nameDescribesFew(p: { name_share?: number | null }): boolean {
+  return typeof p.name_share === "number" && p.name_share < FEW_NAME_SHARE;
+}
+
 /** More than half of a persona's members were reassigned from noise (event runs: flagged as mixed): a loose
  * grouping, which the persona page cautions about and the overview's table marks. */
 export function mostlyForced(p: { size: number; reassigned_count?: number | null }): boolean {

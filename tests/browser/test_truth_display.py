@@ -43,7 +43,12 @@ def test_treemap_and_table_show_core_and_reassigned(live_server, page, artifacts
         # a persona more than half of whose members were reassigned is marked loose, as its page cautions
         loose = p["reassigned_count"] > p["size"] / 2
         assert rows.nth(i).get_by_test_id("loose-mark").count() == int(loose), p["name"]
-        if loose:
+        # a name whose words are in under a quarter of its members' texts is marked, as its page cautions
+        few = p["name_share"] is not None and p["name_share"] < 0.25
+        assert rows.nth(i).get_by_test_id("name-few-mark").count() == int(few), p["name"]
+        if few:
+            assert texts[0].endswith(f"· name in {100 * p['name_share']:.0f}%")
+        if loose and not few:
             assert texts[0].endswith("· loose")
             assert f"({p['reassigned_count']:,} of {p['size']:,})" in rows.nth(i).get_by_test_id("loose-mark").get_attribute(
                 "title")

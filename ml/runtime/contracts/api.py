@@ -132,6 +132,9 @@ class PersonaSummary(Contract):
     sub_persona_count: int = Field(0, description="Its sub-personas (level 2); 0 when it does not split.")
     tone_reading: str | None = Field(None, description="Its tone against the other personas' (ml.profile.tone): "
                                                       "more negative, less negative or like everyone; None without.")
+    name_share: float | None = Field(None, ge=0, le=1, description=(
+        "Share of its members whose text holds the words of its name (the persona's `name_share`); the overview "
+        "marks a name under 25 % as describing few of them. None for event runs and runs without it."))
 
 
 class SubPersonaList(Contract):
