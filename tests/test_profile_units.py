@@ -60,6 +60,32 @@ def test_activity_counts_and_peaks():
     assert prof["hourly_difference"] == pytest.approx(0.25)
 
 
+def test_peak_hours_leave_out_ties_at_the_cut_and_single_members():
+    """A support review: a 12-member persona was "busiest at 01:00, 02:00 and 04:00" (three of four hours with two
+    members each; 22:00 had two as well), and the strategy scheduled sends for them."""
+    from ml.profile.activity import _peaks
+
+    tied = np.zeros(24)
+    tied[[1, 2, 4, 22]] = 2
+    tied[[5, 9, 13, 17]] = 1
+    assert _peaks(tied, 3) == []  # four hours tie for the three places: none stands out
+    one_ahead = tied.copy()
+    one_ahead[22] = 3
+    assert _peaks(one_ahead, 3) == [22]  # the one hour above the tie
+    assert _peaks(np.eye(24)[0] + np.eye(24)[5], 3) == []  # one member an hour is no peak
+    assert _peaks(np.arange(24, dtype=float), 3) == [21, 22, 23]
+
+
+def test_a_persona_with_times_but_no_peak_hour_gets_no_send_time():
+    from ml.strategy.timing import timing
+
+    act = {"has_timestamps": True, "peak_hours": [], "peak_weekdays": [], "timestamped_members": 12,
+           "time_basis": "UTC", "hourly": [0] * 24, "weekday": [0] * 7}
+    out = timing(act, [])
+    assert out["best_hours"] == [] and out["has_timestamps"] is True
+    assert out["text"].startswith("No hour stands out for this persona (12 of its members have a time)")
+
+
 def test_fingerprint_nan_columns_not_available_and_never_highlighted():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(40, 36))

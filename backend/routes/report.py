@@ -19,6 +19,7 @@ from backend.routes.common import RunIdPath, personas_in_scope, resolve_run
 from backend.routes.exports import json_errors, plain_differences
 from backend.schemas import MAX_ID
 from ml.events.profile import busiest_stretch, event_label
+from ml.profile.activity import date_bound_days
 from ml.strategy.risks import mostly_reassigned
 
 router = APIRouter(prefix="/runs/{run_id}", tags=["exports"])
@@ -42,7 +43,9 @@ def _peaks(activity: dict[str, Any]) -> str | None:
     if not activity or not activity.get("has_timestamps"):
         return None
     hours = sorted(int(h) for h in activity.get("peak_hours") or [])
-    days = [WEEKDAYS[int(d)] for d in activity.get("peak_weekdays") or [] if 0 <= int(d) < 7]
+    busy = [int(d) for d in activity.get("peak_weekdays") or [] if 0 <= int(d) < 7]
+    bound = set(date_bound_days(activity, busy))  # a weekday that is one or two dates is no habit (as the page says)
+    days = [WEEKDAYS[d] for d in busy if d not in bound]
     parts = []
     if hours:
         runs, start = [], hours[0]

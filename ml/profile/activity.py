@@ -12,7 +12,8 @@ a timestamp) and persona labels. Output per persona (``activity_profile``):
 - ``hourly`` (24 ints) and ``weekday`` (7 ints, 0 = Monday): counts of this persona's members with a
   timestamp, so ``sum(hourly) == timestamped_members``.
 - ``population_hourly`` / ``population_weekday``: the same counts over all kept members.
-- ``peak_hours``: the busiest hours (by count, ties to the earlier hour), ``population_peak_hours``.
+- ``peak_hours``: the busiest hours, at most ``n_peak_hours``, each above every hour left out and holding two
+  members or more (``_peaks``: a tie at the cut leaves all tied hours out), ``population_peak_hours``.
 - ``peak_weekdays``: at most two days, busiest first by count, each holding more of the persona's
   members than an even spread would (over 1/7). The busiest day always does, unless all seven are equal;
   the second is named only when it does too, so a day is never named for a few members ("mostly on
@@ -120,10 +121,15 @@ def _tv(a: np.ndarray, b: np.ndarray) -> float | None:
 
 
 def _peaks(counts: np.ndarray, n: int) -> list[int]:
+    """Up to ``n`` hours, each holding more members than every hour left out and at least two: hours tied at the
+    cut are all left out (a support review: "busiest at 01:00, 02:00 and 04:00" were three of four hours with two
+    members each of a 12-member persona, and the strategy scheduled sends for them), and so is an hour of one
+    member. None may be left; the description and the strategy then name no hour."""
     if counts.sum() == 0:
         return []
-    order = np.argsort(-counts, kind="stable")[:n]
-    return sorted(int(h) for h in order if counts[h] > 0)
+    ranked = np.sort(counts)[::-1]
+    cut = ranked[n] if len(ranked) > n else 0
+    return sorted(int(h) for h in np.flatnonzero((counts > cut) & (counts >= 2)))
 
 
 def _busy_days(counts: np.ndarray, n: int = 2) -> list[int]:

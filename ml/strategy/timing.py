@@ -36,6 +36,13 @@ def day_timing(act: dict) -> dict | None:
 def _timing(act: dict, standouts: list[dict]) -> dict:
     """When to send: the measured peak hours and days, each with its clock (``ml.ingest.timebasis``); on a UTC
     (or unknown) clock the text says so and asks for the market's zone instead of claiming the customers' day."""
+    if act.get("has_timestamps") and not act.get("peak_hours"):  # times, but no hour stands out for it
+        n = act.get("timestamped_members")
+        held = f" ({n:,} of its members have a time)" if isinstance(n, int) else ""
+        return {"text": f"No hour stands out for this persona{held}: its busiest hours tie with others or hold a "
+                        "single member, so no send time is recommended: test send times.",
+                "best_hours": [], "best_weekdays": [], "has_timestamps": True,
+                "citations": _cite(["activity:has_timestamps"])}
     if not (act.get("has_timestamps") and act.get("peak_hours")):
         return {"text": "The data has no timestamps, so no send time is recommended: test send times.",
                 "best_hours": [], "best_weekdays": [], "has_timestamps": False,

@@ -327,6 +327,13 @@ def test_report_peak_hours_read_as_spans_also_past_midnight():
     assert peaks([0, 5, 23]) == "23:00–00:59, 05:00–05:59 UTC"
     assert peaks([3, 9]) == "03:00–03:59, 09:00–09:59 UTC"
     assert _peaks({"has_timestamps": False, "peak_hours": [1]}) is None
+    # a weekday that is one date of the data is no habit: the page leaves it out, and so does the report (a support
+    # review read "; Tuesday" on every persona of a dump whose Tuesdays were 31 Oct 2017 at 98 %)
+    dates = [{"dates": 4, "busiest_date": "2017-11-06", "busiest_share": 0.3, "date_bound": None}] * 7
+    dates[1] = {"dates": 1, "busiest_date": "2017-10-31", "busiest_share": 1.0, "date_bound": "few_dates"}
+    act = {"has_timestamps": True, "peak_hours": [20], "peak_weekdays": [1, 2], "time_basis": "UTC",
+           "population_weekday_dates": dates}
+    assert _peaks(act) == "20:00–20:59 UTC; Wednesday"
 
 
 def test_report_of_an_event_run_with_dates_only_says_its_busiest_days():
