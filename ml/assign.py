@@ -257,8 +257,11 @@ def earlier_output(out: Path) -> str | None:
         written = time.strftime("%Y-%m-%d %H:%M", time.localtime((out / "summary.json").stat().st_mtime))
     except (OSError, ValueError):
         return None
-    inputs = [Path(str(i)).name for i in old.get("inputs") or []]
-    return (f"run {(old.get('run') or {}).get('run_id', '?')}, {len(inputs)} input{'s' if len(inputs) != 1 else ''}: "
+    if not isinstance(old, dict):  # not an ml.assign summary: nothing to name
+        return None
+    run = old.get("run") if isinstance(old.get("run"), dict) else {}
+    inputs = [Path(str(i)).name for i in old.get("inputs") or [] if isinstance(old.get("inputs"), list)]
+    return (f"run {run.get('run_id', '?')}, {len(inputs)} input{'s' if len(inputs) != 1 else ''}: "
             f"{', '.join(inputs[:3])}{' …' if len(inputs) > 3 else ''}, written {written}")
 
 

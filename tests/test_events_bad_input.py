@@ -254,3 +254,8 @@ def test_a_matrix_key_that_joins_several_courses_is_said(tmp_path):
     assert line.endswith("pass --user-col id_student,code_presentation") and "2 users have rows" in line
     once = write(tmp_path / "once.csv", "\n".join(lines[:31]) + "\n")  # one row per student: nothing to say
     assert "user_split" not in load_events([once], EventInputConfig(layout="matrix")).report
+    # an outcome column differs by course too, but it is no key to pass (the diff review)
+    graded = [lines[0] + ",final_result"] + [f"{row},{'Pass' if k % 2 else 'Fail'}" for k, row in enumerate(lines[1:])]
+    path = write(tmp_path / "graded.csv", "\n".join(graded) + "\n")
+    split = load_events([path], EventInputConfig(layout="matrix", outcome_col="final_result")).report["user_split"]
+    assert split["columns"] == ["code_presentation"]

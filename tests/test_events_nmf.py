@@ -158,6 +158,10 @@ def test_a_users_text_shows_the_personas_own_events_and_names_the_rest():
     searchable = mix_text(row, events, rest=True)
     assert searchable.endswith("; also Quiz attempt viewed, Forum post (of 88 events)")
     assert mix_text(np.array([3.0, 0, 0, 0, 0]), events, also=[3], rest=True) == "Course viewed 100% (of 3 events)"
+    many = [f"event {k}" for k in range(20)]  # at most REST_NAMES others named, then a count
+    text = mix_text(np.arange(20, 0, -1, dtype=float), many, rest=True)
+    assert text.endswith("; also event 3, event 4, event 5, event 6, event 7, event 8, event 9, event 10, event 11, "
+                         "event 12 +7 more (of 210 events)")
 
 
 def test_shares_margin_of_a_zero_row_is_zero():

@@ -27,12 +27,17 @@ def _no_comparison(store, run_id: str) -> APIError:
     with … --series have one" of a series' first run)."""
     try:
         series = (store.get_run(run_id) or {}).get("series")  # the manifest
+        first = bool(series) and store.series_runs(series, limit=1)[0][0]["run_id"] == run_id
     except Exception:  # noqa: BLE001 - the reason is a courtesy; the 404 stands without it
-        series = None
-    if series:
+        series, first = None, False
+    if first:
         return APIError(404, "comparison_not_found",
                         f"run {run_id!r} is the first run of series {series!r}: there was no earlier run to compare "
                         "it with; the series' next run will have a comparison")
+    if series:  # a later run whose comparison could not be made (ml.run said why: "no comparison with …")
+        return APIError(404, "comparison_not_found",
+                        f"run {run_id!r} of series {series!r} has no comparison: it could not be made when the run "
+                        "was written (python -m ml.run printed why); python -m ml.compare BASE NEW compares two runs")
     return APIError(404, "comparison_not_found",
                     f"run {run_id!r} has no comparison; runs made with python -m ml.run --baseline, and a series' "
                     "later runs (--series), have one")

@@ -599,7 +599,7 @@ export interface components {
             author?: string | null;
             /**
              * Confidence
-             * @description 0..1: share of the persona's core members farther from its centre (docs/api.md#confidence).
+             * @description 0..1: share of the persona's core members as far from its centre or farther (docs/api.md#confidence).
              */
             confidence?: number | null;
             /** Distance */
@@ -745,6 +745,11 @@ export interface components {
              * @default 0
              */
             n_moved: number;
+            /**
+             * Note
+             * @description why the level is not the PSI's own (``Shift.note``)
+             */
+            note?: string | null;
             /** Psi */
             psi: number;
         };

@@ -58,6 +58,7 @@ class EventTable:
     mapping: dict
     report: dict = field(default_factory=dict)
     yearless: bool = False              # times read without a year: no weekdays, no absolute dates
+    event_types: list = field(default_factory=list)  # every type read, those with no event too (EventMatrix.fit)
 
 
 def find_column(columns: list[str], names: list[str]) -> str | None:
@@ -189,9 +190,11 @@ def _user_split(frame: pd.DataFrame, user: pd.Series, used: list) -> dict | None
     """A matrix whose user key repeats with different values of another text column (OULAD's clicks table: a row
     per student and module-presentation, keyed on ``id_student`` alone summed 53 students' courses into one user,
     seen only in a row count): ``{"columns", "users", "example"}``, else None."""
+    if not user.duplicated().any():
+        return None
     others = [c for c in frame.columns if c not in used and not pd.api.types.is_numeric_dtype(frame[c])
               and pd.to_numeric(frame[c], errors="coerce").isna().mean() > 0.5]
-    if not others or not user.duplicated().any():
+    if not others:
         return None
     several = frame[others].astype(str).groupby(user.to_numpy()).nunique() > 1
     split = several.any(axis=1)
@@ -231,7 +234,8 @@ def _one_file(path: Path, cfg: EventInputConfig, lookup: dict | None,
     else:
         cols = _matrix_events(frame, path, m, cfg)
         m["event"] = cols
-        m["user_split"] = _user_split(frame, user, [*m["user"], *(m["group"] or []), *cols, m["time"]])
+        m["user_split"] = _user_split(frame, user, [*m["user"], *(m["group"] or []), *cols, m["time"],
+                                                    cfg.outcome_col])  # an outcome differs by course, it is no key
         mats = np.column_stack([_numbers(frame, c, path, FLAGS["event_cols"]) for c in cols])
         r, c = np.nonzero(mats)
         long = pd.DataFrame({"user": user.to_numpy()[r], "event": np.asarray(cols, dtype=object)[c],
@@ -382,12 +386,11 @@ def load_events(paths, config: EventInputConfig | None = None) -> EventTable:
         mapping["event"] = mapping["event"][:12] + [f"... {len(mapping['event']) - 12} more"]
     report = {"files": [{"file": str(p), "format": m["format"], "rows": m["rows"]} for p, m in zip(used, maps)]
               + unmatched, "rows": int(sum(m["rows"] for m in maps)) + sum(f["rows"] for f in unmatched),
-              "resolution": resolution, "time_unread": int(sum(m.get("time_unread", 0) for m in maps)),
-              "event_types_read": types_read}
+              "resolution": resolution, "time_unread": int(sum(m.get("time_unread", 0) for m in maps))}
     split = [m["user_split"] | {"file": str(p)} for p, m in zip(used, maps) if m.get("user_split")]
     if split:  # said by --check and the run (user_split_line)
         report["user_split"] = split[0] | {"users": sum(x["users"] for x in split)}
     yearless = resolution in ("hour", "day") and bool(events["weekday"].isna().all())
     report["dates_without_year"] = yearless
     report |= filtered
-    return EventTable(events, users, resolution, mapping["layout"], mapping, report, yearless)
+    return EventTable(events, users, resolution, mapping["layout"], mapping, report, yearless, types_read)

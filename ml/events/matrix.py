@@ -138,8 +138,9 @@ class EventMatrix(BaseEstimator):
         counts = self._pivot(windowed, pd.Index(sorted(active)), names_all)
         keep, dropped, reach = self._key_events(counts, names_all)
         absent = sorted(set(map(str, known_events or [])) - set(map(str, names_all)))
-        dropped += [{"event": name, "reason": "no events" if self.window_start is None and self.window_end is None
-                     else "no events in the window", "reach": 0.0, "log_count_std": 0.0} for name in absent]
+        in_data = set(map(str, events["event"].unique()))  # some events, all outside the window
+        dropped += [{"event": name, "reason": "no events in the window" if name in in_data else "no events",
+                     "reach": 0.0, "log_count_std": 0.0} for name in absent]
         self.events_ = [names_all[j] for j in keep]
         self.reach_ = {names_all[j]: round(float(reach[j]), 4) for j in keep}
         self.dropped_ = dropped

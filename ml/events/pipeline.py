@@ -26,7 +26,7 @@ from ml.events.matrix import EventMatrix
 from ml.events.model import EventRunModel
 from ml.events.nmf import EventPersonaModel, size_balance
 from ml.events.outcomes import outcome_table
-from ml.events.profile import ProfileInputs, build_event_profiles, mix_text
+from ml.events.profile import ProfileInputs, build_event_profiles, event_label, mix_text
 from ml.runtime.contracts import (
     EventCounts,
     EventFilterStage,
@@ -118,11 +118,12 @@ class EventPipeline:
         run_model = EventRunModel(builder, model, table.mapping, {p.id: p.name for p in personas}, run_id,
                                   cfg.input.assume_year)
         first = kept_rows.groupby("user")["day"].min().reindex(users)
+        event_names = [event_label(e) for e in builder.events_]  # once, not once per user
         members = pd.DataFrame({
             "member_id": users.astype(str), "persona_id": labels.astype(np.int64),
             "reassigned": mixed.astype(bool), "distance": (1.0 - margin).astype(np.float64),
             "x": coords[:, 0].astype(np.float64), "y": coords[:, 1].astype(np.float64),
-            "text": [mix_text(row, builder.events_, rest=True) for row in counts],  # every event done: searchable
+            "text": [mix_text(row, builder.events_, rest=True, labels=event_names) for row in counts],  # searchable
             "author": None, "timestamp": self._first_times(first, table.resolution, table.yearless),
             "n_messages": counts.sum(axis=1).round().astype(np.int64),
         })
@@ -186,7 +187,7 @@ class EventPipeline:
 
         try:
             builder = self.matrix_builder().fit(table.events, calendar=table.resolution in ("hour", "day"),
-                                                known_events=table.report.get("event_types_read"))
+                                                known_events=table.event_types)
         except TooFewRowsError as err:
             if not paths:
                 raise

@@ -51,22 +51,29 @@ def event_label(event: str) -> str:
     return " · ".join(part.strip().rstrip(".").strip() for part in str(event).split("|")) or str(event)
 
 
-def mix_text(counts_row: np.ndarray, events: list[str], n: int = 3, also=(), rest: bool = False) -> str:
+REST_NAMES = 10  # other events a member text names at most, then "+N more" (its length at 1M users)
+
+
+def mix_text(counts_row: np.ndarray, events: list[str], n: int = 3, also=(), rest: bool = False,
+             labels: list[str] | None = None) -> str:
     """"forumng 45%, quiz 20%, homepage 15% (of 230 events)": a user's top events by share of their counts, and
     how many there were (an events review read "event_navigate 100%" for users of 5 and of 20 events alike, in a
     persona named "Light"). ``also``: event indices shown with their share too where the user did them (a
     persona's own events: a "quiz attempt" persona's evidence showed no quiz event, its four at 1 % each tied with
     the third shown); ``rest``: the other events the user did, named without shares (a member search for "quiz
-    attempt" found 1 of a persona's 12 users who had such events)."""
+    attempt" found 1 of a persona's 12 users who had such events), at most ``REST_NAMES`` of them, most done first.
+    ``labels``: ``event_label`` of each event, when the caller has them (one per run, not one per user)."""
     total = counts_row.sum()
     if total <= 0:
         return "no activity"
-    order = [int(j) for j in np.argsort(-counts_row, kind="stable")[:n] if counts_row[j] > 0]
+    name = (lambda j: labels[j]) if labels is not None else (lambda j: event_label(events[j]))
+    ranked = np.argsort(-counts_row, kind="stable")
+    order = [int(j) for j in ranked[:n] if counts_row[j] > 0]
     order += [int(j) for j in also if counts_row[j] > 0 and int(j) not in order]
-    mix = ", ".join(f"{event_label(events[j])} {100 * counts_row[j] / total:.0f}%" for j in order)
-    others = [event_label(events[j]) for j in np.argsort(-counts_row, kind="stable")
-              if rest and counts_row[j] > 0 and int(j) not in order]
-    more = f"; also {', '.join(others)}" if others else ""
+    mix = ", ".join(f"{name(j)} {100 * counts_row[j] / total:.0f}%" for j in order)
+    others = [int(j) for j in ranked if rest and counts_row[j] > 0 and int(j) not in order]
+    cut = f" +{len(others) - REST_NAMES} more" if len(others) > REST_NAMES else ""
+    more = f"; also {', '.join(name(j) for j in others[:REST_NAMES])}{cut}" if others else ""
     return f"{mix}{more} (of {total:,.0f} event{'' if round(total) == 1 else 's'})"
 
 

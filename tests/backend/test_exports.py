@@ -161,7 +161,8 @@ def test_report_names_every_persona_with_masked_snippets_and_no_external_url(run
     assert "Read it as a loose grouping" in html
     assert html.count("data-name-share>") == sum(p.get("name_share") is not None for p in personas) > 0
     # the contents table marks the names that describe few members, as the overview's table does
-    assert html.count("data-name-few>") == sum((p.get("name_share") or 1) < 0.25 for p in personas)
+    assert html.count("data-name-few>") == sum(p.get("name_share") is not None and p["name_share"] < 0.25
+                                               for p in personas)
     listed = {p["id"]: p["name_share"] for p in run_client.get(f"{API}/runs/latest/personas").json()["items"]}
     assert listed == {p["id"]: p.get("name_share") for p in personas}  # the list serves the persona's own figure
 

@@ -172,8 +172,8 @@ class AssignmentRow(Contract):
     author: str | None = None
     timestamp: str | None = None
     n_messages: int | None = None
-    confidence: float | None = Field(None, description="0..1: share of the persona's core members farther from "
-                                                       "its centre (docs/api.md#confidence).")
+    confidence: float | None = Field(None, description="0..1: share of the persona's core members as far from "
+                                                       "its centre or farther (docs/api.md#confidence).")
     subpersona_id: int | None = Field(None, description="Its sub-persona (level 2); None where the persona does "
                                                         "not split, for event runs and runs made before.")
 

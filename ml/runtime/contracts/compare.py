@@ -287,6 +287,7 @@ class ComparisonHeadline(_Record):
                           "run's comparison endpoint says which)")
     counts: dict[str, int] = Field(description="personas per status: base_<status> and new_<status>")
     n_moved: int = 0
+    note: str | None = Field(None, description="why the level is not the PSI's own (``Shift.note``)")
 
 
 class SeriesEntry(_Record):
@@ -338,7 +339,8 @@ def comparison_headline(comparison: dict[str, Any]) -> dict[str, Any]:
     comparison = upgrade_comparison(comparison)
     return ComparisonHeadline(base_run_id=comparison["base"]["run_id"], psi=comparison["shift"]["psi"],
                               level=comparison["shift"]["level"], basis=comparison["shift"].get("basis"),
-                              counts=comparison["counts"], n_moved=comparison["movers"]["n_moved"]).model_dump(mode="json")
+                              counts=comparison["counts"], n_moved=comparison["movers"]["n_moved"],
+                              note=comparison["shift"].get("note")).model_dump(mode="json")
 
 
 class AlertPersona(_Record):
