@@ -160,6 +160,8 @@ def test_report_names_every_persona_with_masked_snippets_and_no_external_url(run
     assert loose and html.count("<p class=\"note\" data-loose>") == len(loose)
     assert "Read it as a loose grouping" in html
     assert html.count("data-name-share>") == sum(p.get("name_share") is not None for p in personas) > 0
+    # the masking notice says what it is (a support review read "is masked" beside a name the detectors missed)
+    assert "masked by automatic detectors, which miss some names" in html and "kept on purpose" in html
     # the contents table marks the names that describe few members, as the overview's table does
     assert html.count("data-name-few>") == sum(p.get("name_share") is not None and p["name_share"] < 0.25
                                                for p in personas)
