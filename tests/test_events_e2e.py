@@ -153,6 +153,15 @@ def test_yearless_and_offset_times():
     assert res == "offset" and frame["day"].tolist() == [-10.0, 3.0, 269.0]
     frame, res = parse_event_times(pd.Series(["2014-05-28", "2014-05-29"]))
     assert res == "day" and frame["hour"].isna().all() and np.diff(frame["day"])[0] == 1.0
+    # a batch mixing yearless and ISO times (the API's assign example): each row reads, whatever the others are
+    # (the minority was refused: the ISO row among yearless ones, or the yearless row among ISO ones)
+    for batch in (["11 May, 09:44", "12 May, 10:00", "2024-05-11T09:44:00Z"],
+                  ["11 May, 09:44", "2024-05-11T09:44:00Z", "2024-05-12T09:44:00Z"]):
+        frame, res = parse_event_times(pd.Series(batch), assume_year=2024)
+        assert res == "hour" and not frame["bad"].any() and frame["day"].iloc[0] == frame["day"].iloc[
+            batch.index("2024-05-11T09:44:00Z")], batch
+    frame, _ = parse_event_times(pd.Series(["11 May, 09:44", "bogus", "2024-05-12T09:44:00Z"]), assume_year=2024)
+    assert frame["bad"].tolist() == [False, True, False]
 
 
 def test_a_mixpanel_style_json_export_finds_user_event_and_time_nested_in_properties(tmp_path):

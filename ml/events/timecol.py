@@ -74,11 +74,19 @@ def parse_event_times(values: pd.Series, assume_year: int | None = None) -> tupl
     parsed = parse_timestamps(values)
     ts = parsed["timestamp"]
     bad = parsed["unparseable"].to_numpy(dtype=bool)
-    if bad.sum() > 0.5 * max(1, (~empty).sum()):
+    if bad.any():  # the rows that did not read may be yearless ("11 May, 09:44"), whatever the others are
         text = values.astype(str).str.strip().where(~empty, "")
         year = assume_year or PLACEHOLDER_YEAR
         alt = _yearless(text, year)
-        if alt.notna().sum() > ts.notna().sum():
-            alt_bad = (~empty.to_numpy()) & alt.isna().to_numpy()
-            return _from_datetimes(alt, alt_bad, weekday_known=assume_year is not None)
+        if ts.dt.tz is not None:
+            alt = alt.dt.tz_localize(ts.dt.tz)  # read on the clock the others' UTC reading uses
+        if alt.notna().sum() > ts.notna().sum():  # mostly yearless: the module's yearless reading
+            filled = alt.where(alt.notna(), ts)
+            return _from_datetimes(filled, (~empty.to_numpy()) & filled.isna().to_numpy(),
+                                   weekday_known=assume_year is not None)
+        used = (ts.isna() & alt.notna()).to_numpy()
+        if used.any():  # a few yearless rows among dated ones (an API batch mixing both was refused by row)
+            filled = ts.where(ts.notna(), alt)
+            return _from_datetimes(filled, (~empty.to_numpy()) & filled.isna().to_numpy(),
+                                   weekday_known=assume_year is not None)
     return _from_datetimes(ts, bad)

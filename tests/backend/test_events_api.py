@@ -127,6 +127,17 @@ def test_assign_event_rows_returns_one_item_per_user(event_client, run_id):
     assert body["ignored_events"] == ["An event this run never saw"]  # said, not silently dropped
 
 
+def test_the_documented_assign_body_is_accepted(event_client, run_id):
+    """An API review: docs/api.md's example (a yearless Moodle time, a row without time, an ISO time) was refused
+    with 422 "events.0.time: cannot read '11 May, 09:44'": the minority reading lost to the majority's."""
+    body = {"events": [{"user": "u1", "event": "Course viewed", "count": 3, "time": "11 May, 09:44"},
+                       {"user": "u1", "event": "Quiz attempt viewed"},
+                       {"user": 42, "event": "Discussion viewed", "time": "2024-05-11T09:44:00Z"}]}
+    response = event_client.post(f"{API}/runs/{run_id}/assign", json=body)
+    assert response.status_code == 200, response.text
+    assert sorted(str(i["user"]) for i in response.json()["items"]) == ["42", "u1"]
+
+
 def test_a_user_with_fewer_events_than_the_run_kept_is_flagged(event_client, run_id):
     """The run dropped users with fewer than 5 events (matrix.min_user_events); one posted event got margin 1.0 and
     no flag. Such a user is placed, and flagged as one the run would not have kept."""
