@@ -121,7 +121,9 @@ def _add_middleware(app: FastAPI, settings: Settings) -> None:
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
                            allow_methods=cors_methods(settings.writes_enabled),
-                           allow_headers=["Authorization", "Content-Type"])
+                           allow_headers=["Authorization", "Content-Type"],
+                           # readable by cross-origin code: the wait of a 429/503 and a download's file name
+                           expose_headers=["Retry-After", "Content-Disposition"])
     app.add_middleware(SecurityHeaders, api_prefix=API_PREFIX, explorer=ExplorerPolicy(settings.frontend_dir),
                        page_policies=policies)
 

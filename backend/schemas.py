@@ -138,8 +138,8 @@ class StrategyRequest(BaseModel):
         "the data names no authors, whose personas are kinds of message rather than people to reach; retention "
         "otherwise); the response says which goal was used."))
     channels: list[Annotated[str, Field(min_length=1, max_length=64, pattern=r"\S")]] | None = Field(
-        None, max_length=20, description="Channels to choose from (default: social, email, help_center, "
-                                         "in_app, chat, sms).")
+        None, min_length=1, max_length=20, description="Channels to choose from (default: social, email, "
+                                                       "help_center, in_app, chat, sms); at least one when given.")
 
 
 class CitedSnippet(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from importlib import metadata
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from backend.deps import SettingsDep, StoreDep
 from backend.errors import APIError
@@ -38,3 +38,16 @@ def ready(store: StoreDep, settings: SettingsDep) -> Ready:
         raise APIError(503, "store_unavailable", "the results store does not answer; the server log has "
                                                  "the details") from exc
     return Ready(status="ready", store=public_store_url(settings.store_url))
+
+
+# HEAD too: load balancers probe with it, and docs/security.md lists it (an API review got 405); out of the schema,
+# which would otherwise hold each operation twice
+@router.head("/health", include_in_schema=False)
+def health_head() -> Response:
+    return Response(status_code=200)
+
+
+@router.head("/ready", include_in_schema=False)
+def ready_head(store: StoreDep, settings: SettingsDep) -> Response:
+    ready(store, settings)  # 503 with the error body's status when the store does not answer
+    return Response(status_code=200)

@@ -45,8 +45,10 @@ def strategy(body: StrategyRequest, store: StoreDep, generate: StrategyDep) -> S
     if not isinstance(result, dict):
         raise APIError(500, "internal_error", "the strategy generator returned no JSON object")
     document = _json_safe(result)
-    used = channels if channels is not None else [str(c.get("channel")) for c in document.get("channels") or []
-                                                  if isinstance(c, dict) and c.get("channel")]
+    # the channels the document recommends, in its order (the request's list echoed [] or a repeat beside the three
+    # the strategy used; an API review)
+    used = list(dict.fromkeys(str(c.get("channel")) for c in document.get("channels") or []
+                              if isinstance(c, dict) and c.get("channel")))
     evidence = cited_snippets(document, profile)
     _add_authors(store, resolved, body.persona_id, evidence)
     return StrategyResponse(run_id=resolved, persona_id=body.persona_id, goal=document.get("goal") or body.goal,

@@ -2512,7 +2512,7 @@ export interface components {
         StrategyRequest: {
             /**
              * Channels
-             * @description Channels to choose from (default: social, email, help_center, in_app, chat, sms).
+             * @description Channels to choose from (default: social, email, help_center, in_app, chat, sms); at least one when given.
              */
             channels?: string[] | null;
             /**

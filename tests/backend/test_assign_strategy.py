@@ -208,3 +208,8 @@ def test_real_strategy_is_deterministic_and_valid(client):
     assert {c["channel"] for c in strategy["channels"]} <= {"email", "chat"}
     default = client.post(f"{API}/strategy", json={**body, "channels": None, "goal": "retention"})
     assert default.status_code == 200 and default.json()["strategy"] != strategy
+    # the top-level channels are those the document recommends (an API review: [] or a repeat were echoed)
+    twice = client.post(f"{API}/strategy", json={**body, "channels": ["email", "email", "chat"]}).json()
+    assert twice["channels"] == [c["channel"] for c in twice["strategy"]["channels"]]
+    empty = client.post(f"{API}/strategy", json={**body, "channels": []})
+    assert empty.status_code == 422 and error_of(empty)["message"].startswith("channels")

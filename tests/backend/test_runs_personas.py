@@ -136,6 +136,11 @@ def test_cors_origins_from_settings(make_client):
     client = make_client(cors_origins=["http://localhost:3000"])
     response = client.get(f"{API}/health", headers={"Origin": "http://localhost:3000"})
     assert response.headers["access-control-allow-origin"] == "http://localhost:3000"
+    # cross-origin code may read a 429/503's wait and a download's file name (an API review: both hidden)
+    exposed = {h.strip().lower() for h in response.headers["access-control-expose-headers"].split(",")}
+    assert {"retry-after", "content-disposition"} <= exposed
+    # load balancers probe with HEAD (docs/security.md lists it; it was 405)
+    assert client.head(f"{API}/health").status_code == 200 and client.head(f"{API}/ready").status_code == 200
     assert "access-control-allow-origin" not in make_client().get(
         f"{API}/health", headers={"Origin": "http://localhost:3000"}).headers
 
