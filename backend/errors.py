@@ -7,6 +7,7 @@ traceback ever reaches a client (unexpected errors become a 500 with a generic m
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -40,8 +41,15 @@ def error_response(status: int, code: str, message: str, headers: dict[str, str]
     return JSONResponse(error_body(code, message), status_code=status, headers=headers)
 
 
+# pydantic names the branch of a union field in the error's location ("timestamp.constrained-str", "user.int")
+_BRANCHES = re.compile(r"^(?:str|int|float|bool|list|dict|none|constrained-\w+|function-\w+|[\w-]+\[.*\])$")
+# a branch refused for its type: not the branch the value was meant for, whose bound says what is wrong
+_TYPE_ERRORS = {"string_type", "int_type", "int_parsing", "float_type", "float_parsing", "bool_type", "bool_parsing",
+                "int_from_float", "none_required"}
+
+
 def _field_name(loc: tuple | list) -> str:
-    parts = [str(p) for p in loc if p not in ("body",)]
+    parts = [str(p) for p in loc if p not in ("body",) and not _BRANCHES.match(str(p))]
     return ".".join(parts) or "body"
 
 
@@ -54,10 +62,24 @@ def _validation_message(exc: RequestValidationError) -> str:
         at = first.get("loc", ())[-1]
         why = (first.get("ctx") or {}).get("error")
         return f"body: not valid JSON at character {at}" + (f" ({why})" if why else "")
-    msg = f"{_field_name(first.get('loc', ()))}: {first.get('msg', 'invalid value')}"
-    if len(errors) > 1:
-        msg += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+    # a union's branches fail together: one problem, said by the branch of the value's own type ("timestamp: Input
+    # should be greater than or equal to 0", not "timestamp.constrained-str: Input should be a valid string";
+    # an API review)
+    field = _field_name(first.get("loc", ()))
+    same = [e for e in errors if _field_name(e.get("loc", ())) == field]
+    said = next((e for e in same if e.get("type") not in _TYPE_ERRORS), first)
+    msg = f"{field}: {said.get('msg', 'invalid value')}"
+    rest = len({_field_name(e.get("loc", ())) for e in errors}) - 1
+    if rest > 0:
+        msg += f" (and {rest} more problem{'s' if rest > 1 else ''})"
     return msg
+
+
+def _bad_id(exc: RequestValidationError) -> bool:
+    """A run id or series name in the path that its pattern refuses: ``invalid_id``, as ``resolve_run`` says of
+    ids it refuses itself (an API review got "invalid_request" for "-x" and "invalid_id" for "a..b")."""
+    loc = tuple((exc.errors()[:1] or [{}])[0].get("loc", ()))
+    return loc in (("path", "run_id"), ("path", "name"))
 
 
 def _key_message(exc: KeyError, fallback: str) -> str:
@@ -120,7 +142,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         if any(e.get("type") == "json_invalid" for e in exc.errors()[:1]):  # unreadable JSON: 400, as documented
             return error_response(400, "bad_request", _validation_message(exc))
-        return error_response(422, "invalid_request", _validation_message(exc))
+        return error_response(422, "invalid_id" if _bad_id(exc) else "invalid_request", _validation_message(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

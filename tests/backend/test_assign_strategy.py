@@ -125,6 +125,20 @@ def test_bad_assign_bodies_name_the_field(client, body, field):
     assert error_of(response)["message"].startswith(field)
 
 
+def test_a_union_fields_problem_is_said_by_the_branch_of_the_values_type(client):
+    """An API review: "timestamp": -5 read "conversations.0.timestamp.constrained-str: Input should be a valid
+    string (and 1 more problem)": pydantic's branch name, and no bound. A bad run id in the path is invalid_id, as
+    the ids resolve_run refuses are."""
+    response = client.post(f"{API}/runs/{OLD_RUN}/assign", json={"conversations": [{"text": "a", "timestamp": -5}]})
+    assert response.status_code == 422
+    message = error_of(response)["message"]
+    assert message.startswith("conversations.0.timestamp: ") and "greater than or equal to 0" in message, message
+    assert "constrained" not in message and "more problem" not in message
+    for bad in ("-x", "a" * 65, "a..b"):
+        answer = client.get(f"{API}/runs/{bad}")
+        assert answer.status_code == 422 and error_of(answer)["code"] == "invalid_id", (bad, answer.text)
+
+
 def test_a_body_that_is_not_json_says_where_it_breaks(client):
     """It said "23: JSON decode error" (a bare number for the field). An unreadable body is a 400 `bad_request`, as
     docs/api.md says, whether the JSON breaks (it was 422) or the bytes are not UTF-8 (Starlette's "There was an
