@@ -258,10 +258,16 @@ def document_bearer_auth(app: FastAPI, open_paths: set[str]) -> None:
         schema = build()
         schema.setdefault("components", {}).setdefault("securitySchemes", {})["apiKey"] = {
             "type": "http", "scheme": "bearer", "description": "PERSONAS_API_KEY (or the admin key)"}
+        error = {"description": "Error", "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/ErrorResponse"}}}}
         for path, operations in schema.get("paths", {}).items():
             if path not in open_paths:
                 for operation in operations.values():
                     operation["security"] = [{"apiKey": []}]
+                    # what a key-protected operation answers without a key or with one too weak (an API review:
+                    # generated clients knew only 200 and 422)
+                    for status in ("401", "403"):
+                        operation.setdefault("responses", {}).setdefault(status, error)
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -21,8 +21,9 @@ PageLimit = Annotated[int | None, Query(ge=1, le=10_000, description="Clamped to
 
 
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """`responses=` entries documenting the JSON error shape for the given statuses."""
-    return {status: {"model": ErrorResponse} for status in (422, *statuses)}
+    """`responses=` entries documenting the JSON error shape for the given statuses, with 422 (a bad parameter) and
+    503 (`store_unavailable`: the results store does not answer, which any route that reads it may say)."""
+    return {status: {"model": ErrorResponse} for status in dict.fromkeys((422, *statuses, 503))}
 
 
 def resolve_run(store: RunStore, run_id: str) -> str:

@@ -23,6 +23,7 @@ from backend.routes.common import RunIdPath, errors, personas_in_scope, resolve_
 from backend.schemas import MAX_ID
 from ml.features.labels import feature_label
 from ml.runtime.contracts import parse_persona
+from ml.runtime.contracts.api import PersonasExport
 from ml.runtime.contracts.base import STORED
 from ml.runtime.contracts.hierarchy import family_names
 from ml.store.base import RunStore
@@ -189,7 +190,7 @@ def export_profile(profile: dict[str, Any]) -> dict[str, Any]:
     return parse_persona({k: v for k, v in profile.items() if k != "member_ids"}, extra=STORED).model_dump(mode="json")
 
 
-@router.get("/personas.json", responses=errors(404), response_class=JSONResponse,
+@router.get("/personas.json", responses={200: {"model": PersonasExport}, **errors(404)}, response_class=JSONResponse,
             summary="Every persona's profile: terms, fingerprint, activity, evidence (JSON)")
 def export_personas_json(run_id: RunIdPath, store: StoreDep) -> Response:
     resolved = resolve_run(store, run_id)

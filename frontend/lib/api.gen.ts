@@ -830,6 +830,132 @@ export interface components {
             /** Stability Ari */
             stability_ari?: number | null;
         };
+        /** ConversationPersona */
+        ConversationPersona: {
+            activity?: components["schemas"]["Activity"] | null;
+            /**
+             * Brand Handles
+             * @description Accounts left unmasked.
+             */
+            brand_handles?: string[];
+            /** Core Size */
+            core_size?: number | null;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /**
+             * Distinct Authors
+             * @description None where authors are unknown.
+             */
+            distinct_authors?: number | null;
+            /** Evidence */
+            evidence?: components["schemas"]["Evidence"][];
+            /**
+             * Evidence Withheld
+             * @default false
+             */
+            evidence_withheld: boolean;
+            /** Evidence Withheld Reason */
+            evidence_withheld_reason?: string | null;
+            /** Fingerprint */
+            fingerprint?: components["schemas"]["FingerprintItem"][];
+            /**
+             * Highlight Features
+             * @description The features of `highlights`.
+             */
+            highlight_features?: string[];
+            /**
+             * Highlights
+             * @description Plain-word sentences.
+             */
+            highlights?: string[];
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @default conversations
+             * @constant
+             */
+            kind: "conversations";
+            /**
+             * Level
+             * @description 1 for a persona (0 is a family).
+             */
+            level?: number | null;
+            /**
+             * Lineage Id
+             * @description Stable across runs of a series: kept from the baseline's persona when this one continues it (docs/drift.md).
+             */
+            lineage_id?: string | null;
+            /**
+             * Message Count
+             * @description The messages its members hold (see top_author_messages).
+             */
+            message_count?: number | null;
+            /**
+             * Name
+             * @default
+             */
+            name: string;
+            /**
+             * Name Note
+             * @description What the name's behaviour word rests on ("“Brief” in the name: this persona uses 0.4× fewer words …"); None when the name has none, and for runs made before 2026-12-04.
+             */
+            name_note?: string | null;
+            /**
+             * Name Parts
+             * @description For a name of two parts or more ("Refund & contacted the seller"): each part and the share of its members whose text holds it; None for a name of one part, runs before the thirty-seventh session and where a series kept an earlier run's name.
+             */
+            name_parts?: components["schemas"]["NamePart"][] | null;
+            /**
+             * Name Share
+             * @description Share of its members whose text holds the words of a part of its name (ml.profile.name_share): how much of the persona its name describes; None for runs made before 2026-12-05 and where a series kept an earlier run's name.
+             */
+            name_share?: number | null;
+            /**
+             * One Voice
+             * @description Said when one author is a third of the persona's members or of its messages: "One author writes 55 of its 115 messages (48%): read it as much as one customer's voice as a segment." None otherwise, and for runs made before 2026-12-05 (ml.profile.describe.one_voice_sentence).
+             */
+            one_voice?: string | null;
+            /**
+             * Parent Id
+             * @description The persona's family (GET /runs/{id}/families); None for runs made before families existed.
+             */
+            parent_id?: number | null;
+            /** Reassigned Count */
+            reassigned_count?: number | null;
+            separators?: components["schemas"]["Separators"] | null;
+            /** Share */
+            share: number;
+            /** Size */
+            size: number;
+            /**
+             * Sub Personas
+             * @description Level 2, largest first; empty when the persona does not split, for runs made before sub-personas and with hierarchy.subpersonas off.
+             */
+            sub_personas?: components["schemas"]["SubPersona"][];
+            /** @description None for runs made before 2026-12-02. */
+            tone?: components["schemas"]["Tone"] | null;
+            /**
+             * Top Author Members
+             * @description How many of its members its most frequent author accounts for; above a third of the persona the description and the page say it is as much one customer's thread as a segment. None where authors are unknown, and for runs made before 2026-12-05.
+             */
+            top_author_members?: number | null;
+            /**
+             * Top Author Messages
+             * @description The messages of its most prolific author, of message_count (members may hold several: --unit author, conversation). None where authors are unknown, and for runs made before 2026-12-05.
+             */
+            top_author_messages?: number | null;
+            /** Top Ngrams */
+            top_ngrams?: components["schemas"]["Term"][];
+            /**
+             * Top Terms
+             * @description Most distinctive first.
+             */
+            top_terms?: components["schemas"]["Term"][];
+        };
         /**
          * ConversationPersonaDetail
          * @description ``GET /runs/{id}/personas/{pid}`` for a conversation run.
@@ -1425,6 +1551,65 @@ export interface components {
             silhouette?: number | null;
             /** Stability Ari */
             stability_ari?: number | null;
+        };
+        /** EventPersona */
+        EventPersona: {
+            activity?: components["schemas"]["EventActivity"] | null;
+            /** Core Size */
+            core_size?: number | null;
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /** Evidence */
+            evidence?: components["schemas"]["EventEvidence"][];
+            /** Fingerprint */
+            fingerprint?: components["schemas"]["EventFingerprintItem"][];
+            /**
+             * Highlight Features
+             * @description The features of `highlights`.
+             */
+            highlight_features?: string[];
+            /**
+             * Highlights
+             * @description Plain-word sentences.
+             */
+            highlights?: string[];
+            /** Id */
+            id: number;
+            /**
+             * Kind
+             * @default events
+             * @constant
+             */
+            kind: "events";
+            /**
+             * Lineage Id
+             * @description Stable across runs of a series: kept from the baseline's persona when this one continues it (docs/drift.md).
+             */
+            lineage_id?: string | null;
+            /**
+             * Name
+             * @default
+             */
+            name: string;
+            /** Reassigned Count */
+            reassigned_count?: number | null;
+            separators?: components["schemas"]["Separators"] | null;
+            /** Share */
+            share: number;
+            /** Size */
+            size: number;
+            /** Top Events */
+            top_events?: components["schemas"]["TopEvent"][];
+            /** Top Ngrams */
+            top_ngrams?: components["schemas"]["Term"][];
+            /**
+             * Top Terms
+             * @description Most distinctive first.
+             */
+            top_terms?: components["schemas"]["Term"][];
         };
         /**
          * EventPersonaDetail
@@ -2311,6 +2496,16 @@ export interface components {
              */
             top_terms?: components["schemas"]["Term"][];
         };
+        /**
+         * PersonasExport
+         * @description ``GET /runs/{id}/export/personas.json``: every persona's profile (the store's, no member list).
+         */
+        PersonasExport: {
+            /** Personas */
+            personas: (components["schemas"]["ConversationPersona"] | components["schemas"]["EventPersona"])[];
+            /** Run Id */
+            run_id: string;
+        };
         /** PsiBucket */
         PsiBucket: {
             /** Bucket */
@@ -2951,6 +3146,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     health_api_v1_health_get: {
@@ -3042,6 +3246,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     get_run_api_v1_runs__run_id__get: {
@@ -3076,6 +3289,15 @@ export interface operations {
             };
             /** @description Unprocessable Entity */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3135,6 +3357,15 @@ export interface operations {
             };
             /** @description Unprocessable Entity */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3273,6 +3504,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     export_members_csv_api_v1_runs__run_id__export_members_csv_get: {
@@ -3312,6 +3552,15 @@ export interface operations {
             };
             /** @description Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Error */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3365,6 +3614,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Error */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     export_personas_csv_api_v1_runs__run_id__export_personas_csv_get: {
@@ -3406,6 +3664,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Error */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     export_personas_json_api_v1_runs__run_id__export_personas_json_get: {
@@ -3426,7 +3693,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["PersonasExport"];
                 };
             };
             /** @description Not Found */
@@ -3440,6 +3707,15 @@ export interface operations {
             };
             /** @description Unprocessable Entity */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3488,6 +3764,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     get_map_api_v1_runs__run_id__map_get: {
@@ -3525,6 +3810,15 @@ export interface operations {
             };
             /** @description Unprocessable Entity */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3581,6 +3875,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     list_personas_api_v1_runs__run_id__personas_get: {
@@ -3615,6 +3918,15 @@ export interface operations {
             };
             /** @description Unprocessable Entity */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3658,6 +3970,15 @@ export interface operations {
             };
             /** @description Unprocessable Entity */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3714,6 +4035,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     get_sub_personas_api_v1_runs__run_id__personas__persona_id__sub_personas_get: {
@@ -3750,6 +4080,15 @@ export interface operations {
             };
             /** @description Unprocessable Entity */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3803,6 +4142,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
+            /** @description Error */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
         };
     };
     get_series_api_v1_series__name__get: {
@@ -3841,6 +4189,15 @@ export interface operations {
             };
             /** @description Unprocessable Entity */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -111,6 +111,9 @@ def test_personas_json_and_csv(run_client, run_files):
     personas = run_files.personas
     body = json.loads(_download(run_client, "export/personas.json", "application/json").content)
     assert [p["id"] for p in body["personas"]] == [p["id"] for p in personas]
+    from ml.runtime.contracts.api import PersonasExport
+
+    PersonasExport.model_validate(body)  # the schema openapi.json now gives it (it was {})
     for exported, stored in zip(body["personas"], personas):
         assert "member_ids" not in exported
         assert exported["fingerprint"] == stored["fingerprint"] and exported["evidence"] == stored["evidence"]

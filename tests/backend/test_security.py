@@ -114,6 +114,12 @@ def test_openapi_declares_the_bearer_scheme_when_a_key_is_set(make_client):
         "type": "http", "scheme": "bearer", "description": "PERSONAS_API_KEY (or the admin key)"}
     assert schema["paths"][f"{API}/runs"]["get"]["security"] == [{"apiKey": []}]
     assert "security" not in schema["paths"][f"{API}/health"]["get"]
+    # what a protected operation answers without a key, or a store that does not answer (an API review: generated
+    # clients knew only 200 and 422)
+    assert {"401", "403", "422", "503"} <= set(schema["paths"][f"{API}/runs"]["get"]["responses"])
+    assert "401" not in schema["paths"][f"{API}/health"]["get"]["responses"]
+    export = schema["paths"][f"{API}/runs/{{run_id}}/export/personas.json"]["get"]["responses"]["200"]
+    assert export["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/PersonasExport"}
     assert "securitySchemes" not in make_client().get(f"{API}/openapi.json").json().get("components", {})
 
 

@@ -22,7 +22,7 @@ from ml.runtime.contracts.manifest import (
     EventSource,
     TimeSection,
 )
-from ml.runtime.contracts.persona import SubPersona
+from ml.runtime.contracts.persona import PersonaProfile, SubPersona
 
 
 # -- runs -----------------------------------------------------------------------------------------
@@ -135,6 +135,13 @@ class PersonaSummary(Contract):
     name_share: float | None = Field(None, ge=0, le=1, description=(
         "Share of its members whose text holds the words of its name (the persona's `name_share`); the overview "
         "marks a name under 25 % as describing few of them. None for event runs and runs without it."))
+
+
+class PersonasExport(Contract):
+    """``GET /runs/{id}/export/personas.json``: every persona's profile (the store's, no member list)."""
+
+    run_id: str
+    personas: list[PersonaProfile]
 
 
 class SubPersonaList(Contract):
