@@ -139,9 +139,14 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(exc.status, exc.code, exc.message, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         if any(e.get("type") == "json_invalid" for e in exc.errors()[:1]):  # unreadable JSON: 400, as documented
             return error_response(400, "bad_request", _validation_message(exc))
+        first = (exc.errors()[:1] or [{}])[0]
+        sent = request.headers.get("content-type", "")
+        if tuple(first.get("loc", ())) == ("body",) and "json" not in sent.lower():  # read as text, not JSON
+            return error_response(400, "bad_request", "body: send JSON with Content-Type: application/json (got "
+                                  f"{sent.split(';')[0].strip() or 'no content type'})")
         return error_response(422, "invalid_id" if _bad_id(exc) else "invalid_request", _validation_message(exc))
 
     @app.exception_handler(StarletteHTTPException)

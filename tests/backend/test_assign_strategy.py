@@ -139,6 +139,14 @@ def test_a_union_fields_problem_is_said_by_the_branch_of_the_values_type(client)
         assert answer.status_code == 422 and error_of(answer)["code"] == "invalid_id", (bad, answer.text)
 
 
+def test_json_sent_as_text_is_told_to_say_json(client):
+    """An API review: valid JSON posted as text/plain read "body: Input should be a valid dictionary"."""
+    response = client.post(f"{API}/runs/{OLD_RUN}/assign", content=b'{"conversations": [{"text": "hi"}]}',
+                           headers={"content-type": "text/plain"})
+    assert response.status_code == 400 and error_of(response)["code"] == "bad_request"
+    assert error_of(response)["message"] == ("body: send JSON with Content-Type: application/json (got text/plain)")
+
+
 def test_a_body_that_is_not_json_says_where_it_breaks(client):
     """It said "23: JSON decode error" (a bare number for the field). An unreadable body is a 400 `bad_request`, as
     docs/api.md says, whether the JSON breaks (it was 422) or the bytes are not UTF-8 (Starlette's "There was an
