@@ -598,3 +598,23 @@ def test_a_channel_nothing_points_to_is_not_recommended():
     assert all("further channel" not in c["rationale"] for c in doc["channels"])
     asked = generate_strategy(profile, "retention", channels=["sms"], rewriter=None)
     assert [c["channel"] for c in asked["channels"]] == ["sms"]
+
+
+def test_one_customers_persona_is_a_risk_and_courtesies_are_no_themes():
+    """A support review: "Multi-mention: mince pies" (89 members from 9 authors, one writing 55) got retention and
+    acquisition plans with no word of it, and "Fixed it thanks" was told to "resolve “thanks” without an agent"."""
+    evidence = [{"member_id": str(i), "text": t} for i, t in enumerate([
+        "thanks, the mince pies were great", "thanks again for the mince pies", "mince pies are back, thanks"])]
+    profile = {"id": 3, "name": "Multi-mention: mince pies", "size": 89, "share": 0.035,
+               "top_terms": [{"term": "thanks", "weight": 1.0}, {"term": "pies", "weight": 0.9}],
+               "top_ngrams": [{"term": "mince pies", "weight": 0.8}], "activity": {}, "fingerprint": [],
+               "evidence": evidence, "top_author_members": 55, "distinct_authors": 9}
+    doc = generate_strategy(profile, "acquisition", rewriter=None)
+    validate_strategy(doc)
+    assert any(r["text"].startswith("One author accounts for 55 of its 89 members (62%): a plan for this persona "
+                                    "reaches few people") for r in doc["risks"])
+    themes = {r for m in doc["key_messages"] for r in m["citations"]["signals"]}
+    assert "term:thanks" not in themes and "ngram:mince pies" in themes
+    alone = {**profile, "top_author_members": 3}
+    assert not any(r["text"].startswith("One author") for r in generate_strategy(alone, "acquisition", rewriter=None)[
+        "risks"])

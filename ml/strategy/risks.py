@@ -15,7 +15,7 @@ import math
 import re
 
 from ml.profile.dates import one_day_burst
-from ml.profile.describe import LOOSE_SEPARATION
+from ml.profile.describe import LOOSE_SEPARATION, one_voice_sentence
 from ml.profile.spelling import is_negator
 from ml.profile.tone import negative_flags, two_proportions
 from ml.strategy.cite import cite as _cite
@@ -89,6 +89,9 @@ def risks(b) -> list[dict]:
         risks.append({"text": f"Small segment ({profile['size']:,} {noun}, {100 * profile['share']:.1f}% of all): "
                               "weigh the effort against the reach, and test on a sample before scaling.",
                       "citations": _cite(["profile:size"])})
+    if voice := one_voice_sentence(profile):  # a plan for one customer's thread is no segment's (a support review)
+        risks.append({"text": f"{voice.split(':', 1)[0]}: a plan for this persona reaches few people; check that "
+                              "others write like this before acting on it.", "citations": _cite(["profile:size"])})
     if one_day_burst(b.activity):
         risks.append({"text": "Most of its members wrote on one date: a campaign, an outage or a promotion rather "
                               "than a lasting segment; check that it comes back before planning for it.",

@@ -6,7 +6,7 @@ name ("refund", "wifi", "JFK"), not an opinion ("worst", "great"), a verb ("fly"
 ``names_a_topic(word, texts)`` tags ``word`` where it stands in ``texts`` (the persona's evidence, up to
 ``CONTEXTS`` of those holding it; the word alone when none does) with spaCy's English tagger, the model the PII
 masking already ships (``ml.profile.name_gate.SPACY_MODEL``), and says whether most of its uses are a noun or a
-proper noun (a tie is not), and not one of the ``LIGHT_NOUNS`` (a unit of time, "thing", "way"). Phrases are not judged ("great service", "lost bag" name their topic). Without spaCy or its model
+proper noun (a tie is not), and not one of the ``LIGHT_NOUNS`` (a unit of time, "thing", "way", "number", a courtesy: "thanks"). Phrases are not judged ("great service", "lost bag" name their topic). Without spaCy or its model
 every word passes, as before.
 """
 
@@ -25,7 +25,11 @@ LIGHT_NOUNS = frozenset({
     "time", "times", "second", "seconds", "minute", "minutes", "hour", "hours", "day", "days", "week", "weeks",
     "month", "months", "year", "years", "today", "tomorrow", "yesterday", "tonight", "morning", "night",
     "thing", "things", "stuff", "way", "ways", "lot", "lots", "bit", "kind", "sort", "something", "anything",
-    "everything", "nothing", "one", "ones",
+    "everything", "nothing", "one", "ones", "number", "numbers", "part", "parts",
+    # courtesies, which the tagger reads as nouns: no topic (a support review read "Add an in-product or chat-bot flow
+    # that resolves “thanks” without an agent")
+    "thanks", "thank", "thankyou", "please", "hello", "hi", "hey", "bye", "welcome", "sorry", "apology",
+    "apologies", "cheers",
 })
 CONTEXTS = 8
 _CONTEXT_CHARS = 400
