@@ -97,6 +97,12 @@ def test_sampled_run_nests_every_member_and_records_the_level(sampled_run):
         sizes = [s.size for s in p.sub_personas]
         assert sizes == sorted(sizes, reverse=True), "sub-personas are listed largest first, placed members counted"
         assert len({s.name.lower() for s in p.sub_personas}) == len(p.sub_personas)
+        for s in p.sub_personas:  # one author's share of a sub-persona is said, as of a persona (a support review)
+            rows = frame.loc[frame["subpersona_id"] == s.id, "author"].dropna()
+            top = int(rows.value_counts().iloc[0]) if len(rows) else 0
+            assert (s.one_voice is not None) == (top > s.size / 3), (s.name, top, s.size)
+            if s.one_voice:
+                assert s.one_voice.startswith(f"One author accounts for {top:,} of its {s.size:,} members")
     evidence = [(s, e) for p in split for s in p.sub_personas for e in s.evidence]
     assert evidence and all(len(s.evidence) <= 1 for p in split for s in p.sub_personas)
     for s, e in evidence:  # the snippet is a member of that sub-persona

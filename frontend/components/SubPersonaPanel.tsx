@@ -99,6 +99,11 @@ function SubPersonaCard({ s, color }: { s: SubPersona; color: string }) {
       <p className="muted" style={{ margin: "0 0 0.35rem" }} data-testid="subpersona-share">
         {pct(s.share_of_parent, 0)} of this persona · {int(s.size)} members · {pct(s.share)} of the run
       </p>
+      {s.one_voice ? (
+        <p className="hint" style={{ margin: "0 0 0.35rem" }} data-testid="subpersona-one-voice">
+          {s.one_voice}
+        </p>
+      ) : null}
       {terms.length ? (
         <ul className="chips" aria-label="Distinguishing terms" data-testid="subpersona-terms">
           {terms.map((t) => (

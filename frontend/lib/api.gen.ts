@@ -2787,6 +2787,11 @@ export interface components {
              */
             name: string;
             /**
+             * One Voice
+             * @description Said when one author accounts for more than a third of its members (ml.profile.describe.one_voice_sentence); None otherwise, where authors are unknown, and for runs made before.
+             */
+            one_voice?: string | null;
+            /**
              * Parent Id
              * @description The persona it splits.
              */

@@ -26,6 +26,7 @@ import pandas as pd
 
 from ml.cluster.density import PersonaClusterer
 from ml.cluster.subpersonas import SubPersonas, subpersona_records
+from ml.profile.describe import one_voice_sentence
 from ml.profile.evidence import EvidenceSelector, privacy_floor
 from ml.runtime.contracts import ConversationPersona, Hierarchy, SubPersona
 
@@ -70,7 +71,13 @@ def subpersona_documents(stage: SubPersonas, sub_ids: np.ndarray, members: pd.Da
         evidence = [] if withheld else selector.select(member_ids[rows], [texts[i] for i in rows],
                                                        embeddings, ~reassigned[rows], keep_handles, rows,
                                                        known_names)
-        out.setdefault(rec["parent_id"], []).append({**rec, "evidence": evidence, "evidence_withheld": withheld})
+        voice = None
+        if authors is not None and len(rows):  # one customer's thread is no segment, at this level too (a review)
+            named = pd.Series(authors[rows]).dropna()
+            top = int(named.value_counts().iloc[0]) if len(named) else 0
+            voice = one_voice_sentence({"top_author_members": top, "size": len(rows)})
+        out.setdefault(rec["parent_id"], []).append({**rec, "evidence": evidence, "evidence_withheld": withheld,
+                                                     "one_voice": voice})
     return out
 
 

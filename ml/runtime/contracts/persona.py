@@ -212,6 +212,9 @@ class SubPersona(Contract):
     evidence: list[Evidence] = Field(default_factory=list, description="At most one snippet, masked; none when "
                                                                        "withheld.")
     evidence_withheld: bool = Field(False, description="Fewer distinct authors than profile.min_evidence_authors.")
+    one_voice: str | None = Field(None, description="Said when one author accounts for more than a third of its "
+                                                    "members (ml.profile.describe.one_voice_sentence); None "
+                                                    "otherwise, where authors are unknown, and for runs made before.")
 
 
 class _PersonaBase(Contract):
