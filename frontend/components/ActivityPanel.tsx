@@ -54,14 +54,16 @@ export function byDayTitle(what: string, bin: number, start: string | null | und
 
 /**
  * Under the weekday chart, when some bars are dates rather than a weekly habit: a short dump ("The data covers
- * 9 dates, so each bar is 1–2 dates") or weekdays one date dominates ("one date holds most of these bars'
- * members: Tue 31 Oct 2017 (99%), …").
+ * 9 dates, so each bar is 1–2 dates") or weekdays one date dominates in the data ("one date holds most of the
+ * data's Tuesdays: Tue 31 Oct 2017 (99% of them)").
  * Null when every weekday is seen on enough dates, or the run predates the count.
  */
+const DAYS = ["Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays"];
+
 function fewDatesNote(perDay: WeekdayDates[] | null | undefined) {
   if (!perDay || perDay.length !== 7) return null;
   // `date_bound` is the run's own rule (ml/profile/activity.py date_bound_reason), served with the dates.
-  const bound = perDay.map((d, i) => ({ ...d, day: WEEKDAYS[i] ?? "" })).filter((d) => d.date_bound);
+  const bound = perDay.map((d, i) => ({ ...d, day: WEEKDAYS[i] ?? "", days: DAYS[i] ?? "" })).filter((d) => d.date_bound);
   if (!bound.length) return null;
   const covered = perDay.filter((d) => d.dates > 0);
   const total = covered.reduce((s, d) => s + d.dates, 0);
@@ -75,9 +77,10 @@ function fewDatesNote(perDay: WeekdayDates[] | null | undefined) {
     const few = bound.filter((d) => d.date_bound === "few_dates");
     const one = bound.filter((d) => d.date_bound === "one_date");
     const parts = [];
+    // the data's own dates, not this persona's (a support review read the data's shares as the bars' members')
     if (one.length)
-      parts.push(`one date holds most of ${one.length === 1 ? "a bar's" : "these bars'"} members: ` +
-        one.map((d) => `${d.day} ${shortDate(new Date(`${d.busiest_date}T00:00:00Z`), true)} (${Math.round(100 * (d.busiest_share ?? 0))}%)`).join(", "));
+      parts.push(`one date holds most of the data's ${one.map((d) => d.days).join(" and ")}: ` +
+        one.map((d) => `${shortDate(new Date(`${d.busiest_date}T00:00:00Z`), true)} (${Math.round(100 * (d.busiest_share ?? 0))}% of them)`).join(", "));
     if (few.length) parts.push(few.map((d) => `${d.day} is only ${d.dates} ${d.dates === 1 ? "date" : "dates"}`).join(", "));
     text = `Of ${total} dates in the data, ${parts.join("; ")}. Read ${bound.length === 1 ? "that bar" : "those bars"} as dates as much as a weekly habit.`;
   }

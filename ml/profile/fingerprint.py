@@ -74,7 +74,8 @@ LOG_TEMPLATES = {
                                        "fewer", "messages"),
     "author_median_gap_hours_log": ("waits {r}× {w} between messages than average", "longer", "shorter",
                                     "hours"),
-    "reply_delay_min_log": ("answers {r}× {w} than average", "slower", "faster", "minutes"),
+    # the member's own reply to the message it answers ("answers 25.5× slower" read as the company being slow)
+    "reply_delay_min_log": ("waits {r}× {w} before answering than average", "longer", "shorter", "minutes"),
     "thread_depth_log": ("replies {r}× {w} in threads than average", "deeper", "shallower", "levels"),
     "thread_size_log": ("sits in threads {r}× {w} than average", "longer", "shorter", "messages"),
     "response_latency_min_log": ("waits {r}× {w} for a first reply than average", "longer", "shorter",
@@ -114,7 +115,7 @@ ABOUT_SAME = {
     "author_span_days_log": "has authors active over about the same span as average",
     "author_msgs_per_active_day_log": "posts about as many messages per active day as average",
     "author_median_gap_hours_log": "waits about as long between messages as average",
-    "reply_delay_min_log": "answers about as fast as average",
+    "reply_delay_min_log": "waits about as long before answering as average",
     "thread_depth_log": "replies about as deep in threads as average",
     "thread_size_log": "sits in threads about as long as average",
     "response_latency_min_log": "waits about as long for a first reply as average",
