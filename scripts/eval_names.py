@@ -166,6 +166,19 @@ def quoted_checks(personas: list[dict], labels: dict[int, str]) -> dict:
     return out
 
 
+def name_shares(personas) -> dict:
+    """How much of each persona its name describes (``name_share``: members whose text holds the name's words):
+    the median over personas, the member-weighted mean, and how many names describe under a quarter of their
+    members (what the overview marks)."""
+    shares = [(p.name_share, p.size) for p in personas if getattr(p, "name_share", None) is not None]
+    if not shares:
+        return {}
+    values = np.array([s for s, _ in shares])
+    sizes = np.array([n for _, n in shares], dtype=float)
+    return {"median": round(float(np.median(values)), 4), "weighted": round(float((values * sizes).sum() / sizes.sum()), 4),
+            "under_quarter": int((values < 0.25).sum()), "of": len(values)}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", nargs="*", default=[str(p) for p in BANKING77])
@@ -206,6 +219,7 @@ def main(argv=None) -> int:
         "terms": term_checks([p.model_dump() for p in result.personas], members, labels),
         "quoted": quoted_checks([p.model_dump() for p in result.personas], labels),
         **name_checks(list(names.values())),
+        "name_share": name_shares(result.personas),
         "names": [
             f"{pid}: {n}" + (f"  [{labels[pid]}]" if pid in labels else "") for pid, n in names.items()
         ],

@@ -156,13 +156,17 @@ def score_candidates(candidates: list[str], indicator: np.ndarray, embeddings: n
     return scores
 
 
-def prefer_phrases(ranked: list[str], scores: dict[str, float], min_ratio: float = 0.5,
+WORD_PHRASE_RATIO = 0.5  # of a single word's score that an n-gram holding it needs to take its place
+
+
+def prefer_phrases(ranked: list[str], scores: dict[str, float], min_ratio: float | None = None,
                    min_ratio_gram: float = 0.5 ** 0.5) -> list[str]:
     """Put an n-gram in place of a single word it contains when it scores at least ``min_ratio`` of it
     ("customer service" rather than "customer"), and a longer n-gram in place of an n-gram it contains when it
     scores at least ``min_ratio_gram`` of it: more than half as many members write it, since a score grows
     with the square root of the share ("order virtual card" rather than "order virtual")."""
     out: list[str] = []
+    min_ratio = WORD_PHRASE_RATIO if min_ratio is None else min_ratio
     for cand in ranked:
         stems, size = content_stems(cand), len(cand.split())
         ratio = min_ratio if size == 1 else min_ratio_gram
