@@ -123,8 +123,11 @@ def test_words_follow_the_basis():
 
 
 def test_activity_and_description_carry_the_basis():
-    members = pd.DataFrame({"local_hour": [22, 22, 23, 9], "local_weekday": [5, 5, 6, 0]})
-    act = ActivityProfiler(n_peak_hours=2, time_basis=UTC).fit(members, [0, 0, 0, 1]).profile(0)
+    # persona 0: 22:00 four members, 23:00 two (a peak hour holds two members or more, and an hour tied at the cut
+    # is none: ml.profile.activity._peaks); everyone's peak is 22:00 alone (23:00 and 09:00 tie at two)
+    members = pd.DataFrame({"local_hour": [22, 22, 22, 22, 23, 23, 9, 9],
+                            "local_weekday": [5, 5, 5, 5, 6, 6, 0, 0]})
+    act = ActivityProfiler(n_peak_hours=2, time_basis=UTC).fit(members, [0] * 6 + [1] * 2).profile(0)
     assert act["time_basis"] == UTC
     text = describe({"size": 3, "share": 0.75, "core_size": 3, "reassigned_count": 0, "activity": act})
     days, shares = "Saturday and Sunday", "(67% and 33% of its members; everyone: 50% and 25%)"
