@@ -48,8 +48,11 @@ _TYPE_ERRORS = {"string_type", "int_type", "int_parsing", "float_type", "float_p
                 "int_from_float", "none_required"}
 
 
-def _field_name(loc: tuple | list) -> str:
-    parts = [str(p) for p in loc if p not in ("body",) and not _BRANCHES.match(str(p))]
+def _field_name(loc: tuple | list, keep_last: bool = False) -> str:
+    """The field a problem is at; a union's branch names left out, but not the last part where that is the key
+    itself (``keep_last``: an extra key the client sent that looks like one, {"str": 1})."""
+    loc = [str(p) for p in loc if p not in ("body",)]
+    parts = [p for k, p in enumerate(loc) if not _BRANCHES.match(p) or (keep_last and k == len(loc) - 1)]
     return ".".join(parts) or "body"
 
 
@@ -65,7 +68,7 @@ def _validation_message(exc: RequestValidationError) -> str:
     # a union's branches fail together: one problem, said by the branch of the value's own type ("timestamp: Input
     # should be greater than or equal to 0", not "timestamp.constrained-str: Input should be a valid string";
     # an API review)
-    field = _field_name(first.get("loc", ()))
+    field = _field_name(first.get("loc", ()), keep_last=first.get("type") == "extra_forbidden")
     same = [e for e in errors if _field_name(e.get("loc", ())) == field]
     said = next((e for e in same if e.get("type") not in _TYPE_ERRORS), first)
     msg = f"{field}: {said.get('msg', 'invalid value')}"
@@ -144,7 +147,8 @@ def install_error_handlers(app: FastAPI) -> None:
             return error_response(400, "bad_request", _validation_message(exc))
         first = (exc.errors()[:1] or [{}])[0]
         sent = request.headers.get("content-type", "")
-        if tuple(first.get("loc", ())) == ("body",) and "json" not in sent.lower():  # read as text, not JSON
+        if (tuple(first.get("loc", ())) == ("body",) and first.get("type") != "missing"  # a body, not as JSON
+                and "json" not in sent.lower()):
             return error_response(400, "bad_request", "body: send JSON with Content-Type: application/json (got "
                                   f"{sent.split(';')[0].strip() or 'no content type'})")
         return error_response(422, "invalid_id" if _bad_id(exc) else "invalid_request", _validation_message(exc))

@@ -162,6 +162,12 @@ def test_yearless_and_offset_times():
             batch.index("2024-05-11T09:44:00Z")], batch
     frame, _ = parse_event_times(pd.Series(["11 May, 09:44", "bogus", "2024-05-12T09:44:00Z"]), assume_year=2024)
     assert frame["bad"].tolist() == [False, True, False]
+    # with no year named, a few yearless rows take the dated rows' year, and only they lose their weekday (the diff
+    # review: the placeholder year put them 24 years away and blanked every row's weekday)
+    dated = [f"2024-05-{d:02d}T09:44:00Z" for d in range(1, 11)]
+    frame, _ = parse_event_times(pd.Series([*dated, "11 May, 09:44"]))
+    assert frame["weekday"].iloc[:10].notna().all() and pd.isna(frame["weekday"].iloc[10])
+    assert frame["day"].iloc[10] == frame["day"].iloc[9] + 1  # 11 May 2024 beside 10 May 2024
 
 
 def test_a_mixpanel_style_json_export_finds_user_event_and_time_nested_in_properties(tmp_path):

@@ -258,6 +258,7 @@ def test_a_time_after_at_is_not_a_handle():
     ("You have all my info.  Check with Sanket Thakur.  Supposedly, he/she is a rep.", ["Sanket", "Thakur"],
      ["Supposedly"]),
     ("check with Wells Fargo about the wire", [], ["Wells Fargo"]),
+    ("Check with Sanket Thakur Today please", ["Sanket", "Thakur"], ["Today please"]),  # the name, not the word after
     ("contact Customer Service again", [], ["Customer Service"]),
     # and what must stay
     ("it's Sunday and still no refund", [], ["Sunday"]),

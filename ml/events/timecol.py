@@ -76,17 +76,23 @@ def parse_event_times(values: pd.Series, assume_year: int | None = None) -> tupl
     bad = parsed["unparseable"].to_numpy(dtype=bool)
     if bad.any():  # the rows that did not read may be yearless ("11 May, 09:44"), whatever the others are
         text = values.astype(str).str.strip().where(~empty, "")
-        year = assume_year or PLACEHOLDER_YEAR
-        alt = _yearless(text, year)
+        dated = ts.dropna()
+        # the year: the one the caller names, else the dated rows' own (a few yearless rows among dated ones read
+        # in 2000 lay 24 years away from them), else the placeholder
+        year = assume_year or (int(dated.dt.year.mode().iloc[0]) if len(dated) else PLACEHOLDER_YEAR)
+        mostly = bad.sum() > 0.5 * max(1, (~empty).sum())
+        alt = _yearless(text if mostly else text.where(pd.Series(bad), ""), year)  # only the rows that need it
         if ts.dt.tz is not None:
-            alt = alt.dt.tz_localize(ts.dt.tz)  # read on the clock the others' UTC reading uses
-        if alt.notna().sum() > ts.notna().sum():  # mostly yearless: the module's yearless reading
+            alt = alt.dt.tz_localize(ts.dt.tz)  # on the clock the others' UTC reading uses
+        if mostly and alt.notna().sum() > ts.notna().sum():  # mostly yearless: the module's yearless reading
             filled = alt.where(alt.notna(), ts)
             return _from_datetimes(filled, (~empty.to_numpy()) & filled.isna().to_numpy(),
                                    weekday_known=assume_year is not None)
         used = (ts.isna() & alt.notna()).to_numpy()
-        if used.any():  # a few yearless rows among dated ones (an API batch mixing both was refused by row)
+        if used.any():  # some yearless rows among dated ones (an API batch mixing both was refused by row)
             filled = ts.where(ts.notna(), alt)
-            return _from_datetimes(filled, (~empty.to_numpy()) & filled.isna().to_numpy(),
-                                   weekday_known=assume_year is not None)
+            frame, resolution = _from_datetimes(filled, (~empty.to_numpy()) & filled.isna().to_numpy())
+            if assume_year is None:  # a weekday of a year taken from the other rows is a guess: none for those rows
+                frame.loc[used, "weekday"] = pd.NA
+            return frame, resolution
     return _from_datetimes(ts, bad)

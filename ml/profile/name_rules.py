@@ -96,7 +96,7 @@ _ASSISTANTS = frozenset({"siri", "alexa", "cortana", "bixby", "google"})
 _CONTACT_NAME_RE = re.compile(
     r"(?i:\b(?:(?:check(?:ed)?|speak|spoke|spoken|talk(?:ed)?|chat(?:ted)?)[ \t]+(?:with|to)|"
     r"(?:helped|assisted|served|handled)[ \t]+by|named|ask(?:ed)?[ \t]+for|contact(?:ed)?))[ \t]+"
-    r"([A-Z][a-z]{1,20}(?:[ \t]+[A-Z][a-z]{1,20}){1,2})\b(?!['’]s)"
+    r"([A-Z][a-z]{1,20}(?:[ \t]+[A-Z][a-z]{1,20}){1,2})\b"
 )
 
 
@@ -150,10 +150,13 @@ def addressed_names(text: str, brands: set[str]) -> str:
         word = m.group(1)
         return "[name]" if census(word) and has_dictionary() and not dictionary_word(word.lower()) else m.group()
 
-    def contact(m: re.Match) -> str:  # every word a name no dictionary knows: "Sanket Thakur", not "Wells Fargo"
-        if not all(_unlisted_name(w, brands) for w in m.group(1).split()):
+    def contact(m: re.Match) -> str:  # its first two or three words no dictionary knows: "Sanket Thakur", not
+        words = m.group(1).split()      # "Wells Fargo"; "Sanket Thakur Today" is the name and a word after it
+        n = next((k for k, w in enumerate(words) if not _unlisted_name(w, brands)), len(words))
+        if n < 2:
             return m.group()
-        return m.group()[: m.start(1) - m.start()] + "[name]"
+        cut = m.group(1).index(words[n - 1]) + len(words[n - 1])  # the end of the name's last word
+        return m.group()[: m.start(1) - m.start()] + "[name]" + m.group(1)[cut:]
 
     text = _CONTACT_NAME_RE.sub(contact, text)
     text = _INITIAL_NAME_RE.sub(initial, _ADDRESSED_NAME_RE.sub(one, text))

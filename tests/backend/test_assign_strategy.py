@@ -145,6 +145,10 @@ def test_json_sent_as_text_is_told_to_say_json(client):
                            headers={"content-type": "text/plain"})
     assert response.status_code == 400 and error_of(response)["code"] == "bad_request"
     assert error_of(response)["message"] == ("body: send JSON with Content-Type: application/json (got text/plain)")
+    nobody = client.post(f"{API}/runs/{OLD_RUN}/assign")  # no body at all: said as missing, not as a content type
+    assert nobody.status_code == 422 and "Content-Type" not in error_of(nobody)["message"]
+    extra = client.post(f"{API}/runs/{OLD_RUN}/assign", json={"conversations": [{"text": "a", "str": 1}]})
+    assert error_of(extra)["message"].startswith("conversations.0.str: ")  # a key that looks like a branch name
 
 
 def test_a_body_that_is_not_json_says_where_it_breaks(client):
