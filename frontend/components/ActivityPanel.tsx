@@ -55,7 +55,7 @@ export function byDayTitle(what: string, bin: number, start: string | null | und
 /**
  * Under the weekday chart, when some bars are dates rather than a weekly habit: a short dump ("The data covers
  * 9 dates, so each bar is 1–2 dates") or weekdays one date dominates in the data ("one date holds most of the
- * data's Tuesdays: Tue 31 Oct 2017 (99% of them)").
+ * data's Tuesdays (Tue 31 Oct 2017: 99%)").
  * Null when every weekday is seen on enough dates, or the run predates the count.
  */
 const DAYS = ["Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays"];
@@ -78,9 +78,12 @@ function fewDatesNote(perDay: WeekdayDates[] | null | undefined) {
     const one = bound.filter((d) => d.date_bound === "one_date");
     const parts = [];
     // the data's own dates, not this persona's (a support review read the data's shares as the bars' members')
-    if (one.length)
-      parts.push(`one date holds most of the data's ${one.map((d) => d.days).join(" and ")}: ` +
-        one.map((d) => `${shortDate(new Date(`${d.busiest_date}T00:00:00Z`), true)} (${Math.round(100 * (d.busiest_share ?? 0))}% of them)`).join(", "));
+    if (one.length) {
+      const each = one.map((d) =>
+        `${d.days} (${shortDate(new Date(`${d.busiest_date}T00:00:00Z`), true)}: ${Math.round(100 * (d.busiest_share ?? 0))}%)`);
+      const listed = each.length > 1 ? `${each.slice(0, -1).join(", ")} and ${each[each.length - 1]}` : each[0];
+      parts.push(`one date holds most of the data's ${listed}`);
+    }
     if (few.length) parts.push(few.map((d) => `${d.day} is only ${d.dates} ${d.dates === 1 ? "date" : "dates"}`).join(", "));
     text = `Of ${total} dates in the data, ${parts.join("; ")}. Read ${bound.length === 1 ? "that bar" : "those bars"} as dates as much as a weekly habit.`;
   }
