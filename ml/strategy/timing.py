@@ -48,6 +48,13 @@ def _timing(act: dict, standouts: list[dict]) -> dict:
                 "best_hours": [], "best_weekdays": [], "has_timestamps": False,
                 "citations": _cite(["activity:has_timestamps"])}
     basis = act.get("time_basis")
+    if burst := burst_clause(act):  # the hours of one date are that day's: no habit to schedule on (a support review
+        # read "Schedule … for 21:00, 22:00 and 23:00 UTC" beside "these hours are that day's")
+        return {"text": f"No send time is recommended: {burst}, so its busiest hours "
+                        f"({format_hours(act['peak_hours'], basis)}) are that day's, not a daily habit; test send "
+                        "times, and check that the persona comes back on other days.",
+                "best_hours": [], "best_weekdays": [], "has_timestamps": True,
+                "citations": _cite(["activity:busiest_date", "activity:peak_hours"])}
     busy = act.get("peak_weekdays") or []
     days = days_above_everyone(act)  # a busy day that is everyone's too is no reason to pick it
     sends = "sends" if act.get("unit") == "events" else "sends and staff replies"  # event users get no replies
@@ -67,8 +74,6 @@ def _timing(act: dict, standouts: list[dict]) -> dict:
         text += (f" Its busy {'day' if one else 'days'}, "
                  f"{days_with_shares({**act, 'peak_weekdays': bound}, of=counted(act), clock=day_clock(basis))}, "
                  f"{'is' if one else 'are'} not recommended: {date_reason(act, bound)}.")
-    if burst := burst_clause(act):  # the hours of one date are that day's, not a daily habit
-        text += f" Note that {burst}: these hours are that day's more than a daily habit."
     people = "users'" if act.get("unit") == "events" else "customers'"  # an event log's people are its users
     if basis == UTC:
         text += (f" These are UTC hours, not the {people} own clock: convert them to your market's time zone "
