@@ -319,7 +319,7 @@ def test_a_baseline_later_than_the_new_run_is_noted():
     """The re-runs review ran ``ml.compare runs/m2 runs/m1`` (month 2 as the baseline) and nothing said so."""
     from types import SimpleNamespace
 
-    from ml.lineage.compare import LATER_NOTE, later_baseline
+    from ml.lineage.run_notes import LATER_NOTE, later_baseline
 
     def run(p05, p95):
         return SimpleNamespace(period={"first": p05, "last": p95, "p05": p05, "p95": p95})

@@ -192,7 +192,7 @@ class SeriesPlan:
                           f"{c.movers.n_regrouped} more stayed with their persona through a split or merge "
                           "(comparison.json)",
                           markup=False, soft_wrap=True)
-            from ml.lineage.compare import LATER_NOTE, SAME_MEMBERS
+            from ml.lineage.run_notes import LATER_NOTE, SAME_MEMBERS
 
             for note in c.notes:  # the fit's own changes, or runs given the wrong way round
                 if note.startswith((SAME_MEMBERS, LATER_NOTE)):
