@@ -173,6 +173,11 @@ def test_a_persona_most_of_whose_members_wrote_on_one_date_is_that_dates_burst()
     assert "most often on" not in sentence
     sent = timing(act, [])  # no send time for a date's burst (it scheduled sends beside "these hours are that day's")
     assert sent["best_hours"] == [] and sent["text"].startswith("No send time is recommended: most of its members (86%)")
+    from ml.strategy import generate_strategy  # nor a KPI on that date's hours
+
+    doc = generate_strategy({"id": 1, "name": "x", "size": 21, "share": 0.2, "activity": act, "fingerprint": [],
+                             "top_terms": [], "evidence": []}, "retention", rewriter=None)
+    assert "peak_hour_response_time" not in [k["name"] for k in doc["kpis"]]
     steady = fit.profile(0)
     assert steady["busiest_date_share"] < 0.5 and "wrote on one date" not in _activity_sentence({**steady, "time_basis": "UTC"})
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from ml.events.profile import event_label
 from ml.profile.activity import format_hours
 from ml.profile.behavior_words import literal_ok
+from ml.profile.dates import one_day_burst
 from ml.profile.fingerprint import SAID_EFFECT, said
 from ml.profile.name_clash import content_stems
 from ml.strategy.cite import cite as _cite
@@ -305,7 +306,10 @@ def _kpis(b: _Basis) -> list[dict]:
     table = EVENT_KPIS if b.profile.get("kind") == "events" else KPIS
     kpis = [{"name": name, "text": f"{desc.capitalize()} (focus: {b.theme_words}).",
              "citations": _cite(b.theme_refs[:2])} for name, desc in table[b.goal]]
-    if act.get("has_timestamps") and act.get("peak_hours") and b.profile.get("kind") != "events":  # no replies
+    # no replies for event users; no hours that are one date's burst (the timing recommends none: a review read the
+    # KPI "median reply time during 20:00, 21:00 and 22:00 UTC" beside it)
+    if act.get("has_timestamps") and act.get("peak_hours") and b.profile.get("kind") != "events" \
+            and not one_day_burst(act):
         kpis.append({"name": "peak_hour_response_time",
                      "text": f"Median reply time during {format_hours(act['peak_hours'], act.get('time_basis'))}.",
                      "citations": _cite(["activity:peak_hours"])})
