@@ -20,6 +20,7 @@ from backend.routes.exports import json_errors, plain_differences
 from backend.schemas import MAX_ID
 from ml.events.profile import busiest_stretch, event_label
 from ml.profile.activity import date_bound_days
+from ml.profile.name_share import FEW_NAME_SHARE
 from ml.strategy.risks import mostly_reassigned
 
 router = APIRouter(prefix="/runs/{run_id}", tags=["exports"])
@@ -34,8 +35,10 @@ EVIDENCE = 5
 
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
-    return Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]),
-                       trim_blocks=True, lstrip_blocks=True)
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.globals["FEW_NAME_SHARE"] = FEW_NAME_SHARE  # one threshold for the contents' mark and the persona's line
+    return env
 
 
 def _peaks(activity: dict[str, Any]) -> str | None:

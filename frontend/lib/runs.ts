@@ -162,7 +162,8 @@ export function memberNoun(eventRun: boolean, one = false): string {
 }
 
 /** Under this share of its members' texts holding its name's words, a name describes few of them: the persona page
- * says to read the evidence before presenting it, and the overview's table marks it (ml/profile/name_share.py). */
+ * says to read the evidence before presenting it, and the overview's table marks it (ml/profile/name_share.py
+ * FEW_NAME_SHARE, the report's threshold too). */
 export const FEW_NAME_SHARE = 0.25;
 
 /** A conversation persona whose name's words are in under ``FEW_NAME_SHARE`` of its members' texts. */

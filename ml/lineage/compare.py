@@ -48,6 +48,7 @@ from ml.lineage.shift import (
     turnover,
 )
 from ml.lineage.snapshot import RunSnapshot, check_comparable
+from ml.profile.name_share import MAX_TEXTS
 from ml.runtime.contracts.compare import BasePersona, Comparison, Link, NewPersona, RunRef
 
 
@@ -100,6 +101,7 @@ class RunComparer(BaseEstimator):
     def fit(self, base: RunSnapshot, new: RunSnapshot):
         cfg = self.config or LineageConfig()
         check_comparable(base, new)
+        self._rows_by_persona = None  # the new run's members grouped by persona, when a kept name is checked
         A, B = aligned_centroids(base, new)
         overlap_key, movers_key = choose_keys(base.members, new.members, base.unit, cfg.min_shared_members)
         pairs = recurring(base.members, new.members, overlap_key) if overlap_key != "none" else None
@@ -209,11 +211,15 @@ class RunComparer(BaseEstimator):
         )
 
     def _member_texts(self, pid: int) -> list[str]:
-        """The new run's member texts of persona ``pid`` (none where the snapshot keeps no text)."""
+        """The new run's member texts of persona ``pid``, the first ``MAX_TEXTS`` (what ``name_share`` reads; none
+        where the snapshot keeps no text); the members are grouped by persona once per comparison."""
         m = self._new.members
         if "text" not in m:
             return []
-        return [t for t in m.loc[m["persona_id"] == pid, "text"].tolist() if isinstance(t, str)]
+        if self._rows_by_persona is None:
+            self._rows_by_persona = m.groupby("persona_id").indices
+        rows = self._rows_by_persona.get(pid, [])[:MAX_TEXTS]
+        return [t for t in m["text"].to_numpy()[rows].tolist() if isinstance(t, str)]
 
     def _scores(self, i: int | None, j: int, then, now) -> dict[str, float | None]:
         col = self.matcher_.similarity_[:, j]

@@ -25,6 +25,9 @@ from ml.profile.stems import stem
 
 NAME_PARTS = re.compile(r" & |, ")  # "Transfer, how long & beneficiary": the phrases a name joins
 MAX_TEXTS = 5000
+# under this share of its members holding its words a name describes few of them: the persona page, the overview
+# (frontend/lib/runs.ts FEW_NAME_SHARE) and the report say so
+FEW_NAME_SHARE = 0.25
 
 
 def _topic_parts(name: str) -> list[str]:

@@ -67,15 +67,12 @@ def subpersona_documents(stage: SubPersonas, sub_ids: np.ndarray, members: pd.Da
     out: dict[int, list[dict]] = {}
     for rec in records:
         rows = np.flatnonzero(sub_ids == rec["id"])
-        withheld = privacy_floor(None if authors is None else authors[rows], min_authors)["evidence_withheld"]
+        floor = privacy_floor(None if authors is None else authors[rows], min_authors)
+        withheld = floor["evidence_withheld"]
         evidence = [] if withheld else selector.select(member_ids[rows], [texts[i] for i in rows],
                                                        embeddings, ~reassigned[rows], keep_handles, rows,
                                                        known_names)
-        voice = None
-        if authors is not None and len(rows):  # one customer's thread is no segment, at this level too (a review)
-            named = pd.Series(authors[rows]).dropna()
-            top = int(named.value_counts().iloc[0]) if len(named) else 0
-            voice = one_voice_sentence({"top_author_members": top, "size": len(rows)})
+        voice = one_voice_sentence({**floor, "size": len(rows)})  # one customer's thread is no segment, here too
         out.setdefault(rec["parent_id"], []).append({**rec, "evidence": evidence, "evidence_withheld": withheld,
                                                      "one_voice": voice})
     return out
