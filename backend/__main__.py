@@ -12,10 +12,21 @@ from pathlib import Path
 from pydantic import ValidationError
 
 
+def _port(value: str) -> int:
+    """A TCP port, 1-65535 (uvicorn lets a larger one crash at bind or wrap it round through a name lookup)."""
+    try:
+        port = int(value)
+    except ValueError:
+        port = -1
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port: give a number from 1 to 65535")
+    return port
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m backend", description=__doc__.splitlines()[0])
     parser.add_argument("--store", help="results store URL (sqlite:///path.db or firestore://project)")
-    parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    parser.add_argument("--port", type=_port, default=8000, help="port (default 8000)")
     parser.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
     parser.add_argument("--runs-dir", type=Path, help="folder of run directories (for assign)")
     parser.add_argument("--frontend-dir", type=Path, help="built frontend to serve at / (default frontend/out)")

@@ -150,8 +150,14 @@ def main(argv: list[str] | None = None) -> int:
 
         config = LineageConfig.from_file(args.config) if args.config else LineageConfig()
         dirs = [Path(r).resolve() for r in (args.base, args.new) if Path(r).is_dir()]
-        if args.json and Path(args.json).resolve().parent in dirs:
-            raise InputError(f"--json {args.json}: inside a run directory; write the comparison elsewhere")
+        if args.json:
+            target = Path(args.json).resolve()
+            if target.parent in dirs:
+                raise InputError(f"--json {args.json}: inside a run directory; write the comparison elsewhere")
+            if target.is_dir():
+                raise InputError(f"--json {args.json}: a folder; name the file to write, e.g. {Path(args.json) / 'comparison.json'}")
+            if not target.parent.is_dir():
+                raise InputError(f"--json {args.json}: its folder {target.parent} does not exist; create it first")
         stores: dict = {}
         try:
             base = run_snapshot(args.base, args.store, stores)

@@ -178,3 +178,20 @@ def test_the_dates_are_on_the_runs_clock():
     assert _span(ref("America/Los_Angeles")) == " (2015-02-16 – 2015-02-24 America/Los_Angeles)"
     for basis in ("UTC", "local", None, "Not/A_Zone"):
         assert _span(ref(basis)) == " (2015-02-17 – 2015-02-24 UTC)"
+
+
+@pytest.mark.parametrize("where", ["missing-folder", "a-folder"])
+def test_a_json_path_that_cannot_be_written_is_refused_before_comparing(pipeline_run_dir, tmp_path, capsys,
+                                                                         monkeypatch, where):
+    """A code review (2026-12-06): ``--json nodir/x.json`` or an existing folder failed only after the comparison,
+    as "error: FileNotFoundError …" with exit 1."""
+    import ml.lineage
+
+    def never(*_a, **_k):
+        raise AssertionError("compared before the --json path was checked")
+
+    monkeypatch.setattr(ml.lineage, "compare_runs", never)
+    target = tmp_path / "nodir" / "x.json" if where == "missing-folder" else tmp_path
+    assert main([str(pipeline_run_dir), str(pipeline_run_dir), "--json", str(target)]) == 2
+    err = _one_line_error(capsys)
+    assert ("does not exist; create it first" if where == "missing-folder" else "a folder; name the file") in err

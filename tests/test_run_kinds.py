@@ -63,7 +63,6 @@ def test_every_kind_names_real_parts_and_config_keys():
     for kind in KINDS.values():
         config = kind.config_class()()
         assert callable(resolve(kind.pipeline).run) and callable(resolve(kind.writer))
-        assert callable(resolve(kind.model).load)
         dumped = config.model_dump()
         for flag in kind.flags:
             if flag.key is None:

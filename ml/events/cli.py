@@ -142,7 +142,6 @@ EVENTS = RunKind(
     config="ml.events.config:EventConfig",
     pipeline="ml.events.pipeline:EventPipeline",
     writer="ml.events.rundir:write_event_run_files",
-    model="ml.events.model:EventRunModel",
     summary=_summary,
     persona_line=lambda p: f"  #{p.id:<3} {p.share:6.1%}  {p.name}  ({', '.join(t.event for t in p.top_events[:3])})",
     protect=("outcome_file", "event_lookup"),

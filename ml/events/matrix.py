@@ -161,6 +161,12 @@ class EventMatrix(BaseEstimator):
                 f"{self.min_users} users and 2 event types are needed: widen the window, lower "
                 "matrix.min_user_events or min_reach, or supply more data",
                 n_rows=len(self.users_), min_rows=self.min_users)
+        self._fit_weights(events)
+        self.report_ = report
+        return self
+
+    def _fit_weights(self, events: pd.DataFrame) -> None:
+        """The kept users' groups, the idf, the per-group column scales and the weighted matrix ``X_``."""
         group_of = events.drop_duplicates("user").set_index("user")["group"]
         self.groups_ = group_of.reindex(self.users_).to_numpy(dtype=object)
         logc = np.log1p(self.counts_)
@@ -173,8 +179,6 @@ class EventMatrix(BaseEstimator):
                 if g is not None and not (isinstance(g, float) and np.isnan(g)):
                     self.column_scale_[g] = self._doer_mean(base[self.groups_ == g])
         self.X_ = self._weigh(self.counts_, self.groups_)
-        self.report_ = report
-        return self
 
     def _key_events(self, counts: np.ndarray, names_all: list[str]) -> tuple[list[int], list[dict], np.ndarray]:
         """The event types kept (column positions, most users first, at most ``max_events``), those dropped

@@ -90,23 +90,7 @@ class LoadReport:
 
     def summary_lines(self) -> list[str]:
         """Short human-readable lines for the command line."""
-        lines = [f"{f.path}: {f.rows_read} rows, layout {f.layout}"
-                 + (f", delimiter {f.delimiter!r}" if f.delimiter else "")
-                 + (f", encoding {f.encoding}" if f.encoding else "")
-                 + (f", sheet {f.sheet}" if f.sheet else "")
-                 + (f", header on line {f.title_lines + 1} ({f.title_lines} title line{'s' if f.title_lines > 1 else ''}"
-                    " above it skipped)" if f.title_lines else "")
-                 + (f", messages from the array under {f.records_at!r}" if f.records_at else "")
-                 + (f", {f.conversations} conversations with their messages under {f.messages_in!r}"
-                    if f.messages_in else "")
-                 + (f", messages from {f.company} read as the company's side" if f.company else "")
-                 + (f", {f.survey} export (header rows below the names skipped)" if f.survey else "")
-                 + (f", answers to {_short(f.question)!r}" if f.question else "")
-                 + (f", times in {f.time_zone} as the export says" if f.time_zone else "")
-                 + (f", text column {f.mapping['text']!r} (the one that reads as free text; pass --text-col "
-                    "to choose another)" if f.text_guessed else "")
-                 + (f", time column {f.mapping['timestamp']!r} (the one that reads as timestamps; pass --time-col "
-                    "to choose another)" if f.time_guessed else "") for f in self.files]
+        lines = [file_line(f) for f in self.files]
         if len(self.files) == 1 and self.files[0].mapping:  # one file: which column fed each field
             lines.append(columns_line(self.files[0]))
         if len(lines) > MAX_FILE_LINES:  # a folder of many files (a Slack export's days)
@@ -159,6 +143,27 @@ class LoadReport:
         if self.date_order:
             lines.append(date_order_line(self.date_order))
         return lines
+
+
+def file_line(f: FileReport) -> str:
+    """One input file's line for the command line: rows, layout and how it was read."""
+    return (f"{f.path}: {f.rows_read} rows, layout {f.layout}"
+            + (f", delimiter {f.delimiter!r}" if f.delimiter else "")
+            + (f", encoding {f.encoding}" if f.encoding else "")
+            + (f", sheet {f.sheet}" if f.sheet else "")
+            + (f", header on line {f.title_lines + 1} ({f.title_lines} title line{'s' if f.title_lines > 1 else ''}"
+               " above it skipped)" if f.title_lines else "")
+            + (f", messages from the array under {f.records_at!r}" if f.records_at else "")
+            + (f", {f.conversations} conversations with their messages under {f.messages_in!r}"
+               if f.messages_in else "")
+            + (f", messages from {f.company} read as the company's side" if f.company else "")
+            + (f", {f.survey} export (header rows below the names skipped)" if f.survey else "")
+            + (f", answers to {_short(f.question)!r}" if f.question else "")
+            + (f", times in {f.time_zone} as the export says" if f.time_zone else "")
+            + (f", text column {f.mapping['text']!r} (the one that reads as free text; pass --text-col "
+               "to choose another)" if f.text_guessed else "")
+            + (f", time column {f.mapping['timestamp']!r} (the one that reads as timestamps; pass --time-col "
+               "to choose another)" if f.time_guessed else ""))
 
 
 def date_order_line(order: dict) -> str:

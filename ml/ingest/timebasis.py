@@ -71,16 +71,6 @@ def is_fixed_offset(basis: str | None) -> bool:
     return bool(basis) and len(basis) == 9 and basis.startswith("UTC") and basis[3] in "+-"
 
 
-def clock_name(basis: str | None) -> str:
-    """A chart label's clock: "UTC", "local time", "UTC-08:00", "Europe/London" or "UTC or local time,
-    unknown"."""
-    if basis == UTC or is_fixed_offset(basis):
-        return basis
-    if basis == LOCAL:
-        return "local time"
-    return basis or "UTC or local time, unknown"
-
-
 def clock_words(basis: str | None) -> str:
     """The words that follow an hour: "UTC", "local time", "UTC-08:00", "Europe/London time", or, for a
     profile made before the basis was recorded, "(UTC or local time, unknown)"."""

@@ -1,7 +1,7 @@
 """Run kinds: what ``python -m ml.run [--kind KIND]`` runs (``conversations`` by default, or ``events``).
 
 A ``RunKind`` holds everything that differs between kinds: its command-line flags and the config key
-each one sets (``Flag``), its config class, pipeline, run-file writer and persona model (as
+each one sets (``Flag``), its config class, pipeline and run-file writer (as
 ``"module:attribute"`` names, imported only when a run starts, so ``--help`` stays fast), and the lines
 of the summary that only it prints. Everything else exists once, in ``ml.runtime.cli``: the common
 flags, reading the config (defaults → ``--config`` file → flags), checking ``--out`` and the store before
@@ -57,7 +57,6 @@ class RunKind:
     config: str
     pipeline: str
     writer: str
-    model: str
     summary: Callable[[Any, dict], list]
     persona_line: Callable[[Any], str]
     personas_listed: int | None = None
@@ -76,9 +75,6 @@ class RunKind:
     def write_files(self, result, folder, run_dir) -> None:
         resolve(self.writer)(result, folder, run_dir)
 
-    def load_model(self, run_dir):
-        """The persona model saved in ``run_dir`` (``RUN_DIR/model/``)."""
-        return resolve(self.model).load(run_dir)
 
 
 #: ``--time-col``, a flag of both kinds (``ml.events.cli`` uses it too): one declaration, one help text.
@@ -182,7 +178,6 @@ CONVERSATIONS = RunKind(
     config="ml.runtime.config:PipelineConfig",
     pipeline="ml.runtime.pipeline:PersonaPipeline",
     writer="ml.runtime.rundir:write_run_files",
-    model="ml.runtime.model:PersonaModel",
     summary=_conversation_summary,
     persona_line=lambda p: f"  #{p.id:<3} {p.share:6.1%}  {p.name}",
     personas_listed=12,

@@ -32,8 +32,6 @@ CORE_MEMBER_COLUMNS = ("member_id", "persona_id", "distance", "reassigned", "x",
 REQUIRED_MEMBER_COLUMNS = ("member_id", "persona_id", "distance")
 #: Persona fields that are not stored with the profile (members are paged instead).
 PERSONA_DROP_FIELDS = ("member_ids",)
-#: Keys of a run summary (`list_runs` items; `ml.runtime.contracts.RunSummary`).
-SUMMARY_KEYS = ("id", "kind", "created_at", "source", "counts", "unit", "series")
 #: Map points carry at most this many characters of text (a tooltip, not the evidence).
 MAP_TEXT_CHARS = 200
 #: A member's display text is capped here so one member always fits a Firestore document.

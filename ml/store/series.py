@@ -18,8 +18,6 @@ from ml.runtime.contracts.compare import Comparison, comparison_headline, upgrad
 from ml.store import records as R
 
 SERIES_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-#: History pages hold at most this many runs.
-MAX_SERIES_PAGE = 1000
 
 
 def validate_series(name: str) -> str:
