@@ -27,6 +27,7 @@ from backend.security import (
 )
 from backend.settings import Settings, get_settings
 from backend.static import mount_frontend
+from backend.strategy_schema import document_strategy
 
 API_PREFIX = "/api/v1"
 
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.models = ModelRegistry(settings, capacity=settings.model_cache_size)
     app.state.assign_queues = AssignQueues(settings)
     install_error_handlers(app)
+    document_strategy(app)
     app.include_router(api_router, prefix=API_PREFIX)
     _add_middleware(app, settings)
     app.state.frontend_mounted = mount_frontend(app, settings.frontend_dir)

@@ -8,8 +8,8 @@
 #
 # 1. frontend/lib/openapi.json: `python -m backend.openapi`, the app's OpenAPI schema (keys sorted, indented).
 # 2. frontend/lib/api.gen.ts: `openapi-typescript` (exact pin in frontend/package.json) over that schema.
-# 3. frontend/lib/strategy.gen.ts: the same generator over ml/strategy/schema.json (the strategy document,
-#    which the OpenAPI schema carries only as an object), wrapped as an OpenAPI document on the fly.
+#    The strategy document's schema (ml/strategy/schema.json) is in the OpenAPI schema itself, as the
+#    `Strategy` components (backend/strategy_schema.py).
 # tests/test_generated_client.py fails when a checked-in file differs from what this writes.
 # PYTHON (default: python, the .venv's when active) and NODE (default: node) can be overridden.
 set -euo pipefail
@@ -46,40 +46,6 @@ export_schema() {
   cd "$ROOT" && "$PYTHON" -m backend.openapi
 }
 
-wrap_strategy_schema() {
-  # ml/strategy/schema.json (JSON Schema 2020-12) as OpenAPI 3.1 components: the document is `Strategy`,
-  # each $defs entry a component of its own (`citations` -> `StrategyCitations`).
-  "$PYTHON" - "$ROOT/ml/strategy/schema.json" <<'EOF'
-import json, sys
-
-schema = json.load(open(sys.argv[1], encoding="utf-8"))
-defs = schema.pop("$defs", {})
-for key in ("$schema", "$id"):
-    schema.pop(key, None)
-name = {key: "Strategy" + key[:1].upper() + key[1:] for key in defs}
-
-BOUNDS = {"minItems", "maxItems", "minLength", "maxLength", "minimum", "maximum"}
-
-def bounds_only(branch):
-    """An anyOf branch that only bounds declared properties ("signals or evidence non-empty"): it says
-    nothing about types, and openapi-typescript would read it as an alternative shape."""
-    return set(branch) == {"properties"} and all(set(rule) <= BOUNDS for rule in branch["properties"].values())
-
-def moved(node):
-    if isinstance(node, dict):
-        if "properties" in node and "anyOf" in node and all(bounds_only(b) for b in node["anyOf"]):
-            node = {k: v for k, v in node.items() if k != "anyOf"}
-        return {k: (f"#/components/schemas/{name[v[8:]]}" if k == "$ref" and v.startswith("#/$defs/") else moved(v))
-                for k, v in node.items()}
-    return [moved(v) for v in node] if isinstance(node, list) else node
-
-schemas = {name[key]: moved(value) for key, value in defs.items()} | {"Strategy": moved(schema)}
-doc = {"openapi": "3.1.0", "info": {"title": "Strategy document (ml/strategy/schema.json)", "version": "1"},
-       "paths": {}, "components": {"schemas": dict(sorted(schemas.items()))}}
-json.dump(doc, sys.stdout, indent=2)
-EOF
-}
-
 if [ "$schema" = 1 ]; then
   if ! (export_schema > "$scratch/openapi.json"); then
     echo "gen_client.sh: exporting the OpenAPI schema failed (activate .venv, or set PYTHON)" >&2
@@ -96,10 +62,8 @@ if [ "$ts" = 1 ]; then
   fi
   source_schema="$out/openapi.json"
   [ "$schema" = 1 ] || source_schema="$LIB/openapi.json"
-  wrap_strategy_schema > "$scratch/strategy-openapi.json"
   # Run from frontend/ so the generator resolves its own pinned dependencies; quiet unless it fails.
   cd "$ROOT/frontend"
   "$NODE" "$GENERATOR" "$source_schema" --output "$out/api.gen.ts" >/dev/null
-  "$NODE" "$GENERATOR" "$scratch/strategy-openapi.json" --output "$out/strategy.gen.ts" >/dev/null
-  echo "gen_client.sh: wrote $out/api.gen.ts and $out/strategy.gen.ts" >&2
+  echo "gen_client.sh: wrote $out/api.gen.ts" >&2
 fi

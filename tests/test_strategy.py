@@ -29,11 +29,17 @@ def test_schema_is_valid_draft_2020_12():
 @pytest.mark.shared
 @pytest.mark.parametrize("which", ["airline_run", "twcs_run", "banking_run"])
 def test_every_goal_validates_and_every_citation_resolves(request, which):
+    from backend.strategy_schema import strategy_components
+
+    components = strategy_components()
+    served = jsonschema.Draft202012Validator({**components["Strategy"],
+                                              "components": {"schemas": components}})
     for profile in request.getfixturevalue(which)["profiles"]:
         snippet_ids = {e["member_id"] for e in profile["evidence"]}
         for goal in GOALS:
             doc = generate_strategy(profile, goal, rewriter=None)
             validate_strategy(doc)
+            served.validate(doc)  # the copy in the API's OpenAPI schema (backend/strategy_schema.py) takes it too
             n = 0
             for c in iter_citations(doc):
                 n += 1

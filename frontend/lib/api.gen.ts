@@ -2703,6 +2703,65 @@ export interface components {
             /** Psi */
             psi: number;
         };
+        /** Persona marketing strategy */
+        Strategy: {
+            channels: {
+                channel: string;
+                citations: components["schemas"]["StrategyCitations"];
+                rationale: components["schemas"]["StrategyText"];
+            }[];
+            cited_signals: {
+                [key: string]: string;
+            };
+            generated_by: {
+                /** @constant */
+                generator: "rules";
+                llm: string | null;
+                llm_error?: string;
+                llm_rewritten?: number;
+            };
+            /** @enum {unknown} */
+            goal: "acquisition" | "retention" | "win_back" | "support_deflection" | "upsell";
+            key_messages: {
+                citations: components["schemas"]["StrategyCitations"];
+                id: string;
+                text: components["schemas"]["StrategyText"];
+            }[];
+            kpis: {
+                citations: components["schemas"]["StrategyCitations"];
+                name: string;
+                text: components["schemas"]["StrategyText"];
+            }[];
+            objective: components["schemas"]["StrategyText"];
+            offers: components["schemas"]["StrategyItem"][];
+            persona_id: number;
+            persona_name: string;
+            positioning: components["schemas"]["StrategyItem"];
+            risks: components["schemas"]["StrategyItem"][];
+            /** @constant */
+            schema_version: 1;
+            timing: {
+                best_hours: components["schemas"]["StrategyHour"][];
+                best_weekdays: components["schemas"]["StrategyWeekday"][];
+                citations: components["schemas"]["StrategyCitations"];
+                has_timestamps: boolean;
+                text: components["schemas"]["StrategyText"];
+            };
+            tone: {
+                citations: components["schemas"]["StrategyCitations"];
+                text: components["schemas"]["StrategyText"];
+                traits: string[];
+            };
+        };
+        StrategyCitations: {
+            evidence: string[];
+            signals: string[];
+        };
+        StrategyHour: number;
+        StrategyItem: {
+            citations: components["schemas"]["StrategyCitations"];
+            text: components["schemas"]["StrategyText"];
+        };
         /** StrategyRequest */
         StrategyRequest: {
             /**
@@ -2745,14 +2804,11 @@ export interface components {
             persona_id: number;
             /** Run Id */
             run_id: string;
-            /**
-             * Strategy
-             * @description Strategy document valid against ml/strategy/schema.json.
-             */
-            strategy: {
-                [key: string]: unknown;
-            };
+            /** @description Strategy document valid against ml/strategy/schema.json. */
+            strategy: components["schemas"]["Strategy"];
         };
+        StrategyText: string;
+        StrategyWeekday: number;
         /**
          * SubPersona
          * @description A sub-persona (level 2, ``ml.cluster.subpersonas``): a finer cluster of HDBSCAN's tree inside one

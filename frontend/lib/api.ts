@@ -2,16 +2,13 @@
  * Typed client for the Personas JSON API (`/api/v1`, docs/api.md).
  *
  * Every type here comes from `api.gen.ts`, which `bash scripts/gen_client.sh` generates from the
- * server's OpenAPI schema (`openapi.json`), and the strategy document from `strategy.gen.ts` (generated
- * from ml/strategy/schema.json); tests/test_generated_client.py fails when any of them is stale.
+ * server's OpenAPI schema (`openapi.json`), the strategy document's too (ml/strategy/schema.json, served as
+ * the `Strategy` components); tests/test_generated_client.py fails when either is stale.
  * Endpoints are named by their schema path (`apiPath("/runs/{run_id}", ...)`), so a renamed route, a
  * missing parameter or a changed response model is a type error here, not a blank panel at run time.
  */
 
 import type { components, paths as Endpoints } from "./api.gen";
-import type { components as StrategyComponents } from "./strategy.gen";
-
-type StrategySchemas = StrategyComponents["schemas"];
 
 /** Base URL of the API: same origin by default, `NEXT_PUBLIC_API_BASE` to point elsewhere. */
 export const API_BASE: string = (process.env.NEXT_PUBLIC_API_BASE ?? "/api/v1").replace(/\/+$/, "");
@@ -49,11 +46,10 @@ export type MapPoint = Schemas["MapPoint"];
 export type MapResponse = Schemas["MapResponse"];
 export type FeatureInfo = Schemas["FeatureInfo"];
 export type StrategyRequest = Schemas["StrategyRequest"];
-/** `POST /strategy`; its `strategy` document is typed from ml/strategy/schema.json (`strategy.gen.ts`), which
- * the OpenAPI schema carries only as an object. */
-export type StrategyResponse = Omit<Schemas["StrategyResponse"], "strategy"> & { strategy: Strategy };
-export type Strategy = StrategySchemas["Strategy"];
-export type StrategyCitations = StrategySchemas["StrategyCitations"];
+/** `POST /strategy`; its `strategy` document is typed by ml/strategy/schema.json, which the OpenAPI schema holds. */
+export type StrategyResponse = Schemas["StrategyResponse"];
+export type Strategy = Schemas["Strategy"];
+export type StrategyCitations = Schemas["StrategyCitations"];
 export type ApiErrorBody = Schemas["ErrorResponse"];
 /** `GET /runs/{id}/comparison`: the run compared with its baseline (docs/drift.md). */
 export type Comparison = Schemas["Comparison"];
