@@ -157,7 +157,7 @@ def test_movers_list_who_changed_lineage():
     c = compare_runs(_snapshot("A", T, [40, 40], ids), _snapshot("B", T, [30, 50], moved))
     assert c.movers.key == "member" and c.movers.n_shared == 80 and c.movers.n_moved == 10
     assert {(m.from_id, m.to_id) for m in c.movers.moves} == {(0, 1)}
-    cells = {(cell["from_id"], cell["to_id"]): cell["count"] for cell in c.movers.matrix}
+    cells = {(cell.from_id, cell.to_id): cell.count for cell in c.movers.matrix}
     assert cells == {(0, 0): 30, (0, 1): 10, (1, 1): 40}
     assert c.movers.n_regrouped == 0
 

@@ -1,26 +1,8 @@
 "use client";
 
-import { paths, type PersonaSummary, type RunManifest } from "@/lib/api";
+import { paths, type OutcomeTable, type Outcomes, type PersonaSummary, type RunManifest } from "@/lib/api";
 import { int, num, pct } from "@/lib/format";
 import { useApi } from "@/lib/useApi";
-
-/** One clustering's outcome table as `ml.events.outcomes` writes it into `manifest.metrics.outcomes`. */
-interface OutcomeTable {
-  n: number;
-  categories: string[];
-  personas: { persona_id: number; n: number; rates: Record<string, number> }[];
-  overall: Record<string, number>;
-  /** users left out before the personas (too few events): not part of `overall` */
-  set_aside?: { n: number; rates: Record<string, number>; other?: number } | null;
-  p_value?: number | null;
-  cramers_v?: number | null;
-}
-
-interface Outcomes {
-  column?: string;
-  nmf?: OutcomeTable;
-  kmeans?: OutcomeTable;
-}
 
 const MAX_CATEGORIES = 6;
 const INTERVAL = /^[([]\s*(-?[\d.]+)\s*,/;
@@ -83,14 +65,14 @@ function RatesRow({ label, n, rates, cats, testId }: {
   );
 }
 
-function readOutcomes(m: RunManifest): (Outcomes & { nmf: OutcomeTable }) | null {
+function readOutcomes(m: RunManifest): Outcomes | null {
   if (m.kind !== "events") return null;
-  const o = (m.metrics?.outcomes ?? null) as Outcomes | null;
-  return o?.nmf && Array.isArray(o.nmf.personas) && o.nmf.personas.length ? { ...o, nmf: o.nmf } : null;
+  const o = m.metrics?.outcomes ?? null;
+  return o?.nmf.personas.length ? o : null;
 }
 
 /** How the personas and k-means (same k, same matrix) tell the outcome apart, in words. */
-function strength(nmf: OutcomeTable, kmeans: OutcomeTable | undefined): string {
+function strength(nmf: OutcomeTable, kmeans: OutcomeTable | null | undefined): string {
   const v = nmf.cramers_v;
   if (typeof v !== "number") return "";
   const p = typeof nmf.p_value === "number" ? (nmf.p_value < 0.001 ? "p < 0.001" : `p = ${num(nmf.p_value, 3)}`) : null;
@@ -125,7 +107,7 @@ export default function OutcomesPanel({ manifest, personas }: { manifest: RunMan
       <div className="table-scroll">
         <table>
           <caption className="sr-only">Outcome rates per persona</caption>
-          <BandHead first="Persona" count="Users" column={o.column} cats={cats} />
+          <BandHead first="Persona" count="Users" column={o.column ?? undefined} cats={cats} />
           <tbody>
             {rows.map((r) => (
               <tr key={r.persona_id}>
@@ -198,7 +180,7 @@ export function PersonaOutcome({ runId, personaId }: { runId: string; personaId:
       </p>
       <div className="table-scroll">
         <table>
-          <BandHead first="Users" count="n" column={o.column} cats={cats} />
+          <BandHead first="Users" count="n" column={o.column ?? undefined} cats={cats} />
           <tbody>
             {rows.map(([label, n, rates]) => (
               <RatesRow key={label} label={label} n={n} rates={rates} cats={cats} />

@@ -1538,13 +1538,8 @@ export interface components {
             n_personas?: number | null;
             /** Noise Share */
             noise_share?: number | null;
-            /**
-             * Outcomes
-             * @description Outcome rates per persona (ml.events.outcomes).
-             */
-            outcomes?: {
-                [key: string]: unknown;
-            } | null;
+            /** @description Outcome rates per persona (ml.events.outcomes). */
+            outcomes?: components["schemas"]["Outcomes"] | null;
             /** Reconstruction Error */
             reconstruction_error?: number | null;
             /** Silhouette */
@@ -2275,11 +2270,9 @@ export interface components {
             key: "member" | "author" | "text" | "none";
             /**
              * Matrix
-             * @description {from_id, to_id, count} cells
+             * @description the transition matrix's non-empty cells
              */
-            matrix?: {
-                [key: string]: number;
-            }[];
+            matrix?: components["schemas"]["Transition"][];
             /** Moves */
             moves?: components["schemas"]["Move"][];
             /**
@@ -2418,6 +2411,102 @@ export interface components {
             then?: components["schemas"]["ShareCI"] | null;
             /** @description Continued, grown and shrunk personas only (a split piece or a merger holds other people than its parent); None when either run's profile has no tone (runs before 2026-12-02, event runs). */
             tone?: components["schemas"]["ToneChange"] | null;
+        };
+        /**
+         * OutcomeAside
+         * @description The users set aside before the personas (too few events), in the personas' categories.
+         */
+        OutcomeAside: {
+            /** N */
+            n: number;
+            /**
+             * Other
+             * @description Share in no category of the personas (a value beyond every band).
+             */
+            other: number;
+            /** Rates */
+            rates: {
+                [key: string]: number;
+            };
+        };
+        /** OutcomeRow */
+        OutcomeRow: {
+            /**
+             * Mean
+             * @description Mean of a numeric outcome.
+             */
+            mean?: number | null;
+            /**
+             * N
+             * @description The persona's users with a known outcome.
+             */
+            n: number;
+            /** Persona Id */
+            persona_id: number;
+            /**
+             * Rates
+             * @description Share of those users in each outcome category.
+             */
+            rates: {
+                [key: string]: number;
+            };
+        };
+        /**
+         * OutcomeTable
+         * @description One clustering's outcome rates per persona (``ml.events.outcomes.outcome_table``).
+         */
+        OutcomeTable: {
+            /**
+             * Categories
+             * @description Outcome categories (bands of a numeric outcome, as "(5.999, 40.0]").
+             */
+            categories: string[];
+            /** Chi2 */
+            chi2?: number | null;
+            /**
+             * Cramers V
+             * @description How strongly persona goes with outcome: 0 not at all, 1 fully.
+             */
+            cramers_v?: number | null;
+            /**
+             * Dof
+             * @default 0
+             */
+            dof: number;
+            /**
+             * Kruskal P
+             * @description Kruskal-Wallis p of a numeric outcome across personas.
+             */
+            kruskal_p?: number | null;
+            /**
+             * N
+             * @description Users in personas with a known outcome.
+             */
+            n: number;
+            /**
+             * Overall
+             * @description Rates over every user in the personas.
+             */
+            overall: {
+                [key: string]: number;
+            };
+            /** P Value */
+            p_value?: number | null;
+            /** Personas */
+            personas: components["schemas"]["OutcomeRow"][];
+            set_aside?: components["schemas"]["OutcomeAside"] | null;
+        };
+        /** Outcomes */
+        Outcomes: {
+            /**
+             * Column
+             * @description The outcome column (--outcome-col).
+             */
+            column?: string | null;
+            /** @description k-means with the same k on the same matrix, for scale. */
+            kmeans?: components["schemas"]["OutcomeTable"] | null;
+            /** @description The personas' outcome table. */
+            nmf: components["schemas"]["OutcomeTable"];
         };
         /** PersonaList */
         PersonaList: {
@@ -3099,6 +3188,27 @@ export interface components {
              * @description The event's share of the persona's NMF component.
              */
             weight: number;
+        };
+        /**
+         * Transition
+         * @description One cell of the movers' transition matrix: members in ``from_id`` then and ``to_id`` now.
+         */
+        Transition: {
+            /**
+             * Count
+             * @description members that were in from_id and are in to_id
+             */
+            count: number;
+            /**
+             * From Id
+             * @description persona id in the baseline run
+             */
+            from_id: number;
+            /**
+             * To Id
+             * @description persona id in the new run
+             */
+            to_id: number;
         };
         /**
          * UserAssignment

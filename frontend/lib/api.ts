@@ -46,6 +46,9 @@ export type MapPoint = Schemas["MapPoint"];
 export type MapResponse = Schemas["MapResponse"];
 export type FeatureInfo = Schemas["FeatureInfo"];
 export type StrategyRequest = Schemas["StrategyRequest"];
+/** An event run's outcome rates per persona (`manifest.metrics.outcomes`, ml.events.outcomes). */
+export type Outcomes = Schemas["Outcomes"];
+export type OutcomeTable = Schemas["OutcomeTable"];
 /** `POST /strategy`; its `strategy` document is typed by ml/strategy/schema.json, which the OpenAPI schema holds. */
 export type StrategyResponse = Schemas["StrategyResponse"];
 export type Strategy = Schemas["Strategy"];

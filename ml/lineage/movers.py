@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ml.runtime.contracts.compare import Move, Movers
+from ml.runtime.contracts.compare import Move, Movers, Transition
 
 KEY_COLUMNS = {"member": "member_id", "text": "text_key", "author": "author"}
 
@@ -76,7 +76,7 @@ def movers(pairs: pd.DataFrame, key: str, base_lineage: dict[int, str], new_line
     if pairs.empty or key == "none":
         return Movers(key="none" if pairs.empty else key, n_shared=0, n_moved=0)
     cells = pairs.groupby(["base_id", "new_id"]).size().reset_index(name="count")
-    matrix = [{"from_id": int(r.base_id), "to_id": int(r.new_id), "count": int(r.count)}
+    matrix = [Transition(from_id=int(r.base_id), to_id=int(r.new_id), count=int(r.count))
               for r in cells.itertuples(index=False)]
     parents = new_parents or {}
     moved, regrouped = [], 0

@@ -179,6 +179,14 @@ class Move(_Record):
     moved: bool = Field(description="the member's lineage changed")
 
 
+class Transition(_Record):
+    """One cell of the movers' transition matrix: members in ``from_id`` then and ``to_id`` now."""
+
+    from_id: int = Field(description="persona id in the baseline run")
+    to_id: int = Field(description="persona id in the new run")
+    count: int = Field(ge=1, description="members that were in from_id and are in to_id")
+
+
 class Movers(_Record):
     key: Literal["member", "author", "text", "none"] = Field(
         description="what recurs: member ids (threads, authors as units), authors of messages, or identical texts")
@@ -187,7 +195,7 @@ class Movers(_Record):
                                      "into or merge into (runs before 2026-12-02 counted those too).")
     n_regrouped: int = Field(0, description="Members whose persona split (they are in one of its pieces) or merged "
                                             "(they are in the merged persona): re-cut around them, not moved.")
-    matrix: list[dict[str, int]] = Field(default_factory=list, description="{from_id, to_id, count} cells")
+    matrix: list[Transition] = Field(default_factory=list, description="the transition matrix's non-empty cells")
     moves: list[Move] = Field(default_factory=list)
     truncated: bool = False
 

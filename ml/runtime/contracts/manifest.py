@@ -253,6 +253,42 @@ class EventCounts(Contract):
     noise_before_reassign: int | None = 0
 
 
+class OutcomeRow(Contract):
+    persona_id: int
+    n: int = Field(description="The persona's users with a known outcome.")
+    rates: dict[str, float] = Field(description="Share of those users in each outcome category.")
+    mean: float | None = Field(None, description="Mean of a numeric outcome.")
+
+
+class OutcomeAside(Contract):
+    """The users set aside before the personas (too few events), in the personas' categories."""
+
+    n: int
+    rates: dict[str, float]
+    other: float = Field(description="Share in no category of the personas (a value beyond every band).")
+
+
+class OutcomeTable(Contract):
+    """One clustering's outcome rates per persona (``ml.events.outcomes.outcome_table``)."""
+
+    n: int = Field(description="Users in personas with a known outcome.")
+    categories: list[str] = Field(description="Outcome categories (bands of a numeric outcome, as \"(5.999, 40.0]\").")
+    personas: list[OutcomeRow]
+    overall: dict[str, float] = Field(description="Rates over every user in the personas.")
+    set_aside: OutcomeAside | None = None
+    chi2: float | None = None
+    dof: int = 0
+    p_value: float | None = None
+    cramers_v: float | None = Field(None, description="How strongly persona goes with outcome: 0 not at all, 1 fully.")
+    kruskal_p: float | None = Field(None, description="Kruskal-Wallis p of a numeric outcome across personas.")
+
+
+class Outcomes(Contract):
+    column: str | None = Field(None, description="The outcome column (--outcome-col).")
+    nmf: OutcomeTable = Field(description="The personas' outcome table.")
+    kmeans: OutcomeTable | None = Field(None, description="k-means with the same k on the same matrix, for scale.")
+
+
 class EventMetrics(Contract):
     n_personas: int | None = None
     k: int | None = None
@@ -271,7 +307,7 @@ class EventMetrics(Contract):
     reconstruction_error: float | None = None
     stability_ari: float | None = None
     baseline_kmeans: Report | None = None
-    outcomes: Report | None = Field(None, description="Outcome rates per persona (ml.events.outcomes).")
+    outcomes: Outcomes | None = Field(None, description="Outcome rates per persona (ml.events.outcomes).")
 
 
 class Weighting(Contract):
