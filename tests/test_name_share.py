@@ -58,3 +58,29 @@ def test_numbers_count_and_handles_do_not():
                                               "hold for two hours!"]) == round(2 / 3, 4)
     assert name_share("Driver & uber", ["@Uber_Support my ride was bad", "[@user] user here"]) == 0.0
     assert name_share("Driver & uber", ["my uber driver was late"]) == 1.0
+
+
+def test_a_negation_is_no_word_to_look_for():
+    """An explorer review (2026-12-06): "Card isn't working" read 12 % on members who wrote "card not working",
+    "my card doesn't work": "isn" was looked for, where "not" (a stop word) never was."""
+    texts = ["my card is not working", "card won't work", "the card doesn't work at all", "card arrived"]
+    assert name_share("Card isn't working", texts) == name_share("Card not working", texts) == 0.75
+
+
+def test_a_part_of_three_words_is_held_with_all_but_one():
+    """"Contactless stopped working" read 6 % where every member asked about contactless not working; a part of
+    two words still needs both."""
+    texts = ["contactless is not working", "contactless payments fail", "the ATM swallowed my card",
+             "my card is stuck"]
+    assert name_share("Contactless stopped working", texts) == 0.25
+    assert name_share("ATM ate my card", texts) == 0.25
+    assert name_share("Card stuck", texts) == 0.25  # "card" alone does not hold "card stuck"
+
+
+def test_the_report_rounds_shares_as_the_explorer_does():
+    """A review (2026-12-06): name_share 0.225 read "name in 22%" in the report ("%.0f" rounds half to even) and
+    23% in the explorer (``toFixed``)."""
+    from backend.routes.report import percent, rounded
+
+    assert percent(0.225) == "23" and percent(0.2249) == "22" and percent(0.0345, 1) == "3.5"
+    assert rounded(22.5) == "23" and rounded(12.25, 1) == "12.3" and rounded(7.0, 1) == "7.0"

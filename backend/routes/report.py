@@ -6,6 +6,7 @@ in that order, each with its family and sub-personas. See docs/exports.md."""
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
@@ -38,7 +39,20 @@ def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]),
                       trim_blocks=True, lstrip_blocks=True)
     env.globals["FEW_NAME_SHARE"] = FEW_NAME_SHARE  # one threshold for the contents' mark and the persona's line
+    env.filters["percent"] = percent
+    env.filters["rounded"] = rounded
     return env
+
+
+def rounded(value: float, digits: int = 0) -> str:
+    """``value`` rounded half up, as the explorer's ``toFixed`` writes it: 22.5 → "23" ("%.0f" rounds to even,
+    "22": the report and the explorer disagreed on one name's share, a review of 2026-12-06)."""
+    return f"{Decimal(repr(value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP):f}"
+
+
+def percent(share: float, digits: int = 0) -> str:
+    """A share (0.225) as a percentage's number ("23"), rounded as ``rounded``."""
+    return rounded(float(Decimal(repr(share)) * 100), digits)
 
 
 def _peaks(activity: dict[str, Any]) -> str | None:

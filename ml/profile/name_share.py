@@ -12,6 +12,15 @@ holds "card not working"); a hyphenated word is held however its members write i
 "topup", "top-ups": the name's words are joined, and so are the text's hyphenated words and neighbouring words; a
 review read "Top-up was reverted" described 1 % of its members where 7 of 75 wrote "top up … reverted");
 the behaviour word ("Brief: …") and a clash qualifier in brackets are not part of what the name says.
+Two readings keep the figure from calling a fair name unfair (an explorer review on Banking77, 2026-12-06:
+"Contactless stopped working" read 6 % where all 34 members asked about contactless not working, "ATM ate my
+card" 11 % where 82 % were swallowed cards): a negation is no word to look for, however it is written ("isn't"
+as "not" already was: "Card isn't working" read 12 %, "Card not working" would have read 55 %), and a part of
+three content words or more (numbers aside: "Hold for two hours" still needs the two) is held by a text
+holding all of them but one ("contactless … not working",
+"the ATM swallowed my card"). On that run (the Banking77 test set, 73 personas) the names marked under
+``FEW_NAME_SHARE`` went from 12 to 5, those of personas whose commonest intent is 80 % of them or more from 6 to
+2; the airline tweets' 27 names (parts of one or two words) read as before (``scripts/eval_name_share.py``).
 """
 
 from __future__ import annotations
@@ -25,6 +34,9 @@ from ml.profile.stems import stem
 
 NAME_PARTS = re.compile(r" & |, ")  # "Transfer, how long & beneficiary": the phrases a name joins
 MAX_TEXTS = 5000
+# what a contraction's negation leaves as a word ("isn't" → "isn"); "not", "no", "never", "cannot" are stop words
+_NEGATION_STEMS = frozenset({"isn", "aren", "wasn", "weren", "doesn", "didn", "don", "won", "couldn", "wouldn",
+                             "shouldn", "hasn", "haven", "hadn", "ain", "aint", "mustn", "needn", "shan"})
 # under this share of its members holding its words a name describes few of them: the persona page, the overview
 # (frontend/lib/runs.ts FEW_NAME_SHARE) and the report say so
 FEW_NAME_SHARE = 0.25
@@ -57,11 +69,20 @@ def name_figures(name: str, texts: list[str]) -> tuple[float | None, list[dict] 
         return None, None
     prefixes = _prefixes([stems for _, stems in parts])
     held = [_joined(text, prefixes) for text in sample]  # stems, as the name's: "Happy" holds "happy" ("happi")
-    share = round(sum(any(stems <= words for _, stems in parts) for words in held) / len(sample), 4)
+    share = round(sum(any(_holds(stems, words) for _, stems in parts) for words in held) / len(sample), 4)
     if len(parts) < 2:
         return share, None
-    return share, [{"part": part, "share": round(sum(stems <= words for words in held) / len(sample), 4)}
+    return share, [{"part": part, "share": round(sum(_holds(stems, words) for words in held) / len(sample), 4)}
                    for part, stems in parts]
+
+
+def _holds(part: set[str], words: set[str]) -> bool:
+    """A text's stems hold a part: its numbers ("#2") and all its words, or all but one of three words or more."""
+    numbers = {s for s in part if s.startswith("#")}
+    if not numbers <= words:
+        return False
+    need = len(part) - len(numbers)
+    return len((part - numbers) & words) >= (need - 1 if need >= 3 else need)
 
 
 NUMBER_WORDS = {w: str(k) for k, w in enumerate(
@@ -86,7 +107,7 @@ def _joined(text: str, neighbours: frozenset[str] = frozenset()) -> set[str]:
     stemming every pair made the figure five times slower."""
     text = _NOT_WORDS_RE.sub(" ", text)
     words = WORD_RE.findall(text.lower())
-    out = (set(content_stems(text)) - {stem(w) for w in words if "-" in w}) | _numbers(text)
+    out = (set(content_stems(text)) - {stem(w) for w in words if "-" in w} - _NEGATION_STEMS) | _numbers(text)
     out |= {stem(w.replace("-", "")) for w in words if "-" in w}
     if neighbours:
         pairs = (a.replace("-", "") + b.replace("-", "") for a, b in pairwise(words))
