@@ -259,3 +259,28 @@ def test_a_legacy_spreadsheet_is_told_how_to_save_it(tmp_path):
     other = tmp_path / "notes.docx"
     other.write_bytes(b"PK not read")
     fails(other, "unsupported file type .docx", "use one of")
+
+
+def test_a_workbook_with_a_repeated_column_name_is_refused_as_a_csv_is(tmp_path):
+    """A review (2026-12-06): an .xlsx with two 'Message' columns was read silently (pandas renamed the second
+    'Message.1') and clustered the first, a column of user names; a CSV is refused with the columns named."""
+    rows = [["id", "Message", "Created", "Message"], ["1", "ann_b", "2024-01-01", "my card is stuck"]]
+    pd.DataFrame(rows[1:], columns=rows[0]).to_excel(tmp_path / "dup.xlsx", index=False)
+    fails(tmp_path / "dup.xlsx", "dup.xlsx", "column names repeated: 'Message' (columns 2, 4)")
+
+
+def test_a_utf8_mark_before_cp1252_text_reads_with_the_encoding_named(tmp_path):
+    """A review (2026-12-06): an Excel CSV with a UTF-8 byte-order mark and then cp1252 text was refused without
+    --encoding ("pass --encoding cp1252") and with it ("drop --encoding"): no way forward. Now the named encoding
+    reads the text and the mark is dropped from the first column's name."""
+    path = tmp_path / "excel.csv"
+    text = "Datum;Nachricht\n2024-01-02 10:00;Die Karte funktioniert nicht – schon wieder für 3 Tage\n"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("cp1252"))
+    fails(path, "excel.csv", "--encoding cp1252")
+    msgs, report = load_messages(path, encoding="cp1252")
+    assert msgs["text"].tolist() == ["Die Karte funktioniert nicht – schon wieder für 3 Tage"]
+    assert report.files[0].encoding == "cp1252 (its UTF-8 byte-order mark ignored)"
+    assert report.files[0].mapping["text"] == "Nachricht" and report.files[0].mapping.get("timestamp") == "Datum"
+    utf16 = tmp_path / "utf16.csv"
+    utf16.write_bytes(b"\xff\xfe" + text.encode("utf-16-le"))  # a UTF-16 mark still decides
+    fails(utf16, "utf16.csv", "utf-16-le byte-order mark", "drop --encoding", encoding="cp1252")

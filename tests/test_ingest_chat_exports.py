@@ -643,3 +643,33 @@ def test_folders_inside_a_folder_given_are_named_not_read(tmp_path, tweets):
     with pytest.raises(InputError, match=r"has no supported files; .*the folders in it are not read \(export/\): "
                                          r"pass them instead"):
         load_messages(only)
+
+
+def test_files_in_a_zip_that_are_not_read_are_named_too(tmp_path, tweets):
+    """A review (2026-12-06): a zip of a CSV, an Outlook .msg, an .xls and a README dropped the three without a word,
+    where the same files in a folder were named."""
+    import zipfile
+
+    frame = pd.DataFrame({"text": tweets[:20], "author": "a"})
+    with zipfile.ZipFile(tmp_path / "export.zip", "w") as archive:
+        archive.writestr("tickets.csv", frame.to_csv(index=False))
+        for name in ("mail1.msg", "old.xls", "README.txt", "__MACOSX/._tickets.csv", ".hidden"):
+            archive.writestr(name, b"\x00\x01 not read")
+    msgs, report = load_messages(tmp_path / "export.zip")
+    assert len(msgs) == 20 and report.skipped_files == {".msg": 1, ".xls": 1, ".txt": 1}
+    assert any(x.startswith("files in the folders not read (not a format read here): 1 .msg, 1 .xls, 1 .txt")
+               for x in report.summary_lines())
+
+
+def test_an_error_in_a_zipped_file_names_the_archive(tmp_path, tweets):
+    """A review (2026-12-06): "error: /tmp/personas-unzip-g0imw8yv/b.csv: NUL bytes …" named a folder gone when
+    the run ended; the docs promise ``export.zip/b.csv``."""
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "export.zip", "w") as archive:
+        archive.writestr("a.csv", pd.DataFrame({"text": tweets[:20]}).to_csv(index=False))
+        archive.writestr("b.csv", b"text\nhello\x00\x00\x00 world\n")
+    with pytest.raises(InputError) as err:
+        load_messages(tmp_path / "export.zip")
+    assert str(err.value).startswith(f"{tmp_path / 'export.zip'}/b.csv: NUL bytes")
+    assert "personas-unzip" not in str(err.value)

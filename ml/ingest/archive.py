@@ -9,7 +9,7 @@ Slack export's channels, or the supported files at its top). Only members that a
 cannot be read or unpacked (encrypted, Deflate64), holds no supported file, would not fit on the disk, or
 holds a member that expands more than ``MAX_RATIO`` times (a zip bomb), is an ``InputError`` naming it.
 ``shown(path)`` names an unpacked file by its archive (``export.zip/support/2024-03-01.json``) in the
-run's report.
+run's report, ``in_archive_terms(err)`` in an error's message.
 """
 
 from __future__ import annotations
@@ -25,16 +25,20 @@ from ml.runtime.errors import InputError
 
 def _kept(name: str, readable) -> bool:
     """Whether a member is unpacked (module docstring): safe path, not macOS's copies or hidden, ``readable``."""
+    return _listed(name) and readable(Path(PurePosixPath(name).parts[-1]))
+
+
+def _listed(name: str) -> bool:
+    """A member a person put in the archive: a file with a safe path, not macOS's copies or hidden."""
     parts = PurePosixPath(name).parts
     if not parts or name.endswith("/") or PurePosixPath(name).is_absolute() or ".." in parts:
         return False
-    if parts[0] == "__MACOSX" or any(p.startswith(".") for p in parts):
-        return False
-    return readable(Path(parts[-1]))
+    return parts[0] != "__MACOSX" and not any(p.startswith(".") for p in parts)
 
 
 _DONE: dict[tuple, Path] = {}  # an archive is unpacked once per process (kind detection reads it too)
 ARCHIVES: dict[Path, Path] = {}  # unpacked folder → the archive it came from (``shown``)
+SKIPPED: dict[Path, list[str]] = {}  # unpacked folder → the members not read (not a format read here)
 MAX_RATIO = 200
 BOMB_MIN_BYTES = 100 * 2**20
 
@@ -69,6 +73,7 @@ def _unpack(path: Path) -> Path:
     try:
         with zipfile.ZipFile(path) as archive:
             members = [m for m in archive.infolist() if _kept(m.filename, readable)]
+            passed = [m.filename for m in archive.infolist() if _listed(m.filename) and m not in members]
             if not members:
                 raise InputError(f"{path}: the zip archive holds no supported file; expected {supported_names()}")
             folder = Path(tempfile.mkdtemp(prefix="personas-unzip-"))
@@ -85,11 +90,31 @@ def _unpack(path: Path) -> Path:
         raise InputError(f"{path}: cannot unpack ({err}); unzip it with your system's tool and pass the "
                          "folder") from None
     ARCHIVES[folder] = path
+    SKIPPED[folder] = passed
     entries = list(folder.iterdir())
     while len(entries) == 1 and entries[0].is_dir():  # export/ zipped whole
         folder = entries[0]
         entries = list(folder.iterdir())
     return folder
+
+
+def in_archive_terms(err: InputError) -> InputError:
+    """``err`` with every unpacked folder in its message named by its archive (``export.zip/b.csv``, not
+    ``/tmp/personas-unzip-…/b.csv``, a folder gone when the run ends: a review's error named it)."""
+    message = err.message
+    for folder, archive in ARCHIVES.items():
+        message = message.replace(f"{folder}/", f"{archive}/").replace(str(folder), str(archive))
+    if message != err.message:
+        err.message = message
+        err.args = (message, *err.args[1:])
+    return err
+
+
+def skipped_members(files: list[Path]) -> list[str]:
+    """The members not read (``.msg``, ``.xls``, a README) of the archives ``files`` were unpacked from, so the
+    run names them as it names a folder's (a review: a zip dropped them without a word)."""
+    return [name for folder, names in SKIPPED.items() if any(f.is_relative_to(folder) for f in files)
+            for name in names]
 
 
 def shown(path: Path) -> str:

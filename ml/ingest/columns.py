@@ -30,9 +30,13 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections import defaultdict
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from ml.runtime.errors import InputError
 
 SAMPLE = 2000
 TIME_SAMPLE = 500  # values of a column that guess_time_column parses
@@ -182,3 +186,20 @@ def missing_labels(values: pd.Series) -> np.ndarray:
     """True where a value is missing: NA, blank, or one of `MISSING_LABELS` (any case)."""
     text = values.astype(object).where(values.notna(), "").astype(str).str.strip().str.lower()
     return text.isin(MISSING_LABELS).to_numpy()
+
+
+def _repeated(names: list[str]) -> dict[str, list[int]]:
+    where: dict[str, list[int]] = defaultdict(list)
+    for i, name in enumerate(names, 1):
+        if name.strip():
+            where[name].append(i)
+    return {name: pos for name, pos in where.items() if len(pos) > 1}
+
+
+def check_unique_columns(path: Path, names: list[str]) -> None:
+    """InputError naming every repeated column name and its positions (1-based)."""
+    repeated = _repeated([str(n) for n in names])
+    if repeated:
+        shown = "; ".join(f"{name!r} (columns {', '.join(map(str, pos))})" for name, pos in repeated.items())
+        raise InputError(f"{path}: column names repeated: {shown}; every column needs "
+                         "its own name: rename or remove the extra columns")

@@ -98,14 +98,38 @@ def detect_encoding(path: Path, gz: str | None, encoding: str | None) -> tuple[s
         except LookupError:
             raise InputError(f"{path}: unknown encoding {encoding!r}; use a codec name like cp1252") from None
         marked = _bom(path, gz)
+        # a UTF-8 mark before bytes that are no UTF-8: a tool wrote the mark, then text in the system's code page (a
+        # review's Excel CSV: the mark, then cp1252); the named encoding reads the text, the mark is dropped
+        # (``drop_bom_remnant``). Any other mark, or a UTF-8 one before UTF-8 text, says the encoding.
+        ignored = ""
         if marked and not name.startswith("-".join(marked[1].split("-")[:2])):  # "utf-16-le" → the utf-16 family
-            raise InputError(f"{path}: --encoding {encoding} given, but the file starts with a {marked[1]} "
-                             "byte-order mark, which says its encoding: drop --encoding")
+            if marked[1] != "utf-8" or _utf8(path, gz):
+                raise InputError(f"{path}: --encoding {encoding} given, but the file starts with a {marked[1]} "
+                                 "byte-order mark, which says its encoding: drop --encoding")
+            ignored = " (its UTF-8 byte-order mark ignored)"
         if name == "iso8859-1":  # as browsers read it (WHATWG): Windows-1252, whose 0x80–0x9F are ’ “ ” € …
-            return WEB_1252, "cp1252 (for latin-1, as browsers read it)"
-        return ("utf-8-sig" if name == "utf-8" else encoding), name  # a UTF-8 BOM is still dropped
+            return WEB_1252, "cp1252 (for latin-1, as browsers read it)" + ignored
+        return ("utf-8-sig" if name == "utf-8" else encoding), name + ignored  # a UTF-8 BOM is still dropped
     marked = _bom(path, gz)
     return (marked[0], f"{marked[1]} (BOM)") if marked else ("utf-8", "utf-8")
+
+
+def _utf8(path: Path, gz: str | None) -> bool:
+    """Whether the whole file decodes as UTF-8."""
+    try:
+        scan(path, gz, "utf-8-sig", checked=True)
+    except InputError:
+        return False
+    return True
+
+
+def drop_bom_remnant(columns: list[str], codec: str) -> list[str]:
+    """``columns`` without what a UTF-8 byte-order mark became at the start of the first name when the file was
+    read with another ``codec`` ("ï»¿Datum" → "Datum" in cp1252)."""
+    remnant = codecs.BOM_UTF8.decode(codec, errors="ignore")
+    if columns and remnant and columns[0].startswith(remnant):
+        return [columns[0][len(remnant):], *columns[1:]]
+    return columns
 
 
 def _bom(path: Path, gz: str | None) -> tuple[str, str] | None:

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ml.ingest.columns import check_unique_columns
 from ml.runtime.errors import InputError
 
 
@@ -39,6 +40,7 @@ def read_excel(path: Path) -> tuple[pd.DataFrame, str]:
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as err:
         raise InputError(f"{path}: cannot read as an Excel workbook (.xlsx) ({type(err).__name__}: {err}); "
                          "open it in Excel and save it as .xlsx again, or export CSV") from None
+    check_unique_columns(path, [str(v).strip() for v in cells.iloc[head]] if len(cells) else [])  # pandas would rename
     if empty and not len(frame):
         raise InputError(f"{path}: none of its {len(names)} sheets holds data rows "
                          f"({', '.join(repr(n) for n in names)}); export the sheet with the messages")

@@ -377,8 +377,11 @@ def load_messages(
     report = LoadReport()
     skipped: list[Path] = []
     rows_kept = RowFilter(where)
-    msgs = _read_all(resolve_paths(paths, skipped), _explicit(mapping, label_col), inbound_only, encoding, sep,
-                     report, rows_kept)
+    try:
+        msgs = _read_all(resolve_paths(paths, skipped), _explicit(mapping, label_col), inbound_only, encoding, sep,
+                         report, rows_kept)
+    except InputError as err:  # a file unpacked from a zip named by the archive, not by a temporary folder
+        raise archive.in_archive_terms(err) from None
     for name, value in rows_kept.finish(len(msgs), [f.path for f in report.files]).items():
         setattr(report, name, value)
     report.skipped_files = dict(Counter(p.suffix.lower() or "(no suffix)" for p in skipped if not p.is_dir()))

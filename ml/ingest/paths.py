@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from ml.ingest.archive import unpacked
+from ml.ingest.archive import skipped_members, unpacked
 from ml.ingest.slack import export_files
 from ml.ingest.whatsapp import is_chat_file
 from ml.runtime.errors import InputError
@@ -79,6 +79,8 @@ def resolve_paths(paths: str | Path | Iterable[str | Path], skipped: list[Path] 
         archive = path if path.is_file() and path.suffix.lower() == ".zip" else None
         if archive:
             path = unpacked(archive)  # ml.ingest.archive
+            if skipped is not None:  # its members not read, named as a folder's files are
+                skipped.extend(Path(name) for name in skipped_members([path]))
         if path.is_dir() and (slack := export_files(path)):
             out.extend(slack)  # a Slack export: its channels' daily files (ml.ingest.slack)
         elif path.is_dir():

@@ -28,7 +28,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,8 +35,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ml.ingest.columns import check_unique_columns
 from ml.ingest.csv_errors import first_bad_record, unclosed_quote
-from ml.ingest.encoding import detect_encoding, scan
+from ml.ingest.encoding import detect_encoding, drop_bom_remnant, scan
 from ml.ingest.excel import read_excel
 from ml.ingest.json_records import json_records, records_frame
 from ml.ingest.mail import read_eml, read_mail
@@ -115,23 +115,6 @@ def sniff_delimiter(sample: str, complete: bool = True) -> str:
         if best_score is None or score > best_score:
             best, best_score = delimiter, score
     return best
-
-
-def _repeated(names: list[str]) -> dict[str, list[int]]:
-    where: dict[str, list[int]] = defaultdict(list)
-    for i, name in enumerate(names, 1):
-        if name.strip():
-            where[name].append(i)
-    return {name: pos for name, pos in where.items() if len(pos) > 1}
-
-
-def check_unique_columns(path: Path, names: list[str]) -> None:
-    """InputError naming every repeated column name and its positions (1-based)."""
-    repeated = _repeated([str(n) for n in names])
-    if repeated:
-        shown = "; ".join(f"{name!r} (columns {', '.join(map(str, pos))})" for name, pos in repeated.items())
-        raise InputError(f"{path}: column names repeated: {shown}; every column needs "
-                         "its own name: rename or remove the extra columns")
 
 
 def title_lines(sample: str, complete: bool, delimiter: str) -> int:
@@ -277,6 +260,8 @@ def read_file(path: Path, encoding: str | None = None, sep: str | None = None,
             info = TableInfo(fmt, name, delimiter, title_lines=frame.attrs.get("title_lines", 0))
         else:
             frame, info = _read_json(path, gz, fmt, codec, name, conversations, text_col)
+        if "byte-order mark ignored" in name:
+            frame.columns = drop_bom_remnant([str(c) for c in frame.columns], codec)
     check_unique_columns(path, [str(c) for c in frame.columns])
     first = str(frame.columns[0]) if len(frame.columns) else ""
     if len(frame.columns) and (first in ("", "__index_level_0__") or first.startswith("Unnamed: 0")):
