@@ -232,3 +232,17 @@ def test_company_side_accounts_keep_their_handles_however_rarely_addressed(sampl
     assert company_side(customers, accounts) == ()
     members = pd.read_parquet(pipeline_run_dir / "assignments.parquet", columns=["text"])["text"].astype(str)
     assert members.str.contains("@AirbnbHelp", regex=False).any()
+
+
+def test_agents_kept_for_want_of_a_side_are_said_when_they_could_make_a_persona():
+    """A review (2026-12-06): a help-desk export of author, text and time, 990 of its 1,402 members brand replies,
+    became 19 personas of agent text without a word; the airline tweets' 23 of 13,856 (customers who answer many
+    others) stay unmentioned."""
+    from ml.runtime.selection import agents_kept_line
+
+    desk = {"enabled": False, "support_layout": False, "accounts": 35, "agent_members": 990}
+    line = agents_kept_line(desk, 1402)
+    assert line.startswith("35 accounts write as a company's agents do") and "990 of the 1,402 members" in line
+    assert "--inbound-col or --outbound-col" in line
+    assert agents_kept_line({**desk, "agent_members": 23, "accounts": 15}, 13856) is None
+    assert agents_kept_line({**desk, "support_layout": True, "enabled": True}, 1402) is None  # removed: said apart

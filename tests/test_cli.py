@@ -153,6 +153,12 @@ def test_a_text_column_of_few_values_is_named_before_the_filters(tmp_path):
     assert ("the text column 'airline' holds 3 distinct values in 120 rows; if it is not the column with the "
             "messages, pass --text-col NAME ('text' reads as free text)") in lines[0]  # the column to pass instead
     assert "the exact_duplicates stage removed" in lines[0]
+    # a column of ids (a review, 2026-12-06: --text-col tweet_id was told to turn the length filter off)
+    frame = pd.read_csv(src).assign(tweet_id=[5703011308881223 + i for i in range(120)])
+    frame.to_csv(src, index=False)
+    proc = _run([str(src), "--text-col", "tweet_id", "--out", str(tmp_path / "run"), "--no-store"])
+    assert proc.returncode == 2 and ("the text column 'tweet_id' holds no letter in 120 of 120 rows (ids or "
+                                     "numbers?); if it is not the column with the messages") in proc.stderr
     few = tmp_path / "few.csv"
     pd.DataFrame({"text": [f"order {i} never came, and support keeps closing my ticket {chr(97 + i)}"
                            for i in range(20)]}).to_csv(few, index=False)

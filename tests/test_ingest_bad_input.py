@@ -284,3 +284,32 @@ def test_a_utf8_mark_before_cp1252_text_reads_with_the_encoding_named(tmp_path):
     utf16 = tmp_path / "utf16.csv"
     utf16.write_bytes(b"\xff\xfe" + text.encode("utf-16-le"))  # a UTF-16 mark still decides
     fails(utf16, "utf16.csv", "utf-16-le byte-order mark", "drop --encoding", encoding="cp1252")
+
+
+def test_a_quiet_days_empty_export_in_a_folder_is_named_not_fatal(tmp_path):
+    """A review (2026-12-06): one header-only day file stopped a whole folder of daily exports. Among files with
+    rows, an empty or header-only one is named in the report and skipped; alone, or all of them, still an error."""
+    (tmp_path / "day1.csv").write_text("text,author\n" + "".join(f"my parcel {i} never came,u{i}\n" for i in range(5)))
+    (tmp_path / "day2.csv").write_text("text,author\n")
+    (tmp_path / "day3.csv").write_bytes(b"")
+    msgs, report = load_messages(tmp_path)
+    assert len(msgs) == 5 and report.empty_files == [str(tmp_path / "day2.csv"), str(tmp_path / "day3.csv")]
+    assert any(line.startswith("files empty or with a header and no rows, nothing to read: 2") for line in
+               report.summary_lines())
+    fails(tmp_path / "day2.csv", "day2.csv", "header only, no data rows")
+    (tmp_path / "day1.csv").unlink()
+    fails(tmp_path, "2 files, each empty or a header with no data rows")
+
+
+def test_a_side_or_time_column_named_that_yields_nothing_is_refused(tmp_path):
+    """A review (2026-12-06): --inbound-col airline left every side unknown and --time-col text every time unread,
+    each said only as a count."""
+    path = tmp_path / "tweets.csv"
+    pd.DataFrame({"text": [f"my flight {i} was late again" for i in range(5)], "airline": "United",
+                  "when": "2015-02-24 11:35:52 -0800", "is_customer": "yes"}).to_csv(path, index=False)
+    fails(path, "tweets.csv", "column 'airline' given by --inbound-col names no side in any row",
+          "values such as 'United'", mapping=ColumnMapping(inbound="airline"))
+    fails(path, "column 'text' given by --time-col holds no time that can be read",
+          mapping=ColumnMapping(timestamp="text"))
+    msgs, _ = load_messages(path, mapping=ColumnMapping(inbound="is_customer", timestamp="when"))
+    assert msgs["inbound"].all() and msgs["timestamp"].notna().all()

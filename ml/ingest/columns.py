@@ -203,3 +203,35 @@ def check_unique_columns(path: Path, names: list[str]) -> None:
         shown = "; ".join(f"{name!r} (columns {', '.join(map(str, pos))})" for name, pos in repeated.items())
         raise InputError(f"{path}: column names repeated: {shown}; every column needs "
                          "its own name: rename or remove the extra columns")
+
+
+def check_given_columns(path: Path, frame: pd.DataFrame, inbound: str | None, outbound: str | None,
+                        timestamp: str | None) -> None:
+    """A side or time column the user named (``--inbound-col``, ``--outbound-col``, ``--time-col`` or the config's
+    keys) that yields nothing is refused in one line: a review's ``--inbound-col airline`` left every side unknown
+    and ``--time-col text`` every time unread, each said only as a count."""
+    for flag, col, out in (("--inbound-col", inbound, False), ("--outbound-col", outbound, True)):
+        filled = _filled(frame, col)
+        if len(filled) and side_flags(filled, outbound=out).isna().all():
+            raise InputError(f"{path}: column {col!r} given by {flag} names no side in any row (values such as "
+                             f"{_examples(filled)}); it needs true/false, or roles such as customer/agent or "
+                             "user/assistant")
+    filled = _filled(frame, timestamp).head(TIME_SAMPLE)
+    if len(filled):
+        from ml.ingest.timeparse import parse_timestamps
+
+        if parse_timestamps(filled)["timestamp"].isna().all():
+            raise InputError(f"{path}: column {timestamp!r} given by --time-col holds no time that can be read "
+                             f"(values such as {_examples(filled)}); name the column holding the timestamps, or "
+                             "drop --time-col")
+
+
+def _filled(frame: pd.DataFrame, col: str | None) -> pd.Series:
+    if not col or col not in frame:
+        return pd.Series(dtype=object)
+    values = frame[col]
+    return values[values.notna() & (values.astype(str).str.strip() != "")].reset_index(drop=True)
+
+
+def _examples(values: pd.Series) -> str:
+    return ", ".join(repr(str(v)[:40]) for v in pd.unique(values.astype(str))[:3])

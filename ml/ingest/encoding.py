@@ -16,7 +16,7 @@ from pathlib import Path
 from ml.ingest.archive import BOMB_MIN_BYTES
 from ml.ingest.packed import BROKEN, PACKED_RATIO, open_packed
 from ml.ingest.web1252 import WEB_1252
-from ml.runtime.errors import InputError
+from ml.runtime.errors import EmptyFileError, InputError
 
 #: byte-order marks, longest first (the UTF-32 LE mark starts with the UTF-16 LE one):
 #: (mark, codec that strips it, name reported)
@@ -182,7 +182,7 @@ def scan(path: Path, gz: str | None, codec: str, checked: bool) -> dict:
         raise InputError(f"{path}: cannot read the file ({err}); check it is a complete "
                          f"{gz or 'text'} file") from None
     if offset == 0:
-        raise InputError(f"{path}: file is empty (0 bytes); export the data again")
+        raise EmptyFileError(f"{path}: file is empty (0 bytes); export the data again")
     if not info["text"]:
         raise InputError(f"{path}: file holds only blank space, no data; export the data again")
     return info

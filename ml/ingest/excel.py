@@ -18,14 +18,14 @@ import numpy as np
 import pandas as pd
 
 from ml.ingest.columns import check_unique_columns
-from ml.runtime.errors import InputError
+from ml.runtime.errors import EmptyFileError, InputError
 
 
 def read_excel(path: Path) -> tuple[pd.DataFrame, str]:
     """The first sheet of the workbook ``path`` that holds data, as strings, and ``"'NAME' (1 of N)"`` (with the
     empty sheets before it named: ``"'Data' (2 of 2; 'Notes' before it is empty)"``)."""
     if path.stat().st_size == 0:
-        raise InputError(f"{path}: file is empty (0 bytes); export the data again")
+        raise EmptyFileError(f"{path}: file is empty (0 bytes); export the data again")
     try:
         with pd.ExcelFile(path, engine="openpyxl") as book:
             names = book.sheet_names

@@ -33,12 +33,13 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from ml.ingest import archive, pseudonyms, whatsapp
+from ml.ingest.canonical import canonical_frame
 from ml.ingest.columns import (
     MISSING_LABELS,
+    check_given_columns,
     guess_text_column,
     guess_time_column,
     missing_labels,
@@ -46,17 +47,14 @@ from ml.ingest.columns import (
     normalize_ids,
     normalized,
     reads_as_text,
-    sides,
 )
-from ml.ingest.email_reply import cut_replies
 from ml.ingest.exports import prepare_export
 from ml.ingest.frame import COLUMNS, add_times, thread_ids, typed, unique_ids
-from ml.ingest.paths import FORMATS, GZIP_OK, resolve_paths, sources, stem
+from ml.ingest.paths import FORMATS, GZIP_OK, resolve_paths, sources
 from ml.ingest.read import eml_folder, read_emails, read_file, read_table
 from ml.ingest.report import FileReport, LoadReport
-from ml.ingest.textclean import MAX_TEXT, clean_text, fix_mojibake, html_count, join_parts, transcript_count
 from ml.ingest.where import RowFilter
-from ml.runtime.errors import InputError
+from ml.runtime.errors import EmptyFileError, InputError
 
 __all__ = ["COLUMNS", "FORMATS", "GZIP_OK", "MISSING_LABELS", "ColumnMapping", "FileReport", "LoadReport",
            "detect_layout", "load_messages", "missing_labels", "normalize_ids", "read_table", "resolve_paths"]
@@ -185,62 +183,6 @@ def _check_mapping(path: Path, columns: list[str], mapping: ColumnMapping, expli
                              f"columns found: {shown}")
 
 
-def _labels(values: pd.Series) -> pd.Series:
-    out = normalize_ids(values).reset_index(drop=True)
-    out[missing_labels(values)] = None
-    return out
-
-
-def _canonical(frame: pd.DataFrame, path: Path, m: ColumnMapping, report: LoadReport | None = None) -> pd.DataFrame:
-    """``frame`` in the canonical columns; texts cleaned (``clean_text``) and cut to an email's latest reply
-    (``cut_replies``), after mojibake is repaired (``fix_mojibake``); with a ``report``, the texts with HTML
-    markup, the cut ones and the repaired ones are counted in it (``html_texts``, ``email_replies``,
-    ``mojibake_repaired``)."""
-    frame = frame.reset_index(drop=True)
-    n = len(frame)
-    raw = frame[m.text].astype(object)
-    raw = raw.map(join_parts) if raw.dtype == object else raw  # Telegram's lists of text parts
-    raw = raw.where(raw.notna(), "").astype(str)
-    repaired = raw.map(fix_mojibake)
-    text, cut = cut_replies(repaired.map(clean_text))
-    long = (text.str.len() > MAX_TEXT).to_numpy()
-    if long.any():  # a pasted log or file: megabytes that no stage reads usefully, and the filter slows on them
-        text = text.where(~long, text.str.slice(0, MAX_TEXT))
-    if report is not None:  # a file's load (the API's records path keeps no report)
-        report.texts_cut += int(long.sum())
-        report.transcripts += transcript_count(text)
-        report.html_texts += html_count(frame[m.text])
-        report.email_replies += cut
-        report.mojibake_repaired += int((repaired != raw).sum())
-    rows = np.ones(n, dtype="int64") if "_file" in frame else np.arange(1, n + 1)  # .eml: a file per row
-    fallback = pd.Series(rows, dtype="int64").astype(str).radd(f"{stem(path)}:").astype(object)
-    if m.id:
-        ids = normalize_ids(frame[m.id])
-        ids = ids.where(ids.notna(), fallback)
-    else:
-        ids = fallback
-    none = pd.Series([None] * n, dtype=object)
-
-    def opt(col: str | None) -> pd.Series:
-        return normalize_ids(frame[col]).reset_index(drop=True) if col else none
-
-    return pd.DataFrame({
-        "message_id": ids.astype(str).to_numpy(),
-        "text": text.to_numpy(),
-        "author": opt(m.author).to_numpy(),
-        "_time": frame[m.timestamp].to_numpy() if m.timestamp else none.to_numpy(),
-        "reply_to": opt(m.reply_to).to_numpy(),
-        "_thread": opt(m.thread).to_numpy(),
-        "inbound": sides(frame, m.inbound, m.outbound).to_numpy(),
-        "label": (_labels(frame[m.label]) if m.label else none).to_numpy(),
-        "source_file": frame["_file"].to_numpy() if "_file" in frame else path.name,  # .eml: each message's file
-        "source_row": rows,
-    })
-
-
-# ---------------------------------------------------------------- entry point
-
-
 def _explicit(mapping: ColumnMapping | None, label_col: str | None) -> ColumnMapping:
     explicit = mapping or ColumnMapping()
     if label_col:
@@ -262,7 +204,13 @@ def _read_all(files: list[Path], explicit: ColumnMapping, inbound_only: bool, en
             (raw, info), path = read_emails(source), eml_folder(source)
         else:
             path = source
-            raw, info = read_file(path, encoding, sep, chat_format=chats, text_col=explicit.text)
+            try:
+                raw, info = read_file(path, encoding, sep, chat_format=chats, text_col=explicit.text)
+            except EmptyFileError:  # a quiet day in a folder of daily exports: named, not fatal
+                if len(files) == 1:
+                    raise
+                report.empty_files.append(archive.shown(path))
+                continue
         rows = len(raw) + info.notices
         raw, tool, survey = prepare_export(raw, path, info, report)
         rows -= survey.skipped if survey else 0
@@ -274,6 +222,7 @@ def _read_all(files: list[Path], explicit: ColumnMapping, inbound_only: bool, en
             continue
         used, guessed, timed = _guess_columns(raw, explicit.over(detected))
         _check_mapping(path, list(raw.columns), used, explicit, info.sheet)
+        check_given_columns(path, raw, explicit.inbound, explicit.outbound, explicit.timestamp)
         if inbound_only and used.inbound is None and used.outbound is None:
             raise InputError(f"{path}: --inbound-only needs inbound information (customer vs. "
                              "brand) but the file has no inbound column; drop --inbound-only for this data")
@@ -288,7 +237,11 @@ def _read_all(files: list[Path], explicit: ColumnMapping, inbound_only: bool, en
                                        time_zone=survey.zones.get(used.timestamp) if survey else None,
                                        unread=_unread(raw, used),
                                        other_text=_other_text(raw, used)))
-        parts.append(_canonical(raw, path, used, report))
+        parts.append(canonical_frame(raw, path, used, report))
+    if not parts and report.empty_files:
+        raise InputError(f"{len(report.empty_files)} files, each empty or a header with no data rows "
+                         f"({', '.join(report.empty_files[:3])}{', …' if len(report.empty_files) > 3 else ''}); "
+                         "export the data with its rows")
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 

@@ -45,7 +45,7 @@ from ml.ingest.nested_threads import conversation_frame
 from ml.ingest.packed import open_packed
 from ml.ingest.paths import suffix_format
 from ml.ingest.whatsapp import read_chat
-from ml.runtime.errors import InputError
+from ml.runtime.errors import EmptyFileError, InputError
 
 DELIMITERS = (",", ";", "\t", "|")
 _SNIFF_CHARS = 1 << 16
@@ -70,7 +70,6 @@ class TableInfo:
 
 
 # ---------------------------------------------------------------- delimited text
-
 
 def _sample(path: Path, gz: str | None, codec: str) -> tuple[str, bool]:
     """The file's first characters (whole lines; CRs dropped where "\\n" ends lines) and
@@ -208,7 +207,7 @@ def _read_json(path: Path, gz: str | None, fmt: str, codec: str, name: str | Non
 
 def _read_parquet(path: Path) -> pd.DataFrame:
     if path.stat().st_size == 0:
-        raise InputError(f"{path}: file is empty (0 bytes); export the data again")
+        raise EmptyFileError(f"{path}: file is empty (0 bytes); export the data again")
     try:
         check_unique_columns(path, pq.read_schema(path).names)
         return pd.read_parquet(path)
@@ -269,7 +268,7 @@ def read_file(path: Path, encoding: str | None = None, sep: str | None = None,
     frame.columns = [str(c) for c in frame.columns]
     if len(frame) == 0:
         cols = ", ".join(frame.columns) or "none"
-        raise InputError(f"{path}: header only, no data rows (columns: {cols}); export the data "
+        raise EmptyFileError(f"{path}: header only, no data rows (columns: {cols}); export the data "
                          "with its rows")
     return frame, info
 

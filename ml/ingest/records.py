@@ -2,7 +2,7 @@
 message frame (docs/CONTRACTS.md §1), by the rules `ml.ingest.load.load_messages` applies to a file.
 
 `messages_from_records(records, mapping=None, name="records")` reuses ingest's own steps (column
-detection, `_canonical`: entities decoded and ids normalised; `ml.ingest.timeparse`; thread roots;
+detection, `canonical_frame`: entities decoded and ids normalised; `ml.ingest.timeparse`; thread roots;
 `_typed`), so a record and the same row in a file become the same message. What differs is what bad
 input does: a file's empty texts are dropped and repeated ids renamed, while a record's raise
 `InputError` naming `{name}.{index}.{key}`, because the caller gets one answer per record.
@@ -17,8 +17,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ml.ingest.canonical import canonical_frame
 from ml.ingest.frame import thread_ids, typed
-from ml.ingest.load import ColumnMapping, _canonical, detect_layout
+from ml.ingest.load import ColumnMapping, detect_layout
 from ml.ingest.timeparse import parse_timestamps
 from ml.runtime.errors import InputError
 
@@ -45,7 +46,7 @@ def messages_from_records(records: Iterable[dict], mapping: ColumnMapping | None
     if used.text is None:
         raise InputError(f"{name}: no text field (fields: {', '.join(map(str, frame.columns))}); "
                          "send each record's text")
-    msgs = _canonical(frame, Path(name), used)
+    msgs = canonical_frame(frame, Path(name), used)
     empty = np.flatnonzero((msgs["text"].str.strip() == "").to_numpy())
     if len(empty):
         raise InputError(f"{name}.{int(empty[0])}.{used.text}: empty; send the message text")

@@ -60,6 +60,7 @@ class LoadReport:
     pseudonyms: str | None = None   # mailbox / WhatsApp authors: "sha1" or "keyed" (ml.ingest.pseudonyms)
     skipped_files: dict = field(default_factory=dict)  # files in the folders given that are not read: suffix → count
     skipped_folders: list = field(default_factory=list)  # folders inside the folders given: not read (their names)
+    empty_files: list = field(default_factory=list)  # files of several, empty or a header only (a quiet day's export)
     chats: int = 0                  # WhatsApp chats read
     chat_format: str | None = None  # WhatsApp: the line header read over all chats ("%m/%d/%y, %I:%M %p - %name:")
     chat_business_accounts: int = 0  # WhatsApp: accounts in half the chats or more, read as the business
@@ -118,6 +119,9 @@ class LoadReport:
             lines.append(f"files in the folders not read (not a format read here): {kinds}"
                          + ("; save Outlook's .msg files as .eml (File > Save As)" if ".msg" in self.skipped_files
                             else ""))
+        if self.empty_files:
+            names = ", ".join(self.empty_files[:3]) + (", …" if len(self.empty_files) > 3 else "")
+            lines.append(f"files empty or with a header and no rows, nothing to read: {len(self.empty_files)} ({names})")
         if self.skipped_folders:
             names = ", ".join(f"{n}/" for n in self.skipped_folders[:3]) + (", …" if len(self.skipped_folders) > 3 else "")
             lines.append(f"folders inside the folders given, not read: {len(self.skipped_folders)} ({names}); "

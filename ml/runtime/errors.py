@@ -55,6 +55,11 @@ class TooFewRowsError(InputError):
         self.min_rows = min_rows
 
 
+class EmptyFileError(InputError):
+    """An input file with nothing to read (0 bytes, or a header and no rows): an error alone, named and skipped
+    among files that have rows (a folder of daily exports with a quiet day; ``ml.ingest.load``)."""
+
+
 class OutputError(RuntimeError):
     """A computed run could not be moved into its run directory; the message says what was kept."""
 
