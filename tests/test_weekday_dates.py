@@ -119,12 +119,15 @@ def test_event_activity_reads_the_dates_of_its_rows():
     frame = pd.DataFrame({"local_hour": [9, 9, 9], "local_weekday": [0, 0, 1], "local_date": [16482.4, 16489.1, 16483.0]})
     fit = ActivityProfiler().fit(frame, np.zeros(3, dtype=int))
     assert _counts(fit) == [2, 1, 0, 0, 0, 0, 0] and fit.weekday_dates_[1]["busiest_date"] == "2015-02-17"
-    profile = {"size": 3, "share": 1.0, "core_size": 3, "reassigned_count": 0, "fingerprint": [], "highlights": [],
+    profile = {"size": 3, "share": 0.5, "core_size": 3, "reassigned_count": 0, "fingerprint": [], "highlights": [],
                "top_events": [],
                "activity": {**_act(fit.weekday_dates_), "weekday": [2, 1, 0, 0, 0, 0, 0],
-                            "population_weekday": [2, 1, 0, 0, 0, 0, 0]}}
+                            "population_weekday": [3, 3, 0, 0, 0, 0, 0]}}
     text = describe_event_persona(profile)
-    assert "covers only 2 of the 7 weekdays" in text
+    assert "most often on Monday" in text and "covers only 2 of the 7 weekdays" in text
+    # all the users: its days are everyone's, so no day is named (an explorer review, 2026-12-06)
+    same = {**profile, "activity": {**profile["activity"], "population_weekday": [2, 1, 0, 0, 0, 0, 0]}}
+    assert "often on" not in describe_event_persona(same)
 
 
 def test_a_persona_whose_busy_day_is_one_date_is_a_burst_not_a_habit():
@@ -282,3 +285,18 @@ def test_the_burst_share_reads_as_the_page_rounds_it():
            "timestamped_members": 226}
     assert burst_clause(act) == "most of its members (89%) wrote on one date, 31 Oct 2017 (everyone: 69%)"
 
+
+
+def test_busy_days_no_busier_than_everyones_are_not_named():
+    """An explorer review (2026-12-06): airline persona 11 read "most often on Tuesday and Monday (19% and 17%;
+    everyone: 18% and 21%)": Monday is below everyone's share, so only Tuesday is named; when the busiest day is
+    the one left out, the other is said to be busier than everyone's, not the most often."""
+    act = {**_act([_entry(5)] * 7), "peak_hours": [], "population_peak_hours": [], "time_basis": "UTC",
+           "peak_weekdays": [1, 0], "weekday": [17, 19, 14, 14, 14, 12, 10], "population_weekday": [21, 18, 14, 14, 13, 10, 10]}
+    sentence = _activity_sentence(act)
+    assert "most often on Tuesday in UTC (19% of its members; everyone: 18%)" in sentence and "Monday" not in sentence
+    below = {**act, "weekday": [18, 19, 14, 14, 14, 12, 9], "population_weekday": [10, 25, 14, 14, 13, 14, 10]}
+    sentence = _activity_sentence(below)
+    assert "more often than everyone on Monday in UTC (18% of its members; everyone: 10%)" in sentence
+    assert "Tuesday" not in sentence
+    assert "often" not in _activity_sentence({**act, "population_weekday": [25, 25, 10, 10, 10, 10, 10]})

@@ -126,7 +126,8 @@ class SilhouetteJoin:
         if best == ids.size:
             return self._keep(ids, f"no join raises the silhouette ({before:.3f} with all {ids.size})")
         if after < self.floor:
-            return self._keep(ids, f"the best join ({ids.size} → {best}, silhouette {after:.3f}) is below {self.floor}: "
+            shown = f"{after:.3f}" if round(after, 3) < self.floor else f"{after:.4f}"  # not "0.250 is below 0.25"
+            return self._keep(ids, f"the best join ({ids.size} → {best}, silhouette {shown}) is below {self.floor}: "
                                    "no substantial structure to judge it by")
         into = np.arange(ids.size)
         for keep, gone in merges[: ids.size - best]:  # the merges that were scored for that cut

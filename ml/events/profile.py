@@ -22,7 +22,7 @@ from ml.events.config import EventProfileConfig
 from ml.events.naming import EventNamer
 from ml.events.timecol import PLACEHOLDER_YEAR
 from ml.profile.activity import ActivityProfiler, format_hours
-from ml.profile.describe import counted, days_with_shares, separability_sentence, short_dump_caveat
+from ml.profile.describe import counted, days_clause, separability_sentence
 from ml.profile.fingerprint import fmt_num, fmt_pct
 from ml.profile.name_clash import unique_names
 from ml.profile.separators import SurrogateSeparator
@@ -285,10 +285,7 @@ def _describe(p: dict, min_effect: float = 0.5) -> str:
     act = p["activity"]
     if act.get("has_timestamps") and act.get("peak_hours"):
         s = f"It is busiest at {format_hours(act['peak_hours'], act.get('time_basis'))}"  # the clock, as the chart
-        if act.get("peak_weekdays"):
-            s += (", most often on " + days_with_shares(act, of=counted(act))
-                  + short_dump_caveat(act, act["peak_weekdays"]))
-        parts.append(s + ".")
+        parts.append(s + days_clause(act, of=counted(act)) + ".")
     elif act.get("by_day") and act["by_day"]["peak_day"] is not None:
         parts.append(busiest_stretch(act["by_day"], act.get("resolution")))
     sep = p.get("separators") or {}

@@ -23,13 +23,15 @@ def counted(act: dict) -> str:
     return f"its {act.get('unit') or 'events'}" if act.get("unit") == "events" else "its members"
 
 
-def days_with_shares(act: dict, of: str = "its members", clock: str = "") -> str:
+def days_with_shares(act: dict, of: str = "its members", clock: str = "", days: list[int] | None = None) -> str:
     """"Tuesday (68% of its members; everyone: 69%)": the busy days with their shares beside the whole
     data's share of the same days, so a day busy for everyone (the dates a dump happens to cover) reads as
     such. Two days: "Monday and Tuesday (30% and 25% of its members; everyone: 20% and 18%)". ``of``: what
     the counts count ("its events" for event personas, whose activity counts event rows); ``clock`` follows
-    the days (``ml.ingest.timebasis.day_clock``: "Tuesday in UTC (71% of its members; everyone: 53%)")."""
-    days, own, pop = act["peak_weekdays"], act.get("weekday") or [], act.get("population_weekday") or []
+    the days (``ml.ingest.timebasis.day_clock``: "Tuesday in UTC (71% of its members; everyone: 53%)"); ``days``:
+    those of the busy days to name (default all)."""
+    days = act["peak_weekdays"] if days is None else days
+    own, pop = act.get("weekday") or [], act.get("population_weekday") or []
 
     def shares(counts: list[int]) -> str:
         total = sum(counts) if counts else 0
@@ -113,16 +115,18 @@ def half_up_percent(share: float) -> int:
 
 
 def _days_clause(act: dict, basis) -> str:
-    """", most often on Tuesday in UTC (…)" with its caveat; "" when the days say nothing about the persona: the
-    data's own dates make them busy (``date_bound_by`` "data") and the persona is no busier on them than
-    everyone (``days_above_everyone``)."""
-    days = act.get("peak_weekdays") or []
+    return days_clause(act, clock=day_clock(basis))
+
+
+def days_clause(act: dict, of: str = "its members", clock: str = "") -> str:
+    """", most often on Tuesday in UTC (…)" with its caveat, naming only the busy days on which the persona is busier
+    than everyone (``days_above_everyone``); "" when there is none: "most often on Tuesday and Monday (19% and 17%;
+    everyone: 18% and 21%)" said nothing about the persona (an explorer review, 2026-12-06)."""
+    days = days_above_everyone(act)
     if not days:
         return ""
-    data_bound = all((date_bound_by(act, d) or ("", None))[0] == "data" for d in days)
-    if data_bound and not days_above_everyone(act):
-        return ""
-    return ", most often on " + days_with_shares(act, clock=day_clock(basis)) + short_dump_caveat(act, days)
+    lead = "most often" if days[0] == act["peak_weekdays"][0] else "more often than everyone"  # the busiest left out
+    return f", {lead} on " + days_with_shares(act, of=of, clock=clock, days=days) + short_dump_caveat(act, days)
 
 
 def _activity_sentence(act: dict) -> str:
