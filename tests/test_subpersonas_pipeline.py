@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from ml.cluster.subpersonas import SubPersonas
+from ml.profile.name_share import name_share
 from ml.runtime.config import PipelineConfig
 from ml.runtime.errors import InputError
 from ml.runtime.stages import NOT_PARAMETERS, build_stages
@@ -103,6 +104,7 @@ def test_sampled_run_nests_every_member_and_records_the_level(sampled_run):
             assert (s.one_voice is not None) == (top > s.size / 3), (s.name, top, s.size)
             if s.one_voice:
                 assert s.one_voice.startswith(f"One author accounts for {top:,} of its {s.size:,} members")
+            assert s.name_share is not None and 0 <= s.name_share <= 1  # the run's texts: the next test reads them
     evidence = [(s, e) for p in split for s in p.sub_personas for e in s.evidence]
     assert evidence and all(len(s.evidence) <= 1 for p in split for s in p.sub_personas)
     for s, e in evidence:  # the snippet is a member of that sub-persona
@@ -131,6 +133,11 @@ def test_privacy_floor_withholds_sub_persona_evidence(sampled_run):
                                 min_authors=10_000)
     subs = [d for ds in docs.values() for d in ds]
     assert subs and all(d["evidence_withheld"] and d["evidence"] == [] for d in subs)
+    # how much of it its name describes, read as a persona's (an explorer review, 2026-12-06: "CEO & travel" held 9
+    # of its 148 members, unmarked)
+    texts = r.members["text"].astype(str).to_numpy()
+    for d in subs:
+        assert d["name_share"] == name_share(d["name"], list(texts[ids == d["id"]]))
 
 
 def test_persona_documents_with_and_without_sub_personas_load_and_store(sampled_run):

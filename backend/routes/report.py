@@ -130,6 +130,7 @@ def report_persona(profile: dict[str, Any]) -> dict[str, Any]:
         "evidence": evidence, "evidence_withheld": bool(profile.get("evidence_withheld")),
         "withheld_reason": profile.get("evidence_withheld_reason"),
         "subs": [{"name": str(s.get("name") or ""), "pct": 100.0 * float(s.get("share_of_parent") or 0),
+                  "name_share": s.get("name_share"),
                   "quote": None if profile.get("evidence_withheld") or s.get("evidence_withheld")
                   else _quote(s.get("evidence"))}
                  for s in sorted(profile.get("sub_personas") or [], key=lambda s: -float(s.get("share_of_parent") or 0))],

@@ -3,6 +3,7 @@
 import type { Persona } from "@/lib/api";
 import { categoryColor, textOn } from "@/lib/colors";
 import { int, pct } from "@/lib/format";
+import { nameDescribesFew } from "@/lib/runs";
 
 type ConversationPersona = Extract<Persona, { kind: "conversations" }>;
 export type SubPersona = NonNullable<ConversationPersona["sub_personas"]>[number];
@@ -98,6 +99,14 @@ function SubPersonaCard({ s, color }: { s: SubPersona; color: string }) {
       </h3>
       <p className="muted" style={{ margin: "0 0 0.35rem" }} data-testid="subpersona-share">
         {pct(s.share_of_parent, 0)} of this persona · {int(s.size)} members · {pct(s.share)} of the run
+        {nameDescribesFew(s) ? (
+          <span
+            data-testid="subpersona-name-few"
+            title="Its name's words are in few of its members' texts: read its quote and terms before presenting it"
+          >
+            {" "}· name in {pct(s.name_share ?? 0, 0)} of its texts
+          </span>
+        ) : null}
       </p>
       {s.one_voice ? (
         <p className="hint" style={{ margin: "0 0 0.35rem" }} data-testid="subpersona-one-voice">

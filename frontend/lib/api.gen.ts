@@ -2932,6 +2932,11 @@ export interface components {
              */
             name: string;
             /**
+             * Name Share
+             * @description Share of its members whose text holds the words of its name, as a persona's (ml.profile.name_share); None for runs made before 2026-12-06.
+             */
+            name_share?: number | null;
+            /**
              * One Voice
              * @description Said when one author accounts for more than a third of its members (ml.profile.describe.one_voice_sentence); None otherwise, where authors are unknown, and for runs made before.
              */

@@ -8,7 +8,8 @@ HDBSCAN built (``clusterer.hdbscan_``) over the rows it was fitted on; members p
 ``subpersona_documents(stage, sub_ids, members, labels, reassigned, embeddings, keep_handles, min_authors)``
 → ``{persona id: [SubPersona dicts]}``: ``ml.cluster.subpersonas.subpersona_records`` plus at most one
 evidence snippet each (``ml.profile.evidence.EvidenceSelector``, masked), withheld under the persona
-privacy floor (fewer than ``min_authors`` distinct authors in the sub-persona).
+privacy floor (fewer than ``min_authors`` distinct authors in the sub-persona), and its ``name_share`` (read as
+a persona's: an explorer review found "CEO & travel" on 9 of 148 members, unmarked).
 
 ``add_subpersonas(config, stage, clusterer, placement, prep, (labels, reassigned, reduced), personas,
 hierarchy)`` is the step as ``ml.runtime.pipeline`` calls it: with ``hierarchy.subpersonas.enabled`` it returns
@@ -28,6 +29,7 @@ from ml.cluster.density import PersonaClusterer
 from ml.cluster.subpersonas import SubPersonas, subpersona_records
 from ml.profile.describe import one_voice_sentence
 from ml.profile.evidence import EvidenceSelector, privacy_floor
+from ml.profile.name_share import MAX_TEXTS, name_share
 from ml.runtime.contracts import ConversationPersona, Hierarchy, SubPersona
 
 
@@ -73,8 +75,9 @@ def subpersona_documents(stage: SubPersonas, sub_ids: np.ndarray, members: pd.Da
                                                        embeddings, ~reassigned[rows], keep_handles, rows,
                                                        known_names)
         voice = one_voice_sentence({**floor, "size": len(rows)})  # one customer's thread is no segment, here too
+        share = name_share(rec["name"], [texts[i] for i in rows[:MAX_TEXTS]])  # as a persona's, to mark a name
         out.setdefault(rec["parent_id"], []).append({**rec, "evidence": evidence, "evidence_withheld": withheld,
-                                                     "one_voice": voice})
+                                                     "one_voice": voice, "name_share": share})
     return out
 
 

@@ -215,6 +215,9 @@ class SubPersona(Contract):
     one_voice: str | None = Field(None, description="Said when one author accounts for more than a third of its "
                                                     "members (ml.profile.describe.one_voice_sentence); None "
                                                     "otherwise, where authors are unknown, and for runs made before.")
+    name_share: float | None = Field(None, description="Share of its members whose text holds the words of its "
+                                                       "name, as a persona's (ml.profile.name_share); None for runs "
+                                                       "made before 2026-12-06.")
 
 
 class _PersonaBase(Contract):
