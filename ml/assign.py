@@ -339,7 +339,7 @@ def _report(console, summary, config) -> int:
         print(f"no refit recommended on this batch: {'; '.join(summary.notes)}")
         return 0
     print(f"no refit needed: novelty {summary.novelty_share:.3f} < {config.novelty_alert}, "
-          f"PSI {summary.shift.psi:.3f} < {config.psi_major} (a major shift){watch}")
+          f"PSI {summary.shift.psi:.3f} under {config.psi_major}, where a major shift starts{watch}")
     return 0
 
 

@@ -360,3 +360,28 @@ def test_a_run_stored_by_an_earlier_version_is_still_read(pipeline_run_dir, tmp_
     assert "stored config is from an earlier version; left out: filtering.non_english.min_foreign_hits, " \
            "cluster.merge" in err
     assert len(pd.read_parquet(tmp_path / "out" / "assignments.parquet")) > 50
+
+
+def test_a_store_without_runs_or_that_does_not_answer_is_one_line_and_exit_2(tmp_path, capsys, monkeypatch):
+    """A platform review (2026-12-06): ``ml.assign latest … --store sqlite:///empty.db`` said "drop --baseline for a
+    first run" (ml.assign has no --baseline) and created the store's file and folder; with the Firestore emulator
+    down it exited 1 after 21 s where ml.run exits 2 within seconds."""
+    import socket
+
+    from ml.store import open_store
+
+    sample = str(SAMPLE_DIR / "twcs_sample.csv")
+    typo = tmp_path / "nowhere" / "e.db"
+    assert main(["latest", sample, "--out", str(tmp_path / "o1"), "--store", f"sqlite:///{typo}"]) == 2
+    assert "there is no store at" in _one_line_error(capsys) and not typo.parent.exists()
+    empty = tmp_path / "empty.db"
+    open_store(f"sqlite:///{empty}").close()
+    assert main(["latest", sample, "--out", str(tmp_path / "o2"), "--store", f"sqlite:///{empty}"]) == 2
+    err = _one_line_error(capsys)
+    assert "no run in" in err and "make one with python -m ml.run first" in err and "--baseline" not in err
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", f"127.0.0.1:{port}")
+    assert main(["latest", sample, "--out", str(tmp_path / "o3"), "--store", "firestore://personas-down"]) == 2
+    assert "the store cannot be used" in _one_line_error(capsys)

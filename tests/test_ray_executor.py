@@ -34,17 +34,50 @@ def ray_executor():
         pytest.skip("ray is not installed (pip install '.[ray]')")
     if ray.is_initialized():
         pytest.skip("a Ray is already running in this process")
-    executor = open_executor("ray", num_cpus=2, object_store_memory=128 * 2**20)
-    assert executor.started_ and executor.cpus_ == 2 and executor.gpus_ == 0
-    yield executor
-    executor.close()
-    assert not ray.is_initialized(), "the executor did not shut down the Ray it started"
+    import signal
+
+    def ours(*_):  # the run's SIGTERM handler (ml.runtime.errors) must outlive ray.init and ray.shutdown
+        raise KeyboardInterrupt
+
+    saved = signal.signal(signal.SIGTERM, ours)
+    try:
+        executor = open_executor("ray", num_cpus=2, object_store_memory=128 * 2**20)
+        assert executor.started_ and executor.cpus_ == 2 and executor.gpus_ == 0
+        assert signal.getsignal(signal.SIGTERM) is ours, "ray.init replaced the run's SIGTERM handler"
+        yield executor
+        executor.close()
+        assert not ray.is_initialized(), "the executor did not shut down the Ray it started"
+        assert signal.getsignal(signal.SIGTERM) is ours, "ray.shutdown reset the run's SIGTERM handler"
+    finally:
+        signal.signal(signal.SIGTERM, saved)
 
 
 def test_missing_ray_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # import ray → ImportError
     with pytest.raises(InputError, match=r"pip install '\.\[ray\]'"):
         open_executor("ray")
+
+
+def test_a_cluster_address_that_does_not_answer_is_one_line_before_any_work(tmp_path, monkeypatch, capsys):
+    """A platform review (2026-12-06): RAY_ADDRESS=127.0.0.1:6399 with nothing there was tried after the filters
+    and hung with no limit; ray://… failed after 33 s as "ConnectionError: ray client connection timeout"."""
+    import socket
+
+    from ml.runtime.executor_ray import check_address
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    for address in (f"127.0.0.1:{port}", f"ray://127.0.0.1:{port}"):
+        monkeypatch.setenv("RAY_ADDRESS", address)
+        with pytest.raises(InputError, match=rf"^RAY_ADDRESS {address}: no Ray cluster answers there"):
+            check_address()
+    monkeypatch.setenv("RAY_ADDRESS", "auto")
+    check_address()  # a local cluster found by Ray itself: nothing to check here
+    monkeypatch.setenv("RAY_ADDRESS", f"127.0.0.1:{port}")
+    assert run_cli([str(SAMPLE_TWCS), "--out", str(tmp_path / "run"), "--no-store", "--executor", "ray"]) == 2
+    err = capsys.readouterr().err
+    assert "no Ray cluster answers there" in err and "Traceback" not in err and not (tmp_path / "run").exists()
 
 
 def test_executor_choice_config_and_flag():

@@ -167,6 +167,9 @@ def test_refused_before_any_work(tmp_path, capsys, flags, needle):
 
 
 def test_compare_refuses_an_unknown_stored_run(pipeline_run_dir, tmp_path, capsys):
+    from ml.store import open_store
+
+    open_store(f"sqlite:///{tmp_path / 's.db'}").close()
     assert compare_main([str(pipeline_run_dir), "nope", "--store", f"sqlite:///{tmp_path / 's.db'}"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: nope: no run nope in") and "\n" not in err

@@ -212,6 +212,10 @@ def run(kind: RunKind, args: argparse.Namespace) -> int:
         try:
             with output:
                 plan = _series_plan(kind, args, config, output)
+                if getattr(config, "executor", "local") == "ray":  # a cluster that does not answer, before any work
+                    from ml.runtime.executor_ray import check_address
+
+                    check_address()
                 pipeline = kind.make_pipeline(config, quiet=bool(args.quiet), log=lambda msg: console.log(msg))
                 with frozen_libraries(), cache_folder(config):  # ml.runtime.gcfreeze; every cache in --cache-dir
                     result = pipeline.run(args.inputs)

@@ -24,7 +24,10 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import socket
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any, Self
 
@@ -36,6 +39,39 @@ from ml.runtime.errors import InputError
 RAY_MISSING = "--executor ray: Ray is not installed; pip install '.[ray]' (or run with --executor local)"
 BLOCK_BATCHES = 8  # embedder batches per Ray block: per-block cache writes, few enough tasks
 STYLE_BLOCK_ROWS = 20_000
+
+
+def check_address(address: str | None = None, timeout: float = 5.0) -> None:
+    """A one-line ``InputError`` naming the address when a cluster named by ``address`` (else ``RAY_ADDRESS``) as
+    ``host:port`` or ``ray://host:port`` does not answer within ``timeout`` seconds; run before any work (a review:
+    an unreachable ``RAY_ADDRESS=127.0.0.1:6399`` was tried only after the filters and hung with no limit)."""
+    address = address or os.environ.get("RAY_ADDRESS") or None
+    if not address or address in ("auto", "local"):
+        return
+    host, sep, port = address.removeprefix("ray://").rpartition(":")
+    if not sep or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout).close()
+    except OSError as exc:
+        named = "RAY_ADDRESS" if address == os.environ.get("RAY_ADDRESS") else "address"
+        raise InputError(f"{named} {address}: no Ray cluster answers there ({exc.strerror or exc}); start one "
+                         "(ray start --head) or unset RAY_ADDRESS for a local Ray") from None
+
+
+class _OwnSignals:
+    """Ray installs its own SIGTERM handler in ``ray.init`` and resets it in ``ray.shutdown``; the run's handler
+    (``ml.runtime.errors``: a stop leaves the previous run directory and store as they were, and says so) is put
+    back after each (a review: a SIGTERM'd Ray run exited 15 without a word)."""
+
+    def __enter__(self):
+        self.main = threading.current_thread() is threading.main_thread()
+        self.saved = signal.getsignal(signal.SIGTERM) if self.main else None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.main and self.saved is not None:
+            signal.signal(signal.SIGTERM, self.saved)
 
 
 def _ray():
@@ -117,10 +153,17 @@ class RayExecutor:
         address = self.address or os.environ.get("RAY_ADDRESS") or None
         self.started_ = not ray.is_initialized()
         if self.started_ and address:
-            ray.init(address=address, log_to_driver=False)
+            check_address(address)
+            with _OwnSignals():
+                try:
+                    ray.init(address=address, log_to_driver=False)
+                except ConnectionError as exc:
+                    raise InputError(f"address {address}: cannot join the Ray cluster there ({exc}); check "
+                                     "RAY_ADDRESS, or unset it for a local Ray") from None
         elif self.started_:
-            ray.init(num_cpus=self.num_cpus or os.cpu_count(), include_dashboard=False, log_to_driver=False,
-                     object_store_memory=self.object_store_memory)
+            with _OwnSignals():
+                ray.init(num_cpus=self.num_cpus or os.cpu_count(), include_dashboard=False, log_to_driver=False,
+                         object_store_memory=self.object_store_memory)
         resources = ray.cluster_resources()
         self.cpus_, self.gpus_ = int(resources.get("CPU", 1)), int(resources.get("GPU", 0))
         ctx = ray.data.DataContext.get_current()
@@ -133,7 +176,8 @@ class RayExecutor:
 
     def close(self) -> None:
         if getattr(self, "started_", False):
-            _ray().shutdown()
+            with _OwnSignals():
+                _ray().shutdown()
             self.started_ = False
 
     def __enter__(self) -> Self:

@@ -53,9 +53,10 @@ class Baseline:
                                        where=f"run {self.run_id} in {self.store.url}")
 
 
-def stored_baseline(store, ref: str, series: str | None, flag: str | None = None) -> Baseline:
+def stored_baseline(store, ref: str, series: str | None, flag: str | None = None, first: str | None = None) -> Baseline:
     """Run ``ref`` (a run id, or ``latest``: the newest run of ``series``, else of the store) in ``store``;
-    one ``InputError`` line naming ``flag`` (default ``--baseline REF``) when it is not there."""
+    one ``InputError`` line naming ``flag`` (default ``--baseline REF``) when it is not there, ending with
+    ``first`` (what to do when the store has no run yet; default: how ``ml.run`` makes a first run)."""
     from ml.store.base import RunNotFound
 
     flag = flag or f"--baseline {ref}"
@@ -65,7 +66,9 @@ def stored_baseline(store, ref: str, series: str | None, flag: str | None = None
         run_id = store.latest_in_series(series) if series else store.latest_run_id()
         if run_id is None:
             where = f"no run of series {series}" if series else "no run"
-            raise InputError(f"{flag}: {where} in {store.url} yet; drop --baseline for a first run")
+            first = first or ("drop --baseline for a first run (--series alone compares each run with the "
+                              "series' latest once there is one)" if series else "drop --baseline for a first run")
+            raise InputError(f"{flag}: {where} in {store.url} yet; {first}")
     else:
         run_id = ref
     try:
@@ -226,9 +229,22 @@ def run_snapshot(ref: str, store_url: str | None, stores: dict):
     if path.exists() or ("/" in ref or "\\" in ref):
         return load_snapshot(check_run_dir(path))
     if "store" not in stores:
+        from ml.store import default_store_url
+        from ml.store.sqlite import parse_sqlite_url
+
+        url = (store_url or default_store_url()).strip()
+        if url.startswith("sqlite://") and parse_sqlite_url(url) != ":memory:" \
+                and not Path(parse_sqlite_url(url)).expanduser().exists():  # a read: no new empty store for a typo
+            raise InputError(f"{ref}: not a run directory, and there is no store at {url}; pass the store the run "
+                             "was published to (--store URL) or a run directory")
         try:
-            stores["store"] = open_store(store_url)
+            stores["store"] = open_store(url)
+            stores["store"].ping()  # a store that does not answer: one line within seconds, as python -m ml.run
         except (StoreError, ValueError) as exc:
-            raise InputError(f"{ref}: not a run directory, and the store cannot be opened ({exc}); pass --store "
+            raise InputError(f"{ref}: not a run directory, and the store cannot be used ({exc}); pass --store "
                              "URL or a run directory") from None
-    return stored_baseline(stores["store"], ref, None, flag=ref).snapshot()
+    try:
+        return stored_baseline(stores["store"], ref, None, flag=ref,
+                               first="make one with python -m ml.run first, or pass a run directory").snapshot()
+    except StoreError as exc:  # it stopped answering after the first read
+        raise InputError(f"{ref}: the store {stores['store'].url} cannot be read ({exc})") from None
