@@ -83,6 +83,16 @@ def test_event_series_through_the_store_and_webhook(tmp_path, webhook, monkeypat
     out = tmp_path / "cmp.json"
     assert compare_main([a, b, "--store", store_url, "--json", str(out)]) == 0
     assert json.loads(out.read_text())["counts"] == comparison["counts"]
+    # a scheduler's retry of b (same files, same settings) adds nothing (two reviews: the week was added again,
+    # compared with itself); other settings are a new run
+    assert store.get_run(b)["source"]["fingerprint"] and store.get_run(a)["source"]["fingerprint"]
+    capsys.readouterr()
+    assert _events(tmp_path, "c", store_url, "--series", "moodle", "--seed", "3") == 0
+    assert f"series moodle: its latest run {b} read these inputs, byte for byte, with these settings; nothing was " \
+           "run" in capsys.readouterr().err.replace("\n", " ")
+    assert store.series_runs("moodle")[1] == 2 and not (tmp_path / "c").exists()
+    assert _events(tmp_path, "d", store_url, "--series", "moodle", "--seed", "4") == 0
+    assert store.series_runs("moodle")[1] == 3
     store.close()
 
 

@@ -1203,6 +1203,11 @@ export interface components {
         /** ConversationSource */
         ConversationSource: {
             /**
+             * Fingerprint
+             * @description sha256 of the inputs' bytes (ml.runtime.fingerprint), written for a run of a series; None otherwise and before 2026-12-06.
+             */
+            fingerprint?: string | null;
+            /**
              * Inputs
              * @description Input files as given (the API serves names only).
              */
@@ -1831,6 +1836,11 @@ export interface components {
         };
         /** EventSource */
         EventSource: {
+            /**
+             * Fingerprint
+             * @description sha256 of the inputs' bytes (ml.runtime.fingerprint), written for a run of a series; None otherwise and before 2026-12-06.
+             */
+            fingerprint?: string | null;
             /** Inputs */
             inputs?: string[];
             /** Layout */

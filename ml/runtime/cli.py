@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -166,11 +167,14 @@ def print_summary(console, kind: RunKind, result, out_dir: Path, published: str 
 
 def _series_plan(kind: RunKind, args: argparse.Namespace, config, output):
     """``--series`` / ``--baseline`` / ``--notify`` checked before any work (``ml.runtime.series``)."""
+    from ml.runtime.fingerprint import inputs_fingerprint
     from ml.runtime.series import SeriesPlan
 
     store = output.publisher.store if output.publisher is not None else None
-    return SeriesPlan.resolve(getattr(args, "series", None), getattr(args, "baseline", None),
-                              getattr(args, "notify", None), store, kind.name, config.model_dump(mode="json"))
+    series = getattr(args, "series", None)
+    return SeriesPlan.resolve(series, getattr(args, "baseline", None), getattr(args, "notify", None), store,
+                              kind.name, config.model_dump(mode="json"),
+                              inputs_fingerprint(args.inputs) if series is not None else None)
 
 
 @contextmanager
@@ -203,6 +207,7 @@ def run(kind: RunKind, args: argparse.Namespace) -> int:
             raise InputError("--out RUN_DIR is needed: the folder to write the run to"
                              + (" (or --check to read the inputs only)" if can_check else ""))
         from ml.runtime.output import RunOutput
+        from ml.runtime.series import AlreadyInSeries
 
         protect = [*args.inputs, args.config, *(getattr(args, dest, None) for dest in kind.protect)]
         baseline = getattr(args, "baseline", None)
@@ -231,6 +236,8 @@ def run(kind: RunKind, args: argparse.Namespace) -> int:
             plan.report(console)
             plan.notify(console)
             print(out_dir, flush=True)  # stdout holds the run directory only, --quiet too: RUN=$(python -m ml.run …)
+        except AlreadyInSeries as exc:  # a retry of a run that succeeded: nothing to do, and no failure (said with
+            print(str(exc), file=sys.stderr, flush=True)  # --quiet too: the scheduler's log should show it)
         except KeyboardInterrupt as exc:
             if output.swapped:  # the run is in place: say so, not "unchanged" (run_guarded)
                 exc.kept = (f"the run was already written to {output.run_dir}"

@@ -102,6 +102,17 @@ def _check_fits(baseline: Baseline, kind: str, config: dict[str, Any]) -> None:
                          f"{unit}s: pass --unit {baseline.manifest['unit']} or another baseline")
 
 
+def _check_new(baseline: Baseline, series: str, config: dict[str, Any], fingerprint: str | None) -> None:
+    """``AlreadyInSeries`` when the series' latest run read the same inputs (``source.fingerprint``) with the same
+    settings: a scheduler's retry of a week that had succeeded added the week again, compared with itself (two
+    reviews, 2026-12-05 and 2026-12-06)."""
+    same = fingerprint is not None and (baseline.manifest.get("source") or {}).get("fingerprint") == fingerprint
+    if same and baseline.manifest.get("config") == config:
+        raise AlreadyInSeries(f"series {series}: its latest run {baseline.run_id} read these inputs, byte for byte, "
+                              "with these settings; nothing was run and the series is unchanged (pass --baseline "
+                              f"{baseline.run_id} to fit them again as a new run of the series)")
+
+
 def keep_name(profile: dict[str, Any], name: str, lineage_id: str) -> None:
     """A continuing persona published under its lineage's ``name``: its ``name_note`` explained the fit's own
     behaviour word ("“Brief” in the name: …"), so it goes when the kept name leads with another word or none."""
@@ -113,6 +124,10 @@ def keep_name(profile: dict[str, Any], name: str, lineage_id: str) -> None:
     profile["name"], profile["lineage_id"] = name, lineage_id
 
 
+class AlreadyInSeries(Exception):
+    """The inputs and settings of this run are the series' latest run's: nothing is run (exit 0, one line)."""
+
+
 @dataclass
 class SeriesPlan:
     series: str | None = None
@@ -120,10 +135,11 @@ class SeriesPlan:
     notify_url: str | None = None
     comparison: Any = None
     messages: list[str] = field(default_factory=list)
+    fingerprint: str | None = None
 
     @classmethod
     def resolve(cls, series: str | None, baseline: str | None, notify: str | None, store, kind: str,
-                config: dict[str, Any]) -> SeriesPlan:
+                config: dict[str, Any], fingerprint: str | None = None) -> SeriesPlan:
         from ml.runtime.notify import check_url
         from ml.store.series import validate_series
 
@@ -145,9 +161,11 @@ class SeriesPlan:
             base = stored_baseline(store, "latest", series)
         if base is not None:
             _check_fits(base, kind, config)
+            if series is not None and baseline in (None, "latest"):
+                _check_new(base, series, config, fingerprint)
         first = [f"first run of series {series}: the next run with --series {series} is compared with this one"] \
             if series is not None and base is None else []
-        return cls(series, base, notify, messages=first)
+        return cls(series, base, notify, messages=first, fingerprint=fingerprint if series is not None else None)
 
     def apply(self, folder: Path, run_dir: Path) -> None:
         """Series, comparison and lineage into the staged run directory ``folder`` (module docstring)."""
@@ -155,7 +173,8 @@ class SeriesPlan:
 
         if self.series is not None:
             manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-            write_json(folder / "manifest.json", {**manifest, "series": self.series})
+            source = {**(manifest.get("source") or {}), "fingerprint": self.fingerprint}
+            write_json(folder / "manifest.json", {**manifest, "series": self.series, "source": source})
         if self.baseline is None:
             return
         from ml.lineage import LineageConfig, compare_runs, load_snapshot

@@ -48,6 +48,9 @@ class Example(Contract):
 class ConversationSource(Contract):
     inputs: list[str] = Field(default_factory=list, description="Input files as given (the API serves names only).")
     load: Report = Field(default_factory=dict, description="The ingest report (ml.ingest.load.LoadReport.to_dict).")
+    fingerprint: str | None = Field(None, description="sha256 of the inputs' bytes (ml.runtime.fingerprint), "
+                                                    "written for a run of a series; None otherwise and before "
+                                                    "2026-12-06.")
 
 
 class FilterStage(Contract):
@@ -218,6 +221,9 @@ class EventSource(Contract):
     load: Report = Field(default_factory=dict, description="The event ingest report (ml.events.ingest).")
     mapping: Report = Field(default_factory=dict, description="Which columns were read as user, event, time, ...")
     layout: str | None = None
+    fingerprint: str | None = Field(None, description="sha256 of the inputs' bytes (ml.runtime.fingerprint), "
+                                                    "written for a run of a series; None otherwise and before "
+                                                    "2026-12-06.")
 
 
 class EventFilterStage(Contract):
