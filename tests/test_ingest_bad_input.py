@@ -313,3 +313,13 @@ def test_a_side_or_time_column_named_that_yields_nothing_is_refused(tmp_path):
           mapping=ColumnMapping(timestamp="text"))
     msgs, _ = load_messages(path, mapping=ColumnMapping(inbound="is_customer", timestamp="when"))
     assert msgs["inbound"].all() and msgs["timestamp"].notna().all()
+
+
+def test_a_wrong_delimiter_is_named_from_the_header(tmp_path):
+    """A review (2026-12-06): --sep ';' on a comma file ended "…or pass --sep", although --sep was given (and a file
+    whose one column reads as text was clustered row by row, "1,my parcel never came,ann"); refused, naming the
+    delimiter that splits the header and the rows."""
+    path = tmp_path / "comma.csv"
+    path.write_text("id,text,author\n1,my parcel never came,ann\n")
+    fails(path, "comma.csv", "read with delimiter ';' the file is one column ('id,text,author'), which ',' splits "
+          "into 3, as it splits the rows: pass --sep ','", sep=";")

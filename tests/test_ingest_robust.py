@@ -118,7 +118,7 @@ def test_sep_overrides_the_sniffer_and_bad_sep_is_refused(tmp_path):
     path = tmp_path / "pipes.csv"
     path.write_text("text|note\nhello|x\nbye|y\n")
     assert load_messages(path)[1].files[0].delimiter == "|"
-    refused(path, "no text column", "columns: text|note", sep=",")  # the given delimiter is used
+    refused(path, "read with delimiter ','", "pass --sep '|'", sep=",")  # the given delimiter is used, and named
     refused(path, "--sep", "one character", sep=";;")
     tabs = tmp_path / "tabs.csv"
     tabs.write_text("text\tnote\nhello, there\tx\n")

@@ -52,7 +52,7 @@ def test_a_column_the_file_lacks_is_named_with_the_nearest_one():
     with pytest.raises(InputError) as err:
         load_messages(AIRLINE, where=["airlines=United"])
     message = str(err.value)
-    assert "\n" not in message and message.startswith(f"{AIRLINE}: --where names column 'airlines'")
+    assert "\n" not in message and message.startswith(f"{AIRLINE}: --where (input.where) names column 'airlines'")
     assert "did you mean 'airline'?" in message
 
 

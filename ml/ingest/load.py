@@ -162,8 +162,10 @@ def _check_mapping(path: Path, columns: list[str], mapping: ColumnMapping, expli
                    sheet: str | None = None) -> None:
     shown = ", ".join(columns)
     if mapping.text is None:
-        one = len(columns) == 1 and any(d in columns[0] for d in ",;\t|")
-        hint = "; if the file uses another delimiter, pass --sep" if one else _event_log_hint(columns)
+        held = [d for d in ",;\t|" if len(columns) == 1 and d in columns[0]]
+        seen = max(held, key=columns[0].count) if held else None  # the one header holds: the file's own delimiter
+        hint = (f"; its one column's name holds {seen!r}, which looks like the file's delimiter: pass --sep "
+                f"{seen!r}" if seen else _event_log_hint(columns))
         if sheet and not hint:  # a workbook whose first sheet with data is a summary: --text-col cannot help
             hint = (f"; only its sheet {sheet} is read: if the messages are on another sheet, move that sheet "
                     "first or export it as CSV")

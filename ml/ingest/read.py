@@ -164,6 +164,7 @@ def _read_csv(path: Path, fmt: str, gz: str | None, codec: str, info: dict, sep:
     records = _records(sample, complete, delimiter)
     header = records[:1]
     check_unique_columns(path, header[0] if header else [])
+    _check_one_column(path, records, delimiter, sample, complete)
     kwargs = {"sep": delimiter, "dtype": str, "keep_default_na": False, "encoding": codec, "skiprows": titles,
               "compression": {"method": "zstd", "max_window_size": 2**31} if gz == "zstd" else "infer"}
     if header and _empty_tails(records):  # rows ending ",,,,," past the header: not an index, nothing to read
@@ -190,6 +191,20 @@ def _read_csv(path: Path, fmt: str, gz: str | None, codec: str, info: dict, sep:
             frame[col] = frame[col].str.replace("\r", "", regex=False)
     frame.attrs["title_lines"] = titles
     return frame, delimiter
+
+
+def _check_one_column(path: Path, records: list[list[str]], delimiter: str, sample: str, complete: bool) -> None:
+    """A header read as one column that another delimiter splits, as it splits most rows, is a wrong ``--sep``
+    (a review, 2026-12-06: ``--sep ';'`` on a comma file read "1,my parcel never came,ann" as each message)."""
+    if not records or len(records[0]) != 1:
+        return
+    for other in (d for d in ",;\t|" if d != delimiter and d in records[0][0]):
+        split = _records(sample, complete, other)
+        width = len(split[0]) if split else 0
+        if width > 1 and sum(len(r) == width for r in split[1:]) * 2 >= max(len(split) - 1, 1):
+            raise InputError(f"{path}: read with delimiter {delimiter!r} the file is one column ({records[0][0][:60]!r}),"
+                             f" which {other!r} splits into {width}, as it splits the rows: pass --sep {other!r}"
+                             " (or leave --sep out: the delimiter is found by itself)")
 
 
 def _read_json(path: Path, gz: str | None, fmt: str, codec: str, name: str | None,

@@ -115,7 +115,7 @@ class RowFilter:
                 continue
             near = difflib.get_close_matches(column.strip(), [n.strip() for n in names], n=1)
             shown = ", ".join(names[:12]) + (", …" if len(names) > 12 else "")
-            raise InputError(f"{path}: --where names column {column!r}, which this file does not have ("
+            raise InputError(f"{path}: --where (input.where) names column {column!r}, which this file does not have ("
                              + (f"did you mean {near[0]!r}? " if near else "") + f"its columns: {shown}); name a "
                              "column of the files, or leave --where out")
 

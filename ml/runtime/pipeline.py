@@ -124,7 +124,7 @@ class PersonaPipeline:
             most = too_few_hints(sel)
             read = int(sel.agent_report.get("input") or len(candidates))  # before the brand/agent step
             raise TooFewRowsError(
-                f"{', '.join(Path(p).name for p in paths)}: only {len(members)} {cfg.input.unit}s left after "
+                f"{', '.join(str(p) for p in paths)}: only {len(members)} {cfg.input.unit}s left after "
                 f"filtering ({read} read); at least {cfg.input.min_members} are needed to find "
                 "personas: supply more rows or relax the filters in --config" + (f"; {most}" if most else ""),
                 n_rows=len(members), min_rows=cfg.input.min_members,

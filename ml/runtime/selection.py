@@ -56,10 +56,11 @@ def ingest(config, paths: Sequence[str | Path], loaded, load: Callable, log: Cal
         log(clock.note_)
     candidates = messages
     if config.input.inbound_only:
-        name = Path(paths[0]).name if paths else "the input"
+        name = str(paths[0]) if paths else "the input"
         if "inbound" not in messages or messages["inbound"].isna().all():
-            raise InputError(f"{name}: --inbound-only needs an 'inbound' column (TWCS layout); drop the flag for "
-                             "this data")
+            raise InputError(f"{name}: --inbound-only needs to know which side wrote each message, and no column "
+                             "says so (pass --inbound-col or --outbound-col naming one, e.g. a role or is_agent "
+                             "column); drop the flag for this data")
         if not messages["inbound"].fillna(False).astype(bool).any():  # e.g. only bots are marked
             raise InputError(f"{name}: --inbound-only: no message is marked as the customer's (only the company's "
                              "side is known, e.g. its bots); drop --inbound-only for this data")
