@@ -44,6 +44,8 @@ function partWords(n: FlowNode): string {
 function nodeRenderer(baseRun: string, newRun: string, open: (n: FlowNode) => void) {
   return function FlowBar({ x, y, width, height: h, payload }: SankeyNodeProps) {
     const n = payload as unknown as FlowNode;
+    // a balancing node with nothing to balance is not drawn (a review saw "Growth 0.0%" when nothing grew)
+    if ((n.side === "arrived" || n.side === "gone") && n.share < 0.0005) return <g key={`${n.side}-empty`} />;
     const left = n.side === "base" || n.side === "arrived";
     const fill = n.side === "arrived" ? FLOW_COLORS.arrived : n.side === "gone" ? FLOW_COLORS.gone : "#44505f";
     const badge = n.status && n.status !== "continued" ? ` · ${STATUS[n.status].label}` : "";

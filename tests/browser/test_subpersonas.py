@@ -101,6 +101,13 @@ def test_a_sub_persona_cell_opens_it_on_the_persona_page(live_server, page, arti
         assert card.get_by_test_id("subpersona-name").inner_text() == s["name"]
         share = card.get_by_test_id("subpersona-share").inner_text()
         assert share.startswith(f"{_pct0(s['share_of_parent'])} of this persona")
+        # a name in few of its members' texts is marked, as a persona's (an explorer review, 2026-12-06)
+        few = s.get("name_share") is not None and s["name_share"] < 0.25
+        assert card.get_by_test_id("subpersona-name-few").count() == int(few)
+        if few:
+            from backend.routes.report import percent  # rounded half up, as the page's toFixed
+
+            assert share.endswith(f"· name in {percent(s['name_share'])}% of its texts")
         shares.append(s["share_of_parent"])
         terms = card.get_by_test_id("subpersona-terms").locator("li").all_inner_texts()
         assert terms == [t["term"] for t in s["top_terms"][:6]]
