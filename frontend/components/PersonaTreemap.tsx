@@ -78,6 +78,10 @@ function fitParts(parts: string[], width: number, font: string, fallbackPx: numb
   return fitText(parts[0] ?? "", width, font, fallbackPx);
 }
 
+function fits(text: string, width: number): boolean {
+  return textWidth(text, SUB_FONT, 6.8) <= width - 12;
+}
+
 /** Word-wrap `text` into at most `maxLines` lines that fit `width` (the last one cut with "…"). */
 export function wrapText(text: string, width: number, font: string, fallbackPx: number, maxLines: number): string[] {
   const room = width - 12;
@@ -215,7 +219,11 @@ function CellText({ cell, x, y, width, height, ink }: { cell: TreemapCell; x: nu
   const core = typeof cell.coreShare === "number" && !cell.coreInValue ? ` · ${pct(cell.coreShare, 0)} core` : "";
   const shareOf = cell.shareOf ? ` ${cell.shareOf}` : "";
   const value = cell.valueLabel ? ` · ${cell.valueLabel}${cell.valueUnit ? ` ${cell.valueUnit}` : ""}` : "";
-  const sub = fitParts([`${pct(cell.share)}${shareOf}`, value, core], width, SUB_FONT, 6.8);
+  // the colour's value outranks the share where both do not fit: it is what the reader chose to see (a review found
+  // "Separability" on no cell)
+  const sub = value && !fits(`${pct(cell.share)}${shareOf}${value}`, width)
+    ? fitText(value.slice(3), width, SUB_FONT, 6.8) // with its unit, cut: a bare "77.6%" reads as the share
+    : fitParts([`${pct(cell.share)}${shareOf}`, value, core], width, SUB_FONT, 6.8);
   const note = cell.note ? fitText(`▸ ${cell.note}`, width, SUB_FONT, 6.8) : "";
   const subY = y + 17 + titleLines.length * 16;
   const termsY = subY + (note ? 30 : 15) + 4;

@@ -178,6 +178,8 @@ export function useMapLayers(raw: MapPoint[] | null, personas: PersonaSummary[],
         count: groups.filter((g) => f.persona_ids.includes(g.id)).reduce((n, g) => n + g.dots.length, 0),
         size: f.size,
       }))
-    : groups.map((g) => ({ key: g.id, name: g.name, color: colorOf(g), ids: [g.id], count: g.dots.length, size: g.size }));
+    : groups
+        .map((g) => ({ key: g.id, name: g.name, color: colorOf(g), ids: [g.id], count: g.dots.length, size: g.size }))
+        .sort((a, b) => (b.size ?? 0) - (a.size ?? 0) || a.key - b.key); // largest first, as the overview lists them (a review)
   return { groups, colorOf, labels, legend, gaps: shortened?.gaps ?? 0 };
 }

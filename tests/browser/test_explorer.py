@@ -158,6 +158,12 @@ def test_colour_measure_recolours_the_treemap(live_server, page, artifacts):
     _recolour(page, "metric:night_share")
     words = page.eval_on_selector_all("[data-testid=persona-treemap] text", "ts => ts.map(t => t.textContent)")
     assert any(re.search(r"% at night \(UTC\)", w) for w in words), words
+    # a cell too narrow for share and value shows the value, the colour the reader chose (a review, 2026-12-06:
+    # with "Separability" no cell showed one)
+    _recolour(page, "metric:separability")
+    words = page.eval_on_selector_all("[data-testid=persona-treemap] text", "ts => ts.map(t => t.textContent)")
+    assert any("separa" in w for w in words), words
+    assert not [w for w in words if re.fullmatch(r"\d+(\.\d)?%", w.strip())], words  # a bare share, no value
 
 
 def test_clicking_a_cell_opens_that_persona(live_server, page):
