@@ -120,3 +120,13 @@ def test_a_kept_name_must_describe_half_as_many_members_as_the_fits_own():
     assert not name_still_describes("Stuck on Tarmac", profile, texts)
     assert name_still_describes("Stuck on Tarmac", {"name": "X"}, texts)  # no share of its own name: not judged
     assert name_still_describes("Stuck on Tarmac", profile, [])  # no texts: not judged
+
+
+def test_a_kept_name_the_explorer_would_mark_as_describing_few_goes_back():
+    """An explorer review (2026-12-06): "Change my PIN", kept through a merge of three personas, read "name in 23%"
+    on its own page; a kept name under FEW_NAME_SHARE goes back to the fit's own, unless that one is as low."""
+    texts = ["change my pin please"] * 23 + ["unblock my card"] * 40 + ["my card pin is blocked"] * 37
+    own = {"name": "Card blocked", "name_share": 0.4}
+    assert not name_still_describes("Change my PIN", own, texts)  # 0.23 ≥ 0.5 × 0.4, but under a quarter
+    assert name_still_describes("Change my PIN", {**own, "name_share": 0.2}, texts)  # its own is no better
+    assert name_still_describes("Change my PIN", own, texts[:23] + texts[23:63])  # 23 of 63: 0.37

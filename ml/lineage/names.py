@@ -103,14 +103,17 @@ DESCRIBES_RATIO = 0.5  # of the fit's own name's share of members that a kept na
 
 def name_still_describes(name: str, profile: dict[str, Any], texts: list[str]) -> bool:
     """Whether a kept ``name``'s words are in at least ``DESCRIBES_RATIO`` as many of ``texts`` (the new persona's
-    members) as the words of its own name (``profile["name_share"]``); True where either cannot be measured."""
-    from ml.profile.name_share import name_figures
+    members) as the words of its own name (``profile["name_share"]``), and not in so few that the explorer would
+    mark it (under ``FEW_NAME_SHARE``) where its own name would not be (an explorer review, 2026-12-06: "Change
+    my PIN" kept through a merge of three personas, then marked "name in 23%" on its own page); True where
+    either cannot be measured."""
+    from ml.profile.name_share import FEW_NAME_SHARE, name_figures
 
     own = profile.get("name_share")
     if not texts or own is None or name == profile.get("name"):
         return True
     share, _ = name_figures(name, texts)
-    return share is None or share >= DESCRIBES_RATIO * own
+    return share is None or (share >= DESCRIBES_RATIO * own and (share >= FEW_NAME_SHARE or own < FEW_NAME_SHARE))
 
 
 def distinct_names(personas: list) -> list:
