@@ -102,7 +102,9 @@ export function wrapText(text: string, width: number, font: string, fallbackPx: 
     lines.length = maxLines;
     lines[maxLines - 1] = `${lines[maxLines - 1] ?? ""}…`;
   }
-  return lines.map((l) => fitText(l, width, font, fallbackPx)).filter(Boolean);
+  // a line cut to a stub ("Fl…") says nothing: a narrow cell read "Fl… fl… o…" (a review); the tooltip names it
+  const shown = lines.map((l) => fitText(l, width, font, fallbackPx));
+  return shown.some((l) => l.endsWith("…") && l.length < 5) ? [] : shown.filter(Boolean);
 }
 
 function personaHref(runId: string, id: number): string {
