@@ -267,3 +267,20 @@ def test_the_run_summary_says_what_noise_is_and_rounds_the_quality():
     assert line == ("input 5000 → kept 4780 messages → 24 personas; 57.3% of the members fit no persona at first and "
                     "were placed in their nearest one (flagged as reassigned); silhouette 0.53, DBCV 0.14, stability "
                     "n/a (1 at best; the explorer's Quality panel says what each measures)")
+
+
+def test_check_masks_names_in_its_examples(tmp_path):
+    """A review (2026-12-06): --check printed "Ben Tennyson and an American Airlines pilot" where the run itself
+    masks the name: its three examples are masked as everything a run shows."""
+    src = tmp_path / "tweets.csv"
+    texts = ["Ben Tennyson and an American Airlines pilot were on my delayed flight today",
+             "my sister Maria Gonzalez waited four hours at the gate for a new crew"]
+    words = ["bags", "seat", "refund", "crew", "wifi", "snacks", "upgrade", "lounge", "app", "voucher"]
+    texts += [f"my {a} and then the {b} were a problem on this trip, please help"
+              for a in words for b in words if a != b]
+    pd.DataFrame({"text": texts}).to_csv(src, index=False)
+    proc = _run([str(src), "--check"], cwd=tmp_path)
+    examples = [line for line in proc.stdout.splitlines() if line.startswith("  e.g. ")]
+    assert proc.returncode == 0 and len(examples) == 3, proc.stdout + proc.stderr
+    shown = "".join(examples)
+    assert "Tennyson" not in shown and "Gonzalez" not in shown and "[name]" in shown, shown

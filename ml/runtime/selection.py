@@ -112,8 +112,8 @@ def select_members(config, paths: Sequence[str | Path], loaded, load: Callable, 
 
 def check_lines(selection: Selection, config) -> tuple[list[str], bool]:
     """What ``python -m ml.run --check`` says after the selection: how each file was read, sides, time basis,
-    agents, each filter's removals, the members a run would cluster with three of their texts (emails, phones,
-    cards and such masked by rule: ``PiiMasker(names=False)``), and whether that is enough (the bool)."""
+    agents, each filter's removals, the members a run would cluster with three of their texts (masked as a
+    run masks what it shows: emails, phones, cards, names; ``PiiMasker``), and whether that is enough (the bool)."""
     from ml.profile.masking import keep_handles_for
     from ml.profile.pii import PiiMasker
 
@@ -135,7 +135,7 @@ def check_lines(selection: Selection, config) -> tuple[list[str], bool]:
     lines.append(f"members ({unit}s) a run would cluster: {len(s.members):,} from {len(s.kept):,} messages kept")
     texts = [str(t) for t in s.members["text"]]
     keep = keep_handles_for(texts, config.profile, s.brand_accounts)  # brand handles readable, as in the evidence
-    examples = PiiMasker(names=False).mask_many(texts[:3], keep)
+    examples = PiiMasker().mask_many(texts[:3], keep)  # names too, as every text a run shows (a review saw one)
     lines += [f"  e.g. {_clip(text)!r}" for text in examples]  # does the text column hold what the user means?
     enough = len(s.members) >= config.input.min_members
     if not enough:
