@@ -76,6 +76,37 @@ def test_behavior_word_only_for_large_effects():
     assert behavior_word([{"feature": "night_share", "std_diff": 2.0}], min_effect=2.5) is None
 
 
+def test_a_word_for_something_members_do_needs_most_of_them_to_do_it():
+    """An explorer review (2026-12-06): "Detail-quoting: cash from an ATM" where 10.5 % of its 76 members wrote a
+    digit (1.4 % elsewhere), "Polite: delete my account" where 28 % said please or thanks. The fingerprint's
+    ``any_share`` (members showing it at all) must be most of them; the next effect that holds may name it."""
+    digits = {"feature": "digit_ratio", "std_diff": 1.54, "persona_mean": 0.0099, "population_mean": 0.0005,
+              "any_share": 0.105}
+    assert behavior_word([digits]) is None
+    assert behavior_word([{**digits, "any_share": 0.62}]) == "Detail-quoting"
+    assert behavior_word([{**digits, "any_share": None}]) == "Detail-quoting"  # a run before the share: as before
+    polite = {"feature": "politeness", "std_diff": 1.3, "persona_mean": 0.28, "any_share": 0.28}
+    brief = {"feature": "words_log", "std_diff": -1.1, "persona_mean": 1.0, "population_mean": 2.0}
+    assert behavior_word([polite, brief]) == "Brief"  # a level, not a presence: no share needed
+    day = {"feature": "night_share", "std_diff": -1.2, "any_share": 0.02}  # "Daytime": most do not post at night
+    assert behavior_word([day]) == "Daytime"
+
+
+def test_the_fingerprint_counts_the_members_who_show_a_behaviour():
+    import numpy as np
+
+    from ml.profile.fingerprint import BehavioralFingerprint, feature_specs
+
+    names = [n for n, _ in feature_specs()]
+    X = np.zeros((10, len(names)))
+    X[:3, names.index("politeness")] = 1.0  # three of persona 0's five members say please
+    X[5:, names.index("politeness")] = 0.0
+    X[:, names.index("hour_sin")] = np.nan
+    entries = {f["feature"]: f for f in BehavioralFingerprint().fit(X, [0] * 5 + [1] * 5).profile(0)}
+    assert entries["politeness"]["any_share"] == 0.6 and entries["hour_sin"]["any_share"] is None
+    assert entries["words_log"]["any_share"] is None  # a level, not something a member does or not
+
+
 def test_all_caps_only_when_capitals_are_most_letters():
     """Real Banking77 queries quoting "USD", "GBP" or "ATM" write 14 % of their letters in capitals against the
     population's 5 % (std_diff 1.65): far above, but not "All-caps". Shouting (60 %) is."""

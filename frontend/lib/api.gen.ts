@@ -1461,6 +1461,11 @@ export interface components {
          *     share of the event in each user's events (the bar), for ``total_events`` the mean log events per user.
          */
         EventFingerprintItem: {
+            /**
+             * Any Share
+             * @description Share of the persona's members (with a value) who show the behaviour at all (value above zero), for the features a member shows or not (ml.profile.fingerprint.PRESENCE_FEATURES); None for the others and runs before 2026-12-06.
+             */
+            any_share?: number | null;
             /** Coverage */
             coverage?: number | null;
             /** Feature */
@@ -2018,6 +2023,11 @@ export interface components {
          * @description One behavioral feature: persona vs population (ml.profile.fingerprint).
          */
         FingerprintItem: {
+            /**
+             * Any Share
+             * @description Share of the persona's members (with a value) who show the behaviour at all (value above zero), for the features a member shows or not (ml.profile.fingerprint.PRESENCE_FEATURES); None for the others and runs before 2026-12-06.
+             */
+            any_share?: number | null;
             /** Coverage */
             coverage?: number | null;
             /** Feature */

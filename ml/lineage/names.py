@@ -32,7 +32,13 @@ from typing import Any
 
 from ml.ingest.timebasis import CLOCK_FEATURES, clock_words_allowed
 from ml.profile.activity import date_bound
-from ml.profile.behavior_words import BEHAVIOR_MIN_EFFECT, BEHAVIOR_WORDS, literal_ok, split_behavior
+from ml.profile.behavior_words import (
+    BEHAVIOR_MIN_EFFECT,
+    BEHAVIOR_WORDS,
+    literal_ok,
+    most_show,
+    split_behavior,
+)
 from ml.profile.fingerprint import said
 from ml.profile.name_clash import content_stems
 
@@ -41,12 +47,13 @@ PHRASE_SHARE = 0.5  # of the kept name's content stems that the new persona's to
 
 def behaviour_holds(word: str, fingerprint: list[dict], min_effect: float = BEHAVIOR_MIN_EFFECT) -> bool:
     """True when a feature whose adjective (for its direction) is ``word`` reaches ``min_effect`` in
-    ``fingerprint`` (a profile's fingerprint entries), its literal floor, and is said at all (``said``: enough
-    members measured, beyond its standard error), as for a fresh name."""
+    ``fingerprint`` (a profile's fingerprint entries), its literal floor, most members showing it where it is a
+    behaviour shown or not (``most_show``), and is said at all (``said``: enough members measured, beyond its
+    standard error), as for a fresh name."""
     for f in fingerprint:
         words = BEHAVIOR_WORDS.get(f.get("feature"))
         diff = f.get("std_diff")
-        if not words or diff is None or not said(f, min_effect) or not literal_ok(f):
+        if not words or diff is None or not said(f, min_effect) or not literal_ok(f) or (diff > 0 and not most_show(f)):
             continue
         if (words[0] if diff > 0 else words[1]) == word:
             return True

@@ -110,6 +110,13 @@ ANY_TEMPLATES = {  # worded as the share features are ("includes a link in 49% o
     "hashtags_log": "uses hashtags in {p} of messages (population {q})",
 }
 
+# features whose behaviour a member shows or not (a count, share or ratio above zero): each entry carries
+# ``any_share``, the share of the persona's members (with a value) who show it at all, which a behaviour word in a
+# name needs to be most of (ml.profile.behavior_words)
+PRESENCE_FEATURES = frozenset({*ANY_TEMPLATES, "politeness", "has_url", "repeated_punct", "digit_ratio",
+                               "night_share", "business_hours_share", "weekend_share", "first_person_ratio",
+                               "upper_ratio"})
+
 # the same log features when the ratio rounds to 1.0 ("uses 1.0× fewer words" says nothing)
 ABOUT_SAME = {
     "author_span_days_log": "has authors active over about the same span as average",
@@ -250,6 +257,7 @@ class BehavioralFingerprint:
         out = []
         for j, name in enumerate(self.names_):
             p, q, sd = pm[j], self.population_mean_[j], self.population_std_[j]
+            present = _any_share(sub[:, j]) if name in PRESENCE_FEATURES and coverage[j] > 0 else None
             available = np.isfinite(p) and np.isfinite(q) and np.isfinite(sd) and sd > 1e-12
             out.append({
                 "feature": name,
@@ -258,6 +266,7 @@ class BehavioralFingerprint:
                 "population_mean": float(q) if np.isfinite(q) else None,
                 "std_diff": float((p - q) / sd) if available else None,
                 "coverage": float(coverage[j]),
+                "any_share": present,
                 "t_stat": float(t_stat[j]) if available and np.isfinite(t_stat[j]) else None,
                 "sentence": (describe_feature(name, float(p), float(q), hours, self.time_basis)
                              if available else "not available"),
