@@ -73,7 +73,8 @@ def _unpack(path: Path) -> Path:
     try:
         with zipfile.ZipFile(path) as archive:
             members = [m for m in archive.infolist() if _kept(m.filename, readable)]
-            passed = [m.filename for m in archive.infolist() if _listed(m.filename) and m not in members]
+            read = {m.filename for m in members}  # a set: a Slack export holds thousands of members
+            passed = [m.filename for m in archive.infolist() if _listed(m.filename) and m.filename not in read]
             if not members:
                 raise InputError(f"{path}: the zip archive holds no supported file; expected {supported_names()}")
             folder = Path(tempfile.mkdtemp(prefix="personas-unzip-"))
