@@ -323,3 +323,17 @@ def test_a_wrong_delimiter_is_named_from_the_header(tmp_path):
     path.write_text("id,text,author\n1,my parcel never came,ann\n")
     fails(path, "comma.csv", "read with delimiter ';' the file is one column ('id,text,author'), which ',' splits "
           "into 3, as it splits the rows: pass --sep ','", sep=";")
+
+
+def test_a_nested_customer_flag_is_read_as_the_side(tmp_path):
+    """A review (2026-12-06): a JSONL export's author.isCustomer was listed under "not read" while is_customer and
+    author.isBot are read."""
+    import json
+
+    rows = [{"id": i, "text": f"my parcel {i} never came" if i % 2 else f"sorry to hear that, order {i}",
+             "author": {"id": f"u{i % 4}", "isCustomer": bool(i % 2)}} for i in range(8)]
+    path = tmp_path / "export.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows))
+    msgs, report = load_messages(path, inbound_only=True)
+    assert report.files[0].mapping["inbound"] == "author.isCustomer"
+    assert len(msgs) == 4 and msgs["text"].str.startswith("my parcel").all()

@@ -120,7 +120,9 @@ ALIASES = {
     "thread": ["thread_id", "conversation_id", "ticket_id", "chat_id", "case_id", "thread_ts", "conversation_number",
                "ticket_number"],
     "inbound": ["inbound", "is_inbound", "direction", "author_type", "author_role", "sender_type",
-                "sender_role", "role", "is_customer", "from_customer", "incoming"],
+                "sender_role", "role", "is_customer", "from_customer", "incoming",
+                # nested as the bot flags below are (a review's JSONL: author.isCustomer was not read)
+                "author_is_customer", "user_is_customer", "sender_is_customer"],
     # flags whose true means the company's side (DiscordChatExporter's author.isBot, a help desk's is_agent)
     "outbound": ["outbound", "is_outbound", "is_agent", "from_agent", "is_staff", "is_admin", "from_company",
                  "is_employee", "is_bot", "author_is_bot", "sender_is_bot", "user_is_bot"],
