@@ -104,7 +104,12 @@ export function wrapText(text: string, width: number, font: string, fallbackPx: 
   }
   // a line cut to a stub ("Fl…") says nothing: a narrow cell read "Fl… fl… o…" (a review); the tooltip names it
   const shown = lines.map((l) => fitText(l, width, font, fallbackPx));
-  return shown.some((l) => l.endsWith("…") && l.length < 5) ? [] : shown.filter(Boolean);
+  return shown.some(stub) ? [] : shown.filter(Boolean);
+}
+
+/** A text cut to so little that it says nothing ("Fl…", "1.…"). */
+function stub(text: string): boolean {
+  return text.endsWith("…") && text.length < 5;
 }
 
 function personaHref(runId: string, id: number): string {
@@ -223,9 +228,10 @@ function CellText({ cell, x, y, width, height, ink }: { cell: TreemapCell; x: nu
   const value = cell.valueLabel ? ` · ${cell.valueLabel}${cell.valueUnit ? ` ${cell.valueUnit}` : ""}` : "";
   // the colour's value outranks the share where both do not fit: it is what the reader chose to see (a review found
   // "Separability" on no cell)
-  const sub = value && !fits(`${pct(cell.share)}${shareOf}${value}`, width)
+  const subLine = value && !fits(`${pct(cell.share)}${shareOf}${value}`, width)
     ? fitText(value.slice(3), width, SUB_FONT, 6.8) // with its unit, cut: a bare "77.6%" reads as the share
     : fitParts([`${pct(cell.share)}${shareOf}`, value, core], width, SUB_FONT, 6.8);
+  const sub = stub(subLine) ? "" : subLine; // "1.…" says nothing either
   const note = cell.note ? fitText(`▸ ${cell.note}`, width, SUB_FONT, 6.8) : "";
   const subY = y + 17 + titleLines.length * 16;
   const termsY = subY + (note ? 30 : 15) + 4;
