@@ -62,8 +62,23 @@ def get_run(run_id: RunIdPath, store: StoreDep, models: ModelsDep, cache: CacheD
                summary="Delete a run (writes on: PERSONAS_ADMIN_KEY set; needs Authorization: Bearer <admin key>)")
 def delete_run(run_id: RunIdPath, store: StoreDep, models: ModelsDep, cache: CacheDep) -> DeleteResult:
     resolved = resolve_run(store, run_id)
+    followers = _compared_with(store, resolved)  # read before the run goes
     if not store.delete_run(resolved):
         raise RunNotFound(resolved)  # the handler says which run and where the runs are listed
     models.evict(resolved)
     cache.forget_run(resolved)
-    return DeleteResult(id=resolved, deleted=True)
+    return DeleteResult(id=resolved, deleted=True, baseline_of=followers)
+
+
+def _compared_with(store, run_id: str) -> list[str]:
+    """The runs of ``run_id``'s series whose stored comparison has it as baseline (a platform review: a run deleted
+    from the middle of a series left the next one's comparison pointing at it, without a word)."""
+    series = (store.get_run(run_id) or {}).get("series")
+    if not series:
+        return []
+    found, offset, total = [], 0, 1
+    while offset < total:
+        items, total = store.series_runs(series, limit=500, offset=offset)
+        found += [i["run_id"] for i in items if (i.get("comparison") or {}).get("base_run_id") == run_id]
+        offset += max(len(items), 1)
+    return found

@@ -1222,6 +1222,11 @@ export interface components {
         };
         /** DeleteResult */
         DeleteResult: {
+            /**
+             * Baseline Of
+             * @description Runs of its series that were compared with it: their comparisons keep naming it as their baseline, now gone (the What changed page says "deleted from the store").
+             */
+            baseline_of?: string[];
             /** Deleted */
             deleted: boolean;
             /** Id */

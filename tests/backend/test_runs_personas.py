@@ -126,7 +126,7 @@ def test_delete_needs_write_access(make_client, store_url):
 
     open_store(store_url).publish(synthetic_bundle("run-doomed", "2001-01-01T00:00:00Z"), replace=True)
     assert writer.get(f"{API}/runs/run-doomed/personas/0").status_code == 200  # now cached
-    assert writer.delete(f"{API}/runs/run-doomed", headers=admin).json() == {"id": "run-doomed", "deleted": True}
+    assert writer.delete(f"{API}/runs/run-doomed", headers=admin).json() == {"id": "run-doomed", "deleted": True, "baseline_of": []}
     assert writer.get(f"{API}/runs/run-doomed").status_code == 404
     assert writer.get(f"{API}/runs/run-doomed/personas/0").status_code == 404  # the cache forgot it
     assert writer.delete(f"{API}/runs/run-doomed", headers=admin).status_code == 404

@@ -167,7 +167,7 @@ def test_delete_needs_the_admin_key(make_client, store_url, api_key):
         assert error_answer(response) == (403, "forbidden")
     assert client.get(f"{API}/runs/run-doomed", headers=reader).status_code == 200  # still there
     done = client.delete(f"{API}/runs/run-doomed", headers=_bearer(ADMIN))
-    assert done.json() == {"id": "run-doomed", "deleted": True}
+    assert done.json() == {"id": "run-doomed", "deleted": True, "baseline_of": []}
     assert client.get(f"{API}/runs/run-doomed", headers=reader).status_code == 404
 
 

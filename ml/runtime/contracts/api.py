@@ -105,6 +105,10 @@ def served_manifest(document: dict[str, Any], run_id: str, model_available: bool
 class DeleteResult(Contract):
     id: str
     deleted: bool
+    baseline_of: list[str] = Field(default_factory=list, description="Runs of its series that were compared with "
+                                                                   "it: their comparisons keep naming it as their "
+                                                                   "baseline, now gone (the What changed page says "
+                                                                   "\"deleted from the store\").")
 
 
 # -- personas -------------------------------------------------------------------------------------
