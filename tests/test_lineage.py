@@ -242,6 +242,23 @@ def test_reach_makes_an_unmatched_persona_a_piece_of_where_its_members_land():
     assert spread.new_role_.tolist() == ["matched", "born"]
 
 
+def test_a_piece_by_landing_that_recurring_members_contradict_is_no_piece():
+    """The bundled sample run again without one persona's messages (tests/browser/test_what_changed.py): that
+    persona was reported merged, by where its old members would land, though none of them recurred. Recurring
+    members contradict a landing piece as they do a centroid one: it died."""
+    A = np.eye(2)
+    B = np.array([[0.99, 0.141], [-0.6, 0.8]])
+    reach_base = np.array([[1.0, 0.0], [0.3, 0.7]])
+    reach_new = np.array([[1.0, 0.0], [0.8, 0.2]])
+    free = PersonaMatcher(match_similarity=0.85, reach_share=0.5).fit(A, B, reach_base=reach_base, reach_new=reach_new)
+    assert free.pieces_ == [(0, 1, "split")]
+    # 40 of base 0's members recur in new 0, none in new 1: new 1 holds none of base 0's members
+    counts = np.array([[40, 0], [0, 0]])
+    said = PersonaMatcher(match_similarity=0.85, reach_share=0.5).fit(A, B, counts=counts, reach_base=reach_base,
+                                                                      reach_new=reach_new)
+    assert said.pieces_ == [] and said.new_role_.tolist() == ["matched", "born"]
+
+
 def test_recut_makes_a_persona_without_novel_members_a_piece_of_where_they_land():
     """``recut_novelty``: an unmatched persona that is no piece and whose members are hardly novel against the
     other run (a re-cut of conversations it has too) is a piece of the matched persona most of its members

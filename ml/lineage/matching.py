@@ -105,16 +105,25 @@ class PersonaMatcher(BaseEstimator):
         if base_shares is not None and new_shares is not None:
             self.pieces_ = self._share_checked(np.asarray(base_shares, float), np.asarray(new_shares, float))
         if self.reach_share is not None and reach_base is not None and reach_new is not None:
-            self.pieces_ = sorted(self.pieces_ + self._reach_pieces(np.asarray(reach_base), np.asarray(reach_new)))
+            self.pieces_ = sorted(self.pieces_ + self._uncontradicted(
+                self._reach_pieces(np.asarray(reach_base), np.asarray(reach_new))))
         self.recut_ = []  # the pieces the re-cut rule added
         if self.recut_novelty is not None and reach_base is not None and reach_new is not None \
                 and novelty_base is not None and novelty_new is not None and placed is not None \
                 and base_shares is not None and new_shares is not None:
-            self.recut_ = self._recut_pieces(np.asarray(reach_base), np.asarray(reach_new), np.asarray(novelty_base),
-                                             np.asarray(novelty_new), placed)
+            self.recut_ = self._uncontradicted(self._recut_pieces(
+                np.asarray(reach_base), np.asarray(reach_new), np.asarray(novelty_base), np.asarray(novelty_new),
+                placed))
             self.pieces_ = sorted(self.pieces_ + self.recut_)
         self._roles(m, n)
         return self
+
+    def _uncontradicted(self, pieces: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+        """Pieces found by where members land, less those that recurring members contradict (``confirmed_`` −1),
+        as the centroid pieces already are: a persona all of whose members were left out of the new run was
+        reported merged, by where its old members would land, though none of them recurred (a browser test of the
+        bundled sample, 2026-12-06)."""
+        return [p for p in pieces if self.confirmed_[p[0], p[1]] >= 0]
 
     def _confirmation(self, C: np.ndarray, evidence: np.ndarray) -> np.ndarray:
         """+1 overlap confirms the pair, −1 contradicts it, 0 too few members recur."""

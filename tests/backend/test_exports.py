@@ -181,6 +181,8 @@ def test_report_names_every_persona_with_masked_snippets_and_no_external_url(run
 def test_report_opens_on_what_was_read_and_the_families_then_follows_them(run_client, run_files):
     """The cover says what was read and lists every family with its personas; the persona pages follow in
     that order, each naming its family and its sub-personas with a stored (masked) snippet of each."""
+    from backend.routes.report import percent
+
     manifest, personas = run_files.manifest, run_files.personas
     html = run_client.get(f"{API}/runs/latest/report.html").text
     text = unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
@@ -205,7 +207,11 @@ def test_report_opens_on_what_was_read_and_the_families_then_follows_them(run_cl
     for pid, body in zip(sections, re.split(r'<section class="persona"', html)[1:]):
         assert f"Family: {_escaped(family_of[pid])}" in body
         subs = by_id[pid]["sub_personas"]
-        assert body.count("of this persona)") == len(subs)
+        assert len(re.findall(r"\d+% of this persona[;)]", body)) == len(subs)  # "; name in N% …" may follow
+        for sp in subs:  # a name in few of its texts is marked, as a persona's
+            few = sp.get("name_share") is not None and sp["name_share"] < 0.25
+            assert (f"{_escaped(sp['name'])}</span> ({percent(sp['share_of_parent'])}% of this "
+                    f"persona; name in {percent(sp['name_share'])}% of its texts)" in body) == few, sp['name']
         for quote in re.findall(r"<q>(.*?)</q>", body):
             stored = [_escaped(e["text"]) for sp in subs for e in sp["evidence"]]
             assert any(t.startswith(quote.removesuffix(" …")) for t in stored)

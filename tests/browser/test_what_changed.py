@@ -275,6 +275,9 @@ def test_a_renamed_persona_is_read_as_what_its_baseline_became(series_runs, page
     target = next(p for p in c["new_personas"] if p["status"] == "continued" and p["base_ids"])
     target.update(renamed_from="Plane & flight (airport)", status="grown")
     target["scores"]["similarity"] = 0.8595
+    for b in c["base_personas"]:  # as a real renaming has it: the baseline persona carries the old name
+        if b["id"] == target["base_ids"][0]:
+            b["name"] = "Plane & flight (airport)"
     page.route(re.compile(r".*/api/v1/runs/[^/]+/comparison$"),
                lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(c)))
     page.goto(f"{s.server.url}/changes/?run={quote(s.new_id)}")
