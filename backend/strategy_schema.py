@@ -33,8 +33,9 @@ def strategy_components() -> dict[str, dict[str, Any]]:
     """``ml/strategy/schema.json`` as OpenAPI components: ``Strategy`` and ``Strategy<Def>`` per ``$defs`` entry."""
     from ml.strategy import load_schema
 
-    schema = {k: v for k, v in load_schema().items() if k not in ("$schema", "$id", "$defs")}  # a cached dict
-    defs = load_schema().get("$defs", {})
+    full = load_schema()  # a cached dict: read, never changed
+    schema = {k: v for k, v in full.items() if k not in ("$schema", "$id", "$defs")}
+    defs = full.get("$defs", {})
     name = {key: "Strategy" + key[:1].upper() + key[1:] for key in defs}
 
     def moved(node: Any) -> Any:

@@ -70,6 +70,9 @@ def delete_run(run_id: RunIdPath, store: StoreDep, models: ModelsDep, cache: Cac
     return DeleteResult(id=resolved, deleted=True, baseline_of=followers)
 
 
+SERIES_PAGE = 500  # runs of a series read at a time when a run is deleted
+
+
 def _compared_with(store, run_id: str) -> list[str]:
     """The runs of ``run_id``'s series whose stored comparison has it as baseline (a platform review: a run deleted
     from the middle of a series left the next one's comparison pointing at it, without a word)."""
@@ -78,7 +81,7 @@ def _compared_with(store, run_id: str) -> list[str]:
         return []
     found, offset, total = [], 0, 1
     while offset < total:
-        items, total = store.series_runs(series, limit=500, offset=offset)
+        items, total = store.series_runs(series, limit=SERIES_PAGE, offset=offset)
         found += [i["run_id"] for i in items if (i.get("comparison") or {}).get("base_run_id") == run_id]
         offset += max(len(items), 1)
     return found

@@ -78,10 +78,6 @@ function fitParts(parts: string[], width: number, font: string, fallbackPx: numb
   return fitText(parts[0] ?? "", width, font, fallbackPx);
 }
 
-function fits(text: string, width: number): boolean {
-  return textWidth(text, SUB_FONT, 6.8) <= width - 12;
-}
-
 /** Word-wrap `text` into at most `maxLines` lines that fit `width` (the last one cut with "…"). */
 export function wrapText(text: string, width: number, font: string, fallbackPx: number, maxLines: number): string[] {
   const room = width - 12;
@@ -225,11 +221,13 @@ function CellText({ cell, x, y, width, height, ink }: { cell: TreemapCell; x: nu
   const titleLines = wrapText(cell.name, width, TITLE_FONT, 7.6, Math.max(1, maxLines));
   const core = typeof cell.coreShare === "number" && !cell.coreInValue ? ` · ${pct(cell.coreShare, 0)} core` : "";
   const shareOf = cell.shareOf ? ` ${cell.shareOf}` : "";
-  const value = cell.valueLabel ? ` · ${cell.valueLabel}${cell.valueUnit ? ` ${cell.valueUnit}` : ""}` : "";
+  const valueText = cell.valueLabel ? `${cell.valueLabel}${cell.valueUnit ? ` ${cell.valueUnit}` : ""}` : "";
+  const value = valueText ? ` · ${valueText}` : "";
   // the colour's value outranks the share where both do not fit: it is what the reader chose to see (a review found
   // "Separability" on no cell)
-  const subLine = value && !fits(`${pct(cell.share)}${shareOf}${value}`, width)
-    ? fitText(value.slice(3), width, SUB_FONT, 6.8) // with its unit, cut: a bare "77.6%" reads as the share
+  const shareValue = `${pct(cell.share)}${shareOf}${value}`;
+  const subLine = value && fitText(shareValue, width, SUB_FONT, 6.8) !== shareValue
+    ? fitText(valueText, width, SUB_FONT, 6.8) // with its unit, cut: a bare "77.6%" reads as the share
     : fitParts([`${pct(cell.share)}${shareOf}`, value, core], width, SUB_FONT, 6.8);
   const sub = stub(subLine) ? "" : subLine; // "1.…" says nothing either
   const note = cell.note ? fitText(`▸ ${cell.note}`, width, SUB_FONT, 6.8) : "";

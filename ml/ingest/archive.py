@@ -23,11 +23,6 @@ from pathlib import Path, PurePosixPath
 from ml.runtime.errors import InputError
 
 
-def _kept(name: str, readable) -> bool:
-    """Whether a member is unpacked (module docstring): safe path, not macOS's copies or hidden, ``readable``."""
-    return _listed(name) and readable(Path(PurePosixPath(name).parts[-1]))
-
-
 def _listed(name: str) -> bool:
     """A member a person put in the archive: a file with a safe path, not macOS's copies or hidden."""
     parts = PurePosixPath(name).parts
@@ -72,9 +67,10 @@ def _unpack(path: Path) -> Path:
 
     try:
         with zipfile.ZipFile(path) as archive:
-            members = [m for m in archive.infolist() if _kept(m.filename, readable)]
-            read = {m.filename for m in members}  # a set: a Slack export holds thousands of members
-            passed = [m.filename for m in archive.infolist() if _listed(m.filename) and m.filename not in read]
+            listed = [(m, readable(Path(PurePosixPath(m.filename).parts[-1])))  # unpacked when read (docstring)
+                      for m in archive.infolist() if _listed(m.filename)]
+            members = [m for m, read in listed if read]
+            passed = [m.filename for m, read in listed if not read]
             if not members:
                 raise InputError(f"{path}: the zip archive holds no supported file; expected {supported_names()}")
             folder = Path(tempfile.mkdtemp(prefix="personas-unzip-"))

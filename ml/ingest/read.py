@@ -274,8 +274,7 @@ def read_file(path: Path, encoding: str | None = None, sep: str | None = None,
             info = TableInfo(fmt, name, delimiter, title_lines=frame.attrs.get("title_lines", 0))
         else:
             frame, info = _read_json(path, gz, fmt, codec, name, conversations, text_col)
-        if "byte-order mark ignored" in name:
-            frame.columns = drop_bom_remnant([str(c) for c in frame.columns], codec)
+        frame.columns = drop_bom_remnant([str(c) for c in frame.columns], codec)  # nothing to drop for UTF-8
     check_unique_columns(path, [str(c) for c in frame.columns])
     first = str(frame.columns[0]) if len(frame.columns) else ""
     if len(frame.columns) and (first in ("", "__index_level_0__") or first.startswith("Unnamed: 0")):

@@ -114,10 +114,6 @@ def half_up_percent(share: float) -> int:
     return int(100 * share + 0.5 + 1e-9)
 
 
-def _days_clause(act: dict, basis) -> str:
-    return days_clause(act, clock=day_clock(basis))
-
-
 def days_clause(act: dict, of: str = "its members", clock: str = "") -> str:
     """", most often on Tuesday in UTC (…)" with its caveat, naming only the busy days on which the persona is busier
     than everyone (``days_above_everyone``); "" when there is none: "most often on Tuesday and Monday (19% and 17%;
@@ -142,7 +138,7 @@ def _activity_sentence(act: dict) -> str:
         if everyone:
             sentence += f" (everyone: {format_hours(everyone, basis)})"
     burst = burst_clause(act)
-    sentence += f"; {burst}" if burst else _days_clause(act, basis)
+    sentence += f"; {burst}" if burst else days_clause(act, clock=day_clock(basis))
     if act.get("hourly_difference") is not None:
         sentence += (f"; {100 * act['hourly_difference']:.0f}% of its members would have to write at other hours "
                      "to match everyone's daily rhythm")

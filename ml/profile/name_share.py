@@ -68,21 +68,22 @@ def name_figures(name: str, texts: list[str]) -> tuple[float | None, list[dict] 
     if not parts or not sample:
         return None, None
     prefixes = _prefixes([stems for _, stems in parts])
-    held = [_joined(text, prefixes) for text in sample]  # stems, as the name's: "Happy" holds "happy" ("happi")
-    share = round(sum(any(_holds(stems, words) for _, stems in parts) for words in held) / len(sample), 4)
+    needs = [_needs(stems) for _, stems in parts]
+    hits = [[numbers <= words and len(rest & words) >= need for numbers, rest, need in needs]
+            for words in (_joined(text, prefixes) for text in sample)]  # stems, as the name's ("happi")
+    share = round(sum(any(row) for row in hits) / len(sample), 4)
     if len(parts) < 2:
         return share, None
-    return share, [{"part": part, "share": round(sum(_holds(stems, words) for words in held) / len(sample), 4)}
-                   for part, stems in parts]
+    return share, [{"part": part, "share": round(sum(row[k] for row in hits) / len(sample), 4)}
+                   for k, (part, _) in enumerate(parts)]
 
 
-def _holds(part: set[str], words: set[str]) -> bool:
-    """A text's stems hold a part: its numbers ("#2") and all its words, or all but one of three words or more."""
+def _needs(part: set[str]) -> tuple[set[str], set[str], int]:
+    """What a text's stems must hold to hold a part: its numbers ("#2"), and of its words all, or all but one of
+    three words or more."""
     numbers = {s for s in part if s.startswith("#")}
-    if not numbers <= words:
-        return False
-    need = len(part) - len(numbers)
-    return len((part - numbers) & words) >= (need - 1 if need >= 3 else need)
+    rest = part - numbers
+    return numbers, rest, len(rest) - 1 if len(rest) >= 3 else len(rest)
 
 
 NUMBER_WORDS = {w: str(k) for k, w in enumerate(

@@ -165,7 +165,7 @@ class SeriesPlan:
                 _check_new(base, series, config, fingerprint)
         first = [f"first run of series {series}: the next run with --series {series} is compared with this one"] \
             if series is not None and base is None else []
-        return cls(series, base, notify, messages=first, fingerprint=fingerprint if series is not None else None)
+        return cls(series, base, notify, messages=first, fingerprint=fingerprint)
 
     def apply(self, folder: Path, run_dir: Path) -> None:
         """Series, comparison and lineage into the staged run directory ``folder`` (module docstring)."""

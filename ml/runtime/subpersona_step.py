@@ -29,7 +29,7 @@ from ml.cluster.density import PersonaClusterer
 from ml.cluster.subpersonas import SubPersonas, subpersona_records
 from ml.profile.describe import one_voice_sentence
 from ml.profile.evidence import EvidenceSelector, privacy_floor
-from ml.profile.name_share import MAX_TEXTS, name_share
+from ml.profile.name_share import name_share
 from ml.runtime.contracts import ConversationPersona, Hierarchy, SubPersona
 
 
@@ -71,11 +71,11 @@ def subpersona_documents(stage: SubPersonas, sub_ids: np.ndarray, members: pd.Da
         rows = np.flatnonzero(sub_ids == rec["id"])
         floor = privacy_floor(None if authors is None else authors[rows], min_authors)
         withheld = floor["evidence_withheld"]
-        evidence = [] if withheld else selector.select(member_ids[rows], [texts[i] for i in rows],
-                                                       embeddings, ~reassigned[rows], keep_handles, rows,
-                                                       known_names)
+        own = [texts[i] for i in rows]
+        evidence = [] if withheld else selector.select(member_ids[rows], own, embeddings, ~reassigned[rows],
+                                                       keep_handles, rows, known_names)
         voice = one_voice_sentence({**floor, "size": len(rows)})  # one customer's thread is no segment, here too
-        share = name_share(rec["name"], [texts[i] for i in rows[:MAX_TEXTS]])  # as a persona's, to mark a name
+        share = name_share(rec["name"], own)  # as a persona's, to mark a name (it reads the first MAX_TEXTS)
         out.setdefault(rec["parent_id"], []).append({**rec, "evidence": evidence, "evidence_withheld": withheld,
                                                      "one_voice": voice, "name_share": share})
     return out

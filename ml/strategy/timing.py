@@ -63,16 +63,16 @@ def _timing(act: dict, standouts: list[dict]) -> dict:
     bound = date_bound_days(act, days)  # one or two Mondays are dates, not a habit to send on
     days = [d for d in days if d not in bound]
     if days:
-        text += f", especially on {days_with_shares({**act, 'peak_weekdays': days}, of=counted(act), clock=day_clock(basis))}."
+        text += f", especially on {days_with_shares(act, of=counted(act), clock=day_clock(basis), days=days)}."
     elif busy and not bound:
-        text += (f". Its busiest day, {days_with_shares({**act, 'peak_weekdays': busy[:1]}, of=counted(act), clock=day_clock(basis))}"
+        text += (f". Its busiest day, {days_with_shares(act, of=counted(act), clock=day_clock(basis), days=busy[:1])}"
                  ", is no busier for it than for everyone, so no day is recommended.")
     else:
         text += "."
     if bound:  # "Its busy day, Sunday (33% …), is not recommended: the data's Sundays are only 1 date (…)."
         one = len(bound) == 1
         text += (f" Its busy {'day' if one else 'days'}, "
-                 f"{days_with_shares({**act, 'peak_weekdays': bound}, of=counted(act), clock=day_clock(basis))}, "
+                 f"{days_with_shares(act, of=counted(act), clock=day_clock(basis), days=bound)}, "
                  f"{'is' if one else 'are'} not recommended: {date_reason(act, bound)}.")
     people = "users'" if act.get("unit") == "events" else "customers'"  # an event log's people are its users
     if basis == UTC:
