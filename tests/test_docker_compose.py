@@ -127,8 +127,19 @@ def test_backend_is_configured_for_the_emulator(compose):
     assert env["PERSONAS_STORE_URL"] == f"firestore://{project}"
     assert services["backend"]["command"][:3] == ["python", "-m", "backend"]
     assert _flag(services["backend"]["command"], "--store") == env["PERSONAS_STORE_URL"]
-    assert f"backend:{_flag(services['backend']['command'], '--port')}" in services["frontend"]["environment"][
-        "PERSONAS_API_URL"]
+    assert services["frontend"]["environment"]["PERSONAS_BACKEND_URL"] == \
+        f"http://backend:{_flag(services['backend']['command'], '--port')}"
+
+
+def test_frontend_service_sets_only_variables_the_frontend_reads(compose):
+    """A review found the dev explorer pointed at the backend through a variable nothing read, and at a browser
+    address that needed CORS the backend did not allow."""
+    read = set()
+    for path in [REPO / "frontend" / "next.config.ts", *(REPO / "frontend" / "lib").glob("*.ts")]:
+        read |= set(re.findall(r"process\.env\.([A-Z0-9_]+)", path.read_text(encoding="utf-8")))
+    env = compose["services"]["frontend"]["environment"]
+    assert set(env) <= read, sorted(set(env) - read)
+    assert "NEXT_PUBLIC_API_BASE" not in env  # the browser would call the backend cross-origin
 
 
 def test_build_inputs_exist(compose):

@@ -52,7 +52,7 @@ class ProfileConfig(BaseModel):
     )
     mask_in_background: bool = Field(
         True, description="mask the texts a run writes in child processes (ml.runtime.mask_prefetch): one at "
-        "the lowest priority while the run goes on, and from 20,000 texts one per core at the mask stage, "
+        "the lowest priority while the run goes on, and from 3,000 texts one per core at the mask stage, "
         "so the run's own process only reads the mask cache; the written texts are the same either way")
     brand_min_mention_share: float = Field(0.005, ge=0.0, le=1.0)
     brand_min_mentions: int = Field(5, ge=1)
