@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import gzip
+import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from ml.events.cli import main
@@ -259,3 +261,71 @@ def test_a_matrix_key_that_joins_several_courses_is_said(tmp_path):
     path = write(tmp_path / "graded.csv", "\n".join(graded) + "\n")
     split = load_events([path], EventInputConfig(layout="matrix", outcome_col="final_result")).report["user_split"]
     assert split["columns"] == ["code_presentation"]
+
+
+def test_an_outcome_that_joins_few_users_is_refused_before_a_run_replaces_a_good_one(tmp_path, capsys):
+    """An events review: an outcome file whose ids were written in another case matched 2 of 113 users; the run
+    dropped the outcome table without a word and replaced the earlier good run in --out."""
+    events = rows_csv(tmp_path)
+    lower = write(tmp_path / "grades.csv", "StudentId,label\n" + "".join(f"U{u},{u % 2}\n" for u in range(30))
+                  + "u1,1\nu2,0\n")
+    with pytest.raises(InputError) as err:
+        load_events([events], EventInputConfig(outcome_file=str(lower), outcome_key_cols=["StudentId"],
+                                               outcome_col="label"))
+    msg = one_line(err)
+    assert msg.startswith(f"{lower}: the outcome 'label' is known for 2 users, fewer than the 10")
+    assert "StudentId" in msg and "'u0'" in msg and "--outcome-key-col" in msg
+    out = tmp_path / "run"
+    assert main([str(events), "--out", str(out), "--no-store", "--quiet"]) == 0
+    before = (out / "manifest.json").read_bytes()
+    status = main([str(events), "--out", str(out), "--no-store", "--quiet", "--outcome-file", str(lower),
+                   "--outcome-key-col", "StudentId", "--outcome-col", "label"])
+    assert status == 2 and "known for 2 users" in capsys.readouterr().err
+    assert (out / "manifest.json").read_bytes() == before
+    # enough users matched: read (the 30 upper-case ids are no users; 10 lower-case ones are)
+    enough = write(tmp_path / "ok.csv", "StudentId,label\n" + "".join(f"u{u},{u % 2}\n" for u in range(10)))
+    table = load_events([events], EventInputConfig(outcome_file=str(enough), outcome_key_cols=["StudentId"],
+                                                   outcome_col="label"))
+    assert int(table.users["outcome"].notna().sum()) == 10
+
+
+def test_yyyymmdd_numbers_are_dates_not_seconds_since_1970(tmp_path):
+    """Google Analytics 4 writes event_date as 20180511: it read as 1970-08-22 with a made-up hour, and the
+    export's own column names (user_pseudo_id, event_name, event_date) were not found without flags."""
+    lines = ["user_pseudo_id,event_name,event_date"] + [f"p{u},{ev},2018051{1 + j}" for u in range(25)
+                                                        for j, ev in enumerate(["open", "search", "buy"])]
+    table = load_events([write(tmp_path / "ga.csv", "\n".join(lines) + "\n")])
+    assert table.mapping["user"] == ["user_pseudo_id"] and table.mapping["time"] == "event_date"
+    assert table.resolution == "day"
+    days = table.events["day"]
+    assert (pd.Timestamp(0) + pd.Timedelta(days=float(days.min()))) == pd.Timestamp("2018-05-11")
+    assert table.events["hour"].isna().all()
+    from ml.events.pipeline import date_span_line
+
+    assert date_span_line(days, table.resolution, table.yearless) == "dates: 11 May 2018 – 13 May 2018; 3 distinct days"
+
+
+def test_times_with_offsets_name_their_clock_and_timezone_converts(tmp_path):
+    """An events review: times written with their offset were read in UTC while every sentence said "(UTC or local
+    time, unknown)", and --timezone was refused for event runs."""
+    def log(stamp: str) -> Path:
+        lines = ["user_id,event,timestamp,count"] + [
+            f"u{u},{ev},2024-07-0{1 + j}T{9 + j % 3:02d}:30:00{stamp},{1 + (u + j) % 4}"
+            for u in range(30) for j, ev in enumerate(["open", "search", "buy", "share"][: 2 + u % 3])]
+        return write(tmp_path / f"log{len(stamp)}.csv", "\n".join(lines) + "\n")
+
+    utc = load_events([log("Z")])
+    assert utc.report["time"]["basis"] == "UTC" and sorted(utc.events["hour"].unique()) == [9, 10, 11]
+    dublin = load_events([log("+01:00")])  # the wall clock written, named by its offset
+    assert dublin.report["time"]["basis"] == "UTC+01:00" and sorted(dublin.events["hour"].unique()) == [9, 10, 11]
+    moved = load_events([log("Z")], EventInputConfig(timezone="America/New_York"))
+    assert moved.report["time"]["basis"] == "America/New_York" and sorted(moved.events["hour"].unique()) == [5, 6, 7]
+    with pytest.raises(InputError) as err:
+        load_events([log("Z")], EventInputConfig(timezone="Mars/Base"))
+    assert "--timezone 'Mars/Base'" in one_line(err)
+    out = tmp_path / "run"
+    assert main([str(log("Z")), "--out", str(out), "--no-store", "--quiet", "--timezone", "Europe/Dublin"]) == 0
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    persona = json.loads((out / "personas.json").read_text(encoding="utf-8"))[0]
+    assert manifest["time"]["basis"] == "Europe/Dublin" and persona["activity"]["time_basis"] == "Europe/Dublin"
+    assert "Europe/Dublin time" in persona["description"] and "unknown" not in persona["description"]

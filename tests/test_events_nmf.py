@@ -300,6 +300,28 @@ def test_a_name_may_say_only_events_the_persona_gives_at_least_everyones_share_o
     assert _above(inp, ~light, um) == {"access": True, "navigate": False}
 
 
+def test_a_name_says_an_event_only_where_the_persona_gives_it_clearly_more_than_everyone():
+    """An events review: KDD's "Light navigate & wiki users" gave wiki 1.24 % of its events against everyone's
+    1.02 %, and its strategy was built on it. An event joins the name when the persona's share exceeds everyone's by
+    ``min_effect`` standard deviations of the users' shares; when none does, "at least everyone's" as before."""
+    from ml.events.profile import ProfileInputs, _above, user_measures
+
+    n = 200
+    persona = np.arange(n) < 40
+    nav = np.where(persona, 70, 30)  # clearly more of their mix
+    wiki = np.where(persona, 3, np.tile([0, 0, 1, 6], n // 4))  # a little above everyone's mean share
+    rest = np.full(n, 60)
+    counts = np.c_[nav, wiki, rest].astype(float)
+    inp = ProfileInputs(users=np.arange(n).astype(str), events=["navigate", "wiki", "page_close"], counts=counts,
+                        X=np.zeros_like(counts), components=np.ones((2, 3)), membership=np.ones((n, 2)) / 2,
+                        labels=persona.astype(int), mixed=np.zeros(n, bool), rows=pd.DataFrame(), resolution="none")
+    um = user_measures(counts)
+    mine, everyone = um.shares[persona].mean(axis=0), um.shares.mean(axis=0)
+    assert mine[1] >= everyone[1]  # wiki: at least everyone's share, the old bar
+    assert _above(inp, persona, um) == {"navigate": True, "wiki": False, "page_close": False}
+    assert _above(inp, persona, um, min_effect=0.0)["wiki"]  # no effect asked: at least everyone's
+
+
 def _inputs(counts: np.ndarray, labels: np.ndarray):
     from ml.events.profile import ProfileInputs
 

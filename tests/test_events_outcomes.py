@@ -109,3 +109,28 @@ def test_outcome_values_can_be_named_for_the_tables_and_the_strategy(tmp_path):
                                                    outcome_names={"1": "dropped out", "0": "completed"}))
     got = table.users.set_index("user")["outcome"]
     assert got["u1"] == "dropped out" and got["u3"] == "completed" and str(got["u2"]) == "2"
+
+
+def test_a_value_that_is_no_number_in_a_numeric_outcome_is_counted_not_dropped_silently():
+    """An events review: "absent" among grades was left out of the tables with no word (known for 112, tables
+    111)."""
+    values = [str(v) for v in range(60)] + ["absent", "absent", "n/a?"]
+    labels = np.arange(len(values)) % 2
+    table = outcome_table(labels, values, [0, 20, 40, 101])
+    assert table["n"] == 60 == sum(p["n"] for p in table["personas"])
+    assert table["unread"] == 3 and table["unread_examples"] == ["absent", "n/a?"]
+    clean = outcome_table(labels[:60], values[:60], [0, 20, 40, 101])
+    assert clean.get("unread", 0) == 0
+
+
+def test_a_fixed_k_says_what_it_gave_when_it_is_not_what_was_asked():
+    """An events review: --k 15 gave 9 personas, six of one user each, without a word."""
+    from ml.events.cli import fixed_k_line
+
+    met = {"k_chosen_by": "fixed", "empty_components_dropped": 6, "n_personas": 9, "min_share": 0.0088}
+    line = fixed_k_line(met, {"k": 15, "min_persona_share": 0.02})
+    assert line.startswith("--k 15: 6 of its 15 components were no user's largest share")
+    assert "leaving 9 personas" in line and "0.9% of the users, under the 2%" in line
+    assert fixed_k_line({**met, "k_chosen_by": "cv (lowest held-out error)"}, {"k": None}) is None
+    assert fixed_k_line({**met, "empty_components_dropped": 0, "min_share": 0.1}, {"k": 4,
+                                                                                     "min_persona_share": 0.02}) is None

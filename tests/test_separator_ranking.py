@@ -31,3 +31,17 @@ def test_a_word_nearly_every_member_writes_outranks_a_small_style_gap():
     for s in signals:
         j = sep.signal_names_.index(s["signal"])
         assert s["importance"] == round(float(sep.coef_[row, j] * sep.mean_diff_[row, j]), 4) > 0
+
+
+def test_a_persona_with_few_held_out_members_gets_no_accuracy_of_its_own():
+    """An events review: three personas of 10-12 users each read "correctly 83% of the time on users it had not
+    seen", each from about three held-out users."""
+    from ml.profile.separators import MIN_HELD_OUT
+
+    rng = np.random.default_rng(0)
+    labels = np.repeat(range(3), [400, 200, 12])
+    X = rng.normal(np.array([0.0, 2.0, -2.0])[labels], 1.0)[:, None]
+    sep = SurrogateSeparator(random_state=0).fit(sp.csr_matrix((len(labels), 0)), [], X, ["f"], labels)
+    assert sep.accuracy_[0] is not None and sep.accuracy_[1] is not None
+    assert sep.accuracy_[2] is None  # 3 of its 12 members held out, fewer than MIN_HELD_OUT
+    assert MIN_HELD_OUT == 10 and sep.overall_accuracy_ is not None

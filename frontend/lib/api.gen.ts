@@ -1796,6 +1796,8 @@ export interface components {
              */
             series?: string | null;
             source?: components["schemas"]["EventSource"];
+            /** @description The clock of the hours and weekdays (runs with times of day or dates; None for day offsets and runs before 2026-12-06). */
+            time?: components["schemas"]["TimeSection"] | null;
             /**
              * Time Resolution
              * @description hour, day, offset or none.
@@ -2520,6 +2522,17 @@ export interface components {
             /** Personas */
             personas: components["schemas"]["OutcomeRow"][];
             set_aside?: components["schemas"]["OutcomeAside"] | null;
+            /**
+             * Unread
+             * @description Users whose outcome is written but is no number, in a numeric outcome ("absent" among grades): left out of the table, counted here.
+             * @default 0
+             */
+            unread: number;
+            /**
+             * Unread Examples
+             * @description Up to three such values, as written.
+             */
+            unread_examples?: string[];
         };
         /** Outcomes */
         Outcomes: {

@@ -69,6 +69,8 @@ EVENT_FLAGS = (
     Flag("--event-lookup-key", "input.event_lookup_key", "", {"metavar": "C"}),
     Flag("--event-lookup-value", "input.event_lookup_value", "", {"metavar": "C"}),
     Flag("--assume-year", "input.assume_year", "year for dates written without one", {"type": int}),
+    Flag("--timezone", "input.timezone", "read hours and weekdays in this IANA zone, e.g. Europe/Dublin (default: "
+         "each time's own offset, else as written); recorded in the manifest's 'time'", {"metavar": "AREA/CITY"}),
     Flag("--window-start", "matrix.window_start", "", {"type": float, "metavar": "DAY"}),
     Flag("--window-end", "matrix.window_end", "", {"type": float, "metavar": "DAY"}),
     Flag("--window-origin", "matrix.window_origin", "", {"choices": ["data", "user"]}),
@@ -95,6 +97,25 @@ def _overrides(args) -> dict:
     return out
 
 
+def fixed_k_line(met: dict, nmf: dict) -> str | None:
+    """What a fixed ``--k`` gave, when it is not what was asked: components that were no user's persona (dropped),
+    and personas smaller than an automatic k allows (``nmf.min_persona_share``; one of one user describes a person,
+    not a group). None for a k chosen by cross-validation."""
+    if met.get("k_chosen_by") != "fixed" or not nmf.get("k"):
+        return None
+    parts = []
+    dropped = int(met.get("empty_components_dropped") or 0)
+    if dropped:
+        parts.append(f"{dropped} of its {nmf['k']} components {'was' if dropped == 1 else 'were'} no user's largest "
+                     f"share and {'was' if dropped == 1 else 'were'} dropped, leaving {met.get('n_personas')} personas")
+    floor = float(nmf.get("min_persona_share") or 0.0)
+    if met.get("min_share") is not None and float(met["min_share"]) < floor:
+        parts.append(f"the smallest persona holds {float(met['min_share']):.1%} of the users, under the {floor:.0%} "
+                     "a k chosen from the data allows: read the smallest ones as a few individuals, or choose a "
+                     "smaller --k (or none)")
+    return f"--k {nmf['k']}: " + "; ".join(parts) if parts else None
+
+
 def _summary(result, m: dict) -> list:
     from rich.table import Table
 
@@ -118,6 +139,9 @@ def _summary(result, m: dict) -> list:
                      f"fit; 1 = the same personas){stability_note(met['stability_ari'], 'users')}"
                      if met.get("stability_ari") is not None
                      else "stability not measured (too few users for a refit on 80% of them)"))
+    fixed = fixed_k_line(met, (m.get("config") or {}).get("nmf") or {})
+    if fixed:
+        lines.append(fixed)
     load = (m.get("source") or {}).get("load") or {}
     if load.get("time_unread"):
         from ml.events.pipeline import time_unread_line
@@ -130,7 +154,12 @@ def _summary(result, m: dict) -> list:
     outcomes = met.get("outcomes")
     if outcomes:
         kmeans = outcomes["kmeans"]["cramers_v"] if outcomes["kmeans"] else None
-        lines.append(f"outcome {outcomes['column']}: Cramér's V {outcomes['nmf']['cramers_v']} (k-means {kmeans})")
+        unread = outcomes["nmf"].get("unread") or 0
+        said = ", ".join(map(repr, outcomes["nmf"].get("unread_examples") or []))
+        left = ("" if not unread else f"; 1 user's outcome is no number ({said}), left out" if unread == 1
+                else f"; {unread} users' outcomes are no numbers ({said}), left out")
+        lines.append(f"outcome {outcomes['column']}: Cramér's V {outcomes['nmf']['cramers_v']} (k-means {kmeans})"
+                     + left)
     return lines
 
 

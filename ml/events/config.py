@@ -45,6 +45,10 @@ class EventInputConfig(_Section):
     assume_year: int | None = Field(
         None, description="year for timestamps written without one ('11 May, 09:44'); None: hours only, "
                           "no weekdays")
+    timezone: str | None = Field(
+        None, description="IANA zone (Europe/Dublin) the hours and weekdays are read in: times with an offset are "
+                          "converted, times without one read as that zone's clock; None: each time's own offset, "
+                          "else as written")
     min_users: int = Field(20, ge=5, description="fewer kept users than this is an error")
     where: WhereItems = Field(default_factory=list, description=WHERE_HELP)
 

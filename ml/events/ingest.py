@@ -25,16 +25,23 @@ import numpy as np
 import pandas as pd
 
 from ml.events.config import EventInputConfig
+from ml.events.outcomes import MIN_OUTCOME_USERS
 from ml.events.timecol import parse_event_times
 from ml.ingest.columns import name_index, normalized
 from ml.ingest.load import missing_labels, read_table, resolve_paths
+from ml.ingest.timebasis import check_timezone
 from ml.ingest.where import RowFilter
 from ml.runtime.errors import InputError
 
+#: column names read without a flag; the analytics exports' own names too (Google Analytics 4's BigQuery export:
+#: user_pseudo_id, event_name, event_timestamp, event_date; Segment: anonymous_id; Mixpanel and PostHog:
+#: distinct_id, event, time / timestamp; Amplitude: user_id, event_type, event_time)
 USER_NAMES = ["user_id", "user", "userid", "member_id", "distinct_id", "customer_id", "account_id",
-              "enrollment_id", "id_student", "user full name", "student_id", "studentid"]
+              "enrollment_id", "id_student", "user full name", "student_id", "studentid", "user_pseudo_id",
+              "anonymous_id"]
 EVENT_NAMES = ["event", "event_name", "event name", "event_type", "activity_type", "action", "eventname"]
-TIME_NAMES = ["timestamp", "time", "event_time", "date", "ts", "created_at", "datetime"]
+TIME_NAMES = ["timestamp", "time", "event_time", "event_timestamp", "date", "ts", "created_at", "datetime",
+              "event_date"]
 COUNT_NAMES = ["count", "sum_click", "clicks", "n_events"]
 #: matrix layout: numeric columns that are totals or dates, not event types
 NON_EVENT_PREFIXES = ("total", "n_records", "active_days", "first_", "last_", "course_file", "num_")
@@ -243,7 +250,8 @@ def _one_file(path: Path, cfg: EventInputConfig, lookup: dict | None,
         if group is not None:
             long["group"] = group.to_numpy()[r]
     if m["time"]:
-        times, resolution = parse_event_times(frame[m["time"]], cfg.assume_year)
+        times, resolution = parse_event_times(frame[m["time"]], cfg.assume_year, cfg.timezone)
+        m["clock"] = times.attrs.get("time")
         bad = times["bad"].to_numpy()
         if bad.mean() > 0.01:
             row = int(np.flatnonzero(bad)[0])
@@ -313,6 +321,35 @@ def _outcomes(cfg: EventInputConfig, users: pd.Index, per_file: list[pd.DataFram
     return series.reindex(users)
 
 
+def _clock(records: list[dict | None]) -> dict | None:
+    """One clock for the run from each file's (``parse_event_times``' ``attrs["time"]``): theirs when they agree,
+    else each time's own offset ("local"), as a conversation run reads timestamps with differing offsets."""
+    known = [r for r in records if r]
+    if not known:
+        return None
+    if len({r.get("basis") for r in known}) == 1:
+        return known[0]
+    return {**known[0], "basis": "local", "note": "The files carry different clocks: hours and weekdays are each "
+            "time's own offset (UTC where none is written)."}
+
+
+def _check_outcome_joined(cfg: EventInputConfig, users: pd.DataFrame, first: Path) -> None:
+    """One line when an outcome was asked for and fewer than ``MIN_OUTCOME_USERS`` users have one: an outcome file
+    whose key matched no user id (ids written in another case, the wrong key column) gave a run without its outcome
+    table and no word of why (an events review)."""
+    known = users["outcome"].notna() & users["outcome"].astype(str).str.strip().ne("")
+    if int(known.sum()) >= MIN_OUTCOME_USERS:
+        return
+    where = Path(resolve_paths(cfg.outcome_file)[0]) if cfg.outcome_file else first
+    sample = ", ".join(repr(u) for u in users["user"].astype(str).head(3))
+    how = (f"its key column {', '.join(cfg.outcome_key_cols or cfg.user_cols or ['(the user column)'])} matched "
+           f"{int(known.sum())} of the {len(users):,} user ids of the events (such as {sample}); check the key "
+           "column (--outcome-key-col) and that ids are written alike" if cfg.outcome_file
+           else f"'{cfg.outcome_col}' is blank for all but {int(known.sum())} of the {len(users):,} users")
+    raise InputError(f"{where}: the outcome '{cfg.outcome_col}' is known for {int(known.sum())} users, fewer than "
+                     f"the {MIN_OUTCOME_USERS} an outcome table needs: {how}; or run without --outcome-col")
+
+
 def _refuse_two_outcomes(table: pd.DataFrame, key: pd.Series, series: pd.Series, users: pd.Index, path: Path,
                          outcome_col: str, keys: list[str]) -> None:
     """One line when a user of the data has rows with different outcomes in the outcome file (OULAD's
@@ -342,6 +379,7 @@ def _refuse_two_outcomes(table: pd.DataFrame, key: pd.Series, series: pd.Series,
 def load_events(paths, config: EventInputConfig | None = None) -> EventTable:
     """Read every file into one ``EventTable`` (see the module docstring)."""
     cfg = config or EventInputConfig()
+    check_timezone(cfg.timezone)
     files = resolve_paths(paths)
     lookup = _lookup(cfg) if cfg.event_lookup else None
     parts, maps, outcome_parts, used = [], [], [], []
@@ -381,6 +419,8 @@ def load_events(paths, config: EventInputConfig | None = None) -> EventTable:
     first_group = events.groupby("user", sort=True)["group"].first()
     users = pd.DataFrame({"user": first_group.index.astype(str), "group": first_group.to_numpy()})
     users["outcome"] = _outcomes(cfg, pd.Index(users["user"]), outcome_parts, maps[0].get("user")).to_numpy()
+    if cfg.outcome_col:
+        _check_outcome_joined(cfg, users, files[0])
     mapping = {k: maps[0][k] for k in ("layout", "user", "event", "time", "count", "group")}
     if len(mapping["event"] or []) > 12:
         mapping["event"] = mapping["event"][:12] + [f"... {len(mapping['event']) - 12} more"]
@@ -390,6 +430,7 @@ def load_events(paths, config: EventInputConfig | None = None) -> EventTable:
     split = [m["user_split"] | {"file": str(p)} for p, m in zip(used, maps) if m.get("user_split")]
     if split:  # said by --check and the run (user_split_line)
         report["user_split"] = split[0] | {"users": sum(x["users"] for x in split)}
+    report["time"] = _clock([m.get("clock") for m in maps]) if resolution in ("hour", "day") else None
     yearless = resolution in ("hour", "day") and bool(events["weekday"].isna().all())
     report["dates_without_year"] = yearless
     report |= filtered

@@ -30,6 +30,7 @@ def _categories(values: pd.Series, bins: list[float] | None) -> tuple[pd.Series,
     return cats.astype(str), numeric, [float(e) for e in edges]
 
 
+MIN_OUTCOME_USERS = 10  # users with a known outcome a table needs
 OUTSIDE = "outside the bands"  # --outcome-bins edges that do not cover a value
 
 
@@ -71,12 +72,21 @@ def outcome_table(labels, outcome, bins: list[float] | None = None, set_aside=No
     """See the module docstring; ``set_aside``: the outcomes of users left out of the personas (their rates are
     ``set_aside``, not part of ``overall``)."""
     values, known = _known(outcome)
-    if known.sum() < 10:
+    if known.sum() < MIN_OUTCOME_USERS:
         return None
     labels = np.asarray(labels)[known]
     cats, numeric, edges = _categories(values, bins)
+    unread = pd.Series(False, index=values.index) if numeric is None else numeric.isna()
+    if unread.any():  # "absent" among grades: no band; counted, not dropped without a word
+        values, cats, numeric = (x[~unread].reset_index(drop=True) for x in (values, cats, numeric))
+        labels = labels[~unread.to_numpy()]
+        if len(values) < MIN_OUTCOME_USERS:
+            return None
     table = pd.crosstab(pd.Series(labels, name="persona"), pd.Series(cats.to_numpy(), name="outcome"))
-    out: dict = {"n": int(known.sum()), "categories": [str(c) for c in table.columns]}
+    out: dict = {"n": len(labels), "categories": [str(c) for c in table.columns]}
+    if unread.any():
+        out.update(unread=int(unread.sum()),
+                   unread_examples=list(dict.fromkeys(str(v) for v in _known(outcome)[0][unread.to_numpy()]))[:3])
     rates = table.div(table.sum(axis=1), axis=0)
     out["personas"] = []
     for pid in table.index:

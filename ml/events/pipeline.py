@@ -8,6 +8,7 @@ recorded, like the conversation pipeline.
 
 from __future__ import annotations
 
+import datetime
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from ml.events.model import EventRunModel
 from ml.events.nmf import EventPersonaModel, size_balance
 from ml.events.outcomes import outcome_table
 from ml.events.profile import ProfileInputs, build_event_profiles, event_label, mix_text
+from ml.ingest.timebasis import is_fixed_offset
 from ml.runtime.contracts import (
     EventCounts,
     EventFilterStage,
@@ -50,6 +52,37 @@ def user_split_line(split: dict, user: list[str] | None) -> str:
     key = ",".join([*(user or []), *cols])
     return (f"user key: {split['users']:,} users have rows with different {', '.join(cols)} (user {split['example']}); "
             f"their counts are summed into one user; if each combination is its own user, pass --user-col {key}")
+
+
+def _zone_of(basis: str | None):
+    """A tz for ``pd.Timestamp.tz_localize`` from a clock basis ("UTC", "UTC+01:00", "Europe/Dublin"); None for
+    "local" (each time's own offset) and an unknown clock."""
+    if basis in (None, "local"):
+        return None
+    if basis == "UTC":
+        return datetime.UTC
+    if is_fixed_offset(basis):
+        return datetime.timezone(datetime.timedelta(hours=int(basis[3:6]), minutes=int(basis[3] + basis[7:9])))
+    return basis
+
+
+def _basis(table) -> str | None:
+    """The clock of a table's hours and days (``load_events``' ``report["time"]``), None when unknown."""
+    return (table.report.get("time") or {}).get("basis")
+
+
+def date_span_line(days: pd.Series, resolution: str, yearless: bool) -> str | None:
+    """``--check``'s "dates: 11 May 2018 – 30 Jun 2018 (…)" from the events' ``day`` (days since 1970-01-01), so a
+    column read in the wrong way shows itself; day offsets: their range. None without times."""
+    days = pd.to_numeric(days, errors="coerce").dropna()
+    if days.empty or resolution not in ("hour", "day", "offset"):
+        return None
+    if resolution == "offset":
+        return f"days (offsets as written): {days.min():g} to {days.max():g}"
+    first, last = (pd.Timestamp(0) + pd.Timedelta(days=float(d)) for d in (days.min(), days.max()))
+    fmt = "%d %b" if yearless else "%d %b %Y"
+    return (f"dates: {first.strftime(fmt)} – {last.strftime(fmt)}"
+            + (" (no year written)" if yearless else "") + f"; {days.floordiv(1).nunique():,} distinct days")
 
 
 def time_unread_line(n: int, column: str | None) -> str:
@@ -112,7 +145,7 @@ class EventPipeline:
         kept_rows = windowed[windowed["user"].isin(kept) & windowed["event"].isin(builder.events_)]
         with self.timer_.stage("profile"):
             inputs = ProfileInputs(users, builder.events_, counts, X, model.components_, model.membership_,
-                                   labels, mixed, kept_rows, table.resolution)
+                                   labels, mixed, kept_rows, table.resolution, _basis(table))
             personas = [EventPersona(**p) for p in build_event_profiles(inputs, cfg.profile, cfg.seed)]
         run_id = new_run_id(cfg.model_dump(), paths)
         run_model = EventRunModel(builder, model, table.mapping, {p.id: p.name for p in personas}, run_id,
@@ -124,7 +157,7 @@ class EventPipeline:
             "reassigned": mixed.astype(bool), "distance": (1.0 - margin).astype(np.float64),
             "x": coords[:, 0].astype(np.float64), "y": coords[:, 1].astype(np.float64),
             "text": [mix_text(row, builder.events_, rest=True, labels=event_names) for row in counts],  # searchable
-            "author": None, "timestamp": self._first_times(first, table.resolution, table.yearless),
+            "author": None, "timestamp": self._first_times(first, table.resolution, table.yearless, _basis(table)),
             "n_messages": counts.sum(axis=1).round().astype(np.int64),
         })
         manifest = self._manifest(run_id, paths, table, builder, model, metrics, t0)
@@ -155,6 +188,9 @@ class EventPipeline:
                      f"(resolution {table.resolution}{', dates without a year' if table.yearless else ''})")
         if table.report.get("time_unread"):
             lines.append(time_unread_line(table.report["time_unread"], m.get("time")))
+        span = date_span_line(table.events["day"], table.resolution, table.yearless)
+        if span:
+            lines.append(span)
         if table.report.get("user_split"):
             lines.append(user_split_line(table.report["user_split"], m.get("user")))
         read = table.report.get("rows", len(table.events))
@@ -202,12 +238,22 @@ class EventPipeline:
         return builder
 
     @staticmethod
-    def _first_times(first_day: pd.Series, resolution: str, yearless: bool) -> list:
-        """ISO time of each user's first kept event (None for day offsets or dates without a year)."""
-        if resolution in ("hour", "day") and not yearless:
-            return [None if pd.isna(d) else (pd.Timestamp(0, tz="UTC") + pd.Timedelta(seconds=round(d * 86400)))
-                    .isoformat() for d in first_day]
-        return [None] * len(first_day)
+    def _first_times(first_day: pd.Series, resolution: str, yearless: bool, basis: str | None = None) -> list:
+        """ISO time of each user's first kept event (None for day offsets or dates without a year). ``day`` is on
+        the charts' clock (``basis``): UTC, a fixed offset or a zone is written with its offset; "local" (each time's
+        own offset) or an unknown clock as the wall-clock time without one."""
+        if resolution not in ("hour", "day") or yearless:
+            return [None] * len(first_day)
+        zone = _zone_of(basis)
+        out = []
+        for d in first_day:
+            if pd.isna(d):
+                out.append(None)
+                continue
+            wall = pd.Timestamp(0) + pd.Timedelta(seconds=round(d * 86400))
+            out.append((wall if zone is None else wall.tz_localize(zone, ambiguous=False,
+                                                                    nonexistent="shift_forward")).isoformat())
+        return out
 
     def _metrics(self, model: EventPersonaModel, X, labels, outcome, aside=None) -> dict[str, Any]:
         cfg = self.config
@@ -258,7 +304,7 @@ class EventPipeline:
                                 group_normalize=builder.group_normalize and bool(table.mapping.get("group"))),
             filtering=[EventFilterStage.model_validate(s) for s in builder.report_],
             metrics=EventMetrics.model_validate(metrics), time_resolution=table.resolution,
-            dates_without_year=table.yearless,
+            dates_without_year=table.yearless, time=table.report.get("time"),
             has_timestamps=table.resolution == "hour", has_authors=False,
             **self.timer_.summary(t0),
             config=self.config.model_dump(mode="json"), versions=package_versions(VERSION_PACKAGES),

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ml.ingest.timebasis import TimeBasis
 from ml.ingest.timeparse import parse_timestamps
 
 DAY_NS = 86_400 * 10**9
@@ -31,14 +32,21 @@ def _na_int(n: int) -> pd.Series:
     return pd.Series(pd.array([pd.NA] * n, dtype="Int64"))
 
 
-def _from_datetimes(ts: pd.Series, bad: np.ndarray, weekday_known: bool = True) -> tuple[pd.DataFrame, str]:
+def _from_datetimes(ts: pd.Series, bad: np.ndarray, weekday_known: bool = True,
+                    offset_min: pd.Series | None = None) -> tuple[pd.DataFrame, str]:
+    """Days, hours and weekdays on the wall clock of each value's written offset (``offset_min``, minutes east of
+    UTC; none written: UTC), as a conversation run reads its hours (``ml.ingest.timeparse.local_parts``)."""
     ok = ts.notna().to_numpy()
     ns = ts.dt.tz_localize(None).to_numpy(dtype="datetime64[ns]").astype("int64") if ts.dt.tz is not None \
         else ts.to_numpy(dtype="datetime64[ns]").astype("int64")
+    if offset_min is not None:
+        shift = pd.to_numeric(offset_min, errors="coerce").fillna(0.0).to_numpy(dtype=float)
+        ns = ns + np.where(ok, np.round(shift * 60) * 10**9, 0).astype("int64")
+    wall = pd.Series(np.where(ok, ns, np.iinfo("int64").min).view("datetime64[ns]"))
     day = np.where(ok, ns / DAY_NS, np.nan)
     has_time = bool(ok.any() and (ns[ok] % DAY_NS != 0).any())
-    hour = pd.Series(ts.dt.hour.to_numpy(), dtype="Int64") if has_time else _na_int(len(ts))
-    weekday = pd.Series(ts.dt.day_of_week.to_numpy(), dtype="Int64") if weekday_known else _na_int(len(ts))
+    hour = pd.Series(wall.dt.hour.to_numpy(), dtype="Int64") if has_time else _na_int(len(ts))
+    weekday = pd.Series(wall.dt.day_of_week.to_numpy(), dtype="Int64") if weekday_known else _na_int(len(ts))
     if not ok.any():
         return _frame(day, _na_int(len(ts)), _na_int(len(ts)), bad), "none"
     return _frame(day, hour, weekday, bad), "hour" if has_time else "day"
@@ -61,8 +69,16 @@ def _yearless(text: pd.Series, year: int) -> pd.Series:
     return out
 
 
-def parse_event_times(values: pd.Series, assume_year: int | None = None) -> tuple[pd.DataFrame, str]:
-    """See the module docstring. Never raises; unreadable values are marked in ``bad``."""
+def parse_event_times(values: pd.Series, assume_year: int | None = None,
+                      timezone: str | None = None) -> tuple[pd.DataFrame, str]:
+    """See the module docstring. Never raises; unreadable values are marked in ``bad``. The clock the hours are
+    read on is ``frame.attrs["time"]`` (``TimeBasis.record()``: "UTC", a fixed offset, "local", the
+    ``timezone`` given, or None for wall clocks of unknown zone and day offsets)."""
+    frame, resolution = _parse_event_times(values, assume_year, timezone)
+    return frame, resolution
+
+
+def _parse_event_times(values: pd.Series, assume_year: int | None, timezone: str | None):
     values = pd.Series(values).reset_index(drop=True)
     n = len(values)
     empty = values.isna() | values.astype(str).str.strip().eq("")
@@ -74,6 +90,10 @@ def parse_event_times(values: pd.Series, assume_year: int | None = None) -> tupl
     parsed = parse_timestamps(values)
     ts = parsed["timestamp"]
     bad = parsed["unparseable"].to_numpy(dtype=bool)
+    clock = TimeBasis(timezone).fit(pd.DataFrame({"timestamp": ts, "utc_offset_min": parsed["utc_offset_min"]}))
+    if timezone and clock.basis_ == timezone:  # converted (or read as the zone's wall clock where no offset is written)
+        moved = clock.transform(pd.DataFrame({"timestamp": ts, "utc_offset_min": parsed["utc_offset_min"]}))
+        ts, parsed = moved["timestamp"], parsed.assign(utc_offset_min=moved["utc_offset_min"].to_numpy())
     if bad.any():  # the rows that did not read may be yearless ("11 May, 09:44"), whatever the others are
         text = values.astype(str).str.strip().where(~empty, "")
         dated = ts.dropna()
@@ -86,13 +106,30 @@ def parse_event_times(values: pd.Series, assume_year: int | None = None) -> tupl
             alt = alt.dt.tz_localize(ts.dt.tz)  # on the clock the others' UTC reading uses
         if mostly and alt.notna().sum() > ts.notna().sum():  # mostly yearless: the module's yearless reading
             filled = alt.where(alt.notna(), ts)
-            return _from_datetimes(filled, (~empty.to_numpy()) & filled.isna().to_numpy(),
-                                   weekday_known=assume_year is not None)
+            frame, resolution = _from_datetimes(filled, (~empty.to_numpy()) & filled.isna().to_numpy(),
+                                                weekday_known=assume_year is not None)
+            # wall clocks of no known zone, unless --timezone names it (read as written, not converted)
+            frame.attrs["time"] = _as_written(timezone)
+            return frame, resolution
         used = (ts.isna() & alt.notna()).to_numpy()
         if used.any():  # some yearless rows among dated ones (an API batch mixing both was refused by row)
             filled = ts.where(ts.notna(), alt)
-            frame, resolution = _from_datetimes(filled, (~empty.to_numpy()) & filled.isna().to_numpy())
+            frame, resolution = _from_datetimes(filled, (~empty.to_numpy()) & filled.isna().to_numpy(),
+                                                offset_min=parsed["utc_offset_min"])
+            frame.attrs["time"] = clock.record()
             if assume_year is None:  # a weekday of a year taken from the other rows is a guess: none for those rows
                 frame.loc[used, "weekday"] = pd.NA
             return frame, resolution
-    return _from_datetimes(ts, bad)
+    frame, resolution = _from_datetimes(ts, bad, offset_min=parsed["utc_offset_min"])
+    frame.attrs["time"] = clock.record()
+    return frame, resolution
+
+
+def _as_written(timezone: str | None) -> dict:
+    """The clock record of wall-clock times written without a year or offset (Moodle's "11 May, 09:44")."""
+    if timezone:
+        return {"basis": timezone, "timezone": timezone, "note": f"Times are read as {timezone} time as written "
+                "(--timezone).", "offsets": None, "ignored": None, "dates_only": False}
+    return {"basis": None, "timezone": None, "note": "Times are written without an offset or year: the clock they "
+            "were written on is unknown (--timezone Area/City names it).", "offsets": None, "ignored": None,
+            "dates_only": False}

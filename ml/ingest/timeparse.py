@@ -13,7 +13,8 @@ returns, aligned to its index:
 Formats read vectorised, in this order: epoch seconds/milliseconds/microseconds/nanoseconds
 (chosen by magnitude; a column whose every number is from 29,221 to 80,000 is read as spreadsheet
 serial dates instead, days since 1899-12-30 as Excel writes a date cell saved as a number, a wall clock
-without a zone), Twitter API `Tue Oct 31 22:11:45 +0000 2017`, ISO 8601 with or without a
+without a zone; one whose every number is a whole ``yyyymmdd`` date from 1900 to 2100, as Google Analytics
+writes ``event_date``, as those dates), Twitter API `Tue Oct 31 22:11:45 +0000 2017`, ISO 8601 with or without a
 zone, including `2015-02-24 11:35:52 -0800` (space before the offset), `... UTC+05:30` and a zone
 abbreviation from `TZ_ABBREVIATIONS` (`2015-02-24 11:35:52 PST`). Whatever is left is tried once
 per distinct value with dateutil; a value missing its year, month or day is refused rather than
@@ -120,6 +121,28 @@ def excel_serials(numbers: pd.Series) -> bool:
     floats = pd.to_numeric(numbers, errors="coerce").to_numpy(dtype="float64")
     floats = floats[np.isfinite(floats)]
     return bool(len(floats)) and bool(((floats >= EXCEL_RANGE[0]) & (floats < EXCEL_RANGE[1])).all())
+
+
+COMPACT_RANGE = (1900_01_01, 2100_12_31)
+
+
+def compact_dates(numbers: pd.Series) -> np.ndarray | None:
+    """Naive datetime64[ns] dates when every number of a column is a whole ``yyyymmdd`` date from 1900 to 2100
+    (Google Analytics' ``event_date``, warehouse date keys), else None. As epoch seconds such numbers would
+    all fall in August 1970."""
+    floats = pd.to_numeric(numbers, errors="coerce").to_numpy(dtype="float64")
+    ok = np.isfinite(floats)
+    if not ok.any():
+        return None
+    vals = floats[ok]
+    if not (((vals >= COMPACT_RANGE[0]) & (vals <= COMPACT_RANGE[1]) & (np.floor(vals) == vals)).all()):
+        return None
+    out = np.full(len(floats), np.datetime64("NaT"), dtype="datetime64[ns]")
+    parsed = pd.to_datetime(pd.Series(vals.astype("int64").astype(str)), format="%Y%m%d", errors="coerce")
+    if parsed.isna().any():
+        return None
+    out[ok] = parsed.to_numpy(dtype="datetime64[ns]")
+    return out
 
 
 def _excel_nanos(numbers: pd.Series) -> np.ndarray:
@@ -250,8 +273,9 @@ def _typed_values(index: pd.Index, values: pd.Series) -> pd.DataFrame | None:
     if pd.api.types.is_datetime64_dtype(values.dtype):
         return _result(index, values.to_numpy(dtype="datetime64[ns]"), off, bad)
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
-        if excel_serials(values):  # a wall clock of unknown zone: no offset
-            ts = _excel_nanos(values)
+        compact = compact_dates(values)
+        if compact is not None or excel_serials(values):  # a wall clock of unknown zone: no offset
+            ts = compact if compact is not None else _excel_nanos(values)
             return _result(index, ts, off, values.notna().to_numpy() & np.isnat(ts))
         ts = _epoch_nanos(values)
         off[~np.isnat(ts)] = 0.0  # an epoch is a UTC instant, not a wall clock without a zone
@@ -335,7 +359,10 @@ def parse_timestamps(values: pd.Series) -> pd.DataFrame:
     m = _mask(text.str.match(_EPOCH_RE))
     if m.any():
         numbers = pd.to_numeric(text[m], errors="coerce")
-        if excel_serials(numbers):  # every number of the column: spreadsheet serial dates, no zone
+        compact = compact_dates(numbers)
+        if compact is not None:  # every number of the column a yyyymmdd date: dates, no zone
+            take(m, compact, None)
+        elif excel_serials(numbers):  # every number of the column: spreadsheet serial dates, no zone
             take(m, _excel_nanos(numbers), None)
         else:
             parsed = _epoch_nanos(numbers)

@@ -287,6 +287,9 @@ class OutcomeTable(Contract):
     p_value: float | None = None
     cramers_v: float | None = Field(None, description="How strongly persona goes with outcome: 0 not at all, 1 fully.")
     kruskal_p: float | None = Field(None, description="Kruskal-Wallis p of a numeric outcome across personas.")
+    unread: int = Field(0, description="Users whose outcome is written but is no number, in a numeric outcome "
+                                       "(\"absent\" among grades): left out of the table, counted here.")
+    unread_examples: list[str] = Field(default_factory=list, description="Up to three such values, as written.")
 
 
 class Outcomes(Contract):
@@ -334,6 +337,8 @@ class EventManifest(_ManifestBase):
     weighting: Weighting | None = None
     time_resolution: str | None = Field(None, description="hour, day, offset or none.")
     dates_without_year: bool | None = None
+    time: TimeSection | None = Field(None, description="The clock of the hours and weekdays (runs with times of day "
+                                                      "or dates; None for day offsets and runs before 2026-12-06).")
 
 
 Manifest = by_kind(ConversationManifest, EventManifest)
