@@ -149,3 +149,14 @@ def test_numeric_dates_are_read_in_one_order_for_the_whole_column():
     # year-first dates beside day-first ones keep their order (a review: "2024/01/05" became 1 May)
     mixed = parse_timestamps(pd.Series(["21/03/2024 10:00", "2024/01/05 10:00", "2024.01.06"]))
     assert [t.strftime("%Y-%m-%d") for t in mixed["timestamp"]] == ["2024-03-21", "2024-01-05", "2024-01-06"]
+
+
+def test_yyyymmdd_numbers_are_dates_in_text_and_numeric_columns():
+    """Google Analytics 4's event_date (20180511) read as seconds since 1970: every value in August 1970."""
+    for values in (pd.Series(["20180511", "20180512", ""]), pd.Series([20180511, 20180512, None])):
+        out = parse_timestamps(values)
+        assert out["timestamp"].dt.strftime("%Y-%m-%d").tolist()[:2] == ["2018-05-11", "2018-05-12"]
+        assert out["utc_offset_min"].isna().all() and not out["unparseable"].any()  # a date: no written offset
+    # not every number a valid yyyymmdd (month 13): epoch seconds, as before
+    mixed = parse_timestamps(pd.Series([20180511, 20181311]))
+    assert (mixed["timestamp"].dt.year == 1970).all()
