@@ -124,11 +124,12 @@ class RunComparer(BaseEstimator):
             if cfg.recut_novelty is not None else (None, None))
         matcher = PersonaMatcher(cfg.match_similarity, cfg.piece_similarity, cfg.piece_margin,
                                  cfg.min_shared_members, cfg.min_overlap, cfg.piece_share, cfg.reach_share,
-                                 cfg.recut_novelty).fit(
+                                 cfg.recut_novelty, cfg.confidence).fit(
             A, B, counts, self._nb / max(1, base.n_members), self._nn / max(1, new.n_members),
             flag(self.novel_base_), flag(self.novel_new_), self.reach_base_, self.reach_new_,
             self.excess_base_, self.excess_new_, None if self._placed is None else (self._placed[0][:-1],
-                                                                                 self._placed[1][:-1]))
+                                                                                 self._placed[1][:-1]),
+            None if self._placed is None else (len(nb.vectors_), len(nn.vectors_)))
         self.matcher_ = matcher
         self._cfg, self._base, self._new = cfg, base, new
         new_personas = distinct_names([self._new_persona(j) for j in range(len(new.persona_ids))])

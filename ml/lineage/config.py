@@ -58,7 +58,9 @@ class LineageConfig(ConfigFile):
                     "None: off; runs whose models keep a member sample only (docs/drift.md)")
     growth_ratio: float = Field(
         1.5, gt=1.0, description="share ratio (now/then) from which a matched persona grew (or 1/ratio: shrank)")
-    confidence: float = Field(0.95, gt=0.5, lt=1.0, description="level of the Wilson intervals of shares")
+    confidence: float = Field(0.95, gt=0.5, lt=1.0, description="level of the Wilson intervals of shares, and of the "
+                              "test that a base persona's placed share fell (a re-cut unless it fell beyond its "
+                              "sampling error)")
     psi_moderate: float = Field(0.1, ge=0.0, description="PSI from which the population shift is moderate")
     psi_major: float = Field(0.25, ge=0.0, description="PSI from which the population shift is major")
     psi_floor: float = Field(1e-4, gt=0.0, lt=0.01, description="share used for an empty PSI bucket")
