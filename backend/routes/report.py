@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from backend.deps import StoreDep
 from backend.routes.common import RunIdPath, personas_in_scope, resolve_run
 from backend.routes.exports import json_errors, plain_differences
+from backend.routes.report_outcome import persona_outcome_read, report_outcomes
 from backend.schemas import MAX_ID
 from ml.events.profile import busiest_stretch, event_label
 from ml.profile.activity import date_bound_days
@@ -354,7 +355,9 @@ def report(
                       key=lambda p: rank.get(p["id"], len(rank)))
     if family is not None:  # the contents list that family only
         cover["groups"] = [g for g in cover["groups"] if g["personas"] and g["personas"][0]["id"] in only]
-    pages = [{**report_persona(p), "family": family_of.get(p["id"])} for p in profiles]
+    pages = [{**report_persona(p), "family": family_of.get(p["id"]),
+              "outcome": persona_outcome_read(manifest, int(p["id"]))} for p in profiles]
+    cover["outcomes"] = report_outcomes(manifest, {int(p["id"]): str(p.get("name") or "") for p in every})
     cover["untimed"] = _untimed(pages)
     html = _environment().get_template("report.html.j2").render(
         run_id=resolved, created_at=manifest.get("created_at"), unit=manifest.get("unit") or "member",

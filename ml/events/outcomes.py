@@ -91,12 +91,12 @@ def outcome_table(labels, outcome, bins: list[float] | None = None, set_aside=No
     out["personas"] = []
     for pid in table.index:
         row = {"persona_id": int(pid), "n": int(table.loc[pid].sum()),
-               "rates": {str(c): round(float(rates.loc[pid, c]), 4) for c in table.columns}}
+               "rates": {str(c): round(float(rates.loc[pid, c]), 6) for c in table.columns}}
         if numeric is not None:
             row["mean"] = round(float(numeric[labels == pid].mean()), 3)
         out["personas"].append(row)
     overall = table.sum(axis=0) / table.to_numpy().sum()
-    out["overall"] = {str(c): round(float(v), 4) for c, v in overall.items()}
+    out["overall"] = {str(c): round(float(v), 6) for c, v in overall.items()}
     if set_aside is not None and len(set_aside):
         out["set_aside"] = _aside(set_aside, edges, bins, out["categories"])
     if table.shape[0] > 1 and table.shape[1] > 1:

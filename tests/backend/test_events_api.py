@@ -245,3 +245,29 @@ def test_an_event_strategy_reads_the_runs_outcome_where_it_differs(tmp_path):
     for refs, cited in said.values():
         for ref in refs:
             assert ref.removeprefix("outcome:") in table["categories"] and cited[ref].startswith("Overall ")
+
+
+def test_the_report_of_an_event_run_with_an_outcome_gives_it(tmp_path):
+    """An events review: the printable report, the document handed on, had no outcome at all (KDD's dropout, Moodle's
+    grades): the cover now has the explorer's "Outcome by persona" table and each persona page its own rates."""
+    grades = shared_path("events_moodle", "Course_Grades_Obfuscated.csv")
+    run_dir = make_moodle_event_run(tmp_path / "moodle", ("--outcome-file", str(grades), "--outcome-col", "Overall",
+                                                          "--outcome-key-col", "StudentId", "--outcome-bins",
+                                                          "0,40,70,101"))
+    url = sqlite_store_with(tmp_path / "personas.db", run_dir)
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    table = manifest["metrics"]["outcomes"]["nmf"]
+    personas = json.loads((run_dir / "personas.json").read_text())
+    with TestClient(create_app(Settings(store_url=url, frontend_dir=None))) as client:
+        text = client.get(f"{API}/runs/{manifest['run_id']}/report.html").text
+        one = client.get(f"{API}/runs/{manifest['run_id']}/report.html",
+                         params={"persona": personas[0]["id"]}).text
+    assert "Outcome by persona" in text and 'data-section="outcomes"' in text
+    for label in ("0 to under 40", "40 to under 70", "70 to under 101"):
+        assert label in text
+    assert f"{table['n']:,} users with an outcome" in text
+    row = next(r for r in table["personas"] if r["persona_id"] == personas[0]["id"])
+    assert f"Outcome (Overall), for its {row['n']:,} users with one: " in text
+    assert text.count("data-outcome") == len(personas)
+    assert "Outcome by persona" not in one and "data-outcome" in one  # a persona's report: its own line only
+    assert "Typical users (their mix of events)" not in text  # the heading a persona's name could read the same as

@@ -1,0 +1,67 @@
+"""The outcome of an event run in the printable report: a table on the cover (each persona's rates beside everyone's,
+as the explorer's "Outcome by persona" panel) and one sentence per persona page. An events review found the report,
+the document meant to be handed on, without the outcome the run was measured against (KDD Cup 2015's dropout)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ml.events.outcomes import band_label, persona_outcome
+
+MAX_CATEGORIES = 6  # columns of the cover's table, as the explorer's panel
+
+
+def _categories(table: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
+    """The categories in reading order (bands by their lower edge) with their labels, as ``persona_outcome``."""
+    first = next(iter(r["persona_id"] for r in table.get("personas") or []), None)
+    read = persona_outcome({"nmf": table}, int(first)) if first is not None else None
+    cats = list(read["categories"]) if read else list(table.get("categories") or [])
+    labels = read["labels"] if read else {c: band_label(c) for c in cats}
+    return cats[:MAX_CATEGORIES], labels
+
+
+def report_outcomes(manifest: dict[str, Any], names: dict[int, str]) -> dict[str, Any] | None:
+    """The cover's outcome table of an event run with an outcome (``metrics.outcomes``), None otherwise: ``column``,
+    ``categories`` (labels), ``rows`` ({name, n, rates, diffs} per persona, largest first), ``overall``, ``aside``
+    (users set aside before the personas) and ``strength`` (Cramér's V in words, k-means beside it)."""
+    outcomes = (manifest.get("metrics") or {}).get("outcomes") or None
+    table = (outcomes or {}).get("nmf")
+    if manifest.get("kind") != "events" or not table or not table.get("personas"):
+        return None
+    cats, labels = _categories(table)
+    overall = table.get("overall") or {}
+
+    def cells(rates: dict[str, float], diff: bool = True) -> list[dict[str, Any]]:
+        return [{"pct": 100.0 * rates.get(c, 0.0),
+                 "diff": 100.0 * (rates.get(c, 0.0) - overall.get(c, 0.0)) if diff else None} for c in cats]
+
+    rows = [{"name": names.get(int(r["persona_id"]), f"Persona {r['persona_id']}"), "n": int(r["n"]),
+             "cells": cells(r["rates"])} for r in sorted(table["personas"], key=lambda r: -int(r["n"]))]
+    aside = table.get("set_aside") or None
+    v, kv = table.get("cramers_v"), ((outcomes.get("kmeans") or {}).get("cramers_v"))
+    strength = None
+    if isinstance(v, (int, float)):
+        strength = f"How strongly the persona goes with the outcome: Cramér's V {v:.2f} (0 = not at all, 1 = fully)."
+        if isinstance(kv, (int, float)):
+            strength += (f" k-means with the same number of groups on the same matrix reaches {kv:.2f}"
+                         + (": its groups tell the outcome apart more than these personas do, which are cut by "
+                            "behaviour, not by outcome." if kv > v else "."))
+    return {"column": outcomes.get("column") or "outcome", "categories": [labels.get(c, c) for c in cats],
+            "rows": rows, "n": int(table.get("n") or 0), "overall": cells(overall, diff=False),
+            "aside": None if not aside or not aside.get("n") else {"n": int(aside["n"]),
+                                                                    "cells": cells(aside.get("rates") or {})},
+            "strength": strength, "unread": int(table.get("unread") or 0)}
+
+
+def persona_outcome_read(manifest: dict[str, Any], persona_id: int) -> dict[str, Any] | None:
+    """One persona page's outcome: ``{column, n, parts: [{label, rate, rest}]}`` (rest: the other personas' users),
+    which the template writes "Outcome (label), for its 120 users with one: dropped out 89% (everyone else 77%),
+    completed 11% (23%)."; None without an outcome table or without the persona in it."""
+    if manifest.get("kind") != "events":
+        return None
+    read = persona_outcome((manifest.get("metrics") or {}).get("outcomes"), int(persona_id))
+    if not read:
+        return None
+    return {"column": read["column"], "n": int(read["n"]),
+            "parts": [{"label": read["labels"][c], "rate": read["rates"].get(c, 0.0), "rest": read["rest"][c]}
+                      for c in read["categories"][:MAX_CATEGORIES]]}
