@@ -61,6 +61,22 @@ def test_a_complete_turnover_is_a_major_shift_not_a_stable_one():
     assert same.shift.level == "stable" and same.shift.note is None
 
 
+def test_a_died_personas_reason_says_where_its_recurring_members_are_now():
+    """An events review: a quiz persona of a course's first half was "gone" while the movers table showed 23 of its
+    27 students among the second half's typical users. The reason now says where its recurring members went."""
+    T = _topics(4)
+    ids_a = [[f"u{k}" for k in range(60)], [f"q{k}" for k in range(20)], [f"r{k}" for k in range(30)]]
+    ids_b = [[f"u{k}" for k in range(60)] + [f"q{k}" for k in range(17)], [f"r{k}" for k in range(30)]]
+    base = _snapshot("A", T[:3], [60, 20, 30], ids_a, kind="events", unit="user")
+    new = _snapshot("B", [T[0], T[2]], [77, 30], ids_b, kind="events", unit="user")
+    gone = next(p for p in compare_runs(base, new, LineageConfig()).base_personas if p.id == 1)
+    assert gone.status == "died"
+    assert "; 17 of its 17 members found in both runs are now in 0 “B persona 0”" in gone.reason
+    few = _snapshot("C", [T[0], T[2]], [65, 30], [ids_b[0][:65], ids_b[1]], kind="events", unit="user")
+    alone = next(p for p in compare_runs(base, few, LineageConfig()).base_personas if p.id == 1)
+    assert "found in both runs" not in alone.reason  # 5 recur: too few to say where its members went
+
+
 def test_planted_split_merge_birth_death_growth():
     T = _topics(8)
     T[2] = _near(T[1], 0.8, 7)  # two neighbouring topics (merged below: each at cosine 0.95 to their union)

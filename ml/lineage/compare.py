@@ -318,13 +318,36 @@ class RunComparer(BaseEstimator):
             why += (f"; {self.novel_base_[i]:.0%} of its members lie where the new run has none (novel, ≥ "
                     f"{self._cfg.novel_persona_share:.0%})")
         recut = [j for ii, j, kind in self.matcher_.recut_ if ii == i and kind == "merge"]
-        if recut:
+        if recut and self.excess_base_[i] >= self._cfg.recut_novelty:  # re-cut because its placed share held
+            then_p, now_p = self._placed[0][i], self._placed[1][i]
+            why += (f"; a re-cut, not gone: with both runs' members placed on the baseline's personas its share held "
+                    f"({then_p:.1%} → {now_p:.1%}, within sampling error), though {self.novel_base_[i]:.0%} of its "
+                    f"members lie where the new run has none; their nearest new members are mostly in persona "
+                    f"{int(self._new.persona_ids[recut[0]])}")
+        elif recut:
             why += (f"; a re-cut, not gone: {self.novel_base_[i]:.0%} of its members lie where the new run has none, "
                     f"{self.excess_base_[i]:+.1%} against the new run's own members where they land (a re-cut "
                     f"below +{self._cfg.recut_novelty:.1%}), and their nearest new members are mostly in persona "
                     f"{int(self._new.persona_ids[recut[0]])}")
+        if status == "died":
+            why += self._members_went(i)
         return BasePersona(id=pid, name=self._base.name(pid), lineage_id=self._base.lineage(pid), status=status,
                            new_ids=[p.id for p in children], then=then, reason=why, recut=bool(recut))
+
+    def _members_went(self, i: int) -> str:
+        """For a died persona whose members recur: where most of them are now ("; 23 of its 27 members found in both
+        runs are now in 0 “Typical users”"), so the page's "gone" does not read as the people leaving (an events
+        review: a quiz persona of one course's first half was gone while the movers table showed its students in the
+        second half's typical users); "" when too few recur."""
+        C = self.matcher_.counts_
+        row = C[i] if C.size else np.zeros(0)
+        if not row.size or row.sum() < self._cfg.min_shared_members:
+            return ""
+        j = int(np.argmax(row))
+        pid = int(self._new.persona_ids[j])
+        name = (self._new.profiles.get(pid) or {}).get("name")
+        return (f"; {int(row[j])} of its {int(row.sum())} members found in both runs are now in {pid}"
+                f"{f' “{name}”' if name else ''} (their behaviour changed; the persona did not carry on)")
 
     # -- run level ----------------------------------------------------------------------------------
     def _links(self) -> list[Link]:

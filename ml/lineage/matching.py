@@ -113,6 +113,7 @@ class PersonaMatcher(BaseEstimator):
             self.pieces_ = sorted(self.pieces_ + self._uncontradicted(
                 self._reach_pieces(np.asarray(reach_base), np.asarray(reach_new))))
         self.recut_ = []  # the pieces the re-cut rule added
+        self.held_ = np.zeros(m, bool)
         if self.recut_novelty is not None and reach_base is not None and reach_new is not None \
                 and novelty_base is not None and novelty_new is not None and placed is not None \
                 and base_shares is not None and new_shares is not None:
@@ -230,6 +231,7 @@ class PersonaMatcher(BaseEstimator):
         cut, share = float(self.recut_novelty), float(self.piece_share)
         gone = now < (1.0 - share) * then
         fallen = self._fallen(then, now, sizes)
+        self.held_ = ~fallen  # base personas whose placed share held within its sampling error
         merges = self._landing(reach_base, merged, self.novel_base_ | (((novelty_base >= cut) | gone) & fallen),
                                matched_new, 0.0)
         splits = list(self._landing(reach_new, split, self.novel_new_ | (novelty_new >= cut), matched_base, 0.0))
