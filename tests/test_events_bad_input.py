@@ -329,3 +329,11 @@ def test_times_with_offsets_name_their_clock_and_timezone_converts(tmp_path):
     persona = json.loads((out / "personas.json").read_text(encoding="utf-8"))[0]
     assert manifest["time"]["basis"] == "Europe/Dublin" and persona["activity"]["time_basis"] == "Europe/Dublin"
     assert "Europe/Dublin time" in persona["description"] and "unknown" not in persona["description"]
+
+
+def test_a_window_that_ends_before_it_starts_is_refused_naming_both_flags(tmp_path, capsys):
+    """An events review: --window-start 20 --window-end 14 read "only 0 users and 0 event types left"."""
+    status = main([str(rows_csv(tmp_path)), "--out", str(tmp_path / "run"), "--no-store", "--quiet",
+                   "--window-start", "20", "--window-end", "14"])
+    err = capsys.readouterr().err
+    assert status == 2 and "--window-end 14 must be after --window-start 20" in err and "0 users" not in err

@@ -86,12 +86,12 @@ def _novelty_share(items: list[Assignment]) -> float | None:
 def _check_body_kind(body: AssignRequest, run_id: str, events_run: bool) -> None:
     """422 when the body's form does not fit the run: `events` for an event run, else `conversations`."""
     if events_run and body.events is None:
-        sent = "conversations, but " if body.conversations is not None else ""
+        sent = "the body sends conversations, but " if body.conversations is not None else ""
         raise APIError(422, "invalid_request",
                        f"events: {sent}run {run_id!r} was made from event logs and assigns users from their "
                        f"event rows; send {EVENTS_BODY}")
     if not events_run and body.conversations is None:
-        sent = "events, but " if body.events is not None else ""
+        sent = "the body sends events, but " if body.events is not None else ""
         raise APIError(422, "invalid_request",
                        f"conversations: {sent}run {run_id!r} was made from conversations; send {CONVERSATIONS_BODY}")
 

@@ -70,6 +70,14 @@ class MatrixConfig(_Section):
                                                     "group (needs group_cols)")
     row_normalize: Literal["l1", "l2", "none"] = Field("l1", description="per-user scaling after weighting")
 
+    @model_validator(mode="after")
+    def _window(self):
+        if self.window_start is not None and self.window_end is not None and self.window_end <= self.window_start:
+            raise ValueError(f"--window-end {self.window_end:g} must be after --window-start {self.window_start:g} "
+                             "(matrix.window_end / window_start, in days: the window keeps days from its start up "
+                             "to, not including, its end)")
+        return self
+
 
 class NMFConfig(_Section):
     k: int | None = Field(None, ge=2, description="fix the number of personas; None: choose by CV")
