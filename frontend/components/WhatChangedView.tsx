@@ -161,7 +161,7 @@ function ChangesPage({ c }: { c: Comparison }) {
         <section className="panel span-2" aria-labelledby="movers-title">
           <h2 id="movers-title">Who moved</h2>
           <p className="hint">
-            {int(c.movers.n_moved)} of the {int(c.movers.n_shared)} {c.movers.key === "none" ? "members" : `${c.movers.key}s`} found
+            {int(c.movers.n_moved)} of the {int(c.movers.n_shared)} {c.movers.key === "none" || c.movers.key === "member" ? `${c.new.unit || "member"}s` : `${c.movers.key}s`} found
             in both runs now belong to another persona lineage
             {c.movers.n_regrouped ? (
               <span data-testid="regrouped">
