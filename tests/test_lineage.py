@@ -335,6 +335,29 @@ def test_a_base_persona_whose_placed_share_held_is_a_recut_however_novel_its_mem
     assert flagged.base_role_.tolist()[1] == "died"  # mostly novel members: died whatever its placed share
 
 
+def test_a_new_persona_is_no_birth_when_the_run_holds_no_more_members_unlike_the_base_than_its_own_tail():
+    """The born side of fit noise: the same airline week's samples gave "Brief: good & act" (1.9 %) born with 24 %
+    of its members novel, while the share of the new sample's members unlike the base (2.0 %) was the base's own
+    tail (2.0 %). Nothing new came in, so it is a re-cut; when that share grew (the airline tweets by date: 2.0 % →
+    5.2 %; Banking77 with 7 new intents: 2 % → 10 %), the novelty bar decides as before."""
+    A = np.eye(3)
+    B = np.array([[0.99, 0.141, 0.0], [-0.6, 0.8, 0.0], [0.0, 0.0, -1.0]])
+    reach = np.array([[1.0, 0.0, 0.0], [0.4, 0.3, 0.3], [0.4, 0.3, 0.3]])
+    shares = np.array([0.5, 0.25, 0.25])
+    kw = dict(reach_base=reach, reach_new=reach, base_shares=shares, new_shares=shares, placed=(shares, shares),
+              placed_sizes=(2400, 2400), novelty_base=np.array([0.0, 0.3, 0.3]),
+              novelty_new=np.array([0.0, 0.24, 0.6]))
+    same = PersonaMatcher(recut_novelty=0.05).fit(A, B, **kw, placed_novel=(0.020, 0.021))
+    assert not same.novel_grew_ and (0, 1, "split") in same.recut_ and same.new_role_.tolist()[1] == "split"
+    flagged = PersonaMatcher(recut_novelty=0.05).fit(A, B, **kw, placed_novel=(0.020, 0.021),
+                                                     novel_new=np.array([False, False, True]))
+    assert flagged.new_role_.tolist()[2] == "born"  # mostly novel members: born whatever the run's share
+    grew = PersonaMatcher(recut_novelty=0.05).fit(A, B, **kw, placed_novel=(0.020, 0.052))
+    assert grew.novel_grew_ and grew.new_role_.tolist()[1:] == ["born", "born"]
+    unknown = PersonaMatcher(recut_novelty=0.05).fit(A, B, **kw)
+    assert unknown.novel_grew_ and unknown.new_role_.tolist()[1] == "born"  # shares unknown: the novelty bar alone
+
+
 def test_neighbour_reach_counts_where_sampled_members_land():
     from ml.lineage.neighbourhood import NeighbourhoodNovelty, neighbour_reach
 

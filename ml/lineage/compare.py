@@ -129,7 +129,8 @@ class RunComparer(BaseEstimator):
             flag(self.novel_base_), flag(self.novel_new_), self.reach_base_, self.reach_new_,
             self.excess_base_, self.excess_new_, None if self._placed is None else (self._placed[0][:-1],
                                                                                  self._placed[1][:-1]),
-            None if self._placed is None else (len(nb.vectors_), len(nn.vectors_)))
+            None if self._placed is None else (len(nb.vectors_), len(nn.vectors_)),
+            None if self._placed is None else (float(self._placed[0][-1]), float(self._placed[1][-1])))
         self.matcher_ = matcher
         self._cfg, self._base, self._new = cfg, base, new
         new_personas = distinct_names([self._new_persona(j) for j in range(len(new.persona_ids))])
@@ -264,6 +265,12 @@ class RunComparer(BaseEstimator):
             return (f"born: no match or piece; {near.replace('nearest base persona', 'nearest base persona is')} "
                     f"at {sim}{ov} (a match needs ≥ {cfg.match_similarity} and a free partner, a piece ≥ "
                     f"{cfg.piece_similarity}, a {cfg.piece_margin} margin and the parent's lost share)")
+        if status == "split" and i is not None and (i, j, "split") in self.matcher_.recut_ \
+                and self.excess_new_[j] >= cfg.recut_novelty:  # a re-cut because nothing new came into the run
+            return (f"split: a re-cut of base persona {self._base_named(i)}, not new: the new run holds no more members "
+                    f"unlike the base run than the base's own ({self._placed[0][-1]:.1%} → {self._placed[1][-1]:.1%}, "
+                    f"within sampling error), though {s['novel_share']:.0%} of its members lie where the base run has "
+                    f"none; their nearest base members are mostly in that persona ({sim})")
         if status == "split" and i is not None and (i, j, "split") in self.matcher_.recut_:
             return (f"split: a re-cut of base persona {self._base_named(i)}, not new: "
                     f"{s['novel_share']:.0%} of its members lie where the base run has none, "

@@ -83,14 +83,16 @@ class PersonaMatcher(BaseEstimator):
             novel_base: np.ndarray | None = None, novel_new: np.ndarray | None = None,
             reach_base: np.ndarray | None = None, reach_new: np.ndarray | None = None,
             novelty_base: np.ndarray | None = None, novelty_new: np.ndarray | None = None,
-            placed: tuple[np.ndarray, np.ndarray] | None = None, placed_sizes: tuple[int, int] | None = None):
+            placed: tuple[np.ndarray, np.ndarray] | None = None, placed_sizes: tuple[int, int] | None = None,
+            placed_novel: tuple[float, float] | None = None):
         """``base``/``new``: unit centroids (rows); ``counts``: recurring members per pair; the shares
         (persona share of its run) switch on the share check of pieces (None: no check); ``novel_base`` /
         ``novel_new``: personas whose members lie where the other run has none (they die / are born);
         ``reach_*``: where each persona's sampled members land in the other run; ``novelty_*``: each persona's
         share of novel members and ``placed`` (base personas' shares then and now with both runs' members placed
-        on them, ``ml.lineage.neighbourhood.placed_shares``, of samples of ``placed_sizes`` members): the re-cut
-        rule."""
+        on them, ``ml.lineage.neighbourhood.placed_shares``, of samples of ``placed_sizes`` members) and
+        ``placed_novel`` (the share of each run's members novel against the base run, then and now: the base's own
+        tail, and the new run's members beyond it): the re-cut rule."""
         A, B = np.asarray(base, dtype=np.float64), np.asarray(new, dtype=np.float64)
         if A.ndim != 2 or B.ndim != 2 or A.shape[1] != B.shape[1]:
             raise ValueError(f"centroids must be 2-D with the same columns, got {A.shape} and {B.shape}")
@@ -114,12 +116,13 @@ class PersonaMatcher(BaseEstimator):
                 self._reach_pieces(np.asarray(reach_base), np.asarray(reach_new))))
         self.recut_ = []  # the pieces the re-cut rule added
         self.held_ = np.zeros(m, bool)
+        self.novel_grew_ = True
         if self.recut_novelty is not None and reach_base is not None and reach_new is not None \
                 and novelty_base is not None and novelty_new is not None and placed is not None \
                 and base_shares is not None and new_shares is not None:
             self.recut_ = self._uncontradicted(self._recut_pieces(
                 np.asarray(reach_base), np.asarray(reach_new), np.asarray(novelty_base), np.asarray(novelty_new),
-                placed, placed_sizes))
+                placed, placed_sizes, placed_novel))
             self.pieces_ = sorted(self.pieces_ + self.recut_)
         self._roles(m, n)
         return self
@@ -215,14 +218,18 @@ class PersonaMatcher(BaseEstimator):
 
     def _recut_pieces(self, reach_base: np.ndarray, reach_new: np.ndarray, novelty_base: np.ndarray,
                       novelty_new: np.ndarray, placed: tuple[np.ndarray, np.ndarray],
-                      sizes: tuple[int, int] | None = None) -> list[tuple[int, int, str]]:
+                      sizes: tuple[int, int] | None = None,
+                      novel: tuple[float, float] | None = None) -> list[tuple[int, int, str]]:
         """Pieces of re-cuts: a persona still unmatched and no piece whose novel share (beyond the other run's
         own tail where it lands: ``excess_novelty``) is below ``recut_novelty``
         joins the matched persona of the other run that most of its members land in; a base persona only when
         it kept at least 1 − ``piece_share`` of its placed share (its conversations are still there). A base
         persona whose placed share did not fall beyond its sampling error (``_fallen``) is a re-cut too, however
         novel its members look: at a few thousand members a persona is one or two of the novelty's smoothing
-        neighbourhoods, so its novel share moves by whole neighbourhoods between two samples of one population."""
+        neighbourhoods, so its novel share moves by whole neighbourhoods between two samples of one population.
+        Likewise a new persona is a re-cut, however novel its members look, when the new run holds no more members
+        unlike the base run than the base's own tail (``novel``: that share did not grow beyond its sampling
+        error): there is then no new kind of conversation for it to stand for."""
         then, now = (np.asarray(x, float) for x in placed)
         matched_base = {i for i, _ in self.matches_}
         matched_new = {j for _, j in self.matches_}
@@ -234,7 +241,9 @@ class PersonaMatcher(BaseEstimator):
         self.held_ = ~fallen  # base personas whose placed share held within its sampling error
         merges = self._landing(reach_base, merged, self.novel_base_ | (((novelty_base >= cut) | gone) & fallen),
                                matched_new, 0.0)
-        splits = list(self._landing(reach_new, split, self.novel_new_ | (novelty_new >= cut), matched_base, 0.0))
+        self.novel_grew_ = self._novel_grew(novel, sizes)
+        splits = list(self._landing(reach_new, split, self.novel_new_ | ((novelty_new >= cut) & self.novel_grew_),
+                                    matched_base, 0.0))
         return [(i, j, "merge") for i, j in merges] + [(i, j, "split") for j, i in splits]
 
     def _fallen(self, then: np.ndarray, now: np.ndarray, sizes: tuple[int, int] | None) -> np.ndarray:
@@ -245,6 +254,13 @@ class PersonaMatcher(BaseEstimator):
         z = float(norm.ppf(0.5 + self.confidence / 2.0))
         se = np.sqrt(then * (1.0 - then) / max(1, sizes[0]) + now * (1.0 - now) / max(1, sizes[1]))
         return then - now > z * se
+
+    def _novel_grew(self, novel: tuple[float, float] | None, sizes: tuple[int, int] | None) -> bool:
+        """Whether the share of members novel against the base run grew beyond its sampling error from the base's
+        own (then) to the new run's (now); True when unknown."""
+        if novel is None or sizes is None:
+            return True
+        return bool(self._fallen(np.array([float(novel[1])]), np.array([float(novel[0])]), (sizes[1], sizes[0]))[0])
 
     def _landing(self, reach: np.ndarray, placed: set[int], novel: np.ndarray, targets: set[int],
                  least: float | None = None):
