@@ -274,7 +274,7 @@ def test_an_outcome_that_joins_few_users_is_refused_before_a_run_replaces_a_good
                                                outcome_col="label"))
     msg = one_line(err)
     assert msg.startswith(f"{lower}: the outcome 'label' is known for 2 users, fewer than the 10")
-    assert "StudentId" in msg and "'u0'" in msg and "--outcome-key-col" in msg
+    assert "StudentId" in msg and "'u0'" in msg and "--outcome-key-col" in msg and "--outcome-file" in msg
     out = tmp_path / "run"
     assert main([str(events), "--out", str(out), "--no-store", "--quiet"]) == 0
     before = (out / "manifest.json").read_bytes()
@@ -314,6 +314,8 @@ def test_times_with_offsets_name_their_clock_and_timezone_converts(tmp_path):
             for u in range(30) for j, ev in enumerate(["open", "search", "buy", "share"][: 2 + u % 3])]
         return write(tmp_path / f"log{len(stamp)}.csv", "\n".join(lines) + "\n")
 
+    naive = load_events([log("")])  # no offset written: the clock is unknown, not UTC
+    assert naive.report["time"]["basis"] is None and sorted(naive.events["hour"].unique()) == [9, 10, 11]
     utc = load_events([log("Z")])
     assert utc.report["time"]["basis"] == "UTC" and sorted(utc.events["hour"].unique()) == [9, 10, 11]
     dublin = load_events([log("+01:00")])  # the wall clock written, named by its offset

@@ -157,6 +157,9 @@ def test_yyyymmdd_numbers_are_dates_in_text_and_numeric_columns():
         out = parse_timestamps(values)
         assert out["timestamp"].dt.strftime("%Y-%m-%d").tolist()[:2] == ["2018-05-11", "2018-05-12"]
         assert out["utc_offset_min"].isna().all() and not out["unparseable"].any()  # a date: no written offset
-    # not every number a valid yyyymmdd (month 13): epoch seconds, as before
+    # one that is no calendar date (month 13) is unparseable, not the reason to read the column as seconds
     mixed = parse_timestamps(pd.Series([20180511, 20181311]))
-    assert (mixed["timestamp"].dt.year == 1970).all()
+    assert mixed["timestamp"].dt.strftime("%Y-%m-%d").tolist()[0] == "2018-05-11" and mixed["timestamp"].isna()[1]
+    assert mixed["unparseable"].tolist() == [False, True]
+    seconds = parse_timestamps(pd.Series([1_700_000_000, 1_700_003_600]))  # out of the range: epoch seconds
+    assert (seconds["timestamp"].dt.year == 2023).all()

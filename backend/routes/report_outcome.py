@@ -46,7 +46,10 @@ def report_outcomes(manifest: dict[str, Any], names: dict[int, str]) -> dict[str
             strength += (f" k-means with the same number of groups on the same matrix reaches {kv:.2f}"
                          + (": its groups tell the outcome apart more than these personas do, which are cut by "
                             "behaviour, not by outcome." if kv > v else "."))
+    source = "the outcome file" if ((manifest.get("config") or {}).get("input") or {}).get("outcome_file") \
+        else "the event rows"
     return {"column": outcomes.get("column") or "outcome", "categories": [labels.get(c, c) for c in cats],
+            "source": source, "n_categories": len(table.get("categories") or []),
             "rows": rows, "n": int(table.get("n") or 0), "overall": cells(overall, diff=False),
             "aside": None if not aside or not aside.get("n") else {"n": int(aside["n"]),
                                                                     "cells": cells(aside.get("rates") or {})},
@@ -63,5 +66,6 @@ def persona_outcome_read(manifest: dict[str, Any], persona_id: int) -> dict[str,
     if not read:
         return None
     return {"column": read["column"], "n": int(read["n"]),
-            "parts": [{"label": read["labels"][c], "rate": read["rates"].get(c, 0.0), "rest": read["rest"][c]}
+            "parts": [{"label": read["labels"][c], "rate": read["rates"].get(c, 0.0),
+                       "rest": read["rest"][c] if read["rest_n"] else None}  # one persona: no one else to compare
                       for c in read["categories"][:MAX_CATEGORIES]]}

@@ -17,7 +17,6 @@ input raises ``ml.runtime.errors.InputError`` with one line naming the file, row
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,10 +24,11 @@ import numpy as np
 import pandas as pd
 
 from ml.events.config import EventInputConfig
-from ml.events.outcomes import MIN_OUTCOME_USERS
+from ml.events.keys import FLAGS, _key, _require
+from ml.events.outcome_join import check_outcome_joined, outcome_values, user_outcomes
 from ml.events.timecol import parse_event_times
 from ml.ingest.columns import name_index, normalized
-from ml.ingest.load import missing_labels, read_table, resolve_paths
+from ml.ingest.load import read_table, resolve_paths
 from ml.ingest.timebasis import check_timezone
 from ml.ingest.where import RowFilter
 from ml.runtime.errors import InputError
@@ -52,10 +52,6 @@ def id_named(column: str) -> bool:
     never event counts."""
     name = normalized(column)
     return name == "id" or name.startswith("id_") or name.endswith("_id")
-FLAGS = {"user_cols": "--user-col", "event_cols": "--event-col", "time_col": "--time-col",
-         "count_col": "--count-col", "group_cols": "--group-col", "outcome_col": "--outcome-col"}
-
-
 @dataclass
 class EventTable:
     events: pd.DataFrame
@@ -79,29 +75,6 @@ def find_column(columns: list[str], names: list[str]) -> str | None:
         if hit is not None:
             return hit
     return None
-
-
-def _require(path: Path, columns: list[str], wanted: list[str], flag: str) -> None:
-    for col in wanted:
-        if col not in columns:
-            close = difflib.get_close_matches(col, columns, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise InputError(f"{path}: column '{col}' ({flag}) not found; the file has columns "
-                             f"{', '.join(columns[:20])}{hint}")
-
-
-def _key(frame: pd.DataFrame, cols: list[str], path: Path, what: str, flag: str) -> pd.Series:
-    parts = [frame[c].astype(str).str.strip() for c in cols]
-    for c, part in zip(cols, parts):
-        blank = part.eq("") | part.str.lower().isin(["nan", "none", "null"])
-        if blank.any():
-            row = int(np.flatnonzero(blank.to_numpy())[0]) + 1
-            raise InputError(f"{path}: data row {row} has an empty {what} in column '{c}' ({flag}); fill it "
-                             "in or remove the row")
-    out = parts[0]
-    for part in parts[1:]:
-        out = out + "|" + part
-    return out
 
 
 def _numbers(frame: pd.DataFrame, col: str, path: Path, flag: str) -> np.ndarray:
@@ -251,7 +224,6 @@ def _one_file(path: Path, cfg: EventInputConfig, lookup: dict | None,
             long["group"] = group.to_numpy()[r]
     if m["time"]:
         times, resolution = parse_event_times(frame[m["time"]], cfg.assume_year, cfg.timezone)
-        m["clock"] = times.attrs.get("time")
         bad = times["bad"].to_numpy()
         if bad.mean() > 0.01:
             row = int(np.flatnonzero(bad)[0])
@@ -264,61 +236,14 @@ def _one_file(path: Path, cfg: EventInputConfig, lookup: dict | None,
         idx = long["row"].to_numpy() - 1
         for col in ("day", "hour", "weekday"):
             long[col] = times[col].to_numpy()[idx] if col == "day" else times[col].array[idx]
-        m["resolution"] = resolution
+        m.update(resolution=resolution, clock=times.attrs.get("time"))
     else:
         m["resolution"] = "none"
     if cfg.outcome_col and not cfg.outcome_file:
-        m["outcome"] = pd.DataFrame({"user": user.to_numpy(), "outcome": _outcome_values(frame[cfg.outcome_col])})
+        m["outcome"] = pd.DataFrame({"user": user.to_numpy(), "outcome": outcome_values(frame[cfg.outcome_col])})
     long["file"] = path.name
     m.update(format=fmt, rows=read)  # rows read, also those --where left out (report["dropped_where"])
     return long, m
-
-
-def _outcome_values(values: pd.Series) -> np.ndarray:
-    """Outcomes with "NaN", "null", "", "?" and the rest of ``ml.ingest.load.MISSING_LABELS`` as None."""
-    out = values.astype(object).to_numpy(copy=True)
-    out[missing_labels(values) | (values.astype(str).str.strip() == "?").to_numpy()] = None
-    return out
-
-
-def _outcomes(cfg: EventInputConfig, users: pd.Index, per_file: list[pd.DataFrame],
-              read_user: list[str] | None = None) -> pd.Series:
-    """Each user's outcome (None where unknown). An outcome file is joined on ``--outcome-key-col``, else on
-    ``--user-col``, else on the user column(s) the event files were read with (``read_user``: "enrollment_id" in
-    both of KDD Cup 2015's files)."""
-    if cfg.outcome_file:
-        path = resolve_paths(cfg.outcome_file)[0]
-        table, _ = read_table(path)
-        outside = RowFilter(cfg.where)  # one course's outcomes, where the outcome file names the course too
-        if outside and all(outside.find_column(table, c) is not None for c in outside.where):
-            table = outside.apply(table, path)
-        keys = cfg.outcome_key_cols or cfg.user_cols or read_user
-        if not keys:
-            raise InputError(f"{path}: an outcome file needs the user key: pass --user-col (and "
-                             "--outcome-key-col when the outcome file names it differently)")
-        missing = [k for k in keys if k not in table.columns]
-        if missing and not (cfg.outcome_key_cols or cfg.user_cols):
-            raise InputError(f"{path}: no column '{missing[0]}' (the user key read from the event files) to join the "
-                             f"outcomes on; name the outcome file's user column with --outcome-key-col (it has "
-                             f"columns {', '.join(map(str, list(table.columns)[:20]))})")
-        _require(path, list(table.columns), keys, "--outcome-key-col")
-        if not cfg.outcome_col:
-            raise InputError(f"{path}: name the outcome column with --outcome-col")
-        _require(path, list(table.columns), [cfg.outcome_col], FLAGS["outcome_col"])
-        key = _key(table, keys, path, "user id", "--outcome-key-col")
-        series = pd.Series(_outcome_values(table[cfg.outcome_col]), index=key.to_numpy())
-        _refuse_two_outcomes(table, key, series, users, path, cfg.outcome_col, keys)
-        series = series[series.notna()]  # a row without the outcome never hides one with it
-        series = series[~series.index.duplicated()]
-    elif per_file:
-        both = pd.concat(per_file)
-        series = both.groupby("user")["outcome"].agg(lambda s: s.mode().iloc[0] if s.notna().any() else None)
-    else:
-        return pd.Series([None] * len(users), index=users, dtype=object)
-    if cfg.outcome_names:  # "label: 1" says nothing; the user's own name for the value does
-        names = {str(k).strip(): v for k, v in cfg.outcome_names.items()}
-        series = series.map(lambda v: v if v is None else names.get(str(v).strip(), v))
-    return series.reindex(users)
 
 
 def _clock(records: list[dict | None]) -> dict | None:
@@ -327,53 +252,11 @@ def _clock(records: list[dict | None]) -> dict | None:
     known = [r for r in records if r]
     if not known:
         return None
-    if len({r.get("basis") for r in known}) == 1:
-        return known[0]
+    bases = {r.get("basis") for r in known if r.get("basis")}  # a file of dates only or of unknown clock names none
+    if len(bases) <= 1:
+        return next((r for r in known if r.get("basis")), known[0])
     return {**known[0], "basis": "local", "note": "The files carry different clocks: hours and weekdays are each "
             "time's own offset (UTC where none is written)."}
-
-
-def _check_outcome_joined(cfg: EventInputConfig, users: pd.DataFrame, first: Path) -> None:
-    """One line when an outcome was asked for and fewer than ``MIN_OUTCOME_USERS`` users have one: an outcome file
-    whose key matched no user id (ids written in another case, the wrong key column) gave a run without its outcome
-    table and no word of why (an events review)."""
-    known = users["outcome"].notna() & users["outcome"].astype(str).str.strip().ne("")
-    if int(known.sum()) >= MIN_OUTCOME_USERS:
-        return
-    where = Path(resolve_paths(cfg.outcome_file)[0]) if cfg.outcome_file else first
-    sample = ", ".join(repr(u) for u in users["user"].astype(str).head(3))
-    how = (f"its key column {', '.join(cfg.outcome_key_cols or cfg.user_cols or ['(the user column)'])} matched "
-           f"{int(known.sum())} of the {len(users):,} user ids of the events (such as {sample}); check the key "
-           "column (--outcome-key-col) and that ids are written alike" if cfg.outcome_file
-           else f"'{cfg.outcome_col}' is blank for all but {int(known.sum())} of the {len(users):,} users")
-    raise InputError(f"{where}: the outcome '{cfg.outcome_col}' is known for {int(known.sum())} users, fewer than "
-                     f"the {MIN_OUTCOME_USERS} an outcome table needs: {how}; or run without --outcome-col")
-
-
-def _refuse_two_outcomes(table: pd.DataFrame, key: pd.Series, series: pd.Series, users: pd.Index, path: Path,
-                         outcome_col: str, keys: list[str]) -> None:
-    """One line when a user of the data has rows with different outcomes in the outcome file (OULAD's
-    studentInfo holds a row per student and course: joined on ``id_student`` alone, 54 of BBB 2014J's students
-    took another course's result). Repeated rows that agree are fine. The line names the columns that tell the
-    rows apart, for ``--where`` or the key."""
-    known = series.notna().to_numpy() & key.isin(users).to_numpy()
-    if not known.any():
-        return
-    values = pd.Series(series.to_numpy()[known].astype(str), index=key.to_numpy()[known])
-    differ = values.groupby(level=0).nunique()
-    differ = differ[differ > 1]
-    if differ.empty:
-        return
-    user = str(differ.index[0])
-    rows = table.loc[key.to_numpy() == user]
-    apart = [c for c in table.columns if c not in keys and c != outcome_col and rows[c].astype(str).nunique() > 1]
-    shown = ", ".join(dict.fromkeys(values.loc[[user]].tolist()))
-    hint = (f"keep one of them with --where on a column the event files have too (it filters both; e.g. "
-            f"{apart[0]}=...) or add the columns that tell them apart ({', '.join(apart[:3])}) to the key "
-            "(--user-col / --outcome-key-col)" if apart else "keep one row per user in the outcome file")
-    many = f"{len(differ):,} users have" if len(differ) > 1 else "1 user has"
-    raise InputError(f"{path}: {many} rows with different '{outcome_col}' values (user "
-                     f"{user.replace('|', ', ')}: {shown}), so which outcome is theirs is unclear; {hint}")
 
 
 def load_events(paths, config: EventInputConfig | None = None) -> EventTable:
@@ -418,9 +301,9 @@ def load_events(paths, config: EventInputConfig | None = None) -> EventTable:
         events["weekday"] = pd.array([pd.NA] * len(events), dtype="Int64")
     first_group = events.groupby("user", sort=True)["group"].first()
     users = pd.DataFrame({"user": first_group.index.astype(str), "group": first_group.to_numpy()})
-    users["outcome"] = _outcomes(cfg, pd.Index(users["user"]), outcome_parts, maps[0].get("user")).to_numpy()
-    if cfg.outcome_col:
-        _check_outcome_joined(cfg, users, files[0])
+    users["outcome"] = user_outcomes(cfg, pd.Index(users["user"]), outcome_parts, maps[0].get("user")).to_numpy()
+    if cfg.outcome_col and cfg.outcome_file:
+        check_outcome_joined(cfg, users)
     mapping = {k: maps[0][k] for k in ("layout", "user", "event", "time", "count", "group")}
     if len(mapping["event"] or []) > 12:
         mapping["event"] = mapping["event"][:12] + [f"... {len(mapping['event']) - 12} more"]

@@ -34,13 +34,14 @@ class EventRunModel(SavedModel):
 
     def __init__(self, matrix: EventMatrix, model: EventPersonaModel, mapping: dict,
                  persona_names: dict[int, str] | None = None, run_id: str | None = None,
-                 assume_year: int | None = None):
+                 assume_year: int | None = None, timezone: str | None = None):
         self.matrix = matrix
         self.model = model
         self.mapping = mapping
         self.persona_names = persona_names or {}
         self.run_id = run_id
         self.assume_year = assume_year
+        self.timezone = timezone  # the run's --timezone: new rows' days on the clock the window was cut on
 
     def canonical(self, rows: pd.DataFrame) -> pd.DataFrame:
         """Event rows → ``user``, ``event``, ``count``, ``day``, ``group`` (InputError naming a missing column)."""
@@ -73,7 +74,9 @@ class EventRunModel(SavedModel):
         out["count"] = 1.0 if count is None else pd.to_numeric(rows[count[0]], errors="coerce").fillna(0).to_numpy()
         time = pick("time", [m["time"]] if m.get("time") else None) or pick("timestamp", None)
         if time is not None:
-            out["day"] = parse_event_times(rows[time[0]], self.assume_year)[0]["day"].to_numpy()
+            # models saved before 2026-12-06 have no timezone attribute
+            out["day"] = parse_event_times(rows[time[0]], self.assume_year,
+                                           getattr(self, "timezone", None))[0]["day"].to_numpy()
         else:
             out["day"] = np.nan
         group = pick("group", m.get("group") or None)

@@ -149,7 +149,7 @@ class EventPipeline:
             personas = [EventPersona(**p) for p in build_event_profiles(inputs, cfg.profile, cfg.seed)]
         run_id = new_run_id(cfg.model_dump(), paths)
         run_model = EventRunModel(builder, model, table.mapping, {p.id: p.name for p in personas}, run_id,
-                                  cfg.input.assume_year)
+                                  cfg.input.assume_year, cfg.input.timezone)
         first = kept_rows.groupby("user")["day"].min().reindex(users)
         event_names = [event_label(e) for e in builder.events_]  # once, not once per user
         members = pd.DataFrame({

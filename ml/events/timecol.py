@@ -71,14 +71,10 @@ def _yearless(text: pd.Series, year: int) -> pd.Series:
 
 def parse_event_times(values: pd.Series, assume_year: int | None = None,
                       timezone: str | None = None) -> tuple[pd.DataFrame, str]:
-    """See the module docstring. Never raises; unreadable values are marked in ``bad``. The clock the hours are
-    read on is ``frame.attrs["time"]`` (``TimeBasis.record()``: "UTC", a fixed offset, "local", the
-    ``timezone`` given, or None for wall clocks of unknown zone and day offsets)."""
-    frame, resolution = _parse_event_times(values, assume_year, timezone)
-    return frame, resolution
-
-
-def _parse_event_times(values: pd.Series, assume_year: int | None, timezone: str | None):
+    """See the module docstring. Unreadable values are marked in ``bad``; only a ``timezone`` zoneinfo does not know
+    raises (``InputError``). The clock the hours are read on is ``frame.attrs["time"]`` (``TimeBasis.record()``:
+    "UTC" where offsets of zero or epoch numbers say so, a fixed offset, "local", the ``timezone`` given, or None for
+    wall clocks written without an offset and day offsets)."""
     values = pd.Series(values).reset_index(drop=True)
     n = len(values)
     empty = values.isna() | values.astype(str).str.strip().eq("")
@@ -91,6 +87,8 @@ def _parse_event_times(values: pd.Series, assume_year: int | None, timezone: str
     ts = parsed["timestamp"]
     bad = parsed["unparseable"].to_numpy(dtype=bool)
     clock = TimeBasis(timezone).fit(pd.DataFrame({"timestamp": ts, "utc_offset_min": parsed["utc_offset_min"]}))
+    written = clock.offsets_["nonzero"] + clock.offsets_["zero"] > 0 or clock.timezone_ is not None
+    record = clock.record() if written or clock.basis_ is None else _as_written(None)
     if timezone and clock.basis_ == timezone:  # converted (or read as the zone's wall clock where no offset is written)
         moved = clock.transform(pd.DataFrame({"timestamp": ts, "utc_offset_min": parsed["utc_offset_min"]}))
         ts, parsed = moved["timestamp"], parsed.assign(utc_offset_min=moved["utc_offset_min"].to_numpy())
@@ -107,7 +105,8 @@ def _parse_event_times(values: pd.Series, assume_year: int | None, timezone: str
         if mostly and alt.notna().sum() > ts.notna().sum():  # mostly yearless: the module's yearless reading
             filled = alt.where(alt.notna(), ts)
             frame, resolution = _from_datetimes(filled, (~empty.to_numpy()) & filled.isna().to_numpy(),
-                                                weekday_known=assume_year is not None)
+                                                weekday_known=assume_year is not None,
+                                                offset_min=parsed["utc_offset_min"])
             # wall clocks of no known zone, unless --timezone names it (read as written, not converted)
             frame.attrs["time"] = _as_written(timezone)
             return frame, resolution
@@ -116,12 +115,12 @@ def _parse_event_times(values: pd.Series, assume_year: int | None, timezone: str
             filled = ts.where(ts.notna(), alt)
             frame, resolution = _from_datetimes(filled, (~empty.to_numpy()) & filled.isna().to_numpy(),
                                                 offset_min=parsed["utc_offset_min"])
-            frame.attrs["time"] = clock.record()
+            frame.attrs["time"] = record
             if assume_year is None:  # a weekday of a year taken from the other rows is a guess: none for those rows
                 frame.loc[used, "weekday"] = pd.NA
             return frame, resolution
     frame, resolution = _from_datetimes(ts, bad, offset_min=parsed["utc_offset_min"])
-    frame.attrs["time"] = clock.record()
+    frame.attrs["time"] = record
     return frame, resolution
 
 
@@ -130,6 +129,6 @@ def _as_written(timezone: str | None) -> dict:
     if timezone:
         return {"basis": timezone, "timezone": timezone, "note": f"Times are read as {timezone} time as written "
                 "(--timezone).", "offsets": None, "ignored": None, "dates_only": False}
-    return {"basis": None, "timezone": None, "note": "Times are written without an offset or year: the clock they "
-            "were written on is unknown (--timezone Area/City names it).", "offsets": None, "ignored": None,
+    return {"basis": None, "timezone": None, "note": "Times are written without an offset: the clock they were "
+            "written on is unknown (--timezone Area/City names it).", "offsets": None, "ignored": None,
             "dates_only": False}

@@ -127,9 +127,9 @@ COMPACT_RANGE = (1900_01_01, 2100_12_31)
 
 
 def compact_dates(numbers: pd.Series) -> np.ndarray | None:
-    """Naive datetime64[ns] dates when every number of a column is a whole ``yyyymmdd`` date from 1900 to 2100
-    (Google Analytics' ``event_date``, warehouse date keys), else None. As epoch seconds such numbers would
-    all fall in August 1970."""
+    """Naive datetime64[ns] dates when every number of a column is a whole number from 19000101 to 21001231 (Google
+    Analytics' ``event_date``, warehouse date keys: ``yyyymmdd``), else None; one that is no calendar date (month 13)
+    is NaT, unparseable, not the reason to read the whole column as seconds since 1970 (August 1970 for them all)."""
     floats = pd.to_numeric(numbers, errors="coerce").to_numpy(dtype="float64")
     ok = np.isfinite(floats)
     if not ok.any():
@@ -139,10 +139,19 @@ def compact_dates(numbers: pd.Series) -> np.ndarray | None:
         return None
     out = np.full(len(floats), np.datetime64("NaT"), dtype="datetime64[ns]")
     parsed = pd.to_datetime(pd.Series(vals.astype("int64").astype(str)), format="%Y%m%d", errors="coerce")
-    if parsed.isna().any():
-        return None
     out[ok] = parsed.to_numpy(dtype="datetime64[ns]")
     return out
+
+
+def _number_times(numbers: pd.Series) -> tuple[np.ndarray, bool]:
+    """A column's numbers → (datetime64[ns], whether they are UTC instants): ``yyyymmdd`` dates (``compact_dates``) or
+    spreadsheet serial dates (``excel_serials``) are wall clocks of no zone; any other numbers epoch instants."""
+    compact = compact_dates(numbers)
+    if compact is not None:
+        return compact, False
+    if excel_serials(numbers):
+        return _excel_nanos(numbers), False
+    return _epoch_nanos(numbers), True
 
 
 def _excel_nanos(numbers: pd.Series) -> np.ndarray:
@@ -273,12 +282,9 @@ def _typed_values(index: pd.Index, values: pd.Series) -> pd.DataFrame | None:
     if pd.api.types.is_datetime64_dtype(values.dtype):
         return _result(index, values.to_numpy(dtype="datetime64[ns]"), off, bad)
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
-        compact = compact_dates(values)
-        if compact is not None or excel_serials(values):  # a wall clock of unknown zone: no offset
-            ts = compact if compact is not None else _excel_nanos(values)
-            return _result(index, ts, off, values.notna().to_numpy() & np.isnat(ts))
-        ts = _epoch_nanos(values)
-        off[~np.isnat(ts)] = 0.0  # an epoch is a UTC instant, not a wall clock without a zone
+        ts, instants = _number_times(values)
+        if instants:
+            off[~np.isnat(ts)] = 0.0  # an epoch is a UTC instant, not a wall clock without a zone
         return _result(index, ts, off, values.notna().to_numpy() & np.isnat(ts))
     return None
 
@@ -358,15 +364,9 @@ def parse_timestamps(values: pd.Series) -> pd.DataFrame:
     # Epoch numbers: UTC instants (offset 0, so --timezone converts them rather than reading them as wall clock).
     m = _mask(text.str.match(_EPOCH_RE))
     if m.any():
-        numbers = pd.to_numeric(text[m], errors="coerce")
-        compact = compact_dates(numbers)
-        if compact is not None:  # every number of the column a yyyymmdd date: dates, no zone
-            take(m, compact, None)
-        elif excel_serials(numbers):  # every number of the column: spreadsheet serial dates, no zone
-            take(m, _excel_nanos(numbers), None)
-        else:
-            parsed = _epoch_nanos(numbers)
-            take(m, parsed, None)
+        parsed, instants = _number_times(pd.to_numeric(text[m], errors="coerce"))
+        take(m, parsed, None)
+        if instants:
             off[pos[np.flatnonzero(m)[~np.isnat(parsed)]]] = 0.0
 
     # Twitter API "Tue Oct 31 22:11:45 +0000 2017": rearranged by fixed positions into ISO 8601.

@@ -47,29 +47,9 @@ from ml.lineage.shift import (
     tone_change,
     turnover,
 )
-from ml.lineage.snapshot import RunSnapshot, check_comparable
+from ml.lineage.snapshot import RunSnapshot, aligned_centroids, check_comparable, run_ref
 from ml.profile.name_share import MAX_TEXTS
-from ml.runtime.contracts.compare import BasePersona, Comparison, Link, NewPersona, RunRef
-
-
-def aligned_centroids(base: RunSnapshot, new: RunSnapshot) -> tuple[np.ndarray, np.ndarray]:
-    """Both runs' centroids over the same columns (event runs: the union of their event types)."""
-    if base.axes is None and new.axes is None:
-        return base.centroids, new.centroids
-    axes = list(dict.fromkeys([*(base.axes or []), *(new.axes or [])]))
-
-    def spread(s: RunSnapshot) -> np.ndarray:
-        out = np.zeros((s.centroids.shape[0], len(axes)))
-        out[:, [axes.index(a) for a in s.axes or []]] = s.centroids
-        return out
-
-    return spread(base), spread(new)
-
-
-def run_ref(s: RunSnapshot) -> RunRef:
-    return RunRef(run_id=s.run_id, run_dir=s.run_dir, kind=s.kind, unit=s.unit, n_members=s.n_members,
-                  n_personas=len(s.persona_ids), space=s.space, basis=s.time_basis if s.period.get("first") else None,
-                  **s.period)
+from ml.runtime.contracts.compare import BasePersona, Comparison, Link, NewPersona
 
 
 def _components(m: int, links: list[tuple[int, int, str]]) -> list[tuple[set[int], set[int]]]:
@@ -267,10 +247,11 @@ class RunComparer(BaseEstimator):
                     f"{cfg.piece_similarity}, a {cfg.piece_margin} margin and the parent's lost share)")
         if status == "split" and i is not None and (i, j, "split") in self.matcher_.recut_ \
                 and self.excess_new_[j] >= cfg.recut_novelty:  # a re-cut because nothing new came into the run
-            return (f"split: a re-cut of base persona {self._base_named(i)}, not new: the new run holds no more members "
-                    f"unlike the base run than the base's own ({self._placed[0][-1]:.1%} → {self._placed[1][-1]:.1%}, "
-                    f"within sampling error), though {s['novel_share']:.0%} of its members lie where the base run has "
-                    f"none; their nearest base members are mostly in that persona ({sim})")
+            then_n, now_n = self._placed[0][-1], self._placed[1][-1]
+            return (f"split: a re-cut of base persona {self._base_named(i)}, not new: the new run holds no more "
+                    f"members unlike the base run than the base's own ({then_n:.1%} → {now_n:.1%}, within sampling "
+                    f"error), though {s['novel_share']:.0%} of its members lie where the base run has none; their "
+                    f"nearest base members are mostly in that persona ({sim})")
         if status == "split" and i is not None and (i, j, "split") in self.matcher_.recut_:
             return (f"split: a re-cut of base persona {self._base_named(i)}, not new: "
                     f"{s['novel_share']:.0%} of its members lie where the base run has none, "

@@ -35,8 +35,9 @@ conversations the placed shares still find (``placed``: a base persona kept at l
 share with both runs' members placed on the base personas) holds conversations the other run has too, cut
 differently; so does a base persona, however novel its members look, whose placed share did not fall beyond its
 sampling error (``placed_sizes``, ``confidence``; two random 2,500-tweet samples of one week had "Brief: thanks &
-great" die with 94 % of its placed share kept): it is a piece of the matched persona of the other run in which most of its sampled members'
-nearest members lie (``reach_base`` / ``reach_new``), not born / died. A new persona whose base persona's
+great" die with 94 % of its placed share kept), and so does a new persona when the share of the new run's members
+unlike the base run did not grow beyond the base's own tail (``placed_novel``: nothing new came in): it is a piece
+of the matched persona of the other run in which most of its sampled members' nearest members lie (``reach_base`` / ``reach_new``), not born / died. A new persona whose base persona's
 placed share grew is such a piece too (more of a kind of conversation the base had is growth, not a birth:
 until 2026-12-04 a gain of ``piece_share`` of its share made it born, and the airline tweets split by date
 showed "Cancelled Flightled" born beside the baseline's "Cancelled Flightled").

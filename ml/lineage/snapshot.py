@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ml.ingest.timebasis import PERIOD_FIELDS, period
+from ml.runtime.contracts.compare import RunRef
 from ml.runtime.contracts.hierarchy import family_names
 from ml.runtime.errors import InputError
 
@@ -243,3 +244,23 @@ def check_comparable(base: RunSnapshot, new: RunSnapshot) -> None:
     if base.space != new.space:
         raise InputError(f"{b} embeds with {base.space} and {n} with {new.space}: their personas live in "
                          "different spaces; compare runs of one embedding model (embed.model_name)")
+
+
+def aligned_centroids(base: RunSnapshot, new: RunSnapshot) -> tuple[np.ndarray, np.ndarray]:
+    """Both runs' centroids over the same columns (event runs: the union of their event types)."""
+    if base.axes is None and new.axes is None:
+        return base.centroids, new.centroids
+    axes = list(dict.fromkeys([*(base.axes or []), *(new.axes or [])]))
+
+    def spread(s: RunSnapshot) -> np.ndarray:
+        out = np.zeros((s.centroids.shape[0], len(axes)))
+        out[:, [axes.index(a) for a in s.axes or []]] = s.centroids
+        return out
+
+    return spread(base), spread(new)
+
+
+def run_ref(s: RunSnapshot) -> RunRef:
+    return RunRef(run_id=s.run_id, run_dir=s.run_dir, kind=s.kind, unit=s.unit, n_members=s.n_members,
+                  n_personas=len(s.persona_ids), space=s.space, basis=s.time_basis if s.period.get("first") else None,
+                  **s.period)

@@ -30,6 +30,7 @@ from sklearn.model_selection import train_test_split
 
 MIN_HELD_OUT = 10  # held-out members a persona's own accuracy needs: on 3 it read "83 %" for every persona
 
+
 class SurrogateSeparator:
     """``fit(term_matrix, terms, features, feature_names, labels)`` then ``signals(persona_id, n)``."""
 

@@ -271,3 +271,18 @@ def test_the_report_of_an_event_run_with_an_outcome_gives_it(tmp_path):
     assert text.count("data-outcome") == len(personas)
     assert "Outcome by persona" not in one and "data-outcome" in one  # a persona's report: its own line only
     assert "Typical users (their mix of events)" not in text  # the heading a persona's name could read the same as
+
+
+def test_the_reports_outcome_says_where_it_came_from_and_compares_with_no_one_when_alone():
+    """A review of the report's outcome: one persona read "(everyone else 0%)", and the cover said "from the outcome
+    file" for an outcome column of the event rows."""
+    from backend.routes.report_outcome import persona_outcome_read, report_outcomes
+
+    table = {"n": 20, "categories": ["a", "b"], "overall": {"a": 0.5, "b": 0.5},
+             "personas": [{"persona_id": 0, "n": 20, "rates": {"a": 0.5, "b": 0.5}}]}
+    manifest = {"kind": "events", "config": {"input": {}}, "metrics": {"outcomes": {"column": "label", "nmf": table}}}
+    assert [x["rest"] for x in persona_outcome_read(manifest, 0)["parts"]] == [None, None]
+    assert report_outcomes(manifest, {0: "P"})["source"] == "the event rows"
+    filed = {**manifest, "config": {"input": {"outcome_file": "grades.csv"}}}
+    assert report_outcomes(filed, {0: "P"})["source"] == "the outcome file"
+    assert report_outcomes({**manifest, "kind": "conversations"}, {0: "P"}) is None
