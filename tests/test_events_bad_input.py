@@ -339,3 +339,24 @@ def test_a_window_that_ends_before_it_starts_is_refused_naming_both_flags(tmp_pa
                    "--window-start", "20", "--window-end", "14"])
     err = capsys.readouterr().err
     assert status == 2 and "--window-end 14 must be after --window-start 20" in err and "0 users" not in err
+
+
+def test_the_event_model_reads_new_rows_on_the_runs_timezone_clock(tmp_path):
+    """A review: a run made with --timezone cut its window on the zone's days, while the API's /assign read new rows'
+    days on their written offsets (UTC here), so a user near a window edge was placed from other events."""
+    from ml.events.model import EventRunModel
+
+    rows = pd.DataFrame({"user_id": ["a", "a"], "event": ["open", "buy"],
+                         "timestamp": ["2024-07-02T02:00:00Z", "2024-07-02T12:00:00Z"]})
+    mapping = {"layout": "rows", "user": ["user_id"], "event": ["event"], "time": "timestamp", "count": None,
+               "group": []}
+    utc = EventRunModel(None, None, mapping).canonical(rows)["day"]
+    ny = EventRunModel(None, None, mapping, timezone="America/New_York").canonical(rows)["day"]
+    assert [int(d) for d in utc] == [19906, 19906]  # 2 July 2024 in UTC
+    assert [int(d) for d in ny] == [19905, 19906]  # 02:00 UTC is still 1 July in New York
+    path = rows_csv(tmp_path)
+    out = tmp_path / "run"
+    assert main([str(path), "--out", str(out), "--no-store", "--quiet", "--timezone", "America/New_York"]) == 0
+    import joblib
+
+    assert joblib.load(out / "model" / "event_model.joblib").timezone == "America/New_York"
