@@ -3,7 +3,7 @@
 import Link from "next/link";
 
 import type { BasePersona, Comparison, NewPersona, ShareCI } from "@/lib/api";
-import { pct } from "@/lib/format";
+import { int, pct } from "@/lib/format";
 import { STATUS, type LineageStatus } from "@/lib/lineage";
 
 /** A status badge: the word (never colour alone) with its meaning for screen readers and on hover. */
@@ -203,6 +203,20 @@ export function NewPersonaTable({ comparison }: { comparison: Comparison }) {
   );
 }
 
+/** A gone persona whose members recur: where most of them are now ("21 of its 25 users found in both runs are now
+ * in Typical users"), so "gone" is not read as the people leaving. */
+function MembersNowLine({ b, comparison }: { b: BasePersona; comparison: Comparison }) {
+  const m = b.members_now;
+  if (!m) return null;
+  const now = comparison.new_personas.find((p) => p.id === m.persona_id);
+  return (
+    <div className="muted" data-testid="members-now">
+      {int(m.n)} of its {int(m.of)} {comparison.new.unit || "member"}s found in both runs are now in{" "}
+      <Link href={personaHref(comparison.new.run_id, m.persona_id)}>{now?.name ?? `persona ${m.persona_id}`}</Link>
+    </div>
+  );
+}
+
 /** The baseline's personas that no persona of this run continues. */
 export function GoneTable({ comparison }: { comparison: Comparison }) {
   const gone: BasePersona[] = comparison.base_personas
@@ -224,9 +238,14 @@ export function GoneTable({ comparison }: { comparison: Comparison }) {
           <tr key={b.id} data-persona-id={b.id}>
             <td>
               <Link href={personaHref(comparison.base.run_id, b.id)}>{b.name}</Link>
+              <MembersNowLine b={b} comparison={comparison} />
             </td>
             <td>
               <StatusBadge status="died" />
+              <details className="why">
+                <summary>why</summary>
+                {b.reason}
+              </details>
             </td>
             <td className="num"><ShareCell share={b.then} /></td>
           </tr>

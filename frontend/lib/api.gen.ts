@@ -648,6 +648,8 @@ export interface components {
             id: number;
             /** Lineage Id */
             lineage_id: string;
+            /** @description died: where most of its members found in both runs are now (when at least LineageConfig.min_shared_members recur); their behaviour changed, the persona did not carry on */
+            members_now?: components["schemas"]["MembersNow"] | null;
             /** Name */
             name: string;
             /** New Ids */
@@ -2268,6 +2270,27 @@ export interface components {
             run_id: string;
             /** Total */
             total: number;
+        };
+        /**
+         * MembersNow
+         * @description Where most of a died persona's recurring members are in the new run.
+         */
+        MembersNow: {
+            /**
+             * N
+             * @description how many of them it holds
+             */
+            n: number;
+            /**
+             * Of
+             * @description the persona's members found in both runs
+             */
+            of: number;
+            /**
+             * Persona Id
+             * @description the new run's persona holding most of them
+             */
+            persona_id: number;
         };
         /** Move */
         Move: {

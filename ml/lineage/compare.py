@@ -49,7 +49,7 @@ from ml.lineage.shift import (
 )
 from ml.lineage.snapshot import RunSnapshot, aligned_centroids, check_comparable, run_ref
 from ml.profile.name_share import MAX_TEXTS
-from ml.runtime.contracts.compare import BasePersona, Comparison, Link, NewPersona
+from ml.runtime.contracts.compare import BasePersona, Comparison, Link, MembersNow, NewPersona
 
 
 def _components(m: int, links: list[tuple[int, int, str]]) -> list[tuple[set[int], set[int]]]:
@@ -317,25 +317,26 @@ class RunComparer(BaseEstimator):
                     f"{self.excess_base_[i]:+.1%} against the new run's own members where they land (a re-cut "
                     f"below +{self._cfg.recut_novelty:.1%}), and their nearest new members are mostly in persona "
                     f"{int(self._new.persona_ids[recut[0]])}")
-        if status == "died":
-            why += self._members_went(i)
+        went = self._members_went(i) if status == "died" else None
+        if went is not None:
+            name = (self._new.profiles.get(went.persona_id) or {}).get("name")
+            why += (f"; {went.n} of its {went.of} members found in both runs are now in {went.persona_id}"
+                    f"{f' “{name}”' if name else ''} (their behaviour changed; the persona did not carry on)")
         return BasePersona(id=pid, name=self._base.name(pid), lineage_id=self._base.lineage(pid), status=status,
-                           new_ids=[p.id for p in children], then=then, reason=why, recut=bool(recut))
+                           new_ids=[p.id for p in children], then=then, reason=why, recut=bool(recut),
+                           members_now=went)
 
-    def _members_went(self, i: int) -> str:
-        """For a died persona whose members recur: where most of them are now ("; 23 of its 27 members found in both
-        runs are now in 0 “Typical users”"), so the page's "gone" does not read as the people leaving (an events
-        review: a quiz persona of one course's first half was gone while the movers table showed its students in the
-        second half's typical users); "" when too few recur."""
+    def _members_went(self, i: int) -> MembersNow | None:
+        """For a died persona whose members recur: the new persona most of them are in now, so the page's "gone"
+        does not read as the people leaving (an events review: a quiz persona of one course's first half was gone
+        while the movers table showed its students among the second half's typical users); None when too few
+        recur."""
         C = self.matcher_.counts_
         row = C[i] if C.size else np.zeros(0)
         if not row.size or row.sum() < self._cfg.min_shared_members:
-            return ""
+            return None
         j = int(np.argmax(row))
-        pid = int(self._new.persona_ids[j])
-        name = (self._new.profiles.get(pid) or {}).get("name")
-        return (f"; {int(row[j])} of its {int(row.sum())} members found in both runs are now in {pid}"
-                f"{f' “{name}”' if name else ''} (their behaviour changed; the persona did not carry on)")
+        return MembersNow(persona_id=int(self._new.persona_ids[j]), n=int(row[j]), of=int(row.sum()))
 
     # -- run level ----------------------------------------------------------------------------------
     def _links(self) -> list[Link]:

@@ -106,6 +106,14 @@ class FingerprintChange(_Record):
     largest: list[FeatureShift]
 
 
+class MembersNow(_Record):
+    """Where most of a died persona's recurring members are in the new run."""
+
+    persona_id: int = Field(description="the new run's persona holding most of them")
+    n: int = Field(description="how many of them it holds")
+    of: int = Field(description="the persona's members found in both runs")
+
+
 class BasePersona(_Record):
     id: int
     name: str
@@ -117,6 +125,10 @@ class BasePersona(_Record):
     recut: bool = Field(False, description="merged as a re-cut: its conversations are in the new run too, cut "
                                            "differently (LineageConfig.recut_novelty), not a persona that joined "
                                            "another by its centroid")
+    members_now: MembersNow | None = Field(
+        None, description="died: where most of its members found in both runs are now (when at least "
+                          "LineageConfig.min_shared_members recur); their behaviour changed, the persona did not "
+                          "carry on")
 
 
 class NewPersona(_Record):
