@@ -110,7 +110,9 @@ class SurrogateSeparator:
         return {
             "accuracy": self.accuracy_.get(self.classes_[hit[0]]),
             "overall_accuracy": self.overall_accuracy_,
-            "method": "multinomial logistic regression on term indicators + standardized features; "
+            "method": "multinomial logistic regression on "
+                      + ("term indicators + standardized features" if "term" in self.signal_kinds_
+                         else "standardized features") + "; "
                       "held-out one-vs-rest balanced accuracy; signals by mean contribution to the persona's score",
             "signals": [
                 {"signal": self.signal_names_[j], "kind": self.signal_kinds_[j],
