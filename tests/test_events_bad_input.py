@@ -360,3 +360,17 @@ def test_the_event_model_reads_new_rows_on_the_runs_timezone_clock(tmp_path):
     import joblib
 
     assert joblib.load(out / "model" / "event_model.joblib").timezone == "America/New_York"
+
+
+def test_a_mostly_blank_user_id_beside_a_filled_pseudo_id_reads_the_filled_one(tmp_path):
+    """Google Analytics 4 writes user_id (empty unless the site sets it) beside user_pseudo_id: the run stopped at
+    "data row 1 has an empty user id in column 'user_id'"."""
+    lines = ["user_id,user_pseudo_id,event_name,event_timestamp"] + [
+        f"{'' if u % 5 else 'U' + str(u)},p{u},{ev},{1_700_000_000_000_000 + (u * 7 + j) * 3_600_000_000}"
+        for u in range(25) for j, ev in enumerate(["page_view", "scroll", "purchase"])]
+    table = load_events([write(tmp_path / "ga4.csv", "\n".join(lines) + "\n")])
+    assert table.mapping["user"] == ["user_pseudo_id"] and table.mapping["time"] == "event_timestamp"
+    assert table.users["user"].nunique() == 25 and table.report["time"]["basis"] == "UTC"
+    filled = write(tmp_path / "filled.csv", "\n".join(["user_id,user_pseudo_id,event_name"] + [
+        f"u{u},p{u},open" for u in range(25)]) + "\n")
+    assert load_events([filled]).mapping["user"] == ["user_id"]  # a filled user_id is kept

@@ -140,6 +140,25 @@ def _detect(path: Path, columns: list[str], cfg: EventInputConfig) -> dict:
     return {"layout": layout, "user": user, "event": event, "time": time, "count": count, "group": groups}
 
 
+def _blank_share(values: pd.Series) -> float:
+    text = values.astype(str).str.strip()
+    return float((text.eq("") | text.str.lower().isin(["nan", "none", "null"])).mean()) if len(text) else 0.0
+
+
+def _filled_user(frame: pd.DataFrame, found: list[str]) -> list[str]:
+    """The user column found by its name or, when that one is mostly blank, the next user-named column that is
+    filled: Google Analytics 4 writes ``user_id`` (empty unless the site sets it) beside ``user_pseudo_id``, and
+    the run stopped at "data row 1 has an empty user id"."""
+    if _blank_share(frame[found[0]]) <= 0.5:
+        return found
+    others = [c for c in frame.columns if c != found[0]]
+    for name in USER_NAMES:
+        column = find_column(others, [name])
+        if column is not None and _blank_share(frame[column]) <= 0.01:
+            return [column]
+    return found
+
+
 def _matrix_events(frame: pd.DataFrame, path: Path, m: dict, cfg: EventInputConfig) -> list[str]:
     if m["event"]:
         _require(path, list(frame.columns), m["event"], FLAGS["event_cols"])
@@ -193,6 +212,8 @@ def _one_file(path: Path, cfg: EventInputConfig, lookup: dict | None,
         return None, {"rows": read, "format": fmt}
     columns = list(frame.columns)
     m = _detect(path, columns, cfg)
+    if not cfg.user_cols:
+        m["user"] = _filled_user(frame, m["user"])
     user = _key(frame, m["user"], path, "user id", FLAGS["user_cols"])
     group = _key(frame, m["group"], path, "group", FLAGS["group_cols"]) if m["group"] else None
     if m["layout"] == "rows":
