@@ -34,6 +34,8 @@ placeholder    how it is found
                script without case); elsewhere every word it could tag is rejected by the token rules
                anyway, except all-lower-case names, which it rarely finds. It runs in
                bounded memory, in worker processes for many texts (``ml.profile.ner_spans``)
+``[ssn]``      US Social Security numbers, ``[dob]`` dates of birth after their cue, ``[ip]`` IPv4 addresses, and
+               UK postcodes standing alone as ``[address]`` (``ml.profile.identifiers``)
 ``[@user]``    @handles and Reddit's u/name, except brand accounts in ``keep_handles``; numeric handles always
                (a time written after "@", "@3:30 AM", is not a handle)
 =============  ===========================================================================================
@@ -59,6 +61,7 @@ from stdnum import luhn as _luhn
 from ml.ingest.textclean import decode_entities
 from ml.profile.addresses import ADDRESS_RE, ADDRESS_ZIP_RE, STATE_ZIP_RE, ZIP_LABEL_RE
 from ml.profile.booking_ids import BOOKING_RE, LOCATOR_RE, booking, locator
+from ml.profile.identifiers import mask_identifiers, mask_postcodes
 from ml.profile.mask_cache import MaskCache
 from ml.profile.name_gate import NOT_NAMES as _NOT_NAMES
 from ml.profile.name_gate import SPACY_MODEL, may_hold_name
@@ -94,7 +97,7 @@ PHONE_SHAPE_RE = re.compile(
 )
 _ORDER_CONTEXT_RE = re.compile(
     r"(?i)\b(?:order|booking|confirmation|conf|reservation|ticket|case|reference|ref|tracking|invoice|"
-    r"claim|pnr|flight|flt|receipt|item|model|serial|sku|po|refund|transaction|request|id)\b\s*"
+    r"claim|pnr|flight|flt|receipt|item|model|serial|sku|upc|dpci|tcin|part|po|refund|transaction|request|id)\b\s*"
     r"(?:(?:number|no\.?|num|nr|id|code|is|was|:|#)\s*){0,3}#?\s*$"
 )
 __all__ = ["EMAIL_RE", "HANDLE_RE", "URL_RE", "PiiMasker", "decode_entities", "load_ner", "may_hold_name"]
@@ -203,10 +206,10 @@ def rules_version() -> str:
     under another version are redone."""
     from importlib.metadata import version
 
-    from ml.profile import addresses, booking_ids, first_names, name_gate, name_rules
+    from ml.profile import addresses, booking_ids, first_names, identifiers, name_gate, name_rules
 
     sources = (Path(__file__), Path(name_gate.__file__), Path(name_rules.__file__), Path(first_names.__file__),
-               Path(booking_ids.__file__), Path(addresses.__file__))
+               Path(booking_ids.__file__), Path(addresses.__file__), Path(identifiers.__file__))
     digest = hashlib.sha1(b"".join(p.read_bytes() for p in sources)).hexdigest()[:12]
     return f"{digest}-{version(SPACY_MODEL)}"
 
@@ -313,10 +316,12 @@ class PiiMasker:
         out = ACCOUNT_RE.sub(lambda m: m.group(1) + "[account]", out)
         out = BOOKING_RE.sub(booking, out)
         out = LOCATOR_RE.sub(locator, out)
+        out = mask_identifiers(out, _order_context)
         out = ADDRESS_RE.sub("[address]", out)
         out = ADDRESS_ZIP_RE.sub("[address]", out)
         out = STATE_ZIP_RE.sub("[address]", out)
         out = ZIP_LABEL_RE.sub(lambda m: m.group("label") + "[address]", out)
+        out = mask_postcodes(out)
         out = _replace(out, _phone_spans(out), "[phone]")
         out = ACCOUNT_AFTER_RE.sub(lambda m: m.group() if _order_context(out, m.start()) or _a_date(m.group(1))
                                    else "[account]", out)
