@@ -57,7 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Personas serving at {url} ({what}); API at {url}api/v1{key}{docs}", flush=True)
     if note := _store_note(settings.store_url):
         print(note, file=sys.stderr, flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    from backend.access_log import log_config
+
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, log_config=log_config())
     return 0
 
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Query
 from backend.deps import CacheDep, ReadCache, SettingsDep, StoreDep
 from backend.errors import APIError
 from backend.routes.common import PageLimit, RowOffset, RunIdPath, RunOffset, errors, page_limit, resolve_run
+from backend.routes.personas import WITHHELD_ID, withheld_personas
 from backend.schemas import MAX_ID, RUN_ID_PATTERN
 from ml.runtime.contracts.base import STORED
 from ml.runtime.contracts.compare import Comparison, MoversPage, SeriesHistory, upgrade_comparison
@@ -51,12 +52,34 @@ def _served(document: dict) -> Comparison:
     return Comparison.model_validate(body, extra=STORED)
 
 
+def _withheld_moves(store: RunStore, cache: ReadCache, new_run: str, base_run: str | None, moves: list) -> list:
+    """Moves whose member came from or went to a persona below the privacy floor carry no key (an author's handle,
+    a member id that is one: a privacy review found all 41 movers of a withheld persona named)."""
+    def floor(run_id: str | None) -> set[int]:
+        try:
+            return withheld_personas(store, run_id, cache) if run_id else set()
+        except Exception:  # noqa: BLE001 - a deleted baseline: no personas to withhold
+            return set()
+
+    then, now = floor(base_run), floor(new_run)
+    if not then and not now:
+        return moves
+    return [{**m, "key": WITHHELD_ID} if m["from_id"] in then or m["to_id"] in now else m for m in moves]
+
+
 def stored_comparison(store: RunStore, cache: ReadCache, resolved: str) -> Comparison | None:
     """The run's served comparison (cached per run), None when it has none; ``resolved``: a run id."""
 
     def load() -> Comparison | None:
         document = store.get_comparison(resolved)
-        return None if document is None else _served(document)
+        if document is None:
+            return None
+        movers = document.get("movers") or {}
+        if movers.get("moves"):
+            base = (document.get("base") or {}).get("run_id")
+            document = {**document, "movers": {**movers, "moves": _withheld_moves(store, cache, resolved, base,
+                                                                                  movers["moves"])}}
+        return _served(document)
 
     return cache.get_or_load(("comparison", resolved), load)
 
@@ -77,6 +100,7 @@ def get_movers(
     run_id: RunIdPath,
     store: StoreDep,
     settings: SettingsDep,
+    cache: CacheDep,
     from_persona: PersonaFilter = None,
     to_persona: PersonaFilter = None,
     offset: RowOffset = 0,
@@ -87,6 +111,7 @@ def get_movers(
     page = store.get_movers(resolved, from_persona=from_persona, to_persona=to_persona, offset=offset, limit=limit)
     if page is None:
         raise _no_comparison(store, resolved)
+    page = {**page, "items": _withheld_moves(store, cache, resolved, page.get("base_run_id"), page["items"])}
     return MoversPage.model_validate(page, extra=STORED)
 
 

@@ -71,7 +71,8 @@ def member_rows(store: RunStore, run_id: str, only: set[int] | None = None,
                 manifest: dict[str, Any] | None = None) -> Iterator[list[dict[str, Any]]]:
     """Every member of the run (of the personas in ``only``, when given) as export rows, one list per store
     page (persona order, nearest first), each with its persona's family and its own sub-persona where the run
-    has them. Members of a persona below the privacy floor (``evidence_withheld``) carry no text and no author:
+    has them. Members of a persona below the privacy floor (``evidence_withheld``) carry no text and no author (nor a
+    member id that is the author's handle, with ``--unit author``):
     an export travels further than the explorer, and with so few people behind such a persona a text is close to
     naming its author. ``profiles`` and ``manifest`` as the caller read them, else from the store. An event run's
     users are ``clear`` or ``mixed`` between personas (``membership``), as the explorer says, not ``core`` or
@@ -87,7 +88,8 @@ def member_rows(store: RunStore, run_id: str, only: set[int] | None = None,
         family = persona.get("parent_id")
         group = {"persona_id": pid, "persona_name": name, "family_id": family,
                  "family_name": families.get(int(family)) if family is not None else None,
-                 "withheld": bool(persona.get("evidence_withheld"))}  # below the privacy floor: no text, no author
+                 "withheld": bool(persona.get("evidence_withheld")),  # below the privacy floor: no text, no author
+                 "ids_are_authors": (manifest or {}).get("unit") == "author"}  # --unit author: nor the member id
         subs = {int(sp["id"]): str(sp.get("name") or "") for sp in persona.get("sub_personas") or []}
         offset = 0
         while True:
@@ -109,7 +111,8 @@ def _member_row(member: dict[str, Any], group: dict[str, Any], subs: dict[int, s
     sub = None if sub is None else int(sub)
     withheld = group["withheld"]
     core, placed = words
-    return {"member_id": str(member["member_id"]), **{k: v for k, v in group.items() if k != "withheld"},
+    member_id = "withheld" if withheld and group["ids_are_authors"] else str(member["member_id"])
+    return {"member_id": member_id, **{k: v for k, v in group.items() if k not in ("withheld", "ids_are_authors")},
             "subpersona_id": sub,
             "subpersona_name": subs.get(sub) if sub is not None else None,
             "membership": placed if member.get("reassigned") else core,

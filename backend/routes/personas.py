@@ -71,6 +71,19 @@ def persona_summary(profile: PersonaProfile, top_terms: int = 8) -> PersonaSumma
     )
 
 
+WITHHELD_ID = "withheld"  # a member id that is its author's handle, in a persona below the privacy floor
+
+
+def ids_are_authors(store, run_id: str, cache=None) -> bool:
+    """Whether the run's member ids are its authors (``--unit author``: a member is a person, its id their handle),
+    so a persona below the privacy floor withholds them as it withholds the author (a privacy review found
+    "plantuser086" beside the withheld text)."""
+    def load() -> bool:
+        return (store.get_run(run_id) or {}).get("unit") == "author"
+
+    return bool(cache.get_or_load(("ids_are_authors", run_id), load) if cache is not None else load())
+
+
 def withheld_personas(store, run_id: str, cache=None) -> set[int]:
     """Ids of the run's personas below the privacy floor (``evidence_withheld``): their members' texts are not
     served (docs/privacy.md, "The privacy floor"). Read through ``cache`` (the app's ``ReadCache``) when given."""
@@ -137,7 +150,8 @@ def get_members(
     # the store raises PersonaNotFound (404) for an unknown persona, rather than answering an empty page
     items, total = store.get_members(resolved, persona_id, offset=offset, limit=limit, query=query)
     if persona_id in withheld_personas(store, resolved, cache):  # the privacy floor: no text, no author to search or read
-        items, total = ([], 0) if query else ([{**m, "text": None, "author": None} for m in items], total)
+        hidden = {"member_id": WITHHELD_ID} if ids_are_authors(store, resolved, cache) else {}
+        items, total = ([], 0) if query else ([{**m, "text": None, "author": None, **hidden} for m in items], total)
     return MemberPage.model_validate({"run_id": resolved, "persona_id": persona_id, "items": items, "total": total,
                                       "offset": offset, "limit": limit, "q": query}, extra=STORED)
 
@@ -155,6 +169,7 @@ def get_map(
     limit = min(limit or settings.default_map_points, settings.max_map_points)
     points = store.get_map(resolved, limit=limit)[:limit]
     cut, withheld = settings.map_text_chars, withheld_personas(store, resolved, cache)
-    points = [{**point, "text": None, "text_withheld": True} if point.get("persona_id") in withheld
+    hidden = {"member_id": WITHHELD_ID} if withheld and ids_are_authors(store, resolved, cache) else {}
+    points = [{**point, "text": None, "text_withheld": True, **hidden} if point.get("persona_id") in withheld
               else _cut_text(point, cut) for point in points]
     return MapResponse.model_validate({"run_id": resolved, "points": points, "limit": limit}, extra=STORED)
