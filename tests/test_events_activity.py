@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ml.events.profile import DayActivity, busiest_stretch
+from ml.events.days import DayActivity, busiest_stretch
 from ml.events.timecol import parse_event_times
 
 
@@ -36,3 +36,17 @@ def test_yearless_dates_have_no_year_and_offsets_stay_offsets():
     assert o["start_date"] is None and o["peak_date"] is None and o["year_known"] is None
     assert np.isclose(o["start_day"], -25)
     assert busiest_stretch(o) == "Its busiest 7-day stretch starts at day -25 of the data's day offsets."
+
+
+def test_a_busiest_stretch_over_several_groups_says_their_dates_are_pooled():
+    """An events review: KDD's 39 courses each run their own 30 days, yet every persona's "busiest 7-day stretch
+    starts on 25 May 2014" read as the persona's own week; it is the week the largest courses share."""
+    by_day = {"bin_days": 7, "peak_date": "2014-05-25", "year_known": True, "peak_day": 16215.0}
+    assert busiest_stretch(by_day, "day") == "Its busiest 7-day stretch starts on 25 May 2014."
+    pooled = busiest_stretch({**by_day, "pooled": "39 files"}, "day")
+    assert pooled == "Its busiest 7-day stretch starts on 25 May 2014 (the dates of 39 files pooled: each may have its own)."
+    from ml.events.profile import _pooled
+
+    rows = pd.DataFrame({"group": [None, None], "file": ["a.csv", "b.csv"]})
+    assert _pooled(rows) == "2 files" and _pooled(rows.assign(group=["x", "y"])) == "2 groups"
+    assert _pooled(rows.assign(file="a.csv")) is None

@@ -458,6 +458,11 @@ export interface components {
             peak_day?: number | null;
             /** Persona */
             persona: number[];
+            /**
+             * Pooled
+             * @description What these bins pool when the data holds several of them, each with its own dates: "39 files" (KDD Cup's courses), "12 groups" (--group-col); None for one.
+             */
+            pooled?: string | null;
             /** Population */
             population: number[];
             /**

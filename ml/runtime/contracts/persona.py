@@ -97,6 +97,9 @@ class ActivityByDay(Contract):
     peak_date: str | None = Field(None, description="ISO date the persona's busiest bin starts on (dates only).")
     year_known: bool | None = Field(None, description="False when the dates were written without a year (shown "
                                                       "without one); None for day offsets.")
+    pooled: str | None = Field(None, description="What these bins pool when the data holds several of them, each "
+                                                 "with its own dates: \"39 files\" (KDD Cup's courses), \"12 "
+                                                 "groups\" (--group-col); None for one.")
 
 
 class EventActivity(Activity):
