@@ -246,3 +246,17 @@ def test_agents_kept_for_want_of_a_side_are_said_when_they_could_make_a_persona(
     assert "--inbound-col or --outbound-col" in line
     assert agents_kept_line({**desk, "agent_members": 23, "accounts": 15}, 13856) is None
     assert agents_kept_line({**desk, "support_layout": True, "enabled": True}, 1402) is None  # removed: said apart
+
+
+def test_the_manifests_agent_examples_mask_the_staff_names_the_replies_sign_with(tmp_path):
+    """A privacy review: the manifest's agent examples, served by GET /runs/{id}, kept "Thanks! ~Tom" while every
+    text the run shows masks the staff names agents sign with."""
+    rows = []
+    for i in range(12):  # customers write in, the desk answers each with a reply signed by name
+        rows.append([f"c{i}", f"cust{i}", f"@AcmeHelp my order {i} never arrived, what now?", ""])
+        rows.append([f"a{i}", "AcmeHelp", f"@cust{i} Sorry to hear that! Please DM us your details. -Becky", f"c{i}"])
+    path = tmp_path / "desk.csv"
+    pd.DataFrame(rows, columns=["tweet_id", "author_id", "text", "in_response_to_tweet_id"]).to_csv(path, index=False)
+    selection = PersonaPipeline(_config(), progress=False).select([str(path)])
+    examples = selection.agent_report["examples"]
+    assert examples and all("Becky" not in e["text"] and "[name]" in e["text"] for e in examples)

@@ -106,6 +106,11 @@ def select_members(config, paths: Sequence[str | Path], loaded, load: Callable, 
         staff_names = tuple(agent_report.pop("_staff_names"))
         if staff_names:
             log(f"agents: {len(staff_names)} given names from agent sign-offs are masked in every text")
+            from ml.profile.pii import known_names_re
+
+            known = known_names_re(staff_names)  # the manifest's agent examples too ("Thanks! ~Tom": a review)
+            agent_report["examples"] = [{**e, "text": known.sub("[name]", e["text"])}
+                                        for e in agent_report.get("examples") or []]
     return Selection(messages, candidates, kept, members, load_report, clock, agent_report, qfilter.report_,
                      staff_names, brand_accounts)
 
