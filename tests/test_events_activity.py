@@ -39,12 +39,12 @@ def test_yearless_dates_have_no_year_and_offsets_stay_offsets():
 
 
 def test_a_busiest_stretch_over_several_groups_says_their_dates_are_pooled():
-    """An events review: KDD's 39 courses each run their own 30 days, yet every persona's "busiest 7-day stretch
+    """An events review: KDD's 31 course files each run their own 30 days, yet every persona's "busiest 7-day stretch
     starts on 25 May 2014" read as the persona's own week; it is the week the largest courses share."""
     by_day = {"bin_days": 7, "peak_date": "2014-05-25", "year_known": True, "peak_day": 16215.0}
     assert busiest_stretch(by_day, "day") == "Its busiest 7-day stretch starts on 25 May 2014."
-    pooled = busiest_stretch({**by_day, "pooled": "39 files"}, "day")
-    assert pooled == "Its busiest 7-day stretch starts on 25 May 2014 (the dates of 39 files pooled: each may have its own)."
+    pooled = busiest_stretch({**by_day, "pooled": "31 files"}, "day")
+    assert pooled == "Its busiest 7-day stretch starts on 25 May 2014 (the dates of 31 files pooled: each may have its own)."
     from ml.events.profile import _pooled
 
     rows = pd.DataFrame({"group": [None, None], "file": ["a.csv", "b.csv"]})

@@ -460,7 +460,7 @@ export interface components {
             persona: number[];
             /**
              * Pooled
-             * @description What these bins pool when the data holds several of them, each with its own dates: "39 files" (KDD Cup's courses), "12 groups" (--group-col); None for one.
+             * @description What these bins pool when the data holds several of them, each with its own dates: "31 files" (KDD Cup's courses), "12 groups" (--group-col); None for one.
              */
             pooled?: string | null;
             /** Population */

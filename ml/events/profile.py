@@ -193,7 +193,7 @@ def _highlights(fp: list[dict], n: int, min_effect: float) -> list[dict]:
 
 
 def _pooled(rows: pd.DataFrame) -> str | None:
-    """"12 groups" / "39 files" when the rows come from several cohorts (``--group-col``, else one file each, as KDD
+    """"12 groups" / "31 files" when the rows come from several cohorts (``--group-col``, else one file each, as KDD
     Cup's courses), whose dates a by-day chart pools; None for one."""
     for column, noun in (("group", "groups"), ("file", "files")):
         n = int(rows[column].nunique()) if column in rows else 0
@@ -232,7 +232,7 @@ def _activity(inp: ProfileInputs, label_of: dict, cfg: EventProfileConfig):
         out["resolution"] = inp.resolution
         out["unit"] = "events"
         out["by_day"] = daily.profile(pid) if daily is not None else None
-        if out["by_day"] is not None and pooled and calendar:  # KDD: 39 course files, each its own 30 days
+        if out["by_day"] is not None and pooled and calendar:  # KDD: 31 course files, each its own 30 days
             out["by_day"]["pooled"] = pooled
         return out
     return profile

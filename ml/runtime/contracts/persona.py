@@ -98,7 +98,7 @@ class ActivityByDay(Contract):
     year_known: bool | None = Field(None, description="False when the dates were written without a year (shown "
                                                       "without one); None for day offsets.")
     pooled: str | None = Field(None, description="What these bins pool when the data holds several of them, each "
-                                                 "with its own dates: \"39 files\" (KDD Cup's courses), \"12 "
+                                                 "with its own dates: \"31 files\" (KDD Cup's courses), \"12 "
                                                  "groups\" (--group-col); None for one.")
 
 
