@@ -30,7 +30,7 @@ NAME_CUE_RE = re.compile(
     rf"|(?:his|her|their)\s+name\s+(?:is|was)|signed,?|regards,?|sincerely,?"
     rf"|mr\.?|mrs\.?|ms\.?|miss|dr\.?)"
     rf")\s+((?-i:{_CAP}(?:\s+(?:{_PARTICLE}\s+){{0,2}}{_CAP}){{0,3}}))"
-    rf"|(?i:\b(?:thanks|thank\s+you|spoke\s+(?:to|with)|talked\s+to|ask\s+for|under|agent|rep|"
+    rf"|(?i:\b(?:thanks|thank\s+you|spoke\s+(?:to|with)|talked\s+to|ask\s+for|under|name\s+of|agent|rep|"
     rf"representative|manager|supervisor|i'm|i\s+am)),?\s+((?-i:{_FULL_NAME}))"
 )
 # a single first name addressed in a greeting or at the end of a sentence ("Thanks Becky!", "Hi Sam,", "No
