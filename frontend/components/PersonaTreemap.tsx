@@ -23,6 +23,8 @@ interface Cell {
   terms: string;
   /** Share of the cell's members placed by the clustering itself (the rest were reassigned from noise). */
   coreShare?: number | null;
+  /** What the members of `coreShare` are called: "core", or "clear" in an event run (users not flagged as mixed). */
+  coreWord?: string;
   /** What `share` is a share of, when not of the run ("of this persona"). */
   shareOf?: string;
   /** A last word on the cell and in its tooltip ("3 sub-personas"). */
@@ -153,7 +155,8 @@ export default function PersonaTreemap({
       const valueLabel = measure.kind === "category" ? "" : coloring.format(measure.value(p));
       const subs = zooms ? subPersonaWords(p.sub_persona_count) : "";
       const coreShare = typeof p.core_size === "number" && p.size > 0 ? p.core_size / p.size : null;
-      const coreText = coreShare === null ? "" : `, ${pct(coreShare, 0)} core, ${pct(1 - coreShare, 0)} ${forcedLabel}`;
+      const coreWord = forcedLabel === "reassigned from noise" ? "core" : "clear";
+      const coreText = coreShare === null ? "" : `, ${pct(coreShare, 0)} ${coreWord}, ${pct(1 - coreShare, 0)} ${forcedLabel}`;
       return {
         kind: "persona",
         name: p.name,
@@ -167,6 +170,7 @@ export default function PersonaTreemap({
         note: subs || undefined,
         terms: (p.top_terms ?? []).slice(0, 5).map(shownTerm).join(", "),
         coreShare,
+        coreWord,
         label: `${p.name}: ${pct(p.share)} of ${noun}${coreText}${valueLabel ? `, ${measure.label} ${valueLabel}` : ""}. ${
           zooms ? `Open its ${subs}.` : "Open persona."
         }`,
@@ -219,7 +223,7 @@ function ForcedBand({ cell, x, y, width, height, ink }: { cell: TreemapCell; x: 
 function CellText({ cell, x, y, width, height, ink }: { cell: TreemapCell; x: number; y: number; width: number; height: number; ink: string }) {
   const maxLines = Math.max(0, Math.min(3, Math.floor((height - 24) / 16)));
   const titleLines = wrapText(cell.name, width, TITLE_FONT, 7.6, Math.max(1, maxLines));
-  const core = typeof cell.coreShare === "number" && !cell.coreInValue ? ` · ${pct(cell.coreShare, 0)} core` : "";
+  const core = typeof cell.coreShare === "number" && !cell.coreInValue ? ` · ${pct(cell.coreShare, 0)} ${cell.coreWord ?? "core"}` : "";
   const shareOf = cell.shareOf ? ` ${cell.shareOf}` : "";
   const valueText = cell.valueLabel ? `${cell.valueLabel}${cell.valueUnit ? ` ${cell.valueUnit}` : ""}` : "";
   const value = valueText ? ` · ${valueText}` : "";
@@ -299,7 +303,7 @@ function CellTooltip({ cell, noun, valueName, forcedLabel }: { cell: TreemapCell
       {cell.shareOf ? ` ${cell.shareOf}` : ""}
       {typeof cell.coreShare === "number" ? (
         <div>
-          {pct(cell.coreShare, 0)} core · {pct(1 - cell.coreShare, 0)} {forcedLabel} (hatched)
+          {pct(cell.coreShare, 0)} {cell.coreWord ?? "core"} · {pct(1 - cell.coreShare, 0)} {forcedLabel} (hatched)
         </div>
       ) : null}
       {cell.valueLabel ? (

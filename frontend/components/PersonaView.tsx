@@ -119,7 +119,7 @@ function PersonaHead({ p }: { p: Persona }) {
         <p className="meta">
           {int(p.size)} {memberNoun(eventRun)} · {pct(p.share)} of the run
           {typeof p.reassigned_count === "number" && typeof p.core_size === "number"
-            ? ` (${int(p.core_size)} core · ${int(p.reassigned_count)} ${forced})`
+            ? ` (${int(p.core_size)} ${eventRun ? "clear" : "core"} · ${int(p.reassigned_count)} ${forced})`
             : typeof p.reassigned_count === "number"
               ? ` · ${int(p.reassigned_count)} ${forced}`
               : ""}{" "}

@@ -129,6 +129,8 @@ def test_persona_page_shows_top_events_and_activity_without_weekdays(event_serve
     assert page.get_by_test_id("persona-name").inner_text() == profile["name"]
     meta = page.locator(".page-head .meta").inner_text()
     assert f"{profile['size']:,} users" in meta and "flagged as mixed" in meta
+    assert f"({profile['core_size']:,} clear ·" in meta and " core " not in meta  # users are clear or mixed, as the
+    # description says ("63 clear, 13 flagged as mixed"), not core (the page's head said "63 core")
 
     rows = page.locator('[data-testid="top-events"] li')
     assert [rows.nth(i).get_attribute("data-event") for i in range(rows.count())] == [
