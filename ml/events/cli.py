@@ -143,6 +143,10 @@ def _summary(result, m: dict) -> list:
     if fixed:
         lines.append(fixed)
     load = (m.get("source") or {}).get("load") or {}
+    if load.get("user_unread"):
+        from ml.events.pipeline import user_unread_line
+
+        lines.append(user_unread_line(load["user_unread"], ((m.get("source") or {}).get("mapping") or {}).get("user")))
     if load.get("time_unread"):
         from ml.events.pipeline import time_unread_line
 

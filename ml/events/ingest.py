@@ -214,7 +214,7 @@ def _one_file(path: Path, cfg: EventInputConfig, lookup: dict | None,
     m = _detect(path, columns, cfg)
     if not cfg.user_cols:
         m["user"] = _filled_user(frame, m["user"])
-    user = _key(frame, m["user"], path, "user id", FLAGS["user_cols"])
+    user = _key(frame, m["user"], path, "user id", FLAGS["user_cols"], tolerate=0.01)  # up to 1 %: skipped
     group = _key(frame, m["group"], path, "group", FLAGS["group_cols"]) if m["group"] else None
     if m["layout"] == "rows":
         if lookup is not None:
@@ -262,6 +262,11 @@ def _one_file(path: Path, cfg: EventInputConfig, lookup: dict | None,
         m["resolution"] = "none"
     if cfg.outcome_col and not cfg.outcome_file:
         m["outcome"] = pd.DataFrame({"user": user.to_numpy(), "outcome": outcome_values(frame[cfg.outcome_col])})
+    if (user == "").any():  # at most 1 % of rows without a user id: skipped, counted (said by --check and the run)
+        m["user_unread"] = int((user == "").sum())
+        long = long[long["user"] != ""].reset_index(drop=True)
+        if "outcome" in m:
+            m["outcome"] = m["outcome"][m["outcome"]["user"] != ""]
     long["file"] = path.name
     m.update(format=fmt, rows=read)  # rows read, also those --where left out (report["dropped_where"])
     return long, m
@@ -330,7 +335,8 @@ def load_events(paths, config: EventInputConfig | None = None) -> EventTable:
         mapping["event"] = mapping["event"][:12] + [f"... {len(mapping['event']) - 12} more"]
     report = {"files": [{"file": str(p), "format": m["format"], "rows": m["rows"]} for p, m in zip(used, maps)]
               + unmatched, "rows": int(sum(m["rows"] for m in maps)) + sum(f["rows"] for f in unmatched),
-              "resolution": resolution, "time_unread": int(sum(m.get("time_unread", 0) for m in maps))}
+              "resolution": resolution, "time_unread": int(sum(m.get("time_unread", 0) for m in maps)),
+              "user_unread": int(sum(m.get("user_unread", 0) for m in maps))}
     split = [m["user_split"] | {"file": str(p)} for p, m in zip(used, maps) if m.get("user_split")]
     if split:  # said by --check and the run (user_split_line)
         report["user_split"] = split[0] | {"users": sum(x["users"] for x in split)}

@@ -25,15 +25,19 @@ def _require(path: Path, columns: list[str], wanted: list[str], flag: str) -> No
                              f"{', '.join(columns[:20])}{hint}")
 
 
-def _key(frame: pd.DataFrame, cols: list[str], path: Path, what: str, flag: str) -> pd.Series:
+def _key(frame: pd.DataFrame, cols: list[str], path: Path, what: str, flag: str, tolerate: float = 0.0) -> pd.Series:
+    """The key of each row (several columns joined with "|"). A blank value is refused naming its row, unless blank
+    rows are at most ``tolerate`` of the file: their key is then "" (the caller skips and counts them)."""
     parts = [frame[c].astype(str).str.strip() for c in cols]
-    for c, part in zip(cols, parts):
-        blank = part.eq("") | part.str.lower().isin(["nan", "none", "null"])
-        if blank.any():
-            row = int(np.flatnonzero(blank.to_numpy())[0]) + 1
-            raise InputError(f"{path}: data row {row} has an empty {what} in column '{c}' ({flag}); fill it "
-                             "in or remove the row")
+    blanks = [part.eq("") | part.str.lower().isin(["nan", "none", "null"]) for part in parts]
+    anywhere = np.logical_or.reduce([b.to_numpy() for b in blanks]) if blanks else np.zeros(len(frame), bool)
+    if anywhere.any() and anywhere.mean() > tolerate:
+        c, blank = next((c, b) for c, b in zip(cols, blanks) if b.any())
+        row = int(np.flatnonzero(blank.to_numpy())[0]) + 1
+        many = f" ({int(anywhere.sum()):,} such rows)" if anywhere.sum() > 1 else ""
+        raise InputError(f"{path}: data row {row} has an empty {what} in column '{c}' ({flag}){many}; fill it "
+                         "in or remove the row")
     out = parts[0]
     for part in parts[1:]:
         out = out + "|" + part
-    return out
+    return out.where(~anywhere, "") if anywhere.any() else out

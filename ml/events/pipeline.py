@@ -85,6 +85,12 @@ def date_span_line(days: pd.Series, resolution: str, yearless: bool) -> str | No
             + (" (no year written)" if yearless else "") + f"; {days.floordiv(1).nunique():,} distinct days")
 
 
+def user_unread_line(n: int, columns: list[str] | None) -> str:
+    """The rows without a user id (at most 1 % of them; more stop the run): skipped."""
+    return (f"user id: {n:,} row{'' if n == 1 else 's'} with an empty {' + '.join(columns or ['user'])} skipped "
+            "(their events belong to no one)")
+
+
 def time_unread_line(n: int, column: str | None) -> str:
     """The rows whose time did not read (at most 1 % of them; more stop the run): kept, without a time."""
     return (f"time: {n:,} row{'' if n == 1 else 's'} of column '{column}' did not read as a time or day offset; "
@@ -188,6 +194,8 @@ class EventPipeline:
                      f"(resolution {table.resolution}{', dates without a year' if table.yearless else ''})")
         if table.report.get("time_unread"):
             lines.append(time_unread_line(table.report["time_unread"], m.get("time")))
+        if table.report.get("user_unread"):
+            lines.append(user_unread_line(table.report["user_unread"], m.get("user")))
         span = date_span_line(table.events["day"], table.resolution, table.yearless)
         if span:
             lines.append(span)
