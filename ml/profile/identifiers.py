@@ -31,9 +31,12 @@ _DATE = (rf"(?:\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}}|\d{{4}}-\d{{1,2}}-\d{{1,2}}
          rf"\d{{4}}|\d{{1,2}}(?:st|nd|rd|th)? (?:of )?{_MONTHS}\.?,? \d{{4}})")
 DOB_RE = re.compile(rf"(?i)(\b(?:date of birth|d\.?o\.?b\.?|birth ?date|born(?: on)?|birthday(?: is)?)\W{{0,3}}"
                     rf"(?:is\s+|was\s+|:\s*|-\s*)?)({_DATE})\b")
-IPV4_RE = re.compile(r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\d.]*\d)")
+# not a version or build number written with four parts ("version 2.1.0.4", "driver 6.3.0.12", "v10.0.0.1")
+IPV4_RE = re.compile(r"(?<![\d.])(?<!\bv)(?<!\bversion )(?<!\bver )(?<!\bbuild )(?<!\bdriver )(?<!\bfirmware )"
+                     r"(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\d.]*\d)", re.IGNORECASE)
 # with its space: written together ("N366SW") the shape is as often an aircraft's tail number (airline tweets)
-UK_POSTCODE_RE = re.compile(r"\b(?:GIR 0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? \d[ABD-HJLNP-UW-Z]{2})\b")
+# and not a storage size after a product ("PS4 2TB", "Galaxy S9 4GB": an inward code ending GB or TB is taken as one)
+UK_POSTCODE_RE = re.compile(r"\b(?:GIR 0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? (?!\d[GT]B\b)\d[ABD-HJLNP-UW-Z]{2})\b")
 
 
 def mask_identifiers(text: str, kept=None) -> str:

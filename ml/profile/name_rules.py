@@ -30,7 +30,7 @@ NAME_CUE_RE = re.compile(
     rf"|(?:his|her|their)\s+name\s+(?:is|was)|signed,?|regards,?|sincerely,?"
     rf"|mr\.?|mrs\.?|ms\.?|miss|dr\.?)"
     rf")\s+((?-i:{_CAP}(?:\s+(?:{_PARTICLE}\s+){{0,2}}{_CAP}){{0,3}}))"
-    rf"|(?i:\b(?:thanks|thank\s+you|spoke\s+(?:to|with)|talked\s+to|ask\s+for|under|name\s+of|agent|rep|"
+    rf"|(?i:\b(?:thanks|thank\s+you|spoke\s+(?:to|with)|talked\s+to|ask\s+for|under|agent|rep|"
     rf"representative|manager|supervisor|i'm|i\s+am)),?\s+((?-i:{_FULL_NAME}))"
 )
 # a single first name addressed in a greeting or at the end of a sentence ("Thanks Becky!", "Hi Sam,", "No
@@ -100,13 +100,6 @@ _CONTACT_NAME_RE = re.compile(
 )
 
 
-# a customer's signature closing the text: a dash or tilde, then two or three title-case words ("... thanks - Leila
-# Ndlovu", missed by the name model in a privacy review's planted set); taken when its first word is a census first
-# name or one no dictionary knows and its last is one no dictionary knows: "- Delta Airlines", "- New York", "- Best
-# Buy" stay (no real text of ../shared/data ends so)
-_SIGNATURE_RE = re.compile(r"(?:^|\s)[-–—~][ \t]?([A-Z][a-z]{1,20}(?:[ \t]+[A-Z][a-z']{1,20}){1,2})[ \t]*[.!]?[ \t]*$")
-
-
 def _unlisted_name(word: str, brands: set[str]) -> bool:
     """A capitalised word after a strong cue (a role noun, a greeting closed by a comma) that may be a name the
     census list lacks: not an ordinary dictionary word, a stop word, an assistant's or a brand's. Without the
@@ -165,13 +158,7 @@ def addressed_names(text: str, brands: set[str]) -> str:
         cut = m.group(1).index(words[n - 1]) + len(words[n - 1])  # the end of the name's last word
         return m.group()[: m.start(1) - m.start()] + "[name]" + m.group(1)[cut:]
 
-    def signed(m: re.Match) -> str:
-        words = m.group(1).split()
-        if not ((census(words[0]) or _unlisted_name(words[0], brands)) and _unlisted_name(words[-1], brands)):
-            return m.group()
-        return m.group()[: m.start(1) - m.start()] + "[name]" + m.group()[m.end(1) - m.start():]
-
-    text = _SIGNATURE_RE.sub(signed, _CONTACT_NAME_RE.sub(contact, text))
+    text = _CONTACT_NAME_RE.sub(contact, text)
     text = _INITIAL_NAME_RE.sub(initial, _ADDRESSED_NAME_RE.sub(one, text))
     return _CAPS_WORD_RE.sub(caps, _SHOUTED_NAME_RE.sub(shouted, _ROLE_NAME_RE.sub(role, text)))
 

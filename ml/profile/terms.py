@@ -46,7 +46,8 @@ SENSITIVE_TERMS = frozenset(
 # split, their halves are often stop words ("top", "up", "in") or say less than the whole
 TOKEN_PATTERN = r"(?u)\b[^\W\d_][^\W_]*(?:-[^\W\d_][^\W_]*)*(?:'[^\W\d_]+)?\b"
 _ENTITY_RE = re.compile(r"&\w+;|&#\d+;")
-_PLACEHOLDER_RE = re.compile(r"\[(?:url|email|phone|card|order|@user|name|iban|account|address|booking)\]")
+_PLACEHOLDER_RE = re.compile(
+    r"\[(?:url|email|phone|card|order|@user|name|iban|account|address|booking|ssn|dob|ip)\]")
 _HASH_RE = re.compile(r"#(?=\w)")
 _APOS_RE = re.compile(r"[’‘`]")
 
