@@ -134,3 +134,14 @@ def test_a_fixed_k_says_what_it_gave_when_it_is_not_what_was_asked():
     assert fixed_k_line({**met, "k_chosen_by": "cv (lowest held-out error)"}, {"k": None}) is None
     assert fixed_k_line({**met, "empty_components_dropped": 0, "min_share": 0.1}, {"k": 4,
                                                                                      "min_persona_share": 0.02}) is None
+
+
+def test_check_says_which_values_of_a_numeric_outcome_are_no_numbers():
+    """A verification: --check read "known for 112 of 113 users" while the run's tables used 111 ('absent')."""
+    import pandas as pd
+
+    from ml.events.pipeline import _no_numbers
+
+    grades = pd.Series([str(v) for v in range(40)] + ["absent", None, ""])
+    assert _no_numbers(grades) == "; 1 of them no number ('absent'), left out of the outcome tables"
+    assert _no_numbers(pd.Series(["pass", "fail", "absent"])) == ""  # a categorical outcome: every value is one

@@ -71,7 +71,7 @@ def test_a_died_personas_reason_says_where_its_recurring_members_are_now():
     new = _snapshot("B", [T[0], T[2]], [77, 30], ids_b, kind="events", unit="user")
     gone = next(p for p in compare_runs(base, new, LineageConfig()).base_personas if p.id == 1)
     assert gone.status == "died"
-    assert "; 17 of its 17 members found in both runs are now in 0 “B persona 0”" in gone.reason
+    assert "; 17 of its 17 users found in both runs are now in 0 “B persona 0”" in gone.reason  # the unit
     assert gone.members_now is not None and gone.members_now.model_dump() == {"persona_id": 0, "n": 17, "of": 17}
     few = _snapshot("C", [T[0], T[2]], [65, 30], [ids_b[0][:65], ids_b[1]], kind="events", unit="user")
     alone = next(p for p in compare_runs(base, few, LineageConfig()).base_personas if p.id == 1)

@@ -49,18 +49,22 @@ function MoverRows({
   items,
   moverKey,
   names,
+  unit,
 }: {
   items: Move[];
   moverKey: Comparison["movers"]["key"];
   names: ReturnType<typeof personaNames>;
+  /** The run's unit: a member of an author run is an author, of an event run a user. */
+  unit?: string | null;
 }) {
+  const head = moverKey === "member" && unit && unit !== "message" ? unit.charAt(0).toUpperCase() + unit.slice(1) : KEY_WORDS[moverKey];
   return (
     <div className="table-scroll">
       <table data-testid="movers-table">
         <caption className="sr-only">Who moved from which baseline persona to which persona of this run</caption>
         <thead>
           <tr>
-            <th scope="col">{KEY_WORDS[moverKey]}</th>
+            <th scope="col">{head}</th>
             <th scope="col">Was in (baseline)</th>
             <th scope="col">Now in (this run)</th>
           </tr>
@@ -117,7 +121,7 @@ export default function MoversTable({ comparison }: { comparison: Comparison }) 
           ? "Nobody moved between these personas."
           : `Showing ${int(offset + 1)}–${int(last)} of ${int(total)} listed${truncated ? ` (${int(n_moved)} moved in all; the comparison lists the first ${int(page.data.listed)})` : ""}.`}
       </p>
-      {items.length ? <MoverRows items={items} moverKey={key} names={names} /> : null}
+      {items.length ? <MoverRows items={items} moverKey={key} names={names} unit={comparison.new.unit} /> : null}
       <div className="controls pager">
         <button type="button" className="secondary" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
           ← Previous

@@ -371,7 +371,7 @@ function DownloadPanel({ runId, noun, eventRun }: { runId: string; noun: string;
           </span>
         </li>
         <li>
-          {noun === "users" ? "Users" : "Members"} with persona, core/{eventRun ? "mixed" : "reassigned"} and
+          {noun === "users" ? "Users" : "Members"} with persona, {eventRun ? "clear/mixed" : "core/reassigned"} and
           confidence: <Formats runId={runId} files={["export/members.csv", "export/members.parquet"]} />
         </li>
         <li>

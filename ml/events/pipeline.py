@@ -66,6 +66,18 @@ def _zone_of(basis: str | None):
     return basis
 
 
+def _no_numbers(outcome: pd.Series) -> str:
+    """``--check``'s note on a numeric outcome's values that are no numbers, as the run's tables leave them out
+    (``ml.events.outcomes``: numeric when 95 % of the values are numbers, with more than 10 distinct)."""
+    values = outcome.dropna().astype(str).str.strip()
+    values = values[values.ne("") & values.str.lower().ne("nan")]
+    numbers = pd.to_numeric(values, errors="coerce")
+    if not len(values) or numbers.notna().mean() < 0.95 or numbers.nunique() <= 10 or not numbers.isna().any():
+        return ""
+    said = ", ".join(repr(v) for v in list(dict.fromkeys(values[numbers.isna()]))[:3])
+    return f"; {int(numbers.isna().sum())} of them no number ({said}), left out of the outcome tables"
+
+
 def _basis(table) -> str | None:
     """The clock of a table's hours and days (``load_events``' ``report["time"]``), None when unknown."""
     return (table.report.get("time") or {}).get("basis")
@@ -210,7 +222,8 @@ class EventPipeline:
             lines.append(f"events read: {read:,} rows from {len(table.users):,} users")
         if "outcome" in table.users and table.users["outcome"].notna().any() or self.config.input.outcome_col:
             known = int(table.users["outcome"].notna().sum()) if "outcome" in table.users else 0
-            lines.append(f"outcome known for {known:,} of {len(table.users):,} users")
+            lines.append(f"outcome known for {known:,} of {len(table.users):,} users"
+                         + _no_numbers(table.users["outcome"] if "outcome" in table.users else pd.Series(dtype=object)))
         for step in builder.report_:
             if step.get("removed"):
                 one = {"users": "user", "events": "event", "event types": "event type"}.get(step["unit"], step["unit"])

@@ -320,7 +320,8 @@ class RunComparer(BaseEstimator):
         went = self._members_went(i) if status == "died" else None
         if went is not None:
             name = (self._new.profiles.get(went.persona_id) or {}).get("name")
-            why += (f"; {went.n} of its {went.of} members found in both runs are now in {went.persona_id}"
+            why += (f"; {went.n} of its {went.of} {self._base.unit or 'member'}s found in both runs are now in "
+                    f"{went.persona_id}"
                     f"{f' “{name}”' if name else ''} (their behaviour changed; the persona did not carry on)")
         return BasePersona(id=pid, name=self._base.name(pid), lineage_id=self._base.lineage(pid), status=status,
                            new_ids=[p.id for p in children], then=then, reason=why, recut=bool(recut),

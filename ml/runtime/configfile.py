@@ -64,7 +64,8 @@ class ConfigFile(BaseModel):
             where = ".".join(str(p) for p in err["loc"]) or "(top level)"
             if err["type"] == "extra_forbidden":  # a misspelt or unknown key: say which keys that level has
                 raise InputError(f"{source}: unknown key '{where}'{cls._close_key(err['loc'])}") from None
-            raise InputError(f"{source}: invalid value for '{where}': {err['msg']}") from None
+            message = str(err["msg"]).removeprefix("Value error, ")  # pydantic's prefix of a validator's message
+            raise InputError(f"{source}: invalid value for '{where}': {message}") from None
 
     @classmethod
     def from_stored(cls, data: dict) -> tuple[Self, list[str]]:
