@@ -290,7 +290,7 @@ function PersonaTable({
             {families.length ? <th scope="col">Family</th> : null}
             <th scope="col" className="num">{eventRun ? "Users" : "Members"}</th>
             <th scope="col" className="num">Share</th>
-            <th scope="col" className="num col-detail">Core</th>
+            <th scope="col" className="num col-detail">{eventRun ? "Clear" : "Core"}</th>
             <th scope="col" className="num col-detail">{eventRun ? "Mixed" : "Reassigned"}</th>
             {toned ? (
               <th

@@ -102,6 +102,8 @@ def test_overview_treemap_has_one_cell_per_persona(event_server, page, artifacts
     table = page.get_by_test_id("persona-table")
     assert "Top events" in table.locator("thead").inner_text()
     assert "Tone" not in table.locator("thead").inner_text()  # no texts, no tone
+    head = table.locator("thead").inner_text()
+    assert "Clear" in head and "Mixed" in head and "Core" not in head  # users are clear or mixed, as the treemap says
     # the event names, as people read them ("Quiz · Quiz attempt viewed": no "|", no closing full stop)
     assert event_label(personas[0]["top_terms"][0]["term"]) in table.inner_text()
     metrics = page.get_by_test_id("quality-metrics").inner_text()
