@@ -89,7 +89,8 @@ def score(name: str, y: np.ndarray, final: np.ndarray, sub: np.ndarray | None = 
 
     shape = persona_shape(y, [final])
     sizes = pd.Series(y).value_counts()
-    row = {"method": name, **{k: label_scores(y, final)[k] for k in ("nmi", "ari", "acc")},
+    scores = label_scores(y, final)
+    row = {"method": name, **{k: scores[k] for k in ("nmi", "ari", "acc")},
            "personas": int(np.unique(final).size), "target_count": shape["target_count"],
            "largest_share": round(shape["largest_share"], 3), "largest_purity": round(shape["largest_purity"], 3),
            "impure_large": shape["impure_large"], "small_classes": int((sizes <= SMALL).sum()),

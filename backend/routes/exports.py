@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from backend.deps import StoreDep
 from backend.routes.common import RunIdPath, errors, personas_in_scope, resolve_run
+from backend.routes.personas import WITHHELD_ID, ids_are_authors_in
 from backend.schemas import MAX_ID
 from ml.features.labels import feature_label
 from ml.runtime.contracts import parse_persona
@@ -81,6 +82,7 @@ def member_rows(store: RunStore, run_id: str, only: set[int] | None = None,
     families = family_names(manifest)
     # users clear or flagged mixed in an event run, as the explorer says
     words = ("clear", "mixed") if (manifest or {}).get("kind") == "events" else ("core", "reassigned")
+    hide_ids = ids_are_authors_in(manifest)
     for persona in store.get_personas(run_id) if profiles is None else profiles:
         pid, name = int(persona["id"]), str(persona.get("name") or f"Persona {persona['id']}")
         if only is not None and pid not in only:
@@ -88,21 +90,21 @@ def member_rows(store: RunStore, run_id: str, only: set[int] | None = None,
         family = persona.get("parent_id")
         group = {"persona_id": pid, "persona_name": name, "family_id": family,
                  "family_name": families.get(int(family)) if family is not None else None,
-                 "withheld": bool(persona.get("evidence_withheld")),  # below the privacy floor: no text, no author
-                 "ids_are_authors": (manifest or {}).get("unit") == "author"}  # --unit author: nor the member id
+                 "withheld": bool(persona.get("evidence_withheld"))}  # below the privacy floor: no text, no author
         subs = {int(sp["id"]): str(sp.get("name") or "") for sp in persona.get("sub_personas") or []}
         offset = 0
         while True:
             page, total = store.get_members(run_id, pid, offset=offset, limit=PAGE)
             if page:
-                yield [_member_row(m, group, subs, words) for m in page]
+                yield [_member_row(m, group, subs, words, hide_ids) for m in page]
             offset += len(page)
             if not page or offset >= total:
                 break
 
 
 def _member_row(member: dict[str, Any], group: dict[str, Any], subs: dict[int, str],
-                words: tuple[str, str] = ("core", "reassigned")) -> dict[str, Any]:
+                words: tuple[str, str] = ("core", "reassigned"), hide_ids: bool = False) -> dict[str, Any]:
+    """One export row; ``hide_ids``: member ids are authors (``--unit author``), withheld below the floor too."""
     def text(key: str) -> str | None:
         value = member.get(key)
         return None if value is None else str(value)
@@ -111,8 +113,8 @@ def _member_row(member: dict[str, Any], group: dict[str, Any], subs: dict[int, s
     sub = None if sub is None else int(sub)
     withheld = group["withheld"]
     core, placed = words
-    member_id = "withheld" if withheld and group["ids_are_authors"] else str(member["member_id"])
-    return {"member_id": member_id, **{k: v for k, v in group.items() if k not in ("withheld", "ids_are_authors")},
+    member_id = WITHHELD_ID if withheld and hide_ids else str(member["member_id"])
+    return {"member_id": member_id, **{k: v for k, v in group.items() if k != "withheld"},
             "subpersona_id": sub,
             "subpersona_name": subs.get(sub) if sub is not None else None,
             "membership": placed if member.get("reassigned") else core,

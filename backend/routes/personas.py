@@ -74,12 +74,17 @@ def persona_summary(profile: PersonaProfile, top_terms: int = 8) -> PersonaSumma
 WITHHELD_ID = "withheld"  # a member id that is its author's handle, in a persona below the privacy floor
 
 
+def ids_are_authors_in(manifest: dict | None) -> bool:
+    """Whether a run's member ids are its authors (``--unit author``: a member is a person, its id their handle)."""
+    return (manifest or {}).get("unit") == "author"
+
+
 def ids_are_authors(store, run_id: str, cache=None) -> bool:
     """Whether the run's member ids are its authors (``--unit author``: a member is a person, its id their handle),
     so a persona below the privacy floor withholds them as it withholds the author (a privacy review found
     "plantuser086" beside the withheld text)."""
     def load() -> bool:
-        return (store.get_run(run_id) or {}).get("unit") == "author"
+        return ids_are_authors_in(store.get_run(run_id))
 
     return bool(cache.get_or_load(("ids_are_authors", run_id), load) if cache is not None else load())
 

@@ -6,18 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ml.events.outcomes import band_label, persona_outcome
+from ml.events.outcomes import outcome_categories, persona_outcome
 
 MAX_CATEGORIES = 6  # columns of the cover's table, as the explorer's panel
-
-
-def _categories(table: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
-    """The categories in reading order (bands by their lower edge) with their labels, as ``persona_outcome``."""
-    first = next(iter(r["persona_id"] for r in table.get("personas") or []), None)
-    read = persona_outcome({"nmf": table}, int(first)) if first is not None else None
-    cats = list(read["categories"]) if read else list(table.get("categories") or [])
-    labels = read["labels"] if read else {c: band_label(c) for c in cats}
-    return cats[:MAX_CATEGORIES], labels
 
 
 def report_outcomes(manifest: dict[str, Any], names: dict[int, str]) -> dict[str, Any] | None:
@@ -28,7 +19,8 @@ def report_outcomes(manifest: dict[str, Any], names: dict[int, str]) -> dict[str
     table = (outcomes or {}).get("nmf")
     if manifest.get("kind") != "events" or not table or not table.get("personas"):
         return None
-    cats, labels = _categories(table)
+    cats, labels = outcome_categories(table)
+    cats = cats[:MAX_CATEGORIES]
     overall = table.get("overall") or {}
 
     def cells(rates: dict[str, float], diff: bool = True) -> list[dict[str, Any]]:

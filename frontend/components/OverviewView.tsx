@@ -176,6 +176,7 @@ function TreemapPanel({
             coloring={scale}
             noun={noun}
             forcedLabel={forcedLabel}
+            coreWord={eventRun ? "clear" : "core"}
             onZoom={onZoom}
           />
           {measure.kind !== "category" ? <ScaleLegend scale={scale} diverging={measure.kind === "diverging" || measure.kind === "centred"} /> : null}

@@ -133,6 +133,7 @@ export default function PersonaTreemap({
   coloring,
   noun = "members",
   forcedLabel = "reassigned from noise",
+  coreWord = "core",
   onZoom,
 }: {
   runId: string;
@@ -143,6 +144,8 @@ export default function PersonaTreemap({
   noun?: string;
   /** What "not core" means: "reassigned from noise", or "flagged as mixed" for an event run. */
   forcedLabel?: string;
+  /** What core members are called: "core", or "clear" for an event run (users not flagged as mixed). */
+  coreWord?: string;
   /** Open the sub-personas of a persona that splits (in place of its persona page). */
   onZoom?: (persona: PersonaSummary) => void;
 }) {
@@ -155,7 +158,6 @@ export default function PersonaTreemap({
       const valueLabel = measure.kind === "category" ? "" : coloring.format(measure.value(p));
       const subs = zooms ? subPersonaWords(p.sub_persona_count) : "";
       const coreShare = typeof p.core_size === "number" && p.size > 0 ? p.core_size / p.size : null;
-      const coreWord = forcedLabel === "reassigned from noise" ? "core" : "clear";
       const coreText = coreShare === null ? "" : `, ${pct(coreShare, 0)} ${coreWord}, ${pct(1 - coreShare, 0)} ${forcedLabel}`;
       return {
         kind: "persona",

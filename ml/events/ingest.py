@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ml.events.config import EventInputConfig
-from ml.events.keys import FLAGS, _key, _require
+from ml.events.keys import FLAGS, _key, _require, blank_mask
 from ml.events.outcome_join import check_outcome_joined, outcome_values, user_outcomes
 from ml.events.timecol import parse_event_times
 from ml.ingest.columns import name_index, normalized
@@ -141,8 +141,7 @@ def _detect(path: Path, columns: list[str], cfg: EventInputConfig) -> dict:
 
 
 def _blank_share(values: pd.Series) -> float:
-    text = values.astype(str).str.strip()
-    return float((text.eq("") | text.str.lower().isin(["nan", "none", "null"])).mean()) if len(text) else 0.0
+    return float(blank_mask(values).mean()) if len(values) else 0.0
 
 
 def _filled_user(frame: pd.DataFrame, found: list[str]) -> list[str]:

@@ -25,11 +25,17 @@ def _require(path: Path, columns: list[str], wanted: list[str], flag: str) -> No
                              f"{', '.join(columns[:20])}{hint}")
 
 
+def blank_mask(values: pd.Series) -> pd.Series:
+    """Which values are blank as a key: empty, or "nan" / "none" / "null" in any case."""
+    text = values.astype(str).str.strip()
+    return text.eq("") | text.str.lower().isin(["nan", "none", "null"])
+
+
 def _key(frame: pd.DataFrame, cols: list[str], path: Path, what: str, flag: str, tolerate: float = 0.0) -> pd.Series:
     """The key of each row (several columns joined with "|"). A blank value is refused naming its row, unless blank
     rows are at most ``tolerate`` of the file: their key is then "" (the caller skips and counts them)."""
     parts = [frame[c].astype(str).str.strip() for c in cols]
-    blanks = [part.eq("") | part.str.lower().isin(["nan", "none", "null"]) for part in parts]
+    blanks = [blank_mask(part) for part in parts]
     anywhere = np.logical_or.reduce([b.to_numpy() for b in blanks]) if blanks else np.zeros(len(frame), bool)
     if anywhere.any() and anywhere.mean() > tolerate:
         c, blank = next((c, b) for c, b in zip(cols, blanks) if b.any())

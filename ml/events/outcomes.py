@@ -17,11 +17,17 @@ import pandas as pd
 from scipy.stats import chi2_contingency, kruskal
 
 
+def numeric_outcome(values: pd.Series) -> pd.Series | None:
+    """The known outcomes as numbers (NaN where a value is no number) when the outcome is numeric: 95 % of its values
+    are numbers, with more than 10 distinct; None for a categorical outcome."""
+    numeric = pd.to_numeric(values, errors="coerce")
+    return numeric if numeric.notna().sum() >= 0.95 * values.notna().sum() and numeric.nunique() > 10 else None
+
+
 def _categories(values: pd.Series, bins: list[float] | None) -> tuple[pd.Series, pd.Series | None, list | None]:
     """(category per value, the numbers when the outcome is numeric, the band edges used)."""
-    numeric = pd.to_numeric(values, errors="coerce")
-    is_numeric = numeric.notna().sum() >= 0.95 * values.notna().sum() and numeric.nunique() > 10
-    if not is_numeric:
+    numeric = numeric_outcome(values)
+    if numeric is None:
         return values.astype(str), None, None
     if bins:  # a value beyond the edges is in a category of its own, not a "nan" band
         cut = pd.cut(numeric, bins=bins, right=False)
@@ -32,6 +38,11 @@ def _categories(values: pd.Series, bins: list[float] | None) -> tuple[pd.Series,
 
 MIN_OUTCOME_USERS = 10  # users with a known outcome a table needs
 OUTSIDE = "outside the bands"  # --outcome-bins edges that do not cover a value
+
+
+def known_outcomes(outcome) -> pd.Series:
+    """The known outcomes, in order (None, NaN and blanks left out)."""
+    return _known(outcome)[0]
 
 
 def _known(outcome) -> tuple[pd.Series, np.ndarray]:
@@ -147,14 +158,21 @@ def persona_outcome(outcomes: dict | None, persona_id: int) -> dict | None:
         return None
     mine, total = rows[persona_id], sum(r["n"] for r in rows.values())
     rest_n = total - mine["n"]
-    bands = [c for c in table["categories"] if _BAND.match(c)]  # bands by their lower edge, other categories after
-    cats = sorted(bands, key=_lower_edge) + [c for c in table["categories"] if c not in bands] if bands \
-        else list(table["categories"])
+    cats, labels = outcome_categories(table)
     rest = {c: (sum(r["rates"].get(c, 0.0) * r["n"] for r in rows.values()) - mine["rates"].get(c, 0.0) * mine["n"])
             / rest_n if rest_n else 0.0 for c in cats}
     return {"column": outcomes.get("column") or "outcome", "categories": cats, "rates": dict(mine["rates"]),
             "n": int(mine["n"]), "rest": {c: round(v, 4) for c, v in rest.items()}, "rest_n": int(rest_n),
-            "labels": {c: band_label(c, lowest=k == 0 and bool(bands)) for k, c in enumerate(cats)}}
+            "labels": labels}
+
+
+def outcome_categories(table: dict) -> tuple[list[str], dict[str, str]]:
+    """An outcome table's categories in reading order (bands by their lower edge, other categories after) and the
+    label of each ("6 to 40", "over 40 to 56.67"), as the explorer writes them."""
+    bands = [c for c in table["categories"] if _BAND.match(c)]
+    cats = sorted(bands, key=_lower_edge) + [c for c in table["categories"] if c not in bands] if bands \
+        else list(table["categories"])
+    return cats, {c: band_label(c, lowest=k == 0 and bool(bands)) for k, c in enumerate(cats)}
 
 
 def _lower_edge(category: str) -> float:

@@ -8,7 +8,6 @@ recorded, like the conversation pipeline.
 
 from __future__ import annotations
 
-import datetime
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -26,9 +25,9 @@ from ml.events.ingest import load_events
 from ml.events.matrix import EventMatrix
 from ml.events.model import EventRunModel
 from ml.events.nmf import EventPersonaModel, size_balance
-from ml.events.outcomes import outcome_table
+from ml.events.outcomes import known_outcomes, numeric_outcome, outcome_table
 from ml.events.profile import ProfileInputs, build_event_profiles, event_label, mix_text
-from ml.ingest.timebasis import is_fixed_offset
+from ml.ingest.timebasis import offset_tz
 from ml.runtime.contracts import (
     EventCounts,
     EventFilterStage,
@@ -54,27 +53,14 @@ def user_split_line(split: dict, user: list[str] | None) -> str:
             f"their counts are summed into one user; if each combination is its own user, pass --user-col {key}")
 
 
-def _zone_of(basis: str | None):
-    """A tz for ``pd.Timestamp.tz_localize`` from a clock basis ("UTC", "UTC+01:00", "Europe/Dublin"); None for
-    "local" (each time's own offset) and an unknown clock."""
-    if basis in (None, "local"):
-        return None
-    if basis == "UTC":
-        return datetime.UTC
-    if is_fixed_offset(basis):
-        return datetime.timezone(datetime.timedelta(hours=int(basis[3:6]), minutes=int(basis[3] + basis[7:9])))
-    return basis
-
-
 def _no_numbers(outcome: pd.Series) -> str:
-    """``--check``'s note on a numeric outcome's values that are no numbers, as the run's tables leave them out
-    (``ml.events.outcomes``: numeric when 95 % of the values are numbers, with more than 10 distinct)."""
-    values = outcome.dropna().astype(str).str.strip()
-    values = values[values.ne("") & values.str.lower().ne("nan")]
-    numbers = pd.to_numeric(values, errors="coerce")
-    if not len(values) or numbers.notna().mean() < 0.95 or numbers.nunique() <= 10 or not numbers.isna().any():
+    """``--check``'s note on a numeric outcome's values that are no numbers, which the run's tables leave out
+    (``ml.events.outcomes.numeric_outcome``)."""
+    values = known_outcomes(outcome)
+    numbers = numeric_outcome(values)
+    if numbers is None or not numbers.isna().any():
         return ""
-    said = ", ".join(repr(v) for v in list(dict.fromkeys(values[numbers.isna()]))[:3])
+    said = ", ".join(repr(str(v)) for v in list(dict.fromkeys(values[numbers.isna()]))[:3])
     return f"; {int(numbers.isna().sum())} of them no number ({said}), left out of the outcome tables"
 
 
@@ -265,7 +251,7 @@ class EventPipeline:
         own offset) or an unknown clock as the wall-clock time without one."""
         if resolution not in ("hour", "day") or yearless:
             return [None] * len(first_day)
-        zone = _zone_of(basis)
+        zone = offset_tz(basis)
         out = []
         for d in first_day:
             if pd.isna(d):

@@ -86,14 +86,15 @@ def parse_event_times(values: pd.Series, assume_year: int | None = None,
     parsed = parse_timestamps(values)
     ts = parsed["timestamp"]
     bad = parsed["unparseable"].to_numpy(dtype=bool)
-    clock = TimeBasis(timezone).fit(pd.DataFrame({"timestamp": ts, "utc_offset_min": parsed["utc_offset_min"]}))
+    stamps = pd.DataFrame({"timestamp": ts, "utc_offset_min": parsed["utc_offset_min"]})
+    clock = TimeBasis(timezone).fit(stamps)
     written = clock.offsets_["nonzero"] + clock.offsets_["zero"] > 0 or clock.timezone_ is not None
     # the conversation rule that leaves a column of one instant or of 1970 unread does not apply to events, which
     # read it as dates (day offsets are read above): no "not read" in the record of times that are used
     record = _as_written(timezone) if clock.ignored_ else clock.record() if written or clock.basis_ is None \
         else _as_written(None)
     if timezone and clock.basis_ == timezone:  # converted (or read as the zone's wall clock where no offset is written)
-        moved = clock.transform(pd.DataFrame({"timestamp": ts, "utc_offset_min": parsed["utc_offset_min"]}))
+        moved = clock.transform(stamps)
         ts, parsed = moved["timestamp"], parsed.assign(utc_offset_min=moved["utc_offset_min"].to_numpy())
     if bad.any():  # the rows that did not read may be yearless ("11 May, 09:44"), whatever the others are
         text = values.astype(str).str.strip().where(~empty, "")

@@ -39,6 +39,7 @@ fixed offset's).
 
 from __future__ import annotations
 
+import datetime
 import zoneinfo
 
 import numpy as np
@@ -64,6 +65,18 @@ def fixed_offset(minutes: float) -> str:
     """The basis of a dump whose timestamps all carry one offset: -480 → "UTC-08:00"."""
     text = _offset_text(minutes)
     return f"UTC{text[:3]}:{text[3:]}"
+
+
+def offset_tz(basis: str | None):
+    """A tz for ``pd.Timestamp.tz_localize`` from a basis ("UTC", "UTC+01:00", "Europe/Dublin"): the inverse of
+    ``fixed_offset`` for a fixed offset; None for "local" (each time's own offset) and an unknown clock."""
+    if basis in (None, LOCAL):
+        return None
+    if basis == UTC:
+        return datetime.UTC
+    if is_fixed_offset(basis):
+        return datetime.timezone(datetime.timedelta(hours=int(basis[3:6]), minutes=int(basis[3] + basis[7:9])))
+    return basis
 
 
 def is_fixed_offset(basis: str | None) -> bool:

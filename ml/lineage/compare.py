@@ -102,15 +102,16 @@ class RunComparer(BaseEstimator):
             excess_novelty(nb, nn, base.persona_ids, new.persona_ids, cfg.novelty_quantile,
                            (self.novel_base_, self.novel_new_), (self.reach_base_, self.reach_new_))
             if cfg.recut_novelty is not None else (None, None))
+        # the placed shares (persona buckets, then the novel bucket) and the sample sizes they were counted on
+        placed = (None, None, None) if self._placed is None else (
+            (self._placed[0][:-1], self._placed[1][:-1]), (len(nb.vectors_), len(nn.vectors_)),
+            (float(self._placed[0][-1]), float(self._placed[1][-1])))
         matcher = PersonaMatcher(cfg.match_similarity, cfg.piece_similarity, cfg.piece_margin,
                                  cfg.min_shared_members, cfg.min_overlap, cfg.piece_share, cfg.reach_share,
                                  cfg.recut_novelty, cfg.confidence).fit(
             A, B, counts, self._nb / max(1, base.n_members), self._nn / max(1, new.n_members),
             flag(self.novel_base_), flag(self.novel_new_), self.reach_base_, self.reach_new_,
-            self.excess_base_, self.excess_new_, None if self._placed is None else (self._placed[0][:-1],
-                                                                                 self._placed[1][:-1]),
-            None if self._placed is None else (len(nb.vectors_), len(nn.vectors_)),
-            None if self._placed is None else (float(self._placed[0][-1]), float(self._placed[1][-1])))
+            self.excess_base_, self.excess_new_, *placed)
         self.matcher_ = matcher
         self._cfg, self._base, self._new = cfg, base, new
         new_personas = distinct_names([self._new_persona(j) for j in range(len(new.persona_ids))])

@@ -116,7 +116,6 @@ class PersonaMatcher(BaseEstimator):
             self.pieces_ = sorted(self.pieces_ + self._uncontradicted(
                 self._reach_pieces(np.asarray(reach_base), np.asarray(reach_new))))
         self.recut_ = []  # the pieces the re-cut rule added
-        self.held_ = np.zeros(m, bool)
         self.novel_grew_ = True
         if self.recut_novelty is not None and reach_base is not None and reach_new is not None \
                 and novelty_base is not None and novelty_new is not None and placed is not None \
@@ -239,7 +238,6 @@ class PersonaMatcher(BaseEstimator):
         cut, share = float(self.recut_novelty), float(self.piece_share)
         gone = now < (1.0 - share) * then
         fallen = self._fallen(then, now, sizes)
-        self.held_ = ~fallen  # base personas whose placed share held within its sampling error
         merges = self._landing(reach_base, merged, self.novel_base_ | (((novelty_base >= cut) | gone) & fallen),
                                matched_new, 0.0)
         self.novel_grew_ = self._novel_grew(novel, sizes)
