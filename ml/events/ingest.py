@@ -202,6 +202,28 @@ def _user_split(frame: pd.DataFrame, user: pd.Series, used: list) -> dict | None
             "example": str(split.index[split.to_numpy()][0])}
 
 
+def _add_times(frame: pd.DataFrame, long: pd.DataFrame, m: dict, path: Path, cfg: EventInputConfig) -> None:
+    """Day, hour and weekday per event row of ``long`` from the file's time column, and the file's resolution
+    and clock in ``m``: more than 1 % unreadable times are refused, fewer kept without a time and counted."""
+    if m["time"]:
+        times, resolution = parse_event_times(frame[m["time"]], cfg.assume_year, cfg.timezone)
+        bad = times["bad"].to_numpy()
+        if bad.mean() > 0.01:
+            row = int(np.flatnonzero(bad)[0])
+            found = f"{FLAGS['time_col']}" if cfg.time_col else f"found by its name; {FLAGS['time_col']}"
+            raise InputError(f"{path}: data row {row + 1}, column '{m['time']}' ({found}): "
+                             f"{str(frame[m['time']].iloc[row])[:40]!r} is not a time or day offset "
+                             f"({bad.sum()} such rows); fix them, pass --assume-year for dates without a "
+                             f"year, or pass {FLAGS['time_col']} none to read no time")
+        m["time_unread"] = int(bad.sum())  # up to 1 %: kept, without a time (said by --check and the run)
+        idx = long["row"].to_numpy() - 1
+        for col in ("day", "hour", "weekday"):
+            long[col] = times[col].to_numpy()[idx] if col == "day" else times[col].array[idx]
+        m.update(resolution=resolution, clock=times.attrs.get("time"))
+    else:
+        m["resolution"] = "none"
+
+
 def _one_file(path: Path, cfg: EventInputConfig, lookup: dict | None,
               rows: RowFilter | None = None) -> tuple[pd.DataFrame, dict]:
     frame, fmt = read_table(path)
@@ -242,23 +264,7 @@ def _one_file(path: Path, cfg: EventInputConfig, lookup: dict | None,
                              "count": mats[r, c], "row": r + 1})
         if group is not None:
             long["group"] = group.to_numpy()[r]
-    if m["time"]:
-        times, resolution = parse_event_times(frame[m["time"]], cfg.assume_year, cfg.timezone)
-        bad = times["bad"].to_numpy()
-        if bad.mean() > 0.01:
-            row = int(np.flatnonzero(bad)[0])
-            found = f"{FLAGS['time_col']}" if cfg.time_col else f"found by its name; {FLAGS['time_col']}"
-            raise InputError(f"{path}: data row {row + 1}, column '{m['time']}' ({found}): "
-                             f"{str(frame[m['time']].iloc[row])[:40]!r} is not a time or day offset "
-                             f"({bad.sum()} such rows); fix them, pass --assume-year for dates without a "
-                             f"year, or pass {FLAGS['time_col']} none to read no time")
-        m["time_unread"] = int(bad.sum())  # up to 1 %: kept, without a time (said by --check and the run)
-        idx = long["row"].to_numpy() - 1
-        for col in ("day", "hour", "weekday"):
-            long[col] = times[col].to_numpy()[idx] if col == "day" else times[col].array[idx]
-        m.update(resolution=resolution, clock=times.attrs.get("time"))
-    else:
-        m["resolution"] = "none"
+    _add_times(frame, long, m, path, cfg)
     if cfg.outcome_col and not cfg.outcome_file:
         m["outcome"] = pd.DataFrame({"user": user.to_numpy(), "outcome": outcome_values(frame[cfg.outcome_col])})
     if (user == "").any():  # at most 1 % of rows without a user id: skipped, counted (said by --check and the run)
