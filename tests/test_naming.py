@@ -156,6 +156,12 @@ def test_names_are_spelt_as_the_members_write_them():
     assert as_written("havent received", orders) == "haven't received"  # 3 of 4 uses, a curly one written straight
     assert as_written("cant", orders) == "can't" and capitalized(as_written("havent", orders)) == "Haven't"
     assert as_written("cant", "I cant log in, cant pay, can't reset") == "cant"  # the members' majority
+    # real TWCS/airline texts: a word's apostrophe keeps it one word (a "[T]" placeholder spelt "don'T"), and a word
+    # written only as a hashtag is spelt as the hashtag writes it ("Hashtag-heavy: destinationdragons")
+    promo = "Join the #PUBG [T] special event: don't miss it\nDon't miss the new season, you won't want to miss it"
+    assert as_written("don't miss", promo) == "don't miss"
+    tags = "@united see you at #DestinationDragons\nso excited #DestinationDragons #tickets\ngot my tickets"
+    assert as_written("destinationdragons & tickets", tags) == "DestinationDragons & tickets"
 
 
 def test_phrases_are_written_as_the_members_wrote_them():
@@ -285,6 +291,11 @@ def test_compose_and_unique():
     assert not one_word_twice("top-up", "card") and not one_word_twice("log-in", "blog")
     assert compose(["top-up", "failed", "top up"])[0] == "top-up & failed"
     assert one_word_twice("preorder", "pre orders")  # TWCS: "Preorder & pre orders" named a persona  # a compound is one content word
+    # an irregular verb form and its base are one word (TWCS named a persona "Brief: sent & send"); a prefix
+    # written apart adds nothing ("Preorder & pre")
+    assert compose(["sent", "send", "email"])[0] == "sent & email"
+    assert compose(["flew", "fly", "gate"])[0] == "flew & gate"
+    assert compose(["preorder", "pre", "shipping"])[0] == "preorder & shipping"
     assert compose([]) == ("General", [])
     out = unique_names(
         {0: "Flight & delayed", 1: "Flight & delayed", 2: "Flight & delayed"},

@@ -78,3 +78,11 @@ def test_may_hold_name(text, expected):
 
 def test_only_the_ner_pipe_runs():
     assert load_ner().pipe_names == ["ner"]
+
+
+def test_irregular_verbs_come_from_the_models_verb_table():
+    from spacy.strings import get_string_id
+
+    assert name_gate.VERB_TABLE == get_string_id("verb")  # the key of the lemmatiser's verb exceptions
+    assert name_gate.verb_lemma("sent") == "send" and name_gate.verb_lemma("flew") == "fly"
+    assert name_gate.verb_lemma("data") == "data" and name_gate.verb_lemma("flight") == "flight"  # no noun exceptions

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from ml.profile.name_gate import verb_lemma
 from ml.profile.stems import stem
 from ml.profile.terms import STOP_WORDS
 
@@ -13,8 +14,9 @@ WORD_RE = re.compile(r"[a-z]+(?:-[a-z]+)*")  # a hyphenated compound is one word
 
 
 def content_stems(text: str, unique: bool = True):
-    """Snowball stems of the content words of ``text`` (stop words and non-letters left out)."""
-    stems = [stem(w) for w in WORD_RE.findall(text.lower()) if w not in STOP_WORDS and len(w) > 1]
+    """Snowball stems of the content words of ``text`` (stop words and non-letters left out), irregular verb forms
+    by their base ("sent" as "send": a name "Sent & send" says one word twice)."""
+    stems = [stem(verb_lemma(w)) for w in WORD_RE.findall(text.lower()) if w not in STOP_WORDS and len(w) > 1]
     return set(stems) if unique else stems
 
 

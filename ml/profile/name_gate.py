@@ -71,10 +71,9 @@ Rules = tuple[tuple[str, str], ...]
 
 
 @lru_cache(maxsize=1)
-def _lexicon() -> tuple[frozenset[str], frozenset[str], Rules, Rules]:
-    """WordNet's lemmas, the irregular forms, the suffix rules (all, and those of nouns and verbs only: no
-    comparatives) of the spaCy model's lemmatiser tables, read from the model's files with ``srsly`` (spaCy's
-    ``Lookups`` format) without importing spaCy (``stop_words``)."""
+def _tables() -> dict | None:
+    """The spaCy model's lemmatiser tables, read from its files with ``srsly`` (spaCy's ``Lookups`` format)
+    without importing spaCy (``stop_words``); None when the model has none."""
     import importlib.util
 
     import srsly
@@ -82,9 +81,16 @@ def _lexicon() -> tuple[frozenset[str], frozenset[str], Rules, Rules]:
     spec = importlib.util.find_spec(SPACY_MODEL)
     root = Path(spec.submodule_search_locations[0]) if spec and spec.submodule_search_locations else None
     found = sorted(root.glob("*/lemmatizer/lookups/lookups.bin")) if root else []
-    if not found:
+    return srsly.msgpack_loads(found[-1].read_bytes()) if found else None
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> tuple[frozenset[str], frozenset[str], Rules, Rules]:
+    """WordNet's lemmas, the irregular forms, the suffix rules (all, and those of nouns and verbs only: no
+    comparatives) of the spaCy model's lemmatiser tables."""
+    tables = _tables()
+    if tables is None:
         return frozenset(), frozenset(), (), ()  # no tables: no word is ordinary, every text goes to the NER
-    tables = srsly.msgpack_loads(found[-1].read_bytes())
     index = frozenset(w for table in tables["lemma_index"].values() for w in table)
     irregular = frozenset(w for table in tables["lemma_exc"].values() for w in table)
     rules = tuple(sorted({(old, new) for table in tables["lemma_rules"].values() for old, new in table}))
@@ -106,6 +112,22 @@ def dictionary_word(word: str) -> bool:
         return True
     return any(len(word) > len(old) and word.endswith(old) and word[: len(word) - len(old)] + new in index
                for old, new in rules)
+
+
+VERB_TABLE = 6360137228241296794  # spaCy's string id of "verb", the key of the verb tables (a test checks it)
+
+
+@lru_cache(maxsize=1)
+def _irregular_verbs() -> dict[str, str]:
+    tables = _tables()
+    found = (tables or {}).get("lemma_exc", {}).get(VERB_TABLE, {})
+    return {form: bases[0] for form, bases in found.items() if bases and bases[0] != form}
+
+
+def verb_lemma(word: str) -> str:
+    """The base of an irregular English verb form from WordNet's exception list ("sent" → "send", "flew" → "fly",
+    "paid" → "pay"); any other word as it is."""
+    return _irregular_verbs().get(word, word)
 
 
 @lru_cache(maxsize=65536)

@@ -58,7 +58,9 @@ from ml.profile.terms import SENSITIVE_TERMS, STOP_WORDS, is_profane
 FILLER_WORDS = frozenset([
     "oh", "ah", "yes", "yeah", "did", "does", "done", "doing", "tried", "try", "trying", "using", "use",
     "used", "want", "wanted", "need", "needed", "know", "think", "let", "make", "sure", "going", "said",
-    "say", "tell", "told", "ask", "asked", "thing", "things", "way", "today", "ago"
+    "say", "tell", "told", "ask", "asked", "thing", "things", "way", "today", "ago",
+    # a word's prefix written apart ("pre order", "re install", "non stop"): the word is the other candidate
+    "pre", "re", "un", "non", "anti", "multi",
 ])
 FILLER_STEMS = frozenset(stem(w) for w in FILLER_WORDS)  # their inflections too: "makes", "asks", "thinking"
 BLOCK_ROWS = 16384  # members whose embeddings score_candidates converts to float64 at a time

@@ -39,22 +39,34 @@ def as_written(phrase: str, text: str, min_share: float = 0.5, max_uses: int = 2
     joined texts) writes it inside sentences, when one spelling other than the vocabulary's holds more than
     ``min_share`` of its uses (a tie keeps the vocabulary's): "atm" → "ATM", "notting hill" → "Notting Hill",
     "iphone" → "iPhone", "havent" → "haven't" (terms drop apostrophes; a curly one is written straight); "bill"
-    stays. Uses that open a text or a sentence, @handles and #hashtags are not counted; the first
-    ``max_uses`` counted uses decide."""
+    stays. Uses that open a text or a sentence and @handles are not counted, nor #hashtags unless the word is
+    written as one only ("destinationdragons" → "DestinationDragons"); the first ``max_uses`` counted uses decide.
+    A word's apostrophe keeps it one word ("don't" is not "don" and a "t" spelt apart)."""
     def spelt(m: re.Match) -> str:
-        word, forms, n = m.group(0), Counter(), 0
-        pattern = _APOS.join(re.escape(c) for c in word)  # "havent" finds "haven't" and "haven’t"
-        for h in re.finditer(rf"(?<![\w@#'’]){pattern}(?![\w'’])", text, flags=re.IGNORECASE):
-            if not _sentence_start(text, h.start()):
-                forms[h.group(0).replace("’", "'")] += 1
-                n += 1
-                if n >= max_uses:
-                    break
+        word = m.group(0)
+        # "havent" finds "haven't" and "haven’t"
+        pattern = _APOS.join(re.escape(c) for c in word.replace("'", "").replace("’", ""))
+        forms, n = _uses(rf"(?<![\w@#'’]){pattern}(?![\w'’])", text, max_uses, in_sentence=True)
+        if not n:  # written as a hashtag only
+            forms, n = _uses(rf"(?<=#){pattern}(?![\w'’])", text, max_uses, in_sentence=False)
         if not n:
             return word
         form, count = forms.most_common(1)[0]
         return form if form != word and count > min_share * n else word
-    return re.sub(r"[A-Za-z]+", spelt, phrase) if text else phrase
+    return re.sub(r"[A-Za-z]+(?:['’][A-Za-z]+)*", spelt, phrase) if text else phrase
+
+
+def _uses(pattern: str, text: str, max_uses: int, in_sentence: bool) -> tuple[Counter, int]:
+    """The spellings of the first ``max_uses`` matches of ``pattern`` in ``text`` (with ``in_sentence``: those that
+    do not open a sentence), and how many were counted."""
+    forms, n = Counter(), 0
+    for h in re.finditer(pattern, text, flags=re.IGNORECASE):
+        if not in_sentence or not _sentence_start(text, h.start()):
+            forms[h.group(0).replace("’", "'")] += 1
+            n += 1
+            if n >= max_uses:
+                break
+    return forms, n
 
 
 CONJUNCTIONS = frozenset({"and", "or", "but", "nor"})  # "card and the payment" is two things, as "&" says
