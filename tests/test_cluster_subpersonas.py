@@ -136,3 +136,19 @@ def test_a_sub_persona_never_takes_its_personas_name():
         clash = r["name"] == parent[r["parent_id"]]
         assert (renamed[r["id"]] != r["name"]) == clash and renamed[r["id"]] != parent[r["parent_id"]], r["name"]
     assert sum(r["name"] == parent[r["parent_id"]] for r in plain) >= 1  # the case arose
+
+
+def test_a_sub_persona_never_takes_another_personas_name():
+    """The airline tweets: a sub-persona "Cancelled flightled" sat under another persona than "Cancelled Flightled".
+    A sub-persona's name is unique against every persona's name, not only its siblings' and its parent's."""
+    _, _, sub, labels, model = fitted(0)
+    rng = np.random.default_rng(1)
+    texts = [f"{PHRASES[s]} {rng.choice(WORDS)} {rng.choice(WORDS)}" if s >= 0 else "hello there" for s in sub]
+    plain = subpersona_records(model, texts, labels)
+    taken = plain[0]
+    others = {r["parent_id"] for r in plain} - {taken["parent_id"]}
+    other = min(others) if others else max(r["parent_id"] for r in plain) + 1
+    named = subpersona_records(model, texts, labels, parent_names={other: f"Frequent: {taken['name'].lower()}"})
+    again = next(r for r in named if r["id"] == taken["id"])
+    assert again["name"] != taken["name"] and again["name"].startswith(taken["name"]), again["name"]
+    assert [r["name"] for r in named if r["id"] != taken["id"]] == [r["name"] for r in plain if r["id"] != taken["id"]]

@@ -143,7 +143,8 @@ def subpersona_records(sub: SubPersonas, texts: list[str], labels, n_terms: int 
     L2-normalised text vectors, names come from the persona namer among siblings (``_sibling_names``;
     ``encode`` its phrase encoder); without, from the three most distinctive terms
     (``ml.cluster.hierarchy._family_name``). ``parent_names`` (persona id → its name, behaviour word and all): a
-    sub-persona whose name says what its persona's says takes its next candidate (``not_the_parents``)."""
+    sub-persona whose name says what its persona's says takes its next candidate (``not_the_parents``), and one
+    whose name is another persona's gets a qualifier (``unique_names``)."""
     from ml.cluster.hierarchy import _family_name
     from ml.profile.behavior_words import split_behavior
     from ml.profile.name_clash import not_the_parents, unique_names
@@ -180,6 +181,9 @@ def subpersona_records(sub: SubPersonas, texts: list[str], labels, n_terms: int 
                              "size": size, "share": size / n, "share_of_parent": size / max(rows.size, 1),
                              "top_terms": terms[s]})
         siblings.sort(key=lambda r: (-r["size"], r["id"]))  # largest first, also after sample-fit placement
-        names = unique_names({r["id"]: r["name"] for r in siblings}, rest)
+        # unique among its siblings and against every persona's name: the airline tweets had a sub-persona
+        # "Cancelled flightled" under another persona than "Cancelled Flightled"'s
+        personas = {-1 - i: split_behavior(name)[1] for i, name in enumerate((parent_names or {}).values())}
+        names = unique_names({**personas, **{r["id"]: r["name"] for r in siblings}}, rest)
         records += [{**r, "name": names[r["id"]]} for r in siblings]
     return records
