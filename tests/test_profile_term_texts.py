@@ -54,3 +54,13 @@ def _embeddings(members):
     from tests.test_profile_inputs import embed
 
     return embed(members["text"].tolist())
+
+
+def test_dm_is_a_term():
+    """TWCS: a persona of which 49 % wrote "DM" was named "Brief: sent & send" while "dm" was a stop word."""
+    from ml.profile.terms import ClassTfidf
+
+    texts = ["sent you a dm", "check your dm please", "i sent a dm yesterday", "dm sent with my order number",
+             "my parcel is late again", "parcel never arrived", "where is my parcel", "late parcel, no tracking"]
+    words = ClassTfidf((1, 1), 1).fit(texts, [0, 0, 0, 0, 1, 1, 1, 1])
+    assert words.top_terms(0, 1)[0][0] == "dm" and words.top_terms(1, 1)[0][0] == "parcel"

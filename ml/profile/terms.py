@@ -32,7 +32,7 @@ from ml.profile.name_gate import base_forms
 from ml.profile.stems import stem
 
 EXTRA_STOP_WORDS = frozenset(
-    ["rt", "amp", "dm", "dms", "pm", "via", "im", "ive", "id", "ill", "youre", "youve", "theyre", "dont", "doesnt", "didnt", "cant", "wont", "isnt", "arent", "wasnt", "werent", "shouldnt", "wouldnt", "couldnt", "thats", "whats", "theres", "hes", "shes", "lets", "u", "ur", "ya", "yo", "pls", "plz", "thx", "ty", "hi", "hey", "hello", "ok", "okay", "just", "like", "got", "get", "gets", "getting", "really", "hi", "guys", "lol", "omg", "gonna", "wanna", "gt", "lt", "quot", "http", "https", "www", "com", "co", "html", "tco"]
+    ["rt", "amp", "dms", "pm", "via", "im", "ive", "id", "ill", "youre", "youve", "theyre", "dont", "doesnt", "didnt", "cant", "wont", "isnt", "arent", "wasnt", "werent", "shouldnt", "wouldnt", "couldnt", "thats", "whats", "theres", "hes", "shes", "lets", "u", "ur", "ya", "yo", "pls", "plz", "thx", "ty", "hi", "hey", "hello", "ok", "okay", "just", "like", "got", "get", "gets", "getting", "really", "hi", "guys", "lol", "omg", "gonna", "wanna", "gt", "lt", "quot", "http", "https", "www", "com", "co", "html", "tco"]
 )
 STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | EXTRA_STOP_WORDS
 
