@@ -436,3 +436,18 @@ def test_the_new_placeholders_are_no_terms():
 
     assert clean_for_terms("my number is [ssn] and [dob] from [ip] thanks").split() == ["my", "number", "is", "and",
                                                                                       "from", "thanks"]
+
+
+@pytest.mark.parametrize(("text", "kept", "masked"), [
+    # real TWCS / airline tweets: the name model tagged the places of a route as people
+    ("The 22.12 train from Clapham Junction to Surbiton left early.", ["Clapham Junction", "Surbiton"], []),
+    ("hi why are the trains from Manchester Piccadilly to York delayed??", ["Manchester Piccadilly", "York"], []),
+    ("my flight was Cancelled Flightled from Laguardia to Nashville and i am stuck", ["Laguardia", "Nashville"], []),
+    # a person's name stays masked beside a route, and a "route" between two first names is no route
+    ("an already pleasant flight from London to Charlotte was made fantastic. Thank you so much Diane!",
+     ["London"], ["Diane"]),
+    ("I sent the gift from Mike to Sarah yesterday", [], ["Mike", "Sarah"]),
+])
+def test_the_places_of_a_route_are_no_names(text, kept, masked):
+    out = mask_texts([text])[0]
+    assert all(w in out for w in kept) and not any(w in out for w in masked), out

@@ -178,3 +178,18 @@ def brand_word(word: str, brands: set[str]) -> bool:
     if w in _lower_first_names():
         return any(b == w or b.split("_", 1)[0] == w for b in brands)
     return any(b.startswith(w) for b in brands)
+
+
+# a route ("from Clapham Junction to Surbiton", "from Manchester to Newark"): the small name model tags such places
+# as people; a side whose first word is no census first name is a place ("from Mike to Sarah" stays masked)
+_PLACE = r"(?:[A-Z][a-z'’-]+\s+){0,2}[A-Z][a-z'’-]+"
+ROUTE_RE = re.compile(rf"\b[Ff]rom\s+({_PLACE})\s+to\s+({_PLACE})(?![\w'’-])")
+
+
+def place_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of the places of the routes in ``text`` (``ROUTE_RE``): the name model's PERSON spans
+    inside them are not names."""
+    if "rom " not in text:
+        return []
+    return [m.span(g) for m in ROUTE_RE.finditer(text) for g in (1, 2)
+            if m.group(g).split()[0].lower() not in _lower_first_names()]

@@ -2,7 +2,8 @@
 
 ``person_spans(texts, brands, n_process, batch_size)`` → for each text the ``(start, end)`` character
 spans of the PERSON entities whose tokens pass ``ml.profile.pii``'s name rules (not a stop word, handle,
-sign-off initials or the start of a brand's handle).
+sign-off initials or the start of a brand's handle) and that are no place of a route ("from Surbiton to Euston":
+``ml.profile.name_rules.place_spans``).
 
 spaCy interns every new token string into the pipeline's vocabulary and keeps it for the life of the
 process, and its own ``nlp.pipe(n_process=...)`` sends whole Docs back to the parent, which interns
@@ -19,7 +20,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 from ml.profile import pii
-from ml.profile.name_rules import brand_word
+from ml.profile.name_rules import brand_word, place_spans
 from ml.runtime.errors import default_sigterm
 from ml.runtime.gcfreeze import after_import
 
@@ -32,9 +33,9 @@ def _spans(nlp, texts: Sequence[str], brands: frozenset[str], batch_size: int) -
     out: list[Spans] = []
     with nlp.memory_zone():  # everything the chunk added to the vocabulary is freed on exit
         for doc in nlp.pipe(texts, batch_size=batch_size):
-            found = []
+            found, places = [], place_spans(doc.text)
             for ent in doc.ents:
-                if ent.label_ != "PERSON":
+                if ent.label_ != "PERSON" or any(a <= ent.start_char and ent.end_char <= b for a, b in places):
                     continue
                 toks = [t for t in ent if pii._name_token_ok(t) and not brand_word(t.text, brands)]
                 if toks:
