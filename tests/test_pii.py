@@ -451,3 +451,11 @@ def test_the_new_placeholders_are_no_terms():
 def test_the_places_of_a_route_are_no_names(text, kept, masked):
     out = mask_texts([text])[0]
     assert all(w in out for w in kept) and not any(w in out for w in masked), out
+
+
+@pytest.mark.parametrize("text", [
+    # real Banking77 queries and a TWCS tweet: "max" after an article is a noun, not Max
+    "What is the max amount of top-ups?", "Whats the max I can top up", "@VirginTrains delays to the max",
+])
+def test_a_lower_case_word_after_an_article_is_no_name(text):
+    assert "[name]" not in mask_texts([text])[0]

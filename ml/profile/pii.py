@@ -192,11 +192,17 @@ def _replace(text: str, spans: Sequence[tuple[int, int]], placeholder: str) -> s
     return text
 
 
+# a lower-case word after one of these is a noun, not a person's name ("delays to the max", "the max fee")
+_DETERMINERS = frozenset({"the", "a", "an", "this", "that", "these", "those", "every", "each", "any", "no"})
+
+
 def _name_token_ok(tok) -> bool:
     t = tok.text
     before = tok.doc.text[tok.idx - 1] if tok.idx else " "
     if (t[0] in "@#^[*" or before in "[@#^*" or tok.like_url or tok.like_email or not _WORDISH_RE.search(t)
             or any(c.isdigit() for c in t) or t.lower() in _NOT_NAMES or tok.is_stop or len(t) < 2):
+        return False
+    if t.islower() and tok.i > 0 and tok.nbor(-1).lower_ in _DETERMINERS:
         return False
     return not t.isupper()  # sign-off initials (^AB), airport codes, shouting, booking codes
 
