@@ -162,6 +162,10 @@ def test_names_are_spelt_as_the_members_write_them():
     assert as_written("don't miss", promo) == "don't miss"
     tags = "@united see you at #DestinationDragons\nso excited #DestinationDragons #tickets\ngot my tickets"
     assert as_written("destinationdragons & tickets", tags) == "DestinationDragons & tickets"
+    # the commonest spelling wins over the vocabulary's without a majority (TWCS: "DM" 6, "dm" 5, "Dms" 1 named a
+    # persona "Dm & customer service")
+    dms = "sent a DM\nsent you a DM\ncheck your DM\nsent a dm\nreplied to your dm\nsent a Dm"
+    assert as_written("dm", dms) == "DM" and as_written("dm", dms + "\nmy dm") == "dm"  # a tie keeps the vocabulary's
 
 
 def test_phrases_are_written_as_the_members_wrote_them():

@@ -34,10 +34,11 @@ def _sentence_start(text: str, at: int) -> bool:
     return (not before and at - line <= 200) or (bool(before) and before[-1] in ".!?:")
 
 
-def as_written(phrase: str, text: str, min_share: float = 0.5, max_uses: int = 200) -> str:
+def as_written(phrase: str, text: str, max_uses: int = 200) -> str:
     """``phrase`` (lower case, from c-TF-IDF vocabularies) with each word spelt as ``text`` (a persona's
-    joined texts) writes it inside sentences, when one spelling other than the vocabulary's holds more than
-    ``min_share`` of its uses (a tie keeps the vocabulary's): "atm" → "ATM", "notting hill" → "Notting Hill",
+    joined texts) writes it inside sentences, when its commonest spelling is not the vocabulary's and is written
+    more often than the vocabulary's (a tie keeps the vocabulary's; "DM" 6, "dm" 5, "Dms" 1 is "DM", where a
+    majority rule left "Dm" once capitalised): "atm" → "ATM", "notting hill" → "Notting Hill",
     "iphone" → "iPhone", "havent" → "haven't" (terms drop apostrophes; a curly one is written straight); "bill"
     stays. Uses that open a text or a sentence and @handles are not counted, nor #hashtags unless the word is
     written as one only ("destinationdragons" → "DestinationDragons"); the first ``max_uses`` counted uses decide.
@@ -52,7 +53,7 @@ def as_written(phrase: str, text: str, min_share: float = 0.5, max_uses: int = 2
         if not n:
             return word
         form, count = forms.most_common(1)[0]
-        return form if form != word and count > min_share * n else word
+        return form if form != word and count > forms.get(word, 0) else word
     return re.sub(r"[A-Za-z]+(?:['’][A-Za-z]+)*", spelt, phrase) if text else phrase
 
 
