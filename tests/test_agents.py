@@ -260,3 +260,35 @@ def test_the_manifests_agent_examples_mask_the_staff_names_the_replies_sign_with
     selection = PersonaPipeline(_config(), progress=False).select([str(path)])
     examples = selection.agent_report["examples"]
     assert examples and all("Becky" not in e["text"] and "[name]" in e["text"] for e in examples)
+
+
+# real airline tweets (Twitter US Airline Sentiment): a news feed, a flight tracker and a customer who posts photos
+NEWS = ["@JetBlue Fliers to Gain Access to WSJ Content - Analyst Blog - Nasdaq http://t.co/x1",
+        "@VirginAmerica achieves a second year of profitability despite revenue pressure http://t.co/x2",
+        "@JetBlue Airways Now Covered by Bank of America (JBLU) - Dakota Financial http://t.co/x3"]
+TRACKER = ["@united Flight 1640 (N33289) arrives at @FlyTPA following flight from @iah http://t.co/y1",
+           "@SouthwestAir Flight 3744 (N284WN) departs @FlyTPA enroute to @PHXSkyHarbor http://t.co/y2",
+           "@SouthwestAir Flight 3267 (N659SW) arrives at @FlyTPA following flight from @MitchellAirport http://t.co/y3"]
+PHOTOS = ["@united my bag came back like this http://t.co/z1", "@united look at my seat http://t.co/z2",
+          "@united I waited 3 hours for this http://t.co/z3"]
+
+
+def test_accounts_that_post_links_only_go_in_every_layout():
+    """The airline tweets: news feeds and flight trackers (JetBlueNews, DontenPhoto) made a persona "Frequent:
+    passengers and Wall". An account whose messages nearly all hold a link and never say "I" / "my" posts links
+    only; a customer who posts photos of their own trip writes about themselves. Two such messages are too few."""
+    rows = [[f"n{i}", "JetBlueNews", t] for i, t in enumerate(NEWS)]
+    rows += [[f"t{i}", "DontenPhoto", t] for i, t in enumerate(TRACKER)]
+    rows += [[f"p{i}", "traveller", t] for i, t in enumerate(PHOTOS)]
+    rows += [[f"q{i}", "quiet", t] for i, t in enumerate(NEWS[1:])]
+    rows += [["c0", "cust", "@united two hours on the tarmac, no water"]]
+    messages = pd.DataFrame(rows, columns=["message_id", "author", "text"])  # no inbound flag, no reply links
+    detector = AgentDetector().fit(messages)
+    # the news feed's "- Dakota Financial" reads as a sign-off: an agent, only marked where the data has no sides
+    assert detector.broadcast_accounts_ == ["DontenPhoto", "JetBlueNews"] and detector.agent_accounts_ == ["JetBlueNews"]
+    kept, report = drop_agents(messages, messages)
+    assert sorted(set(kept["author"])) == ["cust", "quiet", "traveller"]
+    assert report["removed_broadcast"] == 6 and report["broadcast_accounts"] == 2 and report["removed"] == 6
+    assert report["kept"] == len(kept) == 6 and report["support_layout"] is False
+    kept, report = drop_agents(messages, messages, keep_agents=True)
+    assert len(kept) == 12 and report["removed_broadcast"] == 0 and report["broadcast_accounts"] == 2

@@ -205,14 +205,19 @@ def _set_aside(removed: int, agents: dict[str, Any] | None) -> str:
     if not agents:
         return head
     marked, signed = int(agents.get("removed_outbound_flag") or 0), int(agents.get("removed_staff_signed") or 0)
-    detected, not_inbound = max(0, int(agents["removed"]) - marked - signed), max(0, removed - int(agents["removed"]))
+    links, link_accounts = int(agents.get("removed_broadcast") or 0), int(agents.get("broadcast_accounts") or 0)
+    detected = max(0, int(agents["removed"]) - marked - signed - links)
+    not_inbound = max(0, removed - int(agents["removed"]))
     n = int(agents.get("accounts") or 0)
     accounts = f" of {n:,} brand or agent account{'' if n == 1 else 's'}" if n else ""
     parts = [f"{not_inbound:,} not marked as a customer's message (--inbound-only)" if not_inbound else "",
              f"{detected:,} messages{accounts} found from how they write" if detected else "",
              f"{marked:,} the data marks as the company's replies" if marked else "",
-             f"{signed:,} signed as only staff sign (“^AB”, “*Name”)" if signed else ""]
+             f"{signed:,} signed as only staff sign (“^AB”, “*Name”)" if signed else "",
+             f"{links:,} messages of {link_accounts:,} account{'' if link_accounts == 1 else 's'} that post links "
+             "only (news feeds, bots, promotions)" if links else ""]
     parts = [p for p in parts if p]
+    head = head.removesuffix(" as the company's side") if links else head  # news feeds are nobody's side
     return f"{head}: {'; '.join(parts)}" if parts else head
 
 

@@ -14,6 +14,8 @@ export interface SetAside {
   removed_outbound_flag?: number | null;
   removed_staff_signed?: number | null;
   accounts?: number | null;
+  removed_broadcast?: number | null;
+  broadcast_accounts?: number | null;
 }
 
 /** Why rows were set aside before the filters, each reason with its own count: messages of accounts that behave
@@ -24,7 +26,8 @@ function setAsideWords(removed: number, agents: SetAside | null | undefined): st
   if (!agents) return `${head}, as the company's side of the conversations.`;
   const marked = agents.removed_outbound_flag ?? 0;
   const signed = agents.removed_staff_signed ?? 0;
-  const detected = Math.max(0, agents.removed - marked - signed);
+  const broadcast = agents.removed_broadcast ?? 0;
+  const detected = Math.max(0, agents.removed - marked - signed - broadcast);
   const notInbound = Math.max(0, removed - agents.removed);
   const accounts = agents.accounts ? ` of ${int(agents.accounts)} brand or agent account${agents.accounts === 1 ? "" : "s"}` : "";
   const parts = [
@@ -32,6 +35,9 @@ function setAsideWords(removed: number, agents: SetAside | null | undefined): st
     detected > 0 ? `${int(detected)} messages${accounts} (found from how they write: answering many customers, staff sign-offs)` : null,
     marked > 0 ? `${int(marked)} the data marks as the company's replies` : null,
     signed > 0 ? `${int(signed)} signed as only staff sign (“^AB”, “*Name”)` : null,
+    broadcast > 0
+      ? `${int(broadcast)} messages of ${int(agents.broadcast_accounts ?? 0)} account${agents.broadcast_accounts === 1 ? "" : "s"} that post links only (news feeds, bots, promotions)`
+      : null,
   ].filter(Boolean);
   return parts.length ? `${head}: ${parts.join("; ")}.` : `${head}.`;
 }

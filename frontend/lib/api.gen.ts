@@ -512,6 +512,18 @@ export interface components {
             accounts_in_data: number;
             /** Agent Members */
             agent_members?: number | null;
+            /**
+             * Broadcast Accounts
+             * @description Accounts that post links only among the candidates.
+             */
+            broadcast_accounts?: number | null;
+            /**
+             * Broadcast Examples
+             * @description Up to three of them: account, messages.
+             */
+            broadcast_examples?: {
+                [key: string]: unknown;
+            }[];
             /** Enabled */
             enabled: boolean;
             /** Examples */
@@ -526,6 +538,11 @@ export interface components {
             marked: number;
             /** Removed */
             removed: number;
+            /**
+             * Removed Broadcast
+             * @description Messages of accounts that post links only (news feeds, bots, promotions; AgentDetector.broadcast_accounts_), removed in every layout unless --keep-agents.
+             */
+            removed_broadcast?: number | null;
             /** Removed Outbound Flag */
             removed_outbound_flag?: number | null;
             /**

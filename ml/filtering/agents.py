@@ -13,13 +13,22 @@ The detector looks at what each account *does* in the message frame (CONTRACTS �
 - `addressed_by`: distinct other authors whose messages @mention (or u/mention) the account's handle (customers
   address the company).
 
+- `link_share` / `first_person_share`: share of its messages holding a URL / a first-person singular word ("I",
+  "my", "me", "I'm").
+
+An account **posts links only** (`broadcast`: news feeds, flight trackers, promotions, the same advert sent to
+several airlines) when it wrote at least `min_broadcast` messages, at least 80 % of them with a link and at most
+10 % in the first person singular: customers write about themselves. Such accounts are no customers in any layout
+(`drop_agents` removes them unless `keep_agents`); measured in docs/profiles.md ("Accounts that post links only").
+
 An account is an agent when any rule holds (thresholds are the estimator's parameters):
 `answered >= min_answered and reply_share >= min_reply_share` (a help desk answers many people, and
 does little else), `signoffs >= min_signoffs and signoff_share >= min_signoff_share` (agents sign their
 replies), or `addressed_by >= min_addressed_by and reply_share >= min_reply_share` (the handle customers
 write to, when it also answers). Measured against TWCS's inbound column in docs/profiles.md.
 
-Learned: `agent_accounts_` (sorted list), `evidence_` (DataFrame, one row per author with the signals
+Learned: `agent_accounts_` (sorted list), `broadcast_accounts_` (those that post links only, agents or not: a news
+feed's headlines end "- Nasdaq", which reads as a sign-off), `evidence_` (DataFrame, one row per author with the signals
 above, `is_agent` and `reasons`). `transform(frame)` drops the rows written by agent accounts;
 `report(frame, removed)` gives a manifest entry shaped like a filter stage.
 """
@@ -54,6 +63,8 @@ STAFF_SIGNOFF_RE = re.compile(r"(?:(?<=\s)|\A)(?:\^\s?([A-Z]{2,4}\d?|[A-Z][a-z]{
                               r"(?:[A-Z][a-z]{1,12})?))(?:\s+https?://\S+)*[\s.!)]*\Z")
 _SIGNOFF_NAME = re.compile(r"^[-–—~^*]\s?([A-Z][a-z]{2,12})[A-Z]?$")  # -Becky ^Helen *ErikS → a given name
 _LEADING_HANDLE = re.compile(r"^\s*@(\w+)")
+_LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
+_FIRST_PERSON = re.compile(r"\b(?:i|i['’]?m|i['’]?ve|i['’]?d|i['’]?ll|me|my|mine|myself)\b", re.IGNORECASE)
 _HANDLES = re.compile(r"(?<![\w@])@(\w+)")
 _REDDIT_USERS = re.compile(r"(?<![\w/])/?u/([A-Za-z0-9_-]{3,20})\b")  # Reddit's "u/name" addresses a user too
 
@@ -80,6 +91,7 @@ class AgentDetector(BaseEstimator):
         min_addressed_by: int = 3,
         max_handles: int = 2,
         min_threads: int = 2,
+        min_broadcast: int = 3,
     ):
         keep_params(self, locals())
 
@@ -89,7 +101,15 @@ class AgentDetector(BaseEstimator):
             raise InputError("AgentDetector needs the message frame (with 'text'): load it with ml.ingest.load")
         self.evidence_ = self._evidence(messages.reset_index(drop=True))
         self.agent_accounts_ = sorted(self.evidence_.index[self.evidence_["is_agent"]].tolist())
+        self.broadcast_accounts_ = sorted(self.evidence_.index[self.evidence_["broadcast"]].tolist())
         return self
+
+    def broadcast_rows(self, frame: pd.DataFrame) -> np.ndarray:
+        """Boolean mask of rows of ``frame`` written by an account that posts links only (``broadcast_accounts_``)."""
+        check_is_fitted(self, "broadcast_accounts_")
+        if "author" not in frame or not self.broadcast_accounts_:
+            return np.zeros(len(frame), dtype=bool)
+        return frame["author"].astype(str).isin(set(self.broadcast_accounts_)).to_numpy() & frame["author"].notna().to_numpy()
 
     def staff_names(self, messages: pd.DataFrame, min_count: int = 2) -> list[str]:
         """Given names the agent accounts sign with at least ``min_count`` times ("-Becky", "^Helen",
@@ -159,9 +179,9 @@ class AgentDetector(BaseEstimator):
     # ------------------------------------------------------------------ internals
     def _evidence(self, m: pd.DataFrame) -> pd.DataFrame:
         cols = ["n_messages", "answered", "threads", "reply_share", "signoffs", "signoff_share",
-                "addressed_by", "is_agent", "reasons"]
+                "addressed_by", "link_share", "first_person_share", "broadcast", "is_agent", "reasons"]
         if "author" not in m or m["author"].notna().sum() == 0:
-            return pd.DataFrame(columns=cols).astype({"is_agent": bool})
+            return pd.DataFrame(columns=cols).astype({"is_agent": bool, "broadcast": bool})
         m = m[m["author"].notna()].reset_index(drop=True)
         author = m["author"].astype(str)
         texts = as_text(m["text"])
@@ -186,6 +206,8 @@ class AgentDetector(BaseEstimator):
                 "thread": thread.where(target.notna(), None),
                 "reply": is_reply.to_numpy(),
                 "signoff": has_signoff(texts),
+                "link": texts.str.contains(_LINK).to_numpy(dtype=bool),
+                "first_person": texts.str.contains(_FIRST_PERSON).to_numpy(dtype=bool),
             }
         )
         g = frame.groupby("author", sort=True)
@@ -197,6 +219,8 @@ class AgentDetector(BaseEstimator):
                 "reply_share": g["reply"].mean(),
                 "signoffs": g["signoff"].sum().astype(int),
                 "signoff_share": g["signoff"].mean(),
+                "link_share": g["link"].mean(),
+                "first_person_share": g["first_person"].mean(),
             }
         )
         opener = ~m["reply_to"].notna().to_numpy() if "reply_to" in m else np.ones(len(m), dtype=bool)
@@ -233,6 +257,8 @@ class AgentDetector(BaseEstimator):
         )  # a signed reply, not a customer's "- Mike" on a post
         company = (ev["addressed_by"] >= self.min_addressed_by) & (ev["reply_share"] >= self.min_reply_share)
         ev["is_agent"] = (desk | signs | company).to_numpy()
+        ev["broadcast"] = ((ev["n_messages"] >= self.min_broadcast) & (ev["link_share"] >= 0.8)
+                           & (ev["first_person_share"] <= 0.1)).to_numpy()
         ev["reasons"] = [
             [
                 r
@@ -293,4 +319,23 @@ def drop_agents(messages: pd.DataFrame, candidates: pd.DataFrame, keep_agents: b
         report["kept"] -= report["removed_outbound_flag"] + report["removed_staff_signed"]
         report["kept_share"] = report["kept"] / report["input"] if report["input"] else 1.0
         log(f"agents: removed {report['removed']} messages of brand/agent accounts")
-    return candidates, report
+    return _drop_broadcast(detector, candidates, report, keep_agents, log)
+
+
+def _drop_broadcast(detector: AgentDetector, candidates: pd.DataFrame, report: dict, keep_agents: bool,
+                    log) -> tuple[pd.DataFrame, dict]:
+    """Rows of accounts that post links only (``AgentDetector.broadcast_accounts_``) go in every layout unless
+    ``keep_agents``, counted in ``report`` (``removed_broadcast``, ``broadcast_accounts``, ``broadcast_examples``)."""
+    hit = detector.broadcast_rows(candidates)
+    present = candidates.loc[hit, "author"].astype(str).value_counts() if hit.any() else pd.Series(dtype=int)
+    report["broadcast_accounts"] = len(present)
+    report["broadcast_examples"] = [{"account": str(a), "messages": int(n)} for a, n in present.head(3).items()]
+    if keep_agents or not hit.any():
+        report["removed_broadcast"] = 0
+        return candidates, report
+    report["removed_broadcast"] = int(hit.sum())
+    report["removed"] += report["removed_broadcast"]
+    report["kept"] -= report["removed_broadcast"]
+    report["kept_share"] = report["kept"] / report["input"] if report["input"] else 1.0
+    log(f"agents: removed {report['removed_broadcast']} messages of {len(present)} accounts that post links only")
+    return candidates[~hit], report

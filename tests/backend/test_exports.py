@@ -295,6 +295,10 @@ def test_report_cover_from_a_manifest():
         "40 set aside before the filters as the company's side: 15 not marked as a customer's message "
         "(--inbound-only); 20 messages of 1 brand or agent account found from how they write; 5 the data marks as "
         "the company's replies")
+    # news feeds and bots (accounts that post links only) are nobody's side
+    feeds = {**side, "agents": {"removed": 40, "removed_broadcast": 40, "broadcast_accounts": 3}}
+    assert report_cover(feeds, personas)["read_kept"][1] == (
+        "40 set aside before the filters: 40 messages of 3 accounts that post links only (news feeds, bots, promotions)")
     side.pop("agents")
     assert report_cover(side, personas)["read_kept"][1] == "40 set aside before the filters as the company's side"
     author = report_cover({**manifest, "unit": "author"}, personas)["read_kept"][-1]

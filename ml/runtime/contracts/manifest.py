@@ -182,6 +182,12 @@ class AgentsSection(Contract):
                                                                "(\"^AB\", \"*ErikS\"), by accounts not found as "
                                                                "agents (ml.filtering.agents.STAFF_SIGNOFF_RE).")
     agent_members: int | None = None
+    removed_broadcast: int | None = Field(None, description="Messages of accounts that post links only (news feeds, "
+                                                            "bots, promotions; AgentDetector.broadcast_accounts_), "
+                                                            "removed in every layout unless --keep-agents.")
+    broadcast_accounts: int | None = Field(None, description="Accounts that post links only among the candidates.")
+    broadcast_examples: list[Report] = Field(default_factory=list, description="Up to three of them: account, "
+                                                                               "messages.")
 
 
 class _ManifestBase(Contract):
