@@ -36,7 +36,10 @@ def _check_members(frame: pd.DataFrame, members: pd.DataFrame, personas: list[di
     assert (frame["persona_id"].to_numpy() == truth["persona_id"].to_numpy()).all()
     assert (frame["membership"].eq("reassigned").to_numpy() == truth["reassigned"].to_numpy()).all()
     assert frame["confidence"].to_numpy() == pytest.approx(truth["confidence"].to_numpy())
-    assert frame["text"].fillna("").tolist() == truth["text"].fillna("").tolist()  # masked, as stored
+    # masked, as stored; none for the members of a persona below the privacy floor
+    withheld = {p["id"] for p in personas if p.get("evidence_withheld")}
+    shown = truth["text"].fillna("").where(~truth["persona_id"].isin(withheld), "")
+    assert frame["text"].fillna("").tolist() == shown.tolist()
     names = {p["id"]: p["name"] for p in personas}
     assert frame["persona_name"].tolist() == [names[int(i)] for i in frame["persona_id"]]
 
@@ -191,9 +194,14 @@ def test_report_opens_on_what_was_read_and_the_families_then_follows_them(run_cl
     assert f"{load['rows_read']:,} rows read" in text and f"{counts['kept']:,} kept" in text
     agents = manifest["agents"]  # the sample's run keeps the customers only (--inbound-only)
     not_inbound = counts["input"] - counts["candidates"] - agents["removed"]
-    assert (f"{counts['input'] - counts['candidates']:,} set aside before the filters as the company's side: "
-            f"{not_inbound:,} not marked as a customer's message (--inbound-only); {agents['removed']:,} messages of "
-            f"{agents['accounts']:,} brand or agent accounts found from how they write") in text
+    links = agents.get("removed_broadcast") or 0
+    side = "" if links else " as the company's side"
+    assert (f"{counts['input'] - counts['candidates']:,} set aside before the filters{side}: "
+            f"{not_inbound:,} not marked as a customer's message (--inbound-only); {agents['removed'] - links:,} "
+            f"messages of {agents['accounts']:,} brand or agent accounts found from how they write") in text
+    if links:
+        assert (f"{links:,} messages of {agents['broadcast_accounts']:,} account"
+                f"{'' if agents['broadcast_accounts'] == 1 else 's'} that post links only") in text
     assert "Data from " in text and "(dates in UTC)" in text
     families = manifest["hierarchy"]["families"]
     assert len(families) >= 2 and f"{len(personas)} personas in {len(families)} families" in text
