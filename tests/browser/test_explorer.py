@@ -72,7 +72,9 @@ def test_overview_shows_run_treemap_funnel_and_metrics(live_server, page, artifa
     assert f"a group of at least {g['chosen']:,} members" in note and "--min-cluster-size" in note
     assert "never fewer than 10" in note and "never more than" not in note  # the sample is far below the bound
     assert (f"and of {g['rescued']} smaller dense groups (from {g['rescue_size']} members)" in note) == bool(g.get("rescued"))
-    assert (f"no group could hold more than {g['cap']:,} members" in note) == bool(g.get("cap")), (g, note)
+    cap = g.get("cap")
+    assert bool(cap and f"no group could hold more than {cap:,} members" in note) == bool(cap), (g, note)
+    assert cap or "no group could hold more than" not in note
     # the dates the data covers, from the manifest's first and last timestamps
     t = run["time"]
     day = lambda iso: f"{int(iso[8:10])} {MONTHS[int(iso[5:7]) - 1]} {iso[:4]}"  # noqa: E731
@@ -94,14 +96,18 @@ def test_overview_shows_run_treemap_funnel_and_metrics(live_server, page, artifa
     agents = run["agents"]
     entering = run["filtering"][0]["kept"] + run["filtering"][0]["removed"]
     not_inbound = run["counts"]["input"] - entering - agents["removed"]
-    detected = agents["removed"] - (agents["removed_outbound_flag"] or 0)
+    links = agents.get("removed_broadcast") or 0  # accounts that post links only (the sample has two)
+    detected = agents["removed"] - (agents["removed_outbound_flag"] or 0) - links
     assert not_inbound > 0 and detected > 0 and not agents["removed_outbound_flag"]  # --inbound-only: none left
     assert "customer messages" in funnel and "selected" not in funnel
+    plural = "" if agents.get("broadcast_accounts") == 1 else "s"
     assert page.get_by_test_id("set-aside").inner_text() == (
         f"“customer messages”: {not_inbound + agents['removed']:,} rows set aside before the filters: "
         f"{not_inbound:,} not marked as a customer's message (--inbound-only); {detected:,} messages of "
         f"{agents['accounts']:,} brand or agent accounts (found from how they write: answering many customers, "
-        "staff sign-offs).")
+        "staff sign-offs)"
+        + (f"; {links:,} messages of {agents['broadcast_accounts']:,} account{plural} that post links only (news "
+           "feeds, bots, promotions)" if links else "") + ".")
 
     metrics = page.get_by_test_id("quality-metrics").inner_text()
     for label in ("Noise share", "Silhouette", "DBCV", "Stability (ARI)"):
