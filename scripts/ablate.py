@@ -27,6 +27,7 @@ Groups (rows):
                   leaf, the label-free silhouette choice (min_samples 5 / 10), fixed small sizes
                   (full data)
   ceiling         the share rule with the size at most 500 / 100 / 80 (default) / 64 (full data)
+  longtail        defaults, rescue ratio 0.35, promote 0.5 / 0.25 / 0.25 with gain 0.25 (full data)
 
 UMAP rows run on a seeded random subsample (``--subsample``, default 3000; 0 = full data) because
 a UMAP fit per setting and seed does not fit the time budget at full size; the subsample's default
@@ -57,7 +58,7 @@ from scripts.ablation.report import markdown_table, plot, print_table, write_jso
 
 SUBSAMPLED = {"text_weight", "dims", "min_dist", "n_neighbors"}
 GROUPS = ["default", "text_weight", "dims", "min_dist", "n_neighbors", "min_cluster", "selection", "noise",
-          "clusterer", "merge_refine", "baselines", "granularity", "ceiling"]
+          "clusterer", "merge_refine", "baselines", "granularity", "ceiling", "longtail"]
 
 
 def settings(group: str, config) -> list[Setting]:
@@ -103,6 +104,12 @@ def settings(group: str, config) -> list[Setting]:
                 S(group, "share 0.005, at most 100", cluster={"largest_min_cluster_size": 100}),
                 S(group, "share 0.005, at most 80 (default)"),
                 S(group, "share 0.005, at most 64", cluster={"largest_min_cluster_size": 64})]
+    if group == "longtail":  # issue 12: rules that follow a long tail (docs/ablations.md, "Long-tailed data")
+        return [S(group, "defaults"),
+                S(group, "rescue ratio 0.35", cluster={"rescue_ratio": 0.35}),
+                S(group, "promote 0.5", cluster={"promote_ratio": 0.5}),
+                S(group, "promote 0.25", cluster={"promote_ratio": 0.25}),
+                S(group, "promote 0.25, gain 0.25", cluster={"promote_ratio": 0.25, "promote_gain": 0.25})]
     if group == "baselines":
         return [S(group, "k-means, true k", algo="kmeans-true-k"), S(group, "BERTopic 0.17 defaults", algo="bertopic")]
     raise SystemExit(f"unknown group {group!r}; choose from: {', '.join(GROUPS)}")

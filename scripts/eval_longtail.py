@@ -100,7 +100,8 @@ def score(name: str, y: np.ndarray, final: np.ndarray, sub: np.ndarray | None = 
     return row
 
 
-def run_set(name: str, path: Path, runs: Path, seeds: list[int], score_only: bool) -> list[dict]:
+def run_set(name: str, path: Path, runs: Path, seeds: list[int], score_only: bool, config: str | None = None,
+            kmeans: bool = True) -> list[dict]:
     from ml.run import main
 
     labels = pd.read_csv(path).astype({"id": str}).set_index("id")["category"]
@@ -109,12 +110,15 @@ def run_set(name: str, path: Path, runs: Path, seeds: list[int], score_only: boo
         out = runs / f"{name}_s{seed}"
         if not score_only:
             code = main([str(path), "--text-col", "text", "--id-col", "id", "--label-col", "category", "--out",
-                         str(out), "--no-store", "--quiet", "--seed", str(seed)])
+                         str(out), "--no-store", "--quiet", "--seed", str(seed),
+                         *(["--config", config] if config else [])])
             assert code == 0, f"ml.run failed on {name} seed {seed}"
         members = pd.read_parquet(out / "assignments.parquet")
         y = members["member_id"].astype(str).map(labels).to_numpy()
         rows.append({"set": name, "seed": seed, **score("ours", y, members["persona_id"].to_numpy(),
                                                         members["subpersona_id"].astype(str).to_numpy())})
+    if not kmeans:
+        return rows
     prepared = prepare(DatasetSpec(name, [str(path)], ["category"]))
     exp = Experiment(prepared, seeds=seeds)
     y = np.asarray(prepared.labels["category"])
@@ -144,10 +148,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--score-only", action="store_true", help="score the run directories already in --runs-dir")
     p.add_argument("--sets", nargs="+", default=["b77_zipf", "gnews6k", "b77_10big"])
     p.add_argument("--json", default=None, help="write every row here")
+    p.add_argument("--config", default=None, help="a PipelineConfig file for the runs (default: the defaults)")
+    p.add_argument("--no-kmeans", action="store_true", help="skip the k-means told k rows")
     args = p.parse_args(argv)
     runs = Path(args.runs_dir)
     paths = build_sets(runs / "data")
-    rows = [r for name in args.sets for r in run_set(name, paths[name], runs, args.seeds, args.score_only)]
+    rows = [r for name in args.sets
+            for r in run_set(name, paths[name], runs, args.seeds, args.score_only, args.config, not args.no_kmeans)]
     print_table(rows)
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)

@@ -128,3 +128,37 @@ def test_the_clusterer_joins_unless_the_size_is_given():
         blob, embeddings=_unit(np.vstack([np.tile(E[:1], (400, 1)), np.tile(E[-1:], (60, 1))])))
     assert capped.max_cluster_size_ > 0 and capped.join_ is None
     assert "the size cap's slices of one loose mass were not joined" in capped.granularity_["why"]
+
+
+def _small_topic_inside():
+    """Reduced space: topics A (200 points) and C (200) far apart, and a small dense topic B (24) beside A, which
+    HDBSCAN at min_cluster_size 40 keeps inside A's cluster; text embeddings: one direction per topic."""
+    rng = np.random.default_rng(3)
+    X = np.vstack([rng.normal([0, 0], 1.0, (200, 2)), rng.normal([5.0, 0], 0.25, (24, 2)),
+                   rng.normal([30, 0], 1.0, (200, 2))])
+    topic = np.repeat([0, 1, 2], [200, 24, 200])
+    dirs = rng.normal(size=(3, 32)) * 3
+    E = _unit(dirs[topic] + rng.normal(size=(topic.size, 32)))
+    return X, E, topic
+
+
+def test_promote_makes_a_separated_small_topic_inside_a_persona_a_persona():
+    """promote_separated: B, inside A's persona at the persona size, is one persona of its own after it; A and C
+    stay whole; and nothing moves when the personas' silhouette is under the floor (the gate)."""
+    import hdbscan
+
+    from ml.cluster.join import promote_separated
+
+    X, E, topic = _small_topic_inside()
+    model = hdbscan.HDBSCAN(min_cluster_size=40, min_samples=5).fit(X)
+    labels = model.labels_.astype(np.int64)
+    assert np.unique(labels[topic == 1][labels[topic == 1] >= 0]).size == 1  # B sits inside A's persona
+    assert labels[topic == 1][0] == labels[topic == 0][np.argmax(labels[topic == 0] >= 0)]
+    tree = model.single_linkage_tree_.to_numpy()
+    out, added, size, score = promote_separated(tree, labels, E, 40, 0.25)
+    assert added >= 1 and size == 10 and score >= 0.25
+    b = out[topic == 1]
+    assert (b == np.bincount(b[b >= 0]).argmax()).mean() > 0.8
+    assert not np.isin(b[b >= 0], out[topic != 1]).any()  # B's persona holds B only
+    same, n, _, low = promote_separated(tree, labels, E, 40, 0.25, floor=0.99)  # a floor it cannot reach
+    assert n == 0 and (same == labels).all() and low < 0.99

@@ -2133,6 +2133,21 @@ export interface components {
              */
             joined_into?: number | null;
             /**
+             * Promote Silhouette
+             * @description The members' silhouette after the promotions (None: not scored).
+             */
+            promote_silhouette?: number | null;
+            /**
+             * Promote Size
+             * @description The min_cluster_size those groups were read at.
+             */
+            promote_size?: number | null;
+            /**
+             * Promoted
+             * @description Dense groups inside personas made personas (cluster.promote_ratio, ml.cluster.join.promote_separated); None when it did not run.
+             */
+            promoted?: number | null;
+            /**
              * Rescue Size
              * @description The min_cluster_size those were found at (like `chosen`, in sampled members above reduce.fit_sample_size).
              */

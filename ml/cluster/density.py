@@ -43,7 +43,7 @@ from ml.cluster.granularity import (
     select_min_cluster_size,
     with_noise_assigned,
 )
-from ml.cluster.join import SilhouetteJoin, centroid_tree
+from ml.cluster.join import SilhouetteJoin, centroid_tree, promote_separated
 from ml.params import keep_params
 from ml.runtime.gcfreeze import after_import
 
@@ -137,6 +137,8 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
         largest_min_cluster_size: int = 80,
         join: str = "silhouette",
         join_floor: float = 0.25,
+        promote_ratio: float = 0.0,
+        promote_gain: float = 0.0,
         random_state: int = 0,
     ):
         keep_params(self, locals())
@@ -260,6 +262,7 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
         labels = self._rescue(self.hdbscan_.labels_.astype(np.int64), bool(cap))
         self.probabilities_ = self.hdbscan_.probabilities_
         labels = self._join_pieces(labels, embeddings)
+        labels = self._promote(labels, embeddings)
         self.n_clusters_before_merge_ = int(np.unique(labels[labels >= 0]).size)
         if self.merge_threshold and embeddings is not None:
             labels = merge_close_clusters(labels, embeddings, self.merge_threshold)
@@ -297,6 +300,20 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
             return labels
         self.granularity_.update(joined_from=self.join_.n_before_, joined_into=self.join_.n_after_)
         return self.join_.transform(labels)
+
+    def _promote(self, labels: np.ndarray, embeddings: np.ndarray | None) -> np.ndarray:
+        """Dense groups inside a persona that the silhouette separates become personas (``promote_ratio``)."""
+        if (self.promote_ratio <= 0 or self.granularity_["rule"] == "fixed" or embeddings is None
+                or self.max_cluster_size_):
+            return labels
+        labels, added, size, score = promote_separated(
+            self.hdbscan_.single_linkage_tree_.to_numpy(), labels, embeddings, self.min_cluster_size_,
+            float(self.promote_ratio), float(self.join_floor), float(self.promote_gain), self.selection_sample,
+            self.random_state, self.cluster_selection_method, self.cluster_selection_epsilon)
+        self.granularity_.update(promoted=int(added), promote_size=int(size), promote_silhouette=score)
+        if added:
+            self.granularity_["why"] += f"; {added} groups (min_cluster_size {size}) inside personas made personas"
+        return labels
 
     def fit_predict(self, X, y=None, embeddings=None, **_):
         return self.fit(X, embeddings=embeddings).labels_

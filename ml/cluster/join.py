@@ -23,6 +23,10 @@ which fewer than two groups hold sampled members is not scored); the best cut
 least ``floor``. 0.25 is Kaufman & Rousseeuw's line below which a silhouette shows "no substantial
 structure" (Finding Groups in Data, 1990): there the silhouette cannot tell pieces of a topic from
 neighbouring topics (Banking77's 77 intents: 0.21; support tweets: under 0.1) and the clusters are kept.
+
+``promote_separated`` is the inverse, for long-tailed data, and off by default (``cluster.promote_ratio``): small
+dense groups inside a persona become personas where that raises the silhouette. It wins on the long-tailed and
+short-text sets and loses on few-topic Banking77 subsets (docs/ablations.md, "Long-tailed data").
 """
 
 from __future__ import annotations
@@ -146,3 +150,75 @@ class SilhouetteJoin:
         lut = np.arange(max(max(self.mapping_), int(labels.max(initial=-1))) + 1, dtype=np.int64)
         lut[list(self.mapping_)] = list(self.mapping_.values())
         return np.where(labels >= 0, lut[np.maximum(labels, 0)], labels)
+
+
+def promote_separated(tree: np.ndarray, labels: np.ndarray, embeddings: np.ndarray, min_cluster_size: int,
+                      ratio: float, floor: float = 0.25, min_gain: float = 0.0, sample: int = 3000,
+                      random_state: int = 0, method: str = "eom",
+                      epsilon: float = 0.0) -> tuple[np.ndarray, int, int, float | None]:
+    """The inverse of the join, for long-tailed data (issue 12): the clusters of the same single-linkage tree read
+    at ``ratio``·``min_cluster_size`` that lie inside one persona (over half their members in it, under half of
+    the persona) become personas of their own when that raises the members' mean silhouette (cosine, text
+    embeddings, one seeded sample of clustered members, as the join scores it) by at least ``min_gain`` per
+    moved sampled member. Only where the personas' silhouette is at least ``floor`` before any promotion (below
+    it the silhouette cannot judge a split: Banking77's intents, 0.21-0.23). Greedy, largest fine cluster first,
+    each tested against the labels with the earlier promotions made. Returns the labels, how many clusters were
+    promoted, the fine size and the silhouette after (None: not scored)."""
+    from ml.cluster.granularity import labels_from_tree
+
+    labels = np.asarray(labels, dtype=np.int64)
+    size = int(max(2, round(min_cluster_size * ratio)))
+    ids = np.unique(labels[labels >= 0])
+    if ratio <= 0 or size >= min_cluster_size or ids.size < 2:
+        return labels, 0, size, None
+    cands = _inside_personas(labels_from_tree(tree, size, method, epsilon), labels)
+    if not cands:
+        return labels, 0, size, None
+    members = np.flatnonzero(labels >= 0)
+    idx = np.sort(np.random.default_rng(random_state).choice(members, size=min(members.size, sample), replace=False))
+    E = np.asarray(embeddings)[idx].astype(np.float64)
+    dist = np.clip(1.0 - E @ E.T, 0.0, None)
+    np.fill_diagonal(dist, 0.0)
+    col = {int(i): j for j, i in enumerate(ids)}
+    own = np.searchsorted(ids, labels[idx])
+    onehot = np.zeros((idx.size, ids.size))
+    onehot[np.arange(idx.size), own] = 1.0
+    sums, counts = dist @ onehot, onehot.sum(axis=0)
+    best = _silhouette(sums, counts, own)
+    if best is None or best < floor:
+        return labels, 0, size, best
+    out, nxt, added = labels.copy(), int(labels.max()) + 1, 0
+    for _, p, moved in sorted(cands, key=lambda t: -t[0]):
+        picked = moved[idx] & (own == col[p])  # its sampled members still in persona p
+        k = int(picked.sum())
+        if k < 2 or k > counts[col[p]] - 2:
+            continue
+        part = dist[:, picked].sum(axis=1)
+        sums2 = np.hstack([sums, part[:, None]])
+        sums2[:, col[p]] -= part
+        counts2 = np.append(counts, k)
+        counts2[col[p]] -= k
+        own2 = np.where(picked, counts.size, own)
+        score = _silhouette(sums2, counts2, own2)
+        if score is not None and score > best and (score - best) * own.size / k >= min_gain:
+            sums, counts, own, best = sums2, counts2, own2, score
+            out[moved & ((out == p) | (out < 0))] = nxt
+            nxt, added = nxt + 1, added + 1
+    return out, added, size, best
+
+
+def _inside_personas(fine: np.ndarray, labels: np.ndarray) -> list[tuple[int, int, np.ndarray]]:
+    """The clusters of a finer reading (``fine``) that lie inside one persona of ``labels``: over half their members
+    in it, under half of it. Each as (its size, the persona, the mask of its members in that persona or the noise)."""
+    persona_size = np.bincount(labels[labels >= 0])
+    out = []
+    for c in np.unique(fine[fine >= 0]):
+        rows = fine == c
+        inside = labels[rows]
+        vals, cnts = np.unique(inside[inside >= 0], return_counts=True)
+        if vals.size == 0:
+            continue
+        p = int(vals[cnts.argmax()])
+        if cnts.max() > 0.5 * rows.sum() and cnts.max() < 0.5 * persona_size[p]:
+            out.append((int(rows.sum()), p, rows & ((labels == p) | (labels < 0))))
+    return out

@@ -143,6 +143,10 @@ class ClusterConfig(_Section):
     join_floor: float = Field(
         0.25, ge=-1.0, le=1.0, description="join: made only when its silhouette is at least this "
         "(0.25: Kaufman & Rousseeuw's 'no substantial structure' line)")
+    promote_ratio: float = Field(
+        0.0, ge=0.0, lt=1.0, description="groups of the tree at this share of min_cluster_size inside a persona become "
+        "personas when that raises the silhouette, where it is at least join_floor (issue 12); 0: off")
+    promote_gain: float = Field(0.0, ge=0.0, description="promote: least silhouette gain per moved sampled member")
 
 
 class ReassignConfig(_Section):

@@ -108,6 +108,11 @@ class Granularity(Contract):
                                                      "ml.cluster.join); None when none were joined or for runs before it.")
     joined_into: int | None = Field(None, description="Clusters after that join (before cluster.merge_threshold's "
                                                      "merge, if set).")
+    promoted: int | None = Field(None, description="Dense groups inside personas made personas (cluster.promote_ratio, "
+                                                  "ml.cluster.join.promote_separated); None when it did not run.")
+    promote_size: int | None = Field(None, description="The min_cluster_size those groups were read at.")
+    promote_silhouette: float | None = Field(None, description="The members' silhouette after the promotions (None: "
+                                                               "not scored).")
     candidates: list[Report] = Field(default_factory=list, description="ml.cluster.granularity.Candidate.to_dict")
 
 
