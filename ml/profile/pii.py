@@ -192,8 +192,15 @@ def _replace(text: str, spans: Sequence[tuple[int, int]], placeholder: str) -> s
     return text
 
 
-# a lower-case word after one of these is a noun, not a person's name ("delays to the max", "the max fee")
-_DETERMINERS = frozenset({"the", "a", "an", "this", "that", "these", "those", "every", "each", "any", "no"})
+# a lone lower-case word right after an article is a noun, not a person's name ("delays to the max", "the max fee");
+# not after "that", "this" or "no", which stand before names too ("i told the agent that sarah was rude")
+_ARTICLES = frozenset({"the", "a", "an"})
+
+
+def article_noun(ent) -> bool:
+    """A PERSON entity of one lower-case token right after "the", "a" or "an": a noun ("the max"), not a name."""
+    tok = ent[0]
+    return len(ent) == 1 and tok.text.islower() and tok.i > 0 and tok.nbor(-1).lower_ in _ARTICLES
 
 
 def _name_token_ok(tok) -> bool:
@@ -201,8 +208,6 @@ def _name_token_ok(tok) -> bool:
     before = tok.doc.text[tok.idx - 1] if tok.idx else " "
     if (t[0] in "@#^[*" or before in "[@#^*" or tok.like_url or tok.like_email or not _WORDISH_RE.search(t)
             or any(c.isdigit() for c in t) or t.lower() in _NOT_NAMES or tok.is_stop or len(t) < 2):
-        return False
-    if t.islower() and tok.i > 0 and tok.nbor(-1).lower_ in _DETERMINERS:
         return False
     return not t.isupper()  # sign-off initials (^AB), airport codes, shouting, booking codes
 
@@ -212,10 +217,11 @@ def rules_version() -> str:
     under another version are redone."""
     from importlib.metadata import version
 
-    from ml.profile import addresses, booking_ids, first_names, identifiers, name_gate, name_rules
+    from ml.profile import addresses, booking_ids, first_names, identifiers, name_gate, name_rules, ner_spans
 
     sources = (Path(__file__), Path(name_gate.__file__), Path(name_rules.__file__), Path(first_names.__file__),
-               Path(booking_ids.__file__), Path(addresses.__file__), Path(identifiers.__file__))
+               Path(booking_ids.__file__), Path(addresses.__file__), Path(identifiers.__file__),
+               Path(ner_spans.__file__))
     digest = hashlib.sha1(b"".join(p.read_bytes() for p in sources)).hexdigest()[:12]
     return f"{digest}-{version(SPACY_MODEL)}"
 
