@@ -282,13 +282,16 @@ def test_accounts_that_post_links_only_go_in_every_layout():
     rows += [[f"p{i}", "traveller", t] for i, t in enumerate(PHOTOS)]
     rows += [[f"q{i}", "quiet", t] for i, t in enumerate(NEWS[1:])]
     rows += [["c0", "cust", "@united two hours on the tarmac, no water"]]
+    # a truncated tweet's link holds "/i/", which is no "I" of the writer
+    rows += [[f"f{i}", "feed", f"@united New route announced … https://twitter.com/i/web/status/{i}"] for i in range(3)]
     messages = pd.DataFrame(rows, columns=["message_id", "author", "text"])  # no inbound flag, no reply links
     detector = AgentDetector().fit(messages)
     # the news feed's "- Dakota Financial" reads as a sign-off: an agent, only marked where the data has no sides
-    assert detector.broadcast_accounts_ == ["DontenPhoto", "JetBlueNews"] and detector.agent_accounts_ == ["JetBlueNews"]
+    assert detector.broadcast_accounts_ == ["DontenPhoto", "JetBlueNews", "feed"]
+    assert detector.agent_accounts_ == ["JetBlueNews"]
     kept, report = drop_agents(messages, messages)
     assert sorted(set(kept["author"])) == ["cust", "quiet", "traveller"]
-    assert report["removed_broadcast"] == 6 and report["broadcast_accounts"] == 2 and report["removed"] == 6
+    assert report["removed_broadcast"] == 9 and report["broadcast_accounts"] == 3 and report["removed"] == 9
     assert report["kept"] == len(kept) == 6 and report["support_layout"] is False
     kept, report = drop_agents(messages, messages, keep_agents=True)
-    assert len(kept) == 12 and report["removed_broadcast"] == 0 and report["broadcast_accounts"] == 2
+    assert len(kept) == 15 and report["removed_broadcast"] == 0 and report["broadcast_accounts"] == 3

@@ -162,3 +162,20 @@ def test_promote_makes_a_separated_small_topic_inside_a_persona_a_persona():
     assert not np.isin(b[b >= 0], out[topic != 1]).any()  # B's persona holds B only
     same, n, _, low = promote_separated(tree, labels, E, 40, 0.25, floor=0.99)  # a floor it cannot reach
     assert n == 0 and (same == labels).all() and low < 0.99
+
+
+def test_the_clusterer_promotes_only_when_asked():
+    """cluster.promote_ratio reaches PersonaClusterer: off by default (the manifest's granularity has no promotion),
+    on at 0.25 the small topic inside a persona is a persona, recorded with the size it was read at; a given
+    min_cluster_size is used as given (no promotion)."""
+    from ml.cluster.density import PersonaClusterer
+
+    X, E, _ = _small_topic_inside()
+    off = PersonaClusterer(min_cluster_share=0.095).fit(X, embeddings=E)
+    on = PersonaClusterer(min_cluster_share=0.095, promote_ratio=0.25).fit(X, embeddings=E)
+    given = PersonaClusterer(min_cluster_size=40, promote_ratio=0.25).fit(X, embeddings=E)
+    assert off.granularity_["chosen"] == on.granularity_["chosen"] == 40 and "promoted" not in off.granularity_
+    assert on.granularity_["promoted"] == 1 and on.granularity_["promote_size"] == 10
+    assert np.unique(on.labels_[on.labels_ >= 0]).size == np.unique(off.labels_[off.labels_ >= 0]).size + 1
+    assert "1 dense group inside personas (min_cluster_size 10) made persona" in on.granularity_["why"]
+    assert "promoted" not in given.granularity_

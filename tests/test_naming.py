@@ -166,6 +166,8 @@ def test_names_are_spelt_as_the_members_write_them():
     # persona "Dm & customer service")
     dms = "sent a DM\nsent you a DM\ncheck your DM\nsent a dm\nreplied to your dm\nsent a Dm"
     assert as_written("dm", dms) == "DM" and as_written("dm", dms + "\nmy dm") == "dm"  # a tie keeps the vocabulary's
+    shouted = "we want a REFUND now\ngive me a REFUND\nREFUND me\nget a Refund\nno Refund yet\nmy refund"
+    assert as_written("refund", shouted) == "refund"  # a longer word needs a majority: shouting does not name it
 
 
 def test_phrases_are_written_as_the_members_wrote_them():

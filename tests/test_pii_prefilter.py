@@ -86,3 +86,4 @@ def test_irregular_verbs_come_from_the_models_verb_table():
     assert name_gate.VERB_TABLE == get_string_id("verb")  # the key of the lemmatiser's verb exceptions
     assert name_gate.verb_lemma("sent") == "send" and name_gate.verb_lemma("flew") == "fly"
     assert name_gate.verb_lemma("data") == "data" and name_gate.verb_lemma("flight") == "flight"  # no noun exceptions
+    assert name_gate.verb_lemma("left") == "left" and name_gate.verb_lemma("found") == "found"  # "left luggage"

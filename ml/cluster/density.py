@@ -312,7 +312,9 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
             self.random_state, self.cluster_selection_method, self.cluster_selection_epsilon)
         self.granularity_.update(promoted=int(added), promote_size=int(size), promote_silhouette=score)
         if added:
-            self.granularity_["why"] += f"; {added} groups (min_cluster_size {size}) inside personas made personas"
+            many = "" if added == 1 else "s"
+            self.granularity_["why"] += (f"; {added} dense group{many} inside personas (min_cluster_size {size}) made "
+                                         f"persona{many}")
         return labels
 
     def fit_predict(self, X, y=None, embeddings=None, **_):

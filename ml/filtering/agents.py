@@ -64,6 +64,7 @@ STAFF_SIGNOFF_RE = re.compile(r"(?:(?<=\s)|\A)(?:\^\s?([A-Z]{2,4}\d?|[A-Z][a-z]{
 _SIGNOFF_NAME = re.compile(r"^[-–—~^*]\s?([A-Z][a-z]{2,12})[A-Z]?$")  # -Becky ^Helen *ErikS → a given name
 _LEADING_HANDLE = re.compile(r"^\s*@(\w+)")
 _LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
+_URL = re.compile(r"(?:https?://|www\.)\S*", re.IGNORECASE)  # "twitter.com/i/web/…" holds no "I" of the writer
 _FIRST_PERSON = re.compile(r"\b(?:i|i['’]?m|i['’]?ve|i['’]?d|i['’]?ll|me|my|mine|myself)\b", re.IGNORECASE)
 _HANDLES = re.compile(r"(?<![\w@])@(\w+)")
 _REDDIT_USERS = re.compile(r"(?<![\w/])/?u/([A-Za-z0-9_-]{3,20})\b")  # Reddit's "u/name" addresses a user too
@@ -207,7 +208,7 @@ class AgentDetector(BaseEstimator):
                 "reply": is_reply.to_numpy(),
                 "signoff": has_signoff(texts),
                 "link": texts.str.contains(_LINK).to_numpy(dtype=bool),
-                "first_person": texts.str.contains(_FIRST_PERSON).to_numpy(dtype=bool),
+                "first_person": texts.str.replace(_URL, " ", regex=True).str.contains(_FIRST_PERSON).to_numpy(dtype=bool),
             }
         )
         g = frame.groupby("author", sort=True)

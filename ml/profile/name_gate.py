@@ -124,10 +124,14 @@ def _irregular_verbs() -> dict[str, str]:
     return {form: bases[0] for form, bases in found.items() if bases and bases[0] != form}
 
 
+# irregular verb forms that are as often another word ("left luggage", "lost and found", "a rose", "the ground")
+_HOMOGRAPHS = frozenset({"left", "found", "saw", "rose", "ground", "lay", "bound", "wound", "felt", "fell", "lie"})
+
+
 def verb_lemma(word: str) -> str:
     """The base of an irregular English verb form from WordNet's exception list ("sent" → "send", "flew" → "fly",
-    "paid" → "pay"); any other word as it is."""
-    return _irregular_verbs().get(word, word)
+    "paid" → "pay"); any other word, and a form that is as often another word (``_HOMOGRAPHS``), as it is."""
+    return word if word in _HOMOGRAPHS else _irregular_verbs().get(word, word)
 
 
 @lru_cache(maxsize=65536)

@@ -45,7 +45,8 @@ class InputConfig(_Section):
     label_col: str | None = Field(None, description="evaluation only: never used for fitting")
     unit: Literal["message", "conversation", "author"] = "message"
     inbound_only: bool = False
-    keep_agents: bool = Field(False, description="support data: keep brand/agent accounts (ml.filtering.agents)")
+    keep_agents: bool = Field(False, description="keep brand/agent accounts in support data and accounts that post "
+                              "links only in any data (ml.filtering.agents)")
     min_members: int = Field(50, ge=10, description="fewer kept members than this is an error")
     sep: str | None = Field(None, description="CSV delimiter (one character, or \\t); None: sniffed among , ; tab |")
     encoding: str | None = Field(
@@ -145,8 +146,10 @@ class ClusterConfig(_Section):
         "(0.25: Kaufman & Rousseeuw's 'no substantial structure' line)")
     promote_ratio: float = Field(
         0.0, ge=0.0, lt=1.0, description="groups of the tree at this share of min_cluster_size inside a persona become "
-        "personas when that raises the silhouette, where it is at least join_floor (issue 12); 0: off")
-    promote_gain: float = Field(0.0, ge=0.0, description="promote: least silhouette gain per moved sampled member")
+        "personas when that raises the silhouette, where it is at least join_floor; not with a given "
+        "min_cluster_size nor when the size cap was needed (docs/ablations.md, Long-tailed data); 0: off")
+    promote_gain: float = Field(0.0, ge=0.0, description="promote: least silhouette gain divided by the share of the "
+                                "sampled members a promotion moves")
 
 
 class ReassignConfig(_Section):

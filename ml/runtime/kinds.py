@@ -115,8 +115,8 @@ CONVERSATION_FLAGS = (
          {"metavar": "CHAR"}),
     Flag("--encoding", "input.encoding", "text files' encoding, e.g. cp1252 (default: by byte-order mark, "
          "else UTF-8)", {"metavar": "NAME"}),
-    Flag("--keep-agents", "input.keep_agents", "support data: keep brand/agent accounts (removed by "
-         "default; see the manifest's 'agents')", {"action": "store_true"}),
+    Flag("--keep-agents", "input.keep_agents", "keep brand/agent accounts (support data) and accounts that post "
+         "links only (any data); removed by default, see the manifest's 'agents'", {"action": "store_true"}),
     WHERE,
     Flag("--timezone", "input.timezone", "read hours and weekdays in this IANA zone, e.g. America/New_York "
          "(default: the timestamps' own offsets, else UTC); recorded in the manifest's 'time'",

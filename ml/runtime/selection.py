@@ -131,7 +131,10 @@ def check_lines(selection: Selection, config) -> tuple[list[str], bool]:
              f"times: {s.clock.note_}"]
     agents = s.agent_report
     if agents.get("removed"):
-        lines.append(f"brand/agent accounts: {agents['removed']:,} messages set aside (--keep-agents keeps them)")
+        links = int(agents.get("removed_broadcast") or 0)
+        lines.append(f"brand/agent accounts: {agents['removed']:,} messages set aside"
+                     + (f", {links:,} of them by accounts that post links only (news feeds, bots)" if links else "")
+                     + " (--keep-agents keeps them)")
     if kept_line := agents_kept_line(agents, len(s.members)):
         lines.append(kept_line)
     for step in s.filter_report:
@@ -176,8 +179,12 @@ def agents_hint(selection: Selection) -> str:
     removed, read = int(agents.get("removed") or 0), int(agents.get("input") or 0)
     if not removed or 2 * removed < max(read, 1):
         return ""
-    return (f"the brand/agent step set aside {removed:,} of {read:,} messages as the company's side (accounts that "
-            "answer many customers, sign off as staff or are marked outbound); pass --keep-agents to keep them")
+    links = int(agents.get("removed_broadcast") or 0)
+    why = ("accounts that answer many customers, sign off as staff or are marked outbound"
+           + (f"; {links:,} of them by accounts that post links only" if links else ""))
+    side = "" if links else " as the company's side"
+    return (f"the brand/agent step set aside {removed:,} of {read:,} messages{side} ({why}); pass --keep-agents to "
+            "keep them")
 
 
 def too_few_hints(selection: Selection) -> str:
