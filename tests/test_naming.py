@@ -302,6 +302,9 @@ def test_compose_and_unique():
     assert compose(["sent", "send", "email"])[0] == "sent & email"
     assert compose(["flew", "fly", "gate"])[0] == "flew & gate"
     assert compose(["preorder", "pre", "shipping"])[0] == "preorder & shipping"
+    # a verb whose stem has three letters begins the other word: "Flight & fly", "Frequent: flight & flying" (airline)
+    assert compose(["flight", "flying", "airline"])[0] == "flight & airline" and one_word_twice("payment", "pay")
+    assert not one_word_twice("card", "car") and not one_word_twice("apple", "app")  # no verbs
     assert compose([]) == ("General", [])
     out = unique_names(
         {0: "Flight & delayed", 1: "Flight & delayed", 2: "Flight & delayed"},

@@ -134,6 +134,21 @@ def verb_lemma(word: str) -> str:
     return word if word in _HOMOGRAPHS else _irregular_verbs().get(word, word)
 
 
+@lru_cache(maxsize=1)
+def _verbs() -> frozenset[str]:
+    return frozenset(((_tables() or {}).get("lemma_index") or {}).get(VERB_TABLE, ()))
+
+
+def verb_base(word: str) -> str | None:
+    """The English verb lower-case ``word`` is a form of ("flying" → "fly", "sent" → "send", "pay" → "pay"), from
+    the lemmatiser's verb index, exceptions and rules; None when it is no verb form."""
+    if word in _verbs():
+        return word
+    if (base := verb_lemma(word)) != word:
+        return base
+    return next((b for b in sorted(base_forms(word)) if b in _verbs()), None)
+
+
 @lru_cache(maxsize=65536)
 def base_forms(word: str) -> frozenset[str]:
     """The dictionary words lower-case ``word`` may be a plural or verb form of ("assholes" → {"asshole"},

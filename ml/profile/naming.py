@@ -48,6 +48,7 @@ from sklearn.base import BaseEstimator
 from ml.profile.behavior_words import BEHAVIOR_MIN_EFFECT, behavior_word, split_behavior, with_behavior
 from ml.profile.first_names import first_names
 from ml.profile.name_clash import WORD_RE, content_stems, unique_names
+from ml.profile.name_gate import verb_base
 from ml.profile.spelling import as_one_phrase, as_phrased, written_as_phrase
 from ml.profile.stems import stem
 from ml.profile.terms import SENSITIVE_TERMS, STOP_WORDS, is_profane
@@ -198,6 +199,15 @@ def _compound_parts(phrase: str) -> set[str]:
             if len(part) > 2}  # "top" is a stop word of the vocabulary, but a word of "top-up"; not "e-", "re-"
 
 
+def _verb_begins(a: str, b: str) -> bool:
+    """A verb of ``a`` whose stem has three letters ("fly", "flying" → "fli"; "pay", "use", "set") begins a longer
+    word of ``b`` ("flight", "payment", "user", "settings"): one word in two forms. Four letters and more are
+    ``one_word_twice``'s own prefix rule."""
+    roots = {stem(base) for w in WORD_RE.findall(a.lower()) if w not in STOP_WORDS
+             and (base := verb_base(w)) and len(stem(base)) == 3}
+    return any(w.startswith(r) and len(w) > len(r) + 1 for r in roots for w in WORD_RE.findall(b.lower()))
+
+
 def one_word_twice(a: str, b: str) -> bool:
     """Two phrases that hold one word in two spellings: a stem that begins another ("flight" / "flightled"),
     one of five letters or more that ends another after at least four letters (a hashtag, "dragons" /
@@ -213,6 +223,8 @@ def one_word_twice(a: str, b: str) -> bool:
             ends = len(short) >= 5 and long_.endswith(short) and len(long_) - len(short) >= 4  # not "ex|change"
             if (len(short) >= 4 and long_.startswith(short)) or ends:
                 return True
+    if _verb_begins(a, b) or _verb_begins(b, a):
+        return True  # "flight" / "flying": a verb of three letters once stemmed ("fli") that begins the other's word
     wa, wb = ([w.replace("-", "") for w in WORD_RE.findall(p.lower())] for p in (a, b))
     la, lb = ([s.replace("-", "") for s in content_stems(p, unique=False)] for p in (a, b))  # "pre orders"
 
