@@ -438,33 +438,20 @@ def test_the_new_placeholders_are_no_terms():
                                                                                       "from", "thanks"]
 
 
-@pytest.mark.parametrize(("text", "kept", "masked"), [
-    # real TWCS / airline tweets: the name model tagged the places of a route as people
-    ("The 22.12 train from Clapham Junction to Surbiton left early.", ["Clapham Junction", "Surbiton"], []),
-    ("hi why are the trains from Manchester Piccadilly to York delayed??", ["Manchester Piccadilly", "York"], []),
-    ("my flight was Cancelled Flightled from Laguardia to Nashville and i am stuck", ["Laguardia", "Nashville"], []),
-    # a person's name stays masked beside a route, and a "route" between two first names is no route
-    ("an already pleasant flight from London to Charlotte was made fantastic. Thank you so much Diane!",
-     ["London"], ["Diane"]),
-    ("I sent the gift from Mike to Sarah yesterday", [], ["Mike", "Sarah"]),
-    # a name written after the destination, a title, a possessive, or no travel in the text: still names (a review)
-    ("trains from Leeds to York\nJohn Smith", ["Leeds", "York"], ["John", "Smith"]),
-    ("trains from Leeds to York John was really helpful", ["Leeds", "York"], ["John"]),
-    ("the train moved from Agent Smith to Agent Brown", [], ["Smith", "Brown"]),
-    ("my ticket went from Kate's to Tom's", [], ["Kate", "Tom"]),
-    ("payment from Oluwaseun Adeyemi to my account", [], ["Oluwaseun"]),
+@pytest.mark.parametrize(("text", "names"), [
+    # a rule that read "from A to B" as a route of places (a TWCS audit: "trains from [name] to York") and one that
+    # read a lower-case word after an article as a noun ("What is the [name] I can top up?") were tried and dropped:
+    # a review and a verification found names they unmasked (docs/privacy.md, "Places of a route, 'the max'")
+    ("trains from Leeds to York\nJohn Smith", ["John", "Smith"]),
+    ("the train moved from Agent Smith to Agent Brown", ["Smith", "Brown"]),
+    ("Changed the lead passenger from Kowalski to Nowak on the flight but the app still shows the old name",
+     ["Kowalski", "Nowak"]),
+    ("Can you transfer my train ticket from Aoife to Niamh? She's taking the trip now", ["Niamh"]),
+    ("is the jessica who helped me yesterday working today?", ["jessica"]),
 ])
-def test_the_places_of_a_route_are_no_names(text, kept, masked):
+def test_names_where_a_route_or_a_noun_could_stand_stay_masked(text, names):
     out = mask_texts([text])[0]
-    assert all(w in out for w in kept) and not any(w in out for w in masked), out
-
-
-@pytest.mark.parametrize("text", [
-    # real Banking77 queries and a TWCS tweet: "max" after an article is a noun, not Max
-    "What is the max amount of top-ups?", "Whats the max I can top up", "@VirginTrains delays to the max",
-])
-def test_a_lower_case_word_after_an_article_is_no_name(text):
-    assert "[name]" not in mask_texts([text])[0]
+    assert not any(n in out for n in names), out
 
 
 @pytest.mark.parametrize(("text", "name"), [

@@ -178,28 +178,3 @@ def brand_word(word: str, brands: set[str]) -> bool:
     if w in _lower_first_names():
         return any(b == w or b.split("_", 1)[0] == w for b in brands)
     return any(b.startswith(w) for b in brands)
-
-
-# a route ("trains from Clapham Junction to Surbiton", "flight from Manchester to Newark"): the small name model tags
-# such places as people. Only in a text about travel, a side of one to three capitalised words on one line, none of
-# them a census first name or a title ("from Mike to Sarah", "from Agent Smith to Agent Brown" stay masked), and
-# only a PERSON span that is exactly a side (a name written after the destination is still one).
-_PLACE = r"(?:[A-Z][a-z'’-]+[ \t]+){0,2}[A-Z][a-z'’-]+"
-ROUTE_RE = re.compile(rf"\b[Ff]rom[ \t]+({_PLACE})[ \t]+to[ \t]+({_PLACE})(?![\w'’-])")
-_TRAVEL_RE = re.compile(r"(?i)\b(?:trains?|flight\w*|fly|flying|flew|travel\w*|trips?|journey\w*|route\w*|bus|buses|coach"
-                        r"|ferry|tickets?|station|airport|rebook\w*|connections?|depart\w*|arriv\w*|commute\w*|tube|rail\w*)\b")
-_TITLES = frozenset({"agent", "officer", "captain", "mr", "mrs", "ms", "miss", "dr", "sir", "madam", "mister", "lady",
-                     "uncle", "aunt", "auntie", "saint"})
-
-
-def _a_place(side: str) -> bool:
-    words = [re.sub(r"['’]s$", "", w).lower() for w in side.split()]
-    return not any(w in _lower_first_names() or w in _TITLES for w in words)
-
-
-def place_spans(text: str) -> list[tuple[int, int]]:
-    """Character spans of the places of the routes in ``text`` (``ROUTE_RE``, in a text about travel): a PERSON
-    span of the name model that is exactly one of them is no name."""
-    if "rom " not in text or not _TRAVEL_RE.search(text):
-        return []
-    return [m.span(g) for m in ROUTE_RE.finditer(text) for g in (1, 2) if _a_place(m.group(g))]

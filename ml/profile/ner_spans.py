@@ -2,9 +2,7 @@
 
 ``person_spans(texts, brands, n_process, batch_size)`` → for each text the ``(start, end)`` character
 spans of the PERSON entities whose tokens pass ``ml.profile.pii``'s name rules (not a stop word, handle,
-sign-off initials or the start of a brand's handle) and that are neither exactly a place of a route ("trains from
-Surbiton to Euston": ``ml.profile.name_rules.place_spans``) nor one lower-case word after an article ("the max":
-``ml.profile.pii.article_noun``).
+sign-off initials or the start of a brand's handle).
 
 spaCy interns every new token string into the pipeline's vocabulary and keeps it for the life of the
 process, and its own ``nlp.pipe(n_process=...)`` sends whole Docs back to the parent, which interns
@@ -21,7 +19,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 from ml.profile import pii
-from ml.profile.name_rules import brand_word, place_spans
+from ml.profile.name_rules import brand_word
 from ml.runtime.errors import default_sigterm
 from ml.runtime.gcfreeze import after_import
 
@@ -34,9 +32,9 @@ def _spans(nlp, texts: Sequence[str], brands: frozenset[str], batch_size: int) -
     out: list[Spans] = []
     with nlp.memory_zone():  # everything the chunk added to the vocabulary is freed on exit
         for doc in nlp.pipe(texts, batch_size=batch_size):
-            found, places = [], set(place_spans(doc.text))
+            found = []
             for ent in doc.ents:
-                if ent.label_ != "PERSON" or (ent.start_char, ent.end_char) in places or pii.article_noun(ent):
+                if ent.label_ != "PERSON":
                     continue
                 toks = [t for t in ent if pii._name_token_ok(t) and not brand_word(t.text, brands)]
                 if toks:

@@ -192,17 +192,6 @@ def _replace(text: str, spans: Sequence[tuple[int, int]], placeholder: str) -> s
     return text
 
 
-# a lone lower-case word right after an article is a noun, not a person's name ("delays to the max", "the max fee");
-# not after "that", "this" or "no", which stand before names too ("i told the agent that sarah was rude")
-_ARTICLES = frozenset({"the", "a", "an"})
-
-
-def article_noun(ent) -> bool:
-    """A PERSON entity of one lower-case token right after "the", "a" or "an": a noun ("the max"), not a name."""
-    tok = ent[0]
-    return len(ent) == 1 and tok.text.islower() and tok.i > 0 and tok.nbor(-1).lower_ in _ARTICLES
-
-
 def _name_token_ok(tok) -> bool:
     t = tok.text
     before = tok.doc.text[tok.idx - 1] if tok.idx else " "
