@@ -168,6 +168,7 @@ def test_names_are_spelt_as_the_members_write_them():
     assert as_written("dm", dms) == "DM" and as_written("dm", dms + "\nmy dm") == "dm"  # a tie keeps the vocabulary's
     shouted = "we want a REFUND now\ngive me a REFUND\nREFUND me\nget a Refund\nno Refund yet\nmy refund"
     assert as_written("refund", shouted) == "refund"  # a longer word needs a majority: shouting does not name it
+    assert as_written("pay", "PAY me now\nPAY up\nyou pay") == "pay"  # a plurality of two uses is none
 
 
 def test_phrases_are_written_as_the_members_wrote_them():

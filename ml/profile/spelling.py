@@ -37,9 +37,9 @@ def _sentence_start(text: str, at: int) -> bool:
 def as_written(phrase: str, text: str, max_uses: int = 200) -> str:
     """``phrase`` (lower case, from c-TF-IDF vocabularies) with each word spelt as ``text`` (a persona's
     joined texts) writes it inside sentences, when one spelling other than the vocabulary's holds more than half of
-    its uses, or, for a word of up to three letters, is written more often than the vocabulary's ("DM" 6, "dm" 5,
-    "Dms" 1 is "DM", where the majority rule left "Dm" once capitalised; "REFUND" 3, "Refund" 2, "refund" 1 stays
-    "refund"; a tie keeps the vocabulary's): "atm" → "ATM", "notting hill" → "Notting Hill",
+    its uses, or, for a word of up to three letters, is written more often than the vocabulary's and three times or
+    more ("DM" 6, "dm" 5, "Dms" 1 is "DM", where the majority rule left "Dm" once capitalised; "REFUND" 3, "Refund"
+    2, "refund" 1 stays "refund"; a tie keeps the vocabulary's): "atm" → "ATM", "notting hill" → "Notting Hill",
     "iphone" → "iPhone", "havent" → "haven't" (terms drop apostrophes; a curly one is written straight); "bill"
     stays. Uses that open a text or a sentence and @handles are not counted, nor #hashtags unless the word is
     written as one only ("destinationdragons" → "DestinationDragons"); the first ``max_uses`` counted uses decide.
@@ -54,8 +54,9 @@ def as_written(phrase: str, text: str, max_uses: int = 200) -> str:
         if not n:
             return word
         form, count = forms.most_common(1)[0]
-        # a majority of the uses; an acronym of up to three letters ("DM" 6, "dm" 5, "Dms" 1) by a plurality
-        wins = count > n / 2 if len(word) > 3 else count > forms.get(word, 0)
+        # a majority of the uses; an acronym of up to three letters ("DM" 6, "dm" 5, "Dms" 1) by a plurality of three
+        # uses or more (a verification found a sub-persona named "PAY & world" from two shouted tweets)
+        wins = count > n / 2 or (len(word) <= 3 and count > forms.get(word, 0) and count >= 3)
         return form if form != word and wins else word
     return re.sub(r"[A-Za-z]+(?:['’][A-Za-z]+)*", spelt, phrase) if text else phrase
 
