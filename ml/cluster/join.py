@@ -62,6 +62,21 @@ def _silhouette(to_group: np.ndarray, size: np.ndarray, mine: np.ndarray) -> flo
     return float(s.mean())
 
 
+def sample_sums(labels: np.ndarray, X: np.ndarray, ids: np.ndarray, sample: int, random_state: int):
+    """One seeded sample of clustered members (``labels`` ≥ 0): their pairwise cosine distances (m, m), their summed
+    distance to each cluster's sampled members (m, p), the sampled members per cluster (p,), each one's column in
+    ``ids`` (m,), and the sample's rows (m,)."""
+    members = np.flatnonzero(labels >= 0)
+    idx = np.sort(np.random.default_rng(random_state).choice(members, size=min(members.size, sample), replace=False))
+    E = np.asarray(X)[idx].astype(np.float64)
+    dist = np.clip(1.0 - E @ E.T, 0.0, None)
+    np.fill_diagonal(dist, 0.0)
+    own = np.searchsorted(ids, labels[idx])
+    onehot = np.zeros((idx.size, ids.size))
+    onehot[np.arange(idx.size), own] = 1.0
+    return dist, dist @ onehot, onehot.sum(axis=0), own, idx
+
+
 def scores_along(tree: np.ndarray, sums: np.ndarray, counts: np.ndarray, own: np.ndarray) -> tuple[dict, list]:
     """Mean silhouette before any merge and after each merge of the linkage ``tree`` ({clusters left: score},
     cuts that cannot be scored left out) and the merges as (kept column, joined column) pairs. ``sums`` (m, p):
@@ -99,20 +114,6 @@ class SilhouetteJoin:
         self.joined_, self.why_ = False, why
         return self
 
-    def _sample_sums(self, labels: np.ndarray, X: np.ndarray, ids: np.ndarray):
-        """One seeded sample of clustered members: their summed cosine distance to each cluster's sampled
-        members (m, p), the sampled members per cluster (p,), each one's cluster (m,)."""
-        members = np.flatnonzero(labels >= 0)
-        rng = np.random.default_rng(self.random_state)
-        idx = np.sort(rng.choice(members, size=min(members.size, self.sample), replace=False))
-        E = X[idx].astype(np.float64)
-        dist = np.clip(1.0 - E @ E.T, 0.0, None)
-        np.fill_diagonal(dist, 0.0)
-        own = np.searchsorted(ids, labels[idx])
-        onehot = np.zeros((idx.size, ids.size))
-        onehot[np.arange(idx.size), own] = 1.0
-        return dist @ onehot, onehot.sum(axis=0), own
-
     def fit(self, labels, embeddings) -> SilhouetteJoin:
         labels, X = np.asarray(labels), np.asarray(embeddings)
         ids = np.unique(labels[labels >= 0])
@@ -120,7 +121,8 @@ class SilhouetteJoin:
         if ids.size < 3:
             return self._keep(ids, f"{ids.size} clusters: nothing to join")
         ids, tree = centroid_tree(labels, X, ids)
-        scores, merges = scores_along(tree, *self._sample_sums(labels, X, ids))
+        _, sums, counts, own, _ = sample_sums(labels, X, ids, self.sample, self.random_state)
+        scores, merges = scores_along(tree, sums, counts, own)
         self.silhouettes_ = {k: round(v, 4) for k, v in sorted(scores.items())}
         if ids.size not in self.silhouettes_ or len(self.silhouettes_) < 2:
             return self._keep(ids, "too few sampled members to score a join")
@@ -174,16 +176,8 @@ def promote_separated(tree: np.ndarray, labels: np.ndarray, embeddings: np.ndarr
     cands = _inside_personas(labels_from_tree(tree, size, method, epsilon), labels)
     if not cands:
         return labels, 0, size, None
-    members = np.flatnonzero(labels >= 0)
-    idx = np.sort(np.random.default_rng(random_state).choice(members, size=min(members.size, sample), replace=False))
-    E = np.asarray(embeddings)[idx].astype(np.float64)
-    dist = np.clip(1.0 - E @ E.T, 0.0, None)
-    np.fill_diagonal(dist, 0.0)
+    dist, sums, counts, own, idx = sample_sums(labels, embeddings, ids, sample, random_state)
     col = {int(i): j for j, i in enumerate(ids)}
-    own = np.searchsorted(ids, labels[idx])
-    onehot = np.zeros((idx.size, ids.size))
-    onehot[np.arange(idx.size), own] = 1.0
-    sums, counts = dist @ onehot, onehot.sum(axis=0)
     best = _silhouette(sums, counts, own)
     if best is None or best < floor:
         return labels, 0, size, best

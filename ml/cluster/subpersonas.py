@@ -159,6 +159,9 @@ def subpersona_records(sub: SubPersonas, texts: list[str], labels, n_terms: int 
                          "must describe the same members")
     n = max(len(labels), 1)
     records = []
+    # sub-persona names are unique among siblings and against every persona's name: the airline tweets had a
+    # sub-persona "Cancelled flightled" under another persona than "Cancelled Flightled"'s
+    personas = {-1 - i: split_behavior(name)[1] for i, name in enumerate((parent_names or {}).values())}
     for persona, subs in sub.subs_of_.items():
         rows = np.where(labels == persona)[0]
         local = sub_labels[rows]
@@ -181,9 +184,6 @@ def subpersona_records(sub: SubPersonas, texts: list[str], labels, n_terms: int 
                              "size": size, "share": size / n, "share_of_parent": size / max(rows.size, 1),
                              "top_terms": terms[s]})
         siblings.sort(key=lambda r: (-r["size"], r["id"]))  # largest first, also after sample-fit placement
-        # unique among its siblings and against every persona's name: the airline tweets had a sub-persona
-        # "Cancelled flightled" under another persona than "Cancelled Flightled"'s
-        personas = {-1 - i: split_behavior(name)[1] for i, name in enumerate((parent_names or {}).values())}
         names = unique_names({**personas, **{r["id"]: r["name"] for r in siblings}}, rest)
         records += [{**r, "name": names[r["id"]]} for r in siblings]
     return records

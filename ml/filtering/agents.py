@@ -43,7 +43,7 @@ from sklearn.base import BaseEstimator
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.utils.validation import check_is_fitted
 
-from ml.filtering.text import as_text
+from ml.filtering.text import URL_RE, as_text
 from ml.params import keep_params
 from ml.runtime.errors import InputError
 
@@ -63,8 +63,7 @@ STAFF_SIGNOFF_RE = re.compile(r"(?:(?<=\s)|\A)(?:\^\s?([A-Z]{2,4}\d?|[A-Z][a-z]{
                               r"(?:[A-Z][a-z]{1,12})?))(?:\s+https?://\S+)*[\s.!)]*\Z")
 _SIGNOFF_NAME = re.compile(r"^[-–—~^*]\s?([A-Z][a-z]{2,12})[A-Z]?$")  # -Becky ^Helen *ErikS → a given name
 _LEADING_HANDLE = re.compile(r"^\s*@(\w+)")
-_LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
-_URL = re.compile(r"(?:https?://|www\.)\S*", re.IGNORECASE)  # "twitter.com/i/web/…" holds no "I" of the writer
+_URL = re.compile(URL_RE, re.IGNORECASE)  # the filters' URL; "twitter.com/i/web/…" holds no "I" of the writer
 _FIRST_PERSON = re.compile(r"\b(?:i|i['’]?m|i['’]?ve|i['’]?d|i['’]?ll|me|my|mine|myself)\b", re.IGNORECASE)
 _HANDLES = re.compile(r"(?<![\w@])@(\w+)")
 _REDDIT_USERS = re.compile(r"(?<![\w/])/?u/([A-Za-z0-9_-]{3,20})\b")  # Reddit's "u/name" addresses a user too
@@ -108,9 +107,7 @@ class AgentDetector(BaseEstimator):
     def broadcast_rows(self, frame: pd.DataFrame) -> np.ndarray:
         """Boolean mask of rows of ``frame`` written by an account that posts links only (``broadcast_accounts_``)."""
         check_is_fitted(self, "broadcast_accounts_")
-        if "author" not in frame or not self.broadcast_accounts_:
-            return np.zeros(len(frame), dtype=bool)
-        return frame["author"].astype(str).isin(set(self.broadcast_accounts_)).to_numpy() & frame["author"].notna().to_numpy()
+        return _rows_by(frame, self.broadcast_accounts_)
 
     def staff_names(self, messages: pd.DataFrame, min_count: int = 2) -> list[str]:
         """Given names the agent accounts sign with at least ``min_count`` times ("-Becky", "^Helen",
@@ -128,12 +125,7 @@ class AgentDetector(BaseEstimator):
     def agent_rows(self, frame: pd.DataFrame) -> np.ndarray:
         """Boolean mask of rows of ``frame`` written by a learned agent account."""
         check_is_fitted(self, "agent_accounts_")
-        if "author" not in frame or not self.agent_accounts_:
-            return np.zeros(len(frame), dtype=bool)
-        return (
-            frame["author"].astype(str).isin(set(self.agent_accounts_)).to_numpy()
-            & frame["author"].notna().to_numpy()
-        )
+        return _rows_by(frame, self.agent_accounts_)
 
     def transform(self, frame: pd.DataFrame) -> pd.DataFrame:
         """The rows of ``frame`` not written by agent accounts (same columns, order and index)."""
@@ -207,7 +199,7 @@ class AgentDetector(BaseEstimator):
                 "thread": thread.where(target.notna(), None),
                 "reply": is_reply.to_numpy(),
                 "signoff": has_signoff(texts),
-                "link": texts.str.contains(_LINK).to_numpy(dtype=bool),
+                "link": texts.str.contains(_URL).to_numpy(dtype=bool),
                 "first_person": texts.str.replace(_URL, " ", regex=True).str.contains(_FIRST_PERSON).to_numpy(dtype=bool),
             }
         )
@@ -275,6 +267,20 @@ class AgentDetector(BaseEstimator):
         return ev
 
 
+def _rows_by(frame: pd.DataFrame, accounts: list[str]) -> np.ndarray:
+    """Boolean mask of the rows of ``frame`` whose author is one of ``accounts``."""
+    if "author" not in frame or not accounts:
+        return np.zeros(len(frame), dtype=bool)
+    return frame["author"].astype(str).isin(set(accounts)).to_numpy() & frame["author"].notna().to_numpy()
+
+
+def _count_removed(report: dict, n: int) -> None:
+    """``n`` more rows removed: the report's ``removed``, ``kept`` and ``kept_share`` follow."""
+    report["removed"] += n
+    report["kept"] -= n
+    report["kept_share"] = report["kept"] / report["input"] if report["input"] else 1.0
+
+
 def staff_signed(frame: pd.DataFrame) -> np.ndarray:
     """True where a message is a reply (a ``reply_to``, or text opening with an @handle) that ends with a sign-off
     only staff use (``STAFF_SIGNOFF_RE``) whose name is no English word ("*JohnWard", "^NHP"; not "*Sigh")."""
@@ -316,9 +322,7 @@ def drop_agents(messages: pd.DataFrame, candidates: pd.DataFrame, keep_agents: b
         signed = staff_signed(candidates)
         report["removed_staff_signed"] = int(signed.sum())
         candidates = candidates[~signed]
-        report["removed"] += report["removed_outbound_flag"] + report["removed_staff_signed"]
-        report["kept"] -= report["removed_outbound_flag"] + report["removed_staff_signed"]
-        report["kept_share"] = report["kept"] / report["input"] if report["input"] else 1.0
+        _count_removed(report, report["removed_outbound_flag"] + report["removed_staff_signed"])
         log(f"agents: removed {report['removed']} messages of brand/agent accounts")
     return _drop_broadcast(detector, candidates, report, keep_agents, log)
 
@@ -335,8 +339,6 @@ def _drop_broadcast(detector: AgentDetector, candidates: pd.DataFrame, report: d
         report["removed_broadcast"] = 0
         return candidates, report
     report["removed_broadcast"] = int(hit.sum())
-    report["removed"] += report["removed_broadcast"]
-    report["kept"] -= report["removed_broadcast"]
-    report["kept_share"] = report["kept"] / report["input"] if report["input"] else 1.0
+    _count_removed(report, report["removed_broadcast"])
     log(f"agents: removed {report['removed_broadcast']} messages of {len(present)} accounts that post links only")
     return candidates[~hit], report
