@@ -152,3 +152,34 @@ def test_a_sub_persona_never_takes_another_personas_name():
     again = next(r for r in named if r["id"] == taken["id"])
     assert again["name"] != taken["name"] and again["name"].startswith(taken["name"]), again["name"]
     assert [r["name"] for r in named if r["id"] != taken["id"]] == [r["name"] for r in plain if r["id"] != taken["id"]]
+
+
+def test_a_phrase_one_author_alone_wrote_names_no_sub_persona():
+    """The bundled sample: a sub-persona of 45 members (35 authors) of "Train & late" was named "Location vancouver
+    open", one customer's two tweets about a restaurant. As for personas, where authors are known a phrase needs two
+    distinct authors to name a sub-persona; without authors the same texts name it by that phrase."""
+    _, _, sub, labels, model = fitted(0)
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(10, 16))
+    group = np.where(sub >= 0, sub, 9)
+    E = centres[group] + rng.normal(scale=0.3, size=(len(sub), 16))
+    E /= np.linalg.norm(E, axis=1, keepdims=True)
+    target = int(model.sub_labels_[sub == 0][0])  # the sub-persona that holds "freeze my card"
+    rows = np.flatnonzero(model.sub_labels_ == target)
+    solo = set(rows[: int(0.6 * len(rows))].tolist())  # most of it: one author's "freeze my card"
+    texts, authors = [], []
+    for i, s in enumerate(sub):
+        if s < 0:
+            texts.append("hello there question")
+        elif model.sub_labels_[i] == target and i not in solo:
+            texts.append(f"please check my printer cartridge refill {rng.choice(WORDS)}")
+        else:
+            texts.append(f"{PHRASES[s]} {rng.choice(['today', 'question', 'now'])} {rng.choice(WORDS)}")
+        authors.append("solo" if i in solo else f"a{i}")
+    plain = {r["id"]: r["name"] for r in subpersona_records(model, texts, labels, embeddings=E)}
+    floor = {r["id"]: r["name"] for r in subpersona_records(model, texts, labels, embeddings=E,
+                                                           authors=np.array(authors, dtype=object))}
+    assert content_stems(plain[target]) & content_stems("freeze my card"), plain[target]  # the case arises
+    assert not content_stems(floor[target]) & content_stems("freeze my card"), floor[target]
+    assert content_stems(floor[target]) & content_stems("printer cartridge refill"), floor[target]
+    assert {k: v for k, v in floor.items() if k != target} == {k: v for k, v in plain.items() if k != target}

@@ -119,32 +119,36 @@ class SubPersonas:
 
 
 def _sibling_names(texts: list[str], local: np.ndarray, words, exclude: tuple[str, ...], embeddings,
-                   rows: np.ndarray, encode=None) -> tuple[dict[int, str], dict[int, list[str]]]:
+                   rows: np.ndarray, encode=None, authors=None) -> tuple[dict[int, str], dict[int, list[str]]]:
     """Names of one persona's sub-personas by the persona namer (``ml.profile.naming.PersonaNamer``): phrases
     from their n-grams and terms, scored against each sub-persona's centroid in ``embeddings`` (its members
     are rows ``rows`` there) and, with ``encode``, by the cosine of their own vectors. The siblings are the
     other classes (c-TF-IDF and excess share among them), so a name says what sets a sub-persona apart; the
     best phrase is joined with the next one that adds new words (``join_phrases``: "Top-up is still pending &
-    hour"). No behaviour word. Returns (names, ranked candidates for a clash)."""
-    from ml.profile.naming import PersonaNamer
+    hour"). No behaviour word. ``authors`` (the persona's members' authors, where known): a phrase fewer than
+    ``NAME_MIN_AUTHORS`` of them wrote names no sub-persona, as for personas (the bundled sample's "Location
+    vancouver open" was one customer's two tweets in a sub-persona of 35 authors). Returns (names, ranked candidates
+    for a clash)."""
+    from ml.profile.naming import NAME_MIN_AUTHORS, PersonaNamer
     from ml.profile.terms import ClassTfidf
 
     grams = ClassTfidf((2, 3), 2, 30000, exclude).fit(texts, local)
-    namer = PersonaNamer(encoder=encode, join_phrases=True).fit(texts, local, embeddings, words, grams, {},
-                                                               embedding_rows=rows)
+    namer = PersonaNamer(encoder=encode, join_phrases=True, min_authors=NAME_MIN_AUTHORS).fit(
+        texts, local, embeddings, words, grams, {}, embedding_rows=rows, authors=authors)
     return namer.names_, namer.candidates_
 
 
 def subpersona_records(sub: SubPersonas, texts: list[str], labels, n_terms: int = 10,
                        exclude: tuple[str, ...] = (), sub_labels=None, embeddings=None, encode=None,
-                       parent_names: dict[int, str] | None = None) -> list[dict]:
+                       parent_names: dict[int, str] | None = None, authors=None) -> list[dict]:
     """One JSON-ready record per sub-persona (see the module docstring), ids as in ``sub``;
     ``sub_labels`` (n,) default ``sub.sub_labels_`` (the rows the fit saw). With ``embeddings`` (n, d)
     L2-normalised text vectors, names come from the persona namer among siblings (``_sibling_names``;
     ``encode`` its phrase encoder); without, from the three most distinctive terms
     (``ml.cluster.hierarchy._family_name``). ``parent_names`` (persona id → its name, behaviour word and all): a
     sub-persona whose name says what its persona's says takes its next candidate (``not_the_parents``), and one
-    whose name is another persona's gets a qualifier (``unique_names``)."""
+    whose name is another persona's gets a qualifier (``unique_names``). ``authors`` (n,): each member's author
+    where known (None: unknown), for the names' author floor (``_sibling_names``)."""
     from ml.cluster.hierarchy import _family_name
     from ml.profile.behavior_words import split_behavior
     from ml.profile.name_clash import not_the_parents, unique_names
@@ -169,7 +173,8 @@ def subpersona_records(sub: SubPersonas, texts: list[str], labels, n_terms: int 
         words = ClassTfidf((1, 1), 2, 30000, exclude).fit(own, local)
         terms = {s: [{"term": t, "weight": round(w, 6)} for t, w in words.shown_terms(s, n_terms)] for s in subs}
         if embeddings is not None:
-            named, rest = _sibling_names(own, local, words, exclude, embeddings, rows, encode)
+            named, rest = _sibling_names(own, local, words, exclude, embeddings, rows, encode,
+                                         None if authors is None else np.asarray(authors, dtype=object)[rows])
         else:
             joined = "\n".join(own[:SPELLING_TEXTS])  # the parent's: how its members spell a word
             named = {s: _family_name([t["term"] for t in terms[s]], joined) for s in subs}

@@ -35,16 +35,13 @@ from ml.profile.fingerprint import BehavioralFingerprint, feature_specs, highlig
 from ml.profile.llm_names import name_proposer_from_env
 from ml.profile.masking import keep_handles_for
 from ml.profile.name_share import MAX_TEXTS, name_figures
-from ml.profile.naming import PersonaNamer
+from ml.profile.naming import NAME_MIN_AUTHORS, PersonaNamer
 from ml.profile.separators import SurrogateSeparator
 from ml.profile.terms import SHOWN_AT_LEAST, ClassTfidf
 from ml.profile.tone import ToneProfiler
 from ml.runtime.errors import InputError
 
 __all__ = ["build_profiles"]
-# a phrase one author alone wrote (a traveller's thread, a news bot's posts) neither names a persona nor is quoted as
-# its typical phrase, where authors are known
-NAME_MIN_AUTHORS = 2
 
 
 def _check_inputs(members, features, labels, reassigned, embeddings) -> None:

@@ -65,6 +65,10 @@ FILLER_WORDS = frozenset([
 ])
 FILLER_STEMS = frozenset(stem(w) for w in FILLER_WORDS)  # their inflections too: "makes", "asks", "thinking"
 BLOCK_ROWS = 16384  # members whose embeddings score_candidates converts to float64 at a time
+# a phrase one author alone wrote (a traveller's thread, a news bot's posts, one customer's two tweets about a
+# restaurant opening) names neither a persona nor a sub-persona, nor is quoted as a typical phrase, where authors
+# are known
+NAME_MIN_AUTHORS = 2
 SPELLING_TEXTS = 50_000  # a group's first texts that its name's spelling (``as_written``) and name check read
 _SIGNOFF_WORD_RE = re.compile(r"^[\^*][a-z]+$")
 

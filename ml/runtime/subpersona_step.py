@@ -59,11 +59,11 @@ def subpersona_documents(stage: SubPersonas, sub_ids: np.ndarray, members: pd.Da
     texts the terms are read from (the masked texts; None: the members' texts); ``encode``: phrases → vectors
     for the names' phrase cosine (None: member statistics only)."""
     texts = members["text"].fillna("").astype(str).tolist()
-    records = subpersona_records(stage, texts if term_texts is None else list(term_texts), labels,
-                                 exclude=tuple(keep_handles), sub_labels=sub_ids, embeddings=embeddings,
-                                 encode=encode, parent_names=parent_names)
     known = "author" in members and members["author"].notna().any()
     authors = members["author"].to_numpy(dtype=object) if known else None
+    records = subpersona_records(stage, texts if term_texts is None else list(term_texts), labels,
+                                 exclude=tuple(keep_handles), sub_labels=sub_ids, embeddings=embeddings,
+                                 encode=encode, parent_names=parent_names, authors=authors)
     member_ids = members["member_id"].astype(str).to_numpy()
     selector = EvidenceSelector(n=1)
     out: dict[int, list[dict]] = {}
