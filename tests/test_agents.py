@@ -295,3 +295,49 @@ def test_accounts_that_post_links_only_go_in_every_layout():
     assert report["kept"] == len(kept) == 6 and report["support_layout"] is False
     kept, report = drop_agents(messages, messages, keep_agents=True)
     assert len(kept) == 15 and report["removed_broadcast"] == 0 and report["broadcast_accounts"] == 3
+
+
+def test_a_help_desk_export_without_reply_links_finds_agents_from_its_conversations(sample):
+    """A review's help-desk export (ticket id, sender, body, time; no side column, no reply links): the agents'
+    replies became customer personas. A conversation's first message opens it; a later one by another author
+    answers the opener, so the brand accounts are found as with reply links, and the ticket ids make it a support
+    layout whose agents are removed. The bundled TWCS sample, reply links, sides and @handles taken out."""
+    desk = sample.drop(columns=["reply_to", "inbound"]).copy()
+    desk["text"] = desk["text"].str.replace(r"^(\s*@\w+\s*)+", "", regex=True)  # help desks write no handles
+    side = sample.groupby(sample["author"].astype(str))["inbound"].mean()
+    brands = set(side.index[side < 0.5])
+    with_links = set(AgentDetector().fit(sample).agent_accounts_)
+    found = set(AgentDetector().fit(desk).agent_accounts_)
+    assert len(found & brands) >= 0.8 * len(brands) and len(found & brands) >= len(with_links & brands)
+    assert found - brands <= with_links - brands  # no customer flagged that reply links did not flag
+    kept, report = drop_agents(desk, desk)
+    assert report["support_layout"] and report["enabled"]
+    assert (sample.loc[kept.index, "inbound"] == False).sum() < 0.05 * (~sample["inbound"].astype(bool)).sum()  # noqa: E712
+    unread = sample.drop(columns=["reply_to", "inbound", "thread_id"])  # no conversations either: nothing to read
+    assert not drop_agents(unread, unread)[1]["support_layout"]
+
+
+def test_in_a_conversation_an_opening_handle_says_whom_a_reply_answers():
+    """A customer who writes "@ATVIAssist @116695 HELP ME" into three other customers' threads answers the brand, not
+    those customers (a review flagged such a customer as a help desk); the opener's own follow-ups answer nobody."""
+    rows = []
+    for t in range(4):
+        rows += [[f"T{t}", f"cust{t}", f"@ATVIAssist my account {t} is locked", f"2017-10-0{t + 1}T10:00:00"],
+                 [f"T{t}", "desk", "Sorry about that, could you send us your account email?", f"2017-10-0{t + 1}T10:20:00"],
+                 [f"T{t}", f"cust{t}", "sent it, thanks", f"2017-10-0{t + 1}T11:00:00"],
+                 [f"T{t}", "shouter", f"@ATVIAssist @cust{t} HELP ME HELLO??", f"2017-10-0{t + 1}T12:00:00"]]
+    messages = pd.DataFrame(rows, columns=["thread_id", "author", "text", "timestamp"])
+    messages["message_id"] = [f"m{i}" for i in range(len(messages))]
+    evidence = AgentDetector().fit(messages.sample(frac=1, random_state=0)).evidence_  # times, not file order
+    assert evidence.loc["desk", "answered"] == 4 and evidence.loc["desk", "is_agent"]
+    assert evidence.loc["shouter", "answered"] == 1 and not evidence.loc["shouter", "is_agent"]
+    assert evidence.loc["cust0", "reply_share"] == 0.0 and evidence.loc["cust0", "answered"] == 0
+
+
+def test_a_from_column_is_the_author(tmp_path):
+    """A ticket export's "From" column (a review's: it was not read, so agent detection had no authors)."""
+    path = tmp_path / "tickets.csv"
+    pd.DataFrame({"Ticket ID": ["T1", "T1"], "From": ["116094", "AmazonHelp"], "Body": ["where is my parcel", "Sorry!"],
+                  "Created": ["2017-10-31 22:07:19", "2017-10-31 22:31:00"]}).to_csv(path, index=False)
+    msgs = load_messages([path])[0]
+    assert msgs["author"].tolist() == ["116094", "AmazonHelp"] and msgs["thread_id"].tolist() == ["T1", "T1"]

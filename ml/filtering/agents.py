@@ -181,10 +181,14 @@ class AgentDetector(BaseEstimator):
         lead = texts.str.extract(_LEADING_HANDLE)[0].str.lower()
         target = pd.Series([None] * len(m), dtype=object)
         is_reply = lead.notna()
+        opener = np.ones(len(m), dtype=bool)  # without reply links or conversations every message may open one
         if "reply_to" in m and m["reply_to"].notna().any():
             parent_author = dict(zip(m["message_id"].astype(str), author, strict=False))
             target = m["reply_to"].map(lambda r: parent_author.get(str(r)) if pd.notna(r) else None)
             is_reply = m["reply_to"].notna()  # with reply links, a reply is what has a parent
+            opener = ~is_reply.to_numpy()
+        elif "thread_id" in m and m["thread_id"].notna().any():
+            target, is_reply, opener = _thread_replies(m, author, lead)
         lower = author.str.lower()
         target = target.where(target.notna(), lead.where(is_reply, None))  # openers answer nobody
         target = target.map(lambda t: str(t).lower() if t is not None and pd.notna(t) else None)
@@ -216,7 +220,6 @@ class AgentDetector(BaseEstimator):
                 "first_person_share": g["first_person"].mean(),
             }
         )
-        opener = ~m["reply_to"].notna().to_numpy() if "reply_to" in m else np.ones(len(m), dtype=bool)
         opener &= direct
         ev["addressed_by"] = (
             self._addressed_by(author[opener], texts[opener])
@@ -267,6 +270,34 @@ class AgentDetector(BaseEstimator):
         return ev
 
 
+def _thread_replies(m: pd.DataFrame, author: pd.Series, lead: pd.Series) -> tuple[pd.Series, pd.Series, np.ndarray]:
+    """Replies read from conversations when the data has no reply links (a help desk's export: ticket id, sender,
+    body, time). A conversation's first message (by time where times are given, else in file order) opens it and
+    answers nobody; a later message by another author than the opener's is a reply, to the @handle it opens with or
+    else to the opener (an agent writes in many customers' tickets); the opener's own follow-ups, and rows without
+    a conversation, answer the @handle they open with, as without conversations. Returns (target author or None, is-reply, opener) per row of ``m``
+    (a 0..n-1 index)."""
+    thread, n = m["thread_id"], len(m)
+    when = (pd.to_datetime(m["timestamp"], errors="coerce", utc=True) if "timestamp" in m
+            else pd.Series(pd.NaT, index=m.index))
+    ranked = pd.DataFrame({"t": when, "i": np.arange(n)}).sort_values(["t", "i"], na_position="last").index
+    rank = pd.Series(np.empty(n, dtype=np.int64), index=m.index)
+    rank.iloc[ranked.to_numpy()] = np.arange(n)
+    known = thread.notna().to_numpy()
+    first = rank[known].groupby(thread[known]).idxmin()  # conversation → row of its first message
+    opener_author = thread.map(pd.Series(author.loc[first.to_numpy()].to_numpy(), index=first.index))
+    opener = ~known | (rank.to_numpy() == rank.groupby(thread).transform("min").to_numpy())
+    other = known & ~opener & opener_author.notna().to_numpy() & (
+        opener_author.astype(str).str.lower() != author.str.lower()).to_numpy()
+    # a reply opening with an @handle answers that handle (a customer's "@ATVIAssist @116695 HELP ME" in another
+    # customer's thread answers the brand, not that customer): the caller reads the handle
+    named = lead.notna().to_numpy()
+    target = pd.Series(np.where(other & ~named, opener_author.to_numpy(dtype=object), None), index=m.index,
+                       dtype=object)
+    is_reply = pd.Series(other | (~(known & opener) & named), index=m.index)
+    return target, is_reply, opener
+
+
 def _rows_by(frame: pd.DataFrame, accounts: list[str]) -> np.ndarray:
     """Boolean mask of the rows of ``frame`` whose author is one of ``accounts``."""
     if "author" not in frame or not accounts:
@@ -302,12 +333,13 @@ def staff_signed(frame: pd.DataFrame) -> np.ndarray:
 def drop_agents(messages: pd.DataFrame, candidates: pd.DataFrame, keep_agents: bool = False,
                 log=lambda msg: None) -> tuple[pd.DataFrame, dict]:
     """Brand/agent accounts (``AgentDetector``), learned from every row read, are removed from the
-    candidates in support layouts (inbound flags or reply links) unless ``keep_agents``; elsewhere (and
+    candidates in support layouts (inbound flags, reply links or conversation ids) unless ``keep_agents``; elsewhere (and
     with keep_agents) they are only counted (``marked``). Returns the rows left and the manifest's
     ``agents`` section (plus ``_accounts``, the agent accounts, and ``_staff_names``, the names they sign
     with (``AgentDetector.staff_names``), for the caller to pop)."""
     detector = AgentDetector().fit(messages)
-    support = any(col in messages and messages[col].notna().any() for col in ("inbound", "reply_to"))
+    # a side column, reply links or conversation ids (a help desk's ticket id: an agent writes in many tickets)
+    support = any(col in messages and messages[col].notna().any() for col in ("inbound", "reply_to", "thread_id"))
     remove = bool(support and not keep_agents)
     report = {**detector.report(candidates, removed=remove), "support_layout": bool(support),
               "_accounts": detector.agent_accounts_, "_staff_names": detector.staff_names(messages)}

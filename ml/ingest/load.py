@@ -111,7 +111,10 @@ ALIASES = {
     "author": ["author", "author_id", "user", "user_id", "username", "sender", "sender_id", "requester_id",
                "from_id", "user_id_str", "author_username", "user_screen_name", "user_name", "created_by_id",
                "sender_name", "customer", "customer_id", "customer_name", "customer_email", "requester",
-               "requester_email", "client_id"],
+               "requester_email", "client_id",
+               # a help desk's or mailbox's sender column ("From": a review's ticket export read no author, so its
+               # agents' replies became customer personas)
+               "from", "from_name", "from_email", "from_address", "sender_email"],
     "timestamp": ["timestamp", "created_at", "datetime", "time", "date", "sent_at", "ts", "timestamp_ms",
                   "created_utc"],
     "reply_to": ["reply_to", "in_reply_to", "in_reply_to_id", "parent_id", "in_response_to_tweet_id",

@@ -160,13 +160,14 @@ AGENTS_KEPT_SHARE = 0.01
 
 def agents_kept_line(agents: dict, n_members: int) -> str | None:
     """A line when accounts that behave as agents stay in because nothing says which side wrote (no side column,
-    no reply links) and their members are ``AGENTS_KEPT_SHARE`` of the run or more (a review's help-desk export of
+    no reply links, no conversation ids) and their members are ``AGENTS_KEPT_SHARE`` of the run or more (a review's help-desk export of
     author, text and time: 990 of 1,402 members were brand replies, in 19 personas, without a word)."""
     members = int(agents.get("agent_members") or 0)
     if agents.get("support_layout") or agents.get("enabled") or members < max(AGENTS_KEPT_SHARE * n_members, 10):
         return None
     return (f"{agents.get('accounts', 0):,} accounts write as a company's agents do (answering many authors, staff "
-            f"sign-offs), {members:,} of the {n_members:,} members; without a side column or reply links they are "
+            f"sign-offs), {members:,} of the {n_members:,} members; without a side column, reply links or conversation "
+            "ids they are "
             "kept (the manifest's 'agents' names them): pass --inbound-col or --outbound-col if a column says who "
             "wrote, to keep the customers only")
 
