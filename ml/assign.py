@@ -330,6 +330,10 @@ def _print(console, summary) -> None:
 def _report(console, summary, config) -> int:
     """The table on stderr, the verdict line on stdout, and the exit status (``REFIT_EXIT`` or 0)."""
     _print(console, summary)
+    # a re-runs review got "no refit needed … PSI 0.076" here and "PSI 0.118, refit" from ml.run on the same file
+    console.print("note: these shares place the fresh texts on this run's own personas; a refit (python -m ml.run "
+                  "--series/--baseline) cuts new personas and compares them by lineage, so its PSI and its born or "
+                  "died personas can read otherwise (docs/drift.md)")
     if summary.refit:
         print(f"refit recommended: {'; '.join(summary.reasons)}")
         return REFIT_EXIT

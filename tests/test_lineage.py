@@ -103,6 +103,8 @@ def test_planted_split_merge_birth_death_growth():
     assert n[4].own_name == "B persona 4"
     assert "nearest base persona 5 “A persona 5”" in n[4].reason  # the base persona by name, not its id alone
     assert n[5].status == "born" and n[5].lineage_id == "B/5" and n[5].parent_lineage_ids == []
+    # a born persona's nearest base persona is named (it read "no base persona at cosine 0.872", a review)
+    assert "nearest base persona is " in n[5].reason and "no base persona at" not in n[5].reason, n[5].reason
     # the split's main piece keeps the lineage, the other starts one with the parent recorded
     pieces = sorted([n[0], n[1]], key=lambda p: p.lineage_id)
     assert pieces[0].lineage_id == "A/0" and pieces[1].lineage_id.startswith("B/")
@@ -118,8 +120,13 @@ def test_share_check_turns_a_lookalike_into_a_death():
     base = _snapshot("A", [T[0], lookalike, T[1]], [100, 60, 100])
     new = _snapshot("B", [_near(T[0], 0.97, 4), T[1]], [100, 100])
     cfg = LineageConfig(match_similarity=0.9, piece_similarity=0.8, piece_margin=0.0)
-    statuses = {p.id: p.status for p in compare_runs(base, new, cfg).base_personas}
+    c = compare_runs(base, new, cfg)
+    statuses = {p.id: p.status for p in c.base_personas}
     assert statuses == {0: "continued", 1: "died", 2: "continued"}
+    # a re-runs review read "the nearest is 1 at cosine 0.863 (a match needs ≥ 0.85 and a free partner …)", a number
+    # that passes: the reason says which rule failed, here that the nearest is another persona's match
+    gone = next(p for p in c.base_personas if p.id == 1)
+    assert '; it is matched to base persona 0 “A persona 0” (cosine 0.9' in gone.reason, gone.reason
     loose = compare_runs(base, new, cfg.model_copy(update={"piece_share": 0.0}))
     assert {p.id: p.status for p in loose.base_personas}[1] == "merged"
 

@@ -130,3 +130,23 @@ def test_a_kept_name_the_explorer_would_mark_as_describing_few_goes_back():
     assert not name_still_describes("Change my PIN", own, texts)  # 0.23 ≥ 0.5 × 0.4, but under a quarter
     assert name_still_describes("Change my PIN", {**own, "name_share": 0.2}, texts)  # its own is no better
     assert name_still_describes("Change my PIN", own, texts[:23] + texts[23:63])  # 23 of 63: 0.37
+
+
+def test_a_kept_name_whose_part_the_persona_writes_less_than_the_run_goes_back():
+    """A re-runs review (airline tweets split by date): "Flight & delayed" was kept on a persona none of whose members
+    wrote "delayed" (7 % of the run did), "Flight & Cancelled" on one where 1.9 % wrote "cancelled" against 7.7 % of
+    the run; "flight", everywhere, carried both past the other rules. Each part of a kept name must be written by at
+    least as large a share of the persona as of the run."""
+    from ml.lineage.names import parts_set_apart
+    from ml.profile.name_share import name_figures
+
+    persona = ["my flight seat is broken"] * 6 + ["seats too small on this flight"] * 3 + ["hello"]
+    run = persona + ["flight delayed again"] * 5 + ["delayed two hours"] * 5
+    own = {"name": "Seats & broken", "name_share": 0.9}
+    assert not name_still_describes("Flight & delayed", own, persona, run)
+    assert name_still_describes("Flight & delayed", own, persona)  # without the run's texts: as before
+    assert name_still_describes("Flight & seats", own, persona, run)  # both parts written more than in the run
+    share, parts = name_figures("Flight & delayed", persona)
+    assert parts_set_apart("Flight & seats", *name_figures("Flight & seats", persona), run)
+    assert not parts_set_apart("Flight & delayed", share, parts, run)
+    assert not parts_set_apart("Delayed", *name_figures("Delayed", persona), run)  # one part: the name's share

@@ -1,6 +1,7 @@
 "use client";
 
 import Link from "next/link";
+import { createContext, useContext, type ReactNode } from "react";
 
 import type { BasePersona, Comparison, NewPersona, ShareCI } from "@/lib/api";
 import { int, pct } from "@/lib/format";
@@ -123,6 +124,17 @@ function personaHref(runId: string, id: number): string {
   return `/persona/?run=${encodeURIComponent(runId)}&id=${id}`;
 }
 
+/** True while the page shows a comparison whose baseline run was deleted from the store since: its personas are
+ * named without links (a review found 33 links into a deleted baseline, each opening "Could not load persona"). */
+export const BaseRunGone = createContext(false);
+
+/** A baseline persona's name, linked to its page while the store still holds the baseline run. */
+function BasePersonaLink({ comparison, id, children }: { comparison: Comparison; id: number; children: ReactNode }) {
+  const gone = useContext(BaseRunGone);
+  if (gone) return <span data-testid="base-persona-unlinked">{children}</span>;
+  return <Link href={personaHref(comparison.base.run_id, id)}>{children}</Link>;
+}
+
 /** "was App & phone + Work & app": the baseline persona(s) a persona of this run comes from. */
 export function Origin({ p, comparison }: { p: NewPersona; comparison: Comparison }) {
   const names = new Map(comparison.base_personas.map((b) => [b.id, b.name]));
@@ -135,7 +147,9 @@ export function Origin({ p, comparison }: { p: NewPersona; comparison: Compariso
       {ids.map((id, i) => (
         <span key={id}>
           {i ? " + " : ""}
-          <Link href={personaHref(comparison.base.run_id, id)}>{names.get(id) ?? `#${id}`}</Link>
+          <BasePersonaLink comparison={comparison} id={id}>
+            {names.get(id) ?? `#${id}`}
+          </BasePersonaLink>
         </span>
       ))}
       {p.own_name !== p.name ? <> · this run called it “{p.own_name}”</> : null}
@@ -237,7 +251,9 @@ export function GoneTable({ comparison }: { comparison: Comparison }) {
         {gone.map((b) => (
           <tr key={b.id} data-persona-id={b.id}>
             <td>
-              <Link href={personaHref(comparison.base.run_id, b.id)}>{b.name}</Link>
+              <BasePersonaLink comparison={comparison} id={b.id}>
+                {b.name}
+              </BasePersonaLink>
               <MembersNowLine b={b} comparison={comparison} />
             </td>
             <td>

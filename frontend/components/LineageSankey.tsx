@@ -1,8 +1,10 @@
 "use client";
 
 import { useRouter } from "next/navigation";
+import { useContext } from "react";
 import { ResponsiveContainer, Sankey, Tooltip, type SankeyLinkProps, type SankeyNodeProps } from "recharts";
 
+import { BaseRunGone } from "@/components/ChangeTables";
 import type { Comparison } from "@/lib/api";
 import { pct, truncate } from "@/lib/format";
 import { FLOW_COLORS, STATUS, lineageFlows, type FlowLink, type FlowNode } from "@/lib/lineage";
@@ -41,7 +43,7 @@ function partWords(n: FlowNode): string {
 }
 
 /** The SVG of one node: a bar and its label; persona bars are links (click, or Tab then Enter/Space). */
-function nodeRenderer(baseRun: string, newRun: string, open: (n: FlowNode) => void) {
+function nodeRenderer(baseRun: string, newRun: string, open: (n: FlowNode) => void, baseGone = false) {
   return function FlowBar({ x, y, width, height: h, payload }: SankeyNodeProps) {
     const n = payload as unknown as FlowNode;
     // a balancing node with nothing to balance is not drawn (a review saw "Growth 0.0%" when nothing grew)
@@ -49,7 +51,7 @@ function nodeRenderer(baseRun: string, newRun: string, open: (n: FlowNode) => vo
     const left = n.side === "base" || n.side === "arrived";
     const fill = n.side === "arrived" ? FLOW_COLORS.arrived : n.side === "gone" ? FLOW_COLORS.gone : "#44505f";
     const badge = n.status && n.status !== "continued" ? ` · ${STATUS[n.status].label}` : "";
-    const linkable = n.id !== null;
+    const linkable = n.id !== null && !(baseGone && n.side === "base"); // a deleted baseline's personas: no page
     return (
       <g
         key={`${n.side}-${n.id ?? "x"}`}
@@ -60,9 +62,9 @@ function nodeRenderer(baseRun: string, newRun: string, open: (n: FlowNode) => vo
         tabIndex={linkable ? 0 : undefined}
         aria-label={nodeLabel(n, baseRun, newRun)}
         style={linkable ? { cursor: "pointer" } : undefined}
-        onClick={() => open(n)}
+        onClick={() => linkable && open(n)}
         onKeyDown={(e) => {
-          if (e.key === "Enter" || e.key === " ") {
+          if (linkable && (e.key === "Enter" || e.key === " ")) {
             e.preventDefault();
             open(n);
           }
@@ -125,6 +127,7 @@ function FlowLegend({ comparison }: { comparison: Comparison }) {
  */
 export default function LineageSankey({ comparison }: { comparison: Comparison }) {
   const router = useRouter();
+  const baseGone = useContext(BaseRunGone);
   const data = lineageFlows(comparison);
   const baseRun = comparison.base.run_id;
   const newRun = comparison.new.run_id;
@@ -143,7 +146,7 @@ export default function LineageSankey({ comparison }: { comparison: Comparison }
           <ResponsiveContainer width="100%" height="100%">
             <Sankey
               data={data}
-              node={nodeRenderer(baseRun, newRun, open)}
+              node={nodeRenderer(baseRun, newRun, open, baseGone)}
               link={FlowBand}
               nodeWidth={12}
               nodePadding={10}

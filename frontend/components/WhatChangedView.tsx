@@ -3,7 +3,7 @@
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 
-import { GoneTable, NewPersonaTable, StatusBadge } from "@/components/ChangeTables";
+import { BaseRunGone, GoneTable, NewPersonaTable, StatusBadge } from "@/components/ChangeTables";
 import LineageSankey from "@/components/LineageSankey";
 import MoversTable from "@/components/MoversTable";
 import { ErrorState, Loading } from "@/components/States";
@@ -110,9 +110,11 @@ function statusCounts(c: Comparison): { status: LineageStatus; n: number }[] {
 
 function ChangesPage({ c }: { c: Comparison }) {
   const noun = `${c.new.unit}s`;
+  const base = useApi(paths.run(c.base.run_id));
+  const gone = base.status === "error" && base.error.status === 404;
   return (
-    <>
-      <ChangesHead c={c} />
+    <BaseRunGone.Provider value={gone}>
+      <ChangesHead c={c} gone={gone} />
       <SameDataNotice c={c} />
       <div className="grid grid-3">
         <ShiftPanel c={c} />
@@ -142,7 +144,8 @@ function ChangesPage({ c }: { c: Comparison }) {
           <h2 id="flows-title">Where the personas went</h2>
           <p className="hint">
             Each band carries share of {noun} from a baseline persona to the persona that continues it here. Bars are
-            links: click one (or Tab to it and press Enter) to open that persona.
+            links: click one (or Tab to it and press Enter) to open that persona
+            {gone ? " (this run's bars only: the baseline run was deleted from the store)" : ""}.
           </p>
           <LineageSankey comparison={c} />
         </section>
@@ -187,7 +190,7 @@ function ChangesPage({ c }: { c: Comparison }) {
           <GoneTable comparison={c} />
         </section>
       </div>
-    </>
+    </BaseRunGone.Provider>
   );
 }
 
@@ -199,10 +202,9 @@ function spanText(ref: Comparison["new"]): string {
 }
 
 /** The baseline run's id, linked to its overview while the store holds it; a run deleted since reads "(deleted
- * from the store)" without a link (it led to "Could not load run …"). */
-function BaseRunLink({ runId }: { runId: string }) {
-  const base = useApi(paths.run(runId));
-  if (base.status === "error" && base.error.status === 404) {
+ * from the store)" without a link (it led to "Could not load run …"), and so do its personas on the page. */
+function BaseRunLink({ runId, gone }: { runId: string; gone: boolean }) {
+  if (gone) {
     return (
       <span data-testid="base-run-deleted">
         {runId} (deleted from the store)
@@ -212,7 +214,7 @@ function BaseRunLink({ runId }: { runId: string }) {
   return <Link href={`/?run=${encodeURIComponent(runId)}`}>{runId}</Link>;
 }
 
-function ChangesHead({ c }: { c: Comparison }) {
+function ChangesHead({ c, gone }: { c: Comparison; gone: boolean }) {
   const noun = `${c.new.unit}s`;
   return (
     <div className="page-head">
@@ -221,7 +223,7 @@ function ChangesHead({ c }: { c: Comparison }) {
         <p className="meta" data-testid="changes-meta">
           Run <strong>{c.new.run_id}</strong> ({int(c.new.n_members)} {noun}
           {spanText(c.new)}, {c.new.n_personas} personas) compared with its baseline{" "}
-          <BaseRunLink runId={c.base.run_id} /> ({int(c.base.n_members)}{" "}
+          <BaseRunLink runId={c.base.run_id} gone={gone} /> ({int(c.base.n_members)}{" "}
           {noun}
           {spanText(c.base)}, {c.base.n_personas} personas)
         </p>

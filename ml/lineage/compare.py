@@ -82,6 +82,7 @@ class RunComparer(BaseEstimator):
         cfg = self.config or LineageConfig()
         check_comparable(base, new)
         self._rows_by_persona = None  # the new run's members grouped by persona, when a kept name is checked
+        self._run_texts = None  # an even sample of the new run's member texts, the base rate of a name's parts
         A, B = aligned_centroids(base, new)
         overlap_key, movers_key = choose_keys(base.members, new.members, base.unit, cfg.min_shared_members)
         pairs = recurring(base.members, new.members, overlap_key) if overlap_key != "none" else None
@@ -175,7 +176,7 @@ class RunComparer(BaseEstimator):
         profile = new.profiles.get(pid) or {}
         if kept is not None and new.kind != "events" and not (
                 name_still_fits(kept, profile, self.common_stems_)
-                and name_still_describes(kept, profile, self._member_texts(pid))):
+                and name_still_describes(kept, profile, self._member_texts(pid), self._sample_texts())):
             kept = None  # the lineage goes on under this run's name: the old one no longer says what it is
         renamed = keeps and kept is None and base_name != new.name(pid)
         # a piece or a merger holds other people than its parent, and so may a match whose old name no longer
@@ -203,6 +204,16 @@ class RunComparer(BaseEstimator):
             self._rows_by_persona = m.groupby("persona_id").indices
         rows = self._rows_by_persona.get(pid, [])[:MAX_TEXTS]
         return [t for t in m["text"].to_numpy()[rows].tolist() if isinstance(t, str)]
+
+    def _sample_texts(self) -> list[str]:
+        """Up to ``MAX_TEXTS`` of the new run's member texts, evenly spaced over its members (none where the
+        snapshot keeps no text): how often the run as a whole writes a kept name's words."""
+        if self._run_texts is None:
+            m = self._new.members
+            texts = m["text"].to_numpy() if "text" in m else np.array([], dtype=object)
+            rows = np.unique(np.linspace(0, len(texts) - 1, min(MAX_TEXTS, len(texts))).astype(np.int64))
+            self._run_texts = [t for t in texts[rows].tolist() if isinstance(t, str)] if len(texts) else []
+        return self._run_texts
 
     def _scores(self, i: int | None, j: int, then, now) -> dict[str, float | None]:
         col = self.matcher_.similarity_[:, j]
@@ -233,11 +244,41 @@ class RunComparer(BaseEstimator):
         name = (self._base.profiles.get(pid) or {}).get("name")
         return f"{pid} “{name}”" if name else str(pid)
 
+    def _new_named(self, j: int) -> str:
+        """A new persona as people find it: its id and name."""
+        pid = int(self._new.persona_ids[j])
+        name = (self._new.profiles.get(pid) or {}).get("name")
+        return f"{pid} “{name}”" if name else str(pid)
+
+    def _why_not_linked(self, i: int, j: int) -> str:
+        """Why base ``i`` and new ``j``, close enough by cosine to be a match or a piece, are neither (a review read
+        "died: … the nearest is 1 at cosine 0.863 (a match needs ≥ 0.85 …)", a number that passes): the partner
+        was taken, recurring members contradict it, one of them is novel, or the piece rules (margin, share) failed."""
+        m, S = self.matcher_, self.matcher_.similarity_
+        if S[i, j] < self._cfg.piece_similarity:
+            return ""
+        other_base = next((ii for ii, jj in m.matches_ if jj == j and ii != i), None)
+        if other_base is not None:
+            return f"; it is matched to base persona {self._base_named(other_base)} (cosine {S[other_base, j]:.3f})"
+        other_new = next((jj for ii, jj in m.matches_ if ii == i and jj != j), None)
+        if other_new is not None:
+            return f"; that base persona is matched to new persona {self._new_named(other_new)} (cosine {S[i, other_new]:.3f})"
+        if m.confirmed_[i, j] < 0:
+            return "; members in both runs contradict the link"
+        if m.novel_base_[i] or m.novel_new_[j]:
+            return "; one of the two is novel"
+        return (f"; as a piece it needed a {self._cfg.piece_margin} margin over the next nearest and room in its "
+                "parent's share")
+
     def _reason(self, status: str, i: int | None, j: int, s: dict, shares: tuple) -> str:
         cfg = self._cfg
         near = f"nearest base persona {self._base_named(i)}" if i is not None else "no base persona"
         sim = f"cosine {s['similarity']}" if s.get("similarity") is not None else "no centroid"
         ov = f", member overlap {s['overlap']}" if s.get("overlap") is not None else ""
+        S, why = self.matcher_.similarity_, ""
+        if status == "born" and i is None and S.size:  # name the nearest, and why it is no partner
+            k = int(np.argmax(S[:, j]))
+            near, why = f"nearest base persona {self._base_named(k)}", self._why_not_linked(k, j)
         if status == "born" and self.matcher_.novel_new_[j]:
             return (f"born: {s['novel_share']:.0%} of its members lie where the base run has none (novel, ≥ "
                     f"{cfg.novel_persona_share:.0%}); {near.replace('nearest base persona', 'nearest base persona is')} "
@@ -245,7 +286,7 @@ class RunComparer(BaseEstimator):
         if status == "born":
             return (f"born: no match or piece; {near.replace('nearest base persona', 'nearest base persona is')} "
                     f"at {sim}{ov} (a match needs ≥ {cfg.match_similarity} and a free partner, a piece ≥ "
-                    f"{cfg.piece_similarity}, a {cfg.piece_margin} margin and the parent's lost share)")
+                    f"{cfg.piece_similarity}, a {cfg.piece_margin} margin and the parent's lost share){why}")
         if status == "split" and i is not None and (i, j, "split") in self.matcher_.recut_ \
                 and self.excess_new_[j] >= cfg.recut_novelty:  # a re-cut because nothing new came into the run
             then_n, now_n = self._placed[0][-1], self._placed[1][-1]
@@ -302,7 +343,8 @@ class RunComparer(BaseEstimator):
             name = (self._new.profiles.get(int(self._new.persona_ids[j])) or {}).get("name")
             why = (f"died: no new persona matches it or is its piece; the nearest is {int(self._new.persona_ids[j])}"
                    f"{f' “{name}”' if name else ''} at cosine {S[i, j]:.3f} (a match needs ≥ "
-                   f"{self._cfg.match_similarity} and a free partner, a piece ≥ {self._cfg.piece_similarity})")
+                   f"{self._cfg.match_similarity} and a free partner, a piece ≥ {self._cfg.piece_similarity})"
+                   f"{self._why_not_linked(i, j)}")
         if self.matcher_.novel_base_[i]:
             why += (f"; {self.novel_base_[i]:.0%} of its members lie where the new run has none (novel, ≥ "
                     f"{self._cfg.novel_persona_share:.0%})")

@@ -407,6 +407,7 @@ def test_two_fits_of_the_same_data_say_so_first(frontend_out: Path, tmp_path: Pa
         # the baseline deleted since (a deployment review): named without a link, not a link to "Could not load run"
         base = _run_id(tmp_path / "a")
         assert page.get_by_test_id("changes-meta").get_by_role("link", name=base).count() == 1
+        assert page.locator('g[data-flow-side="base"][role="link"]').count() > 0  # while the baseline is stored
         from ml.store import open_store
 
         with closing(open_store(store)) as st:
@@ -416,6 +417,13 @@ def test_two_fits_of_the_same_data_say_so_first(frontend_out: Path, tmp_path: Pa
         gone.wait_for()
         assert gone.inner_text() == f"{base} (deleted from the store)"
         assert page.get_by_test_id("changes-meta").get_by_role("link", name=base).count() == 0
+        # nor are its personas links (a re-runs review found 33 links into the deleted run, each "Could not load
+        # persona"): the tables name them, the flow chart's baseline bars are no links, this run's still are
+        page.get_by_test_id("lineage-sankey").locator("g[data-flow-side]").first.wait_for()
+        assert page.locator(f'a[href*="run={quote(base)}"]').count() == 0
+        assert page.locator('g[data-flow-side="base"][role="link"]').count() == 0
+        assert page.locator('g[data-flow-side="base"]').count() > 0
+        assert page.locator('g[data-flow-side="new"][role="link"]').count() > 0
     finally:
         _stop(server)
 
