@@ -35,6 +35,7 @@ from ml.lineage.names import (
     names_keep_their_lineages,
 )
 from ml.lineage.neighbourhood import nearest_members, placed_shares
+from ml.lineage.reasons import ReasonWriter
 from ml.lineage.run_notes import LATER_NOTE, later_baseline, same_members, same_members_note
 from ml.lineage.samples import excess_novelty, member_samples, novel_masks, novel_shares, reaches
 from ml.lineage.shift import (
@@ -72,7 +73,7 @@ def _components(m: int, links: list[tuple[int, int, str]]) -> list[tuple[set[int
     return list(groups.values())
 
 
-class RunComparer(BaseEstimator):
+class RunComparer(ReasonWriter, BaseEstimator):
     """``fit(base, new)`` compares two runs; the result is ``comparison_``."""
 
     def __init__(self, config: LineageConfig | None = None):
@@ -237,88 +238,6 @@ class RunComparer(BaseEstimator):
             return None
         c = int(self.matcher_.confirmed_[i, j])
         return None if c == 0 else c > 0
-
-    def _base_named(self, i: int) -> str:
-        """A base persona as people find it: its id and name ("3 “Account & reset my password”")."""
-        pid = int(self._base.persona_ids[i])
-        name = (self._base.profiles.get(pid) or {}).get("name")
-        return f"{pid} “{name}”" if name else str(pid)
-
-    def _new_named(self, j: int) -> str:
-        """A new persona as people find it: its id and name."""
-        pid = int(self._new.persona_ids[j])
-        name = (self._new.profiles.get(pid) or {}).get("name")
-        return f"{pid} “{name}”" if name else str(pid)
-
-    def _why_not_linked(self, i: int, j: int) -> str:
-        """Why base ``i`` and new ``j``, close enough by cosine to be a match or a piece, are neither (a review read
-        "died: … the nearest is 1 at cosine 0.863 (a match needs ≥ 0.85 …)", a number that passes): the partner
-        was taken, recurring members contradict it, one of them is novel, or the piece rules (margin, share) failed."""
-        m, S = self.matcher_, self.matcher_.similarity_
-        if S[i, j] < self._cfg.piece_similarity:
-            return ""
-        other_base = next((ii for ii, jj in m.matches_ if jj == j and ii != i), None)
-        if other_base is not None:
-            return f"; it is matched to base persona {self._base_named(other_base)} (cosine {S[other_base, j]:.3f})"
-        other_new = next((jj for ii, jj in m.matches_ if ii == i and jj != j), None)
-        if other_new is not None:
-            return f"; that base persona is matched to new persona {self._new_named(other_new)} (cosine {S[i, other_new]:.3f})"
-        if m.confirmed_[i, j] < 0:
-            return "; members in both runs contradict the link"
-        if m.novel_base_[i] or m.novel_new_[j]:
-            return "; one of the two is novel"
-        return (f"; as a piece it needed a {self._cfg.piece_margin} margin over the next nearest and room in its "
-                "parent's share")
-
-    def _reason(self, status: str, i: int | None, j: int, s: dict, shares: tuple) -> str:
-        cfg = self._cfg
-        near = f"nearest base persona {self._base_named(i)}" if i is not None else "no base persona"
-        sim = f"cosine {s['similarity']}" if s.get("similarity") is not None else "no centroid"
-        ov = f", member overlap {s['overlap']}" if s.get("overlap") is not None else ""
-        S, why = self.matcher_.similarity_, ""
-        if status == "born" and i is None and S.size:  # name the nearest, and why it is no partner
-            k = int(np.argmax(S[:, j]))
-            near, why = f"nearest base persona {self._base_named(k)}", self._why_not_linked(k, j)
-        if status == "born" and self.matcher_.novel_new_[j]:
-            return (f"born: {s['novel_share']:.0%} of its members lie where the base run has none (novel, ≥ "
-                    f"{cfg.novel_persona_share:.0%}); {near.replace('nearest base persona', 'nearest base persona is')} "
-                    f"at {sim}")
-        if status == "born":
-            return (f"born: no match or piece; {near.replace('nearest base persona', 'nearest base persona is')} "
-                    f"at {sim}{ov} (a match needs ≥ {cfg.match_similarity} and a free partner, a piece ≥ "
-                    f"{cfg.piece_similarity}, a {cfg.piece_margin} margin and the parent's lost share){why}")
-        if status == "split" and i is not None and (i, j, "split") in self.matcher_.recut_ \
-                and self.excess_new_[j] >= cfg.recut_novelty:  # a re-cut because nothing new came into the run
-            then_n, now_n = self._placed[0][-1], self._placed[1][-1]
-            return (f"split: a re-cut of base persona {self._base_named(i)}, not new: the new run holds no more "
-                    f"members unlike the base run than the base's own ({then_n:.1%} → {now_n:.1%}, within sampling "
-                    f"error), though {s['novel_share']:.0%} of its members lie where the base run has none; their "
-                    f"nearest base members are mostly in that persona ({sim})")
-        if status == "split" and i is not None and (i, j, "split") in self.matcher_.recut_:
-            return (f"split: a re-cut of base persona {self._base_named(i)}, not new: "
-                    f"{s['novel_share']:.0%} of its members lie where the base run has none, "
-                    f"{self.excess_new_[j]:+.1%} against the base's own members where they land (a re-cut below "
-                    f"+{cfg.recut_novelty:.1%}), and their nearest base members are mostly in that persona ({sim})")
-        if status == "split":
-            return f"split: piece of {near} ({sim} ≥ {cfg.piece_similarity}{ov}); the parent has other pieces"
-        if status == "merged":
-            return f"merged: {near} ({sim}{ov}) and other base personas joined here"
-        ratio = s.get("share_ratio")
-        head = f"{status}: matched one-to-one with {near} ({sim} ≥ {cfg.match_similarity}{ov}); share ×{ratio}"
-        if status != "continued":
-            return f"{head} ({'≥' if status == 'grown' else '≤ 1/'}{cfg.growth_ratio}, intervals apart)"
-        return f"{head} ({self._why_continued(ratio, *shares)})"
-
-    def _why_continued(self, ratio: float | None, then, now) -> str:
-        """Which rule kept a matched persona "continued": its share moved less than ``growth_ratio`` either way, or
-        the two shares' intervals overlap; an analyst saw "within 1/1.5 or intervals overlap" beside intervals
-        that did not (5.9 % (5.3–6.6 %) → 8.1 % (7.5–8.7 %): a clear change, under ×1.5)."""
-        g = self._cfg.growth_ratio
-        apart = then is not None and now is not None and (now.low > then.high or now.high < then.low)
-        if ratio is not None and 1 / g < ratio < g:
-            return (f"within ×{g} either way; the intervals do not overlap: a clear change, smaller than ×{g}"
-                    if apart else f"within ×{g} either way")
-        return "the intervals overlap: too few members to call it a change"
 
     def _changes(self, i: int, pid: int, tone: bool = True) -> dict:
         a = self._base.profiles.get(int(self._base.persona_ids[i]), {})
