@@ -85,3 +85,16 @@ def test_a_member_counts_a_term_once():
     assert top[0] == "internet"  # counting uses, "ms" (48 uses by 2 members) came first
     vocab = list(fitted.vocabulary_)
     assert fitted.counts_[0, vocab.index("internet")] == 4 and fitted.counts_[0, vocab.index("ms")] == 2
+
+
+def test_a_pronouns_contraction_is_no_term_whatever_its_apostrophe():
+    """A review found "Meet in DM & wed" and "wed" among six personas' terms: "we'd" without its apostrophe. A
+    pronoun's contraction is dropped whole ("she'll" is not "shell", "he'll" not "hell"); a negation stays a term, as
+    names spell it back ("haven't received")."""
+    from ml.profile.terms import term_tokens
+
+    assert term_tokens("We'd like to help, we’ll DM you") == ["help", "dm"]
+    assert term_tokens("She'll call Shell today") == ["shell", "today"]  # the company, not her
+    assert term_tokens("he'll be late") == ["late"]
+    assert term_tokens("I haven't received my refund") == ["havent", "received", "refund"]
+    assert term_tokens("youll love it, yall") == ["love"]  # written without apostrophes: stop words too

@@ -32,7 +32,7 @@ from ml.profile.name_gate import base_forms
 from ml.profile.stems import stem
 
 EXTRA_STOP_WORDS = frozenset(
-    ["rt", "amp", "dms", "pm", "via", "im", "ive", "id", "ill", "youre", "youve", "theyre", "dont", "doesnt", "didnt", "cant", "wont", "isnt", "arent", "wasnt", "werent", "shouldnt", "wouldnt", "couldnt", "thats", "whats", "theres", "hes", "shes", "lets", "u", "ur", "ya", "yo", "pls", "plz", "thx", "ty", "hi", "hey", "hello", "ok", "okay", "just", "like", "got", "get", "gets", "getting", "really", "hi", "guys", "lol", "omg", "gonna", "wanna", "gt", "lt", "quot", "http", "https", "www", "com", "co", "html", "tco"]
+    ["rt", "amp", "dms", "pm", "via", "im", "ive", "id", "ill", "youre", "youve", "theyre", "dont", "doesnt", "didnt", "cant", "wont", "youll", "youd", "theyll", "theyd", "weve", "itll", "yall", "isnt", "arent", "wasnt", "werent", "shouldnt", "wouldnt", "couldnt", "thats", "whats", "theres", "hes", "shes", "lets", "u", "ur", "ya", "yo", "pls", "plz", "thx", "ty", "hi", "hey", "hello", "ok", "okay", "just", "like", "got", "get", "gets", "getting", "really", "hi", "guys", "lol", "omg", "gonna", "wanna", "gt", "lt", "quot", "http", "https", "www", "com", "co", "html", "tco"]
 )
 STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | EXTRA_STOP_WORDS
 
@@ -50,6 +50,12 @@ _PLACEHOLDER_RE = re.compile(
     r"\[(?:url|email|phone|card|order|@user|name|iban|account|address|booking|ssn|dob|ip)\]")
 _HASH_RE = re.compile(r"#(?=\w)")
 _APOS_RE = re.compile(r"[’‘`]")
+# a pronoun's contraction is a stop word however it is written, but without its apostrophe it reads as another
+# word: "we'd" → "wed" (a review found "Meet in DM & wed", and "wed" among six personas' terms), "she'll" →
+# "shell", "he'll" → "hell", "we'll" → "well"; dropped whole before apostrophes go (a negation, "haven't", stays)
+_PRONOUN_CONTRACTION_RE = re.compile(
+    r"\b(?:i|you|we|they|he|she|it|there|here|who|what|where|when|why|how|that|this|let|y'all)'(?:d|ll|re|ve|s|m)\b",
+    re.IGNORECASE)
 
 
 def clean_for_terms(text: object) -> str:
@@ -62,7 +68,7 @@ def clean_for_terms(text: object) -> str:
     out = HANDLE_RE.sub(" ", out)
     out = _PLACEHOLDER_RE.sub(" ", out)
     out = _HASH_RE.sub(" ", out)
-    out = _APOS_RE.sub("", out).replace("'", "")
+    out = _PRONOUN_CONTRACTION_RE.sub(" ", _APOS_RE.sub("'", out)).replace("'", "")
     return out.lower()
 
 
