@@ -135,7 +135,7 @@ function PersonaHead({ p }: { p: Persona }) {
         {voice !== null ? (
           <p className="hint" data-testid="one-voice-caution">
             {voice}
-            {p.kind === "conversations" && !p.evidence_withheld ? " The evidence quotes other authors first." : ""}
+            {p.kind === "conversations" && !p.evidence_withheld ? " The evidence quotes each author once before it quotes anyone twice." : ""}
           </p>
         ) : null}
         <p className="hint" data-testid="persona-downloads">

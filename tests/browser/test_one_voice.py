@@ -46,6 +46,9 @@ def test_a_persona_one_author_fills_says_so(frontend_out: Path, pipeline_run_dir
         caution.wait_for()
         assert caution.inner_text().startswith(
             f"One author accounts for {big['top_author_members']:,} of its {big['size']:,} members (")
+        # what the evidence selector does (it said "quotes other authors first", which a review found untrue of the
+        # first quote: the best one, often the frequent author's)
+        assert caution.inner_text().endswith("The evidence quotes each author once before it quotes anyone twice.")
         page.locator(".page-head").screenshot(path=str(artifacts / "persona-one-voice.png"))
         page.goto(f"{server.url}/persona/?run={quote(run_id)}&id={other['id']}")
         page.get_by_test_id("persona-name").wait_for()
