@@ -93,6 +93,12 @@ def test_event_series_through_the_store_and_webhook(tmp_path, webhook, monkeypat
     assert store.series_runs("moodle")[1] == 2 and not (tmp_path / "c").exists()
     assert _events(tmp_path, "d", store_url, "--series", "moodle", "--seed", "4") == 0
     assert store.series_runs("moodle")[1] == 3
+    # so does an earlier run's (a re-runs review re-ran the first week: it was added again, compared backwards)
+    capsys.readouterr()
+    assert _events(tmp_path, "e", store_url, "--series", "moodle", "--seed", "3") == 0
+    assert f"series moodle: its run {b} (run 2 of 3) read these inputs, byte for byte, with these settings" \
+        in capsys.readouterr().err.replace("\n", " ")
+    assert store.series_runs("moodle")[1] == 3 and not (tmp_path / "e").exists()
     # deleting a run from the middle of the series names the run compared with it (a platform review: the next
     # run's comparison kept pointing at it without a word)
     from backend.routes.runs import _compared_with

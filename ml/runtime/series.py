@@ -113,6 +113,31 @@ def _check_new(baseline: Baseline, series: str, config: dict[str, Any], fingerpr
                               f"{baseline.run_id} to fit them again as a new run of the series)")
 
 
+SERIES_PAGE = 200  # runs of a series read at a time when looking for an earlier run of the same inputs
+
+
+def _check_earlier(store, series: str, latest: str, config: dict[str, Any], fingerprint: str | None) -> None:
+    """``AlreadyInSeries`` when an earlier run of the series than its latest read the same inputs with the same
+    settings: a re-runs review re-ran the first week's file (a scheduler's late retry, a backfill) and it was added
+    again, compared backwards with the latest week, and the webhook fired."""
+    if fingerprint is None or store is None:
+        return
+    offset, total, n = 0, 1, 0
+    while offset < total:
+        items, total = store.series_runs(series, limit=SERIES_PAGE, offset=offset)
+        for item in items:
+            n += 1
+            if item["run_id"] == latest:
+                continue
+            manifest = store.get_run(item["run_id"]) or {}
+            if (manifest.get("source") or {}).get("fingerprint") == fingerprint and manifest.get("config") == config:
+                raise AlreadyInSeries(
+                    f"series {series}: its run {item['run_id']} (run {n} of {total}) read these inputs, byte for byte, "
+                    "with these settings; nothing was run and the series is unchanged (pass --baseline "
+                    f"{latest} to fit them again as a new run of the series)")
+        offset += max(len(items), 1)
+
+
 def keep_name(profile: dict[str, Any], name: str, lineage_id: str) -> None:
     """A continuing persona published under its lineage's ``name``: its ``name_note`` explained the fit's own
     behaviour word ("“Brief” in the name: …"), so it goes when the kept name leads with another word or none."""
@@ -163,6 +188,7 @@ class SeriesPlan:
             _check_fits(base, kind, config)
             if series is not None and baseline in (None, "latest"):
                 _check_new(base, series, config, fingerprint)
+                _check_earlier(store, series, base.run_id, config, fingerprint)
         first = [f"first run of series {series}: the next run with --series {series} is compared with this one"] \
             if series is not None and base is None else []
         return cls(series, base, notify, messages=first, fingerprint=fingerprint)
