@@ -14,7 +14,7 @@ from backend.routes.personas import WITHHELD_ID, withheld_personas
 from backend.schemas import MAX_ID, RUN_ID_PATTERN
 from ml.runtime.contracts.base import STORED
 from ml.runtime.contracts.compare import Comparison, MoversPage, SeriesHistory, upgrade_comparison
-from ml.store.base import RunStore
+from ml.store.base import RunNotFound, RunStore
 
 router = APIRouter(tags=["comparisons"])
 
@@ -91,7 +91,22 @@ def get_comparison(run_id: RunIdPath, store: StoreDep, cache: CacheDep) -> Compa
     comparison = stored_comparison(store, cache, resolved)
     if comparison is None:
         raise _no_comparison(store, resolved)
+    base = comparison.base.run_id
+    if not _stored(store, base):  # read per request: the cached comparison outlives its baseline's deletion
+        note = (f"its baseline run {base} was deleted from the store since this comparison was made: the comparison "
+                "still reads, the baseline's personas no longer open")
+        comparison = comparison.model_copy(update={"notes": [*comparison.notes, note]})
     return comparison
+
+
+def _stored(store: RunStore, run_id: str) -> bool:
+    """Whether ``run_id`` is a complete run of the store (a re-runs review deleted a series' middle run: the next
+    run's comparison and the series history went on naming it without a word)."""
+    try:
+        store.get_run(run_id)
+    except RunNotFound:
+        return False
+    return True
 
 
 @router.get("/runs/{run_id}/movers", response_model=MoversPage, responses=errors(404),
@@ -131,5 +146,7 @@ def get_series(
         raise APIError(422, "invalid_id", f"name: {exc}") from exc
     if total == 0:
         raise APIError(404, "series_not_found", f"no run of series {name!r}; python -m ml.run --series {name} makes one")
+    items = [{**i, "comparison": {**i["comparison"], "base_deleted": not _stored(store, i["comparison"]["base_run_id"])}}
+             if i.get("comparison") else i for i in items]
     return SeriesHistory.model_validate({"series": name, "items": items, "total": total, "offset": offset,
                                          "limit": limit}, extra=STORED)

@@ -22,6 +22,8 @@ export default function ComparisonLink({
 }) {
   // asked only when the run has one (the manifest's has_comparison), so a run without one makes no 404
   const comparison = useApi(hasComparison ? paths.comparison(runId) : null);
+  // the baseline may have been deleted since (a re-runs review: the link read "since run R2" with no word of it)
+  const base = useApi(comparison.status === "ok" ? paths.run(comparison.data.base.run_id) : null);
   if (comparison.status === "loading") return null;
   if (comparison.status === "idle" || comparison.status === "error") {
     if (comparison.status === "error" && !isNoComparison(comparison.error))
@@ -60,6 +62,11 @@ export default function ComparisonLink({
       <Link href={`/changes/?run=${encodeURIComponent(runId)}`}>
         <strong>What changed</strong> since run {c.base.run_id} →
       </Link>{" "}
+      {base.status === "error" && base.error.status === 404 ? (
+        <span className="muted" data-testid="comparison-base-deleted">
+          (that run was deleted from the store since; the comparison stored with this run still reads)
+        </span>
+      ) : null}{" "}
       <span className="muted">
         {series ? `series ${series} · ` : ""}
         {born} new persona{born === 1 ? "" : "s"}, {died} gone · {moved} · mix of personas {c.shift.level} (

@@ -745,6 +745,12 @@ export interface components {
          * @description What a series history shows of a run's stored comparison.
          */
         ComparisonHeadline: {
+            /**
+             * Base Deleted
+             * @description True when the baseline run was deleted from the store since: the comparison still reads, its personas no longer open
+             * @default false
+             */
+            base_deleted: boolean;
             /** Base Run Id */
             base_run_id: string;
             /**

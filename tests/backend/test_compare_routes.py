@@ -93,3 +93,19 @@ def test_comparisons_stored_before_the_population_shift_are_still_served(make_cl
         monkeypatch.setattr(type(populated_store), "get_comparison", lambda self, run_id, doc=old: doc)
         body = client.get(f"{API}/runs/{NEW_RUN}/comparison").json()
         assert body["shift"]["psi"] == up.shift.psi and body["fit_shift"]["basis"] == "linked", body
+
+
+def test_a_deleted_baseline_is_said_by_the_comparison_and_the_series(make_client):
+    """A re-runs review deleted a series' middle run: the next run's comparison and the series history went on
+    naming it without a word. Both say so now, on both stores (the comparison is cached: read per request)."""
+    key = "admin-key-0123456789abcdef"
+    client = make_client(admin_key=key)
+    assert client.get(f"{API}/series/{SERIES}").json()["items"][1]["comparison"]["base_deleted"] is False
+    before = client.get(f"{API}/runs/{NEW_RUN}/comparison").json()["notes"]
+    assert not any("was deleted" in n for n in before)
+    deleted = client.delete(f"{API}/runs/{OLD_RUN}", headers={"Authorization": f"Bearer {key}"}).json()
+    assert deleted == {"id": OLD_RUN, "deleted": True, "baseline_of": [NEW_RUN]}
+    body = client.get(f"{API}/series/{SERIES}").json()
+    assert [i["run_id"] for i in body["items"]] == [NEW_RUN] and body["items"][0]["comparison"]["base_deleted"] is True
+    notes = client.get(f"{API}/runs/{NEW_RUN}/comparison").json()["notes"]
+    assert notes[:-1] == before and notes[-1].startswith(f"its baseline run {OLD_RUN} was deleted from the store")

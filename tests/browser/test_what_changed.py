@@ -80,6 +80,8 @@ def test_overview_links_to_what_changed(series_runs, page):
     link = page.get_by_test_id("comparison-link")
     link.wait_for()
     assert s.base_id in link.inner_text() and "PSI" in link.inner_text()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_test_id("comparison-base-deleted").count() == 0  # the baseline is stored
     text = link.inner_text()
     c = s.server.api(f"/runs/{s.new_id}/comparison")
     # personas of messages: an author "moves" when most of their messages sit elsewhere, which is said as such
@@ -424,6 +426,12 @@ def test_two_fits_of_the_same_data_say_so_first(frontend_out: Path, tmp_path: Pa
         assert page.locator('g[data-flow-side="base"][role="link"]').count() == 0
         assert page.locator('g[data-flow-side="base"]').count() > 0
         assert page.locator('g[data-flow-side="new"][role="link"]').count() > 0
+        # the run overview's link says so too (it read "What changed since run R2" with no word of it)
+        page.goto(f"{server.url}/?run={quote(_run_id(tmp_path / 'c'))}")
+        note = page.get_by_test_id("comparison-base-deleted")
+        note.wait_for()
+        assert "deleted from the store" in note.inner_text()
+        assert page.get_by_test_id("comparison-link").get_by_role("link").count() == 1  # the comparison still reads
     finally:
         _stop(server)
 
