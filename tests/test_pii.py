@@ -461,3 +461,28 @@ def test_names_where_a_route_or_a_noun_could_stand_stay_masked(text, names):
 ])
 def test_names_after_other_determiners_stay_masked(text, name):
     assert name not in mask_texts([text])[0]
+
+
+@pytest.mark.parametrize("text, leaked", [
+    # airline tweets whose written text kept a full name beside one the model masked (an audit, 2026-12-06)
+    ("@AmericanAir in miami and the  agents Ashley Brown and Marisol Pimentel were very  pleasant", ["Marisol", "Pimentel"]),
+    ("@AmericanAir How do I check? Reservation for Sarah Miller and Kelsey Jennings. We were on hold for 2 hours.",
+     ["Kelsey", "Jennings"]),
+    ("@AmericanAir Nicest people ever flight to Chicago.Thanks Linda Kowalski & Norma Sedholm for making me feel "
+     "comfortable", ["Norma", "Sedholm"]),
+])
+def test_a_name_joined_to_a_masked_one_is_masked_too(text, leaked):
+    masked = PiiMasker(cache_dir="", n_process=1).mask(text)
+    assert "[name]" in masked and not any(w in masked for w in leaked), masked
+    assert "Chicago" in masked or "Chicago" not in text  # a place stays
+
+
+def test_joined_names_keep_places_and_words():
+    from ml.profile.name_rules import joined_names
+
+    assert joined_names("Promotion ([name] and Jamaica) has a defective link", set()) == \
+        "Promotion ([name] and Jamaica) has a defective link"  # no census name
+    assert joined_names("That was [name], Paris, France.", set()) == "That was [name], Paris, France."  # no "and"
+    assert joined_names("had a great LA flight with Clarence and [name]!", set()) == \
+        "had a great LA flight with [name] and [name]!"
+    assert joined_names("[name] and Grace Airport staff", set()) == "[name] and [name] Airport staff"  # a word stays

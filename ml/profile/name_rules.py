@@ -163,6 +163,39 @@ def addressed_names(text: str, brands: set[str]) -> str:
     return _CAPS_WORD_RE.sub(caps, _SHOUTED_NAME_RE.sub(shouted, _ROLE_NAME_RE.sub(role, text)))
 
 
+# two people named together, one of them masked (the NER took one and missed the other: "[name] and Marisol
+# Pimentel were very pleasant", "Clarence and [name]"); "Paris, France" is not joined by "and"
+_JOINED_AFTER_RE = re.compile(rf"\[name\]([ \t]+(?:and|&)[ \t]+)({_TITLE})(?:([ \t]+)({_TITLE}))?")
+_JOINED_BEFORE_RE = re.compile(rf"(?<![\w'’\[-])({_TITLE})([ \t]+(?:and|&)[ \t]+\[name\])")
+
+
+def joined_names(text: str, brands: set[str]) -> str:
+    """A census first name (not a brand's word, a day or an assistant) joined by "and" / "&" to a masked name is a
+    name too, and so is a capitalised word after it that no dictionary knows (its surname): an audit of the airline
+    tweets found "[name] and Marisol Pimentel", "[name] and Kelsey Jennings", "[name] & Norma Sedholm" (full names
+    of agents and travellers) and "Clarence and [name]" in the written texts."""
+    if "[name]" not in text:
+        return text
+
+    def census(word: str) -> bool:
+        w = word.lower()
+        return w in _lower_first_names() and w not in _ASSISTANTS and w not in _CALENDAR and not brand_word(word, brands)
+
+    def after(m: re.Match) -> str:
+        if not census(m.group(2)):
+            return m.group()
+        last = m.group(4)
+        surname = last is not None and has_dictionary() and not dictionary_word(last.lower()) \
+            and last.lower() not in _stop_words() and not brand_word(last, brands)
+        rest = "" if last is None or surname else m.group(3) + last
+        return "[name]" + m.group(1) + "[name]" + rest
+
+    def before(m: re.Match) -> str:
+        return "[name]" + m.group(2) if census(m.group(1)) else m.group()
+
+    return _JOINED_BEFORE_RE.sub(before, _JOINED_AFTER_RE.sub(after, text))
+
+
 def cued_name(m: re.Match) -> str:
     g = 1 if m.group(1) else 2
     return m.group()[: m.start(g) - m.start()] + "[name]"

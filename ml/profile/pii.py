@@ -65,7 +65,14 @@ from ml.profile.identifiers import mask_identifiers, mask_postcodes
 from ml.profile.mask_cache import MaskCache
 from ml.profile.name_gate import NOT_NAMES as _NOT_NAMES
 from ml.profile.name_gate import SPACY_MODEL, may_hold_name
-from ml.profile.name_rules import LOWER_NAME_CUE_RE, NAME_CUE_RE, addressed_names, cued_name, lower_cued_name
+from ml.profile.name_rules import (
+    LOWER_NAME_CUE_RE,
+    NAME_CUE_RE,
+    addressed_names,
+    cued_name,
+    joined_names,
+    lower_cued_name,
+)
 
 _WORDISH_RE = re.compile(r"[^\W\d_]")
 BLOCK_TEXTS = 100_000  # distinct texts mask_many masks at a time (names in parallel from parallel_from of them)
@@ -296,6 +303,8 @@ class PiiMasker:
             fresh = [addressed_names(t, keep) for t in fresh]
         if self.names is True and todo:  # all cached: the name model is not even loaded
             fresh = self._mask_names(fresh, keep)
+        if self.names and todo:  # a name joined to one masked by the rules or the model
+            fresh = [joined_names(t, keep) for t in fresh]
         cache.put(todo, fresh)
         return fresh
 
