@@ -83,6 +83,10 @@ def print_comparison(c, show_all: bool = False, file=None) -> None:
     console.print("now: this run's persona ids; from: the baseline's; a split piece's \"then\" is its whole parent's "
                   "share" + ("" if any(p.scores.get("overlap") is not None for p in c.new_personas) else
                              "; overlap: empty, too few of the same members recur in both runs to compare them"))
+    renamed = [p for p in personas if p.renamed_from]  # a re-runs review: the table's rows gave no hint of them
+    if renamed:
+        console.print("renamed (the baseline's name no longer describes them): "
+                      + "; ".join(f"{p.id} {p.name} (was {p.renamed_from})" for p in renamed))
     recut = [p for p in c.base_personas if p.recut]
     if recut:
         console.print("merged as re-cuts (their conversations are in the new run too): "

@@ -100,10 +100,19 @@ def test_a_continuing_persona_whose_words_changed_is_published_under_its_own_nam
                      [["bags", "luggage"], ["refund", "voucher"], ["seat", "upgrade"]])
     new = _snapshot("B", C, ["Lost bags", "Cancelled flight", "Seat upgrade & legroom"],
                     [["bags", "lost"], ["cancelled", "flight"], ["seat", "upgrade", "legroom"]])
-    by_id = {p.id: p for p in compare_runs(base, new, LineageConfig()).new_personas}
+    c = compare_runs(base, new, LineageConfig())
+    by_id = {p.id: p for p in c.new_personas}
     assert [by_id[i].status for i in range(3)] == ["continued"] * 3
     assert by_id[0].name == "Bags & luggage" and by_id[0].renamed_from is None  # "bags" still among its terms
     assert by_id[1].name == "Cancelled flight" and by_id[1].renamed_from == "Refund & voucher"
+    import io
+
+    from ml.compare import print_comparison
+
+    out = io.StringIO()  # ml.compare's table said nothing of a rename (a re-runs review)
+    print_comparison(c, file=out)
+    assert "renamed (the baseline's name no longer describes them): 1 Cancelled flight (was Refund & voucher)" \
+        in " ".join(out.getvalue().split())
     assert by_id[1].lineage_id == "A/1"  # the lineage goes on under the new name
     assert by_id[2].name == "Seat upgrade"
 

@@ -164,6 +164,10 @@ def test_conversation_run_against_a_stored_baseline(pipeline_run_dir, tmp_path, 
     if len(stored) > 12:
         assert f"  … {len(stored) - 12} more personas, smaller (personas.json)" in printed
     assert comparison["movers"]["n_shared"] > 0  # the same authors recur
+    # another unit against the series' latest run is refused naming the series, not a --baseline never passed
+    assert run_main([str(SAMPLE_TWCS), "--out", str(tmp_path / "c"), "--store", store_url, "--inbound-only",
+                     "--series", "twcs", "--unit", "author"]) == 2
+    assert f"series twcs's latest run {new_id} clusters messages and this run authors" in capsys.readouterr().err
     store.close()
 
 

@@ -90,15 +90,17 @@ def _dir_baseline(path: Path) -> Baseline:
     return Baseline(str(manifest.get("run_id") or p.name), manifest, run_dir=p)
 
 
-def _check_fits(baseline: Baseline, kind: str, config: dict[str, Any]) -> None:
-    """Refuse, before any work, a baseline the new run cannot be compared with."""
+def _check_fits(baseline: Baseline, kind: str, config: dict[str, Any], series: str | None = None) -> None:
+    """Refuse, before any work, a baseline the new run cannot be compared with; ``series``: the baseline is that
+    series' latest run, taken without --baseline (the line named "--baseline", which the user had not passed)."""
+    named = f"series {series}'s latest run {baseline.run_id}" if series else f"--baseline {baseline.run_id}"
     base_kind = "events" if baseline.manifest.get("kind") == "events" else "conversations"
     if base_kind != kind:
-        raise InputError(f"--baseline {baseline.run_id} is a run of --kind {base_kind}, this one of --kind {kind}: "
+        raise InputError(f"{named} is a run of --kind {base_kind}, this one of --kind {kind}: "
                          "compare runs of one kind")
     unit = (config.get("input") or {}).get("unit")
     if kind == "conversations" and unit and baseline.manifest.get("unit") not in (None, unit):
-        raise InputError(f"--baseline {baseline.run_id} clusters {baseline.manifest['unit']}s and this run "
+        raise InputError(f"{named} clusters {baseline.manifest['unit']}s and this run "
                          f"{unit}s: pass --unit {baseline.manifest['unit']} or another baseline")
 
 
@@ -185,7 +187,7 @@ class SeriesPlan:
         elif series is not None and store is not None and store.latest_in_series(series) is not None:
             base = stored_baseline(store, "latest", series)
         if base is not None:
-            _check_fits(base, kind, config)
+            _check_fits(base, kind, config, series if baseline is None else None)
             if series is not None and baseline in (None, "latest"):
                 _check_new(base, series, config, fingerprint)
                 _check_earlier(store, series, base.run_id, config, fingerprint)
