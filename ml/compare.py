@@ -171,6 +171,9 @@ def main(argv: list[str] | None = None) -> int:
                 stores["store"].close()
         comparison = compare_runs(base, new, config)
         print_comparison(comparison, args.all)
+        if base.run_id == new.run_id:  # "latest latest" read only "both runs hold the same members" (a review)
+            print(f"note: {args.base} and {args.new} are the same run, {base.run_id}: every persona continues by "
+                  "construction; name two runs to see what changed")
         if args.json:  # beside it first, then in place: a stop while writing keeps an earlier file whole
             write_json_replacing(Path(args.json), json.loads(comparison.model_dump_json()))
         return 0

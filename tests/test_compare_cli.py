@@ -51,6 +51,7 @@ def test_a_run_against_itself_continues_everything(pipeline_run_dir, tmp_path, c
     assert data["notes"][0].startswith("both runs hold the same members (")
     out_text = capsys.readouterr().out
     assert "population shift: PSI" in out_text and "placed on the base run's personas" in out_text
+    assert "are the same run" in out_text  # said as such (a review ran "latest latest")
     assert "disagree by PSI 0.000" in out_text
     # the re-runs review: the counts were a key dump ("base_continued 12, …") and the lines under the table used
     # baseline ids beside a table of this run's ids
