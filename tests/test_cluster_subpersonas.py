@@ -183,3 +183,30 @@ def test_a_phrase_one_author_alone_wrote_names_no_sub_persona():
     assert not content_stems(floor[target]) & content_stems("freeze my card"), floor[target]
     assert content_stems(floor[target]) & content_stems("printer cartridge refill"), floor[target]
     assert {k: v for k, v in floor.items() if k != target} == {k: v for k, v in plain.items() if k != target}
+
+
+def test_a_fallback_name_is_spelt_as_the_members_write_it():
+    """A review saw a sub-persona "Updated ios" under "iPhone & iOS": its own name said its parent's, so it took the
+    next candidate, a raw vocabulary n-gram, where most of its members wrote "updated to iOS". Such a fallback is
+    worded and spelt as the members write it: a phrase of their texts."""
+    _, _, sub, labels, model = fitted(0)
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(10, 16))
+    group = np.where(sub >= 0, sub, 9)
+    E = centres[group] + rng.normal(scale=0.3, size=(len(sub), 16))
+    E /= np.linalg.norm(E, axis=1, keepdims=True)
+    target = int(model.sub_labels_[sub == 0][0])
+    texts = []
+    for i, s in enumerate(sub):
+        if s < 0:
+            texts.append("hello there")
+        elif model.sub_labels_[i] == target:
+            texts.append(f"freeze my card after I updated to iOS {rng.integers(10, 18)} {rng.choice(WORDS)}")
+        else:
+            texts.append(f"{PHRASES[s]} {rng.choice(WORDS)} {rng.choice(WORDS)}")
+    plain = {r["id"]: r for r in subpersona_records(model, texts, labels, embeddings=E)}
+    parent = plain[target]["parent_id"]
+    renamed = {r["id"]: r["name"] for r in subpersona_records(model, texts, labels, embeddings=E,
+                                                             parent_names={parent: plain[target]["name"]})}
+    assert renamed[target] != plain[target]["name"]  # the fallback arose
+    assert renamed[target].lower() in "\n".join(texts).lower(), renamed[target]  # a phrase the members wrote

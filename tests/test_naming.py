@@ -188,6 +188,10 @@ def test_phrases_are_written_as_the_members_wrote_them():
     held = "\n".join(["on hold for two hours", "on hold for two hours again", "hold for three hours",
                        "on hold for hours", "hold for 5 hours"])
     assert as_phrased("hold hours", held) == "hold for hours"
+    # numbers alone (a help-desk export: "on hold for 45 minutes"): the same wording, not the bare n-gram "Hold
+    # minutes" that a review saw as a persona name
+    digits = "\n".join(["I was on hold for 45 minutes", "on hold for 30 minutes again", "hold for 20 minutes!"])
+    assert as_phrased("hold minutes", digits) == "hold for minutes"
 
 
 def test_two_parts_written_together_become_one_phrase():

@@ -153,6 +153,7 @@ def subpersona_records(sub: SubPersonas, texts: list[str], labels, n_terms: int 
     from ml.profile.behavior_words import split_behavior
     from ml.profile.name_clash import not_the_parents, unique_names
     from ml.profile.naming import SPELLING_TEXTS
+    from ml.profile.spelling import as_phrased
     from ml.profile.terms import ClassTfidf
 
     sub._check()
@@ -179,6 +180,10 @@ def subpersona_records(sub: SubPersonas, texts: list[str], labels, n_terms: int 
             joined = "\n".join(own[:SPELLING_TEXTS])  # the parent's: how its members spell a word
             named = {s: _family_name([t["term"] for t in terms[s]], joined) for s in subs}
             rest = {s: [t["term"] for t in terms[s][3:]] for s in subs}
+        # a name that falls back on a later candidate (its parent's words, a clash) spells it as the members write it:
+        # a review saw "Updated ios" (most wrote "updated to iOS") and "Flights & delays (seattle)"
+        written = {s: "\n".join(t for t, k in zip(own, local, strict=True) if k == s) for s in subs}
+        rest = {s: [as_phrased(c, written[s]) for c in rest.get(s, [])] for s in subs}
         siblings = []
         parent = split_behavior((parent_names or {}).get(int(persona), ""))[1]
         for s in subs:

@@ -118,8 +118,8 @@ def as_phrased(term: str, text: str, max_uses: int = 200, min_count: int = 2) ->
     ``min_count`` times wins (a tie: the shorter; one member's typo is no wording). A single word, or an n-gram
     no wording of which is written so often, is only spelt (``as_written``). A wording (or a single word) that follows
     the same question word in ``QUESTION_SHARE`` of its uses or more keeps it ("long is delivery" → "how long is
-    delivery", "long" → "how long"). Counts (``CARDINALS``) are not put back: "hold for two hours" and "hold for
-    three hours" are the wording "hold for hours"."""
+    delivery", "long" → "how long"). Counts (``CARDINALS``, and numbers) are not put back: "hold for two hours",
+    "hold for three hours" and "hold for 45 hours" are the wording "hold for hours"."""
     words = term.split()
     if not text:
         return term
@@ -134,9 +134,12 @@ def as_phrased(term: str, text: str, max_uses: int = 200, min_count: int = 2) ->
         if n >= max_uses:
             break
         fills = [re.findall(r"[\w'’]+", g or "") for g in m.groups()]
-        if all(_gap_word(t) for fill in fills for t in fill):  # no clause word: "card but the money"
+        # no clause word ("card but the money"); a number between is the vocabulary's gap too and, as a count,
+        # not put back ("on hold for 45 minutes" is the wording "hold for minutes": without it, a review saw the
+        # persona name "Hold minutes", an n-gram nobody wrote)
+        if all(_droppable(t) for fill in fills for t in fill):
             tokens = [words[0]] + [t for w, fill in zip(words[1:], fills, strict=True)
-                                   for t in [*(f for f in fill if f.lower() not in CARDINALS), w]]
+                                   for t in [*(f for f in fill if f.lower() not in CARDINALS and not f.isdigit()), w]]
             form = " ".join(t.lower().replace("’", "'") for t in tokens)
             forms[form] += 1
             before = _PREVIOUS_RE.search(text, max(0, m.start() - 40), m.start())  # a window, not the whole text
