@@ -309,10 +309,14 @@ def test_a_help_desk_export_without_reply_links_finds_agents_from_its_conversati
     with_links = set(AgentDetector().fit(sample).agent_accounts_)
     found = set(AgentDetector().fit(desk).agent_accounts_)
     assert len(found & brands) >= 0.8 * len(brands) and len(found & brands) >= len(with_links & brands)
-    assert found - brands <= with_links - brands  # no customer flagged that reply links did not flag
+    # rows the data marks as the customer's, of the accounts found: with reply links 11 of 1,646, all brand accounts
+    # that sign as staff or post promotions ("Save big on our best-selling phones") and that TWCS marks inbound
+    inbound = sample["inbound"].astype(bool)
+    flagged = sample["author"].astype(str).isin(found) & inbound
+    assert flagged.sum() <= 0.01 * inbound.sum()
     kept, report = drop_agents(desk, desk)
     assert report["support_layout"] and report["enabled"]
-    assert (sample.loc[kept.index, "inbound"] == False).sum() < 0.05 * (~sample["inbound"].astype(bool)).sum()  # noqa: E712
+    assert (~sample.loc[kept.index, "inbound"].astype(bool)).sum() < 0.05 * (~inbound).sum()
     unread = sample.drop(columns=["reply_to", "inbound", "thread_id"])  # no conversations either: nothing to read
     assert not drop_agents(unread, unread)[1]["support_layout"]
 
@@ -341,3 +345,23 @@ def test_a_from_column_is_the_author(tmp_path):
                   "Created": ["2017-10-31 22:07:19", "2017-10-31 22:31:00"]}).to_csv(path, index=False)
     msgs = load_messages([path])[0]
     assert msgs["author"].tolist() == ["116094", "AmazonHelp"] and msgs["thread_id"].tolist() == ["T1", "T1"]
+
+
+def test_a_chat_the_agent_opens_is_still_the_customers():
+    """A review: live chats open with the agent's greeting, and taking the first writer as the customer flagged six
+    repeat customers as a desk and no agent. A conversation is its narrowest participant's (the one in the fewest
+    conversations), whoever wrote first."""
+    rows, chat = [], 0
+    for c in range(30):
+        for _ in range(4 if c < 6 else 1):  # six repeat customers, four chats each
+            agent = f"agent{chat % 5}"
+            rows += [[f"C{chat}", agent, "Hi, thanks for contacting Acme support, how can I help?", f"2024-02-01T{chat % 24:02d}:00:00"],
+                     [f"C{chat}", f"cust{c}", f"my parcel {chat} has not arrived yet", f"2024-02-01T{chat % 24:02d}:01:00"],
+                     [f"C{chat}", agent, "Sorry to hear that, I have sent a replacement", f"2024-02-01T{chat % 24:02d}:05:00"]]
+            chat += 1
+    messages = pd.DataFrame(rows, columns=["thread_id", "author", "text", "timestamp"])
+    messages["message_id"] = [f"m{i}" for i in range(len(messages))]
+    detector = AgentDetector().fit(messages)
+    assert detector.agent_accounts_ == [f"agent{i}" for i in range(5)]
+    kept, report = drop_agents(messages, messages)
+    assert set(kept["author"]) == {f"cust{c}" for c in range(30)} and report["removed"] == 2 * chat

@@ -272,30 +272,44 @@ class AgentDetector(BaseEstimator):
 
 def _thread_replies(m: pd.DataFrame, author: pd.Series, lead: pd.Series) -> tuple[pd.Series, pd.Series, np.ndarray]:
     """Replies read from conversations when the data has no reply links (a help desk's export: ticket id, sender,
-    body, time). A conversation's first message (by time where times are given, else in file order) opens it and
-    answers nobody; a later message by another author than the opener's is a reply, to the @handle it opens with or
-    else to the opener (an agent writes in many customers' tickets); the opener's own follow-ups, and rows without
-    a conversation, answer the @handle they open with, as without conversations. Returns (target author or None, is-reply, opener) per row of ``m``
-    (a 0..n-1 index)."""
-    thread, n = m["thread_id"], len(m)
-    when = (pd.to_datetime(m["timestamp"], errors="coerce", utc=True) if "timestamp" in m
-            else pd.Series(pd.NaT, index=m.index))
-    ranked = pd.DataFrame({"t": when, "i": np.arange(n)}).sort_values(["t", "i"], na_position="last").index
-    rank = pd.Series(np.empty(n, dtype=np.int64), index=m.index)
-    rank.iloc[ranked.to_numpy()] = np.arange(n)
+    body, time). A conversation is its **narrowest** participant's: the one who writes in the fewest conversations
+    of the data (ties: who wrote first, by time where times are given, else in file order), whoever wrote first: an
+    agent writes in many customers' conversations, and live chats open with the agent's greeting (a review: taking
+    the first writer as the customer flagged six repeat customers as a desk and no agent). The owner's first message
+    opens the conversation and answers nobody; its later ones answer the @handle they open with, if any; another
+    participant's message is a reply, to the @handle it opens with or else to the owner. Rows without a conversation
+    answer the @handle they open with, as without conversations. Returns (target author or None, is-reply, opener)
+    per row of ``m`` (a 0..n-1 index)."""
+    thread = m["thread_id"]
+    rank = _time_rank(m)
     known = thread.notna().to_numpy()
-    first = rank[known].groupby(thread[known]).idxmin()  # conversation → row of its first message
-    opener_author = thread.map(pd.Series(author.loc[first.to_numpy()].to_numpy(), index=first.index))
-    opener = ~known | (rank.to_numpy() == rank.groupby(thread).transform("min").to_numpy())
-    other = known & ~opener & opener_author.notna().to_numpy() & (
-        opener_author.astype(str).str.lower() != author.str.lower()).to_numpy()
+    low = author.str.lower()
+    k = pd.DataFrame({"thread": thread[known], "who": low[known], "rank": rank[known]})
+    k["breadth"] = k["who"].map(k.groupby("who")["thread"].nunique())
+    owners = k.sort_values(["breadth", "rank"], kind="stable").groupby("thread").head(1)
+    owner = thread.map(pd.Series(owners["who"].to_numpy(), index=owners["thread"].to_numpy()))
+    own = known & (owner.to_numpy(dtype=object) == low.to_numpy(dtype=object))
+    first = k[own[known]].groupby("thread")["rank"].min()  # the owner's first message in each conversation
+    opener = ~known | (own & (rank == thread.map(first).fillna(-1).to_numpy()))
+    other = known & ~own
     # a reply opening with an @handle answers that handle (a customer's "@ATVIAssist @116695 HELP ME" in another
     # customer's thread answers the brand, not that customer): the caller reads the handle
     named = lead.notna().to_numpy()
-    target = pd.Series(np.where(other & ~named, opener_author.to_numpy(dtype=object), None), index=m.index,
-                       dtype=object)
-    is_reply = pd.Series(other | (~(known & opener) & named), index=m.index)
+    target = pd.Series(np.where(other & ~named, owner.to_numpy(dtype=object), None), index=m.index, dtype=object)
+    is_reply = pd.Series(other | (own & ~opener & named) | (~known & named), index=m.index)
     return target, is_reply, opener
+
+
+def _time_rank(m: pd.DataFrame) -> np.ndarray:
+    """Each row's place in time (0 first): by timestamp where given, rows without one after, each group in file
+    order."""
+    n = len(m)
+    when = (pd.to_datetime(m["timestamp"], errors="coerce", utc=True) if "timestamp" in m
+            else pd.Series(pd.NaT, index=m.index))
+    order = pd.DataFrame({"t": when.to_numpy(), "i": np.arange(n)}).sort_values(["t", "i"], na_position="last").index
+    rank = np.empty(n, dtype=np.int64)
+    rank[order.to_numpy()] = np.arange(n)
+    return rank
 
 
 def _rows_by(frame: pd.DataFrame, accounts: list[str]) -> np.ndarray:
