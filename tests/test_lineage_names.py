@@ -159,3 +159,8 @@ def test_a_kept_name_whose_part_the_persona_writes_less_than_the_run_goes_back()
     assert parts_set_apart("Flight & seats", *name_figures("Flight & seats", persona), run)
     assert not parts_set_apart("Flight & delayed", share, parts, run)
     assert not parts_set_apart("Delayed", *name_figures("Delayed", persona), run)  # one part: the name's share
+    # a part at about the run's rate is not judged on sampling noise: within the lineage's growth ratio (×1.5)
+    common = ["my flight seat"] * 9 + ["hello"] * 11  # "flight" in 45 % of the persona, 50 % of the run below
+    even = common + ["my flight"] * 11 + ["hi"] * 9
+    assert parts_set_apart("Flight", *name_figures("Flight", common), even)
+    assert not parts_set_apart("Flight", *name_figures("Flight", common), even, ratio=1.0)

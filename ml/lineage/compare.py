@@ -177,7 +177,8 @@ class RunComparer(ReasonWriter, BaseEstimator):
         profile = new.profiles.get(pid) or {}
         if kept is not None and new.kind != "events" and not (
                 name_still_fits(kept, profile, self.common_stems_)
-                and name_still_describes(kept, profile, self._member_texts(pid), self._sample_texts())):
+                and name_still_describes(kept, profile, self._member_texts(pid), self._sample_texts(),
+                                         self._cfg.growth_ratio)):
             kept = None  # the lineage goes on under this run's name: the old one no longer says what it is
         renamed = keeps and kept is None and base_name != new.name(pid)
         # a piece or a merger holds other people than its parent, and so may a match whose old name no longer

@@ -110,13 +110,14 @@ def name_still_fits(name: str, profile: dict[str, Any], common: frozenset[str] =
 DESCRIBES_RATIO = 0.5  # of the fit's own name's share of members that a kept name's words must reach
 
 
-def name_still_describes(name: str, profile: dict[str, Any], texts: list[str], run_texts: list[str] = ()) -> bool:
+def name_still_describes(name: str, profile: dict[str, Any], texts: list[str], run_texts: list[str] = (),
+                         ratio: float = 1.5) -> bool:
     """Whether a kept ``name``'s words are in at least ``DESCRIBES_RATIO`` as many of ``texts`` (the new persona's
     members) as the words of its own name (``profile["name_share"]``), and not in so few that the explorer would
     mark it (under ``FEW_NAME_SHARE``) where its own name would not be (an explorer review, 2026-12-06: "Change
     my PIN" kept through a merge of three personas, then marked "name in 23%" on its own page); and, with
     ``run_texts`` (a sample of the whole run's members), whether each part of it still sets the persona apart
-    (``parts_set_apart``). True where nothing can be measured."""
+    (``parts_set_apart``, within ``ratio``). True where nothing can be measured."""
     from ml.profile.name_share import FEW_NAME_SHARE, name_figures
 
     if not texts or name == profile.get("name"):
@@ -124,16 +125,19 @@ def name_still_describes(name: str, profile: dict[str, Any], texts: list[str], r
     share, parts = name_figures(name, texts)
     if share is None:
         return True
-    if run_texts and not parts_set_apart(name, share, parts, run_texts):
+    if run_texts and not parts_set_apart(name, share, parts, run_texts, ratio):
         return False
     own = profile.get("name_share")
     return own is None or (share >= DESCRIBES_RATIO * own and (share >= FEW_NAME_SHARE or own < FEW_NAME_SHARE))
 
 
-def parts_set_apart(name: str, share: float, parts: list[dict] | None, run_texts: list[str]) -> bool:
-    """Whether every part of ``name`` is written by at least as large a share of the persona's members (``share``
-    for a name of one part, else ``parts``: ``name_figures``) as of the whole run (``run_texts``): the words that
-    set a persona apart are what its name is made of. A re-runs review of the airline tweets split by date: "Flight
+def parts_set_apart(name: str, share: float, parts: list[dict] | None, run_texts: list[str],
+                    ratio: float = 1.5) -> bool:
+    """Whether no part of ``name`` is written by a clearly smaller share of the persona's members (``share`` for a
+    name of one part, else ``parts``: ``name_figures``) than of the whole run (``run_texts``): under the run's share
+    divided by ``ratio`` (the lineage's ``growth_ratio``, within which a share counts as unchanged; a word at the
+    run's rate, "flight" in an airline dump, is not judged on sampling noise). The words that set a persona apart
+    are what its name is made of. A re-runs review of the airline tweets split by date: "Flight
     & delayed" was kept on a persona none of whose 56 members wrote "delayed" (7 % of the run did), "Flight &
     Cancelled" on one where 1.9 % wrote "cancelled" against 7.7 % of the run; "flight", in 30 % of every persona,
     carried both names past the other rules. Every other kept name of that series wrote each part 1.03 to 36 times
@@ -143,7 +147,7 @@ def parts_set_apart(name: str, share: float, parts: list[dict] | None, run_texts
     run_share, run_parts = name_figures(name, run_texts)
     mine = [share] if parts is None else [p["share"] for p in parts]
     theirs = [run_share] if run_parts is None else [p["share"] for p in run_parts]
-    return all(t is None or m >= t for m, t in zip(mine, theirs, strict=False))
+    return all(t is None or m >= t / ratio for m, t in zip(mine, theirs, strict=False))
 
 
 def distinct_names(personas: list) -> list:
