@@ -93,8 +93,8 @@ def get_comparison(run_id: RunIdPath, store: StoreDep, cache: CacheDep) -> Compa
         raise _no_comparison(store, resolved)
     base = comparison.base.run_id
     if not _stored(store, base):  # read per request: the cached comparison outlives its baseline's deletion
-        note = (f"its baseline run {base} was deleted from the store since this comparison was made: the comparison "
-                "still reads, the baseline's personas no longer open")
+        note = (f"its baseline run {base} is not in the store (deleted since, or a run directory never published): "
+                "the comparison still reads, the baseline's personas do not open")
         comparison = comparison.model_copy(update={"notes": [*comparison.notes, note]})
     return comparison
 
@@ -146,7 +146,7 @@ def get_series(
         raise APIError(422, "invalid_id", f"name: {exc}") from exc
     if total == 0:
         raise APIError(404, "series_not_found", f"no run of series {name!r}; python -m ml.run --series {name} makes one")
-    items = [{**i, "comparison": {**i["comparison"], "base_deleted": not _stored(store, i["comparison"]["base_run_id"])}}
+    items = [{**i, "comparison": {**i["comparison"], "base_missing": not _stored(store, i["comparison"]["base_run_id"])}}
              if i.get("comparison") else i for i in items]
     return SeriesHistory.model_validate({"series": name, "items": items, "total": total, "offset": offset,
                                          "limit": limit}, extra=STORED)

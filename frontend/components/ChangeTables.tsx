@@ -124,7 +124,8 @@ function personaHref(runId: string, id: number): string {
   return `/persona/?run=${encodeURIComponent(runId)}&id=${id}`;
 }
 
-/** True while the page shows a comparison whose baseline run was deleted from the store since: its personas are
+/** True while the page shows a comparison whose baseline run is not in the store (deleted since, or a run directory
+ * never published): its personas are
  * named without links (a review found 33 links into a deleted baseline, each opening "Could not load persona"). */
 export const BaseRunGone = createContext(false);
 

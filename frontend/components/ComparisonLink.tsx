@@ -64,7 +64,8 @@ export default function ComparisonLink({
       </Link>{" "}
       {base.status === "error" && base.error.status === 404 ? (
         <span className="muted" data-testid="comparison-base-deleted">
-          (that run was deleted from the store since; the comparison stored with this run still reads) ·
+          (that run is not in the store: deleted since, or a run directory never published; the comparison stored
+          with this run still reads) ·
         </span>
       ) : null}{" "}
       <span className="muted">

@@ -145,7 +145,7 @@ function ChangesPage({ c }: { c: Comparison }) {
           <p className="hint">
             Each band carries share of {noun} from a baseline persona to the persona that continues it here. Bars are
             links: click one (or Tab to it and press Enter) to open that persona
-            {gone ? " (this run's bars only: the baseline run was deleted from the store)" : ""}.
+            {gone ? " (this run's bars only: the baseline run is not in the store)" : ""}.
           </p>
           <LineageSankey comparison={c} />
         </section>
@@ -207,7 +207,7 @@ function BaseRunLink({ runId, gone }: { runId: string; gone: boolean }) {
   if (gone) {
     return (
       <span data-testid="base-run-deleted">
-        {runId} (deleted from the store)
+        {runId} (not in the store: deleted since, or a run directory never published)
       </span>
     );
   }

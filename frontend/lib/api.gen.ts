@@ -746,11 +746,11 @@ export interface components {
          */
         ComparisonHeadline: {
             /**
-             * Base Deleted
-             * @description True when the baseline run was deleted from the store since: the comparison still reads, its personas no longer open
+             * Base Missing
+             * @description True when the baseline run is not in the store (deleted since, or a run directory never published): the comparison still reads, its personas do not open
              * @default false
              */
-            base_deleted: boolean;
+            base_missing: boolean;
             /** Base Run Id */
             base_run_id: string;
             /**
@@ -1254,7 +1254,7 @@ export interface components {
         DeleteResult: {
             /**
              * Baseline Of
-             * @description Runs of its series that were compared with it: their comparisons keep naming it as their baseline, now gone (the What changed page says "deleted from the store").
+             * @description Runs of its series that were compared with it: their comparisons keep naming it as their baseline, now gone (the What changed page says "not in the store").
              */
             baseline_of?: string[];
             /** Deleted */

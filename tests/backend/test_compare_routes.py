@@ -100,12 +100,12 @@ def test_a_deleted_baseline_is_said_by_the_comparison_and_the_series(make_client
     naming it without a word. Both say so now, on both stores (the comparison is cached: read per request)."""
     key = "admin-key-0123456789abcdef"
     client = make_client(admin_key=key)
-    assert client.get(f"{API}/series/{SERIES}").json()["items"][1]["comparison"]["base_deleted"] is False
+    assert client.get(f"{API}/series/{SERIES}").json()["items"][1]["comparison"]["base_missing"] is False
     before = client.get(f"{API}/runs/{NEW_RUN}/comparison").json()["notes"]
     assert not any("was deleted" in n for n in before)
     deleted = client.delete(f"{API}/runs/{OLD_RUN}", headers={"Authorization": f"Bearer {key}"}).json()
     assert deleted == {"id": OLD_RUN, "deleted": True, "baseline_of": [NEW_RUN]}
     body = client.get(f"{API}/series/{SERIES}").json()
-    assert [i["run_id"] for i in body["items"]] == [NEW_RUN] and body["items"][0]["comparison"]["base_deleted"] is True
+    assert [i["run_id"] for i in body["items"]] == [NEW_RUN] and body["items"][0]["comparison"]["base_missing"] is True
     notes = client.get(f"{API}/runs/{NEW_RUN}/comparison").json()["notes"]
-    assert notes[:-1] == before and notes[-1].startswith(f"its baseline run {OLD_RUN} was deleted from the store")
+    assert notes[:-1] == before and notes[-1].startswith(f"its baseline run {OLD_RUN} is not in the store (deleted since")

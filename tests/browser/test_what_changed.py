@@ -417,7 +417,7 @@ def test_two_fits_of_the_same_data_say_so_first(frontend_out: Path, tmp_path: Pa
         page.reload()
         gone = page.get_by_test_id("base-run-deleted")
         gone.wait_for()
-        assert gone.inner_text() == f"{base} (deleted from the store)"
+        assert gone.inner_text() == f"{base} (not in the store: deleted since, or a run directory never published)"
         assert page.get_by_test_id("changes-meta").get_by_role("link", name=base).count() == 0
         # nor are its personas links (a re-runs review found 33 links into the deleted run, each "Could not load
         # persona"): the tables name them, the flow chart's baseline bars are no links, this run's still are
@@ -430,7 +430,7 @@ def test_two_fits_of_the_same_data_say_so_first(frontend_out: Path, tmp_path: Pa
         page.goto(f"{server.url}/?run={quote(_run_id(tmp_path / 'c'))}")
         note = page.get_by_test_id("comparison-base-deleted")
         note.wait_for()
-        assert "deleted from the store" in note.inner_text()
+        assert "not in the store: deleted since" in note.inner_text()
         assert page.get_by_test_id("comparison-link").get_by_role("link").count() == 1  # the comparison still reads
     finally:
         _stop(server)

@@ -108,7 +108,7 @@ class DeleteResult(Contract):
     baseline_of: list[str] = Field(default_factory=list, description="Runs of its series that were compared with "
                                                                    "it: their comparisons keep naming it as their "
                                                                    "baseline, now gone (the What changed page says "
-                                                                   "\"deleted from the store\").")
+                                                                   "\"not in the store\").")
 
 
 # -- personas -------------------------------------------------------------------------------------

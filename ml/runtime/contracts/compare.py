@@ -306,8 +306,9 @@ class ComparisonHeadline(_Record):
                           "(headlines stored before 2026-12-02: 'linked' before 2026-12-01, 'placed' after; the "
                           "run's comparison endpoint says which)")
     counts: dict[str, int] = Field(description="personas per status: base_<status> and new_<status>")
-    base_deleted: bool = Field(False, description="True when the baseline run was deleted from the store since: "
-                                                  "the comparison still reads, its personas no longer open")
+    base_missing: bool = Field(False, description="True when the baseline run is not in the store (deleted since, or "
+                                                  "a run directory never published): the comparison still reads, its "
+                                                  "personas do not open")
     n_moved: int = 0
     note: str | None = Field(None, description="why the level is not the PSI's own (``Shift.note``)")
 
