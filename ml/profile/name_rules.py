@@ -166,6 +166,7 @@ def addressed_names(text: str, brands: set[str]) -> str:
 # two people named together, one of them masked (the NER took one and missed the other: "[name] and Marisol
 # Pimentel were very pleasant", "Clarence and [name]"); "Paris, France" is not joined by "and"
 _JOINED_AFTER_RE = re.compile(rf"\[name\]([ \t]+(?:and|&)[ \t]+)({_TITLE})(?:([ \t]+)({_TITLE}))?")
+_POSSESSIVE_RE = re.compile(r"['’]s$")
 _JOINED_BEFORE_RE = re.compile(rf"(?<![\w'’\[-])({_TITLE})([ \t]+(?:and|&)[ \t]+\[name\])")
 
 
@@ -181,17 +182,24 @@ def joined_names(text: str, brands: set[str]) -> str:
         w = word.lower()
         return w in _lower_first_names() and w not in _ASSISTANTS and w not in _CALENDAR and not brand_word(word, brands)
 
+    def bare(word: str) -> tuple[str, str]:  # "Mary's" → ("Mary", "'s"): the possessive stays after the mask
+        base = _POSSESSIVE_RE.sub("", word)
+        return base, word[len(base):]
+
     def after(m: re.Match) -> str:
-        if not census(m.group(2)):
+        first, owns = bare(m.group(2))
+        if not census(first):
             return m.group()
-        last = m.group(4)
-        surname = last is not None and has_dictionary() and not dictionary_word(last.lower()) \
+        last, last_owns = bare(m.group(4)) if m.group(4) else (None, "")
+        surname = last is not None and not owns and has_dictionary() and not dictionary_word(last.lower()) \
             and last.lower() not in _stop_words() and not brand_word(last, brands)
-        rest = "" if last is None or surname else m.group(3) + last
-        return "[name]" + m.group(1) + "[name]" + rest
+        if surname:
+            return "[name]" + m.group(1) + "[name]" + last_owns
+        return "[name]" + m.group(1) + "[name]" + owns + ("" if last is None else m.group(3) + m.group(4))
 
     def before(m: re.Match) -> str:
-        return "[name]" + m.group(2) if census(m.group(1)) else m.group()
+        first, owns = bare(m.group(1))
+        return "[name]" + owns + m.group(2) if census(first) else m.group()
 
     return _JOINED_BEFORE_RE.sub(before, _JOINED_AFTER_RE.sub(after, text))
 
