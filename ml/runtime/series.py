@@ -122,6 +122,8 @@ def _check_earlier(store, series: str, latest: str, config: dict[str, Any], fing
     """``AlreadyInSeries`` when an earlier run of the series than its latest read the same inputs with the same
     settings: a re-runs review re-ran the first week's file (a scheduler's late retry, a backfill) and it was added
     again, compared backwards with the latest week, and the webhook fired."""
+    from ml.store.base import RunNotFound
+
     if fingerprint is None or store is None:
         return
     offset, total, n = 0, 1, 0
@@ -131,7 +133,10 @@ def _check_earlier(store, series: str, latest: str, config: dict[str, Any], fing
             n += 1
             if item["run_id"] == latest:
                 continue
-            manifest = store.get_run(item["run_id"]) or {}
+            try:
+                manifest = store.get_run(item["run_id"]) or {}
+            except RunNotFound:  # deleted between the listing and the read
+                continue
             if (manifest.get("source") or {}).get("fingerprint") == fingerprint and manifest.get("config") == config:
                 raise AlreadyInSeries(
                     f"series {series}: its run {item['run_id']} (run {n} of {total}) read these inputs, byte for byte, "
