@@ -4,6 +4,7 @@ NEW_RUN carries a comparison against OLD_RUN; both belong to SERIES)."""
 from __future__ import annotations
 
 from tests.backend.conftest import NEW_RUN, OLD_RUN, SERIES, error_answer
+from tests.backend.synthetic import synthetic_bundle
 
 API = "/api/v1"
 
@@ -95,17 +96,31 @@ def test_comparisons_stored_before_the_population_shift_are_still_served(make_cl
         assert body["shift"]["psi"] == up.shift.psi and body["fit_shift"]["basis"] == "linked", body
 
 
-def test_a_deleted_baseline_is_said_by_the_comparison_and_the_series(make_client):
+def test_a_deleted_baseline_is_said_by_the_comparison_and_the_series(make_client, populated_store):
     """A re-runs review deleted a series' middle run: the next run's comparison and the series history went on
-    naming it without a word. Both say so now, on both stores (the comparison is cached: read per request)."""
+    naming it without a word. Both say so now, on both stores (the comparison is cached: read per request). Runs of
+    their own series, so the session's store keeps OLD_RUN and NEW_RUN for the other tests."""
+    from tests.store.synthetic_compare import make_comparison
+
+    first, second = "run-2018-gone", "run-2018-next"
+    a = synthetic_bundle(first, "2018-01-01T00:00:00Z", n_personas=3, seed=3)
+    b = synthetic_bundle(second, "2018-02-01T00:00:00Z", n_personas=4, seed=4)
+    a.manifest["series"] = b.manifest["series"] = "gone"
+    b.comparison = make_comparison(first, second, n_personas=4, moved=0.3)
+    populated_store.publish(a, replace=True)
+    populated_store.publish(b, replace=True)
     key = "admin-key-0123456789abcdef"
     client = make_client(admin_key=key)
-    assert client.get(f"{API}/series/{SERIES}").json()["items"][1]["comparison"]["base_missing"] is False
-    before = client.get(f"{API}/runs/{NEW_RUN}/comparison").json()["notes"]
-    assert not any("was deleted" in n for n in before)
-    deleted = client.delete(f"{API}/runs/{OLD_RUN}", headers={"Authorization": f"Bearer {key}"}).json()
-    assert deleted == {"id": OLD_RUN, "deleted": True, "baseline_of": [NEW_RUN]}
-    body = client.get(f"{API}/series/{SERIES}").json()
-    assert [i["run_id"] for i in body["items"]] == [NEW_RUN] and body["items"][0]["comparison"]["base_missing"] is True
-    notes = client.get(f"{API}/runs/{NEW_RUN}/comparison").json()["notes"]
-    assert notes[:-1] == before and notes[-1].startswith(f"its baseline run {OLD_RUN} is not in the store (deleted since")
+    try:
+        assert client.get(f"{API}/series/gone").json()["items"][1]["comparison"]["base_missing"] is False
+        before = client.get(f"{API}/runs/{second}/comparison").json()["notes"]
+        assert not any("not in the store" in n for n in before)
+        deleted = client.delete(f"{API}/runs/{first}", headers={"Authorization": f"Bearer {key}"}).json()
+        assert deleted == {"id": first, "deleted": True, "baseline_of": [second]}
+        body = client.get(f"{API}/series/gone").json()
+        assert [i["run_id"] for i in body["items"]] == [second] and body["items"][0]["comparison"]["base_missing"]
+        notes = client.get(f"{API}/runs/{second}/comparison").json()["notes"]
+        assert notes[:-1] == before and notes[-1].startswith(f"its baseline run {first} is not in the store (deleted since")
+    finally:
+        populated_store.delete_run(second)
+        populated_store.delete_run(first)
