@@ -88,6 +88,16 @@ def test_refuses_noise_misaligned_inputs_and_use_before_fit():
         subpersona_records(SubPersonas(), [], [])
 
 
+def group_vectors(sub: np.ndarray, seed: int = 0) -> tuple[np.random.Generator, np.ndarray]:
+    """L2-normalised text vectors: one random centre per true sub-group (and one for the plain group), plus noise;
+    returns the generator (to draw the texts next) and the vectors."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(10, 16))
+    group = np.where(sub >= 0, sub, 9)
+    E = centres[group] + rng.normal(scale=0.3, size=(len(sub), 16))
+    return rng, E / np.linalg.norm(E, axis=1, keepdims=True)
+
+
 PHRASES = ["freeze my card", "lost my wallet", "pin code reset", "late parcel delivery", "wrong invoice amount",
            "upgrade my plan", "flight delay refund", "coupon code expired", "login page error"]
 
@@ -96,11 +106,7 @@ def test_with_embeddings_sub_personas_are_named_by_the_persona_namer_among_sibli
     """The namer's phrases, scored against each sub-persona's centroid: words of the phrase its members
     share, not a word every sibling writes ("question", "today") nor one drawn at random."""
     _, _, sub, labels, model = fitted(0)
-    rng = np.random.default_rng(0)
-    centres = rng.normal(size=(10, 16))
-    group = np.where(sub >= 0, sub, 9)
-    E = centres[group] + rng.normal(scale=0.3, size=(len(sub), 16))
-    E /= np.linalg.norm(E, axis=1, keepdims=True)
+    rng, E = group_vectors(sub)
     opener = ["question about", "help with", "hi, question on", "please check"]
     texts = [f"{rng.choice(opener)} {PHRASES[s]} {rng.choice(['today', 'question', 'now'])} {rng.choice(WORDS)}"
              if s >= 0 else "hello there question" for s in sub]
@@ -159,11 +165,7 @@ def test_a_phrase_one_author_alone_wrote_names_no_sub_persona():
     open", one customer's two tweets about a restaurant. As for personas, where authors are known a phrase needs two
     distinct authors to name a sub-persona; without authors the same texts name it by that phrase."""
     _, _, sub, labels, model = fitted(0)
-    rng = np.random.default_rng(0)
-    centres = rng.normal(size=(10, 16))
-    group = np.where(sub >= 0, sub, 9)
-    E = centres[group] + rng.normal(scale=0.3, size=(len(sub), 16))
-    E /= np.linalg.norm(E, axis=1, keepdims=True)
+    rng, E = group_vectors(sub)
     target = int(model.sub_labels_[sub == 0][0])  # the sub-persona that holds "freeze my card"
     rows = np.flatnonzero(model.sub_labels_ == target)
     solo = set(rows[: int(0.6 * len(rows))].tolist())  # most of it: one author's "freeze my card"
@@ -190,11 +192,7 @@ def test_a_fallback_name_is_spelt_as_the_members_write_it():
     next candidate, a raw vocabulary n-gram, where most of its members wrote "updated to iOS". Such a fallback is
     worded and spelt as the members write it: a phrase of their texts."""
     _, _, sub, labels, model = fitted(0)
-    rng = np.random.default_rng(0)
-    centres = rng.normal(size=(10, 16))
-    group = np.where(sub >= 0, sub, 9)
-    E = centres[group] + rng.normal(scale=0.3, size=(len(sub), 16))
-    E /= np.linalg.norm(E, axis=1, keepdims=True)
+    rng, E = group_vectors(sub)
     target = int(model.sub_labels_[sub == 0][0])
     texts = []
     for i, s in enumerate(sub):
