@@ -146,7 +146,9 @@ def get_series(
         raise APIError(422, "invalid_id", f"name: {exc}") from exc
     if total == 0:
         raise APIError(404, "series_not_found", f"no run of series {name!r}; python -m ml.run --series {name} makes one")
-    items = [{**i, "comparison": {**i["comparison"], "base_missing": not _stored(store, i["comparison"]["base_run_id"])}}
+    listed = {i["run_id"] for i in items}  # a baseline on this page is stored: no read (usually the run before)
+    items = [{**i, "comparison": {**i["comparison"], "base_missing": i["comparison"]["base_run_id"] not in listed
+                                  and not _stored(store, i["comparison"]["base_run_id"])}}
              if i.get("comparison") else i for i in items]
     return SeriesHistory.model_validate({"series": name, "items": items, "total": total, "offset": offset,
                                          "limit": limit}, extra=STORED)
