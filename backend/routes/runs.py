@@ -15,6 +15,7 @@ from backend.security import require_admin
 from ml.runtime.contracts import DeleteResult, RunManifest, RunPage, parse_run_summary, served_manifest
 from ml.runtime.contracts.base import STORED
 from ml.store.base import RunNotFound
+from ml.store.series import iter_series_runs
 
 router = APIRouter(prefix="/runs", tags=["runs"])
 log = logging.getLogger("backend")
@@ -70,18 +71,11 @@ def delete_run(run_id: RunIdPath, store: StoreDep, models: ModelsDep, cache: Cac
     return DeleteResult(id=resolved, deleted=True, baseline_of=followers)
 
 
-SERIES_PAGE = 500  # runs of a series read at a time when a run is deleted
-
-
 def _compared_with(store, run_id: str) -> list[str]:
     """The runs of ``run_id``'s series whose stored comparison has it as baseline (a platform review: a run deleted
     from the middle of a series left the next one's comparison pointing at it, without a word)."""
     series = (store.get_run(run_id) or {}).get("series")
     if not series:
         return []
-    found, offset, total = [], 0, 1
-    while offset < total:
-        items, total = store.series_runs(series, limit=SERIES_PAGE, offset=offset)
-        found += [i["run_id"] for i in items if (i.get("comparison") or {}).get("base_run_id") == run_id]
-        offset += max(len(items), 1)
-    return found
+    return [i["run_id"] for i in iter_series_runs(store, series)
+            if (i.get("comparison") or {}).get("base_run_id") == run_id]

@@ -180,20 +180,20 @@ def subpersona_records(sub: SubPersonas, texts: list[str], labels, n_terms: int 
             joined = "\n".join(own[:SPELLING_TEXTS])  # the parent's: how its members spell a word
             named = {s: _family_name([t["term"] for t in terms[s]], joined) for s in subs}
             rest = {s: [t["term"] for t in terms[s][3:]] for s in subs}
-        # a name that falls back on a later candidate (its parent's words, a clash) spells it as the members write it:
-        # a review saw "Updated ios" (most wrote "updated to iOS") and "Flights & delays (seattle)"
+        # a fallback name (its parent's words, a clash) is spelt as written: a review saw "Updated ios" ("updated to iOS")
         written = {s: "\n".join(t for t, k in zip(own, local, strict=True) if k == s) for s in subs}
-        rest = {s: [as_phrased(c, written[s]) for c in rest.get(s, [])] for s in subs}
         siblings = []
         parent = split_behavior((parent_names or {}).get(int(persona), ""))[1]
         for s in subs:
             size = int((local == s).sum())
             name = named.get(s, "General")
-            name = not_the_parents(name, parent, rest.get(s, [])) if parent else name
+            name = not_the_parents(name, parent, rest.get(s, []), lambda c, w=written[s]: as_phrased(c, w)) \
+                if parent else name
             siblings.append({"id": s, "parent_id": int(persona), "level": 2, "name": name,
                              "size": size, "share": size / n, "share_of_parent": size / max(rows.size, 1),
                              "top_terms": terms[s]})
         siblings.sort(key=lambda r: (-r["size"], r["id"]))  # largest first, also after sample-fit placement
-        names = unique_names({**personas, **{r["id"]: r["name"] for r in siblings}}, rest)
+        names = unique_names({**personas, **{r["id"]: r["name"] for r in siblings}}, rest,
+                             lambda pid, c, w=written: as_phrased(c, w.get(pid, "")))
         records += [{**r, "name": names[r["id"]]} for r in siblings]
     return records

@@ -260,9 +260,8 @@ class RunComparer(ReasonWriter, BaseEstimator):
         S = getattr(self.matcher_, "similarity_", None)
         if status == "died" and S is not None and S.shape[1]:  # "died: new personas none" said nothing (a review)
             j = int(np.argmax(S[i]))
-            name = (self._new.profiles.get(int(self._new.persona_ids[j])) or {}).get("name")
-            why = (f"died: no new persona matches it or is its piece; the nearest is {int(self._new.persona_ids[j])}"
-                   f"{f' “{name}”' if name else ''} at cosine {S[i, j]:.3f} (a match needs ≥ "
+            why = (f"died: no new persona matches it or is its piece; the nearest is {self._new_named(j)}"
+                   f" at cosine {S[i, j]:.3f} (a match needs ≥ "
                    f"{self._cfg.match_similarity} and a free partner, a piece ≥ {self._cfg.piece_similarity})"
                    f"{self._why_not_linked(i, j)}")
         if self.matcher_.novel_base_[i]:

@@ -13,15 +13,11 @@ class ReasonWriter:
 
     def _base_named(self, i: int) -> str:
         """A base persona as people find it: its id and name ("3 “Account & reset my password”")."""
-        pid = int(self._base.persona_ids[i])
-        name = (self._base.profiles.get(pid) or {}).get("name")
-        return f"{pid} “{name}”" if name else str(pid)
+        return _named(self._base, i)
 
     def _new_named(self, j: int) -> str:
         """A new persona as people find it: its id and name."""
-        pid = int(self._new.persona_ids[j])
-        name = (self._new.profiles.get(pid) or {}).get("name")
-        return f"{pid} “{name}”" if name else str(pid)
+        return _named(self._new, j)
 
     def _why_not_linked(self, i: int, j: int) -> str:
         """Why base ``i`` and new ``j``, close enough by cosine to be a match or a piece, are neither (a review read
@@ -92,3 +88,10 @@ class ReasonWriter:
             return (f"within ×{g} either way; the intervals do not overlap: a clear change, smaller than ×{g}"
                     if apart else f"within ×{g} either way")
         return "the intervals overlap: too few members to call it a change"
+
+
+def _named(snapshot, k: int) -> str:
+    """Persona ``k`` (an index) of a run snapshot as people find it: its id and name."""
+    pid = int(snapshot.persona_ids[k])
+    name = (snapshot.profiles.get(pid) or {}).get("name")
+    return f"{pid} “{name}”" if name else str(pid)

@@ -25,15 +25,17 @@ def name_key(name: str):
     return frozenset(stem(w) for w in WORD_RE.findall(name.lower())) or name.lower()
 
 
-def not_the_parents(name: str, parent: str, rest: list[str]) -> str:
+def not_the_parents(name: str, parent: str, rest: list[str], phrase: Callable[[str], str] | None = None) -> str:
     """``name`` of a part (a sub-persona) unless it says what its ``parent``'s name says (``name_key``); then the
-    first of ``rest`` (its next candidates) that adds a stem the parent's name lacks, capitalised; else ``name``.
-    The airline tweets' "Fly your airline" had a sub-persona of 618 of its 1,017 members of the same name."""
+    first of ``rest`` (its next candidates) that adds a stem the parent's name lacks, written as ``phrase(candidate)``
+    says (default: as it is), capitalised; else ``name``. The airline tweets' "Fly your airline" had a sub-persona of
+    618 of its 1,017 members of the same name."""
     if name_key(name) != name_key(parent):
         return name
     known = content_stems(parent)
     for cand in rest:
         if content_stems(cand) - known:
+            cand = phrase(cand) if phrase else cand
             return cand[:1].upper() + cand[1:]
     return name
 

@@ -167,9 +167,8 @@ def agents_kept_line(agents: dict, n_members: int) -> str | None:
         return None
     return (f"{agents.get('accounts', 0):,} accounts write as a company's agents do (answering many authors, staff "
             f"sign-offs), {members:,} of the {n_members:,} members; without a side column, reply links or conversation "
-            "ids they are "
-            "kept (the manifest's 'agents' names them): pass --inbound-col or --outbound-col if a column says who "
-            "wrote, to keep the customers only")
+            "ids they are kept (the manifest's 'agents' names them): pass --inbound-col or --outbound-col if a column "
+            "says who wrote, to keep the customers only")
 
 
 def agents_hint(selection: Selection) -> str:

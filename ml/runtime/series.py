@@ -108,14 +108,16 @@ def _check_new(baseline: Baseline, series: str, config: dict[str, Any], fingerpr
     """``AlreadyInSeries`` when the series' latest run read the same inputs (``source.fingerprint``) with the same
     settings: a scheduler's retry of a week that had succeeded added the week again, compared with itself (two
     reviews, 2026-12-05 and 2026-12-06)."""
-    same = fingerprint is not None and (baseline.manifest.get("source") or {}).get("fingerprint") == fingerprint
-    if same and baseline.manifest.get("config") == config:
+    if _same_inputs(baseline.manifest, config, fingerprint):
         raise AlreadyInSeries(f"series {series}: its latest run {baseline.run_id} read these inputs, byte for byte, "
                               "with these settings; nothing was run and the series is unchanged (pass --baseline "
                               f"{baseline.run_id} to fit them again as a new run of the series)")
 
 
-SERIES_PAGE = 200  # runs of a series read at a time when looking for an earlier run of the same inputs
+def _same_inputs(manifest: dict[str, Any], config: dict[str, Any], fingerprint: str | None) -> bool:
+    """Whether a stored run's manifest read the inputs of ``fingerprint`` with the settings ``config``."""
+    return fingerprint is not None and (manifest.get("source") or {}).get("fingerprint") == fingerprint \
+        and manifest.get("config") == config
 
 
 def _check_earlier(store, series: str, latest: str, config: dict[str, Any], fingerprint: str | None) -> None:
@@ -123,26 +125,23 @@ def _check_earlier(store, series: str, latest: str, config: dict[str, Any], fing
     settings: a re-runs review re-ran the first week's file (a scheduler's late retry, a backfill) and it was added
     again, compared backwards with the latest week, and the webhook fired."""
     from ml.store.base import RunNotFound
+    from ml.store.series import iter_series_runs
 
     if fingerprint is None or store is None:
         return
-    offset, total, n = 0, 1, 0
-    while offset < total:
-        items, total = store.series_runs(series, limit=SERIES_PAGE, offset=offset)
-        for item in items:
-            n += 1
-            if item["run_id"] == latest:
-                continue
-            try:
-                manifest = store.get_run(item["run_id"]) or {}
-            except RunNotFound:  # deleted between the listing and the read
-                continue
-            if (manifest.get("source") or {}).get("fingerprint") == fingerprint and manifest.get("config") == config:
-                raise AlreadyInSeries(
-                    f"series {series}: its run {item['run_id']} (run {n} of {total}) read these inputs, byte for byte, "
-                    "with these settings; nothing was run and the series is unchanged (pass --baseline "
-                    f"{latest} to fit them again as a new run of the series)")
-        offset += max(len(items), 1)
+    total = store.series_runs(series, limit=0)[1]
+    for n, item in enumerate(iter_series_runs(store, series), 1):
+        if item["run_id"] == latest:
+            continue
+        try:
+            manifest = store.get_run(item["run_id"]) or {}
+        except RunNotFound:  # deleted between the listing and the read
+            continue
+        if _same_inputs(manifest, config, fingerprint):
+            raise AlreadyInSeries(
+                f"series {series}: its run {item['run_id']} (run {n} of {total}) read these inputs, byte for byte, "
+                "with these settings; nothing was run and the series is unchanged (pass --baseline "
+                f"{latest} to fit them again as a new run of the series)")
 
 
 def keep_name(profile: dict[str, Any], name: str, lineage_id: str) -> None:

@@ -55,6 +55,15 @@ def series_entry(summary: dict[str, Any], headline: dict[str, Any] | None) -> di
             else None, "n_personas": counts.get("personas"), "comparison": headline}
 
 
+def iter_series_runs(store, series: str, page: int = 500):
+    """Every complete run of ``series`` (``SeriesEntry`` dicts, oldest first), read ``page`` at a time."""
+    offset, total = 0, 1
+    while offset < total:
+        items, total = store.series_runs(series, limit=page, offset=offset)
+        yield from items
+        offset += max(len(items), 1)
+
+
 def movers_page(run_id: str, comparison: dict[str, Any], from_persona: int | None = None,
                 to_persona: int | None = None, offset: int = 0, limit: int = 50) -> dict[str, Any]:
     """A page of the movers a stored comparison lists (``MoversPage`` as JSON), filtered by the persona
