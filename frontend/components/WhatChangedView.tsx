@@ -154,7 +154,7 @@ function ChangesPage({ c }: { c: Comparison }) {
           <p className="hint">
             Share then → now with its 95% interval; Δ in percentage points (for the pieces of a split: all pieces together
             against the persona they split from; none when part of it went into a merger). A baseline persona&apos;s share
-            then is shown on each of its pieces and in a persona it merged into, so that column does not add up to 100%.
+            then is shown on each of its pieces and in a persona it merged into, so that column does not add up to 100%.{" "}
             {c.new.kind === "events"
               ? "Events: the persona's top events that are new here, and those it no longer leads with."
               : "Terms: the persona's top terms that are new here, and those it no longer uses."}
