@@ -389,3 +389,60 @@ def test_a_few_rows_without_a_user_id_are_skipped_and_counted_as_unread_times_ar
     with pytest.raises(InputError) as err:  # more than 1 %: refused naming the first row, as before
         load_events([many])
     assert "has an empty user id in column 'user_id'" in one_line(err) and "(3 such rows)" in str(err.value)
+
+
+def test_a_log_appended_to_itself_is_refused_naming_the_rows(tmp_path, capsys):
+    """Every count per user would double and the personas change, said by nothing (an events review); a header line
+    the append left among the rows does not hide it. Rows repeated one by one (real logs: 9 %) are read."""
+    body = rows_csv(tmp_path).read_text(encoding="utf-8").splitlines()
+    doubled = write(tmp_path / "doubled.csv", "\n".join(body + body) + "\n")  # `cat a.csv a.csv`: the header too
+    with pytest.raises(InputError) as err:
+        load_events([doubled])
+    n = len(body) - 1
+    assert one_line(err).startswith(f"{doubled}: its last {n} data rows repeat its first {n} exactly")
+    assert "remove the copy" in one_line(err)
+    pandas_made = write(tmp_path / "appended.csv", "\n".join(body + body[1:]) + "\n")  # no header line in between
+    with pytest.raises(InputError) as err:
+        load_events([pandas_made])
+    assert f"its last {n} data rows repeat its first {n}" in one_line(err)
+    status = main([str(pandas_made), "--out", str(tmp_path / "run"), "--no-store", "--quiet"])
+    assert status == 2 and "appended.csv" in capsys.readouterr().err and not (tmp_path / "run").exists()
+    some_repeats = write(tmp_path / "repeats.csv", "\n".join(body + body[1:6]) + "\n")  # five rows again: read
+    assert len(load_events([some_repeats]).events) > 0
+
+
+def test_the_same_rows_in_two_files_are_refused(tmp_path):
+    first = rows_csv(tmp_path)
+    second = write(tmp_path / "copy.csv", first.read_text(encoding="utf-8"))
+    with pytest.raises(InputError) as err:
+        load_events([first, second])
+    assert "holds the same rows as" in one_line(err) and "events.csv" in one_line(err)
+    other = write(tmp_path / "other.csv", first.read_text(encoding="utf-8").replace("u1,", "u999,", 1))
+    assert len(load_events([first, other]).events) > 0
+
+
+def test_a_file_of_too_few_users_says_how_many_it_read(tmp_path):
+    """"only 0 users and 0 event types left after the window …" for a file of one user with 55 events."""
+    lines = ["user_id,event,timestamp"] + [f"solo,{ev},2024-03-01T10:{m:02d}:00Z"
+                                           for m, ev in enumerate(["open", "search", "buy"] * 18)]
+    from ml.events.pipeline import EventPipeline
+
+    with pytest.raises(TooFewRowsError) as err:
+        EventPipeline(EventConfig()).run([write(tmp_path / "solo.csv", "\n".join(lines) + "\n")])
+    assert "only 1 user in the data (54 events); at least 20 users" in one_line(err)
+
+
+def test_assume_year_out_of_range_is_refused_naming_the_flag(tmp_path, capsys):
+    path = rows_csv(tmp_path)
+    status = main([str(path), "--out", str(tmp_path / "run"), "--no-store", "--quiet", "--assume-year", "20188"])
+    err = capsys.readouterr().err
+    assert status == 2 and "--assume-year 20188" in err and "2200" in err
+
+
+def test_the_clock_counts_the_times_of_every_file(tmp_path):
+    """KDD Cup's 31 files: the manifest counted the first file's 31,140 times of 1,720,980."""
+    a = rows_csv(tmp_path)
+    b = write(tmp_path / "b.csv", a.read_text(encoding="utf-8").replace(",u", ",v").replace("\nu", "\nv"))
+    one = load_events([a]).report["time"]["offsets"]
+    both = load_events([a, b]).report["time"]["offsets"]
+    assert sum(both.values()) == 2 * sum(one.values()) > 0

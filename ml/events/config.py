@@ -43,7 +43,7 @@ class EventInputConfig(_Section):
     event_lookup_key: str | None = None
     event_lookup_value: str | None = None
     assume_year: int | None = Field(
-        None, description="year for timestamps written without one ('11 May, 09:44'); None: hours only, "
+        None, ge=1900, le=2200, description="year for timestamps written without one ('11 May, 09:44'); None: hours only, "
                           "no weekdays")
     timezone: str | None = Field(
         None, description="IANA zone (Europe/Dublin) the hours and weekdays are read in: times with an offset are "

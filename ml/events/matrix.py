@@ -119,6 +119,10 @@ class EventMatrix(BaseEstimator):
         columns): each one absent from the kept users' events is listed in ``dropped_`` ("no events")."""
         n_events_in = int(events["count"].sum())
         users_in = events["user"].nunique()
+        if users_in < self.min_users:  # said as read: "only 0 users … left" for a file of one user (an events review)
+            raise TooFewRowsError(
+                f"only {users_in:,} user{'s' * (users_in != 1)} in the data ({n_events_in:,} events); at least "
+                f"{self.min_users} users are needed: supply more data", n_rows=users_in, min_rows=self.min_users)
         first = np.nanmin(events["day"].to_numpy(dtype=float)) if calendar and len(events) else np.nan
         self.day_zero_ = float(np.floor(first)) if np.isfinite(first) else 0.0
         windowed = self._window(events)

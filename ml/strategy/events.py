@@ -19,12 +19,14 @@ rate" to measure, "no timestamps" under a chart of activity by date. Here:
 
 from __future__ import annotations
 
+from ml.events.config import EventProfileConfig
 from ml.events.naming import EventNamer
 from ml.strategy.cite import cite
 
 LIGHT = EventNamer().light  # persona mean events per user ≤ this × everyone's: "Light … users"
 HEAVY = EventNamer().heavy  # … ≥ this: "Heavy … users"
 VOLUME = "total_events"
+MIN_EFFECT = EventProfileConfig().min_effect  # standard deviations of the users' shares: what a name may say
 
 
 
@@ -44,13 +46,18 @@ def light(profile: dict) -> bool:
 
 
 def doing_more(profile: dict) -> set[str]:
-    """Events whose share of the persona's users' events is at least their share of everyone's (``persona_share``
-    and ``population_share``, each user counted once; for profiles made before 2026-12-05 from the fingerprint's
-    mean counts per user: an event's mean over the mean of ``total_events`` is its pooled share)."""
+    """The events a name may say (``ml.events.profile._above``): those whose share of the persona's users' events
+    exceeds their share of everyone's by ``MIN_EFFECT`` standard deviations (the fingerprint's ``std_diff``), else
+    those at least at everyone's share (``persona_share`` and ``population_share``, each user counted once). A bare
+    "at least everyone's" built KDD's "Light navigate users" a theme on "wiki", 1.24 % of their events against
+    1.02 %, 4.3× fewer per user (an events review). For profiles made before 2026-12-05, from the fingerprint's
+    mean counts per user: an event's mean over the mean of ``total_events`` is its pooled share."""
     fp = {f.get("feature"): f for f in profile.get("fingerprint") or []}
     if any(f.get("persona_share") is not None for f in fp.values()):
-        return {name for name, f in fp.items() if f.get("persona_share") is not None
+        weak = {name for name, f in fp.items() if f.get("persona_share") is not None
                 and f["persona_share"] >= (f.get("population_share") or 0)}
+        strong = {name for name in weak if (fp[name].get("std_diff") or 0) >= MIN_EFFECT}
+        return strong or weak
     vol = fp.get(VOLUME) or {}
     mine_total, all_total = vol.get("persona_count_mean"), vol.get("population_count_mean")
     if not mine_total or not all_total:

@@ -1,0 +1,71 @@
+"""What an event persona's page lists agrees with what its sentences say (an events review, 2026-12-06): top events
+the persona gives a larger part of its events, separators in the direction of the shares, typical example users,
+strategy themes on events it does clearly more."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ml.events.profile import ProfileInputs, _done_more, said_separators, typical_users
+from ml.strategy.events import doing_more
+
+
+def _fp(event: str, mine: float, everyone: float, std_diff: float = 0.0) -> dict:
+    return {"feature": event, "group": "event", "persona_share": mine, "population_share": everyone,
+            "std_diff": std_diff}
+
+
+def test_top_events_are_those_the_persona_gives_a_larger_part_of_its_events():
+    """KDD's "Light navigate users": the component weighs navigate, access and wiki; access is 28 % of their events
+    against 38 %, wiki 1 % against 1 % (1.24 % against 1.02 %): only navigate is listed."""
+    events = ["event_navigate", "event_access", "event_wiki"]
+    by_event = {"event_navigate": _fp("event_navigate", 0.64, 0.23), "event_access": _fp("event_access", 0.28, 0.38),
+                "event_wiki": _fp("event_wiki", 0.0124, 0.0102)}
+    assert _done_more([0, 1, 2], events, by_event) == [0]
+    none_larger = {e: _fp(e, 0.3, 0.3) for e in events}
+    assert _done_more([2, 0], events, none_larger) == [2, 0]  # none larger: the component's events, in its order
+
+
+def test_separators_keep_only_the_direction_the_shares_say():
+    by_event = {"oucontent": _fp("oucontent", 0.46, 0.46), "forumng": _fp("forumng", 0.20, 0.10),
+                "quiz": _fp("quiz", 0.05, 0.10)}
+    signals = {"accuracy": 0.9, "signals": [
+        {"signal": "oucontent", "kind": "feature", "importance": 1.45, "direction": "higher"},  # 46 % vs 46 %
+        {"signal": "forumng", "kind": "feature", "importance": 1.0, "direction": "higher"},
+        {"signal": "quiz", "kind": "feature", "importance": 0.8, "direction": "higher"},  # a smaller part: dropped
+        {"signal": "quiz", "kind": "feature", "importance": 0.5, "direction": "lower"},
+    ]}
+    kept = said_separators(signals, by_event, 8)
+    assert [(s["signal"], s["direction"]) for s in kept["signals"]] == [("forumng", "higher"), ("quiz", "lower")]
+    assert kept["accuracy"] == 0.9
+    assert len(said_separators(signals, by_event, 1)["signals"]) == 1
+
+
+def test_example_users_are_typical_in_volume_and_mix():
+    """By membership alone a user of 12 events came first in a persona of 1,374 events per user."""
+    counts = np.array([[12, 0], [900, 100], [1000, 120], [1100, 90], [5000, 10], [800, 200]], dtype=float)
+    membership = np.array([[0.99, 0.01], [0.8, 0.2], [0.7, 0.3], [0.75, 0.25], [0.95, 0.05], [0.6, 0.4]])
+    n = len(counts)
+    inp = ProfileInputs(users=np.array([f"u{i}" for i in range(n)]), events=["a", "b"], counts=counts, X=counts,
+                        components=np.eye(2), membership=membership, labels=np.zeros(n, dtype=int),
+                        mixed=np.zeros(n, dtype=bool), rows=pd.DataFrame(), resolution="none")
+    shares = counts / counts.sum(axis=1, keepdims=True)
+    order = typical_users(inp, np.ones(n, dtype=bool), 0, shares)
+    total = counts.sum(axis=1)
+    low, high = np.quantile(total, [0.25, 0.75])
+    assert low <= total[order[0]] <= high and order[0] != 0  # not the 12-event user
+    assert sorted(order) == list(range(n))  # every member still listed, the others after
+    outside = {i for i in range(n) if not low <= total[i] <= high}
+    assert {0, 4} <= outside and set(order[-len(outside):]) == outside  # the lightest and the heaviest come last
+
+
+def test_strategy_themes_are_events_done_clearly_more():
+    """"Show their progress on “event_wiki”" for a persona that gives wiki 1.24 % of its events against 1.02 % (std
+    difference 0.07) and logs it 4.3× less per user: a theme needs the name's rule (0.5 standard deviations)."""
+    profile = {"kind": "events", "fingerprint": [_fp("event_navigate", 0.64, 0.23, 2.2),
+                                                 _fp("event_wiki", 0.0124, 0.0102, 0.07),
+                                                 _fp("event_access", 0.28, 0.38, -0.7)]}
+    assert doing_more(profile) == {"event_navigate"}
+    weak_only = {"kind": "events", "fingerprint": [_fp("a", 0.31, 0.30, 0.1), _fp("b", 0.2, 0.3, -0.3)]}
+    assert doing_more(weak_only) == {"a"}  # none clearly: at least everyone's share, as the name's rule
