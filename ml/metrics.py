@@ -23,14 +23,28 @@ def hungarian_accuracy(y_true, y_pred) -> float:
     return float(C[rows, cols].sum() / y_true.size)
 
 
+def purity(y_true, y_pred) -> float:
+    """Share of the members whose persona's commonest label is their own (each persona read as its commonest label;
+    several personas may read as one label, which ACC's one-to-one matching does not allow)."""
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if y_true.size == 0:
+        return float("nan")
+    return float(contingency_matrix(y_true, y_pred).max(axis=0).sum() / y_true.size)
+
+
 def label_scores(y_true, y_pred) -> dict[str, float]:
-    """NMI, ARI and ACC; noise (−1) is treated as a cluster of its own."""
+    """NMI, ARI, ACC, purity and ``majority`` (the commonest label's share: what one guess for everyone scores, the
+    floor purity is read against; an explorer review read "accuracy 12.2 %" for 25 personas on 3 sentiment labels,
+    where ACC counts at most 3 personas); noise (−1) is treated as a cluster of its own."""
     y_true = np.asarray([str(v) for v in y_true])
     y_pred = np.asarray(y_pred)
+    majority = float(np.unique(y_true, return_counts=True)[1].max() / y_true.size) if y_true.size else float("nan")
     return {
         "nmi": round(float(normalized_mutual_info_score(y_true, y_pred)), 4),
         "ari": round(float(adjusted_rand_score(y_true, y_pred)), 4),
         "acc": round(hungarian_accuracy(y_true, y_pred), 4),
+        "purity": round(purity(y_true, y_pred), 4),
+        "majority": round(majority, 4),
         "n_labelled": int(y_true.size),
     }
 

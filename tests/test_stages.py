@@ -169,3 +169,15 @@ def test_clusterer_caps_a_collapsing_persona():
     sizes = np.bincount(capped.labels_[capped.labels_ >= 0])
     assert sizes.max() <= 0.5 * len(X)
     assert capped.n_clusters_ >= 3
+
+
+def test_purity_reads_each_persona_as_its_commonest_label_and_majority_is_the_floor():
+    """25 personas on 3 sentiment labels: ACC matches one persona per label (here 3 of 6 personas count); purity
+    reads every persona as its commonest label, against the share one guess for everyone would get."""
+    y = ["neg"] * 6 + ["neg"] * 4 + ["pos"] * 5 + ["neu"] * 5 + ["neg"] * 5 + ["neg"] * 5
+    pred = [0] * 6 + [1] * 4 + [2] * 5 + [3] * 5 + [4] * 5 + [5] * 5
+    s = label_scores(y, pred)
+    assert s["purity"] == 1.0 and s["majority"] == round(20 / 30, 4)
+    assert s["acc"] == round((6 + 5 + 5) / 30, 4) < s["purity"]
+    mixed = label_scores(["a", "b", "a", "b"], [0, 0, 0, 0])
+    assert mixed["purity"] == 0.5 == mixed["majority"]

@@ -624,3 +624,25 @@ def test_one_customers_persona_is_a_risk_and_courtesies_are_no_themes():
     alone = {**profile, "top_author_members": 3}
     assert not any(r["text"].startswith("One author") for r in generate_strategy(alone, "acquisition", rewriter=None)[
         "risks"])
+
+
+def test_a_weekend_share_of_a_date_or_two_is_no_behaviour_to_plan_for():
+    """An explorer review (5,000 airline tweets over eight days): "Plan for how they behave: this persona posts 63% of
+    messages on Saturday or Sunday" above the timing's "the data's Saturdays and Sundays are only 1 date each"."""
+    fp = [{"feature": "weekend_share", "group": "activity", "std_diff": 1.4, "persona_mean": 0.63,
+           "population_mean": 0.31, "coverage": 1.0,
+           "sentence": "posts 63% of messages on Saturday or Sunday (population 31%)"}]
+    act = {"has_timestamps": True, "hourly": [1] * 24, "weekday": [1, 1, 1, 1, 1, 5, 5], "peak_hours": [],
+           "peak_weekdays": [5, 6], "population_weekday": [5] * 7}
+    profile = {"id": 12, "name": "Hold for hours", "size": 300, "share": 0.06,
+               "top_terms": [{"term": t, "weight": 1.0} for t in ("hold", "hours")], "top_ngrams": [],
+               "fingerprint": fp, "evidence": []}
+    for dates, planned in ((5, True), (1, False)):
+        per_day = [{"dates": 5, "busiest_date": None, "busiest_share": 0.2}] * 5 + \
+            [{"dates": dates, "busiest_date": None, "busiest_share": 1.0 / dates}] * 2
+        activity = {**act, "population_weekday_dates": per_day, "weekday_dates": per_day}
+        doc = generate_strategy({**profile, "activity": activity}, "retention", rewriter=None)
+        validate_strategy(doc)
+        said_weekend = "feature:weekend_share" in doc["cited_signals"]
+        assert said_weekend is planned, doc["cited_signals"]
+        assert ("Saturday or Sunday" in " ".join(m["text"] for m in doc["key_messages"])) is planned

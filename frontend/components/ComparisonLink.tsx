@@ -15,10 +15,13 @@ export default function ComparisonLink({
   runId,
   series,
   hasComparison,
+  events = false,
 }: {
   runId: string;
   series?: string | null;
   hasComparison: boolean;
+  /** an event run: the command it shows needs --kind events (as the What changed page's, docs/frontend.md) */
+  events?: boolean;
 }) {
   // asked only when the run has one (the manifest's has_comparison), so a run without one makes no 404
   const comparison = useApi(hasComparison ? paths.comparison(runId) : null);
@@ -38,8 +41,8 @@ export default function ComparisonLink({
           </>
         ) : (
           <>
-            Not compared with an earlier run: re-run with <code>--series NAME --baseline latest</code> to see what
-            changed.
+            Not compared with an earlier run: re-run with{" "}
+            <code>{events ? "--kind events " : ""}--series NAME --baseline latest</code> to see what changed.
           </>
         )}
       </p>

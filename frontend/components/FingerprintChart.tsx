@@ -4,7 +4,7 @@ import { Bar, BarChart, CartesianGrid, Cell, ReferenceLine, ResponsiveContainer,
 
 import type { FingerprintItem } from "@/lib/api";
 import { ABOVE, BELOW } from "@/lib/colors";
-import { useFeatureWords } from "@/lib/features";
+import { pointedLabel, useFeatureWords } from "@/lib/features";
 import { num, pct, termLabel, truncate } from "@/lib/format";
 
 interface Row {
@@ -36,8 +36,8 @@ export default function FingerprintChart({ items, n = 12, clock }: { items: Fing
   const who = items.some((f) => f.group === "event") ? "users" : "members"; // event runs' members are users
   // an event as the descriptions and top events write it ("event_navigate", "Assignment · Submission form viewed")
   const rows: Row[] = topFingerprint(items, n).map((f) => ({
-    label: f.group === "event" ? termLabel(f.feature) : words.label(f.feature),
-    axis: f.group === "event" ? truncate(termLabel(f.feature), 44) : words.axis(f.feature),
+    label: f.group === "event" ? termLabel(f.feature) : pointedLabel(words.label(f.feature), f.feature, f.std_diff as number),
+    axis: f.group === "event" ? truncate(termLabel(f.feature), 44) : pointedLabel(words.axis(f.feature), f.feature, f.std_diff as number),
     diff: f.std_diff as number,
     item: f,
   }));

@@ -163,6 +163,22 @@ function ColourBy({ value, onChange, families }: { value: ColourMode; onChange: 
   );
 }
 
+/** The dots' extent along `axis` with 4% of it added on each side: at the data's own extent a persona at the edge sat
+ * on the axis line under its own name, and the top row of dots was cut by the plot's border (an explorer review). */
+export function padded(groups: { dots: { x: number; y: number }[] }[], axis: "x" | "y"): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const g of groups) {
+    for (const d of g.dots) {
+      lo = Math.min(lo, d[axis]);
+      hi = Math.max(hi, d[axis]);
+    }
+  }
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return [0, 1];
+  const pad = (hi - lo || 1) * 0.04;
+  return [lo - pad, hi + pad];
+}
+
 /** The persona(s) picked out by pointing at (or tabbing to) a legend entry: their ids and their label's key. */
 interface Focus {
   ids: number[];
@@ -193,8 +209,8 @@ function MapChart({
       <ResponsiveContainer width="100%" height="100%">
         <ScatterChart margin={{ top: 10, right: 10, bottom: 10, left: 0 }}>
           <CartesianGrid strokeDasharray="3 3" />
-          <XAxis type="number" dataKey="x" name="x" tick={false} domain={["dataMin", "dataMax"]} />
-          <YAxis type="number" dataKey="y" name="y" tick={false} width={10} domain={["dataMin", "dataMax"]} />
+          <XAxis type="number" dataKey="x" name="x" tick={false} domain={padded(layers.groups, "x")} allowDataOverflow />
+          <YAxis type="number" dataKey="y" name="y" tick={false} width={10} domain={padded(layers.groups, "y")} allowDataOverflow />
           <ZAxis range={[18, 18]} />
           <Tooltip
             isAnimationActive={false}
@@ -321,7 +337,7 @@ function MapKey({
           <svg width="12" height="12" aria-hidden="true">
             <circle cx="6" cy="6" r="4" fill="#555" />
           </svg>{" "}
-          core member
+          {eventRun ? "clear member" : "core member"}
         </span>
         <span>
           <svg width="12" height="12" aria-hidden="true">

@@ -69,7 +69,12 @@ function RunOverview({
         {manifest.status === "ok" ? (
           <>
             <RunMeta manifest={manifest.data} />
-            <ComparisonLink runId={runId} series={manifest.data.series} hasComparison={manifest.data.has_comparison} />
+            <ComparisonLink
+              runId={runId}
+              series={manifest.data.series}
+              hasComparison={manifest.data.has_comparison}
+              events={isEventRun(manifest.data)}
+            />
             <ComparedLater runId={runId} series={manifest.data.series} />
           </>
         ) : null}

@@ -100,9 +100,10 @@ export function wrapText(text: string, width: number, font: string, fallbackPx: 
     lines.length = maxLines;
     lines[maxLines - 1] = `${lines[maxLines - 1] ?? ""}…`;
   }
-  // a line cut to a stub ("Fl…") says nothing: a narrow cell read "Fl… fl… o…" (a review); the tooltip names it
+  // a line cut to a stub ("Fl…") says nothing: a narrow cell read "Fl… fl… o…" (a review); the tooltip names it.
+  // Nor does a line left of a name whose other words did not fit at all: "Wifi & app" read "&" (an explorer review)
   const shown = lines.map((l) => fitText(l, width, font, fallbackPx));
-  return shown.some(stub) ? [] : shown.filter(Boolean);
+  return shown.some((l, i) => stub(l) || (!l && lines[i])) ? [] : shown;
 }
 
 /** A text cut to so little that it says nothing ("Fl…", "1.…"). */

@@ -102,10 +102,24 @@ function conversationRows(m: ConversationMetrics): Row[] {
   ];
   const scored = m.labels?.reassigned ?? m.labels?.with_noise;
   if (scored) {
+    const column = m.labels?.column ? ` in column “${m.labels.column}”` : "";
+    const classes = m.labels?.n_classes;
+    // ACC matches one persona per class: with 25 personas and 3 labels at most 3 count ("accuracy 12.2%" read as a
+    // failure beside a 65% majority label, an explorer review); purity reads each persona as its commonest label
+    const purity =
+      typeof scored.purity === "number"
+        ? ` Purity ${pct(scored.purity)}: members whose persona's commonest label is theirs` +
+          (typeof scored.majority === "number" ? ` (one label for everyone would score ${pct(scored.majority)})` : "") +
+          "."
+        : "";
     rows.push({
       label: "Label agreement",
       value: `NMI ${num(finite(scored.nmi))}`,
-      meaning: `Agreement with the data set's own labels, used for evaluation only (ARI ${num(finite(scored.ari))}, accuracy ${pct(finite(scored.acc))}).`,
+      meaning:
+        `Agreement with the data set's own labels${column}, used for evaluation only (ARI ${num(finite(scored.ari))}).` +
+        purity +
+        ` One-to-one accuracy ${pct(finite(scored.acc))}` +
+        (classes ? ` (each of the ${classes} labels matched to one persona; the other personas count as misses).` : "."),
     });
   }
   return rows;

@@ -1,12 +1,7 @@
 import type { Separators } from "@/lib/api";
-import { useFeatureWords } from "@/lib/features";
+import { CLOCK_ENDS, useFeatureWords } from "@/lib/features";
 import { num, pct, termLabel } from "@/lib/format";
 
-/** Which way a clock feature's higher value points: its label names both ends ("morning ↔ evening"). */
-const CLOCK_ENDS: Record<string, [string, string]> = {
-  hour_sin: ["toward morning", "toward evening"],
-  hour_cos: ["toward midnight", "toward noon"],
-};
 
 /**
  * The direction as the members differ: "higher"/"lower" for most features; the end of the clock a time-of-day

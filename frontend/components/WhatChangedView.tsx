@@ -275,7 +275,7 @@ function ShiftPanel({ c }: { c: Comparison }) {
       <p className={`shift shift-${c.shift.level}`} data-testid="shift-level">
         {shiftWords(c.shift)}
       </p>
-      <p>{shiftMeaning(c.shift.level)}</p>
+      <p data-testid="shift-meaning">{shiftMeaning(c.shift.level, c)}</p>
       {placed ? <LargestMoves c={c} /> : null}
       {unmatched ? (
         <p className="hint" data-testid="fit-shift">

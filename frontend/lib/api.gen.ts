@@ -670,7 +670,7 @@ export interface components {
             id: number;
             /** Lineage Id */
             lineage_id: string;
-            /** @description died: where most of its members found in both runs are now (when at least LineageConfig.min_shared_members recur); their behaviour changed, the persona did not carry on */
+            /** @description died: where most of its members found in both runs are now (when at least LineageConfig.min_shared_members recur): grouped differently this run (messages recur unchanged), or, for authors and threads, they also wrote differently since */
             members_now?: components["schemas"]["MembersNow"] | null;
             /** Name */
             name: string;
@@ -2219,14 +2219,27 @@ export interface components {
         };
         /** LabelScores */
         LabelScores: {
-            /** Acc */
+            /**
+             * Acc
+             * @description one-to-one (Hungarian) accuracy: at most one persona per class counts
+             */
             acc?: number | null;
             /** Ari */
             ari?: number | null;
+            /**
+             * Majority
+             * @description the commonest label's share: what one guess for everyone scores, the floor purity is read against
+             */
+            majority?: number | null;
             /** N Labelled */
             n_labelled?: number | null;
             /** Nmi */
             nmi?: number | null;
+            /**
+             * Purity
+             * @description share of members whose persona's commonest label is theirs (None before 2026-12-06)
+             */
+            purity?: number | null;
         };
         /**
          * Link

@@ -38,6 +38,23 @@ const AXIS_CHARS = 44;
 /** Features read off the clock (ml.ingest.timebasis.CLOCK_FEATURES): their label names the run's clock. */
 export const CLOCK_FEATURES = new Set(["hour_sin", "hour_cos", "night_share", "business_hours_share", "weekend_share"]);
 
+/** Which way a clock feature's higher value points: its label names both ends ("midnight ↔ noon"). */
+export const CLOCK_ENDS: Record<string, [string, string]> = {
+  hour_sin: ["toward morning", "toward evening"],
+  hour_cos: ["toward midnight", "toward noon"],
+};
+
+/**
+ * A time-of-day feature's label with the end its difference points to ("Time of day (toward midnight)"); other
+ * features' labels as they are. A bar to the right of "Time of day (midnight ↔ noon)" read as "toward noon" while
+ * a higher `hour_cos` is toward midnight (an explorer review: a night persona's bar).
+ */
+export function pointedLabel(label: string, feature: string, diff: number): string {
+  const ends = CLOCK_ENDS[feature];
+  if (!ends) return label;
+  return label.replace(/\(([^()]*↔[^()]*)\)/, `(${diff >= 0 ? ends[0] : ends[1]})`);
+}
+
 /**
  * `clock` (`clockLabel`'s words, e.g. "UTC-08:00"): a clock feature's label says which clock it reads
  * ("Night-time posting (UTC-08:00)"), since "night" on a UTC or fixed-offset run is not necessarily the

@@ -154,10 +154,33 @@ export function shiftWords(shift: Comparison["shift"]): string {
   return `PSI ${psi.toFixed(3)} — ${level} (${rule})`;
 }
 
-/** One plain sentence on the size of the shift, for the page's summary. */
-export function shiftMeaning(level: Comparison["shift"]["level"]): string {
+/** A born or died persona at least this share of its run is named beside a PSI that reads "stable" (docs/drift.md:
+ * two halves of one data set show none above 2%). */
+export const NOTABLE_TURNOVER = 0.02;
+
+/** " but 1 persona (7.7% of the baseline) is gone": the born and died personas a stable PSI hides, or "". */
+export function turnoverWords(c: Pick<Comparison, "base_personas" | "new_personas">): string {
+  const died = c.base_personas.filter((p) => p.status === "died" && p.then.share >= NOTABLE_TURNOVER);
+  const born = c.new_personas.filter((p) => p.status === "born" && p.now.share >= NOTABLE_TURNOVER);
+  const part = (list: { share: number }[], verb: string, of: string) => {
+    const total = list.reduce((sum, p) => sum + p.share, 0);
+    const n = list.length;
+    return `${n} persona${n === 1 ? "" : "s"} (${(100 * total).toFixed(1)}% of ${of}) ${n === 1 ? "is" : "are"} ${verb}`;
+  };
+  const parts = [
+    died.length ? part(died.map((p) => ({ share: p.then.share })), "gone", "the baseline") : "",
+    born.length ? part(born.map((p) => ({ share: p.now.share })), "new", "this run") : "",
+  ].filter(Boolean);
+  return parts.length ? ` but ${parts.join(" and ")}` : "";
+}
+
+/** One plain sentence on the size of the shift, for the page's summary. A "stable" PSI beside a persona of 7.7% that
+ * is gone read "about the same" (an explorer review: the PSI sums over every persona, one bucket can stay under 0.1). */
+export function shiftMeaning(level: Comparison["shift"]["level"], c?: Pick<Comparison, "base_personas" | "new_personas">): string {
   if (level === "major") return "The mix of personas changed a lot: re-read the personas before reusing last run's decisions.";
   if (level === "moderate") return "The mix of personas moved noticeably: check the personas that grew, shrank or are new.";
+  const turnover = c ? turnoverWords(c) : "";
+  if (turnover) return `By PSI the mix of personas is about the same as in the baseline,${turnover}: read them below.`;
   return "The mix of personas is about the same as in the baseline.";
 }
 

@@ -24,11 +24,11 @@ def _csv(value: str) -> list[str]:
 
 
 def _names(value: str) -> dict[str, str]:
-    """``--outcome-names 1=dropped out,0=completed`` → {"1": "dropped out", "0": "completed"}."""
+    """``--outcome-names 1=dropped out,0=stayed`` → {"1": "dropped out", "0": "stayed"}."""
     pairs = [part.split("=", 1) for part in _csv(value)]
     if not pairs or any(len(p) != 2 or not p[0].strip() or not p[1].strip() for p in pairs):
         raise argparse.ArgumentTypeError(f"{value!r}: give VALUE=NAME pairs separated by commas, e.g. "
-                                         "1=dropped out,0=completed")
+                                         "1=dropped out,0=stayed")
     return {k.strip(): v.strip() for k, v in pairs}
 
 
@@ -63,7 +63,7 @@ EVENT_FLAGS = (
          {"type": _csv, "metavar": "C[,C]"}),
     Flag("--outcome-bins", "input.outcome_bins", "cut a numeric outcome at these edges, e.g. 0,40,70,101 (each "
          "band holds its lower edge; default: three bands of equal size)", {"type": _numbers, "metavar": "X,X[,X]"}),
-    Flag("--outcome-names", "input.outcome_names", "what outcome values mean, e.g. 1=dropped out,0=completed",
+    Flag("--outcome-names", "input.outcome_names", "what outcome values mean, e.g. 1=dropped out,0=stayed",
          {"type": _names, "metavar": "V=NAME[,V=NAME]"}),
     Flag("--event-lookup", "input.event_lookup", "table mapping an id column to event names", {"metavar": "FILE"}),
     Flag("--event-lookup-key", "input.event_lookup_key", "", {"metavar": "C"}),
@@ -125,7 +125,10 @@ def _summary(result, m: dict) -> list:
     if met["k_selection"]:
         how = {"cv (lowest held-out error)": "the k with the lowest error is chosen",
                "cv (one standard error rule)": "the smallest k within one standard error of the lowest is chosen"}
-        kt = Table(title=f"k by held-out reconstruction error: {how.get(met['k_chosen_by'], met['k_chosen_by'])}")
+        sampled = met["k_selection"][0].get("users")  # a sample of the users above cv_max_users (EventPersonaModel)
+        on = (f"; every column measured on {sampled:,} of the {m['counts']['kept']:,} users, the run's own figures are "
+              "below" if sampled and sampled < m["counts"]["kept"] else "")
+        kt = Table(title=f"k by held-out reconstruction error: {how.get(met['k_chosen_by'], met['k_chosen_by'])}{on}")
         for col in ("k", "cv error ± se", "silhouette", "balance", "min share", ""):
             kt.add_column(col)
         for r in met["k_selection"]:

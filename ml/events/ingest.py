@@ -349,12 +349,11 @@ def load_events(paths, config: EventInputConfig | None = None) -> EventTable:
             outcome_parts.append(m.pop("outcome"))
         maps.append(m)
         used.append(path)
-    _check_distinct_files(used, maps)
     filtered = rows.finish(len(maps), files)  # a column no file has, or no file with a row kept: refused
     if not maps:
         raise InputError(f"{files[0]}: no event files given besides the outcome file; pass the event data too")
-    layouts = {m["layout"] for m in maps}
-    if len(layouts) > 1:
+    _check_distinct_files(used, maps)
+    if len(layouts := {m["layout"] for m in maps}) > 1:
         raise InputError(f"{files[0]}: files mix layouts ({', '.join(sorted(layouts))}); pass files of one kind")
     resolutions = {m["resolution"] for m in maps}
     resolution = resolutions.pop() if len(resolutions) == 1 else "none"

@@ -157,7 +157,7 @@ class EventPersonaModel(BaseEstimator):
             nmf, W = self._fit_nmf(Xs, k)
             labels = shares_margin(W, nmf.components_)[0].argmax(axis=1)
             entropy, smallest = size_balance(labels, k)
-            table.append({"k": k, "cv_error": round(float(np.mean(errs)), 5),
+            table.append({"k": k, "users": len(rows), "cv_error": round(float(np.mean(errs)), 5),
                           "cv_se": round(float(np.std(errs, ddof=1) / np.sqrt(len(errs))), 5),
                           "silhouette": self._silhouette(Xs, labels), "balance": entropy, "min_share": smallest})
         eligible = [r for r in table if r["min_share"] >= self.min_persona_share] or table

@@ -284,10 +284,18 @@ class RunComparer(ReasonWriter, BaseEstimator):
             name = (self._new.profiles.get(went.persona_id) or {}).get("name")
             why += (f"; {went.n} of its {went.of} {self._base.unit or 'member'}s found in both runs are now in "
                     f"{went.persona_id}"
-                    f"{f' “{name}”' if name else ''} (their behaviour changed; the persona did not carry on)")
+                    f"{f' “{name}”' if name else ''} ({self._went_why()}; the persona did not carry on)")
         return BasePersona(id=pid, name=self._base.name(pid), lineage_id=self._base.lineage(pid), status=status,
                            new_ids=[p.id for p in children], then=then, reason=why, recut=bool(recut),
                            members_now=went)
+
+    def _went_why(self) -> str:
+        """Why a died persona's recurring members are elsewhere: a message recurs unchanged, so it was cut differently
+        ("their behaviour changed" was said of messages with the same text and time in both runs: an explorer
+        review); an author or a thread may also have written differently since."""
+        if (self._base.unit or "message") == "message":
+            return "the same messages, grouped differently this run"
+        return "they wrote differently since, or were grouped differently this run"
 
     def _members_went(self, i: int) -> MembersNow | None:
         """For a died persona whose members recur: the new persona most of them are in now, so the page's "gone"

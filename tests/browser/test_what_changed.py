@@ -211,6 +211,16 @@ def test_flows_badges_and_shift(series_runs, page, artifacts):
         assert table.locator('[data-status="shrunk"]').count() >= 1
     shift = page.get_by_test_id("shift-level").inner_text()
     assert f"PSI {c['shift']['psi']:.3f}" in shift and c["shift"]["level"] in shift
+    # a stable PSI does not hide a gone or new persona of 2 % or more (an explorer review: "about the same" beside a
+    # gone persona of 7.7 %)
+    meaning = page.get_by_test_id("shift-meaning").inner_text()
+    died = [p for p in c["base_personas"] if p["status"] == "died" and p["then"]["share"] >= 0.02]
+    born = [p for p in c["new_personas"] if p["status"] == "born" and p["now"]["share"] >= 0.02]
+    if c["shift"]["level"] == "stable":
+        assert "about the same" in meaning
+        assert (" gone" in meaning) == bool(died) and (" new" in meaning) == bool(born), (meaning, died, born)
+        if died:
+            assert f"{100 * sum(p['then']['share'] for p in died):.1f}% of the baseline" in meaning
     # both runs' models keep a member sample: the headline is the placed shift, the fits' own PSI is the hint
     assert c["shift"]["basis"] == "placed" and c["fit_shift"]["basis"] == "linked"
     assert f"PSI {c['fit_shift']['psi']:.3f}" in page.get_by_test_id("fit-shift").inner_text()

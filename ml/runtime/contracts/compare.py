@@ -127,8 +127,8 @@ class BasePersona(_Record):
                                            "another by its centroid")
     members_now: MembersNow | None = Field(
         None, description="died: where most of its members found in both runs are now (when at least "
-                          "LineageConfig.min_shared_members recur); their behaviour changed, the persona did not "
-                          "carry on")
+                          "LineageConfig.min_shared_members recur): grouped differently this run (messages recur "
+                          "unchanged), or, for authors and threads, they also wrote differently since")
 
 
 class NewPersona(_Record):

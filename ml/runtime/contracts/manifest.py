@@ -24,7 +24,11 @@ Report = dict[str, Any]
 class LabelScores(Contract):
     nmi: float | None = None
     ari: float | None = None
-    acc: float | None = None
+    acc: float | None = Field(None, description="one-to-one (Hungarian) accuracy: at most one persona per class counts")
+    purity: float | None = Field(None, description="share of members whose persona's commonest label is theirs "
+                                                   "(None before 2026-12-06)")
+    majority: float | None = Field(None, description="the commonest label's share: what one guess for everyone "
+                                                     "scores, the floor purity is read against")
     n_labelled: int | None = None
 
 
@@ -313,7 +317,10 @@ class EventMetrics(Contract):
     n_personas: int | None = None
     k: int | None = None
     k_chosen_by: str | None = None
-    k_selection: list[Report] = Field(default_factory=list, description="Cross-validated error per k.")
+    k_selection: list[Report] = Field(default_factory=list, description="Cross-validated error per k, with the "
+                                      "silhouette, balance and smallest share of a fit with that k; each row's "
+                                      "`users`: how many users they were measured on (a sample above "
+                                      "nmf.cv_max_users; absent before 2026-12-06).")
     empty_components_dropped: int | None = Field(None, description="Components that were no user's largest share "
                                                                    "(a fixed k larger than the data holds), "
                                                                    "dropped: k counts the personas.")
