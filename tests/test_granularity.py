@@ -227,3 +227,18 @@ def test_a_cap_that_finds_nothing_on_refit_is_recorded_as_not_used():
     c = NoiseUnderACap(min_cluster_size=20).fit(_nested_collapse())
     assert c.max_cluster_size_ == 0 and c.granularity_["capped"] is False and c.granularity_["cap"] is None
     assert c.n_clusters_ >= 1
+
+
+def test_umap_neighbours_follow_the_smallest_persona_the_clustering_keeps():
+    """30 neighbours joined Banking77's intents at 20 texts each (40 personas for 77); a neighbourhood no wider than
+    the smallest persona kept (within 15-30) found 61 (docs/ablations.md)."""
+    from ml.runtime.config import PipelineConfig
+    from ml.runtime.layout import layout_neighbors
+    from ml.runtime.stages import build_stages
+
+    clusterer = build_stages(PipelineConfig()).clusterer
+    assert [clusterer.expected_min_cluster_size(n) for n in (800, 3000, 6000, 10000, 50000)] == [10, 15, 30, 50, 80]
+    assert [layout_neighbors(None, clusterer, n) for n in (800, 3000, 4400, 6000, 10000)] == [15, 15, 22, 30, 30]
+    assert layout_neighbors(25, clusterer, 800) == 25  # as configured
+    fixed = build_stages(PipelineConfig.model_validate({"cluster": {"min_cluster_size": 12}})).clusterer
+    assert fixed.expected_min_cluster_size(50000) == 12 and layout_neighbors(None, fixed, 50000) == 15

@@ -127,7 +127,11 @@ def test_ablation_builds_the_pipelines_estimators():
     E, F = _data()
     exp = Experiment(SimpleNamespace(embeddings=E, features=F, n=len(E), labels={}), config, seeds=[0])
     stages = build_stages(config)
-    assert exp.reducer({}, 5).get_params() == stages.reducer.set_params(map_2d=False).get_params()
+    from ml.runtime.layout import layout_neighbors
+
+    neighbors = layout_neighbors(None, stages.clusterer, len(E))  # as the pipeline chooses them for these rows
+    assert exp.reducer({}, 5).get_params() == stages.reducer.set_params(map_2d=False, n_neighbors=neighbors).get_params()
+    assert exp.reducer({"n_neighbors": 40}, 5).n_neighbors == 40  # a group's own value wins
     clusterer = exp.clusterer({"min_cluster_size": 9}).get_params()
     assert clusterer == stages.clusterer.set_params(min_cluster_size=9, random_state=0).get_params()
     assert exp.effective_text_weight() == 1.0  # no metadata in these data
@@ -144,7 +148,8 @@ def test_config_defaults_are_the_estimators_defaults(section):
     estimator = type(getattr(build_stages(PipelineConfig()), SECTIONS[section]))
     defaults = {k: p.default for k, p in inspect.signature(estimator.__init__).parameters.items()
                 if p.default is not inspect.Parameter.empty}
-    resolved = {("reassign", "metric")}  # "auto" in the config, resolved by build_stages
+    # "auto" in the config, resolved by build_stages; None: per fit, from the data (ml.runtime.layout.layout_neighbors)
+    resolved = {("reassign", "metric"), ("reduce", "n_neighbors")}
     for key, value in getattr(PipelineConfig(), section).model_dump().items():
         if key in defaults and (section, key) not in resolved:
             assert value == defaults[key], f"{section}.{key}: config {value!r}, {estimator.__name__} {defaults[key]!r}"

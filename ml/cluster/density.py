@@ -230,6 +230,13 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
                                  candidates=[c.to_dict() for c in found])  # the rule (and bound) as fit set them
         return best.min_cluster_size, used
 
+    def expected_min_cluster_size(self, n: int) -> int:
+        """The smallest cluster ``fit`` would keep among ``n`` fitted rows before reading the data: the fixed
+        ``min_cluster_size``, else the share rule's size (also the estimate for ``granularity="silhouette"``)."""
+        if self.min_cluster_size is not None:
+            return int(self.min_cluster_size)
+        return min(auto_min_cluster_size(n, self.min_cluster_share, ceiling=max(n, 1)), self.largest_min_cluster_size)
+
     def fit(self, X: np.ndarray, y=None, embeddings: np.ndarray | None = None):
         if self.join not in ("silhouette", "off"):
             raise ValueError(f"join must be 'silhouette' or 'off', got {self.join!r}")

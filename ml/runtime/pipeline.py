@@ -32,7 +32,7 @@ from ml.runtime.config import PipelineConfig
 from ml.runtime.contracts import ConversationManifest, ConversationPersona, Hierarchy, new_run_id
 from ml.runtime.errors import TooFewRowsError
 from ml.runtime.executor import open_executor
-from ml.runtime.layout import Reduced, Segmentation, cluster_fitted, fit_reduce
+from ml.runtime.layout import Reduced, Segmentation, cluster_fitted, fit_reduce, layout_neighbors
 from ml.runtime.manifest import FittedParts, conversation_manifest
 from ml.runtime.mask_prefetch import MaskPrefetch, mask_ahead
 from ml.runtime.members import member_texts, members_out
@@ -309,10 +309,14 @@ class PersonaPipeline:
         return build_stages(self.config, show_progress=self.progress)
 
     def reduce(self, fused: np.ndarray, seed: int, map_2d: bool = True, n_epochs: int | None = None,
-               background: Executor | None = None) -> Reduced:
+               background: Executor | None = None, n_total: int | None = None) -> Reduced:
         """The layout step (``ml.runtime.layout.fit_reduce``), cached next to the embedding cache (none with
-        cache_dir ""): (reduced, 2-D map or None, placement or None); with ``background`` the map is a ``Future``."""
-        reducer = self.stages.reducer.set_params(random_state=seed, map_2d=map_2d)
+        cache_dir ""): (reduced, 2-D map or None, placement or None); with ``background`` the map is a ``Future``.
+        UMAP's neighbours: ``layout_neighbors`` for the rows (``n_total``: the run's, when ``fused`` samples them)."""
+        n = n_total or fused.shape[0]  # the stability refits on a sample keep the run's neighbours
+        neighbors = layout_neighbors(self.config.reduce.n_neighbors, self.stages.clusterer,
+                                     min(n, self.config.reduce.fit_sample_size))
+        reducer = self.stages.reducer.set_params(random_state=seed, map_2d=map_2d, n_neighbors=neighbors)
         params = (reducer.set_params(n_epochs=n_epochs) if n_epochs else reducer).get_params()
         cache = self.config.embed.cache_dir
         root = None if cache == "" else Path(cache) if cache else default_cache_dir()
@@ -367,7 +371,7 @@ class PersonaPipeline:
         if fused is None:
             return None
         rc, size = self.config.reduce, fused.shape[0]
-        if size <= rc.n_neighbors + 1:
+        if size <= layout_neighbors(rc.n_neighbors, self.stages.clusterer, min(n or size, rc.fit_sample_size)) + 1:
             return None
         epochs = rc.n_epochs or (200 if min(n, rc.fit_sample_size) > 10000 else None)
         runs = []
@@ -385,7 +389,7 @@ class PersonaPipeline:
         under other cluster settings without a new layout; ``seed`` (default: the config's) seeds UMAP;
         ``n_total``: the run's rows when ``fused`` is a sample of them (the size rule reads it)."""
         seed = self.config.seed if seed is None else seed
-        layout = layout or self.reduce(fused, seed, map_2d=False, n_epochs=n_epochs)
+        layout = layout or self.reduce(fused, seed, map_2d=False, n_epochs=n_epochs, n_total=n_total)
         reduced, _, placement = layout
         clusterer, raw = self._cluster(reduced, embeddings, placement, n_total=n_total)
         if not (raw >= 0).any():

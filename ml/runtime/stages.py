@@ -94,7 +94,9 @@ def build_stages(config: PipelineConfig | None = None, show_progress: bool = Fal
     return Stages(
         embedder=SentenceEmbedder(**section_params(config, "embed"), show_progress=show_progress),
         fusion=FeatureFusion(**section_params(config, "fusion"), metadata_columns=metadata_columns()),
-        reducer=UMAPReducer(**section_params(config, "reduce"), random_state=seed),
+        # n_neighbors None: set per fit from the data's size (ml.runtime.layout.layout_neighbors); 30 until then
+        reducer=UMAPReducer(**{**section_params(config, "reduce"), "n_neighbors": config.reduce.n_neighbors or 30},
+                            random_state=seed),
         clusterer=PersonaClusterer(**section_params(config, "cluster"), random_state=seed),
         reassigner=NoiseReassigner(**{**reassign, "metric": reassign_metric(r.space, r.metric)}),
         model_reassigner=NoiseReassigner(**{**reassign, "metric": reassign_metric(r.model_space)}),

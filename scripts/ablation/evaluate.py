@@ -47,6 +47,7 @@ from ml.cluster.density import PersonaClusterer
 from ml.metrics import dbcv, label_scores, silhouette, stability_ari
 from ml.reduce import UMAPReducer
 from ml.runtime.config import PipelineConfig
+from ml.runtime.layout import layout_neighbors
 from ml.runtime.stages import build_stages, reassign_metric
 
 from .data import Prepared
@@ -110,7 +111,13 @@ class Experiment:
         return float(fusion.effective_text_weight_)
 
     def reducer(self, reduce: dict, seed: int) -> UMAPReducer:
-        return clone(self.stages.reducer).set_params(**reduce, random_state=seed, map_2d=False)
+        """The pipeline's reducer with ``reduce``'s settings; its neighbours as the pipeline chooses them for this
+        data (``layout_neighbors``) unless ``reduce`` names them."""
+        cfg = self.config.reduce
+        n = min(len(self.data.embeddings), cfg.fit_sample_size)
+        neighbors = layout_neighbors(cfg.n_neighbors, self.stages.clusterer, n)
+        return clone(self.stages.reducer).set_params(**{"n_neighbors": neighbors, **reduce}, random_state=seed,
+                                                     map_2d=False)
 
     def reduced(self, X: np.ndarray, reduce: dict, seed: int) -> tuple[np.ndarray, float]:
         """UMAP coordinates of X and the seconds the fit took (from the disk cache when present)."""
