@@ -69,3 +69,18 @@ def test_strategy_themes_are_events_done_clearly_more():
     assert doing_more(profile) == {"event_navigate"}
     weak_only = {"kind": "events", "fingerprint": [_fp("a", 0.31, 0.30, 0.1), _fp("b", 0.2, 0.3, -0.3)]}
     assert doing_more(weak_only) == {"a"}  # none clearly: at least everyone's share, as the name's rule
+
+
+def test_example_users_read_differently_from_each_other():
+    """Typical users of a light persona share one mix: the page showed the same line four times."""
+    from ml.events.profile import _examples
+
+    counts = np.array([[7, 3], [7, 3], [14, 6], [6, 4], [7, 3]], dtype=float)
+    n = len(counts)
+    inp = ProfileInputs(users=np.array([f"u{i}" for i in range(n)]), events=["a", "b"], counts=counts, X=counts,
+                        components=np.eye(2), membership=np.full((n, 2), 0.5), labels=np.zeros(n, dtype=int),
+                        mixed=np.zeros(n, dtype=bool), rows=pd.DataFrame(), resolution="none")
+    shown = _examples(inp, list(range(n)), 0, [0], 6)
+    assert [e["member_id"] for e in shown] == ["u0", "u2", "u3"]  # u1 and u4 read as u0 ("a 70%, b 30% (of 10)")
+    assert len({e["text"] for e in shown}) == len(shown)
+    assert len(_examples(inp, list(range(n)), 0, [0], 2)) == 2

@@ -281,6 +281,24 @@ def typical_users(inp: ProfileInputs, mask: np.ndarray, pid: int, shares: np.nda
     return typical + [int(i) for i in clear if not low <= total[i] <= high]
 
 
+def _examples(inp: ProfileInputs, order: list[int], pid: int, own: list[int], n: int) -> list[dict]:
+    """The first ``n`` users of ``order`` whose event mix reads differently from every one before (typical users of a
+    light persona share one mix: KDD's "Light navigate users" showed "event_navigate 64%, event_access 27%,
+    event_page_close 9% (of 11 events)" four times)."""
+    out, seen = [], set()
+    for i in order:
+        text = mix_text(inp.counts[i], inp.events, also=own)
+        if text in seen:
+            continue
+        seen.add(text)
+        out.append({"member_id": str(inp.users[i]), "text": text, "similarity": round(float(inp.membership[i, pid]), 4),
+                    "top_events": [{"event": inp.events[j], "count": float(inp.counts[i, j])}
+                                   for j in np.argsort(-inp.counts[i], kind="stable")[:3] if inp.counts[i, j] > 0]})
+        if len(out) == n:
+            break
+    return out
+
+
 def _describe(p: dict, min_effect: float = 0.5, led: list[dict] | None = None) -> str:
     """The persona's description; ``led``: the events its component weighs most (``{event, weight}``; default: its
     top events)."""
@@ -370,11 +388,7 @@ def build_event_profiles(inp: ProfileInputs, config: EventProfileConfig | None =
         for f in fp:
             del f["_said"]
         own = [inp.events.index(t["event"]) for t in top[:3]]  # the persona's own events, shown where done
-        evidence = [{"member_id": str(inp.users[i]), "text": mix_text(inp.counts[i], inp.events, also=own),
-                     "similarity": round(float(inp.membership[i, pid]), 4),
-                     "top_events": [{"event": inp.events[j], "count": float(inp.counts[i, j])}
-                                    for j in np.argsort(-inp.counts[i], kind="stable")[:3] if inp.counts[i, j] > 0]}
-                    for i in typical_users(inp, mask, pid, um.shares)[: cfg.n_evidence]]
+        evidence = _examples(inp, typical_users(inp, mask, pid, um.shares), pid, own, cfg.n_evidence)
         profiles.append({
             "id": int(pid), "size": int(mask.sum()), "share": float(mask.sum() / n),
             "core_size": int((mask & ~inp.mixed).sum()), "reassigned_count": int((mask & inp.mixed).sum()),
