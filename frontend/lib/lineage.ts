@@ -165,7 +165,8 @@ export function turnoverWords(c: Pick<Comparison, "base_personas" | "new_persona
   const part = (list: { share: number }[], verb: string, of: string) => {
     const total = list.reduce((sum, p) => sum + p.share, 0);
     const n = list.length;
-    return `${n} persona${n === 1 ? "" : "s"} (${(100 * total).toFixed(1)}% of ${of}) ${n === 1 ? "is" : "are"} ${verb}`;
+    const floor = `${(100 * NOTABLE_TURNOVER).toFixed(0)}%`; // the page's counts include smaller ones
+    return `${n} persona${n === 1 ? "" : "s"} of ${floor} or more (${(100 * total).toFixed(1)}% of ${of}) ${n === 1 ? "is" : "are"} ${verb}`;
   };
   const parts = [
     died.length ? part(died.map((p) => ({ share: p.then.share })), "gone", "the baseline") : "",
