@@ -9,6 +9,8 @@ from typing import Any
 from ml.events.outcomes import outcome_categories, persona_outcome
 
 MAX_CATEGORIES = 6  # columns of the cover's table, as the explorer's panel
+SAME_V = 0.05  # Cramér's V gaps under this read "about the same" (0.42 against 0.43 was called a difference), as the
+# explorer's panel (frontend/components/OutcomesPanel.tsx)
 
 
 def report_outcomes(manifest: dict[str, Any], names: dict[int, str]) -> dict[str, Any] | None:
@@ -35,9 +37,9 @@ def report_outcomes(manifest: dict[str, Any], names: dict[int, str]) -> dict[str
     if isinstance(v, (int, float)):
         strength = f"How strongly the persona goes with the outcome: Cramér's V {v:.2f} (0 = not at all, 1 = fully)."
         if isinstance(kv, (int, float)):
-            strength += (f" k-means with the same number of groups on the same matrix reaches {kv:.2f}"
-                         + (": its groups tell the outcome apart more than these personas do, which are cut by "
-                            "behaviour, not by outcome." if kv > v else "."))
+            strength += f" k-means with the same number of groups on the same matrix reaches {kv:.2f}" + (
+                ": its groups tell the outcome apart more than these personas do, which are cut by behaviour, not by "
+                "outcome." if kv - v >= SAME_V else ", about the same." if abs(kv - v) < SAME_V else ".")
     source = "the outcome file" if ((manifest.get("config") or {}).get("input") or {}).get("outcome_file") \
         else "the event rows"
     return {"column": outcomes.get("column") or "outcome", "categories": [labels.get(c, c) for c in cats],

@@ -71,6 +71,9 @@ function readOutcomes(m: RunManifest): Outcomes | null {
   return o?.nmf.personas.length ? o : null;
 }
 
+/** Cramér's V gaps under this read "about the same" (as the printable report, backend/routes/report_outcome.py). */
+const SAME_V = 0.05;
+
 /** How the personas and k-means (same k, same matrix) tell the outcome apart, in words. */
 function strength(nmf: OutcomeTable, kmeans: OutcomeTable | null | undefined): string {
   const v = nmf.cramers_v;
@@ -81,9 +84,9 @@ function strength(nmf: OutcomeTable, kmeans: OutcomeTable | null | undefined): s
   if (typeof k === "number") {
     text += ` k-means with the same number of groups on the same matrix reaches ${num(k)}`;
     // a gap at the shown precision only ("0.42 against 0.43" was called a difference: an events review)
-    text += k - v >= 0.05
+    text += k - v >= SAME_V
       ? ": its groups tell the outcome apart more than these personas do, which are cut by behaviour, not by outcome."
-      : Math.abs(k - v) < 0.05
+      : Math.abs(k - v) < SAME_V
         ? ", about the same."
         : ".";
   }

@@ -286,3 +286,20 @@ def test_the_reports_outcome_says_where_it_came_from_and_compares_with_no_one_wh
     filed = {**manifest, "config": {"input": {"outcome_file": "grades.csv"}}}
     assert report_outcomes(filed, {0: "P"})["source"] == "the outcome file"
     assert report_outcomes({**manifest, "kind": "conversations"}, {0: "P"}) is None
+
+
+def test_a_small_cramers_v_gap_is_about_the_same_in_the_report():
+    """An events review: "k-means … reaches 0.43: its groups tell the outcome apart more than these personas do" for
+    0.42 against 0.43."""
+    from backend.routes.report_outcome import report_outcomes
+
+    def strength(v: float, kv: float) -> str:
+        table = {"n": 20, "categories": ["a"], "overall": {"a": 1.0}, "cramers_v": v,
+                 "personas": [{"persona_id": 0, "n": 20, "rates": {"a": 1.0}}]}
+        outcomes = {"column": "label", "nmf": table, "kmeans": {"cramers_v": kv}}
+        manifest = {"kind": "events", "config": {"input": {}}, "metrics": {"outcomes": outcomes}}
+        return report_outcomes(manifest, {0: "P"})["strength"]
+
+    assert strength(0.42, 0.43).endswith("reaches 0.43, about the same.")
+    assert "tell the outcome apart more than these personas" in strength(0.09, 0.26)
+    assert strength(0.30, 0.10).endswith("reaches 0.10.")
