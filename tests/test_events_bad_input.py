@@ -446,3 +446,22 @@ def test_the_clock_counts_the_times_of_every_file(tmp_path):
     one = load_events([a]).report["time"]["offsets"]
     both = load_events([a, b]).report["time"]["offsets"]
     assert sum(both.values()) == 2 * sum(one.values()) > 0
+
+
+def test_one_file_named_twice_is_refused_and_nested_json_fields_are_read(tmp_path):
+    """A diff review: load_events([a, a]) doubled every count; a JSON export with list fields (GA4's event_params)
+    crashed in the doubled-file check with a TypeError."""
+    path = rows_csv(tmp_path)
+    with pytest.raises(InputError) as err:
+        load_events([path, tmp_path, path])  # the folder holds it too
+    assert "passed twice" in one_line(err)
+    records = [{"user_id": f"u{u}", "event": ev, "timestamp": f"2024-03-0{1 + j}T10:00:00Z", "tags": ["x", ev]}
+               for u in range(30) for j, ev in enumerate(["open", "search", "buy"])]
+    nested = write(tmp_path / "nested.jsonl", "\n".join(json.dumps(r) for r in records) + "\n")
+    assert len(load_events([nested]).events) == 90
+
+
+def test_two_small_files_that_agree_are_both_read(tmp_path):
+    a = write(tmp_path / "day1.csv", "user_id,event\nu1,login\n")
+    b = write(tmp_path / "day2.csv", "user_id,event\nu1,login\n")
+    assert load_events([a, b]).events["count"].sum() == 2

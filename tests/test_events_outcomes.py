@@ -90,7 +90,7 @@ def test_an_event_strategy_says_an_outcome_that_differs_and_cites_it():
 
 
 def test_outcome_values_can_be_named_for_the_tables_and_the_strategy(tmp_path):
-    """KDD Cup 2015: the overview read "label: 0" / "label: 1"; `--outcome-names 1=dropped out,0=completed` names them
+    """KDD Cup 2015: the overview read "label: 0" / "label: 1"; `--outcome-names 1=dropped out,0=stayed` names them
     everywhere the outcome is shown (values not named stay as written)."""
     import argparse
 
@@ -99,7 +99,7 @@ def test_outcome_values_can_be_named_for_the_tables_and_the_strategy(tmp_path):
     from ml.events.ingest import load_events
     from tests.test_events_bad_input import rows_csv, write
 
-    assert _names("1=dropped out, 0=completed") == {"1": "dropped out", "0": "completed"}
+    assert _names("1=dropped out, 0=stayed") == {"1": "dropped out", "0": "stayed"}
     for bad in ("1", "=x", "1=", ""):
         with pytest.raises(argparse.ArgumentTypeError, match="VALUE=NAME"):
             _names(bad)

@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ml.events.profile import ProfileInputs, _done_more, said_separators, typical_users
+from ml.events.examples import done_more, said_separators, typical_users
+from ml.events.profile import ProfileInputs
 from ml.strategy.events import doing_more
 
 
@@ -22,9 +23,9 @@ def test_top_events_are_those_the_persona_gives_a_larger_part_of_its_events():
     events = ["event_navigate", "event_access", "event_wiki"]
     by_event = {"event_navigate": _fp("event_navigate", 0.64, 0.23), "event_access": _fp("event_access", 0.28, 0.38),
                 "event_wiki": _fp("event_wiki", 0.0124, 0.0102)}
-    assert _done_more([0, 1, 2], events, by_event) == [0]
+    assert done_more([0, 1, 2], events, by_event) == [0]
     none_larger = {e: _fp(e, 0.3, 0.3) for e in events}
-    assert _done_more([2, 0], events, none_larger) == [2, 0]  # none larger: the component's events, in its order
+    assert done_more([2, 0], events, none_larger) == [2, 0]  # none larger: the component's events, in its order
 
 
 def test_separators_keep_only_the_direction_the_shares_say():
@@ -73,14 +74,14 @@ def test_strategy_themes_are_events_done_clearly_more():
 
 def test_example_users_read_differently_from_each_other():
     """Typical users of a light persona share one mix: the page showed the same line four times."""
-    from ml.events.profile import _examples
+    from ml.events.examples import examples
 
     counts = np.array([[7, 3], [7, 3], [14, 6], [6, 4], [7, 3]], dtype=float)
     n = len(counts)
     inp = ProfileInputs(users=np.array([f"u{i}" for i in range(n)]), events=["a", "b"], counts=counts, X=counts,
                         components=np.eye(2), membership=np.full((n, 2), 0.5), labels=np.zeros(n, dtype=int),
                         mixed=np.zeros(n, dtype=bool), rows=pd.DataFrame(), resolution="none")
-    shown = _examples(inp, list(range(n)), 0, [0], 6)
+    shown = examples(inp, list(range(n)), 0, [0], 6)
     assert [e["member_id"] for e in shown] == ["u0", "u2", "u3"]  # u1 and u4 read as u0 ("a 70%, b 30% (of 10)")
     assert len({e["text"] for e in shown}) == len(shown)
-    assert len(_examples(inp, list(range(n)), 0, [0], 2)) == 2
+    assert len(examples(inp, list(range(n)), 0, [0], 2)) == 2

@@ -242,3 +242,22 @@ def test_umap_neighbours_follow_the_smallest_persona_the_clustering_keeps():
     assert layout_neighbors(25, clusterer, 800) == 25  # as configured
     fixed = build_stages(PipelineConfig.model_validate({"cluster": {"min_cluster_size": 12}})).clusterer
     assert fixed.expected_min_cluster_size(50000) == 12 and layout_neighbors(None, fixed, 50000) == 15
+
+
+def test_the_pipeline_fits_its_layouts_with_those_neighbours(monkeypatch):
+    """The rule reaches the layout: a run of 800 members is laid out from 15 neighbours; its stability refits on a
+    sample of a 10,000-member run from that run's 30; a configured number as given (a diff review: only the rule
+    itself was tested)."""
+    import ml.runtime.pipeline as pipeline_mod
+    from ml.runtime.config import PipelineConfig
+
+    fitted = []
+    monkeypatch.setattr(pipeline_mod, "fit_reduce", lambda params, fused, root, background: fitted.append(params))
+    X = np.zeros((800, 8), dtype=np.float32)
+    pipe = pipeline_mod.PersonaPipeline(PipelineConfig.model_validate({"embed": {"cache_dir": ""}}))
+    pipe.reduce(X, seed=0, map_2d=False)
+    pipe.reduce(X, seed=0, map_2d=False, n_total=10000)
+    given = pipeline_mod.PersonaPipeline(PipelineConfig.model_validate({"embed": {"cache_dir": ""},
+                                                                        "reduce": {"n_neighbors": 22}}))
+    given.reduce(X, seed=0, map_2d=False)
+    assert [p["n_neighbors"] for p in fitted] == [15, 30, 22]

@@ -37,9 +37,10 @@ def report_outcomes(manifest: dict[str, Any], names: dict[int, str]) -> dict[str
     if isinstance(v, (int, float)):
         strength = f"How strongly the persona goes with the outcome: Cramér's V {v:.2f} (0 = not at all, 1 = fully)."
         if isinstance(kv, (int, float)):
+            gap = round(100 * kv) - round(100 * v)  # as shown, two decimals (0.43 - 0.38 is 0.0499…)
             strength += f" k-means with the same number of groups on the same matrix reaches {kv:.2f}" + (
                 ": its groups tell the outcome apart more than these personas do, which are cut by behaviour, not by "
-                "outcome." if kv - v >= SAME_V else ", about the same." if abs(kv - v) < SAME_V else ".")
+                "outcome." if gap >= 100 * SAME_V else ", about the same." if abs(gap) < 100 * SAME_V else ".")
     source = "the outcome file" if ((manifest.get("config") or {}).get("input") or {}).get("outcome_file") \
         else "the event rows"
     return {"column": outcomes.get("column") or "outcome", "categories": [labels.get(c, c) for c in cats],

@@ -82,11 +82,12 @@ function strength(nmf: OutcomeTable, kmeans: OutcomeTable | null | undefined): s
   let text = `How strongly the persona goes with the outcome: Cramér's V ${num(v)} (0 = not at all, 1 = fully${p ? `; ${p}` : ""}).`;
   const k = kmeans?.cramers_v;
   if (typeof k === "number") {
+    const gap = Math.round(100 * k) - Math.round(100 * v); // as shown, two decimals (0.43 − 0.38 is 0.0499…)
     text += ` k-means with the same number of groups on the same matrix reaches ${num(k)}`;
     // a gap at the shown precision only ("0.42 against 0.43" was called a difference: an events review)
-    text += k - v >= SAME_V
+    text += gap >= 100 * SAME_V
       ? ": its groups tell the outcome apart more than these personas do, which are cut by behaviour, not by outcome."
-      : Math.abs(k - v) < SAME_V
+      : Math.abs(gap) < 100 * SAME_V
         ? ", about the same."
         : ".";
   }

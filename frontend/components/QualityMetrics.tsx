@@ -119,7 +119,9 @@ function conversationRows(m: ConversationMetrics): Row[] {
         `Agreement with the data set's own labels${column}, used for evaluation only (ARI ${num(finite(scored.ari))}).` +
         purity +
         ` One-to-one accuracy ${pct(finite(scored.acc))}` +
-        (classes ? ` (each of the ${classes} labels matched to one persona; the other personas count as misses).` : "."),
+        (classes
+          ? ` (each of the ${classes} labels matched to at most one persona and each persona to at most one label; the members of the others count as misses).`
+          : "."),
     });
   }
   return rows;

@@ -670,7 +670,7 @@ export interface components {
             id: number;
             /** Lineage Id */
             lineage_id: string;
-            /** @description died: where most of its members found in both runs are now (when at least LineageConfig.min_shared_members recur): grouped differently this run (messages recur unchanged), or, for authors and threads, they also wrote differently since */
+            /** @description died: where most of its members found in both runs are now (when at least LineageConfig.min_shared_members recur): grouped differently this run (messages recur unchanged), or, for authors, threads and event users, they also wrote or did otherwise since */
             members_now?: components["schemas"]["MembersNow"] | null;
             /** Name */
             name: string;
@@ -1568,7 +1568,7 @@ export interface components {
             k_chosen_by?: string | null;
             /**
              * K Selection
-             * @description Cross-validated error per k.
+             * @description Cross-validated error per k, with the silhouette, balance and smallest share of a fit with that k; each row's `users`: how many users they were measured on (a sample above nmf.cv_max_users; absent before 2026-12-06).
              */
             k_selection?: {
                 [key: string]: unknown;

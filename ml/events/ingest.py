@@ -288,7 +288,10 @@ def _check_not_doubled(frame: pd.DataFrame, path: Path) -> bytes:
     a header line the append left among the rows is ignored. Rows repeated one by one are no such sign: Moodle's and
     OULAD's logs hold 9 % exact duplicates (times to the minute or the day). Returns the rows' digest, with which
     ``load_events`` refuses two files of the same rows."""
-    hashes = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    try:
+        hashes = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    except TypeError:  # list or dict values (a JSON export's nested fields: GA4's event_params) hash as written
+        hashes = pd.util.hash_pandas_object(frame.map(repr), index=False).to_numpy()
     header = np.zeros(len(frame), dtype=bool)
     if len(frame.columns):  # rows that read the header's names (checked on the first column, then on all)
         maybe = np.flatnonzero((frame.iloc[:, 0].astype(str) == str(frame.columns[0])).to_numpy())
@@ -303,12 +306,17 @@ def _check_not_doubled(frame: pd.DataFrame, path: Path) -> bytes:
 
 
 def _check_distinct_files(paths: list[Path], maps: list[dict]) -> None:
-    """Refuse two input files that hold the same rows (in any order): the same log passed twice."""
-    seen: dict[bytes, Path] = {}
-    for path, m in zip(paths, maps):
-        first = seen.setdefault(m.pop("digest"), path)
-        if first != path and m["rows"]:
-            raise InputError(f"{path}: holds the same rows as {first}: every count would double; pass each log once")
+    """Refuse the same log passed twice: one file named twice (a folder and a file in it), or two files of at least
+    ``MIN_DOUBLED_ROWS`` rows holding the same rows in any order (two one-row day files may well agree)."""
+    seen: dict[bytes, int] = {}
+    for i, (path, m) in enumerate(zip(paths, maps)):
+        digest = m.pop("digest")
+        if path in paths[:i]:
+            raise InputError(f"{path}: passed twice: every count would double; pass each log once")
+        first = seen.setdefault(digest, i) if m["rows"] >= MIN_DOUBLED_ROWS else i
+        if first != i:
+            raise InputError(f"{path}: holds the same rows as {paths[first]}: every count would double; pass each "
+                             "log once")
 
 
 def _clock(records: list[dict | None]) -> dict | None:

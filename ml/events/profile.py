@@ -20,6 +20,7 @@ import pandas as pd
 
 from ml.events.config import EventProfileConfig
 from ml.events.days import DayActivity, busiest_stretch
+from ml.events.examples import done_more, examples, larger_part, said_separators, typical_users
 from ml.events.naming import EventNamer
 from ml.profile.activity import ActivityProfiler, format_hours
 from ml.profile.describe import counted, days_clause, separability_sentence
@@ -236,69 +237,6 @@ def _activity(inp: ProfileInputs, label_of: dict, cfg: EventProfileConfig):
     return profile
 
 
-def larger_part(mine: float, everyone: float) -> bool:
-    """The persona's users give an event a larger part of their events than everyone, as its sentence says it
-    (``lift_sentence``: shown apart at the sentence's precision and at least 1.05 times)."""
-    return fmt_pct(mine) != fmt_pct(everyone) and mine >= 1.05 * everyone
-
-
-def _done_more(led: list[int], events: list[str], by_event: dict[str, dict]) -> list[int]:
-    """The component's events (``led``, by weight) that take a larger part of the persona's users' events than of
-    everyone's: the persona's top events. KDD's "Light navigate users" listed "access" (28 % of their events against
-    38 %) and "wiki" (4.3× fewer per user, 1 % against 1 %) because the component weighs them (an events review).
-    None such: the component's events, as before."""
-    more = [j for j in led if larger_part(by_event[events[j]]["persona_share"], by_event[events[j]]["population_share"])]
-    return more or led
-
-
-def said_separators(signals: dict, by_event: dict[str, dict], n: int) -> dict:
-    """``SurrogateSeparator.signals`` of an event persona, keeping an event only when its direction is what the
-    fingerprint's share says: the classifier reads the weighted matrix (group-scaled, ``ml.events.matrix``), whose
-    means can differ where the users' shares do not (OULAD's "oucontent (more of their mix)" beside "46 % of their
-    events, against 46 % of everyone's" and a bar at −0.01: an events review)."""
-    def said(s: dict) -> bool:
-        f = by_event.get(s["signal"])
-        if f is None or f.get("persona_share") is None:
-            return True
-        mine, everyone = f["persona_share"], f["population_share"]
-        return larger_part(mine, everyone) if s["direction"] == "higher" else larger_part(everyone, mine)
-    return {**signals, "signals": [s for s in signals["signals"] if said(s)][:n]}
-
-
-def typical_users(inp: ProfileInputs, mask: np.ndarray, pid: int, shares: np.ndarray) -> list[int]:
-    """The persona's example users, best first: clear members (not mixed) whose event count lies within the
-    persona's middle half, nearest first to the persona's mean mix (``shares``: each user's share of their events,
-    L1 distance); then the other clear members by membership. By membership alone (a mix, volume removed) the first
-    example of OULAD's "Heavy forumng & quiz users" (1,374 events per user) logged 12 events (an events review)."""
-    idx = np.flatnonzero(mask)
-    order = idx[np.argsort(-inp.membership[idx, pid], kind="stable")]
-    clear = np.asarray([i for i in order if not inp.mixed[i]] or list(order))
-    total = inp.counts.sum(axis=1)
-    low, high = np.quantile(total[idx], [0.25, 0.75])
-    middle = clear[(total[clear] >= low) & (total[clear] <= high)]
-    near = np.abs(shares[middle] - shares[idx].mean(axis=0)).sum(axis=1)
-    typical = middle[np.argsort(near, kind="stable")].tolist()
-    return typical + [int(i) for i in clear if not low <= total[i] <= high]
-
-
-def _examples(inp: ProfileInputs, order: list[int], pid: int, own: list[int], n: int) -> list[dict]:
-    """The first ``n`` users of ``order`` whose event mix reads differently from every one before (typical users of a
-    light persona share one mix: KDD's "Light navigate users" showed "event_navigate 64%, event_access 27%,
-    event_page_close 9% (of 11 events)" four times)."""
-    out, seen = [], set()
-    for i in order:
-        text = mix_text(inp.counts[i], inp.events, also=own)
-        if text in seen:
-            continue
-        seen.add(text)
-        out.append({"member_id": str(inp.users[i]), "text": text, "similarity": round(float(inp.membership[i, pid]), 4),
-                    "top_events": [{"event": inp.events[j], "count": float(inp.counts[i, j])}
-                                   for j in np.argsort(-inp.counts[i], kind="stable")[:3] if inp.counts[i, j] > 0]})
-        if len(out) == n:
-            break
-    return out
-
-
 def _describe(p: dict, min_effect: float = 0.5, led: list[dict] | None = None) -> str:
     """The persona's description; ``led``: the events its component weighs most (``{event, weight}``; default: its
     top events)."""
@@ -379,7 +317,7 @@ def build_event_profiles(inp: ProfileInputs, config: EventProfileConfig | None =
         top, component = [], []
         for j in led[: cfg.n_top_events]:  # what the namer reads (its own rules keep what the persona does more)
             component.append({"event": inp.events[j], "weight": round(float(weights[j]), 4)})
-        for j in _done_more(led, inp.events, by_event)[: cfg.n_top_events]:
+        for j in done_more(led, inp.events, by_event)[: cfg.n_top_events]:
             f = by_event[inp.events[j]]
             lift = f["persona_count_mean"] / f["population_count_mean"] if f["population_count_mean"] else None
             top.append({"event": inp.events[j], "weight": round(float(weights[j]), 4),
@@ -388,7 +326,7 @@ def build_event_profiles(inp: ProfileInputs, config: EventProfileConfig | None =
         for f in fp:
             del f["_said"]
         own = [inp.events.index(t["event"]) for t in top[:3]]  # the persona's own events, shown where done
-        evidence = _examples(inp, typical_users(inp, mask, pid, um.shares), pid, own, cfg.n_evidence)
+        evidence = examples(inp, typical_users(inp, mask, pid, um.shares), pid, own, cfg.n_evidence)
         profiles.append({
             "id": int(pid), "size": int(mask.sum()), "share": float(mask.sum() / n),
             "core_size": int((mask & ~inp.mixed).sum()), "reassigned_count": int((mask & inp.mixed).sum()),

@@ -293,8 +293,11 @@ class RunComparer(ReasonWriter, BaseEstimator):
         """Why a died persona's recurring members are elsewhere: a message recurs unchanged, so it was cut differently
         ("their behaviour changed" was said of messages with the same text and time in both runs: an explorer
         review); an author or a thread may also have written differently since."""
-        if (self._base.unit or "message") == "message":
+        unit = self._base.unit or "message"
+        if unit == "message":
             return "the same messages, grouped differently this run"
+        if unit == "user":  # an event run's users log events, they write nothing
+            return "their events changed since, or they were grouped differently this run"
         return "they wrote differently since, or were grouped differently this run"
 
     def _members_went(self, i: int) -> MembersNow | None:

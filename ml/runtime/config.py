@@ -97,7 +97,7 @@ class ReduceConfig(_Section):
         N_COMPONENTS, ge=2, description="UMAP dimensions; the default is ml.reduce.N_COMPONENTS"
     )
     n_neighbors: int | None = Field(
-        None, ge=2, description="UMAP neighbours of an unsampled fit; None: the smallest persona the clustering keeps "
+        None, ge=2, description="UMAP neighbours of an unsampled fit; None: the clustering's minimum size "
         "(cluster.min_cluster_size, or the share rule's size for the members), within 15-30 (ml.runtime.layout."
         "layout_neighbors; docs/ablations.md, 'Neighbours that follow the smallest persona')")
     min_dist: float = Field(0.0, ge=0.0, le=1.0)

@@ -53,8 +53,9 @@ NEIGHBORS = (15, 30)  # the range of UMAP neighbours layout_neighbors chooses fr
 
 
 def layout_neighbors(configured: int | None, clusterer: PersonaClusterer, n: int) -> int:
-    """UMAP's neighbours for a fit of ``n`` rows: ``configured`` when set, else the smallest cluster ``clusterer``
-    keeps (``expected_min_cluster_size``) within ``NEIGHBORS``. A neighbourhood wider than the smallest persona
+    """UMAP's neighbours for a fit of ``n`` rows: ``configured`` when set, else the minimum cluster size ``clusterer``
+    starts from (``expected_min_cluster_size``: the fixed size or the share rule's; the rescue may keep smaller
+    groups) within ``NEIGHBORS``. A neighbourhood wider than the smallest persona
     reaches past it into the next: 30 neighbours joined Banking77's intents at 20 texts each (40 personas for 77
     intents, below k-means told k), 15 found 61 and beat k-means; at 170 per intent 30 stays the better
     (docs/ablations.md, "Neighbours that follow the smallest persona"). A sampled fit uses ``sample_n_neighbors``."""

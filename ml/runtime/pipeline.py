@@ -313,7 +313,9 @@ class PersonaPipeline:
         """The layout step (``ml.runtime.layout.fit_reduce``), cached next to the embedding cache (none with
         cache_dir ""): (reduced, 2-D map or None, placement or None); with ``background`` the map is a ``Future``.
         UMAP's neighbours: ``layout_neighbors`` for the rows (``n_total``: the run's, when ``fused`` samples them)."""
-        n = n_total or fused.shape[0]  # the stability refits on a sample keep the run's neighbours
+        # the stability refits on a sample keep the run's neighbours (a run above fit_sample_size fits its sample with
+        # sample_n_neighbors; its unsampled refits read layout_neighbors of the fitted size, as before this rule)
+        n = n_total or fused.shape[0]
         neighbors = layout_neighbors(self.config.reduce.n_neighbors, self.stages.clusterer,
                                      min(n, self.config.reduce.fit_sample_size))
         reducer = self.stages.reducer.set_params(random_state=seed, map_2d=map_2d, n_neighbors=neighbors)

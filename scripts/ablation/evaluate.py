@@ -110,18 +110,19 @@ class Experiment:
         fusion = clone(self.stages.fusion).fit(self.data.embeddings, self.data.features)
         return float(fusion.effective_text_weight_)
 
-    def reducer(self, reduce: dict, seed: int) -> UMAPReducer:
-        """The pipeline's reducer with ``reduce``'s settings; its neighbours as the pipeline chooses them for this
-        data (``layout_neighbors``) unless ``reduce`` names them."""
+    def reducer(self, reduce: dict, seed: int, cluster: dict | None = None, rows: int | None = None) -> UMAPReducer:
+        """The pipeline's reducer with ``reduce``'s settings; its neighbours as the pipeline chooses them for ``rows``
+        rows (default: the data's; a subsample's own) and the setting's clusterer (``cluster``: a fixed
+        min_cluster_size moves them, as in ``ml.run``; ``layout_neighbors``) unless ``reduce`` names them."""
         cfg = self.config.reduce
-        n = min(len(self.data.embeddings), cfg.fit_sample_size)
-        neighbors = layout_neighbors(cfg.n_neighbors, self.stages.clusterer, n)
+        n = min(rows or len(self.data.embeddings), cfg.fit_sample_size)
+        neighbors = layout_neighbors(cfg.n_neighbors, self.clusterer(cluster or {}), n)
         return clone(self.stages.reducer).set_params(**{"n_neighbors": neighbors, **reduce}, random_state=seed,
                                                      map_2d=False)
 
-    def reduced(self, X: np.ndarray, reduce: dict, seed: int) -> tuple[np.ndarray, float]:
+    def reduced(self, X: np.ndarray, reduce: dict, seed: int, cluster: dict | None = None) -> tuple[np.ndarray, float]:
         """UMAP coordinates of X and the seconds the fit took (from the disk cache when present)."""
-        reducer = self.reducer(reduce, seed)
+        reducer = self.reducer(reduce, seed, cluster, rows=X.shape[0])
         params = {k: v for k, v in reducer.get_params().items()}
         digest = hashlib.sha1(np.ascontiguousarray(X).tobytes()).hexdigest()
         key = hashlib.sha1((digest + json.dumps(params, sort_keys=True, default=str)).encode()).hexdigest()[:20]
@@ -168,7 +169,7 @@ class Experiment:
             return self._true_k(seed)
         if s.algo == "bertopic":
             return self._bertopic(seed)
-        Z, t_reduce = self.reduced(X, s.reduce, seed)
+        Z, t_reduce = self.reduced(X, s.reduce, seed, s.cluster)
         start = time.perf_counter()
         if s.algo in K_SELECT:
             raw, extra = choose_k(Z, s.algo, seed, self.silhouette_sample)

@@ -303,3 +303,4 @@ def test_a_small_cramers_v_gap_is_about_the_same_in_the_report():
     assert strength(0.42, 0.43).endswith("reaches 0.43, about the same.")
     assert "tell the outcome apart more than these personas" in strength(0.09, 0.26)
     assert strength(0.30, 0.10).endswith("reaches 0.10.")
+    assert "tell the outcome apart more" in strength(0.38, 0.43)  # 0.43 - 0.38 is 0.0499… in floating point

@@ -128,7 +128,8 @@ class BasePersona(_Record):
     members_now: MembersNow | None = Field(
         None, description="died: where most of its members found in both runs are now (when at least "
                           "LineageConfig.min_shared_members recur): grouped differently this run (messages recur "
-                          "unchanged), or, for authors and threads, they also wrote differently since")
+                          "unchanged), or, for authors, threads and event users, they also wrote or did otherwise "
+                          "since")
 
 
 class NewPersona(_Record):
