@@ -216,8 +216,10 @@ class EventPipeline:
                 dropped = [d for d in step.get("dropped") or [] if isinstance(d, dict) and d.get("event")]
                 named = "; ".join(f"{d['event']} ({d['reason']})" if d.get("reason") else str(d["event"])
                                   for d in dropped[:5]) + ("; …" if len(dropped) > 5 else "")
+                gone = step.get("users_removed") or 0  # users whose every event was of a type set aside
                 lines.append(f"{step['stage']}: {step['removed']:,} {one if step['removed'] == 1 else step['unit']} "
-                             "set aside" + (f": {named}" if named else ""))
+                             "set aside" + (f": {named}" if named else "")
+                             + (f"; {gone:,} user{'s' * (gone != 1)} left with no event of a kept type" if gone else ""))
         lines.append(f"users a run would factorise: {len(builder.users_):,}; event types: {len(builder.events_)} "
                      f"({', '.join(map(str, builder.events_[:8]))}{', …' if len(builder.events_) > 8 else ''})")
         return lines, True
