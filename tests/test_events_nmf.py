@@ -158,6 +158,9 @@ def test_a_users_text_shows_the_personas_own_events_and_names_the_rest():
     searchable = mix_text(row, events, rest=True)
     assert searchable.endswith("; also Quiz attempt viewed, Forum post (of 88 events)")
     assert mix_text(np.array([3.0, 0, 0, 0, 0]), events, also=[3], rest=True) == "Course viewed 100% (of 3 events)"
+    # a persona's own event done a little: "<1%", not "oucollaborate 0%" (an events review)
+    assert mix_text(np.array([700.0, 290.0, 6.0, 3.0, 1.0]), events, also=[4]) == (
+        "Course viewed 70%, File viewed 29%, Status viewed 1%, Forum post <1% (of 1,000 events)")
     many = [f"event {k}" for k in range(20)]  # at most REST_NAMES others named, then a count
     text = mix_text(np.arange(20, 0, -1, dtype=float), many, rest=True)
     assert text.endswith("; also event 3, event 4, event 5, event 6, event 7, event 8, event 9, event 10, event 11, "

@@ -72,7 +72,8 @@ def mix_text(counts_row: np.ndarray, events: list[str], n: int = 3, also=(), res
     ranked = np.argsort(-counts_row, kind="stable")
     order = [int(j) for j in ranked[:n] if counts_row[j] > 0]
     order += [int(j) for j in also if counts_row[j] > 0 and int(j) not in order]
-    mix = ", ".join(f"{name(j)} {100 * counts_row[j] / total:.0f}%" for j in order)
+    share = (lambda j: f"{100 * counts_row[j] / total:.0f}%" if counts_row[j] / total >= 0.005 else "<1%")  # not "0%"
+    mix = ", ".join(f"{name(j)} {share(j)}" for j in order)
     others = [int(j) for j in ranked if rest and counts_row[j] > 0 and int(j) not in order]
     cut = f" +{len(others) - REST_NAMES} more" if len(others) > REST_NAMES else ""
     more = f"; also {', '.join(name(j) for j in others[:REST_NAMES])}{cut}" if others else ""
