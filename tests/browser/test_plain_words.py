@@ -44,7 +44,13 @@ def test_fingerprint_and_measures_use_plain_feature_labels(live_server, page, ar
     basis = persona["activity"]["time_basis"]
     clock = {"local": "local time"}.get(basis, basis)
     clocked = {label[f] for f in CLOCK_FEATURES}
-    bare = [w.removesuffix(f" ({clock})") if w.removesuffix(f" ({clock})") in clocked else w for w in words]
+    # a time-of-day bar names the end of the clock it points to ("Time of day (toward midnight)"; test_time_labels)
+    pointed = {f"Time of day (toward {end})": label[f] for f, ends in (("hour_sin", ("morning", "evening")),
+                                                                       ("hour_cos", ("midnight", "noon")))
+               for end in ends}
+    bare = [w.removesuffix(f" ({clock})") for w in words]
+    bare = [pointed.get(b, b) if b in clocked or b in pointed else w for w, b in zip(words, bare)]
+    clocked |= set(pointed)
     assert not clocked & set(words), words
     assert words and all(w in label.values() for w in bare), words
     assert any(w.endswith(f" ({clock})") for w in words), words  # the clock is said where it is read

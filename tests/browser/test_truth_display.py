@@ -90,7 +90,10 @@ def test_map_names_personas_at_their_centres_and_marks_reassigned(live_server, p
     shown_ids = {pt["persona_id"] for pt in points}
     names = {p["name"] for p in personas if p["id"] in shown_ids}
     labels = page.locator('[data-testid="map-label"]')
-    assert {labels.nth(i).get_attribute("data-label") for i in range(labels.count())} == names
+    # every name is drawn or marked left off (39 personas of the bundled sample: a wide map may leave one off), most
+    # are drawn
+    wide = _label_names(page, "map-label")
+    assert wide | _label_names(page, "map-label-off") == names and len(wide) >= 0.9 * len(names)
     hollow = page.locator('[data-testid="member-map"] circle[data-reassigned="1"]').count()
     assert hollow == sum(1 for pt in points if pt.get("reassigned"))
     page.screenshot(path=str(artifacts / "map-labelled.png"), full_page=False)
@@ -110,11 +113,12 @@ def test_map_names_personas_at_their_centres_and_marks_reassigned(live_server, p
     assert drawn | off == names and not drawn & off and drawn
     _assert_apart(page.eval_on_selector_all('[data-testid="map-label"] text', "ts => ts.map(t => { const b = t.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; })"))
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.wait_for_function("n => document.querySelectorAll('[data-testid=\"map-label\"]').length === n", arg=len(names))
+    page.wait_for_function("n => document.querySelectorAll('[data-testid=\"map-label\"]').length === n", arg=len(wide))
     # the legend filters: hiding a persona removes its label too
     first = page.get_by_test_id("map-legend").get_by_role("button").first
     hidden_name = first.inner_text().rsplit(" (", 1)[0]
     first.click()
-    page.wait_for_function("n => document.querySelectorAll('[data-testid=\"map-label\"]').length === n",
-                           arg=len(names) - 1)
-    assert hidden_name not in {labels.nth(i).get_attribute("data-label") for i in range(labels.count())}
+    page.wait_for_function("name => ![...document.querySelectorAll('[data-testid=\"map-label\"], "
+                           "[data-testid=\"map-label-off\"]')].some(g => g.getAttribute('data-label') === name)",
+                           arg=hidden_name)
+    assert _label_names(page, "map-label") | _label_names(page, "map-label-off") == names - {hidden_name}
