@@ -180,6 +180,8 @@ def test_twcs_run_says_utc_and_never_local_or_night(pipeline_run_dir):
         if act["peak_hours"]:
             with_peaks += 1
             assert f"{format_hours(act['peak_hours'])} UTC" in p["description"]
+        else:  # a small persona whose hours tie (ml.profile.activity._peaks) names none
+            assert p["size"] < 60 and "busiest at" not in p["description"].lower(), (p["size"], p["description"])
         texts = [p["description"], *p["highlights"], *(f["sentence"] for f in p["fingerprint"])]
         assert not [t for t in texts if CLAIMS.search(_ours(t))], p["id"]
         assert not any(w.lower() in p["name"].lower() for w in CLOCK_NAME_WORDS), p["name"]
@@ -192,7 +194,7 @@ def test_twcs_run_says_utc_and_never_local_or_night(pipeline_run_dir):
             else:  # none recommended (a date's burst, or no hour that stands out): no clock to convert
                 assert doc["timing"]["text"].startswith(("No send time", "No hour stands out"))
             assert not CLAIMS.search(_ours(json.dumps(doc, ensure_ascii=False))), (p["id"], goal)
-    assert with_peaks == len(personas)
+    assert with_peaks >= 0.9 * len(personas)
 
 
 # -- --timezone on a tiny file of real TWCS texts with planted times ----------------------------------
