@@ -479,3 +479,23 @@ def test_check_says_how_many_users_the_event_types_set_aside_took_with_them(tmp_
     step = next(line for line in said if line.startswith("key_events"))
     assert step.endswith("; 1 user left with no event of a kept type"), step
     assert any(line.startswith("users a run would factorise: 150;") for line in said)
+
+
+def test_a_doubled_log_sorted_again_is_refused_and_overlapping_exports_are_said(tmp_path):
+    """A verification: the Moodle log appended to itself and sorted by user read as 38,592 events, and two exports
+    that overlap by 6,000 rows as 25,296, both without a word."""
+    from ml.events.pipeline import EventPipeline
+
+    body = rows_csv(tmp_path).read_text(encoding="utf-8").splitlines()
+    header, rows = body[0], body[1:]
+    doubled = write(tmp_path / "sorted.csv", "\n".join([header, *sorted(rows + rows)]) + "\n")
+    with pytest.raises(InputError) as err:
+        load_events([doubled])
+    assert f"each of its {len(rows)} distinct rows appears an even number of times" in one_line(err)
+    first = write(tmp_path / "first.csv", "\n".join([header, *rows[:60]]) + "\n")
+    second = write(tmp_path / "second.csv", "\n".join([header, *rows[40:]]) + "\n")
+    table = load_events([first, second])
+    assert table.report["duplicate_rows"] == 20 and table.report["rows"] == len(rows) + 20
+    said, _ = EventPipeline(EventConfig()).check([first, second])
+    assert any(line.startswith(f"rows repeated exactly: 20 of {len(rows) + 20:,}") for line in said), said
+    assert load_events([rows_csv(tmp_path)]).report["duplicate_rows"] == 0

@@ -150,6 +150,10 @@ def _summary(result, m: dict) -> list:
         from ml.events.pipeline import user_unread_line
 
         lines.append(user_unread_line(load["user_unread"], ((m.get("source") or {}).get("mapping") or {}).get("user")))
+    if load.get("duplicate_rows"):
+        from ml.events.pipeline import duplicate_rows_line
+
+        lines.append(duplicate_rows_line(load["duplicate_rows"], load.get("rows") or 0))
     if load.get("time_unread"):
         from ml.events.pipeline import time_unread_line
 

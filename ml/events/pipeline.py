@@ -95,6 +95,13 @@ def time_unread_line(n: int, column: str | None) -> str:
             "kept without a time (their events count, not their hour or day)")
 
 
+def duplicate_rows_line(n: int, rows: int) -> str:
+    """The rows that repeat another exactly, in all the files read (``load_events``' ``duplicate_rows``): counted as
+    written, since a log repeats rows of its own; overlapping exports count their shared rows twice."""
+    return (f"rows repeated exactly: {n:,} of {rows:,} ({n / max(rows, 1):.0%}); each counts as an event (Moodle's and "
+            "OULAD's own logs repeat 9%); exports that overlap count their shared rows twice: pass each period once")
+
+
 @dataclass
 class EventRunResult:
     run_id: str
@@ -206,6 +213,8 @@ class EventPipeline:
                          f"from {len(table.users):,} users")
         else:
             lines.append(f"events read: {read:,} rows from {len(table.users):,} users")
+        if table.report.get("duplicate_rows"):
+            lines.append(duplicate_rows_line(table.report["duplicate_rows"], read))
         if "outcome" in table.users and table.users["outcome"].notna().any() or self.config.input.outcome_col:
             known = int(table.users["outcome"].notna().sum()) if "outcome" in table.users else 0
             lines.append(f"outcome known for {known:,} of {len(table.users):,} users"
