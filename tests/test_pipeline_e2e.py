@@ -52,6 +52,13 @@ def test_twcs_sample_run_directory(pipeline_run_dir):
     assert manifest["counts"]["input"] == 3000
     assert manifest["has_timestamps"] and manifest["has_authors"]
     assert 3 <= manifest["counts"]["personas"] <= 60
+    # the layout's neighbours are written down: the rule's for the members kept (reduce.n_neighbors null)
+    from ml.runtime.config import PipelineConfig
+    from ml.runtime.layout import layout_neighbors
+    from ml.runtime.stages import build_stages
+
+    expected = layout_neighbors(None, build_stages(PipelineConfig()).clusterer, manifest["counts"]["kept"])
+    assert manifest["config"]["reduce"]["n_neighbors"] is None and manifest["cluster"]["umap_neighbors"] == expected
     # the model saved with the run knows every persona (agreement: tests/backend/test_pipeline_run.py)
     from ml.runtime.model import PersonaModel
 

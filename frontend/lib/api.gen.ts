@@ -713,6 +713,11 @@ export interface components {
             granularity?: components["schemas"]["Granularity"] | null;
             /** Min Cluster Size */
             min_cluster_size?: number | null;
+            /**
+             * Umap Neighbors
+             * @description UMAP neighbours the layout was fitted with (reduce.n_neighbors, or the rule of ml.runtime.layout.layout_neighbors when it is null; a sampled fit's reduce.sample_n_neighbors); None before 2026-12-06
+             */
+            umap_neighbors?: number | null;
         };
         /** Comparison */
         Comparison: {

@@ -52,6 +52,7 @@ class FittedParts:
     hierarchy: Hierarchy
     embed_stats: dict[str, int]
     placed: int = 0
+    neighbors: int | None = None  # UMAP neighbours of the layout (PersonaPipeline._neighbors)
 
 
 def conversation_manifest(config, timing: dict[str, Any], run_id: str, paths, prep,
@@ -69,7 +70,8 @@ def conversation_manifest(config, timing: dict[str, Any], run_id: str, paths, pr
         filtering=stages,
         metrics=ConversationMetrics.model_validate(fit.metrics),
         cluster=ClusterSection(min_cluster_size=fit.clusterer.min_cluster_size_,
-                               granularity=Granularity.model_validate(fit.clusterer.granularity_)),
+                               granularity=Granularity.model_validate(fit.clusterer.granularity_),
+                               umap_neighbors=fit.neighbors),
         fusion=FusionSection(text_weight=config.fusion.text_weight,
                              effective_text_weight=fit.fusion.effective_text_weight_,
                              text_share=fit.fusion.text_share_, note=fit.fusion_note),

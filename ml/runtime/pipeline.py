@@ -273,9 +273,17 @@ class PersonaPipeline:
         run_id = new_run_id(cfg.model_dump(), paths)
         model.run_id = run_id
         fitted = FittedParts(labels, raw_labels, clusterer, fusion, fusion_note, metrics, hierarchy, embed_stats,
-                         placement.n_placed if placement is not None else 0)
+                             placement.n_placed if placement is not None else 0, self._neighbors(len(members), placement))
         manifest = conversation_manifest(self.config, self.timer_.summary(t0), run_id, paths, prep, fitted)
         return PipelineResult(run_id, manifest, out, personas, model, embeddings, features, reduced)
+
+    def _neighbors(self, n: int, placement) -> int:
+        """The UMAP neighbours the run's layout was fitted with: ``reduce.sample_n_neighbors`` for a sampled fit (a
+        placement), else ``layout_neighbors`` for its ``n`` members (as ``reduce`` chose them)."""
+        rc = self.config.reduce
+        if placement is not None and rc.sample_n_neighbors:
+            return int(rc.sample_n_neighbors)
+        return layout_neighbors(rc.n_neighbors, self.stages.clusterer, min(n, rc.fit_sample_size))
 
     def _model_reassigner(self, embeddings, fused, labels, reassigned):
         """The persona model's placement of new conversations: the final personas' centroids in

@@ -123,6 +123,9 @@ class Granularity(Contract):
 class ClusterSection(Contract):
     min_cluster_size: int | None = None
     granularity: Granularity | None = None
+    umap_neighbors: int | None = Field(None, description="UMAP neighbours the layout was fitted with (reduce."
+                                       "n_neighbors, or the rule of ml.runtime.layout.layout_neighbors when it is "
+                                       "null; a sampled fit's reduce.sample_n_neighbors); None before 2026-12-06")
 
 
 class FusionSection(Contract):
