@@ -277,9 +277,10 @@ class PersonaPipeline:
         manifest = conversation_manifest(self.config, self.timer_.summary(t0), run_id, paths, prep, fitted)
         return PipelineResult(run_id, manifest, out, personas, model, embeddings, features, reduced)
 
-    def _neighbors(self, n: int, placement) -> int:
-        """The UMAP neighbours the run's layout was fitted with: ``reduce.sample_n_neighbors`` for a sampled fit (a
-        placement), else ``layout_neighbors`` for its ``n`` members (as ``reduce`` chose them)."""
+    def _neighbors(self, n: int, placement=None) -> int:
+        """UMAP's neighbours for a run of ``n`` members: ``layout_neighbors`` for its fitted rows (what ``reduce``
+        sets, its stability refits too); with a ``placement`` (a sampled fit) ``reduce.sample_n_neighbors``, which
+        the reducer used instead (what the manifest records)."""
         rc = self.config.reduce
         if placement is not None and rc.sample_n_neighbors:
             return int(rc.sample_n_neighbors)
@@ -323,9 +324,7 @@ class PersonaPipeline:
         UMAP's neighbours: ``layout_neighbors`` for the rows (``n_total``: the run's, when ``fused`` samples them)."""
         # the stability refits on a sample keep the run's neighbours (a run above fit_sample_size fits its sample with
         # sample_n_neighbors; its unsampled refits read layout_neighbors of the fitted size, as before this rule)
-        n = n_total or fused.shape[0]
-        neighbors = layout_neighbors(self.config.reduce.n_neighbors, self.stages.clusterer,
-                                     min(n, self.config.reduce.fit_sample_size))
+        neighbors = self._neighbors(n_total or fused.shape[0])
         reducer = self.stages.reducer.set_params(random_state=seed, map_2d=map_2d, n_neighbors=neighbors)
         params = (reducer.set_params(n_epochs=n_epochs) if n_epochs else reducer).get_params()
         cache = self.config.embed.cache_dir
@@ -381,7 +380,7 @@ class PersonaPipeline:
         if fused is None:
             return None
         rc, size = self.config.reduce, fused.shape[0]
-        if size <= layout_neighbors(rc.n_neighbors, self.stages.clusterer, min(n or size, rc.fit_sample_size)) + 1:
+        if size <= self._neighbors(n or size) + 1:
             return None
         epochs = rc.n_epochs or (200 if min(n, rc.fit_sample_size) > 10000 else None)
         runs = []
