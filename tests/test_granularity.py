@@ -246,8 +246,9 @@ def test_umap_neighbours_follow_the_smallest_persona_the_clustering_keeps():
 
 def test_the_pipeline_fits_its_layouts_with_those_neighbours(monkeypatch):
     """The rule reaches the layout: a run of 800 members is laid out from 15 neighbours; its stability refits on a
-    sample of a 10,000-member run from that run's 30; a configured number as given (a diff review: only the rule
-    itself was tested)."""
+    sample of a 10,000-member run from that run's 30, on a sample of a 50,000-member run (fitted on a sample) from
+    that fit's ``sample_n_neighbors`` 15, not the rule's 30; a configured number as given (a diff review: only the
+    rule itself was tested)."""
     import ml.runtime.pipeline as pipeline_mod
     from ml.runtime.config import PipelineConfig
 
@@ -257,7 +258,9 @@ def test_the_pipeline_fits_its_layouts_with_those_neighbours(monkeypatch):
     pipe = pipeline_mod.PersonaPipeline(PipelineConfig.model_validate({"embed": {"cache_dir": ""}}))
     pipe.reduce(X, seed=0, map_2d=False)
     pipe.reduce(X, seed=0, map_2d=False, n_total=10000)
+    pipe.reduce(X, seed=0, map_2d=False, n_total=50000)
+    assert pipe._neighbors(50000) == 15 and pipe._neighbors(20000) == 30
     given = pipeline_mod.PersonaPipeline(PipelineConfig.model_validate({"embed": {"cache_dir": ""},
                                                                         "reduce": {"n_neighbors": 22}}))
     given.reduce(X, seed=0, map_2d=False)
-    assert [p["n_neighbors"] for p in fitted] == [15, 30, 22]
+    assert [p["n_neighbors"] for p in fitted] == [15, 30, 15, 22]

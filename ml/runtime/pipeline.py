@@ -278,11 +278,11 @@ class PersonaPipeline:
         return PipelineResult(run_id, manifest, out, personas, model, embeddings, features, reduced)
 
     def _neighbors(self, n: int, placement=None) -> int:
-        """UMAP's neighbours for a run of ``n`` members: ``layout_neighbors`` for its fitted rows (what ``reduce``
-        sets, its stability refits too); with a ``placement`` (a sampled fit) ``reduce.sample_n_neighbors``, which
-        the reducer used instead (what the manifest records)."""
+        """UMAP's neighbours for a run of ``n`` members (what ``reduce`` sets, the stability refits on a sample of
+        the run too, and the manifest records): ``layout_neighbors`` for its rows; for a run fitted on a sample
+        (more than ``reduce.fit_sample_size`` members, or a ``placement``) ``reduce.sample_n_neighbors``."""
         rc = self.config.reduce
-        if placement is not None and rc.sample_n_neighbors:
+        if (placement is not None or n > rc.fit_sample_size) and rc.sample_n_neighbors:
             return int(rc.sample_n_neighbors)
         return layout_neighbors(rc.n_neighbors, self.stages.clusterer, min(n, rc.fit_sample_size))
 
@@ -322,8 +322,7 @@ class PersonaPipeline:
         """The layout step (``ml.runtime.layout.fit_reduce``), cached next to the embedding cache (none with
         cache_dir ""): (reduced, 2-D map or None, placement or None); with ``background`` the map is a ``Future``.
         UMAP's neighbours: ``layout_neighbors`` for the rows (``n_total``: the run's, when ``fused`` samples them)."""
-        # the stability refits on a sample keep the run's neighbours (a run above fit_sample_size fits its sample with
-        # sample_n_neighbors; its unsampled refits read layout_neighbors of the fitted size, as before this rule)
+        # the stability refits on a sample of the run use the run's neighbours (n_total: the run's members)
         neighbors = self._neighbors(n_total or fused.shape[0])
         reducer = self.stages.reducer.set_params(random_state=seed, map_2d=map_2d, n_neighbors=neighbors)
         params = (reducer.set_params(n_epochs=n_epochs) if n_epochs else reducer).get_params()
