@@ -610,6 +610,33 @@ def test_pseudonyms_keyed_with_an_environment_key(tmp_path, tweets, monkeypatch)
     assert load_messages(tmp_path / "inbox.mbox")[0]["author"].tolist() == keyed["author"].tolist()  # stable
 
 
+def test_names_and_addresses_in_any_author_column_become_pseudonyms(tmp_path, tweets, monkeypatch):
+    """A help desk's CSV whose requester column names people ("Maria Gonzalez <maria@...>", "Bob Smith", "Cher")
+    gets pseudonyms as a mailbox does (a review found the names and addresses of 635 members stored and served):
+    the address's pseudonym is the mailbox's, a column with a space between two words names people so all of its
+    values go, a phone number goes; ids and handles (no space) stay as written; the report counts and says so."""
+    import hashlib
+
+    from ml.ingest.mail import pseudonym as mail_pseudonym
+
+    monkeypatch.delenv("PERSONAS_PSEUDONYM_KEY", raising=False)
+    who = ["Maria Gonzalez <Maria.G@gmail.com>", "Bob Smith", "Cher", "+44 7700 900123", None]
+    pd.DataFrame({"description": tweets[:20], "requester": [who[i % 5] for i in range(20)]}).to_csv(
+        tmp_path / "tickets.csv", index=False)
+    msgs, report = load_messages(tmp_path / "tickets.csv")
+    authors = msgs["author"].tolist()
+    assert authors[0] == mail_pseudonym("maria.g@gmail.com") and authors[2] == "au-" + hashlib.sha1(b"Cher").hexdigest()[:10]
+    assert all(a is None for a in authors[4::5]) and msgs["author"].dropna().str.fullmatch(r"(au|em)-[0-9a-f]{10}").all()
+    assert report.authors_pseudonymised == 4 and report.pseudonyms == "sha1"
+    assert any("replaced by pseudonyms" in line and line.endswith(": 4") for line in report.summary_lines())
+    assert not any(name in " ".join(map(str, msgs.to_numpy().ravel())) for name in ("Maria", "Smith", "Cher", "7700"))
+    pd.DataFrame({"text": tweets[:6], "author": ["115712", "sprintcare", "@jet_fan", "U024BE7LH", "42", "0.5"]}).to_csv(
+        tmp_path / "ids.csv", index=False)
+    ids, report = load_messages(tmp_path / "ids.csv")
+    assert ids["author"].tolist() == ["115712", "sprintcare", "@jet_fan", "U024BE7LH", "42", "0.5"]
+    assert report.authors_pseudonymised == 0 and report.pseudonyms is None
+
+
 def test_files_in_a_folder_that_are_not_read_are_named(tmp_path, tweets):
     """A folder of exports with an Outlook .msg, a PDF and a readme beside them: the files read are read, the
     others counted by suffix in the report and its line (with what to do about .msg); hidden files and Excel's

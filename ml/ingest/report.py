@@ -57,7 +57,10 @@ class LoadReport:
     transcripts: int = 0            # texts that read as a whole chat transcript (both sides; textclean)
     email_replies: int = 0          # email bodies cut to their latest reply (ml.ingest.email_reply)
     mojibake_repaired: int = 0      # texts whose UTF-8 had been read as Latin-1 / Windows-1252, repaired (ftfy)
-    pseudonyms: str | None = None   # mailbox / WhatsApp authors: "sha1" or "keyed" (ml.ingest.pseudonyms)
+    pseudonyms: str | None = None   # authors replaced by pseudonyms (mailbox, WhatsApp, names or addresses in an
+                                    # author column): "sha1" or "keyed" (ml.ingest.pseudonyms)
+    authors_pseudonymised: int = 0  # distinct author values of the mapped files that were names, e-mail addresses
+                                    # or phone numbers, replaced by pseudonyms (ml.ingest.pseudonyms.author_pseudonyms)
     skipped_files: dict = field(default_factory=dict)  # files in the folders given that are not read: suffix → count
     skipped_folders: list = field(default_factory=list)  # folders inside the folders given: not read (their names)
     empty_files: list = field(default_factory=list)  # files of several, empty or a header only (a quiet day's export)
@@ -135,6 +138,9 @@ class LoadReport:
         if self.renamed_duplicate_ids:  # rows kept under "<id>#1" ids; the filter's duplicate stage decides on them
             lines.append(f"rows repeating an earlier row's id, kept with the id suffixed (\"<id>#1\"; the filter's "
                          f"duplicate stage then decides on their texts): {self.renamed_duplicate_ids}")
+        if self.authors_pseudonymised:
+            lines.append(f"authors named by a name, an e-mail address or a phone number, replaced by pseudonyms (au- or "
+                         f"em- and 10 hex digits) so that none reaches the run's files: {self.authors_pseudonymised}")
         if self.rows_kept and not self.has_authors:
             lines.append("no author column: each message counts on its own, so per-author behaviour and the "
                          "detection of agent accounts are off (pass --author-col COLUMN if a column names who wrote)")
