@@ -365,3 +365,23 @@ def test_a_chat_the_agent_opens_is_still_the_customers():
     assert detector.agent_accounts_ == [f"agent{i}" for i in range(5)]
     kept, report = drop_agents(messages, messages)
     assert set(kept["author"]) == {f"cust{c}" for c in range(30)} and report["removed"] == 2 * chat
+
+
+def test_a_conversation_is_the_customer_sides_where_the_data_marks_sides():
+    """A review's business help desk: 20 customers in 45 tickets each, 63 agents in 1-20 each. By breadth alone
+    the agents own the tickets, and the customers, marked end-users by the export's role column, were read as
+    desks (every inbound row set aside). Where sides are marked, the customer's side owns the conversation."""
+    rows, ticket = [], 0
+    for c in range(20):
+        for _ in range(45):
+            agent = f"agent{ticket % 63}"
+            rows += [[f"T{ticket}", f"cust{c}", True, f"@acme my order {ticket} has not arrived"],
+                     [f"T{ticket}", agent, False, f"@cust{c} Sorry to hear that, we have sent a replacement"],
+                     [f"T{ticket}", f"cust{c}", True, "@acme thanks, it came today"]]
+            ticket += 1
+    messages = pd.DataFrame(rows, columns=["thread_id", "author", "inbound", "text"])
+    messages["message_id"] = [f"m{i}" for i in range(len(messages))]
+    assert not {f"cust{c}" for c in range(20)} & set(AgentDetector().fit(messages).agent_accounts_)
+    assert set(AgentDetector().fit(messages.drop(columns="inbound")).agent_accounts_) >= {"cust0", "cust19"}  # breadth
+    kept, report = drop_agents(messages, messages)
+    assert set(kept["author"]) == {f"cust{c}" for c in range(20)} and len(kept) == 2 * ticket
