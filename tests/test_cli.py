@@ -114,6 +114,27 @@ def test_too_few_rows_keeps_previous_run(tmp_path):
     assert not list(tmp_path.glob(".run.*"))  # nothing half-written left behind
 
 
+def test_a_dump_mostly_in_another_language_says_so_when_enough_is_left(tmp_path):
+    """A review's dump, 90 % Spanish and German, ran on its English tenth without a word: --check now says that most
+    of the data was set aside, by which stage, how to turn it off, and what the personas describe."""
+    from tests.fixtures.data import SAMPLE_DIR
+
+    english = pd.read_csv(SAMPLE_DIR / "twcs_sample.csv", dtype=str)["text"].dropna().drop_duplicates().head(60)
+    es = (["Hola,", "Buenas tardes,", "Disculpen,", "Oigan,"], ["mi pedido no ha llegado", "la aplicación se cierra sola",
+          "me cobraron dos veces", "no puedo cambiar la contraseña", "el internet se corta cada noche",
+          "la factura de marzo está mal", "nadie contesta mis correos"], ["¿qué pasa?", "gracias.", "es urgente.",
+          "estoy harto de esperar.", "¿me pueden ayudar por favor?"])
+    other = [f"{es[0][i % 4]} {es[1][i // 4 % 7]} {es[2][i // 28 % 5]}" for i in range(140)]
+    src = tmp_path / "mixed.csv"
+    pd.DataFrame({"text": [*english, *other]}).to_csv(src, index=False)
+    proc = _run([str(src), "--check"])
+    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("most of the data was set aside")), "")
+    assert "the non_english stage removed" in line and "non_english: {enabled: false}}" in line, proc.stdout
+    assert re.search(r"the personas describe the \d+ messages left$", line)
+    src.write_text(pd.DataFrame({"text": english}).to_csv(index=False))
+    assert "most of the data was set aside" not in _run([str(src), "--check"]).stdout
+
+
 def test_inbound_only_without_inbound_column(tmp_path):
     rows = "\n".join(f"message {i} asking about refunds and delivery times" for i in range(60))
     src = _write(tmp_path / "plain.csv", ("text\n" + rows + "\n").encode())

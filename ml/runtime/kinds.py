@@ -162,10 +162,12 @@ def _conversation_summary(result, m: dict) -> list:
         lines.append(f"granularity: personas from groups of at least {g['chosen']} members{of}{extra}; smaller "
                      "topics join their nearest persona, whose sub-personas may show them; --min-cluster-size N for "
                      f"finer or coarser personas ({g.get('why') or g['rule']})")
-    from ml.runtime.selection import agents_kept_line
+    from ml.runtime.selection import agents_kept_line, mostly_set_aside_line
 
     if kept_line := agents_kept_line(m.get("agents") or {}, m["counts"]["kept"]):
         lines.append(kept_line)
+    if most := mostly_set_aside_line(m["filtering"], m["counts"]["kept"], m["unit"]):
+        lines.append(most)
     if met.get("labels"):
         lw, lr = met["labels"]["with_noise"], met["labels"]["reassigned"]
         lines.append(f"labels ({met['labels']['column']}): with noise NMI {lw['nmi']} ARI {lw['ari']} "
