@@ -194,6 +194,15 @@ def test_binary_file_is_not_called_text(tmp_path):
     refused(path, "blob.csv", "NUL bytes", "not a text file")
 
 
+def test_utf16_without_a_bom_is_named_even_with_an_emoji_joiner(tmp_path):
+    """A review: one zero-width joiner inside an emoji ("👨\u200d👩") made a BOM-less UTF-16 file "not a text file";
+    it is named as UTF-16 with the flag to pass, and reads with it."""
+    path = tmp_path / "export.csv"
+    path.write_bytes("text,author\nthe family plan 👨\u200d👩\u200d👧 costs too much,ann\nplain,bob\n".encode("utf-16-le"))
+    refused(path, "export.csv", "NUL bytes", "utf-16-le", "--encoding utf-16-le")
+    assert load_messages(path, encoding="utf-16-le")[0]["text"].tolist()[0].startswith("the family plan 👨\u200d👩")
+
+
 # ---------------------------------------------------------------- zone abbreviations
 
 

@@ -11,6 +11,7 @@ every byte decodes, with one-line errors that say where and what to do (``ml.ing
 from __future__ import annotations
 
 import codecs
+import unicodedata
 from pathlib import Path
 
 from ml.ingest.archive import BOMB_MIN_BYTES
@@ -40,13 +41,15 @@ def _guess_encoding(sample: bytes) -> str | None:
 
 
 def _bomless_wide(sample: bytes) -> str | None:
-    """UTF-32/16 (LE/BE) that decodes `sample` into lines of printable text, if any."""
+    """UTF-32/16 (LE/BE) that decodes `sample` into lines of printable text, if any; format characters count as
+    text (the zero-width joiner inside an emoji, "👨\u200d👩": one was enough to call a UTF-16 file "not a text
+    file", a review found)."""
     for name in ("utf-32-le", "utf-32-be", "utf-16-le", "utf-16-be"):
         try:
             text = codecs.getincrementaldecoder(name)().decode(sample, final=False)
         except UnicodeDecodeError:
             continue
-        if "\n" in text and all(c.isprintable() or c in "\t\r\n" for c in text):
+        if "\n" in text and all(c.isprintable() or c in "\t\r\n" or unicodedata.category(c) == "Cf" for c in text):
             return name
     return None
 
