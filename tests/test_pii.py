@@ -61,6 +61,9 @@ def test_emails(tweets, clause, value):
     ("text +33 6 12 34 56 78 pls", "12 34 56"),
     ("my number is 202-555-0173 x204", "0173"),
     ("call 6502530000", "6502530000"),
+    ("Merci, tél. 06 12 34 10 78", "34 10 78"),  # French, written as at home (a review: 364 of 375 stayed)
+    ("ring me: 06 12 34 56 78", "34 56 78"),
+    ("Tel. 0151 23456789", "23456789"),  # German, after a cue ("Tel" is no name either)
 ])
 def test_phones(tweets, clause, value):
     _check(tweets, clause, value, "[phone]")
@@ -76,6 +79,14 @@ def test_phones(tweets, clause, value):
 ])
 def test_cards_are_luhn_checked_and_order_numbers_kept(tweets, clause, value, placeholder):
     _check(tweets, clause, value, placeholder)
+
+
+@pytest.mark.parametrize("text", ["refund this ticket - 0372389047497?!? unacceptable",  # valid in Germany, no cue
+                                  "refund request # 16866853 still open", "0151 23456789 is my reference"])
+def test_german_numbers_are_phones_only_after_a_cue(text):
+    from ml.profile.pii import PiiMasker
+
+    assert PiiMasker().mask(text) == text
 
 
 @pytest.mark.parametrize("clause,value", [

@@ -32,6 +32,7 @@ NOT_NAMES = frozenset({
     "hmm", "ya", "ty", "good", "great", "yay", "ugh", "wow", "thank", "help", "oh", "send", "plz", "smh",
     "love",  # a closing ("thank you! Love, an anxious flyer"), though also a census first name
     "xmas", "christmas", "easter", "thanksgiving", "halloween",  # holidays ("Queuing for Xmas slots")
+    "tel", "tél",  # "Tel. 0151 …" (a review: read as a name)
 })
 # spaCy splits "I'm", "We're", "Can't" into "I" + "'m" …: the first part is what the name rules see
 CONTRACTION_RE = re.compile(r"(?:['’](?:m|ve|re|ll|d|s)|n['’]t)$")
