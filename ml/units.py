@@ -131,8 +131,10 @@ def build_units(messages: pd.DataFrame, unit: str) -> pd.DataFrame:
         has_thread = "thread_id" in messages and messages["thread_id"].notna().any()
         has_reply = "reply_to" in messages and messages["reply_to"].notna().any()
         if not (has_thread or has_reply):
+            files = sorted(set(messages["source_file"].astype(str))) if "source_file" in messages else []
+            where = f"{files[0]}{f' and {len(files) - 1} more files' if len(files) > 1 else ''}: " if files else ""
             raise InputError(
-                "unit 'conversation' needs reply-to links or a conversation column but the data has neither; "
+                f"{where}unit 'conversation' needs reply-to links or a conversation column but the data has neither; "
                 "pass --thread-col COLUMN naming the ticket or chat id of each message, or --reply-to-col "
                 "COLUMN naming the id each message answers, or use --unit message"
             )

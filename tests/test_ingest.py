@@ -220,6 +220,10 @@ def test_the_summary_names_the_column_of_each_field_and_those_not_read(tmp_path)
     assert "not read: 'Queue', '_source' (fields not read yet:" in load_messages(tmp_path / "desk3.csv")[1].summary_lines()[1]
     assert any(line.startswith("no author column: each message counts on its own") and "--author-col" in line
                for line in lines)
+    frame.assign(Customer="").to_csv(tmp_path / "desk4.csv", index=False)  # read, but empty (a review: "no author
+    lines = load_messages(tmp_path / "desk4.csv")[1].summary_lines()      # column" below "author 'Customer'")
+    assert any(line.startswith("the author column 'Customer' is empty in every row: each message counts on its own")
+               for line in lines)
 
 
 def test_explicit_mapping_overrides_detection():

@@ -111,6 +111,14 @@ def test_missing_metadata_names_the_flag(unit, flag):
     assert flag in str(err.value) and "\n" not in str(err.value)
 
 
+def test_a_unit_the_data_cannot_build_names_the_file():
+    """A review: the conversation unit's error named no file."""
+    msgs, _ = load_messages(SAMPLE_DIR / "airline_tweets_sample.csv")
+    with pytest.raises(InputError) as err:
+        build_units(msgs, "conversation")
+    assert str(err.value).startswith("airline_tweets_sample.csv: unit 'conversation' needs")
+
+
 def test_unknown_unit():
     with pytest.raises(InputError, match="--unit"):
         build_units(frame(ROWS), "session")

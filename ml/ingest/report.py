@@ -142,8 +142,10 @@ class LoadReport:
             lines.append(f"authors named by a name, an e-mail address or a phone number, replaced by pseudonyms (au- or "
                          f"em- and 10 hex digits) so that none reaches the run's files: {self.authors_pseudonymised}")
         if self.rows_kept and not self.has_authors:
-            lines.append("no author column: each message counts on its own, so per-author behaviour and the "
-                         "detection of agent accounts are off (pass --author-col COLUMN if a column names who wrote)")
+            given = [f.mapping["author"] for f in self.files if f.mapping.get("author")]
+            lines.append((f"the author column {given[0]!r} is empty in every row" if given else "no author column")
+                         + ": each message counts on its own, so per-author behaviour and the detection of agent "
+                         "accounts are off (pass --author-col COLUMN if a column names who wrote)")
         for name in ("dropped_empty_text", "dropped_not_inbound", "dropped_system_messages",
                      "timestamps_missing", "timestamps_unparseable"):
             if getattr(self, name):
