@@ -45,14 +45,17 @@ def author_pseudonyms(authors: pd.Series) -> tuple[pd.Series, int]:
     - a value holding an e-mail address: ``em-`` of the address in lower case, as a mailbox's sender
       (``ml.ingest.mail``), so one customer is one author across a help desk's CSV and a mailbox;
     - a phone number written with its ``+``: ``au-`` of the value;
-    - a column in which any value holds a space between two words ("Maria Gonzalez") names people: each of its
-      values is ``au-`` of the value as written ("Cher" too). Ids and handles hold no space (TWCS's numbers,
-      the airline dump's screen names, Slack's ids), and a column of them is kept as the export writes it.
+    - a value with a space between two words ("Maria Gonzalez"): ``au-`` of the value as written; in a column where
+      most distinct values have one, every value ("Cher" too): the column names people. Ids and handles hold no
+      space (TWCS's numbers, the airline dump's screen names, Slack's ids) and are kept as the export writes them;
+      the airline dump's one screen name with a space ("kgLate Flightshow10", its "late" → "Late Flight" artefact)
+      goes alone.
     ``authors``: stripped strings or None (``ml.ingest.columns.normalize_ids``); None stays None, and a value that
     is already a pseudonym (``em-``/``wa-``/``au-`` and 10 hex digits) is kept."""
     distinct = [v for v in pd.unique(authors.dropna()) if isinstance(v, str)]  # ml.ingest.columns.normalize_ids
-    names = any(_NAME_RE.search(v) for v in distinct)
-    table = {v: p for v in distinct if (p := _author_pseudonym(v, names)) is not None}
+    spaced = {v for v in distinct if _NAME_RE.search(v)}
+    names = 2 * len(spaced) > len(distinct)
+    table = {v: p for v in distinct if (p := _author_pseudonym(v, names or v in spaced)) is not None}
     if not table:
         return authors, 0
     out = [table.get(a, a) if isinstance(a, str) else a for a in authors]
