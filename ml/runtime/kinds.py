@@ -166,7 +166,7 @@ def _conversation_summary(result, m: dict) -> list:
 
     if kept_line := agents_kept_line(m.get("agents") or {}, m["counts"]["kept"]):
         lines.append(kept_line)
-    if most := mostly_set_aside_line(m["filtering"], m["counts"]["kept"], m["unit"]):
+    if most := mostly_set_aside_line(m.get("filtering") or [], m["counts"]["kept"], m["unit"]):
         lines.append(most)
     if met.get("labels"):
         lw, lr = met["labels"]["with_noise"], met["labels"]["reassigned"]
