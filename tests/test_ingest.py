@@ -481,7 +481,11 @@ def test_guess_time_column_takes_the_first_column_of_timestamps():
                           "Solved": ["2017-11-01 10:00", "2017-11-02 11:00"]})
     assert guess_time_column(frame) == "Created"
     assert guess_time_column(frame, {"Created"}) == "Solved"
-    assert guess_time_column(frame[["ticket", "status"]]) is None  # digits only: epoch or id, never guessed
+    assert guess_time_column(frame[["ticket", "status"]]) is None  # digits only: epoch or id, not by their values
+    # digits under a time name, every one epoch seconds or milliseconds of 2000-2040 (a review's "sent_ms")
+    ms = pd.DataFrame({"ticket": ["1509487845", "1509487846"], "sent_ms": ["1509487845123", "1509487846000"]})
+    assert guess_time_column(ms) == "sent_ms" and guess_time_column(ms.rename(columns={"sent_ms": "ref"})) is None
+    assert guess_time_column(pd.DataFrame({"created_id": ["0000000001", "0000000002"]})) is None  # not epoch
 
 
 def test_a_huge_cell_is_cut_and_counted(tmp_path):

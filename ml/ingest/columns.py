@@ -14,8 +14,10 @@ load report (``FileReport.text_guessed``).
 
 ``guess_time_column(frame, taken)`` → when no column has a time name, the first column (in file order) whose
 first ``TIME_SAMPLE`` non-empty values ``ml.ingest.timeparse.parse_timestamps`` reads at least
-``MIN_TIME_SHARE`` of ("Created", "Opened", "Date Sent"); a column of digits only is never taken (epoch
-seconds and ids look alike). Reported as ``FileReport.time_guessed``.
+``MIN_TIME_SHARE`` of ("Created", "Opened", "Date Sent"); a column of digits only is taken only when its name
+reads as a time ("sent_ms", "epoch", "ts": ``TIME_NAME_RE``) and every value is epoch seconds or milliseconds
+between 2000 and 2040 (epoch seconds and ids look alike; a review's `sent_ms` was not read). Reported as
+``FileReport.time_guessed``.
 
 ``side_flags(values, outbound=False)`` → whether each message is the customer's (the inbound flag) from a
 column of true/false values or side names (``CUSTOMER_SIDE`` / ``COMPANY_SIDE``); an ``outbound`` column's
@@ -110,17 +112,33 @@ def guess_text_column(frame: pd.DataFrame, taken: set[str] = frozenset()) -> str
     return best
 
 
+#: a column name that reads as a time ("sent_ms", "created_epoch", "ts", "posted_at", "unix_time")
+TIME_NAME_RE = re.compile(r"(?i)time|date|epoch|created|sent|posted|(?:^|_)ts(?:$|_)|_at$|_ms$")
+
+
 def guess_time_column(frame: pd.DataFrame, taken: set[str] = frozenset()) -> str | None:
     """The first column of ``frame`` (not in ``taken``) that reads as timestamps (module docstring), or None."""
     from ml.ingest.timeparse import parse_timestamps
 
     for col in frame.columns:
         values = None if col in taken else _sample(frame, col, TIME_SAMPLE)
-        if values is None or len(values) == 0 or values.str.fullmatch(r"[\d.]+").all():
+        if values is None or len(values) == 0:
+            continue
+        if values.str.fullmatch(r"[\d.]+").all():
+            if TIME_NAME_RE.search(normalized(str(col))) and _epoch_values(values):
+                return col
             continue
         if parse_timestamps(values)["timestamp"].notna().mean() >= MIN_TIME_SHARE:
             return col
     return None
+
+
+def _epoch_values(values: pd.Series) -> bool:
+    """Every value is epoch seconds (10 digits) or milliseconds (13) between 2000 and 2040."""
+    if not values.str.fullmatch(r"\d{10}(?:\d{3})?").all():
+        return False
+    secs = np.where(values.str.len() == 13, values.astype("int64") // 1000, values.astype("int64"))
+    return bool(((secs >= 946_684_800) & (secs < 2_208_988_800)).all())
 
 
 _TRUE = {"true", "t", "yes", "y", "1", "1.0"}
