@@ -138,14 +138,7 @@ class LoadReport:
         if self.renamed_duplicate_ids:  # rows kept under "<id>#1" ids; the filter's duplicate stage decides on them
             lines.append(f"rows repeating an earlier row's id, kept with the id suffixed (\"<id>#1\"; the filter's "
                          f"duplicate stage then decides on their texts): {self.renamed_duplicate_ids}")
-        if self.authors_pseudonymised:
-            lines.append(f"authors named by a name, an e-mail address or a phone number, replaced by pseudonyms (au- or "
-                         f"em- and 10 hex digits) so that none reaches the run's files: {self.authors_pseudonymised}")
-        if self.rows_kept and not self.has_authors:
-            given = [f.mapping["author"] for f in self.files if f.mapping.get("author")]
-            lines.append((f"the author column {given[0]!r} is empty in every row" if given else "no author column")
-                         + ": each message counts on its own, so per-author behaviour and the detection of agent "
-                         "accounts are off (pass --author-col COLUMN if a column names who wrote)")
+        lines += self._author_lines()
         for name in ("dropped_empty_text", "dropped_not_inbound", "dropped_system_messages",
                      "timestamps_missing", "timestamps_unparseable"):
             if getattr(self, name):
@@ -154,6 +147,19 @@ class LoadReport:
             lines.append(f"  unparseable timestamp {ex['value']!r} in {ex['file']} row {ex['row']}")
         if self.date_order:
             lines.append(date_order_line(self.date_order))
+        return lines
+
+    def _author_lines(self) -> list[str]:
+        """What became of the authors: pseudonyms for names and addresses, or none read at all."""
+        lines = []
+        if self.authors_pseudonymised:
+            lines.append(f"authors named by a name, an e-mail address or a phone number, replaced by pseudonyms (au- or "
+                         f"em- and 10 hex digits) so that none reaches the run's files: {self.authors_pseudonymised}")
+        if self.rows_kept and not self.has_authors:
+            given = [f.mapping["author"] for f in self.files if f.mapping.get("author")]
+            lines.append((f"the author column {given[0]!r} is empty in every row" if given else "no author column")
+                         + ": each message counts on its own, so per-author behaviour and the detection of agent "
+                         "accounts are off (pass --author-col COLUMN if a column names who wrote)")
         return lines
 
 
