@@ -4,7 +4,7 @@
     python scripts/eval_mix.py --mix mix.csv [--bounds 500 80] [--seeds 0 1 2] [--out bench-results/mix.json]
 
 Unlike ``scripts/ablate.py`` (which clusters every member), this runs ``PersonaPipeline``'s own fuse → reduce
-→ cluster → reassign (``PersonaPipeline.segment``) with the default config, so a dump above ``reduce.fit_sample_size`` is fitted on a
+→ cluster → reassign (``PersonaPipeline.segment``) with the default config, so a dump above 1.5 × ``reduce.fit_sample_size`` is fitted on a
 sample and the rest placed, as ``python -m ml.run`` does. One layout per seed; each bound
 (``cluster.largest_min_cluster_size``) clusters it. Prints per seed and the means: personas, and NMI / ARI /
 ACC on the whole mix (``label``) and on each set's own rows (``b77``, ``gn``, ``tw``); writes JSON.

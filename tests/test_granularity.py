@@ -260,6 +260,7 @@ def test_the_pipeline_fits_its_layouts_with_those_neighbours(monkeypatch):
     pipe.reduce(X, seed=0, map_2d=False, n_total=10000)
     pipe.reduce(X, seed=0, map_2d=False, n_total=50000)
     assert pipe._neighbors(50000) == 15 and pipe._neighbors(20000) == 30
+    assert pipe._neighbors(30000) == 30 and pipe._neighbors(30001) == 15  # all fitted up to 1.5 x fit_sample_size
     given = pipeline_mod.PersonaPipeline(PipelineConfig.model_validate({"embed": {"cache_dir": ""},
                                                                         "reduce": {"n_neighbors": 22}}))
     given.reduce(X, seed=0, map_2d=False)

@@ -634,7 +634,7 @@ export interface components {
             persona_id: number;
             /**
              * Placed
-             * @description Not in the sample UMAP and HDBSCAN were fitted on (above reduce.fit_sample_size): took its nearest sampled members' persona.
+             * @description Not in the sample UMAP and HDBSCAN were fitted on (a run above 1.5 x reduce.fit_sample_size members): took its nearest sampled members' persona.
              * @default false
              */
             placed: boolean;
@@ -847,7 +847,7 @@ export interface components {
             personas: number;
             /**
              * Placed
-             * @description Members placed from their nearest sampled members, not fitted (above reduce.fit_sample_size); None for runs made before it.
+             * @description Members placed from their nearest sampled members, not fitted (a run above 1.5 x reduce.fit_sample_size members); None for runs made before it.
              */
             placed?: number | null;
         };
@@ -2160,7 +2160,7 @@ export interface components {
             promoted?: number | null;
             /**
              * Rescue Size
-             * @description The min_cluster_size those were found at (like `chosen`, in sampled members above reduce.fit_sample_size).
+             * @description The min_cluster_size those were found at (like `chosen`, in sampled members when the run was fitted on a sample).
              */
             rescue_size?: number | null;
             /**

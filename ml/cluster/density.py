@@ -86,7 +86,7 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
     largest_min_cluster_size: ``granularity="share"``: the size the share rule never exceeds, in fitted
         members. Without it a dump of several topic families gets coarser personas the more it holds
         (docs/ablations.md, "A largest size"). 80 binds from about 16,100 fitted members; below, the share
-        alone decides. A run above ``reduce.fit_sample_size`` fits a sample, so there the bound counts sampled
+        alone decides. A run above 1.5 × ``reduce.fit_sample_size`` fits a sample, so there the bound counts sampled
         members and acts as a share of the sample (80 of 20,000 = 0.4 %), not as a number of real members.
     min_samples: HDBSCAN's density smoothing.
     cluster_selection_method: ``eom`` or ``leaf``.

@@ -103,8 +103,10 @@ class ReduceConfig(_Section):
     min_dist: float = Field(0.0, ge=0.0, le=1.0)
     metric: str = "euclidean"
     fit_sample_size: int = Field(
-        20000, ge=100, description="above this many members UMAP and HDBSCAN fit a seeded sample of this size; "
-        "the rest are placed by their nearest sampled members (placed: true in assignments)")
+        20000, ge=100, description="above 1.5x this many members UMAP and HDBSCAN fit a seeded sample of this "
+        "size (up to there every member is fitted: a sample placing under a third saves little time and costs "
+        "quality; ml.reduce.fitted_rows); the rest are placed by their nearest sampled members (placed: true in "
+        "assignments)")
     sample_n_neighbors: int | None = Field(
         15, ge=2, description="UMAP n_neighbors of a sampled fit (a sample's groups are smaller); None: n_neighbors")
     n_epochs: int | None = Field(None, ge=10, description="UMAP epochs; None: UMAP's rule (500 up to 10,000 rows, 200 above)")

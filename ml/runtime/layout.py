@@ -1,4 +1,4 @@
-"""Reduce and cluster for a run, with sample-fit above ``reduce.fit_sample_size``.
+"""Reduce and cluster for a run, with sample-fit above 1.5 × ``reduce.fit_sample_size`` (``ml.reduce.fitted_rows``).
 
 ``fit_reduce(params, fused, cache_root, background)`` → ``(reduced, coords_2d, placement)``:
 ``UMAPReducer(**params)`` fitted on ``fused``, the layout (by parameters and input matrix) and the 2-D map

@@ -28,6 +28,7 @@ from ml.metrics import dbcv, label_scores, silhouette, stability_ari
 from ml.profile.masking import keep_handles_for, mask_texts, uncached_texts
 from ml.profile.pii import PiiMasker
 from ml.profile.terms import clear_term_memo
+from ml.reduce import fitted_rows
 from ml.runtime.config import PipelineConfig
 from ml.runtime.contracts import ConversationManifest, ConversationPersona, Hierarchy, new_run_id
 from ml.runtime.errors import TooFewRowsError
@@ -280,11 +281,12 @@ class PersonaPipeline:
     def _neighbors(self, n: int, placement=None) -> int:
         """UMAP's neighbours for a run of ``n`` members (what ``reduce`` sets, the stability refits on a sample of
         the run too, and the manifest records): ``layout_neighbors`` for its rows; for a run fitted on a sample
-        (more than ``reduce.fit_sample_size`` members, or a ``placement``) ``reduce.sample_n_neighbors``."""
+        (``ml.reduce.fitted_rows`` fewer than ``n``, or a ``placement``) ``reduce.sample_n_neighbors``."""
         rc = self.config.reduce
-        if (placement is not None or n > rc.fit_sample_size) and rc.sample_n_neighbors:
+        fitted = fitted_rows(n, rc.fit_sample_size)
+        if (placement is not None or fitted < n) and rc.sample_n_neighbors:
             return int(rc.sample_n_neighbors)
-        return layout_neighbors(rc.n_neighbors, self.stages.clusterer, min(n, rc.fit_sample_size))
+        return layout_neighbors(rc.n_neighbors, self.stages.clusterer, fitted)
 
     def _model_reassigner(self, embeddings, fused, labels, reassigned):
         """The persona model's placement of new conversations: the final personas' centroids in
@@ -381,7 +383,7 @@ class PersonaPipeline:
         rc, size = self.config.reduce, fused.shape[0]
         if size <= self._neighbors(n or size) + 1:
             return None
-        epochs = rc.n_epochs or (200 if min(n, rc.fit_sample_size) > 10000 else None)
+        epochs = rc.n_epochs or (200 if fitted_rows(n, rc.fit_sample_size) > 10000 else None)
         runs = []
         for seed in (self.config.seed + 1, self.config.seed + 2):
             runs.append(self.segment(fused, embeddings, seed=seed, n_total=n, n_epochs=epochs).labels)

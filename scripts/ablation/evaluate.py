@@ -45,7 +45,7 @@ from sklearn.base import clone
 
 from ml.cluster.density import PersonaClusterer
 from ml.metrics import dbcv, label_scores, silhouette, stability_ari
-from ml.reduce import UMAPReducer
+from ml.reduce import UMAPReducer, fitted_rows
 from ml.runtime.config import PipelineConfig
 from ml.runtime.layout import layout_neighbors
 from ml.runtime.stages import build_stages, reassign_metric
@@ -115,7 +115,7 @@ class Experiment:
         rows (default: the data's; a subsample's own) and the setting's clusterer (``cluster``: a fixed
         min_cluster_size moves them, as in ``ml.run``; ``layout_neighbors``) unless ``reduce`` names them."""
         cfg = self.config.reduce
-        n = min(rows or len(self.data.embeddings), cfg.fit_sample_size)
+        n = fitted_rows(rows or len(self.data.embeddings), cfg.fit_sample_size)
         neighbors = layout_neighbors(cfg.n_neighbors, self.clusterer(cluster or {}), n)
         return clone(self.stages.reducer).set_params(**{"n_neighbors": neighbors, **reduce}, random_state=seed,
                                                      map_2d=False)

@@ -174,8 +174,9 @@ class AssignmentRow(Contract):
     member_id: str
     persona_id: int
     reassigned: bool = Field(False, description="Was noise, placed at the nearest persona.")
-    placed: bool = Field(False, description="Not in the sample UMAP and HDBSCAN were fitted on (above "
-                                            "reduce.fit_sample_size): took its nearest sampled members' persona.")
+    placed: bool = Field(False, description="Not in the sample UMAP and HDBSCAN were fitted on (a run "
+                                            "above 1.5 x reduce.fit_sample_size members): took its nearest sampled "
+                                            "members' persona.")
     distance: float | None = None
     x: float | None = Field(None, description="2-D map coordinate.")
     y: float | None = None

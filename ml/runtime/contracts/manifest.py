@@ -79,7 +79,8 @@ class ConversationCounts(Contract):
     clusters_before_merge: int | None = None
     agent_messages_removed: int | None = None
     placed: int | None = Field(None, description="Members placed from their nearest sampled members, not fitted "
-                                                "(above reduce.fit_sample_size); None for runs made before it.")
+                                                "(a run above 1.5 x reduce.fit_sample_size members); None for runs "
+                                                "made before it.")
 
 
 class ConversationMetrics(Contract):
@@ -107,7 +108,7 @@ class Granularity(Contract):
     rescued: int | None = Field(None, description="Smaller dense clusters taken from the noise as personas (none when "
                                                   "the rescue did not run; runs made before these fields: in `why` only).")
     rescue_size: int | None = Field(None, description="The min_cluster_size those were found at (like `chosen`, "
-                                                      "in sampled members above reduce.fit_sample_size).")
+                                                      "in sampled members when the run was fitted on a sample).")
     joined_from: int | None = Field(None, description="Clusters before pieces of one topic were joined (cluster.join, "
                                                      "ml.cluster.join); None when none were joined or for runs before it.")
     joined_into: int | None = Field(None, description="Clusters after that join (before cluster.merge_threshold's "
