@@ -28,6 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from ml.metrics import label_scores
+from ml.reduce import SAMPLE_ABOVE
 from ml.runtime.config import PipelineConfig
 from ml.runtime.pipeline import PersonaPipeline
 from scripts.ablation.data import BUILTIN, prepare
@@ -88,6 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     ap.add_argument("--out", default="bench-results/samplefit.json")
     args = ap.parse_args(argv)
+    if any(1.0 / SAMPLE_ABOVE < share < 1.0 for share in args.shares):  # ml.reduce.fitted_rows fits those whole
+        ap.error(f"--shares: a share above {1.0 / SAMPLE_ABOVE:.3f} is not sampled (a fit is sampled only above "
+                 f"{SAMPLE_ABOVE} x reduce.fit_sample_size members)")
     rows = []
     for name in args.datasets:
         data = prepare(BUILTIN[name])

@@ -93,7 +93,7 @@ export function GranularityNote({ manifest: m }: { manifest: RunManifest }) {
   const size = g?.chosen ?? m.cluster?.min_cluster_size;
   if (!size) return null;
   const cluster = (m.config?.cluster ?? {}) as { min_cluster_share?: number; min_cluster_size?: number | null };
-  // above reduce.fit_sample_size the clustering is fitted on a sample; its sizes count the sample's members
+  // a run above 1.5 x reduce.fit_sample_size is fitted on a sample; its sizes count the sample's members
   const placed = m.counts.placed ?? 0;
   const fitted = m.counts.kept - placed;
   const sample = placed > 0 ? `${int(fitted)} sampled members it was fitted on` : `${int(m.counts.kept)} members`;
