@@ -2,9 +2,8 @@
 
 ``canonical_frame(frame, path, mapping, report)``: the text cleaned (HTML, entities, mojibake, an email's quoted
 replies cut, an over-long paste cut at ``MAX_TEXT``), ids normalised ("3.0" → "3", a row's own
-``"<file>:<row>"`` where it has none), authors that are names, e-mail addresses or phone numbers replaced by
-pseudonyms (``ml.ingest.pseudonyms.author_pseudonyms``), the side read from the side column, labels with their
-missing values as None. ``ml.ingest.load`` calls it per file, ``ml.ingest.records`` for the API's JSON records.
+``"<file>:<row>"`` where it has none), the side read from the side column, labels with their missing values as
+None. ``ml.ingest.load`` calls it per file, ``ml.ingest.records`` for the API's JSON records.
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ import pandas as pd
 from ml.ingest.columns import missing_labels, normalize_ids, sides
 from ml.ingest.email_reply import cut_replies
 from ml.ingest.paths import stem
-from ml.ingest.pseudonyms import author_pseudonyms
 from ml.ingest.textclean import MAX_TEXT, clean_text, fix_mojibake, html_count, join_parts, transcript_count
 
 if TYPE_CHECKING:
@@ -67,14 +65,10 @@ def canonical_frame(frame: pd.DataFrame, path: Path, m: ColumnMapping, report: L
     def opt(col: str | None) -> pd.Series:
         return normalize_ids(frame[col]).reset_index(drop=True) if col else none
 
-    authors, named = author_pseudonyms(opt(m.author))  # names, addresses, phone numbers never reach a run's files
-    if report is not None:
-        report.authors_pseudonymised += named
-
     return pd.DataFrame({
         "message_id": ids.astype(str).to_numpy(),
         "text": text.to_numpy(),
-        "author": authors.to_numpy(),
+        "author": opt(m.author).to_numpy(),
         "_time": frame[m.timestamp].to_numpy() if m.timestamp else none.to_numpy(),
         "reply_to": opt(m.reply_to).to_numpy(),
         "_thread": opt(m.thread).to_numpy(),

@@ -6,7 +6,7 @@ on every machine, so runs made anywhere can be compared author by author (lineag
 ``PERSONAS_PSEUDONYM_KEY`` set, HMAC-SHA-256 under that key, so that whoever holds a run's files cannot
 confirm a guessed address by hashing it. Every machine whose runs are compared needs the same key; runs made
 with and without one do not share authors. ``keyed()`` says which is in use (the load report records it).
-``author_pseudonyms(series)`` applies them to any file's author column (below).
+``author_pseudonyms(series)`` applies them to the authors of every file and API record (below).
 """
 
 from __future__ import annotations
@@ -34,45 +34,49 @@ def pseudonym(prefix: str, value: str) -> str:
 
 #: an e-mail address inside an author value ("Maria Gonzalez <maria@example.com>", "maria@example.com")
 ADDRESS_RE = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
-#: a phone number written as one ("+44 7700 900123", "+1-312-555-0142"); ids of digits alone stay ids
-PHONE_RE = re.compile(r"^\+[\d\s().-]{7,}$")
+#: a phone number as an author: "+44 7700 900123", "whatsapp:+14155238886" (Twilio), "(312) 555-0142",
+#: "07700 900123"; digits alone ("115712", TWCS's ids) are ids
+PHONE_RE = re.compile(r"^(?:(?:whatsapp|tel|sms):)?\+?[\d\s().-]+$", re.IGNORECASE)
+_NAME_RE = re.compile(r"[^\W\d_]\w*\.?\s+[^\W\d_]")  # a word, a space, a word: "Maria Gonzalez", "J. Smith"
+_PSEUDONYM_RE = re.compile(r"^(?:em|wa|au)-[0-9a-f]{10}$")
 
 
 def author_pseudonyms(authors: pd.Series) -> tuple[pd.Series, int]:
-    """One file's author column with personal names, e-mail addresses and phone numbers replaced by pseudonyms,
-    and how many distinct values were replaced.
+    """The author column with personal names, e-mail addresses and phone numbers replaced by pseudonyms, and how
+    many distinct values were replaced. Each value is judged alone, so one author gets one pseudonym in every file,
+    every API call and every run:
 
     - a value holding an e-mail address: ``em-`` of the address in lower case, as a mailbox's sender
       (``ml.ingest.mail``), so one customer is one author across a help desk's CSV and a mailbox;
-    - a phone number written with its ``+``: ``au-`` of the value;
-    - a value with a space between two words ("Maria Gonzalez"): ``au-`` of the value as written; in a column where
-      most distinct values have one, every value ("Cher" too): the column names people. Ids and handles hold no
-      space (TWCS's numbers, the airline dump's screen names, Slack's ids) and are kept as the export writes them;
-      the airline dump's one screen name with a space ("kgLate Flightshow10", its "late" → "Late Flight" artefact)
-      goes alone.
-    ``authors``: stripped strings or None (``ml.ingest.columns.normalize_ids``); None stays None, and a value that
-    is already a pseudonym (``em-``/``wa-``/``au-`` and 10 hex digits) is kept."""
-    distinct = [v for v in pd.unique(authors.dropna()) if isinstance(v, str)]  # ml.ingest.columns.normalize_ids
-    spaced = {v for v in distinct if _NAME_RE.search(v)}
-    names = 2 * len(spaced) > len(distinct)
-    table = {v: p for v in distinct if (p := _author_pseudonym(v, names or v in spaced)) is not None}
+    - a phone number (a ``+``, or 9-15 digits written with spaces, brackets or dashes; a ``whatsapp:``, ``tel:``
+      or ``sms:`` prefix allowed): ``au-`` of the value;
+    - a value with a space between two words ("Maria Gonzalez"): ``au-`` of the value as written.
+    A single word ("Cher", "sprintcare", "@jet_fan"), an id ("115712", "U024BE7LH") or a pseudonym already
+    (``em-``/``wa-``/``au-`` and 10 hex digits) is kept: handles and ids are read as the export writes them.
+    ``authors``: strings or None (``ml.ingest.columns.normalize_ids``); None stays None."""
+    distinct = [v for v in pd.unique(authors.dropna()) if isinstance(v, str)]
+    table = {v: p for v in distinct if (p := _author_pseudonym(v)) is not None}
     if not table:
         return authors, 0
     out = [table.get(a, a) if isinstance(a, str) else a for a in authors]
     return pd.Series(out, index=authors.index, dtype=object), len(table)
 
 
-_NAME_RE = re.compile(r"[^\W\d_]\w*\.?\s+[^\W\d_]")  # a word, a space, a word: "Maria Gonzalez", "J. Smith"
-_PSEUDONYM_RE = re.compile(r"^(?:em|wa|au)-[0-9a-f]{10}$")
-
-
-def _author_pseudonym(value: str, names: bool) -> str | None:
+def _author_pseudonym(value: str) -> str | None:
     """``value``'s pseudonym under ``author_pseudonyms``'s rules, or None when it is kept as written."""
     if not value or _PSEUDONYM_RE.match(value):
         return None
     address = ADDRESS_RE.search(value)
     if address:
         return pseudonym("em-", address.group(0).lower())
-    if names or PHONE_RE.match(value):
+    if _NAME_RE.search(value) or _phone(value):
         return pseudonym("au-", value)
     return None
+
+
+def _phone(value: str) -> bool:
+    """A phone number written as one (``PHONE_RE``): a ``+``, or 9-15 digits with spaces, brackets or dashes."""
+    if not PHONE_RE.match(value):
+        return False
+    digits = sum(c.isdigit() for c in value)
+    return 7 <= digits <= 15 and ("+" in value or (digits >= 9 and any(c in value for c in " ()-")))

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ml.ingest.canonical import canonical_frame
+from ml.ingest.pseudonyms import author_pseudonyms
 from ml.ingest.frame import thread_ids, typed
 from ml.ingest.load import ColumnMapping, detect_layout
 from ml.ingest.timeparse import parse_timestamps
@@ -47,6 +48,7 @@ def messages_from_records(records: Iterable[dict], mapping: ColumnMapping | None
         raise InputError(f"{name}: no text field (fields: {', '.join(map(str, frame.columns))}); "
                          "send each record's text")
     msgs = canonical_frame(frame, Path(name), used)
+    msgs["author"] = author_pseudonyms(msgs["author"])[0]  # as load_messages does a file's
     empty = np.flatnonzero((msgs["text"].str.strip() == "").to_numpy())
     if len(empty):
         raise InputError(f"{name}.{int(empty[0])}.{used.text}: empty; send the message text")
