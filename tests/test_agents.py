@@ -385,3 +385,12 @@ def test_a_conversation_is_the_customer_sides_where_the_data_marks_sides():
     assert set(AgentDetector().fit(messages.drop(columns="inbound")).agent_accounts_) >= {"cust0", "cust19"}  # breadth
     kept, report = drop_agents(messages, messages)
     assert set(kept["author"]) == {f"cust{c}" for c in range(20)} and len(kept) == 2 * ticket
+    # the first customer-side writer owns the ticket, not the narrowest one (a review: a colleague copied into one
+    # ticket, also marked as the customer's side, took it from the customer who opened it)
+    cc = pd.DataFrame([["T0", "colleague", True, "adding my manager here", "mcc"]],
+                      columns=["thread_id", "author", "inbound", "text", "message_id"])
+    from ml.filtering.agents import _thread_replies
+
+    both = pd.concat([messages, cc], ignore_index=True)
+    target, is_reply, opener = _thread_replies(both, both["author"], pd.Series([None] * len(both)))
+    assert opener[0] and not is_reply[0] and target[len(both) - 1] == "cust0"

@@ -486,6 +486,9 @@ def test_guess_time_column_takes_the_first_column_of_timestamps():
     ms = pd.DataFrame({"ticket": ["1509487845", "1509487846"], "sent_ms": ["1509487845123", "1509487846000"]})
     assert guess_time_column(ms) == "sent_ms" and guess_time_column(ms.rename(columns={"sent_ms": "ref"})) is None
     assert guess_time_column(pd.DataFrame({"created_id": ["0000000001", "0000000002"]})) is None  # not epoch
+    for name in ("updated_by", "created_by_id", "update_count", "sentiment", "candidate_id"):  # ids under time-ish
+        assert guess_time_column(pd.DataFrame({name: ["1200345678", "1509487846"]})) is None, name  # names (review)
+    assert guess_time_column(pd.DataFrame({"Sent At": ["1509487845", "1509487846"]})) == "Sent At"
 
 
 def test_a_huge_cell_is_cut_and_counted(tmp_path):

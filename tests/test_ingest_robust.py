@@ -201,6 +201,8 @@ def test_utf16_without_a_bom_is_named_even_with_an_emoji_joiner(tmp_path):
     path.write_bytes("text,author\nthe family plan 👨\u200d👩\u200d👧 costs too much,ann\nplain,bob\n".encode("utf-16-le"))
     refused(path, "export.csv", "NUL bytes", "utf-16-le", "--encoding utf-16-le")
     assert load_messages(path, encoding="utf-16-le")[0]["text"].tolist()[0].startswith("the family plan 👨\u200d👩")
+    path.write_bytes("text,author\nMerci\u00a0! appelez-moi,ann\nplain,bob\n".encode("utf-16-be"))  # no-break space
+    refused(path, "export.csv", "NUL bytes", "utf-16-be", "--encoding utf-16-be")
 
 
 # ---------------------------------------------------------------- zone abbreviations

@@ -289,7 +289,7 @@ def _thread_replies(m: pd.DataFrame, author: pd.Series, lead: pd.Series) -> tupl
     low = author.str.lower()
     side = m["inbound"].map({True: 0, False: 2}).fillna(1) if "inbound" in m else pd.Series(1, index=m.index)
     k = pd.DataFrame({"thread": thread[known], "who": low[known], "rank": rank[known], "side": side[known]})
-    k["breadth"] = k["who"].map(k.groupby("who")["thread"].nunique())
+    k["breadth"] = k["who"].map(k.groupby("who")["thread"].nunique()).where(k["side"] != 0, 0)  # first customer
     owners = k.sort_values(["side", "breadth", "rank"], kind="stable").groupby("thread").head(1)
     owner = thread.map(pd.Series(owners["who"].to_numpy(), index=owners["thread"].to_numpy()))
     own = known & (owner.to_numpy(dtype=object) == low.to_numpy(dtype=object))

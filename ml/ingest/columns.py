@@ -15,7 +15,7 @@ load report (``FileReport.text_guessed``).
 ``guess_time_column(frame, taken)`` → when no column has a time name, the first column (in file order) whose
 first ``TIME_SAMPLE`` non-empty values ``ml.ingest.timeparse.parse_timestamps`` reads at least
 ``MIN_TIME_SHARE`` of ("Created", "Opened", "Date Sent"); a column of digits only is taken only when its name
-reads as a time ("sent_ms", "epoch", "ts": ``TIME_NAME_RE``) and every value is epoch seconds or milliseconds
+reads as a time ("sent_ms", "epoch", "ts": a word of ``TIME_NAME_RE``, not ending in "_id", "_by", …) and every value is epoch seconds or milliseconds
 between 2000 and 2040 (epoch seconds and ids look alike; a review's `sent_ms` was not read). Reported as
 ``FileReport.time_guessed``.
 
@@ -112,8 +112,11 @@ def guess_text_column(frame: pd.DataFrame, taken: set[str] = frozenset()) -> str
     return best
 
 
-#: a column name that reads as a time ("sent_ms", "created_epoch", "ts", "posted_at", "unix_time")
-TIME_NAME_RE = re.compile(r"(?i)time|date|epoch|created|sent|posted|(?:^|_)ts(?:$|_)|_at$|_ms$")
+#: a column name that reads as a time: a word of it ("sent_ms", "created_epoch", "ts", "posted_at", "unix_time"),
+#: not an id, a count or a person ("updated_by", "created_by_id", "update_count": a review found "updated_by"'s user
+#: ids read as 2008-2030)
+TIME_NAME_RE = re.compile(r"(?:^|_)(?:time|times|timestamp|date|datetime|epoch|ts|sent|posted|created|at|ms)(?:_|$)")
+NOT_TIME_END_RE = re.compile(r"_(?:id|by|count|no|num|number|user)$")
 
 
 def guess_time_column(frame: pd.DataFrame, taken: set[str] = frozenset()) -> str | None:
@@ -125,7 +128,8 @@ def guess_time_column(frame: pd.DataFrame, taken: set[str] = frozenset()) -> str
         if values is None or len(values) == 0:
             continue
         if values.str.fullmatch(r"[\d.]+").all():
-            if TIME_NAME_RE.search(normalized(str(col))) and _epoch_values(values):
+            name = normalized(str(col))
+            if TIME_NAME_RE.search(name) and not NOT_TIME_END_RE.search(name) and _epoch_values(values):
                 return col
             continue
         if parse_timestamps(values)["timestamp"].notna().mean() >= MIN_TIME_SHARE:

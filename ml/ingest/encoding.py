@@ -40,16 +40,20 @@ def _guess_encoding(sample: bytes) -> str | None:
     return codecs.lookup(matches[0].encoding).name
 
 
+_WRONG = frozenset({"Cc", "Cn", "Cs"})  # control, unassigned, surrogate: what a wrong decode gives
+
+
 def _bomless_wide(sample: bytes) -> str | None:
-    """UTF-32/16 (LE/BE) that decodes `sample` into lines of printable text, if any; format characters count as
-    text (the zero-width joiner inside an emoji, "👨\u200d👩": one was enough to call a UTF-16 file "not a text
-    file", a review found)."""
+    """UTF-32/16 (LE/BE) that decodes `sample` into lines of text, if any: no control character but tab and line
+    ends, no unassigned code point, no lone surrogate (what a wrong decode gives). Format characters, no-break spaces
+    and private-use characters are text (the zero-width joiner inside an emoji, "👨\u200d👩", was enough to call a
+    UTF-16 file "not a text file", a review found, and so was French's no-break space before "!")."""
     for name in ("utf-32-le", "utf-32-be", "utf-16-le", "utf-16-be"):
         try:
             text = codecs.getincrementaldecoder(name)().decode(sample, final=False)
         except UnicodeDecodeError:
             continue
-        if "\n" in text and all(c.isprintable() or c in "\t\r\n" or unicodedata.category(c) == "Cf" for c in text):
+        if "\n" in text and all(c in "\t\r\n" or unicodedata.category(c) not in _WRONG for c in text):
             return name
     return None
 
