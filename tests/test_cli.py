@@ -290,6 +290,25 @@ def test_the_run_summary_says_what_noise_is_and_rounds_the_quality():
                     "n/a (1 at best; the explorer's Quality panel says what each measures)")
 
 
+def test_the_run_summary_says_when_most_of_the_data_was_set_aside():
+    """The run's summary, as --check, says when a filter stage set aside most of what reached it (a dump 90 % in
+    Spanish and German); a manifest without filter stages (a partial one) reads as none."""
+    from ml.runtime.kinds import _conversation_summary
+
+    m = {"counts": {"input": 1500, "kept": 129, "personas": 3}, "unit": "message",
+         "metrics": {"noise_share": 0.1, "silhouette": 0.5, "dbcv": 0.1, "stability_ari": None},
+         "filtering": [{"stage": "exact_duplicates", "input": 1500, "removed": 322},
+                       {"stage": "non_english", "input": 960, "removed": 831}]}
+    lines = [line for line in _conversation_summary(None, m) if isinstance(line, str)]
+    said = [line for line in lines if line.startswith("most of the data was set aside: the non_english stage removed "
+                                                      "831 of 960 (")]
+    assert len(said) == 1 and said[0].endswith("the personas describe the 129 messages left")
+    m["filtering"][1]["removed"] = 100
+    assert not any("most of the data" in str(line) for line in _conversation_summary(None, m))
+    del m["filtering"]
+    assert not any("most of the data" in str(line) for line in _conversation_summary(None, m))
+
+
 def test_check_masks_names_in_its_examples(tmp_path):
     """A review (2026-12-06): --check printed "Ben Tennyson and an American Airlines pilot" where the run itself
     masks the name: its three examples are masked as everything a run shows."""
