@@ -14,10 +14,10 @@ load report (``FileReport.text_guessed``).
 
 ``guess_time_column(frame, taken)`` → when no column has a time name, the first column (in file order) whose
 first ``TIME_SAMPLE`` non-empty values ``ml.ingest.timeparse.parse_timestamps`` reads at least
-``MIN_TIME_SHARE`` of ("Created", "Opened", "Date Sent"); a column of digits only is taken only when its name
-reads as a time ("sent_ms", "epoch", "ts": a word of ``TIME_NAME_RE``, not ending in "_id", "_by", …) and every value is epoch seconds or milliseconds
-between 2000 and 2040 (epoch seconds and ids look alike; a review's `sent_ms` was not read). Reported as
-``FileReport.time_guessed``.
+``MIN_TIME_SHARE`` of ("Created", "Opened", "Date Sent"); a column of digits only is taken only when a word of
+its name reads as a time ("sent_ms", "epoch", "ts": ``TIME_NAME_RE``; not a name ending in "_id", "_by", …) and
+every value is epoch seconds or milliseconds between 2000 and 2040 (epoch seconds and ids look alike; a review's
+`sent_ms` was not read). Reported as ``FileReport.time_guessed``.
 
 ``side_flags(values, outbound=False)`` → whether each message is the customer's (the inbound flag) from a
 column of true/false values or side names (``CUSTOMER_SIDE`` / ``COMPANY_SIDE``); an ``outbound`` column's

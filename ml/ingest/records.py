@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 
 from ml.ingest.canonical import canonical_frame
-from ml.ingest.pseudonyms import author_pseudonyms
 from ml.ingest.frame import thread_ids, typed
 from ml.ingest.load import ColumnMapping, detect_layout
+from ml.ingest.pseudonyms import author_pseudonyms
 from ml.ingest.timeparse import parse_timestamps
 from ml.runtime.errors import InputError
 
