@@ -394,3 +394,17 @@ def test_a_conversation_is_the_customer_sides_where_the_data_marks_sides():
     both = pd.concat([messages, cc], ignore_index=True)
     target, is_reply, opener = _thread_replies(both, both["author"], pd.Series([None] * len(both)))
     assert opener[0] and not is_reply[0] and target[len(both) - 1] == "cust0"
+
+
+def test_a_ticket_export_without_a_side_column_loads_and_is_read_by_breadth(tmp_path):
+    """A verification at HEAD: with a conversation column and no side column, the loaded frame's inbound column is
+    all missing (pandas' nullable boolean) and the side-first ownership crashed every such run
+    ("TypeError: Invalid value '1' for dtype 'boolean'"). Breadth decides there, as before."""
+    rows = []
+    for t in range(12):
+        rows += [[f"T{t}", f"cust{t}", f"my parcel {t} has not arrived yet, where is it", f"2024-02-01T{t:02d}:00:00"],
+                 [f"T{t}", f"agent{t % 2}", f"Sorry about parcel {t}, a replacement is on its way", f"2024-02-01T{t:02d}:05:00"]]
+    pd.DataFrame(rows, columns=["Ticket ID", "From", "Body", "Created"]).to_csv(tmp_path / "tickets.csv", index=False)
+    msgs = load_messages([tmp_path / "tickets.csv"])[0]
+    assert str(msgs["inbound"].dtype) == "boolean" and msgs["inbound"].isna().all()
+    assert AgentDetector().fit(msgs).agent_accounts_ == ["agent0", "agent1"]

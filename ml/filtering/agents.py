@@ -287,7 +287,8 @@ def _thread_replies(m: pd.DataFrame, author: pd.Series, lead: pd.Series) -> tupl
     rank = _time_rank(m)
     known = thread.notna().to_numpy()
     low = author.str.lower()
-    side = m["inbound"].map({True: 0, False: 2}).fillna(1) if "inbound" in m else pd.Series(1, index=m.index)
+    flag = m["inbound"].astype("boolean") if "inbound" in m else pd.Series(pd.NA, index=m.index, dtype="boolean")
+    side = 1 - flag.eq(True).fillna(False).astype(int) + flag.eq(False).fillna(False).astype(int)  # 0 customer, 2 company
     k = pd.DataFrame({"thread": thread[known], "who": low[known], "rank": rank[known], "side": side[known]})
     k["breadth"] = k["who"].map(k.groupby("who")["thread"].nunique()).where(k["side"] != 0, 0)  # first customer
     owners = k.sort_values(["side", "breadth", "rank"], kind="stable").groupby("thread").head(1)
