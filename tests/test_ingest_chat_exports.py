@@ -640,6 +640,13 @@ def test_names_and_addresses_in_any_author_column_become_pseudonyms(tmp_path, tw
     assert posted["author"].tolist() == [authors[1], "Cher"]  # the API's records: the same rule
     _, plain = load_messages(tmp_path / "b.csv")
     assert plain.authors_pseudonymised == 2
+    # a verification at HEAD: "Last, First", dotted and prefixed phone numbers stayed; case made other authors
+    from ml.ingest.pseudonyms import author_pseudonyms
+
+    more = pd.Series(["Gonzalez, Maria", "Lefèvre,Renée", "415.555.1003", "whatsapp:14155551004", "MARIA  GONZALEZ",
+                      "Maria Gonzalez", "4155551003", "3.14"], dtype=object)
+    got = author_pseudonyms(more)[0].tolist()
+    assert all(a.startswith("au-") for a in got[:6]) and got[4] == got[5] and got[6:] == ["4155551003", "3.14"]
 
 
 def test_files_in_a_folder_that_are_not_read_are_named(tmp_path, tweets):

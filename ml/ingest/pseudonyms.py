@@ -37,7 +37,9 @@ ADDRESS_RE = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
 #: a phone number as an author: "+44 7700 900123", "whatsapp:+14155238886" (Twilio), "(312) 555-0142",
 #: "07700 900123"; digits alone ("115712", TWCS's ids) are ids
 PHONE_RE = re.compile(r"^(?:(?:whatsapp|tel|sms):)?\+?[\d\s().-]+$", re.IGNORECASE)
-_NAME_RE = re.compile(r"[^\W\d_]\w*\.?\s+[^\W\d_]")  # a word, a space, a word: "Maria Gonzalez", "J. Smith"
+_PHONE_PREFIX_RE = re.compile(r"^(?:whatsapp|tel|sms):", re.IGNORECASE)
+# a word, then a space or a comma, then a word: "Maria Gonzalez", "J. Smith", "Gonzalez, Maria", "Lefèvre,Renée"
+_NAME_RE = re.compile(r"[^\W\d_][\w'’-]*\.?(?:\s+|\s*,\s*)[^\W\d_]")
 _PSEUDONYM_RE = re.compile(r"^(?:em|wa|au)-[0-9a-f]{10}$")
 
 
@@ -48,9 +50,10 @@ def author_pseudonyms(authors: pd.Series) -> tuple[pd.Series, int]:
 
     - a value holding an e-mail address: ``em-`` of the address in lower case, as a mailbox's sender
       (``ml.ingest.mail``), so one customer is one author across a help desk's CSV and a mailbox;
-    - a phone number (a ``+``, or 9-15 digits written with spaces, brackets or dashes; a ``whatsapp:``, ``tel:``
-      or ``sms:`` prefix allowed): ``au-`` of the value;
-    - a value with a space between two words ("Maria Gonzalez"): ``au-`` of the value as written.
+    - a phone number (a ``+`` or a ``whatsapp:``, ``tel:`` or ``sms:`` prefix, or 9-15 digits written with spaces,
+      brackets, dashes or dots): ``au-`` of the value;
+    - a value with a space or a comma between two words ("Maria Gonzalez", "Gonzalez, Maria"): ``au-`` of the value
+      in lower case with single spaces ("MARIA GONZALEZ" is the same author).
     A single word ("Cher", "sprintcare", "@jet_fan"), an id ("115712", "U024BE7LH") or a pseudonym already
     (``em-``/``wa-``/``au-`` and 10 hex digits) is kept: handles and ids are read as the export writes them.
     ``authors``: strings or None (``ml.ingest.columns.normalize_ids``); None stays None."""
@@ -69,14 +72,18 @@ def _author_pseudonym(value: str) -> str | None:
     address = ADDRESS_RE.search(value)
     if address:
         return pseudonym("em-", address.group(0).lower())
-    if _NAME_RE.search(value) or _phone(value):
+    if _phone(value):
         return pseudonym("au-", value)
+    if _NAME_RE.search(value):  # one person however the export cases and spaces the name
+        return pseudonym("au-", " ".join(value.split()).casefold())
     return None
 
 
 def _phone(value: str) -> bool:
-    """A phone number written as one (``PHONE_RE``): a ``+``, or 9-15 digits with spaces, brackets or dashes."""
+    """A phone number written as one (``PHONE_RE``): a ``+`` or a ``whatsapp:``/``tel:``/``sms:`` prefix, or 9-15
+    digits with spaces, brackets, dashes or two dots ("415.555.1003")."""
     if not PHONE_RE.match(value):
         return False
     digits = sum(c.isdigit() for c in value)
-    return 7 <= digits <= 15 and ("+" in value or (digits >= 9 and any(c in value for c in " ()-")))
+    marked = "+" in value or bool(_PHONE_PREFIX_RE.match(value))
+    return 7 <= digits <= 15 and (marked or (digits >= 9 and (any(c in value for c in " ()-") or value.count(".") >= 2)))
