@@ -224,6 +224,10 @@ def test_the_summary_names_the_column_of_each_field_and_those_not_read(tmp_path)
     lines = load_messages(tmp_path / "desk4.csv")[1].summary_lines()      # column" below "author 'Customer'")
     assert any(line.startswith("the author column 'Customer' is empty in every row: each message counts on its own")
                for line in lines)
+    frame.assign(Customer="", **{"Customer Email": ["a@x.io", "b@x.io"]}).to_csv(tmp_path / "desk5.csv", index=False)
+    lines = load_messages(tmp_path / "desk5.csv")[1].summary_lines()  # an unread column that may name who wrote
+    assert any(line.endswith("(the unread column 'Customer Email' may name who wrote: --author-col 'Customer Email')")
+               for line in lines), lines
 
 
 def test_explicit_mapping_overrides_detection():

@@ -4,6 +4,8 @@ fills them; the manifest keeps ``LoadReport.to_dict()`` under ``source.load``; t
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import asdict, dataclass, field
 
 MAX_FILE_LINES = 12  # files named one per line in summary_lines
@@ -157,9 +159,11 @@ class LoadReport:
                          f"em- and 10 hex digits) so that none reaches the run's files: {self.authors_pseudonymised}")
         if self.rows_kept and not self.has_authors:
             given = [f.mapping["author"] for f in self.files if f.mapping.get("author")]
+            like = next((c for f in self.files for c in f.unread if _AUTHOR_LIKE_RE.search(c)), None)
             lines.append((f"the author column {given[0]!r} is empty in every row" if given else "no author column")
                          + ": each message counts on its own, so per-author behaviour and the detection of agent "
-                         "accounts are off (pass --author-col COLUMN if a column names who wrote)")
+                         + (f"accounts are off (the unread column {like!r} may name who wrote: --author-col '{like}')"
+                            if like else "accounts are off (pass --author-col COLUMN if a column names who wrote)"))
         return lines
 
 
@@ -205,6 +209,9 @@ FIELD_NAMES = {"text": ("text", "--text-col"), "author": ("author", "--author-co
                "inbound": ("side", "--inbound-col"), "outbound": ("company's side", "--outbound-col"),
                "label": ("label (evaluation only)", "--label-col")}
 MAX_UNREAD = 8  # unread columns named in columns_line
+#: an unread column that may name who wrote, for the line on a missing or empty author column ("author.username"
+#: beside an empty "author": a review's Front export)
+_AUTHOR_LIKE_RE = re.compile(r"(?i)author|user|sender|\bfrom\b|requester|customer")
 
 
 def columns_line(f: FileReport) -> str:
