@@ -5,7 +5,6 @@ fills them; the manifest keeps ``LoadReport.to_dict()`` under ``source.load``; t
 from __future__ import annotations
 
 import re
-
 from dataclasses import asdict, dataclass, field
 
 MAX_FILE_LINES = 12  # files named one per line in summary_lines
