@@ -274,17 +274,17 @@ class PersonaPipeline:
         run_id = new_run_id(cfg.model_dump(), paths)
         model.run_id = run_id
         fitted = FittedParts(labels, raw_labels, clusterer, fusion, fusion_note, metrics, hierarchy, embed_stats,
-                             placement.n_placed if placement is not None else 0, self._neighbors(len(members), placement))
+                             placement.n_placed if placement is not None else 0, self._neighbors(len(members)))
         manifest = conversation_manifest(self.config, self.timer_.summary(t0), run_id, paths, prep, fitted)
         return PipelineResult(run_id, manifest, out, personas, model, embeddings, features, reduced)
 
-    def _neighbors(self, n: int, placement=None) -> int:
+    def _neighbors(self, n: int) -> int:
         """UMAP's neighbours for a run of ``n`` members (what ``reduce`` sets, the stability refits on a sample of
         the run too, and the manifest records): ``layout_neighbors`` for its rows; for a run fitted on a sample
-        (``ml.reduce.fitted_rows`` fewer than ``n``, or a ``placement``) ``reduce.sample_n_neighbors``."""
+        (``ml.reduce.fitted_rows`` fewer than ``n``: the run has a placement) ``reduce.sample_n_neighbors``."""
         rc = self.config.reduce
         fitted = fitted_rows(n, rc.fit_sample_size)
-        if (placement is not None or fitted < n) and rc.sample_n_neighbors:
+        if fitted < n and rc.sample_n_neighbors:
             return int(rc.sample_n_neighbors)
         return layout_neighbors(rc.n_neighbors, self.stages.clusterer, fitted)
 
