@@ -347,7 +347,8 @@ def load_messages(
     report.skipped_files = dict(Counter(p.suffix.lower() or "(no suffix)" for p in skipped if not p.is_dir()))
     report.skipped_folders = [p.name for p in skipped if p.is_dir()]
     report.rows_read = len(msgs) + report.dropped_system_messages + report.dropped_where
-    if len(msgs):  # names, addresses and phone numbers as authors never reach a run's files
+    if len(msgs):  # names, addresses and phone numbers as authors never reach a run's files; their names are masked
+        report.author_names = pseudonyms.author_names(msgs["author"])  # in every text (never written: LoadReport)
         msgs["author"], report.authors_pseudonymised = pseudonyms.author_pseudonyms(msgs["author"])
     if report.authors_pseudonymised or any(f.layout in ("mailbox", "whatsapp") for f in report.files):  # pseudonyms
         report.pseudonyms = "keyed" if pseudonyms.keyed() else "sha1"

@@ -6,7 +6,9 @@ on every machine, so runs made anywhere can be compared author by author (lineag
 ``PERSONAS_PSEUDONYM_KEY`` set, HMAC-SHA-256 under that key, so that whoever holds a run's files cannot
 confirm a guessed address by hashing it. Every machine whose runs are compared needs the same key; runs made
 with and without one do not share authors. ``keyed()`` says which is in use (the load report records it).
-``author_pseudonyms(series)`` applies them to the authors of every file and API record (below).
+``author_pseudonyms(series)`` applies them to the authors of every file and API record (below);
+``author_names(series)`` gives the names of those authors that the masker masks in every text of a run
+(``name_words``: which words of a name are taken; the names are never written to a run's files).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import hashlib
 import hmac
 import os
 import re
+from functools import lru_cache
 
 import pandas as pd
 
@@ -87,3 +90,78 @@ def _phone(value: str) -> bool:
     digits = sum(c.isdigit() for c in value)
     marked = "+" in value or bool(_PHONE_PREFIX_RE.match(value))
     return 7 <= digits <= 15 and (marked or (digits >= 9 and (any(c in value for c in " ()-") or value.count(".") >= 2)))
+
+
+# ------------------------------------------------------------------ the authors' names, for the masker
+
+#: words of a name value that are never a name to mask on their own: titles, suffixes and particles
+#: ("Dr", "Jr", "de", "van"), and months and weekdays, also abbreviated ("April", "June", "Jan", "Sun")
+NOT_NAME_WORDS = frozenset({
+    "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "madam", "jr", "sr", "ii", "iii", "iv", "phd",
+    "md", "esq", "de", "del", "della", "der", "den", "van", "von", "da", "di", "du", "la", "le", "dos", "das",
+    "bin", "ibn", "st", "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct",
+    "nov", "dec", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "mon", "tue",
+    "wed", "thu", "fri", "sat", "sun"})
+_WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")  # letters, with an apostrophe inside ("O'Brien")
+_SPLIT_RE = re.compile(r"[\s,;/|()<>\"\[\]-]+")
+
+
+def author_names(authors: pd.Series) -> tuple[str, ...]:
+    """The names, for the masker (``known_names``), of the authors ``author_pseudonyms`` replaces as a name
+    ("Sofia Dubois", "Gonzalez, Maria") or as an address with a display name ("Maria Gonzalez <maria@…>", the
+    text around the address): ``name_words`` of each, sorted, each once. Phone numbers and bare addresses give none."""
+    out: set[str] = set()
+    for value in pd.unique(authors.dropna()):
+        if not isinstance(value, str) or not value or _PSEUDONYM_RE.match(value):
+            continue
+        if ADDRESS_RE.search(value):
+            out.update(name_words(ADDRESS_RE.sub(" ", value)))
+        elif not _phone(value) and _NAME_RE.search(value):
+            out.update(name_words(value))
+    return tuple(sorted(out))
+
+
+def name_words(name: str) -> list[str]:
+    """The words of one author's name masked wherever a text writes them capitalised (``known_names``), and the
+    whole name when a word of it is not masked alone. The rule (docs/privacy.md, "The authors' names in the
+    texts"):
+
+    - words: the name split at spaces, commas and hyphens; one letter ("J."), a digit, a stop word, a title or
+      particle, a month or weekday (``NOT_NAME_WORDS``) is never a word to mask;
+    - a word is masked when it is no English dictionary word ("Dubois", "Lefèvre", "Becky"; WordNet's lemmas
+      as ``ml.profile.name_gate.dictionary_word`` reads them), or when it is the given name (first, or first
+      after the comma of "Gonzalez, Maria") and a US census first name ("Maria", "John");
+    - a name of one word, or with an ordinary word (a dictionary word on neither census list: "Support",
+      "Service", "Billing"), may be a team's or a company's: only its census names are masked ("Lyft Support",
+      "Zendesk <noreply@…>" leave the brand readable; "Customer Service" gives nothing);
+    - the whole name ("Elijah Mills") when it is a person's (two to four words, none ordinary) and a word of it
+      is not masked alone, so that a surname that is also a word does not stay beside a masked given name."""
+    from ml.profile.name_gate import has_dictionary, stop_words
+
+    before, comma, after = name.partition(",")
+    parts = [w for part in ((after, before) if comma and after.strip() else (name,)) for w in _SPLIT_RE.split(part)]
+    words = [w.strip(".'’") for w in parts]
+    words = [w for w in words if len(w) >= 2 and _WORD_RE.fullmatch(w) and w.lower() not in NOT_NAME_WORDS]
+    (firsts, census), stop = _census(), stop_words()
+    ordinary = any(w.lower() not in stop and w.lower() not in census and _dictionary(w) for w in words)
+    census_only = len(words) < 2 or ordinary or not has_dictionary()  # no word list: no word tells a name
+    taken = [w for i, w in enumerate(words) if (low := w.lower()) not in stop
+             and (not _dictionary(w) or (i == 0 and low in firsts)) and (low in census or not census_only)]
+    whole = [" ".join(words)] if 2 <= len(words) <= 4 and not census_only and len(taken) < len(words) else []
+    return list(dict.fromkeys(taken + whole))
+
+
+@lru_cache(maxsize=1)
+def _census() -> tuple[frozenset[str], frozenset[str]]:
+    """US census first names, and those with the common surnames (``ml.profile.first_names``)."""
+    from ml.profile.first_names import common_surnames, first_names
+
+    return first_names(), first_names() | common_surnames()
+
+
+def _dictionary(word: str) -> bool:
+    """Is ``word`` (any case) an English dictionary word? Its apostrophes left out ("O'Brien" is "obrien")."""
+    from ml.profile.name_gate import dictionary_word
+
+    return dictionary_word(word.lower().replace("'", "").replace("’", ""))

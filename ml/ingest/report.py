@@ -62,6 +62,9 @@ class LoadReport:
                                     # author column): "sha1" or "keyed" (ml.ingest.pseudonyms)
     authors_pseudonymised: int = 0  # distinct author values of the mapped files that were names, e-mail addresses
                                     # or phone numbers, replaced by pseudonyms (ml.ingest.pseudonyms.author_pseudonyms)
+    # the names of those authors, masked in every text of the run (ml.ingest.pseudonyms.author_names): kept in memory
+    # only, never written (to_dict and summary_lines give their number, ``author_names_masked``; repr leaves them out)
+    author_names: tuple[str, ...] = field(default=(), repr=False, compare=False)
     skipped_files: dict = field(default_factory=dict)  # files in the folders given that are not read: suffix → count
     skipped_folders: list = field(default_factory=list)  # folders inside the folders given: not read (their names)
     empty_files: list = field(default_factory=list)  # files of several, empty or a header only (a quiet day's export)
@@ -83,7 +86,9 @@ class LoadReport:
         return kinds.pop() if len(kinds) == 1 else "mixed"
 
     def to_dict(self) -> dict:
+        """The manifest's ``source.load``: every field but the authors' names, which it counts."""
         out = asdict(self)
+        out["author_names_masked"] = len(out.pop("author_names"))
         out["layout"] = self.layout
         return out
 
@@ -156,6 +161,9 @@ class LoadReport:
         if self.authors_pseudonymised:
             lines.append(f"authors named by a name, an e-mail address or a phone number, replaced by pseudonyms (au- or "
                          f"em- and 10 hex digits) so that none reaches the run's files: {self.authors_pseudonymised}")
+        if self.author_names:
+            lines.append(f"names of those authors masked wherever a text writes them (signed or quoted; words and whole "
+                         f"names): {len(self.author_names)}")
         if self.rows_kept and not self.has_authors:
             given = [f.mapping["author"] for f in self.files if f.mapping.get("author")]
             like = next((c for f in self.files for c in f.unread if _AUTHOR_LIKE_RE.search(c)), None)

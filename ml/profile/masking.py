@@ -42,8 +42,8 @@ def mask_texts(texts: Iterable, keep_handles: Iterable[str] | None = None, *, na
     """``mask_pii`` over many texts: names found in batches (in parallel from 20,000 texts unless
     ``parallel=False``), and masked texts kept in the on-disk cache (``ml.profile.mask_cache``) so that a
     re-run reuses them. ``names=False``: patterns only, for generated texts such as event mixes
-    ("quiz 20%, forum 15%"). ``known_names``: people's given names known from the data (staff sign-offs),
-    masked wherever written capitalised (``PiiMasker.mask_many``)."""
+    ("quiz 20%, forum 15%"). ``known_names``: people's names known from the data (staff sign-offs, the
+    authors' own names), masked wherever written capitalised (``PiiMasker.mask_many``)."""
     masker = _BULK if parallel else _SERIAL
     return (masker if names else _BULK_PATTERNS).mask_many(list(texts), keep_handles, known_names)
 

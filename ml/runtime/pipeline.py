@@ -66,7 +66,8 @@ class Prepared:
     embedder: SentenceEmbedder
     agent_report: dict | None = None
     time: dict | None = None  # the manifest's ``time`` section (ml.ingest.timebasis)
-    staff_names: tuple[str, ...] = ()  # given names agents sign with, masked in every text (ml.filtering.agents)
+    # people's names masked in every text: agents' sign-offs (ml.filtering.agents) and authors' (LoadReport.author_names)
+    known_names: tuple[str, ...] = ()
     brand_accounts: tuple[str, ...] = ()  # agent accounts with a name: their @handles stay readable (ml.filtering.agents)
 
 
@@ -118,7 +119,7 @@ class PersonaPipeline:
         cfg = self.config
         sel = self.select(paths, loaded)
         messages, candidates, kept, members = sel.messages, sel.candidates, sel.kept, sel.members
-        load_report, clock, agent_report, staff_names = sel.load_report, sel.clock, sel.agent_report, sel.staff_names
+        load_report, clock, agent_report, known_names = sel.load_report, sel.clock, sel.agent_report, sel.known_names
         brand_accounts = sel.brand_accounts
         filter_report = sel.filter_report
         if len(members) < cfg.input.min_members:
@@ -147,7 +148,7 @@ class PersonaPipeline:
                 if embedder.n_long_:
                     self.log(long_members_line(embedder.n_long_, embedder.n_pieces_, len(texts)))
         return Prepared(n_messages, n_candidates, members, features, embeddings, load_report, filter_report,
-                        featurizer, embedder, agent_report, clock.record(), staff_names, brand_accounts)
+                        featurizer, embedder, agent_report, clock.record(), known_names, brand_accounts)
 
     def select(self, paths: Sequence[str | Path], loaded: tuple[pd.DataFrame, Any] | None = None) -> Selection:
         """ingest → agents → filters → units (``ml.runtime.selection``), timed as the run's stages."""
@@ -196,7 +197,7 @@ class PersonaPipeline:
             self.log(f"mask: {len(todo):,} texts the background masker had not reached, masked in child processes")
         elif len(todo) >= PiiMasker.parallel_from:
             settle()
-        return mask_texts(texts, profile_cfg.brand_handles, known_names=prep.staff_names), profile_cfg
+        return mask_texts(texts, profile_cfg.brand_handles, known_names=prep.known_names), profile_cfg
 
     def run_prepared(self, prep: Prepared, paths: Sequence[str | Path], t0: float | None = None) -> PipelineResult:
         """Every stage after the embeddings (fuse → … → persona model) on ``prep`` from ``prepare(paths)``;
@@ -257,7 +258,7 @@ class PersonaPipeline:
 
             encode = phrase_encoder(prep.embedder)  # persona and sub-persona names' phrase vectors
             profiles = build_profiles(members, features, labels, reassigned, embeddings, profile_cfg,
-                                      time_basis=prep.time["basis"], term_texts=masked, known_names=prep.staff_names,
+                                      time_basis=prep.time["basis"], term_texts=masked, known_names=prep.known_names,
                                       encode=encode)
         with self.timer_.stage("hierarchy"):
             family_of, hierarchy = self._families(masked, profiles, labels, reassigned, embeddings)

@@ -41,6 +41,13 @@ class Selection:
     staff_names: tuple[str, ...]
     brand_accounts: tuple[str, ...] = ()  # agent accounts with a name (not a numeric id): handles kept readable
 
+    @property
+    def known_names(self) -> tuple[str, ...]:
+        """People's names known from the data, masked in every text a run shows (``known_names`` of
+        ``ml.profile.masking.mask_texts``): the agents' sign-off names and the authors' names
+        (``LoadReport.author_names``), never written anywhere."""
+        return known_names(self.staff_names, self.load_report)
+
 
 def ingest(config, paths: Sequence[str | Path], loaded, load: Callable, log: Callable[[str], None]):
     """The messages on their time basis, the candidates among them (inbound only with ``input.inbound_only``),
@@ -106,13 +113,25 @@ def select_members(config, paths: Sequence[str | Path], loaded, load: Callable, 
         staff_names = tuple(agent_report.pop("_staff_names"))
         if staff_names:
             log(f"agents: {len(staff_names)} given names from agent sign-offs are masked in every text")
-            from ml.profile.pii import known_names_re
-
-            known = known_names_re(staff_names)  # the manifest's agent examples too ("Thanks! ~Tom": a review)
-            agent_report["examples"] = [{**e, "text": known.sub("[name]", e["text"])}
-                                        for e in agent_report.get("examples") or []]
+        # the manifest's examples too: agents' replies ("Thanks! ~Tom": a review) and the filters' ("Thanks, Sofia")
+        mask_examples([agent_report, *qfilter.report_], known_names(staff_names, load_report))
     return Selection(messages, candidates, kept, members, load_report, clock, agent_report, qfilter.report_,
                      staff_names, brand_accounts)
+
+
+def known_names(staff_names: Sequence[str], load_report) -> tuple[str, ...]:
+    """The agents' sign-off names and the authors' names of the load (``LoadReport.author_names``), each once."""
+    return tuple(dict.fromkeys([*staff_names, *getattr(load_report, "author_names", ())]))
+
+
+def mask_examples(reports: Sequence[dict], names: Sequence[str]) -> None:
+    """The texts of each report's ``examples`` with ``names`` masked (``ml.profile.pii.known_names_re``), in place."""
+    from ml.profile.pii import known_names_re
+
+    known = known_names_re(names)
+    for report in reports if known is not None else ():
+        if report.get("examples"):
+            report["examples"] = [{**e, "text": known.sub("[name]", e["text"])} for e in report["examples"]]
 
 
 def check_lines(selection: Selection, config) -> tuple[list[str], bool]:
@@ -143,7 +162,7 @@ def check_lines(selection: Selection, config) -> tuple[list[str], bool]:
     lines.append(f"members ({unit}s) a run would cluster: {len(s.members):,} from {len(s.kept):,} messages kept")
     texts = [str(t) for t in s.members["text"]]
     keep = keep_handles_for(texts, config.profile, s.brand_accounts)  # brand handles readable, as in the evidence
-    examples = PiiMasker().mask_many(texts[:3], keep)  # names too, as every text a run shows (a review saw one)
+    examples = PiiMasker().mask_many(texts[:3], keep, s.known_names)  # names too, as every text a run shows
     lines += [f"  e.g. {_clip(text)!r}" for text in examples]  # does the text column hold what the user means?
     enough = len(s.members) >= config.input.min_members
     if enough and (most := mostly_set_aside_line(s.filter_report, len(s.members), unit)):

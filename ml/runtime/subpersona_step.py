@@ -96,7 +96,7 @@ def add_subpersonas(config, stage: SubPersonas, clusterer: PersonaClusterer, pla
     brands = next((p.brand_handles for p in personas if p.brand_handles), [])
     docs = subpersona_documents(stage, sub_ids, prep.members, labels, np.asarray(reassigned, dtype=bool),
                                 prep.embeddings, brands, config.profile.min_evidence_authors, term_texts,
-                                prep.staff_names, encode if config.profile.name_phrase_vectors else None,
+                                prep.known_names, encode if config.profile.name_phrase_vectors else None,
                                 {p.id: p.name for p in personas})
     hierarchy.levels = ["family", "persona", "sub-persona"]
     hierarchy.subpersona_rule = subpersona_rule(stage, clusterer.min_cluster_size_)
