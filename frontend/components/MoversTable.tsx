@@ -10,6 +10,22 @@ import { useApi } from "@/lib/useApi";
 
 const PAGE = 20;
 
+/** An author the loader replaced by a pseudonym (ml/ingest/pseudonyms.py): em-, wa- or au- and 10 hex digits. */
+const PSEUDONYM = /^(?:em|wa|au)-[0-9a-f]{10}$/;
+
+/** What the pseudonyms on this page are, said only where the page shows one. */
+function PseudonymHint({ items }: { items: Move[] }) {
+  if (!items.some((m) => PSEUDONYM.test(m.key))) return null;
+  return (
+    <p className="hint" data-testid="movers-pseudonyms">
+      Keys such as <code>em-…</code>, <code>wa-…</code> and <code>au-…</code> are pseudonyms: the export named these authors
+      by an e-mail address, a WhatsApp number, a personal name or a phone number, which Personas replaces when it reads the
+      file, so none reaches the run. The same author has the same pseudonym in every run made with the same settings, so
+      movers can be followed; the name behind one cannot be read here.
+    </p>
+  );
+}
+
 const KEY_WORDS: Record<Comparison["movers"]["key"], string> = {
   member: "Member",
   author: "Author",
@@ -122,6 +138,7 @@ export default function MoversTable({ comparison }: { comparison: Comparison }) 
           : `Showing ${int(offset + 1)}–${int(last)} of ${int(total)} listed${truncated ? ` (${int(n_moved)} moved in all; the comparison lists the first ${int(page.data.listed)})` : ""}.`}
       </p>
       {items.length ? <MoverRows items={items} moverKey={key} names={names} unit={comparison.new.unit} /> : null}
+      <PseudonymHint items={items} />
       <div className="controls pager">
         <button type="button" className="secondary" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
           ← Previous
