@@ -28,9 +28,11 @@ def test_a_persons_name_words_are_taken_a_teams_ordinary_words_never():
         assert name_words(team) == [], team  # "Support", "Service", "Team" are never masked
     assert name_words("Lyft Support") == []  # a brand beside an ordinary word: a team's name, the brand readable
     assert name_words("Zendesk") == [] and name_words("Maria") == ["Maria"]  # one word: census names only
-    assert name_words("Jane from Acme") == ["Jane"]
+    # an ordinary word makes a team's or a brand's name: nothing, so brands that are given names stay readable
+    assert name_words("Jane from Acme") == name_words("Delta Assist") == name_words("Chase Bank") == []
     assert name_words("J. Smith") == [] and name_words("Maria J. Gonzalez") == ["Maria", "Gonzalez"]  # no initials
     assert name_words("Dr. Maria del Carmen Lopez") == ["Maria", "Carmen", "Lopez"]  # titles and particles not
+    assert "Maria da Silva" in name_words("Maria da Silva")  # the whole name as written, with its particle
     # a given name that is also a word is taken only as the given name ("John"); a surname that is a word ("Mills",
     # "Smith") or a stop word ("Will") only with the whole name
     assert name_words("John Smith") == ["John", "John Smith"]
@@ -43,7 +45,8 @@ def test_a_persons_name_words_are_taken_a_teams_ordinary_words_never():
 def test_the_names_of_the_authors_replaced_as_names_or_addresses():
     authors = pd.Series(["Maria Gonzalez <maria.gonzalez0@gmail.com>", "support@acme.com", "Acme Support <help@acme.com>",
                          "+44 7700 900123", "(312) 555-0142", "Sofia Dubois", "sprintcare", "Cher", "115712", None,
-                         '"Lefèvre, Renée" <renee@example.fr>', "em-0123456789", "Customer Service"], dtype=object)
+                         '"Lefèvre, Renée" <renee@example.fr>', "em-0123456789", "Customer Service",
+                         "Delta <noreply@delta.com>"], dtype=object)  # a one-word sender that is a word: a brand
     assert author_names(authors) == ("Dubois", "Gonzalez", "Lefèvre", "Maria", "Renée", "Sofia")
 
 
@@ -55,6 +58,12 @@ def test_known_names_mask_words_and_whole_names_not_contractions_or_codes():
         "Thanks, [name] [name]", "-- [name]", "[name] Millstone", "Don't worry, [name]", "[name]'s bag",
         "ANA flight, [name]", "[name] and [name]", "[name], [name]", "sofia, mills"]
     assert known_names_re([]) is None and known_names_re(["x" * 81]) is None
+    # a name an author column writes in capitals masks no code in capitals; a kept handle or hashtag stays whole;
+    # either apostrophe
+    known = known_names_re(["ANA", "LOPEZ", "Delta", "O'Brien"])
+    assert known.sub("[name]", "My ANA flight, LOPEZ and Ana") == "My ANA flight, [name] and [name]"
+    assert known.sub("[name]", "@Delta lost my bag #Delta, Delta") == "@Delta lost my bag #Delta, [name]"
+    assert known.sub("[name]", "O’Brien and O'Brien") == "[name] and [name]"
 
 
 def test_thousands_of_author_names_mask_many_texts_quickly():
@@ -106,6 +115,10 @@ def _named(text: str) -> list[str]:
 def _file_text(path) -> str:
     if path.suffix == ".parquet":
         return " ".join(map(str, pd.read_parquet(path).to_numpy().ravel()))
+    if path.suffix == ".joblib":  # compressed: read what it holds (a review: its bytes prove nothing)
+        import joblib
+
+        return repr(vars(joblib.load(path)))
     return path.read_bytes().decode("utf-8", "replace")
 
 

@@ -19,9 +19,9 @@ function PseudonymHint({ items }: { items: Move[] }) {
   return (
     <p className="hint" data-testid="movers-pseudonyms">
       Keys such as <code>em-…</code>, <code>wa-…</code> and <code>au-…</code> are pseudonyms: the export named these authors
-      by an e-mail address, a WhatsApp number, a personal name or a phone number, which Personas replaces when it reads the
-      file, so none reaches the run. The same author has the same pseudonym in every run made with the same settings, so
-      movers can be followed; the name behind one cannot be read here.
+      by an e-mail address (em-), a WhatsApp contact (wa-), or a name or a phone number (au-), which Personas replaces when
+      it reads the file, so none reaches the run. The same author has the same pseudonym in every run made with the same
+      pseudonym key (none by default), so movers can be followed; the name behind one cannot be read here.
     </p>
   );
 }

@@ -115,8 +115,10 @@ def author_names(authors: pd.Series) -> tuple[str, ...]:
     for value in pd.unique(authors.dropna()):
         if not isinstance(value, str) or not value or _PSEUDONYM_RE.match(value):
             continue
-        if ADDRESS_RE.search(value):
-            out.update(name_words(ADDRESS_RE.sub(" ", value)))
+        if address := ADDRESS_RE.search(value):
+            words = name_words(ADDRESS_RE.sub(" ", value))
+            local = address.group(0).split("@")[0].lower()  # "Maria <maria.g@…>" is a person; "Delta <noreply@…>" not
+            out.update(w for w in words if " " in w or len(words) > 1 or not _dictionary(w) or w.lower() in local)
         elif not _phone(value) and _NAME_RE.search(value):
             out.update(name_words(value))
     return tuple(sorted(out))
@@ -132,23 +134,25 @@ def name_words(name: str) -> list[str]:
     - a word is masked when it is no English dictionary word ("Dubois", "Lefèvre", "Becky"; WordNet's lemmas
       as ``ml.profile.name_gate.dictionary_word`` reads them), or when it is the given name (first, or first
       after the comma of "Gonzalez, Maria") and a US census first name ("Maria", "John");
-    - a name of one word, or with an ordinary word (a dictionary word on neither census list: "Support",
-      "Service", "Billing"), may be a team's or a company's: only its census names are masked ("Lyft Support",
-      "Zendesk <noreply@…>" leave the brand readable; "Customer Service" gives nothing);
-    - the whole name ("Elijah Mills") when it is a person's (two to four words, none ordinary) and a word of it
-      is not masked alone, so that a surname that is also a word does not stay beside a masked given name."""
+    - a name with an ordinary word (a dictionary word on neither census list: "Support", "Service", "Billing",
+      "Bank") is a team's or a company's and gives nothing ("Lyft Support", "Delta Assist", "Chase Bank": brands
+      that are also given names stay readable); a name of one word gives its census names only;
+    - the whole name ("Elijah Mills"; as written too, with its particles: "Maria da Silva") when it is a
+      person's (two to four words, none ordinary) and a word of it is not masked alone, so that a surname that
+      is also a word does not stay beside a masked given name."""
     from ml.profile.name_gate import has_dictionary, stop_words
 
     before, comma, after = name.partition(",")
     parts = [w for part in ((after, before) if comma and after.strip() else (name,)) for w in _SPLIT_RE.split(part)]
-    words = [w.strip(".'’") for w in parts]
-    words = [w for w in words if len(w) >= 2 and _WORD_RE.fullmatch(w) and w.lower() not in NOT_NAME_WORDS]
+    written = [w for w in (w.strip(".'’") for w in parts) if len(w) >= 2 and _WORD_RE.fullmatch(w)]
+    words = [w for w in written if w.lower() not in NOT_NAME_WORDS]
     (firsts, census), stop = _census(), stop_words()
-    ordinary = any(w.lower() not in stop and w.lower() not in census and _dictionary(w) for w in words)
-    census_only = len(words) < 2 or ordinary or not has_dictionary()  # no word list: no word tells a name
+    if any(w.lower() not in stop and w.lower() not in census and _dictionary(w) for w in words):
+        return []  # an ordinary word: a team's or a company's name
+    census_only = len(words) < 2 or not has_dictionary()  # no word list: no word tells a name
     taken = [w for i, w in enumerate(words) if (low := w.lower()) not in stop
              and (not _dictionary(w) or (i == 0 and low in firsts)) and (low in census or not census_only)]
-    whole = [" ".join(words)] if 2 <= len(words) <= 4 and not census_only and len(taken) < len(words) else []
+    whole = [" ".join(words), " ".join(written)] if 2 <= len(words) <= 4 and not census_only and len(taken) < len(words) else []
     return list(dict.fromkeys(taken + whole))
 
 
