@@ -3,6 +3,7 @@
 
     python scripts/make_small_sets.py --out-dir small
     python scripts/eval_small_sets.py --data-dir small --seeds 0 1 2 --runs-dir /tmp/small
+    python scripts/make_small_sets.py --tiny --out-dir tiny      # 14 dumps of 60-250 texts ("Small dumps")
 
 - ``b77test``: the Banking77 test split alone (3,080 texts, 40 per intent: a quarter of the train split's size).
 - ``b77t20``: the test split at 20 texts per intent (1,540).
@@ -55,14 +56,68 @@ def small_sets(shared: Path) -> dict[str, pd.DataFrame]:
     return out
 
 
+def _per_class(frame: pd.DataFrame, classes, n: int, seed: int) -> pd.DataFrame:
+    return pd.concat([frame[frame["category"] == c].sample(n, random_state=seed) for c in classes])
+
+
+def _tiny(prefix: str, frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.sample(frac=1, random_state=0)
+    return _framed(prefix, frame["text"], frame["category"])
+
+
+def tiny_sets(shared: Path) -> dict[str, pd.DataFrame]:
+    """Dumps of 60-250 texts (docs/ablations.md, "Small dumps"): Banking77 intents, GoogleNews-TS stories and Tweet
+    topics of 5-40 texts each, equal and uneven; the first five were a helper audit's (forty-fourth session), the
+    rest drawn in the forty-fifth from other intents, stories and topics (the test split for Banking77)."""
+    train, test = pd.read_csv(shared / "banking77" / "train.csv"), pd.read_csv(shared / "banking77" / "test.csv")
+    gn = pd.read_json(shared / "short_text_clustering" / "googlenews_ts.jsonl", lines=True)
+    tw = pd.read_json(shared / "short_text_clustering" / "tweet.jsonl", lines=True)
+    gn = pd.DataFrame({"text": gn["text"], "category": "gn" + gn["cluster"].astype(str)})
+    tw = pd.DataFrame({"text": tw["text"], "category": "tw" + tw["cluster"].astype(str)})
+    out, rng = {}, np.random.default_rng(44)
+    intents = sorted(train["category"].unique())
+    rng.shuffle(intents)
+    out["s150_b5"] = _tiny("a", _per_class(train, intents[:5], 30, 1))
+    vc = gn["category"].value_counts()
+    stories = sorted(vc[vc >= 30].index)
+    rng.shuffle(stories)
+    out["s150_gn10"] = _tiny("d", _per_class(gn, stories[:10], 15, 1))
+    rng, intents, stories = np.random.default_rng(45), sorted(train["category"].unique()), sorted(vc[vc >= 30].index)
+    rng.shuffle(intents)
+    out["s100_b10"] = _tiny("i", _per_class(train, intents[:10], 10, 1))
+    out["s80_b4"] = _tiny("j", _per_class(train, intents[10:14], 20, 1))
+    rng.shuffle(stories)
+    out["s100_gn10"] = _tiny("k", _per_class(gn, stories[:10], 10, 1))
+    rng, intents, stories = np.random.default_rng(4545), sorted(test["category"].unique()), sorted(vc[vc >= 30].index)
+    rng.shuffle(intents)
+    test = test[["text", "category"]]
+    for name, prefix, (lo, hi), n in (("t60_b3", "p", (0, 3), 20), ("t120_b12", "q", (3, 15), 10),
+                                      ("t180_b6", "r", (15, 21), 30), ("t150_b15", "s", (21, 36), 10),
+                                      ("t250_b25", "u", (36, 61), 10)):
+        out[name] = _tiny(prefix, _per_class(test, intents[lo:hi], n, 2))
+    rng.shuffle(stories)
+    uneven = zip(stories[:7], [30, 20, 15, 10, 10, 8, 7])
+    out["t100_gn7u"] = _tiny("v", pd.concat([gn[gn["category"] == c].sample(k, random_state=2) for c, k in uneven]))
+    out["t90_gn6"] = _tiny("w", _per_class(gn, stories[7:13], 15, 2))
+    vt = tw["category"].value_counts()
+    topics = sorted(vt[vt >= 40].index)
+    rng.shuffle(topics)
+    out["t120_tw8"] = _tiny("x", _per_class(tw, topics[:8], 15, 2))
+    uneven = zip(topics[8:20], [40, 30, 25, 20, 15, 15, 10, 10, 10, 5, 5, 5])
+    out["t165_tw8u"] = _tiny("y", pd.concat([tw[tw["category"] == c].sample(k, random_state=2) for c, k in uneven]))
+    return out
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out-dir", default="small-sets")
     p.add_argument("--shared", default=str(SHARED_DATA), help="the labelled data (default ../shared/data)")
+    p.add_argument("--tiny", action="store_true", help="the dumps of 60-250 texts instead (docs/ablations.md, "
+                   "'Small dumps')")
     args = p.parse_args()
     out = Path(args.out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    for name, frame in small_sets(Path(args.shared)).items():
+    for name, frame in (tiny_sets if args.tiny else small_sets)(Path(args.shared)).items():
         frame.to_csv(out / f"{name}.csv", index=False)
         sizes = frame["category"].value_counts()
         target = int(((sizes >= 0.002 * len(frame)) & (sizes >= 10)).sum())

@@ -244,6 +244,29 @@ def test_umap_neighbours_follow_the_smallest_persona_the_clustering_keeps():
     assert fixed.expected_min_cluster_size(50000) == 12 and layout_neighbors(None, fixed, 50000) == 15
 
 
+def test_a_small_dump_keeps_small_personas_apart():
+    """Under 200 members the persona floor is a twentieth of them (at least 5), and under 150 UMAP's neighbourhood
+    is a tenth of them: 15 neighbours and a floor of 10 merged 100 texts of 10 stories into 7-8 personas
+    (docs/ablations.md, "Small dumps"). From 200 members on, nothing changes."""
+    from ml.cluster.density import PersonaClusterer, small_dump_floor
+    from ml.runtime.config import PipelineConfig
+    from ml.runtime.layout import layout_neighbors
+    from ml.runtime.stages import build_stages
+
+    clusterer = build_stages(PipelineConfig()).clusterer
+    sizes = (40, 60, 100, 150, 190, 200, 1000)
+    assert [small_dump_floor(n) for n in sizes] == [5, 5, 5, 8, 10, 10, 10]
+    assert [clusterer.expected_min_cluster_size(n) for n in sizes] == [5, 5, 5, 8, 10, 10, 10]
+    assert [layout_neighbors(None, clusterer, n) for n in sizes] == [5, 6, 10, 15, 15, 15, 15]
+    assert layout_neighbors(None, build_stages(PipelineConfig.model_validate(
+        {"cluster": {"min_cluster_size": 20}})).clusterer, 100) == 20  # a size set by the user is kept
+    rng = np.random.default_rng(0)  # 12 tight groups of 8 in 96 points: a floor of 10 could not keep them
+    X = np.concatenate([rng.normal(scale=0.05, size=(8, 5)) + 3 * rng.normal(size=5) for _ in range(12)])
+    fitted = PersonaClusterer().fit(X)
+    assert fitted.min_cluster_size_ == 5 and "floor 5" in fitted.granularity_["why"]
+    assert fitted.n_clusters_ == 12
+
+
 def test_the_pipeline_fits_its_layouts_with_those_neighbours(monkeypatch):
     """The rule reaches the layout: a run of 800 members is laid out from 15 neighbours; its stability refits on a
     sample of a 10,000-member run from that run's 30, on a sample of a 50,000-member run (fitted on a sample) from

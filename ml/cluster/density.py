@@ -48,8 +48,16 @@ from ml.params import keep_params
 from ml.runtime.gcfreeze import after_import
 
 
-def auto_min_cluster_size(n: int, share: float = 0.005, floor: int = 10, ceiling: int = 500) -> int:
-    """``share`` of n within [floor, ceiling]: the former default (0.005·n), kept for the ablations."""
+def small_dump_floor(n: int) -> int:
+    """The share rule's least ``min_cluster_size`` for ``n`` members: 10, or a twentieth of a dump under 200
+    members, never below 5. A floor of 10 in 100 texts allows ten personas at most and merged groups of 10-20
+    texts; a twentieth keeps a persona at 5% of a small dump at least (docs/ablations.md, "Small dumps")."""
+    return int(min(10, max(5, round(n / 20))))
+
+
+def auto_min_cluster_size(n: int, share: float = 0.005, floor: int | None = None, ceiling: int = 500) -> int:
+    """``share`` of n within [floor, ceiling] (``floor`` None: ``small_dump_floor(n)``)."""
+    floor = small_dump_floor(n) if floor is None else floor
     return int(min(ceiling, max(floor, round(n * share))))
 
 
@@ -253,7 +261,7 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
             bounded = size < share_size
             bound = f", at most {size}" if bounded else ""
             self.granularity_ = {"rule": "share", "bounded": bounded,
-                                 "why": f"{self.min_cluster_share} of {n} members (floor 10{bound})"}
+                                 "why": f"{self.min_cluster_share} of {n} members (floor {small_dump_floor(n)}{bound})"}
         elif self.granularity != "silhouette":
             raise ValueError(f"granularity must be 'share' or 'silhouette', got {self.granularity!r}")
         if size is None or cap:

@@ -98,8 +98,9 @@ class ReduceConfig(_Section):
     )
     n_neighbors: int | None = Field(
         None, ge=2, description="UMAP neighbours of an unsampled fit; None: the clustering's minimum size "
-        "(cluster.min_cluster_size, or the share rule's size for the members), within 15-30 (ml.runtime.layout."
-        "layout_neighbors; docs/ablations.md, 'Neighbours that follow the smallest persona')")
+        "(cluster.min_cluster_size, or the share rule's size for the members), within 15-30, at most a tenth of "
+        "a small dump's rows (ml.runtime.layout.layout_neighbors; docs/ablations.md, 'Neighbours that follow the "
+        "smallest persona', 'Small dumps')")
     min_dist: float = Field(0.0, ge=0.0, le=1.0)
     metric: str = "euclidean"
     fit_sample_size: int = Field(

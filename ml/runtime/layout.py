@@ -58,10 +58,13 @@ def layout_neighbors(configured: int | None, clusterer: PersonaClusterer, n: int
     groups) within ``NEIGHBORS``. A neighbourhood wider than the smallest persona
     reaches past it into the next: 30 neighbours joined Banking77's intents at 20 texts each (40 personas for 77
     intents, below k-means told k), 15 found 61 and beat k-means; at 170 per intent 30 stays the better
-    (docs/ablations.md, "Neighbours that follow the smallest persona"). A sampled fit uses ``sample_n_neighbors``."""
+    (docs/ablations.md, "Neighbours that follow the smallest persona"). Under 150 rows the lower end is a tenth of
+    them (100 texts: 10), so a small dump's groups of 10 are not joined ("Small dumps"). A sampled fit uses
+    ``sample_n_neighbors``."""
     if configured is not None:
         return int(configured)
     low, high = NEIGHBORS
+    low = min(low, max(2, round(n / 10)))  # a small dump's neighbourhood: a tenth of it at most ("Small dumps")
     return int(min(high, max(low, clusterer.expected_min_cluster_size(n))))
 
 
