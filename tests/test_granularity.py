@@ -265,6 +265,8 @@ def test_a_small_dump_keeps_small_personas_apart():
     fitted = PersonaClusterer().fit(X)
     assert fitted.min_cluster_size_ == 5 and "floor 5" in fitted.granularity_["why"]
     assert fitted.n_clusters_ == 12
+    # the noise rescue reads the tree at half the size, never under 5 members: at a floor of 5 it adds nothing
+    assert fitted.granularity_["rescue_size"] == 5 and "none under 5 members" in fitted.granularity_["why"]
 
 
 def test_the_pipeline_fits_its_layouts_with_those_neighbours(monkeypatch):

@@ -48,6 +48,11 @@ from ml.params import keep_params
 from ml.runtime.gcfreeze import after_import
 
 
+#: the smallest group the noise rescue makes a persona of: half the floor of 10 (a small dump's floor is 5, so there
+#: the rescue adds nothing below it; a persona of two or three texts is no segment)
+RESCUE_SMALLEST = 5
+
+
 def small_dump_floor(n: int) -> int:
     """The share rule's least ``min_cluster_size`` for ``n`` members: 10, or a twentieth of a dump under 200
     members, never below 5. A floor of 10 in 100 texts allows ten personas at most and merged groups of 10-20
@@ -295,9 +300,11 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
             return labels
         tree = self.hdbscan_.single_linkage_tree_.to_numpy()
         labels, added, size = rescue_from_noise(tree, labels, self.min_cluster_size_, float(self.rescue_ratio),
-                                                self.cluster_selection_method, self.cluster_selection_epsilon)
-        self.granularity_["why"] = (f"{self.granularity_['why']}; {added} smaller clusters (min_cluster_size {size}) "
-                                    f"taken from the noise")
+                                                self.cluster_selection_method, self.cluster_selection_epsilon,
+                                                smallest=RESCUE_SMALLEST)
+        self.granularity_["why"] += (f"; {added} smaller clusters (min_cluster_size {size}) taken from the noise"
+                                     if size < self.min_cluster_size_ else
+                                     f"; no smaller clusters taken from the noise (none under {RESCUE_SMALLEST} members)")
         self.granularity_.update(rescued=int(added), rescue_size=int(size))
         return labels
 

@@ -73,9 +73,10 @@ def labels_from_tree(tree: np.ndarray, min_cluster_size: int, method: str = "eom
 
 
 def rescue_from_noise(tree: np.ndarray, labels: np.ndarray, min_cluster_size: int, ratio: float = 0.5,
-                      method: str = "eom", epsilon: float = 0.0) -> tuple[np.ndarray, int, int]:
-    """``labels`` plus the clusters of the same tree read at ``ratio``·``min_cluster_size`` that lie
-    mostly (over half their members) in the noise of ``labels``: each becomes one more cluster made
+                      method: str = "eom", epsilon: float = 0.0, smallest: int = 2) -> tuple[np.ndarray, int, int]:
+    """``labels`` plus the clusters of the same tree read at ``ratio``·``min_cluster_size`` (at least
+    ``smallest``; nothing when that is not below ``min_cluster_size``) that lie mostly (over half their members)
+    in the noise of ``labels``: each becomes one more cluster made
     of its noise members. Returns the labels, how many clusters were added and the size used.
 
     A fine cluster is either inside a cluster of ``labels`` (a piece of a persona: left alone) or
@@ -83,7 +84,7 @@ def rescue_from_noise(tree: np.ndarray, labels: np.ndarray, min_cluster_size: in
     would otherwise spread over its neighbours). Both readings come from the one single-linkage tree.
     """
     labels = np.asarray(labels, dtype=np.int64)
-    size = int(max(2, round(min_cluster_size * ratio)))
+    size = int(max(smallest, 2, round(min_cluster_size * ratio)))
     if ratio <= 0 or size >= min_cluster_size or not (labels < 0).any():
         return labels, 0, size
     fine = labels_from_tree(tree, size, method, epsilon)
