@@ -101,7 +101,10 @@ export function GranularityNote({ manifest: m }: { manifest: RunManifest }) {
   if (g?.rule === "share" && typeof cluster.min_cluster_share === "number") {
     // the share rule stops at cluster.largest_min_cluster_size (runs since 2026-12-02)
     const most = g.bounded ? `, and never more than ${int(size)}` : "";
-    rule = ` (${pct(cluster.min_cluster_share, 1)} of the ${sample}, never fewer than 10${most})`;
+    // the floor: 10, or a twentieth of a dump under 200 members, at least 5 (runs since 2026-12-06; 10 before)
+    const floor = g.floor ?? 10;
+    const least = floor < 10 ? `, never fewer than ${int(floor)} in a dump this small` : ", never fewer than 10";
+    rule = ` (${pct(cluster.min_cluster_share, 1)} of the ${sample}${least}${most})`;
   } else if (g?.rule === "fixed" && cluster.min_cluster_size) {
     rule = ` (--min-cluster-size ${int(cluster.min_cluster_size)} of all members${placed > 0 ? ", scaled to the sample" : ""})`;
   }

@@ -2134,6 +2134,11 @@ export interface components {
             /** Chosen */
             chosen?: number | null;
             /**
+             * Floor
+             * @description rule 'share': the least size the share could give, in fitted members: 10, or a twentieth of a dump under 200 members, at least 5 (runs since 2026-12-06; 10 before).
+             */
+            floor?: number | null;
+            /**
              * Joined From
              * @description Clusters before pieces of one topic were joined (cluster.join, ml.cluster.join); None when none were joined or for runs before it.
              */

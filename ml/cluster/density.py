@@ -47,7 +47,6 @@ from ml.cluster.join import SilhouetteJoin, centroid_tree, promote_separated
 from ml.params import keep_params
 from ml.runtime.gcfreeze import after_import
 
-
 #: the smallest group the noise rescue makes a persona of: half the floor of 10 (a small dump's floor is 5, so there
 #: the rescue adds nothing below it; a persona of two or three texts is no segment)
 RESCUE_SMALLEST = 5
@@ -265,7 +264,7 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
             size = min(share_size, self.largest_min_cluster_size)
             bounded = size < share_size
             bound = f", at most {size}" if bounded else ""
-            self.granularity_ = {"rule": "share", "bounded": bounded,
+            self.granularity_ = {"rule": "share", "bounded": bounded, "floor": small_dump_floor(n),
                                  "why": f"{self.min_cluster_share} of {n} members (floor {small_dump_floor(n)}{bound})"}
         elif self.granularity != "silhouette":
             raise ValueError(f"granularity must be 'share' or 'silhouette', got {self.granularity!r}")

@@ -105,6 +105,9 @@ class Granularity(Contract):
                                               "the cap (runs since 2026-12-03; None otherwise).")
     bounded: bool | None = Field(None, description="rule 'share': the size stopped at cluster.largest_min_cluster_size "
                                                    "below the share of the fitted members (runs since 2026-12-02).")
+    floor: int | None = Field(None, description="rule 'share': the least size the share could give, in fitted members: "
+                                                "10, or a twentieth of a dump under 200 members, at least 5 (runs since "
+                                                "2026-12-06; 10 before).")
     rescued: int | None = Field(None, description="Smaller dense clusters taken from the noise as personas (none when "
                                                   "the rescue did not run; runs made before these fields: in `why` only).")
     rescue_size: int | None = Field(None, description="The min_cluster_size those were found at (like `chosen`, "
