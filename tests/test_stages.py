@@ -113,7 +113,9 @@ def test_relabel_by_size_orders_personas():
 
 
 def test_auto_min_cluster_size_scales_with_n():
-    assert auto_min_cluster_size(100) == 10
+    assert auto_min_cluster_size(100) == 5  # a small dump's floor (docs/ablations.md, "Small dumps")
+    assert auto_min_cluster_size(200) == auto_min_cluster_size(1000) == 10
+    assert auto_min_cluster_size(100, floor=10) == 10
     assert auto_min_cluster_size(13083) == 65
     assert auto_min_cluster_size(13083, share=0.003) == 39
     assert auto_min_cluster_size(10**7) == 500
