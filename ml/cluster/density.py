@@ -301,7 +301,8 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
         labels, added, size = rescue_from_noise(tree, labels, self.min_cluster_size_, float(self.rescue_ratio),
                                                 self.cluster_selection_method, self.cluster_selection_epsilon,
                                                 smallest=RESCUE_SMALLEST)
-        self.granularity_["why"] += (f"; {added} smaller clusters (min_cluster_size {size}) taken from the noise"
+        self.granularity_["why"] += (f"; {added} smaller cluster{'' if added == 1 else 's'} (min_cluster_size {size}) "
+                                     f"taken from the noise"
                                      if size < self.min_cluster_size_ else
                                      f"; no smaller clusters taken from the noise (none under {RESCUE_SMALLEST} members)")
         self.granularity_.update(rescued=int(added), rescue_size=int(size))
