@@ -1,0 +1,99 @@
+"""Authors' own names in the texts (docs/privacy.md, "The authors' names in the texts"): how many signed name words
+the masker leaves visible with the NER alone and with the authors' names (``ml.ingest.pseudonyms.author_names``),
+and how many real texts the authors' names change.
+
+    python scripts/eval_author_names.py --json author-names.json
+
+Authors: first names and surnames drawn by US census frequency (the ``names`` package), seed 1, plus 20
+international names; each signs five templated messages ("Thanks, First Last", "-- First", …). Real texts: the
+distinct texts of the TWCS slice, the airline tweets and Banking77 in ``../shared/data``. Prints a table, writes JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import sys
+from importlib.resources import files
+from pathlib import Path
+
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+SHARED_DATA = Path(os.environ.get("PERSONAS_SHARED_DATA", REPO.parent / "shared" / "data"))
+REAL = ["twcs_sample/twcs_first5000.csv", "twitter_airline_sentiment/Tweets.csv", "banking77/train.csv",
+        "banking77/test.csv"]
+INTERNATIONAL = ["Françoise Núñez", "Ana Côté", "Leila Ndlovu", "Wei Okafor", "Sofia Dubois", "Renée Lefèvre",
+                 "Aoife Kowalski", "Niamh Nowak", "Oluwaseun Adeyemi", "Sanket Thakur", "Maria Gonzalez",
+                 "Priya Raman", "Kenji Watanabe", "Chidi Eze", "Zeynep Yilmaz", "Mateus Souza", "Ingrid Larsen",
+                 "Dmitri Volkov", "Amara Nwosu", "Lucía Fernández"]
+TEMPLATES = ["My order still hasn't arrived and nobody answers. Thanks, {F} {L}",
+             "Still waiting on the refund for the broken blender.\n-- {F}",
+             "Please cancel the subscription, I was charged twice. Regards, {F}",
+             "Could someone call me back about the delivery? {F} {L}",
+             "This is {F} again, the parcel is still missing."]
+
+
+def census_authors(n: int, seed: int = 1) -> list[str]:
+    """``n`` "First Last" names drawn by census frequency."""
+    def table(fname):
+        rows = [line.split() for line in files("names").joinpath(fname).read_text().splitlines() if line.strip()]
+        return [r[0].capitalize() for r in rows], [float(r[1]) for r in rows]
+
+    rng = random.Random(seed)
+    (fw, fp), (mw, mp), (sw, sp) = table("dist.female.first"), table("dist.male.first"), table("dist.all.last")
+    return [f"{a} {b}" for a, b in zip(rng.choices(fw + mw, fp + mp, k=n), rng.choices(sw, sp, k=n))]
+
+
+def visible(rows: list[tuple[str, str]], masked: list[str]) -> tuple[int, int]:
+    """Name words of each row's author written in its text, and how many of them the masked text still shows."""
+    left = total = 0
+    for (author, text), out in zip(rows, masked):
+        for word in author.split():
+            if re.search(rf"\b{re.escape(word)}\b", text):
+                total += 1
+                left += bool(re.search(rf"\b{re.escape(word)}\b", out))
+    return left, total
+
+
+def main() -> None:
+    from ml.ingest.pseudonyms import author_names
+    from ml.profile.pii import PiiMasker, known_names_re
+
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--signers", type=int, default=400, help="census-drawn authors who sign (plus 20 international x5)")
+    p.add_argument("--authors", type=int, nargs="+", default=[500, 5000], help="author counts for the real-text check")
+    p.add_argument("--json", default=None)
+    args = p.parse_args()
+    rng = random.Random(7)
+    signers = rng.sample(census_authors(5000), args.signers) + INTERNATIONAL * 5
+    rows = [(a, t.format(F=a.split()[0], L=a.split()[1])) for a in signers for t in TEMPLATES]
+    masker, out = PiiMasker(cache_dir=""), {"signed": {}, "real_texts": {}}
+    for label, names in (("NER alone", ()), ("with the authors' names", author_names(pd.Series(signers)))):
+        masked = masker.mask_many([t for _, t in rows], None, names)
+        left, total = visible(rows, masked)
+        intl = [i for i, (a, _) in enumerate(rows) if a in INTERNATIONAL]
+        ileft, itotal = visible([rows[i] for i in intl], [masked[i] for i in intl])
+        out["signed"][label] = {"left": left, "total": total, "international_left": ileft, "international_total": itotal}
+    texts = list(dict.fromkeys(t for f in REAL for t in pd.read_csv(SHARED_DATA / f)["text"].dropna().astype(str)))
+    for n in args.authors:
+        known = known_names_re(author_names(pd.Series(census_authors(n))))
+        changed = sum(bool(known.search(t)) for t in texts) if known else 0
+        out["real_texts"][n] = {"texts": len(texts), "with_a_known_name": changed}
+    print("| masking | signed name words left visible | international |\n|---|---|---|")
+    for label, r in out["signed"].items():
+        print(f"| {label} | {r['left']} of {r['total']} ({r['left'] / r['total']:.1%}) | "
+              f"{r['international_left']} of {r['international_total']} |")
+    for n, r in out["real_texts"].items():
+        print(f"{n:,} authors' names: {r['with_a_known_name']:,} of {r['texts']:,} real texts hold one "
+              f"({r['with_a_known_name'] / r['texts']:.2%}; before the NER, which masks many of them anyway)")
+    if args.json:
+        Path(args.json).write_text(json.dumps(out, indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
