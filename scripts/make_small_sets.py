@@ -67,7 +67,8 @@ def _tiny(prefix: str, frame: pd.DataFrame) -> pd.DataFrame:
 
 def tiny_sets(shared: Path) -> dict[str, pd.DataFrame]:
     """Dumps of 60-250 texts (docs/ablations.md, "Small dumps"): Banking77 intents, GoogleNews-TS stories and Tweet
-    topics of 5-40 texts each, equal and uneven; the first five were a helper audit's (forty-fourth session), the
+    topics of 7-40 texts each, equal and uneven (``t165_tw8u``: the first 8 of its 12 sizes, as only 16 Tweet topics
+    hold 40 texts); the first five were a helper audit's (forty-fourth session), the
     rest drawn in the forty-fifth from other intents, stories and topics (the test split for Banking77)."""
     train, test = pd.read_csv(shared / "banking77" / "train.csv"), pd.read_csv(shared / "banking77" / "test.csv")
     gn = pd.read_json(shared / "short_text_clustering" / "googlenews_ts.jsonl", lines=True)

@@ -266,7 +266,12 @@ def test_a_small_dump_keeps_small_personas_apart():
     assert fitted.min_cluster_size_ == 5 and "floor 5" in fitted.granularity_["why"]
     assert fitted.n_clusters_ == 12
     # the noise rescue reads the tree at half the size, never under 5 members: at a floor of 5 it adds nothing
-    assert fitted.granularity_["rescue_size"] == 5 and "none under 5 members" in fitted.granularity_["why"]
+    assert fitted.granularity_["rescue_size"] == 5 and "none are looked for under 5 members" in fitted.granularity_["why"]
+    # the rule before: a floor of 10 (cluster.min_cluster_floor) and 15 neighbours (reduce.n_neighbors)
+    former = build_stages(PipelineConfig.model_validate({"cluster": {"min_cluster_floor": 10}})).clusterer
+    assert former.expected_min_cluster_size(100) == 10 and layout_neighbors(15, former, 100) == 15
+    refit = PersonaClusterer(min_cluster_floor=10).fit(X)
+    assert refit.min_cluster_size_ == 10 and refit.granularity_["floor"] == 10 and "floor 10" in refit.granularity_["why"]
 
 
 def test_the_pipeline_fits_its_layouts_with_those_neighbours(monkeypatch):

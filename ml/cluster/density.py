@@ -114,6 +114,8 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
     smallest_cluster_size, largest_cluster_share: ``silhouette``: the range of sizes tried.
     selection_tolerance: ``silhouette``: standard errors within which the larger size wins.
     selection_sample: members scored per candidate (one fixed sample, ``random_state``).
+    min_cluster_floor: the share rule's least size; None: ``small_dump_floor`` (10, or a twentieth of a dump
+        under 200 members, at least 5); 10: the rule before 2026-12-06.
     rescue_ratio: when the size was chosen by a rule (not given) and the cap was not needed, the
         clusters of the same tree at ``rescue_ratio``·min_cluster_size that lie in the noise become
         personas too (``ml.cluster.granularity.rescue_from_noise``); 0 disables (the former default).
@@ -147,6 +149,7 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
         selection_sample: int = 3000,
         rescue_ratio: float = 0.5,
         largest_min_cluster_size: int = 80,
+        min_cluster_floor: int | None = None,
         join: str = "silhouette",
         join_floor: float = 0.25,
         promote_ratio: float = 0.0,
@@ -247,7 +250,12 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
         ``min_cluster_size``, else the share rule's size (also the estimate for ``granularity="silhouette"``)."""
         if self.min_cluster_size is not None:
             return int(self.min_cluster_size)
-        return min(auto_min_cluster_size(n, self.min_cluster_share, ceiling=max(n, 1)), self.largest_min_cluster_size)
+        return min(auto_min_cluster_size(n, self.min_cluster_share, self._floor(n), ceiling=max(n, 1)),
+                   self.largest_min_cluster_size)
+
+    def _floor(self, n: int) -> int:
+        """The share rule's least size for ``n`` members: ``min_cluster_floor``, else ``small_dump_floor(n)``."""
+        return int(self.min_cluster_floor) if self.min_cluster_floor is not None else small_dump_floor(n)
 
     def fit(self, X: np.ndarray, y=None, embeddings: np.ndarray | None = None):
         if self.join not in ("silhouette", "off"):
@@ -260,12 +268,13 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
             size = int(self.min_cluster_size)
             self.granularity_ = {"rule": "fixed", "why": "min_cluster_size set in the config"}
         elif self.granularity == "share":
-            share_size = auto_min_cluster_size(n, self.min_cluster_share, ceiling=n)
+            floor = self._floor(n)
+            share_size = auto_min_cluster_size(n, self.min_cluster_share, floor, ceiling=n)
             size = min(share_size, self.largest_min_cluster_size)
             bounded = size < share_size
             bound = f", at most {size}" if bounded else ""
-            self.granularity_ = {"rule": "share", "bounded": bounded, "floor": small_dump_floor(n),
-                                 "why": f"{self.min_cluster_share} of {n} members (floor {small_dump_floor(n)}{bound})"}
+            self.granularity_ = {"rule": "share", "bounded": bounded, "floor": floor,
+                                 "why": f"{self.min_cluster_share} of {n} members (floor {floor}{bound})"}
         elif self.granularity != "silhouette":
             raise ValueError(f"granularity must be 'share' or 'silhouette', got {self.granularity!r}")
         if size is None or cap:
@@ -304,7 +313,8 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
         self.granularity_["why"] += (f"; {added} smaller cluster{'' if added == 1 else 's'} (min_cluster_size {size}) "
                                      f"taken from the noise"
                                      if size < self.min_cluster_size_ else
-                                     f"; no smaller clusters taken from the noise (none under {RESCUE_SMALLEST} members)")
+                                     f"; the noise was not searched for smaller clusters (none are looked for "
+                                     f"under {RESCUE_SMALLEST} members)")
         self.granularity_.update(rescued=int(added), rescue_size=int(size))
         return labels
 

@@ -143,6 +143,10 @@ class ClusterConfig(_Section):
     largest_min_cluster_size: int = Field(
         80, ge=10, description="granularity 'share': min_cluster_size never above this many fitted members "
         "(binds from about 16,100 at share 0.005; docs/ablations.md)")
+    min_cluster_floor: int | None = Field(
+        None, ge=2, description="granularity 'share': the least min_cluster_size; None: 10, or a twentieth of a dump "
+        "under 200 members, at least 5 (ml.cluster.density.small_dump_floor; docs/ablations.md, 'Small dumps'); 10 with "
+        "reduce.n_neighbors 15: the rule before 2026-12-06")
     join: Literal["silhouette", "off"] = Field(
         "silhouette", description="clusters that are pieces of one topic are joined where the members' silhouette "
         "in the text-embedding space peaks (not with a given min_cluster_size, nor when the size cap was needed; "
