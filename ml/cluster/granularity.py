@@ -84,7 +84,7 @@ def rescue_from_noise(tree: np.ndarray, labels: np.ndarray, min_cluster_size: in
     would otherwise spread over its neighbours). Both readings come from the one single-linkage tree.
     """
     labels = np.asarray(labels, dtype=np.int64)
-    size = int(max(smallest, 2, round(min_cluster_size * ratio)))
+    size = int(max(smallest, round(min_cluster_size * ratio)))
     if ratio <= 0 or size >= min_cluster_size or not (labels < 0).any():
         return labels, 0, size
     fine = labels_from_tree(tree, size, method, epsilon)

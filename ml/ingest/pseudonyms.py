@@ -68,18 +68,28 @@ def author_pseudonyms(authors: pd.Series) -> tuple[pd.Series, int]:
     return pd.Series(out, index=authors.index, dtype=object), len(table)
 
 
+def _author_kind(value) -> tuple[str, re.Match | None] | None:
+    """What an author value names, under ``author_pseudonyms``'s rules: ``("address", match)``, ``("phone",
+    None)``, ``("name", None)``, or None when it is kept as written (a word, a handle, an id, a pseudonym)."""
+    if not isinstance(value, str) or not value or _PSEUDONYM_RE.match(value):
+        return None
+    if address := ADDRESS_RE.search(value):
+        return "address", address
+    if _phone(value):
+        return "phone", None
+    return ("name", None) if _NAME_RE.search(value) else None
+
+
 def _author_pseudonym(value: str) -> str | None:
     """``value``'s pseudonym under ``author_pseudonyms``'s rules, or None when it is kept as written."""
-    if not value or _PSEUDONYM_RE.match(value):
+    kind = _author_kind(value)
+    if kind is None:
         return None
-    address = ADDRESS_RE.search(value)
-    if address:
-        return pseudonym("em-", address.group(0).lower())
-    if _phone(value):
+    if kind[0] == "address":
+        return pseudonym("em-", kind[1].group(0).lower())
+    if kind[0] == "phone":
         return pseudonym("au-", value)
-    if _NAME_RE.search(value):  # one person however the export cases and spaces the name
-        return pseudonym("au-", " ".join(value.split()).casefold())
-    return None
+    return pseudonym("au-", " ".join(value.split()).casefold())  # one person however the export cases and spaces it
 
 
 def _phone(value: str) -> bool:
@@ -113,13 +123,12 @@ def author_names(authors: pd.Series) -> tuple[str, ...]:
     text around the address): ``name_words`` of each, sorted, each once. Phone numbers and bare addresses give none."""
     out: set[str] = set()
     for value in pd.unique(authors.dropna()):
-        if not isinstance(value, str) or not value or _PSEUDONYM_RE.match(value):
-            continue
-        if address := ADDRESS_RE.search(value):
+        kind = _author_kind(value)
+        if kind is not None and kind[0] == "address":
             words = name_words(ADDRESS_RE.sub(" ", value))
-            local = address.group(0).split("@")[0].lower()  # "Maria <maria.g@…>" is a person; "Delta <noreply@…>" not
+            local = kind[1].group(0).split("@")[0].lower()  # "Maria <maria.g@…>" is a person; "Delta <noreply@…>" not
             out.update(w for w in words if " " in w or len(words) > 1 or not _dictionary(w) or w.lower() in local)
-        elif not _phone(value) and _NAME_RE.search(value):
+        elif kind is not None and kind[0] == "name":
             out.update(name_words(value))
     return tuple(sorted(out))
 

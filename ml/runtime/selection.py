@@ -129,7 +129,9 @@ def mask_examples(reports: Sequence[dict], names: Sequence[str]) -> None:
     from ml.profile.pii import known_names_re
 
     known = known_names_re(names)
-    for report in reports if known is not None else ():
+    if known is None:
+        return
+    for report in reports:
         if report.get("examples"):
             report["examples"] = [{**e, "text": known.sub("[name]", e["text"])} for e in report["examples"]]
 
