@@ -86,7 +86,7 @@ def test_the_load_report_counts_the_names_and_never_writes_them():
     out = json.dumps(report.to_dict())
     assert "Sofia" not in out and "Dubois" not in out and report.to_dict()["author_names_masked"] == 2
     assert "Sofia" not in repr(report) and "Sofia" not in " ".join(report.summary_lines())
-    assert any(line.endswith("(signed or quoted; words and whole names): 2") for line in report.summary_lines())
+    assert any(line.endswith("names the export shows for its authors): 2") for line in report.summary_lines())
 
 
 # a help desk's export: real customers' tweets (the bundled sample), each signed by its requester in one of four ways

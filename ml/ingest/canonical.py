@@ -17,6 +17,7 @@ import pandas as pd
 from ml.ingest.columns import missing_labels, normalize_ids, sides
 from ml.ingest.email_reply import cut_replies
 from ml.ingest.paths import stem
+from ml.ingest.pseudonyms import shown_path
 from ml.ingest.textclean import MAX_TEXT, clean_text, fix_mojibake, html_count, join_parts, transcript_count
 
 if TYPE_CHECKING:
@@ -74,7 +75,8 @@ def canonical_frame(frame: pd.DataFrame, path: Path, m: ColumnMapping, report: L
         "_thread": opt(m.thread).to_numpy(),
         "inbound": sides(frame, m.inbound, m.outbound).to_numpy(),
         "label": (_labels(frame[m.label]) if m.label else none).to_numpy(),
-        "source_file": frame["_file"].to_numpy() if "_file" in frame else path.name,  # .eml: each message's file
+        # .eml: each message's file; a chat's file name without the contact's name (shown_path)
+        "source_file": frame["_file"].to_numpy() if "_file" in frame else shown_path(path.name),
         "source_row": rows,
     })
 

@@ -216,7 +216,7 @@ def _read_all(files: list[Path], explicit: ColumnMapping, inbound_only: bool, en
             except EmptyFileError:  # a quiet day in a folder of daily exports: named, not fatal
                 if len(files) == 1:
                     raise
-                report.empty_files.append(archive.shown(path))
+                report.empty_files.append(pseudonyms.shown_path(archive.shown(path)))
                 continue
         rows = len(raw) + info.notices
         raw, tool, survey = prepare_export(raw, path, info, report)
@@ -225,7 +225,8 @@ def _read_all(files: list[Path], explicit: ColumnMapping, inbound_only: bool, en
         layout, detected = detect_layout(list(raw.columns))
         layout = tool or layout
         if rows_kept and raw.empty:  # --where kept none of its rows: nothing to map (its rows still count as read)
-            report.files.append(FileReport(archive.shown(path), info.format, layout, {}, rows, encoding=info.encoding))
+            report.files.append(FileReport(pseudonyms.shown_path(archive.shown(path)), info.format, layout, {}, rows,
+                                           encoding=info.encoding))
             continue
         used, guessed, timed = _guess_columns(raw, explicit.over(detected))
         _check_mapping(path, list(raw.columns), used, explicit, info.sheet)
@@ -233,7 +234,9 @@ def _read_all(files: list[Path], explicit: ColumnMapping, inbound_only: bool, en
         if inbound_only and used.inbound is None and used.outbound is None:
             raise InputError(f"{path}: --inbound-only needs inbound information (customer vs. "
                              "brand) but the file has no inbound column; drop --inbound-only for this data")
-        report.files.append(FileReport(archive.shown(path), info.format, layout if layout != "unknown" else "mapped",
+        names = _display_names(raw, used, report)
+        report.files.append(FileReport(pseudonyms.shown_path(archive.shown(path)), info.format,
+                                       layout if layout != "unknown" else "mapped",
                                        {k: v for k, v in asdict(used).items() if v}, rows,
                                        encoding=info.encoding, delimiter=info.delimiter, text_guessed=guessed,
                                        sheet=info.sheet, title_lines=info.title_lines, time_guessed=timed,
@@ -242,7 +245,7 @@ def _read_all(files: list[Path], explicit: ColumnMapping, inbound_only: bool, en
                                        company=info.company, survey=survey.tool if survey else None,
                                        question=survey.questions.get(used.text) if survey else None,
                                        time_zone=survey.zones.get(used.timestamp) if survey else None,
-                                       unread=_unread(raw, used),
+                                       unread=[c for c in _unread(raw, used) if c not in names], names=names,
                                        other_text=_other_text(raw, used)))
         parts.append(canonical_frame(raw, path, used, report))
     if not parts and report.empty_files:
@@ -252,8 +255,23 @@ def _read_all(files: list[Path], explicit: ColumnMapping, inbound_only: bool, en
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
-#: columns the readers add to a frame for their own use (a mailbox's senders, a chat export's file and order)
-HELPER_COLUMNS = frozenset({"_time", "_thread", "_from", "_to", "_sent", "_file", "_conv", "_order"})
+#: columns the readers add to a frame for their own use (a mailbox's senders, a chat export's file and order, the
+#: names a chat or a mailbox shows for its authors)
+HELPER_COLUMNS = frozenset({"_time", "_thread", "_from", "_to", "_sent", "_file", "_conv", "_order", "_name"})
+
+
+def _display_names(raw: pd.DataFrame, used: ColumnMapping, report: LoadReport) -> list[str]:
+    """The names a file shows for its authors, added to ``report.author_names`` for the masker (never written):
+    a chat's or a mailbox's senders as shown (the readers' ``_name``), and the columns beside the author column
+    that hold its names (``ml.ingest.pseudonyms.display_name_columns``), which are returned (the file's report
+    names them as read for the masker)."""
+    columns = pseudonyms.display_name_columns(name_index(raw.columns), used.author)
+    shown = [raw[c] for c in ("_name", *columns) if c in raw]
+    if shown:
+        values = pd.concat(shown, ignore_index=True).map(lambda v: v if isinstance(v, str) else None)  # not lists
+        found = pseudonyms.author_names(values, single_words=True)
+        report.author_names = tuple(sorted({*report.author_names, *found}))
+    return columns
 
 
 def _unread(raw: pd.DataFrame, used: ColumnMapping) -> list[str]:
@@ -348,7 +366,8 @@ def load_messages(
     report.skipped_folders = [p.name for p in skipped if p.is_dir()]
     report.rows_read = len(msgs) + report.dropped_system_messages + report.dropped_where
     if len(msgs):  # names, addresses and phone numbers as authors never reach a run's files; their names are masked
-        report.author_names = pseudonyms.author_names(msgs["author"])  # in every text (never written: LoadReport)
+        found = pseudonyms.author_names(msgs["author"])  # in every text (never written: LoadReport)
+        report.author_names = tuple(sorted({*report.author_names, *found}))
         msgs["author"], report.authors_pseudonymised = pseudonyms.author_pseudonyms(msgs["author"])
     if report.authors_pseudonymised or any(f.layout in ("mailbox", "whatsapp") for f in report.files):  # pseudonyms
         report.pseudonyms = "keyed" if pseudonyms.keyed() else "sha1"

@@ -8,7 +8,9 @@ the company is found over all of them; a private ``_file`` column names each row
 message: ``message_id`` (the Message-ID header, else the file and its
 position), ``reply_to`` (In-Reply-To, else the last of References: the reply chains that ``--unit
 conversation`` follows), ``author`` (a pseudonym of the From address: ``em-`` and 10 hex digits of its hash,
-``ml.ingest.pseudonyms``, so addresses never reach a run's files), ``timestamp`` (the Date header, with its offset), ``subject``,
+``ml.ingest.pseudonyms``, so addresses never reach a run's files; the From header as written, ``_name``, is read
+by the load for the masker only, which masks the sender's name in every text), ``timestamp`` (the Date header,
+with its offset), ``subject``,
 ``text`` (the text/plain part, else the HTML part, which ingest reads as a browser shows it; quoted replies and
 signatures are cut as for any email body, docs/ingest.md "Email replies"; at most ``MAX_BODY`` characters), and
 ``from_customer``. The company is the party that takes part in the most messages, as sender or recipient
@@ -106,6 +108,7 @@ def _row(msg: EmailMessage, fallback: str) -> dict:
     return {"message_id": _header(msg, "Message-ID").strip() or fallback, "reply_to": parent,
             "author": pseudonym(senders[0] if senders else None), "timestamp": _when(_header(msg, "Date")),
             "subject": _header(msg, "Subject"), "text": _body(msg), "_from": senders[0] if senders else None,
+            "_name": _header(msg, "From"),
             "_to": [a for h in ("Delivered-To", "To", "Cc") for a in _addresses(_header(msg, h))],
             "_sent": "sent" in labels}
 

@@ -8,7 +8,8 @@ confirm a guessed address by hashing it. Every machine whose runs are compared n
 with and without one do not share authors. ``keyed()`` says which is in use (the load report records it).
 ``author_pseudonyms(series)`` applies them to the authors of every file and API record (below);
 ``author_names(series)`` gives the names of those authors that the masker masks in every text of a run
-(``name_words``: which words of a name are taken; the names are never written to a run's files).
+(``name_words``: which words of a name are taken; the names are never written to a run's files), and of the names
+a chat or a mailbox displays, or a column beside the author holds (``display_name_columns``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import re
 from functools import lru_cache
 
 import pandas as pd
+
+from ml.ingest.columns import normalized
 
 KEY_VARIABLE = "PERSONAS_PSEUDONYM_KEY"
 
@@ -102,6 +105,18 @@ def _phone(value: str) -> bool:
     return 7 <= digits <= 15 and (marked or (digits >= 9 and (any(c in value for c in " ()-") or value.count(".") >= 2)))
 
 
+#: a WhatsApp export's file name names the contact: "WhatsApp Chat with Maria Lopez.txt" (Android), "WhatsApp Chat -
+#: +44 7700 900123.zip" (iOS), as a folder's or an archive's part of a path too
+_CHAT_FILE_RE = re.compile(r"(WhatsApp Chat(?: with | - ))([^/\\]+?)(\.txt|\.zip)(?=$|[/\\])", re.IGNORECASE)
+
+
+def shown_path(path: str) -> str:
+    """``path`` as a run's files write it: the contact a WhatsApp export's file name shows replaced by the pseudonym
+    the contact gets as an author ("WhatsApp Chat with wa-af2a6d0408.txt"), so that no name or number reaches a
+    run's manifest, the API or the explorer through a file name. Other paths are returned as given."""
+    return _CHAT_FILE_RE.sub(lambda m: m.group(1) + pseudonym("wa-", m.group(2).strip()) + m.group(3), path)
+
+
 # ------------------------------------------------------------------ the authors' names, for the masker
 
 #: words of a name value that are never a name to mask on their own: titles, suffixes and particles
@@ -117,10 +132,13 @@ _WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")  # letters, with an apos
 _SPLIT_RE = re.compile(r"[\s,;/|()<>\"\[\]-]+")
 
 
-def author_names(authors: pd.Series) -> tuple[str, ...]:
+def author_names(authors: pd.Series, single_words: bool = False) -> tuple[str, ...]:
     """The names, for the masker (``known_names``), of the authors ``author_pseudonyms`` replaces as a name
     ("Sofia Dubois", "Gonzalez, Maria") or as an address with a display name ("Maria Gonzalez <maria@…>", the
-    text around the address): ``name_words`` of each, sorted, each once. Phone numbers and bare addresses give none."""
+    text around the address): ``name_words`` of each, sorted, each once. Phone numbers and bare addresses give none.
+    ``single_words``: the values are display names (a chat's or a mailbox's senders, a column of names beside the
+    author: ``display_name_columns``), so a name of one word gives its census names too ("Maria"); in an author
+    column a word alone is a handle ("jennifer", "sprintcare") and gives none."""
     out: set[str] = set()
     for value in pd.unique(authors.dropna()):
         kind = _author_kind(value)
@@ -128,9 +146,30 @@ def author_names(authors: pd.Series) -> tuple[str, ...]:
             words = name_words(ADDRESS_RE.sub(" ", value))
             local = kind[1].group(0).split("@")[0].lower()  # "Maria <maria.g@…>" is a person; "Delta <noreply@…>" not
             out.update(w for w in words if " " in w or len(words) > 1 or not _dictionary(w) or w.lower() in local)
-        elif kind is not None and kind[0] == "name":
+        elif (kind is not None and kind[0] == "name") or (kind is None and single_words and isinstance(value, str)
+                                                           and not _PSEUDONYM_RE.match(value)):
             out.update(name_words(value))
     return tuple(sorted(out))
+
+
+#: columns named as an author's display name; read for the masker only, where another column is the author
+#: (Twitter's JSON "user.name" beside "user.id_str", Slack's "user_profile.real_name" beside "user", a help desk's
+#: "Customer Name" beside "Customer ID")
+DISPLAY_NAME_COLUMNS = ("from_name", "sender_name", "author_name", "author_nickname", "user_name", "customer_name",
+                        "requester_name", "contact_name", "display_name", "full_name", "user_profile_real_name",
+                        "user_profile_display_name", "user_profile_first_name")
+
+
+def display_name_columns(index: dict[str, str], author: str | None) -> list[str]:
+    """The columns of a file (``index``: normalised name → column, ``ml.ingest.columns.name_index``) that show
+    the authors' names beside the ``author`` column: those named so (``DISPLAY_NAME_COLUMNS``), and the column
+    the author column's name adds "_id" to (Telegram's "from" beside "from_id", a help desk's "Requester" beside
+    "Requester ID"). None without an author column (a name column is then read as the author)."""
+    if author is None:
+        return []
+    base = re.sub(r"_id(?:_str)?$", "", normalized(author))
+    found = [index[n] for n in (*DISPLAY_NAME_COLUMNS, base) if n in index]
+    return [c for c in dict.fromkeys(found) if c != author]
 
 
 def name_words(name: str) -> list[str]:

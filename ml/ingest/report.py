@@ -34,6 +34,8 @@ class FileReport:
     time_zone: str | None = None    # survey: the zone the export says its times are written in ("America/Denver")
     unread: list[str] = field(default_factory=list)  # the file's columns that no field reads ("Customer", "airline")
     other_text: str | None = None   # an unread column that reads as free text (for the hint on a wrong text column)
+    names: list[str] = field(default_factory=list)  # columns of the authors' names beside the author column, read
+                                    # for the masker only ("from" beside "from_id"; ml.ingest.pseudonyms)
 
 
 @dataclass
@@ -162,8 +164,8 @@ class LoadReport:
             lines.append(f"authors named by a name, an e-mail address or a phone number, replaced by pseudonyms (au- or "
                          f"em- and 10 hex digits) so that none reaches the run's files: {self.authors_pseudonymised}")
         if self.author_names:
-            lines.append(f"names of those authors masked wherever a text writes them (signed or quoted; words and whole "
-                         f"names): {len(self.author_names)}")
+            lines.append(f"authors' names masked wherever a text writes them (signed, quoted or addressed; words and "
+                         f"whole names, from the names the export shows for its authors): {len(self.author_names)}")
         if self.rows_kept and not self.has_authors:
             given = [f.mapping["author"] for f in self.files if f.mapping.get("author")]
             like = next((c for f in self.files for c in f.unread if _AUTHOR_LIKE_RE.search(c)), None)
@@ -227,6 +229,8 @@ def columns_line(f: FileReport) -> str:
     for the wrong field, or one not read at all, shows before the run."""
     read = ", ".join(f"{label} {f.mapping[key]!r}" for key, (label, _) in FIELD_NAMES.items() if f.mapping.get(key))
     line = f"columns read: {read or 'none'}"
+    if f.names:  # read for the masker only
+        line += f", authors' names {', '.join(repr(c) for c in f.names)} (only to mask them in the texts)"
     if f.unread:
         shown = ", ".join(repr(c) for c in f.unread[:MAX_UNREAD])
         more = f" and {len(f.unread) - MAX_UNREAD} more" if len(f.unread) > MAX_UNREAD else ""

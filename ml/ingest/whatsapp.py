@@ -16,7 +16,8 @@ format (else, or when the chat does not read with it, the chat's own), with the 
 bytes, the same wherever the file or its zip is unpacked; read as the conversation column for ``--unit
 conversation``), ``author`` (a pseudonym of the name or phone number the export shows: ``wa-`` and 10 hex
 digits of its hash, ``ml.ingest.pseudonyms``: the same in every chat and every run, so names and numbers never
-reach a run's files),
+reach a run's files; the name as shown, ``_name``, is read by the load for the masker only: it masks those names
+in every text, ``ml.ingest.pseudonyms.author_names``),
 ``timestamp`` (the phone's local time, with no zone: it is read as times without a zone are, docs/ingest.md)
 and ``text``. WhatsApp's own notices (``NOTICES``: the encryption notice, media and deleted-message
 placeholders, missed calls) are left out and counted in ``notices``. A file whatstk cannot read is an
@@ -110,6 +111,7 @@ def read_chat(path: Path, hformat: str | None = None) -> tuple[pd.DataFrame, int
         "author": raw["username"].astype(str)[kept].map(pseudonym).to_numpy(),
         "timestamp": pd.to_datetime(raw["date"])[kept].dt.strftime("%Y-%m-%dT%H:%M:%S").to_numpy(),
         "text": text[kept].to_numpy(),
+        "_name": raw["username"].astype(str)[kept].str.strip().to_numpy(),  # for the masker only (ml.ingest.load)
     })
     return frame, int(notice.sum())
 

@@ -1,0 +1,137 @@
+"""The names a chat or a mailbox shows for its authors (issue 13): a WhatsApp chat's "Maria Lopez", a mail's
+"From: Sofia Dubois <…>", Telegram's "from" beside "from_id", a help desk's "Customer Name" beside "Customer ID".
+The authors become pseudonyms (or stay ids); their names are masked wherever a text signs or addresses them, and
+are never written anywhere."""
+
+from __future__ import annotations
+
+import json
+import mailbox
+import re
+from email.message import EmailMessage
+
+import pandas as pd
+import pytest
+
+from ml.ingest.columns import name_index
+from ml.ingest.load import load_messages
+from ml.ingest.pseudonyms import author_names, display_name_columns
+from ml.ingest.report import columns_line
+from tests.fixtures.data import SAMPLE_DIR
+
+CUSTOMERS = ["Maria Lopez", "Sofia Dubois", "Leila Ndlovu", "Wei Okafor", "Aoife Kowalski", "Oluwaseun Adeyemi",
+             "Siobhan Byrne", "Renée Lefèvre", "Dave", "+44 7700 900123"]
+NAMES = ["Maria", "Lopez", "Sofia", "Dubois", "Leila", "Ndlovu", "Wei", "Okafor", "Aoife", "Kowalski", "Oluwaseun",
+         "Adeyemi", "Siobhan", "Byrne", "Renée", "Lefèvre", "Dave"]
+
+
+@pytest.fixture(scope="module")
+def tweets() -> list[str]:
+    texts = pd.read_csv(SAMPLE_DIR / "twcs_sample.csv", dtype=str).query("inbound == 'True'")["text"].dropna()
+    return [" ".join(t.split()) for t in texts.head(400)]
+
+
+def _named(text: str) -> list[str]:
+    return [n for n in NAMES if re.search(rf"\b{re.escape(n)}\b", text)]
+
+
+def _signed(i: int, text: str, who: str) -> str:
+    first = who.split()[0] if who[0].isalpha() else ""
+    return text + ["", f" Thanks, {who}", f" -- {first}", f" This is {first} again."][i % 4] if first else text
+
+
+def test_display_names_are_read_beside_the_author_column_only():
+    assert author_names(pd.Series(["Maria", "Acme Shop", "+44 7700 900123", "Dave", "Mom", "wa-0123456789"]),
+                        single_words=True) == ("Dave", "Maria")  # one word: census names; a shop's name: none
+    assert author_names(pd.Series(["Maria", "Dave", "jennifer"])) == ()  # an author column's word is a handle
+    columns = name_index(["id", "from", "from_id", "text", "user.name", "Customer Name", "to"])
+    assert display_name_columns(columns, "from_id") == ["user.name", "Customer Name", "from"]
+    assert display_name_columns(name_index(["Requester", "Requester ID", "Body"]), "Requester ID") == ["Requester"]
+    assert display_name_columns(name_index(["from", "to", "author_id"]), "author_id") == []  # a route's "from"
+    slack = name_index(["user", "text", "user_profile.real_name", "user_profile.first_name"])  # a Slack message
+    assert display_name_columns(slack, "user") == ["user_profile.real_name", "user_profile.first_name"]
+    assert display_name_columns(name_index(["from", "text"]), None) == []  # "from" is then the author
+
+
+def test_a_whatsapp_folder_and_a_mailbox_give_their_senders_names(tmp_path, tweets):
+    chats = tmp_path / "chats"
+    chats.mkdir()
+    for k, who in enumerate(CUSTOMERS[:4]):
+        lines = [f"11/{k + 1}/17, 10:0{j} AM - {who if j % 2 == 0 else 'Acme Shop'}: {tweets[4 * k + j]}"
+                 for j in range(4)]
+        (chats / f"WhatsApp Chat with {who}.txt").write_text("\n".join(lines) + "\n")
+    msgs, report = load_messages(chats)
+    assert msgs["author"].str.fullmatch(r"wa-[0-9a-f]{10}").all()
+    assert set(report.author_names) >= {"Maria", "Lopez", "Sofia", "Dubois", "Leila", "Ndlovu", "Wei", "Okafor"}
+    assert not {"Acme", "Shop"} & set(report.author_names)  # the business's own name stays readable
+    assert report.to_dict()["author_names_masked"] == 8 and "Maria" not in json.dumps(report.to_dict()["chats"])
+    assert any("from the names the export shows for its authors): 8" in line for line in report.summary_lines())
+
+    box = mailbox.mbox(str(tmp_path / "inbox.mbox"))
+    for k, who in enumerate(["Sofia Dubois <sofia.dubois@gmail.com>", "Acme Help <help@acme.io>",
+                             '"Byrne, Siobhan" <sb@example.ie>', "noreply@shop.io"]):
+        mail = EmailMessage()
+        mail["From"], mail["To"], mail["Subject"] = who, "help@acme.io", "order"
+        mail["Date"], mail["Message-ID"] = f"Mon, {k + 1} Dec 2020 09:41:00 +0000", f"<m{k}@x>"
+        mail.set_content(tweets[k])
+        box.add(mail)
+    box.flush()
+    _, report = load_messages(tmp_path / "inbox.mbox")
+    assert report.author_names == ("Byrne", "Dubois", "Siobhan", "Sofia")
+
+
+def test_a_name_column_beside_an_id_is_read_for_the_masker_only(tmp_path, tweets):
+    rows = [{"id": i, "from": who, "from_id": f"user{k}", "text": _signed(i, tweets[i], who), "date": "2020-12-01"}
+            for i, (k, who) in enumerate((i % 8, CUSTOMERS[i % 8]) for i in range(40))]
+    (tmp_path / "result.json").write_text(json.dumps({"name": "Support", "messages": rows}))
+    msgs, report = load_messages(tmp_path / "result.json")
+    assert msgs["author"].str.fullmatch(r"user\d").all()  # the author is the id, as before
+    assert {"Maria", "Lopez", "Renée", "Lefèvre"} <= set(report.author_names)
+    line = columns_line(report.files[0])
+    assert "author 'from_id'" in line and "authors' names 'from' (only to mask them in the texts)" in line
+    assert "not read" not in line  # the names column is read, for the masker
+
+
+def _whatsapp_folder(folder, tweets) -> None:
+    """Ten customers' chats with a shop: their real tweets, signed and addressed by their names."""
+    folder.mkdir()
+    for k, who in enumerate(CUSTOMERS):
+        first = who.split()[0] if who[0].isalpha() else "there"
+        lines = []
+        for j in range(16):
+            text = tweets[16 * k + j]
+            lines.append(f"11/{1 + k}/17, 10:{2 * j:02d} AM - {who}: {_signed(j, text, who)}")
+            lines.append(f"11/{1 + k}/17, 10:{2 * j + 1:02d} AM - Acme Shop: Hi {first}, thanks, we are on it.")
+        (folder / f"WhatsApp Chat with {who}.txt").write_text("\n".join(lines) + "\n")
+
+
+def _file_text(path) -> str:
+    if path.suffix == ".parquet":
+        return " ".join(map(str, pd.read_parquet(path).to_numpy().ravel()))
+    if path.suffix == ".joblib":
+        import joblib
+
+        return repr(vars(joblib.load(path)))
+    return path.read_bytes().decode("utf-8", "replace")
+
+
+@pytest.mark.slow
+def test_chat_authors_names_reach_no_run_file(tmp_path, tweets, capfd):
+    """The customers of ten WhatsApp chats sign ("Thanks, Maria Lopez", "-- Aoife") and are greeted by name; no
+    file of the run, no line it prints holds a name; the manifest counts the names."""
+    from ml.run import main
+
+    folder, cfg, out = tmp_path / "chats", tmp_path / "fast.json", tmp_path / "run"
+    _whatsapp_folder(folder, tweets)
+    assert _named(" ".join(p.read_text() for p in folder.iterdir()))
+    cfg.write_text(json.dumps({"metrics": {"stability": False}}))
+    assert main([str(folder), "--out", str(out), "--no-store", "--config", str(cfg)]) == 0
+    printed = capfd.readouterr()
+    assert not _named(printed.out + printed.err)
+    files = [f for f in out.rglob("*") if f.is_file()]
+    assert {f.name for f in files} >= {"manifest.json", "personas.json", "assignments.parquet"}
+    assert {f.name: _named(_file_text(f)) for f in files} == {f.name: [] for f in files}
+    members = pd.read_parquet(out / "assignments.parquet")
+    assert members["text"].str.contains(r"Thanks, \[name\]", regex=True).any()
+    load = json.loads((out / "manifest.json").read_text())["source"]["load"]
+    assert load["author_names_masked"] >= 16
