@@ -135,3 +135,17 @@ def test_chat_authors_names_reach_no_run_file(tmp_path, tweets, capfd):
     assert members["text"].str.contains(r"Thanks, \[name\]", regex=True).any()
     load = json.loads((out / "manifest.json").read_text())["source"]["load"]
     assert load["author_names_masked"] >= 16
+
+
+def test_a_slack_exports_people_are_named_by_users_json(tmp_path, tweets):
+    (tmp_path / "channels.json").write_text(json.dumps([{"id": "C1", "name": "support"}]))
+    (tmp_path / "users.json").write_text(json.dumps([
+        {"id": "U1", "name": "sbyrne", "real_name": "Siobhan Byrne"}, {"id": "U2", "profile": {"real_name": "Wei Okafor"}},
+        {"id": "U7", "name": "helpbot", "real_name": "Otto Helper", "is_bot": True}]))
+    (tmp_path / "support").mkdir()
+    day = [{"type": "message", "user": f"U{1 + i % 3 if i % 3 < 2 else 7}", "text": tweets[i],
+            "ts": f"{1509357600 + 60 * i}.000100"} for i in range(9)]
+    (tmp_path / "support" / "2017-10-30.json").write_text(json.dumps(day))
+    msgs, report = load_messages(tmp_path)
+    assert set(msgs["author"]) == {"U1", "U2", "U7"}  # ids, as Slack writes them
+    assert report.author_names == ("Byrne", "Okafor", "Siobhan", "Wei")  # a bot's name is no person's

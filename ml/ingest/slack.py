@@ -19,7 +19,9 @@ own notices left out (``SYSTEM``: joins, leaves, topic and purpose changes, …;
 thread's messages share ``thread_ts`` (the conversation column, for ``--unit conversation``), and its
 replies get ``reply_to``, the thread's first message (Slack's replies answer it), so the brand/agent detector
 (``ml.filtering.agents``) sees who answers whom. ``is_bot`` marks bots' messages (posted as a bot, or by a user
-``users.json`` lists as a bot): they are the company's side; people's are unknown (customers or staff).
+``users.json`` lists as a bot): they are the company's side; people's are unknown (customers or staff). The
+names ``users.json`` shows for people (``user_names``) are passed on in ``_name``, which the load reads for the
+masker only (it masks them in every text).
 """
 
 from __future__ import annotations
@@ -82,22 +84,37 @@ def markup_as_text(text):
 def bot_users(top: Path) -> frozenset[str]:
     """The ids of the export's bot and app users (``users.json``: ``is_bot``); none when it is missing or
     unreadable (then only messages a bot posted as such are known)."""
+    return frozenset(str(u["id"]) for u in _users(top) if u.get("id") and u.get("is_bot"))
+
+
+def user_names(top: Path) -> dict[str, str]:
+    """The export's people by id, with the name ``users.json`` shows for them ("Ana Example": ``real_name``, else
+    the profile's): the load masks these names in every text (``_name``, ``ml.ingest.load``), never keeps them."""
+    out = {}
+    for u in _users(top):
+        profile = u.get("profile") if isinstance(u.get("profile"), dict) else {}
+        name = u.get("real_name") or profile.get("real_name") or profile.get("display_name")
+        if u.get("id") and isinstance(name, str) and name.strip() and not u.get("is_bot"):
+            out[str(u["id"])] = name.strip()
+    return out
+
+
+def _users(top: Path) -> tuple[dict, ...]:
+    """``users.json`` of the export at ``top``: its entries, none when it is missing or unreadable."""
     try:
         stat = (top / "users.json").stat()
-        return _bot_users((top / "users.json").resolve(), stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        return _read_users((top / "users.json").resolve(), stat.st_mtime_ns, stat.st_size, stat.st_ino)
     except OSError:
-        return frozenset()
+        return ()
 
 
 @functools.lru_cache(maxsize=8)
-def _bot_users(path: Path, *stamp: int) -> frozenset[str]:  # read once per export (and per change: mtime, size)
+def _read_users(path: Path, *stamp: int) -> tuple[dict, ...]:  # read once per export (and per change: mtime, size)
     try:
         users = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return frozenset()
-    if not isinstance(users, list):
-        return frozenset()
-    return frozenset(str(u["id"]) for u in users if isinstance(u, dict) and u.get("id") and u.get("is_bot"))
+        return ()
+    return tuple(u for u in users if isinstance(u, dict)) if isinstance(users, list) else ()
 
 
 def _bots(frame: pd.DataFrame, bots: frozenset[str]) -> pd.Series:
@@ -121,6 +138,9 @@ def prepare(frame: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, int]:
     channel = path.parent.name
     frame["channel"] = channel  # some exporters write a channel field of their own
     frame["is_bot"] = _bots(frame, bot_users(path.parent.parent))
+    names = user_names(path.parent.parent)
+    if names and "user" in frame:  # for the masker only (ml.ingest.load)
+        frame["_name"] = frame["user"].astype(str).map(names)
     if "ts" in frame and "message_id" not in frame:  # ts is unique within a channel only
         frame.insert(0, "message_id", channel + ":" + frame["ts"].astype(str))
     if "thread_ts" in frame:
