@@ -15,7 +15,7 @@ import pytest
 
 from ml.ingest.columns import name_index
 from ml.ingest.load import load_messages
-from ml.ingest.pseudonyms import author_names, display_name_columns
+from ml.ingest.pseudonyms import author_names, display_name_columns, name_words, pseudonym, shown_inputs
 from ml.ingest.report import columns_line
 from tests.fixtures.data import SAMPLE_DIR
 
@@ -149,3 +149,11 @@ def test_a_slack_exports_people_are_named_by_users_json(tmp_path, tweets):
     msgs, report = load_messages(tmp_path)
     assert set(msgs["author"]) == {"U1", "U2", "U7"}  # ids, as Slack writes them
     assert report.author_names == ("Byrne", "Okafor", "Siobhan", "Wei")  # a bot's name is no person's
+
+
+def test_a_company_label_beside_a_name_and_file_names_that_name_people():
+    assert name_words("Anjali Rao (Northwind Support)") == ["Anjali", "Rao"]  # a mail's agent, labelled
+    assert name_words("Acme (Support)") == []
+    chat = f"chats/WhatsApp Chat with {pseudonym('wa-', 'Ben Moreau')}.txt"  # the contact's author pseudonym
+    assert shown_inputs(["in/ANSWER ME - Megan Nguyen.eml", "in/Re order.EML", "chats/WhatsApp Chat with Ben Moreau.txt",
+                         "a.csv"]) == ["in/*.eml", chat, "a.csv"]

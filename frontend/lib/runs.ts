@@ -125,7 +125,7 @@ export function readNotes(source: RunSource | null | undefined): string[] {
   const [one, many] = only("reddit")
     ? ["deleted or removed Reddit post or comment", "deleted or removed Reddit posts and comments"]
     : only("mailbox")
-      ? [".eml file that is not an email", ".eml files that are not emails"]
+      ? ["delivery-failure notice or .eml file that is not an email", "delivery-failure notices and .eml files that are not emails"]
       : only("whatsapp")
         ? ["WhatsApp notice (media placeholders, …)", "WhatsApp notices (media placeholders, …)"]
         : only("discord")
@@ -135,7 +135,7 @@ export function readNotes(source: RunSource | null | undefined): string[] {
           : layouts.has("whatsapp") || layouts.has("discord")
             ? ["chat-tool notice", "chat-tool notices"]
             : layouts.has("mailbox")
-              ? [".eml file that is not an email", ".eml files that are not emails"]
+              ? ["delivery-failure notice or .eml file that is not an email", "delivery-failure notices and .eml files that are not emails"]
             : ["Slack notice (joins, topic changes, …)", "Slack notices (joins, topic changes, …)"];
   if (system > 0) notes.push(`${counted(system, one, many)} left out`);
   const chats = typeof load?.chats === "number" ? load.chats : 0;

@@ -179,16 +179,7 @@ class AgentDetector(BaseEstimator):
         author = m["author"].astype(str)
         texts = as_text(m["text"])
         lead = texts.str.extract(_LEADING_HANDLE)[0].str.lower()
-        target = pd.Series([None] * len(m), dtype=object)
-        is_reply = lead.notna()
-        opener = np.ones(len(m), dtype=bool)  # without reply links or conversations every message may open one
-        if "reply_to" in m and m["reply_to"].notna().any():
-            parent_author = dict(zip(m["message_id"].astype(str), author, strict=False))
-            target = m["reply_to"].map(lambda r: parent_author.get(str(r)) if pd.notna(r) else None)
-            is_reply = m["reply_to"].notna()  # with reply links, a reply is what has a parent
-            opener = ~is_reply.to_numpy()
-        elif "thread_id" in m and m["thread_id"].notna().any():
-            target, is_reply, opener = _thread_replies(m, author, lead)
+        target, is_reply, opener = _replies(m, author, lead)
         lower = author.str.lower()
         target = target.where(target.notna(), lead.where(is_reply, None))  # openers answer nobody
         target = target.map(lambda t: str(t).lower() if t is not None and pd.notna(t) else None)
@@ -268,6 +259,26 @@ class AgentDetector(BaseEstimator):
             for a, b, c in zip(desk, signs, company, strict=True)
         ]
         return ev
+
+
+def _replies(m: pd.DataFrame, author: pd.Series, lead: pd.Series) -> tuple[pd.Series, pd.Series, np.ndarray]:
+    """Whom each row answers (author or None), whether it is a reply, and whether it may open a conversation: by its
+    reply link; a row without one by its conversation (``_thread_replies``: a help desk's export, or a chat export
+    that links some replies only, as Telegram's quoted ones), else by the @handle it opens with."""
+    target = pd.Series([None] * len(m), dtype=object)
+    is_reply = lead.notna()
+    opener = np.ones(len(m), dtype=bool)  # without reply links or conversations every message may open one
+    threads = "thread_id" in m and m["thread_id"].notna().any()
+    if threads:
+        target, is_reply, opener = _thread_replies(m, author, lead)
+    if "reply_to" in m and m["reply_to"].notna().any():
+        parent_author = dict(zip(m["message_id"].astype(str), author, strict=False))
+        linked = m["reply_to"].notna()  # with reply links, a reply is what has a parent
+        links = m["reply_to"].map(lambda r: parent_author.get(str(r)) if pd.notna(r) else None)
+        target = links.where(linked, target if threads else None)
+        is_reply = linked | (is_reply & threads)
+        opener = ~linked.to_numpy() & (opener if threads else True)
+    return target, is_reply, opener
 
 
 def _thread_replies(m: pd.DataFrame, author: pd.Series, lead: pd.Series) -> tuple[pd.Series, pd.Series, np.ndarray]:

@@ -115,8 +115,9 @@ ALIASES = {
                # a help desk's or mailbox's sender column ("From": a review's ticket export read no author, so its
                # agents' replies became customer personas)
                "from", "from_name", "from_email", "from_address", "sender_email"],
-    "timestamp": ["timestamp", "created_at", "datetime", "time", "date", "sent_at", "ts", "timestamp_ms",
-                  "created_utc"],
+    # Telegram's "date_unixtime" (an instant) before its "date" (the exporting computer's clock, with no zone)
+    "timestamp": ["timestamp", "created_at", "datetime", "time", "date_unixtime", "date", "sent_at", "ts",
+                  "timestamp_ms", "created_utc"],
     "reply_to": ["reply_to", "in_reply_to", "in_reply_to_id", "parent_id", "in_response_to_tweet_id",
                  "reply_to_message_id", "reference_message_id"],
     # the conversation a message belongs to, as help desks and chat tools export it (one row per message)

@@ -148,8 +148,9 @@ def _company(frame: pd.DataFrame) -> tuple[pd.Series, str] | None:
     return (senders == top) | frame["_sent"], shown
 
 
-def read_mail(path: Path) -> tuple[pd.DataFrame, str | None]:
-    """The messages of an ``.mbox`` file (module docstring), and who the company was found to be."""
+def read_mail(path: Path) -> tuple[pd.DataFrame, str | None, int]:
+    """The messages of an ``.mbox`` file (module docstring), who the company was found to be, and how many
+    delivery-failure notices were left out (``SYSTEM_SENDERS``)."""
     parse = BytesParser(policy=policy.default).parse
     try:
         box = mailbox.mbox(str(path), factory=parse, create=False)
@@ -158,7 +159,7 @@ def read_mail(path: Path) -> tuple[pd.DataFrame, str | None]:
         raise InputError(f"{path}: cannot read as a mailbox ({err}); export it again as .mbox") from None
     if not rows or not any(r["_from"] or r["timestamp"] for r in rows):
         raise InputError(f"{path}: no email messages found (no From or Date header); export the mailbox as .mbox")
-    return _sides(pd.DataFrame(rows))
+    return _people(rows, str(path))
 
 
 def read_eml(paths: list[Path], shown: str) -> tuple[pd.DataFrame, str | None, int]:
@@ -177,7 +178,22 @@ def read_eml(paths: list[Path], shown: str) -> tuple[pd.DataFrame, str | None, i
         raise InputError(f"{shown}: no email messages found (no From or Date header in any of {len(rows)} "
                          ".eml files); save the messages as .eml or export the mailbox as .mbox")
     emails = [r for r in rows if r["_from"] or r["timestamp"]]
-    return (*_sides(pd.DataFrame(emails)), len(rows) - len(emails))
+    frame, company, bounces = _people(emails, shown)
+    return frame, company, len(rows) - len(emails) + bounces
+
+
+#: senders of the mail system's own messages, delivery-failure notices ("Mail Delivery Subsystem
+#: <mailer-daemon@googlemail.com>": "** Address not found **"), not a person's
+SYSTEM_SENDERS = frozenset({"mailer-daemon", "postmaster", "mail-daemon"})
+
+
+def _people(rows: list[dict], shown: str) -> tuple[pd.DataFrame, str | None, int]:
+    """``_sides`` of the messages people sent: the mail system's (``SYSTEM_SENDERS``) left out and counted."""
+    people = [r for r in rows if not (r["_from"] and r["_from"].split("@")[0] in SYSTEM_SENDERS)]
+    if not people:
+        raise InputError(f"{shown}: only delivery-failure notices (from {', '.join(sorted(SYSTEM_SENDERS))}); "
+                         "export the mailbox that holds the conversations")
+    return (*_sides(pd.DataFrame(people)), len(rows) - len(people))
 
 
 def _sides(frame: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:

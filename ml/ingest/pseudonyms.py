@@ -19,6 +19,7 @@ import hmac
 import os
 import re
 from functools import lru_cache
+from pathlib import Path
 
 import pandas as pd
 
@@ -117,6 +118,15 @@ def shown_path(path: str) -> str:
     return _CHAT_FILE_RE.sub(lambda m: m.group(1) + pseudonym("wa-", m.group(2).strip()) + m.group(3), path)
 
 
+def shown_inputs(paths) -> list[str]:
+    """The inputs of a run as its manifest writes them (``source.inputs``, which the explorer shows): each through
+    ``shown_path``, and ``.eml`` files, which mail programs name after the subject and often the sender
+    ("ANSWER ME - Megan Nguyen.eml"), as their folder's ``*.eml``, once."""
+    shown = [str(Path(p).parent / "*.eml") if Path(p).suffix.lower() == ".eml" else shown_path(str(Path(p)))
+             for p in paths]
+    return list(dict.fromkeys(shown))
+
+
 # ------------------------------------------------------------------ the authors' names, for the masker
 
 #: words of a name value that are never a name to mask on their own: titles, suffixes and particles
@@ -130,6 +140,7 @@ NOT_NAME_WORDS = frozenset({
     "wed", "thu", "fri", "sat", "sun"})
 _WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")  # letters, with an apostrophe inside ("O'Brien")
 _SPLIT_RE = re.compile(r"[\s,;/|()<>\"\[\]-]+")
+_LABEL_RE = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")  # a bracketed part of a name value
 
 
 def author_names(authors: pd.Series, single_words: bool = False) -> tuple[str, ...]:
@@ -177,8 +188,9 @@ def name_words(name: str) -> list[str]:
     whole name when a word of it is not masked alone. The rule (docs/privacy.md, "The authors' names in the
     texts"):
 
-    - words: the name split at spaces, commas and hyphens; one letter ("J."), a digit, a stop word, a title or
-      particle, a month or weekday (``NOT_NAME_WORDS``) is never a word to mask;
+    - words: the name split at spaces, commas and hyphens, a bracketed part left out ("Anjali Rao (Acme Support)");
+      one letter ("J."), a digit, a stop word, a title or particle, a month or weekday (``NOT_NAME_WORDS``) is never
+      a word to mask;
     - a word is masked when it is no English dictionary word ("Dubois", "Lefèvre", "Becky"; WordNet's lemmas
       as ``ml.profile.name_gate.dictionary_word`` reads them), or when it is the given name (first, or first
       after the comma of "Gonzalez, Maria") and a US census first name ("Maria", "John");
@@ -190,6 +202,7 @@ def name_words(name: str) -> list[str]:
       is also a word does not stay beside a masked given name."""
     from ml.profile.name_gate import has_dictionary, stop_words
 
+    name = _LABEL_RE.sub(" ", name)  # "Anjali Rao (Northwind Support)": the company's label, not the person's name
     before, comma, after = name.partition(",")
     parts = [w for part in ((after, before) if comma and after.strip() else (name,)) for w in _SPLIT_RE.split(part)]
     written = [w for w in (w.strip(".'’") for w in parts) if len(w) >= 2 and _WORD_RE.fullmatch(w)]

@@ -64,7 +64,7 @@ class TableInfo:
     records_at: str | None = None  # JSON: the key path of the array of messages under the top object
     messages_in: str | None = None  # JSON: the key path of each conversation's array of messages (comments)
     conversations: int = 0          # JSON: conversations whose nested messages were read
-    notices: int = 0                # WhatsApp: the tool's own notices left out (ml.ingest.whatsapp)
+    notices: int = 0                # the tool's own notices left out (WhatsApp's, a mailbox's delivery failures)
     company: str | None = None      # mailbox: who was read as the company ("acme.io"; ml.ingest.mail)
     title_lines: int = 0            # CSV/TSV: lines of a report's title above the header, skipped (title_lines)
 
@@ -259,8 +259,8 @@ def read_file(path: Path, encoding: str | None = None, sep: str | None = None,
         frame, notices = read_chat(path, chat_format)
         info = TableInfo(fmt, "utf-8", notices=notices)
     elif fmt == "mbox":
-        frame, company = read_mail(path)
-        info = TableInfo(fmt, company=company)
+        frame, company, bounces = read_mail(path)
+        info = TableInfo(fmt, company=company, notices=bounces)
     elif fmt == "eml":
         frame, info = read_emails([path])
     elif fmt == "xlsx":

@@ -20,7 +20,8 @@ reach a run's files; the name as shown, ``_name``, is read by the load for the m
 in every text, ``ml.ingest.pseudonyms.author_names``),
 ``timestamp`` (the phone's local time, with no zone: it is read as times without a zone are, docs/ingest.md)
 and ``text``. WhatsApp's own notices (``NOTICES``: the encryption notice, media and deleted-message
-placeholders, missed calls) are left out and counted in ``notices``. A file whatstk cannot read is an
+placeholders, missed calls, a shared file with no caption) are left out and counted in ``notices``; a caption is
+read without its file's name (``ATTACHED``), an edited message without WhatsApp's "<This message was edited>". A file whatstk cannot read is an
 ``InputError`` naming it.
 
 ``mark_business(msgs, chat_rows)`` → the business's pseudonyms: over three chats or more, an author who writes
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -40,13 +42,24 @@ import pandas as pd
 from ml.ingest.pseudonyms import pseudonym as keyed_pseudonym
 from ml.runtime.errors import InputError
 
-#: WhatsApp's own lines, not people's (the whole message, any case; "\u200e" marks stripped first)
+#: WhatsApp's own lines, not people's (the whole message, any case; "\u200e" marks stripped first), as Android and
+#: iOS write them ("This message was deleted." with iOS's full stop; "Missed voice call, Tap to call back")
 NOTICES = re.compile(
-    r"(messages and calls are end-to-end encrypted.*|<media omitted>|(image|video|audio|sticker|gif|document|"
-    r"contact card) omitted|this message was deleted|you deleted this message|missed (voice|video|group voice|"
-    r"group video) call|null|waiting for this message.*|<view once voice message omitted>)",
+    r"(messages and calls are end-to-end encrypted.*|this business uses a secure service from meta.*|<media omitted>|"
+    r"(image|video|audio|sticker|gif|document|contact card) omitted|this message was deleted\.?|"
+    r"you deleted this message\.?|missed (voice|video|group voice|group video) call(, tap to call back)?\.?|null|"
+    r"waiting for this message.*|<view once voice message omitted>|)",
     re.IGNORECASE | re.DOTALL)
+#: a shared file as the export names it, on a message's first line (its caption, if any, below): Android's
+#: "IMG-20241029-WA0004.jpg (file attached)", iOS's "<attached: 00000012-PHOTO-2024-10-29-21-53-10.jpg>"
+ATTACHED = re.compile(r"^(?:<attached: [^>\n]*>|[^\s<>/\\]+\.\w{1,5} \(file attached\))[ \t]*\n?", re.IGNORECASE)
+#: what WhatsApp adds to an edited message's text
+EDITED = re.compile(r"\s*<this message was edited>\s*$", re.IGNORECASE)
 MIN_CHATS = 3  # chats needed before the account writing in half of them is called the business
+#: Android writes a narrow no-break space before AM/PM ("9:41\u202fPM") since 2023, some locales a no-break space:
+#: read as plain spaces, which whatstk's header formats hold (with them its format came out "%H:%M\u202fPM",
+#: read no chat, and whatstk's own guess for each chat then varied from one run to the next)
+NARROW_SPACE, NO_BREAK_SPACE = "\u202f".encode(), "\u00a0".encode()
 
 
 def is_chat_file(path: Path) -> bool:
@@ -72,7 +85,8 @@ def header_format(paths: list[Path], lines_per_chat: int = 2000) -> str | None:
     for path in paths:
         try:
             with open(path, encoding="utf-8", errors="replace") as fh:
-                heads += [line for _, line in zip(range(lines_per_chat), fh) if line[:1].isdigit() or line[:1] == "["]
+                heads += [line.replace("\u202f", " ").replace("\u00a0", " ") for _, line in zip(range(lines_per_chat), fh)
+                          if line[:1].isdigit() or line[:1] == "["]
         except OSError:
             continue
     return extract_header_from_text("".join(heads)) if heads else None
@@ -81,16 +95,28 @@ def header_format(paths: list[Path], lines_per_chat: int = 2000) -> str | None:
 def read_chat(path: Path, hformat: str | None = None) -> tuple[pd.DataFrame, int]:
     """The chat's messages and how many notices were left out (module docstring); ``hformat``: the header
     format of all the chats read (``header_format``), else whatstk reads this chat's own."""
+    data = path.read_bytes()
+    plain = data.replace(NARROW_SPACE, b" ").replace(NO_BREAK_SPACE, b" ")
+    if plain == data:
+        return _read_chat(path, path, hformat)
+    with tempfile.TemporaryDirectory() as tmp:  # whatstk reads a file: the chat with plain spaces
+        copy = Path(tmp) / "_chat.txt"
+        copy.write_bytes(plain)
+        return _read_chat(copy, path, hformat)
+
+
+def _read_chat(source: Path, path: Path, hformat: str | None) -> tuple[pd.DataFrame, int]:
+    """``read_chat`` of ``source``, the chat file ``path`` with plain spaces (errors and the chat's id: ``path``)."""
     from whatstk import WhatsAppChat
 
     raw = None
     if hformat:  # a chat from another phone (another format) is read with its own
         try:
-            raw = WhatsAppChat.from_source(filepath=str(path), hformat=hformat).df
+            raw = WhatsAppChat.from_source(filepath=str(source), hformat=hformat).df
         except (RuntimeError, ValueError, KeyError, IndexError):
             raw = None
     try:
-        raw = raw if raw is not None and len(raw) else WhatsAppChat.from_source(filepath=str(path)).df
+        raw = raw if raw is not None and len(raw) else WhatsAppChat.from_source(filepath=str(source)).df
     except UnicodeDecodeError:
         with open(path, "rb") as fh:
             utf16 = fh.read(2) in (b"\xff\xfe", b"\xfe\xff")
@@ -101,7 +127,8 @@ def read_chat(path: Path, hformat: str | None = None) -> tuple[pd.DataFrame, int
         raise InputError(f"{path}: not a WhatsApp chat export (its lines do not start with a date and an "
                          "author); other text files are not read: export them as CSV") from None
     text = raw["message"].astype(str).str.replace("\u200e", "", regex=False).str.strip()
-    notice = text.str.fullmatch(NOTICES.pattern, case=False)
+    text = text.str.replace(ATTACHED, "", regex=True).str.replace(EDITED, "", regex=True).str.strip()
+    notice = text.str.fullmatch(NOTICES.pattern, case=False)  # an attached file alone leaves "", a notice too
     chat = "chat-" + hashlib.sha1(path.read_bytes()).hexdigest()[:10]  # the same chat, wherever it is unpacked
     kept = ~notice.to_numpy()
     rows = pd.Series(range(1, len(raw) + 1))[kept]

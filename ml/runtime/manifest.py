@@ -8,14 +8,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ml.cluster.density import PersonaClusterer
 from ml.features.fusion import FeatureFusion
-from ml.ingest.pseudonyms import shown_path
+from ml.ingest.pseudonyms import shown_inputs
 from ml.ingest.timebasis import period
 from ml.runtime.contracts import (
     AgentsSection,
@@ -65,7 +64,7 @@ def conversation_manifest(config, timing: dict[str, Any], run_id: str, paths, pr
     return ConversationManifest(
         run_id=run_id,
         created_at=utc_now(),
-        source=ConversationSource(inputs=[shown_path(str(Path(p))) for p in paths], load=report),
+        source=ConversationSource(inputs=shown_inputs(paths), load=report),
         unit=config.input.unit,
         counts=_counts(prep, stages, fit),
         filtering=stages,
