@@ -14,6 +14,7 @@ import pytest
 from ml.ingest.pseudonyms import author_names, name_words
 from ml.ingest.report import LoadReport
 from ml.profile.pii import known_names_re
+from tests.fixtures.name_leaks import run_without_names
 from tests.fixtures.runs import SAMPLE_TWCS
 
 
@@ -112,38 +113,22 @@ def _named(text: str) -> list[str]:
     return [n for n in NAMES if re.search(rf"\b{re.escape(n)}\b", text)]
 
 
-def _file_text(path) -> str:
-    if path.suffix == ".parquet":
-        return " ".join(map(str, pd.read_parquet(path).to_numpy().ravel()))
-    if path.suffix == ".joblib":  # compressed: read what it holds (a review: its bytes prove nothing)
-        import joblib
-
-        return repr(vars(joblib.load(path)))
-    return path.read_bytes().decode("utf-8", "replace")
-
-
 @pytest.mark.slow
 def test_authors_names_signed_in_the_texts_reach_no_run_file_manifest_or_log(tmp_path, capfd):
     """The requesters sign their tickets ("Thanks, Sofia Dubois", "-- Maria", "Regards, Renée"); the name model
     misses several of these names. No file of the run (texts, evidence, terms, names, manifest, model), no line
     it prints and no example of --check holds one; the manifest counts them."""
-    from ml.run import main
-
-    src, cfg, out = tmp_path / "desk.csv", tmp_path / "fast.json", tmp_path / "run"
+    src = tmp_path / "desk.csv"
     _desk_export(src)
     assert _named(src.read_text(encoding="utf-8"))  # the names are in the input
-    cfg.write_text(json.dumps({"metrics": {"stability": False}}))
-    assert main([str(src), "--out", str(out), "--no-store", "--config", str(cfg)]) == 0
-    printed = capfd.readouterr()
-    assert not _named(printed.out + printed.err)
-    files = [f for f in out.rglob("*") if f.is_file()]
-    assert {f.name for f in files} >= {"manifest.json", "personas.json", "assignments.parquet"}
-    assert {f.name: _named(_file_text(f)) for f in files} == {f.name: [] for f in files}
+    out = run_without_names(src, tmp_path, capfd, _named)
     members = pd.read_parquet(out / "assignments.parquet")
     assert members["text"].str.contains(r"Thanks, \[name\]", regex=True).any()
     load = json.loads((out / "manifest.json").read_text())["source"]["load"]
     assert load["authors_pseudonymised"] == 10 and load["author_names_masked"] >= 18
-    assert main([str(src), "--check", "--config", str(cfg)]) == 0
+    from ml.run import main
+
+    assert main([str(src), "--check", "--config", str(tmp_path / "fast.json")]) == 0
     checked = capfd.readouterr().out
     examples = [line for line in checked.splitlines() if line.startswith("  e.g. ")]
     assert len(examples) == 3 and "[name]" in "".join(examples) and not _named(checked)

@@ -18,6 +18,7 @@ from ml.ingest.load import load_messages
 from ml.ingest.pseudonyms import author_names, display_name_columns, name_words, pseudonym, shown_inputs
 from ml.ingest.report import columns_line
 from tests.fixtures.data import SAMPLE_DIR
+from tests.fixtures.name_leaks import run_without_names
 
 CUSTOMERS = ["Maria Lopez", "Sofia Dubois", "Leila Ndlovu", "Wei Okafor", "Aoife Kowalski", "Oluwaseun Adeyemi",
              "Siobhan Byrne", "Renée Lefèvre", "Dave", "+44 7700 900123"]
@@ -105,32 +106,14 @@ def _whatsapp_folder(folder, tweets) -> None:
         (folder / f"WhatsApp Chat with {who}.txt").write_text("\n".join(lines) + "\n")
 
 
-def _file_text(path) -> str:
-    if path.suffix == ".parquet":
-        return " ".join(map(str, pd.read_parquet(path).to_numpy().ravel()))
-    if path.suffix == ".joblib":
-        import joblib
-
-        return repr(vars(joblib.load(path)))
-    return path.read_bytes().decode("utf-8", "replace")
-
-
 @pytest.mark.slow
 def test_chat_authors_names_reach_no_run_file(tmp_path, tweets, capfd):
     """The customers of ten WhatsApp chats sign ("Thanks, Maria Lopez", "-- Aoife") and are greeted by name; no
     file of the run, no line it prints holds a name; the manifest counts the names."""
-    from ml.run import main
-
-    folder, cfg, out = tmp_path / "chats", tmp_path / "fast.json", tmp_path / "run"
+    folder = tmp_path / "chats"
     _whatsapp_folder(folder, tweets)
     assert _named(" ".join(p.read_text() for p in folder.iterdir()))
-    cfg.write_text(json.dumps({"metrics": {"stability": False}}))
-    assert main([str(folder), "--out", str(out), "--no-store", "--config", str(cfg)]) == 0
-    printed = capfd.readouterr()
-    assert not _named(printed.out + printed.err)
-    files = [f for f in out.rglob("*") if f.is_file()]
-    assert {f.name for f in files} >= {"manifest.json", "personas.json", "assignments.parquet"}
-    assert {f.name: _named(_file_text(f)) for f in files} == {f.name: [] for f in files}
+    out = run_without_names(folder, tmp_path, capfd, _named)
     members = pd.read_parquet(out / "assignments.parquet")
     assert members["text"].str.contains(r"Thanks, \[name\]", regex=True).any()
     load = json.loads((out / "manifest.json").read_text())["source"]["load"]
