@@ -264,7 +264,8 @@ class AgentDetector(BaseEstimator):
 def _replies(m: pd.DataFrame, author: pd.Series, lead: pd.Series) -> tuple[pd.Series, pd.Series, np.ndarray]:
     """Whom each row answers (author or None), whether it is a reply, and whether it may open a conversation: by its
     reply link; a row without one by its conversation (``_thread_replies``: a help desk's export, or a chat export
-    that links some replies only, as Telegram's quoted ones), else by the @handle it opens with."""
+    that links some replies only, as Telegram's quoted ones) unless it roots that conversation (a reply chain's
+    first message: an opener, as without conversations), else by the @handle it opens with."""
     target = pd.Series([None] * len(m), dtype=object)
     is_reply = lead.notna()
     opener = np.ones(len(m), dtype=bool)  # without reply links or conversations every message may open one
@@ -274,10 +275,13 @@ def _replies(m: pd.DataFrame, author: pd.Series, lead: pd.Series) -> tuple[pd.Se
     if "reply_to" in m and m["reply_to"].notna().any():
         parent_author = dict(zip(m["message_id"].astype(str), author, strict=False))
         linked = m["reply_to"].notna()  # with reply links, a reply is what has a parent
+        # a message without a link that roots its own conversation (a reply chain's first: TWCS, a Reddit post)
+        # opens it; one inside a conversation it does not root is read by the conversation
+        inside = ~linked & (m["thread_id"].astype(str) != m["message_id"].astype(str)) if threads else linked & False
         links = m["reply_to"].map(lambda r: parent_author.get(str(r)) if pd.notna(r) else None)
-        target = links.where(linked, target if threads else None)
-        is_reply = linked | (is_reply & threads)
-        opener = ~linked.to_numpy() & (opener if threads else True)
+        target = links.where(linked, target.where(inside, None))
+        is_reply = linked | (is_reply & inside)
+        opener = ~linked.to_numpy() & (opener | ~inside.to_numpy())
     return target, is_reply, opener
 
 
