@@ -205,6 +205,17 @@ def test_first_names_addressed_in_real_support_tweets_are_masked():
     assert "Will," in out[6]                          # a stop word before it is a name
 
 
+def test_a_greeted_name_no_list_knows_is_masked_before_the_sentence_ends():
+    """"Thanks Anjali!": a first name the census list lacks, greeted and then closing the sentence (an audit's chat
+    exports thanked agents so; real tweets greet "Hi Ange.", "Hey Mikey!"); a brand, a dictionary word or a word
+    that goes on stay."""
+    out = PiiMasker(names="rules", cache_dir="").mask_many(
+        ["Thanks Anjali!", "Hi Ange. Which model was it?", "Thanks Jetblue!", "Thanks Anjali for the help",
+         "Thanks Bank!", "hello Sreejit"], ["jetblue"])
+    assert out == ["Thanks [name]!", "Hi [name]. Which model was it?", "Thanks Jetblue!", "Thanks Anjali for the help",
+                   "Thanks Bank!", "hello [name]"]
+
+
 def test_known_names_are_masked_capitalised_not_as_lower_case_words(tweets):
     texts = ["Pray for me Becky", "BECKY you are the best", "it was becky it was", "Mark my words, Beckyfan"]
     out = PiiMasker(names=False, cache_dir="").mask_many(texts, known_names=["Becky", "Mark"])

@@ -119,7 +119,8 @@ def addressed_names(text: str, brands: set[str]) -> str:
         listed = word.lower() in _lower_first_names() and word.lower() not in _ASSISTANTS \
             and not brand_word(word, brands) \
             and not (g > 2 and word.lower() in _CALENDAR)  # "it's Sunday", "it's May": a day, not someone
-        greeted = g == 1 and text[m.end():m.end() + 1] == "," and _unlisted_name(word, brands)  # "Hello Duke,"
+        # "Hello Duke,", "Thanks Anjali!": a word no list knows, greeted, then a comma or the end of the sentence
+        greeted = g == 1 and text[m.end():m.end() + 1] in ("", ",", "!", ".", "?", "\n") and _unlisted_name(word, brands)
         if not (listed or greeted):
             return m.group()
         if g == 2 and re.search(r"[A-Z][\w'’-]*$", text[:m.start()]):
