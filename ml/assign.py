@@ -356,6 +356,7 @@ def main(argv: list[str] | None = None) -> int:
     console = Console(stderr=True, quiet=args.quiet)
 
     def run() -> int:
+        from ml.ingest.pseudonyms import shown_inputs
         from ml.lineage.compare import run_ref
         from ml.lineage.config import LineageConfig
         from ml.lineage.novelty import FreshDataScorer, timed
@@ -380,7 +381,7 @@ def main(argv: list[str] | None = None) -> int:
                        "reference")
         assigned = with_families(timed(lambda: scorer.assign(sel.messages, sel.members), timings, "assign"),
                                  snapshot)
-        summary = scorer.summary(assigned, [str(p) for p in args.inputs], len(messages), run_ref(snapshot), timings)
+        summary = scorer.summary(assigned, shown_inputs(args.inputs), len(messages), run_ref(snapshot), timings)
         summary = summary.model_copy(update={"where": loaded.where, "rows_left_out_by_where": loaded.dropped_where,
                                              "unit": unit, "set_aside": set_aside})
         earlier = earlier_output(out)

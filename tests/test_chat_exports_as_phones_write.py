@@ -13,6 +13,8 @@ import pytest
 
 from ml.filtering.agents import AgentDetector
 from ml.ingest.load import load_messages
+from ml.ingest.pseudonyms import pseudonym
+from ml.runtime.errors import InputError
 from tests.fixtures.data import SAMPLE_DIR
 
 
@@ -25,7 +27,7 @@ def tweets() -> list[str]:
 def _android(folder, tweets, space: str) -> None:
     """Four chats of a shop with customers, as Android writes them: "10/6/24, 9:41<space>PM - Name: text"."""
     folder.mkdir()
-    for k, who in enumerate(["Maria Lopez", "+44 7911 123456", "Dave", "Ana B"]):
+    for k, who in enumerate(["Maria\u00a0Lopez", "+44 7911 123456", "Dave", "Ana B"]):  # a name with its own space
         lines = [f"10/{6 + k}/24, 9:{40 + j:02d}{space}PM - {who if j % 2 == 0 else 'Acme Shop'}: {tweets[6 * k + j]}"
                  for j in range(6)]
         (folder / f"WhatsApp Chat with {who}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -40,6 +42,10 @@ def test_android_chats_with_a_narrow_space_before_pm_read_as_with_a_plain_one(tm
     assert narrow["timestamp"].tolist() == plain["timestamp"].tolist()
     assert narrow["timestamp"].min() == pd.Timestamp("2024-10-06 21:40", tz="UTC")  # October, 9 PM
     assert narrow["text"].tolist() == plain["text"].tolist() and len(narrow) == 24
+    # the contact is read as whatstk reads every sender (NFKC: its no-break space a space), its file name too
+    maria = pseudonym("wa-", "Maria Lopez")
+    assert maria in set(narrow["author"]) and narrow["author"].nunique() == 5
+    assert any(f.path.endswith(f"WhatsApp Chat with {maria}.txt") for f in report.files)
 
 
 def test_notices_and_attachments_as_ios_and_android_write_them(tmp_path, tweets):
@@ -58,6 +64,11 @@ def test_notices_and_attachments_as_ios_and_android_write_them(tmp_path, tweets)
     (tmp_path / "WhatsApp Chat with Dave.txt").write_text("\n".join(android) + "\n", encoding="utf-8")
     msgs, report = load_messages(tmp_path / "WhatsApp Chat with Dave.txt")
     assert msgs["text"].tolist() == [tweets[3], tweets[4]] and report.dropped_system_messages == 2  # the caption kept
+    (tmp_path / "WhatsApp Chat with Ann.txt").write_text("10/30/24, 9:50 PM - Ann: <Media omitted>\n", encoding="utf-8")
+    msgs, report = load_messages([tmp_path / "WhatsApp Chat with Dave.txt", tmp_path / "WhatsApp Chat with Ann.txt"])
+    assert len(msgs) == 2 and report.empty_files == [str(tmp_path / f"WhatsApp Chat with {pseudonym('wa-', 'Ann')}.txt")]
+    with pytest.raises(InputError, match=r"Ann\.txt: no messages, only WhatsApp's notices and shared files"):
+        load_messages(tmp_path / "WhatsApp Chat with Ann.txt")
 
 
 def test_a_mailboxs_delivery_failures_are_left_out_and_counted(tmp_path, tweets):
@@ -74,6 +85,13 @@ def test_a_mailboxs_delivery_failures_are_left_out_and_counted(tmp_path, tweets)
     msgs, report = load_messages(tmp_path / "inbox.mbox")
     assert len(msgs) == 3 and not msgs["text"].str.contains("Address not found").any()
     assert report.dropped_system_messages == 1
+    bounces = mailbox.mbox(str(tmp_path / "Undeliverable.mbox"))  # beside it, a mailbox of bounces only
+    bounces.add(box[2])
+    bounces.flush()
+    msgs, report = load_messages(tmp_path)
+    assert len(msgs) == 3 and report.empty_files == [str(tmp_path / "Undeliverable.mbox")]
+    with pytest.raises(InputError, match=r"Undeliverable\.mbox: only delivery-failure notices"):
+        load_messages(tmp_path / "Undeliverable.mbox")
 
 
 def _telegram(tweets, quoted_every: int) -> dict:

@@ -15,7 +15,14 @@ import pytest
 
 from ml.ingest.columns import name_index
 from ml.ingest.load import load_messages
-from ml.ingest.pseudonyms import author_names, display_name_columns, name_words, pseudonym, shown_inputs
+from ml.ingest.pseudonyms import (
+    author_names,
+    display_name_columns,
+    display_names,
+    name_words,
+    pseudonym,
+    shown_inputs,
+)
 from ml.ingest.report import columns_line
 from tests.fixtures.data import SAMPLE_DIR
 from tests.fixtures.name_leaks import run_without_names
@@ -42,8 +49,12 @@ def _signed(i: int, text: str, who: str) -> str:
 
 
 def test_display_names_are_read_beside_the_author_column_only():
-    assert author_names(pd.Series(["Maria", "Acme Shop", "+44 7700 900123", "Dave", "Mom", "wa-0123456789"]),
-                        single_words=True) == ("Dave", "Maria")  # one word: census names; a shop's name: none
+    authors = pd.Series(["wa-1", "wa-2", "wa-3", "wa-4", "wa-5", "wa-6", "Maria Lopez"])
+    shown = pd.Series(["Maria", "Acme Shop", "+44 7700 900123", "Dave", "Mom", "Sofia Dubois", "Maria"])
+    # one word: census names, by author (the author as written to the run: a name becomes its pseudonym);
+    # a shop's name, a number: none
+    assert display_names(authors, shown) == (("Dubois", "Sofia"), {"wa-1": ("Maria",), "wa-4": ("Dave",),
+                                                                 pseudonym("au-", "maria lopez"): ("Maria",)})
     assert author_names(pd.Series(["Maria", "Dave", "jennifer"])) == ()  # an author column's word is a handle
     columns = name_index(["id", "from", "from_id", "text", "user.name", "Customer Name", "to"])
     assert display_name_columns(columns, "from_id") == ["user.name", "Customer Name", "from"]
@@ -140,3 +151,48 @@ def test_a_company_label_beside_a_name_and_file_names_that_name_people():
     chat = f"chats/WhatsApp Chat with {pseudonym('wa-', 'Ben Moreau')}.txt"  # the contact's author pseudonym
     assert shown_inputs(["in/ANSWER ME - Megan Nguyen.eml", "in/Re order.EML", "chats/WhatsApp Chat with Ben Moreau.txt",
                          "a.csv"]) == ["in/*.eml", chat, "a.csv"]
+    ben = pseudonym("wa-", "Ben Moreau")  # an unzipped iOS chat's folder, another language's word, a second copy
+    assert shown_inputs(["x/WhatsApp Chat - Ben Moreau/_chat.txt", "WhatsApp Chat mit Ben Moreau.txt",
+                         "WhatsApp Chat with Ben Moreau (1).txt"]) == [
+        f"x/WhatsApp Chat - {ben}/_chat.txt", f"WhatsApp Chat mit {ben}.txt", f"WhatsApp Chat with {ben} (1).txt"]
+
+
+def test_folders_not_read_and_eml_files_are_not_named_in_the_report(tmp_path, tweets):
+    (tmp_path / "WhatsApp Chat - Maria Lopez").mkdir()  # an unzipped iOS chat beside the data: not read
+    pd.DataFrame({"text": tweets[:30]}).to_csv(tmp_path / "a.csv", index=False)
+    _, report = load_messages(tmp_path)
+    assert report.skipped_folders == [f"WhatsApp Chat - {pseudonym('wa-', 'Maria Lopez')}"]
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for k in range(3):  # saved under their subjects, one without a Message-ID
+        mail = EmailMessage()
+        mail["From"], mail["To"], mail["Subject"] = f"c{k}@example.com", "help@acme.io", "order"
+        mail["Date"] = f"Mon, {k + 1} Dec 2020 09:41:00 +0000"
+        mail.set_content(tweets[k])
+        (inbox / f"RE order - Megan Nguyen {k}.eml").write_bytes(bytes(mail))
+    msgs, _ = load_messages(inbox)
+    assert msgs["source_file"].tolist() == ["*.eml #1", "*.eml #2", "*.eml #3"]
+    assert msgs["message_id"].str.fullmatch(r"eml-[0-9a-f]{10}").all()
+
+
+def test_a_brands_one_word_name_is_not_masked_a_customers_is():
+    """Twitter's JSON shows "Delta" beside the brand's id and "Maria" beside a customer's: a one-word name is masked
+    only for an author that is no agent or company account ("Delta lost my bag" stays readable)."""
+    from ml.ingest.report import LoadReport
+    from ml.runtime.selection import company_accounts, known_names
+
+    report = LoadReport(author_names=("Dubois", "Sofia"), one_word_names={"5920532": ("Delta",), "77": ("Maria",)})
+    messages = pd.DataFrame({"author": ["5920532", "77", "88"], "inbound": [False, True, None]})
+    assert company_accounts(messages, []) == ("5920532",)
+    assert known_names(["Becky"], report, company_accounts(messages, [])) == ("Becky", "Dubois", "Sofia", "Maria")
+    assert known_names([], report, ["5920532", "77"]) == ("Dubois", "Sofia")  # the detector's accounts too
+    assert report.names_masked() == 4 and report.to_dict()["author_names_masked"] == 4
+
+
+def test_telegram_one_word_senders_are_keyed_by_their_ids(tmp_path, tweets):
+    rows = [{"id": i, "from": ["Dave", "Delta", "Maria Lopez"][i % 3], "from_id": f"user{i % 3}", "text": tweets[i],
+             "date_unixtime": str(1719824400 + i)} for i in range(12)]
+    (tmp_path / "result.json").write_text(json.dumps({"name": "Support", "messages": rows}))
+    _, report = load_messages(tmp_path / "result.json")
+    assert report.one_word_names == {"user0": ("Dave",), "user1": ("Delta",)}
+    assert report.author_names == ("Lopez", "Maria")

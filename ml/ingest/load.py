@@ -208,17 +208,16 @@ def _read_all(files: list[Path], explicit: ColumnMapping, inbound_only: bool, en
     chats = whatsapp.header_format([p for p in files if FORMATS.get(p.suffix.lower()) == "whatsapp"])
     report.chat_format = chats
     for source in sources(files):
-        if isinstance(source, list):  # .eml files: one mailbox
-            (raw, info), path = read_emails(source), eml_folder(source)
-        else:
-            path = source
-            try:
-                raw, info = read_file(path, encoding, sep, chat_format=chats, text_col=explicit.text)
-            except EmptyFileError:  # a quiet day in a folder of daily exports: named, not fatal
-                if len(files) == 1:
-                    raise
-                report.empty_files.append(pseudonyms.shown_path(archive.shown(path)))
-                continue
+        mailbox = isinstance(source, list)  # .eml files: one mailbox
+        path = eml_folder(source) if mailbox else source
+        try:
+            raw, info = read_emails(source) if mailbox else read_file(path, encoding, sep, chat_format=chats,
+                                                                      text_col=explicit.text)
+        except EmptyFileError:  # a quiet day in a folder of daily exports: named, not fatal
+            if len(files) == 1 or (mailbox and len(source) == len(files)):
+                raise
+            report.empty_files.append(pseudonyms.shown_path(archive.shown(path)))
+            continue
         rows = len(raw) + info.notices
         raw, tool, survey = prepare_export(raw, path, info, report)
         rows -= survey.skipped if survey else 0
@@ -268,10 +267,13 @@ def _display_names(raw: pd.DataFrame, used: ColumnMapping, report: LoadReport) -
     names them as read for the masker)."""
     columns = pseudonyms.display_name_columns(name_index(raw.columns), used.author)
     shown = [raw[c] for c in ("_name", *columns) if c in raw]
-    if shown:
+    if shown and used.author in raw:
+        authors = normalize_ids(raw[used.author]).reset_index(drop=True)  # as the canonical frame writes them
         values = pd.concat(shown, ignore_index=True).map(lambda v: v if isinstance(v, str) else None)  # not lists
-        found = pseudonyms.author_names(values, single_words=True)
+        found, single = pseudonyms.display_names(pd.concat([authors] * len(shown), ignore_index=True), values)
         report.author_names = tuple(sorted({*report.author_names, *found}))
+        for author, words in single.items():
+            report.one_word_names[author] = tuple(sorted({*report.one_word_names.get(author, ()), *words}))
     return columns
 
 
@@ -364,7 +366,7 @@ def load_messages(
     for name, value in rows_kept.finish(len(msgs), [f.path for f in report.files]).items():
         setattr(report, name, value)
     report.skipped_files = dict(Counter(p.suffix.lower() or "(no suffix)" for p in skipped if not p.is_dir()))
-    report.skipped_folders = [p.name for p in skipped if p.is_dir()]
+    report.skipped_folders = [pseudonyms.shown_path(p.name) for p in skipped if p.is_dir()]
     report.rows_read = len(msgs) + report.dropped_system_messages + report.dropped_where
     if len(msgs):  # names, addresses and phone numbers as authors never reach a run's files; their names are masked
         found = pseudonyms.author_names(msgs["author"])  # in every text (never written: LoadReport)

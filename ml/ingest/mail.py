@@ -4,9 +4,10 @@ help desks' mail archives), or as a folder of ``.eml`` files (one message each: 
 packages.
 
 ``read_mail(path)`` (an ``.mbox``) and ``read_eml(paths)`` (``.eml`` files, read together as one mailbox, so
-the company is found over all of them; a private ``_file`` column names each row's file) → one row per
-message: ``message_id`` (the Message-ID header, else the file and its
-position), ``reply_to`` (In-Reply-To, else the last of References: the reply chains that ``--unit
+the company is found over all of them; a private ``_file`` column names each row's file by its place among them
+by name, "*.eml #7": mail programs name a saved message after its subject, often its sender) → one row per
+message: ``message_id`` (the Message-ID header, else the mailbox's name and the message's position, or for an
+``.eml`` file a hash of its name), ``reply_to`` (In-Reply-To, else the last of References: the reply chains that ``--unit
 conversation`` follows), ``author`` (a pseudonym of the From address: ``em-`` and 10 hex digits of its hash,
 ``ml.ingest.pseudonyms``, so addresses never reach a run's files; the From header as written, ``_name``, is read
 by the load for the masker only, which masks the sender's name in every text), ``timestamp`` (the Date header,
@@ -29,6 +30,7 @@ report: its domain ("acme.io"), or "the mailbox owner's address".
 
 from __future__ import annotations
 
+import hashlib
 import mailbox
 from collections import Counter
 from datetime import UTC
@@ -41,7 +43,7 @@ from pathlib import Path
 import pandas as pd
 
 from ml.ingest.pseudonyms import pseudonym as keyed_pseudonym
-from ml.runtime.errors import InputError
+from ml.runtime.errors import EmptyFileError, InputError
 
 PRIVATE = ("_from", "_to", "_sent")
 
@@ -162,16 +164,23 @@ def read_mail(path: Path) -> tuple[pd.DataFrame, str | None, int]:
     return _people(rows, str(path))
 
 
+def _file_id(path: Path) -> str:
+    """The id of a saved message without a Message-ID: ``eml-`` and 10 hex digits of the SHA-1 of its file's name,
+    the same in every run, without the name (a subject's, often a sender's)."""
+    return "eml-" + hashlib.sha1(path.name.encode("utf-8")).hexdigest()[:10]
+
+
 def read_eml(paths: list[Path], shown: str) -> tuple[pd.DataFrame, str | None, int]:
     """The messages of ``.eml`` files, one each, read as one mailbox (module docstring), the company, and how
     many files were left out as not emails (no From and no Date header: a saved web page named ``.eml``);
     ``shown`` names them in errors ("inbox/*.eml")."""
     parse = BytesParser(policy=policy.default).parse
     rows = []
+    rank = {p: k for k, p in enumerate(sorted(paths, key=lambda p: p.name), 1)}
     for path in paths:
         try:
-            with path.open("rb") as handle:
-                rows.append({**_row(parse(handle), path.stem), "_file": path.name})
+            with path.open("rb") as handle:  # a file by its place among them: its name is often a subject's or a sender's
+                rows.append({**_row(parse(handle), _file_id(path)), "_file": f"*.eml #{rank[path]}"})
         except OSError as err:
             raise InputError(f"{path}: cannot read ({err.strerror or err}); check the file is readable") from None
     if not any(r["_from"] or r["timestamp"] for r in rows):
@@ -190,9 +199,9 @@ SYSTEM_SENDERS = frozenset({"mailer-daemon", "postmaster", "mail-daemon"})
 def _people(rows: list[dict], shown: str) -> tuple[pd.DataFrame, str | None, int]:
     """``_sides`` of the messages people sent: the mail system's (``SYSTEM_SENDERS``) left out and counted."""
     people = [r for r in rows if not (r["_from"] and r["_from"].split("@")[0] in SYSTEM_SENDERS)]
-    if not people:
-        raise InputError(f"{shown}: only delivery-failure notices (from {', '.join(sorted(SYSTEM_SENDERS))}); "
-                         "export the mailbox that holds the conversations")
+    if not people:  # beside other files it is named and skipped (EmptyFileError), as an empty file is
+        raise EmptyFileError(f"{shown}: only delivery-failure notices (from {', '.join(sorted(SYSTEM_SENDERS))}); "
+                             "export the mailbox that holds the conversations")
     return (*_sides(pd.DataFrame(people)), len(rows) - len(people))
 
 

@@ -8,8 +8,9 @@ confirm a guessed address by hashing it. Every machine whose runs are compared n
 with and without one do not share authors. ``keyed()`` says which is in use (the load report records it).
 ``author_pseudonyms(series)`` applies them to the authors of every file and API record (below);
 ``author_names(series)`` gives the names of those authors that the masker masks in every text of a run
-(``name_words``: which words of a name are taken; the names are never written to a run's files), and of the names
-a chat or a mailbox displays, or a column beside the author holds (``display_name_columns``).
+(``name_words``: which words of a name are taken; the names are never written to a run's files), and
+``display_names`` those of the names a chat or a mailbox displays, or a column beside the author holds
+(``display_name_columns``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import hashlib
 import hmac
 import os
 import re
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
@@ -107,15 +109,19 @@ def _phone(value: str) -> bool:
 
 
 #: a WhatsApp export's file name names the contact: "WhatsApp Chat with Maria Lopez.txt" (Android), "WhatsApp Chat -
-#: +44 7700 900123.zip" (iOS), as a folder's or an archive's part of a path too
-_CHAT_FILE_RE = re.compile(r"(WhatsApp Chat(?: with | - ))([^/\\]+?)(\.txt|\.zip)(?=$|[/\\])", re.IGNORECASE)
+#: +44 7700 900123.zip" (iOS), the folder an iOS zip unpacks to ("WhatsApp Chat - Maria Lopez/_chat.txt"), another
+#: language's word ("WhatsApp Chat mit Maria Lopez.txt"): any part of a path
+_CHAT_FILE_RE = re.compile(r"(WhatsApp Chat(?: - | [^\W\d_]+ ))([^/\\]+?)((?: \(\d+\))?(?:\.txt|\.zip)?)(?=$|[/\\])",
+                           re.IGNORECASE)  # a second copy's " (1)" is not the name
 
 
 def shown_path(path: str) -> str:
     """``path`` as a run's files write it: the contact a WhatsApp export's file name shows replaced by the pseudonym
     the contact gets as an author ("WhatsApp Chat with wa-af2a6d0408.txt"), so that no name or number reaches a
     run's manifest, the API or the explorer through a file name. Other paths are returned as given."""
-    return _CHAT_FILE_RE.sub(lambda m: m.group(1) + pseudonym("wa-", m.group(2).strip()) + m.group(3), path)
+    # the name as whatstk reads a chat's senders (NFKC: a no-break space is a space), so the two pseudonyms agree
+    return _CHAT_FILE_RE.sub(lambda m: m.group(1) + pseudonym("wa-", unicodedata.normalize("NFKC", m.group(2)).strip())
+                             + m.group(3), path)
 
 
 def shown_inputs(paths) -> list[str]:
@@ -143,24 +149,45 @@ _SPLIT_RE = re.compile(r"[\s,;/|()<>\"\[\]-]+")
 _LABEL_RE = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")  # a bracketed part of a name value
 
 
-def author_names(authors: pd.Series, single_words: bool = False) -> tuple[str, ...]:
+def author_names(authors: pd.Series) -> tuple[str, ...]:
     """The names, for the masker (``known_names``), of the authors ``author_pseudonyms`` replaces as a name
     ("Sofia Dubois", "Gonzalez, Maria") or as an address with a display name ("Maria Gonzalez <maria@…>", the
-    text around the address): ``name_words`` of each, sorted, each once. Phone numbers and bare addresses give none.
-    ``single_words``: the values are display names (a chat's or a mailbox's senders, a column of names beside the
-    author: ``display_name_columns``), so a name of one word gives its census names too ("Maria"); in an author
-    column a word alone is a handle ("jennifer", "sprintcare") and gives none."""
+    text around the address): ``name_words`` of each, sorted, each once. Phone numbers and bare addresses give none;
+    a word alone is a handle ("jennifer", "sprintcare") and gives none."""
     out: set[str] = set()
     for value in pd.unique(authors.dropna()):
-        kind = _author_kind(value)
-        if kind is not None and kind[0] == "address":
-            words = name_words(ADDRESS_RE.sub(" ", value))
-            local = kind[1].group(0).split("@")[0].lower()  # "Maria <maria.g@…>" is a person; "Delta <noreply@…>" not
-            out.update(w for w in words if " " in w or len(words) > 1 or not _dictionary(w) or w.lower() in local)
-        elif (kind is not None and kind[0] == "name") or (kind is None and single_words and isinstance(value, str)
-                                                           and not _PSEUDONYM_RE.match(value)):
-            out.update(name_words(value))
+        out.update(_names_of(value))
     return tuple(sorted(out))
+
+
+def _names_of(value) -> list[str]:
+    """``author_names`` of one value."""
+    kind = _author_kind(value)
+    if kind is not None and kind[0] == "address":
+        words = name_words(ADDRESS_RE.sub(" ", value))
+        local = kind[1].group(0).split("@")[0].lower()  # "Maria <maria.g@…>" is a person; "Delta <noreply@…>" not
+        return [w for w in words if " " in w or len(words) > 1 or not _dictionary(w) or w.lower() in local]
+    return name_words(value) if kind is not None and kind[0] == "name" else []
+
+
+def display_names(authors: pd.Series, shown: pd.Series) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
+    """The names an export shows for its authors (``shown``, row by row beside ``authors``: a chat's or a mailbox's
+    senders, a column of names beside the author, ``display_name_columns``), for the masker: those of names of two
+    words or more and of addresses (``author_names``), and, by author (as ``author_pseudonyms`` writes it), the
+    census names of a name of one word ("Maria"), which the run masks unless that author is read as an agent or
+    the company (a brand's "Delta", "Chase": ``ml.runtime.selection.known_names``)."""
+    names: set[str] = set()
+    single: dict[str, set[str]] = {}
+    pairs = pd.DataFrame({"author": authors.to_numpy(), "shown": shown.to_numpy()}).dropna().drop_duplicates()
+    for author, value in zip(pairs["author"], pairs["shown"]):
+        if not isinstance(value, str) or _PSEUDONYM_RE.match(value):
+            continue
+        if _author_kind(value) is not None:
+            names.update(_names_of(value))
+        elif words := name_words(value):
+            key = str(author)
+            single.setdefault(_author_pseudonym(key) or key, set()).update(words)
+    return tuple(sorted(names)), {a: tuple(sorted(w)) for a, w in single.items()}
 
 
 #: columns named as an author's display name; read for the masker only, where another column is the author
@@ -188,9 +215,9 @@ def name_words(name: str) -> list[str]:
     whole name when a word of it is not masked alone. The rule (docs/privacy.md, "The authors' names in the
     texts"):
 
-    - words: the name split at spaces, commas and hyphens, a bracketed part left out ("Anjali Rao (Acme Support)");
-      one letter ("J."), a digit, a stop word, a title or particle, a month or weekday (``NOT_NAME_WORDS``) is never
-      a word to mask;
+    - words: the name split at spaces, commas and hyphens, a bracketed part that is no name left out ("Anjali Rao
+      (Acme Support)"; "Margaret [Peggy] Okafor" keeps "Peggy"); one letter ("J."), a digit, a stop word, a title
+      or particle, a month or weekday (``NOT_NAME_WORDS``) is never a word to mask;
     - a word is masked when it is no English dictionary word ("Dubois", "Lefèvre", "Becky"; WordNet's lemmas
       as ``ml.profile.name_gate.dictionary_word`` reads them), or when it is the given name (first, or first
       after the comma of "Gonzalez, Maria") and a US census first name ("Maria", "John");
@@ -202,7 +229,9 @@ def name_words(name: str) -> list[str]:
       is also a word does not stay beside a masked given name."""
     from ml.profile.name_gate import has_dictionary, stop_words
 
-    name = _LABEL_RE.sub(" ", name)  # "Anjali Rao (Northwind Support)": the company's label, not the person's name
+    # a bracketed label of the company's, "Anjali Rao (Northwind Support)", is no part of the name; a nickname,
+    # "Margaret [Peggy] Okafor", or a name written in brackets, "(Maria Lopez)", is
+    name = _LABEL_RE.sub(lambda m: f" {m.group(0)[1:-1]} " if name_words(m.group(0)[1:-1]) else " ", name)
     before, comma, after = name.partition(",")
     parts = [w for part in ((after, before) if comma and after.strip() else (name,)) for w in _SPLIT_RE.split(part)]
     written = [w for w in (w.strip(".'’") for w in parts) if len(w) >= 2 and _WORD_RE.fullmatch(w)]

@@ -67,6 +67,9 @@ class LoadReport:
     # the names of those authors, masked in every text of the run (ml.ingest.pseudonyms.author_names): kept in memory
     # only, never written (to_dict and summary_lines give their number, ``author_names_masked``; repr leaves them out)
     author_names: tuple[str, ...] = field(default=(), repr=False, compare=False)
+    # the census names of one-word display names by author ("Maria"), masked unless the author is read as an agent or
+    # the company (a brand's "Delta": ml.runtime.selection.known_names); in memory only, as author_names
+    one_word_names: dict = field(default_factory=dict, repr=False, compare=False)
     skipped_files: dict = field(default_factory=dict)  # files in the folders given that are not read: suffix → count
     skipped_folders: list = field(default_factory=list)  # folders inside the folders given: not read (their names)
     empty_files: list = field(default_factory=list)  # files of several, empty or a header only (a quiet day's export)
@@ -90,9 +93,14 @@ class LoadReport:
     def to_dict(self) -> dict:
         """The manifest's ``source.load``: every field but the authors' names, which it counts."""
         out = asdict(self)
-        out["author_names_masked"] = len(out.pop("author_names"))
+        out.pop("author_names"), out.pop("one_word_names")
+        out["author_names_masked"] = self.names_masked()
         out["layout"] = self.layout
         return out
+
+    def names_masked(self) -> int:
+        """How many authors' names the run masks at most (one-word names of agents' accounts are not: known_names)."""
+        return len({*self.author_names, *(w for words in self.one_word_names.values() for w in words)})
 
     def export_time_zone(self) -> str | None:
         """The time zone every file's export names for its times (a survey's, ``FileReport.time_zone``), or
@@ -163,9 +171,9 @@ class LoadReport:
         if self.authors_pseudonymised:
             lines.append(f"authors named by a name, an e-mail address or a phone number, replaced by pseudonyms (au- or "
                          f"em- and 10 hex digits) so that none reaches the run's files: {self.authors_pseudonymised}")
-        if self.author_names:
+        if self.names_masked():
             lines.append(f"authors' names masked wherever a text writes them (signed, quoted or addressed; words and "
-                         f"whole names, from the names the export shows for its authors): {len(self.author_names)}")
+                         f"whole names, from the names the export shows for its authors): {self.names_masked()}")
         if self.rows_kept and not self.has_authors:
             given = [f.mapping["author"] for f in self.files if f.mapping.get("author")]
             like = next((c for f in self.files for c in f.unread if _AUTHOR_LIKE_RE.search(c)), None)

@@ -40,7 +40,7 @@ from pathlib import Path
 import pandas as pd
 
 from ml.ingest.pseudonyms import pseudonym as keyed_pseudonym
-from ml.runtime.errors import InputError
+from ml.runtime.errors import EmptyFileError, InputError
 
 #: WhatsApp's own lines, not people's (the whole message, any case; "\u200e" marks stripped first), as Android and
 #: iOS write them ("This message was deleted." with iOS's full stop; "Missed voice call, Tap to call back")
@@ -57,9 +57,10 @@ ATTACHED = re.compile(r"^(?:<attached: [^>\n]*>|[^\s<>/\\]+\.\w{1,5} \(file atta
 EDITED = re.compile(r"\s*<this message was edited>\s*$", re.IGNORECASE)
 MIN_CHATS = 3  # chats needed before the account writing in half of them is called the business
 #: Android writes a narrow no-break space before AM/PM ("9:41\u202fPM") since 2023, some locales a no-break space:
-#: read as plain spaces, which whatstk's header formats hold (with them its format came out "%H:%M\u202fPM",
-#: read no chat, and whatstk's own guess for each chat then varied from one run to the next)
-NARROW_SPACE, NO_BREAK_SPACE = "\u202f".encode(), "\u00a0".encode()
+#: read as a plain space, which whatstk's header formats hold (its header detection reads the text as written, so the
+#: format came out "%H:%M\u202fPM", read no chat, and whatstk's own guess for each chat then varied from one run to
+#: the next; its parser reads the lines NFKC-normalised, which makes the senders' no-break spaces spaces)
+CLOCK_SPACE = re.compile("([0-9])(?:\u202f|\u00a0)(?=[AaPp])".encode())
 
 
 def is_chat_file(path: Path) -> bool:
@@ -85,7 +86,7 @@ def header_format(paths: list[Path], lines_per_chat: int = 2000) -> str | None:
     for path in paths:
         try:
             with open(path, encoding="utf-8", errors="replace") as fh:
-                heads += [line.replace("\u202f", " ").replace("\u00a0", " ") for _, line in zip(range(lines_per_chat), fh)
+                heads += [CLOCK_SPACE.sub(rb"\1 ", line.encode()).decode() for _, line in zip(range(lines_per_chat), fh)
                           if line[:1].isdigit() or line[:1] == "["]
         except OSError:
             continue
@@ -96,7 +97,7 @@ def read_chat(path: Path, hformat: str | None = None) -> tuple[pd.DataFrame, int
     """The chat's messages and how many notices were left out (module docstring); ``hformat``: the header
     format of all the chats read (``header_format``), else whatstk reads this chat's own."""
     data = path.read_bytes()
-    plain = data.replace(NARROW_SPACE, b" ").replace(NO_BREAK_SPACE, b" ")
+    plain = CLOCK_SPACE.sub(rb"\1 ", data)  # in the time only: a name keeps its own spaces (and pseudonym)
     if plain == data:
         return _read_chat(path, path, hformat)
     with tempfile.TemporaryDirectory() as tmp:  # whatstk reads a file: the chat with plain spaces
@@ -140,6 +141,9 @@ def _read_chat(source: Path, path: Path, hformat: str | None) -> tuple[pd.DataFr
         "text": text[kept].to_numpy(),
         "_name": raw["username"].astype(str)[kept].str.strip().to_numpy(),  # for the masker only (ml.ingest.load)
     })
+    if frame.empty:  # a quiet chat in a folder of them is named and skipped (EmptyFileError), not fatal
+        raise EmptyFileError(f"{path}: no messages, only WhatsApp's notices and shared files ({int(notice.sum())} "
+                             "lines); export the chat with its messages")
     return frame, int(notice.sum())
 
 

@@ -40,13 +40,15 @@ class Selection:
     filter_report: Any
     staff_names: tuple[str, ...]
     brand_accounts: tuple[str, ...] = ()  # agent accounts with a name (not a numeric id): handles kept readable
+    # the agent detector's accounts (ml.filtering.agents) and those the data marks as the company's side
+    company_accounts: tuple[str, ...] = ()
 
     @property
     def known_names(self) -> tuple[str, ...]:
         """People's names known from the data, masked in every text a run shows (``known_names`` of
         ``ml.profile.masking.mask_texts``): the agents' sign-off names and the authors' names
         (``LoadReport.author_names``), never written anywhere."""
-        return known_names(self.staff_names, self.load_report)
+        return known_names(self.staff_names, self.load_report, self.company_accounts)
 
 
 def ingest(config, paths: Sequence[str | Path], loaded, load: Callable, log: Callable[[str], None]):
@@ -114,14 +116,26 @@ def select_members(config, paths: Sequence[str | Path], loaded, load: Callable, 
         if staff_names:
             log(f"agents: {len(staff_names)} given names from agent sign-offs are masked in every text")
         # the manifest's examples too: agents' replies ("Thanks! ~Tom": a review) and the filters' ("Thanks, Sofia")
-        mask_examples([agent_report, *qfilter.report_], known_names(staff_names, load_report))
+        company = company_accounts(messages, accounts)
+        mask_examples([agent_report, *qfilter.report_], known_names(staff_names, load_report, company))
     return Selection(messages, candidates, kept, members, load_report, clock, agent_report, qfilter.report_,
-                     staff_names, brand_accounts)
+                     staff_names, brand_accounts, company)
 
 
-def known_names(staff_names: Sequence[str], load_report) -> tuple[str, ...]:
-    """The agents' sign-off names and the authors' names of the load (``LoadReport.author_names``), each once."""
-    return tuple(dict.fromkeys([*staff_names, *getattr(load_report, "author_names", ())]))
+def company_accounts(messages: pd.DataFrame, accounts) -> tuple[str, ...]:
+    """The agent detector's accounts and the authors of the messages the data marks as the company's side."""
+    outbound = messages.loc[messages["inbound"].eq(False), "author"] if "inbound" in messages else pd.Series([], dtype=object)
+    return tuple(dict.fromkeys([*map(str, accounts), *outbound.dropna().astype(str)]))
+
+
+def known_names(staff_names: Sequence[str], load_report, company: Sequence[str] = ()) -> tuple[str, ...]:
+    """The agents' sign-off names and the authors' names of the load (``LoadReport.author_names``), each once, and
+    the one-word display names of the authors that are no agent or company account (``one_word_names``: a
+    customer's "Maria", not a brand's "Delta" answering its customers)."""
+    agents = set(map(str, company))
+    single = [w for author, words in getattr(load_report, "one_word_names", {}).items() if author not in agents
+              for w in words]
+    return tuple(dict.fromkeys([*staff_names, *getattr(load_report, "author_names", ()), *single]))
 
 
 def mask_examples(reports: Sequence[dict], names: Sequence[str]) -> None:
