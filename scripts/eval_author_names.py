@@ -96,6 +96,7 @@ def through_readers(signers: list[str], masker) -> dict:
 
     from ml.ingest.load import load_messages
     from ml.ingest.pseudonyms import pseudonym
+    from ml.runtime.selection import company_accounts, known_names
 
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -110,7 +111,8 @@ def through_readers(signers: list[str], masker) -> dict:
                 by_chat = {c: next((chat[a] for a in s if a in chat), "") for c, s in msgs.groupby("thread_id")["author"]}
                 rows = [(by_chat[c], t) for c, t in zip(msgs["thread_id"], msgs["text"])]
             texts = [t for _, t in rows]
-            for label, names in (("NER alone", ()), ("with the names the export shows", report.author_names)):
+            shown = known_names((), report, company_accounts(msgs, ()))  # as a run masks them (one-word: customers)
+            for label, names in (("NER alone", ()), ("with the names the export shows", shown)):
                 left, total = visible(rows, masker.mask_many(texts, None, names))
                 out[f"{kind}: {label}"] = {"left": left, "total": total, "names": len(names)}
     return out
