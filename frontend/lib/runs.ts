@@ -122,10 +122,14 @@ export function readNotes(source: RunSource | null | undefined): string[] {
   const system = typeof load?.dropped_system_messages === "number" ? load.dropped_system_messages : 0;
   const layouts = new Set(files.map((f) => f.layout));
   const only = (layout: string) => layouts.size === 1 && layouts.has(layout);
+  // a mailbox's notices: the mail system's delivery failures, and with .eml files those that are no email
+  const mail: [string, string] = files.some((f) => f.format === "eml")
+    ? ["delivery-failure notice or .eml file that is not an email", "delivery-failure notices and .eml files that are not emails"]
+    : ["delivery-failure notice", "delivery-failure notices"];
   const [one, many] = only("reddit")
     ? ["deleted or removed Reddit post or comment", "deleted or removed Reddit posts and comments"]
     : only("mailbox")
-      ? ["delivery-failure notice or .eml file that is not an email", "delivery-failure notices and .eml files that are not emails"]
+      ? mail
       : only("whatsapp")
         ? ["WhatsApp notice (media placeholders, …)", "WhatsApp notices (media placeholders, …)"]
         : only("discord")
@@ -135,7 +139,7 @@ export function readNotes(source: RunSource | null | undefined): string[] {
           : layouts.has("whatsapp") || layouts.has("discord")
             ? ["chat-tool notice", "chat-tool notices"]
             : layouts.has("mailbox")
-              ? ["delivery-failure notice or .eml file that is not an email", "delivery-failure notices and .eml files that are not emails"]
+              ? mail
             : ["Slack notice (joins, topic changes, …)", "Slack notices (joins, topic changes, …)"];
   if (system > 0) notes.push(`${counted(system, one, many)} left out`);
   const chats = typeof load?.chats === "number" ? load.chats : 0;

@@ -221,6 +221,11 @@ def mailbox_run(frontend_out: Path, tmp_path_factory: pytest.TempPathFactory) ->
             m.set_content(r.text + (f"\n\nOn Mon, 30 Oct 2017, Acme wrote:\n> {t['text'].iloc[j - 1]}" if j else ""))
             box.add(m)
             previous = m["Message-ID"]
+    bounce = EmailMessage()  # the mail system's: left out and counted
+    bounce["From"], bounce["To"] = "Mail Delivery Subsystem <mailer-daemon@googlemail.com>", "support@acme.io"
+    bounce["Date"], bounce["Message-ID"] = "Mon, 30 Oct 2017 10:00:00 +0000", "<bounce-1@googlemail.com>"
+    bounce.set_content("** Address not found ** Your message wasn't delivered to c1@gmail.com")
+    box.add(bounce)
     box.flush()
     with served_run(work, [str(work / "support.mbox")], "backend-export-mbox", "--unit", "conversation") as served:
         yield served
@@ -234,6 +239,7 @@ def test_overview_names_the_mailbox_company(mailbox_run, page, artifacts):
     meta, text = run_meta(page, server, manifest)
     assert "support.mbox (mailbox; messages from acme.io read as the company's side;" in text
     assert f"{load['email_replies']:,} texts cut to their latest reply" in text
+    assert load["dropped_system_messages"] == 1 and "1 delivery-failure notice left out" in text  # not ".eml files"
     meta.screenshot(path=str(artifacts / "overview-mailbox-export.png"))
 
 
