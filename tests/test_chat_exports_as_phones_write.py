@@ -122,3 +122,24 @@ def test_telegram_reads_its_instants_and_finds_a_business_that_quotes_few_replie
     detector = AgentDetector().fit(msgs)
     assert detector.agent_accounts_ == ["user999"]  # read by its chats: it answers 20 customers
     assert detector.agent_rows(msgs).sum() == 40
+
+
+def test_a_chat_exported_again_with_more_messages_keeps_its_id(tmp_path, tweets):
+    """A shop exports its chats every week: the same chat, grown, is the same conversation (its id and its messages'
+    ids recur), so a series' "who moved" can follow it; two chats that open alike are still two."""
+    def export(folder, who, n):
+        folder.mkdir(exist_ok=True)
+        lines = ["10/6/24, 9:39\u202fPM - Messages and calls are end-to-end encrypted. Tap to learn more."]
+        lines += [f"10/6/24, 9:{40 + j:02d}\u202fPM - {who if j % 2 == 0 else 'Acme Shop'}: {tweets[j]}" for j in range(n)]
+        (folder / f"WhatsApp Chat with {who}.txt").write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+
+    export(tmp_path / "week1", "Dave", 6)
+    export(tmp_path / "week2", "Dave", 10)
+    first, _ = load_messages(tmp_path / "week1")
+    again, _ = load_messages(tmp_path / "week2")
+    assert first["thread_id"].nunique() == 1 and set(again["thread_id"]) == set(first["thread_id"])
+    assert set(first["message_id"]) < set(again["message_id"])  # the first week's messages recur
+    other = tmp_path / "other"
+    export(other, "Dave", 6)
+    (other / "WhatsApp Chat with Dave.txt").rename(other / "WhatsApp Chat with Ann.txt")  # another contact, same lines
+    assert set(load_messages(other)[0]["thread_id"]) != set(first["thread_id"])

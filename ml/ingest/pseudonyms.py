@@ -124,6 +124,13 @@ def shown_path(path: str) -> str:
                              + m.group(3), path)
 
 
+def chat_contact(name: str) -> str:
+    """The contact a WhatsApp export's file name shows ("WhatsApp Chat with Maria Lopez (1).txt" → "Maria Lopez"),
+    as whatstk reads senders (NFKC); "" for another name ("_chat.txt")."""
+    m = _CHAT_FILE_RE.fullmatch(name)
+    return unicodedata.normalize("NFKC", m.group(2)).strip() if m else ""
+
+
 def shown_inputs(paths) -> list[str]:
     """The inputs of a run as its manifest writes them (``source.inputs``, which the explorer shows): each through
     ``shown_path``, and ``.eml`` files, which mail programs name after the subject and often the sender

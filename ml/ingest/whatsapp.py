@@ -12,9 +12,9 @@ locales, and a short chat alone rarely tells the day from the month.
 
 ``read_chat(path, hformat)`` → ``(frame, notices)``: the chat's messages, parsed by ``whatstk`` with that
 format (else, or when the chat does not read with it, the chat's own), with the columns
-``message_id`` (chat and line), ``chat_id`` (the chat: ``chat-`` and 10 hex digits of the SHA-1 of the file's
-bytes, the same wherever the file or its zip is unpacked; read as the conversation column for ``--unit
-conversation``), ``author`` (a pseudonym of the name or phone number the export shows: ``wa-`` and 10 hex
+``message_id`` (chat and line), ``chat_id`` (the chat, ``chat_id``: ``chat-`` and 10 hex digits of the SHA-1 of
+its first lines, the same wherever the file or its zip is unpacked and when it is exported again with more messages;
+read as the conversation column for ``--unit conversation``), ``author`` (a pseudonym of the name or phone number the export shows: ``wa-`` and 10 hex
 digits of its hash, ``ml.ingest.pseudonyms``: the same in every chat and every run, so names and numbers never
 reach a run's files; the name as shown, ``_name``, is read by the load for the masker only: it masks those names
 in every text, ``ml.ingest.pseudonyms.author_names``),
@@ -39,6 +39,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ml.ingest.pseudonyms import chat_contact
 from ml.ingest.pseudonyms import pseudonym as keyed_pseudonym
 from ml.runtime.errors import EmptyFileError, InputError
 
@@ -72,6 +73,16 @@ def is_chat_file(path: Path) -> bool:
 def pseudonym(name: str) -> str:
     """The author's pseudonym (module docstring)."""
     return keyed_pseudonym("wa-", name.strip())
+
+
+def chat_id(data: bytes, name: str = "", lines: int = 5) -> str:
+    """The chat's id: ``chat-`` and 10 hex digits of the SHA-1 of its first ``lines`` lines (the encryption notice and
+    the first messages, with their times and senders; line ends and the clock's spaces as ``read_chat`` reads them)
+    and the contact its file ``name`` shows, if any (two shops' chats opening alike stay two), the same wherever the
+    file or its zip is unpacked and when the chat is exported again later with more messages, so that a series'
+    conversations recur (``--unit conversation``: lineage's movers)."""
+    head = CLOCK_SPACE.sub(rb"\1 ", data.replace(b"\r\n", b"\n")).lstrip(b"\xef\xbb\xbf").split(b"\n", lines)[:lines]
+    return "chat-" + hashlib.sha1(chat_contact(name).encode() + b"\n" + b"\n".join(head)).hexdigest()[:10]
 
 
 def header_format(paths: list[Path], lines_per_chat: int = 2000) -> str | None:
@@ -130,7 +141,7 @@ def _read_chat(source: Path, path: Path, hformat: str | None) -> tuple[pd.DataFr
     text = raw["message"].astype(str).str.replace("\u200e", "", regex=False).str.strip()
     text = text.str.replace(ATTACHED, "", regex=True).str.replace(EDITED, "", regex=True).str.strip()
     notice = text.str.fullmatch(NOTICES.pattern, case=False)  # an attached file alone leaves "", a notice too
-    chat = "chat-" + hashlib.sha1(path.read_bytes()).hexdigest()[:10]  # the same chat, wherever it is unpacked
+    chat = chat_id(path.read_bytes(), path.name)
     kept = ~notice.to_numpy()
     rows = pd.Series(range(1, len(raw) + 1))[kept]
     frame = pd.DataFrame({
