@@ -133,13 +133,28 @@ def test_a_chat_exported_again_with_more_messages_keeps_its_id(tmp_path, tweets)
         lines += [f"10/6/24, 9:{40 + j:02d}\u202fPM - {who if j % 2 == 0 else 'Acme Shop'}: {tweets[j]}" for j in range(n)]
         (folder / f"WhatsApp Chat with {who}.txt").write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
 
-    export(tmp_path / "week1", "Dave", 6)
-    export(tmp_path / "week2", "Dave", 10)
+    for week, n in (("week0", 1), ("week1", 6), ("week2", 10)):  # a chat of one message first (an audit: a short
+        export(tmp_path / week, "Dave", n)                         # first export changed its id as it grew)
     first, _ = load_messages(tmp_path / "week1")
     again, _ = load_messages(tmp_path / "week2")
     assert first["thread_id"].nunique() == 1 and set(again["thread_id"]) == set(first["thread_id"])
+    assert set(load_messages(tmp_path / "week0")[0]["thread_id"]) == set(first["thread_id"])
     assert set(first["message_id"]) < set(again["message_id"])  # the first week's messages recur
     other = tmp_path / "other"
     export(other, "Dave", 6)
     (other / "WhatsApp Chat with Dave.txt").rename(other / "WhatsApp Chat with Ann.txt")  # another contact, same lines
     assert set(load_messages(other)[0]["thread_id"]) != set(first["thread_id"])
+
+
+def test_a_chat_of_whatsapps_own_lines_only_is_named_and_skipped(tmp_path, tweets):
+    """A chat the shop opened but nobody wrote in yet: Android writes its notices without an author."""
+    (tmp_path / "WhatsApp Chat with +44 7911 123456.txt").write_text(
+        "10/29/24, 9:53\u202fPM - Messages and calls are end-to-end encrypted. Tap to learn more.\n"
+        "10/29/24, 9:53\u202fPM - This business uses a secure service from Meta to manage this chat.\n", encoding="utf-8")
+    (tmp_path / "WhatsApp Chat with Dave.txt").write_text(
+        "".join(f"10/29/24, 9:5{j}\u202fPM - Dave: {tweets[j]}\n" for j in range(3)), encoding="utf-8")
+    msgs, report = load_messages(tmp_path)
+    assert len(msgs) == 3 and report.empty_files == [
+        str(tmp_path / f"WhatsApp Chat with {pseudonym('wa-', '+44 7911 123456')}.txt")]  # no number in the report
+    with pytest.raises(InputError, match=r"no messages, only WhatsApp's notices"):
+        load_messages(tmp_path / "WhatsApp Chat with +44 7911 123456.txt")

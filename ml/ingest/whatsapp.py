@@ -75,14 +75,13 @@ def pseudonym(name: str) -> str:
     return keyed_pseudonym("wa-", name.strip())
 
 
-def chat_id(data: bytes, name: str = "", lines: int = 5) -> str:
-    """The chat's id: ``chat-`` and 10 hex digits of the SHA-1 of its first ``lines`` lines (the encryption notice and
-    the first messages, with their times and senders; line ends and the clock's spaces as ``read_chat`` reads them)
-    and the contact its file ``name`` shows, if any (two shops' chats opening alike stay two), the same wherever the
-    file or its zip is unpacked and when the chat is exported again later with more messages, so that a series'
-    conversations recur (``--unit conversation``: lineage's movers)."""
-    head = CLOCK_SPACE.sub(rb"\1 ", data.replace(b"\r\n", b"\n")).lstrip(b"\xef\xbb\xbf").split(b"\n", lines)[:lines]
-    return "chat-" + hashlib.sha1(chat_contact(name).encode() + b"\n" + b"\n".join(head)).hexdigest()[:10]
+def chat_id(first: str, name: str = "") -> str:
+    """The chat's id: ``chat-`` and 10 hex digits of the SHA-1 of its first message as whatstk reads it (``first``:
+    time, sender and text; on an iPhone the encryption notice, which carries the chat's start and contact) and the
+    contact its file ``name`` shows, if any (two chats opening alike stay two): the same wherever the file or its zip
+    is unpacked and when the chat is exported again later with more messages, so that a series' conversations recur
+    (``--unit conversation``: lineage's movers)."""
+    return "chat-" + hashlib.sha1(f"{chat_contact(name)}\n{first}".encode()).hexdigest()[:10]
 
 
 def header_format(paths: list[Path], lines_per_chat: int = 2000) -> str | None:
@@ -136,12 +135,17 @@ def _read_chat(source: Path, path: Path, hformat: str | None) -> tuple[pd.DataFr
                  if utf16 else "")
         raise InputError(f"{path}: not UTF-8 text{table}; a WhatsApp export is UTF-8, export the chat again") from None
     except (RuntimeError, ValueError, KeyError, IndexError):
+        if _dated(source):  # WhatsApp's own lines only ("Messages and calls are end-to-end encrypted…")
+            raise EmptyFileError(f"{path}: no messages, only WhatsApp's notices; export the chat with its messages"
+                                 ) from None
         raise InputError(f"{path}: not a WhatsApp chat export (its lines do not start with a date and an "
                          "author); other text files are not read: export them as CSV") from None
+    if not len(raw):
+        raise EmptyFileError(f"{path}: no messages; export the chat with its messages")
     text = raw["message"].astype(str).str.replace("\u200e", "", regex=False).str.strip()
     text = text.str.replace(ATTACHED, "", regex=True).str.replace(EDITED, "", regex=True).str.strip()
     notice = text.str.fullmatch(NOTICES.pattern, case=False)  # an attached file alone leaves "", a notice too
-    chat = chat_id(path.read_bytes(), path.name)
+    chat = chat_id("|".join(str(raw[c].iloc[0]) for c in ("date", "username", "message")), path.name)
     kept = ~notice.to_numpy()
     rows = pd.Series(range(1, len(raw) + 1))[kept]
     frame = pd.DataFrame({
@@ -156,6 +160,13 @@ def _read_chat(source: Path, path: Path, hformat: str | None) -> tuple[pd.DataFr
         raise EmptyFileError(f"{path}: no messages, only WhatsApp's notices and shared files ({int(notice.sum())} "
                              "lines); export the chat with its messages")
     return frame, int(notice.sum())
+
+
+def _dated(path: Path) -> bool:
+    """Whether the file's first line opens as a chat's lines do, with a date ("10/29/24, 9:53 PM - …")."""
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        first = next((line for line in fh if line.strip()), "")
+    return bool(re.match(r"\ufeff?\[?\d{1,4}[./-]\d{1,2}[./-]\d{1,4}", first))
 
 
 def mark_business(msgs: pd.DataFrame, chat_rows: pd.Series) -> list[str]:
