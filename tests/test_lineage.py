@@ -423,3 +423,22 @@ def test_a_baseline_later_than_the_new_run_is_noted():
     assert later_baseline(late_feb, feb) and not later_baseline(feb, late_feb)
     assert not later_baseline(feb, feb) and not later_baseline(run(None, None), feb)  # overlapping, or no times
     assert "wrong way round" in LATER_NOTE
+
+
+def test_a_recut_that_spreads_its_recurring_members_is_no_death():
+    """Weekly exports of one growing population (an audit): nearly every member recurs, and a re-cut spreads them.
+    Base 0 sent 25 of its 52 recurring members to new 0 (cosine 0.92), the rest to four others, and new 0 took 25
+    of its 65 from base 0: under ``min_overlap`` from either side, but more than to any other persona, which
+    neither confirms nor contradicts the pair: it continues, as its centroid says. A pair whose recurring members
+    mostly went elsewhere is still contradicted."""
+    A = _topics(5, seed=3)
+    B = np.vstack([_near(A[0], 0.92, seed=4), A[1:]])
+    counts = np.array([[25, 7, 7, 7, 6], [10, 30, 0, 0, 0], [10, 0, 30, 0, 0], [10, 0, 0, 30, 0],
+                       [10, 0, 0, 0, 30]], dtype=float)
+    m = PersonaMatcher().fit(A, B, counts)
+    assert sorted(m.matches_) == [(k, k) for k in range(5)] and m.base_role_.tolist() == ["matched"] * 5
+    assert m.confirmed_[0, 0] == 0 and m.confirmed_[0, 1] == -1 and m.confirmed_[1, 1] == 1
+    spread = counts.copy()
+    spread[0] = [5, 12, 12, 12, 11]  # most of base 0's recurring members went to the others: contradicted
+    spread[1:, 0] = [15, 15, 15, 15]
+    assert PersonaMatcher().fit(A, B, spread).base_role_[0] == "died"

@@ -107,7 +107,12 @@ def test_map_names_personas_at_their_centres_and_marks_reassigned(live_server, p
     # a crowded map (a narrow window here; a run of 80 personas on a wide one) leaves names off rather than
     # drawing them over each other: every name is drawn or marked left off, and the drawn ones never overlap
     page.set_viewport_size({"width": 420, "height": 900})
-    page.wait_for_function("() => document.querySelectorAll('[data-testid=\"map-label-off\"]').length > 0")
+    # the labels are laid out again after the resize: wait until every name is drawn or marked left off (a full
+    # suite on a loaded machine read them mid-way, one name in neither)
+    page.wait_for_function(
+        "n => document.querySelectorAll('[data-testid=\"map-label-off\"]').length > 0 && new Set([...document"
+        ".querySelectorAll('[data-testid=\"map-label\"], [data-testid=\"map-label-off\"]')].map("
+        "g => g.getAttribute('data-label'))).size >= n", arg=len(names))
     drawn = _label_names(page, "map-label")
     off = _label_names(page, "map-label-off")
     assert drawn | off == names and not drawn & off and drawn
