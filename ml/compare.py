@@ -113,8 +113,10 @@ def print_comparison(c, show_all: bool = False, file=None) -> None:
         if toned:
             console.print(f"tone, {reading} than in the baseline: " + "; ".join(f"{p.id} {p.name} ({p.tone.then:.0%} → {p.tone.now:.0%} "
                                                             "use negative words)" for p in toned))
-    console.print(f"movers ({c.movers.key}): {c.movers.n_shared} in both runs, {c.movers.n_moved} changed lineage, "
-                  f"{c.movers.n_regrouped} stayed with their persona through its split or merge")
+    unchanged = (f" ({c.movers.n_unchanged} of them with the same texts as in the baseline: grouped anew, not "
+                 "changed)" if c.movers.n_unchanged else "")
+    console.print(f"movers ({c.movers.key}): {c.movers.n_shared} in both runs, {c.movers.n_moved} changed lineage"
+                  f"{unchanged}, {c.movers.n_regrouped} stayed with their persona through its split or merge")
     for note in c.notes:
         console.print(f"note: {note}")
 

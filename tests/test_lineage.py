@@ -187,6 +187,23 @@ def test_movers_list_who_changed_lineage():
     assert c.movers.n_regrouped == 0
 
 
+def test_movers_say_whether_they_wrote_since_the_baseline():
+    """Weekly exports (an audit): most movers had written nothing between the two runs; the new fit grouped their
+    same texts elsewhere. Each mover says whether it holds a text the baseline did not."""
+    from ml.lineage.movers import movers, recurring, written
+
+    base = pd.DataFrame({"member_id": ["c1", "c2", "c3"], "persona_id": [0, 0, 1], "author": None,
+                         "text_key": ["a", "b", "c"]})
+    new = pd.DataFrame({"member_id": ["c1", "c2", "c3"], "persona_id": [1, 1, 1], "author": None,
+                        "text_key": ["a", "b2", "c"]})  # c2's conversation grew; c1's did not
+    wrote = written(base, new, "member")
+    assert wrote == {"c1": False, "c2": True, "c3": False} and written(base, new, "text") == {}
+    got = movers(recurring(base, new, "member"), "member", {0: "L0", 1: "L1"}, {1: "L1"}, wrote=wrote)
+    assert {m.key: m.wrote_new for m in got.moves} == {"c1": False, "c2": True} and got.n_unchanged == 1
+    by_author = pd.DataFrame({"author": ["x", "x", "y"], "persona_id": [0, 0, 1], "text_key": ["t1", "t2", "t3"]})
+    assert written(by_author, by_author.assign(text_key=["t1", "t2", "t9"]), "author") == {"x": False, "y": True}
+
+
 def test_members_of_a_split_or_merged_persona_did_not_move():
     """The planted split / merge above with recurring members: those in the split's second piece (a lineage of
     its own) and those of the merged-in persona (now under the other's lineage) stayed with their persona; only

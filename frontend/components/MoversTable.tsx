@@ -74,6 +74,8 @@ function MoverRows({
   unit?: string | null;
 }) {
   const head = moverKey === "member" && unit && unit !== "message" ? unit.charAt(0).toUpperCase() + unit.slice(1) : KEY_WORDS[moverKey];
+  // whether each mover wrote since the baseline (runs before 2026-12-06 and movers by identical texts: not known)
+  const known = items.some((m) => typeof m.wrote_new === "boolean");
   return (
     <div className="table-scroll">
       <table data-testid="movers-table">
@@ -83,6 +85,7 @@ function MoverRows({
             <th scope="col">{head}</th>
             <th scope="col">Was in (baseline)</th>
             <th scope="col">Now in (this run)</th>
+            {known ? <th scope="col">Since the baseline</th> : null}
           </tr>
         </thead>
         <tbody>
@@ -91,6 +94,11 @@ function MoverRows({
               <td><code>{m.key}</code></td>
               <td>{names.base.get(m.from_id) ?? `#${m.from_id}`}</td>
               <td>{names.now.get(m.to_id) ?? `#${m.to_id}`}</td>
+              {known ? (
+                <td data-testid="mover-wrote">
+                  {m.wrote_new === true ? "wrote more" : m.wrote_new === false ? "same texts: grouped anew" : "–"}
+                </td>
+              ) : null}
             </tr>
           ))}
         </tbody>

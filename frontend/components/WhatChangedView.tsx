@@ -166,6 +166,12 @@ function ChangesPage({ c }: { c: Comparison }) {
           <p className="hint">
             {int(c.movers.n_moved)} of the {int(c.movers.n_shared)} {c.movers.key === "none" || c.movers.key === "member" ? `${c.new.unit || "member"}s` : `${c.movers.key}s`} found
             in both runs now belong to another persona lineage
+            {c.movers.n_unchanged ? (
+              <span data-testid="movers-unchanged">
+                {" "}({int(c.movers.n_unchanged)} of them hold the same texts as in the baseline: this run&apos;s fit grouped
+                them elsewhere, they wrote nothing new)
+              </span>
+            ) : null}
             {c.movers.n_regrouped ? (
               <span data-testid="regrouped">
                 ; {int(c.movers.n_regrouped)} more are in a piece of their persona&apos;s split or in the persona it merged

@@ -2375,6 +2375,11 @@ export interface components {
             to_id: number;
             /** To Lineage */
             to_lineage: string;
+            /**
+             * Wrote New
+             * @description the member holds a text the baseline run did not (it wrote since, or its conversation grew); False: the same texts, grouped anew by this fit; None: not known (movers by identical texts, runs before 2026-12-06)
+             */
+            wrote_new?: boolean | null;
         };
         /** Movers */
         Movers: {
@@ -2404,6 +2409,12 @@ export interface components {
             n_regrouped: number;
             /** N Shared */
             n_shared: number;
+            /**
+             * N Unchanged
+             * @description Movers that hold the same texts as in the baseline run (wrote nothing since): the new fit grouped them elsewhere, they did not change.
+             * @default 0
+             */
+            n_unchanged: number;
             /**
              * Truncated
              * @default false
@@ -2443,6 +2454,12 @@ export interface components {
             n_regrouped: number;
             /** N Shared */
             n_shared: number;
+            /**
+             * N Unchanged
+             * @description Movers that hold the same texts as in the baseline run.
+             * @default 0
+             */
+            n_unchanged: number;
             /** Offset */
             offset: number;
             /** Run Id */

@@ -26,7 +26,7 @@ from sklearn.base import BaseEstimator
 
 from ml.lineage.config import LineageConfig
 from ml.lineage.matching import PersonaMatcher
-from ml.lineage.movers import choose_keys, crosstab, movers, recurring
+from ml.lineage.movers import choose_keys, crosstab, movers, recurring, written
 from ml.lineage.names import (
     common_stems,
     distinct_names,
@@ -134,7 +134,8 @@ class RunComparer(ReasonWriter, BaseEstimator):
             shift=self._placed_shift() or fit_shift, fit_shift=fit_shift, notes=self._notes(overlap_key),
             movers=movers(mover_pairs if mover_pairs is not None else recurring(base.members.iloc[:0],
                           new.members.iloc[:0], "member"), movers_key, lineage_then, lineage_now, cfg.max_moves,
-                          {p.id: set(p.parent_lineage_ids) for p in new_personas}),
+                          {p.id: set(p.parent_lineage_ids) for p in new_personas},
+                          written(base.members, new.members, movers_key)),
         )
         return self
 

@@ -65,14 +65,28 @@ def crosstab(pairs: pd.DataFrame, base_ids: np.ndarray, new_ids: np.ndarray) -> 
     return C
 
 
+def written(base: pd.DataFrame, new: pd.DataFrame, key: str) -> dict[str, bool]:
+    """For each ``key`` value in both member tables: whether it holds a text (``text_key``) the base did not (the
+    member wrote since, or its conversation grew). Empty for identical-text keys and tables without texts."""
+    column = KEY_COLUMNS.get(key)
+    if key == "text" or column is None or any(c not in t for t in (base, new) for c in (column, "text_key")):
+        return {}
+    then, now = ({str(k): set(v) for k, v in t[[column, "text_key"]].dropna().groupby(column)["text_key"]}
+                 for t in (base, new))
+    return {k: bool(now[k] - then[k]) for k in now.keys() & then.keys()}
+
+
 def movers(pairs: pd.DataFrame, key: str, base_lineage: dict[int, str], new_lineage: dict[int, str],
-           max_moves: int = 1000, new_parents: dict[int, set[str]] | None = None) -> Movers:
+           max_moves: int = 1000, new_parents: dict[int, set[str]] | None = None,
+           wrote: dict[str, bool] | None = None) -> Movers:
     """Transition matrix and the members whose lineage changed (at most ``max_moves`` listed).
 
     ``new_parents``: each new persona's parent lineage ids (``NewPersona.parent_lineage_ids``). A member whose
     persona split, now in a piece with a lineage of its own, or whose persona merged into another, now in the
     merged one, did not move: their persona was re-cut around them. They are counted as ``n_regrouped``, not
-    as movers."""
+    as movers. ``wrote`` (``written``): whether each member holds a text the baseline did not; a mover that
+    does not (``n_unchanged``) was grouped anew by this fit, with the same texts (an audit of weekly chat
+    exports: 31 of 44 movers had written nothing between the exports)."""
     if pairs.empty or key == "none":
         return Movers(key="none" if pairs.empty else key, n_shared=0, n_moved=0)
     cells = pairs.groupby(["base_id", "new_id"]).size().reset_index(name="count")
@@ -87,6 +101,8 @@ def movers(pairs: pd.DataFrame, key: str, base_lineage: dict[int, str], new_line
         if fl in parents.get(n, ()):
             regrouped += 1
         else:
-            moved.append(Move(key=str(k), from_id=b, to_id=n, from_lineage=fl, to_lineage=tl, moved=True))
-    return Movers(key=key, n_shared=len(pairs), n_moved=len(moved), n_regrouped=regrouped, matrix=matrix,
-                  moves=moved[:max_moves], truncated=len(moved) > max_moves)
+            moved.append(Move(key=str(k), from_id=b, to_id=n, from_lineage=fl, to_lineage=tl, moved=True,
+                              wrote_new=(wrote or {}).get(str(k))))
+    unchanged = sum(m.wrote_new is False for m in moved)
+    return Movers(key=key, n_shared=len(pairs), n_moved=len(moved), n_regrouped=regrouped, n_unchanged=unchanged,
+                  matrix=matrix, moves=moved[:max_moves], truncated=len(moved) > max_moves)

@@ -242,7 +242,8 @@ class SeriesPlan:
             died = c.counts.get("base_died", 0)
             shift = f"population shift PSI {c.shift.psi:.3f} ({c.shift.level}{': ' + c.shift.note if c.shift.note else ''})"
             console.print(f"compared with {c.base.run_id}: {shift}; {counts}; "
-                          f"died {died}; movers {c.movers.n_moved} of {c.movers.n_shared}, "
+                          f"died {died}; movers {c.movers.n_moved} of {c.movers.n_shared}"
+                          f"{f' ({c.movers.n_unchanged} with the same texts as then)' if c.movers.n_unchanged else ''}, "
                           f"{c.movers.n_regrouped} more stayed with their persona through a split or merge "
                           "(comparison.json)",
                           markup=False, soft_wrap=True)

@@ -74,6 +74,7 @@ def movers_page(run_id: str, comparison: dict[str, Any], from_persona: int | Non
             if (from_persona is None or m["from_id"] == from_persona) and (to_persona is None or m["to_id"] == to_persona)]
     return {"run_id": run_id, "base_run_id": comparison["base"]["run_id"], "key": movers["key"],
             "n_shared": movers["n_shared"], "n_moved": movers["n_moved"],
-            "n_regrouped": movers.get("n_regrouped", 0), "listed": len(movers["moves"]),
+            "n_regrouped": movers.get("n_regrouped", 0), "n_unchanged": movers.get("n_unchanged", 0),
+            "listed": len(movers["moves"]),
             "truncated": movers["truncated"], "items": rows[offset : offset + limit], "total": len(rows),
             "offset": offset, "limit": limit, "from_persona": from_persona, "to_persona": to_persona}

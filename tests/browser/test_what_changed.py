@@ -361,6 +361,11 @@ def test_movers_table_pages_and_filters(series_runs, page, artifacts):
     for i, m in enumerate(first["items"][:3]):
         cells = rows.nth(i).locator("td")
         assert [cells.nth(j).inner_text() for j in range(3)] == [m["key"], base_names[m["from_id"]], new_names[m["to_id"]]]
+        # run B is run A's data less one persona's rows: no author wrote anything new, each was grouped anew
+        assert m["wrote_new"] is False and cells.nth(3).inner_text() == "same texts: grouped anew"
+    assert c["movers"]["n_unchanged"] == c["movers"]["n_moved"] > 0
+    assert (f"({c['movers']['n_unchanged']} of them hold the same texts as in the baseline"
+            in page.get_by_test_id("movers-unchanged").inner_text())
     assert page.get_by_test_id("movers-count").inner_text().startswith(f"Showing 1–20 of {first['total']}")
     assert page.get_by_test_id("movers-pseudonyms").count() == 0  # the sample's authors are ids, not pseudonyms
     page.get_by_test_id("movers-next").click()

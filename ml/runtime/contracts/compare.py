@@ -190,6 +190,9 @@ class Move(_Record):
     from_lineage: str
     to_lineage: str
     moved: bool = Field(description="the member's lineage changed")
+    wrote_new: bool | None = Field(None, description="the member holds a text the baseline run did not (it wrote "
+                                   "since, or its conversation grew); False: the same texts, grouped anew by this "
+                                   "fit; None: not known (movers by identical texts, runs before 2026-12-06)")
 
 
 class Transition(_Record):
@@ -208,6 +211,8 @@ class Movers(_Record):
                                      "into or merge into (runs before 2026-12-02 counted those too).")
     n_regrouped: int = Field(0, description="Members whose persona split (they are in one of its pieces) or merged "
                                             "(they are in the merged persona): re-cut around them, not moved.")
+    n_unchanged: int = Field(0, description="Movers that hold the same texts as in the baseline run (wrote nothing "
+                                            "since): the new fit grouped them elsewhere, they did not change.")
     matrix: list[Transition] = Field(default_factory=list, description="the transition matrix's non-empty cells")
     moves: list[Move] = Field(default_factory=list)
     truncated: bool = False
@@ -348,6 +353,7 @@ class MoversPage(_Record):
     n_shared: int
     n_moved: int
     n_regrouped: int = Field(0, description="Members that stayed with their persona through its split or merge.")
+    n_unchanged: int = Field(0, description="Movers that hold the same texts as in the baseline run.")
     listed: int = Field(description="movers the comparison lists (at most its max_moves); pages cover these")
     truncated: bool = Field(description="more members moved than the comparison lists")
     items: list[Move]
