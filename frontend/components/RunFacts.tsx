@@ -103,7 +103,8 @@ export function GranularityNote({ manifest: m }: { manifest: RunManifest }) {
     const most = g.bounded ? `, and never more than ${int(size)}` : "";
     // the floor: 10, or a twentieth of a dump under 200 members, at least 5 (runs since 2026-12-06; 10 before)
     const floor = g.floor ?? 10;
-    const least = floor < 10 ? `, never fewer than ${int(floor)} in a dump this small` : ", never fewer than 10";
+    // (cluster.min_cluster_floor may set another: the number is the run's own; "this small" only under 200 members)
+    const least = `, never fewer than ${int(floor)}${floor < 10 && fitted < 200 ? " in a dump this small" : ""}`;
     rule = ` (${pct(cluster.min_cluster_share, 1)} of the ${sample}${least}${most})`;
   } else if (g?.rule === "fixed" && cluster.min_cluster_size) {
     rule = ` (--min-cluster-size ${int(cluster.min_cluster_size)} of all members${placed > 0 ? ", scaled to the sample" : ""})`;

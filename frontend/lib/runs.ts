@@ -46,7 +46,10 @@ function columnsNote(f: Record<string, unknown>): string {
     return `${label} '${mapping[key]}'${guessed ? " (found by its values)" : ""}`;
   });
   if (!parts.length) return "";
-  return `columns read: ${parts.join(", ")}${text(mapping.author) ? "" : "; no author column"}`;
+  // columns of the authors' names beside the author column: read to mask those names, never shown (docs/privacy.md)
+  const names = Array.isArray(f.names) ? f.names.filter((n): n is string => typeof n === "string" && n !== "") : [];
+  const masked = names.length ? `, authors' names ${names.map((n) => `'${n}'`).join(", ")} (only to mask them in the texts)` : "";
+  return `columns read: ${parts.join(", ")}${masked}${text(mapping.author) ? "" : "; no author column"}`;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;

@@ -78,7 +78,8 @@ def json_run(frontend_out: Path, tmp_path_factory: pytest.TempPathFactory) -> It
         text = r.text + (quote if r.message_id in emailed else "")
         return text.encode("utf-8").decode("latin-1") if r.message_id in garbled else text
     tickets = [{"id": root, "subject": "Twitter", "requester": {"id": t.iloc[0].author},
-                "comments": [{"id": r.message_id, "created_at": str(r.timestamp), "author": {"id": r.author},
+                "comments": [{"id": r.message_id, "created_at": str(r.timestamp),
+                              "author": {"id": r.author, "name": f"Customer {r.author}"},
                               "body": body(r)} for r in t.itertuples()]}
                for root, t in msgs.groupby("thread_id", sort=False)]
     (work / "export.json").write_text(json.dumps({"pages": {"next": None}, "data": {"tickets": tickets}}))
@@ -95,6 +96,9 @@ def test_overview_says_where_in_a_json_export_the_messages_were(json_run, page, 
     meta, text = run_meta(page, server, manifest)
     assert "export.json (messages from the JSON array under 'data.tickets';" in text
     assert "author 'author.id'" in text and "no author column" not in text
+    # the name beside the author's id is read only to mask it in the texts, and the overview says so
+    assert load["files"][0]["names"] == ["author.name"]
+    assert "authors' names 'author.name' (only to mask them in the texts)" in text
     assert f"{load['files'][0]['conversations']:,} conversations with their messages under 'comments'" in text
     assert f"{load['email_replies']} texts cut to their latest reply" in text
     assert load["email_replies"] >= 100
