@@ -21,6 +21,7 @@ import os
 import random
 import re
 import sys
+from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 
@@ -42,14 +43,18 @@ TEMPLATES = ["My order still hasn't arrived and nobody answers. Thanks, {F} {L}"
              "This is {F} again, the parcel is still missing."]
 
 
+@lru_cache(maxsize=3)
+def _census_table(fname: str) -> tuple[list[str], list[float]]:
+    """A census list of the ``names`` package: its names and their frequencies, read once."""
+    rows = [line.split() for line in files("names").joinpath(fname).read_text().splitlines() if line.strip()]
+    return [r[0].capitalize() for r in rows], [float(r[1]) for r in rows]
+
+
 def census_authors(n: int, seed: int = 1) -> list[str]:
     """``n`` "First Last" names drawn by census frequency."""
-    def table(fname):
-        rows = [line.split() for line in files("names").joinpath(fname).read_text().splitlines() if line.strip()]
-        return [r[0].capitalize() for r in rows], [float(r[1]) for r in rows]
-
     rng = random.Random(seed)
-    (fw, fp), (mw, mp), (sw, sp) = table("dist.female.first"), table("dist.male.first"), table("dist.all.last")
+    (fw, fp), (mw, mp), (sw, sp) = (_census_table(f) for f in ("dist.female.first", "dist.male.first",
+                                                                 "dist.all.last"))
     return [f"{a} {b}" for a, b in zip(rng.choices(fw + mw, fp + mp, k=n), rng.choices(sw, sp, k=n))]
 
 
@@ -131,10 +136,10 @@ def main() -> None:
     signers = rng.sample(census_authors(5000), args.signers) + INTERNATIONAL * 5
     rows = [(a, t.format(F=a.split()[0], L=a.split()[1])) for a in signers for t in TEMPLATES]
     masker, out = PiiMasker(cache_dir=""), {"signed": {}, "real_texts": {}}
+    intl = [i for i, (a, _) in enumerate(rows) if a in INTERNATIONAL]
     for label, names in (("NER alone", ()), ("with the authors' names", author_names(pd.Series(signers)))):
         masked = masker.mask_many([t for _, t in rows], None, names)
         left, total = visible(rows, masked)
-        intl = [i for i, (a, _) in enumerate(rows) if a in INTERNATIONAL]
         ileft, itotal = visible([rows[i] for i in intl], [masked[i] for i in intl])
         out["signed"][label] = {"left": left, "total": total, "international_left": ileft, "international_total": itotal}
     out["exports"] = through_readers(signers, masker)

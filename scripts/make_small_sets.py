@@ -56,8 +56,10 @@ def small_sets(shared: Path) -> dict[str, pd.DataFrame]:
     return out
 
 
-def _per_class(frame: pd.DataFrame, classes, n: int, seed: int) -> pd.DataFrame:
-    return pd.concat([frame[frame["category"] == c].sample(n, random_state=seed) for c in classes])
+def _per_class(frame: pd.DataFrame, classes, n, seed: int) -> pd.DataFrame:
+    """``n`` texts of each class (``n`` a number, or one per class: uneven sizes)."""
+    sizes = [n] * len(classes) if isinstance(n, int) else n
+    return pd.concat([frame[frame["category"] == c].sample(k, random_state=seed) for c, k in zip(classes, sizes)])
 
 
 def _tiny(prefix: str, frame: pd.DataFrame) -> pd.DataFrame:
@@ -75,21 +77,20 @@ def tiny_sets(shared: Path) -> dict[str, pd.DataFrame]:
     tw = pd.read_json(shared / "short_text_clustering" / "tweet.jsonl", lines=True)
     gn = pd.DataFrame({"text": gn["text"], "category": "gn" + gn["cluster"].astype(str)})
     tw = pd.DataFrame({"text": tw["text"], "category": "tw" + tw["cluster"].astype(str)})
-    out, rng = {}, np.random.default_rng(44)
-    intents = sorted(train["category"].unique())
+    vc = gn["category"].value_counts()
+    all_intents, all_stories = sorted(train["category"].unique()), sorted(vc[vc >= 30].index)
+    out, rng, intents, stories = {}, np.random.default_rng(44), list(all_intents), list(all_stories)
     rng.shuffle(intents)
     out["s150_b5"] = _tiny("a", _per_class(train, intents[:5], 30, 1))
-    vc = gn["category"].value_counts()
-    stories = sorted(vc[vc >= 30].index)
     rng.shuffle(stories)
     out["s150_gn10"] = _tiny("d", _per_class(gn, stories[:10], 15, 1))
-    rng, intents, stories = np.random.default_rng(45), sorted(train["category"].unique()), sorted(vc[vc >= 30].index)
+    rng, intents, stories = np.random.default_rng(45), list(all_intents), list(all_stories)
     rng.shuffle(intents)
     out["s100_b10"] = _tiny("i", _per_class(train, intents[:10], 10, 1))
     out["s80_b4"] = _tiny("j", _per_class(train, intents[10:14], 20, 1))
     rng.shuffle(stories)
     out["s100_gn10"] = _tiny("k", _per_class(gn, stories[:10], 10, 1))
-    rng, intents, stories = np.random.default_rng(4545), sorted(test["category"].unique()), sorted(vc[vc >= 30].index)
+    rng, intents, stories = np.random.default_rng(4545), sorted(test["category"].unique()), list(all_stories)
     rng.shuffle(intents)
     test = test[["text", "category"]]
     for name, prefix, (lo, hi), n in (("t60_b3", "p", (0, 3), 20), ("t120_b12", "q", (3, 15), 10),
@@ -97,15 +98,13 @@ def tiny_sets(shared: Path) -> dict[str, pd.DataFrame]:
                                       ("t250_b25", "u", (36, 61), 10)):
         out[name] = _tiny(prefix, _per_class(test, intents[lo:hi], n, 2))
     rng.shuffle(stories)
-    uneven = zip(stories[:7], [30, 20, 15, 10, 10, 8, 7])
-    out["t100_gn7u"] = _tiny("v", pd.concat([gn[gn["category"] == c].sample(k, random_state=2) for c, k in uneven]))
+    out["t100_gn7u"] = _tiny("v", _per_class(gn, stories[:7], [30, 20, 15, 10, 10, 8, 7], 2))
     out["t90_gn6"] = _tiny("w", _per_class(gn, stories[7:13], 15, 2))
     vt = tw["category"].value_counts()
     topics = sorted(vt[vt >= 40].index)
     rng.shuffle(topics)
     out["t120_tw8"] = _tiny("x", _per_class(tw, topics[:8], 15, 2))
-    uneven = zip(topics[8:20], [40, 30, 25, 20, 15, 15, 10, 10, 10, 5, 5, 5])
-    out["t165_tw8u"] = _tiny("y", pd.concat([tw[tw["category"] == c].sample(k, random_state=2) for c, k in uneven]))
+    out["t165_tw8u"] = _tiny("y", _per_class(tw, topics[8:20], [40, 30, 25, 20, 15, 15, 10, 10, 10, 5, 5, 5], 2))
     return out
 
 

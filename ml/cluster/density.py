@@ -47,16 +47,18 @@ from ml.cluster.join import SilhouetteJoin, centroid_tree, promote_separated
 from ml.params import keep_params
 from ml.runtime.gcfreeze import after_import
 
-#: the smallest group the noise rescue makes a persona of: half the floor of 10 (a small dump's floor is 5, so there
-#: the rescue adds nothing below it; a persona of two or three texts is no segment)
-RESCUE_SMALLEST = 5
+#: the share rule's least ``min_cluster_size``, and the least a small dump's twentieth goes down to
+FLOOR, SMALLEST_FLOOR = 10, 5
+#: the smallest group the noise rescue makes a persona of: a small dump's floor (so there the rescue adds nothing
+#: below it; a persona of two or three texts is no segment)
+RESCUE_SMALLEST = SMALLEST_FLOOR
 
 
 def small_dump_floor(n: int) -> int:
     """The share rule's least ``min_cluster_size`` for ``n`` members: 10, or a twentieth of a dump under 200
     members, never below 5. A floor of 10 in 100 texts allows ten personas at most and merged groups of 10-20
     texts; a twentieth keeps a persona at 5% of a small dump at least (docs/ablations.md, "Small dumps")."""
-    return int(min(10, max(5, round(n / 20))))
+    return int(min(FLOOR, max(SMALLEST_FLOOR, round(n / 20))))
 
 
 def auto_min_cluster_size(n: int, share: float = 0.005, floor: int | None = None, ceiling: int = 500) -> int:
@@ -250,12 +252,14 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
         ``min_cluster_size``, else the share rule's size (also the estimate for ``granularity="silhouette"``)."""
         if self.min_cluster_size is not None:
             return int(self.min_cluster_size)
-        return min(auto_min_cluster_size(n, self.min_cluster_share, self._floor(n), ceiling=max(n, 1)),
-                   self.largest_min_cluster_size)
+        return self._share_size(n)[0]
 
-    def _floor(self, n: int) -> int:
-        """The share rule's least size for ``n`` members: ``min_cluster_floor``, else ``small_dump_floor(n)``."""
-        return int(self.min_cluster_floor) if self.min_cluster_floor is not None else small_dump_floor(n)
+    def _share_size(self, n: int) -> tuple[int, int, int]:
+        """The share rule for ``n`` members: ``(size, the share's size before largest_min_cluster_size, floor)``; the
+        floor is ``min_cluster_floor``, else ``small_dump_floor(n)``."""
+        floor = int(self.min_cluster_floor) if self.min_cluster_floor is not None else small_dump_floor(n)
+        share_size = auto_min_cluster_size(n, self.min_cluster_share, floor, ceiling=max(n, 1))
+        return min(share_size, self.largest_min_cluster_size), share_size, floor
 
     def fit(self, X: np.ndarray, y=None, embeddings: np.ndarray | None = None):
         if self.join not in ("silhouette", "off"):
@@ -268,9 +272,7 @@ class PersonaClusterer(BaseEstimator, ClusterMixin):
             size = int(self.min_cluster_size)
             self.granularity_ = {"rule": "fixed", "why": "min_cluster_size set in the config"}
         elif self.granularity == "share":
-            floor = self._floor(n)
-            share_size = auto_min_cluster_size(n, self.min_cluster_share, floor, ceiling=n)
-            size = min(share_size, self.largest_min_cluster_size)
+            size, share_size, floor = self._share_size(n)
             bounded = size < share_size
             bound = f", at most {size}" if bounded else ""
             self.granularity_ = {"rule": "share", "bounded": bounded, "floor": floor,

@@ -277,7 +277,8 @@ def _replies(m: pd.DataFrame, author: pd.Series, lead: pd.Series) -> tuple[pd.Se
         linked = m["reply_to"].notna()  # with reply links, a reply is what has a parent
         # a message without a link that roots its own conversation (a reply chain's first: TWCS, a Reddit post)
         # opens it; one inside a conversation it does not root is read by the conversation
-        inside = ~linked & (m["thread_id"].astype(str) != m["message_id"].astype(str)) if threads else linked & False
+        inside = (~linked & (m["thread_id"].astype(str) != m["message_id"].astype(str)) if threads
+                  else pd.Series(False, index=m.index))
         links = m["reply_to"].map(lambda r: parent_author.get(str(r)) if pd.notna(r) else None)
         target = links.where(linked, target.where(inside, None))
         is_reply = linked | (is_reply & inside)

@@ -270,10 +270,7 @@ def _display_names(raw: pd.DataFrame, used: ColumnMapping, report: LoadReport) -
     if shown and used.author in raw:
         authors = normalize_ids(raw[used.author]).reset_index(drop=True)  # as the canonical frame writes them
         values = pd.concat(shown, ignore_index=True).map(lambda v: v if isinstance(v, str) else None)  # not lists
-        found, single = pseudonyms.display_names(pd.concat([authors] * len(shown), ignore_index=True), values)
-        report.author_names = tuple(sorted({*report.author_names, *found}))
-        for author, words in single.items():
-            report.one_word_names[author] = tuple(sorted({*report.one_word_names.get(author, ()), *words}))
+        report.add_names(*pseudonyms.display_names(pd.concat([authors] * len(shown), ignore_index=True), values))
     return columns
 
 
@@ -369,8 +366,7 @@ def load_messages(
     report.skipped_folders = [pseudonyms.shown_path(p.name) for p in skipped if p.is_dir()]
     report.rows_read = len(msgs) + report.dropped_system_messages + report.dropped_where
     if len(msgs):  # names, addresses and phone numbers as authors never reach a run's files; their names are masked
-        found = pseudonyms.author_names(msgs["author"])  # in every text (never written: LoadReport)
-        report.author_names = tuple(sorted({*report.author_names, *found}))
+        report.add_names(pseudonyms.author_names(msgs["author"]))  # in every text (never written: LoadReport)
         msgs["author"], report.authors_pseudonymised = pseudonyms.author_pseudonyms(msgs["author"])
     if report.authors_pseudonymised or any(f.layout in ("mailbox", "whatsapp") for f in report.files):  # pseudonyms
         report.pseudonyms = "keyed" if pseudonyms.keyed() else "sha1"

@@ -105,12 +105,13 @@ def _when(value: str) -> str | None:
 def _row(msg: EmailMessage, fallback: str) -> dict:
     refs = _header(msg, "References").split()
     parent = _header(msg, "In-Reply-To").strip() or (refs[-1] if refs else None)
-    senders = _addresses(_header(msg, "From"))
+    sender = _header(msg, "From")
+    senders = _addresses(sender)
     labels = {v.strip().lower() for v in _header(msg, "X-Gmail-Labels").split(",")}
     return {"message_id": _header(msg, "Message-ID").strip() or fallback, "reply_to": parent,
             "author": pseudonym(senders[0] if senders else None), "timestamp": _when(_header(msg, "Date")),
             "subject": _header(msg, "Subject"), "text": _body(msg), "_from": senders[0] if senders else None,
-            "_name": _header(msg, "From"),
+            "_name": sender,
             "_to": [a for h in ("Delivered-To", "To", "Cc") for a in _addresses(_header(msg, h))],
             "_sent": "sent" in labels}
 

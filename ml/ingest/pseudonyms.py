@@ -120,15 +120,19 @@ def shown_path(path: str) -> str:
     the contact gets as an author ("WhatsApp Chat with wa-af2a6d0408.txt"), so that no name or number reaches a
     run's manifest, the API or the explorer through a file name. Other paths are returned as given."""
     # the name as whatstk reads a chat's senders (NFKC: a no-break space is a space), so the two pseudonyms agree
-    return _CHAT_FILE_RE.sub(lambda m: m.group(1) + pseudonym("wa-", unicodedata.normalize("NFKC", m.group(2)).strip())
-                             + m.group(3), path)
+    return _CHAT_FILE_RE.sub(lambda m: m.group(1) + pseudonym("wa-", _contact(m)) + m.group(3), path)
 
 
 def chat_contact(name: str) -> str:
     """The contact a WhatsApp export's file name shows ("WhatsApp Chat with Maria Lopez (1).txt" → "Maria Lopez"),
     as whatstk reads senders (NFKC); "" for another name ("_chat.txt")."""
     m = _CHAT_FILE_RE.fullmatch(name)
-    return unicodedata.normalize("NFKC", m.group(2)).strip() if m else ""
+    return _contact(m) if m else ""
+
+
+def _contact(m: re.Match) -> str:
+    """The contact of a ``_CHAT_FILE_RE`` match, as whatstk reads senders (NFKC: a no-break space is a space)."""
+    return unicodedata.normalize("NFKC", m.group(2)).strip()
 
 
 def shown_inputs(paths) -> list[str]:

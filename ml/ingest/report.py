@@ -98,6 +98,12 @@ class LoadReport:
         out["layout"] = self.layout
         return out
 
+    def add_names(self, names, one_word: dict | None = None) -> None:
+        """Authors' names for the masker (``author_names``), and one-word names by author (``one_word_names``)."""
+        self.author_names = tuple(sorted({*self.author_names, *names}))
+        for author, words in (one_word or {}).items():
+            self.one_word_names[author] = tuple(sorted({*self.one_word_names.get(author, ()), *words}))
+
     def names_masked(self) -> int:
         """How many authors' names the run masks at most (one-word names of agents' accounts are not: known_names)."""
         return len({*self.author_names, *(w for words in self.one_word_names.values() for w in words)})
@@ -171,9 +177,9 @@ class LoadReport:
         if self.authors_pseudonymised:
             lines.append(f"authors named by a name, an e-mail address or a phone number, replaced by pseudonyms (au- or "
                          f"em- and 10 hex digits) so that none reaches the run's files: {self.authors_pseudonymised}")
-        if self.names_masked():
+        if masked := self.names_masked():
             lines.append(f"authors' names masked wherever a text writes them (signed, quoted or addressed; words and "
-                         f"whole names, from the names the export shows for its authors): {self.names_masked()}")
+                         f"whole names, from the names the export shows for its authors): {masked}")
         if self.rows_kept and not self.has_authors:
             given = [f.mapping["author"] for f in self.files if f.mapping.get("author")]
             like = next((c for f in self.files for c in f.unread if _AUTHOR_LIKE_RE.search(c)), None)

@@ -148,13 +148,14 @@ def _read_chat(source: Path, path: Path, hformat: str | None) -> tuple[pd.DataFr
     chat = chat_id("|".join(str(raw[c].iloc[0]) for c in ("date", "username", "message")), path.name)
     kept = ~notice.to_numpy()
     rows = pd.Series(range(1, len(raw) + 1))[kept]
+    names = raw["username"].astype(str)[kept]
     frame = pd.DataFrame({
         "message_id": (chat + ":" + rows.astype(str)).to_numpy(),
         "chat_id": chat,
-        "author": raw["username"].astype(str)[kept].map(pseudonym).to_numpy(),
+        "author": names.map(pseudonym).to_numpy(),
         "timestamp": pd.to_datetime(raw["date"])[kept].dt.strftime("%Y-%m-%dT%H:%M:%S").to_numpy(),
         "text": text[kept].to_numpy(),
-        "_name": raw["username"].astype(str)[kept].str.strip().to_numpy(),  # for the masker only (ml.ingest.load)
+        "_name": names.str.strip().to_numpy(),  # for the masker only (ml.ingest.load)
     })
     if frame.empty:  # a quiet chat in a folder of them is named and skipped (EmptyFileError), not fatal
         raise EmptyFileError(f"{path}: no messages, only WhatsApp's notices and shared files ({int(notice.sum())} "
