@@ -76,24 +76,16 @@ def print_comparison(c, show_all: bool = False, file=None) -> None:
     for p in personas if show_all else personas[:30]:
         terms = "" if p.terms is None else f"+{', '.join(p.terms.new[:3])} / -{', '.join(p.terms.lost[:3])}"
         ov = p.scores.get("overlap")
-        table.add_row(str(p.id), p.status + (" (re-cut)" if p.recut else ""), ",".join(map(str, p.base_ids)), p.name,
+        flag = " (re-cut)" if p.recut else " (re-drawn)" if p.share_recut else ""
+        table.add_row(str(p.id), p.status + flag, ",".join(map(str, p.base_ids)), p.name,
                       _pct(p.then), _pct(p.now), _change(p),
                       f"{p.scores.get('similarity')}", "" if ov is None else f"{ov}", terms)
     console.print(table)
     console.print("now: this run's persona ids; from: the baseline's; a split piece's \"then\" is its whole parent's "
                   "share" + ("" if any(p.scores.get("overlap") is not None for p in c.new_personas) else
                              "; overlap: empty, too few of the same members recur in both runs to compare them"))
-    renamed = [p for p in personas if p.renamed_from]  # a re-runs review: the table's rows gave no hint of them
-    if renamed:
-        console.print("renamed (the baseline's name no longer describes them): "
-                      + "; ".join(f"{p.id} {p.name} (was {p.renamed_from})" for p in renamed))
-    recut = [p for p in c.base_personas if p.recut]
-    if recut:
-        console.print("merged as re-cuts (their conversations are in the new run too): "
-                      + "; ".join(f"baseline {p.id} {p.name}" for p in recut))
-    died = [p for p in c.base_personas if p.status == "died"]
-    if died:
-        console.print("died: " + "; ".join(f"baseline {p.id} {p.name} ({p.then.share:.1%})" for p in died))
+    for line in _persona_lines(c, personas):
+        console.print(line)
     console.print(_counts_line(c.counts))
     how = {"placed": "with both runs' members placed on the base run's personas (+ a novel bucket)",
            "linked": "over the linked personas of the two runs (the models keep no member sample)"}
@@ -119,6 +111,29 @@ def print_comparison(c, show_all: bool = False, file=None) -> None:
                   f"{unchanged}, {c.movers.n_regrouped} stayed with their persona through its split or merge")
     for note in c.notes:
         console.print(f"note: {note}")
+
+
+def _persona_lines(c, personas) -> list[str]:
+    """The lines under the table: renamed, re-drawn, merged as re-cuts, died."""
+    lines = []
+    renamed = [p for p in personas if p.renamed_from]  # a re-runs review: the table's rows gave no hint of them
+    if renamed:
+        lines.append("renamed (the baseline's name no longer describes them): "
+                     + "; ".join(f"{p.id} {p.name} (was {p.renamed_from})" for p in renamed))
+    redrawn = [p for p in personas if p.share_recut and p.placed is not None]
+    if redrawn:  # its own share moved, its kind of conversation did not (ml.lineage.compare, _status)
+        lines.append("re-drawn (this fit drew them smaller or larger; placed on the baseline's personas their share "
+                     "held, so they continued): " + "; ".join(
+                         f"{p.id} {p.name} {p.then.share:.1%} → {p.now.share:.1%} own, {p.placed.then.share:.1%} → "
+                         f"{p.placed.now.share:.1%} placed" for p in redrawn))
+    recut = [p for p in c.base_personas if p.recut]
+    if recut:
+        lines.append("merged as re-cuts (their conversations are in the new run too): "
+                     + "; ".join(f"baseline {p.id} {p.name}" for p in recut))
+    died = [p for p in c.base_personas if p.status == "died"]
+    if died:
+        lines.append("died: " + "; ".join(f"baseline {p.id} {p.name} ({p.then.share:.1%})" for p in died))
+    return lines
 
 
 def _change(p) -> str:

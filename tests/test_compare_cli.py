@@ -72,23 +72,43 @@ def test_a_run_against_itself_continues_everything(pipeline_run_dir, tmp_path, c
         buf.getvalue().split())
 
 
-def test_a_copy_without_a_personas_members_reports_it_shrunk(pipeline_run_dir, tmp_path):
-    """Drop the largest persona's members from a copy: it shrank to nothing, the others stay, PSI moves."""
+def test_a_copy_without_a_personas_members_reports_it_shrunk(pipeline_run_dir, tmp_path, capsys):
+    """Drop three quarters of the largest persona's members from a copy: it shrank, the others stay, PSI moves.
+    Shrunk needs the placed shares to agree (ml.lineage.compare): a copy whose model still samples the dropped
+    members is a re-drawn edge, "continued"; with them gone from the model's member sample as well, it shrank."""
+    import numpy as np
     import pandas as pd
+
+    from ml.lineage.neighbourhood import NeighbourhoodNovelty
+    from ml.runtime.model import PersonaModel
 
     copy = tmp_path / "copy"
     shutil.copytree(pipeline_run_dir, copy)
     assignments = pd.read_parquet(copy / "assignments.parquet")
     largest = int(assignments["persona_id"].value_counts().idxmax())
-    # the copy keeps the model (same centroids) but none of the persona's members
-    assignments[assignments["persona_id"] != largest].to_parquet(copy / "assignments.parquet", index=False)
+    mine = np.flatnonzero(assignments["persona_id"].to_numpy() == largest)
+    # the copy keeps the model (same centroids) but a quarter of the persona's members
+    assignments.drop(index=assignments.index[mine[mine % 4 != 0]]).to_parquet(copy / "assignments.parquet", index=False)
     out = tmp_path / "cmp.json"
     assert main([str(pipeline_run_dir), str(copy), "--json", str(out)]) == 0
     data = json.loads(out.read_text())
+    kept = {p["id"]: p for p in data["new_personas"]}[largest]
+    assert kept["now"]["share"] < kept["then"]["share"] / 2 and kept["status"] == "continued" and kept["share_recut"]
+    assert kept["placed"]["now"]["share"] > kept["placed"]["then"]["share"] / 1.5  # the model's sample still has them
+    printed = capsys.readouterr().out
+    assert "continued (re-drawn)" in printed and f"{largest} {kept['name']} " in printed.split("re-drawn (this fit")[1]
+
+    model = PersonaModel.load(copy)  # the same quarter in the model's member sample
+    nov = model.novelty
+    keep = (nov.labels_ != largest) | (np.arange(len(nov.labels_)) % 4 == 0)
+    model.novelty = NeighbourhoodNovelty(**nov.get_params()).fit(nov.vectors_[keep].astype(np.float32), nov.labels_[keep])
+    model.save(copy / "model")
+    assert main([str(pipeline_run_dir), str(copy), "--json", str(out)]) == 0
+    data = json.loads(out.read_text())
     new = {p["id"]: p for p in data["new_personas"]}
-    assert new[largest]["now"]["count"] == 0 and new[largest]["status"] == "shrunk"
+    assert new[largest]["status"] == "shrunk" and not new[largest]["share_recut"], new[largest]["reason"]
+    assert new[largest]["placed"]["now"]["high"] < new[largest]["placed"]["then"]["low"]
     assert {p["status"] for i, p in new.items() if i != largest} <= {"continued", "grown"}
-    # the assignments' shares moved; the placed shift reads the model's member sample, which the copy kept
     assert data["fit_shift"]["psi"] > 0.05
     assert not any(n.startswith("both runs hold the same members") for n in data["notes"])  # members differ
 

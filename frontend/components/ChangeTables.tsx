@@ -165,6 +165,22 @@ export function Origin({ p, comparison }: { p: NewPersona; comparison: Compariso
   );
 }
 
+/** "drawn smaller this run; its kind of conversation held 3.5% → 3.4%": a matched persona whose own share moved past
+ * the growth ratio while its placed share did not (ml.lineage.compare: it continued; the fit re-drew its edges). */
+export function RedrawnNote({ p }: { p: NewPersona }) {
+  if (!p.share_recut || !p.placed || !p.then) return null;
+  const way = p.now.share < p.then.share ? "smaller" : "larger";
+  return (
+    <span
+      className="muted redrawn"
+      data-testid="share-recut"
+      title="Both runs' members placed on the baseline's personas: this share did not move past the growth ratio, so the shares then → now in this row show where this run's fit drew the persona's edges, not a change in its kind of conversation"
+    >
+      drawn {way} this run; its kind of conversation held {pct(p.placed.then.share)} → {pct(p.placed.now.share)}
+    </span>
+  );
+}
+
 /** Every persona of this run: status, origin, share then → now with intervals, and new / lost terms. */
 export function NewPersonaTable({ comparison }: { comparison: Comparison }) {
   const runId = comparison.new.run_id;
@@ -200,6 +216,7 @@ export function NewPersonaTable({ comparison }: { comparison: Comparison }) {
                     re-cut, not new
                   </span>
                 ) : null}
+                <RedrawnNote p={p} />
                 <details className="why">
                   <summary>why</summary>
                   {p.reason}

@@ -126,6 +126,7 @@ function ChangesPage({ c }: { c: Comparison }) {
                 <StatusBadge status={status} /> <strong>{n}</strong>{" "}
                 <span className="muted">· {STATUS[status].meaning}</span>
                 {status === "split" || status === "merged" ? <PieceCount c={c} status={status} n={n} /> : null}
+                {status === "continued" ? <RedrawnCount n={c.new_personas.filter((p) => p.share_recut).length} /> : null}
                 {status === "split" ? <RecutNote n={c.new_personas.filter((p) => p.recut).length} what="here" /> : null}
                 {status === "merged" ? (
                   <RecutNote n={c.base_personas.filter((p) => p.recut).length} what="of the baseline" />
@@ -302,6 +303,19 @@ function ShiftPanel({ c }: { c: Comparison }) {
           : "Here the groups are the personas linked across the two runs, plus one for those with no counterpart."}
       </p>
     </section>
+  );
+}
+
+/** "— 3 of them drawn smaller or larger by this run's fit: …": continued personas whose own share moved past the growth
+ * ratio while their placed share did not (NewPersona.share_recut). */
+function RedrawnCount({ n }: { n: number }) {
+  if (!n) return null;
+  return (
+    <span className="muted" data-testid="redrawn-count">
+      {" "}
+      — {n} of them drawn smaller or larger by this run&apos;s fit while their kind of conversation held (shown under
+      {n === 1 ? " its badge" : " their badges"} below)
+    </span>
   );
 }
 

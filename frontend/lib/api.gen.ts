@@ -2515,6 +2515,8 @@ export interface components {
             own_name: string;
             /** Parent Lineage Ids */
             parent_lineage_ids?: string[];
+            /** @description continued, grown, shrunk: its base persona's share then and now with both runs' members placed on the base run's personas (None where a run's model keeps no member sample, as event runs) */
+            placed?: components["schemas"]["PlacedShares"] | null;
             /** Reason */
             reason: string;
             /**
@@ -2534,6 +2536,12 @@ export interface components {
             };
             /** Share Change */
             share_change?: number | null;
+            /**
+             * Share Recut
+             * @description its own share moved by LineageConfig.growth_ratio (intervals apart) while its placed share did not move that way: this fit drew its edges elsewhere, the kind of conversation did not grow or shrink, so it is 'continued'
+             * @default false
+             */
+            share_recut: boolean;
             /**
              * Status
              * @enum {string}
@@ -2738,6 +2746,16 @@ export interface components {
             personas: (components["schemas"]["ConversationPersona"] | components["schemas"]["EventPersona"])[];
             /** Run Id */
             run_id: string;
+        };
+        /**
+         * PlacedShares
+         * @description A base persona's share with both runs' sampled members placed on the base run's personas (the population
+         *     measure behind ``Comparison.shift``: ``ml.lineage.neighbourhood.placed_shares``), Wilson intervals on the sample
+         *     sizes.
+         */
+        PlacedShares: {
+            now: components["schemas"]["ShareCI"];
+            then: components["schemas"]["ShareCI"];
         };
         /** PsiBucket */
         PsiBucket: {

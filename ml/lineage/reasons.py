@@ -78,6 +78,19 @@ class ReasonWriter:
             return f"{head} ({'≥' if status == 'grown' else '≤ 1/'}{cfg.growth_ratio}, intervals apart)"
         return f"{head} ({self._why_continued(ratio, *shares)})"
 
+    def _share_recut_reason(self, i: int, s: dict, shares: tuple, placed) -> str:
+        """Why a matched persona whose own share moved by ``growth_ratio`` is still "continued": its base persona's
+        placed share did not move that way (``RunComparer._status``)."""
+        cfg, (then, now) = self._cfg, shares
+        ov = f", member overlap {s['overlap']}" if s.get("overlap") is not None else ""
+        way = "smaller" if now.share < then.share else "larger"
+        return (f"continued: matched one-to-one with nearest base persona {self._base_named(i)} (cosine "
+                f"{s['similarity']} ≥ {cfg.match_similarity}{ov}); this run's fit drew it {way} ({then.share:.1%} → "
+                f"{now.share:.1%}, ×{s['share_ratio']}), but with both runs' members placed on the baseline's personas "
+                f"its share went {placed.then.share:.1%} → {placed.now.share:.1%}: a change needs ×{cfg.growth_ratio} "
+                f"on both (own shares' intervals apart), so the kind of conversation did not "
+                f"{'shrink' if way == 'smaller' else 'grow'}; the fit re-drew its edges")
+
     def _why_continued(self, ratio: float | None, then, now) -> str:
         """Which rule kept a matched persona "continued": its share moved less than ``growth_ratio`` either way, or
         the two shares' intervals overlap; an analyst saw "within 1/1.5 or intervals overlap" beside intervals

@@ -43,6 +43,18 @@ def share_ci(count: int, total: int, confidence: float = 0.95) -> ShareCI:
                    high=round(min(1.0, centre + half), 6))
 
 
+def share_moved(then: ShareCI, now: ShareCI, ratio: float, intervals: bool = True) -> str | None:
+    """"grown" / "shrunk" when ``now`` is at least ``ratio`` times ``then`` (or at most its ``1 / ratio``) and, with
+    ``intervals``, the two intervals do not overlap; None otherwise (a matched persona's status: its own shares
+    with intervals, its placed shares by the ratio alone: ``ml.lineage.compare.RunComparer._status``)."""
+    r = now.share / then.share if then.share > 0 else np.inf
+    if r >= ratio and (now.low > then.high or not intervals):
+        return "grown"
+    if r <= 1 / ratio and (now.high < then.low or not intervals):
+        return "shrunk"
+    return None
+
+
 def psi(buckets: Sequence[tuple[str, float, float]], moderate: float = 0.1, major: float = 0.25,
         floor: float = 1e-4, basis: str | None = None) -> Shift:
     """PSI over ``(name, share then, share now)`` buckets, each share floored at ``floor``; ``basis`` says what

@@ -261,6 +261,33 @@ def test_a_tone_change_is_said_in_the_table_the_list_and_the_persona_page(series
     assert "more negative: 22% → 35%" in line.get_by_test_id("tone-change").inner_text()
 
 
+def test_a_persona_the_fit_drew_smaller_says_its_kind_of_conversation_held(series_runs, page):
+    """The airline tweets split by date showed "JFK & Late flight" shrunk 4.0 → 1.6 % in the table while the
+    population shift above it (members placed on the baseline's personas) said 3.5 → 3.4 %. Such a persona now
+    continues (ml.lineage.compare: grown / shrunk needs both shares to move) and the table and the persona page
+    say why its own shares moved. The sample's runs hold none, so one is put into the comparison the page gets."""
+    s = series_runs
+    c = s.server.api(f"/runs/{s.new_id}/comparison")
+    target = next(p for p in c["new_personas"] if p["status"] == "continued" and p["then"])
+    target["share_recut"] = True
+    target["now"]["share"] = target["then"]["share"] / 2.5
+    target["placed"] = {"then": {"count": 35, "share": 0.035, "low": 0.03, "high": 0.04},
+                        "now": {"count": 34, "share": 0.034, "low": 0.029, "high": 0.039}}
+    page.route(re.compile(r".*/api/v1/runs/[^/]+/comparison$"),
+               lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(c)))
+    page.goto(f"{s.server.url}/changes/?run={quote(s.new_id)}")
+    row = page.get_by_test_id("change-table").locator(f'tr[data-persona-id="{target["id"]}"]')
+    row.wait_for()
+    said = "drawn smaller this run; its kind of conversation held 3.5% → 3.4%"
+    assert row.get_by_test_id("share-recut").inner_text().strip() == said
+    others = page.get_by_test_id("change-table").get_by_test_id("share-recut")
+    assert others.count() == 1  # the personas without the flag say nothing
+    page.goto(f"{s.server.url}/persona/?run={quote(s.new_id)}&id={target['id']}")
+    line = page.get_by_test_id("persona-lineage")
+    line.wait_for()
+    assert said in line.get_by_test_id("share-recut").inner_text()
+
+
 def test_each_run_s_dates_are_on_its_own_clock(series_runs, page):
     """A run whose timestamps all carry -0800 shows its dates on that clock, as its charts do (the head said
     UTC for every run): 03:00 UTC on the 17th is the 16th in UTC-08:00; the UTC baseline stays in UTC."""

@@ -35,6 +35,15 @@ class ShareCI(_Record):
     high: float
 
 
+class PlacedShares(_Record):
+    """A base persona's share with both runs' sampled members placed on the base run's personas (the population
+    measure behind ``Comparison.shift``: ``ml.lineage.neighbourhood.placed_shares``), Wilson intervals on the sample
+    sizes."""
+
+    then: ShareCI
+    now: ShareCI
+
+
 class RunRef(_Record):
     run_id: str
     run_dir: str | None = None
@@ -151,6 +160,14 @@ class NewPersona(_Record):
     reason: str
     recut: bool = Field(False, description="split off as a re-cut: its conversations were in the base run too, cut "
                                            "differently (LineageConfig.recut_novelty), not new ones")
+    placed: PlacedShares | None = Field(
+        None, description="continued, grown, shrunk: its base persona's share then and now with both runs' members "
+                          "placed on the base run's personas (None where a run's model keeps no member sample, as "
+                          "event runs)")
+    share_recut: bool = Field(
+        False, description="its own share moved by LineageConfig.growth_ratio (intervals apart) while its placed "
+                           "share did not move that way by that ratio: this fit drew its edges elsewhere, the kind of "
+                           "conversation did not grow or shrink, so it is 'continued'")
     activity: ActivityChange | None = None
     terms: TermChange | None = None
     fingerprint: FingerprintChange | None = None
