@@ -37,9 +37,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from scripts.ablation.data import SHARED_DATA
 
-GRID = [  # (match_similarity, piece_similarity, piece_margin, piece_share, novel_persona_share, recut_novelty);
-    # first: the default
-    (0.85, 0.80, 0.03, 0.5, 0.5, 0.05), (0.85, 0.80, 0.03, 0.5, 0.5, None), (0.85, 0.80, 0.03, 0.5, 0.5, 0.1),
+GRID = [  # (match_similarity, piece_similarity, piece_margin, piece_share, novel_persona_share, recut_novelty[,
+    # pair_leftovers: default True]); first: the default, second: the same without the leftover pairs
+    (0.85, 0.80, 0.03, 0.5, 0.5, 0.05), (0.85, 0.80, 0.03, 0.5, 0.5, 0.05, False), (0.85, 0.80, 0.03, 0.5, 0.5, None), (0.85, 0.80, 0.03, 0.5, 0.5, 0.1),
     (0.85, 0.80, 0.03, 0.5, 0.5, 0.2), (0.85, 0.80, 0.03, 0.5, 0.7, 0.05), (0.85, 0.80, 0.03, 0.5, 1.0, 0.05),
     (0.80, 0.75, 0.03, 0.5, 0.5, 0.05), (0.90, 0.80, 0.03, 0.5, 0.5, 0.05), (0.85, 0.80, 0.03, 0.3, 0.5, 0.05),
 ]
@@ -208,14 +208,17 @@ def evaluate_seed(df: pd.DataFrame, seed: int, base=None) -> dict:
         maj_a, maj_b = majority(snap_a, label_of), majority(snap_b, label_of)
         table_a, table_b = _intent_table(snap_a, label_of), _intent_table(snap_b, label_of)
         rows, misses = [], []
-        for match, piece, margin, piece_share, novel_share, recut in GRID:
+        for match, piece, margin, piece_share, novel_share, recut, *rest in GRID:
+            pair = rest[0] if rest else True
             cfg = LineageConfig(match_similarity=match, piece_similarity=piece, piece_margin=margin,
-                                piece_share=piece_share, novel_persona_share=novel_share, recut_novelty=recut)
+                                piece_share=piece_share, novel_persona_share=novel_share, recut_novelty=recut,
+                                pair_leftovers=pair)
             comp = compare_runs(snap_a, snap_b, cfg)
             if not rows:  # the default row
                 misses = explain(comp, split, table_a, table_b, maj_a, maj_b)
             rows.append({"match_similarity": match, "piece_similarity": piece, "piece_margin": margin,
                          "piece_share": piece_share, "novel_persona_share": novel_share, "recut_novelty": recut,
+                         "pair_leftovers": pair,
                          **score(comp, split, table_a, table_b, maj_a, maj_b)})
         nov = novelty(res_a, snap_a, split, folder)
     return {"seed": seed, "removed": split["removed"], "new": split["new"], "n_A": snap_a.n_members,
@@ -226,13 +229,14 @@ def evaluate_seed(df: pd.DataFrame, seed: int, base=None) -> dict:
 
 
 def print_table(results: list[dict]) -> None:
-    print("| seed | match / piece / margin / piece share / novel share / re-cut | removed intents died (of 7) | new intents born "
+    print("| seed | match / piece / margin / piece share / novel share / re-cut / leftover pairs | removed intents died (of 7) | new intents born "
           "(of 7) | shared intents kept (of 63): main persona / linked | false died | false born | PSI (placed / fits) |")
     print("|---|---|---|---|---|---|---|---|")
     for r in results:
         for g in r["grid"]:
             print(f"| {r['seed']} | {g['match_similarity']} / {g['piece_similarity']} / {g['piece_margin']} / "
-                  f"{g['piece_share']} / {g['novel_persona_share']} / {g.get('recut_novelty') or 'off'} | {g['died_found']} | {g['born_found']} | "
+                  f"{g['piece_share']} / {g['novel_persona_share']} / {g.get('recut_novelty') or 'off'} / "
+                  f"{'on' if g.get('pair_leftovers', True) else 'off'} | {g['died_found']} | {g['born_found']} | "
                   f"{g['shared_kept']:.3f} / {g['shared_linked']:.3f} | "
                   f"{g['false_died']} | {g['false_born']} | {g['psi']:.3f} / {g.get('fit_psi') or 0:.3f} |")
     print()

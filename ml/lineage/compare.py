@@ -101,7 +101,7 @@ class RunComparer(ReasonWriter, BaseEstimator):
         self._placed_sizes = None if self._placed is None else (len(nb.vectors_), len(nn.vectors_))
         self.novel_base_, self.novel_new_ = novel_shares(base, new, cfg.novelty_quantile, self._novel)
         flag = (lambda x: None if x is None else x >= cfg.novel_persona_share)
-        wanted = cfg.reach_share is not None or cfg.recut_novelty is not None
+        wanted = cfg.reach_share is not None or cfg.recut_novelty is not None or cfg.pair_leftovers
         self.reach_base_, self.reach_new_ = reaches(base, new, into) if wanted else (None, None)
         self.excess_base_, self.excess_new_ = (
             excess_novelty(nb, nn, base.persona_ids, new.persona_ids, cfg.novelty_quantile,
@@ -113,7 +113,7 @@ class RunComparer(ReasonWriter, BaseEstimator):
             (float(self._placed[0][-1]), float(self._placed[1][-1])))
         matcher = PersonaMatcher(cfg.match_similarity, cfg.piece_similarity, cfg.piece_margin,
                                  cfg.min_shared_members, cfg.min_overlap, cfg.piece_share, cfg.reach_share,
-                                 cfg.recut_novelty, cfg.confidence).fit(
+                                 cfg.recut_novelty, cfg.confidence, cfg.pair_leftovers).fit(
             A, B, counts, self._nb / max(1, base.n_members), self._nn / max(1, new.n_members),
             flag(self.novel_base_), flag(self.novel_new_), self.reach_base_, self.reach_new_,
             self.excess_base_, self.excess_new_, *placed)
@@ -213,7 +213,7 @@ class RunComparer(ReasonWriter, BaseEstimator):
             base_ids=[int(base.persona_ids[i]) for i in linked], then=then, now=now,
             share_change=round(now.share - then.share, 6) if then is not None and status != "split" else None,
             scores=scores, confirmed=self._confirmed(anchor, j), placed=placed, share_recut=share_recut,
-            reason=(self._share_recut_reason(anchor, scores, (then, now), placed) if share_recut
+            reason=(self._share_recut_reason(anchor, j, scores, (then, now), placed) if share_recut
                     else self._reason(status, anchor, j, scores, (then, now))),
             recut=any(jj == j and kind == "split" for _, jj, kind in self.matcher_.recut_), **changes,
         )

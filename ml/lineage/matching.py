@@ -69,7 +69,9 @@ class PersonaMatcher(BaseEstimator):
 
     def __init__(self, match_similarity: float = 0.85, piece_similarity: float = 0.80, piece_margin: float = 0.03,
                  min_shared_members: int = 10, min_overlap: float = 0.5, piece_share: float = 0.5,
-                 reach_share: float | None = None, recut_novelty: float | None = None, confidence: float = 0.95):
+                 reach_share: float | None = None, recut_novelty: float | None = None, confidence: float = 0.95,
+                 pair_leftovers: bool = False):
+        self.pair_leftovers = pair_leftovers
         self.confidence = confidence
         self.reach_share = reach_share
         self.recut_novelty = recut_novelty
@@ -109,6 +111,8 @@ class PersonaMatcher(BaseEstimator):
         self.novel_base_ = np.zeros(m, bool) if novel_base is None else np.asarray(novel_base, bool)
         self.novel_new_ = np.zeros(n, bool) if novel_new is None else np.asarray(novel_new, bool)
         self.matches_ = self._match(S, np.where(evidence, jac, 0.0))
+        self.paired_ = self._leftover_pairs(S, C, evidence, reach_base, reach_new) if self.pair_leftovers else []
+        self.matches_ = sorted(self.matches_ + self.paired_)
         self._tied = base_shares is not None and new_shares is not None
         self.pieces_ = self._pieces(S)
         if base_shares is not None and new_shares is not None:
@@ -158,6 +162,33 @@ class PersonaMatcher(BaseEstimator):
         gain = np.where(eligible, 1.0 + S + jac, 0.0)
         rows, cols = linear_sum_assignment(-gain)
         return [(i, j) for i, j in zip(rows.tolist(), cols.tolist()) if eligible[i, j]]
+
+    def _leftover_pairs(self, S: np.ndarray, C: np.ndarray, evidence: np.ndarray, reach_base: np.ndarray | None,
+                        reach_new: np.ndarray | None) -> list[tuple[int, int]]:
+        """One-to-one pairs among the personas ``_match`` left on both sides, neither novel, at ``piece_similarity``
+        or more and not contradicted, that are each other's plurality: where members recur (``evidence``), most
+        of either one's recurring members that the other side holds are in the other (ties count); else where
+        their sampled members' nearest members of the other run lie (``reach_*``). A cumulative series of
+        conversations (each export holds the earlier ones) had "Frequent: help & phone number" die and "Long-thread:
+        internet & new" be born at cosine 0.848 (a match needs 0.85), with 12 of the first's 28 recurring
+        conversations in the second and its placed share unchanged (3.9 → 3.9 %). Hungarian on the cosine."""
+        rows = sorted(set(range(S.shape[0])) - {i for i, _ in self.matches_} - set(np.flatnonzero(self.novel_base_)))
+        cols = sorted(set(range(S.shape[1])) - {j for _, j in self.matches_} - set(np.flatnonzero(self.novel_new_)))
+        if not rows or not cols:
+            return []
+
+        def mutual(i: int, j: int) -> bool:
+            if evidence[i, j]:
+                return C[i, j] > 0 and C[i, j] == C[i].max() and C[i, j] == C[:, j].max()
+            if reach_base is None or reach_new is None:
+                return False
+            return (reach_base[i, j] > 0 and reach_base[i, j] == reach_base[i].max()
+                    and reach_new[j, i] > 0 and reach_new[j, i] == reach_new[j].max())
+
+        ok = np.array([[S[i, j] >= self.piece_similarity and self.confirmed_[i, j] >= 0 and mutual(i, j)
+                        for j in cols] for i in rows], dtype=bool)
+        r, c = linear_sum_assignment(-np.where(ok, 1.0 + S[np.ix_(rows, cols)], 0.0))
+        return [(rows[a], cols[b]) for a, b in zip(r.tolist(), c.tolist()) if ok[a, b]]
 
     def _nearest(self, S_row: np.ndarray) -> tuple[int, float, float]:
         """Index of the nearest, its similarity and the margin to the next nearest."""

@@ -73,23 +73,37 @@ class ReasonWriter:
         if status == "merged":
             return f"merged: {near} ({sim}{ov}) and other base personas joined here"
         ratio = s.get("share_ratio")
-        head = f"{status}: matched one-to-one with {near} ({sim} ≥ {cfg.match_similarity}{ov}); share ×{ratio}"
+        head = f"{status}: {self._matched_how(i, j, near, sim, ov)}; share ×{ratio}"
         if status != "continued":
             return f"{head} ({'≥' if status == 'grown' else '≤ 1/'}{cfg.growth_ratio}, intervals apart)"
         return f"{head} ({self._why_continued(ratio, *shares)})"
 
-    def _share_recut_reason(self, i: int, s: dict, shares: tuple, placed) -> str:
+    def _share_recut_reason(self, i: int, j: int, s: dict, shares: tuple, placed) -> str:
         """Why a matched persona whose own share moved by ``growth_ratio`` is still "continued": its base persona's
         placed share did not move that way (``RunComparer._status``)."""
         cfg, (then, now) = self._cfg, shares
         ov = f", member overlap {s['overlap']}" if s.get("overlap") is not None else ""
         way = "smaller" if now.share < then.share else "larger"
-        return (f"continued: matched one-to-one with nearest base persona {self._base_named(i)} (cosine "
-                f"{s['similarity']} ≥ {cfg.match_similarity}{ov}); this run's fit drew it {way} ({then.share:.1%} → "
+        how = self._matched_how(i, j, f"nearest base persona {self._base_named(i)}", f"cosine {s['similarity']}", ov)
+        return (f"continued: {how}; this run's fit drew it {way} ({then.share:.1%} → "
                 f"{now.share:.1%}, ×{s['share_ratio']}), but with both runs' members placed on the baseline's personas "
                 f"its share went {placed.then.share:.1%} → {placed.now.share:.1%}: a change needs ×{cfg.growth_ratio} "
                 f"on both (own shares' intervals apart), so the kind of conversation did not "
                 f"{'shrink' if way == 'smaller' else 'grow'}; the fit re-drew its edges")
+
+    def _matched_how(self, i: int, j: int, near: str, sim: str, ov: str) -> str:
+        """"matched one-to-one with …" (cosine at ``match_similarity`` or more), or how a leftover pair was made
+        (``PersonaMatcher._leftover_pairs``: under it, yet each where most of the other's members are)."""
+        cfg = self._cfg
+        below = self.matcher_.similarity_[i, j] < cfg.match_similarity
+        if (i, j) not in getattr(self.matcher_, "paired_", []) and below:  # it read "cosine 0.83 ≥ 0.85"
+            return (f"matched one-to-one with {near} ({sim}, under {cfg.match_similarity} but ≥ "
+                    f"{cfg.piece_similarity}{ov}): recurring members confirm it")
+        if (i, j) not in getattr(self.matcher_, "paired_", []):
+            return f"matched one-to-one with {near} ({sim} ≥ {cfg.match_similarity}{ov})"
+        by = "recurring members" if not np.isnan(self.matcher_.overlap_[i, j]) else "nearest members"
+        return (f"paired one-to-one with {near} ({sim}, under {cfg.match_similarity} but ≥ {cfg.piece_similarity}"
+                f"{ov}): both were left without a match, and by {by} each is where most of the other's are")
 
     def _why_continued(self, ratio: float | None, then, now) -> str:
         """Which rule kept a matched persona "continued": its share moved less than ``growth_ratio`` either way, or
