@@ -115,6 +115,8 @@ def print_comparison(c, show_all: bool = False, file=None) -> None:
 
 def _persona_lines(c, personas) -> list[str]:
     """The lines under the table: renamed, re-drawn, merged as re-cuts, died."""
+    from ml.lineage.status import placed_words
+
     lines = []
     renamed = [p for p in personas if p.renamed_from]  # a re-runs review: the table's rows gave no hint of them
     if renamed:
@@ -123,9 +125,10 @@ def _persona_lines(c, personas) -> list[str]:
     redrawn = [p for p in personas if p.share_recut and p.placed is not None]
     if redrawn:  # its own share moved, its kind of conversation did not (ml.lineage.compare, _status)
         lines.append("re-drawn (this fit drew them smaller or larger; placed on the baseline's personas their share "
-                     "held, so they continued): " + "; ".join(
-                         f"{p.id} {p.name} {p.then.share:.1%} → {p.now.share:.1%} own, {p.placed.then.share:.1%} → "
-                         f"{p.placed.now.share:.1%} placed" for p in redrawn))
+                     "did not move that way, so they continued): " + "; ".join(
+                         f"{p.id} {p.name} {p.then.share:.1%} → {p.now.share:.1%} own, placed " + placed_words(
+                             p.placed, "smaller" if p.now.share < p.then.share else "larger",
+                             float(c.config.get("growth_ratio", 1.5))) for p in redrawn))
     recut = [p for p in c.base_personas if p.recut]
     if recut:
         lines.append("merged as re-cuts (their conversations are in the new run too): "

@@ -79,3 +79,20 @@ def test_without_member_samples_the_own_shares_decide():
     a.model = b.model = None
     p = next(q for q in compare_runs(a, b).new_personas if q.id == 0)
     assert p.status == "grown" and p.placed is None and not p.share_recut
+
+
+def test_a_placed_share_that_went_the_other_way_is_said_so_and_nothing_then_and_now_is_no_change():
+    """A review found Banking77's "USD and GBP" grown in its own shares (0.54 → 0.97 %) while its placed share fell
+    (0.55 → 0.35 %): it continued, and the words said "held". They now say it went the other way; 0 → 0 is none."""
+    from ml.lineage.shift import share_ci, share_moved
+    from ml.lineage.status import matched_status, placed_change, placed_words
+
+    then, now = share_ci(54, 10_000), share_ci(97, 10_000)
+    fell = placed_change(0.006, 0.003, (6000, 6000), 0.95)
+    assert matched_status(then, now, fell, 1.5) == ("continued", True)
+    assert placed_words(fell, "larger", 1.5) == "went the other way, 0.6% → 0.3%"
+    held = placed_change(0.035, 0.034, (6000, 6000), 0.95)
+    assert placed_words(held, "smaller", 1.5) == "held 3.5% → 3.4%"
+    zero = share_ci(0, 100)
+    assert share_moved(zero, zero, 1.5) is None and share_moved(zero, zero, 1.5, intervals=False) is None
+    assert matched_status(then, now, placed_change(0.0, 0.0, (100, 100), 0.95), 1.5) == ("continued", True)

@@ -319,7 +319,9 @@ def report_changes(comparison: dict[str, Any] | None, moves: int = 3) -> dict[st
 
     born = sorted((p for p in news if p.get("status") == "born"), key=lambda p: -share(p.get("now")))
     died = sorted((p for p in bases if p.get("status") == "died"), key=lambda p: -share(p.get("then")))
-    kept = [p for p in news if p.get("status") in ("continued", "grown", "shrunk") and p.get("then")]
+    # a persona whose own share moved while its placed share did not (share_recut) is left out of the largest moves
+    kept = [p for p in news if p.get("status") in ("continued", "grown", "shrunk") and p.get("then")
+            and not p.get("share_recut")]
     kept.sort(key=lambda p: -abs(share(p.get("now")) - share(p.get("then"))))
     shift = comparison.get("shift") or {}
     return {
@@ -334,6 +336,7 @@ def report_changes(comparison: dict[str, Any] | None, moves: int = 3) -> dict[st
         "merged": sum(p.get("status") == "merged" for p in news),
         "moved": [{"name": p.get("name"), "then": 100 * share(p.get("then")), "now": 100 * share(p.get("now")),
                    "status": p.get("status")} for p in kept[:moves]],
+        "redrawn": sum(bool(p.get("share_recut")) for p in news),
         # two fits of the same members (ml.lineage.compare's note): every change is the fit's, not the data's
         "same_members": any(str(n).startswith("both runs hold the same members") for n in comparison.get("notes") or []),
     }

@@ -166,19 +166,30 @@ export function Origin({ p, comparison }: { p: NewPersona; comparison: Compariso
 }
 
 /** "drawn smaller this run; its kind of conversation held 3.5% → 3.4%": a matched persona whose own share moved past
- * the growth ratio while its placed share did not (ml.lineage.compare: it continued; the fit re-drew its edges). */
-export function RedrawnNote({ p }: { p: NewPersona }) {
+ * the growth ratio while its placed share did not move that way (ml.lineage.status: it continued; the fit re-drew
+ * its edges). "went the other way" when the placed share moved against it by the ratio. */
+export function RedrawnNote({ p, ratio }: { p: NewPersona; ratio: number }) {
   if (!p.share_recut || !p.placed || !p.then) return null;
   const way = p.now.share < p.then.share ? "smaller" : "larger";
+  const { then, now } = p.placed;
+  const r = then.share > 0 ? now.share / then.share : Infinity;
+  const against = way === "smaller" ? r >= ratio : r <= 1 / ratio;
+  const span = `${pct(then.share)} → ${pct(now.share)}`;
   return (
     <span
       className="muted redrawn"
       data-testid="share-recut"
-      title="Both runs' members placed on the baseline's personas: this share did not move past the growth ratio, so the shares then → now in this row show where this run's fit drew the persona's edges, not a change in its kind of conversation"
+      title={`Both runs' members placed on the baseline's personas: this share did not move ×${ratio} the way this run's own shares did, so the shares then → now in this row show where this run's fit drew the persona's edges, not a change in its kind of conversation`}
     >
-      drawn {way} this run; its kind of conversation held {pct(p.placed.then.share)} → {pct(p.placed.now.share)}
+      drawn {way} this run; its kind of conversation {against ? `went the other way, ${span}` : `held ${span}`}
     </span>
   );
+}
+
+/** The comparison's growth ratio (LineageConfig.growth_ratio, written in the result). */
+export function growthRatio(c: Comparison): number {
+  const r = Number((c.config as Record<string, unknown> | undefined)?.growth_ratio);
+  return Number.isFinite(r) && r > 1 ? r : 1.5;
 }
 
 /** Every persona of this run: status, origin, share then → now with intervals, and new / lost terms. */
@@ -216,7 +227,7 @@ export function NewPersonaTable({ comparison }: { comparison: Comparison }) {
                     re-cut, not new
                   </span>
                 ) : null}
-                <RedrawnNote p={p} />
+                <RedrawnNote p={p} ratio={growthRatio(comparison)} />
                 <details className="why">
                   <summary>why</summary>
                   {p.reason}

@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 
-import { Origin, RedrawnNote, splitParent, splitPieces, StatusBadge, ToneLine } from "@/components/ChangeTables";
+import { growthRatio, Origin, RedrawnNote, splitParent, splitPieces, StatusBadge, ToneLine } from "@/components/ChangeTables";
 import { paths, type Comparison, type NewPersona, type Persona } from "@/lib/api";
 import { pct } from "@/lib/format";
 import { useApi } from "@/lib/useApi";
@@ -28,7 +28,7 @@ export default function PersonaLineage({ p }: { p: Persona }) {
       <Link href={`/changes/?run=${encodeURIComponent(p.run_id)}`}>What changed →</Link>
       <Origin p={mine} comparison={c} />
       <ToneLine p={mine} />
-      <RedrawnNote p={mine} />
+      <RedrawnNote p={mine} ratio={growthRatio(c)} />
     </p>
   );
 }

@@ -2538,7 +2538,7 @@ export interface components {
             share_change?: number | null;
             /**
              * Share Recut
-             * @description its own share moved by LineageConfig.growth_ratio (intervals apart) while its placed share did not move that way: this fit drew its edges elsewhere, the kind of conversation did not grow or shrink, so it is 'continued'
+             * @description its own share moved by LineageConfig.growth_ratio (intervals apart) while its placed share did not move that way by that ratio (it held, or went the other way): this fit drew its edges elsewhere, so it is 'continued', not grown or shrunk
              * @default false
              */
             share_recut: boolean;
@@ -2751,7 +2751,7 @@ export interface components {
          * PlacedShares
          * @description A base persona's share with both runs' sampled members placed on the base run's personas (the population
          *     measure behind ``Comparison.shift``: ``ml.lineage.neighbourhood.placed_shares``), Wilson intervals on the sample
-         *     sizes.
+         *     sizes; each ``count`` is the share times its sample's size (the novel bucket takes its part of a sample first).
          */
         PlacedShares: {
             now: components["schemas"]["ShareCI"];

@@ -45,12 +45,12 @@ from ml.lineage.shift import (
     fingerprint_change,
     psi,
     share_ci,
-    share_moved,
     term_change,
     tone_change,
     turnover,
 )
 from ml.lineage.snapshot import RunSnapshot, aligned_centroids, check_comparable, run_ref
+from ml.lineage.status import matched_status, placed_change
 from ml.profile.name_share import MAX_TEXTS
 from ml.runtime.contracts.compare import BasePersona, Comparison, Link, MembersNow, NewPersona, PlacedShares
 
@@ -152,31 +152,12 @@ class RunComparer(ReasonWriter, BaseEstimator):
         pieces = [i for i, jj, _ in self.matcher_.pieces_ if jj == j and i != main]
         return main, ([main] if main is not None else []) + pieces
 
-    def _status(self, j: int, then, now, placed: PlacedShares | None) -> tuple[str, bool]:
-        """(status, share_recut) of new persona ``j``: a matched persona grew or shrank when its own shares moved by
-        ``growth_ratio`` with the intervals apart and, where both models keep a member sample, its base persona's
-        placed share moved the same way by that ratio too (the ratio alone: the sample may be small); when only its
-        own shares moved, this fit drew its edges elsewhere (the airline tweets split by date: all three personas
-        called grown or shrunk by their own shares held their placed share, e.g. "JFK & Late flight" 4.0 → 1.6 % own,
-        3.5 → 3.4 % placed; measured in docs/drift.md, ``scripts/eval_share_change.py``)."""
-        role = self.matcher_.new_role_[j]
-        if role != "matched":
-            return str(role), False
-        moved = share_moved(then, now, self._cfg.growth_ratio)
-        if moved is None:
-            return "continued", False
-        if placed is not None and share_moved(placed.then, placed.now, self._cfg.growth_ratio, intervals=False) != moved:
-            return "continued", True
-        return moved, False
-
     def _placed_change(self, i: int | None) -> PlacedShares | None:
-        """Base persona ``i``'s placed shares then and now with Wilson intervals on the two samples' sizes."""
+        """Base persona ``i``'s placed shares (``ml.lineage.status.placed_change``); None without a member sample."""
         if i is None or self._placed is None:
             return None
-        (n_then, n_now), conf = self._placed_sizes, self._cfg.confidence
-        then, now = float(self._placed[0][i]), float(self._placed[1][i])
-        return PlacedShares(then=share_ci(round(then * n_then), n_then, conf),
-                            now=share_ci(round(now * n_now), n_now, conf))
+        return placed_change(float(self._placed[0][i]), float(self._placed[1][i]), self._placed_sizes,
+                             self._cfg.confidence)
 
     def _new_persona(self, j: int) -> NewPersona:
         base, new = self._base, self._new
@@ -184,8 +165,10 @@ class RunComparer(ReasonWriter, BaseEstimator):
         main, linked = self._partners(j)
         now = self._share(self._nn, [j], new.n_members)
         then = self._share(self._nb, linked, base.n_members) if linked else None
-        placed = self._placed_change(main) if self.matcher_.new_role_[j] == "matched" else None
-        status, share_recut = self._status(j, then, now, placed) if then is not None else ("born", False)
+        role = str(self.matcher_.new_role_[j])
+        placed = self._placed_change(main) if role == "matched" else None
+        status, share_recut = (("born", False) if then is None else (role, False) if role != "matched"
+                               else matched_status(then, now, placed, self._cfg.growth_ratio))
         anchor = main if main is not None else (linked[0] if linked else None)
         keeps = main is not None
         lineage = base.lineage(base.persona_ids[main]) if keeps else new.lineage(pid)

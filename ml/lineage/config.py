@@ -34,8 +34,9 @@ class LineageConfig(ConfigFile):
                     "least this share of the piece's own share, unless recurring members confirm it")
     pair_leftovers: bool = Field(
         True, description="after the one-to-one matching, pair a persona left unmatched with one left unmatched on the "
-                          "other side, neither novel, at piece_similarity or more, when each is where the other's "
-                          "members mostly are (recurring members, else nearest members): a fit that re-drew one "
+                          "other side, neither novel, at piece_similarity or more, when each holds more of the other's "
+                          "members than any other persona does (recurring members, else nearest members): a fit that "
+                          "re-drew one "
                           "persona's edges no longer reads as a death and a birth (docs/drift.md)")
     min_shared_members: int = Field(
         10, ge=1, description="recurring members (same id, author or text) a persona needs before overlap counts")

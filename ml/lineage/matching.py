@@ -166,9 +166,9 @@ class PersonaMatcher(BaseEstimator):
     def _leftover_pairs(self, S: np.ndarray, C: np.ndarray, evidence: np.ndarray, reach_base: np.ndarray | None,
                         reach_new: np.ndarray | None) -> list[tuple[int, int]]:
         """One-to-one pairs among the personas ``_match`` left on both sides, neither novel, at ``piece_similarity``
-        or more and not contradicted, that are each other's plurality: where members recur (``evidence``), most
-        of either one's recurring members that the other side holds are in the other (ties count); else where
-        their sampled members' nearest members of the other run lie (``reach_*``). A cumulative series of
+        or more and not contradicted, that are each other's plurality: where members recur (``evidence``), more of
+        either one's recurring members are in the other than in any other persona (a tie is none); else the same of
+        where their sampled members' nearest members of the other run lie (``reach_*``). A cumulative series of
         conversations (each export holds the earlier ones) had "Frequent: help & phone number" die and "Long-thread:
         internet & new" be born at cosine 0.848 (a match needs 0.85), with 12 of the first's 28 recurring
         conversations in the second and its placed share unchanged (3.9 → 3.9 %). Hungarian on the cosine."""
@@ -177,13 +177,15 @@ class PersonaMatcher(BaseEstimator):
         if not rows or not cols:
             return []
 
+        def first(row: np.ndarray, k: int) -> bool:  # k holds more than any other (a tie is no plurality)
+            return row[k] > 0 and int((row >= row[k]).sum()) == 1
+
         def mutual(i: int, j: int) -> bool:
             if evidence[i, j]:
-                return C[i, j] > 0 and C[i, j] == C[i].max() and C[i, j] == C[:, j].max()
+                return first(C[i], j) and first(C[:, j], i)
             if reach_base is None or reach_new is None:
                 return False
-            return (reach_base[i, j] > 0 and reach_base[i, j] == reach_base[i].max()
-                    and reach_new[j, i] > 0 and reach_new[j, i] == reach_new[j].max())
+            return first(np.asarray(reach_base[i]), j) and first(np.asarray(reach_new[j]), i)
 
         ok = np.array([[S[i, j] >= self.piece_similarity and self.confirmed_[i, j] >= 0 and mutual(i, j)
                         for j in cols] for i in rows], dtype=bool)
@@ -276,10 +278,10 @@ class PersonaMatcher(BaseEstimator):
         gone = now < (1.0 - share) * then
         fallen = self._fallen(then, now, sizes)
         merges = self._landing(reach_base, merged, self.novel_base_ | (((novelty_base >= cut) | gone) & fallen),
-                               matched_new, 0.0)
+                               matched_new, 0.0, self.confirmed_)
         self.novel_grew_ = self._novel_grew(novel, sizes)
         splits = list(self._landing(reach_new, split, self.novel_new_ | ((novelty_new >= cut) & self.novel_grew_),
-                                    matched_base, 0.0))
+                                    matched_base, 0.0, self.confirmed_.T))
         return [(i, j, "merge") for i, j in merges] + [(i, j, "split") for j, i in splits]
 
     def _fallen(self, then: np.ndarray, now: np.ndarray, sizes: tuple[int, int] | None) -> np.ndarray:
@@ -299,17 +301,22 @@ class PersonaMatcher(BaseEstimator):
         return bool(self._fallen(np.array([float(novel[1])]), np.array([float(novel[0])]), (sizes[1], sizes[0]))[0])
 
     def _landing(self, reach: np.ndarray, placed: set[int], novel: np.ndarray, targets: set[int],
-                 least: float | None = None):
+                 least: float | None = None, confirmed: np.ndarray | None = None):
         """(persona, the matched persona of the other run its members mostly land in) for every persona not
         yet placed, not novel, reaching ``least`` (default ``reach_share``) in one of ``targets``; with
-        ``least`` 0, the target that the most of its members land in."""
+        ``least`` 0, the target that the most of its members land in, a tie going to one that recurring members
+        do not contradict (``confirmed``: this side × the other; a cumulative conversation series had a persona
+        born whose members landed as often in a contradicted persona as in one they went to)."""
         least = self.reach_share if least is None else least
         allowed = np.zeros(reach.shape[1], bool)
         allowed[sorted(targets)] = True
         for k in range(reach.shape[0]):
             if k in placed or novel[k] or not reach[k].any():
                 continue
-            t = int(np.argmax(reach[k])) if least else int(np.argmax(np.where(allowed, reach[k], -1.0)))
+            row = np.where(allowed, reach[k], -1.0)
+            if not least and confirmed is not None:  # among the tied best, the uncontradicted first
+                row = row + 1e-9 * (row == row.max()) * (confirmed[k] >= 0)
+            t = int(np.argmax(reach[k])) if least else int(np.argmax(row))
             if reach[k, t] > 0 and reach[k, t] >= least and t in targets:
                 yield k, t
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ml.lineage.status import placed_words
+
 
 class ReasonWriter:
     """Reason lines of ``RunComparer`` (a mixin: it reads the comparer's ``_base``, ``_new``, ``_cfg``,
@@ -80,16 +82,15 @@ class ReasonWriter:
 
     def _share_recut_reason(self, i: int, j: int, s: dict, shares: tuple, placed) -> str:
         """Why a matched persona whose own share moved by ``growth_ratio`` is still "continued": its base persona's
-        placed share did not move that way (``RunComparer._status``)."""
+        placed share did not move that way (``ml.lineage.status``): it held, or went the other way."""
         cfg, (then, now) = self._cfg, shares
         ov = f", member overlap {s['overlap']}" if s.get("overlap") is not None else ""
         way = "smaller" if now.share < then.share else "larger"
         how = self._matched_how(i, j, f"nearest base persona {self._base_named(i)}", f"cosine {s['similarity']}", ov)
-        return (f"continued: {how}; this run's fit drew it {way} ({then.share:.1%} → "
-                f"{now.share:.1%}, ×{s['share_ratio']}), but with both runs' members placed on the baseline's personas "
-                f"its share went {placed.then.share:.1%} → {placed.now.share:.1%}: a change needs ×{cfg.growth_ratio} "
-                f"on both (own shares' intervals apart), so the kind of conversation did not "
-                f"{'shrink' if way == 'smaller' else 'grow'}; the fit re-drew its edges")
+        return (f"continued: {how}; this run's fit drew it {way} ({then.share:.1%} → {now.share:.1%}, "
+                f"×{s['share_ratio']}), but with both runs' members placed on the baseline's personas its share "
+                f"{placed_words(placed, way, cfg.growth_ratio)}: grown or shrunk needs ×{cfg.growth_ratio} the same way "
+                f"on both (own shares' intervals apart); the fit re-drew its edges")
 
     def _matched_how(self, i: int, j: int, near: str, sim: str, ov: str) -> str:
         """"matched one-to-one with …" (cosine at ``match_similarity`` or more), or how a leftover pair was made
@@ -101,9 +102,16 @@ class ReasonWriter:
                     f"{cfg.piece_similarity}{ov}): recurring members confirm it")
         if (i, j) not in getattr(self.matcher_, "paired_", []):
             return f"matched one-to-one with {near} ({sim} ≥ {cfg.match_similarity}{ov})"
-        by = "recurring members" if not np.isnan(self.matcher_.overlap_[i, j]) else "nearest members"
+        m, unit = self.matcher_, self._base.unit or "member"
+        if not np.isnan(m.overlap_[i, j]):
+            C = m.counts_
+            by = (f"{int(C[i, j])} of its {int(C[i].sum())} {unit}s found in both runs are in it and {int(C[i, j])} "
+                  f"of that one's {int(C[:, j].sum())} came from it, more than from or to any other persona")
+        else:
+            by = (f"its sampled members' nearest members of the other run lie in it more than in any other "
+                  f"({self.reach_base_[i, j]:.0%}), and theirs in it ({self.reach_new_[j, i]:.0%})")
         return (f"paired one-to-one with {near} ({sim}, under {cfg.match_similarity} but ≥ {cfg.piece_similarity}"
-                f"{ov}): both were left without a match, and by {by} each is where most of the other's are")
+                f"{ov}): both were left without a match; {by}")
 
     def _why_continued(self, ratio: float | None, then, now) -> str:
         """Which rule kept a matched persona "continued": its share moved less than ``growth_ratio`` either way, or

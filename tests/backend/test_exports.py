@@ -447,6 +447,26 @@ def test_report_counts_a_split_whose_largest_part_merged():
     assert (changes["split"], changes["pieces"], changes["merged"]) == (2, 3, 1)
 
 
+def test_report_leaves_re_drawn_personas_out_of_the_largest_moves():
+    """A persona whose own share moved while its placed share held (NewPersona.share_recut, ml.lineage.status) is no
+    move of the population: the airline tweets by date would have topped the list with "JFK & Late flight 4.0% →
+    1.6%". It is left out and counted; the cover says so."""
+    from backend.routes.report import _environment, report_changes
+
+    def ci(x):
+        return {"count": 10, "share": x, "low": x * 0.8, "high": x * 1.2}
+
+    news = [{"id": 1, "name": "JFK & Late flight", "status": "continued", "share_recut": True, "base_ids": [1],
+             "then": ci(0.040), "now": ci(0.016)},
+            {"id": 2, "name": "Bag & luggage", "status": "continued", "base_ids": [2], "then": ci(0.067),
+             "now": ci(0.081)}]
+    changes = report_changes({"new_personas": news, "base_personas": [], "base": {}, "shift": {}})
+    assert [m["name"] for m in changes["moved"]] == ["Bag & luggage"] and changes["redrawn"] == 1
+    template = _environment().get_template("report.html.j2")
+    assert "{% if changes.redrawn %} Left out: {{ changes.redrawn }}" in template.environment.loader.get_source(
+        template.environment, "report.html.j2")[0]
+
+
 def test_report_of_an_event_run_speaks_of_users_and_events():
     """An event run's report: users clear or mixed (not core / noise), top events, activity, no masking note."""
 

@@ -38,7 +38,7 @@ class ShareCI(_Record):
 class PlacedShares(_Record):
     """A base persona's share with both runs' sampled members placed on the base run's personas (the population
     measure behind ``Comparison.shift``: ``ml.lineage.neighbourhood.placed_shares``), Wilson intervals on the sample
-    sizes."""
+    sizes; each ``count`` is the share times its sample's size (the novel bucket takes its part of a sample first)."""
 
     then: ShareCI
     now: ShareCI
@@ -166,8 +166,8 @@ class NewPersona(_Record):
                           "event runs)")
     share_recut: bool = Field(
         False, description="its own share moved by LineageConfig.growth_ratio (intervals apart) while its placed "
-                           "share did not move that way by that ratio: this fit drew its edges elsewhere, the kind of "
-                           "conversation did not grow or shrink, so it is 'continued'")
+                           "share did not move that way by that ratio (it held, or went the other way): this fit drew "
+                           "its edges elsewhere, so it is 'continued', not grown or shrunk")
     activity: ActivityChange | None = None
     terms: TermChange | None = None
     fingerprint: FingerprintChange | None = None
