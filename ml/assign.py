@@ -6,7 +6,7 @@ accounts, the six filters, its unit: ``select_fresh``) and are placed by ``Perso
 code behind the API's /assign, where each posted item is one member).
 Writes ``DIR/assignments.parquet`` (among its columns ``member_id, persona_id, distance, would_be_noise, novel``,
 and ``persona_name`` followed by ``family_id, family_name``, empty for runs made before families) and
-``DIR/summary.json`` (``ml.runtime.contracts.compare.AssignSummary``: novelty share, persona shares run vs new
+``DIR/summary.json`` (``ml.runtime.contracts.assign.AssignSummary``: novelty share, persona shares run vs new
 with Wilson intervals, PSI, refit recommendation, thresholds used). Rows are filtered as the run's were
 (its ``input.where``) unless ``--where`` is given.
 

@@ -31,7 +31,8 @@ from sklearn.utils.validation import check_is_fitted
 from ml.lineage.config import LineageConfig
 from ml.lineage.shift import psi, share_ci
 from ml.lineage.snapshot import RunSnapshot
-from ml.runtime.contracts.compare import AssignShare, AssignSummary, RunRef
+from ml.runtime.contracts.assign import AssignShare, AssignSummary
+from ml.runtime.contracts.compare import RunRef
 from ml.runtime.errors import InputError
 from ml.units import build_units
 
