@@ -93,6 +93,9 @@ def test_a_placed_share_that_went_the_other_way_is_said_so_and_nothing_then_and_
     assert placed_words(fell, "larger", 1.5) == "went the other way, 0.6% → 0.3%"
     held = placed_change(0.035, 0.034, (6000, 6000), 0.95)
     assert placed_words(held, "smaller", 1.5) == "held 3.5% → 3.4%"
+    less = placed_change(0.035, 0.025, (6000, 6000), 0.95)  # intervals apart, under ×1.5: not "held"
+    assert matched_status(share_ci(400, 10_000), share_ci(160, 10_000), less, 1.5) == ("continued", True)
+    assert placed_words(less, "smaller", 1.5) == "changed by less than ×1.5, 3.5% → 2.5%"
     zero = share_ci(0, 100)
     assert share_moved(zero, zero, 1.5) is None and share_moved(zero, zero, 1.5, intervals=False) is None
     assert matched_status(then, now, placed_change(0.0, 0.0, (100, 100), 0.95), 1.5) == ("continued", True)

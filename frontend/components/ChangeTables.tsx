@@ -167,21 +167,24 @@ export function Origin({ p, comparison }: { p: NewPersona; comparison: Compariso
 
 /** "drawn smaller this run; its kind of conversation held 3.5% → 3.4%": a matched persona whose own share moved past
  * the growth ratio while its placed share did not move that way (ml.lineage.status: it continued; the fit re-drew
- * its edges). "went the other way" when the placed share moved against it by the ratio. */
+ * its edges). "went the other way" when the placed share moved against it by the ratio, "changed by less than ×1.5"
+ * when its intervals are apart under the ratio. */
 export function RedrawnNote({ p, ratio }: { p: NewPersona; ratio: number }) {
   if (!p.share_recut || !p.placed || !p.then) return null;
   const way = p.now.share < p.then.share ? "smaller" : "larger";
   const { then, now } = p.placed;
   const r = then.share > 0 ? now.share / then.share : Infinity;
   const against = way === "smaller" ? r >= ratio : r <= 1 / ratio;
+  const apart = now.low > then.high || now.high < then.low;
   const span = `${pct(then.share)} → ${pct(now.share)}`;
+  const went = against ? `went the other way, ${span}` : apart ? `changed by less than ×${ratio}, ${span}` : `held ${span}`;
   return (
     <span
       className="muted redrawn"
       data-testid="share-recut"
       title={`Both runs' members placed on the baseline's personas: this share did not move ×${ratio} the way this run's own shares did, so the shares then → now in this row show where this run's fit drew the persona's edges, not a change in its kind of conversation`}
     >
-      drawn {way} this run; its kind of conversation {against ? `went the other way, ${span}` : `held ${span}`}
+      drawn {way} this run; its kind of conversation {went}
     </span>
   );
 }

@@ -94,7 +94,7 @@ class ReasonWriter:
 
     def _matched_how(self, i: int, j: int, near: str, sim: str, ov: str) -> str:
         """"matched one-to-one with …" (cosine at ``match_similarity`` or more), or how a leftover pair was made
-        (``PersonaMatcher._leftover_pairs``: under it, yet each where most of the other's members are)."""
+        (``PersonaMatcher._leftover_pairs``: under it, yet each holding more of the other's members than any other)."""
         cfg = self._cfg
         below = self.matcher_.similarity_[i, j] < cfg.match_similarity
         if (i, j) not in getattr(self.matcher_, "paired_", []) and below:  # it read "cosine 0.83 ≥ 0.85"

@@ -4,7 +4,7 @@ In: its share then and now in each fit's own members (``ShareCI``), and, where b
 sample, its base persona's placed shares (both runs' sampled members placed on the base run's personas:
 ``ml.lineage.neighbourhood.placed_shares``, the measure behind the comparison's population shift). Out
 (``matched_status``): the status and whether only the fit's own shares moved (``NewPersona.share_recut``); and
-(``placed_words``) how the placed share went, for people ("held 3.5% → 3.4%", "went the other way, 0.55% → 0.35%").
+(``placed_words``) how the placed share went, for people ("held 3.5% → 3.4%", "went the other way, 0.6% → 0.3%").
 
 Rule: grown / shrunk when the own shares moved by ``growth_ratio`` with the Wilson intervals apart and the placed
 share moved the same way by that ratio too (the ratio alone: the placed sample of a small persona is small);
@@ -36,10 +36,13 @@ def placed_change(then: float, now: float, sizes: tuple[int, int], confidence: f
 
 
 def placed_words(placed: PlacedShares, own_way: str, ratio: float) -> str:
-    """How a re-drawn persona's placed share went: "held 3.5% → 3.4%" when it moved less than ``ratio`` either way,
-    "went the other way, 0.55% → 0.35%" when it moved against ``own_way`` ("smaller" / "larger") by the ratio."""
+    """How a re-drawn persona's placed share went: "held 3.5% → 3.4%" (intervals overlap), "changed by less than
+    ×1.5, 3.5% → 2.5%" (intervals apart, under the ratio), or "went the other way, 0.6% → 0.3%" when it moved
+    against ``own_way`` ("smaller" / "larger") by the ratio."""
     span = f"{placed.then.share:.1%} → {placed.now.share:.1%}"
     other = share_moved(placed.then, placed.now, ratio, intervals=False)
     if other is not None and other != ("shrunk" if own_way == "smaller" else "grown"):
         return f"went the other way, {span}"
+    if placed.now.low > placed.then.high or placed.now.high < placed.then.low:
+        return f"changed by less than ×{ratio:g}, {span}"
     return f"held {span}"
