@@ -85,7 +85,7 @@ function DeltaCell({ p, parent, comparison }: { p: NewPersona; parent: BasePerso
       <span data-testid="split-delta" title={`Part of the persona it split from went into ${into}, which holds other personas' people too: no change can be measured for the pieces alone`}>
         –
         <br />
-        <span className="muted">part merged into {into}</span>
+        <span className="muted delta-note">part merged into {into}</span>
       </span>
     );
   }
