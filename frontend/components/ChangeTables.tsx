@@ -19,7 +19,7 @@ export function StatusBadge({ status }: { status: LineageStatus }) {
 }
 
 /** "10.7% (9.3–12.4%)": a share with its Wilson interval. */
-function ShareCell({ share }: { share: ShareCI | null | undefined }) {
+function ShareCell({ share, unit }: { share: ShareCI | null | undefined; unit?: string }) {
   if (!share) return <span className="muted">–</span>;
   return (
     <>
@@ -28,6 +28,14 @@ function ShareCell({ share }: { share: ShareCI | null | undefined }) {
         <br />
         ({pct(share.low)}–{pct(share.high)})
       </span>
+      {unit ? (
+        // a share can fall while the count grows (a cumulative export): an analyst review read such a persona as shrunk
+        <span className="muted ci" data-testid="share-count">
+          <br />
+          {int(share.count)} {unit}
+          {share.count === 1 ? "" : "s"}
+        </span>
+      ) : null}
     </>
   );
 }
@@ -61,11 +69,11 @@ export function splitPieces(
 }
 
 /** Share then of a row; for a piece of a split, the share of the whole persona before it split. */
-function ThenCell({ p, parent }: { p: NewPersona; parent: BasePersona | null }) {
-  if (!parent) return <ShareCell share={p.then} />;
+function ThenCell({ p, parent, unit }: { p: NewPersona; parent: BasePersona | null; unit: string }) {
+  if (!parent) return <ShareCell share={p.then} unit={unit} />;
   return (
     <>
-      <ShareCell share={parent.then} />
+      <ShareCell share={parent.then} unit={unit} />
       <span className="muted">
         <br />
         whole, before the split
@@ -200,6 +208,7 @@ export function NewPersonaTable({ comparison }: { comparison: Comparison }) {
   const runId = comparison.new.run_id;
   const rows = [...comparison.new_personas].sort((a, b) => b.now.share - a.now.share);
   const what = comparison.new.kind === "events" ? "events" : "terms"; // an event persona's terms are its events
+  const unit = comparison.new.unit || "member";
   return (
     <div className="table-scroll">
       <table data-testid="change-table">
@@ -236,8 +245,8 @@ export function NewPersonaTable({ comparison }: { comparison: Comparison }) {
                   {p.reason}
                 </details>
               </td>
-              <td className="num"><ThenCell p={p} parent={parent} /></td>
-              <td className="num"><ShareCell share={p.now} /></td>
+              <td className="num"><ThenCell p={p} parent={parent} unit={unit} /></td>
+              <td className="num"><ShareCell share={p.now} unit={unit} /></td>
               <td className="num nowrap"><DeltaCell p={p} parent={parent} comparison={comparison} /></td>
               <td><Terms words={p.terms?.new ?? []} kind="new" /></td>
               <td><Terms words={p.terms?.lost ?? []} kind="lost" /></td>
@@ -295,7 +304,7 @@ export function GoneTable({ comparison }: { comparison: Comparison }) {
                 {b.reason}
               </details>
             </td>
-            <td className="num"><ShareCell share={b.then} /></td>
+            <td className="num"><ShareCell share={b.then} unit={comparison.new.unit || "member"} /></td>
           </tr>
         ))}
       </tbody>

@@ -115,6 +115,13 @@ function FlowLegend({ comparison }: { comparison: Comparison }) {
         <span className="swatch" style={{ background: FLOW_COLORS.gone }} aria-hidden="true" />
         gone or shrunk
       </span>
+      {comparison.new_personas.some((p) => p.share_recut) ? (
+        <span data-testid="sankey-redrawn">
+          Bars and bands are each run&apos;s own shares: a persona the table marks &ldquo;drawn smaller&rdquo; or
+          &ldquo;drawn larger this run&rdquo; shows growth or shrinkage here that comes from where this run drew its
+          edges, not from its kind of conversation.
+        </span>
+      ) : null}
     </figcaption>
   );
 }

@@ -153,7 +153,8 @@ function ChangesPage({ c }: { c: Comparison }) {
         <section className="panel span-3" aria-labelledby="table-title">
           <h2 id="table-title">Persona by persona</h2>
           <p className="hint">
-            Share then → now with its 95% interval; Δ in percentage points (for the pieces of a split: all pieces together
+            Share then → now with its 95% interval and its count ({c.new.unit || "member"}s: a share can fall while
+            the count grows, when the run as a whole grew more); Δ in percentage points (for the pieces of a split: all pieces together
             against the persona they split from; none when part of it went into a merger). A baseline persona&apos;s share
             then is shown on each of its pieces and in a persona it merged into, so that column does not add up to 100%.{" "}
             {c.new.kind === "events"
@@ -337,7 +338,7 @@ function LargestMoves({ c }: { c: Comparison }) {
   const homes = novelHomes(c);
   const label = (bucket: string) =>
     bucket === "novel"
-      ? `new kinds of conversation (${homes.length ? `mostly in ${homes.join(" and ")}` : "unlike any in the baseline"})`
+      ? `new kinds of conversation (${homes.length ? `among them ${homes.join(" and ")}` : "unlike any in the baseline"})`
       : (names.get(Number(bucket.split(" ")[1])) ?? bucket);
   const moves = [...c.shift.buckets]
     .sort((a, b) => b.contribution - a.contribution)

@@ -10,7 +10,7 @@ export type LineageStatus = BasePersona["status"] | NewPersona["status"];
 
 /** How a status reads to an analyst: badge text, one sentence, and badge colours (dark on light, ≥ 4.5:1). */
 export const STATUS: Record<LineageStatus, { label: string; meaning: string; ink: string; fill: string }> = {
-  continued: { label: "continued", meaning: "the same persona as in the baseline, its share within ×1.5 either way, or moved only where this run's fit drew its edges (its reason says which)", ink: "#1f3a5f", fill: "#e3ebf5" },
+  continued: { label: "continued", meaning: "the same persona as in the baseline, with no clear change in its share: within ×1.5 either way, too few members to tell, or moved only where this run's fit drew its edges (its reason says which)", ink: "#1f3a5f", fill: "#e3ebf5" },
   grown: { label: "grown", meaning: "the same persona, now a clearly larger share (×1.5 or more; where both runs keep member samples, also with their members placed on the baseline's personas)", ink: "#0b5d3b", fill: "#dcf2e6" },
   shrunk: { label: "shrunk", meaning: "the same persona, now a clearly smaller share (÷1.5 or more; where both runs keep member samples, also with their members placed on the baseline's personas)", ink: "#8a3b00", fill: "#fde8d7" },
   split: { label: "split", meaning: "one baseline persona became several personas here", ink: "#5b2a86", fill: "#efe4f8" },
