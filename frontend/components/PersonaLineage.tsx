@@ -4,7 +4,7 @@ import Link from "next/link";
 
 import { growthRatio, Origin, RedrawnNote, splitParent, splitPieces, StatusBadge, ToneLine } from "@/components/ChangeTables";
 import { paths, type Comparison, type NewPersona, type Persona } from "@/lib/api";
-import { pct } from "@/lib/format";
+import { int, pct } from "@/lib/format";
 import { useApi } from "@/lib/useApi";
 
 /**
@@ -33,12 +33,17 @@ export default function PersonaLineage({ p }: { p: Persona }) {
   );
 }
 
-/** "share 21.6% → 22.2%"; a piece of a split is not its whole parent: its share beside the parent's then and all
+/** "share 21.6% → 22.2% (206 → 223 conversations)"; a piece of a split is not its whole parent: its share beside the parent's then and all
  * pieces' now. */
 function shareWords(mine: NewPersona, c: Comparison): string {
   const now = pct(mine.now.share);
   const parent = splitParent(mine, c);
-  if (!parent) return `share ${mine.then ? `${pct(mine.then.share)} → ` : ""}${now}`;
+  const unit = `${c.new.unit || "member"}s`;
+  if (!parent) {
+    // with the counts: a share can fall while the count grows (an analyst review of a cumulative export)
+    const counts = mine.then ? `${int(mine.then.count)} → ${int(mine.now.count)} ${unit}` : `${int(mine.now.count)} ${unit}`;
+    return `share ${mine.then ? `${pct(mine.then.share)} → ` : ""}${now} (${counts})`;
+  }
   const { pieces, together, merged } = splitPieces(parent, c);
   if (merged.length) {
     const into = merged.map((q) => `“${q.name}”`).join(", ");

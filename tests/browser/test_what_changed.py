@@ -353,6 +353,8 @@ def test_persona_page_says_where_the_persona_comes_from(series_runs, page, artif
         assert f"a persona that held {parent['then']['share'] * 100:.1f}%" in text and " → " not in text
     elif p.get("then"):
         assert f"{p['then']['share'] * 100:.1f}% → " in text
+        unit = c["new"]["unit"] or "member"  # with the counts: a share can fall while the count grows
+        assert f"({p['then']['count']:,} → {p['now']['count']:,} {unit}s)" in text
     for base_id in p.get("base_ids") or []:
         if len(p["base_ids"]) > 1 or base_names[base_id] != p["name"] or p["own_name"] != p["name"]:
             assert base_names[base_id] in text
