@@ -118,7 +118,7 @@ def test_words_follow_the_basis():
     assert night == "posts 68% of messages between 22:00 and 05:59 UTC (population 21%)"
     assert describe_feature("weekend_share", 0.3, 0.2, time_basis=UTC).endswith("Saturday or Sunday in UTC (population 20%)")
     assert describe_feature("hour_sin", 0.0, 0.0, {"persona_hour": 23, "population_hour": 14}, LOCAL) == (
-        "typically posts around 23:00 local time (population 14:00 local time)")
+        "posts at about 23:00 local time on average over the day (population 14:00 local time)")
     assert clock_words("Asia/Tokyo") == "Asia/Tokyo time"
 
 

@@ -191,7 +191,9 @@ def describe_feature(name: str, p: float, q: float, extra: dict | None = None,
         hp, hq = extra.get("persona_hour"), extra.get("population_hour")
         if hp is not None and hq is not None:
             clock = clock_words(time_basis)
-            return f"typically posts around {hp:02d}:00 {clock} (population {hq:02d}:00 {clock})"
+            # the hours' circular mean, not the busiest hour: "typically posts around 21:00" beside the activity
+            # panel's "busiest at 22:00" read as a contradiction (an analyst review)
+            return f"posts at about {hp:02d}:00 {clock} on average over the day (population {hq:02d}:00 {clock})"
     if name == "mean_word_len":
         return f"uses words of {p:.1f} letters on average (population {q:.1f})"
     return f"{name.replace('_', ' ')} is {p:.2f} (population {q:.2f})"
