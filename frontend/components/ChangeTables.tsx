@@ -197,6 +197,11 @@ export function RedrawnNote({ p, ratio }: { p: NewPersona; ratio: number }) {
   );
 }
 
+/** A piece of a split that starts a lineage of its own (the main piece carries its parent's). */
+function newPiece(p: NewPersona, c: Comparison): boolean {
+  return p.status === "split" && !c.base_personas.some((b) => b.lineage_id === p.lineage_id);
+}
+
 /** The comparison's growth ratio (LineageConfig.growth_ratio, written in the result). */
 export function growthRatio(c: Comparison): number {
   const r = Number((c.config as Record<string, unknown> | undefined)?.growth_ratio);
@@ -249,7 +254,17 @@ export function NewPersonaTable({ comparison }: { comparison: Comparison }) {
               <td className="num"><ShareCell share={p.now} unit={unit} /></td>
               <td className="num nowrap"><DeltaCell p={p} parent={parent} comparison={comparison} /></td>
               <td><Terms words={p.terms?.new ?? []} kind="new" /></td>
-              <td><Terms words={p.terms?.lost ?? []} kind="lost" /></td>
+              <td>
+                {newPiece(p, comparison) ? (
+                  // a new piece never had its parent's terms: an analyst review read "Booked & flight" as having
+                  // lost "xbox, game", the words of the persona it split from
+                  <span className="muted" data-testid="piece-lost-terms" title="A new piece of a split: the terms of the persona it split from stay with the piece that carries it on">
+                    – (a new piece)
+                  </span>
+                ) : (
+                  <Terms words={p.terms?.lost ?? []} kind="lost" />
+                )}
+              </td>
             </tr>
           ))}
         </tbody>

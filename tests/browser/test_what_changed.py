@@ -243,6 +243,12 @@ def test_flows_badges_and_shift(series_runs, page, artifacts):
     row = page.get_by_test_id("change-table").locator(f'tr[data-persona-id="{top["id"]}"]')
     unit = c["new"]["unit"] or "member"
     assert row.get_by_test_id("share-count").last.inner_text().strip() == f"{top['now']['count']:,} {unit}s"
+    # a new piece of a split lists no lost terms: it never had the words of the persona it split from
+    lineages = {b["lineage_id"] for b in c["base_personas"]}
+    for q in c["new_personas"]:
+        cells = page.get_by_test_id("change-table").locator(f'tr[data-persona-id="{q["id"]}"]')
+        fresh = q["status"] == "split" and q["lineage_id"] not in lineages
+        assert cells.get_by_test_id("piece-lost-terms").count() == (1 if fresh else 0), q["name"]
     page.screenshot(path=str(artifacts / "what-changed-page.png"), full_page=True)
     sankey.screenshot(path=str(artifacts / "what-changed-sankey.png"))
 
