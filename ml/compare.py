@@ -123,7 +123,7 @@ def _persona_lines(c, personas) -> list[str]:
         lines.append("renamed (the baseline's name no longer describes them): "
                      + "; ".join(f"{p.id} {p.name} (was {p.renamed_from})" for p in renamed))
     redrawn = [p for p in personas if p.share_recut and p.placed is not None]
-    if redrawn:  # its own share moved, its kind of conversation did not (ml.lineage.compare, _status)
+    if redrawn:  # its own share moved, its kind of conversation did not (ml.lineage.status)
         lines.append("re-drawn (this fit drew them smaller or larger; placed on the baseline's personas their share "
                      "did not move that way, so they continued): " + "; ".join(
                          f"{p.id} {p.name} {p.then.share:.1%} → {p.now.share:.1%} own, placed " + placed_words(

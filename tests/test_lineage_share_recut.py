@@ -1,4 +1,4 @@
-"""Grown / shrunk needs the placed shares to agree (``ml.lineage.compare.RunComparer._status``): a fit that only
+"""Grown / shrunk needs the placed shares to agree (``ml.lineage.status.matched_status``): a fit that only
 draws a persona's edges elsewhere keeps it "continued" (``NewPersona.share_recut``), a kind of conversation that
 really grew is still "grown". Synthetic runs whose truth is known; the labelled measurement is
 ``scripts/eval_share_change.py`` (docs/drift.md)."""

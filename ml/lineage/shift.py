@@ -46,7 +46,7 @@ def share_ci(count: int, total: int, confidence: float = 0.95) -> ShareCI:
 def share_moved(then: ShareCI, now: ShareCI, ratio: float, intervals: bool = True) -> str | None:
     """"grown" / "shrunk" when ``now`` is at least ``ratio`` times ``then`` (or at most its ``1 / ratio``) and, with
     ``intervals``, the two intervals do not overlap; None otherwise (a matched persona's status: its own shares
-    with intervals, its placed shares by the ratio alone: ``ml.lineage.compare.RunComparer._status``)."""
+    with intervals, its placed shares by the ratio alone: ``ml.lineage.status.matched_status``)."""
     if then.share <= 0 and now.share <= 0:  # nothing then, nothing now: no change (0 → 0 read "grown")
         return None
     r = now.share / then.share if then.share > 0 else np.inf
