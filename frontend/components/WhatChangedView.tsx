@@ -314,7 +314,7 @@ function RedrawnCount({ n }: { n: number }) {
   return (
     <span className="muted" data-testid="redrawn-count">
       {" "}
-      — {n} of them drawn smaller or larger by this run&apos;s fit while their kind of conversation held (shown under
+      — {n} of them drawn smaller or larger by this run&apos;s fit while their kind of conversation did not move that way (shown under
       {n === 1 ? " its badge" : " their badges"} below)
     </span>
   );
