@@ -28,7 +28,6 @@ and scores it. Data come from ../shared/data (``PERSONAS_SHARED_DATA`` overrides
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -176,8 +175,10 @@ def main(argv: list[str] | None = None) -> int:
     results = [score(pair) for pair in pairs(Path(args.work_dir), args.seeds, not args.no_runs)]
     print_table(results)
     if args.json:
+        from ml.runtime.runfiles import write_json
+
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(results, indent=2, default=str))
+        write_json(Path(args.json), results)
     return 0
 
 

@@ -313,10 +313,13 @@ class PersonaMatcher(BaseEstimator):
         for k in range(reach.shape[0]):
             if k in placed or novel[k] or not reach[k].any():
                 continue
-            row = np.where(allowed, reach[k], -1.0)
-            if not least and confirmed is not None:  # among the tied best, the uncontradicted first
-                row = row + 1e-9 * (row == row.max()) * (confirmed[k] >= 0)
-            t = int(np.argmax(reach[k])) if least else int(np.argmax(row))
+            if least:
+                t = int(np.argmax(reach[k]))
+            else:  # the allowed target most members land in; of tied ones, the first recurring members do not contradict
+                row = np.where(allowed, reach[k], -1.0)
+                tied = np.flatnonzero(row == row.max())
+                fine = tied if confirmed is None else tied[confirmed[k, tied] >= 0]
+                t = int(fine[0] if len(fine) else tied[0])
             if reach[k, t] > 0 and reach[k, t] >= least and t in targets:
                 yield k, t
 

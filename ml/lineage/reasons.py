@@ -45,7 +45,7 @@ class ReasonWriter:
         cfg = self._cfg
         near = f"nearest base persona {self._base_named(i)}" if i is not None else "no base persona"
         sim = f"cosine {s['similarity']}" if s.get("similarity") is not None else "no centroid"
-        ov = f", member overlap {s['overlap']}" if s.get("overlap") is not None else ""
+        ov = _overlap_words(s)
         S, why = self.matcher_.similarity_, ""
         if status == "born" and i is None and S.size:  # name the nearest, and why it is no partner
             k = int(np.argmax(S[:, j]))
@@ -84,7 +84,7 @@ class ReasonWriter:
         """Why a matched persona whose own share moved by ``growth_ratio`` is still "continued": its base persona's
         placed share did not move that way (``ml.lineage.status``): it held, or went the other way."""
         cfg, (then, now) = self._cfg, shares
-        ov = f", member overlap {s['overlap']}" if s.get("overlap") is not None else ""
+        ov = _overlap_words(s)
         way = "smaller" if now.share < then.share else "larger"
         how = self._matched_how(i, j, f"nearest base persona {self._base_named(i)}", f"cosine {s['similarity']}", ov)
         return (f"continued: {how}; this run's fit drew it {way} ({then.share:.1%} → {now.share:.1%}, "
@@ -123,6 +123,11 @@ class ReasonWriter:
             return (f"within ×{g} either way; the intervals do not overlap: a clear change, smaller than ×{g}"
                     if apart else f"within ×{g} either way")
         return "the intervals overlap: too few members to call it a change"
+
+
+def _overlap_words(s: dict) -> str:
+    """", member overlap 0.18" from a persona's scores, or nothing when too few members recur."""
+    return f", member overlap {s['overlap']}" if s.get("overlap") is not None else ""
 
 
 def _named(snapshot, k: int) -> str:
