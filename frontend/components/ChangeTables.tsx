@@ -68,15 +68,17 @@ export function splitPieces(
   return { pieces, together: pieces.reduce((sum, q) => sum + q.now.share, 0), merged };
 }
 
-/** Share then of a row; for a piece of a split, the share of the whole persona before it split. */
-function ThenCell({ p, parent, unit }: { p: NewPersona; parent: BasePersona | null; unit: string }) {
+/** Share then of a row; for a piece of a split, the share of the whole persona before it split, named: the table is
+ * sorted by share now, so a split's pieces sit apart and each repeated "whole, before the split" without saying whose
+ * (an analyst review). */
+function ThenCell({ p, parent, comparison, unit }: { p: NewPersona; parent: BasePersona | null; comparison: Comparison; unit: string }) {
   if (!parent) return <ShareCell share={p.then} unit={unit} />;
+  const n = splitPieces(parent, comparison).pieces.length;
   return (
     <>
       <ShareCell share={parent.then} unit={unit} />
-      <span className="muted">
-        <br />
-        whole, before the split
+      <span className="muted split-whole" data-testid="split-whole">
+        all of “{parent.name}” before it split{n > 1 ? ` in ${n}` : ""}
       </span>
     </>
   );
@@ -250,7 +252,7 @@ export function NewPersonaTable({ comparison }: { comparison: Comparison }) {
                   {p.reason}
                 </details>
               </td>
-              <td className="num"><ThenCell p={p} parent={parent} unit={unit} /></td>
+              <td className="num"><ThenCell p={p} parent={parent} comparison={comparison} unit={unit} /></td>
               <td className="num"><ShareCell share={p.now} unit={unit} /></td>
               <td className="num nowrap"><DeltaCell p={p} parent={parent} comparison={comparison} /></td>
               <td><Terms words={p.terms?.new ?? []} kind="new" /></td>

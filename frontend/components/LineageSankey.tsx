@@ -10,6 +10,9 @@ import { pct, truncate } from "@/lib/format";
 import { FLOW_COLORS, STATUS, lineageFlows, type FlowLink, type FlowNode } from "@/lib/lineage";
 
 const LABEL_ROOM = 300;
+/** Characters of a persona's name on its bar (the share and badge follow it within LABEL_ROOM); the whole name is
+ * in the chart's tooltip and the bar's accessible name. */
+const LABEL_CHARS = 32;
 /** Below this width the labels of the two sides would overlap the bands: the chart scrolls sideways instead. */
 const MIN_CHART_WIDTH = 2 * LABEL_ROOM + 240;
 
@@ -72,7 +75,7 @@ function nodeRenderer(baseRun: string, newRun: string, open: (n: FlowNode) => vo
       >
         <rect x={x} y={y} width={width} height={Math.max(h, 1)} fill={fill} />
         <text x={left ? x - 6 : x + width + 6} y={y + h / 2} dy="0.35em" textAnchor={left ? "end" : "start"} fontSize={12} fill="#1b1f24">
-          {truncate(n.name, 24)}
+          {truncate(n.name, LABEL_CHARS)}
           <tspan fill="#5a6370">{` ${pct(n.share)}${badge}${partShown(n)}`}</tspan>
         </text>
       </g>
@@ -84,6 +87,8 @@ function nodeRenderer(baseRun: string, newRun: string, open: (n: FlowNode) => vo
 function FlowBand(p: SankeyLinkProps) {
   const { sourceX, targetX, sourceY, targetY, sourceControlX, targetControlX, linkWidth } = p;
   const kind = (p.payload as unknown as FlowLink).kind;
+  const from = p.payload.source as unknown as FlowNode;
+  const to = p.payload.target as unknown as FlowNode;
   return (
     <path
       d={`M${sourceX},${sourceY}C${sourceControlX},${sourceY} ${targetControlX},${targetY} ${targetX},${targetY}`}
@@ -92,6 +97,8 @@ function FlowBand(p: SankeyLinkProps) {
       strokeOpacity={kind === "kept" ? 0.3 : 0.45}
       strokeWidth={Math.max(1, linkWidth)}
       data-flow-kind={kind}
+      data-from-id={from?.id ?? undefined}
+      data-to-id={to?.id ?? undefined}
     />
   );
 }

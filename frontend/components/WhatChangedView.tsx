@@ -144,8 +144,11 @@ function ChangesPage({ c }: { c: Comparison }) {
         <section className="panel span-3" aria-labelledby="flows-title">
           <h2 id="flows-title">Where the personas went</h2>
           <p className="hint">
-            Each band carries share of {noun} from a baseline persona to the persona that continues it here. Bars are
-            links: click one (or Tab to it and press Enter) to open that persona
+            Each band carries share of {noun} from a baseline persona to the persona that continues it here
+            {c.movers.n_shared > 0
+              ? `; where it split or merged, its share follows where its ${noun} found in both runs went`
+              : ""}
+            . Bars are links: click one (or Tab to it and press Enter) to open that persona
             {gone ? " (this run's bars only: the baseline run is not in the store)" : ""}.
           </p>
           <LineageSankey comparison={c} />

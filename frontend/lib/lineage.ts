@@ -75,13 +75,44 @@ function newOrder(c: Comparison, baseOrder: number[]): NewPersona[] {
   return [...c.new_personas].sort((a, b) => firstBase(a) - firstBase(b) || b.now.share - a.now.share);
 }
 
+/** Recurring members that count for a band's split (LineageConfig.min_shared_members, written in the result). */
+function minShared(c: Comparison): number {
+  const v = Number((c.config as Record<string, unknown> | undefined)?.min_shared_members);
+  return Number.isFinite(v) && v >= 1 ? v : 10;
+}
+
+/** Recurring members per (base id, new id) pair, from the movers' transition matrix, and the evidence floor. */
+function recurringCounts(c: Comparison): { count: Map<string, number>; least: number } {
+  const count = new Map<string, number>();
+  for (const t of c.movers?.matrix ?? []) count.set(`${t.from_id}:${t.to_id}`, t.count);
+  return { count, least: minShared(c) };
+}
+
+/** How a base persona's share is shared out among its linked personas: by where its recurring members went when
+ * at least ``min_shared_members`` of them are in those personas (an analyst review: a split's bands followed the
+ * pieces' sizes, not where the baseline persona's conversations were found), else by the linked personas' shares
+ * now. */
+function bandWeights(
+  b: BasePersona,
+  targets: NewPersona[],
+  moved: { count: Map<string, number>; least: number },
+): (n: NewPersona) => number {
+  const counts = targets.map((n) => moved.count.get(`${b.id}:${n.id}`) ?? 0);
+  const recurring = counts.reduce((s, v) => s + v, 0);
+  if (targets.length > 1 && recurring >= moved.least) {
+    const byId = new Map(targets.map((n, i) => [n.id, counts[i] ?? 0]));
+    return (n) => byId.get(n.id) ?? 0;
+  }
+  return (n) => n.now.share;
+}
+
 /**
  * The Sankey of a comparison, in shares of each run's members (percentage points).
  *
  * Left: the baseline's personas (height = share then) and "Growth, new personas"; right: this run's
  * personas (height = share now) and "Shrinkage, gone personas". Each baseline persona's share flows to
- * the personas it is linked to (one-to-one matches, split pieces, merged parts) in proportion to their
- * shares now; a persona that receives more than its share now takes a proportional part of each band;
+ * the personas it is linked to (one-to-one matches, split pieces, merged parts) as its recurring members went
+ * (``bandWeights``), else in proportion to their shares now; a persona that receives more than its share now takes a proportional part of each band;
  * what a baseline persona could not pass on flows to "Gone" (died, shrunk), what a persona of this run
  * did not receive comes from "New" (born, grown). Bands under 1 point of share that only re-normalise
  * (MIN_BALANCE) are left out, so a bar is at most that much shorter than its share (its label says it).
@@ -92,12 +123,14 @@ export function lineageFlows(c: Comparison): { nodes: FlowNode[]; links: FlowLin
   const newById = new Map(c.new_personas.map((p) => [p.id, p]));
   const byBase = linksByBase(c);
 
-  // proportional offers from each base persona to its linked personas
+  // offers from each base persona to its linked personas: as its recurring members went, else by their shares now
+  const moved = recurringCounts(c);
   const offers: { b: BasePersona; n: NewPersona; value: number }[] = [];
   for (const b of base) {
     const targets = (byBase.get(b.id) ?? []).map((id) => newById.get(id)).filter((n): n is NewPersona => !!n);
-    const total = targets.reduce((s, n) => s + n.now.share, 0);
-    for (const n of targets) offers.push({ b, n, value: total > 0 ? (b.then.share * n.now.share) / total : 0 });
+    const weight = bandWeights(b, targets, moved);
+    const total = targets.reduce((s, n) => s + weight(n), 0);
+    for (const n of targets) offers.push({ b, n, value: total > 0 ? (b.then.share * weight(n)) / total : 0 });
   }
   const received = new Map<number, number>();
   for (const o of offers) received.set(o.n.id, (received.get(o.n.id) ?? 0) + o.value);

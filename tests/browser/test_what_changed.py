@@ -191,7 +191,9 @@ def test_flows_badges_and_shift(series_runs, page, artifacts):
                 said = f"all {len(split_ids)} pieces" if len(split_ids) > 1 else "its one piece"
                 assert abs(value - change) <= 0.051 and said in cell, (cell, change)
             text = piece.inner_text()
-            assert f"{b['then']['share'] * 100:.1f}%" in text and "whole, before the split" in text
+            whole = piece.get_by_test_id("split-whole").inner_text()
+            assert f"{b['then']['share'] * 100:.1f}%" in text and f"all of “{b['name']}” before it split" in whole
+            assert (f" in {len(split_ids)}" in whole) == (len(split_ids) > 1), whole
             checked += 1
     assert parents and checked, "the series' second run should split at least one persona (it did: 3 on the sample)"
     # a split count says how many baseline personas its pieces come from ("4 pieces of 2 baseline personas")
@@ -302,6 +304,38 @@ def test_a_persona_the_fit_drew_smaller_says_its_kind_of_conversation_held(serie
     line = page.get_by_test_id("persona-lineage")
     line.wait_for()
     assert said in line.get_by_test_id("share-recut").inner_text()
+
+
+def test_a_split_s_bands_follow_where_its_recurring_members_went(series_runs, page):
+    """The Sankey shared a split persona's share out among its pieces by the pieces' sizes now, whatever the members
+    found in both runs said (an analyst review). With the movers' matrix putting the parent's recurring members in its
+    smaller piece, that piece's band is the wider one; with too few recurring members the sizes decide again."""
+    s = series_runs
+    c = s.server.api(f"/runs/{s.new_id}/comparison")
+    now = {p["id"]: p["now"]["share"] for p in c["new_personas"]}
+    parent = next((b for b in c["base_personas"] if len(b.get("new_ids") or []) >= 2), None)
+    assert parent, "the series' second run should split or merge a persona into two or more (it does on the sample)"
+    kids = sorted(parent["new_ids"], key=lambda i: now[i])
+    small, large = kids[0], kids[-1]
+    assert now[small] < now[large]
+
+    def widths(matrix: list[dict]) -> dict[int, float]:
+        c["movers"]["matrix"] = matrix
+        page.unroute_all()
+        page.route(re.compile(r".*/api/v1/runs/[^/]+/comparison$"),
+                   lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(c)))
+        page.goto(f"{s.server.url}/changes/?run={quote(s.new_id)}")
+        bands = page.get_by_test_id("lineage-sankey").locator(f'path[data-flow-kind="kept"][data-from-id="{parent["id"]}"]')
+        bands.first.wait_for(state="attached")  # a level band is a zero-height box: "hidden" to Playwright
+        return {int(bands.nth(k).get_attribute("data-to-id")): float(bands.nth(k).get_attribute("stroke-width"))
+                for k in range(bands.count())}
+
+    others = [t for t in c["movers"]["matrix"] if t["from_id"] != parent["id"]]
+    followed = widths(others + [{"from_id": parent["id"], "to_id": small, "count": 40},
+                                {"from_id": parent["id"], "to_id": large, "count": 2}])
+    assert followed.get(small, 0) > followed.get(large, 0), followed
+    sized = widths(others + [{"from_id": parent["id"], "to_id": small, "count": 5}])  # under min_shared_members
+    assert sized.get(large, 0) > sized.get(small, 0), sized
 
 
 def test_each_run_s_dates_are_on_its_own_clock(series_runs, page):
