@@ -27,6 +27,7 @@ import pandas as pd
 from ml.events.config import EventInputConfig
 from ml.events.keys import FLAGS, _key, _require, blank_mask
 from ml.events.outcome_join import check_outcome_joined, outcome_values, user_outcomes
+from ml.events.roles import check_roles
 from ml.events.timecol import parse_event_times
 from ml.ingest.columns import name_index, normalized
 from ml.ingest.load import read_table, resolve_paths
@@ -235,6 +236,7 @@ def _one_file(path: Path, cfg: EventInputConfig, lookup: dict | None,
         return None, {"rows": read, "format": fmt}
     columns = list(frame.columns)
     m = _detect(path, columns, cfg)
+    check_roles(path, frame, m, {"time": bool(cfg.time_col), "count": bool(cfg.count_col), "user": bool(cfg.user_cols)})
     if not cfg.user_cols:
         m["user"] = _filled_user(frame, m["user"])
     user = _key(frame, m["user"], path, "user id", FLAGS["user_cols"], tolerate=0.01)  # up to 1 %: skipped

@@ -7,8 +7,8 @@ the data has no time of day / no calendar date) and ``bad`` (bool: a non-empty v
 be read). ``resolution`` is ``"hour"`` (time of day known), ``"day"`` (calendar dates only),
 ``"offset"`` (integer day offsets such as OULAD's ``date``) or ``"none"``.
 
-Rules: numbers with magnitude below 100 000 are day offsets (OULAD ``date``: -25..269); larger
-numbers are epoch times (``ml.ingest.timeparse``). Strings go through ``ml.ingest.timeparse.parse_timestamps``
+Rules: numbers with magnitude below 100 000 are day offsets (OULAD ``date``: -25..269) when more than half the
+written values are numbers (the others are then ``bad``, as unreadable times are); larger numbers are epoch times (``ml.ingest.timeparse``). Strings go through ``ml.ingest.timeparse.parse_timestamps``
 (ISO 8601, Twitter, dateutil); values that all fall at 00:00 are dates, not times. Strings written
 without a year (Moodle's "11 May, 09:44") are read with ``assume_year`` when given; without it they
 are placed in the leap year 2000 so that month, day and hour survive, and weekdays are reported as
@@ -79,9 +79,11 @@ def parse_event_times(values: pd.Series, assume_year: int | None = None,
     n = len(values)
     empty = values.isna() | values.astype(str).str.strip().eq("")
     numeric = pd.to_numeric(values.where(~empty), errors="coerce")
-    is_num = numeric.notna() | empty
-    if n and is_num.all() and numeric.notna().any() and numeric.abs().max() < 100_000:
-        bad = np.zeros(n, dtype=bool)
+    written = int((~empty).sum())
+    if n and numeric.notna().sum() > 0.5 * written and numeric.abs().max() < 100_000:
+        # day offsets, the values that are not numbers marked bad: one "day ten" among OULAD's offsets sent the whole
+        # column to the timestamp parser, which read -9..262 as seconds of 1 Jan 1970 and made up hours and weekdays
+        bad = (~empty & numeric.isna()).to_numpy(dtype=bool)
         return _frame(numeric.to_numpy(dtype=float), _na_int(n), _na_int(n), bad), "offset"
     parsed = parse_timestamps(values)
     ts = parsed["timestamp"]
