@@ -123,6 +123,13 @@ def test_support_layout_drops_agents_by_default_keep_agents_keeps(sample, tmp_pa
     assert not kept["inbound"].eq(False).any()  # customers only: outbound rows the detector missed go too
     assert report["removed"] == report["marked"] + report["removed_outbound_flag"] + report["removed_staff_signed"]
     assert report["removed_outbound_flag"] < 0.1 * report["marked"]  # the detector finds most of them
+    # ... and says how many of its rows the data's side column marks as the company's too (the explorer's caption
+    # credited the detector alone, and a reviewer read their side column as ignored)
+    outbound = messages["inbound"].eq(False).fillna(False).to_numpy()
+    found = AgentDetector().fit(messages).agent_rows(messages) & outbound
+    assert report["detected_marked_by_data"] == int(found.sum()) > 0.9 * report["marked"]
+    assert "detected_marked_by_data" not in drop_agents(messages.drop(columns=["inbound"]),
+                                                        messages.drop(columns=["inbound"]))[1]
     assert len(kept2) == len(messages) and report2["removed"] == 0 and report2["marked"] == report["marked"]
     assert not report2["enabled"]
 

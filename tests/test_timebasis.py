@@ -42,7 +42,13 @@ def _frame(values: list[str]) -> pd.DataFrame:
 def test_zero_or_absent_offsets_are_utc_and_real_offsets_are_local():
     utc = TimeBasis().fit(_frame(["Tue Oct 31 22:11:45 +0000 2017", "2017-10-31 08:00:00", ""]))
     assert utc.basis_ == UTC and utc.offsets_ == {"nonzero": 0, "zero": 1, "absent": 1}
-    assert "not the customers' local time" in utc.note_
+    # an assumed UTC is said as such (a help desk's "2017-10-31 22:10:47" read "Every timestamp is UTC")
+    assert utc.note_.startswith("1 of 2 timestamps carry no UTC offset: they are read as UTC, which the data does not say")
+    stated = TimeBasis().fit(_frame(["Tue Oct 31 22:11:45 +0000 2017", "Tue Oct 31 23:11:45 +0000 2017"]))
+    assert stated.basis_ == UTC and "Every timestamp is UTC" in stated.note_
+    assumed = TimeBasis().fit(_frame(["2017-10-31 22:10:47", "2017-10-31 08:00:00"]))
+    assert assumed.basis_ == UTC and assumed.note_.startswith("No timestamp carries a UTC offset: they are read as UTC")
+    assert "--timezone Area/City" in assumed.note_
     local = TimeBasis().fit(_frame(["2015-02-24 11:35:52 -0800", "2015-02-24 11:35:52"]))
     assert local.basis_ == LOCAL and local.offsets_ == {"nonzero": 1, "zero": 0, "absent": 1}
     assert "1 timestamps without an offset are read as UTC" in local.note_

@@ -197,6 +197,15 @@ def _date_range(manifest: dict[str, Any]) -> str | None:
     return out
 
 
+def _also(agents: dict[str, Any], detected: int) -> str:
+    """" (the data marks 2,203 of them as the company's too)": the side column's agreement, as the explorer says it."""
+    also = min(detected, int(agents.get("detected_marked_by_data") or 0))
+    if also <= 0:
+        return ""
+    return " (the data marks all of them as the company's too)" if also == detected else \
+        f" (the data marks {also:,} of them as the company's too)"
+
+
 def _set_aside(removed: int, agents: dict[str, Any] | None) -> str:
     """The rows set aside before the filters, each reason with its count (as the explorer's funnel says it):
     not marked as the customer's (--inbound-only), messages of brand/agent accounts found from how they write,
@@ -211,8 +220,8 @@ def _set_aside(removed: int, agents: dict[str, Any] | None) -> str:
     n = int(agents.get("accounts") or 0)
     accounts = f" of {n:,} brand or agent account{'' if n == 1 else 's'}" if n else ""
     parts = [f"{not_inbound:,} not marked as a customer's message (--inbound-only)" if not_inbound else "",
-             f"{detected:,} messages{accounts} found from how they write" if detected else "",
-             f"{marked:,} the data marks as the company's replies" if marked else "",
+             f"{detected:,} messages{accounts} found from how they write{_also(agents, detected)}" if detected else "",
+             f"{marked:,}{' more' if detected else ''} the data marks as the company's replies" if marked else "",
              f"{signed:,} signed as only staff sign (“^AB”, “*Name”)" if signed else "",
              f"{links:,} messages of {link_accounts:,} account{'' if link_accounts == 1 else 's'} that post links "
              "only (news feeds, bots, promotions)" if links else ""]

@@ -524,6 +524,11 @@ export interface components {
             broadcast_examples?: {
                 [key: string]: unknown;
             }[];
+            /**
+             * Detected Marked By Data
+             * @description Of the messages of the accounts found from how they write, those the data's side column marks as the company's too (null: the data has no side column).
+             */
+            detected_marked_by_data?: number | null;
             /** Enabled */
             enabled: boolean;
             /** Examples */

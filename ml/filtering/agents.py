@@ -378,6 +378,9 @@ def drop_agents(messages: pd.DataFrame, candidates: pd.DataFrame, keep_agents: b
     remove = bool(support and not keep_agents)
     report = {**detector.report(candidates, removed=remove), "support_layout": bool(support),
               "_accounts": detector.agent_accounts_, "_staff_names": detector.staff_names(messages)}
+    if "inbound" in candidates:  # how many of the accounts' rows the data's side column marks as the company's too
+        found = detector.agent_rows(candidates) & candidates["inbound"].eq(False).fillna(False).to_numpy()
+        report["detected_marked_by_data"] = int(found.sum())
     if remove:
         candidates = detector.transform(candidates)
         # customers only: rows the data itself marks as the brand's side go too (counted apart), and messages

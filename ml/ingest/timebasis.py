@@ -61,6 +61,16 @@ _NOTES = {
 }
 
 
+def _assumed_utc(absent: int, n: int) -> str:
+    """The note of times read as UTC where some or all carry no offset: "Every timestamp is UTC" read as a fact of the
+    data on a help-desk export of "2017-10-31 22:10:47" values, which are often the desk's own local time (an analyst
+    review, 2026-12-07)."""
+    which = "No timestamp carries a UTC offset" if absent == n else f"{absent:,} of {n:,} timestamps carry no UTC offset"
+    return (f"{which}: they are read as UTC, which the data does not say (exports often write the "
+            "sender's or the system's local time), so hours and weekdays may be off by the difference. Pass --timezone "
+            "Area/City and they are read as that zone's clock.")
+
+
 def fixed_offset(minutes: float) -> str:
     """The basis of a dump whose timestamps all carry one offset: -480 → "UTC-08:00"."""
     text = _offset_text(minutes)
@@ -215,7 +225,7 @@ class TimeBasis(BaseEstimator):
                               "read them in a market's time.")
                 return self
             self.basis_ = LOCAL if nonzero else UTC
-            self.note_ = _NOTES[self.basis_]
+            self.note_ = _NOTES[self.basis_] if nonzero or not absent else _assumed_utc(absent, len(offset))
             if nonzero and absent:
                 self.note_ += f" {absent} timestamps without an offset are read as UTC."
         return self

@@ -301,8 +301,12 @@ def test_report_cover_from_a_manifest():
     side = {**manifest, "counts": {**manifest["counts"], "candidates": 60}, "agents": agents}
     assert report_cover(side, personas)["read_kept"][1] == (
         "40 set aside before the filters as the company's side: 15 not marked as a customer's message "
-        "(--inbound-only); 20 messages of 1 brand or agent account found from how they write; 5 the data marks as "
-        "the company's replies")
+        "(--inbound-only); 20 messages of 1 brand or agent account found from how they write; 5 more the data "
+        "marks as the company's replies")
+    # the side column's agreement with the accounts found from how they write is said with them
+    agreed = {**side, "agents": {**agents, "detected_marked_by_data": 18}}
+    assert "found from how they write (the data marks 18 of them as the company's too); 5 more the data marks" in \
+        report_cover(agreed, personas)["read_kept"][1]
     # news feeds and bots (accounts that post links only) are nobody's side
     feeds = {**side, "agents": {"removed": 40, "removed_broadcast": 40, "broadcast_accounts": 3}}
     assert report_cover(feeds, personas)["read_kept"][1] == (

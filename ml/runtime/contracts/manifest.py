@@ -194,6 +194,9 @@ class AgentsSection(Contract):
     account_examples: list[Report] = Field(default_factory=list, description="Per-account evidence.")
     support_layout: bool | None = None
     removed_outbound_flag: int | None = None
+    detected_marked_by_data: int | None = Field(None, description="Of the messages of the accounts found from how they "
+                                                                  "write, those the data's side column marks as the "
+                                                                  "company's too (null: the data has no side column).")
     removed_staff_signed: int | None = Field(None, description="Messages ending with a sign-off only staff use "
                                                                "(\"^AB\", \"*ErikS\"), by accounts not found as "
                                                                "agents (ml.filtering.agents.STAFF_SIGNOFF_RE).")
