@@ -61,17 +61,28 @@ function PersonaFilter({
   );
 }
 
+/** Whether a mover holds what the baseline did not: "wrote more" in a conversation run; in an event run, whose
+ * members' texts are their event mixes, "other events" (an events review read "wrote more" for every OULAD student). */
+function sinceWords(wroteNew: boolean | null | undefined, events: boolean): string {
+  if (wroteNew === true) return events ? "other events" : "wrote more";
+  if (wroteNew === false) return events ? "same events: grouped anew" : "same texts: grouped anew";
+  return "–";
+}
+
 function MoverRows({
   items,
   moverKey,
   names,
   unit,
+  events = false,
 }: {
   items: Move[];
   moverKey: Comparison["movers"]["key"];
   names: ReturnType<typeof personaNames>;
   /** The run's unit: a member of an author run is an author, of an event run a user. */
   unit?: string | null;
+  /** an event run: its members did things, they wrote nothing */
+  events?: boolean;
 }) {
   const head = moverKey === "member" && unit && unit !== "message" ? unit.charAt(0).toUpperCase() + unit.slice(1) : KEY_WORDS[moverKey];
   // whether each mover wrote since the baseline (runs before 2026-12-06 and movers by identical texts: not known)
@@ -96,7 +107,7 @@ function MoverRows({
               <td>{names.now.get(m.to_id) ?? `#${m.to_id}`}</td>
               {known ? (
                 <td data-testid="mover-wrote">
-                  {m.wrote_new === true ? "wrote more" : m.wrote_new === false ? "same texts: grouped anew" : "–"}
+                  {sinceWords(m.wrote_new, events)}
                 </td>
               ) : null}
             </tr>
@@ -145,7 +156,7 @@ export default function MoversTable({ comparison }: { comparison: Comparison }) 
           ? "Nobody moved between these personas."
           : `Showing ${int(offset + 1)}–${int(last)} of ${int(total)} listed${truncated ? ` (${int(n_moved)} moved in all; the comparison lists the first ${int(page.data.listed)})` : ""}.`}
       </p>
-      {items.length ? <MoverRows items={items} moverKey={key} names={names} unit={comparison.new.unit} /> : null}
+      {items.length ? <MoverRows items={items} moverKey={key} names={names} unit={comparison.new.unit} events={comparison.new.kind === "events"} /> : null}
       <PseudonymHint items={items} />
       <div className="controls pager">
         <button type="button" className="secondary" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>

@@ -173,8 +173,9 @@ function ChangesPage({ c }: { c: Comparison }) {
             in both runs now belong to another persona lineage
             {c.movers.n_unchanged ? (
               <span data-testid="movers-unchanged">
-                {" "}({int(c.movers.n_unchanged)} of them hold the same texts as in the baseline: this run&apos;s fit grouped
-                them elsewhere, they wrote nothing new)
+                {c.new.kind === "events"
+                  ? ` (${int(c.movers.n_unchanged)} of them hold the same events as in the baseline: this run's fit grouped them elsewhere, they did nothing new)`
+                  : ` (${int(c.movers.n_unchanged)} of them hold the same texts as in the baseline: this run's fit grouped them elsewhere, they wrote nothing new)`}
               </span>
             ) : null}
             {c.movers.n_regrouped ? (

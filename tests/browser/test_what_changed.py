@@ -460,6 +460,26 @@ def test_movers_table_pages_and_filters(series_runs, page, artifacts):
     assert {shown.nth(i).inner_text() for i in range(shown.count())} == {base_names[source]}
 
 
+def test_an_event_runs_movers_did_things_they_wrote_nothing(series_runs, page):
+    """An events review read "wrote more" beside every OULAD student who moved: an event run's members hold event
+    mixes, not texts. The comparison and the movers are served as an event run's (kind and wording only)."""
+    s = series_runs
+    c = s.server.api(f"/runs/{s.new_id}/comparison")
+    c["new"]["kind"] = c["base"]["kind"] = "events"
+    first = s.server.api(f"/runs/{s.new_id}/movers?offset=0&limit=20")
+    first["items"][0]["wrote_new"] = True  # the others keep False
+    page.route(re.compile(r".*/api/v1/runs/[^/]+/comparison$"),
+               lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(c)))
+    page.route(re.compile(r".*/api/v1/runs/[^/]+/movers\?.*"),
+               lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(first)))
+    page.goto(f"{s.server.url}/changes/?run={quote(s.new_id)}")
+    said = page.get_by_test_id("mover-wrote")
+    said.first.wait_for()
+    assert said.nth(0).inner_text() == "other events" and said.nth(1).inner_text() == "same events: grouped anew"
+    text = page.get_by_test_id("movers-table").inner_text() + page.get_by_test_id("movers-unchanged").inner_text()
+    assert "wrote" not in text and "texts" not in text and "they did nothing new" in text
+
+
 def test_movers_say_what_a_pseudonym_is(series_runs, page, artifacts):
     """Where the export named authors by names or addresses, the movers are pseudonyms (ml.ingest.pseudonyms);
     the page says what they are. The sample's authors are ids, so the served page is rewritten in flight with
