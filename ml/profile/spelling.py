@@ -116,7 +116,9 @@ def as_phrased(term: str, text: str, max_uses: int = 200, min_count: int = 2) ->
     (``ml.profile.terms.STOP_WORDS``, apostrophes dropped as the terms drop them) may stand between two words,
     inside one sentence; the first ``max_uses`` matches are counted and the commonest wording written at least
     ``min_count`` times wins (a tie: the shorter; one member's typo is no wording). A single word, or an n-gram
-    no wording of which is written so often, is only spelt (``as_written``). A wording (or a single word) that follows
+    no wording of which is written so often, is only spelt (``as_written``), unless the n-gram itself is never written
+    as it reads: then the shortest wording written once is taken (the stop words of an n-gram include words such as
+    "call": "phone call to book" and "phone to book" made "phone book"). A wording (or a single word) that follows
     the same question word in ``QUESTION_SHARE`` of its uses or more keeps it ("long is delivery" → "how long is
     delivery", "long" → "how long"). Counts (``CARDINALS``, and numbers) are not put back: "hold for two hours",
     "hold for three hours" and "hold for 45 hours" are the wording "hold for hours"."""
@@ -145,7 +147,12 @@ def as_phrased(term: str, text: str, max_uses: int = 200, min_count: int = 2) ->
             before = _PREVIOUS_RE.search(text, max(0, m.start() - 40), m.start())  # a window, not the whole text
             asked.setdefault(form, Counter())[before.group(1).lower() if before else ""] += 1
     negated = _negated_wording(forms)  # most uses negate it: "website is not working", not "website working"
+    written = forms
     forms = Counter({f: c for f, c in forms.items() if c >= min_count})
+    if not forms and written and term.lower() not in written:
+        # no wording written twice, and the n-gram itself never written: the shortest wording someone wrote, not
+        # the n-gram nobody did (a qualifier read "(phone book)" from "phone call to book" and "phone to book")
+        forms = Counter({min(written, key=lambda f: (len(f.split()), -written[f], f)): 1})
     if not forms and negated is None:
         return as_written(_with_negation(_with_particle(term, text, max_uses, min_count), text, max_uses, min_count),
                           text)
