@@ -268,6 +268,29 @@ def test_a_channel_a_behaviour_points_to_says_both_reasons_in_one_sentence():
     email = next(c for c in doc["channels"] if c["channel"] == "email")
     assert email["rationale"] == ("A usual channel for retention, and this persona writes 1.9× more words than average "
                                   "(typically 40 vs 21 per message).")
+    assert email["citations"] == {"signals": ["feature:words_log"], "evidence": []}  # the behaviour, no quote
+
+
+def test_a_usual_channel_says_what_it_cites_and_no_channel_quotes_a_member():
+    """A help-desk review: "email — A usual channel for retention; no behaviour of this persona points to it. Based on:
+    distinctive phrase “phone number”", and the same member quote under all three channels. A default cites nothing; a
+    channel that no behaviour points to says it carries the messages on the theme it cites; none quotes a member."""
+    profile = {"id": 17, "name": "Phone number", "size": 120, "share": 0.03,
+               "top_terms": [{"term": t, "weight": 1.0} for t in ("phone", "number")],
+               "top_ngrams": [{"term": "phone number", "weight": 1.0}], "activity": {}, "fingerprint": [],
+               "evidence": [{"member_id": "m1", "text": "what is your phone number", "distance": 0.1}]}
+    doc = generate_strategy(profile, "retention", rewriter=None)
+    validate_strategy(doc)
+    for c in doc["channels"]:
+        assert c["citations"]["evidence"] == [], c
+        if "no behaviour of this persona points to it" in c["rationale"] or "further channel" in c["rationale"]:
+            assert "the messages on “phone number”" in c["rationale"], c
+            assert c["citations"]["signals"] and all(r.startswith(("ngram:", "term:")) for r in c["citations"]["signals"])
+    assert any("no behaviour of this persona points to it" in c["rationale"] for c in doc["channels"])
+    for tone in (None, {"reading": "more negative", "negative_share": 0.4, "population_negative_share": 0.2,
+                        "rest_negative_share": 0.2}):
+        offers = generate_strategy({**profile, "tone": tone}, "retention", rewriter=None)["offers"]
+        assert not any("whenever “phone number” changes" in o["text"] for o in offers), offers  # a number changing?
 
 
 def test_themes_do_not_say_one_word_twice_in_another_form():

@@ -269,13 +269,17 @@ def _channels(b: _Basis, channels: list[str] | None) -> list[dict]:
         why = ([f"a usual channel for {goal}, and this persona " + " and ".join(said)]
                if c in order[:3] and said else said)
         if not said:  # a default, not evidence: say so (the airline review read "Suits the goal retention." as a finding)
-            why = [f"a usual channel for {goal}; no behaviour of this persona points to it"] if c in order[:3] else []
+            why = [f"a usual channel for {goal}, to carry the messages on {b.theme_words}; no behaviour of this "
+                   "persona points to it"] if c in order[:3] else []
         if not why and not channels and items:
             continue  # no reason for it and nobody asked: an events review read SMS "a further channel" to students
         text = "; ".join(why) if why else (f"requested channel, used to carry the messages on {b.theme_words}"
                                            if channels else f"a further channel for the messages on {b.theme_words}")
-        items.append({"channel": c, "rationale": text[0].upper() + text[1:] + ".",
-                      "citations": _cite(refs[:2] + b.theme_refs[:1], b.evidence[:1])})
+        # a channel cites the behaviour that points to it, else the theme of the messages it carries (said so in
+        # its rationale), and no channel quotes a member (a help-desk review read "no behaviour of this persona points
+        # to it. Based on: distinctive phrase “phone number”" with one member's quote under all three channels)
+        cited = refs[:2] if said else b.theme_refs[:1]
+        items.append({"channel": c, "rationale": text[0].upper() + text[1:] + ".", "citations": _cite(cited)})
     return items
 
 

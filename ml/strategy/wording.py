@@ -86,7 +86,7 @@ OPEN_OFFERS = {
 OFFERS = {
     "acquisition": ["Publish a short public guide on how {theme} works here, linked from replies",
                     "Run a referral offer in the persona's busiest hours, led by {theme}"],
-    "retention": ["Send a proactive status update whenever {theme} changes, before they ask",
+    "retention": ["Update them on their open {theme} cases before they have to ask",
                   "Give a named follow-up owner for open {theme} cases"],
     "win_back": ["Send a personal apology with a concrete goodwill credit tied to the {theme} issue",
                  "Invite them back with a 'what we changed about {theme}' note"],
