@@ -10,6 +10,7 @@ from ml.lineage.names import (
     behaviour_holds,
     common_stems,
     distinct_names,
+    event_name_still_fits,
     name_still_describes,
     name_still_fits,
     names_keep_their_lineages,
@@ -164,3 +165,26 @@ def test_a_kept_name_whose_part_the_persona_writes_less_than_the_run_goes_back()
     even = common + ["my flight"] * 11 + ["hi"] * 9
     assert parts_set_apart("Flight", *name_figures("Flight", common), even)
     assert not parts_set_apart("Flight", *name_figures("Flight", common), even, ratio=1.0)
+
+
+def test_an_event_name_keeps_its_volume_word_only_while_the_run_would_say_it():
+    """An events review: OULAD's second period kept "Typical users (homepage & oucontent)" on a persona that logged
+    6.3× fewer events than average and that the run itself called "Light homepage users" (next to another "Typical
+    users (…)"). Event names were not judged at all."""
+    homepage = _profile(["homepage", "oucontent"])
+    assert event_name_still_fits("Typical users (homepage & oucontent)", "Typical users (homepage)", homepage)
+    assert not event_name_still_fits("Typical users (homepage & oucontent)", "Light homepage users", homepage)
+    assert not event_name_still_fits("Heavy forumng users", "Forumng & quiz users", _profile(["forumng", "quiz"]))
+    assert event_name_still_fits("Light homepage users", "Light homepage & subpage users", homepage)
+    assert not event_name_still_fits("Quiz & forumng users", "Homepage users", homepage)  # its events are gone
+    # through a comparison: the lineage goes on under this run's name
+    C = np.eye(2, 8)
+    base = _snapshot("A", C, ["Typical users (homepage & oucontent)", "Heavy forumng users"],
+                     [["homepage", "oucontent"], ["forumng", "quiz"]])
+    new = _snapshot("B", C, ["Light homepage users", "Heavy forumng & quiz users"],
+                    [["homepage", "oucontent"], ["forumng", "quiz"]])
+    base.kind = new.kind = "events"
+    by_id = {p.id: p for p in compare_runs(base, new, LineageConfig()).new_personas}
+    assert by_id[0].name == "Light homepage users" and by_id[0].renamed_from == "Typical users (homepage & oucontent)"
+    assert by_id[1].name == "Heavy forumng users" and by_id[1].lineage_id == "A/1"  # still heavy, still forumng
+

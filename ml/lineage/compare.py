@@ -31,6 +31,7 @@ from ml.lineage.movers import choose_keys, crosstab, movers, recurring, written
 from ml.lineage.names import (
     common_stems,
     distinct_names,
+    event_name_still_fits,
     name_still_describes,
     name_still_fits,
     names_keep_their_lineages,
@@ -176,9 +177,10 @@ class RunComparer(ReasonWriter, BaseEstimator):
         scores = self._scores(anchor, j, then, now)
         base_name = base.name(base.persona_ids[main]) if keeps else None
         kept = base_name
-        # event runs are not judged: their names are event labels and the namer's own words ("Heavy … users")
+        # event names are event labels and the namer's own words ("Heavy … users"): judged by those (names module)
         profile = new.profiles.get(pid) or {}
-        if kept is not None and new.kind != "events" and not (
+        if kept is not None and not (
+                event_name_still_fits(kept, new.name(pid), profile) if new.kind == "events" else
                 name_still_fits(kept, profile, self.common_stems_)
                 and name_still_describes(kept, profile, self._member_texts(pid), self._sample_texts(),
                                          self._cfg.growth_ratio)):

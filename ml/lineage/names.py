@@ -10,8 +10,9 @@ of the new fit, by the rules the namer applies to a fresh name (``ml.profile.nam
 - at least half of the phrase's content stems are among the new persona's top terms and phrases: the words
   the name is made of are still what sets the persona apart. Stems in the top terms of more than half of the
   run's personas ("flight" in an airline dump: ``common_stems``) say nothing about one persona and are left
-  out of both counts. A persona without terms is not judged on its words, and event runs are not judged at all
-  (``ml.lineage.compare``: their names are event labels and the namer's own words, "Heavy … users").
+  out of both counts. A persona without terms is not judged on its words. Event runs are judged by
+  ``event_name_still_fits`` (their names are event labels and the namer's own words, "Heavy … users": the opening
+  word must be the one this run's name has, and half the event words among the persona's top events).
 
 - where the members' texts are at hand (``name_still_describes``), the name's words are in at least half as many
   of the new persona's members as the words of the name this run gave it (``name_share``): "Ticket & Cancelled
@@ -102,6 +103,30 @@ def name_still_fits(name: str, profile: dict[str, Any], common: frozenset[str] =
                                  and clock_word_ok(word, profile.get("activity") or {})):
         return False
     stems, terms = content_stems(phrase) - common, _term_stems(profile)
+    if not stems or terms is None:
+        return True
+    return len(stems & terms) >= PHRASE_SHARE * len(stems)
+
+
+EVENT_CLAIMS = ("Typical", "Heavy", "Light")  # the event namer's opening words (ml.events.naming.EventNamer.name)
+
+
+def event_claim(name: str) -> str | None:
+    """The volume or baseline word an event persona's name opens with ("Typical users (…)", "Heavy … users"), else
+    None."""
+    first = name.split(" ", 1)[0]
+    return first if first in EVENT_CLAIMS else None
+
+
+def event_name_still_fits(name: str, own: str, profile: dict[str, Any]) -> bool:
+    """Whether a kept event persona's ``name`` still describes it: it opens with the word this run's own name for
+    it (``own``) opens with ("Typical", "Heavy", "Light" or none: those words are claims about the users' volume that
+    the namer makes afresh each run) and at least ``PHRASE_SHARE`` of its event words are among the persona's top
+    events. An events review kept "Typical users (homepage & oucontent)" on a persona that logged 6.3× fewer events
+    than average, which this run called "Light homepage users", beside another "Typical users (…)"."""
+    if event_claim(name) != event_claim(own):
+        return False
+    stems, terms = content_stems(name) - content_stems(" ".join((*EVENT_CLAIMS, "users"))), _term_stems(profile)
     if not stems or terms is None:
         return True
     return len(stems & terms) >= PHRASE_SHARE * len(stems)
