@@ -92,3 +92,32 @@ def test_an_event_column_of_dates_is_refused(tmp_path):
 def test_numeric_event_ids_are_events(tmp_path):
     table = load_events([clicks(tmp_path)], EventInputConfig(event_cols=["id_site"]))
     assert table.events["event"].nunique() == 5
+
+
+def test_an_event_column_of_one_value_says_so_first(tmp_path):
+    """OULAD's ``--event-col code_presentation`` (one value, "2014J") got "widen the window, lower
+    matrix.min_user_events or min_reach" (an events review)."""
+    from ml.events.config import EventConfig
+    from ml.events.pipeline import EventPipeline
+    from ml.runtime.errors import TooFewRowsError
+
+    path = clicks(tmp_path, n_users=40)
+    frame = pd.read_csv(path)
+    frame["term"] = "2014J"
+    frame.to_csv(path, index=False)
+    cfg = EventConfig().updated({"input": {"event_cols": ["term"]}})
+    with pytest.raises(TooFewRowsError) as err:
+        EventPipeline(cfg).run([path])
+    msg = one_line(err)
+    assert msg.startswith("clicks.csv: the event column holds one value ('2014J') in every row"), msg
+    assert "--event-col" in msg and "widen the window" not in msg
+
+
+def test_an_event_column_of_one_value_per_user_is_read_as_an_id(tmp_path):
+    from ml.events.matrix import _not_events
+
+    ids = pd.DataFrame({"user": [f"u{i}" for i in range(50)] * 2, "event": [f"e{i}" for i in range(50)] * 2,
+                        "count": 1})
+    assert "each of the event column's 50 values is done by one user only" in _not_events(ids)
+    real = pd.DataFrame({"user": [f"u{i}" for i in range(50)] * 2, "event": ["open", "buy"] * 50, "count": 1})
+    assert _not_events(real) is None

@@ -37,6 +37,23 @@ from sklearn.utils.validation import check_is_fitted
 from ml.runtime.errors import TooFewRowsError
 
 
+def _not_events(events: pd.DataFrame) -> str | None:
+    """What the event column holds when it cannot name events, as the fix to say, else None: one value for every row
+    (OULAD's ``code_presentation``), or a value per user (an enrolment id: each done by one user only). An events review
+    got "widen the window, lower matrix.min_user_events or min_reach" for both."""
+    values = events["event"].astype(str)
+    distinct = values.nunique()
+    if distinct <= 1:
+        one = values.iloc[0] if len(values) else ""
+        return (f"the event column holds one value ({one[:30]!r}) in every row, which names no kind of event: pass "
+                "the column that says what users did as --event-col")
+    users_per_event = events.groupby(values)["user"].nunique()
+    if distinct >= 20 and (users_per_event <= 1).mean() >= 0.9:
+        return (f"each of the event column's {distinct:,} values is done by one user only, as an id is: pass the "
+                "column that says what users did as --event-col")
+    return None
+
+
 def _stage(stage: str, unit: str, before: int, after: int, **extra) -> dict:
     out = {"stage": stage, "unit": unit, "removed": int(before - after), "kept": int(after),
            "kept_share": round(after / before, 4) if before else 0.0}
@@ -159,12 +176,13 @@ class EventMatrix(BaseEstimator):
         self.users_ = user_ids[nonempty]
         self.counts_ = counts[nonempty]
         if len(self.users_) < self.min_users or len(self.events_) < 2:
-            raise TooFewRowsError(
-                f"only {len(self.users_)} users and {len(self.events_)} event types left after the window, "
-                f"min-activity ({self.min_user_events} events) and key-event selection; at least "
-                f"{self.min_users} users and 2 event types are needed: widen the window, lower "
-                "matrix.min_user_events or min_reach, or supply more data",
-                n_rows=len(self.users_), min_rows=self.min_users)
+            left = (f"only {len(self.users_)} users and {len(self.events_)} event types left after the window, "
+                    f"min-activity ({self.min_user_events} events) and key-event selection; at least "
+                    f"{self.min_users} users and 2 event types are needed")
+            cause = _not_events(events)  # the cause first, where the event column is what is wrong
+            raise TooFewRowsError(f"{cause} ({left})" if cause else f"{left}: widen the window, lower "
+                                  "matrix.min_user_events or min_reach, or supply more data",
+                                  n_rows=len(self.users_), min_rows=self.min_users)
         self._fit_weights(events)
         self.report_ = report
         return self

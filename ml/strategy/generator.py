@@ -269,8 +269,8 @@ def _channels(b: _Basis, channels: list[str] | None) -> list[dict]:
         why = ([f"a usual channel for {goal}, and this persona " + " and ".join(said)]
                if c in order[:3] and said else said)
         if not said:  # a default, not evidence: say so (the airline review read "Suits the goal retention." as a finding)
-            why = [f"a usual channel for {goal}, to carry the messages on {b.theme_words}; no behaviour of this "
-                   "persona points to it"] if c in order[:3] else []
+            why = [(f"a usual channel for {goal}, to carry the messages on {b.theme_words}; no behaviour of this "
+                    "persona points to it")] if c in order[:3] else []
         if not why and not channels and items:
             continue  # no reason for it and nobody asked: an events review read SMS "a further channel" to students
         text = "; ".join(why) if why else (f"requested channel, used to carry the messages on {b.theme_words}"
