@@ -4,7 +4,8 @@
                                       [--no-ablation]
 
 For each data set the event pipeline runs with k chosen by cross-validation (never by hand); k-means and a
-diagonal GMM are fitted on the same weighted matrix with the same k. Printed per method: Cramér's V of
+diagonal GMM are fitted on the same weighted matrix with the same k; "volume" cuts the users into k groups of about
+equal size by how many events they logged (the run's ``metrics.outcomes.volume``). Printed per method: Cramér's V of
 persona × outcome (chi-square), and the range over personas of the key outcome rates. The ablation refits
 NMF (same k) under each weighting / row normalisation and reports V and silhouette. Outcomes are only
 used here, for evaluation. Runs in a few minutes on 2 cores.
@@ -111,6 +112,9 @@ def run_set(name: str, spec: dict, do_ablation: bool) -> dict:
            "nmf_rates": outcome_table(labels, res.outcome, cfg.input.outcome_bins)}
     for method, lab in baselines(res.X, k, cfg.seed).items():
         out["methods"][method] = summarise(outcome_table(lab, res.outcome, cfg.input.outcome_bins), spec["rates"])
+    volume = (manifest["metrics"].get("outcomes") or {}).get("volume")  # users cut by how many events they logged
+    if volume:
+        out["methods"]["volume"] = summarise(volume, spec["rates"])
     out["personas"] = [{"id": p.id, "name": p.name, "share": round(p.share, 3)} for p in res.personas]
     if do_ablation:
         from ml.events.ingest import load_events

@@ -45,6 +45,11 @@ def test_moodle_run_directory(moodle_run):
     assert manifest["metrics"]["k"] == next(r["k"] for r in table if r["chosen"])
     outcomes = manifest["metrics"]["outcomes"]
     assert outcomes["nmf"]["n"] == 113 and outcomes["nmf"]["p_value"] < 0.05  # grades differ by persona
+    # the users cut into as many groups by how many events they logged, read beside the personas (an events review)
+    volume = outcomes["volume"]
+    assert volume["n"] == 113 and len(volume["personas"]) == manifest["metrics"]["n_personas"]
+    assert 0 <= volume["cramers_v"] <= 1 and max(r["n"] for r in volume["personas"]) - min(
+        r["n"] for r in volume["personas"]) <= 113 // 4  # groups of about equal size
     assert set(manifest["timings_s"]) >= {"ingest", "matrix", "nmf", "profile", "total"}
     frame = pd.read_parquet(out / "assignments.parquet")
     assert list(frame.columns) == ASSIGNMENT_COLUMNS and len(frame) == 113

@@ -145,3 +145,13 @@ def test_check_says_which_values_of_a_numeric_outcome_are_no_numbers():
     grades = pd.Series([str(v) for v in range(40)] + ["absent", None, ""])
     assert _no_numbers(grades) == "; 1 of them no number ('absent'), left out of the outcome tables"
     assert _no_numbers(pd.Series(["pass", "fail", "absent"])) == ""  # a categorical outcome: every value is one
+
+
+def test_users_are_cut_by_how_many_events_they_logged_into_groups_of_about_equal_size():
+    from ml.events.outcomes import volume_groups
+
+    groups = volume_groups([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], 3)
+    assert groups.tolist() == [0] * 4 + [1] * 4 + [2] * 4
+    assert len(set(volume_groups([5, 5, 5, 5, 9, 9], 2).tolist()[:4])) == 1  # ties stay together
+    assert volume_groups([3, 1, 2], 1).tolist() == [0, 0, 0]
+

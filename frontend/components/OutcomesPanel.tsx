@@ -74,8 +74,23 @@ function readOutcomes(m: RunManifest): Outcomes | null {
 /** Cramér's V gaps under this read "about the same" (as the printable report, backend/routes/report_outcome.py). */
 const SAME_V = 0.05;
 
+/** " Users cut into as many groups by how many events they logged reach 0.57: …": the plain activity split beside the
+ * personas (an events review found OULAD's personas at 0.42 against 0.57, unsaid); as the printable report says it. */
+function volumeWords(v: number, volume: OutcomeTable | null | undefined): string {
+  const vol = volume?.cramers_v;
+  if (typeof vol !== "number") return "";
+  const gap = Math.round(100 * vol) - Math.round(100 * v);
+  const tail =
+    gap >= 100 * SAME_V
+      ? ": how much users do tells the outcome apart more than these personas, which describe what they do."
+      : Math.abs(gap) < 100 * SAME_V
+        ? ", about the same."
+        : ".";
+  return ` Users cut into as many groups by how many events they logged reach ${num(vol)}${tail}`;
+}
+
 /** How the personas and k-means (same k, same matrix) tell the outcome apart, in words. */
-function strength(nmf: OutcomeTable, kmeans: OutcomeTable | null | undefined): string {
+function strength(nmf: OutcomeTable, kmeans: OutcomeTable | null | undefined, volume?: OutcomeTable | null): string {
   const v = nmf.cramers_v;
   if (typeof v !== "number") return "";
   const p = typeof nmf.p_value === "number" ? (nmf.p_value < 0.001 ? "p < 0.001" : `p = ${num(nmf.p_value, 3)}`) : null;
@@ -91,7 +106,7 @@ function strength(nmf: OutcomeTable, kmeans: OutcomeTable | null | undefined): s
         ? ", about the same."
         : ".";
   }
-  return text;
+  return text + volumeWords(v, volume);
 }
 
 /**
@@ -153,7 +168,7 @@ export default function OutcomesPanel({ manifest, personas }: { manifest: RunMan
         </table>
       </div>
       <p className="hint" data-testid="outcomes-strength">
-        {strength(t, o.kmeans)} In brackets: the difference from everyone in a persona, in percentage points.
+        {strength(t, o.kmeans, o.volume)} In brackets: the difference from everyone in a persona, in percentage points.
         {t.set_aside && t.set_aside.n > 0
           ? ` The users set aside before the personas (too few events) are not in any row above theirs: read their outcome before presenting a persona's as the worst.`
           : ""}

@@ -2664,6 +2664,8 @@ export interface components {
             kmeans?: components["schemas"]["OutcomeTable"] | null;
             /** @description The personas' outcome table. */
             nmf: components["schemas"]["OutcomeTable"];
+            /** @description The users cut into as many groups of about equal size by how many events they logged (ml.events.outcomes.volume_groups): how much users do, beside what they do. Absent before 2026-12-07. */
+            volume?: components["schemas"]["OutcomeTable"] | null;
         };
         /** PersonaList */
         PersonaList: {

@@ -72,6 +72,18 @@ def _aside(outcome, edges: list | None, bins: list[float] | None, categories: li
             "other": round((n - inside) / n, 4)}
 
 
+def volume_groups(totals, k: int) -> np.ndarray:
+    """Users cut into ``k`` groups of about equal size by how many events they logged (``totals``, one per user;
+    ties kept together): the plain activity split the personas' outcome table is read beside. An events review found
+    OULAD's personas at Cramér's V 0.42 against 0.57 for a split at the median event count, and KDD's at 0.08 against
+    0.40 for tertiles, with nothing on the page to say so."""
+    totals = np.asarray(totals, dtype=np.float64).ravel()
+    if k < 2 or totals.size == 0:
+        return np.zeros(totals.size, dtype=np.int64)
+    ranks = pd.Series(totals).rank(method="min").to_numpy()
+    return np.minimum((ranks - 1) * k // totals.size, k - 1).astype(np.int64)
+
+
 def cramers_v(table: pd.DataFrame) -> tuple[float, float, int, float]:
     chi2, p, dof, _ = chi2_contingency(table.to_numpy())
     n = table.to_numpy().sum()

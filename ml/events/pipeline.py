@@ -25,7 +25,7 @@ from ml.events.ingest import load_events
 from ml.events.matrix import EventMatrix
 from ml.events.model import EventRunModel
 from ml.events.nmf import EventPersonaModel, size_balance
-from ml.events.outcomes import known_outcomes, numeric_outcome, outcome_table
+from ml.events.outcomes import known_outcomes, numeric_outcome, outcome_table, volume_groups
 from ml.events.profile import ProfileInputs, build_event_profiles, event_label, mix_text
 from ml.ingest.timebasis import offset_tz
 from ml.runtime.contracts import (
@@ -151,7 +151,7 @@ class EventPipeline:
         kept = set(users)
         aside = by_user[~by_user.index.isin(kept)].to_numpy(dtype=object)  # too few events: no persona
         with self.timer_.stage("metrics"):
-            metrics = self._metrics(model, X, labels, outcome, aside)
+            metrics = self._metrics(model, X, labels, outcome, aside, counts.sum(axis=1))
         windowed = builder._window(table.events)
         kept_rows = windowed[windowed["user"].isin(kept) & windowed["event"].isin(builder.events_)]
         with self.timer_.stage("profile"):
@@ -273,7 +273,8 @@ class EventPipeline:
                                                                     nonexistent="shift_forward")).isoformat())
         return out
 
-    def _metrics(self, model: EventPersonaModel, X, labels, outcome, aside=None) -> dict[str, Any]:
+    def _metrics(self, model: EventPersonaModel, X, labels, outcome, aside=None, volume=None) -> dict[str, Any]:
+        """The run's metrics; ``volume``: each user's events in total, for the outcome's volume baseline."""
         cfg = self.config
         entropy, smallest = size_balance(labels, model.k_)
         out: dict[str, Any] = {
@@ -292,7 +293,9 @@ class EventPipeline:
         table = outcome_table(labels, outcome, cfg.input.outcome_bins, aside)
         if table is not None:
             out["outcomes"] = {"column": cfg.input.outcome_col, "nmf": table,
-                               "kmeans": outcome_table(kmeans, outcome, cfg.input.outcome_bins)}
+                               "kmeans": outcome_table(kmeans, outcome, cfg.input.outcome_bins),
+                               "volume": None if volume is None else outcome_table(
+                                   volume_groups(volume, model.k_), outcome, cfg.input.outcome_bins)}
         return out
 
     def _stability(self, X, labels) -> float | None:

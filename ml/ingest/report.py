@@ -166,7 +166,8 @@ class LoadReport:
             if getattr(self, name):
                 lines.append(f"{name.replace('_', ' ')}: {getattr(self, name)}")
         for ex in self.timestamp_examples:
-            lines.append(f"  unparseable timestamp {ex['value']!r} in {ex['file']} row {ex['row']}")
+            lines.append(f"  unparseable timestamp {ex['value']!r} in {ex['file']} data row {ex['row']} (the header "
+                         "not counted, a quoted text with line breaks counted once)")
         if self.date_order:
             lines.append(date_order_line(self.date_order))
         return lines

@@ -304,3 +304,23 @@ def test_a_small_cramers_v_gap_is_about_the_same_in_the_report():
     assert "tell the outcome apart more than these personas" in strength(0.09, 0.26)
     assert strength(0.30, 0.10).endswith("reaches 0.10.")
     assert "tell the outcome apart more" in strength(0.38, 0.43)  # 0.43 - 0.38 is 0.0499… in floating point
+
+
+def test_the_report_reads_the_personas_beside_a_plain_split_by_how_much_users_do():
+    """An events review: OULAD's personas reached Cramér's V 0.42, users split at the median event count 0.57, and
+    nothing said so. The run's volume table (``Outcomes.volume``) is read beside the personas."""
+    from backend.routes.report_outcome import report_outcomes
+
+    table = {"n": 20, "categories": ["a"], "overall": {"a": 1.0}, "cramers_v": 0.42,
+             "personas": [{"persona_id": 0, "n": 20, "rates": {"a": 1.0}}]}
+
+    def strength(vol: float | None) -> str:
+        outcomes = {"column": "label", "nmf": table, "kmeans": {"cramers_v": 0.43},
+                    **({"volume": {"cramers_v": vol}} if vol is not None else {})}
+        manifest = {"kind": "events", "config": {"input": {}}, "metrics": {"outcomes": outcomes}}
+        return report_outcomes(manifest, {0: "P"})["strength"]
+
+    assert strength(0.57).endswith("how many events they logged reach 0.57: how much users do tells the outcome "
+                                   "apart more than these personas, which describe what they do.")
+    assert strength(0.44).endswith("reach 0.44, about the same.")
+    assert "events they logged" not in strength(None)  # runs made before the volume table

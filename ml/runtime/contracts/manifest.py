@@ -321,6 +321,10 @@ class Outcomes(Contract):
     column: str | None = Field(None, description="The outcome column (--outcome-col).")
     nmf: OutcomeTable = Field(description="The personas' outcome table.")
     kmeans: OutcomeTable | None = Field(None, description="k-means with the same k on the same matrix, for scale.")
+    volume: OutcomeTable | None = Field(None, description="The users cut into as many groups of about equal size by "
+                                                          "how many events they logged (ml.events.outcomes."
+                                                          "volume_groups): how much users do, beside what they do. "
+                                                          "Absent before 2026-12-07.")
 
 
 class EventMetrics(Contract):
