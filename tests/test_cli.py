@@ -199,6 +199,8 @@ def test_check_reads_the_inputs_and_writes_nothing(tmp_path):
     frame = pd.read_csv(sample, dtype=str, lineterminator="\n")  # a bare CR inside a text ends no line
     customers = int((frame["inbound"].str.lower() == "true").sum())
     assert out[0].startswith(f"{sample}: {len(frame)} rows, layout twcs, delimiter ','")  # how it was read
+    # ... once: stderr holds the stages' progress only (a help-desk review saw every line on stdout and stderr)
+    assert "rows, layout twcs" not in proc.stderr and "ingest ..." in proc.stderr
     read = out.index(f"messages read: {len(frame):,}; customer's side {customers:,}, company's side "
                      f"{len(frame) - customers:,}, side unknown 0 (--inbound-only keeps the customer's side)")
     assert out[read + 1].startswith("times: Every timestamp is UTC")

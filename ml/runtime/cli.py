@@ -248,13 +248,17 @@ def run(kind: RunKind, args: argparse.Namespace) -> int:
     return run_guarded(work)
 
 
+_PROGRESS = re.compile(r"^[\w-]+ (\.\.\.$|done in )")  # "ingest ...", "filter done in 0.6s (memory now …)"
+
+
 def check(kind: RunKind, args: argparse.Namespace, config, console) -> int:
     """``--check``: read the inputs, say how they were read and what a run would cluster, and stop; nothing
     is fitted, written or published but the per-text caches a run would fill (the kind's pipeline's
     ``check``). Exit 2 when a run would stop for too few members."""
     if args.out or args.series or args.baseline or args.notify:
         raise InputError("--check reads the inputs only: drop --out, --series, --baseline and --notify")
-    pipeline = kind.make_pipeline(config, quiet=True, log=lambda msg: console.log(msg))
+    # the stages' progress on stderr; what they read is printed once, below (a help-desk review saw every line twice)
+    pipeline = kind.make_pipeline(config, quiet=True, log=lambda msg: console.log(msg) if _PROGRESS.match(msg) else None)
     with cache_folder(config):  # the per-text caches (language ids) a run would fill, in --cache-dir
         lines, enough = pipeline.check(args.inputs)
     for line in lines:
