@@ -173,6 +173,8 @@ def test_a_text_column_of_few_values_is_named_before_the_filters(tmp_path):
     assert proc.returncode == 2 and len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert ("the text column 'airline' holds 3 distinct values in 120 rows; if it is not the column with the "
             "messages, pass --text-col NAME ('text' reads as free text)") in lines[0]  # the column to pass instead
+    # ... said first, before any advice on the filters (a help-desk review read "supply more rows or relax the filters")
+    assert "are needed to find personas: the text column 'airline'" in lines[0] and "supply more rows" not in lines[0]
     assert "the exact_duplicates stage removed" in lines[0]
     # a column of ids (a review, 2026-12-06: --text-col tweet_id was told to turn the length filter off)
     frame = pd.read_csv(src).assign(tweet_id=[5703011308881223 + i for i in range(120)])

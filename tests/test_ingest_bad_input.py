@@ -337,3 +337,19 @@ def test_a_nested_customer_flag_is_read_as_the_side(tmp_path):
     msgs, report = load_messages(path, inbound_only=True)
     assert report.files[0].mapping["inbound"] == "author.isCustomer"
     assert len(msgs) == 4 and msgs["text"].str.startswith("my parcel").all()
+
+
+def test_a_text_column_empty_in_every_row_is_named(tmp_path):
+    """A help-desk export whose 'body' column was empty read "no messages with text left …; check --text-col points at
+    the message text", though no --text-col had been given: the column is named, with how it was chosen."""
+    path = tmp_path / "desk.csv"
+    pd.DataFrame({"ticket_id": [f"T{i}" for i in range(30)], "body": [""] * 30,
+                  "sender": [f"c{i}" for i in range(30)]}).to_csv(path, index=False)
+    with pytest.raises(InputError) as err:
+        load_messages([path])
+    msg = str(err.value)
+    assert "\n" not in msg and "its text column 'body' (found by its name) is empty in all 30 rows" in msg
+    assert "pass --text-col NAME" in msg
+    with pytest.raises(InputError, match=r"'body' \(--text-col\) is empty in all 30 rows"):
+        load_messages([path], ColumnMapping(text="body"))
+

@@ -125,12 +125,13 @@ class PersonaPipeline:
         if len(members) < cfg.input.min_members:
             most = too_few_hints(sel)
             read = int(sel.agent_report.get("input") or len(candidates))  # before the brand/agent step
-            raise TooFewRowsError(
-                f"{', '.join(str(p) for p in paths)}: only {len(members)} {cfg.input.unit}s left after "
-                f"filtering ({read} read); at least {cfg.input.min_members} are needed to find "
-                "personas: supply more rows or relax the filters in --config" + (f"; {most}" if most else ""),
-                n_rows=len(members), min_rows=cfg.input.min_members,
-            )
+            head = (f"{', '.join(str(p) for p in paths)}: only {len(members)} {cfg.input.unit}s left after "
+                    f"filtering ({read} read); at least {cfg.input.min_members} are needed to find personas")
+            # a text column that holds no messages is the cause to say first (a help-desk review read "supply more
+            # rows or relax the filters" for --text-col sender_type)
+            said = f"{head}: {most}" if most and most.startswith("the text column") else \
+                f"{head}: supply more rows or relax the filters in --config" + (f"; {most}" if most else "")
+            raise TooFewRowsError(said, n_rows=len(members), min_rows=cfg.input.min_members)
         if prefetch_masks:
             self._start_prefetch(members, sel.brand_accounts)
         # per-row work on the configured executor (ml.runtime.executor); fitting stays in this process
