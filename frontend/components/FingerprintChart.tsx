@@ -4,8 +4,12 @@ import { Bar, BarChart, CartesianGrid, Cell, ReferenceLine, ResponsiveContainer,
 
 import type { FingerprintItem } from "@/lib/api";
 import { ABOVE, BELOW } from "@/lib/colors";
-import { pointedLabel, useFeatureWords } from "@/lib/features";
+import { CLOCK_ENDS, pointedLabel, useFeatureWords } from "@/lib/features";
 import { num, pct, termLabel, truncate } from "@/lib/format";
+
+/** A time-of-day bar's colour: its label names the end of the clock it points to ("toward noon"), so higher / lower
+ * says nothing (a help-desk review read a "toward noon" bar drawn in the "lower than all members" colour). */
+const CLOCK = "#7F7F7F";
 
 interface Row {
   label: string;
@@ -85,7 +89,7 @@ export default function FingerprintChart({ items, n = 12, clock }: { items: Fing
             />
             <Bar dataKey="diff" name="Difference (sd)" isAnimationActive={false}>
               {rows.map((r) => (
-                <Cell key={r.item.feature} fill={r.diff >= 0 ? ABOVE : BELOW} />
+                <Cell key={r.item.feature} fill={CLOCK_ENDS[r.item.feature] ? CLOCK : r.diff >= 0 ? ABOVE : BELOW} />
               ))}
             </Bar>
           </BarChart>
@@ -100,6 +104,12 @@ export default function FingerprintChart({ items, n = 12, clock }: { items: Fing
           <span className="swatch" style={{ background: BELOW }} />
           lower than all {who}
         </span>
+        {rows.some((r) => CLOCK_ENDS[r.item.feature]) ? (
+          <span data-testid="clock-bar-legend">
+            <span className="swatch" style={{ background: CLOCK }} />
+            time of day: toward the end its label names
+          </span>
+        ) : null}
         <span>
           {who === "users"
             ? items.some((f) => "persona_share" in f && typeof f.persona_share === "number")

@@ -27,7 +27,10 @@ def test_fingerprint_and_measures_use_plain_feature_labels(live_server, page, ar
     # a persona whose fingerprint chart shows a feature read off the clock (the sample has timestamps)
     details = [live_server.api(f"/runs/{quote(run_id)}/personas/{p['id']}")
                for p in live_server.api("/runs/latest/personas")["items"]]
-    persona = next(p for p in details if any(f["feature"] in CLOCK_FEATURES for f in _top(p["fingerprint"])))
+    clocked = [p for p in details if any(f["feature"] in CLOCK_FEATURES for f in _top(p["fingerprint"]))]
+    # one with a time-of-day bar where there is one (its colour is checked below)
+    persona = next((p for p in clocked if any(f["feature"] in ("hour_sin", "hour_cos") for f in _top(p["fingerprint"]))),
+                   clocked[0])
     page.goto(f"{live_server.url}/persona/?run={quote(run_id)}&id={persona['id']}")
     page.wait_for_selector('[data-testid="fingerprint-chart"] .recharts-bar-rectangle')
     tick = '[data-testid="fingerprint-chart"] .recharts-cartesian-axis-tick-value'
@@ -62,6 +65,13 @@ def test_fingerprint_and_measures_use_plain_feature_labels(live_server, page, ar
             assert f"{label[signal['signal']]} ({clock})" in separators.inner_text()
     raw = {name.replace("_", " ") for name in label} | set(label)
     assert not raw & set(words)
+    # a time-of-day bar points to the end its label names: grey, not the higher / lower colours (a help-desk review
+    # read a "toward noon" bar drawn in the "lower than all members" colour)
+    hours = sum(f["feature"] in ("hour_sin", "hour_cos") for f in _top(persona["fingerprint"]))
+    fills = page.eval_on_selector_all('[data-testid="fingerprint-chart"] .recharts-bar-rectangle path',
+                                      "ps => ps.map(p => p.getAttribute('fill'))")
+    assert fills.count("#7F7F7F") == hours and page.get_by_test_id("clock-bar-legend").count() == (1 if hours else 0)
+    assert hours, "the bundled sample has a persona with a time-of-day bar (it did: check the sample's run)"
     assert "0" in numbers, numbers  # the axis has a tick at zero
     assert [float(n) for n in numbers] == sorted(float(n) for n in numbers)
     assert float(numbers[0]) == -float(numbers[-1])  # symmetric around zero
