@@ -1,6 +1,6 @@
 "use client";
 
-import { Bar, BarChart, CartesianGrid, LabelList, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { Bar, BarChart, CartesianGrid, Cell, LabelList, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 
 import type { FilterStage } from "@/lib/api";
 import { int, pct } from "@/lib/format";
@@ -130,6 +130,21 @@ function StepTable({ stages }: { stages: FilterStage[] }) {
   );
 }
 
+/** Bar colours: the steps count messages; the last bar of a run of authors or conversations counts members, on the
+ * same axis (a help-desk review read it as messages), so it is lighter and the note under the chart says so. */
+const MESSAGES = "#0072B2";
+const MEMBERS = "#56B4E9";
+
+/** Ticks from 0 to the first round number at or above ``total``, at most five whole steps of 1, 2, 2.5 or 5 × 10^k: the
+ * axis ended at the total itself, so "4,500" and "5,000" stood on each other. */
+export function axisTicks(total: number): number[] {
+  const top = Math.max(1, total);
+  const power = 10 ** Math.floor(Math.log10(top));
+  const step = [0.1, 0.2, 0.25, 0.5, 1, 2, 2.5, 5, 10].map((m) => m * power).find((s) => s >= 1 && Math.ceil(top / s) <= 5) ?? power * 10;
+  const n = Math.ceil(top / step - 1e-9);
+  return Array.from({ length: n + 1 }, (_, i) => Math.round(i * step * 1000) / 1000);
+}
+
 /** Input → each filtering stage → kept, as a horizontal funnel plus a table of the numbers
  * (a table per step with its unit when the stages count different things, as in an event run). */
 export default function FilterFunnel({
@@ -163,6 +178,7 @@ export default function FilterFunnel({
   // share of the messages read (1,367 authors of 5,000 messages is no 27%)
   const grouped = !!unit && unit !== "message";
   steps.push({ label: grouped ? `${unit}s (members)` : "kept", kept: finalKept, removed: 0 });
+  const ticks = axisTicks(total);
 
   return (
     <div data-testid="filter-funnel">
@@ -170,7 +186,7 @@ export default function FilterFunnel({
         <ResponsiveContainer width="100%" height="100%">
           <BarChart data={steps} layout="vertical" margin={{ left: 8, right: 64, top: 4, bottom: 4 }}>
             <CartesianGrid horizontal={false} strokeDasharray="3 3" />
-            <XAxis type="number" tickFormatter={(v: number) => int(v)} domain={[0, Math.max(1, total)]} />
+            <XAxis type="number" tickFormatter={(v: number) => int(v)} domain={[0, ticks[ticks.length - 1] ?? 1]} ticks={ticks} />
             <YAxis type="category" dataKey="label" width={150} tick={{ fontSize: 12 }} interval={0} />
             <Tooltip
               isAnimationActive={false}
@@ -181,7 +197,10 @@ export default function FilterFunnel({
                 return [`${int(Number(value))} kept (${pct(total ? step.kept / total : 0)})${step.removed ? `, ${int(step.removed)} removed` : ""}`, ""];
               }}
             />
-            <Bar dataKey="kept" fill="#0072B2" isAnimationActive={false}>
+            <Bar dataKey="kept" fill={MESSAGES} isAnimationActive={false}>
+              {steps.map((step, i) => (
+                <Cell key={`${step.label}-${i}`} fill={grouped && i === steps.length - 1 ? MEMBERS : MESSAGES} />
+              ))}
               <LabelList dataKey="kept" position="right" formatter={(v) => int(Number(v))} style={{ fontSize: 12 }} />
             </Bar>
           </BarChart>
@@ -195,7 +214,7 @@ export default function FilterFunnel({
       {grouped ? (
         <p className="hint" data-testid="funnel-members">
           The steps count messages; the {int(last?.kept ?? 0)} messages kept form {int(finalKept)} members, one per{" "}
-          {unit}.
+          {unit} (the last, lighter bar).
         </p>
       ) : null}
       <div className="table-scroll">

@@ -3,6 +3,8 @@ export of the bundled TWCS sample, message bodies in HTML under "Public Reply", 
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -152,10 +154,20 @@ def test_overview_names_a_slack_export_and_its_notices(slack_run, page, artifact
     kept_messages = manifest["filtering"][-1]["kept"]
     note = page.get_by_test_id("funnel-members").inner_text()
     assert note == (f"The steps count messages; the {kept_messages:,} messages kept form "
-                    f"{manifest['counts']['kept']:,} members, one per conversation.")
+                    f"{manifest['counts']['kept']:,} members, one per conversation (the last, lighter bar).")
     last = page.get_by_test_id("filter-funnel").locator("tbody tr").last
     assert last.locator("th").inner_text() == "conversations (members)"
     assert last.locator("td").last.inner_text() == ""
+    # the members' bar is told apart from the messages' (a help-desk review read it on the messages' axis), and the
+    # axis ends on a round number at or above the rows read ("4,500" and "5,000" stood on each other)
+    fills = page.eval_on_selector_all('[data-testid="filter-funnel"] .recharts-bar-rectangle path',
+                                      "ps => ps.map(p => p.getAttribute('fill'))")
+    assert len(set(fills[:-1])) == 1 and fills[-1] != fills[0], fills
+    ticks = [int(t.replace(",", "")) for t in page.eval_on_selector_all(
+        '[data-testid="filter-funnel"] .recharts-cartesian-axis-tick-value', "ts => ts.map(t => t.textContent)")
+        if re.fullmatch(r"[\d,]+", t)]  # the x axis: the y axis's ticks are the steps' names
+    steps = {b - a for a, b in zip(ticks, ticks[1:])}
+    assert ticks[0] == 0 and len(steps) == 1 and ticks[-1] >= manifest["counts"]["input"] > ticks[-2], ticks
     page.get_by_test_id("filter-funnel").screenshot(path=str(artifacts / "funnel-conversations.png"))
 
 
