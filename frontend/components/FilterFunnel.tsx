@@ -201,7 +201,7 @@ export default function FilterFunnel({
               {steps.map((step, i) => (
                 <Cell key={`${step.label}-${i}`} fill={grouped && i === steps.length - 1 ? MEMBERS : MESSAGES} />
               ))}
-              <LabelList dataKey="kept" position="right" formatter={(v) => int(Number(v))} style={{ fontSize: 12 }} />
+              <LabelList dataKey="kept" position="right" formatter={(v) => int(Number(v))} fill="#3d4752" style={{ fontSize: 12 }} />
             </Bar>
           </BarChart>
         </ResponsiveContainer>
