@@ -278,7 +278,7 @@ def _channels(b: _Basis, channels: list[str] | None) -> list[dict]:
         # a channel cites the behaviour that points to it, else the theme of the messages it carries (said so in
         # its rationale), and no channel quotes a member (a help-desk review read "no behaviour of this persona points
         # to it. Based on: distinctive phrase “phone number”" with one member's quote under all three channels)
-        cited = refs[:2] if said else b.theme_refs[:1]
+        cited = refs[:2] if said else b.theme_refs[:3]  # the themes its rationale names
         items.append({"channel": c, "rationale": text[0].upper() + text[1:] + ".", "citations": _cite(cited)})
     return items
 
