@@ -85,3 +85,15 @@ def test_example_users_read_differently_from_each_other():
     assert [e["member_id"] for e in shown] == ["u0", "u2", "u3"]  # u1 and u4 read as u0 ("a 70%, b 30% (of 10)")
     assert len({e["text"] for e in shown}) == len(shown)
     assert len(examples(inp, list(range(n)), 0, [0], 2)) == 2
+
+
+def test_a_persona_of_mostly_mixed_users_does_not_read_as_standing_apart():
+    """An events review: "It stands apart: … correctly 100% of the time" on a persona 64 % of whose users were flagged
+    as mixed between personas. From a quarter of mixed users the sentence says so and points to the clear users."""
+    from ml.events.profile import _separation
+
+    mixed = _separation({"size": 100, "core_size": 36, "reassigned_count": 64}, 1.0)
+    assert "stands apart" not in mixed and "64% of its users are flagged as mixed" in mixed
+    assert "read it by its 36 clear users" in mixed and "correctly 100% of the time" in mixed
+    clear = _separation({"size": 100, "core_size": 90, "reassigned_count": 10}, 0.95)
+    assert clear.startswith("It stands apart:") and "flagged as mixed" not in clear
