@@ -80,6 +80,9 @@ def mix_text(counts_row: np.ndarray, events: list[str], n: int = 3, also=(), res
     return f"{mix}{more} (of {total:,.0f} event{'' if round(total) == 1 else 's'})"
 
 
+ALMOST_NONE = 0.1  # a persona's mean per user under this share of the average reads "almost no", not "N× fewer"
+
+
 def lift_sentence(event: str, persona_mean: float, population_mean: float, quote: bool = True,
                   shares: tuple[float, float] | None = None) -> str:
     """"1.1× more “Course viewed” than average (8.1 vs 7.3 per user)"; event names are quoted (they are often
@@ -98,6 +101,8 @@ def lift_sentence(event: str, persona_mean: float, population_mean: float, quote
         head = f"about as many {quoted} as average"
     elif lift >= 1:
         head = f"{lift:.1f}× more {quoted} than average"
+    elif lift <= ALMOST_NONE:  # "293.1× fewer" on 0.03 per user against 8.9 read as precision (an events review)
+        head = f"almost no {quoted}"
     elif lift > 0:
         head = f"{1 / lift:.1f}× fewer {quoted} than average"
     else:
