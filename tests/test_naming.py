@@ -83,8 +83,8 @@ def test_a_word_for_something_members_do_needs_most_of_them_to_do_it():
     digits = {"feature": "digit_ratio", "std_diff": 1.54, "persona_mean": 0.0099, "population_mean": 0.0005,
               "any_share": 0.105}
     assert behavior_word([digits]) is None
-    assert behavior_word([{**digits, "any_share": 0.62}]) == "Detail-quoting"
-    assert behavior_word([{**digits, "any_share": None}]) == "Detail-quoting"  # a run before the share: as before
+    assert behavior_word([{**digits, "any_share": 0.62}]) == "Number-quoting"
+    assert behavior_word([{**digits, "any_share": None}]) == "Number-quoting"  # a run before the share: as before
     polite = {"feature": "politeness", "std_diff": 1.3, "persona_mean": 0.28, "any_share": 0.28}
     brief = {"feature": "words_log", "std_diff": -1.1, "persona_mean": 1.0, "population_mean": 2.0}
     assert behavior_word([polite, brief]) == "Brief"  # a level, not a presence: no share needed
@@ -651,13 +651,13 @@ def test_a_behaviour_word_says_what_it_rests_on():
     digits = {"feature": "digit_ratio", "std_diff": 1.4, "persona_mean": 0.12,
               "sentence": "uses digits for 12% of characters (population 3%)"}
     words = {"feature": "words_log", "std_diff": -0.6, "sentence": "uses 1.3× fewer words per message than average"}
-    assert name_note("Detail-quoting: withdraw & gave", [words, digits]) == (
-        "“Detail-quoting” in the name: this persona uses digits for 12% of characters (population 3%)")
+    assert name_note("Number-quoting: withdraw & gave", [words, digits]) == (
+        "“Number-quoting” in the name: this persona uses digits for 12% of characters (population 3%)")
     assert name_note("Withdraw & gave", [digits]) is None
     stronger = {**words, "std_diff": -1.6}  # "Brief" is now the strongest word: the note follows it
-    assert name_note("Detail-quoting: withdraw & gave", [stronger, digits]) is None  # a name made before that
+    assert name_note("Number-quoting: withdraw & gave", [stronger, digits]) is None  # a name made before that
     assert name_note("Brief: card & fee", [stronger, digits]).startswith("“Brief” in the name: this persona uses 1.3×")
-    assert name_note("Detail-quoting: withdraw", [{**digits, "std_diff": 0.8}]) is None  # below the threshold
+    assert name_note("Number-quoting: withdraw", [{**digits, "std_diff": 0.8}]) is None  # below the threshold
 
 
 def test_a_phrase_cut_from_a_question_keeps_its_question_word():

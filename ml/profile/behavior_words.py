@@ -31,7 +31,7 @@ BEHAVIOR_WORDS = {
     "thread_depth_log": ("Deep-thread", None),
     "thread_size_log": ("Long-thread", None),
     "author_msg_count_log": ("Frequent", "One-off"),
-    "digit_ratio": ("Detail-quoting", None),
+    "digit_ratio": ("Number-quoting", None),  # "Detail-quoting" until 2026-12-07: jargon to a help-desk reviewer
     "question_log": ("Questioning", None),
     "first_person_ratio": ("First-person", None),  # "Personal" read as personal details
     "mentions_log": ("Multi-mention", None),
@@ -48,7 +48,7 @@ LITERAL_FLOOR = {"upper_ratio": 0.5, "mentions_log": float(np.log1p(2))}
 # 0.7 characters a "large" effect (1 std) and "Long-form" of them, and the issue that asked for these words named
 # "Long-form" for 1.2× more words as what a reader rejects. A convention, as the 1.0 std above.
 RATIO_FLOOR = 1.5
-# a word that says the persona does something ("Polite", "Detail-quoting", "Link-sharing", "Late-night") needs most
+# a word that says the persona does something ("Polite", "Number-quoting", "Link-sharing", "Late-night") needs most
 # of its members to do it at all (the fingerprint entry's ``any_share``, a share of members): an explorer review of
 # Banking77 read "Detail-quoting: cash from an ATM" where 10.5 % of its 76 members wrote a digit (1.4 % elsewhere:
 # a large effect, a minority) and "Polite: delete my account" where 28 % said please or thanks. "Most" is the word's
@@ -124,7 +124,7 @@ def behavior_word(highlighted: list[dict], min_effect: float = BEHAVIOR_MIN_EFFE
 
 
 def name_note(name: str, highlighted: list[dict], min_effect: float = BEHAVIOR_MIN_EFFECT) -> str | None:
-    """What a name's behaviour word rests on, for people who read the name: "“Detail-quoting” in the name: this
+    """What a name's behaviour word rests on, for people who read the name: "“Number-quoting” in the name: this
     persona uses digits for 12% of characters (population 3%)"; None for a name without one (or one whose
     word the highlights do not give, e.g. an LLM's)."""
     word, _ = split_behavior(name)
