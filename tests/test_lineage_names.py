@@ -188,3 +188,24 @@ def test_an_event_name_keeps_its_volume_word_only_while_the_run_would_say_it():
     assert by_id[0].name == "Light homepage users" and by_id[0].renamed_from == "Typical users (homepage & oucontent)"
     assert by_id[1].name == "Heavy forumng users" and by_id[1].lineage_id == "A/1"  # still heavy, still forumng
 
+
+
+def test_a_run_compared_again_is_judged_by_its_fits_own_names():
+    """A series publishes a lineage's name in place of the fit's own (``keep_name`` keeps the fit's as ``fit_name``);
+    ``ml.compare`` on that run again read the published name as the run's own, so a name that no longer fit was never
+    judged again (an events review re-ran ``ml.compare`` on OULAD's second period and kept "Typical users (…)")."""
+    from ml.runtime.series import keep_name
+
+    profile = {"id": 0, "name": "Light homepage users", "name_share": 0.4}
+    keep_name(profile, "Typical users (homepage & oucontent)", "A/0")
+    assert profile["name"] == "Typical users (homepage & oucontent)" and profile["fit_name"] == "Light homepage users"
+    keep_name(profile, "Typical users (homepage & oucontent)", "A/0")  # kept again: the fit's name stays
+    assert profile["fit_name"] == "Light homepage users"
+    C = np.eye(1, 8)
+    base = _snapshot("A", C, ["Typical users (homepage & oucontent)"], [["homepage", "oucontent"]])
+    new = _snapshot("B", C, ["Typical users (homepage & oucontent)"], [["homepage", "oucontent"]])
+    new.profiles[0]["fit_name"] = "Light homepage users"
+    base.kind = new.kind = "events"
+    assert new.own_name(0) == "Light homepage users" and new.name(0) == "Typical users (homepage & oucontent)"
+    (p,) = compare_runs(base, new, LineageConfig()).new_personas
+    assert p.name == p.own_name == "Light homepage users" and p.renamed_from == "Typical users (homepage & oucontent)"

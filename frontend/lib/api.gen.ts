@@ -902,6 +902,11 @@ export interface components {
             /** Fingerprint */
             fingerprint?: components["schemas"]["FingerprintItem"][];
             /**
+             * Fit Name
+             * @description This run's own name for the persona where a series published its lineage's name in `name` instead; None otherwise and for runs made before 2026-12-07. A later comparison reads it as the run's own name.
+             */
+            fit_name?: string | null;
+            /**
              * Highlight Features
              * @description The features of `highlights`.
              */
@@ -1030,6 +1035,11 @@ export interface components {
             evidence_withheld_reason?: string | null;
             /** Fingerprint */
             fingerprint?: components["schemas"]["FingerprintItem"][];
+            /**
+             * Fit Name
+             * @description This run's own name for the persona where a series published its lineage's name in `name` instead; None otherwise and for runs made before 2026-12-07. A later comparison reads it as the run's own name.
+             */
+            fit_name?: string | null;
             /**
              * Highlight Features
              * @description The features of `highlights`.
@@ -1617,6 +1627,11 @@ export interface components {
             /** Fingerprint */
             fingerprint?: components["schemas"]["EventFingerprintItem"][];
             /**
+             * Fit Name
+             * @description This run's own name for the persona where a series published its lineage's name in `name` instead; None otherwise and for runs made before 2026-12-07. A later comparison reads it as the run's own name.
+             */
+            fit_name?: string | null;
+            /**
              * Highlight Features
              * @description The features of `highlights`.
              */
@@ -1678,6 +1693,11 @@ export interface components {
             evidence?: components["schemas"]["EventEvidence"][];
             /** Fingerprint */
             fingerprint?: components["schemas"]["EventFingerprintItem"][];
+            /**
+             * Fit Name
+             * @description This run's own name for the persona where a series published its lineage's name in `name` instead; None otherwise and for runs made before 2026-12-07. A later comparison reads it as the run's own name.
+             */
+            fit_name?: string | null;
             /**
              * Highlight Features
              * @description The features of `highlights`.

@@ -145,7 +145,7 @@ def name_still_describes(name: str, profile: dict[str, Any], texts: list[str], r
     (``parts_set_apart``, within ``ratio``). True where nothing can be measured."""
     from ml.profile.name_share import FEW_NAME_SHARE, name_figures
 
-    if not texts or name == profile.get("name"):
+    if not texts or name == (profile.get("fit_name") or profile.get("name")):  # the fit's own name describes it
         return True
     share, parts = name_figures(name, texts)
     if share is None:

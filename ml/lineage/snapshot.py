@@ -80,7 +80,12 @@ class RunSnapshot:
         return np.array([int(counts.get(int(p), 0)) for p in self.persona_ids], dtype=np.int64)
 
     def name(self, pid: int) -> str:
+        """The persona's published name (a series' lineage name where it kept one)."""
         return str(self.profiles.get(int(pid), {}).get("name") or f"Persona {pid}")
+
+    def own_name(self, pid: int) -> str:
+        """The name this run's fit gave the persona: ``fit_name`` where a series published another, else ``name``."""
+        return str(self.profiles.get(int(pid), {}).get("fit_name") or self.name(pid))
 
     def lineage(self, pid: int) -> str:
         """The persona's lineage id: recorded in its profile by an earlier comparison, else run/persona."""

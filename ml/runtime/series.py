@@ -152,6 +152,9 @@ def keep_name(profile: dict[str, Any], name: str, lineage_id: str) -> None:
     if name != profile.get("name"):
         profile.pop("name_share", None)  # it measured this fit's own name
         profile.pop("name_parts", None)
+        # the fit's own name, for a later comparison of this run (ml.compare read the lineage's name as the run's own
+        # and could no longer tell that it no longer fit: an events review)
+        profile["fit_name"] = profile.get("fit_name") or profile.get("name")
     profile["name"], profile["lineage_id"] = name, lineage_id
 
 

@@ -244,6 +244,10 @@ class _PersonaBase(Contract):
     separators: Separators | None = None
     lineage_id: str | None = Field(None, description="Stable across runs of a series: kept from the baseline's "
                                                     "persona when this one continues it (docs/drift.md).")
+    fit_name: str | None = Field(None, description="This run's own name for the persona where a series published its "
+                                                   "lineage's name in `name` instead; None otherwise and for runs "
+                                                   "made before 2026-12-07. A later comparison reads it as the "
+                                                   "run's own name.")
 
 
 class NamePart(Contract):
