@@ -75,3 +75,12 @@ def test_evidence_quotes_other_authors_before_a_second_snippet_of_one():
     assert again == ["blog", "blog"]  # one author: the pool holds two of their texts
     with pytest.raises(ValueError):
         selector.pick(list(range(30)), texts, E, authors=authors[:5])
+
+
+def test_a_snippet_keeps_the_line_between_two_messages():
+    """A conversation's or an author's messages are one per line (ml.units): the snippet kept them on one line, joined
+    by spaces, and a help-desk review could not see where one message ended."""
+    from ml.profile.evidence import _cut
+
+    assert _cut("my order  never came\n\n@shop  still waiting ", 400) == "my order never came\n@shop still waiting"
+    assert _cut("one two\nthree four five", 12) == "one two …"

@@ -161,7 +161,8 @@ def test_small_values_keep_their_digits_so_a_ratio_never_stands_beside_zero():
     assert describe_feature("emoji_log", np.log1p(0.004), np.log1p(0.001)).endswith("(typically 0.004 vs 0.001 per message)")
     assert describe_feature("digit_ratio", 0.012, 0.004) == "uses digits for 1% of characters (population 0.4%)"
     assert describe_feature("has_url", 0.0004, 0.0001) == "includes a link in 0.04% of messages (population 0.01%)"
-    assert lift_sentence("quiz", 0.04, 0.5) == "12.5× fewer “quiz” than average (0.04 vs 0.5 per user)"
+    assert lift_sentence("quiz", 0.04, 0.5) == "almost no “quiz” (0.04 vs 0.5 per user)"  # under a tenth: no ratio
+    assert lift_sentence("quiz", 0.06, 0.5) == "8.3× fewer “quiz” than average (0.06 vs 0.5 per user)"
 
 
 def test_names_unique():

@@ -62,11 +62,15 @@ def _author_keys(authors, n: int) -> list | None:
 
 
 def _cut(text: str, max_chars: int) -> str:
-    text = " ".join(text.split())
+    """A snippet of at most about ``max_chars``: spaces collapsed within each line, line breaks kept (a conversation's
+    or an author's messages are one per line, ``ml.units``: joined by spaces, a help-desk review could not see where
+    one message ended), cut at a word."""
+    text = "\n".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
     if len(text) <= max_chars:
         return text
-    cut = text[:max_chars].rsplit(" ", 1)[0]
-    return cut + " …"
+    cut = text[:max_chars]
+    cut = cut[:max(cut.rfind(" "), cut.rfind("\n"))] if max(cut.rfind(" "), cut.rfind("\n")) > 0 else cut
+    return cut.rstrip() + " …"
 
 
 def privacy_floor(authors, min_authors: int, messages=None) -> dict:
