@@ -257,6 +257,7 @@ def test_lift_sentences_quote_event_names_not_the_volume():
     assert lift_sentence("Course viewed", 0.8, 1.7) == "2.1× fewer “Course viewed” than average (0.8 vs 1.7 per user)"
     # under a tenth of the average is "almost no", not "293.1× fewer" on 0.03 per user (an events review)
     assert lift_sentence("video", 0.03, 8.9) == "almost no “video” (0.03 vs 8.9 per user)"
+    assert lift_sentence("video", 0.0, 8.9).startswith("no “video” at all")  # never did it: not "almost"
     assert lift_sentence("events in total", 20.0, 10.0, quote=False) == (
         "2.0× more events in total than average (20.0 vs 10.0 per user)")
     # within 5 % of the average: "about as many"; with the event's share of the persona's events and of

@@ -154,4 +154,6 @@ def test_users_are_cut_by_how_many_events_they_logged_into_groups_of_about_equal
     assert groups.tolist() == [0] * 4 + [1] * 4 + [2] * 4
     assert len(set(volume_groups([5, 5, 5, 5, 9, 9], 2).tolist()[:4])) == 1  # ties stay together
     assert volume_groups([3, 1, 2], 1).tolist() == [0, 0, 0]
+    # many users at one count: fewer groups, numbered without a gap (a review: groups {0, 2, 3} for k = 4)
+    assert sorted(set(volume_groups([5] * 6 + [6, 7, 8, 9], 4).tolist())) == [0, 1, 2]
 

@@ -121,3 +121,23 @@ def test_an_event_column_of_one_value_per_user_is_read_as_an_id(tmp_path):
     assert "each of the event column's 50 values is done by one user only" in _not_events(ids)
     real = pd.DataFrame({"user": [f"u{i}" for i in range(50)] * 2, "event": ["open", "buy"] * 50, "count": 1})
     assert _not_events(real) is None
+
+
+def test_spreadsheet_serial_dates_and_infinities_are_not_day_offsets():
+    """A review of the day-offset rule: Excel serial dates (45000.5) with a word among them were read as offsets of
+    45,000 days, and one "inf" sent a column of offsets to the timestamp parser."""
+    frame, resolution = parse_event_times(pd.Series(["45000.5", "45001.25", "n/a"] * 10))
+    assert resolution == "hour" and frame["hour"].tolist()[:2] == [12, 6]
+    frame, resolution = parse_event_times(pd.Series(["1", "2", "inf"] * 10))
+    assert resolution == "offset" and frame["bad"].tolist()[:3] == [False, False, True]
+
+
+def test_an_event_column_of_yearless_times_is_refused(tmp_path):
+    """Moodle's "11 May, 09:44" carries no year, which the timestamp parser refuses: as an event column it gave 9,020
+    "event types" (a review)."""
+    path = clicks(tmp_path)
+    frame = pd.read_csv(path).drop(columns=["date"])
+    frame["Time"] = [f"{1 + i % 28} May, {i % 24:02d}:{i % 60:02d}" for i in range(len(frame))]
+    frame.to_csv(path, index=False)
+    with pytest.raises(InputError, match=r"'Time' \(--event-col\) holds times such as"):
+        load_events([path], EventInputConfig(event_cols=["Time"], time_col="none"))

@@ -658,6 +658,10 @@ def test_a_behaviour_word_says_what_it_rests_on():
     assert name_note("Number-quoting: withdraw & gave", [stronger, digits]) is None  # a name made before that
     assert name_note("Brief: card & fee", [stronger, digits]).startswith("“Brief” in the name: this persona uses 1.3×")
     assert name_note("Number-quoting: withdraw", [{**digits, "std_diff": 0.8}]) is None  # below the threshold
+    from ml.profile.behavior_words import split_behavior
+
+    # a name made before the word was renamed reads as today's (a stored run's, kept through a series)
+    assert split_behavior("Detail-quoting: flight & Thanks") == ("Number-quoting", "flight & Thanks")
 
 
 def test_a_phrase_cut_from_a_question_keeps_its_question_word():

@@ -9,19 +9,21 @@ from typing import Any
 from ml.events.outcomes import outcome_categories, persona_outcome
 
 MAX_CATEGORIES = 6  # columns of the cover's table, as the explorer's panel
-def volume_words(v: float, vol: float | None) -> str:
-    """The plain activity split beside the personas (``Outcomes.volume``), as the explorer says it: an events review
-    found OULAD's personas at 0.42 against 0.57 for users split by how many events they logged, unsaid."""
-    if not isinstance(vol, (int, float)):
-        return ""
-    gap = round(100 * vol) - round(100 * v)
-    return (f" Users cut into as many groups by how many events they logged reach {vol:.2f}" + (
-        ": how much users do tells the outcome apart more than these personas, which describe what they do."
-        if gap >= 100 * SAME_V else ", about the same." if abs(gap) < 100 * SAME_V else "."))
-
-
 SAME_V = 0.05  # Cramér's V gaps under this read "about the same" (0.42 against 0.43 was called a difference), as the
 # explorer's panel (frontend/components/OutcomesPanel.tsx)
+
+
+def volume_words(v: float, volume: dict[str, Any] | None) -> str:
+    """The plain activity split beside the personas (``Outcomes.volume``), as the explorer says it: an events review
+    found OULAD's personas at 0.42 against 0.57 for users split by how many events they logged, unsaid."""
+    vol = (volume or {}).get("cramers_v")
+    if not isinstance(vol, (int, float)):
+        return ""
+    n = len((volume or {}).get("personas") or [])
+    gap = round(100 * vol) - round(100 * v)
+    return (f" Users cut into {n} groups of about equal size by how many events they logged reach {vol:.2f}" + (
+        ": how much users do tells the outcome apart more than these personas, which describe what they do."
+        if gap >= 100 * SAME_V else ", about the same." if abs(gap) < 100 * SAME_V else "."))
 
 
 def report_outcomes(manifest: dict[str, Any], names: dict[int, str]) -> dict[str, Any] | None:
@@ -52,7 +54,7 @@ def report_outcomes(manifest: dict[str, Any], names: dict[int, str]) -> dict[str
             strength += f" k-means with the same number of groups on the same matrix reaches {kv:.2f}" + (
                 ": its groups tell the outcome apart more than these personas do, which are cut by behaviour, not by "
                 "outcome." if gap >= 100 * SAME_V else ", about the same." if abs(gap) < 100 * SAME_V else ".")
-        strength += volume_words(v, (outcomes.get("volume") or {}).get("cramers_v"))
+        strength += volume_words(v, outcomes.get("volume"))
     source = "the outcome file" if ((manifest.get("config") or {}).get("input") or {}).get("outcome_file") \
         else "the event rows"
     return {"column": outcomes.get("column") or "outcome", "categories": [labels.get(c, c) for c in cats],

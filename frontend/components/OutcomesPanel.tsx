@@ -74,7 +74,7 @@ function readOutcomes(m: RunManifest): Outcomes | null {
 /** Cramér's V gaps under this read "about the same" (as the printable report, backend/routes/report_outcome.py). */
 const SAME_V = 0.05;
 
-/** " Users cut into as many groups by how many events they logged reach 0.57: …": the plain activity split beside the
+/** " Users cut into 2 groups of about equal size by how many events they logged reach 0.57: …": the plain activity split beside the
  * personas (an events review found OULAD's personas at 0.42 against 0.57, unsaid); as the printable report says it. */
 function volumeWords(v: number, volume: OutcomeTable | null | undefined): string {
   const vol = volume?.cramers_v;
@@ -86,7 +86,8 @@ function volumeWords(v: number, volume: OutcomeTable | null | undefined): string
       : Math.abs(gap) < 100 * SAME_V
         ? ", about the same."
         : ".";
-  return ` Users cut into as many groups by how many events they logged reach ${num(vol)}${tail}`;
+  const n = volume?.personas.length ?? 0; // ties keep users together: there may be fewer groups than personas
+  return ` Users cut into ${n} groups of about equal size by how many events they logged reach ${num(vol)}${tail}`;
 }
 
 /** How the personas and k-means (same k, same matrix) tell the outcome apart, in words. */

@@ -9,7 +9,7 @@ import MoversTable from "@/components/MoversTable";
 import { ErrorState, Loading } from "@/components/States";
 import { paths, type ApiError, type Comparison } from "@/lib/api";
 import { dataPeriod, int, pct, periodClock } from "@/lib/format";
-import { STATUS, personaNames, shiftMeaning, shiftWords, type LineageStatus } from "@/lib/lineage";
+import { STATUS, membersRecur, personaNames, shiftMeaning, shiftWords, type LineageStatus } from "@/lib/lineage";
 import { useApi } from "@/lib/useApi";
 
 /** The run has no stored comparison: the API's 404 `comparison_not_found`. */
@@ -145,8 +145,8 @@ function ChangesPage({ c }: { c: Comparison }) {
           <h2 id="flows-title">Where the personas went</h2>
           <p className="hint">
             Each band carries share of {noun} from a baseline persona to the persona that continues it here
-            {c.movers.n_shared > 0
-              ? `; where it split or merged, its share follows where its ${noun} found in both runs went`
+            {c.movers.n_shared > 0 && membersRecur(c)
+              ? `; where it split, its share follows where its ${noun} found in both runs went`
               : ""}
             . Bars are links: click one (or Tab to it and press Enter) to open that persona
             {gone ? " (this run's bars only: the baseline run is not in the store)" : ""}.

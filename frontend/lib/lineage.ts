@@ -81,10 +81,17 @@ function minShared(c: Comparison): number {
   return Number.isFinite(v) && v >= 1 ? v : 10;
 }
 
-/** Recurring members per (base id, new id) pair, from the movers' transition matrix, and the evidence floor. */
+/** Whether the movers' matrix counts the members themselves (member ids, identical texts): a run of messages counts
+ * authors, each once where they wrote most, which says little of where a persona's messages went. */
+export function membersRecur(c: Comparison): boolean {
+  return c.movers?.key === "member" || c.movers?.key === "text";
+}
+
+/** Recurring members per (base id, new id) pair, from the movers' transition matrix, and the evidence floor; none
+ * where the matrix counts authors rather than members (``membersRecur``). */
 function recurringCounts(c: Comparison): { count: Map<string, number>; least: number } {
   const count = new Map<string, number>();
-  for (const t of c.movers?.matrix ?? []) count.set(`${t.from_id}:${t.to_id}`, t.count);
+  for (const t of membersRecur(c) ? (c.movers?.matrix ?? []) : []) count.set(`${t.from_id}:${t.to_id}`, t.count);
   return { count, least: minShared(c) };
 }
 

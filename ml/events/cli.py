@@ -169,10 +169,10 @@ def _summary(result, m: dict) -> list:
         said = ", ".join(map(repr, outcomes["nmf"].get("unread_examples") or []))
         left = ("" if not unread else f"; 1 user's outcome is no number ({said}), left out" if unread == 1
                 else f"; {unread} users' outcomes are no numbers ({said}), left out")
-        volume = (outcomes.get("volume") or {}).get("cramers_v")
+        vol = outcomes.get("volume") or {}
         lines.append(f"outcome {outcomes['column']}: Cramér's V {outcomes['nmf']['cramers_v']} (k-means {kmeans}"
-                     + (f"; users cut into as many groups by how many events they logged {volume}" if volume is not None
-                        else "") + ")" + left)
+                     + (f"; users cut into {len(vol['personas'])} groups by how many events they logged "
+                        f"{vol['cramers_v']}" if vol.get("cramers_v") is not None else "") + ")" + left)
     return lines
 
 

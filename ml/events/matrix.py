@@ -49,8 +49,9 @@ def _not_events(events: pd.DataFrame) -> str | None:
                 "the column that says what users did as --event-col")
     users_per_event = events.groupby(values)["user"].nunique()
     if distinct >= 20 and (users_per_event <= 1).mean() >= 0.9:
-        return (f"each of the event column's {distinct:,} values is done by one user only, as an id is: pass the "
-                "column that says what users did as --event-col")
+        return (f"each of the event column's {distinct:,} values is done by one user only, as an id's would be: if it "
+                "is not what users did, pass that column as --event-col; else widen the window or lower "
+                "matrix.min_reach")
     return None
 
 

@@ -74,14 +74,15 @@ def _aside(outcome, edges: list | None, bins: list[float] | None, categories: li
 
 def volume_groups(totals, k: int) -> np.ndarray:
     """Users cut into ``k`` groups of about equal size by how many events they logged (``totals``, one per user;
-    ties kept together): the plain activity split the personas' outcome table is read beside. An events review found
+    ties kept together, so fewer groups where many users log the same count; numbered 0, 1, … without gaps): the plain activity split the personas' outcome table is read beside. An events review found
     OULAD's personas at Cramér's V 0.42 against 0.57 for a split at the median event count, and KDD's at 0.08 against
     0.40 for tertiles, with nothing on the page to say so."""
     totals = np.asarray(totals, dtype=np.float64).ravel()
     if k < 2 or totals.size == 0:
         return np.zeros(totals.size, dtype=np.int64)
     ranks = pd.Series(totals).rank(method="min").to_numpy()
-    return np.minimum((ranks - 1) * k // totals.size, k - 1).astype(np.int64)
+    groups = np.minimum((ranks - 1) * k // totals.size, k - 1).astype(np.int64)
+    return np.unique(groups, return_inverse=True)[1].astype(np.int64)  # ties can leave a group empty: 0..m-1
 
 
 def cramers_v(table: pd.DataFrame) -> tuple[float, float, int, float]:

@@ -101,7 +101,7 @@ def lift_sentence(event: str, persona_mean: float, population_mean: float, quote
         head = f"about as many {quoted} as average"
     elif lift >= 1:
         head = f"{lift:.1f}× more {quoted} than average"
-    elif lift <= ALMOST_NONE:  # "293.1× fewer" on 0.03 per user against 8.9 read as precision (an events review)
+    elif 0 < lift <= ALMOST_NONE:  # "293.1× fewer" on 0.03 per user against 8.9 read as precision (an events review)
         head = f"almost no {quoted}"
     elif lift > 0:
         head = f"{1 / lift:.1f}× fewer {quoted} than average"

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from ml.events.keys import FLAGS
+from ml.events.timecol import PLACEHOLDER_YEAR, _yearless
 from ml.ingest.timeparse import parse_timestamps
 from ml.runtime.errors import InputError
 
@@ -49,7 +50,8 @@ def _not_times(path: Path, values: pd.Series, col: str) -> None:
     worded = distinct[distinct.ne("") & pd.to_numeric(distinct, errors="coerce").isna()]
     if len(worded) < max(2, TIME_SHARE * len(distinct)):
         return
-    read = parse_timestamps(worded.reset_index(drop=True))["timestamp"].notna()
+    worded = worded.reset_index(drop=True)
+    read = parse_timestamps(worded)["timestamp"].notna() | _yearless(worded, PLACEHOLDER_YEAR).notna()  # "11 May, 09:44"
     if read.mean() >= TIME_SHARE:
         raise InputError(f"{path}: column '{col}' ({FLAGS['event_cols']}) holds times such as {worded.iloc[0]!r}, "
                          f"not events; pass the column that names what users did as {FLAGS['event_cols']}, and "

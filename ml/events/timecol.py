@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ml.ingest.timebasis import TimeBasis
-from ml.ingest.timeparse import parse_timestamps
+from ml.ingest.timeparse import excel_serials, parse_timestamps
 
 DAY_NS = 86_400 * 10**9
 _YEARLESS = ["%d %b, %H:%M", "%d %B, %H:%M", "%d %b %H:%M", "%b %d, %H:%M", "%d %b", "%d/%m %H:%M"]
@@ -79,8 +79,10 @@ def parse_event_times(values: pd.Series, assume_year: int | None = None,
     n = len(values)
     empty = values.isna() | values.astype(str).str.strip().eq("")
     numeric = pd.to_numeric(values.where(~empty), errors="coerce")
+    numeric = numeric.where(np.isfinite(numeric))  # "inf" is no day
     written = int((~empty).sum())
-    if n and numeric.notna().sum() > 0.5 * written and numeric.abs().max() < 100_000:
+    if n and numeric.notna().sum() > 0.5 * written and numeric.abs().max() < 100_000 \
+            and not excel_serials(numeric.dropna()):  # spreadsheet serial dates (45000.5) are dates, not offsets
         # day offsets, the values that are not numbers marked bad: one "day ten" among OULAD's offsets sent the whole
         # column to the timestamp parser, which read -9..262 as seconds of 1 Jan 1970 and made up hours and weekdays
         bad = (~empty & numeric.isna()).to_numpy(dtype=bool)

@@ -385,20 +385,5 @@ def load_messages(
         why = " after --inbound-only" if inbound_only and report.dropped_not_inbound else ""
         raise InputError(f"no messages with text left{why} in {report.files[0].path}"
                          f"{' and other files' if len(report.files) > 1 else ''}; "
-                         + _empty_text_words(report, bool(mapping and mapping.text)))
+                         + report.empty_text_words(bool(mapping and mapping.text)))
     return msgs, report
-
-
-def _empty_text_words(report: LoadReport, given: bool = False) -> str:
-    """What to do when no row has a text: where every row's text column was empty, that column by name and how it was
-    chosen (a help-desk export whose 'body' column was empty read only "check --text-col points at the message
-    text", though no --text-col had been given)."""
-    cols = {f.mapping.get("text") for f in report.files} - {None}
-    if report.dropped_empty_text and report.dropped_empty_text >= report.rows_read and len(cols) == 1:
-        col = next(iter(cols))
-        how = "--text-col" if given else "read as free text" if any(f.text_guessed for f in report.files) \
-            else "found by its name"
-        return (f"its text column '{col}' ({how}) is empty in all {report.rows_read:,} rows: pass --text-col NAME for "
-                "the column that holds the messages")
-    return "check --text-col points at the message text"
-

@@ -172,6 +172,19 @@ class LoadReport:
             lines.append(date_order_line(self.date_order))
         return lines
 
+    def empty_text_words(self, given: bool = False) -> str:
+        """What to do when no row has a text: where every row's text column was empty, that column by name and how
+        it was chosen (a help-desk export whose 'body' column was empty read only "check --text-col points at the
+        message text", though no --text-col had been given)."""
+        cols = {f.mapping.get("text") for f in self.files} - {None}
+        if self.dropped_empty_text and self.dropped_empty_text >= self.rows_read and len(cols) == 1:
+            col = next(iter(cols))
+            how = "--text-col" if given else "read as free text" if any(f.text_guessed for f in self.files) \
+                else "found by its name"
+            return (f"its text column '{col}' ({how}) is empty in all {self.rows_read:,} rows: pass --text-col NAME "
+                    "for the column that holds the messages")
+        return "check --text-col points at the message text"
+
     def _author_lines(self) -> list[str]:
         """What became of the authors: pseudonyms for names and addresses, or none read at all."""
         lines = []

@@ -248,7 +248,8 @@ def run(kind: RunKind, args: argparse.Namespace) -> int:
     return run_guarded(work)
 
 
-_PROGRESS = re.compile(r"^[\w-]+ (\.\.\.$|done in )")  # "ingest ...", "filter done in 0.6s (memory now …)"
+# "ingest ...", "filter done in 0.6s (memory now …)", and the one stage line no summary line repeats
+_PROGRESS = re.compile(r"^([\w-]+ (\.\.\.$|done in )|agents: \d+ given names)")
 
 
 def check(kind: RunKind, args: argparse.Namespace, config, console) -> int:

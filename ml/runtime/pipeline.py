@@ -129,7 +129,7 @@ class PersonaPipeline:
                     f"filtering ({read} read); at least {cfg.input.min_members} are needed to find personas")
             # a text column that holds no messages is the cause to say first (a help-desk review read "supply more
             # rows or relax the filters" for --text-col sender_type)
-            said = f"{head}: {most}" if most and most.startswith("the text column") else \
+            said = f"{head}: {most}" if "the text column" in most else \
                 f"{head}: supply more rows or relax the filters in --config" + (f"; {most}" if most else "")
             raise TooFewRowsError(said, n_rows=len(members), min_rows=cfg.input.min_members)
         if prefetch_masks:

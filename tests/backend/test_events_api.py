@@ -315,12 +315,14 @@ def test_the_report_reads_the_personas_beside_a_plain_split_by_how_much_users_do
              "personas": [{"persona_id": 0, "n": 20, "rates": {"a": 1.0}}]}
 
     def strength(vol: float | None) -> str:
+        groups = [{"persona_id": g, "n": 10, "rates": {"a": 1.0}} for g in range(2)]
         outcomes = {"column": "label", "nmf": table, "kmeans": {"cramers_v": 0.43},
-                    **({"volume": {"cramers_v": vol}} if vol is not None else {})}
+                    **({"volume": {"cramers_v": vol, "personas": groups}} if vol is not None else {})}
         manifest = {"kind": "events", "config": {"input": {}}, "metrics": {"outcomes": outcomes}}
         return report_outcomes(manifest, {0: "P"})["strength"]
 
-    assert strength(0.57).endswith("how many events they logged reach 0.57: how much users do tells the outcome "
-                                   "apart more than these personas, which describe what they do.")
+    assert strength(0.57).endswith("Users cut into 2 groups of about equal size by how many events they logged reach "
+                                   "0.57: how much users do tells the outcome apart more than these personas, which "
+                                   "describe what they do.")
     assert strength(0.44).endswith("reach 0.44, about the same.")
     assert "events they logged" not in strength(None)  # runs made before the volume table

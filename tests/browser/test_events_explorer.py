@@ -77,7 +77,8 @@ def test_overview_shows_each_personas_outcome(event_server, page, artifacts):
     strength = page.get_by_test_id("outcomes-strength").inner_text()
     assert f"Cramér's V {outcomes['nmf']['cramers_v']:.2f}" in strength
     assert f"reaches {outcomes['kmeans']['cramers_v']:.2f}" in strength
-    assert f"how many events they logged reach {outcomes['volume']['cramers_v']:.2f}" in strength  # how much they do
+    assert (f"Users cut into {len(outcomes['volume']['personas'])} groups of about equal size by how many events they "
+            f"logged reach {outcomes['volume']['cramers_v']:.2f}") in strength  # how much they do, beside what
     page.screenshot(path=str(artifacts / "events-outcomes.png"), full_page=True)
 
 

@@ -309,7 +309,8 @@ def test_a_persona_the_fit_drew_smaller_says_its_kind_of_conversation_held(serie
 def test_a_split_s_bands_follow_where_its_recurring_members_went(series_runs, page):
     """The Sankey shared a split persona's share out among its pieces by the pieces' sizes now, whatever the members
     found in both runs said (an analyst review). With the movers' matrix putting the parent's recurring members in its
-    smaller piece, that piece's band is the wider one; with too few recurring members the sizes decide again."""
+    smaller piece, that piece's band is the wider one; with too few recurring members, or where the matrix counts
+    authors (a run of messages), the sizes decide."""
     s = series_runs
     c = s.server.api(f"/runs/{s.new_id}/comparison")
     now = {p["id"]: p["now"]["share"] for p in c["new_personas"]}
@@ -319,8 +320,8 @@ def test_a_split_s_bands_follow_where_its_recurring_members_went(series_runs, pa
     small, large = kids[0], kids[-1]
     assert now[small] < now[large]
 
-    def widths(matrix: list[dict]) -> dict[int, float]:
-        c["movers"]["matrix"] = matrix
+    def widths(matrix: list[dict], key: str = "member") -> dict[int, float]:
+        c["movers"]["matrix"], c["movers"]["key"] = matrix, key  # a run of conversations: the members recur
         page.unroute_all()
         page.route(re.compile(r".*/api/v1/runs/[^/]+/comparison$"),
                    lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(c)))
@@ -336,6 +337,9 @@ def test_a_split_s_bands_follow_where_its_recurring_members_went(series_runs, pa
     assert followed.get(small, 0) > followed.get(large, 0), followed
     sized = widths(others + [{"from_id": parent["id"], "to_id": small, "count": 5}])  # under min_shared_members
     assert sized.get(large, 0) > sized.get(small, 0), sized
+    # a run of messages counts authors, each once where they wrote most: the sizes decide (a review)
+    authors = widths(others + [{"from_id": parent["id"], "to_id": small, "count": 40}], key="author")
+    assert authors.get(large, 0) > authors.get(small, 0), authors
 
 
 def test_each_run_s_dates_are_on_its_own_clock(series_runs, page):
