@@ -78,13 +78,8 @@ def parse_event_times(values: pd.Series, assume_year: int | None = None,
     values = pd.Series(values).reset_index(drop=True)
     n = len(values)
     empty = values.isna() | values.astype(str).str.strip().eq("")
-    numeric = pd.to_numeric(values.where(~empty), errors="coerce")
-    numeric = numeric.where(np.isfinite(numeric))  # "inf" is no day
-    written = int((~empty).sum())
-    if n and numeric.notna().sum() > 0.5 * written and numeric.abs().max() < 100_000 \
-            and not excel_serials(numeric.dropna()):  # spreadsheet serial dates (45000.5) are dates, not offsets
-        # day offsets, the values that are not numbers marked bad: one "day ten" among OULAD's offsets sent the whole
-        # column to the timestamp parser, which read -9..262 as seconds of 1 Jan 1970 and made up hours and weekdays
+    numeric = _day_offsets(values, empty)
+    if numeric is not None:  # the values that are not numbers are bad times
         bad = (~empty & numeric.isna()).to_numpy(dtype=bool)
         return _frame(numeric.to_numpy(dtype=float), _na_int(n), _na_int(n), bad), "offset"
     parsed = parse_timestamps(values)
@@ -130,6 +125,19 @@ def parse_event_times(values: pd.Series, assume_year: int | None = None,
     frame, resolution = _from_datetimes(ts, bad, offset_min=parsed["utc_offset_min"])
     frame.attrs["time"] = record
     return frame, resolution
+
+
+def _day_offsets(values: pd.Series, empty: pd.Series) -> pd.Series | None:
+    """The values as day offsets (NaN where not a finite number) when more than half the written ones are numbers
+    under 100,000 in magnitude and they are not spreadsheet serial dates (45000.5: ``excel_serials``); else None. One
+    "day ten" among OULAD's offsets sent the whole column to the timestamp parser, which read -9..262 as seconds of
+    1 Jan 1970 and made up hours and weekdays (an events review)."""
+    numeric = pd.to_numeric(values.where(~empty), errors="coerce")
+    numeric = numeric.where(np.isfinite(numeric))  # "inf" is no day
+    if len(values) and numeric.notna().sum() > 0.5 * int((~empty).sum()) and numeric.abs().max() < 100_000 \
+            and not excel_serials(numeric.dropna()):
+        return numeric
+    return None
 
 
 def _as_written(timezone: str | None) -> dict:
