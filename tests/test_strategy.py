@@ -669,3 +669,12 @@ def test_a_weekend_share_of_a_date_or_two_is_no_behaviour_to_plan_for():
         said_weekend = "feature:weekend_share" in doc["cited_signals"]
         assert said_weekend is planned, doc["cited_signals"]
         assert ("Saturday or Sunday" in " ".join(m["text"] for m in doc["key_messages"])) is planned
+
+
+def test_requested_channels_are_each_taken_once_whatever_their_case():
+    """An API review: "channels": ["email", "EMAIL"] gave two channels, and "EMAIL" none of email's preferences."""
+    from ml.strategy.generator import _requested
+
+    assert _requested(["email", "EMAIL", " Email ", "WhatsApp", "whatsapp"]) == ["email", "WhatsApp"]
+    assert _requested(["SMS"]) == ["sms"]
+

@@ -248,10 +248,22 @@ def _key_messages(b: _Basis) -> list[dict]:
     return out
 
 
+def _requested(channels: list[str]) -> list[str]:
+    """The channels asked for, each once whatever its case, a known one in the generator's own spelling ("EMAIL" is
+    "email", so the goal's and the features' preferences apply to it; an API review got "email" and "EMAIL" as two
+    channels); others as written."""
+    known = {c.lower(): c for c in (*DEFAULT_CHANNELS, *EVENT_CHANNELS)}
+    out: dict[str, str] = {}
+    for c in channels:
+        name = c.strip()
+        out.setdefault(name.lower(), known.get(name.lower(), name))
+    return list(out.values())
+
+
 def _channels(b: _Basis, channels: list[str] | None) -> list[dict]:
     """Goal preference + channels favoured by stand-out features."""
     default = EVENT_CHANNELS if b.profile.get("kind") == "events" else DEFAULT_CHANNELS
-    pool = list(dict.fromkeys(c.strip() for c in channels)) if channels else list(default)
+    pool = _requested(channels) if channels else list(default)
     order = GOAL_CHANNELS[b.goal]
     scored = []
     for c in pool:
