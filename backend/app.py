@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,7 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.assign_queue import AssignQueues
 from backend.deps import ModelRegistry, ReadCache
-from backend.errors import UnhandledErrors, error_body, install_error_handlers
+from backend.errors import APIError, UnhandledErrors, install_error_handlers
 from backend.routes import api_router
 from backend.security import (
     ApiKeyAuth,
@@ -24,6 +23,7 @@ from backend.security import (
     add_docs_page,
     cors_methods,
     document_bearer_auth,
+    send_error,
 )
 from backend.settings import Settings, get_settings
 from backend.static import mount_frontend
@@ -75,11 +75,8 @@ class BodySizeLimit:
         await self.app(scope, receive, send)
 
     async def _reject(self, send: Send) -> None:
-        body = json.dumps(error_body("payload_too_large",
-                                     f"request body over {self.max_bytes} bytes; send smaller batches")).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
+        await send_error(send, APIError(413, "payload_too_large",
+                                        f"request body over {self.max_bytes} bytes; send smaller batches"))
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

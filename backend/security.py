@@ -98,7 +98,8 @@ class ApiKeyAuth:
 
 async def send_error(send: Send, error: APIError) -> None:
     """Answer an ASGI request with the JSON error shape (for middleware that runs before the routes)."""
-    body = json.dumps(error_body(error.code, error.message)).encode()
+    # the bytes JSONResponse writes for every other error: compact, UTF-8 (an API review saw this one pretty-printed)
+    body = json.dumps(error_body(error.code, error.message), ensure_ascii=False, separators=(",", ":")).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     headers += [(k.lower().encode(), v.encode()) for k, v in (error.headers or {}).items()]
     await send({"type": "http.response.start", "status": error.status, "headers": headers})

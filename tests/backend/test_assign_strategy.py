@@ -178,6 +178,8 @@ def test_oversized_assign_requests_are_413(make_client):
     big = {"conversations": [{"text": "x" * 3000}]}
     response = client.post(f"{API}/runs/{OLD_RUN}/assign", json=big)
     assert response.status_code == 413 and error_of(response)["code"] == "payload_too_large"
+    # the same bytes as every other error (an API review saw this one pretty-printed): compact JSON
+    assert response.content.startswith(b'{"error":{"code":"payload_too_large","message":"request body over 2048')
 
     def chunks():  # no Content-Length: the limit applies while streaming
         for _ in range(10):
