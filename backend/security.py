@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import re
 import time
 from pathlib import Path
@@ -29,7 +28,7 @@ from pydantic import SecretStr
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from backend.errors import APIError, error_body
+from backend.errors import APIError, error_response
 
 BEARER_CHALLENGE = 'Bearer realm="personas"'
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
@@ -98,12 +97,10 @@ class ApiKeyAuth:
 
 async def send_error(send: Send, error: APIError) -> None:
     """Answer an ASGI request with the JSON error shape (for middleware that runs before the routes)."""
-    # the bytes JSONResponse writes for every other error: compact, UTF-8 (an API review saw this one pretty-printed)
-    body = json.dumps(error_body(error.code, error.message), ensure_ascii=False, separators=(",", ":")).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    headers += [(k.lower().encode(), v.encode()) for k, v in (error.headers or {}).items()]
-    await send({"type": "http.response.start", "status": error.status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    # the response every other error is: the same bytes by construction (an API review saw this one pretty-printed)
+    response = error_response(error.status, error.code, error.message, error.headers)
+    await send({"type": "http.response.start", "status": response.status_code, "headers": response.raw_headers})
+    await send({"type": "http.response.body", "body": response.body})
 
 
 def require_admin(request: Request) -> None:

@@ -13,17 +13,24 @@ SAME_V = 0.05  # Cramér's V gaps under this read "about the same" (0.42 against
 # explorer's panel (frontend/components/OutcomesPanel.tsx)
 
 
+def _beside(v: float, other: Any, head: str, more: str) -> str:
+    """" {head} {other:.2f}" and how it compares with the personas' ``v``: ": {more}" from SAME_V higher, ", about the
+    same." within it, "." otherwise; "" when ``other`` is not a number. The gap is taken as shown, two decimals (0.43 -
+    0.38 is 0.0499…)."""
+    if not isinstance(other, (int, float)):
+        return ""
+    gap = round(100 * other) - round(100 * v)
+    return f" {head} {other:.2f}" + (f": {more}" if gap >= 100 * SAME_V else ", about the same."
+                                      if abs(gap) < 100 * SAME_V else ".")
+
+
 def volume_words(v: float, volume: dict[str, Any] | None) -> str:
     """The plain activity split beside the personas (``Outcomes.volume``), as the explorer says it: an events review
     found OULAD's personas at 0.42 against 0.57 for users split by how many events they logged, unsaid."""
-    vol = (volume or {}).get("cramers_v")
-    if not isinstance(vol, (int, float)):
-        return ""
     n = len((volume or {}).get("personas") or [])
-    gap = round(100 * vol) - round(100 * v)
-    return (f" Users cut into {n} groups of about equal size by how many events they logged reach {vol:.2f}" + (
-        ": how much users do tells the outcome apart more than these personas, which describe what they do."
-        if gap >= 100 * SAME_V else ", about the same." if abs(gap) < 100 * SAME_V else "."))
+    return _beside(v, (volume or {}).get("cramers_v"), f"Users cut into {n} groups of about equal size by how many "
+                   "events they logged reach", "how much users do tells the outcome apart more than these personas, "
+                   "which describe what they do.")
 
 
 def report_outcomes(manifest: dict[str, Any], names: dict[int, str]) -> dict[str, Any] | None:
@@ -49,11 +56,9 @@ def report_outcomes(manifest: dict[str, Any], names: dict[int, str]) -> dict[str
     strength = None
     if isinstance(v, (int, float)):
         strength = f"How strongly the persona goes with the outcome: Cramér's V {v:.2f} (0 = not at all, 1 = fully)."
-        if isinstance(kv, (int, float)):
-            gap = round(100 * kv) - round(100 * v)  # as shown, two decimals (0.43 - 0.38 is 0.0499…)
-            strength += f" k-means with the same number of groups on the same matrix reaches {kv:.2f}" + (
-                ": its groups tell the outcome apart more than these personas do, which are cut by behaviour, not by "
-                "outcome." if gap >= 100 * SAME_V else ", about the same." if abs(gap) < 100 * SAME_V else ".")
+        strength += _beside(v, kv, "k-means with the same number of groups on the same matrix reaches",
+                            "its groups tell the outcome apart more than these personas do, which are cut by "
+                            "behaviour, not by outcome.")
         strength += volume_words(v, outcomes.get("volume"))
     source = "the outcome file" if ((manifest.get("config") or {}).get("input") or {}).get("outcome_file") \
         else "the event rows"

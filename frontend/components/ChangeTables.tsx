@@ -57,10 +57,9 @@ export function splitParent(p: NewPersona, comparison: Comparison): BasePersona 
 
 /** The pieces a baseline persona split into (the split's personas: a persona it also merged into holds other
  * people as well) and their share now, together. */
-export function splitPieces(
-  parent: BasePersona,
-  comparison: Comparison,
-): { pieces: NewPersona[]; together: number; merged: NewPersona[] } {
+type Split = { pieces: NewPersona[]; together: number; merged: NewPersona[] };
+
+export function splitPieces(parent: BasePersona, comparison: Comparison): Split {
   const linked = comparison.new_personas.filter((q) => (parent.new_ids ?? []).includes(q.id));
   const pieces = linked.filter((q) => q.status === "split");
   // a part that went into a merger shares that persona with other baseline personas' people
@@ -71,9 +70,9 @@ export function splitPieces(
 /** Share then of a row; for a piece of a split, the share of the whole persona before it split, named: the table is
  * sorted by share now, so a split's pieces sit apart and each repeated "whole, before the split" without saying whose
  * (an analyst review). */
-function ThenCell({ p, parent, comparison, unit }: { p: NewPersona; parent: BasePersona | null; comparison: Comparison; unit: string }) {
-  if (!parent) return <ShareCell share={p.then} unit={unit} />;
-  const n = splitPieces(parent, comparison).pieces.length;
+function ThenCell({ p, parent, split, unit }: { p: NewPersona; parent: BasePersona | null; split: Split | null; unit: string }) {
+  if (!parent || !split) return <ShareCell share={p.then} unit={unit} />;
+  const n = split.pieces.length;
   return (
     <>
       <ShareCell share={parent.then} unit={unit} />
@@ -86,9 +85,9 @@ function ThenCell({ p, parent, comparison, unit }: { p: NewPersona; parent: Base
 
 /** Δ of a row. A piece of a split is not compared with its whole parent (a piece of a persona that kept its size
  * would read as shrunk): the change is that of all its pieces together, said as such. */
-function DeltaCell({ p, parent, comparison }: { p: NewPersona; parent: BasePersona | null; comparison: Comparison }) {
-  if (!parent) return <>{delta(p.now.share, p.then?.share)}</>;
-  const { pieces, together, merged } = splitPieces(parent, comparison);
+function DeltaCell({ p, parent, split }: { p: NewPersona; parent: BasePersona | null; split: Split | null }) {
+  if (!parent || !split) return <>{delta(p.now.share, p.then?.share)}</>;
+  const { pieces, together, merged } = split;
   if (merged.length) {
     const into = merged.map((q) => `“${q.name}”`).join(", ");
     return (
@@ -232,7 +231,9 @@ export function NewPersonaTable({ comparison }: { comparison: Comparison }) {
           </tr>
         </thead>
         <tbody>
-          {rows.map((p) => ({ p, parent: splitParent(p, comparison) })).map(({ p, parent }) => (
+          {rows.map((p) => ({ p, parent: splitParent(p, comparison) }))
+            .map(({ p, parent }) => ({ p, parent, split: parent ? splitPieces(parent, comparison) : null }))
+            .map(({ p, parent, split }) => (
             <tr key={p.id} data-persona-id={p.id} data-status={p.status}>
               <td>
                 <Link href={personaHref(runId, p.id)}>{p.name}</Link>
@@ -252,9 +253,9 @@ export function NewPersonaTable({ comparison }: { comparison: Comparison }) {
                   {p.reason}
                 </details>
               </td>
-              <td className="num"><ThenCell p={p} parent={parent} comparison={comparison} unit={unit} /></td>
+              <td className="num"><ThenCell p={p} parent={parent} split={split} unit={unit} /></td>
               <td className="num"><ShareCell share={p.now} unit={unit} /></td>
-              <td className="num nowrap"><DeltaCell p={p} parent={parent} comparison={comparison} /></td>
+              <td className="num nowrap"><DeltaCell p={p} parent={parent} split={split} /></td>
               <td><Terms words={p.terms?.new ?? []} kind="new" /></td>
               <td>
                 {newPiece(p, comparison) ? (

@@ -74,40 +74,30 @@ function readOutcomes(m: RunManifest): Outcomes | null {
 /** Cramér's V gaps under this read "about the same" (as the printable report, backend/routes/report_outcome.py). */
 const SAME_V = 0.05;
 
-/** " Users cut into 2 groups of about equal size by how many events they logged reach 0.57: …": the plain activity split beside the
- * personas (an events review found OULAD's personas at 0.42 against 0.57, unsaid); as the printable report says it. */
-function volumeWords(v: number, volume: OutcomeTable | null | undefined): string {
-  const vol = volume?.cramers_v;
-  if (typeof vol !== "number") return "";
-  const gap = Math.round(100 * vol) - Math.round(100 * v);
-  const tail =
-    gap >= 100 * SAME_V
-      ? ": how much users do tells the outcome apart more than these personas, which describe what they do."
-      : Math.abs(gap) < 100 * SAME_V
-        ? ", about the same."
-        : ".";
-  const n = volume?.personas.length ?? 0; // ties keep users together: there may be fewer groups than personas
-  return ` Users cut into ${n} groups of about equal size by how many events they logged reach ${num(vol)}${tail}`;
+/** " {head} 0.57" and how it compares with the personas' V: ": {more}" from SAME_V higher, ", about the same." within
+ * it, "." otherwise; "" when `other` is not a number. The gap is taken as shown, two decimals (0.43 − 0.38 is 0.0499…;
+ * "0.42 against 0.43" was called a difference: an events review). As the printable report says it. */
+function beside(v: number, other: number | null | undefined, head: string, more: string): string {
+  if (typeof other !== "number") return "";
+  const gap = Math.round(100 * other) - Math.round(100 * v);
+  const tail = gap >= 100 * SAME_V ? `: ${more}` : Math.abs(gap) < 100 * SAME_V ? ", about the same." : ".";
+  return ` ${head} ${num(other)}${tail}`;
 }
 
-/** How the personas and k-means (same k, same matrix) tell the outcome apart, in words. */
+/** How the personas, k-means (same k, same matrix) and a plain split by how many events users logged (an events
+ * review found OULAD's personas at 0.42 against 0.57 for it, unsaid) tell the outcome apart, in words. */
 function strength(nmf: OutcomeTable, kmeans: OutcomeTable | null | undefined, volume?: OutcomeTable | null): string {
   const v = nmf.cramers_v;
   if (typeof v !== "number") return "";
   const p = typeof nmf.p_value === "number" ? (nmf.p_value < 0.001 ? "p < 0.001" : `p = ${num(nmf.p_value, 3)}`) : null;
-  let text = `How strongly the persona goes with the outcome: Cramér's V ${num(v)} (0 = not at all, 1 = fully${p ? `; ${p}` : ""}).`;
-  const k = kmeans?.cramers_v;
-  if (typeof k === "number") {
-    const gap = Math.round(100 * k) - Math.round(100 * v); // as shown, two decimals (0.43 − 0.38 is 0.0499…)
-    text += ` k-means with the same number of groups on the same matrix reaches ${num(k)}`;
-    // a gap at the shown precision only ("0.42 against 0.43" was called a difference: an events review)
-    text += gap >= 100 * SAME_V
-      ? ": its groups tell the outcome apart more than these personas do, which are cut by behaviour, not by outcome."
-      : Math.abs(gap) < 100 * SAME_V
-        ? ", about the same."
-        : ".";
-  }
-  return text + volumeWords(v, volume);
+  const n = volume?.personas.length ?? 0; // ties keep users together: there may be fewer groups than personas
+  return (
+    `How strongly the persona goes with the outcome: Cramér's V ${num(v)} (0 = not at all, 1 = fully${p ? `; ${p}` : ""}).` +
+    beside(v, kmeans?.cramers_v, "k-means with the same number of groups on the same matrix reaches",
+      "its groups tell the outcome apart more than these personas do, which are cut by behaviour, not by outcome.") +
+    beside(v, volume?.cramers_v, `Users cut into ${n} groups of about equal size by how many events they logged reach`,
+      "how much users do tells the outcome apart more than these personas, which describe what they do.")
+  );
 }
 
 /**

@@ -139,19 +139,20 @@ class EventPipeline:
         with self.timer_.stage("matrix"):
             builder = self._fitted_matrix(table, paths)
             X, counts, users = builder.X_, builder.counts_, builder.users_
+            totals = counts.sum(axis=1)  # each user's events: the map's volume axis, the outcome's volume groups
         with self.timer_.stage("nmf"):
             model = self.persona_model().fit(X)
             labels, mixed, margin = model.labels_, model.mixed_, model.margin_
         with self.timer_.stage("map"):
             coords = PCA(2, random_state=cfg.seed).fit_transform(model.membership_) if model.k_ > 2 \
                 else np.column_stack([model.membership_[:, 0] - model.membership_[:, 1],
-                                      np.log1p(counts.sum(axis=1))])
+                                      np.log1p(totals)])
         by_user = table.users.set_index("user")["outcome"]
         outcome = by_user.reindex(users).to_numpy(dtype=object)
         kept = set(users)
         aside = by_user[~by_user.index.isin(kept)].to_numpy(dtype=object)  # too few events: no persona
         with self.timer_.stage("metrics"):
-            metrics = self._metrics(model, X, labels, outcome, aside, counts.sum(axis=1))
+            metrics = self._metrics(model, X, labels, outcome, aside, totals)
         windowed = builder._window(table.events)
         kept_rows = windowed[windowed["user"].isin(kept) & windowed["event"].isin(builder.events_)]
         with self.timer_.stage("profile"):
@@ -169,7 +170,7 @@ class EventPipeline:
             "x": coords[:, 0].astype(np.float64), "y": coords[:, 1].astype(np.float64),
             "text": [mix_text(row, builder.events_, rest=True, labels=event_names) for row in counts],  # searchable
             "author": None, "timestamp": self._first_times(first, table.resolution, table.yearless, _basis(table)),
-            "n_messages": counts.sum(axis=1).round().astype(np.int64),
+            "n_messages": totals.round().astype(np.int64),
         })
         manifest = self._manifest(run_id, paths, table, builder, model, metrics, t0)
         return EventRunResult(run_id, manifest, members, personas, run_model, X, counts, outcome)

@@ -14,8 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from ml.events.keys import FLAGS
-from ml.events.timecol import PLACEHOLDER_YEAR, _yearless
-from ml.ingest.timeparse import parse_timestamps
+from ml.events.timecol import reads_as_time
 from ml.runtime.errors import InputError
 
 SAMPLE_VALUES = 200  # distinct event values read as times
@@ -46,13 +45,13 @@ def check_roles(path: Path, frame: pd.DataFrame, m: dict, named: dict[str, bool]
 def _not_times(path: Path, values: pd.Series, col: str) -> None:
     """Refuse an event column whose distinct values (a sample) mostly read as dates or times; plain numbers are ids
     (OULAD's ``id_site``), not times."""
-    distinct = pd.Series(values.dropna().astype(str).str.strip().unique()[:SAMPLE_VALUES])
+    # distinct values first: the column may hold millions of rows (OULAD's click log), the sample 200 values
+    distinct = pd.Series(pd.Series(values.dropna().unique()).astype(str).str.strip().unique()[:SAMPLE_VALUES])
     worded = distinct[distinct.ne("") & pd.to_numeric(distinct, errors="coerce").isna()]
     if len(worded) < max(2, TIME_SHARE * len(distinct)):
         return
     worded = worded.reset_index(drop=True)
-    read = parse_timestamps(worded)["timestamp"].notna() | _yearless(worded, PLACEHOLDER_YEAR).notna()  # "11 May, 09:44"
-    if read.mean() >= TIME_SHARE:
+    if reads_as_time(worded).mean() >= TIME_SHARE:
         raise InputError(f"{path}: column '{col}' ({FLAGS['event_cols']}) holds times such as {worded.iloc[0]!r}, "
                          f"not events; pass the column that names what users did as {FLAGS['event_cols']}, and "
                          f"this one as {FLAGS['time_col']}")

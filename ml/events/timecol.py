@@ -140,6 +140,12 @@ def _day_offsets(values: pd.Series, empty: pd.Series) -> pd.Series | None:
     return None
 
 
+def reads_as_time(values: pd.Series) -> pd.Series:
+    """Per value (strings): whether it reads as a date or time, yearless ones ("11 May, 09:44") included."""
+    values = pd.Series(values).reset_index(drop=True)
+    return parse_timestamps(values)["timestamp"].notna() | _yearless(values, PLACEHOLDER_YEAR).notna()
+
+
 def _as_written(timezone: str | None) -> dict:
     """The clock record of wall-clock times written without a year or offset (Moodle's "11 May, 09:44")."""
     if timezone:

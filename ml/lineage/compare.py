@@ -178,22 +178,21 @@ class RunComparer(ReasonWriter, BaseEstimator):
         base_name = base.name(base.persona_ids[main]) if keeps else None
         kept = base_name
         # event names are event labels and the namer's own words ("Heavy … users"): judged by those (names module)
-        profile = new.profiles.get(pid) or {}
+        profile, own = new.profiles.get(pid) or {}, new.own_name(pid)
         if kept is not None and not (
-                event_name_still_fits(kept, new.own_name(pid), profile) if new.kind == "events" else
+                event_name_still_fits(kept, own, profile) if new.kind == "events" else
                 name_still_fits(kept, profile, self.common_stems_)
                 and name_still_describes(kept, profile, self._member_texts(pid), self._sample_texts(),
                                          self._cfg.growth_ratio)):
             kept = None  # the lineage goes on under this run's name: the old one no longer says what it is
-        renamed = keeps and kept is None and base_name != new.own_name(pid)
+        renamed = keeps and kept is None and base_name != own
         # a piece or a merger holds other people than its parent, and so may a match whose old name no longer
         # fits it (a re-runs review: "Detail-quoting: flight & Thanks" linked to a delay persona, "more negative
         # 12% → 37%", while delay tweets read as negative as before): no tone then → now
         same_people = status in ("continued", "grown", "shrunk") and not renamed
         changes = self._changes(anchor, pid, same_people) if anchor is not None else {}
         return NewPersona(
-            id=pid, name=kept or new.own_name(pid), own_name=new.own_name(pid),
-            renamed_from=base_name if kept is None and base_name not in (None, new.own_name(pid)) else None,
+            id=pid, name=kept or own, own_name=own, renamed_from=base_name if renamed else None,
             lineage_id=lineage, parent_lineage_ids=parents, status=status,
             base_ids=[int(base.persona_ids[i]) for i in linked], then=then, now=now,
             share_change=round(now.share - then.share, 6) if then is not None and status != "split" else None,

@@ -69,8 +69,8 @@ def _cut(text: str, max_chars: int) -> str:
     if len(text) <= max_chars:
         return text
     cut = text[:max_chars]
-    cut = cut[:max(cut.rfind(" "), cut.rfind("\n"))] if max(cut.rfind(" "), cut.rfind("\n")) > 0 else cut
-    return cut.rstrip() + " …"
+    at = max(cut.rfind(" "), cut.rfind("\n"))  # the last word break
+    return (cut[:at] if at > 0 else cut).rstrip() + " …"
 
 
 def privacy_floor(authors, min_authors: int, messages=None) -> dict:

@@ -71,6 +71,7 @@ from ml.strategy.wording import (
 
 GOALS = ("acquisition", "retention", "win_back", "support_deflection", "upsell")
 DEFAULT_CHANNELS = ("social", "email", "help_center", "in_app", "chat", "sms")
+KNOWN_CHANNELS = frozenset(DEFAULT_CHANNELS) | frozenset(EVENT_CHANNELS)  # lower case: a request's "EMAIL" is "email"
 SCHEMA_VERSION = 1
 WEEKEND = [5, 6]  # Saturday and Sunday (weekday 0 = Monday), the days weekend_share counts
 
@@ -252,11 +253,10 @@ def _requested(channels: list[str]) -> list[str]:
     """The channels asked for, each once whatever its case, a known one in the generator's own spelling ("EMAIL" is
     "email", so the goal's and the features' preferences apply to it; an API review got "email" and "EMAIL" as two
     channels); others as written."""
-    known = {c.lower(): c for c in (*DEFAULT_CHANNELS, *EVENT_CHANNELS)}
     out: dict[str, str] = {}
     for c in channels:
-        name = c.strip()
-        out.setdefault(name.lower(), known.get(name.lower(), name))
+        key = c.strip().lower()
+        out.setdefault(key, key if key in KNOWN_CHANNELS else c.strip())
     return list(out.values())
 
 
