@@ -10,9 +10,17 @@ import { pct, truncate } from "@/lib/format";
 import { FLOW_COLORS, STATUS, lineageFlows, type FlowLink, type FlowNode } from "@/lib/lineage";
 
 const LABEL_ROOM = 300;
-/** Characters of a persona's name on its bar (the share and badge follow it within LABEL_ROOM); the whole name is
- * in the chart's tooltip and the bar's accessible name. */
+/** Characters of a persona's name on its bar at most; with its share and badge after it, the label stays within
+ * LABEL_ROOM at about LABEL_CHAR_PX a character (the screenshot of an event run's What changed page showed
+ * "Typical users (homepage & oucon… 67.7% · shrunk" cut at the panel's left edge). The whole name is in the chart's
+ * tooltip and the bar's accessible name. */
 const LABEL_CHARS = 32;
+const LABEL_CHAR_PX = 7;
+
+/** The name as its bar shows it: cut so that name and `after` (share, badge) fit LABEL_ROOM. */
+function barName(name: string, after: string): string {
+  return truncate(name, Math.max(12, Math.min(LABEL_CHARS, Math.floor(LABEL_ROOM / LABEL_CHAR_PX) - after.length)));
+}
 /** Below this width the labels of the two sides would overlap the bands: the chart scrolls sideways instead. */
 const MIN_CHART_WIDTH = 2 * LABEL_ROOM + 240;
 
@@ -55,6 +63,7 @@ function nodeRenderer(baseRun: string, newRun: string, open: (n: FlowNode) => vo
     const fill = n.side === "arrived" ? FLOW_COLORS.arrived : n.side === "gone" ? FLOW_COLORS.gone : "#44505f";
     const badge = n.status && n.status !== "continued" ? ` · ${STATUS[n.status].label}` : "";
     const linkable = n.id !== null && !(baseGone && n.side === "base"); // a deleted baseline's personas: no page
+    const after = ` ${pct(n.share)}${badge}${partShown(n)}`;
     return (
       <g
         key={`${n.side}-${n.id ?? "x"}`}
@@ -75,8 +84,8 @@ function nodeRenderer(baseRun: string, newRun: string, open: (n: FlowNode) => vo
       >
         <rect x={x} y={y} width={width} height={Math.max(h, 1)} fill={fill} />
         <text x={left ? x - 6 : x + width + 6} y={y + h / 2} dy="0.35em" textAnchor={left ? "end" : "start"} fontSize={12} fill="#1b1f24">
-          {truncate(n.name, LABEL_CHARS)}
-          <tspan fill="#5a6370">{` ${pct(n.share)}${badge}${partShown(n)}`}</tspan>
+          {n.side === "base" || n.side === "new" ? barName(n.name, after) : n.name}
+          <tspan fill="#5a6370">{after}</tspan>
         </text>
       </g>
     );

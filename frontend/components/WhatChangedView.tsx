@@ -145,7 +145,7 @@ function ChangesPage({ c }: { c: Comparison }) {
           <h2 id="flows-title">Where the personas went</h2>
           <p className="hint">
             Each band carries share of {noun} from a baseline persona to the persona that continues it here
-            {c.movers.n_shared > 0 && membersRecur(c)
+            {c.movers.n_shared > 0 && membersRecur(c) && c.new_personas.some((p) => p.status === "split")
               ? `; where it split, its share follows where its ${noun} found in both runs went`
               : ""}
             . Bars are links: click one (or Tab to it and press Enter) to open that persona
