@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from ml.profile.llm_names import LLMNamer, name_proposer_from_env
-from ml.profile.behavior_words import BEHAVIOR_MIN_EFFECT, BEHAVIOR_WORDS, LITERAL_FLOOR, behavior_word, split_behavior
+from ml.profile.behavior_words import (BEHAVIOR_MIN_EFFECT, BEHAVIOR_WORDS, LITERAL_FLOOR, behavior_word, name_note,
+                                      split_behavior, with_behavior)
 from ml.profile.naming import (
     PersonaNamer,
     compose,
@@ -90,6 +91,26 @@ def test_a_word_for_something_members_do_needs_most_of_them_to_do_it():
     assert behavior_word([polite, brief]) == "Brief"  # a level, not a presence: no share needed
     day = {"feature": "night_share", "std_diff": -1.2, "any_share": 0.02}  # "Daytime": most do not post at night
     assert behavior_word([day]) == "Daytime"
+
+
+def test_returning_names_authors_who_come_back_on_other_days():
+    """A help-desk audit (2026-12-07): "Frequent: customer service (phone book)" whose strongest effect was spans
+    26× everyone's (typically 4.7 vs 0.18 days) and whose messages were 1.9× (3.2 vs 1.6): the word went to the
+    third effect. "Returning" needs a typical span of a day or more: 3 hours against 1 is not coming back."""
+    import numpy as np
+
+    span = {"feature": "author_span_days_log", "std_diff": 2.9, "persona_mean": float(np.log1p(4.7)),
+            "population_mean": float(np.log1p(0.18))}
+    count = {"feature": "author_msg_count_log", "std_diff": 1.3, "persona_mean": float(np.log1p(3.2)),
+             "population_mean": float(np.log1p(1.6))}
+    assert behavior_word([span, count]) == "Returning"
+    hours = {**span, "persona_mean": float(np.log1p(0.125)), "population_mean": float(np.log1p(0.04))}
+    assert behavior_word([hours, count]) == "Frequent"  # same-day spans: the next effect that holds
+    assert behavior_word([{**span, "std_diff": -2.9}, count]) == "Frequent"  # shorter spans have no word
+    assert with_behavior("Returning", "return my order") == "Return my order"  # the phrase says it already
+    sentence = "has authors active over 26.1× longer spans than average (typically 4.7 vs 0.18 days)"
+    assert name_note("Returning: customer service", [{**span, "sentence": sentence}, count]) == (
+        f"“Returning” in the name: this persona {sentence}")
 
 
 def test_the_fingerprint_counts_the_members_who_show_a_behaviour():

@@ -40,6 +40,8 @@ def _check_consistency(manifest, personas, assignments):
         assert set(p["member_ids"]) == set(members["member_id"])
     for key in ("noise_share", "silhouette", "dbcv", "stability_ari"):
         assert key in manifest["metrics"]
+    met = manifest["metrics"]  # the stability refits' own counts, on every member below metrics.stability_sample
+    assert met["stability_rows"] == min(counts["kept"], 3000) and len(met["stability_personas"]) == 2
     assert set(manifest["timings_s"]) >= {"ingest", "filter", "embed", "reduce", "cluster", "total"}
     assert manifest["peak_rss_mb"] > 0
     assert manifest["versions"]["torch"].startswith("2.13.0")

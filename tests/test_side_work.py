@@ -72,6 +72,9 @@ def test_stability_in_the_run_equals_the_refits_inline():
     with ThreadPoolExecutor(2) as side:
         in_thread = side.submit(pipe._stability, *sample).result()
     assert inline is not None and in_thread == inline
+    # the refits' persona counts and the rows they refitted come with the index (the run's metrics)
+    assert inline["stability_rows"] == 400 and len(inline["stability_personas"]) == 2
+    assert all(isinstance(c, int) and c >= 1 for c in inline["stability_personas"])
     off = PersonaPipeline(cfg.updated({"metrics": {"stability": False}}), progress=False)
     assert off._stability(*off._stability_sample(X, X)) is None
 

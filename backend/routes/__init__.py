@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from backend.routes import (
     assign,
@@ -16,7 +16,8 @@ from backend.routes import (
     runs,
     strategy,
 )
+from backend.routes.common import known_query
 
-api_router = APIRouter()
+api_router = APIRouter(dependencies=[Depends(known_query)])  # an unknown query parameter is a 422 that names it
 for _module in (health, runs, personas, families, features, assign, strategy, exports, report, compare):
     api_router.include_router(_module.router)

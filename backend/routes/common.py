@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Path, Query
+from fastapi import Path, Query, Request
+from fastapi.routing import APIRoute
 
 from backend.errors import APIError
 from backend.schemas import MAX_ID, RUN_ID_PATTERN, ErrorResponse
@@ -56,3 +57,35 @@ def personas_in_scope(manifest: dict[str, Any], profiles: list[dict[str, Any]], 
             raise APIError(404, "family_not_found", f"family {family} not found in run {run_id!r}")
         return {int(i) for i in ids}, f"-family-{family}"
     return None, ""
+
+
+def _query_names(route: APIRoute) -> frozenset[str]:
+    """The query parameters a route declares (aliases as sent), its dependencies' included; read once per route."""
+    known = getattr(route, "personas_query_names", None)
+    if known is None:
+        known = route.personas_query_names = _declared(route)
+    return known
+
+
+def _declared(route: APIRoute) -> frozenset[str]:
+    names, todo = set(), [route.dependant]
+    while todo:
+        dependant = todo.pop()
+        names.update(p.alias for p in dependant.query_params)
+        todo.extend(dependant.dependencies)
+    return frozenset(names)
+
+
+async def known_query(request: Request) -> None:
+    """Every route's dependency: a query parameter the route does not take is a 422 that names it, not ignored.
+
+    An API review sent `/runs/latest/members?persona_id=3` (the parameter is a path segment) and `?limt=5`, and got
+    every member and the default page back, with nothing to say the parameter was not read."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    known = _query_names(route)
+    unknown = next((k for k in request.query_params if k not in known), None)
+    if unknown is not None:
+        takes = f"it takes {', '.join(sorted(known))}" if known else "it takes no query parameters"
+        raise APIError(422, "invalid_request", f"query.{unknown[:40]}: not a parameter of this endpoint; {takes}")

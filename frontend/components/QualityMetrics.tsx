@@ -65,14 +65,32 @@ export function stabilityReading(ari: number | null | undefined, who: string): s
   return ` Poor (below 0.65, on Steinley's 2004 bands for this index): a refit regroups many ${who}, so present these personas as tentative.`;
 }
 
+/**
+ * The persona counts of the stability check's two refits, where they refitted every member (a sample's count is a
+ * smaller set's), as ml/runtime/quality.py's refit_counts_note says them in the CLI: a help-desk export found 33
+ * personas in one run and 38 after 7 timestamps turned unreadable, within the 32–50 that ten seeds of the same data
+ * gave. Counts within a tenth of the run's either way come without the warning.
+ */
+export function refitCounts(m: ConversationMetrics, members: number | undefined): string {
+  const counts = m.stability_personas;
+  const n = m.n_personas;
+  if (!counts?.length || !n || members === undefined || m.stability_rows !== members) return "";
+  if (counts.every((c) => c === n)) return ` Two refits of every member with other seeds found the same ${n} personas.`;
+  const moves = counts.some((c) => Math.abs(c - n) > 0.1 * n);
+  return (
+    ` Two refits of every member with other seeds found ${counts.join(" and ")} personas (this run ${n})` +
+    (moves ? ": the count moves with the seed on this data, so take it as approximate." : ".")
+  );
+}
+
 /** The run's quality metrics, each with a one-line meaning (an event run has metrics of its own). */
 export default function QualityMetrics({ manifest }: { manifest: RunManifest }) {
   if (manifest.kind === "events") return <MetricList rows={eventRows(manifest.metrics ?? {})} />;
-  return <MetricList rows={conversationRows(manifest.metrics ?? {})} />;
+  return <MetricList rows={conversationRows(manifest.metrics ?? {}, manifest.counts?.kept)} />;
 }
 
 /** Quality of a conversation run (HDBSCAN on embeddings ⊕ features), and label agreement when the data has labels. */
-function conversationRows(m: ConversationMetrics): Row[] {
+function conversationRows(m: ConversationMetrics, members: number | undefined): Row[] {
   const rows: Row[] = [
     {
       label: "Noise share",
@@ -97,7 +115,8 @@ function conversationRows(m: ConversationMetrics): Row[] {
       label: "Stability (ARI)",
       value: num(finite(m.stability_ari)),
       meaning: "Agreement of personas found again on resampled data (0…1); higher is more reproducible." +
-        stabilityReading(finite(m.stability_ari), "members"),
+        stabilityReading(finite(m.stability_ari), "members") +
+        refitCounts(m, members),
     },
   ];
   const scored = m.labels?.reassigned ?? m.labels?.with_noise;

@@ -869,6 +869,16 @@ export interface components {
             silhouette?: number | null;
             /** Stability Ari */
             stability_ari?: number | null;
+            /**
+             * Stability Personas
+             * @description Personas found by the stability check's two refits (other seeds); compare them with n_personas only where stability_rows is every member. None for runs made before it.
+             */
+            stability_personas?: number[] | null;
+            /**
+             * Stability Rows
+             * @description Members the stability check refitted (a sample of at most metrics.stability_sample).
+             */
+            stability_rows?: number | null;
         };
         /** ConversationPersona */
         ConversationPersona: {

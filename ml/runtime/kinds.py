@@ -146,10 +146,13 @@ def _quality(met: dict) -> str:
 
 
 def _conversation_summary(result, m: dict) -> list:
+    from ml.runtime.quality import refit_counts_note
+
     met = m["metrics"]
     lines = [(f"input {m['counts']['input']} → kept {m['counts']['kept']} {m['unit']}s → "
               f"{m['counts']['personas']} personas; {met['noise_share']:.1%} of the members fit no persona at first "
-              "and were placed in their nearest one (flagged as reassigned); " + _quality(met))]
+              "and were placed in their nearest one (flagged as reassigned); " + _quality(met)
+              + refit_counts_note(met, m["counts"]["kept"]))]
     g = (m.get("cluster") or {}).get("granularity") or {}
     if g.get("chosen"):
         placed = m["counts"].get("placed") or 0

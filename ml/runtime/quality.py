@@ -26,3 +26,20 @@ def stability_note(ari: float | None, who: str = "members") -> str:
         return (f" (poor on Steinley's bands, below 0.65: a refit regroups many {who}; present these personas "
                 "as tentative)")
     return f" ({word} on Steinley's bands)"
+
+
+def refit_counts_note(met: dict, members: int) -> str:
+    """"; two refits of every member with other seeds found 35 and 46 personas (this run 33): the count moves with
+    the seed on this data, so take it as approximate", from the stability check's ``stability_personas``; nothing
+    where the refits ran on a sample (a smaller set's count) or were not made. Counts within a tenth of the run's
+    either way come without the warning: a seed moves a small group in or out of the noise. The explorer's Quality
+    panel says the same (``refitCounts`` in frontend/components/QualityMetrics.tsx)."""
+    counts, n = met.get("stability_personas"), met.get("n_personas")
+    if not counts or not n or met.get("stability_rows") != members:
+        return ""
+    if all(c == n for c in counts):
+        return f"; two refits of every member with other seeds found the same {n} personas"
+    found = " and ".join(str(c) for c in counts)
+    moves = any(abs(c - n) > 0.1 * n for c in counts)
+    return (f"; two refits of every member with other seeds found {found} personas (this run {n})"
+            + (": the count moves with the seed on this data, so take it as approximate" if moves else ""))

@@ -267,3 +267,32 @@ def test_the_real_runs_manifest_holds_no_server_path(pipeline_store_url, pipelin
         for secret in (str(pipeline_run_dir), str(pipeline_run_dir.parent), str(REPO), "/tmp/", "/root/", "/home/"):
             assert secret not in text, secret
         assert answer["source"]["inputs"] == [p.rsplit("/", 1)[-1] for p in file_manifest["source"]["inputs"]]
+
+
+def test_an_unknown_query_parameter_is_named_not_ignored(client):
+    """An API review sent `/members?persona_id=3` (the persona is a path segment) and `/runs?limt=5`, and got every
+    member and the default page back. Every route now refuses a parameter it does not take, and names it."""
+    answer = client.get(f"{API}/runs", params={"limt": 5})
+    assert error_answer(answer) == (422, "invalid_request")
+    assert error_of(answer)["message"] == "query.limt: not a parameter of this endpoint; it takes limit, offset"
+    members = client.get(f"{API}/runs/{NEW_RUN}/personas/0/members", params={"persona_id": 3})
+    assert error_answer(members)[0] == 422 and "query.persona_id:" in error_of(members)["message"]
+    health = client.get(f"{API}/health", params={"verbose": 1})
+    assert error_of(health)["message"].endswith("it takes no query parameters")
+    assert client.get(f"{API}/runs", params={"limit": 1}).status_code == 200  # declared ones still pass
+
+
+def test_the_query_check_takes_every_documented_parameter(client):
+    """The check reads each route's own declaration, so it refuses nothing the schema documents: one request per
+    operation with every documented query parameter named (the values may be refused; the names may not)."""
+    tried = 0
+    for method, path, operation in _operations(client):
+        names = [p["name"] for p in operation.get("parameters", []) if p["in"] == "query"]
+        if not names or method != "GET":
+            continue
+        url = path.replace("{run_id}", NEW_RUN).replace("{persona_id}", "0").replace("{family_id}", "0")
+        url = url.replace("{name}", "weekly").replace("{feature}", "words_log")
+        response = client.get(url, params={n: "x" for n in names})
+        assert "not a parameter of this endpoint" not in response.text, (path, response.text)
+        tried += 1
+    assert tried >= 6

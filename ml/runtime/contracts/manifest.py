@@ -89,6 +89,11 @@ class ConversationMetrics(Contract):
     silhouette: float | None = None
     dbcv: float | None = None
     stability_ari: float | None = None
+    stability_personas: list[int] | None = Field(
+        None, description="Personas found by the stability check's two refits (other seeds); compare them with "
+                          "n_personas only where stability_rows is every member. None for runs made before it.")
+    stability_rows: int | None = Field(None, description="Members the stability check refitted (a sample of at most "
+                                                         "metrics.stability_sample).")
     labels: LabelMetrics | None = None
 
 
