@@ -97,3 +97,17 @@ def test_a_persona_of_mostly_mixed_users_does_not_read_as_standing_apart():
     assert "read it by its 36 clear users" in mixed and "correctly 100% of the time" in mixed
     clear = _separation({"size": 100, "core_size": 90, "reassigned_count": 10}, 0.95)
     assert clear.startswith("It stands apart:") and "flagged as mixed" not in clear
+
+
+def test_a_run_with_a_quarter_or_more_mixed_users_says_what_that_means():
+    """OULAD BBB 2014J's two personas left 35 % of the users within the margin of both, and the CLI printed "mixed
+    35.3%" with nothing beside it."""
+    from ml.events.cli import _summary
+    from ml.events.profile import mixed_note
+
+    assert mixed_note(0.2478) == "" and mixed_note(None) == ""
+    assert mixed_note(0.3528).startswith(" (a quarter or more: these users' event mixes sit nearly as close")
+    m = {"counts": {"input": 100, "kept": 40, "event_types": 9, "personas": 2},
+         "metrics": {"k_selection": [], "mixed_share": 0.3528, "silhouette": 0.19, "stability_ari": 0.95}}
+    line = next(str(x) for x in _summary(None, m) if isinstance(x, str) and "personas; mixed" in x)
+    assert "mixed 35.3% (a quarter or more" in line and "clear or mixed)" in line

@@ -19,6 +19,16 @@ function kMeaning(by: string | null | undefined, dropped?: number | null): strin
   return `Number of personas (NMF components), chosen by cross-validation: ${rule}.${extra}`;
 }
 
+/**
+ * The mixed share read where it is a quarter or more (ml/events/profile.py's MIXED_NOTE and mixed_note, which the CLI
+ * prints): OULAD BBB 2014J's two personas left 35% of the users within the margin of both, with nothing to say what
+ * that means.
+ */
+export function mixedReading(share: number | null): string {
+  if (share === null || share < 0.25) return "";
+  return " Here a quarter or more: these users' event mixes sit nearly as close to a second persona as to their own, so read the personas as tendencies, not firm groups; the members export marks each user clear or mixed.";
+}
+
 /** Quality of an event run (NMF on users × events): k, mixed users, separation, balance, stability. */
 function eventRows(m: EventMetrics): Row[] {
   const k = finite(m.k);
@@ -31,7 +41,8 @@ function eventRows(m: EventMetrics): Row[] {
     {
       label: "Mixed share",
       value: pct(finite(m.mixed_share)),
-      meaning: "Users whose top two personas are nearly tied (flagged as mixed); lower is crisper.",
+      meaning: "Users whose top two personas are nearly tied (flagged as mixed); lower is crisper." +
+        mixedReading(finite(m.mixed_share)),
     },
     {
       label: "Silhouette",

@@ -119,6 +119,7 @@ def fixed_k_line(met: dict, nmf: dict) -> str | None:
 def _summary(result, m: dict) -> list:
     from rich.table import Table
 
+    from ml.events.profile import mixed_note
     from ml.runtime.quality import stability_note
 
     met, lines = m["metrics"], []
@@ -136,7 +137,8 @@ def _summary(result, m: dict) -> list:
                        f"{r['balance']:.2f}", f"{r['min_share']:.1%}", "chosen" if r["chosen"] else "")
         lines.append(kt)
     lines.append(f"{m['counts']['input']} rows → {m['counts']['kept']} users × {m['counts']['event_types']} "
-                 f"event types → {m['counts']['personas']} personas; mixed {met['mixed_share']:.1%}, "
+                 f"event types → {m['counts']['personas']} personas; mixed {met['mixed_share']:.1%}"
+                 f"{mixed_note(met['mixed_share'])}, "
                  f"silhouette {met['silhouette']}, " + (
                      f"stability ARI {met['stability_ari']} (agreement of a refit on 80% of the users with the full "
                      f"fit; 1 = the same personas){stability_note(met['stability_ari'], 'users')}"

@@ -280,6 +280,16 @@ def _describe(p: dict, min_effect: float = 0.5, led: list[dict] | None = None) -
 MIXED_NOTE = 0.25  # share of a persona's users flagged as mixed from which "It stands apart" is not said
 
 
+def mixed_note(share: float | None) -> str:
+    """The run's mixed share read for the CLI where it is ``MIXED_NOTE`` or more (the explorer's Quality panel says
+    the same, ``mixedReading`` in frontend/components/QualityMetrics.tsx): OULAD BBB 2014J's two personas left 35 %
+    of the users within the margin of both, with nothing beside the figure to say what that means."""
+    if share is None or share < MIXED_NOTE:
+        return ""
+    return (" (a quarter or more: these users' event mixes sit nearly as close to a second persona as to their own, "
+            "so read the personas as tendencies, not firm groups; the members export marks each user clear or mixed)")
+
+
 def _separation(p: dict, accuracy: float) -> str:
     """How well a classifier tells the persona's users apart, read with its mixed users: an events review read "It
     stands apart: … correctly 100% of the time" on a persona 64 % of whose users were flagged as mixed between

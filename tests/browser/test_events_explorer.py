@@ -110,6 +110,8 @@ def test_overview_treemap_has_one_cell_per_persona(event_server, page, artifacts
     assert event_label(personas[0]["top_terms"][0]["term"]) in table.inner_text()
     metrics = page.get_by_test_id("quality-metrics").inner_text()
     assert "Mixed share" in metrics and f"{run['metrics']['mixed_share'] * 100:.1f}%" in metrics
+    # a quarter or more mixed is read for the user, as the CLI reads it (ml.events.profile.mixed_note)
+    assert ("Here a quarter or more" in metrics) is (run["metrics"]["mixed_share"] >= 0.25)
     steps = page.get_by_test_id("filter-funnel").inner_text()
     for stage in run["filtering"]:
         assert STAGE_WORDS[stage["stage"]] in steps and stage["unit"] in steps  # the steps in words
