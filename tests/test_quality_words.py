@@ -32,7 +32,7 @@ def test_the_refits_counts_are_said_where_they_refitted_every_member():
                     "moves with the seed on this data, so take it as approximate")
     assert refit_counts_note(met, 50_000) == ""  # a sample's count is a smaller set's: not compared
     assert refit_counts_note({**met, "stability_personas": [33, 33]}, 2417) == (
-        "; two refits of every member with other seeds found the same 33 personas")
+        "; two refits of every member with other seeds found 33 personas each, as this run did")
     near = refit_counts_note({**met, "stability_personas": [31, 36]}, 2417)  # within a tenth: no warning
     assert near.endswith("(this run 33)")
     assert refit_counts_note({"n_personas": 33, "stability_ari": None}, 2417) == ""  # runs before the counts

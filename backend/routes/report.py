@@ -310,8 +310,35 @@ def _untimed(pages: list[dict[str, Any]]) -> str | None:
 
 
 def _base_dates(base: dict[str, Any]) -> str | None:
-    first, last = _day(base.get("first")), _day(base.get("last"))
+    """The baseline's data period on its charts' clock (an airline review read "20 Feb 2015 – 23 Feb 2015" in a report
+    that said "dates in UTC-08:00", where the explorer said 20–22 Feb: the days were UTC's)."""
+    from ml.ingest.timebasis import day_on_clock, period_clock
+
+    clock = period_clock(base.get("basis"))
+    try:
+        first, last = (_day(day_on_clock(base[k], clock)) if isinstance(base.get(k), str) else None
+                       for k in ("first", "last"))
+    except ValueError:
+        return None
     return _span(first, last) if first and last else None
+
+
+def _split_parents(news: list[dict[str, Any]], bases: list[dict[str, Any]]) -> set[Any]:
+    """The baseline personas this run's split pieces come from: for each piece, the first of its ``base_ids`` (the one
+    its reason names) that lists it among its pieces, one that split before one that merged into it (an airline review
+    counted 7 split personas in the report where the run split 6: "Hold for an hour" merged into a piece of "Phone &
+    hold"); the explorer's ``splitParent`` reads it the same way."""
+    by_id = {b.get("id"): b for b in bases}
+    out = set()
+    for p in news:
+        if p.get("status") != "split":
+            continue
+        named = [by_id[i] for i in p.get("base_ids") or [] if i in by_id]
+        linked = [b for b in named if p.get("id") in (b.get("new_ids") or [])] or named  # comparisons carry new_ids
+        parent = next((b for b in linked if b.get("status") == "split"), linked[0] if linked else None)
+        if parent is not None:
+            out.add(parent.get("id"))
+    return out
 
 
 def report_changes(comparison: dict[str, Any] | None, moves: int = 3) -> dict[str, Any] | None:
@@ -340,7 +367,7 @@ def report_changes(comparison: dict[str, Any] | None, moves: int = 3) -> dict[st
         "died": [{"name": p.get("name"), "pct": 100 * share(p.get("then"))} for p in died],
         # the baseline personas that split (pieces' parents: a parent is itself "merged" when its largest part went
         # into a merger), the pieces, and this run's personas that each hold several earlier ones
-        "split": len({b for p in news if p.get("status") == "split" for b in p.get("base_ids") or []}),
+        "split": len(_split_parents(news, bases)),
         "pieces": sum(p.get("status") == "split" for p in news),
         "merged": sum(p.get("status") == "merged" for p in news),
         "moved": [{"name": p.get("name"), "then": 100 * share(p.get("then")), "now": 100 * share(p.get("now")),

@@ -47,12 +47,17 @@ function delta(now: number, then: number | null | undefined): string {
   return `${now > then ? "+" : "−"}${shown} pts`;
 }
 
-/** The baseline persona this row is a piece of, when its status is "split": the parent whose pieces
- * (``new_ids``) include it. */
+/** The baseline persona this row is a piece of, when its status is "split": the first of its ``base_ids`` (the
+ * one its reason names) whose pieces (``new_ids``) include it. Another baseline persona may have merged into the
+ * same piece: an airline review read "Phone & hold … split from" the 2.5% "Hold for an hour" that merged into it,
+ * and counted 7 split personas where the run has 6, when the parent was the first such in the baseline's order. */
 export function splitParent(p: NewPersona, comparison: Comparison): BasePersona | null {
   if (p.status !== "split") return null;
+  const byId = new Map(comparison.base_personas.map((b) => [b.id, b]));
+  const parents = (p.base_ids ?? []).map((id) => byId.get(id)).filter((b): b is BasePersona => !!b);
+  const linked = parents.filter((b) => (b.new_ids ?? []).includes(p.id));
   // the parent's own status may be "merged" when its largest part went into a merger
-  return comparison.base_personas.find((b) => (b.new_ids ?? []).includes(p.id) && (p.base_ids ?? []).includes(b.id)) ?? null;
+  return linked.find((b) => b.status === "split") ?? linked[0] ?? null;
 }
 
 /** The pieces a baseline persona split into (the split's personas: a persona it also merged into holds other

@@ -86,7 +86,7 @@ export function refitCounts(m: ConversationMetrics, members: number | undefined)
   const counts = m.stability_personas;
   const n = m.n_personas;
   if (!counts?.length || !n || members === undefined || m.stability_rows !== members) return "";
-  if (counts.every((c) => c === n)) return ` Two refits of every member with other seeds found the same ${n} personas.`;
+  if (counts.every((c) => c === n)) return ` Two refits of every member with other seeds found ${n} personas each, as this run did.`;
   const moves = counts.some((c) => Math.abs(c - n) > 0.1 * n);
   return (
     ` Two refits of every member with other seeds found ${counts.join(" and ")} personas (this run ${n})` +
@@ -125,7 +125,7 @@ function conversationRows(m: ConversationMetrics, members: number | undefined): 
     {
       label: "Stability (ARI)",
       value: num(finite(m.stability_ari)),
-      meaning: "Agreement of personas found again on resampled data (0…1); higher is more reproducible." +
+      meaning: "Agreement between the personas of two refits with other seeds, on every member or a sample of them (0…1); higher is more reproducible." +
         stabilityReading(finite(m.stability_ari), "members") +
         refitCounts(m, members),
     },

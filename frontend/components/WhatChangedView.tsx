@@ -3,7 +3,7 @@
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
 
-import { BaseRunGone, GoneTable, NewPersonaTable, StatusBadge } from "@/components/ChangeTables";
+import { BaseRunGone, GoneTable, NewPersonaTable, StatusBadge, splitParent } from "@/components/ChangeTables";
 import LineageSankey from "@/components/LineageSankey";
 import MoversTable from "@/components/MoversTable";
 import { ErrorState, Loading } from "@/components/States";
@@ -88,8 +88,14 @@ export default function WhatChangedView() {
  * baseline's" (the counts are this run's personas; the report counts the baseline's split ones). */
 function PieceCount({ c, status, n }: { c: Comparison; status: "split" | "merged"; n: number }) {
   // the baseline personas these pieces come from (a split's parent is itself "merged" when its largest part
-  // went into a merger, so the parents' own statuses would miss it)
-  const base = new Set(c.new_personas.filter((p) => p.status === status).flatMap((p) => p.base_ids ?? [])).size;
+  // went into a merger, so the parents' own statuses would miss it); a split piece's own parent only, not a baseline
+  // persona that merged into it (an airline review read "13 pieces of 7" where the run split 6)
+  const pieces = c.new_personas.filter((p) => p.status === status);
+  const base = new Set(
+    status === "split"
+      ? pieces.map((p) => splitParent(p, c)?.id).filter((id) => id !== undefined)
+      : pieces.flatMap((p) => p.base_ids ?? []),
+  ).size;
   if (!base) return null;
   const text =
     status === "split"

@@ -32,8 +32,9 @@ BEHAVIOR_WORDS = {
     "thread_size_log": ("Long-thread", None),
     "author_msg_count_log": ("Frequent", "One-off"),
     # authors who come back on other days: a help-desk audit read "Frequent" on a persona whose strongest effect was
-    # spans 26× everyone's (4.7 vs 0.18 days), a word for its third (1.9× the messages)
-    "author_span_days_log": ("Returning", None),
+    # spans 26× everyone's (4.7 vs 0.18 days), a word for its third (1.9× the messages). Not "Returning", which a
+    # retail help desk reads as returning goods ("Returning: refund & exchange")
+    "author_span_days_log": ("Repeat-contact", None),
     "digit_ratio": ("Number-quoting", None),  # "Detail-quoting" until 2026-12-07: jargon to a help-desk reviewer
     "question_log": ("Questioning", None),
     "first_person_ratio": ("First-person", None),  # "Personal" read as personal details
@@ -45,8 +46,9 @@ BEHAVIOR_MIN_EFFECT = 1.0  # |std_diff| (persona mean − population mean, in po
 # says capitals are most of the letters, not that the persona writes more of them than others do (bank
 # queries quoting "ATM", "PIN" or "USD" write 11–18 % of their letters in capitals against 5 %, std_diff 1–2.4);
 # "Multi-mention" says a member mentions two accounts or more (mean log1p(mentions) ≥ log 3), not 1.5
-# "Returning" says authors come back on another day: a typical span of a day or more (mean log1p(days) ≥ log 2), not
-# 3 hours against everyone's 1
+# "Repeat-contact" says authors come back on another day: a typical span of a day or more (mean log1p(days) ≥ log 2),
+# not 3 hours against everyone's 1; and most of its members' authors span a day or more (``MOST`` on the fingerprint's
+# ``any_share``, counted from a day: ml.profile.fingerprint.PRESENCE_FROM)
 LITERAL_FLOOR = {"upper_ratio": 0.5, "mentions_log": float(np.log1p(2)), "author_span_days_log": float(np.log1p(1))}
 # a word said of a count or a length ("Long-form", "Brief", "Frequent") needs the persona's typical value to be
 # half as much again as everyone's, or two thirds of it or less: a spread of emoji strings of 4.4 characters made

@@ -115,7 +115,10 @@ ANY_TEMPLATES = {  # worded as the share features are ("includes a link in 49% o
 # name needs to be most of (ml.profile.behavior_words)
 PRESENCE_FEATURES = frozenset({*ANY_TEMPLATES, "politeness", "has_url", "repeated_punct", "digit_ratio",
                                "night_share", "business_hours_share", "weekend_share", "first_person_ratio",
-                               "upper_ratio"})
+                               "upper_ratio", "author_span_days_log"})
+# a presence that starts above zero: an author "comes back" once their span reaches a day (log1p(1)), not at any
+# second message the same hour ("Repeat-contact", ml.profile.behavior_words)
+PRESENCE_FROM = {"author_span_days_log": float(np.log1p(1))}
 
 # the same log features when the ratio rounds to 1.0 ("uses 1.0× fewer words" says nothing)
 ABOUT_SAME = {
@@ -259,7 +262,8 @@ class BehavioralFingerprint:
         out = []
         for j, name in enumerate(self.names_):
             p, q, sd = pm[j], self.population_mean_[j], self.population_std_[j]
-            present = _any_share(sub[:, j]) if name in PRESENCE_FEATURES and coverage[j] > 0 else None
+            present = (_any_share(sub[:, j], PRESENCE_FROM.get(name, 0.0))
+                       if name in PRESENCE_FEATURES and coverage[j] > 0 else None)
             available = np.isfinite(p) and np.isfinite(q) and np.isfinite(sd) and sd > 1e-12
             out.append({
                 "feature": name,
@@ -286,10 +290,12 @@ class BehavioralFingerprint:
             return (pm - self.population_mean_) / (spread / np.sqrt(np.maximum(n, 1)))
 
 
-def _any_share(col: np.ndarray) -> float:
-    """Share of the values (NaN left out) above zero; 0.0 for none."""
+def _any_share(col: np.ndarray, start: float = 0.0) -> float:
+    """Share of the values (NaN left out) above zero (at ``start`` or more, where it is above zero); 0.0 for none."""
     vals = col[~np.isnan(col)]
-    return float((vals > 0).mean()) if len(vals) else 0.0
+    if not len(vals):
+        return 0.0
+    return float((vals >= start).mean() if start > 0 else (vals > 0).mean())
 
 
 # |std_diff| a behaviour needs before it is said in words (highlights, descriptions, the strategy's "match how

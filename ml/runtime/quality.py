@@ -38,7 +38,7 @@ def refit_counts_note(met: dict, members: int) -> str:
     if not counts or not n or met.get("stability_rows") != members:
         return ""
     if all(c == n for c in counts):
-        return f"; two refits of every member with other seeds found the same {n} personas"
+        return f"; two refits of every member with other seeds found {n} personas each, as this run did"
     found = " and ".join(str(c) for c in counts)
     moves = any(abs(c - n) > 0.1 * n for c in counts)
     return (f"; two refits of every member with other seeds found {found} personas (this run {n})"

@@ -451,6 +451,26 @@ def test_report_counts_a_split_whose_largest_part_merged():
     assert (changes["split"], changes["pieces"], changes["merged"]) == (2, 3, 1)
 
 
+def test_a_split_piece_that_another_persona_merged_into_counts_its_own_parent_once():
+    """Airline tweets by date: "Phone & hold" (base_ids [17, 6]) is a piece of the baseline's "Phone & hold" (17),
+    and "Hold for an hour" (6) merged into it. The report counted 7 split personas where the run split 6, and the
+    explorer named 6 as the parent; the baseline's dates were UTC days beside "dates in UTC-08:00"."""
+    from backend.routes.report import _split_parents, report_changes
+
+    ci = {"count": 10, "share": 0.03, "low": 0.02, "high": 0.04}
+    news = [{"id": 2, "name": "Phone & hold", "status": "split", "base_ids": [17, 6], "now": ci, "then": ci},
+            {"id": 33, "name": "AA & response", "status": "split", "base_ids": [17], "now": ci, "then": ci}]
+    bases = [{"id": 6, "name": "Hold for an hour", "status": "merged", "new_ids": [2], "then": ci},
+             {"id": 17, "name": "Phone & hold", "status": "split", "new_ids": [2, 33], "then": ci}]
+    assert _split_parents(news, bases) == {17}
+    base = {"first": "2015-02-20T08:30:42+00:00", "last": "2015-02-23T07:58:41+00:00", "basis": "UTC-08:00"}
+    changes = report_changes({"new_personas": news, "base_personas": bases, "base": base, "shift": {}})
+    assert (changes["split"], changes["pieces"]) == (1, 2)
+    assert changes["base_dates"] == "20 Feb 2015 – 22 Feb 2015"  # on the baseline's clock, not UTC's 23 Feb
+    assert report_changes({"new_personas": [], "base_personas": [], "shift": {},
+                           "base": {**base, "basis": None}})["base_dates"] == "20 Feb 2015 – 23 Feb 2015"
+
+
 def test_report_leaves_re_drawn_personas_out_of_the_largest_moves():
     """A persona whose own share moved while its placed share held (NewPersona.share_recut, ml.lineage.status) is no
     move of the population: the airline tweets by date would have topped the list with "JFK & Late flight 4.0% →

@@ -124,7 +124,8 @@ def test_overview_shows_run_treemap_funnel_and_metrics(live_server, page, artifa
     met = run["metrics"]
     assert met["stability_rows"] == run["counts"]["kept"], met
     counts = met["stability_personas"]
-    said = ("the same" if all(c == met["n_personas"] for c in counts) else " and ".join(map(str, counts)))
+    said = (f"{met['n_personas']} personas each" if all(c == met["n_personas"] for c in counts)
+            else " and ".join(map(str, counts)))
     assert f"Two refits of every member with other seeds found {said}" in metrics, metrics
     assert _no_horizontal_overflow(page)
     page.screenshot(path=str(artifacts / "overview-laptop.png"), full_page=True)

@@ -173,7 +173,9 @@ def test_flows_badges_and_shift(series_runs, page, artifacts):
     now = {p["id"]: p["now"]["share"] for p in c["new_personas"]}
     status_now = {p["id"]: p["status"] for p in c["new_personas"]}
     # (a parent whose largest part went into a merger is itself "merged": then no Δ is given for the pieces)
-    piece_parents = {b for p in c["new_personas"] if p["status"] == "split" for b in p["base_ids"]}
+    from backend.routes.report import _split_parents  # a piece's own parent, not a persona merged into it
+
+    piece_parents = _split_parents(c["new_personas"], c["base_personas"])
     parents = [b for b in c["base_personas"] if b["id"] in piece_parents]
     checked = 0
     for b in parents:

@@ -118,9 +118,10 @@ class FingerprintItem(Contract):
     std_diff: float | None = Field(None, description="Standardised difference to the population.")
     coverage: float | None = None
     any_share: float | None = Field(None, description="Share of the persona's members (with a value) who show the "
-                                                      "behaviour at all (value above zero), for the features a member "
-                                                      "shows or not (ml.profile.fingerprint.PRESENCE_FEATURES); None "
-                                                      "for the others and runs before 2026-12-06.")
+                                                      "behaviour at all (value above zero; the author's span: a day "
+                                                      "or more), for the features a member shows or not "
+                                                      "(ml.profile.fingerprint.PRESENCE_FEATURES); None for the others "
+                                                      "and runs before 2026-12-06.")
     t_stat: float | None = Field(None, description="(persona mean − population mean) over its standard error, from the "
                                                    "wider of the two spreads; a behaviour is said in words only at "
                                                    "|t_stat| ≥ 2 (None: runs before 2026-12-05, event runs).")
