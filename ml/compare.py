@@ -67,6 +67,8 @@ def print_comparison(c, show_all: bool = False, file=None) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from ml.lineage.shift import psi_figure
+
     console = Console(file=file or sys.stdout, width=160)
     table = Table(title=f"{c.base.run_id}{_span(c.base)} → {c.new.run_id}{_span(c.new)}")
     for col in ("now", "status", "from", "name", "then", "now share", "change", "cosine", "overlap",
@@ -89,7 +91,7 @@ def print_comparison(c, show_all: bool = False, file=None) -> None:
     console.print(_counts_line(c.counts))
     how = {"placed": "with both runs' members placed on the base run's personas (+ a novel bucket)",
            "linked": "over the linked personas of the two runs (the models keep no member sample)"}
-    console.print(f"population shift: PSI {c.shift.psi:.3f} ({c.shift.level}; moderate ≥ {c.shift.moderate}, major ≥ "
+    console.print(f"population shift: PSI {psi_figure(c.shift.psi, c.shift.moderate, c.shift.major)} ({c.shift.level}; moderate ≥ {c.shift.moderate}, major ≥ "
                   f"{c.shift.major}) {how.get(c.shift.basis or 'linked', '')}"
                   + (f"; {c.shift.note}" if c.shift.note else ""))
     moves = [b for b in sorted(c.shift.buckets, key=lambda b: -b.contribution)[:3] if b.contribution >= 0.005]
@@ -98,7 +100,7 @@ def print_comparison(c, show_all: bool = False, file=None) -> None:
                       "each fit's own): " + "; ".join(f"{_bucket_name(c, b.bucket)} {b.then:.1%} → {b.now:.1%}"
                                                       for b in moves))
     if c.fit_shift is not None and c.shift.basis == "placed":
-        console.print(f"the two fits disagree by PSI {c.fit_shift.psi:.3f} over their linked personas "
+        console.print(f"the two fits disagree by PSI {psi_figure(c.fit_shift.psi, c.fit_shift.moderate, c.fit_shift.major)} over their linked personas "
                       "(a re-cut of the same conversations counts there too)")
     for reading in ("more negative", "less negative"):
         toned = [p for p in c.new_personas if p.tone is not None and p.tone.reading == reading]

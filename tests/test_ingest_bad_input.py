@@ -127,6 +127,23 @@ def test_undecodable_bytes_are_refused_with_offset_and_line(tmp_path):
     fails(path, "latin.csv", "cannot read as utf-16", "utf-16-le", encoding="utf-16")
 
 
+def test_stray_bytes_in_a_utf8_file_are_not_called_a_code_page(tmp_path):
+    """An airline review put 2 stray bytes into a UTF-8 export of tweets: the error said "it looks like cp775 … pass
+    --encoding cp775", and following it garbled 356 lines of emoji and accents without a word. A file whose other
+    non-ASCII characters read as UTF-8 is UTF-8 with bad bytes: the error says so and how to drop them."""
+    path = tmp_path / "tweets.csv"
+    rows = [f"Flight {i} to Zürich was great 😀, merci à l’équipe" for i in range(40)]
+    body = ("text\n" + "\n".join(rows[:20]) + "\n").encode() + b"bad \xe9\x9c bytes\n" + "\n".join(rows[20:]).encode()
+    path.write_bytes(body)
+    message = fails(path, "tweets.csv", "line 22", "though the rest of the file reads as UTF-8",
+                    "iconv -f utf-8 -t utf-8 -c tweets.csv > OUT")
+    assert "--encoding" not in message
+    # a file in a code page still gets its guess: its accents are no UTF-8
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(("text\n" + "\n".join(f"café {i} déjà vu à l'hôtel" for i in range(40))).encode("cp1252"))
+    assert "pass --encoding" in fails(latin, "latin.csv")
+
+
 def test_utf8_bom_is_accepted(tmp_path):
     path = tmp_path / "bom.csv"
     path.write_bytes("text,author\nhéllo,ann\n".encode("utf-8-sig"))

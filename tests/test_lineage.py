@@ -459,3 +459,12 @@ def test_a_recut_that_spreads_its_recurring_members_is_no_death():
     spread[0] = [5, 12, 12, 12, 11]  # most of base 0's recurring members went to the others: contradicted
     spread[1:, 0] = [15, 15, 15, 15]
     assert PersonaMatcher().fit(A, B, spread).base_role_[0] == "died"
+
+
+def test_a_psi_just_under_a_threshold_is_not_printed_as_it():
+    """The airline tweets by date: "PSI 0.100 — stable (under 0.1)" for 0.0996."""
+    from ml.lineage.shift import psi_figure
+
+    assert psi_figure(0.0996) == "0.0996" and psi_figure(0.24996) == "0.24996"
+    assert psi_figure(0.095) == "0.095" and psi_figure(0.1004) == "0.100" and psi_figure(0.3) == "0.300"
+    assert psi_figure(0.0996, moderate=0.2, major=0.5) == "0.100"  # no threshold crossed by the rounding

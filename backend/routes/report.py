@@ -323,6 +323,15 @@ def _base_dates(base: dict[str, Any]) -> str | None:
     return _span(first, last) if first and last else None
 
 
+def _psi_text(shift: dict[str, Any]) -> str | None:
+    """The PSI as the explorer and the CLI write it (``ml.lineage.shift.psi_figure``)."""
+    from ml.lineage.shift import psi_figure
+
+    if not isinstance(shift.get("psi"), (int, float)):
+        return None
+    return psi_figure(float(shift["psi"]), float(shift.get("moderate") or 0.1), float(shift.get("major") or 0.25))
+
+
 def _split_parents(news: list[dict[str, Any]], bases: list[dict[str, Any]]) -> set[Any]:
     """The baseline personas this run's split pieces come from: for each piece, the first of its ``base_ids`` (the one
     its reason names) that lists it among its pieces, one that split before one that merged into it (an airline review
@@ -362,6 +371,7 @@ def report_changes(comparison: dict[str, Any] | None, moves: int = 3) -> dict[st
     shift = comparison.get("shift") or {}
     return {
         "base_id": base.get("run_id"), "base_dates": _base_dates(base), "psi": shift.get("psi"),
+        "psi_text": _psi_text(shift),
         "level": shift.get("level"),
         "born": [{"name": p.get("name"), "pct": 100 * share(p.get("now"))} for p in born],
         "died": [{"name": p.get("name"), "pct": 100 * share(p.get("then"))} for p in died],

@@ -5,6 +5,7 @@ import Link from "next/link";
 import { ErrorState } from "@/components/States";
 import { isNoComparison } from "@/components/WhatChangedView";
 import { paths } from "@/lib/api";
+import { psiFigure } from "@/lib/lineage";
 import { useApi } from "@/lib/useApi";
 
 /**
@@ -74,7 +75,7 @@ export default function ComparisonLink({
       <span className="muted">
         {series ? `series ${series} · ` : ""}
         {born} new persona{born === 1 ? "" : "s"}, {died} gone · {moved} · mix of personas {c.shift.level} (
-        {c.shift.note ? "most members are in personas with no counterpart" : `PSI ${c.shift.psi.toFixed(3)}`})
+        {c.shift.note ? "most members are in personas with no counterpart" : `PSI ${psiFigure(c.shift)}`})
       </span>
     </p>
   );

@@ -9,7 +9,7 @@ import MoversTable from "@/components/MoversTable";
 import { ErrorState, Loading } from "@/components/States";
 import { paths, type ApiError, type Comparison } from "@/lib/api";
 import { dataPeriod, int, pct, periodClock } from "@/lib/format";
-import { STATUS, membersRecur, personaNames, shiftMeaning, shiftWords, type LineageStatus } from "@/lib/lineage";
+import { STATUS, membersRecur, personaNames, psiFigure, shiftMeaning, shiftWords, type LineageStatus } from "@/lib/lineage";
 import { useApi } from "@/lib/useApi";
 
 /** The run has no stored comparison: the API's 404 `comparison_not_found`. */
@@ -299,7 +299,7 @@ function ShiftPanel({ c }: { c: Comparison }) {
         <p className="hint" data-testid="fit-shift">
           Personas with no counterpart: {pct(unmatched.then)} of the baseline, {pct(unmatched.now)} of this run.
           {placed
-            ? ` The two persona lists differ by PSI ${fit.psi.toFixed(3)} (${fit.level})` +
+            ? ` The two persona lists differ by PSI ${psiFigure(fit)} (${fit.level})` +
               (c.shift.level === "stable" && fit.level !== "stable"
                 ? ": the conversations themselves moved little, so most of that is how the two fits cut the same kind of conversations."
                 : ", counting how the two fits cut the conversations as well as how they moved.")

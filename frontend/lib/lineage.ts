@@ -184,14 +184,27 @@ export function lineageFlows(c: Comparison): { nodes: FlowNode[]; links: FlowLin
   return { nodes, links };
 }
 
+/**
+ * A PSI to three decimals, or more (up to six) where three would round it up to a threshold it is under (an airline review read
+ * "PSI 0.100 — stable (under 0.1)" for 0.0996); ml.lineage.shift.psi_figure writes it the same way.
+ */
+export function psiFigure(shift: { psi: number; moderate: number; major: number }): string {
+  let text = shift.psi.toFixed(3);
+  for (let digits = 3; digits <= 6; digits++) {
+    text = shift.psi.toFixed(digits);
+    if (![shift.moderate, shift.major].some((t) => shift.psi < t && Number(text) >= t)) return text;
+  }
+  return text;
+}
+
 /** "PSI 0.96 (major: 0.25 or more)": the run's population shift with the thresholds written in the result. */
 export function shiftWords(shift: Comparison["shift"]): string {
-  const { psi, level, moderate, major } = shift;
+  const { level, moderate, major } = shift;
   const rule =
     level === "major" ? `${major} or more` : level === "moderate" ? `${moderate} to ${major}` : `under ${moderate}`;
   // a turnover the linked PSI cannot show (ml.lineage.shift.turnover): the level is not the PSI's own
-  if (shift.note) return `PSI ${psi.toFixed(3)} — ${level}: ${shift.note}`;
-  return `PSI ${psi.toFixed(3)} — ${level} (${rule})`;
+  if (shift.note) return `PSI ${psiFigure(shift)} — ${level}: ${shift.note}`;
+  return `PSI ${psiFigure(shift)} — ${level} (${rule})`;
 }
 
 /** A born or died persona at least this share of its run is named beside a PSI that reads "stable" (docs/drift.md:

@@ -12,7 +12,8 @@ contradict it (at least ``min_overlap`` of either side's recurring members land 
 side's than in any other persona), or
 when the overlap confirms it and the cosine reaches ``piece_similarity``; the Hungarian assignment
 (``scipy.optimize.linear_sum_assignment``) picks the one-to-one pairs among the eligible ones with the
-most eligible pairs first, then the highest summed score (cosine + overlap where members recur). An
+most eligible pairs first, then the highest summed score (cosine + overlap where members recur), after the pairs
+that are each other's best eligible partner by that score are kept (since 2026-12-07). An
 unmatched persona whose nearest persona on the other side is matched, at ``piece_similarity`` or
 more and ``piece_margin`` nearer than the next, is a piece: a new one splits off its base persona, a
 base one merges into the new persona, provided the shares agree (unless recurring members confirm
@@ -51,6 +52,14 @@ from scipy.optimize import linear_sum_assignment
 from scipy.stats import norm
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
+
+
+def _mutual_best(score: np.ndarray) -> list[tuple[int, int]]:
+    """``(row, column)`` pairs each of which is the other's highest finite ``score`` (ties: the first)."""
+    if not np.isfinite(score).any():
+        return []
+    best_col, best_row = score.argmax(axis=1), score.argmax(axis=0)
+    return [(i, int(j)) for i, j in enumerate(best_col) if np.isfinite(score[i, j]) and best_row[j] == i]
 
 
 def jaccard_overlap(counts: np.ndarray, min_shared: int) -> tuple[np.ndarray, np.ndarray]:
@@ -152,16 +161,24 @@ class PersonaMatcher(BaseEstimator):
         return np.where(evidence, np.where(share >= self.min_overlap, 1, np.where(most, 0, -1)), 0).astype(np.int8)
 
     def _match(self, S: np.ndarray, jac: np.ndarray) -> list[tuple[int, int]]:
-        """Hungarian over the eligible pairs only (an ineligible pair scores 0), so a strong pair is never
-        given up for two weak ones that the thresholds then reject."""
+        """Pairs that are each other's best eligible partner first, then the Hungarian over the eligible pairs
+        left (an ineligible pair scores 0), so a strong pair is never given up for two weak ones that the
+        thresholds then reject. Without the first step, "most pairs" gave up a mutual best pair for two: the airline
+        tweets by date matched "Polite: thanks & flight" with a complaint persona at cosine 0.90 and its own
+        0.97 partner ("Polite: thanks & great flight") with a 49-member sliver, which then read as shrunk 5.1 % →
+        1.2 %."""
         if S.size == 0:
             return []
         conf = self.confirmed_
         eligible = ((S >= self.match_similarity) & (conf >= 0)) | ((conf > 0) & (S >= self.piece_similarity))
         eligible &= ~self.novel_base_[:, None] & ~self.novel_new_[None, :]
-        gain = np.where(eligible, 1.0 + S + jac, 0.0)
-        rows, cols = linear_sum_assignment(-gain)
-        return [(i, j) for i, j in zip(rows.tolist(), cols.tolist()) if eligible[i, j]]
+        fixed = _mutual_best(np.where(eligible, S + jac, -np.inf))
+        rows = np.setdiff1d(np.arange(S.shape[0]), [i for i, _ in fixed])
+        cols = np.setdiff1d(np.arange(S.shape[1]), [j for _, j in fixed])
+        gain = np.where(eligible, 1.0 + S + jac, 0.0)[np.ix_(rows, cols)]
+        r, c = linear_sum_assignment(-gain) if gain.size else ([], [])
+        rest = [(int(rows[a]), int(cols[b])) for a, b in zip(r, c) if eligible[rows[a], cols[b]]]
+        return sorted(fixed + rest)
 
     def _leftover_pairs(self, S: np.ndarray, C: np.ndarray, evidence: np.ndarray, reach_base: np.ndarray | None,
                         reach_new: np.ndarray | None) -> list[tuple[int, int]]:

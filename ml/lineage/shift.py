@@ -72,6 +72,17 @@ def psi(buckets: Sequence[tuple[str, float, float]], moderate: float = 0.1, majo
     return Shift(psi=round(float(total), 6), level=level, moderate=moderate, major=major, buckets=rows, basis=basis)
 
 
+def psi_figure(psi: float, moderate: float = 0.1, major: float = 0.25) -> str:
+    """A PSI to three decimals, or more (up to six) where three would round it up to a threshold it is under (an
+    airline review read "PSI 0.100 — stable (under 0.1)" for 0.0996); the explorer's ``psiFigure``
+    (frontend/lib/lineage.ts) writes it the same way."""
+    for digits in range(3, 7):
+        text = f"{psi:.{digits}f}"
+        if not any(psi < t <= float(text) for t in (moderate, major)):
+            return text
+    return text
+
+
 #: more than this share of either run's members in personas with no counterpart: the linked PSI is no verdict
 TURNOVER_SHARE = 0.5
 

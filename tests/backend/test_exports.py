@@ -419,7 +419,7 @@ def test_report_says_what_changed_since_the_base_run(client):
     # the run id keeps its case under the heading's capitals
     assert f'What changed since run <span class="run-id">{comparison["base"]["run_id"]}</span>' in html
     assert "h3 .run-id { text-transform: none;" in html
-    assert f"{comparison['shift']['psi']:.2f}, {comparison['shift']['level']}" in section
+    assert f"{comparison['shift']['psi']:.3f}, {comparison['shift']['level']}" in section
     for p in born:
         assert f"{_escaped(p['name'])} ({100 * p['now']['share']:.1f}%)" in section
     for p in died:
