@@ -187,6 +187,40 @@ def test_a_phrase_one_author_alone_wrote_names_no_sub_persona():
     assert {k: v for k, v in floor.items() if k != target} == {k: v for k, v in plain.items() if k != target}
 
 
+def test_a_sub_persona_below_the_privacy_floor_is_neither_named_nor_described_by_one_author():
+    """An airline review: a sub-persona of 10 members, 7 of them one customer's, showed "No quote: too few distinct
+    authors" under the name "Stewardess about serving drunks drinks" and the terms "sexual, assult, police,
+    stewardess": that customer's own tweets. Below ``min_evidence_authors`` a sub-persona's terms are those two
+    authors or more wrote, and no name comes from one author's words."""
+    from ml.profile.naming import FEW_AUTHORS
+
+    _, _, sub, labels, model = fitted(0)
+    rng, E = group_vectors(sub)
+    target = int(model.sub_labels_[sub == 0][0])
+    rows = set(np.flatnonzero(model.sub_labels_ == target).tolist())
+    texts, authors = [], []
+    for i, s in enumerate(sub):
+        if i in rows:
+            texts.append(f"stewardess serving drunks drinks {rng.choice(['police', 'assult'])}")
+            authors.append("solo" if i % 2 else "duo")  # two authors, both writing the same words
+        else:
+            texts.append("hello there question" if s < 0 else f"{PHRASES[s]} {rng.choice(WORDS)}")
+            authors.append(f"a{i}")
+    authors = np.array(authors, dtype=object)
+    open_ = {r["id"]: r for r in subpersona_records(model, texts, labels, embeddings=E, authors=authors)}
+    held = {r["id"]: r for r in subpersona_records(model, texts, labels, embeddings=E, authors=authors,
+                                                   min_evidence_authors=5)}
+    assert "stewardess" in [t["term"] for t in held[target]["top_terms"]]  # two authors wrote it: it stays
+    one = authors.copy()
+    one[list(rows)] = "solo"  # now one author wrote them all
+    alone = {r["id"]: r for r in subpersona_records(model, texts, labels, embeddings=E, authors=one,
+                                                    min_evidence_authors=5)}
+    assert alone[target]["name"] == FEW_AUTHORS and alone[target]["top_terms"] == [], alone[target]
+    assert "tewardess" in open_[target]["name"].lower() or open_[target]["top_terms"]  # the case arises unheld
+    assert {k: r["name"] for k, r in alone.items() if k != target} == {
+        k: r["name"] for k, r in open_.items() if k != target}
+
+
 def test_a_fallback_name_is_spelt_as_the_members_write_it():
     """A review saw a sub-persona "Updated ios" under "iPhone & iOS": its own name said its parent's, so it took the
     next candidate, a raw vocabulary n-gram, where most of its members wrote "updated to iOS". Such a fallback is

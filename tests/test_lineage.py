@@ -468,3 +468,42 @@ def test_a_psi_just_under_a_threshold_is_not_printed_as_it():
     assert psi_figure(0.0996) == "0.0996" and psi_figure(0.24996) == "0.24996"
     assert psi_figure(0.095) == "0.095" and psi_figure(0.1004) == "0.100" and psi_figure(0.3) == "0.300"
     assert psi_figure(0.0996, moderate=0.2, major=0.5) == "0.100"  # no threshold crossed by the rounding
+
+
+def test_a_mutual_best_pair_is_kept_over_two_weaker_ones():
+    """The airline tweets by date: base "Polite: thanks & great flight" (B) and new "Polite: thanks & flight" (X) were
+    each other's nearest at cosine 0.97, yet "most pairs" matched X with a complaint persona (A, 0.90) and B with a
+    49-member sliver (Y, 0.88), which then read as B shrunk 5.1 % → 1.2 %."""
+    import numpy as np
+
+    from ml.lineage.matching import PersonaMatcher
+
+    S = np.array([[0.90, 0.50],   # A: complaints
+                  [0.97, 0.88]])  # B: thanks
+    A = np.eye(2)
+    m = PersonaMatcher(match_similarity=0.85, pair_leftovers=False).fit(A, S.T)
+    assert m.matches_ == [(1, 0)]  # B–X kept; A and Y are left to the piece rules
+
+
+def test_a_reason_says_nearest_only_of_the_nearest():
+    """The same review read "matched one-to-one with nearest base persona 20" where base persona 5 was nearer
+    (0.97 against 0.90): a partner that is not the nearest is named without the word, with where its nearest went."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from ml.lineage.reasons import ReasonWriter
+
+    S = np.array([[0.90, 0.50], [0.97, 0.98]])
+    writer = ReasonWriter()
+    writer.matcher_ = SimpleNamespace(similarity_=S, matches_=[(0, 0), (1, 1)], confirmed_=np.zeros((2, 2)),
+                                      novel_base_=np.zeros(2, bool), novel_new_=np.zeros(2, bool))
+    writer._cfg = SimpleNamespace(piece_similarity=0.8, piece_margin=0.03)
+    names = {20: "Airline & plane", 5: "Polite: thanks & great flight"}
+    writer._base = SimpleNamespace(persona_ids=[20, 5], profiles={k: {"name": v} for k, v in names.items()})
+    writer._new = SimpleNamespace(persona_ids=[6, 22], profiles={6: {"name": "Polite: thanks & flight"},
+                                                                  22: {"name": "Thanks"}})
+    near = writer._near(0, 0)
+    assert near.startswith("base persona 20 “Airline & plane” (its nearest, 5 “Polite: thanks & great flight” at "
+                           "cosine 0.970, is not its partner; that base persona is matched to new persona 22"), near
+    assert writer._near(1, 1) == "nearest base persona 5 “Polite: thanks & great flight”"

@@ -772,6 +772,11 @@ def test_a_phrase_one_author_alone_wrote_neither_names_nor_is_quoted():
     assert "assaulted" not in describe(profile, skip={"assaulted flights"}) and "“bag lost”" in describe(profile)
     plain = PersonaNamer().fit(texts, labels, E, words, grams, {}, authors=authors)
     assert any("assault" in c for c in plain.candidates_[0])  # without the floor the thread is a candidate
+    # below the privacy floor (its quotes withheld) one author's words would quote them: no name from them either
+    from ml.profile.naming import FEW_AUTHORS
+
+    held = PersonaNamer(min_authors=2).fit(texts, labels, E, words, grams, {}, authors=authors, withheld=frozenset({1}))
+    assert held.names_[1] == FEW_AUTHORS and held.names_[0] == floor.names_[0]
 
 
 def test_an_ngram_no_two_texts_write_as_a_phrase_neither_names_nor_is_quoted():

@@ -34,7 +34,10 @@ the fit did not see.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
+import pandas as pd
 from sklearn.exceptions import NotFittedError
 
 from ml.cluster.granularity import labels_from_tree
@@ -119,7 +122,8 @@ class SubPersonas:
 
 
 def _sibling_names(texts: list[str], local: np.ndarray, words, exclude: tuple[str, ...], embeddings,
-                   rows: np.ndarray, encode=None, authors=None) -> tuple[dict[int, str], dict[int, list[str]]]:
+                   rows: np.ndarray, encode=None, authors=None,
+                   withheld: frozenset[int] = frozenset()) -> tuple[dict[int, str], dict[int, list[str]]]:
     """Names of one persona's sub-personas by the persona namer (``ml.profile.naming.PersonaNamer``): phrases
     from their n-grams and terms, scored against each sub-persona's centroid in ``embeddings`` (its members
     are rows ``rows`` there) and, with ``encode``, by the cosine of their own vectors. The siblings are the
@@ -127,20 +131,45 @@ def _sibling_names(texts: list[str], local: np.ndarray, words, exclude: tuple[st
     best phrase is joined with the next one that adds new words (``join_phrases``: "Top-up is still pending &
     hour"). No behaviour word. ``authors`` (the persona's members' authors, where known): a phrase fewer than
     ``NAME_MIN_AUTHORS`` of them wrote names no sub-persona, as for personas (the bundled sample's "Location
-    vancouver open" was one customer's two tweets in a sub-persona of 35 authors). Returns (names, ranked candidates
-    for a clash)."""
+    vancouver open" was one customer's two tweets in a sub-persona of 35 authors); a ``withheld`` sub-persona (below
+    the privacy floor) is never named from one author's words. Returns (names, ranked candidates for a clash)."""
     from ml.profile.naming import NAME_MIN_AUTHORS, PersonaNamer
     from ml.profile.terms import ClassTfidf
 
     grams = ClassTfidf((2, 3), 2, 30000, exclude).fit(texts, local)
     namer = PersonaNamer(encoder=encode, join_phrases=True, min_authors=NAME_MIN_AUTHORS).fit(
-        texts, local, embeddings, words, grams, {}, embedding_rows=rows, authors=authors)
+        texts, local, embeddings, words, grams, {}, embedding_rows=rows, authors=authors, withheld=withheld)
     return namer.names_, namer.candidates_
+
+
+def _below_floor(writers, local: np.ndarray, subs, min_authors: int) -> frozenset[int]:
+    """The sub-personas of one persona with fewer distinct known authors than ``min_authors`` (none where authors
+    are unknown), as ``ml.profile.evidence.privacy_floor`` counts them."""
+    if writers is None or min_authors <= 1:
+        return frozenset()
+    known = ~pd.isna(writers)
+    return frozenset(s for s in subs if len(set(writers[(local == s) & known])) < min_authors)
+
+
+def _terms_of_several(terms: list[dict], texts: list[str], mask: np.ndarray, writers) -> list[dict]:
+    """``terms`` that at least ``NAME_MIN_AUTHORS`` distinct authors of the members in ``mask`` wrote: a withheld
+    sub-persona's terms were one customer's ("sexual, assult, police, stewardess")."""
+    from ml.profile.naming import NAME_MIN_AUTHORS
+
+    rows = np.flatnonzero(mask)
+    out = []
+    for t in terms:
+        pattern = re.compile(rf"(?<!\w){re.escape(t['term'])}(?!\w)", re.IGNORECASE)
+        who = {writers[i] for i in rows if not pd.isna(writers[i]) and pattern.search(texts[i])}
+        if len(who) >= NAME_MIN_AUTHORS:
+            out.append(t)
+    return out
 
 
 def subpersona_records(sub: SubPersonas, texts: list[str], labels, n_terms: int = 10,
                        exclude: tuple[str, ...] = (), sub_labels=None, embeddings=None, encode=None,
-                       parent_names: dict[int, str] | None = None, authors=None) -> list[dict]:
+                       parent_names: dict[int, str] | None = None, authors=None, min_evidence_authors: int = 1
+                       ) -> list[dict]:
     """One JSON-ready record per sub-persona (see the module docstring), ids as in ``sub``;
     ``sub_labels`` (n,) default ``sub.sub_labels_`` (the rows the fit saw). With ``embeddings`` (n, d)
     L2-normalised text vectors, names come from the persona namer among siblings (``_sibling_names``;
@@ -148,7 +177,9 @@ def subpersona_records(sub: SubPersonas, texts: list[str], labels, n_terms: int 
     (``ml.cluster.hierarchy._family_name``). ``parent_names`` (persona id → its name, behaviour word and all): a
     sub-persona whose name says what its persona's says takes its next candidate (``not_the_parents``), and one
     whose name is another persona's gets a qualifier (``unique_names``). ``authors`` (n,): each member's author
-    where known (None: unknown), for the names' author floor (``_sibling_names``)."""
+    where known (None: unknown), for the names' author floor (``_sibling_names``); a sub-persona of fewer distinct
+    authors than ``min_evidence_authors`` (the privacy floor: its quotes are withheld) is not named from one author's
+    words, and its terms are those at least ``NAME_MIN_AUTHORS`` of its authors wrote (``_terms_of_several``)."""
     from ml.cluster.hierarchy import _family_name
     from ml.profile.behavior_words import split_behavior
     from ml.profile.name_clash import not_the_parents, unique_names
@@ -173,9 +204,12 @@ def subpersona_records(sub: SubPersonas, texts: list[str], labels, n_terms: int 
         own = [texts[i] for i in rows]
         words = ClassTfidf((1, 1), 2, 30000, exclude).fit(own, local)
         terms = {s: [{"term": t, "weight": round(w, 6)} for t, w in words.shown_terms(s, n_terms)] for s in subs}
+        writers = None if authors is None else np.asarray(authors, dtype=object)[rows]
+        withheld = _below_floor(writers, local, subs, min_evidence_authors)
+        for s in withheld:
+            terms[s] = _terms_of_several(terms[s], own, local == s, writers)
         if embeddings is not None:
-            named, rest = _sibling_names(own, local, words, exclude, embeddings, rows, encode,
-                                         None if authors is None else np.asarray(authors, dtype=object)[rows])
+            named, rest = _sibling_names(own, local, words, exclude, embeddings, rows, encode, writers, withheld)
         else:
             joined = "\n".join(own[:SPELLING_TEXTS])  # the parent's: how its members spell a word
             named = {s: _family_name([t["term"] for t in terms[s]], joined) for s in subs}

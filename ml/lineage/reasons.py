@@ -21,6 +21,20 @@ class ReasonWriter:
         """A new persona as people find it: its id and name."""
         return _named(self._new, j)
 
+    def _near(self, i: int, j: int) -> str:
+        """"nearest base persona 3 “…”" where base ``i`` is new ``j``'s nearest, else "base persona 3 “…”" and where
+        its nearest went: an airline review read "matched one-to-one with nearest base persona 20" beside a next
+        similarity of 0.97 against 0.90."""
+        S = self.matcher_.similarity_
+        k = int(np.argmax(S[:, j]))
+        if k == i or S[k, j] <= S[i, j]:
+            return f"nearest base persona {self._base_named(i)}"
+        partner = next((jj for ii, jj in self.matcher_.matches_ if ii == k), None)
+        went = (f"; that base persona is matched to new persona {self._new_named(partner)} (cosine "
+                f"{S[k, partner]:.3f})" if partner is not None else "")
+        return (f"base persona {self._base_named(i)} (its nearest, {self._base_named(k)} at cosine {S[k, j]:.3f}, "
+                f"is not its partner{went})")
+
     def _why_not_linked(self, i: int, j: int) -> str:
         """Why base ``i`` and new ``j``, close enough by cosine to be a match or a piece, are neither (a review read
         "died: … the nearest is 1 at cosine 0.863 (a match needs ≥ 0.85 …)", a number that passes): the partner
@@ -43,7 +57,7 @@ class ReasonWriter:
 
     def _reason(self, status: str, i: int | None, j: int, s: dict, shares: tuple) -> str:
         cfg = self._cfg
-        near = f"nearest base persona {self._base_named(i)}" if i is not None else "no base persona"
+        near = self._near(i, j) if i is not None else "no base persona"
         sim = f"cosine {s['similarity']}" if s.get("similarity") is not None else "no centroid"
         ov = _overlap_words(s)
         S, why = self.matcher_.similarity_, ""
@@ -86,7 +100,7 @@ class ReasonWriter:
         cfg, (then, now) = self._cfg, shares
         ov = _overlap_words(s)
         way = "smaller" if now.share < then.share else "larger"
-        how = self._matched_how(i, j, f"nearest base persona {self._base_named(i)}", f"cosine {s['similarity']}", ov)
+        how = self._matched_how(i, j, self._near(i, j), f"cosine {s['similarity']}", ov)
         return (f"continued: {how}; this run's fit drew it {way} ({then.share:.1%} → {now.share:.1%}, "
                 f"×{s['share_ratio']}), but with both runs' members placed on the baseline's personas its share "
                 f"{placed_words(placed, way, cfg.growth_ratio)}: grown or shrunk needs ×{cfg.growth_ratio} the same way "

@@ -199,7 +199,8 @@ def _name_and_describe(profiles, highlighted, fit: _Fitted, texts, labels, embed
     nameable = {pid: _nameable(hl, time_basis, fit.activity.few_weekends_) for pid, hl in highlighted.items()}
     namer = PersonaNamer(proposer=name_proposer_from_env(), encoder=encoder, min_authors=NAME_MIN_AUTHORS).fit(
         texts, labels, embeddings, words, fit.grams, nameable, spell_terms={p["id"]: _shown(p) for p in profiles},
-        authors=authors)  # also spells what descriptions quote; a phrase of too few authors is neither
+        authors=authors,  # also spells what descriptions quote; a phrase of too few authors is neither
+        withheld=frozenset(p["id"] for p in profiles if p.get("evidence_withheld")))
     labels_arr = np.asarray(labels)
     for p in profiles:
         p["name"] = namer.names_[p["id"]]

@@ -69,6 +69,10 @@ BLOCK_ROWS = 16384  # members whose embeddings score_candidates converts to floa
 # restaurant opening) names neither a persona nor a sub-persona, nor is quoted as a typical phrase, where authors
 # are known
 NAME_MIN_AUTHORS = 2
+# the name of a group below the privacy floor none of whose candidates several authors wrote: one author's words
+# would quote them (an airline review read "Stewardess about serving drunks drinks", one customer's two tweets, on a
+# sub-persona whose quotes were withheld)
+FEW_AUTHORS = "Too few authors to name"
 SPELLING_TEXTS = 50_000  # a group's first texts that its name's spelling (``as_written``) and name check read
 _SIGNOFF_WORD_RE = re.compile(r"^[\^*][a-z]+$")
 
@@ -286,7 +290,8 @@ class PersonaNamer(BaseEstimator):
         self.min_authors = min_authors
 
     def fit(self, texts: list[str], labels, embeddings, words, grams, highlighted: dict,
-            spell_terms: dict | None = None, embedding_rows=None, authors=None) -> PersonaNamer:
+            spell_terms: dict | None = None, embedding_rows=None, authors=None,
+            withheld: frozenset[int] = frozenset()) -> PersonaNamer:
         """``texts`` raw member texts, ``labels`` persona ids, ``embeddings`` (n, d) L2-normalised,
         ``words``/``grams`` fitted ``ClassTfidf`` (single terms / n-grams), ``highlighted`` persona id →
         highlighted fingerprint entries (``{feature, std_diff, ...}``); ``spell_terms`` persona id → terms
@@ -296,7 +301,9 @@ class PersonaNamer(BaseEstimator):
         (the sub-personas of one persona are named against the run's embeddings, no copy); None: row i.
         ``authors`` (n,): each member's author, where known: a candidate fewer than ``min_authors`` distinct authors
         wrote is left out (one account's thread or a bot's posts do not name a persona: "assaulted on your flights"
-        was one traveller's thread), unless no candidate of the persona has enough; ``narrow_`` (id → such terms) lets
+        was one traveller's thread), unless no candidate of the persona has enough and it is not ``withheld`` (below
+        the privacy floor: its quotes are withheld, and one author's words as its name would quote them; it is
+        named ``FEW_AUTHORS`` instead); ``narrow_`` (id → such terms) lets
         the description leave them out of its quotes too. An n-gram that no two of the persona's texts write as one
         phrase (``written_as_phrase``: the vocabulary's n-grams run across sentences and dropped words) is not a
         candidate either; ``fragments_`` (id → such n-grams) keeps it out of the quotes too."""
@@ -313,7 +320,7 @@ class PersonaNamer(BaseEstimator):
         pools = {int(pid): self._pool(texts, labels, pid, mats, spell_terms) for pid in np.unique(labels)}
         if self._authors is not None:  # a persona no candidate of which several authors wrote (one news bot's
             floor, self._authors = self._authors, None  # posts) is named from its own words, not "General"
-            bare = [pid for pid, pool in pools.items() if not pool[1] and self.narrow_.get(pid)]
+            bare = [pid for pid, pool in pools.items() if not pool[1] and self.narrow_.get(pid) and pid not in withheld]
             pools |= {pid: self._pool(texts, labels, pid, mats, None) for pid in bare}
             self.narrow_ = {pid: terms for pid, terms in self.narrow_.items() if pid not in bare}  # named from them
             self._authors = floor
@@ -328,6 +335,9 @@ class PersonaNamer(BaseEstimator):
             ranked = prefer_phrases(ranked, dict(zip(cands, scores, strict=True)))
             self.candidates_[pid] = ranked
             phrase, rest[pid] = compose(ranked, self.max_words, self.join_phrases)
+            if not ranked and pid in withheld:
+                self.names_[pid] = FEW_AUTHORS
+                continue
             # joined again, not kept from _pool: every persona's joined texts at once would copy the whole dump
             joined = "\n".join(texts[i] for i in rows)  # "Card isn't working", "ATM": as the members write it
             phrase = self._as_written(phrase, [texts[i] for i in rows[:SPELLING_TEXTS]], joined)

@@ -63,7 +63,8 @@ def subpersona_documents(stage: SubPersonas, sub_ids: np.ndarray, members: pd.Da
     authors = members["author"].to_numpy(dtype=object) if known else None
     records = subpersona_records(stage, texts if term_texts is None else list(term_texts), labels,
                                  exclude=tuple(keep_handles), sub_labels=sub_ids, embeddings=embeddings,
-                                 encode=encode, parent_names=parent_names, authors=authors)
+                                 encode=encode, parent_names=parent_names, authors=authors,
+                                 min_evidence_authors=min_authors)
     member_ids = members["member_id"].astype(str).to_numpy()
     selector = EvidenceSelector(n=1)
     out: dict[int, list[dict]] = {}
