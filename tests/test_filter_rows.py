@@ -78,6 +78,18 @@ def test_forked_signals_equal_in_process(messages, fresh_language_cache, tmp_pat
 
 
 def _reference(qf: QualityFilter, messages: pd.DataFrame, learn: bool) -> tuple[np.ndarray, list[int]]:
+    """The stage-by-stage cascade over the rows in the filter's canonical order (time, text, id), as positions of
+    ``messages``."""
+    from ml.filtering.quality import canonical_order
+
+    order = canonical_order(messages)
+    if order is None:
+        return _in_order(qf, messages, learn)
+    positions, removed = _in_order(qf, messages.iloc[order].reset_index(drop=True), learn)
+    return np.sort(order[positions]), removed
+
+
+def _in_order(qf: QualityFilter, messages: pd.DataFrame, learn: bool) -> tuple[np.ndarray, list[int]]:
     """The cascade as it ran before per-row signals: each stage computed on the rows still alive, with the
     stage's own functions. Returns the kept positions and the rows each stage removed; on fit, also checks
     the learned templates."""
@@ -188,3 +200,15 @@ def test_collapse_spaces_is_the_regex_for_every_whitespace_character():
     texts = pd.Series([f"{s}a{s}{s}b {s}" for s in spaces] + ["  x  y ", "", "z"], dtype="str")
     expected = [re.sub(r"\s+", " ", t).strip() for t in texts]
     assert collapse_spaces(texts).tolist() == expected
+
+
+def test_the_rows_kept_do_not_depend_on_the_files_row_order(messages):
+    """An airline review re-exported one week with its rows shuffled: the near-duplicate stage, which reads a chain of
+    near copies in row order, kept 3,977 rows against 3,976, and the comparison of the two runs then spoke of members
+    that differ. The stages read the rows by time, text and id."""
+    kept = set(QualityFilter().fit_transform(messages)["message_id"])
+    for seed in (0, 1):
+        shuffled = messages.sample(frac=1.0, random_state=seed)
+        again = QualityFilter().fit_transform(shuffled)
+        assert set(again["message_id"]) == kept
+        assert list(again.index) == [i for i in shuffled.index if i in set(again.index)]  # the file's order kept

@@ -25,7 +25,10 @@
 How they run: every stage but the two duplicate stages' bookkeeping judges a text on its own, so each text's
 signals (duplicate key, skeleton, LSH bands, forward / length / language verdicts) are computed once, up
 front, for all candidates (`ml.filtering.rows`): from 20,000 texts in one forked worker per core. The stages
-then only select; the result is what running each stage on the rows still alive gives (tested).
+then only select; the result is what running each stage on the rows still alive gives (tested). Where the
+messages have timestamps the stages read them by time, then text, then id (``quality.canonical_order``), so
+"first" is the earliest and a re-export of the same rows in another order keeps the same ones (an airline review's
+shuffled week kept 3,977 rows against 3,976); the kept rows come back in the file's order.
 
 Why stage 6 is `non_english` (measured with the defaults, `fit_transform` on the real data):
 the embedding model (all-MiniLM-L6-v2) and the style word lists (politeness, first person) are English-only,
