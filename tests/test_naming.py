@@ -350,7 +350,9 @@ def test_compose_and_unique():
     # a verb whose stem has three letters begins the other word: "Flight & fly", "Frequent: flight & flying" (airline)
     assert compose(["flight", "flying", "airline"])[0] == "flight & airline" and one_word_twice("payment", "pay")
     assert not one_word_twice("card", "car") and not one_word_twice("apple", "app")  # no verbs
-    assert compose([]) == ("General", [])
+    assert compose([]) == ("no shared topic", [])  # "All-caps: General" said nothing (an airline review)
+    assert with_behavior("All-caps", compose([])[0]) == "All-caps: no shared topic"
+    assert with_behavior(None, compose([])[0]) == "No shared topic"
     out = unique_names(
         {0: "Flight & delayed", 1: "Flight & delayed", 2: "Flight & delayed"},
         {0: [], 1: ["gate agent"], 2: []},
@@ -406,7 +408,7 @@ def test_phrase_vectors_weigh_what_a_candidate_means():
 
     namer = PersonaNamer(encoder=encoder).fit(texts, labels, E, words, grams, {})
     assert len(calls) == 1 and set(plain.candidates_[0]) | set(plain.candidates_[1]) <= set(calls[0])
-    assert "flight" not in namer.names_[0].lower() and namer.names_[0] != "General", namer.names_
+    assert "flight" not in namer.names_[0].lower() and namer.names_[0] != "No shared topic", namer.names_
     assert not any("flight" in c for c in namer.candidates_[0])  # scored 0: out of the ranking
     assert "order" in namer.names_[1].lower() or "package" in namer.names_[1].lower(), namer.names_
 
@@ -482,7 +484,7 @@ def test_a_run_of_one_persona_is_named_from_its_words():
     labels = np.zeros(len(texts), dtype=int)
     words, grams = ClassTfidf((1, 1), 2).fit(texts, labels), ClassTfidf((2, 3), 2).fit(texts, labels)
     name = PersonaNamer().fit(texts, labels, embed(texts), words, grams, {}).names_[0]
-    assert name != "General" and ("seat" in name.lower() or "flight" in name.lower()), name
+    assert name != "No shared topic" and ("seat" in name.lower() or "flight" in name.lower()), name
 
 
 class _FakeLLM(BaseHTTPRequestHandler):
@@ -763,7 +765,7 @@ def test_a_phrase_one_author_alone_wrote_neither_names_nor_is_quoted():
     E /= np.linalg.norm(E, axis=1, keepdims=True)
     floor = PersonaNamer(min_authors=2).fit(texts, labels, E, words, grams, {}, authors=authors)
     assert not any("assault" in c for c in floor.candidates_[0]) and "assault" not in floor.names_[0].lower()
-    assert "General" not in floor.names_[1] and floor.candidates_[1]  # the bot's persona keeps its own words
+    assert "shared topic" not in floor.names_[1] and floor.candidates_[1]  # the bot's persona keeps its own words
     assert any("assault" in t for t in floor.narrow_[0]) and 1 not in floor.narrow_  # quoted by neither
     from ml.profile.describe import describe
 
@@ -811,7 +813,7 @@ def test_an_ngram_no_two_texts_write_as_a_phrase_neither_names_nor_is_quoted():
     E /= np.linalg.norm(E, axis=1, keepdims=True)
     namer = PersonaNamer().fit(texts, labels, E, words, grams, {})
     assert "flights nashville" not in namer.candidates_[0] and "flights nashville" in namer.fragments_[0]
-    assert "Flights Nashville" not in namer.names_[0] and namer.names_[0] != "General"
+    assert "Flights Nashville" not in namer.names_[0] and namer.names_[0] != "No shared topic"
     assert "bag lost" in namer.candidates_[1] or "lost bag" in namer.candidates_[1]  # written as a phrase: kept
 
 

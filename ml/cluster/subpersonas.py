@@ -183,8 +183,8 @@ def subpersona_records(sub: SubPersonas, texts: list[str], labels, n_terms: int 
     from ml.cluster.hierarchy import _family_name
     from ml.profile.behavior_words import split_behavior
     from ml.profile.name_clash import not_the_parents, unique_names
-    from ml.profile.naming import SPELLING_TEXTS
-    from ml.profile.spelling import as_phrased
+    from ml.profile.naming import NO_TOPIC, SPELLING_TEXTS
+    from ml.profile.spelling import as_phrased, capitalized
     from ml.profile.terms import ClassTfidf
 
     sub._check()
@@ -220,7 +220,7 @@ def subpersona_records(sub: SubPersonas, texts: list[str], labels, n_terms: int 
         parent = split_behavior((parent_names or {}).get(int(persona), ""))[1]
         for s in subs:
             size = int((local == s).sum())
-            name = named.get(s, "General")
+            name = named.get(s, capitalized(NO_TOPIC))
             name = not_the_parents(name, parent, rest.get(s, []), lambda c, w=written[s]: as_phrased(c, w)) \
                 if parent else name
             siblings.append({"id": s, "parent_id": int(persona), "level": 2, "name": name,

@@ -44,7 +44,11 @@ FEW_NAME_SHARE = 0.25
 
 def _topic_parts(name: str) -> list[str]:
     """The parts of ``name`` as written, without its behaviour word and a clash qualifier in brackets."""
+    from ml.profile.naming import FEW_AUTHORS, NO_TOPIC
+
     topic = re.sub(r"\s*\([^)]*\)\s*$", "", split_behavior(name)[1])
+    if topic.lower() in (NO_TOPIC, FEW_AUTHORS.lower()):  # says no topic: there are no words of it to look for
+        return []
     return [part.strip() for part in NAME_PARTS.split(topic) if part.strip()]
 
 

@@ -73,6 +73,10 @@ NAME_MIN_AUTHORS = 2
 # would quote them (an airline review read "Stewardess about serving drunks drinks", one customer's two tweets, on a
 # sub-persona whose quotes were withheld)
 FEW_AUTHORS = "Too few authors to name"
+# the phrase of a group no candidate of which names it: "General" said nothing of why, and an airline review read
+# "All-caps: General" on 15 shouted tweets about 15 things ("All-caps: no shared topic" says the persona is a
+# way of writing)
+NO_TOPIC = "no shared topic"
 SPELLING_TEXTS = 50_000  # a group's first texts that its name's spelling (``as_written``) and name check read
 _SIGNOFF_WORD_RE = re.compile(r"^[\^*][a-z]+$")
 
@@ -248,7 +252,7 @@ def compose(ranked: list[str], max_words: int = 4, join: bool = False) -> tuple[
     has one content word, or with ``join`` whatever its length (sub-personas: "Top-up is still pending &
     hour"); at most ``max_words`` content words."""
     if not ranked:
-        return "General", []
+        return NO_TOPIC, []
     head = next((c for c in ranked if not is_filler(c)), ranked[0])
     ranked = [head] + [c for c in ranked if c != head]
     parts, stems = [head], content_stems(head)
@@ -338,9 +342,10 @@ class PersonaNamer(BaseEstimator):
             if not ranked and pid in withheld:
                 self.names_[pid] = FEW_AUTHORS
                 continue
-            # joined again, not kept from _pool: every persona's joined texts at once would copy the whole dump
-            joined = "\n".join(texts[i] for i in rows)  # "Card isn't working", "ATM": as the members write it
-            phrase = self._as_written(phrase, [texts[i] for i in rows[:SPELLING_TEXTS]], joined)
+            if phrase != NO_TOPIC:
+                # joined again, not kept from _pool: every persona's joined texts at once would copy the whole dump
+                joined = "\n".join(texts[i] for i in rows)  # "Card isn't working", "ATM": as the members write it
+                phrase = self._as_written(phrase, [texts[i] for i in rows[:SPELLING_TEXTS]], joined)
             self.names_[pid] = with_behavior(behavior_word(highlighted.get(pid, []), self.behavior_min_effect),
                                              phrase)
         if self.proposer is not None:
