@@ -77,6 +77,11 @@ def test_mapped_column_not_present(tmp_path):
                 mapping=ColumnMapping(author="author"))
     assert "did you mean 'author_name'" in msg
     fails(path, "'intent'", "--label-col", label_col="intent")
+    # a text column not in the file: the one the file's names and values give, not the nearest spelling (an airline
+    # review's --text-col tweet_text was asked "did you mean 'tweet_created'?", the time column)
+    tweets = tmp_path / "tweets.csv"
+    tweets.write_text("tweet_id,tweet_created,text\n1,2015-02-23 09:11:12,my bag never came\n")
+    assert "did you mean 'text'?" in fails(tweets, "--text-col", mapping=ColumnMapping(text="tweet_text"))
 
 
 @pytest.mark.parametrize("name", ["empty.csv", "empty.jsonl", "empty.parquet", "empty.csv.gz"])

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -165,7 +165,10 @@ def _event_log_hint(columns: list[str]) -> str:
 
 
 def _check_mapping(path: Path, columns: list[str], mapping: ColumnMapping, explicit: ColumnMapping,
-                   sheet: str | None = None) -> None:
+                   sheet: str | None = None, text_guess: Callable[[], str | None] | None = None) -> None:
+    """One-line errors for a mapping that cannot work; ``text_guess``: the text column the file's names and values
+    give without --text-col, suggested for a --text-col that is not in the file (an airline review's
+    ``--text-col tweet_text`` was asked "did you mean 'tweet_created'?", the time column, beside a column "text")."""
     shown = ", ".join(columns)
     if mapping.text is None:
         held = [d for d in ",;\t|" if len(columns) == 1 and d in columns[0]]
@@ -185,7 +188,8 @@ def _check_mapping(path: Path, columns: list[str], mapping: ColumnMapping, expli
                          f"wrote; pass it as --inbound-col {explicit.outbound!r}")
     for key, col in asdict(explicit).items():
         if col is not None and col not in columns:
-            close = difflib.get_close_matches(col, columns, n=1)
+            guess = text_guess() if key == "text" and text_guess is not None else None
+            close = [guess] if guess in columns else difflib.get_close_matches(col, columns, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise InputError(f"{path}: column {col!r} given by {FLAGS[key]} is not in the file{hint}; "
                              f"columns found: {shown}")
@@ -229,7 +233,8 @@ def _read_all(files: list[Path], explicit: ColumnMapping, inbound_only: bool, en
                                            encoding=info.encoding))
             continue
         used, guessed, timed = _guess_columns(raw, explicit.over(detected))
-        _check_mapping(path, list(raw.columns), used, explicit, info.sheet)
+        _check_mapping(path, list(raw.columns), used, explicit, info.sheet,
+                       lambda raw=raw, detected=detected: _guess_columns(raw, detected)[0].text)
         check_given_columns(path, raw, explicit.inbound, explicit.outbound, explicit.timestamp)
         if inbound_only and used.inbound is None and used.outbound is None:
             raise InputError(f"{path}: --inbound-only needs inbound information (customer vs. "
