@@ -36,7 +36,7 @@ function nodeLabel(n: FlowNode, baseRun: string, newRun: string): string {
     : `${n.name}: ${pct(n.share)} of this run ${newRun}, ${status}`;
 }
 
-/** A balancing node's part that is born or died personas: the Sankey's "Shrinkage, gone personas 16.1%" beside
+/** A balancing node's part that is born or died personas: the Sankey's "Smaller shares, gone personas 16.1%" beside
  * "Personas with no counterpart: 3.1% of the baseline" read as a contradiction; it now says "(gone: 3.1%)". */
 function hasPart(n: FlowNode): n is FlowNode & { part: number } {
   return typeof n.part === "number" && n.part >= 0.0005;
@@ -125,11 +125,11 @@ function FlowLegend({ comparison }: { comparison: Comparison }) {
       </span>
       <span>
         <span className="swatch" style={{ background: FLOW_COLORS.arrived }} aria-hidden="true" />
-        new or grown
+        new, or a larger share
       </span>
       <span>
         <span className="swatch" style={{ background: FLOW_COLORS.gone }} aria-hidden="true" />
-        gone or shrunk
+        gone, or a smaller share
       </span>
       {comparison.new_personas.some((p) => p.share_recut) ? (
         <span data-testid="sankey-redrawn">
@@ -144,7 +144,7 @@ function FlowLegend({ comparison }: { comparison: Comparison }) {
 
 /**
  * Flows from the baseline's personas (left, height = share then) to this run's (right, height = share
- * now), with "Growth" and "Shrinkage" balancing the two sides, ", new personas" / ", gone personas" added when
+ * now), with "Larger shares" and "Smaller shares" balancing the two sides, ", new personas" / ", gone personas" added when
  * some were born or died (lib/lineage.ts).
  * Each persona bar is a link to that persona (Tab, Enter); the table below holds the same numbers.
  */

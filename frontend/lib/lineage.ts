@@ -21,18 +21,20 @@ export const STATUS: Record<LineageStatus, { label: string; meaning: string; ink
 
 /** Sankey colours: a lineage kept (or split/merged), and the two bands that balance the sides. */
 export const FLOW_COLORS = { kept: "#0072B2", arrived: "#009E73", gone: "#D55E00" } as const;
-/** The two balancing nodes: share a run's personas gained beyond their links (growth, born personas) and
- * share the baseline's could not pass on (shrinkage, died personas). They name new / gone personas only when
+/** The two balancing nodes: share a run's personas gained beyond their links (larger shares, born personas) and
+ * share the baseline's could not pass on (smaller shares, died personas). Not "Growth" / "Shrinkage": an airline
+ * review read an orange "Shrinkage 14.0%" beside 0 personas shrunk (the statuses' words; those personas were
+ * re-drawn). They name new / gone personas only when
  * the comparison has some: with none born or died, growth and shrinkage alone flow through them. */
-export const ARRIVED = "Growth, new personas";
-export const GONE = "Shrinkage, gone personas";
+export const ARRIVED = "Larger shares, new personas";
+export const GONE = "Smaller shares, gone personas";
 
 export function arrivedLabel(c: Comparison): string {
-  return c.new_personas.some((p) => p.status === "born") ? ARRIVED : "Growth";
+  return c.new_personas.some((p) => p.status === "born") ? ARRIVED : "Larger shares";
 }
 
 export function goneLabel(c: Comparison): string {
-  return c.base_personas.some((p) => p.status === "died") ? GONE : "Shrinkage";
+  return c.base_personas.some((p) => p.status === "died") ? GONE : "Smaller shares";
 }
 
 export type FlowSide = "base" | "new" | "arrived" | "gone";
@@ -116,8 +118,8 @@ function bandWeights(
 /**
  * The Sankey of a comparison, in shares of each run's members (percentage points).
  *
- * Left: the baseline's personas (height = share then) and "Growth, new personas"; right: this run's
- * personas (height = share now) and "Shrinkage, gone personas". Each baseline persona's share flows to
+ * Left: the baseline's personas (height = share then) and "Larger shares, new personas"; right: this run's
+ * personas (height = share now) and "Smaller shares, gone personas". Each baseline persona's share flows to
  * the personas it is linked to (one-to-one matches, split pieces, merged parts) as its recurring members went
  * (``bandWeights``), else in proportion to their shares now; a persona that receives more than its share now takes a proportional part of each band;
  * what a baseline persona could not pass on flows to "Gone" (died, shrunk), what a persona of this run

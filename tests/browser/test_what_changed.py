@@ -138,12 +138,12 @@ def test_flows_badges_and_shift(series_runs, page, artifacts):
     assert sorted(int(base_nodes.nth(i).get_attribute("data-persona-id")) for i in range(base_nodes.count())) == sorted(
         status)
     assert new_nodes.count() == len(c["new_personas"])
-    # a band for every lineage link; the gone persona's share flows to "Shrinkage, gone personas"
+    # a band for every lineage link; the gone persona's share flows to "Smaller shares, gone personas"
     assert sankey.locator('path[data-flow-kind="kept"]').count() >= len(c["links"])
     if status[s.dropped] == "died":
         assert sankey.locator('g[data-flow-side="gone"]').count() == 1
         gone_text = sankey.locator('g[data-flow-side="gone"] text').text_content()
-        assert gone_text.startswith("Shrinkage, gone personas ")
+        assert gone_text.startswith("Smaller shares, gone personas ")
         # the part that died is said beside the whole, as "Personas with no counterpart" says it below the chart
         died = sum(b["then"]["share"] for b in c["base_personas"] if b["status"] == "died")
         assert gone_text.endswith(f"(gone: {100 * died:.1f}%)"), gone_text
