@@ -99,6 +99,11 @@ def print_comparison(c, show_all: bool = False, file=None) -> None:
         console.print("largest moves, both runs' members placed on the base run's personas (the table's shares are "
                       "each fit's own): " + "; ".join(f"{_bucket_name(c, b.bucket)} {b.then:.1%} → {b.now:.1%}"
                                                       for b in moves))
+    poor = [f"{label} (stability {ref.stability_ari:.2f})" for label, ref in (("the baseline", c.base), ("this run", c.new))
+            if ref.stability_ari is not None and ref.stability_ari < 0.65]
+    if poor:  # as the explorer's What changed page says it (TentativeNotice)
+        console.print(f"tentative: the personas of {' and '.join(poor)} regroup on a refit with another seed (poor on "
+                      "Steinley's bands): the splits, merges and moves below are as much the fits' as the customers'")
     if c.fit_shift is not None and c.shift.basis == "placed":
         console.print(f"the two fits disagree by PSI {psi_figure(c.fit_shift.psi, c.fit_shift.moderate, c.fit_shift.major)} over their linked personas "
                       "(a re-cut of the same conversations counts there too)")

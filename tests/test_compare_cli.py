@@ -70,6 +70,15 @@ def test_a_run_against_itself_continues_everything(pipeline_run_dir, tmp_path, c
     print_comparison(Comparison.model_validate(data), file=buf)
     assert "overlap: empty, too few of the same members recur in both runs to compare them" in " ".join(
         buf.getvalue().split())
+    # each run's own stability rides with the comparison; a poor one is said (an airline review: 23 of 43 "merged"
+    # between two runs the CLI called tentative, and the comparison said nothing)
+    manifest = json.loads((pipeline_run_dir / "manifest.json").read_text())
+    assert data["new"]["stability_ari"] == manifest["metrics"]["stability_ari"] == data["base"]["stability_ari"]
+    assert ("tentative:" in out_text) is (manifest["metrics"]["stability_ari"] < 0.65)
+    data["new"]["stability_ari"] = 0.63
+    buf = io.StringIO()
+    print_comparison(Comparison.model_validate(data), file=buf)
+    assert "tentative: the personas of this run (stability 0.63) regroup" in " ".join(buf.getvalue().split())
 
 
 def test_a_copy_without_a_personas_members_reports_it_shrunk(pipeline_run_dir, tmp_path, capsys):

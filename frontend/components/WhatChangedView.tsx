@@ -122,6 +122,7 @@ function ChangesPage({ c }: { c: Comparison }) {
     <BaseRunGone.Provider value={gone}>
       <ChangesHead c={c} gone={gone} />
       <SameDataNotice c={c} />
+      <TentativeNotice c={c} />
       <div className="grid grid-3">
         <ShiftPanel c={c} />
         <section className="panel span-2" aria-labelledby="status-title">
@@ -259,6 +260,29 @@ function SameDataNotice({ c }: { c: Comparison }) {
       <strong>Both runs hold the same {int(c.new.n_members)} {c.new.unit}s.</strong> Nothing changed in the data:
       every split, merge, share change and mover below comes from fitting the personas again (another seed or other
       settings), not from the customers.
+    </p>
+  );
+}
+
+/** Either run's personas rated tentative by its own stability check (poor on Steinley's bands, below 0.65, as the
+ * Quality panel reads it): the changes between two such fits are as much the fits' as the customers' (an airline
+ * review read 23 of 43 personas "merged" between weeks whose runs the CLI called tentative, and nothing here said
+ * so). */
+export function TentativeNotice({ c }: { c: Comparison }) {
+  const poor = [
+    { label: "the baseline", ari: c.base.stability_ari },
+    { label: "this run", ari: c.new.stability_ari },
+  ].filter((r) => typeof r.ari === "number" && r.ari < 0.65);
+  if (!poor.length) return null;
+  const which = poor.map((r) => `${r.label} (stability ${(r.ari as number).toFixed(2)})`).join(" and ");
+  return (
+    <p className="hint" role="note" data-testid="tentative-fits">
+      The personas of {which} are tentative: a refit with another seed regroups many {c.new.unit}s (poor on
+      Steinley&apos;s bands, below 0.65). Read the splits, merges and moves below as much as the fits&apos; as the
+      customers&apos;
+      {c.shift.basis === "placed"
+        ? `; the population shift, which places both runs' ${c.new.unit}s on the baseline's personas, is the steadier figure.`
+        : "."}
     </p>
   );
 }

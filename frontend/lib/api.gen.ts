@@ -1528,7 +1528,7 @@ export interface components {
         EventFingerprintItem: {
             /**
              * Any Share
-             * @description Share of the persona's members (with a value) who show the behaviour at all (value above zero), for the features a member shows or not (ml.profile.fingerprint.PRESENCE_FEATURES); None for the others and runs before 2026-12-06.
+             * @description Share of the persona's members (with a value) who show the behaviour at all (value above zero; the author's span: a day or more), for the features a member shows or not (ml.profile.fingerprint.PRESENCE_FEATURES); None for the others and runs before 2026-12-06.
              */
             any_share?: number | null;
             /** Coverage */
@@ -2102,7 +2102,7 @@ export interface components {
         FingerprintItem: {
             /**
              * Any Share
-             * @description Share of the persona's members (with a value) who show the behaviour at all (value above zero), for the features a member shows or not (ml.profile.fingerprint.PRESENCE_FEATURES); None for the others and runs before 2026-12-06.
+             * @description Share of the persona's members (with a value) who show the behaviour at all (value above zero; the author's span: a day or more), for the features a member shows or not (ml.profile.fingerprint.PRESENCE_FEATURES); None for the others and runs before 2026-12-06.
              */
             any_share?: number | null;
             /** Coverage */
@@ -2869,6 +2869,11 @@ export interface components {
              * @description where persona centroids were compared, e.g. 'all-MiniLM-L6-v2' or 'events'
              */
             space: string;
+            /**
+             * Stability Ari
+             * @description The run's own stability (manifest metrics): below 0.65, poor, its personas are tentative and so are the changes the page reads between them. None where not measured and for comparisons made before 2026-12-07.
+             */
+            stability_ari?: number | null;
             /** Unit */
             unit: string;
         };

@@ -69,6 +69,7 @@ class RunSnapshot:
     config: dict[str, Any] = field(default_factory=dict, repr=False)  # the run's manifest config
     families: dict[int, str] = field(default_factory=dict)  # family id → name (manifest hierarchy; may be empty)
     model: Any = field(default=None, repr=False)  # PersonaModel / EventRunModel as loaded
+    stability_ari: float | None = None  # the run's own stability check (manifest metrics), None where not measured
 
     @property
     def n_members(self) -> int:
@@ -202,6 +203,7 @@ def snapshot_from_documents(manifest: dict[str, Any], personas: list[dict[str, A
         centroids=cents, members=member_table(members), profiles={int(q["id"]): q for q in personas}, axes=axes,
         run_dir=run_dir, time_basis=(manifest.get("time") or {}).get("basis"), config=manifest.get("config") or {},
         model=model, period=_period(manifest, members, kind), families=family_names(manifest),
+        stability_ari=(manifest.get("metrics") or {}).get("stability_ari"),
     )
 
 
@@ -268,4 +270,4 @@ def aligned_centroids(base: RunSnapshot, new: RunSnapshot) -> tuple[np.ndarray, 
 def run_ref(s: RunSnapshot) -> RunRef:
     return RunRef(run_id=s.run_id, run_dir=s.run_dir, kind=s.kind, unit=s.unit, n_members=s.n_members,
                   n_personas=len(s.persona_ids), space=s.space, basis=s.time_basis if s.period.get("first") else None,
-                  **s.period)
+                  stability_ari=s.stability_ari, **s.period)

@@ -308,6 +308,27 @@ def test_a_persona_the_fit_drew_smaller_says_its_kind_of_conversation_held(serie
     assert said in line.get_by_test_id("share-recut").inner_text()
 
 
+def test_tentative_fits_are_said_above_the_changes(series_runs, page):
+    """An airline review read 23 of 43 personas "merged" between two weeks whose runs the CLI called tentative
+    (stability 0.63, poor), and the page said nothing of it. The comparison carries each run's stability; below
+    0.65 the page says the changes are as much the fits' as the customers'."""
+    s = series_runs
+    c = s.server.api(f"/runs/{s.new_id}/comparison")
+    assert "stability_ari" in c["new"] and "stability_ari" in c["base"]  # the stored comparison carries them
+    shown = page.get_by_test_id("tentative-fits")
+    page.goto(f"{s.server.url}/changes/?run={quote(s.new_id)}")
+    page.get_by_test_id("lineage-sankey").wait_for()
+    poor = [r for r in (c["base"], c["new"]) if r["stability_ari"] is not None and r["stability_ari"] < 0.65]
+    assert shown.count() == (1 if poor else 0)
+    c["base"]["stability_ari"], c["new"]["stability_ari"] = 0.81, 0.63
+    page.route(re.compile(r".*/api/v1/runs/[^/]+/comparison$"),
+               lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(c)))
+    page.goto(f"{s.server.url}/changes/?run={quote(s.new_id)}")
+    shown.wait_for()
+    text = shown.inner_text()
+    assert "The personas of this run (stability 0.63) are tentative" in text and "the baseline (" not in text, text
+
+
 def test_a_split_s_bands_follow_where_its_recurring_members_went(series_runs, page):
     """The Sankey shared a split persona's share out among its pieces by the pieces' sizes now, whatever the members
     found in both runs said (an analyst review). With the movers' matrix putting the parent's recurring members in its

@@ -60,6 +60,10 @@ class RunRef(_Record):
     basis: str | None = Field(None, description="The run's clock (manifest `time.basis`: \"UTC\", \"local\", a "
                                                 "fixed offset such as \"UTC-08:00\", an IANA zone): the page shows "
                                                 "the dates on it; None without timestamps.")
+    stability_ari: float | None = Field(None, description="The run's own stability (manifest metrics): below 0.65, "
+                                                          "poor, its personas are tentative and so are the changes "
+                                                          "the page reads between them. None where not measured "
+                                                          "and for comparisons made before 2026-12-07.")
 
 
 class Link(_Record):
