@@ -59,6 +59,12 @@ export default function ComparisonLink({
       ? `${c.movers.n_moved.toLocaleString("en-US")} of ${c.movers.n_shared.toLocaleString("en-US")} ${who} in both runs ${
           // personas of messages: an author "moves" when most of their messages sit elsewhere, which is no churn
           c.movers.key === "author" ? `now write mostly in another persona` : "changed persona"
+        }${
+          // movers that hold the same texts were regrouped by the fit (an airline review: 537 of 541, said only on
+          // the What changed page and in the CLI, while this line read as churn)
+          c.movers.n_unchanged
+            ? `, ${c.movers.n_unchanged.toLocaleString("en-US")} of them with the same ${c.new.kind === "events" ? "events" : "texts"} as before (regrouped by the fit)`
+            : ""
         }`
       : `too few ${who} recur in both runs to count who moved`;
   return (

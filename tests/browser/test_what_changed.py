@@ -87,6 +87,10 @@ def test_overview_links_to_what_changed(series_runs, page):
     # personas of messages: an author "moves" when most of their messages sit elsewhere, which is said as such
     said = "now write mostly in another persona" if c["movers"]["key"] == "author" else "changed persona"
     assert re.search(rf"\d+ of \d+ \w+s in both runs {said}", text) or "recur in both runs to count who moved" in text, text
+    # movers that hold the same texts are said beside the count (an airline review read 541 movers as churn, 537 of
+    # them regrouped by the fit)
+    same = c["movers"].get("n_unchanged") or 0
+    assert (f"{same:,} of them with the same texts as before (regrouped by the fit)" in text) is (same > 0), text
     assert f"series {SERIES}" in page.get_by_test_id("run-select").inner_text()
     link.get_by_role("link").click()
     page.wait_for_url(re.compile(r"/changes/\?run="))
