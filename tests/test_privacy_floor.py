@@ -47,6 +47,23 @@ def test_persona_with_three_authors_has_no_evidence(airline_members):
     assert len(many["evidence"]) >= 5
 
 
+def test_a_persona_below_the_floor_shows_no_term_one_author_alone_wrote(airline_members):
+    """Below the floor the quotes are withheld; a term or phrase only one of its authors wrote would quote them (an
+    airline review found one customer's words as a withheld sub-persona's terms). Real tweets of 3 authors."""
+    import re
+
+    few, many = _profiles(airline_members)
+    texts = airline_members["text"].tolist()
+    authors = airline_members["author"].tolist()
+    rows = [i for i, lab in enumerate(airline_members["label"]) if lab == 0]
+    for item in few["top_terms"] + few["top_ngrams"]:
+        word = re.compile(rf"(?<!\w){re.escape(item['term'])}(?!\w)", re.IGNORECASE)
+        assert len({authors[i] for i in rows if word.search(texts[i])}) >= 2, item
+    open_ = _profiles(airline_members, min_evidence_authors=1)[0]  # the same persona with the floor off
+    assert len(open_["top_terms"]) > len(few["top_terms"])  # the case arises: some terms were one author's
+    assert [t["term"] for t in many["top_terms"]] == [t["term"] for t in _profiles(airline_members)[1]["top_terms"]]
+
+
 def test_floor_is_configurable(airline_members):
     few, _ = _profiles(airline_members, min_evidence_authors=3)
     assert few["evidence_withheld"] is False and len(few["evidence"]) >= 5

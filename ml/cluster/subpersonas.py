@@ -34,8 +34,6 @@ the fit did not see.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 from sklearn.exceptions import NotFittedError
@@ -151,21 +149,6 @@ def _below_floor(writers, local: np.ndarray, subs, min_authors: int) -> frozense
     return frozenset(s for s in subs if len(set(writers[(local == s) & known])) < min_authors)
 
 
-def _terms_of_several(terms: list[dict], texts: list[str], mask: np.ndarray, writers) -> list[dict]:
-    """``terms`` that at least ``NAME_MIN_AUTHORS`` distinct authors of the members in ``mask`` wrote: a withheld
-    sub-persona's terms were one customer's ("sexual, assult, police, stewardess")."""
-    from ml.profile.naming import NAME_MIN_AUTHORS
-
-    rows = np.flatnonzero(mask)
-    out = []
-    for t in terms:
-        pattern = re.compile(rf"(?<!\w){re.escape(t['term'])}(?!\w)", re.IGNORECASE)
-        who = {writers[i] for i in rows if not pd.isna(writers[i]) and pattern.search(texts[i])}
-        if len(who) >= NAME_MIN_AUTHORS:
-            out.append(t)
-    return out
-
-
 def subpersona_records(sub: SubPersonas, texts: list[str], labels, n_terms: int = 10,
                        exclude: tuple[str, ...] = (), sub_labels=None, embeddings=None, encode=None,
                        parent_names: dict[int, str] | None = None, authors=None, min_evidence_authors: int = 1
@@ -179,9 +162,11 @@ def subpersona_records(sub: SubPersonas, texts: list[str], labels, n_terms: int 
     whose name is another persona's gets a qualifier (``unique_names``). ``authors`` (n,): each member's author
     where known (None: unknown), for the names' author floor (``_sibling_names``); a sub-persona of fewer distinct
     authors than ``min_evidence_authors`` (the privacy floor: its quotes are withheld) is not named from one author's
-    words, and its terms are those at least ``NAME_MIN_AUTHORS`` of its authors wrote (``_terms_of_several``)."""
+    words, and its terms are those at least ``NAME_MIN_AUTHORS`` of its authors wrote
+    (``ml.profile.evidence.terms_of_several``)."""
     from ml.cluster.hierarchy import _family_name
     from ml.profile.behavior_words import split_behavior
+    from ml.profile.evidence import terms_of_several
     from ml.profile.name_clash import not_the_parents, unique_names
     from ml.profile.naming import NO_TOPIC, SPELLING_TEXTS
     from ml.profile.spelling import as_phrased, capitalized
@@ -207,7 +192,7 @@ def subpersona_records(sub: SubPersonas, texts: list[str], labels, n_terms: int 
         writers = None if authors is None else np.asarray(authors, dtype=object)[rows]
         withheld = _below_floor(writers, local, subs, min_evidence_authors)
         for s in withheld:
-            terms[s] = _terms_of_several(terms[s], own, local == s, writers)
+            terms[s] = terms_of_several(terms[s], own, np.flatnonzero(local == s), writers)
         if embeddings is not None:
             named, rest = _sibling_names(own, local, words, exclude, embeddings, rows, encode, writers, withheld)
         else:

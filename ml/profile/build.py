@@ -30,7 +30,7 @@ from ml.profile.activity import ActivityProfiler, date_bound
 from ml.profile.behavior_words import name_note
 from ml.profile.config import ProfileConfig
 from ml.profile.describe import date_reason, describe, one_voice_sentence
-from ml.profile.evidence import EvidenceSelector, privacy_floor
+from ml.profile.evidence import EvidenceSelector, privacy_floor, terms_of_several
 from ml.profile.fingerprint import BehavioralFingerprint, feature_specs, highlights
 from ml.profile.llm_names import name_proposer_from_env
 from ml.profile.masking import keep_handles_for
@@ -172,6 +172,12 @@ def build_profiles(members: pd.DataFrame, features, labels, reassigned, embeddin
             **privacy,
             "brand_handles": list(keep_handles),
         })
+    if authors is not None:  # below the privacy floor no term or phrase that one author alone wrote is shown
+        for p in profiles:
+            if p["evidence_withheld"]:
+                rows = np.flatnonzero(labels == p["id"])
+                p["top_terms"] = terms_of_several(p["top_terms"], words, rows, authors, NAME_MIN_AUTHORS)
+                p["top_ngrams"] = terms_of_several(p["top_ngrams"], words, rows, authors, NAME_MIN_AUTHORS)
     masked = fit.selector.mask([p["evidence"] for p in profiles], keep_handles, known_names)
     for p, evidence in zip(profiles, masked, strict=True):
         p["evidence"] = evidence

@@ -237,3 +237,17 @@ class EvidenceSelector:
             picked.append(chosen)
             usable.remove(chosen)
         return picked
+
+
+def terms_of_several(terms: list[dict], texts: list[str], rows, authors, min_authors: int = 2) -> list[dict]:
+    """``terms`` (``[{term, weight}]``) that at least ``min_authors`` distinct authors of ``rows`` (positions in
+    ``texts`` and ``authors``) wrote, as whole words: the terms of a group below the privacy floor, whose quotes are
+    withheld (an airline review read one customer's "sexual, assult, police, stewardess" as a withheld sub-persona's
+    terms). Unknown authors count as none."""
+    out = []
+    for t in terms:
+        pattern = re.compile(rf"(?<!\w){re.escape(t['term'])}(?!\w)", re.IGNORECASE)
+        who = {authors[i] for i in rows if not pd.isna(authors[i]) and pattern.search(texts[i])}
+        if len(who) >= min_authors:
+            out.append(t)
+    return out
