@@ -512,3 +512,15 @@ def test_joined_names_keep_places_and_words():
     assert joined_names("thanks to [name] and Mary's help", set()) == "thanks to [name] and [name]'s help"
     assert joined_names("[name] and Kelsey Jennings's seats", set()) == "[name] and [name]'s seats"
     assert joined_names("Mary's and [name]'s bags", set()) == "[name]'s and [name]'s bags"
+
+
+def test_a_lower_case_surname_after_a_masked_name_is_masked():
+    """An airline review read "[name] bussey treated me" ("Derrick bussey"): a lower-case census surname that no
+    dictionary knows, right after a masked name, is its surname. A surname that is also a word stays a word."""
+    from ml.profile.name_rules import joined_names
+
+    assert joined_names("[name] bussey treated me like garbage", set()) == "[name] treated me like garbage"
+    assert joined_names("[name] young and friendly", set()) == "[name] young and friendly"  # a word
+    assert joined_names("[name] was great", set()) == "[name] was great"
+    masked = PiiMasker(cache_dir="", n_process=1).mask("@AmericanAir Derrick bussey treated me like garbage")
+    assert "bussey" not in masked and "Derrick" not in masked, masked

@@ -177,7 +177,7 @@ def joined_names(text: str, brands: set[str]) -> str:
     tweets found "[name] and Marisol Pimentel", "[name] and Kelsey Jennings", "[name] & Norma Sedholm" (full names
     of agents and travellers) and "Clarence and [name]" in the written texts."""
     if "[name]" not in text:
-        return text
+        return _lower_surname(text, brands)
 
     def census(word: str) -> bool:
         w = word.lower()
@@ -202,7 +202,27 @@ def joined_names(text: str, brands: set[str]) -> str:
         first, owns = bare(m.group(1))
         return "[name]" + owns + m.group(2) if census(first) else m.group()
 
-    return _JOINED_BEFORE_RE.sub(before, _JOINED_AFTER_RE.sub(after, text))
+    return _lower_surname(_JOINED_BEFORE_RE.sub(before, _JOINED_AFTER_RE.sub(after, text)), brands)
+
+
+_NAME_THEN_LOWER_RE = re.compile(r"(\[name\]|(?<![\w@#^*\[])[A-Z][a-z]{1,20})[ \t]+([a-z][a-z'’-]{2,20})(?![\w'’-])")
+
+
+def _lower_surname(text: str, brands: set[str] = frozenset()) -> str:
+    """A masked name, or a capitalised census first name, followed by a lower-case census surname that no dictionary
+    knows is one name: an airline review read "[name] bussey treated me", and "@AmericanAir Derrick bussey" kept
+    both (the name model saw no name). A surname that is also a word ("young", "king") stays a word."""
+    from ml.profile.first_names import common_surnames
+
+    def one(m: re.Match) -> str:
+        first, word = m.group(1), m.group(2)
+        named = first == "[name]" or (first.lower() in _lower_first_names() and not brand_word(first, brands)
+                                      and first.lower() not in _ASSISTANTS and first.lower() not in _CALENDAR)
+        surname = named and word in common_surnames() and has_dictionary() and not dictionary_word(word) \
+            and word not in _stop_words()
+        return "[name]" if surname else m.group()
+
+    return _NAME_THEN_LOWER_RE.sub(one, text)
 
 
 def cued_name(m: re.Match) -> str:
