@@ -311,8 +311,11 @@ def _print(console, summary) -> None:
         rest = max(abs(s.new.share - s.run.share) for s in shown[TABLE_ROWS:])
         moved = f"moved {100 * rest:.1f} points or less" if rest >= 0.0005 else "kept their shares"
         console.print(f"{len(shown) - TABLE_ROWS} more personas {moved}; every persona's shares are in summary.json")
+    from ml.lineage.shift import psi_figure
+
+    figure = psi_figure(summary.shift.psi, summary.shift.moderate, summary.shift.major)
     console.print(f"{summary.n_assigned} assigned; novelty {summary.novelty_share:.1%} "
-                  f"(reference: {summary.novelty_reference}); PSI {summary.shift.psi:.3f} ({summary.shift.level})")
+                  f"(reference: {summary.novelty_reference}); PSI {figure} ({summary.shift.level})")
     for note in summary.notes:  # a verdict the batch is too small for
         console.print(f"note: {note}")
     if summary.run_shares == "fitted":
@@ -342,8 +345,11 @@ def _report(console, summary, config) -> int:
     if summary.notes:  # no verdict on too little: said as such, for the scheduler's log
         print(f"no refit recommended on this batch: {'; '.join(summary.notes)}")
         return 0
+    from ml.lineage.shift import psi_figure
+
+    figure = psi_figure(summary.shift.psi, summary.shift.moderate, summary.shift.major)
     print(f"no refit needed: novelty {summary.novelty_share:.3f} < {config.novelty_alert}, "
-          f"PSI {summary.shift.psi:.3f} under {config.psi_major}, where a major shift starts{watch}")
+          f"PSI {figure} under {config.psi_major}, where a major shift starts{watch}")
     return 0
 
 

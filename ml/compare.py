@@ -102,8 +102,9 @@ def print_comparison(c, show_all: bool = False, file=None) -> None:
     poor = [f"{label} (stability {ref.stability_ari:.2f})" for label, ref in (("the baseline", c.base), ("this run", c.new))
             if ref.stability_ari is not None and ref.stability_ari < 0.65]
     if poor:  # as the explorer's What changed page says it (TentativeNotice)
-        console.print(f"tentative: the personas of {' and '.join(poor)} regroup on a refit with another seed (poor on "
-                      "Steinley's bands): the splits, merges and moves below are as much the fits' as the customers'")
+        refit = "a refit on 80% of the users" if c.new.kind == "events" else "a refit with another seed"
+        console.print(f"tentative: the personas of {' and '.join(poor)} regroup on {refit} (poor on Steinley's "
+                      "bands): the splits, merges and moves below are as much the fits' as the customers'")
     if c.fit_shift is not None and c.shift.basis == "placed":
         console.print(f"the two fits disagree by PSI {psi_figure(c.fit_shift.psi, c.fit_shift.moderate, c.fit_shift.major)} over their linked personas "
                       "(a re-cut of the same conversations counts there too)")

@@ -169,3 +169,33 @@ def test_two_personas_make_one_family_by_default_and_two_when_asked():
     two = labels < 2
     assert PersonaFamilies().fit(X[two], labels[two]).n_families_ == 1  # round(sqrt(2))
     assert PersonaFamilies(n_families=2).fit(X[two], labels[two]).families_ == [[0], [1]]
+
+
+def test_a_family_below_the_privacy_floor_is_not_named_from_one_authors_words():
+    """A review found a one-persona family "Assult & drunks drinks" named and termed from one customer's tweets,
+    under a persona whose quotes were withheld. Below the floor a family names and lists only words two authors
+    wrote; with none, "Too few authors to name"."""
+    from ml.profile.naming import FEW_AUTHORS
+
+    rng = np.random.default_rng(0)
+    texts, labels, E, authors = [], [], [], []
+    centres = [np.eye(8)[0], np.eye(8)[0] * 0.9 + np.eye(8)[1] * 0.1, np.eye(8)[5]]
+    for pid, n in ((0, 30), (1, 30), (2, 10)):
+        for i in range(n):
+            if pid == 2:
+                texts.append(f"stewardess serving drunks drinks police assult {i}")
+                authors.append("solo")
+            else:
+                texts.append(str(rng.choice(["my bag was lost", "flight delayed again", "thanks for the help"])))
+                authors.append(f"a{len(authors)}")
+            labels.append(pid)
+            v = centres[pid] + rng.normal(scale=0.01, size=8)
+            E.append(v / np.linalg.norm(v))
+    labels, E, authors = np.array(labels), np.array(E), np.array(authors, dtype=object)
+    fams = PersonaFamilies(n_families=2).fit(E, labels)
+    plain = {tuple(r["persona_ids"]): r for r in family_records(fams, texts, labels, np.zeros(len(labels), bool))}
+    held = {tuple(r["persona_ids"]): r for r in family_records(fams, texts, labels, np.zeros(len(labels), bool),
+                                                               authors=authors, min_authors=5)}
+    assert "drunks" in plain[(2,)]["name"].lower() or "assult" in plain[(2,)]["name"].lower()  # the case arises
+    assert held[(2,)]["name"] == FEW_AUTHORS and held[(2,)]["top_terms"] == []
+    assert held[(0, 1)]["name"] == plain[(0, 1)]["name"]  # a family of many authors is named as before

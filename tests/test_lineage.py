@@ -468,6 +468,11 @@ def test_a_psi_just_under_a_threshold_is_not_printed_as_it():
     assert psi_figure(0.0996) == "0.0996" and psi_figure(0.24996) == "0.24996"
     assert psi_figure(0.095) == "0.095" and psi_figure(0.1004) == "0.100" and psi_figure(0.3) == "0.300"
     assert psi_figure(0.0996, moderate=0.2, major=0.5) == "0.100"  # no threshold crossed by the rounding
+    assert psi_figure(0.0625) == "0.063" and psi_figure(0.3125) == "0.313"  # halves up, as the explorer's toFixed
+    from ml.lineage.shift import psi
+
+    near = psi([("a", 0.5, 0.5), ("b", 0.5, 0.5)])  # the level is the stored figure's
+    assert near.level == "stable" and near.psi == 0.0
 
 
 def test_a_mutual_best_pair_is_kept_over_two_weaker_ones():
@@ -497,7 +502,8 @@ def test_a_reason_says_nearest_only_of_the_nearest():
     S = np.array([[0.90, 0.50], [0.97, 0.98]])
     writer = ReasonWriter()
     writer.matcher_ = SimpleNamespace(similarity_=S, matches_=[(0, 0), (1, 1)], confirmed_=np.zeros((2, 2)),
-                                      novel_base_=np.zeros(2, bool), novel_new_=np.zeros(2, bool))
+                                      novel_base_=np.zeros(2, bool), novel_new_=np.zeros(2, bool),
+                                      links=lambda: [(0, 0, "match"), (1, 1, "match")])
     writer._cfg = SimpleNamespace(piece_similarity=0.8, piece_margin=0.03)
     names = {20: "Airline & plane", 5: "Polite: thanks & great flight"}
     writer._base = SimpleNamespace(persona_ids=[20, 5], profiles={k: {"name": v} for k, v in names.items()})
@@ -507,3 +513,5 @@ def test_a_reason_says_nearest_only_of_the_nearest():
     assert near.startswith("base persona 20 “Airline & plane” (its nearest, 5 “Polite: thanks & great flight” at "
                            "cosine 0.970, is not its partner; that base persona is matched to new persona 22"), near
     assert writer._near(1, 1) == "nearest base persona 5 “Polite: thanks & great flight”"
+    writer.matcher_.links = lambda: [(0, 0, "match"), (1, 0, "piece")]  # the nearest merged into it too
+    assert writer._near(0, 0).endswith("(its nearest, 5 “Polite: thanks & great flight” at cosine 0.970, joined it too)")

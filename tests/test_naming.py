@@ -846,3 +846,36 @@ def test_a_name_stored_with_an_earlier_behaviour_word_still_splits():
     assert split_behavior("Personal: freeze my card") == ("First-person", "freeze my card")
     assert split_behavior("First-person: freeze my card") == ("First-person", "freeze my card")
     assert split_behavior("Personal details") == (None, "Personal details")
+
+
+def test_a_withheld_group_keeps_bare_words_and_no_proposal():
+    """A review: below the privacy floor, "Police were called about the stewardess" (one author's sentence put back
+    by the members' spelling) still named a group, an author-less row counted as a second author, and an LLM
+    proposal replaced "Too few authors to name". Below the floor: the bare words two known authors wrote, no
+    restored wording, no proposal."""
+    from ml.profile.naming import FEW_AUTHORS
+
+    rng = np.random.default_rng(0)
+    g0 = ["the stewardess was serving drunks drinks again"] * 5 + ["police were called about the stewardess"] * 3 + [
+        "police called stewardess tho"]
+    g1 = [f"my bag was lost at the airport {w}" for w in ["today", "again", "yesterday", "monday", "friday",
+                                                            "sunday", "now", "later", "tmrw"]]
+    texts, labels = g0 + g1, np.array([0] * 9 + [1] * 9)
+    E = rng.normal(size=(18, 8))
+    E /= np.linalg.norm(E, axis=1, keepdims=True)
+    words, grams = ClassTfidf((1, 1), 2).fit(texts, labels), ClassTfidf((2, 3), 2).fit(texts, labels)
+    two = np.array(["A"] * 8 + ["B"] + [f"a{i}" for i in range(9)], dtype=object)
+    named = PersonaNamer(min_authors=2).fit(texts, labels, E, words, grams, {}, authors=two, withheld=frozenset({0}))
+    assert "were called about" not in named.names_[0].lower() and named.names_[0] != FEW_AUTHORS, named.names_[0]
+    unknown = np.array(["A"] * 8 + [None] + [f"a{i}" for i in range(9)], dtype=object)
+    alone = PersonaNamer(min_authors=2).fit(texts, labels, E, words, grams, {}, authors=unknown,
+                                            withheld=frozenset({0}))
+    assert alone.names_[0] == FEW_AUTHORS  # an author-less row is no second author
+
+    class Proposer:
+        def propose(self, candidates, current):
+            return "Cabin crew conduct"
+
+    proposed = PersonaNamer(min_authors=2, proposer=Proposer()).fit(texts, labels, E, words, grams, {},
+                                                                     authors=unknown, withheld=frozenset({0}))
+    assert proposed.names_[0] == FEW_AUTHORS and proposed.names_[1] == "Cabin crew conduct"

@@ -372,6 +372,9 @@ def report_changes(comparison: dict[str, Any] | None, moves: int = 3) -> dict[st
     return {
         "base_id": base.get("run_id"), "base_dates": _base_dates(base), "psi": shift.get("psi"),
         "psi_text": _psi_text(shift),
+        # either run's own stability poor: the changes are as much the fits' (as the explorer and ml.compare say)
+        "tentative": [label for label, ref in (("the earlier run", base), ("this run", comparison.get("new") or {}))
+                      if isinstance(ref.get("stability_ari"), (int, float)) and ref["stability_ari"] < 0.65],
         "level": shift.get("level"),
         "born": [{"name": p.get("name"), "pct": 100 * share(p.get("now"))} for p in born],
         "died": [{"name": p.get("name"), "pct": 100 * share(p.get("then"))} for p in died],

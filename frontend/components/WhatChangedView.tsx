@@ -277,8 +277,11 @@ export function TentativeNotice({ c }: { c: Comparison }) {
   const which = poor.map((r) => `${r.label} (stability ${(r.ari as number).toFixed(2)})`).join(" and ");
   return (
     <p className="hint" role="note" data-testid="tentative-fits">
-      The personas of {which} are tentative: a refit with another seed regroups many {c.new.unit}s (poor on
-      Steinley&apos;s bands, below 0.65). Read the splits, merges and moves below as much as the fits&apos; as the
+      The personas of {which} are tentative:{" "}
+      {c.new.kind === "events"
+        ? "a refit on 80% of the users agrees poorly with the full fit"
+        : `a refit with another seed regroups many ${c.new.unit}s`}{" "}
+      (poor on Steinley&apos;s bands, below 0.65). Read the splits, merges and moves below as much as the fits&apos; as the
       customers&apos;
       {c.shift.basis === "placed"
         ? `; the population shift, which places both runs' ${c.new.unit}s on the baseline's personas, is the steadier figure.`

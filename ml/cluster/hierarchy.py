@@ -32,6 +32,7 @@ import math
 import re
 
 import numpy as np
+import pandas as pd
 from scipy.cluster.hierarchy import fcluster, linkage
 from sklearn.exceptions import NotFittedError
 
@@ -167,12 +168,15 @@ def name_terms(words, fid: int, index: dict[str, int], own: int, n: int, pool: i
 
 
 def family_records(hierarchy: PersonaFamilies, texts: list[str], labels, reassigned, n_terms: int = 10,
-                   exclude: tuple[str, ...] = ()) -> list[dict]:
+                   exclude: tuple[str, ...] = (), authors=None, min_authors: int = 1) -> list[dict]:
     """One JSON-ready record per family: ``id``, ``name`` (from its three most distinctive terms),
     ``size``, ``share``, ``core_size``, ``reassigned_count``, ``persona_ids``, ``top_terms``
-    (``[{term, weight}]``, c-TF-IDF over the families)."""
+    (``[{term, weight}]``, c-TF-IDF over the families). ``authors`` (n,; None: unknown) and ``min_authors`` (the
+    privacy floor): a family of fewer distinct authors names and lists only terms two of them wrote, as a persona
+    below the floor does (a review found a one-persona family "Assult & drunks drinks", one customer's words)."""
+    from ml.profile.evidence import terms_of_several
     from ml.profile.name_clash import unique_names
-    from ml.profile.naming import SPELLING_TEXTS
+    from ml.profile.naming import FEW_AUTHORS, NAME_MIN_AUTHORS, SPELLING_TEXTS
     from ml.profile.terms import ClassTfidf
 
     hierarchy._check()
@@ -187,10 +191,18 @@ def family_records(hierarchy: PersonaFamilies, texts: list[str], labels, reassig
         mask = fam == fid
         terms = [{"term": t, "weight": round(w, 6)} for t, w in words.shown_terms(fid, n_terms)]
         named = name_terms(words, fid, index, int(mask.sum()), len(fam), NAME_POOL)
+        rows = np.flatnonzero(mask)
+        held = authors is not None and len({a for a in np.asarray(authors, dtype=object)[rows] if not pd.isna(a)}) \
+            < min_authors
+        if held:  # below the privacy floor: words two of its authors wrote, as they are (no member's spelling)
+            terms = terms_of_several(terms, texts, rows, authors, NAME_MIN_AUTHORS)
+            named = [x["term"] for x in terms_of_several([{"term": t} for t in named], texts, rows, authors,
+                                                         NAME_MIN_AUTHORS)]
         ranked[fid] = named + [t["term"] for t in terms if t["term"] not in named]  # for a clash
+        spelled = "" if held else "\n".join(texts[i] for i in rows[:SPELLING_TEXTS])
         records.append({
             "id": fid,
-            "name": _family_name(named, "\n".join(texts[i] for i in np.flatnonzero(mask)[:SPELLING_TEXTS])),
+            "name": (FEW_AUTHORS if held and not named else _family_name(named, spelled)),
             "size": int(mask.sum()),
             "share": float(mask.sum() / n),
             "core_size": int((mask & ~reassigned).sum()),

@@ -38,16 +38,22 @@ def canonical_order(messages: pd.DataFrame) -> np.ndarray | None:
     read in row order), and every comparison of the two then spoke of members that differ."""
     if "timestamp" not in messages.columns:
         return None
-    stamps = pd.to_datetime(pd.Series(messages["timestamp"].to_numpy()), utc=True, errors="coerce")
+    stamps = pd.to_datetime(messages["timestamp"].reset_index(drop=True), utc=True, errors="coerce")
     if stamps.isna().all():
         return None
-    t = stamps.dt.tz_localize(None).to_numpy()
-    keys = pd.DataFrame({
-        "t": t,
-        "x": as_text(messages["text"]).to_numpy(dtype=object),
-        "i": messages["message_id"].astype(str).to_numpy(dtype=object),
-    })
-    order = keys.sort_values(["t", "x", "i"], kind="stable", na_position="last").index.to_numpy()
+    t = stamps.dt.tz_convert(None).to_numpy().view("i8").copy()
+    t[stamps.isna().to_numpy()] = np.iinfo(np.int64).max  # unknown times last
+    order = np.argsort(t, kind="stable")
+    ts = t[order]
+    cuts = np.flatnonzero(np.diff(ts)) + 1  # runs of equal times: ordered by text, then id, within each
+    starts, ends = np.r_[0, cuts], np.r_[cuts, len(ts)]
+    tied = np.flatnonzero(ends - starts > 1)
+    if len(tied):
+        text = as_text(messages["text"]).to_numpy(dtype=object)
+        ids = messages["message_id"].astype(str).to_numpy(dtype=object)
+        for k in tied:
+            run = order[starts[k]:ends[k]]
+            order[starts[k]:ends[k]] = sorted(run, key=lambda i: (text[i], ids[i]))
     return None if (order == np.arange(len(order))).all() else order
 
 

@@ -29,6 +29,9 @@ class ReasonWriter:
         k = int(np.argmax(S[:, j]))
         if k == i or S[k, j] <= S[i, j]:
             return f"nearest base persona {self._base_named(i)}"
+        if any(ii == k and jj == j for ii, jj, _ in self.matcher_.links()):  # the nearest merged into it as well
+            return (f"base persona {self._base_named(i)} (its nearest, {self._base_named(k)} at cosine "
+                    f"{S[k, j]:.3f}, joined it too)")
         partner = next((jj for ii, jj in self.matcher_.matches_ if ii == k), None)
         went = (f"; that base persona is matched to new persona {self._new_named(partner)} (cosine "
                 f"{S[k, partner]:.3f})" if partner is not None else "")

@@ -68,16 +68,19 @@ def psi(buckets: Sequence[tuple[str, float, float]], moderate: float = 0.1, majo
         total += contrib
         rows.append(PsiBucket(bucket=name, then=round(float(then), 6), now=round(float(now), 6),
                               contribution=round(float(contrib), 6)))
+    total = round(float(total), 6)  # the level is that of the figure stored, not of its unrounded value
     level = "major" if total >= major else "moderate" if total >= moderate else "stable"
-    return Shift(psi=round(float(total), 6), level=level, moderate=moderate, major=major, buckets=rows, basis=basis)
+    return Shift(psi=total, level=level, moderate=moderate, major=major, buckets=rows, basis=basis)
 
 
 def psi_figure(psi: float, moderate: float = 0.1, major: float = 0.25) -> str:
     """A PSI to three decimals, or more (up to six) where three would round it up to a threshold it is under (an
     airline review read "PSI 0.100 — stable (under 0.1)" for 0.0996); the explorer's ``psiFigure``
     (frontend/lib/lineage.ts) writes it the same way."""
-    for digits in range(3, 7):
-        text = f"{psi:.{digits}f}"
+    from decimal import ROUND_HALF_UP, Decimal
+
+    for digits in range(3, 7):  # halves rounded up, from the float's exact value, as JavaScript's toFixed does
+        text = str(Decimal(psi).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
         if not any(psi < t <= float(text) for t in (moderate, major)):
             return text
     return text

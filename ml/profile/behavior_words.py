@@ -74,7 +74,7 @@ def with_behavior(word: str | None, phrase: str) -> str:
 
 
 # words of earlier versions, so names stored by them still split (a series' baseline name): old → current
-LEGACY_WORDS = {"Personal": "First-person", "Detail-quoting": "Number-quoting"}
+LEGACY_WORDS = {"Personal": "First-person", "Detail-quoting": "Number-quoting", "Returning": "Repeat-contact"}
 
 
 def split_behavior(name: str) -> tuple[str | None, str]:

@@ -186,6 +186,18 @@ def build_profiles(members: pd.DataFrame, features, labels, reassigned, embeddin
     return profiles
 
 
+def _separators(sep, p: dict, cfg, texts, own_rows, authors) -> dict:
+    """The persona's separator signals; below the privacy floor a term signal only where two of its authors or more
+    wrote the term (a review found "airways", one author's word, among a withheld persona's signals)."""
+    out = sep.signals(p["id"], cfg.n_separator_signals)
+    if p.get("evidence_withheld") and authors is not None:
+        def several(s: dict) -> bool:
+            return s["kind"] != "term" or bool(terms_of_several([{"term": s["signal"]}], texts, own_rows, authors,
+                                                                NAME_MIN_AUTHORS))
+        out = {**out, "signals": [s for s in out["signals"] if several(s)]}
+    return out
+
+
 def _shown(profile: dict) -> list[str]:
     """The terms and n-grams a persona's page shows and its description quotes (spelt by the namer from its texts)."""
     return list(dict.fromkeys(t["term"] for t in profile["top_terms"] + profile["top_ngrams"]))
@@ -196,8 +208,11 @@ def _name_and_describe(profiles, highlighted, fit: _Fitted, texts, labels, embed
     """Separators (term indicators of every persona's top terms + standardized features), names and
     descriptions, set on ``profiles`` in place."""
     words = fit.words
-    vocab = list(dict.fromkeys(t for p in profiles for t, _ in words.top_terms(p["id"], cfg.surrogate_terms_per_persona)))
     index = {t: j for j, t in enumerate(words.vocabulary_)}
+    # a persona below the privacy floor brings only the terms two of its authors wrote (its filtered top_terms)
+    vocab = list(dict.fromkeys(t for p in profiles for t in (
+        [x["term"] for x in p["top_terms"] if x["term"] in index] if p.get("evidence_withheld")
+        else [t for t, _ in words.top_terms(p["id"], cfg.surrogate_terms_per_persona)])))
     sep = SurrogateSeparator(cfg.surrogate_test_size, cfg.surrogate_max_rows, cfg.random_state)
     sample = [texts[i] for i in sep.sample_rows(len(texts))]  # the separator reads a sample: count its texts only
     T = words.transform(sample)[:, [index[t] for t in vocab]] if vocab else np.zeros((len(sample), 0))
@@ -217,7 +232,8 @@ def _name_and_describe(profiles, highlighted, fit: _Fitted, texts, labels, embed
         p["name_share"], parts = name_figures(p["name"], [texts[i] for i in own])
         if parts:
             p["name_parts"] = parts
-        p["separators"] = sep.signals(p["id"], cfg.n_separator_signals)
+        p["separators"] = _separators(sep, p, cfg, texts, own_rows=np.flatnonzero(labels_arr == p["id"]),
+                                      authors=authors)
         spelled = namer.spelled_.get(p["id"], {})
         for t in p["top_terms"] + p["top_ngrams"]:  # the chips show the members' wording ("card isn't working")
             if spelled.get(t["term"], t["term"]) != t["term"]:

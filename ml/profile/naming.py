@@ -312,7 +312,7 @@ class PersonaNamer(BaseEstimator):
         phrase (``written_as_phrase``: the vocabulary's n-grams run across sentences and dropped words) is not a
         candidate either; ``fragments_`` (id → such n-grams) keeps it out of the quotes too."""
         labels = np.asarray(labels)
-        self._authors = None
+        self._authors, self._withheld = None, frozenset(int(w) for w in withheld)
         if authors is not None and self.min_authors > 1:  # an unknown author counts as one, not one per member
             known = ~pd.isna(np.asarray(authors, dtype=object))
             self._authors = np.where(known, np.asarray(authors, dtype=object), "")
@@ -342,16 +342,20 @@ class PersonaNamer(BaseEstimator):
             if not ranked and pid in withheld:
                 self.names_[pid] = FEW_AUTHORS
                 continue
-            if phrase != NO_TOPIC:
+            if phrase != NO_TOPIC and pid not in withheld:  # below the floor the bare words: no member's wording
                 # joined again, not kept from _pool: every persona's joined texts at once would copy the whole dump
                 joined = "\n".join(texts[i] for i in rows)  # "Card isn't working", "ATM": as the members write it
                 phrase = self._as_written(phrase, [texts[i] for i in rows[:SPELLING_TEXTS]], joined)
             self.names_[pid] = with_behavior(behavior_word(highlighted.get(pid, []), self.behavior_min_effect),
                                              phrase)
-        if self.proposer is not None:
+        if self.proposer is not None:  # a group below the privacy floor keeps its name: no texts go to a model for it
             from ml.profile.llm_names import apply_proposals
 
-            self.names_ = apply_proposals(self.proposer, self.names_, self.candidates_, texts, labels, self.max_words)
+            # nor does a group with no candidate (a proposal from no phrases would be a guess)
+            open_names = {pid: n for pid, n in self.names_.items()
+                          if pid not in withheld and split_behavior(n)[1].lower() != NO_TOPIC}
+            self.names_ = {**self.names_, **apply_proposals(self.proposer, open_names, self.candidates_, texts, labels,
+                                                           self.max_words)}
         self.names_ = unique_names(self.names_, rest, lambda pid, cand: as_phrased(  # a qualifier as written: "(DFW)"
             cand, "\n".join(texts[i] for i in pools[pid][0])), topic=lambda name: split_behavior(name)[1])
         return self
@@ -373,7 +377,8 @@ class PersonaNamer(BaseEstimator):
         persona_texts = [texts[i] for i in rows]  # joined for the phrase check, counted for the candidates
         persona_text = "\n".join(persona_texts)
         own = persona_text if len(rows) <= SPELLING_TEXTS else "\n".join(persona_texts[:SPELLING_TEXTS])
-        if wanted := (spell_terms or {}).get(int(pid)):
+        held = int(pid) in self._withheld  # below the privacy floor: no wording restored from the members' texts
+        if (wanted := (spell_terms or {}).get(int(pid))) and not held:
             self.spelled_[int(pid)] = {t: as_phrased(t, own) for t in wanted}  # "app doesn't work", "ATM"
         cands, cols, weight, excess = [], [], [], []
         for model, index in mats:
@@ -388,7 +393,9 @@ class PersonaNamer(BaseEstimator):
                 hits = counted[:, [index[term] for term, _ in picked]].toarray() > 0
                 if self._authors is not None:  # a term of fewer distinct authors than the floor is left out
                     writers = self._authors[rows]
-                    wide = [len(set(writers[hits[:, j]])) >= self.min_authors for j in range(hits.shape[1])]
+                    # below the privacy floor an unknown author counts as none, as the floor counts them
+                    wide = [len(set(writers[hits[:, j]]) - ({""} if held else set())) >= self.min_authors
+                            for j in range(hits.shape[1])]
                     self.narrow_.setdefault(int(pid), set()).update(t for (t, _), ok in zip(picked, wide) if not ok)
                     picked, hits = [t for t, ok in zip(picked, wide) if ok], hits[:, np.asarray(wide, dtype=bool)]
             if picked:

@@ -262,7 +262,7 @@ class PersonaPipeline:
                                       time_basis=prep.time["basis"], term_texts=masked, known_names=prep.known_names,
                                       encode=encode)
         with self.timer_.stage("hierarchy"):
-            family_of, hierarchy = self._families(masked, profiles, labels, reassigned, embeddings)
+            family_of, hierarchy = self._families(masked, profiles, labels, reassigned, embeddings, members)
         personas = [ConversationPersona(**p, parent_id=family_of[int(p["id"])], level=1) for p in profiles]
         with self.timer_.stage("subpersonas"):  # level 2; hierarchy gains the level (ml.runtime.subpersona_step)
             personas, sub_ids = add_subpersonas(self.config, self.stages.subpersonas, clusterer, placement, prep,
@@ -308,12 +308,16 @@ class PersonaPipeline:
         return model.fit_novelty(embeddings, labels, cfg.seed)
 
     # -- helpers ---------------------------------------------------------------------------------
-    def _families(self, texts, profiles, labels, reassigned, embeddings) -> tuple[dict[int, int], Hierarchy]:
+    def _families(self, texts, profiles, labels, reassigned, embeddings,
+                  members: pd.DataFrame) -> tuple[dict[int, int], Hierarchy]:
         """Group the personas into families (``ml.cluster.hierarchy``): each persona id's family id and the
         manifest's ``hierarchy`` section with the family records (terms from ``texts``, the masked texts)."""
         fams = self.stages.families.fit(embeddings, labels)
         brands = tuple(next((p.get("brand_handles") for p in profiles if p.get("brand_handles")), []) or ())
-        records = family_records(fams, texts, labels, reassigned, exclude=brands)
+        known = "author" in members and members["author"].notna().any()
+        authors = members["author"].to_numpy(dtype=object) if known else None  # the privacy floor's, for names
+        records = family_records(fams, texts, labels, reassigned, exclude=brands, authors=authors,
+                                 min_authors=self.config.profile.min_evidence_authors)
         family_of = {int(p["id"]): int(fams.family_of_[int(p["id"])]) for p in profiles}
         return family_of, Hierarchy(levels=["family", "persona"], rule=fams.rule_, families=records)
 

@@ -243,7 +243,10 @@ class SeriesPlan:
         if c is not None:
             counts = ", ".join(f"{k.removeprefix('new_')} {v}" for k, v in c.counts.items() if k.startswith("new_"))
             died = c.counts.get("base_died", 0)
-            shift = f"population shift PSI {c.shift.psi:.3f} ({c.shift.level}{': ' + c.shift.note if c.shift.note else ''})"
+            from ml.lineage.shift import psi_figure
+
+            figure = psi_figure(c.shift.psi, c.shift.moderate, c.shift.major)
+            shift = f"population shift PSI {figure} ({c.shift.level}{': ' + c.shift.note if c.shift.note else ''})"
             console.print(f"compared with {c.base.run_id}: {shift}; {counts}; "
                           f"died {died}; movers {c.movers.n_moved} of {c.movers.n_shared}"
                           f"{f' ({c.movers.n_unchanged} with the same texts as then)' if c.movers.n_unchanged else ''}, "

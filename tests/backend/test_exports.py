@@ -469,6 +469,11 @@ def test_a_split_piece_that_another_persona_merged_into_counts_its_own_parent_on
     assert changes["base_dates"] == "20 Feb 2015 – 22 Feb 2015"  # on the baseline's clock, not UTC's 23 Feb
     assert report_changes({"new_personas": [], "base_personas": [], "shift": {},
                            "base": {**base, "basis": None}})["base_dates"] == "20 Feb 2015 – 23 Feb 2015"
+    # either run's stability poor: the report says the changes are as much the fits' (as the explorer does)
+    poor = report_changes({"new_personas": [], "base_personas": [], "shift": {}, "base": {"stability_ari": 0.81},
+                           "new": {"stability_ari": 0.63}})
+    assert poor["tentative"] == ["this run"] and report_changes(
+        {"new_personas": [], "base_personas": [], "shift": {}, "base": {}, "new": {}})["tentative"] == []
 
 
 def test_report_leaves_re_drawn_personas_out_of_the_largest_moves():
