@@ -149,6 +149,23 @@ def _below_floor(writers, local: np.ndarray, subs, min_authors: int) -> frozense
     return frozenset(s for s in subs if len(set(writers[(local == s) & known])) < min_authors)
 
 
+def _named_subs(own: list[str], local: np.ndarray, words, exclude, vectors: tuple, writers, withheld: frozenset[int],
+                terms: dict[int, list[dict]]) -> tuple[dict[int, str], dict[int, list[str]]]:
+    """One persona's sub-personas' names and the candidates left for a clash: by the persona namer where
+    ``vectors`` (embeddings, their rows, the phrase encoder) has embeddings (``_sibling_names``), else from each one's
+    three most distinctive ``terms`` ("Too few authors to name" for one below the privacy floor that has none)."""
+    from ml.cluster.hierarchy import _family_name
+    from ml.profile.naming import FEW_AUTHORS, SPELLING_TEXTS
+
+    embeddings, rows, encode = vectors
+    if embeddings is not None:
+        return _sibling_names(own, local, words, exclude, embeddings, rows, encode, writers, withheld)
+    joined = "\n".join(own[:SPELLING_TEXTS])  # the parent's: how its members spell a word
+    named = {s: FEW_AUTHORS if s in withheld and not terms[s] else _family_name([t["term"] for t in terms[s]], joined)
+             for s in terms}
+    return named, {s: [t["term"] for t in terms[s][3:]] for s in terms}
+
+
 def subpersona_records(sub: SubPersonas, texts: list[str], labels, n_terms: int = 10,
                        exclude: tuple[str, ...] = (), sub_labels=None, embeddings=None, encode=None,
                        parent_names: dict[int, str] | None = None, authors=None, min_evidence_authors: int = 1
@@ -164,11 +181,10 @@ def subpersona_records(sub: SubPersonas, texts: list[str], labels, n_terms: int 
     authors than ``min_evidence_authors`` (the privacy floor: its quotes are withheld) is not named from one author's
     words, and its terms are those at least ``NAME_MIN_AUTHORS`` of its authors wrote
     (``ml.profile.evidence.terms_of_several``)."""
-    from ml.cluster.hierarchy import _family_name
     from ml.profile.behavior_words import split_behavior
     from ml.profile.evidence import terms_of_several
     from ml.profile.name_clash import not_the_parents, unique_names
-    from ml.profile.naming import NO_TOPIC, SPELLING_TEXTS
+    from ml.profile.naming import NO_TOPIC
     from ml.profile.spelling import as_phrased, capitalized
     from ml.profile.terms import ClassTfidf
 
@@ -191,14 +207,8 @@ def subpersona_records(sub: SubPersonas, texts: list[str], labels, n_terms: int 
         terms = {s: [{"term": t, "weight": round(w, 6)} for t, w in words.shown_terms(s, n_terms)] for s in subs}
         writers = None if authors is None else np.asarray(authors, dtype=object)[rows]
         withheld = _below_floor(writers, local, subs, min_evidence_authors)
-        for s in withheld:
-            terms[s] = terms_of_several(terms[s], own, np.flatnonzero(local == s), writers)
-        if embeddings is not None:
-            named, rest = _sibling_names(own, local, words, exclude, embeddings, rows, encode, writers, withheld)
-        else:
-            joined = "\n".join(own[:SPELLING_TEXTS])  # the parent's: how its members spell a word
-            named = {s: _family_name([t["term"] for t in terms[s]], joined) for s in subs}
-            rest = {s: [t["term"] for t in terms[s][3:]] for s in subs}
+        terms |= {s: terms_of_several(terms[s], own, np.flatnonzero(local == s), writers) for s in withheld}
+        named, rest = _named_subs(own, local, words, exclude, (embeddings, rows, encode), writers, withheld, terms)
         # a fallback name (its parent's words, a clash) is spelt as written: a review saw "Updated ios" ("updated to iOS")
         written = {s: "\n".join(t for t, k in zip(own, local, strict=True) if k == s) for s in subs}
         siblings = []

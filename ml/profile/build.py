@@ -131,9 +131,7 @@ def build_profiles(members: pd.DataFrame, features, labels, reassigned, embeddin
     ``config.name_phrase_vectors`` name candidates are scored by their own vectors too (``PersonaNamer``)."""
     cfg = config or ProfileConfig()
     _check_inputs(members, features, labels, reassigned, embeddings)
-    labels = np.asarray(labels)
-    reassigned = np.asarray(reassigned, dtype=bool)
-    embeddings = np.asarray(embeddings)
+    labels, reassigned, embeddings = np.asarray(labels), np.asarray(reassigned, dtype=bool), np.asarray(embeddings)
     members = members.reset_index(drop=True)
     texts = members["text"].fillna("").astype(str)  # a string column: Python strings per persona, as read
     member_ids = members["member_id"].astype(str).to_numpy()
@@ -172,18 +170,24 @@ def build_profiles(members: pd.DataFrame, features, labels, reassigned, embeddin
             **privacy,
             "brand_handles": list(keep_handles),
         })
-    if authors is not None:  # below the privacy floor no term or phrase that one author alone wrote is shown
-        for p in profiles:
-            if p["evidence_withheld"]:
-                rows = np.flatnonzero(labels == p["id"])
-                p["top_terms"] = terms_of_several(p["top_terms"], words, rows, authors, NAME_MIN_AUTHORS)
-                p["top_ngrams"] = terms_of_several(p["top_ngrams"], words, rows, authors, NAME_MIN_AUTHORS)
+    _floor_terms(profiles, words, labels, authors)
     masked = fit.selector.mask([p["evidence"] for p in profiles], keep_handles, known_names)
     for p, evidence in zip(profiles, masked, strict=True):
         p["evidence"] = evidence
     encoder = encode if cfg.name_phrase_vectors else None
     _name_and_describe(profiles, highlighted, fit, words, labels, embeddings, cfg, time_basis, encoder, authors)
     return profiles
+
+
+def _floor_terms(profiles: list[dict], texts: list[str], labels: np.ndarray, authors) -> None:
+    """Below the privacy floor no term or phrase that one author alone wrote is shown (``terms_of_several``)."""
+    if authors is None:
+        return
+    for p in profiles:
+        if p["evidence_withheld"]:
+            rows = np.flatnonzero(labels == p["id"])
+            p["top_terms"] = terms_of_several(p["top_terms"], texts, rows, authors, NAME_MIN_AUTHORS)
+            p["top_ngrams"] = terms_of_several(p["top_ngrams"], texts, rows, authors, NAME_MIN_AUTHORS)
 
 
 def _separators(sep, p: dict, cfg, texts, own_rows, authors) -> dict:

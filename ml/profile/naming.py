@@ -348,17 +348,22 @@ class PersonaNamer(BaseEstimator):
                 phrase = self._as_written(phrase, [texts[i] for i in rows[:SPELLING_TEXTS]], joined)
             self.names_[pid] = with_behavior(behavior_word(highlighted.get(pid, []), self.behavior_min_effect),
                                              phrase)
-        if self.proposer is not None:  # a group below the privacy floor keeps its name: no texts go to a model for it
-            from ml.profile.llm_names import apply_proposals
-
-            # nor does a group with no candidate (a proposal from no phrases would be a guess)
-            open_names = {pid: n for pid, n in self.names_.items()
-                          if pid not in withheld and split_behavior(n)[1].lower() != NO_TOPIC}
-            self.names_ = {**self.names_, **apply_proposals(self.proposer, open_names, self.candidates_, texts, labels,
-                                                           self.max_words)}
+        self._propose(texts, labels, withheld)
         self.names_ = unique_names(self.names_, rest, lambda pid, cand: as_phrased(  # a qualifier as written: "(DFW)"
             cand, "\n".join(texts[i] for i in pools[pid][0])), topic=lambda name: split_behavior(name)[1])
         return self
+
+    def _propose(self, texts, labels, withheld: frozenset[int]) -> None:
+        """The proposer's names where they pass the rules (``ml.profile.llm_names``). A group below the privacy floor
+        keeps its name (no texts go to a model for it), and so does one with no candidate (a guess from nothing)."""
+        if self.proposer is None:
+            return
+        from ml.profile.llm_names import apply_proposals
+
+        open_names = {pid: n for pid, n in self.names_.items()
+                      if pid not in withheld and split_behavior(n)[1].lower() != NO_TOPIC}
+        self.names_ = {**self.names_, **apply_proposals(self.proposer, open_names, self.candidates_, texts, labels,
+                                                       self.max_words)}
 
     @staticmethod
     def _as_written(phrase: str, persona_texts: list[str], joined: str) -> str:
