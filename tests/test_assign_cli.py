@@ -275,7 +275,7 @@ def test_the_table_puts_the_personas_that_moved_most_first_and_says_what_it_leav
               for i in range(30)]
     shares[3] = NS(persona_id=3, name="Link-sharing", run=NS(share=0.040), new=NS(share=0.007), novel_share=0.1)
     summary = NS(run=NS(run_id="R"), shares=shares, n_assigned=100, novelty_share=0.05,
-                 novelty_reference="member-sample", shift=NS(psi=0.18, level="moderate"), long_members=0,
+                 novelty_reference="member-sample", shift=NS(psi=0.18, level="moderate", moderate=0.1, major=0.25), long_members=0,
                  notes=[], run_shares="placed")
     out = io.StringIO()
     _print(Console(file=out, width=200), summary)
