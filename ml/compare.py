@@ -99,8 +99,11 @@ def print_comparison(c, show_all: bool = False, file=None) -> None:
         console.print("largest moves, both runs' members placed on the base run's personas (the table's shares are "
                       "each fit's own): " + "; ".join(f"{_bucket_name(c, b.bucket)} {b.then:.1%} → {b.now:.1%}"
                                                       for b in moves))
-    poor = [f"{label} (stability {ref.stability_ari:.2f})" for label, ref in (("the baseline", c.base), ("this run", c.new))
-            if ref.stability_ari is not None and ref.stability_ari < 0.65]
+    from ml.runtime.quality import tentative
+
+    runs = (("the baseline", c.base.stability_ari), ("this run", c.new.stability_ari))
+    held = tentative(runs)
+    poor = [f"{label} (stability {ari:.2f})" for label, ari in runs if label in held]
     if poor:  # as the explorer's What changed page says it (TentativeNotice)
         refit = "a refit on 80% of the users" if c.new.kind == "events" else "a refit with another seed"
         console.print(f"tentative: the personas of {' and '.join(poor)} regroup on {refit} (poor on Steinley's "

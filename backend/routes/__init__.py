@@ -18,6 +18,8 @@ from backend.routes import (
 )
 from backend.routes.common import known_query
 
-api_router = APIRouter(dependencies=[Depends(known_query)])  # an unknown query parameter is a 422 that names it
-for _module in (health, runs, personas, families, features, assign, strategy, exports, report, compare):
-    api_router.include_router(_module.router)
+api_router = APIRouter()
+api_router.include_router(health.router)  # probes may add a cache-buster: never refused
+for _module in (runs, personas, families, features, assign, strategy, exports, report, compare):
+    # an unknown query parameter is a 422 that names it
+    api_router.include_router(_module.router, dependencies=[Depends(known_query)])

@@ -23,6 +23,7 @@ from backend.schemas import MAX_ID
 from ml.events.profile import busiest_stretch, event_label
 from ml.profile.activity import date_bound_days
 from ml.profile.name_share import FEW_NAME_SHARE
+from ml.runtime.quality import tentative
 from ml.strategy.risks import mostly_reassigned
 
 router = APIRouter(prefix="/runs/{run_id}", tags=["exports"])
@@ -176,19 +177,11 @@ def _date_range(manifest: dict[str, Any]) -> str | None:
     section (the middle 90 % only where it is narrower), on the clock of the run's charts (``period_clock``: the
     airline tweets' "16 Feb 2015 – 24 Feb 2015 (dates in UTC-08:00)", as the overview; the report said UTC beside
     hours in the run's own zone); None without timestamps."""
-    from ml.ingest.timebasis import day_on_clock, period_clock
+    from ml.ingest.timebasis import period_clock
 
     time = manifest.get("time") or {}
     clock = period_clock(time.get("basis"))
-
-    def on_clock(key: str):
-        stamp = time.get(key)
-        try:
-            return _day(day_on_clock(stamp, clock)) if isinstance(stamp, str) else None
-        except ValueError:
-            return None
-
-    first, last, p05, p95 = (on_clock(k) for k in ("first", "last", "p05", "p95"))
+    first, last, p05, p95 = (_day_on(time.get(k), clock) for k in ("first", "last", "p05", "p95"))
     if first is None or last is None:
         return None
     out = f"{_span(first, last)} (dates in {clock})"
@@ -312,15 +305,21 @@ def _untimed(pages: list[dict[str, Any]]) -> str | None:
 def _base_dates(base: dict[str, Any]) -> str | None:
     """The baseline's data period on its charts' clock (an airline review read "20 Feb 2015 – 23 Feb 2015" in a report
     that said "dates in UTC-08:00", where the explorer said 20–22 Feb: the days were UTC's)."""
-    from ml.ingest.timebasis import day_on_clock, period_clock
+    from ml.ingest.timebasis import period_clock
 
     clock = period_clock(base.get("basis"))
+    first, last = (_day_on(base.get(k), clock) for k in ("first", "last"))
+    return _span(first, last) if first and last else None
+
+
+def _day_on(stamp: Any, clock: str):
+    """The date of an ISO 8601 instant on ``clock`` (``period_clock``'s answer); None for none or anything else."""
+    from ml.ingest.timebasis import day_on_clock
+
     try:
-        first, last = (_day(day_on_clock(base[k], clock)) if isinstance(base.get(k), str) else None
-                       for k in ("first", "last"))
+        return _day(day_on_clock(stamp, clock)) if isinstance(stamp, str) else None
     except ValueError:
         return None
-    return _span(first, last) if first and last else None
 
 
 def _psi_text(shift: dict[str, Any]) -> str | None:
@@ -373,8 +372,8 @@ def report_changes(comparison: dict[str, Any] | None, moves: int = 3) -> dict[st
         "base_id": base.get("run_id"), "base_dates": _base_dates(base), "psi": shift.get("psi"),
         "psi_text": _psi_text(shift),
         # either run's own stability poor: the changes are as much the fits' (as the explorer and ml.compare say)
-        "tentative": [label for label, ref in (("the earlier run", base), ("this run", comparison.get("new") or {}))
-                      if isinstance(ref.get("stability_ari"), (int, float)) and ref["stability_ari"] < 0.65],
+        "tentative": tentative([("the earlier run", base.get("stability_ari")),
+                                ("this run", (comparison.get("new") or {}).get("stability_ari"))]),
         "level": shift.get("level"),
         "born": [{"name": p.get("name"), "pct": 100 * share(p.get("now"))} for p in born],
         "died": [{"name": p.get("name"), "pct": 100 * share(p.get("then"))} for p in died],

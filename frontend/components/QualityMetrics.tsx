@@ -68,11 +68,15 @@ function eventRows(m: EventMetrics): Row[] {
  * ≥ 0.65 moderate, below that poor), as ml/runtime/quality.py words it for the CLI: an events review found
  * Moodle's personas at 0.34 with nothing but "higher is more reproducible" beside it.
  */
+/** A stability under this is poor on Steinley's bands: the run's personas are tentative (ml/runtime/quality.py's
+ * POOR_BELOW). */
+export const POOR_BELOW = 0.65;
+
 export function stabilityReading(ari: number | null | undefined, who: string): string {
   if (ari === null || ari === undefined) return "";
   if (ari >= 0.9) return " Excellent (0.90 or more, on Steinley's 2004 bands for this index).";
   if (ari >= 0.8) return " Good (0.80–0.90, on Steinley's 2004 bands for this index).";
-  if (ari >= 0.65) return " Moderate (0.65–0.80, on Steinley's 2004 bands for this index): the larger personas hold, the edges move.";
+  if (ari >= POOR_BELOW) return " Moderate (0.65–0.80, on Steinley's 2004 bands for this index): the larger personas hold, the edges move.";
   return ` Poor (below 0.65, on Steinley's 2004 bands for this index): a refit regroups many ${who}, so present these personas as tentative.`;
 }
 

@@ -7,6 +7,7 @@ import { BaseRunGone, GoneTable, NewPersonaTable, StatusBadge, splitParent } fro
 import LineageSankey from "@/components/LineageSankey";
 import MoversTable from "@/components/MoversTable";
 import { ErrorState, Loading } from "@/components/States";
+import { POOR_BELOW } from "@/components/QualityMetrics";
 import { paths, type ApiError, type Comparison } from "@/lib/api";
 import { dataPeriod, int, pct, periodClock } from "@/lib/format";
 import { STATUS, membersRecur, personaNames, psiFigure, shiftMeaning, shiftWords, type LineageStatus } from "@/lib/lineage";
@@ -272,7 +273,7 @@ export function TentativeNotice({ c }: { c: Comparison }) {
   const poor = [
     { label: "the baseline", ari: c.base.stability_ari },
     { label: "this run", ari: c.new.stability_ari },
-  ].filter((r) => typeof r.ari === "number" && r.ari < 0.65);
+  ].filter((r) => typeof r.ari === "number" && r.ari < POOR_BELOW);
   if (!poor.length) return null;
   const which = poor.map((r) => `${r.label} (stability ${(r.ari as number).toFixed(2)})`).join(" and ");
   return (

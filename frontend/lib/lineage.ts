@@ -191,7 +191,7 @@ export function lineageFlows(c: Comparison): { nodes: FlowNode[]; links: FlowLin
  * "PSI 0.100 — stable (under 0.1)" for 0.0996); ml.lineage.shift.psi_figure writes it the same way.
  */
 export function psiFigure(shift: { psi: number; moderate: number; major: number }): string {
-  let text = shift.psi.toFixed(3);
+  let text = "";
   for (let digits = 3; digits <= 6; digits++) {
     text = shift.psi.toFixed(digits);
     if (![shift.moderate, shift.major].some((t) => shift.psi < t && Number(text) >= t)) return text;

@@ -32,7 +32,6 @@ import math
 import re
 
 import numpy as np
-import pandas as pd
 from scipy.cluster.hierarchy import fcluster, linkage
 from sklearn.exceptions import NotFittedError
 
@@ -174,7 +173,7 @@ def family_records(hierarchy: PersonaFamilies, texts: list[str], labels, reassig
     (``[{term, weight}]``, c-TF-IDF over the families). ``authors`` (n,; None: unknown) and ``min_authors`` (the
     privacy floor): a family of fewer distinct authors names and lists only terms two of them wrote, as a persona
     below the floor does (a review found a one-persona family "Assult & drunks drinks", one customer's words)."""
-    from ml.profile.evidence import terms_of_several
+    from ml.profile.evidence import below_floor, terms_of_several, written_by_several
     from ml.profile.name_clash import unique_names
     from ml.profile.naming import FEW_AUTHORS, NAME_MIN_AUTHORS, SPELLING_TEXTS
     from ml.profile.terms import ClassTfidf
@@ -187,17 +186,16 @@ def family_records(hierarchy: PersonaFamilies, texts: list[str], labels, reassig
     n = max(len(labels), 1)
     records, ranked = [], {}
     index = {t: j for j, t in enumerate(words.vocabulary_)}
+    authors = None if authors is None else np.asarray(authors, dtype=object)
     for fid, persona_ids in enumerate(hierarchy.families_):
         mask = fam == fid
         terms = [{"term": t, "weight": round(w, 6)} for t, w in words.shown_terms(fid, n_terms)]
         named = name_terms(words, fid, index, int(mask.sum()), len(fam), NAME_POOL)
         rows = np.flatnonzero(mask)
-        held = authors is not None and len({a for a in np.asarray(authors, dtype=object)[rows] if not pd.isna(a)}) \
-            < min_authors
+        held = below_floor(None if authors is None else authors[rows], min_authors)
         if held:  # below the privacy floor: words two of its authors wrote, as they are (no member's spelling)
             terms = terms_of_several(terms, texts, rows, authors, NAME_MIN_AUTHORS)
-            named = [x["term"] for x in terms_of_several([{"term": t} for t in named], texts, rows, authors,
-                                                         NAME_MIN_AUTHORS)]
+            named = [t for t in named if written_by_several(t, texts, rows, authors, NAME_MIN_AUTHORS)]
         ranked[fid] = named + [t["term"] for t in terms if t["term"] not in named]  # for a clash
         spelled = "" if held else "\n".join(texts[i] for i in rows[:SPELLING_TEXTS])
         records.append({

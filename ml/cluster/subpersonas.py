@@ -35,7 +35,6 @@ the fit did not see.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from sklearn.exceptions import NotFittedError
 
 from ml.cluster.granularity import labels_from_tree
@@ -143,10 +142,11 @@ def _sibling_names(texts: list[str], local: np.ndarray, words, exclude: tuple[st
 def _below_floor(writers, local: np.ndarray, subs, min_authors: int) -> frozenset[int]:
     """The sub-personas of one persona with fewer distinct known authors than ``min_authors`` (none where authors
     are unknown), as ``ml.profile.evidence.privacy_floor`` counts them."""
+    from ml.profile.evidence import below_floor
+
     if writers is None or min_authors <= 1:
         return frozenset()
-    known = ~pd.isna(writers)
-    return frozenset(s for s in subs if len(set(writers[(local == s) & known])) < min_authors)
+    return frozenset(s for s in subs if below_floor(writers[local == s], min_authors))
 
 
 def _named_subs(own: list[str], local: np.ndarray, words, exclude, vectors: tuple, writers, withheld: frozenset[int],

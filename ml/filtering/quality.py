@@ -148,7 +148,12 @@ class QualityFilter(BaseEstimator):
         order = canonical_order(messages)
         alive, report = self._stages(messages if order is None else messages.iloc[order], learn)
         keep = np.flatnonzero(alive) if order is None else np.sort(order[alive])
-        return messages.iloc[keep], report
+        kept = messages.iloc[keep]
+        # the kept rows' own canonical order (positions in ``kept``), for the members (ml.runtime.selection); None:
+        # the file's order, as canonical_order gives it for rows none of whose times is known
+        timed = order is not None and pd.to_datetime(kept["timestamp"], utc=True, errors="coerce").notna().any()
+        self.kept_order_ = np.searchsorted(keep, order[alive]) if timed else None
+        return kept, report
 
     def _stages(self, messages: pd.DataFrame, learn: bool) -> tuple[np.ndarray, list[dict]]:
         """The stages over ``messages`` in their row order: which rows are kept (a mask) and the report."""

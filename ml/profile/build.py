@@ -30,7 +30,7 @@ from ml.profile.activity import ActivityProfiler, date_bound
 from ml.profile.behavior_words import name_note
 from ml.profile.config import ProfileConfig
 from ml.profile.describe import date_reason, describe, one_voice_sentence
-from ml.profile.evidence import EvidenceSelector, privacy_floor, terms_of_several
+from ml.profile.evidence import EvidenceSelector, privacy_floor, terms_of_several, written_by_several
 from ml.profile.fingerprint import BehavioralFingerprint, feature_specs, highlights
 from ml.profile.llm_names import name_proposer_from_env
 from ml.profile.masking import keep_handles_for
@@ -195,10 +195,8 @@ def _separators(sep, p: dict, cfg, texts, own_rows, authors) -> dict:
     wrote the term (a review found "airways", one author's word, among a withheld persona's signals)."""
     out = sep.signals(p["id"], cfg.n_separator_signals)
     if p.get("evidence_withheld") and authors is not None:
-        def several(s: dict) -> bool:
-            return s["kind"] != "term" or bool(terms_of_several([{"term": s["signal"]}], texts, own_rows, authors,
-                                                                NAME_MIN_AUTHORS))
-        out = {**out, "signals": [s for s in out["signals"] if several(s)]}
+        out = {**out, "signals": [s for s in out["signals"] if s["kind"] != "term"
+                                  or written_by_several(s["signal"], texts, own_rows, authors, NAME_MIN_AUTHORS)]}
     return out
 
 
@@ -232,12 +230,12 @@ def _name_and_describe(profiles, highlighted, fit: _Fitted, texts, labels, embed
         note = name_note(p["name"], nameable.get(p["id"], []), namer.behavior_min_effect)
         if note:
             p["name_note"] = note
-        own = np.flatnonzero(labels_arr == p["id"])[:MAX_TEXTS]
+        rows = np.flatnonzero(labels_arr == p["id"])
+        own = rows[:MAX_TEXTS]
         p["name_share"], parts = name_figures(p["name"], [texts[i] for i in own])
         if parts:
             p["name_parts"] = parts
-        p["separators"] = _separators(sep, p, cfg, texts, own_rows=np.flatnonzero(labels_arr == p["id"]),
-                                      authors=authors)
+        p["separators"] = _separators(sep, p, cfg, texts, own_rows=rows, authors=authors)
         spelled = namer.spelled_.get(p["id"], {})
         for t in p["top_terms"] + p["top_ngrams"]:  # the chips show the members' wording ("card isn't working")
             if spelled.get(t["term"], t["term"]) != t["term"]:

@@ -92,7 +92,7 @@ def privacy_floor(authors, min_authors: int, messages=None) -> dict:
     n = len(counts)
     weights = pd.Series(1 if messages is None else np.asarray(messages, dtype=float), index=who.index)
     per_author = weights[who.notna()].groupby(who.dropna()).sum()
-    withheld = n < min_authors
+    withheld = below_floor(authors, min_authors)
     reason = (f"only {n} distinct author{'s' if n != 1 else ''} behind this persona; evidence is shown from "
               f"{min_authors} (profile.min_evidence_authors)") if withheld else None
     return {"distinct_authors": n, "top_author_members": int(counts.iloc[0]) if n else None,
@@ -239,15 +239,29 @@ class EvidenceSelector:
         return picked
 
 
+def below_floor(authors, min_authors: int) -> bool:
+    """Whether a group's ``authors`` (None: unknown, nothing withheld) hold fewer distinct known authors than
+    ``min_authors``: the privacy floor, for its evidence (``privacy_floor``) and its names and terms."""
+    if authors is None:
+        return False
+    return pd.Series(authors, dtype=object).dropna().nunique() < min_authors
+
+
+def written_by_several(term: str, texts: list[str], rows, authors, min_authors: int = 2) -> bool:
+    """Whether at least ``min_authors`` distinct known authors of ``rows`` (positions in ``texts`` and ``authors``)
+    wrote ``term`` as whole words. Unknown authors count as none."""
+    pattern = re.compile(rf"(?<!\w){re.escape(term)}(?!\w)", re.IGNORECASE)
+    who = set()
+    for i in rows:
+        if not pd.isna(authors[i]) and pattern.search(texts[i]):
+            who.add(authors[i])
+            if len(who) >= min_authors:
+                return True
+    return False
+
+
 def terms_of_several(terms: list[dict], texts: list[str], rows, authors, min_authors: int = 2) -> list[dict]:
-    """``terms`` (``[{term, weight}]``) that at least ``min_authors`` distinct authors of ``rows`` (positions in
-    ``texts`` and ``authors``) wrote, as whole words: the terms of a group below the privacy floor, whose quotes are
-    withheld (an airline review read one customer's "sexual, assult, police, stewardess" as a withheld sub-persona's
-    terms). Unknown authors count as none."""
-    out = []
-    for t in terms:
-        pattern = re.compile(rf"(?<!\w){re.escape(t['term'])}(?!\w)", re.IGNORECASE)
-        who = {authors[i] for i in rows if not pd.isna(authors[i]) and pattern.search(texts[i])}
-        if len(who) >= min_authors:
-            out.append(t)
-    return out
+    """``terms`` (``[{term, weight}]``) that ``written_by_several`` says several authors wrote: the terms of a group
+    below the privacy floor, whose quotes are withheld (an airline review read one customer's "sexual, assult,
+    police, stewardess" as a withheld sub-persona's terms)."""
+    return [t for t in terms if written_by_several(t["term"], texts, rows, authors, min_authors)]

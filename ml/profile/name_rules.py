@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from ml.profile.first_names import common_surnames
 from ml.profile.name_gate import NOT_NAMES as _NOT_NAMES
 from ml.profile.name_gate import dictionary_word, has_dictionary
 from ml.profile.name_gate import lower_first_names as _lower_first_names
@@ -128,28 +129,24 @@ def addressed_names(text: str, brands: set[str]) -> str:
         a, b = m.start(g) - m.start(), m.end(g) - m.start()
         return m.group()[:a] + "[name]" + m.group()[b:]
 
-    def census(word: str) -> bool:
-        w = word.lower()
-        return w in _lower_first_names() and w not in _ASSISTANTS and w not in _CALENDAR and not brand_word(word, brands)
-
     def role(m: re.Match) -> str:  # "rep Carol": after a role noun a census name is one, dictionary word or not
-        if not (_unlisted_name(m.group(1), brands) or census(m.group(1))):
+        if not (_unlisted_name(m.group(1), brands) or census_first(m.group(1), brands)):
             return m.group()
         return m.group()[: m.start(1) - m.start()] + "[name]"
 
     def shouted(m: re.Match) -> str:
         word = m.group(1)
-        if not (census(word) and has_dictionary() and not dictionary_word(word.lower())):
+        if not (census_first(word, brands) and has_dictionary() and not dictionary_word(word.lower())):
             return m.group()
         return m.group()[: m.start(1) - m.start()] + "[name]"
 
     def initial(m: re.Match) -> str:  # a census name no dictionary knows: "Kim Y", not "Will B" nor "Grace A"
         word = m.group(1)
-        return "[name]" if census(word) and has_dictionary() and not dictionary_word(word.lower()) else m.group()
+        return "[name]" if census_first(word, brands) and has_dictionary() and not dictionary_word(word.lower()) else m.group()
 
     def caps(m: re.Match) -> str:
         word = m.group(1)
-        return "[name]" if census(word) and has_dictionary() and not dictionary_word(word.lower()) else m.group()
+        return "[name]" if census_first(word, brands) and has_dictionary() and not dictionary_word(word.lower()) else m.group()
 
     def contact(m: re.Match) -> str:  # its first two or three words no dictionary knows: "Sanket Thakur", not
         words = m.group(1).split()      # "Wells Fargo"; "Sanket Thakur Today" is the name and a word after it
@@ -179,17 +176,13 @@ def joined_names(text: str, brands: set[str]) -> str:
     if "[name]" not in text:
         return _lower_surname(text, brands)
 
-    def census(word: str) -> bool:
-        w = word.lower()
-        return w in _lower_first_names() and w not in _ASSISTANTS and w not in _CALENDAR and not brand_word(word, brands)
-
     def bare(word: str) -> tuple[str, str]:  # "Mary's" → ("Mary", "'s"): the possessive stays after the mask
         base = _POSSESSIVE_RE.sub("", word)
         return base, word[len(base):]
 
     def after(m: re.Match) -> str:
         first, owns = bare(m.group(2))
-        if not census(first):
+        if not census_first(first, brands):
             return m.group()
         last, last_owns = bare(m.group(4)) if m.group(4) else (None, "")
         surname = last is not None and not owns and has_dictionary() and not dictionary_word(last.lower()) \
@@ -200,7 +193,7 @@ def joined_names(text: str, brands: set[str]) -> str:
 
     def before(m: re.Match) -> str:
         first, owns = bare(m.group(1))
-        return "[name]" + owns + m.group(2) if census(first) else m.group()
+        return "[name]" + owns + m.group(2) if census_first(first, brands) else m.group()
 
     return _lower_surname(_JOINED_BEFORE_RE.sub(before, _JOINED_AFTER_RE.sub(after, text)), brands)
 
@@ -212,12 +205,9 @@ def _lower_surname(text: str, brands: set[str] = frozenset()) -> str:
     """A masked name, or a capitalised census first name, followed by a lower-case census surname that no dictionary
     knows is one name: an airline review read "[name] bussey treated me", and "@AmericanAir Derrick bussey" kept
     both (the name model saw no name). A surname that is also a word ("young", "king") stays a word."""
-    from ml.profile.first_names import common_surnames
-
     def one(m: re.Match) -> str:
         first, word = m.group(1), m.group(2)
-        named = first == "[name]" or (first.lower() in _lower_first_names() and not brand_word(first, brands)
-                                      and first.lower() not in _ASSISTANTS and first.lower() not in _CALENDAR)
+        named = first == "[name]" or census_first(first, brands)
         surname = named and word in common_surnames() and has_dictionary() and not dictionary_word(word) \
             and word not in _stop_words()
         return "[name]" if surname else m.group()
@@ -228,6 +218,12 @@ def _lower_surname(text: str, brands: set[str] = frozenset()) -> str:
 def cued_name(m: re.Match) -> str:
     g = 1 if m.group(1) else 2
     return m.group()[: m.start(g) - m.start()] + "[name]"
+
+
+def census_first(word: str, brands: set[str]) -> bool:
+    """A census first name that is no brand's word, no assistant's name and no day or month."""
+    w = word.lower()
+    return w in _lower_first_names() and w not in _ASSISTANTS and w not in _CALENDAR and not brand_word(word, brands)
 
 
 def brand_word(word: str, brands: set[str]) -> bool:

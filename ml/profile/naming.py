@@ -324,7 +324,8 @@ class PersonaNamer(BaseEstimator):
         pools = {int(pid): self._pool(texts, labels, pid, mats, spell_terms) for pid in np.unique(labels)}
         if self._authors is not None:  # a persona no candidate of which several authors wrote (one news bot's
             floor, self._authors = self._authors, None  # posts) is named from its own words, not "General"
-            bare = [pid for pid, pool in pools.items() if not pool[1] and self.narrow_.get(pid) and pid not in withheld]
+            bare = [pid for pid, pool in pools.items()
+                    if not pool[1] and self.narrow_.get(pid) and pid not in self._withheld]
             pools |= {pid: self._pool(texts, labels, pid, mats, None) for pid in bare}
             self.narrow_ = {pid: terms for pid, terms in self.narrow_.items() if pid not in bare}  # named from them
             self._authors = floor
@@ -339,21 +340,21 @@ class PersonaNamer(BaseEstimator):
             ranked = prefer_phrases(ranked, dict(zip(cands, scores, strict=True)))
             self.candidates_[pid] = ranked
             phrase, rest[pid] = compose(ranked, self.max_words, self.join_phrases)
-            if not ranked and pid in withheld:
+            if not ranked and pid in self._withheld:
                 self.names_[pid] = FEW_AUTHORS
                 continue
-            if phrase != NO_TOPIC and pid not in withheld:  # below the floor the bare words: no member's wording
+            if phrase != NO_TOPIC and pid not in self._withheld:  # below the floor the bare words: no member's wording
                 # joined again, not kept from _pool: every persona's joined texts at once would copy the whole dump
                 joined = "\n".join(texts[i] for i in rows)  # "Card isn't working", "ATM": as the members write it
                 phrase = self._as_written(phrase, [texts[i] for i in rows[:SPELLING_TEXTS]], joined)
             self.names_[pid] = with_behavior(behavior_word(highlighted.get(pid, []), self.behavior_min_effect),
                                              phrase)
-        self._propose(texts, labels, withheld)
+        self._propose(texts, labels)
         self.names_ = unique_names(self.names_, rest, lambda pid, cand: as_phrased(  # a qualifier as written: "(DFW)"
             cand, "\n".join(texts[i] for i in pools[pid][0])), topic=lambda name: split_behavior(name)[1])
         return self
 
-    def _propose(self, texts, labels, withheld: frozenset[int]) -> None:
+    def _propose(self, texts, labels) -> None:
         """The proposer's names where they pass the rules (``ml.profile.llm_names``). A group below the privacy floor
         keeps its name (no texts go to a model for it), and so does one with no candidate (a guess from nothing)."""
         if self.proposer is None:
@@ -361,7 +362,7 @@ class PersonaNamer(BaseEstimator):
         from ml.profile.llm_names import apply_proposals
 
         open_names = {pid: n for pid, n in self.names_.items()
-                      if pid not in withheld and split_behavior(n)[1].lower() != NO_TOPIC}
+                      if pid not in self._withheld and split_behavior(n)[1].lower() != NO_TOPIC}
         self.names_ = {**self.names_, **apply_proposals(self.proposer, open_names, self.candidates_, texts, labels,
                                                        self.max_words)}
 

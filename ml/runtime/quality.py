@@ -7,6 +7,14 @@ at 0.34 with nothing but "higher is more reproducible" beside it."""
 from __future__ import annotations
 
 BANDS = ((0.90, "excellent"), (0.80, "good"), (0.65, "moderate"))
+POOR_BELOW = BANDS[-1][0]  # a stability under this is poor: the run's personas are tentative
+
+
+def tentative(refs) -> list[str]:
+    """The labels of ``(label, stability_ari)`` pairs whose stability is measured and poor (below ``POOR_BELOW``),
+    for the notes that the changes between two runs are as much the fits' (``ml.compare``, the printable report;
+    the explorer's ``TentativeNotice``)."""
+    return [label for label, ari in refs if isinstance(ari, (int, float)) and ari < POOR_BELOW]
 
 
 def stability_word(ari: float | None) -> str | None:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from ml.filtering import QualityFilter
 from ml.filtering.agents import drop_agents
-from ml.filtering.quality import canonical_order, largest_removal
+from ml.filtering.quality import largest_removal
 from ml.filtering.text import HANDLE_RE
 from ml.ingest.timebasis import TimeBasis, check_timezone
 from ml.runtime.errors import InputError
@@ -111,7 +111,7 @@ def select_members(config, paths: Sequence[str | Path], loaded, load: Callable, 
         # the members in the filters' order (time, text, id where there are timestamps): the layout, the samples and
         # a conversation's joined text read them so, and a re-export of the same rows in another order gives the
         # same run (an airline review's shuffled week gave 42 personas against 38)
-        order = canonical_order(kept)
+        order = qfilter.kept_order_
         members = build_units(kept if order is None else kept.iloc[order], config.input.unit).reset_index(drop=True)
         accounts = agent_report.pop("_accounts")
         agent_report["agent_members"] = int(members["author"].astype(str).isin(accounts).sum())
